@@ -1,0 +1,50 @@
+/**
+ * System peers (chromium, sipp, kamailio, tshark, sngrep) that tests run for real when installed.
+ * Without the peer a test skips with a loud reason; under CI=true a missing peer is a failure.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export type PeerName = 'chromium' | 'sipp' | 'kamailio' | 'tshark' | 'sngrep' | 'editcap' | 'dumpcap';
+
+const CANDIDATES: Record<PeerName, string[]> = {
+  chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
+  sipp: ['/usr/bin/sipp'],
+  kamailio: ['/usr/sbin/kamailio', '/usr/bin/kamailio'],
+  tshark: ['/usr/bin/tshark'],
+  sngrep: ['/usr/bin/sngrep'],
+  editcap: ['/usr/bin/editcap'],
+  dumpcap: ['/usr/bin/dumpcap'],
+};
+
+const cache = new Map<PeerName, string | null>();
+
+/** Absolute path of a peer binary, or null when it is not installed. */
+export function findPeer(name: PeerName): string | null {
+  if (cache.has(name)) return cache.get(name) ?? null;
+  let found: string | null = CANDIDATES[name].find((p) => existsSync(p)) ?? null;
+  if (!found) {
+    try {
+      found = execFileSync('which', [name], { encoding: 'utf8' }).trim() || null;
+    } catch {
+      found = null;
+    }
+  }
+  cache.set(name, found);
+  return found;
+}
+
+export const inCI = process.env.CI === 'true';
+
+/**
+ * Returns the peer path, or null after printing a loud skip reason. Under CI=true a missing peer throws,
+ * so the suite fails instead of silently skipping.
+ */
+export function requirePeer(name: PeerName): string | null {
+  const path = findPeer(name);
+  if (path) return path;
+  const reason = `peer "${name}" is not installed: tests that need it are SKIPPED (install the Debian package; .ci/run does)`;
+  if (inCI) throw new Error(`CI=true and ${reason}`);
+  console.warn(`\n*** ${reason} ***\n`);
+  return null;
+}
