@@ -1,0 +1,326 @@
+/**
+ * Time and randomness, injected (STYLE.md habit 4): the core never reads a clock, sets a timer or
+ * draws a random number by itself. Times are integer **microseconds** everywhere in the stack.
+ *
+ * - {@link Clock} / {@link Scheduler}: what a transaction, a proxy or the simulator is given.
+ * - {@link VirtualClock}: a deterministic discrete-event scheduler (simulator and tests).
+ * - {@link IdSource} / {@link SeededIdSource}: branches (RFC 3261 §8.1.1.7), tags (§19.3) and
+ *   Call-IDs (§8.1.1.4) from a seeded PRNG, so the same seed gives the same run.
+ *
+ * The real-time clock for live use is in `clock.node.ts`.
+ */
+
+/** Integer microseconds (virtual or epoch, depending on the clock). */
+export type Micros = number;
+
+/** Reads the current time. */
+export interface Clock {
+  /** Current time in integer microseconds. */
+  now(): Micros;
+}
+
+/** Opaque handle of a scheduled callback. */
+export type TimerHandle = number;
+
+/** A clock that can also run callbacks later. */
+export interface Scheduler extends Clock {
+  /**
+   * Runs `fn` once, `delay` µs from now (a negative delay counts as 0). `label` is free text for
+   * tracing (e.g. `"Timer A"`).
+   */
+  schedule(delay: Micros, fn: () => void, label?: string): TimerHandle;
+  /** Cancels a scheduled callback; returns false when it already ran or was cancelled. */
+  cancel(handle: TimerHandle): boolean;
+}
+
+/** Microseconds in one millisecond / one second, to keep call sites readable. */
+export const MS: Micros = 1000;
+export const SECOND: Micros = 1_000_000;
+
+interface VirtualEvent {
+  time: Micros;
+  seq: number;
+  fn: () => void;
+  label: string | undefined;
+  live: boolean;
+}
+
+/** A scheduled event as seen from outside (for UIs listing running timers). */
+export interface PendingEvent {
+  handle: TimerHandle;
+  time: Micros;
+  label: string | undefined;
+}
+
+/**
+ * Deterministic discrete-event scheduler. Nothing runs by itself: the owner advances time with
+ * {@link step}, {@link advanceTo}, {@link advanceBy} or {@link runUntilIdle}. Events at the same
+ * time fire in the order they were scheduled (stable FIFO), including events scheduled at the
+ * current time from inside a callback.
+ */
+export class VirtualClock implements Scheduler {
+  private current: Micros;
+  private seq = 0;
+  private heap: VirtualEvent[] = [];
+  private byHandle = new Map<TimerHandle, VirtualEvent>();
+  private fired = 0;
+
+  constructor(start: Micros = 0) {
+    this.current = Math.trunc(start);
+  }
+
+  now(): Micros {
+    return this.current;
+  }
+
+  /** Number of callbacks run so far. */
+  get firedCount(): number {
+    return this.fired;
+  }
+
+  /** Number of scheduled callbacks not yet run or cancelled. */
+  get pendingCount(): number {
+    return this.byHandle.size;
+  }
+
+  schedule(delay: Micros, fn: () => void, label?: string): TimerHandle {
+    const d = delay > 0 ? Math.trunc(delay) : 0;
+    const handle = ++this.seq;
+    const ev: VirtualEvent = { time: this.current + d, seq: handle, fn, label, live: true };
+    this.byHandle.set(handle, ev);
+    this.push(ev);
+    return handle;
+  }
+
+  cancel(handle: TimerHandle): boolean {
+    const ev = this.byHandle.get(handle);
+    if (!ev) return false;
+    ev.live = false;
+    this.byHandle.delete(handle);
+    return true;
+  }
+
+  /** Time of the next live event, or null when idle. */
+  nextTime(): Micros | null {
+    this.dropDead();
+    return this.heap.length ? this.heap[0]!.time : null;
+  }
+
+  /** Live events in firing order (a copy; for display). */
+  pending(): PendingEvent[] {
+    return [...this.byHandle.values()]
+      .sort((a, b) => a.time - b.time || a.seq - b.seq)
+      .map((e) => ({ handle: e.seq, time: e.time, label: e.label }));
+  }
+
+  /** Fires the next event (advancing time to it). Returns false when nothing is pending. */
+  step(): boolean {
+    this.dropDead();
+    const ev = this.pop();
+    if (!ev) return false;
+    this.byHandle.delete(ev.seq);
+    ev.live = false;
+    if (ev.time > this.current) this.current = ev.time;
+    this.fired++;
+    ev.fn();
+    return true;
+  }
+
+  /**
+   * Fires every event due at or before `time`, in order, then sets the clock to `time` (never
+   * backwards). Returns the number of events fired. `maxEvents` bounds runaway schedules.
+   */
+  advanceTo(time: Micros, maxEvents = 10_000_000): number {
+    let n = 0;
+    for (;;) {
+      const next = this.nextTime();
+      if (next === null || next > time || n >= maxEvents) break;
+      this.step();
+      n++;
+    }
+    if (time > this.current && n < maxEvents) this.current = Math.trunc(time);
+    return n;
+  }
+
+  /** {@link advanceTo} `now() + delta`. */
+  advanceBy(delta: Micros, maxEvents?: number): number {
+    return this.advanceTo(this.current + delta, maxEvents);
+  }
+
+  /**
+   * Fires events until none is pending or `maxEvents` have fired (protects against a schedule
+   * that never empties, e.g. a periodic keep-alive). Returns the number fired.
+   */
+  runUntilIdle(maxEvents = 10_000_000): number {
+    let n = 0;
+    while (n < maxEvents && this.step()) n++;
+    return n;
+  }
+
+  private dropDead(): void {
+    while (this.heap.length && !this.heap[0]!.live) this.pop();
+  }
+
+  private less(a: VirtualEvent, b: VirtualEvent): boolean {
+    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  }
+
+  private push(ev: VirtualEvent): void {
+    const h = this.heap;
+    h.push(ev);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): VirtualEvent | undefined {
+    const h = this.heap;
+    if (!h.length) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** A source of uniformly distributed 32-bit integers. */
+export interface RandomSource {
+  /** Uniform integer in [0, 2^32). */
+  nextU32(): number;
+  /** Uniform float in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/**
+ * xoshiro128** (Blackman & Vigna), 32-bit state words, seeded through splitmix32 so any integer
+ * seed (including 0) gives a well-mixed state.
+ */
+export class Xoshiro128 implements RandomSource {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number) {
+    let x = seed >>> 0;
+    const split = (): number => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = split();
+    this.s1 = split();
+    this.s2 = split();
+    this.s3 = split();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A generator with an explicit 128-bit state (for reference vectors and snapshots). */
+  static fromState(s0: number, s1: number, s2: number, s3: number): Xoshiro128 {
+    const g = new Xoshiro128(0);
+    g.s0 = s0 >>> 0;
+    g.s1 = s1 >>> 0;
+    g.s2 = s2 >>> 0;
+    g.s3 = s3 >>> 0;
+    return g;
+  }
+
+  nextU32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 = (this.s2 ^ this.s0) >>> 0;
+    this.s3 = (this.s3 ^ this.s1) >>> 0;
+    this.s1 = (this.s1 ^ this.s2) >>> 0;
+    this.s0 = (this.s0 ^ this.s3) >>> 0;
+    this.s2 = (this.s2 ^ t) >>> 0;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/**
+ * Identifiers a SIP element needs. Implementations must make branches unique across space and
+ * time (RFC 3261 §8.1.1.7) and start them with the magic cookie `z9hG4bK`.
+ */
+export interface IdSource {
+  /** A Via branch: `z9hG4bK` + random token (RFC 3261 §8.1.1.7). */
+  branch(): string;
+  /** A From/To tag: at least 32 bits of randomness (RFC 3261 §19.3). */
+  tag(): string;
+  /** A Call-ID, `token@host` when host is given (RFC 3261 §8.1.1.4). */
+  callId(host?: string): string;
+  /** Random token of `length` lowercase hex characters (nonces, cnonces, instance ids). */
+  token(length: number): string;
+}
+
+/** The RFC 3261 §8.1.1.7 magic cookie that starts every compliant branch. */
+export const BRANCH_COOKIE = 'z9hG4bK';
+
+const HEX = '0123456789abcdef';
+
+/** Deterministic {@link IdSource}: the same seed yields the same sequence of ids. */
+export class SeededIdSource implements IdSource {
+  readonly random: RandomSource;
+
+  constructor(seedOrRandom: number | RandomSource) {
+    this.random = typeof seedOrRandom === 'number' ? new Xoshiro128(seedOrRandom) : seedOrRandom;
+  }
+
+  token(length: number): string {
+    let s = '';
+    while (s.length < length) {
+      let w = this.random.nextU32();
+      for (let i = 0; i < 8 && s.length < length; i++) {
+        s += HEX[w & 15];
+        w >>>= 4;
+      }
+    }
+    return s;
+  }
+
+  branch(): string {
+    return BRANCH_COOKIE + this.token(16);
+  }
+
+  tag(): string {
+    return this.token(10);
+  }
+
+  callId(host?: string): string {
+    const id = this.token(20);
+    return host ? `${id}@${host}` : id;
+  }
+}
