@@ -1,0 +1,135 @@
+/**
+ * Character classes of the RFC 3261 §25.1 grammar, as a lookup table over char codes < 128.
+ * @remarks Hand-written scanners index this table instead of running regular expressions
+ * (speed: typed parsing runs on every header of every message).
+ */
+
+export const C_ALPHA = 1;
+export const C_DIGIT = 2;
+/** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") — RFC 3261 §25.1 */
+export const C_TOKEN = 4;
+/** SP / HTAB / CR / LF: LWS once the header is unfolded (CR/LF tolerated if a caller left them). */
+export const C_WS = 8;
+export const C_HEX = 16;
+/** unreserved = alphanum / mark; mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")" */
+export const C_UNRESERVED = 32;
+/** Characters allowed in a hostname (alphanum, "-", "."); "_" tolerated by callers with a warning. */
+export const C_HOST = 64;
+/** word = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}") — Call-ID */
+export const C_WORD = 128;
+
+export const CHAR = new Uint8Array(128);
+(() => {
+  const set = (chars: string, flag: number) => {
+    for (let i = 0; i < chars.length; i++) CHAR[chars.charCodeAt(i)] |= flag;
+  };
+  const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  const digit = '0123456789';
+  set(alpha, C_ALPHA | C_TOKEN | C_UNRESERVED | C_HOST | C_WORD);
+  set(digit, C_DIGIT | C_TOKEN | C_UNRESERVED | C_HOST | C_HEX | C_WORD);
+  set('ABCDEFabcdef', C_HEX);
+  set("-.!%*_+`'~", C_TOKEN | C_WORD);
+  set("-_.!~*'()", C_UNRESERVED);
+  set('-.', C_HOST);
+  set(' \t\r\n', C_WS);
+  set('()<>:\\"/[]?{}', C_WORD);
+})();
+
+export function isToken(c: number): boolean {
+  return c < 128 && (CHAR[c]! & C_TOKEN) !== 0;
+}
+export function isWs(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
+}
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Skips LWS (SP, HTAB, CR, LF) forward from `i`, never past `end`. */
+export function skipWs(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+    i++;
+  }
+  return i;
+}
+
+/** Index just after the last non-LWS char in `[start, end)`. */
+export function trimEnd(s: string, start: number, end: number): number {
+  while (end > start) {
+    const c = s.charCodeAt(end - 1);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+    end--;
+  }
+  return end;
+}
+
+/** Scans a token from `i`; returns the index after it (== i when there is none). */
+export function scanToken(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Scans a quoted-string starting at the opening DQUOTE at `i` (RFC 3261 §25.1: quoted-pair is
+ * "\" followed by any octet except CR/LF, tolerated here). Returns the index after the closing
+ * quote, or -1 if it is unterminated. `out.text` receives the unescaped content.
+ */
+export function scanQuoted(s: string, i: number, end: number, out: { text: string }): number {
+  let j = i + 1;
+  let segStart = j;
+  let text = '';
+  while (j < end) {
+    const c = s.charCodeAt(j);
+    if (c === 34) {
+      out.text = text + s.slice(segStart, j);
+      return j + 1;
+    }
+    if (c === 92 && j + 1 < end) {
+      text += s.slice(segStart, j);
+      segStart = j + 1;
+      j += 2;
+      continue;
+    }
+    j++;
+  }
+  out.text = text + s.slice(segStart, end);
+  return -1;
+}
+
+/** Parses an unsigned decimal in `[start, end)`; NaN if empty or not all digits. May exceed 2^53. */
+export function parseUint(s: string, start: number, end: number): number {
+  if (start >= end) return NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** Case-insensitive ASCII comparison of `s[start..start+word.length)` with lowercase `word`. */
+export function matchWordCI(s: string, start: number, word: string): boolean {
+  if (start + word.length > s.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    let c = s.charCodeAt(start + k);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** ASCII lower-casing that avoids allocating when the string is already lower case. */
+export function lower(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.toLowerCase();
+  }
+  return s;
+}

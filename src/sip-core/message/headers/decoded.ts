@@ -1,0 +1,37 @@
+/**
+ * The result shape of every typed header decoder.
+ * @remarks STYLE.md habit 6 — wire input never throws: a decoder returns what it could read
+ * (`value`, or `null` when nothing usable was found) plus located diagnostics. Spans are offsets
+ * within the value string that was passed in; the caller rebases them onto the message.
+ */
+import type { Diagnostic, Layer, Severity, Span } from '../../diagnostic';
+
+export interface Decoded<T> {
+  value: T | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Builds a diagnostic; a small helper so decoders stay one line per finding. */
+export function diag(
+  code: string,
+  message: string,
+  rfc: string | undefined,
+  span?: Span,
+  severity: Severity = 'error',
+  layer: Layer = 'sip',
+): Diagnostic {
+  const d: Diagnostic = { code, severity, layer, message };
+  if (rfc !== undefined) d.rfc = rfc;
+  if (span !== undefined) d.span = span;
+  return d;
+}
+
+/** Shifts every span in `diags` by `delta` (used when a sub-decoder worked on a substring). */
+export function rebase(diags: Diagnostic[], delta: number): Diagnostic[] {
+  if (delta !== 0) {
+    for (const d of diags) {
+      if (d.span) d.span = { start: d.span.start + delta, end: d.span.end + delta };
+    }
+  }
+  return diags;
+}

@@ -1,0 +1,163 @@
+/**
+ * Media types: Content-Type, Accept, Content-Disposition.
+ * @remarks RFC 3261 §20.15 (`media-type = m-type SLASH m-subtype *(SEMI m-parameter)`), §20.1
+ * (Accept: `[ accept-range *(COMMA accept-range) ]`, media-range may use `*`), §20.11
+ * Content-Disposition; RFC 2045 §5.1 (type and subtype are case-insensitive).
+ */
+import type { Diagnostic, Span } from '../../diagnostic';
+import { getParam, type Param, scanParams, STOP_COMMA } from '../params';
+import { lower, scanToken, skipWs, trimEnd } from './chars';
+import { diag, type Decoded } from './decoded';
+
+export interface MediaType {
+  /** Lower-cased type, e.g. `application`; `*` in an Accept media-range. */
+  type: string;
+  subtype: string;
+  /** `type/subtype`, lower-cased — the key to compare on. */
+  mediaType: string;
+  params: Param[];
+  span: Span;
+}
+
+function scanMediaType(
+  s: string,
+  i: number,
+  end: number,
+  list: boolean,
+  header: string,
+  rfc: string,
+  diags: Diagnostic[],
+): { mt: MediaType | null; next: number } {
+  const start = i;
+  const t = scanToken(s, i, end);
+  let j = skipWs(s, t, end);
+  if (t === i || j >= end || s.charCodeAt(j) !== 47) {
+    let k = i;
+    while (k < end && !(list && s.charCodeAt(k) === 44)) k++;
+    diags.push(
+      diag('media-type-invalid', `${header} "${s.slice(i, trimEnd(s, i, k))}" is not type/subtype.`, rfc, {
+        start: i,
+        end: k,
+      }),
+    );
+    return { mt: null, next: k };
+  }
+  j = skipWs(s, j + 1, end);
+  const st = scanToken(s, j, end);
+  if (st === j) {
+    diags.push(diag('media-type-invalid', `${header} has no subtype.`, rfc, { start, end: st }));
+  }
+  const type = lower(s.slice(i, t));
+  const subtype = lower(s.slice(j, st));
+  const params: Param[] = [];
+  const next = scanParams(s, st, end, params, diags, list ? STOP_COMMA : 0);
+  return { mt: { type, subtype, mediaType: type + '/' + subtype, params, span: { start, end: next } }, next };
+}
+
+/** Content-Type — RFC 3261 §20.15. */
+export function parseContentType(value: string): Decoded<MediaType> {
+  const diags: Diagnostic[] = [];
+  const start = skipWs(value, 0, value.length);
+  if (start >= value.length) {
+    diags.push(diag('header-empty', 'Empty Content-Type.', '3261 §20.15', { start: 0, end: value.length }));
+    return { value: null, diagnostics: diags };
+  }
+  const r = scanMediaType(value, start, value.length, false, 'Content-Type', '3261 §20.15', diags);
+  const j = skipWs(value, r.next, value.length);
+  if (r.mt && j < value.length) {
+    diags.push(
+      diag('header-trailing-garbage', `Unexpected text "${value.slice(j)}" in Content-Type.`, '3261 §20.15', {
+        start: j,
+        end: value.length,
+      }),
+    );
+  }
+  if (r.mt && r.mt.type === 'multipart' && getParam(r.mt.params, 'boundary') == null) {
+    diags.push(
+      diag(
+        'multipart-missing-boundary',
+        'multipart Content-Type without a boundary parameter.',
+        '2046 §5.1.1',
+        { start, end: value.length },
+      ),
+    );
+  }
+  return { value: r.mt, diagnostics: diags };
+}
+
+/** Accept — RFC 3261 §20.1: list of media-ranges with accept-params (q); may be empty. */
+export function parseAccept(value: string): Decoded<MediaType[]> {
+  const diags: Diagnostic[] = [];
+  const out: MediaType[] = [];
+  const end = value.length;
+  let i = 0;
+  while (true) {
+    i = skipWs(value, i, end);
+    if (i >= end) break;
+    if (value.charCodeAt(i) === 44) {
+      diags.push(
+        diag(
+          'list-empty-element',
+          'Empty element in Accept.',
+          '3261 §7.3.1',
+          { start: i, end: i + 1 },
+          'warning',
+        ),
+      );
+      i++;
+      continue;
+    }
+    const r = scanMediaType(value, i, end, true, 'Accept', '3261 §20.1', diags);
+    if (r.mt) out.push(r.mt);
+    let j = skipWs(value, r.next, end);
+    if (j < end && value.charCodeAt(j) !== 44) {
+      let k = j;
+      while (k < end && value.charCodeAt(k) !== 44) k++;
+      diags.push(
+        diag('list-bad-element', `Unexpected text "${value.slice(j, k)}" in Accept.`, '3261 §20.1', {
+          start: j,
+          end: k,
+        }),
+      );
+      j = k;
+    }
+    if (j >= end) break;
+    i = j + 1;
+  }
+  return { value: out, diagnostics: diags };
+}
+
+/** Content-Disposition — RFC 3261 §20.11: `disp-type *( SEMI disp-param )` (handling=optional/required). */
+export interface ContentDisposition {
+  /** Lower-cased disposition type: render, session, icon, alert, or an extension. */
+  type: string;
+  params: Param[];
+}
+
+export function parseContentDisposition(value: string): Decoded<ContentDisposition> {
+  const diags: Diagnostic[] = [];
+  const start = skipWs(value, 0, value.length);
+  const t = scanToken(value, start, value.length);
+  if (t === start) {
+    diags.push(
+      diag('content-disposition-invalid', 'Content-Disposition has no disposition type.', '3261 §20.11', {
+        start: 0,
+        end: value.length,
+      }),
+    );
+    return { value: null, diagnostics: diags };
+  }
+  const params: Param[] = [];
+  const i = skipWs(value, scanParams(value, t, value.length, params, diags, 0), value.length);
+  if (i < value.length) {
+    diags.push(
+      diag(
+        'header-trailing-garbage',
+        `Unexpected text "${value.slice(i)}" in Content-Disposition.`,
+        '3261 §20.11',
+        { start: i, end: value.length },
+      ),
+    );
+  }
+  return { value: { type: lower(value.slice(start, t)), params }, diagnostics: diags };
+}

@@ -1,0 +1,111 @@
+/**
+ * The typed-header registry: canonical lower-case header name → decoder over the (unfolded)
+ * header value string.
+ * @remarks STYLE.md habit 9 (dispatch through registries). Compact forms (RFC 3261 §7.3.3) are
+ * resolved to canonical names by the structural parser before lookup; {@link COMPACT_FORMS} is
+ * exported for callers that need it.
+ */
+import type { Decoded } from './decoded';
+import * as addr from './address';
+import * as auth from './auth';
+import * as dialog from './dialog';
+import * as event from './event';
+import * as list from './list';
+import * as media from './media';
+import * as reason from './reason';
+import * as scalar from './scalar';
+import { parseVia } from './via';
+
+export type TypedDecoder = (value: string) => Decoded<unknown>;
+
+export const TYPED_HEADERS: Record<string, TypedDecoder> = {
+  accept: media.parseAccept,
+  'accept-encoding': list.parseAcceptEncoding,
+  'accept-language': list.parseAcceptLanguage,
+  allow: list.parseAllow,
+  'allow-events': list.parseAllowEvents,
+  'authentication-info': auth.parseAuthenticationInfo,
+  authorization: auth.parseAuthorization,
+  'call-id': scalar.parseCallId,
+  contact: addr.parseContact,
+  'content-disposition': media.parseContentDisposition,
+  'content-encoding': list.parseContentEncoding,
+  'content-language': list.parseContentLanguage,
+  'content-length': scalar.parseContentLength,
+  'content-type': media.parseContentType,
+  cseq: scalar.parseCSeq,
+  diversion: addr.parseDiversion,
+  event: event.parseEvent,
+  expires: scalar.parseExpires,
+  from: addr.parseFrom,
+  'history-info': addr.parseHistoryInfo,
+  'in-reply-to': list.parseInReplyTo,
+  join: dialog.parseJoin,
+  'max-forwards': scalar.parseMaxForwards,
+  'min-expires': scalar.parseMinExpires,
+  'min-se': scalar.parseMinSE,
+  organization: scalar.parseText,
+  'p-asserted-identity': addr.parsePAssertedIdentity,
+  'p-preferred-identity': addr.parsePPreferredIdentity,
+  path: addr.parsePath,
+  priority: reason.parsePriority,
+  privacy: list.parsePrivacy,
+  'proxy-authenticate': auth.parseProxyAuthenticate,
+  'proxy-authorization': auth.parseProxyAuthorization,
+  'proxy-require': list.parseProxyRequire,
+  rack: scalar.parseRAck,
+  reason: reason.parseReason,
+  'record-route': addr.parseRecordRoute,
+  'refer-to': addr.parseReferTo,
+  'referred-by': addr.parseReferredBy,
+  replaces: dialog.parseReplaces,
+  'reply-to': addr.parseReplyTo,
+  require: list.parseRequire,
+  'retry-after': scalar.parseRetryAfter,
+  route: addr.parseRoute,
+  rseq: scalar.parseRSeq,
+  server: scalar.parseText,
+  'service-route': addr.parseServiceRoute,
+  'session-expires': scalar.parseSessionExpires,
+  subject: scalar.parseText,
+  'subscription-state': event.parseSubscriptionState,
+  supported: list.parseSupported,
+  timestamp: scalar.parseTimestamp,
+  to: addr.parseTo,
+  unsupported: list.parseUnsupported,
+  'user-agent': scalar.parseText,
+  via: parseVia,
+  warning: reason.parseWarning,
+  'www-authenticate': auth.parseWwwAuthenticate,
+};
+
+/** Compact header forms — RFC 3261 §7.3.3 plus later RFCs (RFC 3515 r, RFC 3892 b, RFC 4028 x, RFC 6665 o/u, RFC 3841 a/j/d). */
+export const COMPACT_FORMS: Record<string, string> = {
+  a: 'accept-contact',
+  b: 'referred-by',
+  c: 'content-type',
+  d: 'request-disposition',
+  e: 'content-encoding',
+  f: 'from',
+  i: 'call-id',
+  j: 'reject-contact',
+  k: 'supported',
+  l: 'content-length',
+  m: 'contact',
+  o: 'event',
+  r: 'refer-to',
+  s: 'subject',
+  t: 'to',
+  u: 'allow-events',
+  v: 'via',
+  x: 'session-expires',
+  y: 'identity',
+};
+
+/** Decodes `value` as header `name` (any case, compact forms accepted); null when no decoder is registered. */
+export function decodeHeader(name: string, value: string): Decoded<unknown> | null {
+  let key = name.toLowerCase();
+  if (key.length === 1) key = COMPACT_FORMS[key] ?? key;
+  const fn = TYPED_HEADERS[key];
+  return fn ? fn(value) : null;
+}

@@ -1,0 +1,480 @@
+/**
+ * Numeric and identifier headers: CSeq, Call-ID, Max-Forwards, Expires, Min-Expires,
+ * Content-Length, RSeq, RAck, Timestamp, Retry-After, Session-Expires, Min-SE.
+ * @remarks RFC 3261 §20 and §25.1; RFC 3262 §7 (RSeq/RAck); RFC 4028 §4–5 (Session-Expires,
+ * Min-SE). Overlarge values (RFC 4475 §3.1.2.4/§3.1.2.5) are kept and flagged.
+ */
+import type { Diagnostic } from '../../diagnostic';
+import { getParam, type Param, scanParams } from '../params';
+import { C_WORD, CHAR, isToken, parseUint, scanToken, skipWs, trimEnd } from './chars';
+import { diag, type Decoded } from './decoded';
+
+/** 2^32 − 1: CSeq, RSeq and delta-seconds limits (RFC 3261 §8.1.1.5, §20.19; RFC 3262 §7.1). */
+export const UINT32_MAX = 4294967295;
+
+interface Bounds {
+  start: number;
+  end: number;
+}
+
+function trimmed(value: string): Bounds {
+  const start = skipWs(value, 0, value.length);
+  return { start, end: trimEnd(value, start, value.length) };
+}
+
+function digitsEnd(s: string, i: number, end: number): number {
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  return i;
+}
+
+function trailing(s: string, i: number, end: number, header: string, rfc: string, diags: Diagnostic[]): void {
+  const j = skipWs(s, i, end);
+  if (j < end) {
+    diags.push(
+      diag('header-trailing-garbage', `Unexpected text "${s.slice(j, end)}" in ${header}.`, rfc, {
+        start: j,
+        end,
+      }),
+    );
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+/** CSeq — RFC 3261 §20.16: `1*DIGIT LWS Method`. */
+export interface CSeq {
+  /** Sequence number (may exceed 2^32−1 when flagged; precision is lost beyond 2^53). */
+  seq: number;
+  method: string;
+}
+
+export function parseCSeq(value: string): Decoded<CSeq> {
+  const diags: Diagnostic[] = [];
+  const { start, end } = trimmed(value);
+  const dEnd = digitsEnd(value, start, end);
+  if (dEnd === start) {
+    diags.push(
+      diag(
+        'cseq-invalid',
+        `CSeq "${value.slice(start, end)}" does not start with a sequence number.`,
+        '3261 §20.16',
+        { start, end },
+      ),
+    );
+    return { value: null, diagnostics: diags };
+  }
+  const seq = parseUint(value, start, dEnd);
+  if (seq > UINT32_MAX) {
+    diags.push(
+      diag('cseq-overflow', `CSeq number ${value.slice(start, dEnd)} exceeds 2^32-1.`, '3261 §8.1.1.5', {
+        start,
+        end: dEnd,
+      }),
+    );
+  }
+  const mStart = skipWs(value, dEnd, end);
+  if (mStart === dEnd && mStart < end) {
+    diags.push(
+      diag('cseq-invalid', 'No LWS between the CSeq number and the method.', '3261 §20.16', {
+        start: dEnd,
+        end,
+      }),
+    );
+  }
+  const mEnd = scanToken(value, mStart, end);
+  if (mEnd === mStart) {
+    diags.push(diag('cseq-missing-method', 'CSeq has no method.', '3261 §20.16', { start, end }));
+  }
+  trailing(value, mEnd, end, 'CSeq', '3261 §20.16', diags);
+  return { value: { seq, method: value.slice(mStart, mEnd) }, diagnostics: diags };
+}
+
+// -------------------------------------------------------------------------------------------
+/** Call-ID — RFC 3261 §20.8: `callid = word [ "@" word ]`. The value is the trimmed text. */
+export function parseCallId(value: string): Decoded<string> {
+  const diags: Diagnostic[] = [];
+  const { start, end } = trimmed(value);
+  if (start >= end) {
+    diags.push(diag('call-id-empty', 'Empty Call-ID.', '3261 §20.8', { start: 0, end: value.length }));
+    return { value: null, diagnostics: diags };
+  }
+  let ats = 0;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 64) {
+      ats++;
+      continue;
+    }
+    if (c >= 128 || (CHAR[c]! & C_WORD) === 0) {
+      diags.push(
+        diag(
+          'call-id-bad-char',
+          `Call-ID contains "${value[i]}", which is not a word character.`,
+          '3261 §25.1',
+          { start: i, end: i + 1 },
+          'warning',
+        ),
+      );
+      break;
+    }
+  }
+  if (ats > 1)
+    diags.push(
+      diag(
+        'call-id-bad-char',
+        'Call-ID contains more than one "@".',
+        '3261 §25.1',
+        { start, end },
+        'warning',
+      ),
+    );
+  return { value: value.slice(start, end), diagnostics: diags };
+}
+
+// -------------------------------------------------------------------------------------------
+/** Reads a lone `1*DIGIT` value, with diagnostics named after `code`. */
+function parseNumber(
+  value: string,
+  code: string,
+  header: string,
+  rfc: string,
+  diags: Diagnostic[],
+): number | null {
+  const { start, end } = trimmed(value);
+  if (start < end && value.charCodeAt(start) === 45) {
+    diags.push(
+      diag(`${code}-negative`, `${header} "${value.slice(start, end)}" is negative.`, rfc, { start, end }),
+    );
+    return null;
+  }
+  const dEnd = digitsEnd(value, start, end);
+  if (dEnd === start || skipWs(value, dEnd, end) < end) {
+    diags.push(
+      diag(`${code}-invalid`, `${header} "${value.slice(start, end)}" is not a decimal number.`, rfc, {
+        start,
+        end,
+      }),
+    );
+    if (dEnd === start) return null;
+  }
+  return parseUint(value, start, dEnd);
+}
+
+/** Max-Forwards — RFC 3261 §20.22: 0–255 (RFC 4475 §3.1.2.4: 300 is flagged). */
+export function parseMaxForwards(value: string): Decoded<number> {
+  const diags: Diagnostic[] = [];
+  const n = parseNumber(value, 'max-forwards', 'Max-Forwards', '3261 §20.22', diags);
+  if (n !== null && n > 255) {
+    diags.push(
+      diag('max-forwards-too-large', `Max-Forwards ${n} is above 255.`, '3261 §20.22', {
+        start: 0,
+        end: value.length,
+      }),
+    );
+  }
+  return { value: n, diagnostics: diags };
+}
+
+function parseDeltaSeconds(value: string, code: string, header: string, rfc: string): Decoded<number> {
+  const diags: Diagnostic[] = [];
+  const n = parseNumber(value, code, header, rfc, diags);
+  if (n !== null && n > UINT32_MAX) {
+    diags.push(
+      diag(
+        `${code}-overflow`,
+        `${header} value exceeds 2^32-1; treated as 2^32-1.`,
+        rfc,
+        { start: 0, end: value.length },
+        'warning',
+      ),
+    );
+    return { value: UINT32_MAX, diagnostics: diags };
+  }
+  return { value: n, diagnostics: diags };
+}
+
+/** Expires — RFC 3261 §20.19: delta-seconds (values above 2^32−1 are clamped and flagged). */
+export function parseExpires(value: string): Decoded<number> {
+  return parseDeltaSeconds(value, 'expires', 'Expires', '3261 §20.19');
+}
+
+/** Min-Expires — RFC 3261 §20.23. */
+export function parseMinExpires(value: string): Decoded<number> {
+  return parseDeltaSeconds(value, 'min-expires', 'Min-Expires', '3261 §20.23');
+}
+
+/** Content-Length — RFC 3261 §20.14: `1*DIGIT` (RFC 4475 §3.1.2.3: negative values are flagged). */
+export function parseContentLength(value: string): Decoded<number> {
+  const diags: Diagnostic[] = [];
+  const n = parseNumber(value, 'content-length', 'Content-Length', '3261 §20.14', diags);
+  return { value: n, diagnostics: diags };
+}
+
+/** RSeq — RFC 3262 §7.1: `1*DIGIT`, 1 to 2^32−1. */
+export function parseRSeq(value: string): Decoded<number> {
+  const diags: Diagnostic[] = [];
+  const n = parseNumber(value, 'rseq', 'RSeq', '3262 §7.1', diags);
+  if (n !== null && (n > UINT32_MAX || n === 0)) {
+    diags.push(
+      diag('rseq-out-of-range', `RSeq ${n} is outside 1..2^32-1.`, '3262 §7.1', {
+        start: 0,
+        end: value.length,
+      }),
+    );
+  }
+  return { value: n, diagnostics: diags };
+}
+
+/** RAck — RFC 3262 §7.2: `response-num LWS CSeq-num LWS Method`. */
+export interface RAck {
+  rseq: number;
+  cseq: number;
+  method: string;
+}
+
+export function parseRAck(value: string): Decoded<RAck> {
+  const diags: Diagnostic[] = [];
+  const { start, end } = trimmed(value);
+  const a = digitsEnd(value, start, end);
+  const bStart = skipWs(value, a, end);
+  const b = digitsEnd(value, bStart, end);
+  const mStart = skipWs(value, b, end);
+  const m = scanToken(value, mStart, end);
+  if (a === start || bStart === a || b === bStart || mStart === b || m === mStart) {
+    diags.push(
+      diag(
+        'rack-invalid',
+        `RAck "${value.slice(start, end)}" is not "response-num CSeq-num Method".`,
+        '3262 §7.2',
+        { start, end },
+      ),
+    );
+    if (a === start || b === bStart) return { value: null, diagnostics: diags };
+  }
+  trailing(value, m, end, 'RAck', '3262 §7.2', diags);
+  const rseq = parseUint(value, start, a);
+  const cseq = parseUint(value, bStart, b);
+  if (rseq > UINT32_MAX || cseq > UINT32_MAX) {
+    diags.push(diag('rack-overflow', 'RAck number exceeds 2^32-1.', '3262 §7.2', { start, end }));
+  }
+  return { value: { rseq, cseq, method: value.slice(mStart, m) }, diagnostics: diags };
+}
+
+// -------------------------------------------------------------------------------------------
+/** Timestamp — RFC 3261 §20.38: `1*(DIGIT) [ "." *(DIGIT) ] [ LWS delay ]`. */
+export interface Timestamp {
+  time: string;
+  delay: string | null;
+}
+
+function decimalEnd(s: string, i: number, end: number): number {
+  i = digitsEnd(s, i, end);
+  if (i < end && s.charCodeAt(i) === 46) i = digitsEnd(s, i + 1, end);
+  return i;
+}
+
+export function parseTimestamp(value: string): Decoded<Timestamp> {
+  const diags: Diagnostic[] = [];
+  const { start, end } = trimmed(value);
+  const t = decimalEnd(value, start, end);
+  if (t === start) {
+    diags.push(
+      diag('timestamp-invalid', `Timestamp "${value.slice(start, end)}" is not a number.`, '3261 §20.38', {
+        start,
+        end,
+      }),
+    );
+    return { value: null, diagnostics: diags };
+  }
+  const dStart = skipWs(value, t, end);
+  const d = decimalEnd(value, dStart, end);
+  trailing(value, d, end, 'Timestamp', '3261 §20.38', diags);
+  return {
+    value: { time: value.slice(start, t), delay: d > dStart ? value.slice(dStart, d) : null },
+    diagnostics: diags,
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+/** Retry-After — RFC 3261 §20.33: `delta-seconds [ comment ] *( SEMI retry-param )`. */
+export interface RetryAfter {
+  seconds: number;
+  comment: string | null;
+  /** The `duration` parameter, null when absent. */
+  duration: number | null;
+  params: Param[];
+}
+
+export function parseRetryAfter(value: string): Decoded<RetryAfter> {
+  const diags: Diagnostic[] = [];
+  const { start, end } = trimmed(value);
+  const dEnd = digitsEnd(value, start, end);
+  if (dEnd === start) {
+    diags.push(
+      diag(
+        'retry-after-invalid',
+        `Retry-After "${value.slice(start, end)}" does not start with delta-seconds.`,
+        '3261 §20.33',
+        { start, end },
+      ),
+    );
+    return { value: null, diagnostics: diags };
+  }
+  let seconds = parseUint(value, start, dEnd);
+  if (seconds > UINT32_MAX) {
+    diags.push(
+      diag('retry-after-overflow', 'Retry-After exceeds 2^32-1.', '3261 §20.33', { start, end: dEnd }),
+    );
+    seconds = UINT32_MAX;
+  }
+  let i = skipWs(value, dEnd, end);
+  let comment: string | null = null;
+  if (i < end && value.charCodeAt(i) === 40) {
+    // comment = LPAREN *(ctext / quoted-pair / comment) RPAREN — nested parentheses allowed.
+    let depth = 0;
+    let k = i;
+    for (; k < end; k++) {
+      const c = value.charCodeAt(k);
+      if (c === 92) k++;
+      else if (c === 40) depth++;
+      else if (c === 41 && --depth === 0) break;
+    }
+    if (k >= end) {
+      diags.push(
+        diag('retry-after-invalid', 'Unterminated comment in Retry-After.', '3261 §20.33', { start: i, end }),
+      );
+      comment = value.slice(i + 1, end);
+      i = end;
+    } else {
+      comment = value.slice(i + 1, k);
+      i = k + 1;
+    }
+  }
+  const params: Param[] = [];
+  i = scanParams(value, i, end, params, diags, 0);
+  trailing(value, i, end, 'Retry-After', '3261 §20.33', diags);
+  const dur = getParam(params, 'duration');
+  let duration: number | null = null;
+  if (typeof dur === 'string') {
+    const n = parseUint(dur, 0, dur.length);
+    if (Number.isNaN(n))
+      diags.push(diag('retry-after-invalid', `Bad duration "${dur}".`, '3261 §20.33', { start, end }));
+    else duration = n;
+  }
+  return { value: { seconds, comment, duration, params }, diagnostics: diags };
+}
+
+// -------------------------------------------------------------------------------------------
+/** Session-Expires — RFC 4028 §4: `delta-seconds *(SEMI se-params)`, `refresher = "uas" / "uac"`. */
+export interface SessionExpires {
+  seconds: number;
+  refresher: 'uac' | 'uas' | null;
+  params: Param[];
+}
+
+function deltaWithParams(
+  value: string,
+  code: string,
+  header: string,
+  rfc: string,
+  diags: Diagnostic[],
+): { seconds: number; params: Param[] } | null {
+  const { start, end } = trimmed(value);
+  const dEnd = digitsEnd(value, start, end);
+  if (dEnd === start) {
+    diags.push(
+      diag(
+        `${code}-invalid`,
+        `${header} "${value.slice(start, end)}" does not start with delta-seconds.`,
+        rfc,
+        { start, end },
+      ),
+    );
+    return null;
+  }
+  let seconds = parseUint(value, start, dEnd);
+  if (seconds > UINT32_MAX) {
+    diags.push(diag(`${code}-overflow`, `${header} exceeds 2^32-1.`, rfc, { start, end: dEnd }, 'warning'));
+    seconds = UINT32_MAX;
+  }
+  const params: Param[] = [];
+  const i = scanParams(value, dEnd, end, params, diags, 0);
+  trailing(value, i, end, header, rfc, diags);
+  return { seconds, params };
+}
+
+export function parseSessionExpires(value: string): Decoded<SessionExpires> {
+  const diags: Diagnostic[] = [];
+  const r = deltaWithParams(value, 'session-expires', 'Session-Expires', '4028 §4', diags);
+  if (!r) return { value: null, diagnostics: diags };
+  const ref = getParam(r.params, 'refresher');
+  let refresher: 'uac' | 'uas' | null = null;
+  if (typeof ref === 'string') {
+    const l = ref.toLowerCase();
+    if (l === 'uac' || l === 'uas') refresher = l;
+    else
+      diags.push(
+        diag('session-expires-bad-refresher', `refresher="${ref}" is neither uac nor uas.`, '4028 §4', {
+          start: 0,
+          end: value.length,
+        }),
+      );
+  }
+  if (r.seconds < 90) {
+    diags.push(
+      diag(
+        'session-expires-too-small',
+        `Session-Expires ${r.seconds} is below the 90 s minimum.`,
+        '4028 §4',
+        { start: 0, end: value.length },
+        'warning',
+      ),
+    );
+  }
+  return { value: { seconds: r.seconds, refresher, params: r.params }, diagnostics: diags };
+}
+
+/** Min-SE — RFC 4028 §5: `delta-seconds *(SEMI generic-param)`. */
+export interface MinSE {
+  seconds: number;
+  params: Param[];
+}
+
+export function parseMinSE(value: string): Decoded<MinSE> {
+  const diags: Diagnostic[] = [];
+  const r = deltaWithParams(value, 'min-se', 'Min-SE', '4028 §5', diags);
+  return { value: r, diagnostics: diags };
+}
+
+// -------------------------------------------------------------------------------------------
+/** A lone token value (Priority, …); flagged when it is not a token. */
+export function parseSingleToken(value: string, header: string, rfc: string): Decoded<string> {
+  const diags: Diagnostic[] = [];
+  const { start, end } = trimmed(value);
+  let bad = -1;
+  for (let i = start; i < end; i++) {
+    if (!isToken(value.charCodeAt(i))) {
+      bad = i;
+      break;
+    }
+  }
+  if (start >= end)
+    diags.push(diag('header-empty', `Empty ${header} value.`, rfc, { start: 0, end: value.length }));
+  else if (bad >= 0)
+    diags.push(
+      diag('header-not-token', `${header} "${value.slice(start, end)}" is not a token.`, rfc, {
+        start: bad,
+        end,
+      }),
+    );
+  return { value: start < end ? value.slice(start, end) : null, diagnostics: diags };
+}
+
+/** Free text (Subject, User-Agent, Server, Organization, …): the trimmed value, never a diagnostic. */
+export function parseText(value: string): Decoded<string> {
+  const { start, end } = trimmed(value);
+  return { value: value.slice(start, end), diagnostics: [] };
+}

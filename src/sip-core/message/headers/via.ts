@@ -1,0 +1,354 @@
+/**
+ * Via — RFC 3261 §20.42, §18.2.1 (received), §25.1; RFC 3581 (rport); RFC 5118 §4.5 (IPv6
+ * `received` with or without brackets).
+ * `via-parm = sent-protocol LWS sent-by *( SEMI via-params )`; one header value may hold several
+ * comma-separated via-parms.
+ */
+import type { Diagnostic, Span } from '../../diagnostic';
+import { getParam, type Param, scanParams, STOP_COMMA } from '../params';
+import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
+import { parseUint, scanToken, skipWs } from './chars';
+import { diag, type Decoded } from './decoded';
+
+export interface Via {
+  /** protocol-name, e.g. `SIP`. */
+  protocolName: string;
+  protocolVersion: string;
+  /** Transport, upper-cased (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, `WSS`, or an extension). */
+  transport: string;
+  /** sent-by host; an IPv6 reference keeps its brackets. */
+  host: string;
+  hostType: HostType;
+  port: number | null;
+  params: Param[];
+  branch: string | null;
+  received: string | null;
+  /** RFC 3581: null when absent, true when present without a value, else the port number. */
+  rport: number | true | null;
+  maddr: string | null;
+  ttl: number | null;
+  span: Span;
+}
+
+const RFC_VIA = '3261 §20.42';
+const RFC_ABNF = '3261 §25.1';
+/** RFC 3261 §8.1.1.7: the branch of a compliant request begins with this magic cookie. */
+export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
+const KNOWN_TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'TLS-SCTP', 'WS', 'WSS'];
+
+function skipToComma(s: string, i: number, end: number): number {
+  let inQuote = false;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c === 34) inQuote = !inQuote;
+    else if (c === 44 && !inQuote) return i;
+    i++;
+  }
+  return end;
+}
+
+function scanSlash(s: string, i: number, end: number): number {
+  const j = skipWs(s, i, end);
+  if (j < end && s.charCodeAt(j) === 47) return skipWs(s, j + 1, end);
+  return -1;
+}
+
+function scanVia(
+  s: string,
+  start: number,
+  end: number,
+  diags: Diagnostic[],
+): { via: Via | null; next: number } {
+  let i = start;
+  const bad = (msg: string, at: number): { via: null; next: number } => {
+    const next = skipToComma(s, at, end);
+    diags.push(diag('via-bad-sent-protocol', msg, RFC_ABNF, { start, end: next }));
+    return { via: null, next };
+  };
+  const nEnd = scanToken(s, i, end);
+  if (nEnd === i)
+    return bad(
+      `Via value "${s.slice(start, skipToComma(s, i, end))}" does not start with a sent-protocol.`,
+      i,
+    );
+  const protocolName = s.slice(i, nEnd).toUpperCase();
+  i = scanSlash(s, nEnd, end);
+  if (i < 0) return bad('Via sent-protocol lacks "/" after the protocol name.', nEnd);
+  const verEnd = scanToken(s, i, end);
+  if (verEnd === i) return bad('Via sent-protocol lacks a protocol version.', i);
+  const protocolVersion = s.slice(i, verEnd);
+  i = scanSlash(s, verEnd, end);
+  if (i < 0) return bad('Via sent-protocol lacks "/" before the transport.', verEnd);
+  const tEnd = scanToken(s, i, end);
+  if (tEnd === i) return bad('Via sent-protocol lacks a transport.', i);
+  const transport = s.slice(i, tEnd).toUpperCase();
+  if (protocolName !== 'SIP' || protocolVersion !== '2.0') {
+    diags.push(
+      diag(
+        'via-unknown-protocol',
+        `Via protocol "${protocolName}/${protocolVersion}" is not SIP/2.0.`,
+        RFC_VIA,
+        { start, end: tEnd },
+        'warning',
+      ),
+    );
+  }
+  if (!KNOWN_TRANSPORTS.includes(transport)) {
+    diags.push(
+      diag(
+        'via-unknown-transport',
+        `Via transport "${transport}" is not a registered SIP transport.`,
+        RFC_VIA,
+        { start: i, end: tEnd },
+        'info',
+      ),
+    );
+  }
+  i = skipWs(s, tEnd, end);
+  if (i === tEnd && i < end) {
+    diags.push(
+      diag(
+        'via-missing-lws',
+        'No LWS between sent-protocol and sent-by.',
+        RFC_ABNF,
+        { start: i, end: i + 1 },
+        'warning',
+      ),
+    );
+  }
+  // sent-by = host [ COLON port ]
+  const hStart = i;
+  let host: string;
+  let hostType: HostType = 'domain';
+  if (i < end && s.charCodeAt(i) === 91) {
+    let close = i + 1;
+    while (
+      close < end &&
+      s.charCodeAt(close) !== 93 &&
+      s.charCodeAt(close) !== 59 &&
+      s.charCodeAt(close) !== 44
+    )
+      close++;
+    if (close >= end || s.charCodeAt(close) !== 93) {
+      diags.push(
+        diag('via-bad-sent-by', 'IPv6 reference in sent-by has no closing "]".', RFC_ABNF, {
+          start: i,
+          end: close,
+        }),
+      );
+      host = s.slice(i, close) + ']';
+      checkIpv6(s, i + 1, close, diags);
+      i = close;
+    } else {
+      host = s.slice(i, close + 1);
+      checkIpv6(s, i + 1, close, diags);
+      i = close + 1;
+    }
+    hostType = 'ipv6';
+  } else {
+    let k = i;
+    let colons = 0;
+    let firstColon = -1;
+    while (k < end) {
+      const c = s.charCodeAt(k);
+      if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10) break;
+      if (c === 58) {
+        colons++;
+        if (firstColon < 0) firstColon = k;
+      }
+      k++;
+    }
+    if (colons >= 2) {
+      diags.push(
+        diag(
+          'uri-ipv6-without-brackets',
+          `IPv6 sent-by "${s.slice(i, k)}" is not enclosed in "[ ]".`,
+          '5118 §4.2',
+          { start: i, end: k },
+        ),
+      );
+      host = s.slice(i, k);
+      hostType = 'ipv6';
+      i = k;
+    } else {
+      const he = firstColon >= 0 ? firstColon : k;
+      host = s.slice(i, he);
+      if (host.length) hostType = classifyHost(s, i, he, diags);
+      i = he;
+    }
+  }
+  if (host.length === 0) {
+    diags.push(
+      diag('via-bad-sent-by', 'Via has no sent-by host.', RFC_ABNF, {
+        start: hStart,
+        end: Math.max(hStart, i),
+      }),
+    );
+  }
+  let port: number | null = null;
+  let j = skipWs(s, i, end);
+  if (j < end && s.charCodeAt(j) === 58) {
+    j = skipWs(s, j + 1, end);
+    let k = j;
+    while (k < end && s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++;
+    const n = parseUint(s, j, k);
+    if (Number.isNaN(n) || n > 65535) {
+      diags.push(
+        diag('via-bad-port', `Bad sent-by port "${s.slice(j, k)}".`, RFC_ABNF, { start: j, end: k }),
+      );
+    } else port = n;
+    i = k;
+  }
+  const params: Param[] = [];
+  i = scanParams(s, i, end, params, diags, STOP_COMMA);
+  const vEnd = i;
+  const branch = getParam(params, 'branch');
+  const received = getParam(params, 'received');
+  const rportRaw = getParam(params, 'rport');
+  const maddr = getParam(params, 'maddr');
+  const ttlRaw = getParam(params, 'ttl');
+  let rport: number | true | null = null;
+  if (rportRaw === null) rport = true;
+  else if (typeof rportRaw === 'string') {
+    const n = parseUint(rportRaw, 0, rportRaw.length);
+    if (Number.isNaN(n) || n > 65535) {
+      diags.push(diag('via-bad-rport', `Bad rport value "${rportRaw}".`, '3581 §3', { start, end: vEnd }));
+    } else rport = n;
+  }
+  let ttl: number | null = null;
+  if (typeof ttlRaw === 'string') {
+    const n = parseUint(ttlRaw, 0, ttlRaw.length);
+    if (Number.isNaN(n) || n > 255)
+      diags.push(diag('via-bad-ttl', `Bad ttl value "${ttlRaw}".`, RFC_ABNF, { start, end: vEnd }));
+    else ttl = n;
+  }
+  if (branch === undefined) {
+    diags.push(
+      diag(
+        'via-missing-branch',
+        'Via has no branch parameter (RFC 2543 style transaction matching).',
+        '3261 §8.1.1.7',
+        { start, end: vEnd },
+        'warning',
+      ),
+    );
+  } else if (branch === null || branch.length === 0) {
+    diags.push(
+      diag('via-branch-empty', 'Via branch parameter has no value.', '3261 §8.1.1.7', { start, end: vEnd }),
+    );
+  } else if (branch === BRANCH_MAGIC_COOKIE) {
+    diags.push(
+      diag(
+        'via-branch-cookie-only',
+        'Via branch is only the magic cookie "z9hG4bK" with no transaction identifier (RFC 4475 §3.2.1).',
+        '3261 §8.1.1.7',
+        { start, end: vEnd },
+        'warning',
+      ),
+    );
+  } else if (!branch.startsWith(BRANCH_MAGIC_COOKIE)) {
+    diags.push(
+      diag(
+        'via-branch-no-cookie',
+        `Via branch "${branch}" does not begin with the magic cookie "z9hG4bK" (RFC 2543 peer).`,
+        '3261 §8.1.1.7',
+        { start, end: vEnd },
+        'info',
+      ),
+    );
+  }
+  let receivedOut: string | null = null;
+  if (typeof received === 'string') {
+    receivedOut = received;
+    if (received.charCodeAt(0) === 91) {
+      diags.push(
+        diag(
+          'via-received-brackets',
+          `received="${received}" carries "[ ]" (not strict RFC 3261 ABNF; accepted per RFC 5118 §4.5).`,
+          '5118 §4.5',
+          { start, end: vEnd },
+          'info',
+        ),
+      );
+    } else if (!isIpv4(received) && parseIpv6Groups(received) === null) {
+      diags.push(
+        diag(
+          'via-bad-received',
+          `received="${received}" is not an IP address.`,
+          '3261 §18.2.1',
+          { start, end: vEnd },
+          'warning',
+        ),
+      );
+    }
+  }
+  return {
+    via: {
+      protocolName,
+      protocolVersion,
+      transport,
+      host,
+      hostType,
+      port,
+      params,
+      branch: typeof branch === 'string' ? branch : null,
+      received: receivedOut,
+      rport,
+      maddr: typeof maddr === 'string' ? maddr : null,
+      ttl,
+      span: { start, end: vEnd },
+    },
+    next: i,
+  };
+}
+
+/** Parses a Via header value (one or more comma-separated via-parms). */
+export function parseVia(value: string): Decoded<Via[]> {
+  const diags: Diagnostic[] = [];
+  const out: Via[] = [];
+  const end = value.length;
+  let i = 0;
+  while (true) {
+    i = skipWs(value, i, end);
+    if (i >= end) {
+      if (out.length === 0)
+        diags.push(diag('header-empty', 'Empty Via header value.', RFC_VIA, { start: 0, end }));
+      break;
+    }
+    if (value.charCodeAt(i) === 44) {
+      diags.push(
+        diag('list-empty-element', 'Empty element in the Via list.', '3261 §7.3.1', { start: i, end: i + 1 }),
+      );
+      i++;
+      continue;
+    }
+    const r = scanVia(value, i, end, diags);
+    if (r.via) out.push(r.via);
+    i = skipWs(value, r.next, end);
+    if (i < end && value.charCodeAt(i) !== 44) {
+      const k = skipToComma(value, i, end);
+      diags.push(
+        diag('via-trailing-garbage', `Unexpected text "${value.slice(i, k)}" in Via.`, RFC_ABNF, {
+          start: i,
+          end: k,
+        }),
+      );
+      i = k;
+    }
+    if (i >= end) break;
+    i++;
+    if (skipWs(value, i, end) >= end) {
+      diags.push(diag('list-empty-element', 'Trailing "," in Via.', '3261 §7.3.1', { start: i - 1, end }));
+      break;
+    }
+  }
+  return { value: out, diagnostics: diags };
+}
+
+/** Serializes one via-parm. */
+export function formatVia(v: Via): string {
+  let out = `${v.protocolName}/${v.protocolVersion}/${v.transport} ${v.host}`;
+  if (v.port !== null) out += ':' + v.port;
+  for (const p of v.params) out += p.value === null ? ';' + p.name : ';' + p.name + '=' + p.value;
+  return out;
+}

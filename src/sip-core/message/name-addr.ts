@@ -1,0 +1,356 @@
+/**
+ * name-addr / addr-spec values: From, To, Contact, Route, Record-Route, Reply-To, Refer-To,
+ * P-Asserted-Identity, Diversion, History-Info, …
+ * @remarks RFC 3261 §20.10 and §25.1:
+ * `name-addr = [ display-name ] LAQUOT addr-spec RAQUOT`, `display-name = *(token LWS) / quoted-string`.
+ * "If the URI is not enclosed in angle brackets, any semicolon-delimited parameters are
+ * header-parameters, not URI parameters" (§20). Lenient per RFC 4475: no LWS before `<`
+ * (§3.1.1.6) is accepted; spaces inside `< >` (§3.1.2.14), an unterminated quote (§3.1.2.6),
+ * non-token display names (§3.1.2.15) and unbracketed URIs with `?` (§3.1.2.13) are flagged.
+ */
+import type { Diagnostic, Span } from '../diagnostic';
+import { diag, rebase, type Decoded } from './headers/decoded';
+import { C_TOKEN, CHAR, scanQuoted, skipWs, trimEnd } from './headers/chars';
+import { getParam, type Param, quote, scanParams, STOP_COMMA } from './params';
+import { formatUri, parseUri, type Uri } from './uri';
+
+/** One name-addr or addr-spec with its header parameters. */
+export interface NameAddr {
+  /** Display name, unquoted and unescaped; null when absent. */
+  displayName: string | null;
+  displayNameQuoted: boolean;
+  /** The parsed URI, or null when it could not be parsed (see diagnostics and `uriText`). */
+  uri: Uri | null;
+  /** The URI exactly as written (without the angle brackets). */
+  uriText: string;
+  /** True for the name-addr form `<…>`, false for a bare addr-spec. */
+  angle: boolean;
+  /** Header parameters after the address (tag, expires, q, …). */
+  params: Param[];
+  /** Convenience: the `tag` parameter (From/To), null when absent or valueless. */
+  tag: string | null;
+  /** Where this value stands within the decoded string. */
+  span: Span;
+}
+
+/** Contact header value: either the wildcard `*` (REGISTER, RFC 3261 §10.2.2) or a list. */
+export interface ContactValue {
+  wildcard: boolean;
+  /** Parameters after `*` (e.g. `;expires=0`), empty otherwise. */
+  params: Param[];
+  contacts: NameAddr[];
+}
+
+const RFC_NA = '3261 §25.1';
+
+/**
+ * Parses one element starting at `i`. Returns the index after it (at a top-level `,` in list
+ * mode, or at `end`). `out.v` is null when nothing usable was found.
+ */
+function scanNameAddr(
+  s: string,
+  i: number,
+  end: number,
+  list: boolean,
+  diags: Diagnostic[],
+  out: { v: NameAddr | null },
+): number {
+  const start = skipWs(s, i, end);
+  i = start;
+  let displayName: string | null = null;
+  let quoted = false;
+  let angleAt = -1;
+  out.v = null;
+  if (i >= end) return i;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 34) {
+    const q = { text: '' };
+    const after = scanQuoted(s, i, end, q);
+    quoted = true;
+    if (after < 0) {
+      // RFC 4475 §3.1.2.6: the closing quote may be inferred, carefully: before the first "<".
+      const lt = s.indexOf('<', i);
+      diags.push(
+        diag('display-name-unterminated-quote', 'Display name has no closing quote.', RFC_NA, {
+          start: i,
+          end,
+        }),
+      );
+      if (lt < 0 || lt >= end) return end;
+      displayName = s.slice(i + 1, trimEnd(s, i + 1, lt));
+      angleAt = lt;
+    } else {
+      displayName = q.text;
+      i = skipWs(s, after, end);
+      if (i < end && s.charCodeAt(i) === 60) angleAt = i;
+      else {
+        diags.push(
+          diag('name-addr-missing-laquot', 'A quoted display name must be followed by "<".', RFC_NA, {
+            start: i,
+            end: Math.min(end, i + 1),
+          }),
+        );
+        // Fall through as an addr-spec after the display name.
+      }
+    }
+  } else if (c0 === 60) {
+    angleAt = i;
+  } else {
+    // Either an unquoted display name followed by "<", or an addr-spec ("scheme:").
+    let k = i;
+    let bad = -1;
+    let sawWs = false;
+    let lastNonWs = i;
+    while (k < end) {
+      const c = s.charCodeAt(k);
+      if (c === 60 || c === 58 || c === 59 || c === 34 || (list && c === 44)) break;
+      if (c === 32 || c === 9 || c === 13 || c === 10) sawWs = true;
+      else {
+        lastNonWs = k + 1;
+        if ((c >= 128 || (CHAR[c]! & C_TOKEN) === 0) && bad < 0) bad = k;
+      }
+      k++;
+    }
+    if (k < end && s.charCodeAt(k) === 60) {
+      displayName = s.slice(i, lastNonWs);
+      angleAt = k;
+      if (bad >= 0) {
+        diags.push(
+          diag(
+            'display-name-not-token',
+            `Unquoted display name "${displayName}" contains "${s[bad]}", which is not a token character; it must be quoted.`,
+            RFC_NA,
+            { start: i, end: lastNonWs },
+          ),
+        );
+      } else if (!sawWs && lastNonWs === k && k > i) {
+        diags.push(
+          diag(
+            'display-name-no-lws',
+            'No LWS between the display name and "<" (accepted, RFC 4475 §3.1.1.6).',
+            RFC_NA,
+            { start: i, end: k + 1 },
+            'info',
+          ),
+        );
+      }
+    }
+  }
+  let uriStart: number;
+  let uriEnd: number;
+  let angle = false;
+  if (angleAt >= 0) {
+    angle = true;
+    const gt = s.indexOf('>', angleAt + 1);
+    if (gt < 0 || gt >= end) {
+      diags.push(
+        diag('name-addr-missing-raquot', 'No closing ">" after "<".', RFC_NA, { start: angleAt, end }),
+      );
+      uriStart = angleAt + 1;
+      uriEnd = end;
+      i = end;
+    } else {
+      uriStart = angleAt + 1;
+      uriEnd = gt;
+      i = gt + 1;
+    }
+    const ts = skipWs(s, uriStart, uriEnd);
+    const te = trimEnd(s, ts, uriEnd);
+    if (ts !== uriStart || te !== uriEnd) {
+      diags.push(
+        diag('addr-spec-lws', 'Spaces inside "< >" around the URI (RFC 4475 §3.1.2.14).', RFC_NA, {
+          start: angleAt,
+          end: i,
+        }),
+      );
+    }
+    uriStart = ts;
+    uriEnd = te;
+  } else {
+    // addr-spec: the URI ends at LWS, at "," (list) or at the first ";" after the userinfo.
+    uriStart = i;
+    let stop = i;
+    while (stop < end) {
+      const c = s.charCodeAt(stop);
+      if (c === 32 || c === 9 || c === 13 || c === 10 || (list && c === 44)) break;
+      stop++;
+    }
+    let from = uriStart;
+    for (let k = uriStart; k < stop; k++) {
+      if (s.charCodeAt(k) === 64) {
+        from = k;
+        break;
+      }
+    }
+    uriEnd = stop;
+    for (let k = from; k < stop; k++) {
+      const c = s.charCodeAt(k);
+      if (c === 59 || (!list && c === 44)) {
+        uriEnd = k;
+        break;
+      }
+    }
+    for (let k = from; k < uriEnd; k++) {
+      if (s.charCodeAt(k) === 63) {
+        diags.push(
+          diag(
+            'addr-spec-needs-laquot',
+            'A URI with "?" headers must be enclosed in "< >" (RFC 4475 §3.1.2.13).',
+            '3261 §20',
+            { start: uriStart, end: uriEnd },
+          ),
+        );
+        break;
+      }
+    }
+    i = uriEnd;
+  }
+  const uriText = s.slice(uriStart, uriEnd);
+  let uri: Uri | null = null;
+  if (uriText.length === 0) {
+    diags.push(
+      diag('name-addr-no-uri', 'No URI in the address.', RFC_NA, { start, end: Math.max(i, start) }),
+    );
+  } else {
+    const d = parseUri(uriText);
+    uri = d.value;
+    if (d.diagnostics.length) diags.push(...rebase(d.diagnostics, uriStart));
+  }
+  const params: Param[] = [];
+  i = scanParams(s, i, end, params, diags, list ? STOP_COMMA : 0);
+  const vEnd = trimEnd(s, start, i);
+  i = skipWs(s, i, end);
+  if (i < end && !(list && s.charCodeAt(i) === 44)) {
+    let k = i;
+    if (list) while (k < end && s.charCodeAt(k) !== 44) k++;
+    else k = end;
+    const code = !list && s.charCodeAt(i) === 44 ? 'multiple-values' : 'name-addr-trailing-garbage';
+    diags.push(
+      diag(
+        code,
+        code === 'multiple-values'
+          ? 'A single-valued header carries more than one value.'
+          : `Unexpected text "${s.slice(i, k)}" after the address.`,
+        code === 'multiple-values' ? '3261 §7.3.1' : RFC_NA,
+        { start: i, end: k },
+      ),
+    );
+    i = k;
+  }
+  const tag = getParam(params, 'tag');
+  out.v = {
+    displayName,
+    displayNameQuoted: quoted,
+    uri,
+    uriText,
+    angle,
+    params,
+    tag: typeof tag === 'string' ? tag : null,
+    span: { start, end: vEnd },
+  };
+  return i;
+}
+
+/** Parses a single name-addr or addr-spec with header parameters (From, To, Refer-To, …). */
+export function parseNameAddr(value: string): Decoded<NameAddr> {
+  const diags: Diagnostic[] = [];
+  const out: { v: NameAddr | null } = { v: null };
+  scanNameAddr(value, 0, value.length, false, diags, out);
+  if (out.v === null && diags.length === 0) {
+    diags.push(
+      diag('header-empty', 'Empty header value where an address is required.', RFC_NA, {
+        start: 0,
+        end: value.length,
+      }),
+    );
+  }
+  return { value: out.v, diagnostics: diags };
+}
+
+/**
+ * Parses a comma-separated list of name-addr / addr-spec values (Contact, Route, Record-Route,
+ * P-Asserted-Identity, …); commas inside quotes and `< >` do not split.
+ */
+export function parseNameAddrList(value: string): Decoded<NameAddr[]> {
+  const diags: Diagnostic[] = [];
+  const list: NameAddr[] = [];
+  const end = value.length;
+  const out: { v: NameAddr | null } = { v: null };
+  let i = 0;
+  while (true) {
+    const before = skipWs(value, i, end);
+    if (before >= end) {
+      if (list.length === 0) {
+        diags.push(
+          diag('header-empty', 'Empty header value where an address list is required.', RFC_NA, {
+            start: 0,
+            end,
+          }),
+        );
+      } else {
+        diags.push(
+          diag(
+            'list-empty-element',
+            'Trailing "," with no value after it.',
+            '3261 §7.3.1',
+            { start: Math.max(0, i - 1), end },
+            'warning',
+          ),
+        );
+      }
+      break;
+    }
+    if (value.charCodeAt(before) === 44) {
+      diags.push(
+        diag(
+          'list-empty-element',
+          'Empty element in a comma-separated list.',
+          '3261 §7.3.1',
+          { start: before, end: before + 1 },
+          'warning',
+        ),
+      );
+      i = before + 1;
+      continue;
+    }
+    const next = scanNameAddr(value, before, end, true, diags, out);
+    if (out.v) list.push(out.v);
+    if (next >= end) break;
+    i = next + 1; // past ","
+    if (next <= before) i = before + 1; // guarantee progress
+  }
+  return { value: list, diagnostics: diags };
+}
+
+/** Contact — RFC 3261 §20.10: `"*"` or a list of name-addr/addr-spec with contact-params. */
+export function parseContact(value: string): Decoded<ContactValue> {
+  const s = skipWs(value, 0, value.length);
+  if (s < value.length && value.charCodeAt(s) === 42) {
+    const diags: Diagnostic[] = [];
+    const params: Param[] = [];
+    const i = scanParams(value, s + 1, value.length, params, diags, 0);
+    if (skipWs(value, i, value.length) < value.length) {
+      diags.push(
+        diag('contact-wildcard-garbage', 'Unexpected text after "Contact: *".', '3261 §20.10', {
+          start: i,
+          end: value.length,
+        }),
+      );
+    }
+    return { value: { wildcard: true, params, contacts: [] }, diagnostics: diags };
+  }
+  const d = parseNameAddrList(value);
+  return { value: { wildcard: false, params: [], contacts: d.value ?? [] }, diagnostics: d.diagnostics };
+}
+
+/** Serializes a name-addr (always with `< >` when there is a display name or URI parameters/headers). */
+export function formatNameAddr(na: NameAddr): string {
+  const uriText = na.uri ? formatUri(na.uri) : na.uriText;
+  let out = '';
+  if (na.displayName !== null) out += (na.displayNameQuoted ? quote(na.displayName) : na.displayName) + ' ';
+  if (na.angle || na.displayName !== null || /[;,?]/.test(uriText)) out += '<' + uriText + '>';
+  else out += uriText;
+  for (const p of na.params)
+    out += p.value === null ? ';' + p.name : ';' + p.name + '=' + (p.quoted ? quote(p.value) : p.value);
+  return out;
+}

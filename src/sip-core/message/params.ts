@@ -1,0 +1,204 @@
+/**
+ * Generic `;name=value` parameters: URI parameters (RFC 3261 §19.1.1, §25.1 `uri-parameters`) and
+ * header parameters (`generic-param = token [ EQUAL gen-value ]`, `gen-value = token / host /
+ * quoted-string`).
+ * @remarks Names are case-insensitive (RFC 3261 §7.3.1) and stored lower-cased; values are kept as
+ * written (URI parameter values keep their %-escapes; quoted values are unescaped, `quoted: true`).
+ */
+import type { Diagnostic, Span } from '../diagnostic';
+import { diag, type Decoded } from './headers/decoded';
+import { C_TOKEN, CHAR, lower, scanQuoted, skipWs } from './headers/chars';
+
+export interface Param {
+  /** Lower-cased parameter name. */
+  name: string;
+  /** Value as written (unquoted and unescaped when `quoted`), or null for a valueless parameter. */
+  value: string | null;
+  /** True when the value was a quoted-string. */
+  quoted?: boolean;
+  /** Where `;name=value` stands, within the string passed to the decoder. */
+  span?: Span;
+}
+
+/** Stop characters for {@link scanParams}. */
+export const STOP_COMMA = 1;
+export const STOP_QMARK = 2;
+export const STOP_GT = 4;
+/** URI mode: no LWS around `;`/`=`, no quoted strings, values keep %-escapes. */
+export const URI_MODE = 8;
+
+const RFC_PARAM = '3261 §25.1';
+
+function isStop(c: number, flags: number): boolean {
+  return (
+    c === 59 ||
+    ((flags & STOP_COMMA) !== 0 && c === 44) ||
+    ((flags & STOP_QMARK) !== 0 && c === 63) ||
+    ((flags & STOP_GT) !== 0 && c === 62)
+  );
+}
+
+/**
+ * Scans `*( ";" param )` in `s[i, end)` into `out`. Returns the index where scanning stopped: `end`,
+ * a stop character (`,` / `?` / `>` according to `flags`) or, in header mode, the first character
+ * that cannot continue the parameter list (the caller decides whether that is an error).
+ */
+export function scanParams(
+  s: string,
+  i: number,
+  end: number,
+  out: Param[],
+  diags: Diagnostic[],
+  flags: number,
+): number {
+  const uri = (flags & URI_MODE) !== 0;
+  const q = { text: '' };
+  while (true) {
+    if (!uri) i = skipWs(s, i, end);
+    if (i >= end) return i;
+    const c0 = s.charCodeAt(i);
+    if (c0 !== 59) return i;
+    const pStart = i;
+    i++;
+    if (!uri) i = skipWs(s, i, end);
+    const nStart = i;
+    if (uri) {
+      while (i < end) {
+        const c = s.charCodeAt(i);
+        if (c === 61 || c === 32 || c === 9 || isStop(c, flags)) break;
+        i++;
+      }
+    } else {
+      while (i < end) {
+        const c = s.charCodeAt(i);
+        if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+        i++;
+      }
+    }
+    const nEnd = i;
+    if (nEnd === nStart) {
+      diags.push(
+        diag('param-empty', 'Empty parameter (";" with no name).', RFC_PARAM, { start: pStart, end: i }),
+      );
+      // Skip anything unusable up to the next separator so one bad character does not stop the list.
+      while (i < end) {
+        const c = s.charCodeAt(i);
+        if (isStop(c, flags) || (!uri && (c === 32 || c === 9))) break;
+        i++;
+      }
+      continue;
+    }
+    const name = lower(s.slice(nStart, nEnd));
+    let j = uri ? i : skipWs(s, i, end);
+    if (j < end && s.charCodeAt(j) === 61) {
+      j++;
+      if (!uri) j = skipWs(s, j, end);
+      if (!uri && j < end && s.charCodeAt(j) === 34) {
+        const after = scanQuoted(s, j, end, q);
+        if (after < 0) {
+          diags.push(
+            diag(
+              'param-unterminated-quote',
+              `Parameter "${name}" has an unterminated quoted string.`,
+              RFC_PARAM,
+              {
+                start: j,
+                end,
+              },
+            ),
+          );
+          out.push({ name, value: q.text, quoted: true, span: { start: pStart, end } });
+          return end;
+        }
+        out.push({ name, value: q.text, quoted: true, span: { start: pStart, end: after } });
+        i = after;
+        continue;
+      }
+      const vStart = j;
+      while (j < end) {
+        const c = s.charCodeAt(j);
+        if (c === 32 || c === 9 || c === 13 || c === 10 || isStop(c, flags)) break;
+        j++;
+      }
+      if (j === vStart) {
+        diags.push(
+          diag(
+            'param-empty-value',
+            `Parameter "${name}" has "=" but no value.`,
+            RFC_PARAM,
+            { start: pStart, end: j },
+            'warning',
+          ),
+        );
+      }
+      out.push({ name, value: s.slice(vStart, j), span: { start: pStart, end: j } });
+      i = j;
+    } else {
+      out.push({ name, value: null, span: { start: pStart, end: nEnd } });
+      i = nEnd;
+    }
+  }
+}
+
+/** Parses a header parameter list such as `;tag=1;lr;q=0.5` (a leading `;` is optional). */
+export function parseParams(text: string): Decoded<Param[]> {
+  const diags: Diagnostic[] = [];
+  const out: Param[] = [];
+  let i = skipWs(text, 0, text.length);
+  const src = i < text.length && text.charCodeAt(i) !== 59 ? ';' + text : text;
+  const delta = src === text ? 0 : -1;
+  i = scanParams(src, 0, src.length, out, diags, 0);
+  if (i < src.length) {
+    diags.push(
+      diag('param-trailing-garbage', `Unexpected text after parameters: "${src.slice(i)}".`, RFC_PARAM, {
+        start: i + delta,
+        end: src.length + delta,
+      }),
+    );
+  }
+  if (delta !== 0) {
+    for (const p of out) if (p.span) p.span = { start: Math.max(0, p.span.start - 1), end: p.span.end - 1 };
+    for (const d of diags) if (d.span) d.span = { start: Math.max(0, d.span.start - 1), end: d.span.end - 1 };
+  }
+  return { value: out, diagnostics: diags };
+}
+
+/**
+ * The value of parameter `name` (lower case): a string, `null` when present without a value,
+ * `undefined` when absent.
+ */
+export function getParam(params: readonly Param[], name: string): string | null | undefined {
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k]!;
+    if (p.name === name) return p.value;
+  }
+  return undefined;
+}
+
+export function hasParam(params: readonly Param[], name: string): boolean {
+  for (let k = 0; k < params.length; k++) if (params[k]!.name === name) return true;
+  return false;
+}
+
+/** Quotes a value for a quoted-string, escaping `"` and `\` (RFC 3261 §25.1 quoted-pair). */
+export function quote(text: string): string {
+  let needs = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 92) {
+      needs = true;
+      break;
+    }
+  }
+  return '"' + (needs ? text.replace(/["\\]/g, '\\$&') : text) + '"';
+}
+
+/** Formats parameters as `;name=value…` (quoted values re-quoted). */
+export function formatParams(params: readonly Param[]): string {
+  let out = '';
+  for (const p of params) {
+    out += ';' + p.name;
+    if (p.value !== null) out += '=' + (p.quoted ? quote(p.value) : p.value);
+  }
+  return out;
+}
