@@ -1,0 +1,32 @@
+/**
+ * The SIP message layer: structural parse, key fields, serializer, lint.
+ * @remarks RFC 3261 §7 (messages), §20 (header fields), §25 (grammar).
+ */
+export { parseMessage, isTokenChar } from './parse';
+export type { SipMessage, HeaderField } from './sip-message';
+export {
+  HEADER_NAMES,
+  COMPACT_FORMS,
+  canonicalHeaderName,
+  displayHeaderName,
+  headerNameInfo,
+  isListHeader,
+  isSingleValueHeader,
+  type HeaderNameInfo,
+} from './header-names';
+export { MESSAGE_DIAGNOSTICS, sipDiagnostic, type DiagnosticRule } from './diagnostic-codes';
+export { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
+export { lintMessage, diagnosticCatalogue, uriParts } from './lint';
+export {
+  serializeMessage,
+  MessageEditor,
+  buildRequest,
+  buildResponse,
+  buildResponseTo,
+  type MessageEdit,
+  type HeaderList,
+  type RequestSpec,
+  type ResponseSpec,
+  type ResponseToOptions,
+} from './serialize';
+export { reasonPhrase } from './reason-phrases';

@@ -1,0 +1,886 @@
+/**
+ * Structural parse of one SIP message: start line, header field spans, key fields, body framing.
+ * @remarks RFC 3261 §7 (message format), §7.3 (header fields, folding, compact forms), §7.5 (framing),
+ * §18.3 (datagram framing by Content-Length), §20 (the key headers). One pass over the bytes, no
+ * regular expressions, no copies: every position is an absolute offset into `buf`. Never throws on
+ * wire input (STYLE.md habit 6): problems become diagnostics and the rest of the message still parses.
+ */
+import type { Span } from '../diagnostic';
+import { sipDiagnostic } from './diagnostic-codes';
+import {
+  F_BRANCH,
+  F_CALLID,
+  F_CSEQM,
+  F_CTYPE,
+  F_FROMTAG,
+  F_METHOD,
+  F_REASON,
+  F_RECEIVED,
+  F_RPORT,
+  F_SENTBY,
+  F_TOTAG,
+  F_TRANSPORT,
+  F_URI,
+  F_VERSION,
+  ParsedMessage,
+  type SipMessage,
+} from './sip-message';
+
+const ID_VIA = 1;
+const ID_FROM = 2;
+const ID_TO = 3;
+const ID_CALLID = 4;
+const ID_CSEQ = 5;
+const ID_MAXF = 6;
+const ID_CLEN = 7;
+const ID_CTYPE = 8;
+const ID_ROUTE = 9;
+const ID_RR = 10;
+
+/** RFC 3261 §25.1 token characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~". */
+const TOKEN = new Uint8Array(256);
+for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
+for (const ch of "-.!%*_+`'~") TOKEN[ch.charCodeAt(0)] = 1;
+
+/** Whether `c` is an RFC 3261 token character. */
+export function isTokenChar(c: number): boolean {
+  return TOKEN[c] === 1;
+}
+
+function span(start: number, end: number): Span {
+  return { start, end };
+}
+
+/** Index of the next LF in `[p, end)`, or `end`. */
+function findLF(b: Uint8Array, p: number, end: number): number {
+  const r = b.indexOf(10, p);
+  return r < 0 || r >= end ? end : r;
+}
+
+function scanToken(b: Uint8Array, p: number, e: number): number {
+  while (p < e && TOKEN[b[p]!] === 1) p++;
+  return p;
+}
+
+function skipLws(b: Uint8Array, p: number, e: number): number {
+  while (p < e) {
+    const c = b[p];
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+    p++;
+  }
+  return p;
+}
+
+/** Skips a quoted-string starting at the opening quote `p`; returns the index after the closing quote, or -1. */
+function skipQuoted(b: Uint8Array, p: number, e: number): number {
+  for (let i = p + 1; i < e; i++) {
+    const c = b[i];
+    if (c === 92) i++;
+    else if (c === 34) return i + 1;
+  }
+  return -1;
+}
+
+/** Lower-case ASCII comparison of `b[s, s+name.length)` with `name` (already lower-case). */
+function eqLower(b: Uint8Array, s: number, e: number, name: string): boolean {
+  const n = name.length;
+  if (e - s !== n) return false;
+  for (let i = 0; i < n; i++) if ((b[s + i]! | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * Id of a key header (compact forms included) from the name bytes, or 0. Compared by length and
+ * lower-cased bytes (`| 0x20` maps A–Z to a–z and leaves "-" alone; names hold no other bytes that alias).
+ */
+function keyHeaderId(b: Uint8Array, s: number, n: number): number {
+  const c0 = b[s]! | 0x20;
+  switch (n) {
+    case 1:
+      switch (c0) {
+        case 0x76: // v
+          return ID_VIA;
+        case 0x66: // f
+          return ID_FROM;
+        case 0x74: // t
+          return ID_TO;
+        case 0x69: // i
+          return ID_CALLID;
+        case 0x6c: // l
+          return ID_CLEN;
+        case 0x63: // c
+          return ID_CTYPE;
+      }
+      return 0;
+    case 2:
+      return c0 === 0x74 && (b[s + 1]! | 0x20) === 0x6f ? ID_TO : 0;
+    case 3:
+      return c0 === 0x76 && eqLower(b, s, s + 3, 'via') ? ID_VIA : 0;
+    case 4:
+      if (c0 === 0x66) return eqLower(b, s, s + 4, 'from') ? ID_FROM : 0;
+      if (c0 === 0x63) return eqLower(b, s, s + 4, 'cseq') ? ID_CSEQ : 0;
+      return 0;
+    case 5:
+      return c0 === 0x72 && eqLower(b, s, s + 5, 'route') ? ID_ROUTE : 0;
+    case 7:
+      return c0 === 0x63 && eqLower(b, s, s + 7, 'call-id') ? ID_CALLID : 0;
+    case 12:
+      if (c0 === 0x6d) return eqLower(b, s, s + 12, 'max-forwards') ? ID_MAXF : 0;
+      if (c0 === 0x63) return eqLower(b, s, s + 12, 'content-type') ? ID_CTYPE : 0;
+      if (c0 === 0x72) return eqLower(b, s, s + 12, 'record-route') ? ID_RR : 0;
+      return 0;
+    case 14:
+      return c0 === 0x63 && eqLower(b, s, s + 14, 'content-length') ? ID_CLEN : 0;
+  }
+  return 0;
+}
+
+/** True when `b[s, e)` is exactly `SIP/2.0` (case-insensitive "SIP", RFC 3261 §7.1). */
+function isSip20(b: Uint8Array, s: number, e: number): boolean {
+  return (
+    e - s === 7 &&
+    (b[s]! | 0x20) === 0x73 &&
+    (b[s + 1]! | 0x20) === 0x69 &&
+    (b[s + 2]! | 0x20) === 0x70 &&
+    b[s + 3] === 0x2f &&
+    b[s + 4] === 0x32 &&
+    b[s + 5] === 0x2e &&
+    b[s + 6] === 0x30
+  );
+}
+
+/** Length of a SIP-Version (`SIP/1*DIGIT.1*DIGIT`) at `s`, or 0. */
+function versionLength(b: Uint8Array, s: number, e: number): number {
+  if (e - s < 7) return 0;
+  if (
+    (b[s]! | 0x20) !== 0x73 ||
+    (b[s + 1]! | 0x20) !== 0x69 ||
+    (b[s + 2]! | 0x20) !== 0x70 ||
+    b[s + 3] !== 0x2f
+  ) {
+    return 0;
+  }
+  let p = s + 4;
+  const d1 = p;
+  while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+  if (p === d1 || b[p] !== 0x2e) return 0;
+  p++;
+  const d2 = p;
+  while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+  if (p === d2) return 0;
+  return p - s;
+}
+
+/** Whether the line `b[s, e)` (no line ending) looks like a Request-Line or a Status-Line. */
+function looksLikeStartLine(b: Uint8Array, s: number, e: number): boolean {
+  while (e > s && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
+  const vl = versionLength(b, s, e);
+  if (vl > 0) return s + vl === e || b[s + vl] === 32 || b[s + vl] === 9;
+  // Request-Line: token SP ... SP SIP-Version
+  const t = scanToken(b, s, e);
+  if (t === s || (b[t] !== 32 && b[t] !== 9)) return false;
+  let v = e;
+  while (v > t && b[v - 1] !== 32 && b[v - 1] !== 9) v--;
+  return v > t + 1 && versionLength(b, v, e) === e - v;
+}
+
+/**
+ * Parses ONE SIP message occupying `buf[start, end)`: a UDP datagram, or a message already framed out
+ * of a stream. Never throws and never copies: the result keeps `raw = buf` and absolute offsets.
+ * @remarks RFC 3261 §7; body framing per §18.3 (datagram: Content-Length, else to the end).
+ */
+export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.length): SipMessage {
+  const len = buf.length;
+  start = start >= 0 ? Math.min(Math.floor(start), len) : 0;
+  end = end <= len ? Math.floor(end) : len;
+  if (!(end >= start)) end = start;
+  const m = new ParsedMessage(buf, start, end);
+  parseInto(m, buf, start, end);
+  return m;
+}
+
+function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number): void {
+  const d = m.diagnostics;
+  const sp = m.sp;
+  let p = start;
+  while (p < end && (b[p] === 13 || b[p] === 10 || b[p] === 32 || b[p] === 9)) p++;
+  if (p > start) {
+    if (p >= end) {
+      d.push(sipDiagnostic('message-empty', 'The datagram holds only whitespace.', span(start, end)));
+      return;
+    }
+    d.push(sipDiagnostic('leading-crlf', 'Empty lines before the start line were ignored.', span(start, p)));
+  }
+  if (p >= end) {
+    d.push(sipDiagnostic('message-empty', 'The message is empty.', span(start, end)));
+    return;
+  }
+
+  let firstBareLf = -1;
+  let lf = findLF(b, p, end);
+  let le = lf > p && b[lf - 1] === 13 ? lf - 1 : lf;
+  if (!looksLikeStartLine(b, p, le)) {
+    // Junk before the start line: look for a start line further on, within the header section.
+    let q = lf + 1;
+    while (q < end) {
+      const lf2 = findLF(b, q, end);
+      const le2 = lf2 > q && b[lf2 - 1] === 13 ? lf2 - 1 : lf2;
+      if (le2 === q) break;
+      if (looksLikeStartLine(b, q, le2)) {
+        d.push(
+          sipDiagnostic('leading-junk', `${q - p} octets before the start line were skipped.`, span(p, q)),
+        );
+        p = q;
+        lf = lf2;
+        le = le2;
+        break;
+      }
+      q = lf2 + 1;
+    }
+  }
+  if (lf < end && le === lf) firstBareLf = lf;
+  parseStartLine(m, b, p, le);
+
+  // Header section.
+  const hs = m.hs;
+  p = lf + 1;
+  let bodyStart = -1;
+  let clCount = 0;
+  let clValue = -1; // -1 unknown, -2 invalid
+  let clConflict = false;
+  let seenVia = false;
+  let seenFrom = false;
+  let seenTo = false;
+  let seenCallId = false;
+  let seenCseq = false;
+  let seenMaxf = false;
+  let seenCtype = false;
+  while (p < end) {
+    const c = b[p];
+    if (c === 13 && p + 1 < end && b[p + 1] === 10) {
+      bodyStart = p + 2;
+      break;
+    }
+    if (c === 10) {
+      if (firstBareLf < 0) firstBareLf = p;
+      bodyStart = p + 1;
+      break;
+    }
+    if (c === 13 && p + 1 === end) break;
+    // Header field: name, optional whitespace, colon, value with folded continuation lines.
+    const ns = p;
+    let q = p;
+    while (q < end) {
+      const x = b[q];
+      if (x === 58 || x === 32 || x === 9 || x === 13 || x === 10) break;
+      q++;
+    }
+    const ne = q;
+    while (q < end && (b[q] === 32 || b[q] === 9)) q++;
+    // Find the end of the field: the first line break not followed by SP/HTAB.
+    let flf = findLF(b, q, end);
+    while (flf + 1 < end && (b[flf + 1] === 32 || b[flf + 1] === 9)) {
+      if (b[flf - 1] !== 13 && firstBareLf < 0) firstBareLf = flf;
+      flf = findLF(b, flf + 1, end);
+    }
+    if (flf < end && b[flf - 1] !== 13 && firstBareLf < 0) firstBareLf = flf;
+    const lineEnd = flf;
+    if (ns === ne || b[q] !== 58) {
+      if (c === 32 || c === 9) {
+        d.push(
+          sipDiagnostic(
+            'header-continuation-invalid',
+            'A folded line follows no header field.',
+            span(ns, lineEnd),
+          ),
+        );
+      } else if (ns === ne) {
+        d.push(sipDiagnostic('header-name-invalid', 'Header line with an empty name.', span(ns, lineEnd)));
+      } else {
+        d.push(
+          sipDiagnostic('header-missing-colon', 'Header line without ":" was skipped.', span(ns, lineEnd)),
+        );
+      }
+      p = lineEnd + 1;
+      continue;
+    }
+    // value: trim leading LWS after the colon and trailing LWS before the line end
+    let vs = q + 1;
+    let ve = lineEnd;
+    while (ve > vs && (b[ve - 1] === 13 || b[ve - 1] === 32 || b[ve - 1] === 9 || b[ve - 1] === 10)) ve--;
+    while (vs < ve && (b[vs] === 32 || b[vs] === 9 || b[vs] === 13 || b[vs] === 10)) vs++;
+    const nlen = ne - ns;
+    const id = nlen <= 14 ? keyHeaderId(b, ns, nlen) : 0;
+    if (id === 0) {
+      for (let i = ns; i < ne; i++) {
+        if (TOKEN[b[i]!] !== 1) {
+          d.push(sipDiagnostic('header-name-invalid', 'The header name is not a token.', span(ns, ne)));
+          break;
+        }
+      }
+    }
+    hs.push(ns, ne, vs, ve, id);
+    switch (id) {
+      case ID_VIA:
+        m.viaCount += countList(m, b, vs, ve);
+        if (!seenVia) {
+          seenVia = true;
+          parseTopVia(m, b, vs, ve);
+        }
+        break;
+      case ID_FROM:
+        if (!seenFrom) {
+          seenFrom = true;
+          findTag(m, b, vs, ve, F_FROMTAG);
+        }
+        break;
+      case ID_TO:
+        if (!seenTo) {
+          seenTo = true;
+          findTag(m, b, vs, ve, F_TOTAG);
+        }
+        break;
+      case ID_CALLID:
+        if (!seenCallId) {
+          seenCallId = true;
+          sp[2 * F_CALLID] = vs;
+          sp[2 * F_CALLID + 1] = ve;
+        }
+        break;
+      case ID_CSEQ:
+        if (!seenCseq) {
+          seenCseq = true;
+          parseCseq(m, b, vs, ve);
+        }
+        break;
+      case ID_MAXF:
+        if (!seenMaxf) {
+          seenMaxf = true;
+          parseMaxForwards(m, b, vs, ve);
+        }
+        break;
+      case ID_CLEN: {
+        const v = parseDigits(b, vs, ve);
+        clCount++;
+        if (v < 0) {
+          d.push(
+            sipDiagnostic('content-length-invalid', 'Content-Length is not a decimal number.', span(vs, ve)),
+          );
+          if (clCount === 1) clValue = -2;
+          else clConflict = true;
+        } else if (clCount === 1) {
+          clValue = v;
+          m.contentLength = v;
+        } else if (v !== clValue) {
+          clConflict = true;
+          d.push(
+            sipDiagnostic(
+              'content-length-conflict',
+              `Content-Length ${v} disagrees with an earlier Content-Length.`,
+              span(vs, ve),
+            ),
+          );
+        }
+        break;
+      }
+      case ID_CTYPE:
+        if (!seenCtype) {
+          seenCtype = true;
+          sp[2 * F_CTYPE] = vs;
+          sp[2 * F_CTYPE + 1] = ve;
+        }
+        break;
+      case ID_ROUTE:
+        m.routeCount += countList(m, b, vs, ve);
+        break;
+      case ID_RR:
+        m.recordRouteCount += countList(m, b, vs, ve);
+        break;
+    }
+    p = lineEnd + 1;
+  }
+  if (firstBareLf >= 0) {
+    d.push(
+      sipDiagnostic(
+        'line-ending-lf',
+        'Lines end in a bare LF instead of CRLF.',
+        span(firstBareLf, firstBareLf + 1),
+      ),
+    );
+  }
+
+  // Body (RFC 3261 §18.3).
+  if (bodyStart < 0) {
+    d.push(
+      sipDiagnostic(
+        'header-section-unterminated',
+        'The message ends before the empty line that closes the header section.',
+        span(Math.max(start, end - 1), end),
+      ),
+    );
+    m.bodyStart = end;
+    m.bodyLength = 0;
+    return;
+  }
+  m.bodyStart = bodyStart;
+  const avail = end - bodyStart;
+  if (clCount === 0) {
+    m.bodyLength = avail;
+    if (avail > 0) {
+      d.push(
+        sipDiagnostic(
+          'content-length-missing',
+          'No Content-Length: the body runs to the end of the datagram.',
+        ),
+      );
+    }
+  } else if (clValue < 0 || clConflict) {
+    m.bodyLength = avail;
+  } else if (clValue <= avail) {
+    m.bodyLength = clValue;
+    if (clValue < avail) {
+      d.push(
+        sipDiagnostic(
+          'content-length-trailing-octets',
+          `${avail - clValue} octets after the body (Content-Length ${clValue}) were ignored.`,
+          span(bodyStart + clValue, end),
+        ),
+      );
+    }
+  } else {
+    m.bodyLength = avail;
+    d.push(
+      sipDiagnostic(
+        'content-length-exceeds-body',
+        `Content-Length is ${clValue} but only ${avail} octets follow the header section.`,
+        span(bodyStart, end),
+      ),
+    );
+  }
+}
+
+function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): void {
+  const d = m.diagnostics;
+  const sp = m.sp;
+  m.startLineStart = s;
+  m.startLineEnd = e;
+  let te = e;
+  while (te > s && (b[te - 1] === 32 || b[te - 1] === 9)) te--;
+  const vl = versionLength(b, s, te);
+  if (vl > 0 && (s + vl === te || b[s + vl] === 32 || b[s + vl] === 9)) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+    m.kind = 'response';
+    const ve = s + vl;
+    sp[2 * F_VERSION] = s;
+    sp[2 * F_VERSION + 1] = ve;
+    if (!isSip20(b, s, ve)) {
+      d.push(sipDiagnostic('sip-version-unsupported', 'The protocol version is not SIP/2.0.', span(s, ve)));
+    }
+    let p = ve;
+    while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+    if (p - ve > 1) {
+      d.push(
+        sipDiagnostic('start-line-extra-whitespace', 'More than one SP after the version.', span(ve, p)),
+      );
+    }
+    const cs = p;
+    let code = 0;
+    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) {
+      code = code * 10 + (b[p]! - 0x30);
+      p++;
+    }
+    const digits = p - cs;
+    const after = b[p];
+    if (digits === 3 && code >= 100 && code <= 699 && (p === e || after === 32 || after === 9)) {
+      m.status = code;
+    } else {
+      if (digits > 0 && digits <= 3) m.status = code;
+      d.push(
+        sipDiagnostic(
+          'status-code-invalid',
+          'The status code is not three digits in 100–699.',
+          span(cs, Math.max(p, cs + 1)),
+        ),
+      );
+      while (p < e && b[p] !== 32 && b[p] !== 9) p++;
+    }
+    if (p < e) {
+      sp[2 * F_REASON] = p + 1;
+      sp[2 * F_REASON + 1] = e;
+    } else {
+      sp[2 * F_REASON] = e;
+      sp[2 * F_REASON + 1] = e;
+      if (digits > 0) {
+        d.push(
+          sipDiagnostic(
+            'status-line-reason-missing',
+            'No SP after the status code.',
+            span(Math.max(s, e - 1), e),
+          ),
+        );
+      }
+    }
+    return;
+  }
+  // Request-Line = Method SP Request-URI SP SIP-Version
+  const me = scanToken(b, s, te);
+  let p = me;
+  while (p < te && b[p] !== 32 && b[p] !== 9) p++;
+  if (p > me || me === s) {
+    d.push(sipDiagnostic('method-invalid', 'The method is not a token.', span(s, p)));
+  }
+  sp[2 * F_METHOD] = s;
+  sp[2 * F_METHOD + 1] = p;
+  const afterMethod = p;
+  while (p < te && (b[p] === 32 || b[p] === 9)) p++;
+  if (p === afterMethod || p >= te) {
+    m.kind = 'invalid';
+    d.push(
+      sipDiagnostic(
+        'start-line-invalid',
+        'The start line is neither a Request-Line nor a Status-Line.',
+        span(s, e),
+      ),
+    );
+    return;
+  }
+  if (p - afterMethod > 1) {
+    d.push(
+      sipDiagnostic(
+        'start-line-extra-whitespace',
+        'More than one SP after the method.',
+        span(afterMethod, p),
+      ),
+    );
+  }
+  const us = p;
+  let vs = te;
+  while (vs > us && b[vs - 1] !== 32 && b[vs - 1] !== 9) vs--;
+  const vlen = versionLength(b, vs, te);
+  if (vs === us || vlen !== te - vs) {
+    m.kind = 'invalid';
+    sp[2 * F_URI] = us;
+    sp[2 * F_URI + 1] = te;
+    d.push(
+      sipDiagnostic('start-line-invalid', 'The Request-Line has no SIP-Version at its end.', span(s, e)),
+    );
+    return;
+  }
+  m.kind = 'request';
+  sp[2 * F_VERSION] = vs;
+  sp[2 * F_VERSION + 1] = te;
+  if (!isSip20(b, vs, te)) {
+    d.push(sipDiagnostic('sip-version-unsupported', 'The protocol version is not SIP/2.0.', span(vs, te)));
+  }
+  let ue = vs;
+  while (ue > us && (b[ue - 1] === 32 || b[ue - 1] === 9)) ue--;
+  if (vs - ue > 1) {
+    d.push(
+      sipDiagnostic('start-line-extra-whitespace', 'More than one SP before the version.', span(ue, vs)),
+    );
+  }
+  sp[2 * F_URI] = us;
+  sp[2 * F_URI + 1] = ue;
+  for (let i = us; i < ue; i++) {
+    const c = b[i]!;
+    if (c === 32 || c === 9 || c < 0x20 || c === 0x7f) {
+      d.push(
+        sipDiagnostic(
+          'request-uri-whitespace',
+          'The Request-URI contains unescaped whitespace.',
+          span(us, ue),
+        ),
+      );
+      break;
+    }
+  }
+  if (b[us] === 60) {
+    d.push(sipDiagnostic('request-uri-angle-brackets', 'The Request-URI is enclosed in "<>".', span(us, ue)));
+  }
+  if (te < e) {
+    d.push(
+      sipDiagnostic(
+        'start-line-trailing-whitespace',
+        'Whitespace at the end of the Request-Line.',
+        span(te, e),
+      ),
+    );
+  }
+}
+
+/** Counts the non-empty comma-separated elements of a list value; flags empty elements. */
+function countList(m: ParsedMessage, b: Uint8Array, s: number, e: number): number {
+  let count = 0;
+  let empty = 0;
+  let nonWs = false;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c === 34) {
+      const q = skipQuoted(b, i, e);
+      if (q < 0) {
+        nonWs = true;
+        break;
+      }
+      i = q - 1;
+      nonWs = true;
+    } else if (c === 60) {
+      let j = i + 1;
+      while (j < e && b[j] !== 62) j++;
+      i = j;
+      nonWs = true;
+    } else if (c === 44) {
+      if (nonWs) count++;
+      else empty++;
+      nonWs = false;
+    } else if (c !== 32 && c !== 9 && c !== 13 && c !== 10) {
+      nonWs = true;
+    }
+  }
+  if (nonWs) count++;
+  else empty++;
+  if (empty > 0) {
+    m.diagnostics.push(
+      sipDiagnostic('list-element-empty', 'The header value list has an empty element.', span(s, e)),
+    );
+  }
+  return count;
+}
+
+function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): void {
+  const sp = m.sp;
+  const d = m.diagnostics;
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport
+  let p = s;
+  const t1 = scanToken(b, p, e);
+  p = skipLws(b, t1, e);
+  let ok = t1 > s && b[p] === 47;
+  let ts = -1;
+  let t3 = -1;
+  if (ok) {
+    p = skipLws(b, p + 1, e);
+    const t2 = scanToken(b, p, e);
+    ok = t2 > p;
+    p = skipLws(b, t2, e);
+    ok = ok && b[p] === 47;
+    if (ok) {
+      ts = skipLws(b, p + 1, e);
+      t3 = scanToken(b, ts, e);
+      ok = t3 > ts;
+    }
+  }
+  if (!ok) {
+    d.push(sipDiagnostic('via-invalid', 'The Via value does not start with SIP/2.0/transport.', span(s, e)));
+    return;
+  }
+  sp[2 * F_TRANSPORT] = ts;
+  sp[2 * F_TRANSPORT + 1] = t3;
+  p = skipLws(b, t3, e);
+  const hs = p;
+  if (b[p] === 91) {
+    while (p < e && b[p] !== 93) p++;
+    if (p < e) p++;
+  }
+  while (p < e) {
+    const c = b[p];
+    if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10) break;
+    p++;
+  }
+  if (p === hs) {
+    d.push(sipDiagnostic('via-invalid', 'The Via value has no sent-by.', span(s, e)));
+    return;
+  }
+  let hostEnd = p;
+  let paramEmpty = false;
+  while (true) {
+    p = skipLws(b, p, e);
+    if (p >= e || b[p] === 44) break;
+    if (b[p] === 58) {
+      // "host : port" with whitespace around the colon (COLON = SWS ":" SWS)
+      p = skipLws(b, p + 1, e);
+      while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+      hostEnd = p;
+      continue;
+    }
+    if (b[p] !== 59) {
+      d.push(sipDiagnostic('via-invalid', 'Unexpected character in the Via parameters.', span(p, p + 1)));
+      break;
+    }
+    p = skipLws(b, p + 1, e);
+    const pn = p;
+    const pne = scanToken(b, p, e);
+    if (pne === pn) {
+      paramEmpty = true;
+      continue;
+    }
+    p = skipLws(b, pne, e);
+    let vs = pne;
+    let ve = pne;
+    if (b[p] === 61) {
+      p = skipLws(b, p + 1, e);
+      vs = p;
+      if (b[p] === 34) {
+        const q = skipQuoted(b, p, e);
+        p = q < 0 ? e : q;
+      } else if (b[p] === 91) {
+        while (p < e && b[p] !== 93) p++;
+        if (p < e) p++;
+      } else {
+        while (p < e) {
+          const c = b[p];
+          if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10) break;
+          p++;
+        }
+      }
+      ve = p;
+    }
+    const n = pne - pn;
+    let f = -1;
+    if (n === 6 && eqLower(b, pn, pne, 'branch')) f = F_BRANCH;
+    else if (n === 8 && eqLower(b, pn, pne, 'received')) f = F_RECEIVED;
+    else if (n === 5 && eqLower(b, pn, pne, 'rport')) f = F_RPORT;
+    if (f >= 0 && sp[2 * f]! < 0) {
+      sp[2 * f] = vs;
+      sp[2 * f + 1] = ve;
+    }
+  }
+  sp[2 * F_SENTBY] = hs;
+  sp[2 * F_SENTBY + 1] = hostEnd;
+  if (paramEmpty) {
+    d.push(sipDiagnostic('param-empty', 'The Via value has an empty parameter (";;").', span(s, e)));
+  }
+}
+
+/**
+ * Finds the `tag` parameter of a From/To value (name-addr or addr-spec, RFC 3261 §20.20, §20.39) and
+ * stores its span in field `f`.
+ */
+function findTag(m: ParsedMessage, b: Uint8Array, s: number, e: number, f: number): void {
+  const d = m.diagnostics;
+  let p = s;
+  let params = -1;
+  while (p < e) {
+    const c = b[p];
+    if (c === 34) {
+      const q = skipQuoted(b, p, e);
+      if (q < 0) {
+        d.push(
+          sipDiagnostic('quoted-string-unterminated', 'The display name quote is never closed.', span(p, e)),
+        );
+        return;
+      }
+      p = q;
+      continue;
+    }
+    if (c === 60) {
+      let j = p + 1;
+      while (j < e && b[j] !== 62) j++;
+      if (j >= e) {
+        d.push(sipDiagnostic('name-addr-unterminated', 'The "<" is never closed by ">".', span(p, e)));
+        return;
+      }
+      p = j + 1;
+      while (p < e && b[p] !== 59) p++;
+      params = p;
+      break;
+    }
+    if (c === 59) {
+      params = p;
+      break;
+    }
+    p++;
+  }
+  if (params < 0) return;
+  p = params;
+  const sp = m.sp;
+  while (p < e) {
+    if (b[p] !== 59) {
+      p++;
+      continue;
+    }
+    p = skipLws(b, p + 1, e);
+    const pn = p;
+    const pne = scanToken(b, p, e);
+    if (pne === pn) {
+      d.push(sipDiagnostic('param-empty', 'An empty parameter (";;").', span(pn - 1, pn)));
+      continue;
+    }
+    p = skipLws(b, pne, e);
+    let vs = pne;
+    let ve = pne;
+    if (b[p] === 61) {
+      p = skipLws(b, p + 1, e);
+      vs = p;
+      if (b[p] === 34) {
+        const q = skipQuoted(b, p, e);
+        p = q < 0 ? e : q;
+      } else {
+        while (p < e && b[p] !== 59 && b[p] !== 32 && b[p] !== 9 && b[p] !== 13 && b[p] !== 10) p++;
+      }
+      ve = p;
+    }
+    if (pne - pn === 3 && eqLower(b, pn, pne, 'tag') && sp[2 * f]! < 0) {
+      sp[2 * f] = vs;
+      sp[2 * f + 1] = ve;
+    }
+  }
+}
+
+/** Non-negative decimal value of `b[s, e)` (digits only), or -1. Values past 2^53 lose precision. */
+function parseDigits(b: Uint8Array, s: number, e: number): number {
+  if (s >= e) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]! - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+function parseCseq(m: ParsedMessage, b: Uint8Array, s: number, e: number): void {
+  let p = s;
+  let v = 0;
+  while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) {
+    v = v * 10 + (b[p]! - 0x30);
+    p++;
+  }
+  const digitsEnd = p;
+  p = skipLws(b, p, e);
+  const ms = p;
+  const me = scanToken(b, p, e);
+  if (digitsEnd === s || me === ms || me !== e || p === digitsEnd) {
+    m.diagnostics.push(sipDiagnostic('cseq-invalid', 'CSeq is not "number method".', span(s, e)));
+  }
+  if (digitsEnd > s) {
+    if (v >= 2147483648) {
+      m.diagnostics.push(
+        sipDiagnostic('cseq-out-of-range', 'The CSeq number is not less than 2**31.', span(s, digitsEnd)),
+      );
+      if (v <= 4294967295) m.cseq = v;
+    } else {
+      m.cseq = v;
+    }
+  }
+  if (me > ms) {
+    m.sp[2 * F_CSEQM] = ms;
+    m.sp[2 * F_CSEQM + 1] = me;
+  }
+}
+
+function parseMaxForwards(m: ParsedMessage, b: Uint8Array, s: number, e: number): void {
+  const v = parseDigits(b, s, e);
+  if (v < 0) {
+    m.diagnostics.push(
+      sipDiagnostic('max-forwards-invalid', 'Max-Forwards is not a decimal number.', span(s, e)),
+    );
+    return;
+  }
+  if (v > 255) {
+    m.diagnostics.push(
+      sipDiagnostic('max-forwards-out-of-range', `Max-Forwards ${v} is outside 0–255.`, span(s, e)),
+    );
+  }
+  m.maxForwards = v;
+}

@@ -1,0 +1,354 @@
+/**
+ * The parsed SIP message: spans over the received bytes, key fields, lazily decoded strings.
+ * @remarks RFC 3261 §7 (SIP messages). STYLE.md habit 5: keep the bytes, never mutate them, decode lazily.
+ */
+import type { Diagnostic, Span } from '../diagnostic';
+import { canonicalHeaderName, headerNameInfo } from './header-names';
+import { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
+
+/** One header field as written in the message. */
+export interface HeaderField {
+  /** The name as written (`v`, `VIA`, `Via`). */
+  readonly name: string;
+  /** Lower-case full name, compact forms expanded (`via`). */
+  readonly canonical: string;
+  readonly nameSpan: Span;
+  /** The value, from its first to its last non-whitespace octet; folded lines are included. */
+  readonly valueSpan: Span;
+  /** The value as a string, line folds replaced by one SP (RFC 3261 §7.3.1). */
+  value(): string;
+}
+
+/** A SIP request or response (or a message whose start line could not be read). */
+export interface SipMessage {
+  readonly raw: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+  readonly kind: 'request' | 'response' | 'invalid';
+  readonly method: string | null;
+  readonly requestUri: string | null;
+  readonly status: number | null;
+  readonly reason: string | null;
+  readonly version: string | null;
+  readonly callId: string | null;
+  readonly cseq: number | null;
+  readonly cseqMethod: string | null;
+  /** Top Via branch. */
+  readonly branch: string | null;
+  readonly viaSentBy: string | null;
+  readonly viaTransport: string | null;
+  readonly viaReceived: string | null;
+  /** Top Via rport: the value, `''` for a valueless rport, null when absent. */
+  readonly viaRport: string | null;
+  readonly fromTag: string | null;
+  readonly toTag: string | null;
+  readonly maxForwards: number | null;
+  /** Counts of header field VALUES (a line "Via: a, b" counts 2). */
+  readonly viaCount: number;
+  readonly routeCount: number;
+  readonly recordRouteCount: number;
+  readonly contentType: string | null;
+  /** Content-Length as declared (null when absent or unreadable). */
+  readonly contentLength: number | null;
+  /** The body actually framed: absolute offset in raw, and length. */
+  readonly bodyStart: number;
+  readonly bodyLength: number;
+  readonly headers: readonly HeaderField[];
+  readonly diagnostics: Diagnostic[];
+  /** First value of the header, unfolded; any case or compact form of the name. */
+  header(name: string): string | null;
+  /** Every field value of that name, in order (not comma-split). */
+  headerAll(name: string): string[];
+  /**
+   * Comma-split values across all fields of that name (quotes, <>, escapes respected). Headers known not
+   * to be lists (Date, CSeq, Authorization...) are not split.
+   */
+  values(name: string): string[];
+  /** The body: a subarray of raw, no copy. */
+  body(): Uint8Array;
+  /** Number of header fields (cheaper than `headers.length`). */
+  readonly headerCount: number;
+  /** Value span of every field of that name, in order. */
+  headerSpans(name: string): Span[];
+  /** Span of the start line (without its line ending). */
+  readonly startLineSpan: Span;
+  /** Span of the Request-URI in a request (null otherwise). */
+  readonly requestUriSpan: Span | null;
+}
+
+// Indices of the key string fields in ParsedMessage.sp (two numbers each: start, end; -1 when absent).
+export const F_METHOD = 0;
+export const F_URI = 1;
+export const F_VERSION = 2;
+export const F_REASON = 3;
+export const F_CALLID = 4;
+export const F_CSEQM = 5;
+export const F_BRANCH = 6;
+export const F_SENTBY = 7;
+export const F_TRANSPORT = 8;
+export const F_RECEIVED = 9;
+export const F_RPORT = 10;
+export const F_FROMTAG = 11;
+export const F_TOTAG = 12;
+export const F_CTYPE = 13;
+export const F_COUNT = 14;
+
+/** Canonical names of the headers the structural pass recognises by id (index = id). */
+export const KEY_HEADER_CANONICAL = [
+  '',
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'max-forwards',
+  'content-length',
+  'content-type',
+  'route',
+  'record-route',
+] as const;
+
+/** Header field stride in ParsedMessage.hs: nameStart, nameEnd, valueStart, valueEnd, key id. */
+export const HS = 5;
+
+class Field implements HeaderField {
+  readonly nameSpan: Span;
+  readonly valueSpan: Span;
+  constructor(
+    private readonly raw: Uint8Array,
+    readonly name: string,
+    readonly canonical: string,
+    ns: number,
+    ne: number,
+    vs: number,
+    ve: number,
+  ) {
+    this.nameSpan = { start: ns, end: ne };
+    this.valueSpan = { start: vs, end: ve };
+  }
+  value(): string {
+    return decodeUnfolded(this.raw, this.valueSpan.start, this.valueSpan.end);
+  }
+}
+
+/** The implementation of SipMessage built by `parseMessage`. Fields are filled by the parser. */
+export class ParsedMessage implements SipMessage {
+  kind: 'request' | 'response' | 'invalid' = 'invalid';
+  status: number | null = null;
+  cseq: number | null = null;
+  maxForwards: number | null = null;
+  contentLength: number | null = null;
+  viaCount = 0;
+  routeCount = 0;
+  recordRouteCount = 0;
+  bodyStart: number;
+  bodyLength = 0;
+  startLineStart: number;
+  startLineEnd: number;
+  readonly diagnostics: Diagnostic[] = [];
+  /** Key field spans, two per field (see F_*). */
+  readonly sp: number[] = [
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1,
+  ];
+  /** Header fields, HS numbers each. */
+  readonly hs: number[] = [];
+  private sc: (string | null)[] | null = null;
+  private fields: Field[] | null = null;
+  private canon: string[] | null = null;
+  /** Typed-value cache (see typed accessors); keyed by accessor name. */
+  typedCache: Map<string, unknown> | null = null;
+
+  constructor(
+    readonly raw: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    this.bodyStart = end;
+    this.startLineStart = start;
+    this.startLineEnd = start;
+  }
+
+  /** Decoded key string field `f` (cached), or null when absent. */
+  str(f: number): string | null {
+    let sc = this.sc;
+    if (sc === null) {
+      sc = this.sc = new Array<string | null>(F_COUNT);
+    }
+    const v = sc[f];
+    if (v !== undefined) return v;
+    const s = this.sp[2 * f]!;
+    const out = s < 0 ? null : decodeSpan(this.raw, s, this.sp[2 * f + 1]!);
+    sc[f] = out;
+    return out;
+  }
+
+  get method(): string | null {
+    return this.str(F_METHOD);
+  }
+  get requestUri(): string | null {
+    return this.str(F_URI);
+  }
+  get version(): string | null {
+    return this.str(F_VERSION);
+  }
+  get reason(): string | null {
+    return this.str(F_REASON);
+  }
+  get callId(): string | null {
+    return this.str(F_CALLID);
+  }
+  get cseqMethod(): string | null {
+    return this.str(F_CSEQM);
+  }
+  get branch(): string | null {
+    return this.str(F_BRANCH);
+  }
+  get viaSentBy(): string | null {
+    return this.str(F_SENTBY);
+  }
+  get viaTransport(): string | null {
+    return this.str(F_TRANSPORT);
+  }
+  get viaReceived(): string | null {
+    return this.str(F_RECEIVED);
+  }
+  get viaRport(): string | null {
+    return this.str(F_RPORT);
+  }
+  get fromTag(): string | null {
+    return this.str(F_FROMTAG);
+  }
+  get toTag(): string | null {
+    return this.str(F_TOTAG);
+  }
+  get contentType(): string | null {
+    return this.str(F_CTYPE);
+  }
+
+  get headerCount(): number {
+    return this.hs.length / HS;
+  }
+
+  get startLineSpan(): Span {
+    return { start: this.startLineStart, end: this.startLineEnd };
+  }
+
+  get requestUriSpan(): Span | null {
+    const s = this.sp[2 * F_URI]!;
+    return s < 0 ? null : { start: s, end: this.sp[2 * F_URI + 1]! };
+  }
+
+  /** Canonical name of header field i. */
+  canonicalAt(i: number): string {
+    let c = this.canon;
+    if (c === null) {
+      c = this.canon = new Array<string>(this.hs.length / HS);
+    }
+    let v = c[i];
+    if (v === undefined) {
+      const o = i * HS;
+      const id = this.hs[o + 4]!;
+      v =
+        id > 0
+          ? KEY_HEADER_CANONICAL[id]!
+          : canonicalHeaderName(decodeSpan(this.raw, this.hs[o]!, this.hs[o + 1]!));
+      c[i] = v;
+    }
+    return v;
+  }
+
+  get headers(): readonly HeaderField[] {
+    let f = this.fields;
+    if (f === null) {
+      const hs = this.hs;
+      const n = hs.length / HS;
+      f = new Array<Field>(n);
+      for (let i = 0; i < n; i++) {
+        const o = i * HS;
+        f[i] = new Field(
+          this.raw,
+          decodeSpan(this.raw, hs[o]!, hs[o + 1]!),
+          this.canonicalAt(i),
+          hs[o]!,
+          hs[o + 1]!,
+          hs[o + 2]!,
+          hs[o + 3]!,
+        );
+      }
+      this.fields = f;
+    }
+    return f;
+  }
+
+  /** Indices of the header fields with this canonical name. */
+  indicesOf(name: string): number[] {
+    const c = canonicalHeaderName(name);
+    const out: number[] = [];
+    const n = this.hs.length / HS;
+    for (let i = 0; i < n; i++) if (this.canonicalAt(i) === c) out.push(i);
+    return out;
+  }
+
+  header(name: string): string | null {
+    const c = canonicalHeaderName(name);
+    const n = this.hs.length / HS;
+    for (let i = 0; i < n; i++) {
+      if (this.canonicalAt(i) === c) {
+        const o = i * HS;
+        return decodeUnfolded(this.raw, this.hs[o + 2]!, this.hs[o + 3]!);
+      }
+    }
+    return null;
+  }
+
+  headerAll(name: string): string[] {
+    return this.indicesOf(name).map((i) =>
+      decodeUnfolded(this.raw, this.hs[i * HS + 2]!, this.hs[i * HS + 3]!),
+    );
+  }
+
+  headerSpans(name: string): Span[] {
+    return this.indicesOf(name).map((i) => ({ start: this.hs[i * HS + 2]!, end: this.hs[i * HS + 3]! }));
+  }
+
+  values(name: string): string[] {
+    const out: string[] = [];
+    const spans: number[] = [];
+    // Known single-value headers (Date, CSeq, auth credentials...) contain commas that do not separate values.
+    const info = headerNameInfo(name);
+    const list = info ? info.list : true;
+    for (const i of this.indicesOf(name)) {
+      const s = this.hs[i * HS + 2]!;
+      const e = this.hs[i * HS + 3]!;
+      if (!list) {
+        out.push(decodeUnfolded(this.raw, s, e));
+        continue;
+      }
+      spans.length = 0;
+      splitCommaSpans(this.raw, s, e, spans);
+      for (let k = 0; k < spans.length; k += 2) {
+        if (spans[k + 1]! > spans[k]!) out.push(decodeUnfolded(this.raw, spans[k]!, spans[k + 1]!));
+      }
+    }
+    return out;
+  }
+
+  /** Value spans of every comma-separated element of every field of that name. */
+  valueSpans(name: string): Span[] {
+    const out: Span[] = [];
+    const spans: number[] = [];
+    for (const i of this.indicesOf(name)) {
+      spans.length = 0;
+      splitCommaSpans(this.raw, this.hs[i * HS + 2]!, this.hs[i * HS + 3]!, spans);
+      for (let k = 0; k < spans.length; k += 2) {
+        if (spans[k + 1]! > spans[k]!) out.push({ start: spans[k]!, end: spans[k + 1]! });
+      }
+    }
+    return out;
+  }
+
+  body(): Uint8Array {
+    return this.raw.subarray(this.bodyStart, this.bodyStart + this.bodyLength);
+  }
+}
