@@ -20,10 +20,14 @@ const run = wanted.length ? wanted : all;
 let failed = 0;
 for (const name of run) {
   console.log(`\n=== bench: ${name} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(root, 'bench', `${name}.bench.ts`)], {
-    stdio: 'inherit',
-    cwd: root,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--expose-gc', join(root, 'bench', `${name}.bench.ts`)],
+    {
+      stdio: 'inherit',
+      cwd: root,
+    },
+  );
   if (r.status !== 0) {
     failed++;
     console.error(`bench ${name} exited with ${r.status}`);

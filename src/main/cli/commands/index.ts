@@ -1,0 +1,9 @@
+/**
+ * The one place CLI subcommands are registered. Each command module exports a `registerX(program)`;
+ * add a line here to add a command.
+ */
+import type { Command } from 'commander';
+import { registerBuild } from './build';
+import { registerServe } from './serve';
+
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerBuild];

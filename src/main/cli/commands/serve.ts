@@ -1,0 +1,70 @@
+/** `sipscope serve`: browser mode — the app served to a browser, with the same API over a WebSocket. */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { startBrowserServer, type BrowserServer } from '../../server/browser-server';
+import { createHost } from '../../service/create-host';
+import { ensureBuilt } from '../../build-check';
+import { RENDERER_DIR } from '../../paths';
+import { openInDesktopBrowser } from '../../open-browser';
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number 0–65535');
+  return n;
+}
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  open: boolean;
+  build: boolean;
+}
+
+/** Starts browser mode and resolves when it has stopped (Ctrl-C / SIGTERM). */
+export async function serve(files: string[], o: ServeOptions): Promise<number> {
+  if (o.build && !ensureBuilt()) return 1;
+  let server: BrowserServer | null = null;
+  const host = createHost({ mode: 'browser', resolveUpload: (t) => server?.resolveUpload(t) ?? null });
+  server = await startBrowserServer({ host, webRoot: RENDERER_DIR, bindHost: o.host, port: o.port });
+  console.log(
+    `sipscope ${o.host === '127.0.0.1' ? '' : `(listening on ${o.host}) `}browser mode: ${server.url}`,
+  );
+  for (const f of files) {
+    try {
+      const s = await host.openPath(f);
+      console.log(`opened ${s.name}: ${s.messages} SIP messages in ${s.frames} frames`);
+    } catch (err) {
+      console.error(`cannot open ${f}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (o.open) openInDesktopBrowser(server.url);
+  console.log('Press Ctrl-C to stop.');
+  await new Promise<void>((res) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      res();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  console.log('sipscope: stopping…');
+  host.dispose();
+  await server.close();
+  return 0;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('browser mode: serve the app and its API on http://127.0.0.1 (optionally opening FILEs)')
+    .argument('[files...]', 'capture files to open at start')
+    .option('-p, --port <n>', 'TCP port (0 picks a free one)', parsePort, 8787)
+    .option('--host <addr>', 'address to bind (use 0.0.0.0 only on a network you trust)', '127.0.0.1')
+    .option('--open', 'open the page in the desktop browser', false)
+    .option('--no-build', 'do not rebuild the renderer when its sources changed')
+    .action(async (files: string[], opts: ServeOptions) => {
+      process.exitCode = await serve(files, opts);
+    });
+}

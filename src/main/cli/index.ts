@@ -1,0 +1,31 @@
+/**
+ * `sipscope` CLI entry: global options, then the subcommands from ./commands.
+ */
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands';
+import { APP_VERSION } from '../version';
+
+export function buildProgram(): Command {
+  const program = new Command('sipscope')
+    .description(
+      'SIP protocol analyzer and simulator: read captures, draw ladders, simulate and run SIP labs',
+    )
+    .version(APP_VERSION, '-V, --version', 'print the sipscope version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code (commands that keep running resolve when they stop). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    console.error(`sipscope: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The service host: implements the API of src/shared/api.ts once. The Electron IPC adapter and the
+ * browser-mode WebSocket adapter both call `host.invoke()` and relay `host.onEvent()`.
+ */
+import { basename, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import {
+  ApiError,
+  Events,
+  Invoke,
+  type AppInfo,
+  type CallRow,
+  type CaptureSummary,
+  type EventChannel,
+  type EventMap,
+  type InvokeChannel,
+  type InvokeReq,
+  type InvokeRes,
+  type MessageRow,
+  type Page,
+} from '../../shared/api';
+import { validateRequest } from '../../shared/validate';
+import { APP_NAME, APP_VERSION } from '../version';
+import { RecentFiles } from './recent';
+import type { CaptureLoader, LoadedTrace } from './trace-source';
+
+export interface HostOptions {
+  mode: 'electron' | 'browser';
+  /** Absolute path of the built-in sample capture. */
+  samplePath: string | null;
+  /** Where recent files are remembered; null keeps them in memory only. */
+  recent: RecentFiles;
+  loader: CaptureLoader;
+  /** Uploaded files (browser mode) by token: the adapter stores the bytes and hands the host the path. */
+  resolveUpload?: (token: string) => string | null;
+  electronVersions?: { electron: string; chrome: string };
+  commit?: string | null;
+}
+
+interface OpenCapture {
+  summary: CaptureSummary;
+  trace: LoadedTrace | null;
+  abort: AbortController;
+  calls: CallRow[] | null;
+}
+
+type Listener = <E extends EventChannel>(event: E, payload: EventMap[E]) => void;
+
+export class ServiceHost {
+  readonly #opts: HostOptions;
+  readonly #captures = new Map<string, OpenCapture>();
+  readonly #listeners = new Set<Listener>();
+  #nextId = 1;
+
+  constructor(opts: HostOptions) {
+    this.#opts = opts;
+  }
+
+  /** Subscribes to every push event; returns the unsubscribe function. */
+  onEvent(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit<E extends EventChannel>(event: E, payload: EventMap[E]): void {
+    for (const l of this.#listeners) l(event, payload);
+  }
+
+  /** Validates and runs one invoke request. Throws `ApiError` on bad input or failure. */
+  async invoke<K extends InvokeChannel>(channel: K, req: unknown): Promise<InvokeRes<K>> {
+    validateRequest<K>(channel, req);
+    return (await this.#dispatch(channel, req)) as InvokeRes<K>;
+  }
+
+  async #dispatch<K extends InvokeChannel>(channel: K, req: InvokeReq<K>): Promise<unknown> {
+    switch (channel) {
+      case Invoke.appInfo:
+        return this.appInfo();
+      case Invoke.captureOpenPath:
+        return this.openPath((req as InvokeReq<typeof Invoke.captureOpenPath>).path);
+      case Invoke.captureOpenSample: {
+        if (!this.#opts.samplePath)
+          throw new ApiError('not-found', 'the built-in sample capture is not installed');
+        return this.openPath(this.#opts.samplePath, { remember: false });
+      }
+      case Invoke.captureOpenUpload: {
+        const { token, name } = req as InvokeReq<typeof Invoke.captureOpenUpload>;
+        const path = this.#opts.resolveUpload?.(token) ?? null;
+        if (!path) throw new ApiError('not-found', 'no such upload (it may have expired)');
+        return this.openPath(path, { remember: false, displayName: name, uploaded: true });
+      }
+      case Invoke.captureCancel: {
+        const c = this.#get((req as InvokeReq<typeof Invoke.captureCancel>).captureId);
+        if (c.summary.state !== 'opening') return false;
+        c.abort.abort();
+        return true;
+      }
+      case Invoke.captureClose: {
+        const id = (req as InvokeReq<typeof Invoke.captureClose>).captureId;
+        const c = this.#captures.get(id);
+        if (!c) return false;
+        c.abort.abort();
+        c.trace?.close();
+        this.#captures.delete(id);
+        return true;
+      }
+      case Invoke.captureList:
+        return [...this.#captures.values()].map((c) => c.summary);
+      case Invoke.messagesPage: {
+        const q = req as InvokeReq<typeof Invoke.messagesPage>;
+        return this.messagesPage(q.captureId, q.offset, q.limit, q.callId);
+      }
+      case Invoke.messageGet: {
+        const { captureId, id } = req as InvokeReq<typeof Invoke.messageGet>;
+        const trace = this.#ready(captureId);
+        if (id >= trace.count()) throw new ApiError('not-found', `no message ${id} in this capture`);
+        return trace.detail(id);
+      }
+      case Invoke.callsList: {
+        const { captureId, offset, limit } = req as InvokeReq<typeof Invoke.callsList>;
+        const calls = this.#calls(captureId);
+        return {
+          total: calls.length,
+          offset,
+          items: calls.slice(offset, offset + limit),
+        } satisfies Page<CallRow>;
+      }
+      case Invoke.recentList:
+        return this.#opts.recent.list();
+    }
+    throw new ApiError('unknown-channel', `unknown channel ${String(channel)}`);
+  }
+
+  async appInfo(): Promise<AppInfo> {
+    let sample: AppInfo['sample'] = null;
+    if (this.#opts.samplePath) {
+      try {
+        const s = await stat(this.#opts.samplePath);
+        sample = { name: basename(this.#opts.samplePath), bytes: s.size };
+      } catch {
+        sample = null;
+      }
+    }
+    return {
+      name: APP_NAME,
+      version: APP_VERSION,
+      mode: this.#opts.mode,
+      build: {
+        node: process.versions.node,
+        electron: this.#opts.electronVersions?.electron ?? null,
+        chrome: this.#opts.electronVersions?.chrome ?? null,
+        platform: `${process.platform}-${process.arch}`,
+        commit: this.#opts.commit ?? null,
+      },
+      sample,
+    };
+  }
+
+  /**
+   * Opens a capture by path. Resolves when it is fully read (progress events meanwhile); a corrupt
+   * file still resolves, with what could be read and file diagnostics naming the byte offset.
+   */
+  async openPath(
+    path: string,
+    o: { remember?: boolean; displayName?: string; uploaded?: boolean } = {},
+  ): Promise<CaptureSummary> {
+    const abs = resolve(path);
+    let size: number;
+    try {
+      const s = await stat(abs);
+      if (!s.isFile()) throw new ApiError('unreadable', `${abs} is not a file`);
+      size = s.size;
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(
+        'unreadable',
+        `cannot open ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+    const id = `cap${this.#nextId++}`;
+    const name = o.displayName ?? basename(abs);
+    const summary: CaptureSummary = {
+      id,
+      name,
+      path: o.uploaded ? null : abs,
+      bytes: size,
+      format: 'unknown',
+      state: 'opening',
+      frames: 0,
+      messages: 0,
+      calls: 0,
+      firstTime: null,
+      lastTime: null,
+      diagnostics: [],
+      openMs: null,
+    };
+    const abort = new AbortController();
+    const entry: OpenCapture = { summary, trace: null, abort, calls: null };
+    this.#captures.set(id, entry);
+    const t0 = performance.now();
+    try {
+      const trace = await this.#opts.loader.load(abs, {
+        signal: abort.signal,
+        onProgress: (done, total) => this.#emit(Events.captureProgress, { captureId: id, name, done, total }),
+      });
+      entry.trace = trace;
+      Object.assign(summary, trace.summary(), { state: 'ready', openMs: Math.round(performance.now() - t0) });
+      summary.calls = this.#calls(id).length;
+      if (o.remember !== false) await this.#opts.recent.add(abs, name);
+      this.#emit(Events.captureOpened, summary);
+      return summary;
+    } catch (err) {
+      this.#captures.delete(id);
+      const e = abort.signal.aborted
+        ? new ApiError('cancelled', `opening ${name} was cancelled`)
+        : err instanceof ApiError
+          ? err
+          : new ApiError(
+              'unreadable',
+              `cannot read ${name}: ${err instanceof Error ? err.message : String(err)}`,
+            );
+      this.#emit(Events.captureFailed, { captureId: id, name, error: e.toData() });
+      throw e;
+    }
+  }
+
+  messagesPage(captureId: string, offset: number, limit: number, callId?: string): Page<MessageRow> {
+    const trace = this.#ready(captureId);
+    if (callId !== undefined) {
+      const ids = trace.idsOfCall(callId);
+      return { total: ids.length, offset, items: ids.slice(offset, offset + limit).map((i) => trace.row(i)) };
+    }
+    const total = trace.count();
+    const items: MessageRow[] = [];
+    for (let i = offset; i < Math.min(total, offset + limit); i++) items.push(trace.row(i));
+    return { total, offset, items };
+  }
+
+  #calls(captureId: string): CallRow[] {
+    const c = this.#get(captureId);
+    if (!c.trace) throw new ApiError('not-found', `capture ${captureId} is not ready`);
+    c.calls ??= c.trace.calls();
+    return c.calls;
+  }
+
+  #get(captureId: string): OpenCapture {
+    const c = this.#captures.get(captureId);
+    if (!c) throw new ApiError('not-found', `no open capture ${captureId}`);
+    return c;
+  }
+
+  #ready(captureId: string): LoadedTrace {
+    const c = this.#get(captureId);
+    if (!c.trace) throw new ApiError('not-found', `capture ${captureId} is still opening`);
+    return c.trace;
+  }
+
+  /** Stops everything (window closed, server shutting down). */
+  dispose(): void {
+    for (const c of this.#captures.values()) {
+      c.abort.abort();
+      c.trace?.close();
+    }
+    this.#captures.clear();
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The renderer's application state: a view over what the service host says (STYLE.md habit 12).
+ * No protocol logic here; only what to show and which page of data to ask for.
+ */
+import {
+  ApiError,
+  Events,
+  Invoke,
+  type AppInfo,
+  type CallRow,
+  type CaptureSummary,
+  type MessageDetail,
+  type MessageRow,
+  type RecentFile,
+} from '@shared/api';
+import type { Client } from './api/client';
+
+export type Area = 'calls' | 'ladder' | 'scenarios' | 'lab';
+export type Theme = 'light' | 'dark';
+
+export const AREAS: { id: Area; label: string; key: string }[] = [
+  { id: 'calls', label: 'Captures & calls', key: '1' },
+  { id: 'ladder', label: 'Ladder', key: '2' },
+  { id: 'scenarios', label: 'Scenarios', key: '3' },
+  { id: 'lab', label: 'Lab', key: '4' },
+];
+
+const PAGE = 500;
+
+export class AppState {
+  readonly client: Client;
+  info = $state<AppInfo | null>(null);
+  area = $state<Area>('calls');
+  theme = $state<Theme>('light');
+  capture = $state<CaptureSummary | null>(null);
+  recent = $state<RecentFile[]>([]);
+  progress = $state<{
+    captureId: string | null;
+    name: string;
+    done: number;
+    total: number;
+    phase: string;
+  } | null>(null);
+  error = $state<string | null>(null);
+  calls = $state<CallRow[]>([]);
+  selectedCallId = $state<string | null>(null);
+  messages = $state<MessageRow[]>([]);
+  messagesTotal = $state(0);
+  selected = $state<MessageDetail | null>(null);
+  dialog = $state<'about' | 'shortcuts' | null>(null);
+  disconnected = $state(false);
+
+  readonly title = $derived(this.capture ? `${this.capture.name} — sipscope` : 'sipscope');
+
+  constructor(client: Client) {
+    this.client = client;
+  }
+
+  async init(): Promise<void> {
+    this.client.on(Events.captureProgress, (p) => {
+      this.progress = {
+        captureId: p.captureId,
+        name: p.name,
+        done: p.done,
+        total: p.total,
+        phase: 'Reading',
+      };
+    });
+    this.client.on(Events.captureOpened, (s) => {
+      if (!this.capture || this.capture.id !== s.id) void this.#show(s);
+    });
+    this.client.on(Events.captureFailed, (f) => {
+      this.progress = null;
+      if (f.error.code !== 'cancelled') this.error = f.error.message;
+    });
+    this.client.on(Events.menuCommand, (m) => {
+      if (m.command === 'open-sample') void this.openSample();
+      else if (m.command === 'about') this.dialog = 'about';
+      else if (m.command === 'show-shortcuts') this.dialog = 'shortcuts';
+      else if (m.command === 'toggle-theme') this.toggleTheme();
+    });
+    try {
+      this.info = await this.client.invoke(Invoke.appInfo, null);
+      this.recent = await this.client.invoke(Invoke.recentList, null);
+      const open = await this.client.invoke(Invoke.captureList, null);
+      const ready = open.filter((c) => c.state === 'ready').at(-1);
+      if (ready) await this.#show(ready);
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  toggleTheme(): void {
+    this.theme = this.theme === 'light' ? 'dark' : 'light';
+  }
+
+  async openSample(): Promise<void> {
+    await this.#opening(this.info?.sample?.name ?? 'sample', () =>
+      this.client.invoke(Invoke.captureOpenSample, null),
+    );
+  }
+
+  async openFile(file: File): Promise<void> {
+    await this.#opening(file.name, () =>
+      this.client.openFile(file, (done, total) => {
+        this.progress = { captureId: null, name: file.name, done, total, phase: 'Uploading' };
+      }),
+    );
+  }
+
+  async openRecent(path: string): Promise<void> {
+    await this.#opening(path.split(/[\\/]/).pop() ?? path, () =>
+      this.client.invoke(Invoke.captureOpenPath, { path }),
+    );
+  }
+
+  async cancelOpen(): Promise<void> {
+    const id = this.progress?.captureId;
+    if (id) await this.client.invoke(Invoke.captureCancel, { captureId: id });
+  }
+
+  async #opening(name: string, open: () => Promise<CaptureSummary>): Promise<void> {
+    this.error = null;
+    this.progress = { captureId: null, name, done: 0, total: 0, phase: 'Opening' };
+    try {
+      const s = await open();
+      await this.#show(s);
+      this.recent = await this.client.invoke(Invoke.recentList, null);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'cancelled')) this.error = errorText(err);
+    } finally {
+      this.progress = null;
+    }
+  }
+
+  async #show(s: CaptureSummary): Promise<void> {
+    this.capture = s;
+    this.area = 'calls';
+    this.selected = null;
+    this.selectedCallId = null;
+    const calls = await this.client.invoke(Invoke.callsList, { captureId: s.id, offset: 0, limit: 10_000 });
+    this.calls = calls.items;
+    await this.#loadMessages();
+  }
+
+  async selectCall(callId: string | null): Promise<void> {
+    this.selectedCallId = callId;
+    this.selected = null;
+    await this.#loadMessages();
+  }
+
+  async #loadMessages(): Promise<void> {
+    if (!this.capture) return;
+    const page = await this.client.invoke(Invoke.messagesPage, {
+      captureId: this.capture.id,
+      offset: 0,
+      limit: PAGE,
+      ...(this.selectedCallId ? { callId: this.selectedCallId } : {}),
+    });
+    this.messages = page.items;
+    this.messagesTotal = page.total;
+  }
+
+  async selectMessage(id: number): Promise<void> {
+    if (!this.capture) return;
+    try {
+      this.selected = await this.client.invoke(Invoke.messageGet, { captureId: this.capture.id, id });
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  /** Moves the message selection by `delta` rows (keyboard navigation). */
+  async moveSelection(delta: number): Promise<void> {
+    if (!this.messages.length) return;
+    const idx = this.selected ? this.messages.findIndex((m) => m.id === this.selected?.row.id) : -1;
+    const next = Math.max(0, Math.min(this.messages.length - 1, idx + delta));
+    await this.selectMessage(this.messages[next].id);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** "INVITE" or "180 Ringing": the label of a message on a ladder arrow or in a table. */
+export function messageLabel(m: Pick<MessageRow, 'kind' | 'method' | 'status' | 'reason'>): string {
+  if (m.kind === 'request') return m.method ?? '?';
+  if (m.kind === 'response') return `${m.status ?? '?'} ${m.reason ?? ''}`.trim();
+  return 'malformed';
+}
+
+/** Seconds since the epoch → `HH:MM:SS.mmmmmm` (UTC), the precision captures carry. */
+export function formatTime(t: number): string {
+  const secs = Math.floor(t);
+  const us = Math.round((t - secs) * 1e6);
+  const day = ((secs % 86400) + 86400) % 86400;
+  const hh = String(Math.floor(day / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((day % 3600) / 60)).padStart(2, '0');
+  const ss = String(day % 60).padStart(2, '0');
+  return `${hh}:${mm}:${ss}.${String(us).padStart(6, '0')}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}

@@ -1,0 +1,230 @@
+/**
+ * The sipscope service API: the one contract between the host (src/main) and every client
+ * (the Electron renderer through the preload, the browser-mode page through a WebSocket, tests).
+ *
+ * @remarks STYLE.md habit 10: invoke calls for request/response, events for push, `domain:verb`
+ * names, errors crossing as an envelope and rebuilt on the client. No raw channel strings elsewhere.
+ */
+
+/** Request/response channels. */
+export const Invoke = {
+  appInfo: 'app:info',
+  captureOpenPath: 'capture:openPath',
+  captureOpenSample: 'capture:openSample',
+  captureOpenUpload: 'capture:openUpload',
+  captureCancel: 'capture:cancel',
+  captureClose: 'capture:close',
+  captureList: 'capture:list',
+  messagesPage: 'messages:page',
+  messageGet: 'message:get',
+  callsList: 'calls:list',
+  recentList: 'recent:list',
+} as const;
+export type InvokeChannel = (typeof Invoke)[keyof typeof Invoke];
+
+/** Push channels (host → client). */
+export const Events = {
+  captureProgress: 'capture:progress',
+  captureOpened: 'capture:opened',
+  captureFailed: 'capture:failed',
+  menuCommand: 'menu:command',
+} as const;
+export type EventChannel = (typeof Events)[keyof typeof Events];
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** `electron` when the host is the Electron main process, `browser` when served by `sipscope serve`. */
+  mode: 'electron' | 'browser';
+  build: {
+    node: string;
+    electron: string | null;
+    chrome: string | null;
+    platform: string;
+    commit: string | null;
+  };
+  /** The built-in sample capture, if it is present. */
+  sample: { name: string; bytes: number } | null;
+}
+
+export type CaptureState = 'opening' | 'ready' | 'failed' | 'cancelled';
+
+/** One diagnostic as the UI shows it (a subset of the core's Diagnostic, serializable). */
+export interface DiagnosticDto {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  rfc: string | null;
+  offset: number | null;
+}
+
+export interface CaptureSummary {
+  id: string;
+  name: string;
+  /** Absolute path for files opened by path; null for uploads. */
+  path: string | null;
+  bytes: number;
+  format: string;
+  state: CaptureState;
+  frames: number;
+  messages: number;
+  calls: number;
+  /** Epoch seconds of the first and last SIP message, or null when there is none. */
+  firstTime: number | null;
+  lastTime: number | null;
+  /** File-level and decode diagnostics (corrupt file, unknown link type...). */
+  diagnostics: DiagnosticDto[];
+  openMs: number | null;
+}
+
+/** One row of the messages table; the same field meanings as the trace JSON contract. */
+export interface MessageRow {
+  id: number;
+  frame: number;
+  time: number;
+  src: string;
+  dst: string;
+  transport: string;
+  kind: 'request' | 'response' | 'invalid';
+  method: string | null;
+  requestUri: string | null;
+  status: number | null;
+  reason: string | null;
+  callId: string | null;
+  cseq: number | null;
+  cseqMethod: string | null;
+  fromTag: string | null;
+  toTag: string | null;
+  hasBody: boolean;
+  diagnostics: number;
+  maxSeverity: 'error' | 'warning' | 'info' | null;
+}
+
+export interface MessageDetail {
+  row: MessageRow;
+  /** The message's exact text (decoded as UTF-8, invalid bytes replaced). */
+  text: string;
+  bytes: number;
+  headers: { name: string; value: string }[];
+  diagnostics: DiagnosticDto[];
+}
+
+/** A Call-ID grouping; the analysis layer refines this into dialogs and calls. */
+export interface CallRow {
+  callId: string;
+  first: number;
+  last: number;
+  messages: number;
+  method: string | null;
+  from: string | null;
+  to: string | null;
+  finalStatus: number | null;
+}
+
+export interface Page<T> {
+  total: number;
+  offset: number;
+  items: T[];
+}
+
+export interface MessagesQuery {
+  captureId: string;
+  offset: number;
+  limit: number;
+  callId?: string;
+}
+
+export interface RecentFile {
+  path: string;
+  name: string;
+  openedAt: number;
+}
+
+export interface ProgressEvent {
+  captureId: string;
+  name: string;
+  done: number;
+  total: number;
+}
+
+export type MenuCommand = 'open-capture' | 'open-sample' | 'about' | 'toggle-theme' | 'show-shortcuts';
+
+/** Request and response types per invoke channel. */
+export interface InvokeMap {
+  [Invoke.appInfo]: { req: null; res: AppInfo };
+  [Invoke.captureOpenPath]: { req: { path: string }; res: CaptureSummary };
+  [Invoke.captureOpenSample]: { req: null; res: CaptureSummary };
+  [Invoke.captureOpenUpload]: { req: { token: string; name: string }; res: CaptureSummary };
+  [Invoke.captureCancel]: { req: { captureId: string }; res: boolean };
+  [Invoke.captureClose]: { req: { captureId: string }; res: boolean };
+  [Invoke.captureList]: { req: null; res: CaptureSummary[] };
+  [Invoke.messagesPage]: { req: MessagesQuery; res: Page<MessageRow> };
+  [Invoke.messageGet]: { req: { captureId: string; id: number }; res: MessageDetail };
+  [Invoke.callsList]: { req: { captureId: string; offset: number; limit: number }; res: Page<CallRow> };
+  [Invoke.recentList]: { req: null; res: RecentFile[] };
+}
+
+/** Payload types per event channel. */
+export interface EventMap {
+  [Events.captureProgress]: ProgressEvent;
+  [Events.captureOpened]: CaptureSummary;
+  [Events.captureFailed]: { captureId: string; name: string; error: ApiErrorData };
+  [Events.menuCommand]: { command: MenuCommand; path?: string };
+}
+
+export type InvokeReq<K extends InvokeChannel> = InvokeMap[K]['req'];
+export type InvokeRes<K extends InvokeChannel> = InvokeMap[K]['res'];
+
+/** What crosses the wire for an error; rebuilt into an `ApiError` on the client. */
+export interface ApiErrorData {
+  name: string;
+  message: string;
+  code: string;
+}
+
+/** The envelope every invoke result crosses in. */
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ApiErrorData };
+
+/** Error codes the host uses. */
+export type ApiErrorCode =
+  'bad-request' | 'unknown-channel' | 'not-found' | 'unreadable' | 'cancelled' | 'forbidden' | 'internal';
+
+export class ApiError extends Error {
+  readonly code: string;
+  constructor(code: ApiErrorCode | string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+  toData(): ApiErrorData {
+    return { name: this.name, message: this.message, code: this.code };
+  }
+  static from(data: ApiErrorData): ApiError {
+    const e = new ApiError(data.code, data.message);
+    e.name = data.name;
+    return e;
+  }
+}
+
+/** The client-side API object: implemented by the preload (Electron) and the WebSocket client (browser). */
+export interface SipscopeApi {
+  readonly mode: 'electron' | 'browser';
+  invoke<K extends InvokeChannel>(channel: K, req: InvokeReq<K>): Promise<InvokeRes<K>>;
+  on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}
+
+/** WebSocket frames of browser mode. */
+export type WsClientFrame = { type: 'invoke'; id: number; channel: string; req: unknown };
+export type WsServerFrame =
+  | { type: 'result'; id: number; envelope: Envelope<unknown> }
+  | { type: 'event'; event: string; payload: unknown };
+
+export const INVOKE_CHANNELS: readonly InvokeChannel[] = Object.values(Invoke);
+export const EVENT_CHANNELS: readonly EventChannel[] = Object.values(Events);
+
+export function isInvokeChannel(x: unknown): x is InvokeChannel {
+  return typeof x === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(x);
+}
+export function isEventChannel(x: unknown): x is EventChannel {
+  return typeof x === 'string' && (EVENT_CHANNELS as readonly string[]).includes(x);
+}

@@ -1,0 +1,75 @@
+/**
+ * Validation of every invoke request before the host acts on it. Both adapters (Electron IPC and the
+ * browser-mode WebSocket) pass requests through `validateRequest`, so the host only ever sees
+ * well-formed, typed payloads.
+ */
+import { ApiError, Invoke, isInvokeChannel, type InvokeChannel, type InvokeReq } from './api';
+
+type Check = (req: unknown) => string | null;
+
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function fields(
+  spec: Record<string, 'string' | 'int' | 'int?' | 'string?'>,
+  limits?: { maxInt?: number },
+): Check {
+  return (req) => {
+    if (!isObj(req)) return 'request must be an object';
+    for (const key of Object.keys(req)) if (!(key in spec)) return `unexpected field "${key}"`;
+    for (const [key, type] of Object.entries(spec)) {
+      const v = req[key];
+      const optional = type.endsWith('?');
+      if (v === undefined) {
+        if (optional) continue;
+        return `missing field "${key}"`;
+      }
+      if (type.startsWith('string')) {
+        if (typeof v !== 'string' || v.length === 0 || v.length > 4096)
+          return `field "${key}" must be a non-empty string`;
+      } else if (
+        !Number.isSafeInteger(v) ||
+        (v as number) < 0 ||
+        (v as number) > (limits?.maxInt ?? Number.MAX_SAFE_INTEGER)
+      ) {
+        return `field "${key}" must be a non-negative integer`;
+      }
+    }
+    return null;
+  };
+}
+
+const none: Check = (req) => (req === null || req === undefined ? null : 'this call takes no arguments');
+
+const CHECKS: Record<InvokeChannel, Check> = {
+  [Invoke.appInfo]: none,
+  [Invoke.captureOpenPath]: fields({ path: 'string' }),
+  [Invoke.captureOpenSample]: none,
+  [Invoke.captureOpenUpload]: fields({ token: 'string', name: 'string' }),
+  [Invoke.captureCancel]: fields({ captureId: 'string' }),
+  [Invoke.captureClose]: fields({ captureId: 'string' }),
+  [Invoke.captureList]: none,
+  [Invoke.messagesPage]: (req) => {
+    const base = fields({ captureId: 'string', offset: 'int', limit: 'int', callId: 'string?' })(req);
+    if (base) return base;
+    return (req as { limit: number }).limit > 10_000 ? 'limit must be at most 10000' : null;
+  },
+  [Invoke.messageGet]: fields({ captureId: 'string', id: 'int' }),
+  [Invoke.callsList]: (req) => {
+    const base = fields({ captureId: 'string', offset: 'int', limit: 'int' })(req);
+    if (base) return base;
+    return (req as { limit: number }).limit > 10_000 ? 'limit must be at most 10000' : null;
+  },
+  [Invoke.recentList]: none,
+};
+
+/** Throws an `ApiError('bad-request' | 'unknown-channel')` unless `req` is valid for `channel`. */
+export function validateRequest<K extends InvokeChannel>(
+  channel: unknown,
+  req: unknown,
+): asserts req is InvokeReq<K> {
+  if (!isInvokeChannel(channel))
+    throw new ApiError('unknown-channel', `unknown channel ${JSON.stringify(channel)}`);
+  const problem = CHECKS[channel](req);
+  if (problem) throw new ApiError('bad-request', `${channel}: ${problem}`);
+}

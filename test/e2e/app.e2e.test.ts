@@ -1,0 +1,108 @@
+/**
+ * End to end: browser mode served for real, driven in headless Debian Chromium through playwright-core.
+ * Loads the app, sees the shell, opens the sample capture, draws a ladder, and saves screenshots
+ * under test-results/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
+import { createHost } from '../../src/main/service/create-host';
+import { RENDERER_DIR } from '../../src/main/paths';
+import type { ServiceHost } from '../../src/main/service/host';
+
+const chromiumPath = requirePeer('chromium');
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
+  let server: BrowserServer;
+  let host: ServiceHost;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    host = createHost({ mode: 'browser', recentFile: null, resolveUpload: (t) => server.resolveUpload(t) });
+    server = await startBrowserServer({ host, webRoot: RENDERER_DIR, port: 0 });
+    browser = await chromium.launch({ executablePath: chromiumPath as string, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    host?.dispose();
+    await server?.close();
+  });
+
+  it('shows the shell with its areas and the empty state', async () => {
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('mode').textContent()).toBe('Browser mode');
+    for (const area of ['Captures & calls', 'Ladder', 'Scenarios', 'Lab']) {
+      expect(await page.getByRole('navigation').getByRole('button', { name: area }).count()).toBe(1);
+    }
+    for (const action of ['Open a capture…', 'Open the sample', 'Run a scenario']) {
+      await page.getByText(action, { exact: true }).waitFor();
+    }
+    await page.screenshot({ path: join(shots, 'shell-empty.png') });
+  });
+
+  it('shows version and build in About', async () => {
+    await page.getByRole('button', { name: 'About sipscope' }).click();
+    const about = page.getByTestId('about');
+    await about.waitFor();
+    expect(await about.textContent()).toContain('Browser mode');
+    await page.screenshot({ path: join(shots, 'about.png') });
+    await page.keyboard.press('Escape');
+  });
+
+  it('opens the sample capture and lists its calls and messages', async () => {
+    await page.getByText('Open the sample', { exact: true }).click();
+    const calls = page.getByTestId('calls-table').locator('tbody tr');
+    await expect.poll(() => calls.count(), { timeout: 20_000 }).toBe(5);
+    expect(await page.getByTestId('capture-title').textContent()).toContain('sample-call.pcap');
+    expect(await page.getByTestId('messages-table').locator('tbody tr').count()).toBe(49);
+    expect(await page.title()).toBe('sample-call.pcap — sipscope');
+    await page.screenshot({ path: join(shots, 'sample-open.png') });
+  });
+
+  it('selects a call, inspects a message and draws its ladder', async () => {
+    await page.getByTestId('calls-table').locator('tbody tr').first().click();
+    const rows = page.getByTestId('messages-table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(5);
+    await rows.first().click();
+    await expect.poll(() => page.getByTestId('raw-message').textContent()).toMatch(/^INVITE sip:bob@127\.0\.0\.20:5060 SIP\/2\.0/);
+    await page.screenshot({ path: join(shots, 'call-inspector.png') });
+    const n = await rows.count();
+    await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+    const arrows = page.getByTestId('ladder').locator('g.arrow');
+    await expect.poll(() => arrows.count()).toBe(n);
+    expect(await page.getByTestId('ladder').locator('text.lane-name').allTextContents()).toEqual([
+      '127.0.0.10:5060',
+      '127.0.0.20:5060',
+      '127.0.0.30:5060',
+    ]);
+    await page.screenshot({ path: join(shots, 'ladder.png') });
+  });
+
+  it('logged no errors in the page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
