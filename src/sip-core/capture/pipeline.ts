@@ -1,0 +1,865 @@
+/**
+ * The ingest pipeline (STYLE.md habit 8): reader → link → ip (+ defrag, tunnels) → transport
+ * (UDP, TCP reassembly, SCTP) → unwrap (WebSocket, HEP) → sip-framing → a {@link MessageSink}.
+ * SIP is recognised by content on any port (habit 9's heuristic dissectors), never by port alone.
+ * @remarks Wire input never throws (habit 6): damage becomes diagnostics and counters.
+ */
+import type { Diagnostic } from '../diagnostic';
+import { AddressTable } from './address';
+import { IpDefragmenter } from './ip/defrag';
+import { decodeIpv4, decodeIpv6, IPPROTO, newIpPacket, type IpPacket } from './ip/ip-decode';
+import {
+  decodeEthernet,
+  decodeLink,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_TEB,
+  isKnownLinkType,
+  linkTypeName,
+  type NetStart,
+} from './link/link-decode';
+import type { FrameRef, Reassembly, TransportName } from './provenance';
+import type { FrameInfo, FrameSink } from './reader/frame';
+import {
+  frameDatagram,
+  frameStream,
+  sipStartLine,
+  type FrameFlag,
+  type StreamFramerSink,
+} from './sip-framing';
+import { SctpReassembler } from './transport/sctp';
+import { TcpReassembler, type StreamConsumer, type TcpDirection } from './transport/tcp-reassembly';
+import { decodeGre, type GreInner } from './unwrap/gre';
+import { decodeHep, hep3Length, hepVersion, newHepPacket, type HepPacket, type Inflate } from './unwrap/hep';
+import {
+  copyWsPayload,
+  isHttpStart,
+  newWsFrame,
+  readHttpHead,
+  readWsFrame,
+  WS_OPCODE,
+} from './unwrap/websocket';
+
+/** Where and how one SIP message was seen. Reused between calls: copy what you keep. */
+export interface MessageMeta {
+  /** The frame that completed the message (tshark's frame number). */
+  frameNo: number;
+  timeUs: number;
+  src: number;
+  srcPort: number;
+  dst: number;
+  dstPort: number;
+  transport: TransportName;
+  reassembly: Reassembly;
+  /** Capture-stream offset of the message bytes when they lie contiguously in one frame, else -1. */
+  rawOffset: number;
+  /** Frames the message came from, in order; the last one completed it. */
+  frames: FrameRef[];
+  /** Problems the pipeline found with this message (framing, fragments, junk), or null. */
+  diagnostics: Diagnostic[] | null;
+  /** HEP only: the correlation id chunk and capture agent id. */
+  hepCorrelationId: string | null;
+  hepCaptureId: number;
+}
+
+export interface MessageSink {
+  /** One SIP message `buf[start,end)`; the bytes are only valid during the call. */
+  message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void;
+}
+
+/** What the pipeline saw and could not decode, for the summary. */
+export interface IngestStats {
+  frames: number;
+  bytes: number;
+  firstTimeUs: number;
+  lastTimeUs: number;
+  sipMessages: number;
+  /** Frames by link type name, e.g. { Ethernet: 680 }. */
+  linkTypes: Record<string, number>;
+  unknownLinkFrames: number;
+  nonIpFrames: number;
+  /** IP packets whose protocol we do not decode (ICMP, ESP, OSPF...) by protocol number. */
+  otherIpProtocols: Record<string, number>;
+  malformedIp: number;
+  ipFragments: number;
+  ipReassembled: number;
+  tunnels: { ipip: number; gre: number };
+  udpDatagrams: number;
+  udpNonSip: number;
+  tcpSegments: number;
+  tcpConnections: number;
+  tcpRetransmissions: number;
+  tcpOutOfOrder: number;
+  tcpGaps: number;
+  tlsConnections: number;
+  nonSipTcpConnections: number;
+  wsMessages: number;
+  sctpPackets: number;
+  hepPackets: number;
+  hepNonSip: number;
+  keepalives: number;
+  junkBytes: number;
+  truncatedFrames: number;
+}
+
+export interface PipelineOptions {
+  /** Decompressor for HEP compressed payloads (node:zlib in a *.node.ts adapter); null = report instead. */
+  inflate?: Inflate | null;
+  /** Cap on file/stream diagnostics kept per code (the rest are counted). */
+  maxDiagnosticsPerCode?: number;
+}
+
+const SIP_PORTS = new Set([5060, 5061]);
+const MAX_TUNNEL_DEPTH = 4;
+
+type Mode = 'detect' | 'sip' | 'ws-await' | 'ws' | 'hep' | 'tls' | 'other';
+
+export class CapturePipeline implements FrameSink {
+  readonly addresses = new AddressTable();
+  readonly stats: IngestStats = {
+    frames: 0,
+    bytes: 0,
+    firstTimeUs: -1,
+    lastTimeUs: -1,
+    sipMessages: 0,
+    linkTypes: {},
+    unknownLinkFrames: 0,
+    nonIpFrames: 0,
+    otherIpProtocols: {},
+    malformedIp: 0,
+    ipFragments: 0,
+    ipReassembled: 0,
+    tunnels: { ipip: 0, gre: 0 },
+    udpDatagrams: 0,
+    udpNonSip: 0,
+    tcpSegments: 0,
+    tcpConnections: 0,
+    tcpRetransmissions: 0,
+    tcpOutOfOrder: 0,
+    tcpGaps: 0,
+    tlsConnections: 0,
+    nonSipTcpConnections: 0,
+    wsMessages: 0,
+    sctpPackets: 0,
+    hepPackets: 0,
+    hepNonSip: 0,
+    keepalives: 0,
+    junkBytes: 0,
+    truncatedFrames: 0,
+  };
+  /** File and stream diagnostics (per-message ones travel with the message). */
+  readonly diagnostics: Diagnostic[] = [];
+  /** Diagnostics dropped by the per-code cap, by code. */
+  readonly droppedDiagnostics = new Map<string, number>();
+  readonly #perCode = new Map<string, number>();
+  readonly #maxPerCode: number;
+  readonly #sink: MessageSink;
+  readonly #inflate: Inflate | null;
+  readonly #defrag: IpDefragmenter;
+  readonly #tcp: TcpReassembler;
+  readonly #sctp = new SctpReassembler();
+  readonly #net: NetStart = { etherType: 0, offset: 0, vlans: 0 };
+  readonly #ips: IpPacket[] = [newIpPacket(), newIpPacket(), newIpPacket(), newIpPacket(), newIpPacket()];
+  readonly #gre: GreInner = { protocol: 0, offset: 0 };
+  readonly #hep: HepPacket = newHepPacket();
+  readonly #unknownLinks = new Set<number>();
+  readonly #frame: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0 };
+  readonly #frames1: FrameRef[] = [this.#frame];
+  #info: FrameInfo | null = null;
+  /** Capture-stream offset of `buf[0]` for the frame buffer, or -1 inside reassembled buffers. */
+  #fileBase = -1;
+  #frameBuf: Uint8Array | null = null;
+  readonly #meta: MessageMeta = {
+    frameNo: 0,
+    timeUs: 0,
+    src: 0,
+    srcPort: 0,
+    dst: 0,
+    dstPort: 0,
+    transport: 'UDP',
+    reassembly: 'none',
+    rawOffset: -1,
+    frames: this.#frames1,
+    diagnostics: null,
+    hepCorrelationId: null,
+    hepCaptureId: 0,
+  };
+
+  constructor(sink: MessageSink, opts: PipelineOptions = {}) {
+    this.#sink = sink;
+    this.#inflate = opts.inflate ?? null;
+    this.#maxPerCode = opts.maxDiagnosticsPerCode ?? 200;
+    const report = (d: Diagnostic): void => this.diagnostic(d);
+    this.#defrag = new IpDefragmenter(report);
+    this.#tcp = new TcpReassembler(
+      () => new SipStreamConsumer(this),
+      report,
+      (id) => this.addresses.names[id] ?? '?',
+    );
+  }
+
+  /** Number of error-severity diagnostics reported (including capped ones). */
+  errorCount = 0;
+
+  diagnostic(d: Diagnostic): void {
+    if (d.severity === 'error') this.errorCount++;
+    const n = (this.#perCode.get(d.code) ?? 0) + 1;
+    this.#perCode.set(d.code, n);
+    if (n > this.#maxPerCode) {
+      this.droppedDiagnostics.set(d.code, (this.droppedDiagnostics.get(d.code) ?? 0) + 1);
+      return;
+    }
+    this.diagnostics.push(d);
+  }
+
+  /** Count of every diagnostic code reported at file/stream level (including dropped ones). */
+  get diagnosticCounts(): ReadonlyMap<string, number> {
+    return this.#perCode;
+  }
+
+  frame(buf: Uint8Array, start: number, end: number, info: FrameInfo): void {
+    const st = this.stats;
+    st.frames++;
+    st.bytes += info.capLen;
+    if (st.firstTimeUs < 0) st.firstTimeUs = info.timeUs;
+    st.lastTimeUs = info.timeUs;
+    if (info.capLen < info.origLen) st.truncatedFrames++;
+    this.#info = info;
+    this.#frameBuf = buf;
+    this.#fileBase = info.dataOffset - start;
+    this.#frame.frameNo = info.frameNo;
+    this.#frame.recordOffset = info.recordOffset;
+    this.#frame.recordLength = info.recordLength;
+    const lt = info.linkType;
+    const name = linkTypeName(lt);
+    st.linkTypes[name] = (st.linkTypes[name] ?? 0) + 1;
+    if (!decodeLink(lt, buf, start, end, this.#net)) {
+      if (!isKnownLinkType(lt)) {
+        st.unknownLinkFrames++;
+        if (!this.#unknownLinks.has(lt)) {
+          this.#unknownLinks.add(lt);
+          this.diagnostic({
+            code: 'link-type-unknown',
+            severity: 'warning',
+            layer: 'link',
+            message: `frames with link type ${lt} cannot be decoded (first: frame ${info.frameNo}); they are counted and skipped`,
+            offset: info.recordOffset,
+          });
+        }
+      } else st.nonIpFrames++;
+      return;
+    }
+    this.#network(buf, this.#net.offset, end, this.#net.etherType, 0);
+  }
+
+  #network(buf: Uint8Array, o: number, end: number, etherType: number, depth: number): void {
+    if (depth > MAX_TUNNEL_DEPTH) return;
+    const ip = this.#ips[depth]!;
+    if (etherType === ETHERTYPE_IPV4) {
+      if (!decodeIpv4(buf, o, end, this.addresses, ip)) {
+        this.stats.malformedIp++;
+        return;
+      }
+    } else if (etherType === ETHERTYPE_IPV6) {
+      if (!decodeIpv6(buf, o, end, this.addresses, ip)) {
+        this.stats.malformedIp++;
+        return;
+      }
+    } else if (etherType === ETHERTYPE_TEB) {
+      if (!decodeEthernet(buf, o, end, this.#net)) {
+        this.stats.nonIpFrames++;
+        return;
+      }
+      this.#network(buf, this.#net.offset, end, this.#net.etherType, depth + 1);
+      return;
+    } else {
+      this.stats.nonIpFrames++;
+      return;
+    }
+    if (ip.fragment) {
+      this.stats.ipFragments++;
+      const key = `${ip.version}|${ip.src}|${ip.dst}|${ip.proto}|${ip.fragId}`;
+      const r = this.#defrag.add(
+        key,
+        ip.fragOffset,
+        ip.moreFragments,
+        buf,
+        ip.payloadStart,
+        ip.payloadEnd,
+        this.#frame,
+      );
+      if (!r) return;
+      this.stats.ipReassembled++;
+      const saveBase = this.#fileBase;
+      this.#fileBase = -1;
+      this.#pendingFrames = r.frames;
+      this.#pendingDiags = r.diagnostics;
+      this.#transport(ip, r.data, 0, r.data.length, depth, 'ip');
+      this.#pendingFrames = null;
+      this.#pendingDiags = null;
+      this.#fileBase = saveBase;
+      return;
+    }
+    this.#transport(ip, buf, ip.payloadStart, ip.payloadEnd, depth, 'none');
+  }
+
+  /** Frames and diagnostics of an IP-reassembled datagram being processed. */
+  #pendingFrames: FrameRef[] | null = null;
+  #pendingDiags: Diagnostic[] | null = null;
+
+  #transport(ip: IpPacket, buf: Uint8Array, o: number, end: number, depth: number, reasm: Reassembly): void {
+    switch (ip.proto) {
+      case IPPROTO.UDP:
+        this.#udp(ip, buf, o, end, reasm);
+        return;
+      case IPPROTO.TCP:
+        this.#tcpSegment(ip, buf, o, end);
+        return;
+      case IPPROTO.SCTP:
+        this.#sctpPacket(ip, buf, o, end, reasm);
+        return;
+      case IPPROTO.IPIP:
+        this.stats.tunnels.ipip++;
+        this.#network(buf, o, end, ETHERTYPE_IPV4, depth + 1);
+        return;
+      case IPPROTO.IPV6:
+        this.stats.tunnels.ipip++;
+        this.#network(buf, o, end, ETHERTYPE_IPV6, depth + 1);
+        return;
+      case IPPROTO.GRE:
+        if (decodeGre(buf, o, end, this.#gre)) {
+          this.stats.tunnels.gre++;
+          this.#network(buf, this.#gre.offset, end, this.#gre.protocol, depth + 1);
+        } else this.#otherProto(ip.proto);
+        return;
+      default:
+        this.#otherProto(ip.proto);
+    }
+  }
+
+  #otherProto(p: number): void {
+    const k = String(p);
+    this.stats.otherIpProtocols[k] = (this.stats.otherIpProtocols[k] ?? 0) + 1;
+  }
+
+  #udp(ip: IpPacket, buf: Uint8Array, o: number, end: number, reasm: Reassembly): void {
+    if (o + 8 > end) {
+      this.stats.malformedIp++;
+      return;
+    }
+    this.stats.udpDatagrams++;
+    const sp = (buf[o]! << 8) | buf[o + 1]!;
+    const dp = (buf[o + 2]! << 8) | buf[o + 3]!;
+    const ulen = (buf[o + 4]! << 8) | buf[o + 5]!;
+    let pend = end;
+    if (ulen >= 8 && o + ulen < end) pend = o + ulen;
+    const ps = o + 8;
+    if (hepVersion(buf, ps, pend) !== 0) {
+      this.#hepPacket(buf, ps, pend, reasm);
+      return;
+    }
+    const f = frameDatagram(buf, ps, pend);
+    if (!f) {
+      let p = ps;
+      while (p < pend && (buf[p] === 13 || buf[p] === 10)) p++;
+      if (p === pend && pend > ps) this.stats.keepalives++;
+      else this.stats.udpNonSip++;
+      return;
+    }
+    const m = this.#meta;
+    m.diagnostics = this.#pendingDiags ? [...this.#pendingDiags] : null;
+    if (f.junk > 0) {
+      this.stats.junkBytes += f.junk;
+      (m.diagnostics ??= []).push({
+        code: 'sip-junk-before-message',
+        severity: 'warning',
+        layer: 'udp',
+        message: `${f.junk} bytes that are not SIP precede the start line in the datagram`,
+        span: { start: ps, end: f.start },
+      });
+    }
+    const info = this.#info!;
+    if (info.capLen < info.origLen && reasm === 'none') {
+      (m.diagnostics ??= []).push({
+        code: 'frame-truncated',
+        severity: 'warning',
+        layer: 'udp',
+        message: `frame ${info.frameNo} was captured with ${info.capLen} of ${info.origLen} bytes (snap length): the message is cut`,
+      });
+    }
+    this.#emit(buf, f.start, f.end, ip.src, sp, ip.dst, dp, 'UDP', reasm, info.timeUs, this.#pendingFrames);
+  }
+
+  #hepPacket(buf: Uint8Array, start: number, end: number, reasm: Reassembly): void {
+    this.stats.hepPackets++;
+    const h = this.#hep;
+    const ok = decodeHep(buf, start, end, this.addresses, this.#inflate, h);
+    if (h.problem) {
+      this.diagnostic({
+        code: h.problem,
+        severity: 'warning',
+        layer: 'hep',
+        message:
+          h.problem === 'hep-inflate-failed'
+            ? `frame ${this.#frame.frameNo}: the HEP compressed payload could not be inflated`
+            : `frame ${this.#frame.frameNo}: ${h.problem === 'hep-no-payload' ? 'HEP packet without a payload chunk' : 'malformed HEP chunk'}`,
+      });
+    }
+    if (!ok) return;
+    if (h.protoType !== 1) {
+      this.stats.hepNonSip++;
+      return;
+    }
+    const f = frameDatagram(h.payload, h.payloadStart, h.payloadEnd);
+    if (!f) {
+      this.stats.hepNonSip++;
+      return;
+    }
+    const m = this.#meta;
+    m.diagnostics = this.#pendingDiags ? [...this.#pendingDiags] : null;
+    const transport: TransportName = h.ipProto === 6 ? 'TCP' : h.ipProto === 132 ? 'SCTP' : 'UDP';
+    const save = this.#fileBase;
+    if (h.payload !== buf) this.#fileBase = -1;
+    m.hepCorrelationId = h.correlationId;
+    m.hepCaptureId = h.captureId;
+    const time = h.timeUs >= 0 ? h.timeUs : this.#info!.timeUs;
+    this.#emit(
+      h.payload,
+      f.start,
+      f.end,
+      h.src,
+      h.srcPort,
+      h.dst,
+      h.dstPort,
+      transport,
+      'hep',
+      time,
+      this.#pendingFrames,
+    );
+    void reasm;
+    m.hepCorrelationId = null;
+    m.hepCaptureId = 0;
+    this.#fileBase = save;
+  }
+
+  #tcpSegment(ip: IpPacket, buf: Uint8Array, o: number, end: number): void {
+    if (o + 20 > end) {
+      this.stats.malformedIp++;
+      return;
+    }
+    this.stats.tcpSegments++;
+    const sp = (buf[o]! << 8) | buf[o + 1]!;
+    const dp = (buf[o + 2]! << 8) | buf[o + 3]!;
+    const seq = ((buf[o + 4]! << 24) | (buf[o + 5]! << 16) | (buf[o + 6]! << 8) | buf[o + 7]!) >>> 0;
+    const hl = (buf[o + 12]! >> 4) * 4;
+    const flags = buf[o + 13]!;
+    if (hl < 20 || o + hl > end) {
+      this.stats.malformedIp++;
+      return;
+    }
+    const dir = this.#tcp.direction(ip.src, sp, ip.dst, dp);
+    dir.current = this.#pendingFrames
+      ? this.#pendingFrames[this.#pendingFrames.length - 1]!
+      : { ...this.#frame };
+    dir.currentTimeUs = this.#info!.timeUs;
+    dir.segment(seq, (flags & 2) !== 0, (flags & 1) !== 0, buf, o + hl, end, this.#fileBase);
+  }
+
+  #sctpPacket(ip: IpPacket, buf: Uint8Array, o: number, end: number, reasm: Reassembly): void {
+    if (o + 12 > end) {
+      this.stats.malformedIp++;
+      return;
+    }
+    this.stats.sctpPackets++;
+    const sp = (buf[o]! << 8) | buf[o + 1]!;
+    const dp = (buf[o + 2]! << 8) | buf[o + 3]!;
+    const conn = `${ip.src}:${sp}>${ip.dst}:${dp}`;
+    this.#sctp.packet(conn, buf, o, end, (data, ds, de, fragmented) => {
+      const f = frameDatagram(data, ds, de);
+      if (!f) return;
+      this.#meta.diagnostics = this.#pendingDiags ? [...this.#pendingDiags] : null;
+      const save = this.#fileBase;
+      if (data !== buf) this.#fileBase = -1;
+      this.#emit(
+        data,
+        f.start,
+        f.end,
+        ip.src,
+        sp,
+        ip.dst,
+        dp,
+        'SCTP',
+        fragmented ? 'ip' : reasm,
+        this.#info!.timeUs,
+        this.#pendingFrames,
+      );
+      this.#fileBase = save;
+    });
+  }
+
+  /** Emits one message; `frames` null = the current frame only. */
+  #emit(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    src: number,
+    sp: number,
+    dst: number,
+    dp: number,
+    transport: TransportName,
+    reasm: Reassembly,
+    timeUs: number,
+    frames: FrameRef[] | null,
+  ): void {
+    const m = this.#meta;
+    const fr = frames ?? this.#frames1;
+    m.frameNo = fr[fr.length - 1]!.frameNo;
+    m.timeUs = timeUs;
+    m.src = src;
+    m.srcPort = sp;
+    m.dst = dst;
+    m.dstPort = dp;
+    m.transport = transport;
+    m.reassembly = reasm;
+    m.rawOffset = this.#fileBase >= 0 && buf === this.#frameBuf ? this.#fileBase + start : -1;
+    m.frames = fr;
+    this.stats.sipMessages++;
+    this.#sink.message(buf, start, end, m);
+    m.diagnostics = null;
+  }
+
+  /** Called by the stream consumer with one framed message of a TCP direction. */
+  emitStream(
+    dir: TcpDirection,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    posStart: number,
+    posEnd: number,
+    fileBase: number,
+    transport: TransportName,
+    reasm: Reassembly,
+    diags: Diagnostic[] | null,
+  ): void {
+    const frames = dir.framesFor(posStart, posEnd);
+    const m = this.#meta;
+    m.diagnostics = diags;
+    const save = this.#fileBase;
+    const saveBuf = this.#frameBuf;
+    // Contiguous in the file only when the whole message came from the frame being processed.
+    this.#fileBase = fileBase >= 0 && frames.length === 1 ? fileBase : -1;
+    this.#frameBuf = buf;
+    const r: Reassembly = reasm === 'none' && frames.length > 1 ? 'tcp' : reasm;
+    this.#emit(
+      buf,
+      start,
+      end,
+      dir.src,
+      dir.srcPort,
+      dir.dst,
+      dir.dstPort,
+      transport,
+      r,
+      dir.currentTimeUs,
+      frames,
+    );
+    this.#fileBase = save;
+    this.#frameBuf = saveBuf;
+  }
+
+  /** Decodes a HEP packet that arrived over TCP. */
+  emitHepFromStream(buf: Uint8Array, start: number, end: number): void {
+    const save = this.#fileBase;
+    this.#fileBase = -1;
+    this.#hepPacket(buf, start, end, 'tcp');
+    this.#fileBase = save;
+  }
+
+  /** End of capture: flushes TCP streams and reports incomplete fragment sets. */
+  finish(): void {
+    this.#tcp.flush();
+    this.#defrag.flush();
+    const t = this.#tcp.stats;
+    this.stats.tcpConnections = this.#tcp.connections;
+    this.stats.tcpRetransmissions = t.retransmissions;
+    this.stats.tcpOutOfOrder = t.outOfOrder;
+    this.stats.tcpGaps = t.gaps;
+    this.stats.sctpPackets = this.#sctp.stats.packets;
+  }
+}
+
+/** Per-direction protocol detection and SIP framing on a reassembled TCP stream. */
+class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
+  mode: Mode = 'detect';
+  /** Bytes discarded while looking for SIP in an unknown stream. */
+  #scanned = 0;
+  #wsParts: Uint8Array[] = [];
+  #wsPartsPos = -1;
+  readonly #ws = newWsFrame();
+  // Context of the current data() call, for the framer callbacks.
+  #dir: TcpDirection | null = null;
+  #pos = 0;
+  #start = 0;
+  #fileBase = -1;
+
+  constructor(private readonly p: CapturePipeline) {}
+
+  data(
+    dir: TcpDirection,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    pos: number,
+    fileBase: number,
+  ): number {
+    this.#dir = dir;
+    this.#pos = pos;
+    this.#start = start;
+    this.#fileBase = fileBase;
+    let p = start;
+    for (;;) {
+      switch (this.mode) {
+        case 'sip':
+          return frameStream(buf, p, end, this) - start;
+        case 'tls':
+        case 'other':
+          return end - start;
+        case 'ws':
+          return this.#wsFrames(dir, buf, p, end) - start;
+        case 'hep': {
+          while (end - p >= 6) {
+            const len = hep3Length(buf, p, end);
+            if (buf[p] !== 0x48 || len < 6) {
+              this.mode = 'other';
+              return end - start;
+            }
+            if (end - p < len) break;
+            this.p.emitHepFromStream(buf, p, p + len);
+            p += len;
+          }
+          return p - start;
+        }
+        case 'ws-await': {
+          const head = readHttpHead(buf, p, end);
+          if (!head) return end - p > 65536 ? end - start : p - start;
+          p = head.end;
+          this.mode = head.kind === 'switching' ? 'ws' : 'other';
+          if (this.mode === 'other') this.#nonSip(dir, 'HTTP');
+          continue;
+        }
+        case 'detect': {
+          while (p < end && (buf[p] === 13 || buf[p] === 10)) p++;
+          if (p >= end) return p - start;
+          const conn = dir.connection;
+          if (conn.kind === 'tls') {
+            this.mode = 'tls';
+            continue;
+          }
+          const b0 = buf[p]!;
+          if (b0 >= 20 && b0 <= 23 && end - p >= 3 && buf[p + 1] === 3 && buf[p + 2]! <= 4) {
+            this.mode = 'tls';
+            if (!conn.reportedTls) {
+              conn.reportedTls = true;
+              conn.kind = 'tls';
+              this.p.stats.tlsConnections++;
+              this.p.diagnostic({
+                code: 'tls-encrypted',
+                severity: 'info',
+                layer: 'tcp',
+                message: `TLS on ${conn.describe(conn.dirs[0])} (first frame ${dir.current.frameNo}): encrypted, not decoded`,
+              });
+            }
+            continue;
+          }
+          if (hepVersion(buf, p, end) === 3) {
+            this.mode = 'hep';
+            conn.kind = 'hep';
+            continue;
+          }
+          const sl = sipStartLine(buf, p, end);
+          if (sl > 0) {
+            this.mode = 'sip';
+            conn.kind = 'sip';
+            continue;
+          }
+          const http = isHttpStart(buf, p, end);
+          if (http === null || (sl === 0 && http !== false)) return p - start;
+          if (http) {
+            const head = readHttpHead(buf, p, end);
+            if (!head) return end - p > 65536 ? end - start : p - start;
+            if (head.kind === 'upgrade-request') {
+              p = head.end;
+              this.mode = 'ws';
+              conn.kind = 'ws';
+              const other = conn.other(dir).consumer;
+              if (other instanceof SipStreamConsumer && other.mode === 'detect') other.mode = 'ws-await';
+              continue;
+            }
+            if (head.kind === 'switching') {
+              p = head.end;
+              this.mode = 'ws';
+              continue;
+            }
+            this.mode = 'other';
+            this.#nonSip(dir, 'HTTP');
+            return end - start;
+          }
+          if (sl === 0) return p - start;
+          // Not a start line here: look for one later (capture started mid-stream, junk).
+          const q = this.#findStartLine(buf, p, end);
+          if (q >= 0) {
+            this.#junk(p, q - p);
+            p = q;
+            this.mode = 'sip';
+            conn.kind = 'sip';
+            continue;
+          }
+          const lastLf = buf.lastIndexOf(10, end - 1);
+          const stop = lastLf >= p ? lastLf + 1 : end - p > 4096 ? end : p;
+          this.#scanned += stop - p;
+          if (this.#scanned > 65536) {
+            this.mode = 'other';
+            this.#nonSip(dir, 'unknown');
+            return end - start;
+          }
+          return stop - start;
+        }
+      }
+    }
+  }
+
+  #findStartLine(buf: Uint8Array, p: number, end: number): number {
+    let lf = buf.indexOf(10, p);
+    while (lf >= 0 && lf + 1 < end) {
+      if (sipStartLine(buf, lf + 1, end) > 0) return lf + 1;
+      lf = buf.indexOf(10, lf + 1);
+    }
+    return -1;
+  }
+
+  #nonSip(dir: TcpDirection, what: string): void {
+    const conn = dir.connection;
+    if (conn.kind !== 'other') {
+      conn.kind = 'other';
+      this.p.stats.nonSipTcpConnections++;
+      const d0 = conn.dirs[0];
+      if (SIP_PORTS.has(d0.srcPort) || SIP_PORTS.has(d0.dstPort)) {
+        this.p.diagnostic({
+          code: 'non-sip-on-sip-port',
+          severity: 'info',
+          layer: 'tcp',
+          message: `${what} traffic on a SIP port (${conn.describe(d0)}, frame ${dir.current.frameNo}) is not SIP and was not decoded as SIP`,
+        });
+      }
+    }
+  }
+
+  #junk(at: number, count: number): void {
+    this.p.stats.junkBytes += count;
+    const dir = this.#dir!;
+    this.p.diagnostic({
+      code: 'sip-stream-resync',
+      severity: 'warning',
+      layer: 'tcp',
+      message: `TCP ${dir.connection.describe(dir)}: ${count} bytes that are not SIP skipped before frame ${dir.current.frameNo}`,
+    });
+    void at;
+  }
+
+  // StreamFramerSink
+  message(buf: Uint8Array, start: number, end: number, flag: FrameFlag): void {
+    const dir = this.#dir!;
+    const posStart = this.#pos + (start - this.#start);
+    const posEnd = this.#pos + (end - this.#start);
+    let diags: Diagnostic[] | null = null;
+    if (flag) {
+      diags = [
+        {
+          code: flag === 'truncated' ? 'stream-message-truncated' : flag,
+          severity: flag === 'truncated' ? 'warning' : 'error',
+          layer: flag === 'truncated' ? 'tcp' : 'sip',
+          message:
+            flag === 'truncated'
+              ? 'the capture ends before this message does'
+              : flag === 'content-length-missing'
+                ? 'no Content-Length on a stream transport: the message is taken to end at the empty line'
+                : 'Content-Length is not a valid number: the message is taken to end at the empty line',
+          rfc: flag === 'truncated' ? undefined : '3261 §18.3',
+        },
+      ];
+    }
+    this.p.emitStream(dir, buf, start, end, posStart, posEnd, this.#fileBase, 'TCP', 'none', diags);
+  }
+
+  junk(_buf: Uint8Array, start: number, count: number): void {
+    this.#junk(start, count);
+  }
+
+  #wsFrames(dir: TcpDirection, buf: Uint8Array, p: number, end: number): number {
+    const f = this.#ws;
+    for (;;) {
+      const n = readWsFrame(buf, p, end, f);
+      if (n === 0) return p;
+      if (n < 0) {
+        this.p.diagnostic({
+          code: 'ws-frame-invalid',
+          severity: 'warning',
+          layer: 'ws',
+          message: `WebSocket ${dir.connection.describe(dir)}: bytes that are not a valid frame before frame ${dir.current.frameNo}; looking for SIP again`,
+        });
+        this.mode = 'detect';
+        this.#wsParts = [];
+        return p;
+      }
+      const framePos = this.#pos + (p - this.#start);
+      if (
+        f.opcode === WS_OPCODE.TEXT ||
+        f.opcode === WS_OPCODE.BINARY ||
+        f.opcode === WS_OPCODE.CONTINUATION
+      ) {
+        if (f.opcode !== WS_OPCODE.CONTINUATION) {
+          this.#wsParts = [];
+          this.#wsPartsPos = framePos;
+        }
+        const part = new Uint8Array(f.payloadLength);
+        copyWsPayload(buf, f, part, 0);
+        this.#wsParts.push(part);
+        if (f.fin) {
+          const parts = this.#wsParts;
+          this.#wsParts = [];
+          let msg: Uint8Array;
+          if (parts.length === 1) msg = parts[0]!;
+          else {
+            msg = new Uint8Array(parts.reduce((s, x) => s + x.length, 0));
+            let o = 0;
+            for (const x of parts) {
+              msg.set(x, o);
+              o += x.length;
+            }
+          }
+          this.p.stats.wsMessages++;
+          const df = frameDatagram(msg, 0, msg.length);
+          if (df) {
+            const posStart = this.#wsPartsPos >= 0 ? this.#wsPartsPos : framePos;
+            this.p.emitStream(dir, msg, df.start, df.end, posStart, framePos + n, -1, 'WS', 'ws', null);
+          }
+        }
+      }
+      p += n;
+    }
+  }
+
+  gap(_dir: TcpDirection, _missing: number): void {
+    this.#wsParts = [];
+    if (this.mode === 'ws') this.mode = 'detect';
+  }
+
+  end(dir: TcpDirection, buf: Uint8Array, start: number, end: number, pos: number): void {
+    if (end <= start) return;
+    this.#dir = dir;
+    this.#pos = pos;
+    this.#start = start;
+    this.#fileBase = -1;
+    if (this.mode === 'sip') frameStream(buf, start, end, this, true);
+  }
+}

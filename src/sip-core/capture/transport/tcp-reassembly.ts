@@ -1,0 +1,312 @@
+/**
+ * TCP stream reassembly per connection and direction (RFC 9293 sequence space): in-order delivery of
+ * payload bytes to a consumer, with out-of-order segments held back, retransmitted and overlapping
+ * segments trimmed, and gaps reported. Each direction remembers which frames carried which stream
+ * bytes, so a message can name all its frames (provenance) and the frame that completed it.
+ */
+import type { Diagnostic } from '../../diagnostic';
+import type { FrameRef } from '../provenance';
+
+/** Receives one direction's in-order bytes. */
+export interface StreamConsumer {
+  /**
+   * In-order bytes `buf[start,end)`; `pos` is the stream position of `buf[start]`; `fileBase` is the
+   * capture-stream offset of `buf[0]` when these bytes lie contiguously in the capture file, else -1.
+   * Returns how many bytes were consumed; the rest is offered again, followed by more bytes.
+   */
+  data(dir: TcpDirection, buf: Uint8Array, start: number, end: number, pos: number, fileBase: number): number;
+  /** `missing` bytes were lost before the next delivered byte: drop any partial message. */
+  gap(dir: TcpDirection, missing: number): void;
+  /** End of capture: the unconsumed rest `buf[start,end)`. */
+  end(dir: TcpDirection, buf: Uint8Array, start: number, end: number, pos: number): void;
+}
+
+interface Held {
+  seq: number;
+  data: Uint8Array;
+  frame: FrameRef;
+}
+
+interface SegRef {
+  pos: number;
+  end: number;
+  frame: FrameRef;
+}
+
+/** Limits on data held back for one direction before a gap is declared. */
+const MAX_HELD_SEGMENTS = 512;
+const MAX_HELD_BYTES = 2 * 1024 * 1024;
+const MAX_PENDING = 17 * 1024 * 1024;
+
+export interface TcpStats {
+  segments: number;
+  retransmissions: number;
+  overlaps: number;
+  outOfOrder: number;
+  gaps: number;
+  gapBytes: number;
+}
+
+export class TcpDirection {
+  /** Next expected sequence number, or -1 before the first segment. */
+  nextSeq = -1;
+  /** Stream position of the next in-order byte. */
+  pos = 0;
+  #pending = new Uint8Array(0);
+  #pendingLen = 0;
+  #pendingPos = 0;
+  #held: Held[] = [];
+  #heldBytes = 0;
+  #segs: SegRef[] = [];
+  /** The consumer decides what the bytes are (SIP, WebSocket, TLS...); it may replace itself. */
+  consumer: StreamConsumer;
+  /** Free slot for the consumer's per-direction state. */
+  state: unknown = null;
+  /** The frame being processed (the one that completes whatever is emitted now). */
+  current: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0 };
+  currentTimeUs = 0;
+  fin = false;
+
+  constructor(
+    consumer: StreamConsumer,
+    readonly src: number,
+    readonly srcPort: number,
+    readonly dst: number,
+    readonly dstPort: number,
+    readonly connection: TcpConnection,
+    private readonly stats: TcpStats,
+    private readonly report: (d: Diagnostic) => void,
+  ) {
+    this.consumer = consumer;
+  }
+
+  /** Frames that carried stream bytes `[from, to)`, in stream order. */
+  framesFor(from: number, to: number): FrameRef[] {
+    const out: FrameRef[] = [];
+    for (const s of this.#segs) {
+      if (s.end <= from || s.pos >= to) continue;
+      if (out.length === 0 || out[out.length - 1]!.frameNo !== s.frame.frameNo) out.push(s.frame);
+    }
+    if (out.length === 0) out.push(this.current);
+    return out;
+  }
+
+  /** One TCP segment of this direction. */
+  segment(
+    seq: number,
+    syn: boolean,
+    fin: boolean,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    fileBase: number,
+  ): void {
+    this.stats.segments++;
+    if (syn) {
+      this.nextSeq = (seq + 1) >>> 0;
+      seq = (seq + 1) >>> 0;
+    }
+    if (fin) this.fin = true;
+    const len = end - start;
+    if (len <= 0) return;
+    if (this.nextSeq < 0) this.nextSeq = seq;
+    const d = (seq - this.nextSeq) | 0;
+    if (d < 0) {
+      if (d + len <= 0) {
+        this.stats.retransmissions++;
+        return;
+      }
+      this.stats.overlaps++;
+      start -= d;
+    } else if (d > 0) {
+      this.stats.outOfOrder++;
+      this.#held.push({ seq, data: buf.slice(start, end), frame: { ...this.current } });
+      this.#heldBytes += len;
+      if (this.#held.length > MAX_HELD_SEGMENTS || this.#heldBytes > MAX_HELD_BYTES) this.#skipGap();
+      return;
+    }
+    this.#deliver(buf, start, end, fileBase, { ...this.current });
+    this.#drainHeld();
+  }
+
+  #drainHeld(): void {
+    let progress = true;
+    while (progress && this.#held.length > 0) {
+      progress = false;
+      for (let i = 0; i < this.#held.length; i++) {
+        const h = this.#held[i]!;
+        const d = (h.seq - this.nextSeq) | 0;
+        if (d > 0) continue;
+        this.#held.splice(i, 1);
+        this.#heldBytes -= h.data.length;
+        if (d + h.data.length > 0) {
+          if (d < 0) this.stats.overlaps++;
+          this.#deliver(h.data, -d, h.data.length, -1, h.frame);
+        } else this.stats.retransmissions++;
+        progress = true;
+        break;
+      }
+    }
+  }
+
+  /** Declares a gap up to the earliest held segment and continues from there. */
+  #skipGap(): void {
+    if (this.#held.length === 0) return;
+    let best = this.#held[0]!;
+    for (const h of this.#held) if (((h.seq - this.nextSeq) | 0) < ((best.seq - this.nextSeq) | 0)) best = h;
+    const missing = (best.seq - this.nextSeq) | 0;
+    this.stats.gaps++;
+    this.stats.gapBytes += missing;
+    this.report({
+      code: 'tcp-gap',
+      severity: 'warning',
+      layer: 'tcp',
+      message: `TCP ${this.connection.describe(this)}: ${missing} bytes never captured before frame ${best.frame.frameNo}; a message across the gap is lost`,
+    });
+    this.consumer.gap(this, missing);
+    this.#pendingLen = 0;
+    this.#segs = [];
+    this.pos += missing;
+    this.#pendingPos = this.pos;
+    this.nextSeq = best.seq;
+    this.#drainHeld();
+  }
+
+  #deliver(buf: Uint8Array, start: number, end: number, fileBase: number, frame: FrameRef): void {
+    const len = end - start;
+    const pos0 = this.pos;
+    this.#segs.push({ pos: pos0, end: pos0 + len, frame });
+    this.pos += len;
+    this.nextSeq = (this.nextSeq + len) >>> 0;
+    if (this.#pendingLen === 0) {
+      this.#pendingPos = pos0;
+      const used = this.consumer.data(this, buf, start, end, pos0, fileBase);
+      if (used < len) this.#append(buf, start + used, end);
+      this.#pendingPos = pos0 + used;
+    } else {
+      this.#append(buf, start, end);
+      const used = this.consumer.data(this, this.#pending, 0, this.#pendingLen, this.#pendingPos, -1);
+      if (used > 0) {
+        this.#pending.copyWithin(0, used, this.#pendingLen);
+        this.#pendingLen -= used;
+        this.#pendingPos += used;
+      }
+    }
+    if (this.#pendingLen > MAX_PENDING) {
+      this.report({
+        code: 'tcp-stream-overflow',
+        severity: 'warning',
+        layer: 'tcp',
+        message: `TCP ${this.connection.describe(this)}: more than ${MAX_PENDING} bytes without a complete message; dropped`,
+      });
+      this.#pendingPos += this.#pendingLen;
+      this.#pendingLen = 0;
+    }
+    // Forget frames whose bytes were all consumed.
+    let k = 0;
+    while (k < this.#segs.length && this.#segs[k]!.end <= this.#pendingPos) k++;
+    if (k > 0) this.#segs.splice(0, k);
+  }
+
+  #append(buf: Uint8Array, start: number, end: number): void {
+    const need = this.#pendingLen + end - start;
+    if (need > this.#pending.length) {
+      const next = new Uint8Array(Math.max(need, this.#pending.length * 2, 4096));
+      next.set(this.#pending.subarray(0, this.#pendingLen));
+      this.#pending = next;
+    }
+    this.#pending.set(buf.subarray(start, end), this.#pendingLen);
+    this.#pendingLen = need;
+  }
+
+  /** End of capture: declares remaining gaps and hands the unconsumed rest to the consumer. */
+  flush(): void {
+    while (this.#held.length > 0) this.#skipGap();
+    this.consumer.end(this, this.#pending, 0, this.#pendingLen, this.#pendingPos);
+    this.#pendingPos += this.#pendingLen;
+    this.#pendingLen = 0;
+    this.#segs = [];
+  }
+
+  /** Bytes waiting for the rest of a message (for tests). */
+  get pendingBytes(): number {
+    return this.#pendingLen;
+  }
+}
+
+export class TcpConnection {
+  /** [0] = the direction seen first (usually client → server), [1] = the other. */
+  readonly dirs: [TcpDirection, TcpDirection];
+  /** Free slot for consumers that coordinate both directions (WebSocket handshake, TLS). */
+  kind: 'unknown' | 'sip' | 'ws' | 'tls' | 'other' | 'hep' = 'unknown';
+  reportedTls = false;
+
+  constructor(
+    makeConsumer: () => StreamConsumer,
+    a: number,
+    ap: number,
+    b: number,
+    bp: number,
+    stats: TcpStats,
+    report: (d: Diagnostic) => void,
+    readonly names: (id: number) => string,
+  ) {
+    this.dirs = [
+      new TcpDirection(makeConsumer(), a, ap, b, bp, this, stats, report),
+      new TcpDirection(makeConsumer(), b, bp, a, ap, this, stats, report),
+    ];
+  }
+
+  describe(d: TcpDirection): string {
+    return `${this.names(d.src)}:${d.srcPort} → ${this.names(d.dst)}:${d.dstPort}`;
+  }
+
+  other(d: TcpDirection): TcpDirection {
+    return this.dirs[0] === d ? this.dirs[1] : this.dirs[0];
+  }
+}
+
+/** All TCP connections of a capture, keyed by the 4-tuple. */
+export class TcpReassembler {
+  readonly #conns = new Map<string, TcpConnection>();
+  readonly stats: TcpStats = {
+    segments: 0,
+    retransmissions: 0,
+    overlaps: 0,
+    outOfOrder: 0,
+    gaps: 0,
+    gapBytes: 0,
+  };
+
+  constructor(
+    private readonly makeConsumer: () => StreamConsumer,
+    private readonly report: (d: Diagnostic) => void,
+    private readonly names: (id: number) => string,
+  ) {}
+
+  /** The direction `src:sp → dst:dp`, created on first sight. */
+  direction(src: number, sp: number, dst: number, dp: number): TcpDirection {
+    const k1 = `${src}:${sp}>${dst}:${dp}`;
+    let c = this.#conns.get(k1);
+    if (c) return c.dirs[0].src === src && c.dirs[0].srcPort === sp ? c.dirs[0] : c.dirs[1];
+    const k2 = `${dst}:${dp}>${src}:${sp}`;
+    c = new TcpConnection(this.makeConsumer, src, sp, dst, dp, this.stats, this.report, this.names);
+    this.#conns.set(k1, c);
+    this.#conns.set(k2, c);
+    return c.dirs[0];
+  }
+
+  get connections(): number {
+    return this.#conns.size / 2;
+  }
+
+  flush(): void {
+    const seen = new Set<TcpConnection>();
+    for (const c of this.#conns.values()) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      c.dirs[0].flush();
+      c.dirs[1].flush();
+    }
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Builds a {@link Trace} from capture bytes: the capture pipeline's messages are parsed once
+ * ([message] `parseMessage`) and appended; listeners (the analysis layer) index them as they arrive.
+ */
+import type { Diagnostic } from '../diagnostic';
+import { CaptureDecoder } from '../capture/capture-decoder';
+import type { IngestStats, MessageMeta, MessageSink } from '../capture/pipeline';
+import { linkTypeName } from '../capture/link/link-decode';
+import type { Inflate } from '../capture/unwrap/hep';
+import { frameStream, frameDatagram } from '../capture/sip-framing';
+import { parseMessage } from '../message';
+import type { ReadAt } from './raw-store';
+import { Trace, type AppendListener } from './trace';
+
+/** Parses each message of the pipeline and appends it to the trace. */
+export class TraceBuilder implements MessageSink {
+  constructor(readonly trace: Trace) {}
+
+  message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void {
+    const msg = parseMessage(buf, start, end);
+    this.trace.append(buf, start, end, msg, meta);
+  }
+}
+
+export interface IngestOptions {
+  /** File or upload name, for the source block. */
+  name: string;
+  /** Total size in bytes (of the file as stored, compressed or not). */
+  size: number;
+  /** Reads raw bytes back from the (uncompressed) capture stream by offset; null = keep bytes in memory. */
+  readAt: ReadAt | null;
+  inflate?: Inflate | null;
+  compression?: 'gzip' | null;
+  /** Listeners registered before the first message. */
+  onAppend?: AppendListener;
+}
+
+export interface IngestResult {
+  trace: Trace;
+  /** File- and stream-level diagnostics (also in `trace.fileDiagnostics`). */
+  diagnostics: Diagnostic[];
+  /** Pipeline counters; null for SIP text input. */
+  stats: IngestStats | null;
+  /** False when the input is not a capture (refused or unknown format): callers may try SIP text. */
+  isCapture: boolean;
+}
+
+/** Capture bytes in, trace out: push chunks of any size, then `finish()`. */
+export class TraceIngest {
+  readonly trace: Trace;
+  readonly decoder: CaptureDecoder;
+  readonly #opts: IngestOptions;
+
+  constructor(opts: IngestOptions) {
+    this.#opts = opts;
+    this.trace = new Trace(opts.readAt, [], {
+      name: opts.name,
+      size: opts.size,
+      compression: opts.compression ?? null,
+    });
+    if (opts.onAppend) this.trace.onAppend(opts.onAppend);
+    this.decoder = new CaptureDecoder(new TraceBuilder(this.trace), { inflate: opts.inflate ?? null });
+    this.trace.addresses = this.decoder.pipeline.addresses.names;
+  }
+
+  push(chunk: Uint8Array, eof = false): void {
+    this.decoder.push(chunk, eof);
+  }
+
+  /** True when no more input is useful (refused format, corrupt file). */
+  get stopped(): boolean {
+    return this.decoder.stopped;
+  }
+
+  finish(): IngestResult {
+    this.decoder.finish();
+    const p = this.decoder.pipeline;
+    const st = p.stats;
+    const diagnostics = [...p.diagnostics];
+    for (const [code, n] of p.droppedDiagnostics) {
+      diagnostics.push({
+        code: 'diagnostics-capped',
+        severity: 'info',
+        layer: 'file',
+        message: `${n} more "${code}" diagnostics were counted but not listed`,
+      });
+    }
+    const t = this.trace;
+    const reader = this.decoder.reader;
+    const first = st.firstTimeUs >= 0 ? st.firstTimeUs / 1e6 : null;
+    const last = st.lastTimeUs >= 0 ? st.lastTimeUs / 1e6 : null;
+    const undecoded: Record<string, number> = {
+      unknownLinkFrames: st.unknownLinkFrames,
+      nonIpFrames: st.nonIpFrames,
+      malformedIp: st.malformedIp,
+      udpNonSip: st.udpNonSip,
+      nonSipTcpConnections: st.nonSipTcpConnections,
+      tlsConnections: st.tlsConnections,
+      tcpGaps: st.tcpGaps,
+      hepNonSip: st.hepNonSip,
+      junkBytes: st.junkBytes,
+      truncatedFrames: st.truncatedFrames,
+    };
+    for (const [proto, n] of Object.entries(st.otherIpProtocols)) undecoded[`ipProtocol${proto}`] = n;
+    t.source = {
+      ...t.source,
+      name: this.#opts.name,
+      size: this.#opts.size,
+      format: this.decoder.formatName,
+      compression: this.#opts.compression ?? null,
+      linkTypes: (reader?.linkTypes ?? []).map(linkTypeName),
+      frames: st.frames,
+      bytes: st.bytes,
+      firstTime: first,
+      lastTime: last,
+      duration: first !== null && last !== null ? Math.round((last - first) * 1e6) / 1e6 : null,
+      decodeErrors: p.errorCount,
+      undecoded,
+    };
+    t.fileDiagnostics = diagnostics;
+    const f = this.decoder.format;
+    return {
+      trace: t,
+      diagnostics,
+      stats: st,
+      isCapture: f !== null && (f.kind === 'pcap' || f.kind === 'pcapng'),
+    };
+  }
+}
+
+/** Reads a whole capture held in memory (an upload, a test fixture). */
+export function ingestBytes(
+  bytes: Uint8Array,
+  name: string,
+  opts: Partial<IngestOptions> = {},
+): IngestResult {
+  const ing = new TraceIngest({
+    name,
+    size: bytes.length,
+    readAt: (o, n) => bytes.subarray(o, o + n),
+    ...opts,
+  });
+  ing.push(bytes, true);
+  return ing.finish();
+}
+
+/**
+ * Reads a file that is not a capture as SIP text: by default the whole file is one message (one
+ * datagram); with `stream`, Content-Length framing finds several messages (RFC 3261 §18.3).
+ */
+export function ingestSipText(
+  bytes: Uint8Array,
+  name: string,
+  opts: { stream?: boolean } = {},
+): IngestResult {
+  const trace = new Trace((o, n) => bytes.subarray(o, o + n), ['0.0.0.0'], {
+    name,
+    size: bytes.length,
+    format: opts.stream ? 'sip-text-stream' : 'sip-text',
+  });
+  const diagnostics: Diagnostic[] = [];
+  let n = 0;
+  const add = (start: number, end: number, diags: Diagnostic[] | null): void => {
+    const msg = parseMessage(bytes, start, end);
+    const vt = (msg.viaTransport ?? 'UDP').toUpperCase();
+    const transport = (['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'] as const).find((x) => x === vt) ?? 'UDP';
+    n++;
+    trace.append(bytes, start, end, msg, {
+      frameNo: n,
+      timeUs: 0,
+      src: 0,
+      srcPort: 0,
+      dst: 0,
+      dstPort: 0,
+      transport,
+      reassembly: 'none',
+      rawOffset: start,
+      frames: [{ frameNo: n, recordOffset: -1, recordLength: 0 }],
+      diagnostics: diags,
+    });
+  };
+  if (opts.stream) {
+    frameStream(
+      bytes,
+      0,
+      bytes.length,
+      {
+        message: (_b, s, e, flag) =>
+          add(
+            s,
+            e,
+            flag
+              ? [
+                  {
+                    code: flag === 'truncated' ? 'stream-message-truncated' : flag,
+                    severity: 'error',
+                    layer: 'sip',
+                    message: `message framing: ${flag}`,
+                  },
+                ]
+              : null,
+          ),
+        junk: (_b, s, count) =>
+          diagnostics.push({
+            code: 'sip-stream-resync',
+            severity: 'warning',
+            layer: 'sip',
+            message: `${count} bytes that are not SIP skipped at byte ${s}`,
+            offset: s,
+          }),
+      },
+      true,
+    );
+  } else {
+    const f = frameDatagram(bytes, 0, bytes.length);
+    if (f) add(f.start, f.end, null);
+    else if (bytes.length > 0) add(0, bytes.length, null);
+  }
+  trace.source.frames = n;
+  trace.source.bytes = bytes.length;
+  trace.fileDiagnostics = diagnostics;
+  return {
+    trace,
+    diagnostics,
+    stats: null,
+    isCapture: false,
+  };
+}

@@ -1,0 +1,512 @@
+/**
+ * The trace model (ARCHITECTURE.md "The trace model"): the append-only list of SIP messages every
+ * source produces and every view reads. Per-message fixed fields live in typed-array columns; raw
+ * bytes stay in the capture file (read back by offset) or in a byte arena; full headers are parsed
+ * lazily when a view asks (`message(id)`).
+ * @remarks Memory: about 64 bytes per message plus reassembled bytes, so a 1 GB capture with 2 M
+ * messages needs ~130 MB, not the file size.
+ */
+import type { Diagnostic } from '../diagnostic';
+import { formatHostPort } from '../capture/address';
+import {
+  REASSEMBLY,
+  TRANSPORTS,
+  type FrameRef,
+  type Reassembly,
+  type TransportName,
+} from '../capture/provenance';
+import { parseMessage, type SipMessage } from '../message';
+import { ByteArena, type ReadAt } from './raw-store';
+
+/** The `source` block of the trace JSON: what was read. */
+export interface TraceSource {
+  name: string;
+  /** Size of the file (or upload) in bytes. */
+  size: number;
+  /** 'pcap', 'pcap-ns', 'pcapng', 'sip-text', 'simulation', 'live'... */
+  format: string;
+  compression: 'gzip' | null;
+  linkTypes: string[];
+  frames: number;
+  /** Captured bytes of all frames. */
+  bytes: number;
+  /** Epoch seconds of the first and last frame (null without frames). */
+  firstTime: number | null;
+  lastTime: number | null;
+  duration: number | null;
+  /** Number of error-severity file/stream diagnostics (corrupt or truncated file...). */
+  decodeErrors: number;
+  /** What could not be decoded, by kind (see IngestStats). */
+  undecoded: Record<string, number>;
+}
+
+/** The analysis layer's per-message fields (null until it is attached). */
+export interface MessageAnalysisFields {
+  transaction: string | null;
+  dialog: string | null;
+  call: string | null;
+  retransmission: boolean;
+  diagnostics: string[];
+}
+
+/**
+ * The hook for the analysis layer ([analysis]): it indexes messages as they are appended
+ * (`trace.onAppend`) and answers the trace JSON's transaction/dialog/call fields.
+ */
+export interface TraceAnalysis {
+  messageFields(id: number): MessageAnalysisFields;
+  transactions(): unknown[];
+  dialogs(): unknown[];
+  calls(): unknown[];
+  diagnostics(): Diagnostic[];
+  /** Counts for `analyze --format summary`, e.g. { transactions: {completed: 3}, dialogs: {...}, calls: {...} }. */
+  summary(): Record<string, Record<string, number>>;
+}
+
+/** Called for each appended message; `msg` (and its raw bytes) is only valid during the call. */
+export type AppendListener = (id: number, msg: SipMessage, trace: Trace) => void;
+
+/** Everything that describes where one message came from, as `append` takes it. */
+export interface AppendInput {
+  frameNo: number;
+  timeUs: number;
+  /** Address text ids (see `addresses`). */
+  src: number;
+  srcPort: number;
+  dst: number;
+  dstPort: number;
+  transport: TransportName;
+  reassembly: Reassembly;
+  /** Capture-stream offset of the raw bytes when they can be read back from the file, else -1. */
+  rawOffset: number;
+  frames: readonly FrameRef[];
+  diagnostics: Diagnostic[] | null;
+  hepCorrelationId?: string | null;
+}
+
+const KIND = ['request', 'response', 'invalid'] as const;
+
+/** A growable set of typed columns. */
+class Columns {
+  cap: number;
+  frame: Uint32Array;
+  time: Float64Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+  sport: Uint16Array;
+  dport: Uint16Array;
+  /** transport (low 4 bits) | reassembly << 4 */
+  tr: Uint8Array;
+  /** kind (2 bits) | rawInArena << 2 | hasDiag << 3 | multiFrame << 4 */
+  flags: Uint8Array;
+  method: Uint16Array;
+  status: Uint16Array;
+  callId: Uint32Array;
+  rawOff: Float64Array;
+  rawLen: Uint32Array;
+  recOff: Float64Array;
+  recLen: Uint32Array;
+
+  constructor(cap: number) {
+    this.cap = cap;
+    this.frame = new Uint32Array(cap);
+    this.time = new Float64Array(cap);
+    this.src = new Uint32Array(cap);
+    this.dst = new Uint32Array(cap);
+    this.sport = new Uint16Array(cap);
+    this.dport = new Uint16Array(cap);
+    this.tr = new Uint8Array(cap);
+    this.flags = new Uint8Array(cap);
+    this.method = new Uint16Array(cap);
+    this.status = new Uint16Array(cap);
+    this.callId = new Uint32Array(cap);
+    this.rawOff = new Float64Array(cap);
+    this.rawLen = new Uint32Array(cap);
+    this.recOff = new Float64Array(cap);
+    this.recLen = new Uint32Array(cap);
+  }
+
+  grow(min: number): void {
+    const cap = Math.max(min, this.cap * 2);
+    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(
+      a: T,
+      make: (n: number) => T,
+    ): T => {
+      const b = make(cap);
+      b.set(a as never);
+      return b;
+    };
+    this.frame = g(this.frame, (n) => new Uint32Array(n));
+    this.time = g(this.time, (n) => new Float64Array(n));
+    this.src = g(this.src, (n) => new Uint32Array(n));
+    this.dst = g(this.dst, (n) => new Uint32Array(n));
+    this.sport = g(this.sport, (n) => new Uint16Array(n));
+    this.dport = g(this.dport, (n) => new Uint16Array(n));
+    this.tr = g(this.tr, (n) => new Uint8Array(n));
+    this.flags = g(this.flags, (n) => new Uint8Array(n));
+    this.method = g(this.method, (n) => new Uint16Array(n));
+    this.status = g(this.status, (n) => new Uint16Array(n));
+    this.callId = g(this.callId, (n) => new Uint32Array(n));
+    this.rawOff = g(this.rawOff, (n) => new Float64Array(n));
+    this.rawLen = g(this.rawLen, (n) => new Uint32Array(n));
+    this.recOff = g(this.recOff, (n) => new Float64Array(n));
+    this.recLen = g(this.recLen, (n) => new Uint32Array(n));
+    this.cap = cap;
+  }
+
+  bytes(): number {
+    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4);
+  }
+}
+
+/** A string table: id 0 is "absent". */
+class Interner {
+  readonly names: (string | null)[] = [null];
+  readonly #ids = new Map<string, number>();
+  id(s: string | null): number {
+    if (s === null) return 0;
+    let id = this.#ids.get(s);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(s);
+      this.#ids.set(s, id);
+    }
+    return id;
+  }
+  get(id: number): string | null {
+    return this.names[id] ?? null;
+  }
+  find(s: string): number {
+    return this.#ids.get(s) ?? -1;
+  }
+  static from(names: (string | null)[]): Interner {
+    const t = new Interner();
+    for (let i = 1; i < names.length; i++) t.id(names[i]!);
+    return t;
+  }
+}
+
+/** A structured-cloneable snapshot (typed arrays transferable) used to hand a trace across threads. */
+export interface TraceState {
+  count: number;
+  columns: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array>;
+  addresses: string[];
+  methods: (string | null)[];
+  callIds: (string | null)[];
+  arena: { chunks: Uint8Array[]; used: number };
+  frames: [number, FrameRef[]][];
+  diagnostics: [number, Diagnostic[]][];
+  hep: [number, string][];
+  source: TraceSource;
+  fileDiagnostics: Diagnostic[];
+}
+
+/** One message's fixed fields, cheap to read (no parse). */
+export interface MessageEntry {
+  id: number;
+  frame: number;
+  timeUs: number;
+  src: string;
+  dst: string;
+  transport: TransportName;
+  reassembly: Reassembly;
+  kind: 'request' | 'response' | 'invalid';
+  method: string | null;
+  status: number | null;
+  callId: string | null;
+}
+
+export class Trace {
+  #c = new Columns(1024);
+  #n = 0;
+  /** Address text by id, shared with the capture pipeline's AddressTable. */
+  addresses: string[];
+  #methods = new Interner();
+  #callIds = new Interner();
+  #arena = new ByteArena();
+  /** Frames of messages that came from more than one frame (sparse). */
+  #frames = new Map<number, FrameRef[]>();
+  /** Pipeline diagnostics attached to messages (sparse). */
+  #diags = new Map<number, Diagnostic[]>();
+  #hep = new Map<number, string>();
+  #listeners: AppendListener[] = [];
+  #readAt: ReadAt | null;
+  /** What was read; filled by the ingest when it finishes. */
+  source: TraceSource;
+  /** File- and stream-level diagnostics (corrupt file, TCP gaps, TLS...). */
+  fileDiagnostics: Diagnostic[] = [];
+  /** The analysis layer, once attached (null: transaction/dialog/call fields are null). */
+  analysis: TraceAnalysis | null = null;
+
+  /**
+   * @param readAt reads raw bytes back from the capture stream by offset; null keeps every message's
+   * bytes in the arena (uploads, compressed files, live sources).
+   */
+  constructor(readAt: ReadAt | null, addresses: string[] = [], source?: Partial<TraceSource>) {
+    this.#readAt = readAt;
+    this.addresses = addresses;
+    this.source = {
+      name: '',
+      size: 0,
+      format: 'unknown',
+      compression: null,
+      linkTypes: [],
+      frames: 0,
+      bytes: 0,
+      firstTime: null,
+      lastTime: null,
+      duration: null,
+      decodeErrors: 0,
+      undecoded: {},
+      ...source,
+    };
+  }
+
+  get count(): number {
+    return this.#n;
+  }
+
+  /** Adds a listener called for every message appended from now on; returns the unsubscribe function. */
+  onAppend(listener: AppendListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * Appends one message. `msg` must be the parse of `buf[start,end)`. The bytes are copied into the
+   * arena unless `input.rawOffset` says they can be read back from the file. Returns the id.
+   */
+  append(buf: Uint8Array, start: number, end: number, msg: SipMessage, input: AppendInput): number {
+    const id = this.#n;
+    if (id >= this.#c.cap) this.#c.grow(id + 1);
+    const c = this.#c;
+    c.frame[id] = input.frameNo;
+    c.time[id] = input.timeUs;
+    c.src[id] = input.src;
+    c.dst[id] = input.dst;
+    c.sport[id] = input.srcPort;
+    c.dport[id] = input.dstPort;
+    c.tr[id] = TRANSPORTS.indexOf(input.transport) | (REASSEMBLY.indexOf(input.reassembly) << 4);
+    const kind = msg.kind === 'request' ? 0 : msg.kind === 'response' ? 1 : 2;
+    let flags = kind;
+    const inFile = input.rawOffset >= 0 && this.#readAt !== null;
+    if (inFile) c.rawOff[id] = input.rawOffset;
+    else {
+      c.rawOff[id] = this.#arena.append(buf, start, end);
+      flags |= 4;
+    }
+    c.rawLen[id] = end - start;
+    const fr = input.frames;
+    const last = fr[fr.length - 1];
+    c.recOff[id] = last ? last.recordOffset : -1;
+    c.recLen[id] = last ? last.recordLength : 0;
+    if (fr.length > 1) {
+      this.#frames.set(
+        id,
+        fr.map((f) => ({ ...f })),
+      );
+      flags |= 16;
+    }
+    if (input.diagnostics && input.diagnostics.length > 0) {
+      this.#diags.set(id, input.diagnostics.slice());
+      flags |= 8;
+    }
+    if (input.hepCorrelationId) this.#hep.set(id, input.hepCorrelationId);
+    c.flags[id] = flags;
+    c.method[id] =
+      kind === 0 ? this.#methods.id(msg.method) : kind === 1 ? this.#methods.id(msg.cseqMethod) : 0;
+    c.status[id] = msg.status ?? 0;
+    c.callId[id] = this.#callIds.id(msg.callId);
+    this.#n = id + 1;
+    for (const l of this.#listeners) l(id, msg, this);
+    return id;
+  }
+
+  // ---- cheap fixed fields ----
+  frame(id: number): number {
+    return this.#c.frame[id]!;
+  }
+  timeUs(id: number): number {
+    return this.#c.time[id]!;
+  }
+  /** `addr:port`, IPv6 in brackets. */
+  src(id: number): string {
+    return formatHostPort(this.addresses[this.#c.src[id]!] ?? '?', this.#c.sport[id]!);
+  }
+  dst(id: number): string {
+    return formatHostPort(this.addresses[this.#c.dst[id]!] ?? '?', this.#c.dport[id]!);
+  }
+  transport(id: number): TransportName {
+    return TRANSPORTS[this.#c.tr[id]! & 15]!;
+  }
+  reassembly(id: number): Reassembly {
+    return REASSEMBLY[this.#c.tr[id]! >> 4]!;
+  }
+  kind(id: number): 'request' | 'response' | 'invalid' {
+    return KIND[this.#c.flags[id]! & 3]!;
+  }
+  /** Request method, or for responses the CSeq method. */
+  methodOrCseqMethod(id: number): string | null {
+    return this.#methods.get(this.#c.method[id]!);
+  }
+  status(id: number): number | null {
+    return this.#c.status[id] || null;
+  }
+  callId(id: number): string | null {
+    return this.#callIds.get(this.#c.callId[id]!);
+  }
+  /** Number of distinct Call-IDs. */
+  get callIdCount(): number {
+    return this.#callIds.names.length - 1;
+  }
+  /** Ids of the messages with this Call-ID, in trace order. */
+  idsOfCall(callId: string): number[] {
+    const k = this.#callIds.find(callId);
+    const out: number[] = [];
+    if (k < 0) return out;
+    const col = this.#c.callId;
+    for (let i = 0; i < this.#n; i++) if (col[i] === k) out.push(i);
+    return out;
+  }
+  entry(id: number): MessageEntry {
+    const kind = this.kind(id);
+    return {
+      id,
+      frame: this.frame(id),
+      timeUs: this.timeUs(id),
+      src: this.src(id),
+      dst: this.dst(id),
+      transport: this.transport(id),
+      reassembly: this.reassembly(id),
+      kind,
+      method: kind === 'request' ? this.methodOrCseqMethod(id) : null,
+      status: this.status(id),
+      callId: this.callId(id),
+    };
+  }
+
+  /** Provenance: the frames the message came from (the last completed it). */
+  frames(id: number): FrameRef[] {
+    const many = this.#frames.get(id);
+    if (many) return many.map((f) => ({ ...f }));
+    return [
+      { frameNo: this.#c.frame[id]!, recordOffset: this.#c.recOff[id]!, recordLength: this.#c.recLen[id]! },
+    ];
+  }
+
+  /** Pipeline diagnostics attached to the message (framing, fragments, junk). */
+  pipelineDiagnostics(id: number): Diagnostic[] {
+    return this.#diags.get(id) ?? [];
+  }
+
+  hepCorrelationId(id: number): string | null {
+    return this.#hep.get(id) ?? null;
+  }
+
+  /** The message's raw bytes (read back from the file or the arena). */
+  raw(id: number): Uint8Array {
+    const c = this.#c;
+    const len = c.rawLen[id]!;
+    if (c.flags[id]! & 4) return this.#arena.read(c.rawOff[id]!, len);
+    return this.#readAt!(c.rawOff[id]!, len);
+  }
+
+  /** The full parse of message `id` (lazy: parsed on each call, from the raw bytes). */
+  message(id: number): SipMessage {
+    return parseMessage(this.raw(id));
+  }
+
+  /** The capture record bytes of a frame (for pcap export), when the file can be read back. */
+  readRecord(ref: FrameRef): Uint8Array | null {
+    if (!this.#readAt || ref.recordOffset < 0) return null;
+    return this.#readAt(ref.recordOffset, ref.recordLength);
+  }
+
+  get canReadFile(): boolean {
+    return this.#readAt !== null;
+  }
+
+  /** Approximate bytes held by the model (columns, arena, side tables). */
+  memoryBytes(): number {
+    return this.#c.bytes() + this.#arena.capacity + this.#frames.size * 64 + this.#diags.size * 200;
+  }
+
+  /** A transferable snapshot (see `Trace.fromState`); the trace must not be used afterwards. */
+  exportState(): TraceState {
+    const c = this.#c;
+    const n = this.#n;
+    const cut = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T): T =>
+      a.slice(0, n) as T;
+    return {
+      count: n,
+      columns: {
+        frame: cut(c.frame),
+        time: cut(c.time),
+        src: cut(c.src),
+        dst: cut(c.dst),
+        sport: cut(c.sport),
+        dport: cut(c.dport),
+        tr: cut(c.tr),
+        flags: cut(c.flags),
+        method: cut(c.method),
+        status: cut(c.status),
+        callId: cut(c.callId),
+        rawOff: cut(c.rawOff),
+        rawLen: cut(c.rawLen),
+        recOff: cut(c.recOff),
+        recLen: cut(c.recLen),
+      },
+      addresses: this.addresses,
+      methods: this.#methods.names,
+      callIds: this.#callIds.names,
+      arena: this.#arena.export(),
+      frames: [...this.#frames],
+      diagnostics: [...this.#diags],
+      hep: [...this.#hep],
+      source: this.source,
+      fileDiagnostics: this.fileDiagnostics,
+    };
+  }
+
+  /** Rebuilds a trace from `exportState()` (e.g. in the main thread, from the ingest worker). */
+  static fromState(s: TraceState, readAt: ReadAt | null): Trace {
+    const t = new Trace(readAt, s.addresses, s.source);
+    const c = new Columns(Math.max(1, s.count));
+    const col = s.columns;
+    c.frame.set(col.frame as Uint32Array);
+    c.time.set(col.time as Float64Array);
+    c.src.set(col.src as Uint32Array);
+    c.dst.set(col.dst as Uint32Array);
+    c.sport.set(col.sport as Uint16Array);
+    c.dport.set(col.dport as Uint16Array);
+    c.tr.set(col.tr as Uint8Array);
+    c.flags.set(col.flags as Uint8Array);
+    c.method.set(col.method as Uint16Array);
+    c.status.set(col.status as Uint16Array);
+    c.callId.set(col.callId as Uint32Array);
+    c.rawOff.set(col.rawOff as Float64Array);
+    c.rawLen.set(col.rawLen as Uint32Array);
+    c.recOff.set(col.recOff as Float64Array);
+    c.recLen.set(col.recLen as Uint32Array);
+    t.#c = c;
+    t.#n = s.count;
+    t.#methods = Interner.from(s.methods);
+    t.#callIds = Interner.from(s.callIds);
+    t.#arena = ByteArena.import(s.arena);
+    t.#frames = new Map(s.frames);
+    t.#diags = new Map(s.diagnostics);
+    t.#hep = new Map(s.hep);
+    t.fileDiagnostics = s.fileDiagnostics;
+    return t;
+  }
+
+  /** Buffers of `exportState()` that can be transferred instead of copied. */
+  static transferList(s: TraceState): ArrayBuffer[] {
+    const out = new Set<ArrayBuffer>();
+    for (const a of Object.values(s.columns)) out.add(a.buffer as ArrayBuffer);
+    for (const ch of s.arena.chunks) out.add(ch.buffer as ArrayBuffer);
+    return [...out];
+  }
+}
