@@ -1,0 +1,166 @@
+/**
+ * INVITE client transaction.
+ * @remarks RFC 3261 §17.1.1 as updated by RFC 6026 §7.2/§8.4 (the "Accepted" state and Timer M):
+ * INVITE → provisional → final; the transaction ACKs 300-699 itself (§17.1.1.3) and passes every
+ * 2xx up without ACKing it (the TU does, §13.2.2.4).
+ * https://www.rfc-editor.org/rfc/rfc3261#section-17.1.1 https://www.rfc-editor.org/rfc/rfc6026#section-8.4
+ */
+import type { SipMessage } from '../../message';
+import type { TransportAddress } from '../transport';
+import { buildAckForNonSuccess } from './requests';
+import type { TransactionContext } from './transaction';
+import { TransactionBase } from './transaction';
+import type { TransactionUser } from './types';
+
+export type InviteClientState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
+
+/** Legal predecessors of each state — RFC 3261 Figure 5 as replaced by RFC 6026 Figure 5. */
+export const INVITE_CLIENT_FROM: Readonly<Record<InviteClientState, readonly InviteClientState[]>> = {
+  // The initial state: entered when the TU initiates the transaction (§17.1.1.2).
+  calling: [],
+  // §17.1.1.2: "If the client transaction receives a provisional response while in the Calling state, it transitions to the Proceeding state."
+  proceeding: ['calling'],
+  // §17.1.1.2: "When in either the Calling or Proceeding states, reception of a response with status code from 300-699 MUST cause the client transaction to transition to Completed."
+  completed: ['calling', 'proceeding'],
+  // RFC 6026 §8.4: "a 2xx response ... MUST cause the client transaction to transition to the Accepted state".
+  accepted: ['calling', 'proceeding'],
+  // calling: Timer B or transport error (§17.1.1.2, §17.1.4); completed: Timer D; accepted: Timer M (RFC 6026);
+  // proceeding: only when the TU abandons the transaction (proxy after Timer C, §16.8) via terminate().
+  terminated: ['calling', 'proceeding', 'completed', 'accepted'],
+};
+
+export interface InviteClientOptions {
+  /**
+   * Run Timer C (proxy INVITE transactions, §16.6 step 11): started with the transaction, reset by
+   * every provisional response other than 100 (§16.7 step 2), reported by `onTimeout('C')`.
+   */
+  timerC?: boolean;
+}
+
+export class InviteClientTransaction extends TransactionBase<InviteClientState> {
+  readonly kind = 'invite-client' as const;
+  private timerAInterval: number;
+  private ack: Uint8Array | null = null;
+
+  /**
+   * @param request the parsed INVITE (its top Via branch names the transaction)
+   * @param bytes   the INVITE as sent (retransmitted verbatim)
+   */
+  constructor(
+    ctx: TransactionContext,
+    tu: TransactionUser,
+    readonly request: SipMessage,
+    private readonly bytes: Uint8Array,
+    readonly destination: TransportAddress,
+    private readonly options: InviteClientOptions = {},
+  ) {
+    super(ctx, tu, 'calling', INVITE_CLIENT_FROM, request.branch ?? '', 'INVITE');
+    this.timerAInterval = ctx.timers.T1;
+  }
+
+  /** Sends the INVITE and starts Timers A (unreliable only), B and, for proxies, C (§17.1.1.2). */
+  start(): void {
+    this.ctx.emit?.({
+      type: 'state',
+      tx: this.id,
+      kind: this.kind,
+      at: this.ctx.clock.now(),
+      from: '',
+      to: 'calling',
+      cause: 'TU sent INVITE',
+    });
+    if (!this.send(this.bytes, this.destination, 'request', false)) return;
+    // §17.1.1.2: "If an unreliable transport is being used, the client transaction MUST start timer A with a value of T1."
+    if (!this.reliable) this.startTimer('A', this.timerAInterval, () => this.onTimerA());
+    // "For any transport, the client transaction MUST start timer B with a value of 64*T1 seconds."
+    this.startTimer('B', 64 * this.ctx.timers.T1, () => this.onTimerB());
+    if (this.options.timerC) this.startTimer('C', this.ctx.timers.C, () => this.tu.onTimeout?.(this, 'C'));
+  }
+
+  /** True once a provisional response arrived: a CANCEL may now be sent (§9.1). */
+  get cancellable(): boolean {
+    return this.state === 'proceeding';
+  }
+
+  private onTimerA(): void {
+    if (this.state !== 'calling') return;
+    // "When timer A fires, the client transaction MUST retransmit the request ... and reset the timer with a value of 2*T1."
+    if (!this.send(this.bytes, this.destination, 'request', true)) return;
+    this.timerAInterval *= 2;
+    this.startTimer('A', this.timerAInterval, () => this.onTimerA());
+  }
+
+  private onTimerB(): void {
+    // "If the client transaction is still in the Calling state when timer B fires, ... inform the TU that a timeout has occurred."
+    if (this.state !== 'calling') return;
+    this.tu.onTimeout?.(this, 'B');
+    this.transition('terminated', 'Timer B fired');
+  }
+
+  /** A response matched to this transaction by the layer (§17.1.3). */
+  receiveResponse(response: SipMessage): void {
+    const status = response.status ?? 0;
+    switch (this.state) {
+      case 'calling':
+      case 'proceeding':
+        if (status >= 100 && status < 200) {
+          if (this.state === 'calling') {
+            this.stopTimer('A');
+            this.stopTimer('B');
+            this.transition('proceeding', `${status} received`);
+          }
+          // §16.7 step 2: "If the response is provisional other than 100, the proxy MUST reset Timer C."
+          if (this.options.timerC && status > 100)
+            this.startTimer('C', this.ctx.timers.C, () => this.tu.onTimeout?.(this, 'C'));
+          this.tu.onResponse?.(this, response);
+        } else if (status >= 200 && status < 300) {
+          this.stopTimers();
+          this.transition('accepted', `${status} received`);
+          this.tu.onResponse?.(this, response);
+          // RFC 6026 §8.4: "The client transaction MUST start Timer M with a value of 64*T1."
+          this.startTimer('M', 64 * this.ctx.timers.T1, () => this.transition('terminated', 'Timer M fired'));
+        } else if (status >= 300 && status < 700) {
+          this.stopTimers();
+          this.transition('completed', `${status} received`);
+          // §17.1.1.2: "the client transaction MUST ... generate an ACK request ... and pass the response up to the TU."
+          this.ack = buildAckForNonSuccess(this.request, response);
+          if (!this.send(this.ack, this.destination, 'ack', false)) return;
+          this.tu.onResponse?.(this, response);
+          // "start timer D with a value of at least 32 seconds for unreliable transports, and ... zero seconds for reliable transports"
+          this.startTimer('D', this.reliable ? 0 : this.ctx.timers.D, () =>
+            this.transition('terminated', 'Timer D fired'),
+          );
+        }
+        return;
+      case 'completed':
+        // "Any retransmissions of the final response that are received while in the Completed state MUST cause the ACK to be re-passed to the transport layer ... but the newly received response MUST NOT be passed up to the TU."
+        if (status >= 300 && this.ack) this.send(this.ack, this.destination, 'ack', true);
+        return;
+      case 'accepted':
+        // RFC 6026 §8.4: "any 2xx responses that match this client transaction ... MUST be passed up to the TU."
+        if (status >= 200 && status < 300) this.tu.onResponse?.(this, response);
+        return;
+      case 'terminated':
+        return;
+    }
+  }
+
+  /** The TU abandons the transaction (a proxy after Timer C and an unanswered CANCEL, §16.8). */
+  terminate(cause = 'terminated by the TU'): void {
+    if (this.state !== 'terminated') this.transition('terminated', cause);
+  }
+
+  onTransportFailure(error: string): void {
+    // §17.1.4: "the client transaction SHOULD inform the TU that a transport failure has occurred, and ... transition to the terminated state."
+    if (this.state === 'terminated') return;
+    this.tu.onTransportError?.(this, error);
+    if (this.state === 'calling' || this.state === 'proceeding')
+      this.transition('terminated', `transport error: ${error}`);
+  }
+
+  private stopTimers(): void {
+    this.stopTimer('A');
+    this.stopTimer('B');
+    this.stopTimer('C');
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * INVITE server transaction.
+ * @remarks RFC 3261 §17.2.1 as updated by RFC 6026 §7.1/§8.5-8.7 (the "Accepted" state and
+ * Timer L): 2xx responses move the transaction to Accepted, where INVITE retransmissions are
+ * absorbed and the ACK is passed up; 300-699 are retransmitted with Timer G until the ACK arrives
+ * or Timer H fires; Timer I absorbs ACK retransmissions.
+ * https://www.rfc-editor.org/rfc/rfc3261#section-17.2.1 https://www.rfc-editor.org/rfc/rfc6026#section-8.5
+ */
+import type { SipMessage } from '../../message';
+import { buildResponseTo, parseMessage } from '../../message';
+import type { TransportAddress } from '../transport';
+import type { TransactionContext } from './transaction';
+import { TransactionBase } from './transaction';
+import type { TransactionUser } from './types';
+
+export type InviteServerState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+
+/** Legal predecessors of each state — RFC 3261 Figure 7 as replaced by RFC 6026 Figure 7. */
+export const INVITE_SERVER_FROM: Readonly<Record<InviteServerState, readonly InviteServerState[]>> = {
+  // §17.2.1: "When a server transaction is constructed for a request, it enters the Proceeding state."
+  proceeding: [],
+  // "While in the Proceeding state, if the TU passes a response with status code from 300 to 699 to the server transaction, ... the state machine MUST enter the Completed state".
+  completed: ['proceeding'],
+  // "If an ACK is received while the server transaction is in the Completed state, the server transaction MUST transition to the Confirmed state."
+  confirmed: ['completed'],
+  // RFC 6026 §8.5: "If, while in the Proceeding state, the TU passes a 2xx response ... the server transaction MUST enter the Accepted state."
+  accepted: ['proceeding'],
+  // proceeding: transport error (§17.2.4); completed: Timer H or transport error; confirmed: Timer I; accepted: Timer L (RFC 6026 §8.7).
+  terminated: ['proceeding', 'completed', 'confirmed', 'accepted'],
+};
+
+export interface InviteServerOptions {
+  /**
+   * 100 Trying (§17.2.1): `'auto'` (default) sends it after 200 ms unless the TU has responded,
+   * `'immediate'` sends it at once (what Kamailio's t_relay does), `'never'` leaves it to the TU.
+   */
+  trying?: 'auto' | 'immediate' | 'never';
+}
+
+export class InviteServerTransaction extends TransactionBase<InviteServerState> {
+  readonly kind = 'invite-server' as const;
+  private lastProvisional: Uint8Array | null = null;
+  private finalResponse: Uint8Array | null = null;
+  private timerGInterval: number;
+  /** Status of the last response sent (null before any). */
+  lastStatus: number | null = null;
+  /** To tag of the last response sent (the RFC 2543 ACK matching of §17.2.3 compares it). */
+  sentToTag: string | null = null;
+
+  /**
+   * @param request          the received INVITE
+   * @param responseDestination where responses go (RFC 3261 §18.2.2, computed by the layer)
+   */
+  constructor(
+    ctx: TransactionContext,
+    tu: TransactionUser,
+    readonly request: SipMessage,
+    readonly responseDestination: TransportAddress,
+    options: InviteServerOptions = {},
+  ) {
+    super(ctx, tu, 'proceeding', INVITE_SERVER_FROM, request.branch ?? '', 'INVITE');
+    this.timerGInterval = ctx.timers.T1;
+    const trying = options.trying ?? 'auto';
+    ctx.emit?.({
+      type: 'state',
+      tx: this.id,
+      kind: this.kind,
+      at: ctx.clock.now(),
+      from: '',
+      to: 'proceeding',
+      cause: 'INVITE received',
+    });
+    if (trying === 'immediate') this.sendTrying();
+    // §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it knows that the TU will generate a provisional or final response within 200 ms"
+    else if (trying === 'auto') this.startTimer('Trying', ctx.timers.trying, () => this.sendTrying());
+  }
+
+  private sendTrying(): void {
+    if (this.state !== 'proceeding' || this.lastStatus !== null) return;
+    this.respond(buildResponseTo(this.request, 100));
+  }
+
+  /**
+   * The TU passes a response down (§17.2.1). Returns false when the state does not allow it (e.g. a
+   * provisional after the final) — the response is then not sent.
+   */
+  respond(response: Uint8Array | SipMessage): boolean {
+    const msg = response instanceof Uint8Array ? parseMessage(response) : response;
+    const bytes =
+      response instanceof Uint8Array ? response : response.raw.subarray(response.start, response.end);
+    const status = msg.status ?? 0;
+    if (status < 100 || status > 699) return false;
+    if (this.state === 'accepted') {
+      // RFC 6026 §8.6: "2xx from TU / send response" in Accepted (the TU retransmits its 2xx, §13.3.1.4).
+      if (status < 200 || status >= 300) return false;
+      this.lastStatus = status;
+      return this.send(bytes, this.responseDestination, 'response', true);
+    }
+    if (this.state !== 'proceeding') return false;
+    this.stopTimer('Trying');
+    this.lastStatus = status;
+    if (msg.toTag !== null) this.sentToTag = msg.toTag;
+    if (status < 200) {
+      // "The TU passes any number of provisional responses to the server transaction."
+      this.lastProvisional = bytes;
+      return this.send(bytes, this.responseDestination, 'response', false);
+    }
+    if (status < 300) {
+      if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
+      this.transition('accepted', `${status} sent`);
+      // RFC 6026 §8.7: "When the INVITE server transaction enters the Accepted state, Timer L MUST be set to fire in 64*T1."
+      this.startTimer('L', 64 * this.ctx.timers.T1, () => this.transition('terminated', 'Timer L fired'));
+      return true;
+    }
+    this.finalResponse = bytes;
+    if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
+    this.transition('completed', `${status} sent`);
+    // "For unreliable transports, timer G is set to fire in T1 seconds, and is not set to fire for reliable transports."
+    if (!this.reliable) this.startTimer('G', this.timerGInterval, () => this.onTimerG());
+    // "When the Completed state is entered, timer H MUST be set to fire in 64*T1 seconds for all transports."
+    this.startTimer('H', 64 * this.ctx.timers.T1, () => this.onTimerH());
+    return true;
+  }
+
+  private onTimerG(): void {
+    if (this.state !== 'completed' || !this.finalResponse) return;
+    // "If timer G fires, the response is passed to the transport layer once more for retransmission, and timer G is set to fire in MIN(2*T1, T2) seconds."
+    if (!this.send(this.finalResponse, this.responseDestination, 'response', true)) return;
+    this.timerGInterval = Math.min(2 * this.timerGInterval, this.ctx.timers.T2);
+    this.startTimer('G', this.timerGInterval, () => this.onTimerG());
+  }
+
+  private onTimerH(): void {
+    if (this.state !== 'completed') return;
+    // "If timer H fires while in the Completed state, it implies that the ACK was never received. In this case, the server transaction MUST transition to the Terminated state, and MUST indicate to the TU that a transaction failure has occurred."
+    this.stopTimer('G');
+    this.tu.onTimeout?.(this, 'H');
+    this.transition('terminated', 'Timer H fired');
+  }
+
+  /** A retransmission of the INVITE, matched by the layer (§17.2.3). */
+  receiveRequest(_request: SipMessage): void {
+    switch (this.state) {
+      case 'proceeding':
+        // "If a request retransmission is received while in the Proceeding state, the most recent provisional response that was received from the TU MUST be passed to the transport layer for retransmission."
+        if (this.lastProvisional) this.send(this.lastProvisional, this.responseDestination, 'response', true);
+        return;
+      case 'completed':
+        // "while in the Completed state, if a request retransmission is received, the server SHOULD pass the response to the transport for retransmission."
+        if (this.finalResponse) this.send(this.finalResponse, this.responseDestination, 'response', true);
+        return;
+      default:
+        // Accepted (RFC 6026 §8.6: "absorbed"), Confirmed, Terminated.
+        return;
+    }
+  }
+
+  /** An ACK matched to this transaction (§17.2.3). */
+  receiveAck(ack: SipMessage): void {
+    if (this.state === 'completed') {
+      this.stopTimer('G');
+      this.stopTimer('H');
+      this.transition('confirmed', 'ACK received');
+      // "When this state is entered, timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
+      this.startTimer('I', this.reliable ? 0 : this.ctx.timers.T4, () =>
+        this.transition('terminated', 'Timer I fired'),
+      );
+    } else if (this.state === 'accepted') {
+      // RFC 6026 §8.7: an ACK matching the transaction in the Accepted state is passed to the TU.
+      this.tu.onRequest?.(this, ack);
+    }
+    // Confirmed: "absorb any additional ACK messages".
+  }
+
+  onTransportFailure(error: string): void {
+    if (this.state === 'terminated') return;
+    // §17.2.4: "the server transaction ... SHOULD inform the TU that a failure has occurred, and SHOULD transition to the terminated state."
+    this.tu.onTransportError?.(this, error);
+    this.transition('terminated', `transport error: ${error}`);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Non-INVITE server transaction.
+ * @remarks RFC 3261 §17.2.2 (Figure 8): responses come only from the TU; request retransmissions
+ * are answered with the last response; Timer J keeps the Completed state for 64*T1 on unreliable
+ * transports.
+ * https://www.rfc-editor.org/rfc/rfc3261#section-17.2.2
+ */
+import type { SipMessage } from '../../message';
+import { parseMessage } from '../../message';
+import type { TransportAddress } from '../transport';
+import type { TransactionContext } from './transaction';
+import { TransactionBase } from './transaction';
+import type { TransactionUser } from './types';
+
+export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
+
+/** Legal predecessors of each state — RFC 3261 Figure 8. */
+export const NON_INVITE_SERVER_FROM: Readonly<Record<NonInviteServerState, readonly NonInviteServerState[]>> =
+  {
+    // §17.2.2: "The state machine is initialized in the Trying state".
+    trying: [],
+    // "While in the Trying state, if the TU passes a provisional response to the server transaction, the server transaction MUST enter the Proceeding state."
+    proceeding: ['trying'],
+    // "If the TU passes a final response (status codes 200-699) to the server while in the Proceeding state, the transaction MUST enter the Completed state" (and likewise from Trying).
+    completed: ['trying', 'proceeding'],
+    // completed: Timer J; trying/proceeding: transport error (§17.2.4).
+    terminated: ['trying', 'proceeding', 'completed'],
+  };
+
+export class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> {
+  readonly kind = 'non-invite-server' as const;
+  private lastResponse: Uint8Array | null = null;
+  lastStatus: number | null = null;
+
+  constructor(
+    ctx: TransactionContext,
+    tu: TransactionUser,
+    readonly request: SipMessage,
+    readonly responseDestination: TransportAddress,
+  ) {
+    super(ctx, tu, 'trying', NON_INVITE_SERVER_FROM, request.branch ?? '', request.method ?? '');
+    ctx.emit?.({
+      type: 'state',
+      tx: this.id,
+      kind: this.kind,
+      at: ctx.clock.now(),
+      from: '',
+      to: 'trying',
+      cause: `${this.method} received`,
+    });
+  }
+
+  /** The TU passes a response down. Returns false when the transaction is past accepting responses. */
+  respond(response: Uint8Array | SipMessage): boolean {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return false; // "Any other final responses passed by the TU ... MUST be discarded while in the Completed state."
+    const msg = response instanceof Uint8Array ? parseMessage(response) : response;
+    const bytes =
+      response instanceof Uint8Array ? response : response.raw.subarray(response.start, response.end);
+    const status = msg.status ?? 0;
+    if (status < 100 || status > 699) return false;
+    this.lastResponse = bytes;
+    this.lastStatus = status;
+    if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
+    if (status < 200) {
+      if (this.state === 'trying') this.transition('proceeding', `${status} sent`);
+      return true;
+    }
+    this.transition('completed', `${status} sent`);
+    // "When the server transaction enters the Completed state, it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
+    this.startTimer('J', this.reliable ? 0 : 64 * this.ctx.timers.T1, () =>
+      this.transition('terminated', 'Timer J fired'),
+    );
+    return true;
+  }
+
+  /** A retransmission of the request, matched by the layer (§17.2.3). */
+  receiveRequest(_request: SipMessage): void {
+    // Trying: "Any retransmissions of the request received while in this state MUST be discarded" (lastResponse is null).
+    // Proceeding / Completed: the last provisional / the final response "MUST be passed to the transport layer for retransmission."
+    if ((this.state === 'proceeding' || this.state === 'completed') && this.lastResponse)
+      this.send(this.lastResponse, this.responseDestination, 'response', true);
+  }
+
+  onTransportFailure(error: string): void {
+    if (this.state === 'terminated') return;
+    this.tu.onTransportError?.(this, error);
+    this.transition('terminated', `transport error: ${error}`);
+  }
+}

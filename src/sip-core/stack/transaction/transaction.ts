@@ -1,0 +1,160 @@
+/**
+ * What the four RFC 3261 §17 state machines share: one guarded `transition()` checked against a
+ * legal-predecessor table, named timers on the injected {@link Scheduler}, sending through the
+ * {@link Transport}, and trace events. Each machine lives in its own file with its table.
+ */
+import type { Micros, Scheduler, TimerHandle } from '../clock';
+import type { Transport, TransportAddress } from '../transport';
+import type {
+  TimerConfig,
+  TimerName,
+  TransactionEvent,
+  TransactionInfo,
+  TransactionKind,
+  TransactionUser,
+} from './types';
+import { IllegalTransitionError } from './types';
+
+/** What a transaction is given by its layer (or directly, in tests). */
+export interface TransactionContext {
+  clock: Scheduler;
+  transport: Transport;
+  timers: TimerConfig;
+  /** Layer-unique id. */
+  id: string;
+  /** Receives trace events; absent means no events are built (fast path). */
+  emit?: ((e: TransactionEvent) => void) | undefined;
+  /** Called once when the transaction reaches "Terminated" (the layer forgets it). */
+  onTerminated?: ((tx: TransactionBase<string>) => void) | undefined;
+}
+
+export abstract class TransactionBase<S extends string> implements TransactionInfo {
+  abstract readonly kind: TransactionKind;
+  readonly id: string;
+  readonly reliable: boolean;
+  private current: S;
+  private readonly timerHandles = new Map<TimerName, TimerHandle>();
+
+  protected constructor(
+    protected readonly ctx: TransactionContext,
+    protected readonly tu: TransactionUser,
+    initial: S,
+    private readonly legalFrom: Readonly<Record<S, readonly S[]>>,
+    readonly branch: string,
+    readonly method: string,
+  ) {
+    this.id = ctx.id;
+    this.current = initial;
+    this.reliable = ctx.transport.reliable;
+  }
+
+  get state(): S {
+    return this.current;
+  }
+
+  get terminated(): boolean {
+    return this.current === 'terminated';
+  }
+
+  /** Timers currently running (for UIs). */
+  get runningTimers(): TimerName[] {
+    return [...this.timerHandles.keys()];
+  }
+
+  /**
+   * The single guarded state change. Throws {@link IllegalTransitionError} when `to` does not list
+   * the current state as a legal predecessor (a programming error; wire input cannot cause it).
+   * Entering "terminated" stops every timer and tells the layer.
+   */
+  protected transition(to: S, cause: string): void {
+    const from = this.current;
+    if (!this.legalFrom[to].includes(from)) throw new IllegalTransitionError(this.kind, from, to);
+    this.current = to;
+    this.ctx.emit?.({
+      type: 'state',
+      tx: this.id,
+      kind: this.kind,
+      at: this.ctx.clock.now(),
+      from,
+      to,
+      cause,
+    });
+    if (to === 'terminated') {
+      for (const name of [...this.timerHandles.keys()]) this.stopTimer(name);
+    }
+    this.tu.onStateChange?.(this, from, to);
+    if (to === 'terminated') this.ctx.onTerminated?.(this);
+  }
+
+  protected startTimer(name: TimerName, duration: Micros, onFire: () => void): void {
+    this.stopTimer(name, false);
+    const handle = this.ctx.clock.schedule(
+      duration,
+      () => {
+        this.timerHandles.delete(name);
+        this.ctx.emit?.({
+          type: 'timer-fire',
+          tx: this.id,
+          kind: this.kind,
+          at: this.ctx.clock.now(),
+          timer: name,
+        });
+        onFire();
+      },
+      `${this.id} Timer ${name}`,
+    );
+    this.timerHandles.set(name, handle);
+    this.ctx.emit?.({
+      type: 'timer-start',
+      tx: this.id,
+      kind: this.kind,
+      at: this.ctx.clock.now(),
+      timer: name,
+      duration,
+    });
+  }
+
+  protected stopTimer(name: TimerName, emit = true): void {
+    const h = this.timerHandles.get(name);
+    if (h === undefined) return;
+    this.ctx.clock.cancel(h);
+    this.timerHandles.delete(name);
+    if (emit)
+      this.ctx.emit?.({
+        type: 'timer-stop',
+        tx: this.id,
+        kind: this.kind,
+        at: this.ctx.clock.now(),
+        timer: name,
+      });
+  }
+
+  protected isRunning(name: TimerName): boolean {
+    return this.timerHandles.has(name);
+  }
+
+  /** Sends through the transport; returns false (after handling the error) when the transport failed. */
+  protected send(
+    bytes: Uint8Array,
+    dest: TransportAddress,
+    what: 'request' | 'ack' | 'response',
+    retransmission: boolean,
+  ): boolean {
+    const r = this.ctx.transport.send(bytes, dest);
+    this.ctx.emit?.({
+      type: 'send',
+      tx: this.id,
+      kind: this.kind,
+      at: this.ctx.clock.now(),
+      what,
+      dest,
+      retransmission,
+      bytes,
+    });
+    if (!r.ok) this.onTransportFailure(r.error);
+    return r.ok;
+  }
+
+  /** A send failed now or the transport reported a later failure for this transaction. */
+  abstract onTransportFailure(error: string): void;
+}
