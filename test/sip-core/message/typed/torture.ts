@@ -25,7 +25,6 @@ export function readTorture(rel: string): { startLine: string; fields: Field[]; 
     .replace(/\r\r\n/g, '\r\n');
   const endHdr = text.indexOf('\r\n\r\n');
   const head = endHdr >= 0 ? text.slice(0, endHdr) : text;
-  const bodyText = endHdr >= 0 ? text.slice(endHdr + 4) : '';
   const all = head.split('\r\n');
   const lines = all.slice(1);
   const fields: Field[] = [];
@@ -38,7 +37,11 @@ export function readTorture(rel: string): { startLine: string; fields: Field[]; 
     if (colon < 0) continue;
     fields.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
   }
-  return { startLine: all[0] ?? '', fields, body: new Uint8Array(Buffer.from(bodyText, 'latin1')) };
+  return {
+    startLine: all[0] ?? '',
+    fields,
+    body: new Uint8Array(endHdr >= 0 ? bytes.subarray(endHdr + 4) : new Uint8Array(0)),
+  };
 }
 
 export function field(fields: Field[], ...names: string[]): string[] {
