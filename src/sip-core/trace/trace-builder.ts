@@ -8,17 +8,24 @@ import type { IngestStats, MessageMeta, MessageSink } from '../capture/pipeline'
 import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
-import { parseMessage } from '../message';
+import { lintMessage, parseMessage } from '../message';
 import type { ReadAt } from './raw-store';
 import { Trace, type AppendListener } from './trace';
 
 /** Parses each message of the pipeline and appends it to the trace. */
 export class TraceBuilder implements MessageSink {
-  constructor(readonly trace: Trace) {}
+  /** @param lint also run the message lint rules ([message] `lintMessage`) and count their codes. */
+  constructor(
+    readonly trace: Trace,
+    readonly lint = false,
+  ) {}
 
   message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void {
     const msg = parseMessage(buf, start, end);
-    this.trace.append(buf, start, end, msg, meta);
+    const t = this.trace;
+    if (meta.diagnostics) for (const d of meta.diagnostics) t.countDiagnostic(d.code);
+    for (const d of this.lint ? lintMessage(msg) : msg.diagnostics) t.countDiagnostic(d.code);
+    t.append(buf, start, end, msg, meta);
   }
 }
 
@@ -33,6 +40,8 @@ export interface IngestOptions {
   compression?: 'gzip' | null;
   /** Listeners registered before the first message. */
   onAppend?: AppendListener;
+  /** Run the lint rules on every message while counting diagnostics (see TraceBuilder). */
+  lint?: boolean;
 }
 
 export interface IngestResult {
@@ -59,7 +68,9 @@ export class TraceIngest {
       compression: opts.compression ?? null,
     });
     if (opts.onAppend) this.trace.onAppend(opts.onAppend);
-    this.decoder = new CaptureDecoder(new TraceBuilder(this.trace), { inflate: opts.inflate ?? null });
+    this.decoder = new CaptureDecoder(new TraceBuilder(this.trace, opts.lint ?? false), {
+      inflate: opts.inflate ?? null,
+    });
     this.trace.addresses = this.decoder.pipeline.addresses.names;
   }
 
@@ -162,6 +173,8 @@ export function ingestSipText(
   let n = 0;
   const add = (start: number, end: number, diags: Diagnostic[] | null): void => {
     const msg = parseMessage(bytes, start, end);
+    for (const d of diags ?? []) trace.countDiagnostic(d.code);
+    for (const d of lintMessage(msg)) trace.countDiagnostic(d.code);
     const vt = (msg.viaTransport ?? 'UDP').toUpperCase();
     const transport = (['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'] as const).find((x) => x === vt) ?? 'UDP';
     n++;

@@ -2,9 +2,11 @@
  * The trace JSON contract (ARCHITECTURE.md "Trace JSON"): `toTraceJson()` for small traces and
  * `writeTraceNdjson()` which streams one line per message, so a 1 GB capture never becomes one
  * 1 GB string. Fields the analysis layer owns (transaction, dialog, call, retransmission) are null /
- * false until `trace.analysis` is attached.
+ * false until `trace.analysis` is attached. A message's `diagnostics` are the codes of the pipeline
+ * (framing, reassembly), the parser and the lint rules ([message] `lintMessage`).
  */
 import type { Diagnostic } from '../diagnostic';
+import { lintMessage } from '../message';
 import type { Trace, TraceSource } from './trace';
 
 /** One message of the trace JSON. */
@@ -60,7 +62,7 @@ export function messageJson(trace: Trace, id: number): TraceMessageJson {
   const m = trace.message(id);
   const codes = new Set<string>();
   for (const d of trace.pipelineDiagnostics(id)) codes.add(d.code);
-  for (const d of m.diagnostics) codes.add(d.code);
+  for (const d of lintMessage(m)) codes.add(d.code);
   const a = trace.analysis?.messageFields(id) ?? null;
   if (a) for (const c of a.diagnostics) codes.add(c);
   return {

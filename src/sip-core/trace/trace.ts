@@ -197,6 +197,7 @@ export interface TraceState {
   frames: [number, FrameRef[]][];
   diagnostics: [number, Diagnostic[]][];
   hep: [number, string][];
+  messageDiagnosticCounts: [string, number][];
   source: TraceSource;
   fileDiagnostics: Diagnostic[];
 }
@@ -231,12 +232,15 @@ export class Trace {
   #hep = new Map<number, string>();
   #listeners: AppendListener[] = [];
   #readAt: ReadAt | null;
+  #closer: (() => void) | null = null;
   /** What was read; filled by the ingest when it finishes. */
   source: TraceSource;
   /** File- and stream-level diagnostics (corrupt file, TCP gaps, TLS...). */
   fileDiagnostics: Diagnostic[] = [];
   /** The analysis layer, once attached (null: transaction/dialog/call fields are null). */
   analysis: TraceAnalysis | null = null;
+  /** Message-level diagnostics counted at ingest (pipeline + parser [+ lint]), by code. */
+  messageDiagnosticCounts = new Map<string, number>();
 
   /**
    * @param readAt reads raw bytes back from the capture stream by offset; null keeps every message's
@@ -424,8 +428,25 @@ export class Trace {
     return this.#readAt(ref.recordOffset, ref.recordLength);
   }
 
+  /** Registers what `close()` releases (the file handle behind `readAt`). */
+  setCloser(fn: () => void): void {
+    this.#closer = fn;
+  }
+
+  /** Releases the file handle used to read raw bytes back; the trace's fixed fields stay usable. */
+  close(): void {
+    const c = this.#closer;
+    this.#closer = null;
+    c?.();
+  }
+
   get canReadFile(): boolean {
     return this.#readAt !== null;
+  }
+
+  /** Counts one message-level diagnostic code (ingest calls this). */
+  countDiagnostic(code: string): void {
+    this.messageDiagnosticCounts.set(code, (this.messageDiagnosticCounts.get(code) ?? 0) + 1);
   }
 
   /** Approximate bytes held by the model (columns, arena, side tables). */
@@ -465,6 +486,7 @@ export class Trace {
       frames: [...this.#frames],
       diagnostics: [...this.#diags],
       hep: [...this.#hep],
+      messageDiagnosticCounts: [...this.messageDiagnosticCounts],
       source: this.source,
       fileDiagnostics: this.fileDiagnostics,
     };
@@ -498,6 +520,7 @@ export class Trace {
     t.#frames = new Map(s.frames);
     t.#diags = new Map(s.diagnostics);
     t.#hep = new Map(s.hep);
+    t.messageDiagnosticCounts = new Map(s.messageDiagnosticCounts);
     t.fileDiagnostics = s.fileDiagnostics;
     return t;
   }

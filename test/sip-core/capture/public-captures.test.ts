@@ -30,7 +30,10 @@ const CAPTURES: Record<string, Expect> = {
     messages: 406,
     format: 'pcap',
     reassembly: { tcp: 234, none: 172 },
-    check: (j) => expect(j.messages.every((m) => m.transport === 'TCP' && (/:6060$/.test(m.dst) || /:6060$/.test(m.src)))).toBe(true),
+    check: (j) =>
+      expect(
+        j.messages.every((m) => m.transport === 'TCP' && (/:6060$/.test(m.dst) || /:6060$/.test(m.src))),
+      ).toBe(true),
   },
   'heplify__sip_ipv4_tcp_retrans.pcap': {
     messages: 8,
@@ -63,7 +66,11 @@ const CAPTURES: Record<string, Expect> = {
   },
   'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap': { messages: 92, format: 'pcap' },
   // HTTP on TCP 5060 is not SIP.
-  'ndpi__http_on_sip_port.pcapng': { messages: 0, format: 'pcapng', fileDiagnostics: ['non-sip-on-sip-port'] },
+  'ndpi__http_on_sip_port.pcapng': {
+    messages: 0,
+    format: 'pcapng',
+    fileDiagnostics: ['non-sip-on-sip-port'],
+  },
   // NetMon 2.x: refused with its name.
   'protos__c07-sip-r2.cap': {
     messages: 0,
@@ -113,9 +120,11 @@ const CAPTURES: Record<string, Expect> = {
 
 describe.skipIf(!havePublic)('public captures', () => {
   it('the table covers every capture in SOURCES.md', () => {
-    const listed = [...readFileSync(`${PUBLIC_CAPTURES}/SOURCES.md`, 'utf8').matchAll(/^\| `([^`]+\.(?:pcap|pcapng|cap))`/gm)].map(
-      (m) => m[1],
-    );
+    const listed = [
+      ...readFileSync(`${PUBLIC_CAPTURES}/SOURCES.md`, 'utf8').matchAll(
+        /^\| `([^`]+\.(?:pcap|pcapng|cap))`/gm,
+      ),
+    ].map((m) => m[1]);
     expect(listed.length).toBeGreaterThanOrEqual(29);
     for (const f of listed) expect(Object.keys(CAPTURES)).toContain(f);
   });
@@ -127,7 +136,9 @@ describe.skipIf(!havePublic)('public captures', () => {
       expect(j.messages.length).toBe(e.messages);
       expect(j.source.format).toBe(e.format);
       if (e.linkTypes) expect(j.source.linkTypes).toEqual(e.linkTypes);
-      expect([...new Set(r.diagnostics.map((d) => d.code))].sort()).toEqual([...(e.fileDiagnostics ?? [])].sort());
+      expect([...new Set(r.diagnostics.map((d) => d.code))].sort()).toEqual(
+        [...(e.fileDiagnostics ?? [])].sort(),
+      );
       for (const d of r.diagnostics) if (d.layer === 'file') expect(d.offset).toBeTypeOf('number');
       const msgCodes = new Set(j.messages.flatMap((m) => m.diagnostics));
       for (const c of e.messageDiagnostics ?? []) expect(msgCodes).toContain(c);

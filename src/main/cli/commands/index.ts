@@ -3,7 +3,8 @@
  * add a line here to add a command.
  */
 import type { Command } from 'commander';
+import { registerAnalyze } from './analyze';
 import { registerBuild } from './build';
 import { registerServe } from './serve';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerBuild];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerBuild, registerAnalyze];

@@ -1,0 +1,217 @@
+/**
+ * `sipscope analyze FILE [--format json|ndjson|text|summary] [--call CALL_ID] [--stream]`: reads a
+ * pcap, pcapng (gzip too) or HEP-in-pcap capture, or a file of raw SIP text, and prints the trace
+ * (ARCHITECTURE.md "Trace JSON"). Exit 0 whenever the file could be read, even when it is damaged
+ * (the damage is in the diagnostics); 1 when it cannot be read at all.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import type { Diagnostic } from '../../../sip-core/diagnostic';
+import { detectFormat } from '../../../sip-core/capture/reader/detect';
+import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.js';
+import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
+import { ingestSipText, type IngestResult } from '../../../sip-core/trace/trace-builder';
+import type { Trace } from '../../../sip-core/trace/trace';
+import { messageJson, toTraceJson, writeTraceNdjson } from '../../../sip-core/trace/trace-json';
+
+export type AnalyzeFormat = 'json' | 'ndjson' | 'text' | 'summary';
+
+export interface AnalyzeOptions {
+  format: AnalyzeFormat;
+  call?: string;
+  stream: boolean;
+}
+
+/** Where analyze writes; stdout by default, with back-pressure. */
+export interface Output {
+  write(s: string): void | Promise<void>;
+}
+
+const stdout: Output = {
+  write: (s) =>
+    process.stdout.write(s)
+      ? undefined
+      : new Promise<void>((res) => {
+          process.stdout.once('drain', () => res());
+        }),
+};
+
+/** Opens FILE as a capture, or as SIP text when it is not one. Throws only when it cannot be read. */
+export async function openForAnalyze(
+  path: string,
+  o: { stream: boolean },
+): Promise<{ result: IngestResult; close: () => void }> {
+  const f = new CaptureFile(path);
+  const head = f.head(16);
+  f.close();
+  const kind = detectFormat(head).kind;
+  if (kind === 'unknown') {
+    const bytes = new Uint8Array(readFileSync(path));
+    return {
+      result: ingestSipText(bytes, path.split(/[\\/]/).pop() ?? path, { stream: o.stream }),
+      close: () => {},
+    };
+  }
+  const r = await ingestCaptureFile(path, { lint: true });
+  return { result: r, close: () => r.file.close() };
+}
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+function isoTime(us: number): string {
+  const d = new Date(Math.floor(us / 1000));
+  const frac = String(Math.floor(us % 1e6)).padStart(6, '0');
+  return `${d.toISOString().slice(0, 19)}.${frac}Z`;
+}
+
+/** A readable table of messages. */
+export async function writeText(trace: Trace, out: Output, call?: string): Promise<void> {
+  const ids = call ? trace.idsOfCall(call) : Array.from({ length: trace.count }, (_, i) => i);
+  let buf = `${pad('frame', 7)} ${pad('time (UTC)', 28)} ${pad('source', 24)}    ${pad('destination', 24)} ${pad('proto', 5)} ${pad('message', 44)} call-id\n`;
+  for (const id of ids) {
+    const m = messageJson(trace, id);
+    const info =
+      m.kind === 'request'
+        ? `${m.method} ${m.requestUri ?? ''}`
+        : m.kind === 'response'
+          ? `${m.status} ${m.reason ?? ''} (${m.cseqMethod ?? '?'})`
+          : '(not a valid SIP start line)';
+    const flags = m.diagnostics.length ? ` [${m.diagnostics.join(', ')}]` : '';
+    buf += `${pad(String(m.frame), 7)} ${pad(isoTime(trace.timeUs(id)), 28)} ${pad(m.src, 24)} -> ${pad(m.dst, 24)} ${pad(m.transport, 5)} ${pad(info.slice(0, 44), 44)} ${m.callId ?? '-'}${flags}\n`;
+    if (buf.length > 65536) {
+      await out.write(buf);
+      buf = '';
+    }
+  }
+  buf += `${ids.length} SIP message${ids.length === 1 ? '' : 's'}\n`;
+  for (const d of trace.fileDiagnostics) buf += `${d.severity}: ${d.code}: ${d.message}\n`;
+  await out.write(buf);
+}
+
+/** Counts and diagnostics without printing every message. */
+export function summaryText(r: IngestResult): string {
+  const t = r.trace;
+  const s = t.source;
+  const lines: string[] = [];
+  lines.push(`file: ${s.name} (${s.size} bytes, ${s.format}${s.compression ? `, ${s.compression}` : ''})`);
+  if (s.linkTypes.length) lines.push(`link types: ${s.linkTypes.join(', ')}`);
+  lines.push(`frames: ${s.frames} (${s.bytes} bytes captured)`);
+  if (s.firstTime !== null && s.lastTime !== null) {
+    lines.push(
+      `time span: ${isoTime(s.firstTime * 1e6)} – ${isoTime(s.lastTime * 1e6)} (${(s.duration ?? 0).toFixed(6)} s)`,
+    );
+  }
+  let req = 0;
+  let resp = 0;
+  let bad = 0;
+  const byTransport = new Map<string, number>();
+  const byMethod = new Map<string, number>();
+  for (let i = 0; i < t.count; i++) {
+    const k = t.kind(i);
+    if (k === 'request') {
+      req++;
+      const m = t.methodOrCseqMethod(i) ?? '?';
+      byMethod.set(m, (byMethod.get(m) ?? 0) + 1);
+    } else if (k === 'response') resp++;
+    else bad++;
+    const tr = t.transport(i);
+    byTransport.set(tr, (byTransport.get(tr) ?? 0) + 1);
+  }
+  lines.push(`SIP messages: ${t.count} (${req} requests, ${resp} responses${bad ? `, ${bad} invalid` : ''})`);
+  if (byTransport.size)
+    lines.push(`  by transport: ${[...byTransport].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (byMethod.size) {
+    lines.push(
+      `  requests by method: ${[...byMethod]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  }
+  lines.push(`Call-IDs: ${t.callIdCount}`);
+  const an = t.analysis;
+  if (an) {
+    for (const [what, counts] of Object.entries(an.summary())) {
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      lines.push(
+        `${what}: ${total} (${Object.entries(counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
+      );
+    }
+  } else lines.push('transactions, dialogs, calls: not computed (the analysis layer is not attached)');
+  const fileCodes = new Map<string, { n: number; d: Diagnostic }>();
+  for (const d of r.diagnostics) {
+    const e = fileCodes.get(d.code);
+    if (e) e.n++;
+    else fileCodes.set(d.code, { n: 1, d });
+  }
+  if (fileCodes.size || t.messageDiagnosticCounts.size) {
+    lines.push('diagnostics by code:');
+    for (const [code, { n, d }] of fileCodes)
+      lines.push(`  ${code} (${d.severity}, ${d.layer}): ${n} — ${d.message}`);
+    for (const [code, n] of [...t.messageDiagnosticCounts].sort((a, b) => b[1] - a[1]))
+      lines.push(`  ${code}: ${n} message${n === 1 ? '' : 's'}`);
+  } else lines.push('diagnostics: none');
+  const und = Object.entries(s.undecoded).filter(([, v]) => v > 0);
+  if (und.length) lines.push(`not decoded: ${und.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs analyze; resolves to the exit code. */
+export async function analyze(file: string, o: AnalyzeOptions, out: Output = stdout): Promise<number> {
+  let opened: Awaited<ReturnType<typeof openForAnalyze>>;
+  try {
+    opened = await openForAnalyze(file, o);
+  } catch (e) {
+    console.error(`sipscope analyze: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const { result, close } = opened;
+  try {
+    const t = result.trace;
+    // When [analysis] lands, attach it here before output (trace.analysis = ...).
+    switch (o.format) {
+      case 'json':
+        await out.write(`${JSON.stringify(toTraceJson(t, { callId: o.call ?? null }), null, 2)}\n`);
+        break;
+      case 'ndjson':
+        await writeTraceNdjson(t, (s) => out.write(s), { callId: o.call ?? null });
+        break;
+      case 'text':
+        await writeText(t, out, o.call);
+        break;
+      case 'summary':
+        await out.write(summaryText(result));
+        break;
+    }
+  } finally {
+    close();
+  }
+  return 0;
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('read a capture (pcap, pcapng, gzip, HEP) or SIP text file and print its SIP messages')
+    .argument('<file>', 'capture file, or a file of SIP text')
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['json', 'ndjson', 'text', 'summary'])
+        .default('json'),
+    )
+    .option('--call <call-id>', 'only the messages with this Call-ID', (v: string) => {
+      if (!v) throw new InvalidArgumentError('must not be empty');
+      return v;
+    })
+    .option(
+      '--stream',
+      'SIP text: several messages framed by Content-Length (default: the file is one message)',
+      false,
+    )
+    .action(async (file: string, opts: AnalyzeOptions) => {
+      process.exitCode = await analyze(file, opts);
+    });
+}

@@ -1,0 +1,22 @@
+/** Messages between `openCapture()` and the ingest worker thread. */
+import type { Diagnostic } from '../../sip-core/diagnostic';
+import type { IngestStats } from '../../sip-core/capture/pipeline';
+import type { TraceState } from '../../sip-core/trace/trace';
+
+export type IngestJob =
+  | { kind: 'path'; path: string; cancel: SharedArrayBuffer }
+  | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
+
+export type IngestReply =
+  | { type: 'progress'; done: number; total: number }
+  | {
+      type: 'done';
+      state: TraceState;
+      diagnostics: Diagnostic[];
+      stats: IngestStats | null;
+      isCapture: boolean;
+      cancelled: boolean;
+      /** Bytes stayed in the file (read back by offset) rather than in the transferred arena. */
+      fileBacked: boolean;
+    }
+  | { type: 'error'; message: string; code: string | null };

@@ -1,0 +1,63 @@
+/**
+ * The ingest worker thread: reads one capture (file path or uploaded bytes) into a trace, posting
+ * progress, and transfers the trace's columns and arena back (no copy). Cancellation is a shared flag
+ * the main thread sets; it is checked between 8 MB chunks.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
+import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
+import { ingestBytes } from '../../sip-core/trace/trace-builder';
+import { Trace } from '../../sip-core/trace/trace';
+import type { IngestJob, IngestReply } from './protocol';
+
+const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
+
+async function run(job: IngestJob): Promise<void> {
+  const flag = new Int32Array(job.cancel);
+  const cancelled = (): boolean => Atomics.load(flag, 0) !== 0;
+  let last = 0;
+  const onProgress = (done: number, total: number): void => {
+    const now = performance.now();
+    if (now - last < 100 && done < total) return; // at most ~10 progress events per second
+    last = now;
+    post({ type: 'progress', done, total });
+  };
+  if (job.kind === 'path') {
+    const r = await ingestCaptureFile(job.path, { onProgress, cancelled });
+    r.file.close();
+    const state = r.trace.exportState();
+    post(
+      {
+        type: 'done',
+        state,
+        diagnostics: r.diagnostics,
+        stats: r.stats,
+        isCapture: r.isCapture,
+        cancelled: r.cancelled,
+        fileBacked: r.trace.source.compression === null,
+      },
+      Trace.transferList(state),
+    );
+  } else {
+    const r = ingestBytes(job.bytes, job.name, { inflate: zlibInflate, readAt: null });
+    onProgress(job.bytes.length, job.bytes.length);
+    const state = r.trace.exportState();
+    post(
+      {
+        type: 'done',
+        state,
+        diagnostics: r.diagnostics,
+        stats: r.stats,
+        isCapture: r.isCapture,
+        cancelled: false,
+        fileBacked: false,
+      },
+      Trace.transferList(state),
+    );
+  }
+}
+
+run(workerData as IngestJob).catch((e: unknown) => {
+  const err = e as NodeJS.ErrnoException;
+  post({ type: 'error', message: err?.message ?? String(e), code: err?.code ?? null });
+});

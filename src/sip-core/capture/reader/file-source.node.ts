@@ -1,0 +1,84 @@
+/**
+ * Node adapter: reads a capture file in ~8 MB chunks with `fs.readSync` into one reused buffer (so a
+ * multi-GB file never sits in memory), gunzips `.gz` captures as a stream, reads raw bytes back by
+ * offset, and inflates HEP compressed payloads with node:zlib.
+ */
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { createGunzip, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import type { ReadAt } from '../../trace/raw-store';
+import type { Inflate } from '../unwrap/hep';
+
+export const CHUNK_SIZE = 8 * 1024 * 1024;
+
+/** zlib, gzip or raw deflate, whichever the data is; null when none fits. */
+export const zlibInflate: Inflate = (d) => {
+  for (const f of [inflateSync, gunzipSync, inflateRawSync]) {
+    try {
+      return new Uint8Array(f(d));
+    } catch {
+      // not this format: try the next one
+    }
+  }
+  return null;
+};
+
+/** An open capture file: size, first bytes, chunked reading and read-back by offset. */
+export class CaptureFile {
+  readonly fd: number;
+  readonly size: number;
+  #closed = false;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  /** The first `n` bytes (for format detection). */
+  head(n = 16): Uint8Array {
+    const b = new Uint8Array(Math.min(n, this.size));
+    readSync(this.fd, b, 0, b.length, 0);
+    return b;
+  }
+
+  /** True when the file starts with the gzip magic (RFC 1952). */
+  get gzip(): boolean {
+    const h = this.head(2);
+    return h.length === 2 && h[0] === 0x1f && h[1] === 0x8b;
+  }
+
+  /**
+   * Yields consecutive chunks of the file. Each chunk is a view of one reused buffer: it is only
+   * valid until the next iteration.
+   */
+  *chunks(chunkSize = CHUNK_SIZE): Generator<Uint8Array> {
+    const buf = new Uint8Array(Math.min(chunkSize, Math.max(this.size, 1)));
+    let pos = 0;
+    while (pos < this.size) {
+      const n = readSync(this.fd, buf, 0, buf.length, pos);
+      if (n <= 0) break;
+      pos += n;
+      yield buf.subarray(0, n);
+    }
+  }
+
+  /** Decompressed chunks of a gzip file (streaming). */
+  async *gunzipChunks(): AsyncGenerator<Uint8Array> {
+    const s = createReadStream(this.path, { highWaterMark: 1024 * 1024 }).pipe(
+      createGunzip({ chunkSize: 1024 * 1024 }),
+    );
+    for await (const c of s) yield c as Uint8Array;
+  }
+
+  /** Reads bytes back by offset (new buffer per call). */
+  readAt: ReadAt = (offset, length) => {
+    const b = new Uint8Array(length);
+    readSync(this.fd, b, 0, length, offset);
+    return b;
+  };
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.fd);
+  }
+}

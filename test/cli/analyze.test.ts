@@ -1,0 +1,182 @@
+/**
+ * `sipscope analyze`: every output format on real captures, SIP text input (datagram and --stream),
+ * refusal of non-pcap formats, --call, and the exit codes. Runs the command in-process, plus once
+ * through bin/sipscope.js.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze, type AnalyzeOptions } from '../../src/main/cli/commands/analyze';
+import { havePublic, PUBLIC_CAPTURES, REPO } from '../sip-core/capture/tshark-compare';
+
+async function run(file: string, o: Partial<AnalyzeOptions>): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await analyze(
+    file,
+    { format: 'json', stream: false, ...o },
+    { write: (s) => void (out += s) },
+  );
+  return { code, out };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'sipscope-analyze-'));
+const INVITE =
+  'INVITE sip:bob@b.example SIP/2.0\r\nVia: SIP/2.0/TCP a.example;branch=z9hG4bK1\r\nMax-Forwards: 70\r\n' +
+  'From: <sip:alice@a.example>;tag=1\r\nTo: <sip:bob@b.example>\r\nCall-ID: c1@a\r\nCSeq: 1 INVITE\r\n' +
+  'Contact: <sip:alice@a.example>\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello';
+const OK =
+  'SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP a.example;branch=z9hG4bK1\r\nFrom: <sip:alice@a.example>;tag=1\r\n' +
+  'To: <sip:bob@b.example>;tag=2\r\nCall-ID: c1@a\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
+
+describe('analyze: SIP text files', () => {
+  it('reads a file that is not a capture as one SIP message (one datagram)', async () => {
+    const f = join(tmp, 'one.sip');
+    writeFileSync(f, INVITE + OK);
+    const { code, out } = await run(f, {});
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j.source.format).toBe('sip-text');
+    expect(j.messages).toHaveLength(1);
+    expect(j.messages[0]).toMatchObject({
+      method: 'INVITE',
+      callId: 'c1@a',
+      cseq: 1,
+      transport: 'TCP',
+      bodyLength: 5,
+    });
+  });
+
+  it('--stream frames several messages by Content-Length, skipping CRLF keep-alives', async () => {
+    const f = join(tmp, 'stream.sip');
+    writeFileSync(f, `\r\n\r\n${INVITE}\r\n${OK}`);
+    const { code, out } = await run(f, { stream: true });
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j.messages.map((m: { method: string; status: number }) => m.method ?? m.status)).toEqual([
+      'INVITE',
+      200,
+    ]);
+    expect(j.messages[1].toTag).toBe('2');
+  });
+});
+
+describe.skipIf(!havePublic)('analyze: captures', () => {
+  const tcp = `${PUBLIC_CAPTURES}/heplify__sip_ipv4_tcp_fragmented.pcap`;
+
+  it('json follows the trace contract', async () => {
+    const { code, out } = await run(`${PUBLIC_CAPTURES}/heplify__sip_ipv6_udp.pcap`, {});
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(Object.keys(j)).toEqual(['source', 'messages', 'transactions', 'dialogs', 'calls', 'diagnostics']);
+    expect(j.source).toMatchObject({
+      name: 'heplify__sip_ipv6_udp.pcap',
+      format: 'pcap',
+      frames: 6,
+      linkTypes: ['Ethernet'],
+    });
+    const m = j.messages[0];
+    expect(m).toMatchObject({
+      id: 0,
+      frame: 1,
+      transport: 'UDP',
+      kind: 'request',
+      method: 'INVITE',
+      status: null,
+    });
+    expect(m.src).toMatch(/^\[[0-9a-f:]+\]:5060$/);
+    expect(typeof m.time).toBe('number');
+    expect(m.transaction).toBeNull();
+  });
+
+  it('ndjson: a source line, one line per message, parseable line by line', async () => {
+    const { out } = await run(tcp, { format: 'ndjson' });
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0].type).toBe('source');
+    const msgs = lines.filter((l) => l.type === 'message');
+    expect(msgs).toHaveLength(406);
+    expect(msgs[405].id).toBe(405);
+  });
+
+  it('--call keeps one Call-ID', async () => {
+    const { out } = await run(tcp, { call: '17c0b3b3-dfd2-42ac-9018-6156179021c0' });
+    const j = JSON.parse(out);
+    expect(j.messages.length).toBeGreaterThan(1);
+    expect(new Set(j.messages.map((m: { callId: string }) => m.callId))).toEqual(
+      new Set(['17c0b3b3-dfd2-42ac-9018-6156179021c0']),
+    );
+  });
+
+  it('text prints a table', async () => {
+    const { out } = await run(`${PUBLIC_CAPTURES}/suricata__sip-tcp.pcap`, { format: 'text' });
+    expect(out).toMatch(/^frame\s+time \(UTC\)/);
+    expect(out).toMatch(/\n6\s+2022-02-02T\S+\s+127\.0\.0\.1:58882\s+-> 127\.0\.0\.1:5060\s+TCP\s+REGISTER /);
+    expect(out).toMatch(/2 SIP messages\n$/);
+  });
+
+  it('summary counts frames, messages, diagnostics by code and what was not decoded', async () => {
+    const { out } = await run(`${PUBLIC_CAPTURES}/heplify__sip_ipv4_tcp_retrans.pcap`, { format: 'summary' });
+    expect(out).toContain('frames: 196');
+    expect(out).toContain('SIP messages: 8 (4 requests, 4 responses)');
+    expect(out).toContain('by transport: TCP 4, UDP 4');
+    expect(out).toMatch(/tls-encrypted \(info, tcp\): 3/);
+    expect(out).toMatch(/not decoded: .*tlsConnections 3/);
+  });
+
+  it('summary of a broken file names its diagnostics', async () => {
+    const { out } = await run(`${PUBLIC_CAPTURES}/zeek__invalid-content-length.pcap`, { format: 'summary' });
+    expect(out).toMatch(/content-length-invalid: 2 messages/);
+  });
+
+  it('a NetMon file is read (exit 0) and refused by name', async () => {
+    const { code, out } = await run(`${PUBLIC_CAPTURES}/protos__c07-sip-r2.cap`, { format: 'summary' });
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /capture-format-refused \(error, file\): 1 — this file is Microsoft Network Monitor 2\.x/,
+    );
+    expect(out).toContain('SIP messages: 0');
+  });
+});
+
+describe('analyze: exit codes', () => {
+  it('exit 1 when the file cannot be read', async () => {
+    const { code } = await run(join(tmp, 'does-not-exist.pcap'), {});
+    expect(code).toBe(1);
+  });
+
+  it('a truncated capture: exit 0, messages before the damage, the offset named', async () => {
+    const good = `${PUBLIC_CAPTURES}/ws__DTMFsipinfo.pcap`;
+    if (!havePublic) return;
+    const bytes = execFileSync('head', ['-c', '10000', good]);
+    const f = join(tmp, 'cut.pcap');
+    writeFileSync(f, bytes);
+    const { code, out } = await run(f, {});
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j.messages.length).toBeGreaterThan(5);
+    expect(j.diagnostics[0]).toMatchObject({ code: 'capture-truncated', severity: 'error', layer: 'file' });
+    expect(j.diagnostics[0].message).toMatch(/at byte \d+/);
+  });
+
+  it('npx sipscope analyze runs through bin/sipscope.js', () => {
+    const f = join(tmp, 'bin.sip');
+    writeFileSync(f, OK);
+    const r = spawnSync(
+      process.execPath,
+      [join(REPO, 'bin/sipscope.js'), 'analyze', f, '--format', 'summary'],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('SIP messages: 1 (0 requests, 1 responses)');
+    const bad = spawnSync(
+      process.execPath,
+      [join(REPO, 'bin/sipscope.js'), 'analyze', f, '--format', 'xml'],
+      { encoding: 'utf8' },
+    );
+    expect(bad.status).not.toBe(0);
+  });
+});
