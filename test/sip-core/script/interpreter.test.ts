@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ScriptInterpreter, loadScript, newScriptState } from '../../../src/sip-core/script';
+import { FUNCTIONS, ScriptInterpreter, loadScript, newScriptState } from '../../../src/sip-core/script';
 import type { LoadedScript } from '../../../src/sip-core/script';
 import { RecordingTestHost, request } from './recording-test-host';
 import type { TestMsg } from './recording-test-host';
@@ -354,5 +354,53 @@ describe('expressions and statements', () => {
     );
     expect(r.records).toEqual([]);
     expect(r.steps).toBe(1);
+  });
+});
+
+describe('docs/script.md', () => {
+  const doc = readFileSync(path.join(here, '../../../docs/script.md'), 'utf8');
+
+  it('the example script in the documentation loads and routes a busy call to voicemail', () => {
+    const example = /```\n(#!define[\s\S]*?)```/.exec(doc)![1]!;
+    const host = new RecordingTestHost();
+    const interp = new ScriptInterpreter(load(example), host);
+    host.location.set('bob@example.com', ['sip:bob@192.0.2.20']);
+    const state = newScriptState();
+    interp.runRequest(request('INVITE', 'sip:bob@example.com'), { state });
+    expect(host.actions.map((a) => a.type)).toEqual(['arm', 'relay']);
+    host.replyCode = 486;
+    host.actions.length = 0;
+    interp.runFailure('MISSED', request('INVITE', 'sip:bob@192.0.2.20'), { state });
+    expect(host.actions).toEqual([
+      { type: 'relay', ruri: 'sip:voicemail@192.0.2.20', du: null, target: null, stateful: true },
+    ]);
+  });
+
+  it('the execution-record excerpt in the documentation matches a real run', () => {
+    const host = new RecordingTestHost();
+    host.location.set('bob@example.com', ['sip:bob@192.0.2.20:5062']);
+    const run = new ScriptInterpreter(load(registrarProxy), host).runRequest(
+      request('INVITE', 'sip:bob@example.com'),
+    );
+    const lines = [...doc.matchAll(/^(\S+)\s+l\.(\d+)\s+(call|if)\s+(.+?)\s+→ (\S+)$/gm)];
+    expect(lines.length).toBe(4);
+    for (const [, route, line, kind, text, result] of lines) {
+      const rec = run.records.find(
+        (r) => r.route === route && r.line === Number(line) && r.kind === kind && r.text === text,
+      );
+      expect(rec, `${route} ${line} ${text}`).toBeDefined();
+      expect(String(rec!.result)).toBe(result);
+    }
+  });
+
+  it('documents every catalogued function and every diagnostic code the loader emits', () => {
+    for (const name of Object.keys(FUNCTIONS)) expect(doc, name).toContain(name);
+    const codes = new Set<string>();
+    for (const dir of ['parser.ts', 'lexer.ts'])
+      for (const m of readFileSync(path.join(here, '../../../src/sip-core/script', dir), 'utf8').matchAll(
+        /'(script-[a-z-]+)'/g,
+      ))
+        codes.add(m[1]!);
+    for (const c of codes) if (c !== 'script-internal-error') expect(doc, c).toContain(c);
   });
 });
