@@ -14,6 +14,7 @@ import {
   type RecentFile,
 } from '@shared/api';
 import type { Client } from './api/client';
+import { PagedRows } from './table/paged-rows.svelte';
 
 export type Area = 'calls' | 'ladder' | 'scenarios' | 'lab';
 export type Theme = 'light' | 'dark';
@@ -25,7 +26,8 @@ export const AREAS: { id: Area; label: string; key: string }[] = [
   { id: 'lab', label: 'Lab', key: '4' },
 ];
 
-const PAGE = 500;
+/** Most messages one ladder draws (the renderer's ladder is not virtualized yet). */
+const LADDER_LIMIT = 5000;
 
 export class AppState {
   readonly client: Client;
@@ -44,9 +46,12 @@ export class AppState {
   error = $state<string | null>(null);
   calls = $state<CallRow[]>([]);
   selectedCallId = $state<string | null>(null);
-  messages = $state<MessageRow[]>([]);
-  messagesTotal = $state(0);
+  /** The messages table: every message, or the selected call's, paged from the service. */
+  readonly messageRows: PagedRows<MessageRow>;
+  /** The selected call's messages (for its ladder), at most LADDER_LIMIT. */
+  callMessages = $state<MessageRow[]>([]);
   selected = $state<MessageDetail | null>(null);
+  selectedIndex = $state<number | null>(null);
   dialog = $state<'about' | 'shortcuts' | null>(null);
   disconnected = $state(false);
 
@@ -54,6 +59,15 @@ export class AppState {
 
   constructor(client: Client) {
     this.client = client;
+    this.messageRows = new PagedRows<MessageRow>(async (offset, limit) => {
+      if (!this.capture) return { total: 0, items: [] };
+      return this.client.invoke(Invoke.messagesPage, {
+        captureId: this.capture.id,
+        offset,
+        limit,
+        ...(this.selectedCallId ? { callId: this.selectedCallId } : {}),
+      });
+    });
   }
 
   async init(): Promise<void> {
@@ -151,18 +165,25 @@ export class AppState {
 
   async #loadMessages(): Promise<void> {
     if (!this.capture) return;
-    const page = await this.client.invoke(Invoke.messagesPage, {
-      captureId: this.capture.id,
-      offset: 0,
-      limit: PAGE,
-      ...(this.selectedCallId ? { callId: this.selectedCallId } : {}),
-    });
-    this.messages = page.items;
-    this.messagesTotal = page.total;
+    this.selectedIndex = null;
+    await this.messageRows.reset();
+    if (this.selectedCallId) {
+      const page = await this.client.invoke(Invoke.messagesPage, {
+        captureId: this.capture.id,
+        offset: 0,
+        limit: LADDER_LIMIT,
+        callId: this.selectedCallId,
+      });
+      this.callMessages = page.items;
+    } else {
+      this.callMessages = [];
+    }
   }
 
-  async selectMessage(id: number): Promise<void> {
+  /** Selects message `id` (shown at row `index` of the messages table, when known). */
+  async selectMessage(id: number, index: number | null = null): Promise<void> {
     if (!this.capture) return;
+    this.selectedIndex = index ?? this.messageRows.indexWhere((m) => m.id === id);
     try {
       this.selected = await this.client.invoke(Invoke.messageGet, { captureId: this.capture.id, id });
     } catch (err) {
@@ -172,10 +193,12 @@ export class AppState {
 
   /** Moves the message selection by `delta` rows (keyboard navigation). */
   async moveSelection(delta: number): Promise<void> {
-    if (!this.messages.length) return;
-    const idx = this.selected ? this.messages.findIndex((m) => m.id === this.selected?.row.id) : -1;
-    const next = Math.max(0, Math.min(this.messages.length - 1, idx + delta));
-    await this.selectMessage(this.messages[next].id);
+    const total = this.messageRows.total;
+    if (!total) return;
+    const next = Math.max(0, Math.min(total - 1, (this.selectedIndex ?? -1) + delta));
+    this.messageRows.ensure(next, next + 1);
+    const row = this.messageRows.get(next);
+    if (row) await this.selectMessage(row.id, next);
   }
 }
 
