@@ -30,3 +30,16 @@ export {
   type ResponseToOptions,
 } from './serialize';
 export { reasonPhrase } from './reason-phrases';
+export {
+  typedFields,
+  viaValues,
+  fromValue,
+  toValue,
+  contactValues,
+  routeValues,
+  recordRouteValues,
+  cseqValue,
+  contentTypeValue,
+  requestUriValue,
+  decodeAllHeaders,
+} from './typed';

@@ -83,12 +83,38 @@ function skipQuoted(b: Uint8Array, p: number, e: number): number {
   return -1;
 }
 
-/** Lower-case ASCII comparison of `b[s, s+name.length)` with `name` (already lower-case). */
-function eqLower(b: Uint8Array, s: number, e: number, name: string): boolean {
+const LOWER_CACHE = new Map<string, Uint8Array>();
+function lowerBytes(name: string): Uint8Array {
+  let v = LOWER_CACHE.get(name);
+  if (!v) {
+    v = new TextEncoder().encode(name);
+    LOWER_CACHE.set(name, v);
+  }
+  return v;
+}
+const N_VIA = lowerBytes('via');
+const N_FROM = lowerBytes('from');
+const N_CSEQ = lowerBytes('cseq');
+const N_ROUTE = lowerBytes('route');
+const N_CALLID = lowerBytes('call-id');
+const N_MAXF = lowerBytes('max-forwards');
+const N_CTYPE = lowerBytes('content-type');
+const N_RR = lowerBytes('record-route');
+const N_CLEN = lowerBytes('content-length');
+const N_BRANCH = lowerBytes('branch');
+const N_RECEIVED = lowerBytes('received');
+const N_RPORT = lowerBytes('rport');
+const N_TAG = lowerBytes('tag');
+
+/**
+ * Lower-case ASCII comparison of `b[s, e)` with `name` (lower-case bytes). The first byte is assumed
+ * already compared by the caller's switch; `| 0x20` maps A–Z to a–z and leaves "-" alone.
+ */
+function eqLower(b: Uint8Array, s: number, e: number, name: Uint8Array): boolean {
   const n = name.length;
   if (e - s !== n) return false;
-  for (let i = 0; i < n; i++) if ((b[s + i]! | 0x20) !== name.charCodeAt(i)) return false;
-  return true;
+  for (let i = 1; i < n; i++) if ((b[s + i]! | 0x20) !== name[i]) return false;
+  return (b[s]! | 0x20) === name[0];
 }
 
 /**
@@ -117,22 +143,22 @@ function keyHeaderId(b: Uint8Array, s: number, n: number): number {
     case 2:
       return c0 === 0x74 && (b[s + 1]! | 0x20) === 0x6f ? ID_TO : 0;
     case 3:
-      return c0 === 0x76 && eqLower(b, s, s + 3, 'via') ? ID_VIA : 0;
+      return c0 === 0x76 && eqLower(b, s, s + 3, N_VIA) ? ID_VIA : 0;
     case 4:
-      if (c0 === 0x66) return eqLower(b, s, s + 4, 'from') ? ID_FROM : 0;
-      if (c0 === 0x63) return eqLower(b, s, s + 4, 'cseq') ? ID_CSEQ : 0;
+      if (c0 === 0x66) return eqLower(b, s, s + 4, N_FROM) ? ID_FROM : 0;
+      if (c0 === 0x63) return eqLower(b, s, s + 4, N_CSEQ) ? ID_CSEQ : 0;
       return 0;
     case 5:
-      return c0 === 0x72 && eqLower(b, s, s + 5, 'route') ? ID_ROUTE : 0;
+      return c0 === 0x72 && eqLower(b, s, s + 5, N_ROUTE) ? ID_ROUTE : 0;
     case 7:
-      return c0 === 0x63 && eqLower(b, s, s + 7, 'call-id') ? ID_CALLID : 0;
+      return c0 === 0x63 && eqLower(b, s, s + 7, N_CALLID) ? ID_CALLID : 0;
     case 12:
-      if (c0 === 0x6d) return eqLower(b, s, s + 12, 'max-forwards') ? ID_MAXF : 0;
-      if (c0 === 0x63) return eqLower(b, s, s + 12, 'content-type') ? ID_CTYPE : 0;
-      if (c0 === 0x72) return eqLower(b, s, s + 12, 'record-route') ? ID_RR : 0;
+      if (c0 === 0x6d) return eqLower(b, s, s + 12, N_MAXF) ? ID_MAXF : 0;
+      if (c0 === 0x63) return eqLower(b, s, s + 12, N_CTYPE) ? ID_CTYPE : 0;
+      if (c0 === 0x72) return eqLower(b, s, s + 12, N_RR) ? ID_RR : 0;
       return 0;
     case 14:
-      return c0 === 0x63 && eqLower(b, s, s + 14, 'content-length') ? ID_CLEN : 0;
+      return c0 === 0x63 && eqLower(b, s, s + 14, N_CLEN) ? ID_CLEN : 0;
   }
   return 0;
 }
@@ -272,9 +298,13 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     // Header field: name, optional whitespace, colon, value with folded continuation lines.
     const ns = p;
     let q = p;
+    // token characters first (the common case), then anything up to ":" / whitespace marks a bad name
+    while (q < end && TOKEN[b[q]!] === 1) q++;
+    let badName = false;
     while (q < end) {
       const x = b[q];
       if (x === 58 || x === 32 || x === 9 || x === 13 || x === 10) break;
+      badName = true;
       q++;
     }
     const ne = q;
@@ -312,22 +342,22 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     while (ve > vs && (b[ve - 1] === 13 || b[ve - 1] === 32 || b[ve - 1] === 9 || b[ve - 1] === 10)) ve--;
     while (vs < ve && (b[vs] === 32 || b[vs] === 9 || b[vs] === 13 || b[vs] === 10)) vs++;
     const nlen = ne - ns;
-    const id = nlen <= 14 ? keyHeaderId(b, ns, nlen) : 0;
-    if (id === 0) {
-      for (let i = ns; i < ne; i++) {
-        if (TOKEN[b[i]!] !== 1) {
-          d.push(sipDiagnostic('header-name-invalid', 'The header name is not a token.', span(ns, ne)));
-          break;
-        }
-      }
+    const id = nlen <= 14 && !badName ? keyHeaderId(b, ns, nlen) : 0;
+    if (badName) {
+      d.push(sipDiagnostic('header-name-invalid', 'The header name is not a token.', span(ns, ne)));
     }
     hs.push(ns, ne, vs, ve, id);
     switch (id) {
       case ID_VIA:
-        m.viaCount += countList(m, b, vs, ve);
         if (!seenVia) {
           seenVia = true;
-          parseTopVia(m, b, vs, ve);
+          // the top Via value is read once; only what follows its comma is counted separately
+          const after = parseTopVia(m, b, vs, ve);
+          if (after < 0) m.viaCount += countList(m, b, vs, ve);
+          else if (after >= ve) m.viaCount += 1;
+          else m.viaCount += 1 + countList(m, b, after + 1, ve);
+        } else {
+          m.viaCount += countList(m, b, vs, ve);
         }
         break;
       case ID_FROM:
@@ -612,6 +642,11 @@ function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): 
 
 /** Counts the non-empty comma-separated elements of a list value; flags empty elements. */
 function countList(m: ParsedMessage, b: Uint8Array, s: number, e: number): number {
+  if (s < e) {
+    // no comma at all: one value (the common case; indexOf is native)
+    const comma = b.indexOf(44, s);
+    if (comma < 0 || comma >= e) return 1;
+  }
   let count = 0;
   let empty = 0;
   let nonWs = false;
@@ -648,7 +683,11 @@ function countList(m: ParsedMessage, b: Uint8Array, s: number, e: number): numbe
   return count;
 }
 
-function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): void {
+/**
+ * Reads the top Via value (sent-protocol, sent-by, branch/received/rport).
+ * @returns the index of the comma that ends the first value (or `e`), or -1 when the value is malformed.
+ */
+function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): number {
   const sp = m.sp;
   const d = m.diagnostics;
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport
@@ -672,7 +711,7 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): voi
   }
   if (!ok) {
     d.push(sipDiagnostic('via-invalid', 'The Via value does not start with SIP/2.0/transport.', span(s, e)));
-    return;
+    return -1;
   }
   sp[2 * F_TRANSPORT] = ts;
   sp[2 * F_TRANSPORT + 1] = t3;
@@ -689,7 +728,7 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): voi
   }
   if (p === hs) {
     d.push(sipDiagnostic('via-invalid', 'The Via value has no sent-by.', span(s, e)));
-    return;
+    return -1;
   }
   let hostEnd = p;
   let paramEmpty = false;
@@ -705,6 +744,7 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): voi
     }
     if (b[p] !== 59) {
       d.push(sipDiagnostic('via-invalid', 'Unexpected character in the Via parameters.', span(p, p + 1)));
+      p = -1;
       break;
     }
     p = skipLws(b, p + 1, e);
@@ -737,9 +777,9 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): voi
     }
     const n = pne - pn;
     let f = -1;
-    if (n === 6 && eqLower(b, pn, pne, 'branch')) f = F_BRANCH;
-    else if (n === 8 && eqLower(b, pn, pne, 'received')) f = F_RECEIVED;
-    else if (n === 5 && eqLower(b, pn, pne, 'rport')) f = F_RPORT;
+    if (n === 6 && eqLower(b, pn, pne, N_BRANCH)) f = F_BRANCH;
+    else if (n === 8 && eqLower(b, pn, pne, N_RECEIVED)) f = F_RECEIVED;
+    else if (n === 5 && eqLower(b, pn, pne, N_RPORT)) f = F_RPORT;
     if (f >= 0 && sp[2 * f]! < 0) {
       sp[2 * f] = vs;
       sp[2 * f + 1] = ve;
@@ -750,6 +790,7 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): voi
   if (paramEmpty) {
     d.push(sipDiagnostic('param-empty', 'The Via value has an empty parameter (";;").', span(s, e)));
   }
+  return p;
 }
 
 /**
@@ -774,8 +815,8 @@ function findTag(m: ParsedMessage, b: Uint8Array, s: number, e: number, f: numbe
       continue;
     }
     if (c === 60) {
-      let j = p + 1;
-      while (j < e && b[j] !== 62) j++;
+      let j = b.indexOf(62, p + 1);
+      if (j < 0) j = e;
       if (j >= e) {
         d.push(sipDiagnostic('name-addr-unterminated', 'The "<" is never closed by ">".', span(p, e)));
         return;
@@ -820,7 +861,7 @@ function findTag(m: ParsedMessage, b: Uint8Array, s: number, e: number, f: numbe
       }
       ve = p;
     }
-    if (pne - pn === 3 && eqLower(b, pn, pne, 'tag') && sp[2 * f]! < 0) {
+    if (pne - pn === 3 && eqLower(b, pn, pne, N_TAG) && sp[2 * f]! < 0) {
       sp[2 * f] = vs;
       sp[2 * f + 1] = ve;
     }

@@ -111,6 +111,8 @@ export const KEY_HEADER_CANONICAL = [
 /** Header field stride in ParsedMessage.hs: nameStart, nameEnd, valueStart, valueEnd, key id. */
 export const HS = 5;
 
+const headDecoder = new TextDecoder('utf-8');
+
 class Field implements HeaderField {
   readonly nameSpan: Span;
   readonly valueSpan: Span;
@@ -154,10 +156,13 @@ export class ParsedMessage implements SipMessage {
   /** Header fields, HS numbers each. */
   readonly hs: number[] = [];
   private sc: (string | null)[] | null = null;
+  /** The header section decoded once (ASCII only), or null when it is not ASCII; undefined until needed. */
+  private head: string | null | undefined = undefined;
+  private decodes = 0;
   private fields: Field[] | null = null;
   private canon: string[] | null = null;
-  /** Typed-value cache (see typed accessors); keyed by accessor name. */
-  typedCache: Map<string, unknown> | null = null;
+  /** Typed-value cache, owned by typed.ts. */
+  typedCache: unknown = null;
 
   constructor(
     readonly raw: Uint8Array,
@@ -173,12 +178,25 @@ export class ParsedMessage implements SipMessage {
   str(f: number): string | null {
     let sc = this.sc;
     if (sc === null) {
-      sc = this.sc = new Array<string | null>(F_COUNT);
+      sc = this.sc = [];
     }
     const v = sc[f];
     if (v !== undefined) return v;
     const s = this.sp[2 * f]!;
-    const out = s < 0 ? null : decodeSpan(this.raw, s, this.sp[2 * f + 1]!);
+    let out: string | null = null;
+    if (s >= 0) {
+      const e = this.sp[2 * f + 1]!;
+      // From the second field on, decode the head once and slice it: one TextDecoder call instead of one
+      // per field. Valid only when every octet became one UTF-16 unit (ASCII head), checked by length.
+      if (this.head === undefined && ++this.decodes >= 2) {
+        const hs = this.startLineStart;
+        const he = Math.max(hs, this.bodyStart);
+        const text = headDecoder.decode(this.raw.subarray(hs, he));
+        this.head = text.length === he - hs ? text : null;
+      }
+      const head = this.head;
+      out = head ? head.slice(s - this.startLineStart, e - this.startLineStart) : decodeSpan(this.raw, s, e);
+    }
     sc[f] = out;
     return out;
   }

@@ -1,0 +1,171 @@
+/**
+ * Typed header access for parsed messages: each header field is decoded by the typed-header registry
+ * on first access and cached on the message.
+ * @remarks RFC 3261 §20 (header fields); STYLE.md habit 5 (parse headers lazily, cache).
+ * Unknown headers have no decoder and stay raw text (`header()` / `values()`).
+ */
+import type { Diagnostic } from '../diagnostic';
+import type { Decoded } from './headers/decoded';
+import { decodeHeader } from './headers/registry';
+import { canonicalHeaderName } from './header-names';
+import type { Via } from './headers/via';
+import type { CSeq } from './headers/scalar';
+import type { MediaType } from './headers/media';
+import type { ContactValue, NameAddr } from './name-addr';
+import { HS, ParsedMessage, type SipMessage } from './sip-message';
+import { decodeUnfolded } from './text';
+import { parseUri, type Uri } from './uri';
+
+/** The decoded values of every field of `name` (cached per message); null entries for headers without a decoder. */
+export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | null)[] {
+  const cache = cacheOf(msg);
+  const key = canonicalHeaderName(name);
+  let v = cache.byName.get(key);
+  if (v === undefined) {
+    v = msg.headerAll(key).map((value) => safeDecode(key, value));
+    cache.byName.set(key, v);
+  }
+  return v;
+}
+
+/** What a message caches of its typed values. */
+export interface TypedCache {
+  byName: Map<string, (Decoded<unknown> | null)[]>;
+  all: Diagnostic[] | null;
+  requestUri: Decoded<Uri> | null;
+}
+
+function safeDecode(name: string, value: string): Decoded<unknown> | null {
+  try {
+    return decodeHeader(name, value);
+  } catch (e) {
+    // A decoder bug must never cost the message (STYLE.md habit 6); report it as a diagnostic.
+    return {
+      value: null,
+      diagnostics: [{ code: 'typed-decoder-failed', severity: 'error', layer: 'sip', message: String(e) }],
+    };
+  }
+}
+
+const caches = new WeakMap<SipMessage, TypedCache>();
+const newCache = (): TypedCache => ({ byName: new Map(), all: null, requestUri: null });
+function cacheOf(msg: SipMessage): TypedCache {
+  if (msg instanceof ParsedMessage) return (msg.typedCache ??= newCache()) as TypedCache;
+  let c = caches.get(msg);
+  if (!c) {
+    c = newCache();
+    caches.set(msg, c);
+  }
+  return c;
+}
+
+function values<T>(msg: SipMessage, name: string): T[] {
+  const out: T[] = [];
+  for (const d of typedFields(msg, name)) {
+    const v = d?.value;
+    if (v === null || v === undefined) continue;
+    if (Array.isArray(v)) out.push(...(v as T[]));
+    else out.push(v as T);
+  }
+  return out;
+}
+
+function first<T>(msg: SipMessage, name: string): T | null {
+  const d = typedFields(msg, name)[0];
+  return (d?.value as T | null | undefined) ?? null;
+}
+
+/** Every Via value, top first (RFC 3261 §20.42). */
+export function viaValues(msg: SipMessage): Via[] {
+  return values<Via>(msg, 'via');
+}
+/** From (RFC 3261 §20.20). */
+export function fromValue(msg: SipMessage): NameAddr | null {
+  return first<NameAddr>(msg, 'from');
+}
+/** To (RFC 3261 §20.39). */
+export function toValue(msg: SipMessage): NameAddr | null {
+  return first<NameAddr>(msg, 'to');
+}
+/** Contact fields (RFC 3261 §20.10); `*` is `{wildcard: true}`. */
+export function contactValues(msg: SipMessage): ContactValue[] {
+  return values<ContactValue>(msg, 'contact');
+}
+/** Route values, in order (RFC 3261 §20.34). */
+export function routeValues(msg: SipMessage): NameAddr[] {
+  return values<NameAddr>(msg, 'route');
+}
+/** Record-Route values, in order (RFC 3261 §20.30). */
+export function recordRouteValues(msg: SipMessage): NameAddr[] {
+  return values<NameAddr>(msg, 'record-route');
+}
+/** CSeq (RFC 3261 §20.16). */
+export function cseqValue(msg: SipMessage): CSeq | null {
+  return first<CSeq>(msg, 'cseq');
+}
+/** Content-Type with parameters (RFC 3261 §20.15). */
+export function contentTypeValue(msg: SipMessage): MediaType | null {
+  return first<MediaType>(msg, 'content-type');
+}
+
+/** The Request-URI, parsed (RFC 3261 §19.1); null for responses. Cached. */
+export function requestUriValue(msg: SipMessage): Decoded<Uri> | null {
+  if (msg.requestUri === null) return null;
+  const cache = cacheOf(msg);
+  return (cache.requestUri ??= parseUri(msg.requestUri));
+}
+
+/**
+ * Decodes every header field that has a typed decoder (the "full typed parse"), fills the per-name
+ * cache, and returns the decoders' diagnostics. Spans are rebased onto the message when the field is
+ * not folded; otherwise they point at the whole field value.
+ */
+export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
+  const cache = cacheOf(msg);
+  if (cache.all) return cache.all;
+  const out: Diagnostic[] = [];
+  const byName = new Map<string, (Decoded<unknown> | null)[]>();
+  const n = msg instanceof ParsedMessage ? msg.headerCount : msg.headers.length;
+  const raw = msg.raw;
+  for (let i = 0; i < n; i++) {
+    let canonical: string;
+    let vs: number;
+    let ve: number;
+    if (msg instanceof ParsedMessage) {
+      canonical = msg.canonicalAt(i);
+      vs = msg.hs[i * HS + 2]!;
+      ve = msg.hs[i * HS + 3]!;
+    } else {
+      const h = msg.headers[i]!;
+      canonical = h.canonical;
+      vs = h.valueSpan.start;
+      ve = h.valueSpan.end;
+    }
+    let list = byName.get(canonical);
+    if (!list) {
+      list = [];
+      byName.set(canonical, list);
+    }
+    const d = safeDecode(canonical, decodeUnfolded(raw, vs, ve));
+    list.push(d);
+    if (!d || d.diagnostics.length === 0) continue;
+    let folded = false;
+    for (let k = vs; k < ve; k++) {
+      if (raw[k] === 10 || raw[k] === 13) {
+        folded = true;
+        break;
+      }
+    }
+    for (const diag of d.diagnostics) {
+      const copy: Diagnostic = { ...diag };
+      copy.span =
+        diag.span && !folded
+          ? { start: vs + diag.span.start, end: Math.min(ve, vs + diag.span.end) }
+          : { start: vs, end: ve };
+      out.push(copy);
+    }
+  }
+  cache.byName = byName;
+  cache.all = out;
+  return out;
+}
