@@ -10,7 +10,7 @@ import { HEADER_INFO } from '../../sip-core/message/headers/info';
 import type { CallRow, DiagnosticDto, MessageDetail, MessageRow } from '../../shared/api';
 import { stat } from 'node:fs/promises';
 import { IngestError, openCapture } from '../ingest';
-import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node';
+import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;

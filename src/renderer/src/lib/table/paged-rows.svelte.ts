@@ -10,6 +10,8 @@ export class PagedRows<T> {
   readonly pageSize: number;
   total = $state(0);
   readonly #pages = new SvelteMap<number, T[]>();
+  // Not reactive on purpose: which pages are in flight never changes what is shown.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #loading = new Set<number>();
   readonly #load: PageLoader<T>;
   #generation = 0;
