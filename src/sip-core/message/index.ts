@@ -16,7 +16,7 @@ export {
 } from './header-names';
 export { MESSAGE_DIAGNOSTICS, sipDiagnostic, type DiagnosticRule } from './diagnostic-codes';
 export { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
-export { lintMessage, diagnosticCatalogue, uriParts } from './lint';
+export { lintMessage, diagnosticCatalogue, uriParts, type LintOptions } from './lint';
 export {
   serializeMessage,
   MessageEditor,

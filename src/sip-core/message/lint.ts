@@ -8,6 +8,8 @@ import type { Diagnostic, Span } from '../diagnostic';
 import { MESSAGE_DIAGNOSTICS, sipDiagnostic, type DiagnosticRule } from './diagnostic-codes';
 import { HEADER_NAMES } from './header-names';
 import type { SipMessage } from './sip-message';
+import { decodeAllHeaders } from './typed';
+import { parseUri } from './uri';
 import { decodeSpan, splitCommaSpans } from './text';
 
 export { MESSAGE_DIAGNOSTICS, type DiagnosticRule };
@@ -45,13 +47,21 @@ const LIST_NAME_ADDR = new Set([
 
 const MAX32 = 4294967295;
 
+/** Options of `lintMessage`. */
+export interface LintOptions {
+  /** Also run every typed header decoder and include its diagnostics. */
+  typed?: boolean;
+}
+
 /**
  * Every diagnostic of the message: the structural ones found while parsing (`msg.diagnostics`) followed
- * by the lint checks, each from the shared catalogue.
+ * by the lint checks, each from the shared catalogue. With `typed: true`, the typed header decoders'
+ * findings (`decodeAllHeaders`, their own codes) are appended too.
  */
-export function lintMessage(msg: SipMessage): Diagnostic[] {
+export function lintMessage(msg: SipMessage, opts: LintOptions = {}): Diagnostic[] {
   const out: Diagnostic[] = [...msg.diagnostics];
   if (msg.kind === 'invalid') return out;
+  if (opts.typed) out.push(...decodeAllHeaders(msg));
   checkMandatory(msg, out);
   checkDuplicates(msg, out);
   checkCseqMethod(msg, out);
@@ -234,9 +244,6 @@ function checkUri(uri: string, where: Span | undefined, isRequestUri: boolean, o
   const host = uri.slice(parts.hostStart, parts.hostEnd);
   if (host.startsWith('[')) {
     const inner = host.slice(1, host.endsWith(']') ? -1 : undefined);
-    if (inner.includes(':::')) {
-      out.push(sipDiagnostic('uri-ipv6-three-colons', `The IPv6 reference [${inner}] has ":::".`, where));
-    }
     const lastGroup = inner.slice(inner.lastIndexOf(':') + 1);
     const portAfter = uri[parts.hostEnd] === ':';
     if (!portAfter && inner.includes('::') && /^[0-9]{4,5}$/.test(lastGroup)) {
@@ -248,10 +255,34 @@ function checkUri(uri: string, where: Span | undefined, isRequestUri: boolean, o
         ),
       );
     }
-  } else if ((host.match(/:/g) ?? []).length > 1) {
-    out.push(
-      sipDiagnostic('uri-ipv6-unbracketed', `The IPv6 address ${host} is not enclosed in [ ].`, where),
-    );
+  }
+}
+
+/**
+ * The URI decoder's own findings (typed layer, `parseUri`): IPv6 references, hosts, ports, schemes.
+ * Spans are rebased onto the message when the URI text maps 1:1 onto its bytes.
+ */
+function uriDecoderDiagnostics(
+  uri: string,
+  where: Span | undefined,
+  offset: number,
+  out: Diagnostic[],
+): void {
+  const d = parseUri(uri);
+  const exact =
+    offset >= 0 &&
+    where !== undefined &&
+    where.end - where.start - offset >= uri.length &&
+    /^[\x20-\x7e]*$/.test(uri);
+  for (const x of d.diagnostics) {
+    const copy: Diagnostic = { ...x };
+    if (where) {
+      copy.span =
+        exact && x.span
+          ? { start: where.start + offset + x.span.start, end: where.start + offset + x.span.end }
+          : { start: where.start, end: where.end };
+    }
+    out.push(copy);
   }
 }
 
@@ -262,8 +293,14 @@ function isHex(c: number): boolean {
 function checkRequestUri(msg: SipMessage, out: Diagnostic[]): void {
   if (msg.kind !== 'request' || msg.requestUri === null) return;
   let uri = msg.requestUri;
-  if (uri.startsWith('<') && uri.endsWith('>')) uri = uri.slice(1, -1);
-  checkUri(uri, msg.requestUriSpan ?? undefined, true, out);
+  let offset = 0;
+  if (uri.startsWith('<') && uri.endsWith('>')) {
+    uri = uri.slice(1, -1);
+    offset = 1;
+  }
+  const where = msg.requestUriSpan ?? undefined;
+  checkUri(uri, where, true, out);
+  uriDecoderDiagnostics(uri, where, offset, out);
 }
 
 function isTokenOrLws(s: string): boolean {
@@ -325,6 +362,7 @@ function checkNameAddr(text: string, where: Span, canonical: string, out: Diagno
       out.push(sipDiagnostic('addr-spec-whitespace', 'Whitespace inside "<...>" around the URI.', where));
     }
     checkUri(inner.trim(), where, false, out);
+    uriDecoderDiagnostics(inner.trim(), where, -1, out);
     paramsFrom = gt + 1;
   } else {
     const semi = text.indexOf(';');
@@ -349,6 +387,7 @@ function checkNameAddr(text: string, where: Span, canonical: string, out: Diagno
       );
     }
     checkUri(uri, where, false, out);
+    if (uri.includes(':')) uriDecoderDiagnostics(uri, where, -1, out);
     paramsFrom = semi < 0 ? text.length : semi;
   }
   if (canonical !== 'to' && canonical !== 'from') {

@@ -46,6 +46,11 @@ function checkRow(row: Row, bytes: Uint8Array): void {
     const unexpected = errors.filter((d) => !(row.allowErrors ?? []).includes(d.code));
     expect(unexpected.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
     expect(m.kind).not.toBe('invalid');
+    // the typed header decoders accept it too
+    const typedErrors = lintMessage(m, { typed: true }).filter(
+      (d) => d.severity === 'error' && !(row.allowErrors ?? []).includes(d.code),
+    );
+    expect(typedErrors.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
   }
   if (row.verdict === 'INVALID') {
     expect(errors.length).toBeGreaterThan(0);

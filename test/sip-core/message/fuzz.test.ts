@@ -55,7 +55,7 @@ function exercise(m: SipMessage): void {
     expect(h.valueSpan.end).toBeLessThanOrEqual(m.end);
   }
   expect(m.bodyStart + m.bodyLength).toBeLessThanOrEqual(m.end);
-  for (const d of lintMessage(m)) {
+  for (const d of lintMessage(m, { typed: true })) {
     if (d.span) {
       expect(d.span.start).toBeGreaterThanOrEqual(m.start);
       expect(d.span.end).toBeLessThanOrEqual(m.end);
