@@ -1,0 +1,1349 @@
+/**
+ * The trace analyzer: indexes messages one by one as they are appended to a {@link Trace}
+ * (transactions, retransmissions, dialogs, Call-ID groups joined into calls, diagnostics) and
+ * answers the {@link TraceAnalysis} hook the trace JSON and the summary use.
+ * @remarks Incremental: `onMessage` does O(1) map work per message plus an SDP scan for messages with
+ * a body; nothing is rebuilt. Per message it keeps three Int32 columns; per call the message-id list,
+ * its transactions and dialogs (see bench/analysis.bench.ts for bytes per call). Rules that depend on
+ * time passing (Timer B/F, 2xx never ACKed, PDD) are evaluated when asked, against the trace's last time.
+ */
+import type { SipMessage } from '../message';
+import { parseFrom, parseTo } from '../message/headers';
+import type { Trace, TraceAnalysis, MessageAnalysisFields } from '../trace/trace';
+import { isSipUri, isTelUri, type Uri } from '../message/uri';
+import {
+  type CallGroup,
+  type CallLink,
+  type CallState,
+  type CallType,
+  callId as callIdOf,
+  callTypeOf,
+  classifyCall,
+} from './call/call';
+import { correlateNewLeg, type CorrelationIndex, newCorrelationIndex } from './call/correlate';
+import {
+  type Dialog,
+  DIALOG_CREATING,
+  DIALOG_STATES,
+  dialogId,
+  dialogKey,
+  setDialogState,
+} from './dialog/dialog';
+import { bareHost, hostOf, isPrivateAddress, isPublicAddress } from './address';
+import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
+import { isHold, mediaEndpoints, summarizeSdp, voiceCodecs, type SdpSummary } from './sdp-summary';
+import {
+  currentState,
+  pushState,
+  TF_2XX_RETRANS,
+  TF_CONFLICT,
+  TF_PROV_AFTER,
+  TF_STORM,
+  TF_UNMATCHED,
+  type Transaction,
+  transactionId,
+  transactionKey,
+  transactionKind,
+  TRANSACTION_STATES,
+} from './transaction/transaction';
+
+/** RFC 3261 Timer B / F / 64*T1 with T1 = 500 ms. */
+const TIMER_64T1_US = 32e6;
+/** Retransmissions a sender may make before its transaction times out (Timer A: 6; Timer E/G: 10). */
+const MAX_RETRANS_INVITE = 6;
+const MAX_RETRANS_OTHER = 10;
+const PDD_LONG_US = 10e6;
+const MAX_MEDIA_PER_GROUP = 8;
+
+/** A retransmitted message: the first copy it repeats and the time since the previous copy. */
+export interface Retransmission {
+  of: number;
+  intervalUs: number;
+}
+
+/** One transaction as the trace JSON shows it. */
+export interface TransactionJson {
+  id: string;
+  kind: string;
+  method: string;
+  callId: string;
+  cseq: number;
+  branch: string | null;
+  rfc2543: boolean;
+  client: string;
+  server: string;
+  start: number;
+  end: number;
+  duration: number;
+  state: string;
+  states: { state: string; time: number }[];
+  finalStatus: number | null;
+  requests: number;
+  responses: number;
+  retransmissions: number;
+  dialog: string | null;
+  call: string | null;
+  messages: number[];
+}
+
+export interface DialogJson {
+  id: string;
+  callId: string;
+  callerTag: string;
+  calleeTag: string;
+  method: string;
+  state: string;
+  states: { state: string; time: number }[];
+  start: number;
+  end: number | null;
+  caller: string | null;
+  callee: string | null;
+  /** Route set each side learned (RFC 3261 §12.1.1 UAS: Record-Route in order; §12.1.2 UAC: reversed). */
+  routeSet: { caller: string[]; callee: string[] };
+  /** Remote target each side learned: the caller's is the callee's Contact and vice versa. */
+  remoteTarget: { caller: string | null; callee: string | null };
+  strictRouting: boolean;
+  partial: boolean;
+  requests: number;
+  transaction: string;
+  call: string | null;
+  messages: number[];
+}
+
+/** One call (a root Call-ID group and the legs joined to it). */
+export interface CallSummary {
+  id: string;
+  callIds: string[];
+  type: CallType;
+  state: CallState;
+  from: string | null;
+  to: string | null;
+  fromUser: string | null;
+  toUser: string | null;
+  /** Final response code of the A-leg's INVITE (or first request), null when none. */
+  finalStatus: number | null;
+  start: number;
+  end: number;
+  /** Post-dial delay INVITE→first 18x (s), setup time INVITE→2xx (s), duration 2xx→BYE or last message (s). */
+  pdd: number | null;
+  setupTime: number | null;
+  duration: number | null;
+  codecs: { offer: string[]; answer: string[] };
+  media: string[];
+  messages: number;
+  dialogs: string[];
+  links: CallLink[];
+  hold: boolean;
+  diagnostics: number;
+}
+
+const secs = (us: number): number => Math.floor(us) / 1e6;
+
+/** Grows an Int32Array column (filled with -1). */
+function growCol(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
+  if (min < a.length) return a;
+  const b = new Int32Array(Math.max(min + 1, a.length * 2)).fill(-1);
+  b.set(a);
+  return b;
+}
+
+function uriUser(u: Uri | null): string | null {
+  if (!u) return null;
+  if (isSipUri(u)) return u.user;
+  if (isTelUri(u)) return u.number;
+  return null;
+}
+
+function hasSdp(msg: SipMessage): boolean {
+  const ct = msg.contentType;
+  return msg.bodyLength > 0 && ct !== null && ct.toLowerCase().includes('sdp');
+}
+
+export class TraceAnalyzer implements TraceAnalysis {
+  readonly trace: Trace;
+  #txnCol = new Int32Array(1024).fill(-1);
+  #dlgCol = new Int32Array(1024).fill(-1);
+  #grpCol = new Int32Array(1024).fill(-1);
+  readonly #retrans = new Map<number, Retransmission>();
+  readonly #msgDiags = new Map<number, string[]>();
+  readonly #diags: AnalysisDiagnostic[] = [];
+  readonly txns: Transaction[] = [];
+  readonly #txnByKey = new Map<string, number>();
+  readonly dialogList: Dialog[] = [];
+  readonly #dlgByKey = new Map<string, number>();
+  readonly groups: CallGroup[] = [];
+  readonly #grpByCid = new Map<string, number>();
+  /** Root group → member groups (roots only). */
+  readonly #members = new Map<number, number[]>();
+  readonly #corr: CorrelationIndex = newCorrelationIndex();
+  #lastUs = 0;
+  #lazyAt = -1;
+  #lazy: AnalysisDiagnostic[] = [];
+  #lazyByMsg = new Map<number, string[]>();
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(trace: Trace) {
+    this.trace = trace;
+  }
+
+  /** Analyzes the messages already in `trace`, follows new ones, and sets `trace.analysis`. */
+  static attach(trace: Trace): TraceAnalyzer {
+    const a = new TraceAnalyzer(trace);
+    for (let i = 0; i < trace.count; i++) a.onMessage(i, trace.message(i));
+    a.#unsubscribe = trace.onAppend((id, msg) => a.onMessage(id, msg));
+    trace.analysis = a;
+    return a;
+  }
+
+  /** Stops following the trace. */
+  detach(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  // ---------------------------------------------------------------- ingest
+
+  /** Indexes message `id` (must be called in id order; `msg` is its parse). */
+  onMessage(id: number, msg: SipMessage): void {
+    if (id >= this.#txnCol.length) {
+      this.#txnCol = growCol(this.#txnCol, id);
+      this.#dlgCol = growCol(this.#dlgCol, id);
+      this.#grpCol = growCol(this.#grpCol, id);
+    }
+    const t = this.trace;
+    const us = t.timeUs(id);
+    if (us > this.#lastUs) this.#lastUs = us;
+    const cid = msg.callId;
+    let g: CallGroup | null = null;
+    if (cid !== null) {
+      let gi = this.#grpByCid.get(cid);
+      if (gi === undefined) {
+        gi = this.groups.length;
+        g = this.#newGroup(gi, cid, us);
+        this.groups.push(g);
+        this.#grpByCid.set(cid, gi);
+        this.#members.set(gi, [gi]);
+      } else g = this.groups[gi]!;
+      g.ids.push(id);
+      if (us > g.lastUs) g.lastUs = us;
+      this.#grpCol[id] = gi;
+    }
+    if (msg.kind === 'request' && msg.method !== null) this.#onRequest(id, msg, g, us);
+    else if (msg.kind === 'response' && msg.status !== null) this.#onResponse(id, msg, g, us);
+  }
+
+  #newGroup(idx: number, callId: string, us: number): CallGroup {
+    return {
+      idx,
+      callId,
+      parent: idx,
+      ids: [],
+      firstUs: us,
+      lastUs: us,
+      type: 'other',
+      firstMethod: '',
+      origin: '',
+      firstRequestId: -1,
+      inviteUs: -1,
+      ringUs: -1,
+      answerUs: -1,
+      byeUs: -1,
+      endUs: -1,
+      finalStatus: 0,
+      cancelled: false,
+      challenges: 0,
+      credChallenges: 0,
+      authFlagged: false,
+      ruriUser: null,
+      offerCodecs: null,
+      answerCodecs: null,
+      media: [],
+      dialogs: [],
+      txns: [],
+      links: null,
+      hold: false,
+    };
+  }
+
+  #diag(code: string, message: string, id: number, extra: Partial<AnalysisDiagnostic> = {}): void {
+    const where: Partial<AnalysisDiagnostic> = { messageId: id, frame: this.trace.frame(id), ...extra };
+    const gi = this.#grpCol[id]!;
+    if (gi >= 0) where.call = callIdOf(this.#root(gi));
+    const ti = this.#txnCol[id]!;
+    if (ti >= 0 && where.transaction === undefined) where.transaction = transactionId(ti);
+    this.#diags.push(analysisDiagnostic(code, message, where));
+    const list = this.#msgDiags.get(id);
+    if (list) {
+      if (!list.includes(code)) list.push(code);
+    } else this.#msgDiags.set(id, [code]);
+  }
+
+  #newTxn(
+    msg: SipMessage,
+    method: string,
+    g: CallGroup | null,
+    id: number,
+    us: number,
+    client: string,
+    server: string,
+    isRequest: boolean,
+  ): Transaction {
+    const idx = this.txns.length;
+    const branch = msg.branch;
+    const t: Transaction = {
+      idx,
+      kind: transactionKind(method),
+      method,
+      branch,
+      rfc2543: branch === null || !branch.startsWith('z9hG4bK'),
+      cseq: msg.cseq ?? -1,
+      group: g ? g.idx : -1,
+      client,
+      server,
+      requestId: isRequest ? id : -1,
+      firstId: id,
+      startUs: us,
+      lastUs: us,
+      states: [],
+      finalStatus: 0,
+      finalUs: -1,
+      finalId: -1,
+      okId: -1,
+      acked: false,
+      reqPath: isRequest ? `${client}>${server}` : '',
+      respSigs: null,
+      respTimes: null,
+      reqLastUs: us,
+      retransmissions: 0,
+      maxRetrans: 0,
+      reqRetrans: 0,
+      dialog: -1,
+      inDialog: msg.toTag !== null && isRequest,
+      peer: -1,
+      offer: null,
+      flags: 0,
+      responses: 0,
+      requests: 0,
+    };
+    this.txns.push(t);
+    if (g) g.txns.push(idx);
+    return t;
+  }
+
+  #markRetrans(id: number, of: number, intervalUs: number): void {
+    this.#retrans.set(id, { of, intervalUs });
+  }
+
+  #stormCheck(t: Transaction, count: number, id: number, what: string): void {
+    const max = t.kind === 'INVITE' && what === 'request' ? MAX_RETRANS_INVITE : MAX_RETRANS_OTHER;
+    if (count > max && !(t.flags & TF_STORM)) {
+      t.flags |= TF_STORM;
+      this.#diag(
+        'retransmission-storm',
+        `${t.method} ${what} retransmitted ${count} times (the timers allow at most ${max})`,
+        id,
+      );
+    }
+  }
+
+  #onRequest(id: number, msg: SipMessage, g: CallGroup | null, us: number): void {
+    const tr = this.trace;
+    const method = msg.method!;
+    const src = tr.src(id);
+    const dst = tr.dst(id);
+    const path = `${src}>${dst}`;
+    let t: Transaction | undefined;
+    let retrans = false;
+
+    if (method === 'ACK') {
+      const ti = this.#txnByKey.get(transactionKey(msg));
+      const inv = ti !== undefined ? this.txns[ti]! : undefined;
+      if (inv && inv.finalStatus >= 300) {
+        // ACK for a non-2xx final: part of the INVITE transaction (§17.1.1.3).
+        t = inv;
+        const sig = `ACK|${path}`;
+        const k = inv.respSigs?.indexOf(sig) ?? -1;
+        if (k >= 0) {
+          retrans = true;
+          this.#markRetrans(id, -1, us - inv.respTimes![k]!);
+          inv.respTimes![k] = us;
+          inv.retransmissions++;
+        } else {
+          (inv.respSigs ??= []).push(sig);
+          (inv.respTimes ??= []).push(us);
+          pushState(inv, 'confirmed', us);
+        }
+      } else {
+        // ACK for a 2xx: a transaction of its own (§17.1.1.3, §13.2.2.4).
+        const key = transactionKey(msg, 'ACK');
+        const ai = this.#txnByKey.get(key);
+        if (ai === undefined) {
+          t = this.#newTxn(msg, 'ACK', g, id, us, src, dst, true);
+          this.#txnByKey.set(key, t.idx);
+          pushState(t, 'terminated', us);
+        } else {
+          t = this.txns[ai]!;
+          if (t.reqPath === path) {
+            retrans = true;
+            this.#markRetrans(id, t.requestId, us - t.reqLastUs);
+            t.retransmissions++;
+            t.reqRetrans++;
+          }
+          t.reqLastUs = us;
+        }
+      }
+    } else {
+      const key = transactionKey(msg);
+      const ti = this.#txnByKey.get(key);
+      if (ti === undefined) {
+        t = this.#newTxn(msg, method, g, id, us, src, dst, true);
+        this.#txnByKey.set(key, t.idx);
+        pushState(t, t.kind === 'INVITE' ? 'calling' : 'trying', us);
+      } else {
+        t = this.txns[ti]!;
+        if (t.requestId < 0) {
+          t.requestId = id;
+          t.reqPath = path;
+        } else if (t.reqPath === path) {
+          retrans = true;
+          t.retransmissions++;
+          t.reqRetrans++;
+          this.#markRetrans(id, t.requestId, us - t.reqLastUs);
+          this.#stormCheck(t, t.reqRetrans, id, 'request');
+        }
+        t.reqLastUs = us;
+      }
+    }
+    t.requests++;
+    if (us > t.lastUs) t.lastUs = us;
+    this.#txnCol[id] = t.idx;
+    if (retrans) {
+      const d = this.#findDialog(msg);
+      if (d) this.#dlgCol[id] = d.idx;
+      else if (t.dialog >= 0) this.#dlgCol[id] = t.dialog;
+      return;
+    }
+
+    // First copy of this request at this capture point.
+    if (method === 'CANCEL') this.#onCancel(id, msg, t, g, us);
+    if (g) {
+      if (g.firstRequestId < 0) {
+        g.firstRequestId = id;
+        g.firstMethod = method;
+        g.type = callTypeOf(method);
+        g.origin = src;
+      }
+      if (method === 'INVITE' && msg.toTag === null && g.inviteUs < 0) {
+        g.inviteUs = us;
+        g.type = 'call';
+        g.origin = src;
+        if (g.firstRequestId !== id) g.firstRequestId = id;
+        g.ruriUser = /^sips?:([^@;>]+)@/i.exec(msg.requestUri ?? '')?.[1] ?? null;
+      }
+    }
+    if (msg.toTag !== null) this.#onInDialogRequest(id, msg, t, g, us, method);
+    if (msg.viaCount >= 2) this.#loopCheck(id, msg, t);
+    this.#natCheck(id, msg, src, true);
+    let sdp: SdpSummary | null = null;
+    if (hasSdp(msg)) sdp = this.#onSdp(id, msg, g, src);
+    if (sdp && (method === 'INVITE' || method === 'UPDATE' || method === 'PRACK')) {
+      t.offer = {
+        codecs: voiceCodecs(sdp),
+        address: sdp.media.find((m) => m.type === 'audio')?.address ?? sdp.address,
+      };
+      if (g && g.offerCodecs === null) g.offerCodecs = t.offer.codecs;
+    }
+    if (sdp && method === 'ACK') {
+      const d = this.#findDialog(msg);
+      if (d?.lateOffer) this.#offerAnswer(id, d.lateOffer, sdp, g, src);
+    }
+    // B2BUA leg correlation, once per group, on its first initial INVITE (zero setup: see correlate.ts).
+    if (g && method === 'INVITE' && msg.toTag === null && g.firstRequestId === id) {
+      for (const link of correlateNewLeg(this.#corr, this, id, msg, g, sdp, us)) this.#link(link);
+    }
+  }
+
+  #onCancel(id: number, msg: SipMessage, t: Transaction, g: CallGroup | null, us: number): void {
+    const ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
+    if (ii === undefined) {
+      this.#diag('cancel-unmatched', `CANCEL (CSeq ${msg.cseq}) matches no INVITE transaction seen`, id);
+      return;
+    }
+    const inv = this.txns[ii]!;
+    t.peer = ii;
+    inv.peer = t.idx;
+    if (inv.finalStatus >= 200 && inv.finalUs < us) {
+      this.#diag(
+        'cancel-after-final',
+        `CANCEL sent after the INVITE already received ${inv.finalStatus}`,
+        id,
+      );
+    } else if (g) g.cancelled = true;
+  }
+
+  #findDialog(msg: SipMessage): Dialog | null {
+    const cid = msg.callId;
+    const ft = msg.fromTag;
+    const tt = msg.toTag;
+    if (cid === null || ft === null || tt === null) return null;
+    const di = this.#dlgByKey.get(dialogKey(cid, ft, tt));
+    return di === undefined ? null : this.dialogList[di]!;
+  }
+
+  #newDialog(
+    msg: SipMessage,
+    g: CallGroup,
+    t: Transaction,
+    requestId: number,
+    responseId: number,
+    us: number,
+    state: 'early' | 'confirmed',
+    partial: boolean,
+  ): Dialog {
+    const idx = this.dialogList.length;
+    const d: Dialog = {
+      idx,
+      group: g.idx,
+      callId: msg.callId!,
+      callerTag: msg.fromTag!,
+      calleeTag: msg.toTag!,
+      method: t.method,
+      state,
+      states: [],
+      txn: t.idx,
+      cseq: t.cseq,
+      requestId,
+      responseId,
+      startUs: us,
+      endUs: -1,
+      callerCseq: partial ? -1 : t.cseq,
+      calleeCseq: -1,
+      callerMethod: partial ? '' : t.method,
+      calleeMethod: '',
+      byeCseq: -1,
+      partial,
+      lateOffer: null,
+      requests: 0,
+      cseqFlagged: -1,
+      strict: false,
+    };
+    d.states.push(DIALOG_STATES.indexOf(state), us);
+    this.dialogList.push(d);
+    this.#dlgByKey.set(dialogKey(d.callId, d.callerTag, d.calleeTag), idx);
+    g.dialogs.push(idx);
+    return d;
+  }
+
+  #onInDialogRequest(
+    id: number,
+    msg: SipMessage,
+    t: Transaction,
+    g: CallGroup | null,
+    us: number,
+    method: string,
+  ): void {
+    let d = this.#findDialog(msg);
+    if (!d) {
+      if (!g) return;
+      if (method === 'BYE' && g.ids.length > 1) {
+        this.#diag(
+          'bye-outside-dialog',
+          `BYE for a dialog (tags ${msg.fromTag}/${msg.toTag}) that was never established`,
+          id,
+        );
+      }
+      if (method === 'ACK') return;
+      d = this.#newDialog(msg, g, t, id, -1, us, 'confirmed', true);
+    }
+    this.#dlgCol[id] = d.idx;
+    if (t.dialog < 0) t.dialog = d.idx;
+    d.requests++;
+    const cseq = msg.cseq ?? -1;
+    if (method === 'ACK') {
+      // The ACK for a 2xx acknowledges the INVITE transactions of this CSeq whose 2xx it answers.
+      const g2 = this.groups[d.group]!;
+      const src = this.trace.src(id);
+      const dst = this.trace.dst(id);
+      for (const ti of g2.txns) {
+        const x = this.txns[ti]!;
+        if (x.kind === 'INVITE' && x.cseq === cseq && x.okId >= 0 && (x.server === dst || x.client === src))
+          x.acked = true;
+      }
+      return;
+    }
+    if (method === 'CANCEL') return;
+    const callerSide = msg.fromTag === d.callerTag;
+    const last = callerSide ? d.callerCseq : d.calleeCseq;
+    const lastMethod = callerSide ? d.callerMethod : d.calleeMethod;
+    if (
+      d.cseqFlagged !== cseq &&
+      last >= 0 &&
+      cseq >= 0 &&
+      (cseq < last || (cseq === last && method !== lastMethod))
+    ) {
+      this.#diag(
+        'cseq-not-increasing',
+        `${method} CSeq ${cseq} is not above the previous ${lastMethod} CSeq ${last} from the same side`,
+        id,
+        { dialog: dialogId(d.idx) },
+      );
+      d.cseqFlagged = cseq;
+    }
+    if (cseq > last) {
+      if (callerSide) {
+        d.callerCseq = cseq;
+        d.callerMethod = method;
+      } else {
+        d.calleeCseq = cseq;
+        d.calleeMethod = method;
+      }
+    }
+    if (d.state === 'terminated' && !(method === 'BYE' && cseq === d.byeCseq)) {
+      this.#diag(
+        'message-after-dialog-end',
+        `${method} sent in dialog ${dialogId(d.idx)} after it ended`,
+        id,
+        { dialog: dialogId(d.idx) },
+      );
+    }
+    if (method === 'BYE') {
+      if (d.byeCseq < 0) d.byeCseq = cseq;
+      if (g && g.byeUs < 0) g.byeUs = us;
+    }
+  }
+
+  #onResponse(id: number, msg: SipMessage, g: CallGroup | null, us: number): void {
+    const tr = this.trace;
+    const status = msg.status!;
+    const src = tr.src(id);
+    const dst = tr.dst(id);
+    const key = transactionKey(msg);
+    const ti = this.#txnByKey.get(key);
+    let t: Transaction;
+    if (ti === undefined) {
+      t = this.#newTxn(msg, msg.cseqMethod ?? '?', g, id, us, dst, src, false);
+      this.#txnByKey.set(key, t.idx);
+      this.#txnCol[id] = t.idx;
+      t.flags |= TF_UNMATCHED;
+      this.#diag(
+        'unmatched-response',
+        `${status} to ${msg.cseqMethod ?? '?'} (CSeq ${msg.cseq}) matches no request seen`,
+        id,
+      );
+    } else t = this.txns[ti]!;
+    this.#txnCol[id] = t.idx;
+    t.responses++;
+    if (us > t.lastUs) t.lastUs = us;
+    const toTag = msg.toTag;
+    const sig = `${status}|${toTag ?? ''}|${src}>${dst}`;
+    const k = t.respSigs?.indexOf(sig) ?? -1;
+    const d0 = this.#findDialog(msg);
+    if (d0) this.#dlgCol[id] = d0.idx;
+    if (k >= 0) {
+      this.#markRetrans(id, -1, us - t.respTimes![k]!);
+      t.respTimes![k] = us;
+      t.retransmissions++;
+      const n = t.retransmissions - t.reqRetrans;
+      this.#stormCheck(t, n, id, 'response');
+      if (t.kind === 'INVITE' && status >= 200 && status < 300 && !(t.flags & TF_2XX_RETRANS)) {
+        t.flags |= TF_2XX_RETRANS;
+        this.#diag(
+          'invite-2xx-retransmitted',
+          `${status} to INVITE retransmitted: the ACK was lost or late`,
+          id,
+        );
+      }
+      return;
+    }
+    (t.respSigs ??= []).push(sig);
+    (t.respTimes ??= []).push(us);
+
+    const initialInvite = t.kind === 'INVITE' && !t.inDialog;
+    const towardsOrigin = g !== null && dst === g.origin;
+    if (status > 100 && toTag === null) {
+      this.#diag('final-response-without-to-tag', `${status} response has no To tag`, id);
+    }
+    if (status < 200) {
+      if (t.finalStatus >= 200) {
+        if (!(t.flags & TF_PROV_AFTER)) {
+          t.flags |= TF_PROV_AFTER;
+          this.#diag('provisional-after-final', `${status} arrived after the final ${t.finalStatus}`, id);
+        }
+      } else pushState(t, 'proceeding', us);
+      if (g && initialInvite && status >= 180 && towardsOrigin && g.ringUs < 0) g.ringUs = us;
+    } else {
+      if (t.finalStatus === 0) {
+        t.finalStatus = status;
+        t.finalUs = us;
+        t.finalId = id;
+        pushState(t, t.kind === 'INVITE' ? (status < 300 ? 'accepted' : 'completed') : 'completed', us);
+      } else if (
+        t.finalStatus !== status &&
+        !(t.finalStatus < 300 && status < 300) &&
+        !(t.flags & TF_CONFLICT)
+      ) {
+        t.flags |= TF_CONFLICT;
+        this.#diag(
+          'conflicting-final-response',
+          `${status} after the final ${t.finalStatus} in the same transaction`,
+          id,
+        );
+      }
+      if (t.kind === 'INVITE' && status < 300) {
+        if (t.okId < 0) t.okId = id;
+        if (msg.header('contact') === null)
+          this.#diag('invite-2xx-no-contact', `${status} to INVITE has no Contact`, id);
+      }
+      if (g) this.#groupFinal(id, msg, t, g, status, us, towardsOrigin, initialInvite);
+    }
+    // Dialogs: created by 1xx/2xx with a To tag to INVITE/SUBSCRIBE/REFER outside a dialog.
+    if (
+      g &&
+      toTag !== null &&
+      msg.fromTag !== null &&
+      status > 100 &&
+      status < 300 &&
+      DIALOG_CREATING.has(t.method) &&
+      !t.inDialog
+    ) {
+      let d = d0;
+      if (!d) {
+        d = this.#newDialog(msg, g, t, t.requestId, id, us, status < 200 ? 'early' : 'confirmed', false);
+        if (msg.recordRouteCount > 0) this.#strictCheck(id, msg, d);
+      } else if (status >= 200) setDialogState(d, 'confirmed', us);
+      if (t.dialog < 0) t.dialog = d.idx;
+      this.#dlgCol[id] = d.idx;
+    }
+    if (g && status >= 300 && initialInvite) {
+      for (const di of g.dialogs) {
+        const d = this.dialogList[di]!;
+        if (d.state === 'early' && d.cseq === t.cseq && d.method === 'INVITE')
+          setDialogState(d, 'terminated', us);
+      }
+    }
+    if (t.method === 'BYE' && status >= 200 && d0) {
+      setDialogState(d0, 'terminated', us);
+      if (g && g.endUs < 0) g.endUs = us;
+    }
+    const direct = !this.#proxied(t);
+    if (direct) this.#natCheck(id, msg, src, false);
+    if (hasSdp(msg)) {
+      const sdp = this.#onSdp(id, msg, g, src, direct);
+      if (sdp) {
+        if (t.offer && !(t.flags & 32)) {
+          t.flags |= 32;
+          this.#offerAnswer(id, t.offer, sdp, g, src);
+          if (g && g.answerCodecs === null && initialInvite) g.answerCodecs = voiceCodecs(sdp);
+        } else if (!t.offer && t.kind === 'INVITE' && status < 300 && d0) {
+          d0.lateOffer = {
+            codecs: voiceCodecs(sdp),
+            address: sdp.media.find((m) => m.type === 'audio')?.address ?? sdp.address,
+          };
+        } else if (!t.offer && t.kind === 'INVITE' && status < 300 && this.#dlgCol[id]! >= 0) {
+          this.dialogList[this.#dlgCol[id]!]!.lateOffer = { codecs: voiceCodecs(sdp), address: sdp.address };
+        }
+      }
+    }
+  }
+
+  #groupFinal(
+    id: number,
+    msg: SipMessage,
+    t: Transaction,
+    g: CallGroup,
+    status: number,
+    us: number,
+    towardsOrigin: boolean,
+    initialInvite: boolean,
+  ): void {
+    if (
+      towardsOrigin &&
+      ((g.type === 'call' && initialInvite) || (g.type !== 'call' && t.requestId === g.firstRequestId))
+    ) {
+      g.finalStatus = status;
+      if (status < 300 && g.answerUs < 0 && initialInvite) g.answerUs = us;
+    } else if (towardsOrigin && g.type !== 'call' && !t.inDialog && t.method === g.firstMethod) {
+      g.finalStatus = status;
+    }
+    if (status === 401 || status === 407) {
+      g.challenges++;
+      if (t.requestId >= 0) {
+        const req = this.trace.message(t.requestId);
+        if (req.header(status === 401 ? 'authorization' : 'proxy-authorization') !== null) g.credChallenges++;
+      }
+      if (!g.authFlagged && (g.credChallenges >= 2 || g.challenges >= 4)) {
+        g.authFlagged = true;
+        this.#diag(
+          'auth-loop',
+          `${g.challenges} challenges (${g.credChallenges} to requests that carried credentials) in Call-ID ${g.callId}`,
+          id,
+        );
+      }
+    }
+    if (status === 481)
+      this.#diag(
+        'call-leg-does-not-exist',
+        `481 to ${t.method}: the UAS knows no such dialog or transaction`,
+        id,
+      );
+    else if (status === 482) this.#diag('request-loop', `482 Loop Detected to ${t.method}`, id);
+    else if (status === 483) this.#diag('max-forwards-exhausted', `483 Too Many Hops to ${t.method}`, id);
+    else if (status === 488 || status === 606)
+      this.#diag('offer-rejected', `${status} ${msg.reason ?? ''}: the session offer was refused`.trim(), id);
+  }
+
+  #loopCheck(id: number, msg: SipMessage, t: Transaction): void {
+    const vias = msg.values('via');
+    const seen = new Set<string>();
+    for (const v of vias) {
+      const b = /;\s*branch\s*=\s*([^;,\s]+)/i.exec(v)?.[1];
+      if (!b) continue;
+      const sentBy = v
+        .replace(/^\s*\S+\s+/, '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
+      const k = `${sentBy};${b}`;
+      if (seen.has(k)) {
+        this.#diag(
+          'request-loop',
+          `Via stack holds ${sentBy} with branch ${b} twice: the request came back to an element it had crossed`,
+          id,
+          { transaction: transactionId(t.idx) },
+        );
+        return;
+      }
+      seen.add(k);
+    }
+  }
+
+  #strictCheck(id: number, msg: SipMessage, d: Dialog): void {
+    for (const rr of msg.values('record-route')) {
+      const lt = rr.indexOf('<');
+      const gt = rr.indexOf('>');
+      const uri = lt >= 0 && gt > lt ? rr.slice(lt + 1, gt) : rr.split(';')[0]!;
+      const params = lt >= 0 && gt > lt ? rr.slice(lt + 1, gt) : rr;
+      if (!/;\s*lr(\s*[=;]|\s*$)/i.test(params)) {
+        d.strict = true;
+        this.#diag('strict-routing', `Record-Route ${uri} has no ;lr: a strict router (RFC 2543)`, id, {
+          dialog: dialogId(d.idx),
+        });
+        return;
+      }
+    }
+  }
+
+  /**
+   * True when the transaction's request was also seen on another hop (same CSeq and method, another
+   * branch): its responses with one Via were relayed by a proxy, so their Contact/SDP are not the sender's.
+   */
+  #proxied(t: Transaction): boolean {
+    if (t.group < 0) return false;
+    for (const ti of this.groups[t.group]!.txns) {
+      const x = this.txns[ti]!;
+      if (x !== t && x.cseq === t.cseq && x.method === t.method) return true;
+    }
+    return false;
+  }
+
+  /** NAT rules for messages sent directly by a user agent (one Via). */
+  #natCheck(id: number, msg: SipMessage, src: string, isRequest: boolean): void {
+    if (msg.viaCount !== 1) return;
+    const srcHost = bareHost(hostOf(src));
+    if (isRequest) {
+      const sb = msg.viaSentBy;
+      if (sb) {
+        const h = bareHost(sb);
+        if (h !== srcHost && isPrivateAddress(h)) {
+          this.#diag(
+            'nat-private-via',
+            `Via sent-by ${h} is private but the packet came from ${srcHost}`,
+            id,
+          );
+          if (msg.viaRport === null)
+            this.#diag(
+              'nat-no-rport',
+              `request from behind a NAT (Via ${h}, source ${srcHost}) without rport`,
+              id,
+            );
+        }
+      }
+    }
+    const method = isRequest ? msg.method : msg.cseqMethod;
+    if (method === 'INVITE' || method === 'REGISTER' || method === 'SUBSCRIBE' || method === 'UPDATE') {
+      const c = msg.header('contact');
+      if (c) {
+        const h = /sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(c)?.[1];
+        if (h) {
+          const hh = bareHost(h);
+          if (hh !== srcHost && isPrivateAddress(hh))
+            this.#diag(
+              'nat-private-contact',
+              `Contact ${hh} is private but the packet came from ${srcHost}`,
+              id,
+            );
+        }
+      }
+    }
+  }
+
+  #onSdp(id: number, msg: SipMessage, g: CallGroup | null, src: string, direct = true): SdpSummary | null {
+    const sdp = summarizeSdp(msg.body());
+    if (!sdp) return null;
+    if (g) {
+      for (const e of mediaEndpoints(sdp))
+        if (g.media.length < MAX_MEDIA_PER_GROUP && !g.media.includes(e)) g.media.push(e);
+    }
+    // Hold is an offer that makes the streams sendonly/inactive (RFC 3264 §8.4), or c=0.0.0.0 (RFC 2543).
+    const offer = msg.kind === 'request' && (msg.method === 'INVITE' || msg.method === 'UPDATE');
+    if (offer ? isHold(sdp) : sdp.address === '0.0.0.0' || sdp.media.some((m) => m.address === '0.0.0.0')) {
+      if (g) g.hold = true;
+      this.#diag('sdp-hold', 'SDP puts the media on hold (sendonly/inactive or c=0.0.0.0)', id);
+    }
+    if (msg.viaCount === 1 && direct) {
+      const srcHost = bareHost(hostOf(src));
+      const a = sdp.media.find((m) => m.port > 0 && m.address)?.address ?? sdp.address;
+      if (a && bareHost(a) !== srcHost && isPrivateAddress(a))
+        this.#diag(
+          'nat-private-sdp',
+          `SDP connection address ${a} is private but the packet came from ${srcHost}`,
+          id,
+        );
+    }
+    return sdp;
+  }
+
+  #offerAnswer(
+    id: number,
+    offer: { codecs: string[]; address: string | null },
+    answer: SdpSummary,
+    g: CallGroup | null,
+    _src: string,
+  ): void {
+    const ans = voiceCodecs(answer);
+    if (offer.codecs.length > 0 && answer.media.some((m) => m.type === 'audio' && m.port > 0)) {
+      if (!ans.some((c) => offer.codecs.includes(c))) {
+        this.#diag(
+          'sdp-no-common-codec',
+          `answer codecs [${ans.join(', ')}] share none with the offer [${offer.codecs.join(', ')}]`,
+          id,
+        );
+      }
+    }
+    const aAddr = answer.media.find((m) => m.type === 'audio' && m.port > 0)?.address ?? answer.address;
+    const oAddr = offer.address;
+    if (aAddr && oAddr && !isHold(answer)) {
+      const priv = isPrivateAddress(aAddr) ? aAddr : isPrivateAddress(oAddr) ? oAddr : null;
+      const pub = isPublicAddress(aAddr) ? aAddr : isPublicAddress(oAddr) ? oAddr : null;
+      if (priv && pub)
+        this.#diag(
+          'media-unreachable',
+          `one side's media is on private ${priv}, the other on public ${pub}: one-way audio risk`,
+          id,
+        );
+    }
+    void g;
+  }
+
+  // ---------------------------------------------------------------- calls (union-find)
+
+  #root(gi: number): number {
+    let r = gi;
+    while (this.groups[r]!.parent !== r) r = this.groups[r]!.parent;
+    // path compression
+    let x = gi;
+    while (this.groups[x]!.parent !== r) {
+      const p = this.groups[x]!.parent;
+      this.groups[x]!.parent = r;
+      x = p;
+    }
+    return r;
+  }
+
+  /** Joins two Call-ID groups into one call (the earlier group stays the root). */
+  #link(link: CallLink): void {
+    const a = this.#grpByCid.get(link.a);
+    const b = this.#grpByCid.get(link.b);
+    if (a === undefined || b === undefined) return;
+    const gb = this.groups[b]!;
+    (gb.links ??= []).push(link);
+    const ra = this.#root(a);
+    const rb = this.#root(b);
+    if (ra === rb) return;
+    const [root, child] = ra < rb ? [ra, rb] : [rb, ra];
+    this.groups[child]!.parent = root;
+    const m = this.#members.get(root)!;
+    for (const x of this.#members.get(child) ?? []) m.push(x);
+    this.#members.delete(child);
+  }
+
+  /** Joins two calls by hand (the UI's "join"); returns false when a Call-ID is unknown. */
+  join(callIdA: string, callIdB: string): boolean {
+    if (!this.#grpByCid.has(callIdA) || !this.#grpByCid.has(callIdB)) return false;
+    this.#link({ a: callIdA, b: callIdB, reason: 'manual', confidence: 1, detail: 'joined by the user' });
+    return true;
+  }
+
+  /** Group index of a Call-ID (or -1). */
+  groupOf(callId: string): number {
+    return this.#grpByCid.get(callId) ?? -1;
+  }
+
+  /** Root group of a message's call, or -1. */
+  rootOfMessage(id: number): number {
+    const gi = this.#grpCol[id] ?? -1;
+    return gi >= 0 ? this.#root(gi) : -1;
+  }
+
+  /** Resolves a call reference: `C3`, or any Call-ID of the call. Returns the root group or -1. */
+  resolveCall(ref: string): number {
+    const m = /^C(\d+)$/.exec(ref);
+    if (m) {
+      const gi = Number(m[1]) - 1;
+      if (gi >= 0 && gi < this.groups.length) return this.#root(gi);
+    }
+    const gi = this.#grpByCid.get(ref);
+    return gi === undefined ? -1 : this.#root(gi);
+  }
+
+  /** Roots of all calls, in order of first message. */
+  callRoots(): number[] {
+    const out: number[] = [];
+    for (const g of this.groups) if (g.parent === g.idx) out.push(g.idx);
+    return out;
+  }
+
+  /** Member groups of a root. */
+  members(root: number): number[] {
+    return this.#members.get(root) ?? [root];
+  }
+
+  /** Message ids of a call (all its legs), in trace order. Cost: the call's size, not the trace's. */
+  callMessageIds(root: number): number[] {
+    const ms = this.members(root);
+    if (ms.length === 1) return this.groups[ms[0]!]!.ids.slice();
+    const out: number[] = [];
+    for (const gi of ms) for (const id of this.groups[gi]!.ids) out.push(id);
+    return out.sort((a, b) => a - b);
+  }
+
+  // ---------------------------------------------------------------- per message
+
+  transactionOf(id: number): number {
+    return this.#txnCol[id] ?? -1;
+  }
+  dialogOf(id: number): number {
+    const d = this.#dlgCol[id] ?? -1;
+    if (d >= 0) return d;
+    const t = this.#txnCol[id] ?? -1;
+    return t >= 0 ? this.txns[t]!.dialog : -1;
+  }
+  retransmission(id: number): Retransmission | null {
+    return this.#retrans.get(id) ?? null;
+  }
+  /** Codes of the diagnostics on message `id` (incremental and time-dependent ones). */
+  messageDiagnostics(id: number): string[] {
+    this.#evalLazy();
+    const a = this.#msgDiags.get(id);
+    const b = this.#lazyByMsg.get(id);
+    if (!b) return a ? a.slice() : [];
+    return [...(a ?? []), ...b.filter((c) => !a?.includes(c))];
+  }
+
+  messageFields(id: number): MessageAnalysisFields {
+    const t = this.transactionOf(id);
+    const d = this.dialogOf(id);
+    const r = this.rootOfMessage(id);
+    return {
+      transaction: t >= 0 ? transactionId(t) : null,
+      dialog: d >= 0 ? dialogId(d) : null,
+      call: r >= 0 ? callIdOf(r) : null,
+      retransmission: this.#retrans.has(id),
+      diagnostics: this.messageDiagnostics(id),
+    };
+  }
+
+  // ---------------------------------------------------------------- time-dependent rules
+
+  /** Evaluates Timer B/F, 2xx-never-ACKed and PDD rules against the trace's last time (cached per count). */
+  #evalLazy(): void {
+    const n = this.trace.count;
+    if (this.#lazyAt === n) return;
+    this.#lazyAt = n;
+    const now = this.#lastUs;
+    const out: AnalysisDiagnostic[] = [];
+    const byMsg = new Map<number, string[]>();
+    const add = (code: string, message: string, id: number, t: Transaction | null): void => {
+      const gi = this.#grpCol[id]!;
+      out.push(
+        analysisDiagnostic(code, message, {
+          messageId: id,
+          frame: this.trace.frame(id),
+          ...(gi >= 0 ? { call: callIdOf(this.#root(gi)) } : {}),
+          ...(t ? { transaction: transactionId(t.idx) } : {}),
+        }),
+      );
+      const l = byMsg.get(id);
+      if (l) l.push(code);
+      else byMsg.set(id, [code]);
+    };
+    for (const t of this.txns) {
+      if (t.requestId >= 0 && t.finalStatus === 0 && now - t.startUs > TIMER_64T1_US) {
+        if (t.kind === 'INVITE')
+          add(
+            'invite-no-final-response',
+            `INVITE got no final response within Timer B (${secs(now - t.startUs).toFixed(1)} s without one)`,
+            t.requestId,
+            t,
+          );
+        else if (t.kind === 'non-INVITE')
+          add(
+            'non-invite-no-final-response',
+            `${t.method} got no final response within Timer F`,
+            t.requestId,
+            t,
+          );
+      }
+      if (t.okId >= 0 && !t.acked && now - this.trace.timeUs(t.okId) > TIMER_64T1_US) {
+        add('ack-missing-2xx', `2xx to INVITE (CSeq ${t.cseq}) from ${t.server} was never ACKed`, t.okId, t);
+      }
+    }
+    for (const g of this.groups) {
+      if (g.type !== 'call' || g.inviteUs < 0 || g.parent !== g.idx) continue;
+      const first = g.ringUs >= 0 ? g.ringUs : g.finalStatus > 0 && g.answerUs >= 0 ? g.answerUs : -1;
+      if (first >= 0 && first - g.inviteUs > PDD_LONG_US)
+        add('pdd-long', `post-dial delay ${secs(first - g.inviteUs).toFixed(1)} s`, g.firstRequestId, null);
+    }
+    this.#lazy = out;
+    this.#lazyByMsg = byMsg;
+  }
+
+  diagnostics(): AnalysisDiagnostic[] {
+    this.#evalLazy();
+    return [...this.#diags, ...this.#lazy].sort((a, b) => (a.messageId ?? 0) - (b.messageId ?? 0));
+  }
+
+  // ---------------------------------------------------------------- JSON views
+
+  #txnMessages(t: Transaction): number[] {
+    if (t.group < 0) return t.requestId >= 0 ? [t.requestId] : [t.firstId];
+    const out: number[] = [];
+    for (const id of this.groups[t.group]!.ids) if (this.#txnCol[id] === t.idx) out.push(id);
+    return out;
+  }
+
+  transactionJson(t: Transaction): TransactionJson {
+    const states: { state: string; time: number }[] = [];
+    for (let i = 0; i < t.states.length; i += 2)
+      states.push({ state: TRANSACTION_STATES[t.states[i]!]!, time: secs(t.states[i + 1]!) });
+    return {
+      id: transactionId(t.idx),
+      kind: t.kind,
+      method: t.method,
+      callId: t.group >= 0 ? this.groups[t.group]!.callId : '',
+      cseq: t.cseq,
+      branch: t.branch,
+      rfc2543: t.rfc2543,
+      client: t.client,
+      server: t.server,
+      start: secs(t.startUs),
+      end: secs(t.lastUs),
+      duration: secs(t.lastUs - t.startUs),
+      state: currentState(t),
+      states,
+      finalStatus: t.finalStatus || null,
+      requests: t.requests,
+      responses: t.responses,
+      retransmissions: t.retransmissions,
+      dialog: t.dialog >= 0 ? dialogId(t.dialog) : null,
+      call: t.group >= 0 ? callIdOf(this.#root(t.group)) : null,
+      messages: this.#txnMessages(t),
+    };
+  }
+
+  transactions(): TransactionJson[] {
+    return this.txns.map((t) => this.transactionJson(t));
+  }
+
+  dialogJson(d: Dialog): DialogJson {
+    const states: { state: string; time: number }[] = [];
+    for (let i = 0; i < d.states.length; i += 2)
+      states.push({ state: DIALOG_STATES[d.states[i]!]!, time: secs(d.states[i + 1]!) });
+    let callerRs: string[] = [];
+    let calleeRs: string[] = [];
+    let callerTarget: string | null = null;
+    let calleeTarget: string | null = null;
+    if (d.responseId >= 0) {
+      const resp = this.trace.message(d.responseId);
+      const rr = resp.values('record-route');
+      calleeRs = rr; // §12.1.1: the UAS's route set is the Record-Route in order
+      callerRs = [...rr].reverse(); // §12.1.2: the UAC's is reversed
+      callerTarget = resp.header('contact');
+    }
+    if (d.requestId >= 0) calleeTarget = this.trace.message(d.requestId).header('contact');
+    const g = this.groups[d.group]!;
+    const ids: number[] = [];
+    for (const id of g.ids)
+      if (this.#dlgCol[id] === d.idx || (this.#dlgCol[id] === -1 && this.#txnCol[id] === d.txn)) ids.push(id);
+    return {
+      id: dialogId(d.idx),
+      callId: d.callId,
+      callerTag: d.callerTag,
+      calleeTag: d.calleeTag,
+      method: d.method,
+      state: d.state,
+      states,
+      start: secs(d.startUs),
+      end: d.endUs >= 0 ? secs(d.endUs) : null,
+      caller: d.requestId >= 0 ? this.trace.src(d.requestId) : null,
+      callee: d.requestId >= 0 ? this.trace.dst(d.requestId) : null,
+      routeSet: { caller: callerRs, callee: calleeRs },
+      remoteTarget: { caller: callerTarget, callee: calleeTarget },
+      strictRouting: d.strict,
+      partial: d.partial,
+      requests: d.requests,
+      transaction: transactionId(d.txn),
+      call: callIdOf(this.#root(d.group)),
+      messages: ids,
+    };
+  }
+
+  dialogs(): DialogJson[] {
+    return this.dialogList.map((d) => this.dialogJson(d));
+  }
+
+  /** Summary of one call (root group index). */
+  callSummary(root: number): CallSummary {
+    const g = this.groups[root]!;
+    const now = this.#lastUs;
+    const members = this.members(root);
+    let from: string | null = null;
+    let to: string | null = null;
+    let fromUser: string | null = null;
+    let toUser: string | null = null;
+    if (g.firstRequestId >= 0) {
+      const m = this.trace.message(g.firstRequestId);
+      const f = m.header('from');
+      const tt = m.header('to');
+      if (f) {
+        const na = parseFrom(f).value;
+        if (na) {
+          from = na.uriText;
+          fromUser = uriUser(na.uri);
+        }
+      }
+      if (tt) {
+        const na = parseTo(tt).value;
+        if (na) {
+          to = na.uriText;
+          toUser = uriUser(na.uri);
+        }
+      }
+    }
+    let start = g.firstUs;
+    let end = g.lastUs;
+    let messages = 0;
+    const links: CallLink[] = [];
+    const dialogs: string[] = [];
+    const media: string[] = [];
+    let hold = false;
+    for (const gi of members) {
+      const x = this.groups[gi]!;
+      if (x.firstUs < start) start = x.firstUs;
+      if (x.lastUs > end) end = x.lastUs;
+      messages += x.ids.length;
+      if (x.links) links.push(...x.links);
+      for (const di of x.dialogs) dialogs.push(dialogId(di));
+      for (const e of x.media) if (!media.includes(e)) media.push(e);
+      hold ||= x.hold;
+    }
+    let diagCount = 0;
+    const cid = callIdOf(root);
+    for (const dd of this.diagnostics()) if (dd.call === cid) diagCount++;
+    const answerEnd = g.endUs >= 0 ? g.endUs : g.byeUs >= 0 ? g.byeUs : g.lastUs;
+    return {
+      id: cid,
+      callIds: members.map((gi) => this.groups[gi]!.callId),
+      type: g.type,
+      state: classifyCall(g, now),
+      from,
+      to,
+      fromUser,
+      toUser,
+      finalStatus: g.finalStatus || null,
+      start: secs(start),
+      end: secs(end),
+      pdd: g.inviteUs >= 0 && g.ringUs >= 0 ? secs(g.ringUs - g.inviteUs) : null,
+      setupTime: g.inviteUs >= 0 && g.answerUs >= 0 ? secs(g.answerUs - g.inviteUs) : null,
+      duration: g.answerUs >= 0 ? secs(answerEnd - g.answerUs) : null,
+      codecs: { offer: g.offerCodecs ?? [], answer: g.answerCodecs ?? [] },
+      media,
+      messages,
+      dialogs,
+      links,
+      hold,
+      diagnostics: diagCount,
+    };
+  }
+
+  calls(): CallSummary[] {
+    return this.callRoots().map((r) => this.callSummary(r));
+  }
+
+  summary(): Record<string, Record<string, number>> {
+    const count = (o: Record<string, number>, k: string): void => {
+      o[k] = (o[k] ?? 0) + 1;
+    };
+    const transactions: Record<string, number> = {};
+    for (const t of this.txns) count(transactions, currentState(t));
+    const dialogs: Record<string, number> = {};
+    for (const d of this.dialogList) count(dialogs, d.state);
+    const calls: Record<string, number> = {};
+    const callTypes: Record<string, number> = {};
+    const now = this.#lastUs;
+    for (const r of this.callRoots()) {
+      const g = this.groups[r]!;
+      count(callTypes, g.type);
+      if (g.type === 'call') count(calls, classifyCall(g, now));
+    }
+    const diagnostics: Record<string, number> = {};
+    for (const d of this.diagnostics()) count(diagnostics, d.code);
+    return {
+      totals: {
+        messages: this.trace.count,
+        transactions: this.txns.length,
+        dialogs: this.dialogList.length,
+        calls: this.callRoots().length,
+        retransmissions: this.#retrans.size,
+      },
+      transactions,
+      dialogs,
+      calls,
+      callTypes,
+      diagnostics,
+    };
+  }
+
+  /** Approximate bytes held by the analysis (columns, records, maps). */
+  memoryBytes(): number {
+    let b = this.#txnCol.byteLength * 3;
+    b += this.txns.length * 420 + this.#txnByKey.size * 120;
+    b += this.dialogList.length * 360 + this.#dlgByKey.size * 120;
+    for (const g of this.groups)
+      b +=
+        400 +
+        g.ids.length * 8 +
+        g.callId.length * 2 +
+        64 +
+        g.txns.length * 8 +
+        g.dialogs.length * 8 +
+        g.media.length * 48;
+    b += this.#retrans.size * 80 + this.#msgDiags.size * 80 + this.#diags.length * 300;
+    return b;
+  }
+}
+
+/** Attaches an analyzer to a trace (analyzes what it holds and follows appends). */
+export function analyzeTrace(trace: Trace): TraceAnalyzer {
+  return TraceAnalyzer.attach(trace);
+}

@@ -1,0 +1,136 @@
+/**
+ * Calls: the Call-ID groups of a trace, joined into calls across B2BUAs (see correlate.ts), with the
+ * per-call state classes Wireshark's VoIP calls and sngrep use.
+ */
+
+/**
+ * setup (INVITE sent, nothing but 100), ringing (18x), in-call (2xx, no BYE yet), completed (BYE),
+ * cancelled (CANCEL / 487), rejected (4xx, 6xx), busy (486, 600), failed (5xx, 408, Timer B),
+ * redirected (3xx). Non-INVITE sessions use completed / rejected / failed / setup.
+ */
+export type CallState =
+  'setup' | 'ringing' | 'in-call' | 'completed' | 'cancelled' | 'rejected' | 'busy' | 'failed' | 'redirected';
+export const CALL_STATES: readonly CallState[] = [
+  'setup',
+  'ringing',
+  'in-call',
+  'completed',
+  'cancelled',
+  'rejected',
+  'busy',
+  'failed',
+  'redirected',
+];
+
+/** What a Call-ID group is about, from its first request (or any INVITE). */
+export type CallType = 'call' | 'registration' | 'subscription' | 'options' | 'message' | 'other';
+
+export function callTypeOf(method: string): CallType {
+  switch (method) {
+    case 'INVITE':
+      return 'call';
+    case 'REGISTER':
+      return 'registration';
+    case 'SUBSCRIBE':
+    case 'NOTIFY':
+    case 'PUBLISH':
+    case 'REFER':
+      return 'subscription';
+    case 'OPTIONS':
+      return 'options';
+    case 'MESSAGE':
+      return 'message';
+    default:
+      return 'other';
+  }
+}
+
+/** One link between two Call-ID groups, with why and how sure. */
+export interface CallLink {
+  /** Call-IDs of the earlier leg (a) and the later leg (b). */
+  a: string;
+  b: string;
+  reason:
+    | 'x-cid'
+    | 'hep-correlation-id'
+    | 'icid'
+    | 'call-id-suffix'
+    | 'sdp-media'
+    | 'diversion'
+    | 'history-info'
+    | 'manual';
+  confidence: number;
+  detail: string;
+}
+
+/** Per Call-ID bookkeeping (internal). */
+export interface CallGroup {
+  idx: number;
+  callId: string;
+  /** Union-find parent (index of a group); a root is its own parent. */
+  parent: number;
+  /** Message ids, in trace order: opening one call's ladder reads only these. */
+  ids: number[];
+  firstUs: number;
+  lastUs: number;
+  type: CallType;
+  /** First request method seen. */
+  firstMethod: string;
+  /** Originating address (source of the first initial INVITE / first request). */
+  origin: string;
+  /** Id of the first initial request (-1: none). */
+  firstRequestId: number;
+  inviteUs: number;
+  /** First 18x towards the origin, first 2xx towards the origin, first BYE, its end. */
+  ringUs: number;
+  answerUs: number;
+  byeUs: number;
+  endUs: number;
+  finalStatus: number;
+  cancelled: boolean;
+  /** Challenges (401/407) seen, and of those, to requests that carried credentials. */
+  challenges: number;
+  credChallenges: number;
+  authFlagged: boolean;
+  /** Request-URI user of the first INVITE (Diversion correlation). */
+  ruriUser: string | null;
+  /** Voice codecs of the first offer and answer; media endpoints of all SDP (capped). */
+  offerCodecs: string[] | null;
+  answerCodecs: string[] | null;
+  media: string[];
+  /** Dialog indexes and transaction indexes of the group. */
+  dialogs: number[];
+  txns: number[];
+  /** Links to other groups (this group is the later leg). */
+  links: CallLink[] | null;
+  /** Hold seen in this group. */
+  hold: boolean;
+}
+
+/** Classifies an INVITE call from its A-leg facts. */
+export function classifyCall(g: CallGroup, nowUs: number): CallState {
+  if (g.type !== 'call') {
+    if (g.finalStatus === 0) return nowUs - g.firstUs > 32e6 ? 'failed' : 'setup';
+    if (g.finalStatus < 300) return 'completed';
+    if (g.finalStatus >= 500 || g.finalStatus === 408) return 'failed';
+    return 'rejected';
+  }
+  if (g.answerUs >= 0) return g.byeUs >= 0 ? 'completed' : 'in-call';
+  const f = g.finalStatus;
+  if (f >= 300) {
+    if (f === 487 || g.cancelled) return 'cancelled';
+    if (f < 400) return 'redirected';
+    if (f === 486 || f === 600) return 'busy';
+    if (f >= 500 && f < 600) return 'failed';
+    if (f === 408) return 'failed';
+    return 'rejected';
+  }
+  if (g.cancelled) return 'cancelled';
+  if (g.inviteUs >= 0 && nowUs - g.inviteUs > 32e6) return 'failed';
+  return g.ringUs >= 0 ? 'ringing' : 'setup';
+}
+
+/** Call id as in the trace JSON (`C1`...), from the root group's index. */
+export function callId(groupIdx: number): string {
+  return `C${groupIdx + 1}`;
+}

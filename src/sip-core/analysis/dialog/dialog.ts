@@ -1,0 +1,69 @@
+/**
+ * Dialogs (RFC 3261 §12): identified by Call-ID and the two tags. Early dialogs are created by a
+ * 1xx with a To tag (one per To tag when a request forks, §12.1 / §13.2.2.4), confirmed by a 2xx,
+ * terminated by BYE (§15) or by a non-2xx final response to the INVITE.
+ */
+
+export type DialogState = 'early' | 'confirmed' | 'terminated';
+
+export interface Dialog {
+  idx: number;
+  group: number;
+  callId: string;
+  /** Tag of the side that sent the dialog-creating request (From tag), and of the other side (To tag). */
+  callerTag: string;
+  calleeTag: string;
+  /** Method of the request that created it (INVITE, SUBSCRIBE, REFER, NOTIFY). */
+  method: string;
+  state: DialogState;
+  /** State sequence: 0 early, 1 confirmed, 2 terminated, time µs, alternating. */
+  states: number[];
+  /** The creating transaction and its CSeq. */
+  txn: number;
+  cseq: number;
+  /** Id of the request that created the dialog and of the response that created/confirmed it. */
+  requestId: number;
+  responseId: number;
+  startUs: number;
+  endUs: number;
+  /** Last CSeq number of each side's in-dialog requests (caller, callee), -1 when none yet. */
+  callerCseq: number;
+  calleeCseq: number;
+  callerMethod: string;
+  calleeMethod: string;
+  /** CSeq of the BYE that ended it (-1: none), and the side that sent it. */
+  byeCseq: number;
+  /** Created from an in-dialog request (its setup was not captured). */
+  partial: boolean;
+  /** Offer carried by a 2xx whose INVITE had none (late offer, answered in the ACK). */
+  lateOffer: { codecs: string[]; address: string | null } | null;
+  /** In-dialog requests attached, by method (count). */
+  requests: number;
+  /** CSeq already reported by cseq-not-increasing (one report for all hop copies), -1: none. */
+  cseqFlagged: number;
+  /** The route set contains a strict router (Record-Route without lr). */
+  strict: boolean;
+}
+
+export const DIALOG_STATES: readonly DialogState[] = ['early', 'confirmed', 'terminated'];
+
+/** Dialog id as in the trace JSON (`D1`...). */
+export function dialogId(idx: number): string {
+  return `D${idx + 1}`;
+}
+
+/** The unordered key: Call-ID plus both tags, so requests in either direction find the dialog. */
+export function dialogKey(callId: string, tagA: string, tagB: string): string {
+  return tagA < tagB ? `${callId}\u0001${tagA}\u0001${tagB}` : `${callId}\u0001${tagB}\u0001${tagA}`;
+}
+
+export function setDialogState(d: Dialog, state: DialogState, us: number): void {
+  if (d.state === state && d.states.length > 0) return;
+  if (d.state === 'terminated' && d.states.length > 0) return;
+  d.state = state;
+  d.states.push(DIALOG_STATES.indexOf(state), us);
+  if (state === 'terminated') d.endUs = us;
+}
+
+/** Methods that create a dialog with a 1xx/2xx carrying a To tag (RFC 3261 §12.1, RFC 6665 §4.1.2.4, RFC 3515). */
+export const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);

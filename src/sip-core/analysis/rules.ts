@@ -1,0 +1,260 @@
+/**
+ * The analysis diagnostic catalogue: rules that look at several messages together (transactions,
+ * dialogs, calls, paths). Each has a stable kebab-case code (never rename one), a severity and the
+ * RFC section it cites. Single-message problems (Content-Length mismatch, missing headers...) are the
+ * message layer's (`MESSAGE_DIAGNOSTICS` in message/diagnostic-codes.ts).
+ * @remarks STYLE.md habit 6. docs/diagnostics.md lists the same rules; a test checks they agree.
+ */
+import type { Diagnostic, Severity } from '../diagnostic';
+
+export interface AnalysisRule {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly rfc: string;
+  readonly title: string;
+  /** What the rule means and why it matters. */
+  readonly description: string;
+}
+
+/** A diagnostic found by the analysis, located on a message (id) and its call/transaction when known. */
+export interface AnalysisDiagnostic extends Diagnostic {
+  layer: 'analysis';
+  /** Message the diagnostic is attached to (trace id), when it is about one message. */
+  messageId?: number;
+  /** 1-based frame number of that message. */
+  frame?: number;
+  call?: string;
+  transaction?: string;
+  dialog?: string;
+}
+
+function r(code: string, severity: Severity, rfc: string, title: string, description: string): AnalysisRule {
+  return { code, severity, rfc, title, description };
+}
+
+export const ANALYSIS_RULES: readonly AnalysisRule[] = [
+  r(
+    'ack-missing-2xx',
+    'error',
+    '3261 §13.3.1.4',
+    '2xx never ACKed',
+    'A 2xx response to INVITE was not followed by an ACK towards its sender within 64*T1 (32 s): the UAS will give up and send BYE.',
+  ),
+  r(
+    'invite-no-final-response',
+    'error',
+    '3261 §17.1.1.2',
+    'INVITE without final response',
+    'An INVITE transaction saw no final response within Timer B (64*T1 = 32 s).',
+  ),
+  r(
+    'non-invite-no-final-response',
+    'error',
+    '3261 §17.1.2.2',
+    'Request without final response',
+    'A non-INVITE transaction saw no final response within Timer F (64*T1 = 32 s).',
+  ),
+  r(
+    'retransmission-storm',
+    'warning',
+    '3261 §17.1.1.2',
+    'Retransmission storm',
+    'A message was retransmitted more often than the RFC 3261 timers (A, E, G) allow before the transaction times out.',
+  ),
+  r(
+    'request-loop',
+    'error',
+    '3261 §16.3',
+    'Request loop',
+    'A 482 (Loop Detected) response, or a request whose Via stack holds the same sent-by and branch twice.',
+  ),
+  r(
+    'max-forwards-exhausted',
+    'error',
+    '3261 §16.3',
+    'Max-Forwards exhausted',
+    'A 483 (Too Many Hops) response: the request crossed more hops than its Max-Forwards allowed.',
+  ),
+  r(
+    'cseq-not-increasing',
+    'warning',
+    '3261 §12.2.1.1',
+    'CSeq not increasing in a dialog',
+    "A new in-dialog request from one side carries a CSeq number lower than (or equal to, for a different method) that side's previous request.",
+  ),
+  r(
+    'bye-outside-dialog',
+    'warning',
+    '3261 §15.1.2',
+    'BYE outside any dialog',
+    "A BYE whose dialog (Call-ID, tags) was never established although the call's setup was captured.",
+  ),
+  r(
+    'call-leg-does-not-exist',
+    'warning',
+    '3261 §12.2.2',
+    '481 Call/Transaction Does Not Exist',
+    'The UAS did not recognise the dialog or transaction of a request.',
+  ),
+  r(
+    'auth-loop',
+    'warning',
+    '3261 §22.2',
+    'Repeated authentication challenges',
+    'A request carrying credentials was challenged (401/407) again, or a Call-ID collected four or more challenges: wrong password, stale nonce loop, or realm mismatch.',
+  ),
+  r(
+    'invite-2xx-no-contact',
+    'error',
+    '3261 §13.3.1.4',
+    '2xx to INVITE without Contact',
+    'A 2xx response to INVITE must carry a Contact (the remote target); without it the caller cannot send ACK or BYE.',
+  ),
+  r(
+    'nat-private-contact',
+    'warning',
+    '3261 §8.1.1.8',
+    'Private address in Contact (NAT)',
+    "The Contact of a message sent directly by a user agent holds a private address that differs from the packet's source: requests to it will not reach the UA unless a NAT helper fixes it.",
+  ),
+  r(
+    'nat-private-via',
+    'info',
+    '3261 §18.2.1',
+    'Private address in Via (NAT)',
+    "The top Via sent-by of a request from a user agent is a private address that differs from the packet's source (the proxy adds `received`).",
+  ),
+  r(
+    'nat-private-sdp',
+    'warning',
+    '4566 §5.7',
+    'Private address in SDP (NAT)',
+    "The SDP connection address of a message sent directly by a user agent is private and differs from the packet's source: media will not arrive without a media relay.",
+  ),
+  r(
+    'nat-no-rport',
+    'warning',
+    '3581 §4',
+    'No rport behind NAT',
+    'A request from behind a NAT (sent-by differs from the source address) without `rport`: responses go to the sent-by port, which the NAT may not forward.',
+  ),
+  r(
+    'sdp-hold',
+    'info',
+    '3264 §8.4',
+    'Call put on hold',
+    'An SDP sets a stream to sendonly or inactive, or uses the RFC 2543 hold address c=0.0.0.0.',
+  ),
+  r(
+    'sdp-no-common-codec',
+    'error',
+    '3264 §6.1',
+    'No common codec',
+    'The SDP answer shares no voice codec with the offer.',
+  ),
+  r(
+    'media-unreachable',
+    'warning',
+    '3264 §5',
+    'Media address unreachable (one-way audio risk)',
+    "One side offers media on a private address while the other side's media address is public: the public side cannot send to it.",
+  ),
+  r(
+    'message-after-dialog-end',
+    'warning',
+    '3261 §15',
+    'Request after the dialog ended',
+    'An in-dialog request (other than ACK or a copy of the BYE) was seen after the dialog was terminated by BYE.',
+  ),
+  r(
+    'unmatched-response',
+    'warning',
+    '3261 §17.1.3',
+    'Response without request',
+    'A response that matches no request seen in the trace (by branch, sent-by and method, or RFC 2543 rules).',
+  ),
+  r(
+    'cancel-after-final',
+    'info',
+    '3261 §9.1',
+    'CANCEL after final response',
+    'A CANCEL was sent for an INVITE that had already received a final response: it has no effect.',
+  ),
+  r(
+    'cancel-unmatched',
+    'warning',
+    '3261 §9.2',
+    'CANCEL for an unknown INVITE',
+    'A CANCEL whose branch matches no INVITE transaction seen (the UAS answers 481).',
+  ),
+  r(
+    'provisional-after-final',
+    'warning',
+    '3261 §17.1.1.2',
+    'Provisional response after final',
+    "A 1xx response arrived after the transaction's final response.",
+  ),
+  r(
+    'conflicting-final-response',
+    'error',
+    '3261 §16.7',
+    'Conflicting final responses',
+    'A transaction received two different final responses (other than 2xx from several forks).',
+  ),
+  r(
+    'final-response-without-to-tag',
+    'warning',
+    '3261 §8.2.6.2',
+    'Response without To tag',
+    'A response other than 100 has no To tag, so no dialog can be identified.',
+  ),
+  r(
+    'invite-2xx-retransmitted',
+    'warning',
+    '3261 §13.3.1.4',
+    '2xx to INVITE retransmitted',
+    'The UAS retransmitted its 2xx (Timer G): the ACK was lost or late.',
+  ),
+  r(
+    'pdd-long',
+    'info',
+    '6076 §4.1',
+    'Long post-dial delay',
+    'More than 10 s passed between the INVITE and the first 18x or final response.',
+  ),
+  r(
+    'offer-rejected',
+    'warning',
+    '3261 §21.4.26',
+    'Session offer rejected (488/606)',
+    'The UAS rejected the SDP offer (488 Not Acceptable Here or 606 Not Acceptable).',
+  ),
+  r(
+    'strict-routing',
+    'info',
+    '3261 §16.12.1.1',
+    'Strict router in the route set',
+    'A Record-Route entry lacks the `lr` parameter: that element is an RFC 2543 strict router, which rewrites the Request-URI.',
+  ),
+];
+
+export const RULES_BY_CODE: ReadonlyMap<string, AnalysisRule> = new Map(
+  ANALYSIS_RULES.map((x) => [x.code, x]),
+);
+
+/** Builds a diagnostic of a catalogue rule. */
+export function analysisDiagnostic(
+  code: string,
+  message: string,
+  where: Partial<AnalysisDiagnostic> = {},
+): AnalysisDiagnostic {
+  const rule = RULES_BY_CODE.get(code);
+  return {
+    code,
+    severity: rule?.severity ?? 'warning',
+    layer: 'analysis',
+    message,
+    ...(rule ? { rfc: rule.rfc } : {}),
+    ...where,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Transactions as a capture sees them (RFC 3261 §17): matching keys for requests and responses
+ * (§17.1.3 client side, §17.2.3 server side, with the RFC 2543 fallback of §17.2.3 for branches
+ * without the magic cookie), the state names of the four state machines and the record the analysis
+ * keeps per transaction.
+ */
+import type { SipMessage } from '../../message';
+
+/** Branch prefix of RFC 3261-compliant requests (§8.1.1.7). */
+export const MAGIC_COOKIE = 'z9hG4bK';
+
+/**
+ * States of RFC 3261 §17 as seen from the wire: `calling`/`trying` (request sent), `proceeding`
+ * (1xx), `completed` (non-2xx final / non-INVITE final), `confirmed` (ACK for the non-2xx final),
+ * `accepted` (2xx to INVITE, RFC 6026 §7.1), `terminated` (ACK transaction, or end).
+ */
+export type TransactionState =
+  'calling' | 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+export const TRANSACTION_STATES: readonly TransactionState[] = [
+  'calling',
+  'trying',
+  'proceeding',
+  'completed',
+  'confirmed',
+  'accepted',
+  'terminated',
+];
+
+/** INVITE (ICT/IST), non-INVITE (NICT/NIST), or the ACK for a 2xx, which is a transaction of its own (§17.1.1.3). */
+export type TransactionKind = 'INVITE' | 'non-INVITE' | 'ACK';
+
+/** The analysis' record of one transaction (internal, compact). */
+export interface Transaction {
+  idx: number;
+  kind: TransactionKind;
+  method: string;
+  branch: string | null;
+  /** True when matched by RFC 2543 rules (no magic cookie). */
+  rfc2543: boolean;
+  cseq: number;
+  /** Call-ID group index. */
+  group: number;
+  /** Client (request source) and server (request destination), `host:port`; from the response when the request was not seen. */
+  client: string;
+  server: string;
+  /** Id of the first request copy (-1 when only responses were seen). */
+  requestId: number;
+  /** Id of the first message of the transaction. */
+  firstId: number;
+  startUs: number;
+  lastUs: number;
+  /** State sequence: state index (TRANSACTION_STATES), time µs, alternating. */
+  states: number[];
+  /** Final status (0: none yet) and when it arrived. */
+  finalStatus: number;
+  finalUs: number;
+  finalId: number;
+  /** First 2xx (INVITE) not yet ACKed by an ACK towards its sender: id of the 2xx, or -1. */
+  okId: number;
+  acked: boolean;
+  /** `src>dst` of the first request copy. */
+  reqPath: string;
+  /** Seen response copies: `status|toTag|src>dst`, with the time of the last copy. */
+  respSigs: string[] | null;
+  respTimes: number[] | null;
+  /** Time of the last request copy (for retransmission intervals). */
+  reqLastUs: number;
+  retransmissions: number;
+  /** Highest retransmission count of one message, for the storm rule. */
+  maxRetrans: number;
+  reqRetrans: number;
+  /** First dialog this transaction created (-1: none). */
+  dialog: number;
+  /** The request carried a To tag (in-dialog). */
+  inDialog: boolean;
+  /** INVITE: the CANCEL transaction that cancelled it; CANCEL: the INVITE transaction (-1: none). */
+  peer: number;
+  /** Offer carried by the request (voice codecs, connection address), for the offer/answer rules. */
+  offer: { codecs: string[]; address: string | null } | null;
+  /** Diagnostics already emitted once for this transaction (bit set). */
+  flags: number;
+  /** Responses seen. */
+  responses: number;
+  requests: number;
+}
+
+/** Transaction flags. */
+export const TF_STORM = 1;
+export const TF_PROV_AFTER = 2;
+export const TF_CONFLICT = 4;
+export const TF_2XX_RETRANS = 8;
+export const TF_UNMATCHED = 16;
+
+/**
+ * The matching key of a message's transaction (§17.1.3 / §17.2.3). ACK is matched to the INVITE
+ * (the caller decides whether it is the ACK for a non-2xx); CANCEL has its own transaction (§9.2).
+ * Responses use their CSeq method. Without the magic cookie, the RFC 2543 rule is: Call-ID, CSeq
+ * number, From tag and the top Via (sent-by and whatever branch there is).
+ */
+export function transactionKey(msg: SipMessage, methodOverride?: string): string {
+  const method =
+    methodOverride ??
+    (msg.kind === 'request' ? (msg.method === 'ACK' ? 'INVITE' : msg.method) : msg.cseqMethod) ??
+    '';
+  const branch = msg.branch;
+  const sentBy = normalizeSentBy(msg.viaSentBy, msg.viaTransport);
+  if (branch !== null && branch.startsWith(MAGIC_COOKIE)) return `${branch}\u0001${sentBy}\u0001${method}`;
+  return `2543\u0001${msg.callId ?? ''}\u0001${msg.cseq ?? ''}\u0001${msg.fromTag ?? ''}\u0001${sentBy}\u0001${branch ?? ''}\u0001${method}`;
+}
+
+export function transactionKind(method: string): TransactionKind {
+  return method === 'INVITE' ? 'INVITE' : method === 'ACK' ? 'ACK' : 'non-INVITE';
+}
+
+/** Transaction id as it appears in the trace JSON (`T1`, `T2`...). */
+export function transactionId(idx: number): string {
+  return `T${idx + 1}`;
+}
+
+/** Appends a state to the sequence unless it is already the current one. */
+export function pushState(t: Transaction, state: TransactionState, us: number): void {
+  const s = TRANSACTION_STATES.indexOf(state);
+  if (t.states.length >= 2 && t.states[t.states.length - 2] === s) return;
+  t.states.push(s, us);
+}
+
+export function currentState(t: Transaction): TransactionState {
+  return TRANSACTION_STATES[t.states[t.states.length - 2] ?? 0]!;
+}
+
+/** sent-by with the default port made explicit (§18.1: 5060, 5061 for TLS) and the host lower-cased, so `h` and `h:5060` match. */
+export function normalizeSentBy(sentBy: string | null, transport: string | null): string {
+  if (!sentBy) return '';
+  const s = sentBy.toLowerCase();
+  const hasPort = s.startsWith('[') ? /\]:\d+$/.test(s) : /^[^:]+:\d+$/.test(s);
+  if (hasPort || (!s.startsWith('[') && s.includes(':'))) return s;
+  const t = (transport ?? 'UDP').toUpperCase();
+  return `${s}:${t === 'TLS' || t === 'WSS' ? 5061 : 5060}`;
+}

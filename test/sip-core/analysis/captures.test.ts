@@ -1,0 +1,159 @@
+/**
+ * The analysis on real captures: the sample made by SIPp → Kamailio → SIPp (resources/samples) and the
+ * public captures (../shared/captures/public, skipped when absent), with the counts and states a SIP
+ * expert reads off the ladders.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeTrace } from '../../../src/sip-core/analysis';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+
+const repo = path.resolve(import.meta.dirname, '../../..');
+const pub = path.resolve(repo, '../shared/captures/public');
+
+function load(file: string) {
+  const r = ingestBytes(new Uint8Array(readFileSync(file)), path.basename(file));
+  return { trace: r.trace, a: analyzeTrace(r.trace) };
+}
+
+describe('sample-call.pcap (SIPp → Kamailio record-routing proxy → SIPp)', () => {
+  const { trace, a } = load(path.join(repo, 'resources/samples/sample-call.pcap'));
+
+  it('finds 5 calls: 3 completed, 1 busy (486), 1 rejected (404 from the proxy)', () => {
+    const calls = a.calls();
+    expect(calls.map((c) => [c.state, c.finalStatus])).toEqual([
+      ['completed', 200],
+      ['completed', 200],
+      ['completed', 200],
+      ['busy', 486],
+      ['rejected', 404],
+    ]);
+    expect(calls[0]!.toUser).toBe('bob');
+    expect(calls[3]!.toUser).toBe('busy');
+    expect(calls[0]!.codecs).toEqual({ offer: ['PCMU', 'PCMA'], answer: ['PCMU'] });
+    expect(calls[0]!.messages).toBe(13);
+    // PDD: INVITE → 180 at the caller (~1 ms on loopback); setup ~0.4 s (uas-answer pauses 400 ms).
+    expect(calls[0]!.pdd).toBeGreaterThan(0);
+    expect(calls[0]!.pdd).toBeLessThan(0.01);
+    expect(calls[0]!.setupTime).toBeGreaterThan(0.39);
+    expect(calls[0]!.setupTime).toBeLessThan(0.45);
+    expect(calls[0]!.duration).toBeGreaterThan(0.7);
+  });
+
+  it('builds one transaction per hop: 21 transactions, ACKs for 2xx on their own', () => {
+    const s = a.summary();
+    expect(s.totals!.transactions).toBe(21);
+    // 3 calls × (INVITE×2 hops + ACK×2 + BYE×2) = 18, busy: INVITE×2, 404: INVITE×1.
+    expect(s.transactions).toEqual({ accepted: 6, terminated: 6, completed: 6, confirmed: 3 });
+    const t1 = a.transactions()[0]!;
+    expect(t1).toMatchObject({
+      kind: 'INVITE',
+      method: 'INVITE',
+      client: '127.0.0.10:5060',
+      server: '127.0.0.20:5060',
+      finalStatus: 200,
+    });
+    expect(t1.states.map((x) => x.state)).toEqual(['calling', 'proceeding', 'accepted']);
+    // The 486 transaction on the proxy→busy hop absorbs the proxy's ACK (§17.1.1.3).
+    const busy = a.transactions().filter((t) => t.finalStatus === 486);
+    expect(busy).toHaveLength(2);
+    expect(busy.every((t) => t.state === 'confirmed')).toBe(true);
+  });
+
+  it('builds 3 dialogs, all terminated by BYE, with the proxy in the route set', () => {
+    const d = a.dialogs();
+    expect(d).toHaveLength(3);
+    expect(d.every((x) => x.state === 'terminated')).toBe(true);
+    expect(d[0]!.states.map((x) => x.state)).toEqual(['early', 'confirmed', 'terminated']);
+    expect(d[0]!.routeSet.callee).toHaveLength(1);
+    expect(d[0]!.routeSet.callee[0]).toContain('127.0.0.20');
+    expect(d[0]!.remoteTarget.caller).toContain('127.0.0.30');
+    expect(d[0]!.strictRouting).toBe(false);
+  });
+
+  it('raises no diagnostics on this clean trace and marks every message', () => {
+    expect(a.diagnostics()).toEqual([]);
+    for (let i = 0; i < trace.count; i++) {
+      const f = a.messageFields(i);
+      expect(f.transaction).not.toBeNull();
+      expect(f.call).not.toBeNull();
+      expect(f.retransmission).toBe(false);
+    }
+  });
+});
+
+const cases: {
+  file: string;
+  calls: Record<string, number>;
+  types?: Record<string, number>;
+  dialogs?: Record<string, number>;
+  retransmissions?: number;
+  diagnostics?: Record<string, number>;
+}[] = [
+  // A clean call over TCP: INVITE/100/180/200/ACK/BYE/200.
+  {
+    file: 'heplify__sip_ipv4_tcp.pcap',
+    calls: { completed: 1 },
+    dialogs: { terminated: 1 },
+    diagnostics: {},
+  },
+  // Full call over IPv6 UDP (the file's timestamps jump by years between frames).
+  { file: 'heplify__sip_ipv6_udp.pcap', calls: { completed: 1 }, dialogs: { terminated: 1 } },
+  // Two SIPp calls: the first ends with BYE; the second is answered when the capture stops. recvonly offer, sendonly answer: not hold.
+  { file: 'ws__sip-rtp-g711.pcap', calls: { completed: 1, 'in-call': 1 }, diagnostics: {} },
+  // DTMF over INFO to echo@iptel.org, no BYE in the capture.
+  { file: 'ws__DTMFsipinfo.pcap', calls: { 'in-call': 1 }, dialogs: { confirmed: 1 }, diagnostics: {} },
+  // The classic Wireshark sample: registrations with digest auth, INVITE/CANCEL (a 408'd CANCEL storm: CANCEL's sent-by lacks the port), 403s, a 480.
+  {
+    file: 'ws__aaa.pcap',
+    calls: { cancelled: 1, rejected: 3 },
+    types: { registration: 2, call: 4 },
+    retransmissions: 14,
+  },
+  // X-Lite through Asterisk: REGISTER 401/200, OPTIONS, SUBSCRIBE 404 ×2, one call completed.
+  {
+    file: 'ws__Asterisk_ZFONE_XLITE.pcap',
+    calls: { completed: 1 },
+    types: { registration: 1, options: 1, subscription: 2, call: 1 },
+  },
+  // 100rel call over fragmented IPv6, forked into two early dialogs: PRACK/UPDATE CSeq 2 and 3, one 200
+  // retransmitted, then the caller's BYE reuses CSeq 2 (a real CSeq regression, reported once for both hops).
+  {
+    file: 'sngrep__ipv6frag.pcap',
+    calls: { completed: 1 },
+    dialogs: { terminated: 1, confirmed: 1 },
+    retransmissions: 1,
+    diagnostics: { 'invite-2xx-retransmitted': 1, 'cseq-not-increasing': 1 },
+  },
+  // T.38 fax: re-INVITE, many retransmissions on a lossy link.
+  { file: 'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', calls: { completed: 2 }, retransmissions: 18 },
+  // INVITE with Content-Length: bad, answered 200 without Contact.
+  {
+    file: 'zeek__invalid-content-length.pcap',
+    calls: { 'in-call': 1 },
+    diagnostics: { 'invite-2xx-no-contact': 1 },
+  },
+];
+
+describe.skipIf(!existsSync(pub))('public captures', () => {
+  for (const c of cases) {
+    it(c.file, () => {
+      const { a } = load(path.join(pub, c.file));
+      const s = a.summary();
+      expect(s.calls).toEqual(c.calls);
+      if (c.types) expect(s.callTypes).toEqual(c.types);
+      if (c.dialogs) expect(s.dialogs).toEqual(c.dialogs);
+      if (c.retransmissions !== undefined) expect(s.totals!.retransmissions).toBe(c.retransmissions);
+      if (c.diagnostics) expect(s.diagnostics).toEqual(c.diagnostics);
+    });
+  }
+
+  it('heplify__sip_ipv4_tcp_fragmented.pcap: 406 carrier messages on TCP 6060 build calls without errors', () => {
+    const { a } = load(path.join(pub, 'heplify__sip_ipv4_tcp_fragmented.pcap'));
+    const s = a.summary();
+    expect(s.totals!.messages).toBe(406);
+    expect(s.calls!.completed).toBeGreaterThan(10);
+    expect(s.diagnostics!['unmatched-response'] ?? 0).toBeLessThan(5);
+  });
+});
