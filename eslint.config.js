@@ -42,8 +42,14 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['electron', 'electron/*'], message: 'src/sip-core must not import Electron.' },
-            { group: ['node:*', 'fs', 'path', 'net', 'dgram', 'os', 'child_process', 'worker_threads'], message: 'Node built-ins belong in a *.node.ts adapter module.' },
-            { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'src/sip-core must not import the host or the UI.' },
+            {
+              group: ['node:*', 'fs', 'path', 'net', 'dgram', 'os', 'child_process', 'worker_threads'],
+              message: 'Node built-ins belong in a *.node.ts adapter module.',
+            },
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'src/sip-core must not import the host or the UI.',
+            },
           ],
         },
       ],
@@ -58,7 +64,11 @@ export default tseslint.config(
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'Inject an IdSource / seeded random (STYLE.md habit 4).' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Inject an IdSource / seeded random (STYLE.md habit 4).',
+        },
         { object: 'Date', property: 'now', message: 'Inject a Clock (STYLE.md habit 4).' },
       ],
     },
@@ -68,7 +78,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['electron', 'electron/*'], message: 'src/sip-core must not import Electron.' }] },
+        {
+          patterns: [
+            { group: ['electron', 'electron/*'], message: 'src/sip-core must not import Electron.' },
+          ],
+        },
       ],
     },
   },
@@ -79,7 +93,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'electron', '**/main/**', '**/sip-core/**'], message: 'The renderer talks to the service only through src/shared.' },
+            {
+              group: ['node:*', 'electron', '**/main/**', '**/sip-core/**'],
+              message: 'The renderer talks to the service only through src/shared.',
+            },
           ],
         },
       ],

@@ -105,8 +105,18 @@ export interface MessageDetail {
   /** The message's exact text (decoded as UTF-8, invalid bytes replaced). */
   text: string;
   bytes: number;
-  headers: { name: string; value: string }[];
+  /** Header fields in order, each with what it is for (for students) where sipscope knows it. */
+  headers: HeaderDto[];
   diagnostics: DiagnosticDto[];
+}
+
+export interface HeaderDto {
+  name: string;
+  /** Lower-case full name (compact forms expanded). */
+  canonical: string;
+  /** The value, unfolded. */
+  value: string;
+  info: { title: string; rfc: string; explain: string } | null;
 }
 
 /** A Call-ID grouping; the analysis layer refines this into dialogs and calls. */

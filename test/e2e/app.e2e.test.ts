@@ -4,13 +4,14 @@
  * under test-results/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
 import { createHost } from '../../src/main/service/create-host';
-import { RENDERER_DIR } from '../../src/main/paths';
+import { RENDERER_DIR, SAMPLE_CAPTURE } from '../../src/main/paths';
 import type { ServiceHost } from '../../src/main/service/host';
 
 const chromiumPath = requirePeer('chromium');
@@ -107,6 +108,42 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       '127.0.0.30:5060',
     ]);
     await page.screenshot({ path: join(shots, 'ladder.png') });
+  });
+
+  it('uploads a capture chosen in the file picker (browser mode)', async () => {
+    await page.getByTestId('file-input').setInputFiles(SAMPLE_CAPTURE);
+    await expect
+      .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 20_000 })
+      .toContain('sample-call.pcap');
+    await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+    await expect.poll(() => page.getByTestId('calls-table').locator('tbody tr').count()).toBe(5);
+  });
+
+  it('opens a truncated capture: what could be read, plus a diagnostic naming the byte offset', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-e2e-'));
+    const cut = join(dir, 'truncated.pcap');
+    const bytes = readFileSync(SAMPLE_CAPTURE);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2) + 7));
+    await page.getByTestId('file-input').setInputFiles(cut);
+    await expect
+      .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 20_000 })
+      .toContain('truncated.pcap');
+    const status = page.locator('footer');
+    await expect.poll(() => status.textContent()).toMatch(/file diagnostics/);
+    const n = Number(
+      /([\d,]+) SIP messages/.exec((await status.textContent()) ?? '')?.[1]?.replace(/,/g, ''),
+    );
+    expect(n).toBeGreaterThan(10);
+    expect(n).toBeLessThan(49);
+    expect(await page.getByTestId('file-diagnostics').textContent()).toMatch(/at byte \d[\d,]*/);
+    await page.screenshot({ path: join(shots, 'truncated.png') });
+  });
+
+  it('switches to the dark theme', async () => {
+    await page.keyboard.press('t');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.screenshot({ path: join(shots, 'dark.png') });
+    await page.keyboard.press('t');
   });
 
   it('logged no errors in the page', () => {

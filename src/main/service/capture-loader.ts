@@ -16,7 +16,13 @@ import type { CaptureLoader, LoadedTrace } from './trace-source';
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;
 
 export function toDiagnosticDto(d: Diagnostic): DiagnosticDto {
-  return { code: d.code, severity: d.severity, message: d.message, rfc: d.rfc ?? null, offset: d.offset ?? null };
+  return {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    rfc: d.rfc ?? null,
+    offset: d.offset ?? null,
+  };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -177,7 +183,10 @@ export class CoreCaptureLoader implements CaptureLoader {
     o: { signal: AbortSignal; onProgress: (done: number, total: number) => void },
   ): Promise<TraceAdapter> {
     if ((await stat(path)).size <= IN_THREAD_MAX_BYTES) {
-      const r = await ingestCaptureFile(path, { onProgress: o.onProgress, cancelled: () => o.signal.aborted });
+      const r = await ingestCaptureFile(path, {
+        onProgress: o.onProgress,
+        cancelled: () => o.signal.aborted,
+      });
       if (r.cancelled || o.signal.aborted) {
         r.file.close();
         throw new IngestError('cancelled', 'ABORT_ERR');
