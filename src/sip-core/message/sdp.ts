@@ -168,6 +168,9 @@ const SESSION_RANK: Record<string, number> = {
 /** Order of media-level lines — RFC 8866 §5 (`m i c b k a`). */
 const MEDIA_RANK: Record<string, number> = { m: 0, i: 1, c: 2, b: 3, k: 4, a: 5 };
 
+const ONCE_SESSION: Record<string, number> = { v: 1, o: 2, s: 4, i: 8, u: 16, c: 32, z: 64, k: 128 };
+const ONCE_MEDIA: Record<string, number> = { i: 1, k: 2 };
+
 const SECTION: Record<string, string> = {
   v: '5.1',
   o: '5.2',
@@ -185,21 +188,6 @@ const SECTION: Record<string, string> = {
   a: '5.13',
   m: '5.14',
 };
-
-function common(): SdpCommon {
-  return {
-    information: null,
-    connections: [],
-    bandwidths: [],
-    key: null,
-    attributes: [],
-    direction: null,
-    setup: null,
-    fingerprints: [],
-    iceUfrag: null,
-    icePwd: null,
-  };
-}
 
 function splitWs(s: string): string[] {
   const out: string[] = [];
@@ -406,11 +394,15 @@ function commonAttr(target: SdpCommon, a: SdpAttribute, diags: Diagnostic[]): bo
   return false;
 }
 
+function badAttr(a: SdpAttribute, diags: Diagnostic[], what: string, rfc: string): void {
+  diags.push(
+    diag('sdp-bad-attribute', `a=${a.name}:${a.value ?? ''} — ${what}.`, rfc, a.span, 'warning', 'sdp'),
+  );
+}
+
 function mediaAttr(m: SdpMedia, a: SdpAttribute, diags: Diagnostic[]): void {
   if (commonAttr(m, a, diags)) return;
   const v = a.value ?? '';
-  const bad = (what: string, rfc: string) =>
-    diags.push(diag('sdp-bad-attribute', `a=${a.name}:${v} — ${what}.`, rfc, a.span, 'warning', 'sdp'));
   switch (a.name) {
     case 'rtpmap': {
       // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]
@@ -425,10 +417,10 @@ function mediaAttr(m: SdpMedia, a: SdpAttribute, diags: Diagnostic[]): void {
           : [];
       const rate = uint(enc[1]);
       if (!pt || !enc[0]) {
-        bad('expected "<payload type> <encoding>/<clock rate>[/<channels>]"', R('6'));
+        badAttr(a, diags, 'expected "<payload type> <encoding>/<clock rate>[/<channels>]"', R('6'));
         return;
       }
-      if (Number.isNaN(rate)) bad('no clock rate after the encoding name', R('6'));
+      if (Number.isNaN(rate)) badAttr(a, diags, 'no clock rate after the encoding name', R('6'));
       const ch = enc.length > 2 ? uint(enc[2]) : null;
       m.rtpmaps.push({
         payloadType: pt,
@@ -453,7 +445,7 @@ function mediaAttr(m: SdpMedia, a: SdpAttribute, diags: Diagnostic[]): void {
     case 'fmtp': {
       const sp = v.indexOf(' ');
       if (sp <= 0) {
-        bad('expected "<format> <format specific parameters>"', R('6'));
+        badAttr(a, diags, 'expected "<format> <format specific parameters>"', R('6'));
         return;
       }
       m.fmtps.push({ format: v.slice(0, sp), params: v.slice(sp + 1).trim() });
@@ -462,7 +454,8 @@ function mediaAttr(m: SdpMedia, a: SdpAttribute, diags: Diagnostic[]): void {
     case 'ptime':
     case 'maxptime': {
       const n = Number(v);
-      if (!v || !Number.isFinite(n) || n <= 0) bad('expected a positive number of milliseconds', R('6'));
+      if (!v || !Number.isFinite(n) || n <= 0)
+        badAttr(a, diags, 'expected a positive number of milliseconds', R('6'));
       else if (a.name === 'ptime') m.ptime = n;
       else m.maxptime = n;
       return;
@@ -593,7 +586,16 @@ function mediaAttr(m: SdpMedia, a: SdpAttribute, diags: Diagnostic[]): void {
 export function parseSdp(text: string): Decoded<SdpSession> {
   const diags: Diagnostic[] = [];
   const s: SdpSession = {
-    ...common(),
+    information: null,
+    connections: [],
+    bandwidths: [],
+    key: null,
+    attributes: [],
+    direction: null,
+    setup: null,
+    fingerprints: [],
+    iceUfrag: null,
+    icePwd: null,
     version: null,
     origin: null,
     sessionName: null,
@@ -613,7 +615,8 @@ export function parseSdp(text: string): Decoded<SdpSession> {
   let orderFlagged = false;
   let lfOnly = false;
   let blankAt = -1;
-  const seen = new Set<string>();
+  let seenSession = 0;
+  let seenMedia = 0;
   while (pos < n) {
     let eol = text.indexOf('\n', pos);
     if (eol < 0) eol = n;
@@ -656,7 +659,7 @@ export function parseSdp(text: string): Decoded<SdpSession> {
     }
     const value = text.slice(start + 2, lineEnd);
     s.lines.push({ type, value, span });
-    const rfc = R(SECTION[type] ?? '5');
+
     if (s.lines.length === 1 && type !== 'v') {
       diags.push(
         diag(
@@ -684,7 +687,7 @@ export function parseSdp(text: string): Decoded<SdpSession> {
             diag(
               'sdp-bad-order',
               `"${type}=" is not allowed ${media ? 'in a media section' : 'at session level'} here.`,
-              rfc,
+              R(SECTION[type] ?? '5'),
               span,
               'error',
               'sdp',
@@ -713,14 +716,24 @@ export function parseSdp(text: string): Decoded<SdpSession> {
         }
         lastRank = rank;
       }
-      if ('vosiuzk'.includes(type) || (type === 'c' && !media) || (type === 'i' && media)) {
-        const key = (media ? 'm' + s.media.length : 's') + type;
-        if (seen.has(key) && type !== 'c') {
+      // Lines that may appear at most once per section (RFC 8866 §5).
+      const once = media ? ONCE_MEDIA[type] : ONCE_SESSION[type];
+      if (once !== undefined) {
+        const seen = media ? seenMedia : seenSession;
+        if ((seen & once) !== 0) {
           diags.push(
-            diag('sdp-duplicate-line', `"${type}=" appears more than once.`, rfc, span, 'warning', 'sdp'),
+            diag(
+              'sdp-duplicate-line',
+              `"${type}=" appears more than once.`,
+              R(SECTION[type] ?? '5'),
+              span,
+              'warning',
+              'sdp',
+            ),
           );
         }
-        seen.add(key);
+        if (media) seenMedia |= once;
+        else seenSession |= once;
       }
     }
     const target: SdpCommon = media ?? s;
@@ -902,7 +915,16 @@ export function parseSdp(text: string): Decoded<SdpSession> {
           );
         }
         media = {
-          ...common(),
+          information: null,
+          connections: [],
+          bandwidths: [],
+          key: null,
+          attributes: [],
+          direction: null,
+          setup: null,
+          fingerprints: [],
+          iceUfrag: null,
+          icePwd: null,
           media: f[0] ?? '',
           port: Number.isNaN(port) ? 0 : port,
           portCount: count !== null && !Number.isNaN(count) ? count : null,
@@ -922,6 +944,7 @@ export function parseSdp(text: string): Decoded<SdpSession> {
         };
         s.media.push(media);
         orderFlagged = false;
+        seenMedia = 0;
         break;
       }
     }

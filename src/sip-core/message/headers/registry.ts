@@ -6,6 +6,7 @@
  * exported for callers that need it.
  */
 import type { Decoded } from './decoded';
+import { lower } from './chars';
 import * as addr from './address';
 import * as auth from './auth';
 import * as dialog from './dialog';
@@ -104,7 +105,7 @@ export const COMPACT_FORMS: Record<string, string> = {
 
 /** Decodes `value` as header `name` (any case, compact forms accepted); null when no decoder is registered. */
 export function decodeHeader(name: string, value: string): Decoded<unknown> | null {
-  let key = name.toLowerCase();
+  let key = lower(name);
   if (key.length === 1) key = COMPACT_FORMS[key] ?? key;
   const fn = TYPED_HEADERS[key];
   return fn ? fn(value) : null;

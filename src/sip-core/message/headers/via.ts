@@ -53,6 +53,27 @@ function scanSlash(s: string, i: number, end: number): number {
   return -1;
 }
 
+function badVia(
+  s: string,
+  start: number,
+  end: number,
+  diags: Diagnostic[],
+  msg: string,
+  at: number,
+): { via: null; next: number } {
+  const next = skipToComma(s, at, end);
+  diags.push(diag('via-bad-sent-protocol', msg, RFC_ABNF, { start, end: next }));
+  return { via: null, next };
+}
+
+function upper(t: string): string {
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (c >= 97 && c <= 122) return t.toUpperCase();
+  }
+  return t;
+}
+
 function scanVia(
   s: string,
   start: number,
@@ -60,28 +81,28 @@ function scanVia(
   diags: Diagnostic[],
 ): { via: Via | null; next: number } {
   let i = start;
-  const bad = (msg: string, at: number): { via: null; next: number } => {
-    const next = skipToComma(s, at, end);
-    diags.push(diag('via-bad-sent-protocol', msg, RFC_ABNF, { start, end: next }));
-    return { via: null, next };
-  };
   const nEnd = scanToken(s, i, end);
   if (nEnd === i)
-    return bad(
+    return badVia(
+      s,
+      start,
+      end,
+      diags,
       `Via value "${s.slice(start, skipToComma(s, i, end))}" does not start with a sent-protocol.`,
       i,
     );
-  const protocolName = s.slice(i, nEnd).toUpperCase();
+  const protocolName = upper(s.slice(i, nEnd));
   i = scanSlash(s, nEnd, end);
-  if (i < 0) return bad('Via sent-protocol lacks "/" after the protocol name.', nEnd);
+  if (i < 0)
+    return badVia(s, start, end, diags, 'Via sent-protocol lacks "/" after the protocol name.', nEnd);
   const verEnd = scanToken(s, i, end);
-  if (verEnd === i) return bad('Via sent-protocol lacks a protocol version.', i);
+  if (verEnd === i) return badVia(s, start, end, diags, 'Via sent-protocol lacks a protocol version.', i);
   const protocolVersion = s.slice(i, verEnd);
   i = scanSlash(s, verEnd, end);
-  if (i < 0) return bad('Via sent-protocol lacks "/" before the transport.', verEnd);
+  if (i < 0) return badVia(s, start, end, diags, 'Via sent-protocol lacks "/" before the transport.', verEnd);
   const tEnd = scanToken(s, i, end);
-  if (tEnd === i) return bad('Via sent-protocol lacks a transport.', i);
-  const transport = s.slice(i, tEnd).toUpperCase();
+  if (tEnd === i) return badVia(s, start, end, diags, 'Via sent-protocol lacks a transport.', i);
+  const transport = upper(s.slice(i, tEnd));
   if (protocolName !== 'SIP' || protocolVersion !== '2.0') {
     diags.push(
       diag(
