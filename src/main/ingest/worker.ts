@@ -4,6 +4,7 @@
  * the main thread sets; it is checked between 8 MB chunks.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
@@ -39,7 +40,11 @@ async function run(job: IngestJob): Promise<void> {
       Trace.transferList(state),
     );
   } else {
-    const r = ingestBytes(job.bytes, job.name, { inflate: zlibInflate, readAt: null });
+    const r = ingestBytes(job.bytes, job.name, {
+      inflate: zlibInflate,
+      readAt: null,
+      gunzip: (b) => new Uint8Array(gunzipSync(b)),
+    });
     onProgress(job.bytes.length, job.bytes.length);
     const state = r.trace.exportState();
     post(

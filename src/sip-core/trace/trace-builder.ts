@@ -139,19 +139,34 @@ export class TraceIngest {
   }
 }
 
-/** Reads a whole capture held in memory (an upload, a test fixture). */
+/**
+ * Reads a whole capture held in memory (an upload, a test fixture). A gzip-compressed capture is
+ * decompressed with `opts.gunzip` (node:zlib in a *.node.ts adapter) when given.
+ */
 export function ingestBytes(
   bytes: Uint8Array,
   name: string,
-  opts: Partial<IngestOptions> = {},
+  opts: Partial<IngestOptions> & { gunzip?: (b: Uint8Array) => Uint8Array } = {},
 ): IngestResult {
+  const { gunzip, ...rest } = opts;
+  let data = bytes;
+  let compression: 'gzip' | null = null;
+  if (gunzip && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      data = gunzip(bytes);
+      compression = 'gzip';
+    } catch {
+      data = bytes; // reported by the reader as capture-compressed
+    }
+  }
   const ing = new TraceIngest({
     name,
     size: bytes.length,
-    readAt: (o, n) => bytes.subarray(o, o + n),
-    ...opts,
+    readAt: (o, n) => data.subarray(o, o + n),
+    compression,
+    ...rest,
   });
-  ing.push(bytes, true);
+  ing.push(data, true);
   return ing.finish();
 }
 

@@ -138,7 +138,9 @@ export function tsharkMessages(tshark: string, file: string, extra: string[] = [
       const cseq = cseqTree?.['sip.CSeq.seq'];
       msgs.push({
         frame: Number(frame['frame.number']),
-        timeUs: microsFromEpoch(frame['frame.time_epoch'] as string),
+        // A pcapng Simple Packet Block has no timestamp: tshark shows none, the trace says 0.
+        timeUs:
+          frame['frame.time_epoch'] === undefined ? 0 : microsFromEpoch(frame['frame.time_epoch'] as string),
         src: hostPort(inner.src, sport),
         dst: hostPort(inner.dst, dport),
         method,
@@ -169,7 +171,10 @@ export const zlibInflate = (d: Uint8Array): Uint8Array | null => {
 
 /** Reads a capture with sipscope (whole file in memory, as an upload). */
 export function ingestFile(file: string): IngestResult {
-  return ingestBytes(new Uint8Array(readFileSync(file)), file, { inflate: zlibInflate });
+  return ingestBytes(new Uint8Array(readFileSync(file)), file.split('/').pop()!, {
+    inflate: zlibInflate,
+    gunzip: (b) => new Uint8Array(gunzipSync(b)),
+  });
 }
 
 export function ourMessages(r: IngestResult): ComparableMessage[] {

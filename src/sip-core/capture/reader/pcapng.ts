@@ -13,6 +13,9 @@ const IDB = 1;
 const PB = 2;
 const SPB = 3;
 const EPB = 6;
+const SJEB = 9;
+const CB = 0x00000bad;
+const CB_NOCOPY = 0x40000bad;
 const TWO32 = 4294967296;
 
 interface Iface {
@@ -162,6 +165,9 @@ export class PcapngReader implements StreamReader {
         // SPB carries no timestamp (tshark shows time 0).
         else this.#emit(buf, p, len, p + 12, capLen, origLen, 0, iface, 0, 0, base);
       } else {
+        // Custom blocks and systemd journal export blocks have no packet, but tshark numbers them as
+        // frames: count them so frame numbers agree.
+        if (btype === CB || btype === CB_NOCOPY || btype === SJEB) this.frames++;
         this.skippedBlocks.set(btype, (this.skippedBlocks.get(btype) ?? 0) + 1);
       }
       p += len;

@@ -80,14 +80,18 @@ export class TcpDirection {
     this.consumer = consumer;
   }
 
-  /** Frames that carried stream bytes `[from, to)`, in stream order. */
+  /**
+   * Frames that carried stream bytes `[from, to)`, in capture order, ending with the frame being
+   * processed (the one that completed them, as tshark reports it).
+   */
   framesFor(from: number, to: number): FrameRef[] {
     const out: FrameRef[] = [];
     for (const s of this.#segs) {
       if (s.end <= from || s.pos >= to) continue;
-      if (out.length === 0 || out[out.length - 1]!.frameNo !== s.frame.frameNo) out.push(s.frame);
+      if (!out.some((f) => f.frameNo === s.frame.frameNo)) out.push(s.frame);
     }
-    if (out.length === 0) out.push(this.current);
+    if (!out.some((f) => f.frameNo === this.current.frameNo)) out.push(this.current);
+    out.sort((a, b) => a.frameNo - b.frameNo);
     return out;
   }
 
