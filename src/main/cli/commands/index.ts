@@ -6,5 +6,11 @@ import type { Command } from 'commander';
 import { registerAnalyze } from './analyze';
 import { registerBuild } from './build';
 import { registerServe } from './serve';
+import { registerSimulate } from './simulate';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerBuild, registerAnalyze];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerServe,
+  registerBuild,
+  registerAnalyze,
+  registerSimulate,
+];

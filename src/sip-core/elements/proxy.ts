@@ -1,0 +1,1005 @@
+/**
+ * A SIP proxy (RFC 3261 §16) driven by a routing script: stateless (`forward()`, §16.11) or
+ * transaction-stateful (`t_relay()`), 100 Trying, Max-Forwards (483) and loop detection (482,
+ * §16.3 step 4), Record-Route and loose routing (§16.4, strict routers §16.12), parallel and
+ * serial forking with CANCEL of the other branches and best-response selection (§16.7), Timer C /
+ * `fr_inv_timer`, failure_route/onreply_route; plus the registrar (`save`), location (`lookup`),
+ * digest authentication (`www_*`, `proxy_*`) and nathelper functions the script calls.
+ */
+import { MessageEditor, parseMessage, type SipMessage } from '../message';
+import { verifyDigest } from '../message/digest';
+import { buildChallenge } from '../message/digest';
+import type {
+  LoadedScript,
+  RelayTarget,
+  ScriptHost,
+  ScriptResult,
+  ScriptState,
+  ScriptValue,
+} from '../script';
+import { ScriptInterpreter, newScriptState } from '../script';
+import type { ScriptRun } from '../script';
+import type { Micros, TimerHandle } from '../stack/clock';
+import { MS } from '../stack/clock';
+import type { Transport, TransportAddress } from '../stack/transport';
+import { type ElementEnv, SipElement, encodeMessage } from './element';
+import { type Binding, LocationService, aorOf } from './registrar';
+import {
+  firstCommaValue,
+  fnv1aHex,
+  isPrivateIpv4,
+  nameAddrUri,
+  paramOf,
+  responseRank,
+  uriParts,
+  viaParts,
+} from './sip-util';
+import type { ClientTransaction, ServerTransaction } from './transactions';
+
+export interface ProxyConfig {
+  script: LoadedScript;
+  /** Domains and aliases this proxy is responsible for (`myself`). */
+  domains: string[];
+  /** Digest users (username → password) for www_/proxy_authorize. */
+  users?: Record<string, string>;
+  /** A nonce every authorize accepts (a cached challenge, RFC 3665 §2.2). */
+  staticNonce?: string;
+  location?: LocationService;
+  /** Where the 100 Trying to an INVITE goes relative to the forwarded INVITE (default 'after'). */
+  trying?: 'before' | 'after';
+  /** RFC 3261 §16.3 step 4 (default true). */
+  loopDetection?: boolean;
+}
+
+/** One forked branch of a stateful transaction. */
+interface Branch {
+  index: number;
+  uri: string;
+  client: ClientTransaction | null;
+  dest: TransportAddress;
+  bytes: Uint8Array;
+  status: number;
+  final: SipMessage | null;
+  provisional: boolean;
+  cancelled: boolean;
+  done: boolean;
+  timerC: TimerHandle | null;
+}
+
+/** The per-transaction proxy state (Kamailio's "tm" cell). */
+interface ProxyTxn {
+  server: ServerTransaction | null;
+  ctx: ProxyMsg;
+  branches: Branch[];
+  failureRoute: string | null;
+  replyRoute: string | null;
+  branchRoute: string | null;
+  state: ScriptState;
+  finalSent: boolean;
+  serial: Binding[][];
+  toTag: string;
+  inFailure: boolean;
+  cancelled: boolean;
+}
+
+/** What the script runs on: the received message plus the edits and routing decisions so far. */
+export class ProxyMsg {
+  editor: MessageEditor;
+  ruri: string;
+  du: string | null = null;
+  routes: string[];
+  recordRoute = false;
+  extraBranches: { uri: string; du: string | null }[] = [];
+  /** A reply the script runs on (onreply/failure routes). */
+  reply: SipMessage | null = null;
+  replyStatus = 0;
+  txn: ProxyTxn | null = null;
+  failureRoute: string | null = null;
+  replyRoute: string | null = null;
+  branchRoute: string | null = null;
+  forceRport = false;
+  natReceived: TransportAddress | null = null;
+  replied = false;
+  relayed = false;
+  serial: Binding[][] | null = null;
+
+  constructor(
+    readonly msg: SipMessage,
+    readonly source: TransportAddress,
+  ) {
+    this.editor = new MessageEditor(msg);
+    this.ruri = msg.requestUri ?? '';
+    this.routes = msg.routeCount ? msg.values('route') : [];
+  }
+}
+
+const dec = new TextDecoder();
+
+export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
+  readonly interp: ScriptInterpreter<ProxyMsg>;
+  readonly location: LocationService;
+  private readonly myHosts: Set<string>;
+  private readonly nonces = new Set<string>();
+  private readonly slTagPrefix: string;
+  private readonly frInv: Micros | null;
+  private readonly fr: Micros | null;
+  /** Script runs (kept only when events are on), newest last. */
+  readonly runs: ScriptRun[] = [];
+  private record: boolean;
+
+  constructor(
+    env: ElementEnv,
+    transport: Transport,
+    readonly config: ProxyConfig,
+  ) {
+    super(env, transport);
+    this.interp = new ScriptInterpreter(config.script, this);
+    this.location = config.location ?? new LocationService(env.node, env.events);
+    this.myHosts = new Set([
+      transport.local.host.toLowerCase(),
+      ...config.domains.map((d) => d.toLowerCase()),
+    ]);
+    for (const g of config.script.globals)
+      if (g.name === 'alias')
+        this.myHosts.add(String(g.value).replace(/^"|"$/g, '').split(':')[0]!.toLowerCase());
+    this.slTagPrefix = `sl${fnv1aHex(env.node).slice(0, 4)}`;
+    const mp = (mod: string, name: string): Micros | null => {
+      const p = config.script.modparams.find((m) => m.module === mod && m.param === name);
+      return p ? Number(p.value) * MS : null;
+    };
+    this.frInv = mp('tm', 'fr_inv_timer');
+    this.fr = mp('tm', 'fr_timer');
+    this.rportInVia = false;
+    this.record = env.events.enabled;
+  }
+
+  get recordRouteUri(): string {
+    const a = this.transport.local;
+    return `<sip:${a.host}:${a.port};lr>`;
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  protected onRequest(msg: SipMessage, source: TransportAddress): void {
+    // sl module: an ACK to one of our stateless replies is absorbed.
+    if (msg.method === 'ACK' && msg.toTag && msg.toTag.startsWith(this.slTagPrefix)) return;
+    const ctx = new ProxyMsg(msg, source);
+    // RFC 3261 §16.3 step 4: loop detection.
+    if (
+      this.config.loopDetection !== false &&
+      msg.method !== 'ACK' &&
+      msg.method !== 'CANCEL' &&
+      this.isLoop(msg)
+    ) {
+      this.slSendReply(ctx, 482, 'Loop Detected');
+      return;
+    }
+    const run = this.interp.runRequest(ctx, { record: this.record });
+    this.noteRun(run, ctx);
+  }
+
+  private noteRun(run: ScriptRun, ctx: ProxyMsg): void {
+    if (!this.record) return;
+    this.runs.push(run);
+    const lines = run.records.map((r) => r.line);
+    const m = ctx.reply ? `${ctx.reply.status} ${ctx.reply.cseqMethod}` : `${ctx.msg.method}`;
+    this.events.emit({
+      time: this.clock.now(),
+      node: this.node,
+      kind: 'script',
+      text: `${run.kind === 'request' ? 'request_route' : `${run.kind}_route[${run.name}]`} on ${m}: ${run.outcome}, lines ${lines.join(',')}`,
+      data: {
+        route: run.kind,
+        name: run.name,
+        outcome: run.outcome,
+        callId: ctx.msg.callId,
+        method: ctx.msg.method,
+        status: ctx.reply?.status ?? null,
+        statements: run.records.map((r) => ({ line: r.line, text: r.text, result: r.result })),
+      },
+    });
+  }
+
+  private loopHash(msg: SipMessage): string {
+    return fnv1aHex(`${msg.requestUri}|${msg.fromTag}|${msg.toTag}|${msg.callId}|${msg.cseq}`);
+  }
+
+  private isLoop(msg: SipMessage): boolean {
+    if (msg.viaCount < 2) return false;
+    const mark = `z9hG4bK${this.loopHash(msg)}.`;
+    const me = this.sentBy.toLowerCase();
+    for (const v of msg.values('via')) {
+      const p = viaParts(v);
+      if (`${p.host}:${p.port ?? 5060}` === me && (paramOf(p.params, 'branch') ?? '').startsWith(mark))
+        return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ forwarding (§16.6)
+
+  /** Next hop of a request: $du, else the top Route, else the Request-URI (§16.6 step 7). */
+  private nextHop(
+    ctx: ProxyMsg,
+    uri: string,
+    du: string | null,
+    target: RelayTarget | null,
+  ): TransportAddress {
+    if (target) return this.uriDestination(target.host, target.port);
+    const hop = du ?? (ctx.routes.length ? nameAddrUri(ctx.routes[0]!) : uri);
+    const u = uriParts(hop);
+    return this.uriDestination(u.host, u.port);
+  }
+
+  /** Builds the forwarded request for one branch (§16.6 steps 2–8). */
+  private forwardBytes(ctx: ProxyMsg, uri: string, branch: string): Uint8Array {
+    const ed = ctx.editor;
+    if (uri !== ctx.msg.requestUri) ed.setRequestUri(uri);
+    if (ctx.recordRoute && !ctx.editor.edits.some((e) => e.op === 'add-header' && e.name === 'Record-Route'))
+      ed.addHeader('Record-Route', this.recordRouteUri, 'top');
+    ed.addHeader('Via', `SIP/2.0/${this.transport.local.transport} ${this.sentBy};branch=${branch}`, 'top');
+    const bytes = ed.toBytes();
+    ed.removeFirstValue('via');
+    return bytes;
+  }
+
+  private prepare(ctx: ProxyMsg): boolean {
+    if (ctx.editor.edits.some((e) => e.op === 'set-max-forwards')) {
+      if (!ctx.editor.edits.some((e) => e.op === 'remove-first-value' && e.name === 'via'))
+        this.markReceived(ctx);
+      return true;
+    }
+    // §16.6 step 3 / §16.3 step 3: Max-Forwards 0 → 483.
+    if (ctx.msg.maxForwards === 0) {
+      this.slSendReply(ctx, 483, 'Too Many Hops');
+      return false;
+    }
+    ctx.editor.decrementMaxForwards();
+    this.markReceived(ctx);
+    return true;
+  }
+
+  /** RFC 3261 §18.2.1 / RFC 3581 §4: the forwarded request carries received/rport in the Via we got. */
+  private markReceived(ctx: ProxyMsg): void {
+    const saved = this.alwaysRport;
+    this.alwaysRport = ctx.forceRport;
+    const v = this.receivedVia(ctx.msg, ctx.source);
+    this.alwaysRport = saved;
+    if (v === firstCommaValue(ctx.msg.headerAll('via')[0] ?? '')) return;
+    ctx.editor.removeFirstValue('via');
+    ctx.editor.addHeader('Via', v, 'top');
+  }
+
+  /** Stateless forwarding (RFC 3261 §16.11): the branch is a hash of the incoming one. */
+  forward(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
+    if (!this.prepare(ctx)) return -1;
+    const branch = `z9hG4bK${this.loopHash(ctx.msg)}.${fnv1aHex(`${ctx.msg.branch}|${ctx.ruri}`)}`;
+    const bytes = this.forwardBytes(ctx, ctx.ruri, branch);
+    this.transport.send(bytes, this.nextHop(ctx, ctx.ruri, ctx.du, target));
+    ctx.relayed = true;
+    return 1;
+  }
+
+  /** Stateless forwarding of a response (§16.11 / §16.7 step 3): remove our Via, send to the next one. */
+  protected override onStrayResponse(msg: SipMessage, _source: TransportAddress): void {
+    const vias = msg.values('via');
+    if (vias.length < 2) return;
+    const top = viaParts(vias[0]!);
+    if (`${top.host}:${top.port ?? 5060}` !== this.sentBy.toLowerCase()) return;
+    const ctx = new ProxyMsg(msg, _source);
+    ctx.reply = msg;
+    ctx.replyStatus = msg.status ?? 0;
+    if (this.interp.has('reply')) {
+      const run = this.interp.runReply(ctx, undefined, { record: this.record });
+      this.noteRun(run, ctx);
+      if (run.outcome === 'drop') return;
+    }
+    const ed = new MessageEditor(msg);
+    ed.removeFirstValue('via');
+    const next = viaParts(vias[1]!);
+    const rec = paramOf(next.params, 'received');
+    const rport = paramOf(next.params, 'rport');
+    const dest = {
+      host: rec || next.host,
+      port: rport ? Number(rport) : (next.port ?? 5060),
+      transport: this.transport.local.transport,
+    };
+    this.transport.send(ed.toBytes(), dest);
+  }
+
+  /** Stateful relay (`t_relay()`): creates (or reuses) the transaction and forks to every branch. */
+  tRelay(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
+    const msg = ctx.msg;
+    if (msg.method === 'ACK') return this.forward(ctx, target); // ACK for 2xx: stateless (§16.7 step 10 note)
+    if (msg.method === 'CANCEL') return this.relayCancel(ctx, target);
+    if (ctx.txn && ctx.txn.inFailure) return this.relayFromFailure(ctx, target);
+    if (!this.prepare(ctx)) return -1;
+    const txn = this.newTxn(ctx);
+    const uris: { uri: string; du: string | null }[] = [{ uri: ctx.ruri, du: ctx.du }, ...ctx.extraBranches];
+    ctx.extraBranches = [];
+    const trying = msg.method === 'INVITE' && txn.server && txn.server.lastStatus === 0;
+    if (trying && (this.config.trying ?? 'after') === 'before') this.send100(txn);
+    for (const b of uris) this.startBranch(txn, b.uri, b.du, target);
+    if (trying && (this.config.trying ?? 'after') === 'after') this.send100(txn);
+    ctx.relayed = true;
+    return 1;
+  }
+
+  private send100(txn: ProxyTxn): void {
+    const s = txn.server;
+    if (s && s.lastStatus === 0) s.respond(this.makeResponse(txn.ctx.msg, txn.ctx.source, 100), 100);
+  }
+
+  private newTxn(ctx: ProxyMsg): ProxyTxn {
+    if (ctx.txn) return ctx.txn;
+    const saved = this.alwaysRport;
+    this.alwaysRport = ctx.forceRport;
+    const server =
+      this.table.server(this.serverKeyOf(ctx.msg)) ?? this.serverTransaction(ctx.msg, ctx.source);
+    this.alwaysRport = saved;
+    const txn: ProxyTxn = {
+      server,
+      ctx,
+      branches: [],
+      failureRoute: ctx.failureRoute,
+      replyRoute: ctx.replyRoute,
+      branchRoute: ctx.branchRoute,
+      state: newScriptState(),
+      finalSent: false,
+      serial: ctx.serial ?? [],
+      toTag: `${this.ids.tag()}`,
+      inFailure: false,
+      cancelled: false,
+    };
+    server.userData = txn;
+    ctx.txn = txn;
+    return txn;
+  }
+
+  private serverKeyOf(msg: SipMessage): string {
+    return `${msg.branch ?? ''}|${msg.viaSentBy ?? ''}|${msg.method === 'ACK' ? 'INVITE' : (msg.method ?? '')}`;
+  }
+
+  private startBranch(txn: ProxyTxn, uri: string, du: string | null, target: RelayTarget | null): void {
+    const ctx = txn.ctx;
+    const index = txn.branches.length;
+    if (txn.branchRoute) {
+      const run = this.interp.runBranch(txn.branchRoute, ctx, { record: this.record, state: txn.state });
+      this.noteRun(run, ctx);
+      if (run.outcome === 'drop') return;
+    }
+    const branch = `z9hG4bK${this.loopHash(ctx.msg)}.${this.ids.token(8)}${index}`;
+    const bytes = this.forwardBytes(ctx, uri, branch);
+    const dest = this.nextHop(ctx, uri, du, target);
+    const b: Branch = {
+      index,
+      uri,
+      client: null,
+      dest,
+      bytes,
+      status: 0,
+      final: null,
+      provisional: false,
+      cancelled: false,
+      done: false,
+      timerC: null,
+    };
+    txn.branches.push(b);
+    const method = ctx.msg.method ?? '';
+    b.client = this.clientTransaction(bytes, branch, method, dest, {
+      onResponse: (m) => this.onBranchResponse(txn, b, m),
+      onTimeout: () => this.onBranchFinal(txn, b, 408, null),
+      onTransportError: () => this.onBranchFinal(txn, b, 503, null),
+    });
+    // Kamailio fr_timer: no response at all within fr_timer → 408 for the branch.
+    if (this.fr !== null && method === 'INVITE') {
+      b.timerC = this.clock.schedule(
+        this.fr,
+        () => {
+          b.timerC = null;
+          if (!b.provisional && !b.done) {
+            b.client?.terminate();
+            this.onBranchFinal(txn, b, 408, null);
+          }
+        },
+        'fr_timer',
+      );
+    }
+  }
+
+  private onBranchResponse(txn: ProxyTxn, b: Branch, m: SipMessage): void {
+    const status = m.status ?? 0;
+    const ctx = txn.ctx;
+    if (status < 200) {
+      if (!b.provisional) {
+        b.provisional = true;
+        if (b.timerC !== null) this.clock.cancel(b.timerC);
+        // RFC 3261 §16.6 step 11 Timer C (> 3 min), or Kamailio's fr_inv_timer for INVITE.
+        if (ctx.msg.method === 'INVITE') {
+          const c = this.frInv ?? 180_000 * MS;
+          b.timerC = this.clock.schedule(
+            c,
+            () => this.onTimerC(txn, b),
+            this.frInv !== null ? 'fr_inv_timer' : 'Timer C',
+          );
+        }
+        if (b.cancelled || txn.cancelled) this.cancelBranch(txn, b);
+      }
+      if (status === 100) return; // §16.7 step 3: 100 is not forwarded
+      if (!this.replyRoute(txn, m)) return;
+      if (!txn.finalSent) this.forwardResponse(txn, m);
+      return;
+    }
+    this.onBranchFinal(txn, b, status, m);
+  }
+
+  private onTimerC(txn: ProxyTxn, b: Branch): void {
+    b.timerC = null;
+    if (b.done) return;
+    if (this.events.enabled)
+      this.events.emit({
+        time: this.clock.now(),
+        node: this.node,
+        kind: 'timer',
+        text: `${this.frInv !== null ? 'fr_inv_timer' : 'Timer C'}: no final response on branch ${b.index}, CANCEL and 408`,
+        data: { timer: 'Timer C' },
+      });
+    this.cancelBranch(txn, b);
+    // §16.8: the proxy behaves as if it received 408 for the branch.
+    this.onBranchFinal(txn, b, 408, null);
+  }
+
+  private replyRoute(txn: ProxyTxn, m: SipMessage): boolean {
+    const name = txn.replyRoute;
+    const hasGlobal = this.interp.has('onreply');
+    if (!name && !hasGlobal) return true;
+    const ctx = txn.ctx;
+    ctx.reply = m;
+    ctx.replyStatus = m.status ?? 0;
+    const run = name
+      ? this.interp.runReply(ctx, name, { record: this.record, state: txn.state })
+      : this.interp.run('onreply', 'main', ctx, { record: this.record, state: txn.state });
+    this.noteRun(run, ctx);
+    ctx.reply = null;
+    return run.outcome !== 'drop';
+  }
+
+  private forwardResponse(txn: ProxyTxn, m: SipMessage): void {
+    const s = txn.server;
+    if (!s) return;
+    const ed = new MessageEditor(m);
+    ed.removeFirstValue('via'); // §16.7 step 3
+    const status = m.status ?? 0;
+    if (status >= 200) txn.finalSent = true;
+    if (status >= 200 && status < 300 && s.state !== 'proceeding') {
+      // 2xx after the transaction accepted one: forwarded statelessly (§16.7 step 5, RFC 6026).
+      this.transport.send(ed.toBytes(), s.replyTo);
+      return;
+    }
+    s.respond(ed.toBytes(), status);
+  }
+
+  private onBranchFinal(txn: ProxyTxn, b: Branch, status: number, m: SipMessage | null): void {
+    if (b.done) {
+      if (m && status >= 200 && status < 300) this.forwardResponse(txn, m); // more 2xx (forked answers) all go up
+      return;
+    }
+    b.done = true;
+    b.status = status;
+    b.final = m;
+    if (b.timerC !== null) {
+      this.clock.cancel(b.timerC);
+      b.timerC = null;
+    }
+    if (status >= 200 && status < 300) {
+      if (m && !this.replyRoute(txn, m)) return;
+      if (m) this.forwardResponse(txn, m);
+      // §16.7 step 10: a 2xx to an INVITE cancels every other pending branch.
+      for (const o of txn.branches) if (o !== b && !o.done) this.cancelBranch(txn, o);
+      return;
+    }
+    if (status >= 600) for (const o of txn.branches) if (o !== b && !o.done) this.cancelBranch(txn, o);
+    if (m && !this.replyRoute(txn, m)) return;
+    if (txn.branches.some((x) => !x.done)) return;
+    if (txn.finalSent) return;
+    // §16.7 step 6: every branch is final → choose the best response, offer it to failure_route first.
+    const best = this.bestBranch(txn);
+    if (txn.failureRoute) {
+      const name = txn.failureRoute;
+      txn.failureRoute = null; // a failure route must re-arm itself (Kamailio semantics)
+      const ctx = txn.ctx;
+      ctx.reply = best.final;
+      ctx.replyStatus = best.status;
+      ctx.relayed = false;
+      ctx.replied = false;
+      txn.inFailure = true;
+      const run = this.interp.runFailure(name, ctx, { record: this.record, state: txn.state });
+      txn.inFailure = false;
+      this.noteRun(run, ctx);
+      if (ctx.failureRoute) {
+        txn.failureRoute = ctx.failureRoute;
+        ctx.failureRoute = null;
+      }
+      if (ctx.relayed || ctx.replied || txn.finalSent) return;
+    }
+    this.sendBest(txn, best);
+  }
+
+  private bestBranch(txn: ProxyTxn): Branch {
+    let best = txn.branches[0]!;
+    for (const b of txn.branches)
+      if (
+        responseRank(b.status) < responseRank(best.status) ||
+        (responseRank(b.status) === responseRank(best.status) &&
+          b.status < best.status &&
+          best.status !== 487)
+      )
+        best = b;
+    // §16.7 step 6: prefer any other response to a 487 of a branch we cancelled ourselves... unless the client cancelled
+    return best;
+  }
+
+  private sendBest(txn: ProxyTxn, best: Branch): void {
+    if (best.final) {
+      this.forwardResponse(txn, best.final);
+      return;
+    }
+    // A locally generated 408/503 (timeout or transport error).
+    const s = txn.server;
+    if (!s) return;
+    txn.finalSent = true;
+    s.respond(this.makeResponse(txn.ctx.msg, txn.ctx.source, best.status, { toTag: txn.toTag }), best.status);
+  }
+
+  /** t_relay() inside failure_route: new branches on the same transaction (serial forking, voicemail). */
+  private relayFromFailure(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
+    const txn = ctx.txn!;
+    const uris = [{ uri: ctx.ruri, du: ctx.du }, ...ctx.extraBranches];
+    ctx.extraBranches = [];
+    for (const b of uris) this.startBranch(txn, b.uri, b.du, target);
+    ctx.relayed = true;
+    return 1;
+  }
+
+  /** RFC 3261 §9.1 CANCEL for a branch, once it has had a provisional response. */
+  private cancelBranch(txn: ProxyTxn, b: Branch): void {
+    if (b.done) return;
+    b.cancelled = true;
+    if (!b.provisional || !b.client) return; // sent when the first provisional arrives
+    if (b.client && this.table.client(b.client.branch, 'CANCEL')) return;
+    const inv = parseMessage(b.bytes);
+    const h = [`Via: ${firstCommaValue(inv.headerAll('via')[0] ?? '')}`];
+    for (const r of inv.headerAll('route')) h.push(`Route: ${r}`);
+    h.push(
+      'Max-Forwards: 70',
+      `From: ${inv.header('from')}`,
+      `To: ${inv.header('to')}`,
+      `Call-ID: ${inv.callId}`,
+      `CSeq: ${inv.cseq} CANCEL`,
+    );
+    const bytes = encodeMessage(`CANCEL ${inv.requestUri} SIP/2.0`, h);
+    this.clientTransaction(bytes, b.client.branch, 'CANCEL', b.dest, {
+      onResponse: () => undefined,
+      onTimeout: () => undefined,
+    });
+  }
+
+  /** CANCEL (RFC 3261 §16.10): answer 200 at once, then cancel every pending branch. */
+  private relayCancel(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
+    const ist = this.table.server(`${ctx.msg.branch ?? ''}|${ctx.msg.viaSentBy ?? ''}|INVITE`);
+    const txn = ist?.userData as ProxyTxn | undefined;
+    if (!ist || !txn) return this.forward(ctx, target); // no context: forward statelessly
+    const st = this.serverTransaction(ctx.msg, ctx.source);
+    st.respond(this.makeResponse(ctx.msg, ctx.source, 200, { toTag: txn.toTag }), 200);
+    txn.cancelled = true;
+    for (const b of txn.branches) this.cancelBranch(txn, b);
+    ctx.relayed = true;
+    return 1;
+  }
+
+  // ------------------------------------------------------------------ ScriptHost: pseudo-variables
+
+  getPv(name: string, arg: string | null, ctx: ProxyMsg): ScriptValue {
+    const m = ctx.msg;
+    const ru = (): ReturnType<typeof uriParts> => uriParts(ctx.ruri);
+    switch (name) {
+      case 'rm':
+        return m.method ?? m.cseqMethod;
+      case 'ru':
+        return ctx.ruri;
+      case 'rU':
+        return ru().user;
+      case 'rd':
+        return ru().host;
+      case 'rp':
+        return ru().port ?? 5060;
+      case 'du':
+        return ctx.du;
+      case 'fu':
+        return nameAddrUri(m.header('from') ?? '');
+      case 'fU':
+        return uriParts(nameAddrUri(m.header('from') ?? '')).user;
+      case 'fd':
+        return uriParts(nameAddrUri(m.header('from') ?? '')).host;
+      case 'ft':
+        return m.fromTag;
+      case 'tu':
+        return nameAddrUri(m.header('to') ?? '');
+      case 'tU':
+        return uriParts(nameAddrUri(m.header('to') ?? '')).user;
+      case 'td':
+        return uriParts(nameAddrUri(m.header('to') ?? '')).host;
+      case 'tt':
+        return m.toTag;
+      case 'si':
+        return ctx.source.host;
+      case 'sp':
+        return ctx.source.port;
+      case 'Ri':
+        return this.transport.local.host;
+      case 'Rp':
+        return this.transport.local.port;
+      case 'pr':
+      case 'proto':
+        return this.transport.local.transport.toLowerCase();
+      case 'ci':
+        return m.callId;
+      case 'cs':
+        return m.cseq;
+      case 'ct':
+        return m.header('contact');
+      case 'ua':
+        return m.header('user-agent');
+      case 'rs':
+      case 'T_reply_code':
+        return ctx.reply ? (ctx.reply.status ?? null) : ctx.replyStatus || (m.status ?? null);
+      case 'rr':
+      case 'T_reply_reason':
+        return ctx.reply?.reason ?? null;
+      case 'hdr':
+        return arg ? (ctx.reply ?? m).header(arg) : null;
+      case 'mb':
+        return dec.decode(m.raw.subarray(m.start, m.end));
+      case 'ml':
+        return m.end - m.start;
+      case 'cl':
+        return m.contentLength;
+      case 'au':
+        return this.authUser(m);
+      default:
+        return null;
+    }
+  }
+
+  setPv(name: string, _arg: string | null, value: ScriptValue, ctx: ProxyMsg): boolean {
+    const v = value === null ? null : String(value);
+    const u = uriParts(ctx.ruri);
+    const build = (user: string | null, host: string, port: number | null): string =>
+      `sip:${user ? `${user}@` : ''}${host}${port ? `:${port}` : ''}${u.params}`;
+    switch (name) {
+      case 'ru':
+        if (v) ctx.ruri = v;
+        return true;
+      case 'rU':
+        ctx.ruri = build(v, u.host, u.port);
+        return true;
+      case 'rd':
+        if (v) ctx.ruri = build(u.user, v, u.port);
+        return true;
+      case 'rp':
+        ctx.ruri = build(u.user, u.host, v ? Number(v) : null);
+        return true;
+      case 'du':
+        ctx.du = v;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  isMyself(value: string, _ctx: ProxyMsg): boolean {
+    const host = value.includes(':') || value.includes('@') ? uriParts(value).host : value.toLowerCase();
+    return this.myHosts.has(host);
+  }
+
+  isMethod(ctx: ProxyMsg, methods: readonly string[]): boolean {
+    const m = ctx.msg.method ?? ctx.msg.cseqMethod ?? '';
+    return methods.some((x) => x.toUpperCase() === m);
+  }
+
+  hasTotag(ctx: ProxyMsg): boolean {
+    return ctx.msg.toTag !== null;
+  }
+
+  /** RFC 3261 §16.4: remove our own Route; a strict router upstream put our URI in the Request-URI. */
+  looseRoute(ctx: ProxyMsg): ScriptResult {
+    if (ctx.routes.length === 0) return -1;
+    const ru = uriParts(ctx.ruri);
+    if (this.myHosts.has(ru.host) && (ru.port ?? 5060) === this.transport.local.port && ru.user === null) {
+      // §16.4: "replace the Request-URI with the last value from the Route header field, and remove that value"
+      const last = ctx.routes[ctx.routes.length - 1]!;
+      ctx.ruri = nameAddrUri(last);
+      ctx.routes.pop();
+      ctx.editor.removeHeader('route');
+      for (const r of ctx.routes) ctx.editor.addHeader('Route', r, 'bottom');
+    }
+    const top = ctx.routes[0];
+    if (top !== undefined) {
+      const tp = uriParts(nameAddrUri(top));
+      if (this.myHosts.has(tp.host) && (tp.port ?? 5060) === this.transport.local.port) {
+        ctx.routes.shift();
+        ctx.editor.removeFirstValue('route');
+      }
+    }
+    return 1;
+  }
+
+  recordRoute(ctx: ProxyMsg, _params: string | null): ScriptResult {
+    ctx.recordRoute = true;
+    return 1;
+  }
+
+  // ------------------------------------------------------------------ registrar / location
+
+  save(ctx: ProxyMsg, _table: string, _flags: string | null, _uri: string | null): ScriptResult {
+    if (ctx.msg.method !== 'REGISTER') return -1;
+    const r = this.location.register(ctx.msg, this.clock.now(), ctx.natReceived);
+    this.slSendReply(ctx, r.status, r.reason ?? (r.status === 200 ? 'OK' : 'Bad Request'), r.headers);
+    return r.status === 200 ? 1 : -1;
+  }
+
+  lookup(ctx: ProxyMsg, _table: string, uri: string | null): ScriptResult {
+    const list = this.location.lookup(aorOf(uri ?? ctx.ruri), this.clock.now());
+    if (list.length === 0) return -1;
+    const method = ctx.msg.method ?? '';
+    if (
+      method !== 'INVITE' &&
+      method !== 'MESSAGE' &&
+      method !== 'OPTIONS' &&
+      method !== 'SUBSCRIBE' &&
+      method !== 'NOTIFY' &&
+      method !== 'INFO' &&
+      method !== 'REFER' &&
+      method !== 'UPDATE' &&
+      method !== 'PRACK' &&
+      method !== 'BYE'
+    )
+      return -2;
+    const [first, ...rest] = list;
+    ctx.ruri = first!.contact;
+    ctx.du = first!.received ? `sip:${first!.received.host}:${first!.received.port}` : null;
+    ctx.extraBranches = rest.map((b) => ({
+      uri: b.contact,
+      du: b.received ? `sip:${b.received.host}:${b.received.port}` : null,
+    }));
+    // kept for t_load_contacts (serial forking by q)
+    const groups: Binding[][] = [];
+    for (const b of list) {
+      const g = groups[groups.length - 1];
+      if (g && g[0]!.q === b.q) g.push(b);
+      else groups.push([b]);
+    }
+    ctx.serial = groups;
+    return 1;
+  }
+
+  tLoadContacts(ctx: ProxyMsg): ScriptResult {
+    if (!ctx.serial) return -1;
+    ctx.extraBranches = [];
+    return 1;
+  }
+
+  tNextContacts(ctx: ProxyMsg): ScriptResult {
+    const groups = ctx.txn ? ctx.txn.serial : ctx.serial;
+    if (!groups || groups.length === 0) return -1;
+    const g = groups.shift()!;
+    ctx.ruri = g[0]!.contact;
+    ctx.du = g[0]!.received ? `sip:${g[0]!.received.host}:${g[0]!.received.port}` : null;
+    ctx.extraBranches = g.slice(1).map((b) => ({ uri: b.contact, du: null }));
+    if (ctx.txn) ctx.txn.serial = groups;
+    else ctx.serial = groups;
+    return 1;
+  }
+
+  // ------------------------------------------------------------------ replies
+
+  slSendReply(ctx: ProxyMsg, code: number, reason: string, headers: string[] = []): ScriptResult {
+    if (ctx.txn && ctx.txn.server) return this.tReply(ctx, code, reason, headers);
+    const tag = `${this.slTagPrefix}${fnv1aHex(`${ctx.msg.callId}|${ctx.msg.fromTag}`)}`;
+    const saved = this.alwaysRport;
+    this.alwaysRport = ctx.forceRport;
+    this.replyStateless(ctx.msg, ctx.source, code, { reason, toTag: ctx.msg.toTag ? null : tag, headers });
+    this.alwaysRport = saved;
+    ctx.replied = true;
+    return 1;
+  }
+
+  tReply(ctx: ProxyMsg, code: number, reason: string, headers: string[] = []): ScriptResult {
+    const txn = this.newTxn(ctx);
+    const s = txn.server;
+    if (!s) return -1;
+    if (code >= 200) txn.finalSent = true;
+    s.respond(this.makeResponse(ctx.msg, ctx.source, code, { reason, toTag: txn.toTag, headers }), code);
+    ctx.replied = true;
+    return 1;
+  }
+
+  appendHf(ctx: ProxyMsg, text: string, _after: string | null): ScriptResult {
+    const line = text.replace(/\r?\n$/, '');
+    const c = line.indexOf(':');
+    if (c <= 0) return -1;
+    ctx.editor.addHeader(line.slice(0, c).trim(), line.slice(c + 1).trim(), 'bottom');
+    return 1;
+  }
+
+  removeHf(ctx: ProxyMsg, name: string): ScriptResult {
+    const n = ctx.msg.headerAll(name).length;
+    if (n === 0) return -1;
+    ctx.editor.removeHeader(name);
+    if (name.toLowerCase() === 'route') ctx.routes = [];
+    return n;
+  }
+
+  isPresentHf(ctx: ProxyMsg, name: string): boolean {
+    return ctx.msg.header(name) !== null;
+  }
+
+  xlog(ctx: ProxyMsg, level: string, text: string): void {
+    if (this.events.enabled)
+      this.events.emit({
+        time: this.clock.now(),
+        node: this.node,
+        kind: 'script',
+        text: `xlog ${level}: ${text.trimEnd()}`,
+        data: { xlog: text, callId: ctx.msg.callId },
+      });
+  }
+
+  // ------------------------------------------------------------------ NAT helpers (nathelper)
+
+  forceRport(ctx: ProxyMsg): ScriptResult {
+    ctx.forceRport = true;
+    return 1;
+  }
+
+  /** nathelper `nat_uac_test` bits: 1 Contact private, 2 Via host ≠ source, 4 top Via private, 8 SDP private, 16 Via port ≠ source port. */
+  natUacTest(ctx: ProxyMsg, flags: number): boolean {
+    const m = ctx.msg;
+    const via = viaParts(firstCommaValue(m.headerAll('via')[0] ?? ''));
+    const contact = m.values('contact')[0];
+    if (flags & 1 && contact && isPrivateIpv4(uriParts(nameAddrUri(contact)).host)) return true;
+    if (flags & 2 && via.host !== ctx.source.host) return true;
+    if (flags & 4 && isPrivateIpv4(via.host)) return true;
+    if (flags & 8 && m.bodyLength) {
+      const c = /^c=IN IP4 (\S+)/m.exec(dec.decode(m.body()))?.[1];
+      if (c && isPrivateIpv4(c)) return true;
+    }
+    if (flags & 16 && (via.port ?? 5060) !== ctx.source.port) return true;
+    return false;
+  }
+
+  /** nathelper `fix_nated_contact()`: Contact host:port := the source address. */
+  fixNatedContact(ctx: ProxyMsg): ScriptResult {
+    const c = ctx.msg.values('contact')[0];
+    if (!c) return -1;
+    const u = nameAddrUri(c);
+    const p = uriParts(u);
+    const fixed = `sip:${p.user ? `${p.user}@` : ''}${ctx.source.host}:${ctx.source.port}${p.params}`;
+    ctx.editor.setHeader('Contact', c.replace(u, fixed));
+    return 1;
+  }
+
+  /** nathelper `fix_nated_register()`: save() records the source address as the binding's `received`. */
+  fixNatedRegister(ctx: ProxyMsg): ScriptResult {
+    ctx.natReceived = { ...ctx.source };
+    return 1;
+  }
+
+  // ------------------------------------------------------------------ digest auth (RFC 3261 §22)
+
+  private authUser(m: SipMessage): string | null {
+    const v = m.header('authorization') ?? m.header('proxy-authorization');
+    return v ? (/username="([^"]*)"/.exec(v)?.[1] ?? null) : null;
+  }
+
+  private authorize(ctx: ProxyMsg, realm: string, header: string): ScriptResult {
+    const users = this.config.users ?? {};
+    for (const v of ctx.msg.headerAll(header)) {
+      if (!v.includes(`realm="${realm}"`)) continue;
+      const user = /username="([^"]*)"/.exec(v)?.[1] ?? '';
+      const nonce = /nonce="([^"]*)"/.exec(v)?.[1] ?? '';
+      const pw = users[user];
+      if (pw === undefined) return -2;
+      if (!this.nonces.has(nonce) && nonce !== this.config.staticNonce) return -4; // stale / unknown nonce
+      const r = verifyDigest(v, { method: ctx.msg.method ?? '', password: pw, realm });
+      return r.valid ? 1 : -2;
+    }
+    return -1;
+  }
+
+  private challenge(ctx: ProxyMsg, realm: string, status: 401 | 407): ScriptResult {
+    const nonce = this.ids.token(16);
+    this.nonces.add(nonce);
+    const h = `${status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate'}: ${buildChallenge({ realm, nonce, qop: ['auth'] })}`;
+    return this.slSendReply(ctx, status, status === 401 ? 'Unauthorized' : 'Proxy Authentication Required', [
+      h,
+    ]);
+  }
+
+  wwwAuthorize(ctx: ProxyMsg, realm: string, _table: string): ScriptResult {
+    return this.authorize(
+      ctx,
+      realm || uriParts(nameAddrUri(ctx.msg.header('to') ?? '')).host,
+      'authorization',
+    );
+  }
+  wwwChallenge(ctx: ProxyMsg, realm: string, _flags: number): ScriptResult {
+    return this.challenge(ctx, realm || uriParts(nameAddrUri(ctx.msg.header('to') ?? '')).host, 401);
+  }
+  proxyAuthorize(ctx: ProxyMsg, realm: string, _table: string): ScriptResult {
+    return this.authorize(
+      ctx,
+      realm || uriParts(nameAddrUri(ctx.msg.header('from') ?? '')).host,
+      'proxy-authorization',
+    );
+  }
+  proxyChallenge(ctx: ProxyMsg, realm: string, _flags: number): ScriptResult {
+    return this.challenge(ctx, realm || uriParts(nameAddrUri(ctx.msg.header('from') ?? '')).host, 407);
+  }
+
+  // ------------------------------------------------------------------ tm arming and the rest
+
+  tOnFailure(ctx: ProxyMsg, route: string): void {
+    if (ctx.txn) ctx.failureRoute = route;
+    else ctx.failureRoute = route;
+    if (ctx.txn && !ctx.txn.inFailure) ctx.txn.failureRoute = route;
+  }
+  tOnReply(ctx: ProxyMsg, route: string): void {
+    ctx.replyRoute = route;
+    if (ctx.txn) ctx.txn.replyRoute = route;
+  }
+  tOnBranch(ctx: ProxyMsg, route: string): void {
+    ctx.branchRoute = route;
+    if (ctx.txn) ctx.txn.branchRoute = route;
+  }
+
+  mfProcessMaxfwdHeader(ctx: ProxyMsg, max: number): ScriptResult {
+    const mf = ctx.msg.maxForwards;
+    if (mf === null) {
+      ctx.editor.setHeader('Max-Forwards', String(max));
+      ctx.editor.edits.push({ op: 'set-max-forwards', value: max });
+      return 1;
+    }
+    if (mf === 0) return -1;
+    ctx.editor.decrementMaxForwards();
+    return 1;
+  }
+
+  uriParamMatches(ctx: ProxyMsg, name: string, value: string | null): boolean {
+    const p = paramOf(uriParts(ctx.ruri).params, name);
+    return p !== null && (value === null || p === value);
+  }
+
+  call(name: string, _args: readonly ScriptValue[], ctx: ProxyMsg): ScriptResult | undefined {
+    switch (name) {
+      case 't_check_trans': {
+        const m = ctx.msg;
+        if (m.method === 'CANCEL')
+          return this.table.server(`${m.branch ?? ''}|${m.viaSentBy ?? ''}|INVITE`) ? 1 : -1;
+        if (m.method === 'ACK') return -1; // an ACK matching a transaction never reaches the script here
+        return this.table.server(this.serverKeyOf(m)) ? 1 : -1;
+      }
+      case 't_newtran':
+        this.newTxn(ctx);
+        return 1;
+      case 'sanity_check':
+        return 1;
+      case 't_is_canceled':
+        return ctx.txn?.cancelled ? 1 : -1;
+      case 'is_first_hop':
+        return ctx.msg.viaCount === 1 ? 1 : -1;
+      default:
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Registrar and location service (RFC 3261 §10.3): bindings per address of record with expiry,
+ * q-values, several contacts per AOR, wildcard un-register, Call-ID/CSeq ordering, and the
+ * `received` address nathelper's `fix_nated_register()` stores for contacts behind NAT.
+ */
+import type { SipMessage } from '../message';
+import type { Micros } from '../stack/clock';
+import { SECOND } from '../stack/clock';
+import type { TransportAddress } from '../stack/transport';
+import type { EventSink } from './events';
+import { nameAddrParams, nameAddrUri, paramOf, uriParts } from './sip-util';
+
+export interface Binding {
+  aor: string;
+  contact: string;
+  expiresAt: Micros;
+  q: number;
+  callId: string;
+  cseq: number;
+  /** Where the REGISTER really came from (set by fix_nated_register): requests go there. */
+  received: TransportAddress | null;
+}
+
+/** `sip:user@host` of a URI (no port, parameters or headers), host lower-cased: the AOR key. */
+export function aorOf(uri: string): string {
+  const u = uriParts(uri);
+  return `${u.scheme === 'sips' ? 'sips' : 'sip'}:${u.user ? `${u.user}@` : ''}${u.host}`;
+}
+
+export class LocationService {
+  private readonly table = new Map<string, Binding[]>();
+
+  constructor(
+    private readonly node: string,
+    private readonly events: EventSink,
+  ) {}
+
+  /** Current (unexpired) bindings of an AOR, highest q first (RFC 3261 §16.6: q ordering). */
+  lookup(aor: string, now: Micros): Binding[] {
+    const list = this.table.get(aorOf(aor));
+    if (!list) return [];
+    const live = list.filter((b) => b.expiresAt > now);
+    if (live.length !== list.length) this.table.set(aorOf(aor), live);
+    return live.slice().sort((a, b) => b.q - a.q);
+  }
+
+  /** Adds a binding directly (scenario `locations:` preload). */
+  add(
+    aor: string,
+    contact: string,
+    now: Micros,
+    expires = 3600,
+    q = 1,
+    received: TransportAddress | null = null,
+  ): void {
+    const key = aorOf(aor);
+    const list = this.table.get(key) ?? [];
+    list.push({ aor: key, contact, expiresAt: now + expires * SECOND, q, callId: '', cseq: 0, received });
+    this.table.set(key, list);
+  }
+
+  all(now: Micros): Binding[] {
+    const out: Binding[] = [];
+    for (const k of this.table.keys()) out.push(...this.lookup(k, now));
+    return out;
+  }
+
+  /**
+   * Processes a REGISTER (RFC 3261 §10.3 steps 6–8). Returns the status and the Contact lines of
+   * the 200 OK.
+   */
+  register(
+    msg: SipMessage,
+    now: Micros,
+    received: TransportAddress | null,
+  ): { status: number; reason?: string; headers: string[] } {
+    const to = msg.header('to');
+    if (!to) return { status: 400, headers: [] };
+    const aor = aorOf(nameAddrUri(to));
+    const callId = msg.callId ?? '';
+    const cseq = msg.cseq ?? 0;
+    const contacts = msg.values('contact');
+    const hdrExpires = msg.header('expires');
+    const defExpires = hdrExpires !== null ? Number(hdrExpires) : 3600;
+    let list = this.lookup(aor, now);
+    if (contacts.length === 1 && contacts[0]!.trim() === '*') {
+      // §10.3 step 6: "*" only with Expires: 0.
+      if (defExpires !== 0) return { status: 400, reason: 'Invalid Wildcard', headers: [] };
+      for (const b of list)
+        this.emit(now, `${aor}: binding ${b.contact} removed (wildcard)`, {
+          aor,
+          contact: b.contact,
+          removed: true,
+        });
+      list = [];
+    } else {
+      for (const c of contacts) {
+        const uri = nameAddrUri(c);
+        const params = nameAddrParams(c);
+        const e = paramOf(params, 'expires');
+        const expires = e !== null ? Number(e) : defExpires;
+        const qv = paramOf(params, 'q');
+        const q = qv !== null ? Number(qv) : 1;
+        const i = list.findIndex((b) => b.contact === uri);
+        const existing = i >= 0 ? list[i]! : null;
+        // §10.3 step 7: same Call-ID with a CSeq not higher → ignore the update.
+        if (existing && existing.callId === callId && cseq <= existing.cseq) continue;
+        if (expires === 0) {
+          if (i >= 0) list.splice(i, 1);
+          this.emit(now, `${aor}: binding ${uri} removed`, { aor, contact: uri, removed: true });
+          continue;
+        }
+        const b: Binding = {
+          aor,
+          contact: uri,
+          expiresAt: now + expires * SECOND,
+          q,
+          callId,
+          cseq,
+          received,
+        };
+        if (i >= 0) list[i] = b;
+        else list.push(b);
+        this.emit(
+          now,
+          `${aor}: binding ${uri} expires in ${expires} s${received ? ` (received ${received.host}:${received.port})` : ''}`,
+          {
+            aor,
+            contact: uri,
+            expires,
+            q,
+            received: received ? `${received.host}:${received.port}` : null,
+          },
+        );
+      }
+    }
+    this.table.set(aor, list);
+    // §10.3 step 8: the 200 OK lists every current binding with its expiry.
+    const headers = list.map(
+      (b) =>
+        `Contact: <${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / SECOND))}${b.q !== 1 ? `;q=${b.q}` : ''}`,
+    );
+    return { status: 200, headers };
+  }
+
+  private emit(now: Micros, text: string, data: Record<string, unknown>): void {
+    if (this.events.enabled)
+      this.events.emit({ time: now, node: this.node, kind: 'registration', text, data });
+  }
+}

@@ -1,0 +1,1132 @@
+/**
+ * A user agent (RFC 3261 §8, UAC and UAS): REGISTER with digest (refresh, un-register, query),
+ * INVITE with SDP offer/answer (or the offer in the 200 and the answer in the ACK), ringing,
+ * answer after a delay, reject with any code, never answer, CANCEL, BYE, re-INVITE hold/resume,
+ * REFER with NOTIFY sipfrag (RFC 3515), PRACK/100rel (RFC 3262), UPDATE (RFC 3311), OPTIONS,
+ * MESSAGE (RFC 3428), SUBSCRIBE/NOTIFY basics (RFC 6665); dialogs with route sets (§12).
+ */
+import { authParam, parseProxyAuthenticate, parseWwwAuthenticate } from '../../message/headers';
+import { buildAuthorization, digestAlgorithm } from '../../message/digest';
+import type { SipMessage } from '../../message';
+import type { Micros, TimerHandle } from '../../stack/clock';
+import { SECOND } from '../../stack/clock';
+import type { Transport, TransportAddress } from '../../stack/transport';
+import { type ElementEnv, SipElement, encodeMessage } from '../element';
+import { nameAddrUri, paramOf, uriParts } from '../sip-util';
+import {
+  type ClientTransaction,
+  type ClientTU,
+  type ServerTransaction,
+  TransactionTable,
+} from '../transactions';
+import { readStunMapped } from '../stun';
+import { answerDirection, buildSdp, type MediaDirection, readSdp } from './sdp';
+
+/** How the phone treats an incoming INVITE. */
+export interface AnswerPolicy {
+  /** Send 180 Ringing (default true). */
+  ring: boolean;
+  /** Answer after this delay (µs); null: never answer (until a step does). */
+  after: Micros | null;
+  /** Reject with this code instead of answering. */
+  reject?: { code: number; after: Micros; reason?: string };
+}
+
+export interface UaConfig {
+  /** Address of record, e.g. `sip:alice@atlanta.example.com`. */
+  aor: string;
+  displayName?: string;
+  /** Digest username (default: the AOR user) and password. */
+  username?: string;
+  password?: string;
+  /** Proxies tried in order for requests outside a dialog; the next one on a timeout (RFC 3665 §3.4). */
+  outboundProxies?: string[];
+  /** Registrar `host[:port]` (default: the AOR's domain). */
+  registrar?: string;
+  answer?: Partial<AnswerPolicy>;
+  /** Require reliable provisional responses (RFC 3262) when answering; offer `Supported: 100rel`. */
+  use100rel?: boolean;
+  /** Send INVITE without SDP; the offer then comes in the 2xx and the answer in the ACK (RFC 3261 §13.2.1). */
+  lateOffer?: boolean;
+  /** Follow 3xx Contacts (default true). */
+  followRedirects?: boolean;
+  /** RTP port in the SDP (default 49170). */
+  mediaPort?: number;
+  /** Credentials sent with the first REGISTER (a cached challenge, RFC 3665 §2.2). */
+  preauth?: { realm: string; nonce: string };
+  /** After a successful REFER, the transferor hangs up (default true). */
+  hangupAfterTransfer?: boolean;
+  /** Registration expiry asked for (s, default 3600). */
+  expires?: number;
+}
+
+export type CallState = 'calling' | 'proceeding' | 'early' | 'confirmed' | 'terminated' | 'failed';
+
+/** A dialog (RFC 3261 §12). */
+export interface Dialog {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  localUri: string;
+  remoteUri: string;
+  localSeq: number;
+  remoteSeq: number;
+  remoteTarget: string;
+  /** Route set, in the order to put it in Route headers. */
+  routeSet: string[];
+  state: 'early' | 'confirmed' | 'terminated';
+}
+
+/** One INVITE session, either direction. */
+export interface Call {
+  id: string;
+  direction: 'out' | 'in';
+  state: CallState;
+  callId: string;
+  localTag: string;
+  target: string;
+  dialog: Dialog | null;
+  /** Final status (or 408 for a local timeout). */
+  status: number | null;
+  remoteSdp: string | null;
+  localDirection: MediaDirection;
+  sdpVersion: number;
+  // UAC side
+  inviteTxn: ClientTransaction | null;
+  inviteCseq: number;
+  inviteBranch: string;
+  inviteDest: TransportAddress | null;
+  inviteBytes: Uint8Array | null;
+  cancelPending: boolean;
+  cancelled: boolean;
+  authTries: number;
+  proxyIndex: number;
+  credentials: string[];
+  // UAS side
+  ist: ServerTransaction | null;
+  invite: SipMessage | null;
+  source: TransportAddress | null;
+  okBytes: Uint8Array | null;
+  okTimer: TimerHandle | null;
+  rseq: number;
+  timers: TimerHandle[];
+  /** RTP packets received from the peer (media check). */
+  mediaReceived: number;
+  /** Set when this call came from a REFER: the dialog to NOTIFY. */
+  referDialog: Dialog | null;
+}
+
+/** Registration state with one registrar. */
+export interface Registration {
+  state: 'idle' | 'registering' | 'registered' | 'failed' | 'unregistered';
+  expires: number;
+  status: number | null;
+  contacts: string[];
+  cseq: number;
+  callId: string;
+  tag: string;
+}
+
+interface PendingRequest {
+  method: string;
+  dialog: Dialog | null;
+  tries: number;
+  build: (creds: string[], cseq: number) => { bytes: Uint8Array; dest: TransportAddress; branch: string };
+  done?: (status: number, msg: SipMessage | null) => void;
+}
+
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, SUBSCRIBE, PRACK, UPDATE, MESSAGE, INFO';
+
+export class UserAgent extends SipElement {
+  readonly calls: Call[] = [];
+  readonly registration: Registration;
+  /** Requests received outside INVITE sessions (MESSAGE, OPTIONS, NOTIFY...) by method. */
+  readonly received = new Map<string, number>();
+  /** Final statuses of our non-INVITE requests, in order (`REGISTER 401`, `OPTIONS 200`...). */
+  readonly results: string[] = [];
+  private readonly answer: AnswerPolicy;
+  private readonly aorParts: ReturnType<typeof uriParts>;
+  private readonly user: string;
+  private nextCall = 1;
+  private cseqOut = 1;
+  /** Media endpoint (set by the simulator). */
+  media: Transport | null = null;
+  /** Receives the mapped address of a STUN Binding response on the SIP port. */
+  stunHandler: ((mapped: { host: string; port: number }) => void) | null = null;
+
+  override onMessage(bytes: Uint8Array, source: TransportAddress): void {
+    if ((bytes[0] ?? 0x41) < 0x40) {
+      const m = readStunMapped(bytes);
+      if (m && this.stunHandler) this.stunHandler(m);
+      return;
+    }
+    super.onMessage(bytes, source);
+  }
+
+  constructor(
+    env: ElementEnv,
+    transport: Transport,
+    readonly config: UaConfig,
+  ) {
+    super(env, transport);
+    this.aorParts = uriParts(config.aor);
+    this.user = this.aorParts.user ?? env.node.toLowerCase();
+    this.answer = { ring: true, after: 0, ...config.answer };
+    this.registration = {
+      state: 'idle',
+      expires: 0,
+      status: null,
+      contacts: [],
+      cseq: 0,
+      callId: this.ids.callId(this.transport.local.host),
+      tag: this.ids.tag(),
+    };
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  get contactUri(): string {
+    return `sip:${this.user}@${this.sentBy}`;
+  }
+
+  private get fromValue(): string {
+    return this.config.displayName
+      ? `"${this.config.displayName}" <${this.config.aor}>`
+      : `<${this.config.aor}>`;
+  }
+
+  private mediaIp(): string {
+    return (this.advertised ?? this.transport.local).host;
+  }
+
+  private localSdp(call: Call): string {
+    return buildSdp({
+      user: this.user,
+      sessionId: 2890844526 + this.calls.indexOf(call),
+      version: call.sdpVersion,
+      ip: this.mediaIp(),
+      port: this.config.mediaPort ?? 49170,
+      direction: call.localDirection,
+    });
+  }
+
+  /** Destination of a request outside a dialog: the current outbound proxy, else the URI's host. */
+  private outOfDialogDest(uri: string, proxyIndex = 0): TransportAddress {
+    const px = this.config.outboundProxies;
+    if (px && px.length) {
+      const p = uriParts(`sip:${px[Math.min(proxyIndex, px.length - 1)]}`);
+      return this.uriDestination(p.host, p.port);
+    }
+    const u = uriParts(uri);
+    return this.uriDestination(u.host, u.port);
+  }
+
+  /** RFC 3261 §12.2.1.1: Request-URI, Route headers and next hop of a request in `d`. */
+  private dialogRouting(d: Dialog): { ruri: string; routes: string[]; dest: TransportAddress } {
+    if (d.routeSet.length === 0) {
+      const u = uriParts(d.remoteTarget);
+      return { ruri: d.remoteTarget, routes: [], dest: this.uriDestination(u.host, u.port) };
+    }
+    const first = nameAddrUri(d.routeSet[0]!);
+    const fp = uriParts(first);
+    if (paramOf(fp.params, 'lr') !== null) {
+      return { ruri: d.remoteTarget, routes: d.routeSet, dest: this.uriDestination(fp.host, fp.port) };
+    }
+    // Strict routing: the first route becomes the Request-URI, the remote target the last Route.
+    return {
+      ruri: first,
+      routes: [...d.routeSet.slice(1), `<${d.remoteTarget}>`],
+      dest: this.uriDestination(fp.host, fp.port),
+    };
+  }
+
+  private dialogHeaders(d: Dialog, method: string, cseq: number, branch: string, routes: string[]): string[] {
+    const h = [`Via: ${this.via(branch)}`, 'Max-Forwards: 70'];
+    for (const r of routes) h.push(`Route: ${r}`);
+    h.push(
+      `From: <${d.localUri}>;tag=${d.localTag}`,
+      `To: <${d.remoteUri}>;tag=${d.remoteTag}`,
+      `Call-ID: ${d.callId}`,
+      `CSeq: ${cseq} ${method}`,
+    );
+    if (method !== 'ACK' && method !== 'CANCEL' && method !== 'BYE') h.push(`Contact: <${this.contactUri}>`);
+    return h;
+  }
+
+  private newCall(direction: 'out' | 'in', callId: string, target: string): Call {
+    const c: Call = {
+      id: `${this.node}-${this.nextCall++}`,
+      direction,
+      state: 'calling',
+      callId,
+      localTag: this.ids.tag(),
+      target,
+      dialog: null,
+      status: null,
+      remoteSdp: null,
+      localDirection: 'sendrecv',
+      sdpVersion: 1,
+      inviteTxn: null,
+      inviteCseq: 1,
+      inviteBranch: '',
+      inviteDest: null,
+      inviteBytes: null,
+      cancelPending: false,
+      cancelled: false,
+      authTries: 0,
+      proxyIndex: 0,
+      credentials: [],
+      ist: null,
+      invite: null,
+      source: null,
+      okBytes: null,
+      okTimer: null,
+      rseq: 0,
+      timers: [],
+      mediaReceived: 0,
+      referDialog: null,
+    };
+    this.calls.push(c);
+    return c;
+  }
+
+  private setState(call: Call, s: CallState, why: string): void {
+    if (call.state === s) return;
+    call.state = s;
+    this.log(
+      `call ${call.id} ${s}${why ? ` (${why})` : ''}`,
+      { call: call.id, state: s, callId: call.callId },
+      'call',
+    );
+  }
+
+  /** The call a step acts on: by id, else the most recent one in one of `states`. */
+  findCall(id: string | undefined, states: readonly CallState[]): Call | undefined {
+    if (id) return this.calls.find((c) => c.id === id);
+    for (let i = this.calls.length - 1; i >= 0; i--)
+      if (states.includes(this.calls[i]!.state)) return this.calls[i];
+    return undefined;
+  }
+
+  /** Digest answer to a 401/407 (RFC 3261 §22.2, §22.3); null without a password or on a second failure. */
+  private credentialsFor(resp: SipMessage, method: string, uri: string): string | null {
+    if (this.config.password === undefined) return null;
+    const proxy = resp.status === 407;
+    const value = resp.header(proxy ? 'proxy-authenticate' : 'www-authenticate');
+    if (!value) return null;
+    const ch = (proxy ? parseProxyAuthenticate(value) : parseWwwAuthenticate(value)).value;
+    if (!ch) return null;
+    const realm = authParam(ch as never, 'realm') ?? '';
+    const nonce = authParam(ch as never, 'nonce') ?? '';
+    const qop = (authParam(ch as never, 'qop') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('auth')
+      ? ('auth' as const)
+      : null;
+    const algorithm = digestAlgorithm(authParam(ch as never, 'algorithm')) ?? 'MD5';
+    const opaque = authParam(ch as never, 'opaque');
+    const v = buildAuthorization({
+      username: this.config.username ?? this.user,
+      realm,
+      password: this.config.password,
+      method,
+      uri,
+      nonce,
+      algorithm,
+      qop,
+      nc: '00000001',
+      cnonce: this.ids.token(8),
+      ...(opaque !== undefined ? { opaque } : {}),
+    });
+    return `${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${v}`;
+  }
+
+  // ------------------------------------------------------------------ non-INVITE requests (with auth retry)
+
+  private sendNonInvite(p: PendingRequest, creds: string[] = []): void {
+    const cseq = p.dialog ? ++p.dialog.localSeq : this.cseqOut++;
+    const { bytes, dest, branch } = p.build(creds, cseq);
+    const tu: ClientTU = {
+      onResponse: (msg) => {
+        const status = msg.status ?? 0;
+        if (status < 200) return;
+        if ((status === 401 || status === 407) && p.tries < 1) {
+          const uri = p.dialog ? this.dialogRouting(p.dialog).ruri : (this.lastRuri.get(branch) ?? '');
+          const c = this.credentialsFor(msg, p.method, uri);
+          if (c) {
+            p.tries++;
+            this.results.push(`${p.method} ${status}`);
+            this.sendNonInvite(p, [...creds.filter((x) => !x.startsWith(c.slice(0, c.indexOf(':')))), c]);
+            return;
+          }
+        }
+        this.results.push(`${p.method} ${status}`);
+        p.done?.(status, msg);
+      },
+      onTimeout: () => {
+        this.results.push(`${p.method} 408`);
+        p.done?.(408, null);
+      },
+    };
+    this.clientTransaction(bytes, branch, p.method, dest, tu);
+  }
+
+  private readonly lastRuri = new Map<string, string>();
+
+  /** REGISTER (RFC 3261 §10.2): `expires` 0 un-registers; `wildcard` sends `Contact: *`; `query` sends no Contact. */
+  register(opts: { expires?: number; wildcard?: boolean; query?: boolean } = {}): void {
+    const reg = this.registration;
+    const expires = opts.expires ?? this.config.expires ?? 3600;
+    const registrar = this.config.registrar ?? this.aorParts.host;
+    const rp = uriParts(`sip:${registrar}`);
+    const ruri = `sip:${this.aorParts.host}`;
+    reg.state = 'registering';
+    const pre: string[] = [];
+    if (this.config.preauth && this.config.password !== undefined) {
+      const v = buildAuthorization({
+        username: this.config.username ?? this.user,
+        realm: this.config.preauth.realm,
+        password: this.config.password,
+        method: 'REGISTER',
+        uri: ruri,
+        nonce: this.config.preauth.nonce,
+      });
+      pre.push(`Authorization: ${v}`);
+    }
+    this.sendNonInvite(
+      {
+        method: 'REGISTER',
+        dialog: null,
+        tries: 0,
+        build: (creds) => {
+          const branch = this.ids.branch();
+          this.lastRuri.set(branch, ruri);
+          reg.cseq++;
+          const h = [
+            `Via: ${this.via(branch)}`,
+            'Max-Forwards: 70',
+            `From: ${this.fromValue};tag=${reg.tag}`,
+            `To: ${this.fromValue}`,
+            `Call-ID: ${reg.callId}`,
+            `CSeq: ${reg.cseq} REGISTER`,
+          ];
+          if (opts.wildcard) h.push('Contact: *');
+          else if (!opts.query) h.push(`Contact: <${this.contactUri}>`);
+          if (!opts.query) h.push(`Expires: ${opts.wildcard ? 0 : expires}`);
+          h.push(...(creds.length ? creds : pre));
+          return {
+            bytes: encodeMessage(`REGISTER ${ruri} SIP/2.0`, h),
+            dest: this.uriDestination(rp.host, rp.port),
+            branch,
+          };
+        },
+        done: (status, msg) => {
+          reg.status = status;
+          if (status >= 200 && status < 300) {
+            reg.contacts = msg ? msg.values('contact') : [];
+            reg.expires = opts.wildcard ? 0 : expires;
+            reg.state = reg.expires === 0 ? 'unregistered' : 'registered';
+            this.log(
+              `registration ${reg.state} (${status})`,
+              { status, contacts: reg.contacts },
+              'registration',
+            );
+            if (reg.state === 'registered' && !opts.query && expires > 0) {
+              // refresh before expiry (RFC 3261 §10.2.4); at half the interval
+              this.clock.schedule(
+                (expires * SECOND) / 2,
+                () => {
+                  if (reg.state === 'registered') this.register({ expires });
+                },
+                `REGISTER refresh ${this.node}`,
+              );
+            }
+          } else {
+            reg.state = 'failed';
+            this.log(`registration failed (${status})`, { status }, 'registration');
+          }
+        },
+      },
+      [],
+    );
+  }
+
+  /** A request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE, INFO...). */
+  request(
+    method: string,
+    target: string,
+    opts: { body?: string; contentType?: string; headers?: string[] } = {},
+  ): void {
+    const callId = this.ids.callId(this.transport.local.host);
+    const tag = this.ids.tag();
+    this.sendNonInvite({
+      method,
+      dialog: null,
+      tries: 0,
+      build: (creds, cseq) => {
+        const branch = this.ids.branch();
+        this.lastRuri.set(branch, target);
+        const h = [
+          `Via: ${this.via(branch)}`,
+          'Max-Forwards: 70',
+          `From: ${this.fromValue};tag=${tag}`,
+          `To: <${target}>`,
+          `Call-ID: ${callId}`,
+          `CSeq: ${cseq} ${method}`,
+          `Contact: <${this.contactUri}>`,
+        ];
+        if (method === 'SUBSCRIBE')
+          h.push(`Event: ${opts.headers?.length ? '' : 'presence'}`.trim(), 'Expires: 3600');
+        h.push(...(opts.headers ?? []), ...creds);
+        if (opts.body) h.push(`Content-Type: ${opts.contentType ?? 'text/plain'}`);
+        return {
+          bytes: encodeMessage(`${method} ${target} SIP/2.0`, h, opts.body ?? ''),
+          dest: this.outOfDialogDest(target),
+          branch,
+        };
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------ UAC INVITE
+
+  /** Places a call (RFC 3261 §13.2.1). Returns the call. */
+  call(target: string, opts: { id?: string } = {}): Call {
+    const call = this.newCall('out', this.ids.callId(this.transport.local.host), target);
+    if (opts.id) call.id = opts.id;
+    this.sendInvite(call);
+    return call;
+  }
+
+  private sendInvite(call: Call): void {
+    const branch = this.ids.branch();
+    call.inviteBranch = branch;
+    call.state = call.state === 'failed' ? 'calling' : call.state;
+    const h = [
+      `Via: ${this.via(branch)}`,
+      'Max-Forwards: 70',
+      `From: ${this.fromValue};tag=${call.localTag}`,
+      `To: <${call.target}>`,
+      `Call-ID: ${call.callId}`,
+      `CSeq: ${call.inviteCseq} INVITE`,
+      `Contact: <${this.contactUri}>`,
+      `Allow: ${ALLOW}`,
+    ];
+    if (this.config.use100rel) h.push('Supported: 100rel');
+    h.push(...call.credentials);
+    let body = '';
+    if (!this.config.lateOffer) {
+      body = this.localSdp(call);
+      h.push('Content-Type: application/sdp');
+    }
+    const bytes = encodeMessage(`INVITE ${call.target} SIP/2.0`, h, body);
+    const dest = this.outOfDialogDest(call.target, call.proxyIndex);
+    call.inviteBytes = bytes;
+    call.inviteDest = dest;
+    call.inviteTxn = this.clientTransaction(bytes, branch, 'INVITE', dest, {
+      onResponse: (msg, txn) => this.onInviteResponse(call, msg, txn),
+      onTimeout: () => this.onInviteTimeout(call),
+      onTransportError: () => this.onInviteTimeout(call),
+    });
+  }
+
+  private onInviteTimeout(call: Call): void {
+    const px = this.config.outboundProxies ?? [];
+    if (call.proxyIndex + 1 < px.length && !call.cancelled) {
+      call.proxyIndex++;
+      call.inviteCseq++;
+      this.log(`call ${call.id}: no answer from the proxy, trying ${px[call.proxyIndex]}`, undefined, 'call');
+      this.sendInvite(call);
+      return;
+    }
+    call.status = 408;
+    this.setState(call, 'failed', 'timeout');
+  }
+
+  private dialogFromResponse(call: Call, msg: SipMessage): Dialog {
+    const existing = call.dialog;
+    const tag = msg.toTag ?? '';
+    if (existing && existing.remoteTag === tag) return existing;
+    // RFC 3261 §12.1.2: route set = Record-Route in reverse order; remote target = Contact.
+    const rr = msg.values('record-route').reverse();
+    const contact = msg.values('contact')[0];
+    const d: Dialog = {
+      callId: call.callId,
+      localTag: call.localTag,
+      remoteTag: tag,
+      localUri: this.config.aor,
+      remoteUri: call.target,
+      localSeq: call.inviteCseq,
+      remoteSeq: 0,
+      remoteTarget: contact ? nameAddrUri(contact) : call.target,
+      routeSet: rr,
+      state: 'early',
+    };
+    if (!existing || existing.state === 'early') call.dialog = d;
+    return d;
+  }
+
+  private onInviteResponse(call: Call, msg: SipMessage, _txn: ClientTransaction): void {
+    const status = msg.status ?? 0;
+    if (status < 200) {
+      if (status > 100 && msg.toTag) {
+        const d = this.dialogFromResponse(call, msg);
+        this.setState(call, 'early', `${status}`);
+        const rseq = msg.header('rseq');
+        if (rseq && /100rel/i.test(msg.header('require') ?? ''))
+          this.sendPrack(d, Number(rseq), msg.cseq ?? 1);
+      } else if (call.state === 'calling') this.setState(call, 'proceeding', `${status}`);
+      if (call.cancelPending) this.sendCancel(call);
+      return;
+    }
+    if (status < 300) {
+      const d = this.dialogFromResponse(call, msg);
+      // RFC 3261 §13.2.2.4: a second 2xx from another fork is ACKed and then ended with BYE.
+      const other = call.dialog && call.dialog.state === 'confirmed' && call.dialog.remoteTag !== d.remoteTag;
+      if (call.dialog === d && d.state === 'confirmed') {
+        this.sendAck(call, d, msg); // 2xx retransmission: ACK again
+        return;
+      }
+      if (!other) {
+        d.state = 'confirmed';
+        call.dialog = d;
+        call.status = status;
+        if (msg.bodyLength) call.remoteSdp = new TextDecoder().decode(msg.body());
+      }
+      this.sendAck(call, d, msg);
+      if (other || call.cancelled) {
+        this.byeDialog(d);
+        if (!other) this.setState(call, 'terminated', 'answered after CANCEL');
+        return;
+      }
+      this.setState(call, 'confirmed', `${status}`);
+      this.sendMedia(call);
+      return;
+    }
+    // 3xx-6xx: the transaction has ACKed already (§17.1.1.3).
+    if ((status === 401 || status === 407) && call.authTries < 2) {
+      const c = this.credentialsFor(msg, 'INVITE', call.target);
+      if (c) {
+        const name = c.slice(0, c.indexOf(':'));
+        const realm = /realm="([^"]*)"/.exec(c)?.[1];
+        // keep credentials for other realms (RFC 3665 §3.3: several proxies challenge)
+        call.credentials = [
+          ...call.credentials.filter(
+            (x) => !(x.startsWith(name) && realm !== undefined && x.includes(`realm="${realm}"`)),
+          ),
+          c,
+        ];
+        call.authTries++;
+        call.inviteCseq++;
+        this.sendInvite(call);
+        return;
+      }
+    }
+    if (status >= 300 && status < 400 && this.config.followRedirects !== false && !call.cancelled) {
+      const contact = msg.values('contact')[0];
+      if (contact) {
+        call.target = nameAddrUri(contact);
+        call.inviteCseq++;
+        call.proxyIndex = this.config.outboundProxies?.length ?? 0; // the contact is reached directly
+        this.log(`call ${call.id} redirected to ${call.target}`, undefined, 'call');
+        this.sendInviteDirect(call);
+        return;
+      }
+    }
+    call.status = status;
+    this.setState(call, call.cancelled ? 'terminated' : 'failed', `${status}`);
+  }
+
+  /** INVITE to a redirect target: sent to its host, not through the outbound proxy. */
+  private sendInviteDirect(call: Call): void {
+    const saved = this.config.outboundProxies;
+    (this.config as { outboundProxies?: string[] }).outboundProxies = undefined;
+    try {
+      this.sendInvite(call);
+    } finally {
+      (this.config as { outboundProxies?: string[] }).outboundProxies = saved;
+    }
+  }
+
+  private sendAck(call: Call, d: Dialog, _resp: SipMessage): void {
+    // RFC 3261 §13.2.2.4: the ACK for a 2xx is a new transaction-less request with the INVITE's CSeq number.
+    const r = this.dialogRouting(d);
+    const branch = this.ids.branch();
+    const h = this.dialogHeaders(d, 'ACK', call.inviteCseq, branch, r.routes);
+    let body = '';
+    if (this.config.lateOffer && call.remoteSdp) {
+      const offer = readSdp(call.remoteSdp);
+      call.localDirection = answerDirection(offer.direction);
+      body = this.localSdp(call);
+      h.push('Content-Type: application/sdp');
+    }
+    this.transport.send(encodeMessage(`ACK ${r.ruri} SIP/2.0`, h, body), r.dest);
+  }
+
+  private sendPrack(d: Dialog, rseq: number, cseq: number): void {
+    this.inDialog(d, 'PRACK', [`RAck: ${rseq} ${cseq} INVITE`]);
+  }
+
+  /** A request inside dialog `d` (BYE, re-INVITE, REFER, NOTIFY, UPDATE, INFO, PRACK...). */
+  inDialog(
+    d: Dialog,
+    method: string,
+    extra: string[] = [],
+    body = '',
+    contentType = 'application/sdp',
+    done?: (status: number) => void,
+  ): void {
+    if (method === 'INVITE') throw new Error('use reinvite()');
+    this.sendNonInvite({
+      method,
+      dialog: d,
+      tries: 0,
+      build: (creds, cseq) => {
+        const r = this.dialogRouting(d);
+        const branch = this.ids.branch();
+        const h = this.dialogHeaders(d, method, cseq, branch, r.routes);
+        h.push(...extra, ...creds);
+        if (body) h.push(`Content-Type: ${contentType}`);
+        return { bytes: encodeMessage(`${method} ${r.ruri} SIP/2.0`, h, body), dest: r.dest, branch };
+      },
+      ...(done ? { done: (s: number) => done(s) } : {}),
+    });
+  }
+
+  /** CANCEL (RFC 3261 §9.1): sent once a provisional response has arrived. */
+  cancel(call?: Call): boolean {
+    const c = call ?? this.findCall(undefined, ['calling', 'proceeding', 'early']);
+    if (
+      !c ||
+      c.direction !== 'out' ||
+      (c.state !== 'calling' && c.state !== 'proceeding' && c.state !== 'early')
+    )
+      return false;
+    c.cancelled = true;
+    if (c.state === 'calling') {
+      c.cancelPending = true; // §9.1: "SHOULD NOT be sent" before a provisional response
+      return true;
+    }
+    this.sendCancel(c);
+    return true;
+  }
+
+  private sendCancel(call: Call): void {
+    call.cancelPending = false;
+    const branch = call.inviteBranch;
+    const h = [
+      `Via: ${this.via(branch)}`,
+      'Max-Forwards: 70',
+      `From: ${this.fromValue};tag=${call.localTag}`,
+      `To: <${call.target}>`,
+      `Call-ID: ${call.callId}`,
+      `CSeq: ${call.inviteCseq} CANCEL`,
+    ];
+    const bytes = encodeMessage(`CANCEL ${call.target} SIP/2.0`, h);
+    this.clientTransaction(bytes, branch, 'CANCEL', call.inviteDest!, {
+      onResponse: (m) => {
+        if ((m.status ?? 0) >= 200) this.results.push(`CANCEL ${m.status}`);
+      },
+      onTimeout: () => undefined,
+    });
+  }
+
+  /** BYE (RFC 3261 §15.1.1). */
+  hangup(call?: Call): boolean {
+    const c = call ?? this.findCall(undefined, ['confirmed']);
+    if (!c || !c.dialog || c.state !== 'confirmed') return false;
+    this.byeDialog(c.dialog);
+    this.setState(c, 'terminated', 'BYE sent');
+    return true;
+  }
+
+  private byeDialog(d: Dialog): void {
+    d.state = 'terminated';
+    this.inDialog(d, 'BYE');
+  }
+
+  /** re-INVITE (RFC 3261 §14.1) with a new direction: `sendonly`/`inactive` holds, `sendrecv` resumes (RFC 3264 §8.4). */
+  reinvite(direction: MediaDirection = 'sendrecv', call?: Call): boolean {
+    const c = call ?? this.findCall(undefined, ['confirmed']);
+    if (!c || !c.dialog) return false;
+    const d = c.dialog;
+    c.localDirection = direction;
+    c.sdpVersion++;
+    const cseq = ++d.localSeq;
+    const r = this.dialogRouting(d);
+    const branch = this.ids.branch();
+    const h = this.dialogHeaders(d, 'INVITE', cseq, branch, r.routes);
+    h.push('Content-Type: application/sdp');
+    const bytes = encodeMessage(`INVITE ${r.ruri} SIP/2.0`, h, this.localSdp(c));
+    this.clientTransaction(bytes, branch, 'INVITE', r.dest, {
+      onResponse: (msg) => {
+        const s = msg.status ?? 0;
+        if (s >= 200 && s < 300) {
+          const save = c.inviteCseq;
+          c.inviteCseq = cseq;
+          this.sendAck(c, d, msg);
+          c.inviteCseq = save;
+          this.results.push(`INVITE ${s}`);
+          this.log(`call ${c.id} media ${direction}`, { direction }, 'call');
+        } else if (s >= 300) this.results.push(`INVITE ${s}`);
+      },
+      onTimeout: () => this.results.push('INVITE 408'),
+    });
+    return true;
+  }
+
+  /** UPDATE (RFC 3311) with a fresh offer. */
+  update(call?: Call): boolean {
+    const c = call ?? this.findCall(undefined, ['confirmed', 'early']);
+    if (!c || !c.dialog) return false;
+    c.sdpVersion++;
+    this.inDialog(c.dialog, 'UPDATE', [], this.localSdp(c));
+    return true;
+  }
+
+  /** REFER (RFC 3515): asks the peer to call `target`; NOTIFYs report progress. */
+  refer(target: string, call?: Call): boolean {
+    const c = call ?? this.findCall(undefined, ['confirmed']);
+    if (!c || !c.dialog) return false;
+    this.inDialog(c.dialog, 'REFER', [`Refer-To: <${target}>`, `Referred-By: <${this.config.aor}>`]);
+    return true;
+  }
+
+  /** Sends one RTP packet from the media port to the peer's SDP address (to show one-way media behind NAT). */
+  private sendMedia(call: Call): void {
+    if (!this.media || !call.remoteSdp) return;
+    const s = readSdp(call.remoteSdp);
+    if (!s.ip || !s.port) return;
+    const pkt = new Uint8Array(12);
+    pkt[0] = 0x80;
+    this.media.send(pkt, { host: s.ip, port: s.port, transport: 'UDP' });
+  }
+
+  /** Called by the simulator when an RTP packet reaches our media port. */
+  onMedia(source: TransportAddress): void {
+    const c = this.findCall(undefined, ['confirmed', 'terminated']);
+    if (c) c.mediaReceived++;
+    this.log(
+      `media from ${source.host}:${source.port} received`,
+      { from: `${source.host}:${source.port}` },
+      'call',
+    );
+  }
+
+  // ------------------------------------------------------------------ UAS
+
+  protected onRequest(msg: SipMessage, source: TransportAddress): void {
+    const method = msg.method ?? '';
+    if (method === 'ACK') return this.onAck(msg);
+    if (method === 'CANCEL') return this.onCancel(msg, source);
+    if (msg.toTag) return this.onInDialog(msg, source);
+    switch (method) {
+      case 'INVITE':
+        return this.onInvite(msg, source);
+      case 'OPTIONS': {
+        this.count(method);
+        const st = this.serverTransaction(msg, source);
+        st.respond(
+          this.makeResponse(msg, source, 200, {
+            toTag: this.ids.tag(),
+            headers: [`Allow: ${ALLOW}`, 'Accept: application/sdp'],
+          }),
+          200,
+        );
+        return;
+      }
+      case 'MESSAGE':
+      case 'INFO':
+      case 'NOTIFY': {
+        this.count(method);
+        const st = this.serverTransaction(msg, source);
+        st.respond(this.makeResponse(msg, source, 200, { toTag: this.ids.tag() }), 200);
+        return;
+      }
+      case 'SUBSCRIBE': {
+        this.count(method);
+        const st = this.serverTransaction(msg, source);
+        const tag = this.ids.tag();
+        st.respond(
+          this.makeResponse(msg, source, 200, {
+            toTag: tag,
+            headers: [`Contact: <${this.contactUri}>`, 'Expires: 3600'],
+          }),
+          200,
+        );
+        const d = this.uasDialog(msg, tag);
+        this.otherDialogs.push(d);
+        this.inDialog(
+          d,
+          'NOTIFY',
+          [`Event: ${msg.header('event') ?? 'presence'}`, 'Subscription-State: active;expires=3600'],
+          '',
+          'application/pidf+xml',
+        );
+        return;
+      }
+      default: {
+        const st = this.serverTransaction(msg, source);
+        st.respond(
+          this.makeResponse(msg, source, 501, { toTag: this.ids.tag(), headers: [`Allow: ${ALLOW}`] }),
+          501,
+        );
+      }
+    }
+  }
+
+  private count(method: string): void {
+    this.received.set(method, (this.received.get(method) ?? 0) + 1);
+  }
+
+  /** RFC 3261 §12.1.1: the UAS side of a dialog. */
+  private uasDialog(msg: SipMessage, localTag: string): Dialog {
+    const contact = msg.values('contact')[0];
+    return {
+      callId: msg.callId ?? '',
+      localTag,
+      remoteTag: msg.fromTag ?? '',
+      localUri: nameAddrUri(msg.header('to') ?? ''),
+      remoteUri: nameAddrUri(msg.header('from') ?? ''),
+      localSeq: 0,
+      remoteSeq: msg.cseq ?? 0,
+      remoteTarget: contact ? nameAddrUri(contact) : nameAddrUri(msg.header('from') ?? ''),
+      routeSet: msg.values('record-route'),
+      state: 'early',
+    };
+  }
+
+  private onInvite(msg: SipMessage, source: TransportAddress): void {
+    const call = this.newCall('in', msg.callId ?? '', nameAddrUri(msg.header('from') ?? ''));
+    call.invite = msg;
+    call.source = source;
+    call.ist = this.serverTransaction(msg, source);
+    call.ist.userData = call;
+    call.dialog = this.uasDialog(msg, call.localTag);
+    if (msg.bodyLength) call.remoteSdp = new TextDecoder().decode(msg.body());
+    this.setState(call, 'early', 'INVITE received');
+    const p = this.answer;
+    if (p.ring) {
+      const rel =
+        this.config.use100rel &&
+        /100rel/i.test(`${msg.header('supported') ?? ''},${msg.header('require') ?? ''}`);
+      const extra = [`Contact: <${this.contactUri}>`];
+      if (rel) extra.push('Require: 100rel', `RSeq: ${++call.rseq}`);
+      call.ist.respond(
+        this.makeResponse(msg, source, 180, { toTag: call.localTag, recordRoute: true, headers: extra }),
+        180,
+      );
+    } else {
+      call.ist.autoTrying(() => this.makeResponse(msg, source, 100));
+    }
+    if (p.reject) {
+      const rj = p.reject;
+      call.timers.push(
+        this.clock.schedule(rj.after, () => this.reject(rj.code, call, rj.reason), `${this.node} reject`),
+      );
+    } else if (p.after !== null) {
+      call.timers.push(this.clock.schedule(p.after, () => this.answerCall(call), `${this.node} answer`));
+    }
+  }
+
+  /** Answers a ringing call with 200 OK and the SDP answer (or offer, when the INVITE had none). */
+  answerCall(call?: Call): boolean {
+    const c = call ?? this.findCall(undefined, ['early']);
+    if (!c || c.direction !== 'in' || c.state !== 'early' || !c.invite || !c.ist || !c.source) return false;
+    if (c.remoteSdp) c.localDirection = answerDirection(readSdp(c.remoteSdp).direction);
+    const ok = this.makeResponse(c.invite, c.source, 200, {
+      toTag: c.localTag,
+      recordRoute: true,
+      headers: [`Contact: <${this.contactUri}>`, `Allow: ${ALLOW}`],
+      body: this.localSdp(c),
+    });
+    c.okBytes = ok;
+    c.ist.respond(ok, 200);
+    c.status = 200;
+    this.setState(c, 'confirmed', 'answered');
+    // RFC 3261 §13.3.1.4: the UAS core retransmits the 2xx (T1 doubling to T2) until the ACK, for 64*T1.
+    if (!this.transport.reliable) this.retransmit2xx(c, this.timers.t1, 0);
+    return true;
+  }
+
+  private retransmit2xx(c: Call, interval: Micros, elapsed: Micros): void {
+    c.okTimer = this.clock.schedule(
+      interval,
+      () => {
+        c.okTimer = null;
+        if (!c.okBytes || !c.ist) return;
+        const total = elapsed + interval;
+        if (total >= 64 * this.timers.t1) {
+          this.log(`call ${c.id}: no ACK for the 2xx after 64*T1, ending with BYE`, undefined, 'call');
+          if (c.dialog) this.byeDialog(c.dialog);
+          this.setState(c, 'terminated', 'no ACK');
+          return;
+        }
+        if (this.events.enabled)
+          this.events.emit({
+            time: this.clock.now(),
+            node: this.node,
+            kind: 'timer',
+            text: `2xx retransmission (interval ${interval / 1000} ms)`,
+            data: { timer: '2xx (§13.3.1.4)' },
+          });
+        this.transport.send(c.okBytes, c.ist.replyTo);
+        this.retransmit2xx(c, Math.min(2 * interval, this.timers.t2), total);
+      },
+      '2xx retransmit',
+    );
+  }
+
+  /** Rejects a ringing call with `code`. */
+  reject(code: number, call?: Call, reason?: string): boolean {
+    const c = call ?? this.findCall(undefined, ['early']);
+    if (!c || c.direction !== 'in' || c.state !== 'early' || !c.invite || !c.ist || !c.source) return false;
+    c.ist.respond(
+      this.makeResponse(c.invite, c.source, code, { toTag: c.localTag, ...(reason ? { reason } : {}) }),
+      code,
+    );
+    c.status = code;
+    this.setState(c, 'failed', `rejected ${code}`);
+    return true;
+  }
+
+  private dialogOf(msg: SipMessage): { call: Call | null; dialog: Dialog | null } {
+    for (let i = this.calls.length - 1; i >= 0; i--) {
+      const c = this.calls[i]!;
+      const d = c.dialog;
+      if (d && d.callId === msg.callId && d.localTag === msg.toTag && d.remoteTag === msg.fromTag)
+        return { call: c, dialog: d };
+    }
+    const d = this.otherDialogs.find((x) => x.callId === msg.callId && x.localTag === msg.toTag);
+    return { call: null, dialog: d ?? null };
+  }
+
+  private readonly otherDialogs: Dialog[] = [];
+
+  private onAck(msg: SipMessage): void {
+    const { call } = this.dialogOf(msg);
+    if (!call) return;
+    if (call.okTimer !== null) {
+      this.clock.cancel(call.okTimer);
+      call.okTimer = null;
+    }
+    if (call.dialog) call.dialog.state = 'confirmed';
+    if (msg.bodyLength) call.remoteSdp = new TextDecoder().decode(msg.body());
+    if (call.okBytes) {
+      call.okBytes = null;
+      this.sendMedia(call);
+    }
+  }
+
+  private onCancel(msg: SipMessage, source: TransportAddress): void {
+    // RFC 3261 §9.2: match the INVITE server transaction; 200 to the CANCEL, 487 to the INVITE.
+    const ist = this.table.server(TransactionTable.serverKey(msg, 'INVITE'));
+    const st = this.serverTransaction(msg, source);
+    if (!ist) {
+      st.respond(this.makeResponse(msg, source, 481, { toTag: this.ids.tag() }), 481);
+      return;
+    }
+    const call = ist.userData as Call | null;
+    st.respond(this.makeResponse(msg, source, 200, { toTag: call?.localTag ?? this.ids.tag() }), 200);
+    if (call && call.state === 'early' && call.invite && call.source) {
+      for (const t of call.timers) this.clock.cancel(t);
+      ist.respond(this.makeResponse(call.invite, call.source, 487, { toTag: call.localTag }), 487);
+      call.status = 487;
+      this.setState(call, 'terminated', 'cancelled');
+    }
+  }
+
+  private onInDialog(msg: SipMessage, source: TransportAddress): void {
+    const method = msg.method ?? '';
+    const { call, dialog } = this.dialogOf(msg);
+    const st = this.serverTransaction(msg, source);
+    if (!dialog) {
+      st.respond(this.makeResponse(msg, source, 481), 481);
+      return;
+    }
+    dialog.remoteSeq = Math.max(dialog.remoteSeq, msg.cseq ?? 0);
+    this.count(method);
+    switch (method) {
+      case 'BYE':
+        st.respond(this.makeResponse(msg, source, 200), 200);
+        dialog.state = 'terminated';
+        if (call) this.setState(call, 'terminated', 'BYE received');
+        return;
+      case 'INVITE': {
+        // re-INVITE: refresh the remote target (RFC 3261 §12.2.2) and answer the new offer.
+        const contact = msg.values('contact')[0];
+        if (contact) dialog.remoteTarget = nameAddrUri(contact);
+        if (call && msg.bodyLength) {
+          call.remoteSdp = new TextDecoder().decode(msg.body());
+          call.localDirection = answerDirection(readSdp(call.remoteSdp).direction);
+          call.sdpVersion++;
+        }
+        const body = call ? this.localSdp(call) : '';
+        st.respond(
+          this.makeResponse(msg, source, 200, { headers: [`Contact: <${this.contactUri}>`], body }),
+          200,
+        );
+        if (call)
+          this.log(
+            `call ${call.id} media ${call.localDirection} (re-INVITE)`,
+            { direction: call.localDirection },
+            'call',
+          );
+        return;
+      }
+      case 'UPDATE': {
+        const body = call ? this.localSdp(call) : '';
+        st.respond(
+          this.makeResponse(msg, source, 200, {
+            headers: [`Contact: <${this.contactUri}>`],
+            ...(body ? { body } : {}),
+          }),
+          200,
+        );
+        return;
+      }
+      case 'REFER': {
+        const referTo = nameAddrUri(msg.header('refer-to') ?? '');
+        st.respond(this.makeResponse(msg, source, 202, { headers: [`Contact: <${this.contactUri}>`] }), 202);
+        const notify = (frag: string, state: string): void =>
+          this.inDialog(
+            dialog,
+            'NOTIFY',
+            ['Event: refer', `Subscription-State: ${state}`],
+            frag,
+            'message/sipfrag;version=2.0',
+          );
+        notify('SIP/2.0 100 Trying\r\n', 'active;expires=60');
+        const nc = this.call(referTo);
+        nc.referDialog = dialog;
+        const watch = (): void => {
+          if (nc.state === 'confirmed' || nc.state === 'failed' || nc.state === 'terminated') {
+            const s = nc.status ?? 500;
+            notify(`SIP/2.0 ${s} ${s === 200 ? 'OK' : 'Failed'}\r\n`, 'terminated;reason=noresource');
+            return;
+          }
+          this.clock.schedule(10_000, watch, 'refer watch');
+        };
+        this.clock.schedule(10_000, watch, 'refer watch');
+        return;
+      }
+      case 'NOTIFY': {
+        st.respond(this.makeResponse(msg, source, 200), 200);
+        const frag = new TextDecoder().decode(msg.body());
+        if (
+          /^SIP\/2\.0 2\d\d/.test(frag) &&
+          call &&
+          this.config.hangupAfterTransfer !== false &&
+          /refer/i.test(msg.header('event') ?? '')
+        ) {
+          this.log(`call ${call.id}: transfer succeeded`, undefined, 'call');
+          this.hangup(call);
+        }
+        return;
+      }
+      default:
+        st.respond(this.makeResponse(msg, source, 200), 200);
+    }
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * The simulator: builds the network and the elements of a scenario on a {@link VirtualClock},
+ * schedules its steps, and runs it (all at once or one message at a time). Same scenario, same
+ * seed → the same run, byte for byte.
+ */
+import { loadScript } from '../script';
+import { type Micros, SECOND, SeededIdSource, VirtualClock, Xoshiro128 } from '../stack/clock';
+import type { TransportAddress } from '../stack/transport';
+import { EventLog, type ElementEvent, type EventSink, NO_EVENTS } from '../elements/events';
+import type { SipElement } from '../elements/element';
+import { NatBox } from '../elements/nat';
+import { Proxy } from '../elements/proxy';
+import { RedirectServer } from '../elements/redirect';
+import { LocationService } from '../elements/registrar';
+import { DEFAULT_TIMERS, type TimerValues } from '../elements/transactions';
+import { UserAgent } from '../elements/ua/user-agent';
+import { B2bua } from '../elements/b2bua';
+import { StunServer, stunBindingRequest } from '../elements/stun';
+import { type LinkConditions, SimNetwork, type WirePacket } from './network';
+import { type NodeSpec, type Scenario, type StepSpec, parseDuration } from './scenario';
+import { BUILTIN_SCRIPTS } from './scripts';
+
+export interface SimOptions {
+  seed?: number;
+  /** Collect element events (default true). */
+  events?: boolean;
+  /** Keep every packet (default true). */
+  record?: boolean;
+}
+
+/** A node as the output lists it. */
+export interface SimNodeInfo {
+  name: string;
+  role: NodeSpec['role'];
+  address: string;
+  domains: string[];
+  behind: string | null;
+  /** NAT public address. */
+  public?: string;
+}
+
+export class ScenarioBuildError extends Error {}
+
+function splitAddress(a: string, defPort: number): { host: string; port: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(a);
+  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defPort };
+  const i = a.lastIndexOf(':');
+  if (i > 0 && a.indexOf(':') === i) return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
+  return { host: a, port: defPort };
+}
+
+export class Simulation {
+  readonly clock = new VirtualClock(0);
+  readonly network: SimNetwork;
+  readonly events: EventSink;
+  readonly elements = new Map<string, SipElement | StunServer>();
+  readonly nodes: SimNodeInfo[] = [];
+  readonly seed: number;
+  readonly timers: TimerValues;
+  readonly endTime: Micros;
+  private readonly ids: SeededIdSource;
+  private readonly locations = new Map<string, LocationService>();
+  /** Step problems (unknown call to hang up...), as they happen. */
+  readonly stepErrors: string[] = [];
+
+  constructor(
+    readonly scenario: Scenario,
+    opts: SimOptions = {},
+  ) {
+    this.seed = opts.seed ?? scenario.seed ?? 1;
+    this.events = opts.events === false ? NO_EVENTS : new EventLog();
+    const rng = new Xoshiro128(this.seed);
+    this.ids = new SeededIdSource(new Xoshiro128(this.seed ^ 0x5bd1e995));
+    const net = scenario.network ?? {};
+    const defaultLink: LinkConditions = {
+      latency: parseDuration(net.latency, 10_000),
+      jitter: parseDuration(net.jitter, 0),
+      loss: net.loss ?? 0,
+    };
+    this.network = new SimNetwork(this.clock, rng, this.events, { defaultLink, record: opts.record ?? true });
+    const t = scenario.timers ?? {};
+    this.timers = {
+      t1: parseDuration(t.t1, DEFAULT_TIMERS.t1),
+      t2: parseDuration(t.t2, DEFAULT_TIMERS.t2),
+      t4: parseDuration(t.t4, DEFAULT_TIMERS.t4),
+    };
+    this.endTime = parseDuration(scenario.duration, 300 * SECOND);
+    this.build();
+  }
+
+  private env(node: string): {
+    node: string;
+    clock: VirtualClock;
+    ids: SeededIdSource;
+    events: EventSink;
+    timers: TimerValues;
+    resolve: (h: string) => string;
+  } {
+    return {
+      node,
+      clock: this.clock,
+      ids: this.ids,
+      events: this.events,
+      timers: this.timers,
+      resolve: (h) => this.network.resolve(h),
+    };
+  }
+
+  private location(name: string): LocationService {
+    let l = this.locations.get(name);
+    if (!l) {
+      l = new LocationService(name, this.events);
+      this.locations.set(name, l);
+    }
+    return l;
+  }
+
+  private build(): void {
+    const sc = this.scenario;
+    // NATs first: hosts behind them need their realm.
+    for (const n of sc.nodes) {
+      if (n.role !== 'nat') continue;
+      const nat = new NatBox(
+        {
+          name: n.name,
+          type: n.type ?? 'port-restricted',
+          publicIp: n.public!,
+          insideIp: n.inside!,
+          timeout: parseDuration(n.timeout, 30 * SECOND),
+          hairpin: n.hairpin ?? false,
+          alg: n.alg ?? false,
+          portBase: 20000,
+        },
+        this.events,
+      );
+      this.network.addNat(nat);
+      this.nodes.push({
+        name: n.name,
+        role: 'nat',
+        address: n.inside!,
+        public: n.public!,
+        domains: [],
+        behind: null,
+      });
+    }
+    for (const n of sc.nodes) {
+      if (n.role === 'nat') continue;
+      const { host, port } = splitAddress(n.address!, n.role === 'stun' ? 3478 : 5060);
+      this.network.addHost(n.name, host, n.behind ?? 'public');
+      for (const d of n.domains ?? []) this.network.addName(d, host);
+      if (n.down) this.network.setDown(n.name, true);
+      this.nodes.push({
+        name: n.name,
+        role: n.role,
+        address: `${host}:${port}`,
+        domains: n.domains ?? [],
+        behind: n.behind ?? null,
+      });
+    }
+    for (const n of sc.nodes) {
+      if (n.role === 'nat') continue;
+      const { host, port } = splitAddress(n.address!, n.role === 'stun' ? 3478 : 5060);
+      const local: TransportAddress = { host, port, transport: n.transport ?? 'UDP' };
+      const tr = this.network.bind(n.name, local);
+      const env = this.env(n.name);
+      switch (n.role) {
+        case 'ua': {
+          const ua = new UserAgent(env, tr, {
+            aor: n.aor ?? `sip:${n.name.toLowerCase().replace(/\s+/g, '')}@${host}`,
+            ...(n.displayName !== undefined ? { displayName: n.displayName } : {}),
+            ...(n.username !== undefined ? { username: n.username } : {}),
+            ...(n.password !== undefined ? { password: n.password } : {}),
+            ...(n.proxies ? { outboundProxies: n.proxies } : {}),
+            ...(n.registrar !== undefined ? { registrar: n.registrar } : {}),
+            answer: {
+              ring: n.answer?.ring ?? true,
+              after:
+                n.answer && 'after' in n.answer && n.answer.after === null
+                  ? null
+                  : parseDuration(n.answer?.after, 0),
+              ...(n.answer?.reject
+                ? {
+                    reject: {
+                      code: n.answer.reject,
+                      after: parseDuration(n.answer.rejectAfter, 0),
+                      ...(n.answer.reason ? { reason: n.answer.reason } : {}),
+                    },
+                  }
+                : {}),
+            },
+            ...(n.use100rel !== undefined ? { use100rel: n.use100rel } : {}),
+            ...(n.lateOffer !== undefined ? { lateOffer: n.lateOffer } : {}),
+            ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
+            ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),
+            ...(n.preauth ? { preauth: n.preauth } : {}),
+          });
+          ua.rportInVia = n.rport ?? true;
+          const mport = n.mediaPort ?? 49170;
+          const media = this.network.bind(n.name, { host, port: mport, transport: 'UDP' });
+          media.setListener({ onMessage: (_b, src) => ua.onMedia(src) });
+          ua.media = media;
+          this.elements.set(n.name, ua);
+          break;
+        }
+        case 'proxy':
+        case 'registrar': {
+          const src =
+            typeof n.script === 'object'
+              ? BUILTIN_SCRIPTS[n.script.builtin]
+              : (n.script ??
+                BUILTIN_SCRIPTS[
+                  n.role === 'registrar'
+                    ? n.users
+                      ? 'registrar-digest'
+                      : 'stateful-proxy'
+                    : 'stateful-proxy'
+                ]);
+          if (src === undefined) throw new ScenarioBuildError(`node "${n.name}": unknown builtin script`);
+          const ls = loadScript(src);
+          if (!ls.script) {
+            const e = ls.diagnostics
+              .filter((d) => d.severity === 'error')
+              .map((d) => `${d.line}:${d.col}: ${d.message}`);
+            throw new ScenarioBuildError(`node "${n.name}": routing script errors:\n${e.join('\n')}`);
+          }
+          const loc = this.location(n.location ?? n.name);
+          for (const [aor, list] of Object.entries(n.locations ?? {})) {
+            for (const c of list) {
+              if (typeof c === 'string') loc.add(aor, c, 0, 86400);
+              else loc.add(aor, c.contact, 0, 86400, c.q ?? 1);
+            }
+          }
+          const px = new Proxy(env, tr, {
+            script: ls.script,
+            domains: n.domains ?? [],
+            location: loc,
+            ...(n.users ? { users: n.users } : {}),
+            ...(n.nonce !== undefined ? { staticNonce: n.nonce } : {}),
+            ...(n.trying ? { trying: n.trying } : {}),
+            ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
+          });
+          this.elements.set(n.name, px);
+          break;
+        }
+        case 'redirect': {
+          const rs = new RedirectServer(env, tr, {
+            redirects: n.redirects ?? {},
+            location: this.location(n.location ?? n.name),
+            ...(n.redirectCode ? { code: n.redirectCode } : {}),
+          });
+          this.elements.set(n.name, rs);
+          break;
+        }
+        case 'b2bua': {
+          this.elements.set(
+            n.name,
+            new B2bua(env, tr, { ...(n.next !== undefined ? { next: n.next } : {}) }),
+          );
+          break;
+        }
+        case 'stun':
+          this.elements.set(n.name, new StunServer(n.name, tr, this.clock, this.events));
+          break;
+      }
+    }
+    for (const l of sc.links ?? []) {
+      this.network.setLink(l.between[0], l.between[1], {
+        latency: parseDuration(l.latency, 10_000),
+        jitter: parseDuration(l.jitter, 0),
+        loss: l.loss ?? 0,
+      });
+    }
+    for (const d of sc.drop ?? []) this.network.addDropRule({ ...d, count: d.count ?? 1 });
+    for (const s of sc.steps ?? [])
+      this.clock.schedule(parseDuration(s.at, 0), () => this.runStep(s), `step ${s.action} ${s.node}`);
+  }
+
+  element(name: string): SipElement | StunServer | undefined {
+    return this.elements.get(name);
+  }
+
+  ua(name: string): UserAgent | undefined {
+    const e = this.elements.get(name);
+    return e instanceof UserAgent ? e : undefined;
+  }
+
+  private runStep(s: StepSpec): void {
+    const e = this.elements.get(s.node);
+    if (this.events.enabled)
+      this.events.emit({
+        time: this.clock.now(),
+        node: s.node,
+        kind: 'log',
+        text: `step: ${s.action}${s.to ? ` ${s.to}` : ''}${s.code ? ` ${s.code}` : ''}`,
+      });
+    if (s.action === 'down' || s.action === 'up') {
+      this.network.setDown(s.node, s.action === 'down');
+      return;
+    }
+    if (!(e instanceof UserAgent)) {
+      this.stepErrors.push(`${s.node}: ${s.action} needs a user agent`);
+      return;
+    }
+    let ok = true;
+    switch (s.action) {
+      case 'register':
+        e.register({
+          ...(s.expires !== undefined ? { expires: s.expires } : {}),
+          ...(s.query ? { query: true } : {}),
+          ...(s.wildcard ? { wildcard: true } : {}),
+        });
+        break;
+      case 'unregister':
+        e.register({ expires: 0, ...(s.wildcard ? { wildcard: true } : {}) });
+        break;
+      case 'call':
+        e.call(s.to ?? '', s.id ? { id: s.id } : {});
+        break;
+      case 'answer':
+        ok = e.answerCall(s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'reject':
+        ok = e.reject(s.code ?? 486, s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'cancel':
+        ok = e.cancel(s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'hangup':
+        ok = e.hangup(s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'hold':
+        ok = e.reinvite(s.direction ?? 'sendonly');
+        break;
+      case 'resume':
+        ok = e.reinvite('sendrecv');
+        break;
+      case 'reinvite':
+        ok = e.reinvite(s.direction ?? 'sendrecv');
+        break;
+      case 'update':
+        ok = e.update();
+        break;
+      case 'refer':
+        ok = e.refer(s.to ?? '');
+        break;
+      case 'options':
+      case 'message':
+      case 'subscribe':
+        e.request(
+          s.action.toUpperCase(),
+          s.to ?? '',
+          s.action === 'message' ? { body: s.text ?? 'Hello' } : {},
+        );
+        break;
+      case 'stun': {
+        const { host, port } = splitAddress(s.to ?? '', 3478);
+        stunDiscover(e, this.ids, host, port);
+        break;
+      }
+    }
+    if (!ok)
+      this.stepErrors.push(`${s.node}: ${s.action} had nothing to act on at ${this.clock.now() / SECOND}s`);
+  }
+
+  /** Runs until nothing is pending or the scenario's duration is reached. */
+  run(maxEvents = 5_000_000): void {
+    this.clock.advanceTo(this.endTime, maxEvents);
+  }
+
+  /** Advances to the next SIP message on the wire (stepping); false when the run is over. */
+  stepMessage(): boolean {
+    const before = this.network.packets.length;
+    for (;;) {
+      const next = this.clock.nextTime();
+      if (next === null || next > this.endTime) return false;
+      this.clock.step();
+      if (this.network.packets.slice(before).some((p) => p.kind === 'sip')) return true;
+    }
+  }
+
+  get sipPackets(): WirePacket[] {
+    return this.network.packets.filter((p) => p.kind === 'sip');
+  }
+
+  get eventList(): ElementEvent[] {
+    return this.events instanceof EventLog ? this.events.events : [];
+  }
+}
+
+/** Sends a STUN Binding request from a UA's SIP port and adopts the mapped address (RFC 5389). */
+function stunDiscover(ua: UserAgent, ids: SeededIdSource, host: string, port: number): void {
+  const req = stunBindingRequest(ids);
+  const prev = ua.stunHandler;
+  ua.stunHandler = (mapped): void => {
+    ua.advertised = mapped;
+    ua.log(`STUN: public address is ${mapped.host}:${mapped.port}`, {
+      mapped: `${mapped.host}:${mapped.port}`,
+    });
+    ua.stunHandler = prev;
+  };
+  ua.transport.send(req, { host, port, transport: 'UDP' });
+}
