@@ -54,8 +54,15 @@ request_route {
 }
 `;
 
+/** The stateful proxy without record_route(): later requests of the dialog bypass it. */
+const STATEFUL_NORR = STATEFUL.replace(
+  '  if (is_method("INVITE|SUBSCRIBE|REFER")) { record_route(); }\n',
+  '',
+);
+
 export const BUILTIN_SCRIPTS: Readonly<Record<string, string>> = {
   'stateful-proxy': STATEFUL,
+  'stateful-proxy-norr': STATEFUL_NORR,
   'stateless-proxy': STATELESS,
   'registrar-digest': REGISTRAR_DIGEST,
 };
