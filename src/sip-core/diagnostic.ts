@@ -13,7 +13,8 @@ export interface Span {
 export type Severity = 'error' | 'warning' | 'info';
 
 /** The layer of the ingest pipeline (STYLE.md habit 8) or analysis that produced a diagnostic. */
-export type Layer = 'file' | 'link' | 'ip' | 'tcp' | 'udp' | 'sctp' | 'ws' | 'hep' | 'sip' | 'sdp' | 'analysis';
+export type Layer =
+  'file' | 'link' | 'ip' | 'tcp' | 'udp' | 'sctp' | 'ws' | 'hep' | 'sip' | 'sdp' | 'analysis';
 
 export interface Diagnostic {
   /** Stable identifier, kebab-case, e.g. `content-length-mismatch`. */
