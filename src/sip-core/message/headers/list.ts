@@ -105,6 +105,20 @@ export function scanTokenItems(
 }
 
 function tokensOnly(value: string, header: string, rfc: string, allowEmpty: boolean): Decoded<string[]> {
+  // Fast path for the common shape `tok, tok ,tok`: no allocation beyond the result strings.
+  const fast: string[] = [];
+  const end = value.length;
+  let i = skipWs(value, 0, end);
+  if (i >= end && allowEmpty) return { value: fast, diagnostics: [] };
+  while (i < end) {
+    const t = scanToken(value, i, end);
+    if (t === i) break;
+    fast.push(value.slice(i, t));
+    i = skipWs(value, t, end);
+    if (i >= end) return { value: fast, diagnostics: [] };
+    if (value.charCodeAt(i) !== 44) break;
+    i = skipWs(value, i + 1, end);
+  }
   const diags: Diagnostic[] = [];
   const items = scanTokenItems(value, header, rfc, diags, allowEmpty);
   const out: string[] = new Array(items.length);

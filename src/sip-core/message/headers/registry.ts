@@ -107,6 +107,9 @@ export const COMPACT_FORMS: Record<string, string> = {
 export function decodeHeader(name: string, value: string): Decoded<unknown> | null {
   let key = lower(name);
   if (key.length === 1) key = COMPACT_FORMS[key] ?? key;
-  const fn = TYPED_HEADERS[key];
+  // A Map lookup hashes the key; a keyed load on a large object literal would internalize it first.
+  const fn = DECODERS.get(key);
   return fn ? fn(value) : null;
 }
+
+const DECODERS = new Map<string, TypedDecoder>(Object.entries(TYPED_HEADERS));

@@ -399,3 +399,22 @@ describe('Expires', () => {
   it('rseq 1', () => expect(parseRSeq('1').diagnostics).toEqual([]));
   it('call-id', () => expect(parseCallId('x@y').value).toBe('x@y'));
 });
+
+describe('token-list edge cases (fast and slow paths agree)', () => {
+  const table: Array<[string, string[], string[]]> = [
+    ['INVITE', ['INVITE'], []],
+    [' INVITE , BYE ', ['INVITE', 'BYE'], []],
+    ['INVITE,', ['INVITE'], ['list-empty-element']],
+    [',INVITE', ['INVITE'], ['list-empty-element']],
+    ['INVITE BYE', ['INVITE'], ['list-bad-element']],
+    ['INVITE;x=1', ['INVITE'], ['list-unexpected-param']],
+    ['   ', [], []],
+  ];
+  for (const [v, values, diagCodes] of table) {
+    it(`Allow: "${v}"`, () => {
+      const d = parseAllow(v);
+      expect(d.value).toEqual(values);
+      expect(codes(d)).toEqual(diagCodes);
+    });
+  }
+});
