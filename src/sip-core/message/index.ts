@@ -42,4 +42,18 @@ export {
   contentTypeValue,
   requestUriValue,
   decodeAllHeaders,
+  bodyValue,
+  type TypedBody,
+  type TypedCache,
 } from './typed';
+
+// The typed-value layer (headers, URIs, name-addr, parameters, bodies, digest), re-exported so callers
+// import the whole message layer from one place.
+export * from './headers/index';
+export * from './uri';
+export * from './name-addr';
+export * from './params';
+export * from './sdp';
+export * from './multipart';
+export * from './sipfrag';
+export * from './digest';

@@ -108,6 +108,14 @@ describe('RFC 5118 IPv6 torture messages (crlf/ wire forms)', () => {
   for (const row of rows) {
     it(`§${row.section} ${row.file}: ${row.verdict}`, () => checkRow(row, load(`rfc5118/crlf/${row.file}`)));
   }
+  it('every message serializes back byte-identically (wire and verbatim forms)', () => {
+    for (const row of rows) {
+      for (const f of [`rfc5118/crlf/${row.file}`, `rfc5118/${row.file}`]) {
+        const bytes = load(f);
+        expect(Buffer.from(serializeMessage(parseMessage(bytes))).equals(Buffer.from(bytes)), f).toBe(true);
+      }
+    }
+  });
   it('the verbatim LF-only archive parses to the same key fields, flagged line-ending-lf', () => {
     for (const row of rows) {
       const lf = parseMessage(load(`rfc5118/${row.file}`));

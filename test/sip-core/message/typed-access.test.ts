@@ -96,3 +96,23 @@ describe('typed accessors', () => {
     }
   });
 });
+
+describe('typed body', () => {
+  it('SDP, multipart and plain bodies are decoded by Content-Type', async () => {
+    const { bodyValue } = await import('../../../src/sip-core/message/index');
+    const { readFileSync } = await import('node:fs');
+    const fx = (f: string): Uint8Array =>
+      new Uint8Array(readFileSync(new URL(`../../fixtures/rfc4475/${f}`, import.meta.url)));
+    const sdp = bodyValue(parseMessage(fx('sdp01.dat')));
+    expect(sdp.kind).toBe('sdp');
+    if (sdp.kind === 'sdp') expect(sdp.sdp.value?.media.length).toBeGreaterThan(0);
+    const mp = bodyValue(parseMessage(fx('mpart01.dat')));
+    expect(mp.kind).toBe('multipart');
+    if (mp.kind === 'multipart') expect(mp.multipart.value?.parts.length).toBe(2);
+    expect(bodyValue(parseMessage(fx('invut.dat')))).toEqual({
+      kind: 'raw',
+      contentType: 'application/unknownformat',
+    });
+    expect(bodyValue(parseMessage(fx('zeromf.dat')))).toEqual({ kind: 'none' });
+  });
+});
