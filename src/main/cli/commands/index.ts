@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze';
 import { registerBuild } from './build';
+import { registerCapture } from './capture';
 import { registerServe } from './serve';
 import { registerSimulate } from './simulate';
 
@@ -13,4 +14,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerBuild,
   registerAnalyze,
   registerSimulate,
+  registerCapture,
 ];

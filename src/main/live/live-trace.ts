@@ -1,0 +1,313 @@
+/**
+ * A live trace: the core's {@link Trace} fed incrementally by a live source (lab sockets, HEP
+ * listener, UDP mirror, interface capture), bounded as a ring, with batched change notifications
+ * (at most ~10 per second, ARCHITECTURE.md "Live traces push small batched updates") and
+ * save-as-pcapng at any time.
+ *
+ * Ring: when the window holds `limit` messages, the oldest quarter is dropped by rebuilding the
+ * window from the newest messages (one re-parse per kept message, amortised to ~3 parses per
+ * message). Each rebuild is announced as `reset: true` with the new {@link Trace}; consumers that
+ * index a trace (the analysis layer) re-attach to it. `dropped` counts what the ring let go.
+ */
+import type { Diagnostic } from '../../sip-core/diagnostic';
+import { AddressTable } from '../../sip-core/capture/address';
+import type { Reassembly, TransportName } from '../../sip-core/capture/provenance';
+import { parseMessage } from '../../sip-core/message';
+import { Trace } from '../../sip-core/trace/trace';
+import { buildPcapng, RotatingPcapngWriter, type PacketInput } from './pcapng-writer';
+import { writeFile } from 'node:fs/promises';
+
+/** One message as a live source reports it. */
+export interface LiveMessage {
+  /** The SIP message bytes are `buf[start, end)` (copied; the buffer may be reused afterwards). */
+  buf: Uint8Array;
+  start?: number;
+  end?: number;
+  timeUs: number;
+  srcHost: string;
+  srcPort: number;
+  dstHost: string;
+  dstPort: number;
+  transport: TransportName;
+  /** 'hep' for HEP, 'tcp' when framed from a stream; default 'none'. */
+  reassembly?: Reassembly;
+  /** Frame number when the source has one (interface capture); default: the message's sequence number. */
+  frameNo?: number;
+  hepCorrelationId?: string | null;
+  diagnostics?: Diagnostic[] | null;
+  /** Shown as the packet comment in saved pcapng (e.g. `lab: proxy -> bob`). */
+  comment?: string;
+}
+
+/** A batched change notification. */
+export interface LiveUpdate {
+  /** Messages appended since the previous update. */
+  added: number;
+  /** Messages in the window now (`trace.count`). */
+  count: number;
+  /** Messages ever appended. */
+  total: number;
+  /** Messages the ring dropped, ever. */
+  dropped: number;
+  /** True when the window was rebuilt (ring compaction): `trace` is a new object. */
+  reset: boolean;
+  trace: Trace;
+}
+
+export interface LiveTraceOptions {
+  /** Name shown for the source, e.g. `HEP :9060`. */
+  name: string;
+  /** Source format for `trace.source.format`, e.g. `live-hep`, `live-lab`. */
+  format: string;
+  /** Most messages kept in the window (default 200,000). */
+  limit?: number;
+  /** Minimum time between update notifications (ms); default 100 (≤ 10/s). */
+  batchMs?: number;
+  /** Also write every message, as it comes, to this pcapng file (rotated by size). */
+  pcap?: { path: string; maxBytes?: number } | null;
+}
+
+/** Per-message metadata kept next to the window so it can be rebuilt and saved. */
+interface Kept {
+  timeUs: number;
+  src: number;
+  srcPort: number;
+  dst: number;
+  dstPort: number;
+  transport: TransportName;
+  reassembly: Reassembly;
+  frameNo: number;
+  hep: string | null;
+  diagnostics: Diagnostic[] | null;
+  comment: string | undefined;
+}
+
+export class LiveTrace {
+  readonly addresses = new AddressTable();
+  readonly limit: number;
+  #trace: Trace;
+  #kept: Kept[] = [];
+  #total = 0;
+  #dropped = 0;
+  #added = 0;
+  #reset = false;
+  #listeners: ((u: LiveUpdate) => void)[] = [];
+  #each: ((trace: Trace, id: number, seq: number) => void)[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #lastEmit = 0;
+  readonly #batchMs: number;
+  readonly #name: string;
+  readonly #format: string;
+  #closed = false;
+  /** The rotating pcapng file, when asked for. */
+  readonly pcap: RotatingPcapngWriter | null;
+
+  constructor(opts: LiveTraceOptions) {
+    this.limit = Math.max(4, opts.limit ?? 200_000);
+    this.#batchMs = opts.batchMs ?? 100;
+    this.#name = opts.name;
+    this.#format = opts.format;
+    this.#trace = this.#newTrace();
+    this.pcap = opts.pcap ? new RotatingPcapngWriter(opts.pcap.path, { maxBytes: opts.pcap.maxBytes }) : null;
+  }
+
+  #newTrace(): Trace {
+    return new Trace(null, this.addresses.names, { name: this.#name, format: this.#format });
+  }
+
+  /** The current window. A new object after each ring compaction (see {@link LiveUpdate.reset}). */
+  get trace(): Trace {
+    return this.#trace;
+  }
+  /** Messages ever appended. */
+  get total(): number {
+    return this.#total;
+  }
+  /** Messages dropped by the ring. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+  /** Sequence number (0-based, over the whole run) of the window's message 0. */
+  get base(): number {
+    return this.#total - this.#trace.count;
+  }
+
+  /** Subscribes to batched updates; returns the unsubscribe function. */
+  onUpdate(fn: (u: LiveUpdate) => void): () => void {
+    this.#listeners.push(fn);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== fn);
+    };
+  }
+
+  /**
+   * Calls `fn` synchronously for every message added from now on (the CLI prints them); `id` is
+   * the message's id in `trace`. Prefer {@link onUpdate} for views. Returns the unsubscribe function.
+   */
+  onMessage(fn: (trace: Trace, id: number, seq: number) => void): () => void {
+    this.#each.push(fn);
+    return () => {
+      this.#each = this.#each.filter((l) => l !== fn);
+    };
+  }
+
+  /** Appends one message; returns its sequence number over the whole run. */
+  add(m: LiveMessage): number {
+    const start = m.start ?? 0;
+    const end = m.end ?? m.buf.length;
+    const seq = this.#total;
+    if (this.#closed) return seq;
+    if (this.#trace.count >= this.limit) this.#compact();
+    const k: Kept = {
+      timeUs: Math.trunc(m.timeUs),
+      src: this.addresses.name(m.srcHost),
+      srcPort: m.srcPort,
+      dst: this.addresses.name(m.dstHost),
+      dstPort: m.dstPort,
+      transport: m.transport,
+      reassembly: m.reassembly ?? 'none',
+      frameNo: m.frameNo ?? seq + 1,
+      hep: m.hepCorrelationId ?? null,
+      diagnostics: m.diagnostics ?? null,
+      comment: m.comment,
+    };
+    this.#append(m.buf, start, end, k);
+    this.#kept.push(k);
+    this.#total++;
+    this.#added++;
+    this.pcap?.write({
+      timeUs: k.timeUs,
+      srcHost: m.srcHost,
+      srcPort: m.srcPort,
+      dstHost: m.dstHost,
+      dstPort: m.dstPort,
+      transport: m.transport,
+      payload: m.buf.subarray(start, end),
+      comment: m.comment,
+    });
+    for (const l of this.#each) l(this.#trace, this.#trace.count - 1, seq);
+    this.#schedule();
+    return seq;
+  }
+
+  #append(buf: Uint8Array, start: number, end: number, k: Kept): void {
+    const msg = parseMessage(buf, start, end);
+    const t = this.#trace;
+    if (k.diagnostics) for (const d of k.diagnostics) t.countDiagnostic(d.code);
+    for (const d of msg.diagnostics) t.countDiagnostic(d.code);
+    t.append(buf, start, end, msg, {
+      frameNo: k.frameNo,
+      timeUs: k.timeUs,
+      src: k.src,
+      srcPort: k.srcPort,
+      dst: k.dst,
+      dstPort: k.dstPort,
+      transport: k.transport,
+      reassembly: k.reassembly,
+      rawOffset: -1,
+      frames: [{ frameNo: k.frameNo, recordOffset: -1, recordLength: 0 }],
+      diagnostics: k.diagnostics,
+      hepCorrelationId: k.hep,
+    });
+    const s = t.source;
+    s.frames = t.count;
+    s.bytes += end - start;
+    const secs = k.timeUs / 1e6;
+    if (s.firstTime === null) s.firstTime = secs;
+    s.lastTime = secs;
+    s.duration = Math.round((secs - s.firstTime) * 1e6) / 1e6;
+  }
+
+  #compact(): void {
+    const old = this.#trace;
+    const n = old.count;
+    const drop = Math.max(1, Math.floor(this.limit / 4));
+    const next = this.#newTrace();
+    next.fileDiagnostics = old.fileDiagnostics;
+    next.source.undecoded = old.source.undecoded;
+    this.#trace = next;
+    const keptOld = this.#kept;
+    this.#kept = keptOld.slice(drop);
+    for (let id = drop; id < n; id++) {
+      const raw = old.raw(id);
+      this.#append(raw, 0, raw.length, keptOld[id]!);
+    }
+    this.#dropped += drop;
+    this.#reset = true;
+    old.close();
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#listeners.length === 0) return;
+    const wait = Math.max(0, this.#lastEmit + this.#batchMs - Date.now());
+    this.#timer = setTimeout(() => this.flushUpdates(), wait);
+    this.#timer.unref();
+  }
+
+  /** Sends the pending update now (also called on stop, so the last messages are announced). */
+  flushUpdates(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#added === 0 && !this.#reset) return;
+    this.#lastEmit = Date.now();
+    const u: LiveUpdate = {
+      added: this.#added,
+      count: this.#trace.count,
+      total: this.#total,
+      dropped: this.#dropped,
+      reset: this.#reset,
+      trace: this.#trace,
+    };
+    this.#added = 0;
+    this.#reset = false;
+    for (const l of this.#listeners) l(u);
+  }
+
+  /** Records a source-level problem (e.g. undecodable HEP) on the trace. */
+  diagnostic(d: Diagnostic): void {
+    const list = this.#trace.fileDiagnostics;
+    if (list.length < 1000) list.push(d);
+  }
+
+  /** Counts something the source could not use, by kind (shown as `source.undecoded`). */
+  countUndecoded(kind: string, n = 1): void {
+    const u = this.#trace.source.undecoded;
+    u[kind] = (u[kind] ?? 0) + n;
+  }
+
+  /** The window's messages as packets (for saving). */
+  *packets(): Generator<PacketInput> {
+    const t = this.#trace;
+    const names = this.addresses.names;
+    for (let id = 0; id < t.count; id++) {
+      const k = this.#kept[id]!;
+      yield {
+        timeUs: k.timeUs,
+        srcHost: names[k.src]!,
+        srcPort: k.srcPort,
+        dstHost: names[k.dst]!,
+        dstPort: k.dstPort,
+        transport: k.transport,
+        payload: t.raw(id),
+        comment: k.comment,
+      };
+    }
+  }
+
+  /** Saves the current window as a pcapng file; returns the number of messages written. */
+  async save(path: string): Promise<number> {
+    const count = this.#trace.count;
+    await writeFile(path, buildPcapng(this.packets()));
+    return count;
+  }
+
+  /** Stops accepting messages, announces the last batch and closes the pcapng file. */
+  close(): void {
+    if (this.#closed) return;
+    this.flushUpdates();
+    this.#closed = true;
+    this.pcap?.close();
+  }
+}
