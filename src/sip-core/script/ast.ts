@@ -23,7 +23,8 @@ export type Expr =
   | { type: 'pv'; name: string; arg: string | null; pos: SourcePos }
   /** The `myself` keyword: compares equal to any address or URI of this element. */
   | { type: 'myself'; pos: SourcePos }
-  | { type: 'call'; name: string; args: Expr[]; pos: SourcePos }
+  /** `text` is the call's source text, whitespace collapsed (for execution records). */
+  | { type: 'call'; name: string; args: Expr[]; pos: SourcePos; text: string }
   | { type: 'not'; expr: Expr; pos: SourcePos }
   /** `regex` is the compiled right-hand side of `=~`/`!~` when it is a literal (compiled once). */
   | { type: 'bin'; op: BinaryOp; left: Expr; right: Expr; pos: SourcePos; regex?: RegExp };

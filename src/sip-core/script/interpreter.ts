@@ -161,6 +161,9 @@ class Execution<M> {
   private readonly maxSteps: number;
   private readonly maxDepth: number;
   private readonly record: boolean;
+  private readonly notes: string[] = [];
+  /** One call context per run, re-filled for each call (avoids an allocation per call). */
+  private readonly ctx: { -readonly [K in keyof CallContext<M>]: CallContext<M>[K] };
 
   constructor(
     private readonly host: ScriptHost<M>,
@@ -172,6 +175,8 @@ class Execution<M> {
     this.maxSteps = options.maxSteps ?? 10_000;
     this.maxDepth = options.maxDepth ?? 64;
     this.record = options.record ?? true;
+    const notes = this.notes;
+    this.ctx = { host, msg, args: [], state: this.state, note: (t: string) => void notes.push(t) };
   }
 
   runBlock(block: RouteBlock, depth: number): Flow {
@@ -296,7 +301,7 @@ class Execution<M> {
 
   /** Runs a call and returns its integer result; a result of 0 ends the script (Kamailio rule). */
   private call(c: Extract<Expr, { type: 'call' }>): number {
-    const text = this.sourceText(c.pos);
+    const text = c.text;
     this.tick(c, text);
     const record = this.rec(c, text, 'call', null);
     if (c.name === 'route') {
@@ -323,14 +328,10 @@ class Execution<M> {
       const v = this.value(a);
       return spec.format?.includes(i) && a.type === 'str' ? this.expand(a.value) : v;
     });
-    const notes: string[] = [];
-    const ctx: CallContext<M> = {
-      host: this.host,
-      msg: this.msg,
-      args,
-      state: this.state,
-      note: (t) => notes.push(t),
-    };
+    const notes = this.notes;
+    notes.length = 0;
+    const ctx = this.ctx;
+    ctx.args = args;
     const r = normalize(callFunction(c.name, ctx));
     if (record) {
       record.result = r;
@@ -340,11 +341,6 @@ class Execution<M> {
     this.state.vars.set('\u0000rc', r);
     if (r === 0) throw new End('exit');
     return r;
-  }
-
-  private sourceText(pos: { offset: number; end: number }): string {
-    const t = this.script.source.slice(pos.offset, pos.end).replace(/\s+/g, ' ').trim();
-    return t.length > 160 ? t.slice(0, 157) + '...' : t;
   }
 
   private truthy(e: Expr): boolean {

@@ -138,6 +138,10 @@ const OPS3 = [':=='];
 const OPS2 = ['==', '!=', '=~', '!~', '<=', '>=', '&&', '||', ':=', '+=', '=>'];
 const OPS1 = '(){}[];,:=<>!+-.|&*/%';
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isIdentStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isIdentChar = (c: number): boolean => isIdentStart(c) || isDigit(c);
+
 /** Maximum depth of define expansion (a define referring to another define...). */
 const MAX_DEFINE_DEPTH = 16;
 
@@ -184,11 +188,11 @@ export class Lexer {
         this.string(c, start);
       } else if (c === '$') {
         this.pv(start);
-      } else if (/[0-9]/.test(c)) {
+      } else if (isDigit(c.charCodeAt(0))) {
         this.number(start);
-      } else if (/[A-Za-z_]/.test(c)) {
+      } else if (isIdentStart(c.charCodeAt(0))) {
         let j = this.i + 1;
-        while (j < s.length && /[A-Za-z0-9_]/.test(s[j]!)) j++;
+        while (j < s.length && isIdentChar(s.charCodeAt(j))) j++;
         const word = s.slice(this.i, j);
         this.i = j;
         this.ident(word, start, this.expandDepth);
@@ -298,7 +302,7 @@ export class Lexer {
       this.push('pv', '', inner, start);
       return;
     }
-    while (j < s.length && /[A-Za-z0-9_.]/.test(s[j]!)) j++;
+    while (j < s.length && (isIdentChar(s.charCodeAt(j)) || s.charCodeAt(j) === 46)) j++;
     const name = s.slice(this.i + 1, j);
     if (!name) {
       this.i = j;

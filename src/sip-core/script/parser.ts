@@ -129,7 +129,18 @@ export function loadScript(source: string, options: LoadOptions = {}): LoadResul
 
 /** The source line of `pos` with a caret under its column. */
 export function caretExcerpt(source: string, line: number, col: number): string {
-  const text = (source.split('\n')[line - 1] ?? '').replace(/\r$/, '').replace(/\t/g, ' ');
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = source.indexOf('\n', start);
+    if (nl < 0) {
+      start = -1;
+      break;
+    }
+    start = nl + 1;
+  }
+  const stop = start < 0 ? -1 : source.indexOf('\n', start);
+  const raw = start < 0 ? '' : source.slice(start, stop < 0 ? source.length : stop);
+  const text = raw.replace(/\r$/, '').replace(/\t/g, ' ');
   const num = String(line);
   return `${num} | ${text}\n${' '.repeat(num.length)} | ${' '.repeat(Math.max(0, col - 1))}^`;
 }
@@ -789,7 +800,7 @@ class Parser {
     const spec = FUNCTIONS[name];
     if (!this.atOp('(')) {
       if (!isRoute && statement && spec && spec.min === 0)
-        return { type: 'call', name, args: [], pos: nameTok.pos };
+        return { type: 'call', name, args: [], pos: nameTok.pos, text: name };
       if (!spec && !isRoute)
         throw new ParseError(
           'script-unknown-function',
@@ -835,7 +846,7 @@ class Parser {
       if (spec.routeArg && args[spec.routeArg.index])
         this.routeRef(args[spec.routeArg.index]!, spec.routeArg.kind);
     }
-    return { type: 'call', name, args, pos };
+    return { type: 'call', name, args, pos, text: this.textOf(pos) };
   }
 
   private routeRef(arg: Expr, kind: RouteKind): void {

@@ -62,6 +62,7 @@ export class VirtualClock implements Scheduler {
   private current: Micros;
   private seq = 0;
   private heap: VirtualEvent[] = [];
+  private dead = 0;
   private byHandle = new Map<TimerHandle, VirtualEvent>();
   private fired = 0;
 
@@ -97,6 +98,7 @@ export class VirtualClock implements Scheduler {
     if (!ev) return false;
     ev.live = false;
     this.byHandle.delete(handle);
+    if (++this.dead > 1024 && this.dead > this.heap.length >> 1) this.compact();
     return true;
   }
 
@@ -167,14 +169,16 @@ export class VirtualClock implements Scheduler {
 
   private push(ev: VirtualEvent): void {
     const h = this.heap;
+    let i = h.length;
     h.push(ev);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const parent = h[p]!;
+      if (!this.less(ev, parent)) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = ev;
   }
 
   private pop(): VirtualEvent | undefined {
@@ -182,21 +186,33 @@ export class VirtualClock implements Scheduler {
     if (!h.length) return undefined;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
+    if (h.length) this.siftDown(last, 0);
+    if (!top.live) this.dead--;
     return top;
+  }
+
+  private siftDown(ev: VirtualEvent, from: number): void {
+    const h = this.heap;
+    const n = h.length;
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.less(h[r]!, h[l]!) ? r : l;
+      if (!this.less(h[c]!, ev)) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = ev;
+  }
+
+  /** Cancelled events stay in the heap until popped; rebuild it when they outnumber live ones. */
+  private compact(): void {
+    const live = this.heap.filter((e) => e.live);
+    this.heap = [];
+    this.dead = 0;
+    for (const e of live) this.push(e);
   }
 }
 

@@ -71,7 +71,7 @@ export interface MemoryDelivery {
  */
 export class MemoryNetwork {
   private readonly endpoints = new Map<string, MemoryTransport>();
-  /** Every send, in order (delivered or not). */
+  /** Every send, in order (delivered or not), when constructed with `keepLog`. */
   readonly log: MemoryDelivery[] = [];
   /** Return true to drop a message (e.g. to lose the first INVITE). */
   drop: ((d: MemoryDelivery, index: number) => boolean) | null = null;
@@ -79,6 +79,7 @@ export class MemoryNetwork {
   constructor(
     readonly clock: Scheduler,
     readonly latency: Micros = 0,
+    private readonly keepLog = false,
   ) {}
 
   /** Creates the endpoint bound to `local`. */
@@ -93,7 +94,7 @@ export class MemoryNetwork {
     const target = this.endpoints.get(key(to));
     const d: MemoryDelivery = { bytes, from: from.local, to, sentAt: this.clock.now(), deliverAt: null };
     const index = this.log.length;
-    this.log.push(d);
+    if (this.keepLog) this.log.push(d);
     if (!target) return { ok: false, error: `no endpoint at ${formatAddress(to)}/${to.transport}` };
     if (this.drop?.(d, index)) return { ok: true };
     d.deliverAt = d.sentAt + this.latency;

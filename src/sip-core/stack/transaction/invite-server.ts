@@ -10,7 +10,7 @@ import type { SipMessage } from '../../message';
 import { buildResponseTo, parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
-import { TransactionBase } from './transaction';
+import { messageBytes, responseStatus, TransactionBase } from './transaction';
 import type { TransactionUser } from './types';
 
 export type InviteServerState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -44,8 +44,12 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   private timerGInterval: number;
   /** Status of the last response sent (null before any). */
   lastStatus: number | null = null;
-  /** To tag of the last response sent (the RFC 2543 ACK matching of §17.2.3 compares it). */
-  sentToTag: string | null = null;
+  private lastSent: Uint8Array | null = null;
+
+  /** To tag of the last response sent (the RFC 2543 ACK matching of §17.2.3 compares it); parsed on demand. */
+  get sentToTag(): string | null {
+    return this.lastSent ? parseMessage(this.lastSent).toTag : null;
+  }
 
   /**
    * @param request          the received INVITE
@@ -85,10 +89,8 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
    * provisional after the final) — the response is then not sent.
    */
   respond(response: Uint8Array | SipMessage): boolean {
-    const msg = response instanceof Uint8Array ? parseMessage(response) : response;
-    const bytes =
-      response instanceof Uint8Array ? response : response.raw.subarray(response.start, response.end);
-    const status = msg.status ?? 0;
+    const bytes = messageBytes(response);
+    const status = responseStatus(response);
     if (status < 100 || status > 699) return false;
     if (this.state === 'accepted') {
       // RFC 6026 §8.6: "2xx from TU / send response" in Accepted (the TU retransmits its 2xx, §13.3.1.4).
@@ -99,7 +101,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     if (this.state !== 'proceeding') return false;
     this.stopTimer('Trying');
     this.lastStatus = status;
-    if (msg.toTag !== null) this.sentToTag = msg.toTag;
+    this.lastSent = bytes;
     if (status < 200) {
       // "The TU passes any number of provisional responses to the server transaction."
       this.lastProvisional = bytes;

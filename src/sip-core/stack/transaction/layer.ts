@@ -124,6 +124,7 @@ export class TransactionLayer implements TransportListener {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly serverKeys = new WeakMap<ServerTransaction, string>();
   private seq = 0;
+  private readonly forgetBound = (tx: TransactionBase<string>): void => this.forget(tx);
 
   constructor(options: TransactionLayerOptions) {
     this.clock = options.clock;
@@ -160,7 +161,7 @@ export class TransactionLayer implements TransportListener {
       timers: this.timers,
       id: `T${++this.seq}`,
       emit: this.onEvent,
-      onTerminated: (tx) => this.forget(tx),
+      onTerminated: this.forgetBound,
     };
   }
 

@@ -6,10 +6,9 @@
  * https://www.rfc-editor.org/rfc/rfc3261#section-17.2.2
  */
 import type { SipMessage } from '../../message';
-import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
-import { TransactionBase } from './transaction';
+import { messageBytes, responseStatus, TransactionBase } from './transaction';
 import type { TransactionUser } from './types';
 
 export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -53,10 +52,8 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
   /** The TU passes a response down. Returns false when the transaction is past accepting responses. */
   respond(response: Uint8Array | SipMessage): boolean {
     if (this.state !== 'trying' && this.state !== 'proceeding') return false; // "Any other final responses passed by the TU ... MUST be discarded while in the Completed state."
-    const msg = response instanceof Uint8Array ? parseMessage(response) : response;
-    const bytes =
-      response instanceof Uint8Array ? response : response.raw.subarray(response.start, response.end);
-    const status = msg.status ?? 0;
+    const bytes = messageBytes(response);
+    const status = responseStatus(response);
     if (status < 100 || status > 699) return false;
     this.lastResponse = bytes;
     this.lastStatus = status;

@@ -3,6 +3,7 @@
  * legal-predecessor table, named timers on the injected {@link Scheduler}, sending through the
  * {@link Transport}, and trace events. Each machine lives in its own file with its table.
  */
+import type { SipMessage } from '../../message';
 import type { Micros, Scheduler, TimerHandle } from '../clock';
 import type { Transport, TransportAddress } from '../transport';
 import type {
@@ -26,6 +27,36 @@ export interface TransactionContext {
   emit?: ((e: TransactionEvent) => void) | undefined;
   /** Called once when the transaction reaches "Terminated" (the layer forgets it). */
   onTerminated?: ((tx: TransactionBase<string>) => void) | undefined;
+}
+
+/**
+ * Status code of a response given as bytes (read from the status line, RFC 3261 §7.2) or as a
+ * parsed message, without a full parse; 0 when it is not a response.
+ */
+export function responseStatus(response: Uint8Array | SipMessage): number {
+  if (!(response instanceof Uint8Array)) return response.status ?? 0;
+  let i = 0;
+  while (i < response.length && (response[i] === 13 || response[i] === 10)) i++;
+  // "SIP/" then version up to SP, then three digits.
+  if (
+    response[i] !== 0x53 ||
+    response[i + 1] !== 0x49 ||
+    response[i + 2] !== 0x50 ||
+    response[i + 3] !== 0x2f
+  )
+    return 0;
+  let j = i + 4;
+  while (j < response.length && j < i + 16 && response[j] !== 0x20) j++;
+  const a = response[j + 1]! - 48;
+  const b = response[j + 2]! - 48;
+  const c = response[j + 3]! - 48;
+  if (response[j] !== 0x20 || a < 1 || a > 6 || b < 0 || b > 9 || c < 0 || c > 9) return 0;
+  return a * 100 + b * 10 + c;
+}
+
+/** The bytes of a message given as bytes or parsed (no copy). */
+export function messageBytes(m: Uint8Array | SipMessage): Uint8Array {
+  return m instanceof Uint8Array ? m : m.raw.subarray(m.start, m.end);
 }
 
 export abstract class TransactionBase<S extends string> implements TransactionInfo {
