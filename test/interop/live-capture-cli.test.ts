@@ -8,10 +8,10 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { ingestBytes } from '../../src/sip-core/trace/trace-builder';
 import { hep3 } from '../main/live/hep-encode';
 
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '../..');
 
 async function freeUdpPort(): Promise<number> {
   const s = createSocket('udp4');
