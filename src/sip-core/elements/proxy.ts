@@ -102,6 +102,8 @@ export class ProxyMsg {
   replied = false;
   relayed = false;
   serial: Binding[][] | null = null;
+  /** Flags, $var and $avp of this request, kept with its transaction (Kamailio semantics). */
+  state: ScriptState = newScriptState();
 
   constructor(
     readonly msg: SipMessage,
@@ -174,7 +176,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.slSendReply(ctx, 482, 'Loop Detected');
       return;
     }
-    const run = this.interp.runRequest(ctx, { record: this.record });
+    const run = this.interp.runRequest(ctx, { record: this.record, state: ctx.state });
     this.noteRun(run, ctx);
   }
 
@@ -344,7 +346,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       failureRoute: ctx.failureRoute,
       replyRoute: ctx.replyRoute,
       branchRoute: ctx.branchRoute,
-      state: newScriptState(),
+      state: ctx.state,
       finalSent: false,
       serial: ctx.serial ?? [],
       toTag: `${this.ids.tag()}`,

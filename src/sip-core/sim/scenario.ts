@@ -39,6 +39,8 @@ export interface NodeSpec {
   followRedirects?: boolean;
   mediaPort?: number;
   preauth?: { realm: string; nonce: string };
+  /** Registration expiry asked for (s). */
+  expires?: number;
   stun?: string;
   rport?: boolean;
   // proxy / registrar / redirect
@@ -236,6 +238,7 @@ export const SCENARIO_SCHEMA = {
             required: ['realm', 'nonce'],
             properties: { realm: { type: 'string' }, nonce: { type: 'string' } },
           },
+          expires: { type: 'integer', minimum: 0 },
           stun: { type: 'string' },
           rport: { type: 'boolean' },
           script: {

@@ -193,6 +193,7 @@ export class Simulation {
             ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
             ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),
             ...(n.preauth ? { preauth: n.preauth } : {}),
+            ...(n.expires !== undefined ? { expires: n.expires } : {}),
           });
           ua.rportInVia = n.rport ?? true;
           const mport = n.mediaPort ?? 49170;
