@@ -159,3 +159,21 @@ describe('RealClock / CryptoIdSource (node adapters)', () => {
     expect(new CryptoIdSource().branch()).toMatch(/^z9hG4bK[0-9a-f]{16}$/);
   });
 });
+
+describe('VirtualClock with many cancelled timers', () => {
+  it('keeps order and counts after the heap compacts cancelled entries', () => {
+    const c = new VirtualClock();
+    const fired: number[] = [];
+    const keep: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const h = c.schedule(10_000 + i, () => fired.push(i));
+      if (i % 5 === 0) keep.push(i);
+      else c.cancel(h);
+    }
+    expect(c.pendingCount).toBe(1000);
+    expect(c.pending()).toHaveLength(1000);
+    c.runUntilIdle();
+    expect(fired).toEqual(keep);
+    expect(c.now()).toBe(10_000 + 4995);
+  });
+});

@@ -4,6 +4,7 @@ import { SeededIdSource } from '../../../../src/sip-core/stack/clock';
 import {
   buildCancel,
   responseDestination,
+  responseStatus,
   serverTransactionKey,
   splitHostPort,
 } from '../../../../src/sip-core/stack/transaction';
@@ -264,6 +265,31 @@ describe('CANCEL construction (RFC 3261 §9.1)', () => {
       '<sip:bob@b.example>',
       70,
       0,
+    ]);
+  });
+});
+
+describe('helpers', () => {
+  it('responseStatus reads the status line without parsing the message', () => {
+    const req = parseMessage(makeRequest('OPTIONS'));
+    expect(responseStatus(buildResponseTo(req, 486))).toBe(486);
+    expect(responseStatus(buildResponseTo(req, 100))).toBe(100);
+    expect(responseStatus(new TextEncoder().encode('\r\nSIP/2.0 699 X\r\n\r\n'))).toBe(699);
+    expect(responseStatus(new TextEncoder().encode('SIP/2.0 099 X\r\n'))).toBe(0);
+    expect(responseStatus(makeRequest('OPTIONS'))).toBe(0);
+    expect(responseStatus(new Uint8Array(0))).toBe(0);
+    expect(responseStatus(parseMessage(buildResponseTo(req, 183)))).toBe(183);
+  });
+
+  it('a transport failure reported after sending terminates the client transactions towards that destination (§17.1.4)', () => {
+    const h = setup('UDP');
+    const tx = h.layer.sendRequest(makeRequest('OPTIONS'), h.peerAddr);
+    const other = h.layer.sendRequest(makeRequest('OPTIONS'), { ...h.peerAddr, port: 5070 });
+    h.layer.onTransportError(h.peerAddr, 'ICMP port unreachable');
+    expect(tx.state).toBe('terminated');
+    expect(other.state).toBe('terminated'); // no endpoint at :5070 failed at once
+    expect(h.user.calls().filter((c) => c.includes('ICMP'))).toEqual([
+      'transport-error ICMP port unreachable',
     ]);
   });
 });
