@@ -12,6 +12,8 @@ export interface IngestFileOptions {
   cancelled?: () => boolean;
   onAppend?: AppendListener;
   chunkSize?: number;
+  /** Parse every message at ingest (default true); false = index scan only (see TraceBuilder). */
+  parse?: boolean;
   lint?: boolean;
 }
 
@@ -35,6 +37,7 @@ export async function ingestCaptureFile(
     inflate: zlibInflate,
     compression: gz ? 'gzip' : null,
     onAppend: opts.onAppend,
+    parse: opts.parse ?? true,
     lint: opts.lint ?? false,
   });
   let cancelled = false;

@@ -9,21 +9,40 @@ import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
 import { lintMessage, parseMessage } from '../message';
+import { indexScan, type IndexFields } from '../capture/sip-index';
 import type { ReadAt } from './raw-store';
 import { Trace, type AppendListener } from './trace';
 
 /** Parses each message of the pipeline and appends it to the trace. */
 export class TraceBuilder implements MessageSink {
-  /** @param lint also run the message lint rules ([message] `lintMessage`) and count their codes. */
+  /**
+   * @param parse parse every message at ingest (to count parser diagnostics); it is parsed anyway
+   * when the trace has append listeners (the analysis layer).
+   * @param lint also run the message lint rules ([message] `lintMessage`) and count their codes.
+   */
   constructor(
     readonly trace: Trace,
+    readonly parse = true,
     readonly lint = false,
   ) {}
 
+  readonly #fields: IndexFields = {
+    kind: 'invalid',
+    method: null,
+    status: null,
+    callId: null,
+    cseqMethod: null,
+  };
+
   message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void {
-    const msg = parseMessage(buf, start, end);
     const t = this.trace;
     if (meta.diagnostics) for (const d of meta.diagnostics) t.countDiagnostic(d.code);
+    if (!this.parse && !t.hasListeners) {
+      // Index only: the fields the trace keeps; full headers are parsed when a view asks.
+      t.append(buf, start, end, indexScan(buf, start, end, this.#fields), meta);
+      return;
+    }
+    const msg = parseMessage(buf, start, end);
     for (const d of this.lint ? lintMessage(msg) : msg.diagnostics) t.countDiagnostic(d.code);
     t.append(buf, start, end, msg, meta);
   }
@@ -40,6 +59,8 @@ export interface IngestOptions {
   compression?: 'gzip' | null;
   /** Listeners registered before the first message. */
   onAppend?: AppendListener;
+  /** Parse every message at ingest (default true); false = index scan only, unless listeners need messages. */
+  parse?: boolean;
   /** Run the lint rules on every message while counting diagnostics (see TraceBuilder). */
   lint?: boolean;
 }
@@ -68,7 +89,7 @@ export class TraceIngest {
       compression: opts.compression ?? null,
     });
     if (opts.onAppend) this.trace.onAppend(opts.onAppend);
-    this.decoder = new CaptureDecoder(new TraceBuilder(this.trace, opts.lint ?? false), {
+    this.decoder = new CaptureDecoder(new TraceBuilder(this.trace, opts.parse ?? true, opts.lint ?? false), {
       inflate: opts.inflate ?? null,
     });
     this.trace.addresses = this.decoder.pipeline.addresses.names;

@@ -16,6 +16,7 @@ import {
   type TransportName,
 } from '../capture/provenance';
 import { parseMessage, type SipMessage } from '../message';
+import type { IndexFields } from '../capture/sip-index';
 import { ByteArena, type ReadAt } from './raw-store';
 
 /** The `source` block of the trace JSON: what was read. */
@@ -278,11 +279,23 @@ export class Trace {
     };
   }
 
+  /** True when someone listens for full messages (then ingest must parse each one). */
+  get hasListeners(): boolean {
+    return this.#listeners.length > 0;
+  }
+
   /**
-   * Appends one message. `msg` must be the parse of `buf[start,end)`. The bytes are copied into the
+   * Appends one message. `msg` is the parse (or the index scan) of `buf[start,end)`; listeners are
+   * called only with a full parse, so pass a SipMessage when `hasListeners`. The bytes are copied into the
    * arena unless `input.rawOffset` says they can be read back from the file. Returns the id.
    */
-  append(buf: Uint8Array, start: number, end: number, msg: SipMessage, input: AppendInput): number {
+  append(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    msg: IndexFields | SipMessage,
+    input: AppendInput,
+  ): number {
     const id = this.#n;
     if (id >= this.#c.cap) this.#c.grow(id + 1);
     const c = this.#c;
@@ -324,7 +337,7 @@ export class Trace {
     c.status[id] = msg.status ?? 0;
     c.callId[id] = this.#callIds.id(msg.callId);
     this.#n = id + 1;
-    for (const l of this.#listeners) l(id, msg, this);
+    if (this.#listeners.length > 0) for (const l of this.#listeners) l(id, msg as SipMessage, this);
     return id;
   }
 
