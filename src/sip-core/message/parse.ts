@@ -53,14 +53,44 @@ function span(start: number, end: number): Span {
   return { start, end };
 }
 
-/** Index of the next LF in `[p, end)`, or `end`. */
+// Line ends are found four octets at a time through a DataView (SWAR "has a zero byte" on v ^ 0x0a0a0a0a),
+// which measured faster here than Uint8Array.prototype.indexOf or a byte loop for header-sized lines. The
+// view of the last buffer is kept so a capture buffer holding many messages builds it once.
+let viewBuffer: ArrayBufferLike | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+let viewOffset = 0;
+
+function useView(b: Uint8Array): void {
+  if (b.buffer !== viewBuffer) {
+    viewBuffer = b.buffer;
+    view = new DataView(b.buffer);
+  }
+  viewOffset = b.byteOffset;
+}
+
+/** Index of the next LF in `[p, end)`, or `end`. `useView(b)` must have been called for `b`. */
 function findLF(b: Uint8Array, p: number, end: number): number {
-  const r = b.indexOf(10, p);
-  return r < 0 || r >= end ? end : r;
+  const lim = end - 4;
+  const dv = view;
+  const off = viewOffset;
+  while (p <= lim) {
+    const v = dv.getUint32(off + p, true) ^ 0x0a0a0a0a;
+    if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
+    p += 4;
+  }
+  while (p < end && b[p] !== 10) p++;
+  return p;
 }
 
 function scanToken(b: Uint8Array, p: number, e: number): number {
-  while (p < e && TOKEN[b[p]!] === 1) p++;
+  const tok = TOKEN;
+  while (p < e) {
+    const c = b[p]!;
+    // letters, digits and "-" first: most token octets, cheaper than the table
+    if (((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || tok[c] === 1)
+      p++;
+    else break;
+  }
   return p;
 }
 
@@ -223,6 +253,7 @@ export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.lengt
   end = end <= len ? Math.floor(end) : len;
   if (!(end >= start)) end = start;
   const m = new ParsedMessage(buf, start, end);
+  useView(buf);
   parseInto(m, buf, start, end);
   return m;
 }
@@ -299,7 +330,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     const ns = p;
     let q = p;
     // token characters first (the common case), then anything up to ":" / whitespace marks a bad name
-    while (q < end && TOKEN[b[q]!] === 1) q++;
+    q = scanToken(b, q, end);
     let badName = false;
     while (q < end) {
       const x = b[q];
@@ -815,8 +846,8 @@ function findTag(m: ParsedMessage, b: Uint8Array, s: number, e: number, f: numbe
       continue;
     }
     if (c === 60) {
-      let j = b.indexOf(62, p + 1);
-      if (j < 0) j = e;
+      let j = p + 1;
+      while (j < e && b[j] !== 62) j++;
       if (j >= e) {
         d.push(sipDiagnostic('name-addr-unterminated', 'The "<" is never closed by ">".', span(p, e)));
         return;
