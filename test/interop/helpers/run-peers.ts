@@ -1,0 +1,189 @@
+/**
+ * Starts and stops real peers (SIPp, Kamailio) for interop tests: random free loopback ports,
+ * a private work directory, logs kept so a failing test can print them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '../../..');
+export const SAMPLES = join(REPO, 'tools/samples');
+export const KAMAILIO_MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
+
+export function workDir(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `sipscope-${tag}-`));
+}
+
+/** A port free for both UDP and TCP on `host` right now (random, so parallel runs rarely collide). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    const u = createSocket('udp4');
+    const okU = await new Promise<boolean>((res) => {
+      u.once('error', () => res(false));
+      u.bind(port, host, () => res(true));
+    });
+    if (!okU) {
+      u.close();
+      continue;
+    }
+    const srv = createServer();
+    const okT = await new Promise<boolean>((res) => {
+      srv.once('error', () => res(false));
+      srv.listen(port, host, () => res(true));
+    });
+    u.close();
+    if (okT) await new Promise<void>((res) => srv.close(() => res()));
+    if (okT) return port;
+  }
+  throw new Error('no free port found');
+}
+
+export interface Peer {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Spawns a peer; stdout/stderr are kept (last 200 kB) for failure reports. */
+export function spawnPeer(name: string, bin: string, args: string[], cwd: string): Peer {
+  const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out += d.toString('utf8');
+    if (out.length > 200_000) out = out.slice(-150_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return {
+    name,
+    child,
+    exited,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Kamailio in the foreground (-DD -E) with a config file written into `dir`. */
+export function startKamailio(bin: string, cfg: string, dir: string): Peer {
+  const file = join(dir, 'kamailio.cfg');
+  writeFileSync(file, cfg);
+  return spawnPeer(
+    'kamailio',
+    bin,
+    ['-DD', '-E', '-f', file, '-Y', dir, '-w', dir, '-m', '64', '-M', '8'],
+    dir,
+  );
+}
+
+/** Waits until a SIP server at host:port answers an OPTIONS with Max-Forwards: 0 (any response). */
+export async function waitForSip(host: string, port: number, ms = 10_000, peer?: Peer): Promise<void> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const lp = s.address().port;
+  let got = false;
+  s.on('message', () => (got = true));
+  const t0 = Date.now();
+  try {
+    while (!got) {
+      if (Date.now() - t0 > ms)
+        throw new Error(
+          `no SIP answer from ${host}:${port} in ${ms} ms${peer ? `\n${peer.name} output:\n${peer.output().slice(-4000)}` : ''}`,
+        );
+      if (peer && peer.child.exitCode !== null)
+        throw new Error(`${peer.name} exited with ${peer.child.exitCode}:\n${peer.output().slice(-4000)}`);
+      const msg =
+        `OPTIONS sip:ping@${host}:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${lp};branch=z9hG4bKprobe${Date.now()}\r\n` +
+        `Max-Forwards: 0\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:ping@${host}>\r\nCall-ID: probe-${Date.now()}@sipscope\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+      s.send(msg, port, host);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    s.close();
+  }
+}
+
+export interface SippResult {
+  code: number | null;
+  output: string;
+  /** The messages SIPp logged (-trace_msg), for failure reports. */
+  messages: string;
+}
+
+/** Runs SIPp to completion (UAC) and returns its exit code and logs. */
+export async function runSipp(
+  bin: string,
+  args: string[],
+  dir: string,
+  tag: string,
+  timeoutMs = 60_000,
+): Promise<SippResult> {
+  const msgFile = join(dir, `${tag}-messages.log`);
+  const p = spawnPeer(
+    `sipp ${tag}`,
+    bin,
+    [
+      ...args,
+      '-nostdin',
+      '-trace_msg',
+      '-message_file',
+      msgFile,
+      '-trace_err',
+      '-error_file',
+      join(dir, `${tag}-errors.log`),
+    ],
+    dir,
+  );
+  const t = setTimeout(() => void p.stop(), timeoutMs);
+  const code = await p.exited;
+  clearTimeout(t);
+  return { code, output: p.output(), messages: existsSync(msgFile) ? readFileSync(msgFile, 'utf8') : '' };
+}
+
+/** Starts a SIPp UAS in the background. */
+export function startSippUas(
+  bin: string,
+  args: string[],
+  dir: string,
+  tag: string,
+): Peer & { messages(): string } {
+  const msgFile = join(dir, `${tag}-messages.log`);
+  const p = spawnPeer(`sipp ${tag}`, bin, [...args, '-nostdin', '-trace_msg', '-message_file', msgFile], dir);
+  return Object.assign(p, { messages: () => (existsSync(msgFile) ? readFileSync(msgFile, 'utf8') : '') });
+}
+
+/** Runs `fn`; on failure prints the given reports (offending messages, peer logs) before rethrowing. */
+export async function explainOnFailure<T>(
+  fn: () => Promise<T> | T,
+  reports: () => Record<string, string>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    for (const [name, text] of Object.entries(reports()))
+      console.error(`\n----- ${name} -----\n${text.slice(-12_000)}`);
+    throw err;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timeout after ${ms} ms: ${what}`);
+    await sleep(20);
+  }
+}
