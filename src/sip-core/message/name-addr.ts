@@ -71,7 +71,7 @@ function scanNameAddr(
       // RFC 4475 §3.1.2.6: the closing quote may be inferred, carefully: before the first "<".
       const lt = s.indexOf('<', i);
       diags.push(
-        diag('display-name-unterminated-quote', 'Display name has no closing quote.', RFC_NA, {
+        diag('quoted-string-unterminated', 'Display name has no closing quote.', RFC_NA, {
           start: i,
           end,
         }),
@@ -117,7 +117,7 @@ function scanNameAddr(
       if (bad >= 0) {
         diags.push(
           diag(
-            'display-name-not-token',
+            'display-name-invalid',
             `Unquoted display name "${displayName}" contains "${s[bad]}", which is not a token character; it must be quoted.`,
             RFC_NA,
             { start: i, end: lastNonWs },
@@ -144,7 +144,7 @@ function scanNameAddr(
     const gt = s.indexOf('>', angleAt + 1);
     if (gt < 0 || gt >= end) {
       diags.push(
-        diag('name-addr-missing-raquot', 'No closing ">" after "<".', RFC_NA, { start: angleAt, end }),
+        diag('name-addr-unterminated', 'No closing ">" after "<".', RFC_NA, { start: angleAt, end }),
       );
       uriStart = angleAt + 1;
       uriEnd = end;
@@ -158,7 +158,7 @@ function scanNameAddr(
     const te = trimEnd(s, ts, uriEnd);
     if (ts !== uriStart || te !== uriEnd) {
       diags.push(
-        diag('addr-spec-lws', 'Spaces inside "< >" around the URI (RFC 4475 §3.1.2.14).', RFC_NA, {
+        diag('addr-spec-whitespace', 'Spaces inside "< >" around the URI (RFC 4475 §3.1.2.14).', RFC_NA, {
           start: angleAt,
           end: i,
         }),
@@ -194,7 +194,7 @@ function scanNameAddr(
       if (s.charCodeAt(k) === 63) {
         diags.push(
           diag(
-            'addr-spec-needs-laquot',
+            'addr-spec-needs-angle-brackets',
             'A URI with "?" headers must be enclosed in "< >" (RFC 4475 §3.1.2.13).',
             '3261 §20',
             { start: uriStart, end: uriEnd },
@@ -289,26 +289,20 @@ export function parseNameAddrList(value: string): Decoded<NameAddr[]> {
         );
       } else {
         diags.push(
-          diag(
-            'list-empty-element',
-            'Trailing "," with no value after it.',
-            '3261 §7.3.1',
-            { start: Math.max(0, i - 1), end },
-            'warning',
-          ),
+          diag('list-element-empty', 'Trailing "," with no value after it.', '3261 §7.3.1', {
+            start: Math.max(0, i - 1),
+            end,
+          }),
         );
       }
       break;
     }
     if (value.charCodeAt(before) === 44) {
       diags.push(
-        diag(
-          'list-empty-element',
-          'Empty element in a comma-separated list.',
-          '3261 §7.3.1',
-          { start: before, end: before + 1 },
-          'warning',
-        ),
+        diag('list-element-empty', 'Empty element in a comma-separated list.', '3261 §7.3.1', {
+          start: before,
+          end: before + 1,
+        }),
       );
       i = before + 1;
       continue;

@@ -98,7 +98,7 @@ export function scanParams(
         if (after < 0) {
           diags.push(
             diag(
-              'param-unterminated-quote',
+              'quoted-string-unterminated',
               `Parameter "${name}" has an unterminated quoted string.`,
               RFC_PARAM,
               {

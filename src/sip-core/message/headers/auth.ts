@@ -128,7 +128,7 @@ function parseAuth(
         if (after < 0) {
           diags.push(
             diag(
-              'auth-unterminated-quote',
+              'quoted-string-unterminated',
               `Unterminated quoted string for ${name} in ${header}.`,
               RFC_AUTH,
               { start: j, end },

@@ -14,3 +14,4 @@ export * from './reason';
 export * from './registry';
 export * from './scalar';
 export * from './via';
+export * from './diagnostic-codes';

@@ -39,25 +39,16 @@ export function scanTokenItems(
         diags.push(diag('header-empty', `Empty ${header} value.`, rfc, { start: 0, end }));
       else if (out.length > 0)
         diags.push(
-          diag(
-            'list-empty-element',
-            `Trailing "," in ${header}.`,
-            '3261 §7.3.1',
-            { start: Math.max(0, i - 1), end },
-            'warning',
-          ),
+          diag('list-element-empty', `Trailing "," in ${header}.`, '3261 §7.3.1', {
+            start: Math.max(0, i - 1),
+            end,
+          }),
         );
       break;
     }
     if (s.charCodeAt(i) === 44) {
       diags.push(
-        diag(
-          'list-empty-element',
-          `Empty element in ${header}.`,
-          '3261 §7.3.1',
-          { start: i, end: i + 1 },
-          'warning',
-        ),
+        diag('list-element-empty', `Empty element in ${header}.`, '3261 §7.3.1', { start: i, end: i + 1 }),
       );
       i++;
       continue;
@@ -179,10 +170,7 @@ export function parseInReplyTo(value: string): Decoded<string[]> {
   for (const part of value.split(',')) {
     const t = part.trim();
     if (t.length) out.push(t);
-    else
-      diags.push(
-        diag('list-empty-element', 'Empty element in In-Reply-To.', '3261 §7.3.1', undefined, 'warning'),
-      );
+    else diags.push(diag('list-element-empty', 'Empty element in In-Reply-To.', '3261 §7.3.1', undefined));
   }
   return { value: out, diagnostics: diags };
 }

@@ -96,13 +96,7 @@ export function parseAccept(value: string): Decoded<MediaType[]> {
     if (i >= end) break;
     if (value.charCodeAt(i) === 44) {
       diags.push(
-        diag(
-          'list-empty-element',
-          'Empty element in Accept.',
-          '3261 §7.3.1',
-          { start: i, end: i + 1 },
-          'warning',
-        ),
+        diag('list-element-empty', 'Empty element in Accept.', '3261 §7.3.1', { start: i, end: i + 1 }),
       );
       i++;
       continue;

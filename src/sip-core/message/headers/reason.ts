@@ -78,7 +78,7 @@ export function parseWarning(value: string): Decoded<WarningValue[]> {
     const code = parseUint(value, i, k);
     if (k - i !== 3) {
       diags.push(
-        diag('warning-bad-code', `warn-code "${value.slice(i, k)}" is not 3 digits.`, '3261 §20.43', {
+        diag('warning-code-invalid', `warn-code "${value.slice(i, k)}" is not 3 digits.`, '3261 §20.43', {
           start: i,
           end: k,
         }),

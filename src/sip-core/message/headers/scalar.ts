@@ -69,7 +69,7 @@ export function parseCSeq(value: string): Decoded<CSeq> {
   const seq = parseUint(value, start, dEnd);
   if (seq > UINT32_MAX) {
     diags.push(
-      diag('cseq-overflow', `CSeq number ${value.slice(start, dEnd)} exceeds 2^32-1.`, '3261 §8.1.1.5', {
+      diag('cseq-out-of-range', `CSeq number ${value.slice(start, dEnd)} exceeds 2^32-1.`, '3261 §8.1.1.5', {
         start,
         end: dEnd,
       }),
@@ -169,10 +169,16 @@ export function parseMaxForwards(value: string): Decoded<number> {
   const n = parseNumber(value, 'max-forwards', 'Max-Forwards', '3261 §20.22', diags);
   if (n !== null && n > 255) {
     diags.push(
-      diag('max-forwards-too-large', `Max-Forwards ${n} is above 255.`, '3261 §20.22', {
-        start: 0,
-        end: value.length,
-      }),
+      diag(
+        'max-forwards-out-of-range',
+        `Max-Forwards ${n} is above 255.`,
+        '3261 §20.22',
+        {
+          start: 0,
+          end: value.length,
+        },
+        'warning',
+      ),
     );
   }
   return { value: n, diagnostics: diags };
@@ -184,7 +190,7 @@ function parseDeltaSeconds(value: string, code: string, header: string, rfc: str
   if (n !== null && n > UINT32_MAX) {
     diags.push(
       diag(
-        `${code}-overflow`,
+        `${code}-out-of-range`,
         `${header} value exceeds 2^32-1; treated as 2^32-1.`,
         rfc,
         { start: 0, end: value.length },
@@ -258,7 +264,7 @@ export function parseRAck(value: string): Decoded<RAck> {
   const rseq = parseUint(value, start, a);
   const cseq = parseUint(value, bStart, b);
   if (rseq > UINT32_MAX || cseq > UINT32_MAX) {
-    diags.push(diag('rack-overflow', 'RAck number exceeds 2^32-1.', '3262 §7.2', { start, end }));
+    diags.push(diag('rack-out-of-range', 'RAck number exceeds 2^32-1.', '3262 §7.2', { start, end }));
   }
   return { value: { rseq, cseq, method: value.slice(mStart, m) }, diagnostics: diags };
 }
@@ -326,7 +332,13 @@ export function parseRetryAfter(value: string): Decoded<RetryAfter> {
   let seconds = parseUint(value, start, dEnd);
   if (seconds > UINT32_MAX) {
     diags.push(
-      diag('retry-after-overflow', 'Retry-After exceeds 2^32-1.', '3261 §20.33', { start, end: dEnd }),
+      diag(
+        'retry-after-out-of-range',
+        'Retry-After exceeds 2^32-1.',
+        '3261 §20.33',
+        { start, end: dEnd },
+        'warning',
+      ),
     );
     seconds = UINT32_MAX;
   }
@@ -397,7 +409,9 @@ function deltaWithParams(
   }
   let seconds = parseUint(value, start, dEnd);
   if (seconds > UINT32_MAX) {
-    diags.push(diag(`${code}-overflow`, `${header} exceeds 2^32-1.`, rfc, { start, end: dEnd }, 'warning'));
+    diags.push(
+      diag(`${code}-out-of-range`, `${header} exceeds 2^32-1.`, rfc, { start, end: dEnd }, 'warning'),
+    );
     seconds = UINT32_MAX;
   }
   const params: Param[] = [];

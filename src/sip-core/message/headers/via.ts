@@ -246,7 +246,7 @@ function scanVia(
   if (branch === undefined) {
     diags.push(
       diag(
-        'via-missing-branch',
+        'via-branch-missing',
         'Via has no branch parameter (RFC 2543 style transaction matching).',
         '3261 §8.1.1.7',
         { start, end: vEnd },
@@ -270,11 +270,11 @@ function scanVia(
   } else if (!branch.startsWith(BRANCH_MAGIC_COOKIE)) {
     diags.push(
       diag(
-        'via-branch-no-cookie',
+        'via-branch-missing-cookie',
         `Via branch "${branch}" does not begin with the magic cookie "z9hG4bK" (RFC 2543 peer).`,
         '3261 §8.1.1.7',
         { start, end: vEnd },
-        'info',
+        'warning',
       ),
     );
   }
@@ -338,7 +338,7 @@ export function parseVia(value: string): Decoded<Via[]> {
     }
     if (value.charCodeAt(i) === 44) {
       diags.push(
-        diag('list-empty-element', 'Empty element in the Via list.', '3261 §7.3.1', { start: i, end: i + 1 }),
+        diag('list-element-empty', 'Empty element in the Via list.', '3261 §7.3.1', { start: i, end: i + 1 }),
       );
       i++;
       continue;
@@ -359,7 +359,7 @@ export function parseVia(value: string): Decoded<Via[]> {
     if (i >= end) break;
     i++;
     if (skipWs(value, i, end) >= end) {
-      diags.push(diag('list-empty-element', 'Trailing "," in Via.', '3261 §7.3.1', { start: i - 1, end }));
+      diags.push(diag('list-element-empty', 'Trailing "," in Via.', '3261 §7.3.1', { start: i - 1, end }));
       break;
     }
   }
