@@ -80,6 +80,9 @@ const ROUTE_KEYWORDS: Record<string, { kind: RouteKind; named: 'required' | 'opt
   onsend_route: { kind: 'onsend', named: 'none' },
 };
 
+/** Value of the `max_len` keyword: Kamailio's BUF_SIZE. */
+export const MAX_LEN = 65535;
+
 const CMP_OPS: readonly string[] = ['==', '!=', '=~', '!~', '<', '>', '<=', '>='];
 const MAX_ERRORS = 100;
 
@@ -714,7 +717,11 @@ class Parser {
       this.next();
       this.enter(t);
       try {
-        const e = this.unary();
+        // SER/Kamailio keyword tests are atomic: `!uri==myself` is `!(uri==myself)`, `!method=="X"` likewise.
+        const n = this.peek();
+        const keywordTest =
+          n.type === 'ident' && (n.value in KEYWORD_PVS || n.value === 'msg') && !this.atOp('(', 1);
+        const e = keywordTest ? this.cmpExpr() : this.unary();
         return { type: 'not', expr: e, pos: { ...t.pos, end: e.pos.end } };
       } finally {
         this.depth--;
@@ -757,6 +764,22 @@ class Parser {
         if (t.value === 'myself') {
           this.next();
           return { type: 'myself', pos: t.pos };
+        }
+        // `msg:len` (message length, $ml) and `max_len` (Kamailio's BUF_SIZE, 65535).
+        if (
+          t.value === 'msg' &&
+          this.atOp(':', 1) &&
+          this.peek(2).type === 'ident' &&
+          this.peek(2).value === 'len'
+        ) {
+          this.next();
+          this.next();
+          const len = this.next();
+          return { type: 'pv', name: 'ml', arg: null, pos: this.span(t, len) };
+        }
+        if (t.value === 'max_len' && !this.atOp('(', 1)) {
+          this.next();
+          return { type: 'num', value: MAX_LEN, pos: t.pos };
         }
         const kw = KEYWORD_PVS[t.value];
         if (kw && !this.atOp('(', 1)) {

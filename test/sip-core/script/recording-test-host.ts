@@ -18,6 +18,8 @@ export interface TestMsg {
   status?: number;
   reason?: string;
   du?: string | null;
+  /** Message length in bytes ($ml, `msg:len`). */
+  length?: number;
 }
 
 export type Action =
@@ -105,6 +107,8 @@ export class RecordingTestHost implements ScriptHost<TestMsg> {
         return this.header(m, arg ?? '');
       case 'T_reply_code':
         return this.replyCode;
+      case 'ml':
+        return m.length ?? 400;
       default:
         return null;
     }
@@ -157,7 +161,8 @@ export class RecordingTestHost implements ScriptHost<TestMsg> {
     this.actions.push({ type: 'save', aor, contact });
     return 1;
   }
-  lookup(m: TestMsg, _table: string, uri: string | null): ScriptResult {
+  lookup(m: TestMsg, table: string, uri: string | null): ScriptResult {
+    if (table !== 'location') return -1; // no other table (e.g. "aliases") in this double
     const contacts = this.location.get(aorOf(uri ?? m.ruri));
     if (!contacts) return -1;
     m.ruri = contacts[0]!;
