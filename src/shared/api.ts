@@ -17,7 +17,7 @@ export const Invoke = {
   captureList: 'capture:list',
   messagesPage: 'messages:page',
   messageGet: 'message:get',
-  callsList: 'calls:list',
+  callsQuery: 'calls:query',
   recentList: 'recent:list',
 } as const;
 export type InvokeChannel = (typeof Invoke)[keyof typeof Invoke];
@@ -98,6 +98,11 @@ export interface MessageRow {
   hasBody: boolean;
   diagnostics: number;
   maxSeverity: 'error' | 'warning' | 'info' | null;
+  /** Analysis: `T3`, `D1`, `C1` ids, and whether this copy repeats an earlier one. */
+  transaction: string | null;
+  dialog: string | null;
+  call: string | null;
+  retransmission: boolean;
 }
 
 export interface MessageDetail {
@@ -119,16 +124,64 @@ export interface HeaderDto {
   info: { title: string; rfc: string; explain: string } | null;
 }
 
-/** A Call-ID grouping; the analysis layer refines this into dialogs and calls. */
-export interface CallRow {
-  callId: string;
-  first: number;
-  last: number;
-  messages: number;
-  method: string | null;
+/** Call states, as the analysis classifies them (the classes Wireshark and sngrep use). */
+export type CallStateDto =
+  | 'setup'
+  | 'ringing'
+  | 'in-call'
+  | 'completed'
+  | 'cancelled'
+  | 'rejected'
+  | 'busy'
+  | 'failed'
+  | 'redirected'
+  | string;
+
+/** One call (a Call-ID, with the B2BUA legs correlated to it), as the calls list shows it. */
+export interface CallDto {
+  /** `C1`, `C2`... (stable within a trace). */
+  id: string;
+  callIds: string[];
+  /** call, registration, subscription, options, message, other. */
+  type: string;
+  state: CallStateDto;
   from: string | null;
   to: string | null;
+  fromUser: string | null;
+  toUser: string | null;
   finalStatus: number | null;
+  /** Epoch seconds. */
+  start: number;
+  end: number;
+  /** Seconds: INVITE→first 18x, INVITE→2xx, 2xx→end. */
+  pdd: number | null;
+  setupTime: number | null;
+  duration: number | null;
+  codecs: string[];
+  media: string[];
+  messages: number;
+  legs: number;
+  diagnostics: number;
+}
+
+export type CallSortField =
+  'start' | 'from' | 'to' | 'state' | 'finalStatus' | 'pdd' | 'duration' | 'messages' | 'diagnostics';
+
+export interface CallsQuery {
+  captureId: string;
+  offset: number;
+  limit: number;
+  sort?: CallSortField;
+  desc?: boolean;
+  /** A filter expression (docs/filters.md). */
+  filter?: string;
+}
+
+export interface CallsPage extends Page<CallDto> {
+  /** Calls of the whole (filtered) set by state. */
+  byState: Record<string, number>;
+  /** Set when the filter does not parse: the page is then unfiltered. */
+  filterError: { message: string; column: number } | null;
 }
 
 export interface Page<T> {
@@ -141,7 +194,8 @@ export interface MessagesQuery {
   captureId: string;
   offset: number;
   limit: number;
-  callId?: string;
+  /** Only the messages of this call (`C3`, or any of its Call-IDs). */
+  call?: string;
 }
 
 export interface RecentFile {
@@ -170,7 +224,7 @@ export interface InvokeMap {
   [Invoke.captureList]: { req: null; res: CaptureSummary[] };
   [Invoke.messagesPage]: { req: MessagesQuery; res: Page<MessageRow> };
   [Invoke.messageGet]: { req: { captureId: string; id: number }; res: MessageDetail };
-  [Invoke.callsList]: { req: { captureId: string; offset: number; limit: number }; res: Page<CallRow> };
+  [Invoke.callsQuery]: { req: CallsQuery; res: CallsPage };
   [Invoke.recentList]: { req: null; res: RecentFile[] };
 }
 

@@ -3,15 +3,34 @@
  * browser-mode WebSocket) pass requests through `validateRequest`, so the host only ever sees
  * well-formed, typed payloads.
  */
-import { ApiError, Invoke, isInvokeChannel, type InvokeChannel, type InvokeReq } from './api';
+import {
+  ApiError,
+  Invoke,
+  isInvokeChannel,
+  type CallSortField,
+  type InvokeChannel,
+  type InvokeReq,
+} from './api';
 
 type Check = (req: unknown) => string | null;
 
 const isObj = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && !Array.isArray(x);
 
+const CALL_SORT_FIELDS: readonly string[] = [
+  'start',
+  'from',
+  'to',
+  'state',
+  'finalStatus',
+  'pdd',
+  'duration',
+  'messages',
+  'diagnostics',
+] satisfies CallSortField[];
+
 function fields(
-  spec: Record<string, 'string' | 'int' | 'int?' | 'string?'>,
+  spec: Record<string, 'string' | 'int' | 'int?' | 'string?' | 'bool?'>,
   limits?: { maxInt?: number },
 ): Check {
   return (req) => {
@@ -24,7 +43,9 @@ function fields(
         if (optional) continue;
         return `missing field "${key}"`;
       }
-      if (type.startsWith('string')) {
+      if (type === 'bool?') {
+        if (typeof v !== 'boolean') return `field "${key}" must be true or false`;
+      } else if (type.startsWith('string')) {
         if (typeof v !== 'string' || v.length === 0 || v.length > 4096)
           return `field "${key}" must be a non-empty string`;
       } else if (
@@ -50,15 +71,24 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.captureClose]: fields({ captureId: 'string' }),
   [Invoke.captureList]: none,
   [Invoke.messagesPage]: (req) => {
-    const base = fields({ captureId: 'string', offset: 'int', limit: 'int', callId: 'string?' })(req);
+    const base = fields({ captureId: 'string', offset: 'int', limit: 'int', call: 'string?' })(req);
     if (base) return base;
     return (req as { limit: number }).limit > 10_000 ? 'limit must be at most 10000' : null;
   },
   [Invoke.messageGet]: fields({ captureId: 'string', id: 'int' }),
-  [Invoke.callsList]: (req) => {
-    const base = fields({ captureId: 'string', offset: 'int', limit: 'int' })(req);
+  [Invoke.callsQuery]: (req) => {
+    const base = fields({
+      captureId: 'string',
+      offset: 'int',
+      limit: 'int',
+      sort: 'string?',
+      desc: 'bool?',
+      filter: 'string?',
+    })(req);
     if (base) return base;
-    return (req as { limit: number }).limit > 10_000 ? 'limit must be at most 10000' : null;
+    const q = req as { limit: number; sort?: string };
+    if (q.sort !== undefined && !CALL_SORT_FIELDS.includes(q.sort)) return `unknown sort field "${q.sort}"`;
+    return q.limit > 10_000 ? 'limit must be at most 10000' : null;
   },
   [Invoke.recentList]: none,
 };

@@ -76,9 +76,14 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
 
   it('opens the sample capture and lists its calls and messages', async () => {
     await page.getByText('Open the sample', { exact: true }).click();
-    const calls = page.getByTestId('calls-table').locator('tbody tr');
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
     await expect.poll(() => calls.count(), { timeout: 20_000 }).toBe(5);
     expect(await page.getByTestId('capture-title').textContent()).toContain('sample-call.pcap');
+    // What a SIP expert says of the sample: three answered and completed calls, one 486, one 404.
+    const summary = (await page.getByTestId('calls-summary').textContent())?.replace(/\s+/g, ' ');
+    expect(summary).toContain('completed 3');
+    expect(summary).toContain('busy 1');
+    expect(summary).toContain('rejected 1');
     await expect
       .poll(() => page.getByRole('region', { name: 'Messages' }).locator('h3').textContent())
       .toBe('Messages 49');
@@ -88,7 +93,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
   });
 
   it('selects a call, inspects a message and draws its ladder', async () => {
-    await page.getByTestId('calls-table').locator('tbody tr').first().click();
+    await page.getByTestId('calls-table').locator('tr.msg').first().click();
     const rows = page.getByTestId('messages-table').locator('tr.msg');
     await expect.poll(() => rows.count()).toBeGreaterThan(5);
     await rows.first().click();
@@ -116,7 +121,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 20_000 })
       .toContain('sample-call.pcap');
     await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
-    await expect.poll(() => page.getByTestId('calls-table').locator('tbody tr').count()).toBe(5);
+    await expect.poll(() => page.getByTestId('calls-table').locator('tr.msg').count()).toBe(5);
   });
 
   it('opens a truncated capture: what could be read, plus a diagnostic naming the byte offset', async () => {

@@ -23,7 +23,7 @@ describe('validateRequest: every invoke request is checked before the host acts'
     expect(problem(Invoke.captureOpenPath, { path: '/tmp/a.pcap' })).toBeNull();
     expect(problem(Invoke.messagesPage, { captureId: 'cap1', offset: 0, limit: 100 })).toBeNull();
     expect(
-      problem(Invoke.messagesPage, { captureId: 'cap1', offset: 0, limit: 100, callId: 'abc' }),
+      problem(Invoke.messagesPage, { captureId: 'cap1', offset: 0, limit: 100, call: 'abc' }),
     ).toBeNull();
   });
 
@@ -40,6 +40,8 @@ describe('validateRequest: every invoke request is checked before the host acts'
     [Invoke.messagesPage, { captureId: 'c', offset: 0, limit: 1_000_000 }],
     [Invoke.messageGet, { captureId: 'c', id: '3' }],
     [Invoke.captureOpenPath, { path: 'x'.repeat(5000) }],
+    [Invoke.callsQuery, { captureId: 'c', offset: 0, limit: 10, sort: 'password' }],
+    [Invoke.callsQuery, { captureId: 'c', offset: 0, limit: 10, desc: 'yes' }],
   ])('rejects %s with %j', (channel, req) => {
     expect(problem(channel, req)).toBe('bad-request');
   });

@@ -23,6 +23,10 @@ function row(id: number, src: string, dst: string, p: Partial<MessageRow>): Mess
     hasBody: false,
     diagnostics: 0,
     maxSeverity: null,
+    transaction: null,
+    dialog: null,
+    call: null,
+    retransmission: false,
     ...p,
   };
 }

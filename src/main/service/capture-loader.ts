@@ -7,7 +7,16 @@ import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { Trace } from '../../sip-core/trace/trace';
 import { decodeUnfolded, type SipMessage } from '../../sip-core/message';
 import { HEADER_INFO } from '../../sip-core/message/headers/info';
-import type { CallRow, DiagnosticDto, MessageDetail, MessageRow } from '../../shared/api';
+import type {
+  CallDto,
+  CallSortField,
+  CallsPage,
+  CallsQuery,
+  DiagnosticDto,
+  MessageDetail,
+  MessageRow,
+} from '../../shared/api';
+import { analyzeTrace, RULES_BY_CODE, TraceAnalyzer, type CallSummary } from '../../sip-core/analysis';
 import { stat } from 'node:fs/promises';
 import { IngestError, openCapture } from '../ingest';
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
@@ -30,11 +39,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 export class TraceAdapter implements LoadedTrace {
   readonly #trace: Trace;
   readonly #fileDiagnostics: Diagnostic[];
+  readonly #analyzer: TraceAnalyzer;
+  #callCache: CallDto[] | null = null;
+  #callCacheAt = -1;
   #closed = false;
 
   constructor(trace: Trace, fileDiagnostics: Diagnostic[]) {
     this.#trace = trace;
     this.#fileDiagnostics = fileDiagnostics;
+    this.#analyzer = trace.analysis instanceof TraceAnalyzer ? trace.analysis : analyzeTrace(trace);
   }
 
   get trace(): Trace {
@@ -66,6 +79,12 @@ export class TraceAdapter implements LoadedTrace {
     const t = this.#trace;
     const e = t.entry(id);
     const diags = this.#diagnostics(id, msg);
+    const a = this.#analyzer.messageFields(id);
+    for (const code of a.diagnostics) {
+      const rule = RULES_BY_CODE.get(code);
+      if (rule)
+        diags.push({ code, severity: rule.severity, layer: 'analysis', message: rule.title, rfc: rule.rfc });
+    }
     let max: MessageRow['maxSeverity'] = null;
     for (const d of diags) if (!max || SEVERITY_RANK[d.severity] > SEVERITY_RANK[max]) max = d.severity;
     return {
@@ -88,6 +107,10 @@ export class TraceAdapter implements LoadedTrace {
       hasBody: msg.bodyLength > 0,
       diagnostics: diags.length,
       maxSeverity: max,
+      transaction: a.transaction,
+      dialog: a.dialog,
+      call: a.call,
+      retransmission: a.retransmission,
     };
   }
 
@@ -112,44 +135,41 @@ export class TraceAdapter implements LoadedTrace {
     };
   }
 
-  idsOfCall(callId: string): number[] {
-    return this.#trace.idsOfCall(callId);
+  callMessageIds(call: string): number[] | null {
+    const root = this.#analyzer.resolveCall(call);
+    return root < 0 ? null : this.#analyzer.callMessageIds(root);
   }
 
-  calls(): CallRow[] {
-    const t = this.#trace;
-    const byCall = new Map<string, number[]>();
-    for (let i = 0; i < t.count; i++) {
-      const c = t.callId(i);
-      if (c === null) continue;
-      let ids = byCall.get(c);
-      if (!ids) byCall.set(c, (ids = []));
-      ids.push(i);
+  callCount(): number {
+    return this.#calls().length;
+  }
+
+  /** Call summaries, computed once per trace length (captures are static; live traces grow). */
+  #calls(): CallDto[] {
+    if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
+      this.#callCache = this.#analyzer.calls().map(toCallDto);
+      this.#callCacheAt = this.#trace.count;
     }
-    const rows: CallRow[] = [];
-    for (const [callId, ids] of byCall) {
-      const first = t.message(ids[0]);
-      let finalStatus: number | null = null;
-      for (const id of ids) {
-        const s = t.status(id);
-        if (s !== null && s >= 200 && t.methodOrCseqMethod(id) === first.cseqMethod) {
-          finalStatus = s;
-          break;
-        }
-      }
-      rows.push({
-        callId,
-        first: t.timeUs(ids[0]) / 1e6,
-        last: t.timeUs(ids[ids.length - 1]) / 1e6,
-        messages: ids.length,
-        method: first.kind === 'request' ? first.method : first.cseqMethod,
-        from: addressOf(first.header('from')),
-        to: addressOf(first.header('to')),
-        finalStatus,
-      });
+    return this.#callCache;
+  }
+
+  queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage {
+    let calls = this.#calls();
+    const filterError: CallsPage['filterError'] = null;
+    if (q.sort && q.sort !== 'start') {
+      const key = q.sort;
+      calls = [...calls].sort((a, b) => compareCalls(a, b, key));
     }
-    rows.sort((a, b) => a.first - b.first);
-    return rows;
+    if (q.desc) calls = [...calls].reverse();
+    const byState: Record<string, number> = {};
+    for (const c of calls) byState[c.state] = (byState[c.state] ?? 0) + 1;
+    return {
+      total: calls.length,
+      offset: q.offset,
+      items: calls.slice(q.offset, q.offset + q.limit),
+      byState,
+      filterError,
+    };
   }
 
   close(): void {
@@ -159,16 +179,40 @@ export class TraceAdapter implements LoadedTrace {
   }
 }
 
-/** `"Alice" <sip:alice@host>;tag=x` → `sip:alice@host` (display only). */
-function addressOf(v: string | null): string | null {
-  if (!v) return null;
-  const lt = v.indexOf('<');
-  if (lt >= 0) {
-    const gt = v.indexOf('>', lt);
-    return v.slice(lt + 1, gt > lt ? gt : undefined);
-  }
-  const semi = v.indexOf(';');
-  return (semi >= 0 ? v.slice(0, semi) : v).trim();
+function toCallDto(c: CallSummary): CallDto {
+  const codecs = [...c.codecs.offer];
+  for (const x of c.codecs.answer) if (!codecs.includes(x)) codecs.push(x);
+  return {
+    id: c.id,
+    callIds: c.callIds,
+    type: c.type,
+    state: c.state,
+    from: c.from,
+    to: c.to,
+    fromUser: c.fromUser,
+    toUser: c.toUser,
+    finalStatus: c.finalStatus,
+    start: c.start,
+    end: c.end,
+    pdd: c.pdd,
+    setupTime: c.setupTime,
+    duration: c.duration,
+    codecs: c.codecs.answer.length ? c.codecs.answer : codecs,
+    media: c.media,
+    messages: c.messages,
+    legs: c.callIds.length,
+    diagnostics: c.diagnostics,
+  };
+}
+
+function compareCalls(a: CallDto, b: CallDto, key: CallSortField): number {
+  const x = a[key];
+  const y = b[key];
+  if (x === y) return a.start - b.start;
+  if (x === null) return 1;
+  if (y === null) return -1;
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  return String(x).localeCompare(String(y));
 }
 
 /**

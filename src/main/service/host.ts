@@ -9,7 +9,7 @@ import {
   Events,
   Invoke,
   type AppInfo,
-  type CallRow,
+  type CallsPage,
   type CaptureSummary,
   type EventChannel,
   type EventMap,
@@ -41,7 +41,6 @@ interface OpenCapture {
   summary: CaptureSummary;
   trace: LoadedTrace | null;
   abort: AbortController;
-  calls: CallRow[] | null;
 }
 
 type Listener = <E extends EventChannel>(event: E, payload: EventMap[E]) => void;
@@ -108,7 +107,7 @@ export class ServiceHost {
         return [...this.#captures.values()].map((c) => c.summary);
       case Invoke.messagesPage: {
         const q = req as InvokeReq<typeof Invoke.messagesPage>;
-        return this.messagesPage(q.captureId, q.offset, q.limit, q.callId);
+        return this.messagesPage(q.captureId, q.offset, q.limit, q.call);
       }
       case Invoke.messageGet: {
         const { captureId, id } = req as InvokeReq<typeof Invoke.messageGet>;
@@ -116,14 +115,9 @@ export class ServiceHost {
         if (id >= trace.count()) throw new ApiError('not-found', `no message ${id} in this capture`);
         return trace.detail(id);
       }
-      case Invoke.callsList: {
-        const { captureId, offset, limit } = req as InvokeReq<typeof Invoke.callsList>;
-        const calls = this.#calls(captureId);
-        return {
-          total: calls.length,
-          offset,
-          items: calls.slice(offset, offset + limit),
-        } satisfies Page<CallRow>;
+      case Invoke.callsQuery: {
+        const { captureId, ...q } = req as InvokeReq<typeof Invoke.callsQuery>;
+        return this.#ready(captureId).queryCalls(q) satisfies CallsPage;
       }
       case Invoke.recentList:
         return this.#opts.recent.list();
@@ -195,7 +189,7 @@ export class ServiceHost {
       openMs: null,
     };
     const abort = new AbortController();
-    const entry: OpenCapture = { summary, trace: null, abort, calls: null };
+    const entry: OpenCapture = { summary, trace: null, abort };
     this.#captures.set(id, entry);
     const t0 = performance.now();
     try {
@@ -205,7 +199,7 @@ export class ServiceHost {
       });
       entry.trace = trace;
       Object.assign(summary, trace.summary(), { state: 'ready', openMs: Math.round(performance.now() - t0) });
-      summary.calls = this.#calls(id).length;
+      summary.calls = trace.callCount();
       if (o.remember !== false) await this.#opts.recent.add(abs, name);
       this.#emit(Events.captureOpened, summary);
       return summary;
@@ -224,23 +218,17 @@ export class ServiceHost {
     }
   }
 
-  messagesPage(captureId: string, offset: number, limit: number, callId?: string): Page<MessageRow> {
+  messagesPage(captureId: string, offset: number, limit: number, call?: string): Page<MessageRow> {
     const trace = this.#ready(captureId);
-    if (callId !== undefined) {
-      const ids = trace.idsOfCall(callId);
+    if (call !== undefined) {
+      const ids = trace.callMessageIds(call);
+      if (!ids) throw new ApiError('not-found', `no call ${call} in this capture`);
       return { total: ids.length, offset, items: ids.slice(offset, offset + limit).map((i) => trace.row(i)) };
     }
     const total = trace.count();
     const items: MessageRow[] = [];
     for (let i = offset; i < Math.min(total, offset + limit); i++) items.push(trace.row(i));
     return { total, offset, items };
-  }
-
-  #calls(captureId: string): CallRow[] {
-    const c = this.#get(captureId);
-    if (!c.trace) throw new ApiError('not-found', `capture ${captureId} is not ready`);
-    c.calls ??= c.trace.calls();
-    return c.calls;
   }
 
   #get(captureId: string): OpenCapture {

@@ -2,7 +2,7 @@
  * What the host needs from an opened trace: page-sized, DTO-shaped access. The adapter from the
  * core's trace model lives in ./capture-loader.ts.
  */
-import type { CallRow, CaptureSummary, MessageDetail, MessageRow } from '../../shared/api';
+import type { CallsPage, CallsQuery, CaptureSummary, MessageDetail, MessageRow } from '../../shared/api';
 
 export interface LoadedTrace {
   /** Format, frames, messages, time span and file diagnostics. */
@@ -13,9 +13,12 @@ export interface LoadedTrace {
   count(): number;
   row(id: number): MessageRow;
   detail(id: number): MessageDetail;
-  /** Message ids with this Call-ID, in trace order. */
-  idsOfCall(callId: string): number[];
-  calls(): CallRow[];
+  /** Message ids of a call (`C3` or any of its Call-IDs), in trace order; null when unknown. */
+  callMessageIds(call: string): number[] | null;
+  /** Number of calls. */
+  callCount(): number;
+  /** A page of calls, sorted and filtered in the core. */
+  queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage;
   close(): void;
 }
 

@@ -7,7 +7,8 @@ import {
   Events,
   Invoke,
   type AppInfo,
-  type CallRow,
+  type CallDto,
+  type CallSortField,
   type CaptureSummary,
   type MessageDetail,
   type MessageRow,
@@ -44,8 +45,14 @@ export class AppState {
     phase: string;
   } | null>(null);
   error = $state<string | null>(null);
-  calls = $state<CallRow[]>([]);
+  /** The calls list, sorted and filtered in the core, paged. */
+  readonly callRows: PagedRows<CallDto>;
+  callSort = $state<{ field: CallSortField; desc: boolean }>({ field: 'start', desc: false });
+  callFilter = $state('');
+  filterError = $state<{ message: string; column: number } | null>(null);
+  byState = $state<Record<string, number>>({});
   selectedCallId = $state<string | null>(null);
+  selectedCall = $state<CallDto | null>(null);
   /** The messages table: every message, or the selected call's, paged from the service. */
   readonly messageRows: PagedRows<MessageRow>;
   /** The selected call's messages (for its ladder), at most LADDER_LIMIT. */
@@ -59,13 +66,28 @@ export class AppState {
 
   constructor(client: Client) {
     this.client = client;
+    this.callRows = new PagedRows<CallDto>(async (offset, limit) => {
+      if (!this.capture) return { total: 0, items: [] };
+      const filter = this.callFilter.trim();
+      const page = await this.client.invoke(Invoke.callsQuery, {
+        captureId: this.capture.id,
+        offset,
+        limit,
+        sort: this.callSort.field,
+        desc: this.callSort.desc,
+        ...(filter ? { filter } : {}),
+      });
+      this.byState = page.byState;
+      this.filterError = page.filterError;
+      return page;
+    });
     this.messageRows = new PagedRows<MessageRow>(async (offset, limit) => {
       if (!this.capture) return { total: 0, items: [] };
       return this.client.invoke(Invoke.messagesPage, {
         captureId: this.capture.id,
         offset,
         limit,
-        ...(this.selectedCallId ? { callId: this.selectedCallId } : {}),
+        ...(this.selectedCallId ? { call: this.selectedCallId } : {}),
       });
     });
   }
@@ -152,15 +174,26 @@ export class AppState {
     this.area = 'calls';
     this.selected = null;
     this.selectedCallId = null;
-    const calls = await this.client.invoke(Invoke.callsList, { captureId: s.id, offset: 0, limit: 10_000 });
-    this.calls = calls.items;
+    this.selectedCall = null;
+    await this.callRows.reset();
     await this.#loadMessages();
   }
 
-  async selectCall(callId: string | null): Promise<void> {
-    this.selectedCallId = callId;
+  async selectCall(call: CallDto | null): Promise<void> {
+    this.selectedCallId = call?.id ?? null;
+    this.selectedCall = call;
     this.selected = null;
     await this.#loadMessages();
+  }
+
+  async sortCalls(field: CallSortField): Promise<void> {
+    this.callSort = { field, desc: this.callSort.field === field ? !this.callSort.desc : false };
+    await this.callRows.reset();
+  }
+
+  async applyFilter(text: string): Promise<void> {
+    this.callFilter = text;
+    await this.callRows.reset();
   }
 
   async #loadMessages(): Promise<void> {
@@ -172,7 +205,7 @@ export class AppState {
         captureId: this.capture.id,
         offset: 0,
         limit: LADDER_LIMIT,
-        callId: this.selectedCallId,
+        call: this.selectedCallId,
       });
       this.callMessages = page.items;
     } else {
