@@ -22,6 +22,7 @@ import {
   F_TRANSPORT,
   F_URI,
   F_VERSION,
+  FOLDED,
   ParsedMessage,
   type SipMessage,
 } from './sip-message';
@@ -342,9 +343,11 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     while (q < end && (b[q] === 32 || b[q] === 9)) q++;
     // Find the end of the field: the first line break not followed by SP/HTAB.
     let flf = findLF(b, q, end);
+    let folded = 0;
     while (flf + 1 < end && (b[flf + 1] === 32 || b[flf + 1] === 9)) {
       if (b[flf - 1] !== 13 && firstBareLf < 0) firstBareLf = flf;
       flf = findLF(b, flf + 1, end);
+      folded = FOLDED;
     }
     if (flf < end && b[flf - 1] !== 13 && firstBareLf < 0) firstBareLf = flf;
     const lineEnd = flf;
@@ -377,7 +380,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     if (badName) {
       d.push(sipDiagnostic('header-name-invalid', 'The header name is not a token.', span(ns, ne)));
     }
-    hs.push(ns, ne, vs, ve, id);
+    hs.push(ns, ne, vs, ve, id | folded);
     switch (id) {
       case ID_VIA:
         if (!seenVia) {

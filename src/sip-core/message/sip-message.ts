@@ -108,8 +108,11 @@ export const KEY_HEADER_CANONICAL = [
   'record-route',
 ] as const;
 
-/** Header field stride in ParsedMessage.hs: nameStart, nameEnd, valueStart, valueEnd, key id. */
+/** Header field stride in ParsedMessage.hs: nameStart, nameEnd, valueStart, valueEnd, key id | FOLDED. */
 export const HS = 5;
+/** Flag in the fifth slot: the field has continuation lines. */
+export const FOLDED = 256;
+const ID_MASK = 255;
 
 const headDecoder = new TextDecoder('utf-8');
 
@@ -158,7 +161,6 @@ export class ParsedMessage implements SipMessage {
   private sc: (string | null)[] | null = null;
   /** The header section decoded once (ASCII only), or null when it is not ASCII; undefined until needed. */
   private head: string | null | undefined = undefined;
-  private decodes = 0;
   private fields: Field[] | null = null;
   private canon: string[] | null = null;
   /** Typed-value cache, owned by typed.ts. */
@@ -186,19 +188,36 @@ export class ParsedMessage implements SipMessage {
     let out: string | null = null;
     if (s >= 0) {
       const e = this.sp[2 * f + 1]!;
-      // From the second field on, decode the head once and slice it: one TextDecoder call instead of one
-      // per field. Valid only when every octet became one UTF-16 unit (ASCII head), checked by length.
-      if (this.head === undefined && ++this.decodes >= 2) {
-        const hs = this.startLineStart;
-        const he = Math.max(hs, this.bodyStart);
-        const text = headDecoder.decode(this.raw.subarray(hs, he));
-        this.head = text.length === he - hs ? text : null;
-      }
-      const head = this.head;
-      out = head ? head.slice(s - this.startLineStart, e - this.startLineStart) : decodeSpan(this.raw, s, e);
+      // Decode the header section once and slice it: one TextDecoder call instead of one per field.
+      out = this.text(s, e);
     }
     sc[f] = out;
     return out;
+  }
+
+  /**
+   * `raw[s, e)` as a string: a slice of the header section decoded once when it is ASCII (every octet one
+   * UTF-16 unit, checked by length), else a UTF-8 decode of the span.
+   */
+  text(s: number, e: number): string {
+    let head = this.head;
+    if (head === undefined) {
+      const hs = this.startLineStart;
+      const he = Math.max(hs, this.bodyStart);
+      const t = headDecoder.decode(this.raw.subarray(hs, he));
+      head = this.head = t.length === he - hs ? t : null;
+    }
+    const base = this.startLineStart;
+    if (head !== null && s >= base && e - base <= head.length) return head.slice(s - base, e - base);
+    return decodeSpan(this.raw, s, e);
+  }
+
+  /** Value of header field i, unfolded. */
+  valueAt(i: number): string {
+    const o = i * HS;
+    const s = this.hs[o + 2]!;
+    const e = this.hs[o + 3]!;
+    return (this.hs[o + 4]! & FOLDED) !== 0 ? decodeUnfolded(this.raw, s, e) : this.text(s, e);
   }
 
   get method(): string | null {
@@ -266,7 +285,7 @@ export class ParsedMessage implements SipMessage {
     let v = c[i];
     if (v === undefined) {
       const o = i * HS;
-      const id = this.hs[o + 4]!;
+      const id = this.hs[o + 4]! & ID_MASK;
       v =
         id > 0
           ? KEY_HEADER_CANONICAL[id]!
@@ -312,10 +331,7 @@ export class ParsedMessage implements SipMessage {
     const c = canonicalHeaderName(name);
     const n = this.hs.length / HS;
     for (let i = 0; i < n; i++) {
-      if (this.canonicalAt(i) === c) {
-        const o = i * HS;
-        return decodeUnfolded(this.raw, this.hs[o + 2]!, this.hs[o + 3]!);
-      }
+      if (this.canonicalAt(i) === c) return this.valueAt(i);
     }
     return null;
   }

@@ -13,7 +13,6 @@ import type { CSeq } from './headers/scalar';
 import type { MediaType } from './headers/media';
 import type { ContactValue, NameAddr } from './name-addr';
 import { HS, ParsedMessage, type SipMessage } from './sip-message';
-import { decodeUnfolded } from './text';
 import { parseUri, type Uri } from './uri';
 import { parseSdpBytes, type SdpSession } from './sdp';
 import { parseMultipartBody, type Multipart } from './multipart';
@@ -168,22 +167,25 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
     let canonical: string;
     let vs: number;
     let ve: number;
+    let value: string;
     if (msg instanceof ParsedMessage) {
       canonical = msg.canonicalAt(i);
       vs = msg.hs[i * HS + 2]!;
       ve = msg.hs[i * HS + 3]!;
+      value = msg.valueAt(i);
     } else {
       const h = msg.headers[i]!;
       canonical = h.canonical;
       vs = h.valueSpan.start;
       ve = h.valueSpan.end;
+      value = h.value();
     }
     let list = byName.get(canonical);
     if (!list) {
       list = [];
       byName.set(canonical, list);
     }
-    const d = safeDecode(canonical, decodeUnfolded(raw, vs, ve));
+    const d = safeDecode(canonical, value);
     list.push(d);
     if (!d || d.diagnostics.length === 0) continue;
     let folded = false;
