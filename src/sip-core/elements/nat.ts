@@ -35,6 +35,8 @@ interface Binding {
   /** Remote "ip" and "ip:port" this binding has sent to (filtering). */
   sentTo: Set<string>;
   lastUsed: Micros;
+  /** An ALG pinhole: accepts packets from any remote. */
+  open?: boolean;
 }
 
 export class NatBox {
@@ -90,7 +92,8 @@ export class NatBox {
   outbound(inside: TransportAddress, dest: TransportAddress, now: Micros): TransportAddress {
     const remote = this.config.type === 'symmetric' ? `${dest.host}:${dest.port}` : null;
     const key = this.insideKey(inside, remote);
-    let b = this.byInside.get(key);
+    let b = this.byInside.get(key) ?? this.byInside.get(this.insideKey(inside, null));
+    if (b && !b.open && b.remote !== remote) b = undefined;
     if (b && this.expired(b, now)) {
       this.drop(b, now, 'timeout');
       b = undefined;
@@ -131,6 +134,7 @@ export class NatBox {
     }
     const ip = source.host;
     const ipPort = `${source.host}:${source.port}`;
+    if (b.open) return { to: b.inside };
     switch (this.config.type) {
       case 'full-cone':
         break;
@@ -150,10 +154,45 @@ export class NatBox {
     return { to: b.inside };
   }
 
-  /** SIP ALG, outbound: private `ip:port` → public mapping in headers and SDP. */
-  algOutbound(bytes: Uint8Array, inside: TransportAddress, pub: TransportAddress): Uint8Array {
+  /**
+   * SIP ALG, outbound: private `ip:port` → public mapping in headers and SDP; for an SDP audio port
+   * it opens a pinhole (a binding that accepts any remote) and rewrites the m= port to it.
+   */
+  algOutbound(
+    bytes: Uint8Array,
+    inside: TransportAddress,
+    pub: TransportAddress,
+    now: Micros = 0,
+  ): Uint8Array {
     if (!this.config.alg) return bytes;
-    return rewriteAddresses(bytes, inside.host, inside.port, pub.host, pub.port);
+    let out = rewriteAddresses(bytes, inside.host, inside.port, pub.host, pub.port);
+    const text = dec.decode(out);
+    const m = /\r\nm=audio (\d+) /.exec(text);
+    if (m) {
+      const mport = Number(m[1]);
+      const media: TransportAddress = { host: inside.host, port: mport, transport: 'UDP' };
+      const key = this.insideKey(media, null);
+      let b = this.byInside.get(key);
+      if (!b) {
+        const port = this.nextPort++;
+        b = { inside: media, publicPort: port, remote: null, sentTo: new Set(), lastUsed: now, open: true };
+        this.byInside.set(key, b);
+        this.byPort.set(port, b);
+        this.emit(
+          now,
+          'nat-binding',
+          `ALG pinhole ${inside.host}:${mport} -> ${this.config.publicIp}:${port} for media`,
+          {
+            inside: `${inside.host}:${mport}`,
+            public: `${this.config.publicIp}:${port}`,
+            created: true,
+          },
+        );
+      }
+      b.lastUsed = now;
+      out = rewriteMediaPort(out, mport, b.publicPort);
+    }
+    return out;
   }
 
   /** SIP ALG, inbound: public mapping → private address (so the phone recognises its own Via/Contact). */
@@ -200,6 +239,18 @@ export function rewriteAddresses(
   const newLen = enc.encode(body).length;
   if (newLen !== oldLen)
     head = head.replace(/^(Content-Length|l)\s*:\s*\d+/im, (m) => m.replace(/\d+$/, String(newLen)));
+  return enc.encode(`${head}\r\n\r\n${body}`);
+}
+
+/** Rewrites the SDP `m=audio` port (Content-Length unchanged only when the digits count is the same). */
+function rewriteMediaPort(bytes: Uint8Array, from: number, to: number): Uint8Array {
+  const text = dec.decode(bytes);
+  const split = text.indexOf('\r\n\r\n');
+  if (split < 0) return bytes;
+  let head = text.slice(0, split);
+  const body = text.slice(split + 4).replace(`m=audio ${from} `, `m=audio ${to} `);
+  const len = enc.encode(body).length;
+  head = head.replace(/^(Content-Length|l)\s*:\s*\d+/im, (m) => m.replace(/\d+$/, String(len)));
   return enc.encode(`${head}\r\n\r\n${body}`);
 }
 

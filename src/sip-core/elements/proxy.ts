@@ -49,6 +49,20 @@ export interface ProxyConfig {
   trying?: 'before' | 'after';
   /** RFC 3261 §16.3 step 4 (default true). */
   loopDetection?: boolean;
+  /** Binds a UDP port on this proxy's address, for the media relay (`rtpproxy_manage()`). */
+  bindMedia?: (port: number) => Transport;
+}
+
+/** One relayed call's media (what rtpproxy/rtpengine keep): a port per side, latching on first packet. */
+interface RelaySession {
+  /** Port the caller sends to, and the callee side's port. */
+  a: Transport;
+  b: Transport;
+  /** Where to send toward each side: SDP address first, the latched source once a packet came. */
+  toCaller: TransportAddress | null;
+  toCallee: TransportAddress | null;
+  latchedCaller: boolean;
+  latchedCallee: boolean;
 }
 
 /** One forked branch of a stateful transaction. */
@@ -90,8 +104,12 @@ export class ProxyMsg {
   routes: string[];
   recordRoute = false;
   extraBranches: { uri: string; du: string | null }[] = [];
-  /** A reply the script runs on (onreply/failure routes). */
+  /** A reply the script runs on (onreply/failure routes), its edits and where it came from. */
   reply: SipMessage | null = null;
+  replyEditor: MessageEditor | null = null;
+  replySource: TransportAddress | null = null;
+  /** rtpproxy_manage()/rtpengine_manage() was called: relay the media of this call. */
+  mediaRelay = false;
   replyStatus = 0;
   txn: ProxyTxn | null = null;
   failureRoute: string | null = null;
@@ -428,8 +446,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         if (b.cancelled || txn.cancelled) this.cancelBranch(txn, b);
       }
       if (status === 100) return; // §16.7 step 3: 100 is not forwarded
-      if (!this.replyRoute(txn, m)) return;
-      if (!txn.finalSent) this.forwardResponse(txn, m);
+      const ed = this.replyRoute(txn, m, b.dest);
+      if (!ed) return;
+      if (!txn.finalSent) this.forwardResponse(txn, m, ed);
       return;
     }
     this.onBranchFinal(txn, b, status, m);
@@ -451,26 +470,34 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.onBranchFinal(txn, b, 408, null);
   }
 
-  private replyRoute(txn: ProxyTxn, m: SipMessage): boolean {
+  /** Runs onreply_route; returns the reply's editor, or null when the script dropped it. */
+  private replyRoute(txn: ProxyTxn, m: SipMessage, source: TransportAddress): MessageEditor | null {
+    const ed = new MessageEditor(m);
     const name = txn.replyRoute;
     const hasGlobal = this.interp.has('onreply');
-    if (!name && !hasGlobal) return true;
+    if (!name && !hasGlobal) return ed;
     const ctx = txn.ctx;
     ctx.reply = m;
+    ctx.replyEditor = ed;
+    ctx.replySource = source;
     ctx.replyStatus = m.status ?? 0;
     const run = name
       ? this.interp.runReply(ctx, name, { record: this.record, state: txn.state })
       : this.interp.run('onreply', 'main', ctx, { record: this.record, state: txn.state });
     this.noteRun(run, ctx);
     ctx.reply = null;
-    return run.outcome !== 'drop';
+    ctx.replyEditor = null;
+    ctx.replySource = null;
+    return run.outcome === 'drop' ? null : ed;
   }
 
-  private forwardResponse(txn: ProxyTxn, m: SipMessage): void {
+  private forwardResponse(txn: ProxyTxn, m: SipMessage, editor?: MessageEditor): void {
     const s = txn.server;
     if (!s) return;
-    const ed = new MessageEditor(m);
+    const ed = editor ?? new MessageEditor(m);
     ed.removeFirstValue('via'); // §16.7 step 3
+    if (txn.ctx.mediaRelay && m.bodyLength && (m.status ?? 0) > 100 && (m.status ?? 0) < 300)
+      this.relayAnswer(txn.ctx, m, ed);
     const status = m.status ?? 0;
     if (status >= 200) txn.finalSent = true;
     if (status >= 200 && status < 300 && s.state !== 'proceeding') {
@@ -494,14 +521,17 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       b.timerC = null;
     }
     if (status >= 200 && status < 300) {
-      if (m && !this.replyRoute(txn, m)) return;
-      if (m) this.forwardResponse(txn, m);
+      if (m) {
+        const ed = this.replyRoute(txn, m, b.dest);
+        if (!ed) return;
+        this.forwardResponse(txn, m, ed);
+      }
       // §16.7 step 10: a 2xx to an INVITE cancels every other pending branch.
       for (const o of txn.branches) if (o !== b && !o.done) this.cancelBranch(txn, o);
       return;
     }
     if (status >= 600) for (const o of txn.branches) if (o !== b && !o.done) this.cancelBranch(txn, o);
-    if (m && !this.replyRoute(txn, m)) return;
+    if (m && !this.replyRoute(txn, m, b.dest)) return;
     if (txn.branches.some((x) => !x.done)) return;
     if (txn.finalSent) return;
     // §16.7 step 6: every branch is final → choose the best response, offer it to failure_route first.
@@ -597,6 +627,81 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     for (const b of txn.branches) this.cancelBranch(txn, b);
     ctx.relayed = true;
     return 1;
+  }
+
+  // ------------------------------------------------------------------ media relay (rtpproxy-like)
+
+  private readonly relays = new Map<string, RelaySession>();
+  private nextMediaPort = 30000;
+
+  private relayFor(callId: string): RelaySession {
+    let r = this.relays.get(callId);
+    if (r) return r;
+    const bind = this.config.bindMedia!;
+    const a = bind(this.nextMediaPort);
+    const b = bind(this.nextMediaPort + 2);
+    this.nextMediaPort += 4;
+    const session: RelaySession = {
+      a,
+      b,
+      toCaller: null,
+      toCallee: null,
+      latchedCaller: false,
+      latchedCallee: false,
+    };
+    // Symmetric RTP / latching: the first packet on a side tells where that side really is.
+    a.setListener({
+      onMessage: (bytes, src) => {
+        if (!session.latchedCaller) {
+          session.toCaller = { ...src };
+          session.latchedCaller = true;
+          this.log(`media relay: caller latched at ${src.host}:${src.port}`);
+        }
+        if (session.toCallee) b.send(bytes, session.toCallee);
+      },
+    });
+    b.setListener({
+      onMessage: (bytes, src) => {
+        if (!session.latchedCallee) {
+          session.toCallee = { ...src };
+          session.latchedCallee = true;
+          this.log(`media relay: callee latched at ${src.host}:${src.port}`);
+        }
+        if (session.toCaller) a.send(bytes, session.toCaller);
+      },
+    });
+    this.relays.set(callId, session);
+    return session;
+  }
+
+  private sdpAddress(body: string): TransportAddress | null {
+    const ip = /^c=IN IP4 (\S+)/m.exec(body)?.[1];
+    const port = /^m=audio (\d+)/m.exec(body)?.[1];
+    return ip && port ? { host: ip, port: Number(port), transport: 'UDP' } : null;
+  }
+
+  private rewriteSdp(body: string, port: number): string {
+    const ip = this.transport.local.host;
+    return body
+      .replace(/^c=IN IP4 \S+/m, `c=IN IP4 ${ip}`)
+      .replace(/^(o=\S+ \S+ \S+ IN IP4) \S+/m, `$1 ${ip}`)
+      .replace(/^m=audio \d+/m, `m=audio ${port}`);
+  }
+
+  /** The offer goes on with the callee-side relay port; the caller's SDP address is the first guess. */
+  private relayOffer(ctx: ProxyMsg): void {
+    const body = dec.decode(ctx.msg.body());
+    const r = this.relayFor(ctx.msg.callId ?? '');
+    if (!r.latchedCaller) r.toCaller = this.sdpAddress(body);
+    ctx.editor.setBody(this.rewriteSdp(body, r.b.local.port), 'application/sdp');
+  }
+
+  /** The answer goes back with the caller-side relay port. */
+  private relayAnswer(ctx: ProxyMsg, m: SipMessage, ed: MessageEditor): void {
+    const body = dec.decode(m.body());
+    const r = this.relayFor(ctx.msg.callId ?? '');
+    if (!r.latchedCallee) r.toCallee = this.sdpAddress(body);
+    ed.setBody(this.rewriteSdp(body, r.a.local.port), 'application/sdp');
   }
 
   // ------------------------------------------------------------------ ScriptHost: pseudo-variables
@@ -866,6 +971,14 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   /** nathelper `nat_uac_test` bits: 1 Contact private, 2 Via host ≠ source, 4 top Via private, 8 SDP private, 16 Via port ≠ source port. */
   natUacTest(ctx: ProxyMsg, flags: number): boolean {
+    if (ctx.reply && ctx.replySource) {
+      const contact = ctx.reply.values('contact')[0];
+      const h = contact ? uriParts(nameAddrUri(contact)) : null;
+      if (flags & 1 && h && isPrivateIpv4(h.host)) return true;
+      if (flags & 32 && h && (h.host !== ctx.replySource.host || (h.port ?? 5060) !== ctx.replySource.port))
+        return true;
+      return false;
+    }
     const m = ctx.msg;
     const via = viaParts(firstCommaValue(m.headerAll('via')[0] ?? ''));
     const contact = m.values('contact')[0];
@@ -882,12 +995,15 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   /** nathelper `fix_nated_contact()`: Contact host:port := the source address. */
   fixNatedContact(ctx: ProxyMsg): ScriptResult {
-    const c = ctx.msg.values('contact')[0];
+    const onReply = ctx.reply !== null && ctx.replyEditor !== null && ctx.replySource !== null;
+    const msg = onReply ? ctx.reply! : ctx.msg;
+    const src = onReply ? ctx.replySource! : ctx.source;
+    const c = msg.values('contact')[0];
     if (!c) return -1;
     const u = nameAddrUri(c);
     const p = uriParts(u);
-    const fixed = `sip:${p.user ? `${p.user}@` : ''}${ctx.source.host}:${ctx.source.port}${p.params}`;
-    ctx.editor.setHeader('Contact', c.replace(u, fixed));
+    const fixed = `sip:${p.user ? `${p.user}@` : ''}${src.host}:${src.port}${p.params}`;
+    (onReply ? ctx.replyEditor! : ctx.editor).setHeader('Contact', c.replace(u, fixed));
     return 1;
   }
 
@@ -995,6 +1111,12 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         this.newTxn(ctx);
         return 1;
       case 'sanity_check':
+        return 1;
+      case 'rtpproxy_manage':
+      case 'rtpengine_manage':
+        if (!this.config.bindMedia) return -1;
+        ctx.mediaRelay = true;
+        if (ctx.msg.bodyLength && ctx.msg.method === 'INVITE') this.relayOffer(ctx);
         return 1;
       case 't_is_canceled':
         return ctx.txn?.cancelled ? 1 : -1;

@@ -188,7 +188,7 @@ export class SimNetwork {
       this.leg(fromNode, natOut.name, src, to, bytes, (b) => {
         const now = this.clock.now();
         const pub = natOut.outbound(src, to, now);
-        const out = natOut.algOutbound(b, src, pub);
+        const out = natOut.algOutbound(b, src, pub, now);
         this.route(natOut.name, pub, out, to, 'public');
       });
       return;
@@ -212,6 +212,19 @@ export class SimNetwork {
       return;
     }
     const toNode = this.hostNode.get(to.host) ?? to.host;
+    if (destRealm !== realm && destRealm !== 'public') {
+      // A private address behind a NAT, seen from outside: nothing routes it (RFC 1918 §3).
+      this.leg(
+        fromNode,
+        toNode,
+        src,
+        to,
+        bytes,
+        () => undefined,
+        `unroutable: ${to.host} is a private address behind ${destRealm}`,
+      );
+      return;
+    }
     this.leg(fromNode, toNode, src, to, bytes, (b) => {
       const ep = this.endpoints.get(key(to.host, to.port, to.transport));
       ep?.deliver(b, src);
@@ -265,12 +278,14 @@ export class SimNetwork {
     to: TransportAddress,
     bytes: Uint8Array,
     arrive: (b: Uint8Array) => void,
+    unroutable: string | null = null,
   ): void {
     const now = this.clock.now();
     const kind = packetKind(bytes);
     const l = this.link(fromNode, toNode);
     let dropped: string | null = null;
-    if (this.down.has(toNode)) dropped = 'node-down';
+    if (unroutable) dropped = unroutable;
+    else if (this.down.has(toNode)) dropped = 'node-down';
     else if (kind === 'sip' && this.ruleDrops(fromNode, toNode, bytes)) dropped = 'rule';
     else if (l.loss > 0 && this.rng.next() < l.loss) dropped = 'loss';
     let delay = l.latency;

@@ -109,7 +109,7 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
     used.add(p.fromNode);
     used.add(p.toNode);
   }
-  const cols = sim.nodes.map((n) => n.name).filter((n) => used.has(n));
+  const cols = sim.scenario.nodes.map((n) => n.name).filter((n) => used.has(n));
   for (const n of used) if (!cols.includes(n)) cols.push(n);
   const W = Math.max(24, ...cols.map((c) => c.length + 2));
   const x = (i: number): number => 10 + i * W + Math.floor(W / 2);

@@ -15,7 +15,7 @@ import { LocationService } from '../elements/registrar';
 import { DEFAULT_TIMERS, type TimerValues } from '../elements/transactions';
 import { UserAgent } from '../elements/ua/user-agent';
 import { B2bua } from '../elements/b2bua';
-import { StunServer, stunBindingRequest } from '../elements/stun';
+import { StunServer, readStunMapped, stunBindingRequest } from '../elements/stun';
 import { type LinkConditions, SimNetwork, type WirePacket } from './network';
 import { type NodeSpec, type Scenario, type StepSpec, parseDuration } from './scenario';
 import { BUILTIN_SCRIPTS } from './scripts';
@@ -198,7 +198,21 @@ export class Simulation {
           ua.rportInVia = n.rport ?? true;
           const mport = n.mediaPort ?? 49170;
           const media = this.network.bind(n.name, { host, port: mport, transport: 'UDP' });
-          media.setListener({ onMessage: (_b, src) => ua.onMedia(src) });
+          media.setListener({
+            onMessage: (b, src) => {
+              if ((b[0] ?? 0x80) < 0x40) {
+                const m = readStunMapped(b);
+                if (m) {
+                  ua.mediaAdvertised = m;
+                  ua.log(`STUN: public address of the media port is ${m.host}:${m.port}`, {
+                    mapped: `${m.host}:${m.port}`,
+                  });
+                }
+                return;
+              }
+              ua.onMedia(src);
+            },
+          });
           ua.media = media;
           this.elements.set(n.name, ua);
           break;
@@ -239,6 +253,7 @@ export class Simulation {
             ...(n.nonce !== undefined ? { staticNonce: n.nonce } : {}),
             ...(n.trying ? { trying: n.trying } : {}),
             ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
+            bindMedia: (p) => this.network.bind(n.name, { host, port: p, transport: 'UDP' }),
           });
           this.elements.set(n.name, px);
           break;
@@ -400,4 +415,6 @@ function stunDiscover(ua: UserAgent, ids: SeededIdSource, host: string, port: nu
     ua.stunHandler = prev;
   };
   ua.transport.send(req, { host, port, transport: 'UDP' });
+  // and from the media port, so the SDP can carry the public RTP address too
+  ua.media?.send(stunBindingRequest(ids), { host, port, transport: 'UDP' });
 }

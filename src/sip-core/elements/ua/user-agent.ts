@@ -196,8 +196,11 @@ export class UserAgent extends SipElement {
   }
 
   private mediaIp(): string {
-    return (this.advertised ?? this.transport.local).host;
+    return (this.mediaAdvertised ?? this.advertised ?? this.transport.local).host;
   }
+
+  /** Public address of the media port (learned by STUN), used in the SDP. */
+  mediaAdvertised: { host: string; port: number } | null = null;
 
   private localSdp(call: Call): string {
     return buildSdp({
@@ -205,7 +208,7 @@ export class UserAgent extends SipElement {
       sessionId: 2890844526 + this.calls.indexOf(call),
       version: call.sdpVersion,
       ip: this.mediaIp(),
-      port: this.config.mediaPort ?? 49170,
+      port: this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170,
       direction: call.localDirection,
     });
   }
@@ -798,15 +801,28 @@ export class UserAgent extends SipElement {
     if (!this.media || !call.remoteSdp) return;
     const s = readSdp(call.remoteSdp);
     if (!s.ip || !s.port) return;
-    const pkt = new Uint8Array(12);
-    pkt[0] = 0x80;
-    this.media.send(pkt, { host: s.ip, port: s.port, transport: 'UDP' });
+    // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets
+    const media = this.media;
+    const dest = { host: s.ip, port: s.port, transport: 'UDP' as const };
+    for (let i = 0; i < 5; i++) {
+      this.clock.schedule(
+        i * 20_000,
+        () => {
+          const pkt = new Uint8Array(12);
+          pkt[0] = 0x80;
+          pkt[3] = i;
+          media.send(pkt, dest);
+        },
+        'RTP',
+      );
+    }
   }
 
   /** Called by the simulator when an RTP packet reaches our media port. */
   onMedia(source: TransportAddress): void {
     const c = this.findCall(undefined, ['confirmed', 'terminated']);
     if (c) c.mediaReceived++;
+    if (c && c.mediaReceived > 1) return;
     this.log(
       `media from ${source.host}:${source.port} received`,
       { from: `${source.host}:${source.port}` },
