@@ -635,7 +635,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   private nextMediaPort = 30000;
 
   private relayFor(callId: string): RelaySession {
-    let r = this.relays.get(callId);
+    const r = this.relays.get(callId);
     if (r) return r;
     const bind = this.config.bindMedia!;
     const a = bind(this.nextMediaPort);
