@@ -144,7 +144,7 @@ export function verifyDigest(
   if (typeof credentials === 'string') {
     const d = parseAuthorization(credentials);
     v = d.value;
-    diags.push(...d.diagnostics);
+    for (const x of d.diagnostics) diags.push(x);
   } else v = credentials;
   if (!v || v.scheme.toLowerCase() !== 'digest') {
     diags.push(diag('digest-not-digest', 'Credentials are not Digest credentials.', '3261 §22.4', undefined));

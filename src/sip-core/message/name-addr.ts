@@ -214,7 +214,7 @@ function scanNameAddr(
   } else {
     const d = parseUri(uriText);
     uri = d.value;
-    if (d.diagnostics.length) diags.push(...rebase(d.diagnostics, uriStart));
+    if (d.diagnostics.length) for (const x of rebase(d.diagnostics, uriStart)) diags.push(x);
   }
   const params: Param[] = [];
   i = scanParams(s, i, end, params, diags, list ? STOP_COMMA : 0);

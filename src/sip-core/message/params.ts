@@ -53,6 +53,7 @@ export function scanParams(
 ): number {
   const uri = (flags & URI_MODE) !== 0;
   const q = { text: '' };
+  let reportedEmpty = false;
   while (true) {
     if (!uri) i = skipWs(s, i, end);
     if (i >= end) return i;
@@ -77,9 +78,13 @@ export function scanParams(
     }
     const nEnd = i;
     if (nEnd === nStart) {
-      diags.push(
-        diag('param-empty', 'Empty parameter (";" with no name).', RFC_PARAM, { start: pStart, end: i }),
-      );
+      // Reported once per list: ";;;;" is one finding, not four.
+      if (!reportedEmpty) {
+        diags.push(
+          diag('param-empty', 'Empty parameter (";" with no name).', RFC_PARAM, { start: pStart, end: i }),
+        );
+        reportedEmpty = true;
+      }
       // Skip anything unusable up to the next separator so one bad character does not stop the list.
       while (i < end) {
         const c = s.charCodeAt(i);

@@ -113,19 +113,13 @@ function checkEscapes(
   diags: Diagnostic[],
 ): void {
   let badChar = -1;
+  let badEscape = -1;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 37) {
+      // One diagnostic per component (the first bad escape), however many there are.
       if (i + 2 >= end || !isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2))) {
-        diags.push(
-          diag(
-            'uri-bad-escape',
-            `"%" not followed by two hex digits in the ${what}.`,
-            RFC_ABNF,
-            { start: i, end: Math.min(end, i + 3) },
-            'warning',
-          ),
-        );
+        if (badEscape < 0) badEscape = i;
         continue;
       }
       i += 2;
@@ -134,6 +128,17 @@ function checkEscapes(
     if (c < 128 && (CHAR[c]! & C_UNRESERVED) !== 0) continue;
     if (extra.indexOf(s[i]!) >= 0) continue;
     if (badChar < 0) badChar = i;
+  }
+  if (badEscape >= 0) {
+    diags.push(
+      diag(
+        'uri-bad-escape',
+        `"%" not followed by two hex digits in the ${what}.`,
+        RFC_ABNF,
+        { start: badEscape, end: Math.min(end, badEscape + 3) },
+        'warning',
+      ),
+    );
   }
   if (badChar >= 0) {
     diags.push(
@@ -590,6 +595,14 @@ export function canonicalEscapes(s: string): string {
   return out + s.slice(seg);
 }
 
+const ENCODER = new TextEncoder();
+
+function latin1(bytes: number[]): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.slice(i, i + 8192));
+  return out;
+}
+
 /**
  * Decodes every valid `%HH` escape once (RFC 4475 §3.1.1.3: `v%61lue%25%34%31` → `value%41`).
  * Decoded octets are read as UTF-8 when they form valid UTF-8, else as Latin-1. For display.
@@ -608,16 +621,16 @@ export function unescapeUri(s: string): string {
     } else if (c < 128) bytes.push(c);
     else {
       // Keep non-ASCII characters of the input as UTF-8 so one decoder handles both.
-      const enc = new TextEncoder().encode(s[i]!);
+      const enc = ENCODER.encode(s[i]!);
       for (const b of enc) bytes.push(b);
       high = true;
     }
   }
-  if (!high) return String.fromCharCode(...bytes);
+  if (!high) return latin1(bytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
   } catch {
-    return String.fromCharCode(...bytes);
+    return latin1(bytes);
   }
 }
 
