@@ -12,3 +12,5 @@ export * from './hep-listener';
 export * from './udp-mirror';
 export * from './dumpcap';
 export { epochMicros } from './time';
+export * from './lab';
+export * from './lab-nat';

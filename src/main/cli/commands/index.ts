@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { registerAnalyze } from './analyze';
 import { registerBuild } from './build';
 import { registerCapture } from './capture';
+import { registerLab } from './lab';
+import { registerLadder } from './ladder';
 import { registerServe } from './serve';
 import { registerSimulate } from './simulate';
 
@@ -15,4 +17,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerAnalyze,
   registerSimulate,
   registerCapture,
+  registerLab,
+  registerLadder,
 ];

@@ -45,6 +45,10 @@ class Connection {
   len = 0;
   /** Keys this connection is registered under (remote address, Via aliases). */
   readonly keys = new Set<string>();
+  /** Our end of the connection (the ephemeral port for connections we opened), once connected. */
+  localEnd: TransportAddress | null = null;
+  /** Messages sent before the connection was up, reported to the tap on connect (time of send). */
+  pendingTaps: { bytes: Uint8Array; timeUs: number }[] = [];
   constructor(
     readonly socket: Socket,
     readonly remote: TransportAddress,
@@ -131,7 +135,11 @@ export class TcpTransport implements Transport {
       c = this.#adopt(s, { host: dest.host, port: dest.port, transport: 'TCP' });
     }
     this.stats.sent++;
-    this.tap?.({ direction: 'sent', bytes, local: this.local, remote: c.remote, timeUs: this.now() });
+    if (this.tap) {
+      if (c.localEnd)
+        this.tap({ direction: 'sent', bytes, local: c.localEnd, remote: c.remote, timeUs: this.now() });
+      else c.pendingTaps.push({ bytes, timeUs: this.now() });
+    }
     // Writes before 'connect' are queued by Node.
     c.socket.write(bytes);
     return { ok: true };
@@ -143,6 +151,23 @@ export class TcpTransport implements Transport {
     this.#register(c, key(remote.host, remote.port));
     s.setNoDelay(true);
     s.setTimeout(this.#idleMs, () => s.destroy());
+    const learnLocal = (): void => {
+      c.localEnd = {
+        host: unmapAddress(s.localAddress ?? this.local.host),
+        port: s.localPort ?? 0,
+        transport: 'TCP',
+      };
+      for (const p of c.pendingTaps.splice(0))
+        this.tap?.({
+          direction: 'sent',
+          bytes: p.bytes,
+          local: c.localEnd,
+          remote: c.remote,
+          timeUs: p.timeUs,
+        });
+    };
+    if (s.localPort) learnLocal();
+    else s.once('connect', learnLocal);
     s.on('data', (chunk: Buffer) => this.#data(c, chunk));
     s.on('error', (err) => {
       this.stats.errors++;
@@ -195,7 +220,13 @@ export class TcpTransport implements Transport {
         this.#register(c, key(h, m[2] ? Number(m[2]) : 5060));
       }
     }
-    this.tap?.({ direction: 'received', bytes, local: this.local, remote: c.remote, timeUs: this.now() });
+    this.tap?.({
+      direction: 'received',
+      bytes,
+      local: c.localEnd ?? this.local,
+      remote: c.remote,
+      timeUs: this.now(),
+    });
     this.#listener?.onMessage(bytes, c.remote, this);
   }
 

@@ -37,6 +37,7 @@ export class UdpTransport implements Transport {
     readonly local: TransportAddress,
     private readonly tap: WireTap | null,
     private readonly now: () => number,
+    private readonly passNonSip = false,
   ) {
     this.#family = isIP(local.host) === 6 ? 6 : 4;
     socket.on('message', (msg, rinfo) => this.#receive(msg, rinfo.address, rinfo.port));
@@ -68,6 +69,12 @@ export class UdpTransport implements Transport {
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const f = frameDatagram(bytes, 0, bytes.length);
     if (!f) {
+      // STUN (RFC 5389: first two bits zero) on the SIP port, for elements that handle it.
+      if (this.passNonSip && bytes.length >= 20 && bytes[0]! < 0x40) {
+        const source: TransportAddress = { host: unmapAddress(host), port, transport: 'UDP' };
+        this.#listener?.onMessage(bytes, source, this);
+        return;
+      }
       this.stats.ignored++;
       return;
     }
@@ -87,7 +94,9 @@ export class UdpTransport implements Transport {
 }
 
 /** Binds a UDP socket (127.0.0.1 and a free port unless given) and returns the transport. */
-export function openUdpTransport(opts: RealTransportOptions = {}): Promise<UdpTransport> {
+export function openUdpTransport(
+  opts: RealTransportOptions & { passNonSip?: boolean } = {},
+): Promise<UdpTransport> {
   const host = opts.host ?? DEFAULT_BIND_HOST;
   const fam = isIP(host);
   if (fam === 0) return Promise.reject(new Error(`bind address must be an IP address, not "${host}"`));
@@ -114,6 +123,7 @@ export function openUdpTransport(opts: RealTransportOptions = {}): Promise<UdpTr
           { host, port: a.port, transport: 'UDP' },
           opts.tap ?? null,
           opts.now ?? epochMicros,
+          opts.passNonSip ?? false,
         ),
       );
     });

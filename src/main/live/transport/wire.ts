@@ -8,7 +8,8 @@ export interface WireEvent {
   direction: 'sent' | 'received';
   /** One whole SIP message (valid only during the call; copy what you keep). */
   bytes: Uint8Array;
-  /** Our end (for TCP: the listening address, as the elements see it). */
+  /** Our end as on the wire (for TCP: the connection's local address and port, which is the
+   * listening port only for connections the peer opened). */
   local: TransportAddress;
   /** The other end (for TCP: the connection's remote address and port). */
   remote: TransportAddress;

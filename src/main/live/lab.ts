@@ -1,0 +1,460 @@
+/**
+ * The lab: the simulator's elements (UA, proxy, registrar, redirect, B2BUA, STUN) on real sockets
+ * with the real clock. A lab file is a scenario file (same YAML, same schema, same node vocabulary)
+ * whose addresses are real: each node binds its `address` (UDP or TCP). Everything the nodes send
+ * and receive is recorded as a live trace (and, optionally, a pcapng file written as it goes).
+ * Steps run in real time (`at` seconds after start); `expect` is ignored (a lab is interactive).
+ *
+ * @remarks What is recorded: every message a lab node sends, and every message it receives from
+ * outside the lab (SIPp, softphones, Kamailio). A message between two lab nodes appears once, as
+ * a capture on `lo` would show it. NAT nodes translate for real: see ./lab-nat.ts.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { loadScript } from '../../sip-core/script';
+import { CryptoIdSource, RealClock } from '../../sip-core/stack/clock.node.js';
+import { SECOND } from '../../sip-core/stack/clock';
+import type { TransportAddress } from '../../sip-core/stack/transport';
+import type { ElementEvent, EventSink } from '../../sip-core/elements/events';
+import type { SipElement } from '../../sip-core/elements/element';
+import { Proxy } from '../../sip-core/elements/proxy';
+import { RedirectServer } from '../../sip-core/elements/redirect';
+import { LocationService } from '../../sip-core/elements/registrar';
+import { DEFAULT_TIMERS, type TimerValues } from '../../sip-core/elements/transactions';
+import { UserAgent } from '../../sip-core/elements/ua/user-agent';
+import { B2bua } from '../../sip-core/elements/b2bua';
+import { StunServer, stunBindingRequest } from '../../sip-core/elements/stun';
+import { BUILTIN_SCRIPTS } from '../../sip-core/sim/scripts';
+import {
+  formatScenarioErrors,
+  loadScenario,
+  parseDuration,
+  type NodeSpec,
+  type Scenario,
+  type StepSpec,
+} from '../../sip-core/sim/scenario';
+import { LiveTrace } from './live-trace';
+import { LabNat } from './lab-nat';
+import { hostPort } from './source';
+import { openTcpTransport, openUdpTransport, type RealTransport, type WireEvent } from './transport';
+
+export interface LabOptions {
+  /** Write a pcapng file as it goes. */
+  pcap?: string;
+  /** Rotate the pcapng file past this many MB (default 100). */
+  rotateMB?: number;
+  /** Messages kept in the live trace window (default 200,000). */
+  limit?: number;
+  /** Element events (registrations, calls, transactions, script lines) as they happen. */
+  onEvent?: (ev: ElementEvent) => void;
+  /** Run the lab's `steps` (default true). */
+  steps?: boolean;
+}
+
+/** One listening socket of the lab. */
+export interface LabListen {
+  node: string;
+  role: NodeSpec['role'];
+  transport: string;
+  address: string;
+  /** Extra notes (`media`, `NAT public side`). */
+  note?: string;
+}
+
+export interface LabHandle {
+  readonly name: string;
+  readonly lab: Scenario;
+  readonly listening: LabListen[];
+  readonly live: LiveTrace;
+  readonly elements: ReadonlyMap<string, SipElement | StunServer>;
+  /** The newest element events (bounded to 10,000). */
+  readonly events: ElementEvent[];
+  /** Problems while running steps. */
+  readonly stepErrors: string[];
+  ua(name: string): UserAgent | undefined;
+  stop(): Promise<void>;
+}
+
+export class LabError extends Error {}
+
+function splitAddress(a: string, defPort: number): { host: string; port: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(a);
+  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defPort };
+  const i = a.lastIndexOf(':');
+  if (i > 0 && a.indexOf(':') === i) return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
+  return { host: a, port: defPort };
+}
+
+/** Parses and validates a lab file (scenario schema); throws a LabError with `file:line:col` lines. */
+export function parseLab(text: string, name = 'lab.yaml'): Scenario {
+  const r = loadScenario(text);
+  if (!r.scenario) throw new LabError(`invalid lab file:\n${formatScenarioErrors(name, r.errors)}`);
+  return r.scenario;
+}
+
+/** Starts a lab from a file path. */
+export async function startLabFile(path: string, opts: LabOptions = {}): Promise<LabHandle> {
+  const text = await readFile(path, 'utf8');
+  return startLab(parseLab(text, basename(path)), opts);
+}
+
+/** Starts the elements of a lab on real sockets; resolves once every node listens. */
+export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<LabHandle> {
+  const clock = new RealClock();
+  const ids = new CryptoIdSource();
+  const events: ElementEvent[] = [];
+  const sink: EventSink = {
+    enabled: true,
+    emit(ev) {
+      events.push(ev);
+      if (events.length > 12_000) events.splice(0, 2_000);
+      opts.onEvent?.(ev);
+    },
+  };
+  const tm = lab.timers ?? {};
+  const timers: TimerValues = {
+    t1: parseDuration(tm.t1, DEFAULT_TIMERS.t1),
+    t2: parseDuration(tm.t2, DEFAULT_TIMERS.t2),
+    t4: parseDuration(tm.t4, DEFAULT_TIMERS.t4),
+  };
+  const live = new LiveTrace({
+    name: `lab ${lab.name}`,
+    format: 'live-lab',
+    limit: opts.limit,
+    pcap: opts.pcap ? { path: opts.pcap, maxBytes: (opts.rotateMB ?? 100) * 1024 * 1024 } : null,
+  });
+  const dns = new Map<string, string>();
+  const nodeOfEndpoint = new Map<string, string>();
+  const tcpHosts = new Map<string, string>();
+  const transports: RealTransport[] = [];
+  const listening: LabListen[] = [];
+  const elements = new Map<string, SipElement | StunServer>();
+  const locations = new Map<string, LocationService>();
+  const nats = new Map<string, LabNat>();
+  const stepErrors: string[] = [];
+  const timersSet: NodeJS.Timeout[] = [];
+
+  const ep = (host: string, port: number): string => `${host.toLowerCase()}|${port}`;
+  const natPublic = new Map<string, string>();
+  const nodeNameOf = (a: TransportAddress): string | null =>
+    nodeOfEndpoint.get(ep(a.host, a.port)) ??
+    natPublic.get(a.host.toLowerCase()) ??
+    (a.transport === 'TCP' ? (tcpHosts.get(a.host) ?? null) : null);
+
+  const record = (node: string) => (ev: WireEvent) => {
+    const remoteNode = nodeNameOf(ev.remote);
+    if (ev.direction === 'received' && remoteNode) return; // recorded when the lab node sent it
+    const sent = ev.direction === 'sent';
+    const from = sent ? ev.local : ev.remote;
+    const to = sent ? ev.remote : ev.local;
+    live.add({
+      buf: ev.bytes,
+      timeUs: ev.timeUs,
+      srcHost: from.host,
+      srcPort: from.port,
+      dstHost: to.host,
+      dstPort: to.port,
+      transport: ev.local.transport,
+      comment: sent ? `${node} -> ${remoteNode ?? 'outside'}` : `outside -> ${node}`,
+    });
+  };
+
+  const location = (name: string): LocationService => {
+    let l = locations.get(name);
+    if (!l) {
+      l = new LocationService(name, sink);
+      locations.set(name, l);
+    }
+    return l;
+  };
+
+  const stopAll = async (): Promise<void> => {
+    for (const t of timersSet) clearTimeout(t);
+    clock.cancelAll();
+    await Promise.all(transports.map((t) => t.close()));
+    await Promise.all([...nats.values()].map((n) => n.close()));
+  };
+
+  try {
+    for (const n of lab.nodes) {
+      if (n.role === 'nat') continue;
+      const { host, port } = splitAddress(n.address!, n.role === 'stun' ? 3478 : 5060);
+      for (const d of n.domains ?? []) dns.set(d.toLowerCase(), host);
+      nodeOfEndpoint.set(ep(host, port), n.name);
+      if ((n.transport ?? 'UDP') === 'TCP') tcpHosts.set(host, n.name);
+    }
+    // NAT boxes: real UDP relays (public side sockets opened on demand).
+    for (const n of lab.nodes) {
+      if (n.role !== 'nat') continue;
+      const nat = new LabNat(
+        {
+          name: n.name,
+          type: n.type ?? 'port-restricted',
+          publicIp: n.public!,
+          insideIp: n.inside!,
+          timeout: parseDuration(n.timeout, 30 * SECOND),
+          hairpin: n.hairpin ?? false,
+          alg: n.alg ?? false,
+          portBase: 20000 + Math.floor(Math.random() * 20000),
+        },
+        clock,
+        sink,
+        (node) => record(node),
+      );
+      nats.set(n.name, nat);
+      natPublic.set(n.public!.toLowerCase(), n.name);
+      listening.push({
+        node: n.name,
+        role: 'nat',
+        transport: 'UDP',
+        address: `${n.inside} → ${n.public}`,
+        note: `${n.type ?? 'port-restricted'} NAT`,
+      });
+    }
+    const resolve = (h: string): string => dns.get(h.toLowerCase()) ?? h;
+    for (const n of lab.nodes) {
+      if (n.role === 'nat') continue;
+      const { host, port } = splitAddress(n.address!, n.role === 'stun' ? 3478 : 5060);
+      const kind = n.transport ?? 'UDP';
+      const tap = record(n.name);
+      let tr: RealTransport;
+      try {
+        tr =
+          kind === 'TCP'
+            ? await openTcpTransport({ host, port, tap })
+            : await openUdpTransport({ host, port, tap, passNonSip: n.role === 'ua' || n.role === 'stun' });
+      } catch (err) {
+        throw new LabError(
+          `node "${n.name}": ${(err as Error).message}` +
+            (/EADDRNOTAVAIL/.test((err as Error).message)
+              ? ` (the address ${host} is not configured on this machine; on Linux every 127.x.y.z works, elsewhere add a loopback alias)`
+              : ''),
+          { cause: err },
+        );
+      }
+      transports.push(tr);
+      const behind = n.behind ? nats.get(n.behind) : undefined;
+      const wired = behind
+        ? behind.wrap(n.name, tr, (a) => nodeNameOf(a) === null || !isBehind(a, behind))
+        : tr;
+      listening.push({
+        node: n.name,
+        role: n.role,
+        transport: kind,
+        address: hostPort(host, tr.local.port),
+        ...(behind ? { note: `behind NAT ${n.behind}` } : {}),
+      });
+      const env = { node: n.name, clock, ids, events: sink, timers, resolve };
+      switch (n.role) {
+        case 'ua': {
+          const ua = new UserAgent(env, wired, {
+            aor: n.aor ?? `sip:${n.name.toLowerCase().replace(/\s+/g, '')}@${host}`,
+            ...(n.displayName !== undefined ? { displayName: n.displayName } : {}),
+            ...(n.username !== undefined ? { username: n.username } : {}),
+            ...(n.password !== undefined ? { password: n.password } : {}),
+            ...(n.proxies ? { outboundProxies: n.proxies } : {}),
+            ...(n.registrar !== undefined ? { registrar: n.registrar } : {}),
+            answer: {
+              ring: n.answer?.ring ?? true,
+              after:
+                n.answer && 'after' in n.answer && n.answer.after === null
+                  ? null
+                  : parseDuration(n.answer?.after, 0),
+              ...(n.answer?.reject
+                ? {
+                    reject: {
+                      code: n.answer.reject,
+                      after: parseDuration(n.answer.rejectAfter, 0),
+                      ...(n.answer.reason ? { reason: n.answer.reason } : {}),
+                    },
+                  }
+                : {}),
+            },
+            ...(n.use100rel !== undefined ? { use100rel: n.use100rel } : {}),
+            ...(n.lateOffer !== undefined ? { lateOffer: n.lateOffer } : {}),
+            ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
+            ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),
+            ...(n.preauth ? { preauth: n.preauth } : {}),
+            ...(n.expires !== undefined ? { expires: n.expires } : {}),
+          });
+          ua.rportInVia = n.rport ?? true;
+          elements.set(n.name, ua);
+          break;
+        }
+        case 'proxy':
+        case 'registrar': {
+          const src =
+            typeof n.script === 'object'
+              ? BUILTIN_SCRIPTS[n.script.builtin]
+              : (n.script ??
+                BUILTIN_SCRIPTS[n.role === 'registrar' && n.users ? 'registrar-digest' : 'stateful-proxy']);
+          if (src === undefined) throw new LabError(`node "${n.name}": unknown builtin script`);
+          const ls = loadScript(src);
+          if (!ls.script) {
+            const e = ls.diagnostics
+              .filter((d) => d.severity === 'error')
+              .map((d) => `${d.line}:${d.col}: ${d.message}`);
+            throw new LabError(`node "${n.name}": routing script errors:\n${e.join('\n')}`);
+          }
+          const loc = location(n.location ?? n.name);
+          for (const [aor, list] of Object.entries(n.locations ?? {}))
+            for (const c of list) {
+              if (typeof c === 'string') loc.add(aor, c, clock.now(), 86400);
+              else loc.add(aor, c.contact, clock.now(), 86400, c.q ?? 1);
+            }
+          elements.set(
+            n.name,
+            new Proxy(env, wired, {
+              script: ls.script,
+              domains: n.domains ?? [],
+              location: loc,
+              ...(n.users ? { users: n.users } : {}),
+              ...(n.nonce !== undefined ? { staticNonce: n.nonce } : {}),
+              ...(n.trying ? { trying: n.trying } : {}),
+              ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
+            }),
+          );
+          break;
+        }
+        case 'redirect':
+          elements.set(
+            n.name,
+            new RedirectServer(env, wired, {
+              redirects: n.redirects ?? {},
+              location: location(n.location ?? n.name),
+              ...(n.redirectCode ? { code: n.redirectCode } : {}),
+            }),
+          );
+          break;
+        case 'b2bua':
+          elements.set(n.name, new B2bua(env, wired, { ...(n.next !== undefined ? { next: n.next } : {}) }));
+          break;
+        case 'stun':
+          elements.set(n.name, new StunServer(n.name, wired, clock, sink));
+          break;
+      }
+    }
+  } catch (err) {
+    await stopAll();
+    live.close();
+    throw err;
+  }
+
+  function isBehind(a: TransportAddress, nat: LabNat): boolean {
+    const name = nodeNameOf(a);
+    const spec = lab.nodes.find((x) => x.name === name);
+    return spec?.behind === nat.name;
+  }
+
+  const runStep = (s: StepSpec): void => {
+    const e = elements.get(s.node);
+    sink.emit({
+      time: clock.now(),
+      node: s.node,
+      kind: 'log',
+      text: `step: ${s.action}${s.to ? ` ${s.to}` : ''}`,
+    });
+    if (!(e instanceof UserAgent)) {
+      stepErrors.push(`${s.node}: ${s.action} needs a user agent in the lab`);
+      return;
+    }
+    let ok = true;
+    switch (s.action) {
+      case 'register':
+        e.register({
+          ...(s.expires !== undefined ? { expires: s.expires } : {}),
+          ...(s.query ? { query: true } : {}),
+          ...(s.wildcard ? { wildcard: true } : {}),
+        });
+        break;
+      case 'unregister':
+        e.register({ expires: 0, ...(s.wildcard ? { wildcard: true } : {}) });
+        break;
+      case 'call':
+        e.call(s.to ?? '', s.id ? { id: s.id } : {});
+        break;
+      case 'answer':
+        ok = e.answerCall(s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'reject':
+        ok = e.reject(s.code ?? 486, s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'cancel':
+        ok = e.cancel(s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'hangup':
+        ok = e.hangup(s.id ? e.findCall(s.id, []) : undefined);
+        break;
+      case 'hold':
+        ok = e.reinvite(s.direction ?? 'sendonly');
+        break;
+      case 'resume':
+        ok = e.reinvite('sendrecv');
+        break;
+      case 'reinvite':
+        ok = e.reinvite(s.direction ?? 'sendrecv');
+        break;
+      case 'update':
+        ok = e.update();
+        break;
+      case 'refer':
+        ok = e.refer(s.to ?? '');
+        break;
+      case 'options':
+      case 'message':
+      case 'subscribe':
+        e.request(
+          s.action.toUpperCase(),
+          s.to ?? '',
+          s.action === 'message' ? { body: s.text ?? 'Hello' } : {},
+        );
+        break;
+      case 'stun': {
+        const { host, port } = splitAddress(s.to ?? '', 3478);
+        const prev = e.stunHandler;
+        e.stunHandler = (mapped) => {
+          e.advertised = mapped;
+          e.log(`STUN: public address is ${mapped.host}:${mapped.port}`, {
+            mapped: hostPort(mapped.host, mapped.port),
+          });
+          e.stunHandler = prev;
+        };
+        e.transport.send(stunBindingRequest(ids), { host, port, transport: 'UDP' });
+        break;
+      }
+      default:
+        stepErrors.push(
+          `${s.node}: ${s.action} is not available in the lab (it changes the simulated network)`,
+        );
+        return;
+    }
+    if (!ok) stepErrors.push(`${s.node}: ${s.action} had nothing to act on`);
+  };
+
+  if (opts.steps ?? true)
+    for (const s of lab.steps ?? []) {
+      const t = setTimeout(() => runStep(s), parseDuration(s.at, 0) / 1000);
+      timersSet.push(t);
+    }
+
+  let stopped = false;
+  return {
+    name: lab.name,
+    lab,
+    listening,
+    live,
+    elements,
+    events,
+    stepErrors,
+    ua: (name) => {
+      const e = elements.get(name);
+      return e instanceof UserAgent ? e : undefined;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopAll();
+      live.close();
+    },
+  };
+}
