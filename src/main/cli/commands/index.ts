@@ -7,7 +7,6 @@ import { registerAnalyze } from './analyze';
 import { registerBuild } from './build';
 import { registerCapture } from './capture';
 import { registerLab } from './lab';
-import { registerLadder } from './ladder';
 import { registerServe } from './serve';
 import { registerSimulate } from './simulate';
 
@@ -18,5 +17,4 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerSimulate,
   registerCapture,
   registerLab,
-  registerLadder,
 ];
