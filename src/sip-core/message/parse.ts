@@ -497,6 +497,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
         sipDiagnostic(
           'content-length-missing',
           'No Content-Length: the body runs to the end of the datagram.',
+          span(bodyStart, end),
         ),
       );
     }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  MESSAGE_DIAGNOSTICS,
   MessageEditor,
   lintMessage,
   parseMessage,
@@ -55,6 +56,9 @@ function exercise(m: SipMessage): void {
     expect(h.valueSpan.end).toBeLessThanOrEqual(m.end);
   }
   expect(m.bodyStart + m.bodyLength).toBeLessThanOrEqual(m.end);
+  for (const d of lintMessage(m)) {
+    expect(MESSAGE_DIAGNOSTICS[d.code], `${d.code} is in the catalogue`).toBeDefined();
+  }
   for (const d of lintMessage(m, { typed: true })) {
     if (d.span) {
       expect(d.span.start).toBeGreaterThanOrEqual(m.start);
