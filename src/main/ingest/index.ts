@@ -128,12 +128,15 @@ export function openCapture(path: string, opts: OpenOptions = {}): Promise<Opene
   });
 }
 
-/** Opens an uploaded capture held in memory (browser mode). The bytes are copied to the worker. */
+/**
+ * Opens an uploaded capture held in memory (browser mode). The bytes are copied to the worker; the
+ * trace reads raw bytes back from `bytes`, so keep it unchanged while the trace is used.
+ */
 export function openCaptureBytes(
   bytes: Uint8Array,
   name: string,
   opts: OpenOptions = {},
 ): Promise<OpenedCapture> {
   const job: IngestJob = { kind: 'bytes', name, bytes, cancel: new SharedArrayBuffer(4) };
-  return runJob(job, opts, () => ({ readAt: null, close: () => {} }));
+  return runJob(job, opts, () => ({ readAt: (o, n) => bytes.subarray(o, o + n), close: () => {} }));
 }

@@ -40,10 +40,13 @@ async function run(job: IngestJob): Promise<void> {
       Trace.transferList(state),
     );
   } else {
+    // Raw bytes are referenced by offset into the upload, which the caller keeps (no arena copy),
+    // unless it was gzip-compressed (then offsets are into the decompressed stream).
+    const fileBacked = !(job.bytes[0] === 0x1f && job.bytes[1] === 0x8b);
     const r = ingestBytes(job.bytes, job.name, {
       inflate: zlibInflate,
-      readAt: null,
       gunzip: (b) => new Uint8Array(gunzipSync(b)),
+      ...(fileBacked ? {} : { readAt: null }),
     });
     onProgress(job.bytes.length, job.bytes.length);
     const state = r.trace.exportState();
@@ -55,7 +58,7 @@ async function run(job: IngestJob): Promise<void> {
         stats: r.stats,
         isCapture: r.isCapture,
         cancelled: false,
-        fileBacked: false,
+        fileBacked,
       },
       Trace.transferList(state),
     );

@@ -57,6 +57,8 @@ export interface MessageMeta {
   frames: FrameRef[];
   /** Problems the pipeline found with this message (framing, fragments, junk), or null. */
   diagnostics: Diagnostic[] | null;
+  /** Frames the message depends on without coming from them (WebSocket: the HTTP upgrade), or null. */
+  contextFrames: FrameRef[] | null;
   /** HEP only: the correlation id chunk and capture agent id. */
   hepCorrelationId: string | null;
   hepCaptureId: number;
@@ -163,7 +165,7 @@ export class CapturePipeline implements FrameSink {
   readonly #gre: GreInner = { protocol: 0, offset: 0 };
   readonly #hep: HepPacket = newHepPacket();
   readonly #unknownLinks = new Set<number>();
-  readonly #frame: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0 };
+  readonly #frame: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0, timeUs: 0, linkType: 0 };
   readonly #frames1: FrameRef[] = [this.#frame];
   #info: FrameInfo | null = null;
   /** Capture-stream offset of `buf[0]` for the frame buffer, or -1 inside reassembled buffers. */
@@ -181,6 +183,7 @@ export class CapturePipeline implements FrameSink {
     rawOffset: -1,
     frames: this.#frames1,
     diagnostics: null,
+    contextFrames: null,
     hepCorrelationId: null,
     hepCaptureId: 0,
   };
@@ -230,6 +233,8 @@ export class CapturePipeline implements FrameSink {
     this.#frame.frameNo = info.frameNo;
     this.#frame.recordOffset = info.recordOffset;
     this.#frame.recordLength = info.recordLength;
+    this.#frame.timeUs = info.timeUs;
+    this.#frame.linkType = info.linkType;
     const lt = info.linkType;
     const name = linkTypeName(lt);
     st.linkTypes[name] = (st.linkTypes[name] ?? 0) + 1;
@@ -550,6 +555,8 @@ export class CapturePipeline implements FrameSink {
     this.#fileBase = fileBase >= 0 && frames.length === 1 ? fileBase : -1;
     this.#frameBuf = buf;
     const r: Reassembly = reasm === 'none' && frames.length > 1 ? 'tcp' : reasm;
+    const ctx = dir.connection.contextFrames;
+    m.contextFrames = ctx.length > 0 ? ctx : null;
     this.#emit(
       buf,
       start,
@@ -565,6 +572,7 @@ export class CapturePipeline implements FrameSink {
     );
     this.#fileBase = save;
     this.#frameBuf = saveBuf;
+    m.contextFrames = null;
   }
 
   /** Decodes a HEP packet that arrived over TCP. */
@@ -642,6 +650,7 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
         case 'ws-await': {
           const head = readHttpHead(buf, p, end);
           if (!head) return end - p > 65536 ? end - start : p - start;
+          this.#context(dir, p, head.end);
           p = head.end;
           this.mode = head.kind === 'switching' ? 'ws' : 'other';
           if (this.mode === 'other') this.#nonSip(dir, 'HTTP');
@@ -688,6 +697,7 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
             const head = readHttpHead(buf, p, end);
             if (!head) return end - p > 65536 ? end - start : p - start;
             if (head.kind === 'upgrade-request') {
+              this.#context(dir, p, head.end);
               p = head.end;
               this.mode = 'ws';
               conn.kind = 'ws';
@@ -696,6 +706,7 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
               continue;
             }
             if (head.kind === 'switching') {
+              this.#context(dir, p, head.end);
               p = head.end;
               this.mode = 'ws';
               continue;
@@ -726,6 +737,15 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
         }
       }
     }
+  }
+
+  /** Remembers the frames of an HTTP upgrade head `[from, to)` (buffer indices) as connection context. */
+  #context(dir: TcpDirection, from: number, to: number): void {
+    const ctx = dir.connection.contextFrames;
+    for (const f of dir.framesFor(this.#pos + (from - this.#start), this.#pos + (to - this.#start))) {
+      if (!ctx.some((c) => c.frameNo === f.frameNo)) ctx.push({ ...f });
+    }
+    ctx.sort((a, b) => a.frameNo - b.frameNo);
   }
 
   #findStartLine(buf: Uint8Array, p: number, end: number): number {

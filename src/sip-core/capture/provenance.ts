@@ -15,4 +15,7 @@ export interface FrameRef {
   /** Byte range `[recordOffset, recordOffset + recordLength)` of the pcap record / pcapng block. */
   recordOffset: number;
   recordLength: number;
+  /** Capture time of the frame (µs) and its link type, for writing it out again (absent for live/simulated traces). */
+  timeUs?: number;
+  linkType?: number;
 }

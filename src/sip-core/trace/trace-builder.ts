@@ -224,7 +224,7 @@ export function ingestSipText(
       transport,
       reassembly: 'none',
       rawOffset: start,
-      frames: [{ frameNo: n, recordOffset: -1, recordLength: 0 }],
+      frames: [{ frameNo: n, recordOffset: -1, recordLength: 0, timeUs: 0, linkType: 0 }],
       diagnostics: diags,
     });
   };

@@ -101,9 +101,12 @@ export function messageJson(trace: Trace, id: number): TraceMessageJson {
 export interface TraceJsonOptions {
   /** Only the messages with this Call-ID. */
   callId?: string | null;
+  /** Only these message ids, in this order (e.g. the result of an analysis filter). */
+  ids?: readonly number[] | null;
 }
 
 function selectIds(trace: Trace, opts: TraceJsonOptions): Iterable<number> {
+  if (opts.ids) return opts.ids.filter((id) => !opts.callId || trace.callId(id) === opts.callId);
   if (opts.callId) return trace.idsOfCall(opts.callId);
   return {
     *[Symbol.iterator]() {

@@ -82,6 +82,8 @@ export interface AppendInput {
   rawOffset: number;
   frames: readonly FrameRef[];
   diagnostics: Diagnostic[] | null;
+  /** Frames the message depends on (WebSocket upgrade), exported along with its own. */
+  contextFrames?: readonly FrameRef[] | null;
   hepCorrelationId?: string | null;
 }
 
@@ -107,6 +109,9 @@ class Columns {
   rawLen: Uint32Array;
   recOff: Float64Array;
   recLen: Uint32Array;
+  /** Capture time and link type of the completing frame (the message time differs for HEP). */
+  ftime: Float64Array;
+  link: Uint16Array;
 
   constructor(cap: number) {
     this.cap = cap;
@@ -125,6 +130,8 @@ class Columns {
     this.rawLen = new Uint32Array(cap);
     this.recOff = new Float64Array(cap);
     this.recLen = new Uint32Array(cap);
+    this.ftime = new Float64Array(cap);
+    this.link = new Uint16Array(cap);
   }
 
   grow(min: number): void {
@@ -152,11 +159,13 @@ class Columns {
     this.rawLen = g(this.rawLen, (n) => new Uint32Array(n));
     this.recOff = g(this.recOff, (n) => new Float64Array(n));
     this.recLen = g(this.recLen, (n) => new Uint32Array(n));
+    this.ftime = g(this.ftime, (n) => new Float64Array(n));
+    this.link = g(this.link, (n) => new Uint16Array(n));
     this.cap = cap;
   }
 
   bytes(): number {
-    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4);
+    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4 + 8 + 2);
   }
 }
 
@@ -198,6 +207,7 @@ export interface TraceState {
   frames: [number, FrameRef[]][];
   diagnostics: [number, Diagnostic[]][];
   hep: [number, string][];
+  context: [number, FrameRef[]][];
   messageDiagnosticCounts: [string, number][];
   source: TraceSource;
   fileDiagnostics: Diagnostic[];
@@ -231,6 +241,7 @@ export class Trace {
   /** Pipeline diagnostics attached to messages (sparse). */
   #diags = new Map<number, Diagnostic[]>();
   #hep = new Map<number, string>();
+  #context = new Map<number, FrameRef[]>();
   #listeners: AppendListener[] = [];
   #readAt: ReadAt | null;
   #closer: (() => void) | null = null;
@@ -319,6 +330,8 @@ export class Trace {
     const last = fr[fr.length - 1];
     c.recOff[id] = last ? last.recordOffset : -1;
     c.recLen[id] = last ? last.recordLength : 0;
+    c.ftime[id] = last?.timeUs ?? input.timeUs;
+    c.link[id] = last?.linkType ?? 0;
     if (fr.length > 1) {
       this.#frames.set(
         id,
@@ -331,6 +344,11 @@ export class Trace {
       flags |= 8;
     }
     if (input.hepCorrelationId) this.#hep.set(id, input.hepCorrelationId);
+    if (input.contextFrames && input.contextFrames.length > 0)
+      this.#context.set(
+        id,
+        input.contextFrames.map((f) => ({ ...f })),
+      );
     c.flags[id] = flags;
     c.method[id] =
       kind === 0 ? this.#methods.id(msg.method) : kind === 1 ? this.#methods.id(msg.cseqMethod) : 0;
@@ -408,9 +426,21 @@ export class Trace {
   frames(id: number): FrameRef[] {
     const many = this.#frames.get(id);
     if (many) return many.map((f) => ({ ...f }));
+    const c = this.#c;
     return [
-      { frameNo: this.#c.frame[id]!, recordOffset: this.#c.recOff[id]!, recordLength: this.#c.recLen[id]! },
+      {
+        frameNo: c.frame[id]!,
+        recordOffset: c.recOff[id]!,
+        recordLength: c.recLen[id]!,
+        timeUs: c.ftime[id]!,
+        linkType: c.link[id]!,
+      },
     ];
+  }
+
+  /** Frames the message depends on without coming from them (the WebSocket upgrade); exported with it. */
+  contextFrames(id: number): FrameRef[] {
+    return (this.#context.get(id) ?? []).map((f) => ({ ...f }));
   }
 
   /** Pipeline diagnostics attached to the message (framing, fragments, junk). */
@@ -491,6 +521,8 @@ export class Trace {
         rawLen: cut(c.rawLen),
         recOff: cut(c.recOff),
         recLen: cut(c.recLen),
+        ftime: cut(c.ftime),
+        link: cut(c.link),
       },
       addresses: this.addresses,
       methods: this.#methods.names,
@@ -499,6 +531,7 @@ export class Trace {
       frames: [...this.#frames],
       diagnostics: [...this.#diags],
       hep: [...this.#hep],
+      context: [...this.#context],
       messageDiagnosticCounts: [...this.messageDiagnosticCounts],
       source: this.source,
       fileDiagnostics: this.fileDiagnostics,
@@ -525,6 +558,8 @@ export class Trace {
     c.rawLen.set(col.rawLen as Uint32Array);
     c.recOff.set(col.recOff as Float64Array);
     c.recLen.set(col.recLen as Uint32Array);
+    c.ftime.set(col.ftime as Float64Array);
+    c.link.set(col.link as Uint16Array);
     t.#c = c;
     t.#n = s.count;
     t.#methods = Interner.from(s.methods);
@@ -533,6 +568,7 @@ export class Trace {
     t.#frames = new Map(s.frames);
     t.#diags = new Map(s.diagnostics);
     t.#hep = new Map(s.hep);
+    t.#context = new Map(s.context);
     t.messageDiagnosticCounts = new Map(s.messageDiagnosticCounts);
     t.fileDiagnostics = s.fileDiagnostics;
     return t;

@@ -63,7 +63,7 @@ export class TcpDirection {
   /** Free slot for the consumer's per-direction state. */
   state: unknown = null;
   /** The frame being processed (the one that completes whatever is emitted now). */
-  current: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0 };
+  current: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0, timeUs: 0, linkType: 0 };
   currentTimeUs = 0;
   fin = false;
 
@@ -244,6 +244,8 @@ export class TcpConnection {
   /** Free slot for consumers that coordinate both directions (WebSocket handshake, TLS). */
   kind: 'unknown' | 'sip' | 'ws' | 'tls' | 'other' | 'hep' = 'unknown';
   reportedTls = false;
+  /** Frames every message of this connection depends on (the WebSocket upgrade handshake). */
+  readonly contextFrames: FrameRef[] = [];
 
   constructor(
     makeConsumer: () => StreamConsumer,
