@@ -1025,7 +1025,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     for (const v of ctx.msg.headerAll(header)) {
       if (!v.includes(`realm="${realm}"`)) continue;
       const user = /username="([^"]*)"/.exec(v)?.[1] ?? '';
-      const nonce = /nonce="([^"]*)"/.exec(v)?.[1] ?? '';
+      const nonce = /(?:^|[\s,])nonce="([^"]*)"/.exec(v)?.[1] ?? '';
       const pw = users[user];
       if (pw === undefined) return -2;
       if (!this.nonces.has(nonce) && nonce !== this.config.staticNonce) return -4; // stale / unknown nonce

@@ -114,6 +114,8 @@ export interface Call {
   mediaReceived: number;
   /** Set when this call came from a REFER: the dialog to NOTIFY. */
   referDialog: Dialog | null;
+  /** Order of creation in this UA (SDP session id). */
+  seq: number;
 }
 
 /** Registration state with one registrar. */
@@ -205,7 +207,7 @@ export class UserAgent extends SipElement {
   private localSdp(call: Call): string {
     return buildSdp({
       user: this.user,
-      sessionId: 2890844526 + this.calls.indexOf(call),
+      sessionId: 2890844526 + call.seq,
       version: call.sdpVersion,
       ip: this.mediaIp(),
       port: this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170,
@@ -288,8 +290,12 @@ export class UserAgent extends SipElement {
       timers: [],
       mediaReceived: 0,
       referDialog: null,
+      seq: this.calls.length,
     };
     this.calls.push(c);
+    const same = this.byCallId.get(callId);
+    if (same) same.push(c);
+    else this.byCallId.set(callId, [c]);
     return c;
   }
 
@@ -1007,9 +1013,13 @@ export class UserAgent extends SipElement {
     return true;
   }
 
+  /** Calls by Call-ID (dialog matching without scanning every call). */
+  private readonly byCallId = new Map<string, Call[]>();
+
   private dialogOf(msg: SipMessage): { call: Call | null; dialog: Dialog | null } {
-    for (let i = this.calls.length - 1; i >= 0; i--) {
-      const c = this.calls[i]!;
+    const list = this.byCallId.get(msg.callId ?? '') ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const c = list[i]!;
       const d = c.dialog;
       if (d && d.callId === msg.callId && d.localTag === msg.toTag && d.remoteTag === msg.fromTag)
         return { call: c, dialog: d };
