@@ -68,7 +68,7 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
 
   protected constructor(
     protected readonly ctx: TransactionContext,
-    protected readonly tu: TransactionUser,
+    protected tu: TransactionUser,
     initial: S,
     private readonly legalFrom: Readonly<Record<S, readonly S[]>>,
     readonly branch: string,
@@ -81,6 +81,14 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
 
   get state(): S {
     return this.current;
+  }
+
+  /**
+   * Hands the transaction to another TU (e.g. a proxy's per-call context takes over a server
+   * transaction the layer created for its user). Later upcalls go to `tu`.
+   */
+  bindUser(tu: TransactionUser): void {
+    this.tu = tu;
   }
 
   get terminated(): boolean {

@@ -293,3 +293,21 @@ describe('helpers', () => {
     ]);
   });
 });
+
+describe('bindUser', () => {
+  it('later upcalls of a server transaction go to the TU it was handed to', () => {
+    const h = setup('UDP');
+    h.peerSends(makeRequest('INVITE', { viaHost: '127.0.0.2:5060', branch: 'z9hG4bKbind' }));
+    h.clock.advanceBy(0);
+    const { tx, request } = h.user.newRequests[0]!;
+    const other: string[] = [];
+    tx.bindUser({
+      onTimeout: (_t, timer) => void other.push(`timeout ${timer}`),
+      onStateChange: (_t, a, b) => void other.push(`${a}->${b}`),
+    });
+    tx.respond(buildResponseTo(request, 486, { toTag: 'x' }));
+    h.clock.advanceTo(64 * 500_000);
+    expect(other).toEqual(['proceeding->completed', 'timeout H', 'completed->terminated']);
+    expect(h.user.calls()).toEqual(['new-request INVITE']);
+  });
+});
