@@ -5,7 +5,7 @@
  * comma-separated via-parms.
  */
 import type { Diagnostic, Span } from '../../diagnostic';
-import { getParam, type Param, scanParams, STOP_COMMA } from '../params';
+import { type Param, scanParams, STOP_COMMA } from '../params';
 import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
 import { parseUint, scanToken, skipWs } from './chars';
 import { diag, type Decoded } from './decoded';
@@ -223,11 +223,33 @@ function scanVia(
   const params: Param[] = [];
   i = scanParams(s, i, end, params, diags, STOP_COMMA);
   const vEnd = i;
-  const branch = getParam(params, 'branch');
-  const received = getParam(params, 'received');
-  const rportRaw = getParam(params, 'rport');
-  const maddr = getParam(params, 'maddr');
-  const ttlRaw = getParam(params, 'ttl');
+  // One pass over the parameters for the ones RFC 3261 §20.42 / RFC 3581 give meaning to
+  // (first occurrence wins, as with getParam). undefined = absent, null = valueless.
+  let branch: string | null | undefined;
+  let received: string | null | undefined;
+  let rportRaw: string | null | undefined;
+  let maddr: string | null | undefined;
+  let ttlRaw: string | null | undefined;
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k]!;
+    switch (p.name) {
+      case 'branch':
+        if (branch === undefined) branch = p.value;
+        break;
+      case 'received':
+        if (received === undefined) received = p.value;
+        break;
+      case 'rport':
+        if (rportRaw === undefined) rportRaw = p.value;
+        break;
+      case 'maddr':
+        if (maddr === undefined) maddr = p.value;
+        break;
+      case 'ttl':
+        if (ttlRaw === undefined) ttlRaw = p.value;
+        break;
+    }
+  }
   let rport: number | true | null = null;
   if (rportRaw === null) rport = true;
   else if (typeof rportRaw === 'string') {
