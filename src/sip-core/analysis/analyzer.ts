@@ -9,7 +9,7 @@
  */
 import type { SipMessage } from '../message';
 import { parseFrom, parseTo } from '../message/headers';
-import type { Trace, TraceAnalysis, MessageAnalysisFields } from '../trace/trace';
+import type { AppendListener, Trace, TraceAnalysis, MessageAnalysisFields } from '../trace/trace';
 import { isSipUri, isTelUri, type Uri } from '../message/uri';
 import {
   type CallGroup,
@@ -1118,9 +1118,38 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#lazyByMsg = byMsg;
   }
 
+  #diagCounts: { at: number; len: number; map: Map<string, number> } | null = null;
+
+  /** The call of a diagnostic now (legs may have been joined since it was raised). */
+  #callOfDiag(d: AnalysisDiagnostic): string | undefined {
+    if (d.messageId === undefined) return d.call;
+    const r = this.rootOfMessage(d.messageId);
+    return r >= 0 ? callIdOf(r) : undefined;
+  }
+
+  /** Number of diagnostics of a call (counts cached until the trace or the diagnostics grow). */
+  #diagCountOf(call: string): number {
+    this.#evalLazy();
+    const c = this.#diagCounts;
+    if (!c || c.at !== this.#lazyAt || c.len !== this.#diags.length) {
+      const map = new Map<string, number>();
+      for (const d of [...this.#diags, ...this.#lazy]) {
+        const k = this.#callOfDiag(d);
+        if (k) map.set(k, (map.get(k) ?? 0) + 1);
+      }
+      this.#diagCounts = { at: this.#lazyAt, len: this.#diags.length, map };
+    }
+    return this.#diagCounts!.map.get(call) ?? 0;
+  }
+
   diagnostics(): AnalysisDiagnostic[] {
     this.#evalLazy();
-    return [...this.#diags, ...this.#lazy].sort((a, b) => (a.messageId ?? 0) - (b.messageId ?? 0));
+    return [...this.#diags, ...this.#lazy]
+      .map((d) => {
+        const c = this.#callOfDiag(d);
+        return c === d.call ? d : { ...d, ...(c ? { call: c } : {}) };
+      })
+      .sort((a, b) => (a.messageId ?? 0) - (b.messageId ?? 0));
   }
 
   // ---------------------------------------------------------------- JSON views
@@ -1257,9 +1286,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       for (const e of x.media) if (!media.includes(e)) media.push(e);
       hold ||= x.hold;
     }
-    let diagCount = 0;
     const cid = callIdOf(root);
-    for (const dd of this.diagnostics()) if (dd.call === cid) diagCount++;
+    const diagCount = this.#diagCountOf(cid);
     const answerEnd = g.endUs >= 0 ? g.endUs : g.byeUs >= 0 ? g.byeUs : g.lastUs;
     return {
       id: cid,
@@ -1346,4 +1374,19 @@ export class TraceAnalyzer implements TraceAnalysis {
 /** Attaches an analyzer to a trace (analyzes what it holds and follows appends). */
 export function analyzeTrace(trace: Trace): TraceAnalyzer {
   return TraceAnalyzer.attach(trace);
+}
+
+/**
+ * A listener to pass as an ingest's `onAppend`: creates the analyzer on the first message, sets
+ * `trace.analysis`, and indexes each message with the parse the ingest already made (no second parse).
+ */
+export function analysisOnAppend(): AppendListener {
+  let a: TraceAnalyzer | null = null;
+  return (id, msg, trace) => {
+    if (a === null || a.trace !== trace) {
+      a = new TraceAnalyzer(trace);
+      trace.analysis = a;
+    }
+    a.onMessage(id, msg);
+  };
 }

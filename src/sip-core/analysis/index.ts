@@ -20,3 +20,27 @@ export {
 export type { CallState, CallType, CallLink } from './call/call';
 export { CALL_STATES } from './call/call';
 export { summarizeSdp, type SdpSummary } from './sdp-summary';
+export { analysisOnAppend } from './analyzer';
+export { compileFilter, filterMessages, type CompiledFilter, type CompileResult } from './filter/filter';
+export { FIELDS, type FieldInfo } from './filter/fields';
+export { parseFilter, type FilterError, type FilterNode } from './filter/parse';
+export {
+  queryCalls,
+  callMessageIds,
+  type CallQuery,
+  type CallPage,
+  type CallPageResult,
+  type CallSortKey,
+} from './query';
+export { ladderModel, type LadderModel, type LadderArrow, type LadderLane } from './ladder/model';
+export {
+  renderLadder,
+  ladderText,
+  ladderMermaid,
+  ladderPlantUml,
+  ladderSvg,
+  LADDER_FORMATS,
+  type LadderFormat,
+} from './ladder/render';
+export { callsCsv, CALL_CSV_COLUMNS } from './export/csv';
+export { exportCallsCapture, framesOfCalls, type CaptureExport } from './export/capture';

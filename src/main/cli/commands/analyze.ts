@@ -14,6 +14,12 @@ import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
 import { ingestSipText, type IngestResult } from '../../../sip-core/trace/trace-builder';
 import type { Trace } from '../../../sip-core/trace/trace';
 import { messageJson, toTraceJson, writeTraceNdjson } from '../../../sip-core/trace/trace-json';
+import {
+  analysisOnAppend,
+  analyzeTrace,
+  filterMessages,
+  type TraceAnalyzer,
+} from '../../../sip-core/analysis';
 
 export type AnalyzeFormat = 'json' | 'ndjson' | 'text' | 'summary';
 
@@ -21,6 +27,8 @@ export interface AnalyzeOptions {
   format: AnalyzeFormat;
   call?: string;
   stream: boolean;
+  /** Display filter (docs/filters.md): only the matching messages. */
+  filter?: string;
 }
 
 /** Where analyze writes; stdout by default, with back-pressure. */
@@ -53,7 +61,7 @@ export async function openForAnalyze(
       close: () => {},
     };
   }
-  const r = await ingestCaptureFile(path, { lint: true });
+  const r = await ingestCaptureFile(path, { lint: true, onAppend: analysisOnAppend() });
   return { result: r, close: () => r.file.close() };
 }
 
@@ -66,8 +74,15 @@ function isoTime(us: number): string {
 }
 
 /** A readable table of messages. */
-export async function writeText(trace: Trace, out: Output, call?: string): Promise<void> {
-  const ids = call ? trace.idsOfCall(call) : Array.from({ length: trace.count }, (_, i) => i);
+export async function writeText(
+  trace: Trace,
+  out: Output,
+  call?: string,
+  only?: readonly number[],
+): Promise<void> {
+  const all = call ? trace.idsOfCall(call) : Array.from({ length: trace.count }, (_, i) => i);
+  const keep = only ? new Set(only) : null;
+  const ids = keep ? all.filter((id) => keep.has(id)) : all;
   let buf = `${pad('frame', 7)} ${pad('time (UTC)', 28)} ${pad('source', 24)}    ${pad('destination', 24)} ${pad('proto', 5)} ${pad('message', 44)} call-id\n`;
   for (const id of ids) {
     const m = messageJson(trace, id);
@@ -171,16 +186,25 @@ export async function analyze(file: string, o: AnalyzeOptions, out: Output = std
   const { result, close } = opened;
   try {
     const t = result.trace;
-    // When [analysis] lands, attach it here before output (trace.analysis = ...).
+    const analysis = (t.analysis as TraceAnalyzer | null) ?? analyzeTrace(t);
+    let ids: number[] | null = null;
+    if (o.filter) {
+      const f = filterMessages(analysis, o.filter);
+      if (!f.ok) {
+        console.error(`sipscope analyze: --filter: ${f.error.message} at column ${f.error.column}`);
+        return 2;
+      }
+      ids = f.ids;
+    }
     switch (o.format) {
       case 'json':
-        await out.write(`${JSON.stringify(toTraceJson(t, { callId: o.call ?? null }), null, 2)}\n`);
+        await out.write(`${JSON.stringify(toTraceJson(t, { callId: o.call ?? null, ids }), null, 2)}\n`);
         break;
       case 'ndjson':
-        await writeTraceNdjson(t, (s) => out.write(s), { callId: o.call ?? null });
+        await writeTraceNdjson(t, (s) => out.write(s), { callId: o.call ?? null, ids });
         break;
       case 'text':
-        await writeText(t, out, o.call);
+        await writeText(t, out, o.call, ids ?? undefined);
         break;
       case 'summary':
         await out.write(summaryText(result));
@@ -206,6 +230,7 @@ export function registerAnalyze(program: Command): void {
       if (!v) throw new InvalidArgumentError('must not be empty');
       return v;
     })
+    .option('--filter <expr>', 'only the messages matching this display filter (docs/filters.md)')
     .option(
       '--stream',
       'SIP text: several messages framed by Content-Length (default: the file is one message)',

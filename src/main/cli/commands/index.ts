@@ -7,6 +7,7 @@ import { registerAnalyze } from './analyze';
 import { registerBuild } from './build';
 import { registerCapture } from './capture';
 import { registerLab } from './lab';
+import { registerLadder } from './ladder';
 import { registerServe } from './serve';
 import { registerSimulate } from './simulate';
 
@@ -17,4 +18,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerSimulate,
   registerCapture,
   registerLab,
+  registerLadder,
 ];

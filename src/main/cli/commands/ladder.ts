@@ -1,0 +1,133 @@
+/**
+ * `sipscope ladder FILE [--call ID] [--format svg|mermaid|plantuml|text|csv] [--filter EXPR] [-o OUT]
+ * [--pcap OUT]`: one call's ladder (ARCHITECTURE.md CLI contract). `--call` takes a call id (`C3`) or
+ * any Call-ID of the call; without it, the first INVITE call (or the first call). `--format csv` prints
+ * the calls list instead (filtered by `--filter`). `--pcap OUT` also writes the call's original frames.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import {
+  analysisOnAppend,
+  analyzeTrace,
+  callsCsv,
+  exportCallsCapture,
+  ladderModel,
+  queryCalls,
+  renderLadder,
+  type LadderFormat,
+  type TraceAnalyzer,
+} from '../../../sip-core/analysis';
+import { detectFormat } from '../../../sip-core/capture/reader/detect';
+import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.js';
+import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
+import { ingestSipText } from '../../../sip-core/trace/trace-builder';
+
+export interface LadderOptions {
+  call?: string;
+  format: LadderFormat | 'csv';
+  filter?: string;
+  output?: string;
+  pcap?: string;
+  stream?: boolean;
+}
+
+/** Reads FILE (capture or SIP text) and returns the analyzed trace plus a closer. */
+export async function openAnalyzed(
+  file: string,
+  stream = false,
+): Promise<{ a: TraceAnalyzer; close: () => void }> {
+  const f = new CaptureFile(file);
+  const head = f.head(16);
+  f.close();
+  if (detectFormat(head).kind === 'unknown') {
+    const r = ingestSipText(new Uint8Array(readFileSync(file)), file.split(/[\\/]/).pop() ?? file, {
+      stream,
+    });
+    return { a: analyzeTrace(r.trace), close: () => {} };
+  }
+  const r = await ingestCaptureFile(file, { onAppend: analysisOnAppend() });
+  const a = (r.trace.analysis as TraceAnalyzer | null) ?? analyzeTrace(r.trace);
+  return { a, close: () => r.file.close() };
+}
+
+/** Runs the command; resolves to the exit code. `out` receives the text (stdout by default). */
+export async function ladder(
+  file: string,
+  o: LadderOptions,
+  out: (s: string) => void = (s) => void process.stdout.write(s),
+): Promise<number> {
+  let opened: Awaited<ReturnType<typeof openAnalyzed>>;
+  try {
+    opened = await openAnalyzed(file, o.stream);
+  } catch (e) {
+    console.error(`sipscope ladder: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const { a, close } = opened;
+  try {
+    const emit = (s: string): void => {
+      if (o.output) writeFileSync(o.output, s);
+      else out(s);
+    };
+    if (o.format === 'csv') {
+      const page = queryCalls(a, { filter: o.filter, limit: Number.MAX_SAFE_INTEGER });
+      if (!page.ok) {
+        console.error(`sipscope ladder: --filter: ${page.error.message} (column ${page.error.column})`);
+        return 2;
+      }
+      emit(callsCsv(page.calls));
+      return 0;
+    }
+    let call = o.call;
+    if (!call) {
+      const page = queryCalls(a, { filter: o.filter ?? 'call.type == "call"', limit: 1 });
+      const first = page.ok ? page.calls[0] : undefined;
+      call = first?.id ?? a.calls()[0]?.id;
+    }
+    const model = call ? ladderModel(a, call) : null;
+    if (!model) {
+      console.error(`sipscope ladder: ${call ? `no call "${call}" in ${file}` : `no calls in ${file}`}`);
+      return 1;
+    }
+    emit(renderLadder(model, o.format));
+    if (o.pcap) {
+      const cap = exportCallsCapture(a, [model.call]);
+      if (!cap) {
+        console.error(
+          'sipscope ladder: --pcap: the source frames cannot be read back (compressed or not a capture file)',
+        );
+        return 1;
+      }
+      writeFileSync(o.pcap, cap.bytes);
+    }
+    return 0;
+  } finally {
+    close();
+  }
+}
+
+export function registerLadder(program: Command): void {
+  program
+    .command('ladder')
+    .description(
+      "print one call's ladder (sequence diagram) as SVG, Mermaid, PlantUML or text; or the calls list as CSV",
+    )
+    .argument('<file>', 'capture file, or a file of SIP text')
+    .option('--call <id>', 'call id (C3) or any Call-ID of the call (default: the first INVITE call)')
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['svg', 'mermaid', 'plantuml', 'text', 'csv'])
+        .default('text'),
+    )
+    .option(
+      '--filter <expr>',
+      'filter (docs/filters.md): picks the calls for csv, or the first matching call',
+    )
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--pcap <file>', "also write the call's original frames (pcap or pcapng, as the source)")
+    .option('--stream', 'SIP text: several messages framed by Content-Length', false)
+    .action(async (file: string, opts: LadderOptions) => {
+      process.exitCode = await ladder(file, opts);
+    });
+}

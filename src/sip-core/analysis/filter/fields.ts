@@ -1,0 +1,293 @@
+/**
+ * The stable dotted field names of the filter language, shared with the UI columns and the trace
+ * JSON. Message fields read cheap columns first and parse the message only when a field needs it.
+ * Multi-valued fields (`ip.addr`, `sip.diagnostic`, `sdp.codec`...) match when any value matches.
+ */
+import type { SipMessage } from '../../message';
+import { parseNameAddr } from '../../message/name-addr';
+import { isSipUri, isTelUri, parseUri, type Uri } from '../../message/uri';
+import type { CallSummary, TraceAnalyzer } from '../analyzer';
+import { hostOf, portOf } from '../address';
+import { summarizeSdp } from '../sdp-summary';
+
+export type FieldValue = string | number | boolean | null | FieldValue[];
+
+export interface FieldInfo {
+  type: 'string' | 'number' | 'boolean' | 'address';
+  description: string;
+}
+
+/** Every field name the language knows (plus `sip.header.<name>` for any header). */
+export const FIELDS: Record<string, FieldInfo> = {
+  'frame.number': { type: 'number', description: '1-based frame number in the capture' },
+  'frame.time': { type: 'number', description: 'epoch seconds' },
+  'frame.time_relative': { type: 'number', description: 'seconds since the first message of the trace' },
+  'frame.transport': { type: 'string', description: 'UDP, TCP, TLS, WS, WSS or SCTP' },
+  'ip.src': { type: 'address', description: 'source address' },
+  'ip.dst': { type: 'address', description: 'destination address' },
+  'ip.addr': { type: 'address', description: 'source or destination address (CIDR allowed: 10.0.0.0/8)' },
+  'ip.srcport': { type: 'number', description: 'source port' },
+  'ip.dstport': { type: 'number', description: 'destination port' },
+  'ip.port': { type: 'number', description: 'source or destination port' },
+  'sip.method': { type: 'string', description: 'request method (requests only)' },
+  'sip.status': { type: 'number', description: 'response status code (responses only)' },
+  'sip.reason': { type: 'string', description: 'response reason phrase' },
+  'sip.is_request': { type: 'boolean', description: 'true for requests' },
+  'sip.is_response': { type: 'boolean', description: 'true for responses' },
+  'sip.call_id': { type: 'string', description: 'Call-ID' },
+  'sip.cseq': { type: 'number', description: 'CSeq number' },
+  'sip.cseq.method': { type: 'string', description: 'CSeq method' },
+  'sip.ruri': { type: 'string', description: 'Request-URI' },
+  'sip.ruri.user': { type: 'string', description: 'user part of the Request-URI (number for tel:)' },
+  'sip.ruri.host': { type: 'string', description: 'host of the Request-URI' },
+  'sip.from': { type: 'string', description: 'From URI' },
+  'sip.from.user': { type: 'string', description: 'From user part' },
+  'sip.from.host': { type: 'string', description: 'From host' },
+  'sip.from.tag': { type: 'string', description: 'From tag' },
+  'sip.to': { type: 'string', description: 'To URI' },
+  'sip.to.user': { type: 'string', description: 'To user part' },
+  'sip.to.host': { type: 'string', description: 'To host' },
+  'sip.to.tag': { type: 'string', description: 'To tag' },
+  'sip.via.branch': { type: 'string', description: 'top Via branch' },
+  'sip.via.sent_by': { type: 'string', description: 'top Via sent-by' },
+  'sip.via.count': { type: 'number', description: 'number of Via values' },
+  'sip.max_forwards': { type: 'number', description: 'Max-Forwards' },
+  'sip.contact': { type: 'string', description: 'Contact header value' },
+  'sip.user_agent': { type: 'string', description: 'User-Agent header value' },
+  'sip.server': { type: 'string', description: 'Server header value' },
+  'sip.content_type': { type: 'string', description: 'Content-Type' },
+  'sip.body_length': { type: 'number', description: 'body length in bytes' },
+  'sip.retransmission': {
+    type: 'boolean',
+    description: 'the message repeats an earlier one of its transaction',
+  },
+  'sip.transaction': { type: 'string', description: 'transaction id (T1...)' },
+  'sip.dialog': { type: 'string', description: 'dialog id (D1...)' },
+  'sip.call': { type: 'string', description: 'call id (C1...)' },
+  'sip.diagnostic': {
+    type: 'string',
+    description: 'codes of the diagnostics on the message (message and analysis layers)',
+  },
+  'sdp.codec': { type: 'string', description: 'codec names in the SDP body' },
+  'sdp.connection': { type: 'address', description: 'SDP connection addresses' },
+  'call.id': { type: 'string', description: 'call id (C1...)' },
+  'call.call_id': { type: 'string', description: 'Call-IDs of all legs of the call' },
+  'call.type': { type: 'string', description: 'call, registration, subscription, options, message, other' },
+  'call.state': {
+    type: 'string',
+    description: 'setup, ringing, in-call, completed, cancelled, rejected, busy, failed, redirected',
+  },
+  'call.final_code': { type: 'number', description: 'final response code of the call' },
+  'call.from': { type: 'string', description: 'From URI of the call' },
+  'call.from.user': { type: 'string', description: 'From user of the call' },
+  'call.to': { type: 'string', description: 'To URI of the call' },
+  'call.to.user': { type: 'string', description: 'To user of the call' },
+  'call.pdd': { type: 'number', description: 'post-dial delay, s (INVITE → first 18x)' },
+  'call.setup_time': { type: 'number', description: 'setup time, s (INVITE → 2xx)' },
+  'call.duration': { type: 'number', description: 'duration, s (2xx → BYE)' },
+  'call.start': { type: 'number', description: 'epoch seconds of the first message' },
+  'call.messages': { type: 'number', description: 'number of messages' },
+  'call.diagnostics': { type: 'number', description: 'number of diagnostics' },
+  'call.codec': { type: 'string', description: 'codecs offered and answered' },
+  'call.media': { type: 'address', description: 'media address:port of the call' },
+  'call.hold': { type: 'boolean', description: 'the call was put on hold' },
+  'call.legs': { type: 'number', description: 'number of Call-IDs joined in the call' },
+};
+
+export function isKnownField(name: string): boolean {
+  return name in FIELDS || (name.startsWith('sip.header.') && name.length > 11);
+}
+
+function uriUserHost(u: Uri | null): [string | null, string | null] {
+  if (!u) return [null, null];
+  if (isSipUri(u)) return [u.user, u.host];
+  if (isTelUri(u)) return [u.number, null];
+  return [null, null];
+}
+
+/** Call-level fields of a call summary. */
+export function callField(c: CallSummary, field: string): FieldValue {
+  switch (field) {
+    case 'call.id':
+      return c.id;
+    case 'call.call_id':
+      return c.callIds;
+    case 'call.type':
+      return c.type;
+    case 'call.state':
+      return c.state;
+    case 'call.final_code':
+      return c.finalStatus;
+    case 'call.from':
+      return c.from;
+    case 'call.from.user':
+      return c.fromUser;
+    case 'call.to':
+      return c.to;
+    case 'call.to.user':
+      return c.toUser;
+    case 'call.pdd':
+      return c.pdd;
+    case 'call.setup_time':
+      return c.setupTime;
+    case 'call.duration':
+      return c.duration;
+    case 'call.start':
+      return c.start;
+    case 'call.messages':
+      return c.messages;
+    case 'call.diagnostics':
+      return c.diagnostics;
+    case 'call.codec':
+      return [...new Set([...c.codecs.offer, ...c.codecs.answer])];
+    case 'call.media':
+      return c.media;
+    case 'call.hold':
+      return c.hold;
+    case 'call.legs':
+      return c.callIds.length;
+    default:
+      return null;
+  }
+}
+
+/** Lazily reads the fields of one message. */
+export class MessageFields {
+  #msg: SipMessage | null = null;
+  constructor(
+    readonly a: TraceAnalyzer,
+    readonly id: number,
+    readonly callOf: (root: number) => CallSummary,
+  ) {}
+
+  get msg(): SipMessage {
+    return (this.#msg ??= this.a.trace.message(this.id));
+  }
+
+  #nameAddr(h: string): [string | null, string | null, string | null, string | null] {
+    const v = this.msg.header(h);
+    if (!v) return [null, null, null, null];
+    const na = parseNameAddr(v).value;
+    if (!na) return [null, null, null, null];
+    const [user, host] = uriUserHost(na.uri);
+    return [na.uriText, user, host, na.tag];
+  }
+
+  get(field: string): FieldValue {
+    const t = this.a.trace;
+    const id = this.id;
+    switch (field) {
+      case 'frame.number':
+        return t.frame(id);
+      case 'frame.time':
+        return t.timeUs(id) / 1e6;
+      case 'frame.time_relative':
+        return t.count > 0 ? (t.timeUs(id) - t.timeUs(0)) / 1e6 : 0;
+      case 'frame.transport':
+        return t.transport(id);
+      case 'ip.src':
+        return hostOf(t.src(id));
+      case 'ip.dst':
+        return hostOf(t.dst(id));
+      case 'ip.addr':
+        return [hostOf(t.src(id)), hostOf(t.dst(id))];
+      case 'ip.srcport':
+        return portOf(t.src(id));
+      case 'ip.dstport':
+        return portOf(t.dst(id));
+      case 'ip.port':
+        return [portOf(t.src(id)), portOf(t.dst(id))];
+      case 'sip.method':
+        return t.kind(id) === 'request' ? t.methodOrCseqMethod(id) : null;
+      case 'sip.status':
+        return t.status(id);
+      case 'sip.is_request':
+        return t.kind(id) === 'request';
+      case 'sip.is_response':
+        return t.kind(id) === 'response';
+      case 'sip.call_id':
+        return t.callId(id);
+      case 'sip.retransmission':
+        return this.a.retransmission(id) !== null;
+      case 'sip.transaction':
+      case 'sip.dialog':
+      case 'sip.call': {
+        const f = this.a.messageFields(id);
+        return field === 'sip.transaction' ? f.transaction : field === 'sip.dialog' ? f.dialog : f.call;
+      }
+      case 'sip.diagnostic': {
+        const codes = new Set<string>(this.a.messageFields(id).diagnostics);
+        for (const d of this.msg.diagnostics) codes.add(d.code);
+        for (const d of t.pipelineDiagnostics(id)) codes.add(d.code);
+        return [...codes];
+      }
+      case 'sip.reason':
+        return this.msg.reason;
+      case 'sip.cseq':
+        return this.msg.cseq;
+      case 'sip.cseq.method':
+        return this.msg.cseqMethod;
+      case 'sip.ruri':
+        return this.msg.requestUri;
+      case 'sip.ruri.user':
+      case 'sip.ruri.host': {
+        const r = this.msg.requestUri;
+        if (!r) return null;
+        const [u, h] = uriUserHost(parseUri(r).value);
+        return field === 'sip.ruri.user' ? u : h;
+      }
+      case 'sip.from':
+      case 'sip.to':
+        return this.#nameAddr(field.slice(4))[0];
+      case 'sip.from.user':
+      case 'sip.to.user':
+        return this.#nameAddr(field.slice(4, -5))[1];
+      case 'sip.from.host':
+      case 'sip.to.host':
+        return this.#nameAddr(field.slice(4, -5))[2];
+      case 'sip.from.tag':
+        return this.msg.fromTag;
+      case 'sip.to.tag':
+        return this.msg.toTag;
+      case 'sip.via.branch':
+        return this.msg.branch;
+      case 'sip.via.sent_by':
+        return this.msg.viaSentBy;
+      case 'sip.via.count':
+        return this.msg.viaCount;
+      case 'sip.max_forwards':
+        return this.msg.maxForwards;
+      case 'sip.contact':
+        return this.msg.header('contact');
+      case 'sip.user_agent':
+        return this.msg.header('user-agent');
+      case 'sip.server':
+        return this.msg.header('server');
+      case 'sip.content_type':
+        return this.msg.contentType;
+      case 'sip.body_length':
+        return this.msg.bodyLength;
+      case 'sdp.codec':
+      case 'sdp.connection': {
+        const m = this.msg;
+        if (m.bodyLength === 0 || !(m.contentType ?? '').toLowerCase().includes('sdp')) return null;
+        const s = summarizeSdp(m.body());
+        if (!s) return null;
+        if (field === 'sdp.codec') return [...new Set(s.media.flatMap((x) => x.codecs))];
+        return [
+          ...new Set([s.address, ...s.media.map((x) => x.address)].filter((x): x is string => x !== null)),
+        ];
+      }
+      default:
+        if (field.startsWith('sip.header.')) {
+          const all = this.msg.headerAll(field.slice(11));
+          return all.length === 0 ? null : all.length === 1 ? all[0]! : all;
+        }
+        if (field.startsWith('call.')) {
+          const r = this.a.rootOfMessage(id);
+          return r >= 0 ? callField(this.callOf(r), field) : null;
+        }
+        return null;
+    }
+  }
+}

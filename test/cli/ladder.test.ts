@@ -1,0 +1,88 @@
+/**
+ * `sipscope ladder` (and `analyze --filter`, which uses the analysis filter) on the real-peer sample.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ladder } from '../../src/main/cli/commands/ladder';
+import { analyze } from '../../src/main/cli/commands/analyze';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const sample = path.join(repo, 'resources/samples/sample-call.pcap');
+
+async function run(o: Parameters<typeof ladder>[1], file = sample): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await ladder(file, o, (s) => (out += s));
+  return { code, out };
+}
+
+describe('sipscope ladder', () => {
+  it('prints the first INVITE call as text by default', async () => {
+    const { code, out } = await run({ format: 'text' });
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toBe('Call C1 (1-9721@127.0.0.10)');
+    expect(out.trimEnd().split('\n')).toHaveLength(15);
+  });
+  it.each(['svg', 'mermaid', 'plantuml'] as const)(
+    '--call C4 --format %s has all 7 messages',
+    async (format) => {
+      const { code, out } = await run({ format, call: 'C4' });
+      expect(code).toBe(0);
+      const n =
+        format === 'svg'
+          ? (out.match(/<g class="arrow"/g) ?? []).length
+          : format === 'mermaid'
+            ? (out.match(/->>|-->>/g) ?? []).length
+            : (out.match(/ -> | --> /g) ?? []).length;
+      expect(n).toBe(7);
+      expect(out).toContain('486 Busy Here');
+    },
+  );
+  it('takes a Call-ID for --call and --format csv for the calls list (filtered)', async () => {
+    expect((await run({ format: 'text', call: '1-9723@127.0.0.10' })).out).toContain('404 User Not Found');
+    const csv = await run({ format: 'csv', filter: 'call.state == "completed"' });
+    expect(csv.out.trimEnd().split('\r\n')).toHaveLength(4);
+  });
+  it('fails with exit 1 for an unknown call and 2 for a bad filter', async () => {
+    expect((await run({ format: 'text', call: 'C42' })).code).toBe(1);
+    expect((await run({ format: 'csv', filter: 'call.state =' })).code).toBe(2);
+  });
+  it('--pcap writes the call frames', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sipscope-cli-'));
+    const f = path.join(dir, 'c5.pcap');
+    expect((await run({ format: 'text', call: 'C5', pcap: f })).code).toBe(0);
+    const b = readFileSync(f);
+    expect(b.readUInt32LE(0)).toBe(0xa1b2c3d4);
+    expect(b.length).toBe(24 + 3 * 16 + (604 + 375 + 360));
+  });
+  it('runs as `npx sipscope ladder` (the CLI contract)', () => {
+    const out = execFileSync(
+      'node',
+      [path.join(repo, 'bin/sipscope.js'), 'ladder', sample, '--call', 'C5', '--format', 'mermaid'],
+      { encoding: 'utf8', cwd: repo },
+    );
+    expect(out).toContain('L1-->>L0: 404 User Not Found');
+  });
+});
+
+describe('sipscope analyze --filter', () => {
+  it('keeps only the matching messages and fills transaction/dialog/call', async () => {
+    let out = '';
+    const code = await analyze(
+      sample,
+      { format: 'json', stream: false, filter: 'sip.status >= 400' },
+      { write: (s) => void (out += s) },
+    );
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as {
+      messages: { frame: number; transaction: string; call: string }[];
+      calls: unknown[];
+    };
+    expect(j.messages.map((m) => m.frame)).toEqual([43, 45, 48]);
+    expect(j.messages.map((m) => m.call)).toEqual(['C4', 'C4', 'C5']);
+    expect(j.messages[0]!.transaction).toMatch(/^T\d+$/);
+    expect(j.calls).toHaveLength(5);
+  });
+});
