@@ -19,6 +19,9 @@ export const Invoke = {
   messageGet: 'message:get',
   callsQuery: 'calls:query',
   recentList: 'recent:list',
+  scenarioList: 'scenario:list',
+  scenarioGet: 'scenario:get',
+  scenarioRun: 'scenario:run',
 } as const;
 export type InvokeChannel = (typeof Invoke)[keyof typeof Invoke];
 
@@ -213,6 +216,51 @@ export interface ProgressEvent {
 
 export type MenuCommand = 'open-capture' | 'open-sample' | 'about' | 'toggle-theme' | 'show-shortcuts';
 
+/** A built-in scenario of the library (resources/scenarios). */
+export interface ScenarioInfo {
+  name: string;
+  title: string;
+  description: string;
+}
+
+/** A scenario problem, located in the YAML. */
+export interface ScenarioErrorDto {
+  message: string;
+  /** 1-based; 0 when unknown. */
+  line: number;
+  col: number;
+  path: string;
+}
+
+export interface ScenarioNodeDto {
+  name: string;
+  role: string;
+  address: string;
+  public: string | null;
+}
+
+/** One element state change of a simulation: transaction states, timers, registrations, NAT, script lines. */
+export interface SimEventDto {
+  /** Virtual seconds. */
+  time: number;
+  node: string;
+  kind: string;
+  text: string;
+}
+
+export interface ScenarioRunResult {
+  /** Errors in the YAML (line and column); when present nothing ran and `capture` is null. */
+  errors: ScenarioErrorDto[];
+  /** The simulated trace, opened like a capture: every view works on it. */
+  capture: CaptureSummary | null;
+  nodes: ScenarioNodeDto[];
+  events: SimEventDto[];
+  expectations: { what: string; ok: boolean; detail: string | null }[];
+  /** Problems while running steps (a hang-up with no call, ...). */
+  stepErrors: string[];
+  seed: number;
+}
+
 /** Request and response types per invoke channel. */
 export interface InvokeMap {
   [Invoke.appInfo]: { req: null; res: AppInfo };
@@ -226,6 +274,12 @@ export interface InvokeMap {
   [Invoke.messageGet]: { req: { captureId: string; id: number }; res: MessageDetail };
   [Invoke.callsQuery]: { req: CallsQuery; res: CallsPage };
   [Invoke.recentList]: { req: null; res: RecentFile[] };
+  [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
+  [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };
+  [Invoke.scenarioRun]: {
+    req: { name?: string; yaml?: string; fileName?: string; seed?: number };
+    res: ScenarioRunResult;
+  };
 }
 
 /** Payload types per event channel. */

@@ -29,6 +29,9 @@ const CALL_SORT_FIELDS: readonly string[] = [
   'diagnostics',
 ] satisfies CallSortField[];
 
+/** Scenario YAML sent from the editor. */
+const MAX_YAML = 1024 * 1024;
+
 function fields(
   spec: Record<string, 'string' | 'int' | 'int?' | 'string?' | 'bool?'>,
   limits?: { maxInt?: number },
@@ -46,7 +49,7 @@ function fields(
       if (type === 'bool?') {
         if (typeof v !== 'boolean') return `field "${key}" must be true or false`;
       } else if (type.startsWith('string')) {
-        if (typeof v !== 'string' || v.length === 0 || v.length > 4096)
+        if (typeof v !== 'string' || v.length === 0 || v.length > (key === 'yaml' ? MAX_YAML : 4096))
           return `field "${key}" must be a non-empty string`;
       } else if (
         !Number.isSafeInteger(v) ||
@@ -91,6 +94,17 @@ const CHECKS: Record<InvokeChannel, Check> = {
     return q.limit > 10_000 ? 'limit must be at most 10000' : null;
   },
   [Invoke.recentList]: none,
+  [Invoke.scenarioList]: none,
+  [Invoke.scenarioGet]: fields({ name: 'string' }),
+  [Invoke.scenarioRun]: (req) => {
+    const base = fields({ name: 'string?', yaml: 'string?', fileName: 'string?', seed: 'int?' }, { maxInt: 2 ** 32 - 1 })(
+      req,
+    );
+    if (base) return base;
+    const r = req as { name?: string; yaml?: string };
+    if ((r.name === undefined) === (r.yaml === undefined)) return 'give either a built-in name or the YAML text';
+    return null;
+  },
 };
 
 /** Throws an `ApiError('bad-request' | 'unknown-channel')` unless `req` is valid for `channel`. */

@@ -151,6 +151,43 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.keyboard.press('t');
   });
 
+  it('runs a built-in scenario and steps through it message by message', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Scenarios' }).click();
+    await page.getByRole('button', { name: /^trapezoid/ }).click();
+    const counter = page.getByTestId('step-counter');
+    await expect.poll(() => counter.textContent(), { timeout: 20_000 }).toMatch(/^1 \/ \d+$/);
+    const total = Number((await counter.textContent())?.split('/')[1]);
+    expect(total).toBeGreaterThan(8);
+    const arrows = page.getByTestId('scenario-ladder').locator('g.arrow');
+    expect(await arrows.count()).toBe(1);
+    for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next message' }).click();
+    await expect.poll(() => arrows.count()).toBe(4);
+    expect(await counter.textContent()).toBe(`4 / ${total}`);
+    expect(await page.getByTestId('scenario-ladder').locator('text.label').first().textContent()).toMatch(
+      /^(REGISTER|INVITE)/,
+    );
+    expect(await page.getByTestId('sim-events').locator('li').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(shots, 'scenario-step.png') });
+    await page.getByRole('button', { name: 'To the end' }).click();
+    await expect.poll(() => arrows.count()).toBe(total);
+    const expectations = page.getByTestId('expectations').locator('li');
+    expect(await expectations.count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('expectations').locator('li.bad').count()).toBe(0);
+    await page.screenshot({ path: join(shots, 'scenario-end.png') });
+  });
+
+  it('shows a broken scenario file with line and column', async () => {
+    await page.getByRole('tab', { name: /Scenario YAML/ }).click();
+    const editor = page.getByTestId('scenario-yaml');
+    const yaml = await editor.inputValue();
+    await editor.fill(yaml.replace(/^nodes:/m, 'nodes: [oops\nbroken:'));
+    await page.getByRole('button', { name: 'Validate and run' }).click();
+    const errors = page.getByTestId('scenario-errors');
+    await errors.waitFor();
+    expect(await errors.textContent()).toMatch(/line \d+, col \d+/);
+    await page.screenshot({ path: join(shots, 'scenario-error.png') });
+  });
+
   it('logged no errors in the page', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -53,4 +53,20 @@ describe('buildLadder', () => {
     expect(m.arrows[1].delta).toBeCloseTo(0.01, 6);
     expect(m.arrows[0].hasBody).toBe(true);
   });
+
+  it("puts the given lane order first (a scenario's nodes), and skips nodes that sent nothing", () => {
+    const A = '192.0.2.10:5060',
+      P = '192.0.2.20:5060',
+      B = '192.0.2.40:5060',
+      X = '192.0.2.99:5060';
+    const m = buildLadder(
+      [row(0, B, P, { method: 'REGISTER' }), row(1, A, P, { method: 'INVITE' })],
+      [A, P, X, B],
+    );
+    expect(m.lanes).toEqual([A, P, B]);
+    expect(m.arrows.map((a) => [a.from, a.to])).toEqual([
+      [2, 1],
+      [0, 1],
+    ]);
+  });
 });

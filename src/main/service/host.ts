@@ -18,11 +18,14 @@ import {
   type InvokeRes,
   type MessageRow,
   type Page,
+  type ScenarioRunResult,
 } from '../../shared/api';
 import { validateRequest } from '../../shared/validate';
 import { APP_NAME, APP_VERSION } from '../version';
 import { RecentFiles } from './recent';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
+import { TraceAdapter } from './capture-loader';
+import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
 
 export interface HostOptions {
   mode: 'electron' | 'browser';
@@ -121,6 +124,14 @@ export class ServiceHost {
       }
       case Invoke.recentList:
         return this.#opts.recent.list();
+      case Invoke.scenarioList:
+        return scenarioLibrary();
+      case Invoke.scenarioGet: {
+        const { name } = req as InvokeReq<typeof Invoke.scenarioGet>;
+        return { name, yaml: scenarioText(name) };
+      }
+      case Invoke.scenarioRun:
+        return this.runScenario(req as InvokeReq<typeof Invoke.scenarioRun>);
     }
     throw new ApiError('unknown-channel', `unknown channel ${String(channel)}`);
   }
@@ -216,6 +227,27 @@ export class ServiceHost {
       this.#emit(Events.captureFailed, { captureId: id, name, error: e.toData() });
       throw e;
     }
+  }
+
+  /** Runs a scenario and opens its trace like a capture (format `simulation`). */
+  runScenario(req: InvokeReq<typeof Invoke.scenarioRun>): ScenarioRunResult {
+    const t0 = performance.now();
+    const { trace, name, ...rest } = runScenario(req);
+    if (!trace) return { ...rest, capture: null };
+    const id = `cap${this.#nextId++}`;
+    const adapter = new TraceAdapter(trace, []);
+    const summary: CaptureSummary = {
+      id,
+      name,
+      path: null,
+      bytes: trace.source.bytes,
+      state: 'ready',
+      calls: adapter.callCount(),
+      openMs: Math.round(performance.now() - t0),
+      ...adapter.summary(),
+    };
+    this.#captures.set(id, { summary, trace: adapter, abort: new AbortController() });
+    return { ...rest, capture: summary };
   }
 
   messagesPage(captureId: string, offset: number, limit: number, call?: string): Page<MessageRow> {

@@ -16,6 +16,7 @@ import {
 } from '@shared/api';
 import type { Client } from './api/client';
 import { PagedRows } from './table/paged-rows.svelte';
+import { ScenarioPlayer } from './scenarios/scenario-player.svelte';
 
 export type Area = 'calls' | 'ladder' | 'scenarios' | 'lab';
 export type Theme = 'light' | 'dark';
@@ -62,10 +63,12 @@ export class AppState {
   dialog = $state<'about' | 'shortcuts' | null>(null);
   disconnected = $state(false);
 
+  readonly player: ScenarioPlayer;
   readonly title = $derived(this.capture ? `${this.capture.name} — sipscope` : 'sipscope');
 
   constructor(client: Client) {
     this.client = client;
+    this.player = new ScenarioPlayer(client);
     this.callRows = new PagedRows<CallDto>(async (offset, limit) => {
       if (!this.capture) return { total: 0, items: [] };
       const filter = this.callFilter.trim();
@@ -167,6 +170,11 @@ export class AppState {
     } finally {
       this.progress = null;
     }
+  }
+
+  /** Shows an already-open capture (e.g. a simulation run) in the calls area. */
+  async showCapture(s: CaptureSummary): Promise<void> {
+    await this.#show(s);
   }
 
   async #show(s: CaptureSummary): Promise<void> {

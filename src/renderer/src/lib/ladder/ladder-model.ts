@@ -21,8 +21,13 @@ export interface LadderModel {
   arrows: LadderArrow[];
 }
 
-export function buildLadder(messages: readonly MessageRow[]): LadderModel {
-  const lanes: string[] = [];
+/**
+ * @param laneOrder addresses to put first, in this order (a scenario's nodes), when they appear.
+ */
+export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly string[] = []): LadderModel {
+  const seen = new Set<string>();
+  for (const m of messages) seen.add(m.src).add(m.dst);
+  const lanes: string[] = laneOrder.filter((a) => seen.has(a));
   const lane = (addr: string): number => {
     let i = lanes.indexOf(addr);
     if (i < 0) i = lanes.push(addr) - 1;

@@ -1,0 +1,194 @@
+/**
+ * The scenario player's state: pick or edit a scenario, run it in the simulator (on the host), then
+ * step through its messages one at a time while the ladder grows and the element events up to that
+ * moment are shown.
+ */
+import {
+  Invoke,
+  type MessageDetail,
+  type MessageRow,
+  type ScenarioInfo,
+  type ScenarioRunResult,
+  type SimEventDto,
+} from '@shared/api';
+import type { Client } from '../api/client';
+
+/** Most messages the player loads from one run. */
+const MAX_MESSAGES = 5000;
+
+export const SPEEDS = [0.5, 1, 2, 5, 10] as const;
+
+export class ScenarioPlayer {
+  readonly #client: Client;
+  library = $state<ScenarioInfo[]>([]);
+  query = $state('');
+  name = $state<string | null>(null);
+  fileName = $state<string | null>(null);
+  yaml = $state('');
+  edited = $state(false);
+  running = $state(false);
+  run = $state<ScenarioRunResult | null>(null);
+  messages = $state<MessageRow[]>([]);
+  /** How many messages are revealed (0..messages.length). */
+  step = $state(0);
+  playing = $state(false);
+  speed = $state<number>(2);
+  selected = $state<MessageDetail | null>(null);
+  error = $state<string | null>(null);
+  #timer: ReturnType<typeof setInterval> | null = null;
+
+  readonly filtered = $derived(
+    this.library.filter((s) => {
+      const q = this.query.trim().toLowerCase();
+      return (
+        !q ||
+        s.name.includes(q) ||
+        s.title.toLowerCase().includes(q) ||
+        s.description.toLowerCase().includes(q)
+      );
+    }),
+  );
+  readonly shown = $derived(this.messages.slice(0, this.step));
+  /** Virtual time of the last revealed message (seconds), or -1 before the first. */
+  readonly now = $derived(this.step > 0 ? (this.messages[this.step - 1]?.time ?? -1) : -1);
+  readonly events = $derived<SimEventDto[]>(
+    this.run ? this.run.events.filter((e) => e.time <= this.now + 1e-9) : [],
+  );
+  readonly aliases = $derived.by(() => {
+    const out: Record<string, string> = {};
+    for (const n of this.run?.nodes ?? []) {
+      out[n.address] = n.name;
+      if (!n.address.includes(':')) out[`${n.address}:5060`] = n.name;
+    }
+    return out;
+  });
+
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  async loadLibrary(): Promise<void> {
+    if (this.library.length) return;
+    try {
+      this.library = await this.#client.invoke(Invoke.scenarioList, null);
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  async pick(name: string): Promise<void> {
+    this.stop();
+    this.error = null;
+    const r = await this.#client.invoke(Invoke.scenarioGet, { name });
+    this.name = name;
+    this.fileName = null;
+    this.yaml = r.yaml;
+    this.edited = false;
+    this.run = null;
+    this.messages = [];
+    this.step = 0;
+    this.selected = null;
+    await this.start();
+  }
+
+  /** Loads a YAML file the user opened (kept in the editor; nothing is written back). */
+  async openFile(file: File): Promise<void> {
+    this.stop();
+    this.name = null;
+    this.fileName = file.name;
+    this.yaml = await file.text();
+    this.edited = true;
+    this.run = null;
+    this.messages = [];
+    this.step = 0;
+    await this.start();
+  }
+
+  edit(text: string): void {
+    this.yaml = text;
+    this.edited = true;
+  }
+
+  /** Runs the scenario (as edited) and rewinds to the first message. */
+  async start(): Promise<void> {
+    this.stop();
+    this.running = true;
+    this.error = null;
+    try {
+      const req =
+        this.edited || !this.name
+          ? { yaml: this.yaml, fileName: this.fileName ?? `${this.name ?? 'scenario'}.yaml` }
+          : { name: this.name };
+      const run = await this.#client.invoke(Invoke.scenarioRun, req);
+      this.run = run;
+      this.selected = null;
+      this.step = 0;
+      if (run.capture) {
+        const page = await this.#client.invoke(Invoke.messagesPage, {
+          captureId: run.capture.id,
+          offset: 0,
+          limit: MAX_MESSAGES,
+        });
+        this.messages = page.items;
+        this.step = Math.min(1, page.items.length);
+      } else {
+        this.messages = [];
+      }
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  forward(n = 1): void {
+    this.step = Math.min(this.messages.length, this.step + n);
+    if (this.step >= this.messages.length) this.pause();
+  }
+
+  back(n = 1): void {
+    this.step = Math.max(0, this.step - n);
+  }
+
+  toEnd(): void {
+    this.step = this.messages.length;
+    this.pause();
+  }
+
+  rewind(): void {
+    this.step = 0;
+    this.pause();
+  }
+
+  play(): void {
+    if (this.step >= this.messages.length) this.step = 0;
+    this.playing = true;
+    this.#schedule();
+  }
+
+  pause(): void {
+    this.playing = false;
+    this.stop();
+  }
+
+  setSpeed(s: number): void {
+    this.speed = s;
+    if (this.playing) this.#schedule();
+  }
+
+  #schedule(): void {
+    this.stop();
+    this.#timer = setInterval(() => this.forward(1), 1000 / this.speed);
+  }
+
+  /** Stops the play timer (component teardown, new run). */
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  async select(id: number): Promise<void> {
+    if (!this.run?.capture) return;
+    this.selected = await this.#client.invoke(Invoke.messageGet, { captureId: this.run.capture.id, id });
+  }
+}
