@@ -412,6 +412,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       if (re === undefined) {
         const r = compileScriptRegex(`^(${pattern})$`);
         re = r.ok ? r.re : r.error;
+        if (statusRegexCache.size >= 256) statusRegexCache.clear();
         statusRegexCache.set(pattern, re);
       }
       if (typeof re === 'string') {
