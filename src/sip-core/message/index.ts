@@ -45,6 +45,7 @@ export {
   bodyValue,
   type TypedBody,
   type TypedCache,
+  TypedView,
 } from './typed';
 
 // The typed-value layer (headers, URIs, name-addr, parameters, bodies, digest), re-exported so callers

@@ -279,27 +279,32 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
   let firstBareLf = -1;
   let lf = findLF(b, p, end);
   let le = lf > p && b[lf - 1] === 13 ? lf - 1 : lf;
-  if (!looksLikeStartLine(b, p, le)) {
-    // Junk before the start line: look for a start line further on, within the header section.
+  const before = d.length;
+  parseStartLine(m, b, p, le);
+  if (m.kind === 'invalid') {
+    // Junk before the start line? Look for a start line further on, within the header section, and
+    // parse from there (the first attempt's diagnostics and fields are dropped).
     let q = lf + 1;
     while (q < end) {
       const lf2 = findLF(b, q, end);
       const le2 = lf2 > q && b[lf2 - 1] === 13 ? lf2 - 1 : lf2;
       if (le2 === q) break;
       if (looksLikeStartLine(b, q, le2)) {
+        d.length = before;
+        for (let i = 0; i < 8; i++) sp[i] = -1; // method, uri, version, reason
         d.push(
           sipDiagnostic('leading-junk', `${q - p} octets before the start line were skipped.`, span(p, q)),
         );
         p = q;
         lf = lf2;
         le = le2;
+        parseStartLine(m, b, p, le);
         break;
       }
       q = lf2 + 1;
     }
   }
   if (lf < end && le === lf) firstBareLf = lf;
-  parseStartLine(m, b, p, le);
 
   // Header section.
   const hs = m.hs;

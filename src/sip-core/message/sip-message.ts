@@ -5,6 +5,7 @@
 import type { Diagnostic, Span } from '../diagnostic';
 import { canonicalHeaderName, headerNameInfo } from './header-names';
 import { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
+import { TypedView } from './typed';
 
 /** One header field as written in the message. */
 export interface HeaderField {
@@ -74,6 +75,8 @@ export interface SipMessage {
   readonly startLineSpan: Span;
   /** Span of the Request-URI in a request (null otherwise). */
   readonly requestUriSpan: Span | null;
+  /** Typed header values and body, decoded lazily on first access and cached (see typed.ts). */
+  readonly typed: TypedView;
 }
 
 // Indices of the key string fields in ParsedMessage.sp (two numbers each: start, end; -1 when absent).
@@ -165,6 +168,11 @@ export class ParsedMessage implements SipMessage {
   private canon: string[] | null = null;
   /** Typed-value cache, owned by typed.ts. */
   typedCache: unknown = null;
+  private typedView: TypedView | null = null;
+
+  get typed(): TypedView {
+    return (this.typedView ??= new TypedView(this));
+  }
 
   constructor(
     readonly raw: Uint8Array,

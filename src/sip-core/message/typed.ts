@@ -12,7 +12,23 @@ import type { Via } from './headers/via';
 import type { CSeq } from './headers/scalar';
 import type { MediaType } from './headers/media';
 import type { ContactValue, NameAddr } from './name-addr';
-import { HS, ParsedMessage, type SipMessage } from './sip-message';
+import type { SipMessage } from './sip-message';
+
+/**
+ * What `ParsedMessage` offers beyond `SipMessage` (declared here structurally so this module needs no
+ * runtime import of sip-message.ts, which imports this one for `msg.typed`).
+ */
+interface Internals {
+  typedCache: unknown;
+  readonly headerCount: number;
+  readonly hs: readonly number[];
+  canonicalAt(i: number): string;
+  valueAt(i: number): string;
+}
+const HS = 5;
+function internals(msg: SipMessage): Internals | null {
+  return 'canonicalAt' in msg && 'typedCache' in msg ? (msg as unknown as Internals) : null;
+}
 import { parseUri, type Uri } from './uri';
 import { parseSdpBytes, type SdpSession } from './sdp';
 import { parseMultipartBody, type Multipart } from './multipart';
@@ -86,7 +102,8 @@ function safeDecode(name: string, value: string): Decoded<unknown> | null {
 const caches = new WeakMap<SipMessage, TypedCache>();
 const newCache = (): TypedCache => ({ byName: new Map(), all: null, requestUri: null, body: null });
 function cacheOf(msg: SipMessage): TypedCache {
-  if (msg instanceof ParsedMessage) return (msg.typedCache ??= newCache()) as TypedCache;
+  const pm = internals(msg);
+  if (pm) return (pm.typedCache ??= newCache()) as TypedCache;
   let c = caches.get(msg);
   if (!c) {
     c = newCache();
@@ -161,18 +178,19 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   if (cache.all) return cache.all;
   const out: Diagnostic[] = [];
   const byName = new Map<string, (Decoded<unknown> | null)[]>();
-  const n = msg instanceof ParsedMessage ? msg.headerCount : msg.headers.length;
+  const pm = internals(msg);
+  const n = pm ? pm.headerCount : msg.headers.length;
   const raw = msg.raw;
   for (let i = 0; i < n; i++) {
     let canonical: string;
     let vs: number;
     let ve: number;
     let value: string;
-    if (msg instanceof ParsedMessage) {
-      canonical = msg.canonicalAt(i);
-      vs = msg.hs[i * HS + 2]!;
-      ve = msg.hs[i * HS + 3]!;
-      value = msg.valueAt(i);
+    if (pm) {
+      canonical = pm.canonicalAt(i);
+      vs = pm.hs[i * HS + 2]!;
+      ve = pm.hs[i * HS + 3]!;
+      value = pm.valueAt(i);
     } else {
       const h = msg.headers[i]!;
       canonical = h.canonical;
@@ -207,4 +225,50 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   cache.byName = byName;
   cache.all = out;
   return out;
+}
+
+/**
+ * Lazy typed view of a message (`msg.typed`): each property decodes on first access and is cached on
+ * the message. `msg.typed.via[0].received`, `msg.typed.from?.tag`, `msg.typed.body.kind`...
+ */
+export class TypedView {
+  constructor(private readonly msg: SipMessage) {}
+  get via(): Via[] {
+    return viaValues(this.msg);
+  }
+  get from(): NameAddr | null {
+    return fromValue(this.msg);
+  }
+  get to(): NameAddr | null {
+    return toValue(this.msg);
+  }
+  get contacts(): ContactValue[] {
+    return contactValues(this.msg);
+  }
+  get route(): NameAddr[] {
+    return routeValues(this.msg);
+  }
+  get recordRoute(): NameAddr[] {
+    return recordRouteValues(this.msg);
+  }
+  get cseq(): CSeq | null {
+    return cseqValue(this.msg);
+  }
+  get contentType(): MediaType | null {
+    return contentTypeValue(this.msg);
+  }
+  get requestUri(): Uri | null {
+    return requestUriValue(this.msg)?.value ?? null;
+  }
+  get body(): TypedBody {
+    return bodyValue(this.msg);
+  }
+  /** Decoded values of every field of that header (null for headers without a decoder). */
+  field(name: string): (Decoded<unknown> | null)[] {
+    return typedFields(this.msg, name);
+  }
+  /** Decodes every header; the typed decoders' diagnostics, spans absolute. */
+  diagnostics(): Diagnostic[] {
+    return decodeAllHeaders(this.msg);
+  }
 }

@@ -116,3 +116,20 @@ describe('typed body', () => {
     expect(bodyValue(parseMessage(fx('zeromf.dat')))).toEqual({ kind: 'none' });
   });
 });
+
+describe('msg.typed (lazy view)', () => {
+  it('exposes the same cached values', () => {
+    const m = parseMessage(enc(OK));
+    expect(m.typed).toBe(m.typed);
+    expect(m.typed.via).toEqual(viaValues(m));
+    expect(m.typed.via[0]).toBe(viaValues(m)[0]);
+    expect(m.typed.from?.tag).toBe('1928301774');
+    expect(m.typed.to?.tag).toBe('a6c85cf');
+    expect(m.typed.recordRoute.length).toBe(2);
+    expect(m.typed.cseq?.method).toBe('INVITE');
+    expect(m.typed.requestUri).toBeNull();
+    expect(m.typed.body).toEqual({ kind: 'none' });
+    expect(m.typed.diagnostics()).toEqual([]);
+    expect(m.typed.field('x-unknown')).toEqual([null]);
+  });
+});
