@@ -146,7 +146,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
 
   it('switches to the dark theme', async () => {
     await page.keyboard.press('t');
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
     await page.screenshot({ path: join(shots, 'dark.png') });
     await page.keyboard.press('t');
   });
