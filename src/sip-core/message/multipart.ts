@@ -10,6 +10,10 @@ import type { Diagnostic, Span } from '../diagnostic';
 import { diag, type Decoded } from './headers/decoded';
 import { type MediaType, parseContentType } from './headers/media';
 import { getParam } from './params';
+import { parseMessage } from './parse';
+import { parseSdpBytes, type SdpSession } from './sdp';
+import { parseSipfrag, type SipFrag } from './sipfrag';
+import type { SipMessage } from './sip-message';
 
 export interface PartHeader {
   name: string;
@@ -292,4 +296,89 @@ export function parseMultipartBody(bytes: Uint8Array, contentType: string, span?
 function stripUndefinedSpan(d: Diagnostic): Diagnostic {
   if (d.span === undefined) delete d.span;
   return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body dispatch by media type (STYLE.md habit 9: registries, e.g. `media_type=message/sip`).
+
+/** A decoded message body, by media type; multipart bodies decode their parts recursively. */
+export type DecodedBody =
+  | { kind: 'sdp'; mediaType: string; span: Span; sdp: SdpSession | null; diagnostics: Diagnostic[] }
+  | {
+      kind: 'multipart';
+      mediaType: string;
+      span: Span;
+      multipart: Multipart | null;
+      /** The decoded parts, in order (same length as `multipart.parts`). */
+      parts: DecodedBody[];
+      diagnostics: Diagnostic[];
+    }
+  | { kind: 'sipfrag'; mediaType: string; span: Span; frag: SipFrag; diagnostics: Diagnostic[] }
+  | { kind: 'sip'; mediaType: string; span: Span; message: SipMessage; diagnostics: Diagnostic[] }
+  | { kind: 'opaque'; mediaType: string | null; span: Span; diagnostics: Diagnostic[] };
+
+/** Nested multipart deeper than this is left opaque (hostile input). */
+const MAX_DEPTH = 8;
+
+/**
+ * Decodes a body `bytes[span]` according to its Content-Type value: application/sdp (RFC 4566),
+ * multipart/* (RFC 2046, parts decoded recursively), message/sipfrag (RFC 3420), message/sip
+ * (RFC 3261 §27.5); anything else is `opaque`. An absent Content-Type with a non-empty body is
+ * flagged (RFC 3261 §20.15). Never throws. Spans are absolute in `bytes`.
+ */
+export function decodeBody(
+  bytes: Uint8Array,
+  span: Span,
+  contentType: string | null,
+  depth = 0,
+): DecodedBody {
+  const diags: Diagnostic[] = [];
+  if (contentType === null) {
+    if (span.end > span.start) {
+      diags.push(diag('content-type-missing', 'A non-empty body has no Content-Type.', '3261 §20.15', span));
+    }
+    return { kind: 'opaque', mediaType: null, span, diagnostics: diags };
+  }
+  const ct = parseContentType(contentType);
+  const mt = ct.value;
+  for (const x of ct.diagnostics) {
+    delete x.span; // offsets within the header value, not the body
+    diags.push(x);
+  }
+  if (!mt) return { kind: 'opaque', mediaType: null, span, diagnostics: diags };
+  const mediaType = mt.mediaType;
+  if (mediaType === 'application/sdp') {
+    const d = parseSdpBytes(bytes, span);
+    for (const x of d.diagnostics) diags.push(x);
+    return { kind: 'sdp', mediaType, span, sdp: d.value, diagnostics: diags };
+  }
+  if (mt.type === 'multipart' && depth < MAX_DEPTH) {
+    const b = getParam(mt.params, 'boundary');
+    if (typeof b !== 'string' || b.length === 0) {
+      if (!diags.some((x) => x.code === 'multipart-missing-boundary')) {
+        diags.push(diag('multipart-missing-boundary', 'Content-Type has no boundary parameter.', RFC));
+      }
+      return { kind: 'multipart', mediaType, span, multipart: null, parts: [], diagnostics: diags };
+    }
+    const m = parseMultipart(bytes, b, span);
+    for (const x of m.diagnostics) diags.push(x);
+    const parts: DecodedBody[] = [];
+    for (const p of m.value?.parts ?? []) {
+      // RFC 2046 §5.1: a part without Content-Type is text/plain.
+      const pct = p.headers.find(
+        (h) => h.name.toLowerCase() === 'content-type' || h.name.toLowerCase() === 'c',
+      );
+      parts.push(decodeBody(bytes, p.body, pct ? pct.value : 'text/plain', depth + 1));
+    }
+    return { kind: 'multipart', mediaType, span, multipart: m.value, parts, diagnostics: diags };
+  }
+  if (mediaType === 'message/sipfrag') {
+    const frag = parseSipfrag(bytes, span);
+    return { kind: 'sipfrag', mediaType, span, frag, diagnostics: diags };
+  }
+  if (mediaType === 'message/sip') {
+    const message = parseMessage(bytes, span.start, span.end);
+    return { kind: 'sip', mediaType, span, message, diagnostics: diags };
+  }
+  return { kind: 'opaque', mediaType, span, diagnostics: diags };
 }

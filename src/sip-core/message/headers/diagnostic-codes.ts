@@ -26,6 +26,7 @@ const RULES: Array<[string, Severity, Layer, string, string]> = [
   ['auth-trailing-garbage', 'error', 'sip', '7235 §2.1', 'Auth trailing garbage'],
   ['call-id-bad-char', 'warning', 'sip', '3261 §25.1', 'Call id bad char'],
   ['call-id-empty', 'error', 'sip', '3261 §20.8', 'Call id empty'],
+  ['content-type-missing', 'error', 'sip', '3261 §20.15', 'Body without Content-Type'],
   ['contact-wildcard-garbage', 'error', 'sip', '3261 §20.10', 'Contact wildcard garbage'],
   ['content-disposition-invalid', 'error', 'sip', '3261 §20.11', 'Content disposition invalid'],
   ['content-length-invalid', 'error', 'sip', '3261 §20.14', 'Content length invalid'],

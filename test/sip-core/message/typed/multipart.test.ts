@@ -2,7 +2,7 @@
  * multipart bodies — RFC 2046 §5.1.1, RFC 4475 §3.1.1.11; message/sipfrag — RFC 3420.
  */
 import { describe, expect, it } from 'vitest';
-import { parseMultipart, parseMultipartBody } from '../../../../src/sip-core/message/multipart';
+import { decodeBody, parseMultipart, parseMultipartBody } from '../../../../src/sip-core/message/multipart';
 import { parseSipfrag } from '../../../../src/sip-core/message/sipfrag';
 import { field, haveConformance, readTorture } from './torture';
 
@@ -165,5 +165,80 @@ describe('RFC 3420 message/sipfrag', () => {
     expect(f.startLine).toBe(false);
     expect(f.message.header('from')).toBe('<sip:a@b>;tag=1');
     expect(f.message.header('to')).toBe('<sip:c@d>');
+  });
+});
+
+describe('decodeBody: dispatch by media type (RFC 3261 §20.15, RFC 2046, RFC 3420)', () => {
+  const SDP =
+    'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+  const whole = (s: string) => ({ bytes: enc(s), span: { start: 0, end: enc(s).length } });
+  it('application/sdp', () => {
+    const { bytes, span } = whole(SDP);
+    const b = decodeBody(bytes, span, 'application/sdp');
+    expect(b.kind).toBe('sdp');
+    expect(b.kind === 'sdp' && b.sdp!.media[0]!.port).toBe(4000);
+    expect(b.diagnostics).toEqual([]);
+  });
+  it('multipart/mixed with SDP and a nested multipart/alternative, decoded recursively', () => {
+    const body =
+      '--outer\r\nContent-Type: application/sdp\r\n\r\n' +
+      SDP +
+      '\r\n--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n' +
+      '--inner\r\nContent-Type: text/plain\r\n\r\nhello\r\n--inner\r\nContent-Type: text/html\r\n\r\n<b>hello</b>\r\n--inner--\r\n' +
+      '\r\n--outer\r\n\r\nno content-type\r\n--outer--\r\n';
+    const { bytes, span } = whole(body);
+    const b = decodeBody(bytes, span, 'multipart/mixed;boundary=outer');
+    expect(b.diagnostics).toEqual([]);
+    if (b.kind !== 'multipart') throw new Error('not multipart');
+    expect(b.parts.map((p) => [p.kind, p.mediaType])).toEqual([
+      ['sdp', 'application/sdp'],
+      ['multipart', 'multipart/alternative'],
+      ['opaque', 'text/plain'],
+    ]);
+    const inner = b.parts[1]!;
+    expect(inner.kind === 'multipart' && inner.parts.map((p) => dec(bytes, p.span))).toEqual([
+      'hello',
+      '<b>hello</b>',
+    ]);
+  });
+  it('message/sipfrag and message/sip', () => {
+    const f = whole('SIP/2.0 180 Ringing\r\n');
+    const frag = decodeBody(f.bytes, f.span, 'message/sipfrag;version=2.0');
+    expect(frag.kind === 'sipfrag' && frag.frag.status).toBe(180);
+    const m = whole('OPTIONS sip:a@b SIP/2.0\r\nCall-ID: x\r\nContent-Length: 0\r\n\r\n');
+    const sip = decodeBody(m.bytes, m.span, 'message/sip');
+    expect(sip.kind === 'sip' && sip.message.method).toBe('OPTIONS');
+  });
+  it('unknown types stay opaque; a body without Content-Type is flagged', () => {
+    const { bytes, span } = whole('data');
+    expect(decodeBody(bytes, span, 'application/unknownformat').kind).toBe('opaque');
+    expect(codes(decodeBody(bytes, span, null))).toEqual(['content-type-missing']);
+    expect(decodeBody(bytes, { start: 0, end: 0 }, null).diagnostics).toEqual([]);
+    expect(codes(decodeBody(bytes, span, 'multipart/mixed'))).toEqual(['multipart-missing-boundary']);
+  });
+  it('deeply nested multipart stops at a fixed depth without throwing', () => {
+    let body = 'leaf';
+    for (let i = 20; i >= 0; i--)
+      body = `--b${i}\r\nContent-Type: multipart/mixed;boundary=b${i + 1}\r\n\r\n${body}\r\n--b${i}--`;
+    const { bytes, span } = whole(body);
+    let b = decodeBody(bytes, span, 'multipart/mixed;boundary=b0');
+    let depth = 0;
+    while (b.kind === 'multipart' && b.parts.length) {
+      b = b.parts[0]!;
+      depth++;
+    }
+    expect(depth).toBeLessThanOrEqual(9);
+  });
+});
+
+describe.skipIf(!haveConformance)('decodeBody on RFC 4475 mpart01 (multipart/mixed, text + binary)', () => {
+  it('gives one text/plain and one opaque application/octet-stream part', () => {
+    const msg = readTorture('rfc4475/mpart01.dat');
+    const body = msg.body.subarray(0, 553);
+    const b = decodeBody(body, { start: 0, end: body.length }, field(msg.fields, 'Content-Type')[0]!);
+    expect(b.kind === 'multipart' && b.parts.map((p) => p.mediaType)).toEqual([
+      'text/plain',
+      'application/octet-stream',
+    ]);
   });
 });
