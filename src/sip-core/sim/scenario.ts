@@ -398,7 +398,7 @@ const validate = ajv.compile(SCENARIO_SCHEMA);
 /** Parses and validates scenario YAML. Never throws. */
 export function loadScenario(text: string): ScenarioLoad {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
   const errors: ScenarioError[] = [];
   for (const e of doc.errors) {
     const pos = e.linePos?.[0];

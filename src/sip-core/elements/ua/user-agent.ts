@@ -469,6 +469,7 @@ export class UserAgent extends SipElement {
   ): void {
     const callId = this.ids.callId(this.transport.local.host);
     const tag = this.ids.tag();
+    if (method === 'SUBSCRIBE') this.subscriptions.add(callId);
     this.sendNonInvite({
       method,
       dialog: null,
@@ -485,8 +486,7 @@ export class UserAgent extends SipElement {
           `CSeq: ${cseq} ${method}`,
           `Contact: <${this.contactUri}>`,
         ];
-        if (method === 'SUBSCRIBE')
-          h.push(`Event: ${opts.headers?.length ? '' : 'presence'}`.trim(), 'Expires: 3600');
+        if (method === 'SUBSCRIBE') h.push('Event: presence', 'Expires: 3600');
         h.push(...(opts.headers ?? []), ...creds);
         if (opts.body) h.push(`Content-Type: ${opts.contentType ?? 'text/plain'}`);
         return {
@@ -1029,6 +1029,8 @@ export class UserAgent extends SipElement {
   }
 
   private readonly otherDialogs: Dialog[] = [];
+  /** Call-IDs of the SUBSCRIBEs we sent: their NOTIFYs are accepted (RFC 6665 §4.1.3). */
+  private readonly subscriptions = new Set<string>();
 
   private onAck(msg: SipMessage): void {
     const { call } = this.dialogOf(msg);
@@ -1067,6 +1069,11 @@ export class UserAgent extends SipElement {
     const method = msg.method ?? '';
     const { call, dialog } = this.dialogOf(msg);
     const st = this.serverTransaction(msg, source);
+    if (!dialog && method === 'NOTIFY' && this.subscriptions.has(msg.callId ?? '')) {
+      this.count(method);
+      st.respond(this.makeResponse(msg, source, 200), 200);
+      return;
+    }
     if (!dialog) {
       st.respond(this.makeResponse(msg, source, 481), 481);
       return;
