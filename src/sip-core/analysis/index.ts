@@ -44,3 +44,14 @@ export {
 } from './ladder/render';
 export { callsCsv, CALL_CSV_COLUMNS } from './export/csv';
 export { exportCallsCapture, framesOfCalls, type CaptureExport } from './export/capture';
+export {
+  callHops,
+  hopChanges,
+  messagePath,
+  type Hop,
+  type HopStep,
+  type HopChange,
+  type HopChangeKind,
+  type MessagePath,
+  type RouteEntry,
+} from './hops';
