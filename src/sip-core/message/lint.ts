@@ -93,6 +93,9 @@ function checkMandatory(msg: SipMessage, out: Diagnostic[]): void {
       out.push(sipDiagnostic('header-missing', `The mandatory header ${DISPLAY[n] ?? n} is missing.`, where));
     }
   }
+  // DEVIATION(RFC 3261 §8.1.1): a request without Max-Forwards is a warning (max-forwards-missing), not
+  // header-missing: RFC 2543 peers omit it, RFC 4475 §3.4.1 calls such a request valid, and a proxy
+  // adds Max-Forwards: 70 (§16.6 step 3).
   if (msg.kind === 'request' && !present.has('max-forwards')) {
     out.push(sipDiagnostic('max-forwards-missing', 'The request has no Max-Forwards header.', where));
   }
