@@ -33,7 +33,7 @@ const OK_RR =
   'Content-Type: application/sdp\r\n' +
   `Content-Length: ${SDP.length}\r\n\r\n${SDP}`;
 
-const SLOT_MS = Number(process.env.BENCH_MS ?? 150);
+const SLOT_MS = Number(process.env.BENCH_MS ?? 100);
 const ROUNDS = 5;
 const MAX_ITERS = 5_000_000;
 
