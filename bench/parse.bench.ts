@@ -43,7 +43,7 @@ let sink = 0;
  * second to second; interleaving keeps the comparison fair). Returns the best ops/s of each.
  */
 function measureAll(fns: (() => void)[]): number[] {
-  for (const fn of fns) for (let i = 0; i < 20_000; i++) fn(); // warm-up
+  for (const fn of fns) for (let i = 0; i < 5_000; i++) fn(); // warm-up
   const best = fns.map(() => 0);
   for (let round = 0; round < ROUNDS; round++) {
     fns.forEach((fn, k) => {
