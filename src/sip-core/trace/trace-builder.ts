@@ -43,8 +43,14 @@ export class TraceBuilder implements MessageSink {
       return;
     }
     const msg = parseMessage(buf, start, end);
-    for (const d of this.lint ? lintMessage(msg) : msg.diagnostics) t.countDiagnostic(d.code);
-    t.append(buf, start, end, msg, meta);
+    const diags = this.lint ? lintMessage(msg) : msg.diagnostics;
+    for (const d of diags) t.countDiagnostic(d.code);
+    const id = t.append(buf, start, end, msg, meta);
+    if (this.lint)
+      t.setMessageCodes(
+        id,
+        diags.map((d) => d.code),
+      );
   }
 }
 

@@ -62,7 +62,9 @@ export function messageJson(trace: Trace, id: number): TraceMessageJson {
   const m = trace.message(id);
   const codes = new Set<string>();
   for (const d of trace.pipelineDiagnostics(id)) codes.add(d.code);
-  for (const d of lintMessage(m)) codes.add(d.code);
+  const stored = trace.storedMessageCodes(id);
+  if (stored) for (const c of stored) codes.add(c);
+  else for (const d of lintMessage(m)) codes.add(d.code);
   const a = trace.analysis?.messageFields(id) ?? null;
   if (a) for (const c of a.diagnostics) codes.add(c);
   return {

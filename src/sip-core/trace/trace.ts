@@ -112,6 +112,8 @@ class Columns {
   /** Capture time and link type of the completing frame (the message time differs for HEP). */
   ftime: Float64Array;
   link: Uint16Array;
+  /** Id of the message's set of parser+lint diagnostic codes computed at ingest (0 = not computed). */
+  codes: Uint16Array;
 
   constructor(cap: number) {
     this.cap = cap;
@@ -132,6 +134,7 @@ class Columns {
     this.recLen = new Uint32Array(cap);
     this.ftime = new Float64Array(cap);
     this.link = new Uint16Array(cap);
+    this.codes = new Uint16Array(cap);
   }
 
   grow(min: number): void {
@@ -161,11 +164,12 @@ class Columns {
     this.recLen = g(this.recLen, (n) => new Uint32Array(n));
     this.ftime = g(this.ftime, (n) => new Float64Array(n));
     this.link = g(this.link, (n) => new Uint16Array(n));
+    this.codes = g(this.codes, (n) => new Uint16Array(n));
     this.cap = cap;
   }
 
   bytes(): number {
-    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4 + 8 + 2);
+    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4 + 8 + 2 + 2);
   }
 }
 
@@ -208,6 +212,7 @@ export interface TraceState {
   diagnostics: [number, Diagnostic[]][];
   hep: [number, string][];
   context: [number, FrameRef[]][];
+  codeSets: (string | null)[];
   messageDiagnosticCounts: [string, number][];
   source: TraceSource;
   fileDiagnostics: Diagnostic[];
@@ -242,6 +247,8 @@ export class Trace {
   #diags = new Map<number, Diagnostic[]>();
   #hep = new Map<number, string>();
   #context = new Map<number, FrameRef[]>();
+  /** Distinct sets of diagnostic codes (joined by ','), id 1 = the empty set. */
+  #codeSets = new Interner();
   #listeners: AppendListener[] = [];
   #readAt: ReadAt | null;
   #closer: (() => void) | null = null;
@@ -487,6 +494,24 @@ export class Trace {
     return this.#readAt !== null;
   }
 
+  /**
+   * Stores the codes of the parser + lint diagnostics of message `id` computed at ingest, so output
+   * does not lint again. At most 65534 distinct code sets; beyond that they are recomputed on output.
+   */
+  setMessageCodes(id: number, codes: readonly string[]): void {
+    if (this.#codeSets.names.length === 1) this.#codeSets.id('');
+    const k = this.#codeSets.id([...new Set(codes)].join(','));
+    if (k < 65535) this.#c.codes[id] = k;
+  }
+
+  /** The codes stored by `setMessageCodes`, or null when they were not computed at ingest. */
+  storedMessageCodes(id: number): string[] | null {
+    const k = this.#c.codes[id]!;
+    if (k === 0) return null;
+    const s = this.#codeSets.get(k)!;
+    return s === '' ? [] : s.split(',');
+  }
+
   /** Counts one message-level diagnostic code (ingest calls this). */
   countDiagnostic(code: string): void {
     this.messageDiagnosticCounts.set(code, (this.messageDiagnosticCounts.get(code) ?? 0) + 1);
@@ -523,7 +548,9 @@ export class Trace {
         recLen: cut(c.recLen),
         ftime: cut(c.ftime),
         link: cut(c.link),
+        codes: cut(c.codes),
       },
+      codeSets: this.#codeSets.names,
       addresses: this.addresses,
       methods: this.#methods.names,
       callIds: this.#callIds.names,
@@ -560,7 +587,9 @@ export class Trace {
     c.recLen.set(col.recLen as Uint32Array);
     c.ftime.set(col.ftime as Float64Array);
     c.link.set(col.link as Uint16Array);
+    c.codes.set(col.codes as Uint16Array);
     t.#c = c;
+    t.#codeSets = Interner.from(s.codeSets);
     t.#n = s.count;
     t.#methods = Interner.from(s.methods);
     t.#callIds = Interner.from(s.callIds);
