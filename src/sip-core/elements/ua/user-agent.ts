@@ -302,6 +302,15 @@ export class UserAgent extends SipElement {
   private setState(call: Call, s: CallState, why: string): void {
     if (call.state === s) return;
     call.state = s;
+    if (s === 'terminated' || s === 'failed') {
+      // keep the record small: the transactions finish on their own timers
+      call.inviteBytes = null;
+      call.invite = null;
+      call.inviteTxn = null;
+      call.ist = null;
+      for (const t of call.timers) this.clock.cancel(t);
+      call.timers = [];
+    }
     this.log(
       `call ${call.id} ${s}${why ? ` (${why})` : ''}`,
       { call: call.id, state: s, callId: call.callId },
