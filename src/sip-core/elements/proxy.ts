@@ -279,8 +279,16 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     return true;
   }
 
+  /** RFC 3261 §16.6 step 4: our Record-Route (once per request). */
+  private addRecordRoute(ctx: ProxyMsg): void {
+    if (ctx.recordRoute && !ctx.editor.edits.some((e) => e.op === 'add-header' && e.name === 'Record-Route'))
+      ctx.editor.addHeader('Record-Route', this.recordRouteUri, 'top');
+  }
+
   /** RFC 3261 §18.2.1 / RFC 3581 §4: the forwarded request carries received/rport in the Via we got. */
   private markReceived(ctx: ProxyMsg): void {
+    // Record-Route first: fields of a new name go to the top, so the Vias inserted next stay above it.
+    this.addRecordRoute(ctx);
     const saved = this.alwaysRport;
     this.alwaysRport = ctx.forceRport;
     const v = this.receivedVia(ctx.msg, ctx.source);
