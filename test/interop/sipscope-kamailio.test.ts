@@ -118,8 +118,8 @@ steps:
       async () => {
         await until(() => h.ua('alice')!.calls[0]?.state === 'terminated', 'the call to end', 15_000);
         await until(
-          () => h.ua('mobile')!.calls[0]?.status === 487,
-          'the mobile branch to be cancelled',
+          () => h.ua('mobile')!.calls[0]?.status === 487 && h.ua('desk')!.calls[0]?.state === 'terminated',
+          'the mobile branch to be cancelled and the BYE to reach the desk phone',
           5_000,
         );
         const t = h.live.trace;
