@@ -153,6 +153,5 @@ void app.whenReady().then(async () => {
 });
 
 app.on('window-all-closed', () => {
-  host.dispose();
-  app.quit();
+  void host.dispose().finally(() => app.quit());
 });

@@ -22,6 +22,10 @@ export const Invoke = {
   scenarioList: 'scenario:list',
   scenarioGet: 'scenario:get',
   scenarioRun: 'scenario:run',
+  labList: 'lab:list',
+  labStart: 'lab:start',
+  labStop: 'lab:stop',
+  labStatus: 'lab:status',
 } as const;
 export type InvokeChannel = (typeof Invoke)[keyof typeof Invoke];
 
@@ -31,6 +35,7 @@ export const Events = {
   captureOpened: 'capture:opened',
   captureFailed: 'capture:failed',
   menuCommand: 'menu:command',
+  liveUpdate: 'live:update',
 } as const;
 export type EventChannel = (typeof Events)[keyof typeof Events];
 
@@ -261,6 +266,32 @@ export interface ScenarioRunResult {
   seed: number;
 }
 
+/** A running lab: elements on real sockets, recorded as a live trace. */
+export interface LabDto {
+  id: string;
+  name: string;
+  title: string;
+  /** The live trace, opened like a capture. */
+  captureId: string;
+  listening: { node: string; role: string; transport: string; address: string; note: string | null }[];
+  running: boolean;
+  messages: number;
+  dropped: number;
+  /** Newest element events (registrations, calls, transactions, script lines), newest last. */
+  events: SimEventDto[];
+  /** Current registrations (address-of-record → contact), from the registrars' events. */
+  registrations: { node: string; text: string; time: number }[];
+  stepErrors: string[];
+}
+
+/** A batched change of a live trace (at most ~10 per second). */
+export interface LiveUpdateEvent {
+  captureId: string;
+  messages: number;
+  total: number;
+  dropped: number;
+}
+
 /** Request and response types per invoke channel. */
 export interface InvokeMap {
   [Invoke.appInfo]: { req: null; res: AppInfo };
@@ -276,6 +307,10 @@ export interface InvokeMap {
   [Invoke.recentList]: { req: null; res: RecentFile[] };
   [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
   [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };
+  [Invoke.labList]: { req: null; res: ScenarioInfo[] };
+  [Invoke.labStart]: { req: { name?: string; yaml?: string; fileName?: string }; res: LabDto };
+  [Invoke.labStop]: { req: { id: string }; res: LabDto };
+  [Invoke.labStatus]: { req: { id: string }; res: LabDto };
   [Invoke.scenarioRun]: {
     req: { name?: string; yaml?: string; fileName?: string; seed?: number };
     res: ScenarioRunResult;
@@ -288,6 +323,7 @@ export interface EventMap {
   [Events.captureOpened]: CaptureSummary;
   [Events.captureFailed]: { captureId: string; name: string; error: ApiErrorData };
   [Events.menuCommand]: { command: MenuCommand; path?: string };
+  [Events.liveUpdate]: LiveUpdateEvent;
 }
 
 export type InvokeReq<K extends InvokeChannel> = InvokeMap[K]['req'];

@@ -95,14 +95,27 @@ const CHECKS: Record<InvokeChannel, Check> = {
   },
   [Invoke.recentList]: none,
   [Invoke.scenarioList]: none,
-  [Invoke.scenarioGet]: fields({ name: 'string' }),
-  [Invoke.scenarioRun]: (req) => {
-    const base = fields({ name: 'string?', yaml: 'string?', fileName: 'string?', seed: 'int?' }, { maxInt: 2 ** 32 - 1 })(
-      req,
-    );
+  [Invoke.labList]: none,
+  [Invoke.labStart]: (req) => {
+    const base = fields({ name: 'string?', yaml: 'string?', fileName: 'string?' })(req);
     if (base) return base;
     const r = req as { name?: string; yaml?: string };
-    if ((r.name === undefined) === (r.yaml === undefined)) return 'give either a built-in name or the YAML text';
+    if ((r.name === undefined) === (r.yaml === undefined))
+      return 'give either a built-in lab name or the YAML text';
+    return null;
+  },
+  [Invoke.labStop]: fields({ id: 'string' }),
+  [Invoke.labStatus]: fields({ id: 'string' }),
+  [Invoke.scenarioGet]: fields({ name: 'string' }),
+  [Invoke.scenarioRun]: (req) => {
+    const base = fields(
+      { name: 'string?', yaml: 'string?', fileName: 'string?', seed: 'int?' },
+      { maxInt: 2 ** 32 - 1 },
+    )(req);
+    if (base) return base;
+    const r = req as { name?: string; yaml?: string };
+    if ((r.name === undefined) === (r.yaml === undefined))
+      return 'give either a built-in name or the YAML text';
     return null;
   },
 };

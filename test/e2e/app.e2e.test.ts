@@ -6,6 +6,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createSocket } from 'node:dgram';
+import { LAB_DIR } from '../../src/main/service/labs';
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends one SIP datagram from 127.0.0.1:fromPort and resolves with the first reply (5 s at most). */
+function sendUdp(text: string, toPort: number, fromPort: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    const timer = setTimeout(() => {
+      s.close();
+      reject(new Error('no reply within 5 s'));
+    }, 5000);
+    s.on('message', (m) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(m.toString('utf8'));
+    });
+    s.bind(fromPort, '127.0.0.1', () => s.send(Buffer.from(text), toPort, '127.0.0.1'));
+  });
+}
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
@@ -49,7 +78,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    host?.dispose();
+    await host?.dispose();
     await server?.close();
   });
 
@@ -186,6 +215,49 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await errors.waitFor();
     expect(await errors.textContent()).toMatch(/line \d+, col \d+/);
     await page.screenshot({ path: join(shots, 'scenario-error.png') });
+  });
+
+  it('starts a lab on a loopback socket, takes a real REGISTER and shows it live', async () => {
+    const port = await freeUdpPort();
+    const yaml = readFileSync(join(LAB_DIR, 'registrar-proxy.yaml'), 'utf8').replace(
+      /127\.0\.0\.1:5060/g,
+      `127.0.0.1:${port}`,
+    );
+    expect(yaml).toContain(`127.0.0.1:${port}`);
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-lab-'));
+    writeFileSync(join(dir, 'my-lab.yaml'), yaml);
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+    await page.getByTestId('lab-file').setInputFiles(join(dir, 'my-lab.yaml'));
+    await expect
+      .poll(() => page.getByTestId('lab-listening').textContent(), { timeout: 15_000 })
+      .toContain(`127.0.0.1:${port}`);
+    const register = [
+      `REGISTER sip:lab.example SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${port + 1};branch=z9hG4bK-e2e-1;rport`,
+      `Max-Forwards: 70`,
+      `From: <sip:alice@lab.example>;tag=e2e1`,
+      `To: <sip:alice@lab.example>`,
+      `Call-ID: e2e-register-1@127.0.0.1`,
+      `CSeq: 1 REGISTER`,
+      `Contact: <sip:alice@127.0.0.1:${port + 1}>`,
+      `Expires: 600`,
+      `Content-Length: 0`,
+      '',
+      '',
+    ].join('\r\n');
+    const reply = await sendUdp(register, port, port + 1);
+    expect(reply).toMatch(/^SIP\/2\.0 200 /);
+    await expect
+      .poll(() => page.getByTestId('lab-count').textContent(), { timeout: 10_000 })
+      .toMatch(/^2 messages/);
+    await page.screenshot({ path: join(shots, 'lab.png') });
+    await page.getByRole('button', { name: 'Calls & ladder ›' }).click();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await expect.poll(() => calls.count()).toBe(1);
+    expect(await calls.first().textContent()).toContain('registration');
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByText('stopped', { exact: true }).waitFor();
   });
 
   it('logged no errors in the page', () => {

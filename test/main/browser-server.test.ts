@@ -24,7 +24,7 @@ beforeAll(async () => {
   server = await startBrowserServer({ host, webRoot, port: 0 });
 });
 afterAll(async () => {
-  host.dispose();
+  await host.dispose();
   await server.close();
 });
 

@@ -17,6 +17,7 @@ import {
   type InvokeReq,
   type InvokeRes,
   type MessageRow,
+  type LabDto,
   type Page,
   type ScenarioRunResult,
 } from '../../shared/api';
@@ -26,6 +27,7 @@ import { RecentFiles } from './recent';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
 import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
+import { labDto, labLibrary, launchLab, type RunningLab } from './labs';
 
 export interface HostOptions {
   mode: 'electron' | 'browser';
@@ -52,6 +54,7 @@ export class ServiceHost {
   readonly #opts: HostOptions;
   readonly #captures = new Map<string, OpenCapture>();
   readonly #listeners = new Set<Listener>();
+  readonly #labs = new Map<string, RunningLab>();
   #nextId = 1;
 
   constructor(opts: HostOptions) {
@@ -130,6 +133,20 @@ export class ServiceHost {
         const { name } = req as InvokeReq<typeof Invoke.scenarioGet>;
         return { name, yaml: scenarioText(name) };
       }
+      case Invoke.labList:
+        return labLibrary();
+      case Invoke.labStart:
+        return this.startLab(req as InvokeReq<typeof Invoke.labStart>);
+      case Invoke.labStop: {
+        const lab = this.#lab((req as InvokeReq<typeof Invoke.labStop>).id);
+        if (lab.running) {
+          lab.running = false;
+          await lab.handle.stop();
+        }
+        return labDto(lab);
+      }
+      case Invoke.labStatus:
+        return labDto(this.#lab((req as InvokeReq<typeof Invoke.labStatus>).id));
       case Invoke.scenarioRun:
         return this.runScenario(req as InvokeReq<typeof Invoke.scenarioRun>);
     }
@@ -229,6 +246,43 @@ export class ServiceHost {
     }
   }
 
+  /** Starts a lab on real sockets and opens its live trace like a capture that grows. */
+  async startLab(req: InvokeReq<typeof Invoke.labStart>): Promise<LabDto> {
+    const handle = await launchLab(req);
+    const id = `cap${this.#nextId++}`;
+    const labId = `lab${this.#nextId++}`;
+    let adapter = new TraceAdapter(handle.live.trace, []);
+    const summary: CaptureSummary = {
+      id,
+      name: `lab: ${handle.name}`,
+      path: null,
+      bytes: 0,
+      state: 'ready',
+      calls: 0,
+      openMs: 0,
+      ...adapter.summary(),
+    };
+    const entry: OpenCapture = { summary, trace: adapter, abort: new AbortController() };
+    this.#captures.set(id, entry);
+    handle.live.onUpdate((u) => {
+      if (u.reset) {
+        adapter = new TraceAdapter(u.trace, []);
+        entry.trace = adapter;
+      }
+      Object.assign(summary, adapter.summary(), { calls: adapter.callCount(), bytes: 0 });
+      this.#emit(Events.liveUpdate, { captureId: id, messages: u.count, total: u.total, dropped: u.dropped });
+    });
+    const lab: RunningLab = { id: labId, handle, captureId: id, running: true };
+    this.#labs.set(labId, lab);
+    return labDto(lab);
+  }
+
+  #lab(id: string): RunningLab {
+    const lab = this.#labs.get(id);
+    if (!lab) throw new ApiError('not-found', `no lab ${id}`);
+    return lab;
+  }
+
   /** Runs a scenario and opens its trace like a capture (format `simulation`). */
   runScenario(req: InvokeReq<typeof Invoke.scenarioRun>): ScenarioRunResult {
     const t0 = performance.now();
@@ -276,7 +330,10 @@ export class ServiceHost {
   }
 
   /** Stops everything (window closed, server shutting down). */
-  dispose(): void {
+  async dispose(): Promise<void> {
+    const labs = [...this.#labs.values()].filter((l) => l.running);
+    this.#labs.clear();
+    await Promise.all(labs.map((l) => ((l.running = false), l.handle.stop())));
     for (const c of this.#captures.values()) {
       c.abort.abort();
       c.trace?.close();

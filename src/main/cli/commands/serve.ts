@@ -50,7 +50,7 @@ export async function serve(files: string[], o: ServeOptions): Promise<number> {
     process.on('SIGTERM', stop);
   });
   console.log('sipscope: stopping…');
-  host.dispose();
+  await host.dispose();
   await server.close();
   return 0;
 }

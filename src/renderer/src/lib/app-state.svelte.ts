@@ -17,6 +17,7 @@ import {
 import type { Client } from './api/client';
 import { PagedRows } from './table/paged-rows.svelte';
 import { ScenarioPlayer } from './scenarios/scenario-player.svelte';
+import { LabConsole } from './lab/lab-console.svelte';
 
 export type Area = 'calls' | 'ladder' | 'scenarios' | 'lab';
 export type Theme = 'light' | 'dark';
@@ -64,11 +65,13 @@ export class AppState {
   disconnected = $state(false);
 
   readonly player: ScenarioPlayer;
+  readonly lab: LabConsole;
   readonly title = $derived(this.capture ? `${this.capture.name} — sipscope` : 'sipscope');
 
   constructor(client: Client) {
     this.client = client;
     this.player = new ScenarioPlayer(client);
+    this.lab = new LabConsole(client);
     this.callRows = new PagedRows<CallDto>(async (offset, limit) => {
       if (!this.capture) return { total: 0, items: [] };
       const filter = this.callFilter.trim();
@@ -111,6 +114,10 @@ export class AppState {
     this.client.on(Events.captureFailed, (f) => {
       this.progress = null;
       if (f.error.code !== 'cancelled') this.error = f.error.message;
+    });
+    this.client.on(Events.liveUpdate, (u) => {
+      if (this.lab.lab?.captureId === u.captureId) void this.lab.refresh();
+      if (this.capture?.id === u.captureId) void this.#refreshLive(u.messages);
     });
     this.client.on(Events.menuCommand, (m) => {
       if (m.command === 'open-sample') void this.openSample();
@@ -172,6 +179,19 @@ export class AppState {
     }
   }
 
+  /** A live trace grew: refresh the lists (pages are re-fetched; the scroll position stays). */
+  async #refreshLive(messages: number): Promise<void> {
+    if (this.capture) this.capture = { ...this.capture, messages };
+    await Promise.all([this.callRows.reset(), this.#loadMessages(false)]);
+  }
+
+  /** Shows an open capture (a lab's live trace) by id. */
+  async openCaptureById(id: string): Promise<void> {
+    const all = await this.client.invoke(Invoke.captureList, null);
+    const s = all.find((c) => c.id === id);
+    if (s) await this.#show(s);
+  }
+
   /** Shows an already-open capture (e.g. a simulation run) in the calls area. */
   async showCapture(s: CaptureSummary): Promise<void> {
     await this.#show(s);
@@ -204,9 +224,9 @@ export class AppState {
     await this.callRows.reset();
   }
 
-  async #loadMessages(): Promise<void> {
+  async #loadMessages(clearSelection = true): Promise<void> {
     if (!this.capture) return;
-    this.selectedIndex = null;
+    if (clearSelection) this.selectedIndex = null;
     await this.messageRows.reset();
     if (this.selectedCallId) {
       const page = await this.client.invoke(Invoke.messagesPage, {

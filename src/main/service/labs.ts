@@ -1,0 +1,81 @@
+/**
+ * Labs for the UI: the built-in lab files (resources/labs) and running labs, whose live traces are
+ * opened like captures so every view works on them while they grow.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ApiError, type LabDto, type ScenarioInfo } from '../../shared/api';
+import { loadScenario } from '../../sip-core/sim';
+import { LabError, parseLab, startLab, type LabHandle } from '../live';
+import { RESOURCES_DIR } from '../paths';
+
+export const LAB_DIR = join(RESOURCES_DIR, 'labs');
+const EVENTS_SHOWN = 300;
+
+export function labLibrary(): ScenarioInfo[] {
+  if (!existsSync(LAB_DIR)) return [];
+  return readdirSync(LAB_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const l = loadScenario(readFileSync(join(LAB_DIR, f), 'utf8'));
+      return {
+        name: basename(f, '.yaml'),
+        title: l.scenario?.title ?? '',
+        description: (l.scenario?.description ?? '').trim(),
+      };
+    });
+}
+
+export function labText(name: string): string {
+  if (!/^[\w.-]+$/.test(name)) throw new ApiError('bad-request', `not a lab name: ${name}`);
+  const f = join(LAB_DIR, `${name}.yaml`);
+  if (!existsSync(f)) throw new ApiError('not-found', `no built-in lab named "${name}"`);
+  return readFileSync(f, 'utf8');
+}
+
+export interface RunningLab {
+  id: string;
+  handle: LabHandle;
+  captureId: string;
+  running: boolean;
+}
+
+/** Starts a lab; a bad file or a port in use becomes an ApiError with the reason. */
+export async function launchLab(o: { name?: string; yaml?: string; fileName?: string }): Promise<LabHandle> {
+  const text = o.yaml ?? labText(o.name ?? '');
+  try {
+    return await startLab(parseLab(text, o.fileName ?? `${o.name ?? 'lab'}.yaml`), {});
+  } catch (err) {
+    if (err instanceof LabError) throw new ApiError('bad-request', err.message);
+    const e = err as NodeJS.ErrnoException;
+    throw new ApiError(
+      'unreadable',
+      e.code === 'EADDRINUSE' ? `an address of the lab is in use: ${e.message}` : e.message,
+    );
+  }
+}
+
+export function labDto(lab: RunningLab): LabDto {
+  const h = lab.handle;
+  const events = h.events
+    .slice(-EVENTS_SHOWN)
+    .map((e) => ({ time: e.time / 1e6, node: e.node, kind: e.kind, text: e.text }));
+  const registrations = h.events
+    .filter((e) => e.kind === 'registration')
+    .slice(-50)
+    .map((e) => ({ node: e.node, text: e.text, time: e.time / 1e6 }));
+  return {
+    id: lab.id,
+    name: h.name,
+    title: h.lab.title ?? '',
+    captureId: lab.captureId,
+    listening: h.listening.map((l) => ({ ...l, note: l.note ?? null })),
+    running: lab.running,
+    messages: h.live.total,
+    dropped: h.live.dropped,
+    events,
+    registrations,
+    stepErrors: [...h.stepErrors],
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The lab console's state: built-in lab files, the running lab (what listens where, registrations,
+ * element events), and its live trace, which the calls list and ladder show as it grows.
+ */
+import { Invoke, type LabDto, type ScenarioInfo } from '@shared/api';
+import type { Client } from '../api/client';
+
+export class LabConsole {
+  readonly #client: Client;
+  library = $state<ScenarioInfo[]>([]);
+  lab = $state<LabDto | null>(null);
+  starting = $state(false);
+  error = $state<string | null>(null);
+
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  async loadLibrary(): Promise<void> {
+    if (this.library.length) return;
+    try {
+      this.library = await this.#client.invoke(Invoke.labList, null);
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  async start(req: { name: string } | { yaml: string; fileName: string }): Promise<void> {
+    this.error = null;
+    this.starting = true;
+    try {
+      if (this.lab?.running) await this.stop();
+      this.lab = await this.#client.invoke(Invoke.labStart, req);
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  async startFile(file: File): Promise<void> {
+    await this.start({ yaml: await file.text(), fileName: file.name });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.lab) return;
+    this.lab = await this.#client.invoke(Invoke.labStop, { id: this.lab.id });
+  }
+
+  /** Refreshes listening/registrations/events (called on the live trace's batched updates). */
+  async refresh(): Promise<void> {
+    if (!this.lab) return;
+    this.lab = await this.#client.invoke(Invoke.labStatus, { id: this.lab.id });
+  }
+}
