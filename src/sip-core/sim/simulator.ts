@@ -383,7 +383,10 @@ export class Simulation {
     this.clock.advanceTo(this.endTime, maxEvents);
   }
 
-  /** Advances to the next SIP message on the wire (stepping); false when the run is over. */
+  /**
+   * Advances to the next SIP message on the wire (stepping): runs events until at least one more
+   * message was sent; one event may send several (a proxy's INVITE and its 100). False when over.
+   */
   stepMessage(): boolean {
     const before = this.network.packets.length;
     for (;;) {

@@ -167,6 +167,23 @@ describe('user agent features', () => {
   });
 });
 
+describe('stepping', () => {
+  it('advances to the next SIP message(s) at each step, and ends where run() ends', () => {
+    const sc = base([
+      { at: 0, node: 'Alice', action: 'call', to: 'sip:bob@p.example' },
+      { at: '3s', node: 'Bob', action: 'hangup' },
+    ]);
+    const stepped = new Simulation(sc);
+    const counts: number[] = [];
+    while (stepped.stepMessage()) counts.push(stepped.sipPackets.length);
+    // one event can send several messages (a proxy forwards the INVITE and answers 100 at once)
+    expect(counts[0]).toBe(1);
+    expect(counts.every((c, i) => i === 0 || c > counts[i - 1]!)).toBe(true);
+    const whole = run(sc);
+    expect(flowLines(stepped)).toEqual(flowLines(whole));
+  });
+});
+
 describe('scenario loader', () => {
   it('reports YAML syntax errors with line and column', () => {
     const r = loadScenario('name: x\ndescription: y\nnodes: [ {name: A\n');
