@@ -142,3 +142,97 @@ describe('lab on real sockets', () => {
       expect(parseLab(readFileSync(join(labsDir, f), 'utf8'), f).nodes.length).toBeGreaterThan(0);
   });
 });
+
+describe('lab NAT box and IPv6', () => {
+  const natLab = (fix: boolean, ports: number[]): string => `
+name: nat-test
+description: Alice behind a real UDP NAT relay
+nodes:
+  - { name: NAT, role: nat, type: port-restricted, public: 127.0.2.9, inside: 127.0.1.9, timeout: 60s }
+  - { name: alice, role: ua, address: "127.0.1.19:${ports[0]}", behind: NAT, aor: "sip:alice@lab.test", proxies: ["127.0.0.29:${ports[1]}"], registrar: "127.0.0.29:${ports[1]}", answer: { after: 0.2s } }
+  - name: proxy
+    role: proxy
+    address: "127.0.0.29:${ports[1]}"
+    domains: [lab.test]
+    script: |
+      request_route {
+        ${fix ? 'force_rport(); if (nat_uac_test("19")) { if (is_method("REGISTER")) { fix_nated_register(); } else { fix_nated_contact(); } }' : ''}
+        if (has_totag()) {
+          if (loose_route()) { t_on_reply("R"); t_relay(); exit; }
+          if (is_method("ACK")) { exit; }
+          sl_send_reply("404", "Not here"); exit;
+        }
+        if (is_method("REGISTER")) { save("location"); exit; }
+        record_route();
+        if (uri == myself) { if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; } }
+        t_on_reply("R");
+        t_relay();
+      }
+      onreply_route[R] { ${fix ? 'if (nat_uac_test("33")) { fix_nated_contact(); }' : ''} }
+  - { name: bob, role: ua, address: "127.0.0.39:${ports[2]}", aor: "sip:bob@lab.test", proxies: ["127.0.0.29:${ports[1]}"] }
+steps:
+  - { at: 0, node: alice, action: register }
+  - { at: 0.4s, node: bob, action: call, to: "sip:alice@lab.test" }
+  - { at: 1.2s, node: bob, action: hangup }
+`;
+
+  it('with nathelper the call reaches Alice through her binding; both legs of each NAT crossing are recorded', async () => {
+    const ports = [await freePort('127.0.1.19'), await freePort('127.0.0.29'), await freePort('127.0.0.39')];
+    const h = await startLab(parseLab(natLab(true, ports)));
+    handles.push(h);
+    await until(
+      () => h.ua('bob')!.calls[0]?.state === 'terminated' && h.ua('alice')!.calls[0]?.state === 'terminated',
+      'the call through the NAT',
+      10_000,
+    );
+    expect(h.ua('bob')!.calls[0]!.status).toBe(200);
+    const t = h.live.trace;
+    const rows = Array.from({ length: t.count }, (_, i) => t.entry(i));
+    // Alice's REGISTER leaves the NAT from its public address on a mapped port.
+    const regOut = rows.find((e) => e.method === 'REGISTER' && e.src.startsWith('127.0.2.9:'))!;
+    expect(regOut.dst).toBe(`127.0.0.29:${ports[1]}`);
+    expect(rows.find((e) => e.method === 'REGISTER' && e.src === `127.0.1.19:${ports[0]}`)).toBeDefined();
+    // Bob's INVITE goes to the public binding and is delivered inside.
+    const mapped = regOut.src;
+    expect(rows.some((e) => e.method === 'INVITE' && e.dst === mapped)).toBe(true);
+    expect(rows.some((e) => e.method === 'INVITE' && e.dst === `127.0.1.19:${ports[0]}`)).toBe(true);
+    expect(h.events.some((e) => e.kind === 'nat-drop')).toBe(false);
+  });
+
+  it('without nathelper the INVITE goes to the private Contact and the NAT drops it', async () => {
+    const ports = [await freePort('127.0.1.19'), await freePort('127.0.0.29'), await freePort('127.0.0.39')];
+    const h = await startLab(parseLab(natLab(false, ports)));
+    handles.push(h);
+    await until(() => h.events.some((e) => e.kind === 'nat-drop'), 'a NAT drop', 10_000);
+    const drop = h.events.find((e) => e.kind === 'nat-drop')!;
+    expect(drop.text).toMatch(
+      new RegExp(
+        `127\\.0\\.0\\.29:${ports[1]} -> 127\\.0\\.1\\.19:${ports[0]} dropped: a private address is not reachable`,
+      ),
+    );
+    expect(h.ua('alice')!.calls).toHaveLength(0);
+  });
+
+  it('IPv6: a proxy and two phones on [::1]', async () => {
+    const [pp, pa, pb] = [await freePort(), await freePort(), await freePort()];
+    const h = await startLab(
+      parseLab(`
+name: v6
+description: IPv6 loopback
+nodes:
+  - { name: proxy, role: proxy, address: "[::1]:${pp}", domains: [lab.test], script: { builtin: stateful-proxy } }
+  - { name: alice, role: ua, address: "[::1]:${pa}", aor: "sip:alice@lab.test", proxies: ["[::1]:${pp}"] }
+  - { name: bob, role: ua, address: "[::1]:${pb}", aor: "sip:bob@lab.test", registrar: "[::1]:${pp}", answer: { after: 0.1s } }
+steps:
+  - { at: 0, node: bob, action: register }
+  - { at: 0.3s, node: alice, action: call, to: "sip:bob@lab.test" }
+  - { at: 0.8s, node: alice, action: hangup }
+`),
+    );
+    handles.push(h);
+    await until(() => h.ua('alice')!.calls[0]?.state === 'terminated', 'the IPv6 call', 10_000);
+    expect(h.ua('alice')!.calls[0]!.status).toBe(200);
+    expect(h.listening[0]!.address).toBe(`[::1]:${pp}`);
+    expect(h.live.trace.src(0)).toBe(`[::1]:${pb}`);
+  });
+});
