@@ -303,6 +303,10 @@ export class UserAgent extends SipElement {
     if (call.state === s) return;
     call.state = s;
     if (s === 'terminated' || s === 'failed') {
+      if (!this.retainEndedCalls) {
+        // forget the call once stray retransmissions can no longer arrive (64*T1)
+        this.clock.schedule(64 * this.timers.t1, () => this.forget(call), 'forget call');
+      }
       // keep the record small: the transactions finish on their own timers
       call.inviteBytes = null;
       call.invite = null;
@@ -369,8 +373,10 @@ export class UserAgent extends SipElement {
       onResponse: (msg) => {
         const status = msg.status ?? 0;
         if (status < 200) return;
+        const ruri = this.lastRuri.get(branch);
+        this.lastRuri.delete(branch);
         if ((status === 401 || status === 407) && p.tries < 1) {
-          const uri = p.dialog ? this.dialogRouting(p.dialog).ruri : (this.lastRuri.get(branch) ?? '');
+          const uri = p.dialog ? this.dialogRouting(p.dialog).ruri : (ruri ?? '');
           const c = this.credentialsFor(msg, p.method, uri);
           if (c) {
             p.tries++;
@@ -1020,6 +1026,24 @@ export class UserAgent extends SipElement {
     c.status = code;
     this.setState(c, 'failed', `rejected ${code}`);
     return true;
+  }
+
+  /** Keep ended calls in `calls` (default true; long benchmark runs turn it off). */
+  retainEndedCalls = true;
+
+  private forget(call: Call): void {
+    const i = this.calls.lastIndexOf(call);
+    if (i >= 0) {
+      // swap-remove: order of ended calls does not matter once they are forgotten
+      const last = this.calls.pop()!;
+      if (last !== call) this.calls[i] = last;
+    }
+    const same = this.byCallId.get(call.callId);
+    if (same) {
+      const rest = same.filter((c) => c !== call);
+      if (rest.length) this.byCallId.set(call.callId, rest);
+      else this.byCallId.delete(call.callId);
+    }
   }
 
   /** Calls by Call-ID (dialog matching without scanning every call). */
