@@ -42,16 +42,23 @@ export function bareHost(host: string): string {
 }
 
 function v4(host: string): number[] | null {
-  const p = host.split('.');
-  if (p.length !== 4) return null;
-  const out: number[] = [];
-  for (const s of p) {
-    if (!/^\d{1,3}$/.test(s)) return null;
-    const n = Number(s);
-    if (n > 255) return null;
-    out.push(n);
+  // Hand-rolled: called for every message the NAT rules look at.
+  const out: number[] = [0];
+  let digits = 0;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || out.length === 4) return null;
+      out.push(0);
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      const k = out.length - 1;
+      out[k] = out[k]! * 10 + (c - 48);
+      if (out[k]! > 255) return null;
+      digits++;
+    } else return null;
   }
-  return out;
+  return out.length === 4 && digits > 0 ? out : null;
 }
 
 /** An IPv4 literal as a 32-bit unsigned number, or null. */

@@ -45,7 +45,19 @@ import {
   transactionKey,
   transactionKind,
   TRANSACTION_STATES,
+  hash52,
+  findResp,
+  addResp,
 } from './transaction/transaction';
+
+/** One string instance per method name, so records do not keep a decoded copy each. */
+const METHODS = new Map<string, string>();
+function intern(s: string): string {
+  const v = METHODS.get(s);
+  if (v !== undefined) return v;
+  if (METHODS.size < 256) METHODS.set(s, s);
+  return s;
+}
 
 /** RFC 3261 Timer B / F / 64*T1 with T1 = 500 ms. */
 const TIMER_64T1_US = 32e6;
@@ -168,9 +180,9 @@ export class TraceAnalyzer implements TraceAnalysis {
   readonly #msgDiags = new Map<number, string[]>();
   readonly #diags: AnalysisDiagnostic[] = [];
   readonly txns: Transaction[] = [];
-  readonly #txnByKey = new Map<string, number>();
+  readonly #txnByKey = new Map<number, number>();
   readonly dialogList: Dialog[] = [];
-  readonly #dlgByKey = new Map<string, number>();
+  readonly #dlgByKey = new Map<number, number>();
   readonly groups: CallGroup[] = [];
   readonly #grpByCid = new Map<string, number>();
   /** Root group → member groups (roots only). */
@@ -293,13 +305,10 @@ export class TraceAnalyzer implements TraceAnalysis {
     const t: Transaction = {
       idx,
       kind: transactionKind(method),
-      method,
-      branch,
+      method: intern(method),
       rfc2543: branch === null || !branch.startsWith('z9hG4bK'),
       cseq: msg.cseq ?? -1,
       group: g ? g.idx : -1,
-      client,
-      server,
       requestId: isRequest ? id : -1,
       firstId: id,
       startUs: us,
@@ -310,9 +319,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       finalId: -1,
       okId: -1,
       acked: false,
-      reqPath: isRequest ? `${client}>${server}` : '',
-      respSigs: null,
-      respTimes: null,
+      reqPath: isRequest ? hash52(`${client}>${server}`) : 0,
+      resp: null,
       reqLastUs: us,
       retransmissions: 0,
       maxRetrans: 0,
@@ -351,7 +359,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const method = msg.method!;
     const src = tr.src(id);
     const dst = tr.dst(id);
-    const path = `${src}>${dst}`;
+    const path = hash52(`${src}>${dst}`);
     let t: Transaction | undefined;
     let retrans = false;
 
@@ -361,16 +369,15 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (inv && inv.finalStatus >= 300) {
         // ACK for a non-2xx final: part of the INVITE transaction (§17.1.1.3).
         t = inv;
-        const sig = `ACK|${path}`;
-        const k = inv.respSigs?.indexOf(sig) ?? -1;
+        const sig = hash52(`ACK|${src}>${dst}`);
+        const k = findResp(inv, sig);
         if (k >= 0) {
           retrans = true;
-          this.#markRetrans(id, -1, us - inv.respTimes![k]!);
-          inv.respTimes![k] = us;
+          this.#markRetrans(id, -1, us - inv.resp![k + 1]!);
+          inv.resp![k + 1] = us;
           inv.retransmissions++;
         } else {
-          (inv.respSigs ??= []).push(sig);
-          (inv.respTimes ??= []).push(us);
+          addResp(inv, sig, us);
           pushState(inv, 'confirmed', us);
         }
       } else {
@@ -429,7 +436,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (g) {
       if (g.firstRequestId < 0) {
         g.firstRequestId = id;
-        g.firstMethod = method;
+        g.firstMethod = intern(method);
         g.type = callTypeOf(method);
         g.origin = src;
       }
@@ -442,7 +449,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       }
     }
     if (msg.toTag !== null) this.#onInDialogRequest(id, msg, t, g, us, method);
-    if (msg.viaCount >= 2) this.#loopCheck(id, msg, t);
+    // A looped request has crossed the same element twice: at least three Via values.
+    if (msg.viaCount >= 3) this.#loopCheck(id, msg, t);
     this.#natCheck(id, msg, src, true);
     let sdp: SdpSummary | null = null;
     if (hasSdp(msg)) sdp = this.#onSdp(id, msg, g, src);
@@ -507,7 +515,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       callId: msg.callId!,
       callerTag: msg.fromTag!,
       calleeTag: msg.toTag!,
-      method: t.method,
+      method: intern(t.method),
       state,
       states: [],
       txn: t.idx,
@@ -566,7 +574,12 @@ export class TraceAnalyzer implements TraceAnalysis {
       const dst = this.trace.dst(id);
       for (const ti of g2.txns) {
         const x = this.txns[ti]!;
-        if (x.kind === 'INVITE' && x.cseq === cseq && x.okId >= 0 && (x.server === dst || x.client === src))
+        if (
+          x.kind === 'INVITE' &&
+          x.cseq === cseq &&
+          x.okId >= 0 &&
+          (this.serverOf(x) === dst || this.clientOf(x) === src)
+        )
           x.acked = true;
       }
       return;
@@ -635,13 +648,13 @@ export class TraceAnalyzer implements TraceAnalysis {
     t.responses++;
     if (us > t.lastUs) t.lastUs = us;
     const toTag = msg.toTag;
-    const sig = `${status}|${toTag ?? ''}|${src}>${dst}`;
-    const k = t.respSigs?.indexOf(sig) ?? -1;
+    const sig = hash52(`${status}|${toTag ?? ''}|${src}>${dst}`);
+    const k = findResp(t, sig);
     const d0 = this.#findDialog(msg);
     if (d0) this.#dlgCol[id] = d0.idx;
     if (k >= 0) {
-      this.#markRetrans(id, -1, us - t.respTimes![k]!);
-      t.respTimes![k] = us;
+      this.#markRetrans(id, -1, us - t.resp![k + 1]!);
+      t.resp![k + 1] = us;
       t.retransmissions++;
       const n = t.retransmissions - t.reqRetrans;
       this.#stormCheck(t, n, id, 'response');
@@ -655,8 +668,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       }
       return;
     }
-    (t.respSigs ??= []).push(sig);
-    (t.respTimes ??= []).push(us);
+    addResp(t, sig, us);
 
     const initialInvite = t.kind === 'INVITE' && !t.inDialog;
     const towardsOrigin = g !== null && dst === g.origin;
@@ -734,6 +746,9 @@ export class TraceAnalyzer implements TraceAnalysis {
           t.flags |= 32;
           this.#offerAnswer(id, t.offer, sdp, g, src);
           if (g && g.answerCodecs === null && initialInvite) g.answerCodecs = voiceCodecs(sdp);
+          t.offer = null; // answered: nothing more to compare
+        } else if (t.flags & 32) {
+          // a later SDP copy in an answered transaction (18x then 2xx): already compared
         } else if (!t.offer && t.kind === 'INVITE' && status < 300 && d0) {
           d0.lateOffer = {
             codecs: voiceCodecs(sdp),
@@ -1029,6 +1044,15 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   // ---------------------------------------------------------------- per message
 
+  /** Client of a transaction (request source; the response destination when the request was not seen). */
+  clientOf(t: Transaction): string {
+    return t.requestId >= 0 ? this.trace.src(t.requestId) : this.trace.dst(t.firstId);
+  }
+  /** Server of a transaction (request destination). */
+  serverOf(t: Transaction): string {
+    return t.requestId >= 0 ? this.trace.dst(t.requestId) : this.trace.src(t.firstId);
+  }
+
   transactionOf(id: number): number {
     return this.#txnCol[id] ?? -1;
   }
@@ -1105,7 +1129,12 @@ export class TraceAnalyzer implements TraceAnalysis {
           );
       }
       if (t.okId >= 0 && !t.acked && now - this.trace.timeUs(t.okId) > TIMER_64T1_US) {
-        add('ack-missing-2xx', `2xx to INVITE (CSeq ${t.cseq}) from ${t.server} was never ACKed`, t.okId, t);
+        add(
+          'ack-missing-2xx',
+          `2xx to INVITE (CSeq ${t.cseq}) from ${this.serverOf(t)} was never ACKed`,
+          t.okId,
+          t,
+        );
       }
     }
     for (const g of this.groups) {
@@ -1171,10 +1200,10 @@ export class TraceAnalyzer implements TraceAnalysis {
       method: t.method,
       callId: t.group >= 0 ? this.groups[t.group]!.callId : '',
       cseq: t.cseq,
-      branch: t.branch,
+      branch: this.trace.message(t.requestId >= 0 ? t.requestId : t.firstId).branch,
       rfc2543: t.rfc2543,
-      client: t.client,
-      server: t.server,
+      client: this.clientOf(t),
+      server: this.serverOf(t),
       start: secs(t.startUs),
       end: secs(t.lastUs),
       duration: secs(t.lastUs - t.startUs),

@@ -48,72 +48,103 @@ export interface SdpSummary {
 /** Codecs that do not carry the call's audio (RFC 4733 events, RFC 3389 comfort noise). */
 export const AUXILIARY_CODECS = new Set(['TELEPHONE-EVENT', 'CN', 'RED', 'ULPFEC']);
 
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
-  return s;
+/** Latin-1 text of `b[s,e)` (SDP lines are short ASCII). */
+function text(b: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]!);
+  return out;
 }
 
-/** Reads the SDP summary of a body, or null when it holds no `v=`/`m=` lines. */
+function startsWith(b: Uint8Array, s: number, e: number, lit: string): boolean {
+  if (e - s < lit.length) return false;
+  for (let i = 0; i < lit.length; i++) if (b[s + i] !== lit.charCodeAt(i)) return false;
+  return true;
+}
+
+const DIRECTIONS = ['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const;
+
+/**
+ * Reads the SDP summary of a body, or null when it holds no `v=`/`o=`/`s=`/`m=` lines. Scans bytes
+ * line by line and decodes only c=, m= and a=rtpmap/direction lines.
+ */
 export function summarizeSdp(body: Uint8Array): SdpSummary | null {
-  const text = latin1(body.length > 65536 ? body.subarray(0, 65536) : body);
-  const lines = text.split(/\r?\n/);
+  const b = body.length > 65536 ? body.subarray(0, 65536) : body;
+  const n = b.length;
   let address: string | null = null;
   let sessionDir: SdpMedia['direction'] = 'sendrecv';
   const media: SdpMedia[] = [];
-  let cur: (SdpMedia & { pts: string[]; maps: Map<string, string> }) | null = null;
+  let cur: SdpMedia | null = null;
+  let pts: string[] = [];
+  let maps: Map<string, string> | null = null;
   let seen = false;
   const finish = (): void => {
     if (!cur) return;
-    cur.codecs = cur.pts.map((pt) => cur!.maps.get(pt) ?? STATIC_PT[pt] ?? pt);
-    media.push({
-      type: cur.type,
-      port: cur.port,
-      address: cur.address,
-      codecs: cur.codecs,
-      direction: cur.direction,
-    });
+    const m = maps;
+    cur.codecs = pts.map((pt) => m?.get(pt) ?? STATIC_PT[pt] ?? pt);
+    media.push(cur);
   };
-  for (const line of lines) {
-    if (line.length < 2 || line[1] !== '=') continue;
-    const k = line[0];
-    const v = line.slice(2).trim();
-    if (k === 'v' || k === 'o' || k === 's') seen = true;
-    if (k === 'm') {
-      seen = true;
-      finish();
-      const p = v.split(/\s+/);
-      cur = {
-        type: p[0] ?? '',
-        port: Number(p[1]?.split('/')[0]) || 0,
-        address: address,
-        codecs: [],
-        direction: sessionDir,
-        pts: p.slice(3),
-        maps: new Map(),
-      };
-    } else if (k === 'c') {
-      const p = v.split(/\s+/);
-      const a = (p[2] ?? '').split('/')[0] ?? '';
-      if (cur) cur.address = a;
-      else address = a;
-    } else if (k === 'a') {
-      if (v === 'sendonly' || v === 'recvonly' || v === 'inactive' || v === 'sendrecv') {
-        if (cur) cur.direction = v;
-        else sessionDir = v;
-      } else if (cur && v.startsWith('rtpmap:')) {
-        const sp = v.indexOf(' ');
-        if (sp > 7) {
-          const pt = v.slice(7, sp);
-          const name = v
-            .slice(sp + 1)
-            .split('/')[0]!
-            .trim()
-            .toUpperCase();
-          cur.maps.set(pt, name);
+  let ls = 0;
+  while (ls < n) {
+    let le = ls;
+    while (le < n && b[le] !== 10) le++;
+    const next = le + 1;
+    let e = le;
+    while (e > ls && (b[e - 1] === 13 || b[e - 1] === 32 || b[e - 1] === 9)) e--;
+    if (e - ls >= 2 && b[ls + 1] === 61 /* = */) {
+      const k = b[ls]!;
+      const vs = ls + 2;
+      if (k === 118 || k === 111 || k === 115)
+        seen = true; // v o s
+      else if (k === 109) {
+        // m=<media> <port>[/<n>] <proto> <fmt>...
+        seen = true;
+        finish();
+        const p = text(b, vs, e)
+          .split(' ')
+          .filter((x) => x !== '');
+        cur = {
+          type: p[0] ?? '',
+          port: Number(p[1]?.split('/')[0]) || 0,
+          address,
+          codecs: [],
+          direction: sessionDir,
+        };
+        pts = p.slice(3);
+        maps = null;
+      } else if (k === 99) {
+        // c=IN IP4 <addr>[/ttl]
+        const p = text(b, vs, e)
+          .split(' ')
+          .filter((x) => x !== '');
+        const a = (p[2] ?? '').split('/')[0] ?? '';
+        if (cur) cur.address = a;
+        else address = a;
+      } else if (k === 97) {
+        if (startsWith(b, vs, e, 'rtpmap:')) {
+          if (cur) {
+            const v = text(b, vs + 7, e);
+            const sp = v.indexOf(' ');
+            if (sp > 0)
+              (maps ??= new Map()).set(
+                v.slice(0, sp),
+                v
+                  .slice(sp + 1)
+                  .split('/')[0]!
+                  .trim()
+                  .toUpperCase(),
+              );
+          }
+        } else if (e - vs === 8) {
+          for (const d of DIRECTIONS) {
+            if (startsWith(b, vs, e, d)) {
+              if (cur) cur.direction = d;
+              else sessionDir = d;
+            }
+          }
         }
       }
     }
+    ls = next;
   }
   finish();
   if (!seen) return null;

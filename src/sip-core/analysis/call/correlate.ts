@@ -21,12 +21,14 @@ export interface CorrelationIndex {
   hep: Map<string, number>;
   /** media `addr:port` → group and time, oldest first (pruned by time). */
   media: Map<string, { g: number; us: number }>;
-  /** Groups whose first INVITE is recent, oldest first. */
+  /** Groups whose first INVITE is recent, oldest first (to prune `ruri`). */
   recent: number[];
+  /** Request-URI user of a recent first INVITE → its group (Diversion/History-Info rule). */
+  ruri: Map<string, number>;
 }
 
 export function newCorrelationIndex(): CorrelationIndex {
-  return { icid: new Map(), hep: new Map(), media: new Map(), recent: [] };
+  return { icid: new Map(), hep: new Map(), media: new Map(), recent: [], ruri: new Map() };
 }
 
 /** What correlation needs from the analyzer. */
@@ -38,12 +40,6 @@ export interface CorrelationHost {
 
 function uriUserOf(text: string): string | null {
   return /sips?:([^@;>]+)@/i.exec(text)?.[1] ?? /tel:([^;>]+)/i.exec(text)?.[1] ?? null;
-}
-
-function isSuffixOf(longer: string, shorter: string): boolean {
-  if (shorter.length < 6 || !longer.startsWith(shorter)) return false;
-  const rest = longer.slice(shorter.length);
-  return rest.length > 1 && rest.length <= 32 && /^[-_.;:+~]/.test(rest);
 }
 
 /**
@@ -67,7 +63,13 @@ export function correlateNewLeg(
     links.push({ a: host.groups[other]!.callId, b: cid, reason, confidence, detail });
   };
   // Prune the time-windowed indexes.
-  while (ix.recent.length > 0 && us - host.groups[ix.recent[0]!]!.inviteUs > WINDOW_US) ix.recent.shift();
+  let drop = 0;
+  while (drop < ix.recent.length && us - host.groups[ix.recent[drop]!]!.inviteUs > WINDOW_US) {
+    const old = host.groups[ix.recent[drop]!]!;
+    if (old.ruriUser !== null && ix.ruri.get(old.ruriUser) === old.idx) ix.ruri.delete(old.ruriUser);
+    drop++;
+  }
+  if (drop > 0) ix.recent.splice(0, drop);
   for (const [k, v] of ix.media) {
     if (us - v.us <= WINDOW_US) break;
     ix.media.delete(k);
@@ -110,14 +112,20 @@ export function correlateNewLeg(
       else ix.icid.set(icid, g.idx);
     }
   }
-  // 4. Call-ID suffix rules, against recent legs.
-  for (let i = ix.recent.length - 1; i >= 0; i--) {
-    const o = host.groups[ix.recent[i]!]!;
-    const oc = o.callId;
-    if (isSuffixOf(cid, oc) || isSuffixOf(oc, cid) || (/^b2b[-_.]/i.test(cid) && cid.slice(4) === oc)) {
-      add(o.idx, 'call-id-suffix', 0.8, `Call-ID ${cid} extends ${oc}`);
+  // 4. Call-ID suffix rules: the new Call-ID is an earlier one + separator + short suffix, or b2b- + it.
+  //    Indexed: one Map lookup per separator in the new Call-ID, not a scan of recent calls.
+  for (let pos = cid.length - 2; pos >= 6 && cid.length - pos <= 33; pos--) {
+    if (!'-_.;:+~'.includes(cid[pos]!)) continue;
+    const other = host.groupOf(cid.slice(0, pos));
+    if (other >= 0 && other !== g.idx) {
+      add(other, 'call-id-suffix', 0.8, `Call-ID ${cid} extends ${host.groups[other]!.callId}`);
       break;
     }
+  }
+  if (/^b2b[-_.]/i.test(cid)) {
+    const other = host.groupOf(cid.slice(4));
+    if (other >= 0)
+      add(other, 'call-id-suffix', 0.8, `Call-ID ${cid} is b2b- + ${host.groups[other]!.callId}`);
   }
   // 5. Same SDP media address:port as a recent leg, sent by that leg's next hop.
   if (sdp) {
@@ -138,19 +146,17 @@ export function correlateNewLeg(
   const hi = div ? null : (msg.values('history-info')[0] ?? null);
   const target = div ? uriUserOf(div) : hi ? uriUserOf(hi) : null;
   if (target) {
-    for (let i = ix.recent.length - 1; i >= 0; i--) {
-      const o = host.groups[ix.recent[i]!]!;
-      if (o.ruriUser === target && nextHopOf(o.idx)) {
-        add(
-          o.idx,
-          div ? 'diversion' : 'history-info',
-          0.5,
-          `${div ? 'Diversion' : 'History-Info'} names ${target}, the other leg's target`,
-        );
-        break;
-      }
+    const o = ix.ruri.get(target);
+    if (o !== undefined && o !== g.idx && nextHopOf(o)) {
+      add(
+        o,
+        div ? 'diversion' : 'history-info',
+        0.5,
+        `${div ? 'Diversion' : 'History-Info'} names ${target}, the other leg's target`,
+      );
     }
   }
+  if (g.ruriUser !== null) ix.ruri.set(g.ruriUser, g.idx);
   ix.recent.push(g.idx);
   return links;
 }

@@ -34,15 +34,11 @@ export interface Transaction {
   idx: number;
   kind: TransactionKind;
   method: string;
-  branch: string | null;
-  /** True when matched by RFC 2543 rules (no magic cookie). */
+  /** True when matched by RFC 2543 rules (no magic cookie); the branch itself is read back from the message. */
   rfc2543: boolean;
   cseq: number;
   /** Call-ID group index. */
   group: number;
-  /** Client (request source) and server (request destination), `host:port`; from the response when the request was not seen. */
-  client: string;
-  server: string;
   /** Id of the first request copy (-1 when only responses were seen). */
   requestId: number;
   /** Id of the first message of the transaction. */
@@ -58,11 +54,10 @@ export interface Transaction {
   /** First 2xx (INVITE) not yet ACKed by an ACK towards its sender: id of the 2xx, or -1. */
   okId: number;
   acked: boolean;
-  /** `src>dst` of the first request copy. */
-  reqPath: string;
-  /** Seen response copies: `status|toTag|src>dst`, with the time of the last copy. */
-  respSigs: string[] | null;
-  respTimes: number[] | null;
+  /** Hash of `src>dst` of the first request copy (client and server are read back from the trace). */
+  reqPath: number;
+  /** Response copies seen: hash of `status|toTag|src>dst`, time of the last copy, alternating. */
+  resp: number[] | null;
   /** Time of the last request copy (for retransmission intervals). */
   reqLastUs: number;
   retransmissions: number;
@@ -97,15 +92,18 @@ export const TF_UNMATCHED = 16;
  * Responses use their CSeq method. Without the magic cookie, the RFC 2543 rule is: Call-ID, CSeq
  * number, From tag and the top Via (sent-by and whatever branch there is).
  */
-export function transactionKey(msg: SipMessage, methodOverride?: string): string {
+export function transactionKey(msg: SipMessage, methodOverride?: string): number {
   const method =
     methodOverride ??
     (msg.kind === 'request' ? (msg.method === 'ACK' ? 'INVITE' : msg.method) : msg.cseqMethod) ??
     '';
   const branch = msg.branch;
   const sentBy = normalizeSentBy(msg.viaSentBy, msg.viaTransport);
-  if (branch !== null && branch.startsWith(MAGIC_COOKIE)) return `${branch}\u0001${sentBy}\u0001${method}`;
-  return `2543\u0001${msg.callId ?? ''}\u0001${msg.cseq ?? ''}\u0001${msg.fromTag ?? ''}\u0001${sentBy}\u0001${branch ?? ''}\u0001${method}`;
+  if (branch !== null && branch.startsWith(MAGIC_COOKIE))
+    return hash52(`${branch}\u0001${sentBy}\u0001${method}`);
+  return hash52(
+    `2543\u0001${msg.callId ?? ''}\u0001${msg.cseq ?? ''}\u0001${msg.fromTag ?? ''}\u0001${sentBy}\u0001${branch ?? ''}\u0001${method}`,
+  );
 }
 
 export function transactionKind(method: string): TransactionKind {
@@ -121,7 +119,20 @@ export function transactionId(idx: number): string {
 export function pushState(t: Transaction, state: TransactionState, us: number): void {
   const s = TRANSACTION_STATES.indexOf(state);
   if (t.states.length >= 2 && t.states[t.states.length - 2] === s) return;
-  t.states.push(s, us);
+  // Exact-size arrays: a transaction sees 1–4 states; push() would reserve 16 more slots.
+  t.states = [...t.states, s, us];
+}
+
+/** Position of a response signature in `t.resp` (its time is at +1), or -1. */
+export function findResp(t: Transaction, sig: number): number {
+  const r = t.resp;
+  if (r === null) return -1;
+  for (let i = 0; i < r.length; i += 2) if (r[i] === sig) return i;
+  return -1;
+}
+
+export function addResp(t: Transaction, sig: number, us: number): void {
+  t.resp = t.resp === null ? [sig, us] : [...t.resp, sig, us];
 }
 
 export function currentState(t: Transaction): TransactionState {
@@ -136,4 +147,20 @@ export function normalizeSentBy(sentBy: string | null, transport: string | null)
   if (hasPort || (!s.startsWith('[') && s.includes(':'))) return s;
   const t = (transport ?? 'UDP').toUpperCase();
   return `${s}:${t === 'TLS' || t === 'WSS' ? 5061 : 5060}`;
+}
+
+/**
+ * A 52-bit hash of a string (two FNV-1a 32-bit hashes), used as Map key instead of the string so an
+ * index does not keep one key string per transaction or dialog. Collisions: ~n²/2^53, negligible at 10^7.
+ */
+export function hash52(s: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
 }
