@@ -111,3 +111,19 @@ describe('calls page (queryCalls)', () => {
     expect(bad.ok).toBe(false);
   });
 });
+
+describe('docs/filters.md', () => {
+  it('documents every field and every documented example compiles', async () => {
+    const { FIELDS } = await import('../../../src/sip-core/analysis');
+    const doc = readFileSync(path.join(repo, 'docs/filters.md'), 'utf8');
+    for (const f of Object.keys(FIELDS)) expect(doc, f).toContain(`\`${f}\``);
+    const block = doc.split('## Examples')[1]!.split('```')[1]!;
+    for (const line of block
+      .split('\n')
+      .map((l) => l.replace(/#.*$/, '').trim())
+      .filter(Boolean)) {
+      const r = compileFilter(line);
+      expect(r.ok, line).toBe(true);
+    }
+  });
+});
