@@ -59,8 +59,8 @@ request_route {
   forward();
 }`;
 
-async function proxyLab(script: string, port: number): Promise<LabHandle> {
-  const text = `name: interop-proxy\ndescription: proxy for SIPp\nnodes:\n  - name: proxy\n    role: proxy\n    address: "127.0.0.1:${port}"\n    script: |\n${script
+async function proxyLab(script: string, port: number, transport: 'UDP' | 'TCP' = 'UDP'): Promise<LabHandle> {
+  const text = `name: interop-proxy\ndescription: proxy for SIPp\nnodes:\n  - name: proxy\n    role: proxy\n    transport: ${transport}\n    address: "127.0.0.1:${port}"\n    script: |\n${script
     .split('\n')
     .map((l) => `      ${l}`)
     .join('\n')}\n`;
@@ -70,11 +70,16 @@ async function proxyLab(script: string, port: number): Promise<LabHandle> {
 }
 
 describe.skipIf(!sipp)('SIPp through sipscope elements', () => {
-  for (const kind of ['stateful', 'stateless'] as const) {
-    it(`SIPp UAC → sipscope ${kind} proxy → SIPp UAS: every call answered and torn down`, async () => {
+  for (const [kind, transport] of [
+    ['stateful', 'UDP'],
+    ['stateless', 'UDP'],
+    ['stateful', 'TCP'],
+  ] as const) {
+    it(`SIPp UAC → sipscope ${kind} proxy → SIPp UAS over ${transport}: every call answered and torn down`, async () => {
       const dir = workDir(`sipp-${kind}`);
       const [pp, uasPort, uacPort] = [await freePort(), await freePort(), await freePort()];
-      const h = await proxyLab(kind === 'stateful' ? STATEFUL(uasPort) : STATELESS(uasPort), pp);
+      const h = await proxyLab(kind === 'stateful' ? STATEFUL(uasPort) : STATELESS(uasPort), pp, transport);
+      const tcp = transport === 'TCP' ? ['-t', 't1'] : [];
       const calls = 20;
       const uas: Peer & { messages(): string } = startSippUas(
         sipp!,
@@ -87,6 +92,7 @@ describe.skipIf(!sipp)('SIPp through sipscope elements', () => {
           String(uasPort),
           '-m',
           String(calls),
+          ...tcp,
         ],
         dir,
         'uas',
@@ -109,6 +115,7 @@ describe.skipIf(!sipp)('SIPp through sipscope elements', () => {
           String(calls),
           '-r',
           '20',
+          ...tcp,
           '-d',
           '100',
           '-timeout',
@@ -124,20 +131,22 @@ describe.skipIf(!sipp)('SIPp through sipscope elements', () => {
           await sleep(300);
           const t = h.live.trace;
           const P = `127.0.0.1:${pp}`;
+          // Towards the UAS (over TCP the proxy's side of that connection has an ephemeral port).
+          const U = `127.0.0.1:${uasPort}`;
           let inInvites = 0;
           let outInvites = 0;
           let byes = 0;
           for (let i = 0; i < t.count; i++) {
             const e = t.entry(i);
             if (e.method === 'INVITE' && e.dst === P) inInvites++;
-            if (e.method === 'INVITE' && e.src === P) {
+            if (e.method === 'INVITE' && e.dst === U) {
               outInvites++;
               // record_route(): the forwarded INVITE carries our Record-Route (RFC 3261 §16.6 step 4).
               const m = t.message(i);
               expect(m.headerAll('record-route').join(',')).toContain(`127.0.0.1:${pp}`);
               expect(m.viaCount).toBe(2);
             }
-            if (e.method === 'BYE' && e.src === P) byes++;
+            if (e.method === 'BYE' && e.dst === U) byes++;
           }
           expect(inInvites).toBeGreaterThanOrEqual(calls);
           expect(outInvites).toBeGreaterThanOrEqual(calls);

@@ -125,7 +125,6 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
   });
   const dns = new Map<string, string>();
   const nodeOfEndpoint = new Map<string, string>();
-  const tcpHosts = new Map<string, string>();
   const transports: RealTransport[] = [];
   const listening: LabListen[] = [];
   const elements = new Map<string, SipElement | StunServer>();
@@ -137,11 +136,13 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
   const ep = (host: string, port: number): string => `${host.toLowerCase()}|${port}`;
   const natPublic = new Map<string, string>();
   const nodeNameOf = (a: TransportAddress): string | null =>
-    nodeOfEndpoint.get(ep(a.host, a.port)) ??
-    natPublic.get(a.host.toLowerCase()) ??
-    (a.transport === 'TCP' ? (tcpHosts.get(a.host) ?? null) : null);
+    nodeOfEndpoint.get(ep(a.host, a.port)) ?? natPublic.get(a.host.toLowerCase()) ?? null;
 
   const record = (node: string) => (ev: WireEvent) => {
+    // A TCP connection a lab node opened: its ephemeral port is that node's too (the tap reports
+    // the first send when the connection is up, before the peer can read anything from it).
+    if (ev.direction === 'sent' && ev.local.transport === 'TCP')
+      nodeOfEndpoint.set(ep(ev.local.host, ev.local.port), node);
     const remoteNode = nodeNameOf(ev.remote);
     if (ev.direction === 'received' && remoteNode) return; // recorded when the lab node sent it
     const sent = ev.direction === 'sent';
@@ -181,7 +182,6 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       const { host, port } = splitAddress(n.address!, n.role === 'stun' ? 3478 : 5060);
       for (const d of n.domains ?? []) dns.set(d.toLowerCase(), host);
       nodeOfEndpoint.set(ep(host, port), n.name);
-      if ((n.transport ?? 'UDP') === 'TCP') tcpHosts.set(host, n.name);
     }
     // NAT boxes: real UDP relays (public side sockets opened on demand).
     for (const n of lab.nodes) {

@@ -47,8 +47,8 @@ class Connection {
   readonly keys = new Set<string>();
   /** Our end of the connection (the ephemeral port for connections we opened), once connected. */
   localEnd: TransportAddress | null = null;
-  /** Messages sent before the connection was up, reported to the tap on connect (time of send). */
-  pendingTaps: { bytes: Uint8Array; timeUs: number }[] = [];
+  /** Messages sent before the connection was up: they reach the wire, and the tap, on connect. */
+  pendingTaps: Uint8Array[] = [];
   constructor(
     readonly socket: Socket,
     readonly remote: TransportAddress,
@@ -138,7 +138,7 @@ export class TcpTransport implements Transport {
     if (this.tap) {
       if (c.localEnd)
         this.tap({ direction: 'sent', bytes, local: c.localEnd, remote: c.remote, timeUs: this.now() });
-      else c.pendingTaps.push({ bytes, timeUs: this.now() });
+      else c.pendingTaps.push(bytes);
     }
     // Writes before 'connect' are queued by Node.
     c.socket.write(bytes);
@@ -157,14 +157,9 @@ export class TcpTransport implements Transport {
         port: s.localPort ?? 0,
         transport: 'TCP',
       };
-      for (const p of c.pendingTaps.splice(0))
-        this.tap?.({
-          direction: 'sent',
-          bytes: p.bytes,
-          local: c.localEnd,
-          remote: c.remote,
-          timeUs: p.timeUs,
-        });
+      const t = this.now();
+      for (const bytes of c.pendingTaps.splice(0))
+        this.tap?.({ direction: 'sent', bytes, local: c.localEnd, remote: c.remote, timeUs: t });
     };
     if (s.localPort) learnLocal();
     else s.once('connect', learnLocal);
