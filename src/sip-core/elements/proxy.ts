@@ -508,7 +508,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.relayAnswer(txn.ctx, m, ed);
     const status = m.status ?? 0;
     if (status >= 200) txn.finalSent = true;
-    if (status >= 200 && status < 300 && s.state !== 'proceeding') {
+    if (s.invite && status >= 200 && status < 300 && s.state !== 'proceeding') {
       // 2xx after the transaction accepted one: forwarded statelessly (§16.7 step 5, RFC 6026).
       this.transport.send(ed.toBytes(), s.replyTo);
       return;
