@@ -22,6 +22,9 @@ export const Invoke = {
   scenarioList: 'scenario:list',
   scenarioGet: 'scenario:get',
   scenarioRun: 'scenario:run',
+  exportLadder: 'export:ladder',
+  exportCalls: 'export:calls',
+  exportCapture: 'export:capture',
   labList: 'lab:list',
   labStart: 'lab:start',
   labStop: 'lab:stop',
@@ -292,6 +295,16 @@ export interface LiveUpdateEvent {
   dropped: number;
 }
 
+export type LadderExportFormat = 'svg' | 'mermaid' | 'plantuml' | 'text';
+
+/** A file the client saves (text, or bytes in base64). */
+export interface ExportFile {
+  fileName: string;
+  mime: string;
+  text?: string;
+  base64?: string;
+}
+
 /** Request and response types per invoke channel. */
 export interface InvokeMap {
   [Invoke.appInfo]: { req: null; res: AppInfo };
@@ -307,6 +320,15 @@ export interface InvokeMap {
   [Invoke.recentList]: { req: null; res: RecentFile[] };
   [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
   [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };
+  [Invoke.exportLadder]: {
+    req: { captureId: string; call: string; format: LadderExportFormat };
+    res: ExportFile;
+  };
+  [Invoke.exportCalls]: { req: { captureId: string; filter?: string }; res: ExportFile };
+  [Invoke.exportCapture]: {
+    req: { captureId: string; calls: string[]; format: 'pcap' | 'pcapng' };
+    res: ExportFile;
+  };
   [Invoke.labList]: { req: null; res: ScenarioInfo[] };
   [Invoke.labStart]: { req: { name?: string; yaml?: string; fileName?: string }; res: LabDto };
   [Invoke.labStop]: { req: { id: string }; res: LabDto };

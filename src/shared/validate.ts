@@ -95,6 +95,25 @@ const CHECKS: Record<InvokeChannel, Check> = {
   },
   [Invoke.recentList]: none,
   [Invoke.scenarioList]: none,
+  [Invoke.exportLadder]: (req) => {
+    const base = fields({ captureId: 'string', call: 'string', format: 'string' })(req);
+    if (base) return base;
+    const f = (req as { format: string }).format;
+    return ['svg', 'mermaid', 'plantuml', 'text'].includes(f) ? null : `unknown ladder format "${f}"`;
+  },
+  [Invoke.exportCalls]: fields({ captureId: 'string', filter: 'string?' }),
+  [Invoke.exportCapture]: (req) => {
+    if (!isObj(req)) return 'request must be an object';
+    const { calls, ...rest } = req;
+    if (!Array.isArray(calls) || calls.length === 0 || calls.length > 10_000)
+      return 'calls must list 1 to 10000 calls';
+    if (calls.some((c) => typeof c !== 'string' || c.length === 0 || c.length > 4096))
+      return 'calls must be strings';
+    const base = fields({ captureId: 'string', format: 'string' })(rest);
+    if (base) return base;
+    const f = (rest as { format: string }).format;
+    return f === 'pcap' || f === 'pcapng' ? null : `unknown capture format "${f}"`;
+  },
   [Invoke.labList]: none,
   [Invoke.labStart]: (req) => {
     const base = fields({ name: 'string?', yaml: 'string?', fileName: 'string?' })(req);

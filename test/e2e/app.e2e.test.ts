@@ -35,9 +35,10 @@ function sendUdp(text: string, toPort: number, fromPort: number): Promise<string
     s.bind(fromPort, '127.0.0.1', () => s.send(Buffer.from(text), toPort, '127.0.0.1'));
   });
 }
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { requirePeer } from '../helpers/peers';
+import { findPeer, requirePeer } from '../helpers/peers';
+import { execFileSync } from 'node:child_process';
 import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
 import { createHost } from '../../src/main/service/create-host';
 import { RENDERER_DIR, SAMPLE_CAPTURE } from '../../src/main/paths';
@@ -142,6 +143,56 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       '127.0.0.30:5060',
     ]);
     await page.screenshot({ path: join(shots, 'ladder.png') });
+  });
+
+  it('exports the ladder (SVG, PNG, Mermaid) and the call as pcap that tshark reads back', async () => {
+    const save = async (label: string): Promise<Buffer> => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: label, exact: true }).click(),
+      ]);
+      const file = join(shots, '..', 'exports', download.suggestedFilename());
+      mkdirSync(dirname(file), { recursive: true });
+      await download.saveAs(file);
+      return readFileSync(file);
+    };
+    const svg = (await save('SVG')).toString('utf8');
+    expect(svg).toMatch(/^<svg|^<\?xml/);
+    for (const label of ['INVITE', '100', '180 Ringing', '200 OK', 'ACK', 'BYE'])
+      expect(svg).toContain(label);
+    const png = await save('PNG');
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect((await save('Mermaid')).toString('utf8')).toMatch(/sequenceDiagram/);
+    const pcap = await save('pcap');
+    expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+    const tshark = findPeer('tshark');
+    if (tshark) {
+      const file = join(shots, '..', 'exports', 'readback.pcap');
+      writeFileSync(file, pcap);
+      const out = execFileSync(tshark, ['-n', '-r', file, '-Y', 'sip', '-T', 'fields', '-e', 'sip.Call-ID'], {
+        encoding: 'utf8',
+      });
+      const ids = out.trim().split('\n');
+      expect(ids).toHaveLength(13);
+      expect(new Set(ids).size).toBe(1);
+    }
+  });
+
+  it('filters the calls list with the filter language and sorts it', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+    const input = page.getByTestId('filter-input');
+    await input.fill('call.state == "busy"');
+    await input.press('Enter');
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await expect.poll(() => calls.count()).toBe(1);
+    expect(await calls.first().textContent()).toContain('486');
+    await input.fill('sip.method ==');
+    await input.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'col' }).waitFor();
+    await input.fill('');
+    await input.press('Enter');
+    await expect.poll(() => calls.count()).toBe(5);
+    await page.screenshot({ path: join(shots, 'calls-filtered.png') });
   });
 
   it('uploads a capture chosen in the file picker (browser mode)', async () => {

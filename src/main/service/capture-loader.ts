@@ -13,10 +13,18 @@ import type {
   CallsPage,
   CallsQuery,
   DiagnosticDto,
+  ExportFile,
+  LadderExportFormat,
   MessageDetail,
   MessageRow,
 } from '../../shared/api';
 import { analyzeTrace, RULES_BY_CODE, TraceAnalyzer, type CallSummary } from '../../sip-core/analysis';
+import { compileFilter } from '../../sip-core/analysis/filter/filter';
+import { ladderModel } from '../../sip-core/analysis/ladder/model';
+import { renderLadder } from '../../sip-core/analysis/ladder/render';
+import { callsCsv } from '../../sip-core/analysis/export/csv';
+import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-writer';
+import { ApiError } from '../../shared/api';
 import { stat } from 'node:fs/promises';
 import { IngestError, openCapture } from '../ingest';
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
@@ -41,6 +49,11 @@ export class TraceAdapter implements LoadedTrace {
   readonly #fileDiagnostics: Diagnostic[];
   readonly #analyzer: TraceAnalyzer;
   #callCache: CallDto[] | null = null;
+  #callRoots: number[] = [];
+  #filterCache: {
+    text: string;
+    result: { indexes: number[] | null; error: CallsPage['filterError'] };
+  } | null = null;
   #callCacheAt = -1;
   #closed = false;
 
@@ -144,18 +157,39 @@ export class TraceAdapter implements LoadedTrace {
     return this.#calls().length;
   }
 
-  /** Call summaries, computed once per trace length (captures are static; live traces grow). */
+  /** Call roots and summaries, computed once per trace length (captures are static; live traces grow). */
   #calls(): CallDto[] {
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
-      this.#callCache = this.#analyzer.calls().map(toCallDto);
+      this.#callRoots = this.#analyzer.callRoots();
+      this.#callCache = this.#callRoots.map((r) => toCallDto(this.#analyzer.callSummary(r)));
       this.#callCacheAt = this.#trace.count;
+      this.#filterCache = null;
     }
     return this.#callCache;
   }
 
+  /** Indexes (into the call cache) of the calls matching `filter`, remembered for the last filter. */
+  #filtered(filter: string): { indexes: number[] | null; error: CallsPage['filterError'] } {
+    const all = this.#calls();
+    if (!filter.trim()) return { indexes: null, error: null };
+    if (this.#filterCache?.text === filter) return this.#filterCache.result;
+    const c = compileFilter(filter);
+    const result = c.ok
+      ? {
+          indexes: all
+            .map((_, i) => i)
+            .filter((i) => c.filter.matchCall(this.#analyzer, this.#callRoots[i]!)),
+          error: null,
+        }
+      : { indexes: null, error: { message: c.error.message, column: c.error.column } };
+    this.#filterCache = { text: filter, result };
+    return result;
+  }
+
   queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage {
-    let calls = this.#calls();
-    const filterError: CallsPage['filterError'] = null;
+    const all = this.#calls();
+    const { indexes, error } = this.#filtered(q.filter ?? '');
+    let calls = indexes ? indexes.map((i) => all[i]!) : all;
     if (q.sort && q.sort !== 'start') {
       const key = q.sort;
       calls = [...calls].sort((a, b) => compareCalls(a, b, key));
@@ -168,7 +202,53 @@ export class TraceAdapter implements LoadedTrace {
       offset: q.offset,
       items: calls.slice(q.offset, q.offset + q.limit),
       byState,
-      filterError,
+      filterError: error,
+    };
+  }
+
+  exportLadder(call: string, format: LadderExportFormat): ExportFile {
+    const model = ladderModel(this.#analyzer, call);
+    if (!model) throw new ApiError('not-found', `no call ${call} in this trace`);
+    const ext = { svg: 'svg', mermaid: 'mmd', plantuml: 'puml', text: 'txt' }[format];
+    const mime = { svg: 'image/svg+xml', mermaid: 'text/plain', plantuml: 'text/plain', text: 'text/plain' }[
+      format
+    ];
+    return {
+      fileName: `${safeName(this.#trace.source.name)}-${call}.${ext}`,
+      mime,
+      text: renderLadder(model, format),
+    };
+  }
+
+  exportCalls(filter: string | undefined): ExportFile {
+    const { indexes, error } = this.#filtered(filter ?? '');
+    if (error) throw new ApiError('bad-request', `filter, column ${error.column}: ${error.message}`);
+    const roots = indexes ? indexes.map((i) => this.#callRoots[i]!) : this.#callRoots;
+    const text = callsCsv(roots.map((r) => this.#analyzer.callSummary(r)));
+    return { fileName: `${safeName(this.#trace.source.name)}-calls.csv`, mime: 'text/csv', text };
+  }
+
+  exportCapture(calls: string[], format: 'pcap' | 'pcapng'): ExportFile {
+    const ids = new Set<number>();
+    for (const c of calls) for (const id of this.callMessageIds(c) ?? []) ids.add(id);
+    if (!ids.size) throw new ApiError('not-found', 'none of these calls is in this trace');
+    const chunks: Uint8Array[] = [];
+    const write = format === 'pcap' ? writePcap : writePcapng;
+    const r = write(
+      this.#trace,
+      [...ids].sort((a, b) => a - b),
+      (c) => chunks.push(c.slice()),
+    );
+    if (r.frames === 0) {
+      throw new ApiError(
+        'unreadable',
+        'this trace has no capture frames to export (a simulation or live trace: save it with the CLI --pcap option)',
+      );
+    }
+    return {
+      fileName: `${safeName(this.#trace.source.name)}-${calls.length === 1 ? calls[0] : `${calls.length}-calls`}.${format}`,
+      mime: 'application/vnd.tcpdump.pcap',
+      base64: Buffer.concat(chunks).toString('base64'),
     };
   }
 
@@ -177,6 +257,11 @@ export class TraceAdapter implements LoadedTrace {
     this.#closed = true;
     this.#trace.close();
   }
+}
+
+/** A file-name-safe version of a capture name (without its extension). */
+function safeName(name: string): string {
+  return name.replace(/\.(pcapng|pcap|cap|gz|ya?ml)$/i, '').replace(/[^\w.-]+/g, '_') || 'trace';
 }
 
 function toCallDto(c: CallSummary): CallDto {

@@ -133,6 +133,18 @@ export class ServiceHost {
         const { name } = req as InvokeReq<typeof Invoke.scenarioGet>;
         return { name, yaml: scenarioText(name) };
       }
+      case Invoke.exportLadder: {
+        const { captureId, call, format } = req as InvokeReq<typeof Invoke.exportLadder>;
+        return this.#ready(captureId).exportLadder(call, format);
+      }
+      case Invoke.exportCalls: {
+        const { captureId, filter } = req as InvokeReq<typeof Invoke.exportCalls>;
+        return this.#ready(captureId).exportCalls(filter);
+      }
+      case Invoke.exportCapture: {
+        const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportCapture>;
+        return this.#ready(captureId).exportCapture(calls, format);
+      }
       case Invoke.labList:
         return labLibrary();
       case Invoke.labStart:

@@ -2,7 +2,15 @@
  * What the host needs from an opened trace: page-sized, DTO-shaped access. The adapter from the
  * core's trace model lives in ./capture-loader.ts.
  */
-import type { CallsPage, CallsQuery, CaptureSummary, MessageDetail, MessageRow } from '../../shared/api';
+import type {
+  CallsPage,
+  CallsQuery,
+  CaptureSummary,
+  ExportFile,
+  LadderExportFormat,
+  MessageDetail,
+  MessageRow,
+} from '../../shared/api';
 
 export interface LoadedTrace {
   /** Format, frames, messages, time span and file diagnostics. */
@@ -19,6 +27,12 @@ export interface LoadedTrace {
   callCount(): number;
   /** A page of calls, sorted and filtered in the core. */
   queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage;
+  /** One call's ladder as SVG, Mermaid, PlantUML or text. */
+  exportLadder(call: string, format: LadderExportFormat): ExportFile;
+  /** The (filtered) calls list as CSV. */
+  exportCalls(filter: string | undefined): ExportFile;
+  /** The selected calls' original frames as pcap or pcapng. */
+  exportCapture(calls: string[], format: 'pcap' | 'pcapng'): ExportFile;
   close(): void;
 }
 

@@ -18,6 +18,7 @@ import type { Client } from './api/client';
 import { PagedRows } from './table/paged-rows.svelte';
 import { ScenarioPlayer } from './scenarios/scenario-player.svelte';
 import { LabConsole } from './lab/lab-console.svelte';
+import { ladderHtml, saveBlob, saveExport, svgToPng } from './export/download';
 
 export type Area = 'calls' | 'ladder' | 'scenarios' | 'lab';
 export type Theme = 'light' | 'dark';
@@ -247,6 +248,63 @@ export class AppState {
     this.selectedIndex = index ?? this.messageRows.indexWhere((m) => m.id === id);
     try {
       this.selected = await this.client.invoke(Invoke.messageGet, { captureId: this.capture.id, id });
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  /** Exports the selected call's ladder (svg, png, html, mermaid, plantuml, text). */
+  async exportLadder(kind: 'svg' | 'png' | 'html' | 'mermaid' | 'plantuml' | 'text'): Promise<void> {
+    if (!this.capture || !this.selectedCallId) return;
+    try {
+      const format = kind === 'png' || kind === 'html' ? 'svg' : kind;
+      const f = await this.client.invoke(Invoke.exportLadder, {
+        captureId: this.capture.id,
+        call: this.selectedCallId,
+        format,
+      });
+      const base = f.fileName.replace(/\.svg$/, '');
+      if (kind === 'png') saveBlob(await svgToPng(f.text ?? ''), `${base}.png`);
+      else if (kind === 'html')
+        saveBlob(
+          new Blob([ladderHtml(f.text ?? '', `${this.capture.name} — ${this.selectedCallId}`)], {
+            type: 'text/html',
+          }),
+          `${base}.html`,
+        );
+      else saveExport(f);
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  /** Exports the calls list (as filtered) as CSV. */
+  async exportCalls(): Promise<void> {
+    if (!this.capture) return;
+    try {
+      const filter = this.callFilter.trim();
+      saveExport(
+        await this.client.invoke(Invoke.exportCalls, {
+          captureId: this.capture.id,
+          ...(filter ? { filter } : {}),
+        }),
+      );
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  /** Exports the selected call's original frames as pcap or pcapng. */
+  async exportCapture(format: 'pcap' | 'pcapng'): Promise<void> {
+    if (!this.capture || !this.selectedCallId) return;
+    try {
+      saveExport(
+        await this.client.invoke(Invoke.exportCapture, {
+          captureId: this.capture.id,
+          calls: [this.selectedCallId],
+          format,
+        }),
+      );
     } catch (err) {
       this.error = errorText(err);
     }
