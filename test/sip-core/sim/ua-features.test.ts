@@ -167,6 +167,25 @@ describe('user agent features', () => {
   });
 });
 
+describe('transaction lifetimes', () => {
+  it('every transaction of a call through a stateful proxy ends (a BYE server transaction reaches Completed, then Timer J)', () => {
+    const sim = run(
+      base([
+        { at: 0, node: 'Alice', action: 'call', to: 'sip:bob@p.example' },
+        { at: '3s', node: 'Alice', action: 'hangup' },
+      ]),
+    );
+    const proxy = sim.element('Proxy') as unknown as {
+      table: { size: { clients: number; servers: number } };
+    };
+    expect(proxy.table.size).toEqual({ clients: 0, servers: 0 });
+    expect(
+      sim.eventList.some((e) => e.node === 'Proxy' && /^NIST BYE \S+ trying -> completed$/.test(e.text)),
+    ).toBe(true);
+    expect(sim.clock.pendingCount).toBe(0);
+  });
+});
+
 describe('stepping', () => {
   it('advances to the next SIP message(s) at each step, and ends where run() ends', () => {
     const sc = base([
