@@ -157,3 +157,34 @@ describe.skipIf(!existsSync(pub))('public captures', () => {
     expect(s.diagnostics!['unmatched-response'] ?? 0).toBeLessThan(5);
   });
 });
+
+describe('sipp/timer-a.pcap (SIPp UAC → silent SIPp UAS, made by make-timer-a.sh)', () => {
+  const { trace, a } = load(path.join(repo, 'test/fixtures/analysis/sipp/timer-a.pcap'));
+  it('flags the INVITE retransmissions with Timer A doubling: 0.5, 1, 2, 4, 8 s', () => {
+    expect(trace.count).toBe(6);
+    const intervals: number[] = [];
+    for (let i = 0; i < trace.count; i++) {
+      const r = a.retransmission(i);
+      expect(a.messageFields(i).retransmission).toBe(i > 0);
+      if (r) {
+        expect(r.of).toBe(0);
+        intervals.push(Math.round(r.intervalUs / 1e5) / 10);
+      }
+    }
+    expect(intervals).toEqual([0.5, 1, 2, 4, 8]);
+  });
+  it('one INVITE transaction still calling, a call in setup, no storm (5 ≤ 6 retransmissions)', () => {
+    const [t] = a.transactions();
+    expect(a.transactions()).toHaveLength(1);
+    expect(t).toMatchObject({
+      kind: 'INVITE',
+      state: 'calling',
+      requests: 6,
+      retransmissions: 5,
+      finalStatus: null,
+    });
+    expect(a.calls()[0]!.state).toBe('setup');
+    // The capture stops 15.5 s after the INVITE: before Timer B, so no timeout is claimed.
+    expect(a.diagnostics()).toEqual([]);
+  });
+});
