@@ -1347,6 +1347,24 @@ export class TraceAnalyzer implements TraceAnalysis {
     return this.callRoots().map((r) => this.callSummary(r));
   }
 
+  /** Totals: messages, transactions, dialogs, calls, retransmissions. */
+  totals(): {
+    messages: number;
+    transactions: number;
+    dialogs: number;
+    calls: number;
+    retransmissions: number;
+  } {
+    return {
+      messages: this.trace.count,
+      transactions: this.txns.length,
+      dialogs: this.dialogList.length,
+      calls: this.callRoots().length,
+      retransmissions: this.#retrans.size,
+    };
+  }
+
+  /** Counts by state/code for `analyze --format summary`: transactions, dialogs, calls (INVITE calls by state), callTypes, diagnostics. */
   summary(): Record<string, Record<string, number>> {
     const count = (o: Record<string, number>, k: string): void => {
       o[k] = (o[k] ?? 0) + 1;
@@ -1366,13 +1384,6 @@ export class TraceAnalyzer implements TraceAnalysis {
     const diagnostics: Record<string, number> = {};
     for (const d of this.diagnostics()) count(diagnostics, d.code);
     return {
-      totals: {
-        messages: this.trace.count,
-        transactions: this.txns.length,
-        dialogs: this.dialogList.length,
-        calls: this.callRoots().length,
-        retransmissions: this.#retrans.size,
-      },
       transactions,
       dialogs,
       calls,
