@@ -982,6 +982,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (a === undefined || b === undefined) return;
     const gb = this.groups[b]!;
     (gb.links ??= []).push(link);
+    this.#linkCount++;
     const ra = this.#root(a);
     const rb = this.#root(b);
     if (ra === rb) return;
@@ -1270,8 +1271,28 @@ export class TraceAnalyzer implements TraceAnalysis {
     return this.dialogList.map((d) => this.dialogJson(d));
   }
 
-  /** Summary of one call (root group index). */
+  #summaries: { n: number; links: number; map: Map<number, CallSummary> } = {
+    n: -1,
+    links: -1,
+    map: new Map(),
+  };
+  #linkCount = 0;
+
+  /** Summary of one call (root group index); cached until the trace grows or legs are joined. */
   callSummary(root: number): CallSummary {
+    const c = this.#summaries;
+    if (c.n !== this.trace.count || c.links !== this.#linkCount) {
+      this.#summaries = { n: this.trace.count, links: this.#linkCount, map: new Map() };
+    }
+    let s = this.#summaries.map.get(root);
+    if (!s) {
+      s = this.#buildSummary(root);
+      this.#summaries.map.set(root, s);
+    }
+    return s;
+  }
+
+  #buildSummary(root: number): CallSummary {
     const g = this.groups[root]!;
     const now = this.#lastUs;
     const members = this.members(root);
