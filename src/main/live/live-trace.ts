@@ -6,12 +6,14 @@
  *
  * Ring: when the window holds `limit` messages, the oldest quarter is dropped by rebuilding the
  * window from the newest messages (one re-parse per kept message, amortised to ~3 parses per
- * message). Each rebuild is announced as `reset: true` with the new {@link Trace}; consumers that
- * index a trace (the analysis layer) re-attach to it. `dropped` counts what the ring let go.
+ * message). Each rebuild is announced as `reset: true` with the new {@link Trace}; the analysis
+ * layer is attached to every window (transactions, dialogs and calls of the messages it holds).
+ * `dropped` counts what the ring let go.
  */
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import { AddressTable } from '../../sip-core/capture/address';
 import type { Reassembly, TransportName } from '../../sip-core/capture/provenance';
+import { analysisOnAppend } from '../../sip-core/analysis';
 import { parseMessage } from '../../sip-core/message';
 import { Trace } from '../../sip-core/trace/trace';
 import { buildPcapng, RotatingPcapngWriter, type PacketInput } from './pcapng-writer';
@@ -65,6 +67,8 @@ export interface LiveTraceOptions {
   batchMs?: number;
   /** Also write every message, as it comes, to this pcapng file (rotated by size). */
   pcap?: { path: string; maxBytes?: number } | null;
+  /** Attach the analysis layer (transactions, dialogs, calls) to the window; default true. */
+  analysis?: boolean;
 }
 
 /** Per-message metadata kept next to the window so it can be rebuilt and saved. */
@@ -98,6 +102,7 @@ export class LiveTrace {
   readonly #batchMs: number;
   readonly #name: string;
   readonly #format: string;
+  readonly #analysis: boolean;
   #closed = false;
   /** The rotating pcapng file, when asked for. */
   readonly pcap: RotatingPcapngWriter | null;
@@ -107,12 +112,17 @@ export class LiveTrace {
     this.#batchMs = opts.batchMs ?? 100;
     this.#name = opts.name;
     this.#format = opts.format;
+    this.#analysis = opts.analysis ?? true;
     this.#trace = this.#newTrace();
     this.pcap = opts.pcap ? new RotatingPcapngWriter(opts.pcap.path, { maxBytes: opts.pcap.maxBytes }) : null;
   }
 
   #newTrace(): Trace {
-    return new Trace(null, this.addresses.names, { name: this.#name, format: this.#format });
+    const t = new Trace(null, this.addresses.names, { name: this.#name, format: this.#format });
+    // The analyzer follows appends (also the re-appends of a compaction), so `trace.analysis`
+    // always describes the window.
+    if (this.#analysis) t.onAppend(analysisOnAppend());
+    return t;
   }
 
   /** The current window. A new object after each ring compaction (see {@link LiveUpdate.reset}). */

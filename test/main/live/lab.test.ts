@@ -96,6 +96,8 @@ describe('lab on real sockets', () => {
       true,
     );
     expect(h.live.trace.source.format).toBe('live-lab');
+    // The analysis layer follows the live trace: the call's dialog is there as it happens.
+    expect(h.live.trace.analysis!.dialogs().length).toBeGreaterThanOrEqual(1);
     await h.stop();
     const saved = ingestBytes(new Uint8Array(readFileSync(pcap)), 'lab.pcapng');
     expect(saved.trace.count).toBe(h.live.total);

@@ -76,6 +76,10 @@ describe('LiveTrace', () => {
     expect(t.frame(0)).toBe(live.base + 1);
     expect(t.dst(0)).toBe('[::1]:5070');
     expect(messageJson(t, 0).cseq).toBe(live.base);
+    // The analysis layer follows the window, also after compactions.
+    expect(t.analysis).not.toBeNull();
+    expect(messageJson(t, t.count - 1).transaction).not.toBeNull();
+    expect(t.analysis!.transactions()).toHaveLength(t.count);
   });
 
   it('batches updates: at most ~10 per second, none lost', async () => {
