@@ -139,6 +139,9 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     nodeOfEndpoint.get(ep(a.host, a.port)) ?? natPublic.get(a.host.toLowerCase()) ?? null;
 
   const record = (node: string) => (ev: WireEvent) => {
+    // Only SIP goes into the trace (it starts with a letter); STUN on the SIP port does not.
+    const b0 = ev.bytes[0] ?? 0;
+    if (!((b0 >= 0x41 && b0 <= 0x5a) || (b0 >= 0x61 && b0 <= 0x7a))) return;
     // A TCP connection a lab node opened: its ephemeral port is that node's too (the tap reports
     // the first send when the connection is up, before the peer can read anything from it).
     if (ev.direction === 'sent' && ev.local.transport === 'TCP')

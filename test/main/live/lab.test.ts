@@ -238,3 +238,31 @@ steps:
     expect(h.live.trace.src(0)).toBe(`[::1]:${pb}`);
   });
 });
+
+describe('lab STUN', () => {
+  it('a phone behind the NAT learns its public address from a STUN node; STUN stays out of the SIP trace', async () => {
+    const [pa, ps] = [await freePort('127.0.1.29'), await freePort('127.0.0.49')];
+    const h = await startLab(
+      parseLab(`
+name: stun
+description: STUN through the NAT relay
+nodes:
+  - { name: NAT, role: nat, type: full-cone, public: 127.0.2.19, inside: 127.0.1.2 }
+  - { name: alice, role: ua, address: "127.0.1.29:${pa}", behind: NAT, aor: "sip:alice@lab.test" }
+  - { name: stun, role: stun, address: "127.0.0.49:${ps}" }
+steps:
+  - { at: 0, node: alice, action: stun, to: "127.0.0.49:${ps}" }
+`),
+    );
+    handles.push(h);
+    await until(
+      () => h.events.some((e) => e.node === 'alice' && /STUN: public address is/.test(e.text)),
+      'the STUN answer',
+      10_000,
+    );
+    const ev = h.events.find((e) => /STUN: public address is/.test(e.text))!;
+    expect(ev.text).toMatch(/public address is 127\.0\.2\.19:\d+/);
+    expect(h.ua('alice')!.advertised!.host).toBe('127.0.2.19');
+    expect(h.live.total).toBe(0);
+  });
+});
