@@ -124,6 +124,40 @@ export interface MessageDetail {
   /** Header fields in order, each with what it is for (for students) where sipscope knows it. */
   headers: HeaderDto[];
   diagnostics: DiagnosticDto[];
+  /** The request's path: Via stack, Route/Record-Route, its hops through the elements, the dialog's route sets. */
+  path: PathDto | null;
+}
+
+/** Via / Route / Record-Route path of one message, and the hops its copies made (path view). */
+export interface PathDto {
+  via: {
+    transport: string;
+    sentBy: string;
+    branch: string | null;
+    received: string | null;
+    rport: string | null;
+  }[];
+  route: { uri: string; loose: boolean }[];
+  recordRoute: { uri: string; loose: boolean }[];
+  strict: boolean;
+  /** The same request (or response) seen at several capture points, in path order. */
+  hop: {
+    label: string;
+    copies: { id: number; frame: number; src: string; dst: string; time: number }[];
+    steps: {
+      from: number;
+      to: number;
+      element: string;
+      changes: { kind: string; before: string | null; after: string | null }[];
+    }[];
+  } | null;
+  dialog: {
+    id: string;
+    state: string;
+    routeSet: { caller: string[]; callee: string[] };
+    remoteTarget: { caller: string | null; callee: string | null };
+    strictRouting: boolean;
+  } | null;
 }
 
 export interface HeaderDto {

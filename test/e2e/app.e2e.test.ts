@@ -133,6 +133,16 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       .poll(() => page.getByTestId('raw-message').textContent())
       .toMatch(/^INVITE sip:bob@127\.0\.0\.20:5060 SIP\/2\.0/);
     await page.screenshot({ path: join(shots, 'call-inspector.png') });
+    await page.getByRole('tab', { name: 'Headers explained' }).click();
+    expect(await page.getByTestId('headers-explained').textContent()).toContain('RFC 3261');
+    await page.getByRole('tab', { name: 'Path' }).click();
+    const path = (await page.getByTestId('path-view').textContent()) ?? '';
+    // The INVITE seen before and after the Kamailio proxy: what the hop changed.
+    expect(path).toContain('2 copies along the path');
+    expect(path).toContain('Max-Forwards decremented');
+    expect(path).toContain('Record-Route added');
+    await page.screenshot({ path: join(shots, 'path-view.png') });
+    await page.getByRole('tab', { name: 'Raw' }).click();
     const n = await rows.count();
     await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
     const arrows = page.getByTestId('ladder').locator('g.arrow');

@@ -16,11 +16,13 @@ import type {
   ExportFile,
   LadderExportFormat,
   MessageDetail,
+  PathDto,
   MessageRow,
 } from '../../shared/api';
 import { analyzeTrace, RULES_BY_CODE, TraceAnalyzer, type CallSummary } from '../../sip-core/analysis';
 import { compileFilter } from '../../sip-core/analysis/filter/filter';
 import { ladderModel } from '../../sip-core/analysis/ladder/model';
+import { callHops, messagePath } from '../../sip-core/analysis/hops';
 import { renderLadder } from '../../sip-core/analysis/ladder/render';
 import { callsCsv } from '../../sip-core/analysis/export/csv';
 import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-writer';
@@ -145,6 +147,57 @@ export class TraceAdapter implements LoadedTrace {
         info: HEADER_INFO[h.canonical] ?? null,
       })),
       diagnostics: this.#diagnostics(id, msg).map(toDiagnosticDto),
+      path: this.#path(id),
+    };
+  }
+
+  /** Path view data for message `id`: its Via/Route/Record-Route, its hop through the elements, its dialog. */
+  #path(id: number): PathDto | null {
+    const a = this.#analyzer;
+    const t = this.#trace;
+    let p;
+    try {
+      p = messagePath(a, id);
+    } catch {
+      return null;
+    }
+    const call = a.messageFields(id).call;
+    const hop = call ? callHops(a, call).find((h) => h.copies.includes(id)) : undefined;
+    const d = a.dialogOf(id);
+    const dj = d >= 0 && a.dialogList[d] ? a.dialogJson(a.dialogList[d]) : null;
+    return {
+      via: p.via.map((v) => ({
+        transport: v.transport,
+        sentBy: v.sentBy,
+        branch: v.branch,
+        received: v.received,
+        rport: v.rport === null || v.rport === false ? null : v.rport === true ? '' : String(v.rport),
+      })),
+      route: p.route,
+      recordRoute: p.recordRoute,
+      strict: p.strict,
+      hop: hop
+        ? {
+            label: hop.label,
+            copies: hop.copies.map((c) => ({
+              id: c,
+              frame: t.frame(c),
+              src: t.src(c),
+              dst: t.dst(c),
+              time: t.timeUs(c) / 1e6,
+            })),
+            steps: hop.steps,
+          }
+        : null,
+      dialog: dj
+        ? {
+            id: dj.id,
+            state: dj.state,
+            routeSet: dj.routeSet,
+            remoteTarget: dj.remoteTarget,
+            strictRouting: dj.strictRouting,
+          }
+        : null,
     };
   }
 
