@@ -25,6 +25,9 @@ export const Invoke = {
   exportLadder: 'export:ladder',
   exportCalls: 'export:calls',
   exportCapture: 'export:capture',
+  liveStart: 'live:start',
+  liveStop: 'live:stop',
+  liveList: 'live:list',
   labList: 'lab:list',
   labStart: 'lab:start',
   labStop: 'lab:stop',
@@ -321,6 +324,19 @@ export interface LabDto {
   stepErrors: string[];
 }
 
+/** A live source the UI started: a HEP collector (Kamailio siptrace, heplify...) or a UDP mirror. */
+export interface LiveSourceDto {
+  id: string;
+  kind: 'hep' | 'mirror';
+  name: string;
+  captureId: string;
+  listening: string[];
+  running: boolean;
+  messages: number;
+  dropped: number;
+  stats: { packets: number; messages: number; ignored: number; malformed: number };
+}
+
 /** A batched change of a live trace (at most ~10 per second). */
 export interface LiveUpdateEvent {
   captureId: string;
@@ -363,6 +379,9 @@ export interface InvokeMap {
     req: { captureId: string; calls: string[]; format: 'pcap' | 'pcapng' };
     res: ExportFile;
   };
+  [Invoke.liveStart]: { req: { kind: 'hep' | 'mirror'; port: number }; res: LiveSourceDto };
+  [Invoke.liveStop]: { req: { id: string }; res: LiveSourceDto };
+  [Invoke.liveList]: { req: null; res: LiveSourceDto[] };
   [Invoke.labList]: { req: null; res: ScenarioInfo[] };
   [Invoke.labStart]: { req: { name?: string; yaml?: string; fileName?: string }; res: LabDto };
   [Invoke.labStop]: { req: { id: string }; res: LabDto };

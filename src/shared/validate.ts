@@ -114,6 +114,14 @@ const CHECKS: Record<InvokeChannel, Check> = {
     const f = (rest as { format: string }).format;
     return f === 'pcap' || f === 'pcapng' ? null : `unknown capture format "${f}"`;
   },
+  [Invoke.liveStart]: (req) => {
+    const base = fields({ kind: 'string', port: 'int' }, { maxInt: 65535 })(req);
+    if (base) return base;
+    const k = (req as { kind: string }).kind;
+    return k === 'hep' || k === 'mirror' ? null : `unknown live source "${k}"`;
+  },
+  [Invoke.liveStop]: fields({ id: 'string' }),
+  [Invoke.liveList]: none,
   [Invoke.labList]: none,
   [Invoke.labStart]: (req) => {
     const base = fields({ name: 'string?', yaml: 'string?', fileName: 'string?' })(req);

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createSocket } from 'node:dgram';
 import { LAB_DIR } from '../../src/main/service/labs';
+import { hep3 } from '../main/live/hep-encode';
 
 function freeUdpPort(): Promise<number> {
   return new Promise((resolve) => {
@@ -319,6 +320,50 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByText('stopped', { exact: true }).waitFor();
+  });
+
+  it('collects HEP from the Lab area and shows the traced call live', async () => {
+    const port = await freeUdpPort();
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+    await page.getByLabel('Live source kind').selectOption('hep');
+    await page.getByLabel('Port').fill(String(port));
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    const source = page.getByTestId('live-source').filter({ hasText: `${port}` });
+    await source.waitFor();
+    const invite = [
+      'INVITE sip:bob@192.0.2.30 SIP/2.0',
+      'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-hep-e2e',
+      'Max-Forwards: 70',
+      'From: <sip:alice@192.0.2.10>;tag=h1',
+      'To: <sip:bob@192.0.2.30>',
+      'Call-ID: hep-e2e-1@192.0.2.10',
+      'CSeq: 1 INVITE',
+      'Contact: <sip:alice@192.0.2.10>',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    const packet = hep3({
+      src: '192.0.2.10',
+      dst: '192.0.2.30',
+      srcPort: 5060,
+      dstPort: 5060,
+      timeUs: 1_700_000_000_000_000,
+      payload: invite,
+    });
+    const s = createSocket('udp4');
+    await new Promise<void>((res) => s.send(packet, port, '127.0.0.1', () => res()));
+    s.close();
+    await expect.poll(() => source.textContent(), { timeout: 10_000 }).toMatch(/1 SIP messages/);
+    await source.getByRole('button', { name: 'Calls & ladder ›' }).click();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await expect.poll(() => calls.count()).toBe(1);
+    expect(await page.getByTestId('messages-table').locator('tr.msg').first().textContent()).toContain(
+      '192.0.2.10:5060',
+    );
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+    await source.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => source.textContent()).toContain('stopped');
   });
 
   it('logged no errors in the page', () => {

@@ -18,6 +18,7 @@ import {
   type InvokeRes,
   type MessageRow,
   type LabDto,
+  type LiveSourceDto,
   type Page,
   type ScenarioRunResult,
 } from '../../shared/api';
@@ -27,7 +28,8 @@ import { RecentFiles } from './recent';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
 import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
-import { labDto, labLibrary, launchLab, type RunningLab } from './labs';
+import { labDto, labLibrary, launchLab, liveDto, type RunningLab, type RunningLive } from './labs';
+import { startHepListener, startUdpMirror, type LiveSource, type LiveTrace } from '../live';
 
 export interface HostOptions {
   mode: 'electron' | 'browser';
@@ -55,6 +57,7 @@ export class ServiceHost {
   readonly #captures = new Map<string, OpenCapture>();
   readonly #listeners = new Set<Listener>();
   readonly #labs = new Map<string, RunningLab>();
+  readonly #liveSources = new Map<string, RunningLive>();
   #nextId = 1;
 
   constructor(opts: HostOptions) {
@@ -145,6 +148,19 @@ export class ServiceHost {
         const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportCapture>;
         return this.#ready(captureId).exportCapture(calls, format);
       }
+      case Invoke.liveStart:
+        return this.startLive(req as InvokeReq<typeof Invoke.liveStart>);
+      case Invoke.liveStop: {
+        const src = this.#liveSources.get((req as InvokeReq<typeof Invoke.liveStop>).id);
+        if (!src) throw new ApiError('not-found', 'no such live source');
+        if (src.running) {
+          src.running = false;
+          await src.source.stop();
+        }
+        return liveDto(src);
+      }
+      case Invoke.liveList:
+        return [...this.#liveSources.values()].map(liveDto);
       case Invoke.labList:
         return labLibrary();
       case Invoke.labStart:
@@ -258,15 +274,36 @@ export class ServiceHost {
     }
   }
 
-  /** Starts a lab on real sockets and opens its live trace like a capture that grows. */
-  async startLab(req: InvokeReq<typeof Invoke.labStart>): Promise<LabDto> {
-    const handle = await launchLab(req);
+  /** Starts a HEP collector or a UDP mirror listener (127.0.0.1) and opens its live trace. */
+  async startLive(req: InvokeReq<typeof Invoke.liveStart>): Promise<LiveSourceDto> {
+    let source: LiveSource;
+    try {
+      source =
+        req.kind === 'hep'
+          ? await startHepListener({ host: '127.0.0.1', port: req.port })
+          : await startUdpMirror({ host: '127.0.0.1', port: req.port });
+    } catch (err) {
+      throw new ApiError('unreadable', err instanceof Error ? err.message : String(err));
+    }
+    const captureId = this.#openLive(source.live, source.name);
+    const entry: RunningLive = {
+      id: `live${this.#nextId++}`,
+      kind: req.kind,
+      source,
+      captureId,
+      running: true,
+    };
+    this.#liveSources.set(entry.id, entry);
+    return liveDto(entry);
+  }
+
+  /** Registers a live trace as a capture that grows; returns its capture id. */
+  #openLive(live: LiveTrace, name: string): string {
     const id = `cap${this.#nextId++}`;
-    const labId = `lab${this.#nextId++}`;
-    let adapter = new TraceAdapter(handle.live.trace, []);
+    let adapter = new TraceAdapter(live.trace, []);
     const summary: CaptureSummary = {
       id,
-      name: `lab: ${handle.name}`,
+      name,
       path: null,
       bytes: 0,
       state: 'ready',
@@ -276,7 +313,7 @@ export class ServiceHost {
     };
     const entry: OpenCapture = { summary, trace: adapter, abort: new AbortController() };
     this.#captures.set(id, entry);
-    handle.live.onUpdate((u) => {
+    live.onUpdate((u) => {
       if (u.reset) {
         adapter = new TraceAdapter(u.trace, []);
         entry.trace = adapter;
@@ -284,6 +321,14 @@ export class ServiceHost {
       Object.assign(summary, adapter.summary(), { calls: adapter.callCount(), bytes: 0 });
       this.#emit(Events.liveUpdate, { captureId: id, messages: u.count, total: u.total, dropped: u.dropped });
     });
+    return id;
+  }
+
+  /** Starts a lab on real sockets and opens its live trace like a capture that grows. */
+  async startLab(req: InvokeReq<typeof Invoke.labStart>): Promise<LabDto> {
+    const handle = await launchLab(req);
+    const labId = `lab${this.#nextId++}`;
+    const id = this.#openLive(handle.live, `lab: ${handle.name}`);
     const lab: RunningLab = { id: labId, handle, captureId: id, running: true };
     this.#labs.set(labId, lab);
     return labDto(lab);
@@ -344,8 +389,13 @@ export class ServiceHost {
   /** Stops everything (window closed, server shutting down). */
   async dispose(): Promise<void> {
     const labs = [...this.#labs.values()].filter((l) => l.running);
+    const lives = [...this.#liveSources.values()].filter((l) => l.running);
     this.#labs.clear();
-    await Promise.all(labs.map((l) => ((l.running = false), l.handle.stop())));
+    this.#liveSources.clear();
+    await Promise.all([
+      ...labs.map((l) => ((l.running = false), l.handle.stop())),
+      ...lives.map((l) => ((l.running = false), l.source.stop())),
+    ]);
     for (const c of this.#captures.values()) {
       c.abort.abort();
       c.trace?.close();

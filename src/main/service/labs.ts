@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ApiError, type LabDto, type ScenarioInfo } from '../../shared/api';
+import { ApiError, type LabDto, type LiveSourceDto, type ScenarioInfo } from '../../shared/api';
 import { loadScenario } from '../../sip-core/sim';
-import { LabError, parseLab, startLab, type LabHandle } from '../live';
+import { LabError, parseLab, startLab, type LabHandle, type LiveSource } from '../live';
 import { RESOURCES_DIR } from '../paths';
 
 export const LAB_DIR = join(RESOURCES_DIR, 'labs');
@@ -77,5 +77,27 @@ export function labDto(lab: RunningLab): LabDto {
     events,
     registrations,
     stepErrors: [...h.stepErrors],
+  };
+}
+
+export interface RunningLive {
+  id: string;
+  kind: 'hep' | 'mirror';
+  source: LiveSource;
+  captureId: string;
+  running: boolean;
+}
+
+export function liveDto(l: RunningLive): LiveSourceDto {
+  return {
+    id: l.id,
+    kind: l.kind,
+    name: l.source.name,
+    captureId: l.captureId,
+    listening: [...l.source.listening],
+    running: l.running,
+    messages: l.source.live.total,
+    dropped: l.source.live.dropped,
+    stats: { ...l.source.stats },
   };
 }

@@ -118,6 +118,7 @@ export class AppState {
     });
     this.client.on(Events.liveUpdate, (u) => {
       if (this.lab.lab?.captureId === u.captureId) void this.lab.refresh();
+      if (this.lab.sources.some((src) => src.captureId === u.captureId)) void this.lab.refreshLive();
       if (this.capture?.id === u.captureId) void this.#refreshLive(u.messages);
     });
     this.client.on(Events.menuCommand, (m) => {

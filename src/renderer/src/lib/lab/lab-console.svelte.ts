@@ -2,7 +2,7 @@
  * The lab console's state: built-in lab files, the running lab (what listens where, registrations,
  * element events), and its live trace, which the calls list and ladder show as it grows.
  */
-import { Invoke, type LabDto, type ScenarioInfo } from '@shared/api';
+import { Invoke, type LabDto, type LiveSourceDto, type ScenarioInfo } from '@shared/api';
 import type { Client } from '../api/client';
 
 export class LabConsole {
@@ -11,6 +11,8 @@ export class LabConsole {
   lab = $state<LabDto | null>(null);
   starting = $state(false);
   error = $state<string | null>(null);
+  /** HEP collectors and UDP mirrors started from the UI. */
+  sources = $state<LiveSourceDto[]>([]);
 
   constructor(client: Client) {
     this.#client = client;
@@ -45,6 +47,28 @@ export class LabConsole {
   async stop(): Promise<void> {
     if (!this.lab) return;
     this.lab = await this.#client.invoke(Invoke.labStop, { id: this.lab.id });
+  }
+
+  async startLive(kind: 'hep' | 'mirror', port: number): Promise<LiveSourceDto | null> {
+    this.error = null;
+    try {
+      const src = await this.#client.invoke(Invoke.liveStart, { kind, port });
+      this.sources = [...this.sources, src];
+      return src;
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      return null;
+    }
+  }
+
+  async stopLive(id: string): Promise<void> {
+    const src = await this.#client.invoke(Invoke.liveStop, { id });
+    this.sources = this.sources.map((s) => (s.id === id ? src : s));
+  }
+
+  /** Refreshes the live sources' counters (on their batched updates). */
+  async refreshLive(): Promise<void> {
+    this.sources = await this.#client.invoke(Invoke.liveList, null);
   }
 
   /** Refreshes listening/registrations/events (called on the live trace's batched updates). */
