@@ -1,5 +1,7 @@
 /** `sipscope serve`: browser mode — the app served to a browser, with the same API over a WebSocket. */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { startBrowserServer, type BrowserServer } from '../../server/browser-server';
 import { createHost } from '../../service/create-host';
@@ -19,6 +21,8 @@ export interface ServeOptions {
   host: string;
   open: boolean;
   build: boolean;
+  /** Lab files to start, their live traces shown in the page as traffic arrives. */
+  lab?: string[];
 }
 
 /** Starts browser mode and resolves when it has stopped (Ctrl-C / SIGTERM). */
@@ -36,6 +40,16 @@ export async function serve(files: string[], o: ServeOptions): Promise<number> {
       console.log(`opened ${s.name}: ${s.messages} SIP messages in ${s.frames} frames`);
     } catch (err) {
       console.error(`cannot open ${f}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  for (const f of o.lab ?? []) {
+    try {
+      const lab = await host.startLab({ yaml: readFileSync(f, 'utf8'), fileName: basename(f) });
+      console.log(`lab ${lab.name} running (its live trace is open in the page):`);
+      for (const l of lab.listening)
+        console.log(`  ${l.node.padEnd(24)} ${l.role.padEnd(10)} ${l.transport} ${l.address}`);
+    } catch (err) {
+      console.error(`cannot start lab ${f}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   if (o.open) openInDesktopBrowser(server.url);
@@ -64,6 +78,7 @@ export function registerServe(program: Command): void {
     .option('--host <addr>', 'address to bind (use 0.0.0.0 only on a network you trust)', '127.0.0.1')
     .option('--open', 'open the page in the desktop browser', false)
     .option('--no-build', 'do not rebuild the renderer when its sources changed')
+    .option('--lab <file...>', 'start lab files and show their traffic live in the page')
     .action(async (files: string[], opts: ServeOptions) => {
       process.exitCode = await serve(files, opts);
     });
