@@ -129,6 +129,27 @@ export interface MessageDetail {
   diagnostics: DiagnosticDto[];
   /** The request's path: Via stack, Route/Record-Route, its hops through the elements, the dialog's route sets. */
   path: PathDto | null;
+  /** The SDP body as a table (RFC 4566), when the message carries one. */
+  sdp: SdpDto | null;
+}
+
+export interface SdpDto {
+  origin: string | null;
+  sessionName: string | null;
+  connection: string | null;
+  media: {
+    media: string;
+    port: number;
+    proto: string;
+    /** Effective connection address (media-level c= or the session's). */
+    connection: string | null;
+    direction: string;
+    /** `0 PCMU/8000`, `101 telephone-event/8000 (0-16)`. */
+    codecs: string[];
+    ptime: number | null;
+  }[];
+  /** SDP diagnostics (codes). */
+  problems: string[];
 }
 
 /** Via / Route / Record-Route path of one message, and the hops its copies made (path view). */

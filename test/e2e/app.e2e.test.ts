@@ -143,6 +143,11 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(path).toContain('Max-Forwards decremented');
     expect(path).toContain('Record-Route added');
     await page.screenshot({ path: join(shots, 'path-view.png') });
+    await page.getByRole('tab', { name: 'SDP' }).click();
+    const sdp = (await page.getByTestId('sdp-table').textContent()) ?? '';
+    expect(sdp).toContain('0 PCMU/8000');
+    expect(sdp).toContain('8 PCMA/8000');
+    expect(sdp).toContain('sendrecv');
     await page.getByRole('tab', { name: 'Raw' }).click();
     const n = await rows.count();
     await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
@@ -153,6 +158,14 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       '127.0.0.20:5060',
       '127.0.0.30:5060',
     ]);
+    // Hovering an arrow highlights its transaction; the dialog's other messages are shown fainter.
+    await arrows.nth(2).dispatchEvent('mouseenter');
+    const faint = await page.getByTestId('ladder').locator('g.arrow.hl-dlg').count();
+    const plain = await page.getByTestId('ladder').locator('g.arrow:not(.hl-dlg):not(.dim)').count();
+    expect(faint).toBeGreaterThan(0);
+    expect(plain).toBeGreaterThanOrEqual(2);
+    expect(faint + plain).toBe(n);
+    await arrows.nth(2).dispatchEvent('mouseleave');
     await page.screenshot({ path: join(shots, 'ladder.png') });
   });
 

@@ -6,6 +6,12 @@
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { Trace } from '../../sip-core/trace/trace';
 import { decodeUnfolded, type SipMessage } from '../../sip-core/message';
+import {
+  effectiveConnection,
+  effectiveDirection,
+  mediaCodecs,
+  parseSdpBytes,
+} from '../../sip-core/message/sdp';
 import { HEADER_INFO } from '../../sip-core/message/headers/info';
 import type {
   CallDto,
@@ -17,6 +23,7 @@ import type {
   LadderExportFormat,
   MessageDetail,
   PathDto,
+  SdpDto,
   MessageRow,
 } from '../../shared/api';
 import { analyzeTrace, RULES_BY_CODE, TraceAnalyzer, type CallSummary } from '../../sip-core/analysis';
@@ -148,6 +155,7 @@ export class TraceAdapter implements LoadedTrace {
       })),
       diagnostics: this.#diagnostics(id, msg).map(toDiagnosticDto),
       path: this.#path(id),
+      sdp: sdpTable(msg),
     };
   }
 
@@ -310,6 +318,45 @@ export class TraceAdapter implements LoadedTrace {
     this.#closed = true;
     this.#trace.close();
   }
+}
+
+/** The message's SDP body as a table, or null when it has none. */
+function sdpTable(msg: SipMessage): SdpDto | null {
+  if (msg.bodyLength === 0 || !(msg.contentType ?? '').toLowerCase().includes('application/sdp')) return null;
+  const { value: sdp, diagnostics } = parseSdpBytes(msg.raw, {
+    start: msg.bodyStart,
+    end: msg.bodyStart + msg.bodyLength,
+  });
+  if (!sdp)
+    return {
+      origin: null,
+      sessionName: null,
+      connection: null,
+      media: [],
+      problems: diagnostics.map((d) => d.code),
+    };
+  const conn = (c: { netType: string; addrType: string; address: string } | null): string | null =>
+    c ? `${c.addrType} ${c.address}` : null;
+  return {
+    origin: sdp.origin
+      ? `${sdp.origin.username} ${sdp.origin.sessId} ${sdp.origin.sessVersion} ${sdp.origin.addrType} ${sdp.origin.address}`
+      : null,
+    sessionName: sdp.sessionName,
+    connection: conn(sdp.connections[0] ?? null),
+    media: sdp.media.map((m) => ({
+      media: m.media,
+      port: m.port,
+      proto: m.proto,
+      connection: conn(effectiveConnection(sdp, m)),
+      direction: effectiveDirection(sdp, m),
+      codecs: mediaCodecs(m).map(
+        (c) =>
+          `${c.payloadType} ${c.encoding}${c.clockRate ? `/${c.clockRate}` : ''}${c.channels ? `/${c.channels}` : ''}${c.fmtp ? ` (${c.fmtp})` : ''}`,
+      ),
+      ptime: m.ptime,
+    })),
+    problems: diagnostics.map((d) => d.code),
+  };
 }
 
 /** A file-name-safe version of a capture name (without its extension). */

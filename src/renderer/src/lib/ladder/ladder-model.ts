@@ -14,6 +14,9 @@ export interface LadderArrow {
   time: number;
   delta: number;
   hasBody: boolean;
+  retransmission: boolean;
+  transaction: string | null;
+  dialog: string | null;
 }
 
 export interface LadderModel {
@@ -55,6 +58,9 @@ export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly
       time: m.time,
       delta,
       hasBody: m.hasBody,
+      retransmission: m.retransmission,
+      transaction: m.transaction,
+      dialog: m.dialog,
     };
   });
   return { lanes, arrows };
