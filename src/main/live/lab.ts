@@ -23,8 +23,9 @@ import { LocationService } from '../../sip-core/elements/registrar';
 import { DEFAULT_TIMERS, type TimerValues } from '../../sip-core/elements/transactions';
 import { UserAgent } from '../../sip-core/elements/ua/user-agent';
 import { B2bua } from '../../sip-core/elements/b2bua';
-import { StunServer, stunBindingRequest } from '../../sip-core/elements/stun';
+import { StunServer } from '../../sip-core/elements/stun';
 import { BUILTIN_SCRIPTS } from '../../sip-core/sim/scripts';
+import { runUaStep, splitAddress } from '../../sip-core/sim/steps';
 import {
   formatScenarioErrors,
   loadScenario,
@@ -76,14 +77,6 @@ export interface LabHandle {
 }
 
 export class LabError extends Error {}
-
-function splitAddress(a: string, defPort: number): { host: string; port: number } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(a);
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defPort };
-  const i = a.lastIndexOf(':');
-  if (i > 0 && a.indexOf(':') === i) return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
-  return { host: a, port: defPort };
-}
 
 /** Parses and validates a lab file (scenario schema); throws a LabError with `file:line:col` lines. */
 export function parseLab(text: string, name = 'lab.yaml'): Scenario {
@@ -361,77 +354,12 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       stepErrors.push(`${s.node}: ${s.action} needs a user agent in the lab`);
       return;
     }
-    let ok = true;
-    switch (s.action) {
-      case 'register':
-        e.register({
-          ...(s.expires !== undefined ? { expires: s.expires } : {}),
-          ...(s.query ? { query: true } : {}),
-          ...(s.wildcard ? { wildcard: true } : {}),
-        });
-        break;
-      case 'unregister':
-        e.register({ expires: 0, ...(s.wildcard ? { wildcard: true } : {}) });
-        break;
-      case 'call':
-        e.call(s.to ?? '', s.id ? { id: s.id } : {});
-        break;
-      case 'answer':
-        ok = e.answerCall(s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'reject':
-        ok = e.reject(s.code ?? 486, s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'cancel':
-        ok = e.cancel(s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'hangup':
-        ok = e.hangup(s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'hold':
-        ok = e.reinvite(s.direction ?? 'sendonly');
-        break;
-      case 'resume':
-        ok = e.reinvite('sendrecv');
-        break;
-      case 'reinvite':
-        ok = e.reinvite(s.direction ?? 'sendrecv');
-        break;
-      case 'update':
-        ok = e.update();
-        break;
-      case 'refer':
-        ok = e.refer(s.to ?? '');
-        break;
-      case 'options':
-      case 'message':
-      case 'subscribe':
-        e.request(
-          s.action.toUpperCase(),
-          s.to ?? '',
-          s.action === 'message' ? { body: s.text ?? 'Hello' } : {},
-        );
-        break;
-      case 'stun': {
-        const { host, port } = splitAddress(s.to ?? '', 3478);
-        const prev = e.stunHandler;
-        e.stunHandler = (mapped) => {
-          e.advertised = mapped;
-          e.log(`STUN: public address is ${mapped.host}:${mapped.port}`, {
-            mapped: hostPort(mapped.host, mapped.port),
-          });
-          e.stunHandler = prev;
-        };
-        e.transport.send(stunBindingRequest(ids), { host, port, transport: 'UDP' });
-        break;
-      }
-      default:
-        stepErrors.push(
-          `${s.node}: ${s.action} is not available in the lab (it changes the simulated network)`,
-        );
-        return;
-    }
-    if (!ok) stepErrors.push(`${s.node}: ${s.action} had nothing to act on`);
+    const r = runUaStep(e, s, ids);
+    if (r === 'unsupported')
+      stepErrors.push(
+        `${s.node}: ${s.action} is not available in the lab (it changes the simulated network)`,
+      );
+    else if (r === 'nothing') stepErrors.push(`${s.node}: ${s.action} had nothing to act on`);
   };
 
   if (opts.steps ?? true)

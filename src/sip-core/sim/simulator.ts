@@ -15,10 +15,11 @@ import { LocationService } from '../elements/registrar';
 import { DEFAULT_TIMERS, type TimerValues } from '../elements/transactions';
 import { UserAgent } from '../elements/ua/user-agent';
 import { B2bua } from '../elements/b2bua';
-import { StunServer, readStunMapped, stunBindingRequest } from '../elements/stun';
+import { StunServer, readStunMapped } from '../elements/stun';
 import { type LinkConditions, SimNetwork, type WirePacket } from './network';
 import { type NodeSpec, type Scenario, type StepSpec, parseDuration } from './scenario';
 import { BUILTIN_SCRIPTS } from './scripts';
+import { runUaStep, splitAddress } from './steps';
 
 export interface SimOptions {
   seed?: number;
@@ -40,14 +41,6 @@ export interface SimNodeInfo {
 }
 
 export class ScenarioBuildError extends Error {}
-
-function splitAddress(a: string, defPort: number): { host: string; port: number } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(a);
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defPort };
-  const i = a.lastIndexOf(':');
-  if (i > 0 && a.indexOf(':') === i) return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
-  return { host: a, port: defPort };
-}
 
 export class Simulation {
   readonly clock = new VirtualClock(0);
@@ -317,64 +310,9 @@ export class Simulation {
       this.stepErrors.push(`${s.node}: ${s.action} needs a user agent`);
       return;
     }
-    let ok = true;
-    switch (s.action) {
-      case 'register':
-        e.register({
-          ...(s.expires !== undefined ? { expires: s.expires } : {}),
-          ...(s.query ? { query: true } : {}),
-          ...(s.wildcard ? { wildcard: true } : {}),
-        });
-        break;
-      case 'unregister':
-        e.register({ expires: 0, ...(s.wildcard ? { wildcard: true } : {}) });
-        break;
-      case 'call':
-        e.call(s.to ?? '', s.id ? { id: s.id } : {});
-        break;
-      case 'answer':
-        ok = e.answerCall(s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'reject':
-        ok = e.reject(s.code ?? 486, s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'cancel':
-        ok = e.cancel(s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'hangup':
-        ok = e.hangup(s.id ? e.findCall(s.id, []) : undefined);
-        break;
-      case 'hold':
-        ok = e.reinvite(s.direction ?? 'sendonly');
-        break;
-      case 'resume':
-        ok = e.reinvite('sendrecv');
-        break;
-      case 'reinvite':
-        ok = e.reinvite(s.direction ?? 'sendrecv');
-        break;
-      case 'update':
-        ok = e.update();
-        break;
-      case 'refer':
-        ok = e.refer(s.to ?? '');
-        break;
-      case 'options':
-      case 'message':
-      case 'subscribe':
-        e.request(
-          s.action.toUpperCase(),
-          s.to ?? '',
-          s.action === 'message' ? { body: s.text ?? 'Hello' } : {},
-        );
-        break;
-      case 'stun': {
-        const { host, port } = splitAddress(s.to ?? '', 3478);
-        stunDiscover(e, this.ids, host, port);
-        break;
-      }
-    }
-    if (!ok)
+    const r = runUaStep(e, s, this.ids);
+    if (r === 'unsupported') this.stepErrors.push(`${s.node}: ${s.action} is not a user agent's action`);
+    else if (r === 'nothing')
       this.stepErrors.push(`${s.node}: ${s.action} had nothing to act on at ${this.clock.now() / SECOND}s`);
   }
 
@@ -404,20 +342,4 @@ export class Simulation {
   get eventList(): ElementEvent[] {
     return this.events instanceof EventLog ? this.events.events : [];
   }
-}
-
-/** Sends a STUN Binding request from a UA's SIP port and adopts the mapped address (RFC 5389). */
-function stunDiscover(ua: UserAgent, ids: SeededIdSource, host: string, port: number): void {
-  const req = stunBindingRequest(ids);
-  const prev = ua.stunHandler;
-  ua.stunHandler = (mapped): void => {
-    ua.advertised = mapped;
-    ua.log(`STUN: public address is ${mapped.host}:${mapped.port}`, {
-      mapped: `${mapped.host}:${mapped.port}`,
-    });
-    ua.stunHandler = prev;
-  };
-  ua.transport.send(req, { host, port, transport: 'UDP' });
-  // and from the media port, so the SDP can carry the public RTP address too
-  ua.media?.send(stunBindingRequest(ids), { host, port, transport: 'UDP' });
 }
