@@ -26,6 +26,7 @@ import { B2bua } from '../../sip-core/elements/b2bua';
 import { StunServer } from '../../sip-core/elements/stun';
 import { BUILTIN_SCRIPTS } from '../../sip-core/sim/scripts';
 import { runUaStep, splitAddress } from '../../sip-core/sim/steps';
+import { uaConfigOf } from '../../sip-core/sim/node-config';
 import {
   formatScenarioErrors,
   loadScenario,
@@ -243,36 +244,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       const env = { node: n.name, clock, ids, events: sink, timers, resolve };
       switch (n.role) {
         case 'ua': {
-          const ua = new UserAgent(env, wired, {
-            aor: n.aor ?? `sip:${n.name.toLowerCase().replace(/\s+/g, '')}@${host}`,
-            ...(n.displayName !== undefined ? { displayName: n.displayName } : {}),
-            ...(n.username !== undefined ? { username: n.username } : {}),
-            ...(n.password !== undefined ? { password: n.password } : {}),
-            ...(n.proxies ? { outboundProxies: n.proxies } : {}),
-            ...(n.registrar !== undefined ? { registrar: n.registrar } : {}),
-            answer: {
-              ring: n.answer?.ring ?? true,
-              after:
-                n.answer && 'after' in n.answer && n.answer.after === null
-                  ? null
-                  : parseDuration(n.answer?.after, 0),
-              ...(n.answer?.reject
-                ? {
-                    reject: {
-                      code: n.answer.reject,
-                      after: parseDuration(n.answer.rejectAfter, 0),
-                      ...(n.answer.reason ? { reason: n.answer.reason } : {}),
-                    },
-                  }
-                : {}),
-            },
-            ...(n.use100rel !== undefined ? { use100rel: n.use100rel } : {}),
-            ...(n.lateOffer !== undefined ? { lateOffer: n.lateOffer } : {}),
-            ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
-            ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),
-            ...(n.preauth ? { preauth: n.preauth } : {}),
-            ...(n.expires !== undefined ? { expires: n.expires } : {}),
-          });
+          const ua = new UserAgent(env, wired, uaConfigOf(n, host));
           ua.rportInVia = n.rport ?? true;
           elements.set(n.name, ua);
           break;

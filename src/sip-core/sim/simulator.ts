@@ -20,6 +20,7 @@ import { type LinkConditions, SimNetwork, type WirePacket } from './network';
 import { type NodeSpec, type Scenario, type StepSpec, parseDuration } from './scenario';
 import { BUILTIN_SCRIPTS } from './scripts';
 import { runUaStep, splitAddress } from './steps';
+import { uaConfigOf } from './node-config';
 
 export interface SimOptions {
   seed?: number;
@@ -158,36 +159,7 @@ export class Simulation {
       const env = this.env(n.name);
       switch (n.role) {
         case 'ua': {
-          const ua = new UserAgent(env, tr, {
-            aor: n.aor ?? `sip:${n.name.toLowerCase().replace(/\s+/g, '')}@${host}`,
-            ...(n.displayName !== undefined ? { displayName: n.displayName } : {}),
-            ...(n.username !== undefined ? { username: n.username } : {}),
-            ...(n.password !== undefined ? { password: n.password } : {}),
-            ...(n.proxies ? { outboundProxies: n.proxies } : {}),
-            ...(n.registrar !== undefined ? { registrar: n.registrar } : {}),
-            answer: {
-              ring: n.answer?.ring ?? true,
-              after:
-                n.answer && 'after' in n.answer && n.answer.after === null
-                  ? null
-                  : parseDuration(n.answer?.after, 0),
-              ...(n.answer?.reject
-                ? {
-                    reject: {
-                      code: n.answer.reject,
-                      after: parseDuration(n.answer.rejectAfter, 0),
-                      ...(n.answer.reason ? { reason: n.answer.reason } : {}),
-                    },
-                  }
-                : {}),
-            },
-            ...(n.use100rel !== undefined ? { use100rel: n.use100rel } : {}),
-            ...(n.lateOffer !== undefined ? { lateOffer: n.lateOffer } : {}),
-            ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
-            ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),
-            ...(n.preauth ? { preauth: n.preauth } : {}),
-            ...(n.expires !== undefined ? { expires: n.expires } : {}),
-          });
+          const ua = new UserAgent(env, tr, uaConfigOf(n, host));
           ua.rportInVia = n.rport ?? true;
           const mport = n.mediaPort ?? 49170;
           const media = this.network.bind(n.name, { host, port: mport, transport: 'UDP' });
