@@ -43,7 +43,6 @@ export {
   type LadderFormat,
 } from './ladder/render';
 export { callsCsv, CALL_CSV_COLUMNS } from './export/csv';
-export { exportCallsCapture, framesOfCalls, type CaptureExport } from './export/capture';
 export {
   callHops,
   hopChanges,

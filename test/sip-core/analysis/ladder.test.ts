@@ -8,13 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeTrace,
-  callsCsv,
-  exportCallsCapture,
-  ladderModel,
-  renderLadder,
-} from '../../../src/sip-core/analysis';
+import { analyzeTrace, callsCsv, ladderModel, renderLadder } from '../../../src/sip-core/analysis';
+import { writePcap } from '../../../src/sip-core/capture/writer/capture-writer';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 import { requirePeer } from '../../helpers/peers';
 
@@ -201,9 +196,10 @@ describe('exports', () => {
 
   const tshark = requirePeer('tshark');
   it.skipIf(!tshark)('a call as pcap with its original frames: tshark reads the same 7 frames', () => {
-    const cap = exportCallsCapture(a, ['C4'])!;
-    expect(cap.format).toBe('pcap');
-    expect(cap.frames).toEqual([40, 41, 42, 43, 44, 45, 46]);
+    const chunks: Uint8Array[] = [];
+    const res = writePcap(a.trace, a.callMessageIds(a.resolveCall('C4')), (c) => chunks.push(c.slice()));
+    expect(res).toMatchObject({ frames: 7, skippedMessages: 0, skippedFrames: 0 });
+    const cap = { bytes: new Uint8Array(Buffer.concat(chunks)) };
     const dir = mkdtempSync(path.join(tmpdir(), 'sipscope-ladder-'));
     const f = path.join(dir, 'c4.pcap');
     writeFileSync(f, cap.bytes);

@@ -11,7 +11,6 @@ import {
   analysisOnAppend,
   analyzeTrace,
   callsCsv,
-  exportCallsCapture,
   ladderModel,
   queryCalls,
   renderLadder,
@@ -19,6 +18,7 @@ import {
   type TraceAnalyzer,
 } from '../../../sip-core/analysis';
 import { detectFormat } from '../../../sip-core/capture/reader/detect';
+import { writePcap } from '../../../sip-core/capture/writer/capture-writer';
 import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.js';
 import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
 import { ingestSipText } from '../../../sip-core/trace/trace-builder';
@@ -92,14 +92,16 @@ export async function ladder(
     }
     emit(renderLadder(model, o.format));
     if (o.pcap) {
-      const cap = exportCallsCapture(a, [model.call]);
-      if (!cap) {
+      const chunks: Uint8Array[] = [];
+      const root = a.resolveCall(model.call);
+      const res = writePcap(a.trace, root >= 0 ? a.callMessageIds(root) : [], (c) => chunks.push(c.slice()));
+      if (res.frames === 0 || res.skippedMessages > 0) {
         console.error(
           'sipscope ladder: --pcap: the source frames cannot be read back (compressed or not a capture file)',
         );
         return 1;
       }
-      writeFileSync(o.pcap, cap.bytes);
+      writeFileSync(o.pcap, Buffer.concat(chunks));
     }
     return 0;
   } finally {
