@@ -66,6 +66,68 @@ const SERVER_FROM: Record<ServerState, readonly ServerState[]> = {
   terminated: ['trying', 'proceeding', 'completed', 'confirmed', 'accepted'],
 };
 
+/** What a timer event reports (the scenario player's panel of running timers). */
+export type TimerAction = 'start' | 'cancel' | 'fire';
+
+/**
+ * Emits a `kind: 'timer'` event: `data: { timer, branch, action, due }`, `due` being the virtual
+ * time (µs) at which the timer fires (for 'cancel', when it would have fired). Builds nothing when
+ * no one listens.
+ */
+function emitTimer(
+  ctx: TransactionContext,
+  branch: string,
+  name: string,
+  action: TimerAction,
+  due: Micros,
+  text?: string,
+): void {
+  const ev = ctx.events;
+  if (!ev.enabled) return;
+  ev.emit({
+    time: ctx.clock.now(),
+    node: ctx.node,
+    kind: 'timer',
+    text:
+      text !== undefined
+        ? `${name}: ${text}`
+        : action === 'start'
+          ? `${name} started (fires at ${(due / SECOND).toFixed(3)} s)`
+          : `${name} cancelled`,
+    data: { timer: name, branch, action, due },
+  });
+}
+
+/** A scheduled transaction timer: its handle, name and due time. */
+interface RunningTimer {
+  handle: TimerHandle;
+  name: string;
+  due: Micros;
+}
+
+/** Schedules `fn` after `delay` and emits the 'start' event; the 'fire' event is the callback's. */
+function startTimer(
+  ctx: TransactionContext,
+  branch: string,
+  name: string,
+  delay: Micros,
+  fn: () => void,
+): RunningTimer {
+  const due = ctx.clock.now() + delay;
+  const handle = ctx.clock.schedule(delay, fn, name);
+  emitTimer(ctx, branch, name, 'start', due);
+  return { handle, name, due };
+}
+
+/** Cancels a running timer (emitting 'cancel'); returns null for the caller's field. */
+function cancelTimer(ctx: TransactionContext, branch: string, t: RunningTimer | null): null {
+  if (t !== null) {
+    ctx.clock.cancel(t.handle);
+    emitTimer(ctx, branch, t.name, 'cancel', t.due);
+  }
+  return null;
+}
+
 /** Client transaction: INVITE (ICT) or non-INVITE (NICT). */
 export class ClientTransaction {
   state: ClientState;
@@ -74,9 +136,9 @@ export class ClientTransaction {
   lastStatus = 0;
   /** Free slot for the TU (e.g. the proxy branch this transaction belongs to). */
   userData: unknown = null;
-  private timerA: TimerHandle | null = null;
-  private timerB: TimerHandle | null = null;
-  private timerEnd: TimerHandle | null = null;
+  private timerA: RunningTimer | null = null;
+  private timerB: RunningTimer | null = null;
+  private timerEnd: RunningTimer | null = null;
   private interval: Micros;
   private ack: Uint8Array | null = null;
 
@@ -111,23 +173,23 @@ export class ClientTransaction {
     const t1 = this.ctx.timers.t1;
     if (!this.ctx.transport.reliable) this.armRetransmit();
     // RFC 3261 §17.1.1.2: Timer B = 64*T1; §17.1.2.2: Timer F = 64*T1.
-    this.timerB = this.ctx.clock.schedule(
-      64 * t1,
-      () => this.onTimeoutTimer(),
-      this.invite ? 'Timer B' : 'Timer F',
+    this.timerB = startTimer(this.ctx, this.branch, this.invite ? 'Timer B' : 'Timer F', 64 * t1, () =>
+      this.onTimeoutTimer(),
     );
   }
 
   private armRetransmit(): void {
     const name = this.invite ? 'Timer A' : 'Timer E';
-    this.timerA = this.ctx.clock.schedule(this.interval, () => this.onRetransmitTimer(), name);
+    this.timerA = startTimer(this.ctx, this.branch, name, this.interval, () => this.onRetransmitTimer());
   }
 
   private onRetransmitTimer(): void {
     this.timerA = null;
     const name = this.invite ? 'Timer A' : 'Timer E';
-    if (this.invite ? this.state !== 'calling' : this.state !== 'trying' && this.state !== 'proceeding')
+    if (this.invite ? this.state !== 'calling' : this.state !== 'trying' && this.state !== 'proceeding') {
+      this.timer(name);
       return;
+    }
     this.timer(name, `retransmit ${this.method} (interval ${this.interval / 1000} ms)`);
     this.ctx.transport.send(this.request, this.dest);
     // §17.1.1.2: A doubles each time; §17.1.2.2: E doubles up to T2, and stays at T2 in 'proceeding'.
@@ -145,8 +207,12 @@ export class ClientTransaction {
     const live = this.invite
       ? this.state === 'calling'
       : this.state === 'trying' || this.state === 'proceeding';
-    if (!live) return;
-    this.timer(this.invite ? 'Timer B' : 'Timer F', `${this.method} transaction timeout`);
+    const name = this.invite ? 'Timer B' : 'Timer F';
+    if (!live) {
+      this.timer(name);
+      return;
+    }
+    this.timer(name, `${this.method} transaction timeout`);
     this.to('terminated');
     this.tu.onTimeout(this);
   }
@@ -221,30 +287,27 @@ export class ClientTransaction {
   terminate(): void {
     this.clearA();
     this.clearB();
-    if (this.timerEnd !== null) this.ctx.clock.cancel(this.timerEnd);
+    this.timerEnd = cancelTimer(this.ctx, this.branch, this.timerEnd);
     if (this.state !== 'terminated') this.to('terminated');
   }
 
   private armEnd(delay: Micros, name: string): void {
-    const fire = (): void => {
-      this.timerEnd = null;
-      if (delay > 0) this.timer(name, `${this.method} transaction ends`);
-      this.to('terminated');
-    };
     if (delay <= 0) {
-      fire();
+      this.to('terminated');
       return;
     }
-    this.timerEnd = this.ctx.clock.schedule(delay, fire, name);
+    this.timerEnd = startTimer(this.ctx, this.branch, name, delay, () => {
+      this.timerEnd = null;
+      this.timer(name, `${this.method} transaction ends`);
+      this.to('terminated');
+    });
   }
 
   private clearA(): void {
-    if (this.timerA !== null) this.ctx.clock.cancel(this.timerA);
-    this.timerA = null;
+    this.timerA = cancelTimer(this.ctx, this.branch, this.timerA);
   }
   private clearB(): void {
-    if (this.timerB !== null) this.ctx.clock.cancel(this.timerB);
-    this.timerB = null;
+    this.timerB = cancelTimer(this.ctx, this.branch, this.timerB);
   }
 
   private to(next: ClientState): void {
@@ -253,7 +316,12 @@ export class ClientTransaction {
     if (!CLIENT_FROM[next].includes(prev)) return; // illegal: ignore (never reached by this engine)
     this.state = next;
     this.emitState(prev);
-    if (next === 'terminated') this.table.removeClient(this);
+    if (next === 'terminated') {
+      this.clearA();
+      this.clearB();
+      this.timerEnd = cancelTimer(this.ctx, this.branch, this.timerEnd);
+      this.table.removeClient(this);
+    }
   }
 
   private emitState(prev: ClientState | null): void {
@@ -272,16 +340,9 @@ export class ClientTransaction {
     });
   }
 
-  private timer(name: string, text: string): void {
-    const ev = this.ctx.events;
-    if (!ev.enabled) return;
-    ev.emit({
-      time: this.ctx.clock.now(),
-      node: this.ctx.node,
-      kind: 'timer',
-      text: `${name}: ${text}`,
-      data: { timer: name, branch: this.branch },
-    });
+  /** The 'fire' event of timer `name` (text: what it does; absent when the state made it moot). */
+  private timer(name: string, text = 'fired (no effect in this state)'): void {
+    emitTimer(this.ctx, this.branch, name, 'fire', this.ctx.clock.now(), text);
   }
 }
 
@@ -298,10 +359,12 @@ export class ServerTransaction {
   lastResponse: Uint8Array | null = null;
   lastStatus = 0;
   userData: unknown = null;
-  private timerG: TimerHandle | null = null;
-  private timerEnd: TimerHandle | null = null;
-  private timer100: TimerHandle | null = null;
+  private timerG: RunningTimer | null = null;
+  private timerEnd: RunningTimer | null = null;
+  private timer100: RunningTimer | null = null;
   private interval: Micros;
+  /** Top Via branch of the request. */
+  readonly branch: string;
 
   constructor(
     private readonly ctx: TransactionContext,
@@ -315,6 +378,7 @@ export class ServerTransaction {
     this.invite = request.method === 'INVITE';
     this.state = this.invite ? 'proceeding' : 'trying';
     this.interval = ctx.timers.t1;
+    this.branch = key.slice(0, key.indexOf('|'));
     table.addServer(this);
     this.emitState(null);
   }
@@ -328,23 +392,20 @@ export class ServerTransaction {
    * ms, then it MUST generate a 100 (Trying)". `make` builds it only when the timer fires.
    */
   autoTrying(make: () => Uint8Array, delay: Micros = 200 * MS): void {
-    this.timer100 = this.ctx.clock.schedule(
-      delay,
-      () => {
-        this.timer100 = null;
-        if (this.lastStatus === 0 && this.state === 'proceeding') this.respond(make(), 100);
-      },
-      '100 Trying (200 ms)',
-    );
+    this.timer100 = startTimer(this.ctx, this.branch, TRYING_TIMER, delay, () => {
+      this.timer100 = null;
+      if (this.lastStatus === 0 && this.state === 'proceeding') {
+        this.timer(TRYING_TIMER, 'no response from the TU within 200 ms: 100 Trying');
+        this.respond(make(), 100);
+      } else this.timer(TRYING_TIMER);
+    });
   }
 
   /** The TU sends a response through the transaction. */
   respond(bytes: Uint8Array, status: number): void {
     if (this.state === 'terminated' || this.state === 'completed' || this.state === 'confirmed') return;
-    if (this.timer100 !== null && status > 100) {
-      this.ctx.clock.cancel(this.timer100);
-      this.timer100 = null;
-    }
+    if (this.timer100 !== null && status > 100)
+      this.timer100 = cancelTimer(this.ctx, this.branch, this.timer100);
     this.lastResponse = bytes;
     this.lastStatus = status;
     this.ctx.transport.send(bytes, this.replyTo);
@@ -361,7 +422,7 @@ export class ServerTransaction {
       // §17.2.1: 300-699 → 'completed'; Timer G retransmits (unreliable), Timer H waits for the ACK.
       this.to('completed');
       if (unreliable) this.armG();
-      this.timerEnd = this.ctx.clock.schedule(64 * t1, () => this.onTimerH(), 'Timer H');
+      this.timerEnd = startTimer(this.ctx, this.branch, 'Timer H', 64 * t1, () => this.onTimerH());
       return;
     }
     if (status < 200) {
@@ -374,23 +435,25 @@ export class ServerTransaction {
   }
 
   private armG(): void {
-    this.timerG = this.ctx.clock.schedule(
-      this.interval,
-      () => {
-        this.timerG = null;
-        if (this.state !== 'completed' || !this.lastResponse) return;
-        this.timer('Timer G', `retransmit ${this.lastStatus} (interval ${this.interval / 1000} ms)`);
-        this.ctx.transport.send(this.lastResponse, this.replyTo);
-        this.interval = Math.min(2 * this.interval, this.ctx.timers.t2);
-        this.armG();
-      },
-      'Timer G',
-    );
+    this.timerG = startTimer(this.ctx, this.branch, 'Timer G', this.interval, () => {
+      this.timerG = null;
+      if (this.state !== 'completed' || !this.lastResponse) {
+        this.timer('Timer G');
+        return;
+      }
+      this.timer('Timer G', `retransmit ${this.lastStatus} (interval ${this.interval / 1000} ms)`);
+      this.ctx.transport.send(this.lastResponse, this.replyTo);
+      this.interval = Math.min(2 * this.interval, this.ctx.timers.t2);
+      this.armG();
+    });
   }
 
   private onTimerH(): void {
     this.timerEnd = null;
-    if (this.state !== 'completed') return;
+    if (this.state !== 'completed') {
+      this.timer('Timer H');
+      return;
+    }
     this.timer('Timer H', 'no ACK for the final response');
     this.clearG();
     this.to('terminated');
@@ -407,27 +470,25 @@ export class ServerTransaction {
   ack(): void {
     if (this.state !== 'completed') return;
     this.clearG();
-    if (this.timerEnd !== null) this.ctx.clock.cancel(this.timerEnd);
+    this.timerEnd = cancelTimer(this.ctx, this.branch, this.timerEnd);
     this.to('confirmed');
     this.armEnd(this.ctx.transport.reliable ? 0 : this.ctx.timers.t4, 'Timer I');
   }
 
   private armEnd(delay: Micros, name: string): void {
-    const fire = (): void => {
-      this.timerEnd = null;
-      if (delay > 0) this.timer(name, `${this.method} server transaction ends`);
-      this.to('terminated');
-    };
     if (delay <= 0) {
-      fire();
+      this.to('terminated');
       return;
     }
-    this.timerEnd = this.ctx.clock.schedule(delay, fire, name);
+    this.timerEnd = startTimer(this.ctx, this.branch, name, delay, () => {
+      this.timerEnd = null;
+      this.timer(name, `${this.method} server transaction ends`);
+      this.to('terminated');
+    });
   }
 
   private clearG(): void {
-    if (this.timerG !== null) this.ctx.clock.cancel(this.timerG);
-    this.timerG = null;
+    this.timerG = cancelTimer(this.ctx, this.branch, this.timerG);
   }
 
   private to(next: ServerState): void {
@@ -437,7 +498,9 @@ export class ServerTransaction {
     this.state = next;
     this.emitState(prev);
     if (next === 'terminated') {
-      if (this.timer100 !== null) this.ctx.clock.cancel(this.timer100);
+      this.timer100 = cancelTimer(this.ctx, this.branch, this.timer100);
+      this.clearG();
+      this.timerEnd = cancelTimer(this.ctx, this.branch, this.timerEnd);
       this.table.removeServer(this);
     }
   }
@@ -446,7 +509,7 @@ export class ServerTransaction {
     const ev = this.ctx.events;
     if (!ev.enabled) return;
     const kind = this.invite ? 'IST' : 'NIST';
-    const branch = this.key.split('|')[0];
+    const branch = this.branch;
     ev.emit({
       time: this.ctx.clock.now(),
       node: this.ctx.node,
@@ -459,18 +522,14 @@ export class ServerTransaction {
     });
   }
 
-  private timer(name: string, text: string): void {
-    const ev = this.ctx.events;
-    if (!ev.enabled) return;
-    ev.emit({
-      time: this.ctx.clock.now(),
-      node: this.ctx.node,
-      kind: 'timer',
-      text: `${name}: ${text}`,
-      data: { timer: name },
-    });
+  /** The 'fire' event of timer `name` (text: what it does; absent when the state made it moot). */
+  private timer(name: string, text = 'fired (no effect in this state)'): void {
+    emitTimer(this.ctx, this.branch, name, 'fire', this.ctx.clock.now(), text);
   }
 }
+
+/** The §17.2.1 automatic 100 Trying of an INVITE server transaction, shown as a timer. */
+const TRYING_TIMER = '100 Trying (200 ms)';
 
 /** The element's transactions, matched per RFC 3261 §17.1.3 (client) and §17.2.3 (server). */
 export class TransactionTable {
