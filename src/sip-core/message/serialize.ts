@@ -15,17 +15,31 @@ const CRLF = new Uint8Array([13, 10]);
 
 type Chunk = Uint8Array | string;
 
+/**
+ * Joins chunks into one buffer, encoding strings in place (one allocation instead of one per
+ * string; ASCII written directly, other text through `encodeInto`).
+ */
 function concat(chunks: Chunk[]): Uint8Array {
-  const parts = chunks.map((c) => (typeof c === 'string' ? utf8.encode(c) : c));
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
+  let max = 0;
+  for (const c of chunks) max += typeof c === 'string' ? c.length * 3 : c.length;
+  const out = new Uint8Array(max);
   let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+  for (const c of chunks) {
+    if (typeof c !== 'string') {
+      out.set(c, o);
+      o += c.length;
+      continue;
+    }
+    const n = c.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const code = c.charCodeAt(i);
+      if (code >= 0x80) break;
+      out[o++] = code;
+    }
+    if (i < n) o += utf8.encodeInto(c.slice(i), out.subarray(o)).written;
   }
-  return out;
+  return o === max ? out : out.slice(0, o);
 }
 
 function toBytes(body: Uint8Array | string | undefined): Uint8Array {
