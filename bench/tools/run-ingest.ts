@@ -11,6 +11,7 @@ import { writeTraceNdjson } from '../../src/sip-core/trace/trace-json';
 
 const [file, mode = 'index'] = process.argv.slice(2);
 if (!file) throw new Error('usage: run-ingest.ts FILE index|parse|lint|ndjson');
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const r = await ingestCaptureFile(file, {
   parse: mode !== 'index',
@@ -34,6 +35,7 @@ console.log(
     ms: Math.round(tIngest + tOut),
     ingestMs: Math.round(tIngest),
     outputMs: Math.round(tOut),
+    cpuMs: Math.round((process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1000),
     messages: r.trace.count,
     frames: r.trace.source.frames,
     bytes: r.trace.source.size,

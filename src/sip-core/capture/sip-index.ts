@@ -16,6 +16,36 @@ export interface IndexFields {
   cseqMethod: string | null;
 }
 
+/**
+ * The same fields as byte spans of the scanned buffer (no strings): what the trace interns by bytes
+ * on the ingest fast path. A span is absent when its start is -1.
+ */
+export interface IndexSpans {
+  /** 0 request, 1 response, 2 invalid. */
+  kind: number;
+  /** Status code, 0 when not a response. */
+  status: number;
+  methodStart: number;
+  methodEnd: number;
+  callIdStart: number;
+  callIdEnd: number;
+  cseqMethodStart: number;
+  cseqMethodEnd: number;
+}
+
+export function newIndexSpans(): IndexSpans {
+  return {
+    kind: 2,
+    status: 0,
+    methodStart: -1,
+    methodEnd: -1,
+    callIdStart: -1,
+    callIdEnd: -1,
+    cseqMethodStart: -1,
+    cseqMethodEnd: -1,
+  };
+}
+
 const LF = 10;
 const CR = 13;
 const SP = 32;
@@ -24,93 +54,149 @@ const HT = 9;
 const lc = (c: number): number => c | 0x20;
 
 /** `decodeSpan` with a fast path for ASCII (the usual Call-ID): same result, fewer allocations. */
-function text(buf: Uint8Array, s: number, e: number): string {
+export function spanText(buf: Uint8Array, s: number, e: number): string {
   for (let i = s; i < e; i++) if (buf[i]! >= 0x80) return decodeSpan(buf, s, e);
   return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
 }
 
-/** Scans `buf[start,end)`; fills and returns `out`. */
-export function indexScan(buf: Uint8Array, start: number, end: number, out: IndexFields): IndexFields {
-  out.kind = 'invalid';
-  out.method = null;
-  out.status = null;
-  out.callId = null;
-  out.cseqMethod = null;
-  let lf = buf.indexOf(LF, start);
-  if (lf < 0 || lf >= end) return out;
+/** The buffer whose 32-bit word view is cached (see `words`). */
+let wordsOf: Uint8Array | null = null;
+let wordsView: Int32Array | null = null;
+
+/** A 32-bit view of `buf` when it starts on a 4-byte boundary (capture chunks do), else null. */
+function words(buf: Uint8Array): Int32Array | null {
+  if (buf !== wordsOf) {
+    wordsOf = buf;
+    wordsView =
+      (buf.byteOffset & 3) === 0 && buf.byteLength >= 4
+        ? new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2)
+        : null;
+  }
+  return wordsView;
+}
+
+/**
+ * Index of the next LF in `buf[p, end)`, or `end`. With a word view, four bytes per step (the
+ * "has a zero byte" test on `word ^ 0x0a0a0a0a`): header lines are 30–80 bytes, and this loop is
+ * most of the index scan.
+ */
+function nextLf(buf: Uint8Array, w: Int32Array | null, p: number, end: number): number {
+  if (w !== null) {
+    while (p < end && (p & 3) !== 0) {
+      if (buf[p] === LF) return p;
+      p++;
+    }
+    while (p + 4 <= end) {
+      const v = w[p >> 2]! ^ 0x0a0a0a0a;
+      if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
+      p += 4;
+    }
+  }
+  while (p < end && buf[p] !== LF) p++;
+  return p;
+}
+
+/** Scans `buf[start,end)` for the index fields as spans; fills and returns `out`. */
+export function indexScanSpans(buf: Uint8Array, start: number, end: number, out: IndexSpans): IndexSpans {
+  out.kind = 2;
+  out.status = 0;
+  out.methodStart = out.methodEnd = -1;
+  out.callIdStart = out.callIdEnd = -1;
+  out.cseqMethodStart = out.cseqMethodEnd = -1;
+  const w = words(buf);
+  let lf = nextLf(buf, w, start, end);
+  if (lf >= end) return out;
   if (lc(buf[start]!) === 0x73 && buf[start + 3] === 0x2f && buf[start + 7] === SP) {
     const d0 = buf[start + 8]! - 48;
     const d1 = buf[start + 9]! - 48;
     const d2 = buf[start + 10]! - 48;
     if (d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
-      out.kind = 'response';
+      out.kind = 1;
       out.status = d0 * 100 + d1 * 10 + d2;
     }
   } else {
-    const sp = buf.indexOf(SP, start);
+    let sp = start;
+    while (sp < lf && buf[sp] !== SP) sp++;
     if (sp > start && sp < lf) {
-      out.kind = 'request';
-      out.method = text(buf, start, sp);
+      out.kind = 0;
+      out.methodStart = start;
+      out.methodEnd = sp;
     }
   }
-  if (out.kind === 'invalid') return out;
+  if (out.kind === 2) return out;
   let p = lf + 1;
   let need = 2;
   while (p < end && need > 0) {
     const c = buf[p]!;
     if (c === CR || c === LF) break; // end of headers
-    lf = buf.indexOf(LF, p);
-    if (lf < 0 || lf > end) lf = end;
     const c0 = lc(c);
-    // Call-ID / i
-    if (c0 === 0x63 || c0 === 0x69) {
-      let q = -1;
-      if (c0 === 0x69) q = p + 1;
-      else if (
-        lc(buf[p + 1]!) === 0x61 &&
-        lc(buf[p + 2]!) === 0x6c &&
-        lc(buf[p + 3]!) === 0x6c &&
-        buf[p + 4] === 0x2d &&
-        lc(buf[p + 5]!) === 0x69 &&
-        lc(buf[p + 6]!) === 0x64
-      )
-        q = p + 7;
-      else if (
-        lc(buf[p + 1]!) === 0x73 &&
-        lc(buf[p + 2]!) === 0x65 &&
-        lc(buf[p + 3]!) === 0x71 &&
-        out.cseqMethod === null
-      ) {
-        // CSeq: number SP method
-        let r = p + 4;
+    // Only Call-ID / i / CSeq lines are read; other lines are skipped to their LF.
+    if (c0 !== 0x63 && c0 !== 0x69) {
+      p = nextLf(buf, w, p, end) + 1;
+      continue;
+    }
+    lf = nextLf(buf, w, p, end);
+    let q = -1;
+    if (c0 === 0x69) q = p + 1;
+    else if (
+      lc(buf[p + 1]!) === 0x61 &&
+      lc(buf[p + 2]!) === 0x6c &&
+      lc(buf[p + 3]!) === 0x6c &&
+      buf[p + 4] === 0x2d &&
+      lc(buf[p + 5]!) === 0x69 &&
+      lc(buf[p + 6]!) === 0x64
+    )
+      q = p + 7;
+    else if (
+      lc(buf[p + 1]!) === 0x73 &&
+      lc(buf[p + 2]!) === 0x65 &&
+      lc(buf[p + 3]!) === 0x71 &&
+      out.cseqMethodStart < 0
+    ) {
+      // CSeq: number SP method
+      let r = p + 4;
+      while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
+      if (buf[r] === 0x3a) {
+        r++;
         while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
-        if (buf[r] === 0x3a) {
-          r++;
-          while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
-          while (r < lf && buf[r]! >= 48 && buf[r]! <= 57) r++;
-          while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
-          let e = r;
-          while (e < lf && buf[e] !== SP && buf[e] !== HT && buf[e] !== CR) e++;
-          if (e > r) {
-            out.cseqMethod = text(buf, r, e);
-            need--;
-          }
-        }
-      }
-      if (q > 0 && out.callId === null) {
-        while (q < lf && (buf[q] === SP || buf[q] === HT)) q++;
-        if (buf[q] === 0x3a) {
-          q++;
-          while (q < lf && (buf[q] === SP || buf[q] === HT)) q++;
-          let e = lf;
-          while (e > q && (buf[e - 1] === CR || buf[e - 1] === SP || buf[e - 1] === HT || buf[e - 1] === LF))
-            e--;
-          out.callId = text(buf, q, e);
+        while (r < lf && buf[r]! >= 48 && buf[r]! <= 57) r++;
+        while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
+        let e = r;
+        while (e < lf && buf[e] !== SP && buf[e] !== HT && buf[e] !== CR) e++;
+        if (e > r) {
+          out.cseqMethodStart = r;
+          out.cseqMethodEnd = e;
           need--;
         }
       }
     }
+    if (q > 0 && out.callIdStart < 0) {
+      while (q < lf && (buf[q] === SP || buf[q] === HT)) q++;
+      if (buf[q] === 0x3a) {
+        q++;
+        while (q < lf && (buf[q] === SP || buf[q] === HT)) q++;
+        let e = lf;
+        while (e > q && (buf[e - 1] === CR || buf[e - 1] === SP || buf[e - 1] === HT || buf[e - 1] === LF))
+          e--;
+        out.callIdStart = q;
+        out.callIdEnd = e;
+        need--;
+      }
+    }
     p = lf + 1;
   }
+  return out;
+}
+
+const scratch = newIndexSpans();
+
+/** Scans `buf[start,end)`; fills and returns `out` (the string form of {@link indexScanSpans}). */
+export function indexScan(buf: Uint8Array, start: number, end: number, out: IndexFields): IndexFields {
+  const s = indexScanSpans(buf, start, end, scratch);
+  out.kind = s.kind === 0 ? 'request' : s.kind === 1 ? 'response' : 'invalid';
+  out.status = s.kind === 1 ? s.status : null;
+  out.method = s.methodStart >= 0 ? spanText(buf, s.methodStart, s.methodEnd) : null;
+  out.callId = s.callIdStart >= 0 ? spanText(buf, s.callIdStart, s.callIdEnd) : null;
+  out.cseqMethod = s.cseqMethodStart >= 0 ? spanText(buf, s.cseqMethodStart, s.cseqMethodEnd) : null;
   return out;
 }

@@ -9,7 +9,7 @@ import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
 import { lintMessage, parseMessage } from '../message';
-import { indexScan, type IndexFields } from '../capture/sip-index';
+import { indexScanSpans, newIndexSpans, type IndexSpans } from '../capture/sip-index';
 import type { ReadAt } from './raw-store';
 import { Trace, type AppendListener } from './trace';
 
@@ -26,20 +26,14 @@ export class TraceBuilder implements MessageSink {
     readonly lint = false,
   ) {}
 
-  readonly #fields: IndexFields = {
-    kind: 'invalid',
-    method: null,
-    status: null,
-    callId: null,
-    cseqMethod: null,
-  };
+  readonly #spans: IndexSpans = newIndexSpans();
 
   message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void {
     const t = this.trace;
     if (meta.diagnostics) for (const d of meta.diagnostics) t.countDiagnostic(d.code);
     if (!this.parse && !t.hasListeners) {
       // Index only: the fields the trace keeps; full headers are parsed when a view asks.
-      t.append(buf, start, end, indexScan(buf, start, end, this.#fields), meta);
+      t.appendIndexed(buf, start, end, indexScanSpans(buf, start, end, this.#spans), meta);
       return;
     }
     const msg = parseMessage(buf, start, end);

@@ -16,7 +16,8 @@ import {
   type TransportName,
 } from '../capture/provenance';
 import { parseMessage, type SipMessage } from '../message';
-import type { IndexFields } from '../capture/sip-index';
+import { spanText, type IndexFields, type IndexSpans } from '../capture/sip-index';
+import { ByteInterner } from './byte-interner';
 import { ByteArena, type ReadAt } from './raw-store';
 
 /** The `source` block of the trace JSON: what was read. */
@@ -314,6 +315,53 @@ export class Trace {
     msg: IndexFields | SipMessage,
     input: AppendInput,
   ): number {
+    const kind = msg.kind === 'request' ? 0 : msg.kind === 'response' ? 1 : 2;
+    const id = this.#place(buf, start, end, kind, input);
+    const c = this.#c;
+    c.method[id] =
+      kind === 0 ? this.#methods.id(msg.method) : kind === 1 ? this.#methods.id(msg.cseqMethod) : 0;
+    c.status[id] = msg.status ?? 0;
+    c.callId[id] = this.#callIds.id(msg.callId);
+    this.#n = id + 1;
+    if (this.#listeners.length > 0) for (const l of this.#listeners) l(id, msg as SipMessage, this);
+    return id;
+  }
+
+  /**
+   * The ingest fast path: appends one message from its index scan ({@link indexScanSpans} of
+   * `buf[start,end)`), interning method and Call-ID by their bytes (a string is made only for a new
+   * one). Same result as `append` with the string fields; listeners are not called (they need a full
+   * parse: use `append` when `hasListeners`).
+   */
+  appendIndexed(buf: Uint8Array, start: number, end: number, s: IndexSpans, input: AppendInput): number {
+    const kind = s.kind;
+    const id = this.#place(buf, start, end, kind, input);
+    const c = this.#c;
+    if (kind === 0) c.method[id] = this.#methodBytes.id(buf, s.methodStart, s.methodEnd, this.#newMethod);
+    else if (kind === 1)
+      c.method[id] =
+        s.cseqMethodStart >= 0
+          ? this.#methodBytes.id(buf, s.cseqMethodStart, s.cseqMethodEnd, this.#newMethod)
+          : 0;
+    else c.method[id] = 0;
+    c.status[id] = kind === 1 ? s.status : 0;
+    c.callId[id] =
+      kind !== 2 && s.callIdStart >= 0
+        ? this.#callIdBytes.id(buf, s.callIdStart, s.callIdEnd, this.#newCallId)
+        : 0;
+    this.#n = id + 1;
+    return id;
+  }
+
+  readonly #methodBytes = new ByteInterner(64);
+  readonly #callIdBytes = new ByteInterner(4096);
+  readonly #newMethod = (buf: Uint8Array, s: number, e: number): number =>
+    this.#methods.id(spanText(buf, s, e));
+  readonly #newCallId = (buf: Uint8Array, s: number, e: number): number =>
+    this.#callIds.id(spanText(buf, s, e));
+
+  /** Fills the fields every append shares; returns the new id (not yet counted). */
+  #place(buf: Uint8Array, start: number, end: number, kind: number, input: AppendInput): number {
     const id = this.#n;
     if (id >= this.#c.cap) this.#c.grow(id + 1);
     const c = this.#c;
@@ -324,7 +372,6 @@ export class Trace {
     c.sport[id] = input.srcPort;
     c.dport[id] = input.dstPort;
     c.tr[id] = TRANSPORTS.indexOf(input.transport) | (REASSEMBLY.indexOf(input.reassembly) << 4);
-    const kind = msg.kind === 'request' ? 0 : msg.kind === 'response' ? 1 : 2;
     let flags = kind;
     const inFile = input.rawOffset >= 0 && this.#readAt !== null;
     if (inFile) c.rawOff[id] = input.rawOffset;
@@ -357,12 +404,6 @@ export class Trace {
         input.contextFrames.map((f) => ({ ...f })),
       );
     c.flags[id] = flags;
-    c.method[id] =
-      kind === 0 ? this.#methods.id(msg.method) : kind === 1 ? this.#methods.id(msg.cseqMethod) : 0;
-    c.status[id] = msg.status ?? 0;
-    c.callId[id] = this.#callIds.id(msg.callId);
-    this.#n = id + 1;
-    if (this.#listeners.length > 0) for (const l of this.#listeners) l(id, msg as SipMessage, this);
     return id;
   }
 
