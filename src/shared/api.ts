@@ -231,10 +231,25 @@ export interface CallDto {
   messages: number;
   legs: number;
   diagnostics: number;
+  /** Source and destination address:port of the call's first request (its INVITE for calls). */
+  src: string | null;
+  dst: string | null;
 }
 
 export type CallSortField =
-  'start' | 'from' | 'to' | 'state' | 'finalStatus' | 'pdd' | 'duration' | 'messages' | 'diagnostics';
+  | 'start'
+  | 'from'
+  | 'to'
+  | 'state'
+  | 'finalStatus'
+  | 'pdd'
+  | 'setupTime'
+  | 'duration'
+  | 'messages'
+  | 'legs'
+  | 'src'
+  | 'dst'
+  | 'diagnostics';
 
 export interface CallsQuery {
   captureId: string;

@@ -24,8 +24,12 @@ const CALL_SORT_FIELDS: readonly string[] = [
   'state',
   'finalStatus',
   'pdd',
+  'setupTime',
   'duration',
   'messages',
+  'legs',
+  'src',
+  'dst',
   'diagnostics',
 ] satisfies CallSortField[];
 

@@ -222,7 +222,14 @@ export class TraceAdapter implements LoadedTrace {
   #calls(): CallDto[] {
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
       this.#callRoots = this.#analyzer.callRoots();
-      this.#callCache = this.#callRoots.map((r) => toCallDto(this.#analyzer.callSummary(r)));
+      this.#callCache = this.#callRoots.map((r) => {
+        const first = this.#analyzer.groups[r]?.firstRequestId ?? -1;
+        return toCallDto(
+          this.#analyzer.callSummary(r),
+          first >= 0 ? this.#trace.src(first) : null,
+          first >= 0 ? this.#trace.dst(first) : null,
+        );
+      });
       this.#callCacheAt = this.#trace.count;
       this.#filterCache = null;
     }
@@ -364,7 +371,8 @@ function safeName(name: string): string {
   return name.replace(/\.(pcapng|pcap|cap|gz|ya?ml)$/i, '').replace(/[^\w.-]+/g, '_') || 'trace';
 }
 
-function toCallDto(c: CallSummary): CallDto {
+/** The calls list's view of a call summary; `src`/`dst`: where its first request (the INVITE) went. */
+function toCallDto(c: CallSummary, src: string | null, dst: string | null): CallDto {
   const codecs = [...c.codecs.offer];
   for (const x of c.codecs.answer) if (!codecs.includes(x)) codecs.push(x);
   return {
@@ -387,8 +395,13 @@ function toCallDto(c: CallSummary): CallDto {
     messages: c.messages,
     legs: c.callIds.length,
     diagnostics: c.diagnostics,
+    src,
+    dst,
   };
 }
+
+/** One collator for every string sort (String.prototype.localeCompare builds one per call). */
+const collator = new Intl.Collator(undefined, { numeric: true });
 
 function compareCalls(a: CallDto, b: CallDto, key: CallSortField): number {
   const x = a[key];
@@ -397,7 +410,7 @@ function compareCalls(a: CallDto, b: CallDto, key: CallSortField): number {
   if (x === null) return 1;
   if (y === null) return -1;
   if (typeof x === 'number' && typeof y === 'number') return x - y;
-  return String(x).localeCompare(String(y));
+  return collator.compare(String(x), String(y));
 }
 
 /**

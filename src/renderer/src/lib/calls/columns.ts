@@ -1,0 +1,156 @@
+/**
+ * Columns of the calls list: which exist, which the user shows and in what order (remembered in
+ * localStorage), and the text of each cell. Sorting happens in the core: a column sorts only when
+ * the service knows its sort field.
+ */
+import type { CallDto, CallSortField } from '@shared/api';
+
+export type CallColumnId =
+  | 'start'
+  | 'from'
+  | 'to'
+  | 'state'
+  | 'final'
+  | 'pdd'
+  | 'setup'
+  | 'duration'
+  | 'messages'
+  | 'legs'
+  | 'callId'
+  | 'src'
+  | 'dst'
+  | 'codecs'
+  | 'diag';
+
+export interface CallColumn {
+  id: CallColumnId;
+  label: string;
+  /** What the column shows, for the chooser's tooltip. */
+  title: string;
+  sort?: CallSortField;
+  num?: boolean;
+  mono?: boolean;
+  /** Cut long values with an ellipsis. */
+  trunc?: boolean;
+}
+
+export const CALL_COLUMNS: readonly CallColumn[] = [
+  { id: 'start', label: 'Start', title: 'Time of the first message (UTC)', sort: 'start', mono: true },
+  { id: 'from', label: 'From', title: 'From user (or URI) of the first request', sort: 'from', trunc: true },
+  { id: 'to', label: 'To', title: 'To user (or URI) of the first request', sort: 'to', trunc: true },
+  { id: 'state', label: 'State', title: 'Call state as the analysis classifies it', sort: 'state' },
+  { id: 'final', label: 'Final', title: 'Final response code of the INVITE', sort: 'finalStatus', num: true },
+  { id: 'pdd', label: 'PDD', title: 'Post-dial delay: INVITE → first 18x', sort: 'pdd', num: true },
+  { id: 'setup', label: 'Setup', title: 'Setup time: INVITE → 2xx', sort: 'setupTime', num: true },
+  { id: 'duration', label: 'Duration', title: 'Duration: 2xx → BYE', sort: 'duration', num: true },
+  { id: 'messages', label: 'Msgs', title: 'Messages of the call (all legs)', sort: 'messages', num: true },
+  { id: 'legs', label: 'Legs', title: 'Call-IDs joined in the call (B2BUA legs)', sort: 'legs', num: true },
+  { id: 'callId', label: 'Call-ID', title: 'Call-ID of each leg', mono: true, trunc: true },
+  { id: 'src', label: 'Source', title: 'Where the first INVITE came from', sort: 'src', mono: true },
+  { id: 'dst', label: 'Destination', title: 'Where the first INVITE went', sort: 'dst', mono: true },
+  { id: 'codecs', label: 'Codecs', title: 'Codecs answered (else offered)', trunc: true },
+  { id: 'diag', label: 'Diag', title: 'Diagnostics on the call', sort: 'diagnostics', num: true },
+];
+
+const BY_ID = new Map(CALL_COLUMNS.map((c) => [c.id, c]));
+
+export const DEFAULT_COLUMNS: readonly CallColumnId[] = [
+  'start',
+  'from',
+  'to',
+  'state',
+  'final',
+  'pdd',
+  'duration',
+  'messages',
+  'diag',
+];
+
+export const COLUMNS_KEY = 'sipscope.calls.columns';
+
+/** Minimal Storage (localStorage, or a stand-in in tests). */
+export type KeyValueStore = Pick<Storage, 'getItem' | 'setItem'>;
+
+export function columnById(id: CallColumnId): CallColumn {
+  return BY_ID.get(id)!;
+}
+
+/** The user's columns from storage; unknown ids are dropped, an empty or unreadable choice gives the default. */
+export function loadColumns(store: KeyValueStore | null): CallColumnId[] {
+  try {
+    const raw = store?.getItem(COLUMNS_KEY);
+    if (!raw) return [...DEFAULT_COLUMNS];
+    const ids = JSON.parse(raw) as unknown;
+    if (!Array.isArray(ids)) return [...DEFAULT_COLUMNS];
+    const out: CallColumnId[] = [];
+    for (const id of ids)
+      if (typeof id === 'string' && BY_ID.has(id as CallColumnId) && !out.includes(id as CallColumnId))
+        out.push(id as CallColumnId);
+    return out.length ? out : [...DEFAULT_COLUMNS];
+  } catch {
+    return [...DEFAULT_COLUMNS];
+  }
+}
+
+export function saveColumns(store: KeyValueStore | null, ids: readonly CallColumnId[]): void {
+  try {
+    store?.setItem(COLUMNS_KEY, JSON.stringify(ids));
+  } catch {
+    // Storage full or disabled: the choice lasts for this session only.
+  }
+}
+
+/** Shows or hides a column; a shown column goes to the end. The last column cannot be hidden. */
+export function toggleColumn(ids: readonly CallColumnId[], id: CallColumnId): CallColumnId[] {
+  if (ids.includes(id)) return ids.length > 1 ? ids.filter((x) => x !== id) : [...ids];
+  return [...ids, id];
+}
+
+/** Moves a shown column by `delta` places (−1 left, +1 right), clamped. */
+export function moveColumn(ids: readonly CallColumnId[], id: CallColumnId, delta: number): CallColumnId[] {
+  const i = ids.indexOf(id);
+  if (i < 0) return [...ids];
+  const j = Math.max(0, Math.min(ids.length - 1, i + delta));
+  const out = [...ids];
+  out.splice(i, 1);
+  out.splice(j, 0, id);
+  return out;
+}
+
+const ms = (s: number | null): string => (s === null ? '' : `${(s * 1000).toFixed(0)} ms`);
+
+/** The text of a cell (the state chip and diagnostics badge are styled by the view). */
+export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) => string): string {
+  switch (id) {
+    case 'start':
+      return formatTime(c.start);
+    case 'from':
+      return c.fromUser ?? c.from ?? '';
+    case 'to':
+      return c.toUser ?? c.to ?? '';
+    case 'state':
+      return c.state;
+    case 'final':
+      return c.finalStatus === null ? '' : String(c.finalStatus);
+    case 'pdd':
+      return ms(c.pdd);
+    case 'setup':
+      return ms(c.setupTime);
+    case 'duration':
+      return c.duration === null ? '' : `${c.duration.toFixed(1)} s`;
+    case 'messages':
+      return String(c.messages);
+    case 'legs':
+      return String(c.legs);
+    case 'callId':
+      return c.callIds.join(', ');
+    case 'src':
+      return c.src ?? '';
+    case 'dst':
+      return c.dst ?? '';
+    case 'codecs':
+      return c.codecs.join(', ');
+    case 'diag':
+      return c.diagnostics ? String(c.diagnostics) : '';
+  }
+}

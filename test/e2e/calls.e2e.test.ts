@@ -1,0 +1,133 @@
+/**
+ * End to end for the calls list, the inspector and the scenario player's side panels: browser mode
+ * served for real (a fresh vite build of the renderer, so others' out/ cannot be stale), driven in
+ * headless Debian Chromium through playwright-core. Screenshots go to test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
+import { createHost } from '../../src/main/service/create-host';
+import type { ServiceHost } from '../../src/main/service/host';
+
+const chromiumPath = requirePeer('chromium');
+const root = resolve(import.meta.dirname, '..', '..');
+const shots = join(root, 'test-results', 'screenshots');
+const webDir = join(root, '.tmp', 'e2e-calls', 'web');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chromium', () => {
+  let server: BrowserServer;
+  let host: ServiceHost;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const vite = spawnSync(
+      join(root, 'node_modules', '.bin', 'vite'),
+      ['build', '-c', 'vite.web.config.ts', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'error'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
+    );
+    if (vite.status !== 0) throw new Error(`vite build failed (${vite.status ?? vite.signal})`);
+    host = createHost({ mode: 'browser', recentFile: null, resolveUpload: (t) => server.resolveUpload(t) });
+    server = await startBrowserServer({ host, webRoot: webDir, port: 0 });
+    browser = await chromium.launch({ executablePath: chromiumPath as string, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(server.url);
+    await page.getByText('Open the sample', { exact: true }).click();
+    await page.getByTestId('calls-table').locator('tr.msg').nth(4).waitFor({ timeout: 20_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.dispose();
+    await server?.close();
+  });
+
+  const headers = (): Promise<string[]> =>
+    page.getByTestId('calls-table').locator('thead th').allTextContents();
+
+  it('chooses, orders and remembers the calls list columns', async () => {
+    expect((await headers()).map((h) => h.trim())).toEqual([
+      'Start ▴',
+      'From',
+      'To',
+      'State',
+      'Final',
+      'PDD',
+      'Duration',
+      'Msgs',
+      'Diag',
+    ]);
+    await page.getByTestId('columns-button').click();
+    const panel = page.getByTestId('columns-panel');
+    await panel.getByRole('checkbox', { name: 'Source', exact: true }).check();
+    await panel.getByRole('checkbox', { name: 'Destination', exact: true }).check();
+    await panel.getByRole('checkbox', { name: 'Call-ID', exact: true }).check();
+    await panel.getByRole('checkbox', { name: 'PDD', exact: true }).uncheck();
+    await panel.getByRole('button', { name: 'Move Source earlier' }).click();
+    await page.screenshot({ path: join(shots, 'calls-columns.png') });
+    await page.keyboard.press('Escape');
+    expect(await panel.count()).toBe(0);
+    const h = (await headers()).map((x) => x.trim());
+    expect(h).toEqual([
+      'Start ▴',
+      'From',
+      'To',
+      'State',
+      'Final',
+      'Duration',
+      'Msgs',
+      'Source',
+      'Diag',
+      'Destination',
+      'Call-ID',
+    ]);
+    // The first row's source and destination are the first INVITE's (SIPp UAC → Kamailio).
+    const first = page.getByTestId('calls-table').locator('tbody tr.msg').first().locator('td');
+    expect(await first.nth(h.indexOf('Source')).textContent()).toMatch(/^127\.0\.0\.\d+:\d+$/);
+    expect(await first.nth(h.indexOf('Destination')).textContent()).toMatch(/^127\.0\.0\.\d+:\d+$/);
+    // Sorted in the core by source, descending on a second click.
+    await page.getByTestId('calls-table').getByRole('button', { name: 'Source' }).click();
+    await expect.poll(async () => (await headers()).map((x) => x.trim())[7]).toBe('Source ▴');
+    // Remembered: a reload shows the same columns in the same order.
+    await page.reload();
+    await expect
+      .poll(() => page.getByTestId('calls-table').locator('tr.msg').count(), { timeout: 20_000 })
+      .toBe(5);
+    expect((await headers()).map((x) => x.replace(/[▴▾]/g, '').trim())).toEqual([
+      'Start',
+      'From',
+      'To',
+      'State',
+      'Final',
+      'Duration',
+      'Msgs',
+      'Source',
+      'Diag',
+      'Destination',
+      'Call-ID',
+    ]);
+    await page.screenshot({ path: join(shots, 'calls-columns-chosen.png') });
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * The calls query of the service on the sample capture (SIPp → Kamailio → SIPp): each call's first
+ * request source/destination, and sorting on every field the calls list offers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHost } from '../../src/main/service/create-host';
+import type { ServiceHost } from '../../src/main/service/host';
+import { SAMPLE_CAPTURE } from '../../src/main/paths';
+import { Invoke, type CallSortField, type CaptureSummary } from '../../src/shared/api';
+import { validateRequest } from '../../src/shared/validate';
+
+let host: ServiceHost;
+let cap: CaptureSummary;
+
+beforeAll(async () => {
+  host = createHost({ mode: 'browser', recentFile: null });
+  cap = await host.openPath(SAMPLE_CAPTURE, { remember: false });
+});
+afterAll(async () => {
+  await host.dispose();
+});
+
+describe('calls query', () => {
+  it("gives each call its first INVITE's source and destination", async () => {
+    const page = await host.invoke(Invoke.callsQuery, { captureId: cap.id, offset: 0, limit: 100 });
+    expect(page.total).toBe(5);
+    const calls = page.items.filter((c) => c.type === 'call');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const c of calls) {
+      expect(c.src).toMatch(/^\d+\.\d+\.\d+\.\d+:\d+$/);
+      expect(c.dst).toMatch(/^\d+\.\d+\.\d+\.\d+:\d+$/);
+      expect(c.src).not.toBe(c.dst);
+      // The first INVITE of the call, as the messages page shows it.
+      const msgs = await host.invoke(Invoke.messagesPage, {
+        captureId: cap.id,
+        offset: 0,
+        limit: 500,
+        call: c.id,
+      });
+      const invite = msgs.items.find((m) => m.method === 'INVITE')!;
+      expect([c.src, c.dst]).toEqual([invite.src, invite.dst]);
+    }
+  });
+
+  const fields: [CallSortField, (c: { [k: string]: unknown }) => unknown][] = [
+    ['setupTime', (c) => c.setupTime],
+    ['legs', (c) => c.legs],
+    ['src', (c) => c.src],
+    ['dst', (c) => c.dst],
+    ['pdd', (c) => c.pdd],
+    ['finalStatus', (c) => c.finalStatus],
+  ];
+  it.each(fields)('sorts on %s (nulls last), and desc reverses', async (sort, get) => {
+    const asc = await host.invoke(Invoke.callsQuery, { captureId: cap.id, offset: 0, limit: 100, sort });
+    const values = asc.items.map((c) => get(c as unknown as { [k: string]: unknown }));
+    const nonNull = values.filter((v) => v !== null);
+    expect(values.slice(0, nonNull.length)).toEqual(nonNull);
+    const sorted = [...nonNull].sort((a, b) =>
+      typeof a === 'number'
+        ? a - (b as number)
+        : String(a).localeCompare(String(b), undefined, { numeric: true }),
+    );
+    expect(nonNull).toEqual(sorted);
+    const desc = await host.invoke(Invoke.callsQuery, {
+      captureId: cap.id,
+      offset: 0,
+      limit: 100,
+      sort,
+      desc: true,
+    });
+    expect(desc.items.map((c) => c.id)).toEqual(asc.items.map((c) => c.id).reverse());
+  });
+
+  it('rejects a sort field the core does not know', () => {
+    expect(() =>
+      validateRequest(Invoke.callsQuery, { captureId: 'c', offset: 0, limit: 10, sort: 'codecs' }),
+    ).toThrow(/unknown sort field/);
+    expect(() =>
+      validateRequest(Invoke.callsQuery, { captureId: 'c', offset: 0, limit: 10, sort: 'setupTime' }),
+    ).not.toThrow();
+  });
+});

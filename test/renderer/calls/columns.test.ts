@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { CallDto } from '../../../src/shared/api';
+import {
+  CALL_COLUMNS,
+  COLUMNS_KEY,
+  DEFAULT_COLUMNS,
+  cellText,
+  loadColumns,
+  moveColumn,
+  saveColumns,
+  toggleColumn,
+  type KeyValueStore,
+} from '../../../src/renderer/src/lib/calls/columns';
+
+function memoryStore(init: Record<string, string> = {}): KeyValueStore & { data: Record<string, string> } {
+  const data = { ...init };
+  return { data, getItem: (k) => data[k] ?? null, setItem: (k, v) => void (data[k] = v) };
+}
+
+const call: CallDto = {
+  id: 'C1',
+  callIds: ['a@h', 'b@h'],
+  type: 'call',
+  state: 'completed',
+  from: 'sip:alice@a.example',
+  to: 'sip:bob@b.example',
+  fromUser: 'alice',
+  toUser: null,
+  finalStatus: 200,
+  start: 1700000000.5,
+  end: 1700000003,
+  pdd: 0.1234,
+  setupTime: 0.4,
+  duration: 2.25,
+  codecs: ['PCMU', 'PCMA'],
+  media: [],
+  messages: 13,
+  legs: 2,
+  diagnostics: 0,
+  src: '10.0.0.1:5060',
+  dst: '10.0.0.2:5060',
+};
+
+describe('calls list columns', () => {
+  it('offers every column the issue lists, sortable where the core sorts', () => {
+    expect(CALL_COLUMNS.map((c) => c.id)).toEqual([
+      'start',
+      'from',
+      'to',
+      'state',
+      'final',
+      'pdd',
+      'setup',
+      'duration',
+      'messages',
+      'legs',
+      'callId',
+      'src',
+      'dst',
+      'codecs',
+      'diag',
+    ]);
+    expect(CALL_COLUMNS.filter((c) => !c.sort).map((c) => c.id)).toEqual(['callId', 'codecs']);
+  });
+
+  it('loads the default without a stored choice, and drops unknown or repeated ids', () => {
+    expect(loadColumns(null)).toEqual(DEFAULT_COLUMNS);
+    expect(loadColumns(memoryStore())).toEqual(DEFAULT_COLUMNS);
+    expect(loadColumns(memoryStore({ [COLUMNS_KEY]: 'not json' }))).toEqual(DEFAULT_COLUMNS);
+    expect(loadColumns(memoryStore({ [COLUMNS_KEY]: '["nope"]' }))).toEqual(DEFAULT_COLUMNS);
+    expect(loadColumns(memoryStore({ [COLUMNS_KEY]: '["src","bogus","from","src"]' }))).toEqual([
+      'src',
+      'from',
+    ]);
+  });
+
+  it('remembers a choice in order', () => {
+    const s = memoryStore();
+    saveColumns(s, ['dst', 'start']);
+    expect(loadColumns(s)).toEqual(['dst', 'start']);
+  });
+
+  it('toggles (shown columns go last; the last column stays) and moves, clamped', () => {
+    expect(toggleColumn(['start', 'from'], 'src')).toEqual(['start', 'from', 'src']);
+    expect(toggleColumn(['start', 'from'], 'start')).toEqual(['from']);
+    expect(toggleColumn(['start'], 'start')).toEqual(['start']);
+    expect(moveColumn(['a', 'b', 'c'] as never, 'c' as never, -1)).toEqual(['a', 'c', 'b']);
+    expect(moveColumn(['a', 'b', 'c'] as never, 'a' as never, -1)).toEqual(['a', 'b', 'c']);
+    expect(moveColumn(['a', 'b', 'c'] as never, 'a' as never, 5)).toEqual(['b', 'c', 'a']);
+  });
+
+  it('formats cells', () => {
+    const t = (x: number): string => `t${x}`;
+    expect(cellText(call, 'start', t)).toBe('t1700000000.5');
+    expect(cellText(call, 'from', t)).toBe('alice');
+    expect(cellText(call, 'to', t)).toBe('sip:bob@b.example');
+    expect(cellText(call, 'pdd', t)).toBe('123 ms');
+    expect(cellText(call, 'setup', t)).toBe('400 ms');
+    expect(cellText(call, 'duration', t)).toBe('2.3 s');
+    expect(cellText(call, 'callId', t)).toBe('a@h, b@h');
+    expect(cellText(call, 'src', t)).toBe('10.0.0.1:5060');
+    expect(cellText(call, 'codecs', t)).toBe('PCMU, PCMA');
+    expect(cellText(call, 'diag', t)).toBe('');
+    expect(cellText({ ...call, pdd: null, src: null }, 'pdd', t)).toBe('');
+    expect(cellText({ ...call, src: null }, 'src', t)).toBe('');
+  });
+});
