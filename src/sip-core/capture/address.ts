@@ -51,13 +51,21 @@ export class AddressTable {
   readonly #v4 = new Map<number, number>();
   readonly #byName = new Map<string, number>();
 
+  /** Direct-mapped cache in front of `#v4` (address + 1, id): most packets repeat recent addresses. */
+  readonly #cacheKey = new Float64Array(4096);
+  readonly #cacheId = new Int32Array(4096);
+
   /** Id of an IPv4 address given as an unsigned 32-bit number. */
   v4(n: number): number {
+    const slot = (n ^ (n >>> 12)) & 4095;
+    if (this.#cacheKey[slot] === n + 1) return this.#cacheId[slot]!;
     let id = this.#v4.get(n);
     if (id === undefined) {
       id = this.name(formatIpv4(n));
       this.#v4.set(n, id);
     }
+    this.#cacheKey[slot] = n + 1;
+    this.#cacheId[slot] = id;
     return id;
   }
 

@@ -87,6 +87,15 @@ export class CaptureDecoder {
     }
   }
 
+  /**
+   * Continues at stream offset `offset` (the tail part of a split ingest: after the file header, the
+   * next bytes pushed are those at `offset`, a record boundary). Only between whole records.
+   */
+  skipTo(offset: number): void {
+    if (this.#carryLen !== 0 || this.#reader === null) return;
+    this.#offset = offset;
+  }
+
   /** Feeds the next chunk of the capture stream. */
   push(chunk: Uint8Array, eof = false): void {
     if (this.#done) return;

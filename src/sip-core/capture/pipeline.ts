@@ -22,8 +22,10 @@ import type { FrameRef, Reassembly, TransportName } from './provenance';
 import type { FrameInfo, FrameSink } from './reader/frame';
 import {
   frameDatagram,
+  frameDatagramInto,
   frameStream,
   sipStartLine,
+  type DatagramFrame,
   type FrameFlag,
   type StreamFramerSink,
 } from './sip-framing';
@@ -104,9 +106,23 @@ export interface IngestStats {
   truncatedFrames: number;
 }
 
+/**
+ * Two-part ingest of one file (two workers): the file is cut at a record boundary `offset`. The
+ * `tail` part reads from `offset` and decodes only stateless UDP frames ({@link isStatelessUdp}: no
+ * TCP, no IP fragment, no tunnel, so nothing depends on earlier frames); the `head` part reads the
+ * whole file and decodes everything except those frames after `offset`. Merged by frame number
+ * (trace/trace-merge.ts), the two give what one pass gives.
+ */
+export interface SplitRole {
+  role: 'head' | 'tail';
+  offset: number;
+}
+
 export interface PipelineOptions {
   /** Decompressor for HEP compressed payloads (node:zlib in a *.node.ts adapter); null = report instead. */
   inflate?: Inflate | null;
+  /** This pipeline's part of a two-part ingest (see {@link SplitRole}). */
+  split?: SplitRole | null;
   /** Cap on file/stream diagnostics kept per code (the rest are counted). */
   maxDiagnosticsPerCode?: number;
 }
@@ -168,6 +184,10 @@ export class CapturePipeline implements FrameSink {
   readonly #frame: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0, timeUs: 0, linkType: 0 };
   readonly #frames1: FrameRef[] = [this.#frame];
   #info: FrameInfo | null = null;
+  readonly #dgram: DatagramFrame = { start: 0, end: 0, junk: 0 };
+  /** Frames of the current run of one link type, added to `stats.linkTypes` when the type changes. */
+  #runLink = -1;
+  #runFrames = 0;
   /** Capture-stream offset of `buf[0]` for the frame buffer, or -1 inside reassembled buffers. */
   #fileBase = -1;
   #frameBuf: Uint8Array | null = null;
@@ -188,8 +208,18 @@ export class CapturePipeline implements FrameSink {
     hepCaptureId: 0,
   };
 
+  readonly #split: SplitRole | null;
+  /**
+   * Head part: frames before the split offset (-1 until a frame at or after it was seen), and whether
+   * a record starts exactly at the offset (else the cut was not a record boundary: nothing is left to
+   * the tail and the head is the whole result).
+   */
+  framesBeforeSplit = -1;
+  splitAtBoundary = false;
+
   constructor(sink: MessageSink, opts: PipelineOptions = {}) {
     this.#sink = sink;
+    this.#split = opts.split ?? null;
     this.#inflate = opts.inflate ?? null;
     this.#maxPerCode = opts.maxDiagnosticsPerCode ?? 200;
     const report = (d: Diagnostic): void => this.diagnostic(d);
@@ -236,8 +266,23 @@ export class CapturePipeline implements FrameSink {
     this.#frame.timeUs = info.timeUs;
     this.#frame.linkType = info.linkType;
     const lt = info.linkType;
-    const name = linkTypeName(lt);
-    st.linkTypes[name] = (st.linkTypes[name] ?? 0) + 1;
+    if (lt !== this.#runLink) {
+      this.#flushLinkRun();
+      this.#runLink = lt;
+    }
+    this.#runFrames++;
+    const split = this.#split;
+    if (split !== null) {
+      if (split.role === 'tail') {
+        if (!isStatelessUdp(lt, buf, start, end, this.#net)) return;
+      } else if (info.recordOffset >= split.offset) {
+        if (this.framesBeforeSplit < 0) {
+          this.framesBeforeSplit = info.frameNo - 1;
+          this.splitAtBoundary = info.recordOffset === split.offset;
+        }
+        if (this.splitAtBoundary && isStatelessUdp(lt, buf, start, end, this.#net)) return;
+      }
+    }
     if (!decodeLink(lt, buf, start, end, this.#net)) {
       if (!isKnownLinkType(lt)) {
         st.unknownLinkFrames++;
@@ -363,8 +408,8 @@ export class CapturePipeline implements FrameSink {
       this.#hepPacket(buf, ps, pend, reasm);
       return;
     }
-    const f = frameDatagram(buf, ps, pend);
-    if (!f) {
+    const f = this.#dgram;
+    if (!frameDatagramInto(buf, ps, pend, f)) {
       let p = ps;
       while (p < pend && (buf[p] === 13 || buf[p] === 10)) p++;
       if (p === pend && pend > ps) this.stats.keepalives++;
@@ -583,8 +628,24 @@ export class CapturePipeline implements FrameSink {
     this.#fileBase = save;
   }
 
+  #finishing = false;
+
+  /** The frame being read (0xffffffff while `finish()` flushes what is left at the end of input). */
+  get currentFrame(): number {
+    return this.#finishing ? 0xffffffff : this.#frame.frameNo;
+  }
+
+  #flushLinkRun(): void {
+    if (this.#runFrames === 0) return;
+    const name = linkTypeName(this.#runLink);
+    this.stats.linkTypes[name] = (this.stats.linkTypes[name] ?? 0) + this.#runFrames;
+    this.#runFrames = 0;
+  }
+
   /** End of capture: flushes TCP streams and reports incomplete fragment sets. */
   finish(): void {
+    this.#finishing = true;
+    this.#flushLinkRun();
     this.#tcp.flush();
     this.#defrag.flush();
     const t = this.#tcp.stats;
@@ -594,6 +655,29 @@ export class CapturePipeline implements FrameSink {
     this.stats.tcpGaps = t.gaps;
     this.stats.sctpPackets = this.#sctp.stats.packets;
   }
+}
+
+/**
+ * True when the frame is a UDP datagram in an unfragmented IPv4 packet or an IPv6 packet without
+ * extension headers, straight after the link layer: decoding it needs no earlier frame (the frames a
+ * two-part ingest leaves to its tail part). Both parts call this, so they agree on every frame.
+ */
+export function isStatelessUdp(
+  linkType: number,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  net: NetStart,
+): boolean {
+  if (!decodeLink(linkType, buf, start, end, net)) return false;
+  const o = net.offset;
+  if (net.etherType === ETHERTYPE_IPV4) {
+    if (o + 20 > end || buf[o]! >> 4 !== 4 || buf[o + 9] !== IPPROTO.UDP) return false;
+    return (((buf[o + 6]! << 8) | buf[o + 7]!) & 0x3fff) === 0;
+  }
+  if (net.etherType === ETHERTYPE_IPV6)
+    return o + 40 <= end && buf[o]! >> 4 === 6 && buf[o + 6] === IPPROTO.UDP;
+  return false;
 }
 
 /** Per-direction protocol detection and SIP framing on a reassembled TCP stream. */

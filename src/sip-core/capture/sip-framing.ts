@@ -109,23 +109,41 @@ export interface DatagramFrame {
  * the end. Returns null when there is no SIP start line (a keep-alive, or not SIP).
  */
 export function frameDatagram(buf: Uint8Array, start: number, end: number): DatagramFrame | null {
+  const out: DatagramFrame = { start: 0, end: 0, junk: 0 };
+  return frameDatagramInto(buf, start, end, out) ? out : null;
+}
+
+/** {@link frameDatagram} into a reused result (the ingest loop): false when there is no SIP start line. */
+export function frameDatagramInto(buf: Uint8Array, start: number, end: number, out: DatagramFrame): boolean {
   let p = start;
   while (p < end && (buf[p] === CR || buf[p] === LF)) p++;
-  if (p >= end) return null;
-  if (sipStartLine(buf, p, end) > 0) return { start: p, end, junk: 0 };
+  if (p >= end) return false;
+  out.end = end;
+  if (sipStartLine(buf, p, end) > 0) {
+    out.start = p;
+    out.junk = 0;
+    return true;
+  }
   // Junk before the start line (e.g. zeek sip-junk-before-request): look for a later line start,
   // and for a start line right after a few junk bytes on the same line.
   const limit = Math.min(end, start + 64);
   for (let q = p + 1; q < limit; q++) {
-    if (TOKEN[buf[q]!] && !TOKEN[buf[q - 1]!] && sipStartLine(buf, q, end) > 0)
-      return { start: q, end, junk: q - start };
+    if (TOKEN[buf[q]!] && !TOKEN[buf[q - 1]!] && sipStartLine(buf, q, end) > 0) {
+      out.start = q;
+      out.junk = q - start;
+      return true;
+    }
   }
   let lf = buf.indexOf(LF, p);
   while (lf >= 0 && lf + 1 < end) {
-    if (sipStartLine(buf, lf + 1, end) > 0) return { start: lf + 1, end, junk: lf + 1 - start };
+    if (sipStartLine(buf, lf + 1, end) > 0) {
+      out.start = lf + 1;
+      out.junk = lf + 1 - start;
+      return true;
+    }
     lf = buf.indexOf(LF, lf + 1);
   }
-  return null;
+  return false;
 }
 
 /**

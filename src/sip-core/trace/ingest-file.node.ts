@@ -2,8 +2,13 @@
  * Reads a capture file into a trace in this thread (the CLI; the ingest worker calls it too):
  * chunked reads, gzip, progress and cancellation between chunks.
  */
+import type { SplitRole } from '../capture/pipeline';
 import { CaptureFile, zlibInflate } from '../capture/reader/file-source.node.js';
-import type { AppendListener } from './trace';
+import { findPcapSplit } from '../capture/reader/split';
+import type { Diagnostic } from '../diagnostic';
+import type { IngestStats } from '../capture/pipeline';
+import { Trace, type AppendListener } from './trace';
+import { mergeStats, mergeTraceStates } from './trace-merge';
 import { TraceIngest, type IngestResult } from './trace-builder';
 
 export interface IngestFileOptions {
@@ -15,12 +20,71 @@ export interface IngestFileOptions {
   /** Parse every message at ingest (default true); false = index scan only (see TraceBuilder). */
   parse?: boolean;
   lint?: boolean;
+  /** This ingest's part of a two-part ingest (see `planSplit`). */
+  split?: SplitRole | null;
 }
 
 export interface IngestFileResult extends IngestResult {
   /** The open file (raw bytes are read back from it): close it when the trace is no longer used. */
   file: CaptureFile;
   cancelled: boolean;
+  /** Head part of a split ingest: emission frames, frames before the cut, and whether the cut held. */
+  split: { emitted: Uint32Array; framesBeforeSplit: number; atBoundary: boolean } | null;
+}
+
+/** Smallest file worth cutting in two (below it, one pass is as fast as starting a second worker). */
+export const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Where to cut `path` for a two-part ingest: a record boundary near the middle of a classic pcap file
+ * (not compressed, at least SPLIT_MIN_BYTES), or null when it cannot be cut (pcapng, gzip, small).
+ */
+export function planSplit(path: string, o: { minBytes?: number; near?: number } = {}): number | null {
+  const f = new CaptureFile(path);
+  try {
+    if (f.size < (o.minBytes ?? SPLIT_MIN_BYTES) || f.size < 64 || f.gzip) return null;
+    const near = Math.max(24, Math.min(f.size - 1, Math.floor(o.near ?? f.size / 2)));
+    const win = f.readAt(near, Math.min(1024 * 1024, f.size - near));
+    const at = findPcapSplit(f.head(24), win, near, f.size);
+    return at > 24 && at < f.size ? at : null;
+  } finally {
+    f.close();
+  }
+}
+
+/**
+ * The two parts of a split ingest run one after the other in this thread, merged (tests, and a check
+ * of what the two workers give). Falls back to the head alone when the cut was not a record boundary.
+ */
+export async function ingestSplitInThread(
+  path: string,
+  offset: number,
+  opts: IngestFileOptions = {},
+): Promise<{ trace: Trace; diagnostics: Diagnostic[]; stats: IngestStats | null; merged: boolean }> {
+  const head = await ingestCaptureFile(path, { ...opts, split: { role: 'head', offset } });
+  const hs = head.split!;
+  if (!hs.atBoundary || hs.framesBeforeSplit < 0) {
+    return { trace: head.trace, diagnostics: head.diagnostics, stats: head.stats, merged: false };
+  }
+  const tail = await ingestCaptureFile(path, { ...opts, split: { role: 'tail', offset } });
+  tail.file.close();
+  const state = mergeTraceStates(
+    {
+      state: head.trace.exportState(),
+      emitted: hs.emitted,
+      framesBeforeSplit: hs.framesBeforeSplit,
+      stats: head.stats,
+    },
+    { state: tail.trace.exportState(), stats: tail.stats },
+  );
+  const trace = Trace.fromState(state, head.file.readAt);
+  trace.setCloser(() => head.file.close());
+  return {
+    trace,
+    diagnostics: state.fileDiagnostics,
+    stats: mergeStats(head.stats, tail.stats),
+    merged: true,
+  };
 }
 
 /** Ingests a capture file; never throws for damaged content (only for a file that cannot be opened). */
@@ -39,7 +103,14 @@ export async function ingestCaptureFile(
     onAppend: opts.onAppend,
     parse: opts.parse ?? true,
     lint: opts.lint ?? false,
+    split: opts.split ?? null,
   });
+  const tail = opts.split?.role === 'tail' ? opts.split.offset : 0;
+  if (tail > 0) {
+    // The file header, then the records from the cut.
+    ing.push(file.head(24));
+    ing.decoder.skipTo(tail);
+  }
   let cancelled = false;
   let lastReport = 0;
   const report = (done: number): void => {
@@ -50,8 +121,8 @@ export async function ingestCaptureFile(
     }
   };
   if (!gz) {
-    let done = 0;
-    for (const chunk of file.chunks(opts.chunkSize)) {
+    let done = tail;
+    for (const chunk of file.chunks(opts.chunkSize, tail)) {
       if (opts.cancelled?.()) {
         cancelled = true;
         break;
@@ -87,5 +158,10 @@ export async function ingestCaptureFile(
   }
   const r = ing.finish();
   r.trace.setCloser(() => file.close());
-  return { ...r, file, cancelled };
+  const p = ing.decoder.pipeline;
+  const split =
+    opts.split?.role === 'head'
+      ? { emitted: ing.emitted!, framesBeforeSplit: p.framesBeforeSplit, atBoundary: p.splitAtBoundary }
+      : null;
+  return { ...r, file, cancelled, split };
 }

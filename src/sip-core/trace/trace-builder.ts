@@ -4,7 +4,7 @@
  */
 import type { Diagnostic } from '../diagnostic';
 import { CaptureDecoder } from '../capture/capture-decoder';
-import type { IngestStats, MessageMeta, MessageSink } from '../capture/pipeline';
+import type { CapturePipeline, IngestStats, MessageMeta, MessageSink, SplitRole } from '../capture/pipeline';
 import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
@@ -27,19 +27,34 @@ export class TraceBuilder implements MessageSink {
   ) {}
 
   readonly #spans: IndexSpans = newIndexSpans();
+  /** Head part of a split ingest: per message, the frame being read when it was emitted. */
+  emitted: Uint32Array | null = null;
+  pipeline: CapturePipeline | null = null;
+
+  #recordEmission(id: number): void {
+    let e = this.emitted!;
+    if (id >= e.length) {
+      const g = new Uint32Array(Math.max(1024, e.length * 2));
+      g.set(e);
+      this.emitted = e = g;
+    }
+    e[id] = this.pipeline!.currentFrame;
+  }
 
   message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void {
     const t = this.trace;
     if (meta.diagnostics) for (const d of meta.diagnostics) t.countDiagnostic(d.code);
     if (!this.parse && !t.hasListeners) {
       // Index only: the fields the trace keeps; full headers are parsed when a view asks.
-      t.appendIndexed(buf, start, end, indexScanSpans(buf, start, end, this.#spans), meta);
+      const id = t.appendIndexed(buf, start, end, indexScanSpans(buf, start, end, this.#spans), meta);
+      if (this.emitted) this.#recordEmission(id);
       return;
     }
     const msg = parseMessage(buf, start, end);
     const diags = this.lint ? lintMessage(msg) : msg.diagnostics;
     for (const d of diags) t.countDiagnostic(d.code);
     const id = t.append(buf, start, end, msg, meta);
+    if (this.emitted) this.#recordEmission(id);
     if (this.lint)
       t.setMessageCodes(
         id,
@@ -61,6 +76,8 @@ export interface IngestOptions {
   onAppend?: AppendListener;
   /** Parse every message at ingest (default true); false = index scan only, unless listeners need messages. */
   parse?: boolean;
+  /** This ingest's part of a two-part ingest (capture/pipeline.ts `SplitRole`). */
+  split?: SplitRole | null;
   /** Run the lint rules on every message while counting diagnostics (see TraceBuilder). */
   lint?: boolean;
 }
@@ -80,6 +97,13 @@ export class TraceIngest {
   readonly trace: Trace;
   readonly decoder: CaptureDecoder;
   readonly #opts: IngestOptions;
+  readonly #builder: TraceBuilder;
+
+  /** Head part of a split ingest: per message, the frame being read when it was emitted. */
+  get emitted(): Uint32Array | null {
+    const e = this.#builder.emitted;
+    return e ? e.slice(0, this.trace.count) : null;
+  }
 
   constructor(opts: IngestOptions) {
     this.#opts = opts;
@@ -89,9 +113,16 @@ export class TraceIngest {
       compression: opts.compression ?? null,
     });
     if (opts.onAppend) this.trace.onAppend(opts.onAppend);
-    this.decoder = new CaptureDecoder(new TraceBuilder(this.trace, opts.parse ?? true, opts.lint ?? false), {
+    const builder = new TraceBuilder(this.trace, opts.parse ?? true, opts.lint ?? false);
+    this.decoder = new CaptureDecoder(builder, {
       inflate: opts.inflate ?? null,
+      split: opts.split ?? null,
     });
+    if (opts.split?.role === 'head') {
+      builder.emitted = new Uint32Array(1024);
+      builder.pipeline = this.decoder.pipeline;
+    }
+    this.#builder = builder;
     this.trace.addresses = this.decoder.pipeline.addresses.names;
   }
 

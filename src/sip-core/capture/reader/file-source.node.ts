@@ -50,9 +50,9 @@ export class CaptureFile {
    * Yields consecutive chunks of the file. Each chunk is a view of one reused buffer: it is only
    * valid until the next iteration.
    */
-  *chunks(chunkSize = CHUNK_SIZE): Generator<Uint8Array> {
+  *chunks(chunkSize = CHUNK_SIZE, from = 0): Generator<Uint8Array> {
     const buf = new Uint8Array(Math.min(chunkSize, Math.max(this.size, 1)));
-    let pos = 0;
+    let pos = from;
     while (pos < this.size) {
       const n = readSync(this.fd, buf, 0, buf.length, pos);
       if (n <= 0) break;

@@ -1,0 +1,187 @@
+/**
+ * Merges the two parts of a two-part ingest (see `SplitRole` in capture/pipeline.ts) into the trace
+ * one pass gives: the tail part's messages (stateless UDP frames after the cut, numbered from 1 at
+ * the cut) go between the head part's messages by the frame that was being read when each head
+ * message was emitted, so messages completed at the end of the capture (TCP flush) stay last.
+ * Address, method, Call-ID and code-set ids of the tail are mapped into the head's tables.
+ */
+import type { IngestStats } from '../capture/pipeline';
+import type { TraceState } from './trace';
+
+/** What the head part adds to its trace state for the merge. */
+export interface HeadPart {
+  state: TraceState;
+  /** Per head message: the frame being read when it was emitted (0xffffffff: at the end of input). */
+  emitted: Uint32Array;
+  /** Frames before the cut. */
+  framesBeforeSplit: number;
+  stats: IngestStats | null;
+}
+
+export interface TailPart {
+  state: TraceState;
+  stats: IngestStats | null;
+}
+
+type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+/** Ids of `names` (id 0 = null) in `into`, adding the ones it lacks. */
+function mapNames<T extends string | null>(into: T[], names: readonly T[]): Uint32Array {
+  const ids = new Map<T, number>();
+  into.forEach((n, i) => {
+    if (n !== null && !ids.has(n)) ids.set(n, i);
+  });
+  const out = new Uint32Array(Math.max(1, names.length));
+  for (let i = 1; i < names.length; i++) {
+    const n = names[i]!;
+    let id = ids.get(n);
+    if (id === undefined) {
+      id = into.length;
+      into.push(n);
+      ids.set(n, id);
+    }
+    out[i] = id;
+  }
+  return out;
+}
+
+/** Counters of the head (which read every frame) plus the packet counters of the tail. */
+export function mergeStats(head: IngestStats | null, tail: IngestStats | null): IngestStats | null {
+  if (!head || !tail) return head;
+  const frameLevel = new Set([
+    'frames',
+    'bytes',
+    'firstTimeUs',
+    'lastTimeUs',
+    'linkTypes',
+    'truncatedFrames',
+    'unknownLinkFrames',
+    'nonIpFrames',
+  ]);
+  const out = structuredClone(head) as unknown as Record<string, unknown>;
+  const add = (o: Record<string, unknown>, t: Record<string, unknown>): void => {
+    for (const [k, v] of Object.entries(t)) {
+      if (typeof v === 'number') o[k] = ((o[k] as number | undefined) ?? 0) + v;
+      else if (v && typeof v === 'object')
+        add((o[k] ??= {}) as Record<string, unknown>, v as Record<string, unknown>);
+    }
+  };
+  for (const [k, v] of Object.entries(tail)) {
+    if (frameLevel.has(k)) continue;
+    add(out, { [k]: v });
+  }
+  return out as unknown as IngestStats;
+}
+
+/** The merged trace state (head's tables extended; the inputs must not be used afterwards). */
+export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
+  const a = head.state;
+  const b = tail.state;
+  const na = a.count;
+  const nb = b.count;
+  const off = head.framesBeforeSplit;
+  const n = na + nb;
+  // Order: a[i] before b[j] when a[i] was emitted while reading an earlier frame than b[j]'s.
+  const fromA = new Uint8Array(n);
+  const src = new Uint32Array(n);
+  const bFrame = b.columns.frame as Uint32Array;
+  {
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < n; k++) {
+      if (j >= nb || (i < na && head.emitted[i]! < bFrame[j]! + off)) {
+        fromA[k] = 1;
+        src[k] = i++;
+      } else src[k] = j++;
+    }
+  }
+  const newIdA = new Uint32Array(na);
+  const newIdB = new Uint32Array(nb);
+  for (let k = 0; k < n; k++) (fromA[k] ? newIdA : newIdB)[src[k]!] = k;
+
+  const addresses = a.addresses.slice();
+  const addrMap = mapNames(addresses, [null as unknown as string, ...b.addresses]);
+  const methods = a.methods.slice();
+  const methodMap = mapNames(methods, b.methods);
+  const callIds = a.callIds.slice();
+  const callIdMap = mapNames(callIds, b.callIds);
+  const codeSets = a.codeSets.slice();
+  const codeMap = mapNames(codeSets, b.codeSets);
+  const chunkShift = a.arena.chunks.length * 2 ** 32;
+
+  const columns: Record<string, Column> = {};
+  for (const [name, ca] of Object.entries(a.columns)) {
+    const cb = b.columns[name]!;
+    const out = new (ca.constructor as new (n: number) => Column)(n);
+    for (let k = 0; k < n; k++) {
+      if (fromA[k]) {
+        out[k] = ca[src[k]!]!;
+        continue;
+      }
+      const j = src[k]!;
+      let v = cb[j]!;
+      switch (name) {
+        case 'frame':
+          v += off;
+          break;
+        case 'src':
+        case 'dst':
+          v = addrMap[v + 1]!;
+          break;
+        case 'method':
+          v = methodMap[v] ?? 0;
+          break;
+        case 'callId':
+          v = callIdMap[v] ?? 0;
+          break;
+        case 'codes':
+          v = codeMap[v] ?? 0;
+          break;
+        case 'rawOff':
+          if ((b.columns.flags as Uint8Array)[j]! & 4) v += chunkShift;
+          break;
+      }
+      out[k] = v;
+    }
+    columns[name] = out;
+  }
+  const remap = <T>(list: [number, T][], ids: Uint32Array, f: (x: T) => T = (x) => x): [number, T][] =>
+    list.map(([id, x]) => [ids[id]!, f(x)]);
+  const shiftFrames = (fr: { frameNo: number }[]): typeof fr =>
+    fr.map((f) => ({ ...f, frameNo: f.frameNo + off }));
+  const sumCounts = new Map(a.messageDiagnosticCounts);
+  for (const [code, c] of b.messageDiagnosticCounts) sumCounts.set(code, (sumCounts.get(code) ?? 0) + c);
+  const undecoded = { ...a.source.undecoded };
+  for (const [k, v] of Object.entries(b.source.undecoded)) {
+    if (k === 'truncatedFrames' || k === 'unknownLinkFrames' || k === 'nonIpFrames') continue;
+    undecoded[k] = (undecoded[k] ?? 0) + v;
+  }
+  return {
+    count: n,
+    columns,
+    addresses,
+    methods,
+    callIds,
+    codeSets,
+    arena: {
+      chunks: [...a.arena.chunks, ...b.arena.chunks],
+      used: b.arena.chunks.length > 0 ? b.arena.used : a.arena.used,
+    },
+    frames: [
+      ...remap(a.frames, newIdA),
+      ...remap(b.frames, newIdB, (fr) => shiftFrames(fr) as typeof fr),
+    ].sort((x, y) => x[0] - y[0]),
+    diagnostics: [...remap(a.diagnostics, newIdA), ...remap(b.diagnostics, newIdB)].sort(
+      (x, y) => x[0] - y[0],
+    ),
+    hep: [...remap(a.hep, newIdA), ...remap(b.hep, newIdB)].sort((x, y) => x[0] - y[0]),
+    context: [
+      ...remap(a.context, newIdA),
+      ...remap(b.context, newIdB, (fr) => shiftFrames(fr) as typeof fr),
+    ].sort((x, y) => x[0] - y[0]),
+    messageDiagnosticCounts: [...sumCounts],
+    source: { ...a.source, undecoded },
+    // The tail's file-layer diagnostics repeat the head's (the same records after the cut).
+    fileDiagnostics: [...a.fileDiagnostics, ...b.fileDiagnostics.filter((d) => d.layer !== 'file')],
+  };
+}

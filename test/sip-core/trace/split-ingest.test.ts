@@ -1,0 +1,138 @@
+/**
+ * Two-part ingest (two workers): cut at a record boundary, the tail part decodes only stateless UDP
+ * frames after the cut, the head part everything else; merged, they equal one pass — messages in
+ * the same order with the same fields, frames, counters and diagnostics — on every classic pcap
+ * fixture and public capture, cut at several places (TCP streams, fragments and WebSocket across the
+ * cut included). A cut that is not a record boundary leaves the head alone (still the one-pass result).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { findPcapSplit } from '../../../src/sip-core/capture/reader/split';
+import {
+  ingestCaptureFile,
+  ingestSplitInThread,
+  planSplit,
+} from '../../../src/sip-core/trace/ingest-file.node.js';
+import type { Trace } from '../../../src/sip-core/trace/trace';
+import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
+import { FIXTURES, havePublic, PUBLIC_CAPTURES } from '../capture/tshark-compare';
+
+const isPcap = (f: string): boolean => {
+  const b = readFileSync(f).subarray(0, 4);
+  const m = b.length === 4 ? b.readUInt32BE(0) : 0;
+  return [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1].includes(m);
+};
+const pcaps = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .map((f) => `${dir}/${f}`)
+        .filter((f) => /\.(pcap|cap)$/.test(f) && isPcap(f))
+    : [];
+
+function view(t: Trace) {
+  const j = toTraceJson(t);
+  return {
+    messages: j.messages,
+    frames: Array.from({ length: t.count }, (_, i) => t.frames(i)),
+    source: t.source,
+    fileDiagnostics: t.fileDiagnostics.map((d) => d.code).sort(),
+    counts: [...t.messageDiagnosticCounts].sort(),
+  };
+}
+
+async function check(file: string, cuts: number[]): Promise<number> {
+  const one = await ingestCaptureFile(file, { parse: false });
+  const want = view(one.trace);
+  one.file.close();
+  let merged = 0;
+  const seen = new Set<number>();
+  for (const near of cuts) {
+    const at = planSplit(file, { minBytes: 0, near });
+    if (at === null || seen.has(at)) continue;
+    seen.add(at);
+    const two = await ingestSplitInThread(file, at, { parse: false });
+    if (two.merged) merged++;
+    const got = view(two.trace);
+    expect(got.messages, `${file} cut at ${at}`).toEqual(want.messages);
+    expect(got.frames, `${file} cut at ${at}`).toEqual(want.frames);
+    expect(got.source, `${file} cut at ${at}`).toEqual(want.source);
+    expect(got.fileDiagnostics, `${file} cut at ${at}`).toEqual(want.fileDiagnostics);
+    expect(got.counts, `${file} cut at ${at}`).toEqual(want.counts);
+    two.trace.close();
+  }
+  return merged;
+}
+
+const fractions = [0.13, 0.3, 0.5, 0.71, 0.9];
+
+describe('split ingest = one pass', () => {
+  it('on every classic pcap fixture, cut at five places', async () => {
+    let merged = 0;
+    for (const f of pcaps(FIXTURES)) {
+      const size = readFileSync(f).length;
+      merged += await check(
+        f,
+        fractions.map((x) => size * x),
+      );
+    }
+    expect(merged).toBeGreaterThan(10);
+  });
+
+  it.skipIf(!havePublic)(
+    'on every classic pcap public capture, cut at five places',
+    async () => {
+      let merged = 0;
+      for (const f of pcaps(PUBLIC_CAPTURES)) {
+        const size = readFileSync(f).length;
+        merged += await check(
+          f,
+          fractions.map((x) => size * x),
+        );
+      }
+      expect(merged).toBeGreaterThan(40);
+    },
+    120_000,
+  );
+
+  it('a cut that is not a record boundary: the head alone, equal to one pass', async () => {
+    const f = `${FIXTURES}/tcp-segmentation.pcap`;
+    const at = planSplit(f, { minBytes: 0 })!;
+    const two = await ingestSplitInThread(f, at + 1, { parse: false });
+    expect(two.merged).toBe(false);
+    const one = await ingestCaptureFile(f, { parse: false });
+    expect(view(two.trace).messages).toEqual(view(one.trace).messages);
+    one.file.close();
+    two.trace.close();
+  });
+});
+
+describe('findPcapSplit', () => {
+  it('finds the record boundary after a point, both byte orders, and refuses what is not pcap', () => {
+    const rec = (le: boolean, sec: number, len: number): Buffer => {
+      const b = Buffer.alloc(16 + len, 0x41);
+      const w = (v: number, o: number): number => (le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
+      w(sec, 0);
+      w(1234, 4);
+      w(len, 8);
+      w(len, 12);
+      return b;
+    };
+    for (const le of [true, false]) {
+      const h = Buffer.alloc(24);
+      if (le) h.writeUInt32LE(0xa1b2c3d4, 0);
+      else h.writeUInt32BE(0xa1b2c3d4, 0);
+      const recs = Array.from({ length: 40 }, (_, i) => rec(le, 1_700_000_000 + i, 60 + ((i * 37) % 200)));
+      const file = Buffer.concat([h, ...recs]);
+      const starts: number[] = [];
+      let o = 24;
+      for (const r of recs) {
+        starts.push(o);
+        o += r.length;
+      }
+      const near = starts[10]! + 5;
+      const at = findPcapSplit(h, file.subarray(near), near, file.length);
+      expect(at).toBe(starts[11]);
+    }
+    expect(findPcapSplit(new Uint8Array(24), new Uint8Array(100), 24, 124)).toBe(-1);
+  });
+});
