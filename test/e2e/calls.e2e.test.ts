@@ -127,6 +127,47 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await page.screenshot({ path: join(shots, 'calls-columns-chosen.png') });
   });
 
+  it('completes field names and values in the filter bar with the keyboard', async () => {
+    const input = page.getByTestId('filter-input');
+    const list = page.getByTestId('filter-completions');
+    await input.click();
+    await input.pressSequentially('call.st');
+    await expect
+      .poll(() => list.getByRole('option').allTextContents())
+      .toEqual([
+        expect.stringMatching(/^call\.state.*setup, ringing, in-call/),
+        expect.stringMatching(/^call\.start.*epoch seconds/),
+      ]);
+    await page.screenshot({ path: join(shots, 'filter-completion-fields.png') });
+    await page.keyboard.press('Enter');
+    expect(await input.inputValue()).toBe('call.state ');
+    await input.pressSequentially('== ');
+    await expect.poll(() => list.getByRole('option').count()).toBe(9);
+    await input.pressSequentially('"b');
+    await expect
+      .poll(() => list.getByRole('option').allTextContents())
+      .toEqual([expect.stringMatching(/^busy/)]);
+    await page.keyboard.press('Tab');
+    expect(await input.inputValue()).toBe('call.state == "busy"');
+    await input.pressSequentially(' || call.state == "re');
+    await page.keyboard.press('ArrowDown');
+    expect(await list.getByRole('option', { selected: true }).textContent()).toMatch(/^redirected/);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    expect(await input.inputValue()).toBe('call.state == "busy" || call.state == "rejected"');
+    await page.screenshot({ path: join(shots, 'filter-completion-values.png') });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('calls-table').locator('tr.msg').count()).toBe(2);
+    // Escape closes the list; the text stays.
+    await input.pressSequentially(' && sip');
+    await expect.poll(() => list.count()).toBe(1);
+    await page.keyboard.press('Escape');
+    expect(await list.count()).toBe(0);
+    await input.fill('');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('calls-table').locator('tr.msg').count()).toBe(5);
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
