@@ -23,7 +23,14 @@ import {
   F_URI,
   F_VERSION,
   FOLDED,
+  HS,
+  KEY_SLOTS,
   ParsedMessage,
+  commitIndex,
+  growIndex,
+  indexBase,
+  indexChunk,
+  reserveIndex,
   type SipMessage,
 } from './sip-message';
 
@@ -114,43 +121,63 @@ function skipQuoted(b: Uint8Array, p: number, e: number): number {
   return -1;
 }
 
-const LOWER_CACHE = new Map<string, Uint8Array>();
-function lowerBytes(name: string): Uint8Array {
-  let v = LOWER_CACHE.get(name);
-  if (!v) {
-    v = new TextEncoder().encode(name);
-    LOWER_CACHE.set(name, v);
-  }
-  return v;
-}
-const N_VIA = lowerBytes('via');
-const N_FROM = lowerBytes('from');
-const N_CSEQ = lowerBytes('cseq');
-const N_ROUTE = lowerBytes('route');
-const N_CALLID = lowerBytes('call-id');
-const N_MAXF = lowerBytes('max-forwards');
-const N_CTYPE = lowerBytes('content-type');
-const N_RR = lowerBytes('record-route');
-const N_CLEN = lowerBytes('content-length');
-const N_BRANCH = lowerBytes('branch');
-const N_RECEIVED = lowerBytes('received');
-const N_RPORT = lowerBytes('rport');
-const N_TAG = lowerBytes('tag');
-
 /**
- * Lower-case ASCII comparison of `b[s, e)` with `name` (lower-case bytes). The first byte is assumed
- * already compared by the caller's switch; `| 0x20` maps A–Z to a–z and leaves "-" alone.
+ * Index of the first octet `x` in `[p, end)`, or `end`; `pattern` is `x * 0x01010101`. Four octets at a
+ * time through the DataView (SWAR "has a zero byte" on `v ^ pattern`). `useView(b)` must have been called.
  */
-function eqLower(b: Uint8Array, s: number, e: number, name: Uint8Array): boolean {
-  const n = name.length;
-  if (e - s !== n) return false;
-  for (let i = 1; i < n; i++) if ((b[s + i]! | 0x20) !== name[i]) return false;
-  return (b[s]! | 0x20) === name[0];
+function findByte(b: Uint8Array, p: number, end: number, x: number, pattern: number): number {
+  const lim = end - 4;
+  const dv = view;
+  const off = viewOffset;
+  while (p <= lim) {
+    const v = dv.getUint32(off + p, true) ^ pattern;
+    if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
+    p += 4;
+  }
+  while (p < end && b[p] !== x) p++;
+  return p;
 }
 
+/** The int32 little-endian word of 4 characters of `s` from `i` (to compare with {@link lw}). */
+function word(s: string, i = 0): number {
+  return (
+    s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)
+  );
+}
 /**
- * Id of a key header (compact forms included) from the name bytes, or 0. Compared by length and
- * lower-cased bytes (`| 0x20` maps A–Z to a–z and leaves "-" alone; names hold no other bytes that alias).
+ * The 4 octets at `p` as a word with bit 5 set in each (A–Z → a–z; "-", digits and "/" unchanged). Only
+ * used on token octets compared with lower-case letters and "-", where nothing else aliases.
+ */
+function lw(p: number): number {
+  return view.getUint32(viewOffset + p, true) | 0x20202020;
+}
+const W_FROM = word('from');
+const W_CSEQ = word('cseq');
+const W_ROUT = word('rout');
+const W_OUTE = word('oute');
+const W_CALL = word('call');
+const W_L_ID = word('l-id');
+const W_MAX_ = word('max-');
+const W_FORW = word('forw');
+const W_ARDS = word('ards');
+const W_CONT = word('cont');
+const W_ENT_ = word('ent-');
+const W_TYPE = word('type');
+const W_RECO = word('reco');
+const W_RD_R = word('rd-r');
+const W_LENG = word('leng');
+const W_NGTH = word('ngth');
+const W_BRAN = word('bran');
+const W_ANCH = word('anch');
+const W_RECE = word('rece');
+const W_IVED = word('ived');
+const W_RPOR = word('rpor');
+const W_PORT = word('port');
+
+/**
+ * Id of a key header (compact forms included) from the name octets (token characters), or 0: by length,
+ * then whole 4-octet words lower-cased with `| 0x20` (overlapping words cover lengths that are not a
+ * multiple of 4).
  */
 function keyHeaderId(b: Uint8Array, s: number, n: number): number {
   const c0 = b[s]! | 0x20;
@@ -174,22 +201,26 @@ function keyHeaderId(b: Uint8Array, s: number, n: number): number {
     case 2:
       return c0 === 0x74 && (b[s + 1]! | 0x20) === 0x6f ? ID_TO : 0;
     case 3:
-      return c0 === 0x76 && eqLower(b, s, s + 3, N_VIA) ? ID_VIA : 0;
-    case 4:
-      if (c0 === 0x66) return eqLower(b, s, s + 4, N_FROM) ? ID_FROM : 0;
-      if (c0 === 0x63) return eqLower(b, s, s + 4, N_CSEQ) ? ID_CSEQ : 0;
-      return 0;
+      return c0 === 0x76 && (b[s + 1]! | 0x20) === 0x69 && (b[s + 2]! | 0x20) === 0x61 ? ID_VIA : 0;
+    case 4: {
+      const x = lw(s);
+      return x === W_FROM ? ID_FROM : x === W_CSEQ ? ID_CSEQ : 0;
+    }
     case 5:
-      return c0 === 0x72 && eqLower(b, s, s + 5, N_ROUTE) ? ID_ROUTE : 0;
+      return lw(s) === W_ROUT && lw(s + 1) === W_OUTE ? ID_ROUTE : 0;
     case 7:
-      return c0 === 0x63 && eqLower(b, s, s + 7, N_CALLID) ? ID_CALLID : 0;
-    case 12:
-      if (c0 === 0x6d) return eqLower(b, s, s + 12, N_MAXF) ? ID_MAXF : 0;
-      if (c0 === 0x63) return eqLower(b, s, s + 12, N_CTYPE) ? ID_CTYPE : 0;
-      if (c0 === 0x72) return eqLower(b, s, s + 12, N_RR) ? ID_RR : 0;
+      return lw(s) === W_CALL && lw(s + 3) === W_L_ID ? ID_CALLID : 0;
+    case 12: {
+      const x = lw(s);
+      if (x === W_MAX_) return lw(s + 4) === W_FORW && lw(s + 8) === W_ARDS ? ID_MAXF : 0;
+      if (x === W_CONT) return lw(s + 4) === W_ENT_ && lw(s + 8) === W_TYPE ? ID_CTYPE : 0;
+      if (x === W_RECO) return lw(s + 4) === W_RD_R && lw(s + 8) === W_OUTE ? ID_RR : 0;
       return 0;
+    }
     case 14:
-      return c0 === 0x63 && eqLower(b, s, s + 14, N_CLEN) ? ID_CLEN : 0;
+      return lw(s) === W_CONT && lw(s + 4) === W_ENT_ && lw(s + 8) === W_LENG && lw(s + 10) === W_NGTH
+        ? ID_CLEN
+        : 0;
   }
   return 0;
 }
@@ -253,15 +284,16 @@ export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.lengt
   start = start >= 0 ? Math.min(Math.floor(start), len) : 0;
   end = end <= len ? Math.floor(end) : len;
   if (!(end >= start)) end = start;
-  const m = new ParsedMessage(buf, start, end);
+  reserveIndex(24);
+  const m = new ParsedMessage(buf, start, end, indexChunk(), indexBase());
   useView(buf);
   parseInto(m, buf, start, end);
+  commitIndex(m.base + KEY_SLOTS + HS * m.headerCount);
   return m;
 }
 
 function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number): void {
   const d = m.diagnostics;
-  const sp = m.sp;
   let p = start;
   while (p < end && (b[p] === 13 || b[p] === 10 || b[p] === 32 || b[p] === 9)) p++;
   if (p > start) {
@@ -291,7 +323,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
       if (le2 === q) break;
       if (looksLikeStartLine(b, q, le2)) {
         d.length = before;
-        for (let i = 0; i < 8; i++) sp[i] = -1; // method, uri, version, reason
+        for (let i = 0; i < 8; i++) m.ix[m.base + i] = -1; // method, uri, version, reason
         d.push(
           sipDiagnostic('leading-junk', `${q - p} octets before the start line were skipped.`, span(p, q)),
         );
@@ -307,7 +339,8 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
   if (lf < end && le === lf) firstBareLf = lf;
 
   // Header section.
-  const hs = m.hs;
+  let ix = m.ix;
+  let o = m.base + KEY_SLOTS;
   p = lf + 1;
   let bodyStart = -1;
   let clCount = 0;
@@ -320,6 +353,8 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
   let seenCseq = false;
   let seenMaxf = false;
   let seenCtype = false;
+  let nh = 0;
+  const tok = TOKEN;
   while (p < end) {
     const c = b[p];
     if (c === 13 && p + 1 < end && b[p + 1] === 10) {
@@ -336,16 +371,19 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     const ns = p;
     let q = p;
     // token characters first (the common case), then anything up to ":" / whitespace marks a bad name
-    q = scanToken(b, q, end);
+    while (q < end && tok[b[q]!] === 1) q++;
     let badName = false;
-    while (q < end) {
-      const x = b[q];
-      if (x === 58 || x === 32 || x === 9 || x === 13 || x === 10) break;
-      badName = true;
-      q++;
+    let ne = q;
+    if (q >= end || b[q] !== 58) {
+      while (q < end) {
+        const x = b[q];
+        if (x === 58 || x === 32 || x === 9 || x === 13 || x === 10) break;
+        badName = true;
+        q++;
+      }
+      ne = q;
+      while (q < end && (b[q] === 32 || b[q] === 9)) q++;
     }
-    const ne = q;
-    while (q < end && (b[q] === 32 || b[q] === 9)) q++;
     // Find the end of the field: the first line break not followed by SP/HTAB.
     let flf = findLF(b, q, end);
     let folded = 0;
@@ -385,7 +423,19 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     if (badName) {
       d.push(sipDiagnostic('header-name-invalid', 'The header name is not a token.', span(ns, ne)));
     }
-    hs.push(ns, ne, vs, ve, id | folded);
+    if (o + HS > ix.length) {
+      ix = growIndex(ix, m.base, o, 16 * HS);
+      o -= m.base;
+      m.ix = ix;
+      m.base = 0;
+    }
+    ix[o] = ns;
+    ix[o + 1] = ne;
+    ix[o + 2] = vs;
+    ix[o + 3] = ve;
+    ix[o + 4] = id | folded;
+    o += HS;
+    m.headerCount = ++nh;
     switch (id) {
       case ID_VIA:
         if (!seenVia) {
@@ -414,8 +464,8 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
       case ID_CALLID:
         if (!seenCallId) {
           seenCallId = true;
-          sp[2 * F_CALLID] = vs;
-          sp[2 * F_CALLID + 1] = ve;
+          ix[m.base + 2 * F_CALLID] = vs;
+          ix[m.base + 2 * F_CALLID + 1] = ve;
         }
         break;
       case ID_CSEQ:
@@ -457,8 +507,8 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
       case ID_CTYPE:
         if (!seenCtype) {
           seenCtype = true;
-          sp[2 * F_CTYPE] = vs;
-          sp[2 * F_CTYPE + 1] = ve;
+          ix[m.base + 2 * F_CTYPE] = vs;
+          ix[m.base + 2 * F_CTYPE + 1] = ve;
         }
         break;
       case ID_ROUTE:
@@ -531,9 +581,15 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
   }
 }
 
+/** Records the span of key field `f`. */
+function setKey(m: ParsedMessage, f: number, s: number, e: number): void {
+  const o = m.base + 2 * f;
+  m.ix[o] = s;
+  m.ix[o + 1] = e;
+}
+
 function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): void {
   const d = m.diagnostics;
-  const sp = m.sp;
   m.startLineStart = s;
   m.startLineEnd = e;
   let te = e;
@@ -543,8 +599,7 @@ function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): 
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     m.kind = 'response';
     const ve = s + vl;
-    sp[2 * F_VERSION] = s;
-    sp[2 * F_VERSION + 1] = ve;
+    setKey(m, F_VERSION, s, ve);
     if (!isSip20(b, s, ve)) {
       d.push(sipDiagnostic('sip-version-unsupported', 'The protocol version is not SIP/2.0.', span(s, ve)));
     }
@@ -577,11 +632,9 @@ function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): 
       while (p < e && b[p] !== 32 && b[p] !== 9) p++;
     }
     if (p < e) {
-      sp[2 * F_REASON] = p + 1;
-      sp[2 * F_REASON + 1] = e;
+      setKey(m, F_REASON, p + 1, e);
     } else {
-      sp[2 * F_REASON] = e;
-      sp[2 * F_REASON + 1] = e;
+      setKey(m, F_REASON, e, e);
       if (digits > 0) {
         d.push(
           sipDiagnostic(
@@ -601,8 +654,7 @@ function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): 
   if (p > me || me === s) {
     d.push(sipDiagnostic('method-invalid', 'The method is not a token.', span(s, p)));
   }
-  sp[2 * F_METHOD] = s;
-  sp[2 * F_METHOD + 1] = p;
+  setKey(m, F_METHOD, s, p);
   const afterMethod = p;
   while (p < te && (b[p] === 32 || b[p] === 9)) p++;
   if (p === afterMethod || p >= te) {
@@ -631,16 +683,14 @@ function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): 
   const vlen = versionLength(b, vs, te);
   if (vs === us || vlen !== te - vs) {
     m.kind = 'invalid';
-    sp[2 * F_URI] = us;
-    sp[2 * F_URI + 1] = te;
+    setKey(m, F_URI, us, te);
     d.push(
       sipDiagnostic('start-line-invalid', 'The Request-Line has no SIP-Version at its end.', span(s, e)),
     );
     return;
   }
   m.kind = 'request';
-  sp[2 * F_VERSION] = vs;
-  sp[2 * F_VERSION + 1] = te;
+  setKey(m, F_VERSION, vs, te);
   if (!isSip20(b, vs, te)) {
     d.push(sipDiagnostic('sip-version-unsupported', 'The protocol version is not SIP/2.0.', span(vs, te)));
   }
@@ -651,8 +701,7 @@ function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): 
       sipDiagnostic('start-line-extra-whitespace', 'More than one SP before the version.', span(ue, vs)),
     );
   }
-  sp[2 * F_URI] = us;
-  sp[2 * F_URI + 1] = ue;
+  setKey(m, F_URI, us, ue);
   for (let i = us; i < ue; i++) {
     const c = b[i]!;
     if (c === 32 || c === 9 || c < 0x20 || c === 0x7f) {
@@ -684,8 +733,7 @@ function parseStartLine(m: ParsedMessage, b: Uint8Array, s: number, e: number): 
 function countList(m: ParsedMessage, b: Uint8Array, s: number, e: number): number {
   if (s < e) {
     // no comma at all: one value (the common case; indexOf is native)
-    const comma = b.indexOf(44, s);
-    if (comma < 0 || comma >= e) return 1;
+    if (findByte(b, s, e, 44, 0x2c2c2c2c) >= e) return 1;
   }
   let count = 0;
   let empty = 0;
@@ -701,8 +749,7 @@ function countList(m: ParsedMessage, b: Uint8Array, s: number, e: number): numbe
       i = q - 1;
       nonWs = true;
     } else if (c === 60) {
-      let j = i + 1;
-      while (j < e && b[j] !== 62) j++;
+      const j = findByte(b, i + 1, e, 62, 0x3e3e3e3e);
       i = j;
       nonWs = true;
     } else if (c === 44) {
@@ -728,7 +775,6 @@ function countList(m: ParsedMessage, b: Uint8Array, s: number, e: number): numbe
  * @returns the index of the comma that ends the first value (or `e`), or -1 when the value is malformed.
  */
 function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): number {
-  const sp = m.sp;
   const d = m.diagnostics;
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport
   let p = s;
@@ -753,8 +799,7 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): num
     d.push(sipDiagnostic('via-invalid', 'The Via value does not start with SIP/2.0/transport.', span(s, e)));
     return -1;
   }
-  sp[2 * F_TRANSPORT] = ts;
-  sp[2 * F_TRANSPORT + 1] = t3;
+  setKey(m, F_TRANSPORT, ts, t3);
   p = skipLws(b, t3, e);
   const hs = p;
   if (b[p] === 91) {
@@ -817,16 +862,14 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): num
     }
     const n = pne - pn;
     let f = -1;
-    if (n === 6 && eqLower(b, pn, pne, N_BRANCH)) f = F_BRANCH;
-    else if (n === 8 && eqLower(b, pn, pne, N_RECEIVED)) f = F_RECEIVED;
-    else if (n === 5 && eqLower(b, pn, pne, N_RPORT)) f = F_RPORT;
-    if (f >= 0 && sp[2 * f]! < 0) {
-      sp[2 * f] = vs;
-      sp[2 * f + 1] = ve;
-    }
+    if (n === 6) {
+      if (lw(pn) === W_BRAN && lw(pn + 2) === W_ANCH) f = F_BRANCH;
+    } else if (n === 8) {
+      if (lw(pn) === W_RECE && lw(pn + 4) === W_IVED) f = F_RECEIVED;
+    } else if (n === 5 && lw(pn) === W_RPOR && lw(pn + 1) === W_PORT) f = F_RPORT;
+    if (f >= 0 && m.ix[m.base + 2 * f]! < 0) setKey(m, f, vs, ve);
   }
-  sp[2 * F_SENTBY] = hs;
-  sp[2 * F_SENTBY + 1] = hostEnd;
+  setKey(m, F_SENTBY, hs, hostEnd);
   if (paramEmpty) {
     d.push(sipDiagnostic('param-empty', 'The Via value has an empty parameter (";;").', span(s, e)));
   }
@@ -855,8 +898,7 @@ function findTag(m: ParsedMessage, b: Uint8Array, s: number, e: number, f: numbe
       continue;
     }
     if (c === 60) {
-      let j = p + 1;
-      while (j < e && b[j] !== 62) j++;
+      const j = findByte(b, p + 1, e, 62, 0x3e3e3e3e);
       if (j >= e) {
         d.push(sipDiagnostic('name-addr-unterminated', 'The "<" is never closed by ">".', span(p, e)));
         return;
@@ -874,7 +916,6 @@ function findTag(m: ParsedMessage, b: Uint8Array, s: number, e: number, f: numbe
   }
   if (params < 0) return;
   p = params;
-  const sp = m.sp;
   while (p < e) {
     if (b[p] !== 59) {
       p++;
@@ -901,9 +942,14 @@ function findTag(m: ParsedMessage, b: Uint8Array, s: number, e: number, f: numbe
       }
       ve = p;
     }
-    if (pne - pn === 3 && eqLower(b, pn, pne, N_TAG) && sp[2 * f]! < 0) {
-      sp[2 * f] = vs;
-      sp[2 * f + 1] = ve;
+    if (
+      pne - pn === 3 &&
+      (b[pn]! | 0x20) === 0x74 &&
+      (b[pn + 1]! | 0x20) === 0x61 &&
+      (b[pn + 2]! | 0x20) === 0x67 &&
+      m.ix[m.base + 2 * f]! < 0
+    ) {
+      setKey(m, f, vs, ve);
     }
   }
 }
@@ -945,8 +991,7 @@ function parseCseq(m: ParsedMessage, b: Uint8Array, s: number, e: number): void 
     }
   }
   if (me > ms) {
-    m.sp[2 * F_CSEQM] = ms;
-    m.sp[2 * F_CSEQM + 1] = me;
+    setKey(m, F_CSEQM, ms, me);
   }
 }
 

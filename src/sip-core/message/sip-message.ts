@@ -79,7 +79,7 @@ export interface SipMessage {
   readonly typed: TypedView;
 }
 
-// Indices of the key string fields in ParsedMessage.sp (two numbers each: start, end; -1 when absent).
+// Indices of the key string fields in ParsedMessage's index (two numbers each: start, end; -1 when absent).
 export const F_METHOD = 0;
 export const F_URI = 1;
 export const F_VERSION = 2;
@@ -111,11 +111,55 @@ export const KEY_HEADER_CANONICAL = [
   'record-route',
 ] as const;
 
-/** Header field stride in ParsedMessage.hs: nameStart, nameEnd, valueStart, valueEnd, key id | FOLDED. */
+/** Header field stride in the index: nameStart, nameEnd, valueStart, valueEnd, key id | FOLDED. */
 export const HS = 5;
 /** Flag in the fifth slot: the field has continuation lines. */
 export const FOLDED = 256;
 const ID_MASK = 255;
+/** Slots before the first header field: the key field spans (two per field, see F_*). */
+export const KEY_SLOTS = 2 * F_COUNT;
+
+/*
+ * The index of every message (its key field spans, then HS numbers per header field) lives in a shared
+ * Int32Array chunk: a message takes the next free slots of the current chunk, so parsing allocates no
+ * per-message array and writes are plain typed-array stores. A chunk is filled with -1 when it is made
+ * (-1 = key field absent), and is freed by the garbage collector once no message refers to it.
+ */
+const CHUNK = 8192;
+let chunk = new Int32Array(CHUNK).fill(-1);
+let chunkPos = 0;
+
+/** Reserves the index of a new message with room for `headers` fields: [chunk, base]. */
+export function reserveIndex(headers: number): void {
+  const need = KEY_SLOTS + HS * headers;
+  if (chunkPos + need > chunk.length) {
+    chunk = new Int32Array(Math.max(CHUNK, need)).fill(-1);
+    chunkPos = 0;
+  }
+}
+/** The chunk a new message's index goes to (after `reserveIndex`). */
+export function indexChunk(): Int32Array {
+  return chunk;
+}
+export function indexBase(): number {
+  return chunkPos;
+}
+/** Marks `[base, end)` of the current chunk as used. */
+export function commitIndex(end: number): void {
+  chunkPos = end;
+}
+/**
+ * Moves the index being written (`[base, used)` of `from`) to a fresh chunk with room for `more` further
+ * slots; returns the new chunk (the index starts at 0 there).
+ */
+export function growIndex(from: Int32Array, base: number, used: number, more: number): Int32Array {
+  const n = used - base;
+  const next = new Int32Array(Math.max(CHUNK, 2 * (n + more))).fill(-1);
+  next.set(from.subarray(base, used), 0);
+  chunk = next;
+  chunkPos = 0;
+  return next;
+}
 
 const headDecoder = new TextDecoder('utf-8');
 
@@ -154,13 +198,11 @@ export class ParsedMessage implements SipMessage {
   startLineStart: number;
   startLineEnd: number;
   readonly diagnostics: Diagnostic[] = [];
-  /** Key field spans, two per field (see F_*). */
-  readonly sp: number[] = [
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1,
-  ];
-  /** Header fields, HS numbers each. */
-  readonly hs: number[] = [];
+  /** The index chunk: key field spans at `base` (two per field, see F_*), then HS numbers per header field. */
+  ix: Int32Array;
+  base: number;
+  /** Number of header fields in the index. */
+  headerCount = 0;
   private sc: (string | null)[] | null = null;
   /** The header section decoded once (ASCII only), or null when it is not ASCII; undefined until needed. */
   private head: string | null | undefined = undefined;
@@ -178,10 +220,26 @@ export class ParsedMessage implements SipMessage {
     readonly raw: Uint8Array,
     readonly start: number,
     readonly end: number,
+    ix: Int32Array,
+    base: number,
   ) {
     this.bodyStart = end;
     this.startLineStart = start;
     this.startLineEnd = start;
+    this.ix = ix;
+    this.base = base;
+  }
+
+  /** Offset of header field i's slots in `ix`. */
+  slot(i: number): number {
+    return this.base + KEY_SLOTS + i * HS;
+  }
+  /** Value span of header field i. */
+  valueStartAt(i: number): number {
+    return this.ix[this.slot(i) + 2]!;
+  }
+  valueEndAt(i: number): number {
+    return this.ix[this.slot(i) + 3]!;
   }
 
   /** Decoded key string field `f` (cached), or null when absent. */
@@ -192,10 +250,10 @@ export class ParsedMessage implements SipMessage {
     }
     const v = sc[f];
     if (v !== undefined) return v;
-    const s = this.sp[2 * f]!;
+    const s = this.ix[this.base + 2 * f]!;
     let out: string | null = null;
     if (s >= 0) {
-      const e = this.sp[2 * f + 1]!;
+      const e = this.ix[this.base + 2 * f + 1]!;
       // Decode the header section once and slice it: one TextDecoder call instead of one per field.
       out = this.text(s, e);
     }
@@ -222,10 +280,11 @@ export class ParsedMessage implements SipMessage {
 
   /** Value of header field i, unfolded. */
   valueAt(i: number): string {
-    const o = i * HS;
-    const s = this.hs[o + 2]!;
-    const e = this.hs[o + 3]!;
-    return (this.hs[o + 4]! & FOLDED) !== 0 ? decodeUnfolded(this.raw, s, e) : this.text(s, e);
+    const o = this.slot(i);
+    const ix = this.ix;
+    const s = ix[o + 2]!;
+    const e = ix[o + 3]!;
+    return (ix[o + 4]! & FOLDED) !== 0 ? decodeUnfolded(this.raw, s, e) : this.text(s, e);
   }
 
   get method(): string | null {
@@ -271,33 +330,27 @@ export class ParsedMessage implements SipMessage {
     return this.str(F_CTYPE);
   }
 
-  get headerCount(): number {
-    return this.hs.length / HS;
-  }
-
   get startLineSpan(): Span {
     return { start: this.startLineStart, end: this.startLineEnd };
   }
 
   get requestUriSpan(): Span | null {
-    const s = this.sp[2 * F_URI]!;
-    return s < 0 ? null : { start: s, end: this.sp[2 * F_URI + 1]! };
+    const s = this.ix[this.base + 2 * F_URI]!;
+    return s < 0 ? null : { start: s, end: this.ix[this.base + 2 * F_URI + 1]! };
   }
 
   /** Canonical name of header field i. */
   canonicalAt(i: number): string {
     let c = this.canon;
     if (c === null) {
-      c = this.canon = new Array<string>(this.hs.length / HS);
+      c = this.canon = new Array<string>(this.headerCount);
     }
     let v = c[i];
     if (v === undefined) {
-      const o = i * HS;
-      const id = this.hs[o + 4]! & ID_MASK;
-      v =
-        id > 0
-          ? KEY_HEADER_CANONICAL[id]!
-          : canonicalHeaderName(decodeSpan(this.raw, this.hs[o]!, this.hs[o + 1]!));
+      const o = this.slot(i);
+      const ix = this.ix;
+      const id = ix[o + 4]! & ID_MASK;
+      v = id > 0 ? KEY_HEADER_CANONICAL[id]! : canonicalHeaderName(decodeSpan(this.raw, ix[o]!, ix[o + 1]!));
       c[i] = v;
     }
     return v;
@@ -306,11 +359,11 @@ export class ParsedMessage implements SipMessage {
   get headers(): readonly HeaderField[] {
     let f = this.fields;
     if (f === null) {
-      const hs = this.hs;
-      const n = hs.length / HS;
+      const hs = this.ix;
+      const n = this.headerCount;
       f = new Array<Field>(n);
       for (let i = 0; i < n; i++) {
-        const o = i * HS;
+        const o = this.slot(i);
         f[i] = new Field(
           this.raw,
           decodeSpan(this.raw, hs[o]!, hs[o + 1]!),
@@ -330,14 +383,14 @@ export class ParsedMessage implements SipMessage {
   indicesOf(name: string): number[] {
     const c = canonicalHeaderName(name);
     const out: number[] = [];
-    const n = this.hs.length / HS;
+    const n = this.headerCount;
     for (let i = 0; i < n; i++) if (this.canonicalAt(i) === c) out.push(i);
     return out;
   }
 
   header(name: string): string | null {
     const c = canonicalHeaderName(name);
-    const n = this.hs.length / HS;
+    const n = this.headerCount;
     for (let i = 0; i < n; i++) {
       if (this.canonicalAt(i) === c) return this.valueAt(i);
     }
@@ -346,12 +399,12 @@ export class ParsedMessage implements SipMessage {
 
   headerAll(name: string): string[] {
     return this.indicesOf(name).map((i) =>
-      decodeUnfolded(this.raw, this.hs[i * HS + 2]!, this.hs[i * HS + 3]!),
+      decodeUnfolded(this.raw, this.valueStartAt(i), this.valueEndAt(i)),
     );
   }
 
   headerSpans(name: string): Span[] {
-    return this.indicesOf(name).map((i) => ({ start: this.hs[i * HS + 2]!, end: this.hs[i * HS + 3]! }));
+    return this.indicesOf(name).map((i) => ({ start: this.valueStartAt(i), end: this.valueEndAt(i) }));
   }
 
   values(name: string): string[] {
@@ -361,8 +414,8 @@ export class ParsedMessage implements SipMessage {
     const info = headerNameInfo(name);
     const list = info ? info.list : true;
     for (const i of this.indicesOf(name)) {
-      const s = this.hs[i * HS + 2]!;
-      const e = this.hs[i * HS + 3]!;
+      const s = this.valueStartAt(i);
+      const e = this.valueEndAt(i);
       if (!list) {
         out.push(decodeUnfolded(this.raw, s, e));
         continue;
@@ -382,7 +435,7 @@ export class ParsedMessage implements SipMessage {
     const spans: number[] = [];
     for (const i of this.indicesOf(name)) {
       spans.length = 0;
-      splitCommaSpans(this.raw, this.hs[i * HS + 2]!, this.hs[i * HS + 3]!, spans);
+      splitCommaSpans(this.raw, this.valueStartAt(i), this.valueEndAt(i), spans);
       for (let k = 0; k < spans.length; k += 2) {
         if (spans[k + 1]! > spans[k]!) out.push({ start: spans[k]!, end: spans[k + 1]! });
       }

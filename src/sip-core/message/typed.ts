@@ -21,11 +21,11 @@ import type { SipMessage } from './sip-message';
 interface Internals {
   typedCache: unknown;
   readonly headerCount: number;
-  readonly hs: readonly number[];
+  valueStartAt(i: number): number;
+  valueEndAt(i: number): number;
   canonicalAt(i: number): string;
   valueAt(i: number): string;
 }
-const HS = 5;
 function internals(msg: SipMessage): Internals | null {
   return 'canonicalAt' in msg && 'typedCache' in msg ? (msg as unknown as Internals) : null;
 }
@@ -188,8 +188,8 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
     let value: string;
     if (pm) {
       canonical = pm.canonicalAt(i);
-      vs = pm.hs[i * HS + 2]!;
-      ve = pm.hs[i * HS + 3]!;
+      vs = pm.valueStartAt(i);
+      ve = pm.valueEndAt(i);
       value = pm.valueAt(i);
     } else {
       const h = msg.headers[i]!;
