@@ -1,45 +1,45 @@
 /**
  * One measured ingest, in its own process so peak RSS is its own:
- *   node --import tsx bench/tools/run-ingest.ts FILE index|parse|lint|ndjson
- * index: file → trace (index scan); parse: + full parse of every message; lint: + lint rules (what
- * `analyze --format summary` does); ndjson: `analyze --format ndjson` written to /dev/null.
- * Prints one JSON line: {mode, ms, messages, frames, bytes, maxRssKb}.
+ *   node --import tsx bench/tools/run-ingest.ts FILE MODE
+ * index: file → indexed trace in this thread (index scan); worker1 / worker2: the same in one / two
+ * ingest worker threads (openCapture, the trace transferred back and merged); parse: + full parse of
+ * every message; lint: + lint rules.
+ * Prints one JSON line: {mode, ms, cpuMs, messages, frames, bytes, maxRssKb}.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
-import { writeTraceNdjson } from '../../src/sip-core/trace/trace-json';
+import { openCapture } from '../../src/main/ingest';
+import type { Trace } from '../../src/sip-core/trace/trace';
 
 const [file, mode = 'index'] = process.argv.slice(2);
-if (!file) throw new Error('usage: run-ingest.ts FILE index|parse|lint|ndjson');
+if (!file) throw new Error('usage: run-ingest.ts FILE index|worker1|worker2|parse|lint');
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-const r = await ingestCaptureFile(file, {
-  parse: mode !== 'index',
-  lint: mode === 'lint' || mode === 'ndjson',
-});
-const tIngest = performance.now() - t0;
-let tOut = 0;
-if (mode === 'ndjson') {
-  const fd = openSync('/dev/null', 'w');
-  const t1 = performance.now();
-  await writeTraceNdjson(r.trace, (s) => {
-    writeSync(fd, s);
+let trace: Trace;
+let close: () => void;
+if (mode === 'worker1' || mode === 'worker2') {
+  const o = await openCapture(file, { parse: false, workers: mode === 'worker2' ? 2 : 1 });
+  trace = o.trace;
+  close = o.close;
+} else {
+  const r = await ingestCaptureFile(file, {
+    parse: mode !== 'index',
+    lint: mode === 'lint',
   });
-  tOut = performance.now() - t1;
-  closeSync(fd);
+  trace = r.trace;
+  close = () => r.file.close();
 }
-r.file.close();
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(c0);
+close();
 console.log(
   JSON.stringify({
     mode,
-    ms: Math.round(tIngest + tOut),
-    ingestMs: Math.round(tIngest),
-    outputMs: Math.round(tOut),
-    cpuMs: Math.round((process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1000),
-    messages: r.trace.count,
-    frames: r.trace.source.frames,
-    bytes: r.trace.source.size,
-    traceBytes: r.trace.memoryBytes(),
+    ms: Math.round(ms),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    messages: trace.count,
+    frames: trace.source.frames,
+    bytes: trace.source.size,
+    traceBytes: trace.memoryBytes(),
     maxRssKb: process.resourceUsage().maxRSS,
   }),
 );

@@ -13,12 +13,20 @@ import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
 import { Trace } from '../../sip-core/trace/trace';
+import { planSplit } from '../../sip-core/trace/ingest-file.node.js';
+import { mergeStats, mergeTraceStates } from '../../sip-core/trace/trace-merge';
 import type { ReadAt } from '../../sip-core/trace/raw-store';
 import type { IngestJob, IngestReply } from './protocol';
 
 export interface OpenOptions {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Parse every message in the worker (default true: counts parser diagnostics) or index only. */
+  parse?: boolean;
+  /** 2: cut a classic pcap file in two and ingest the parts in two workers (default 1). */
+  workers?: number;
+  /** Smallest file cut in two (default SPLIT_MIN_BYTES). */
+  splitMinBytes?: number;
 }
 
 export interface OpenedCapture {
@@ -61,13 +69,16 @@ function startWorker(job: IngestJob): Worker {
   return new Worker(existsSync(bundled) ? bundled : new URL('./worker.js', self), { workerData: job });
 }
 
-function runJob(
+type DoneReply = Extract<IngestReply, { type: 'done' }>;
+
+/** Runs one job in a worker; resolves with its final reply (rejects on error, exit or abort). */
+function runWorker(
   job: IngestJob,
-  opts: OpenOptions,
-  readBack: () => { readAt: ReadAt | null; close(): void },
-): Promise<OpenedCapture> {
+  onProgress: ((done: number, total: number) => void) | undefined,
+  signal: AbortSignal | undefined,
+): Promise<DoneReply> {
   return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) {
+    if (signal?.aborted) {
       reject(new IngestError('cancelled', 'ABORT_ERR'));
       return;
     }
@@ -76,33 +87,21 @@ function runJob(
     const onAbort = (): void => {
       Atomics.store(flag, 0, 1);
     };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     let settled = false;
     const finish = (): void => {
       settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     };
     w.on('message', (m: IngestReply) => {
-      if (m.type === 'progress') opts.onProgress?.(m.done, m.total);
+      if (m.type === 'progress') onProgress?.(m.done, m.total);
       else if (m.type === 'error') {
         finish();
         reject(new IngestError(m.message, m.code));
       } else {
         finish();
-        if (m.cancelled || opts.signal?.aborted) {
-          reject(new IngestError('cancelled', 'ABORT_ERR'));
-          return;
-        }
-        const rb = m.fileBacked ? readBack() : { readAt: null, close: () => {} };
-        const trace = Trace.fromState(m.state, rb.readAt);
-        trace.setCloser(rb.close);
-        resolve({
-          trace,
-          diagnostics: m.diagnostics,
-          stats: m.stats,
-          isCapture: m.isCapture,
-          close: () => trace.close(),
-        });
+        if (m.cancelled || signal?.aborted) reject(new IngestError('cancelled', 'ABORT_ERR'));
+        else resolve(m);
       }
       if (settled) void w.terminate();
     });
@@ -119,13 +118,129 @@ function runJob(
   });
 }
 
-/** Opens a capture file in a worker thread. Rejects only when the file cannot be read at all or on abort. */
+function opened(
+  m: Pick<DoneReply, 'state' | 'diagnostics' | 'stats' | 'isCapture' | 'fileBacked'>,
+  readBack: () => { readAt: ReadAt | null; close(): void },
+): OpenedCapture {
+  const rb = m.fileBacked ? readBack() : { readAt: null, close: () => {} };
+  const trace = Trace.fromState(m.state, rb.readAt);
+  trace.setCloser(rb.close);
+  return {
+    trace,
+    diagnostics: m.diagnostics,
+    stats: m.stats,
+    isCapture: m.isCapture,
+    close: () => trace.close(),
+  };
+}
+
+async function runJob(
+  job: IngestJob,
+  opts: OpenOptions,
+  readBack: () => { readAt: ReadAt | null; close(): void },
+): Promise<OpenedCapture> {
+  return opened(await runWorker(job, opts.onProgress, opts.signal), readBack);
+}
+
+const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): void } => {
+  const f = new CaptureFile(path);
+  return { readAt: f.readAt, close: () => f.close() };
+};
+
+/**
+ * Two workers on one classic pcap file cut at `offset` (see `SplitRole`): the tail part decodes the
+ * stateless UDP frames after the cut while the head part reads the rest; their traces are merged here
+ * into what one worker gives. When the head finds the cut was not a record boundary, its trace alone
+ * is the result.
+ */
+async function runSplit(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
+  const cancel = new SharedArrayBuffer(4);
+  const parse = opts.parse ?? true;
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) ac.abort();
+  const done = [0, 0];
+  let size = 0;
+  // The head reads the whole file, the tail its part after the cut.
+  const progress =
+    (k: number) =>
+    (d: number, total: number): void => {
+      size = total;
+      done[k] = k === 1 ? Math.max(0, d - offset) : d;
+      opts.onProgress?.(
+        Math.min(total, Math.round(((done[0]! + done[1]!) * total) / (2 * total - offset))),
+        total,
+      );
+    };
+  try {
+    const tailP = runWorker(
+      { kind: 'path', path, cancel, parse, split: { role: 'tail', offset } },
+      progress(1),
+      ac.signal,
+    );
+    // Its rejection is looked at after the head's, never left unobserved.
+    tailP.catch(() => {});
+    const head = await runWorker(
+      { kind: 'path', path, cancel, parse, split: { role: 'head', offset } },
+      progress(0),
+      ac.signal,
+    ).catch((e: unknown) => {
+      ac.abort();
+      throw e;
+    });
+    const hs = head.split;
+    if (!hs || !hs.atBoundary || hs.framesBeforeSplit < 0) {
+      ac.abort();
+      return opened(head, fileReadBack(path));
+    }
+    const tail = await tailP;
+    const state = mergeTraceStates(
+      {
+        state: head.state,
+        emitted: hs.emitted,
+        framesBeforeSplit: hs.framesBeforeSplit,
+        stats: head.stats,
+      },
+      { state: tail.state, stats: tail.stats },
+    );
+    if (size > 0) opts.onProgress?.(size, size);
+    return opened(
+      {
+        state,
+        diagnostics: state.fileDiagnostics,
+        stats: mergeStats(head.stats, tail.stats),
+        isCapture: head.isCapture,
+        fileBacked: head.fileBacked,
+      },
+      fileReadBack(path),
+    );
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Opens a capture file in a worker thread (two with `workers: 2` on a classic pcap file large enough
+ * to cut). Rejects only when the file cannot be read at all or on abort.
+ */
 export function openCapture(path: string, opts: OpenOptions = {}): Promise<OpenedCapture> {
-  const job: IngestJob = { kind: 'path', path, cancel: new SharedArrayBuffer(4) };
-  return runJob(job, opts, () => {
-    const f = new CaptureFile(path);
-    return { readAt: f.readAt, close: () => f.close() };
-  });
+  if ((opts.workers ?? 1) >= 2) {
+    let at: number | null = null;
+    try {
+      at = planSplit(path, { minBytes: opts.splitMinBytes });
+    } catch {
+      at = null; // unreadable: the single worker reports why
+    }
+    if (at !== null) return runSplit(path, at, opts);
+  }
+  const job: IngestJob = {
+    kind: 'path',
+    path,
+    cancel: new SharedArrayBuffer(4),
+    parse: opts.parse ?? true,
+  };
+  return runJob(job, opts, fileReadBack(path));
 }
 
 /**

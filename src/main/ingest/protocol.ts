@@ -1,10 +1,18 @@
 /** Messages between `openCapture()` and the ingest worker thread. */
 import type { Diagnostic } from '../../sip-core/diagnostic';
-import type { IngestStats } from '../../sip-core/capture/pipeline';
+import type { IngestStats, SplitRole } from '../../sip-core/capture/pipeline';
 import type { TraceState } from '../../sip-core/trace/trace';
 
 export type IngestJob =
-  | { kind: 'path'; path: string; cancel: SharedArrayBuffer }
+  | {
+      kind: 'path';
+      path: string;
+      cancel: SharedArrayBuffer;
+      /** Parse every message (default true) or index only. */
+      parse?: boolean;
+      /** This worker's part of a two-part ingest. */
+      split?: SplitRole | null;
+    }
   | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
 
 export type IngestReply =
@@ -18,5 +26,7 @@ export type IngestReply =
       cancelled: boolean;
       /** Bytes stayed in the file (read back by offset) rather than in the transferred arena. */
       fileBacked: boolean;
+      /** Head part of a two-part ingest: what the merge needs. */
+      split?: { emitted: Uint32Array; framesBeforeSplit: number; atBoundary: boolean } | null;
     }
   | { type: 'error'; message: string; code: string | null };

@@ -24,9 +24,16 @@ async function run(job: IngestJob): Promise<void> {
     post({ type: 'progress', done, total });
   };
   if (job.kind === 'path') {
-    const r = await ingestCaptureFile(job.path, { onProgress, cancelled });
+    const r = await ingestCaptureFile(job.path, {
+      onProgress,
+      cancelled,
+      parse: job.parse ?? true,
+      split: job.split ?? null,
+    });
     r.file.close();
     const state = r.trace.exportState();
+    const transfer = Trace.transferList(state);
+    if (r.split) transfer.push(r.split.emitted.buffer as ArrayBuffer);
     post(
       {
         type: 'done',
@@ -36,8 +43,9 @@ async function run(job: IngestJob): Promise<void> {
         isCapture: r.isCapture,
         cancelled: r.cancelled,
         fileBacked: r.trace.source.compression === null,
+        split: r.split,
       },
-      Trace.transferList(state),
+      transfer,
     );
   } else {
     // Raw bytes are referenced by offset into the upload, which the caller keeps (no arena copy),

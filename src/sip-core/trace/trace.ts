@@ -139,7 +139,7 @@ class Columns {
   }
 
   grow(min: number): void {
-    const cap = Math.max(min, this.cap * 2);
+    const cap = Math.max(min, this.cap * 2, 16);
     const g = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(
       a: T,
       make: (n: number) => T,
@@ -567,8 +567,9 @@ export class Trace {
   exportState(): TraceState {
     const c = this.#c;
     const n = this.#n;
+    // Views, not copies: the buffers are transferred (the trace is not used afterwards).
     const cut = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T): T =>
-      a.slice(0, n) as T;
+      a.subarray(0, n) as T;
     return {
       count: n,
       columns: {
@@ -609,26 +610,29 @@ export class Trace {
   /** Rebuilds a trace from `exportState()` (e.g. in the main thread, from the ingest worker). */
   static fromState(s: TraceState, readAt: ReadAt | null): Trace {
     const t = new Trace(readAt, s.addresses, s.source);
-    const c = new Columns(Math.max(1, s.count));
+    const c = new Columns(0);
     const col = s.columns;
-    c.frame.set(col.frame as Uint32Array);
-    c.time.set(col.time as Float64Array);
-    c.src.set(col.src as Uint32Array);
-    c.dst.set(col.dst as Uint32Array);
-    c.sport.set(col.sport as Uint16Array);
-    c.dport.set(col.dport as Uint16Array);
-    c.tr.set(col.tr as Uint8Array);
-    c.flags.set(col.flags as Uint8Array);
-    c.method.set(col.method as Uint16Array);
-    c.status.set(col.status as Uint16Array);
-    c.callId.set(col.callId as Uint32Array);
-    c.rawOff.set(col.rawOff as Float64Array);
-    c.rawLen.set(col.rawLen as Uint32Array);
-    c.recOff.set(col.recOff as Float64Array);
-    c.recLen.set(col.recLen as Uint32Array);
-    c.ftime.set(col.ftime as Float64Array);
-    c.link.set(col.link as Uint16Array);
-    c.codes.set(col.codes as Uint16Array);
+    // The state's arrays become the columns (no copy); the first append grows them.
+    c.cap = s.count;
+    c.frame = col.frame as Uint32Array;
+    c.time = col.time as Float64Array;
+    c.src = col.src as Uint32Array;
+    c.dst = col.dst as Uint32Array;
+    c.sport = col.sport as Uint16Array;
+    c.dport = col.dport as Uint16Array;
+    c.tr = col.tr as Uint8Array;
+    c.flags = col.flags as Uint8Array;
+    c.method = col.method as Uint16Array;
+    c.status = col.status as Uint16Array;
+    c.callId = col.callId as Uint32Array;
+    c.rawOff = col.rawOff as Float64Array;
+    c.rawLen = col.rawLen as Uint32Array;
+    c.recOff = col.recOff as Float64Array;
+    c.recLen = col.recLen as Uint32Array;
+    c.ftime = col.ftime as Float64Array;
+    c.link = col.link as Uint16Array;
+    c.codes = col.codes as Uint16Array;
+    if (c.cap === 0) c.grow(1);
     t.#c = c;
     t.#codeSets = Interner.from(s.codeSets);
     t.#n = s.count;
