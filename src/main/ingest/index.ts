@@ -226,7 +226,7 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
  */
 export function openCapture(path: string, opts: OpenOptions = {}): Promise<OpenedCapture> {
   if ((opts.workers ?? 1) >= 2) {
-    let at: number | null = null;
+    let at: number | null;
     try {
       at = planSplit(path, { minBytes: opts.splitMinBytes });
     } catch {
