@@ -18,7 +18,7 @@ import { CryptoIdSource, RealClock } from '../src/sip-core/stack/clock.node.js';
 import { NO_EVENTS } from '../src/sip-core/elements/events';
 import { Proxy } from '../src/sip-core/elements/proxy';
 import { LocationService } from '../src/sip-core/elements/registrar';
-import { DEFAULT_TIMERS } from '../src/sip-core/elements/transactions';
+import { DEFAULT_TIMERS } from '../src/sip-core/stack/transaction';
 import { openUdpTransport, type UdpTransport } from '../src/main/live/transport';
 
 const SIPP = ['/usr/bin/sipp'].find(existsSync) ?? null;

@@ -20,13 +20,12 @@ import type { SipElement } from '../../sip-core/elements/element';
 import { Proxy } from '../../sip-core/elements/proxy';
 import { RedirectServer } from '../../sip-core/elements/redirect';
 import { LocationService } from '../../sip-core/elements/registrar';
-import { DEFAULT_TIMERS, type TimerValues } from '../../sip-core/elements/transactions';
 import { UserAgent } from '../../sip-core/elements/ua/user-agent';
 import { B2bua } from '../../sip-core/elements/b2bua';
 import { StunServer } from '../../sip-core/elements/stun';
 import { BUILTIN_SCRIPTS } from '../../sip-core/sim/scripts';
 import { runUaStep, splitAddress } from '../../sip-core/sim/steps';
-import { uaConfigOf } from '../../sip-core/sim/node-config';
+import { timerConfigOf, uaConfigOf } from '../../sip-core/sim/node-config';
 import {
   formatScenarioErrors,
   loadScenario,
@@ -105,12 +104,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       opts.onEvent?.(ev);
     },
   };
-  const tm = lab.timers ?? {};
-  const timers: TimerValues = {
-    t1: parseDuration(tm.t1, DEFAULT_TIMERS.t1),
-    t2: parseDuration(tm.t2, DEFAULT_TIMERS.t2),
-    t4: parseDuration(tm.t4, DEFAULT_TIMERS.t4),
-  };
+  const timers = timerConfigOf(lab.timers);
   const live = new LiveTrace({
     name: `lab ${lab.name}`,
     format: 'live-lab',

@@ -8,7 +8,7 @@ import type { SipMessage } from '../message';
 import type { Transport, TransportAddress } from '../stack/transport';
 import { type ElementEnv, SipElement, encodeMessage } from './element';
 import { nameAddrUri, uriParts } from './sip-util';
-import type { ClientTransaction, ServerTransaction } from './transactions';
+import type { ClientTransaction, ServerTransaction } from './element';
 
 export interface B2buaConfig {
   /** Next hop for new B legs (`host[:port]`); default: the Request-URI's host. */
@@ -173,7 +173,7 @@ export class B2bua extends SipElement {
     this.bridged++;
     this.log(`bridging ${a.callId} -> ${b.callId}`, { a: a.callId, b: b.callId }, 'call');
     bridge.bInvite = this.clientTransaction(bytes, branch, 'INVITE', b.dest, {
-      onResponse: (resp) => this.onBResponse(bridge, resp),
+      onResponse: (_tx, resp) => this.onBResponse(bridge, resp),
       onTimeout: () => this.answerA(bridge, 408, ''),
     });
     // 100 Trying to the A leg after the B-leg INVITE went out (RFC 3665 §3.5 F2, F3).
@@ -252,7 +252,7 @@ export class B2bua extends SipElement {
       return;
     }
     this.clientTransaction(bytes, branch, method, dest, {
-      onResponse: (r) => {
+      onResponse: (_tx, r) => {
         if ((r.status ?? 0) >= 200) done?.(r);
       },
       onTimeout: () => done?.(null),

@@ -3,6 +3,11 @@
  * event sink; message dispatch (responses to client transactions, retransmissions and ACKs to
  * server transactions, new requests to the element); Via and response building with RFC 3261
  * §18.2.1 `received` and RFC 3581 `rport`.
+ *
+ * Transactions are the stack's RFC 3261 §17 machines (`stack/transaction`); the element is their
+ * transaction user and decides itself which requests get a server transaction (a stateless proxy
+ * creates none). Their trace events become element events: `kind: 'transaction'` with
+ * `{ role, method, branch, from, to }` and `kind: 'timer'` with `{ timer, branch, action, due }`.
  */
 import { parseMessage, reasonPhrase, type SipMessage } from '../message';
 import type { IdSource, Scheduler } from '../stack/clock';
@@ -10,14 +15,24 @@ import type { Transport, TransportAddress, TransportListener } from '../stack/tr
 import type { EventSink } from './events';
 import { firstCommaValue, paramOf, viaParts } from './sip-util';
 import {
-  ClientTransaction,
-  type ClientTU,
-  ServerTransaction,
-  type ServerTU,
-  type TimerValues,
+  type ClientTransaction,
+  InviteClientTransaction,
+  InviteServerTransaction,
+  NonInviteClientTransaction,
+  NonInviteServerTransaction,
+  type ServerTransaction,
+  type TimerConfig,
+  type TimerName,
+  type TransactionBase,
   type TransactionContext,
+  type TransactionEvent,
+  type TransactionKind,
   TransactionTable,
-} from './transactions';
+  type TransactionUser,
+  serverTransactionKey,
+} from '../stack/transaction';
+
+export type { ClientTransaction, ServerTransaction } from '../stack/transaction';
 
 /** Everything an element is given by whoever runs it (simulator, lab, test). */
 export interface ElementEnv {
@@ -25,7 +40,8 @@ export interface ElementEnv {
   clock: Scheduler;
   ids: IdSource;
   events: EventSink;
-  timers: TimerValues;
+  /** T1/T2/T4 and the other RFC 3261 timer bases (stack's {@link TimerConfig}). */
+  timers: TimerConfig;
   /** Name resolution (the simulator's DNS); identity when absent. */
   resolve?: (host: string) => string;
 }
@@ -56,13 +72,40 @@ export interface ResponseOptions {
   contentType?: string;
 }
 
-export abstract class SipElement implements TransportListener, TransactionContext, ServerTU {
+/** Role names of the four §17 machines in element events. */
+const ROLE: Readonly<Record<TransactionKind, 'ICT' | 'NICT' | 'IST' | 'NIST'>> = {
+  'invite-client': 'ICT',
+  'non-invite-client': 'NICT',
+  'invite-server': 'IST',
+  'non-invite-server': 'NIST',
+};
+
+/** Display names of the timers in element events (the RFC's names). */
+const TIMER_NAME: Readonly<Record<TimerName, string>> = {
+  A: 'Timer A',
+  B: 'Timer B',
+  C: 'Timer C',
+  D: 'Timer D',
+  E: 'Timer E',
+  F: 'Timer F',
+  G: 'Timer G',
+  H: 'Timer H',
+  I: 'Timer I',
+  J: 'Timer J',
+  K: 'Timer K',
+  L: 'Timer L',
+  M: 'Timer M',
+  Trying: '100 Trying (200 ms)',
+};
+
+export abstract class SipElement implements TransportListener {
   readonly table = new TransactionTable();
   readonly node: string;
   readonly clock: Scheduler;
   readonly ids: IdSource;
   readonly events: EventSink;
-  readonly timers: TimerValues;
+  readonly timers: TimerConfig;
+  private txSeq = 0;
   /** Add `;rport` to our own Via (RFC 3581 §3). */
   rportInVia = true;
   /** Fill `rport` even when the client did not ask (Kamailio's force_rport). */
@@ -109,30 +152,121 @@ export abstract class SipElement implements TransportListener, TransactionContex
     const msg = parseMessage(bytes);
     if (msg.kind === 'response') {
       const t = this.table.matchResponse(msg);
-      if (t) t.receive(msg);
+      if (t) t.receiveResponse(msg);
       else this.onStrayResponse(msg, source);
       return;
     }
     if (msg.kind !== 'request') {
-      this.log(`unparseable message from ${source.host}:${source.port} ignored`);
+      if (this.events.enabled) this.log(`unparseable message from ${source.host}:${source.port} ignored`);
       return;
     }
-    const key = TransactionTable.serverKey(msg);
-    const st = this.table.server(key);
+    const st = this.table.matchRequest(msg);
     if (st) {
       if (msg.method === 'ACK') {
-        if (st.state === 'completed' || st.state === 'confirmed') {
-          st.ack();
+        if (st instanceof InviteServerTransaction && (st.state === 'completed' || st.state === 'confirmed')) {
+          st.receiveAck(msg);
           return;
         }
         // ACK for a 2xx: a separate transaction, goes to the element (RFC 3261 §17.2.3 / RFC 6026).
       } else {
-        st.retransmission();
+        st.receiveRequest(msg);
         return;
       }
     }
     this.onRequest(msg, source);
   }
+
+  /** The TU of the element's server transactions: Timer H (§17.2.1) or a transport failure. */
+  private readonly serverTu: TransactionUser = {
+    onTimeout: (tx) => this.onServerTimeout(tx as ServerTransaction),
+    onTransportError: (tx) => this.onServerTimeout(tx as ServerTransaction),
+  };
+
+  /** The context of a new transaction: its id, the element's clock/transport/timers, events when on. */
+  private txContext(names: { branch: string | null; method: string | null }): TransactionContext {
+    const id = `T${++this.txSeq}`;
+    const on = this.events.enabled;
+    if (on) this.txNames.set(id, { branch: names.branch ?? '', method: names.method ?? '', durations: {} });
+    return {
+      clock: this.clock,
+      transport: this.transport,
+      timers: this.timers,
+      id,
+      emit: on ? this.txEvents : undefined,
+      onTerminated: on ? this.forgetNamed : this.table.forgetBound,
+    };
+  }
+
+  /**
+   * Branch, method and last timer durations of each live transaction id, for the events (kept only
+   * while events are on).
+   */
+  private readonly txNames = new Map<
+    string,
+    { branch: string; method: string; durations: Partial<Record<TimerName, number>> }
+  >();
+
+  private readonly forgetNamed = (tx: TransactionBase<string>): void => {
+    this.table.forget(tx);
+    this.txNames.delete(tx.id);
+  };
+
+  /** Transaction trace events → element events (the scenario player's panel of state machines). */
+  private readonly txEvents = (e: TransactionEvent): void => {
+    const names = this.txNames.get(e.tx);
+    const branch = names?.branch ?? '';
+    const method = names?.method ?? '';
+    const role = ROLE[e.kind];
+    const base = { time: e.at, node: this.node };
+    switch (e.type) {
+      case 'state': {
+        const from = e.from === '' ? null : e.from;
+        this.events.emit({
+          ...base,
+          kind: 'transaction',
+          text:
+            from === null
+              ? `${role} ${method} ${branch} ${e.to}`
+              : `${role} ${method} ${branch} ${from} -> ${e.to}`,
+          data: { role, method, branch, from, to: e.to },
+        });
+        return;
+      }
+      case 'timer-start': {
+        const timer = TIMER_NAME[e.timer];
+        if (names) names.durations[e.timer] = e.duration;
+        this.events.emit({
+          ...base,
+          kind: 'timer',
+          text: `${timer} started for ${role} ${method} (fires at ${(e.due / 1e6).toFixed(3)} s)`,
+          data: { timer, branch, action: 'start', due: e.due },
+        });
+        return;
+      }
+      case 'timer-stop': {
+        const timer = TIMER_NAME[e.timer];
+        this.events.emit({
+          ...base,
+          kind: 'timer',
+          text: `${timer} cancelled for ${role} ${method}`,
+          data: { timer, branch, action: 'cancel', due: e.due },
+        });
+        return;
+      }
+      case 'timer-fire': {
+        const timer = TIMER_NAME[e.timer];
+        this.events.emit({
+          ...base,
+          kind: 'timer',
+          text: `${timer}: ${timerEffect(e.timer, method, names?.durations[e.timer] ?? 0)}`,
+          data: { timer, branch, action: 'fire', due: e.at },
+        });
+        return;
+      }
+      case 'send':
+        return;
+    }
+  };
 
   /** A new request (not a retransmission, not an ACK absorbed by a transaction). */
   protected abstract onRequest(msg: SipMessage, source: TransportAddress): void;
@@ -221,27 +355,43 @@ export abstract class SipElement implements TransportListener, TransactionContex
     return encodeMessage(`SIP/2.0 ${status} ${o.reason ?? reasonFor(status)}`, h, o.body ?? '');
   }
 
-  /** Creates the server transaction for a new request. */
+  /**
+   * Creates the server transaction for a new request (the element is its TU). An INVITE server
+   * transaction sends no 100 Trying by itself: the TU sends one or asks `autoTrying()`.
+   */
   serverTransaction(msg: SipMessage, source: TransportAddress): ServerTransaction {
-    return new ServerTransaction(
-      this,
-      this.table,
-      TransactionTable.serverKey(msg),
-      msg,
-      this.replyAddress(msg, source),
-      this,
-    );
+    if (msg.method === 'INVITE') return this.inviteServerTransaction(msg, source);
+    const ctx = this.txContext(msg);
+    const tx = new NonInviteServerTransaction(ctx, this.serverTu, msg, this.replyAddress(msg, source));
+    this.table.addServer(serverTransactionKey(msg) ?? `${ctx.id}|unmatchable`, tx);
+    return tx;
   }
 
-  /** Sends a request in a new client transaction. */
+  /** The INVITE server transaction of a new INVITE (see {@link serverTransaction}). */
+  inviteServerTransaction(msg: SipMessage, source: TransportAddress): InviteServerTransaction {
+    const ctx = this.txContext(msg);
+    const tx = new InviteServerTransaction(ctx, this.serverTu, msg, this.replyAddress(msg, source), {
+      trying: 'never',
+    });
+    this.table.addServer(serverTransactionKey(msg, 'INVITE') ?? `${ctx.id}|unmatchable`, tx);
+    return tx;
+  }
+
+  /** Sends a request (built by the element, with `branch` in its top Via) in a new client transaction. */
   clientTransaction(
     bytes: Uint8Array,
     branch: string,
     method: string,
     dest: TransportAddress,
-    tu: ClientTU,
+    tu: TransactionUser,
   ): ClientTransaction {
-    const t = new ClientTransaction(this, this.table, branch, method, bytes, dest, tu);
+    const key = { branch, method };
+    const ctx = this.txContext(key);
+    const t =
+      method === 'INVITE'
+        ? new InviteClientTransaction(ctx, tu, key, bytes, dest)
+        : new NonInviteClientTransaction(ctx, tu, key, bytes, dest);
+    this.table.addClient(t);
     t.start();
     return t;
   }
@@ -258,6 +408,28 @@ export abstract class SipElement implements TransportListener, TransactionContex
       port: port ?? 5060,
       transport: this.transport.local.transport,
     };
+  }
+}
+
+/** What a firing timer does, for the event text. */
+function timerEffect(timer: TimerName, method: string, interval: number): string {
+  switch (timer) {
+    case 'A':
+    case 'E':
+      return `retransmit ${method} (interval ${interval / 1000} ms)`;
+    case 'G':
+      return `retransmit the final response to ${method} (interval ${interval / 1000} ms)`;
+    case 'B':
+    case 'F':
+      return `${method} transaction timeout`;
+    case 'H':
+      return 'no ACK for the final response';
+    case 'Trying':
+      return 'no response from the TU within 200 ms: 100 Trying';
+    case 'C':
+      return 'proxy INVITE timeout';
+    default:
+      return `${method} transaction ends`;
   }
 }
 

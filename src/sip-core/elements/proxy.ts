@@ -34,7 +34,7 @@ import {
   uriParts,
   viaParts,
 } from './sip-util';
-import type { ClientTransaction, ServerTransaction } from './transactions';
+import type { ClientTransaction, ServerTransaction } from './element';
 
 export interface ProxyConfig {
   script: LoadedScript;
@@ -345,7 +345,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     const txn = this.newTxn(ctx);
     const uris: { uri: string; du: string | null }[] = [{ uri: ctx.ruri, du: ctx.du }, ...ctx.extraBranches];
     ctx.extraBranches = [];
-    const trying = msg.method === 'INVITE' && txn.server && txn.server.lastStatus === 0;
+    const trying = msg.method === 'INVITE' && txn.server && txn.server.lastStatus === null;
     if (trying && (this.config.trying ?? 'after') === 'before') this.send100(txn);
     for (const b of uris) this.startBranch(txn, b.uri, b.du, target);
     if (trying && (this.config.trying ?? 'after') === 'after') this.send100(txn);
@@ -355,15 +355,14 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   private send100(txn: ProxyTxn): void {
     const s = txn.server;
-    if (s && s.lastStatus === 0) s.respond(this.makeResponse(txn.ctx.msg, txn.ctx.source, 100), 100);
+    if (s && s.lastStatus === null) s.respond(this.makeResponse(txn.ctx.msg, txn.ctx.source, 100), 100);
   }
 
   private newTxn(ctx: ProxyMsg): ProxyTxn {
     if (ctx.txn) return ctx.txn;
     const saved = this.alwaysRport;
     this.alwaysRport = ctx.forceRport;
-    const server =
-      this.table.server(this.serverKeyOf(ctx.msg)) ?? this.serverTransaction(ctx.msg, ctx.source);
+    const server = this.table.matchRequest(ctx.msg) ?? this.serverTransaction(ctx.msg, ctx.source);
     this.alwaysRport = saved;
     const txn: ProxyTxn = {
       server,
@@ -382,10 +381,6 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     server.userData = txn;
     ctx.txn = txn;
     return txn;
-  }
-
-  private serverKeyOf(msg: SipMessage): string {
-    return `${msg.branch ?? ''}|${msg.viaSentBy ?? ''}|${msg.method === 'ACK' ? 'INVITE' : (msg.method ?? '')}`;
   }
 
   private startBranch(txn: ProxyTxn, uri: string, du: string | null, target: RelayTarget | null): void {
@@ -415,7 +410,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     txn.branches.push(b);
     const method = ctx.msg.method ?? '';
     b.client = this.clientTransaction(bytes, branch, method, dest, {
-      onResponse: (m) => this.onBranchResponse(txn, b, m),
+      onResponse: (_tx, m) => this.onBranchResponse(txn, b, m),
       onTimeout: () => this.onBranchFinal(txn, b, 408, null),
       onTransportError: () => this.onBranchFinal(txn, b, 503, null),
     });
@@ -426,7 +421,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         () => {
           b.timerC = null;
           if (!b.provisional && !b.done) {
-            b.client?.terminate();
+            if (b.client?.kind === 'invite-client') b.client.terminate();
             this.onBranchFinal(txn, b, 408, null);
           }
         },
@@ -508,9 +503,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.relayAnswer(txn.ctx, m, ed);
     const status = m.status ?? 0;
     if (status >= 200) txn.finalSent = true;
-    if (s.invite && status >= 200 && status < 300 && s.state !== 'proceeding') {
+    if (s.kind === 'invite-server' && status >= 200 && status < 300 && s.state !== 'proceeding') {
       // 2xx after the transaction accepted one: forwarded statelessly (§16.7 step 5, RFC 6026).
-      this.transport.send(ed.toBytes(), s.replyTo);
+      this.transport.send(ed.toBytes(), s.responseDestination);
       return;
     }
     s.respond(ed.toBytes(), status);
@@ -626,7 +621,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   /** CANCEL (RFC 3261 §16.10): answer 200 at once, then cancel every pending branch. */
   private relayCancel(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
-    const ist = this.table.server(`${ctx.msg.branch ?? ''}|${ctx.msg.viaSentBy ?? ''}|INVITE`);
+    const ist = this.table.matchRequest(ctx.msg, 'INVITE');
     const txn = ist?.userData as ProxyTxn | undefined;
     if (!ist || !txn) return this.forward(ctx, target); // no context: forward statelessly
     const st = this.serverTransaction(ctx.msg, ctx.source);
@@ -1110,10 +1105,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     switch (name) {
       case 't_check_trans': {
         const m = ctx.msg;
-        if (m.method === 'CANCEL')
-          return this.table.server(`${m.branch ?? ''}|${m.viaSentBy ?? ''}|INVITE`) ? 1 : -1;
+        if (m.method === 'CANCEL') return this.table.matchRequest(m, 'INVITE') ? 1 : -1;
         if (m.method === 'ACK') return -1; // an ACK matching a transaction never reaches the script here
-        return this.table.server(this.serverKeyOf(m)) ? 1 : -1;
+        return this.table.matchRequest(m) ? 1 : -1;
       }
       case 't_newtran':
         this.newTxn(ctx);

@@ -3,7 +3,17 @@
  * lab, so a node means the same thing on the virtual network and on real sockets.
  */
 import type { UserAgent } from '../elements/ua/user-agent';
-import { type NodeSpec, parseDuration } from './scenario';
+import { DEFAULT_TIMERS, type TimerConfig, timerConfig } from '../stack/transaction';
+import { type NodeSpec, type Scenario, parseDuration } from './scenario';
+
+/** The RFC 3261 timer bases of a scenario or lab (`timers: { t1, t2, t4 }`), defaults from Table 4. */
+export function timerConfigOf(t: Scenario['timers'] = {}): TimerConfig {
+  return timerConfig({
+    T1: parseDuration(t.t1, DEFAULT_TIMERS.T1),
+    T2: parseDuration(t.t2, DEFAULT_TIMERS.T2),
+    T4: parseDuration(t.t4, DEFAULT_TIMERS.T4),
+  });
+}
 
 export type UaConfig = ConstructorParameters<typeof UserAgent>[2];
 

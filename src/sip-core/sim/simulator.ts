@@ -12,7 +12,7 @@ import { NatBox } from '../elements/nat';
 import { Proxy } from '../elements/proxy';
 import { RedirectServer } from '../elements/redirect';
 import { LocationService } from '../elements/registrar';
-import { DEFAULT_TIMERS, type TimerValues } from '../elements/transactions';
+import type { TimerConfig } from '../stack/transaction';
 import { UserAgent } from '../elements/ua/user-agent';
 import { B2bua } from '../elements/b2bua';
 import { StunServer, readStunMapped } from '../elements/stun';
@@ -20,7 +20,7 @@ import { type LinkConditions, SimNetwork, type WirePacket } from './network';
 import { type NodeSpec, type Scenario, type StepSpec, parseDuration } from './scenario';
 import { BUILTIN_SCRIPTS } from './scripts';
 import { runUaStep, splitAddress } from './steps';
-import { uaConfigOf } from './node-config';
+import { timerConfigOf, uaConfigOf } from './node-config';
 
 export interface SimOptions {
   seed?: number;
@@ -50,7 +50,7 @@ export class Simulation {
   readonly elements = new Map<string, SipElement | StunServer>();
   readonly nodes: SimNodeInfo[] = [];
   readonly seed: number;
-  readonly timers: TimerValues;
+  readonly timers: TimerConfig;
   readonly endTime: Micros;
   private readonly ids: SeededIdSource;
   private readonly locations = new Map<string, LocationService>();
@@ -72,12 +72,7 @@ export class Simulation {
       loss: net.loss ?? 0,
     };
     this.network = new SimNetwork(this.clock, rng, this.events, { defaultLink, record: opts.record ?? true });
-    const t = scenario.timers ?? {};
-    this.timers = {
-      t1: parseDuration(t.t1, DEFAULT_TIMERS.t1),
-      t2: parseDuration(t.t2, DEFAULT_TIMERS.t2),
-      t4: parseDuration(t.t4, DEFAULT_TIMERS.t4),
-    };
+    this.timers = timerConfigOf(scenario.timers);
     this.endTime = parseDuration(scenario.duration, 300 * SECOND);
     this.build();
   }
@@ -87,7 +82,7 @@ export class Simulation {
     clock: VirtualClock;
     ids: SeededIdSource;
     events: EventSink;
-    timers: TimerValues;
+    timers: TimerConfig;
     resolve: (h: string) => string;
   } {
     return {

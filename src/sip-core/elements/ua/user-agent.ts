@@ -13,12 +13,8 @@ import { SECOND } from '../../stack/clock';
 import type { Transport, TransportAddress } from '../../stack/transport';
 import { type ElementEnv, SipElement, encodeMessage } from '../element';
 import { nameAddrUri, paramOf, uriParts } from '../sip-util';
-import {
-  type ClientTransaction,
-  type ClientTU,
-  type ServerTransaction,
-  TransactionTable,
-} from '../transactions';
+import type { ClientTransaction } from '../element';
+import type { InviteServerTransaction, TransactionUser } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
 import { answerDirection, buildSdp, type MediaDirection, readSdp } from './sdp';
 
@@ -103,7 +99,7 @@ export interface Call {
   proxyIndex: number;
   credentials: string[];
   // UAS side
-  ist: ServerTransaction | null;
+  ist: InviteServerTransaction | null;
   invite: SipMessage | null;
   source: TransportAddress | null;
   okBytes: Uint8Array | null;
@@ -305,7 +301,7 @@ export class UserAgent extends SipElement {
     if (s === 'terminated' || s === 'failed') {
       if (!this.retainEndedCalls) {
         // forget the call once stray retransmissions can no longer arrive (64*T1)
-        this.clock.schedule(64 * this.timers.t1, () => this.forget(call), 'forget call');
+        this.clock.schedule(64 * this.timers.T1, () => this.forget(call), 'forget call');
       }
       // keep the record small: the transactions finish on their own timers
       call.inviteBytes = null;
@@ -369,8 +365,8 @@ export class UserAgent extends SipElement {
   private sendNonInvite(p: PendingRequest, creds: string[] = []): void {
     const cseq = p.dialog ? ++p.dialog.localSeq : this.cseqOut++;
     const { bytes, dest, branch } = p.build(creds, cseq);
-    const tu: ClientTU = {
-      onResponse: (msg) => {
+    const tu: TransactionUser = {
+      onResponse: (_tx, msg) => {
         const status = msg.status ?? 0;
         if (status < 200) return;
         const ruri = this.lastRuri.get(branch);
@@ -549,7 +545,7 @@ export class UserAgent extends SipElement {
     call.inviteBytes = bytes;
     call.inviteDest = dest;
     call.inviteTxn = this.clientTransaction(bytes, branch, 'INVITE', dest, {
-      onResponse: (msg, txn) => this.onInviteResponse(call, msg, txn),
+      onResponse: (_tx, msg) => this.onInviteResponse(call, msg),
       onTimeout: () => this.onInviteTimeout(call),
       onTransportError: () => this.onInviteTimeout(call),
     });
@@ -591,7 +587,7 @@ export class UserAgent extends SipElement {
     return d;
   }
 
-  private onInviteResponse(call: Call, msg: SipMessage, _txn: ClientTransaction): void {
+  private onInviteResponse(call: Call, msg: SipMessage): void {
     const status = msg.status ?? 0;
     if (status < 200) {
       if (status > 100 && msg.toTag) {
@@ -749,7 +745,7 @@ export class UserAgent extends SipElement {
     ];
     const bytes = encodeMessage(`CANCEL ${call.target} SIP/2.0`, h);
     this.clientTransaction(bytes, branch, 'CANCEL', call.inviteDest!, {
-      onResponse: (m) => {
+      onResponse: (_tx, m) => {
         if ((m.status ?? 0) >= 200) this.results.push(`CANCEL ${m.status}`);
       },
       onTimeout: () => undefined,
@@ -784,7 +780,7 @@ export class UserAgent extends SipElement {
     h.push('Content-Type: application/sdp');
     const bytes = encodeMessage(`INVITE ${r.ruri} SIP/2.0`, h, this.localSdp(c));
     this.clientTransaction(bytes, branch, 'INVITE', r.dest, {
-      onResponse: (msg) => {
+      onResponse: (_tx, msg) => {
         const s = msg.status ?? 0;
         if (s >= 200 && s < 300) {
           const save = c.inviteCseq;
@@ -938,7 +934,7 @@ export class UserAgent extends SipElement {
     const call = this.newCall('in', msg.callId ?? '', nameAddrUri(msg.header('from') ?? ''));
     call.invite = msg;
     call.source = source;
-    call.ist = this.serverTransaction(msg, source);
+    call.ist = this.inviteServerTransaction(msg, source);
     call.ist.userData = call;
     call.dialog = this.uasDialog(msg, call.localTag);
     if (msg.bodyLength) call.remoteSdp = new TextDecoder().decode(msg.body());
@@ -983,7 +979,7 @@ export class UserAgent extends SipElement {
     c.status = 200;
     this.setState(c, 'confirmed', 'answered');
     // RFC 3261 §13.3.1.4: the UAS core retransmits the 2xx (T1 doubling to T2) until the ACK, for 64*T1.
-    if (!this.transport.reliable) this.retransmit2xx(c, this.timers.t1, 0);
+    if (!this.transport.reliable) this.retransmit2xx(c, this.timers.T1, 0);
     return true;
   }
 
@@ -994,7 +990,7 @@ export class UserAgent extends SipElement {
         c.okTimer = null;
         if (!c.okBytes || !c.ist) return;
         const total = elapsed + interval;
-        if (total >= 64 * this.timers.t1) {
+        if (total >= 64 * this.timers.T1) {
           this.log(`call ${c.id}: no ACK for the 2xx after 64*T1, ending with BYE`, undefined, 'call');
           if (c.dialog) this.byeDialog(c.dialog);
           this.setState(c, 'terminated', 'no ACK');
@@ -1008,8 +1004,8 @@ export class UserAgent extends SipElement {
             text: `2xx retransmission (interval ${interval / 1000} ms)`,
             data: { timer: '2xx (§13.3.1.4)' },
           });
-        this.transport.send(c.okBytes, c.ist.replyTo);
-        this.retransmit2xx(c, Math.min(2 * interval, this.timers.t2), total);
+        this.transport.send(c.okBytes, c.ist.responseDestination);
+        this.retransmit2xx(c, Math.min(2 * interval, this.timers.T2), total);
       },
       '2xx retransmit',
     );
@@ -1082,7 +1078,7 @@ export class UserAgent extends SipElement {
 
   private onCancel(msg: SipMessage, source: TransportAddress): void {
     // RFC 3261 §9.2: match the INVITE server transaction; 200 to the CANCEL, 487 to the INVITE.
-    const ist = this.table.server(TransactionTable.serverKey(msg, 'INVITE'));
+    const ist = this.table.matchRequest(msg, 'INVITE');
     const st = this.serverTransaction(msg, source);
     if (!ist) {
       st.respond(this.makeResponse(msg, source, 481, { toTag: this.ids.tag() }), 481);

@@ -13,6 +13,7 @@ export type { InviteServerState, InviteServerOptions } from './invite-server';
 export { NonInviteServerTransaction, NON_INVITE_SERVER_FROM } from './non-invite-server';
 export type { NonInviteServerState } from './non-invite-server';
 export { buildAckForNonSuccess, buildCancel } from './requests';
+export { TransactionTable } from './table';
 export {
   TransactionLayer,
   clientTransactionKey,

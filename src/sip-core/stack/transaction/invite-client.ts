@@ -6,11 +6,12 @@
  * https://www.rfc-editor.org/rfc/rfc3261#section-17.1.1 https://www.rfc-editor.org/rfc/rfc6026#section-8.4
  */
 import type { SipMessage } from '../../message';
+import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import { buildAckForNonSuccess } from './requests';
 import type { TransactionContext } from './transaction';
 import { TransactionBase } from './transaction';
-import type { TransactionUser } from './types';
+import type { RequestKey, TransactionUser } from './types';
 
 export type InviteClientState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 
@@ -41,21 +42,34 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
   readonly kind = 'invite-client' as const;
   private timerAInterval: number;
   private ack: Uint8Array | null = null;
+  private parsed: SipMessage | null;
 
   /**
-   * @param request the parsed INVITE (its top Via branch names the transaction)
+   * @param request the parsed INVITE (its top Via branch names the transaction), or only its
+   *                branch when the TU built the bytes (parsed later, if an ACK must be built)
    * @param bytes   the INVITE as sent (retransmitted verbatim)
    */
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
-    readonly request: SipMessage,
+    request: SipMessage | RequestKey,
     private readonly bytes: Uint8Array,
     readonly destination: TransportAddress,
     private readonly options: InviteClientOptions = {},
   ) {
     super(ctx, tu, 'calling', INVITE_CLIENT_FROM, request.branch ?? '', 'INVITE');
+    this.parsed = 'raw' in request ? request : null;
     this.timerAInterval = ctx.timers.T1;
+  }
+
+  /** The INVITE (parsed from the sent bytes on first use when created from a {@link RequestKey}). */
+  get request(): SipMessage {
+    return (this.parsed ??= parseMessage(this.bytes));
+  }
+
+  /** The INVITE as sent. */
+  get requestBytes(): Uint8Array {
+    return this.bytes;
   }
 
   /** Sends the INVITE and starts Timers A (unreliable only), B and, for proxies, C (§17.1.1.2). */

@@ -42,6 +42,8 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   private lastProvisional: Uint8Array | null = null;
   private finalResponse: Uint8Array | null = null;
   private timerGInterval: number;
+  /** Builds the 100 Trying the transaction sends itself (default: a plain response to the request). */
+  private makeTrying: (() => Uint8Array) | null = null;
   /** Status of the last response sent (null before any). */
   lastStatus: number | null = null;
   private lastSent: Uint8Array | null = null;
@@ -81,16 +83,27 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
 
   private sendTrying(): void {
     if (this.state !== 'proceeding' || this.lastStatus !== null) return;
-    this.respond(buildResponseTo(this.request, 100));
+    this.respond(this.makeTrying ? this.makeTrying() : buildResponseTo(this.request, 100), 100);
+  }
+
+  /**
+   * §17.2.1: "If there is a chance that the TU will not generate a provisional response within 200
+   * ms, then it MUST generate a 100 (Trying) response". The TU that created the transaction with
+   * `trying: 'never'` asks for it here; `make` builds the 100 only if the timer fires.
+   */
+  autoTrying(make?: () => Uint8Array): void {
+    if (this.state !== 'proceeding' || this.lastStatus !== null) return;
+    this.makeTrying = make ?? null;
+    this.startTimer('Trying', this.ctx.timers.trying, () => this.sendTrying());
   }
 
   /**
    * The TU passes a response down (§17.2.1). Returns false when the state does not allow it (e.g. a
-   * provisional after the final) — the response is then not sent.
+   * provisional after the final) — the response is then not sent. `status` saves reading the
+   * status line when the TU knows it.
    */
-  respond(response: Uint8Array | SipMessage): boolean {
+  respond(response: Uint8Array | SipMessage, status: number = responseStatus(response)): boolean {
     const bytes = messageBytes(response);
-    const status = responseStatus(response);
     if (status < 100 || status > 699) return false;
     if (this.state === 'accepted') {
       // RFC 6026 §8.6: "2xx from TU / send response" in Accepted (the TU retransmits its 2xx, §13.3.1.4).

@@ -8,7 +8,6 @@ import type { Diagnostic } from '../../diagnostic';
 import type { SipMessage } from '../../message';
 import { parseMessage } from '../../message';
 import type { Scheduler } from '../clock';
-import { BRANCH_COOKIE } from '../clock';
 import type {
   SendResult,
   Transport,
@@ -22,12 +21,14 @@ import type { InviteServerOptions } from './invite-server';
 import { InviteServerTransaction } from './invite-server';
 import { NonInviteClientTransaction } from './non-invite-client';
 import { NonInviteServerTransaction } from './non-invite-server';
-import type { TransactionBase, TransactionContext } from './transaction';
+import type { TransactionContext } from './transaction';
+import { TransactionTable, serverTransactionKey } from './table';
+import type { ClientTransaction, ServerTransaction } from './table';
 import type { TimerConfig, TransactionEvent, TransactionUser } from './types';
 import { timerConfig } from './types';
 
-export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
-export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+export type { ClientTransaction, ServerTransaction } from './table';
+export { clientTransactionKey, serverTransactionKey } from './table';
 
 /** The user of the whole layer: the element core (UA core, proxy core...). */
 export interface TransactionLayerUser extends TransactionUser {
@@ -65,28 +66,6 @@ export interface SendRequestOptions extends InviteClientOptions {
 }
 
 /**
- * Key of a client transaction (§17.1.3): the top Via branch and the CSeq method, so a CANCEL
- * (same branch as its INVITE) is a different transaction.
- */
-export function clientTransactionKey(branch: string, cseqMethod: string): string {
-  return `${branch}|${cseqMethod}`;
-}
-
-/**
- * Key of a server transaction (§17.2.3). With the `z9hG4bK` cookie: branch, sent-by and method,
- * ACK counting as INVITE. Without it (RFC 2543): Request-URI, From tag, Call-ID, CSeq number and
- * method (ACK as INVITE) and the top Via; the To tag of an ACK is checked separately.
- * Returns null when the request lacks what matching needs.
- */
-export function serverTransactionKey(req: SipMessage, method: string = req.method ?? ''): string | null {
-  const m = method === 'ACK' ? 'INVITE' : method;
-  const branch = req.branch;
-  if (branch?.startsWith(BRANCH_COOKIE)) return `${branch}|${(req.viaSentBy ?? '').toLowerCase()}|${m}`;
-  if (req.callId === null || req.cseq === null) return null;
-  return `2543|${req.requestUri ?? ''}|${req.fromTag ?? ''}|${req.callId}|${req.cseq}|${m}|${req.values('via')[0] ?? ''}`;
-}
-
-/**
  * Where a server transaction sends its responses (RFC 3261 §18.2.2 with RFC 3581 rport): over a
  * reliable transport, back to the source; otherwise to `received` (or the source address, when
  * sent-by names another host) at the `rport`/sent-by port, or to the sent-by host and port.
@@ -120,11 +99,8 @@ export class TransactionLayer implements TransportListener {
   private readonly user: TransactionLayerUser;
   private readonly onEvent: ((e: TransactionEvent) => void) | undefined;
   private readonly inviteServerOptions: InviteServerOptions;
-  private readonly clients = new Map<string, ClientTransaction>();
-  private readonly servers = new Map<string, ServerTransaction>();
-  private readonly serverKeys = new WeakMap<ServerTransaction, string>();
+  private readonly table = new TransactionTable();
   private seq = 0;
-  private readonly forgetBound = (tx: TransactionBase<string>): void => this.forget(tx);
 
   constructor(options: TransactionLayerOptions) {
     this.clock = options.clock;
@@ -141,12 +117,12 @@ export class TransactionLayer implements TransportListener {
 
   /** Live client transactions (for UIs and tests). */
   get clientTransactions(): readonly ClientTransaction[] {
-    return [...this.clients.values()];
+    return this.table.clientList;
   }
 
   /** Live server transactions. */
   get serverTransactions(): readonly ServerTransaction[] {
-    return [...this.servers.values()];
+    return this.table.serverList;
   }
 
   /** The transport used for a destination protocol (the first one when none matches). */
@@ -161,19 +137,8 @@ export class TransactionLayer implements TransportListener {
       timers: this.timers,
       id: `T${++this.seq}`,
       emit: this.onEvent,
-      onTerminated: this.forgetBound,
+      onTerminated: this.table.forgetBound,
     };
-  }
-
-  private forget(tx: TransactionBase<string>): void {
-    if (tx instanceof InviteClientTransaction || tx instanceof NonInviteClientTransaction) {
-      const k = clientTransactionKey(tx.branch, tx.method);
-      if (this.clients.get(k) === tx) this.clients.delete(k);
-    } else {
-      const st = tx as ServerTransaction;
-      const k = this.serverKeys.get(st);
-      if (k !== undefined && this.servers.get(k) === st) this.servers.delete(k);
-    }
   }
 
   /**
@@ -202,7 +167,7 @@ export class TransactionLayer implements TransportListener {
       msg.method === 'INVITE'
         ? new InviteClientTransaction(ctx, tu, msg, bytes, destination, options)
         : new NonInviteClientTransaction(ctx, tu, msg, bytes, destination);
-    this.clients.set(clientTransactionKey(msg.branch, msg.cseqMethod), tx);
+    this.table.addClient(tx);
     tx.start();
     return tx;
   }
@@ -220,7 +185,7 @@ export class TransactionLayer implements TransportListener {
 
   /** A failure reported later by the transport: tell the client transactions sending to `dest`. */
   onTransportError(dest: TransportAddress, error: string): void {
-    for (const tx of this.clients.values()) {
+    for (const tx of this.table.clientList) {
       const d = tx.destination;
       if (d.host === dest.host && d.port === dest.port && d.transport === dest.transport)
         tx.onTransportFailure(error);
@@ -243,7 +208,7 @@ export class TransactionLayer implements TransportListener {
       this.user.onInvalidMessage?.(msg.raw.subarray(msg.start, msg.end), source, msg.diagnostics);
       return;
     }
-    const existing = this.servers.get(key);
+    const existing = this.table.server(key);
     if (msg.method === 'ACK') {
       // §17.2.3: the ACK matches the INVITE server transaction; in RFC 2543 mode also by To tag of our response.
       if (
@@ -264,8 +229,7 @@ export class TransactionLayer implements TransportListener {
       msg.method === 'INVITE'
         ? new InviteServerTransaction(ctx, this.user, msg, dest, this.inviteServerOptions)
         : new NonInviteServerTransaction(ctx, this.user, msg, dest);
-    this.servers.set(key, tx);
-    this.serverKeys.set(tx, key);
+    this.table.addServer(key, tx);
     this.user.onNewRequest(tx, msg, source);
   }
 
@@ -275,23 +239,19 @@ export class TransactionLayer implements TransportListener {
   }
 
   private receiveResponse(msg: SipMessage, source: TransportAddress): void {
-    const tx =
-      msg.branch && msg.cseqMethod
-        ? this.clients.get(clientTransactionKey(msg.branch, msg.cseqMethod))
-        : undefined;
+    const tx = this.table.matchResponse(msg);
     if (tx) tx.receiveResponse(msg);
     else this.user.onStrayResponse?.(msg, source);
   }
 
   /** The INVITE server transaction a CANCEL cancels (§9.2: it "would match" the CANCEL with method INVITE). */
   matchCancel(cancel: SipMessage): InviteServerTransaction | null {
-    const key = serverTransactionKey(cancel, 'INVITE');
-    const tx = key === null ? undefined : this.servers.get(key);
+    const tx = this.table.matchRequest(cancel, 'INVITE');
     return tx instanceof InviteServerTransaction ? tx : null;
   }
 
   /** The live client transaction of a request branch and method, if any. */
   findClient(branch: string, method: string): ClientTransaction | null {
-    return this.clients.get(clientTransactionKey(branch, method)) ?? null;
+    return this.table.client(branch, method) ?? null;
   }
 }

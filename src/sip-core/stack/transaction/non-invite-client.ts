@@ -5,10 +5,11 @@
  * https://www.rfc-editor.org/rfc/rfc3261#section-17.1.2
  */
 import type { SipMessage } from '../../message';
+import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { TransactionBase } from './transaction';
-import type { TransactionUser } from './types';
+import type { RequestKey, TransactionUser } from './types';
 
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
@@ -28,16 +29,29 @@ export const NON_INVITE_CLIENT_FROM: Readonly<Record<NonInviteClientState, reado
 export class NonInviteClientTransaction extends TransactionBase<NonInviteClientState> {
   readonly kind = 'non-invite-client' as const;
   private timerEInterval: number;
+  private parsed: SipMessage | null;
 
+  /** `request`: the parsed request, or its branch and method when the TU built the bytes. */
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
-    readonly request: SipMessage,
+    request: SipMessage | RequestKey,
     private readonly bytes: Uint8Array,
     readonly destination: TransportAddress,
   ) {
     super(ctx, tu, 'trying', NON_INVITE_CLIENT_FROM, request.branch ?? '', request.method ?? '');
+    this.parsed = 'raw' in request ? request : null;
     this.timerEInterval = ctx.timers.T1;
+  }
+
+  /** The request (parsed from the sent bytes on first use when created from a {@link RequestKey}). */
+  get request(): SipMessage {
+    return (this.parsed ??= parseMessage(this.bytes));
+  }
+
+  /** The request as sent. */
+  get requestBytes(): Uint8Array {
+    return this.bytes;
   }
 
   /** Sends the request; starts Timer F, and Timer E on unreliable transports (§17.1.2.2). */

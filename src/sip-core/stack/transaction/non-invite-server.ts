@@ -50,10 +50,9 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
   }
 
   /** The TU passes a response down. Returns false when the transaction is past accepting responses. */
-  respond(response: Uint8Array | SipMessage): boolean {
+  respond(response: Uint8Array | SipMessage, status: number = responseStatus(response)): boolean {
     if (this.state !== 'trying' && this.state !== 'proceeding') return false; // "Any other final responses passed by the TU ... MUST be discarded while in the Completed state."
     const bytes = messageBytes(response);
-    const status = responseStatus(response);
     if (status < 100 || status > 699) return false;
     this.lastResponse = bytes;
     this.lastStatus = status;

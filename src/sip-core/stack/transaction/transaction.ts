@@ -59,12 +59,40 @@ export function messageBytes(m: Uint8Array | SipMessage): Uint8Array {
   return m instanceof Uint8Array ? m : m.raw.subarray(m.start, m.end);
 }
 
+/** Scheduler labels of the timers (constant strings: nothing is built per timer). */
+const TIMER_LABEL: Readonly<Record<TimerName, string>> = {
+  A: 'Timer A',
+  B: 'Timer B',
+  C: 'Timer C',
+  D: 'Timer D',
+  E: 'Timer E',
+  F: 'Timer F',
+  G: 'Timer G',
+  H: 'Timer H',
+  I: 'Timer I',
+  J: 'Timer J',
+  K: 'Timer K',
+  L: 'Timer L',
+  M: 'Timer M',
+  Trying: '100 Trying (200 ms)',
+};
+
+/** A running timer: its scheduler handle and the virtual time it fires at. */
+interface RunningTimer {
+  name: TimerName;
+  handle: TimerHandle;
+  due: Micros;
+}
+
 export abstract class TransactionBase<S extends string> implements TransactionInfo {
   abstract readonly kind: TransactionKind;
   readonly id: string;
   readonly reliable: boolean;
+  /** Free slot for the transaction user (e.g. the proxy context or the call a transaction belongs to). */
+  userData: unknown = null;
   private current: S;
-  private readonly timerHandles = new Map<TimerName, TimerHandle>();
+  /** Running timers; a transaction has at most four at once, so a small array beats a Map. */
+  private readonly timerList: RunningTimer[] = [];
 
   protected constructor(
     protected readonly ctx: TransactionContext,
@@ -97,7 +125,12 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
 
   /** Timers currently running (for UIs). */
   get runningTimers(): TimerName[] {
-    return [...this.timerHandles.keys()];
+    return this.timerList.map((t) => t.name);
+  }
+
+  /** Running timers with the virtual time each fires at (for the UI's transaction panel). */
+  get runningTimerDues(): { timer: TimerName; due: Micros }[] {
+    return this.timerList.map((t) => ({ timer: t.name, due: t.due }));
   }
 
   /**
@@ -119,57 +152,73 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
       cause,
     });
     if (to === 'terminated') {
-      for (const name of [...this.timerHandles.keys()]) this.stopTimer(name);
+      while (this.timerList.length) this.stopTimer(this.timerList[this.timerList.length - 1]!.name);
     }
     this.tu.onStateChange?.(this, from, to);
     if (to === 'terminated') this.ctx.onTerminated?.(this);
   }
 
+  /**
+   * Starts (or restarts: the running one is stopped first, with its 'timer-stop' event) timer
+   * `name`. A zero duration still goes through the scheduler, so the state change it causes
+   * happens after the current event, as with any other timer.
+   */
   protected startTimer(name: TimerName, duration: Micros, onFire: () => void): void {
-    this.stopTimer(name, false);
-    const handle = this.ctx.clock.schedule(
+    this.stopTimer(name);
+    const clock = this.ctx.clock;
+    const at = clock.now();
+    const t: RunningTimer = { name, handle: 0, due: at + (duration > 0 ? duration : 0) };
+    t.handle = clock.schedule(
       duration,
       () => {
-        this.timerHandles.delete(name);
-        this.ctx.emit?.({
-          type: 'timer-fire',
-          tx: this.id,
-          kind: this.kind,
-          at: this.ctx.clock.now(),
-          timer: name,
-        });
+        this.removeTimer(t);
+        this.ctx.emit?.({ type: 'timer-fire', tx: this.id, kind: this.kind, at: clock.now(), timer: name });
         onFire();
       },
-      `${this.id} Timer ${name}`,
+      TIMER_LABEL[name],
     );
-    this.timerHandles.set(name, handle);
+    this.timerList.push(t);
     this.ctx.emit?.({
       type: 'timer-start',
       tx: this.id,
       kind: this.kind,
-      at: this.ctx.clock.now(),
+      at,
       timer: name,
       duration,
+      due: t.due,
     });
   }
 
-  protected stopTimer(name: TimerName, emit = true): void {
-    const h = this.timerHandles.get(name);
-    if (h === undefined) return;
-    this.ctx.clock.cancel(h);
-    this.timerHandles.delete(name);
-    if (emit)
-      this.ctx.emit?.({
-        type: 'timer-stop',
-        tx: this.id,
-        kind: this.kind,
-        at: this.ctx.clock.now(),
-        timer: name,
-      });
+  private removeTimer(t: RunningTimer): void {
+    const list = this.timerList;
+    const i = list.indexOf(t);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  protected stopTimer(name: TimerName): void {
+    const list = this.timerList;
+    let t: RunningTimer | undefined;
+    for (let i = 0; i < list.length; i++)
+      if (list[i]!.name === name) {
+        t = list[i]!;
+        list.splice(i, 1);
+        break;
+      }
+    if (t === undefined) return;
+    this.ctx.clock.cancel(t.handle);
+    this.ctx.emit?.({
+      type: 'timer-stop',
+      tx: this.id,
+      kind: this.kind,
+      at: this.ctx.clock.now(),
+      timer: name,
+      due: t.due,
+    });
   }
 
   protected isRunning(name: TimerName): boolean {
-    return this.timerHandles.has(name);
+    for (const t of this.timerList) if (t.name === name) return true;
+    return false;
   }
 
   /** Sends through the transport; returns false (after handling the error) when the transport failed. */
@@ -180,16 +229,17 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     retransmission: boolean,
   ): boolean {
     const r = this.ctx.transport.send(bytes, dest);
-    this.ctx.emit?.({
-      type: 'send',
-      tx: this.id,
-      kind: this.kind,
-      at: this.ctx.clock.now(),
-      what,
-      dest,
-      retransmission,
-      bytes,
-    });
+    if (this.ctx.emit)
+      this.ctx.emit({
+        type: 'send',
+        tx: this.id,
+        kind: this.kind,
+        at: this.ctx.clock.now(),
+        what,
+        dest,
+        retransmission,
+        bytes,
+      });
     if (!r.ok) this.onTransportFailure(r.error);
     return r.ok;
   }

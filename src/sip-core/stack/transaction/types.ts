@@ -45,6 +45,15 @@ export function timerConfig(overrides: Partial<TimerConfig> = {}): TimerConfig {
   return { ...DEFAULT_TIMERS, ...overrides };
 }
 
+/**
+ * What names a client transaction when its creator has the request only as bytes (it built
+ * them): the top Via branch and the method. The parsed request is then made only if needed.
+ */
+export interface RequestKey {
+  readonly branch: string;
+  readonly method: string;
+}
+
 /** The four §17 machines. */
 export type TransactionKind = 'invite-client' | 'non-invite-client' | 'invite-server' | 'non-invite-server';
 
@@ -84,9 +93,26 @@ export interface TransactionUser {
 /** Trace events: state changes with times, timers set/fired/stopped, messages sent. */
 export type TransactionEvent =
   | { type: 'state'; tx: string; kind: TransactionKind; at: Micros; from: string; to: string; cause: string }
-  | { type: 'timer-start'; tx: string; kind: TransactionKind; at: Micros; timer: TimerName; duration: Micros }
+  | {
+      type: 'timer-start';
+      tx: string;
+      kind: TransactionKind;
+      at: Micros;
+      timer: TimerName;
+      duration: Micros;
+      /** Virtual time the timer fires at. */
+      due: Micros;
+    }
   | { type: 'timer-fire'; tx: string; kind: TransactionKind; at: Micros; timer: TimerName }
-  | { type: 'timer-stop'; tx: string; kind: TransactionKind; at: Micros; timer: TimerName }
+  | {
+      type: 'timer-stop';
+      tx: string;
+      kind: TransactionKind;
+      at: Micros;
+      timer: TimerName;
+      /** Virtual time the timer would have fired at. */
+      due: Micros;
+    }
   | {
       type: 'send';
       tx: string;
