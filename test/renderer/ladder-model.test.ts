@@ -1,6 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRow } from '../../src/shared/api';
-import { buildLadder } from '../../src/renderer/src/lib/ladder/ladder-model';
+import {
+  COLLAPSED_W,
+  HEADER_H,
+  LANE_W,
+  ROW_H,
+  ZOOM_LEVELS,
+  anchoredScrollLeft,
+  arrowGeometry,
+  bandsOf,
+  buildLadder,
+  describeArrow,
+  fitText,
+  hostOf,
+  layoutLanes,
+  legTag,
+  mergeByTime,
+  navigate,
+  scrollToRow,
+  visibleWindow,
+  zoomStep,
+} from '../../src/renderer/src/lib/ladder/ladder-model';
+import { LadderViewState } from '../../src/renderer/src/lib/ladder/ladder-state.svelte';
 
 function row(id: number, src: string, dst: string, p: Partial<MessageRow>): MessageRow {
   return {
@@ -68,5 +89,243 @@ describe('buildLadder', () => {
       [2, 1],
       [0, 1],
     ]);
+  });
+});
+
+describe('virtual window', () => {
+  it('draws the rows in view plus overscan, whatever the total', () => {
+    expect(visibleWindow(0, 10 * ROW_H, 100_000, ROW_H, 5)).toEqual({ start: 0, end: 15 });
+    // Scrolled to row 1000 (+half a row): rows 1000..1010 visible, 5 more each side.
+    expect(visibleWindow(1000.5 * ROW_H, 10 * ROW_H, 100_000, ROW_H, 5)).toEqual({ start: 995, end: 1016 });
+    // At the end, the window stops at the last row.
+    expect(visibleWindow(99_995 * ROW_H, 10 * ROW_H, 100_000, ROW_H, 5)).toEqual({
+      start: 99_990,
+      end: 100_000,
+    });
+    const w = visibleWindow(5e6 * ROW_H, 600, 1_000_000);
+    expect(w.end - w.start).toBeLessThan(600 / ROW_H + 20);
+  });
+
+  it('is empty without rows, and never starts past the last row or runs negative', () => {
+    expect(visibleWindow(0, 500, 0)).toEqual({ start: 0, end: 0 });
+    expect(visibleWindow(1e9, 500, 3)).toEqual({ start: 2, end: 3 });
+    expect(visibleWindow(-200, 500, 3)).toEqual({ start: 0, end: 3 });
+  });
+
+  it('scrolls a row into view only when it is not fully visible', () => {
+    expect(scrollToRow(5, 0, 10 * ROW_H)).toBeNull();
+    expect(scrollToRow(20, 0, 10 * ROW_H)).toBe(11 * ROW_H); // its bottom at the viewport's bottom
+    expect(scrollToRow(3, 10 * ROW_H, 10 * ROW_H)).toBe(3 * ROW_H); // its top at the viewport's top
+    expect(HEADER_H).toBeGreaterThan(ROW_H);
+  });
+});
+
+describe('zoom', () => {
+  it('steps through the levels and stops at both ends', () => {
+    expect(zoomStep(1, 1)).toBe(1.25);
+    expect(zoomStep(1, -1)).toBe(0.8);
+    expect(zoomStep(ZOOM_LEVELS[0], -1)).toBe(ZOOM_LEVELS[0]);
+    expect(zoomStep(ZOOM_LEVELS.at(-1) as number, 1)).toBe(ZOOM_LEVELS.at(-1));
+    // A level between steps goes to the next one in that direction.
+    expect(zoomStep(1.1, 1)).toBe(1.25);
+    expect(zoomStep(1.1, -1)).toBe(1);
+  });
+
+  it('scales the lane spacing, and keeps the point under the pointer still', () => {
+    const lanes = ['a:1', 'b:1', 'c:1'];
+    const at = (zoom: number) => layoutLanes(lanes, { merge: 'none', aliases: {}, collapsed: [], zoom });
+    expect(at(1).width).toBe(3 * LANE_W);
+    expect(at(2).width).toBe(6 * LANE_W);
+    expect(at(2).columns[1].x).toBe(2 * at(1).columns[1].x);
+    // The point 400 px into the lanes (scrollLeft 300 + pointer 300 - sticky column 200) doubles to 800.
+    expect(anchoredScrollLeft(300, 300, 200, 525, 1050)).toBe(800 + 200 - 300);
+    expect(anchoredScrollLeft(0, 250, 200, 500, 250)).toBe(0);
+  });
+
+  it('LadderViewState zooms in, out and back, collapses and expands, names lanes', () => {
+    const v = new LadderViewState();
+    v.zoomIn();
+    v.zoomIn();
+    expect(v.zoom).toBe(1.5);
+    v.zoomOut();
+    expect(v.zoom).toBe(1.25);
+    v.resetZoom();
+    expect(v.zoom).toBe(1);
+    v.toggleCollapse('b:1');
+    v.toggleCollapse('c:1');
+    expect(v.collapsed).toEqual(['b:1', 'c:1']);
+    v.toggleCollapse('b:1');
+    expect(v.collapsed).toEqual(['c:1']);
+    v.expandAll();
+    expect(v.collapsed).toEqual([]);
+    v.rename('a:1', ' proxy ');
+    expect(v.names).toEqual({ 'a:1': 'proxy' });
+    v.rename('a:1', '');
+    expect(v.names).toEqual({});
+  });
+});
+
+describe('lanes: collapse and merge', () => {
+  const A = '10.0.0.1:5060',
+    P1 = '10.0.0.2:5060',
+    P2 = '10.0.0.2:5080',
+    B = '10.0.0.3:5060',
+    V6 = '[2001:db8::1]:5060';
+
+  it('finds the host of IPv4 and bracketed IPv6 addresses', () => {
+    expect(hostOf(A)).toBe('10.0.0.1');
+    expect(hostOf(V6)).toBe('[2001:db8::1]');
+    expect(hostOf('2001:db8::1')).toBe('2001:db8::1');
+    expect(hostOf('host.example')).toBe('host.example');
+  });
+
+  it('collapses a lane to a narrow edge; arrows to it keep their direction and carry its name', () => {
+    const l = layoutLanes([A, P1, B], { merge: 'none', aliases: { [B]: 'bob' }, collapsed: [B], zoom: 1 });
+    expect(l.columns.map((c) => [c.label, c.collapsed, c.width])).toEqual([
+      [A, false, LANE_W],
+      [P1, false, LANE_W],
+      ['bob', true, COLLAPSED_W],
+    ]);
+    expect(l.width).toBe(2 * LANE_W + COLLAPSED_W);
+    const g = arrowGeometry({ from: 1, to: 2 }, l);
+    expect(g.x2).toBeGreaterThan(g.x1);
+    expect(g.x2).toBeLessThanOrEqual(l.width);
+    expect([g.self, g.fromMark, g.toMark]).toEqual([false, null, 'bob']);
+    expect(arrowGeometry({ from: 2, to: 0 }, l).fromMark).toBe('bob');
+    // Expanding again gives the first layout back.
+    const open = layoutLanes([A, P1, B], { merge: 'none', aliases: {}, collapsed: [], zoom: 1 });
+    expect(open.columns.every((c) => !c.collapsed)).toBe(true);
+    expect(open.width).toBe(3 * LANE_W);
+  });
+
+  it('merges all ports of one host into one lane; arrows between its ports become loops', () => {
+    const lanes = [A, P1, P2, B];
+    const l = layoutLanes(lanes, { merge: 'host', aliases: {}, collapsed: [], zoom: 1 });
+    expect(l.columns.map((c) => [c.key, c.sub])).toEqual([
+      ['10.0.0.1', null],
+      ['10.0.0.2', 'ports :5060 :5080'],
+      ['10.0.0.3', null],
+    ]);
+    expect(l.laneColumn).toEqual([0, 1, 1, 2]);
+    expect(arrowGeometry({ from: 1, to: 2 }, l).self).toBe(true);
+    expect(arrowGeometry({ from: 2, to: 3 }, l).self).toBe(false);
+    // Collapse keys follow the merge: the merged host collapses as one.
+    const c = layoutLanes(lanes, { merge: 'host', aliases: {}, collapsed: ['10.0.0.2'], zoom: 1 });
+    expect(arrowGeometry({ from: 0, to: 2 }, c).toMark).toBe('10.0.0.2');
+    // Unmerged again: four lanes.
+    expect(layoutLanes(lanes, { merge: 'none', aliases: {}, collapsed: [], zoom: 1 }).columns).toHaveLength(
+      4,
+    );
+  });
+
+  it("merges lanes by the user's (or a scenario's) names; unnamed addresses keep their own lane", () => {
+    const lanes = [A, P1, P2, B];
+    const aliases = { [P1]: 'proxy', [P2]: 'proxy', [A]: 'alice' };
+    const l = layoutLanes(lanes, { merge: 'alias', aliases, collapsed: [], zoom: 1 });
+    expect(l.columns.map((c) => [c.label, c.sub, c.members])).toEqual([
+      ['alice', A, [0]],
+      ['proxy', '2 addresses', [1, 2]],
+      [B, null, [3]],
+    ]);
+    // Without merging, names label the lanes and the address goes under.
+    const n = layoutLanes(lanes, { merge: 'none', aliases, collapsed: [], zoom: 1 });
+    expect(n.columns.map((c) => [c.label, c.sub])).toEqual([
+      ['alice', A],
+      ['proxy', P1],
+      ['proxy', P2],
+      [B, null],
+    ]);
+    // By host, names of the host's addresses label the merged lane.
+    const h = layoutLanes(lanes, { merge: 'host', aliases, collapsed: [], zoom: 1 });
+    expect(h.columns[1].label).toBe('proxy');
+    expect(h.columns[1].sub).toBe('10.0.0.2 ports :5060 :5080');
+  });
+
+  it('fits long names in narrow lanes keeping their end', () => {
+    expect(fitText('127.0.0.1:5060', 200)).toBe('127.0.0.1:5060');
+    expect(fitText('127.0.0.1:5060', 56)).toBe('….1:5060');
+    expect(fitText('abc', 0)).toBe('…c');
+  });
+});
+
+describe('keyboard navigation', () => {
+  it('moves by one, by a page, to the ends, clamped', () => {
+    expect(navigate('j', 3, 10, 4)).toBe(4);
+    expect(navigate('ArrowDown', 9, 10, 4)).toBe(9);
+    expect(navigate('k', 3, 10, 4)).toBe(2);
+    expect(navigate('ArrowUp', 0, 10, 4)).toBe(0);
+    expect(navigate('PageDown', 3, 10, 4)).toBe(7);
+    expect(navigate('PageDown', 8, 10, 4)).toBe(9);
+    expect(navigate('PageUp', 3, 10, 4)).toBe(0);
+    expect(navigate('Home', 5, 10, 4)).toBe(0);
+    expect(navigate('End', 5, 10, 4)).toBe(9);
+  });
+
+  it('starts from the first (down) or last (up) row when nothing is selected', () => {
+    expect(navigate('j', null, 10, 4)).toBe(0);
+    expect(navigate('k', null, 10, 4)).toBe(9);
+    expect(navigate('PageDown', null, 10, 4)).toBe(3);
+  });
+
+  it('ignores other keys and empty ladders', () => {
+    expect(navigate('x', 3, 10, 4)).toBeNull();
+    expect(navigate('j', null, 0, 4)).toBeNull();
+  });
+
+  it('describes an arrow for screen readers', () => {
+    const m = buildLadder([
+      row(0, 'a:1', 'b:1', { method: 'INVITE', hasBody: true, transaction: 'T1', retransmission: true }),
+    ]);
+    expect(describeArrow(m.arrows[0], 'alice (a:1)', 'b:1', '10:00:00.000000')).toBe(
+      'INVITE with SDP, from alice (a:1) to b:1, at 10:00:00.000000, retransmission, transaction T1',
+    );
+  });
+});
+
+describe('multi-call ladders', () => {
+  it('merges the messages of several calls in time order, each once', () => {
+    const c1 = [row(0, 'a:1', 'b:1', { time: 1, call: 'C1' }), row(5, 'b:1', 'a:1', { time: 3, call: 'C1' })];
+    const c2 = [
+      row(2, 'c:1', 'b:1', { time: 2, call: 'C2' }),
+      row(7, 'b:1', 'c:1', { time: 3, call: 'C2' }),
+      row(5, 'b:1', 'a:1', { time: 3, call: 'C1' }),
+    ];
+    const all = mergeByTime([c1, c2]);
+    expect(all.map((m) => m.id)).toEqual([0, 2, 5, 7]);
+    expect(all).toHaveLength(4);
+  });
+
+  it('gives each call (or Call-ID leg) a band with a colour, in order of first appearance', () => {
+    const m = buildLadder([
+      row(0, 'a:1', 'b:1', { call: 'C2', callId: 'x' }),
+      row(1, 'b:1', 'c:1', { call: 'C1', callId: 'y' }),
+      row(2, 'c:1', 'b:1', { call: 'C1', callId: 'y' }),
+      row(3, 'b:1', 'a:1', { call: null, callId: 'x' }),
+    ]);
+    const calls = bandsOf(m.arrows, 'call');
+    expect(calls.bands.map((b) => [b.tag, b.count])).toEqual([
+      ['C2', 1],
+      ['C1', 2],
+    ]);
+    expect([...calls.of]).toEqual([0, 1, 1, -1]);
+    expect(calls.bands[0].colour).not.toBe(calls.bands[1].colour);
+    const legs = bandsOf(m.arrows, 'callId');
+    expect(legs.bands.map((b) => [b.key, b.tag, b.count])).toEqual([
+      ['x', 'A', 2],
+      ['y', 'B', 2],
+    ]);
+    expect([legTag(0), legTag(25), legTag(26), legTag(27)]).toEqual(['A', 'Z', 'AA', 'AB']);
+  });
+
+  it('builds a 100,000-message model quickly (once per load, not per scroll)', () => {
+    const many = Array.from({ length: 100_000 }, (_, i) =>
+      row(i, `10.0.0.${i % 3}:5060`, `10.0.0.${(i + 1) % 3}:5060`, { method: 'INFO' }),
+    );
+    const t0 = performance.now();
+    const m = buildLadder(many);
+    const ms = performance.now() - t0;
+    expect(m.arrows).toHaveLength(100_000);
+    expect(m.lanes).toHaveLength(3);
+    expect(ms).toBeLessThan(1000);
   });
 });

@@ -19,6 +19,8 @@ import { PagedRows } from './table/paged-rows.svelte';
 import { ScenarioPlayer } from './scenarios/scenario-player.svelte';
 import { LabConsole } from './lab/lab-console.svelte';
 import { ladderHtml, saveBlob, saveExport, svgToPng } from './export/download';
+import { LadderViewState } from './ladder/ladder-state.svelte';
+import { mergeByTime } from './ladder/ladder-model';
 
 export type Area = 'calls' | 'ladder' | 'scenarios' | 'lab';
 export type Theme = 'light' | 'dark';
@@ -30,8 +32,10 @@ export const AREAS: { id: Area; label: string; key: string }[] = [
   { id: 'lab', label: 'Lab', key: '4' },
 ];
 
-/** Most messages one ladder draws (the renderer's ladder is not virtualized yet). */
-const LADDER_LIMIT = 5000;
+/** Most messages one ladder loads (the ladder draws only the rows in view). */
+export const LADDER_LIMIT = 200_000;
+/** Messages per request when loading a ladder (the service's page limit). */
+const LADDER_PAGE = 10_000;
 
 export class AppState {
   readonly client: Client;
@@ -56,10 +60,22 @@ export class AppState {
   byState = $state<Record<string, number>>({});
   selectedCallId = $state<string | null>(null);
   selectedCall = $state<CallDto | null>(null);
+  /**
+   * The calls selected in the calls list (multi-select). With two or more, the ladder draws all
+   * their messages merged in time order. `selectCall` sets it to the one call; the ladder reloads
+   * when it changes (`syncLadder`).
+   */
+  selectedCallIds = $state<string[]>([]);
+  /** The calls whose messages `callMessages` holds (what the ladder shows). */
+  ladderCalls = $state.raw<string[]>([]);
+  /** Messages the ladder's calls have in all, when more than LADDER_LIMIT were loaded. */
+  ladderTruncated = $state<number | null>(null);
+  /** Zoom, collapsed and merged lanes of the ladder (kept across area switches). */
+  readonly ladderView = new LadderViewState();
   /** The messages table: every message, or the selected call's, paged from the service. */
   readonly messageRows: PagedRows<MessageRow>;
-  /** The selected call's messages (for its ladder), at most LADDER_LIMIT. */
-  callMessages = $state<MessageRow[]>([]);
+  /** The ladder's messages (its calls', in time order), at most LADDER_LIMIT; not deeply reactive. */
+  callMessages = $state.raw<MessageRow[]>([]);
   selected = $state<MessageDetail | null>(null);
   selectedIndex = $state<number | null>(null);
   dialog = $state<'about' | 'shortcuts' | null>(null);
@@ -205,6 +221,7 @@ export class AppState {
     this.selected = null;
     this.selectedCallId = null;
     this.selectedCall = null;
+    this.selectedCallIds = [];
     await this.callRows.reset();
     await this.#loadMessages();
   }
@@ -212,8 +229,30 @@ export class AppState {
   async selectCall(call: CallDto | null): Promise<void> {
     this.selectedCallId = call?.id ?? null;
     this.selectedCall = call;
+    this.selectedCallIds = call ? [call.id] : [];
     this.selected = null;
     await this.#loadMessages();
+  }
+
+  /** Selects several calls (multi-select); the last one is the current call. */
+  async selectCalls(calls: CallDto[]): Promise<void> {
+    const last = calls.at(-1) ?? null;
+    this.selectedCallId = last?.id ?? null;
+    this.selectedCall = last;
+    this.selectedCallIds = calls.map((c) => c.id);
+    this.selected = null;
+    await this.#loadMessages();
+  }
+
+  /** The calls the ladder should show: the multi-selection, else the selected call. */
+  get wantedLadderCalls(): string[] {
+    if (this.selectedCallIds.length > 1) return this.selectedCallIds;
+    return this.selectedCallId ? [this.selectedCallId] : [];
+  }
+
+  /** Reloads the ladder when the selection changed behind its back (e.g. selectedCallIds edited). */
+  async syncLadder(): Promise<void> {
+    if (this.#ladderKeyOf(this.wantedLadderCalls) !== this.#ladderKey) await this.#loadLadder();
   }
 
   async sortCalls(field: CallSortField): Promise<void> {
@@ -230,27 +269,72 @@ export class AppState {
     if (!this.capture) return;
     if (clearSelection) this.selectedIndex = null;
     await this.messageRows.reset();
-    if (this.selectedCallId) {
-      const page = await this.client.invoke(Invoke.messagesPage, {
-        captureId: this.capture.id,
-        offset: 0,
-        limit: LADDER_LIMIT,
-        call: this.selectedCallId,
-      });
-      this.callMessages = page.items;
-    } else {
+    await this.#loadLadder();
+  }
+
+  #ladderLoad = 0;
+  /** Capture and calls of the last ladder load asked for. */
+  #ladderKey = '';
+
+  #ladderKeyOf(calls: readonly string[]): string {
+    return `${this.capture?.id ?? ''}|${calls.join(' ')}`;
+  }
+
+  /** Loads the messages of the ladder's calls (paged, at most LADDER_LIMIT), merged in time order. */
+  async #loadLadder(): Promise<void> {
+    const capture = this.capture;
+    const calls = [...this.wantedLadderCalls];
+    const seq = ++this.#ladderLoad;
+    this.#ladderKey = this.#ladderKeyOf(calls);
+    if (!capture || !calls.length) {
       this.callMessages = [];
+      this.ladderCalls = calls;
+      this.ladderTruncated = null;
+      return;
     }
+    let budget = LADDER_LIMIT;
+    let truncated = false;
+    let all = 0;
+    const lists: MessageRow[][] = [];
+    try {
+      for (const call of calls) {
+        const page = (offset: number, limit: number): Promise<{ total: number; items: MessageRow[] }> =>
+          this.client.invoke(Invoke.messagesPage, { captureId: capture.id, offset, limit, call });
+        const first = await page(0, Math.min(LADDER_PAGE, budget));
+        all += first.total;
+        const want = Math.min(first.total, budget);
+        const rest: Promise<{ items: MessageRow[] }>[] = [];
+        for (let off = first.items.length; off < want; off += LADDER_PAGE)
+          rest.push(page(off, Math.min(LADDER_PAGE, want - off)));
+        const items = first.items.concat(...(await Promise.all(rest)).map((p) => p.items));
+        if (items.length < first.total) truncated = true;
+        budget -= items.length;
+        lists.push(items);
+        if (budget <= 0) break;
+      }
+    } catch (err) {
+      if (seq === this.#ladderLoad) this.error = errorText(err);
+      return;
+    }
+    if (seq !== this.#ladderLoad) return;
+    this.callMessages = lists.length === 1 ? lists[0] : mergeByTime(lists);
+    this.ladderCalls = calls;
+    this.ladderTruncated = truncated ? all : null;
   }
 
   /** Selects message `id` (shown at row `index` of the messages table, when known). */
+  #selecting = 0;
+
   async selectMessage(id: number, index: number | null = null): Promise<void> {
     if (!this.capture) return;
     this.selectedIndex = index ?? this.messageRows.indexWhere((m) => m.id === id);
+    const seq = ++this.#selecting;
     try {
-      this.selected = await this.client.invoke(Invoke.messageGet, { captureId: this.capture.id, id });
+      const detail = await this.client.invoke(Invoke.messageGet, { captureId: this.capture.id, id });
+      // Keyboard repeat asks faster than answers come: only the last asked message is shown.
+      if (seq === this.#selecting) this.selected = detail;
     } catch (err) {
-      this.error = errorText(err);
+      if (seq === this.#selecting) this.error = errorText(err);
     }
   }
 
@@ -302,7 +386,7 @@ export class AppState {
       saveExport(
         await this.client.invoke(Invoke.exportCapture, {
           captureId: this.capture.id,
-          calls: [this.selectedCallId],
+          calls: this.ladderCalls.length ? [...this.ladderCalls] : [this.selectedCallId],
           format,
         }),
       );
@@ -313,6 +397,16 @@ export class AppState {
 
   /** Moves the message selection by `delta` rows (keyboard navigation). */
   async moveSelection(delta: number): Promise<void> {
+    if (this.area === 'ladder' && this.callMessages.length) {
+      const list = this.callMessages;
+      const at = this.selected ? list.findIndex((m) => m.id === this.selected?.row.id) : -1;
+      const next = Math.max(
+        0,
+        Math.min(list.length - 1, at < 0 ? (delta > 0 ? 0 : list.length - 1) : at + delta),
+      );
+      await this.selectMessage(list[next].id);
+      return;
+    }
     const total = this.messageRows.total;
     if (!total) return;
     const next = Math.max(0, Math.min(total - 1, (this.selectedIndex ?? -1) + delta));
@@ -333,16 +427,8 @@ export function messageLabel(m: Pick<MessageRow, 'kind' | 'method' | 'status' | 
   return 'malformed';
 }
 
-/** Seconds since the epoch → `HH:MM:SS.mmmmmm` (UTC), the precision captures carry. */
-export function formatTime(t: number): string {
-  const secs = Math.floor(t);
-  const us = Math.round((t - secs) * 1e6);
-  const day = ((secs % 86400) + 86400) % 86400;
-  const hh = String(Math.floor(day / 3600)).padStart(2, '0');
-  const mm = String(Math.floor((day % 3600) / 60)).padStart(2, '0');
-  const ss = String(day % 60).padStart(2, '0');
-  return `${hh}:${mm}:${ss}.${String(us).padStart(6, '0')}`;
-}
+/** Seconds since the epoch → `HH:MM:SS.mmmmmm` (UTC); defined with the ladder, which needs no API import. */
+export { formatTime } from './ladder/ladder-model';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -1,11 +1,14 @@
 /**
- * Ladder layout: lanes (one per host:port, in order of first appearance) and one arrow per message.
- * Pure data; the component draws it with d3.
+ * Ladder view model: lanes (one per host:port, in order of first appearance), one arrow per message,
+ * and the pure geometry the component draws from: the virtual window of rows in view, lane zoom,
+ * collapsed and merged lanes, keyboard moves, and the colour bands of a multi-call ladder.
+ * No DOM here; everything is tested in test/renderer/ladder-*.test.ts.
  */
 import type { MessageRow } from '@shared/api';
 
 export interface LadderArrow {
   id: number;
+  /** Indexes into `LadderModel.lanes` (addresses), before any merge or collapse. */
   from: number;
   to: number;
   label: string;
@@ -17,6 +20,9 @@ export interface LadderArrow {
   retransmission: boolean;
   transaction: string | null;
   dialog: string | null;
+  /** The analysis call (`C3`) and the Call-ID (the leg, for B2BUA calls grouping several). */
+  call: string | null;
+  callId: string | null;
 }
 
 export interface LadderModel {
@@ -31,13 +37,20 @@ export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly
   const seen = new Set<string>();
   for (const m of messages) seen.add(m.src).add(m.dst);
   const lanes: string[] = laneOrder.filter((a) => seen.has(a));
+  const index = new Map<string, number>();
+  lanes.forEach((a, i) => index.set(a, i));
   const lane = (addr: string): number => {
-    let i = lanes.indexOf(addr);
-    if (i < 0) i = lanes.push(addr) - 1;
+    let i = index.get(addr);
+    if (i === undefined) {
+      i = lanes.push(addr) - 1;
+      index.set(addr, i);
+    }
     return i;
   };
   let prev: number | null = null;
-  const arrows = messages.map((m) => {
+  const arrows = new Array<LadderArrow>(messages.length);
+  for (let k = 0; k < messages.length; k++) {
+    const m = messages[k];
     const from = lane(m.src);
     const to = lane(m.dst);
     const delta = prev === null ? 0 : m.time - prev;
@@ -48,7 +61,7 @@ export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly
         : m.kind === 'response'
           ? `${m.status ?? '?'} ${m.reason ?? ''}`.trim()
           : 'malformed';
-    return {
+    arrows[k] = {
       id: m.id,
       from,
       to,
@@ -61,7 +74,363 @@ export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly
       retransmission: m.retransmission,
       transaction: m.transaction,
       dialog: m.dialog,
+      call: m.call,
+      callId: m.callId,
     };
-  });
+  }
   return { lanes, arrows };
+}
+
+/** Seconds since the epoch → `HH:MM:SS.mmmmmm` (UTC), the precision captures carry. */
+export function formatTime(t: number): string {
+  const secs = Math.floor(t);
+  const us = Math.round((t - secs) * 1e6);
+  const day = ((secs % 86400) + 86400) % 86400;
+  const hh = String(Math.floor(day / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((day % 3600) / 60)).padStart(2, '0');
+  const ss = String(day % 60).padStart(2, '0');
+  return `${hh}:${mm}:${ss}.${String(us).padStart(6, '0')}`;
+}
+
+/** Row index of each message id. */
+export function indexById(arrows: readonly LadderArrow[]): ReadonlyMap<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < arrows.length; i++) m.set(arrows[i].id, i);
+  return m;
+}
+
+/** How many distinct addresses (sources and destinations) the messages have. */
+export function countAddresses(messages: readonly Pick<MessageRow, 'src' | 'dst'>[]): number {
+  const s = new Set<string>();
+  for (const m of messages) s.add(m.src).add(m.dst);
+  return s.size;
+}
+
+/** The colour class of an arrow: requests, then responses by class, unparsable messages. */
+export function arrowClass(a: Pick<LadderArrow, 'kind' | 'status'>): string {
+  if (a.kind === 'request') return 'req';
+  if (a.status === null) return 'err';
+  if (a.status < 200) return 'resp1';
+  if (a.status < 300) return 'resp2';
+  if (a.status < 400) return 'resp3';
+  return 'resp4';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Virtual window: only the rows in view (plus overscan) are drawn; rows have a fixed height.
+
+export const ROW_H = 28;
+export const HEADER_H = 52;
+export const OVERSCAN = 8;
+
+export interface RowWindow {
+  /** First row drawn (inclusive) and last (exclusive). */
+  start: number;
+  end: number;
+}
+
+/**
+ * Rows to draw when the rows area is scrolled by `scrollTop` px and `viewport` px of it are visible.
+ * Cost is independent of `total`.
+ */
+export function visibleWindow(
+  scrollTop: number,
+  viewport: number,
+  total: number,
+  rowH = ROW_H,
+  overscan = OVERSCAN,
+): RowWindow {
+  if (total <= 0) return { start: 0, end: 0 };
+  const first = Math.floor(Math.max(0, scrollTop) / rowH);
+  const last = Math.ceil((Math.max(0, scrollTop) + Math.max(0, viewport)) / rowH);
+  const start = Math.max(0, Math.min(total - 1, first - overscan));
+  const end = Math.min(total, Math.max(start + 1, last + overscan));
+  return { start, end };
+}
+
+/**
+ * The scrollTop that brings row `index` into view (rows area of `viewport` px), or null when it
+ * already is fully visible.
+ */
+export function scrollToRow(index: number, scrollTop: number, viewport: number, rowH = ROW_H): number | null {
+  const top = index * rowH;
+  if (top < scrollTop) return top;
+  if (top + rowH > scrollTop + viewport) return Math.max(0, top + rowH - viewport);
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zoom: the lane spacing scales; rows keep their height.
+
+export const LANE_W = 175;
+export const COLLAPSED_W = 30;
+export const ZOOM_LEVELS = [0.4, 0.5, 0.65, 0.8, 1, 1.25, 1.5, 2, 2.5, 3] as const;
+
+/** The next zoom level in direction `dir` (+1 in, -1 out), clamped to the levels. */
+export function zoomStep(zoom: number, dir: 1 | -1): number {
+  if (dir > 0) return ZOOM_LEVELS.find((z) => z > zoom + 1e-9) ?? ZOOM_LEVELS[ZOOM_LEVELS.length - 1];
+  return [...ZOOM_LEVELS].reverse().find((z) => z < zoom - 1e-9) ?? ZOOM_LEVELS[0];
+}
+
+/**
+ * The scrollLeft that keeps the point under `anchor` (px from the scroller's left edge) still when
+ * the lanes area (which starts after a sticky column of `left` px) changes width `oldW` → `newW`.
+ */
+export function anchoredScrollLeft(
+  scrollLeft: number,
+  anchor: number,
+  left: number,
+  oldW: number,
+  newW: number,
+): number {
+  const lx = scrollLeft + anchor - left;
+  const ratio = oldW > 0 ? newW / oldW : 1;
+  return Math.max(0, lx * ratio + left - anchor);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lanes: merged by logical node when the user asks, collapsed (hidden) lanes, and their x.
+
+/** One lane per address; all ports of one host in one lane; or one lane per alias (node name). */
+export type LaneMerge = 'none' | 'host' | 'alias';
+
+export interface LaneColumn {
+  /** Stable key for collapse state: the address, the host, or the alias. */
+  key: string;
+  label: string;
+  /** Second line: the address under an alias, the ports of a merged host... */
+  sub: string | null;
+  /** The addresses (indexes into `LadderModel.lanes`) drawn in this lane. */
+  members: number[];
+  collapsed: boolean;
+  /** Centre and width, in px from the left of the lanes area. */
+  x: number;
+  width: number;
+}
+
+export interface LaneLayout {
+  columns: LaneColumn[];
+  /** Column index of each address (`LadderModel.lanes` index). */
+  laneColumn: number[];
+  /** Total width of the lanes area in px. */
+  width: number;
+  laneW: number;
+}
+
+/** `127.0.0.1:5060` → `127.0.0.1`; `[::1]:5060` → `[::1]`; a bare host stays as it is. */
+export function hostOf(addr: string): string {
+  if (addr.startsWith('[')) {
+    const end = addr.indexOf(']');
+    return end > 0 ? addr.slice(0, end + 1) : addr;
+  }
+  const colon = addr.lastIndexOf(':');
+  return colon > 0 && addr.indexOf(':') === colon ? addr.slice(0, colon) : addr;
+}
+
+function portOf(addr: string): string {
+  const host = hostOf(addr);
+  return addr.length > host.length ? addr.slice(host.length) : '';
+}
+
+export interface LaneOptions {
+  merge: LaneMerge;
+  aliases: Readonly<Record<string, string>>;
+  collapsed: readonly string[];
+  zoom: number;
+}
+
+export function layoutLanes(lanes: readonly string[], opts: LaneOptions): LaneLayout {
+  const laneW = Math.round(LANE_W * opts.zoom);
+  const keyOf = (addr: string): string =>
+    opts.merge === 'host' ? hostOf(addr) : opts.merge === 'alias' ? (opts.aliases[addr] ?? addr) : addr;
+  const byKey = new Map<string, number>();
+  const columns: LaneColumn[] = [];
+  const laneColumn = lanes.map((addr, i) => {
+    const key = keyOf(addr);
+    let c = byKey.get(key);
+    if (c === undefined) {
+      c = columns.push({ key, label: key, sub: null, members: [], collapsed: false, x: 0, width: 0 }) - 1;
+      byKey.set(key, c);
+    }
+    columns[c].members.push(i);
+    return c;
+  });
+  const collapsed = new Set(opts.collapsed);
+  let x = 0;
+  for (const col of columns) {
+    const addrs = col.members.map((i) => lanes[i]);
+    if (opts.merge === 'none') {
+      const alias = opts.aliases[col.key];
+      col.label = alias ?? col.key;
+      col.sub = alias ? col.key : null;
+    } else if (opts.merge === 'host') {
+      const names = [...new Set(addrs.map((a) => opts.aliases[a]).filter((a): a is string => !!a))];
+      col.label = names.length ? names.join(' / ') : col.key;
+      col.sub =
+        addrs.length > 1
+          ? `${names.length ? `${col.key} ` : ''}ports ${addrs.map(portOf).join(' ')}`
+          : names.length
+            ? addrs[0]
+            : null;
+    } else {
+      col.sub = addrs.length > 1 ? `${addrs.length} addresses` : col.key === addrs[0] ? null : addrs[0];
+    }
+    col.collapsed = collapsed.has(col.key);
+    col.width = col.collapsed ? COLLAPSED_W : laneW;
+    col.x = x + col.width / 2;
+    x += col.width;
+  }
+  return { columns, laneColumn, width: Math.max(x, laneW), laneW };
+}
+
+export interface ArrowGeometry {
+  x1: number;
+  x2: number;
+  /** Both ends in one lane (merged ports of a host, or a message to itself): drawn as a loop. */
+  self: boolean;
+  /** The lane name where an end lies in a collapsed lane, to mark at that end. */
+  fromMark: string | null;
+  toMark: string | null;
+}
+
+export function arrowGeometry(a: Pick<LadderArrow, 'from' | 'to'>, layout: LaneLayout): ArrowGeometry {
+  const c1 = layout.columns[layout.laneColumn[a.from]];
+  const c2 = layout.columns[layout.laneColumn[a.to]];
+  return {
+    x1: c1.x,
+    x2: c2.x,
+    self: c1 === c2,
+    fromMark: c1.collapsed ? c1.label : null,
+    toMark: c2.collapsed ? c2.label : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyboard: which row a key moves the selection to.
+
+/**
+ * The row a navigation key selects, from row `current` (null: none yet) among `total` rows, with
+ * `page` rows per page; null when `key` is not a navigation key or there are no rows.
+ */
+export function navigate(key: string, current: number | null, total: number, page: number): number | null {
+  if (total <= 0) return null;
+  const clamp = (i: number): number => Math.max(0, Math.min(total - 1, i));
+  const step = Math.max(1, page);
+  switch (key) {
+    case 'ArrowDown':
+    case 'j':
+      return current === null ? 0 : clamp(current + 1);
+    case 'ArrowUp':
+    case 'k':
+      return current === null ? total - 1 : clamp(current - 1);
+    case 'Home':
+      return 0;
+    case 'End':
+      return total - 1;
+    case 'PageDown':
+      return current === null ? clamp(step - 1) : clamp(current + step);
+    case 'PageUp':
+      return current === null ? 0 : clamp(current - step);
+    default:
+      return null;
+  }
+}
+
+/** What a screen reader says for an arrow. */
+export function describeArrow(a: LadderArrow, from: string, to: string, when: string): string {
+  const parts = [`${a.label}${a.hasBody ? ' with SDP' : ''}`, `from ${from} to ${to}`, `at ${when}`];
+  if (a.retransmission) parts.push('retransmission');
+  if (a.transaction) parts.push(`transaction ${a.transaction}`);
+  return parts.join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-call ladders: messages of several calls in time order, each call (or leg) a colour band.
+
+/** Messages of several calls merged in time order (ties by message id), each message once. */
+export function mergeByTime(lists: readonly (readonly MessageRow[])[]): MessageRow[] {
+  const seen = new Set<number>();
+  const all: MessageRow[] = [];
+  for (const list of lists)
+    for (const m of list)
+      if (!seen.has(m.id)) {
+        seen.add(m.id);
+        all.push(m);
+      }
+  return all.sort((a, b) => a.time - b.time || a.id - b.id);
+}
+
+/** Colours of bands: distinct from the arrow colours and readable on the light and dark themes. */
+export const BAND_COLOURS = [
+  '#e07b39',
+  '#2a9d8f',
+  '#b5179e',
+  '#4361ee',
+  '#8d6e1f',
+  '#d62828',
+  '#6a994e',
+  '#7b2cbf',
+] as const;
+
+export interface Band {
+  key: string;
+  /** `A`, `B`... for legs; the call id for calls. */
+  tag: string;
+  colour: string;
+  count: number;
+}
+
+export interface Bands {
+  /** In order of first appearance. */
+  bands: Band[];
+  /** Band index of each arrow (-1 when the arrow has no value for the key). */
+  of: Int32Array;
+}
+
+/** Groups arrows by `call` (a multi-call ladder) or by `callId` (the legs of one call). */
+export function bandsOf(arrows: readonly LadderArrow[], by: 'call' | 'callId'): Bands {
+  const index = new Map<string, number>();
+  const bands: Band[] = [];
+  const of = new Int32Array(arrows.length);
+  for (let i = 0; i < arrows.length; i++) {
+    const key = arrows[i][by];
+    if (key === null) {
+      of[i] = -1;
+      continue;
+    }
+    let b = index.get(key);
+    if (b === undefined) {
+      b = bands.length;
+      index.set(key, b);
+      bands.push({
+        key,
+        tag: by === 'call' ? key : legTag(b),
+        colour: BAND_COLOURS[b % BAND_COLOURS.length],
+        count: 0,
+      });
+    }
+    bands[b].count++;
+    of[i] = b;
+  }
+  return { bands, of };
+}
+
+/** `A`…`Z`, then `AA`, `AB`… */
+export function legTag(i: number): string {
+  let s = '';
+  let n = i;
+  do {
+    s = String.fromCharCode(65 + (n % 26)) + s;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return s;
+}
+
+/**
+ * `text` shortened to fit `px` pixels of monospace text of `charPx` pixels a character, keeping its
+ * end (the port of an address) after an ellipsis.
+ */
+export function fitText(text: string, px: number, charPx = 7): string {
+  const max = Math.max(2, Math.floor(px / charPx));
+  return text.length <= max ? text : `…${text.slice(text.length - (max - 1))}`;
 }

@@ -1,0 +1,350 @@
+/**
+ * End to end, the ladder: browser mode served for real, driven in headless Debian Chromium through
+ * playwright-core. Opens the sample capture and a call's ladder; zooms (buttons, keys, Ctrl+wheel);
+ * collapses and merges lanes; moves through the arrows with the keyboard and checks that the
+ * inspector follows; draws a ladder of two calls; and renders generated 10,000- and 100,000-message
+ * calls, where only the rows in view are in the DOM. Screenshots under test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
+import { createHost } from '../../src/main/service/create-host';
+import { RENDERER_DIR } from '../../src/main/paths';
+import type { ServiceHost } from '../../src/main/service/host';
+
+const chromiumPath = requirePeer('chromium');
+const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/**
+ * A classic pcap holding one call of about `n` messages through a proxy that talks to the UAC on
+ * 127.0.0.20:5060 and to the UAS from 127.0.0.20:5080 (two lanes of one host):
+ * INVITE/100/180/200/ACK on both sides, then in-dialog INFO/200 through the proxy, then BYE/200.
+ */
+function writeProxiedCall(path: string, n: number): number {
+  const fd = openSync(path, 'w');
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0);
+  h.writeUInt16LE(2, 4);
+  h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(262144, 16);
+  h.writeUInt32LE(1, 20);
+  writeSync(fd, h);
+  const A = { ip: [127, 0, 0, 10], port: 5060 };
+  const P = { ip: [127, 0, 0, 20], port: 5060 };
+  const P2 = { ip: [127, 0, 0, 20], port: 5080 };
+  const B = { ip: [127, 0, 0, 30], port: 5060 };
+  type Ep = typeof A;
+  let tUs = 1_700_000_000_000_000;
+  let count = 0;
+  const chunks: Buffer[] = [];
+  const flush = (): void => {
+    if (chunks.length) writeSync(fd, Buffer.concat(chunks.splice(0)));
+  };
+  const frame = (src: Ep, dst: Ep, text: string): void => {
+    const payload = Buffer.from(text, 'latin1');
+    const ipLen = 20 + 8 + payload.length;
+    const b = Buffer.alloc(16 + 14 + ipLen);
+    tUs += 1_000 + (count % 7) * 150;
+    b.writeUInt32LE(Math.floor(tUs / 1e6), 0);
+    b.writeUInt32LE(tUs % 1e6, 4);
+    b.writeUInt32LE(14 + ipLen, 8);
+    b.writeUInt32LE(14 + ipLen, 12);
+    b.writeUInt16BE(0x0800, 16 + 12);
+    const o = 30;
+    b.writeUInt32BE(0x45000000 | ipLen, o);
+    b.writeUInt32BE((64 << 24) | (17 << 16), o + 8);
+    Buffer.from(src.ip).copy(b, o + 12);
+    Buffer.from(dst.ip).copy(b, o + 16);
+    b.writeUInt16BE(src.port, o + 20);
+    b.writeUInt16BE(dst.port, o + 22);
+    b.writeUInt16BE(8 + payload.length, o + 24);
+    payload.copy(b, o + 28);
+    chunks.push(b);
+    count++;
+    if (chunks.length >= 2000) flush();
+  };
+  const cid = `proxied-${n}@127.0.0.10`;
+  const common = (cseq: string, toTag: boolean): string =>
+    `From: <sip:alice@a.example>;tag=fa\r\nTo: <sip:bob@b.example>${toTag ? ';tag=tb' : ''}\r\n` +
+    `Call-ID: ${cid}\r\nCSeq: ${cseq}\r\n`;
+  const viaA = (br: string): string => `Via: SIP/2.0/UDP 127.0.0.10:5060;branch=z9hG4bK-a${br}\r\n`;
+  const viaP = (br: string): string => `Via: SIP/2.0/UDP 127.0.0.20:5080;branch=z9hG4bK-p${br}\r\n`;
+  const req = (m: string, cseq: number, br: string, toTag: boolean, outer: boolean): string =>
+    `${m} sip:bob@127.0.0.30:5060 SIP/2.0\r\n${outer ? viaP(br) : ''}${viaA(br)}` +
+    `Max-Forwards: ${outer ? 69 : 70}\r\n${common(`${cseq} ${m}`, toTag)}` +
+    `Contact: <sip:alice@127.0.0.10:5060>\r\nContent-Length: 0\r\n\r\n`;
+  const resp = (code: string, m: string, cseq: number, br: string, outer: boolean): string =>
+    `SIP/2.0 ${code}\r\n${outer ? viaP(br) : ''}${viaA(br)}${common(`${cseq} ${m}`, !code.startsWith('100'))}` +
+    `Contact: <sip:bob@127.0.0.30:5060>\r\nContent-Length: 0\r\n\r\n`;
+  frame(A, P, req('INVITE', 1, 'i1', false, false));
+  frame(P, A, resp('100 Trying', 'INVITE', 1, 'i1', false));
+  frame(P2, B, req('INVITE', 1, 'i1', false, true));
+  frame(B, P2, resp('180 Ringing', 'INVITE', 1, 'i1', true));
+  frame(P, A, resp('180 Ringing', 'INVITE', 1, 'i1', false));
+  frame(B, P2, resp('200 OK', 'INVITE', 1, 'i1', true));
+  frame(P, A, resp('200 OK', 'INVITE', 1, 'i1', false));
+  frame(A, P, req('ACK', 1, 'k1', true, false));
+  frame(P2, B, req('ACK', 1, 'k1', true, true));
+  const cycles = Math.max(0, Math.floor((n - 13) / 4));
+  for (let i = 0; i < cycles; i++) {
+    const cseq = i + 2;
+    const br = `n${cseq}`;
+    frame(A, P, req('INFO', cseq, br, true, false));
+    frame(P2, B, req('INFO', cseq, br, true, true));
+    frame(B, P2, resp('200 OK', 'INFO', cseq, br, true));
+    frame(P, A, resp('200 OK', 'INFO', cseq, br, false));
+  }
+  const bye = cycles + 2;
+  frame(A, P, req('BYE', bye, 'b', true, false));
+  frame(P2, B, req('BYE', bye, 'b', true, true));
+  frame(B, P2, resp('200 OK', 'BYE', bye, 'b', true));
+  frame(P, A, resp('200 OK', 'BYE', bye, 'b', false));
+  flush();
+  closeSync(fd);
+  return count;
+}
+
+/** Scrolls the ladder a bounded number of frames in the page and returns frames per second. */
+const SCROLL_JS = `async ({ frames, step, maxMs }) => {
+  const el = document.querySelector('[data-testid=ladder]');
+  const times = [];
+  const top0 = el.scrollTop;
+  await new Promise((done) => {
+    const t0 = performance.now();
+    const tick = (t) => {
+      times.push(t);
+      if (times.length > frames || t - t0 > maxMs) return done();
+      el.scrollTop += step;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const d = [];
+  for (let i = 1; i < times.length; i++) d.push(times[i] - times[i - 1]);
+  d.sort((a, b) => a - b);
+  const ms = times[times.length - 1] - times[0];
+  return { frames: d.length, fps: (d.length * 1000) / ms, p95: d[Math.floor(d.length * 0.95)] ?? 0,
+    scrolled: el.scrollTop - top0, inDom: el.querySelectorAll('g.arrow').length };
+}`;
+
+describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
+  let server: BrowserServer;
+  let host: ServiceHost;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'sipscope-ladder-e2e-'));
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    host = createHost({ mode: 'browser', recentFile: null, resolveUpload: (t) => server.resolveUpload(t) });
+    server = await startBrowserServer({ host, webRoot: RENDERER_DIR, port: 0 });
+    browser = await chromium.launch({ executablePath: chromiumPath as string, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(server.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.dispose();
+    await server?.close();
+  });
+
+  const ladder = (): ReturnType<Page['getByTestId']> => page.getByTestId('ladder');
+  const laneNames = (): Promise<string[]> => ladder().locator('text.lane-name').allTextContents();
+  const sheetWidth = async (): Promise<number> =>
+    Number(
+      await ladder()
+        .locator('.sheet')
+        .evaluate((e) => (e as unknown as { offsetWidth: number }).offsetWidth),
+    );
+  const showLadder = (): Promise<void> =>
+    page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+  const showCalls = (): Promise<void> =>
+    page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+
+  it("opens the sample and draws a call's ladder: one arrow per message, one lane per address", async () => {
+    await page.getByText('Open the sample', { exact: true }).click();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await expect.poll(() => calls.count(), { timeout: 20_000 }).toBe(5);
+    await calls.first().click();
+    await showLadder();
+    await expect.poll(() => ladder().locator('g.arrow').count()).toBe(13);
+    expect(await ladder().getAttribute('data-ladder-rows')).toBe('13');
+    await expect.poll(() => ladder().getAttribute('data-rendered')).not.toBeNull();
+    expect(await laneNames()).toEqual(['127.0.0.10:5060', '127.0.0.20:5060', '127.0.0.30:5060']);
+    // Screen readers: each arrow is an option with its summary.
+    const first = ladder().getByRole('option').first();
+    expect(await first.getAttribute('aria-label')).toMatch(
+      /^INVITE with SDP, from 127\.0\.0\.10:5060 to 127\.0\.0\.20:5060, at \d\d:\d\d:\d\d\.\d{6}/,
+    );
+    await page.screenshot({ path: join(shots, 'ladder-call.png') });
+  });
+
+  it('zooms the lane spacing with the buttons, the keys + - 0 and Ctrl+wheel', async () => {
+    const zoom = page.getByTestId('ladder-zoom');
+    const w100 = await sheetWidth();
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    expect(await zoom.textContent()).toBe('125%');
+    expect(await sheetWidth()).toBeGreaterThan(w100);
+    await ladder().focus();
+    await page.keyboard.press('-');
+    await page.keyboard.press('-');
+    await page.keyboard.press('-');
+    expect(await zoom.textContent()).toBe('65%');
+    expect(await sheetWidth()).toBeLessThan(w100);
+    await page.screenshot({ path: join(shots, 'ladder-zoomed-out.png') });
+    await page.keyboard.press('0');
+    expect(await zoom.textContent()).toBe('100%');
+    expect(await sheetWidth()).toBe(w100);
+    const box = await ladder().boundingBox();
+    await page.mouse.move((box?.x ?? 0) + 500, (box?.y ?? 0) + 200);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -100);
+    await page.keyboard.up('Control');
+    await expect.poll(() => zoom.textContent()).toBe('125%');
+    await page.keyboard.press('0');
+  });
+
+  it('collapses a lane to a marked edge and expands it again', async () => {
+    await page.getByRole('button', { name: 'Collapse lane 127.0.0.30:5060' }).click();
+    expect(await laneNames()).toEqual(['127.0.0.10:5060', '127.0.0.20:5060']);
+    expect(await ladder().locator('g.arrow').count()).toBe(13);
+    // Arrows to the collapsed lane end at its edge, marked with its name.
+    const marks = await ladder().locator('text.mark').allTextContents();
+    expect(marks.length).toBeGreaterThan(0);
+    expect(marks.every((m) => m.includes('127.0.0.30:5060'))).toBe(true);
+    await page.screenshot({ path: join(shots, 'ladder-collapsed.png') });
+    await page.getByRole('button', { name: 'Expand lane 127.0.0.30:5060' }).click();
+    expect(await laneNames()).toEqual(['127.0.0.10:5060', '127.0.0.20:5060', '127.0.0.30:5060']);
+    expect(await ladder().locator('text.mark').count()).toBe(0);
+  });
+
+  it('moves through the arrows with the keyboard and the inspector follows', async () => {
+    const raw = page.getByTestId('raw-message');
+    await ladder().locator('g.arrow').first().click();
+    await expect.poll(() => raw.textContent()).toMatch(/^INVITE sip:/);
+    await ladder().focus();
+    await page.keyboard.press('j');
+    await expect.poll(() => raw.textContent()).toMatch(/^SIP\/2\.0 100 /);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => raw.textContent()).toMatch(/^INVITE sip:/);
+    expect(await ladder().locator('g.arrow.sel').getAttribute('aria-posinset')).toBe('3');
+    await page.keyboard.press('End');
+    await expect.poll(() => ladder().locator('g.arrow.sel').getAttribute('aria-posinset')).toBe('13');
+    await expect.poll(() => raw.textContent()).toMatch(/^SIP\/2\.0 200 OK/);
+    await page.keyboard.press('k');
+    await expect.poll(() => ladder().locator('g.arrow.sel').getAttribute('aria-posinset')).toBe('12');
+    await page.keyboard.press('PageUp');
+    await expect
+      .poll(async () => Number(await ladder().locator('g.arrow.sel').getAttribute('aria-posinset')))
+      .toBeLessThan(12);
+    await page.keyboard.press('Home');
+    await expect.poll(() => ladder().locator('g.arrow.sel').getAttribute('aria-posinset')).toBe('1');
+    const active = await ladder().getAttribute('aria-activedescendant');
+    expect(active).toBeTruthy();
+    expect(await ladder().locator(`[id="${active}"]`).getAttribute('aria-selected')).toBe('true');
+    await page.screenshot({ path: join(shots, 'ladder-keyboard.png') });
+  });
+
+  it('draws two selected calls in one ladder, merged in time order, a colour band each', async () => {
+    await showCalls();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    const counts: number[] = [];
+    for (const i of [0, 3]) {
+      const text = (await calls.nth(i).textContent()) ?? '';
+      counts.push(Number(/\b(\d+)\s*msgs?\b/.exec(text)?.[1] ?? NaN));
+    }
+    await calls.nth(0).click();
+    await calls.nth(3).click({ modifiers: ['Control'] });
+    await showLadder();
+    const legend = page.getByTestId('ladder-calls');
+    await legend.waitFor();
+    expect(await legend.locator('.key').count()).toBe(2);
+    const total = Number(await ladder().getAttribute('data-ladder-rows'));
+    if (counts.every((c) => Number.isFinite(c))) expect(total).toBe(counts[0] + counts[1]);
+    expect(await ladder().locator('g.arrow').count()).toBe(total);
+    await page.screenshot({ path: join(shots, 'ladder-two-calls.png') });
+  });
+
+  for (const n of [10_000, 100_000]) {
+    it(`renders a ${n.toLocaleString('en')}-message call drawing only the rows in view, and scrolls it`, async () => {
+      const file = join(dir, `proxied-${n}.pcap`);
+      const written = writeProxiedCall(file, n);
+      await host.openPath(file, { remember: false });
+      await expect
+        .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 60_000 })
+        .toContain(`proxied-${n}.pcap`);
+      await showCalls();
+      const calls = page.getByTestId('calls-table').locator('tr.msg');
+      await expect.poll(() => calls.count(), { timeout: 30_000 }).toBe(1);
+      await calls.first().click();
+      await showLadder();
+      await expect
+        .poll(() => ladder().getAttribute('data-ladder-rows'), { timeout: 60_000 })
+        .toBe(String(written));
+      await expect.poll(() => ladder().getAttribute('data-rendered'), { timeout: 30_000 }).not.toBeNull();
+      const renderMs = Number(await ladder().getAttribute('data-render-ms'));
+      const inDom = await ladder().locator('g.arrow').count();
+      expect(inDom).toBeGreaterThan(10);
+      expect(inDom).toBeLessThan(80);
+      const scroll = (await page.evaluate(`(${SCROLL_JS})({ frames: 120, step: 112, maxMs: 4000 })`)) as {
+        frames: number;
+        fps: number;
+        p95: number;
+        scrolled: number;
+        inDom: number;
+      };
+      expect(scroll.scrolled).toBeGreaterThan(1000);
+      expect(scroll.inDom).toBeLessThan(80);
+      // Merge the proxy's two ports into one lane: arrows between them would become loops.
+      expect(await laneNames()).toEqual([
+        '127.0.0.10:5060',
+        '127.0.0.20:5060',
+        '127.0.0.20:5080',
+        '127.0.0.30:5060',
+      ]);
+      await page.getByRole('combobox', { name: 'Lanes' }).selectOption('host');
+      expect(await laneNames()).toEqual(['127.0.0.10', '127.0.0.20', '127.0.0.30']);
+      expect(await ladder().locator('text.lane-addr').allTextContents()).toContain('ports :5060 :5080');
+      await ladder().focus();
+      await page.keyboard.press('End');
+      await expect
+        .poll(() => ladder().locator('g.arrow.sel').getAttribute('aria-posinset'))
+        .toBe(String(written));
+      await page.screenshot({ path: join(shots, `ladder-${n / 1000}k.png`) });
+      await page.getByRole('combobox', { name: 'Lanes' }).selectOption('none');
+      console.log(
+        `ladder ${n} messages: render ${renderMs} ms (model build → painted frame), ` +
+          `${inDom} arrows in the DOM; scroll ${scroll.fps.toFixed(1)} fps over ${scroll.frames} frames, ` +
+          `p95 frame ${scroll.p95.toFixed(1)} ms`,
+      );
+      expect(renderMs).toBeGreaterThan(0);
+      // Loose bound (2 shared cores); the figures are printed above.
+      expect(renderMs).toBeLessThan(2000);
+    }, 180_000);
+  }
+
+  it('logged no errors in the page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
