@@ -168,6 +168,50 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await expect.poll(() => page.getByTestId('calls-table').locator('tr.msg').count()).toBe(5);
   });
 
+  it('selects several calls (Ctrl-click, Shift-click, Ctrl+A) and draws them in one ladder', async () => {
+    const rows = page.getByTestId('calls-table').locator('tbody tr.msg');
+    const selected = page.getByTestId('calls-table').locator('tbody tr.msg.sel');
+    await rows.nth(0).click();
+    await expect.poll(() => selected.count()).toBe(1);
+    await rows.nth(2).click({ modifiers: ['Control'] });
+    await expect.poll(() => selected.count()).toBe(2);
+    expect(await page.getByTestId('calls-selected').textContent()).toBe('2 selected');
+    await rows.nth(4).click({ modifiers: ['Shift'] });
+    // The range from the anchor (row 3) to row 5.
+    await expect
+      .poll(() => rows.evaluateAll((rs) => rs.map((r) => r.classList.contains('sel'))))
+      .toEqual([false, false, true, true, true]);
+    await rows.nth(0).click({ modifiers: ['Control'] });
+    await expect.poll(() => selected.count()).toBe(4);
+    await page.screenshot({ path: join(shots, 'calls-multi-select.png') });
+    // The ladder draws every message of the selected calls (7 + 3 + 13 + 13 of the sample's).
+    const col = (await headers()).findIndex((h) => h.trim().startsWith('Msgs'));
+    const msgs = await rows.evaluateAll(
+      (rs, c) =>
+        rs
+          .filter((r) => r.classList.contains('sel'))
+          .map((r) => parseInt(r.querySelectorAll('td')[c]?.textContent ?? '')),
+      col,
+    );
+    await page.getByTestId('calls-table').click({ position: { x: 5, y: 400 } });
+    await page.keyboard.press('Control+a');
+    await expect.poll(() => selected.count()).toBe(5);
+    expect(await page.getByTestId('calls-selected').textContent()).toBe('5 selected');
+    await rows.nth(1).click({ modifiers: ['Control'] });
+    await expect.poll(() => selected.count()).toBe(4);
+    expect(msgs.length).toBe(4);
+    await page.getByRole('button', { name: 'Ladder ›' }).first().click();
+    const ladder = page.getByTestId('ladder');
+    await ladder.waitFor();
+    await expect
+      .poll(() => ladder.getAttribute('data-messages'))
+      .toBe(String(msgs.reduce((a, b) => a + b, 0)));
+    await page.screenshot({ path: join(shots, 'ladder-multi-call.png') });
+    await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+    await rows.nth(0).click();
+    await expect.poll(() => selected.count()).toBe(1);
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
