@@ -437,7 +437,12 @@ export class CoreCaptureLoader implements CaptureLoader {
       else r.trace.setCloser(() => r.file.close());
       return new TraceAdapter(r.trace, r.diagnostics);
     }
-    const { trace, diagnostics } = await openCapture(path, { signal: o.signal, onProgress: o.onProgress });
+    // Two workers when the file is a classic pcap large enough to cut (else one): the same trace.
+    const { trace, diagnostics } = await openCapture(path, {
+      signal: o.signal,
+      onProgress: o.onProgress,
+      workers: 2,
+    });
     return new TraceAdapter(trace, diagnostics);
   }
 }
