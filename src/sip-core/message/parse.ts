@@ -78,15 +78,41 @@ function useView(b: Uint8Array): void {
 
 /** Index of the next LF in `[p, end)`, or `end`. `useView(b)` must have been called for `b`. */
 function findLF(b: Uint8Array, p: number, end: number): number {
-  const lim = end - 4;
   const dv = view;
   const off = viewOffset;
-  while (p <= lim) {
+  // eight octets per step (two words), then four, then octet by octet
+  for (const lim = end - 8; p <= lim; p += 8) {
+    const v = dv.getUint32(off + p, true) ^ 0x0a0a0a0a;
+    const w = dv.getUint32(off + p + 4, true) ^ 0x0a0a0a0a;
+    if (((((v - 0x01010101) & ~v) | ((w - 0x01010101) & ~w)) & 0x80808080) !== 0) break;
+  }
+  for (const lim = end - 4; p <= lim; p += 4) {
     const v = dv.getUint32(off + p, true) ^ 0x0a0a0a0a;
     if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
-    p += 4;
   }
   while (p < end && b[p] !== 10) p++;
+  return p;
+}
+
+/** Set by {@link findLFComma}: a "," was seen before the LF. */
+let sawComma = false;
+
+/** {@link findLF} that also notes in `sawComma` whether a "," comes first (for list headers). */
+function findLFComma(b: Uint8Array, p: number, end: number): number {
+  const dv = view;
+  const off = viewOffset;
+  for (const lim = end - 4; p <= lim; p += 4) {
+    const x = dv.getUint32(off + p, true);
+    const v = x ^ 0x0a0a0a0a;
+    const c = x ^ 0x2c2c2c2c;
+    if (((((v - 0x01010101) & ~v) | ((c - 0x01010101) & ~c)) & 0x80808080) !== 0) break;
+  }
+  while (p < end) {
+    const x = b[p];
+    if (x === 10) break;
+    if (x === 44) sawComma = true;
+    p++;
+  }
   return p;
 }
 
@@ -384,8 +410,13 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
       ne = q;
       while (q < end && (b[q] === 32 || b[q] === 9)) q++;
     }
-    // Find the end of the field: the first line break not followed by SP/HTAB.
-    let flf = findLF(b, q, end);
+    const nlen = ne - ns;
+    const id = nlen <= 14 && !badName && nlen > 0 ? keyHeaderId(b, ns, nlen) : 0;
+    // Find the end of the field: the first line break not followed by SP/HTAB. For the list headers the
+    // search also notes a comma, so a single-value line needs no second pass to be counted.
+    const list = id === ID_VIA || id === ID_ROUTE || id === ID_RR;
+    sawComma = false;
+    let flf = list ? findLFComma(b, q, end) : findLF(b, q, end);
     let folded = 0;
     while (flf + 1 < end && (b[flf + 1] === 32 || b[flf + 1] === 9)) {
       if (b[flf - 1] !== 13 && firstBareLf < 0) firstBareLf = flf;
@@ -418,8 +449,6 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     let ve = lineEnd;
     while (ve > vs && (b[ve - 1] === 13 || b[ve - 1] === 32 || b[ve - 1] === 9 || b[ve - 1] === 10)) ve--;
     while (vs < ve && (b[vs] === 32 || b[vs] === 9 || b[vs] === 13 || b[vs] === 10)) vs++;
-    const nlen = ne - ns;
-    const id = nlen <= 14 && !badName ? keyHeaderId(b, ns, nlen) : 0;
     if (badName) {
       d.push(sipDiagnostic('header-name-invalid', 'The header name is not a token.', span(ns, ne)));
     }
@@ -435,7 +464,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     ix[o + 3] = ve;
     ix[o + 4] = id | folded;
     o += HS;
-    m.headerCount = ++nh;
+    nh++;
     switch (id) {
       case ID_VIA:
         if (!seenVia) {
@@ -446,7 +475,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
           else if (after >= ve) m.viaCount += 1;
           else m.viaCount += 1 + countList(m, b, after + 1, ve);
         } else {
-          m.viaCount += countList(m, b, vs, ve);
+          m.viaCount += sawComma || folded !== 0 || vs === ve ? countList(m, b, vs, ve) : 1;
         }
         break;
       case ID_FROM:
@@ -512,14 +541,15 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
         }
         break;
       case ID_ROUTE:
-        m.routeCount += countList(m, b, vs, ve);
+        m.routeCount += sawComma || folded !== 0 || vs === ve ? countList(m, b, vs, ve) : 1;
         break;
       case ID_RR:
-        m.recordRouteCount += countList(m, b, vs, ve);
+        m.recordRouteCount += sawComma || folded !== 0 || vs === ve ? countList(m, b, vs, ve) : 1;
         break;
     }
     p = lineEnd + 1;
   }
+  m.headerCount = nh;
   if (firstBareLf >= 0) {
     d.push(
       sipDiagnostic(
