@@ -52,16 +52,123 @@ export interface PendingEvent {
   label: string | undefined;
 }
 
+function earlier(a: VirtualEvent, b: VirtualEvent): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+/**
+ * Events scheduled with one delay: since the clock never goes back and `seq` grows, they arrive
+ * in firing order, so a FIFO keeps them sorted (push O(1), no sifting through thousands of timers).
+ */
+class FifoLane {
+  items: VirtualEvent[] = [];
+  head = 0;
+  /** Position in the clock's lane heap, -1 when empty (not in the heap). */
+  pos = -1;
+  peek(): VirtualEvent | undefined {
+    return this.items[this.head];
+  }
+  push(ev: VirtualEvent): void {
+    this.items.push(ev);
+  }
+  shift(): VirtualEvent {
+    const ev = this.items[this.head++]!;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head > this.items.length >> 1) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return ev;
+  }
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  compact(): number {
+    const before = this.size;
+    this.items = this.items.slice(this.head).filter((e) => e.live);
+    this.head = 0;
+    return before - this.items.length;
+  }
+}
+
+/** Events of any other delay (jitter makes many distinct ones): a binary heap on (time, seq). */
+class HeapLane {
+  items: VirtualEvent[] = [];
+  pos = -1;
+  peek(): VirtualEvent | undefined {
+    return this.items[0];
+  }
+  push(ev: VirtualEvent): void {
+    const h = this.items;
+    let i = h.length;
+    h.push(ev);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (!earlier(ev, parent)) break;
+      h[i] = parent;
+      i = p;
+    }
+    h[i] = ev;
+  }
+  shift(): VirtualEvent {
+    const h = this.items;
+    const top = h[0]!;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && earlier(h[r]!, h[l]!) ? r : l;
+        if (!earlier(h[c]!, last)) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+  get size(): number {
+    return this.items.length;
+  }
+  compact(): number {
+    const live = this.items.filter((e) => e.live);
+    const removed = this.items.length - live.length;
+    this.items = [];
+    for (const e of live) this.push(e);
+    return removed;
+  }
+}
+
+type Lane = FifoLane | HeapLane;
+
+/** Distinct delays given their own FIFO lane; further delays share the heap lane. */
+const MAX_FIFO_LANES = 64;
+
 /**
  * Deterministic discrete-event scheduler. Nothing runs by itself: the owner advances time with
  * {@link step}, {@link advanceTo}, {@link advanceBy} or {@link runUntilIdle}. Events at the same
  * time fire in the order they were scheduled (stable FIFO), including events scheduled at the
  * current time from inside a callback.
+ *
+ * @remarks Events are kept in lanes: one FIFO per frequent delay (timers and link latencies repeat
+ * the same few delays), one binary heap for the rest, and a small heap of the lanes by their
+ * earliest event. Cancelled events are flagged and dropped when they reach the front (or when a
+ * compaction finds them outnumbering live ones).
  */
 export class VirtualClock implements Scheduler {
   private current: Micros;
   private seq = 0;
-  private heap: VirtualEvent[] = [];
+  private readonly fifo = new Map<Micros, FifoLane>();
+  private readonly misc = new HeapLane();
+  /** Non-empty lanes, a binary heap on their front event. */
+  private lanes: Lane[] = [];
+  private queued = 0;
   private dead = 0;
   private byHandle = new Map<TimerHandle, VirtualEvent>();
   private fired = 0;
@@ -89,7 +196,19 @@ export class VirtualClock implements Scheduler {
     const handle = ++this.seq;
     const ev: VirtualEvent = { time: this.current + d, seq: handle, fn, label, live: true };
     this.byHandle.set(handle, ev);
-    this.push(ev);
+    let lane: Lane | undefined = this.fifo.get(d);
+    if (lane === undefined) {
+      if (this.fifo.size < MAX_FIFO_LANES) {
+        const f = new FifoLane();
+        this.fifo.set(d, f);
+        lane = f;
+      } else lane = this.misc;
+    }
+    const wasFront = lane.peek();
+    lane.push(ev);
+    this.queued++;
+    if (lane.pos < 0) this.laneInsert(lane);
+    else if (wasFront !== lane.peek()) this.laneUp(lane.pos);
     return handle;
   }
 
@@ -98,14 +217,14 @@ export class VirtualClock implements Scheduler {
     if (!ev) return false;
     ev.live = false;
     this.byHandle.delete(handle);
-    if (++this.dead > 1024 && this.dead > this.heap.length >> 1) this.compact();
+    if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
     return true;
   }
 
   /** Time of the next live event, or null when idle. */
   nextTime(): Micros | null {
     this.dropDead();
-    return this.heap.length ? this.heap[0]!.time : null;
+    return this.lanes.length ? this.lanes[0]!.peek()!.time : null;
   }
 
   /** Live events in firing order (a copy; for display). */
@@ -160,59 +279,91 @@ export class VirtualClock implements Scheduler {
   }
 
   private dropDead(): void {
-    while (this.heap.length && !this.heap[0]!.live) this.pop();
+    const lanes = this.lanes;
+    while (lanes.length && !lanes[0]!.peek()!.live) {
+      this.pop();
+      this.dead--;
+    }
   }
 
-  private less(a: VirtualEvent, b: VirtualEvent): boolean {
-    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  /** Removes and returns the earliest queued event (live or not). */
+  private pop(): VirtualEvent | undefined {
+    const lanes = this.lanes;
+    if (!lanes.length) return undefined;
+    const lane = lanes[0]!;
+    const ev = lane.shift();
+    this.queued--;
+    if (lane.size === 0) this.laneRemoveTop();
+    else this.laneDown(0);
+    return ev;
   }
 
-  private push(ev: VirtualEvent): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(ev);
+  private laneInsert(lane: Lane): void {
+    lane.pos = this.lanes.length;
+    this.lanes.push(lane);
+    this.laneUp(lane.pos);
+  }
+
+  private laneRemoveTop(): void {
+    const lanes = this.lanes;
+    const top = lanes[0]!;
+    top.pos = -1;
+    const last = lanes.pop()!;
+    if (last !== top) {
+      lanes[0] = last;
+      last.pos = 0;
+      this.laneDown(0);
+    }
+  }
+
+  private laneUp(i: number): void {
+    const lanes = this.lanes;
+    const lane = lanes[i]!;
+    const ev = lane.peek()!;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = h[p]!;
-      if (!this.less(ev, parent)) break;
-      h[i] = parent;
+      const parent = lanes[p]!;
+      if (!earlier(ev, parent.peek()!)) break;
+      lanes[i] = parent;
+      parent.pos = i;
       i = p;
     }
-    h[i] = ev;
+    lanes[i] = lane;
+    lane.pos = i;
   }
 
-  private pop(): VirtualEvent | undefined {
-    const h = this.heap;
-    if (!h.length) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length) this.siftDown(last, 0);
-    if (!top.live) this.dead--;
-    return top;
-  }
-
-  private siftDown(ev: VirtualEvent, from: number): void {
-    const h = this.heap;
-    const n = h.length;
-    let i = from;
+  private laneDown(i: number): void {
+    const lanes = this.lanes;
+    const n = lanes.length;
+    const lane = lanes[i]!;
+    const ev = lane.peek()!;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.less(h[r]!, h[l]!) ? r : l;
-      if (!this.less(h[c]!, ev)) break;
-      h[i] = h[c]!;
+      const c = r < n && earlier(lanes[r]!.peek()!, lanes[l]!.peek()!) ? r : l;
+      if (!earlier(lanes[c]!.peek()!, ev)) break;
+      lanes[i] = lanes[c]!;
+      lanes[i]!.pos = i;
       i = c;
     }
-    h[i] = ev;
+    lanes[i] = lane;
+    lane.pos = i;
   }
 
-  /** Cancelled events stay in the heap until popped; rebuild it when they outnumber live ones. */
+  /** Cancelled events stay queued until they reach the front; drop them all when they outnumber live ones. */
   private compact(): void {
-    const live = this.heap.filter((e) => e.live);
-    this.heap = [];
+    let removed = 0;
+    for (const lane of this.fifo.values()) removed += lane.compact();
+    removed += this.misc.compact();
+    this.queued -= removed;
     this.dead = 0;
-    for (const e of live) this.push(e);
+    const all: Lane[] = [...this.fifo.values(), this.misc];
+    this.lanes = [];
+    for (const lane of all) {
+      lane.pos = -1;
+      if (lane.size > 0) this.laneInsert(lane);
+    }
   }
 }
 

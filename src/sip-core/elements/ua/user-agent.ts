@@ -112,6 +112,8 @@ export interface Call {
   referDialog: Dialog | null;
   /** Order of creation in this UA (SDP session id). */
   seq: number;
+  /** Index in {@link UserAgent.calls} (bookkeeping: ended calls are removed in O(1)). */
+  slot: number;
 }
 
 /** Registration state with one registrar. */
@@ -286,7 +288,8 @@ export class UserAgent extends SipElement {
       timers: [],
       mediaReceived: 0,
       referDialog: null,
-      seq: this.calls.length,
+      seq: this.nextSeq++,
+      slot: this.calls.length,
     };
     this.calls.push(c);
     const same = this.byCallId.get(callId);
@@ -1028,11 +1031,14 @@ export class UserAgent extends SipElement {
   retainEndedCalls = true;
 
   private forget(call: Call): void {
-    const i = this.calls.lastIndexOf(call);
-    if (i >= 0) {
+    const i = call.slot;
+    if (this.calls[i] === call) {
       // swap-remove: order of ended calls does not matter once they are forgotten
       const last = this.calls.pop()!;
-      if (last !== call) this.calls[i] = last;
+      if (last !== call) {
+        this.calls[i] = last;
+        last.slot = i;
+      }
     }
     const same = this.byCallId.get(call.callId);
     if (same) {
@@ -1044,6 +1050,7 @@ export class UserAgent extends SipElement {
 
   /** Calls by Call-ID (dialog matching without scanning every call). */
   private readonly byCallId = new Map<string, Call[]>();
+  private nextSeq = 0;
 
   private dialogOf(msg: SipMessage): { call: Call | null; dialog: Dialog | null } {
     const list = this.byCallId.get(msg.callId ?? '') ?? [];

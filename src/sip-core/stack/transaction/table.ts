@@ -7,9 +7,9 @@
  */
 import type { SipMessage } from '../../message';
 import { BRANCH_COOKIE } from '../clock';
-import { InviteClientTransaction } from './invite-client';
+import type { InviteClientTransaction } from './invite-client';
 import type { InviteServerTransaction } from './invite-server';
-import { NonInviteClientTransaction } from './non-invite-client';
+import type { NonInviteClientTransaction } from './non-invite-client';
 import type { NonInviteServerTransaction } from './non-invite-server';
 import type { TransactionBase } from './transaction';
 
@@ -39,35 +39,32 @@ export function serverTransactionKey(req: SipMessage, method: string = req.metho
 }
 
 function isClient(tx: TransactionBase<string>): tx is ClientTransaction {
-  return tx instanceof InviteClientTransaction || tx instanceof NonInviteClientTransaction;
+  return tx.kind === 'invite-client' || tx.kind === 'non-invite-client';
 }
 
 export class TransactionTable {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
-  private readonly serverKeys = new WeakMap<ServerTransaction, string>();
   /** Pass as a transaction's `onTerminated`: the table forgets it. */
   readonly forgetBound = (tx: TransactionBase<string>): void => this.forget(tx);
 
   addClient(tx: ClientTransaction): void {
-    this.clients.set(clientTransactionKey(tx.branch, tx.method), tx);
+    const key = clientTransactionKey(tx.branch, tx.method);
+    tx.tableKey = key;
+    this.clients.set(key, tx);
   }
 
   addServer(key: string, tx: ServerTransaction): void {
+    tx.tableKey = key;
     this.servers.set(key, tx);
-    this.serverKeys.set(tx, key);
   }
 
   /** Removes a transaction (when it terminates). */
   forget(tx: TransactionBase<string>): void {
-    if (isClient(tx)) {
-      const k = clientTransactionKey(tx.branch, tx.method);
-      if (this.clients.get(k) === tx) this.clients.delete(k);
-      return;
-    }
-    const st = tx as ServerTransaction;
-    const k = this.serverKeys.get(st);
-    if (k !== undefined && this.servers.get(k) === st) this.servers.delete(k);
+    const k = tx.tableKey;
+    if (k === null) return;
+    const map: Map<string, TransactionBase<string>> = isClient(tx) ? this.clients : this.servers;
+    if (map.get(k) === tx) map.delete(k);
   }
 
   /** §17.1.3: the client transaction of a response (top Via branch and CSeq method). */

@@ -90,6 +90,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   readonly reliable: boolean;
   /** Free slot for the transaction user (e.g. the proxy context or the call a transaction belongs to). */
   userData: unknown = null;
+  /** Key under which a {@link TransactionTable} holds this transaction (set by the table). */
+  tableKey: string | null = null;
   private current: S;
   /** Running timers; a transaction has at most four at once, so a small array beats a Map. */
   private readonly timerList: RunningTimer[] = [];
