@@ -52,7 +52,7 @@ export function scanParams(
   flags: number,
 ): number {
   const uri = (flags & URI_MODE) !== 0;
-  const q = { text: '' };
+  let q: { text: string } | null = null; // made on the first quoted value
   let reportedEmpty = false;
   while (true) {
     if (!uri) i = skipWs(s, i, end);
@@ -99,6 +99,7 @@ export function scanParams(
       j++;
       if (!uri) j = skipWs(s, j, end);
       if (!uri && j < end && s.charCodeAt(j) === 34) {
+        q ??= { text: '' };
         const after = scanQuoted(s, j, end, q);
         if (after < 0) {
           diags.push(
@@ -122,6 +123,11 @@ export function scanParams(
       const vStart = j;
       while (j < end) {
         const c = s.charCodeAt(j);
+        // the common value octets (letters, digits, ".", "-") cannot stop the value
+        if (c > 0x3f || (c >= 0x2d && c <= 0x39 && c !== 0x2f)) {
+          j++;
+          continue;
+        }
         if (c === 32 || c === 9 || c === 13 || c === 10 || isStop(c, flags)) break;
         j++;
       }

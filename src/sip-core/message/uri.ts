@@ -167,14 +167,8 @@ function parseSipBody(
   let user: string | null = null;
   let password: string | null = null;
   // userinfo ends at the first "@": user and password cannot contain an unescaped "@".
-  let at = -1;
-  for (let k = i; k < end; k++) {
-    const c = s.charCodeAt(k);
-    if (c === 64) {
-      at = k;
-      break;
-    }
-  }
+  let at = s.indexOf('@', i);
+  if (at >= end) at = -1;
   if (at >= 0) {
     let colon = -1;
     for (let k = i; k < at; k++) {
