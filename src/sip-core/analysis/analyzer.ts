@@ -31,7 +31,7 @@ import {
 } from './dialog/dialog';
 import { bareHost, hostOf, isPrivateAddress, isPublicAddress } from './address';
 import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
-import { isHold, mediaEndpoints, summarizeSdp, voiceCodecs, type SdpSummary } from './sdp-summary';
+import { SdpCache, type SdpFacts } from './sdp-summary';
 import {
   currentState,
   pushState,
@@ -45,10 +45,9 @@ import {
   transactionKey,
   transactionKind,
   TRANSACTION_STATES,
-  hash52,
-  findResp,
   addResp,
 } from './transaction/transaction';
+import { keyEnd, keyNum, keyStart, keyStr, KeyTable } from './key-table';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -151,6 +150,9 @@ export interface CallSummary {
 
 const secs = (us: number): number => Math.floor(us) / 1e6;
 
+/** Signature of the ACK for a non-2xx final among a transaction's response copies (see `#findCopy`). */
+const ACK_SIG = -1;
+
 /** Grows an Int32Array column (filled with -1). */
 function growCol(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
   if (min < a.length) return a;
@@ -180,14 +182,16 @@ export class TraceAnalyzer implements TraceAnalysis {
   readonly #msgDiags = new Map<number, string[]>();
   readonly #diags: AnalysisDiagnostic[] = [];
   readonly txns: Transaction[] = [];
-  readonly #txnByKey = new Map<number, number>();
+  readonly #txnByKey = new KeyTable();
   readonly dialogList: Dialog[] = [];
-  readonly #dlgByKey = new Map<number, number>();
+  readonly #dlgByKey = new KeyTable();
   readonly groups: CallGroup[] = [];
   readonly #grpByCid = new Map<string, number>();
-  /** Root group → member groups (roots only). */
+  /** Root group → member groups (roots of joined calls only; a lone group is its own member list). */
   readonly #members = new Map<number, number[]>();
+
   readonly #corr: CorrelationIndex = newCorrelationIndex();
+  readonly #sdpCache = new SdpCache();
   #lastUs = 0;
   #lazyAt = -1;
   #lazy: AnalysisDiagnostic[] = [];
@@ -225,7 +229,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     const t = this.trace;
     const us = t.timeUs(id);
     if (us > this.#lastUs) this.#lastUs = us;
-    const cid = msg.callId;
+    // The trace's interned Call-ID (one string per Call-ID, its hash cached) rather than the parse's copy.
+    const cid = t.callId(id) ?? msg.callId;
     let g: CallGroup | null = null;
     if (cid !== null) {
       let gi = this.#grpByCid.get(cid);
@@ -234,7 +239,6 @@ export class TraceAnalyzer implements TraceAnalysis {
         g = this.#newGroup(gi, cid, us);
         this.groups.push(g);
         this.#grpByCid.set(cid, gi);
-        this.#members.set(gi, [gi]);
       } else g = this.groups[gi]!;
       g.ids.push(id);
       if (us > g.lastUs) g.lastUs = us;
@@ -242,6 +246,23 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     if (msg.kind === 'request' && msg.method !== null) this.#onRequest(id, msg, g, us);
     else if (msg.kind === 'response' && msg.status !== null) this.#onResponse(id, msg, g, us);
+  }
+
+  /** True when messages `a` and `b` went from the same source to the same destination. */
+  #samePath(a: number, b: number): boolean {
+    const t = this.trace;
+    return a >= 0 && t.src(a) === t.src(b) && t.dst(a) === t.dst(b);
+  }
+
+  /**
+   * Position in `t.resp` of an earlier copy of message `id` (same signature — status and To tag,
+   * or the ACK — and same path), or -1. Paths are compared only when a signature matches.
+   */
+  #findCopy(t: Transaction, sig: number, id: number): number {
+    const r = t.resp;
+    if (r === null) return -1;
+    for (let i = 0; i < r.length; i += 3) if (r[i] === sig && this.#samePath(r[i + 2]!, id)) return i;
+    return -1;
   }
 
   #newGroup(idx: number, callId: string, us: number): CallGroup {
@@ -296,8 +317,6 @@ export class TraceAnalyzer implements TraceAnalysis {
     g: CallGroup | null,
     id: number,
     us: number,
-    client: string,
-    server: string,
     isRequest: boolean,
   ): Transaction {
     const idx = this.txns.length;
@@ -319,7 +338,6 @@ export class TraceAnalyzer implements TraceAnalysis {
       finalId: -1,
       okId: -1,
       acked: false,
-      reqPath: isRequest ? hash52(`${client}>${server}`) : 0,
       resp: null,
       reqLastUs: us,
       retransmissions: 0,
@@ -357,40 +375,36 @@ export class TraceAnalyzer implements TraceAnalysis {
   #onRequest(id: number, msg: SipMessage, g: CallGroup | null, us: number): void {
     const tr = this.trace;
     const method = msg.method!;
-    const src = tr.src(id);
-    const dst = tr.dst(id);
-    const path = hash52(`${src}>${dst}`);
     let t: Transaction | undefined;
     let retrans = false;
 
     if (method === 'ACK') {
       const ti = this.#txnByKey.get(transactionKey(msg));
-      const inv = ti !== undefined ? this.txns[ti]! : undefined;
+      const inv = ti >= 0 ? this.txns[ti]! : undefined;
       if (inv && inv.finalStatus >= 300) {
         // ACK for a non-2xx final: part of the INVITE transaction (§17.1.1.3).
         t = inv;
-        const sig = hash52(`ACK|${src}>${dst}`);
-        const k = findResp(inv, sig);
+        const k = this.#findCopy(inv, ACK_SIG, id);
         if (k >= 0) {
           retrans = true;
           this.#markRetrans(id, -1, us - inv.resp![k + 1]!);
           inv.resp![k + 1] = us;
           inv.retransmissions++;
         } else {
-          addResp(inv, sig, us);
+          addResp(inv, ACK_SIG, us, id);
           pushState(inv, 'confirmed', us);
         }
       } else {
         // ACK for a 2xx: a transaction of its own (§17.1.1.3, §13.2.2.4).
         const key = transactionKey(msg, 'ACK');
         const ai = this.#txnByKey.get(key);
-        if (ai === undefined) {
-          t = this.#newTxn(msg, 'ACK', g, id, us, src, dst, true);
+        if (ai < 0) {
+          t = this.#newTxn(msg, 'ACK', g, id, us, true);
           this.#txnByKey.set(key, t.idx);
           pushState(t, 'terminated', us);
         } else {
           t = this.txns[ai]!;
-          if (t.reqPath === path) {
+          if (this.#samePath(t.requestId, id)) {
             retrans = true;
             this.#markRetrans(id, t.requestId, us - t.reqLastUs);
             t.retransmissions++;
@@ -402,16 +416,15 @@ export class TraceAnalyzer implements TraceAnalysis {
     } else {
       const key = transactionKey(msg);
       const ti = this.#txnByKey.get(key);
-      if (ti === undefined) {
-        t = this.#newTxn(msg, method, g, id, us, src, dst, true);
+      if (ti < 0) {
+        t = this.#newTxn(msg, method, g, id, us, true);
         this.#txnByKey.set(key, t.idx);
         pushState(t, t.kind === 'INVITE' ? 'calling' : 'trying', us);
       } else {
         t = this.txns[ti]!;
         if (t.requestId < 0) {
           t.requestId = id;
-          t.reqPath = path;
-        } else if (t.reqPath === path) {
+        } else if (this.#samePath(t.requestId, id)) {
           retrans = true;
           t.retransmissions++;
           t.reqRetrans++;
@@ -438,12 +451,12 @@ export class TraceAnalyzer implements TraceAnalysis {
         g.firstRequestId = id;
         g.firstMethod = intern(method);
         g.type = callTypeOf(method);
-        g.origin = src;
+        g.origin = tr.src(id);
       }
       if (method === 'INVITE' && msg.toTag === null && g.inviteUs < 0) {
         g.inviteUs = us;
         g.type = 'call';
-        g.origin = src;
+        g.origin = g.firstRequestId === id ? g.origin : tr.src(id);
         if (g.firstRequestId !== id) g.firstRequestId = id;
         g.ruriUser = /^sips?:([^@;>]+)@/i.exec(msg.requestUri ?? '')?.[1] ?? null;
       }
@@ -451,19 +464,16 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (msg.toTag !== null) this.#onInDialogRequest(id, msg, t, g, us, method);
     // A looped request has crossed the same element twice: at least three Via values.
     if (msg.viaCount >= 3) this.#loopCheck(id, msg, t);
-    this.#natCheck(id, msg, src, true);
-    let sdp: SdpSummary | null = null;
-    if (hasSdp(msg)) sdp = this.#onSdp(id, msg, g, src);
+    this.#natCheck(id, msg, true);
+    let sdp: SdpFacts | null = null;
+    if (hasSdp(msg)) sdp = this.#onSdp(id, msg, g);
     if (sdp && (method === 'INVITE' || method === 'UPDATE' || method === 'PRACK')) {
-      t.offer = {
-        codecs: voiceCodecs(sdp),
-        address: sdp.media.find((m) => m.type === 'audio')?.address ?? sdp.address,
-      };
+      t.offer = { codecs: sdp.voice, address: sdp.audioAddress };
       if (g && g.offerCodecs === null) g.offerCodecs = t.offer.codecs;
     }
     if (sdp && method === 'ACK') {
       const d = this.#findDialog(msg);
-      if (d?.lateOffer) this.#offerAnswer(id, d.lateOffer, sdp, g, src);
+      if (d?.lateOffer) this.#offerAnswer(id, d.lateOffer, sdp, g);
     }
     // B2BUA leg correlation, once per group, on its first initial INVITE (zero setup: see correlate.ts).
     if (g && method === 'INVITE' && msg.toTag === null && g.firstRequestId === id) {
@@ -473,7 +483,7 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   #onCancel(id: number, msg: SipMessage, t: Transaction, g: CallGroup | null, us: number): void {
     const ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
-    if (ii === undefined) {
+    if (ii < 0) {
       this.#diag('cancel-unmatched', `CANCEL (CSeq ${msg.cseq}) matches no INVITE transaction seen`, id);
       return;
     }
@@ -489,14 +499,23 @@ export class TraceAnalyzer implements TraceAnalysis {
     } else if (g) g.cancelled = true;
   }
 
+  /** The dialog of a message with both tags (the last lookup is remembered until a dialog is created). */
   #findDialog(msg: SipMessage): Dialog | null {
+    if (this.#dlgMemoMsg === msg) return this.#dlgMemo;
     const cid = msg.callId;
     const ft = msg.fromTag;
     const tt = msg.toTag;
-    if (cid === null || ft === null || tt === null) return null;
-    const di = this.#dlgByKey.get(dialogKey(cid, ft, tt));
-    return di === undefined ? null : this.dialogList[di]!;
+    let d: Dialog | null = null;
+    if (cid !== null && ft !== null && tt !== null) {
+      const di = this.#dlgByKey.get(dialogKey(cid, ft, tt));
+      d = di < 0 ? null : this.dialogList[di]!;
+    }
+    this.#dlgMemoMsg = msg;
+    this.#dlgMemo = d;
+    return d;
   }
+  #dlgMemoMsg: SipMessage | null = null;
+  #dlgMemo: Dialog | null = null;
 
   #newDialog(
     msg: SipMessage,
@@ -536,6 +555,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       strict: false,
     };
     d.states.push(DIALOG_STATES.indexOf(state), us);
+    this.#dlgMemoMsg = null;
     this.dialogList.push(d);
     this.#dlgByKey.set(dialogKey(d.callId, d.callerTag, d.calleeTag), idx);
     g.dialogs.push(idx);
@@ -628,13 +648,11 @@ export class TraceAnalyzer implements TraceAnalysis {
   #onResponse(id: number, msg: SipMessage, g: CallGroup | null, us: number): void {
     const tr = this.trace;
     const status = msg.status!;
-    const src = tr.src(id);
-    const dst = tr.dst(id);
     const key = transactionKey(msg);
     const ti = this.#txnByKey.get(key);
     let t: Transaction;
-    if (ti === undefined) {
-      t = this.#newTxn(msg, msg.cseqMethod ?? '?', g, id, us, dst, src, false);
+    if (ti < 0) {
+      t = this.#newTxn(msg, msg.cseqMethod ?? '?', g, id, us, false);
       this.#txnByKey.set(key, t.idx);
       this.#txnCol[id] = t.idx;
       t.flags |= TF_UNMATCHED;
@@ -648,8 +666,11 @@ export class TraceAnalyzer implements TraceAnalysis {
     t.responses++;
     if (us > t.lastUs) t.lastUs = us;
     const toTag = msg.toTag;
-    const sig = hash52(`${status}|${toTag ?? ''}|${src}>${dst}`);
-    const k = findResp(t, sig);
+    keyStart();
+    keyNum(status);
+    keyStr(toTag);
+    const sig = keyEnd();
+    const k = this.#findCopy(t, sig, id);
     const d0 = this.#findDialog(msg);
     if (d0) this.#dlgCol[id] = d0.idx;
     if (k >= 0) {
@@ -668,10 +689,10 @@ export class TraceAnalyzer implements TraceAnalysis {
       }
       return;
     }
-    addResp(t, sig, us);
+    addResp(t, sig, us, id);
 
     const initialInvite = t.kind === 'INVITE' && !t.inDialog;
-    const towardsOrigin = g !== null && dst === g.origin;
+    const towardsOrigin = g !== null && tr.dst(id) === g.origin;
     if (status > 100 && toTag === null) {
       this.#diag('final-response-without-to-tag', `${status} response has no To tag`, id);
     }
@@ -738,24 +759,21 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (g && g.endUs < 0) g.endUs = us;
     }
     const direct = !this.#proxied(t);
-    if (direct) this.#natCheck(id, msg, src, false);
+    if (direct) this.#natCheck(id, msg, false);
     if (hasSdp(msg)) {
-      const sdp = this.#onSdp(id, msg, g, src, direct);
+      const sdp = this.#onSdp(id, msg, g, direct);
       if (sdp) {
         if (t.offer && !(t.flags & 32)) {
           t.flags |= 32;
-          this.#offerAnswer(id, t.offer, sdp, g, src);
-          if (g && g.answerCodecs === null && initialInvite) g.answerCodecs = voiceCodecs(sdp);
+          this.#offerAnswer(id, t.offer, sdp, g);
+          if (g && g.answerCodecs === null && initialInvite) g.answerCodecs = sdp.voice;
           t.offer = null; // answered: nothing more to compare
         } else if (t.flags & 32) {
           // a later SDP copy in an answered transaction (18x then 2xx): already compared
         } else if (!t.offer && t.kind === 'INVITE' && status < 300 && d0) {
-          d0.lateOffer = {
-            codecs: voiceCodecs(sdp),
-            address: sdp.media.find((m) => m.type === 'audio')?.address ?? sdp.address,
-          };
+          d0.lateOffer = { codecs: sdp.voice, address: sdp.audioAddress };
         } else if (!t.offer && t.kind === 'INVITE' && status < 300 && this.#dlgCol[id]! >= 0) {
-          this.dialogList[this.#dlgCol[id]!]!.lateOffer = { codecs: voiceCodecs(sdp), address: sdp.address };
+          this.dialogList[this.#dlgCol[id]!]!.lateOffer = { codecs: sdp.voice, address: sdp.sdp.address };
         }
       }
     }
@@ -862,14 +880,14 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /** NAT rules for messages sent directly by a user agent (one Via). */
-  #natCheck(id: number, msg: SipMessage, src: string, isRequest: boolean): void {
+  #natCheck(id: number, msg: SipMessage, isRequest: boolean): void {
     if (msg.viaCount !== 1) return;
-    const srcHost = bareHost(hostOf(src));
     if (isRequest) {
       const sb = msg.viaSentBy;
       if (sb) {
         const h = bareHost(sb);
-        if (h !== srcHost && isPrivateAddress(h)) {
+        let srcHost: string;
+        if (isPrivateAddress(h) && h !== (srcHost = this.#srcHost(id))) {
           this.#diag(
             'nat-private-via',
             `Via sent-by ${h} is private but the packet came from ${srcHost}`,
@@ -891,7 +909,8 @@ export class TraceAnalyzer implements TraceAnalysis {
         const h = /sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(c)?.[1];
         if (h) {
           const hh = bareHost(h);
-          if (hh !== srcHost && isPrivateAddress(hh))
+          let srcHost: string;
+          if (isPrivateAddress(hh) && hh !== (srcHost = this.#srcHost(id)))
             this.#diag(
               'nat-private-contact',
               `Contact ${hh} is private but the packet came from ${srcHost}`,
@@ -902,23 +921,28 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
   }
 
-  #onSdp(id: number, msg: SipMessage, g: CallGroup | null, src: string, direct = true): SdpSummary | null {
-    const sdp = summarizeSdp(msg.body());
+  /** Host of message `id`'s source address (brackets removed). */
+  #srcHost(id: number): string {
+    return bareHost(hostOf(this.trace.src(id)));
+  }
+
+  #onSdp(id: number, msg: SipMessage, g: CallGroup | null, direct = true): SdpFacts | null {
+    const sdp = this.#sdpCache.facts(msg.body());
     if (!sdp) return null;
     if (g) {
-      for (const e of mediaEndpoints(sdp))
+      for (const e of sdp.endpoints)
         if (g.media.length < MAX_MEDIA_PER_GROUP && !g.media.includes(e)) g.media.push(e);
     }
     // Hold is an offer that makes the streams sendonly/inactive (RFC 3264 §8.4), or c=0.0.0.0 (RFC 2543).
     const offer = msg.kind === 'request' && (msg.method === 'INVITE' || msg.method === 'UPDATE');
-    if (offer ? isHold(sdp) : sdp.address === '0.0.0.0' || sdp.media.some((m) => m.address === '0.0.0.0')) {
+    if (offer ? sdp.hold : sdp.zeroAddress) {
       if (g) g.hold = true;
       this.#diag('sdp-hold', 'SDP puts the media on hold (sendonly/inactive or c=0.0.0.0)', id);
     }
     if (msg.viaCount === 1 && direct) {
-      const srcHost = bareHost(hostOf(src));
-      const a = sdp.media.find((m) => m.port > 0 && m.address)?.address ?? sdp.address;
-      if (a && bareHost(a) !== srcHost && isPrivateAddress(a))
+      const a = sdp.firstAddress;
+      let srcHost: string;
+      if (a && isPrivateAddress(a) && bareHost(a) !== (srcHost = this.#srcHost(id)))
         this.#diag(
           'nat-private-sdp',
           `SDP connection address ${a} is private but the packet came from ${srcHost}`,
@@ -931,12 +955,11 @@ export class TraceAnalyzer implements TraceAnalysis {
   #offerAnswer(
     id: number,
     offer: { codecs: string[]; address: string | null },
-    answer: SdpSummary,
+    answer: SdpFacts,
     g: CallGroup | null,
-    _src: string,
   ): void {
-    const ans = voiceCodecs(answer);
-    if (offer.codecs.length > 0 && answer.media.some((m) => m.type === 'audio' && m.port > 0)) {
+    const ans = answer.voice;
+    if (offer.codecs.length > 0 && answer.hasLiveAudio) {
       if (!ans.some((c) => offer.codecs.includes(c))) {
         this.#diag(
           'sdp-no-common-codec',
@@ -945,9 +968,9 @@ export class TraceAnalyzer implements TraceAnalysis {
         );
       }
     }
-    const aAddr = answer.media.find((m) => m.type === 'audio' && m.port > 0)?.address ?? answer.address;
+    const aAddr = answer.liveAudioAddress;
     const oAddr = offer.address;
-    if (aAddr && oAddr && !isHold(answer)) {
+    if (aAddr && oAddr && !answer.hold) {
       const priv = isPrivateAddress(aAddr) ? aAddr : isPrivateAddress(oAddr) ? oAddr : null;
       const pub = isPublicAddress(aAddr) ? aAddr : isPublicAddress(oAddr) ? oAddr : null;
       if (priv && pub)
@@ -988,8 +1011,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (ra === rb) return;
     const [root, child] = ra < rb ? [ra, rb] : [rb, ra];
     this.groups[child]!.parent = root;
-    const m = this.#members.get(root)!;
-    for (const x of this.#members.get(child) ?? []) m.push(x);
+    let m = this.#members.get(root);
+    if (!m) this.#members.set(root, (m = [root]));
+    for (const x of this.#members.get(child) ?? [child]) m.push(x);
     this.#members.delete(child);
   }
 

@@ -50,7 +50,8 @@ export const AUXILIARY_CODECS = new Set(['TELEPHONE-EVENT', 'CN', 'RED', 'ULPFEC
 
 /** Latin-1 text of `b[s,e)` (SDP lines are short ASCII). */
 function text(b: Uint8Array, s: number, e: number): string {
-  // fromCharCode over the bytes: Latin-1, no decoder object, fast for short lines.
+  // fromCharCode over the bytes: Latin-1, no decoder object, fast for short tokens.
+  if (e - s <= 0) return '';
   return String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
 }
 
@@ -62,9 +63,45 @@ function startsWith(b: Uint8Array, s: number, e: number, lit: string): boolean {
 
 const DIRECTIONS = ['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const;
 
+/** Payload-type strings 0–127 made once (the m= line's formats are nearly always these). */
+const PT_TEXT: string[] = Array.from({ length: 128 }, (_, i) => String(i));
+
+/** Start of the next token at or after `i` (spaces and tabs skipped). */
+function skipBlank(b: Uint8Array, i: number, e: number): number {
+  while (i < e && (b[i] === 32 || b[i] === 9)) i++;
+  return i;
+}
+
+/** End of the token starting at `i`. */
+function tokenEnd(b: Uint8Array, i: number, e: number): number {
+  while (i < e && b[i] !== 32 && b[i] !== 9) i++;
+  return i;
+}
+
+/** A payload type token as text: the shared string for 0–127, else decoded. */
+function ptText(b: Uint8Array, s: number, e: number): string {
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c < 48 || c > 57 || e - s > 3) return text(b, s, e);
+    n = n * 10 + (c - 48);
+  }
+  return n < 128 && !(e - s > 1 && b[s] === 48) ? PT_TEXT[n]! : text(b, s, e);
+}
+
+/** Closes media `cur`: codec names from its payload types (rtpmap, else the static table). */
+function finishMedia(cur: SdpMedia, pts: string[], maps: Map<string, string> | null): void {
+  const codecs = new Array<string>(pts.length);
+  for (let i = 0; i < pts.length; i++) {
+    const pt = pts[i]!;
+    codecs[i] = maps?.get(pt) ?? STATIC_PT[pt] ?? pt;
+  }
+  cur.codecs = codecs;
+}
+
 /**
  * Reads the SDP summary of a body, or null when it holds no `v=`/`o=`/`s=`/`m=` lines. Scans bytes
- * line by line and decodes only c=, m= and a=rtpmap/direction lines.
+ * line by line and decodes only the tokens of c=, m= and a=rtpmap lines it keeps.
  */
 export function summarizeSdp(body: Uint8Array): SdpSummary | null {
   const b = body.length > 65536 ? body.subarray(0, 65536) : body;
@@ -76,16 +113,10 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
   let pts: string[] = [];
   let maps: Map<string, string> | null = null;
   let seen = false;
-  const finish = (): void => {
-    if (!cur) return;
-    const m = maps;
-    cur.codecs = pts.map((pt) => m?.get(pt) ?? STATIC_PT[pt] ?? pt);
-    media.push(cur);
-  };
   let ls = 0;
   while (ls < n) {
-    let le = ls;
-    while (le < n && b[le] !== 10) le++;
+    let le = b.indexOf(10, ls);
+    if (le < 0) le = n;
     const next = le + 1;
     let e = le;
     while (e > ls && (b[e - 1] === 13 || b[e - 1] === 32 || b[e - 1] === 9)) e--;
@@ -97,41 +128,61 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
       else if (k === 109) {
         // m=<media> <port>[/<n>] <proto> <fmt>...
         seen = true;
-        finish();
-        const p = text(b, vs, e)
-          .split(' ')
-          .filter((x) => x !== '');
-        cur = {
-          type: p[0] ?? '',
-          port: Number(p[1]?.split('/')[0]) || 0,
-          address,
-          codecs: [],
-          direction: sessionDir,
-        };
-        pts = p.slice(3);
+        if (cur) {
+          finishMedia(cur, pts, maps);
+          media.push(cur);
+        }
+        let i = skipBlank(b, vs, e);
+        let j = tokenEnd(b, i, e);
+        const type = text(b, i, j);
+        i = skipBlank(b, j, e);
+        j = tokenEnd(b, i, e);
+        let port = 0;
+        for (let x = i; x < j && b[x] !== 47; x++) {
+          const c = b[x]!;
+          if (c < 48 || c > 57) {
+            port = 0;
+            break;
+          }
+          port = port * 10 + (c - 48);
+        }
+        i = skipBlank(b, j, e);
+        j = tokenEnd(b, i, e); // proto
+        pts = [];
+        for (i = skipBlank(b, j, e); i < e; i = skipBlank(b, j, e)) {
+          j = tokenEnd(b, i, e);
+          pts.push(ptText(b, i, j));
+        }
+        cur = { type, port, address, codecs: [], direction: sessionDir };
         maps = null;
       } else if (k === 99) {
         // c=IN IP4 <addr>[/ttl]
-        const p = text(b, vs, e)
-          .split(' ')
-          .filter((x) => x !== '');
-        const a = (p[2] ?? '').split('/')[0] ?? '';
+        let i = skipBlank(b, vs, e);
+        i = skipBlank(b, tokenEnd(b, i, e), e);
+        i = skipBlank(b, tokenEnd(b, i, e), e);
+        let j = i;
+        while (j < e && b[j] !== 32 && b[j] !== 9 && b[j] !== 47) j++;
+        const a = text(b, i, j);
         if (cur) cur.address = a;
         else address = a;
       } else if (k === 97) {
         if (startsWith(b, vs, e, 'rtpmap:')) {
           if (cur) {
-            const v = text(b, vs + 7, e);
-            const sp = v.indexOf(' ');
-            if (sp > 0)
-              (maps ??= new Map()).set(
-                v.slice(0, sp),
-                v
-                  .slice(sp + 1)
-                  .split('/')[0]!
-                  .trim()
-                  .toUpperCase(),
-              );
+            // a=rtpmap:<pt> <encoding name>/<clock rate>[/<params>]
+            const ps = vs + 7;
+            let sp = ps;
+            while (sp < e && b[sp] !== 32) sp++;
+            if (sp > ps && sp < e) {
+              let ns = sp + 1;
+              let ne = ns;
+              while (ne < e && b[ne] !== 47) ne++;
+              while (ns < ne && (b[ns] === 32 || b[ns] === 9)) ns++;
+              while (ne > ns && (b[ne - 1] === 32 || b[ne - 1] === 9)) ne--;
+              let lower = false;
+              for (let x = ns; x < ne; x++) if ((b[x]! >= 97 && b[x]! <= 122) || b[x]! >= 128) lower = true;
+              const name = text(b, ns, ne);
+              (maps ??= new Map()).set(ptText(b, ps, sp), lower ? name.toUpperCase() : name);
+            }
           }
         } else if (e - vs === 8) {
           for (const d of DIRECTIONS) {
@@ -145,7 +196,10 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
     }
     ls = next;
   }
-  finish();
+  if (cur) {
+    finishMedia(cur, pts, maps);
+    media.push(cur);
+  }
   if (!seen) return null;
   return { address, media };
 }
@@ -174,4 +228,83 @@ export function isHold(s: SdpSummary): boolean {
     (m) =>
       m.port > 0 && (m.direction === 'sendonly' || m.direction === 'inactive' || m.address === '0.0.0.0'),
   );
+}
+
+/** What the analysis reads from one SDP body, derived once per distinct body (see {@link SdpCache}). */
+export interface SdpFacts {
+  sdp: SdpSummary;
+  /** `mediaEndpoints(sdp)`. */
+  endpoints: string[];
+  /** `voiceCodecs(sdp)` (shared: do not modify). */
+  voice: string[];
+  /** `isHold(sdp)`. */
+  hold: boolean;
+  /** Some connection address (session or media) is 0.0.0.0. */
+  zeroAddress: boolean;
+  /** Address of the first audio stream, else the session's. */
+  audioAddress: string | null;
+  /** Address of the first stream with a port and an address, else the session's. */
+  firstAddress: string | null;
+  /** Address of the first audio stream with a port, else the session's. */
+  liveAudioAddress: string | null;
+  /** Some audio stream has a port. */
+  hasLiveAudio: boolean;
+}
+
+function factsOf(sdp: SdpSummary): SdpFacts {
+  let zero = sdp.address === '0.0.0.0';
+  let audio: SdpMedia | null = null;
+  let first: SdpMedia | null = null;
+  let liveAudio: SdpMedia | null = null;
+  for (const m of sdp.media) {
+    if (m.address === '0.0.0.0') zero = true;
+    if (audio === null && m.type === 'audio') audio = m;
+    if (first === null && m.port > 0 && m.address) first = m;
+    if (liveAudio === null && m.type === 'audio' && m.port > 0) liveAudio = m;
+  }
+  return {
+    sdp,
+    endpoints: mediaEndpoints(sdp),
+    voice: voiceCodecs(sdp),
+    hold: isHold(sdp),
+    zeroAddress: zero,
+    audioAddress: audio?.address ?? sdp.address,
+    firstAddress: first ? first.address : sdp.address,
+    liveAudioAddress: liveAudio?.address ?? sdp.address,
+    hasLiveAudio: liveAudio !== null,
+  };
+}
+
+const CACHE_SLOTS = 256;
+
+/**
+ * The SDP facts of recent bodies, by content: a proxy forwards the same SDP it received, and a 18x
+ * and its 2xx often carry the same answer, so most SDP copies in a trace are found here instead of
+ * being decoded again. Direct-mapped by a 52-bit hash of the bytes (length included).
+ */
+export class SdpCache {
+  readonly #keys = new Float64Array(CACHE_SLOTS).fill(-1);
+  readonly #facts: (SdpFacts | null)[] = new Array<SdpFacts | null>(CACHE_SLOTS).fill(null);
+
+  /** Facts of an SDP body, or null when it is not SDP. */
+  facts(body: Uint8Array): SdpFacts | null {
+    const n = Math.min(body.length, 65536);
+    let h1 = 0x811c9dc5 ^ n;
+    let h2 = 0x5bd1e995 ^ n;
+    for (let i = 0; i < n; i++) {
+      const c = body[i]!;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    const key = (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
+    const slot = (h1 ^ (h2 >>> 7)) & (CACHE_SLOTS - 1);
+    if (this.#keys[slot] === key) return this.#facts[slot]!;
+    const sdp = summarizeSdp(body);
+    if (!sdp) return null;
+    const f = factsOf(sdp);
+    this.#keys[slot] = key;
+    this.#facts[slot] = f;
+    return f;
+  }
 }

@@ -11,7 +11,7 @@
 import type { SipMessage } from '../../message';
 import type { Trace } from '../../trace/trace';
 import { hostOf } from '../address';
-import { mediaEndpoints, type SdpSummary } from '../sdp-summary';
+import type { SdpFacts } from '../sdp-summary';
 import type { CallGroup, CallLink } from './call';
 
 const WINDOW_US = 10e6;
@@ -21,14 +21,15 @@ export interface CorrelationIndex {
   hep: Map<string, number>;
   /** media `addr:port` → group and time, oldest first (pruned by time). */
   media: Map<string, { g: number; us: number }>;
-  /** Groups whose first INVITE is recent, oldest first (to prune `ruri`). */
+  /** Groups whose first INVITE is recent, oldest first from `recentHead` (to prune `ruri`). */
   recent: number[];
+  recentHead: number;
   /** Request-URI user of a recent first INVITE → its group (Diversion/History-Info rule). */
   ruri: Map<string, number>;
 }
 
 export function newCorrelationIndex(): CorrelationIndex {
-  return { icid: new Map(), hep: new Map(), media: new Map(), recent: [], ruri: new Map() };
+  return { icid: new Map(), hep: new Map(), media: new Map(), recent: [], recentHead: 0, ruri: new Map() };
 }
 
 /** What correlation needs from the analyzer. */
@@ -36,6 +37,56 @@ export interface CorrelationHost {
   readonly trace: Trace;
   readonly groups: readonly CallGroup[];
   groupOf(callId: string): number;
+}
+
+/** Adds a link to an earlier leg unless one with that reason is there already. */
+function addLink(
+  links: CallLink[],
+  host: CorrelationHost,
+  g: CallGroup,
+  other: number,
+  reason: CallLink['reason'],
+  confidence: number,
+  detail: string,
+): void {
+  if (other === g.idx || other < 0) return;
+  for (const l of links) if (l.reason === reason) return;
+  links.push({ a: host.groups[other]!.callId, b: g.callId, reason, confidence, detail });
+}
+
+/** The B-leg is sent by the element the A-leg went to. */
+function nextHopOf(host: CorrelationHost, other: number, srcHost: string): boolean {
+  const o = host.groups[other]!;
+  return o.firstRequestId >= 0 && hostOf(host.trace.dst(o.firstRequestId)) === srcHost;
+}
+
+const H_X = 1;
+const H_PCV = 2;
+const H_DIVERSION = 4;
+const H_HISTORY = 8;
+
+/**
+ * Which of the headers correlation reads can be present, from the first letters of each header
+ * line (`X-`, `P-C`, `Di`, `Hi`, any case): most INVITEs carry none, and then no header is looked up.
+ */
+function headerHints(msg: SipMessage): number {
+  const b = msg.raw;
+  const end = Math.min(msg.bodyStart, msg.end);
+  let hints = 0;
+  let i = b.indexOf(10, msg.start);
+  while (i >= 0 && i + 3 < end) {
+    const c0 = b[i + 1]! | 32;
+    const c1 = b[i + 2]! | 32;
+    if (c1 === 45 /* - */ || b[i + 2] === 45) {
+      if (c0 === 120 /* x */) hints |= H_X;
+      else if (c0 === 112 /* p */ && (b[i + 3]! | 32) === 99 /* c */) hints |= H_PCV;
+    } else if (c1 === 105 /* i */) {
+      if (c0 === 100 /* d */) hints |= H_DIVERSION;
+      else if (c0 === 104 /* h */) hints |= H_HISTORY;
+    }
+    i = b.indexOf(10, i + 1);
+  }
+  return hints;
 }
 
 function uriUserOf(text: string): string | null {
@@ -52,42 +103,38 @@ export function correlateNewLeg(
   id: number,
   msg: SipMessage,
   g: CallGroup,
-  sdp: SdpSummary | null,
+  sdp: SdpFacts | null,
   us: number,
 ): CallLink[] {
   const links: CallLink[] = [];
   const cid = g.callId;
-  const add = (other: number, reason: CallLink['reason'], confidence: number, detail: string): void => {
-    if (other === g.idx || other < 0) return;
-    if (links.some((l) => l.reason === reason)) return;
-    links.push({ a: host.groups[other]!.callId, b: cid, reason, confidence, detail });
-  };
   // Prune the time-windowed indexes.
-  let drop = 0;
-  while (drop < ix.recent.length && us - host.groups[ix.recent[drop]!]!.inviteUs > WINDOW_US) {
-    const old = host.groups[ix.recent[drop]!]!;
+  let head = ix.recentHead;
+  while (head < ix.recent.length && us - host.groups[ix.recent[head]!]!.inviteUs > WINDOW_US) {
+    const old = host.groups[ix.recent[head]!]!;
     if (old.ruriUser !== null && ix.ruri.get(old.ruriUser) === old.idx) ix.ruri.delete(old.ruriUser);
-    drop++;
+    head++;
   }
-  if (drop > 0) ix.recent.splice(0, drop);
+  if (head > 1024 && head * 2 > ix.recent.length) {
+    ix.recent.splice(0, head);
+    head = 0;
+  }
+  ix.recentHead = head;
   for (const [k, v] of ix.media) {
     if (us - v.us <= WINDOW_US) break;
     ix.media.delete(k);
   }
-  const src = host.trace.src(id);
-  const srcHost = hostOf(src);
-  /** The B-leg is sent by the element the A-leg went to. */
-  const nextHopOf = (other: number): boolean => {
-    const o = host.groups[other]!;
-    return o.firstRequestId >= 0 && hostOf(host.trace.dst(o.firstRequestId)) === srcHost;
-  };
+  let srcHost: string | null = null;
+  const hints = headerHints(msg);
 
   // 1. Explicit headers.
-  for (const h of ['x-cid', 'x-call-id', 'x-orig-call-id']) {
-    const v = msg.header(h);
-    if (v) {
-      add(host.groupOf(v.trim()), 'x-cid', 0.95, `${h}: ${v.trim()}`);
-      break;
+  if (hints & H_X) {
+    for (const h of ['x-cid', 'x-call-id', 'x-orig-call-id']) {
+      const v = msg.header(h);
+      if (v) {
+        addLink(links, host, g, host.groupOf(v.trim()), 'x-cid', 0.95, `${h}: ${v.trim()}`);
+        break;
+      }
     }
   }
   // 2. HEP correlation id.
@@ -95,20 +142,30 @@ export function correlateNewLeg(
   if (corr && corr !== cid) {
     const other = host.groupOf(corr);
     if (other >= 0)
-      add(other, 'hep-correlation-id', 0.9, `HEP correlation id ${corr} is the other leg's Call-ID`);
+      addLink(
+        links,
+        host,
+        g,
+        other,
+        'hep-correlation-id',
+        0.9,
+        `HEP correlation id ${corr} is the other leg's Call-ID`,
+      );
     else {
       const o = ix.hep.get(corr);
-      if (o !== undefined) add(o, 'hep-correlation-id', 0.85, `same HEP correlation id ${corr}`);
+      if (o !== undefined)
+        addLink(links, host, g, o, 'hep-correlation-id', 0.85, `same HEP correlation id ${corr}`);
       else ix.hep.set(corr, g.idx);
     }
   }
   // 3. P-Charging-Vector icid-value.
-  const pcv = msg.header('p-charging-vector');
+  const pcv = hints & H_PCV ? msg.header('p-charging-vector') : null;
   if (pcv) {
     const icid = /icid-value\s*=\s*"?([^;",\s]+)/i.exec(pcv)?.[1];
     if (icid) {
       const o = ix.icid.get(icid);
-      if (o !== undefined) add(o, 'icid', 0.9, `same P-Charging-Vector icid-value ${icid}`);
+      if (o !== undefined)
+        addLink(links, host, g, o, 'icid', 0.9, `same P-Charging-Vector icid-value ${icid}`);
       else ix.icid.set(icid, g.idx);
     }
   }
@@ -118,37 +175,56 @@ export function correlateNewLeg(
     if (!'-_.;:+~'.includes(cid[pos]!)) continue;
     const other = host.groupOf(cid.slice(0, pos));
     if (other >= 0 && other !== g.idx) {
-      add(other, 'call-id-suffix', 0.8, `Call-ID ${cid} extends ${host.groups[other]!.callId}`);
+      addLink(
+        links,
+        host,
+        g,
+        other,
+        'call-id-suffix',
+        0.8,
+        `Call-ID ${cid} extends ${host.groups[other]!.callId}`,
+      );
       break;
     }
   }
   if (/^b2b[-_.]/i.test(cid)) {
     const other = host.groupOf(cid.slice(4));
     if (other >= 0)
-      add(other, 'call-id-suffix', 0.8, `Call-ID ${cid} is b2b- + ${host.groups[other]!.callId}`);
+      addLink(
+        links,
+        host,
+        g,
+        other,
+        'call-id-suffix',
+        0.8,
+        `Call-ID ${cid} is b2b- + ${host.groups[other]!.callId}`,
+      );
   }
   // 5. Same SDP media address:port as a recent leg, sent by that leg's next hop.
   if (sdp) {
-    for (const e of mediaEndpoints(sdp)) {
+    for (const e of sdp.endpoints) {
       const o = ix.media.get(e);
-      if (o && o.g !== g.idx && nextHopOf(o.g)) {
-        add(o.g, 'sdp-media', 0.6, `same media ${e}`);
+      if (o && o.g !== g.idx && nextHopOf(host, o.g, (srcHost ??= hostOf(host.trace.src(id))))) {
+        addLink(links, host, g, o.g, 'sdp-media', 0.6, `same media ${e}`);
         break;
       }
     }
-    for (const e of mediaEndpoints(sdp)) {
+    for (const e of sdp.endpoints) {
       ix.media.delete(e);
       ix.media.set(e, { g: g.idx, us });
     }
   }
   // 6. Diversion / History-Info naming the earlier leg's target.
-  const div = msg.header('diversion');
-  const hi = div ? null : (msg.values('history-info')[0] ?? null);
+  const div = hints & H_DIVERSION ? msg.header('diversion') : null;
+  const hi = div || !(hints & H_HISTORY) ? null : (msg.values('history-info')[0] ?? null);
   const target = div ? uriUserOf(div) : hi ? uriUserOf(hi) : null;
   if (target) {
     const o = ix.ruri.get(target);
-    if (o !== undefined && o !== g.idx && nextHopOf(o)) {
-      add(
+    if (o !== undefined && o !== g.idx && nextHopOf(host, o, srcHost ?? hostOf(host.trace.src(id)))) {
+      addLink(
+        links,
+        host,
+        g,
         o,
         div ? 'diversion' : 'history-info',
         0.5,

@@ -3,7 +3,8 @@
  * 1xx with a To tag (one per To tag when a request forks, §12.1 / §13.2.2.4), confirmed by a 2xx,
  * terminated by BYE (§15) or by a non-2xx final response to the INVITE.
  */
-import { hash52 } from '../transaction/transaction';
+import { keyEnd, keyStart, keyStr } from '../key-table';
+import { append2 } from '../transaction/transaction';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
@@ -55,14 +56,18 @@ export function dialogId(idx: number): string {
 
 /** The unordered key: Call-ID plus both tags, so requests in either direction find the dialog. */
 export function dialogKey(callId: string, tagA: string, tagB: string): number {
-  return hash52(tagA < tagB ? `${callId}\u0001${tagA}\u0001${tagB}` : `${callId}\u0001${tagB}\u0001${tagA}`);
+  keyStart();
+  keyStr(callId);
+  keyStr(tagA < tagB ? tagA : tagB);
+  keyStr(tagA < tagB ? tagB : tagA);
+  return keyEnd();
 }
 
 export function setDialogState(d: Dialog, state: DialogState, us: number): void {
   if (d.state === state && d.states.length > 0) return;
   if (d.state === 'terminated' && d.states.length > 0) return;
   d.state = state;
-  d.states = [...d.states, DIALOG_STATES.indexOf(state), us];
+  d.states = append2(d.states, DIALOG_STATES.indexOf(state), us);
   if (state === 'terminated') d.endUs = us;
 }
 

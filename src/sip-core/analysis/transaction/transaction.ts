@@ -5,6 +5,7 @@
  * keeps per transaction.
  */
 import type { SipMessage } from '../../message';
+import { keyCharsLower, keyEnd, keyNum, keyStart, keySep, keyStr } from '../key-table';
 
 /** Branch prefix of RFC 3261-compliant requests (§8.1.1.7). */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -54,9 +55,11 @@ export interface Transaction {
   /** First 2xx (INVITE) not yet ACKed by an ACK towards its sender: id of the 2xx, or -1. */
   okId: number;
   acked: boolean;
-  /** Hash of `src>dst` of the first request copy (client and server are read back from the trace). */
-  reqPath: number;
-  /** Response copies seen: hash of `status|toTag|src>dst`, time of the last copy, alternating. */
+  /**
+   * Response copies seen (and the ACK of a non-2xx final), three numbers each: signature (hash of
+   * status and To tag; -1 for the ACK), time of the last copy, id of the first copy (its path is
+   * read back from the trace when a signature matches).
+   */
   resp: number[] | null;
   /** Time of the last request copy (for retransmission intervals). */
   reqLastUs: number;
@@ -90,7 +93,8 @@ export const TF_UNMATCHED = 16;
  * The matching key of a message's transaction (§17.1.3 / §17.2.3). ACK is matched to the INVITE
  * (the caller decides whether it is the ACK for a non-2xx); CANCEL has its own transaction (§9.2).
  * Responses use their CSeq method. Without the magic cookie, the RFC 2543 rule is: Call-ID, CSeq
- * number, From tag and the top Via (sent-by and whatever branch there is).
+ * number, From tag and the top Via (sent-by and whatever branch there is). The key is hashed from
+ * the fields directly (see key-table.ts): no key string is built.
  */
 export function transactionKey(msg: SipMessage, methodOverride?: string): number {
   const method =
@@ -98,12 +102,53 @@ export function transactionKey(msg: SipMessage, methodOverride?: string): number
     (msg.kind === 'request' ? (msg.method === 'ACK' ? 'INVITE' : msg.method) : msg.cseqMethod) ??
     '';
   const branch = msg.branch;
-  const sentBy = normalizeSentBy(msg.viaSentBy, msg.viaTransport);
-  if (branch !== null && branch.startsWith(MAGIC_COOKIE))
-    return hash52(`${branch}\u0001${sentBy}\u0001${method}`);
-  return hash52(
-    `2543\u0001${msg.callId ?? ''}\u0001${msg.cseq ?? ''}\u0001${msg.fromTag ?? ''}\u0001${sentBy}\u0001${branch ?? ''}\u0001${method}`,
-  );
+  keyStart();
+  if (branch !== null && branch.startsWith(MAGIC_COOKIE)) {
+    keyStr(branch);
+    keySentBy(msg.viaSentBy, msg.viaTransport);
+    keyStr(method);
+    return keyEnd();
+  }
+  keyStr('2543');
+  keyStr(msg.callId ?? '');
+  keyNum(msg.cseq ?? 0);
+  keyNum(msg.cseq === null ? 0 : 1);
+  keyStr(msg.fromTag ?? '');
+  keySentBy(msg.viaSentBy, msg.viaTransport);
+  keyStr(branch ?? '');
+  keyStr(method);
+  return keyEnd();
+}
+
+/** Adds the sent-by, normalized as `normalizeSentBy` does, to the key being hashed. */
+function keySentBy(sentBy: string | null, transport: string | null): void {
+  if (!sentBy) {
+    keyStr('');
+    return;
+  }
+  let needsPort: boolean;
+  if (sentBy.charCodeAt(0) === 91 /* [ */) {
+    // `[v6]:port` has a port; `[v6]` does not.
+    const rb = sentBy.lastIndexOf(']');
+    needsPort = !(rb >= 0 && sentBy.charCodeAt(rb + 1) === 58 && allDigits(sentBy, rb + 2));
+  } else needsPort = sentBy.indexOf(':') < 0;
+  keyCharsLower(sentBy);
+  if (needsPort) keyCharsLower(defaultPort(transport));
+  keySep();
+}
+
+function allDigits(s: string, from: number): boolean {
+  if (from >= s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function defaultPort(transport: string | null): string {
+  const t = transport ?? 'UDP';
+  return t.length === 3 && (/^tls$/i.test(t) || /^wss$/i.test(t)) ? ':5061' : ':5060';
 }
 
 export function transactionKind(method: string): TransactionKind {
@@ -119,20 +164,35 @@ export function transactionId(idx: number): string {
 export function pushState(t: Transaction, state: TransactionState, us: number): void {
   const s = TRANSACTION_STATES.indexOf(state);
   if (t.states.length >= 2 && t.states[t.states.length - 2] === s) return;
-  // Exact-size arrays: a transaction sees 1–4 states; push() would reserve 16 more slots.
-  t.states = [...t.states, s, us];
+  t.states = append2(t.states, s, us);
 }
 
-/** Position of a response signature in `t.resp` (its time is at +1), or -1. */
-export function findResp(t: Transaction, sig: number): number {
+export function addResp(t: Transaction, sig: number, us: number, id: number): void {
   const r = t.resp;
-  if (r === null) return -1;
-  for (let i = 0; i < r.length; i += 2) if (r[i] === sig) return i;
-  return -1;
+  if (r === null) {
+    t.resp = [sig, us, id];
+    return;
+  }
+  const n = r.length;
+  const b = new Array<number>(n + 3);
+  for (let i = 0; i < n; i++) b[i] = r[i]!;
+  b[n] = sig;
+  b[n + 1] = us;
+  b[n + 2] = id;
+  t.resp = b;
 }
 
-export function addResp(t: Transaction, sig: number, us: number): void {
-  t.resp = t.resp === null ? [sig, us] : [...t.resp, sig, us];
+/**
+ * A copy of `a` with two more numbers, exactly sized: a transaction sees 1–4 states and a few
+ * response copies; push() would reserve 16 more slots per array.
+ */
+export function append2(a: number[], x: number, y: number): number[] {
+  const n = a.length;
+  const b = new Array<number>(n + 2);
+  for (let i = 0; i < n; i++) b[i] = a[i]!;
+  b[n] = x;
+  b[n + 1] = y;
+  return b;
 }
 
 export function currentState(t: Transaction): TransactionState {

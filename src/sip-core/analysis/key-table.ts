@@ -1,0 +1,145 @@
+/**
+ * Numeric keys for the analysis indexes: transaction, dialog and response keys are hashed from the
+ * key fields (strings and numbers) straight into a 52-bit number, without building the key string,
+ * and looked up in an open-addressing table of typed arrays (no Map entry or boxed number per key).
+ * @remarks 52 bits: the chance of any collision among n keys is about n²/2^53 (10 M keys: ~1%;
+ * a collision merges two transactions, it never throws).
+ */
+
+// Two 32-bit FNV-1a-style lanes, module state so that hashing several fields allocates nothing.
+let h1 = 0;
+let h2 = 0;
+
+/** Starts a new key. */
+export function keyStart(): void {
+  h1 = 0x811c9dc5 | 0;
+  h2 = (0x01000193 ^ 0x5bd1e995) | 0;
+}
+
+function mix(c: number): void {
+  h1 = Math.imul(h1 ^ c, 0x01000193);
+  h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  h2 ^= h2 >>> 15;
+}
+
+/** Adds a string field (null and '' differ), then a separator. */
+export function keyStr(s: string | null): void {
+  if (s === null) {
+    mix(2);
+    return;
+  }
+  for (let i = 0; i < s.length; i++) mix(s.charCodeAt(i));
+  mix(1);
+}
+
+/** Adds the characters of `s` lower-cased (ASCII letters), without a separator (see `keySep`). */
+export function keyCharsLower(s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    mix(c >= 65 && c <= 90 ? c + 32 : c);
+  }
+}
+
+/** Ends a field added with `keyCharsLower` (the separator `keyStr` adds). */
+export function keySep(): void {
+  mix(1);
+}
+
+/** Adds a non-negative integer field (< 2^53), then a separator. */
+export function keyNum(n: number): void {
+  mix(n & 0xffff);
+  mix((n >>> 16) & 0xffff);
+  const hi = Math.floor(n / 4294967296);
+  mix(hi & 0xffff);
+  mix((hi >>> 16) & 0xffff);
+  mix(3);
+}
+
+/** The key (52 bits, exact in a double). */
+export function keyEnd(): number {
+  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
+}
+
+/** A 52-bit hash of a string (one field). */
+export function hashString(s: string): number {
+  keyStart();
+  keyStr(s);
+  return keyEnd();
+}
+
+const EMPTY = -1;
+
+/** Open-addressing map from 52-bit keys to non-negative int32 values; -1 means absent. */
+export class KeyTable {
+  #lo: Int32Array;
+  #hi: Int32Array;
+  #val: Int32Array;
+  #mask: number;
+  #size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.#lo = new Int32Array(cap);
+    this.#hi = new Int32Array(cap);
+    this.#val = new Int32Array(cap).fill(EMPTY);
+    this.#mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.#val.length * 12;
+  }
+
+  #slot(lo: number, hi: number): number {
+    const mask = this.#mask;
+    let i = (Math.imul(lo ^ hi, 0x9e3779b1) >>> 7) & mask;
+    const val = this.#val;
+    while (val[i] !== EMPTY) {
+      if (this.#lo[i] === lo && this.#hi[i] === hi) return i;
+      i = (i + 1) & mask;
+    }
+    return i;
+  }
+
+  /** Value of key `k`, or -1. */
+  get(k: number): number {
+    return this.#val[this.#slot(k | 0, (k / 4294967296) | 0)]!;
+  }
+
+  /** Sets key `k` to `v` (≥ 0). */
+  set(k: number, v: number): void {
+    const lo = k | 0;
+    const hi = (k / 4294967296) | 0;
+    const i = this.#slot(lo, hi);
+    if (this.#val[i] === EMPTY) {
+      this.#lo[i] = lo;
+      this.#hi[i] = hi;
+      this.#size++;
+    }
+    this.#val[i] = v;
+    if (this.#size * 2 > this.#val.length) this.#grow();
+  }
+
+  #grow(): void {
+    const lo = this.#lo;
+    const hi = this.#hi;
+    const val = this.#val;
+    const cap = val.length * 2;
+    this.#lo = new Int32Array(cap);
+    this.#hi = new Int32Array(cap);
+    this.#val = new Int32Array(cap).fill(EMPTY);
+    this.#mask = cap - 1;
+    for (let i = 0; i < val.length; i++) {
+      if (val[i] === EMPTY) continue;
+      const j = this.#slot(lo[i]!, hi[i]!);
+      this.#lo[j] = lo[i]!;
+      this.#hi[j] = hi[i]!;
+      this.#val[j] = val[i]!;
+    }
+  }
+}
