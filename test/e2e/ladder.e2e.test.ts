@@ -267,23 +267,33 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
   });
 
   it('draws two selected calls in one ladder, merged in time order, a colour band each', async () => {
-    await showCalls();
     const calls = page.getByTestId('calls-table').locator('tr.msg');
-    const counts: number[] = [];
-    for (const i of [0, 3]) {
-      const text = (await calls.nth(i).textContent()) ?? '';
-      counts.push(Number(/\b(\d+)\s*msgs?\b/.exec(text)?.[1] ?? NaN));
-    }
+    const rowsOf = async (i: number): Promise<number> => {
+      await showCalls();
+      await calls.nth(i).click();
+      await showLadder();
+      await expect.poll(() => ladder().locator('g.arrow').count()).toBeGreaterThan(0);
+      return Number(await ladder().getAttribute('data-ladder-rows'));
+    };
+    const one = await rowsOf(0);
+    const two = await rowsOf(3);
+    await showCalls();
     await calls.nth(0).click();
     await calls.nth(3).click({ modifiers: ['Control'] });
     await showLadder();
     const legend = page.getByTestId('ladder-calls');
     await legend.waitFor();
     expect(await legend.locator('.key').count()).toBe(2);
-    const total = Number(await ladder().getAttribute('data-ladder-rows'));
-    if (counts.every((c) => Number.isFinite(c))) expect(total).toBe(counts[0] + counts[1]);
-    expect(await ladder().locator('g.arrow').count()).toBe(total);
+    await expect.poll(() => ladder().getAttribute('data-ladder-rows')).toBe(String(one + two));
+    expect(await ladder().locator('g.arrow').count()).toBe(one + two);
+    // In time order: the times column never goes back.
+    const times = await ladder().locator('text.time').allTextContents();
+    expect([...times].sort()).toEqual(times);
     await page.screenshot({ path: join(shots, 'ladder-two-calls.png') });
+    await page.locator('body').press('t');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await page.screenshot({ path: join(shots, 'ladder-two-calls-dark.png') });
+    await page.locator('body').press('t');
   });
 
   for (const n of [10_000, 100_000]) {

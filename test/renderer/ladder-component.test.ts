@@ -153,7 +153,7 @@ describe('Ladder (component)', () => {
     const msgs = [
       row(0, A, P, { call: 'C1', callId: 'leg-a' }),
       row(1, P, B, { call: 'C2', callId: 'leg-b' }),
-      row(2, B, P, { call: 'C2', callId: 'leg-b', kind: 'response', status: 180, reason: 'Ringing' }),
+      row(2, B, P, { call: 'C2', callId: 'leg-c', kind: 'response', status: 180, reason: 'Ringing' }),
     ];
     const { getByTestId } = render(Ladder, { props: { messages: msgs, onSelect: () => {}, bandBy: 'call' } });
     expect(getByTestId('ladder-calls').textContent?.replace(/\s+/g, ' ')).toMatch(/C1 1.*C2 2/);
@@ -161,7 +161,22 @@ describe('Ladder (component)', () => {
     expect(legs.textContent).toContain('leg-a');
     expect(legs.textContent).toContain('leg-b');
     const tags = [...getByTestId('ladder').querySelectorAll('text.leg')].map((t) => t.textContent);
-    expect(tags).toEqual(['A', 'B', 'B']);
+    expect(tags).toEqual(['A', 'B', 'C']);
+  });
+
+  it('marks the legs of one call that groups several Call-IDs (B2BUA), not the calls of a multi-call ladder', () => {
+    const b2bua = [
+      row(0, A, P, { call: 'C1', callId: 'in-leg' }),
+      row(1, P, B, { call: 'C1', callId: 'out-leg' }),
+      row(2, B, P, { call: 'C1', callId: 'out-leg', kind: 'response', status: 200, reason: 'OK' }),
+    ];
+    const one = render(Ladder, { props: { messages: b2bua, onSelect: () => {} } });
+    expect(one.getByTestId('ladder-legs').textContent).toContain('out-leg');
+    one.unmount();
+    const twoCalls = [row(0, A, P, { call: 'C1', callId: 'x' }), row(1, P, B, { call: 'C2', callId: 'y' })];
+    const two = render(Ladder, { props: { messages: twoCalls, onSelect: () => {}, bandBy: 'call' } });
+    expect(two.queryByTestId('ladder-legs')).toBeNull();
+    expect(two.getByTestId('ladder-calls')).toBeTruthy();
   });
 
   it('has no legs legend for a one-Call-ID ladder and no call bands unless asked', () => {

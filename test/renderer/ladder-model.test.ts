@@ -11,6 +11,7 @@ import {
   bandsOf,
   buildLadder,
   describeArrow,
+  fitLabel,
   fitText,
   hostOf,
   layoutLanes,
@@ -327,5 +328,12 @@ describe('multi-call ladders', () => {
     expect(m.arrows).toHaveLength(100_000);
     expect(m.lanes).toHaveLength(3);
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('arrow labels', () => {
+  it('shortens a long label to the space between its lanes, keeping its start', () => {
+    expect(fitLabel('180 Ringing', 200)).toBe('180 Ringing');
+    expect(fitLabel('100 trying -- your call is important to us', 72)).toBe('100 tryin…');
   });
 });

@@ -434,3 +434,9 @@ export function fitText(text: string, px: number, charPx = 7): string {
   const max = Math.max(2, Math.floor(px / charPx));
   return text.length <= max ? text : `…${text.slice(text.length - (max - 1))}`;
 }
+
+/** `text` shortened to `px` pixels keeping its start (an arrow label: "100 trying -- yo…"). */
+export function fitLabel(text: string, px: number, charPx = 7.2): string {
+  const max = Math.max(4, Math.floor(px / charPx));
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
