@@ -1,110 +1,170 @@
 /**
- * Ingest benchmark: a generated realistic capture (bench/tools/gen-sip-capture.ts, SIZE_MB env,
- * default 200) read by sipscope — file → indexed trace, + full parse, + lint (= `analyze --format
- * summary`), and `--format ndjson` to /dev/null — and, in the same run on the same file, by sngrep and
- * tshark. Reports messages/s, MB/s, peak RSS and ratios. Every peer run is bounded (PEER_TIMEOUT_S,
- * default 120 s). Last line: one JSON object.
+ * Ingest benchmark (issue #4): a generated realistic capture (bench/tools/gen-sip-capture.ts: calls
+ * through a proxy seen at two capture points, 10% of the legs over TCP; BENCH_SIZE MB, default 1024)
+ * read by sipscope — file → indexed trace in this thread, in one ingest worker, in two — and, on the
+ * same file in the same run, by sngrep and tshark (with and without SDP conversation tracking).
+ * `sipscope analyze --format summary` and `--format ndjson > /dev/null` (which add the full parse,
+ * lint rules and the analysis layer to every message) run on a CLI_SIZE MB file (default 50; 0 = the
+ * main file). Every run is bounded (PEER_TIMEOUT_S, default 180 s). Reports messages/s, MB/s, peak
+ * RSS and ratios, the load average, and last one JSON object.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OUT, generate } from './tools/gen-sip-capture';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const sizeMb = Number(process.env.SIZE_MB ?? 200);
-const timeoutS = Number(process.env.PEER_TIMEOUT_S ?? 120);
+const sizeMb = Number(process.env.BENCH_SIZE ?? process.env.SIZE_MB ?? 1024);
+const cliMb = Number(process.env.CLI_SIZE ?? 50);
+const timeoutS = Number(process.env.PEER_TIMEOUT_S ?? 180);
 const file = process.env.BENCH_FILE ?? DEFAULT_OUT(sizeMb);
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
-if (!existsSync(file)) {
+function ensure(path: string, mb: number): void {
+  if (existsSync(path)) return;
   const t0 = performance.now();
-  const g = generate(file, sizeMb);
+  const g = generate(path, mb);
   console.log(
-    `generated ${file}: ${g.messages} SIP messages, ${g.frames} frames, ${(g.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `generated ${path}: ${g.messages} SIP messages, ${g.frames} frames, ${(g.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 }
+ensure(file, sizeMb);
+const cliFile = cliMb > 0 && cliMb !== sizeMb ? DEFAULT_OUT(cliMb) : file;
+ensure(cliFile, cliMb > 0 ? cliMb : sizeMb);
 const bytes = statSync(file).size;
 readFileSync(file); // warm the page cache, so every reader sees the same cached file
-console.log(
-  `file: ${file} (${(bytes / 1e6).toFixed(1)} MB); load average ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ')}`,
-);
+console.log(`file: ${file} (${(bytes / 1e6).toFixed(1)} MB); load average ${load()}`);
 
 interface Run {
   mode: string;
   ms: number;
+  cpuMs?: number;
   messages: number;
   maxRssKb: number;
-  ingestMs?: number;
-  outputMs?: number;
 }
 
-function ours(mode: string): Run {
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', resolve(root, 'bench/tools/run-ingest.ts'), file, mode],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: timeoutS * 5 * 1000,
-    },
-  );
-  return JSON.parse(out.trim().split('\n').pop()!) as Run;
+/** One sipscope ingest in its own process (bench/tools/run-ingest.ts), so peak RSS is its own. */
+function ours(mode: string): Run | null {
+  try {
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', resolve(root, 'bench/tools/run-ingest.ts'), file, mode],
+      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutS * 1000 },
+    );
+    return JSON.parse(out.trim().split('\n').pop()!) as Run;
+  } catch (e) {
+    console.log(
+      `sipscope ${mode}: failed or timed out (${e instanceof Error ? e.message.split('\n')[0] : e})`,
+    );
+    return null;
+  }
 }
 
-/** Runs a peer under /usr/bin/time; null when it is missing or timed out. */
-function peer(
-  cmd: string,
-  args: string[],
-): { s: number; rssKb: number; out: string; timedOut: boolean } | null {
+interface Timed {
+  s: number;
+  rssKb: number;
+  out: string;
+  timedOut: boolean;
+}
+
+/** Runs a command under /usr/bin/time (peak RSS) and `timeout`; null when it is missing. */
+function timed(cmd: string, args: string[], stdoutTo: 'pipe' | 'null' = 'pipe'): Timed | null {
   if (!existsSync(cmd)) return null;
+  const nul = stdoutTo === 'null' ? openSync('/dev/null', 'w') : null;
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', 'timeout', String(timeoutS), cmd, ...args], {
+    cwd: root,
     encoding: 'utf8',
     maxBuffer: 1024 * 1024 * 1024,
+    stdio: ['ignore', nul ?? 'pipe', 'pipe'],
   });
   const s = (performance.now() - t0) / 1000;
+  if (nul !== null) closeSync(nul);
   const rssKb = Number((r.stderr ?? '').trim().split('\n').pop());
   return { s, rssKb: Number.isFinite(rssKb) ? rssKb : 0, out: r.stdout ?? '', timedOut: r.status === 124 };
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 const results: Record<string, unknown> = { bench: 'ingest', fileBytes: bytes };
 
-const runs = ['index', 'parse', 'lint', 'ndjson'].map((m) => ours(m));
-const index = runs[0]!;
-const messages = index.messages;
+// --- sipscope: file → indexed trace ---
+const runs = ['index', 'worker1', 'worker2'].map((m) => ours(m)).filter((r): r is Run => r !== null);
+const messages = runs[0]?.messages ?? 0;
 results.messages = messages;
 for (const r of runs) {
   const mps = (r.messages / r.ms) * 1000;
   const mbps = bytes / 1e6 / (r.ms / 1000);
   console.log(
-    `sipscope ${r.mode.padEnd(7)} ${(r.ms / 1000).toFixed(2)} s  ${fmt(mps)} msg/s  ${mbps.toFixed(0)} MB/s  peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MB (${((r.maxRssKb * 1024) / bytes).toFixed(2)}× file)`,
+    `sipscope ${r.mode.padEnd(8)} ${(r.ms / 1000).toFixed(2)} s (cpu ${((r.cpuMs ?? 0) / 1000).toFixed(2)} s)  ${fmt(mps)} msg/s  ${mbps.toFixed(0)} MB/s  peak RSS ${mb(r.maxRssKb)} (${((r.maxRssKb * 1024) / bytes).toFixed(2)}× file)`,
   );
+  results[`${r.mode}Seconds`] = Number((r.ms / 1000).toFixed(2));
   results[`${r.mode}MsgsPerSec`] = Math.round(mps);
   results[`${r.mode}MBps`] = Math.round(mbps);
   results[`${r.mode}PeakRssMB`] = Math.round(r.maxRssKb / 1024);
+  results[`${r.mode}RssToFile`] = Number(((r.maxRssKb * 1024) / bytes).toFixed(2));
+}
+console.log(`load average ${load()}`);
+
+// --- sipscope CLI: analyze --format summary / ndjson (full parse + lint + analysis) ---
+const cliBytes = statSync(cliFile).size;
+const cliMessages =
+  cliFile === file
+    ? messages
+    : (
+        JSON.parse(
+          execFileSync(
+            process.execPath,
+            ['--import', 'tsx', resolve(root, 'bench/tools/run-ingest.ts'), cliFile, 'index'],
+            { cwd: root, encoding: 'utf8' },
+          )
+            .trim()
+            .split('\n')
+            .pop()!,
+        ) as Run
+      ).messages;
+for (const format of ['summary', 'ndjson'] as const) {
+  const r = timed(
+    process.execPath,
+    [resolve(root, 'bin/sipscope.js'), 'analyze', cliFile, '--format', format],
+    format === 'ndjson' ? 'null' : 'pipe',
+  );
+  if (!r) continue;
+  const mps = cliMessages / r.s;
+  console.log(
+    `sipscope analyze --format ${format.padEnd(7)} ${r.s.toFixed(2)} s  ${fmt(mps)} msg/s  ${(cliBytes / 1e6 / r.s).toFixed(0)} MB/s  peak RSS ${mb(r.rssKb)} (${((r.rssKb * 1024) / cliBytes).toFixed(2)}× file)  [${(cliBytes / 1e6).toFixed(0)} MB file, ${fmt(cliMessages)} msgs]${r.timedOut ? ' (TIMED OUT)' : ''}`,
+  );
+  results[`cli${format}MsgsPerSec`] = Math.round(mps);
+  results[`cli${format}PeakRssMB`] = Math.round(r.rssKb / 1024);
+  results[`cli${format}FileBytes`] = cliBytes;
 }
 
-const sng = peer('/usr/bin/sngrep', ['-I', file, '-N', '-q', '-l', '10000000', '-O', '/dev/null']);
+// --- peers on the main file ---
+const best = (m: string): number => {
+  const r = runs.find((x) => x.mode === m);
+  return r ? r.ms / 1000 : NaN;
+};
+const sng = timed('/usr/bin/sngrep', ['-I', file, '-N', '-q', '-l', '10000000', '-O', '/dev/null']);
 if (sng) {
-  const mps = messages / sng.s;
   console.log(
-    `sngrep          ${sng.s.toFixed(2)} s  ${fmt(mps)} msg/s  peak RSS ${(sng.rssKb / 1024).toFixed(0)} MB${sng.timedOut ? ' (TIMED OUT)' : ''}`,
+    `sngrep           ${sng.s.toFixed(2)} s  ${fmt(messages / sng.s)} msg/s  peak RSS ${mb(sng.rssKb)}${sng.timedOut ? ` (TIMED OUT at ${timeoutS} s: ratios are lower bounds)` : ''}`,
   );
   results.sngrepSeconds = Number(sng.s.toFixed(2));
+  results.sngrepTimedOut = sng.timedOut;
   results.sngrepPeakRssMB = Math.round(sng.rssKb / 1024);
-  results.ratioVsSngrepIndex = Number((sng.s / (index.ms / 1000)).toFixed(1));
-  results.ratioVsSngrepSummary = Number((sng.s / (runs[2]!.ms / 1000)).toFixed(1));
+  for (const m of ['index', 'worker1', 'worker2'])
+    results[`ratioVsSngrep_${m}`] = Number((sng.s / best(m)).toFixed(1));
 }
 for (const [name, extra] of [
   ['tshark', [] as string[]],
   ['tshark-nosdp', ['-o', 'sdp.establish_conversation:FALSE']],
 ] as const) {
-  const ts = peer('/usr/bin/tshark', [
+  const ts = timed('/usr/bin/tshark', [
     '-n',
     '-r',
     file,
@@ -118,14 +178,15 @@ for (const [name, extra] of [
   ]);
   if (!ts) continue;
   const lines = ts.out.split('\n').filter(Boolean).length;
-  const mps = lines / ts.s;
   console.log(
-    `${name.padEnd(15)} ${ts.s.toFixed(2)} s  ${fmt(mps)} frames/s  peak RSS ${(ts.rssKb / 1024).toFixed(0)} MB${ts.timedOut ? ' (TIMED OUT)' : ''}`,
+    `${name.padEnd(16)} ${ts.s.toFixed(2)} s  ${fmt(lines / ts.s)} frames/s (${fmt(lines)} SIP frames)  peak RSS ${mb(ts.rssKb)}${ts.timedOut ? ` (TIMED OUT at ${timeoutS} s: ratios are lower bounds)` : ''}`,
   );
   results[`${name}Seconds`] = Number(ts.s.toFixed(2));
+  results[`${name}TimedOut`] = ts.timedOut;
   results[`${name}PeakRssMB`] = Math.round(ts.rssKb / 1024);
-  results[`ratioVs_${name}`] = Number((ts.s / (index.ms / 1000)).toFixed(1));
+  results[`ratioVs_${name}_worker1`] = Number((ts.s / best('worker1')).toFixed(1));
 }
 results.loadAverage = Number(loadavg()[0]!.toFixed(1));
-results.msgsPerSec = results.indexMsgsPerSec;
+results.msgsPerSec = results.worker1MsgsPerSec;
+console.log(`load average ${load()}`);
 console.log(JSON.stringify(results));

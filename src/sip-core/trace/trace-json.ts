@@ -132,6 +132,26 @@ export function toTraceJson(trace: Trace, opts: TraceJsonOptions = {}): TraceJso
   };
 }
 
+/** A JSON value of a message field (flat: null, number, boolean, string, array of those). */
+function jsonValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(jsonValue).join(',')}]`;
+  return JSON.stringify(v);
+}
+
+/**
+ * `JSON.stringify({ type: 'message', ...m })` and a newline, written field by field (the NDJSON hot
+ * loop: no spread copy, no whole-object stringify).
+ */
+export function messageLine(m: TraceMessageJson): string {
+  let s = '{"type":"message"';
+  for (const k in m) s += `,"${k}":${jsonValue(m[k as keyof TraceMessageJson])}`;
+  return `${s}}\n`;
+}
+
 /**
  * Streams the trace as NDJSON: `{"type":"source",...}`, one `{"type":"message",...}` line per message,
  * then transaction/dialog/call/diagnostic lines. `write` receives ~64 KB strings; when it returns a
@@ -150,7 +170,7 @@ export async function writeTraceNdjson(
     if (r) await r;
   };
   for (const id of selectIds(trace, opts)) {
-    buf += `{"type":"message",${JSON.stringify(messageJson(trace, id)).slice(1)}\n`;
+    buf += messageLine(messageJson(trace, id));
     if (buf.length > 65536) await flush();
   }
   const an = trace.analysis;

@@ -110,38 +110,28 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const chunkShift = a.arena.chunks.length * 2 ** 32;
 
   const columns: Record<string, Column> = {};
+  const bFlags = b.columns.flags as Uint8Array;
   for (const [name, ca] of Object.entries(a.columns)) {
     const cb = b.columns[name]!;
     const out = new (ca.constructor as new (n: number) => Column)(n);
+    // One pass per column; the tail's values mapped by a table (ids) or shifted (frames, arena).
+    const table =
+      name === 'src' || name === 'dst'
+        ? addrMap.subarray(1)
+        : name === 'method'
+          ? methodMap
+          : name === 'callId'
+            ? callIdMap
+            : name === 'codes'
+              ? codeMap
+              : null;
     for (let k = 0; k < n; k++) {
-      if (fromA[k]) {
-        out[k] = ca[src[k]!]!;
-        continue;
-      }
       const j = src[k]!;
-      let v = cb[j]!;
-      switch (name) {
-        case 'frame':
-          v += off;
-          break;
-        case 'src':
-        case 'dst':
-          v = addrMap[v + 1]!;
-          break;
-        case 'method':
-          v = methodMap[v] ?? 0;
-          break;
-        case 'callId':
-          v = callIdMap[v] ?? 0;
-          break;
-        case 'codes':
-          v = codeMap[v] ?? 0;
-          break;
-        case 'rawOff':
-          if ((b.columns.flags as Uint8Array)[j]! & 4) v += chunkShift;
-          break;
-      }
-      out[k] = v;
+      if (fromA[k]) out[k] = ca[j]!;
+      else if (table !== null) out[k] = table[cb[j]!] ?? 0;
+      else if (name === 'frame') out[k] = cb[j]! + off;
+      else if (name === 'rawOff' && bFlags[j]! & 4) out[k] = cb[j]! + chunkShift;
+      else out[k] = cb[j]!;
     }
     columns[name] = out;
   }

@@ -9,6 +9,8 @@ import type { ReadAt } from '../../trace/raw-store';
 import type { Inflate } from '../unwrap/hep';
 
 export const CHUNK_SIZE = 8 * 1024 * 1024;
+/** Size of the read-back window of `CaptureFile.readAt`. */
+const READ_WINDOW = 256 * 1024;
 
 /** zlib, gzip or raw deflate, whichever the data is; null when none fits. */
 export const zlibInflate: Inflate = (d) => {
@@ -69,8 +71,23 @@ export class CaptureFile {
     for await (const c of s) yield c as Uint8Array;
   }
 
-  /** Reads bytes back by offset (new buffer per call). */
+  /** Read-back window: views read message after message (ndjson, analysis), so one read serves many. */
+  #win = new Uint8Array(0);
+  #winStart = 0;
+  #winLen = 0;
+
+  /** Reads bytes back by offset (a new buffer per call, the caller may keep it). */
   readAt: ReadAt = (offset, length) => {
+    if (offset >= this.#winStart && offset + length <= this.#winStart + this.#winLen) {
+      const o = offset - this.#winStart;
+      return this.#win.slice(o, o + length);
+    }
+    if (length <= READ_WINDOW / 4) {
+      if (this.#win.length === 0) this.#win = new Uint8Array(READ_WINDOW);
+      this.#winStart = offset;
+      this.#winLen = Math.max(0, readSync(this.fd, this.#win, 0, READ_WINDOW, offset));
+      if (length <= this.#winLen) return this.#win.slice(0, length);
+    }
     const b = new Uint8Array(length);
     readSync(this.fd, b, 0, length, offset);
     return b;
