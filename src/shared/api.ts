@@ -131,6 +131,11 @@ export interface MessageDetail {
   path: PathDto | null;
   /** The SDP body as a table (RFC 4566), when the message carries one. */
   sdp: SdpDto | null;
+  /**
+   * The same request (or response) as seen at the previous capture point of its path (the copy
+   * before this one in `path.hop.copies`), for the inspector's diff; null when there is none.
+   */
+  previousHop?: { id: number; frame: number; src: string; dst: string; time: number; text: string } | null;
 }
 
 export interface SdpDto {

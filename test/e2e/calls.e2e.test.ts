@@ -212,6 +212,43 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await expect.poll(() => selected.count()).toBe(1);
   });
 
+  it("diffs the proxied INVITE with Kamailio's incoming copy (Path tab and its own tab)", async () => {
+    await page.getByTestId('calls-table').locator('tbody tr.msg').first().click();
+    const msgs = page.getByTestId('messages-table').locator('tbody tr.msg');
+    await expect.poll(() => msgs.count()).toBe(13);
+    await msgs.nth(0).click();
+    await expect.poll(() => page.getByTestId('raw-message').textContent()).toMatch(/^INVITE /);
+    // The first copy has no previous hop: no diff tab.
+    expect(await page.getByRole('tab', { name: 'Hop diff' }).count()).toBe(0);
+    await msgs.nth(2).click();
+    await page.getByRole('tab', { name: 'Path' }).click();
+    await page.getByTestId('path-diff').click();
+    const diff = page.getByTestId('hop-diff');
+    await diff.waitFor();
+    expect(await page.getByRole('tab', { name: 'Hop diff' }).getAttribute('aria-selected')).toBe('true');
+    const text = (await diff.textContent()) ?? '';
+    expect(text).toContain('Compared with the copy at the previous hop: #0');
+    // What Kamailio changed: a Via and a Record-Route added, Max-Forwards decremented.
+    expect(await diff.locator('tr.added').allTextContents()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\+Via: SIP\/2\.0\/UDP 127\.0\.0\.20/),
+        expect.stringMatching(/^\+Record-Route:/),
+      ]),
+    );
+    expect((await diff.locator('tr.changed.before').allTextContents()).join('\n')).toMatch(
+      /Max-Forwards: 70/,
+    );
+    expect((await diff.locator('tr.changed.after').allTextContents()).join('\n')).toMatch(/Max-Forwards: 69/);
+    // Unchanged lines are folded; a click unfolds them.
+    const folds = diff.locator('tr.fold button');
+    expect(await folds.count()).toBeGreaterThan(0);
+    const before = await diff.locator('tr').count();
+    await folds.first().click();
+    await expect.poll(() => diff.locator('tr').count()).toBeGreaterThan(before);
+    await page.screenshot({ path: join(shots, 'inspector-hop-diff.png') });
+    await page.getByRole('tab', { name: 'Raw' }).click();
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
  * The calls query of the service on the sample capture (SIPp → Kamailio → SIPp): each call's first
- * request source/destination, and sorting on every field the calls list offers.
+ * request source/destination, sorting on every field the calls list offers, and the previous
+ * hop's copy of a proxied request in the message detail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHost } from '../../src/main/service/create-host';
@@ -78,5 +79,24 @@ describe('calls query', () => {
     expect(() =>
       validateRequest(Invoke.callsQuery, { captureId: 'c', offset: 0, limit: 10, sort: 'setupTime' }),
     ).not.toThrow();
+  });
+});
+
+describe('message detail: the previous hop', () => {
+  it('gives the proxied INVITE the copy Kamailio received, and the first copy none', async () => {
+    const page = await host.invoke(Invoke.messagesPage, { captureId: cap.id, offset: 0, limit: 100 });
+    const invites = page.items.filter((m) => m.method === 'INVITE').slice(0, 2);
+    const [first, second] = await Promise.all(
+      invites.map((m) => host.invoke(Invoke.messageGet, { captureId: cap.id, id: m.id })),
+    );
+    expect(first!.path?.hop?.copies.map((c) => c.id)).toEqual([invites[0]!.id, invites[1]!.id]);
+    expect(first!.previousHop).toBeNull();
+    const prev = second!.previousHop!;
+    expect(prev.id).toBe(invites[0]!.id);
+    expect([prev.src, prev.dst]).toEqual([invites[0]!.src, invites[0]!.dst]);
+    expect(prev.text).toBe(first!.text);
+    expect(prev.text).toMatch(/^INVITE sip:/);
+    expect(second!.text).toMatch(/^Max-Forwards: 69\r?$/m);
+    expect(prev.text).toMatch(/^Max-Forwards: 70\r?$/m);
   });
 });

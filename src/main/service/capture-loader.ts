@@ -143,6 +143,7 @@ export class TraceAdapter implements LoadedTrace {
   detail(id: number): MessageDetail {
     const msg = this.#trace.message(id);
     const bytes = msg.raw.subarray(msg.start, msg.end);
+    const path = this.#path(id);
     return {
       row: this.#row(id, msg),
       text: utf8.decode(bytes),
@@ -154,9 +155,20 @@ export class TraceAdapter implements LoadedTrace {
         info: HEADER_INFO[h.canonical] ?? null,
       })),
       diagnostics: this.#diagnostics(id, msg).map(toDiagnosticDto),
-      path: this.#path(id),
+      path,
       sdp: sdpTable(msg),
+      previousHop: this.#previousHop(id, path),
     };
+  }
+
+  /** The copy of message `id` at the previous capture point of its hop, with its text. */
+  #previousHop(id: number, path: PathDto | null): MessageDetail['previousHop'] {
+    const copies = path?.hop?.copies ?? [];
+    const at = copies.findIndex((c) => c.id === id);
+    if (at <= 0) return null;
+    const prev = copies[at - 1]!;
+    const m = this.#trace.message(prev.id);
+    return { ...prev, text: utf8.decode(m.raw.subarray(m.start, m.end)) };
   }
 
   /** Path view data for message `id`: its Via/Route/Record-Route, its hop through the elements, its dialog. */
