@@ -47,7 +47,7 @@ import {
   TRANSACTION_STATES,
   addResp,
 } from './transaction/transaction';
-import { keyEnd, keyNum, keyStart, keyStr, KeyTable } from './key-table';
+import { hashString, keyEnd, keyNum, keyStart, keyStr, KeyTable } from './key-table';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -152,6 +152,24 @@ const secs = (us: number): number => Math.floor(us) / 1e6;
 
 /** Signature of the ACK for a non-2xx final among a transaction's response copies (see `#findCopy`). */
 const ACK_SIG = -1;
+
+/** A copy of `a` with `x` appended, exactly sized (push() would reserve 16 slots for a list of 1–3). */
+function appendOne<T>(a: T[], x: T): T[] {
+  const n = a.length;
+  const b = new Array<T>(n + 1);
+  for (let i = 0; i < n; i++) b[i] = a[i]!;
+  b[n] = x;
+  return b;
+}
+
+/**
+ * A copy of a string that does not keep its source alive: strings cut from a parsed message are
+ * views of the message's whole header text, which a record kept for the trace's life would retain.
+ */
+function ownString(s: string | null): string | null {
+  if (s === null || s.length < 13) return s; // V8 copies short substrings anyway
+  return (' ' + s).slice(1);
+}
 
 /** Grows an Int32Array column (filled with -1). */
 function growCol(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
@@ -341,7 +359,6 @@ export class TraceAnalyzer implements TraceAnalysis {
       resp: null,
       reqLastUs: us,
       retransmissions: 0,
-      maxRetrans: 0,
       reqRetrans: 0,
       dialog: -1,
       inDialog: msg.toTag !== null && isRequest,
@@ -352,7 +369,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       requests: 0,
     };
     this.txns.push(t);
-    if (g) g.txns.push(idx);
+    if (g) g.txns = appendOne(g.txns, idx);
     return t;
   }
 
@@ -458,7 +475,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         g.type = 'call';
         g.origin = g.firstRequestId === id ? g.origin : tr.src(id);
         if (g.firstRequestId !== id) g.firstRequestId = id;
-        g.ruriUser = /^sips?:([^@;>]+)@/i.exec(msg.requestUri ?? '')?.[1] ?? null;
+        g.ruriUser = ownString(/^sips?:([^@;>]+)@/i.exec(msg.requestUri ?? '')?.[1] ?? null);
       }
     }
     if (msg.toTag !== null) this.#onInDialogRequest(id, msg, t, g, us, method);
@@ -531,9 +548,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     const d: Dialog = {
       idx,
       group: g.idx,
-      callId: msg.callId!,
-      callerTag: msg.fromTag!,
-      calleeTag: msg.toTag!,
+      callId: g.callId,
+      callerTagKey: hashString(msg.fromTag!),
       method: intern(t.method),
       state,
       states: [],
@@ -545,7 +561,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       endUs: -1,
       callerCseq: partial ? -1 : t.cseq,
       calleeCseq: -1,
-      callerMethod: partial ? '' : t.method,
+      callerMethod: partial ? '' : intern(t.method),
       calleeMethod: '',
       byeCseq: -1,
       partial,
@@ -557,8 +573,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     d.states.push(DIALOG_STATES.indexOf(state), us);
     this.#dlgMemoMsg = null;
     this.dialogList.push(d);
-    this.#dlgByKey.set(dialogKey(d.callId, d.callerTag, d.calleeTag), idx);
-    g.dialogs.push(idx);
+    this.#dlgByKey.set(dialogKey(d.callId, msg.fromTag!, msg.toTag!), idx);
+    g.dialogs = appendOne(g.dialogs, idx);
     return d;
   }
 
@@ -605,7 +621,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       return;
     }
     if (method === 'CANCEL') return;
-    const callerSide = msg.fromTag === d.callerTag;
+    const callerSide = hashString(msg.fromTag!) === d.callerTagKey;
     const last = callerSide ? d.callerCseq : d.calleeCseq;
     const lastMethod = callerSide ? d.callerMethod : d.calleeMethod;
     if (
@@ -625,10 +641,10 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (cseq > last) {
       if (callerSide) {
         d.callerCseq = cseq;
-        d.callerMethod = method;
+        d.callerMethod = intern(method);
       } else {
         d.calleeCseq = cseq;
-        d.calleeMethod = method;
+        d.calleeMethod = intern(method);
       }
     }
     if (d.state === 'terminated' && !(method === 'BYE' && cseq === d.byeCseq)) {
@@ -931,7 +947,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (!sdp) return null;
     if (g) {
       for (const e of sdp.endpoints)
-        if (g.media.length < MAX_MEDIA_PER_GROUP && !g.media.includes(e)) g.media.push(e);
+        if (g.media.length < MAX_MEDIA_PER_GROUP && !g.media.includes(e)) g.media = appendOne(g.media, e);
     }
     // Hold is an offer that makes the streams sendonly/inactive (RFC 3264 §8.4), or c=0.0.0.0 (RFC 2543).
     const offer = msg.kind === 'request' && (msg.method === 'INVITE' || msg.method === 'UPDATE');
@@ -1264,6 +1280,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       callerTarget = resp.header('contact');
     }
     if (d.requestId >= 0) calleeTarget = this.trace.message(d.requestId).header('contact');
+    // The tags are those of the creating response (or, for a dialog seen only from the middle, request).
+    const tagMsg = this.trace.message(d.responseId >= 0 ? d.responseId : d.requestId);
     const g = this.groups[d.group]!;
     const ids: number[] = [];
     for (const id of g.ids)
@@ -1271,8 +1289,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     return {
       id: dialogId(d.idx),
       callId: d.callId,
-      callerTag: d.callerTag,
-      calleeTag: d.calleeTag,
+      callerTag: tagMsg.fromTag ?? '',
+      calleeTag: tagMsg.toTag ?? '',
       method: d.method,
       state: d.state,
       states,

@@ -12,9 +12,11 @@ export interface Dialog {
   idx: number;
   group: number;
   callId: string;
-  /** Tag of the side that sent the dialog-creating request (From tag), and of the other side (To tag). */
-  callerTag: string;
-  calleeTag: string;
+  /**
+   * Hash of the tag of the side that sent the dialog-creating request (its From tag). The tags
+   * themselves are read back from the creating message (`tagsMessage`) when a view asks.
+   */
+  callerTagKey: number;
   /** Method of the request that created it (INVITE, SUBSCRIBE, REFER, NOTIFY). */
   method: string;
   state: DialogState;

@@ -64,8 +64,6 @@ export interface Transaction {
   /** Time of the last request copy (for retransmission intervals). */
   reqLastUs: number;
   retransmissions: number;
-  /** Highest retransmission count of one message, for the storm rule. */
-  maxRetrans: number;
   reqRetrans: number;
   /** First dialog this transaction created (-1: none). */
   dialog: number;
