@@ -185,3 +185,32 @@ describe('Ladder (component)', () => {
     expect(queryByTestId('ladder-calls')).toBeNull();
   });
 });
+
+describe('Ladder lane names', () => {
+  it('names a lane from its header; lanes with one name merge in the by-name mode, and unmerge', async () => {
+    const view = new LadderViewState();
+    const { getByTestId, getByRole, getByLabelText } = render(Ladder, {
+      props: { messages: call(8), onSelect: () => {}, view },
+    });
+    const lad = getByTestId('ladder');
+    const names = (): (string | null)[] =>
+      [...lad.querySelectorAll('text.lane-name')].map((t) => t.textContent);
+    for (const addr of [P, P2]) {
+      await fireEvent.click(getByRole('button', { name: `Name lane ${addr}` }));
+      const input = getByLabelText(`Lane name for ${addr}`) as HTMLInputElement;
+      input.value = 'proxy';
+      await fireEvent.input(input);
+      await fireEvent.keyDown(input, { key: 'Enter' });
+    }
+    expect(view.names).toEqual({ [P]: 'proxy', [P2]: 'proxy' });
+    expect(names()).toEqual([A, 'proxy', 'proxy', B]);
+    const merge = getByRole('combobox', { name: 'Lanes' }) as HTMLSelectElement;
+    merge.value = 'alias';
+    await fireEvent.change(merge);
+    expect(names()).toEqual([A, 'proxy', B]);
+    expect(lad.querySelectorAll('g.arrow')).toHaveLength(8);
+    merge.value = 'none';
+    await fireEvent.change(merge);
+    expect(names()).toEqual([A, 'proxy', 'proxy', B]);
+  });
+});

@@ -13,6 +13,8 @@ import {
   describeArrow,
   fitLabel,
   fitText,
+  fitZoom,
+  isAddressLike,
   hostOf,
   layoutLanes,
   legTag,
@@ -335,5 +337,28 @@ describe('arrow labels', () => {
   it('shortens a long label to the space between its lanes, keeping its start', () => {
     expect(fitLabel('180 Ringing', 200)).toBe('180 Ringing');
     expect(fitLabel('100 trying -- your call is important to us', 72)).toBe('100 tryin…');
+  });
+});
+
+describe('fit to width', () => {
+  it('zooms so that all lanes fit, within the zoom range; collapsed lanes keep their width', () => {
+    const lanes = ['a:1', 'b:1', 'c:1', 'd:1'];
+    const l = layoutLanes(lanes, { merge: 'none', aliases: {}, collapsed: [], zoom: 1 });
+    expect(fitZoom(4 * LANE_W, l)).toBe(1);
+    expect(fitZoom(2 * LANE_W, l)).toBe(0.5);
+    expect(fitZoom(10, l)).toBe(ZOOM_LEVELS[0]);
+    const c = layoutLanes(lanes, { merge: 'none', aliases: {}, collapsed: ['d:1'], zoom: 1 });
+    expect(fitZoom(3 * LANE_W + COLLAPSED_W, c)).toBe(1);
+    const z = fitZoom(700, l);
+    expect(
+      layoutLanes(lanes, { merge: 'none', aliases: {}, collapsed: [], zoom: z }).width,
+    ).toBeLessThanOrEqual(700);
+  });
+
+  it('tells addresses (shortened keeping the port) from names', () => {
+    expect(isAddressLike('192.0.2.10:5060')).toBe(true);
+    expect(isAddressLike('[2001:db8::1]:5060')).toBe(true);
+    expect(isAddressLike('atlanta.example.com')).toBe(false);
+    expect(isAddressLike('Alice')).toBe(false);
   });
 });

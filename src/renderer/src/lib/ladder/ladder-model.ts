@@ -172,6 +172,22 @@ export function zoomStep(zoom: number, dir: 1 | -1): number {
   return [...ZOOM_LEVELS].reverse().find((z) => z < zoom - 1e-9) ?? ZOOM_LEVELS[0];
 }
 
+/** The zoom that fits every lane of `layout` in `avail` px (within the zoom levels' range). */
+export function fitZoom(avail: number, layout: Pick<LaneLayout, 'columns'>): number {
+  const open = layout.columns.filter((c) => !c.collapsed).length;
+  const shut = layout.columns.length - open;
+  if (!open || avail <= 0) return 1;
+  const z = (avail - shut * COLLAPSED_W) / (open * LANE_W);
+  const lo = ZOOM_LEVELS[0];
+  const hi = ZOOM_LEVELS[ZOOM_LEVELS.length - 1];
+  return Math.floor(Math.max(lo, Math.min(hi, z)) * 100) / 100;
+}
+
+/** Whether a lane label is an address (shortened keeping its end, the port) rather than a name. */
+export function isAddressLike(label: string): boolean {
+  return /^[\d.:[\]a-f]+$/i.test(label) && /\d/.test(label);
+}
+
 /**
  * The scrollLeft that keeps the point under `anchor` (px from the scroller's left edge) still when
  * the lanes area (which starts after a sticky column of `left` px) changes width `oldW` → `newW`.
