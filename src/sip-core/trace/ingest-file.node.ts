@@ -34,16 +34,19 @@ export interface IngestFileResult extends IngestResult {
 
 /** Smallest file worth cutting in two (below it, one pass is as fast as starting a second worker). */
 export const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
+/** Where the cut is looked for, as a fraction of the file. */
+const SPLIT_AT = 0.42;
 
 /**
- * Where to cut `path` for a two-part ingest: a record boundary near the middle of a classic pcap file
+ * Where to cut `path` for a two-part ingest: a record boundary near 42% of a classic pcap file
  * (not compressed, at least SPLIT_MIN_BYTES), or null when it cannot be cut (pcapng, gzip, small).
  */
 export function planSplit(path: string, o: { minBytes?: number; near?: number } = {}): number | null {
   const f = new CaptureFile(path);
   try {
     if (f.size < (o.minBytes ?? SPLIT_MIN_BYTES) || f.size < 64 || f.gzip) return null;
-    const near = Math.max(24, Math.min(f.size - 1, Math.floor(o.near ?? f.size / 2)));
+    // Before the middle: the head also walks the records after the cut (and decodes their TCP).
+    const near = Math.max(24, Math.min(f.size - 1, Math.floor(o.near ?? f.size * SPLIT_AT)));
     const win = f.readAt(near, Math.min(1024 * 1024, f.size - near));
     const at = findPcapSplit(f.head(24), win, near, f.size);
     return at > 24 && at < f.size ? at : null;

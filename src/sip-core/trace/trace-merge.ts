@@ -134,6 +134,9 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
       else out[k] = cb[j]!;
     }
     columns[name] = out;
+    // The parts' arrays are no longer needed: let them go column by column (peak ≈ one trace).
+    delete a.columns[name];
+    delete b.columns[name];
   }
   const remap = <T>(list: [number, T][], ids: Uint32Array, f: (x: T) => T = (x) => x): [number, T][] =>
     list.map(([id, x]) => [ids[id]!, f(x)]);
