@@ -11,6 +11,7 @@ import type { SipMessage } from './sip-message';
 import { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
 
 const utf8 = new TextEncoder();
+const NO_INSERTS: readonly [string, string][] = [];
 const CRLF = new Uint8Array([13, 10]);
 
 type Chunk = Uint8Array | string;
@@ -87,8 +88,8 @@ export class MessageEditor {
   private readonly n: number;
   /** Per original field: undefined = keep, null = remove, string = new value. */
   private readonly fieldValue: (string | null | undefined)[];
-  /** Insertions before original field i (index n = after the last field). */
-  private readonly inserts: [string, string][][];
+  /** Insertions before original field i (index n = after the last field); made on first insert. */
+  private readonly inserts: ([string, string][] | undefined)[];
   private requestUri: string | null = null;
   private statusLine: [number, string] | null = null;
   private newBody: Uint8Array | null = null;
@@ -96,7 +97,11 @@ export class MessageEditor {
   constructor(readonly msg: SipMessage) {
     this.n = msg.headers.length;
     this.fieldValue = new Array<string | null | undefined>(this.n);
-    this.inserts = Array.from({ length: this.n + 1 }, () => []);
+    this.inserts = new Array<[string, string][] | undefined>(this.n + 1);
+  }
+
+  private insertsAt(i: number): [string, string][] {
+    return (this.inserts[i] ??= []);
   }
 
   /** True once any change was recorded. */
@@ -147,11 +152,11 @@ export class MessageEditor {
     if (where === 'top') {
       idx = at.length ? at[0]! : 0;
       recorded = at.length ? 'first-of-name' : 'top';
-      this.inserts[idx]!.unshift([clean(name), clean(value)]);
+      this.insertsAt(idx).unshift([clean(name), clean(value)]);
     } else {
       idx = at.length ? at[at.length - 1]! + 1 : this.n;
       recorded = at.length ? 'after-last-of-name' : 'bottom';
-      this.inserts[idx]!.push([clean(name), clean(value)]);
+      this.insertsAt(idx).push([clean(name), clean(value)]);
     }
     this.edits.push({ op: 'add-header', name, value, where: recorded });
     return this;
@@ -162,6 +167,7 @@ export class MessageEditor {
     const c = canonicalHeaderName(name);
     for (const i of this.live(name)) this.fieldValue[i] = null;
     for (const list of this.inserts) {
+      if (list === undefined) continue;
       for (let k = list.length - 1; k >= 0; k--)
         if (canonicalHeaderName(list[k]![0]) === c) list.splice(k, 1);
     }
@@ -178,15 +184,20 @@ export class MessageEditor {
     this.edits.push({ op: 'remove-first-value', name });
     // walk in message order: inserted fields before original field i come before it
     for (let i = 0; i <= this.n; i++) {
-      const ins = this.inserts[i]!;
-      const k = ins.findIndex(([n]) => canonicalHeaderName(n) === c);
+      const ins = this.inserts[i];
+      const k = ins === undefined ? -1 : ins.findIndex(([n]) => canonicalHeaderName(n) === c);
       if (k >= 0) {
-        ins.splice(k, 1);
+        ins!.splice(k, 1);
         return this;
       }
       if (i === this.n) break;
       if (this.msg.headers[i]!.canonical !== c || this.fieldValue[i] === null) continue;
       const v = this.valueOf(i)!;
+      if (!v.includes(',')) {
+        // a single value (no comma at all): the field goes
+        this.fieldValue[i] = null;
+        return this;
+      }
       const spans: number[] = [];
       const bytes = utf8.encode(v);
       splitCommaSpans(bytes, 0, bytes.length, spans);
@@ -205,6 +216,7 @@ export class MessageEditor {
     const at = this.live(name);
     const c = canonicalHeaderName(name);
     for (const list of this.inserts) {
+      if (list === undefined) continue;
       for (let k = list.length - 1; k >= 0; k--)
         if (canonicalHeaderName(list[k]![0]) === c) list.splice(k, 1);
     }
@@ -212,7 +224,7 @@ export class MessageEditor {
       this.fieldValue[at[0]!] = clean(value);
       for (const i of at.slice(1)) this.fieldValue[i] = null;
     } else {
-      this.inserts[this.n]!.push([clean(name), clean(value)]);
+      this.insertsAt(this.n).push([clean(name), clean(value)]);
     }
     this.edits.push({ op: 'set-header', name, value });
     return this;
@@ -239,7 +251,7 @@ export class MessageEditor {
       this.fieldValue[at[0]!] = value;
       for (const i of at.slice(1)) this.fieldValue[i] = null;
     } else {
-      this.inserts[this.n]!.push([name, value]);
+      this.insertsAt(this.n).push([name, value]);
     }
   }
 
@@ -274,7 +286,7 @@ export class MessageEditor {
     let clWritten = false;
     const headers = msg.headers;
     for (let i = 0; i <= this.n; i++) {
-      for (const [name, value] of this.inserts[i]!) {
+      for (const [name, value] of this.inserts[i] ?? NO_INSERTS) {
         if (canonicalHeaderName(name) === 'content-length') continue;
         chunks.push(`${name}: ${value}\r\n`);
       }
