@@ -25,6 +25,7 @@ import {
   type TimerName,
   type TransactionBase,
   type TransactionContext,
+  type TransactionInfo,
   type TransactionEvent,
   type TransactionKind,
   TransactionTable,
@@ -71,6 +72,21 @@ export interface ResponseOptions {
   body?: string;
   contentType?: string;
 }
+
+/**
+ * A transaction user made of callbacks. Built with `new`, the callbacks are constructor arguments,
+ * not properties of an object literal: under tsx (esbuild keepNames) every named arrow function
+ * created on a hot path costs a `__name()` call.
+ */
+export class CallbackTu implements TransactionUser {
+  constructor(
+    readonly onResponse: (tx: TransactionInfo, response: SipMessage) => void,
+    readonly onTimeout: (tx: TransactionInfo, timer: TimerName) => void = noop,
+    readonly onTransportError: (tx: TransactionInfo, error: string) => void = noop,
+  ) {}
+}
+
+function noop(): void {}
 
 /** Role names of the four §17 machines in element events. */
 const ROLE: Readonly<Record<TransactionKind, 'ICT' | 'NICT' | 'IST' | 'NIST'>> = {

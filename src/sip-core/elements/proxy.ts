@@ -22,7 +22,7 @@ import type { ScriptRun } from '../script';
 import type { Micros, TimerHandle } from '../stack/clock';
 import { MS } from '../stack/clock';
 import type { Transport, TransportAddress } from '../stack/transport';
-import { type ElementEnv, SipElement, encodeMessage } from './element';
+import { CallbackTu, type ElementEnv, SipElement, encodeMessage } from './element';
 import { type Binding, LocationService, aorOf } from './registrar';
 import {
   firstCommaValue,
@@ -409,11 +409,17 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     };
     txn.branches.push(b);
     const method = ctx.msg.method ?? '';
-    b.client = this.clientTransaction(bytes, branch, method, dest, {
-      onResponse: (_tx, m) => this.onBranchResponse(txn, b, m),
-      onTimeout: () => this.onBranchFinal(txn, b, 408, null),
-      onTransportError: () => this.onBranchFinal(txn, b, 503, null),
-    });
+    b.client = this.clientTransaction(
+      bytes,
+      branch,
+      method,
+      dest,
+      new CallbackTu(
+        (_tx, m) => this.onBranchResponse(txn, b, m),
+        () => this.onBranchFinal(txn, b, 408, null),
+        () => this.onBranchFinal(txn, b, 503, null),
+      ),
+    );
     // Kamailio fr_timer: no response at all within fr_timer → 408 for the branch.
     if (this.fr !== null && method === 'INVITE') {
       b.timerC = this.clock.schedule(

@@ -151,6 +151,11 @@ export class ScriptInterpreter<M> {
   }
 }
 
+/** A `note` callback appending to `notes` (returned, not a named arrow: no `__name()` under tsx). */
+function noteInto(notes: string[]): (t: string) => void {
+  return (t) => void notes.push(t);
+}
+
 class Execution<M> {
   readonly records: ExecutedStatement[] = [];
   steps = 0;
@@ -175,8 +180,7 @@ class Execution<M> {
     this.maxSteps = options.maxSteps ?? 10_000;
     this.maxDepth = options.maxDepth ?? 64;
     this.record = options.record ?? true;
-    const notes = this.notes;
-    this.ctx = { host, msg, args: [], state: this.state, note: (t: string) => void notes.push(t) };
+    this.ctx = { host, msg, args: [], state: this.state, note: noteInto(this.notes) };
   }
 
   runBlock(block: RouteBlock, depth: number): Flow {

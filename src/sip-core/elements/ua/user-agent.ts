@@ -11,10 +11,10 @@ import type { SipMessage } from '../../message';
 import type { Micros, TimerHandle } from '../../stack/clock';
 import { SECOND } from '../../stack/clock';
 import type { Transport, TransportAddress } from '../../stack/transport';
-import { type ElementEnv, SipElement, encodeMessage } from '../element';
+import { CallbackTu, type ElementEnv, SipElement, encodeMessage } from '../element';
 import { nameAddrUri, paramOf, uriParts } from '../sip-util';
 import type { ClientTransaction } from '../element';
-import type { InviteServerTransaction, TransactionUser } from '../../stack/transaction';
+import type { InviteServerTransaction } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
 import { answerDirection, buildSdp, type MediaDirection, readSdp } from './sdp';
 
@@ -133,6 +133,21 @@ interface PendingRequest {
   tries: number;
   build: (creds: string[], cseq: number) => { bytes: Uint8Array; dest: TransportAddress; branch: string };
   done?: (status: number, msg: SipMessage | null) => void;
+}
+
+/**
+ * A {@link PendingRequest} whose callbacks are arguments (no named arrow functions in an object
+ * literal: under tsx each would cost a `__name()` call on the hot path).
+ */
+function pendingRequest(
+  method: string,
+  dialog: Dialog | null,
+  build: PendingRequest['build'],
+  done: ((status: number, msg: SipMessage | null) => void) | undefined,
+): PendingRequest {
+  const p: PendingRequest = { method, dialog, tries: 0, build };
+  if (done) p.done = done;
+  return p;
 }
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, SUBSCRIBE, PRACK, UPDATE, MESSAGE, INFO';
@@ -368,8 +383,8 @@ export class UserAgent extends SipElement {
   private sendNonInvite(p: PendingRequest, creds: string[] = []): void {
     const cseq = p.dialog ? ++p.dialog.localSeq : this.cseqOut++;
     const { bytes, dest, branch } = p.build(creds, cseq);
-    const tu: TransactionUser = {
-      onResponse: (_tx, msg) => {
+    const tu = new CallbackTu(
+      (_tx, msg) => {
         const status = msg.status ?? 0;
         if (status < 200) return;
         const ruri = this.lastRuri.get(branch);
@@ -387,11 +402,11 @@ export class UserAgent extends SipElement {
         this.results.push(`${p.method} ${status}`);
         p.done?.(status, msg);
       },
-      onTimeout: () => {
+      () => {
         this.results.push(`${p.method} 408`);
         p.done?.(408, null);
       },
-    };
+    );
     this.clientTransaction(bytes, branch, p.method, dest, tu);
   }
 
@@ -547,11 +562,17 @@ export class UserAgent extends SipElement {
     const dest = this.outOfDialogDest(call.target, call.proxyIndex);
     call.inviteBytes = bytes;
     call.inviteDest = dest;
-    call.inviteTxn = this.clientTransaction(bytes, branch, 'INVITE', dest, {
-      onResponse: (_tx, msg) => this.onInviteResponse(call, msg),
-      onTimeout: () => this.onInviteTimeout(call),
-      onTransportError: () => this.onInviteTimeout(call),
-    });
+    call.inviteTxn = this.clientTransaction(
+      bytes,
+      branch,
+      'INVITE',
+      dest,
+      new CallbackTu(
+        (_tx, msg) => this.onInviteResponse(call, msg),
+        () => this.onInviteTimeout(call),
+        () => this.onInviteTimeout(call),
+      ),
+    );
   }
 
   private onInviteTimeout(call: Call): void {
@@ -701,20 +722,21 @@ export class UserAgent extends SipElement {
     done?: (status: number) => void,
   ): void {
     if (method === 'INVITE') throw new Error('use reinvite()');
-    this.sendNonInvite({
-      method,
-      dialog: d,
-      tries: 0,
-      build: (creds, cseq) => {
-        const r = this.dialogRouting(d);
-        const branch = this.ids.branch();
-        const h = this.dialogHeaders(d, method, cseq, branch, r.routes);
-        h.push(...extra, ...creds);
-        if (body) h.push(`Content-Type: ${contentType}`);
-        return { bytes: encodeMessage(`${method} ${r.ruri} SIP/2.0`, h, body), dest: r.dest, branch };
-      },
-      ...(done ? { done: (s: number) => done(s) } : {}),
-    });
+    this.sendNonInvite(
+      pendingRequest(
+        method,
+        d,
+        (creds, cseq) => {
+          const r = this.dialogRouting(d);
+          const branch = this.ids.branch();
+          const h = this.dialogHeaders(d, method, cseq, branch, r.routes);
+          h.push(...extra, ...creds);
+          if (body) h.push(`Content-Type: ${contentType}`);
+          return { bytes: encodeMessage(`${method} ${r.ruri} SIP/2.0`, h, body), dest: r.dest, branch };
+        },
+        done,
+      ),
+    );
   }
 
   /** CANCEL (RFC 3261 §9.1): sent once a provisional response has arrived. */
