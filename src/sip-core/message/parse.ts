@@ -88,7 +88,9 @@ function findLF(b: Uint8Array, p: number, end: number): number {
   }
   for (const lim = end - 4; p <= lim; p += 4) {
     const v = dv.getUint32(off + p, true) ^ 0x0a0a0a0a;
-    if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
+    const t = (v - 0x01010101) & ~v & 0x80808080;
+    // the lowest flagged octet is the first LF (a borrow only ever flags octets above a zero one)
+    if (t !== 0) return p + ((31 - Math.clz32(t & -t)) >> 3);
   }
   while (p < end && b[p] !== 10) p++;
   return p;
@@ -178,6 +180,8 @@ function lw(p: number): number {
   return view.getUint32(viewOffset + p, true) | 0x20202020;
 }
 const W_FROM = word('from');
+const W_SIP_ = word('sip/');
+const W_2_0_ = word('2.0/');
 const W_CSEQ = word('cseq');
 const W_ROUT = word('rout');
 const W_OUTE = word('oute');
@@ -808,12 +812,25 @@ function parseTopVia(m: ParsedMessage, b: Uint8Array, s: number, e: number): num
   const d = m.diagnostics;
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport
   let p = s;
-  const t1 = scanToken(b, p, e);
-  p = skipLws(b, t1, e);
-  let ok = t1 > s && b[p] === 47;
+  let ok: boolean;
   let ts = -1;
   let t3 = -1;
-  if (ok) {
+  if (
+    e - s > 8 &&
+    lw(s) === W_SIP_ &&
+    b[s + 3] === 0x2f &&
+    view.getUint32(viewOffset + s + 4, true) === W_2_0_
+  ) {
+    // "SIP/2.0/" written without whitespace (the usual form), compared as two words
+    ts = s + 8;
+    t3 = scanToken(b, ts, e);
+    ok = t3 > ts;
+  } else {
+    const t1 = scanToken(b, p, e);
+    p = skipLws(b, t1, e);
+    ok = t1 > s && b[p] === 47;
+  }
+  if (ok && ts < 0) {
     p = skipLws(b, p + 1, e);
     const t2 = scanToken(b, p, e);
     ok = t2 > p;
