@@ -213,7 +213,6 @@ export class TraceAnalyzer implements TraceAnalysis {
   #lastUs = 0;
   #lazyAt = -1;
   #lazy: AnalysisDiagnostic[] = [];
-  #lazyByMsg = new Map<number, string[]>();
   #unsubscribe: (() => void) | null = null;
 
   constructor(trace: Trace) {
@@ -313,13 +312,17 @@ export class TraceAnalyzer implements TraceAnalysis {
       txns: [],
       links: null,
       hold: false,
+      diags: 0,
     };
   }
 
   #diag(code: string, message: string, id: number, extra: Partial<AnalysisDiagnostic> = {}): void {
     const where: Partial<AnalysisDiagnostic> = { messageId: id, frame: this.trace.frame(id), ...extra };
     const gi = this.#grpCol[id]!;
-    if (gi >= 0) where.call = callIdOf(this.#root(gi));
+    if (gi >= 0) {
+      where.call = callIdOf(this.#root(gi));
+      this.groups[gi]!.diags++;
+    }
     const ti = this.#txnCol[id]!;
     if (ti >= 0 && where.transaction === undefined) where.transaction = transactionId(ti);
     this.#diags.push(analysisDiagnostic(code, message, where));
@@ -1108,9 +1111,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
   /** Codes of the diagnostics on message `id` (incremental and time-dependent ones). */
   messageDiagnostics(id: number): string[] {
-    this.#evalLazy();
     const a = this.#msgDiags.get(id);
-    const b = this.#lazyByMsg.get(id);
+    const b = this.#lazyCodes(id);
     if (!b) return a ? a.slice() : [];
     return [...(a ?? []), ...b.filter((c) => !a?.includes(c))];
   }
@@ -1137,7 +1139,6 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#lazyAt = n;
     const now = this.#lastUs;
     const out: AnalysisDiagnostic[] = [];
-    const byMsg = new Map<number, string[]>();
     const add = (code: string, message: string, id: number, t: Transaction | null): void => {
       const gi = this.#grpCol[id]!;
       out.push(
@@ -1148,9 +1149,6 @@ export class TraceAnalyzer implements TraceAnalysis {
           ...(t ? { transaction: transactionId(t.idx) } : {}),
         }),
       );
-      const l = byMsg.get(id);
-      if (l) l.push(code);
-      else byMsg.set(id, [code]);
     };
     for (const t of this.txns) {
       if (t.requestId >= 0 && t.finalStatus === 0 && now - t.startUs > TIMER_64T1_US) {
@@ -1185,10 +1183,52 @@ export class TraceAnalyzer implements TraceAnalysis {
         add('pdd-long', `post-dial delay ${secs(first - g.inviteUs).toFixed(1)} s`, g.firstRequestId, null);
     }
     this.#lazy = out;
-    this.#lazyByMsg = byMsg;
   }
 
-  #diagCounts: { at: number; len: number; map: Map<string, number> } | null = null;
+  /**
+   * Codes of the time-dependent diagnostics on message `id` (the rules of `#evalLazy`, evaluated for
+   * this message alone: its transaction and, for a call's first INVITE, the call), or null.
+   */
+  #lazyCodes(id: number): string[] | null {
+    const now = this.#lastUs;
+    let out: string[] | null = null;
+    const ti = this.#txnCol[id] ?? -1;
+    if (ti >= 0) {
+      const t = this.txns[ti]!;
+      if (t.requestId === id && t.finalStatus === 0 && now - t.startUs > TIMER_64T1_US) {
+        if (t.kind === 'INVITE') out = ['invite-no-final-response'];
+        else if (t.kind === 'non-INVITE') out = ['non-invite-no-final-response'];
+      }
+      if (t.okId === id && !t.acked && now - this.trace.timeUs(t.okId) > TIMER_64T1_US)
+        (out ??= []).push('ack-missing-2xx');
+    }
+    const gi = this.#grpCol[id] ?? -1;
+    if (gi >= 0) {
+      const g = this.groups[gi]!;
+      if (g.firstRequestId === id && this.#pddLong(g)) (out ??= []).push('pdd-long');
+    }
+    return out;
+  }
+
+  /** The pdd-long rule for a group (a root call whose first 18x, or answer, came after PDD_LONG_US). */
+  #pddLong(g: CallGroup): boolean {
+    if (g.type !== 'call' || g.inviteUs < 0 || g.parent !== g.idx) return false;
+    const first = g.ringUs >= 0 ? g.ringUs : g.finalStatus > 0 && g.answerUs >= 0 ? g.answerUs : -1;
+    return first >= 0 && first - g.inviteUs > PDD_LONG_US;
+  }
+
+  /** Number of time-dependent diagnostics in a group's transactions (and, for a root call, pdd-long). */
+  #lazyCountOf(g: CallGroup): number {
+    const now = this.#lastUs;
+    let n = 0;
+    for (const ti of g.txns) {
+      const t = this.txns[ti]!;
+      if (t.requestId >= 0 && t.finalStatus === 0 && now - t.startUs > TIMER_64T1_US && t.kind !== 'ACK') n++;
+      if (t.okId >= 0 && !t.acked && now - this.trace.timeUs(t.okId) > TIMER_64T1_US) n++;
+    }
+    if (this.#pddLong(g)) n++;
+    return n;
+  }
 
   /** The call of a diagnostic now (legs may have been joined since it was raised). */
   #callOfDiag(d: AnalysisDiagnostic): string | undefined {
@@ -1197,19 +1237,14 @@ export class TraceAnalyzer implements TraceAnalysis {
     return r >= 0 ? callIdOf(r) : undefined;
   }
 
-  /** Number of diagnostics of a call (counts cached until the trace or the diagnostics grow). */
-  #diagCountOf(call: string): number {
-    this.#evalLazy();
-    const c = this.#diagCounts;
-    if (!c || c.at !== this.#lazyAt || c.len !== this.#diags.length) {
-      const map = new Map<string, number>();
-      for (const d of [...this.#diags, ...this.#lazy]) {
-        const k = this.#callOfDiag(d);
-        if (k) map.set(k, (map.get(k) ?? 0) + 1);
-      }
-      this.#diagCounts = { at: this.#lazyAt, len: this.#diags.length, map };
+  /** Number of diagnostics of a call: per-group counts plus the time-dependent rules over its transactions. */
+  #diagCountOf(root: number): number {
+    let n = 0;
+    for (const gi of this.members(root)) {
+      const g = this.groups[gi]!;
+      n += g.diags + this.#lazyCountOf(g);
     }
-    return this.#diagCounts!.map.get(call) ?? 0;
+    return n;
   }
 
   diagnostics(): AnalysisDiagnostic[] {
@@ -1379,7 +1414,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       hold ||= x.hold;
     }
     const cid = callIdOf(root);
-    const diagCount = this.#diagCountOf(cid);
+    const diagCount = this.#diagCountOf(root);
     const answerEnd = g.endUs >= 0 ? g.endUs : g.byeUs >= 0 ? g.byeUs : g.lastUs;
     return {
       id: cid,

@@ -105,6 +105,8 @@ export interface CallGroup {
   links: CallLink[] | null;
   /** Hold seen in this group. */
   hold: boolean;
+  /** Diagnostics raised on this group's messages as they arrived (time-dependent ones not included). */
+  diags: number;
 }
 
 /** Classifies an INVITE call from its A-leg facts. */
