@@ -332,6 +332,13 @@ export interface SimEventDto {
   node: string;
   kind: string;
   text: string;
+  /**
+   * Structured details, as the elements emit them (src/sip-core/elements/events.ts), e.g.
+   * `timer`: `{ timer, branch, action: 'start'|'cancel'|'fire', due (µs) }`; `transaction`:
+   * `{ role, method, branch, from, to }`; `registration` (registrar): `{ aor, contact, expires }`;
+   * `nat-binding`: `{ inside, public, created | removed }`.
+   */
+  data?: Record<string, unknown>;
 }
 
 export interface ScenarioRunResult {

@@ -249,6 +249,55 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await page.getByRole('tab', { name: 'Raw' }).click();
   });
 
+  it('runs the trapezoid scenario, steps, and shows live transactions with running timers', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Scenarios' }).click();
+    await page.getByRole('button', { name: /^trapezoid/ }).click();
+    const counter = page.getByTestId('step-counter');
+    await expect.poll(() => counter.textContent(), { timeout: 20_000 }).toMatch(/^1 \/ \d+$/);
+    const panel = page.getByTestId('sim-state');
+    // Message 1: Bob's REGISTER is on the wire; his NICT is trying with Timer E and Timer F running.
+    const bob = panel.getByTestId('sim-tx').filter({ hasText: 'REGISTER' });
+    await expect.poll(() => bob.count()).toBe(1);
+    expect(((await bob.textContent()) ?? '').replace(/\s+/g, ' ')).toMatch(
+      /NICT REGISTER trying …\w+ ?E 0\.500 s ?F 32\.0 s/,
+    );
+    // Step to Alice's INVITE: an ICT calling with Timer A and Timer B.
+    for (let i = 0; i < 6; i++) {
+      if (
+        (await panel
+          .getByTestId('sim-tx')
+          .filter({ hasText: /ICT\s*INVITE\s*calling/ })
+          .count()) > 0
+      )
+        break;
+      await page.getByRole('button', { name: 'Next message' }).click();
+    }
+    const ict = panel
+      .getByTestId('sim-tx')
+      .filter({ hasText: /ICT\s*INVITE\s*calling/ })
+      .first();
+    expect(await ict.getByTestId('sim-timer').allTextContents()).toEqual([
+      expect.stringMatching(/^A 0\.\d{3} s$/),
+      expect.stringMatching(/^B 3\d\.\d s$/),
+    ]);
+    expect(await panel.getByTestId('sim-registrations').textContent()).toContain(
+      'sip:bob@biloxi.example.com',
+    );
+    await page.screenshot({ path: join(shots, 'scenario-transactions.png') });
+    // At the last message the transactions that completed wait out their timers (K, D, I, J, L...).
+    await page.getByRole('button', { name: 'To the end' }).click();
+    await expect
+      .poll(async () => (await panel.locator('h4').first().textContent())?.replace(/\s+/g, ' '))
+      .toMatch(/\d+ live · [1-9]\d* terminated/);
+    expect(
+      await panel
+        .getByTestId('sim-tx')
+        .filter({ hasText: /completed|accepted|confirmed/ })
+        .count(),
+    ).toBeGreaterThan(0);
+    await page.screenshot({ path: join(shots, 'scenario-transactions-end.png') });
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

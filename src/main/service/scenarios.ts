@@ -59,9 +59,13 @@ export function runScenario(o: {
       errors: [{ message: err instanceof Error ? err.message : String(err), line: 0, col: 0, path: '' }],
     };
   }
-  const events: SimEventDto[] = sim.eventList
-    .slice(0, MAX_EVENTS)
-    .map((e) => ({ time: e.time / 1e6, node: e.node, kind: e.kind, text: e.text }));
+  const events: SimEventDto[] = sim.eventList.slice(0, MAX_EVENTS).map((e) => ({
+    time: e.time / 1e6,
+    node: e.node,
+    kind: e.kind,
+    text: e.text,
+    ...(e.data ? { data: e.data } : {}),
+  }));
   return {
     name: loaded.scenario.name ?? name,
     trace: simulationTrace(sim),

@@ -12,6 +12,7 @@ import {
   type SimEventDto,
 } from '@shared/api';
 import type { Client } from '../api/client';
+import { simStateAt, type SimState } from './sim-state';
 
 /** Most messages the player loads from one run. */
 const MAX_MESSAGES = 5000;
@@ -54,6 +55,8 @@ export class ScenarioPlayer {
   readonly events = $derived<SimEventDto[]>(
     this.run ? this.run.events.filter((e) => e.time <= this.now + 1e-9) : [],
   );
+  /** Transactions with their running timers, registrations and NAT bindings at the current step. */
+  readonly state = $derived<SimState>(simStateAt(this.run?.events ?? [], this.now));
   readonly aliases = $derived.by(() => {
     const out: Record<string, string> = {};
     for (const n of this.run?.nodes ?? []) {
