@@ -59,20 +59,33 @@ export function spanText(buf: Uint8Array, s: number, e: number): string {
   return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
 }
 
-/** The buffer whose 32-bit word view is cached (see `words`). */
-let wordsOf: Uint8Array | null = null;
-let wordsView: Int32Array | null = null;
+/** The last two buffers whose 32-bit word views are cached (see `words`): the capture chunk and a
+ * reassembly buffer alternate. */
+let wordsOf0: Uint8Array | null = null;
+let wordsView0: Int32Array | null = null;
+let wordsOf1: Uint8Array | null = null;
+let wordsView1: Int32Array | null = null;
 
 /** A 32-bit view of `buf` when it starts on a 4-byte boundary (capture chunks do), else null. */
 function words(buf: Uint8Array): Int32Array | null {
-  if (buf !== wordsOf) {
-    wordsOf = buf;
-    wordsView =
-      (buf.byteOffset & 3) === 0 && buf.byteLength >= 4
-        ? new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2)
-        : null;
+  if (buf === wordsOf0) return wordsView0;
+  if (buf === wordsOf1) {
+    // Most recent first.
+    const v = wordsView1;
+    wordsOf1 = wordsOf0;
+    wordsView1 = wordsView0;
+    wordsOf0 = buf;
+    wordsView0 = v;
+    return v;
   }
-  return wordsView;
+  wordsOf1 = wordsOf0;
+  wordsView1 = wordsView0;
+  wordsOf0 = buf;
+  wordsView0 =
+    (buf.byteOffset & 3) === 0 && buf.byteLength >= 4
+      ? new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2)
+      : null;
+  return wordsView0;
 }
 
 /**
