@@ -310,65 +310,72 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
     await page.locator('body').press('t');
   });
 
+  // The 100,000-message capture takes minutes to generate and open on a loaded machine: run it with
+  // SIPSCOPE_E2E_LARGE=1 (the 100,000-row DOM bound is also checked in test/renderer).
+  const large = !!process.env.SIPSCOPE_E2E_LARGE;
   for (const n of [10_000, 100_000]) {
-    it(`renders a ${n.toLocaleString('en')}-message call drawing only the rows in view, and scrolls it`, async () => {
-      const file = join(dir, `proxied-${n}.pcap`);
-      const written = writeProxiedCall(file, n);
-      await host.openPath(file, { remember: false });
-      await expect
-        .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 60_000 })
-        .toContain(`proxied-${n}.pcap`);
-      await showCalls();
-      const calls = page.getByTestId('calls-table').locator('tr.msg');
-      await expect.poll(() => calls.count(), { timeout: 30_000 }).toBe(1);
-      await calls.first().click();
-      await showLadder();
-      await expect
-        .poll(() => ladder().getAttribute('data-ladder-rows'), { timeout: 60_000 })
-        .toBe(String(written));
-      await expect.poll(() => ladder().getAttribute('data-rendered'), { timeout: 30_000 }).not.toBeNull();
-      const renderMs = Number(await ladder().getAttribute('data-render-ms'));
-      const inDom = await ladder().locator('g.arrow').count();
-      expect(inDom).toBeGreaterThan(10);
-      expect(inDom).toBeLessThan(80);
-      const scroll = (await page.evaluate(`(${SCROLL_JS})({ frames: 120, step: 112, maxMs: 4000 })`)) as {
-        frames: number;
-        fps: number;
-        p95: number;
-        scrolled: number;
-        inDom: number;
-      };
-      expect(scroll.scrolled).toBeGreaterThan(1000);
-      expect(scroll.inDom).toBeLessThan(80);
-      // The lane headers stay at the top while the rows scroll.
-      const head = await ladder().locator('.head').boundingBox();
-      expect(Math.abs((head?.y ?? -1) - ((await ladder().boundingBox())?.y ?? 0))).toBeLessThan(2);
-      // Merge the proxy's two ports into one lane: arrows between them would become loops.
-      expect(await laneNames()).toEqual([
-        '127.0.0.10:5060',
-        '127.0.0.20:5060',
-        '127.0.0.20:5080',
-        '127.0.0.30:5060',
-      ]);
-      await page.getByRole('combobox', { name: 'Lanes' }).selectOption('host');
-      expect(await laneNames()).toEqual(['127.0.0.10', '127.0.0.20', '127.0.0.30']);
-      expect(await ladder().locator('text.lane-addr').allTextContents()).toContain('ports :5060 :5080');
-      await ladder().focus();
-      await page.keyboard.press('End');
-      await expect
-        .poll(() => ladder().locator('g.arrow.sel').getAttribute('aria-posinset'))
-        .toBe(String(written));
-      await page.screenshot({ path: join(shots, `ladder-${n / 1000}k.png`) });
-      await page.getByRole('combobox', { name: 'Lanes' }).selectOption('none');
-      console.log(
-        `ladder ${n} messages: render ${renderMs} ms (model build → painted frame), ` +
-          `${inDom} arrows in the DOM; scroll ${scroll.fps.toFixed(1)} fps over ${scroll.frames} frames, ` +
-          `p95 frame ${scroll.p95.toFixed(1)} ms`,
-      );
-      expect(renderMs).toBeGreaterThan(0);
-      // Loose bound (2 shared cores); the figures are printed above.
-      expect(renderMs).toBeLessThan(2000);
-    }, 300_000);
+    it.skipIf(n > 10_000 && !large)(
+      `renders a ${n.toLocaleString('en')}-message call drawing only the rows in view, and scrolls it`,
+      async () => {
+        const file = join(dir, `proxied-${n}.pcap`);
+        const written = writeProxiedCall(file, n);
+        await host.openPath(file, { remember: false });
+        await expect
+          .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 60_000 })
+          .toContain(`proxied-${n}.pcap`);
+        await showCalls();
+        const calls = page.getByTestId('calls-table').locator('tr.msg');
+        await expect.poll(() => calls.count(), { timeout: 30_000 }).toBe(1);
+        await calls.first().click();
+        await showLadder();
+        await expect
+          .poll(() => ladder().getAttribute('data-ladder-rows'), { timeout: 60_000 })
+          .toBe(String(written));
+        await expect.poll(() => ladder().getAttribute('data-rendered'), { timeout: 30_000 }).not.toBeNull();
+        const renderMs = Number(await ladder().getAttribute('data-render-ms'));
+        const inDom = await ladder().locator('g.arrow').count();
+        expect(inDom).toBeGreaterThan(10);
+        expect(inDom).toBeLessThan(80);
+        const scroll = (await page.evaluate(`(${SCROLL_JS})({ frames: 120, step: 112, maxMs: 4000 })`)) as {
+          frames: number;
+          fps: number;
+          p95: number;
+          scrolled: number;
+          inDom: number;
+        };
+        expect(scroll.scrolled).toBeGreaterThan(1000);
+        expect(scroll.inDom).toBeLessThan(80);
+        // The lane headers stay at the top while the rows scroll.
+        const head = await ladder().locator('.head').boundingBox();
+        expect(Math.abs((head?.y ?? -1) - ((await ladder().boundingBox())?.y ?? 0))).toBeLessThan(2);
+        // Merge the proxy's two ports into one lane: arrows between them would become loops.
+        expect(await laneNames()).toEqual([
+          '127.0.0.10:5060',
+          '127.0.0.20:5060',
+          '127.0.0.20:5080',
+          '127.0.0.30:5060',
+        ]);
+        await page.getByRole('combobox', { name: 'Lanes' }).selectOption('host');
+        expect(await laneNames()).toEqual(['127.0.0.10', '127.0.0.20', '127.0.0.30']);
+        expect(await ladder().locator('text.lane-addr').allTextContents()).toContain('ports :5060 :5080');
+        await ladder().focus();
+        await page.keyboard.press('End');
+        await expect
+          .poll(() => ladder().locator('g.arrow.sel').getAttribute('aria-posinset'))
+          .toBe(String(written));
+        await page.screenshot({ path: join(shots, `ladder-${n / 1000}k.png`) });
+        await page.getByRole('combobox', { name: 'Lanes' }).selectOption('none');
+        console.log(
+          `ladder ${n} messages: render ${renderMs} ms (model build → painted frame), ` +
+            `${inDom} arrows in the DOM; scroll ${scroll.fps.toFixed(1)} fps over ${scroll.frames} frames, ` +
+            `p95 frame ${scroll.p95.toFixed(1)} ms`,
+        );
+        expect(renderMs).toBeGreaterThan(0);
+        // Loose bound (2 shared cores); the figures are printed above.
+        expect(renderMs).toBeLessThan(2000);
+      },
+      300_000,
+    );
   }
 
   it('logged no errors in the page', () => {
