@@ -41,37 +41,42 @@ export function bareHost(host: string): string {
   return h;
 }
 
-function v4(host: string): number[] | null {
+/** An IPv4 literal (four 1–3 digit parts ≤ 255) as a 32-bit unsigned number, or -1. Allocates nothing. */
+function v4(host: string): number {
   // Hand-rolled: called for every message the NAT rules look at.
-  const out: number[] = [0];
+  let value = 0;
+  let part = 0;
+  let parts = 1;
   let digits = 0;
   for (let i = 0; i < host.length; i++) {
     const c = host.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || out.length === 4) return null;
-      out.push(0);
+      if (digits === 0 || parts === 4) return -1;
+      value = value * 256 + part;
+      part = 0;
+      parts++;
       digits = 0;
     } else if (c >= 48 && c <= 57 && digits < 3) {
-      const k = out.length - 1;
-      out[k] = out[k]! * 10 + (c - 48);
-      if (out[k]! > 255) return null;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
       digits++;
-    } else return null;
+    } else return -1;
   }
-  return out.length === 4 && digits > 0 ? out : null;
+  return parts === 4 && digits > 0 ? value * 256 + part : -1;
 }
 
 /** An IPv4 literal as a 32-bit unsigned number, or null. */
 export function ipv4Number(host: string): number | null {
-  const b = v4(host);
-  return b ? ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0 : null;
+  const n = v4(host);
+  return n >= 0 ? n : null;
 }
 
 /** True for an IP literal in a private range: RFC 1918, RFC 6598 (CGN), IPv6 ULA fc00::/7, link-local. */
 export function isPrivateAddress(host: string): boolean {
-  const b = v4(host);
-  if (b) {
-    const [a, c] = [b[0]!, b[1]!];
+  const n = v4(host);
+  if (n >= 0) {
+    const a = n >>> 24;
+    const c = (n >>> 16) & 255;
     return (
       a === 10 ||
       (a === 172 && c >= 16 && c <= 31) ||
@@ -85,8 +90,8 @@ export function isPrivateAddress(host: string): boolean {
 }
 
 export function isLoopback(host: string): boolean {
-  const b = v4(host);
-  if (b) return b[0] === 127;
+  const n = v4(host);
+  if (n >= 0) return n >>> 24 === 127;
   return host === '::1';
 }
 
@@ -96,7 +101,7 @@ export function isUnspecified(host: string): boolean {
 
 /** True for an IP literal (v4 or v6) rather than a domain name. */
 export function isIpLiteral(host: string): boolean {
-  return v4(host) !== null || host.includes(':');
+  return v4(host) >= 0 || host.includes(':');
 }
 
 /** A public (globally routable) IP literal: not private, loopback, unspecified or a domain name. */

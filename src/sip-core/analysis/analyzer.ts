@@ -187,8 +187,9 @@ function uriUser(u: Uri | null): string | null {
 }
 
 function hasSdp(msg: SipMessage): boolean {
+  if (msg.bodyLength === 0) return false;
   const ct = msg.contentType;
-  return msg.bodyLength > 0 && ct !== null && ct.toLowerCase().includes('sdp');
+  return ct !== null && (ct === 'application/sdp' || ct.toLowerCase().includes('sdp'));
 }
 
 export class TraceAnalyzer implements TraceAnalysis {
