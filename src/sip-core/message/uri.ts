@@ -230,13 +230,24 @@ function parseSipBody(
     let colons = 0;
     let k = i;
     let hEnd = -1;
+    // what the host octets are, so a plain domain name needs no second pass (classifyHost)
+    let plainDomain = true;
+    let letter = false;
     while (k < end) {
       const c = s.charCodeAt(k);
+      if (c < 128) {
+        const f = CHAR[c]!;
+        if ((f & C_HOST) !== 0) {
+          if ((f & C_ALPHA) !== 0 && hEnd < 0) letter = true;
+          k++;
+          continue;
+        }
+      }
       if (c === 59 || c === 63) break;
       if (c === 58) {
         if (hEnd < 0) hEnd = k;
         colons++;
-      }
+      } else if (hEnd < 0) plainDomain = false;
       k++;
     }
     if (colons >= 2) {
@@ -256,7 +267,8 @@ function parseSipBody(
     } else {
       const he = hEnd >= 0 ? hEnd : k;
       host = s.slice(i, he);
-      hostType = classifyHost(s, i, he, diags);
+      // only host characters and at least one letter: a domain name, nothing to report (as classifyHost says)
+      hostType = plainDomain && letter ? 'domain' : classifyHost(s, i, he, diags);
       i = he;
     }
   }

@@ -7,7 +7,7 @@
 import type { Diagnostic, Span } from '../../diagnostic';
 import { type Param, scanParams, STOP_COMMA } from '../params';
 import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
-import { parseUint, scanToken, skipWs } from './chars';
+import { C_ALPHA, C_HOST, CHAR, parseUint, scanToken, skipWs } from './chars';
 import { diag, type Decoded } from './decoded';
 
 export interface Via {
@@ -170,13 +170,24 @@ function scanVia(
     let k = i;
     let colons = 0;
     let firstColon = -1;
+    // what the host octets are, so a plain domain name needs no second pass (classifyHost)
+    let plainDomain = true;
+    let letter = false;
     while (k < end) {
       const c = s.charCodeAt(k);
+      if (c < 128) {
+        const f = CHAR[c]!;
+        if ((f & C_HOST) !== 0) {
+          if ((f & C_ALPHA) !== 0 && firstColon < 0) letter = true;
+          k++;
+          continue;
+        }
+      }
       if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10) break;
       if (c === 58) {
         colons++;
         if (firstColon < 0) firstColon = k;
-      }
+      } else if (firstColon < 0) plainDomain = false;
       k++;
     }
     if (colons >= 2) {
@@ -194,7 +205,8 @@ function scanVia(
     } else {
       const he = firstColon >= 0 ? firstColon : k;
       host = s.slice(i, he);
-      if (host.length) hostType = classifyHost(s, i, he, diags);
+      // only host characters and at least one letter: a domain name, nothing to report (as classifyHost says)
+      if (host.length && !(plainDomain && letter)) hostType = classifyHost(s, i, he, diags);
       i = he;
     }
   }
