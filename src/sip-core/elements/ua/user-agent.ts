@@ -327,13 +327,14 @@ export class UserAgent extends SipElement {
       call.inviteTxn = null;
       call.ist = null;
       for (const t of call.timers) this.clock.cancel(t);
-      call.timers = [];
+      if (call.timers.length) call.timers = [];
     }
-    this.log(
-      `call ${call.id} ${s}${why ? ` (${why})` : ''}`,
-      { call: call.id, state: s, callId: call.callId },
-      'call',
-    );
+    if (this.events.enabled)
+      this.log(
+        `call ${call.id} ${s}${why ? ` (${why})` : ''}`,
+        { call: call.id, state: s, callId: call.callId },
+        'call',
+      );
   }
 
   /** The call a step acts on: by id, else the most recent one in one of `states`. */
