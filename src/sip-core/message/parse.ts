@@ -44,6 +44,8 @@ const ID_CLEN = 7;
 const ID_CTYPE = 8;
 const ID_ROUTE = 9;
 const ID_RR = 10;
+/** Contact: no key field, but named by id so its canonical name costs no string work later. */
+const ID_CONTACT = 11;
 
 /** RFC 3261 §25.1 token characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~". */
 const TOKEN = new Uint8Array(256);
@@ -194,6 +196,7 @@ const W_MAX_ = word('max-');
 const W_FORW = word('forw');
 const W_ARDS = word('ards');
 const W_CONT = word('cont');
+const W_TACT = word('tact');
 const W_ENT_ = word('ent-');
 const W_TYPE = word('type');
 const W_RECO = word('reco');
@@ -229,6 +232,8 @@ function keyHeaderId(b: Uint8Array, s: number, n: number): number {
           return ID_CLEN;
         case 0x63: // c
           return ID_CTYPE;
+        case 0x6d: // m
+          return ID_CONTACT;
       }
       return 0;
     case 2:
@@ -241,8 +246,11 @@ function keyHeaderId(b: Uint8Array, s: number, n: number): number {
     }
     case 5:
       return lw(s) === W_ROUT && lw(s + 1) === W_OUTE ? ID_ROUTE : 0;
-    case 7:
-      return lw(s) === W_CALL && lw(s + 3) === W_L_ID ? ID_CALLID : 0;
+    case 7: {
+      const x = lw(s);
+      if (x === W_CALL) return lw(s + 3) === W_L_ID ? ID_CALLID : 0;
+      return x === W_CONT && lw(s + 3) === W_TACT ? ID_CONTACT : 0;
+    }
     case 12: {
       const x = lw(s);
       if (x === W_MAX_) return lw(s + 4) === W_FORW && lw(s + 8) === W_ARDS ? ID_MAXF : 0;

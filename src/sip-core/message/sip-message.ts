@@ -109,6 +109,7 @@ export const KEY_HEADER_CANONICAL = [
   'content-type',
   'route',
   'record-route',
+  'contact',
 ] as const;
 
 /** Header field stride in the index: nameStart, nameEnd, valueStart, valueEnd, key id | FOLDED. */
