@@ -132,7 +132,9 @@ describe('Ladder (component)', () => {
     expect(lad.querySelectorAll('g.arrow')).toHaveLength(20);
     expect([...lad.querySelectorAll('text.mark')].every((t) => t.textContent?.includes(B))).toBe(true);
     expect(lad.querySelectorAll('text.mark').length).toBeGreaterThan(0);
+    expect(getByRole('button', { name: 'Show 1 collapsed lane' })).toBeTruthy();
     await fireEvent.click(getByRole('button', { name: `Expand lane ${B}` }));
+    expect(lad.parentElement?.textContent).not.toContain('collapsed lane');
     expect(lad.querySelectorAll('text.lane-name')).toHaveLength(4);
     expect(lad.querySelectorAll('text.mark')).toHaveLength(0);
 
