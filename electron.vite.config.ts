@@ -6,7 +6,14 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve('src/main/index.ts'), 'ingest-worker': resolve('src/main/ingest/worker.ts') },
+        input: {
+          index: resolve('src/main/index.ts'),
+          // The CLI and browser mode run from this bundle when it is fresh (bin/sipscope.js).
+          cli: resolve('src/main/cli/index.ts'),
+          'ingest-worker': resolve('src/main/ingest/worker.ts'),
+        },
+        // Chunks next to the entries: modules find siblings (ingest-worker.js) by import.meta.url.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

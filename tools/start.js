@@ -18,12 +18,13 @@ function run(cmd, argv) {
   child.on('exit', (code, sig) => process.exit(code ?? (sig ? 1 : 0)));
 }
 
+// Build first (when the sources changed): Electron loads out/, and browser mode then runs the bundled CLI.
+const build = spawnSync(process.execPath, [join(root, 'bin', 'sipscope.js'), 'build'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (build.status !== 0) process.exit(build.status ?? 1);
 if (electron) {
-  const build = spawnSync(process.execPath, [join(root, 'bin', 'sipscope.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (build.status !== 0) process.exit(build.status ?? 1);
   run(electron, [root, ...args]);
 } else {
   console.log(`sipscope: Electron is not available (${reason}); starting browser mode instead.`);
