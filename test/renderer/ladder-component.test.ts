@@ -216,3 +216,19 @@ describe('Ladder lane names', () => {
     expect(names()).toEqual([A, 'proxy', 'proxy', B]);
   });
 });
+
+describe('Ladder loops', () => {
+  it('draws a message between two ports of one host as a loop once the host is merged', async () => {
+    const view = new LadderViewState();
+    const msgs = [row(0, A, P), row(1, P, P2), row(2, P2, B)];
+    const { getByTestId } = render(Ladder, { props: { messages: msgs, onSelect: () => {}, view } });
+    const lad = getByTestId('ladder');
+    const loops = (): number => lad.querySelectorAll('g.arrow path').length;
+    expect(loops()).toBe(0);
+    view.setMerge('host');
+    flushSync();
+    expect(loops()).toBe(1);
+    expect(lad.querySelector('g.arrow[data-id="1"] path')).not.toBeNull();
+    expect(lad.querySelectorAll('g.arrow line')).toHaveLength(2);
+  });
+});
