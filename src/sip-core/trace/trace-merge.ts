@@ -25,6 +25,34 @@ export interface TailPart {
 
 type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
 
+function mapU32(a: Uint32Array, table: Uint32Array, shift: number): void {
+  for (let j = 0; j < a.length; j++) a[j] = table[a[j]! + shift] ?? 0;
+}
+function mapU16(a: Uint16Array, table: Uint32Array): void {
+  for (let j = 0; j < a.length; j++) a[j] = table[a[j]!] ?? 0;
+}
+// One gather per array type, so each loop sees one element kind.
+function gatherF64(a: Float64Array, b: Float64Array, fromA: Uint8Array, src: Uint32Array): Float64Array {
+  const out = new Float64Array(fromA.length);
+  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  return out;
+}
+function gatherU32(a: Uint32Array, b: Uint32Array, fromA: Uint8Array, src: Uint32Array): Uint32Array {
+  const out = new Uint32Array(fromA.length);
+  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  return out;
+}
+function gatherU16(a: Uint16Array, b: Uint16Array, fromA: Uint8Array, src: Uint32Array): Uint16Array {
+  const out = new Uint16Array(fromA.length);
+  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  return out;
+}
+function gatherU8(a: Uint8Array, b: Uint8Array, fromA: Uint8Array, src: Uint32Array): Uint8Array {
+  const out = new Uint8Array(fromA.length);
+  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  return out;
+}
+
 /** Ids of `names` (id 0 = null) in `into`, adding the ones it lacks. */
 function mapNames<T extends string | null>(into: T[], names: readonly T[]): Uint32Array {
   const ids = new Map<T, number>();
@@ -86,10 +114,11 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const src = new Uint32Array(n);
   const bFrame = b.columns.frame as Uint32Array;
   {
+    const em = head.emitted;
     let i = 0;
     let j = 0;
     for (let k = 0; k < n; k++) {
-      if (j >= nb || (i < na && head.emitted[i]! < bFrame[j]! + off)) {
+      if (j >= nb || (i < na && em[i]! < bFrame[j]! + off)) {
         fromA[k] = 1;
         src[k] = i++;
       } else src[k] = j++;
@@ -109,34 +138,29 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const codeMap = mapNames(codeSets, b.codeSets);
   const chunkShift = a.arena.chunks.length * 2 ** 32;
 
+  // The tail's values first mapped into the head's id spaces (in place), then every column gathered
+  // in the merged order by a loop of its own array type (monomorphic: this is the merge's hot loop).
+  const bc = b.columns;
+  mapU32(bc.src as Uint32Array, addrMap, 1);
+  mapU32(bc.dst as Uint32Array, addrMap, 1);
+  mapU32(bc.callId as Uint32Array, callIdMap, 0);
+  mapU16(bc.method as Uint16Array, methodMap);
+  mapU16(bc.codes as Uint16Array, codeMap);
+  const bf = bc.frame as Uint32Array;
+  for (let j = 0; j < nb; j++) bf[j] = bf[j]! + off;
+  const bFlags = bc.flags as Uint8Array;
+  const bRaw = bc.rawOff as Float64Array;
+  for (let j = 0; j < nb; j++) if (bFlags[j]! & 4) bRaw[j] = bRaw[j]! + chunkShift;
   const columns: Record<string, Column> = {};
-  const bFlags = b.columns.flags as Uint8Array;
   for (const [name, ca] of Object.entries(a.columns)) {
-    const cb = b.columns[name]!;
-    const out = new (ca.constructor as new (n: number) => Column)(n);
-    // One pass per column; the tail's values mapped by a table (ids) or shifted (frames, arena).
-    const table =
-      name === 'src' || name === 'dst'
-        ? addrMap.subarray(1)
-        : name === 'method'
-          ? methodMap
-          : name === 'callId'
-            ? callIdMap
-            : name === 'codes'
-              ? codeMap
-              : null;
-    for (let k = 0; k < n; k++) {
-      const j = src[k]!;
-      if (fromA[k]) out[k] = ca[j]!;
-      else if (table !== null) out[k] = table[cb[j]!] ?? 0;
-      else if (name === 'frame') out[k] = cb[j]! + off;
-      else if (name === 'rawOff' && bFlags[j]! & 4) out[k] = cb[j]! + chunkShift;
-      else out[k] = cb[j]!;
-    }
-    columns[name] = out;
+    const cb = bc[name]!;
+    if (ca instanceof Float64Array) columns[name] = gatherF64(ca, cb as Float64Array, fromA, src);
+    else if (ca instanceof Uint32Array) columns[name] = gatherU32(ca, cb as Uint32Array, fromA, src);
+    else if (ca instanceof Uint16Array) columns[name] = gatherU16(ca, cb as Uint16Array, fromA, src);
+    else columns[name] = gatherU8(ca, cb as Uint8Array, fromA, src);
     // The parts' arrays are no longer needed: let them go column by column (peak ≈ one trace).
     delete a.columns[name];
-    delete b.columns[name];
+    delete bc[name];
   }
   const remap = <T>(list: [number, T][], ids: Uint32Array, f: (x: T) => T = (x) => x): [number, T][] =>
     list.map(([id, x]) => [ids[id]!, f(x)]);
