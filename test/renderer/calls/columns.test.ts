@@ -105,3 +105,13 @@ describe('calls list columns', () => {
     expect(cellText({ ...call, src: null }, 'src', t)).toBe('');
   });
 });
+
+describe('calls list layout', () => {
+  it('gives the default columns a least width that fits the calls pane of a 1400 px window', async () => {
+    const { minTableWidth, columnById, FLEX_MIN } =
+      await import('../../../src/renderer/src/lib/calls/columns');
+    const w = minTableWidth(DEFAULT_COLUMNS.map(columnById));
+    expect(w).toBeLessThanOrEqual(575);
+    expect(minTableWidth([columnById('from'), columnById('src')])).toBe(FLEX_MIN + columnById('src').width!);
+  });
+});

@@ -32,25 +32,105 @@ export interface CallColumn {
   mono?: boolean;
   /** Cut long values with an ellipsis. */
   trunc?: boolean;
+  /**
+   * Fixed width in px, so the table lays out once, not on every scrolled row. Columns without one
+   * (names, Call-IDs, codecs) share what is left, at least FLEX_MIN px each.
+   */
+  width?: number;
 }
 
 export const CALL_COLUMNS: readonly CallColumn[] = [
-  { id: 'start', label: 'Start', title: 'Time of the first message (UTC)', sort: 'start', mono: true },
-  { id: 'from', label: 'From', title: 'From user (or URI) of the first request', sort: 'from', trunc: true },
-  { id: 'to', label: 'To', title: 'To user (or URI) of the first request', sort: 'to', trunc: true },
-  { id: 'state', label: 'State', title: 'Call state as the analysis classifies it', sort: 'state' },
-  { id: 'final', label: 'Final', title: 'Final response code of the INVITE', sort: 'finalStatus', num: true },
-  { id: 'pdd', label: 'PDD', title: 'Post-dial delay: INVITE → first 18x', sort: 'pdd', num: true },
-  { id: 'setup', label: 'Setup', title: 'Setup time: INVITE → 2xx', sort: 'setupTime', num: true },
-  { id: 'duration', label: 'Duration', title: 'Duration: 2xx → BYE', sort: 'duration', num: true },
-  { id: 'messages', label: 'Msgs', title: 'Messages of the call (all legs)', sort: 'messages', num: true },
-  { id: 'legs', label: 'Legs', title: 'Call-IDs joined in the call (B2BUA legs)', sort: 'legs', num: true },
+  {
+    id: 'start',
+    label: 'Start',
+    title: 'Time of the first message (UTC)',
+    sort: 'start',
+    mono: true,
+    width: 132,
+  },
+  {
+    id: 'from',
+    label: 'From',
+    title: 'From user (or URI) of the first request',
+    sort: 'from',
+    trunc: true,
+  },
+  {
+    id: 'to',
+    label: 'To',
+    title: 'To user (or URI) of the first request',
+    sort: 'to',
+    trunc: true,
+  },
+  {
+    id: 'state',
+    label: 'State',
+    title: 'Call state as the analysis classifies it',
+    sort: 'state',
+    width: 92,
+  },
+  {
+    id: 'final',
+    label: 'Final',
+    title: 'Final response code of the INVITE',
+    sort: 'finalStatus',
+    num: true,
+    width: 42,
+  },
+  {
+    id: 'pdd',
+    label: 'PDD',
+    title: 'Post-dial delay: INVITE → first 18x',
+    sort: 'pdd',
+    num: true,
+    width: 54,
+  },
+  { id: 'setup', label: 'Setup', title: 'Setup time: INVITE → 2xx', sort: 'setupTime', num: true, width: 54 },
+  { id: 'duration', label: 'Duration', title: 'Duration: 2xx → BYE', sort: 'duration', num: true, width: 68 },
+  {
+    id: 'messages',
+    label: 'Msgs',
+    title: 'Messages of the call (all legs)',
+    sort: 'messages',
+    num: true,
+    width: 44,
+  },
+  {
+    id: 'legs',
+    label: 'Legs',
+    title: 'Call-IDs joined in the call (B2BUA legs)',
+    sort: 'legs',
+    num: true,
+    width: 44,
+  },
   { id: 'callId', label: 'Call-ID', title: 'Call-ID of each leg', mono: true, trunc: true },
-  { id: 'src', label: 'Source', title: 'Where the first INVITE came from', sort: 'src', mono: true },
-  { id: 'dst', label: 'Destination', title: 'Where the first INVITE went', sort: 'dst', mono: true },
+  {
+    id: 'src',
+    label: 'Source',
+    title: 'Where the first INVITE came from',
+    sort: 'src',
+    mono: true,
+    width: 136,
+  },
+  {
+    id: 'dst',
+    label: 'Destination',
+    title: 'Where the first INVITE went',
+    sort: 'dst',
+    mono: true,
+    width: 136,
+  },
   { id: 'codecs', label: 'Codecs', title: 'Codecs answered (else offered)', trunc: true },
-  { id: 'diag', label: 'Diag', title: 'Diagnostics on the call', sort: 'diagnostics', num: true },
+  { id: 'diag', label: 'Diag', title: 'Diagnostics on the call', sort: 'diagnostics', num: true, width: 40 },
 ];
+
+/** Least width of a column without a fixed one. */
+export const FLEX_MIN = 50;
+
+/** The least width of a table showing `columns` (wider panes give the extra to the flexible columns). */
+export function minTableWidth(columns: readonly CallColumn[]): number {
+  return columns.reduce((n, c) => n + (c.width ?? FLEX_MIN), 0);
+}
 
 const BY_ID = new Map(CALL_COLUMNS.map((c) => [c.id, c]));
 
