@@ -2,10 +2,14 @@
  * The trace analyzer: indexes messages one by one as they are appended to a {@link Trace}
  * (transactions, retransmissions, dialogs, Call-ID groups joined into calls, diagnostics) and
  * answers the {@link TraceAnalysis} hook the trace JSON and the summary use.
- * @remarks Incremental: `onMessage` does O(1) map work per message plus an SDP scan for messages with
- * a body; nothing is rebuilt. Per message it keeps three Int32 columns; per call the message-id list,
- * its transactions and dialogs (see bench/analysis.bench.ts for bytes per call). Rules that depend on
- * time passing (Timer B/F, 2xx never ACKed, PDD) are evaluated when asked, against the trace's last time.
+ * @remarks Incremental: `onMessage` does O(1) work per message plus an SDP scan for a body not seen
+ * just before (SdpCache); nothing is rebuilt. Keys are hashed from the key fields into numbers
+ * (key-table.ts), the Call-ID is the trace's interned string, and addresses are formatted only when
+ * a signature already matched (retransmission check) or a rule needs them. Per message it keeps three
+ * Int32 columns; per call the message-id list, its transactions and dialogs, and no string cut from a
+ * parsed message (see bench/analysis.bench.ts for bytes per call). Rules that depend on time passing
+ * (Timer B/F, 2xx never ACKed, PDD) are evaluated when asked, against the trace's last time: for one
+ * message or one call alone (ladder, calls page), or for the whole trace (`diagnostics()`).
  */
 import type { SipMessage } from '../message';
 import { parseFrom, parseTo } from '../message/headers';
@@ -1494,17 +1498,11 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Approximate bytes held by the analysis (columns, records, maps). */
   memoryBytes(): number {
     let b = this.#txnCol.byteLength * 3;
-    b += this.txns.length * 420 + this.#txnByKey.size * 120;
-    b += this.dialogList.length * 360 + this.#dlgByKey.size * 120;
+    b += this.txns.length * 420 + this.#txnByKey.bytes;
+    b += this.dialogList.length * 300 + this.#dlgByKey.bytes;
+    // The Call-ID string is the trace's (shared), not counted here.
     for (const g of this.groups)
-      b +=
-        400 +
-        g.ids.length * 8 +
-        g.callId.length * 2 +
-        64 +
-        g.txns.length * 8 +
-        g.dialogs.length * 8 +
-        g.media.length * 48;
+      b += 400 + g.ids.length * 8 + 32 + g.txns.length * 8 + g.dialogs.length * 8 + g.media.length * 48;
     b += this.#retrans.size * 80 + this.#msgDiags.size * 80 + this.#diags.length * 300;
     return b;
   }

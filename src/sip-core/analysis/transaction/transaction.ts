@@ -103,7 +103,7 @@ export function transactionKey(msg: SipMessage, methodOverride?: string): number
   keyStart();
   if (branch !== null && branch.startsWith(MAGIC_COOKIE)) {
     keyStr(branch);
-    keySentBy(msg.viaSentBy, msg.viaTransport);
+    keySentBy(msg);
     keyStr(method);
     return keyEnd();
   }
@@ -112,14 +112,15 @@ export function transactionKey(msg: SipMessage, methodOverride?: string): number
   keyNum(msg.cseq ?? 0);
   keyNum(msg.cseq === null ? 0 : 1);
   keyStr(msg.fromTag ?? '');
-  keySentBy(msg.viaSentBy, msg.viaTransport);
+  keySentBy(msg);
   keyStr(branch ?? '');
   keyStr(method);
   return keyEnd();
 }
 
 /** Adds the sent-by, normalized as `normalizeSentBy` does, to the key being hashed. */
-function keySentBy(sentBy: string | null, transport: string | null): void {
+function keySentBy(msg: SipMessage): void {
+  const sentBy = msg.viaSentBy;
   if (!sentBy) {
     keyStr('');
     return;
@@ -131,7 +132,7 @@ function keySentBy(sentBy: string | null, transport: string | null): void {
     needsPort = !(rb >= 0 && sentBy.charCodeAt(rb + 1) === 58 && allDigits(sentBy, rb + 2));
   } else needsPort = sentBy.indexOf(':') < 0;
   keyCharsLower(sentBy);
-  if (needsPort) keyCharsLower(defaultPort(transport));
+  if (needsPort) keyCharsLower(defaultPort(msg.viaTransport));
   keySep();
 }
 
