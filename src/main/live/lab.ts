@@ -11,21 +11,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { loadScript } from '../../sip-core/script';
 import { CryptoIdSource, RealClock } from '../../sip-core/stack/clock.node.js';
 import { SECOND } from '../../sip-core/stack/clock';
 import type { TransportAddress } from '../../sip-core/stack/transport';
 import type { ElementEvent, EventSink } from '../../sip-core/elements/events';
 import type { SipElement } from '../../sip-core/elements/element';
-import { Proxy } from '../../sip-core/elements/proxy';
-import { RedirectServer } from '../../sip-core/elements/redirect';
 import { LocationService } from '../../sip-core/elements/registrar';
 import { UserAgent } from '../../sip-core/elements/ua/user-agent';
-import { B2bua } from '../../sip-core/elements/b2bua';
 import { StunServer } from '../../sip-core/elements/stun';
-import { BUILTIN_SCRIPTS } from '../../sip-core/sim/scripts';
 import { runUaStep, splitAddress } from '../../sip-core/sim/steps';
-import { timerConfigOf, uaConfigOf } from '../../sip-core/sim/node-config';
+import { buildElement, timerConfigOf } from '../../sip-core/sim/node-config';
 import {
   formatScenarioErrors,
   loadScenario,
@@ -236,65 +231,15 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
         ...(behind ? { note: `behind NAT ${n.behind}` } : {}),
       });
       const env = { node: n.name, clock, ids, events: sink, timers, resolve };
-      switch (n.role) {
-        case 'ua': {
-          const ua = new UserAgent(env, wired, uaConfigOf(n, host));
-          ua.rportInVia = n.rport ?? true;
-          elements.set(n.name, ua);
-          break;
-        }
-        case 'proxy':
-        case 'registrar': {
-          const src =
-            typeof n.script === 'object'
-              ? BUILTIN_SCRIPTS[n.script.builtin]
-              : (n.script ??
-                BUILTIN_SCRIPTS[n.role === 'registrar' && n.users ? 'registrar-digest' : 'stateful-proxy']);
-          if (src === undefined) throw new LabError(`node "${n.name}": unknown builtin script`);
-          const ls = loadScript(src);
-          if (!ls.script) {
-            const e = ls.diagnostics
-              .filter((d) => d.severity === 'error')
-              .map((d) => `${d.line}:${d.col}: ${d.message}`);
-            throw new LabError(`node "${n.name}": routing script errors:\n${e.join('\n')}`);
-          }
-          const loc = location(n.location ?? n.name);
-          for (const [aor, list] of Object.entries(n.locations ?? {}))
-            for (const c of list) {
-              if (typeof c === 'string') loc.add(aor, c, clock.now(), 86400);
-              else loc.add(aor, c.contact, clock.now(), 86400, c.q ?? 1);
-            }
-          elements.set(
-            n.name,
-            new Proxy(env, wired, {
-              script: ls.script,
-              domains: n.domains ?? [],
-              location: loc,
-              ...(n.users ? { users: n.users } : {}),
-              ...(n.nonce !== undefined ? { staticNonce: n.nonce } : {}),
-              ...(n.trying ? { trying: n.trying } : {}),
-              ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
-            }),
-          );
-          break;
-        }
-        case 'redirect':
-          elements.set(
-            n.name,
-            new RedirectServer(env, wired, {
-              redirects: n.redirects ?? {},
-              location: location(n.location ?? n.name),
-              ...(n.redirectCode ? { code: n.redirectCode } : {}),
-            }),
-          );
-          break;
-        case 'b2bua':
-          elements.set(n.name, new B2bua(env, wired, { ...(n.next !== undefined ? { next: n.next } : {}) }));
-          break;
-        case 'stun':
-          elements.set(n.name, new StunServer(n.name, wired, clock, sink));
-          break;
-      }
+      elements.set(
+        n.name,
+        buildElement(n, host, env, wired, {
+          location,
+          fail: (message) => {
+            throw new LabError(message);
+          },
+        }),
+      );
     }
   } catch (err) {
     await stopAll();

@@ -2,7 +2,16 @@
  * From a scenario/lab node spec to element configuration: one place, used by the simulator and the
  * lab, so a node means the same thing on the virtual network and on real sockets.
  */
-import type { UserAgent } from '../elements/ua/user-agent';
+import { loadScript } from '../script';
+import { B2bua } from '../elements/b2bua';
+import type { ElementEnv, SipElement } from '../elements/element';
+import { Proxy } from '../elements/proxy';
+import { RedirectServer } from '../elements/redirect';
+import type { LocationService } from '../elements/registrar';
+import { StunServer } from '../elements/stun';
+import { UserAgent } from '../elements/ua/user-agent';
+import type { Transport } from '../stack/transport';
+import { BUILTIN_SCRIPTS } from './scripts';
 import { DEFAULT_TIMERS, type TimerConfig, timerConfig } from '../stack/transaction';
 import { type NodeSpec, type Scenario, parseDuration } from './scenario';
 
@@ -47,4 +56,80 @@ export function uaConfigOf(n: NodeSpec, host: string): UaConfig {
     ...(n.preauth ? { preauth: n.preauth } : {}),
     ...(n.expires !== undefined ? { expires: n.expires } : {}),
   };
+}
+
+/** What {@link buildElement} needs besides the node: shared location services, media ports, errors. */
+export interface BuildDeps {
+  /** The location service named `name` (shared by the nodes that name the same one). */
+  location: (name: string) => LocationService;
+  /** Opens a media port on the node's host (the proxy's media relay); absent: no relay. */
+  bindMedia?: (port: number) => Transport;
+  /** Reports a configuration error (unknown builtin script, script errors); must throw. */
+  fail: (message: string) => never;
+}
+
+/**
+ * The element of a scenario/lab node (every role but `nat`), on `transport` (simulated or real):
+ * one construction for the simulator and the lab, so a node behaves the same in both. The caller
+ * adds what differs (the simulator's media port for a UA).
+ */
+export function buildElement(
+  n: NodeSpec,
+  host: string,
+  env: ElementEnv,
+  transport: Transport,
+  deps: BuildDeps,
+): SipElement | StunServer {
+  switch (n.role) {
+    case 'ua': {
+      const ua = new UserAgent(env, transport, uaConfigOf(n, host));
+      ua.rportInVia = n.rport ?? true;
+      return ua;
+    }
+    case 'proxy':
+    case 'registrar': {
+      const src =
+        typeof n.script === 'object'
+          ? BUILTIN_SCRIPTS[n.script.builtin]
+          : (n.script ??
+            BUILTIN_SCRIPTS[n.role === 'registrar' && n.users ? 'registrar-digest' : 'stateful-proxy']);
+      if (src === undefined) return deps.fail(`node "${n.name}": unknown builtin script`);
+      const ls = loadScript(src);
+      if (!ls.script) {
+        const e = ls.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => `${d.line}:${d.col}: ${d.message}`);
+        return deps.fail(`node "${n.name}": routing script errors:\n${e.join('\n')}`);
+      }
+      const loc = deps.location(n.location ?? n.name);
+      const now = env.clock.now();
+      for (const [aor, list] of Object.entries(n.locations ?? {}))
+        for (const c of list) {
+          if (typeof c === 'string') loc.add(aor, c, now, 86400);
+          else loc.add(aor, c.contact, now, 86400, c.q ?? 1);
+        }
+      return new Proxy(env, transport, {
+        script: ls.script,
+        domains: n.domains ?? [],
+        location: loc,
+        ...(n.users ? { users: n.users } : {}),
+        ...(n.nonce !== undefined ? { staticNonce: n.nonce } : {}),
+        ...(n.trying ? { trying: n.trying } : {}),
+        ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
+        ...(deps.bindMedia ? { bindMedia: deps.bindMedia } : {}),
+      });
+    }
+    case 'redirect':
+      return new RedirectServer(env, transport, {
+        redirects: n.redirects ?? {},
+        location: deps.location(n.location ?? n.name),
+        ...(n.redirectCode ? { code: n.redirectCode } : {}),
+      });
+    case 'b2bua':
+      return new B2bua(env, transport, { ...(n.next !== undefined ? { next: n.next } : {}) });
+    case 'stun':
+      return new StunServer(n.name, transport, env.clock, env.events);
+    default:
+      return deps.fail(`node "${n.name}": role ${n.role} is not an element`);
+  }
 }

@@ -3,24 +3,19 @@
  * schedules its steps, and runs it (all at once or one message at a time). Same scenario, same
  * seed → the same run, byte for byte.
  */
-import { loadScript } from '../script';
 import { type Micros, SECOND, SeededIdSource, VirtualClock, Xoshiro128 } from '../stack/clock';
 import type { TransportAddress } from '../stack/transport';
 import { EventLog, type ElementEvent, type EventSink, NO_EVENTS } from '../elements/events';
 import type { SipElement } from '../elements/element';
 import { NatBox } from '../elements/nat';
-import { Proxy } from '../elements/proxy';
-import { RedirectServer } from '../elements/redirect';
 import { LocationService } from '../elements/registrar';
 import type { TimerConfig } from '../stack/transaction';
 import { UserAgent } from '../elements/ua/user-agent';
-import { B2bua } from '../elements/b2bua';
 import { StunServer, readStunMapped } from '../elements/stun';
 import { type LinkConditions, SimNetwork, type WirePacket } from './network';
 import { type NodeSpec, type Scenario, type StepSpec, parseDuration } from './scenario';
-import { BUILTIN_SCRIPTS } from './scripts';
 import { runUaStep, splitAddress } from './steps';
-import { timerConfigOf, uaConfigOf } from './node-config';
+import { buildElement, timerConfigOf } from './node-config';
 
 export interface SimOptions {
   seed?: number;
@@ -152,92 +147,35 @@ export class Simulation {
       const local: TransportAddress = { host, port, transport: n.transport ?? 'UDP' };
       const tr = this.network.bind(n.name, local);
       const env = this.env(n.name);
-      switch (n.role) {
-        case 'ua': {
-          const ua = new UserAgent(env, tr, uaConfigOf(n, host));
-          ua.rportInVia = n.rport ?? true;
-          const mport = n.mediaPort ?? 49170;
-          const media = this.network.bind(n.name, { host, port: mport, transport: 'UDP' });
-          media.setListener({
-            onMessage: (b, src) => {
-              if ((b[0] ?? 0x80) < 0x40) {
-                const m = readStunMapped(b);
-                if (m) {
-                  ua.mediaAdvertised = m;
-                  ua.log(`STUN: public address of the media port is ${m.host}:${m.port}`, {
-                    mapped: `${m.host}:${m.port}`,
-                  });
-                }
-                return;
+      const el = buildElement(n, host, env, tr, {
+        location: (name) => this.location(name),
+        bindMedia: (p) => this.network.bind(n.name, { host, port: p, transport: 'UDP' }),
+        fail: (message) => {
+          throw new ScenarioBuildError(message);
+        },
+      });
+      if (el instanceof UserAgent) {
+        // The phone's media port: RTP bursts (the media check) and STUN for it.
+        const ua = el;
+        const media = this.network.bind(n.name, { host, port: n.mediaPort ?? 49170, transport: 'UDP' });
+        media.setListener({
+          onMessage: (b, src) => {
+            if ((b[0] ?? 0x80) < 0x40) {
+              const m = readStunMapped(b);
+              if (m) {
+                ua.mediaAdvertised = m;
+                ua.log(`STUN: public address of the media port is ${m.host}:${m.port}`, {
+                  mapped: `${m.host}:${m.port}`,
+                });
               }
-              ua.onMedia(src);
-            },
-          });
-          ua.media = media;
-          this.elements.set(n.name, ua);
-          break;
-        }
-        case 'proxy':
-        case 'registrar': {
-          const src =
-            typeof n.script === 'object'
-              ? BUILTIN_SCRIPTS[n.script.builtin]
-              : (n.script ??
-                BUILTIN_SCRIPTS[
-                  n.role === 'registrar'
-                    ? n.users
-                      ? 'registrar-digest'
-                      : 'stateful-proxy'
-                    : 'stateful-proxy'
-                ]);
-          if (src === undefined) throw new ScenarioBuildError(`node "${n.name}": unknown builtin script`);
-          const ls = loadScript(src);
-          if (!ls.script) {
-            const e = ls.diagnostics
-              .filter((d) => d.severity === 'error')
-              .map((d) => `${d.line}:${d.col}: ${d.message}`);
-            throw new ScenarioBuildError(`node "${n.name}": routing script errors:\n${e.join('\n')}`);
-          }
-          const loc = this.location(n.location ?? n.name);
-          for (const [aor, list] of Object.entries(n.locations ?? {})) {
-            for (const c of list) {
-              if (typeof c === 'string') loc.add(aor, c, 0, 86400);
-              else loc.add(aor, c.contact, 0, 86400, c.q ?? 1);
+              return;
             }
-          }
-          const px = new Proxy(env, tr, {
-            script: ls.script,
-            domains: n.domains ?? [],
-            location: loc,
-            ...(n.users ? { users: n.users } : {}),
-            ...(n.nonce !== undefined ? { staticNonce: n.nonce } : {}),
-            ...(n.trying ? { trying: n.trying } : {}),
-            ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
-            bindMedia: (p) => this.network.bind(n.name, { host, port: p, transport: 'UDP' }),
-          });
-          this.elements.set(n.name, px);
-          break;
-        }
-        case 'redirect': {
-          const rs = new RedirectServer(env, tr, {
-            redirects: n.redirects ?? {},
-            location: this.location(n.location ?? n.name),
-            ...(n.redirectCode ? { code: n.redirectCode } : {}),
-          });
-          this.elements.set(n.name, rs);
-          break;
-        }
-        case 'b2bua': {
-          this.elements.set(
-            n.name,
-            new B2bua(env, tr, { ...(n.next !== undefined ? { next: n.next } : {}) }),
-          );
-          break;
-        }
-        case 'stun':
-          this.elements.set(n.name, new StunServer(n.name, tr, this.clock, this.events));
-          break;
+            ua.onMedia(src);
+          },
+        });
+        ua.media = media;
       }
+      this.elements.set(n.name, el);
     }
     for (const l of sc.links ?? []) {
       this.network.setLink(l.between[0], l.between[1], {
