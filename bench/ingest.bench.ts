@@ -115,6 +115,28 @@ for (const r of runs) {
   results[`${r.mode}PeakRssMB`] = Math.round(r.maxRssKb / 1024);
   results[`${r.mode}RssToFile`] = Number(((r.maxRssKb * 1024) / bytes).toFixed(2));
 }
+// CPU time of the split's pieces in one process: what two free cores give, whatever the load.
+try {
+  const sc = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', resolve(root, 'bench/tools/split-cost.ts'), file], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: timeoutS * 1000,
+    })
+      .trim()
+      .split('\n')
+      .pop()!,
+  ) as Record<string, number>;
+  const cpuRate = (sc.messages! / sc.onePassCpuMs!) * 1000;
+  console.log(
+    `CPU time, one process: one pass ${sc.onePassCpuMs} ms (${fmt(cpuRate)} msg per CPU-second); split at ${(sc.cutAt! * 100).toFixed(0)}%: head ${sc.headCpuMs} ms, tail ${sc.tailCpuMs} ms, merge ${sc.mergeCpuMs} ms → ${sc.twoCoreSpeedup}× on two free cores (${fmt(cpuRate * sc.twoCoreSpeedup!)} msg/s)`,
+  );
+  results.indexMsgsPerCpuSecond = Math.round(cpuRate);
+  results.twoCoreSpeedup = sc.twoCoreSpeedup;
+  results.twoCoreMsgsPerSec = Math.round(cpuRate * sc.twoCoreSpeedup!);
+} catch (e) {
+  console.log(`split cost: failed (${e instanceof Error ? e.message.split('\n')[0] : e})`);
+}
 console.log(`load average ${load()}`);
 
 // --- sipscope CLI: analyze --format summary / ndjson (full parse + lint + analysis) ---

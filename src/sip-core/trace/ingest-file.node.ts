@@ -35,10 +35,10 @@ export interface IngestFileResult extends IngestResult {
 /** Smallest file worth cutting in two (below it, one pass is as fast as starting a second worker). */
 export const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
 /** Where the cut is looked for, as a fraction of the file. */
-const SPLIT_AT = 0.42;
+const SPLIT_AT = 0.4;
 
 /**
- * Where to cut `path` for a two-part ingest: a record boundary near 42% of a classic pcap file
+ * Where to cut `path` for a two-part ingest: a record boundary near 40% of a classic pcap file
  * (not compressed, at least SPLIT_MIN_BYTES), or null when it cannot be cut (pcapng, gzip, small).
  */
 export function planSplit(path: string, o: { minBytes?: number; near?: number } = {}): number | null {

@@ -31,25 +31,47 @@ function mapU32(a: Uint32Array, table: Uint32Array, shift: number): void {
 function mapU16(a: Uint16Array, table: Uint32Array): void {
   for (let j = 0; j < a.length; j++) a[j] = table[a[j]!] ?? 0;
 }
-// One gather per array type, so each loop sees one element kind.
-function gatherF64(a: Float64Array, b: Float64Array, fromA: Uint8Array, src: Uint32Array): Float64Array {
+// One gather per array type, so each loop sees one element kind; the first k0 rows are the head's.
+function gatherF64(
+  a: Float64Array,
+  b: Float64Array,
+  fromA: Uint8Array,
+  src: Uint32Array,
+  k0: number,
+): Float64Array {
   const out = new Float64Array(fromA.length);
-  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  out.set(a.subarray(0, k0));
+  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
   return out;
 }
-function gatherU32(a: Uint32Array, b: Uint32Array, fromA: Uint8Array, src: Uint32Array): Uint32Array {
+function gatherU32(
+  a: Uint32Array,
+  b: Uint32Array,
+  fromA: Uint8Array,
+  src: Uint32Array,
+  k0: number,
+): Uint32Array {
   const out = new Uint32Array(fromA.length);
-  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  out.set(a.subarray(0, k0));
+  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
   return out;
 }
-function gatherU16(a: Uint16Array, b: Uint16Array, fromA: Uint8Array, src: Uint32Array): Uint16Array {
+function gatherU16(
+  a: Uint16Array,
+  b: Uint16Array,
+  fromA: Uint8Array,
+  src: Uint32Array,
+  k0: number,
+): Uint16Array {
   const out = new Uint16Array(fromA.length);
-  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  out.set(a.subarray(0, k0));
+  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
   return out;
 }
-function gatherU8(a: Uint8Array, b: Uint8Array, fromA: Uint8Array, src: Uint32Array): Uint8Array {
+function gatherU8(a: Uint8Array, b: Uint8Array, fromA: Uint8Array, src: Uint32Array, k0: number): Uint8Array {
   const out = new Uint8Array(fromA.length);
-  for (let k = 0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
+  out.set(a.subarray(0, k0));
+  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
   return out;
 }
 
@@ -151,13 +173,16 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const bFlags = bc.flags as Uint8Array;
   const bRaw = bc.rawOff as Float64Array;
   for (let j = 0; j < nb; j++) if (bFlags[j]! & 4) bRaw[j] = bRaw[j]! + chunkShift;
+  // The head's messages emitted before the cut come first, in one block.
+  let k0 = 0;
+  while (k0 < n && fromA[k0] && src[k0] === k0) k0++;
   const columns: Record<string, Column> = {};
   for (const [name, ca] of Object.entries(a.columns)) {
     const cb = bc[name]!;
-    if (ca instanceof Float64Array) columns[name] = gatherF64(ca, cb as Float64Array, fromA, src);
-    else if (ca instanceof Uint32Array) columns[name] = gatherU32(ca, cb as Uint32Array, fromA, src);
-    else if (ca instanceof Uint16Array) columns[name] = gatherU16(ca, cb as Uint16Array, fromA, src);
-    else columns[name] = gatherU8(ca, cb as Uint8Array, fromA, src);
+    if (ca instanceof Float64Array) columns[name] = gatherF64(ca, cb as Float64Array, fromA, src, k0);
+    else if (ca instanceof Uint32Array) columns[name] = gatherU32(ca, cb as Uint32Array, fromA, src, k0);
+    else if (ca instanceof Uint16Array) columns[name] = gatherU16(ca, cb as Uint16Array, fromA, src, k0);
+    else columns[name] = gatherU8(ca, cb as Uint8Array, fromA, src, k0);
     // The parts' arrays are no longer needed: let them go column by column (peak ≈ one trace).
     delete a.columns[name];
     delete bc[name];
