@@ -126,6 +126,8 @@ export class AppState {
       };
     });
     this.client.on(Events.captureOpened, (s) => {
+      // Opened by the host itself (a menu, the CLI, a test): its progress banner ends here too.
+      if (this.progress?.captureId === s.id) this.progress = null;
       if (!this.capture || this.capture.id !== s.id) void this.#show(s);
     });
     this.client.on(Events.captureFailed, (f) => {
