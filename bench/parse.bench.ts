@@ -54,14 +54,19 @@ const MAX_ITERS = 5_000_000;
 let sink = 0;
 /**
  * Measures several functions in interleaved time slots (the machine is shared, so load changes from
- * second to second; interleaving keeps the comparison fair). Returns the best ops/s of each.
+ * second to second; interleaving keeps the comparison fair). Returns the best ops/s of each by the
+ * wall clock and by this process's CPU time (`process.cpuUsage`, user + system): on a quiet machine
+ * the two agree; under load the CPU-time figure is the steadier one (time spent descheduled is not
+ * counted, though cache and core sharing still slow it).
  */
-function measureAll(fns: (() => void)[]): number[] {
+function measureAll(fns: (() => void)[]): { wall: number[]; cpu: number[] } {
   for (const fn of fns) for (let i = 0; i < 5_000; i++) fn(); // warm-up
-  const best = fns.map(() => 0);
+  const wall = fns.map(() => 0);
+  const cpu = fns.map(() => 0);
   for (let round = 0; round < ROUNDS; round++) {
     fns.forEach((fn, k) => {
       let n = 0;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       let t = t0;
       while (t - t0 < SLOT_MS && n < MAX_ITERS) {
@@ -69,10 +74,13 @@ function measureAll(fns: (() => void)[]): number[] {
         n += 1000;
         t = performance.now();
       }
-      best[k] = Math.max(best[k]!, (n * 1000) / (t - t0));
+      const c = process.cpuUsage(c0);
+      wall[k] = Math.max(wall[k]!, (n * 1000) / (t - t0));
+      const cpuMs = (c.user + c.system) / 1000;
+      if (cpuMs > 0) cpu[k] = Math.max(cpu[k]!, (n * 1000) / cpuMs);
     });
   }
-  return best;
+  return { wall, cpu };
 }
 
 function readKeyFields(m: SipMessage): void {
@@ -139,7 +147,9 @@ for (const [name, text] of [
       sink += p.parse(text) ? 1 : 0;
     });
   }
-  const [parseOnly = 0, withKeys = 0, typed = 0, peerRate = 0] = measureAll(fns);
+  const measured = measureAll(fns);
+  const [parseOnly = 0, withKeys = 0, typed = 0, peerRate = 0] = measured.wall;
+  const [cpuParse = 0, cpuKeys = 0, cpuTyped = 0, cpuPeer = 0] = measured.cpu;
   const mbs = (rate: number): string => ((rate * bytes.length) / 1e6).toFixed(1);
   console.log(`\n${name} (${bytes.length} bytes)`);
   console.log(`  structural parse + key fields:        ${fmt(parseOnly)} msg/s, ${mbs(parseOnly)} MB/s`);
@@ -153,11 +163,19 @@ for (const [name, text] of [
     minRatio = Math.min(minRatio, withKeys / peerRate);
     minStructRatio = Math.min(minStructRatio, parseOnly / peerRate);
   }
+  console.log(
+    `  by CPU time: structural ${fmt(cpuParse)}, with strings ${fmt(cpuKeys)}, typed ${fmt(cpuTyped)}` +
+      (p ? `, npm sip ${fmt(cpuPeer)} msg/s (structural/npm sip ${(cpuParse / cpuPeer).toFixed(1)}x)` : ''),
+  );
   perMessage[name] = {
     structural: Math.round(parseOnly),
     withStrings: Math.round(withKeys),
     typed: Math.round(typed),
     ...(p ? { npmSip: Math.round(peerRate) } : {}),
+    cpuStructural: Math.round(cpuParse),
+    cpuWithStrings: Math.round(cpuKeys),
+    cpuTyped: Math.round(cpuTyped),
+    ...(p ? { cpuNpmSip: Math.round(cpuPeer) } : {}),
   };
   minParse = Math.min(minParse, parseOnly);
   minKeys = Math.min(minKeys, withKeys);
