@@ -61,7 +61,8 @@ function earlier(a: VirtualEvent, b: VirtualEvent): boolean {
  * in firing order, so a FIFO keeps them sorted (push O(1), no sifting through thousands of timers).
  */
 class FifoLane {
-  items: VirtualEvent[] = [];
+  /** Events from `head` on; slots before it are cleared (a fired event must not keep its callback alive). */
+  items: (VirtualEvent | undefined)[] = [];
   head = 0;
   /** Position in the clock's lane heap, -1 when empty (not in the heap). */
   pos = -1;
@@ -72,7 +73,8 @@ class FifoLane {
     this.items.push(ev);
   }
   shift(): VirtualEvent {
-    const ev = this.items[this.head++]!;
+    const ev = this.items[this.head]!;
+    this.items[this.head++] = undefined;
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
@@ -87,7 +89,7 @@ class FifoLane {
   }
   compact(): number {
     const before = this.size;
-    this.items = this.items.slice(this.head).filter((e) => e.live);
+    this.items = this.items.slice(this.head).filter((e) => e !== undefined && e.live);
     this.head = 0;
     return before - this.items.length;
   }
