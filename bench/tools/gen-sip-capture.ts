@@ -7,11 +7,13 @@
  *   node --import tsx bench/tools/gen-sip-capture.ts [OUT] [SIZE_MB]      (SIZE_MB env works too)
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_OUT = (mb: number): string => resolve(here, `../data/sip-${mb}MB.pcap`);
+/** bench/, whether this module runs from bench/tools or bundled into bench/.NAME.bench.mjs (npm run bench). */
+const benchDir = basename(here) === 'tools' ? dirname(here) : here;
+export const DEFAULT_OUT = (mb: number): string => resolve(benchDir, `data/sip-${mb}MB.pcap`);
 
 const BLOCK = 8 * 1024 * 1024;
 
@@ -218,7 +220,8 @@ export function generate(
   return { bytes: w.bytes, frames: w.frames, messages: w.messages, calls: call };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+// Run as a script (not when bundled into a benchmark, where import.meta.url is the bundle's).
+if (process.argv[1] && /gen-sip-capture\.[cm]?[jt]s$/.test(process.argv[1])) {
   const mb = Number(process.argv[3] ?? process.env.SIZE_MB ?? 200);
   const out = process.argv[2] ?? DEFAULT_OUT(mb);
   const t0 = performance.now();
