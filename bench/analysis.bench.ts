@@ -15,13 +15,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analysisOnAppend, ladderModel, queryCalls, TraceAnalyzer } from '../src/sip-core/analysis';
 import { parseMessage } from '../src/sip-core/message';
 import { Trace } from '../src/sip-core/trace/trace';
 import { ingestCaptureFile } from '../src/sip-core/trace/ingest-file.node.js';
-import { DEFAULT_OUT, generate } from './tools/gen-sip-capture';
 
 const ladderMessages = Math.max(13_000, Number(process.env.LADDER_MESSAGES ?? 300_000));
 const heapMb = Math.ceil((ladderMessages * 700) / 1e6) + 1024;
@@ -37,10 +37,17 @@ if (ladderMessages > 2_000_000 && !process.execArgv.some((a) => a.startsWith('--
 
 const sizeMb = Number(process.env.SIZE_MB ?? 40);
 const runs = Math.max(1, Math.min(5, Number(process.env.RUNS ?? 3)));
-const file = process.env.BENCH_FILE ?? DEFAULT_OUT(sizeMb);
+// bench/data/ of the repository (this file may run bundled as bench/.analysis.bench.mjs).
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const file = process.env.BENCH_FILE ?? resolve(benchDir, 'data', `sip-${sizeMb}MB.pcap`);
 if (!existsSync(file)) {
-  const g = generate(file, sizeMb);
-  console.log(`generated ${file}: ${g.messages} SIP messages, ${g.calls} calls`);
+  // The generator runs as its own process: importing it into a bundle would run its command line too.
+  const g = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', resolve(benchDir, 'tools', 'gen-sip-capture.ts'), file, String(sizeMb)],
+    { stdio: 'inherit' },
+  );
+  if (g.status !== 0 || !existsSync(file)) throw new Error(`could not generate ${file}`);
 }
 const load = (): string =>
   loadavg()
