@@ -72,6 +72,29 @@ describe('calls query', () => {
     expect(desc.items.map((c) => c.id)).toEqual(asc.items.map((c) => c.id).reverse());
   });
 
+  it('pages through one sorted, filtered view, and a new filter or sort gives a new one', async () => {
+    const q = (o: { offset: number; limit: number; sort?: CallSortField; desc?: boolean; filter?: string }) =>
+      host.invoke(Invoke.callsQuery, { captureId: cap.id, ...o });
+    const whole = await q({ offset: 0, limit: 100, sort: 'src', desc: true });
+    const pages = [];
+    for (let off = 0; off < whole.total; off += 2)
+      pages.push(...(await q({ offset: off, limit: 2, sort: 'src', desc: true })).items);
+    expect(pages.map((c) => c.id)).toEqual(whole.items.map((c) => c.id));
+    const busy = await q({ offset: 0, limit: 100, sort: 'src', desc: true, filter: 'call.state == "busy"' });
+    expect(busy.items.map((c) => c.state)).toEqual(['busy']);
+    expect(busy.byState).toEqual({ busy: 1 });
+    busy.byState.busy = 99; // the caller's copy: the kept view is not changed
+    expect(
+      (await q({ offset: 0, limit: 1, sort: 'src', desc: true, filter: 'call.state == "busy"' })).byState,
+    ).toEqual({ busy: 1 });
+    const bad = await q({ offset: 0, limit: 100, filter: 'call.state ==' });
+    expect(bad.filterError?.column).toBeGreaterThan(0);
+    expect(bad.total).toBe(5);
+    expect((await q({ offset: 0, limit: 100, sort: 'start' })).items.map((c) => c.id)).toEqual(
+      [...whole.items].sort((a, b) => a.start - b.start).map((c) => c.id),
+    );
+  });
+
   it('rejects a sort field the core does not know', () => {
     expect(() =>
       validateRequest(Invoke.callsQuery, { captureId: 'c', offset: 0, limit: 10, sort: 'codecs' }),

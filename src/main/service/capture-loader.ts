@@ -266,23 +266,41 @@ export class TraceAdapter implements LoadedTrace {
     return result;
   }
 
+  /**
+   * The calls list as filtered and sorted, kept for the last (filter, sort, direction): scrolling
+   * asks for page after page of the same view, each then costs its slice, not a sort of every call.
+   */
+  #view: {
+    all: CallDto[];
+    key: string;
+    calls: CallDto[];
+    byState: Record<string, number>;
+    error: CallsPage['filterError'];
+  } | null = null;
+
   queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage {
     const all = this.#calls();
-    const { indexes, error } = this.#filtered(q.filter ?? '');
-    let calls = indexes ? indexes.map((i) => all[i]!) : all;
-    if (q.sort && q.sort !== 'start') {
-      const key = q.sort;
-      calls = [...calls].sort((a, b) => compareCalls(a, b, key));
+    const filter = q.filter ?? '';
+    const key = `${q.sort ?? 'start'}|${q.desc ? 1 : 0}|${filter}`;
+    let v = this.#view;
+    if (!v || v.all !== all || v.key !== key) {
+      const { indexes, error } = this.#filtered(filter);
+      let calls = indexes ? indexes.map((i) => all[i]!) : all;
+      if (q.sort && q.sort !== 'start') {
+        const sortKey = q.sort;
+        calls = [...calls].sort((a, b) => compareCalls(a, b, sortKey));
+      }
+      if (q.desc) calls = [...calls].reverse();
+      const byState: Record<string, number> = {};
+      for (const c of calls) byState[c.state] = (byState[c.state] ?? 0) + 1;
+      v = this.#view = { all, key, calls, byState, error };
     }
-    if (q.desc) calls = [...calls].reverse();
-    const byState: Record<string, number> = {};
-    for (const c of calls) byState[c.state] = (byState[c.state] ?? 0) + 1;
     return {
-      total: calls.length,
+      total: v.calls.length,
       offset: q.offset,
-      items: calls.slice(q.offset, q.offset + q.limit),
-      byState,
-      filterError: error,
+      items: v.calls.slice(q.offset, q.offset + q.limit),
+      byState: { ...v.byState },
+      filterError: v.error,
     };
   }
 
