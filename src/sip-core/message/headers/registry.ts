@@ -113,3 +113,14 @@ export function decodeHeader(name: string, value: string): Decoded<unknown> | nu
 }
 
 const DECODERS = new Map<string, TypedDecoder>(Object.entries(TYPED_HEADERS));
+
+/**
+ * The decoder of a canonical name (lower case, compact forms expanded, as `HeaderField.canonical`), or
+ * undefined: {@link decodeHeader} without re-normalising a name the parser already normalised.
+ */
+export function decoderOf(canonical: string): TypedDecoder | undefined {
+  const fn = DECODERS.get(canonical);
+  if (fn !== undefined || canonical.length !== 1) return fn;
+  const full = COMPACT_FORMS[canonical];
+  return full === undefined ? undefined : DECODERS.get(full);
+}
