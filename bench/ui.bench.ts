@@ -16,8 +16,8 @@
  *   npm run bench -- ui            (SIZE_MB=60 npm run bench -- ui for a quick run)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, statSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -397,7 +397,12 @@ function startServe(file: string): Promise<{ url: string; messages: number; chil
   const child = spawn(
     process.execPath,
     [join(root, 'bin', 'sipscope.js'), 'serve', '--port', '0', '--no-build', file],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    // A throw-away settings folder: the benchmark's files do not land in the user's recent list.
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'sipscope-bench-config-')) },
+    },
   );
   return new Promise((res, rej) => {
     let url = '';
