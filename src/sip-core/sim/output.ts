@@ -138,14 +138,23 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
     return row;
   };
   const events = opts.events
-    ? sim.eventList.filter((e) => e.kind === 'timer' || e.kind === 'nat-drop' || e.kind === 'lost')
+    ? sim.eventList.filter(
+        (e) =>
+          // Timers that fired (starts and cancels are in the JSON and the player, not the text ladder).
+          (e.kind === 'timer' && (e.data?.action ?? 'fire') === 'fire') ||
+          e.kind === 'nat-drop' ||
+          e.kind === 'lost',
+      )
     : [];
   let ei = 0;
-  for (const p of packets) {
-    while (ei < events.length && events[ei]!.time <= p.sentAt) {
+  const eventsUpTo = (t: number): void => {
+    while (ei < events.length && events[ei]!.time <= t) {
       const e = events[ei++]!;
       lines.push(`${(e.time / 1e6).toFixed(3).padStart(8)}  ~ ${e.node}: ${e.text}`);
     }
+  };
+  for (const p of packets) {
+    eventsUpTo(p.sentAt);
     const a = cols.indexOf(p.fromNode);
     const b = cols.indexOf(p.toNode);
     const row = bar();
@@ -156,8 +165,6 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
     else row[lo + 1] = '<';
     let label = firstLine(p);
     if (p.dropped) label += ` (lost: ${p.dropped})`;
-    const full = label;
-    void full;
     const room = hi - lo - 4;
     if (label.length > room) label = label.split(' ')[0]!;
     if (p.dropped && label.length + 8 <= room) label += ' (lost)';
@@ -168,6 +175,7 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
     const t = (p.sentAt / 1e6).toFixed(3).padStart(8);
     lines.push(`${t}  ${row.join('').slice(10).trimEnd()}`);
   }
+  eventsUpTo(Infinity); // timers that fire after the last message (Timer K, J, D...)
   return lines.join('\n');
 }
 

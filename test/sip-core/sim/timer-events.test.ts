@@ -102,3 +102,16 @@ describe('transaction timer events (start, cancel, fire with due time)', () => {
     }
   });
 });
+
+describe('text ladder with --events', () => {
+  it('shows the timers that fired (each retransmission), not their starts and cancels', async () => {
+    const { textLadder } = await import('../../../src/sip-core/sim/output');
+    const sim = run('timeout-408');
+    const lines = textLadder(sim, { events: true }).split('\n');
+    const timerLines = lines.filter((l) => / ~ .*: Timer [A-M]:/.test(l));
+    const fired = timerEvents(sim).filter((e) => e.data.action === 'fire').length;
+    expect(timerLines.length).toBe(fired);
+    expect(timerLines.some((l) => /Timer E: retransmit OPTIONS/.test(l))).toBe(true);
+    expect(lines.some((l) => /started|cancelled/.test(l))).toBe(false);
+  });
+});
