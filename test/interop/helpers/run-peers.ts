@@ -60,7 +60,8 @@ export function spawnPeer(name: string, bin: string, args: string[], cwd: string
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  // 'close', not 'exit': 'exit' can come before the last stdout bytes (SIPp's final statistics) are read.
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
   return {
     name,
     child,
