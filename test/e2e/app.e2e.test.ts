@@ -37,51 +37,29 @@ function sendUdp(text: string, toPort: number, fromPort: number): Promise<string
   });
 }
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { findPeer, requirePeer } from '../helpers/peers';
 import { execFileSync } from 'node:child_process';
-import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
-import { createHost } from '../../src/main/service/create-host';
-import { RENDERER_DIR, SAMPLE_CAPTURE } from '../../src/main/paths';
-import type { ServiceHost } from '../../src/main/service/host';
+import type { BrowserServer } from '../../src/main/server/browser-server';
+import { SAMPLE_CAPTURE } from '../../src/main/paths';
+import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
-const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const shots = SHOTS_DIR;
 
 describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
+  let served: ServedPage;
   let server: BrowserServer;
-  let host: ServiceHost;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(shots, { recursive: true });
-    host = createHost({ mode: 'browser', recentFile: null, resolveUpload: (t) => server.resolveUpload(t) });
-    server = await startBrowserServer({ host, webRoot: RENDERER_DIR, port: 0 });
-    browser = await chromium.launch({ executablePath: chromiumPath as string, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    served = await servePage(chromiumPath as string);
+    ({ server, page, errors: consoleErrors } = served);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.dispose();
-    await server?.close();
+    await served?.close();
   });
 
   it('shows the shell with its areas and the empty state', async () => {

@@ -4,60 +4,38 @@
  * headless Debian Chromium through playwright-core. Screenshots go to test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
-import { createHost } from '../../src/main/service/create-host';
-import type { ServiceHost } from '../../src/main/service/host';
+import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
 const root = resolve(import.meta.dirname, '..', '..');
-const shots = join(root, 'test-results', 'screenshots');
+const shots = SHOTS_DIR;
 const webDir = join(root, '.tmp', 'e2e-calls', 'web');
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
 describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chromium', () => {
-  let server: BrowserServer;
-  let host: ServiceHost;
-  let browser: Browser;
+  let served: ServedPage;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(shots, { recursive: true });
     const vite = spawnSync(
       join(root, 'node_modules', '.bin', 'vite'),
       ['build', '-c', 'vite.web.config.ts', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'error'],
       { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
     );
     if (vite.status !== 0) throw new Error(`vite build failed (${vite.status ?? vite.signal})`);
-    host = createHost({ mode: 'browser', recentFile: null, resolveUpload: (t) => server.resolveUpload(t) });
-    server = await startBrowserServer({ host, webRoot: webDir, port: 0 });
-    browser = await chromium.launch({ executablePath: chromiumPath as string, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(server.url);
+    served = await servePage(chromiumPath as string, { webRoot: webDir });
+    ({ page, errors: pageErrors } = served);
+    await page.goto(served.server.url);
     await page.getByText('Open the sample', { exact: true }).click();
     await page.getByTestId('calls-table').locator('tr.msg').nth(4).waitFor({ timeout: 20_000 });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.dispose();
-    await server?.close();
+    await served?.close();
   });
 
   const headers = (): Promise<string[]> =>

@@ -6,29 +6,16 @@
  * calls, where only the rows in view are in the DOM. Screenshots under test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
-import { createHost } from '../../src/main/service/create-host';
-import { RENDERER_DIR } from '../../src/main/paths';
-import type { ServiceHost } from '../../src/main/service/host';
+import type { BrowserServer } from '../../src/main/server/browser-server';
+import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
-const shots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const shots = SHOTS_DIR;
 
 /**
  * A classic pcap holding one call of about `n` messages through a proxy that talks to the UAC on
@@ -143,30 +130,20 @@ const SCROLL_JS = `async ({ frames, step, maxMs }) => {
 }`;
 
 describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
+  let served: ServedPage;
   let server: BrowserServer;
-  let host: ServiceHost;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-ladder-e2e-'));
 
   beforeAll(async () => {
-    mkdirSync(shots, { recursive: true });
-    host = createHost({ mode: 'browser', recentFile: null, resolveUpload: (t) => server.resolveUpload(t) });
-    server = await startBrowserServer({ host, webRoot: RENDERER_DIR, port: 0 });
-    browser = await chromium.launch({ executablePath: chromiumPath as string, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    served = await servePage(chromiumPath as string);
+    ({ server, page, errors: consoleErrors } = served);
     await page.goto(server.url);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await host?.dispose();
-    await server?.close();
+    await served?.close();
   });
 
   const ladder = (): ReturnType<Page['getByTestId']> => page.getByTestId('ladder');
@@ -319,7 +296,7 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
       async () => {
         const file = join(dir, `proxied-${n}.pcap`);
         const written = writeProxiedCall(file, n);
-        await host.openPath(file, { remember: false });
+        await served.host.openPath(file, { remember: false });
         await expect
           .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 60_000 })
           .toContain(`proxied-${n}.pcap`);

@@ -1,0 +1,71 @@
+/**
+ * Browser mode in headless Debian Chromium for the end-to-end tests (and the UI benchmark): one set
+ * of launch flags, and one way to serve the app and open a page on it.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
+import { createHost } from '../../src/main/service/create-host';
+import { RENDERER_DIR } from '../../src/main/paths';
+import type { ServiceHost } from '../../src/main/service/host';
+
+/** Headless, no sandbox (root in CI), nothing that talks to the network. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** Where the e2e tests save their screenshots (CI keeps them as artifacts). */
+export const SHOTS_DIR = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+
+export interface ServedPage {
+  server: BrowserServer;
+  host: ServiceHost;
+  browser: Browser;
+  page: Page;
+  /** Console errors and uncaught exceptions of the page. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves browser mode on a loopback port (no recent-files list) and opens a 1400×860 page on it.
+ * `webRoot`: the built renderer (default out/renderer).
+ */
+export async function servePage(chromiumPath: string, opts: { webRoot?: string } = {}): Promise<ServedPage> {
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  // eslint-disable-next-line prefer-const -- assigned after the host, which needs it for uploads
+  let server: BrowserServer;
+  const host = createHost({
+    mode: 'browser',
+    recentFile: null,
+    resolveUpload: (t) => server.resolveUpload(t),
+  });
+  server = await startBrowserServer({ host, webRoot: opts.webRoot ?? RENDERER_DIR, port: 0 });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return {
+    server,
+    host,
+    browser,
+    page,
+    errors,
+    async close() {
+      await browser.close();
+      await host.dispose();
+      await server.close();
+    },
+  };
+}
