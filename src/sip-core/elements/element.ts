@@ -28,6 +28,7 @@ import {
   type TransactionInfo,
   type TransactionEvent,
   type TransactionKind,
+  TIMER_LABEL,
   TransactionTable,
   type TransactionUser,
   serverTransactionKey,
@@ -94,24 +95,6 @@ const ROLE: Readonly<Record<TransactionKind, 'ICT' | 'NICT' | 'IST' | 'NIST'>> =
   'non-invite-client': 'NICT',
   'invite-server': 'IST',
   'non-invite-server': 'NIST',
-};
-
-/** Display names of the timers in element events (the RFC's names). */
-const TIMER_NAME: Readonly<Record<TimerName, string>> = {
-  A: 'Timer A',
-  B: 'Timer B',
-  C: 'Timer C',
-  D: 'Timer D',
-  E: 'Timer E',
-  F: 'Timer F',
-  G: 'Timer G',
-  H: 'Timer H',
-  I: 'Timer I',
-  J: 'Timer J',
-  K: 'Timer K',
-  L: 'Timer L',
-  M: 'Timer M',
-  Trying: '100 Trying (200 ms)',
 };
 
 export abstract class SipElement implements TransportListener {
@@ -249,7 +232,7 @@ export abstract class SipElement implements TransportListener {
         return;
       }
       case 'timer-start': {
-        const timer = TIMER_NAME[e.timer];
+        const timer = TIMER_LABEL[e.timer];
         if (names) names.durations[e.timer] = e.duration;
         this.events.emit({
           ...base,
@@ -260,7 +243,7 @@ export abstract class SipElement implements TransportListener {
         return;
       }
       case 'timer-stop': {
-        const timer = TIMER_NAME[e.timer];
+        const timer = TIMER_LABEL[e.timer];
         this.events.emit({
           ...base,
           kind: 'timer',
@@ -270,7 +253,7 @@ export abstract class SipElement implements TransportListener {
         return;
       }
       case 'timer-fire': {
-        const timer = TIMER_NAME[e.timer];
+        const timer = TIMER_LABEL[e.timer];
         this.events.emit({
           ...base,
           kind: 'timer',

@@ -3,7 +3,7 @@
  */
 export * from './types';
 export type { TransactionContext } from './transaction';
-export { TransactionBase, messageBytes, responseStatus } from './transaction';
+export { TIMER_LABEL, TransactionBase, messageBytes, responseStatus } from './transaction';
 export { InviteClientTransaction, INVITE_CLIENT_FROM } from './invite-client';
 export type { InviteClientState, InviteClientOptions } from './invite-client';
 export { NonInviteClientTransaction, NON_INVITE_CLIENT_FROM } from './non-invite-client';

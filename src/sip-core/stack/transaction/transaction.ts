@@ -59,8 +59,8 @@ export function messageBytes(m: Uint8Array | SipMessage): Uint8Array {
   return m instanceof Uint8Array ? m : m.raw.subarray(m.start, m.end);
 }
 
-/** Scheduler labels of the timers (constant strings: nothing is built per timer). */
-const TIMER_LABEL: Readonly<Record<TimerName, string>> = {
+/** The RFC's names of the timers, used as scheduler labels and in element events (constant strings). */
+export const TIMER_LABEL: Readonly<Record<TimerName, string>> = {
   A: 'Timer A',
   B: 'Timer B',
   C: 'Timer C',
