@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import type { BrowserServer } from '../../src/main/server/browser-server';
 import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { SCROLL_JS, type ScrollResult } from '../helpers/frame-timing';
 
 const chromiumPath = requirePeer('chromium');
 const shots = SHOTS_DIR;
@@ -105,29 +106,6 @@ function writeProxiedCall(path: string, n: number): number {
   closeSync(fd);
   return count;
 }
-
-/** Scrolls the ladder a bounded number of frames in the page and returns frames per second. */
-const SCROLL_JS = `async ({ frames, step, maxMs }) => {
-  const el = document.querySelector('[data-testid=ladder]');
-  const times = [];
-  const top0 = el.scrollTop;
-  await new Promise((done) => {
-    const t0 = performance.now();
-    const tick = (t) => {
-      times.push(t);
-      if (times.length > frames || t - t0 > maxMs) return done();
-      el.scrollTop += step;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
-  const d = [];
-  for (let i = 1; i < times.length; i++) d.push(times[i] - times[i - 1]);
-  d.sort((a, b) => a - b);
-  const ms = times[times.length - 1] - times[0];
-  return { frames: d.length, fps: (d.length * 1000) / ms, p95: d[Math.floor(d.length * 0.95)] ?? 0,
-    scrolled: el.scrollTop - top0, inDom: el.querySelectorAll('g.arrow').length };
-}`;
 
 describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
   let served: ServedPage;
@@ -313,15 +291,11 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
         const inDom = await ladder().locator('g.arrow').count();
         expect(inDom).toBeGreaterThan(10);
         expect(inDom).toBeLessThan(80);
-        const scroll = (await page.evaluate(`(${SCROLL_JS})({ frames: 120, step: 112, maxMs: 4000 })`)) as {
-          frames: number;
-          fps: number;
-          p95: number;
-          scrolled: number;
-          inDom: number;
-        };
-        expect(scroll.scrolled).toBeGreaterThan(1000);
-        expect(scroll.inDom).toBeLessThan(80);
+        const scroll = (await page.evaluate(
+          `(${SCROLL_JS})({ sel: '[data-testid=ladder]', frames: 120, step: 112, maxMs: 4000 })`,
+        )) as ScrollResult;
+        expect(scroll.scrolledPx).toBeGreaterThan(1000);
+        expect(await ladder().locator('g.arrow').count()).toBeLessThan(80);
         // The lane headers stay at the top while the rows scroll.
         const head = await ladder().locator('.head').boundingBox();
         expect(Math.abs((head?.y ?? -1) - ((await ladder().boundingBox())?.y ?? 0))).toBeLessThan(2);
@@ -345,7 +319,7 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
         console.log(
           `ladder ${n} messages: render ${renderMs} ms (model build → painted frame), ` +
             `${inDom} arrows in the DOM; scroll ${scroll.fps.toFixed(1)} fps over ${scroll.frames} frames, ` +
-            `p95 frame ${scroll.p95.toFixed(1)} ms`,
+            `p95 frame ${scroll.p95FrameMs.toFixed(1)} ms`,
         );
         expect(renderMs).toBeGreaterThan(0);
         // Loose bound (2 shared cores); the figures are printed above.
