@@ -68,6 +68,21 @@ export interface TraceAnalysis {
 /** Called for each appended message; `msg` (and its raw bytes) is only valid during the call. */
 export type AppendListener = (id: number, msg: SipMessage, trace: Trace) => void;
 
+/**
+ * Called for each appended message with its raw bytes `buf[start,end)` (valid only during the call),
+ * parsed or not: a listener that reads what it needs from the bytes does not make ingest parse.
+ */
+export type BytesAppendListener = (
+  id: number,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  trace: Trace,
+) => void;
+
+/** An AppendListener that also reads bytes: `onAppend` registers its `bytes` form (no parse needed). */
+export type DualAppendListener = AppendListener & { bytes: BytesAppendListener };
+
 /** Everything that describes where one message came from, as `append` takes it. */
 export interface AppendInput {
   frameNo: number;
@@ -251,6 +266,7 @@ export class Trace {
   /** Distinct sets of diagnostic codes (joined by ','), id 1 = the empty set. */
   #codeSets = new Interner();
   #listeners: AppendListener[] = [];
+  #bytesListeners: BytesAppendListener[] = [];
   #readAt: ReadAt | null;
   #closer: (() => void) | null = null;
   /** What was read; filled by the ingest when it finishes. */
@@ -290,11 +306,24 @@ export class Trace {
     return this.#n;
   }
 
-  /** Adds a listener called for every message appended from now on; returns the unsubscribe function. */
+  /**
+   * Adds a listener called for every message appended from now on; returns the unsubscribe function.
+   * A {@link DualAppendListener} is registered by its bytes form (see `onAppendBytes`).
+   */
   onAppend(listener: AppendListener): () => void {
+    const bytes = (listener as Partial<DualAppendListener>).bytes;
+    if (typeof bytes === 'function') return this.onAppendBytes(bytes);
     this.#listeners.push(listener);
     return () => {
       this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Adds a listener called with the raw bytes of every message appended from now on (parsed or not). */
+  onAppendBytes(listener: BytesAppendListener): () => void {
+    this.#bytesListeners.push(listener);
+    return () => {
+      this.#bytesListeners = this.#bytesListeners.filter((l) => l !== listener);
     };
   }
 
@@ -324,13 +353,14 @@ export class Trace {
     c.callId[id] = this.#callIds.id(msg.callId);
     this.#n = id + 1;
     if (this.#listeners.length > 0) for (const l of this.#listeners) l(id, msg as SipMessage, this);
+    if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
     return id;
   }
 
   /**
    * The ingest fast path: appends one message from its index scan ({@link indexScanSpans} of
    * `buf[start,end)`), interning method and Call-ID by their bytes (a string is made only for a new
-   * one). Same result as `append` with the string fields; listeners are not called (they need a full
+   * one). Same result as `append` with the string fields; append listeners are not called (they need a full
    * parse: use `append` when `hasListeners`).
    */
   appendIndexed(buf: Uint8Array, start: number, end: number, s: IndexSpans, input: AppendInput): number {
@@ -350,6 +380,7 @@ export class Trace {
         ? this.#callIdBytes.id(buf, s.callIdStart, s.callIdEnd, this.#newCallId)
         : 0;
     this.#n = id + 1;
+    if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
     return id;
   }
 
