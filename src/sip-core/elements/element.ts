@@ -9,11 +9,11 @@
  * creates none). Their trace events become element events: `kind: 'transaction'` with
  * `{ role, method, branch, from, to }` and `kind: 'timer'` with `{ timer, branch, action, due }`.
  */
-import { parseMessage, reasonPhrase, type SipMessage } from '../message';
+import { decodeUnfolded, parseMessage, reasonPhrase, type SipMessage } from '../message';
 import type { IdSource, Scheduler } from '../stack/clock';
 import type { Transport, TransportAddress, TransportListener } from '../stack/transport';
 import type { EventSink } from './events';
-import { firstCommaValue, paramOf, viaParts } from './sip-util';
+import { firstCommaValue } from './sip-util';
 import {
   type ClientTransaction,
   InviteClientTransaction,
@@ -278,12 +278,16 @@ export abstract class SipElement implements TransportListener {
   /** The top Via with `received`/`rport` filled as the server saw the request (RFC 3261 §18.2.1, RFC 3581 §4). */
   receivedVia(msg: SipMessage, source: TransportAddress): string {
     const top = firstCommaValue(msg.headerAll('via')[0] ?? '');
-    const v = viaParts(top);
+    return this.receivedViaOf(msg, top, source);
+  }
+
+  /** {@link receivedVia} of `top`, the request's top Via value; its parameters come from the parser's key fields. */
+  private receivedViaOf(msg: SipMessage, top: string, source: TransportAddress): string {
     let out = top;
-    const rport = paramOf(v.params, 'rport');
+    const rport = msg.viaRport;
     const wantRport = rport === '' || this.alwaysRport;
-    if (v.host !== source.host || wantRport) {
-      if (paramOf(v.params, 'received') === null) out += `;received=${source.host}`;
+    if (wantRport || sentByHost(msg.viaSentBy) !== source.host) {
+      if (msg.viaReceived === null) out += `;received=${source.host}`;
     }
     if (wantRport)
       out =
@@ -297,61 +301,57 @@ export abstract class SipElement implements TransportListener {
 
   /** Where responses to `msg` go (RFC 3261 §18.2.2; RFC 3581 §4 when rport is used). */
   replyAddress(msg: SipMessage, source: TransportAddress): TransportAddress {
-    const top = firstCommaValue(msg.headerAll('via')[0] ?? '');
-    const v = viaParts(top);
-    const rport = paramOf(v.params, 'rport');
-    const port = rport === '' || this.alwaysRport ? source.port : rport ? Number(rport) : (v.port ?? 5060);
+    const rport = msg.viaRport;
+    const port =
+      rport === '' || this.alwaysRport ? source.port : rport ? Number(rport) : sentByPort(msg.viaSentBy);
     // `received` is always honoured: the response goes to the source IP.
     return { host: source.host, port, transport: this.transport.local.transport };
   }
 
-  /** A response to `req` (RFC 3261 §8.2.6.2), with our received/rport on the top Via. */
+  /**
+   * A response to `req` (RFC 3261 §8.2.6.2), with our received/rport on the top Via: Via, From, To
+   * (plus our tag), Call-ID, CSeq (and Record-Route, Timestamp in a 100) copied in the request's
+   * order, their values as bytes straight from the request (no header objects, no decoding).
+   */
   makeResponse(
     req: SipMessage,
     source: TransportAddress,
     status: number,
     o: ResponseOptions = {},
   ): Uint8Array {
-    const h: string[] = [];
-    let first = true;
-    for (const f of req.headers) {
-      switch (f.canonical) {
-        case 'via':
-          if (first) {
-            first = false;
-            const all = f.value();
-            const topVal = firstCommaValue(all);
-            const rest = all.slice(all.indexOf(topVal) + topVal.length).replace(/^\s*,\s*/, '');
-            h.push(`Via: ${this.receivedVia(req, source)}`);
-            if (rest) h.push(`Via: ${rest}`);
-          } else h.push(`Via: ${f.value()}`);
-          break;
-        case 'from':
-          h.push(`From: ${f.value()}`);
-          break;
-        case 'to': {
-          let v = f.value();
-          if (o.toTag && status > 100 && req.toTag === null) v += `;tag=${o.toTag}`;
-          h.push(`To: ${v}`);
-          break;
-        }
-        case 'call-id':
-          h.push(`Call-ID: ${f.value()}`);
-          break;
-        case 'cseq':
-          h.push(`CSeq: ${f.value()}`);
-          break;
-        case 'record-route':
-          if (o.recordRoute) h.push(`Record-Route: ${f.value()}`);
-          break;
-        case 'timestamp':
-          if (status === 100) h.push(`Timestamp: ${f.value()}`);
-          break;
-      }
+    const raw = req.raw;
+    const picked: PickedField[] = [];
+    for (const c of COPIED) {
+      if (c === 'Record-Route' && !o.recordRoute) continue;
+      if (c === 'Timestamp' && status !== 100) continue;
+      for (const sp of req.headerSpans(c)) picked.push({ name: c, start: sp.start, end: sp.end });
     }
-    if (o.headers) h.push(...o.headers);
-    if (o.body) h.push(`Content-Type: ${o.contentType ?? 'application/sdp'}`);
-    return encodeMessage(`SIP/2.0 ${status} ${o.reason ?? reasonFor(status)}`, h, o.body ?? '');
+    if (picked.length > 1) picked.sort(byStart);
+    const chunks: (string | Uint8Array)[] = [`SIP/2.0 ${status} ${o.reason ?? reasonFor(status)}\r\n`];
+    let firstVia = true;
+    for (const f of picked) {
+      if (f.name === 'Via' && firstVia) {
+        firstVia = false;
+        const all = decodeUnfolded(raw, f.start, f.end);
+        const topVal = firstCommaValue(all);
+        const rest = all.slice(all.indexOf(topVal) + topVal.length).replace(/^\s*,\s*/, '');
+        chunks.push(`Via: ${this.receivedViaOf(req, topVal, source)}\r\n`);
+        if (rest) chunks.push(`Via: ${rest}\r\n`);
+        continue;
+      }
+      chunks.push(HEADER_PREFIX[f.name]!, raw.subarray(f.start, f.end));
+      if (f.name === 'To' && o.toTag && status > 100 && req.toTag === null)
+        chunks.push(`;tag=${o.toTag}\r\n`);
+      else chunks.push(CRLF);
+    }
+    let tail = '';
+    if (o.headers) for (const h of o.headers) tail += h + '\r\n';
+    if (o.body) tail += `Content-Type: ${o.contentType ?? 'application/sdp'}\r\n`;
+    const body = o.body ? enc.encode(o.body) : null;
+    tail += `Content-Length: ${body ? body.length : 0}\r\n\r\n`;
+    chunks.push(tail);
+    if (body) chunks.push(body);
+    return joinChunks(chunks);
   }
 
   /**
@@ -408,6 +408,68 @@ export abstract class SipElement implements TransportListener {
       transport: this.transport.local.transport,
     };
   }
+}
+
+/** The header fields a response copies from its request (RFC 3261 §8.2.6.2), as it writes their names. */
+const COPIED = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Record-Route', 'Timestamp'] as const;
+type CopiedName = (typeof COPIED)[number];
+const HEADER_PREFIX: Readonly<Record<CopiedName, Uint8Array>> = Object.fromEntries(
+  COPIED.map((n) => [n, enc.encode(`${n}: `)]),
+) as Record<CopiedName, Uint8Array>;
+const CRLF = enc.encode('\r\n');
+
+interface PickedField {
+  name: CopiedName;
+  start: number;
+  end: number;
+}
+
+function byStart(a: PickedField, b: PickedField): number {
+  return a.start - b.start;
+}
+
+/** Host of a Via sent-by (`host[:port]`, `[v6]:port`), lower-cased as {@link viaParts} gives it. */
+function sentByHost(sentBy: string | null): string {
+  if (sentBy === null) return '';
+  if (sentBy.startsWith('[')) {
+    const close = sentBy.indexOf(']');
+    return sentBy.slice(0, close + 1).toLowerCase();
+  }
+  const c = sentBy.lastIndexOf(':');
+  return (c >= 0 ? sentBy.slice(0, c) : sentBy).toLowerCase();
+}
+
+/** Port of a Via sent-by, 5060 when absent. */
+function sentByPort(sentBy: string | null): number {
+  if (sentBy === null) return 5060;
+  const close = sentBy.startsWith('[') ? sentBy.indexOf(']') : -1;
+  const c = sentBy.lastIndexOf(':');
+  if (c <= close) return 5060;
+  return Number(sentBy.slice(c + 1)) || 5060;
+}
+
+/** Joins strings (ASCII written directly, other text through `encodeInto`) and byte chunks into one buffer. */
+export function joinChunks(chunks: readonly (string | Uint8Array)[]): Uint8Array {
+  let max = 0;
+  for (const c of chunks) max += typeof c === 'string' ? c.length * 3 : c.length;
+  const out = new Uint8Array(max);
+  let o = 0;
+  for (const c of chunks) {
+    if (typeof c !== 'string') {
+      out.set(c, o);
+      o += c.length;
+      continue;
+    }
+    const n = c.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const code = c.charCodeAt(i);
+      if (code >= 0x80) break;
+      out[o++] = code;
+    }
+    if (i < n) o += enc.encodeInto(c.slice(i), out.subarray(o)).written;
+  }
+  return o === max ? out : out.slice(0, o);
 }
 
 /** What a firing timer does, for the event text. */

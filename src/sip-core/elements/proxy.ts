@@ -6,7 +6,8 @@
  * `fr_inv_timer`, failure_route/onreply_route; plus the registrar (`save`), location (`lookup`),
  * digest authentication (`www_*`, `proxy_*`) and nathelper functions the script calls.
  */
-import { MessageEditor, parseMessage, type SipMessage } from '../message';
+import { parseMessage, type SipMessage } from '../message';
+import { MessagePatch } from './message-patch';
 import { verifyDigest } from '../message/digest';
 import { buildChallenge } from '../message/digest';
 import type {
@@ -98,7 +99,14 @@ interface ProxyTxn {
 
 /** What the script runs on: the received message plus the edits and routing decisions so far. */
 export class ProxyMsg {
-  editor: MessageEditor;
+  /** The edits to the received request, applied as byte splices when it is forwarded. */
+  editor: MessagePatch;
+  /** Max-Forwards was processed (mf_process_maxfwd_header or the relay's own decrement). */
+  maxForwardsDone = false;
+  /** The received top Via got its received/rport (or the request was forwarded once). */
+  viaMarked = false;
+  /** Our Record-Route was inserted. */
+  recordRouteAdded = false;
   ruri: string;
   du: string | null = null;
   routes: string[];
@@ -106,7 +114,7 @@ export class ProxyMsg {
   extraBranches: { uri: string; du: string | null }[] = [];
   /** A reply the script runs on (onreply/failure routes), its edits and where it came from. */
   reply: SipMessage | null = null;
-  replyEditor: MessageEditor | null = null;
+  replyEditor: MessagePatch | null = null;
   replySource: TransportAddress | null = null;
   /** rtpproxy_manage()/rtpengine_manage() was called: relay the media of this call. */
   mediaRelay = false;
@@ -127,7 +135,7 @@ export class ProxyMsg {
     readonly msg: SipMessage,
     readonly source: TransportAddress,
   ) {
-    this.editor = new MessageEditor(msg);
+    this.editor = new MessagePatch(msg);
     this.ruri = msg.requestUri ?? '';
     this.routes = msg.routeCount ? msg.values('route') : [];
   }
@@ -254,19 +262,15 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   /** Builds the forwarded request for one branch (§16.6 steps 2–8). */
   private forwardBytes(ctx: ProxyMsg, uri: string, branch: string): Uint8Array {
     const ed = ctx.editor;
-    if (uri !== ctx.msg.requestUri) ed.setRequestUri(uri);
-    if (ctx.recordRoute && !ctx.editor.edits.some((e) => e.op === 'add-header' && e.name === 'Record-Route'))
-      ed.addHeader('Record-Route', this.recordRouteUri, 'top');
-    ed.addHeader('Via', `SIP/2.0/${this.transport.local.transport} ${this.sentBy};branch=${branch}`, 'top');
-    const bytes = ed.toBytes();
-    ed.removeFirstValue('via');
-    return bytes;
+    if (uri !== ed.currentRequestUri) ed.setRequestUri(uri);
+    this.addRecordRoute(ctx);
+    ctx.viaMarked = true;
+    return ed.toBytes(`SIP/2.0/${this.transport.local.transport} ${this.sentBy};branch=${branch}`);
   }
 
   private prepare(ctx: ProxyMsg): boolean {
-    if (ctx.editor.edits.some((e) => e.op === 'set-max-forwards')) {
-      if (!ctx.editor.edits.some((e) => e.op === 'remove-first-value' && e.name === 'via'))
-        this.markReceived(ctx);
+    if (ctx.maxForwardsDone) {
+      if (!ctx.viaMarked) this.markReceived(ctx);
       return true;
     }
     // §16.6 step 3 / §16.3 step 3: Max-Forwards 0 → 483.
@@ -275,14 +279,17 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       return false;
     }
     ctx.editor.decrementMaxForwards();
+    ctx.maxForwardsDone = true;
     this.markReceived(ctx);
     return true;
   }
 
   /** RFC 3261 §16.6 step 4: our Record-Route (once per request). */
   private addRecordRoute(ctx: ProxyMsg): void {
-    if (ctx.recordRoute && !ctx.editor.edits.some((e) => e.op === 'add-header' && e.name === 'Record-Route'))
+    if (ctx.recordRoute && !ctx.recordRouteAdded) {
+      ctx.recordRouteAdded = true;
       ctx.editor.addHeader('Record-Route', this.recordRouteUri, 'top');
+    }
   }
 
   /** RFC 3261 §18.2.1 / RFC 3581 §4: the forwarded request carries received/rport in the Via we got. */
@@ -293,6 +300,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.alwaysRport = ctx.forceRport;
     const v = this.receivedVia(ctx.msg, ctx.source);
     this.alwaysRport = saved;
+    ctx.viaMarked = true;
     if (v === firstCommaValue(ctx.msg.headerAll('via')[0] ?? '')) return;
     ctx.editor.removeFirstValue('via');
     ctx.editor.addHeader('Via', v, 'top');
@@ -322,7 +330,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.noteRun(run, ctx);
       if (run.outcome === 'drop') return;
     }
-    const ed = new MessageEditor(msg);
+    const ed = new MessagePatch(msg);
     ed.removeFirstValue('via');
     const next = viaParts(vias[1]!);
     const rec = paramOf(next.params, 'received');
@@ -480,8 +488,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   /** Runs onreply_route; returns the reply's editor, or null when the script dropped it. */
-  private replyRoute(txn: ProxyTxn, m: SipMessage, source: TransportAddress): MessageEditor | null {
-    const ed = new MessageEditor(m);
+  private replyRoute(txn: ProxyTxn, m: SipMessage, source: TransportAddress): MessagePatch | null {
+    const ed = new MessagePatch(m);
     const name = txn.replyRoute;
     const hasGlobal = this.interp.has('onreply');
     if (!name && !hasGlobal) return ed;
@@ -500,10 +508,10 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     return run.outcome === 'drop' ? null : ed;
   }
 
-  private forwardResponse(txn: ProxyTxn, m: SipMessage, editor?: MessageEditor): void {
+  private forwardResponse(txn: ProxyTxn, m: SipMessage, editor?: MessagePatch): void {
     const s = txn.server;
     if (!s) return;
-    const ed = editor ?? new MessageEditor(m);
+    const ed = editor ?? new MessagePatch(m);
     ed.removeFirstValue('via'); // §16.7 step 3
     if (txn.ctx.mediaRelay && m.bodyLength && (m.status ?? 0) > 100 && (m.status ?? 0) < 300)
       this.relayAnswer(txn.ctx, m, ed);
@@ -706,7 +714,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   /** The answer goes back with the caller-side relay port. */
-  private relayAnswer(ctx: ProxyMsg, m: SipMessage, ed: MessageEditor): void {
+  private relayAnswer(ctx: ProxyMsg, m: SipMessage, ed: MessagePatch): void {
     const body = dec.decode(m.body());
     const r = this.relayFor(ctx.msg.callId ?? '');
     if (!r.latchedCallee) r.toCallee = this.sdpAddress(body);
@@ -1094,11 +1102,12 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     const mf = ctx.msg.maxForwards;
     if (mf === null) {
       ctx.editor.setHeader('Max-Forwards', String(max));
-      ctx.editor.edits.push({ op: 'set-max-forwards', value: max });
+      ctx.maxForwardsDone = true;
       return 1;
     }
     if (mf === 0) return -1;
     ctx.editor.decrementMaxForwards();
+    ctx.maxForwardsDone = true;
     return 1;
   }
 

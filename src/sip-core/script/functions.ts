@@ -22,10 +22,36 @@ export interface ScriptState {
   flags: Set<number>;
   /** Branch flags (`setbflag`, `isbflagset`). */
   bflags: Set<number>;
+  /** `$rc`: the return code of the last function or `route()` call (null before any). */
+  rc?: ScriptValue;
+}
+
+/**
+ * The state of {@link newScriptState}: its maps and sets are made on first use, so a request whose
+ * script never touches `$var`, `$avp` or flags allocates none of them.
+ */
+class LazyScriptState implements ScriptState {
+  private v: Map<string, ScriptValue> | null = null;
+  private a: Map<string, ScriptValue> | null = null;
+  private f: Set<number> | null = null;
+  private b: Set<number> | null = null;
+  rc: ScriptValue = null;
+  get vars(): Map<string, ScriptValue> {
+    return (this.v ??= new Map());
+  }
+  get avps(): Map<string, ScriptValue> {
+    return (this.a ??= new Map());
+  }
+  get flags(): Set<number> {
+    return (this.f ??= new Set());
+  }
+  get bflags(): Set<number> {
+    return (this.b ??= new Set());
+  }
 }
 
 export function newScriptState(): ScriptState {
-  return { vars: new Map(), avps: new Map(), flags: new Set(), bflags: new Set() };
+  return new LazyScriptState();
 }
 
 export interface CallContext<M> {

@@ -61,12 +61,17 @@ export interface RunOptions {
   messageId?: string | number;
 }
 
-type Flow = 'normal' | 'break' | 'return';
+/** Control flow out of a compiled statement: go on, `break`, `return`. */
+const NORMAL = 0;
+const BREAK = 1;
+const RETURN = 2;
 
 /** Thrown by `exit`, `drop` and functions returning 0, anywhere; caught by {@link ScriptInterpreter.run}. */
 class End {
   constructor(readonly outcome: 'exit' | 'drop') {}
 }
+const END_EXIT = new End('exit');
+const END_DROP = new End('drop');
 
 class Stop {
   constructor(
@@ -77,6 +82,7 @@ class Stop {
 
 const dynamicRegexCache = new Map<string, RegExp | string>();
 const DYNAMIC_REGEX_CACHE_MAX = 256;
+const NO_RECORDS: ExecutedStatement[] = [];
 
 const routeLabel = (kind: RouteKind, name: string): string => {
   if (name === MAIN_ROUTE)
@@ -88,8 +94,123 @@ const routeLabel = (kind: RouteKind, name: string): string => {
       : `${kind}_route[${name}]`;
 };
 
-/** Binds a loaded script to a host; one instance per element. */
+type At = { pos: { line: number; col: number } };
+
+/**
+ * The state of one run of a compiled block: message, host, script state, step counter, records.
+ * Executions are pooled per interpreter (a run may start another one: `t_relay()` runs a
+ * `branch_route`), so a run allocates only its result and, when recording, its records.
+ */
+class Exec<M> {
+  records: ExecutedStatement[] = NO_RECORDS;
+  steps = 0;
+  returnCode = 1;
+  depth = 0;
+  routeName = '';
+  state!: ScriptState;
+  msg!: M;
+  maxSteps = 10_000;
+  maxDepth = 64;
+  record = true;
+  readonly notes: string[] = [];
+  /** One call context per execution, re-filled for each call (avoids an allocation per call). */
+  readonly ctx: { -readonly [K in keyof CallContext<M>]: CallContext<M>[K] };
+
+  constructor(
+    readonly host: ScriptHost<M>,
+    readonly interp: ScriptInterpreter<M>,
+  ) {
+    this.ctx = {
+      host,
+      msg: undefined as unknown as M,
+      args: [],
+      state: undefined as unknown as ScriptState,
+      note: noteInto(this.notes),
+    };
+  }
+
+  rec(
+    s: At,
+    text: string,
+    kind: ExecutedStatement['kind'],
+    result: ScriptValue | boolean,
+    note?: string,
+  ): ExecutedStatement | null {
+    if (!this.record) return null;
+    const r: ExecutedStatement = {
+      route: this.routeName,
+      line: s.pos.line,
+      col: s.pos.col,
+      text,
+      kind,
+      result,
+      depth: this.depth,
+    };
+    if (note) r.note = note;
+    this.records.push(r);
+    return r;
+  }
+
+  tick(at: At, text: string): void {
+    if (++this.steps > this.maxSteps) {
+      this.rec(at, text, 'limit', null, `step limit ${this.maxSteps} reached`);
+      throw new Stop('step-limit', `more than ${this.maxSteps} steps (an endless loop?)`);
+    }
+  }
+
+  runBlock(block: CompiledBlock<M>, depth: number): number {
+    const saved = this.routeName;
+    const savedDepth = this.depth;
+    this.routeName = block.label;
+    this.depth = depth;
+    this.returnCode = 1;
+    try {
+      return block.body(this);
+    } finally {
+      this.routeName = saved;
+      this.depth = savedDepth;
+    }
+  }
+
+  getPvDynamic(name: string, arg: string | null): ScriptValue {
+    return this.interp.pvReader(name, arg)(this);
+  }
+
+  /** Expands `$name` and `$name(arg)` in a format string (xlog, append_hf, reasons...). */
+  expand(s: string): string {
+    if (!s.includes('$')) return s;
+    return s.replace(
+      /\$([A-Za-z_][A-Za-z0-9_]*)(?:\(([^()]*)\))?/g,
+      (m, name: string, arg: string | undefined) => {
+        if (name === 'null') return '<null>';
+        const v = this.getPvDynamic(name, arg ?? null);
+        return v === null ? '<null>' : String(v);
+      },
+    );
+  }
+}
+
+/** A statement compiled to a closure: returns NORMAL, BREAK or RETURN; `exit`/`drop` throw. */
+type StmtFn<M> = (x: Exec<M>) => number;
+type ValueFn<M> = (x: Exec<M>) => ScriptValue;
+type TestFn<M> = (x: Exec<M>) => boolean;
+
+interface CompiledBlock<M> {
+  label: string;
+  body: StmtFn<M>;
+}
+
+/**
+ * Binds a loaded script to a host; one instance per element. Each block is compiled once, on its
+ * first run, into closures: no AST walk per message, pseudo-variables resolved to readers and
+ * constant arguments evaluated at compile time. Statement records ("why did the proxy do this?")
+ * are made only when the run asks for them.
+ */
 export class ScriptInterpreter<M> {
+  private readonly compiled = new Map<RouteBlock, CompiledBlock<M>>();
+  private readonly pool: Exec<M>[] = [];
+  private readonly pvReaders = new Map<string, ValueFn<M>>();
+
   constructor(
     readonly script: LoadedScript,
     readonly host: ScriptHost<M>,
@@ -125,17 +246,37 @@ export class ScriptInterpreter<M> {
   /** Runs any block. Never throws: host exceptions end the run with outcome `host-error`. */
   run(kind: RouteKind, name: string, msg: M, options: RunOptions = {}): ScriptRun {
     const block = this.script.routes[kind].get(name);
-    const exec = new Execution(this.host, msg, this.script, options);
-    const result: ScriptRun = { kind, name, outcome: 'end', returnCode: 1, records: exec.records, steps: 0 };
+    const record = options.record ?? true;
+    const result: ScriptRun = {
+      kind,
+      name,
+      outcome: 'end',
+      returnCode: 1,
+      records: record ? [] : NO_RECORDS,
+      steps: 0,
+    };
     if (options.messageId !== undefined) result.messageId = options.messageId;
     if (!block) {
       result.outcome = 'no-such-route';
       result.error = `${routeLabel(kind, name)} is not defined`;
       return result;
     }
+    const x = this.pool.pop() ?? new Exec(this.host, this);
+    x.records = result.records;
+    x.steps = 0;
+    x.returnCode = 1;
+    x.depth = 0;
+    x.routeName = '';
+    x.state = options.state ?? newScriptState();
+    x.msg = msg;
+    x.ctx.msg = msg;
+    x.ctx.state = x.state;
+    x.maxSteps = options.maxSteps ?? 10_000;
+    x.maxDepth = options.maxDepth ?? 64;
+    x.record = record;
     try {
-      exec.runBlock(block, 0);
-      result.returnCode = exec.returnCode;
+      x.runBlock(this.compile(block), 0);
+      result.returnCode = x.returnCode;
     } catch (e) {
       if (e instanceof End) result.outcome = e.outcome;
       else if (e instanceof Stop) {
@@ -146,344 +287,409 @@ export class ScriptInterpreter<M> {
         result.error = e instanceof Error ? e.message : String(e);
       }
     }
-    result.steps = exec.steps;
+    result.steps = x.steps;
+    x.records = NO_RECORDS;
+    x.msg = undefined as unknown as M;
+    x.ctx.msg = undefined as unknown as M;
+    this.pool.push(x);
     return result;
+  }
+
+  private compile(block: RouteBlock): CompiledBlock<M> {
+    let c = this.compiled.get(block);
+    if (!c) {
+      // Registered before its body is compiled: a block that calls itself through route() finds it.
+      c = { label: routeLabel(block.kind, block.name), body: () => NORMAL };
+      this.compiled.set(block, c);
+      c.body = this.list(block.body);
+    }
+    return c;
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private list(stmts: readonly Stmt[]): StmtFn<M> {
+    const fns = stmts.map((s) => this.stmt(s));
+    const n = fns.length;
+    if (n === 0) return () => NORMAL;
+    if (n === 1) return fns[0]!;
+    return (x) => {
+      for (let i = 0; i < n; i++) {
+        const flow = fns[i]!(x);
+        if (flow !== NORMAL) return flow;
+      }
+      return NORMAL;
+    };
+  }
+
+  private stmt(s: Stmt): StmtFn<M> {
+    const text = s.text;
+    switch (s.type) {
+      case 'call': {
+        const call = this.call(s.call);
+        return (x) => {
+          x.tick(s, text);
+          call(x);
+          return NORMAL;
+        };
+      }
+      case 'if': {
+        const cond = this.test(s.cond);
+        const then = this.list(s.then);
+        const otherwise = s.else ? this.list(s.else) : null;
+        return (x) => {
+          x.tick(s, text);
+          const c = cond(x);
+          if (x.record) x.rec(s, text, 'if', c);
+          if (c) return then(x);
+          return otherwise ? otherwise(x) : NORMAL;
+        };
+      }
+      case 'while': {
+        const cond = this.test(s.cond);
+        const body = this.list(s.body);
+        return (x) => {
+          x.tick(s, text);
+          for (;;) {
+            const c = cond(x);
+            if (x.record) x.rec(s, text, 'while', c);
+            if (!c) return NORMAL;
+            const flow = body(x);
+            if (flow === BREAK) return NORMAL;
+            if (flow !== NORMAL) return flow;
+            x.tick(s, text);
+          }
+        };
+      }
+      case 'switch': {
+        const subject = this.value(s.subject);
+        const cases = s.cases.map((c) => ({ values: c.values, body: this.list(c.body) }));
+        const def = s.cases.findIndex((c) => c.values === null);
+        return (x) => {
+          x.tick(s, text);
+          const v = subject(x);
+          if (x.record) x.rec(s, text, 'switch', v);
+          let matched = false;
+          for (const c of cases) {
+            if (!matched) matched = c.values === null ? false : c.values.some((y) => looseEquals(v, y));
+            if (matched) {
+              const flow = c.body(x);
+              if (flow === BREAK) return NORMAL;
+              if (flow !== NORMAL) return flow;
+            }
+          }
+          if (!matched && def >= 0)
+            for (let i = def; i < cases.length; i++) {
+              const flow = cases[i]!.body(x);
+              if (flow === BREAK) return NORMAL;
+              if (flow !== NORMAL) return flow;
+            }
+          return NORMAL;
+        };
+      }
+      case 'assign': {
+        const value = this.value(s.value);
+        const name = s.target.name;
+        const arg = s.target.arg;
+        const key = name === 'var' ? (arg ?? '') : `${name}:${arg ?? ''}`;
+        return (x) => {
+          x.tick(s, text);
+          const v = value(x);
+          let ok = true;
+          if (name === 'var') x.state.vars.set(key, v);
+          else if (name === 'avp' || name === 'xavp') x.state.avps.set(key, v);
+          else ok = x.host.setPv(name, arg, v, x.msg);
+          if (x.record) x.rec(s, text, 'assign', v, ok ? undefined : `$${name} was not set by this element`);
+          return NORMAL;
+        };
+      }
+      case 'return': {
+        const value = s.value ? this.value(s.value) : null;
+        return (x) => {
+          x.tick(s, text);
+          const v = value ? value(x) : 1;
+          x.returnCode = toInt(v);
+          if (x.record) x.rec(s, text, 'return', x.returnCode);
+          return RETURN;
+        };
+      }
+      case 'exit':
+      case 'drop': {
+        const end = s.type === 'exit' ? END_EXIT : END_DROP;
+        const kind = s.type;
+        return (x) => {
+          x.tick(s, text);
+          if (x.record) x.rec(s, text, kind, null);
+          throw end;
+        };
+      }
+      case 'break':
+        return (x) => {
+          x.tick(s, text);
+          if (x.record) x.rec(s, text, 'break', null);
+          return BREAK;
+        };
+    }
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  /** A call returning its integer result; a result of 0 ends the script (Kamailio rule). */
+  private call(c: Extract<Expr, { type: 'call' }>): (x: Exec<M>) => number {
+    const text = c.text;
+    if (c.name === 'route') {
+      const nameOf = this.value(c.args[0]!);
+      const script = this.script;
+      return (x) => {
+        x.tick(c, text);
+        const record = x.rec(c, text, 'call', null);
+        const name = String(nameOf(x) ?? '');
+        const block = script.routes.request.get(name);
+        if (!block) throw new Stop('no-such-route', `route[${name}] is not defined`);
+        if (x.depth + 1 > x.maxDepth) {
+          x.rec(c, text, 'limit', null, `route() nesting limit ${x.maxDepth} reached`);
+          throw new Stop('depth-limit', `route() nested more than ${x.maxDepth} deep (endless recursion?)`);
+        }
+        try {
+          x.runBlock(this.compile(block), x.depth + 1);
+        } catch (e) {
+          if (record && e instanceof End) record.result = e.outcome;
+          throw e;
+        }
+        const rc = x.returnCode;
+        if (record) record.result = rc;
+        x.state.rc = rc;
+        return rc;
+      };
+    }
+    const name = c.name;
+    const spec = FUNCTIONS[name]!;
+    // Arguments: literals (and format strings without `$`) are evaluated once, here.
+    const argFns: (ValueFn<M> | null)[] = [];
+    const constArgs: ScriptValue[] = [];
+    let allConst = true;
+    c.args.forEach((a, i) => {
+      if (a.type === 'str' && spec.format?.includes(i) && a.value.includes('$')) {
+        const src = a.value;
+        argFns.push((x) => x.expand(src));
+        constArgs.push(null);
+        allConst = false;
+      } else if (a.type === 'str' || a.type === 'num') {
+        argFns.push(null);
+        constArgs.push(a.value);
+      } else {
+        argFns.push(this.value(a));
+        constArgs.push(null);
+        allConst = false;
+      }
+    });
+    const nargs = argFns.length;
+    let run: (ctx: CallContext<M>) => ScriptResult;
+    if (name === 'is_method' && allConst) {
+      // The method list is split once.
+      const list = String(constArgs[0] ?? '')
+        .split('|')
+        .map((m) => m.trim().toUpperCase());
+      run = (ctx) => ctx.host.isMethod(ctx.msg, list);
+    } else run = (ctx) => callFunction(name, ctx);
+    return (x) => {
+      x.tick(c, text);
+      const record = x.rec(c, text, 'call', null);
+      let args: ScriptValue[] = constArgs;
+      if (!allConst) {
+        args = new Array<ScriptValue>(nargs);
+        for (let i = 0; i < nargs; i++) {
+          const f = argFns[i];
+          args[i] = f ? f(x) : constArgs[i]!;
+        }
+      }
+      const notes = x.notes;
+      notes.length = 0;
+      const ctx = x.ctx;
+      ctx.args = args;
+      const r = normalize(run(ctx));
+      if (record) {
+        record.result = r;
+        if (notes.length) record.note = notes.join('; ');
+        if (r === 0) record.note = (record.note ? record.note + '; ' : '') + 'returned 0: script stops';
+      }
+      x.state.rc = r;
+      if (r === 0) throw END_EXIT;
+      return r;
+    };
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  private test(e: Expr): TestFn<M> {
+    if (e.type === 'call') {
+      const call = this.call(e);
+      return (x) => call(x) > 0;
+    }
+    if (e.type === 'not') {
+      const inner = this.test(e.expr);
+      return (x) => !inner(x);
+    }
+    if (e.type === 'bin' && (e.op === '&&' || e.op === '||')) {
+      const l = this.test(e.left);
+      const r = this.test(e.right);
+      return e.op === '&&' ? (x) => l(x) && r(x) : (x) => l(x) || r(x);
+    }
+    const v = this.value(e);
+    return (x) => {
+      const y = v(x);
+      return typeof y === 'number' ? y !== 0 : y !== null && y !== '';
+    };
+  }
+
+  private value(e: Expr): ValueFn<M> {
+    switch (e.type) {
+      case 'str':
+      case 'num': {
+        const v = e.value;
+        return () => v;
+      }
+      case 'pv':
+        return this.pvReader(e.name, e.arg);
+      case 'myself':
+        return () => null;
+      case 'call':
+        return this.call(e);
+      case 'not': {
+        const t = this.test(e.expr);
+        return (x) => (t(x) ? 0 : 1);
+      }
+      case 'bin':
+        return this.binary(e);
+    }
+  }
+
+  private binary(e: Extract<Expr, { type: 'bin' }>): ValueFn<M> {
+    switch (e.op) {
+      case '&&':
+      case '||': {
+        const t = this.test(e);
+        return (x) => (t(x) ? 1 : 0);
+      }
+      case '==':
+      case '!=': {
+        const want = e.op === '==';
+        if (e.right.type === 'myself' || e.left.type === 'myself') {
+          const other = this.value(e.right.type === 'myself' ? e.left : e.right);
+          return (x) => {
+            const o = other(x);
+            const eq = o !== null && o !== '' && x.host.isMyself(String(o), x.msg);
+            return eq === want ? 1 : 0;
+          };
+        }
+        const l = this.value(e.left);
+        const r = this.value(e.right);
+        return (x) => (looseEquals(l(x), r(x)) === want ? 1 : 0);
+      }
+      case '=~':
+      case '!~': {
+        const want = e.op === '=~';
+        const l = this.value(e.left);
+        const literal = e.regex;
+        if (literal) {
+          return (x) => {
+            const v = l(x);
+            const m = v !== null && testScriptRegex(literal, String(v));
+            return m === want ? 1 : 0;
+          };
+        }
+        const r = this.value(e.right);
+        return (x) => {
+          const v = l(x);
+          const src = String(r(x) ?? '');
+          let re = dynamicRegexCache.get(src);
+          if (re === undefined) {
+            const c = compileScriptRegex(src);
+            re = c.ok ? c.re : c.error;
+            if (dynamicRegexCache.size >= DYNAMIC_REGEX_CACHE_MAX) dynamicRegexCache.clear();
+            dynamicRegexCache.set(src, re);
+          }
+          if (typeof re === 'string') {
+            x.rec(e, `=~ ${src}`, 'limit', false, `regex refused: ${re}`);
+            return 0;
+          }
+          const m = v !== null && testScriptRegex(re, String(v));
+          return m === want ? 1 : 0;
+        };
+      }
+      case '<':
+      case '>':
+      case '<=':
+      case '>=': {
+        const op = e.op;
+        const l = this.value(e.left);
+        const r = this.value(e.right);
+        return (x) => {
+          const a = Number(l(x));
+          const b = Number(r(x));
+          if (Number.isNaN(a) || Number.isNaN(b)) return 0;
+          const res = op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b;
+          return res ? 1 : 0;
+        };
+      }
+      case '+': {
+        const l = this.value(e.left);
+        const r = this.value(e.right);
+        return (x) => {
+          const a = l(x);
+          const b = r(x);
+          if (typeof a === 'number' && typeof b === 'number') return a + b;
+          return (a ?? '') + String(b ?? '');
+        };
+      }
+      case '-': {
+        const l = this.value(e.left);
+        const r = this.value(e.right);
+        return (x) => toInt(l(x)) - toInt(r(x));
+      }
+    }
+  }
+
+  /** The reader of a pseudo-variable, made once per (name, arg). */
+  pvReader(name: string, arg: string | null): ValueFn<M> {
+    const key = `${name}\u0000${arg ?? ''}\u0000${arg === null ? 0 : 1}`;
+    let f = this.pvReaders.get(key);
+    if (f) return f;
+    switch (name) {
+      case 'null':
+        f = () => null;
+        break;
+      case 'var': {
+        const k = arg ?? '';
+        f = (x) => x.state.vars.get(k) ?? null;
+        break;
+      }
+      case 'avp':
+      case 'xavp': {
+        const k = `${name}:${arg ?? ''}`;
+        f = (x) => x.state.avps.get(k) ?? null;
+        break;
+      }
+      case 'rc':
+      case 'retcode':
+        f = (x) => x.state.rc ?? null;
+        break;
+      default:
+        // $sel(cfg_get.group.name) reads a `group.name = value desc "..."` global; other selects go to the host.
+        if (name === 'sel' && arg?.startsWith('cfg_get.')) {
+          const g = this.script.globals.find((x) => x.name === arg.slice('cfg_get.'.length));
+          const v = g ? g.value : null;
+          f = () => v;
+        } else f = (x) => x.host.getPv(name, arg, x.msg);
+    }
+    this.pvReaders.set(key, f);
+    return f;
   }
 }
 
 /** A `note` callback appending to `notes` (returned, not a named arrow: no `__name()` under tsx). */
 function noteInto(notes: string[]): (t: string) => void {
   return (t) => void notes.push(t);
-}
-
-class Execution<M> {
-  readonly records: ExecutedStatement[] = [];
-  steps = 0;
-  returnCode = 1;
-  private depth = 0;
-  private routeName = '';
-  private readonly state: ScriptState;
-  private readonly maxSteps: number;
-  private readonly maxDepth: number;
-  private readonly record: boolean;
-  private readonly notes: string[] = [];
-  /** One call context per run, re-filled for each call (avoids an allocation per call). */
-  private readonly ctx: { -readonly [K in keyof CallContext<M>]: CallContext<M>[K] };
-
-  constructor(
-    private readonly host: ScriptHost<M>,
-    private readonly msg: M,
-    private readonly script: LoadedScript,
-    options: RunOptions,
-  ) {
-    this.state = options.state ?? newScriptState();
-    this.maxSteps = options.maxSteps ?? 10_000;
-    this.maxDepth = options.maxDepth ?? 64;
-    this.record = options.record ?? true;
-    this.ctx = { host, msg, args: [], state: this.state, note: noteInto(this.notes) };
-  }
-
-  runBlock(block: RouteBlock, depth: number): Flow {
-    const saved = this.routeName;
-    const savedDepth = this.depth;
-    this.routeName = routeLabel(block.kind, block.name);
-    this.depth = depth;
-    this.returnCode = 1;
-    try {
-      const flow = this.stmts(block.body);
-      return flow;
-    } finally {
-      this.routeName = saved;
-      this.depth = savedDepth;
-    }
-  }
-
-  private rec(
-    s: { pos: { line: number; col: number } },
-    text: string,
-    kind: ExecutedStatement['kind'],
-    result: ScriptValue | boolean,
-    note?: string,
-  ): ExecutedStatement | null {
-    if (!this.record) return null;
-    const r: ExecutedStatement = {
-      route: this.routeName,
-      line: s.pos.line,
-      col: s.pos.col,
-      text,
-      kind,
-      result,
-      depth: this.depth,
-    };
-    if (note) r.note = note;
-    this.records.push(r);
-    return r;
-  }
-
-  private tick(at: { pos: { line: number; col: number } }, text: string): void {
-    if (++this.steps > this.maxSteps) {
-      this.rec(at, text, 'limit', null, `step limit ${this.maxSteps} reached`);
-      throw new Stop('step-limit', `more than ${this.maxSteps} steps (an endless loop?)`);
-    }
-  }
-
-  private stmts(list: readonly Stmt[]): Flow {
-    for (const s of list) {
-      const flow = this.stmt(s);
-      if (flow !== 'normal') return flow;
-    }
-    return 'normal';
-  }
-
-  private stmt(s: Stmt): Flow {
-    this.tick(s, s.text);
-    switch (s.type) {
-      case 'call':
-        this.call(s.call);
-        return 'normal';
-      case 'if': {
-        const c = this.truthy(s.cond);
-        this.rec(s, s.text, 'if', c);
-        if (c) return this.stmts(s.then);
-        return s.else ? this.stmts(s.else) : 'normal';
-      }
-      case 'while': {
-        for (;;) {
-          const c = this.truthy(s.cond);
-          this.rec(s, s.text, 'while', c);
-          if (!c) return 'normal';
-          const flow = this.stmts(s.body);
-          if (flow === 'break') return 'normal';
-          if (flow !== 'normal') return flow;
-          this.tick(s, s.text);
-        }
-      }
-      case 'switch': {
-        const v = this.value(s.subject);
-        this.rec(s, s.text, 'switch', v);
-        let matched = false;
-        for (const c of s.cases) {
-          if (!matched) matched = c.values === null ? false : c.values.some((x) => looseEquals(v, x));
-          if (matched) {
-            const flow = this.stmts(c.body);
-            if (flow === 'break') return 'normal';
-            if (flow !== 'normal') return flow;
-          }
-        }
-        if (!matched) {
-          const def = s.cases.findIndex((c) => c.values === null);
-          if (def >= 0)
-            for (const c of s.cases.slice(def)) {
-              const flow = this.stmts(c.body);
-              if (flow === 'break') return 'normal';
-              if (flow !== 'normal') return flow;
-            }
-        }
-        return 'normal';
-      }
-      case 'assign': {
-        const v = this.value(s.value);
-        const ok = this.setPv(s.target.name, s.target.arg, v);
-        this.rec(s, s.text, 'assign', v, ok ? undefined : `$${s.target.name} was not set by this element`);
-        return 'normal';
-      }
-      case 'return': {
-        const v = s.value ? this.value(s.value) : 1;
-        this.returnCode = toInt(v);
-        this.rec(s, s.text, 'return', this.returnCode);
-        return 'return';
-      }
-      case 'exit':
-      case 'drop':
-        this.rec(s, s.text, s.type, null);
-        throw new End(s.type);
-      case 'break':
-        this.rec(s, s.text, s.type, null);
-        return 'break';
-    }
-  }
-
-  /** Runs a call and returns its integer result; a result of 0 ends the script (Kamailio rule). */
-  private call(c: Extract<Expr, { type: 'call' }>): number {
-    const text = c.text;
-    this.tick(c, text);
-    const record = this.rec(c, text, 'call', null);
-    if (c.name === 'route') {
-      const name = String(this.value(c.args[0]!) ?? '');
-      const block = this.script.routes.request.get(name);
-      if (!block) throw new Stop('no-such-route', `route[${name}] is not defined`);
-      if (this.depth + 1 > this.maxDepth) {
-        this.rec(c, text, 'limit', null, `route() nesting limit ${this.maxDepth} reached`);
-        throw new Stop('depth-limit', `route() nested more than ${this.maxDepth} deep (endless recursion?)`);
-      }
-      try {
-        this.runBlock(block, this.depth + 1);
-      } catch (e) {
-        if (record && e instanceof End) record.result = e.outcome;
-        throw e;
-      }
-      const rc = this.returnCode;
-      if (record) record.result = rc;
-      this.state.vars.set('\u0000rc', rc);
-      return rc;
-    }
-    const spec = FUNCTIONS[c.name]!;
-    const args: ScriptValue[] = c.args.map((a, i) => {
-      const v = this.value(a);
-      return spec.format?.includes(i) && a.type === 'str' ? this.expand(a.value) : v;
-    });
-    const notes = this.notes;
-    notes.length = 0;
-    const ctx = this.ctx;
-    ctx.args = args;
-    const r = normalize(callFunction(c.name, ctx));
-    if (record) {
-      record.result = r;
-      if (notes.length) record.note = notes.join('; ');
-      if (r === 0) record.note = (record.note ? record.note + '; ' : '') + 'returned 0: script stops';
-    }
-    this.state.vars.set('\u0000rc', r);
-    if (r === 0) throw new End('exit');
-    return r;
-  }
-
-  private truthy(e: Expr): boolean {
-    if (e.type === 'call') return this.call(e) > 0;
-    if (e.type === 'not') return !this.truthy(e.expr);
-    if (e.type === 'bin' && (e.op === '&&' || e.op === '||')) {
-      const l = this.truthy(e.left);
-      if (e.op === '&&' ? !l : l) return l;
-      return this.truthy(e.right);
-    }
-    const v = this.value(e);
-    return typeof v === 'number' ? v !== 0 : v !== null && v !== '';
-  }
-
-  private value(e: Expr): ScriptValue {
-    switch (e.type) {
-      case 'str':
-      case 'num':
-        return e.value;
-      case 'pv':
-        return this.getPv(e.name, e.arg);
-      case 'myself':
-        return null;
-      case 'call':
-        return this.call(e);
-      case 'not':
-        return this.truthy(e.expr) ? 0 : 1;
-      case 'bin':
-        return this.binary(e);
-    }
-  }
-
-  private binary(e: Extract<Expr, { type: 'bin' }>): ScriptValue {
-    switch (e.op) {
-      case '&&':
-      case '||':
-        return this.truthy(e) ? 1 : 0;
-      case '==':
-      case '!=': {
-        let eq: boolean;
-        if (e.right.type === 'myself' || e.left.type === 'myself') {
-          const other = this.value(e.right.type === 'myself' ? e.left : e.right);
-          eq = other !== null && other !== '' && this.host.isMyself(String(other), this.msg);
-        } else eq = looseEquals(this.value(e.left), this.value(e.right));
-        return (e.op === '==' ? eq : !eq) ? 1 : 0;
-      }
-      case '=~':
-      case '!~': {
-        const l = this.value(e.left);
-        let re: RegExp | string | undefined = e.regex;
-        if (!re) {
-          const src = String(this.value(e.right) ?? '');
-          re = dynamicRegexCache.get(src);
-          if (re === undefined) {
-            const r = compileScriptRegex(src);
-            re = r.ok ? r.re : r.error;
-            if (dynamicRegexCache.size >= DYNAMIC_REGEX_CACHE_MAX) dynamicRegexCache.clear();
-            dynamicRegexCache.set(src, re);
-          }
-          if (typeof re === 'string') {
-            this.rec(e, `=~ ${src}`, 'limit', false, `regex refused: ${re}`);
-            return 0;
-          }
-        }
-        const m = l !== null && testScriptRegex(re, String(l));
-        return (e.op === '=~' ? m : !m) ? 1 : 0;
-      }
-      case '<':
-      case '>':
-      case '<=':
-      case '>=': {
-        const a = Number(this.value(e.left));
-        const b = Number(this.value(e.right));
-        if (Number.isNaN(a) || Number.isNaN(b)) return 0;
-        const r = e.op === '<' ? a < b : e.op === '>' ? a > b : e.op === '<=' ? a <= b : a >= b;
-        return r ? 1 : 0;
-      }
-      case '+': {
-        const a = this.value(e.left);
-        const b = this.value(e.right);
-        if (typeof a === 'number' && typeof b === 'number') return a + b;
-        return (a ?? '') + String(b ?? '');
-      }
-      case '-':
-        return toInt(this.value(e.left)) - toInt(this.value(e.right));
-    }
-  }
-
-  private getPv(name: string, arg: string | null): ScriptValue {
-    switch (name) {
-      case 'null':
-        return null;
-      case 'var':
-        return this.state.vars.get(arg ?? '') ?? null;
-      case 'avp':
-      case 'xavp':
-        return this.state.avps.get(`${name}:${arg ?? ''}`) ?? null;
-      case 'rc':
-      case 'retcode':
-        return this.state.vars.get('\u0000rc') ?? null;
-      case 'sel':
-        // $sel(cfg_get.group.name) reads a `group.name = value desc "..."` global; other selects go to the host.
-        if (arg?.startsWith('cfg_get.')) {
-          const key = arg.slice('cfg_get.'.length);
-          const g = this.script.globals.find((x) => x.name === key);
-          return g ? g.value : null;
-        }
-        return this.host.getPv(name, arg, this.msg);
-      default:
-        return this.host.getPv(name, arg, this.msg);
-    }
-  }
-
-  private setPv(name: string, arg: string | null, v: ScriptValue): boolean {
-    switch (name) {
-      case 'var':
-        this.state.vars.set(arg ?? '', v);
-        return true;
-      case 'avp':
-      case 'xavp':
-        this.state.avps.set(`${name}:${arg ?? ''}`, v);
-        return true;
-      default:
-        return this.host.setPv(name, arg, v, this.msg);
-    }
-  }
-
-  /** Expands `$name` and `$name(arg)` in a format string (xlog, append_hf, reasons...). */
-  private expand(s: string): string {
-    if (!s.includes('$')) return s;
-    return s.replace(
-      /\$([A-Za-z_][A-Za-z0-9_]*)(?:\(([^()]*)\))?/g,
-      (m, name: string, arg: string | undefined) => {
-        if (name === 'null') return '<null>';
-        const v = this.getPv(name, arg ?? null);
-        return v === null ? '<null>' : String(v);
-      },
-    );
-  }
 }
 
 function normalize(r: ScriptResult): number {
