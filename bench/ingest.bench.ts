@@ -9,7 +9,7 @@
  * RSS and ratios, the load average, and last one JSON object.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,39 @@ function ensure(path: string, mb: number): void {
 ensure(file, sizeMb);
 const cliFile = cliMb > 0 && cliMb !== sizeMb ? DEFAULT_OUT(cliMb) : file;
 ensure(cliFile, cliMb > 0 ? cliMb : sizeMb);
+/**
+ * The bench's helper scripts run bundled like the benchmark itself (esbuild, as `npm run bench` does),
+ * and their workers from the app's bundle (out/main/ingest-worker.js, refreshed by `npm run bench`);
+ * BENCH_FROM_SOURCES=1 runs them through tsx.
+ */
+const fromSources = Boolean(process.env.BENCH_FROM_SOURCES);
+const bundled: string[] = [];
+async function helper(name: string): Promise<string[]> {
+  const src = resolve(root, `bench/tools/${name}.ts`);
+  if (fromSources) return ['--import', 'tsx', src];
+  const { build } = await import('esbuild');
+  const outfile = resolve(root, `bench/.${name}.bench.mjs`); // git-ignored
+  await build({
+    entryPoints: [src],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  bundled.push(outfile);
+  return [outfile];
+}
+const runIngest = await helper('run-ingest');
+const splitCost = await helper('split-cost');
+const appWorker = resolve(root, 'out/main/ingest-worker.js');
+const workerArgs = !fromSources && existsSync(appWorker) ? [appWorker] : [];
+process.on('exit', () => {
+  for (const f of bundled) rmSync(f, { force: true });
+});
+
 const bytes = statSync(file).size;
 readFileSync(file); // warm the page cache, so every reader sees the same cached file
 console.log(`file: ${file} (${(bytes / 1e6).toFixed(1)} MB); load average ${load()}`);
@@ -54,11 +87,12 @@ interface Run {
 function ours(mode: string): Run | null {
   try {
     const t0 = performance.now();
-    const out = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', resolve(root, 'bench/tools/run-ingest.ts'), file, mode],
-      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutS * 1000 },
-    );
+    const out = execFileSync(process.execPath, [...runIngest, file, mode, ...workerArgs], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: timeoutS * 1000,
+    });
     const r = JSON.parse(out.trim().split('\n').pop()!) as Run;
     r.processMs = performance.now() - t0;
     return r;
@@ -118,7 +152,7 @@ for (const r of runs) {
 // CPU time of the split's pieces in one process: what two free cores give, whatever the load.
 try {
   const sc = JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', resolve(root, 'bench/tools/split-cost.ts'), file], {
+    execFileSync(process.execPath, [...splitCost, file], {
       cwd: root,
       encoding: 'utf8',
       timeout: timeoutS * 1000,
@@ -146,11 +180,7 @@ const cliMessages =
     ? messages
     : (
         JSON.parse(
-          execFileSync(
-            process.execPath,
-            ['--import', 'tsx', resolve(root, 'bench/tools/run-ingest.ts'), cliFile, 'index'],
-            { cwd: root, encoding: 'utf8' },
-          )
+          execFileSync(process.execPath, [...runIngest, cliFile, 'index'], { cwd: root, encoding: 'utf8' })
             .trim()
             .split('\n')
             .pop()!,

@@ -27,6 +27,11 @@ export interface OpenOptions {
   workers?: number;
   /** Smallest file cut in two (default SPLIT_MIN_BYTES). */
   splitMinBytes?: number;
+  /**
+   * The worker script, when this module runs from a bundle that has no `ingest-worker.js` beside it
+   * (a benchmark bundle uses the app's `out/main/ingest-worker.js`). Default: found as described above.
+   */
+  workerEntry?: string | URL;
 }
 
 export interface OpenedCapture {
@@ -52,8 +57,9 @@ export class IngestError extends Error {
 }
 
 /** Starts the worker: a bundled `ingest-worker.js`, or `worker.ts` through tsx when running from sources. */
-function startWorker(job: IngestJob): Worker {
+function startWorker(job: IngestJob, entry?: string | URL): Worker {
   const self = import.meta.url;
+  if (entry !== undefined) return new Worker(entry, { workerData: job });
   if (self.endsWith('.ts')) {
     // Loader hooks registered in this thread do not reach workers on Node 20: register tsx inside it.
     const tsxApi = pathToFileURL(
@@ -76,13 +82,14 @@ function runWorker(
   job: IngestJob,
   onProgress: ((done: number, total: number) => void) | undefined,
   signal: AbortSignal | undefined,
+  entry?: string | URL,
 ): Promise<DoneReply> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new IngestError('cancelled', 'ABORT_ERR'));
       return;
     }
-    const w = startWorker(job);
+    const w = startWorker(job, entry);
     const flag = new Int32Array(job.cancel);
     const onAbort = (): void => {
       Atomics.store(flag, 0, 1);
@@ -139,7 +146,7 @@ async function runJob(
   opts: OpenOptions,
   readBack: () => { readAt: ReadAt | null; close(): void },
 ): Promise<OpenedCapture> {
-  return opened(await runWorker(job, opts.onProgress, opts.signal), readBack);
+  return opened(await runWorker(job, opts.onProgress, opts.signal, opts.workerEntry), readBack);
 }
 
 const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): void } => {
@@ -178,6 +185,7 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
       { kind: 'path', path, cancel, parse, split: { role: 'tail', offset } },
       progress(1),
       ac.signal,
+      opts.workerEntry,
     );
     // Its rejection is looked at after the head's, never left unobserved.
     tailP.catch(() => {});
@@ -185,6 +193,7 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
       { kind: 'path', path, cancel, parse, split: { role: 'head', offset } },
       progress(0),
       ac.signal,
+      opts.workerEntry,
     ).catch((e: unknown) => {
       ac.abort();
       throw e;

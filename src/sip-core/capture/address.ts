@@ -45,28 +45,66 @@ export function formatHostPort(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
+/** A 32-bit integer hash whose low bits depend on every input bit. */
+function mix32(n: number): number {
+  let h = Math.imul(n ^ (n >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return h ^ (h >>> 16);
+}
+
 export class AddressTable {
   /** Address text by id. */
   readonly names: string[] = [];
-  readonly #v4 = new Map<number, number>();
   readonly #byName = new Map<string, number>();
 
-  /** Direct-mapped cache in front of `#v4` (address + 1, id): most packets repeat recent addresses. */
-  readonly #cacheKey = new Float64Array(4096);
-  readonly #cacheId = new Int32Array(4096);
+  /**
+   * IPv4 address → id, open addressing over typed arrays (a capture of many endpoints has thousands
+   * of addresses, and every packet looks up two): key + 1 per slot (0 = empty), id per slot.
+   */
+  #v4Keys = new Float64Array(4096);
+  #v4Ids = new Int32Array(4096);
+  #v4Count = 0;
 
   /** Id of an IPv4 address given as an unsigned 32-bit number. */
   v4(n: number): number {
-    const slot = (n ^ (n >>> 12)) & 4095;
-    if (this.#cacheKey[slot] === n + 1) return this.#cacheId[slot]!;
-    let id = this.#v4.get(n);
-    if (id === undefined) {
-      id = this.name(formatIpv4(n));
-      this.#v4.set(n, id);
+    const keys = this.#v4Keys;
+    const mask = keys.length - 1;
+    const k = n + 1;
+    let i = mix32(n);
+    for (;;) {
+      i &= mask;
+      const x = keys[i]!;
+      if (x === k) return this.#v4Ids[i]!;
+      if (x === 0) break;
+      i++;
     }
-    this.#cacheKey[slot] = n + 1;
-    this.#cacheId[slot] = id;
+    const id = this.name(formatIpv4(n));
+    keys[i] = k;
+    this.#v4Ids[i] = id;
+    if (++this.#v4Count * 2 > keys.length) this.#v4Grow();
     return id;
+  }
+
+  #v4Grow(): void {
+    const oldKeys = this.#v4Keys;
+    const oldIds = this.#v4Ids;
+    const keys = new Float64Array(oldKeys.length * 2);
+    const ids = new Int32Array(keys.length);
+    const mask = keys.length - 1;
+    for (let j = 0; j < oldKeys.length; j++) {
+      const k = oldKeys[j]!;
+      if (k === 0) continue;
+      let i = mix32(k - 1);
+      for (;;) {
+        i &= mask;
+        if (keys[i] === 0) break;
+        i++;
+      }
+      keys[i] = k;
+      ids[i] = oldIds[j]!;
+    }
+    this.#v4Keys = keys;
+    this.#v4Ids = ids;
   }
 
   /** Id of the IPv6 address at `buf[o..o+16)`. */

@@ -15,6 +15,7 @@ import {
   ETHERTYPE_IPV6,
   ETHERTYPE_TEB,
   isKnownLinkType,
+  LINKTYPE,
   linkTypeName,
   type NetStart,
 } from './link/link-decode';
@@ -283,6 +284,7 @@ export class CapturePipeline implements FrameSink {
         if (this.splitAtBoundary && isStatelessUdp(lt, buf, start, end, this.#net)) return;
       }
     }
+    if (lt === LINKTYPE.ETHERNET && this.#fastUdp(buf, start, end, info)) return;
     if (!decodeLink(lt, buf, start, end, this.#net)) {
       if (!isKnownLinkType(lt)) {
         st.unknownLinkFrames++;
@@ -300,6 +302,52 @@ export class CapturePipeline implements FrameSink {
       return;
     }
     this.#network(buf, this.#net.offset, end, this.#net.etherType, 0);
+  }
+
+  /**
+   * The common frame, inline: Ethernet II without VLAN tags → IPv4 without options, not a fragment →
+   * UDP → a datagram that begins with a SIP start line, captured whole. Emits what the general path
+   * (decodeLink → #network → #udp) emits for it; returns false, having done nothing, for any other
+   * frame (HEP, keep-alives, junk before the start line, truncated, tunnels...), which then takes it.
+   */
+  #fastUdp(buf: Uint8Array, start: number, end: number, info: FrameInfo): boolean {
+    const o = start + 14;
+    if (o + 28 > end || buf[start + 12] !== 8 || buf[start + 13] !== 0 || buf[o] !== 0x45) return false;
+    if (buf[o + 9] !== IPPROTO.UDP || ((buf[o + 6]! & 0x3f) | buf[o + 7]!) !== 0) return false;
+    const total = (buf[o + 2]! << 8) | buf[o + 3]!;
+    if (total < 28 || o + total > end || info.capLen < info.origLen) return false;
+    const u = o + 20;
+    const ulen = (buf[u + 4]! << 8) | buf[u + 5]!;
+    let pend = o + total;
+    if (ulen >= 8 && u + ulen < pend) pend = u + ulen;
+    const ps = u + 8;
+    if (ps >= pend) return false;
+    // HEPv3 begins with "HEP3"; HEPv1/2 (first byte 1 or 2) and CR/LF fail the start-line test.
+    if (buf[ps] === 0x48 && hepVersion(buf, ps, pend) !== 0) return false;
+    if (sipStartLine(buf, ps, pend) <= 0) return false;
+    this.stats.udpDatagrams++;
+    const a = this.addresses;
+    const src = a.v4(
+      ((buf[o + 12]! << 24) | (buf[o + 13]! << 16) | (buf[o + 14]! << 8) | buf[o + 15]!) >>> 0,
+    );
+    const dst = a.v4(
+      ((buf[o + 16]! << 24) | (buf[o + 17]! << 16) | (buf[o + 18]! << 8) | buf[o + 19]!) >>> 0,
+    );
+    this.#meta.diagnostics = null;
+    this.#emit(
+      buf,
+      ps,
+      pend,
+      src,
+      (buf[u]! << 8) | buf[u + 1]!,
+      dst,
+      (buf[u + 2]! << 8) | buf[u + 3]!,
+      'UDP',
+      'none',
+      info.timeUs,
+      null,
+    );
+    return true;
   }
 
   #network(buf: Uint8Array, o: number, end: number, etherType: number, depth: number): void {

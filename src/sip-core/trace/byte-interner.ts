@@ -6,6 +6,8 @@
  * no per-key objects.
  */
 
+import { decodeSpan } from '../message/text';
+
 const EMPTY = 0;
 
 export class ByteInterner {
@@ -116,5 +118,282 @@ export class ByteInterner {
     }
     this.#slots = slots;
     this.#mask = mask;
+  }
+}
+
+/** The transferable form of a {@link SpanTable} (see `export`/`import`). */
+export interface SpanTableState {
+  /** Key bytes of every id, back to back; id k's key is `pool[off[k], off[k] + len[k])`. */
+  pool: Uint8Array;
+  off: Int32Array;
+  len: Int32Array;
+  /** Number of ids including id 0 ("absent"). */
+  count: number;
+  /** Ids whose key is text that is not ASCII (interned by string, never by bytes). */
+  text: [number, string][];
+}
+
+const decodeAscii = (pool: Uint8Array, s: number, e: number): string => {
+  let out = '';
+  // Short keys char by char; longer ones a chunk at a time (no arguments limit is near: 4096).
+  for (let i = s; i < e; i += 4096)
+    out += String.fromCharCode.apply(null, pool.subarray(i, Math.min(e, i + 4096)) as unknown as number[]);
+  return out;
+};
+
+/**
+ * A string table keyed by bytes (Call-IDs): id 0 is "absent". An ASCII byte span gets its id without
+ * any string being made; its text is decoded the first time someone asks (`get`). Text that is not
+ * ASCII is interned by its decoded string (so two byte spans that decode alike share an id, as they
+ * would in a string table). Ids are dense, in order of first sight; the whole table moves between
+ * threads as a few typed arrays, and its hash index is rebuilt only when a lookup needs it.
+ * @remarks Open addressing over an Int32Array; the hash is FNV-1a over the first 32 and last 16 bytes
+ * and the length (keys differing elsewhere only collide, then compare equal-or-not byte by byte).
+ */
+export class SpanTable {
+  /** Key bytes back to back, and per id their offset and length (ASCII ids; -1 offset for text ids). */
+  #pool: Uint8Array;
+  #used = 0;
+  #off: Int32Array;
+  #len: Int32Array;
+  #hash: Int32Array;
+  #n = 1;
+  /** Hash index (id per slot, 0 = empty); null until a lookup needs it after `import`. */
+  #slots: Int32Array | null;
+  #mask = 0;
+  /** Decoded text by id (filled lazily for ASCII ids). */
+  #names: (string | null)[] = [null];
+  /** Ids of keys that are not ASCII, by text. */
+  readonly #textIds = new Map<string, number>();
+  readonly #scratch = new Uint8Array(256);
+
+  constructor(capacity = 1024) {
+    this.#pool = new Uint8Array(Math.max(64, capacity * 32));
+    this.#off = new Int32Array(Math.max(16, capacity));
+    this.#len = new Int32Array(this.#off.length);
+    this.#hash = new Int32Array(this.#off.length);
+    this.#slots = null;
+    this.#index(this.#off.length * 2);
+  }
+
+  /** Number of ids including 0. */
+  get count(): number {
+    return this.#n;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.#pool.byteLength + this.#off.byteLength * 3 + (this.#slots?.byteLength ?? 0);
+  }
+
+  static #hashOf(buf: Uint8Array, s: number, e: number): number {
+    let h = (0x811c9dc5 ^ (e - s)) | 0;
+    const a = e - s > 48 ? s + 32 : e;
+    for (let i = s; i < a; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    for (let i = a === e ? e : e - 16; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    return h;
+  }
+
+  #index(cap: number): void {
+    let size = 16;
+    while (size < cap) size *= 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let id = 1; id < this.#n; id++) {
+      if (this.#off[id]! < 0) continue;
+      let i = this.#hash[id]! & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    this.#slots = slots;
+    this.#mask = mask;
+  }
+
+  /** The id of the text in `buf[s,e)` (decoded like `spanText`), adding it when new. */
+  idOfSpan(buf: Uint8Array, s: number, e: number): number {
+    const h = SpanTable.#hashOf(buf, s, e);
+    if (this.#slots === null) this.#index(this.#n * 2);
+    const slots = this.#slots!;
+    const mask = this.#mask;
+    const len = e - s;
+    let i = h & mask;
+    for (;;) {
+      const id = slots[i]!;
+      if (id === 0) break;
+      if (this.#hash[id] === h && this.#len[id] === len) {
+        const pool = this.#pool;
+        let o = this.#off[id]!;
+        let j = s;
+        while (j < e && pool[o] === buf[j]) {
+          o++;
+          j++;
+        }
+        if (j === e) return id;
+      }
+      i = (i + 1) & mask;
+    }
+    for (let j = s; j < e; j++) if (buf[j]! >= 0x80) return this.#textId(decodeSpan(buf, s, e));
+    return this.#insert(buf, s, e, h, i);
+  }
+
+  /** The id of `text`, adding it when new. */
+  idOf(text: string): number {
+    const n = text.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++)
+      if (text.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    if (!ascii) return this.#textId(text);
+    const b = n <= this.#scratch.length ? this.#scratch : new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = text.charCodeAt(i);
+    const id = this.idOfSpan(b, 0, n);
+    if (this.#names[id] == null) this.#names[id] = text;
+    return id;
+  }
+
+  /** The id of `text`, or -1 when it was never added. */
+  find(text: string): number {
+    const t = this.#textIds.get(text);
+    if (t !== undefined) return t;
+    const n = text.length;
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) return -1;
+      b[i] = c;
+    }
+    // Look without adding.
+    const h = SpanTable.#hashOf(b, 0, n);
+    if (this.#slots === null) this.#index(this.#n * 2);
+    const slots = this.#slots!;
+    let i = h & this.#mask;
+    for (;;) {
+      const id = slots[i]!;
+      if (id === 0) return -1;
+      if (this.#hash[id] === h && this.#len[id] === n) {
+        let o = this.#off[id]!;
+        let j = 0;
+        while (j < n && this.#pool[o] === b[j]) {
+          o++;
+          j++;
+        }
+        if (j === n) return id;
+      }
+      i = (i + 1) & this.#mask;
+    }
+  }
+
+  /** The text of id (null for 0 or an unknown id). */
+  get(id: number): string | null {
+    if (id <= 0 || id >= this.#n) return null;
+    let s = this.#names[id];
+    if (s == null) {
+      const o = this.#off[id]!;
+      s = decodeAscii(this.#pool, o, o + this.#len[id]!);
+      this.#names[id] = s;
+    }
+    return s;
+  }
+
+  #grow(): void {
+    const cap = this.#off.length * 2;
+    const g = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.#off = g(this.#off);
+    this.#len = g(this.#len);
+    this.#hash = g(this.#hash);
+  }
+
+  #textId(text: string): number {
+    let id = this.#textIds.get(text);
+    if (id !== undefined) return id;
+    id = this.#n++;
+    if (id >= this.#off.length) this.#grow();
+    this.#off[id] = -1;
+    this.#len[id] = 0;
+    this.#hash[id] = 0;
+    this.#names[id] = text;
+    this.#textIds.set(text, id);
+    return id;
+  }
+
+  #insert(buf: Uint8Array, s: number, e: number, h: number, slot: number): number {
+    const id = this.#n++;
+    if (id >= this.#off.length) this.#grow();
+    const len = e - s;
+    if (this.#used + len > this.#pool.length) {
+      const p = new Uint8Array(Math.max(this.#pool.length * 2, this.#used + len));
+      p.set(this.#pool.subarray(0, this.#used));
+      this.#pool = p;
+    }
+    this.#pool.set(buf.subarray(s, e), this.#used);
+    this.#off[id] = this.#used;
+    this.#len[id] = len;
+    this.#hash[id] = h;
+    this.#used += len;
+    this.#slots![slot] = id;
+    if (this.#n * 2 > this.#slots!.length) this.#index(this.#slots!.length * 2);
+    return id;
+  }
+
+  /** The table as typed arrays (transferable) plus the non-ASCII texts. */
+  export(): SpanTableState {
+    const text: [number, string][] = [...this.#textIds].map(([s, id]) => [id, s]);
+    return {
+      pool: this.#pool.subarray(0, this.#used),
+      off: this.#off.subarray(0, this.#n),
+      len: this.#len.subarray(0, this.#n),
+      count: this.#n,
+      text,
+    };
+  }
+
+  /** Rebuilds a table from `export()` (no copy of the arrays; the hash index is rebuilt when needed). */
+  static import(s: SpanTableState): SpanTable {
+    const t = new SpanTable(1);
+    t.#pool = s.pool;
+    t.#used = s.pool.length;
+    t.#off = s.off;
+    t.#len = s.len;
+    t.#n = s.count;
+    const hash = new Int32Array(Math.max(16, s.count));
+    for (let id = 1; id < s.count; id++) {
+      const o = s.off[id]!;
+      if (o >= 0) hash[id] = SpanTable.#hashOf(s.pool, o, o + s.len[id]!);
+    }
+    t.#hash = hash;
+    if (t.#off.length < hash.length) {
+      const off = new Int32Array(hash.length);
+      off.set(t.#off);
+      const len = new Int32Array(hash.length);
+      len.set(t.#len);
+      t.#off = off;
+      t.#len = len;
+    }
+    for (const [id, text] of s.text) {
+      t.#names[id] = text;
+      t.#textIds.set(text, id);
+    }
+    t.#slots = null;
+    return t;
+  }
+
+  /**
+   * Maps every id of `other` into this table (adding what it lacks): `map[otherId]` = id here.
+   * Keys move as bytes (no strings are made for ASCII keys).
+   */
+  absorb(other: SpanTableState): Uint32Array {
+    const map = new Uint32Array(Math.max(1, other.count));
+    const text = new Map(other.text);
+    for (let id = 1; id < other.count; id++) {
+      const o = other.off[id]!;
+      map[id] = o >= 0 ? this.idOfSpan(other.pool, o, o + other.len[id]!) : this.#textId(text.get(id)!);
+    }
+    return map;
   }
 }

@@ -112,6 +112,8 @@ export class TraceIngest {
       size: opts.size,
       compression: opts.compression ?? null,
     });
+    // About one message per 400 bytes of capture at most (a SIP message and its headers are larger).
+    if (opts.readAt !== null && opts.compression == null) this.trace.reserve(Math.ceil(opts.size / 400));
     if (opts.onAppend) this.trace.onAppend(opts.onAppend);
     const builder = new TraceBuilder(this.trace, opts.parse ?? true, opts.lint ?? false);
     this.decoder = new CaptureDecoder(builder, {

@@ -7,6 +7,7 @@
  */
 import type { IngestStats } from '../capture/pipeline';
 import type { TraceState } from './trace';
+import { SpanTable } from './byte-interner';
 
 /** What the head part adds to its trace state for the merge. */
 export interface HeadPart {
@@ -154,8 +155,8 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const addrMap = mapNames(addresses, [null as unknown as string, ...b.addresses]);
   const methods = a.methods.slice();
   const methodMap = mapNames(methods, b.methods);
-  const callIds = a.callIds.slice();
-  const callIdMap = mapNames(callIds, b.callIds);
+  const callIdTable = SpanTable.import(a.callIds);
+  const callIdMap = callIdTable.absorb(b.callIds);
   const codeSets = a.codeSets.slice();
   const codeMap = mapNames(codeSets, b.codeSets);
   const chunkShift = a.arena.chunks.length * 2 ** 32;
@@ -203,7 +204,7 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
     columns,
     addresses,
     methods,
-    callIds,
+    callIds: callIdTable.export(),
     codeSets,
     arena: {
       chunks: [...a.arena.chunks, ...b.arena.chunks],

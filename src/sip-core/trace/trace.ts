@@ -17,7 +17,7 @@ import {
 } from '../capture/provenance';
 import { parseMessage, type SipMessage } from '../message';
 import { spanText, type IndexFields, type IndexSpans } from '../capture/sip-index';
-import { ByteInterner } from './byte-interner';
+import { ByteInterner, SpanTable, type SpanTableState } from './byte-interner';
 import { ByteArena, type ReadAt } from './raw-store';
 
 /** The `source` block of the trace JSON: what was read. */
@@ -105,6 +105,21 @@ export interface AppendInput {
 
 const KIND = ['request', 'response', 'invalid'] as const;
 
+/** Index in TRANSPORTS / REASSEMBLY (a switch: the ingest loop calls these for every message). */
+function transportCode(t: TransportName): number {
+  switch (t) {
+    case 'UDP':
+      return 0;
+    case 'TCP':
+      return 1;
+    default:
+      return TRANSPORTS.indexOf(t);
+  }
+}
+function reassemblyCode(r: Reassembly): number {
+  return r === 'none' ? 0 : REASSEMBLY.indexOf(r);
+}
+
 /** A growable set of typed columns. */
 class Columns {
   cap: number;
@@ -153,8 +168,8 @@ class Columns {
     this.codes = new Uint16Array(cap);
   }
 
-  grow(min: number): void {
-    const cap = Math.max(min, this.cap * 2, 16);
+  grow(min: number, exact = false): void {
+    const cap = exact ? min : Math.max(min, this.cap * 2, 16);
     const g = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(
       a: T,
       make: (n: number) => T,
@@ -222,7 +237,7 @@ export interface TraceState {
   columns: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array>;
   addresses: string[];
   methods: (string | null)[];
-  callIds: (string | null)[];
+  callIds: SpanTableState;
   arena: { chunks: Uint8Array[]; used: number };
   frames: [number, FrameRef[]][];
   diagnostics: [number, Diagnostic[]][];
@@ -255,7 +270,8 @@ export class Trace {
   /** Address text by id, shared with the capture pipeline's AddressTable. */
   addresses: string[];
   #methods = new Interner();
-  #callIds = new Interner();
+  /** Call-IDs by bytes (text made when asked). */
+  #callIds = new SpanTable(4096);
   #arena = new ByteArena();
   /** Frames of messages that came from more than one frame (sparse). */
   #frames = new Map<number, FrameRef[]>();
@@ -307,6 +323,14 @@ export class Trace {
   }
 
   /**
+   * Makes room for `n` messages at once (an ingest that can estimate the count from the file size),
+   * so the columns are not copied while they grow. Untouched capacity costs address space, not memory.
+   */
+  reserve(n: number): void {
+    if (n > this.#c.cap) this.#c.grow(n, true);
+  }
+
+  /**
    * Adds a listener called for every message appended from now on; returns the unsubscribe function.
    * A {@link DualAppendListener} is registered by its bytes form (see `onAppendBytes`).
    */
@@ -350,7 +374,7 @@ export class Trace {
     c.method[id] =
       kind === 0 ? this.#methods.id(msg.method) : kind === 1 ? this.#methods.id(msg.cseqMethod) : 0;
     c.status[id] = msg.status ?? 0;
-    c.callId[id] = this.#callIds.id(msg.callId);
+    c.callId[id] = msg.callId === null ? 0 : this.#callIds.idOf(msg.callId);
     this.#n = id + 1;
     if (this.#listeners.length > 0) for (const l of this.#listeners) l(id, msg as SipMessage, this);
     if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
@@ -376,20 +400,15 @@ export class Trace {
     else c.method[id] = 0;
     c.status[id] = kind === 1 ? s.status : 0;
     c.callId[id] =
-      kind !== 2 && s.callIdStart >= 0
-        ? this.#callIdBytes.id(buf, s.callIdStart, s.callIdEnd, this.#newCallId)
-        : 0;
+      kind !== 2 && s.callIdStart >= 0 ? this.#callIds.idOfSpan(buf, s.callIdStart, s.callIdEnd) : 0;
     this.#n = id + 1;
     if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
     return id;
   }
 
   readonly #methodBytes = new ByteInterner(64);
-  readonly #callIdBytes = new ByteInterner(4096);
   readonly #newMethod = (buf: Uint8Array, s: number, e: number): number =>
     this.#methods.id(spanText(buf, s, e));
-  readonly #newCallId = (buf: Uint8Array, s: number, e: number): number =>
-    this.#callIds.id(spanText(buf, s, e));
 
   /** Fills the fields every append shares; returns the new id (not yet counted). */
   #place(buf: Uint8Array, start: number, end: number, kind: number, input: AppendInput): number {
@@ -402,7 +421,7 @@ export class Trace {
     c.dst[id] = input.dst;
     c.sport[id] = input.srcPort;
     c.dport[id] = input.dstPort;
-    c.tr[id] = TRANSPORTS.indexOf(input.transport) | (REASSEMBLY.indexOf(input.reassembly) << 4);
+    c.tr[id] = transportCode(input.transport) | (reassemblyCode(input.reassembly) << 4);
     let flags = kind;
     const inFile = input.rawOffset >= 0 && this.#readAt !== null;
     if (inFile) c.rawOff[id] = input.rawOffset;
@@ -473,7 +492,7 @@ export class Trace {
   }
   /** Number of distinct Call-IDs. */
   get callIdCount(): number {
-    return this.#callIds.names.length - 1;
+    return this.#callIds.count - 1;
   }
   /** Ids of the messages with this Call-ID, in trace order. */
   idsOfCall(callId: string): number[] {
@@ -626,7 +645,7 @@ export class Trace {
       codeSets: this.#codeSets.names,
       addresses: this.addresses,
       methods: this.#methods.names,
-      callIds: this.#callIds.names,
+      callIds: this.#callIds.export(),
       arena: this.#arena.export(),
       frames: [...this.#frames],
       diagnostics: [...this.#diags],
@@ -668,7 +687,7 @@ export class Trace {
     t.#codeSets = Interner.from(s.codeSets);
     t.#n = s.count;
     t.#methods = Interner.from(s.methods);
-    t.#callIds = Interner.from(s.callIds);
+    t.#callIds = SpanTable.import(s.callIds);
     t.#arena = ByteArena.import(s.arena);
     t.#frames = new Map(s.frames);
     t.#diags = new Map(s.diagnostics);
@@ -684,6 +703,7 @@ export class Trace {
     const out = new Set<ArrayBuffer>();
     for (const a of Object.values(s.columns)) out.add(a.buffer as ArrayBuffer);
     for (const ch of s.arena.chunks) out.add(ch.buffer as ArrayBuffer);
+    for (const a of [s.callIds.pool, s.callIds.off, s.callIds.len]) out.add(a.buffer as ArrayBuffer);
     return [...out];
   }
 }

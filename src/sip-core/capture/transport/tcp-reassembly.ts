@@ -62,7 +62,10 @@ export class TcpDirection {
   consumer: StreamConsumer;
   /** Free slot for the consumer's per-direction state. */
   state: unknown = null;
-  /** The frame being processed (the one that completes whatever is emitted now). */
+  /**
+   * The frame being processed (the one that completes whatever is emitted now). Set a fresh object
+   * per segment: the direction keeps it (held segments, provenance) and never copies it.
+   */
   current: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0, timeUs: 0, linkType: 0 };
   currentTimeUs = 0;
   fin = false;
@@ -124,12 +127,12 @@ export class TcpDirection {
       start -= d;
     } else if (d > 0) {
       this.stats.outOfOrder++;
-      this.#held.push({ seq, data: buf.slice(start, end), frame: { ...this.current } });
+      this.#held.push({ seq, data: buf.slice(start, end), frame: this.current });
       this.#heldBytes += len;
       if (this.#held.length > MAX_HELD_SEGMENTS || this.#heldBytes > MAX_HELD_BYTES) this.#skipGap();
       return;
     }
-    this.#deliver(buf, start, end, fileBase, { ...this.current });
+    this.#deliver(buf, start, end, fileBase, this.current);
     this.#drainHeld();
   }
 
@@ -290,8 +293,21 @@ export class TcpReassembler {
     private readonly names: (id: number) => string,
   ) {}
 
+  /** Recently used directions by a hash of their 4-tuple (most segments skip the key string). */
+  readonly #recent: (TcpDirection | undefined)[] = new Array<TcpDirection | undefined>(1024);
+
   /** The direction `src:sp → dst:dp`, created on first sight. */
   direction(src: number, sp: number, dst: number, dp: number): TcpDirection {
+    let h = Math.imul(src ^ (sp << 16), 0x45d9f3b) ^ Math.imul(dst ^ (dp << 16), 0x2c1b3c6d);
+    h = (h ^ (h >>> 15)) & 1023;
+    const r = this.#recent[h];
+    if (r !== undefined && r.src === src && r.srcPort === sp && r.dst === dst && r.dstPort === dp) return r;
+    const d = this.#direction(src, sp, dst, dp);
+    this.#recent[h] = d;
+    return d;
+  }
+
+  #direction(src: number, sp: number, dst: number, dp: number): TcpDirection {
     const k1 = `${src}:${sp}>${dst}:${dp}`;
     let c = this.#conns.get(k1);
     if (c) return c.dirs[0].src === src && c.dirs[0].srcPort === sp ? c.dirs[0] : c.dirs[1];
