@@ -419,7 +419,8 @@ export interface InvokeMap {
   [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
   [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };
   [Invoke.exportLadder]: {
-    req: { captureId: string; call: string; format: LadderExportFormat };
+    /** One call, or several merged in one ladder (as the multi-call ladder draws them). */
+    req: { captureId: string; calls: string[]; format: LadderExportFormat };
     res: ExportFile;
   };
   [Invoke.exportCalls]: { req: { captureId: string; filter?: string }; res: ExportFile };

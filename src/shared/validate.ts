@@ -36,6 +36,17 @@ const CALL_SORT_FIELDS: readonly string[] = [
 /** Scenario YAML sent from the editor. */
 const MAX_YAML = 1024 * 1024;
 
+/** Checks `req.calls` (1 to `max` non-empty strings); returns the other fields, or the error. */
+function callList(req: unknown, max: number): Record<string, unknown> | string {
+  if (!isObj(req)) return 'request must be an object';
+  const { calls, ...rest } = req;
+  if (!Array.isArray(calls) || calls.length === 0 || calls.length > max)
+    return `calls must list 1 to ${max} calls`;
+  if (calls.some((c) => typeof c !== 'string' || c.length === 0 || c.length > 4096))
+    return 'calls must be strings';
+  return rest;
+}
+
 function fields(
   spec: Record<string, 'string' | 'int' | 'int?' | 'string?' | 'bool?'>,
   limits?: { maxInt?: number },
@@ -100,19 +111,17 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.recentList]: none,
   [Invoke.scenarioList]: none,
   [Invoke.exportLadder]: (req) => {
-    const base = fields({ captureId: 'string', call: 'string', format: 'string' })(req);
+    const list = callList(req, 100);
+    if (typeof list === 'string') return list;
+    const base = fields({ captureId: 'string', format: 'string' })(list);
     if (base) return base;
-    const f = (req as { format: string }).format;
+    const f = (list as { format: string }).format;
     return ['svg', 'mermaid', 'plantuml', 'text'].includes(f) ? null : `unknown ladder format "${f}"`;
   },
   [Invoke.exportCalls]: fields({ captureId: 'string', filter: 'string?' }),
   [Invoke.exportCapture]: (req) => {
-    if (!isObj(req)) return 'request must be an object';
-    const { calls, ...rest } = req;
-    if (!Array.isArray(calls) || calls.length === 0 || calls.length > 10_000)
-      return 'calls must list 1 to 10000 calls';
-    if (calls.some((c) => typeof c !== 'string' || c.length === 0 || c.length > 4096))
-      return 'calls must be strings';
+    const rest = callList(req, 10_000);
+    if (typeof rest === 'string') return rest;
     const base = fields({ captureId: 'string', format: 'string' })(rest);
     if (base) return base;
     const f = (rest as { format: string }).format;

@@ -57,6 +57,21 @@ describe('sipscope ladder', () => {
     expect(b.readUInt32LE(0)).toBe(0xa1b2c3d4);
     expect(b.length).toBe(24 + 3 * 16 + (604 + 375 + 360));
   });
+  it("merges repeated --call in one ladder, naming each arrow's call; --pcap writes both calls", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sipscope-cli-'));
+    const f = path.join(dir, 'c4c5.pcap');
+    const { code, out } = await run({ format: 'text', call: ['C4', 'C5'], pcap: f });
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^Calls C4 \+ C5 \(/);
+    expect(lines.slice(2).filter((l) => / C4\b/.test(l))).toHaveLength(7);
+    expect(lines.slice(2).filter((l) => / C5\b/.test(l))).toHaveLength(3);
+    const b = readFileSync(f);
+    let n = 0;
+    for (let p = 24; p < b.length; p += 16 + b.readUInt32LE(p + 8)) n++;
+    expect(n).toBe(10);
+    expect((await run({ format: 'text', call: ['C4', 'C42'] })).code).toBe(1);
+  });
   it('runs as `npx sipscope ladder` (the CLI contract)', () => {
     const out = execFileSync(
       'node',
@@ -64,6 +79,23 @@ describe('sipscope ladder', () => {
       { encoding: 'utf8', cwd: repo },
     );
     expect(out).toContain('L1-->>L0: 404 User Not Found');
+    const two = execFileSync(
+      'node',
+      [
+        path.join(repo, 'bin/sipscope.js'),
+        'ladder',
+        sample,
+        '--call',
+        'C4',
+        '--call',
+        'C5',
+        '--format',
+        'mermaid',
+      ],
+      { encoding: 'utf8', cwd: repo },
+    );
+    expect(two).toContain(': [C5] 404 User Not Found');
+    expect(two).toContain(': [C4] 486 Busy Here');
   });
 });
 

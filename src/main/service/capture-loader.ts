@@ -304,15 +304,18 @@ export class TraceAdapter implements LoadedTrace {
     };
   }
 
-  exportLadder(call: string, format: LadderExportFormat): ExportFile {
-    const model = ladderModel(this.#analyzer, call);
-    if (!model) throw new ApiError('not-found', `no call ${call} in this trace`);
+  exportLadder(calls: readonly string[], format: LadderExportFormat): ExportFile {
+    const model = ladderModel(this.#analyzer, calls);
+    if (!model) {
+      const unknown = calls.find((c) => this.#analyzer.resolveCall(c) < 0) ?? calls.join(', ');
+      throw new ApiError('not-found', `no call ${unknown} in this trace`);
+    }
     const ext = { svg: 'svg', mermaid: 'mmd', plantuml: 'puml', text: 'txt' }[format];
     const mime = { svg: 'image/svg+xml', mermaid: 'text/plain', plantuml: 'text/plain', text: 'text/plain' }[
       format
     ];
     return {
-      fileName: `${safeName(this.#trace.source.name)}-${call}.${ext}`,
+      fileName: `${safeName(this.#trace.source.name)}-${model.calls.length > 3 ? `${model.calls.length}-calls` : model.calls.join('+')}.${ext}`,
       mime,
       text: renderLadder(model, format),
     };

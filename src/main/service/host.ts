@@ -137,8 +137,8 @@ export class ServiceHost {
         return { name, yaml: scenarioText(name) };
       }
       case Invoke.exportLadder: {
-        const { captureId, call, format } = req as InvokeReq<typeof Invoke.exportLadder>;
-        return this.#ready(captureId).exportLadder(call, format);
+        const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportLadder>;
+        return this.#ready(captureId).exportLadder(calls, format);
       }
       case Invoke.exportCalls: {
         const { captureId, filter } = req as InvokeReq<typeof Invoke.exportCalls>;

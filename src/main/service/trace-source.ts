@@ -27,8 +27,8 @@ export interface LoadedTrace {
   callCount(): number;
   /** A page of calls, sorted and filtered in the core. */
   queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage;
-  /** One call's ladder as SVG, Mermaid, PlantUML or text. */
-  exportLadder(call: string, format: LadderExportFormat): ExportFile;
+  /** One call's ladder, or several calls merged in one, as SVG, Mermaid, PlantUML or text. */
+  exportLadder(calls: readonly string[], format: LadderExportFormat): ExportFile;
   /** The (filtered) calls list as CSV. */
   exportCalls(filter: string | undefined): ExportFile;
   /** The selected calls' original frames as pcap or pcapng. */

@@ -1,8 +1,9 @@
 /**
- * `sipscope ladder FILE [--call ID] [--format svg|mermaid|plantuml|text|csv] [--filter EXPR] [-o OUT]
+ * `sipscope ladder FILE [--call ID]... [--format svg|mermaid|plantuml|text|csv] [--filter EXPR] [-o OUT]
  * [--pcap OUT]`: one call's ladder (ARCHITECTURE.md CLI contract). `--call` takes a call id (`C3`) or
- * any Call-ID of the call; without it, the first INVITE call (or the first call). `--format csv` prints
- * the calls list instead (filtered by `--filter`). `--pcap OUT` also writes the call's original frames.
+ * any Call-ID of the call; repeated, the calls are merged in one ladder (B2BUA legs side by side);
+ * without it, the first INVITE call (or the first call). `--format csv` prints the calls list instead
+ * (filtered by `--filter`). `--pcap OUT` also writes the calls' original frames.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -24,7 +25,8 @@ import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
 import { ingestSipText } from '../../../sip-core/trace/trace-builder';
 
 export interface LadderOptions {
-  call?: string;
+  /** One call, or several to merge in one ladder. */
+  call?: string | readonly string[];
   format: LadderFormat | 'csv';
   filter?: string;
   output?: string;
@@ -79,22 +81,25 @@ export async function ladder(
       emit(callsCsv(page.calls));
       return 0;
     }
-    let call = o.call;
-    if (!call) {
+    const calls = o.call === undefined ? [] : typeof o.call === 'string' ? [o.call] : [...o.call];
+    if (calls.length === 0) {
       const page = queryCalls(a, { filter: o.filter ?? 'call.type == "call"', limit: 1 });
-      const first = page.ok ? page.calls[0] : undefined;
-      call = first?.id ?? a.calls()[0]?.id;
+      const first = (page.ok ? page.calls[0] : undefined)?.id ?? a.calls()[0]?.id;
+      if (first) calls.push(first);
     }
-    const model = call ? ladderModel(a, call) : null;
+    const model = calls.length > 0 ? ladderModel(a, calls) : null;
     if (!model) {
-      console.error(`sipscope ladder: ${call ? `no call "${call}" in ${file}` : `no calls in ${file}`}`);
+      const unknown = calls.find((c) => a.resolveCall(c) < 0);
+      console.error(
+        `sipscope ladder: ${unknown ? `no call "${unknown}" in ${file}` : `no calls in ${file}`}`,
+      );
       return 1;
     }
     emit(renderLadder(model, o.format));
     if (o.pcap) {
       const chunks: Uint8Array[] = [];
-      const root = a.resolveCall(model.call);
-      const res = writePcap(a.trace, root >= 0 ? a.callMessageIds(root) : [], (c) => chunks.push(c.slice()));
+      const ids = model.arrows.map((x) => x.id);
+      const res = writePcap(a.trace, ids, (c) => chunks.push(c.slice()));
       if (res.frames === 0 || res.skippedMessages > 0) {
         console.error(
           'sipscope ladder: --pcap: the source frames cannot be read back (compressed or not a capture file)',
@@ -113,10 +118,15 @@ export function registerLadder(program: Command): void {
   program
     .command('ladder')
     .description(
-      "print one call's ladder (sequence diagram) as SVG, Mermaid, PlantUML or text; or the calls list as CSV",
+      "print a call's ladder (sequence diagram; several calls merged) as SVG, Mermaid, PlantUML or text; or the calls list as CSV",
     )
     .argument('<file>', 'capture file, or a file of SIP text')
-    .option('--call <id>', 'call id (C3) or any Call-ID of the call (default: the first INVITE call)')
+    .option(
+      '--call <id>',
+      'call id (C3) or any Call-ID of the call (default: the first INVITE call); repeat to merge several calls',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .addOption(
       new Option('-f, --format <format>', 'output format')
         .choices(['svg', 'mermaid', 'plantuml', 'text', 'csv'])

@@ -340,21 +340,22 @@ export class AppState {
     }
   }
 
-  /** Exports the selected call's ladder (svg, png, html, mermaid, plantuml, text). */
+  /** Exports the ladder as drawn: the selected call's, or the merged ladder of several calls. */
   async exportLadder(kind: 'svg' | 'png' | 'html' | 'mermaid' | 'plantuml' | 'text'): Promise<void> {
-    if (!this.capture || !this.selectedCallId) return;
+    const calls = this.ladderCalls.length
+      ? [...this.ladderCalls]
+      : this.selectedCallId
+        ? [this.selectedCallId]
+        : [];
+    if (!this.capture || calls.length === 0) return;
     try {
       const format = kind === 'png' || kind === 'html' ? 'svg' : kind;
-      const f = await this.client.invoke(Invoke.exportLadder, {
-        captureId: this.capture.id,
-        call: this.selectedCallId,
-        format,
-      });
+      const f = await this.client.invoke(Invoke.exportLadder, { captureId: this.capture.id, calls, format });
       const base = f.fileName.replace(/\.svg$/, '');
       if (kind === 'png') saveBlob(await svgToPng(f.text ?? ''), `${base}.png`);
       else if (kind === 'html')
         saveBlob(
-          new Blob([ladderHtml(f.text ?? '', `${this.capture.name} — ${this.selectedCallId}`)], {
+          new Blob([ladderHtml(f.text ?? '', `${this.capture.name} — ${calls.join(' + ')}`)], {
             type: 'text/html',
           }),
           `${base}.html`,

@@ -1,7 +1,8 @@
 /**
- * The ladder (sequence diagram) model of one call: lanes by host:port in order of appearance and
- * one arrow per message with its transaction/dialog ids, retransmission flag and times. Every export
- * (SVG, Mermaid, PlantUML, text) and the UI draw from this model.
+ * The ladder (sequence diagram) model of one call, or of several calls merged in trace order (e.g.
+ * the legs of a B2BUA the user picked together): lanes by host:port in order of appearance and one
+ * arrow per message with its call, transaction/dialog ids, retransmission flag and times. Every
+ * export (SVG, Mermaid, PlantUML, text) draws from this model.
  */
 import type { TraceAnalyzer } from '../analyzer';
 
@@ -14,6 +15,8 @@ export interface LadderLane {
 export interface LadderArrow {
   /** Message id in the trace. */
   id: number;
+  /** The call this message belongs to (`C3`): one of {@link LadderModel.calls}. */
+  call: string;
   frame: number;
   from: number;
   to: number;
@@ -37,18 +40,52 @@ export interface LadderArrow {
 }
 
 export interface LadderModel {
+  /** The call (`C3`); for several calls, their ids joined with ` + `. */
   call: string;
+  /** The calls drawn, in the order asked (one for a single-call ladder). */
+  calls: string[];
+  /** Every Call-ID of the calls drawn. */
   callIds: string[];
   lanes: LadderLane[];
   arrows: LadderArrow[];
 }
 
-/** Builds the ladder of a call (`C3` or a Call-ID); null when the call is unknown. Cost: the call's messages. */
-export function ladderModel(a: TraceAnalyzer, call: string): LadderModel | null {
-  const root = a.resolveCall(call);
-  if (root < 0) return null;
+/**
+ * Builds the ladder of a call (`C3` or a Call-ID), or of several calls merged in trace order; null
+ * when a call is unknown (or none is given). A call named twice is drawn once. Cost: the calls' messages.
+ */
+export function ladderModel(a: TraceAnalyzer, call: string | readonly string[]): LadderModel | null {
+  const asked = typeof call === 'string' ? [call] : call;
+  const roots: number[] = [];
+  for (const c of asked) {
+    const root = a.resolveCall(c);
+    if (root < 0) return null;
+    if (!roots.includes(root)) roots.push(root);
+  }
+  if (roots.length === 0) return null;
+  const summaries = roots.map((r) => a.callSummary(r));
   const t = a.trace;
-  const ids = a.callMessageIds(root);
+  // Each call's message ids are in trace order: merge them (a message belongs to one call).
+  let ids: number[] = [];
+  let owner: number[] = [];
+  roots.forEach((root, k) => {
+    const own = a.callMessageIds(root);
+    const mergedIds: number[] = [];
+    const mergedOwner: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < ids.length || j < own.length) {
+      if (j >= own.length || (i < ids.length && ids[i]! < own[j]!)) {
+        mergedIds.push(ids[i]!);
+        mergedOwner.push(owner[i++]!);
+      } else {
+        mergedIds.push(own[j++]!);
+        mergedOwner.push(k);
+      }
+    }
+    ids = mergedIds;
+    owner = mergedOwner;
+  });
   const lanes: LadderLane[] = [];
   const laneIdx = new Map<string, number>();
   const lane = (hp: string): number => {
@@ -63,7 +100,7 @@ export function ladderModel(a: TraceAnalyzer, call: string): LadderModel | null 
   const arrows: LadderArrow[] = [];
   const t0 = ids.length > 0 ? t.timeUs(ids[0]!) : 0;
   let prev = t0;
-  for (const id of ids) {
+  ids.forEach((id, k) => {
     const m = t.message(id);
     const us = t.timeUs(id);
     const f = a.messageFields(id);
@@ -76,6 +113,7 @@ export function ladderModel(a: TraceAnalyzer, call: string): LadderModel | null 
           : 'invalid';
     arrows.push({
       id,
+      call: summaries[owner[k]!]!.id,
       frame: t.frame(id),
       from: lane(t.src(id)),
       to: lane(t.dst(id)),
@@ -94,7 +132,7 @@ export function ladderModel(a: TraceAnalyzer, call: string): LadderModel | null 
       diagnostics: f.diagnostics,
     });
     prev = us;
-  }
-  const s = a.callSummary(root);
-  return { call: s.id, callIds: s.callIds, lanes, arrows };
+  });
+  const calls = summaries.map((s) => s.id);
+  return { call: calls.join(' + '), calls, callIds: summaries.flatMap((s) => s.callIds), lanes, arrows };
 }

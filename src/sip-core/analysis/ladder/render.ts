@@ -1,21 +1,32 @@
 /**
- * Exports of one call's ladder: plain text, Mermaid (`sequenceDiagram`), PlantUML and standalone SVG.
- * All draw from {@link LadderModel}: every message in trace order, lanes by host:port.
+ * Exports of a call's ladder (or of several calls merged): plain text, Mermaid (`sequenceDiagram`),
+ * PlantUML and standalone SVG. All draw from {@link LadderModel}: every message in trace order, lanes
+ * by host:port; with several calls each arrow names its call (text, Mermaid, PlantUML) or sits on its
+ * call's colour band with a legend (SVG).
  */
 import type { LadderArrow, LadderModel } from './model';
 
 export type LadderFormat = 'text' | 'mermaid' | 'plantuml' | 'svg';
 export const LADDER_FORMATS: readonly LadderFormat[] = ['text', 'mermaid', 'plantuml', 'svg'];
 
-function arrowLabel(a: LadderArrow): string {
-  let s = a.label;
+/** Colours of the calls' bands (SVG), by the call's position in {@link LadderModel.calls}. */
+const CALL_COLOURS = ['#e8f0ff', '#fff1d6', '#e3f6e8', '#f7e4f3', '#e6f7f7', '#f3f0dc'];
+const CALL_INKS = ['#2b59c3', '#b26b00', '#1e7b3a', '#a33a8f', '#14808a', '#7a6a12'];
+
+function multi(m: LadderModel): boolean {
+  return m.calls.length > 1;
+}
+
+function arrowLabel(a: LadderArrow, withCall = false): string {
+  let s = withCall ? `[${a.call}] ${a.label}` : a.label;
   if (a.sdp) s += ' (SDP)';
   if (a.retransmission) s += ' [retransmission]';
   return s;
 }
 
-function tags(a: LadderArrow): string {
+function tags(a: LadderArrow, withCall: boolean): string {
   const out: string[] = [];
+  if (withCall) out.push(a.call);
   if (a.transaction) out.push(a.transaction);
   if (a.dialog) out.push(a.dialog);
   if (a.retransmission && a.retransmissionInterval !== null)
@@ -28,7 +39,7 @@ function tags(a: LadderArrow): string {
 export function ladderText(m: LadderModel): string {
   const W = Math.max(24, ...m.lanes.map((l) => l.label.length + 2));
   const lines: string[] = [];
-  lines.push(`Call ${m.call} (${m.callIds.join(', ')})`);
+  lines.push(`${multi(m) ? 'Calls' : 'Call'} ${m.call} (${m.callIds.join(', ')})`);
   lines.push(`${' '.repeat(11)}${m.lanes.map((l) => l.label.padEnd(W)).join('')}`.trimEnd());
   const n = m.lanes.length;
   for (const a of m.arrows) {
@@ -50,7 +61,9 @@ export function ladderText(m: LadderModel): string {
       const start = lo + 1 + Math.max(1, Math.floor((hi - lo - 1 - text.length) / 2));
       for (let k = 0; k < text.length; k++) row[start + k] = text[k]!;
     }
-    lines.push(`${a.relative.toFixed(6).padStart(10)} ${row.join('').trimEnd()}  ${tags(a)}`.trimEnd());
+    lines.push(
+      `${a.relative.toFixed(6).padStart(10)} ${row.join('').trimEnd()}  ${tags(a, multi(m))}`.trimEnd(),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -68,7 +81,7 @@ export function ladderMermaid(m: LadderModel): string {
   m.lanes.forEach((l, i) => out.push(`  participant L${i} as ${mermaidText(l.label)}`));
   for (const a of m.arrows) {
     const arrow = a.kind === 'response' ? '-->>' : '->>';
-    out.push(`  L${a.from}${arrow}L${a.to}: ${mermaidText(arrowLabel(a))}`);
+    out.push(`  L${a.from}${arrow}L${a.to}: ${mermaidText(arrowLabel(a, multi(m)))}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -79,7 +92,7 @@ function plantText(s: string): string {
 
 /** PlantUML sequence diagram. */
 export function ladderPlantUml(m: LadderModel): string {
-  const out = ['@startuml', `title Call ${plantText(m.call)}`];
+  const out = ['@startuml', `title ${multi(m) ? 'Calls' : 'Call'} ${plantText(m.call)}`];
   m.lanes.forEach((l, i) => out.push(`participant "${plantText(l.label)}" as L${i}`));
   for (const a of m.arrows) {
     const arrow = a.retransmission
@@ -89,7 +102,7 @@ export function ladderPlantUml(m: LadderModel): string {
       : a.kind === 'response'
         ? '-->'
         : '->';
-    out.push(`L${a.from} ${arrow} L${a.to} : ${plantText(arrowLabel(a))}`);
+    out.push(`L${a.from} ${arrow} L${a.to} : ${plantText(arrowLabel(a, multi(m)))}`);
   }
   out.push('@enduml');
   return `${out.join('\n')}\n`;
@@ -103,7 +116,9 @@ function xml(s: string): string {
 export function ladderSvg(m: LadderModel): string {
   const laneW = 220;
   const left = 110;
-  const top = 70;
+  const several = multi(m);
+  const legendH = several ? 24 : 0;
+  const top = 70 + legendH;
   const rowH = 30;
   const width = left + Math.max(1, m.lanes.length) * laneW;
   const height = top + (m.arrows.length + 1) * rowH + 20;
@@ -111,15 +126,42 @@ export function ladderSvg(m: LadderModel): string {
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<title>Call ${xml(m.call)}</title>`,
+    `<title>${several ? 'Calls' : 'Call'} ${xml(m.call)}</title>`,
     '<defs><marker id="arrowhead" markerWidth="10" markerHeight="7" refX="10" refY="3.5" orient="auto"><polygon points="0 0, 10 3.5, 0 7" fill="context-stroke"/></marker></defs>',
     `<rect width="${width}" height="${height}" fill="white"/>`,
   );
+  const callIndex = new Map(m.calls.map((c, i) => [c, i]));
+  if (several) {
+    // legend: one swatch per call, in the order asked
+    parts.push('<g class="legend">');
+    let lx = 6;
+    for (const [i, c] of m.calls.entries()) {
+      const k = i % CALL_COLOURS.length;
+      parts.push(
+        `<rect x="${lx}" y="8" width="14" height="14" rx="2" fill="${CALL_COLOURS[k]}" stroke="${CALL_INKS[k]}"/>`,
+        `<text x="${lx + 18}" y="19" fill="${CALL_INKS[k]}">${xml(c)}</text>`,
+      );
+      lx += 30 + c.length * 8;
+    }
+    parts.push('</g>');
+  }
+  if (several) {
+    // each message's row on its call's colour, under the lanes and arrows
+    parts.push('<g class="bands">');
+    m.arrows.forEach((a, k) => {
+      const band = (callIndex.get(a.call) ?? 0) % CALL_COLOURS.length;
+      parts.push(
+        `<rect x="0" y="${top + k * rowH - 1}" width="${width}" height="${rowH}" fill="${CALL_COLOURS[band]}" data-call="${xml(a.call)}"/>`,
+      );
+    });
+    parts.push('</g>');
+  }
   m.lanes.forEach((l, i) => {
+    const ly = 10 + legendH;
     parts.push(
-      `<g class="lane" data-lane="${xml(l.id)}"><rect x="${x(i) - 95}" y="10" width="190" height="28" rx="4" fill="#eef" stroke="#446"/>`,
-      `<text x="${x(i)}" y="29" text-anchor="middle" font-weight="bold">${xml(l.label)}</text>`,
-      `<line x1="${x(i)}" y1="38" x2="${x(i)}" y2="${height - 10}" stroke="#99a" stroke-dasharray="4 4"/></g>`,
+      `<g class="lane" data-lane="${xml(l.id)}"><rect x="${x(i) - 95}" y="${ly}" width="190" height="28" rx="4" fill="#eef" stroke="#446"/>`,
+      `<text x="${x(i)}" y="${ly + 19}" text-anchor="middle" font-weight="bold">${xml(l.label)}</text>`,
+      `<line x1="${x(i)}" y1="${ly + 28}" x2="${x(i)}" y2="${height - 10}" stroke="#99a" stroke-dasharray="4 4"/></g>`,
     );
   });
   m.arrows.forEach((a, k) => {
@@ -128,7 +170,7 @@ export function ladderSvg(m: LadderModel): string {
     const dash = a.kind === 'response' || a.retransmission ? ' stroke-dasharray="6 3"' : '';
     const label = arrowLabel(a);
     parts.push(
-      `<g class="arrow" data-id="${a.id}" data-frame="${a.frame}"${a.transaction ? ` data-transaction="${a.transaction}"` : ''}>`,
+      `<g class="arrow" data-id="${a.id}" data-frame="${a.frame}" data-call="${xml(a.call)}"${a.transaction ? ` data-transaction="${a.transaction}"` : ''}>`,
     );
     parts.push(`<text x="6" y="${y + 4}" fill="#555">${a.relative.toFixed(3)}</text>`);
     if (a.from === a.to) {
