@@ -13,7 +13,8 @@
  */
 import type { SipMessage } from '../message';
 import { parseFrom, parseTo } from '../message/headers';
-import type { AppendListener, Trace, TraceAnalysis, MessageAnalysisFields } from '../trace/trace';
+import type { DualAppendListener, Trace, TraceAnalysis, MessageAnalysisFields } from '../trace/trace';
+import { AnalysisMessage } from './scan';
 import { isSipUri, isTelUri, type Uri } from '../message/uri';
 import {
   type CallGroup,
@@ -30,7 +31,7 @@ import {
   DIALOG_CREATING,
   DIALOG_STATES,
   dialogId,
-  dialogKey,
+  dialogKeyOf,
   setDialogState,
 } from './dialog/dialog';
 import { bareHost, hostOf, isPrivateAddress, isPublicAddress } from './address';
@@ -51,7 +52,7 @@ import {
   TRANSACTION_STATES,
   addResp,
 } from './transaction/transaction';
-import { hashString, keyEnd, keyNum, keyStart, keyStr, KeyTable } from './key-table';
+import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -190,10 +191,15 @@ function uriUser(u: Uri | null): string | null {
   return null;
 }
 
-function hasSdp(msg: SipMessage): boolean {
-  if (msg.bodyLength === 0) return false;
-  const ct = msg.contentType;
-  return ct !== null && (ct === 'application/sdp' || ct.toLowerCase().includes('sdp'));
+function hasSdp(msg: AnalysisMessage): boolean {
+  return msg.bodyLength > 0 && msg.contentTypeIsSdp;
+}
+
+/** `hashString(fromTag)` of a message with a From tag. */
+function fromTagHash(msg: AnalysisMessage): number {
+  keyStart();
+  msg.keyFromTag();
+  return keyEnd();
 }
 
 export class TraceAnalyzer implements TraceAnalysis {
@@ -227,8 +233,11 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Analyzes the messages already in `trace`, follows new ones, and sets `trace.analysis`. */
   static attach(trace: Trace): TraceAnalyzer {
     const a = new TraceAnalyzer(trace);
-    for (let i = 0; i < trace.count; i++) a.onMessage(i, trace.message(i));
-    a.#unsubscribe = trace.onAppend((id, msg) => a.onMessage(id, msg));
+    for (let i = 0; i < trace.count; i++) {
+      const raw = trace.raw(i);
+      a.onBytes(i, raw, 0, raw.length);
+    }
+    a.#unsubscribe = trace.onAppendBytes((id, buf, start, end) => a.onBytes(id, buf, start, end));
     trace.analysis = a;
     return a;
   }
@@ -241,8 +250,24 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   // ---------------------------------------------------------------- ingest
 
+  /** The message being indexed (one object, refilled per message). */
+  readonly #m = new AnalysisMessage();
+
   /** Indexes message `id` (must be called in id order; `msg` is its parse). */
   onMessage(id: number, msg: SipMessage): void {
+    this.#index(id, this.#m.useMessage(msg, this.trace.callId(id)));
+  }
+
+  /**
+   * Indexes message `id` from its raw bytes `buf[start,end)` (must be called in id order): the fields
+   * are read from the bytes (scan.ts); the message is parsed only when it is not in the common form or
+   * a rule needs a header the read does not keep.
+   */
+  onBytes(id: number, buf: Uint8Array, start: number, end: number): void {
+    this.#index(id, this.#m.read(buf, start, end, this.trace.callId(id)));
+  }
+
+  #index(id: number, msg: AnalysisMessage): void {
     if (id >= this.#txnCol.length) {
       this.#txnCol = growCol(this.#txnCol, id);
       this.#dlgCol = growCol(this.#dlgCol, id);
@@ -251,8 +276,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     const t = this.trace;
     const us = t.timeUs(id);
     if (us > this.#lastUs) this.#lastUs = us;
-    // The trace's interned Call-ID (one string per Call-ID, its hash cached) rather than the parse's copy.
-    const cid = t.callId(id) ?? msg.callId;
+    // The trace's interned Call-ID (one string per Call-ID) rather than a copy from the message.
+    const cid = msg.callId;
     let g: CallGroup | null = null;
     if (cid !== null) {
       let gi = this.#grpByCid.get(cid);
@@ -338,7 +363,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   #newTxn(
-    msg: SipMessage,
+    msg: AnalysisMessage,
     method: string,
     g: CallGroup | null,
     id: number,
@@ -346,12 +371,11 @@ export class TraceAnalyzer implements TraceAnalysis {
     isRequest: boolean,
   ): Transaction {
     const idx = this.txns.length;
-    const branch = msg.branch;
     const t: Transaction = {
       idx,
       kind: transactionKind(method),
       method: intern(method),
-      rfc2543: branch === null || !branch.startsWith('z9hG4bK'),
+      rfc2543: !msg.branchHasCookie,
       cseq: msg.cseq ?? -1,
       group: g ? g.idx : -1,
       requestId: isRequest ? id : -1,
@@ -369,7 +393,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       retransmissions: 0,
       reqRetrans: 0,
       dialog: -1,
-      inDialog: msg.toTag !== null && isRequest,
+      inDialog: msg.hasToTag && isRequest,
       peer: -1,
       offer: null,
       flags: 0,
@@ -397,7 +421,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
   }
 
-  #onRequest(id: number, msg: SipMessage, g: CallGroup | null, us: number): void {
+  #onRequest(id: number, msg: AnalysisMessage, g: CallGroup | null, us: number): void {
     const tr = this.trace;
     const method = msg.method!;
     let t: Transaction | undefined;
@@ -478,7 +502,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         g.type = callTypeOf(method);
         g.origin = tr.src(id);
       }
-      if (method === 'INVITE' && msg.toTag === null && g.inviteUs < 0) {
+      if (method === 'INVITE' && !msg.hasToTag && g.inviteUs < 0) {
         g.inviteUs = us;
         g.type = 'call';
         g.origin = g.firstRequestId === id ? g.origin : tr.src(id);
@@ -486,7 +510,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         g.ruriUser = ownString(/^sips?:([^@;>]+)@/i.exec(msg.requestUri ?? '')?.[1] ?? null);
       }
     }
-    if (msg.toTag !== null) this.#onInDialogRequest(id, msg, t, g, us, method);
+    if (msg.hasToTag) this.#onInDialogRequest(id, msg, t, g, us, method);
     // A looped request has crossed the same element twice: at least three Via values.
     if (msg.viaCount >= 3) this.#loopCheck(id, msg, t);
     this.#natCheck(id, msg, true);
@@ -501,12 +525,12 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (d?.lateOffer) this.#offerAnswer(id, d.lateOffer, sdp, g);
     }
     // B2BUA leg correlation, once per group, on its first initial INVITE (zero setup: see correlate.ts).
-    if (g && method === 'INVITE' && msg.toTag === null && g.firstRequestId === id) {
+    if (g && method === 'INVITE' && !msg.hasToTag && g.firstRequestId === id) {
       for (const link of correlateNewLeg(this.#corr, this, id, msg, g, sdp, us)) this.#link(link);
     }
   }
 
-  #onCancel(id: number, msg: SipMessage, t: Transaction, g: CallGroup | null, us: number): void {
+  #onCancel(id: number, msg: AnalysisMessage, t: Transaction, g: CallGroup | null, us: number): void {
     const ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
     if (ii < 0) {
       this.#diag('cancel-unmatched', `CANCEL (CSeq ${msg.cseq}) matches no INVITE transaction seen`, id);
@@ -525,25 +549,23 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /** The dialog of a message with both tags (the last lookup is remembered until a dialog is created). */
-  #findDialog(msg: SipMessage): Dialog | null {
-    if (this.#dlgMemoMsg === msg) return this.#dlgMemo;
+  #findDialog(msg: AnalysisMessage): Dialog | null {
+    if (this.#dlgMemoSerial === msg.serial) return this.#dlgMemo;
     const cid = msg.callId;
-    const ft = msg.fromTag;
-    const tt = msg.toTag;
     let d: Dialog | null = null;
-    if (cid !== null && ft !== null && tt !== null) {
-      const di = this.#dlgByKey.get(dialogKey(cid, ft, tt));
+    if (cid !== null && msg.hasFromTag && msg.hasToTag) {
+      const di = this.#dlgByKey.get(dialogKeyOf(msg, cid));
       d = di < 0 ? null : this.dialogList[di]!;
     }
-    this.#dlgMemoMsg = msg;
+    this.#dlgMemoSerial = msg.serial;
     this.#dlgMemo = d;
     return d;
   }
-  #dlgMemoMsg: SipMessage | null = null;
+  #dlgMemoSerial = -1;
   #dlgMemo: Dialog | null = null;
 
   #newDialog(
-    msg: SipMessage,
+    msg: AnalysisMessage,
     g: CallGroup,
     t: Transaction,
     requestId: number,
@@ -557,7 +579,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       idx,
       group: g.idx,
       callId: g.callId,
-      callerTagKey: hashString(msg.fromTag!),
+      callerTagKey: fromTagHash(msg),
       method: intern(t.method),
       state,
       states: [],
@@ -579,16 +601,16 @@ export class TraceAnalyzer implements TraceAnalysis {
       strict: false,
     };
     d.states.push(DIALOG_STATES.indexOf(state), us);
-    this.#dlgMemoMsg = null;
+    this.#dlgMemoSerial = -1;
     this.dialogList.push(d);
-    this.#dlgByKey.set(dialogKey(d.callId, msg.fromTag!, msg.toTag!), idx);
+    this.#dlgByKey.set(dialogKeyOf(msg, d.callId), idx);
     g.dialogs = appendOne(g.dialogs, idx);
     return d;
   }
 
   #onInDialogRequest(
     id: number,
-    msg: SipMessage,
+    msg: AnalysisMessage,
     t: Transaction,
     g: CallGroup | null,
     us: number,
@@ -629,7 +651,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       return;
     }
     if (method === 'CANCEL') return;
-    const callerSide = hashString(msg.fromTag!) === d.callerTagKey;
+    const callerSide = fromTagHash(msg) === d.callerTagKey;
     const last = callerSide ? d.callerCseq : d.calleeCseq;
     const lastMethod = callerSide ? d.callerMethod : d.calleeMethod;
     if (
@@ -669,7 +691,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
   }
 
-  #onResponse(id: number, msg: SipMessage, g: CallGroup | null, us: number): void {
+  #onResponse(id: number, msg: AnalysisMessage, g: CallGroup | null, us: number): void {
     const tr = this.trace;
     const status = msg.status!;
     const key = transactionKey(msg);
@@ -689,10 +711,10 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#txnCol[id] = t.idx;
     t.responses++;
     if (us > t.lastUs) t.lastUs = us;
-    const toTag = msg.toTag;
+    const hasToTag = msg.hasToTag;
     keyStart();
     keyNum(status);
-    keyStr(toTag);
+    msg.keyToTag();
     const sig = keyEnd();
     const k = this.#findCopy(t, sig, id);
     const d0 = this.#findDialog(msg);
@@ -717,7 +739,7 @@ export class TraceAnalyzer implements TraceAnalysis {
 
     const initialInvite = t.kind === 'INVITE' && !t.inDialog;
     const towardsOrigin = g !== null && tr.dst(id) === g.origin;
-    if (status > 100 && toTag === null) {
+    if (status > 100 && !hasToTag) {
       this.#diag('final-response-without-to-tag', `${status} response has no To tag`, id);
     }
     if (status < 200) {
@@ -748,16 +770,15 @@ export class TraceAnalyzer implements TraceAnalysis {
       }
       if (t.kind === 'INVITE' && status < 300) {
         if (t.okId < 0) t.okId = id;
-        if (msg.header('contact') === null)
-          this.#diag('invite-2xx-no-contact', `${status} to INVITE has no Contact`, id);
+        if (!msg.hasContact) this.#diag('invite-2xx-no-contact', `${status} to INVITE has no Contact`, id);
       }
       if (g) this.#groupFinal(id, msg, t, g, status, us, towardsOrigin, initialInvite);
     }
     // Dialogs: created by 1xx/2xx with a To tag to INVITE/SUBSCRIBE/REFER outside a dialog.
     if (
       g &&
-      toTag !== null &&
-      msg.fromTag !== null &&
+      hasToTag &&
+      msg.hasFromTag &&
       status > 100 &&
       status < 300 &&
       DIALOG_CREATING.has(t.method) &&
@@ -805,7 +826,7 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   #groupFinal(
     id: number,
-    msg: SipMessage,
+    msg: AnalysisMessage,
     t: Transaction,
     g: CallGroup,
     status: number,
@@ -849,7 +870,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       this.#diag('offer-rejected', `${status} ${msg.reason ?? ''}: the session offer was refused`.trim(), id);
   }
 
-  #loopCheck(id: number, msg: SipMessage, t: Transaction): void {
+  #loopCheck(id: number, msg: AnalysisMessage, t: Transaction): void {
     const vias = msg.values('via');
     const seen = new Set<string>();
     for (const v of vias) {
@@ -874,7 +895,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
   }
 
-  #strictCheck(id: number, msg: SipMessage, d: Dialog): void {
+  #strictCheck(id: number, msg: AnalysisMessage, d: Dialog): void {
     for (const rr of msg.values('record-route')) {
       const lt = rr.indexOf('<');
       const gt = rr.indexOf('>');
@@ -904,7 +925,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /** NAT rules for messages sent directly by a user agent (one Via). */
-  #natCheck(id: number, msg: SipMessage, isRequest: boolean): void {
+  #natCheck(id: number, msg: AnalysisMessage, isRequest: boolean): void {
     if (msg.viaCount !== 1) return;
     if (isRequest) {
       const sb = msg.viaSentBy;
@@ -928,7 +949,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     const method = isRequest ? msg.method : msg.cseqMethod;
     if (method === 'INVITE' || method === 'REGISTER' || method === 'SUBSCRIBE' || method === 'UPDATE') {
-      const c = msg.header('contact');
+      const c = msg.contact;
       if (c) {
         const h = /sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(c)?.[1];
         if (h) {
@@ -950,7 +971,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     return bareHost(hostOf(this.trace.src(id)));
   }
 
-  #onSdp(id: number, msg: SipMessage, g: CallGroup | null, direct = true): SdpFacts | null {
+  #onSdp(id: number, msg: AnalysisMessage, g: CallGroup | null, direct = true): SdpFacts | null {
     const sdp = this.#sdpCache.facts(msg.body());
     if (!sdp) return null;
     if (g) {
@@ -1515,15 +1536,22 @@ export function analyzeTrace(trace: Trace): TraceAnalyzer {
 
 /**
  * A listener to pass as an ingest's `onAppend`: creates the analyzer on the first message, sets
- * `trace.analysis`, and indexes each message with the parse the ingest already made (no second parse).
+ * `trace.analysis`, and indexes each message. The trace registers it by its bytes form, so the ingest
+ * need not parse for it (the analysis reads what it needs from the bytes, scan.ts); called as an
+ * AppendListener it takes the parse it is given.
  */
-export function analysisOnAppend(): AppendListener {
+export function analysisOnAppend(): DualAppendListener {
   let a: TraceAnalyzer | null = null;
-  return (id, msg, trace) => {
+  const of = (trace: Trace): TraceAnalyzer => {
     if (a === null || a.trace !== trace) {
       a = new TraceAnalyzer(trace);
       trace.analysis = a;
     }
-    a.onMessage(id, msg);
+    return a;
   };
+  const listener = (id: number, msg: SipMessage, trace: Trace): void => of(trace).onMessage(id, msg);
+  return Object.assign(listener, {
+    bytes: (id: number, buf: Uint8Array, start: number, end: number, trace: Trace): void =>
+      of(trace).onBytes(id, buf, start, end),
+  });
 }

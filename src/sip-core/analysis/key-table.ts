@@ -32,6 +32,29 @@ export function keyStr(s: string | null): void {
   mix(1);
 }
 
+/** Adds the octets of `b[s,e)` as `keyStr` adds the characters of the same ASCII text, then a separator. */
+export function keyBytes(b: Uint8Array, s: number, e: number): void {
+  let x1 = h1;
+  let x2 = h2;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    x1 = Math.imul(x1 ^ c, 0x01000193);
+    x2 = Math.imul(x2 ^ c, 0x5bd1e995);
+    x2 ^= x2 >>> 15;
+  }
+  h1 = x1;
+  h2 = x2;
+  mix(1);
+}
+
+/** Adds the octets of `b[s,e)` lower-cased (ASCII letters), without a separator (`keyCharsLower` on bytes). */
+export function keyBytesLower(b: Uint8Array, s: number, e: number): void {
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    mix(c >= 65 && c <= 90 ? c + 32 : c);
+  }
+}
+
 /** Adds the characters of `s` lower-cased (ASCII letters), without a separator (see `keySep`). */
 export function keyCharsLower(s: string): void {
   for (let i = 0; i < s.length; i++) {

@@ -8,10 +8,10 @@
  * - `sdp-media`: the offer's media address:port equals the other leg's within 10 s, sent by the element the other leg went to (0.6)
  * - `diversion` / `history-info`: the diverting/original target equals the other leg's Request-URI user, within 10 s, sent by that leg's next hop (0.5)
  */
-import type { SipMessage } from '../../message';
 import type { Trace } from '../../trace/trace';
 import { hostOf } from '../address';
 import type { SdpFacts } from '../sdp-summary';
+import type { AnalysisMessage } from '../scan';
 import type { CallGroup, CallLink } from './call';
 
 const WINDOW_US = 10e6;
@@ -69,7 +69,7 @@ const H_HISTORY = 8;
  * Which of the headers correlation reads can be present, from the first letters of each header
  * line (`X-`, `P-C`, `Di`, `Hi`, any case): most INVITEs carry none, and then no header is looked up.
  */
-function headerHints(msg: SipMessage): number {
+function headerHints(msg: AnalysisMessage): number {
   const b = msg.raw;
   const end = Math.min(msg.bodyStart, msg.end);
   let hints = 0;
@@ -101,7 +101,7 @@ export function correlateNewLeg(
   ix: CorrelationIndex,
   host: CorrelationHost,
   id: number,
-  msg: SipMessage,
+  msg: AnalysisMessage,
   g: CallGroup,
   sdp: SdpFacts | null,
   us: number,

@@ -4,6 +4,7 @@
  * terminated by BYE (§15) or by a non-2xx final response to the INVITE.
  */
 import { keyEnd, keyStart, keyStr } from '../key-table';
+import type { AnalysisMessage } from '../scan';
 import { append2 } from '../transaction/transaction';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
@@ -54,6 +55,20 @@ export const DIALOG_STATES: readonly DialogState[] = ['early', 'confirmed', 'ter
 /** Dialog id as in the trace JSON (`D1`...). */
 export function dialogId(idx: number): string {
   return `D${idx + 1}`;
+}
+
+/** {@link dialogKey} of a message's Call-ID and From/To tags (both present), hashed from its bytes. */
+export function dialogKeyOf(msg: AnalysisMessage, callId: string): number {
+  keyStart();
+  keyStr(callId);
+  if (msg.compareTags() < 0) {
+    msg.keyFromTag();
+    msg.keyToTag();
+  } else {
+    msg.keyToTag();
+    msg.keyFromTag();
+  }
+  return keyEnd();
 }
 
 /** The unordered key: Call-ID plus both tags, so requests in either direction find the dialog. */

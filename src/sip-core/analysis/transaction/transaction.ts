@@ -4,8 +4,8 @@
  * without the magic cookie), the state names of the four state machines and the record the analysis
  * keeps per transaction.
  */
-import type { SipMessage } from '../../message';
-import { keyCharsLower, keyEnd, keyNum, keyStart, keySep, keyStr } from '../key-table';
+import type { AnalysisMessage } from '../scan';
+import { keyEnd, keyNum, keyStart, keyStr } from '../key-table';
 
 /** Branch prefix of RFC 3261-compliant requests (§8.1.1.7). */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -92,18 +92,17 @@ export const TF_UNMATCHED = 16;
  * (the caller decides whether it is the ACK for a non-2xx); CANCEL has its own transaction (§9.2).
  * Responses use their CSeq method. Without the magic cookie, the RFC 2543 rule is: Call-ID, CSeq
  * number, From tag and the top Via (sent-by and whatever branch there is). The key is hashed from
- * the fields directly (see key-table.ts): no key string is built.
+ * the fields directly (see key-table.ts), from the message's bytes: no key string is built.
  */
-export function transactionKey(msg: SipMessage, methodOverride?: string): number {
+export function transactionKey(msg: AnalysisMessage, methodOverride?: string): number {
   const method =
     methodOverride ??
     (msg.kind === 'request' ? (msg.method === 'ACK' ? 'INVITE' : msg.method) : msg.cseqMethod) ??
     '';
-  const branch = msg.branch;
   keyStart();
-  if (branch !== null && branch.startsWith(MAGIC_COOKIE)) {
-    keyStr(branch);
-    keySentBy(msg);
+  if (msg.branchHasCookie) {
+    msg.keyBranch();
+    msg.keySentBy();
     keyStr(method);
     return keyEnd();
   }
@@ -111,43 +110,11 @@ export function transactionKey(msg: SipMessage, methodOverride?: string): number
   keyStr(msg.callId ?? '');
   keyNum(msg.cseq ?? 0);
   keyNum(msg.cseq === null ? 0 : 1);
-  keyStr(msg.fromTag ?? '');
-  keySentBy(msg);
-  keyStr(branch ?? '');
+  msg.keyFromTagOrEmpty();
+  msg.keySentBy();
+  msg.keyBranchOrEmpty();
   keyStr(method);
   return keyEnd();
-}
-
-/** Adds the sent-by, normalized as `normalizeSentBy` does, to the key being hashed. */
-function keySentBy(msg: SipMessage): void {
-  const sentBy = msg.viaSentBy;
-  if (!sentBy) {
-    keyStr('');
-    return;
-  }
-  let needsPort: boolean;
-  if (sentBy.charCodeAt(0) === 91 /* [ */) {
-    // `[v6]:port` has a port; `[v6]` does not.
-    const rb = sentBy.lastIndexOf(']');
-    needsPort = !(rb >= 0 && sentBy.charCodeAt(rb + 1) === 58 && allDigits(sentBy, rb + 2));
-  } else needsPort = sentBy.indexOf(':') < 0;
-  keyCharsLower(sentBy);
-  if (needsPort) keyCharsLower(defaultPort(msg.viaTransport));
-  keySep();
-}
-
-function allDigits(s: string, from: number): boolean {
-  if (from >= s.length) return false;
-  for (let i = from; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-function defaultPort(transport: string | null): string {
-  const t = transport ?? 'UDP';
-  return t.length === 3 && (/^tls$/i.test(t) || /^wss$/i.test(t)) ? ':5061' : ':5060';
 }
 
 export function transactionKind(method: string): TransactionKind {

@@ -1,0 +1,444 @@
+/**
+ * The message as the analysis reads it: the key fields of [message]'s parse (start line, top Via
+ * branch/sent-by/transport/rport, From/To tags, CSeq, Via and Record-Route counts, Content-Type,
+ * body framing) taken as byte spans from the parser's index, so no string is made unless a rule asks,
+ * and keys are hashed straight from the bytes (key-table.ts), equal to the hashes of the strings.
+ * @remarks Reads `ParsedMessage`'s index (sip-message.ts: key field spans `F_*`, then `HS` slots per
+ * header field with its key id); any other SipMessage, or key fields that are not ASCII (whose bytes
+ * would not hash like their UTF-16 strings), are read through the message's getters instead. Either
+ * way the fields equal the getters' (test/sip-core/analysis/scan.test.ts).
+ */
+import { parseMessage, type SipMessage } from '../message';
+import {
+  F_BRANCH,
+  F_CSEQM,
+  F_CTYPE,
+  F_FROMTAG,
+  F_METHOD,
+  F_REASON,
+  F_RPORT,
+  F_SENTBY,
+  F_TOTAG,
+  F_TRANSPORT,
+  F_URI,
+  FOLDED,
+  HS,
+  KEY_HEADER_CANONICAL,
+  KEY_SLOTS,
+  ParsedMessage,
+} from '../message/sip-message';
+import { decodeSpan } from '../message/text';
+import { keyBytes, keyBytesLower, keyCharsLower, keySep, keyStr } from './key-table';
+
+/** Key id of Contact in the parser's header index. */
+const ID_CONTACT = KEY_HEADER_CANONICAL.indexOf('contact');
+
+const lc = (c: number): number => c | 0x20;
+
+function ascii(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
+
+/** Common method names by their bytes (one string instance each). */
+const METHOD_NAMES = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'REGISTER',
+  'OPTIONS',
+  'INFO',
+  'UPDATE',
+  'PRACK',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'MESSAGE',
+  'PUBLISH',
+];
+
+function methodName(b: Uint8Array, s: number, e: number): string {
+  const n = e - s;
+  outer: for (const m of METHOD_NAMES) {
+    if (m.length !== n || m.charCodeAt(0) !== b[s]) continue;
+    for (let i = 1; i < n; i++) if (m.charCodeAt(i) !== b[s + i]) continue outer;
+    return m;
+  }
+  return decodeSpan(b, s, e);
+}
+
+// Span slots (start, end; -1 = absent).
+const S_URI = 0;
+const S_REASON = 2;
+const S_BRANCH = 4;
+const S_SENTBY = 6;
+const S_TRANSPORT = 8;
+const S_RPORT = 10;
+const S_FROMTAG = 12;
+const S_TOTAG = 14;
+const S_CTYPE = 16;
+const S_CONTACT = 18;
+const SLOTS = 20;
+
+/**
+ * One message as the analysis reads it: reused for every message (valid only during the call that
+ * filled it). Fields from the parse's index spans, or (`fallback`) from its getters.
+ */
+export class AnalysisMessage {
+  raw: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  kind: 'request' | 'response' | 'invalid' = 'invalid';
+  method: string | null = null;
+  status: number | null = null;
+  cseq: number | null = null;
+  cseqMethod: string | null = null;
+  /** The trace's interned Call-ID (or the parse's). */
+  callId: string | null = null;
+  viaCount = 0;
+  recordRouteCount = 0;
+  bodyStart = 0;
+  bodyLength = 0;
+  /** The parse: its index gives the spans; its getters every field in fallback mode and other headers. */
+  #full: SipMessage | null = null;
+  #fallback = false;
+  readonly #sp = new Int32Array(SLOTS);
+  /** Incremented per message (memo keys). */
+  serial = 0;
+
+  /** True when the fields come from the parse's getters (not a ParsedMessage, or non-ASCII keys). */
+  get fallback(): boolean {
+    return this.#fallback;
+  }
+
+  /** Reads `buf[start,end)` (parsed here). `callId` is the trace's Call-ID of the message (null: the parse's). */
+  read(buf: Uint8Array, start: number, end: number, callId: string | null): this {
+    return this.useMessage(parseMessage(buf, start, end), callId);
+  }
+
+  /** Reads a parsed message. */
+  useMessage(m: SipMessage, callId: string | null = null): this {
+    this.serial++;
+    this.#full = m;
+    this.raw = m.raw;
+    this.start = m.start;
+    this.end = m.end;
+    if (m instanceof ParsedMessage && this.#fromParse(m, callId)) {
+      this.#fallback = false;
+      return this;
+    }
+    this.#fallback = true;
+    this.kind = m.kind;
+    this.method = m.method;
+    this.status = m.status;
+    this.cseq = m.cseq;
+    this.cseqMethod = m.cseqMethod;
+    this.callId = callId ?? m.callId;
+    this.viaCount = m.viaCount;
+    this.recordRouteCount = m.recordRouteCount;
+    this.bodyStart = m.bodyStart;
+    this.bodyLength = m.bodyLength;
+    return this;
+  }
+
+  /** The parse (for headers this view does not keep). */
+  full(): SipMessage {
+    return this.#full!;
+  }
+
+  #str(slot: number): string | null {
+    const s = this.#sp[slot]!;
+    return s < 0 ? null : decodeSpan(this.raw, s, this.#sp[slot + 1]!);
+  }
+  #has(slot: number): boolean {
+    return this.#sp[slot]! >= 0;
+  }
+
+  get requestUri(): string | null {
+    return this.#fallback ? this.#full!.requestUri : this.#str(S_URI);
+  }
+  get reason(): string | null {
+    return this.#fallback ? this.#full!.reason : this.#str(S_REASON);
+  }
+  get branch(): string | null {
+    return this.#fallback ? this.#full!.branch : this.#str(S_BRANCH);
+  }
+  get viaSentBy(): string | null {
+    return this.#fallback ? this.#full!.viaSentBy : this.#str(S_SENTBY);
+  }
+  get viaTransport(): string | null {
+    return this.#fallback ? this.#full!.viaTransport : this.#str(S_TRANSPORT);
+  }
+  get viaRport(): string | null {
+    return this.#fallback ? this.#full!.viaRport : this.#str(S_RPORT);
+  }
+  get fromTag(): string | null {
+    return this.#fallback ? this.#full!.fromTag : this.#str(S_FROMTAG);
+  }
+  get toTag(): string | null {
+    return this.#fallback ? this.#full!.toTag : this.#str(S_TOTAG);
+  }
+  get contentType(): string | null {
+    return this.#fallback ? this.#full!.contentType : this.#str(S_CTYPE);
+  }
+  get hasToTag(): boolean {
+    return this.#fallback ? this.#full!.toTag !== null : this.#has(S_TOTAG);
+  }
+  get hasFromTag(): boolean {
+    return this.#fallback ? this.#full!.fromTag !== null : this.#has(S_FROMTAG);
+  }
+  /** The Content-Type names SDP (`application/sdp`, or any type containing "sdp", any case). */
+  get contentTypeIsSdp(): boolean {
+    if (this.#fallback) {
+      const ct = this.#full!.contentType;
+      return ct !== null && (ct === 'application/sdp' || ct.toLowerCase().includes('sdp'));
+    }
+    const s = this.#sp[S_CTYPE]!;
+    if (s < 0) return false;
+    const e = this.#sp[S_CTYPE + 1]!;
+    const b = this.raw;
+    for (let i = s; i + 3 <= e; i++)
+      if (lc(b[i]!) === 0x73 && lc(b[i + 1]!) === 0x64 && lc(b[i + 2]!) === 0x70) return true;
+    return false;
+  }
+  /** The first Contact value (`header('contact')`). */
+  get contact(): string | null {
+    if (!this.#fallback) {
+      if (this.#sp[S_CONTACT] === -2) this.#contactSlot();
+      if (this.#sp[S_CONTACT]! !== -3) return this.#str(S_CONTACT);
+    }
+    return this.#full!.header('contact');
+  }
+  get hasContact(): boolean {
+    if (!this.#fallback) {
+      if (this.#sp[S_CONTACT] === -2) this.#contactSlot();
+      if (this.#sp[S_CONTACT]! !== -3) return this.#has(S_CONTACT);
+    }
+    return this.#full!.header('contact') !== null;
+  }
+
+  header(name: string): string | null {
+    return this.full().header(name);
+  }
+  values(name: string): string[] {
+    return this.full().values(name);
+  }
+  body(): Uint8Array {
+    return this.raw.subarray(this.bodyStart, this.bodyStart + this.bodyLength);
+  }
+
+  // ---- keys (hashed from the bytes; the same hash as key-table's string functions on the parser's strings)
+
+  /** `keyStr(branch)`. */
+  keyBranch(): void {
+    if (this.#fallback) keyStr(this.#full!.branch);
+    else this.#keySlot(S_BRANCH);
+  }
+  /** `keyStr(fromTag)`. */
+  keyFromTag(): void {
+    if (this.#fallback) keyStr(this.#full!.fromTag);
+    else this.#keySlot(S_FROMTAG);
+  }
+  /** `keyStr(toTag)`. */
+  keyToTag(): void {
+    if (this.#fallback) keyStr(this.#full!.toTag);
+    else this.#keySlot(S_TOTAG);
+  }
+  /** `keyStr(fromTag ?? '')`. */
+  keyFromTagOrEmpty(): void {
+    if (this.#fallback) keyStr(this.#full!.fromTag ?? '');
+    else if (this.#has(S_FROMTAG)) this.#keySlot(S_FROMTAG);
+    else keyStr('');
+  }
+  /** `keyStr(branch ?? '')`. */
+  keyBranchOrEmpty(): void {
+    if (this.#fallback) keyStr(this.#full!.branch ?? '');
+    else if (this.#has(S_BRANCH)) this.#keySlot(S_BRANCH);
+    else keyStr('');
+  }
+  #keySlot(slot: number): void {
+    const s = this.#sp[slot]!;
+    if (s < 0) keyStr(null);
+    else keyBytes(this.raw, s, this.#sp[slot + 1]!);
+  }
+
+  /** The branch starts with the RFC 3261 magic cookie `z9hG4bK`. */
+  get branchHasCookie(): boolean {
+    if (this.#fallback) return this.#full!.branch?.startsWith('z9hG4bK') ?? false;
+    const s = this.#sp[S_BRANCH]!;
+    if (s < 0 || this.#sp[S_BRANCH + 1]! - s < 7) return false;
+    const b = this.raw;
+    return (
+      b[s] === 0x7a &&
+      b[s + 1] === 0x39 &&
+      b[s + 2] === 0x68 &&
+      b[s + 3] === 0x47 &&
+      b[s + 4] === 0x34 &&
+      b[s + 5] === 0x62 &&
+      b[s + 6] === 0x4b
+    );
+  }
+
+  /** Adds the top Via sent-by, normalized (lower case, default port added), then a separator. */
+  keySentBy(): void {
+    if (this.#fallback) {
+      const sentBy = this.#full!.viaSentBy;
+      if (!sentBy) {
+        keyStr('');
+        return;
+      }
+      keyCharsLower(sentBy);
+      if (needsPort(sentBy)) keyCharsLower(defaultPort(this.#full!.viaTransport));
+      keySep();
+      return;
+    }
+    const s = this.#sp[S_SENTBY]!;
+    const e = this.#sp[S_SENTBY + 1]!;
+    if (s < 0 || e === s) {
+      keyStr('');
+      return;
+    }
+    const b = this.raw;
+    keyBytesLower(b, s, e);
+    let port: boolean;
+    if (b[s] === 91) {
+      let rb = e - 1;
+      while (rb >= s && b[rb] !== 93) rb--;
+      port = rb >= s && b[rb + 1] === 58 && rb + 2 < e;
+      for (let i = rb + 2; port && i < e; i++) if (b[i]! < 48 || b[i]! > 57) port = false;
+    } else {
+      port = false;
+      for (let i = s; i < e; i++)
+        if (b[i] === 58) {
+          port = true;
+          break;
+        }
+    }
+    if (!port) {
+      const ts = this.#sp[S_TRANSPORT]!;
+      const te = this.#sp[S_TRANSPORT + 1]!;
+      let tls = false;
+      if (ts >= 0 && te - ts === 3) {
+        const c0 = lc(b[ts]!);
+        const c1 = lc(b[ts + 1]!);
+        const c2 = lc(b[ts + 2]!);
+        tls = (c0 === 0x74 && c1 === 0x6c && c2 === 0x73) || (c0 === 0x77 && c1 === 0x73 && c2 === 0x73);
+      }
+      keyCharsLower(tls ? ':5061' : ':5060');
+    }
+    keySep();
+  }
+
+  /**
+   * Compares the From and To tags as strings (both present): negative when From sorts first, 0 when
+   * equal, positive otherwise.
+   */
+  compareTags(): number {
+    if (this.#fallback) {
+      const a = this.#full!.fromTag!;
+      const c = this.#full!.toTag!;
+      return a < c ? -1 : a === c ? 0 : 1;
+    }
+    const b = this.raw;
+    let i = this.#sp[S_FROMTAG]!;
+    const ie = this.#sp[S_FROMTAG + 1]!;
+    let j = this.#sp[S_TOTAG]!;
+    const je = this.#sp[S_TOTAG + 1]!;
+    while (i < ie && j < je) {
+      const d = b[i]! - b[j]!;
+      if (d !== 0) return d;
+      i++;
+      j++;
+    }
+    return ie - i - (je - j);
+  }
+
+  // ---------------------------------------------------------------- reading the parse
+
+  /** Takes the fields of a parse from its index (see the file comment). */
+  #fromParse(m: ParsedMessage, callId: string | null): boolean {
+    const sp = this.#sp;
+    const ix = m.ix;
+    const base = m.base;
+    const b = m.raw;
+    sp[S_URI] = ix[base + 2 * F_URI]!;
+    sp[S_URI + 1] = ix[base + 2 * F_URI + 1]!;
+    sp[S_REASON] = ix[base + 2 * F_REASON]!;
+    sp[S_REASON + 1] = ix[base + 2 * F_REASON + 1]!;
+    sp[S_BRANCH] = ix[base + 2 * F_BRANCH]!;
+    sp[S_BRANCH + 1] = ix[base + 2 * F_BRANCH + 1]!;
+    sp[S_SENTBY] = ix[base + 2 * F_SENTBY]!;
+    sp[S_SENTBY + 1] = ix[base + 2 * F_SENTBY + 1]!;
+    sp[S_TRANSPORT] = ix[base + 2 * F_TRANSPORT]!;
+    sp[S_TRANSPORT + 1] = ix[base + 2 * F_TRANSPORT + 1]!;
+    sp[S_RPORT] = ix[base + 2 * F_RPORT]!;
+    sp[S_RPORT + 1] = ix[base + 2 * F_RPORT + 1]!;
+    sp[S_FROMTAG] = ix[base + 2 * F_FROMTAG]!;
+    sp[S_FROMTAG + 1] = ix[base + 2 * F_FROMTAG + 1]!;
+    sp[S_TOTAG] = ix[base + 2 * F_TOTAG]!;
+    sp[S_TOTAG + 1] = ix[base + 2 * F_TOTAG + 1]!;
+    sp[S_CTYPE] = ix[base + 2 * F_CTYPE]!;
+    sp[S_CTYPE + 1] = ix[base + 2 * F_CTYPE + 1]!;
+    sp[S_CONTACT] = -2; // looked up on demand
+    // Keys hash bytes as the strings' UTF-16 units: ASCII only.
+    for (let k = S_BRANCH; k <= S_TOTAG; k += 2)
+      if (sp[k]! >= 0 && !ascii(b, sp[k]!, sp[k + 1]!)) return false;
+    this.kind = m.kind;
+    this.status = m.status;
+    this.cseq = m.cseq;
+    this.callId = callId ?? m.callId;
+    this.viaCount = m.viaCount;
+    this.recordRouteCount = m.recordRouteCount;
+    this.bodyStart = m.bodyStart;
+    this.bodyLength = m.bodyLength;
+    let s = ix[base + 2 * F_METHOD]!;
+    this.method = s >= 0 ? methodName(b, s, ix[base + 2 * F_METHOD + 1]!) : null;
+    s = ix[base + 2 * F_CSEQM]!;
+    this.cseqMethod = s >= 0 ? methodName(b, s, ix[base + 2 * F_CSEQM + 1]!) : null;
+    return true;
+  }
+
+  /** Span of the first Contact value in the parser's index (-1 when absent; the getter when folded). */
+  #contactSlot(): void {
+    const m = this.#full as ParsedMessage;
+    const ix = m.ix;
+    const sp = this.#sp;
+    sp[S_CONTACT] = -1;
+    for (let i = 0; i < m.headerCount; i++) {
+      const o = m.base + KEY_SLOTS + i * HS;
+      const id = ix[o + 4]!;
+      if ((id & 255) !== ID_CONTACT) continue;
+      if ((id & FOLDED) !== 0) {
+        sp[S_CONTACT] = -3; // folded: unfolded by the getter
+        return;
+      }
+      sp[S_CONTACT] = ix[o + 2]!;
+      sp[S_CONTACT + 1] = ix[o + 3]!;
+      return;
+    }
+  }
+}
+
+function needsPort(sentBy: string): boolean {
+  if (sentBy.charCodeAt(0) === 91 /* [ */) {
+    // `[v6]:port` has a port; `[v6]` does not.
+    const rb = sentBy.lastIndexOf(']');
+    return !(rb >= 0 && sentBy.charCodeAt(rb + 1) === 58 && allDigits(sentBy, rb + 2));
+  }
+  return sentBy.indexOf(':') < 0;
+}
+
+function allDigits(s: string, from: number): boolean {
+  if (from >= s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function defaultPort(transport: string | null): string {
+  const t = transport ?? 'UDP';
+  return t.length === 3 && (/^tls$/i.test(t) || /^wss$/i.test(t)) ? ':5061' : ':5060';
+}

@@ -1,0 +1,271 @@
+/**
+ * The analysis' byte read of a message (scan.ts) against the full parser: every field and every key
+ * it hashes must equal what the parse gives, on the fixtures, the public captures (skipped when
+ * absent), hand-made edge cases and generated messages; and the common form must take the fast path.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseMessage } from '../../../src/sip-core/message';
+import { AnalysisMessage } from '../../../src/sip-core/analysis/scan';
+import { transactionKey } from '../../../src/sip-core/analysis/transaction/transaction';
+import { dialogKeyOf } from '../../../src/sip-core/analysis/dialog/dialog';
+import { keyEnd, keyStart } from '../../../src/sip-core/analysis/key-table';
+import { ingestBytes, ingestSipText } from '../../../src/sip-core/trace/trace-builder';
+import { parseFixture } from '../../fixtures/analysis/load';
+
+const repo = path.resolve(import.meta.dirname, '../../..');
+const pub = path.resolve(repo, '../shared/captures/public');
+
+function fields(m: AnalysisMessage): unknown[] {
+  const out: unknown[] = [
+    m.kind,
+    m.method,
+    m.status,
+    m.cseq,
+    m.cseqMethod,
+    m.callId,
+    m.viaCount,
+    m.recordRouteCount,
+    m.bodyStart,
+    m.bodyLength,
+    m.requestUri,
+    m.reason,
+    m.branch,
+    m.viaSentBy,
+    m.viaTransport,
+    m.viaRport,
+    m.fromTag,
+    m.toTag,
+    m.contentType,
+    m.contact,
+    m.hasToTag,
+    m.hasFromTag,
+    m.hasContact,
+    m.contentTypeIsSdp,
+    m.branchHasCookie,
+    transactionKey(m),
+    transactionKey(m, 'ACK'),
+  ];
+  if (m.hasFromTag) {
+    keyStart();
+    m.keyFromTag();
+    out.push(keyEnd());
+  }
+  if (m.callId !== null && m.hasFromTag && m.hasToTag)
+    out.push(dialogKeyOf(m, m.callId), m.compareTags() < 0);
+  return out;
+}
+
+const fast = new AnalysisMessage();
+const slow = new AnalysisMessage();
+
+/** Checks one message; returns true when it took the fast path. */
+function check(buf: Uint8Array, start: number, end: number, callId: string | null): boolean {
+  fast.read(buf, start, end, callId);
+  const p = parseMessage(buf, start, end);
+  slow.useMessage(p, callId);
+  expect(fields(fast)).toEqual(fields(slow));
+  return !fast.fallback;
+}
+
+function checkTrace(file: string): { n: number; fastPath: number } {
+  const bytes = new Uint8Array(readFileSync(file));
+  const r = ingestBytes(bytes, path.basename(file));
+  const t = r.trace;
+  let fastPath = 0;
+  for (let i = 0; i < t.count; i++) {
+    const raw = t.raw(i);
+    // Offset inside a larger buffer, as the ingest passes it.
+    const big = new Uint8Array(raw.length + 7);
+    big.set(raw, 3);
+    if (check(big, 3, 3 + raw.length, t.callId(i))) fastPath++;
+  }
+  return { n: t.count, fastPath };
+}
+
+const enc = new TextEncoder();
+
+describe('AnalysisMessage.read equals the parser', () => {
+  it('on the sample call (SIPp → Kamailio → SIPp): every message on the fast path', () => {
+    const { n, fastPath } = checkTrace(path.join(repo, 'resources/samples/sample-call.pcap'));
+    expect(n).toBe(49);
+    expect(fastPath).toBe(n);
+  });
+
+  it('on the capture fixtures', () => {
+    const dir = path.join(repo, 'test/fixtures/capture');
+    let total = 0;
+    for (const f of readdirSync(dir)) {
+      if (!/\.(pcap|pcapng)$/.test(f)) continue;
+      total += checkTrace(path.join(dir, f)).n;
+    }
+    expect(total).toBeGreaterThan(0);
+  });
+
+  it('on the analysis fixtures (.sip)', () => {
+    let n = 0;
+    let fastPath = 0;
+    for (const sub of ['calls', 'rules']) {
+      const dir = path.join(repo, 'test/fixtures/analysis', sub);
+      for (const f of readdirSync(dir)) {
+        for (const m of parseFixture(readFileSync(path.join(dir, f), 'utf8'))) {
+          const b = enc.encode(m.text);
+          n++;
+          if (check(b, 0, b.length, parseMessage(b).callId)) fastPath++;
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(200);
+    expect(fastPath / n).toBeGreaterThan(0.9);
+  });
+
+  it('on the RFC 4475 / RFC 5118 torture messages', () => {
+    for (const sub of ['rfc4475', 'rfc5118']) {
+      const dir = path.join(repo, 'test/fixtures', sub);
+      for (const f of readdirSync(dir)) {
+        if (!/\.(dat|sip)$/.test(f)) continue;
+        const b = new Uint8Array(readFileSync(path.join(dir, f)));
+        const t = ingestSipText(b, f).trace;
+        for (let i = 0; i < t.count; i++) {
+          const raw = t.raw(i);
+          check(raw, 0, raw.length, t.callId(i));
+        }
+      }
+    }
+  });
+
+  it.skipIf(!existsSync(pub))('on every public capture', () => {
+    for (const f of readdirSync(pub)) {
+      if (!/\.(pcap|pcapng|cap)$/.test(f)) continue;
+      checkTrace(path.join(pub, f));
+    }
+  });
+
+  const base = [
+    'INVITE sip:bob@example.com SIP/2.0',
+    'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds;rport',
+    'Max-Forwards: 70',
+    'To: Bob <sip:bob@example.com>',
+    'From: "Alice \\"A\\"" <sip:alice@example.com>;tag=1928301774',
+    'Call-ID: a84b4c76e66710@pc33.example.com',
+    'CSeq: 314159 INVITE',
+    'Contact: <sip:alice@10.0.0.1>',
+    'Content-Type: application/sdp',
+    'Content-Length: 4',
+    '',
+    'v=0\r\n',
+  ];
+  const variants: [string, (l: string[]) => string[]][] = [
+    ['as is', (l) => l],
+    [
+      'compact forms',
+      (l) =>
+        l.map((x) =>
+          x
+            .replace(/^Via:/, 'v:')
+            .replace(/^To:/, 't:')
+            .replace(/^From:/, 'f:'),
+        ),
+    ],
+    ['folded Via', (l) => l.map((x) => x.replace(';branch', '\r\n ;branch'))],
+    [
+      'two Via values on a line',
+      (l) => l.map((x) => (x.startsWith('Via') ? `${x}, SIP/2.0/TCP b.example.com` : x)),
+    ],
+    ['Via without cookie', (l) => l.map((x) => x.replace('z9hG4bK', 'xx'))],
+    ['Via with IPv6 and no port', (l) => l.map((x) => x.replace('10.0.0.1:5060', '[2001:db8::1]'))],
+    ['Via TLS without port', (l) => l.map((x) => x.replace('UDP 10.0.0.1:5060', 'tls Host.Example.COM'))],
+    ['Via with spaces around ;', (l) => l.map((x) => x.replace(';branch=', ' ; branch = '))],
+    ['quoted tag', (l) => l.map((x) => x.replace('tag=1928301774', 'tag="q"'))],
+    [
+      'To tag',
+      (l) => l.map((x) => x.replace('Bob <sip:bob@example.com>', 'Bob <sip:bob@example.com>;TAG=abc')),
+    ],
+    ['tags equal', (l) => l.map((x) => x.replace('Bob <sip:bob@example.com>', '<sip:b@x>;tag=1928301774'))],
+    ['non-ASCII tag', (l) => l.map((x) => x.replace('1928301774', 'tägg'))],
+    ['bare LF', (l) => l],
+    ['no Content-Length', (l) => l.filter((x) => !x.startsWith('Content-Length'))],
+    ['Content-Length too big', (l) => l.map((x) => x.replace('Length: 4', 'Length: 400'))],
+    ['two Content-Length', (l) => [...l.slice(0, 9), 'l: 3', ...l.slice(9)]],
+    ['bad Content-Length', (l) => l.map((x) => x.replace('Length: 4', 'Length: x4'))],
+    ['leading CRLF', (l) => ['', ...l]],
+    ['space before colon', (l) => l.map((x) => x.replace('Via:', 'Via :'))],
+    ['Record-Route list', (l) => [...l.slice(0, 2), 'Record-Route: <sip:p1;lr>, <sip:p2;lr>', ...l.slice(2)]],
+    [
+      'Record-Route lines',
+      (l) => [...l.slice(0, 2), 'Record-Route: <sip:p1;lr>', 'record-route: <sip:p2>', ...l.slice(2)],
+    ],
+    ['response', (l) => ['SIP/2.0 180 Ringing', ...l.slice(1)]],
+    ['response, no reason', (l) => ['SIP/2.0 200', ...l.slice(1)]],
+    ['response, two SP', (l) => ['SIP/2.0  200 OK', ...l.slice(1)]],
+    ['lower-case version', (l) => ['INVITE sip:b@x sip/2.0', ...l.slice(1)]],
+    ['trailing space on the request line', (l) => ['INVITE sip:b@x SIP/2.0 ', ...l.slice(1)]],
+    ['no header end', (l) => l.slice(0, 10)],
+    ['empty Via', (l) => l.map((x) => (x.startsWith('Via') ? 'Via:' : x))],
+    ['CSeq huge', (l) => l.map((x) => x.replace('314159', '4294967296'))],
+    ['CSeq 2^31', (l) => l.map((x) => x.replace('314159', '2147483648'))],
+    ['content type SDP upper', (l) => l.map((x) => x.replace('application/sdp', 'Application/SDP'))],
+    [
+      'Contact compact, trailing spaces',
+      (l) => l.map((x) => (x.startsWith('Contact') ? 'm:  <sip:a@b>  ' : x)),
+    ],
+    ['rport with value', (l) => l.map((x) => x.replace(';rport', ';rport=1234;received=1.2.3.4'))],
+    ['CR inside a value', (l) => l.map((x) => x.replace('Max-Forwards: 70', 'Max-Forwards: 70\r'))],
+    ['Via branch twice', (l) => l.map((x) => x.replace(';rport', ';branch=z9hG4bKother'))],
+    ['unknown method', (l) => ['FOO sip:b@x SIP/2.0', ...l.slice(1)]],
+  ];
+  for (const [name, f] of variants) {
+    it(`edge case: ${name}`, () => {
+      const text = name === 'bare LF' ? f(base).join('\n') : f(base).join('\r\n');
+      const b = enc.encode(text);
+      check(b, 0, b.length, 'a84b4c76e66710@pc33.example.com');
+    });
+  }
+
+  it('the common form takes the fast path', () => {
+    const b = enc.encode(base.join('\r\n'));
+    expect(check(b, 0, b.length, 'x')).toBe(true);
+  });
+
+  it('generated header lines: same fields as the parser', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,8}$/);
+    const junk = fc.constantFrom(' ', '\t', ';', ',', '"', '<', '>', '=', ':', '[', ']', '\\', '\r', 'ä', '');
+    const part = fc.oneof(token, junk);
+    const value = fc.array(part, { maxLength: 10 }).map((a) => a.join(''));
+    const name = fc.constantFrom(
+      'Via',
+      'v',
+      'From',
+      'f',
+      'To',
+      't',
+      'CSeq',
+      'Contact',
+      'm',
+      'Record-Route',
+      'Content-Length',
+      'l',
+      'c',
+      'X-Y',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value), { maxLength: 6 }), fc.boolean(), (hs, resp) => {
+        const lines = [
+          resp ? 'SIP/2.0 200 OK' : 'BYE sip:a@b SIP/2.0',
+          'Via: SIP/2.0/UDP h:1;branch=z9hG4bKa',
+          ...hs.map(([n, v]) => `${n}: ${v}`),
+          'From: <sip:a@b>;tag=x',
+          'To: <sip:c@d>;tag=y',
+          'CSeq: 1 BYE',
+          '',
+          '',
+        ];
+        const b = enc.encode(lines.join('\r\n'));
+        check(b, 0, b.length, 'cid');
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
