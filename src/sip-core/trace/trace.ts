@@ -490,6 +490,13 @@ export class Trace {
   callId(id: number): string | null {
     return this.#callIds.get(this.#c.callId[id]!);
   }
+  /**
+   * The interned id of message `id`'s Call-ID (0: none): equal ids, equal Call-IDs; dense, in order of
+   * first sight, below `callIdCount + 1`. No string is made.
+   */
+  callIdKey(id: number): number {
+    return this.#c.callId[id]!;
+  }
   /** Number of distinct Call-IDs. */
   get callIdCount(): number {
     return this.#callIds.count - 1;
