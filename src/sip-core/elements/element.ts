@@ -52,16 +52,11 @@ const enc = new TextEncoder();
 
 /** Serializes start line + header lines + body with a correct Content-Length. */
 export function encodeMessage(startLine: string, headers: readonly string[], body = ''): Uint8Array {
-  const b = body.length ? enc.encode(body) : null;
   let s = startLine + '\r\n';
   for (const h of headers) s += h + '\r\n';
-  s += `Content-Length: ${b ? b.length : 0}\r\n\r\n`;
-  if (!b) return enc.encode(s);
-  const head = enc.encode(s);
-  const out = new Uint8Array(head.length + b.length);
-  out.set(head);
-  out.set(b, head.length);
-  return out;
+  if (!body.length) return joinChunks([s + 'Content-Length: 0\r\n\r\n']);
+  const b = enc.encode(body);
+  return joinChunks([s + `Content-Length: ${b.length}\r\n\r\n`, b]);
 }
 
 export interface ResponseOptions {
@@ -130,8 +125,18 @@ export abstract class SipElement implements TransportListener {
 
   get sentBy(): string {
     const a = this.advertised ?? this.transport.local;
-    return `${a.host}:${a.port}`;
+    if (a !== this.sentByOf || a.host !== this.sentByHost || a.port !== this.sentByPort) {
+      this.sentByOf = a;
+      this.sentByHost = a.host;
+      this.sentByPort = a.port;
+      this.sentByText = `${a.host}:${a.port}`;
+    }
+    return this.sentByText;
   }
+  private sentByOf: { host: string; port: number } | null = null;
+  private sentByHost = '';
+  private sentByPort = 0;
+  private sentByText = '';
 
   /** Our Via value with a branch. */
   via(branch: string): string {
@@ -290,12 +295,7 @@ export abstract class SipElement implements TransportListener {
       if (msg.viaReceived === null) out += `;received=${source.host}`;
     }
     if (wantRport)
-      out =
-        rport === ''
-          ? out.replace(/;rport(?=;|$)/i, `;rport=${source.port}`)
-          : rport === null
-            ? `${out};rport=${source.port}`
-            : out;
+      out = rport === '' ? fillRport(out, source.port) : rport === null ? `${out};rport=${source.port}` : out;
     return out;
   }
 
@@ -437,6 +437,19 @@ function sentByHost(sentBy: string | null): string {
   }
   const c = sentBy.lastIndexOf(':');
   return (c >= 0 ? sentBy.slice(0, c) : sentBy).toLowerCase();
+}
+
+/** `;rport` (valueless, RFC 3581 §4) given the port: the first `;rport` followed by `;` or the end. */
+function fillRport(via: string, port: number): string {
+  const lower = via.includes('RPORT') || via.includes('Rport') ? via.toLowerCase() : via;
+  let i = lower.indexOf(';rport');
+  while (i >= 0) {
+    const after = i + 6;
+    if (after === via.length || via.charCodeAt(after) === 59 /* ; */)
+      return `${via.slice(0, after)}=${port}${via.slice(after)}`;
+    i = lower.indexOf(';rport', after);
+  }
+  return via.replace(/;rport(?=;|$)/i, `;rport=${port}`);
 }
 
 /** Port of a Via sent-by, 5060 when absent. */

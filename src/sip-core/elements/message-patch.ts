@@ -34,6 +34,8 @@ interface Inserted {
 }
 
 const enc = new TextEncoder();
+const utf8 = new TextDecoder();
+const latin1 = new TextDecoder('latin1');
 
 /** Rejects CR/LF in a generated header name or value (header injection). */
 function clean(s: string): string {
@@ -147,14 +149,34 @@ export class MessagePatch {
 
   private text(s: number, e: number): string {
     const raw = this.msg.raw;
-    let out = '';
-    for (let i = s; i < e; i++) out += String.fromCharCode(raw[i]!);
-    // non-ASCII or folded: decode properly (folds become one SP, RFC 3261 §7.3.1)
-    if (/[^\x20-\x7e\t]/.test(out)) {
-      out = new TextDecoder().decode(raw.subarray(s, e));
-      out = out.replace(/\r?\n[ \t]+/g, ' ');
+    let plain = true;
+    for (let i = s; i < e; i++) {
+      const c = raw[i]!;
+      if (c < 0x20 || c > 0x7e) {
+        plain = c === 9;
+        if (!plain) break;
+      }
     }
-    return out;
+    // non-ASCII or folded: decode properly (folds become one SP, RFC 3261 §7.3.1)
+    if (!plain) return utf8.decode(raw.subarray(s, e)).replace(/\r?\n[ \t]+/g, ' ');
+    return latin1.decode(raw.subarray(s, e));
+  }
+
+  /** True when bytes [s, e) hold a comma. */
+  private hasComma(f: PatchField): boolean {
+    if (typeof f.value === 'string') return f.value.includes(',');
+    const raw = this.msg.raw;
+    for (let i = f.vs; i < f.ve; i++) if (raw[i] === 44) return true;
+    return false;
+  }
+
+  /** True when bytes [s, e) are the decimal digits of `n`. */
+  private isNumber(s: number, e: number, n: number): boolean {
+    const t = String(n);
+    if (e - s !== t.length) return false;
+    const raw = this.msg.raw;
+    for (let i = 0; i < t.length; i++) if (raw[s + i] !== t.charCodeAt(i)) return false;
+    return true;
   }
 
   /** RFC 3261 §16.5/§16.6 step 6: rewrite the Request-URI. */
@@ -220,12 +242,11 @@ export class MessagePatch {
       return this;
     }
     if (!f) return this;
-    const v = this.valueOf(f);
-    if (!v.includes(',')) {
+    if (!this.hasComma(f)) {
       f.value = null;
       return this;
     }
-    const rest = commaValues(v).slice(1);
+    const rest = commaValues(this.valueOf(f)).slice(1);
     f.value = rest.length ? rest.join(', ') : null;
     return this;
   }
@@ -306,9 +327,8 @@ export class MessagePatch {
       if (f.value === null) continue;
       if (clFirst) {
         clFirst = false;
-        const len = String(body.length);
-        if (f.ve - f.vs !== len.length || this.text(f.vs, f.ve) !== len)
-          splices.push({ start: f.vs, end: f.ve, text: len, rank: R_CHANGE });
+        if (!this.isNumber(f.vs, f.ve, body.length))
+          splices.push({ start: f.vs, end: f.ve, text: String(body.length), rank: R_CHANGE });
       } else splices.push({ start: f.ls, end: f.le, text: '', rank: R_CHANGE });
     }
     for (const [at, list] of this.inserts) {

@@ -15,8 +15,25 @@ export interface UriParts {
   params: string;
 }
 
-/** Splits `sip:user@host:port;params?headers` without allocating more than the parts. */
-export function uriParts(uri: string): UriParts {
+/** Recently split URIs: the same few Request-URIs, Routes and Contacts come back on every call. */
+const uriCache = new Map<string, Readonly<UriParts>>();
+const URI_CACHE_MAX = 512;
+
+/**
+ * Splits `sip:user@host:port;params?headers` (lenient). The result is shared with later calls for
+ * the same text: read it, do not change it.
+ */
+export function uriParts(uri: string): Readonly<UriParts> {
+  let r = uriCache.get(uri);
+  if (r === undefined) {
+    r = splitUri(uri);
+    if (uriCache.size >= URI_CACHE_MAX) uriCache.clear();
+    uriCache.set(uri, r);
+  }
+  return r;
+}
+
+function splitUri(uri: string): UriParts {
   let s = uri.trim();
   if (s.startsWith('<')) s = s.slice(1, s.indexOf('>') >= 0 ? s.indexOf('>') : undefined);
   const colon = s.indexOf(':');
