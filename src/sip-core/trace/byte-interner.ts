@@ -186,41 +186,55 @@ export class SpanTable {
     return this.#pool.byteLength + this.#off.byteLength * 3 + (this.#slots?.byteLength ?? 0);
   }
 
+  /** Hash of `buf[s,e)`: four bytes per multiply over the first 32 and last 16 bytes, and the length. */
   static #hashOf(buf: Uint8Array, s: number, e: number): number {
     let h = (0x811c9dc5 ^ (e - s)) | 0;
     const a = e - s > 48 ? s + 32 : e;
-    for (let i = s; i < a; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    for (let i = a === e ? e : e - 16; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    return h;
+    let i = s;
+    for (; i + 4 <= a; i += 4)
+      h = Math.imul(
+        h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)),
+        0x01000193,
+      );
+    for (; i < a; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    if (a !== e)
+      for (i = e - 16; i < e; i += 4)
+        h = Math.imul(
+          h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)),
+          0x01000193,
+        );
+    return h ^ (h >>> 15);
   }
 
+  /** Rebuilds the hash index with room for `cap` keys: per slot two ints, the id (0 = empty) and its hash. */
   #index(cap: number): void {
     let size = 16;
     while (size < cap) size *= 2;
-    const slots = new Int32Array(size);
+    const slots = new Int32Array(size * 2);
     const mask = size - 1;
     for (let id = 1; id < this.#n; id++) {
       if (this.#off[id]! < 0) continue;
-      let i = this.#hash[id]! & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
-      slots[i] = id;
+      const h = this.#hash[id]!;
+      let i = h & mask;
+      while (slots[2 * i] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = id;
+      slots[2 * i + 1] = h;
     }
     this.#slots = slots;
     this.#mask = mask;
   }
 
-  /** The id of the text in `buf[s,e)` (decoded like `spanText`), adding it when new. */
-  idOfSpan(buf: Uint8Array, s: number, e: number): number {
-    const h = SpanTable.#hashOf(buf, s, e);
+  /** The id of `buf[s,e)` (hash `h`), or ~slot (negative) where it would go when absent. */
+  #lookup(buf: Uint8Array, s: number, e: number, h: number): number {
     if (this.#slots === null) this.#index(this.#n * 2);
     const slots = this.#slots!;
     const mask = this.#mask;
     const len = e - s;
     let i = h & mask;
     for (;;) {
-      const id = slots[i]!;
-      if (id === 0) break;
-      if (this.#hash[id] === h && this.#len[id] === len) {
+      const id = slots[2 * i]!;
+      if (id === 0) return ~i;
+      if (slots[2 * i + 1] === h && this.#len[id] === len) {
         const pool = this.#pool;
         let o = this.#off[id]!;
         let j = s;
@@ -232,8 +246,15 @@ export class SpanTable {
       }
       i = (i + 1) & mask;
     }
+  }
+
+  /** The id of the text in `buf[s,e)` (decoded like `spanText`), adding it when new. */
+  idOfSpan(buf: Uint8Array, s: number, e: number): number {
+    const h = SpanTable.#hashOf(buf, s, e);
+    const r = this.#lookup(buf, s, e, h);
+    if (r > 0) return r;
     for (let j = s; j < e; j++) if (buf[j]! >= 0x80) return this.#textId(decodeSpan(buf, s, e));
-    return this.#insert(buf, s, e, h, i);
+    return this.#insert(buf, s, e, h, ~r);
   }
 
   /** The id of `text`, adding it when new. */
@@ -264,25 +285,8 @@ export class SpanTable {
       if (c >= 0x80) return -1;
       b[i] = c;
     }
-    // Look without adding.
-    const h = SpanTable.#hashOf(b, 0, n);
-    if (this.#slots === null) this.#index(this.#n * 2);
-    const slots = this.#slots!;
-    let i = h & this.#mask;
-    for (;;) {
-      const id = slots[i]!;
-      if (id === 0) return -1;
-      if (this.#hash[id] === h && this.#len[id] === n) {
-        let o = this.#off[id]!;
-        let j = 0;
-        while (j < n && this.#pool[o] === b[j]) {
-          o++;
-          j++;
-        }
-        if (j === n) return id;
-      }
-      i = (i + 1) & this.#mask;
-    }
+    const r = this.#lookup(b, 0, n, SpanTable.#hashOf(b, 0, n));
+    return r > 0 ? r : -1;
   }
 
   /** The text of id (null for 0 or an unknown id). */
@@ -336,8 +340,9 @@ export class SpanTable {
     this.#len[id] = len;
     this.#hash[id] = h;
     this.#used += len;
-    this.#slots![slot] = id;
-    if (this.#n * 2 > this.#slots!.length) this.#index(this.#slots!.length * 2);
+    this.#slots![2 * slot] = id;
+    this.#slots![2 * slot + 1] = h;
+    if (this.#n * 4 > this.#slots!.length) this.#index(this.#slots!.length);
     return id;
   }
 

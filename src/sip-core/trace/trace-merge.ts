@@ -24,56 +24,55 @@ export interface TailPart {
   stats: IngestStats | null;
 }
 
-type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
-
 function mapU32(a: Uint32Array, table: Uint32Array, shift: number): void {
   for (let j = 0; j < a.length; j++) a[j] = table[a[j]! + shift] ?? 0;
 }
 function mapU16(a: Uint16Array, table: Uint32Array): void {
   for (let j = 0; j < a.length; j++) a[j] = table[a[j]!] ?? 0;
 }
-// One gather per array type, so each loop sees one element kind; the first k0 rows are the head's.
-function gatherF64(
-  a: Float64Array,
-  b: Float64Array,
-  fromA: Uint8Array,
-  src: Uint32Array,
-  k0: number,
-): Float64Array {
-  const out = new Float64Array(fromA.length);
-  out.set(a.subarray(0, k0));
-  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
-  return out;
+type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+/**
+ * Merges column `a` (head, `na` rows) and `b` (tail) into `out` (n rows) by `ord` (for rows k0..n-1:
+ * a head row index, or ~tail row index). `out` may be `a` itself over a larger buffer: rows are
+ * written from the last one down, and a head row only moves to a later position, so no row is
+ * overwritten before it is read. One function per array type keeps each loop monomorphic.
+ */
+function mergeF64(out: Float64Array, a: Float64Array, b: Float64Array, ord: Int32Array, k0: number): void {
+  if (out !== a) out.set(a.subarray(0, k0));
+  for (let k = out.length - 1; k >= k0; k--) {
+    const v = ord[k - k0]!;
+    out[k] = v >= 0 ? a[v]! : b[~v]!;
+  }
 }
-function gatherU32(
-  a: Uint32Array,
-  b: Uint32Array,
-  fromA: Uint8Array,
-  src: Uint32Array,
-  k0: number,
-): Uint32Array {
-  const out = new Uint32Array(fromA.length);
-  out.set(a.subarray(0, k0));
-  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
-  return out;
+function mergeU32(out: Uint32Array, a: Uint32Array, b: Uint32Array, ord: Int32Array, k0: number): void {
+  if (out !== a) out.set(a.subarray(0, k0));
+  for (let k = out.length - 1; k >= k0; k--) {
+    const v = ord[k - k0]!;
+    out[k] = v >= 0 ? a[v]! : b[~v]!;
+  }
 }
-function gatherU16(
-  a: Uint16Array,
-  b: Uint16Array,
-  fromA: Uint8Array,
-  src: Uint32Array,
-  k0: number,
-): Uint16Array {
-  const out = new Uint16Array(fromA.length);
-  out.set(a.subarray(0, k0));
-  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
-  return out;
+function mergeU16(out: Uint16Array, a: Uint16Array, b: Uint16Array, ord: Int32Array, k0: number): void {
+  if (out !== a) out.set(a.subarray(0, k0));
+  for (let k = out.length - 1; k >= k0; k--) {
+    const v = ord[k - k0]!;
+    out[k] = v >= 0 ? a[v]! : b[~v]!;
+  }
 }
-function gatherU8(a: Uint8Array, b: Uint8Array, fromA: Uint8Array, src: Uint32Array, k0: number): Uint8Array {
-  const out = new Uint8Array(fromA.length);
-  out.set(a.subarray(0, k0));
-  for (let k = k0; k < out.length; k++) out[k] = fromA[k] ? a[src[k]!]! : b[src[k]!]!;
-  return out;
+function mergeU8(out: Uint8Array, a: Uint8Array, b: Uint8Array, ord: Int32Array, k0: number): void {
+  if (out !== a) out.set(a.subarray(0, k0));
+  for (let k = out.length - 1; k >= k0; k--) {
+    const v = ord[k - k0]!;
+    out[k] = v >= 0 ? a[v]! : b[~v]!;
+  }
+}
+
+/** `a` over its whole buffer when that holds `n` rows (the head reserved room for the file), else a new array. */
+function room<T extends Column>(a: T, n: number): { out: T; inPlace: boolean } {
+  const C = a.constructor as new (buf: ArrayBufferLike, off: number, len: number) => T;
+  const fits = (a.buffer.byteLength - a.byteOffset) / a.BYTES_PER_ELEMENT >= n;
+  if (fits) return { out: new C(a.buffer, a.byteOffset, n), inPlace: true };
+  return { out: new (a.constructor as new (len: number) => T)(n), inPlace: false };
 }
 
 /** Ids of `names` (id 0 = null) in `into`, adding the ones it lacks. */
@@ -132,24 +131,29 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const nb = b.count;
   const off = head.framesBeforeSplit;
   const n = na + nb;
-  // Order: a[i] before b[j] when a[i] was emitted while reading an earlier frame than b[j]'s.
-  const fromA = new Uint8Array(n);
-  const src = new Uint32Array(n);
+  // Order: a[i] before b[j] when a[i] was emitted while reading an earlier frame than b[j]'s. The
+  // head's messages emitted before the first tail message form one block (k0 rows) that stays put.
   const bFrame = b.columns.frame as Uint32Array;
-  {
-    const em = head.emitted;
-    let i = 0;
-    let j = 0;
-    for (let k = 0; k < n; k++) {
-      if (j >= nb || (i < na && em[i]! < bFrame[j]! + off)) {
-        fromA[k] = 1;
-        src[k] = i++;
-      } else src[k] = j++;
-    }
-  }
+  const em = head.emitted;
+  let k0 = 0;
+  while (k0 < na && (nb === 0 || em[k0]! < bFrame[0]! + off)) k0++;
+  const ord = new Int32Array(n - k0);
   const newIdA = new Uint32Array(na);
   const newIdB = new Uint32Array(nb);
-  for (let k = 0; k < n; k++) (fromA[k] ? newIdA : newIdB)[src[k]!] = k;
+  for (let i = 0; i < k0; i++) newIdA[i] = i;
+  {
+    let i = k0;
+    let j = 0;
+    for (let k = k0; k < n; k++) {
+      if (j >= nb || (i < na && em[i]! < bFrame[j]! + off)) {
+        newIdA[i] = k;
+        ord[k - k0] = i++;
+      } else {
+        newIdB[j] = k;
+        ord[k - k0] = ~j++;
+      }
+    }
+  }
 
   const addresses = a.addresses.slice();
   const addrMap = mapNames(addresses, [null as unknown as string, ...b.addresses]);
@@ -174,16 +178,15 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const bFlags = bc.flags as Uint8Array;
   const bRaw = bc.rawOff as Float64Array;
   for (let j = 0; j < nb; j++) if (bFlags[j]! & 4) bRaw[j] = bRaw[j]! + chunkShift;
-  // The head's messages emitted before the cut come first, in one block.
-  let k0 = 0;
-  while (k0 < n && fromA[k0] && src[k0] === k0) k0++;
   const columns: Record<string, Column> = {};
   for (const [name, ca] of Object.entries(a.columns)) {
     const cb = bc[name]!;
-    if (ca instanceof Float64Array) columns[name] = gatherF64(ca, cb as Float64Array, fromA, src, k0);
-    else if (ca instanceof Uint32Array) columns[name] = gatherU32(ca, cb as Uint32Array, fromA, src, k0);
-    else if (ca instanceof Uint16Array) columns[name] = gatherU16(ca, cb as Uint16Array, fromA, src, k0);
-    else columns[name] = gatherU8(ca, cb as Uint8Array, fromA, src, k0);
+    const { out } = room(ca, n);
+    if (ca instanceof Float64Array) mergeF64(out as Float64Array, ca, cb as Float64Array, ord, k0);
+    else if (ca instanceof Uint32Array) mergeU32(out as Uint32Array, ca, cb as Uint32Array, ord, k0);
+    else if (ca instanceof Uint16Array) mergeU16(out as Uint16Array, ca, cb as Uint16Array, ord, k0);
+    else mergeU8(out as Uint8Array, ca as Uint8Array, cb as Uint8Array, ord, k0);
+    columns[name] = out;
     // The parts' arrays are no longer needed: let them go column by column (peak ≈ one trace).
     delete a.columns[name];
     delete bc[name];
