@@ -1,10 +1,14 @@
 /**
  * The index scan: the few fields the trace model keeps per message (kind, method or status, Call-ID,
- * CSeq method), read in one pass over the start line and header names without building a
- * SipMessage. Ingest uses it when nothing listens for full messages; views parse lazily.
+ * CSeq method) as byte spans, without building a SipMessage. Ingest uses it when nothing listens for
+ * full messages; views parse lazily. It reads them with the message layer's key-field scanner, so the
+ * spans are those `parseMessage` finds (one scanner for ingest and parser).
  * @remarks RFC 3261 §7.1/§7.2 start lines; header names case-insensitive, compact `i` for Call-ID
  * (§7.3.3). Values are decoded like the parser decodes them (`decodeSpan`), so ids agree.
  */
+import { R_KEY, R_KIND, R_STATUS, fastScan } from '../message/fast-scan';
+import { parseMessage } from '../message/parse';
+import { F_CALLID, F_CSEQM, F_METHOD, type ParsedMessage } from '../message/sip-message';
 import { decodeSpan } from '../message/text';
 
 /** The fields `Trace.append` needs (a SipMessage has them too). */
@@ -46,158 +50,37 @@ export function newIndexSpans(): IndexSpans {
   };
 }
 
-const LF = 10;
-const CR = 13;
-const SP = 32;
-const HT = 9;
-
-const lc = (c: number): number => c | 0x20;
-
 /** `decodeSpan` with a fast path for ASCII (the usual Call-ID): same result, fewer allocations. */
 export function spanText(buf: Uint8Array, s: number, e: number): string {
   for (let i = s; i < e; i++) if (buf[i]! >= 0x80) return decodeSpan(buf, s, e);
   return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
 }
 
-/** The last two buffers whose 32-bit word views are cached (see `words`): the capture chunk and a
- * reassembly buffer alternate. */
-let wordsOf0: Uint8Array | null = null;
-let wordsView0: Int32Array | null = null;
-let wordsOf1: Uint8Array | null = null;
-let wordsView1: Int32Array | null = null;
-
-/** A 32-bit view of `buf` when it starts on a 4-byte boundary (capture chunks do), else null. */
-function words(buf: Uint8Array): Int32Array | null {
-  if (buf === wordsOf0) return wordsView0;
-  if (buf === wordsOf1) {
-    // Most recent first.
-    const v = wordsView1;
-    wordsOf1 = wordsOf0;
-    wordsView1 = wordsView0;
-    wordsOf0 = buf;
-    wordsView0 = v;
-    return v;
-  }
-  wordsOf1 = wordsOf0;
-  wordsView1 = wordsView0;
-  wordsOf0 = buf;
-  wordsView0 =
-    (buf.byteOffset & 3) === 0 && buf.byteLength >= 4
-      ? new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2)
-      : null;
-  return wordsView0;
-}
-
 /**
- * Index of the next LF in `buf[p, end)`, or `end`. With a word view, four bytes per step (the
- * "has a zero byte" test on `word ^ 0x0a0a0a0a`): header lines are 30–80 bytes, and this loop is
- * most of the index scan.
+ * Scans `buf[start,end)` for the index fields as spans; fills and returns `out`. This is the message
+ * layer's key-field scanner (`message/fast-scan.ts`, one WebAssembly call), or the full parser when the
+ * message is not in the scanner's common case: so the spans are exactly those of `parseMessage`.
  */
-function nextLf(buf: Uint8Array, w: Int32Array | null, p: number, end: number): number {
-  if (w !== null) {
-    while (p < end && (p & 3) !== 0) {
-      if (buf[p] === LF) return p;
-      p++;
-    }
-    while (p + 4 <= end) {
-      const v = w[p >> 2]! ^ 0x0a0a0a0a;
-      if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
-      p += 4;
-    }
-  }
-  while (p < end && buf[p] !== LF) p++;
-  return p;
-}
-
-/** Scans `buf[start,end)` for the index fields as spans; fills and returns `out`. */
 export function indexScanSpans(buf: Uint8Array, start: number, end: number, out: IndexSpans): IndexSpans {
-  out.kind = 2;
-  out.status = 0;
-  out.methodStart = out.methodEnd = -1;
-  out.callIdStart = out.callIdEnd = -1;
-  out.cseqMethodStart = out.cseqMethodEnd = -1;
-  const w = words(buf);
-  let lf = nextLf(buf, w, start, end);
-  if (lf >= end) return out;
-  if (lc(buf[start]!) === 0x73 && buf[start + 3] === 0x2f && buf[start + 7] === SP) {
-    const d0 = buf[start + 8]! - 48;
-    const d1 = buf[start + 9]! - 48;
-    const d2 = buf[start + 10]! - 48;
-    if (d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
-      out.kind = 1;
-      out.status = d0 * 100 + d1 * 10 + d2;
-    }
+  let ix: Int32Array | null = fastScan(buf, start, end);
+  let b = R_KEY;
+  if (ix !== null) {
+    const kind = ix[R_KIND]!;
+    out.kind = kind;
+    out.status = kind === 1 ? ix[R_STATUS]! : 0;
   } else {
-    let sp = start;
-    while (sp < lf && buf[sp] !== SP) sp++;
-    if (sp > start && sp < lf) {
-      out.kind = 0;
-      out.methodStart = start;
-      out.methodEnd = sp;
-    }
+    const m = parseMessage(buf, start, end) as ParsedMessage;
+    out.kind = m.kind === 'request' ? 0 : m.kind === 'response' ? 1 : 2;
+    out.status = m.kind === 'response' ? (m.status ?? 0) : 0;
+    ix = m.ix;
+    b = m.base;
   }
-  if (out.kind === 2) return out;
-  let p = lf + 1;
-  let need = 2;
-  while (p < end && need > 0) {
-    const c = buf[p]!;
-    if (c === CR || c === LF) break; // end of headers
-    const c0 = lc(c);
-    // Only Call-ID / i / CSeq lines are read; other lines are skipped to their LF.
-    if (c0 !== 0x63 && c0 !== 0x69) {
-      p = nextLf(buf, w, p, end) + 1;
-      continue;
-    }
-    lf = nextLf(buf, w, p, end);
-    let q = -1;
-    if (c0 === 0x69) q = p + 1;
-    else if (
-      lc(buf[p + 1]!) === 0x61 &&
-      lc(buf[p + 2]!) === 0x6c &&
-      lc(buf[p + 3]!) === 0x6c &&
-      buf[p + 4] === 0x2d &&
-      lc(buf[p + 5]!) === 0x69 &&
-      lc(buf[p + 6]!) === 0x64
-    )
-      q = p + 7;
-    else if (
-      lc(buf[p + 1]!) === 0x73 &&
-      lc(buf[p + 2]!) === 0x65 &&
-      lc(buf[p + 3]!) === 0x71 &&
-      out.cseqMethodStart < 0
-    ) {
-      // CSeq: number SP method
-      let r = p + 4;
-      while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
-      if (buf[r] === 0x3a) {
-        r++;
-        while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
-        while (r < lf && buf[r]! >= 48 && buf[r]! <= 57) r++;
-        while (r < lf && (buf[r] === SP || buf[r] === HT)) r++;
-        let e = r;
-        while (e < lf && buf[e] !== SP && buf[e] !== HT && buf[e] !== CR) e++;
-        if (e > r) {
-          out.cseqMethodStart = r;
-          out.cseqMethodEnd = e;
-          need--;
-        }
-      }
-    }
-    if (q > 0 && out.callIdStart < 0) {
-      while (q < lf && (buf[q] === SP || buf[q] === HT)) q++;
-      if (buf[q] === 0x3a) {
-        q++;
-        while (q < lf && (buf[q] === SP || buf[q] === HT)) q++;
-        let e = lf;
-        while (e > q && (buf[e - 1] === CR || buf[e - 1] === SP || buf[e - 1] === HT || buf[e - 1] === LF))
-          e--;
-        out.callIdStart = q;
-        out.callIdEnd = e;
-        need--;
-      }
-    }
-    p = lf + 1;
-  }
+  out.methodStart = ix[b + 2 * F_METHOD]!;
+  out.methodEnd = ix[b + 2 * F_METHOD + 1]!;
+  out.callIdStart = ix[b + 2 * F_CALLID]!;
+  out.callIdEnd = ix[b + 2 * F_CALLID + 1]!;
+  out.cseqMethodStart = ix[b + 2 * F_CSEQM]!;
+  out.cseqMethodEnd = ix[b + 2 * F_CSEQM + 1]!;
   return out;
 }
 

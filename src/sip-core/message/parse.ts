@@ -8,6 +8,22 @@
 import type { Span } from '../diagnostic';
 import { sipDiagnostic } from './diagnostic-codes';
 import {
+  R_BODY,
+  R_CLCOUNT,
+  R_CLVALUE,
+  R_CSEQ,
+  R_KEY,
+  R_KIND,
+  R_MAXF,
+  R_NH,
+  R_ROUTE,
+  R_RR,
+  R_SLE,
+  R_STATUS,
+  R_VIA,
+  fastScan,
+} from './fast-scan';
+import {
   F_BRANCH,
   F_CALLID,
   F_CSEQM,
@@ -325,11 +341,49 @@ export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.lengt
   start = start >= 0 ? Math.min(Math.floor(start), len) : 0;
   end = end <= len ? Math.floor(end) : len;
   if (!(end >= start)) end = start;
+  // The common case in one WebAssembly call (fast-scan.ts); the full parser below otherwise.
+  const r = fastScan(buf, start, end);
+  if (r !== null) return fromScan(buf, start, end, r);
   reserveIndex(24);
-  const m = new ParsedMessage(buf, start, end, indexChunk(), indexBase());
+  const base = indexBase();
+  const m = new ParsedMessage(buf, start, end, indexChunk().fill(-1, base, base + KEY_SLOTS), base);
   useView(buf);
   parseInto(m, buf, start, end);
   commitIndex(m.base + KEY_SLOTS + HS * m.headerCount);
+  return m;
+}
+
+/** Views of the scanner's index output by length (the scanner's memory never grows, so they stay valid). */
+const scanViews: Int32Array[] = [];
+
+/** The message from the scanner's output `r` (see fast-scan.ts): the index copied, the key numbers set. */
+function fromScan(buf: Uint8Array, start: number, end: number, r: Int32Array): ParsedMessage {
+  const nh = r[R_NH]!;
+  const n = KEY_SLOTS + HS * nh;
+  reserveIndex(nh);
+  const ix = indexChunk();
+  const base = indexBase();
+  ix.set((scanViews[n] ??= r.subarray(R_KEY, R_KEY + n)), base);
+  commitIndex(base + n);
+  const m = new ParsedMessage(buf, start, end, ix, base);
+  if (r[R_KIND] === 0) m.kind = 'request';
+  else {
+    m.kind = 'response';
+    m.status = r[R_STATUS]!;
+  }
+  m.startLineEnd = r[R_SLE]!;
+  m.headerCount = nh;
+  const cseq = r[R_CSEQ]!;
+  if (cseq >= 0) m.cseq = cseq;
+  const maxf = r[R_MAXF]!;
+  if (maxf >= 0) m.maxForwards = maxf;
+  m.viaCount = r[R_VIA]!;
+  m.routeCount = r[R_ROUTE]!;
+  m.recordRouteCount = r[R_RR]!;
+  const clCount = r[R_CLCOUNT]!;
+  const clValue = r[R_CLVALUE]!;
+  if (clCount > 0) m.contentLength = clValue;
+  frameBody(m, r[R_BODY]!, end, clCount, clValue, false);
   return m;
 }
 
@@ -588,12 +642,27 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     m.bodyLength = 0;
     return;
   }
+  frameBody(m, bodyStart, end, clCount, clValue, clConflict);
+}
+
+/**
+ * Frames the body after the header section (RFC 3261 §18.3): by Content-Length when there is one
+ * readable value (`clCount` fields, first value `clValue`, -2 unreadable), else to the end.
+ */
+function frameBody(
+  m: ParsedMessage,
+  bodyStart: number,
+  end: number,
+  clCount: number,
+  clValue: number,
+  clConflict: boolean,
+): void {
   m.bodyStart = bodyStart;
   const avail = end - bodyStart;
   if (clCount === 0) {
     m.bodyLength = avail;
     if (avail > 0) {
-      d.push(
+      m.diagnostics.push(
         sipDiagnostic(
           'content-length-missing',
           'No Content-Length: the body runs to the end of the datagram.',
@@ -606,7 +675,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
   } else if (clValue <= avail) {
     m.bodyLength = clValue;
     if (clValue < avail) {
-      d.push(
+      m.diagnostics.push(
         sipDiagnostic(
           'content-length-trailing-octets',
           `${avail - clValue} octets after the body (Content-Length ${clValue}) were ignored.`,
@@ -616,7 +685,7 @@ function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number):
     }
   } else {
     m.bodyLength = avail;
-    d.push(
+    m.diagnostics.push(
       sipDiagnostic(
         'content-length-exceeds-body',
         `Content-Length is ${clValue} but only ${avail} octets follow the header section.`,

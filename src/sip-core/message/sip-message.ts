@@ -123,18 +123,19 @@ export const KEY_SLOTS = 2 * F_COUNT;
 /*
  * The index of every message (its key field spans, then HS numbers per header field) lives in a shared
  * Int32Array chunk: a message takes the next free slots of the current chunk, so parsing allocates no
- * per-message array and writes are plain typed-array stores. A chunk is filled with -1 when it is made
- * (-1 = key field absent), and is freed by the garbage collector once no message refers to it.
+ * per-message array and writes are plain typed-array stores. A chunk is not initialised: every message
+ * writes all its slots (the full parser sets its key field spans to -1 = absent first), and it is freed
+ * by the garbage collector once no message refers to it.
  */
-const CHUNK = 8192;
-let chunk = new Int32Array(CHUNK).fill(-1);
+const CHUNK = 16384;
+let chunk = new Int32Array(CHUNK);
 let chunkPos = 0;
 
 /** Reserves the index of a new message with room for `headers` fields: [chunk, base]. */
 export function reserveIndex(headers: number): void {
   const need = KEY_SLOTS + HS * headers;
   if (chunkPos + need > chunk.length) {
-    chunk = new Int32Array(Math.max(CHUNK, need)).fill(-1);
+    chunk = new Int32Array(Math.max(CHUNK, need));
     chunkPos = 0;
   }
 }
@@ -155,7 +156,7 @@ export function commitIndex(end: number): void {
  */
 export function growIndex(from: Int32Array, base: number, used: number, more: number): Int32Array {
   const n = used - base;
-  const next = new Int32Array(Math.max(CHUNK, 2 * (n + more))).fill(-1);
+  const next = new Int32Array(Math.max(CHUNK, 2 * (n + more)));
   next.set(from.subarray(base, used), 0);
   chunk = next;
   chunkPos = 0;
@@ -198,7 +199,8 @@ export class ParsedMessage implements SipMessage {
   bodyLength = 0;
   startLineStart: number;
   startLineEnd: number;
-  readonly diagnostics: Diagnostic[] = [];
+  /** Allocated on first use: a message that parses cleanly carries no array. */
+  private diags: Diagnostic[] | null = null;
   /** The index chunk: key field spans at `base` (two per field, see F_*), then HS numbers per header field. */
   ix: Int32Array;
   base: number;
@@ -212,6 +214,11 @@ export class ParsedMessage implements SipMessage {
   /** Typed-value cache, owned by typed.ts. */
   typedCache: unknown = null;
   private typedView: TypedView | null = null;
+
+  /** The structural diagnostics (an array made on first access, so clean messages allocate none). */
+  get diagnostics(): Diagnostic[] {
+    return (this.diags ??= []);
+  }
 
   get typed(): TypedView {
     return (this.typedView ??= new TypedView(this));

@@ -1,0 +1,91 @@
+/**
+ * The key-field scanner: one WebAssembly call per message (built from tools/wasm/sip-scan.as) that
+ * scans the message 16 octets at a time for line ends and writes the parser's whole index (key field
+ * spans, then name/value spans and key id of every header field) and the scalar key fields.
+ * @remarks It covers the well-formed common case only (CRLF lines, no folding, no junk, key headers
+ * that read without a diagnostic); on anything else it answers null and `parseMessage` runs the full
+ * parser, so both give the same result (test/sip-core/message/fast-scan.test.ts checks it on every
+ * fixture, the public captures and generated messages). Also the ingest's index scan
+ * (`capture/sip-index.ts` `indexScanSpans`) reads its spans here, so trace ingest and the parser share
+ * one scanner. Where WebAssembly (with SIMD) is missing, or a synchronous compile is refused (a browser
+ * main thread), `fastScan` always answers null: the JavaScript parser does the work.
+ */
+import { SIP_SCAN_WASM } from './sip-scan-wasm';
+
+/** Result slots of the scan output (Int32Array index). */
+export const R_KIND = 1; // 0 request, 1 response
+export const R_STATUS = 2;
+export const R_NH = 3;
+export const R_BODY = 4;
+export const R_CLCOUNT = 5;
+export const R_CLVALUE = 6;
+export const R_CSEQ = 7; // -1 absent
+export const R_MAXF = 8; // -1 absent
+export const R_VIA = 9;
+export const R_ROUTE = 10;
+export const R_RR = 11;
+export const R_SLE = 12;
+/** Where the key field spans start (two per F_* field), followed by HS numbers per header field. */
+export const R_KEY = 16;
+
+/** Largest message the scanner takes (its input buffer). */
+const IN = 1024;
+const IN_CAP = 65536;
+const OUT = 66624;
+
+/** The part of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+interface ScanExports {
+  memory: { buffer: ArrayBuffer };
+  init(): void;
+  scan(len: number, delta: number): number;
+}
+
+let scanFn: ((len: number, delta: number) => number) | null = null;
+let mem8: Uint8Array = new Uint8Array(0);
+let out32: Int32Array = new Int32Array(0);
+let enabled = true;
+
+function load(): void {
+  try {
+    const bin = atob(SIP_SCAN_WASM);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    if (wasm === undefined) return;
+    const inst = new wasm.Instance(new wasm.Module(bytes), {});
+    const x = inst.exports as unknown as ScanExports;
+    x.init();
+    mem8 = new Uint8Array(x.memory.buffer);
+    out32 = new Int32Array(x.memory.buffer, OUT, (x.memory.buffer.byteLength - OUT) >> 2);
+    scanFn = x.scan;
+  } catch {
+    scanFn = null; // no WebAssembly SIMD here, or a synchronous compile refused: the JS parser runs
+  }
+}
+load();
+
+/** Whether the WebAssembly scanner is in use (false where it could not be loaded or was turned off). */
+export function fastScanAvailable(): boolean {
+  return scanFn !== null && enabled;
+}
+
+/** Turns the fast path off or on (tests compare the two paths; it is on by default where it loads). */
+export function setFastScan(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Scans `buf[start, end)`. Returns the scanner's output (valid until the next call; positions are
+ * absolute offsets in `buf`), or null when the message needs the full parser.
+ */
+export function fastScan(buf: Uint8Array, start: number, end: number): Int32Array | null {
+  const len = end - start;
+  const scan = scanFn;
+  if (scan === null || !enabled || len <= 0 || len > IN_CAP) return null;
+  mem8.set(start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
+  return scan(len, start) === 1 ? out32 : null;
+}

@@ -1,0 +1,271 @@
+/**
+ * The WebAssembly key-field scanner (message/fast-scan.ts) against the full parser: on every fixture
+ * message, every message of the public captures (PROTOS' malformed INVITEs included), generated
+ * messages and byte mutations of them, `parseMessage` with the fast path gives exactly what the full
+ * parser gives (index, key fields, diagnostics, body framing). The fast path must also really run on
+ * the common case, or these comparisons would prove nothing.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseMessage, type SipMessage } from '../../../src/sip-core/message';
+import { fastScan, fastScanAvailable, setFastScan } from '../../../src/sip-core/message/fast-scan';
+import { HS, KEY_SLOTS, type ParsedMessage } from '../../../src/sip-core/message/sip-message';
+import { FIXTURES, havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
+
+const REPO = resolve(import.meta.dirname, '../../..');
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Everything a caller can observe of a parsed message, as plain data. */
+function observe(m: SipMessage): unknown {
+  const p = m as ParsedMessage;
+  return {
+    index: Array.from(p.ix.subarray(p.base, p.base + KEY_SLOTS + HS * p.headerCount)),
+    kind: m.kind,
+    method: m.method,
+    requestUri: m.requestUri,
+    status: m.status,
+    reason: m.reason,
+    version: m.version,
+    callId: m.callId,
+    cseq: m.cseq,
+    cseqMethod: m.cseqMethod,
+    branch: m.branch,
+    viaSentBy: m.viaSentBy,
+    viaTransport: m.viaTransport,
+    viaReceived: m.viaReceived,
+    viaRport: m.viaRport,
+    fromTag: m.fromTag,
+    toTag: m.toTag,
+    maxForwards: m.maxForwards,
+    viaCount: m.viaCount,
+    routeCount: m.routeCount,
+    recordRouteCount: m.recordRouteCount,
+    contentType: m.contentType,
+    contentLength: m.contentLength,
+    bodyStart: m.bodyStart,
+    bodyLength: m.bodyLength,
+    startLine: m.startLineSpan,
+    requestUriSpan: m.requestUriSpan,
+    headers: m.headers.map((h) => [h.name, h.canonical, h.nameSpan, h.valueSpan, h.value()]),
+    diagnostics: m.diagnostics,
+  };
+}
+
+let fastHits = 0;
+/** Parses `buf[start, end)` with and without the fast path and compares. */
+function same(buf: Uint8Array, start: number, end: number, what: string): void {
+  if (fastScan(buf, start, end) !== null) fastHits++;
+  const fast = observe(parseMessage(buf, start, end));
+  setFastScan(false);
+  try {
+    expect(fast, what).toEqual(observe(parseMessage(buf, start, end)));
+  } finally {
+    setFastScan(true);
+  }
+}
+
+/** The same message at offset 0 of its own buffer and inside a larger buffer, between other octets. */
+function sameEverywhere(bytes: Uint8Array, what: string): void {
+  same(bytes, 0, bytes.length, what);
+  const big = new Uint8Array(bytes.length + 40).fill(0x41);
+  big.set(bytes, 17);
+  same(big, 17, 17 + bytes.length, `${what} (at offset 17)`);
+}
+
+const datFiles = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.dat'))
+        .map((f) => `${dir}/${f}`)
+    : [];
+
+const INVITE =
+  'INVITE sip:bob@biloxi.com SIP/2.0\r\n' +
+  'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8\r\n' +
+  'Max-Forwards: 70\r\n' +
+  'To: Bob <sip:bob@biloxi.com>\r\n' +
+  'From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n' +
+  'Call-ID: a84b4c76e66710\r\n' +
+  'CSeq: 314159 INVITE\r\n' +
+  'Contact: <sip:alice@pc33.atlanta.com>\r\n' +
+  'Content-Type: application/sdp\r\n' +
+  'Content-Length: 4\r\n\r\nv=0\n';
+
+describe('fast key-field scanner = full parser', () => {
+  it('is loaded here (Node has WebAssembly SIMD) and takes the common case', () => {
+    expect(fastScanAvailable()).toBe(true);
+    const b = enc(INVITE);
+    expect(fastScan(b, 0, b.length)).not.toBeNull();
+    const m = parseMessage(b);
+    expect([m.method, m.callId, m.cseq, m.branch, m.fromTag, m.toTag, m.bodyLength]).toEqual([
+      'INVITE',
+      'a84b4c76e66710',
+      314159,
+      'z9hG4bKnashds8',
+      '1928301774',
+      null,
+      4,
+    ]);
+    expect(m.diagnostics).toEqual([]);
+  });
+
+  it('on every RFC 4475 / RFC 5118 message (and inside larger buffers)', () => {
+    const files = [
+      ...datFiles(`${REPO}/test/fixtures/rfc4475`),
+      ...datFiles(`${REPO}/test/fixtures/rfc5118`),
+      ...datFiles(`${REPO}/test/fixtures/rfc5118/crlf`),
+    ];
+    expect(files.length).toBeGreaterThan(60);
+    fastHits = 0;
+    for (const f of files) sameEverywhere(new Uint8Array(readFileSync(f)), f);
+    expect(fastHits).toBeGreaterThan(10);
+  });
+
+  it('on every message of the capture fixtures', () => {
+    fastHits = 0;
+    let n = 0;
+    for (const f of readdirSync(FIXTURES).filter((x) => /\.(pcap|pcapng|cap|gz)$/.test(x))) {
+      const t = ingestFile(`${FIXTURES}/${f}`).trace;
+      for (let i = 0; i < t.count; i++, n++) sameEverywhere(t.raw(i), `${f} #${i}`);
+    }
+    expect(n).toBeGreaterThan(20);
+    expect(fastHits).toBeGreaterThan(n / 2);
+  });
+
+  it.skipIf(!havePublic)('on every message of the public captures (PROTOS malformed INVITEs too)', () => {
+    fastHits = 0;
+    let n = 0;
+    for (const f of readdirSync(PUBLIC_CAPTURES).filter((x) => /\.(pcap|pcapng|cap|gz)$/.test(x))) {
+      const t = ingestFile(`${PUBLIC_CAPTURES}/${f}`).trace;
+      for (let i = 0; i < t.count; i++, n++) same(t.raw(i), 0, t.raw(i).length, `${f} #${i}`);
+    }
+    expect(n).toBeGreaterThan(900);
+    expect(fastHits).toBeGreaterThan(200);
+  });
+
+  // Generated messages: each header picked from common and awkward forms (compact names, case,
+  // whitespace, commas inside quotes and <>, IPv6, params, escapes, bad values), in any order.
+  const line = fc.constantFrom(
+    'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8',
+    'v: SIP/2.0/TCP [2001:db8::1]:5060;rport;received=10.0.0.1;branch=z9hG4bK.x',
+    'VIA: SIP/2.0/UDP a.example;branch="q;,x", SIP/2.0/UDP b.example;branch=z9hG4bK2',
+    'Via: SIP / 2.0 / UDP a.example ; branch = z9hG4bK3',
+    'Via: SIP/2.0/UDP a.example:5060 ;;branch=x',
+    'Via: SIP/2.0/UDP a.example , , SIP/2.0/UDP b',
+    'Via: ',
+    'Via:SIP/2.0/SCTP h;rport=5060;branch=z9hG4bK4',
+    'Via: SIP/2.0/UDP h:5060 ;maddr=1.2.3.4;ttl=1',
+    'From: "A, \\"B\\"" <sip:a@a.example;x=y>;tag=abc;other',
+    'f: sip:a@a.example;tag=1',
+    'From: <sip:a@a.example',
+    'From: "unterminated <sip:a@a>;tag=3',
+    'To: Bob <sip:bob@biloxi.com>;TAG=xyz',
+    't: <sip:b@b>;;tag=1',
+    'To: <sip:b@b>;tag="quoted"',
+    'Call-ID: a84b4c76e66710@pc33.atlanta.com',
+    'i: x y ',
+    'CSeq: 314159 INVITE',
+    'CSeq: 4294967296 INVITE',
+    'cseq:1   BYE',
+    'CSeq: INVITE',
+    'CSeq: 1 INVITE extra',
+    'Max-Forwards: 70',
+    'Max-Forwards: 300',
+    'Max-Forwards: 7x',
+    'Content-Length: 4',
+    'l: 4',
+    'Content-Length: 400',
+    'Content-Length: x',
+    'Content-Length: 0',
+    'Content-Type: application/sdp',
+    'c: text/plain',
+    'Route: <sip:p1;lr>, <sip:p2;lr>',
+    'Record-Route: <sip:a,b;lr>,"x,y" <sip:c>',
+    'Record-Route: <sip:a>,,<sip:b>',
+    'Route: ',
+    'Contact: *',
+    'm: <sip:c@c>;expires=3',
+    'Subject: hello, world',
+    'X-Weird_Name.~!: v',
+    'Bad Name: v',
+    'Name : spaced colon',
+    'NoColon',
+    'Ümlaut: v',
+    'Folded: a\r\n b',
+    'Bare: lf\n',
+    'Trailing: ws  \t',
+    'Empty:',
+    'Content-Length-X: 9',
+    'Call-Info: <http://x>',
+    'Accept: application/sdp, text/plain',
+  );
+  const startLine = fc.constantFrom(
+    'INVITE sip:bob@biloxi.com SIP/2.0',
+    'OPTIONS sip:[2001:db8::1];transport=tcp SIP/2.0',
+    'REGISTER sips:a.example SIP/2.0',
+    'INVITE sip:bob@biloxi.com sip/2.0',
+    'INVITE  sip:bob@biloxi.com SIP/2.0',
+    'INVITE sip:bob@biloxi.com SIP/2.0 ',
+    'INVITE <sip:bob@biloxi.com> SIP/2.0',
+    'INVITE sip:bob@biloxi.com SIP/3.0',
+    'IN/VITE sip:x SIP/2.0',
+    'SIP/2.0 200 OK',
+    'SIP/2.0 180 Ringing ',
+    'SIP/2.0 999 Bad',
+    'SIP/2.0 20 Short',
+    'SIP/2.0 200',
+    'SIP/2.0  200 OK',
+    'SIP/2.0 486 Busy Here',
+    'sip/2.0 100 trying',
+    'garbage line',
+  );
+  const message = fc
+    .tuple(
+      fc.constantFrom('', '', '', '\r\n', 'junk\r\n'),
+      startLine,
+      fc.array(line, { maxLength: 14 }),
+      fc.constantFrom('\r\n', '\r\n', '\n', ''),
+      fc.constantFrom('', 'v=0\r\n', 'abcd', 'abcdefgh'),
+    )
+    .map(([pre, s, hs, sep, body]) => pre + s + '\r\n' + hs.map((h) => h + '\r\n').join('') + sep + body);
+
+  it('on generated messages', () => {
+    fastHits = 0;
+    fc.assert(
+      fc.property(message, (text) => {
+        sameEverywhere(enc(text), JSON.stringify(text));
+      }),
+      { numRuns: 3000, seed: 0x5195 },
+    );
+    expect(fastHits).toBeGreaterThan(100);
+  });
+
+  it('on generated messages with octets flipped, cut or repeated', () => {
+    fc.assert(
+      fc.property(message, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat(3), (text, at, octet, how) => {
+        const b = enc(text);
+        const i = at % Math.max(1, b.length);
+        let m: Uint8Array;
+        if (how === 0) {
+          m = b.slice();
+          m[i] = octet;
+        } else if (how === 1) m = b.subarray(0, i);
+        else if (how === 2)
+          m = new Uint8Array([...b.subarray(0, i), ...b.subarray(i, i + 20), ...b.subarray(i)]);
+        else m = b.subarray(i);
+        sameEverywhere(m, `${JSON.stringify(text)} / ${how}@${i}=${octet}`);
+      }),
+      { numRuns: 3000, seed: 0x5196 },
+    );
+  });
+
+  it('on messages longer than its input buffer, and with many headers (the full parser runs)', () => {
+    const many = INVITE.replace('Content-Length', 'X-A: 1\r\n'.repeat(5000) + 'Content-Length');
+    sameEverywhere(enc(many), '5000 headers');
+    const long = INVITE.replace('Call-ID: ', `Call-ID: ${'x'.repeat(70000)}`);
+    sameEverywhere(enc(long), '70 kB Call-ID');
+    expect(fastScan(enc(long), 0, enc(long).length)).toBeNull();
+  });
+});

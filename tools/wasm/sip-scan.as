@@ -1,0 +1,619 @@
+// The SIP key-field scanner: AssemblyScript source of src/sip-core/message/sip-scan.wasm.ts
+// (regenerate with `node tools/wasm/build-sip-scan.js`; a test checks the checked-in bytes equal the
+// output of this source).
+//
+// It is the fast path of `parseMessage` (src/sip-core/message/parse.ts) for the well-formed common case:
+// one call scans a whole message copied into this module's memory, 16 octets at a time for line ends
+// (WebAssembly SIMD), and writes the same index the JavaScript parser writes (key field spans, then
+// name/value spans and key id of every header field) plus the scalar key fields. On anything the
+// JavaScript parser would flag with a diagnostic (bare LF, folding, junk, a malformed key header...) it
+// returns 0 ("bail out") and the caller runs the full parser: so the two agree by construction, which
+// test/sip-core/message/fast-scan.test.ts checks on every fixture, the public captures and generated
+// messages. Every rule below names the parse.ts function it mirrors. RFC 3261 §7, §7.3, §20, §25.
+//
+// Memory layout (fixed; AssemblyScript's own static data starts at --memoryBase 131072):
+//   [0, 256)           token-character table (RFC 3261 §25.1), filled by init()
+//   [IN, IN + IN_CAP)   the message, followed by 16 zero octets (written by scan)
+//   [OUT, ...)          results, i32: see R_* below; key spans at OUT + 4*KEY, headers after them
+
+const TOK: usize = 0;
+const IN: usize = 1024;
+const IN_CAP: i32 = 65536;
+const OUT: usize = 66624;
+const MAXH: i32 = 3000;
+
+// result slots (i32 index from OUT)
+const R_KIND = 1; // 0 request, 1 response
+const R_STATUS = 2;
+const R_NH = 3;
+const R_BODY = 4;
+const R_CLCOUNT = 5;
+const R_CLVALUE = 6;
+const R_CSEQ = 7;
+const R_MAXF = 8;
+const R_VIA = 9;
+const R_ROUTE = 10;
+const R_RR = 11;
+const R_SLE = 12;
+const KEY = 16; // 14 key fields x 2 (start, end), then 5 numbers per header field
+const NKEY = 14;
+const HS = 5;
+
+// key field numbers (sip-message.ts F_*)
+const F_METHOD = 0;
+const F_URI = 1;
+const F_VERSION = 2;
+const F_REASON = 3;
+const F_CALLID = 4;
+const F_CSEQM = 5;
+const F_BRANCH = 6;
+const F_SENTBY = 7;
+const F_TRANSPORT = 8;
+const F_RECEIVED = 9;
+const F_RPORT = 10;
+const F_FROMTAG = 11;
+const F_TOTAG = 12;
+const F_CTYPE = 13;
+
+// key header ids (parse.ts ID_*)
+const ID_VIA = 1;
+const ID_FROM = 2;
+const ID_TO = 3;
+const ID_CALLID = 4;
+const ID_CSEQ = 5;
+const ID_MAXF = 6;
+const ID_CLEN = 7;
+const ID_CTYPE = 8;
+const ID_ROUTE = 9;
+const ID_RR = 10;
+const ID_CONTACT = 11;
+
+// Character classes for 16-octet searches: 32 octets each (a "shufti" pair of nibble tables: octet c
+// is in the class when lo[c & 15] & hi[c >> 4] is not 0; only ASCII classes, so hi[8..15] = 0).
+const C_TOKEN: usize = 256; // RFC 3261 token characters (searched for the first octet NOT in it)
+const C_VIASTOP: usize = 288; // ";" "," SP HT CR LF: end of a Via sent-by or parameter value
+const C_TAGSTOP: usize = 320; // ";" SP HT CR LF: end of a From/To parameter value
+const C_ADDR: usize = 352; // DQUOTE "<" ";": what findTag looks for first
+const C_URISTOP: usize = 384; // CTL, SP, DEL: end of the Request-URI
+
+function addClass(t: usize, c: i32): void {
+  const bit: i32 = 1 << (c >> 4);
+  const a = t + <usize>(c & 15);
+  store<u8>(a, <i32>load<u8>(a) | bit);
+}
+function initClass(t: usize): void {
+  for (let h = 0; h < 8; h++) {
+    const bit: i32 = 1 << h;
+    store<u8>(t + 16 + <usize>h, bit);
+  }
+}
+
+let delta: i32 = 0; // added to every position written: the message's offset in the caller's buffer
+
+export function init(): void {
+  for (let c = 0x30; c <= 0x39; c++) store<u8>(TOK + c, 1);
+  for (let c = 0x41; c <= 0x5a; c++) store<u8>(TOK + c, 1);
+  for (let c = 0x61; c <= 0x7a; c++) store<u8>(TOK + c, 1);
+  store<u8>(TOK + 0x2d, 1); // -
+  store<u8>(TOK + 0x2e, 1); // .
+  store<u8>(TOK + 0x21, 1); // !
+  store<u8>(TOK + 0x25, 1); // %
+  store<u8>(TOK + 0x2a, 1); // *
+  store<u8>(TOK + 0x5f, 1); // _
+  store<u8>(TOK + 0x2b, 1); // +
+  store<u8>(TOK + 0x60, 1); // `
+  store<u8>(TOK + 0x27, 1); // '
+  store<u8>(TOK + 0x7e, 1); // ~
+  for (let t = C_TOKEN; t <= C_URISTOP; t += 32) initClass(t);
+  for (let c = 0; c < 128; c++) {
+    if (load<u8>(TOK + <usize>c) == 1) addClass(C_TOKEN, c);
+    if (c == 59 || c == 44 || c == 32 || c == 9 || c == 13 || c == 10) addClass(C_VIASTOP, c);
+    if (c == 59 || c == 32 || c == 9 || c == 13 || c == 10) addClass(C_TAGSTOP, c);
+    if (c == 34 || c == 60 || c == 59) addClass(C_ADDR, c);
+    if (c <= 32 || c == 0x7f) addClass(C_URISTOP, c);
+  }
+}
+
+/** Bit i set when octet p + i is in class t (see C_*). */
+// @ts-ignore: decorator
+@inline function classMask(p: i32, t: usize): i32 {
+  const v = v128.load(IN + <usize>p);
+  const lo = i8x16.swizzle(v128.load(t), v128.and(v, i8x16.splat(15)));
+  const hi = i8x16.swizzle(v128.load(t + 16), i8x16.shr_u(v, 4));
+  return i8x16.bitmask(i8x16.ne(v128.and(lo, hi), i8x16.splat(0)));
+}
+
+/** Index of the first octet of [p, e) in class t, or e. */
+function firstIn(p: i32, e: i32, t: usize): i32 {
+  while (p < e) {
+    const m = classMask(p, t);
+    if (m != 0) {
+      const q = p + ctz<i32>(m);
+      return q < e ? q : e;
+    }
+    p += 16;
+  }
+  return e;
+}
+
+/** Index of the first octet of [p, e) NOT in class t, or e. */
+function firstNotIn(p: i32, e: i32, t: usize): i32 {
+  while (p < e) {
+    const m = classMask(p, t) ^ 0xffff;
+    if (m != 0) {
+      const q = p + ctz<i32>(m);
+      return q < e ? q : e;
+    }
+    p += 16;
+  }
+  return e;
+}
+
+// @ts-ignore: decorator
+@inline function at(p: i32): i32 {
+  return <i32>load<u8>(IN + <usize>p);
+}
+/** The 4 octets at p with bit 5 set in each (parse.ts lw). */
+// @ts-ignore: decorator
+@inline function lw(p: i32): u32 {
+  return load<u32>(IN + <usize>p) | 0x20202020;
+}
+// @ts-ignore: decorator
+@inline function outSet(i: i32, v: i32): void {
+  store<i32>(OUT + (<usize>i << 2), v);
+}
+// @ts-ignore: decorator
+@inline function outGet(i: i32): i32 {
+  return load<i32>(OUT + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function setKey(f: i32, s: i32, e: i32): void {
+  outSet(KEY + 2 * f, s + delta);
+  outSet(KEY + 2 * f + 1, e + delta);
+}
+// @ts-ignore: decorator
+@inline function keySet(f: i32): bool {
+  return outGet(KEY + 2 * f) >= 0;
+}
+// @ts-ignore: decorator
+@inline function isWs(c: i32): bool {
+  return c == 32 || c == 9;
+}
+// @ts-ignore: decorator
+@inline function isLws(c: i32): bool {
+  return c == 32 || c == 9 || c == 13 || c == 10;
+}
+
+/** Index of the next LF in [p, end), or end: 16 octets per step. */
+function findLF(p: i32, end: i32): i32 {
+  const lf = i8x16.splat(10);
+  while (p < end) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(IN + <usize>p), lf));
+    if (m != 0) {
+      const q = p + ctz<i32>(m);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
+function findByte(p: i32, e: i32, x: i32): i32 {
+  const k = i8x16.splat(<i8>x);
+  while (p < e) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(IN + <usize>p), k));
+    if (m != 0) {
+      const q = p + ctz<i32>(m);
+      return q < e ? q : e;
+    }
+    p += 16;
+  }
+  return e;
+}
+
+function scanToken(p: i32, e: i32): i32 {
+  return firstNotIn(p, e, C_TOKEN);
+}
+
+function skipLws(p: i32, e: i32): i32 {
+  while (p < e && isLws(at(p))) p++;
+  return p;
+}
+
+/** parse.ts skipQuoted: index after the closing quote, or -1. */
+function skipQuoted(p: i32, e: i32): i32 {
+  for (let i = p + 1; i < e; i++) {
+    const c = at(i);
+    if (c == 92) i++;
+    else if (c == 34) return i + 1;
+  }
+  return -1;
+}
+
+/** parse.ts parseDigits: the decimal value of [s, e), or -1 (also past 9 digits: the caller bails). */
+function parseDigits(s: i32, e: i32): i32 {
+  if (s >= e || e - s > 9) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = at(i) - 0x30;
+    if (<u32>c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** parse.ts keyHeaderId. */
+function keyHeaderId(s: i32, n: i32): i32 {
+  const c0 = at(s) | 0x20;
+  switch (n) {
+    case 1:
+      if (c0 == 0x76) return ID_VIA;
+      if (c0 == 0x66) return ID_FROM;
+      if (c0 == 0x74) return ID_TO;
+      if (c0 == 0x69) return ID_CALLID;
+      if (c0 == 0x6c) return ID_CLEN;
+      if (c0 == 0x63) return ID_CTYPE;
+      if (c0 == 0x6d) return ID_CONTACT;
+      return 0;
+    case 2:
+      return c0 == 0x74 && (at(s + 1) | 0x20) == 0x6f ? ID_TO : 0;
+    case 3:
+      return c0 == 0x76 && (at(s + 1) | 0x20) == 0x69 && (at(s + 2) | 0x20) == 0x61 ? ID_VIA : 0;
+    case 4: {
+      const x = lw(s);
+      return x == 0x6d6f7266 ? ID_FROM : x == 0x71657363 ? ID_CSEQ : 0; // from, cseq
+    }
+    case 5:
+      return lw(s) == 0x74756f72 && lw(s + 1) == 0x6574756f ? ID_ROUTE : 0; // rout, oute
+    case 7: {
+      const x = lw(s);
+      if (x == 0x6c6c6163) return lw(s + 3) == 0x64692d6c ? ID_CALLID : 0; // call, l-id
+      return x == 0x746e6f63 && lw(s + 3) == 0x74636174 ? ID_CONTACT : 0; // cont, tact
+    }
+    case 12: {
+      const x = lw(s);
+      if (x == 0x2d78616d) return lw(s + 4) == 0x77726f66 && lw(s + 8) == 0x73647261 ? ID_MAXF : 0; // max- forw ards
+      if (x == 0x746e6f63) return lw(s + 4) == 0x2d746e65 && lw(s + 8) == 0x65707974 ? ID_CTYPE : 0; // cont ent- type
+      if (x == 0x6f636572) return lw(s + 4) == 0x722d6472 && lw(s + 8) == 0x6574756f ? ID_RR : 0; // reco rd-r oute
+      return 0;
+    }
+    case 14:
+      return lw(s) == 0x746e6f63 && lw(s + 4) == 0x2d746e65 && lw(s + 8) == 0x676e656c && lw(s + 10) == 0x6874676e
+        ? ID_CLEN
+        : 0; // cont ent- leng ngth
+  }
+  return 0;
+}
+
+/** parse.ts countList: non-empty comma-separated elements; -1 (bail) when one is empty. */
+function countList(s: i32, e: i32): i32 {
+  if (s < e && findByte(s, e, 44) >= e) return 1;
+  let count = 0;
+  let empty = 0;
+  let nonWs = false;
+  for (let i = s; i < e; i++) {
+    const c = at(i);
+    if (c == 34) {
+      const q = skipQuoted(i, e);
+      if (q < 0) {
+        nonWs = true;
+        break;
+      }
+      i = q - 1;
+      nonWs = true;
+    } else if (c == 60) {
+      i = findByte(i + 1, e, 62);
+      nonWs = true;
+    } else if (c == 44) {
+      if (nonWs) count++;
+      else empty++;
+      nonWs = false;
+    } else if (!isLws(c)) {
+      nonWs = true;
+    }
+  }
+  if (nonWs) count++;
+  else empty++;
+  return empty > 0 ? -1 : count;
+}
+
+/** parse.ts parseTopVia, "SIP/2.0/" form only: index of the comma ending the first value (or e), or -1. */
+function parseTopVia(s: i32, e: i32): i32 {
+  if (!(e - s > 8 && lw(s) == 0x2f706973 && at(s + 3) == 0x2f && load<u32>(IN + <usize>(s + 4)) == 0x2f302e32))
+    return -1; // "sip/" "2.0/"
+  const ts = s + 8;
+  const t3 = scanToken(ts, e);
+  if (t3 == ts) return -1;
+  setKey(F_TRANSPORT, ts, t3);
+  let p = skipLws(t3, e);
+  const hs = p;
+  if (at(p) == 91) {
+    while (p < e && at(p) != 93) p++;
+    if (p < e) p++;
+  }
+  p = firstIn(p, e, C_VIASTOP);
+  if (p == hs) return -1;
+  let hostEnd = p;
+  while (true) {
+    p = skipLws(p, e);
+    if (p >= e || at(p) == 44) break;
+    if (at(p) == 58) {
+      p = skipLws(p + 1, e);
+      while (p < e && <u32>(at(p) - 0x30) <= 9) p++;
+      hostEnd = p;
+      continue;
+    }
+    if (at(p) != 59) return -1;
+    p = skipLws(p + 1, e);
+    const pn = p;
+    const pne = scanToken(p, e);
+    if (pne == pn) return -1; // empty parameter: the parser flags it
+    p = skipLws(pne, e);
+    let vs = pne;
+    let ve = pne;
+    if (at(p) == 61) {
+      p = skipLws(p + 1, e);
+      vs = p;
+      if (at(p) == 34) {
+        const q = skipQuoted(p, e);
+        p = q < 0 ? e : q;
+      } else if (at(p) == 91) {
+        while (p < e && at(p) != 93) p++;
+        if (p < e) p++;
+      } else {
+        p = firstIn(p, e, C_VIASTOP);
+      }
+      ve = p;
+    }
+    const n = pne - pn;
+    let f = -1;
+    if (n == 6) {
+      if (lw(pn) == 0x6e617262 && lw(pn + 2) == 0x68636e61) f = F_BRANCH; // bran, anch
+    } else if (n == 8) {
+      if (lw(pn) == 0x65636572 && lw(pn + 4) == 0x64657669) f = F_RECEIVED; // rece, ived
+    } else if (n == 5 && lw(pn) == 0x726f7072 && lw(pn + 1) == 0x74726f70) f = F_RPORT; // rpor, port
+    if (f >= 0 && !keySet(f)) setKey(f, vs, ve);
+  }
+  setKey(F_SENTBY, hs, hostEnd);
+  return p;
+}
+
+/** parse.ts findTag: false (bail) where the parser would add a diagnostic. */
+function findTag(s: i32, e: i32, f: i32): bool {
+  let p = s;
+  let params = -1;
+  while (p < e) {
+    p = firstIn(p, e, C_ADDR);
+    if (p >= e) break;
+    const c = at(p);
+    if (c == 34) {
+      const q = skipQuoted(p, e);
+      if (q < 0) return false;
+      p = q;
+      continue;
+    }
+    if (c == 60) {
+      const j = findByte(p + 1, e, 62);
+      if (j >= e) return false;
+      p = findByte(j + 1, e, 59);
+      params = p;
+      break;
+    }
+    params = p; // ";"
+    break;
+  }
+  if (params < 0) return true;
+  p = params;
+  while (p < e) {
+    if (at(p) != 59) {
+      p = findByte(p + 1, e, 59);
+      continue;
+    }
+    p = skipLws(p + 1, e);
+    const pn = p;
+    const pne = scanToken(p, e);
+    if (pne == pn) return false;
+    p = skipLws(pne, e);
+    let vs = pne;
+    let ve = pne;
+    if (at(p) == 61) {
+      p = skipLws(p + 1, e);
+      vs = p;
+      if (at(p) == 34) {
+        const q = skipQuoted(p, e);
+        p = q < 0 ? e : q;
+      } else {
+        p = firstIn(p, e, C_TAGSTOP);
+      }
+      ve = p;
+    }
+    if (
+      pne - pn == 3 &&
+      (at(pn) | 0x20) == 0x74 &&
+      (at(pn + 1) | 0x20) == 0x61 &&
+      (at(pn + 2) | 0x20) == 0x67 &&
+      !keySet(f)
+    ) {
+      setKey(f, vs, ve);
+    }
+  }
+  return true;
+}
+
+/** parse.ts parseCseq: false (bail) where the parser would add a diagnostic. */
+function parseCseq(s: i32, e: i32): bool {
+  let p = s;
+  let v: i64 = 0;
+  while (p < e && <u32>(at(p) - 0x30) <= 9) {
+    v = v * 10 + <i64>(at(p) - 0x30);
+    p++;
+    if (p - s > 10) return false;
+  }
+  const digitsEnd = p;
+  p = skipLws(p, e);
+  const ms = p;
+  const me = scanToken(p, e);
+  if (digitsEnd == s || me == ms || me != e || p == digitsEnd) return false;
+  if (v >= 2147483648) return false;
+  outSet(R_CSEQ, <i32>v);
+  setKey(F_CSEQM, ms, me);
+  return true;
+}
+
+/**
+ * Scans the message at IN, `len` octets; positions written are offset by `d`. Returns 1 when the
+ * message is in the common case and every result is written, 0 when the full parser must run.
+ */
+export function scan(len: i32, d: i32): i32 {
+  if (len <= 0 || len > IN_CAP) return 0;
+  delta = d;
+  v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
+  for (let i = KEY; i < KEY + 2 * NKEY; i++) outSet(i, -1);
+  outSet(R_CSEQ, -1);
+  outSet(R_MAXF, -1);
+  outSet(R_CLCOUNT, 0);
+  outSet(R_CLVALUE, -1);
+  const end = len;
+  // parse.ts parseInto: leading whitespace (keep-alives, junk) takes the full parser
+  const c0 = at(0);
+  if (isLws(c0)) return 0;
+  const lf = findLF(0, end);
+  if (lf >= end || lf == 0 || at(lf - 1) != 13) return 0;
+  const e = lf - 1;
+  outSet(R_SLE, e + d);
+  // parse.ts parseStartLine
+  if (
+    e >= 12 &&
+    lw(0) == 0x2f706973 &&
+    at(3) == 0x2f &&
+    load<u32>(IN + 4) == 0x20302e32 // "sip/" "2.0 "
+  ) {
+    // Status-Line: "SIP/2.0" SP 3DIGIT SP Reason-Phrase
+    const d0 = at(8) - 0x30;
+    const d1 = at(9) - 0x30;
+    const d2 = at(10) - 0x30;
+    if (<u32>d0 > 9 || <u32>d1 > 9 || <u32>d2 > 9 || !isWs(at(11))) return 0;
+    const code = d0 * 100 + d1 * 10 + d2;
+    if (code < 100 || code > 699) return 0;
+    outSet(R_KIND, 1);
+    outSet(R_STATUS, code);
+    setKey(F_VERSION, 0, 7);
+    setKey(F_REASON, 12, e);
+  } else {
+    // Request-Line: Method SP Request-URI SP "SIP/2.0", no other whitespace
+    const me = scanToken(0, e);
+    if (me == 0 || at(me) != 32) return 0;
+    const us = me + 1;
+    if (at(us) == 60) return 0;
+    const ue = firstIn(us, e, C_URISTOP);
+    if (ue == us || at(ue) != 32 || e - ue != 8) return 0;
+    const vs = ue + 1;
+    if (!(lw(vs) == 0x2f706973 && at(vs + 3) == 0x2f && at(vs + 4) == 0x32 && at(vs + 5) == 0x2e && at(vs + 6) == 0x30))
+      return 0;
+    outSet(R_KIND, 0);
+    outSet(R_STATUS, 0);
+    setKey(F_METHOD, 0, me);
+    setKey(F_URI, us, ue);
+    setKey(F_VERSION, vs, e);
+  }
+
+  // header section
+  let p = lf + 1;
+  let o = KEY + 2 * NKEY;
+  let nh = 0;
+  let body = -1;
+  let viaCount = 0;
+  let routeCount = 0;
+  let rrCount = 0;
+  let clCount = 0;
+  let clValue = -1;
+  let seen = 0; // bit per key header id: its first field was read
+  while (p < end) {
+    const c = at(p);
+    if (c == 13) {
+      if (p + 1 < end && at(p + 1) == 10) body = p + 2;
+      break;
+    }
+    const ns = p;
+    const q = scanToken(p, end);
+    if (q == ns || q >= end || at(q) != 58) return 0; // bad name, space before ":", continuation...
+    const flf = findLF(q, end);
+    if (flf + 1 >= end || at(flf - 1) != 13) return 0; // unterminated, bare LF
+    if (isWs(at(flf + 1))) return 0; // folded
+    let vs = q + 1;
+    let ve = flf;
+    while (ve > vs && isLws(at(ve - 1))) ve--;
+    while (vs < ve && isLws(at(vs))) vs++;
+    const nlen = q - ns;
+    const id = nlen <= 14 ? keyHeaderId(ns, nlen) : 0;
+    if (nh >= MAXH) return 0;
+    outSet(o, ns + d);
+    outSet(o + 1, q + d);
+    outSet(o + 2, vs + d);
+    outSet(o + 3, ve + d);
+    outSet(o + 4, id);
+    o += HS;
+    nh++;
+    if (id != 0) {
+      const bit = 1 << id;
+      const first = (seen & bit) == 0;
+      seen |= bit;
+      if (id == ID_VIA) {
+        if (first) {
+          const after = parseTopVia(vs, ve);
+          if (after < 0) return 0;
+          if (after >= ve) viaCount += 1;
+          else {
+            const n = countList(after + 1, ve);
+            if (n < 0) return 0;
+            viaCount += 1 + n;
+          }
+        } else {
+          const n = countList(vs, ve);
+          if (n < 0) return 0;
+          viaCount += n;
+        }
+      } else if (id == ID_FROM) {
+        if (first && !findTag(vs, ve, F_FROMTAG)) return 0;
+      } else if (id == ID_TO) {
+        if (first && !findTag(vs, ve, F_TOTAG)) return 0;
+      } else if (id == ID_CALLID) {
+        if (first) setKey(F_CALLID, vs, ve);
+      } else if (id == ID_CSEQ) {
+        if (first && !parseCseq(vs, ve)) return 0;
+      } else if (id == ID_MAXF) {
+        if (first) {
+          const v = parseDigits(vs, ve);
+          if (v < 0 || v > 255) return 0;
+          outSet(R_MAXF, v);
+        }
+      } else if (id == ID_CLEN) {
+        const v = parseDigits(vs, ve);
+        if (v < 0) return 0;
+        clCount++;
+        if (clCount == 1) clValue = v;
+        else if (v != clValue) return 0;
+      } else if (id == ID_CTYPE) {
+        if (first) setKey(F_CTYPE, vs, ve);
+      } else if (id == ID_ROUTE) {
+        const n = countList(vs, ve);
+        if (n < 0) return 0;
+        routeCount += n;
+      } else if (id == ID_RR) {
+        const n = countList(vs, ve);
+        if (n < 0) return 0;
+        rrCount += n;
+      }
+    }
+    p = flf + 1;
+  }
+  if (body < 0) return 0;
+  outSet(R_NH, nh);
+  outSet(R_BODY, body + d);
+  outSet(R_CLCOUNT, clCount);
+  outSet(R_CLVALUE, clValue);
+  outSet(R_VIA, viaCount);
+  outSet(R_ROUTE, routeCount);
+  outSet(R_RR, rrCount);
+  return 1;
+}
