@@ -100,8 +100,9 @@ export class AppState {
         desc: this.callSort.desc,
         ...(filter ? { filter } : {}),
       });
-      this.byState = page.byState;
-      this.filterError = page.filterError;
+      // Every page carries them: assigned only when they changed (no re-render per page).
+      if (!sameCounts(this.byState, page.byState)) this.byState = page.byState;
+      if (!sameFilterError(this.filterError, page.filterError)) this.filterError = page.filterError;
       return page;
     });
     this.messageRows = new PagedRows<MessageRow>(async (offset, limit) => {
@@ -224,7 +225,7 @@ export class AppState {
     this.selectedCallId = null;
     this.selectedCall = null;
     this.selectedCallIds = [];
-    await this.callRows.reset();
+    await this.callRows.reset({ top: true });
     await this.#loadMessages();
   }
 
@@ -259,18 +260,18 @@ export class AppState {
 
   async sortCalls(field: CallSortField): Promise<void> {
     this.callSort = { field, desc: this.callSort.field === field ? !this.callSort.desc : false };
-    await this.callRows.reset();
+    await this.callRows.reset({ top: true });
   }
 
   async applyFilter(text: string): Promise<void> {
     this.callFilter = text;
-    await this.callRows.reset();
+    await this.callRows.reset({ top: true });
   }
 
   async #loadMessages(clearSelection = true): Promise<void> {
     if (!this.capture) return;
     if (clearSelection) this.selectedIndex = null;
-    await this.messageRows.reset();
+    await this.messageRows.reset({ top: clearSelection });
     await this.#loadLadder();
   }
 
@@ -417,6 +418,18 @@ export class AppState {
     const row = this.messageRows.get(next);
     if (row) await this.selectMessage(row.id, next);
   }
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+function sameFilterError(
+  a: { message: string; column: number } | null,
+  b: { message: string; column: number } | null,
+): boolean {
+  return a === b || (a !== null && b !== null && a.message === b.message && a.column === b.column);
 }
 
 function errorText(err: unknown): string {

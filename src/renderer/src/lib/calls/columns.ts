@@ -132,6 +132,11 @@ export function minTableWidth(columns: readonly CallColumn[]): number {
   return columns.reduce((n, c) => n + (c.width ?? FLEX_MIN), 0);
 }
 
+/** CSS grid-template-columns of the table: fixed widths, the others share what is left. */
+export function gridColumns(columns: readonly CallColumn[]): string {
+  return columns.map((c) => (c.width ? `${c.width}px` : `minmax(${FLEX_MIN}px, 1fr)`)).join(' ');
+}
+
 const BY_ID = new Map(CALL_COLUMNS.map((c) => [c.id, c]));
 
 export const DEFAULT_COLUMNS: readonly CallColumnId[] = [
