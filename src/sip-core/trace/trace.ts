@@ -71,6 +71,7 @@ export type AppendListener = (id: number, msg: SipMessage, trace: Trace) => void
 /**
  * Called for each appended message with its raw bytes `buf[start,end)` (valid only during the call),
  * parsed or not: a listener that reads what it needs from the bytes does not make ingest parse.
+ * `msg` is the full parse when the ingest made one (then the listener need not parse again).
  */
 export type BytesAppendListener = (
   id: number,
@@ -78,6 +79,7 @@ export type BytesAppendListener = (
   start: number,
   end: number,
   trace: Trace,
+  msg?: SipMessage | null,
 ) => void;
 
 /** An AppendListener that also reads bytes: `onAppend` registers its `bytes` form (no parse needed). */
@@ -377,7 +379,10 @@ export class Trace {
     c.callId[id] = msg.callId === null ? 0 : this.#callIds.idOf(msg.callId);
     this.#n = id + 1;
     if (this.#listeners.length > 0) for (const l of this.#listeners) l(id, msg as SipMessage, this);
-    if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
+    if (this.#bytesListeners.length > 0) {
+      const full = typeof (msg as Partial<SipMessage>).header === 'function' ? (msg as SipMessage) : null;
+      for (const l of this.#bytesListeners) l(id, buf, start, end, this, full);
+    }
     return id;
   }
 
@@ -470,6 +475,20 @@ export class Trace {
   }
   dst(id: number): string {
     return formatHostPort(this.addresses[this.#c.dst[id]!] ?? '?', this.#c.dport[id]!);
+  }
+  /** Source address id (text in `addresses`) and port, without formatting. */
+  srcAddress(id: number): number {
+    return this.#c.src[id]!;
+  }
+  srcPort(id: number): number {
+    return this.#c.sport[id]!;
+  }
+  /** Destination address id (text in `addresses`) and port, without formatting. */
+  dstAddress(id: number): number {
+    return this.#c.dst[id]!;
+  }
+  dstPort(id: number): number {
+    return this.#c.dport[id]!;
   }
   transport(id: number): TransportName {
     return TRANSPORTS[this.#c.tr[id]! & 15]!;
