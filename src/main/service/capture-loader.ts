@@ -447,10 +447,14 @@ function compareCalls(a: CallDto, b: CallDto, key: CallSortField): number {
 }
 
 /**
- * Files up to this size are read on the calling thread: starting a worker costs more than reading
- * them (measured: ~3 s to boot a worker from TypeScript sources, vs ~20 ms to read the 23 KB sample).
+ * Files up to this size are read on the calling thread; larger ones in ingest workers, so the host
+ * never blocks long. Measured with the bundled worker (out/main/ingest-worker.js), load ~11 on two
+ * cores: a worker opens even a one-call file in ~130–190 ms (start-up, cold code), while reading in
+ * the thread (full parse) blocks it ~20–85 ms for 0.25 MB, ~35–50 ms for 1 MB, ~100–115 ms for 4 MB.
+ * 2 MiB keeps the longest block near 60 ms under that load (about half when the machine is quiet).
+ * (Session 1 chose 4 MiB when a worker started from TypeScript sources took ~3 s.)
  */
-export const IN_THREAD_MAX_BYTES = 4 * 1024 * 1024;
+export const IN_THREAD_MAX_BYTES = 2 * 1024 * 1024;
 
 export class CoreCaptureLoader implements CaptureLoader {
   async load(
