@@ -180,6 +180,31 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     }
   });
 
+  it('exports the ladder of two calls selected together as one SVG with a legend', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await calls.nth(0).click();
+    await calls.nth(3).click({ modifiers: ['Control'] });
+    await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+    await page.getByTestId('ladder-calls').waitFor();
+    const shown = await page.getByTestId('ladder').locator('g.arrow').count();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'SVG', exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/-C\d+\+C\d+\.svg$/);
+    const file = join(shots, '..', 'exports', download.suggestedFilename());
+    mkdirSync(dirname(file), { recursive: true });
+    await download.saveAs(file);
+    const svg = readFileSync(file, 'utf8');
+    const arrowCalls = [...svg.matchAll(/<g class="arrow" [^>]*data-call="(C\d+)"/g)].map((m) => m[1]);
+    expect(arrowCalls).toHaveLength(shown);
+    expect(new Set(arrowCalls).size).toBe(2);
+    expect(svg).toContain('<g class="legend">');
+    await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+    await calls.nth(0).click();
+  });
+
   it('filters the calls list with the filter language and sorts it', async () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
     const input = page.getByTestId('filter-input');
