@@ -14,6 +14,7 @@ import type { IdSource, Scheduler } from '../stack/clock';
 import type { Transport, TransportAddress, TransportListener } from '../stack/transport';
 import type { EventSink } from './events';
 import { firstCommaValue } from './sip-util';
+import { ByteWriter } from './byte-writer';
 import {
   type ClientTransaction,
   InviteClientTransaction,
@@ -52,11 +53,17 @@ const enc = new TextEncoder();
 
 /** Serializes start line + header lines + body with a correct Content-Length. */
 export function encodeMessage(startLine: string, headers: readonly string[], body = ''): Uint8Array {
-  let s = startLine + '\r\n';
-  for (const h of headers) s += h + '\r\n';
-  if (!body.length) return joinChunks([s + 'Content-Length: 0\r\n\r\n']);
-  const b = enc.encode(body);
-  return joinChunks([s + `Content-Length: ${b.length}\r\n\r\n`, b]);
+  const b = body.length ? enc.encode(body) : null;
+  const w = writer.reset();
+  w.str(startLine);
+  w.str('\r\n');
+  for (const h of headers) {
+    w.str(h);
+    w.str('\r\n');
+  }
+  w.str(`Content-Length: ${b ? b.length : 0}\r\n\r\n`);
+  if (b) w.bytes(b);
+  return w.take();
 }
 
 export interface ResponseOptions {
@@ -320,38 +327,45 @@ export abstract class SipElement implements TransportListener {
     o: ResponseOptions = {},
   ): Uint8Array {
     const raw = req.raw;
-    const picked: PickedField[] = [];
-    for (const c of COPIED) {
+    // [name index, start, end] of each copied field, in the request's order
+    const f = picked;
+    f.length = 0;
+    for (let n = 0; n < COPIED.length; n++) {
+      const c = COPIED[n]!;
       if (c === 'Record-Route' && !o.recordRoute) continue;
       if (c === 'Timestamp' && status !== 100) continue;
-      for (const sp of req.headerSpans(c)) picked.push({ name: c, start: sp.start, end: sp.end });
+      for (const sp of req.headerSpans(c)) f.push(n, sp.start, sp.end);
     }
-    if (picked.length > 1) picked.sort(byStart);
-    const chunks: (string | Uint8Array)[] = [`SIP/2.0 ${status} ${o.reason ?? reasonFor(status)}\r\n`];
+    sortTriples(f);
+    const w = writer.reset();
+    w.str(`SIP/2.0 ${status} ${o.reason ?? reasonFor(status)}\r\n`);
     let firstVia = true;
-    for (const f of picked) {
-      if (f.name === 'Via' && firstVia) {
+    for (let k = 0; k < f.length; k += 3) {
+      const name = COPIED[f[k]!]!;
+      const start = f[k + 1]!;
+      const end = f[k + 2]!;
+      if (name === 'Via' && firstVia) {
         firstVia = false;
-        const all = decodeUnfolded(raw, f.start, f.end);
+        const all = decodeUnfolded(raw, start, end);
         const topVal = firstCommaValue(all);
         const rest = all.slice(all.indexOf(topVal) + topVal.length).replace(/^\s*,\s*/, '');
-        chunks.push(`Via: ${this.receivedViaOf(req, topVal, source)}\r\n`);
-        if (rest) chunks.push(`Via: ${rest}\r\n`);
+        w.str(`Via: ${this.receivedViaOf(req, topVal, source)}\r\n`);
+        if (rest) w.str(`Via: ${rest}\r\n`);
         continue;
       }
-      chunks.push(HEADER_PREFIX[f.name]!, raw.subarray(f.start, f.end));
-      if (f.name === 'To' && o.toTag && status > 100 && req.toTag === null)
-        chunks.push(`;tag=${o.toTag}\r\n`);
-      else chunks.push(CRLF);
+      w.bytes(HEADER_PREFIX[name]);
+      w.span(raw, start, end);
+      if (name === 'To' && o.toTag && status > 100 && req.toTag === null) w.str(`;tag=${o.toTag}\r\n`);
+      else w.bytes(CRLF);
     }
     let tail = '';
     if (o.headers) for (const h of o.headers) tail += h + '\r\n';
     if (o.body) tail += `Content-Type: ${o.contentType ?? 'application/sdp'}\r\n`;
     const body = o.body ? enc.encode(o.body) : null;
     tail += `Content-Length: ${body ? body.length : 0}\r\n\r\n`;
-    chunks.push(tail);
-    if (body) chunks.push(body);
-    return joinChunks(chunks);
+    w.str(tail);
+    if (body) w.bytes(body);
+    return w.take();
   }
 
   /**
@@ -418,15 +432,29 @@ const HEADER_PREFIX: Readonly<Record<CopiedName, Uint8Array>> = Object.fromEntri
 ) as Record<CopiedName, Uint8Array>;
 const CRLF = enc.encode('\r\n');
 
-interface PickedField {
-  name: CopiedName;
-  start: number;
-  end: number;
+/** Scratch list of [name index, start, end] triples (makeResponse). */
+const picked: number[] = [];
+
+/** Sorts [key, start, end] triples by start (insertion sort: a handful of fields). */
+function sortTriples(a: number[]): void {
+  for (let i = 3; i < a.length; i += 3) {
+    const k = a[i]!;
+    const s = a[i + 1]!;
+    const e = a[i + 2]!;
+    let j = i - 3;
+    while (j >= 0 && a[j + 1]! > s) {
+      a[j + 3] = a[j]!;
+      a[j + 4] = a[j + 1]!;
+      a[j + 5] = a[j + 2]!;
+      j -= 3;
+    }
+    a[j + 3] = k;
+    a[j + 4] = s;
+    a[j + 5] = e;
+  }
 }
 
-function byStart(a: PickedField, b: PickedField): number {
-  return a.start - b.start;
-}
+const writer = new ByteWriter();
 
 /** Host of a Via sent-by (`host[:port]`, `[v6]:port`), lower-cased as {@link viaParts} gives it. */
 function sentByHost(sentBy: string | null): string {
@@ -459,30 +487,6 @@ function sentByPort(sentBy: string | null): number {
   const c = sentBy.lastIndexOf(':');
   if (c <= close) return 5060;
   return Number(sentBy.slice(c + 1)) || 5060;
-}
-
-/** Joins strings (ASCII written directly, other text through `encodeInto`) and byte chunks into one buffer. */
-export function joinChunks(chunks: readonly (string | Uint8Array)[]): Uint8Array {
-  let max = 0;
-  for (const c of chunks) max += typeof c === 'string' ? c.length * 3 : c.length;
-  const out = new Uint8Array(max);
-  let o = 0;
-  for (const c of chunks) {
-    if (typeof c !== 'string') {
-      out.set(c, o);
-      o += c.length;
-      continue;
-    }
-    const n = c.length;
-    let i = 0;
-    for (; i < n; i++) {
-      const code = c.charCodeAt(i);
-      if (code >= 0x80) break;
-      out[o++] = code;
-    }
-    if (i < n) o += enc.encodeInto(c.slice(i), out.subarray(o)).written;
-  }
-  return o === max ? out : out.slice(0, o);
 }
 
 /** What a firing timer does, for the event text. */

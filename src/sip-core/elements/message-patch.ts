@@ -12,6 +12,7 @@
  * @remarks STYLE.md habit 5 (spans over the raw bytes; edits are patches applied at serialization).
  */
 import { canonicalHeaderName, type SipMessage } from '../message';
+import { ByteWriter } from './byte-writer';
 
 /** One field of the received message, located by its spans (offsets in `msg.raw`). */
 interface PatchField {
@@ -34,6 +35,7 @@ interface Inserted {
 }
 
 const enc = new TextEncoder();
+const writer = new ByteWriter();
 const utf8 = new TextDecoder();
 const latin1 = new TextDecoder('latin1');
 
@@ -350,42 +352,29 @@ export class MessagePatch {
         rank: R_CONTENT_LENGTH,
       });
     if (this.newBody) splices.push({ start: bodyStart, end: bodyEnd, text: this.newBody, rank: R_CHANGE });
-    splices.sort((a, b) => a.start - b.start || a.rank - b.rank);
-    let size = 0;
+    // insertion sort (a handful of splices): by offset, then rank
+    for (let i = 1; i < splices.length; i++) {
+      const x = splices[i]!;
+      let j = i - 1;
+      while (
+        j >= 0 &&
+        (splices[j]!.start > x.start || (splices[j]!.start === x.start && splices[j]!.rank > x.rank))
+      ) {
+        splices[j + 1] = splices[j]!;
+        j--;
+      }
+      splices[j + 1] = x;
+    }
+    const w = writer.reset();
     let pos = msg.startLineSpan.start;
     for (const s of splices) {
-      size += s.start - pos + (typeof s.text === 'string' ? s.text.length * 3 : s.text.length);
-      pos = Math.max(pos, s.end);
-    }
-    size += Math.max(0, bodyEnd - pos);
-    const out = new Uint8Array(size);
-    let o = 0;
-    pos = msg.startLineSpan.start;
-    for (const s of splices) {
-      if (s.start > pos) {
-        out.set(raw.subarray(pos, s.start), o);
-        o += s.start - pos;
-      }
+      if (s.start > pos) w.span(raw, pos, s.start);
       const t = s.text;
-      if (typeof t === 'string') {
-        const n = t.length;
-        let i = 0;
-        for (; i < n; i++) {
-          const c = t.charCodeAt(i);
-          if (c >= 0x80) break;
-          out[o++] = c;
-        }
-        if (i < n) o += enc.encodeInto(t.slice(i), out.subarray(o)).written;
-      } else {
-        out.set(t, o);
-        o += t.length;
-      }
+      if (typeof t === 'string') w.str(t);
+      else w.bytes(t);
       if (s.end > pos) pos = s.end;
     }
-    if (bodyEnd > pos) {
-      out.set(raw.subarray(pos, bodyEnd), o);
-      o += bodyEnd - pos;
-    }
-    return o === size ? out : out.slice(0, o);
+    if (bodyEnd > pos) w.span(raw, pos, bodyEnd);
+    return w.take();
   }
 }
