@@ -34,7 +34,7 @@ import {
   dialogKeyOf,
   setDialogState,
 } from './dialog/dialog';
-import { bareHost, hostOf, isPrivateAddress, isPublicAddress } from './address';
+import { bareHost, isPrivateAddress, isPublicAddress } from './address';
 import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
 import { SdpCache, type SdpFacts } from './sdp-summary';
 import {
@@ -155,6 +155,10 @@ export interface CallSummary {
 
 const secs = (us: number): number => Math.floor(us) / 1e6;
 
+/** Endpoint sides of a message (`#epEq`). */
+const SRC = 0;
+const DST = 1;
+
 /** Signature of the ACK for a non-2xx final among a transaction's response copies (see `#findCopy`). */
 const ACK_SIG = -1;
 
@@ -216,6 +220,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   readonly #dlgByKey = new KeyTable();
   readonly groups: CallGroup[] = [];
   readonly #grpByCid = new Map<string, number>();
+  /** Group index + 1 by the trace's Call-ID id (`callIdKey`); 0: not seen. */
+  #grpOfKey = new Int32Array(1024);
   /** Root group → member groups (roots of joined calls only; a lone group is its own member list). */
   readonly #members = new Map<number, number[]>();
 
@@ -237,7 +243,9 @@ export class TraceAnalyzer implements TraceAnalysis {
       const raw = trace.raw(i);
       a.onBytes(i, raw, 0, raw.length);
     }
-    a.#unsubscribe = trace.onAppendBytes((id, buf, start, end) => a.onBytes(id, buf, start, end));
+    a.#unsubscribe = trace.onAppendBytes((id, buf, start, end, _t, msg) =>
+      a.onBytes(id, buf, start, end, msg ?? null),
+    );
     trace.analysis = a;
     return a;
   }
@@ -263,8 +271,10 @@ export class TraceAnalyzer implements TraceAnalysis {
    * are read from the bytes (scan.ts); the message is parsed only when it is not in the common form or
    * a rule needs a header the read does not keep.
    */
-  onBytes(id: number, buf: Uint8Array, start: number, end: number): void {
-    this.#index(id, this.#m.read(buf, start, end, this.trace.callId(id)));
+  onBytes(id: number, buf: Uint8Array, start: number, end: number, msg: SipMessage | null = null): void {
+    const m = this.#m;
+    const cid = this.trace.callId(id);
+    this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
   }
 
   #index(id: number, msg: AnalysisMessage): void {
@@ -280,13 +290,26 @@ export class TraceAnalyzer implements TraceAnalysis {
     const cid = msg.callId;
     let g: CallGroup | null = null;
     if (cid !== null) {
-      let gi = this.#grpByCid.get(cid);
-      if (gi === undefined) {
-        gi = this.groups.length;
-        g = this.#newGroup(gi, cid, us);
-        this.groups.push(g);
-        this.#grpByCid.set(cid, gi);
-      } else g = this.groups[gi]!;
+      // By the trace's Call-ID id (a typed-array lookup), else by the string.
+      const ck = t.callIdKey(id);
+      let gi = ck > 0 && ck < this.#grpOfKey.length ? this.#grpOfKey[ck]! - 1 : -1;
+      if (gi < 0) {
+        gi = this.#grpByCid.get(cid) ?? -1;
+        if (gi < 0) {
+          gi = this.groups.length;
+          this.groups.push(this.#newGroup(gi, cid, us));
+          this.#grpByCid.set(cid, gi);
+        }
+        if (ck > 0) {
+          if (ck >= this.#grpOfKey.length) {
+            const k = new Int32Array(Math.max(ck + 1, this.#grpOfKey.length * 2));
+            k.set(this.#grpOfKey);
+            this.#grpOfKey = k;
+          }
+          this.#grpOfKey[ck] = gi + 1;
+        }
+      }
+      g = this.groups[gi]!;
       g.ids.push(id);
       if (us > g.lastUs) g.lastUs = us;
       this.#grpCol[id] = gi;
@@ -295,10 +318,31 @@ export class TraceAnalyzer implements TraceAnalysis {
     else if (msg.kind === 'response' && msg.status !== null) this.#onResponse(id, msg, g, us);
   }
 
+  /**
+   * True when endpoint `sa` (SRC/DST) of message `a` is endpoint `sb` of message `b` (same address
+   * text and port: what `trace.src`/`dst` strings compare, without formatting them).
+   */
+  #epEq(a: number, sa: number, b: number, sb: number): boolean {
+    const t = this.trace;
+    if ((sa === SRC ? t.srcPort(a) : t.dstPort(a)) !== (sb === SRC ? t.srcPort(b) : t.dstPort(b)))
+      return false;
+    const xa = sa === SRC ? t.srcAddress(a) : t.dstAddress(a);
+    const xb = sb === SRC ? t.srcAddress(b) : t.dstAddress(b);
+    return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
+  }
+
+  /** The server endpoint of transaction `x` (see `serverOf`) is endpoint `side` of message `id`. */
+  #serverIs(x: Transaction, id: number, side: number): boolean {
+    return x.requestId >= 0 ? this.#epEq(x.requestId, DST, id, side) : this.#epEq(x.firstId, SRC, id, side);
+  }
+  /** The client endpoint of transaction `x` (see `clientOf`) is endpoint `side` of message `id`. */
+  #clientIs(x: Transaction, id: number, side: number): boolean {
+    return x.requestId >= 0 ? this.#epEq(x.requestId, SRC, id, side) : this.#epEq(x.firstId, DST, id, side);
+  }
+
   /** True when messages `a` and `b` went from the same source to the same destination. */
   #samePath(a: number, b: number): boolean {
-    const t = this.trace;
-    return a >= 0 && t.src(a) === t.src(b) && t.dst(a) === t.dst(b);
+    return a >= 0 && this.#epEq(a, SRC, b, SRC) && this.#epEq(a, DST, b, DST);
   }
 
   /**
@@ -322,7 +366,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       lastUs: us,
       type: 'other',
       firstMethod: '',
-      origin: '',
+      originId: -1,
       firstRequestId: -1,
       inviteUs: -1,
       ringUs: -1,
@@ -422,7 +466,6 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   #onRequest(id: number, msg: AnalysisMessage, g: CallGroup | null, us: number): void {
-    const tr = this.trace;
     const method = msg.method!;
     let t: Transaction | undefined;
     let retrans = false;
@@ -487,7 +530,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (us > t.lastUs) t.lastUs = us;
     this.#txnCol[id] = t.idx;
     if (retrans) {
-      const d = this.#findDialog(msg);
+      const d = this.#findDialog(msg, g);
       if (d) this.#dlgCol[id] = d.idx;
       else if (t.dialog >= 0) this.#dlgCol[id] = t.dialog;
       return;
@@ -500,12 +543,12 @@ export class TraceAnalyzer implements TraceAnalysis {
         g.firstRequestId = id;
         g.firstMethod = intern(method);
         g.type = callTypeOf(method);
-        g.origin = tr.src(id);
+        g.originId = id;
       }
       if (method === 'INVITE' && !msg.hasToTag && g.inviteUs < 0) {
         g.inviteUs = us;
         g.type = 'call';
-        g.origin = g.firstRequestId === id ? g.origin : tr.src(id);
+        g.originId = id;
         if (g.firstRequestId !== id) g.firstRequestId = id;
         g.ruriUser = ownString(/^sips?:([^@;>]+)@/i.exec(msg.requestUri ?? '')?.[1] ?? null);
       }
@@ -521,7 +564,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (g && g.offerCodecs === null) g.offerCodecs = t.offer.codecs;
     }
     if (sdp && method === 'ACK') {
-      const d = this.#findDialog(msg);
+      const d = this.#findDialog(msg, g);
       if (d?.lateOffer) this.#offerAnswer(id, d.lateOffer, sdp, g);
     }
     // B2BUA leg correlation, once per group, on its first initial INVITE (zero setup: see correlate.ts).
@@ -548,13 +591,12 @@ export class TraceAnalyzer implements TraceAnalysis {
     } else if (g) g.cancelled = true;
   }
 
-  /** The dialog of a message with both tags (the last lookup is remembered until a dialog is created). */
-  #findDialog(msg: AnalysisMessage): Dialog | null {
+  /** The dialog of a message with both tags in Call-ID group `g` (the last lookup is remembered until a dialog is created). */
+  #findDialog(msg: AnalysisMessage, g: CallGroup | null): Dialog | null {
     if (this.#dlgMemoSerial === msg.serial) return this.#dlgMemo;
-    const cid = msg.callId;
     let d: Dialog | null = null;
-    if (cid !== null && msg.hasFromTag && msg.hasToTag) {
-      const di = this.#dlgByKey.get(dialogKeyOf(msg, cid));
+    if (g !== null && msg.hasFromTag && msg.hasToTag) {
+      const di = this.#dlgByKey.get(dialogKeyOf(msg, g.idx));
       d = di < 0 ? null : this.dialogList[di]!;
     }
     this.#dlgMemoSerial = msg.serial;
@@ -603,7 +645,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     d.states.push(DIALOG_STATES.indexOf(state), us);
     this.#dlgMemoSerial = -1;
     this.dialogList.push(d);
-    this.#dlgByKey.set(dialogKeyOf(msg, d.callId), idx);
+    this.#dlgByKey.set(dialogKeyOf(msg, g.idx), idx);
     g.dialogs = appendOne(g.dialogs, idx);
     return d;
   }
@@ -616,7 +658,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     us: number,
     method: string,
   ): void {
-    let d = this.#findDialog(msg);
+    let d = this.#findDialog(msg, g);
     if (!d) {
       if (!g) return;
       if (method === 'BYE' && g.ids.length > 1) {
@@ -636,15 +678,13 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (method === 'ACK') {
       // The ACK for a 2xx acknowledges the INVITE transactions of this CSeq whose 2xx it answers.
       const g2 = this.groups[d.group]!;
-      const src = this.trace.src(id);
-      const dst = this.trace.dst(id);
       for (const ti of g2.txns) {
         const x = this.txns[ti]!;
         if (
           x.kind === 'INVITE' &&
           x.cseq === cseq &&
           x.okId >= 0 &&
-          (this.serverOf(x) === dst || this.clientOf(x) === src)
+          (this.#serverIs(x, id, DST) || this.#clientIs(x, id, SRC))
         )
           x.acked = true;
       }
@@ -692,7 +732,6 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   #onResponse(id: number, msg: AnalysisMessage, g: CallGroup | null, us: number): void {
-    const tr = this.trace;
     const status = msg.status!;
     const key = transactionKey(msg);
     const ti = this.#txnByKey.get(key);
@@ -717,7 +756,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     msg.keyToTag();
     const sig = keyEnd();
     const k = this.#findCopy(t, sig, id);
-    const d0 = this.#findDialog(msg);
+    const d0 = this.#findDialog(msg, g);
     if (d0) this.#dlgCol[id] = d0.idx;
     if (k >= 0) {
       this.#markRetrans(id, -1, us - t.resp![k + 1]!);
@@ -738,7 +777,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     addResp(t, sig, us, id);
 
     const initialInvite = t.kind === 'INVITE' && !t.inDialog;
-    const towardsOrigin = g !== null && tr.dst(id) === g.origin;
+    const towardsOrigin = g !== null && g.originId >= 0 && this.#epEq(id, DST, g.originId, SRC);
     if (status > 100 && !hasToTag) {
       this.#diag('final-response-without-to-tag', `${status} response has no To tag`, id);
     }
@@ -966,9 +1005,15 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
   }
 
-  /** Host of message `id`'s source address (brackets removed). */
+  /** Bare host of each address id (see `#srcHost`). */
+  readonly #hostOfAddr: (string | undefined)[] = [];
+
+  /** Host of message `id`'s source address (brackets removed; `bareHost(hostOf(trace.src(id)))`). */
   #srcHost(id: number): string {
-    return bareHost(hostOf(this.trace.src(id)));
+    const a = this.trace.srcAddress(id);
+    let h = this.#hostOfAddr[a];
+    if (h === undefined) this.#hostOfAddr[a] = h = bareHost(this.trace.addresses[a] ?? '?');
+    return h;
   }
 
   #onSdp(id: number, msg: AnalysisMessage, g: CallGroup | null, direct = true): SdpFacts | null {
@@ -1551,7 +1596,13 @@ export function analysisOnAppend(): DualAppendListener {
   };
   const listener = (id: number, msg: SipMessage, trace: Trace): void => of(trace).onMessage(id, msg);
   return Object.assign(listener, {
-    bytes: (id: number, buf: Uint8Array, start: number, end: number, trace: Trace): void =>
-      of(trace).onBytes(id, buf, start, end),
+    bytes: (
+      id: number,
+      buf: Uint8Array,
+      start: number,
+      end: number,
+      trace: Trace,
+      msg?: SipMessage | null,
+    ): void => of(trace).onBytes(id, buf, start, end, msg ?? null),
   });
 }

@@ -53,8 +53,7 @@ function fields(m: AnalysisMessage): unknown[] {
     m.keyFromTag();
     out.push(keyEnd());
   }
-  if (m.callId !== null && m.hasFromTag && m.hasToTag)
-    out.push(dialogKeyOf(m, m.callId), m.compareTags() < 0);
+  if (m.hasFromTag && m.hasToTag) out.push(dialogKeyOf(m, 7), m.compareTags() < 0);
   return out;
 }
 

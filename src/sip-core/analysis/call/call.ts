@@ -76,8 +76,8 @@ export interface CallGroup {
   type: CallType;
   /** First request method seen. */
   firstMethod: string;
-  /** Originating address (source of the first initial INVITE / first request). */
-  origin: string;
+  /** Message whose source is the originating address (the first initial INVITE / first request), -1: none. */
+  originId: number;
   /** Id of the first initial request (-1: none). */
   firstRequestId: number;
   inviteUs: number;

@@ -172,7 +172,9 @@ export function correlateNewLeg(
   // 4. Call-ID suffix rules: the new Call-ID is an earlier one + separator + short suffix, or b2b- + it.
   //    Indexed: one Map lookup per separator in the new Call-ID, not a scan of recent calls.
   for (let pos = cid.length - 2; pos >= 6 && cid.length - pos <= 33; pos--) {
-    if (!'-_.;:+~'.includes(cid[pos]!)) continue;
+    const c = cid.charCodeAt(pos);
+    // - _ . ; : + ~
+    if (c !== 45 && c !== 95 && c !== 46 && c !== 59 && c !== 58 && c !== 43 && c !== 126) continue;
     const other = host.groupOf(cid.slice(0, pos));
     if (other >= 0 && other !== g.idx) {
       addLink(

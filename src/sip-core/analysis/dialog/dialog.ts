@@ -3,7 +3,7 @@
  * 1xx with a To tag (one per To tag when a request forks, §12.1 / §13.2.2.4), confirmed by a 2xx,
  * terminated by BYE (§15) or by a non-2xx final response to the INVITE.
  */
-import { keyEnd, keyStart, keyStr } from '../key-table';
+import { keyEnd, keyNum, keyStart } from '../key-table';
 import type { AnalysisMessage } from '../scan';
 import { append2 } from '../transaction/transaction';
 
@@ -57,10 +57,13 @@ export function dialogId(idx: number): string {
   return `D${idx + 1}`;
 }
 
-/** {@link dialogKey} of a message's Call-ID and From/To tags (both present), hashed from its bytes. */
-export function dialogKeyOf(msg: AnalysisMessage, callId: string): number {
+/**
+ * The unordered dialog key of a message with both tags in the Call-ID group `group` (the group stands
+ * for the Call-ID: one group per Call-ID), hashed from the tags' bytes.
+ */
+export function dialogKeyOf(msg: AnalysisMessage, group: number): number {
   keyStart();
-  keyStr(callId);
+  keyNum(group);
   if (msg.compareTags() < 0) {
     msg.keyFromTag();
     msg.keyToTag();
@@ -68,15 +71,6 @@ export function dialogKeyOf(msg: AnalysisMessage, callId: string): number {
     msg.keyToTag();
     msg.keyFromTag();
   }
-  return keyEnd();
-}
-
-/** The unordered key: Call-ID plus both tags, so requests in either direction find the dialog. */
-export function dialogKey(callId: string, tagA: string, tagB: string): number {
-  keyStart();
-  keyStr(callId);
-  keyStr(tagA < tagB ? tagA : tagB);
-  keyStr(tagA < tagB ? tagB : tagA);
   return keyEnd();
 }
 
