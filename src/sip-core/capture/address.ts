@@ -65,8 +65,21 @@ export class AddressTable {
   #v4Ids = new Int32Array(4096);
   #v4Count = 0;
 
+  /** A small direct-mapped cache in front (address + 1, id): a proxy's address is in every packet. */
+  readonly #hotKey = new Float64Array(256);
+  readonly #hotId = new Int32Array(256);
+
   /** Id of an IPv4 address given as an unsigned 32-bit number. */
   v4(n: number): number {
+    const hot = (n ^ (n >>> 8) ^ (n >>> 16)) & 255;
+    if (this.#hotKey[hot] === n + 1) return this.#hotId[hot]!;
+    const id = this.#v4Id(n);
+    this.#hotKey[hot] = n + 1;
+    this.#hotId[hot] = id;
+    return id;
+  }
+
+  #v4Id(n: number): number {
     const keys = this.#v4Keys;
     const mask = keys.length - 1;
     const k = n + 1;

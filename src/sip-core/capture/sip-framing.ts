@@ -23,6 +23,10 @@ const CR = 13;
 const LF = 10;
 const SP = 32;
 
+/** Bytes that end a Request-URI in a request line: SP, CR, LF. */
+const URI_STOP = new Uint8Array(256);
+URI_STOP[SP] = URI_STOP[CR] = URI_STOP[LF] = 1;
+
 /** Case-insensitive "SIP/2.0" at `buf[o]`. */
 function isSipVersion(buf: Uint8Array, o: number): boolean {
   return (
@@ -58,8 +62,10 @@ export function sipStartLine(buf: Uint8Array, start: number, end: number): numbe
       const c = buf[start + 11];
       if (c !== SP && c !== CR && c !== LF) return -1;
       const lim = Math.min(end, start + MAX_START_LINE);
-      const lf = buf.indexOf(LF, start + 11);
-      if (lf < 0 || lf >= lim) return end - start >= MAX_START_LINE ? -1 : 0;
+      // The reason phrase is short: a loop beats a call into indexOf.
+      let lf = start + 11;
+      while (lf < lim && buf[lf] !== LF) lf++;
+      if (lf >= lim) return end - start >= MAX_START_LINE ? -1 : 0;
       return lf + 1 - start;
     }
   }
@@ -71,7 +77,7 @@ export function sipStartLine(buf: Uint8Array, start: number, end: number): numbe
   if (p === lim) return lim === end && avail < MAX_START_LINE ? 0 : -1;
   if (buf[p] !== SP) return -1;
   const uriStart = ++p;
-  while (p < lim && buf[p] !== SP && buf[p] !== CR && buf[p] !== LF) p++;
+  while (p < lim && !URI_STOP[buf[p]!]) p++;
   if (p === lim) return lim === end && avail < MAX_START_LINE ? 0 : -1;
   if (buf[p] !== SP || p === uriStart) return -1;
   p++;

@@ -248,8 +248,30 @@ export class SpanTable {
     }
   }
 
+  /** The last id returned by `idOfSpan` for an ASCII key (0 = none). */
+  #last = 0;
+
   /** The id of the text in `buf[s,e)` (decoded like `spanText`), adding it when new. */
   idOfSpan(buf: Uint8Array, s: number, e: number): number {
+    // A capture seen at two points, and a transaction's request and response, repeat the last key:
+    // compare with it before hashing.
+    const last = this.#last;
+    if (last !== 0 && this.#len[last] === e - s) {
+      const pool = this.#pool;
+      let o = this.#off[last]!;
+      let j = s;
+      while (j < e && pool[o] === buf[j]) {
+        o++;
+        j++;
+      }
+      if (j === e) return last;
+    }
+    const id = this.#idOfSpan(buf, s, e);
+    if (this.#off[id]! >= 0) this.#last = id;
+    return id;
+  }
+
+  #idOfSpan(buf: Uint8Array, s: number, e: number): number {
     const h = SpanTable.#hashOf(buf, s, e);
     const r = this.#lookup(buf, s, e, h);
     if (r > 0) return r;
