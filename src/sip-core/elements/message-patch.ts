@@ -81,9 +81,12 @@ const R_CONTENT_LENGTH = 2;
 const R_CHANGE = 3;
 
 export class MessagePatch {
-  private readonly byName = new Map<string, PatchField[]>();
+  /** Located fields: canonical names and their fields, side by side (a few names per message). */
+  private names: string[] | null = null;
+  private located: PatchField[][] | null = null;
   /** Inserted fields by the offset they go before, in order. */
-  private readonly inserts = new Map<number, Inserted[]>();
+  private insertAts: number[] | null = null;
+  private insertLists: Inserted[][] | null = null;
   private requestUri: string | null = null;
   private newBody: Uint8Array | null = null;
   private headStart = -1;
@@ -95,8 +98,11 @@ export class MessagePatch {
 
   /** The fields of that (canonical) name, located once. */
   private fields(canonical: string): PatchField[] {
-    let list = this.byName.get(canonical);
-    if (list) return list;
+    const names = (this.names ??= []);
+    const located = (this.located ??= []);
+    const k = names.indexOf(canonical);
+    if (k >= 0) return located[k]!;
+    let list: PatchField[];
     list = [];
     const raw = this.msg.raw;
     for (const sp of this.msg.headerSpans(canonical)) {
@@ -107,7 +113,8 @@ export class MessagePatch {
       if (le < raw.length) le++;
       list.push({ ls, vs: sp.start, ve: sp.end, le, value: undefined });
     }
-    this.byName.set(canonical, list);
+    names.push(canonical);
+    located.push(list);
     return list;
   }
 
@@ -133,15 +140,23 @@ export class MessagePatch {
   }
 
   private insertAt(at: number, canonical: string, line: string, first: boolean): void {
-    let list = this.inserts.get(at);
-    if (!list) this.inserts.set(at, (list = []));
+    const ats = (this.insertAts ??= []);
+    const lists = (this.insertLists ??= []);
+    const k = ats.indexOf(at);
+    let list: Inserted[];
+    if (k >= 0) list = lists[k]!;
+    else {
+      list = [];
+      ats.push(at);
+      lists.push(list);
+    }
     const e: Inserted = { canonical, line };
     if (first) list.unshift(e);
     else list.push(e);
   }
 
   private removeInserted(canonical: string): void {
-    for (const list of this.inserts.values())
+    for (const list of this.insertLists ?? [])
       for (let k = list.length - 1; k >= 0; k--) if (list[k]!.canonical === canonical) list.splice(k, 1);
   }
 
@@ -229,7 +244,11 @@ export class MessagePatch {
     let insAt = -1;
     let insList: Inserted[] | null = null;
     let insIdx = -1;
-    for (const [at, list] of this.inserts) {
+    const ats = this.insertAts ?? [];
+    const lists = this.insertLists ?? [];
+    for (let n = 0; n < ats.length; n++) {
+      const at = ats[n]!;
+      const list = lists[n]!;
       if (insAt >= 0 && at >= insAt) continue;
       const k = list.findIndex((e) => e.canonical === c);
       if (k >= 0) {
@@ -312,7 +331,7 @@ export class MessagePatch {
       const sp = msg.requestUriSpan;
       if (sp) splices.push({ start: sp.start, end: sp.end, text: this.requestUri, rank: R_CHANGE });
     }
-    for (const list of this.byName.values())
+    for (const list of this.located ?? [])
       for (const f of list) {
         if (f.value === null) splices.push({ start: f.ls, end: f.le, text: '', rank: R_CHANGE });
         else if (f.value !== undefined)
@@ -333,7 +352,11 @@ export class MessagePatch {
           splices.push({ start: f.vs, end: f.ve, text: String(body.length), rank: R_CHANGE });
       } else splices.push({ start: f.ls, end: f.le, text: '', rank: R_CHANGE });
     }
-    for (const [at, list] of this.inserts) {
+    const ats = this.insertAts ?? [];
+    const lists = this.insertLists ?? [];
+    for (let n = 0; n < ats.length; n++) {
+      const at = ats[n]!;
+      const list = lists[n]!;
       if (list.length === 0) continue;
       let t = '';
       for (const e of list) if (e.canonical !== 'content-length') t += e.line + '\r\n';

@@ -160,11 +160,10 @@ export class SimNetwork {
 
   /** @internal SimTransport.send */
   send(from: SimTransport, bytes: Uint8Array, dest: TransportAddress): SendResult {
-    const to: TransportAddress = {
-      host: this.resolve(dest.host),
-      port: dest.port,
-      transport: dest.transport,
-    };
+    const host = this.dns.size ? this.resolve(dest.host) : dest.host;
+    // the caller's address is kept as is when no name needs resolving (no copy per packet)
+    const to: TransportAddress =
+      host === dest.host ? dest : { host, port: dest.port, transport: dest.transport };
     this.route(from.node, from.local, bytes, to, this.hostRealm.get(from.local.host) ?? 'public');
     return { ok: true };
   }
@@ -225,10 +224,12 @@ export class SimNetwork {
       );
       return;
     }
-    this.leg(fromNode, toNode, src, to, bytes, (b) => {
-      const ep = this.endpoints.get(key(to.host, to.port, to.transport));
-      ep?.deliver(b, src);
-    });
+    this.leg(fromNode, toNode, src, to, bytes, null);
+  }
+
+  /** Delivery at the destination's bound endpoint (looked up on arrival: it may have been rebound). */
+  private arrive(to: TransportAddress, bytes: Uint8Array, src: TransportAddress): void {
+    this.endpoints.get(key(to.host, to.port, to.transport))?.deliver(bytes, src);
   }
 
   private natInbound(nat: NatBox, src: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
@@ -277,7 +278,8 @@ export class SimNetwork {
     src: TransportAddress,
     to: TransportAddress,
     bytes: Uint8Array,
-    arrive: (b: Uint8Array) => void,
+    /** What happens on arrival; null: delivery to the endpoint bound at `to`. */
+    arrive: ((b: Uint8Array) => void) | null,
     unroutable: string | null = null,
   ): void {
     const now = this.clock.now();
@@ -315,7 +317,8 @@ export class SimNetwork {
         });
       return;
     }
-    this.clock.schedule(delay, () => arrive(bytes));
+    if (arrive === null) this.clock.schedule(delay, () => this.arrive(to, bytes, src));
+    else this.clock.schedule(delay, () => arrive(bytes));
   }
 }
 

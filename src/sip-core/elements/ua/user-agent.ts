@@ -150,6 +150,14 @@ function pendingRequest(
   return p;
 }
 
+/** The first RTP packets a phone sends (RFC 3550 version 2 headers, sequence 0..4); never modified. */
+const RTP_PACKETS: readonly Uint8Array[] = [0, 1, 2, 3, 4].map((i) => {
+  const pkt = new Uint8Array(12);
+  pkt[0] = 0x80;
+  pkt[3] = i;
+  return pkt;
+});
+
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, SUBSCRIBE, PRACK, UPDATE, MESSAGE, INFO';
 
 export class UserAgent extends SipElement {
@@ -847,18 +855,14 @@ export class UserAgent extends SipElement {
     // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets
     const media = this.media;
     const dest = { host: s.ip, port: s.port, transport: 'UDP' as const };
-    for (let i = 0; i < 5; i++) {
-      this.clock.schedule(
-        i * 20_000,
-        () => {
-          const pkt = new Uint8Array(12);
-          pkt[0] = 0x80;
-          pkt[3] = i;
-          media.send(pkt, dest);
-        },
-        'RTP',
-      );
-    }
+    // one event at a time (each packet schedules the next): 1 pending callback per call, not 5
+    const clock = this.clock;
+    let i = 0;
+    const next = (): void => {
+      media.send(RTP_PACKETS[i]!, dest);
+      if (++i < RTP_PACKETS.length) clock.schedule(20_000, next, 'RTP');
+    };
+    clock.schedule(0, next, 'RTP');
   }
 
   /** Called by the simulator when an RTP packet reaches our media port. */
