@@ -462,9 +462,10 @@ function parseCseq(s: i32, e: i32): bool {
 
 /**
  * Scans the message at IN, `len` octets; positions written are offset by `d`. Returns 1 when the
- * message is in the common case and every result is written, 0 when the full parser must run.
+ * message is in the common case and every result is written, 0 when the full parser must run. With
+ * `indexOnly` set, only kind, status, method, Call-ID and CSeq are read (besides the header index).
  */
-export function scan(len: i32, d: i32): i32 {
+export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
   delta = d;
   v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
@@ -534,14 +535,26 @@ export function scan(len: i32, d: i32): i32 {
       if (p + 1 < end && at(p + 1) == 10) body = p + 2;
       break;
     }
+    if (indexOnly != 0 && (c | 0x20) != 0x63 && (c | 0x20) != 0x69) {
+      // not "c..." nor "i...": neither Call-ID nor CSeq; only the line structure matters
+      const lf = findLF(p, end);
+      if (lf + 1 >= end || at(lf - 1) != 13 || isWs(at(lf + 1))) return 0;
+      p = lf + 1;
+      continue;
+    }
     const ns = p;
-    const q = scanToken(p, end);
+    // The name: letters and "-" (every common name) checked 16 octets at a time; else the token class.
+    const v = v128.load(IN + <usize>p);
+    const alpha = i8x16.le_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(25));
+    const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, i8x16.splat(0x2d)))) ^ 0xffff;
+    let q = p + ctz<i32>(nonAlpha);
+    if (nonAlpha == 0 || at(q) != 58) q = scanToken(p, end);
     if (q == ns || q >= end || at(q) != 58) return 0; // bad name, space before ":", continuation...
     const flf = findLF(q, end);
     if (flf + 1 >= end || at(flf - 1) != 13) return 0; // unterminated, bare LF
     if (isWs(at(flf + 1))) return 0; // folded
     let vs = q + 1;
-    let ve = flf;
+    let ve = flf - 1; // the CR
     while (ve > vs && isLws(at(ve - 1))) ve--;
     while (vs < ve && isLws(at(vs))) vs++;
     const nlen = q - ns;
@@ -554,55 +567,88 @@ export function scan(len: i32, d: i32): i32 {
     outSet(o + 4, id);
     o += HS;
     nh++;
+    // indexOnly (the trace's index scan): only the fields it keeps (kind, method, status, Call-ID,
+    // CSeq method) are read; they depend on no other header, so the scan ends once the first Call-ID
+    // and CSeq are read (what follows can add diagnostics, never change them).
+    if (indexOnly != 0) {
+      if (id == ID_CALLID || id == ID_CSEQ) {
+        const bit = 1 << id;
+        if ((seen & bit) == 0) {
+          seen |= bit;
+          if (id == ID_CALLID) setKey(F_CALLID, vs, ve);
+          else if (!parseCseq(vs, ve)) return 0;
+          if (seen == ((1 << ID_CALLID) | (1 << ID_CSEQ))) return 1;
+        }
+      }
+      p = flf + 1;
+      continue;
+    }
     if (id != 0) {
       const bit = 1 << id;
       const first = (seen & bit) == 0;
       seen |= bit;
-      if (id == ID_VIA) {
-        if (first) {
-          const after = parseTopVia(vs, ve);
-          if (after < 0) return 0;
-          if (after >= ve) viaCount += 1;
-          else {
-            const n = countList(after + 1, ve);
+      switch (id) {
+        case ID_VIA: {
+          if (first) {
+            const after = parseTopVia(vs, ve);
+            if (after < 0) return 0;
+            if (after >= ve) viaCount += 1;
+            else {
+              const n = countList(after + 1, ve);
+              if (n < 0) return 0;
+              viaCount += 1 + n;
+            }
+          } else {
+            const n = countList(vs, ve);
             if (n < 0) return 0;
-            viaCount += 1 + n;
+            viaCount += n;
           }
-        } else {
+          break;
+        }
+        case ID_FROM:
+          if (first && !findTag(vs, ve, F_FROMTAG)) return 0;
+          break;
+        case ID_TO:
+          if (first && !findTag(vs, ve, F_TOTAG)) return 0;
+          break;
+        case ID_CALLID:
+          if (first) setKey(F_CALLID, vs, ve);
+          break;
+        case ID_CSEQ:
+          if (first && !parseCseq(vs, ve)) return 0;
+          break;
+        case ID_MAXF:
+          if (first) {
+            const v = parseDigits(vs, ve);
+            if (v < 0 || v > 255) return 0;
+            outSet(R_MAXF, v);
+          }
+          break;
+        case ID_CLEN: {
+          const v = parseDigits(vs, ve);
+          if (v < 0) return 0;
+          clCount++;
+          if (clCount == 1) clValue = v;
+          else if (v != clValue) return 0;
+          break;
+        }
+        case ID_CTYPE:
+          if (first) setKey(F_CTYPE, vs, ve);
+          break;
+        case ID_ROUTE: {
           const n = countList(vs, ve);
           if (n < 0) return 0;
-          viaCount += n;
+          routeCount += n;
+          break;
         }
-      } else if (id == ID_FROM) {
-        if (first && !findTag(vs, ve, F_FROMTAG)) return 0;
-      } else if (id == ID_TO) {
-        if (first && !findTag(vs, ve, F_TOTAG)) return 0;
-      } else if (id == ID_CALLID) {
-        if (first) setKey(F_CALLID, vs, ve);
-      } else if (id == ID_CSEQ) {
-        if (first && !parseCseq(vs, ve)) return 0;
-      } else if (id == ID_MAXF) {
-        if (first) {
-          const v = parseDigits(vs, ve);
-          if (v < 0 || v > 255) return 0;
-          outSet(R_MAXF, v);
+        case ID_RR: {
+          const n = countList(vs, ve);
+          if (n < 0) return 0;
+          rrCount += n;
+          break;
         }
-      } else if (id == ID_CLEN) {
-        const v = parseDigits(vs, ve);
-        if (v < 0) return 0;
-        clCount++;
-        if (clCount == 1) clValue = v;
-        else if (v != clValue) return 0;
-      } else if (id == ID_CTYPE) {
-        if (first) setKey(F_CTYPE, vs, ve);
-      } else if (id == ID_ROUTE) {
-        const n = countList(vs, ve);
-        if (n < 0) return 0;
-        routeCount += n;
-      } else if (id == ID_RR) {
-        const n = countList(vs, ve);
-        if (n < 0) return 0;
-        rrCount += n;
+        default:
+          break;
       }
     }
     p = flf + 1;

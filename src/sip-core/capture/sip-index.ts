@@ -62,7 +62,7 @@ export function spanText(buf: Uint8Array, s: number, e: number): string {
  * message is not in the scanner's common case: so the spans are exactly those of `parseMessage`.
  */
 export function indexScanSpans(buf: Uint8Array, start: number, end: number, out: IndexSpans): IndexSpans {
-  let ix: Int32Array | null = fastScan(buf, start, end);
+  let ix: Int32Array | null = fastScan(buf, start, end, true);
   let b = R_KEY;
   if (ix !== null) {
     const kind = ix[R_KIND]!;

@@ -41,10 +41,10 @@ interface WasmApi {
 interface ScanExports {
   memory: { buffer: ArrayBuffer };
   init(): void;
-  scan(len: number, delta: number): number;
+  scan(len: number, delta: number, indexOnly: number): number;
 }
 
-let scanFn: ((len: number, delta: number) => number) | null = null;
+let scanFn: ((len: number, delta: number, indexOnly: number) => number) | null = null;
 let mem8: Uint8Array = new Uint8Array(0);
 let out32: Int32Array = new Int32Array(0);
 let enabled = true;
@@ -80,12 +80,14 @@ export function setFastScan(on: boolean): void {
 
 /**
  * Scans `buf[start, end)`. Returns the scanner's output (valid until the next call; positions are
- * absolute offsets in `buf`), or null when the message needs the full parser.
+ * absolute offsets in `buf`), or null when the message needs the full parser. With `indexOnly`, only
+ * the fields the trace index keeps are filled (kind, status, method, Call-ID, CSeq method spans, and
+ * the header index); the other key fields are left unset.
  */
-export function fastScan(buf: Uint8Array, start: number, end: number): Int32Array | null {
+export function fastScan(buf: Uint8Array, start: number, end: number, indexOnly = false): Int32Array | null {
   const len = end - start;
   const scan = scanFn;
   if (scan === null || !enabled || len <= 0 || len > IN_CAP) return null;
   mem8.set(start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
-  return scan(len, start) === 1 ? out32 : null;
+  return scan(len, start, indexOnly ? 1 : 0) === 1 ? out32 : null;
 }

@@ -2,7 +2,8 @@
  * The WebAssembly key-field scanner (message/fast-scan.ts) against the full parser: on every fixture
  * message, every message of the public captures (PROTOS' malformed INVITEs included), generated
  * messages and byte mutations of them, `parseMessage` with the fast path gives exactly what the full
- * parser gives (index, key fields, diagnostics, body framing). The fast path must also really run on
+ * parser gives (index, key fields, diagnostics, body framing), and the trace's index scan
+ * (`indexScanSpans`, the scanner's index-only mode) gives the parser's spans. The fast path must also really run on
  * the common case, or these comparisons would prove nothing.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +12,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, type SipMessage } from '../../../src/sip-core/message';
 import { fastScan, fastScanAvailable, setFastScan } from '../../../src/sip-core/message/fast-scan';
-import { HS, KEY_SLOTS, type ParsedMessage } from '../../../src/sip-core/message/sip-message';
+import {
+  F_CALLID,
+  F_CSEQM,
+  F_METHOD,
+  HS,
+  KEY_SLOTS,
+  type ParsedMessage,
+} from '../../../src/sip-core/message/sip-message';
+import { indexScanSpans, newIndexSpans } from '../../../src/sip-core/capture/sip-index';
 import { FIXTURES, havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
 
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -58,9 +67,23 @@ let fastHits = 0;
 function same(buf: Uint8Array, start: number, end: number, what: string): void {
   if (fastScan(buf, start, end) !== null) fastHits++;
   const fast = observe(parseMessage(buf, start, end));
+  // the trace's index scan (the scanner in its index-only mode) finds the parser's spans
+  const spans = { ...indexScanSpans(buf, start, end, newIndexSpans()) };
   setFastScan(false);
   try {
-    expect(fast, what).toEqual(observe(parseMessage(buf, start, end)));
+    const full = parseMessage(buf, start, end) as ParsedMessage;
+    expect(fast, what).toEqual(observe(full));
+    const key = (f: number, k: number): number => full.ix[full.base + 2 * f + k]!;
+    expect(spans, what).toEqual({
+      kind: ['request', 'response', 'invalid'].indexOf(full.kind),
+      status: full.kind === 'response' ? (full.status ?? 0) : 0,
+      methodStart: key(F_METHOD, 0),
+      methodEnd: key(F_METHOD, 1),
+      callIdStart: key(F_CALLID, 0),
+      callIdEnd: key(F_CALLID, 1),
+      cseqMethodStart: key(F_CSEQM, 0),
+      cseqMethodEnd: key(F_CSEQM, 1),
+    });
   } finally {
     setFastScan(true);
   }
