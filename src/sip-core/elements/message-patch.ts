@@ -102,8 +102,7 @@ export class MessagePatch {
     const located = (this.located ??= []);
     const k = names.indexOf(canonical);
     if (k >= 0) return located[k]!;
-    let list: PatchField[];
-    list = [];
+    const list: PatchField[] = [];
     const raw = this.msg.raw;
     for (const sp of this.msg.headerSpans(canonical)) {
       let ls = sp.start;
