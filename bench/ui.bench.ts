@@ -9,6 +9,11 @@
  * - a capture holding one 10,000-message call (generated here): the time for its ladder to render
  *   (Ladder area shown → ladder drawn, target < 200 ms) and its scroll frames/s (target ≥ 50).
  *
+ * Besides frames/s and times, it prints the p95 frame time and each scroll's main-thread work per
+ * frame (script + style + layout, paint, all tasks: CPU ms from a Chromium trace of a repeat of the
+ * same scroll, test/helpers/frame-timing.ts `frameWork`), far less sensitive to the machine's load
+ * than frames/s; and when the ladder's messages landed relative to the click that shows it.
+ *
  * Browser mode is started as users start it (`sipscope serve FILE`, the app's bundle that
  * `npm run bench` builds first); the 10,000-message capture is uploaded from the page. Every loop
  * is bounded in count and time. Last line: one JSON object.
@@ -22,7 +27,14 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import { SCROLL_JS, type ScrollResult } from '../test/helpers/frame-timing';
+import {
+  SCROLL_JS,
+  TRACE_CATEGORIES,
+  frameWork,
+  type FrameWork,
+  type ScrollResult,
+} from '../test/helpers/frame-timing';
+import { CHROMIUM_ARGS } from '../test/helpers/chromium';
 
 // This file runs from bench/ (tsx) or as bench/.ui.bench.mjs (bundled): both resolve the same.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,16 +44,6 @@ const bigFile = process.env.BENCH_FILE ?? resolve(here, 'data', `sip-${sizeMb}MB
 const callFile = resolve(here, 'data/one-call-10k.pcap');
 const CALL_MESSAGES = 10_000;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 /** Measuring stops after this (reset once the big file is open; opening is bounded by the host). */
 let deadline = Date.now() + 600_000;
 const left = (): number => Math.max(1000, deadline - Date.now());
@@ -147,7 +149,9 @@ const LADDER_JS = `async ({ maxMs }) => {
       const hooked = lad && lad.hasAttribute('data-ladder-rows');
       const drawn = lad && (hooked ? lad.hasAttribute('data-rendered') : lad.querySelector('g.arrow'));
       if (drawn) {
+        const loaded = performance.getEntriesByName('ladder:loaded').at(-1);
         return done({ ms: t - t0, ok: true, hook: lad.hasAttribute('data-rendered'),
+          dataWaitMs: loaded ? Math.max(0, loaded.startTime - t0) : null,
           arrowsInDom: lad.querySelectorAll('g.arrow').length,
           rendered: Number(lad.getAttribute('data-rendered')) || null,
           ownMs: Number(lad.getAttribute('data-render-ms')) || null,
@@ -212,6 +216,21 @@ async function main(): Promise<void> {
       `(${SCROLL_JS})({ sel: '[data-testid=calls-table]', frames: 120, step: 880, maxMs: 5000, placeholder: 'tr.msg td.muted' })`,
     )) as ScrollResult;
 
+    // Per-frame main-thread work (CPU ms from a Chromium trace, far less sensitive to the load than
+    // frames/s): the same scroll and fling once more, traced.
+    const callsScrollWork = await tracedScroll(page, {
+      sel: '[data-testid=calls-table]',
+      frames: 120,
+      step: 110,
+      maxMs: 5000,
+    });
+    const callsFlingWork = await tracedScroll(page, {
+      sel: '[data-testid=calls-table]',
+      frames: 60,
+      step: 880,
+      maxMs: 4000,
+    });
+
     // 4. Filters: down to one call, then back to every call (each bounded by 10 s).
     const oneUser = `alice${Math.floor(big.calls / 2)}`;
     const filterOne = (await page.evaluate(
@@ -245,6 +264,7 @@ async function main(): Promise<void> {
     const ladder = (await page.evaluate(`(${LADDER_JS})({ maxMs: 20000 })`)) as {
       ms: number;
       ok: boolean;
+      dataWaitMs?: number | null;
       hook?: boolean;
       arrowsInDom?: number;
       rendered?: number | null;
@@ -258,12 +278,24 @@ async function main(): Promise<void> {
     const ladderScroll = (await page.evaluate(
       `(${SCROLL_JS})({ sel: '[data-testid=ladder]', frames: 240, step: 112, maxMs: 8000 })`,
     )) as ScrollResult;
+    const ladderScrollWork = await tracedScroll(page, {
+      sel: '[data-testid=ladder]',
+      frames: 120,
+      step: 112,
+      maxMs: 5000,
+    });
     await page.screenshot({ path: join(root, 'test-results', 'screenshots', 'bench-ui-ladder.png') });
     if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
 
     // 6. Figures.
     const line = (what: string, v: string, target: string, ok: boolean): void =>
       console.log(`${what.padEnd(44)} ${v.padStart(12)}   target ${target.padEnd(9)} ${verdict(ok)}`);
+    const work = (w: FrameWork): void =>
+      console.log(
+        `    main-thread work per frame (traced repeat, ${w.frames} frames, CPU): ${w.workMs.toFixed(1)} ms ` +
+          `(script ${w.scriptMs.toFixed(1)}, style ${w.styleMs.toFixed(1)}, layout ${w.layoutMs.toFixed(1)}), ` +
+          `paint ${w.paintMs.toFixed(1)}, all tasks ${w.taskCpuMs.toFixed(1)} ms CPU / ${w.taskWallMs.toFixed(1)} ms wall`,
+      );
     console.log(`\nload average after: ${load()} (2 cores shared; compare within one run)`);
     line(
       'calls list scroll, 5 rows/frame',
@@ -275,6 +307,7 @@ async function main(): Promise<void> {
       `    ${callsScroll.frames} frames in ${callsScroll.ms.toFixed(0)} ms, p95 frame ${callsScroll.p95FrameMs.toFixed(1)} ms, ` +
         `worst ${callsScroll.worstFrameMs.toFixed(1)} ms, ${callsScroll.placeholderFrames} frames with rows still loading`,
     );
+    work(callsScrollWork);
     line(
       'calls list fling, 40 rows/frame',
       `${callsFling.fps.toFixed(1)} fps`,
@@ -285,6 +318,7 @@ async function main(): Promise<void> {
       `    p95 frame ${callsFling.p95FrameMs.toFixed(1)} ms, worst ${callsFling.worstFrameMs.toFixed(1)} ms, ` +
         `${callsFling.placeholderFrames}/${callsFling.frames} frames with rows still loading`,
     );
+    work(callsFlingWork);
     line(
       `filter → 1 call of ${big.calls}`,
       `${filterOne.ms.toFixed(0)} ms`,
@@ -311,7 +345,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `    ${ladder.hook ? `data-rendered hook (the ladder's own measure, model → painted: ${ladder.ownMs ?? '?'} ms)` : 'no data-rendered hook: first arrows seen'}; ` +
-        `${ladder.arrowsInDom ?? 0} arrows in the DOM${ladder.total ? ` of ${ladder.total}` : ''}`,
+        `${ladder.arrowsInDom ?? 0} arrows in the DOM${ladder.total ? ` of ${ladder.total}` : ''}` +
+        (ladder.dataWaitMs != null
+          ? `; its messages landed ${ladder.dataWaitMs.toFixed(0)} ms after the click (0: before)`
+          : ''),
     );
     line(
       'ladder scroll, 4 rows/frame',
@@ -323,6 +360,7 @@ async function main(): Promise<void> {
       `    p95 frame ${ladderScroll.p95FrameMs.toFixed(1)} ms, worst ${ladderScroll.worstFrameMs.toFixed(1)} ms, ` +
         `scrolled ${ladderScroll.scrolledPx} px`,
     );
+    work(ladderScrollWork);
     const r1 = (x: number): number => Math.round(x * 10) / 10;
     console.log(
       JSON.stringify({
@@ -340,6 +378,16 @@ async function main(): Promise<void> {
         ladderOwnRenderMs: ladder.ownMs ?? null,
         ladderArrowsInDom: ladder.arrowsInDom ?? 0,
         ladderScrollFps: r1(ladderScroll.fps),
+        callsScrollP95Ms: r1(callsScroll.p95FrameMs),
+        callsFlingP95Ms: r1(callsFling.p95FrameMs),
+        ladderScrollP95Ms: r1(ladderScroll.p95FrameMs),
+        ladderDataWaitMs: ladder.dataWaitMs == null ? null : r1(ladder.dataWaitMs),
+        // Main-thread CPU ms per frame (script + style + layout; paint; all tasks), traced repeats.
+        frameWork: {
+          callsScroll: workJson(callsScrollWork),
+          callsFling: workJson(callsFlingWork),
+          ladderScroll: workJson(ladderScrollWork),
+        },
         targets: { scrollFps: 50, filterMs: 300, ladderRenderMs: 200 },
         load: loadavg().map(r1),
       }),
@@ -348,6 +396,35 @@ async function main(): Promise<void> {
     await browser.close();
     served.child.kill('SIGTERM');
   }
+}
+
+/** Scrolls `o.sel` as SCROLL_JS does while Chromium traces the page; its main-thread work per frame. */
+async function tracedScroll(
+  page: Page,
+  o: { sel: string; frames: number; step: number; maxMs: number },
+): Promise<FrameWork> {
+  const browser = page.context().browser()!;
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  const r = (await page.evaluate(`(${SCROLL_JS})(${JSON.stringify(o)})`)) as ScrollResult;
+  return frameWork(await browser.stopTracing(), r.frames);
+}
+
+function workJson(w: FrameWork): {
+  work: number;
+  script: number;
+  style: number;
+  layout: number;
+  paint: number;
+  tasks: number;
+} {
+  return {
+    work: w.workMs,
+    script: w.scriptMs,
+    style: w.styleMs,
+    layout: w.layoutMs,
+    paint: w.paintMs,
+    tasks: w.taskCpuMs,
+  };
 }
 
 /** Starts `sipscope serve --port 0 FILE`; resolves once the file is open, with the page's URL. */
