@@ -5,23 +5,34 @@
 
 const enc = new TextEncoder();
 
+/** Size of the shared buffers messages are written into. */
+const SLAB = 256 * 1024;
+
 /**
- * Writes a message into one growing scratch buffer (strings as ASCII, other text through
- * `encodeInto`; spans of received bytes copied) and hands out an exact-size copy: one allocation
- * per message, no chunk list.
+ * Writes messages one after the other into a shared slab (strings as ASCII, other text through
+ * `encodeInto`; spans of received bytes copied) and hands out each as a view of the slab: no
+ * ArrayBuffer per message (allocating one costs more than writing a whole message), no chunk
+ * list. A full slab is left to the views that still point into it; the next message starts a new
+ * one. The views are never written again once taken.
  */
 export class ByteWriter {
-  private buf = new Uint8Array(4096);
+  private buf = new Uint8Array(SLAB);
+  /** Start of the message being written, and the write position. */
+  private s = 0;
   private o = 0;
   reset(): this {
-    this.o = 0;
+    this.o = this.s;
     return this;
   }
   private room(n: number): void {
     if (this.o + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.o + n));
-    next.set(this.buf.subarray(0, this.o));
+    // a new slab (bigger when one message does not fit), the part written so far moved to it
+    const used = this.o - this.s;
+    const next = new Uint8Array(Math.max(SLAB, 2 * (used + n)));
+    next.set(this.buf.subarray(this.s, this.o));
     this.buf = next;
+    this.s = 0;
+    this.o = used;
   }
   str(s: string): void {
     const n = s.length;
@@ -51,10 +62,29 @@ export class ByteWriter {
     else for (let i = start; i < end; i++) b[o++] = src[i]!;
     this.o = this.o + n;
   }
+  /** The message written since {@link reset}, as a view of the slab. */
   take(): Uint8Array {
-    return this.buf.slice(0, this.o);
+    const out = this.buf.subarray(this.s, this.o);
+    this.s = this.o;
+    return out;
   }
 }
+
+/** UTF-8 length of a string (its length when ASCII). */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 2; // a surrogate pair: 4 bytes for 2 units
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
 /** Joins strings (ASCII written directly, other text through `encodeInto`) and byte chunks into one buffer. */
 export function joinChunks(chunks: readonly (string | Uint8Array)[]): Uint8Array {
   let max = 0;

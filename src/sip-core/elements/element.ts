@@ -14,7 +14,7 @@ import type { IdSource, Scheduler } from '../stack/clock';
 import type { Transport, TransportAddress, TransportListener } from '../stack/transport';
 import type { EventSink } from './events';
 import { firstCommaValue } from './sip-util';
-import { ByteWriter } from './byte-writer';
+import { ByteWriter, utf8Length } from './byte-writer';
 import {
   type ClientTransaction,
   InviteClientTransaction,
@@ -53,7 +53,6 @@ const enc = new TextEncoder();
 
 /** Serializes start line + header lines + body with a correct Content-Length. */
 export function encodeMessage(startLine: string, headers: readonly string[], body = ''): Uint8Array {
-  const b = body.length ? enc.encode(body) : null;
   const w = writer.reset();
   w.str(startLine);
   w.str('\r\n');
@@ -61,8 +60,8 @@ export function encodeMessage(startLine: string, headers: readonly string[], bod
     w.str(h);
     w.str('\r\n');
   }
-  w.str(`Content-Length: ${b ? b.length : 0}\r\n\r\n`);
-  if (b) w.bytes(b);
+  w.str(`Content-Length: ${body.length ? utf8Length(body) : 0}\r\n\r\n`);
+  if (body.length) w.str(body);
   return w.take();
 }
 
@@ -361,10 +360,9 @@ export abstract class SipElement implements TransportListener {
     let tail = '';
     if (o.headers) for (const h of o.headers) tail += h + '\r\n';
     if (o.body) tail += `Content-Type: ${o.contentType ?? 'application/sdp'}\r\n`;
-    const body = o.body ? enc.encode(o.body) : null;
-    tail += `Content-Length: ${body ? body.length : 0}\r\n\r\n`;
+    tail += `Content-Length: ${o.body ? utf8Length(o.body) : 0}\r\n\r\n`;
     w.str(tail);
-    if (body) w.bytes(body);
+    if (o.body) w.str(o.body);
     return w.take();
   }
 
