@@ -14,11 +14,24 @@
  * - "+ all key-field strings read": the same, then the 14 key fields read as strings.
  * - "full typed parse of every header": the same, then `decodeAllHeaders` (every header decoded into
  *   its typed value: Via, name-addr + URI, CSeq, media type, ...).
+ * - "trace index scan": `indexScanSpans` (capture/sip-index.ts), what trace ingest runs per message
+ *   when nothing needs a full parse: kind, method/status, Call-ID and CSeq method spans, read by the
+ *   same key-field scanner in its index-only mode; the message lies inside a larger buffer, as in a
+ *   capture, so the figure includes copying it out of that buffer.
  * - npm `sip` 0.0.6 `sip.parse(string)` on the same message text (it decodes every header it knows).
+ *
+ * The structural parse runs the WebAssembly key-field scanner (message/fast-scan.ts) where it loads;
+ * `BENCH_NO_WASM=1` measures the JavaScript parser alone.
  */
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { decodeAllHeaders, parseMessage, type SipMessage } from '../src/sip-core/message/index';
+import { fastScanAvailable, setFastScan } from '../src/sip-core/message/fast-scan';
+import { indexScanSpans, newIndexSpans } from '../src/sip-core/capture/sip-index';
+
+if (process.env.BENCH_NO_WASM) setFastScan(false);
+const wasm = fastScanAvailable();
+console.log(`key-field scanner: ${wasm ? 'WebAssembly (SIMD)' : 'JavaScript parser only'}`);
 
 const SDP =
   'v=0\r\no=alice 2890844526 2890844526 IN IP4 pc33.atlanta.com\r\ns=-\r\nc=IN IP4 pc33.atlanta.com\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
@@ -132,6 +145,10 @@ for (const [name, text] of [
 ] as const) {
   // A Buffer, as capture ingest and the transports hand over (a slice of Node's pool, so not at offset 0).
   const bytes = Buffer.from(text, 'utf8');
+  // the same message inside a capture-like buffer (between other octets), for the index scan
+  const capture = new Uint8Array(bytes.length + 200).fill(0x20);
+  capture.set(bytes, 100);
+  const spans = newIndexSpans();
   const p = peer;
   const fns: (() => void)[] = [
     () => {
@@ -141,6 +158,9 @@ for (const [name, text] of [
     () => {
       sink += decodeAllHeaders(parseMessage(bytes)).length;
     },
+    () => {
+      sink += indexScanSpans(capture, 100, 100 + bytes.length, spans).callIdEnd;
+    },
   ];
   if (p) {
     fns.push(() => {
@@ -148,13 +168,14 @@ for (const [name, text] of [
     });
   }
   const measured = measureAll(fns);
-  const [parseOnly = 0, withKeys = 0, typed = 0, peerRate = 0] = measured.wall;
-  const [cpuParse = 0, cpuKeys = 0, cpuTyped = 0, cpuPeer = 0] = measured.cpu;
+  const [parseOnly = 0, withKeys = 0, typed = 0, indexRate = 0, peerRate = 0] = measured.wall;
+  const [cpuParse = 0, cpuKeys = 0, cpuTyped = 0, cpuIndex = 0, cpuPeer = 0] = measured.cpu;
   const mbs = (rate: number): string => ((rate * bytes.length) / 1e6).toFixed(1);
   console.log(`\n${name} (${bytes.length} bytes)`);
   console.log(`  structural parse + key fields:        ${fmt(parseOnly)} msg/s, ${mbs(parseOnly)} MB/s`);
   console.log(`  + all key-field strings read:         ${fmt(withKeys)} msg/s, ${mbs(withKeys)} MB/s`);
   console.log(`  full typed parse of every header:     ${fmt(typed)} msg/s, ${mbs(typed)} MB/s`);
+  console.log(`  trace index scan (ingest):            ${fmt(indexRate)} msg/s, ${mbs(indexRate)} MB/s`);
   if (p) {
     console.log(`  npm sip 0.0.6 sip.parse(string):      ${fmt(peerRate)} msg/s, ${mbs(peerRate)} MB/s`);
     console.log(
@@ -164,17 +185,19 @@ for (const [name, text] of [
     minStructRatio = Math.min(minStructRatio, parseOnly / peerRate);
   }
   console.log(
-    `  by CPU time: structural ${fmt(cpuParse)}, with strings ${fmt(cpuKeys)}, typed ${fmt(cpuTyped)}` +
+    `  by CPU time: structural ${fmt(cpuParse)}, with strings ${fmt(cpuKeys)}, typed ${fmt(cpuTyped)}, index scan ${fmt(cpuIndex)}` +
       (p ? `, npm sip ${fmt(cpuPeer)} msg/s (structural/npm sip ${(cpuParse / cpuPeer).toFixed(1)}x)` : ''),
   );
   perMessage[name] = {
     structural: Math.round(parseOnly),
     withStrings: Math.round(withKeys),
     typed: Math.round(typed),
+    indexScan: Math.round(indexRate),
     ...(p ? { npmSip: Math.round(peerRate) } : {}),
     cpuStructural: Math.round(cpuParse),
     cpuWithStrings: Math.round(cpuKeys),
     cpuTyped: Math.round(cpuTyped),
+    cpuIndexScan: Math.round(cpuIndex),
     ...(p ? { cpuNpmSip: Math.round(cpuPeer) } : {}),
   };
   minParse = Math.min(minParse, parseOnly);
@@ -203,6 +226,7 @@ console.log(
     ratio: peer ? Number(minRatio.toFixed(1)) : null,
     structuralRatio: peer ? Number(minStructRatio.toFixed(1)) : null,
     loadAvg: Number(Math.max(load0, load1).toFixed(2)),
+    scanner: wasm ? 'wasm' : 'js',
     perMessage,
   }),
 );
