@@ -966,7 +966,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** NAT rules for messages sent directly by a user agent (one Via). */
   #natCheck(id: number, msg: AnalysisMessage, isRequest: boolean): void {
     if (msg.viaCount !== 1) return;
-    if (isRequest) {
+    // A private sent-by starts with 1 or 0 (10., 172., 192.168., 100.64/10, 169.254.), [ or f (fc00::/7, fe80::/10).
+    if (isRequest && msg.viaSentByMayBePrivate) {
       const sb = msg.viaSentBy;
       if (sb) {
         const h = bareHost(sb);

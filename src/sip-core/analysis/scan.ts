@@ -36,50 +36,59 @@ const ID_CONTACT = KEY_HEADER_CANONICAL.indexOf('contact');
 const lc = (c: number): number => c | 0x20;
 
 function ascii(b: Uint8Array, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) if (b[i]! >= 0x80) return false;
-  return true;
+  let x = 0;
+  for (let i = s; i < e; i++) x |= b[i]!;
+  return x < 0x80;
 }
 
-/** Common method names by their bytes (one string instance each). */
-const METHOD_NAMES = [
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'REGISTER',
-  'OPTIONS',
-  'INFO',
-  'UPDATE',
-  'PRACK',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'REFER',
-  'MESSAGE',
-  'PUBLISH',
-];
-
+/** The method name in `b[s,e)`: one shared string for the RFC 3261 and extension methods, else decoded. */
 function methodName(b: Uint8Array, s: number, e: number): string {
-  const n = e - s;
-  outer: for (const m of METHOD_NAMES) {
-    if (m.length !== n || m.charCodeAt(0) !== b[s]) continue;
-    for (let i = 1; i < n; i++) if (m.charCodeAt(i) !== b[s + i]) continue outer;
-    return m;
+  const c = b[s];
+  let m: string | null = null;
+  switch (e - s) {
+    case 3:
+      m = c === 0x41 ? 'ACK' : c === 0x42 ? 'BYE' : null;
+      break;
+    case 4:
+      m = c === 0x49 ? 'INFO' : null;
+      break;
+    case 5:
+      m = c === 0x50 ? 'PRACK' : c === 0x52 ? 'REFER' : null;
+      break;
+    case 6:
+      m =
+        c === 0x49 ? 'INVITE' : c === 0x43 ? 'CANCEL' : c === 0x55 ? 'UPDATE' : c === 0x4e ? 'NOTIFY' : null;
+      break;
+    case 7:
+      m = c === 0x4f ? 'OPTIONS' : c === 0x4d ? 'MESSAGE' : c === 0x50 ? 'PUBLISH' : null;
+      break;
+    case 8:
+      m = c === 0x52 ? 'REGISTER' : null;
+      break;
+    case 9:
+      m = c === 0x53 ? 'SUBSCRIBE' : null;
+      break;
+  }
+  if (m !== null) {
+    let i = 1;
+    while (i < m.length && m.charCodeAt(i) === b[s + i]) i++;
+    if (i === m.length) return m;
   }
   return decodeSpan(b, s, e);
 }
 
-// Span slots (start, end; -1 = absent).
-const S_URI = 0;
-const S_REASON = 2;
-const S_BRANCH = 4;
-const S_SENTBY = 6;
-const S_TRANSPORT = 8;
-const S_RPORT = 10;
-const S_FROMTAG = 12;
-const S_TOTAG = 14;
-const S_CTYPE = 16;
-const S_CONTACT = 18;
-const SLOTS = 20;
+// Offsets of the key field spans in the parser's index, from the message's base (start, end; -1 = absent).
+const S_URI = 2 * F_URI;
+const S_REASON = 2 * F_REASON;
+const S_BRANCH = 2 * F_BRANCH;
+const S_SENTBY = 2 * F_SENTBY;
+const S_TRANSPORT = 2 * F_TRANSPORT;
+const S_RPORT = 2 * F_RPORT;
+const S_FROMTAG = 2 * F_FROMTAG;
+const S_TOTAG = 2 * F_TOTAG;
+const S_CTYPE = 2 * F_CTYPE;
+/** The key spans hashed from bytes (checked to be ASCII). */
+const KEY_SPANS = [S_BRANCH, S_SENTBY, S_TRANSPORT, S_RPORT, S_FROMTAG, S_TOTAG];
 
 /**
  * One message as the analysis reads it: reused for every message (valid only during the call that
@@ -103,7 +112,12 @@ export class AnalysisMessage {
   /** The parse: its index gives the spans; its getters every field in fallback mode and other headers. */
   #full: SipMessage | null = null;
   #fallback = false;
-  readonly #sp = new Int32Array(SLOTS);
+  /** The parse's index and the message's base in it (span mode). */
+  #ix: Int32Array = new Int32Array(0);
+  #base = 0;
+  /** First Contact value span: -2 not looked up yet, -3 folded (read by the getter), -1 absent. */
+  #cs = -2;
+  #ce = -2;
   /** Incremented per message (memo keys). */
   serial = 0;
 
@@ -148,11 +162,11 @@ export class AnalysisMessage {
   }
 
   #str(slot: number): string | null {
-    const s = this.#sp[slot]!;
-    return s < 0 ? null : decodeSpan(this.raw, s, this.#sp[slot + 1]!);
+    const s = this.#ix[this.#base + slot]!;
+    return s < 0 ? null : decodeSpan(this.raw, s, this.#ix[this.#base + slot + 1]!);
   }
   #has(slot: number): boolean {
-    return this.#sp[slot]! >= 0;
+    return this.#ix[this.#base + slot]! >= 0;
   }
 
   get requestUri(): string | null {
@@ -172,6 +186,14 @@ export class AnalysisMessage {
   }
   get viaRport(): string | null {
     return this.#fallback ? this.#full!.viaRport : this.#str(S_RPORT);
+  }
+  /** False when the top Via sent-by cannot be a private address (see `isPrivateAddress`): its first octet is none of `1`, `0` (`010.x` reads as 10.x), `[`, `f`, `F`. */
+  get viaSentByMayBePrivate(): boolean {
+    if (this.#fallback) return true;
+    const s = this.#ix[this.#base + S_SENTBY]!;
+    if (s < 0 || s >= this.#ix[this.#base + S_SENTBY + 1]!) return true;
+    const c = this.raw[s];
+    return c === 0x31 || c === 0x30 || c === 0x5b || c === 0x66 || c === 0x46;
   }
   get fromTag(): string | null {
     return this.#fallback ? this.#full!.fromTag : this.#str(S_FROMTAG);
@@ -194,9 +216,9 @@ export class AnalysisMessage {
       const ct = this.#full!.contentType;
       return ct !== null && (ct === 'application/sdp' || ct.toLowerCase().includes('sdp'));
     }
-    const s = this.#sp[S_CTYPE]!;
+    const s = this.#ix[this.#base + S_CTYPE]!;
     if (s < 0) return false;
-    const e = this.#sp[S_CTYPE + 1]!;
+    const e = this.#ix[this.#base + S_CTYPE + 1]!;
     const b = this.raw;
     for (let i = s; i + 3 <= e; i++)
       if (lc(b[i]!) === 0x73 && lc(b[i + 1]!) === 0x64 && lc(b[i + 2]!) === 0x70) return true;
@@ -205,15 +227,15 @@ export class AnalysisMessage {
   /** The first Contact value (`header('contact')`). */
   get contact(): string | null {
     if (!this.#fallback) {
-      if (this.#sp[S_CONTACT] === -2) this.#contactSlot();
-      if (this.#sp[S_CONTACT]! !== -3) return this.#str(S_CONTACT);
+      if (this.#cs === -2) this.#contactSlot();
+      if (this.#cs !== -3) return this.#cs < 0 ? null : decodeSpan(this.raw, this.#cs, this.#ce);
     }
     return this.#full!.header('contact');
   }
   get hasContact(): boolean {
     if (!this.#fallback) {
-      if (this.#sp[S_CONTACT] === -2) this.#contactSlot();
-      if (this.#sp[S_CONTACT]! !== -3) return this.#has(S_CONTACT);
+      if (this.#cs === -2) this.#contactSlot();
+      if (this.#cs !== -3) return this.#cs >= 0;
     }
     return this.#full!.header('contact') !== null;
   }
@@ -258,16 +280,16 @@ export class AnalysisMessage {
     else keyStr('');
   }
   #keySlot(slot: number): void {
-    const s = this.#sp[slot]!;
+    const s = this.#ix[this.#base + slot]!;
     if (s < 0) keyStr(null);
-    else keyBytes(this.raw, s, this.#sp[slot + 1]!);
+    else keyBytes(this.raw, s, this.#ix[this.#base + slot + 1]!);
   }
 
   /** The branch starts with the RFC 3261 magic cookie `z9hG4bK`. */
   get branchHasCookie(): boolean {
     if (this.#fallback) return this.#full!.branch?.startsWith('z9hG4bK') ?? false;
-    const s = this.#sp[S_BRANCH]!;
-    if (s < 0 || this.#sp[S_BRANCH + 1]! - s < 7) return false;
+    const s = this.#ix[this.#base + S_BRANCH]!;
+    if (s < 0 || this.#ix[this.#base + S_BRANCH + 1]! - s < 7) return false;
     const b = this.raw;
     return (
       b[s] === 0x7a &&
@@ -293,8 +315,8 @@ export class AnalysisMessage {
       keySep();
       return;
     }
-    const s = this.#sp[S_SENTBY]!;
-    const e = this.#sp[S_SENTBY + 1]!;
+    const s = this.#ix[this.#base + S_SENTBY]!;
+    const e = this.#ix[this.#base + S_SENTBY + 1]!;
     if (s < 0 || e === s) {
       keyStr('');
       return;
@@ -316,8 +338,8 @@ export class AnalysisMessage {
         }
     }
     if (!port) {
-      const ts = this.#sp[S_TRANSPORT]!;
-      const te = this.#sp[S_TRANSPORT + 1]!;
+      const ts = this.#ix[this.#base + S_TRANSPORT]!;
+      const te = this.#ix[this.#base + S_TRANSPORT + 1]!;
       let tls = false;
       if (ts >= 0 && te - ts === 3) {
         const c0 = lc(b[ts]!);
@@ -341,10 +363,10 @@ export class AnalysisMessage {
       return a < c ? -1 : a === c ? 0 : 1;
     }
     const b = this.raw;
-    let i = this.#sp[S_FROMTAG]!;
-    const ie = this.#sp[S_FROMTAG + 1]!;
-    let j = this.#sp[S_TOTAG]!;
-    const je = this.#sp[S_TOTAG + 1]!;
+    let i = this.#ix[this.#base + S_FROMTAG]!;
+    const ie = this.#ix[this.#base + S_FROMTAG + 1]!;
+    let j = this.#ix[this.#base + S_TOTAG]!;
+    const je = this.#ix[this.#base + S_TOTAG + 1]!;
     while (i < ie && j < je) {
       const d = b[i]! - b[j]!;
       if (d !== 0) return d;
@@ -358,32 +380,17 @@ export class AnalysisMessage {
 
   /** Takes the fields of a parse from its index (see the file comment). */
   #fromParse(m: ParsedMessage, callId: string | null): boolean {
-    const sp = this.#sp;
     const ix = m.ix;
     const base = m.base;
     const b = m.raw;
-    sp[S_URI] = ix[base + 2 * F_URI]!;
-    sp[S_URI + 1] = ix[base + 2 * F_URI + 1]!;
-    sp[S_REASON] = ix[base + 2 * F_REASON]!;
-    sp[S_REASON + 1] = ix[base + 2 * F_REASON + 1]!;
-    sp[S_BRANCH] = ix[base + 2 * F_BRANCH]!;
-    sp[S_BRANCH + 1] = ix[base + 2 * F_BRANCH + 1]!;
-    sp[S_SENTBY] = ix[base + 2 * F_SENTBY]!;
-    sp[S_SENTBY + 1] = ix[base + 2 * F_SENTBY + 1]!;
-    sp[S_TRANSPORT] = ix[base + 2 * F_TRANSPORT]!;
-    sp[S_TRANSPORT + 1] = ix[base + 2 * F_TRANSPORT + 1]!;
-    sp[S_RPORT] = ix[base + 2 * F_RPORT]!;
-    sp[S_RPORT + 1] = ix[base + 2 * F_RPORT + 1]!;
-    sp[S_FROMTAG] = ix[base + 2 * F_FROMTAG]!;
-    sp[S_FROMTAG + 1] = ix[base + 2 * F_FROMTAG + 1]!;
-    sp[S_TOTAG] = ix[base + 2 * F_TOTAG]!;
-    sp[S_TOTAG + 1] = ix[base + 2 * F_TOTAG + 1]!;
-    sp[S_CTYPE] = ix[base + 2 * F_CTYPE]!;
-    sp[S_CTYPE + 1] = ix[base + 2 * F_CTYPE + 1]!;
-    sp[S_CONTACT] = -2; // looked up on demand
     // Keys hash bytes as the strings' UTF-16 units: ASCII only.
-    for (let k = S_BRANCH; k <= S_TOTAG; k += 2)
-      if (sp[k]! >= 0 && !ascii(b, sp[k]!, sp[k + 1]!)) return false;
+    for (const k of KEY_SPANS) {
+      const s = ix[base + k]!;
+      if (s >= 0 && !ascii(b, s, ix[base + k + 1]!)) return false;
+    }
+    this.#ix = ix;
+    this.#base = base;
+    this.#cs = -2;
     this.kind = m.kind;
     this.status = m.status;
     this.cseq = m.cseq;
@@ -403,18 +410,17 @@ export class AnalysisMessage {
   #contactSlot(): void {
     const m = this.#full as ParsedMessage;
     const ix = m.ix;
-    const sp = this.#sp;
-    sp[S_CONTACT] = -1;
+    this.#cs = -1;
     for (let i = 0; i < m.headerCount; i++) {
       const o = m.base + KEY_SLOTS + i * HS;
       const id = ix[o + 4]!;
       if ((id & 255) !== ID_CONTACT) continue;
       if ((id & FOLDED) !== 0) {
-        sp[S_CONTACT] = -3; // folded: unfolded by the getter
+        this.#cs = -3; // folded: unfolded by the getter
         return;
       }
-      sp[S_CONTACT] = ix[o + 2]!;
-      sp[S_CONTACT + 1] = ix[o + 3]!;
+      this.#cs = ix[o + 2]!;
+      this.#ce = ix[o + 3]!;
       return;
     }
   }

@@ -12,6 +12,7 @@ import { AnalysisMessage } from '../../../src/sip-core/analysis/scan';
 import { transactionKey } from '../../../src/sip-core/analysis/transaction/transaction';
 import { dialogKeyOf } from '../../../src/sip-core/analysis/dialog/dialog';
 import { keyEnd, keyStart } from '../../../src/sip-core/analysis/key-table';
+import { bareHost, isPrivateAddress } from '../../../src/sip-core/analysis/address';
 import { ingestBytes, ingestSipText } from '../../../src/sip-core/trace/trace-builder';
 import { parseFixture } from '../../fixtures/analysis/load';
 
@@ -19,6 +20,9 @@ const repo = path.resolve(import.meta.dirname, '../../..');
 const pub = path.resolve(repo, '../shared/captures/public');
 
 function fields(m: AnalysisMessage): unknown[] {
+  // The prefilter never hides a private sent-by.
+  const sb = m.viaSentBy;
+  expect(m.viaSentByMayBePrivate || !(sb && isPrivateAddress(bareHost(sb)))).toBe(true);
   const out: unknown[] = [
     m.kind,
     m.method,
@@ -175,6 +179,8 @@ describe('AnalysisMessage.read equals the parser', () => {
     ],
     ['Via without cookie', (l) => l.map((x) => x.replace('z9hG4bK', 'xx'))],
     ['Via with IPv6 and no port', (l) => l.map((x) => x.replace('10.0.0.1:5060', '[2001:db8::1]'))],
+    ['Via private with leading zero', (l) => l.map((x) => x.replace('10.0.0.1:5060', '010.0.0.1'))],
+    ['Via private IPv6', (l) => l.map((x) => x.replace('10.0.0.1:5060', '[FD00::1]:5060'))],
     ['Via TLS without port', (l) => l.map((x) => x.replace('UDP 10.0.0.1:5060', 'tls Host.Example.COM'))],
     ['Via with spaces around ;', (l) => l.map((x) => x.replace(';branch=', ' ; branch = '))],
     ['quoted tag', (l) => l.map((x) => x.replace('tag=1928301774', 'tag="q"'))],
