@@ -243,7 +243,8 @@ function parseDigits(s: i32, e: i32): i32 {
 }
 
 /** parse.ts keyHeaderId. */
-function keyHeaderId(s: i32, n: i32): i32 {
+// @ts-ignore: decorator
+@inline function keyHeaderId(s: i32, n: i32): i32 {
   const c0 = at(s) | 0x20;
   switch (n) {
     case 1:
