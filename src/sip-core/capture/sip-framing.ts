@@ -209,6 +209,55 @@ export function scanContentLength(buf: Uint8Array, start: number, end: number): 
 }
 
 /** End of the header section (index after the empty line) searching from `from`, or -1. */
+/** Result of {@link scanHead}; reused. */
+const head = { end: -1, contentLength: -1 };
+
+/**
+ * One pass over a message head, from the LF that ends the start line: `out.end` as
+ * {@link headersEnd} gives it, and `out.contentLength` as {@link scanContentLength} gives it for the
+ * header lines (the first Content-Length / `l` line decides). Lines are walked by a loop (a stream
+ * message has a dozen header lines: a call into indexOf per line costs more than the bytes).
+ */
+function scanHead(
+  buf: Uint8Array,
+  lf: number,
+  end: number,
+  out: { end: number; contentLength: number },
+): void {
+  let cl = -1;
+  let found = false;
+  for (;;) {
+    const ls = lf + 1;
+    if (ls < end && buf[ls] === LF) {
+      out.end = ls + 1;
+      out.contentLength = cl;
+      return;
+    }
+    if (ls + 1 < end && buf[ls] === CR && buf[ls + 1] === LF) {
+      out.end = ls + 2;
+      out.contentLength = cl;
+      return;
+    }
+    if (ls + 1 >= end) break;
+    let q = ls;
+    while (q < end && buf[q] !== LF) q++;
+    if (q >= end) break;
+    if (!found) {
+      const c0 = buf[ls]! | 0x20;
+      if (c0 === 0x6c || c0 === 0x63) {
+        const v = scanContentLength(buf, ls, q + 1);
+        if (v !== -1) {
+          cl = v;
+          found = true;
+        }
+      }
+    }
+    lf = q;
+  }
+  out.end = -1;
+  out.contentLength = -1;
+}
+
 export function headersEnd(buf: Uint8Array, from: number, end: number): number {
   let p = from;
   for (;;) {
@@ -278,7 +327,8 @@ export function frameStream(
       p = next;
       continue;
     }
-    const he = headersEnd(buf, p + sl - 1, end);
+    scanHead(buf, p + sl - 1, end, head);
+    const he = head.end;
     if (he < 0) {
       if (end - p > MAX_HEADER_BYTES) {
         sink.junk(buf, p, sl);
@@ -287,7 +337,7 @@ export function frameStream(
       }
       break;
     }
-    const cl = scanContentLength(buf, p + sl, he);
+    const cl = head.contentLength;
     let flag: FrameFlag = null;
     let body = cl;
     if (cl === -1) {
