@@ -161,6 +161,8 @@ export class SpanTable {
   /** Hash index (id per slot, 0 = empty); null until a lookup needs it after `import`. */
   #slots: Int32Array | null;
   #mask = 0;
+  /** False after `import` until the index is built (per-id hashes not computed yet). */
+  #hashed = true;
   /** Decoded text by id (filled lazily for ASCII ids). */
   #names: (string | null)[] = [null];
   /** Ids of keys that are not ASCII, by text. */
@@ -208,6 +210,13 @@ export class SpanTable {
 
   /** Rebuilds the hash index with room for `cap` keys: per slot two ints, the id (0 = empty) and its hash. */
   #index(cap: number): void {
+    if (!this.#hashed) {
+      for (let id = 1; id < this.#n; id++) {
+        const o = this.#off[id]!;
+        if (o >= 0) this.#hash[id] = SpanTable.#hashOf(this.#pool, o, o + this.#len[id]!);
+      }
+      this.#hashed = true;
+    }
     let size = 16;
     while (size < cap) size *= 2;
     const slots = new Int32Array(size * 2);
@@ -388,12 +397,10 @@ export class SpanTable {
     t.#off = s.off;
     t.#len = s.len;
     t.#n = s.count;
+    // Hashes are computed with the index, when a lookup first needs them (reading ids back never does).
     const hash = new Int32Array(Math.max(16, s.count));
-    for (let id = 1; id < s.count; id++) {
-      const o = s.off[id]!;
-      if (o >= 0) hash[id] = SpanTable.#hashOf(s.pool, o, o + s.len[id]!);
-    }
     t.#hash = hash;
+    t.#hashed = false;
     if (t.#off.length < hash.length) {
       const off = new Int32Array(hash.length);
       off.set(t.#off);
