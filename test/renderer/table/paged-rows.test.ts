@@ -76,6 +76,24 @@ describe('PagedRows', () => {
     expect(s.asked.length).toBe(3);
   });
 
+  it('loads the rows in view first, then those ahead each side', async () => {
+    const s = slowService(100_000);
+    const rows = new PagedRows(s.load, { pageSize: 100 });
+    const ready = rows.reset();
+    s.asked[0]!.release();
+    await ready;
+    rows.ensure(1010, 1090, 50); // in view: page 10; ahead: pages 9 and 11
+    const order: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const req = s.asked.at(-1)!;
+      order.push(req.offset / 100);
+      req.release();
+      await settle();
+    }
+    expect(order).toEqual([10, 9, 11]);
+    expect(s.asked.length).toBe(4);
+  });
+
   it('a reset supersedes answers still on their way and does not wait for them', async () => {
     const s = slowService(5_000);
     const rows = new PagedRows(s.load, { pageSize: 100 });

@@ -36,9 +36,10 @@ export class PagedRows<T> {
   #resetting = false;
   /** Generation of the page request in flight (null: none). */
   #busy: number | null = null;
-  /** Rows [from, to) the view wants, as last told by `ensure`. */
+  /** Rows [from, to) the view wants, as last told by `ensure`, and rows to load ahead each side. */
   #from = 0;
   #to = 0;
+  #margin = 0;
   /** A page request failed: no retry until the view asks again (`ensure`). */
   #failed = false;
   /** Page requests sent (tests and benchmarks watch it). */
@@ -91,10 +92,14 @@ export class PagedRows<T> {
     return this.#pages.has(Math.floor(index / this.pageSize));
   }
 
-  /** The view shows rows [from, to): their pages are loaded one request at a time. */
-  ensure(from: number, to: number): void {
+  /**
+   * The view shows rows [from, to): their pages are loaded one request at a time, then those of
+   * `margin` rows each side (so that rows scrolled into view are there already).
+   */
+  ensure(from: number, to: number, margin = 0): void {
     this.#from = Math.max(0, from);
     this.#to = Math.max(this.#from, to);
+    this.#margin = Math.max(0, margin);
     this.#failed = false;
     this.#pump();
   }
@@ -113,11 +118,19 @@ export class PagedRows<T> {
     return this.#pages.size;
   }
 
-  /** The first page of the wanted rows not loaded yet, or null. */
+  /** The first page of the wanted rows not loaded yet (those in view first), or null. */
   #missing(): number | null {
-    const last = Math.min(this.#to, this.total) - 1;
-    if (last < this.#from) return null;
-    for (let p = Math.floor(this.#from / this.pageSize); p <= Math.floor(last / this.pageSize); p++)
+    return (
+      this.#firstMissing(this.#from, this.#to) ??
+      this.#firstMissing(this.#from - this.#margin, this.#to + this.#margin)
+    );
+  }
+
+  #firstMissing(from: number, to: number): number | null {
+    const last = Math.min(to, this.total) - 1;
+    const first = Math.max(0, from);
+    if (last < first) return null;
+    for (let p = Math.floor(first / this.pageSize); p <= Math.floor(last / this.pageSize); p++)
       if (!this.#pages.has(p)) return p;
     return null;
   }
@@ -149,8 +162,8 @@ export class PagedRows<T> {
   /** Forgets the pages farthest from the wanted rows beyond maxPages. */
   #evict(): void {
     if (this.#pages.size <= this.maxPages) return;
-    const lo = Math.floor(this.#from / this.pageSize);
-    const hi = Math.floor(Math.max(this.#from, this.#to - 1) / this.pageSize);
+    const lo = Math.floor(Math.max(0, this.#from - this.#margin) / this.pageSize);
+    const hi = Math.floor(Math.max(this.#from, this.#to + this.#margin - 1) / this.pageSize);
     const dist = (p: number): number => (p < lo ? lo - p : p > hi ? p - hi : 0);
     const far = [...this.#pages.keys()].sort((a, b) => dist(b) - dist(a));
     for (const p of far.slice(0, this.#pages.size - this.maxPages)) this.#pages.delete(p);
