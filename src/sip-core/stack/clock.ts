@@ -149,6 +149,9 @@ class HeapLane {
 
 type Lane = FifoLane | HeapLane;
 
+/** Largest handle table (live events whose handles are further apart go to a map). */
+const MAX_SLOTS = 1 << 18;
+
 /** Distinct delays given their own FIFO lane; further delays share the heap lane. */
 const MAX_FIFO_LANES = 64;
 
@@ -172,7 +175,14 @@ export class VirtualClock implements Scheduler {
   private lanes: Lane[] = [];
   private queued = 0;
   private dead = 0;
-  private byHandle = new Map<TimerHandle, VirtualEvent>();
+  /**
+   * Live events by handle: slot `handle & (length - 1)` (handles are consecutive, so live ones
+   * rarely collide; on a collision the table doubles). Cheaper than a Map on the hot path.
+   */
+  private slots: (VirtualEvent | undefined)[] = new Array<VirtualEvent | undefined>(1024);
+  private live = 0;
+  /** Live events whose slot was taken when the table could not grow any more. */
+  private readonly overflow = new Map<TimerHandle, VirtualEvent>();
   private fired = 0;
 
   constructor(start: Micros = 0) {
@@ -190,14 +200,14 @@ export class VirtualClock implements Scheduler {
 
   /** Number of scheduled callbacks not yet run or cancelled. */
   get pendingCount(): number {
-    return this.byHandle.size;
+    return this.live;
   }
 
   schedule(delay: Micros, fn: () => void, label?: string): TimerHandle {
     const d = delay > 0 ? Math.trunc(delay) : 0;
     const handle = ++this.seq;
     const ev: VirtualEvent = { time: this.current + d, seq: handle, fn, label, live: true };
-    this.byHandle.set(handle, ev);
+    this.slotIn(ev);
     let lane: Lane | undefined = this.fifo.get(d);
     if (lane === undefined) {
       if (this.fifo.size < MAX_FIFO_LANES) {
@@ -215,10 +225,17 @@ export class VirtualClock implements Scheduler {
   }
 
   cancel(handle: TimerHandle): boolean {
-    const ev = this.byHandle.get(handle);
-    if (!ev) return false;
+    const slots = this.slots;
+    const i = handle & (slots.length - 1);
+    let ev = slots[i];
+    if (ev !== undefined && ev.seq === handle) slots[i] = undefined;
+    else {
+      ev = this.overflow.get(handle);
+      if (ev === undefined) return false;
+      this.overflow.delete(handle);
+    }
+    this.live--;
     ev.live = false;
-    this.byHandle.delete(handle);
     if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
     return true;
   }
@@ -231,7 +248,7 @@ export class VirtualClock implements Scheduler {
 
   /** Live events in firing order (a copy; for display). */
   pending(): PendingEvent[] {
-    return [...this.byHandle.values()]
+    return [...this.slots.filter((e): e is VirtualEvent => e !== undefined), ...this.overflow.values()]
       .sort((a, b) => a.time - b.time || a.seq - b.seq)
       .map((e) => ({ handle: e.seq, time: e.time, label: e.label }));
   }
@@ -241,7 +258,7 @@ export class VirtualClock implements Scheduler {
     this.dropDead();
     const ev = this.pop();
     if (!ev) return false;
-    this.byHandle.delete(ev.seq);
+    this.slotOut(ev);
     ev.live = false;
     if (ev.time > this.current) this.current = ev.time;
     this.fired++;
@@ -298,6 +315,52 @@ export class VirtualClock implements Scheduler {
     if (lane.size === 0) this.laneRemoveTop();
     else this.laneDown(0);
     return ev;
+  }
+
+  private slotIn(ev: VirtualEvent): void {
+    let slots = this.slots;
+    let i = ev.seq & (slots.length - 1);
+    if (slots[i] !== undefined && slots.length >= MAX_SLOTS) {
+      // a long-lived event holds the slot and the table is as big as it gets: a map for this one
+      this.overflow.set(ev.seq, ev);
+      this.live++;
+      return;
+    }
+    if (slots[i] !== undefined) {
+      // a live event still holds the slot: a table twice as big (or more, until every live event
+      // and this one have a slot of their own)
+      let size = slots.length;
+      for (;;) {
+        size *= 2;
+        const bigger = new Array<VirtualEvent | undefined>(size);
+        const mask = size - 1;
+        let ok = true;
+        for (const e of slots) {
+          if (e === undefined) continue;
+          const k = e.seq & mask;
+          if (bigger[k] !== undefined) {
+            ok = false;
+            break;
+          }
+          bigger[k] = e;
+        }
+        if (!ok || bigger[ev.seq & mask] !== undefined) continue;
+        this.slots = slots = bigger;
+        i = ev.seq & mask;
+        break;
+      }
+    }
+    slots[i] = ev;
+    this.live++;
+  }
+
+  private slotOut(ev: VirtualEvent): void {
+    const slots = this.slots;
+    const i = ev.seq & (slots.length - 1);
+    if (slots[i] === ev) {
+      slots[i] = undefined;
+      this.live--;
+    } else if (this.overflow.delete(ev.seq)) this.live--;
   }
 
   private laneInsert(lane: Lane): void {
