@@ -53,15 +53,11 @@ const enc = new TextEncoder();
 
 /** Serializes start line + header lines + body with a correct Content-Length. */
 export function encodeMessage(startLine: string, headers: readonly string[], body = ''): Uint8Array {
+  let head = startLine + '\r\n';
+  for (const h of headers) head += h + '\r\n';
+  head += `Content-Length: ${body.length ? utf8Length(body) : 0}\r\n\r\n`;
   const w = writer.reset();
-  w.str(startLine);
-  w.str('\r\n');
-  for (const h of headers) {
-    w.str(h);
-    w.str('\r\n');
-  }
-  w.str(`Content-Length: ${body.length ? utf8Length(body) : 0}\r\n\r\n`);
-  if (body.length) w.str(body);
+  w.str(body.length ? head + body : head);
   return w.take();
 }
 
