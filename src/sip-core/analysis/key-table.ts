@@ -59,20 +59,21 @@ export function keyBytes(b: Uint8Array, s: number, e: number): void {
   mix(1);
 }
 
-/** Adds the octets of `b[s,e)` lower-cased (ASCII letters), without a separator (`keyCharsLower` on bytes). */
+/** ASCII letters lower-cased. */
+const low = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/**
+ * Adds the octets of `b[s,e)` lower-cased (ASCII letters), without a separator: `keyCharsLower` on
+ * bytes. One octet per step, unlike `keyStr`: a field added in pieces (`host` then `:5060`) must hash
+ * like the same text added at once.
+ */
 export function keyBytesLower(b: Uint8Array, s: number, e: number): void {
-  for (let i = s; i < e; i++) {
-    const c = b[i]!;
-    mix(c >= 65 && c <= 90 ? c + 32 : c);
-  }
+  for (let i = s; i < e; i++) mix(low(b[i]!));
 }
 
-/** Adds the characters of `s` lower-cased (ASCII letters), without a separator (see `keySep`). */
+/** Adds the characters of `s` lower-cased (ASCII letters), without a separator (see `keySep`); one per step. */
 export function keyCharsLower(s: string): void {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    mix(c >= 65 && c <= 90 ? c + 32 : c);
-  }
+  for (let i = 0; i < s.length; i++) mix(low(s.charCodeAt(i)));
 }
 
 /** Ends a field added with `keyCharsLower` (the separator `keyStr` adds). */

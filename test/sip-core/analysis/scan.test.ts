@@ -229,6 +229,19 @@ describe('AnalysisMessage.read equals the parser', () => {
     });
   }
 
+  it('a sent-by without port keys like the same host with the default port (CANCEL vs INVITE, §17.2.3)', () => {
+    const key = (via: string, method: string): number => {
+      const b = enc.encode(
+        `${method} sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP ${via};branch=z9hG4bKabc\r\nCSeq: 1 ${method}\r\n\r\n`,
+      );
+      return transactionKey(new AnalysisMessage().read(b, 0, b.length, 'c'), 'INVITE');
+    };
+    expect(key('192.168.1.2', 'CANCEL')).toBe(key('192.168.1.2:5060', 'INVITE'));
+    expect(key('Host.Example.COM', 'CANCEL')).toBe(key('host.example.com:5060', 'INVITE'));
+    expect(key('[2001:db8::1]', 'CANCEL')).toBe(key('[2001:db8::1]:5060', 'INVITE'));
+    expect(key('192.168.1.2:5061', 'CANCEL')).not.toBe(key('192.168.1.2', 'INVITE'));
+  });
+
   it('the common form takes the fast path', () => {
     const b = enc.encode(base.join('\r\n'));
     expect(check(b, 0, b.length, 'x')).toBe(true);
