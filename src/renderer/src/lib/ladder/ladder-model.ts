@@ -408,10 +408,18 @@ export function bandsOf(arrows: readonly LadderArrow[], by: 'call' | 'callId'): 
   const index = new Map<string, number>();
   const bands: Band[] = [];
   const of = new Int32Array(arrows.length);
+  // Neighbours mostly share their call and leg: compare with the last key before any lookup.
+  let lastKey: string | null = null;
+  let lastBand = -1;
   for (let i = 0; i < arrows.length; i++) {
     const key = arrows[i][by];
     if (key === null) {
       of[i] = -1;
+      continue;
+    }
+    if (key === lastKey) {
+      bands[lastBand].count++;
+      of[i] = lastBand;
       continue;
     }
     let b = index.get(key);
@@ -427,6 +435,8 @@ export function bandsOf(arrows: readonly LadderArrow[], by: 'call' | 'callId'): 
     }
     bands[b].count++;
     of[i] = b;
+    lastKey = key;
+    lastBand = b;
   }
   return { bands, of };
 }
