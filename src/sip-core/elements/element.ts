@@ -301,6 +301,51 @@ export abstract class SipElement implements TransportListener {
     return out;
   }
 
+  /**
+   * {@link receivedViaOf} written as bytes for the common field: one Via value (no comma), plain
+   * ASCII on one line. False (nothing written) for any other, which takes the string path.
+   */
+  private topViaBytes(
+    w: ByteWriter,
+    req: SipMessage,
+    source: TransportAddress,
+    start: number,
+    end: number,
+  ): boolean {
+    const raw = req.raw;
+    let rportEnd = -1;
+    for (let i = start; i < end; i++) {
+      const c = raw[i]!;
+      if (c === 44 /* , */ || c < 0x20 || c > 0x7e) return false;
+      if (
+        rportEnd < 0 &&
+        c === 59 /* ; */ &&
+        i + 6 <= end &&
+        (raw[i + 1]! | 0x20) === 114 /* r */ &&
+        (raw[i + 2]! | 0x20) === 112 /* p */ &&
+        (raw[i + 3]! | 0x20) === 111 /* o */ &&
+        (raw[i + 4]! | 0x20) === 114 /* r */ &&
+        (raw[i + 5]! | 0x20) === 116 /* t */ &&
+        (i + 6 === end || raw[i + 6] === 59)
+      )
+        rportEnd = i + 6;
+    }
+    const rport = req.viaRport;
+    const wantRport = rport === '' || this.alwaysRport;
+    if (rport === '' && rportEnd < 0) return false;
+    const received = (wantRport || sentByHost(req.viaSentBy) !== source.host) && req.viaReceived === null;
+    w.bytes(HEADER_PREFIX.Via);
+    if (rport === '') {
+      w.span(raw, start, rportEnd);
+      w.str(`=${source.port}`);
+      w.span(raw, rportEnd, end);
+    } else w.span(raw, start, end);
+    if (received) w.str(`;received=${source.host}`);
+    if (rport === null && wantRport) w.str(`;rport=${source.port}`);
+    w.bytes(CRLF);
+    return true;
+  }
+
   /** Where responses to `msg` go (RFC 3261 §18.2.2; RFC 3581 §4 when rport is used). */
   replyAddress(msg: SipMessage, source: TransportAddress): TransportAddress {
     const rport = msg.viaRport;
@@ -341,6 +386,7 @@ export abstract class SipElement implements TransportListener {
       const end = f[k + 2]!;
       if (name === 'Via' && firstVia) {
         firstVia = false;
+        if (this.topViaBytes(w, req, source, start, end)) continue;
         const all = decodeUnfolded(raw, start, end);
         const topVal = firstCommaValue(all);
         const rest = all.slice(all.indexOf(topVal) + topVal.length).replace(/^\s*,\s*/, '');
