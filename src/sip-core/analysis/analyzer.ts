@@ -967,7 +967,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   #natCheck(id: number, msg: AnalysisMessage, isRequest: boolean): void {
     if (msg.viaCount !== 1) return;
     // A private sent-by starts with 1 or 0 (10., 172., 192.168., 100.64/10, 169.254.), [ or f (fc00::/7, fe80::/10).
-    if (isRequest && msg.viaSentByMayBePrivate) {
+    // Nothing to report either when the sent-by is the packet's source host (no NAT: the usual case).
+    if (isRequest && msg.viaSentByMayBePrivate && !msg.viaSentByHostIs(this.#srcHost(id))) {
       const sb = msg.viaSentBy;
       if (sb) {
         const h = bareHost(sb);

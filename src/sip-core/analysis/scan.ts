@@ -87,8 +87,8 @@ const S_RPORT = 2 * F_RPORT;
 const S_FROMTAG = 2 * F_FROMTAG;
 const S_TOTAG = 2 * F_TOTAG;
 const S_CTYPE = 2 * F_CTYPE;
-/** The key spans hashed from bytes (checked to be ASCII). */
-const KEY_SPANS = [S_BRANCH, S_SENTBY, S_TRANSPORT, S_RPORT, S_FROMTAG, S_TOTAG];
+/** The spans hashed from bytes (checked to be ASCII); transport and rport are only compared or decoded. */
+const KEY_SPANS = [S_BRANCH, S_SENTBY, S_FROMTAG, S_TOTAG];
 
 /**
  * One message as the analysis reads it: reused for every message (valid only during the call that
@@ -195,6 +195,29 @@ export class AnalysisMessage {
     const c = this.raw[s];
     return c === 0x31 || c === 0x30 || c === 0x5b || c === 0x66 || c === 0x46;
   }
+  /**
+   * True when the top Via sent-by's host (`bareHost(viaSentBy)`) is exactly `host`, decided from the
+   * bytes for a host without brackets or IPv6 colons; false when it differs or cannot be decided so.
+   */
+  viaSentByHostIs(host: string): boolean {
+    if (this.#fallback) return false;
+    const s = this.#ix[this.#base + S_SENTBY]!;
+    let e = this.#ix[this.#base + S_SENTBY + 1]!;
+    if (s < 0) return false;
+    const b = this.raw;
+    if (b[s] === 0x5b) return false;
+    let colon = -1;
+    for (let i = s; i < e; i++)
+      if (b[i] === 0x3a) {
+        if (colon >= 0) return false; // more than one colon: IPv6, decided by the string path
+        colon = i;
+      }
+    if (colon >= 0) e = colon;
+    if (e - s !== host.length) return false;
+    for (let i = 0; i < host.length; i++) if (b[s + i] !== host.charCodeAt(i)) return false;
+    return true;
+  }
+
   get fromTag(): string | null {
     return this.#fallback ? this.#full!.fromTag : this.#str(S_FROMTAG);
   }

@@ -23,6 +23,8 @@ function fields(m: AnalysisMessage): unknown[] {
   // The prefilter never hides a private sent-by.
   const sb = m.viaSentBy;
   expect(m.viaSentByMayBePrivate || !(sb && isPrivateAddress(bareHost(sb)))).toBe(true);
+  // The host comparison never says equal for another host.
+  if (sb) expect(m.viaSentByHostIs(`${bareHost(sb)}.`)).toBe(false);
   const out: unknown[] = [
     m.kind,
     m.method,
@@ -245,6 +247,9 @@ describe('AnalysisMessage.read equals the parser', () => {
   it('the common form takes the fast path', () => {
     const b = enc.encode(base.join('\r\n'));
     expect(check(b, 0, b.length, 'x')).toBe(true);
+    fast.read(b, 0, b.length, 'x');
+    expect(fast.viaSentByHostIs('10.0.0.1')).toBe(true);
+    expect(fast.viaSentByHostIs('10.0.0.10')).toBe(false);
   });
 
   it('generated header lines: same fields as the parser', () => {
