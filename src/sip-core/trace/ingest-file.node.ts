@@ -4,7 +4,8 @@
  */
 import type { SplitRole } from '../capture/pipeline';
 import { CaptureFile, zlibInflate } from '../capture/reader/file-source.node.js';
-import { findPcapSplit } from '../capture/reader/split';
+import { findPcapSplit, splitFraction, statefulShare } from '../capture/reader/split';
+import { isStatelessUdp } from '../capture/pipeline';
 import type { Diagnostic } from '../diagnostic';
 import type { IngestStats } from '../capture/pipeline';
 import { Trace, type AppendListener } from './trace';
@@ -34,21 +35,44 @@ export interface IngestFileResult extends IngestResult {
 
 /** Smallest file worth cutting in two (below it, one pass is as fast as starting a second worker). */
 export const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
-/** Where the cut is looked for, as a fraction of the file. */
-const SPLIT_AT = 0.4;
+/** Where the share of stateful frames is sampled, as a fraction of the file, and how many bytes. */
+const SAMPLE_AT = 0.35;
+const SAMPLE_BYTES = 2 * 1024 * 1024;
 
 /**
- * Where to cut `path` for a two-part ingest: a record boundary near 40% of a classic pcap file
- * (not compressed, at least SPLIT_MIN_BYTES), or null when it cannot be cut (pcapng, gzip, small).
+ * Where to cut `path` for a two-part ingest: a record boundary of a classic pcap file (not
+ * compressed, at least SPLIT_MIN_BYTES), or null when it cannot be cut (pcapng, gzip, small). The
+ * place balances the two workers' work (`splitFraction`): the share of frames the head must decode
+ * after the cut (TCP, fragments, tunnels) is sampled from 2 MB of records in the file; `near` (a byte
+ * offset) overrides it.
  */
 export function planSplit(path: string, o: { minBytes?: number; near?: number } = {}): number | null {
   const f = new CaptureFile(path);
   try {
     if (f.size < (o.minBytes ?? SPLIT_MIN_BYTES) || f.size < 64 || f.gzip) return null;
-    // Before the middle: the head also walks the records after the cut (and decodes their TCP).
-    const near = Math.max(24, Math.min(f.size - 1, Math.floor(o.near ?? f.size * SPLIT_AT)));
+    const header = f.head(24);
+    let near = o.near;
+    if (near === undefined) {
+      let t = 0;
+      const s0 = Math.max(24, Math.floor(f.size * SAMPLE_AT));
+      const sample = f.readAt(s0, Math.min(SAMPLE_BYTES, f.size - s0));
+      const b = findPcapSplit(header, sample.subarray(0, Math.min(sample.length, 1024 * 1024)), s0, f.size);
+      if (b >= s0) {
+        const linkType = new DataView(header.buffer, header.byteOffset, 24).getUint32(
+          20,
+          header[0] === 0xd4 || header[0] === 0x4d,
+        );
+        const net = { etherType: 0, offset: 0, vlans: 0 };
+        t =
+          statefulShare(header, sample.subarray(b - s0), (buf, st, en) =>
+            isStatelessUdp(linkType & 0xffff, buf, st, en, net),
+          ) ?? 0;
+      }
+      near = f.size * splitFraction(t);
+    }
+    near = Math.max(24, Math.min(f.size - 1, Math.floor(near)));
     const win = f.readAt(near, Math.min(1024 * 1024, f.size - near));
-    const at = findPcapSplit(f.head(24), win, near, f.size);
+    const at = findPcapSplit(header, win, near, f.size);
     return at > 24 && at < f.size ? at : null;
   } finally {
     f.close();

@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findPcapSplit } from '../../../src/sip-core/capture/reader/split';
+import { isStatelessUdp } from '../../../src/sip-core/capture/pipeline';
+import { findPcapSplit, splitFraction, statefulShare } from '../../../src/sip-core/capture/reader/split';
 import {
   ingestCaptureFile,
   ingestSplitInThread,
@@ -134,5 +135,29 @@ describe('findPcapSplit', () => {
       expect(at).toBe(starts[11]);
     }
     expect(findPcapSplit(new Uint8Array(24), new Uint8Array(100), 24, 124)).toBe(-1);
+  });
+});
+
+describe('where to cut (balanced work)', () => {
+  it('cuts later for UDP only, earlier as the head has more stateful frames to decode after the cut', () => {
+    expect(splitFraction(0)).toBeCloseTo(0.46, 2);
+    expect(splitFraction(0.05)).toBeCloseTo(0.29, 2);
+    let prev = 1;
+    for (let t = 0; t <= 1; t += 0.05) {
+      const x = splitFraction(t);
+      expect(x).toBeLessThanOrEqual(prev);
+      expect(x).toBeGreaterThanOrEqual(0.2);
+      prev = x;
+    }
+    expect(splitFraction(1)).toBe(0.2);
+  });
+
+  it('samples the share of frames that are not stateless UDP from whole records', () => {
+    const f = readFileSync(`${FIXTURES}/tcp-segmentation.pcap`);
+    const net = { etherType: 0, offset: 0, vlans: 0 };
+    const udp = (b: Uint8Array, s: number, e: number): boolean => isStatelessUdp(1, b, s, e, net);
+    expect(statefulShare(f.subarray(0, 24), f.subarray(24), udp)).toBe(1);
+    expect(statefulShare(f.subarray(0, 24), f.subarray(24), () => true)).toBe(0);
+    expect(statefulShare(f.subarray(0, 24), f.subarray(24, 30), udp)).toBeNull();
   });
 });
