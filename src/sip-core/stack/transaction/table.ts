@@ -31,6 +31,20 @@ export function clientTransactionKey(branch: string, cseqMethod: string): string
  * Returns null when the request lacks what matching needs.
  */
 export function serverTransactionKey(req: SipMessage, method: string = req.method ?? ''): string | null {
+  // The same request is matched several times in a row (table lookup, then the element's own
+  // checks): messages never change, so the last key is kept.
+  if (req === lastReq && method === lastMethod) return lastKey;
+  const key = computeServerKey(req, method);
+  lastReq = req;
+  lastMethod = method;
+  lastKey = key;
+  return key;
+}
+let lastReq: SipMessage | null = null;
+let lastMethod = '';
+let lastKey: string | null = null;
+
+function computeServerKey(req: SipMessage, method: string): string | null {
   const m = method === 'ACK' ? 'INVITE' : method;
   const branch = req.branch;
   if (branch?.startsWith(BRANCH_COOKIE)) return `${branch}|${(req.viaSentBy ?? '').toLowerCase()}|${m}`;
