@@ -826,7 +826,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       let d = d0;
       if (!d) {
         d = this.#newDialog(msg, g, t, t.requestId, id, us, status < 200 ? 'early' : 'confirmed', false);
-        if (msg.recordRouteCount > 0) this.#strictCheck(id, msg, d);
+        if (msg.recordRouteCount > 0 && !msg.recordRoutesLoose) this.#strictCheck(id, msg, d);
       } else if (status >= 200) setDialogState(d, 'confirmed', us);
       if (t.dialog < 0) t.dialog = d.idx;
       this.#dlgCol[id] = d.idx;

@@ -30,8 +30,9 @@ import {
 import { decodeSpan } from '../message/text';
 import { keyBytes, keyBytesLower, keyCharsLower, keySep, keyStr } from './key-table';
 
-/** Key id of Contact in the parser's header index. */
+/** Key ids of Contact and Record-Route in the parser's header index. */
 const ID_CONTACT = KEY_HEADER_CANONICAL.indexOf('contact');
+const ID_RR = KEY_HEADER_CANONICAL.indexOf('record-route');
 
 const lc = (c: number): number => c | 0x20;
 
@@ -261,6 +262,46 @@ export class AnalysisMessage {
       if (this.#cs !== -3) return this.#cs >= 0;
     }
     return this.#full!.header('contact') !== null;
+  }
+
+  /**
+   * True when every Record-Route value is a single `<uri>` whose parameters hold `;lr` (followed by
+   * `;`, `=` or the `>`): then the strict-routing rule has nothing to report. False when one is not,
+   * or cannot be told from the bytes (lists, folding, whitespace): the rule then reads the values.
+   */
+  get recordRoutesLoose(): boolean {
+    if (this.#fallback) return false;
+    const m = this.#full as ParsedMessage;
+    const ix = m.ix;
+    const b = this.raw;
+    for (let i = 0; i < m.headerCount; i++) {
+      const o = m.base + KEY_SLOTS + i * HS;
+      const id = ix[o + 4]!;
+      if ((id & 255) !== ID_RR) continue;
+      if ((id & FOLDED) !== 0) return false;
+      const vs = ix[o + 2]!;
+      const ve = ix[o + 3]!;
+      let lt = -1;
+      let gt = -1;
+      for (let j = vs; j < ve; j++) {
+        const c = b[j];
+        if (c === 0x2c) return false;
+        if (c === 0x3c && lt < 0) lt = j;
+        else if (c === 0x3e && gt < 0) gt = j;
+      }
+      if (lt < 0 || gt < lt) return false;
+      let lr = false;
+      for (let j = lt + 1; j + 3 <= gt; j++) {
+        if (b[j] !== 0x3b || lc(b[j + 1]!) !== 0x6c || lc(b[j + 2]!) !== 0x72) continue;
+        const c = j + 3 === gt ? 0x3b : b[j + 3];
+        if (c === 0x3b || c === 0x3d) {
+          lr = true;
+          break;
+        }
+      }
+      if (!lr) return false;
+    }
+    return true;
   }
 
   header(name: string): string | null {

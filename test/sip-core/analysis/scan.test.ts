@@ -23,6 +23,13 @@ function fields(m: AnalysisMessage): unknown[] {
   // The prefilter never hides a private sent-by.
   const sb = m.viaSentBy;
   expect(m.viaSentByMayBePrivate || !(sb && isPrivateAddress(bareHost(sb)))).toBe(true);
+  // "Loose" from the bytes only when every Record-Route value passes the strict-routing rule's test.
+  if (m.recordRoutesLoose)
+    for (const rr of m.values('record-route')) {
+      const lt = rr.indexOf('<');
+      const gt = rr.indexOf('>');
+      expect(/;\s*lr(\s*[=;]|\s*$)/i.test(lt >= 0 && gt > lt ? rr.slice(lt + 1, gt) : rr)).toBe(true);
+    }
   // The host comparison never says equal for another host.
   if (sb) expect(m.viaSentByHostIs(`${bareHost(sb)}.`)).toBe(false);
   const out: unknown[] = [
@@ -199,6 +206,19 @@ describe('AnalysisMessage.read equals the parser', () => {
     ['bad Content-Length', (l) => l.map((x) => x.replace('Length: 4', 'Length: x4'))],
     ['leading CRLF', (l) => ['', ...l]],
     ['space before colon', (l) => l.map((x) => x.replace('Via:', 'Via :'))],
+    [
+      'Record-Route strict',
+      (l) => [...l.slice(0, 2), 'Record-Route: <sip:p1;lr>', 'Record-Route: <sip:p2;lrx>', ...l.slice(2)],
+    ],
+    [
+      'Record-Route lr=on, spaces',
+      (l) => [
+        ...l.slice(0, 2),
+        'Record-Route: "a" <sip:p1;lr=on>',
+        'Record-Route: <sip:p2; lr>',
+        ...l.slice(2),
+      ],
+    ],
     ['Record-Route list', (l) => [...l.slice(0, 2), 'Record-Route: <sip:p1;lr>, <sip:p2;lr>', ...l.slice(2)]],
     [
       'Record-Route lines',
@@ -250,6 +270,15 @@ describe('AnalysisMessage.read equals the parser', () => {
     fast.read(b, 0, b.length, 'x');
     expect(fast.viaSentByHostIs('10.0.0.1')).toBe(true);
     expect(fast.viaSentByHostIs('10.0.0.10')).toBe(false);
+    const rr = enc.encode(
+      [
+        ...base.slice(0, 2),
+        'Record-Route: <sip:p1;lr>',
+        'Record-Route: <sip:p2;LR;x=1>',
+        ...base.slice(2),
+      ].join('\r\n'),
+    );
+    expect(fast.read(rr, 0, rr.length, 'x').recordRoutesLoose).toBe(true);
   });
 
   it('generated header lines: same fields as the parser', () => {
