@@ -284,12 +284,11 @@ export abstract class SipElement implements TransportListener {
 
   /** The top Via with `received`/`rport` filled as the server saw the request (RFC 3261 §18.2.1, RFC 3581 §4). */
   receivedVia(msg: SipMessage, source: TransportAddress): string {
-    const top = firstCommaValue(msg.headerAll('via')[0] ?? '');
-    return this.receivedViaOf(msg, top, source);
+    return this.receivedViaOf(msg, topViaValue(msg), source);
   }
 
   /** {@link receivedVia} of `top`, the request's top Via value; its parameters come from the parser's key fields. */
-  private receivedViaOf(msg: SipMessage, top: string, source: TransportAddress): string {
+  protected receivedViaOf(msg: SipMessage, top: string, source: TransportAddress): string {
     let out = top;
     const rport = msg.viaRport;
     const wantRport = rport === '' || this.alwaysRport;
@@ -505,6 +504,12 @@ function sentByHost(sentBy: string | null): string {
   }
   const c = sentBy.lastIndexOf(':');
   return (c >= 0 ? sentBy.slice(0, c) : sentBy).toLowerCase();
+}
+
+/** The top Via value of a message (its first Via field only is decoded). */
+export function topViaValue(msg: SipMessage): string {
+  const sp = msg.headerSpans('via')[0];
+  return sp ? firstCommaValue(decodeUnfolded(msg.raw, sp.start, sp.end)) : '';
 }
 
 /** `;rport` (valueless, RFC 3581 §4) given the port: the first `;rport` followed by `;` or the end. */

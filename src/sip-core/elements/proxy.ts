@@ -23,7 +23,7 @@ import type { ScriptRun } from '../script';
 import type { Micros, TimerHandle } from '../stack/clock';
 import { MS } from '../stack/clock';
 import type { Transport, TransportAddress } from '../stack/transport';
-import { CallbackTu, type ElementEnv, SipElement, encodeMessage } from './element';
+import { CallbackTu, type ElementEnv, SipElement, encodeMessage, topViaValue } from './element';
 import { type Binding, LocationService, aorOf } from './registrar';
 import {
   firstCommaValue,
@@ -298,10 +298,11 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.addRecordRoute(ctx);
     const saved = this.alwaysRport;
     this.alwaysRport = ctx.forceRport;
-    const v = this.receivedVia(ctx.msg, ctx.source);
+    const top = topViaValue(ctx.msg);
+    const v = this.receivedViaOf(ctx.msg, top, ctx.source);
     this.alwaysRport = saved;
     ctx.viaMarked = true;
-    if (v === firstCommaValue(ctx.msg.headerAll('via')[0] ?? '')) return;
+    if (v === top) return;
     ctx.editor.removeFirstValue('via');
     ctx.editor.addHeader('Via', v, 'top');
   }
