@@ -14,7 +14,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SOURCE = join(root, 'tools', 'wasm', 'sip-scan.as');
 const TARGET = join(root, 'src', 'sip-core', 'message', 'sip-scan-wasm.ts');
 
-/** The compiler flags: fixed memory (3 pages; the module's own data above 128 KiB), SIMD, no imports. */
+/**
+ * The compiler flags: 3 pages of memory to start (the module's own data above 128 KiB), growable to
+ * 1 GiB for the arena (fast-scan.ts `scanArena`), SIMD, no imports.
+ */
 export const ASC_FLAGS = [
   '-O3',
   '--runtime',
@@ -29,7 +32,7 @@ export const ASC_FLAGS = [
   '--initialMemory',
   '3',
   '--maximumMemory',
-  '3',
+  '16384',
 ];
 
 /** Compiles the source; resolves to the .wasm bytes. */

@@ -15,6 +15,8 @@
 //   [0, 256)           token-character table (RFC 3261 §25.1), filled by init()
 //   [IN, IN + IN_CAP)   the message, followed by 16 zero octets (written by scan)
 //   [OUT, ...)          results, i32: see R_* below; key spans at OUT + 4*KEY, headers after them
+//   [196608, ...)       the arena (memory grown on request by the JS side): bytes a caller places
+//                       there are scanned in place by scanAt, without a copy
 
 const TOK: usize = 0;
 const IN: usize = 1024;
@@ -88,6 +90,8 @@ function initClass(t: usize): void {
   }
 }
 
+/** Where the message being scanned starts in memory: IN (a copy) or a place in the arena. */
+let base: usize = IN;
 let delta: i32 = 0; // added to every position written: the message's offset in the caller's buffer
 
 export function init(): void {
@@ -117,7 +121,7 @@ export function init(): void {
 /** Bit i set when octet p + i is in class t (see C_*). */
 // @ts-ignore: decorator
 @inline function classMask(p: i32, t: usize): i32 {
-  const v = v128.load(IN + <usize>p);
+  const v = v128.load(base + <usize>p);
   const lo = i8x16.swizzle(v128.load(t), v128.and(v, i8x16.splat(15)));
   const hi = i8x16.swizzle(v128.load(t + 16), i8x16.shr_u(v, 4));
   return i8x16.bitmask(i8x16.ne(v128.and(lo, hi), i8x16.splat(0)));
@@ -151,12 +155,12 @@ function firstNotIn(p: i32, e: i32, t: usize): i32 {
 
 // @ts-ignore: decorator
 @inline function at(p: i32): i32 {
-  return <i32>load<u8>(IN + <usize>p);
+  return <i32>load<u8>(base + <usize>p);
 }
 /** The 4 octets at p with bit 5 set in each (parse.ts lw). */
 // @ts-ignore: decorator
 @inline function lw(p: i32): u32 {
-  return load<u32>(IN + <usize>p) | 0x20202020;
+  return load<u32>(base + <usize>p) | 0x20202020;
 }
 // @ts-ignore: decorator
 @inline function outSet(i: i32, v: i32): void {
@@ -188,7 +192,7 @@ function firstNotIn(p: i32, e: i32, t: usize): i32 {
 function findLF(p: i32, end: i32): i32 {
   const lf = i8x16.splat(10);
   while (p < end) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(IN + <usize>p), lf));
+    const m = i8x16.bitmask(i8x16.eq(v128.load(base + <usize>p), lf));
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < end ? q : end;
@@ -201,7 +205,7 @@ function findLF(p: i32, end: i32): i32 {
 function findByte(p: i32, e: i32, x: i32): i32 {
   const k = i8x16.splat(<i8>x);
   while (p < e) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(IN + <usize>p), k));
+    const m = i8x16.bitmask(i8x16.eq(v128.load(base + <usize>p), k));
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < e ? q : e;
@@ -320,7 +324,7 @@ function countList(s: i32, e: i32): i32 {
 
 /** parse.ts parseTopVia, "SIP/2.0/" form only: index of the comma ending the first value (or e), or -1. */
 function parseTopVia(s: i32, e: i32): i32 {
-  if (!(e - s > 8 && lw(s) == 0x2f706973 && at(s + 3) == 0x2f && load<u32>(IN + <usize>(s + 4)) == 0x2f302e32))
+  if (!(e - s > 8 && lw(s) == 0x2f706973 && at(s + 3) == 0x2f && load<u32>(base + <usize>(s + 4)) == 0x2f302e32))
     return -1; // "sip/" "2.0/"
   const ts = s + 8;
   const t3 = scanToken(ts, e);
@@ -468,8 +472,24 @@ function parseCseq(s: i32, e: i32): bool {
  */
 export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
-  delta = d;
+  base = IN;
   v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
+  return scanBody(len, d, indexOnly);
+}
+
+/**
+ * {@link scan} of the `len` octets at `ptr` (in the arena), in place. Whatever follows them is never
+ * taken for part of the message (every search stops at the message's end); the caller leaves 16
+ * readable octets after the arena's end.
+ */
+export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
+  if (len <= 0) return 0;
+  base = ptr;
+  return scanBody(len, d, indexOnly);
+}
+
+function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
+  delta = d;
   for (let i = KEY; i < KEY + 2 * NKEY; i++) outSet(i, -1);
   outSet(R_CSEQ, -1);
   outSet(R_MAXF, -1);
@@ -488,7 +508,7 @@ export function scan(len: i32, d: i32, indexOnly: i32): i32 {
     e >= 12 &&
     lw(0) == 0x2f706973 &&
     at(3) == 0x2f &&
-    load<u32>(IN + 4) == 0x20302e32 // "sip/" "2.0 "
+    load<u32>(base + 4) == 0x20302e32 // "sip/" "2.0 "
   ) {
     // Status-Line: "SIP/2.0" SP 3DIGIT SP Reason-Phrase
     const d0 = at(8) - 0x30;
@@ -545,11 +565,11 @@ export function scan(len: i32, d: i32, indexOnly: i32): i32 {
     }
     const ns = p;
     // The name: letters and "-" (every common name) checked 16 octets at a time; else the token class.
-    const v = v128.load(IN + <usize>p);
+    const v = v128.load(base + <usize>p);
     const alpha = i8x16.le_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(25));
     const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, i8x16.splat(0x2d)))) ^ 0xffff;
     let q = p + ctz<i32>(nonAlpha);
-    if (nonAlpha == 0 || at(q) != 58) q = scanToken(p, end);
+    if (nonAlpha == 0 || q >= end || at(q) != 58) q = scanToken(p, end);
     if (q == ns || q >= end || at(q) != 58) return 0; // bad name, space before ":", continuation...
     const flf = findLF(q, end);
     if (flf + 1 >= end || at(flf - 1) != 13) return 0; // unterminated, bare LF

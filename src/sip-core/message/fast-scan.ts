@@ -32,6 +32,7 @@ export const R_KEY = 16;
 const IN = 1024;
 const IN_CAP = 65536;
 const OUT = 66624;
+const OUT_END = 131072;
 
 /** The part of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
 interface WasmApi {
@@ -39,15 +40,32 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 interface ScanExports {
-  memory: { buffer: ArrayBuffer };
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   init(): void;
   scan(len: number, delta: number, indexOnly: number): number;
+  scanAt(ptr: number, len: number, delta: number, indexOnly: number): number;
 }
 
 let scanFn: ((len: number, delta: number, indexOnly: number) => number) | null = null;
+let scanAtFn: ((ptr: number, len: number, delta: number, indexOnly: number) => number) | null = null;
+let memory: ScanExports['memory'] | null = null;
+let memBuffer: ArrayBuffer | null = null;
 let mem8: Uint8Array = new Uint8Array(0);
 let out32: Int32Array = new Int32Array(0);
+let arena: Uint8Array | null = null;
 let enabled = true;
+
+/** Where the arena starts in the scanner's memory (above its input, output and own data). */
+const ARENA_AT = 3 * 65536;
+/** Readable octets after the arena: a 16-octet search may look past a message that ends there. */
+const ARENA_SLACK = 64;
+
+function views(): void {
+  const b = memory!.buffer;
+  memBuffer = b;
+  mem8 = new Uint8Array(b);
+  out32 = new Int32Array(b, OUT, (OUT_END - OUT) >> 2);
+}
 
 function load(): void {
   try {
@@ -59,9 +77,10 @@ function load(): void {
     const inst = new wasm.Instance(new wasm.Module(bytes), {});
     const x = inst.exports as unknown as ScanExports;
     x.init();
-    mem8 = new Uint8Array(x.memory.buffer);
-    out32 = new Int32Array(x.memory.buffer, OUT, (x.memory.buffer.byteLength - OUT) >> 2);
+    memory = x.memory;
+    views();
     scanFn = x.scan;
+    scanAtFn = x.scanAt;
   } catch {
     scanFn = null; // no WebAssembly SIMD here, or a synchronous compile refused: the JS parser runs
   }
@@ -87,7 +106,36 @@ export function setFastScan(on: boolean): void {
 export function fastScan(buf: Uint8Array, start: number, end: number, indexOnly = false): Int32Array | null {
   const len = end - start;
   const scan = scanFn;
-  if (scan === null || !enabled || len <= 0 || len > IN_CAP) return null;
+  if (scan === null || !enabled || len <= 0) return null;
+  if (buf.buffer === memBuffer) {
+    // bytes in the arena: scanned where they lie
+    return scanAtFn!(buf.byteOffset + start, len, start, indexOnly ? 1 : 0) === 1 ? out32 : null;
+  }
+  if (len > IN_CAP) return null;
   mem8.set(start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
   return scan(len, start, indexOnly ? 1 : 0) === 1 ? out32 : null;
+}
+
+/**
+ * A buffer of `size` octets inside the scanner's memory, or null where the scanner is not loaded. Bytes
+ * a reader places there (a capture file read into it in chunks) are scanned in place by
+ * {@link fastScan} (and so by `parseMessage` and the trace's `indexScanSpans`), without the copy every
+ * other buffer costs. One arena per thread: a call with a larger size than the current arena's grows
+ * the memory, which detaches the previous arena (its length becomes 0) and every view of it.
+ */
+export function scanArena(size: number): Uint8Array | null {
+  if (memory === null || !(size >= 0)) return null;
+  if (arena !== null && arena.length >= size && arena.buffer === memory.buffer) {
+    return arena.subarray(0, size);
+  }
+  const need = ARENA_AT + size + ARENA_SLACK;
+  const have = memory.buffer.byteLength;
+  try {
+    if (need > have) memory.grow(Math.ceil((need - have) / 65536));
+  } catch {
+    return null; // no address space for it
+  }
+  views();
+  arena = new Uint8Array(memory.buffer, ARENA_AT, size);
+  return arena;
 }

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, type SipMessage } from '../../../src/sip-core/message';
-import { fastScan, fastScanAvailable, setFastScan } from '../../../src/sip-core/message/fast-scan';
+import { fastScan, fastScanAvailable, scanArena, setFastScan } from '../../../src/sip-core/message/fast-scan';
 import {
   F_CALLID,
   F_CSEQM,
@@ -89,12 +89,25 @@ function same(buf: Uint8Array, start: number, end: number, what: string): void {
   }
 }
 
-/** The same message at offset 0 of its own buffer and inside a larger buffer, between other octets. */
+/** An arena of the scanner's memory (messages there are scanned in place, without a copy). */
+const ARENA = scanArena(256 * 1024)!;
+
+/**
+ * The same message at offset 0 of its own buffer, inside a larger buffer between other octets, and in
+ * the scanner's arena (scanned in place) between other octets and at the arena's very end.
+ */
 function sameEverywhere(bytes: Uint8Array, what: string): void {
   same(bytes, 0, bytes.length, what);
   const big = new Uint8Array(bytes.length + 40).fill(0x41);
   big.set(bytes, 17);
   same(big, 17, 17 + bytes.length, `${what} (at offset 17)`);
+  if (bytes.length + 40 > ARENA.length) return;
+  ARENA.fill(0x3a, 0, 20 + bytes.length + 20); // ":" around it: a scan past the end would find it
+  ARENA.set(bytes, 20);
+  same(ARENA, 20, 20 + bytes.length, `${what} (in the arena)`);
+  const at = ARENA.length - bytes.length;
+  ARENA.set(bytes, at);
+  same(ARENA, at, ARENA.length, `${what} (at the arena's end)`);
 }
 
 const datFiles = (dir: string): string[] =>
@@ -121,6 +134,9 @@ describe('fast key-field scanner = full parser', () => {
     expect(fastScanAvailable()).toBe(true);
     const b = enc(INVITE);
     expect(fastScan(b, 0, b.length)).not.toBeNull();
+    ARENA.set(b, 1000);
+    expect(fastScan(ARENA, 1000, 1000 + b.length)).not.toBeNull();
+    expect(scanArena(1000)!.buffer).toBe(ARENA.buffer); // a smaller request: the same memory
     const m = parseMessage(b);
     expect([m.method, m.callId, m.cseq, m.branch, m.fromTag, m.toTag, m.bodyLength]).toEqual([
       'INVITE',
