@@ -65,6 +65,10 @@ function commaValues(v: string): string[] {
   return out.filter((x) => x !== '');
 }
 
+const NO_SPANS: readonly { start: number; end: number }[] = [];
+const NO_FIELDS: readonly PatchField[] = [];
+const NO_NAMES: readonly string[] = [];
+
 /** A splice of the output: bytes [start, end) of the received message replaced by `text`. */
 interface Splice {
   start: number;
@@ -104,7 +108,11 @@ export class MessagePatch {
     if (k >= 0) return located[k]!;
     const list: PatchField[] = [];
     const raw = this.msg.raw;
-    for (const sp of this.msg.headerSpans(canonical)) {
+    // the parser counted these: no search when there are none
+    const none =
+      (canonical === 'route' && this.msg.routeCount === 0) ||
+      (canonical === 'record-route' && this.msg.recordRouteCount === 0);
+    for (const sp of none ? NO_SPANS : this.msg.headerSpans(canonical)) {
       let ls = sp.start;
       while (ls > 0 && raw[ls - 1] !== 10) ls--;
       let le = sp.end;
@@ -341,7 +349,14 @@ export class MessagePatch {
     const bodyStart = msg.bodyStart;
     const bodyEnd = bodyStart + msg.bodyLength;
     // Content-Length follows the body: the first field rewritten when it differs, the others removed.
-    const cl = this.fields('content-length');
+    // Content-Length as received and equal to the body (the common case): nothing to locate. (A
+    // duplicate Content-Length is then kept as received; the editor would drop it.)
+    const clFine =
+      !this.newBody &&
+      msg.contentLength !== null &&
+      msg.contentLength === msg.bodyLength &&
+      !(this.names ?? NO_NAMES).includes('content-length');
+    const cl = clFine ? NO_FIELDS : this.fields('content-length');
     let clFirst = true;
     for (const f of cl) {
       if (f.value === null) continue;
@@ -366,7 +381,7 @@ export class MessagePatch {
       const at = v ? v.ls : this.headStart;
       splices.push({ start: at, end: at, text: `Via: ${clean(topVia)}\r\n`, rank: R_TOP_VIA });
     }
-    if (clFirst)
+    if (clFirst && !clFine)
       splices.push({
         start: this.headEnd,
         end: this.headEnd,
