@@ -371,7 +371,7 @@ export abstract class SipElement implements TransportListener {
     f.length = 0;
     for (let n = 0; n < COPIED.length; n++) {
       const c = COPIED[n]!;
-      if (c === 'Record-Route' && !o.recordRoute) continue;
+      if (c === 'Record-Route' && (!o.recordRoute || req.recordRouteCount === 0)) continue;
       if (c === 'Timestamp' && status !== 100) continue;
       for (const sp of req.headerSpans(c)) f.push(n, sp.start, sp.end);
     }
