@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallDto } from '../../../src/shared/api';
 import {
+  fitCell,
   CALL_COLUMNS,
   COLUMNS_KEY,
   DEFAULT_COLUMNS,
@@ -113,5 +114,15 @@ describe('calls list layout', () => {
     const w = minTableWidth(DEFAULT_COLUMNS.map(columnById));
     expect(w).toBeLessThanOrEqual(575);
     expect(minTableWidth([columnById('from'), columnById('src')])).toBe(FLEX_MIN + columnById('src').width!);
+  });
+});
+
+describe('fitCell', () => {
+  it('keeps what fits and cuts the rest with an ellipsis, to the column width', () => {
+    expect(fitCell('12 ms', 42)).toBe('12 ms');
+    expect(fitCell('123456 ms', 42)).toBe('12345…');
+    expect(fitCell('1 INVITE', 80, true)).toBe('1 INVITE');
+    expect(fitCell('123456 SUBSCRIBE', 80, true)).toBe('123456 SU…');
+    expect(fitCell('x', 0)).toBe('x');
   });
 });

@@ -30,7 +30,7 @@ export interface CallColumn {
   sort?: CallSortField;
   num?: boolean;
   mono?: boolean;
-  /** Cut long values with an ellipsis. */
+  /** Long values are common (names, Call-IDs). */
   trunc?: boolean;
   /**
    * Fixed width in px, so the table lays out once, not on every scrolled row. Columns without one
@@ -130,6 +130,16 @@ export const FLEX_MIN = 50;
 /** The least width of a table showing `columns` (wider panes give the extra to the flexible columns). */
 export function minTableWidth(columns: readonly CallColumn[]): number {
   return columns.reduce((n, c) => n + (c.width ?? FLEX_MIN), 0);
+}
+
+/**
+ * `text` cut (with an ellipsis) to what `px` pixels of 12 px text hold, for cells of a fixed width
+ * that do not clip (a clip per cell makes every scrolled frame cost more in the compositor). The
+ * character width is a generous estimate for proportional text, exact for monospace.
+ */
+export function fitCell(text: string, px: number, mono = false): string {
+  const max = Math.max(1, Math.floor(px / (mono ? 7.3 : 7)));
+  return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
 }
 
 /** CSS grid-template-columns of the table: fixed widths, the others share what is left. */
