@@ -90,8 +90,17 @@ function initClass(t: usize): void {
   }
 }
 
-/** Where the message being scanned starts in memory: IN (a copy) or a place in the arena. */
+/** Where the message being scanned by scanAt starts in memory (a place in the arena). */
 let base: usize = IN;
+/**
+ * Address of octet p of the message. Every function that reads the message takes a type parameter M
+ * only to choose, at compile time, between the copy at IN (M = u8: a constant offset in each load)
+ * and the arena (M = u16: `base`), so the copy path pays nothing for the arena.
+ */
+// @ts-ignore: decorator
+@inline function ptr<M>(p: i32): usize {
+  return sizeof<M>() == 1 ? IN + <usize>p : base + <usize>p;
+}
 let delta: i32 = 0; // added to every position written: the message's offset in the caller's buffer
 
 export function init(): void {
@@ -120,17 +129,17 @@ export function init(): void {
 
 /** Bit i set when octet p + i is in class t (see C_*). */
 // @ts-ignore: decorator
-@inline function classMask(p: i32, t: usize): i32 {
-  const v = v128.load(base + <usize>p);
+@inline function classMask<M>(p: i32, t: usize): i32 {
+  const v = v128.load(ptr<M>(p));
   const lo = i8x16.swizzle(v128.load(t), v128.and(v, i8x16.splat(15)));
   const hi = i8x16.swizzle(v128.load(t + 16), i8x16.shr_u(v, 4));
   return i8x16.bitmask(i8x16.ne(v128.and(lo, hi), i8x16.splat(0)));
 }
 
 /** Index of the first octet of [p, e) in class t, or e. */
-function firstIn(p: i32, e: i32, t: usize): i32 {
+function firstIn<M>(p: i32, e: i32, t: usize): i32 {
   while (p < e) {
-    const m = classMask(p, t);
+    const m = classMask<M>(p, t);
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < e ? q : e;
@@ -141,9 +150,9 @@ function firstIn(p: i32, e: i32, t: usize): i32 {
 }
 
 /** Index of the first octet of [p, e) NOT in class t, or e. */
-function firstNotIn(p: i32, e: i32, t: usize): i32 {
+function firstNotIn<M>(p: i32, e: i32, t: usize): i32 {
   while (p < e) {
-    const m = classMask(p, t) ^ 0xffff;
+    const m = classMask<M>(p, t) ^ 0xffff;
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < e ? q : e;
@@ -154,13 +163,13 @@ function firstNotIn(p: i32, e: i32, t: usize): i32 {
 }
 
 // @ts-ignore: decorator
-@inline function at(p: i32): i32 {
-  return <i32>load<u8>(base + <usize>p);
+@inline function at<M>(p: i32): i32 {
+  return <i32>load<u8>(ptr<M>(p));
 }
 /** The 4 octets at p with bit 5 set in each (parse.ts lw). */
 // @ts-ignore: decorator
-@inline function lw(p: i32): u32 {
-  return load<u32>(base + <usize>p) | 0x20202020;
+@inline function lw<M>(p: i32): u32 {
+  return load<u32>(ptr<M>(p)) | 0x20202020;
 }
 // @ts-ignore: decorator
 @inline function outSet(i: i32, v: i32): void {
@@ -189,10 +198,10 @@ function firstNotIn(p: i32, e: i32, t: usize): i32 {
 }
 
 /** Index of the next LF in [p, end), or end: 16 octets per step. */
-function findLF(p: i32, end: i32): i32 {
+function findLF<M>(p: i32, end: i32): i32 {
   const lf = i8x16.splat(10);
   while (p < end) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(base + <usize>p), lf));
+    const m = i8x16.bitmask(i8x16.eq(v128.load(ptr<M>(p)), lf));
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < end ? q : end;
@@ -202,10 +211,10 @@ function findLF(p: i32, end: i32): i32 {
   return end;
 }
 
-function findByte(p: i32, e: i32, x: i32): i32 {
+function findByte<M>(p: i32, e: i32, x: i32): i32 {
   const k = i8x16.splat(<i8>x);
   while (p < e) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(base + <usize>p), k));
+    const m = i8x16.bitmask(i8x16.eq(v128.load(ptr<M>(p)), k));
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < e ? q : e;
@@ -215,19 +224,19 @@ function findByte(p: i32, e: i32, x: i32): i32 {
   return e;
 }
 
-function scanToken(p: i32, e: i32): i32 {
-  return firstNotIn(p, e, C_TOKEN);
+function scanToken<M>(p: i32, e: i32): i32 {
+  return firstNotIn<M>(p, e, C_TOKEN);
 }
 
-function skipLws(p: i32, e: i32): i32 {
-  while (p < e && isLws(at(p))) p++;
+function skipLws<M>(p: i32, e: i32): i32 {
+  while (p < e && isLws(at<M>(p))) p++;
   return p;
 }
 
 /** parse.ts skipQuoted: index after the closing quote, or -1. */
-function skipQuoted(p: i32, e: i32): i32 {
+function skipQuoted<M>(p: i32, e: i32): i32 {
   for (let i = p + 1; i < e; i++) {
-    const c = at(i);
+    const c = at<M>(i);
     if (c == 92) i++;
     else if (c == 34) return i + 1;
   }
@@ -235,11 +244,11 @@ function skipQuoted(p: i32, e: i32): i32 {
 }
 
 /** parse.ts parseDigits: the decimal value of [s, e), or -1 (also past 9 digits: the caller bails). */
-function parseDigits(s: i32, e: i32): i32 {
+function parseDigits<M>(s: i32, e: i32): i32 {
   if (s >= e || e - s > 9) return -1;
   let v = 0;
   for (let i = s; i < e; i++) {
-    const c = at(i) - 0x30;
+    const c = at<M>(i) - 0x30;
     if (<u32>c > 9) return -1;
     v = v * 10 + c;
   }
@@ -248,8 +257,8 @@ function parseDigits(s: i32, e: i32): i32 {
 
 /** parse.ts keyHeaderId. */
 // @ts-ignore: decorator
-@inline function keyHeaderId(s: i32, n: i32): i32 {
-  const c0 = at(s) | 0x20;
+@inline function keyHeaderId<M>(s: i32, n: i32): i32 {
+  const c0 = at<M>(s) | 0x20;
   switch (n) {
     case 1:
       if (c0 == 0x76) return ID_VIA;
@@ -261,29 +270,29 @@ function parseDigits(s: i32, e: i32): i32 {
       if (c0 == 0x6d) return ID_CONTACT;
       return 0;
     case 2:
-      return c0 == 0x74 && (at(s + 1) | 0x20) == 0x6f ? ID_TO : 0;
+      return c0 == 0x74 && (at<M>(s + 1) | 0x20) == 0x6f ? ID_TO : 0;
     case 3:
-      return c0 == 0x76 && (at(s + 1) | 0x20) == 0x69 && (at(s + 2) | 0x20) == 0x61 ? ID_VIA : 0;
+      return c0 == 0x76 && (at<M>(s + 1) | 0x20) == 0x69 && (at<M>(s + 2) | 0x20) == 0x61 ? ID_VIA : 0;
     case 4: {
-      const x = lw(s);
+      const x = lw<M>(s);
       return x == 0x6d6f7266 ? ID_FROM : x == 0x71657363 ? ID_CSEQ : 0; // from, cseq
     }
     case 5:
-      return lw(s) == 0x74756f72 && lw(s + 1) == 0x6574756f ? ID_ROUTE : 0; // rout, oute
+      return lw<M>(s) == 0x74756f72 && lw<M>(s + 1) == 0x6574756f ? ID_ROUTE : 0; // rout, oute
     case 7: {
-      const x = lw(s);
-      if (x == 0x6c6c6163) return lw(s + 3) == 0x64692d6c ? ID_CALLID : 0; // call, l-id
-      return x == 0x746e6f63 && lw(s + 3) == 0x74636174 ? ID_CONTACT : 0; // cont, tact
+      const x = lw<M>(s);
+      if (x == 0x6c6c6163) return lw<M>(s + 3) == 0x64692d6c ? ID_CALLID : 0; // call, l-id
+      return x == 0x746e6f63 && lw<M>(s + 3) == 0x74636174 ? ID_CONTACT : 0; // cont, tact
     }
     case 12: {
-      const x = lw(s);
-      if (x == 0x2d78616d) return lw(s + 4) == 0x77726f66 && lw(s + 8) == 0x73647261 ? ID_MAXF : 0; // max- forw ards
-      if (x == 0x746e6f63) return lw(s + 4) == 0x2d746e65 && lw(s + 8) == 0x65707974 ? ID_CTYPE : 0; // cont ent- type
-      if (x == 0x6f636572) return lw(s + 4) == 0x722d6472 && lw(s + 8) == 0x6574756f ? ID_RR : 0; // reco rd-r oute
+      const x = lw<M>(s);
+      if (x == 0x2d78616d) return lw<M>(s + 4) == 0x77726f66 && lw<M>(s + 8) == 0x73647261 ? ID_MAXF : 0; // max- forw ards
+      if (x == 0x746e6f63) return lw<M>(s + 4) == 0x2d746e65 && lw<M>(s + 8) == 0x65707974 ? ID_CTYPE : 0; // cont ent- type
+      if (x == 0x6f636572) return lw<M>(s + 4) == 0x722d6472 && lw<M>(s + 8) == 0x6574756f ? ID_RR : 0; // reco rd-r oute
       return 0;
     }
     case 14:
-      return lw(s) == 0x746e6f63 && lw(s + 4) == 0x2d746e65 && lw(s + 8) == 0x676e656c && lw(s + 10) == 0x6874676e
+      return lw<M>(s) == 0x746e6f63 && lw<M>(s + 4) == 0x2d746e65 && lw<M>(s + 8) == 0x676e656c && lw<M>(s + 10) == 0x6874676e
         ? ID_CLEN
         : 0; // cont ent- leng ngth
   }
@@ -291,15 +300,15 @@ function parseDigits(s: i32, e: i32): i32 {
 }
 
 /** parse.ts countList: non-empty comma-separated elements; -1 (bail) when one is empty. */
-function countList(s: i32, e: i32): i32 {
-  if (s < e && findByte(s, e, 44) >= e) return 1;
+function countList<M>(s: i32, e: i32): i32 {
+  if (s < e && findByte<M>(s, e, 44) >= e) return 1;
   let count = 0;
   let empty = 0;
   let nonWs = false;
   for (let i = s; i < e; i++) {
-    const c = at(i);
+    const c = at<M>(i);
     if (c == 34) {
-      const q = skipQuoted(i, e);
+      const q = skipQuoted<M>(i, e);
       if (q < 0) {
         nonWs = true;
         break;
@@ -307,7 +316,7 @@ function countList(s: i32, e: i32): i32 {
       i = q - 1;
       nonWs = true;
     } else if (c == 60) {
-      i = findByte(i + 1, e, 62);
+      i = findByte<M>(i + 1, e, 62);
       nonWs = true;
     } else if (c == 44) {
       if (nonWs) count++;
@@ -323,60 +332,60 @@ function countList(s: i32, e: i32): i32 {
 }
 
 /** parse.ts parseTopVia, "SIP/2.0/" form only: index of the comma ending the first value (or e), or -1. */
-function parseTopVia(s: i32, e: i32): i32 {
-  if (!(e - s > 8 && lw(s) == 0x2f706973 && at(s + 3) == 0x2f && load<u32>(base + <usize>(s + 4)) == 0x2f302e32))
+function parseTopVia<M>(s: i32, e: i32): i32 {
+  if (!(e - s > 8 && lw<M>(s) == 0x2f706973 && at<M>(s + 3) == 0x2f && load<u32>(ptr<M>(s + 4)) == 0x2f302e32))
     return -1; // "sip/" "2.0/"
   const ts = s + 8;
-  const t3 = scanToken(ts, e);
+  const t3 = scanToken<M>(ts, e);
   if (t3 == ts) return -1;
   setKey(F_TRANSPORT, ts, t3);
-  let p = skipLws(t3, e);
+  let p = skipLws<M>(t3, e);
   const hs = p;
-  if (at(p) == 91) {
-    while (p < e && at(p) != 93) p++;
+  if (at<M>(p) == 91) {
+    while (p < e && at<M>(p) != 93) p++;
     if (p < e) p++;
   }
-  p = firstIn(p, e, C_VIASTOP);
+  p = firstIn<M>(p, e, C_VIASTOP);
   if (p == hs) return -1;
   let hostEnd = p;
   while (true) {
-    p = skipLws(p, e);
-    if (p >= e || at(p) == 44) break;
-    if (at(p) == 58) {
-      p = skipLws(p + 1, e);
-      while (p < e && <u32>(at(p) - 0x30) <= 9) p++;
+    p = skipLws<M>(p, e);
+    if (p >= e || at<M>(p) == 44) break;
+    if (at<M>(p) == 58) {
+      p = skipLws<M>(p + 1, e);
+      while (p < e && <u32>(at<M>(p) - 0x30) <= 9) p++;
       hostEnd = p;
       continue;
     }
-    if (at(p) != 59) return -1;
-    p = skipLws(p + 1, e);
+    if (at<M>(p) != 59) return -1;
+    p = skipLws<M>(p + 1, e);
     const pn = p;
-    const pne = scanToken(p, e);
+    const pne = scanToken<M>(p, e);
     if (pne == pn) return -1; // empty parameter: the parser flags it
-    p = skipLws(pne, e);
+    p = skipLws<M>(pne, e);
     let vs = pne;
     let ve = pne;
-    if (at(p) == 61) {
-      p = skipLws(p + 1, e);
+    if (at<M>(p) == 61) {
+      p = skipLws<M>(p + 1, e);
       vs = p;
-      if (at(p) == 34) {
-        const q = skipQuoted(p, e);
+      if (at<M>(p) == 34) {
+        const q = skipQuoted<M>(p, e);
         p = q < 0 ? e : q;
-      } else if (at(p) == 91) {
-        while (p < e && at(p) != 93) p++;
+      } else if (at<M>(p) == 91) {
+        while (p < e && at<M>(p) != 93) p++;
         if (p < e) p++;
       } else {
-        p = firstIn(p, e, C_VIASTOP);
+        p = firstIn<M>(p, e, C_VIASTOP);
       }
       ve = p;
     }
     const n = pne - pn;
     let f = -1;
     if (n == 6) {
-      if (lw(pn) == 0x6e617262 && lw(pn + 2) == 0x68636e61) f = F_BRANCH; // bran, anch
+      if (lw<M>(pn) == 0x6e617262 && lw<M>(pn + 2) == 0x68636e61) f = F_BRANCH; // bran, anch
     } else if (n == 8) {
-      if (lw(pn) == 0x65636572 && lw(pn + 4) == 0x64657669) f = F_RECEIVED; // rece, ived
-    } else if (n == 5 && lw(pn) == 0x726f7072 && lw(pn + 1) == 0x74726f70) f = F_RPORT; // rpor, port
+      if (lw<M>(pn) == 0x65636572 && lw<M>(pn + 4) == 0x64657669) f = F_RECEIVED; // rece, ived
+    } else if (n == 5 && lw<M>(pn) == 0x726f7072 && lw<M>(pn + 1) == 0x74726f70) f = F_RPORT; // rpor, port
     if (f >= 0 && !keySet(f)) setKey(f, vs, ve);
   }
   setKey(F_SENTBY, hs, hostEnd);
@@ -384,23 +393,23 @@ function parseTopVia(s: i32, e: i32): i32 {
 }
 
 /** parse.ts findTag: false (bail) where the parser would add a diagnostic. */
-function findTag(s: i32, e: i32, f: i32): bool {
+function findTag<M>(s: i32, e: i32, f: i32): bool {
   let p = s;
   let params = -1;
   while (p < e) {
-    p = firstIn(p, e, C_ADDR);
+    p = firstIn<M>(p, e, C_ADDR);
     if (p >= e) break;
-    const c = at(p);
+    const c = at<M>(p);
     if (c == 34) {
-      const q = skipQuoted(p, e);
+      const q = skipQuoted<M>(p, e);
       if (q < 0) return false;
       p = q;
       continue;
     }
     if (c == 60) {
-      const j = findByte(p + 1, e, 62);
+      const j = findByte<M>(p + 1, e, 62);
       if (j >= e) return false;
-      p = findByte(j + 1, e, 59);
+      p = findByte<M>(j + 1, e, 59);
       params = p;
       break;
     }
@@ -410,33 +419,33 @@ function findTag(s: i32, e: i32, f: i32): bool {
   if (params < 0) return true;
   p = params;
   while (p < e) {
-    if (at(p) != 59) {
-      p = findByte(p + 1, e, 59);
+    if (at<M>(p) != 59) {
+      p = findByte<M>(p + 1, e, 59);
       continue;
     }
-    p = skipLws(p + 1, e);
+    p = skipLws<M>(p + 1, e);
     const pn = p;
-    const pne = scanToken(p, e);
+    const pne = scanToken<M>(p, e);
     if (pne == pn) return false;
-    p = skipLws(pne, e);
+    p = skipLws<M>(pne, e);
     let vs = pne;
     let ve = pne;
-    if (at(p) == 61) {
-      p = skipLws(p + 1, e);
+    if (at<M>(p) == 61) {
+      p = skipLws<M>(p + 1, e);
       vs = p;
-      if (at(p) == 34) {
-        const q = skipQuoted(p, e);
+      if (at<M>(p) == 34) {
+        const q = skipQuoted<M>(p, e);
         p = q < 0 ? e : q;
       } else {
-        p = firstIn(p, e, C_TAGSTOP);
+        p = firstIn<M>(p, e, C_TAGSTOP);
       }
       ve = p;
     }
     if (
       pne - pn == 3 &&
-      (at(pn) | 0x20) == 0x74 &&
-      (at(pn + 1) | 0x20) == 0x61 &&
-      (at(pn + 2) | 0x20) == 0x67 &&
+      (at<M>(pn) | 0x20) == 0x74 &&
+      (at<M>(pn + 1) | 0x20) == 0x61 &&
+      (at<M>(pn + 2) | 0x20) == 0x67 &&
       !keySet(f)
     ) {
       setKey(f, vs, ve);
@@ -446,18 +455,18 @@ function findTag(s: i32, e: i32, f: i32): bool {
 }
 
 /** parse.ts parseCseq: false (bail) where the parser would add a diagnostic. */
-function parseCseq(s: i32, e: i32): bool {
+function parseCseq<M>(s: i32, e: i32): bool {
   let p = s;
   let v: i64 = 0;
-  while (p < e && <u32>(at(p) - 0x30) <= 9) {
-    v = v * 10 + <i64>(at(p) - 0x30);
+  while (p < e && <u32>(at<M>(p) - 0x30) <= 9) {
+    v = v * 10 + <i64>(at<M>(p) - 0x30);
     p++;
     if (p - s > 10) return false;
   }
   const digitsEnd = p;
-  p = skipLws(p, e);
+  p = skipLws<M>(p, e);
   const ms = p;
-  const me = scanToken(p, e);
+  const me = scanToken<M>(p, e);
   if (digitsEnd == s || me == ms || me != e || p == digitsEnd) return false;
   if (v >= 2147483648) return false;
   outSet(R_CSEQ, <i32>v);
@@ -472,9 +481,8 @@ function parseCseq(s: i32, e: i32): bool {
  */
 export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
-  base = IN;
   v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
-  return scanBody(len, d, indexOnly);
+  return scanBody<u8>(len, d, indexOnly);
 }
 
 /**
@@ -485,10 +493,10 @@ export function scan(len: i32, d: i32, indexOnly: i32): i32 {
 export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0) return 0;
   base = ptr;
-  return scanBody(len, d, indexOnly);
+  return scanBody<u16>(len, d, indexOnly);
 }
 
-function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
+function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
   delta = d;
   for (let i = KEY; i < KEY + 2 * NKEY; i++) outSet(i, -1);
   outSet(R_CSEQ, -1);
@@ -497,24 +505,24 @@ function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
   outSet(R_CLVALUE, -1);
   const end = len;
   // parse.ts parseInto: leading whitespace (keep-alives, junk) takes the full parser
-  const c0 = at(0);
+  const c0 = at<M>(0);
   if (isLws(c0)) return 0;
-  const lf = findLF(0, end);
-  if (lf >= end || lf == 0 || at(lf - 1) != 13) return 0;
+  const lf = findLF<M>(0, end);
+  if (lf >= end || lf == 0 || at<M>(lf - 1) != 13) return 0;
   const e = lf - 1;
   outSet(R_SLE, e + d);
   // parse.ts parseStartLine
   if (
     e >= 12 &&
-    lw(0) == 0x2f706973 &&
-    at(3) == 0x2f &&
-    load<u32>(base + 4) == 0x20302e32 // "sip/" "2.0 "
+    lw<M>(0) == 0x2f706973 &&
+    at<M>(3) == 0x2f &&
+    load<u32>(ptr<M>(4)) == 0x20302e32 // "sip/" "2.0 "
   ) {
     // Status-Line: "SIP/2.0" SP 3DIGIT SP Reason-Phrase
-    const d0 = at(8) - 0x30;
-    const d1 = at(9) - 0x30;
-    const d2 = at(10) - 0x30;
-    if (<u32>d0 > 9 || <u32>d1 > 9 || <u32>d2 > 9 || !isWs(at(11))) return 0;
+    const d0 = at<M>(8) - 0x30;
+    const d1 = at<M>(9) - 0x30;
+    const d2 = at<M>(10) - 0x30;
+    if (<u32>d0 > 9 || <u32>d1 > 9 || <u32>d2 > 9 || !isWs(at<M>(11))) return 0;
     const code = d0 * 100 + d1 * 10 + d2;
     if (code < 100 || code > 699) return 0;
     outSet(R_KIND, 1);
@@ -523,14 +531,14 @@ function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
     setKey(F_REASON, 12, e);
   } else {
     // Request-Line: Method SP Request-URI SP "SIP/2.0", no other whitespace
-    const me = scanToken(0, e);
-    if (me == 0 || at(me) != 32) return 0;
+    const me = scanToken<M>(0, e);
+    if (me == 0 || at<M>(me) != 32) return 0;
     const us = me + 1;
-    if (at(us) == 60) return 0;
-    const ue = firstIn(us, e, C_URISTOP);
-    if (ue == us || at(ue) != 32 || e - ue != 8) return 0;
+    if (at<M>(us) == 60) return 0;
+    const ue = firstIn<M>(us, e, C_URISTOP);
+    if (ue == us || at<M>(ue) != 32 || e - ue != 8) return 0;
     const vs = ue + 1;
-    if (!(lw(vs) == 0x2f706973 && at(vs + 3) == 0x2f && at(vs + 4) == 0x32 && at(vs + 5) == 0x2e && at(vs + 6) == 0x30))
+    if (!(lw<M>(vs) == 0x2f706973 && at<M>(vs + 3) == 0x2f && at<M>(vs + 4) == 0x32 && at<M>(vs + 5) == 0x2e && at<M>(vs + 6) == 0x30))
       return 0;
     outSet(R_KIND, 0);
     outSet(R_STATUS, 0);
@@ -551,35 +559,35 @@ function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
   let clValue = -1;
   let seen = 0; // bit per key header id: its first field was read
   while (p < end) {
-    const c = at(p);
+    const c = at<M>(p);
     if (c == 13) {
-      if (p + 1 < end && at(p + 1) == 10) body = p + 2;
+      if (p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
       break;
     }
     if (indexOnly != 0 && (c | 0x20) != 0x63 && (c | 0x20) != 0x69) {
       // not "c..." nor "i...": neither Call-ID nor CSeq; only the line structure matters
-      const lf = findLF(p, end);
-      if (lf + 1 >= end || at(lf - 1) != 13 || isWs(at(lf + 1))) return 0;
+      const lf = findLF<M>(p, end);
+      if (lf + 1 >= end || at<M>(lf - 1) != 13 || isWs(at<M>(lf + 1))) return 0;
       p = lf + 1;
       continue;
     }
     const ns = p;
     // The name: letters and "-" (every common name) checked 16 octets at a time; else the token class.
-    const v = v128.load(base + <usize>p);
+    const v = v128.load(ptr<M>(p));
     const alpha = i8x16.le_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(25));
     const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, i8x16.splat(0x2d)))) ^ 0xffff;
     let q = p + ctz<i32>(nonAlpha);
-    if (nonAlpha == 0 || q >= end || at(q) != 58) q = scanToken(p, end);
-    if (q == ns || q >= end || at(q) != 58) return 0; // bad name, space before ":", continuation...
-    const flf = findLF(q, end);
-    if (flf + 1 >= end || at(flf - 1) != 13) return 0; // unterminated, bare LF
-    if (isWs(at(flf + 1))) return 0; // folded
+    if (nonAlpha == 0 || q >= end || at<M>(q) != 58) q = scanToken<M>(p, end);
+    if (q == ns || q >= end || at<M>(q) != 58) return 0; // bad name, space before ":", continuation...
+    const flf = findLF<M>(q, end);
+    if (flf + 1 >= end || at<M>(flf - 1) != 13) return 0; // unterminated, bare LF
+    if (isWs(at<M>(flf + 1))) return 0; // folded
     let vs = q + 1;
     let ve = flf - 1; // the CR
-    while (ve > vs && isLws(at(ve - 1))) ve--;
-    while (vs < ve && isLws(at(vs))) vs++;
+    while (ve > vs && isLws(at<M>(ve - 1))) ve--;
+    while (vs < ve && isLws(at<M>(vs))) vs++;
     const nlen = q - ns;
-    const id = nlen <= 14 ? keyHeaderId(ns, nlen) : 0;
+    const id = nlen <= 14 ? keyHeaderId<M>(ns, nlen) : 0;
     if (nh >= MAXH) return 0;
     outSet(o, ns + d);
     outSet(o + 1, q + d);
@@ -597,7 +605,7 @@ function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
         if ((seen & bit) == 0) {
           seen |= bit;
           if (id == ID_CALLID) setKey(F_CALLID, vs, ve);
-          else if (!parseCseq(vs, ve)) return 0;
+          else if (!parseCseq<M>(vs, ve)) return 0;
           if (seen == ((1 << ID_CALLID) | (1 << ID_CSEQ))) return 1;
         }
       }
@@ -611,42 +619,42 @@ function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
       switch (id) {
         case ID_VIA: {
           if (first) {
-            const after = parseTopVia(vs, ve);
+            const after = parseTopVia<M>(vs, ve);
             if (after < 0) return 0;
             if (after >= ve) viaCount += 1;
             else {
-              const n = countList(after + 1, ve);
+              const n = countList<M>(after + 1, ve);
               if (n < 0) return 0;
               viaCount += 1 + n;
             }
           } else {
-            const n = countList(vs, ve);
+            const n = countList<M>(vs, ve);
             if (n < 0) return 0;
             viaCount += n;
           }
           break;
         }
         case ID_FROM:
-          if (first && !findTag(vs, ve, F_FROMTAG)) return 0;
+          if (first && !findTag<M>(vs, ve, F_FROMTAG)) return 0;
           break;
         case ID_TO:
-          if (first && !findTag(vs, ve, F_TOTAG)) return 0;
+          if (first && !findTag<M>(vs, ve, F_TOTAG)) return 0;
           break;
         case ID_CALLID:
           if (first) setKey(F_CALLID, vs, ve);
           break;
         case ID_CSEQ:
-          if (first && !parseCseq(vs, ve)) return 0;
+          if (first && !parseCseq<M>(vs, ve)) return 0;
           break;
         case ID_MAXF:
           if (first) {
-            const v = parseDigits(vs, ve);
+            const v = parseDigits<M>(vs, ve);
             if (v < 0 || v > 255) return 0;
             outSet(R_MAXF, v);
           }
           break;
         case ID_CLEN: {
-          const v = parseDigits(vs, ve);
+          const v = parseDigits<M>(vs, ve);
           if (v < 0) return 0;
           clCount++;
           if (clCount == 1) clValue = v;
@@ -657,13 +665,13 @@ function scanBody(len: i32, d: i32, indexOnly: i32): i32 {
           if (first) setKey(F_CTYPE, vs, ve);
           break;
         case ID_ROUTE: {
-          const n = countList(vs, ve);
+          const n = countList<M>(vs, ve);
           if (n < 0) return 0;
           routeCount += n;
           break;
         }
         case ID_RR: {
-          const n = countList(vs, ve);
+          const n = countList<M>(vs, ve);
           if (n < 0) return 0;
           rrCount += n;
           break;
