@@ -558,7 +558,13 @@ export class CapturePipeline implements FrameSink {
     const dir = this.#tcp.direction(ip.src, sp, ip.dst, dp);
     dir.current = this.#pendingFrames
       ? this.#pendingFrames[this.#pendingFrames.length - 1]!
-      : { ...this.#frame };
+      : {
+          frameNo: this.#frame.frameNo,
+          recordOffset: this.#frame.recordOffset,
+          recordLength: this.#frame.recordLength,
+          timeUs: this.#frame.timeUs,
+          linkType: this.#frame.linkType,
+        };
     dir.currentTimeUs = this.#info!.timeUs;
     dir.segment(seq, (flags & 2) !== 0, (flags & 1) !== 0, buf, o + hl, end, this.#fileBase);
   }

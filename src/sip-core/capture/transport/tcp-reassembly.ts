@@ -88,6 +88,16 @@ export class TcpDirection {
    * processed (the one that completed them, as tshark reports it).
    */
   framesFor(from: number, to: number): FrameRef[] {
+    // Usual case: the bytes came in the segment being processed.
+    let only = true;
+    for (const s of this.#segs) {
+      if (s.end <= from || s.pos >= to) continue;
+      if (s.frame.frameNo !== this.current.frameNo) {
+        only = false;
+        break;
+      }
+    }
+    if (only) return [this.current];
     const out: FrameRef[] = [];
     for (const s of this.#segs) {
       if (s.end <= from || s.pos >= to) continue;
