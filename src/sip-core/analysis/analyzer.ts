@@ -14,7 +14,7 @@
 import type { SipMessage } from '../message';
 import { parseFrom, parseTo } from '../message/headers';
 import type { DualAppendListener, Trace, TraceAnalysis, MessageAnalysisFields } from '../trace/trace';
-import { AnalysisMessage } from './scan';
+import { AnalysisMessage } from './message-view';
 import { isSipUri, isTelUri, type Uri } from '../message/uri';
 import {
   type CallGroup,
@@ -264,17 +264,19 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Indexes message `id` (must be called in id order; `msg` is its parse). */
   onMessage(id: number, msg: SipMessage): void {
     this.#index(id, this.#m.useMessage(msg, this.trace.callId(id)));
+    this.#m.release();
   }
 
   /**
    * Indexes message `id` from its raw bytes `buf[start,end)` (must be called in id order): the fields
-   * are read from the bytes (scan.ts); the message is parsed only when it is not in the common form or
+   * are read from the bytes (message-view.ts); the message is parsed only when it is not in the common form or
    * a rule needs a header the read does not keep.
    */
   onBytes(id: number, buf: Uint8Array, start: number, end: number, msg: SipMessage | null = null): void {
     const m = this.#m;
     const cid = this.trace.callId(id);
     this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
+    m.release(); // the buffer (a capture chunk) and the parse's index chunk are not kept alive
   }
 
   #index(id: number, msg: AnalysisMessage): void {
@@ -1584,7 +1586,7 @@ export function analyzeTrace(trace: Trace): TraceAnalyzer {
 /**
  * A listener to pass as an ingest's `onAppend`: creates the analyzer on the first message, sets
  * `trace.analysis`, and indexes each message. The trace registers it by its bytes form, so the ingest
- * need not parse for it (the analysis reads what it needs from the bytes, scan.ts); called as an
+ * need not parse for it (the analysis reads what it needs from the bytes, message-view.ts); called as an
  * AppendListener it takes the parse it is given.
  */
 export function analysisOnAppend(): DualAppendListener {

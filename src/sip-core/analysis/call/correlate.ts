@@ -11,7 +11,7 @@
 import type { Trace } from '../../trace/trace';
 import { hostOf } from '../address';
 import type { SdpFacts } from '../sdp-summary';
-import type { AnalysisMessage } from '../scan';
+import type { AnalysisMessage } from '../message-view';
 import type { CallGroup, CallLink } from './call';
 
 const WINDOW_US = 10e6;

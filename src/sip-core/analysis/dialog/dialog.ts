@@ -4,7 +4,7 @@
  * terminated by BYE (§15) or by a non-2xx final response to the INVITE.
  */
 import { keyEnd, keyNum, keyStart } from '../key-table';
-import type { AnalysisMessage } from '../scan';
+import type { AnalysisMessage } from '../message-view';
 import { append2 } from '../transaction/transaction';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';

@@ -4,7 +4,7 @@
  * without the magic cookie), the state names of the four state machines and the record the analysis
  * keeps per transaction.
  */
-import type { AnalysisMessage } from '../scan';
+import type { AnalysisMessage } from '../message-view';
 import { keyEnd, keyNum, keyStart, keyStr } from '../key-table';
 
 /** Branch prefix of RFC 3261-compliant requests (§8.1.1.7). */

@@ -1,5 +1,5 @@
 /**
- * The analysis' byte read of a message (scan.ts) against the full parser: every field and every key
+ * The analysis' byte read of a message (message-view.ts) against the full parser: every field and every key
  * it hashes must equal what the parse gives, on the fixtures, the public captures (skipped when
  * absent), hand-made edge cases and generated messages; and the common form must take the fast path.
  */
@@ -8,7 +8,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../../src/sip-core/message';
-import { AnalysisMessage } from '../../../src/sip-core/analysis/scan';
+import { AnalysisMessage } from '../../../src/sip-core/analysis/message-view';
 import { transactionKey } from '../../../src/sip-core/analysis/transaction/transaction';
 import { dialogKeyOf } from '../../../src/sip-core/analysis/dialog/dialog';
 import { keyEnd, keyStart } from '../../../src/sip-core/analysis/key-table';

@@ -6,7 +6,7 @@
  * @remarks Reads `ParsedMessage`'s index (sip-message.ts: key field spans `F_*`, then `HS` slots per
  * header field with its key id); any other SipMessage, or key fields that are not ASCII (whose bytes
  * would not hash like their UTF-16 strings), are read through the message's getters instead. Either
- * way the fields equal the getters' (test/sip-core/analysis/scan.test.ts).
+ * way the fields equal the getters' (test/sip-core/analysis/message-view.test.ts).
  */
 import { parseMessage, type SipMessage } from '../message';
 import {
@@ -35,6 +35,9 @@ const ID_CONTACT = KEY_HEADER_CANONICAL.indexOf('contact');
 const ID_RR = KEY_HEADER_CANONICAL.indexOf('record-route');
 
 const lc = (c: number): number => c | 0x20;
+
+const EMPTY = new Uint8Array(0);
+const EMPTY_IX = new Int32Array(0);
 
 function ascii(b: Uint8Array, s: number, e: number): boolean {
   let x = 0;
@@ -155,6 +158,13 @@ export class AnalysisMessage {
     this.bodyStart = m.bodyStart;
     this.bodyLength = m.bodyLength;
     return this;
+  }
+
+  /** Drops the references to the message (its buffer and parse), so the view pins nothing between messages. */
+  release(): void {
+    this.#full = null;
+    this.raw = EMPTY;
+    this.#ix = EMPTY_IX;
   }
 
   /** The parse (for headers this view does not keep). */
