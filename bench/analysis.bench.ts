@@ -4,7 +4,7 @@
  * - ingest alone vs ingest with the analysis attached, same file, same run, interleaved (target:
  *   the analysis adds at most 25%). The issue's figure is over [capture]'s ingest, the index path
  *   (`parse: false`): the analysis follows the trace by its bytes (it parses each message itself,
- *   analysis/scan.ts). Also shown over the ingest with its defaults (every message parsed to count
+ *   analysis/message-view.ts). Also shown over the ingest with its defaults (every message parsed to count
  *   parser diagnostics, what `sipscope analyze` pays), where the analysis reuses that parse. CPU time
  *   of the process is reported next to wall time: on a shared machine it varies less.
  * - memory the analysis holds per call (target: ≤ 8 KiB beyond the raw bytes),
