@@ -109,7 +109,8 @@ export interface MessageRow {
   cseqMethod: string | null;
   fromTag: string | null;
   toTag: string | null;
-  hasBody: boolean;
+  /** What the body is, in a word (`SDP`, `sipfrag`, `dtmf-relay`, `multipart`...); null without a body. */
+  body: string | null;
   diagnostics: number;
   maxSeverity: 'error' | 'warning' | 'info' | null;
   /** Analysis: `T3`, `D1`, `C1` ids, and whether this copy repeats an earlier one. */

@@ -27,7 +27,7 @@ function row(id: number, src: string, dst: string, p: Partial<MessageRow> = {}):
     cseqMethod: 'INFO',
     fromTag: 'a',
     toTag: null,
-    hasBody: false,
+    body: null,
     diagnostics: 0,
     maxSeverity: null,
     transaction: `T${id >> 1}`,

@@ -44,7 +44,7 @@ function row(id: number, src: string, dst: string, p: Partial<MessageRow>): Mess
     cseqMethod: 'INVITE',
     fromTag: 'a',
     toTag: null,
-    hasBody: false,
+    body: null,
     diagnostics: 0,
     maxSeverity: null,
     transaction: null,
@@ -61,7 +61,7 @@ describe('buildLadder', () => {
       P = '127.0.0.20:5060',
       B = '127.0.0.30:5060';
     const m = buildLadder([
-      row(0, A, P, { method: 'INVITE', hasBody: true }),
+      row(0, A, P, { method: 'INVITE', body: 'SDP' }),
       row(1, P, A, { kind: 'response', status: 100, reason: 'Trying' }),
       row(2, P, B, { method: 'INVITE' }),
       row(3, B, P, { kind: 'response', status: 180, reason: 'Ringing' }),
@@ -75,7 +75,7 @@ describe('buildLadder', () => {
     ]);
     expect(m.arrows[0].delta).toBe(0);
     expect(m.arrows[1].delta).toBeCloseTo(0.01, 6);
-    expect(m.arrows[0].hasBody).toBe(true);
+    expect(m.arrows[0].body).toBe('SDP');
   });
 
   it("puts the given lane order first (a scenario's nodes), and skips nodes that sent nothing", () => {
@@ -277,7 +277,7 @@ describe('keyboard navigation', () => {
 
   it('describes an arrow for screen readers', () => {
     const m = buildLadder([
-      row(0, 'a:1', 'b:1', { method: 'INVITE', hasBody: true, transaction: 'T1', retransmission: true }),
+      row(0, 'a:1', 'b:1', { method: 'INVITE', body: 'SDP', transaction: 'T1', retransmission: true }),
     ]);
     expect(describeArrow(m.arrows[0], 'alice (a:1)', 'b:1', '10:00:00.000000')).toBe(
       'INVITE with SDP, from alice (a:1) to b:1, at 10:00:00.000000, retransmission, transaction T1',

@@ -126,7 +126,7 @@ export class TraceAdapter implements LoadedTrace {
       cseqMethod: msg.cseqMethod,
       fromTag: msg.fromTag,
       toTag: msg.toTag,
-      hasBody: msg.bodyLength > 0,
+      body: bodyLabel(msg),
       diagnostics: diags.length,
       maxSeverity: max,
       transaction: a.transaction,
@@ -361,6 +361,21 @@ export class TraceAdapter implements LoadedTrace {
 }
 
 /** The message's SDP body as a table, or null when it has none. */
+/**
+ * The body in a word for the ladder and tables: `SDP` for application/sdp, else the media subtype
+ * (`dtmf-relay`, `sipfrag`, `pidf+xml`) or `multipart`; `body` when the type is missing.
+ */
+export function bodyLabel(msg: SipMessage): string | null {
+  if (msg.bodyLength <= 0) return null;
+  const type = (msg.contentType ?? '').trim().toLowerCase();
+  const mediaType = type.split(';', 1)[0]!.trim();
+  if (mediaType === 'application/sdp') return 'SDP';
+  if (mediaType.startsWith('multipart/')) return 'multipart';
+  const slash = mediaType.indexOf('/');
+  const sub = slash >= 0 ? mediaType.slice(slash + 1) : mediaType;
+  return sub || 'body';
+}
+
 function sdpTable(msg: SipMessage): SdpDto | null {
   if (msg.bodyLength === 0 || !(msg.contentType ?? '').toLowerCase().includes('application/sdp')) return null;
   const { value: sdp, diagnostics } = parseSdpBytes(msg.raw, {

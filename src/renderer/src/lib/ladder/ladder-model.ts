@@ -16,7 +16,8 @@ export interface LadderArrow {
   status: number | null;
   time: number;
   delta: number;
-  hasBody: boolean;
+  /** The body in a word (`SDP`, `dtmf-relay`...), null without one. */
+  body: string | null;
   retransmission: boolean;
   transaction: string | null;
   dialog: string | null;
@@ -70,7 +71,7 @@ export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly
       status: m.status,
       time: m.time,
       delta,
-      hasBody: m.hasBody,
+      body: m.body,
       retransmission: m.retransmission,
       transaction: m.transaction,
       dialog: m.dialog,
@@ -354,7 +355,7 @@ export function navigate(key: string, current: number | null, total: number, pag
 
 /** What a screen reader says for an arrow. */
 export function describeArrow(a: LadderArrow, from: string, to: string, when: string): string {
-  const parts = [`${a.label}${a.hasBody ? ' with SDP' : ''}`, `from ${from} to ${to}`, `at ${when}`];
+  const parts = [`${a.label}${a.body ? ` with ${a.body}` : ''}`, `from ${from} to ${to}`, `at ${when}`];
   if (a.retransmission) parts.push('retransmission');
   if (a.transaction) parts.push(`transaction ${a.transaction}`);
   return parts.join(', ');
