@@ -122,6 +122,24 @@ describe('running request_route on the registrar/proxy fixture', () => {
     expect(relay.result).toBe('exit');
   });
 
+  it('compiled once, run many times: the same actions with or without statement records', () => {
+    interp.runRequest(register());
+    const runs = [true, false, true].map((record) => {
+      host.actions.length = 0;
+      const run = interp.runRequest(request('INVITE', 'sip:bob@example.com'), { record });
+      return { run, actions: [...host.actions] };
+    });
+    for (const r of runs) {
+      expect(r.run.outcome).toBe('exit');
+      expect(r.actions).toEqual(runs[0]!.actions);
+      expect(r.run.steps).toBe(runs[0]!.run.steps);
+    }
+    // records only when asked for; the same ones on every recorded run
+    expect(runs[1]!.run.records).toEqual([]);
+    expect(runs[2]!.run.records).toEqual(runs[0]!.run.records);
+    expect(runs[0]!.run.records.length).toBeGreaterThan(10);
+  });
+
   it('INVITE to an unknown user → lookup fails, switch ($var(rc)) case -1 replies 404', () => {
     const run = interp.runRequest(request('INVITE', 'sip:carol@example.com'));
     expect(host.actions).toEqual([{ type: 'reply', code: 404, reason: 'Not Found', stateful: false }]);
