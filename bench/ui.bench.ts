@@ -35,7 +35,7 @@ import {
   type FrameWork,
   type ScrollResult,
 } from '../test/helpers/frame-timing';
-import { CHROMIUM_ARGS } from '../test/helpers/chromium';
+import { CHROMIUM_ARGS } from '../test/helpers/chromium-args';
 
 // This file runs from bench/ (tsx) or as bench/.ui.bench.mjs (bundled): both resolve the same.
 const here = dirname(fileURLToPath(import.meta.url));

@@ -9,18 +9,9 @@ import { startBrowserServer, type BrowserServer } from '../../src/main/server/br
 import { createHost } from '../../src/main/service/create-host';
 import { RENDERER_DIR } from '../../src/main/paths';
 import type { ServiceHost } from '../../src/main/service/host';
+import { CHROMIUM_ARGS } from './chromium-args';
 
-/** Headless, no sandbox (root in CI), nothing that talks to the network. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+export { CHROMIUM_ARGS };
 
 /** Where the e2e tests save their screenshots (CI keeps them as artifacts). */
 export const SHOTS_DIR = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
