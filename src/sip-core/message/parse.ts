@@ -353,8 +353,12 @@ export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.lengt
   return m;
 }
 
-/** Views of the scanner's index output by length (the scanner's memory never grows, so they stay valid). */
+/**
+ * Views of the scanner's index output by length, for the output array they were cut from (a new one
+ * after the scanner's memory grows for an arena, when the old views are detached).
+ */
 const scanViews: Int32Array[] = [];
+let scanViewsOf: Int32Array | null = null;
 
 /** The message from the scanner's output `r` (see fast-scan.ts): the index copied, the key numbers set. */
 function fromScan(buf: Uint8Array, start: number, end: number, r: Int32Array): ParsedMessage {
@@ -363,6 +367,10 @@ function fromScan(buf: Uint8Array, start: number, end: number, r: Int32Array): P
   reserveIndex(nh);
   const ix = indexChunk();
   const base = indexBase();
+  if (r !== scanViewsOf) {
+    scanViews.length = 0;
+    scanViewsOf = r;
+  }
   ix.set((scanViews[n] ??= r.subarray(R_KEY, R_KEY + n)), base);
   commitIndex(base + n);
   const m = new ParsedMessage(buf, start, end, ix, base);

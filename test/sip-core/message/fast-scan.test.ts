@@ -1,5 +1,5 @@
 /**
- * The WebAssembly key-field scanner (message/fast-scan.ts) against the full parser: on every fixture
+ * The WebAssembly key-field scanner (message/fast-message-view.ts) against the full parser: on every fixture
  * message, every message of the public captures (PROTOS' malformed INVITEs included), generated
  * messages and byte mutations of them, `parseMessage` with the fast path gives exactly what the full
  * parser gives (index, key fields, diagnostics, body framing), and the trace's index scan
@@ -90,7 +90,7 @@ function same(buf: Uint8Array, start: number, end: number, what: string): void {
 }
 
 /** An arena of the scanner's memory (messages there are scanned in place, without a copy). */
-const ARENA = scanArena(256 * 1024)!;
+let ARENA = scanArena(256 * 1024)!;
 
 /**
  * The same message at offset 0 of its own buffer, inside a larger buffer between other octets, and in
@@ -137,6 +137,21 @@ describe('fast key-field scanner = full parser', () => {
     ARENA.set(b, 1000);
     expect(fastScan(ARENA, 1000, 1000 + b.length)).not.toBeNull();
     expect(scanArena(1000)!.buffer).toBe(ARENA.buffer); // a smaller request: the same memory
+  });
+
+  it('keeps working when the arena grows (the scanner memory and its views are replaced)', () => {
+    const b = enc(INVITE);
+    const before = parseMessage(b);
+    const size = ARENA.length + 3 * 65536;
+    const grown = scanArena(size)!;
+    expect(grown.length).toBe(size);
+    expect(ARENA.length).toBe(0); // the old arena is detached, as documented
+    const after = parseMessage(b);
+    expect(observe(after)).toEqual(observe(before));
+    grown.set(b, 5);
+    expect(fastScan(grown, 5, 5 + b.length)).not.toBeNull();
+    same(grown, 5, 5 + b.length, 'INVITE in the grown arena');
+    ARENA = grown;
     const m = parseMessage(b);
     expect([m.method, m.callId, m.cseq, m.branch, m.fromTag, m.toTag, m.bodyLength]).toEqual([
       'INVITE',
