@@ -83,7 +83,7 @@ export class AddressTable {
     const keys = this.#v4Keys;
     const mask = keys.length - 1;
     const k = n + 1;
-    let i = mix32(n);
+    let i = mix32(n | 0);
     for (;;) {
       i &= mask;
       const x = keys[i]!;
@@ -107,7 +107,7 @@ export class AddressTable {
     for (let j = 0; j < oldKeys.length; j++) {
       const k = oldKeys[j]!;
       if (k === 0) continue;
-      let i = mix32(k - 1);
+      let i = mix32((k - 1) | 0);
       for (;;) {
         i &= mask;
         if (keys[i] === 0) break;
