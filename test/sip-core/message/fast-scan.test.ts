@@ -1,5 +1,5 @@
 /**
- * The WebAssembly key-field scanner (message/fast-message-view.ts) against the full parser: on every fixture
+ * The WebAssembly key-field scanner (message/fast-scan.ts) against the full parser: on every fixture
  * message, every message of the public captures (PROTOS' malformed INVITEs included), generated
  * messages and byte mutations of them, `parseMessage` with the fast path gives exactly what the full
  * parser gives (index, key fields, diagnostics, body framing), and the trace's index scan
