@@ -91,29 +91,79 @@ function predicate(node: Extract<FilterNode, { type: 'compare' | 'exists' }>): P
   }
 }
 
-type Evaluator = (get: (field: string) => FieldValue, any: (field: string, p: Pred) => boolean) => boolean;
+/** What a filter is tested on (one message, or one call): does some value of `field` satisfy `p`? */
+interface Subject {
+  any(field: string, isCall: boolean, p: Pred): boolean;
+}
+
+type Evaluator = (s: Subject) => boolean;
 
 function build(node: FilterNode): Evaluator {
   switch (node.type) {
     case 'or': {
       const l = build(node.left);
       const r = build(node.right);
-      return (g, a) => l(g, a) || r(g, a);
+      return (s) => l(s) || r(s);
     }
     case 'and': {
       const l = build(node.left);
       const r = build(node.right);
-      return (g, a) => l(g, a) && r(g, a);
+      return (s) => l(s) && r(s);
     }
     case 'not': {
       const e = build(node.expr);
-      return (g, a) => !e(g, a);
+      return (s) => !e(s);
     }
     default: {
       const p = predicate(node);
       const field = node.field;
-      return (_g, any) => any(field, p);
+      const isCall = field.startsWith('call.');
+      return (s) => s.any(field, isCall, p);
     }
+  }
+}
+
+/** One message: its fields read once each, through {@link MessageFields}. */
+class MessageSubject implements Subject {
+  a: TraceAnalyzer | null = null;
+  id = 0;
+  #fields: MessageFields | null = null;
+  readonly #callOf = (root: number): CallSummary => this.a!.callSummary(root);
+  reset(a: TraceAnalyzer, id: number): this {
+    this.a = a;
+    this.id = id;
+    this.#fields = null;
+    return this;
+  }
+  any(field: string, _isCall: boolean, p: Pred): boolean {
+    this.#fields ??= new MessageFields(this.a!, this.id, this.#callOf);
+    return p(this.#fields.get(field));
+  }
+}
+
+/**
+ * One call: `call.*` fields from its summary (the analyzer caches summaries), other fields hold when
+ * some message of the call satisfies them. Nothing is allocated per call unless a message field is read.
+ */
+class CallSubject implements Subject {
+  a: TraceAnalyzer | null = null;
+  root = 0;
+  #summary: CallSummary | null = null;
+  #ids: number[] | null = null;
+  readonly #callOf = (root: number): CallSummary => this.a!.callSummary(root);
+  reset(a: TraceAnalyzer, root: number): this {
+    this.a = a;
+    this.root = root;
+    this.#summary = null;
+    this.#ids = null;
+    return this;
+  }
+  any(field: string, isCall: boolean, p: Pred): boolean {
+    const a = this.a!;
+    if (isCall) return p(callField((this.#summary ??= a.callSummary(this.root)), field));
+    this.#ids ??= a.callMessageIds(this.root);
+    for (const id of this.#ids) if (p(new MessageFields(a, id, this.#callOf).get(field))) return true;
+    return false;
   }
 }
 
@@ -124,42 +174,14 @@ export function compileFilter(text: string): CompileResult {
   const err = validate(parsed.ast);
   if (err) return { ok: false, error: err };
   const ev = build(parsed.ast);
-  const summaries = new WeakMap<TraceAnalyzer, { n: number; map: Map<number, CallSummary> }>();
-  const callOf = (a: TraceAnalyzer, root: number): CallSummary => {
-    let c = summaries.get(a);
-    if (!c || c.n !== a.trace.count) {
-      c = { n: a.trace.count, map: new Map() };
-      summaries.set(a, c);
-    }
-    let s = c.map.get(root);
-    if (!s) {
-      s = a.callSummary(root);
-      c.map.set(root, s);
-    }
-    return s;
-  };
+  // One subject of each kind per compiled filter, reset for each test (evaluation never re-enters).
+  const message = new MessageSubject();
+  const call = new CallSubject();
   const filter: CompiledFilter = {
     text,
     ast: parsed.ast,
-    matchMessage(a, id) {
-      const mf = new MessageFields(a, id, (r) => callOf(a, r));
-      const get = (f: string): FieldValue => mf.get(f);
-      return ev(get, (f, p) => p(get(f)));
-    },
-    matchCall(a, root) {
-      const s = callOf(a, root);
-      let ids: number[] | null = null;
-      const any = (f: string, p: Pred): boolean => {
-        if (f.startsWith('call.')) return p(callField(s, f));
-        ids ??= a.callMessageIds(root);
-        for (const id of ids) {
-          const mf = new MessageFields(a, id, (r) => callOf(a, r));
-          if (p(mf.get(f))) return true;
-        }
-        return false;
-      };
-      return ev((f) => (f.startsWith('call.') ? callField(s, f) : null), any);
-    },
+    matchMessage: (a, id) => ev(message.reset(a, id)),
+    matchCall: (a, root) => ev(call.reset(a, root)),
   };
   return { ok: true, filter };
 }
