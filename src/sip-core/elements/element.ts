@@ -192,7 +192,21 @@ export abstract class SipElement implements TransportListener {
   private txContext(names: { branch: string | null; method: string | null }): TransactionContext {
     const id = `T${++this.txSeq}`;
     const on = this.events.enabled;
-    if (on) this.txNames.set(id, { branch: names.branch ?? '', method: names.method ?? '', durations: {} });
+    if (!on) {
+      // Without events every context of this element is the same but for the id, which a
+      // transaction copies when it is made: one object serves them all.
+      const shared = (this.quietContext ??= {
+        clock: this.clock,
+        transport: this.transport,
+        timers: this.timers,
+        id,
+        emit: undefined,
+        onTerminated: this.table.forgetBound,
+      });
+      shared.id = id;
+      return shared;
+    }
+    this.txNames.set(id, { branch: names.branch ?? '', method: names.method ?? '', durations: {} });
     return {
       clock: this.clock,
       transport: this.transport,
@@ -202,6 +216,8 @@ export abstract class SipElement implements TransportListener {
       onTerminated: on ? this.forgetNamed : this.table.forgetBound,
     };
   }
+
+  private quietContext: TransactionContext | null = null;
 
   /**
    * Branch, method and last timer durations of each live transaction id, for the events (kept only
