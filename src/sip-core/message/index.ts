@@ -14,7 +14,14 @@ export {
   isSingleValueHeader,
   type HeaderNameInfo,
 } from './header-names';
-export { MESSAGE_DIAGNOSTICS, sipDiagnostic, type DiagnosticRule } from './diagnostic-codes';
+export {
+  MESSAGE_DIAGNOSTICS,
+  MESSAGE_DIAGNOSTIC_LIST,
+  messageDiagnosticRule,
+  sipDiagnostic,
+  type DiagnosticRule,
+  type DiagnosticStage,
+} from './diagnostic-codes';
 export { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
 export { lintMessage, diagnosticCatalogue, uriParts, type LintOptions } from './lint';
 export {

@@ -2,10 +2,15 @@
  * Lint: the semantic checks of a parsed SIP message, each with a stable code, severity, RFC section and span.
  * @remarks RFC 3261 §8.1.1 (mandatory headers), §8.1.1.5 (CSeq), §8.1.1.7 (branch), §19.1 (URIs),
  * §20 (header fields); RFC 4475 and RFC 5118 describe the cases. The catalogue (`MESSAGE_DIAGNOSTICS`)
- * is shared with the structural parse.
+ * is the one of the whole message layer (structural parse, lint, typed decoders).
  */
 import type { Diagnostic, Span } from '../diagnostic';
-import { MESSAGE_DIAGNOSTICS, sipDiagnostic, type DiagnosticRule } from './diagnostic-codes';
+import {
+  MESSAGE_DIAGNOSTICS,
+  MESSAGE_DIAGNOSTIC_LIST,
+  sipDiagnostic,
+  type DiagnosticRule,
+} from './diagnostic-codes';
 import { HEADER_NAMES } from './header-names';
 import type { SipMessage } from './sip-message';
 import { decodeAllHeaders } from './typed';
@@ -14,9 +19,12 @@ import { decodeSpan, splitCommaSpans } from './text';
 
 export { MESSAGE_DIAGNOSTICS, type DiagnosticRule };
 
-/** The catalogue as a list, in a stable order (for the UI's "explain this code"). */
+/**
+ * The catalogue as a list, in a stable order (for the UI's "explain this code"): every message-layer
+ * code, parse and lint first, then the typed decoders' own codes (`stage: 'typed'`).
+ */
 export function diagnosticCatalogue(): DiagnosticRule[] {
-  return Object.values(MESSAGE_DIAGNOSTICS);
+  return MESSAGE_DIAGNOSTIC_LIST.slice();
 }
 
 const REQUEST_MANDATORY = ['to', 'from', 'cseq', 'call-id', 'via'] as const;

@@ -14,4 +14,3 @@ export * from './reason';
 export * from './registry';
 export * from './scalar';
 export * from './via';
-export * from './diagnostic-codes';
