@@ -12,6 +12,7 @@ import { analyzeTrace, callsCsv, ladderModel, renderLadder } from '../../../src/
 import { writePcap } from '../../../src/sip-core/capture/writer/capture-writer';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 import { requirePeer } from '../../helpers/peers';
+import { CHROMIUM_ARGS } from '../../helpers/chromium-args';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const bytes = new Uint8Array(readFileSync(path.join(repo, 'resources/samples/sample-call.pcap')));
@@ -129,16 +130,7 @@ describe('ladder model', () => {
       const svg = renderLadder(m, 'svg');
       const browser = await chromium.launch({
         executablePath: chromiumPath!,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-        ],
+        args: CHROMIUM_ARGS,
       });
       try {
         const page = await browser.newPage();
