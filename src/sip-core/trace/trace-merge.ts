@@ -24,12 +24,6 @@ export interface TailPart {
   stats: IngestStats | null;
 }
 
-function mapU32(a: Uint32Array, table: Uint32Array, shift: number): void {
-  for (let j = 0; j < a.length; j++) a[j] = table[a[j]! + shift] ?? 0;
-}
-function mapU16(a: Uint16Array, table: Uint32Array): void {
-  for (let j = 0; j < a.length; j++) a[j] = table[a[j]!] ?? 0;
-}
 type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
 
 /**
@@ -45,18 +39,53 @@ function mergeF64(out: Float64Array, a: Float64Array, b: Float64Array, ord: Int3
     out[k] = v >= 0 ? a[v]! : b[~v]!;
   }
 }
-function mergeU32(out: Uint32Array, a: Uint32Array, b: Uint32Array, ord: Int32Array, k0: number): void {
+/**
+ * The tail's values go through `map` (an id table, read at value + `shift`) or get `add`: the tail's
+ * ids and frame numbers are translated while they are copied, not in passes of their own (each pass
+ * is a loop the JIT may not have optimized yet on a busy machine).
+ */
+function mergeU32(
+  out: Uint32Array,
+  a: Uint32Array,
+  b: Uint32Array,
+  ord: Int32Array,
+  k0: number,
+  map: Uint32Array | null,
+  shift: number,
+  add: number,
+): void {
   if (out !== a) out.set(a.subarray(0, k0));
-  for (let k = out.length - 1; k >= k0; k--) {
-    const v = ord[k - k0]!;
-    out[k] = v >= 0 ? a[v]! : b[~v]!;
+  if (map !== null) {
+    for (let k = out.length - 1; k >= k0; k--) {
+      const v = ord[k - k0]!;
+      out[k] = v >= 0 ? a[v]! : (map[b[~v]! + shift] ?? 0);
+    }
+  } else {
+    for (let k = out.length - 1; k >= k0; k--) {
+      const v = ord[k - k0]!;
+      out[k] = v >= 0 ? a[v]! : b[~v]! + add;
+    }
   }
 }
-function mergeU16(out: Uint16Array, a: Uint16Array, b: Uint16Array, ord: Int32Array, k0: number): void {
+function mergeU16(
+  out: Uint16Array,
+  a: Uint16Array,
+  b: Uint16Array,
+  ord: Int32Array,
+  k0: number,
+  map: Uint32Array | null,
+): void {
   if (out !== a) out.set(a.subarray(0, k0));
-  for (let k = out.length - 1; k >= k0; k--) {
-    const v = ord[k - k0]!;
-    out[k] = v >= 0 ? a[v]! : b[~v]!;
+  if (map !== null) {
+    for (let k = out.length - 1; k >= k0; k--) {
+      const v = ord[k - k0]!;
+      out[k] = v >= 0 ? a[v]! : (map[b[~v]!] ?? 0);
+    }
+  } else {
+    for (let k = out.length - 1; k >= k0; k--) {
+      const v = ord[k - k0]!;
+      out[k] = v >= 0 ? a[v]! : b[~v]!;
+    }
   }
 }
 function mergeU8(out: Uint8Array, a: Uint8Array, b: Uint8Array, ord: Int32Array, k0: number): void {
@@ -165,26 +194,32 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
   const codeMap = mapNames(codeSets, b.codeSets);
   const chunkShift = a.arena.chunks.length * 2 ** 32;
 
-  // The tail's values first mapped into the head's id spaces (in place), then every column gathered
-  // in the merged order by a loop of its own array type (monomorphic: this is the merge's hot loop).
+  // Every column merged in order by a loop of its own array type (monomorphic: the merge's hot loop),
+  // the tail's ids mapped into the head's id spaces and its frame numbers shifted on the way.
   const bc = b.columns;
-  mapU32(bc.src as Uint32Array, addrMap, 1);
-  mapU32(bc.dst as Uint32Array, addrMap, 1);
-  mapU32(bc.callId as Uint32Array, callIdMap, 0);
-  mapU16(bc.method as Uint16Array, methodMap);
-  mapU16(bc.codes as Uint16Array, codeMap);
-  const bf = bc.frame as Uint32Array;
-  for (let j = 0; j < nb; j++) bf[j] = bf[j]! + off;
-  const bFlags = bc.flags as Uint8Array;
-  const bRaw = bc.rawOff as Float64Array;
-  for (let j = 0; j < nb; j++) if (bFlags[j]! & 4) bRaw[j] = bRaw[j]! + chunkShift;
+  if (chunkShift > 0) {
+    // Tail bytes kept in its arena (not read back from the file): their arena addresses move past the head's chunks.
+    const bFlags = bc.flags as Uint8Array;
+    const bRaw = bc.rawOff as Float64Array;
+    for (let j = 0; j < nb; j++) if (bFlags[j]! & 4) bRaw[j] = bRaw[j]! + chunkShift;
+  }
+  const u32Map: Record<string, [Uint32Array | null, number, number]> = {
+    src: [addrMap, 1, 0],
+    dst: [addrMap, 1, 0],
+    callId: [callIdMap, 0, 0],
+    frame: [null, 0, off],
+  };
+  const u16Map: Record<string, Uint32Array | null> = { method: methodMap, codes: codeMap };
   const columns: Record<string, Column> = {};
   for (const [name, ca] of Object.entries(a.columns)) {
     const cb = bc[name]!;
     const { out } = room(ca, n);
     if (ca instanceof Float64Array) mergeF64(out as Float64Array, ca, cb as Float64Array, ord, k0);
-    else if (ca instanceof Uint32Array) mergeU32(out as Uint32Array, ca, cb as Uint32Array, ord, k0);
-    else if (ca instanceof Uint16Array) mergeU16(out as Uint16Array, ca, cb as Uint16Array, ord, k0);
+    else if (ca instanceof Uint32Array) {
+      const [map, shift, add] = u32Map[name] ?? [null, 0, 0];
+      mergeU32(out as Uint32Array, ca, cb as Uint32Array, ord, k0, map, shift, add);
+    } else if (ca instanceof Uint16Array)
+      mergeU16(out as Uint16Array, ca, cb as Uint16Array, ord, k0, u16Map[name] ?? null);
     else mergeU8(out as Uint8Array, ca as Uint8Array, cb as Uint8Array, ord, k0);
     columns[name] = out;
     // The parts' arrays are no longer needed: let them go column by column (peak ≈ one trace).
