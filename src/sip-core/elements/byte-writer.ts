@@ -89,27 +89,3 @@ export function utf8Length(s: string): number {
   }
   return n;
 }
-
-/** Joins strings (ASCII written directly, other text through `encodeInto`) and byte chunks into one buffer. */
-export function joinChunks(chunks: readonly (string | Uint8Array)[]): Uint8Array {
-  let max = 0;
-  for (const c of chunks) max += typeof c === 'string' ? c.length * 3 : c.length;
-  const out = new Uint8Array(max);
-  let o = 0;
-  for (const c of chunks) {
-    if (typeof c !== 'string') {
-      out.set(c, o);
-      o += c.length;
-      continue;
-    }
-    const n = c.length;
-    let i = 0;
-    for (; i < n; i++) {
-      const code = c.charCodeAt(i);
-      if (code >= 0x80) break;
-      out[o++] = code;
-    }
-    if (i < n) o += enc.encodeInto(c.slice(i), out.subarray(o)).written;
-  }
-  return o === max ? out : out.slice(0, o);
-}
