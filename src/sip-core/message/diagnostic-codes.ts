@@ -54,7 +54,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7',
     'parse',
     'Empty message',
-    'The datagram holds no start line (only whitespace or nothing).',
+    'The datagram holds no start line (only whitespace or nothing), so there is no SIP message to read (RFC 3261 §7).',
   ),
   r(
     'leading-crlf',
@@ -72,7 +72,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7.5',
     'parse',
     'Junk before the start line',
-    'Octets that are not a start line precede the message; they were skipped.',
+    'Octets that are not a start line precede the message; they were skipped, but a strict peer would reject the message (RFC 3261 §7.5).',
   ),
   r(
     'line-ending-lf',
@@ -81,7 +81,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7',
     'parse',
     'Bare LF line ending',
-    'Lines end in LF instead of CRLF; accepted, but not legal SIP on the wire.',
+    'Lines end in LF instead of CRLF; accepted here, but RFC 3261 §7 requires CRLF and strict peers may misread the message.',
   ),
   r(
     'start-line-invalid',
@@ -90,7 +90,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7.1',
     'parse',
     'Unrecognised start line',
-    'The first line is neither a Request-Line nor a Status-Line.',
+    'The first line is neither a Request-Line nor a Status-Line, so the message is neither a request nor a response (RFC 3261 §7.1).',
   ),
   r(
     'start-line-extra-whitespace',
@@ -171,7 +171,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7.2',
     'parse',
     'No SP after the status code',
-    'Status-Line = SIP-Version SP Status-Code SP Reason-Phrase: the SP before the (possibly empty) reason is missing.',
+    'The SP between the status code and the (possibly empty) reason phrase is missing, but RFC 3261 §7.2 requires it: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase.',
   ),
   // header section
   r(
@@ -181,7 +181,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7',
     'parse',
     'Header section not terminated',
-    'The message ends before the empty line that closes the header section.',
+    'The message ends before the empty line that closes the header section, so it is probably truncated and its body cannot be found (RFC 3261 §7).',
   ),
   r(
     'header-missing-colon',
@@ -190,7 +190,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7.3.1',
     'parse',
     'Header line without a colon',
-    'A line in the header section has no ":"; it was skipped.',
+    'A line in the header section has no ":" between name and value, so it is not a header field and was skipped (RFC 3261 §7.3.1).',
   ),
   r(
     'header-name-invalid',
@@ -199,7 +199,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7.3.1',
     'parse',
     'Bad header name',
-    'The header field name is empty or not a token.',
+    'The header field name is empty or not a token, so no receiver can tell which header it is (RFC 3261 §7.3.1).',
   ),
   r(
     'header-continuation-invalid',
@@ -208,7 +208,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §7.3.1',
     'parse',
     'Continuation line without a header',
-    'A line starting with whitespace (folding) does not follow a header field.',
+    'A line starting with whitespace continues (folds) the previous header, but no header precedes it (RFC 3261 §7.3.1).',
   ),
   r(
     'list-element-empty',
@@ -244,7 +244,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §20.10',
     'parse',
     'Unterminated <URI>',
-    'A "<" that opens a URI is never closed by ">".',
+    'A "<" that opens a URI is never closed by ">", so the address and its parameters cannot be told apart (RFC 3261 §20.10).',
   ),
   r(
     'via-invalid',
@@ -253,7 +253,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §20.42',
     'parse',
     'Malformed Via',
-    'The Via value does not start with sent-protocol (SIP/2.0/transport) and sent-by.',
+    'The Via value does not start with sent-protocol (SIP/2.0/transport) and sent-by, so responses cannot be routed back along it (RFC 3261 §20.42).',
   ),
   // scalar fields
   r(
@@ -299,9 +299,17 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §20.14',
     'parse',
     'No Content-Length',
-    'Without Content-Length the body runs to the end of the datagram; over a stream transport the header is mandatory.',
+    'Without Content-Length the body runs to the end of the datagram; over a stream transport (TCP, TLS) the header is mandatory to find where the message ends (RFC 3261 §20.14).',
   ),
-  r('cseq-invalid', 'error', 'sip', '3261 §20.16', 'parse', 'Bad CSeq', 'CSeq is not "number method".'),
+  r(
+    'cseq-invalid',
+    'error',
+    'sip',
+    '3261 §20.16',
+    'parse',
+    'Bad CSeq',
+    'CSeq is not "number method", so responses cannot be matched to their request nor requests ordered within a dialog (RFC 3261 §20.16).',
+  ),
   r(
     'cseq-out-of-range',
     'error',
@@ -318,7 +326,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §20.22',
     'parse',
     'Bad Max-Forwards',
-    'Max-Forwards is not a decimal number.',
+    'Max-Forwards is not a decimal number, so proxies cannot count down the hops that protect against loops (RFC 3261 §20.22).',
   ),
   r(
     'max-forwards-out-of-range',
@@ -327,7 +335,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §20.22',
     'parse',
     'Max-Forwards out of range',
-    'Max-Forwards is an integer in the range 0–255.',
+    'Max-Forwards must be an integer in the range 0–255; a larger value defeats loop protection (RFC 3261 §20.22, RFC 4475 §3.1.2.4).',
   ),
   // lint (semantic)
   r(
@@ -373,7 +381,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §8.1.1.7',
     'lint',
     'Via without branch',
-    'The top Via has no branch parameter (RFC 2543 style); transactions are matched the old way.',
+    'The top Via has no branch parameter (RFC 2543 style), so transactions must be matched the old way, by Call-ID, CSeq, From/To tags and Request-URI (RFC 3261 §8.1.1.7, §17.2.3).',
   ),
   r(
     'via-branch-missing-cookie',
@@ -382,7 +390,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §8.1.1.7',
     'lint',
     'Branch without z9hG4bK',
-    'The branch does not start with the magic cookie z9hG4bK, so it is not an RFC 3261 transaction id.',
+    'The branch does not start with the magic cookie z9hG4bK, so it is not an RFC 3261 transaction id and transactions are matched the old way (RFC 3261 §8.1.1.7).',
   ),
   r(
     'via-branch-cookie-only',
@@ -400,7 +408,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §8.1.1.3',
     'lint',
     'From without tag',
-    'The From header MUST carry a tag (RFC 2543 peers omit it).',
+    'The From header MUST carry a tag, which identifies the dialog together with Call-ID and the To tag; RFC 2543 peers omit it (RFC 3261 §8.1.1.3).',
   ),
   r(
     'content-type-missing',
@@ -409,7 +417,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §20.15',
     'lint',
     'Body without Content-Type',
-    'A non-empty body MUST be described by Content-Type.',
+    'A non-empty body MUST be described by Content-Type, otherwise the receiver cannot tell whether it is SDP or something else (RFC 3261 §20.15).',
   ),
   r(
     'uri-reserved-unescaped',
@@ -418,7 +426,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §19.1.2',
     'lint',
     'Unescaped character in a URI',
-    'A URI holds a character that must be %-escaped in that component.',
+    'A URI holds a character that must be %-escaped in that component, so parsers may split the URI in the wrong place (RFC 3261 §19.1.2).',
   ),
   r(
     'uri-ipv6-port-ambiguous',
@@ -509,10 +517,26 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'URI without scheme',
-    'The URI does not start with "scheme:".',
+    'The URI does not start with "scheme:" (such as sip:, sips: or tel:), so it cannot be interpreted (RFC 3261 §25.1).',
   ),
-  r('uri-no-host', 'error', 'sip', '3261 §19.1.1', 'lint', 'URI without host', 'A SIP URI has no host.'),
-  r('uri-bad-port', 'error', 'sip', '3261 §25.1', 'lint', 'Bad port', 'The port of the URI is not a number.'),
+  r(
+    'uri-no-host',
+    'error',
+    'sip',
+    '3261 §19.1.1',
+    'lint',
+    'URI without host',
+    'A SIP URI has no host, so there is nowhere to send the request (RFC 3261 §19.1.1).',
+  ),
+  r(
+    'uri-bad-port',
+    'error',
+    'sip',
+    '3261 §25.1',
+    'lint',
+    'Bad port',
+    'The port of the URI is not a number, so the destination cannot be reached (RFC 3261 §25.1).',
+  ),
   r(
     'uri-bad-host',
     'error',
@@ -520,7 +544,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Bad host',
-    'The host of the URI holds a character a host name cannot.',
+    'The host of the URI holds a character that a host name, IPv4 address or IPv6 reference cannot contain (RFC 3261 §25.1).',
   ),
   r(
     'uri-bad-ipv4',
@@ -529,7 +553,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Bad IPv4 address',
-    'The host looks like an IPv4 address but is not one.',
+    'The host looks like an IPv4 address (digits and dots) but is not a valid one, such as a part above 255 (RFC 3261 §25.1).',
   ),
   r(
     'uri-bad-ipv6',
@@ -538,7 +562,7 @@ const RULES: readonly DiagnosticRule[] = [
     '5118 §4.1',
     'lint',
     'Bad IPv6 reference',
-    'The text inside "[...]" is not an IPv6 address.',
+    'The text inside "[...]" is not a valid IPv6 address, so the host cannot be reached (RFC 5118 §4.1).',
   ),
   r(
     'uri-ipv6-without-brackets',
@@ -565,7 +589,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Text after the URI',
-    'The URI is followed by text that belongs to no component.',
+    'The URI is followed by text that belongs to no URI component, so part of it was ignored (RFC 3261 §25.1).',
   ),
   r(
     'tel-bad-number',
@@ -574,7 +598,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3966 §3',
     'lint',
     'Bad tel number',
-    'The tel URI number is not a valid global or local number.',
+    'The tel URI number is neither a global number ("+" and digits) nor a local number, so it cannot be dialled (RFC 3966 §3).',
   ),
   r(
     'param-trailing-garbage',
@@ -583,7 +607,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Text after a parameter',
-    'A parameter is followed by text that is not another parameter.',
+    'A parameter is followed by text that is not another ";parameter", so part of the value was ignored (RFC 3261 §25.1).',
   ),
   r(
     'param-empty-value',
@@ -592,7 +616,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Parameter with "=" but no value',
-    'A parameter is written "name=" with nothing after the equals sign.',
+    'A parameter is written "name=" with nothing after the equals sign, which the grammar does not allow (RFC 3261 §25.1).',
   ),
   r(
     'tel-missing-phone-context',
@@ -601,7 +625,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3966 §5.1.5',
     'lint',
     'Local tel number without phone-context',
-    'A local-number tel URI must carry a phone-context parameter.',
+    'A local-number tel URI must carry a phone-context parameter that says where the number is valid (RFC 3966 §5.1.5).',
   ),
   r(
     'uri-bad-char',
@@ -610,7 +634,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Character not allowed in the URI',
-    'A URI component holds a character that must be %-escaped there.',
+    'A URI component holds a character that must be %-escaped there; strict parsers will reject the URI (RFC 3261 §25.1).',
   ),
   r(
     'uri-bad-escape',
@@ -619,7 +643,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Bad %-escape',
-    'A "%" is not followed by two hex digits.',
+    'A "%" in the URI is not followed by two hex digits, so it is not a valid escape (RFC 3261 §25.1).',
   ),
   r(
     'uri-bad-header',
@@ -628,7 +652,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Bad URI header',
-    'A URI header (after "?") is not "name=value".',
+    'A URI header (after "?") is not "name=value", so it cannot be turned into a header field (RFC 3261 §25.1).',
   ),
   r(
     'uri-duplicate-param',
@@ -637,7 +661,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §19.1.1',
     'lint',
     'Duplicate URI parameter',
-    'The same URI parameter appears more than once.',
+    'The same URI parameter appears more than once, so it is unclear which value counts (RFC 3261 §19.1.1).',
   ),
   r(
     'uri-empty',
@@ -646,7 +670,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Empty URI',
-    'There is no URI where one is expected.',
+    'There is no URI where one is expected, such as in a header that names an address (RFC 3261 §25.1).',
   ),
   r(
     'uri-empty-user',
@@ -655,7 +679,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Empty user part',
-    'The URI has "@" with nothing before it.',
+    'The URI has "@" with nothing before it, an empty user part the grammar does not allow (RFC 3261 §25.1).',
   ),
   r(
     'uri-host-underscore',
@@ -664,7 +688,7 @@ const RULES: readonly DiagnosticRule[] = [
     '3261 §25.1',
     'lint',
     'Underscore in a host name',
-    'Host names do not allow "_" (RFC 1123), though it is common in practice.',
+    'Host names do not allow "_" (RFC 3261 §25.1, RFC 1123), though it is common in practice and most peers accept it.',
   ),
   // found by the typed decoders only (headers/, name-addr.ts, params.ts, sdp.ts, multipart.ts, digest.ts)
   r(

@@ -87,6 +87,8 @@ describe('message diagnostic catalogue', () => {
       expect(r.title.trim(), r.code).not.toBe('');
       expect(r.description.trim().length, r.code).toBeGreaterThan(20);
       expect(r.description, r.code).toMatch(/[.)]$/);
+      // The description cites its RFC section, so a student can look it up.
+      expect(r.description, r.code).toMatch(/RFC \d{4} §\d/);
     }
     expect(Object.keys(MESSAGE_DIAGNOSTICS)).toEqual(MESSAGE_DIAGNOSTIC_LIST.map((r) => r.code));
     expect(diagnosticCatalogue().map((r) => r.code)).toEqual(MESSAGE_DIAGNOSTIC_LIST.map((r) => r.code));
