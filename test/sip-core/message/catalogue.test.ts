@@ -139,6 +139,7 @@ describe('message diagnostic catalogue', () => {
           const rule = messageDiagnosticRule(d.code);
           expect(rule, `${d.code} (${f}) is in the catalogue`).toBeDefined();
           expect(d.layer, d.code).toBe(rule!.layer);
+          expect(d.severity, d.code).toBe(rule!.severity);
         }
       }
     }
