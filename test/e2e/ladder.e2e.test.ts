@@ -329,6 +329,54 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
     );
   }
 
+  // Runs on the call opened above (thousands of messages: the messages table scrolls).
+  it('keeps the Calls area as it was across Calls → Ladder → Calls; ladder keys act only in the Ladder area', async () => {
+    await showCalls();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    const messages = page.getByTestId('messages-table');
+    await expect.poll(() => calls.first().getAttribute('aria-selected')).toBe('true');
+    const firstShown = async (): Promise<string | null> =>
+      messages.locator('tr.msg td.num').first().textContent();
+    // Scroll the messages table well down and let its rows land.
+    await messages.evaluate((e) => ((e as unknown as { scrollTop: number }).scrollTop = 30_000));
+    await expect.poll(async () => Number(await firstShown())).toBeGreaterThan(1000);
+    const scrolled = await messages.evaluate((e) => (e as unknown as { scrollTop: number }).scrollTop);
+    expect(scrolled).toBeGreaterThan(20_000);
+    const row = await firstShown();
+
+    // Ladder keys while the Calls area shows: no zoom, no move (the ladder sits at its last row).
+    const zoom = page.getByTestId('ladder-zoom');
+    const ladderTop = (): Promise<number> =>
+      ladder().evaluate((e) => (e as unknown as { scrollTop: number }).scrollTop);
+    const zoomBefore = await zoom.textContent();
+    const topBefore = await ladderTop();
+    expect(topBefore).toBeGreaterThan(0);
+    for (const key of ['+', '-', '0', 'Home', 'PageUp']) await page.keyboard.press(key);
+    await page.waitForTimeout(100);
+    expect(await zoom.textContent()).toBe(zoomBefore);
+    expect(await ladderTop()).toBe(topBefore);
+    expect(await messages.evaluate((e) => (e as unknown as { scrollTop: number }).scrollTop)).toBe(scrolled);
+
+    // The same keys in the Ladder area do act (so the check above can fail).
+    await showLadder();
+    await expect.poll(() => ladder().getAttribute('data-rendered')).not.toBeNull();
+    await page.keyboard.press('-');
+    await expect.poll(() => zoom.textContent()).not.toBe(zoomBefore);
+    await page.keyboard.press('0');
+    await expect.poll(() => zoom.textContent()).toBe('100%');
+    // (No Home here: selecting a message in the ladder scrolls the messages table to it.)
+    await page.screenshot({ path: join(shots, 'ladder-switch-ladder.png') });
+
+    // Back to Calls: same selection, same scroll position, same rows, nothing reloaded.
+    await showCalls();
+    expect(await calls.first().getAttribute('aria-selected')).toBe('true');
+    expect(await messages.evaluate((e) => (e as unknown as { scrollTop: number }).scrollTop)).toBe(scrolled);
+    expect(await firstShown()).toBe(row);
+    expect(await messages.isVisible()).toBe(true);
+    expect(await ladder().isVisible()).toBe(false);
+    await page.screenshot({ path: join(shots, 'ladder-switch-calls.png') });
+  });
+
   it('logged no errors in the page', () => {
     expect(consoleErrors).toEqual([]);
   });
