@@ -39,6 +39,43 @@ function isStop(c: number, flags: number): boolean {
 }
 
 /**
+ * The lower-cased name `s[start, end)`: the frequent lower-case names as constants (no slice, and
+ * later comparisons with the same literal are pointer checks), any other through `lower`.
+ */
+function paramName(s: string, start: number, end: number): string {
+  switch (end - start) {
+    case 2:
+      if (s.startsWith('lr', start)) return 'lr';
+      break;
+    case 3:
+      if (s.startsWith('tag', start)) return 'tag';
+      if (s.startsWith('ttl', start)) return 'ttl';
+      break;
+    case 4:
+      if (s.startsWith('user', start)) return 'user';
+      break;
+    case 5:
+      if (s.startsWith('rport', start)) return 'rport';
+      if (s.startsWith('maddr', start)) return 'maddr';
+      break;
+    case 6:
+      if (s.startsWith('branch', start)) return 'branch';
+      if (s.startsWith('method', start)) return 'method';
+      break;
+    case 7:
+      if (s.startsWith('expires', start)) return 'expires';
+      break;
+    case 8:
+      if (s.startsWith('received', start)) return 'received';
+      break;
+    case 9:
+      if (s.startsWith('transport', start)) return 'transport';
+      break;
+  }
+  return lower(s.slice(start, end));
+}
+
+/**
  * Scans `*( ";" param )` in `s[i, end)` into `out`. Returns the index where scanning stopped: `end`,
  * a stop character (`,` / `?` / `>` according to `flags`) or, in header mode, the first character
  * that cannot continue the parameter list (the caller decides whether that is an error).
@@ -93,7 +130,7 @@ export function scanParams(
       }
       continue;
     }
-    const name = lower(s.slice(nStart, nEnd));
+    const name = paramName(s, nStart, nEnd);
     let j = uri ? i : skipWs(s, i, end);
     if (j < end && s.charCodeAt(j) === 61) {
       j++;

@@ -179,7 +179,8 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   const cache = cacheOf(msg);
   if (cache.all) return cache.all;
   const out: Diagnostic[] = [];
-  const byName = new Map<string, (Decoded<unknown> | null)[]>();
+  // the cache's own map when nothing was decoded before (one Map less per message)
+  const byName = cache.byName.size === 0 ? cache.byName : new Map<string, (Decoded<unknown> | null)[]>();
   const pm = internals(msg);
   const n = pm ? pm.headerCount : msg.headers.length;
   const raw = msg.raw;

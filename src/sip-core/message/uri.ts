@@ -73,6 +73,10 @@ const PASSWORD_EXTRA = '&=+$,';
 export function parseUri(text: string): Decoded<Uri> {
   const diags: Diagnostic[] = [];
   const end = text.length;
+  // the common schemes, lower case as written: no slice, no case folding
+  if (text.startsWith('sip:')) return { value: parseSipBody(text, 4, end, 'sip', diags), diagnostics: diags };
+  if (text.startsWith('sips:'))
+    return { value: parseSipBody(text, 5, end, 'sips', diags), diagnostics: diags };
   let i = 0;
   // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
   while (i < end) {

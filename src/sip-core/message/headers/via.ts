@@ -66,6 +66,17 @@ function badVia(
   return { via: null, next };
 }
 
+/** The transport token `s[i, end)` upper-cased; the usual ones as constants (no slice). */
+function transportName(s: string, i: number, end: number): string {
+  const n = end - i;
+  if (n === 3) {
+    if (s.startsWith('UDP', i)) return 'UDP';
+    if (s.startsWith('TCP', i)) return 'TCP';
+    if (s.startsWith('TLS', i)) return 'TLS';
+  } else if (n === 2 && s.startsWith('WS', i)) return 'WS';
+  return upper(s.slice(i, end));
+}
+
 function upper(t: string): string {
   for (let k = 0; k < t.length; k++) {
     const c = t.charCodeAt(k);
@@ -81,28 +92,43 @@ function scanVia(
   diags: Diagnostic[],
 ): { via: Via | null; next: number } {
   let i = start;
-  const nEnd = scanToken(s, i, end);
-  if (nEnd === i)
-    return badVia(
-      s,
-      start,
-      end,
-      diags,
-      `Via value "${s.slice(start, skipToComma(s, i, end))}" does not start with a sent-protocol.`,
-      i,
-    );
-  const protocolName = upper(s.slice(i, nEnd));
-  i = scanSlash(s, nEnd, end);
-  if (i < 0)
-    return badVia(s, start, end, diags, 'Via sent-protocol lacks "/" after the protocol name.', nEnd);
-  const verEnd = scanToken(s, i, end);
-  if (verEnd === i) return badVia(s, start, end, diags, 'Via sent-protocol lacks a protocol version.', i);
-  const protocolVersion = s.slice(i, verEnd);
-  i = scanSlash(s, verEnd, end);
-  if (i < 0) return badVia(s, start, end, diags, 'Via sent-protocol lacks "/" before the transport.', verEnd);
-  const tEnd = scanToken(s, i, end);
-  if (tEnd === i) return badVia(s, start, end, diags, 'Via sent-protocol lacks a transport.', i);
-  const transport = upper(s.slice(i, tEnd));
+  let protocolName: string;
+  let protocolVersion: string;
+  let transport: string;
+  let tEnd: number;
+  if (s.startsWith('SIP/2.0/', i)) {
+    // the common form, written without LWS: constants instead of slices and case folding
+    i = skipWs(s, i + 8, end);
+    tEnd = scanToken(s, i, end);
+    if (tEnd === i) return badVia(s, start, end, diags, 'Via sent-protocol lacks a transport.', i);
+    protocolName = 'SIP';
+    protocolVersion = '2.0';
+    transport = transportName(s, i, tEnd);
+  } else {
+    const nEnd = scanToken(s, i, end);
+    if (nEnd === i)
+      return badVia(
+        s,
+        start,
+        end,
+        diags,
+        `Via value "${s.slice(start, skipToComma(s, i, end))}" does not start with a sent-protocol.`,
+        i,
+      );
+    protocolName = upper(s.slice(i, nEnd));
+    i = scanSlash(s, nEnd, end);
+    if (i < 0)
+      return badVia(s, start, end, diags, 'Via sent-protocol lacks "/" after the protocol name.', nEnd);
+    const verEnd = scanToken(s, i, end);
+    if (verEnd === i) return badVia(s, start, end, diags, 'Via sent-protocol lacks a protocol version.', i);
+    protocolVersion = s.slice(i, verEnd);
+    i = scanSlash(s, verEnd, end);
+    if (i < 0)
+      return badVia(s, start, end, diags, 'Via sent-protocol lacks "/" before the transport.', verEnd);
+    tEnd = scanToken(s, i, end);
+    if (tEnd === i) return badVia(s, start, end, diags, 'Via sent-protocol lacks a transport.', i);
+    transport = upper(s.slice(i, tEnd));
+  }
   if (protocolName !== 'SIP' || protocolVersion !== '2.0') {
     diags.push(
       diag(
