@@ -40,7 +40,16 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
   const key = canonicalHeaderName(name);
   let v = cache.byName.get(key);
   if (v === undefined) {
-    v = msg.headerAll(key).map((value) => safeDecode(key, value));
+    const per = cache.perHeader;
+    if (per !== null) {
+      // decodeAllHeaders ran: pick this name's fields out of its per-field results
+      v = [];
+      const pm = internals(msg);
+      const hs = pm ? null : msg.headers;
+      for (let i = 0; i < per.length; i++) {
+        if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) v.push(per[i]!);
+      }
+    } else v = msg.headerAll(key).map((value) => safeDecode(key, value));
     cache.byName.set(key, v);
   }
   return v;
@@ -48,7 +57,10 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
 
 /** What a message caches of its typed values. */
 export interface TypedCache {
+  /** Decoded fields by canonical name, filled on demand. */
   byName: Map<string, (Decoded<unknown> | null)[]>;
+  /** After {@link decodeAllHeaders}: the decoded value of every header field, in message order. */
+  perHeader: (Decoded<unknown> | null)[] | null;
   all: Diagnostic[] | null;
   requestUri: Decoded<Uri> | null;
   body: TypedBody | null;
@@ -102,7 +114,13 @@ function safeDecode(name: string, value: string): Decoded<unknown> | null {
 }
 
 const caches = new WeakMap<SipMessage, TypedCache>();
-const newCache = (): TypedCache => ({ byName: new Map(), all: null, requestUri: null, body: null });
+const newCache = (): TypedCache => ({
+  byName: new Map(),
+  perHeader: null,
+  all: null,
+  requestUri: null,
+  body: null,
+});
 function cacheOf(msg: SipMessage): TypedCache {
   const pm = internals(msg);
   if (pm) return (pm.typedCache ??= newCache()) as TypedCache;
@@ -179,10 +197,10 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   const cache = cacheOf(msg);
   if (cache.all) return cache.all;
   const out: Diagnostic[] = [];
-  // the cache's own map when nothing was decoded before (one Map less per message)
-  const byName = cache.byName.size === 0 ? cache.byName : new Map<string, (Decoded<unknown> | null)[]>();
   const pm = internals(msg);
   const n = pm ? pm.headerCount : msg.headers.length;
+  // one slot per field; `typedFields` groups them by name when asked (no Map built here)
+  const per = new Array<Decoded<unknown> | null>(n);
   const raw = msg.raw;
   for (let i = 0; i < n; i++) {
     let canonical: string;
@@ -201,13 +219,8 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       ve = h.valueSpan.end;
       value = h.value();
     }
-    let list = byName.get(canonical);
-    if (!list) {
-      list = [];
-      byName.set(canonical, list);
-    }
     const d = safeDecode(canonical, value);
-    list.push(d);
+    per[i] = d;
     if (!d || d.diagnostics.length === 0) continue;
     let folded = false;
     for (let k = vs; k < ve; k++) {
@@ -225,7 +238,7 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       out.push(copy);
     }
   }
-  cache.byName = byName;
+  cache.perHeader = per;
   cache.all = out;
   return out;
 }
