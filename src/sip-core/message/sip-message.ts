@@ -249,6 +249,10 @@ export class ParsedMessage implements SipMessage {
   valueEndAt(i: number): number {
     return this.ix[this.slot(i) + 3]!;
   }
+  /** Key header id of field i (index into {@link KEY_HEADER_CANONICAL}), 0 for any other header. */
+  keyIdAt(i: number): number {
+    return this.ix[this.slot(i) + 4]! & ID_MASK;
+  }
 
   /** Decoded key string field `f` (cached), or null when absent. */
   str(f: number): string | null {

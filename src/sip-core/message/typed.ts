@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../diagnostic';
 import type { Decoded } from './headers/decoded';
-import { decoderOf } from './headers/registry';
+import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
 import type { Via } from './headers/via';
 import type { CSeq } from './headers/scalar';
@@ -23,6 +23,7 @@ interface Internals {
   readonly headerCount: number;
   valueStartAt(i: number): number;
   valueEndAt(i: number): number;
+  keyIdAt(i: number): number;
   canonicalAt(i: number): string;
   valueAt(i: number): string;
 }
@@ -100,10 +101,14 @@ export function bodyValue(msg: SipMessage): TypedBody {
 }
 
 function safeDecode(name: string, value: string): Decoded<unknown> | null {
+  // `name` is canonical here (canonicalHeaderName / HeaderField.canonical)
+  const fn = decoderOf(name);
+  return fn ? safeRun(fn, value) : null;
+}
+
+function safeRun(fn: TypedDecoder, value: string): Decoded<unknown> {
   try {
-    // `name` is canonical here (canonicalHeaderName / HeaderField.canonical)
-    const fn = decoderOf(name);
-    return fn ? fn(value) : null;
+    return fn(value);
   } catch (e) {
     // A decoder bug must never cost the message (STYLE.md habit 6); report it as a diagnostic.
     return {
@@ -188,6 +193,9 @@ export function requestUriValue(msg: SipMessage): Decoded<Uri> | null {
   return (cache.requestUri ??= parseUri(msg.requestUri));
 }
 
+/** Decoders of the structural parser's key headers, by key id (filled on first use). */
+const decoderById: (TypedDecoder | null)[] = [];
+
 /**
  * Decodes every header field that has a typed decoder (the "full typed parse"), fills the per-name
  * cache, and returns the decoders' diagnostics. Spans are rebased onto the message when the field is
@@ -203,23 +211,27 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   const per = new Array<Decoded<unknown> | null>(n);
   const raw = msg.raw;
   for (let i = 0; i < n; i++) {
-    let canonical: string;
     let vs: number;
     let ve: number;
-    let value: string;
+    let d: Decoded<unknown> | null = null;
     if (pm) {
-      canonical = pm.canonicalAt(i);
+      // the key headers' decoders by id (no name lookup); the value is decoded only when a decoder wants it
+      const id = pm.keyIdAt(i);
+      let fn: TypedDecoder | null | undefined;
+      if (id > 0) {
+        fn = decoderById[id];
+        if (fn === undefined) fn = decoderById[id] = decoderOf(pm.canonicalAt(i)) ?? null;
+      } else fn = decoderOf(pm.canonicalAt(i));
       vs = pm.valueStartAt(i);
       ve = pm.valueEndAt(i);
-      value = pm.valueAt(i);
+      if (fn) d = safeRun(fn, pm.valueAt(i));
     } else {
       const h = msg.headers[i]!;
-      canonical = h.canonical;
       vs = h.valueSpan.start;
       ve = h.valueSpan.end;
-      value = h.value();
+      const fn = decoderOf(h.canonical);
+      if (fn) d = safeRun(fn, h.value());
     }
-    const d = safeDecode(canonical, value);
     per[i] = d;
     if (!d || d.diagnostics.length === 0) continue;
     let folded = false;
