@@ -47,11 +47,22 @@ function scanMediaType(
   if (st === j) {
     diags.push(diag('media-type-invalid', `${header} has no subtype.`, rfc, { start, end: st }));
   }
-  const type = lower(s.slice(i, t));
-  const subtype = lower(s.slice(j, st));
+  let type: string;
+  let subtype: string;
+  let mediaType: string;
+  if (t - i === 11 && st - j === 3 && s.startsWith('application', i) && s.startsWith('sdp', j)) {
+    // the usual SIP body type, as written in lower case: constants (no slices, no concatenation)
+    type = 'application';
+    subtype = 'sdp';
+    mediaType = 'application/sdp';
+  } else {
+    type = lower(s.slice(i, t));
+    subtype = lower(s.slice(j, st));
+    mediaType = type + '/' + subtype;
+  }
   const params: Param[] = [];
   const next = scanParams(s, st, end, params, diags, list ? STOP_COMMA : 0);
-  return { mt: { type, subtype, mediaType: type + '/' + subtype, params, span: { start, end: next } }, next };
+  return { mt: { type, subtype, mediaType, params, span: { start, end: next } }, next };
 }
 
 /** Content-Type — RFC 3261 §20.15. */
