@@ -28,24 +28,14 @@ import { cpus, loadavg } from 'node:os';
 import { decodeAllHeaders, parseMessage, type SipMessage } from '../src/sip-core/message/index';
 import { fastScanAvailable, setFastScan } from '../src/sip-core/message/fast-scan';
 import { indexScanSpans, newIndexSpans } from '../src/sip-core/capture/sip-index';
+import { INVITE_24_2, SDP_24_2 } from '../test/fixtures/sip-examples';
 
 if (process.env.BENCH_NO_WASM) setFastScan(false);
 const wasm = fastScanAvailable();
 console.log(`key-field scanner: ${wasm ? 'WebAssembly (SIMD)' : 'JavaScript parser only'}`);
 
-const SDP =
-  'v=0\r\no=alice 2890844526 2890844526 IN IP4 pc33.atlanta.com\r\ns=-\r\nc=IN IP4 pc33.atlanta.com\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
-const INVITE =
-  'INVITE sip:bob@biloxi.com SIP/2.0\r\n' +
-  'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8\r\n' +
-  'Max-Forwards: 70\r\n' +
-  'To: Bob <sip:bob@biloxi.com>\r\n' +
-  'From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n' +
-  'Call-ID: a84b4c76e66710\r\n' +
-  'CSeq: 314159 INVITE\r\n' +
-  'Contact: <sip:alice@pc33.atlanta.com>\r\n' +
-  'Content-Type: application/sdp\r\n' +
-  `Content-Length: ${SDP.length}\r\n\r\n${SDP}`;
+const SDP = SDP_24_2;
+const INVITE = INVITE_24_2;
 const OK_RR =
   'SIP/2.0 200 OK\r\n' +
   'Via: SIP/2.0/UDP server10.biloxi.com;branch=z9hG4bK4b43c2ff8.1;received=192.0.2.3\r\n' +

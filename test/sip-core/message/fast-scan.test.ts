@@ -22,6 +22,7 @@ import {
 } from '../../../src/sip-core/message/sip-message';
 import { indexScanSpans, newIndexSpans } from '../../../src/sip-core/capture/sip-index';
 import { FIXTURES, havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
+import { invite24_2 } from '../../fixtures/sip-examples';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -117,17 +118,7 @@ const datFiles = (dir: string): string[] =>
         .map((f) => `${dir}/${f}`)
     : [];
 
-const INVITE =
-  'INVITE sip:bob@biloxi.com SIP/2.0\r\n' +
-  'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8\r\n' +
-  'Max-Forwards: 70\r\n' +
-  'To: Bob <sip:bob@biloxi.com>\r\n' +
-  'From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n' +
-  'Call-ID: a84b4c76e66710\r\n' +
-  'CSeq: 314159 INVITE\r\n' +
-  'Contact: <sip:alice@pc33.atlanta.com>\r\n' +
-  'Content-Type: application/sdp\r\n' +
-  'Content-Length: 4\r\n\r\nv=0\n';
+const INVITE = invite24_2('v=0\n');
 
 describe('fast key-field scanner = full parser', () => {
   it('is loaded here (Node has WebAssembly SIMD) and takes the common case', () => {

@@ -1,26 +1,10 @@
 /** Structural parse: start line, header spans, folding, compact forms, lists, body framing (RFC 3261 §7, §18.3). */
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../../src/sip-core/message/index';
+import { INVITE_24_2, SDP_24_2 } from '../../fixtures/sip-examples';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const codes = (m: { diagnostics: { code: string }[] }): string[] => m.diagnostics.map((d) => d.code);
-
-const SDP_24_2 =
-  'v=0\r\no=alice 2890844526 2890844526 IN IP4 pc33.atlanta.com\r\ns=-\r\nc=IN IP4 pc33.atlanta.com\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
-/** RFC 3261 §24.2 F1 (the example INVITE), Content-Length computed for this SDP. */
-const INVITE_24_2 =
-  'INVITE sip:bob@biloxi.com SIP/2.0\r\n' +
-  'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8\r\n' +
-  'Max-Forwards: 70\r\n' +
-  'To: Bob <sip:bob@biloxi.com>\r\n' +
-  'From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n' +
-  'Call-ID: a84b4c76e66710\r\n' +
-  'CSeq: 314159 INVITE\r\n' +
-  'Contact: <sip:alice@pc33.atlanta.com>\r\n' +
-  'Content-Type: application/sdp\r\n' +
-  `Content-Length: ${SDP_24_2.length}\r\n` +
-  '\r\n' +
-  SDP_24_2;
 
 describe('RFC 3261 §24.2 example INVITE', () => {
   const m = parseMessage(enc(INVITE_24_2));
