@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OUT, generate } from './tools/gen-sip-capture';
+import { bundleForNode } from '../tools/bundle-node.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sizeMb = Number(process.env.BENCH_SIZE ?? process.env.SIZE_MB ?? 1024);
@@ -46,18 +47,7 @@ const bundled: string[] = [];
 async function helper(name: string): Promise<string[]> {
   const src = resolve(root, `bench/tools/${name}.ts`);
   if (fromSources) return ['--import', 'tsx', src];
-  const { build } = await import('esbuild');
-  const outfile = resolve(root, `bench/.${name}.bench.mjs`); // git-ignored
-  await build({
-    entryPoints: [src],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  const outfile = await bundleForNode(src, resolve(root, `bench/.${name}.bench.mjs`)); // git-ignored
   bundled.push(outfile);
   return [outfile];
 }

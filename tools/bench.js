@@ -8,6 +8,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleForNode } from './bundle-node.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const all = readdirSync(join(root, 'bench'))
@@ -30,20 +31,8 @@ const build = spawnSync(process.execPath, [join(root, 'bin', 'sipscope.js'), 'bu
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 // Bundles sit next to their sources (bench/.NAME.bench.mjs) so paths relative to the file still hold.
-async function bundle(name) {
-  const { build: esbuild } = await import('esbuild');
-  const outfile = join(root, 'bench', `.${name}.bench.mjs`);
-  await esbuild({
-    entryPoints: [join(root, 'bench', `${name}.bench.ts`)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  return outfile;
+function bundle(name) {
+  return bundleForNode(join(root, 'bench', `${name}.bench.ts`), join(root, 'bench', `.${name}.bench.mjs`));
 }
 
 let failed = 0;

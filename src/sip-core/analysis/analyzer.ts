@@ -13,7 +13,13 @@
  */
 import type { SipMessage } from '../message';
 import { parseFrom, parseTo } from '../message/headers';
-import type { DualAppendListener, Trace, TraceAnalysis, MessageAnalysisFields } from '../trace/trace';
+import type {
+  BytesAppendListener,
+  DualAppendListener,
+  Trace,
+  TraceAnalysis,
+  MessageAnalysisFields,
+} from '../trace/trace';
 import { AnalysisMessage } from './message-view';
 import { isSipUri, isTelUri, type Uri } from '../message/uri';
 import {
@@ -1599,14 +1605,7 @@ export function analysisOnAppend(): DualAppendListener {
     return a;
   };
   const listener = (id: number, msg: SipMessage, trace: Trace): void => of(trace).onMessage(id, msg);
-  return Object.assign(listener, {
-    bytes: (
-      id: number,
-      buf: Uint8Array,
-      start: number,
-      end: number,
-      trace: Trace,
-      msg?: SipMessage | null,
-    ): void => of(trace).onBytes(id, buf, start, end, msg ?? null),
-  });
+  const bytes: BytesAppendListener = (id, buf, start, end, trace, msg) =>
+    of(trace).onBytes(id, buf, start, end, msg ?? null);
+  return Object.assign(listener, { bytes });
 }
