@@ -46,7 +46,8 @@ for (const name of run) {
     argv = ['--expose-gc', outfile];
   }
   const r = spawnSync(process.execPath, argv, { stdio: 'inherit', cwd: root });
-  if (outfile) rmSync(outfile, { force: true });
+  // BENCH_KEEP=1 keeps the bundle for profiling: node --cpu-prof bench/.NAME.bench.mjs
+  if (outfile && !process.env.BENCH_KEEP) rmSync(outfile, { force: true });
   if (r.status !== 0) {
     failed++;
     console.error(`bench ${name} exited with ${r.status}`);
