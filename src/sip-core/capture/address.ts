@@ -45,6 +45,33 @@ export function formatHostPort(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
+/** The number of a dotted-quad IPv4 address written as `formatIpv4` writes it, else -1. */
+export function canonicalIpv4(text: string): number {
+  let n = 0;
+  let parts = 0;
+  let i = 0;
+  const len = text.length;
+  while (parts < 4) {
+    const s = i;
+    let v = 0;
+    while (i < len && i - s < 3) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      i++;
+    }
+    // no digits, a leading zero, or more than 255
+    if (i === s || (i - s > 1 && text.charCodeAt(s) === 48) || v > 255) return -1;
+    n = n * 256 + v;
+    parts++;
+    if (parts < 4) {
+      if (text.charCodeAt(i) !== 46) return -1;
+      i++;
+    }
+  }
+  return i === len ? n : -1;
+}
+
 /** A 32-bit integer hash whose low bits depend on every input bit. */
 function mix32(n: number): number {
   let h = Math.imul(n ^ (n >>> 16), 0x45d9f3b);
@@ -91,7 +118,9 @@ export class AddressTable {
       if (x === 0) break;
       i++;
     }
-    const id = this.name(formatIpv4(n));
+    // New address: its text needs no lookup by name (`name` sends IPv4 text here, see there).
+    const id = this.names.length;
+    this.names.push(formatIpv4(n));
     keys[i] = k;
     this.#v4Ids[i] = id;
     if (++this.#v4Count * 2 > keys.length) this.#v4Grow();
@@ -125,8 +154,13 @@ export class AddressTable {
     return this.name(formatIpv6(buf, o));
   }
 
-  /** Id of an address given as text. */
+  /**
+   * Id of an address given as text. IPv4 text in its canonical form (what `formatIpv4` writes) is
+   * looked up by number, so `v4` never needs a lookup by text; IPv6 text always holds a ':'.
+   */
   name(text: string): number {
+    const v4 = canonicalIpv4(text);
+    if (v4 >= 0) return this.v4(v4);
     let id = this.#byName.get(text);
     if (id === undefined) {
       id = this.names.length;

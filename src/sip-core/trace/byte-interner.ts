@@ -49,6 +49,46 @@ export class ByteInterner {
    * interns the decoded string) and it is remembered.
    */
   id(buf: Uint8Array, s: number, e: number, make: (buf: Uint8Array, s: number, e: number) => number): number {
+    const len = e - s;
+    // A few keys (methods) come again and again: a direct-mapped cache keyed by the length and three
+    // bytes finds them without hashing every byte.
+    let hk = 0;
+    let hs = 0;
+    if (len > 0) {
+      hk = ((len << 24) | (buf[s]! << 16) | (buf[s + (len >> 1)]! << 8) | buf[e - 1]!) >>> 0;
+      hs = (hk ^ (hk >>> 7) ^ (hk >>> 17)) & 63;
+      const ent = this.#hotEnt[hs]! - 1;
+      if (ent >= 0 && this.#hotKey[hs] === hk && this.#keyLen[ent] === len) {
+        const pool = this.#pool;
+        let o = this.#keyOff[ent]!;
+        let j = s;
+        while (j < e && pool[o] === buf[j]) {
+          o++;
+          j++;
+        }
+        if (j === e) return this.#ids[ent]!;
+      }
+    }
+    const id = this.#find(buf, s, e, make);
+    if (len > 0) {
+      this.#hotKey[hs] = hk;
+      this.#hotEnt[hs] = this.#lastEnt + 1;
+    }
+    return id;
+  }
+
+  /** Cache slots: key (length and three bytes) and entry + 1 (0 = empty). */
+  readonly #hotKey = new Uint32Array(64);
+  readonly #hotEnt = new Int32Array(64);
+  /** Entry of the last `#find` result. */
+  #lastEnt = 0;
+
+  #find(
+    buf: Uint8Array,
+    s: number,
+    e: number,
+    make: (buf: Uint8Array, s: number, e: number) => number,
+  ): number {
     let h = 0x811c9dc5 | 0;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const len = e - s;
@@ -67,11 +107,15 @@ export class ByteInterner {
           o++;
           j++;
         }
-        if (j === e) return this.#ids[ent]!;
+        if (j === e) {
+          this.#lastEnt = ent;
+          return this.#ids[ent]!;
+        }
       }
       i = (i + 1) & mask;
     }
     const id = make(buf, s, e);
+    this.#lastEnt = this.#n;
     this.#insert(buf, s, e, h, id, i);
     return id;
   }
@@ -265,19 +309,35 @@ export class SpanTable {
     // A capture seen at two points, and a transaction's request and response, repeat the last key:
     // compare with it before hashing.
     const last = this.#last;
-    if (last !== 0 && this.#len[last] === e - s) {
-      const pool = this.#pool;
-      let o = this.#off[last]!;
-      let j = s;
-      while (j < e && pool[o] === buf[j]) {
-        o++;
-        j++;
-      }
-      if (j === e) return last;
-    }
+    if (last !== 0 && this.#len[last] === e - s && this.#same(buf, s, e, this.#off[last]!)) return last;
     const id = this.#idOfSpan(buf, s, e);
     if (this.#off[id]! >= 0) this.#last = id;
     return id;
+  }
+
+  /** DataViews of the last buffer compared and of the pool (rebuilt when either changes). */
+  #bufOf: Uint8Array | null = null;
+  #bufView = new DataView(new ArrayBuffer(0));
+  #poolOf: Uint8Array | null = null;
+  #poolView = new DataView(new ArrayBuffer(0));
+
+  /** True when `buf[s,e)` equals the pool's bytes at `o` (four bytes per step). */
+  #same(buf: Uint8Array, s: number, e: number, o: number): boolean {
+    if (this.#bufOf !== buf) {
+      this.#bufOf = buf;
+      this.#bufView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const pool = this.#pool;
+    if (this.#poolOf !== pool) {
+      this.#poolOf = pool;
+      this.#poolView = new DataView(pool.buffer, pool.byteOffset, pool.byteLength);
+    }
+    const a = this.#bufView;
+    const b = this.#poolView;
+    let j = s;
+    for (; j + 4 <= e; j += 4, o += 4) if (a.getInt32(j, true) !== b.getInt32(o, true)) return false;
+    for (; j < e; j++, o++) if (buf[j] !== pool[o]) return false;
+    return true;
   }
 
   #idOfSpan(buf: Uint8Array, s: number, e: number): number {

@@ -8,6 +8,7 @@ import { findPcapSplit, splitFraction, statefulShare } from '../capture/reader/s
 import { isStatelessUdp } from '../capture/pipeline';
 import type { Diagnostic } from '../diagnostic';
 import type { IngestStats } from '../capture/pipeline';
+import { scanArena } from '../message/fast-scan';
 import { Trace, type AppendListener } from './trace';
 import { mergeStats, mergeTraceStates } from './trace-merge';
 import { TraceIngest, type IngestResult } from './trace-builder';
@@ -149,7 +150,8 @@ export async function ingestCaptureFile(
   };
   if (!gz) {
     let done = tail;
-    for (const chunk of file.chunks(opts.chunkSize, tail)) {
+    // Read into the scanner's arena: messages are then scanned where they lie, not copied first.
+    for (const chunk of file.chunks(opts.chunkSize, tail, scanArena)) {
       if (opts.cancelled?.()) {
         cancelled = true;
         break;

@@ -132,4 +132,25 @@ describe('ByteInterner', () => {
     expect(t.id(empty, 0, 0, make)).toBe(5001);
     expect(t.id(empty, 0, 0, make)).toBe(5001);
   });
+
+  it('tells apart keys its cache of repeated keys cannot (same length, first, middle and last byte; lengths 256 apart)', () => {
+    const t = new ByteInterner(4);
+    let n = 0;
+    const make = (): number => ++n;
+    const long = 'A' + 'x'.repeat(254) + 'Z';
+    const keys = [
+      'INVITE',
+      'IxVxTE',
+      'INVxTE',
+      'I',
+      long,
+      long + 'x'.repeat(256),
+      'A' + 'x'.repeat(510) + 'Z',
+    ];
+    const ids = keys.map((k) => t.id(enc(k), 0, k.length, make));
+    expect(new Set(ids).size).toBe(keys.length);
+    for (let round = 0; round < 3; round++)
+      keys.forEach((k, i) => expect(t.id(enc(k), 0, k.length, make)).toBe(ids[i]));
+    expect(n).toBe(keys.length);
+  });
 });

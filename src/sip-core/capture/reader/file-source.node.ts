@@ -50,13 +50,22 @@ export class CaptureFile {
 
   /**
    * Yields consecutive chunks of the file. Each chunk is a view of one reused buffer: it is only
-   * valid until the next iteration.
+   * valid until the next iteration. `target(size)` gives that buffer (e.g. the message scanner's arena,
+   * `scanArena`, so messages are scanned where they were read); it is asked again whenever the buffer it
+   * gave has since been detached (length 0), and a buffer of its own is used when it answers null.
    */
-  *chunks(chunkSize = CHUNK_SIZE, from = 0): Generator<Uint8Array> {
-    const buf = new Uint8Array(Math.min(chunkSize, Math.max(this.size, 1)));
+  *chunks(
+    chunkSize = CHUNK_SIZE,
+    from = 0,
+    target?: (size: number) => Uint8Array | null,
+  ): Generator<Uint8Array> {
+    const size = Math.min(chunkSize, Math.max(this.size - from, 1));
+    const own = (): Uint8Array => target?.(size) ?? new Uint8Array(size);
+    let buf = own();
     let pos = from;
     while (pos < this.size) {
-      const n = readSync(this.fd, buf, 0, buf.length, pos);
+      if (buf.length < size) buf = own();
+      const n = readSync(this.fd, buf, 0, size, pos);
       if (n <= 0) break;
       pos += n;
       yield buf.subarray(0, n);
