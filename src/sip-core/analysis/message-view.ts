@@ -10,7 +10,21 @@
  */
 import { parseMessage, type SipMessage } from '../message';
 import {
+  fastScan,
+  R_BODY,
+  R_CLCOUNT,
+  R_CLVALUE,
+  R_CSEQ,
+  R_KEY,
+  R_KIND,
+  R_NH,
+  R_RR,
+  R_STATUS,
+  R_VIA,
+} from '../message/fast-scan';
+import {
   F_BRANCH,
+  F_CALLID,
   F_CSEQM,
   F_CTYPE,
   F_FROMTAG,
@@ -95,6 +109,13 @@ const S_CTYPE = 2 * F_CTYPE;
 const KEY_SPANS = [S_BRANCH, S_SENTBY, S_FROMTAG, S_TOTAG];
 
 /**
+ * Views of the scanner's output by length (a copy is one `set` of a view made once), for the output
+ * array they were cut from (a new one after the scanner's memory grows, when the old views are detached).
+ */
+const scanViews: Int32Array[] = [];
+let scanViewsOf: Int32Array | null = null;
+
+/**
  * One message as the analysis reads it: reused for every message (valid only during the call that
  * filled it). Fields from the parse's index spans, or (`fallback`) from its getters.
  */
@@ -113,12 +134,19 @@ export class AnalysisMessage {
   recordRouteCount = 0;
   bodyStart = 0;
   bodyLength = 0;
-  /** The parse: its index gives the spans; its getters every field in fallback mode and other headers. */
+  /**
+   * The parse: its index gives the spans (`useMessage`); its getters every field in fallback mode and
+   * other headers. Null after `read` took the scanner's output: made on first need (`full()`).
+   */
   #full: SipMessage | null = null;
   #fallback = false;
-  /** The parse's index and the message's base in it (span mode). */
+  /** The parse's index (or the copy of the scanner's, `#own`) and the message's base in it (span mode). */
   #ix: Int32Array = new Int32Array(0);
   #base = 0;
+  /** Header fields in `#ix` (the `HS` slots after the key slots). */
+  #nh = 0;
+  /** This view's copy of the scanner's key slots and header index (reused). */
+  #own = new Int32Array(KEY_SLOTS + HS * 64);
   /** First Contact value span: -2 not looked up yet, -3 folded (read by the getter), -1 absent. */
   #cs = -2;
   #ce = -2;
@@ -130,9 +158,68 @@ export class AnalysisMessage {
     return this.#fallback;
   }
 
-  /** Reads `buf[start,end)` (parsed here). `callId` is the trace's Call-ID of the message (null: the parse's). */
+  /**
+   * Reads `buf[start,end)`. `callId` is the trace's Call-ID of the message (null: the message's). The
+   * common form is read from the key-field scanner's output (`fastScan`, as `parseMessage` reads it,
+   * without building the ParsedMessage: its index is copied here); anything else is parsed.
+   */
   read(buf: Uint8Array, start: number, end: number, callId: string | null): this {
-    return this.useMessage(parseMessage(buf, start, end), callId);
+    const len = buf.length;
+    start = start >= 0 ? Math.min(Math.floor(start), len) : 0;
+    end = end <= len ? Math.floor(end) : len;
+    if (!(end >= start)) end = start;
+    const r = fastScan(buf, start, end);
+    if (r === null || !this.#fromScan(r, buf, start, end, callId))
+      return this.useMessage(parseMessage(buf, start, end), callId);
+    return this;
+  }
+
+  /** Takes the fields of the scanner's output `r` for `buf[start,end)` (see `parseMessage`'s fromScan); false when a key span is not ASCII. */
+  #fromScan(r: Int32Array, buf: Uint8Array, start: number, end: number, callId: string | null): boolean {
+    const nh = r[R_NH]!;
+    const n = KEY_SLOTS + HS * nh;
+    let ix = this.#own;
+    if (ix.length < n) ix = this.#own = new Int32Array(Math.max(n, ix.length * 2));
+    if (r !== scanViewsOf) {
+      scanViews.length = 0;
+      scanViewsOf = r;
+    }
+    ix.set((scanViews[n] ??= r.subarray(R_KEY, R_KEY + n)));
+    // Keys hash bytes as the strings' UTF-16 units: ASCII only (else the parse's getters, as `useMessage`).
+    for (const k of KEY_SPANS) {
+      const s = ix[k]!;
+      if (s >= 0 && !ascii(buf, s, ix[k + 1]!)) return false;
+    }
+    this.serial++;
+    this.#full = null;
+    this.#fallback = false;
+    this.raw = buf;
+    this.start = start;
+    this.end = end;
+    this.#ix = ix;
+    this.#base = 0;
+    this.#nh = nh;
+    this.#cs = -2;
+    const response = r[R_KIND] !== 0;
+    this.kind = response ? 'response' : 'request';
+    this.status = response ? r[R_STATUS]! : null;
+    const cseq = r[R_CSEQ]!;
+    this.cseq = cseq >= 0 ? cseq : null;
+    this.viaCount = r[R_VIA]!;
+    this.recordRouteCount = r[R_RR]!;
+    // Body framing as parse.ts frameBody (datagram): Content-Length when it fits, else to the end.
+    const bodyStart = r[R_BODY]!;
+    const avail = end - bodyStart;
+    const clValue = r[R_CLVALUE]!;
+    this.bodyStart = bodyStart;
+    this.bodyLength = r[R_CLCOUNT] === 0 || clValue < 0 || clValue > avail ? avail : clValue;
+    let s = ix[2 * F_CALLID]!;
+    this.callId = callId ?? (s >= 0 ? decodeSpan(buf, s, ix[2 * F_CALLID + 1]!) : null);
+    s = ix[2 * F_METHOD]!;
+    this.method = s >= 0 ? methodName(buf, s, ix[2 * F_METHOD + 1]!) : null;
+    s = ix[2 * F_CSEQM]!;
+    this.cseqMethod = s >= 0 ? methodName(buf, s, ix[2 * F_CSEQM + 1]!) : null;
+    return true;
   }
 
   /** Reads a parsed message. */
@@ -167,9 +254,9 @@ export class AnalysisMessage {
     this.#ix = EMPTY_IX;
   }
 
-  /** The parse (for headers this view does not keep). */
+  /** The parse (for headers this view does not keep): made here on first need after `read`. */
   full(): SipMessage {
-    return this.#full!;
+    return (this.#full ??= parseMessage(this.raw, this.start, this.end));
   }
 
   #str(slot: number): string | null {
@@ -264,14 +351,14 @@ export class AnalysisMessage {
       if (this.#cs === -2) this.#contactSlot();
       if (this.#cs !== -3) return this.#cs < 0 ? null : decodeSpan(this.raw, this.#cs, this.#ce);
     }
-    return this.#full!.header('contact');
+    return this.full().header('contact');
   }
   get hasContact(): boolean {
     if (!this.#fallback) {
       if (this.#cs === -2) this.#contactSlot();
       if (this.#cs !== -3) return this.#cs >= 0;
     }
-    return this.#full!.header('contact') !== null;
+    return this.full().header('contact') !== null;
   }
 
   /**
@@ -281,11 +368,10 @@ export class AnalysisMessage {
    */
   get recordRoutesLoose(): boolean {
     if (this.#fallback) return false;
-    const m = this.#full as ParsedMessage;
-    const ix = m.ix;
+    const ix = this.#ix;
     const b = this.raw;
-    for (let i = 0; i < m.headerCount; i++) {
-      const o = m.base + KEY_SLOTS + i * HS;
+    for (let i = 0; i < this.#nh; i++) {
+      const o = this.#base + KEY_SLOTS + i * HS;
       const id = ix[o + 4]!;
       if ((id & 255) !== ID_RR) continue;
       if ((id & FOLDED) !== 0) return false;
@@ -464,6 +550,7 @@ export class AnalysisMessage {
     }
     this.#ix = ix;
     this.#base = base;
+    this.#nh = m.headerCount;
     this.#cs = -2;
     this.kind = m.kind;
     this.status = m.status;
@@ -482,11 +569,10 @@ export class AnalysisMessage {
 
   /** Span of the first Contact value in the parser's index (-1 when absent; the getter when folded). */
   #contactSlot(): void {
-    const m = this.#full as ParsedMessage;
-    const ix = m.ix;
+    const ix = this.#ix;
     this.#cs = -1;
-    for (let i = 0; i < m.headerCount; i++) {
-      const o = m.base + KEY_SLOTS + i * HS;
+    for (let i = 0; i < this.#nh; i++) {
+      const o = this.#base + KEY_SLOTS + i * HS;
       const id = ix[o + 4]!;
       if ((id & 255) !== ID_CONTACT) continue;
       if ((id & FOLDED) !== 0) {

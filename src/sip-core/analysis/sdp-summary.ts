@@ -48,11 +48,35 @@ export interface SdpSummary {
 /** Codecs that do not carry the call's audio (RFC 4733 events, RFC 3389 comfort noise). */
 export const AUXILIARY_CODECS = new Set(['TELEPHONE-EVENT', 'CN', 'RED', 'ULPFEC']);
 
-/** Latin-1 text of `b[s,e)` (SDP lines are short ASCII). */
-function text(b: Uint8Array, s: number, e: number): string {
-  // fromCharCode over the bytes: Latin-1, no decoder object, fast for short tokens.
-  if (e - s <= 0) return '';
+/** Latin-1 text of `b[s,e)` made fresh (fromCharCode over the bytes: no decoder object). */
+function decodeLatin1(b: Uint8Array, s: number, e: number): string {
   return String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
+}
+
+const TOKEN_SLOTS = 512;
+/** Recent tokens (media types, addresses, codec names repeat across bodies), direct-mapped by a hash of their bytes. */
+const tokenCache: string[] = new Array<string>(TOKEN_SLOTS).fill('');
+
+/**
+ * Latin-1 text of `b[s,e)` (SDP lines are short ASCII): the cached string when the same bytes were
+ * read recently (compared octet by octet, so equal to a fresh decode), else decoded and cached.
+ */
+function text(b: Uint8Array, s: number, e: number): string {
+  const n = e - s;
+  if (n <= 0) return '';
+  if (n > 48) return decodeLatin1(b, s, e);
+  let h = n;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (TOKEN_SLOTS - 1);
+  const c = tokenCache[slot]!;
+  if (c.length === n) {
+    let i = 0;
+    while (i < n && c.charCodeAt(i) === b[s + i]) i++;
+    if (i === n) return c;
+  }
+  const t = decodeLatin1(b, s, e);
+  tokenCache[slot] = t;
+  return t;
 }
 
 function startsWith(b: Uint8Array, s: number, e: number, lit: string): boolean {
@@ -115,8 +139,8 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
   let seen = false;
   let ls = 0;
   while (ls < n) {
-    let le = b.indexOf(10, ls);
-    if (le < 0) le = n;
+    let le = ls;
+    while (le < n && b[le] !== 10) le++; // (a loop: Uint8Array.indexOf costs a builtin call per line)
     const next = le + 1;
     let e = le;
     while (e > ls && (b[e - 1] === 13 || b[e - 1] === 32 || b[e - 1] === 9)) e--;
