@@ -4,7 +4,7 @@
  * of every packet on the wire. It implements {@link Transport} for the elements; no real socket
  * is ever opened.
  */
-import type { Micros, RandomSource, Scheduler } from '../stack/clock';
+import type { Micros, RandomSource, Scheduler, TimerTarget } from '../stack/clock';
 import { MS } from '../stack/clock';
 import type {
   SendResult,
@@ -68,8 +68,19 @@ function key(host: string, port: number, transport: TransportProtocol): string {
   return `${transport}|${host}|${port}`;
 }
 
-function pairKey(a: string, b: string): string {
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
+/** What a transport's send returns when the network took the packet (one shared object). */
+const SENT: SendResult = Object.freeze({ ok: true }) as SendResult;
+
+/** What sending toward a host needs, worked out once per host string (cleared when the topology changes). */
+interface HostRoute {
+  /** The address after name resolution. */
+  host: string;
+  /** 'public' or the NAT the host sits behind. */
+  realm: string;
+  /** The node owning the address (the address itself when unknown). */
+  node: string;
+  /** The NAT whose public address this is. */
+  natIn: NatBox | undefined;
 }
 
 const dec = new TextDecoder();
@@ -82,7 +93,7 @@ export function packetKind(bytes: Uint8Array): PacketKind {
   return 'sip';
 }
 
-export class SimNetwork {
+export class SimNetwork implements TimerTarget {
   readonly packets: WirePacket[] = [];
   private seq = 0;
   private readonly endpoints = new Map<string, SimTransport>();
@@ -90,7 +101,17 @@ export class SimNetwork {
   private readonly hostRealm = new Map<string, string>();
   private readonly nats = new Map<string, NatBox>();
   private readonly natByPublic = new Map<string, NatBox>();
-  private readonly links = new Map<string, LinkConditions>();
+  /** Link conditions by node, then by the other node (both directions). */
+  private readonly links = new Map<string, Map<string, LinkConditions>>();
+  /** Bound transports by host (a host has a few: its SIP port, its media port). */
+  private readonly byHost = new Map<string, SimTransport[]>();
+  private readonly routes = new Map<string, HostRoute>();
+  // Packets in flight: one slot each (bytes, source, destination, what happens on arrival), freed on arrival.
+  private flBytes: (Uint8Array | null)[] = [];
+  private flSrc: (TransportAddress | null)[] = [];
+  private flTo: (TransportAddress | null)[] = [];
+  private flArrive: (((b: Uint8Array) => void) | null)[] = [];
+  private flFree: number[] = [];
   private readonly dns = new Map<string, string>();
   private readonly down = new Set<string>();
   private readonly rules: (DropRule & { seen: number; dropped: number })[] = [];
@@ -111,11 +132,13 @@ export class SimNetwork {
   addHost(node: string, host: string, realm = 'public'): void {
     this.hostNode.set(host, node);
     this.hostRealm.set(host, realm);
+    this.routes.clear();
   }
 
   /** A DNS name (e.g. `biloxi.example.com`) resolving to an address. */
   addName(name: string, host: string): void {
     this.dns.set(name.toLowerCase(), host);
+    this.routes.clear();
   }
 
   resolve(host: string): string {
@@ -125,6 +148,7 @@ export class SimNetwork {
   addNat(nat: NatBox): void {
     this.nats.set(nat.name, nat);
     this.natByPublic.set(nat.config.publicIp, nat);
+    this.routes.clear();
     this.addHost(nat.name, nat.config.publicIp, 'public');
     this.addHost(nat.name, nat.config.insideIp, nat.name);
   }
@@ -134,7 +158,14 @@ export class SimNetwork {
   }
 
   setLink(a: string, b: string, c: LinkConditions): void {
-    this.links.set(pairKey(a, b), c);
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      let m = this.links.get(x);
+      if (m === undefined) this.links.set(x, (m = new Map()));
+      m.set(y, c);
+    }
   }
 
   setDown(node: string, isDown: boolean): void {
@@ -154,22 +185,75 @@ export class SimNetwork {
   bind(node: string, local: TransportAddress): SimTransport {
     if (!this.hostNode.has(local.host)) this.addHost(node, local.host);
     const t = new SimTransport(this, node, local);
-    this.endpoints.set(key(local.host, local.port, local.transport), t);
+    const k = key(local.host, local.port, local.transport);
+    const old = this.endpoints.get(k);
+    this.endpoints.set(k, t);
+    let list = this.byHost.get(local.host);
+    if (list === undefined) this.byHost.set(local.host, (list = []));
+    const at = old === undefined ? -1 : list.indexOf(old);
+    if (at >= 0) list[at] = t;
+    else list.push(t);
     return t;
+  }
+
+  /** The transport bound at an address, if any. */
+  private endpoint(host: string, port: number, transport: TransportProtocol): SimTransport | undefined {
+    const list = this.byHost.get(host);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
+      if (t.local.port === port && t.local.transport === transport) return t;
+    }
+    return undefined;
+  }
+
+  /** Resolution, realm, node and NAT of a destination host, cached by the host string. */
+  private hostRoute(h: string): HostRoute {
+    let r = this.routes.get(h);
+    if (r === undefined) {
+      const host = this.dns.size ? this.resolve(h) : h;
+      r = {
+        host,
+        realm: this.hostRealm.get(host) ?? 'public',
+        node: this.hostNode.get(host) ?? host,
+        natIn: this.natByPublic.get(host),
+      };
+      if (this.routes.size > 4096) this.routes.clear();
+      this.routes.set(h, r);
+    }
+    return r;
   }
 
   /** @internal SimTransport.send */
   send(from: SimTransport, bytes: Uint8Array, dest: TransportAddress): SendResult {
-    const host = this.dns.size ? this.resolve(dest.host) : dest.host;
+    const r = this.hostRoute(dest.host);
     // the caller's address is kept as is when no name needs resolving (no copy per packet)
     const to: TransportAddress =
-      host === dest.host ? dest : { host, port: dest.port, transport: dest.transport };
-    this.route(from.node, from.local, bytes, to, this.hostRealm.get(from.local.host) ?? 'public');
-    return { ok: true };
+      r.host === dest.host ? dest : { host: r.host, port: dest.port, transport: dest.transport };
+    const realm = this.hostRoute(from.local.host).realm;
+    if (realm === 'public' && r.realm === 'public' && r.natIn === undefined)
+      this.leg(from.node, r.node, from.local, to, bytes, null); // the common case of route()
+    else this.route(from.node, from.local, bytes, to, realm);
+    return SENT;
   }
 
   private link(a: string, b: string): LinkConditions {
-    return this.links.get(pairKey(a, b)) ?? this.defaultLink;
+    return this.links.get(a)?.get(b) ?? this.defaultLink;
+  }
+
+  /** @internal The scheduler: the packet in flight in `slot` arrives. */
+  onTimer(slot: number): void {
+    const bytes = this.flBytes[slot]!;
+    const src = this.flSrc[slot]!;
+    const to = this.flTo[slot]!;
+    const arrive = this.flArrive[slot]!;
+    this.flBytes[slot] = null;
+    this.flSrc[slot] = null;
+    this.flTo[slot] = null;
+    this.flArrive[slot] = null;
+    this.flFree.push(slot);
+    if (arrive === null) this.arrive(to, bytes, src);
+    else arrive(bytes);
   }
 
   /** One leg: from a node to the next hop (a NAT or the destination). */
@@ -229,7 +313,7 @@ export class SimNetwork {
 
   /** Delivery at the destination's bound endpoint (looked up on arrival: it may have been rebound). */
   private arrive(to: TransportAddress, bytes: Uint8Array, src: TransportAddress): void {
-    this.endpoints.get(key(to.host, to.port, to.transport))?.deliver(bytes, src);
+    this.endpoint(to.host, to.port, to.transport)?.deliver(bytes, src);
   }
 
   private natInbound(nat: NatBox, src: TransportAddress, to: TransportAddress, bytes: Uint8Array): void {
@@ -287,7 +371,7 @@ export class SimNetwork {
     const l = this.link(fromNode, toNode);
     let dropped: string | null = null;
     if (unroutable) dropped = unroutable;
-    else if (this.down.has(toNode)) dropped = 'node-down';
+    else if (this.down.size > 0 && this.down.has(toNode)) dropped = 'node-down';
     else if (kind === 'sip' && this.ruleDrops(fromNode, toNode, bytes)) dropped = 'rule';
     else if (l.loss > 0 && this.rng.next() < l.loss) dropped = 'loss';
     let delay = l.latency;
@@ -317,8 +401,12 @@ export class SimNetwork {
         });
       return;
     }
-    if (arrive === null) this.clock.schedule(delay, () => this.arrive(to, bytes, src));
-    else this.clock.schedule(delay, () => arrive(bytes));
+    const slot = this.flFree.length > 0 ? this.flFree.pop()! : this.flBytes.length;
+    this.flBytes[slot] = bytes;
+    this.flSrc[slot] = src;
+    this.flTo[slot] = to;
+    this.flArrive[slot] = arrive;
+    this.clock.scheduleTarget(delay, this, slot);
   }
 }
 

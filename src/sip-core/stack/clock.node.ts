@@ -3,7 +3,7 @@
  * Node-only: the portable core receives these through injection and never imports this file.
  */
 import { randomBytes } from 'node:crypto';
-import type { IdSource, Micros, Scheduler, TimerHandle } from './clock';
+import type { IdSource, Micros, Scheduler, TimerHandle, TimerTarget } from './clock';
 import { BRANCH_COOKIE } from './clock';
 
 /**
@@ -32,6 +32,10 @@ export class RealClock implements Scheduler {
     t.unref?.();
     this.timers.set(handle, t);
     return handle;
+  }
+
+  scheduleTarget(delay: Micros, target: TimerTarget, code: number, label?: string): TimerHandle {
+    return this.schedule(delay, () => target.onTimer(code), label);
   }
 
   cancel(handle: TimerHandle): boolean {

@@ -22,6 +22,15 @@ export interface Clock {
 /** Opaque handle of a scheduled callback. */
 export type TimerHandle = number;
 
+/**
+ * Something that owns several timers and is told which one fired by a number: a transaction (its
+ * timer codes), the simulated network (the slot of a packet in flight). Scheduling a target with a
+ * code needs no closure per timer.
+ */
+export interface TimerTarget {
+  onTimer(code: number): void;
+}
+
 /** A clock that can also run callbacks later. */
 export interface Scheduler extends Clock {
   /**
@@ -29,6 +38,11 @@ export interface Scheduler extends Clock {
    * tracing (e.g. `"Timer A"`).
    */
   schedule(delay: Micros, fn: () => void, label?: string): TimerHandle;
+  /**
+   * Calls `target.onTimer(code)` once, `delay` µs from now: {@link schedule} without a closure.
+   * `code` is an integer in [0, 2^31). Same order and handles as {@link schedule}.
+   */
+  scheduleTarget(delay: Micros, target: TimerTarget, code: number, label?: string): TimerHandle;
   /** Cancels a scheduled callback; returns false when it already ran or was cancelled. */
   cancel(handle: TimerHandle): boolean;
 }
@@ -37,14 +51,6 @@ export interface Scheduler extends Clock {
 export const MS: Micros = 1000;
 export const SECOND: Micros = 1_000_000;
 
-interface VirtualEvent {
-  time: Micros;
-  seq: number;
-  fn: () => void;
-  label: string | undefined;
-  live: boolean;
-}
-
 /** A scheduled event as seen from outside (for UIs listing running timers). */
 export interface PendingEvent {
   handle: TimerHandle;
@@ -52,108 +58,197 @@ export interface PendingEvent {
   label: string | undefined;
 }
 
-function earlier(a: VirtualEvent, b: VirtualEvent): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+/** What runs when an event fires: a callback, or a target told a code. */
+type Action = (() => void) | TimerTarget;
+
+/**
+ * Queued events are (time, seq) pairs of numbers; what they run lives in the clock's slot table by
+ * seq. A queued pair whose seq no longer holds a slot was cancelled (or fired) and is skipped.
+ */
+interface Lane {
+  /** Front event's time and seq (valid when size > 0). */
+  ft: number;
+  fs: number;
+  /** Position in the clock's lane heap, -1 when empty (not in the heap). */
+  pos: number;
+  readonly size: number;
+  push(time: number, seq: number): void;
+  /** Drops the front event. */
+  shift(): void;
+  /** Keeps only the events `live(seq)` accepts; returns how many were dropped. */
+  compact(live: (seq: number) => boolean): number;
 }
 
 /**
  * Events scheduled with one delay: since the clock never goes back and `seq` grows, they arrive
  * in firing order, so a FIFO keeps them sorted (push O(1), no sifting through thousands of timers).
+ * A ring of two number columns.
  */
-class FifoLane {
-  /** Events from `head` on; slots before it are cleared (a fired event must not keep its callback alive). */
-  items: (VirtualEvent | undefined)[] = [];
-  head = 0;
-  /** Position in the clock's lane heap, -1 when empty (not in the heap). */
+class FifoLane implements Lane {
+  ft = 0;
+  fs = 0;
   pos = -1;
-  peek(): VirtualEvent | undefined {
-    return this.items[this.head];
-  }
-  push(ev: VirtualEvent): void {
-    this.items.push(ev);
-  }
-  shift(): VirtualEvent {
-    const ev = this.items[this.head]!;
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head > this.items.length >> 1) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return ev;
-  }
+  private t = new Float64Array(16);
+  private s = new Float64Array(16);
+  private head = 0;
+  private n = 0;
+
   get size(): number {
-    return this.items.length - this.head;
+    return this.n;
   }
-  compact(): number {
-    const before = this.size;
-    this.items = this.items.slice(this.head).filter((e) => e !== undefined && e.live);
+
+  push(time: number, seq: number): void {
+    let cap = this.t.length;
+    if (this.n === cap) {
+      this.grow(cap * 2);
+      cap *= 2;
+    }
+    const i = (this.head + this.n) & (cap - 1);
+    this.t[i] = time;
+    this.s[i] = seq;
+    if (this.n++ === 0) {
+      this.ft = time;
+      this.fs = seq;
+    }
+  }
+
+  shift(): void {
+    this.head = (this.head + 1) & (this.t.length - 1);
+    if (--this.n > 0) {
+      this.ft = this.t[this.head]!;
+      this.fs = this.s[this.head]!;
+    }
+  }
+
+  private grow(cap: number): void {
+    const t = new Float64Array(cap);
+    const s = new Float64Array(cap);
+    const old = this.t.length;
+    for (let k = 0; k < this.n; k++) {
+      const i = (this.head + k) & (old - 1);
+      t[k] = this.t[i]!;
+      s[k] = this.s[i]!;
+    }
+    this.t = t;
+    this.s = s;
     this.head = 0;
-    return before - this.items.length;
+  }
+
+  compact(live: (seq: number) => boolean): number {
+    const cap = this.t.length;
+    const before = this.n;
+    let w = 0;
+    for (let k = 0; k < before; k++) {
+      const i = (this.head + k) & (cap - 1);
+      const seq = this.s[i]!;
+      if (!live(seq)) continue;
+      // writing at or behind the read position of the same ring, in order
+      const j = (this.head + w) & (cap - 1);
+      this.t[j] = this.t[i]!;
+      this.s[j] = seq;
+      w++;
+    }
+    this.n = w;
+    if (w > 0) {
+      this.ft = this.t[this.head]!;
+      this.fs = this.s[this.head]!;
+    }
+    return before - w;
   }
 }
 
 /** Events of any other delay (jitter makes many distinct ones): a binary heap on (time, seq). */
-class HeapLane {
-  items: VirtualEvent[] = [];
+class HeapLane implements Lane {
+  ft = 0;
+  fs = 0;
   pos = -1;
-  peek(): VirtualEvent | undefined {
-    return this.items[0];
+  private t = new Float64Array(64);
+  private s = new Float64Array(64);
+  private n = 0;
+
+  get size(): number {
+    return this.n;
   }
-  push(ev: VirtualEvent): void {
-    const h = this.items;
-    let i = h.length;
-    h.push(ev);
+
+  push(time: number, seq: number): void {
+    if (this.n === this.t.length) {
+      const t = new Float64Array(this.n * 2);
+      const s = new Float64Array(this.n * 2);
+      t.set(this.t);
+      s.set(this.s);
+      this.t = t;
+      this.s = s;
+    }
+    const ts = this.t;
+    const ss = this.s;
+    let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = h[p]!;
-      if (!earlier(ev, parent)) break;
-      h[i] = parent;
+      const pt = ts[p]!;
+      if (!(time < pt || (time === pt && seq < ss[p]!))) break;
+      ts[i] = pt;
+      ss[i] = ss[p]!;
       i = p;
     }
-    h[i] = ev;
+    ts[i] = time;
+    ss[i] = seq;
+    this.ft = ts[0]!;
+    this.fs = ss[0]!;
   }
-  shift(): VirtualEvent {
-    const h = this.items;
-    const top = h[0]!;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && earlier(h[r]!, h[l]!) ? r : l;
-        if (!earlier(h[c]!, last)) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
+
+  shift(): void {
+    const ts = this.t;
+    const ss = this.s;
+    const n = --this.n;
+    if (n === 0) return;
+    const lt = ts[n]!;
+    const ls = ss[n]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && (ts[r]! < ts[l]! || (ts[r] === ts[l] && ss[r]! < ss[l]!)) ? r : l;
+      const ct = ts[c]!;
+      if (!(ct < lt || (ct === lt && ss[c]! < ls))) break;
+      ts[i] = ct;
+      ss[i] = ss[c]!;
+      i = c;
     }
-    return top;
+    ts[i] = lt;
+    ss[i] = ls;
+    this.ft = ts[0]!;
+    this.fs = ss[0]!;
   }
-  get size(): number {
-    return this.items.length;
-  }
-  compact(): number {
-    const live = this.items.filter((e) => e.live);
-    const removed = this.items.length - live.length;
-    this.items = [];
-    for (const e of live) this.push(e);
-    return removed;
+
+  compact(live: (seq: number) => boolean): number {
+    const before = this.n;
+    const t = this.t.slice(0, before);
+    const s = this.s.slice(0, before);
+    this.n = 0;
+    for (let k = 0; k < before; k++) if (live(s[k]!)) this.push(t[k]!, s[k]!);
+    return before - this.n;
   }
 }
 
-type Lane = FifoLane | HeapLane;
+/** Lane `a`'s front fires before lane `b`'s. */
+function laneEarlier(a: Lane, b: Lane): boolean {
+  return a.ft < b.ft || (a.ft === b.ft && a.fs < b.fs);
+}
 
-/** Largest handle table (live events whose handles are further apart go to a map). */
+/** Largest slot table (live events whose handles are further apart go to a map). */
 const MAX_SLOTS = 1 << 18;
 
 /** Distinct delays given their own FIFO lane; further delays share the heap lane. */
 const MAX_FIFO_LANES = 64;
+
+/** An event whose slot was taken when the table could not grow any more. */
+interface OverflowEvent {
+  time: Micros;
+  action: Action;
+  code: number;
+  label: string | undefined;
+}
 
 /**
  * Deterministic discrete-event scheduler. Nothing runs by itself: the owner advances time with
@@ -161,29 +256,38 @@ const MAX_FIFO_LANES = 64;
  * time fire in the order they were scheduled (stable FIFO), including events scheduled at the
  * current time from inside a callback.
  *
- * @remarks Events are kept in lanes: one FIFO per frequent delay (timers and link latencies repeat
- * the same few delays), one binary heap for the rest, and a small heap of the lanes by their
- * earliest event. Cancelled events are flagged and dropped when they reach the front (or when a
- * compaction finds them outnumbering live ones).
+ * @remarks Allocation-free per event: an event is a (time, seq) pair of numbers in a lane — one
+ * FIFO per frequent delay (timers and link latencies repeat the same few delays), one binary heap
+ * for the rest, and a small heap of the lanes by their earliest event — and its action in a slot
+ * table indexed by `seq & mask` (handles are the consecutive seqs, so live ones rarely collide; on a
+ * collision the table doubles). Cancelling frees the slot at once; the pair stays queued and is
+ * skipped when it reaches the front (or dropped when a compaction finds such pairs outnumbering
+ * live ones). {@link scheduleTarget} schedules without a closure.
  */
 export class VirtualClock implements Scheduler {
   private current: Micros;
   private seq = 0;
   private readonly fifo = new Map<Micros, FifoLane>();
+  private lastDelay = -1;
+  private lastLane: Lane | null = null;
   private readonly misc = new HeapLane();
   /** Non-empty lanes, a binary heap on their front event. */
   private lanes: Lane[] = [];
   private queued = 0;
   private dead = 0;
-  /**
-   * Live events by handle: slot `handle & (length - 1)` (handles are consecutive, so live ones
-   * rarely collide; on a collision the table doubles). Cheaper than a Map on the hot path.
-   */
-  private slots: (VirtualEvent | undefined)[] = new Array<VirtualEvent | undefined>(1024);
+  /** Slot table by `seq & (size - 1)`: seq (0 = free), time, action, code (-1: a plain callback), label. */
+  private sSeq = new Float64Array(1024);
+  private sTime = new Float64Array(1024);
+  private sAction: (Action | undefined)[] = new Array<Action | undefined>(1024);
+  private sCode = new Int32Array(1024);
+  private sLabel: (string | undefined)[] = new Array<string | undefined>(1024);
+  private mask = 1023;
   private live = 0;
   /** Live events whose slot was taken when the table could not grow any more. */
-  private readonly overflow = new Map<TimerHandle, VirtualEvent>();
+  private readonly overflow = new Map<TimerHandle, OverflowEvent>();
   private fired = 0;
+  private readonly isLive = (seq: number): boolean =>
+    this.sSeq[seq & this.mask] === seq || (this.overflow.size > 0 && this.overflow.has(seq));
 
   constructor(start: Micros = 0) {
     this.current = Math.trunc(start);
@@ -204,38 +308,49 @@ export class VirtualClock implements Scheduler {
   }
 
   schedule(delay: Micros, fn: () => void, label?: string): TimerHandle {
+    return this.add(delay, fn, -1, label);
+  }
+
+  scheduleTarget(delay: Micros, target: TimerTarget, code: number, label?: string): TimerHandle {
+    return this.add(delay, target, code | 0, label);
+  }
+
+  private add(delay: Micros, action: Action, code: number, label: string | undefined): TimerHandle {
     const d = delay > 0 ? Math.trunc(delay) : 0;
-    const handle = ++this.seq;
-    const ev: VirtualEvent = { time: this.current + d, seq: handle, fn, label, live: true };
-    this.slotIn(ev);
-    let lane: Lane | undefined = this.fifo.get(d);
-    if (lane === undefined) {
-      if (this.fifo.size < MAX_FIFO_LANES) {
-        const f = new FifoLane();
-        this.fifo.set(d, f);
-        lane = f;
-      } else lane = this.misc;
+    const seq = ++this.seq;
+    const time = this.current + d;
+    this.slotIn(seq, time, action, code, label);
+    let lane: Lane;
+    if (d === this.lastDelay) lane = this.lastLane!;
+    else {
+      let f: Lane | undefined = this.fifo.get(d);
+      if (f === undefined) {
+        if (this.fifo.size < MAX_FIFO_LANES) {
+          const nf = new FifoLane();
+          this.fifo.set(d, nf);
+          f = nf;
+        } else f = this.misc;
+      }
+      lane = f;
+      this.lastDelay = d;
+      this.lastLane = lane;
     }
-    const wasFront = lane.peek();
-    lane.push(ev);
+    const wasSeq = lane.size > 0 ? lane.fs : -1;
+    lane.push(time, seq);
     this.queued++;
     if (lane.pos < 0) this.laneInsert(lane);
-    else if (wasFront !== lane.peek()) this.laneUp(lane.pos);
-    return handle;
+    else if (wasSeq !== lane.fs) this.laneUp(lane.pos);
+    return seq;
   }
 
   cancel(handle: TimerHandle): boolean {
-    const slots = this.slots;
-    const i = handle & (slots.length - 1);
-    let ev = slots[i];
-    if (ev !== undefined && ev.seq === handle) slots[i] = undefined;
-    else {
-      ev = this.overflow.get(handle);
-      if (ev === undefined) return false;
-      this.overflow.delete(handle);
-    }
+    const i = handle & this.mask;
+    if (this.sSeq[i] === handle && handle > 0) {
+      this.sSeq[i] = 0;
+      this.sAction[i] = undefined;
+      this.sLabel[i] = undefined;
+    } else if (!(this.overflow.size > 0 && this.overflow.delete(handle))) return false;
     this.live--;
-    ev.live = false;
     if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
     return true;
   }
@@ -243,27 +358,60 @@ export class VirtualClock implements Scheduler {
   /** Time of the next live event, or null when idle. */
   nextTime(): Micros | null {
     this.dropDead();
-    return this.lanes.length ? this.lanes[0]!.peek()!.time : null;
+    return this.lanes.length ? this.lanes[0]!.ft : null;
   }
 
   /** Live events in firing order (a copy; for display). */
   pending(): PendingEvent[] {
-    return [...this.slots.filter((e): e is VirtualEvent => e !== undefined), ...this.overflow.values()]
+    const out: (PendingEvent & { seq: number })[] = [];
+    for (let i = 0; i <= this.mask; i++) {
+      const seq = this.sSeq[i]!;
+      if (seq !== 0) out.push({ handle: seq, time: this.sTime[i]!, label: this.sLabel[i], seq });
+    }
+    for (const [h, e] of this.overflow) out.push({ handle: h, time: e.time, label: e.label, seq: h });
+    return out
       .sort((a, b) => a.time - b.time || a.seq - b.seq)
-      .map((e) => ({ handle: e.seq, time: e.time, label: e.label }));
+      .map((e) => ({ handle: e.handle, time: e.time, label: e.label }));
   }
 
   /** Fires the next event (advancing time to it). Returns false when nothing is pending. */
   step(): boolean {
-    this.dropDead();
-    const ev = this.pop();
-    if (!ev) return false;
-    this.slotOut(ev);
-    ev.live = false;
-    if (ev.time > this.current) this.current = ev.time;
-    this.fired++;
-    ev.fn();
-    return true;
+    const lanes = this.lanes;
+    for (;;) {
+      if (lanes.length === 0) return false;
+      const lane = lanes[0]!;
+      const time = lane.ft;
+      const seq = lane.fs;
+      lane.shift();
+      this.queued--;
+      if (lane.size === 0) this.laneRemoveTop();
+      else this.laneDown(0);
+      const i = seq & this.mask;
+      let action: Action;
+      let code: number;
+      if (this.sSeq[i] === seq) {
+        action = this.sAction[i]!;
+        code = this.sCode[i]!;
+        this.sSeq[i] = 0;
+        this.sAction[i] = undefined;
+        this.sLabel[i] = undefined;
+      } else {
+        const o = this.overflow.size > 0 ? this.overflow.get(seq) : undefined;
+        if (o === undefined) {
+          this.dead--;
+          continue;
+        }
+        this.overflow.delete(seq);
+        action = o.action;
+        code = o.code;
+      }
+      this.live--;
+      if (time > this.current) this.current = time;
+      this.fired++;
+      if (code < 0) (action as () => void)();
+      else (action as TimerTarget).onTimer(code);
+      return true;
+    }
   }
 
   /**
@@ -297,70 +445,84 @@ export class VirtualClock implements Scheduler {
     return n;
   }
 
+  /** Pops queued pairs at the front that are no longer live. */
   private dropDead(): void {
     const lanes = this.lanes;
-    while (lanes.length && !lanes[0]!.peek()!.live) {
-      this.pop();
+    while (lanes.length) {
+      const lane = lanes[0]!;
+      if (this.isLive(lane.fs)) return;
+      lane.shift();
+      this.queued--;
       this.dead--;
+      if (lane.size === 0) this.laneRemoveTop();
+      else this.laneDown(0);
     }
   }
 
-  /** Removes and returns the earliest queued event (live or not). */
-  private pop(): VirtualEvent | undefined {
-    const lanes = this.lanes;
-    if (!lanes.length) return undefined;
-    const lane = lanes[0]!;
-    const ev = lane.shift();
-    this.queued--;
-    if (lane.size === 0) this.laneRemoveTop();
-    else this.laneDown(0);
-    return ev;
-  }
-
-  private slotIn(ev: VirtualEvent): void {
-    let slots = this.slots;
-    let i = ev.seq & (slots.length - 1);
-    if (slots[i] !== undefined && slots.length >= MAX_SLOTS) {
-      // a long-lived event holds the slot and the table is as big as it gets: a map for this one
-      this.overflow.set(ev.seq, ev);
-      this.live++;
-      return;
-    }
-    if (slots[i] !== undefined) {
-      // a live event still holds the slot: a table twice as big (or more, until every live event
-      // and this one have a slot of their own)
-      let size = slots.length;
-      for (;;) {
-        size *= 2;
-        const bigger = new Array<VirtualEvent | undefined>(size);
-        const mask = size - 1;
-        let ok = true;
-        for (const e of slots) {
-          if (e === undefined) continue;
-          const k = e.seq & mask;
-          if (bigger[k] !== undefined) {
-            ok = false;
-            break;
-          }
-          bigger[k] = e;
-        }
-        if (!ok || bigger[ev.seq & mask] !== undefined) continue;
-        this.slots = slots = bigger;
-        i = ev.seq & mask;
-        break;
+  private slotIn(seq: number, time: number, action: Action, code: number, label: string | undefined): void {
+    let i = seq & this.mask;
+    if (this.sSeq[i] !== 0) {
+      if (this.sSeq.length >= MAX_SLOTS || !this.grow(seq)) {
+        // a long-lived event holds the slot and the table is as big as it gets: a map for this one
+        this.overflow.set(seq, { time, action, code, label });
+        this.live++;
+        return;
       }
+      i = seq & this.mask;
     }
-    slots[i] = ev;
+    this.sSeq[i] = seq;
+    this.sTime[i] = time;
+    this.sAction[i] = action;
+    this.sCode[i] = code;
+    this.sLabel[i] = label;
     this.live++;
   }
 
-  private slotOut(ev: VirtualEvent): void {
-    const slots = this.slots;
-    const i = ev.seq & (slots.length - 1);
-    if (slots[i] === ev) {
-      slots[i] = undefined;
-      this.live--;
-    } else if (this.overflow.delete(ev.seq)) this.live--;
+  /**
+   * A live event still holds the slot of `seq`: a table twice as big (or more, until every live
+   * event and `seq` have a slot of their own). False when no size up to the limit works.
+   */
+  private grow(seq: number): boolean {
+    const old = this.sSeq;
+    for (let size = old.length * 2; size <= MAX_SLOTS; size *= 2) {
+      const mask = size - 1;
+      const seen = new Uint8Array(size);
+      let ok = true;
+      for (let k = 0; k < old.length; k++) {
+        const s = old[k]!;
+        if (s === 0) continue;
+        const j = s & mask;
+        if (seen[j]) {
+          ok = false;
+          break;
+        }
+        seen[j] = 1;
+      }
+      if (!ok || seen[seq & mask]) continue;
+      const sSeq = new Float64Array(size);
+      const sTime = new Float64Array(size);
+      const sAction = new Array<Action | undefined>(size);
+      const sCode = new Int32Array(size);
+      const sLabel = new Array<string | undefined>(size);
+      for (let k = 0; k < old.length; k++) {
+        const s = old[k]!;
+        if (s === 0) continue;
+        const j = s & mask;
+        sSeq[j] = s;
+        sTime[j] = this.sTime[k]!;
+        sAction[j] = this.sAction[k];
+        sCode[j] = this.sCode[k]!;
+        sLabel[j] = this.sLabel[k];
+      }
+      this.sSeq = sSeq;
+      this.sTime = sTime;
+      this.sAction = sAction;
+      this.sCode = sCode;
+      this.sLabel = sLabel;
+      this.mask = mask;
+      return true;
+    }
+    return false;
   }
 
   private laneInsert(lane: Lane): void {
@@ -384,11 +546,10 @@ export class VirtualClock implements Scheduler {
   private laneUp(i: number): void {
     const lanes = this.lanes;
     const lane = lanes[i]!;
-    const ev = lane.peek()!;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = lanes[p]!;
-      if (!earlier(ev, parent.peek()!)) break;
+      if (!laneEarlier(lane, parent)) break;
       lanes[i] = parent;
       parent.pos = i;
       i = p;
@@ -401,13 +562,12 @@ export class VirtualClock implements Scheduler {
     const lanes = this.lanes;
     const n = lanes.length;
     const lane = lanes[i]!;
-    const ev = lane.peek()!;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && earlier(lanes[r]!.peek()!, lanes[l]!.peek()!) ? r : l;
-      if (!earlier(lanes[c]!.peek()!, ev)) break;
+      const c = r < n && laneEarlier(lanes[r]!, lanes[l]!) ? r : l;
+      if (!laneEarlier(lanes[c]!, lane)) break;
       lanes[i] = lanes[c]!;
       lanes[i]!.pos = i;
       i = c;
@@ -416,11 +576,11 @@ export class VirtualClock implements Scheduler {
     lane.pos = i;
   }
 
-  /** Cancelled events stay queued until they reach the front; drop them all when they outnumber live ones. */
+  /** Cancelled pairs stay queued until they reach the front; drop them all when they outnumber live ones. */
   private compact(): void {
     let removed = 0;
-    for (const lane of this.fifo.values()) removed += lane.compact();
-    removed += this.misc.compact();
+    for (const lane of this.fifo.values()) removed += lane.compact(this.isLive);
+    removed += this.misc.compact(this.isLive);
     this.queued -= removed;
     this.dead = 0;
     const all: Lane[] = [...this.fifo.values(), this.misc];

@@ -160,6 +160,30 @@ describe('RealClock / CryptoIdSource (node adapters)', () => {
   });
 });
 
+describe('VirtualClock.scheduleTarget', () => {
+  it('tells the target its code, in (time, scheduling) order with plain callbacks, and cancels like schedule()', () => {
+    const c = new VirtualClock();
+    const log: string[] = [];
+    const target = { onTimer: (code: number) => log.push(`t${code}@${c.now()}`) };
+    const h1 = c.scheduleTarget(10, target, 1, 'one');
+    const h2 = c.schedule(10, () => log.push(`f@${c.now()}`));
+    const h3 = c.scheduleTarget(5, target, 3);
+    const h4 = c.scheduleTarget(10, target, 4);
+    expect([h2 - h1, h3 - h2, h4 - h3]).toEqual([1, 1, 1]);
+    expect(c.pending()).toEqual([
+      { handle: h3, time: 5, label: undefined },
+      { handle: h1, time: 10, label: 'one' },
+      { handle: h2, time: 10, label: undefined },
+      { handle: h4, time: 10, label: undefined },
+    ]);
+    expect(c.cancel(h4)).toBe(true);
+    expect(c.cancel(h4)).toBe(false);
+    expect(c.runUntilIdle()).toBe(3);
+    expect(log).toEqual(['t3@5', 't1@10', 'f@10']);
+    expect(c.cancel(h1)).toBe(false);
+  });
+});
+
 describe('VirtualClock with many cancelled timers', () => {
   it('keeps order and counts after the heap compacts cancelled entries', () => {
     const c = new VirtualClock();

@@ -11,7 +11,7 @@ import type { TransportAddress } from '../transport';
 import { buildAckForNonSuccess } from './requests';
 import type { TransactionContext } from './transaction';
 import { TransactionBase } from './transaction';
-import type { RequestKey, TransactionUser } from './types';
+import type { RequestKey, TimerName, TransactionUser } from './types';
 
 export type InviteClientState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 
@@ -85,10 +85,10 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     });
     if (!this.send(this.bytes, this.destination, 'request', false)) return;
     // §17.1.1.2: "If an unreliable transport is being used, the client transaction MUST start timer A with a value of T1."
-    if (!this.reliable) this.startTimer('A', this.timerAInterval, () => this.onTimerA());
+    if (!this.reliable) this.startTimer('A', this.timerAInterval);
     // "For any transport, the client transaction MUST start timer B with a value of 64*T1 seconds."
-    this.startTimer('B', 64 * this.ctx.timers.T1, () => this.onTimerB());
-    if (this.options.timerC) this.startTimer('C', this.ctx.timers.C, () => this.tu.onTimeout?.(this, 'C'));
+    this.startTimer('B', 64 * this.ctx.timers.T1);
+    if (this.options.timerC) this.startTimer('C', this.ctx.timers.C);
   }
 
   /** True once a provisional response arrived: a CANCEL may now be sent (§9.1). */
@@ -96,12 +96,28 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     return this.state === 'proceeding';
   }
 
+  protected onTimerFired(name: TimerName): void {
+    switch (name) {
+      case 'A':
+        return this.onTimerA();
+      case 'B':
+        return this.onTimerB();
+      case 'C':
+        this.tu.onTimeout?.(this, 'C');
+        return;
+      case 'D':
+        return this.transition('terminated', 'Timer D fired');
+      case 'M':
+        return this.transition('terminated', 'Timer M fired');
+    }
+  }
+
   private onTimerA(): void {
     if (this.state !== 'calling') return;
     // "When timer A fires, the client transaction MUST retransmit the request ... and reset the timer with a value of 2*T1."
     if (!this.send(this.bytes, this.destination, 'request', true)) return;
     this.timerAInterval *= 2;
-    this.startTimer('A', this.timerAInterval, () => this.onTimerA());
+    this.startTimer('A', this.timerAInterval);
   }
 
   private onTimerB(): void {
@@ -124,15 +140,14 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
             this.transition('proceeding', `${status} received`);
           }
           // §16.7 step 2: "If the response is provisional other than 100, the proxy MUST reset Timer C."
-          if (this.options.timerC && status > 100)
-            this.startTimer('C', this.ctx.timers.C, () => this.tu.onTimeout?.(this, 'C'));
+          if (this.options.timerC && status > 100) this.startTimer('C', this.ctx.timers.C);
           this.tu.onResponse?.(this, response);
         } else if (status >= 200 && status < 300) {
           this.stopTimers();
           this.transition('accepted', `${status} received`);
           this.tu.onResponse?.(this, response);
           // RFC 6026 §8.4: "The client transaction MUST start Timer M with a value of 64*T1."
-          this.startTimer('M', 64 * this.ctx.timers.T1, () => this.transition('terminated', 'Timer M fired'));
+          this.startTimer('M', 64 * this.ctx.timers.T1);
         } else if (status >= 300 && status < 700) {
           this.stopTimers();
           this.transition('completed', `${status} received`);
@@ -141,9 +156,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           if (!this.send(this.ack, this.destination, 'ack', false)) return;
           this.tu.onResponse?.(this, response);
           // "start timer D with a value of at least 32 seconds for unreliable transports, and ... zero seconds for reliable transports"
-          this.startTimer('D', this.reliable ? 0 : this.ctx.timers.D, () =>
-            this.transition('terminated', 'Timer D fired'),
-          );
+          this.startTimer('D', this.reliable ? 0 : this.ctx.timers.D);
         }
         return;
       case 'completed':

@@ -11,7 +11,7 @@ import { buildResponseTo, parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { messageBytes, responseStatus, TransactionBase } from './transaction';
-import type { TransactionUser } from './types';
+import type { TimerName, TransactionUser } from './types';
 
 export type InviteServerState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
 
@@ -78,7 +78,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     });
     if (trying === 'immediate') this.sendTrying();
     // §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it knows that the TU will generate a provisional or final response within 200 ms"
-    else if (trying === 'auto') this.startTimer('Trying', ctx.timers.trying, () => this.sendTrying());
+    else if (trying === 'auto') this.startTimer('Trying', ctx.timers.trying);
   }
 
   private sendTrying(): void {
@@ -94,7 +94,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   autoTrying(make?: () => Uint8Array): void {
     if (this.state !== 'proceeding' || this.lastStatus !== null) return;
     this.makeTrying = make ?? null;
-    this.startTimer('Trying', this.ctx.timers.trying, () => this.sendTrying());
+    this.startTimer('Trying', this.ctx.timers.trying);
   }
 
   /**
@@ -124,17 +124,32 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
       this.transition('accepted', `${status} sent`);
       // RFC 6026 §8.7: "When the INVITE server transaction enters the Accepted state, Timer L MUST be set to fire in 64*T1."
-      this.startTimer('L', 64 * this.ctx.timers.T1, () => this.transition('terminated', 'Timer L fired'));
+      this.startTimer('L', 64 * this.ctx.timers.T1);
       return true;
     }
     this.finalResponse = bytes;
     if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
     this.transition('completed', `${status} sent`);
     // "For unreliable transports, timer G is set to fire in T1 seconds, and is not set to fire for reliable transports."
-    if (!this.reliable) this.startTimer('G', this.timerGInterval, () => this.onTimerG());
+    if (!this.reliable) this.startTimer('G', this.timerGInterval);
     // "When the Completed state is entered, timer H MUST be set to fire in 64*T1 seconds for all transports."
-    this.startTimer('H', 64 * this.ctx.timers.T1, () => this.onTimerH());
+    this.startTimer('H', 64 * this.ctx.timers.T1);
     return true;
+  }
+
+  protected onTimerFired(name: TimerName): void {
+    switch (name) {
+      case 'Trying':
+        return this.sendTrying();
+      case 'G':
+        return this.onTimerG();
+      case 'H':
+        return this.onTimerH();
+      case 'I':
+        return this.transition('terminated', 'Timer I fired');
+      case 'L':
+        return this.transition('terminated', 'Timer L fired');
+    }
   }
 
   private onTimerG(): void {
@@ -142,7 +157,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     // "If timer G fires, the response is passed to the transport layer once more for retransmission, and timer G is set to fire in MIN(2*T1, T2) seconds."
     if (!this.send(this.finalResponse, this.responseDestination, 'response', true)) return;
     this.timerGInterval = Math.min(2 * this.timerGInterval, this.ctx.timers.T2);
-    this.startTimer('G', this.timerGInterval, () => this.onTimerG());
+    this.startTimer('G', this.timerGInterval);
   }
 
   private onTimerH(): void {
@@ -177,9 +192,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       this.stopTimer('H');
       this.transition('confirmed', 'ACK received');
       // "When this state is entered, timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
-      this.startTimer('I', this.reliable ? 0 : this.ctx.timers.T4, () =>
-        this.transition('terminated', 'Timer I fired'),
-      );
+      this.startTimer('I', this.reliable ? 0 : this.ctx.timers.T4);
     } else if (this.state === 'accepted') {
       // RFC 6026 §8.7: an ACK matching the transaction in the Accepted state is passed to the TU.
       this.tu.onRequest?.(this, ack);

@@ -9,7 +9,7 @@ import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { TransactionBase } from './transaction';
-import type { RequestKey, TransactionUser } from './types';
+import type { RequestKey, TimerName, TransactionUser } from './types';
 
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
@@ -67,9 +67,20 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     });
     if (!this.send(this.bytes, this.destination, 'request', false)) return;
     // "the client transaction MUST set timer F to fire in 64*T1 seconds."
-    this.startTimer('F', 64 * this.ctx.timers.T1, () => this.onTimerF());
+    this.startTimer('F', 64 * this.ctx.timers.T1);
     // "If an unreliable transport is in use, the client transaction MUST set timer E to fire in T1 seconds."
-    if (!this.reliable) this.startTimer('E', this.timerEInterval, () => this.onTimerE());
+    if (!this.reliable) this.startTimer('E', this.timerEInterval);
+  }
+
+  protected onTimerFired(name: TimerName): void {
+    switch (name) {
+      case 'E':
+        return this.onTimerE();
+      case 'F':
+        return this.onTimerF();
+      case 'K':
+        return this.transition('terminated', 'Timer K fired');
+    }
   }
 
   private onTimerE(): void {
@@ -79,7 +90,7 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     // Proceeding: "... the timer is reset with a value of T2 seconds."
     this.timerEInterval =
       this.state === 'trying' ? Math.min(2 * this.timerEInterval, this.ctx.timers.T2) : this.ctx.timers.T2;
-    this.startTimer('E', this.timerEInterval, () => this.onTimerE());
+    this.startTimer('E', this.timerEInterval);
   }
 
   private onTimerF(): void {
@@ -103,9 +114,7 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
         this.transition('completed', `${status} received`);
         this.tu.onResponse?.(this, response);
         // "Once the client transaction enters the Completed state, it MUST set Timer K to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
-        this.startTimer('K', this.reliable ? 0 : this.ctx.timers.T4, () =>
-          this.transition('terminated', 'Timer K fired'),
-        );
+        this.startTimer('K', this.reliable ? 0 : this.ctx.timers.T4);
       }
     }
     // Completed: "buffer any additional response retransmissions that may be received" — absorbed.

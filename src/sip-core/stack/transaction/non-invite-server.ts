@@ -9,7 +9,7 @@ import type { SipMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { messageBytes, responseStatus, TransactionBase } from './transaction';
-import type { TransactionUser } from './types';
+import type { TimerName, TransactionUser } from './types';
 
 export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
@@ -63,10 +63,12 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     }
     this.transition('completed', `${status} sent`);
     // "When the server transaction enters the Completed state, it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
-    this.startTimer('J', this.reliable ? 0 : 64 * this.ctx.timers.T1, () =>
-      this.transition('terminated', 'Timer J fired'),
-    );
+    this.startTimer('J', this.reliable ? 0 : 64 * this.ctx.timers.T1);
     return true;
+  }
+
+  protected onTimerFired(name: TimerName): void {
+    if (name === 'J') this.transition('terminated', 'Timer J fired');
   }
 
   /** A retransmission of the request, matched by the layer (§17.2.3). */

@@ -4,7 +4,7 @@
  * {@link Transport}, and trace events. Each machine lives in its own file with its table.
  */
 import type { SipMessage } from '../../message';
-import type { Micros, Scheduler, TimerHandle } from '../clock';
+import type { Micros, Scheduler } from '../clock';
 import type { Transport, TransportAddress } from '../transport';
 import type {
   TimerConfig,
@@ -77,12 +77,45 @@ export const TIMER_LABEL: Readonly<Record<TimerName, string>> = {
   Trying: '100 Trying (200 ms)',
 };
 
-/** A running timer: its scheduler handle and the virtual time it fires at. */
-interface RunningTimer {
-  name: TimerName;
-  handle: TimerHandle;
-  due: Micros;
-}
+/** Timer codes: the index of each name (numbers travel through the scheduler, names in events). */
+const TIMER_NAMES: readonly TimerName[] = [
+  'A',
+  'B',
+  'C',
+  'D',
+  'E',
+  'F',
+  'G',
+  'H',
+  'I',
+  'J',
+  'K',
+  'L',
+  'M',
+  'Trying',
+];
+const TIMER_CODE: Readonly<Record<TimerName, number>> = {
+  A: 0,
+  B: 1,
+  C: 2,
+  D: 3,
+  E: 4,
+  F: 5,
+  G: 6,
+  H: 7,
+  I: 8,
+  J: 9,
+  K: 10,
+  L: 11,
+  M: 12,
+  Trying: 13,
+};
+/**
+ * Each timer's group: a transaction runs at most one timer of a group at a time (retransmission
+ * A/E/G; timeout B/F/H; C or the 100 Trying delay; the wait of the last state D/I/J/K/L/M), so four
+ * fixed slots hold every running timer: no object or closure per timer.
+ */
+const TIMER_GROUP: readonly number[] = [0, 1, 2, 3, 0, 1, 0, 1, 3, 3, 3, 3, 3, 2];
 
 export abstract class TransactionBase<S extends string> implements TransactionInfo {
   abstract readonly kind: TransactionKind;
@@ -92,9 +125,24 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   userData: unknown = null;
   /** Key under which a {@link TransactionTable} holds this transaction (set by the table). */
   tableKey: string | null = null;
+  /** Hash of the table key (set by the table). */
+  tableHash = 0;
+  /** Next transaction in the table's hash chain (set by the table). */
+  tableNext: TransactionBase<string> | null = null;
   private current: S;
-  /** Running timers; a transaction has at most four at once, so a small array beats a Map. */
-  private readonly timerList: RunningTimer[] = [];
+  // The four timer slots (see TIMER_GROUP): running timer code (-1: none), scheduler handle, due time.
+  private c0 = -1;
+  private c1 = -1;
+  private c2 = -1;
+  private c3 = -1;
+  private h0 = 0;
+  private h1 = 0;
+  private h2 = 0;
+  private h3 = 0;
+  private d0 = 0;
+  private d1 = 0;
+  private d2 = 0;
+  private d3 = 0;
 
   protected constructor(
     protected readonly ctx: TransactionContext,
@@ -125,14 +173,24 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     return this.current === 'terminated';
   }
 
+  /** Running timers as [code, handle, due], in the order they were started (handles grow). */
+  private running(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    if (this.c0 >= 0) out.push([this.c0, this.h0, this.d0]);
+    if (this.c1 >= 0) out.push([this.c1, this.h1, this.d1]);
+    if (this.c2 >= 0) out.push([this.c2, this.h2, this.d2]);
+    if (this.c3 >= 0) out.push([this.c3, this.h3, this.d3]);
+    return out.sort((a, b) => a[1] - b[1]);
+  }
+
   /** Timers currently running (for UIs). */
   get runningTimers(): TimerName[] {
-    return this.timerList.map((t) => t.name);
+    return this.running().map((t) => TIMER_NAMES[t[0]]!);
   }
 
   /** Running timers with the virtual time each fires at (for the UI's transaction panel). */
   get runningTimerDues(): { timer: TimerName; due: Micros }[] {
-    return this.timerList.map((t) => ({ timer: t.name, due: t.due }));
+    return this.running().map((t) => ({ timer: TIMER_NAMES[t[0]]!, due: t[2] }));
   }
 
   /**
@@ -153,8 +211,10 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
       to,
       cause,
     });
-    if (to === 'terminated') {
-      while (this.timerList.length) this.stopTimer(this.timerList[this.timerList.length - 1]!.name);
+    if (to === 'terminated' && (this.c0 & this.c1 & this.c2 & this.c3) !== -1) {
+      // latest started first
+      const r = this.running();
+      for (let i = r.length - 1; i >= 0; i--) this.stopCode(r[i]![0]);
     }
     this.tu.onStateChange?.(this, from, to);
     if (to === 'terminated') this.ctx.onTerminated?.(this);
@@ -162,24 +222,40 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
 
   /**
    * Starts (or restarts: the running one is stopped first, with its 'timer-stop' event) timer
-   * `name`. A zero duration still goes through the scheduler, so the state change it causes
-   * happens after the current event, as with any other timer.
+   * `name`; when it fires, {@link onTimerFired} is called with its name. A zero duration still goes
+   * through the scheduler, so the state change it causes happens after the current event, as with
+   * any other timer.
    */
-  protected startTimer(name: TimerName, duration: Micros, onFire: () => void): void {
-    this.stopTimer(name);
+  protected startTimer(name: TimerName, duration: Micros): void {
+    const code = TIMER_CODE[name];
+    const g = TIMER_GROUP[code]!;
+    const runningCode = g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3;
+    if (runningCode >= 0) this.stopCode(runningCode);
     const clock = this.ctx.clock;
     const at = clock.now();
-    const t: RunningTimer = { name, handle: 0, due: at + (duration > 0 ? duration : 0) };
-    t.handle = clock.schedule(
-      duration,
-      () => {
-        this.removeTimer(t);
-        this.ctx.emit?.({ type: 'timer-fire', tx: this.id, kind: this.kind, at: clock.now(), timer: name });
-        onFire();
-      },
-      TIMER_LABEL[name],
-    );
-    this.timerList.push(t);
+    const due = at + (duration > 0 ? duration : 0);
+    const h = clock.scheduleTarget(duration, this, code, TIMER_LABEL[name]);
+    switch (g) {
+      case 0:
+        this.c0 = code;
+        this.h0 = h;
+        this.d0 = due;
+        break;
+      case 1:
+        this.c1 = code;
+        this.h1 = h;
+        this.d1 = due;
+        break;
+      case 2:
+        this.c2 = code;
+        this.h2 = h;
+        this.d2 = due;
+        break;
+      default:
+        this.c3 = code;
+        this.h3 = h;
+        this.d3 = due;
+    }
     this.ctx.emit?.({
       type: 'timer-start',
       tx: this.id,
@@ -187,40 +263,84 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
       at,
       timer: name,
       duration,
-      due: t.due,
+      due,
     });
   }
 
-  private removeTimer(t: RunningTimer): void {
-    const list = this.timerList;
-    const i = list.indexOf(t);
-    if (i >= 0) list.splice(i, 1);
+  /** @internal The scheduler: timer `code` fired. */
+  onTimer(code: number): void {
+    const g = TIMER_GROUP[code]!;
+    // the slot is cleared before the handler runs (it may start the same timer again)
+    if (g === 0) {
+      if (this.c0 !== code) return;
+      this.c0 = -1;
+    } else if (g === 1) {
+      if (this.c1 !== code) return;
+      this.c1 = -1;
+    } else if (g === 2) {
+      if (this.c2 !== code) return;
+      this.c2 = -1;
+    } else {
+      if (this.c3 !== code) return;
+      this.c3 = -1;
+    }
+    const name = TIMER_NAMES[code]!;
+    this.ctx.emit?.({
+      type: 'timer-fire',
+      tx: this.id,
+      kind: this.kind,
+      at: this.ctx.clock.now(),
+      timer: name,
+    });
+    this.onTimerFired(name);
   }
 
+  /** What a machine does when its timer `name` fires (RFC 3261 §17: one branch per timer). */
+  protected abstract onTimerFired(name: TimerName): void;
+
   protected stopTimer(name: TimerName): void {
-    const list = this.timerList;
-    let t: RunningTimer | undefined;
-    for (let i = 0; i < list.length; i++)
-      if (list[i]!.name === name) {
-        t = list[i]!;
-        list.splice(i, 1);
-        break;
-      }
-    if (t === undefined) return;
-    this.ctx.clock.cancel(t.handle);
+    const code = TIMER_CODE[name];
+    const g = TIMER_GROUP[code]!;
+    if ((g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) === code) this.stopCode(code);
+  }
+
+  /** Stops running timer `code` (its group slot holds it). */
+  private stopCode(code: number): void {
+    const g = TIMER_GROUP[code]!;
+    let h: number;
+    let due: number;
+    if (g === 0) {
+      h = this.h0;
+      due = this.d0;
+      this.c0 = -1;
+    } else if (g === 1) {
+      h = this.h1;
+      due = this.d1;
+      this.c1 = -1;
+    } else if (g === 2) {
+      h = this.h2;
+      due = this.d2;
+      this.c2 = -1;
+    } else {
+      h = this.h3;
+      due = this.d3;
+      this.c3 = -1;
+    }
+    this.ctx.clock.cancel(h);
     this.ctx.emit?.({
       type: 'timer-stop',
       tx: this.id,
       kind: this.kind,
       at: this.ctx.clock.now(),
-      timer: name,
-      due: t.due,
+      timer: TIMER_NAMES[code]!,
+      due,
     });
   }
 
   protected isRunning(name: TimerName): boolean {
-    for (const t of this.timerList) if (t.name === name) return true;
-    return false;
+    const code = TIMER_CODE[name];
+    const g = TIMER_GROUP[code]!;
+    return (g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) === code;
   }
 
   /** Sends through the transport; returns false (after handling the error) when the transport failed. */
