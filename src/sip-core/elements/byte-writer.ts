@@ -53,6 +53,13 @@ export class ByteWriter {
     if (i < n) o += enc.encodeInto(s.slice(i), b.subarray(o)).written;
     this.o = o;
   }
+  /** `s` then CRLF. */
+  line(s: string): void {
+    this.str(s);
+    this.room(2);
+    this.buf[this.o++] = 13;
+    this.buf[this.o++] = 10;
+  }
   bytes(src: Uint8Array): void {
     this.room(src.length);
     this.buf.set(src, this.o);

@@ -16,6 +16,17 @@ import type { EventSink } from './events';
 import { firstCommaValue } from './sip-util';
 import { ByteWriter, utf8Length } from './byte-writer';
 import {
+  FieldIndex,
+  K_CALL_ID,
+  K_CSEQ,
+  K_FROM,
+  K_OTHER,
+  K_RECORD_ROUTE,
+  K_TO,
+  K_VIA,
+  equalsIgnoreCase,
+} from './msg-index';
+import {
   type ClientTransaction,
   InviteClientTransaction,
   InviteServerTransaction,
@@ -67,6 +78,8 @@ export interface ResponseOptions {
   /** Copy Record-Route (RFC 3261 §12.1.1). */
   recordRoute?: boolean;
   headers?: readonly string[];
+  /** Header lines already encoded (each ending in CRLF), written after `headers`. */
+  headerBytes?: Uint8Array;
   body?: string;
   contentType?: string;
 }
@@ -144,6 +157,23 @@ export abstract class SipElement implements TransportListener {
   via(branch: string): string {
     return `SIP/2.0/${this.transport.local.transport} ${this.sentBy};branch=${branch}${this.rportInVia ? ';rport' : ''}`;
   }
+
+  /** `Via: <our Via with branch>` and CRLF, as {@link via} writes it; the part before the branch kept as bytes. */
+  writeVia(w: ByteWriter, branch: string): void {
+    const sb = this.sentBy;
+    const tr = this.transport.local.transport;
+    if (sb !== this.viaHeadSentBy || tr !== this.viaHeadTransport) {
+      this.viaHeadSentBy = sb;
+      this.viaHeadTransport = tr;
+      this.viaHead = enc.encode(`Via: SIP/2.0/${tr} ${sb};branch=`);
+    }
+    w.bytes(this.viaHead);
+    w.str(branch);
+    w.bytes(this.rportInVia ? RPORT_CRLF : CRLF);
+  }
+  private viaHead: Uint8Array = CRLF;
+  private viaHeadSentBy = '';
+  private viaHeadTransport = '';
 
   log(
     text: string,
@@ -349,7 +379,7 @@ export abstract class SipElement implements TransportListener {
     const wantRport = rport === '' || this.alwaysRport;
     if (rport === '' && rportEnd < 0) return false;
     const received = (wantRport || sentByHost(req.viaSentBy) !== source.host) && req.viaReceived === null;
-    w.bytes(HEADER_PREFIX.Via);
+    w.bytes(P_VIA);
     if (rport === '') {
       w.span(raw, start, rportEnd);
       w.str(`=${source.port}`);
@@ -382,45 +412,87 @@ export abstract class SipElement implements TransportListener {
     o: ResponseOptions = {},
   ): Uint8Array {
     const raw = req.raw;
-    // [name index, start, end] of each copied field, in the request's order
-    const f = picked;
-    f.length = 0;
-    for (let n = 0; n < COPIED.length; n++) {
-      const c = COPIED[n]!;
-      if (c === 'Record-Route' && (!o.recordRoute || req.recordRouteCount === 0)) continue;
-      if (c === 'Timestamp' && status !== 100) continue;
-      for (const sp of req.headerSpans(c)) f.push(n, sp.start, sp.end);
-    }
-    sortTriples(f);
+    const fx = responseFields.of(req);
     const w = writer.reset();
-    w.str(`SIP/2.0 ${status} ${o.reason ?? reasonFor(status)}\r\n`);
+    w.bytes(statusLine(status, o.reason));
+    const rr = o.recordRoute === true;
+    const toTag = o.toTag && status > 100 && req.toTag === null ? o.toTag : null;
     let firstVia = true;
-    for (let k = 0; k < f.length; k += 3) {
-      const name = COPIED[f[k]!]!;
-      const start = f[k + 1]!;
-      const end = f[k + 2]!;
-      if (name === 'Via' && firstVia) {
-        firstVia = false;
-        if (this.topViaBytes(w, req, source, start, end)) continue;
-        const all = decodeUnfolded(raw, start, end);
-        const topVal = firstCommaValue(all);
-        const rest = all.slice(all.indexOf(topVal) + topVal.length).replace(/^\s*,\s*/, '');
-        w.str(`Via: ${this.receivedViaOf(req, topVal, source)}\r\n`);
-        if (rest) w.str(`Via: ${rest}\r\n`);
-        continue;
+    const n = fx.count;
+    // the copied fields in the request's order, read from the parser's index by key id
+    for (let i = 0; i < n; i++) {
+      const id = fx.id(i);
+      let prefix: Uint8Array;
+      switch (id) {
+        case K_VIA:
+          if (firstVia) {
+            firstVia = false;
+            this.receivedViaField(w, req, source, fx.vs(i), fx.ve(i));
+            continue;
+          }
+          prefix = P_VIA;
+          break;
+        case K_FROM:
+          prefix = P_FROM;
+          break;
+        case K_TO:
+          w.bytes(P_TO);
+          w.span(raw, fx.vs(i), fx.ve(i));
+          if (toTag !== null) {
+            w.bytes(TAG_PARAM);
+            w.str(toTag);
+          }
+          w.bytes(CRLF);
+          continue;
+        case K_CALL_ID:
+          prefix = P_CALL_ID;
+          break;
+        case K_CSEQ:
+          prefix = P_CSEQ;
+          break;
+        case K_RECORD_ROUTE:
+          if (!rr) continue;
+          prefix = P_RECORD_ROUTE;
+          break;
+        case K_OTHER:
+          if (status !== 100 || !equalsIgnoreCase(raw, fx.ns(i), fx.ne(i), 'timestamp')) continue;
+          prefix = P_TIMESTAMP;
+          break;
+        default:
+          continue;
       }
-      w.bytes(HEADER_PREFIX[name]);
-      w.span(raw, start, end);
-      if (name === 'To' && o.toTag && status > 100 && req.toTag === null) w.str(`;tag=${o.toTag}\r\n`);
-      else w.bytes(CRLF);
+      w.bytes(prefix);
+      w.span(raw, fx.vs(i), fx.ve(i));
+      w.bytes(CRLF);
     }
-    let tail = '';
-    if (o.headers) for (const h of o.headers) tail += h + '\r\n';
-    if (o.body) tail += `Content-Type: ${o.contentType ?? 'application/sdp'}\r\n`;
-    tail += `Content-Length: ${o.body ? utf8Length(o.body) : 0}\r\n\r\n`;
-    w.str(tail);
-    if (o.body) w.str(o.body);
+    if (o.headers) for (const h of o.headers) w.line(h);
+    if (o.headerBytes) w.bytes(o.headerBytes);
+    const body = o.body;
+    if (body) {
+      w.bytes(P_CONTENT_TYPE);
+      w.line(o.contentType ?? 'application/sdp');
+      w.bytes(P_CONTENT_LENGTH);
+      w.str(String(utf8Length(body)));
+      w.bytes(CRLF2);
+      w.str(body);
+    } else w.bytes(CONTENT_LENGTH_0);
     return w.take();
+  }
+
+  /** The request's first Via field with our received/rport on its top value (RFC 3261 §18.2.1, RFC 3581 §4). */
+  private receivedViaField(
+    w: ByteWriter,
+    req: SipMessage,
+    source: TransportAddress,
+    start: number,
+    end: number,
+  ): void {
+    if (this.topViaBytes(w, req, source, start, end)) return;
+    const all = decodeUnfolded(req.raw, start, end);
+    const topVal = firstCommaValue(all);
+    const rest = all.slice(all.indexOf(topVal) + topVal.length).replace(/^\s*,\s*/, '');
+    w.str(`Via: ${this.receivedViaOf(req, topVal, source)}\r\n`);
+    if (rest) w.str(`Via: ${rest}\r\n`);
   }
 
   /**
@@ -452,6 +524,7 @@ export abstract class SipElement implements TransportListener {
     method: string,
     dest: TransportAddress,
     tu: TransactionUser,
+    userData: unknown = null,
   ): ClientTransaction {
     const key = { branch, method };
     const ctx = this.txContext(key);
@@ -459,6 +532,7 @@ export abstract class SipElement implements TransportListener {
       method === 'INVITE'
         ? new InviteClientTransaction(ctx, tu, key, bytes, dest)
         : new NonInviteClientTransaction(ctx, tu, key, bytes, dest);
+    t.userData = userData;
     this.table.addClient(t);
     t.start();
     return t;
@@ -479,34 +553,51 @@ export abstract class SipElement implements TransportListener {
   }
 }
 
-/** The header fields a response copies from its request (RFC 3261 §8.2.6.2), as it writes their names. */
-const COPIED = ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Record-Route', 'Timestamp'] as const;
-type CopiedName = (typeof COPIED)[number];
-const HEADER_PREFIX: Readonly<Record<CopiedName, Uint8Array>> = Object.fromEntries(
-  COPIED.map((n) => [n, enc.encode(`${n}: `)]),
-) as Record<CopiedName, Uint8Array>;
+const P_VIA = enc.encode('Via: ');
+const P_FROM = enc.encode('From: ');
+const P_TO = enc.encode('To: ');
+const P_CALL_ID = enc.encode('Call-ID: ');
+const P_CSEQ = enc.encode('CSeq: ');
+const P_RECORD_ROUTE = enc.encode('Record-Route: ');
+const P_TIMESTAMP = enc.encode('Timestamp: ');
+const P_CONTENT_TYPE = enc.encode('Content-Type: ');
+const P_CONTENT_LENGTH = enc.encode('Content-Length: ');
+const TAG_PARAM = enc.encode(';tag=');
 const CRLF = enc.encode('\r\n');
+const RPORT_CRLF = enc.encode(';rport\r\n');
+const CRLF2 = enc.encode('\r\n\r\n');
+const CONTENT_LENGTH_0 = enc.encode('Content-Length: 0\r\n\r\n');
 
-/** Scratch list of [name index, start, end] triples (makeResponse). */
-const picked: number[] = [];
+/** The shared writer, reset for a new message (take it before starting another one). */
+export function messageWriter(): ByteWriter {
+  return writer.reset();
+}
 
-/** Sorts [key, start, end] triples by start (insertion sort: a handful of fields). */
-function sortTriples(a: number[]): void {
-  for (let i = 3; i < a.length; i += 3) {
-    const k = a[i]!;
-    const s = a[i + 1]!;
-    const e = a[i + 2]!;
-    let j = i - 3;
-    while (j >= 0 && a[j + 1]! > s) {
-      a[j + 3] = a[j]!;
-      a[j + 4] = a[j + 1]!;
-      a[j + 5] = a[j + 2]!;
-      j -= 3;
-    }
-    a[j + 3] = k;
-    a[j + 4] = s;
-    a[j + 5] = e;
+/** `Content-Length: <n>` with the blank line, then the body (encodeMessage's ending). */
+export function writeBody(w: ByteWriter, body: string): void {
+  if (!body) {
+    w.bytes(CONTENT_LENGTH_0);
+    return;
   }
+  w.bytes(P_CONTENT_LENGTH);
+  w.str(String(utf8Length(body)));
+  w.bytes(CRLF2);
+  w.str(body);
+}
+
+/** The index reader of makeResponse (one at a time: makeResponse calls nothing that builds another). */
+const responseFields = new FieldIndex();
+
+/** `SIP/2.0 <status> <reason>\r\n` as bytes, kept per status for the default reason phrase. */
+const statusLines: (Uint8Array | undefined)[] = [];
+function statusLine(status: number, reason: string | undefined): Uint8Array {
+  const def = reason === undefined || reason === reasonFor(status);
+  if (def && status >= 100 && status < 700) {
+    const hit = statusLines[status];
+    if (hit) return hit;
+    return (statusLines[status] = enc.encode(`SIP/2.0 ${status} ${reasonFor(status)}\r\n`));
+  }
+  return enc.encode(`SIP/2.0 ${status} ${reason ?? reasonFor(status)}\r\n`);
 }
 
 const writer = new ByteWriter();

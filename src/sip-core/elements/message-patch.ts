@@ -13,6 +13,7 @@
  */
 import { canonicalHeaderName, type SipMessage } from '../message';
 import { ByteWriter } from './byte-writer';
+import { FieldIndex, K_OTHER, keyIdOf } from './msg-index';
 
 /** One field of the received message, located by its spans (offsets in `msg.raw`). */
 interface PatchField {
@@ -65,8 +66,8 @@ function commaValues(v: string): string[] {
   return out.filter((x) => x !== '');
 }
 
-const NO_SPANS: readonly { start: number; end: number }[] = [];
 const NO_FIELDS: readonly PatchField[] = [];
+const SMALL_NUMBERS: readonly string[] = Array.from({ length: 71 }, (_, i) => String(i));
 const NO_NAMES: readonly string[] = [];
 
 /** A splice of the output: bytes [start, end) of the received message replaced by `text`. */
@@ -83,6 +84,19 @@ const R_TOP_VIA = 0;
 const R_INSERT = 1;
 const R_CONTENT_LENGTH = 2;
 const R_CHANGE = 3;
+
+/** The field whose value is raw[vs, ve): its line found around it. */
+function locate(raw: Uint8Array, vs: number, ve: number): PatchField {
+  let ls = vs;
+  while (ls > 0 && raw[ls - 1] !== 10) ls--;
+  let le = ve;
+  while (le < raw.length && raw[le] !== 10) le++;
+  if (le < raw.length) le++;
+  return { ls, vs, ve, le, value: undefined };
+}
+
+/** The index reader of {@link MessagePatch} (used inside one call at a time). */
+const patchFields = new FieldIndex();
 
 export class MessagePatch {
   /** Located fields: canonical names and their fields, side by side (a few names per message). */
@@ -107,19 +121,19 @@ export class MessagePatch {
     const k = names.indexOf(canonical);
     if (k >= 0) return located[k]!;
     const list: PatchField[] = [];
-    const raw = this.msg.raw;
+    const m = this.msg;
+    const raw = m.raw;
     // the parser counted these: no search when there are none
     const none =
-      (canonical === 'route' && this.msg.routeCount === 0) ||
-      (canonical === 'record-route' && this.msg.recordRouteCount === 0);
-    for (const sp of none ? NO_SPANS : this.msg.headerSpans(canonical)) {
-      let ls = sp.start;
-      while (ls > 0 && raw[ls - 1] !== 10) ls--;
-      let le = sp.end;
-      while (le < raw.length && raw[le] !== 10) le++;
-      if (le < raw.length) le++;
-      list.push({ ls, vs: sp.start, ve: sp.end, le, value: undefined });
-    }
+      (canonical === 'route' && m.routeCount === 0) ||
+      (canonical === 'record-route' && m.recordRouteCount === 0);
+    const id = none ? K_OTHER : keyIdOf(canonical);
+    if (id !== K_OTHER) {
+      // a key header: found by its id in the parser's index (no names decoded, no span objects)
+      const fx = patchFields.of(m);
+      const n = fx.count;
+      for (let i = 0; i < n; i++) if (fx.id(i) === id) list.push(locate(raw, fx.vs(i), fx.ve(i)));
+    } else if (!none) for (const sp of m.headerSpans(canonical)) list.push(locate(raw, sp.start, sp.end));
     names.push(canonical);
     located.push(list);
     return list;
@@ -307,12 +321,32 @@ export class MessagePatch {
     const at = this.live('max-forwards');
     let next = 70;
     if (at.length) {
-      const cur = Number.parseInt(this.valueOf(at[0]!), 10);
+      const f = at[0]!;
+      const cur = typeof f.value === 'string' ? Number.parseInt(f.value, 10) : this.digits(f.vs, f.ve);
       next = Number.isFinite(cur) ? Math.max(0, cur - 1) : 70;
     }
-    this.setQuiet('max-forwards', 'Max-Forwards', String(next));
+    this.setQuiet('max-forwards', 'Max-Forwards', next <= 70 ? SMALL_NUMBERS[next]! : String(next));
     this.changed = true;
     return next;
+  }
+
+  /** `Number.parseInt` of raw[s, e) (leading blanks and sign, then digits; NaN without digits). */
+  private digits(s: number, e: number): number {
+    const raw = this.msg.raw;
+    let i = s;
+    while (i < e && (raw[i] === 32 || raw[i] === 9)) i++;
+    let neg = false;
+    if (i < e && (raw[i] === 43 || raw[i] === 45)) neg = raw[i++] === 45;
+    let v = 0;
+    let any = false;
+    for (; i < e; i++) {
+      const c = raw[i]! - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      any = true;
+    }
+    if (!any || v > Number.MAX_SAFE_INTEGER) return any ? Number.parseInt(this.text(s, e), 10) : NaN;
+    return neg ? -v : v;
   }
 
   /** Replace the body (and Content-Type when given; `null` removes Content-Type). Content-Length follows. */

@@ -69,18 +69,57 @@ function splitUri(uri: string): UriParts {
 /** Value of a `;name=value` parameter in a parameter string (`''` when valueless, null when absent). */
 export function paramOf(params: string, name: string): string | null {
   const lname = name.toLowerCase();
-  for (const p of params.split(';')) {
-    const eq = p.indexOf('=');
-    const n = (eq >= 0 ? p.slice(0, eq) : p).trim().toLowerCase();
-    if (n === lname)
-      return eq >= 0
-        ? p
-            .slice(eq + 1)
-            .trim()
-            .replace(/^"|"$/g, '')
-        : '';
+  const n = params.length;
+  let i = 0;
+  while (i <= n) {
+    let end = params.indexOf(';', i);
+    if (end < 0) end = n;
+    // the parameter params[i, end): its name up to '=' (trimmed, any case)
+    let eq = params.indexOf('=', i);
+    if (eq < 0 || eq > end) eq = -1;
+    let a = i;
+    let b = eq >= 0 ? eq : end;
+    while (a < b && isBlank(params.charCodeAt(a))) a++;
+    while (b > a && isBlank(params.charCodeAt(b - 1))) b--;
+    if (b - a === lname.length && sameIgnoreCase(params, a, lname)) {
+      if (eq < 0) return '';
+      return params
+        .slice(eq + 1, end)
+        .trim()
+        .replace(/^"|"$/g, '');
+    }
+    i = end + 1;
   }
   return null;
+}
+
+/** What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator). */
+function isBlank(c: number): boolean {
+  if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0xfeff ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+/** params[a, a + lower.length) equals the lower-case `lower`, ignoring case. */
+function sameIgnoreCase(params: string, a: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    const c = params.charCodeAt(a + k);
+    if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== lower.charCodeAt(k)) {
+      // non-ASCII letters: compare as toLowerCase would
+      if (c < 0x80) return false;
+      return params.slice(a, a + lower.length).toLowerCase() === lower;
+    }
+  }
+  return true;
 }
 
 /** The URI inside a name-addr (`"A" <sip:a@x>;tag=1` → `sip:a@x`) or an addr-spec. */

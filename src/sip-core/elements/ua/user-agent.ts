@@ -11,10 +11,12 @@ import type { SipMessage } from '../../message';
 import type { Micros, TimerHandle } from '../../stack/clock';
 import { SECOND } from '../../stack/clock';
 import type { Transport, TransportAddress } from '../../stack/transport';
-import { CallbackTu, type ElementEnv, SipElement, encodeMessage } from '../element';
+import { CallbackTu, type ElementEnv, SipElement, encodeMessage, messageWriter, writeBody } from '../element';
+import type { ByteWriter } from '../byte-writer';
+import { FieldIndex, K_CONTACT, K_FROM, K_RECORD_ROUTE, K_TO } from '../msg-index';
 import { nameAddrUri, paramOf, uriParts } from '../sip-util';
 import type { ClientTransaction } from '../element';
-import type { InviteServerTransaction } from '../../stack/transaction';
+import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
 import { answerDirection, buildSdp, type MediaDirection, readSdp } from './sdp';
 
@@ -160,6 +162,42 @@ const RTP_PACKETS: readonly Uint8Array[] = [0, 1, 2, 3, 4].map((i) => {
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, SUBSCRIBE, PRACK, UPDATE, MESSAGE, INFO';
 
+// The constant parts of the requests a phone sends, as bytes (the variable parts are written between them).
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const SIP20_CRLF = enc.encode(' SIP/2.0\r\n');
+const INVITE_SP = enc.encode('INVITE ');
+const MAX_FORWARDS_70 = enc.encode('Max-Forwards: 70\r\n');
+const CRLF = enc.encode('\r\n');
+const SP = enc.encode(' ');
+const FROM_LT = enc.encode('From: <');
+const TO_LT = enc.encode('To: <');
+const GT_CRLF = enc.encode('>\r\n');
+const GT_TAG = enc.encode('>;tag=');
+const CALL_ID = enc.encode('Call-ID: ');
+const CSEQ = enc.encode('CSeq: ');
+const ROUTE = enc.encode('Route: ');
+const SP_INVITE_CRLF = enc.encode(' INVITE\r\n');
+const ALLOW_LINE = enc.encode(`Allow: ${ALLOW}\r\n`);
+const SUPPORTED_100REL = enc.encode('Supported: 100rel\r\n');
+const CONTENT_TYPE_SDP = enc.encode('Content-Type: application/sdp\r\n');
+const CONTENT_TYPE = enc.encode('Content-Type: ');
+
+/** RFC 3261 §12.2.1.1: Request-URI, Route values and next hop of a request in a dialog. */
+interface DialogRouting {
+  ruri: string;
+  routes: string[];
+  dest: TransportAddress;
+}
+
+/** The index reader of the dialog setup (uasDialog, dialogFromResponse: one at a time). */
+const dialogFields = new FieldIndex();
+
+/** The call an INVITE client transaction was made for (its userData). */
+function callOf(tx: TransactionInfo): Call {
+  return (tx as ClientTransaction).userData as Call;
+}
+
 export class UserAgent extends SipElement {
   readonly calls: Call[] = [];
   readonly registration: Registration;
@@ -212,6 +250,33 @@ export class UserAgent extends SipElement {
     return `sip:${this.user}@${this.sentBy}`;
   }
 
+  /** `Contact: <contactUri>` CRLF as bytes (made again when our address changes). */
+  private contactLine(): Uint8Array {
+    const sb = this.sentBy;
+    if (sb !== this.contactLineFor) {
+      this.contactLineFor = sb;
+      this.contactLineBytes = enc.encode(`Contact: <${this.contactUri}>\r\n`);
+    }
+    return this.contactLineBytes;
+  }
+  private contactLineFor = '';
+  /** `Contact: <contactUri>` and `Allow: ...` lines as bytes. */
+  private contactAllowLines(): Uint8Array {
+    const c = this.contactLine();
+    if (this.contactAllowFor !== c) {
+      this.contactAllowFor = c;
+      this.contactAllowBytes = new Uint8Array(c.length + ALLOW_LINE.length);
+      this.contactAllowBytes.set(c);
+      this.contactAllowBytes.set(ALLOW_LINE, c.length);
+    }
+    return this.contactAllowBytes;
+  }
+  private contactAllowFor: Uint8Array | null = null;
+  private contactAllowBytes = CRLF;
+  private contactLineBytes = CRLF;
+  /** `From: <fromValue>;tag=` as bytes. */
+  private fromTagHead: Uint8Array | null = null;
+
   private get fromValue(): string {
     return this.config.displayName
       ? `"${this.config.displayName}" <${this.config.aor}>`
@@ -248,7 +313,7 @@ export class UserAgent extends SipElement {
   }
 
   /** RFC 3261 §12.2.1.1: Request-URI, Route headers and next hop of a request in `d`. */
-  private dialogRouting(d: Dialog): { ruri: string; routes: string[]; dest: TransportAddress } {
+  private dialogRouting(d: Dialog): DialogRouting {
     if (d.routeSet.length === 0) {
       const u = uriParts(d.remoteTarget);
       return { ruri: d.remoteTarget, routes: [], dest: this.uriDestination(u.host, u.port) };
@@ -550,39 +615,45 @@ export class UserAgent extends SipElement {
     const branch = this.ids.branch();
     call.inviteBranch = branch;
     call.state = call.state === 'failed' ? 'calling' : call.state;
-    const h = [
-      `Via: ${this.via(branch)}`,
-      'Max-Forwards: 70',
-      `From: ${this.fromValue};tag=${call.localTag}`,
-      `To: <${call.target}>`,
-      `Call-ID: ${call.callId}`,
-      `CSeq: ${call.inviteCseq} INVITE`,
-      `Contact: <${this.contactUri}>`,
-      `Allow: ${ALLOW}`,
-    ];
-    if (this.config.use100rel) h.push('Supported: 100rel');
-    h.push(...call.credentials);
-    let body = '';
-    if (!this.config.lateOffer) {
-      body = this.localSdp(call);
-      h.push('Content-Type: application/sdp');
-    }
-    const bytes = encodeMessage(`INVITE ${call.target} SIP/2.0`, h, body);
+    const body = this.config.lateOffer ? '' : this.localSdp(call);
+    // encodeMessage's bytes, written part by part (constant parts as bytes)
+    const w = messageWriter();
+    w.bytes(INVITE_SP);
+    w.str(call.target);
+    w.bytes(SIP20_CRLF);
+    this.writeVia(w, branch);
+    w.bytes(MAX_FORWARDS_70);
+    w.bytes((this.fromTagHead ??= enc.encode(`From: ${this.fromValue};tag=`)));
+    w.str(call.localTag);
+    w.bytes(CRLF);
+    w.bytes(TO_LT);
+    w.str(call.target);
+    w.bytes(GT_CRLF);
+    w.bytes(CALL_ID);
+    w.str(call.callId);
+    w.bytes(CRLF);
+    w.bytes(CSEQ);
+    w.str(String(call.inviteCseq));
+    w.bytes(SP_INVITE_CRLF);
+    w.bytes(this.contactLine());
+    w.bytes(ALLOW_LINE);
+    if (this.config.use100rel) w.bytes(SUPPORTED_100REL);
+    for (const c of call.credentials) w.line(c);
+    if (!this.config.lateOffer) w.bytes(CONTENT_TYPE_SDP);
+    writeBody(w, body);
+    const bytes = w.take();
     const dest = this.outOfDialogDest(call.target, call.proxyIndex);
     call.inviteBytes = bytes;
     call.inviteDest = dest;
-    call.inviteTxn = this.clientTransaction(
-      bytes,
-      branch,
-      'INVITE',
-      dest,
-      new CallbackTu(
-        (_tx, msg) => this.onInviteResponse(call, msg),
-        () => this.onInviteTimeout(call),
-        () => this.onInviteTimeout(call),
-      ),
-    );
+    call.inviteTxn = this.clientTransaction(bytes, branch, 'INVITE', dest, this.inviteTu, call);
   }
+
+  /** The user of every INVITE client transaction of this phone: the call is the transaction's userData. */
+  private readonly inviteTu = new CallbackTu(
+    (tx, msg) => this.onInviteResponse(callOf(tx), msg),
+    (tx) => this.onInviteTimeout(callOf(tx)),
+    (tx) => this.onInviteTimeout(callOf(tx)),
+  );
 
   private onInviteTimeout(call: Call): void {
     const px = this.config.outboundProxies ?? [];
@@ -602,8 +673,16 @@ export class UserAgent extends SipElement {
     const tag = msg.toTag ?? '';
     if (existing && existing.remoteTag === tag) return existing;
     // RFC 3261 §12.1.2: route set = Record-Route in reverse order; remote target = Contact.
-    const rr = msg.values('record-route').reverse();
-    const contact = msg.values('contact')[0];
+    const fx = dialogFields.of(msg);
+    const rr: string[] = [];
+    let contact: string | null = null;
+    const n = fx.count;
+    for (let i = 0; i < n; i++) {
+      const id = fx.id(i);
+      if (id === K_RECORD_ROUTE) fx.listValues(i, rr);
+      else if (id === K_CONTACT && contact === null) contact = fx.firstListValue(i);
+    }
+    rr.reverse();
     const d: Dialog = {
       callId: call.callId,
       localTag: call.localTag,
@@ -645,7 +724,7 @@ export class UserAgent extends SipElement {
         d.state = 'confirmed';
         call.dialog = d;
         call.status = status;
-        if (msg.bodyLength) call.remoteSdp = new TextDecoder().decode(msg.body());
+        if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
       }
       this.sendAck(call, d, msg);
       if (other || call.cancelled) {
@@ -706,15 +785,59 @@ export class UserAgent extends SipElement {
     // RFC 3261 §13.2.2.4: the ACK for a 2xx is a new transaction-less request with the INVITE's CSeq number.
     const r = this.dialogRouting(d);
     const branch = this.ids.branch();
-    const h = this.dialogHeaders(d, 'ACK', call.inviteCseq, branch, r.routes);
     let body = '';
     if (this.config.lateOffer && call.remoteSdp) {
       const offer = readSdp(call.remoteSdp);
       call.localDirection = answerDirection(offer.direction);
       body = this.localSdp(call);
-      h.push('Content-Type: application/sdp');
     }
-    this.transport.send(encodeMessage(`ACK ${r.ruri} SIP/2.0`, h, body), r.dest);
+    const w = this.writeDialogRequest(d, 'ACK', call.inviteCseq, branch, r);
+    if (body) w.bytes(CONTENT_TYPE_SDP);
+    writeBody(w, body);
+    this.transport.send(w.take(), r.dest);
+  }
+
+  /**
+   * The start line and header fields of a request in `d` up to Contact (what dialogHeaders lists),
+   * in the shared writer; the caller adds its own fields and the body.
+   */
+  private writeDialogRequest(
+    d: Dialog,
+    method: string,
+    cseq: number,
+    branch: string,
+    r: DialogRouting,
+  ): ByteWriter {
+    const w = messageWriter();
+    w.str(method);
+    w.bytes(SP);
+    w.str(r.ruri);
+    w.bytes(SIP20_CRLF);
+    this.writeVia(w, branch);
+    w.bytes(MAX_FORWARDS_70);
+    for (const route of r.routes) {
+      w.bytes(ROUTE);
+      w.line(route);
+    }
+    w.bytes(FROM_LT);
+    w.str(d.localUri);
+    w.bytes(GT_TAG);
+    w.str(d.localTag);
+    w.bytes(CRLF);
+    w.bytes(TO_LT);
+    w.str(d.remoteUri);
+    w.bytes(GT_TAG);
+    w.str(d.remoteTag);
+    w.bytes(CRLF);
+    w.bytes(CALL_ID);
+    w.str(d.callId);
+    w.bytes(CRLF);
+    w.bytes(CSEQ);
+    w.str(String(cseq));
+    w.bytes(SP);
+    w.line(method);
+    if (method !== 'ACK' && method !== 'CANCEL' && method !== 'BYE') w.bytes(this.contactLine());
+    return w;
   }
 
   private sendPrack(d: Dialog, rseq: number, cseq: number): void {
@@ -738,10 +861,15 @@ export class UserAgent extends SipElement {
         (creds, cseq) => {
           const r = this.dialogRouting(d);
           const branch = this.ids.branch();
-          const h = this.dialogHeaders(d, method, cseq, branch, r.routes);
-          h.push(...extra, ...creds);
-          if (body) h.push(`Content-Type: ${contentType}`);
-          return { bytes: encodeMessage(`${method} ${r.ruri} SIP/2.0`, h, body), dest: r.dest, branch };
+          const w = this.writeDialogRequest(d, method, cseq, branch, r);
+          for (const x of extra) w.line(x);
+          for (const c of creds) w.line(c);
+          if (body) {
+            w.bytes(CONTENT_TYPE);
+            w.line(contentType);
+          }
+          writeBody(w, body);
+          return { bytes: w.take(), dest: r.dest, branch };
         },
         done,
       ),
@@ -943,43 +1071,81 @@ export class UserAgent extends SipElement {
     this.received.set(method, (this.received.get(method) ?? 0) + 1);
   }
 
-  /** RFC 3261 §12.1.1: the UAS side of a dialog. */
+  /** RFC 3261 §12.1.1: the UAS side of a dialog (From, To, Contact and Record-Route read in one pass over the index). */
   private uasDialog(msg: SipMessage, localTag: string): Dialog {
-    const contact = msg.values('contact')[0];
+    const fx = dialogFields.of(msg);
+    let from: string | null = null;
+    let to: string | null = null;
+    let contact: string | null = null;
+    let contactSeen = false;
+    const routeSet: string[] = [];
+    const n = fx.count;
+    for (let i = 0; i < n; i++) {
+      switch (fx.id(i)) {
+        case K_FROM:
+          from ??= fx.value(i);
+          break;
+        case K_TO:
+          to ??= fx.value(i);
+          break;
+        case K_CONTACT:
+          // values('contact')[0]: the first non-empty value of any Contact field
+          if (!contactSeen) {
+            contact = fx.firstListValue(i);
+            contactSeen = contact !== null;
+          }
+          break;
+        case K_RECORD_ROUTE:
+          fx.listValues(i, routeSet);
+          break;
+      }
+    }
+    const remoteUri = nameAddrUri(from ?? '');
     return {
       callId: msg.callId ?? '',
       localTag,
       remoteTag: msg.fromTag ?? '',
-      localUri: nameAddrUri(msg.header('to') ?? ''),
-      remoteUri: nameAddrUri(msg.header('from') ?? ''),
+      localUri: nameAddrUri(to ?? ''),
+      remoteUri,
       localSeq: 0,
       remoteSeq: msg.cseq ?? 0,
-      remoteTarget: contact ? nameAddrUri(contact) : nameAddrUri(msg.header('from') ?? ''),
-      routeSet: msg.values('record-route'),
+      remoteTarget: contact ? nameAddrUri(contact) : remoteUri,
+      routeSet,
       state: 'early',
     };
   }
 
   private onInvite(msg: SipMessage, source: TransportAddress): void {
-    const call = this.newCall('in', msg.callId ?? '', nameAddrUri(msg.header('from') ?? ''));
+    const d0 = this.uasDialog(msg, '');
+    const call = this.newCall('in', msg.callId ?? '', d0.remoteUri);
+    d0.localTag = call.localTag;
     call.invite = msg;
     call.source = source;
     call.ist = this.inviteServerTransaction(msg, source);
     call.ist.userData = call;
-    call.dialog = this.uasDialog(msg, call.localTag);
-    if (msg.bodyLength) call.remoteSdp = new TextDecoder().decode(msg.body());
+    call.dialog = d0;
+    if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
     this.setState(call, 'early', 'INVITE received');
     const p = this.answer;
     if (p.ring) {
       const rel =
         this.config.use100rel &&
         /100rel/i.test(`${msg.header('supported') ?? ''},${msg.header('require') ?? ''}`);
-      const extra = [`Contact: <${this.contactUri}>`];
-      if (rel) extra.push('Require: 100rel', `RSeq: ${++call.rseq}`);
-      call.ist.respond(
-        this.makeResponse(msg, source, 180, { toTag: call.localTag, recordRoute: true, headers: extra }),
-        180,
-      );
+      if (rel) {
+        const extra = [`Contact: <${this.contactUri}>`, 'Require: 100rel', `RSeq: ${++call.rseq}`];
+        call.ist.respond(
+          this.makeResponse(msg, source, 180, { toTag: call.localTag, recordRoute: true, headers: extra }),
+          180,
+        );
+      } else
+        call.ist.respond(
+          this.makeResponse(msg, source, 180, {
+            toTag: call.localTag,
+            recordRoute: true,
+            headerBytes: this.contactLine(),
+          }),
+          180,
+        );
     } else {
       call.ist.autoTrying(() => this.makeResponse(msg, source, 100));
     }
@@ -1001,7 +1167,7 @@ export class UserAgent extends SipElement {
     const ok = this.makeResponse(c.invite, c.source, 200, {
       toTag: c.localTag,
       recordRoute: true,
-      headers: [`Contact: <${this.contactUri}>`, `Allow: ${ALLOW}`],
+      headerBytes: this.contactAllowLines(),
       body: this.localSdp(c),
     });
     c.okBytes = ok;
@@ -1103,7 +1269,7 @@ export class UserAgent extends SipElement {
       call.okTimer = null;
     }
     if (call.dialog) call.dialog.state = 'confirmed';
-    if (msg.bodyLength) call.remoteSdp = new TextDecoder().decode(msg.body());
+    if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
     if (call.okBytes) {
       call.okBytes = null;
       this.sendMedia(call);
@@ -1154,7 +1320,7 @@ export class UserAgent extends SipElement {
         const contact = msg.values('contact')[0];
         if (contact) dialog.remoteTarget = nameAddrUri(contact);
         if (call && msg.bodyLength) {
-          call.remoteSdp = new TextDecoder().decode(msg.body());
+          call.remoteSdp = dec.decode(msg.body());
           call.localDirection = answerDirection(readSdp(call.remoteSdp).direction);
           call.sdpVersion++;
         }
@@ -1209,7 +1375,7 @@ export class UserAgent extends SipElement {
       }
       case 'NOTIFY': {
         st.respond(this.makeResponse(msg, source, 200), 200);
-        const frag = new TextDecoder().decode(msg.body());
+        const frag = dec.decode(msg.body());
         if (
           /^SIP\/2\.0 2\d\d/.test(frag) &&
           call &&
