@@ -44,19 +44,28 @@ import { bareHost, isPrivateAddress, isPublicAddress } from './address';
 import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
 import { SdpCache, type SdpFacts } from './sdp-summary';
 import {
-  currentState,
-  pushState,
+  type Offer,
   TF_2XX_RETRANS,
   TF_CONFLICT,
   TF_PROV_AFTER,
   TF_STORM,
   TF_UNMATCHED,
-  type Transaction,
+  TK_ACK,
+  TK_INVITE,
+  TK_NON_INVITE,
+  TRANSACTION_KINDS,
+  TRANSACTION_STATES,
+  TS_ACCEPTED,
+  TS_CALLING,
+  TS_COMPLETED,
+  TS_CONFIRMED,
+  TS_PROCEEDING,
+  TS_TERMINATED,
+  TS_TRYING,
   transactionId,
   transactionKey,
-  transactionKind,
-  TRANSACTION_STATES,
-  addResp,
+  transactionKindCode,
+  TxnTable,
 } from './transaction/transaction';
 import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 
@@ -220,7 +229,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   readonly #retrans = new Map<number, Retransmission>();
   readonly #msgDiags = new Map<number, string[]>();
   readonly #diags: AnalysisDiagnostic[] = [];
-  readonly txns: Transaction[] = [];
+  /** Transactions, as columns (transaction/transaction.ts). */
+  readonly tx = new TxnTable();
   readonly #txnByKey = new KeyTable();
   readonly dialogList: Dialog[] = [];
   readonly #dlgByKey = new KeyTable();
@@ -340,12 +350,14 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /** The server endpoint of transaction `x` (see `serverOf`) is endpoint `side` of message `id`. */
-  #serverIs(x: Transaction, id: number, side: number): boolean {
-    return x.requestId >= 0 ? this.#epEq(x.requestId, DST, id, side) : this.#epEq(x.firstId, SRC, id, side);
+  #serverIs(x: number, id: number, side: number): boolean {
+    const r = this.tx.requestId[x]!;
+    return r >= 0 ? this.#epEq(r, DST, id, side) : this.#epEq(this.tx.firstId[x]!, SRC, id, side);
   }
   /** The client endpoint of transaction `x` (see `clientOf`) is endpoint `side` of message `id`. */
-  #clientIs(x: Transaction, id: number, side: number): boolean {
-    return x.requestId >= 0 ? this.#epEq(x.requestId, SRC, id, side) : this.#epEq(x.firstId, DST, id, side);
+  #clientIs(x: number, id: number, side: number): boolean {
+    const r = this.tx.requestId[x]!;
+    return r >= 0 ? this.#epEq(r, SRC, id, side) : this.#epEq(this.tx.firstId[x]!, DST, id, side);
   }
 
   /** True when messages `a` and `b` went from the same source to the same destination. */
@@ -354,13 +366,14 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /**
-   * Position in `t.resp` of an earlier copy of message `id` (same signature — status and To tag,
-   * or the ACK — and same path), or -1. Paths are compared only when a signature matches.
+   * The response-copy entry of transaction `ti` (see TxnTable.respSig) of an earlier copy of message
+   * `id` (same signature — status and To tag, or the ACK — and same path), or -1. Paths are compared
+   * only when a signature matches.
    */
-  #findCopy(t: Transaction, sig: number, id: number): number {
-    const r = t.resp;
-    if (r === null) return -1;
-    for (let i = 0; i < r.length; i += 3) if (r[i] === sig && this.#samePath(r[i + 2]!, id)) return i;
+  #findCopy(ti: number, sig: number, id: number): number {
+    const X = this.tx;
+    for (let k = X.respHead(ti); k >= 0; k = X.respNext[k]!)
+      if (X.respSig[k] === sig && this.#samePath(X.respId[k]!, id)) return k;
     return -1;
   }
 
@@ -421,53 +434,34 @@ export class TraceAnalyzer implements TraceAnalysis {
     id: number,
     us: number,
     isRequest: boolean,
-  ): Transaction {
-    const idx = this.txns.length;
-    const t: Transaction = {
-      idx,
-      kind: transactionKind(method),
-      method: intern(method),
-      rfc2543: !msg.branchHasCookie,
-      cseq: msg.cseq ?? -1,
-      group: g ? g.idx : -1,
-      requestId: isRequest ? id : -1,
-      firstId: id,
-      startUs: us,
-      lastUs: us,
-      states: [],
-      finalStatus: 0,
-      finalUs: -1,
-      finalId: -1,
-      okId: -1,
-      acked: false,
-      resp: null,
-      reqLastUs: us,
-      retransmissions: 0,
-      reqRetrans: 0,
-      dialog: -1,
-      inDialog: msg.hasToTag && isRequest,
-      peer: -1,
-      offer: null,
-      flags: 0,
-      responses: 0,
-      requests: 0,
-    };
-    this.txns.push(t);
-    if (g) g.txns = appendOne(g.txns, idx);
-    return t;
+  ): number {
+    const ti = this.tx.add(
+      transactionKindCode(method),
+      intern(method),
+      !msg.branchHasCookie,
+      msg.cseq ?? -1,
+      g ? g.idx : -1,
+      isRequest ? id : -1,
+      id,
+      us,
+      msg.hasToTag && isRequest,
+    );
+    if (g) g.txns = appendOne(g.txns, ti);
+    return ti;
   }
 
   #markRetrans(id: number, of: number, intervalUs: number): void {
     this.#retrans.set(id, { of, intervalUs });
   }
 
-  #stormCheck(t: Transaction, count: number, id: number, what: string): void {
-    const max = t.kind === 'INVITE' && what === 'request' ? MAX_RETRANS_INVITE : MAX_RETRANS_OTHER;
-    if (count > max && !(t.flags & TF_STORM)) {
-      t.flags |= TF_STORM;
+  #stormCheck(t: number, count: number, id: number, what: string): void {
+    const X = this.tx;
+    const max = X.kind[t] === TK_INVITE && what === 'request' ? MAX_RETRANS_INVITE : MAX_RETRANS_OTHER;
+    if (count > max && !(X.flags[t]! & TF_STORM)) {
+      X.flags[t]! |= TF_STORM;
       this.#diag(
         'retransmission-storm',
-        `${t.method} ${what} retransmitted ${count} times (the timers allow at most ${max})`,
+        `${X.method[t]} ${what} retransmitted ${count} times (the timers allow at most ${max})`,
         id,
       );
     }
@@ -475,24 +469,24 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   #onRequest(id: number, msg: AnalysisMessage, g: CallGroup | null, us: number): void {
     const method = msg.method!;
-    let t: Transaction | undefined;
+    const X = this.tx;
+    let t: number;
     let retrans = false;
 
     if (method === 'ACK') {
-      const ti = this.#txnByKey.get(transactionKey(msg));
-      const inv = ti >= 0 ? this.txns[ti]! : undefined;
-      if (inv && inv.finalStatus >= 300) {
+      const inv = this.#txnByKey.get(transactionKey(msg));
+      if (inv >= 0 && X.finalStatus[inv]! >= 300) {
         // ACK for a non-2xx final: part of the INVITE transaction (§17.1.1.3).
         t = inv;
         const k = this.#findCopy(inv, ACK_SIG, id);
         if (k >= 0) {
           retrans = true;
-          this.#markRetrans(id, -1, us - inv.resp![k + 1]!);
-          inv.resp![k + 1] = us;
-          inv.retransmissions++;
+          this.#markRetrans(id, -1, us - X.respUs[k]!);
+          X.respUs[k] = us;
+          X.retransmissions[inv]!++;
         } else {
-          addResp(inv, ACK_SIG, us, id);
-          pushState(inv, 'confirmed', us);
+          X.addResp(inv, ACK_SIG, us, id);
+          X.pushState(inv, TS_CONFIRMED, us);
         }
       } else {
         // ACK for a 2xx: a transaction of its own (§17.1.1.3, §13.2.2.4).
@@ -500,17 +494,17 @@ export class TraceAnalyzer implements TraceAnalysis {
         const ai = this.#txnByKey.get(key);
         if (ai < 0) {
           t = this.#newTxn(msg, 'ACK', g, id, us, true);
-          this.#txnByKey.set(key, t.idx);
-          pushState(t, 'terminated', us);
+          this.#txnByKey.set(key, t);
+          X.pushState(t, TS_TERMINATED, us);
         } else {
-          t = this.txns[ai]!;
-          if (this.#samePath(t.requestId, id)) {
+          t = ai;
+          if (this.#samePath(X.requestId[t]!, id)) {
             retrans = true;
-            this.#markRetrans(id, t.requestId, us - t.reqLastUs);
-            t.retransmissions++;
-            t.reqRetrans++;
+            this.#markRetrans(id, X.requestId[t]!, us - X.reqLastUs[t]!);
+            X.retransmissions[t]!++;
+            X.reqRetrans[t]!++;
           }
-          t.reqLastUs = us;
+          X.reqLastUs[t] = us;
         }
       }
     } else {
@@ -518,29 +512,29 @@ export class TraceAnalyzer implements TraceAnalysis {
       const ti = this.#txnByKey.get(key);
       if (ti < 0) {
         t = this.#newTxn(msg, method, g, id, us, true);
-        this.#txnByKey.set(key, t.idx);
-        pushState(t, t.kind === 'INVITE' ? 'calling' : 'trying', us);
+        this.#txnByKey.set(key, t);
+        X.pushState(t, X.kind[t] === TK_INVITE ? TS_CALLING : TS_TRYING, us);
       } else {
-        t = this.txns[ti]!;
-        if (t.requestId < 0) {
-          t.requestId = id;
-        } else if (this.#samePath(t.requestId, id)) {
+        t = ti;
+        if (X.requestId[t]! < 0) {
+          X.requestId[t] = id;
+        } else if (this.#samePath(X.requestId[t]!, id)) {
           retrans = true;
-          t.retransmissions++;
-          t.reqRetrans++;
-          this.#markRetrans(id, t.requestId, us - t.reqLastUs);
-          this.#stormCheck(t, t.reqRetrans, id, 'request');
+          X.retransmissions[t]!++;
+          X.reqRetrans[t]!++;
+          this.#markRetrans(id, X.requestId[t]!, us - X.reqLastUs[t]!);
+          this.#stormCheck(t, X.reqRetrans[t]!, id, 'request');
         }
-        t.reqLastUs = us;
+        X.reqLastUs[t] = us;
       }
     }
-    t.requests++;
-    if (us > t.lastUs) t.lastUs = us;
-    this.#txnCol[id] = t.idx;
+    X.requests[t]!++;
+    if (us > X.lastUs[t]!) X.lastUs[t] = us;
+    this.#txnCol[id] = t;
     if (retrans) {
       const d = this.#findDialog(msg, g);
       if (d) this.#dlgCol[id] = d.idx;
-      else if (t.dialog >= 0) this.#dlgCol[id] = t.dialog;
+      else if (X.dialog[t]! >= 0) this.#dlgCol[id] = X.dialog[t]!;
       return;
     }
 
@@ -568,8 +562,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     let sdp: SdpFacts | null = null;
     if (hasSdp(msg)) sdp = this.#onSdp(id, msg, g);
     if (sdp && (method === 'INVITE' || method === 'UPDATE' || method === 'PRACK')) {
-      t.offer = { codecs: sdp.voice, address: sdp.audioAddress };
-      if (g && g.offerCodecs === null) g.offerCodecs = t.offer.codecs;
+      const offer: Offer = { codecs: sdp.voice, address: sdp.audioAddress };
+      X.offers.set(t, offer);
+      if (g && g.offerCodecs === null) g.offerCodecs = offer.codecs;
     }
     if (sdp && method === 'ACK') {
       const d = this.#findDialog(msg, g);
@@ -581,19 +576,19 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
   }
 
-  #onCancel(id: number, msg: AnalysisMessage, t: Transaction, g: CallGroup | null, us: number): void {
+  #onCancel(id: number, msg: AnalysisMessage, t: number, g: CallGroup | null, us: number): void {
     const ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
     if (ii < 0) {
       this.#diag('cancel-unmatched', `CANCEL (CSeq ${msg.cseq}) matches no INVITE transaction seen`, id);
       return;
     }
-    const inv = this.txns[ii]!;
-    t.peer = ii;
-    inv.peer = t.idx;
-    if (inv.finalStatus >= 200 && inv.finalUs < us) {
+    const X = this.tx;
+    X.peer[t] = ii;
+    X.peer[ii] = t;
+    if (X.finalStatus[ii]! >= 200 && X.finalUs[ii]! < us) {
       this.#diag(
         'cancel-after-final',
-        `CANCEL sent after the INVITE already received ${inv.finalStatus}`,
+        `CANCEL sent after the INVITE already received ${X.finalStatus[ii]}`,
         id,
       );
     } else if (g) g.cancelled = true;
@@ -617,7 +612,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   #newDialog(
     msg: AnalysisMessage,
     g: CallGroup,
-    t: Transaction,
+    t: number,
     requestId: number,
     responseId: number,
     us: number,
@@ -625,23 +620,25 @@ export class TraceAnalyzer implements TraceAnalysis {
     partial: boolean,
   ): Dialog {
     const idx = this.dialogList.length;
+    const method = this.tx.method[t]!;
+    const cseq = this.tx.cseq[t]!;
     const d: Dialog = {
       idx,
       group: g.idx,
       callId: g.callId,
       callerTagKey: fromTagHash(msg),
-      method: intern(t.method),
+      method: intern(method),
       state,
       states: [],
-      txn: t.idx,
-      cseq: t.cseq,
+      txn: t,
+      cseq,
       requestId,
       responseId,
       startUs: us,
       endUs: -1,
-      callerCseq: partial ? -1 : t.cseq,
+      callerCseq: partial ? -1 : cseq,
       calleeCseq: -1,
-      callerMethod: partial ? '' : intern(t.method),
+      callerMethod: partial ? '' : intern(method),
       calleeMethod: '',
       byeCseq: -1,
       partial,
@@ -661,11 +658,12 @@ export class TraceAnalyzer implements TraceAnalysis {
   #onInDialogRequest(
     id: number,
     msg: AnalysisMessage,
-    t: Transaction,
+    t: number,
     g: CallGroup | null,
     us: number,
     method: string,
   ): void {
+    const X = this.tx;
     let d = this.#findDialog(msg, g);
     if (!d) {
       if (!g) return;
@@ -680,21 +678,20 @@ export class TraceAnalyzer implements TraceAnalysis {
       d = this.#newDialog(msg, g, t, id, -1, us, 'confirmed', true);
     }
     this.#dlgCol[id] = d.idx;
-    if (t.dialog < 0) t.dialog = d.idx;
+    if (X.dialog[t]! < 0) X.dialog[t] = d.idx;
     d.requests++;
     const cseq = msg.cseq ?? -1;
     if (method === 'ACK') {
       // The ACK for a 2xx acknowledges the INVITE transactions of this CSeq whose 2xx it answers.
       const g2 = this.groups[d.group]!;
-      for (const ti of g2.txns) {
-        const x = this.txns[ti]!;
+      for (const x of g2.txns) {
         if (
-          x.kind === 'INVITE' &&
-          x.cseq === cseq &&
-          x.okId >= 0 &&
+          X.kind[x] === TK_INVITE &&
+          X.cseq[x] === cseq &&
+          X.okId[x]! >= 0 &&
           (this.#serverIs(x, id, DST) || this.#clientIs(x, id, SRC))
         )
-          x.acked = true;
+          X.acked[x] = 1;
       }
       return;
     }
@@ -741,23 +738,24 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   #onResponse(id: number, msg: AnalysisMessage, g: CallGroup | null, us: number): void {
     const status = msg.status!;
+    const X = this.tx;
     const key = transactionKey(msg);
     const ti = this.#txnByKey.get(key);
-    let t: Transaction;
+    let t: number;
     if (ti < 0) {
       t = this.#newTxn(msg, msg.cseqMethod ?? '?', g, id, us, false);
-      this.#txnByKey.set(key, t.idx);
-      this.#txnCol[id] = t.idx;
-      t.flags |= TF_UNMATCHED;
+      this.#txnByKey.set(key, t);
+      this.#txnCol[id] = t;
+      X.flags[t]! |= TF_UNMATCHED;
       this.#diag(
         'unmatched-response',
         `${status} to ${msg.cseqMethod ?? '?'} (CSeq ${msg.cseq}) matches no request seen`,
         id,
       );
-    } else t = this.txns[ti]!;
-    this.#txnCol[id] = t.idx;
-    t.responses++;
-    if (us > t.lastUs) t.lastUs = us;
+    } else t = ti;
+    this.#txnCol[id] = t;
+    X.responses[t]!++;
+    if (us > X.lastUs[t]!) X.lastUs[t] = us;
     const hasToTag = msg.hasToTag;
     keyStart();
     keyNum(status);
@@ -766,14 +764,15 @@ export class TraceAnalyzer implements TraceAnalysis {
     const k = this.#findCopy(t, sig, id);
     const d0 = this.#findDialog(msg, g);
     if (d0) this.#dlgCol[id] = d0.idx;
+    const kind = X.kind[t]!;
     if (k >= 0) {
-      this.#markRetrans(id, -1, us - t.resp![k + 1]!);
-      t.resp![k + 1] = us;
-      t.retransmissions++;
-      const n = t.retransmissions - t.reqRetrans;
+      this.#markRetrans(id, -1, us - X.respUs[k]!);
+      X.respUs[k] = us;
+      X.retransmissions[t]!++;
+      const n = X.retransmissions[t]! - X.reqRetrans[t]!;
       this.#stormCheck(t, n, id, 'response');
-      if (t.kind === 'INVITE' && status >= 200 && status < 300 && !(t.flags & TF_2XX_RETRANS)) {
-        t.flags |= TF_2XX_RETRANS;
+      if (kind === TK_INVITE && status >= 200 && status < 300 && !(X.flags[t]! & TF_2XX_RETRANS)) {
+        X.flags[t]! |= TF_2XX_RETRANS;
         this.#diag(
           'invite-2xx-retransmitted',
           `${status} to INVITE retransmitted: the ACK was lost or late`,
@@ -782,45 +781,43 @@ export class TraceAnalyzer implements TraceAnalysis {
       }
       return;
     }
-    addResp(t, sig, us, id);
+    X.addResp(t, sig, us, id);
 
-    const initialInvite = t.kind === 'INVITE' && !t.inDialog;
+    const initialInvite = kind === TK_INVITE && X.inDialog[t] === 0;
     const towardsOrigin = g !== null && g.originId >= 0 && this.#epEq(id, DST, g.originId, SRC);
     if (status > 100 && !hasToTag) {
       this.#diag('final-response-without-to-tag', `${status} response has no To tag`, id);
     }
     if (status < 200) {
-      if (t.finalStatus >= 200) {
-        if (!(t.flags & TF_PROV_AFTER)) {
-          t.flags |= TF_PROV_AFTER;
-          this.#diag('provisional-after-final', `${status} arrived after the final ${t.finalStatus}`, id);
+      if (X.finalStatus[t]! >= 200) {
+        if (!(X.flags[t]! & TF_PROV_AFTER)) {
+          X.flags[t]! |= TF_PROV_AFTER;
+          this.#diag('provisional-after-final', `${status} arrived after the final ${X.finalStatus[t]}`, id);
         }
-      } else pushState(t, 'proceeding', us);
+      } else X.pushState(t, TS_PROCEEDING, us);
       if (g && initialInvite && status >= 180 && towardsOrigin && g.ringUs < 0) g.ringUs = us;
     } else {
-      if (t.finalStatus === 0) {
-        t.finalStatus = status;
-        t.finalUs = us;
-        t.finalId = id;
-        pushState(t, t.kind === 'INVITE' ? (status < 300 ? 'accepted' : 'completed') : 'completed', us);
-      } else if (
-        t.finalStatus !== status &&
-        !(t.finalStatus < 300 && status < 300) &&
-        !(t.flags & TF_CONFLICT)
-      ) {
-        t.flags |= TF_CONFLICT;
+      const final = X.finalStatus[t]!;
+      if (final === 0) {
+        X.finalStatus[t] = status;
+        X.finalUs[t] = us;
+        X.finalId[t] = id;
+        X.pushState(t, kind === TK_INVITE ? (status < 300 ? TS_ACCEPTED : TS_COMPLETED) : TS_COMPLETED, us);
+      } else if (final !== status && !(final < 300 && status < 300) && !(X.flags[t]! & TF_CONFLICT)) {
+        X.flags[t]! |= TF_CONFLICT;
         this.#diag(
           'conflicting-final-response',
-          `${status} after the final ${t.finalStatus} in the same transaction`,
+          `${status} after the final ${final} in the same transaction`,
           id,
         );
       }
-      if (t.kind === 'INVITE' && status < 300) {
-        if (t.okId < 0) t.okId = id;
+      if (kind === TK_INVITE && status < 300) {
+        if (X.okId[t]! < 0) X.okId[t] = id;
         if (!msg.hasContact) this.#diag('invite-2xx-no-contact', `${status} to INVITE has no Contact`, id);
       }
       if (g) this.#groupFinal(id, msg, t, g, status, us, towardsOrigin, initialInvite);
     }
+    const method = X.method[t]!;
     // Dialogs: created by 1xx/2xx with a To tag to INVITE/SUBSCRIBE/REFER outside a dialog.
     if (
       g &&
@@ -828,25 +825,26 @@ export class TraceAnalyzer implements TraceAnalysis {
       msg.hasFromTag &&
       status > 100 &&
       status < 300 &&
-      DIALOG_CREATING.has(t.method) &&
-      !t.inDialog
+      DIALOG_CREATING.has(method) &&
+      X.inDialog[t] === 0
     ) {
       let d = d0;
       if (!d) {
-        d = this.#newDialog(msg, g, t, t.requestId, id, us, status < 200 ? 'early' : 'confirmed', false);
+        d = this.#newDialog(msg, g, t, X.requestId[t]!, id, us, status < 200 ? 'early' : 'confirmed', false);
         if (msg.recordRouteCount > 0 && !msg.recordRoutesLoose) this.#strictCheck(id, msg, d);
       } else if (status >= 200) setDialogState(d, 'confirmed', us);
-      if (t.dialog < 0) t.dialog = d.idx;
+      if (X.dialog[t]! < 0) X.dialog[t] = d.idx;
       this.#dlgCol[id] = d.idx;
     }
     if (g && status >= 300 && initialInvite) {
+      const cseq = X.cseq[t]!;
       for (const di of g.dialogs) {
         const d = this.dialogList[di]!;
-        if (d.state === 'early' && d.cseq === t.cseq && d.method === 'INVITE')
+        if (d.state === 'early' && d.cseq === cseq && d.method === 'INVITE')
           setDialogState(d, 'terminated', us);
       }
     }
-    if (t.method === 'BYE' && status >= 200 && d0) {
+    if (method === 'BYE' && status >= 200 && d0) {
       setDialogState(d0, 'terminated', us);
       if (g && g.endUs < 0) g.endUs = us;
     }
@@ -855,16 +853,17 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (hasSdp(msg)) {
       const sdp = this.#onSdp(id, msg, g, direct);
       if (sdp) {
-        if (t.offer && !(t.flags & 32)) {
-          t.flags |= 32;
-          this.#offerAnswer(id, t.offer, sdp, g);
+        const offer = X.offers.get(t);
+        if (offer !== undefined && !(X.flags[t]! & 32)) {
+          X.flags[t]! |= 32;
+          this.#offerAnswer(id, offer, sdp, g);
           if (g && g.answerCodecs === null && initialInvite) g.answerCodecs = sdp.voice;
-          t.offer = null; // answered: nothing more to compare
-        } else if (t.flags & 32) {
+          X.offers.delete(t); // answered: nothing more to compare
+        } else if (X.flags[t]! & 32) {
           // a later SDP copy in an answered transaction (18x then 2xx): already compared
-        } else if (!t.offer && t.kind === 'INVITE' && status < 300 && d0) {
+        } else if (kind === TK_INVITE && status < 300 && d0) {
           d0.lateOffer = { codecs: sdp.voice, address: sdp.audioAddress };
-        } else if (!t.offer && t.kind === 'INVITE' && status < 300 && this.#dlgCol[id]! >= 0) {
+        } else if (kind === TK_INVITE && status < 300 && this.#dlgCol[id]! >= 0) {
           this.dialogList[this.#dlgCol[id]!]!.lateOffer = { codecs: sdp.voice, address: sdp.sdp.address };
         }
       }
@@ -874,26 +873,29 @@ export class TraceAnalyzer implements TraceAnalysis {
   #groupFinal(
     id: number,
     msg: AnalysisMessage,
-    t: Transaction,
+    t: number,
     g: CallGroup,
     status: number,
     us: number,
     towardsOrigin: boolean,
     initialInvite: boolean,
   ): void {
+    const X = this.tx;
+    const requestId = X.requestId[t]!;
+    const method = X.method[t]!;
     if (
       towardsOrigin &&
-      ((g.type === 'call' && initialInvite) || (g.type !== 'call' && t.requestId === g.firstRequestId))
+      ((g.type === 'call' && initialInvite) || (g.type !== 'call' && requestId === g.firstRequestId))
     ) {
       g.finalStatus = status;
       if (status < 300 && g.answerUs < 0 && initialInvite) g.answerUs = us;
-    } else if (towardsOrigin && g.type !== 'call' && !t.inDialog && t.method === g.firstMethod) {
+    } else if (towardsOrigin && g.type !== 'call' && X.inDialog[t] === 0 && method === g.firstMethod) {
       g.finalStatus = status;
     }
     if (status === 401 || status === 407) {
       g.challenges++;
-      if (t.requestId >= 0) {
-        const req = this.trace.message(t.requestId);
+      if (requestId >= 0) {
+        const req = this.trace.message(requestId);
         if (req.header(status === 401 ? 'authorization' : 'proxy-authorization') !== null) g.credChallenges++;
       }
       if (!g.authFlagged && (g.credChallenges >= 2 || g.challenges >= 4)) {
@@ -908,16 +910,16 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (status === 481)
       this.#diag(
         'call-leg-does-not-exist',
-        `481 to ${t.method}: the UAS knows no such dialog or transaction`,
+        `481 to ${method}: the UAS knows no such dialog or transaction`,
         id,
       );
-    else if (status === 482) this.#diag('request-loop', `482 Loop Detected to ${t.method}`, id);
-    else if (status === 483) this.#diag('max-forwards-exhausted', `483 Too Many Hops to ${t.method}`, id);
+    else if (status === 482) this.#diag('request-loop', `482 Loop Detected to ${method}`, id);
+    else if (status === 483) this.#diag('max-forwards-exhausted', `483 Too Many Hops to ${method}`, id);
     else if (status === 488 || status === 606)
       this.#diag('offer-rejected', `${status} ${msg.reason ?? ''}: the session offer was refused`.trim(), id);
   }
 
-  #loopCheck(id: number, msg: AnalysisMessage, t: Transaction): void {
+  #loopCheck(id: number, msg: AnalysisMessage, t: number): void {
     const vias = msg.values('via');
     const seen = new Set<string>();
     for (const v of vias) {
@@ -934,7 +936,7 @@ export class TraceAnalyzer implements TraceAnalysis {
           'request-loop',
           `Via stack holds ${sentBy} with branch ${b} twice: the request came back to an element it had crossed`,
           id,
-          { transaction: transactionId(t.idx) },
+          { transaction: transactionId(t) },
         );
         return;
       }
@@ -962,12 +964,14 @@ export class TraceAnalyzer implements TraceAnalysis {
    * True when the transaction's request was also seen on another hop (same CSeq and method, another
    * branch): its responses with one Via were relayed by a proxy, so their Contact/SDP are not the sender's.
    */
-  #proxied(t: Transaction): boolean {
-    if (t.group < 0) return false;
-    for (const ti of this.groups[t.group]!.txns) {
-      const x = this.txns[ti]!;
-      if (x !== t && x.cseq === t.cseq && x.method === t.method) return true;
-    }
+  #proxied(t: number): boolean {
+    const X = this.tx;
+    const gi = X.group[t]!;
+    if (gi < 0) return false;
+    const cseq = X.cseq[t]!;
+    const method = X.method[t]!;
+    for (const x of this.groups[gi]!.txns)
+      if (x !== t && X.cseq[x] === cseq && X.method[x] === method) return true;
     return false;
   }
 
@@ -1052,12 +1056,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     return sdp;
   }
 
-  #offerAnswer(
-    id: number,
-    offer: { codecs: string[]; address: string | null },
-    answer: SdpFacts,
-    g: CallGroup | null,
-  ): void {
+  #offerAnswer(id: number, offer: Offer, answer: SdpFacts, g: CallGroup | null): void {
     const ans = answer.voice;
     if (offer.codecs.length > 0 && answer.hasLiveAudio) {
       if (!ans.some((c) => offer.codecs.includes(c))) {
@@ -1169,13 +1168,15 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   // ---------------------------------------------------------------- per message
 
-  /** Client of a transaction (request source; the response destination when the request was not seen). */
-  clientOf(t: Transaction): string {
-    return t.requestId >= 0 ? this.trace.src(t.requestId) : this.trace.dst(t.firstId);
+  /** Client of transaction `t` (request source; the response destination when the request was not seen). */
+  clientOf(t: number): string {
+    const r = this.tx.requestId[t]!;
+    return r >= 0 ? this.trace.src(r) : this.trace.dst(this.tx.firstId[t]!);
   }
-  /** Server of a transaction (request destination). */
-  serverOf(t: Transaction): string {
-    return t.requestId >= 0 ? this.trace.dst(t.requestId) : this.trace.src(t.firstId);
+  /** Server of transaction `t` (request destination). */
+  serverOf(t: number): string {
+    const r = this.tx.requestId[t]!;
+    return r >= 0 ? this.trace.dst(r) : this.trace.src(this.tx.firstId[t]!);
   }
 
   transactionOf(id: number): number {
@@ -1185,7 +1186,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const d = this.#dlgCol[id] ?? -1;
     if (d >= 0) return d;
     const t = this.#txnCol[id] ?? -1;
-    return t >= 0 ? this.txns[t]!.dialog : -1;
+    return t >= 0 ? this.tx.dialog[t]! : -1;
   }
   retransmission(id: number): Retransmission | null {
     return this.#retrans.get(id) ?? null;
@@ -1220,39 +1221,43 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#lazyAt = n;
     const now = this.#lastUs;
     const out: AnalysisDiagnostic[] = [];
-    const add = (code: string, message: string, id: number, t: Transaction | null): void => {
+    const add = (code: string, message: string, id: number, t: number): void => {
       const gi = this.#grpCol[id]!;
       out.push(
         analysisDiagnostic(code, message, {
           messageId: id,
           frame: this.trace.frame(id),
           ...(gi >= 0 ? { call: callIdOf(this.#root(gi)) } : {}),
-          ...(t ? { transaction: transactionId(t.idx) } : {}),
+          ...(t >= 0 ? { transaction: transactionId(t) } : {}),
         }),
       );
     };
-    for (const t of this.txns) {
-      if (t.requestId >= 0 && t.finalStatus === 0 && now - t.startUs > TIMER_64T1_US) {
-        if (t.kind === 'INVITE')
+    const X = this.tx;
+    for (let t = 0; t < X.n; t++) {
+      const requestId = X.requestId[t]!;
+      const startUs = X.startUs[t]!;
+      if (requestId >= 0 && X.finalStatus[t] === 0 && now - startUs > TIMER_64T1_US) {
+        if (X.kind[t] === TK_INVITE)
           add(
             'invite-no-final-response',
-            `INVITE got no final response within Timer B (${secs(now - t.startUs).toFixed(1)} s without one)`,
-            t.requestId,
+            `INVITE got no final response within Timer B (${secs(now - startUs).toFixed(1)} s without one)`,
+            requestId,
             t,
           );
-        else if (t.kind === 'non-INVITE')
+        else if (X.kind[t] === TK_NON_INVITE)
           add(
             'non-invite-no-final-response',
-            `${t.method} got no final response within Timer F`,
-            t.requestId,
+            `${X.method[t]} got no final response within Timer F`,
+            requestId,
             t,
           );
       }
-      if (t.okId >= 0 && !t.acked && now - this.trace.timeUs(t.okId) > TIMER_64T1_US) {
+      const okId = X.okId[t]!;
+      if (okId >= 0 && X.acked[t] === 0 && now - this.trace.timeUs(okId) > TIMER_64T1_US) {
         add(
           'ack-missing-2xx',
-          `2xx to INVITE (CSeq ${t.cseq}) from ${this.serverOf(t)} was never ACKed`,
-          t.okId,
+          `2xx to INVITE (CSeq ${X.cseq[t]}) from ${this.serverOf(t)} was never ACKed`,
+          okId,
           t,
         );
       }
@@ -1261,7 +1266,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (g.type !== 'call' || g.inviteUs < 0 || g.parent !== g.idx) continue;
       const first = g.ringUs >= 0 ? g.ringUs : g.finalStatus > 0 && g.answerUs >= 0 ? g.answerUs : -1;
       if (first >= 0 && first - g.inviteUs > PDD_LONG_US)
-        add('pdd-long', `post-dial delay ${secs(first - g.inviteUs).toFixed(1)} s`, g.firstRequestId, null);
+        add('pdd-long', `post-dial delay ${secs(first - g.inviteUs).toFixed(1)} s`, g.firstRequestId, -1);
     }
     this.#lazy = out;
   }
@@ -1273,14 +1278,14 @@ export class TraceAnalyzer implements TraceAnalysis {
   #lazyCodes(id: number): string[] | null {
     const now = this.#lastUs;
     let out: string[] | null = null;
-    const ti = this.#txnCol[id] ?? -1;
-    if (ti >= 0) {
-      const t = this.txns[ti]!;
-      if (t.requestId === id && t.finalStatus === 0 && now - t.startUs > TIMER_64T1_US) {
-        if (t.kind === 'INVITE') out = ['invite-no-final-response'];
-        else if (t.kind === 'non-INVITE') out = ['non-invite-no-final-response'];
+    const t = this.#txnCol[id] ?? -1;
+    if (t >= 0) {
+      const X = this.tx;
+      if (X.requestId[t] === id && X.finalStatus[t] === 0 && now - X.startUs[t]! > TIMER_64T1_US) {
+        if (X.kind[t] === TK_INVITE) out = ['invite-no-final-response'];
+        else if (X.kind[t] === TK_NON_INVITE) out = ['non-invite-no-final-response'];
       }
-      if (t.okId === id && !t.acked && now - this.trace.timeUs(t.okId) > TIMER_64T1_US)
+      if (X.okId[t] === id && X.acked[t] === 0 && now - this.trace.timeUs(id) > TIMER_64T1_US)
         (out ??= []).push('ack-missing-2xx');
     }
     const gi = this.#grpCol[id] ?? -1;
@@ -1302,10 +1307,17 @@ export class TraceAnalyzer implements TraceAnalysis {
   #lazyCountOf(g: CallGroup): number {
     const now = this.#lastUs;
     let n = 0;
-    for (const ti of g.txns) {
-      const t = this.txns[ti]!;
-      if (t.requestId >= 0 && t.finalStatus === 0 && now - t.startUs > TIMER_64T1_US && t.kind !== 'ACK') n++;
-      if (t.okId >= 0 && !t.acked && now - this.trace.timeUs(t.okId) > TIMER_64T1_US) n++;
+    const X = this.tx;
+    for (const t of g.txns) {
+      if (
+        X.requestId[t]! >= 0 &&
+        X.finalStatus[t] === 0 &&
+        now - X.startUs[t]! > TIMER_64T1_US &&
+        X.kind[t] !== TK_ACK
+      )
+        n++;
+      const okId = X.okId[t]!;
+      if (okId >= 0 && X.acked[t] === 0 && now - this.trace.timeUs(okId) > TIMER_64T1_US) n++;
     }
     if (this.#pddLong(g)) n++;
     return n;
@@ -1340,44 +1352,54 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   // ---------------------------------------------------------------- JSON views
 
-  #txnMessages(t: Transaction): number[] {
-    if (t.group < 0) return t.requestId >= 0 ? [t.requestId] : [t.firstId];
+  #txnMessages(t: number): number[] {
+    const X = this.tx;
+    const gi = X.group[t]!;
+    if (gi < 0) return X.requestId[t]! >= 0 ? [X.requestId[t]!] : [X.firstId[t]!];
     const out: number[] = [];
-    for (const id of this.groups[t.group]!.ids) if (this.#txnCol[id] === t.idx) out.push(id);
+    for (const id of this.groups[gi]!.ids) if (this.#txnCol[id] === t) out.push(id);
     return out;
   }
 
-  transactionJson(t: Transaction): TransactionJson {
+  /** Transaction `t` (index) as the trace JSON shows it. */
+  transactionJson(t: number): TransactionJson {
+    const X = this.tx;
+    const st = X.states(t);
     const states: { state: string; time: number }[] = [];
-    for (let i = 0; i < t.states.length; i += 2)
-      states.push({ state: TRANSACTION_STATES[t.states[i]!]!, time: secs(t.states[i + 1]!) });
+    for (let i = 0; i < st.length; i += 2)
+      states.push({ state: TRANSACTION_STATES[st[i]!]!, time: secs(st[i + 1]!) });
+    const gi = X.group[t]!;
+    const requestId = X.requestId[t]!;
+    const dialog = X.dialog[t]!;
     return {
-      id: transactionId(t.idx),
-      kind: t.kind,
-      method: t.method,
-      callId: t.group >= 0 ? this.groups[t.group]!.callId : '',
-      cseq: t.cseq,
-      branch: this.trace.message(t.requestId >= 0 ? t.requestId : t.firstId).branch,
-      rfc2543: t.rfc2543,
+      id: transactionId(t),
+      kind: TRANSACTION_KINDS[X.kind[t]!]!,
+      method: X.method[t]!,
+      callId: gi >= 0 ? this.groups[gi]!.callId : '',
+      cseq: X.cseq[t]!,
+      branch: this.trace.message(requestId >= 0 ? requestId : X.firstId[t]!).branch,
+      rfc2543: X.rfc2543[t] === 1,
       client: this.clientOf(t),
       server: this.serverOf(t),
-      start: secs(t.startUs),
-      end: secs(t.lastUs),
-      duration: secs(t.lastUs - t.startUs),
-      state: currentState(t),
+      start: secs(X.startUs[t]!),
+      end: secs(X.lastUs[t]!),
+      duration: secs(X.lastUs[t]! - X.startUs[t]!),
+      state: TRANSACTION_STATES[X.state(t)]!,
       states,
-      finalStatus: t.finalStatus || null,
-      requests: t.requests,
-      responses: t.responses,
-      retransmissions: t.retransmissions,
-      dialog: t.dialog >= 0 ? dialogId(t.dialog) : null,
-      call: t.group >= 0 ? callIdOf(this.#root(t.group)) : null,
+      finalStatus: X.finalStatus[t] || null,
+      requests: X.requests[t]!,
+      responses: X.responses[t]!,
+      retransmissions: X.retransmissions[t]!,
+      dialog: dialog >= 0 ? dialogId(dialog) : null,
+      call: gi >= 0 ? callIdOf(this.#root(gi)) : null,
       messages: this.#txnMessages(t),
     };
   }
 
   transactions(): TransactionJson[] {
-    return this.txns.map((t) => this.transactionJson(t));
+    const out: TransactionJson[] = [];
+    for (let t = 0; t < this.tx.n; t++) out.push(this.transactionJson(t));
+    return out;
   }
 
   dialogJson(d: Dialog): DialogJson {
@@ -1536,7 +1558,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   } {
     return {
       messages: this.trace.count,
-      transactions: this.txns.length,
+      transactions: this.tx.n,
       dialogs: this.dialogList.length,
       calls: this.callRoots().length,
       retransmissions: this.#retrans.size,
@@ -1549,7 +1571,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       o[k] = (o[k] ?? 0) + 1;
     };
     const transactions: Record<string, number> = {};
-    for (const t of this.txns) count(transactions, currentState(t));
+    for (let t = 0; t < this.tx.n; t++) count(transactions, TRANSACTION_STATES[this.tx.state(t)]!);
     const dialogs: Record<string, number> = {};
     for (const d of this.dialogList) count(dialogs, d.state);
     const calls: Record<string, number> = {};
@@ -1574,7 +1596,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Approximate bytes held by the analysis (columns, records, maps). */
   memoryBytes(): number {
     let b = this.#txnCol.byteLength * 3;
-    b += this.txns.length * 420 + this.#txnByKey.bytes;
+    b += this.tx.bytes + this.#txnByKey.bytes;
     b += this.dialogList.length * 300 + this.#dlgByKey.bytes;
     // The Call-ID string is the trace's (shared), not counted here.
     for (const g of this.groups)

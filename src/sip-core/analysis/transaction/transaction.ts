@@ -30,54 +30,242 @@ export const TRANSACTION_STATES: readonly TransactionState[] = [
 /** INVITE (ICT/IST), non-INVITE (NICT/NIST), or the ACK for a 2xx, which is a transaction of its own (§17.1.1.3). */
 export type TransactionKind = 'INVITE' | 'non-INVITE' | 'ACK';
 
-/** The analysis' record of one transaction (internal, compact). */
-export interface Transaction {
-  idx: number;
-  kind: TransactionKind;
-  method: string;
-  /** True when matched by RFC 2543 rules (no magic cookie); the branch itself is read back from the message. */
-  rfc2543: boolean;
-  cseq: number;
-  /** Call-ID group index. */
-  group: number;
+/** Transaction kinds as stored (`TxnTable.kind`), in the order of {@link TRANSACTION_KINDS}. */
+export const TK_INVITE = 0;
+export const TK_NON_INVITE = 1;
+export const TK_ACK = 2;
+export const TRANSACTION_KINDS: readonly TransactionKind[] = ['INVITE', 'non-INVITE', 'ACK'];
+
+/** State indexes in TRANSACTION_STATES. */
+export const TS_CALLING = 0;
+export const TS_TRYING = 1;
+export const TS_PROCEEDING = 2;
+export const TS_COMPLETED = 3;
+export const TS_CONFIRMED = 4;
+export const TS_ACCEPTED = 5;
+export const TS_TERMINATED = 6;
+
+/** The offer a request carried (voice codecs, connection address), for the offer/answer rules. */
+export interface Offer {
+  codecs: string[];
+  address: string | null;
+}
+
+const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+};
+const growF64 = (a: Float64Array, n: number): Float64Array<ArrayBuffer> => {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+};
+const growU8 = (a: Uint8Array, n: number): Uint8Array<ArrayBuffer> => {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+};
+
+/**
+ * The analysis' transactions as typed-array columns, one row per transaction (its index `ti`): no
+ * object per transaction, times unboxed. The state sequence and the response copies of each
+ * transaction are linked lists in shared pools (a transaction sees 1–4 states and a few copies).
+ */
+export class TxnTable {
+  /** Number of transactions. */
+  n = 0;
+  #cap = 0;
+  /** TK_INVITE / TK_NON_INVITE / TK_ACK. */
+  kind = new Uint8Array(0);
+  /** Diagnostics already emitted once for this transaction (TF_* bits). */
+  flags = new Uint8Array(0);
+  /** Method (one shared string per method name). */
+  readonly method: string[] = [];
+  cseq = new Float64Array(0);
+  /** Call-ID group index (-1: none). */
+  group = new Int32Array(0);
   /** Id of the first request copy (-1 when only responses were seen). */
-  requestId: number;
+  requestId = new Int32Array(0);
   /** Id of the first message of the transaction. */
-  firstId: number;
-  startUs: number;
-  lastUs: number;
-  /** State sequence: state index (TRANSACTION_STATES), time µs, alternating. */
-  states: number[];
-  /** Final status (0: none yet) and when it arrived. */
-  finalStatus: number;
-  finalUs: number;
-  finalId: number;
-  /** First 2xx (INVITE) not yet ACKed by an ACK towards its sender: id of the 2xx, or -1. */
-  okId: number;
-  acked: boolean;
-  /**
-   * Response copies seen (and the ACK of a non-2xx final), three numbers each: signature (hash of
-   * status and To tag; -1 for the ACK), time of the last copy, id of the first copy (its path is
-   * read back from the trace when a signature matches).
-   */
-  resp: number[] | null;
-  /** Time of the last request copy (for retransmission intervals). */
-  reqLastUs: number;
-  retransmissions: number;
-  reqRetrans: number;
+  firstId = new Int32Array(0);
+  /** Final status (0: none yet), the id of its first copy and when it arrived (finalUs, -1: none). */
+  finalStatus = new Int32Array(0);
+  finalId = new Int32Array(0);
+  /** First 2xx to an INVITE (id, -1: none). */
+  okId = new Int32Array(0);
   /** First dialog this transaction created (-1: none). */
-  dialog: number;
-  /** The request carried a To tag (in-dialog). */
-  inDialog: boolean;
+  dialog = new Int32Array(0);
   /** INVITE: the CANCEL transaction that cancelled it; CANCEL: the INVITE transaction (-1: none). */
-  peer: number;
-  /** Offer carried by the request (voice codecs, connection address), for the offer/answer rules. */
-  offer: { codecs: string[]; address: string | null } | null;
-  /** Diagnostics already emitted once for this transaction (bit set). */
-  flags: number;
-  /** Responses seen. */
-  responses: number;
-  requests: number;
+  peer = new Int32Array(0);
+  retransmissions = new Int32Array(0);
+  reqRetrans = new Int32Array(0);
+  responses = new Int32Array(0);
+  requests = new Int32Array(0);
+  startUs = new Float64Array(0);
+  lastUs = new Float64Array(0);
+  finalUs = new Float64Array(0);
+  /** Time of the last request copy (for retransmission intervals). */
+  reqLastUs = new Float64Array(0);
+  /** Matched by RFC 2543 rules (no magic cookie). */
+  rfc2543 = new Uint8Array(0);
+  /** The 2xx was ACKed. */
+  acked = new Uint8Array(0);
+  /** The request carried a To tag (in-dialog). */
+  inDialog = new Uint8Array(0);
+  /** Offers of requests not answered yet, by transaction. */
+  readonly offers = new Map<number, Offer>();
+
+  // State sequence: per transaction the first and last pool entry (-1: none); pool entries linked.
+  #stHead = new Int32Array(0);
+  #stTail = new Int32Array(0);
+  #stState = new Uint8Array(0);
+  #stUs = new Float64Array(0);
+  #stNext = new Int32Array(0);
+  #stN = 0;
+
+  // Response copies (and the ACK of a non-2xx final): signature (hash of status and To tag; -1 for
+  // the ACK), time of the last copy, id of the first copy; per transaction a linked list in order.
+  #rHead = new Int32Array(0);
+  #rTail = new Int32Array(0);
+  respSig = new Float64Array(0);
+  respUs = new Float64Array(0);
+  respId = new Int32Array(0);
+  respNext = new Int32Array(0);
+  #rN = 0;
+
+  #grow(min: number): void {
+    const c = Math.max(min + 1, this.#cap * 2, 256);
+    this.kind = growU8(this.kind, c);
+    this.flags = growU8(this.flags, c);
+    this.rfc2543 = growU8(this.rfc2543, c);
+    this.acked = growU8(this.acked, c);
+    this.inDialog = growU8(this.inDialog, c);
+    this.cseq = growF64(this.cseq, c);
+    this.group = growI32(this.group, c);
+    this.requestId = growI32(this.requestId, c);
+    this.firstId = growI32(this.firstId, c);
+    this.finalStatus = growI32(this.finalStatus, c);
+    this.finalId = growI32(this.finalId, c);
+    this.okId = growI32(this.okId, c);
+    this.dialog = growI32(this.dialog, c);
+    this.peer = growI32(this.peer, c);
+    this.retransmissions = growI32(this.retransmissions, c);
+    this.reqRetrans = growI32(this.reqRetrans, c);
+    this.responses = growI32(this.responses, c);
+    this.requests = growI32(this.requests, c);
+    this.startUs = growF64(this.startUs, c);
+    this.lastUs = growF64(this.lastUs, c);
+    this.finalUs = growF64(this.finalUs, c);
+    this.reqLastUs = growF64(this.reqLastUs, c);
+    this.#stHead = growI32(this.#stHead, c);
+    this.#stTail = growI32(this.#stTail, c);
+    this.#rHead = growI32(this.#rHead, c);
+    this.#rTail = growI32(this.#rTail, c);
+    this.#cap = c;
+  }
+
+  /** Adds a transaction; returns its index. */
+  add(
+    kind: number,
+    method: string,
+    rfc2543: boolean,
+    cseq: number,
+    group: number,
+    requestId: number,
+    firstId: number,
+    us: number,
+    inDialog: boolean,
+  ): number {
+    const ti = this.n;
+    if (ti >= this.#cap) this.#grow(ti);
+    this.kind[ti] = kind;
+    this.method.push(method);
+    this.rfc2543[ti] = rfc2543 ? 1 : 0;
+    this.cseq[ti] = cseq;
+    this.group[ti] = group;
+    this.requestId[ti] = requestId;
+    this.firstId[ti] = firstId;
+    this.startUs[ti] = us;
+    this.lastUs[ti] = us;
+    this.reqLastUs[ti] = us;
+    this.finalStatus[ti] = 0;
+    this.finalUs[ti] = -1;
+    this.finalId[ti] = -1;
+    this.okId[ti] = -1;
+    this.dialog[ti] = -1;
+    this.peer[ti] = -1;
+    this.inDialog[ti] = inDialog ? 1 : 0;
+    this.#stHead[ti] = -1;
+    this.#stTail[ti] = -1;
+    this.#rHead[ti] = -1;
+    this.#rTail[ti] = -1;
+    this.n = ti + 1;
+    return ti;
+  }
+
+  /** Appends a state (index in TRANSACTION_STATES) unless it is already the current one. */
+  pushState(ti: number, state: number, us: number): void {
+    const tail = this.#stTail[ti]!;
+    if (tail >= 0 && this.#stState[tail] === state) return;
+    const k = this.#stN++;
+    if (k >= this.#stState.length) {
+      const c = Math.max(256, this.#stState.length * 2);
+      this.#stState = growU8(this.#stState, c);
+      this.#stUs = growF64(this.#stUs, c);
+      this.#stNext = growI32(this.#stNext, c);
+    }
+    this.#stState[k] = state;
+    this.#stUs[k] = us;
+    this.#stNext[k] = -1;
+    if (tail >= 0) this.#stNext[tail] = k;
+    else this.#stHead[ti] = k;
+    this.#stTail[ti] = k;
+  }
+
+  /** The current state (index in TRANSACTION_STATES; `calling` before any). */
+  state(ti: number): number {
+    const tail = this.#stTail[ti]!;
+    return tail >= 0 ? this.#stState[tail]! : 0;
+  }
+
+  /** The state sequence: state index and time µs, alternating. */
+  states(ti: number): number[] {
+    const out: number[] = [];
+    for (let k = this.#stHead[ti]!; k >= 0; k = this.#stNext[k]!) out.push(this.#stState[k]!, this.#stUs[k]!);
+    return out;
+  }
+
+  /** Adds a response copy (see `respSig`); returns its pool entry. */
+  addResp(ti: number, sig: number, us: number, id: number): number {
+    const k = this.#rN++;
+    if (k >= this.respUs.length) {
+      const c = Math.max(256, this.respUs.length * 2);
+      this.respSig = growF64(this.respSig, c);
+      this.respUs = growF64(this.respUs, c);
+      this.respId = growI32(this.respId, c);
+      this.respNext = growI32(this.respNext, c);
+    }
+    this.respSig[k] = sig;
+    this.respUs[k] = us;
+    this.respId[k] = id;
+    this.respNext[k] = -1;
+    const tail = this.#rTail[ti]!;
+    if (tail >= 0) this.respNext[tail] = k;
+    else this.#rHead[ti] = k;
+    this.#rTail[ti] = k;
+    return k;
+  }
+
+  /** First response copy of a transaction (-1: none); the next is `respNext[k]`. */
+  respHead(ti: number): number {
+    return this.#rHead[ti]!;
+  }
+
+  /** Approximate bytes held. */
+  get bytes(): number {
+    return this.#cap * 124 + this.#stState.length * 13 + this.respUs.length * 24 + this.offers.size * 64;
+  }
 }
 
 /** Transaction flags. */
@@ -121,31 +309,14 @@ export function transactionKind(method: string): TransactionKind {
   return method === 'INVITE' ? 'INVITE' : method === 'ACK' ? 'ACK' : 'non-INVITE';
 }
 
+/** `transactionKind` as stored (TK_*). */
+export function transactionKindCode(method: string): number {
+  return method === 'INVITE' ? TK_INVITE : method === 'ACK' ? TK_ACK : TK_NON_INVITE;
+}
+
 /** Transaction id as it appears in the trace JSON (`T1`, `T2`...). */
 export function transactionId(idx: number): string {
   return `T${idx + 1}`;
-}
-
-/** Appends a state to the sequence unless it is already the current one. */
-export function pushState(t: Transaction, state: TransactionState, us: number): void {
-  const s = TRANSACTION_STATES.indexOf(state);
-  if (t.states.length >= 2 && t.states[t.states.length - 2] === s) return;
-  t.states = append2(t.states, s, us);
-}
-
-export function addResp(t: Transaction, sig: number, us: number, id: number): void {
-  const r = t.resp;
-  if (r === null) {
-    t.resp = [sig, us, id];
-    return;
-  }
-  const n = r.length;
-  const b = new Array<number>(n + 3);
-  for (let i = 0; i < n; i++) b[i] = r[i]!;
-  b[n] = sig;
-  b[n + 1] = us;
-  b[n + 2] = id;
-  t.resp = b;
 }
 
 /**
@@ -159,10 +330,6 @@ export function append2(a: number[], x: number, y: number): number[] {
   b[n] = x;
   b[n + 1] = y;
   return b;
-}
-
-export function currentState(t: Transaction): TransactionState {
-  return TRANSACTION_STATES[t.states[t.states.length - 2] ?? 0]!;
 }
 
 /** sent-by with the default port made explicit (§18.1: 5060, 5061 for TLS) and the host lower-cased, so `h` and `h:5060` match. */
