@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
@@ -59,7 +59,8 @@ export class IngestError extends Error {
 /** Starts the worker: a bundled `ingest-worker.js`, or `worker.ts` through tsx when running from sources. */
 function startWorker(job: IngestJob, entry?: string | URL): Worker {
   const self = import.meta.url;
-  if (entry !== undefined) return new Worker(entry, { workerData: job });
+  const transferList = job.kind === 'path' && job.handoff ? [job.handoff.port] : [];
+  if (entry !== undefined) return new Worker(entry, { workerData: job, transferList });
   if (self.endsWith('.ts')) {
     // Loader hooks registered in this thread do not reach workers on Node 20: register tsx inside it.
     const tsxApi = pathToFileURL(
@@ -69,10 +70,13 @@ function startWorker(job: IngestJob, entry?: string | URL): Worker {
     ).href;
     const entry = new URL('./worker.ts', self).href;
     const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData: job });
+    return new Worker(boot, { eval: true, workerData: job, transferList });
   }
   const bundled = new URL('./ingest-worker.js', self);
-  return new Worker(existsSync(bundled) ? bundled : new URL('./worker.js', self), { workerData: job });
+  return new Worker(existsSync(bundled) ? bundled : new URL('./worker.js', self), {
+    workerData: job,
+    transferList,
+  });
 }
 
 type DoneReply = Extract<IngestReply, { type: 'done' }>;
@@ -155,10 +159,11 @@ const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): voi
 };
 
 /**
- * Two workers on one classic pcap file cut at `offset` (see `SplitRole`): the tail part decodes the
- * stateless UDP frames after the cut while the head part reads the rest; their traces are merged here
- * into what one worker gives. When the head finds the cut was not a record boundary, its trace alone
- * is the result.
+ * Two workers on one classic pcap file cut at `offset` (see `SplitRole`): the tail part reads from
+ * the cut, decodes the stateless UDP frames and hands the others over to the head part (through a
+ * MessagePort between the two workers) while the head reads up to the cut; their traces are merged
+ * here into what one worker gives. When the head finds the cut was not a record boundary, its trace
+ * alone is the result.
  */
 async function runSplit(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
   const cancel = new SharedArrayBuffer(4);
@@ -180,23 +185,43 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
         total,
       );
     };
+  const channel = new MessageChannel();
+  const signal = new SharedArrayBuffer(4);
   try {
     const tailP = runWorker(
-      { kind: 'path', path, cancel, parse, split: { role: 'tail', offset } },
+      {
+        kind: 'path',
+        path,
+        cancel,
+        parse,
+        split: { role: 'tail', offset },
+        handoff: { port: channel.port1, signal },
+      },
       progress(1),
       ac.signal,
       opts.workerEntry,
     );
-    // Its rejection is looked at after the head's, never left unobserved.
-    tailP.catch(() => {});
+    // A failed tail stops the head (which would wait for its frames); its error is the one reported.
+    let tailError: unknown = null;
+    tailP.catch((e: unknown) => {
+      tailError = e;
+      ac.abort();
+    });
     const head = await runWorker(
-      { kind: 'path', path, cancel, parse, split: { role: 'head', offset } },
+      {
+        kind: 'path',
+        path,
+        cancel,
+        parse,
+        split: { role: 'head', offset },
+        handoff: { port: channel.port2, signal },
+      },
       progress(0),
       ac.signal,
       opts.workerEntry,
     ).catch((e: unknown) => {
       ac.abort();
-      throw e;
+      throw tailError ?? e;
     });
     const hs = head.split;
     if (!hs || !hs.atBoundary || hs.framesBeforeSplit < 0) {

@@ -1,6 +1,7 @@
 /** Messages between `openCapture()` and the ingest worker thread. */
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats, SplitRole } from '../../sip-core/capture/pipeline';
+import type { MessagePort } from 'node:worker_threads';
 import type { TraceState } from '../../sip-core/trace/trace';
 
 export type IngestJob =
@@ -12,6 +13,11 @@ export type IngestJob =
       parse?: boolean;
       /** This worker's part of a two-part ingest. */
       split?: SplitRole | null;
+      /**
+       * Two-part ingest: the port between the two workers (the tail posts chunks of the frames it
+       * leaves to the head, then null) and a counter the tail bumps after each post (the head waits on it).
+       */
+      handoff?: { port: MessagePort; signal: SharedArrayBuffer } | null;
     }
   | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
 

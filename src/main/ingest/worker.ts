@@ -3,15 +3,41 @@
  * progress, and transfers the trace's columns and arena back (no copy). Cancellation is a shared flag
  * the main thread sets; it is checked between 8 MB chunks.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
-import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
+import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
 import { Trace } from '../../sip-core/trace/trace';
 import type { IngestJob, IngestReply } from './protocol';
 
 const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
+
+/**
+ * The two-part ingest's channel seen from this worker: the tail posts each chunk (transferred) and
+ * bumps the counter; the head takes chunks off the port synchronously (its ingest is one synchronous
+ * loop), waiting on the counter when none is there yet, and gives up when the ingest is cancelled.
+ */
+function handoffLink(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => boolean): HandoffLink {
+  const sig = new Int32Array(signal);
+  return {
+    send: (chunk) => {
+      if (chunk) port.postMessage(chunk, [chunk.buffer as ArrayBuffer]);
+      else port.postMessage(null);
+      Atomics.add(sig, 0, 1);
+      Atomics.notify(sig, 0);
+    },
+    receive: () => {
+      for (;;) {
+        const seen = Atomics.load(sig, 0);
+        const m = receiveMessageOnPort(port);
+        if (m !== undefined) return m.message as Uint8Array | null;
+        if (cancelled()) return null;
+        Atomics.wait(sig, 0, seen, 200);
+      }
+    },
+  };
+}
 
 async function run(job: IngestJob): Promise<void> {
   const flag = new Int32Array(job.cancel);
@@ -29,7 +55,9 @@ async function run(job: IngestJob): Promise<void> {
       cancelled,
       parse: job.parse ?? true,
       split: job.split ?? null,
+      handoff: job.handoff ? handoffLink(job.handoff.port, job.handoff.signal, cancelled) : null,
     });
+    job.handoff?.port.close();
     r.file.close();
     const state = r.trace.exportState();
     const transfer = Trace.transferList(state);

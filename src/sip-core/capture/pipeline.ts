@@ -21,6 +21,7 @@ import {
 } from './link/link-decode';
 import type { FrameRef, Reassembly, TransportName } from './provenance';
 import type { FrameInfo, FrameSink } from './reader/frame';
+import { readHandoff, type HandoffWriter } from './reader/handoff';
 import {
   frameDatagram,
   frameDatagramInto,
@@ -110,8 +111,9 @@ export interface IngestStats {
 /**
  * Two-part ingest of one file (two workers): the file is cut at a record boundary `offset`. The
  * `tail` part reads from `offset` and decodes only stateless UDP frames ({@link isStatelessUdp}: no
- * TCP, no IP fragment, no tunnel, so nothing depends on earlier frames); the `head` part reads the
- * whole file and decodes everything except those frames after `offset`. Merged by frame number
+ * TCP, no IP fragment, no tunnel, so nothing depends on earlier frames) and hands every other frame
+ * over to the head (`PipelineOptions.handoff`, reader/handoff.ts); the `head` part reads the file up
+ * to `offset`, then decodes the handed-over frames (`handoffFrames`). Merged by frame number
  * (trace/trace-merge.ts), the two give what one pass gives.
  */
 export interface SplitRole {
@@ -126,6 +128,8 @@ export interface PipelineOptions {
   split?: SplitRole | null;
   /** Cap on file/stream diagnostics kept per code (the rest are counted). */
   maxDiagnosticsPerCode?: number;
+  /** Tail part: where the frames it does not decode go (to the head part). */
+  handoff?: HandoffWriter | null;
 }
 
 const SIP_PORTS = new Set([5060, 5061]);
@@ -210,17 +214,12 @@ export class CapturePipeline implements FrameSink {
   };
 
   readonly #split: SplitRole | null;
-  /**
-   * Head part: frames before the split offset (-1 until a frame at or after it was seen), and whether
-   * a record starts exactly at the offset (else the cut was not a record boundary: nothing is left to
-   * the tail and the head is the whole result).
-   */
-  framesBeforeSplit = -1;
-  splitAtBoundary = false;
+  readonly #handoff: HandoffWriter | null;
 
   constructor(sink: MessageSink, opts: PipelineOptions = {}) {
     this.#sink = sink;
     this.#split = opts.split ?? null;
+    this.#handoff = opts.handoff ?? null;
     this.#inflate = opts.inflate ?? null;
     this.#maxPerCode = opts.maxDiagnosticsPerCode ?? 200;
     const report = (d: Diagnostic): void => this.diagnostic(d);
@@ -272,18 +271,52 @@ export class CapturePipeline implements FrameSink {
       this.#runLink = lt;
     }
     this.#runFrames++;
-    const split = this.#split;
-    if (split !== null) {
-      if (split.role === 'tail') {
-        if (!isStatelessUdp(lt, buf, start, end, this.#net)) return;
-      } else if (info.recordOffset >= split.offset) {
-        if (this.framesBeforeSplit < 0) {
-          this.framesBeforeSplit = info.frameNo - 1;
-          this.splitAtBoundary = info.recordOffset === split.offset;
-        }
-        if (this.splitAtBoundary && isStatelessUdp(lt, buf, start, end, this.#net)) return;
-      }
+    if (
+      this.#split !== null &&
+      this.#split.role === 'tail' &&
+      !isStatelessUdp(lt, buf, start, end, this.#net)
+    ) {
+      this.#handoff?.add(buf, start, end, info);
+      return;
     }
+    this.#decode(buf, start, end, info);
+  }
+
+  readonly #handoffInfo: FrameInfo = {
+    frameNo: 0,
+    timeUs: 0,
+    linkType: 0,
+    interfaceId: 0,
+    recordOffset: 0,
+    recordLength: 0,
+    dataOffset: 0,
+    capLen: 0,
+    origLen: 0,
+  };
+  readonly #handoffFrame = (buf: Uint8Array, start: number, end: number, info: FrameInfo): void => {
+    this.#info = info;
+    this.#frameBuf = buf;
+    this.#fileBase = info.dataOffset - start;
+    this.#frame.frameNo = info.frameNo;
+    this.#frame.recordOffset = info.recordOffset;
+    this.#frame.recordLength = info.recordLength;
+    this.#frame.timeUs = info.timeUs;
+    this.#frame.linkType = info.linkType;
+    this.#decode(buf, start, end, info);
+  };
+
+  /**
+   * Head part of a two-part ingest, after its own records: decodes a chunk of the frames the tail
+   * part handed over (reader/handoff.ts), numbered from `framesBeforeSplit` + 1. Frame counters
+   * (frames, bytes, times, link types) are the tail's: they are not counted again here.
+   */
+  handoffFrames(chunk: Uint8Array, framesBeforeSplit: number): void {
+    readHandoff(chunk, framesBeforeSplit, this.#handoffInfo, this.#handoffFrame);
+  }
+
+  #decode(buf: Uint8Array, start: number, end: number, info: FrameInfo): void {
+    const st = this.stats;
+    const lt = info.linkType;
     if (lt === LINKTYPE.ETHERNET && this.#fastUdp(buf, start, end, info)) return;
     if (!decodeLink(lt, buf, start, end, this.#net)) {
       if (!isKnownLinkType(lt)) {

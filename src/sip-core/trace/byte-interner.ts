@@ -317,9 +317,9 @@ export class SpanTable {
 
   /** DataViews of the last buffer compared and of the pool (rebuilt when either changes). */
   #bufOf: Uint8Array | null = null;
-  #bufView = new DataView(new ArrayBuffer(0));
+  #bufView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   #poolOf: Uint8Array | null = null;
-  #poolView = new DataView(new ArrayBuffer(0));
+  #poolView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /** True when `buf[s,e)` equals the pool's bytes at `o` (four bytes per step). */
   #same(buf: Uint8Array, s: number, e: number, o: number): boolean {

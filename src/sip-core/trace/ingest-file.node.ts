@@ -5,6 +5,7 @@
 import type { SplitRole } from '../capture/pipeline';
 import { CaptureFile, zlibInflate } from '../capture/reader/file-source.node.js';
 import { findPcapSplit, splitFraction, statefulShare } from '../capture/reader/split';
+import { HandoffWriter } from '../capture/reader/handoff';
 import { isStatelessUdp } from '../capture/pipeline';
 import type { Diagnostic } from '../diagnostic';
 import type { IngestStats } from '../capture/pipeline';
@@ -24,6 +25,18 @@ export interface IngestFileOptions {
   lint?: boolean;
   /** This ingest's part of a two-part ingest (see `planSplit`). */
   split?: SplitRole | null;
+  /** How the frames the tail part leaves to the head part travel between them (see {@link HandoffLink}). */
+  handoff?: HandoffLink | null;
+}
+
+/**
+ * The channel between the two parts of a split ingest (capture/reader/handoff.ts): the tail `send`s
+ * chunks of the frames it does not decode as it reads, then null; the head, once it has read up to
+ * the cut, `receive`s them in order (waiting for the next one; null at the end or when cancelled).
+ */
+export interface HandoffLink {
+  send?: (chunk: Uint8Array | null) => void;
+  receive?: () => Uint8Array | null;
 }
 
 export interface IngestFileResult extends IngestResult {
@@ -81,21 +94,32 @@ export function planSplit(path: string, o: { minBytes?: number; near?: number } 
 }
 
 /**
- * The two parts of a split ingest run one after the other in this thread, merged (tests, and a check
- * of what the two workers give). Falls back to the head alone when the cut was not a record boundary.
+ * The two parts of a split ingest run one after the other in this thread (the tail first, its
+ * handed-over frames kept in memory), merged (tests, and a check of what the two workers give). Falls
+ * back to the head alone when the cut was not a record boundary.
  */
 export async function ingestSplitInThread(
   path: string,
   offset: number,
   opts: IngestFileOptions = {},
 ): Promise<{ trace: Trace; diagnostics: Diagnostic[]; stats: IngestStats | null; merged: boolean }> {
-  const head = await ingestCaptureFile(path, { ...opts, split: { role: 'head', offset } });
+  const chunks: Uint8Array[] = [];
+  const tail = await ingestCaptureFile(path, {
+    ...opts,
+    split: { role: 'tail', offset },
+    handoff: { send: (c) => void (c && chunks.push(c.slice())) },
+  });
+  tail.file.close();
+  let next = 0;
+  const head = await ingestCaptureFile(path, {
+    ...opts,
+    split: { role: 'head', offset },
+    handoff: { receive: () => chunks[next++] ?? null },
+  });
   const hs = head.split!;
   if (!hs.atBoundary || hs.framesBeforeSplit < 0) {
     return { trace: head.trace, diagnostics: head.diagnostics, stats: head.stats, merged: false };
   }
-  const tail = await ingestCaptureFile(path, { ...opts, split: { role: 'tail', offset } });
-  tail.file.close();
   const state = mergeTraceStates(
     {
       state: head.trace.exportState(),
@@ -122,6 +146,10 @@ export async function ingestCaptureFile(
 ): Promise<IngestFileResult> {
   const file = new CaptureFile(path);
   const gz = file.gzip;
+  const handoff =
+    opts.split?.role === 'tail' && opts.handoff?.send
+      ? new HandoffWriter((c) => opts.handoff!.send!(c))
+      : null;
   const ing = new TraceIngest({
     name: path.split(/[\\/]/).pop() ?? path,
     size: file.size,
@@ -132,8 +160,10 @@ export async function ingestCaptureFile(
     parse: opts.parse ?? true,
     lint: opts.lint ?? false,
     split: opts.split ?? null,
+    handoff,
   });
   const tail = opts.split?.role === 'tail' ? opts.split.offset : 0;
+  const cut = opts.split?.role === 'head' ? opts.split.offset : 0;
   if (tail > 0) {
     // The file header, then the records from the cut.
     ing.push(file.head(24));
@@ -148,18 +178,54 @@ export async function ingestCaptureFile(
       opts.onProgress(done, file.size);
     }
   };
+  let framesBeforeSplit = -1;
+  let atBoundary = false;
   if (!gz) {
-    let done = tail;
-    // Read into the scanner's arena: messages are then scanned where they lie, not copied first.
-    for (const chunk of file.chunks(opts.chunkSize, tail, scanArena)) {
-      if (opts.cancelled?.()) {
-        cancelled = true;
-        break;
+    /** Pushes the file's bytes [from, to); false when cancelled or when the reader stopped. */
+    const read = (from: number, to: number): boolean => {
+      let done = from;
+      // Read into the scanner's arena: messages are then scanned where they lie, not copied first.
+      for (const chunk of file.chunks(opts.chunkSize, from, scanArena, to)) {
+        if (opts.cancelled?.()) {
+          cancelled = true;
+          return false;
+        }
+        done += chunk.length;
+        ing.push(chunk, done >= file.size);
+        report(done);
+        if (ing.stopped) return false;
       }
-      done += chunk.length;
-      ing.push(chunk, done >= file.size);
-      report(done);
-      if (ing.stopped) break;
+      return true;
+    };
+    if (cut > 0 && cut < file.size) {
+      // Head part: the records before the cut; then, when the cut is a record boundary, the frames
+      // the tail handed over; else the rest of the file (the head alone is then the whole result).
+      if (read(0, cut)) {
+        if (ing.decoder.offset === cut && ing.decoder.reader !== null) {
+          atBoundary = true;
+          framesBeforeSplit = ing.decoder.reader.frames;
+          const receive = opts.handoff?.receive;
+          const p = ing.decoder.pipeline;
+          for (let c = receive?.() ?? null; c !== null; c = receive!()) {
+            if (opts.cancelled?.()) {
+              cancelled = true;
+              break;
+            }
+            p.handoffFrames(c, framesBeforeSplit);
+          }
+          report(file.size);
+        } else read(cut, file.size);
+      }
+    } else {
+      try {
+        read(tail, file.size);
+      } finally {
+        if (handoff) {
+          // The tail's last frames, then the end: the head waits for it.
+          handoff.finish();
+          opts.handoff!.send!(null);
+        }
+      }
     }
   } else {
     let inBytes = 0;
@@ -187,10 +253,6 @@ export async function ingestCaptureFile(
   }
   const r = ing.finish();
   r.trace.setCloser(() => file.close());
-  const p = ing.decoder.pipeline;
-  const split =
-    opts.split?.role === 'head'
-      ? { emitted: ing.emitted!, framesBeforeSplit: p.framesBeforeSplit, atBoundary: p.splitAtBoundary }
-      : null;
+  const split = opts.split?.role === 'head' ? { emitted: ing.emitted!, framesBeforeSplit, atBoundary } : null;
   return { ...r, file, cancelled, split };
 }

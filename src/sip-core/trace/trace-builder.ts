@@ -7,6 +7,7 @@ import { CaptureDecoder } from '../capture/capture-decoder';
 import type { CapturePipeline, IngestStats, MessageMeta, MessageSink, SplitRole } from '../capture/pipeline';
 import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
+import type { HandoffWriter } from '../capture/reader/handoff';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
 import { lintMessage, parseMessage } from '../message';
 import { indexScanSpans, newIndexSpans, type IndexSpans } from '../capture/sip-index';
@@ -78,6 +79,8 @@ export interface IngestOptions {
   parse?: boolean;
   /** This ingest's part of a two-part ingest (capture/pipeline.ts `SplitRole`). */
   split?: SplitRole | null;
+  /** Tail part: where the frames it leaves to the head go (capture/reader/handoff.ts). */
+  handoff?: HandoffWriter | null;
   /** Run the lint rules on every message while counting diagnostics (see TraceBuilder). */
   lint?: boolean;
 }
@@ -119,6 +122,7 @@ export class TraceIngest {
     this.decoder = new CaptureDecoder(builder, {
       inflate: opts.inflate ?? null,
       split: opts.split ?? null,
+      handoff: opts.handoff ?? null,
     });
     if (opts.split?.role === 'head') {
       builder.emitted = new Uint32Array(1024);

@@ -6,7 +6,7 @@
  * Address, method, Call-ID and code-set ids of the tail are mapped into the head's tables.
  */
 import type { IngestStats } from '../capture/pipeline';
-import type { TraceState } from './trace';
+import type { TraceSource, TraceState } from './trace';
 import { SpanTable } from './byte-interner';
 
 /** What the head part adds to its trace state for the merge. */
@@ -124,19 +124,12 @@ function mapNames<T extends string | null>(into: T[], names: readonly T[]): Uint
   return out;
 }
 
-/** Counters of the head (which read every frame) plus the packet counters of the tail. */
+/** The two parts' counters as one pass counts them. */
 export function mergeStats(head: IngestStats | null, tail: IngestStats | null): IngestStats | null {
   if (!head || !tail) return head;
-  const frameLevel = new Set([
-    'frames',
-    'bytes',
-    'firstTimeUs',
-    'lastTimeUs',
-    'linkTypes',
-    'truncatedFrames',
-    'unknownLinkFrames',
-    'nonIpFrames',
-  ]);
+  // The head counted the frames before the cut, the tail those after it (it reads them all, and
+  // hands the ones it does not decode to the head, which does not count them again): every counter
+  // is a sum, and the time span runs from the head's first frame to the tail's last.
   const out = structuredClone(head) as unknown as Record<string, unknown>;
   const add = (o: Record<string, unknown>, t: Record<string, unknown>): void => {
     for (const [k, v] of Object.entries(t)) {
@@ -146,10 +139,32 @@ export function mergeStats(head: IngestStats | null, tail: IngestStats | null): 
     }
   };
   for (const [k, v] of Object.entries(tail)) {
-    if (frameLevel.has(k)) continue;
+    if (k === 'firstTimeUs' || k === 'lastTimeUs') continue;
     add(out, { [k]: v });
   }
-  return out as unknown as IngestStats;
+  const r = out as unknown as IngestStats;
+  if (r.firstTimeUs < 0) r.firstTimeUs = tail.firstTimeUs;
+  if (tail.lastTimeUs >= 0) r.lastTimeUs = tail.lastTimeUs;
+  return r;
+}
+
+/** The merged source block: frame counts and undecoded counters summed, the time span end to end. */
+function mergeSource(a: TraceSource, b: TraceSource): TraceSource {
+  const undecoded = { ...a.undecoded };
+  for (const [k, v] of Object.entries(b.undecoded)) undecoded[k] = (undecoded[k] ?? 0) + v;
+  const first = a.firstTime ?? b.firstTime;
+  const last = b.lastTime ?? a.lastTime;
+  return {
+    ...a,
+    frames: a.frames + b.frames,
+    bytes: a.bytes + b.bytes,
+    firstTime: first,
+    lastTime: last,
+    // as TraceIngest.finish computes it
+    duration: first !== null && last !== null ? Math.round((last - first) * 1e6) / 1e6 : null,
+    decodeErrors: a.decodeErrors + b.decodeErrors,
+    undecoded,
+  };
 }
 
 /** The merged trace state (head's tables extended; the inputs must not be used afterwards). */
@@ -232,11 +247,6 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
     fr.map((f) => ({ ...f, frameNo: f.frameNo + off }));
   const sumCounts = new Map(a.messageDiagnosticCounts);
   for (const [code, c] of b.messageDiagnosticCounts) sumCounts.set(code, (sumCounts.get(code) ?? 0) + c);
-  const undecoded = { ...a.source.undecoded };
-  for (const [k, v] of Object.entries(b.source.undecoded)) {
-    if (k === 'truncatedFrames' || k === 'unknownLinkFrames' || k === 'nonIpFrames') continue;
-    undecoded[k] = (undecoded[k] ?? 0) + v;
-  }
   return {
     count: n,
     columns,
@@ -261,8 +271,8 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
       ...remap(b.context, newIdB, (fr) => shiftFrames(fr) as typeof fr),
     ].sort((x, y) => x[0] - y[0]),
     messageDiagnosticCounts: [...sumCounts],
-    source: { ...a.source, undecoded },
-    // The tail's file-layer diagnostics repeat the head's (the same records after the cut).
-    fileDiagnostics: [...a.fileDiagnostics, ...b.fileDiagnostics.filter((d) => d.layer !== 'file')],
+    source: mergeSource(a.source, b.source),
+    // The head reads up to the cut, the tail from it: file-layer problems after the cut are the tail's.
+    fileDiagnostics: [...a.fileDiagnostics, ...b.fileDiagnostics],
   };
 }

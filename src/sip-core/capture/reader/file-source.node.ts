@@ -53,19 +53,22 @@ export class CaptureFile {
    * valid until the next iteration. `target(size)` gives that buffer (e.g. the message scanner's arena,
    * `scanArena`, so messages are scanned where they were read); it is asked again whenever the buffer it
    * gave has since been detached (length 0), and a buffer of its own is used when it answers null.
+   * Reading stops at offset `to` (default: the end of the file).
    */
   *chunks(
     chunkSize = CHUNK_SIZE,
     from = 0,
     target?: (size: number) => Uint8Array | null,
+    to = this.size,
   ): Generator<Uint8Array> {
-    const size = Math.min(chunkSize, Math.max(this.size - from, 1));
+    const end = Math.min(to, this.size);
+    const size = Math.min(chunkSize, Math.max(end - from, 1));
     const own = (): Uint8Array => target?.(size) ?? new Uint8Array(size);
     let buf = own();
     let pos = from;
-    while (pos < this.size) {
+    while (pos < end) {
       if (buf.length < size) buf = own();
-      const n = readSync(this.fd, buf, 0, size, pos);
+      const n = readSync(this.fd, buf, 0, Math.min(size, end - pos), pos);
       if (n <= 0) break;
       pos += n;
       yield buf.subarray(0, n);

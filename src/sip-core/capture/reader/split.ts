@@ -2,8 +2,8 @@
  * Where to cut a classic pcap file in two for a two-part ingest: a record boundary near an offset,
  * found by checking a chain of plausible record headers (pcap-savefile(5): 16-byte headers, sub-second
  * field below 10^6 or 10^9, captured length not above the original length nor MAX_RECORD, times close
- * together). The head part confirms the cut while it reads (CapturePipeline.splitAtBoundary), so a
- * wrong guess costs only the parallelism, never correctness.
+ * together). The head part confirms the cut while it reads (its records end exactly at the cut), so
+ * a wrong guess costs only the parallelism, never correctness.
  */
 import { MAX_RECORD } from './pcap';
 
@@ -53,25 +53,24 @@ export function findPcapSplit(
 }
 
 /**
- * Relative per-frame costs of a two-part ingest, in units of decoding one stateless UDP frame
- * (fitted on the bench capture, 2026-11, from noisy CPU times: with the cut at 0.40 the head worked
- * ~40% more than the tail, at 0.30 the tail ~7% more; a TCP frame costs ~5×, walking past a frame
- * the head leaves to the tail ~0.15×).
+ * Relative per-frame costs of a two-part ingest, in units of decoding one stateless UDP frame: a TCP
+ * frame costs ~5× (fitted on the bench capture, 2026-11, from noisy CPU times), and the tail's copy
+ * of a frame it hands over to the head ~0.3×.
  */
-export const SPLIT_COST = { statefulFrame: 5, walk: 0.15 };
+export const SPLIT_COST = { statefulFrame: 5, handoff: 0.3 };
 
 /**
  * Where to cut for equal work, as a fraction of the file, given the share `t` of frames that are
  * not stateless UDP: the head decodes everything before the cut and the stateful frames after it
- * and walks past the rest; the tail decodes the stateless frames after the cut. With A, B, C the
- * per-frame costs of the head before / after the cut and of the tail: x·A + (1−x)·B = (1−x)·C.
- * About 0.46 for UDP only, 0.32 with 5% TCP frames; kept within [0.2, 0.5].
+ * (handed over by the tail); the tail decodes the stateless frames after the cut and copies the
+ * others. With A the head's per-frame cost before the cut, B after it, C the tail's:
+ * x·A + (1−x)·B = (1−x)·C. 0.5 for UDP only, about 0.37 with 5% TCP frames; kept within [0.2, 0.5].
  */
 export function splitFraction(t: number): number {
-  const { statefulFrame: c, walk: w } = SPLIT_COST;
+  const { statefulFrame: c, handoff: h } = SPLIT_COST;
   const a = 1 - t + t * c;
-  const b = w + t * c;
-  const cc = 1 - t + t * w;
+  const b = t * c;
+  const cc = 1 - t + t * h;
   const x = (cc - b) / (a + cc - b);
   return Math.min(0.5, Math.max(0.2, x));
 }
