@@ -576,10 +576,16 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     const v = v128.load(ptr<M>(p));
     const alpha = i8x16.le_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(25));
     const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, i8x16.splat(0x2d)))) ^ 0xffff;
-    let q = p + ctz<i32>(nonAlpha);
-    if (nonAlpha == 0 || q >= end || at<M>(q) != 58) q = scanToken<M>(p, end);
-    if (q == ns || q >= end || at<M>(q) != 58) return 0; // bad name, space before ":", continuation...
-    const flf = findLF<M>(q, end);
+    const colons = i8x16.bitmask(i8x16.eq(v, i8x16.splat(58)));
+    const lfs = i8x16.bitmask(i8x16.eq(v, i8x16.splat(10)));
+    const k = ctz<i32>(nonAlpha);
+    let q = p + k;
+    if (((colons >> k) & 1) == 0 || q >= end) {
+      q = scanToken<M>(p, end);
+      if (q == ns || q >= end || at<M>(q) != 58) return 0; // bad name, space before ":", continuation...
+    } else if (k == 0) return 0;
+    // the line end: in these 16 octets (after the colon, as LF is no name octet), else searched on
+    const flf = lfs != 0 ? min<i32>(p + ctz<i32>(lfs), end) : findLF<M>(p + 16, end);
     if (flf + 1 >= end || at<M>(flf - 1) != 13) return 0; // unterminated, bare LF
     if (isWs(at<M>(flf + 1))) return 0; // folded
     let vs = q + 1;
