@@ -42,6 +42,30 @@ function isSipVersion(buf: Uint8Array, o: number): boolean {
 
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 48 && c <= 57;
 
+/** A DataView of the last buffer `uriEnd` read (capture chunks: the same buffer for many messages). */
+let viewOf: Uint8Array | null = null;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/**
+ * The first position in `buf[p, lim)` holding SP, CR or LF (URI_STOP), else `lim`. Four octets at a
+ * time while none of them is below 0x21 (a word test), then octet by octet.
+ */
+function uriEnd(buf: Uint8Array, p: number, lim: number): number {
+  if (viewOf !== buf) {
+    viewOf = buf;
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const v = view;
+  while (p + 4 <= lim) {
+    const w = v.getUint32(p, true);
+    // some octet < 0x21 (exact for this test's purpose: it may only err towards the octet loop)
+    if (((w - 0x21212121) & ~w & 0x80808080) !== 0) break;
+    p += 4;
+  }
+  while (p < lim && !URI_STOP[buf[p]!]) p++;
+  return p;
+}
+
 /**
  * Is there a SIP start line at `buf[start]`? Returns the length of the line including its LF when it
  * is one, 0 when more bytes are needed to tell, -1 when it is not a SIP start line.
@@ -77,7 +101,7 @@ export function sipStartLine(buf: Uint8Array, start: number, end: number): numbe
   if (p === lim) return lim === end && avail < MAX_START_LINE ? 0 : -1;
   if (buf[p] !== SP) return -1;
   const uriStart = ++p;
-  while (p < lim && !URI_STOP[buf[p]!]) p++;
+  p = uriEnd(buf, p, lim);
   if (p === lim) return lim === end && avail < MAX_START_LINE ? 0 : -1;
   if (buf[p] !== SP || p === uriStart) return -1;
   p++;

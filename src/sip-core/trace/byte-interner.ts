@@ -175,6 +175,8 @@ export interface SpanTableState {
   count: number;
   /** Ids whose key is text that is not ASCII (interned by string, never by bytes). */
   text: [number, string][];
+  /** Per id the key's hash, when the table had them (saves rehashing every key on import). */
+  hash?: Int32Array;
 }
 
 const decodeAscii = (pool: Uint8Array, s: number, e: number): string => {
@@ -340,8 +342,7 @@ export class SpanTable {
     return true;
   }
 
-  #idOfSpan(buf: Uint8Array, s: number, e: number): number {
-    const h = SpanTable.#hashOf(buf, s, e);
+  #idOfSpan(buf: Uint8Array, s: number, e: number, h = SpanTable.#hashOf(buf, s, e)): number {
     const r = this.#lookup(buf, s, e, h);
     if (r > 0) return r;
     for (let j = s; j < e; j++) if (buf[j]! >= 0x80) return this.#textId(decodeSpan(buf, s, e));
@@ -446,6 +447,7 @@ export class SpanTable {
       len: this.#len.subarray(0, this.#n),
       count: this.#n,
       text,
+      ...(this.#hashed ? { hash: this.#hash.subarray(0, this.#n) } : {}),
     };
   }
 
@@ -457,10 +459,13 @@ export class SpanTable {
     t.#off = s.off;
     t.#len = s.len;
     t.#n = s.count;
-    // Hashes are computed with the index, when a lookup first needs them (reading ids back never does).
+    // Hashes are computed with the index, when a lookup first needs them (reading ids back never
+    // does), unless the state brings them.
+    const known = s.hash !== undefined && s.hash.length >= s.count;
     const hash = new Int32Array(Math.max(16, s.count));
+    if (known) hash.set(s.hash!.subarray(0, s.count));
     t.#hash = hash;
-    t.#hashed = false;
+    t.#hashed = known;
     if (t.#off.length < hash.length) {
       const off = new Int32Array(hash.length);
       off.set(t.#off);
@@ -484,9 +489,12 @@ export class SpanTable {
   absorb(other: SpanTableState): Uint32Array {
     const map = new Uint32Array(Math.max(1, other.count));
     const text = new Map(other.text);
+    const hash = other.hash !== undefined && other.hash.length >= other.count ? other.hash : null;
     for (let id = 1; id < other.count; id++) {
       const o = other.off[id]!;
-      map[id] = o >= 0 ? this.idOfSpan(other.pool, o, o + other.len[id]!) : this.#textId(text.get(id)!);
+      if (o < 0) map[id] = this.#textId(text.get(id)!);
+      else if (hash !== null) map[id] = this.#idOfSpan(other.pool, o, o + other.len[id]!, hash[id]!);
+      else map[id] = this.idOfSpan(other.pool, o, o + other.len[id]!);
     }
     return map;
   }

@@ -729,7 +729,8 @@ export class Trace {
     const out = new Set<ArrayBuffer>();
     for (const a of Object.values(s.columns)) out.add(a.buffer as ArrayBuffer);
     for (const ch of s.arena.chunks) out.add(ch.buffer as ArrayBuffer);
-    for (const a of [s.callIds.pool, s.callIds.off, s.callIds.len]) out.add(a.buffer as ArrayBuffer);
+    for (const a of [s.callIds.pool, s.callIds.off, s.callIds.len, s.callIds.hash])
+      if (a) out.add(a.buffer as ArrayBuffer);
     return [...out];
   }
 }
