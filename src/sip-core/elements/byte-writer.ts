@@ -61,9 +61,14 @@ export class ByteWriter {
     this.buf[this.o++] = 10;
   }
   bytes(src: Uint8Array): void {
-    this.room(src.length);
-    this.buf.set(src, this.o);
-    this.o += src.length;
+    const n = src.length;
+    this.room(n);
+    const b = this.buf;
+    const o = this.o;
+    // a loop copies the short constant parts faster than TypedArray.set's call
+    if (n > 32) b.set(src, o);
+    else for (let i = 0; i < n; i++) b[o + i] = src[i]!;
+    this.o = o + n;
   }
   span(src: Uint8Array, start: number, end: number): void {
     const n = end - start;

@@ -615,9 +615,11 @@ function sentByHost(sentBy: string | null): string {
 
 /** The top Via value of a message (its first Via field only is decoded). */
 export function topViaValue(msg: SipMessage): string {
-  const sp = msg.headerSpans('via')[0];
-  return sp ? firstCommaValue(decodeUnfolded(msg.raw, sp.start, sp.end)) : '';
+  const fx = topViaFields.of(msg);
+  const i = fx.first(K_VIA);
+  return i >= 0 ? firstCommaValue(fx.value(i)) : '';
 }
+const topViaFields = new FieldIndex();
 
 /** `;rport` (valueless, RFC 3581 §4) given the port: the first `;rport` followed by `;` or the end. */
 function fillRport(via: string, port: number): string {

@@ -7,7 +7,14 @@
  * @remarks STYLE.md habit 5 (spans over the raw bytes).
  */
 import { type SipMessage, canonicalHeaderName, decodeUnfolded, splitCommaSpans } from '../message';
-import { KEY_HEADER_CANONICAL, ParsedMessage } from '../message/sip-message';
+import {
+  F_CALLID,
+  F_FROMTAG,
+  F_TOTAG,
+  F_URI,
+  KEY_HEADER_CANONICAL,
+  ParsedMessage,
+} from '../message/sip-message';
 
 /** Key header ids of the parser's index (`KEY_HEADER_CANONICAL`). */
 export const K_OTHER = 0;
@@ -137,3 +144,61 @@ export function equalsAscii(raw: Uint8Array, s: number, e: number, t: string): b
   for (let i = 0; i < t.length; i++) if (raw[s + i] !== t.charCodeAt(i)) return false;
   return true;
 }
+
+/** FNV-1a 32-bit offset basis. */
+export const FNV_BASIS = 0x811c9dc5;
+
+/** FNV-1a of the UTF-16 units of `s`, continuing from `h`. */
+export function fnvStr(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** 32-bit hash as 8 lower-case hex digits. */
+export function hex8(h: number): string {
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+const PIPE = 124;
+
+/**
+ * FNV-1a of `${requestUri}|${fromTag}|${toTag}|${callId}|${cseq}` (a proxy's loop-detection hash,
+ * RFC 3261 §16.6 step 8), read from the key field spans of the parser's index when they are ASCII:
+ * the same number as hashing that string, without building it.
+ */
+export function keyFieldsHash(m: SipMessage): number {
+  if (m instanceof ParsedMessage) {
+    const ix = m.ix;
+    const base = m.base;
+    const raw = m.raw;
+    let h = FNV_BASIS;
+    let ok = true;
+    const fields = KEY_HASH_FIELDS;
+    for (let k = 0; k < fields.length && ok; k++) {
+      if (k > 0) h = Math.imul(h ^ PIPE, 0x01000193) >>> 0;
+      const s = ix[base + 2 * fields[k]!]!;
+      if (s < 0) {
+        h = fnvStr(h, 'null');
+        continue;
+      }
+      const e = ix[base + 2 * fields[k]! + 1]!;
+      for (let i = s; i < e; i++) {
+        const c = raw[i]!;
+        if (c >= 0x80) {
+          ok = false;
+          break;
+        }
+        h = Math.imul(h ^ c, 0x01000193) >>> 0;
+      }
+    }
+    if (ok) {
+      h = Math.imul(h ^ PIPE, 0x01000193) >>> 0;
+      return fnvStr(h, String(m.cseq));
+    }
+  }
+  return fnvStr(FNV_BASIS, `${m.requestUri}|${m.fromTag}|${m.toTag}|${m.callId}|${m.cseq}`);
+}
+const KEY_HASH_FIELDS = [F_URI, F_FROMTAG, F_TOTAG, F_CALLID] as const;

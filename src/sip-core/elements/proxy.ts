@@ -8,6 +8,7 @@
  */
 import { parseMessage, type SipMessage } from '../message';
 import { MessagePatch } from './message-patch';
+import { FieldIndex, K_ROUTE, hex8, keyFieldsHash } from './msg-index';
 import { verifyDigest } from '../message/digest';
 import { buildChallenge } from '../message/digest';
 import type {
@@ -36,6 +37,7 @@ import {
   viaParts,
 } from './sip-util';
 import type { ClientTransaction, ServerTransaction } from './element';
+import type { TransactionInfo } from '../stack/transaction';
 
 export interface ProxyConfig {
   script: LoadedScript;
@@ -68,6 +70,7 @@ interface RelaySession {
 
 /** One forked branch of a stateful transaction. */
 interface Branch {
+  txn: ProxyTxn;
   index: number;
   uri: string;
   client: ClientTransaction | null;
@@ -96,6 +99,16 @@ interface ProxyTxn {
   inFailure: boolean;
   cancelled: boolean;
 }
+
+/** `values('route')`: every Route value in order, from the parser's index. */
+function routeValues(msg: SipMessage): string[] {
+  const out: string[] = [];
+  const fx = routeFields.of(msg);
+  const n = fx.count;
+  for (let i = 0; i < n; i++) if (fx.id(i) === K_ROUTE) fx.listValues(i, out);
+  return out;
+}
+const routeFields = new FieldIndex();
 
 /** What the script runs on: the received message plus the edits and routing decisions so far. */
 export class ProxyMsg {
@@ -137,11 +150,16 @@ export class ProxyMsg {
   ) {
     this.editor = new MessagePatch(msg);
     this.ruri = msg.requestUri ?? '';
-    this.routes = msg.routeCount ? msg.values('route') : [];
+    this.routes = msg.routeCount ? routeValues(msg) : [];
   }
 }
 
 const dec = new TextDecoder();
+
+/** The branch a client transaction was started for (its userData). */
+function branchOf(tx: TransactionInfo): Branch {
+  return (tx as ClientTransaction).userData as Branch;
+}
 
 export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   readonly interp: ScriptInterpreter<ProxyMsg>;
@@ -228,8 +246,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     });
   }
 
+  /** FNV-1a of `${requestUri}|${fromTag}|${toTag}|${callId}|${cseq}`, as 8 hex digits (§16.6 step 8). */
   private loopHash(msg: SipMessage): string {
-    return fnv1aHex(`${msg.requestUri}|${msg.fromTag}|${msg.toTag}|${msg.callId}|${msg.cseq}`);
+    return hex8(keyFieldsHash(msg));
   }
 
   private isLoop(msg: SipMessage): boolean {
@@ -404,6 +423,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     const bytes = this.forwardBytes(ctx, uri, branch);
     const dest = this.nextHop(ctx, uri, du, target);
     const b: Branch = {
+      txn,
       index,
       uri,
       client: null,
@@ -418,17 +438,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     };
     txn.branches.push(b);
     const method = ctx.msg.method ?? '';
-    b.client = this.clientTransaction(
-      bytes,
-      branch,
-      method,
-      dest,
-      new CallbackTu(
-        (_tx, m) => this.onBranchResponse(txn, b, m),
-        () => this.onBranchFinal(txn, b, 408, null),
-        () => this.onBranchFinal(txn, b, 503, null),
-      ),
-    );
+    b.client = this.clientTransaction(bytes, branch, method, dest, this.branchTu, b);
     // Kamailio fr_timer: no response at all within fr_timer → 408 for the branch.
     if (this.fr !== null && method === 'INVITE') {
       b.timerC = this.clock.schedule(
@@ -444,6 +454,22 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       );
     }
   }
+
+  /** The user of every branch's client transaction: the branch is the transaction's userData. */
+  private readonly branchTu = new CallbackTu(
+    (tx, m) => {
+      const b = branchOf(tx);
+      this.onBranchResponse(b.txn, b, m);
+    },
+    (tx) => {
+      const b = branchOf(tx);
+      this.onBranchFinal(b.txn, b, 408, null);
+    },
+    (tx) => {
+      const b = branchOf(tx);
+      this.onBranchFinal(b.txn, b, 503, null);
+    },
+  );
 
   private onBranchResponse(txn: ProxyTxn, b: Branch, m: SipMessage): void {
     const status = m.status ?? 0;

@@ -65,6 +65,9 @@ export interface RunOptions {
 const NORMAL = 0;
 const BREAK = 1;
 const RETURN = 2;
+/** `exit` and `drop` as statements: returned up through the blocks (a throw costs far more). */
+const EXIT = 3;
+const DROP = 4;
 
 /** Thrown by `exit`, `drop` and functions returning 0, anywhere; caught by {@link ScriptInterpreter.run}. */
 class End {
@@ -190,7 +193,10 @@ class Exec<M> {
   }
 }
 
-/** A statement compiled to a closure: returns NORMAL, BREAK or RETURN; `exit`/`drop` throw. */
+/**
+ * A statement compiled to a closure: returns NORMAL, BREAK, RETURN, EXIT or DROP. An `exit` in a block
+ * run by `route()`, or a function returning 0, throws {@link End} instead (it may sit inside an expression).
+ */
 type StmtFn<M> = (x: Exec<M>) => number;
 type ValueFn<M> = (x: Exec<M>) => ScriptValue;
 type TestFn<M> = (x: Exec<M>) => boolean;
@@ -275,8 +281,10 @@ export class ScriptInterpreter<M> {
     x.maxDepth = options.maxDepth ?? 64;
     x.record = record;
     try {
-      x.runBlock(this.compile(block), 0);
-      result.returnCode = x.returnCode;
+      const flow = x.runBlock(this.compile(block), 0);
+      if (flow === EXIT) result.outcome = 'exit';
+      else if (flow === DROP) result.outcome = 'drop';
+      else result.returnCode = x.returnCode;
     } catch (e) {
       if (e instanceof End) result.outcome = e.outcome;
       else if (e instanceof Stop) {
@@ -415,12 +423,12 @@ export class ScriptInterpreter<M> {
       }
       case 'exit':
       case 'drop': {
-        const end = s.type === 'exit' ? END_EXIT : END_DROP;
+        const flow = s.type === 'exit' ? EXIT : DROP;
         const kind = s.type;
         return (x) => {
           x.tick(s, text);
           if (x.record) x.rec(s, text, kind, null);
-          throw end;
+          return flow;
         };
       }
       case 'break':
@@ -450,11 +458,18 @@ export class ScriptInterpreter<M> {
           x.rec(c, text, 'limit', null, `route() nesting limit ${x.maxDepth} reached`);
           throw new Stop('depth-limit', `route() nested more than ${x.maxDepth} deep (endless recursion?)`);
         }
+        let flow: number;
         try {
-          x.runBlock(this.compile(block), x.depth + 1);
+          flow = x.runBlock(this.compile(block), x.depth + 1);
         } catch (e) {
           if (record && e instanceof End) record.result = e.outcome;
           throw e;
+        }
+        if (flow === EXIT || flow === DROP) {
+          // the whole script ends, from inside an expression: thrown up to run()
+          const end = flow === EXIT ? END_EXIT : END_DROP;
+          if (record) record.result = end.outcome;
+          throw end;
         }
         const rc = x.returnCode;
         if (record) record.result = rc;
