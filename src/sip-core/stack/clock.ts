@@ -66,7 +66,7 @@ type Action = (() => void) | TimerTarget;
  * seq. A queued pair whose seq no longer holds a slot was cancelled (or fired) and is skipped.
  */
 interface Lane {
-  /** Front event's time and seq (valid when size > 0). */
+  /** Front event's time and handle (valid when size > 0; handles grow with the scheduling order). */
   ft: number;
   fs: number;
   /** Position in the clock's lane heap, -1 when empty (not in the heap). */
@@ -236,19 +236,11 @@ function laneEarlier(a: Lane, b: Lane): boolean {
   return a.ft < b.ft || (a.ft === b.ft && a.fs < b.fs);
 }
 
-/** Largest slot table (live events whose handles are further apart go to a map). */
-const MAX_SLOTS = 1 << 18;
+/** Slots for live events at most (a handle is `seq * SLOTS + slot`, exact below 2^53). */
+const SLOTS = 1 << 22;
 
 /** Distinct delays given their own FIFO lane; further delays share the heap lane. */
 const MAX_FIFO_LANES = 64;
-
-/** An event whose slot was taken when the table could not grow any more. */
-interface OverflowEvent {
-  time: Micros;
-  action: Action;
-  code: number;
-  label: string | undefined;
-}
 
 /**
  * Deterministic discrete-event scheduler. Nothing runs by itself: the owner advances time with
@@ -256,13 +248,13 @@ interface OverflowEvent {
  * time fire in the order they were scheduled (stable FIFO), including events scheduled at the
  * current time from inside a callback.
  *
- * @remarks Allocation-free per event: an event is a (time, seq) pair of numbers in a lane — one
+ * @remarks Allocation-free per event: an event is a (time, handle) pair of numbers in a lane — one
  * FIFO per frequent delay (timers and link latencies repeat the same few delays), one binary heap
  * for the rest, and a small heap of the lanes by their earliest event — and its action in a slot
- * table indexed by `seq & mask` (handles are the consecutive seqs, so live ones rarely collide; on a
- * collision the table doubles). Cancelling frees the slot at once; the pair stays queued and is
- * skipped when it reaches the front (or dropped when a compaction finds such pairs outnumbering
- * live ones). {@link scheduleTarget} schedules without a closure.
+ * (from a free list) named by the handle: `handle = seq * SLOTS + slot`, so handles grow with the
+ * scheduling order and ordering by handle is ordering by seq. Cancelling frees the slot at once;
+ * the pair stays queued and is skipped when it reaches the front (or dropped when a compaction
+ * finds such pairs outnumbering live ones). {@link scheduleTarget} schedules without a closure.
  */
 export class VirtualClock implements Scheduler {
   private current: Micros;
@@ -275,19 +267,20 @@ export class VirtualClock implements Scheduler {
   private lanes: Lane[] = [];
   private queued = 0;
   private dead = 0;
-  /** Slot table by `seq & (size - 1)`: seq (0 = free), time, action, code (-1: a plain callback), label. */
-  private sSeq = new Float64Array(1024);
+  /** Slot table: handle of the live event (0 = free), time, action, code (-1: a plain callback), label. */
+  private sHandle = new Float64Array(1024);
   private sTime = new Float64Array(1024);
   private sAction: (Action | undefined)[] = new Array<Action | undefined>(1024);
   private sCode = new Int32Array(1024);
   private sLabel: (string | undefined)[] = new Array<string | undefined>(1024);
-  private mask = 1023;
+  /** Free slots (a stack) and how many. */
+  private free = new Int32Array(1024);
+  private nFree = 0;
+  /** Slots ever used (the rest of the table is free). */
+  private used = 0;
   private live = 0;
-  /** Live events whose slot was taken when the table could not grow any more. */
-  private readonly overflow = new Map<TimerHandle, OverflowEvent>();
   private fired = 0;
-  private readonly isLive = (seq: number): boolean =>
-    this.sSeq[seq & this.mask] === seq || (this.overflow.size > 0 && this.overflow.has(seq));
+  private readonly isLive = (handle: number): boolean => this.sHandle[handle % SLOTS] === handle;
 
   constructor(start: Micros = 0) {
     this.current = Math.trunc(start);
@@ -317,9 +310,15 @@ export class VirtualClock implements Scheduler {
 
   private add(delay: Micros, action: Action, code: number, label: string | undefined): TimerHandle {
     const d = delay > 0 ? Math.trunc(delay) : 0;
-    const seq = ++this.seq;
     const time = this.current + d;
-    this.slotIn(seq, time, action, code, label);
+    const slot = this.nFree > 0 ? this.free[--this.nFree]! : this.newSlot();
+    const handle = ++this.seq * SLOTS + slot;
+    this.sHandle[slot] = handle;
+    this.sTime[slot] = time;
+    this.sAction[slot] = action;
+    this.sCode[slot] = code;
+    this.sLabel[slot] = label;
+    this.live++;
     let lane: Lane;
     if (d === this.lastDelay) lane = this.lastLane!;
     else {
@@ -335,22 +334,48 @@ export class VirtualClock implements Scheduler {
       this.lastDelay = d;
       this.lastLane = lane;
     }
-    const wasSeq = lane.size > 0 ? lane.fs : -1;
-    lane.push(time, seq);
+    const wasFront = lane.size > 0 ? lane.fs : -1;
+    lane.push(time, handle);
     this.queued++;
     if (lane.pos < 0) this.laneInsert(lane);
-    else if (wasSeq !== lane.fs) this.laneUp(lane.pos);
-    return seq;
+    else if (wasFront !== lane.fs) this.laneUp(lane.pos);
+    return handle;
+  }
+
+  /** A slot never used before (the table doubles when full). */
+  private newSlot(): number {
+    const n = this.sHandle.length;
+    if (this.used === n) {
+      if (n >= SLOTS) throw new RangeError(`VirtualClock: more than ${SLOTS} events pending`);
+      const grow = <T extends Float64Array | Int32Array>(a: T, make: (k: number) => T): T => {
+        const b = make(n * 2);
+        b.set(a);
+        return b;
+      };
+      this.sHandle = grow(this.sHandle, (k) => new Float64Array(k));
+      this.sTime = grow(this.sTime, (k) => new Float64Array(k));
+      this.sCode = grow(this.sCode, (k) => new Int32Array(k));
+      this.free = grow(this.free, (k) => new Int32Array(k));
+      this.sAction.length = n * 2;
+      this.sLabel.length = n * 2;
+    }
+    return this.used++;
+  }
+
+  /** Frees the slot of a live event. */
+  private release(slot: number): void {
+    this.sHandle[slot] = 0;
+    this.sAction[slot] = undefined;
+    this.sLabel[slot] = undefined;
+    this.free[this.nFree++] = slot;
+    this.live--;
   }
 
   cancel(handle: TimerHandle): boolean {
-    const i = handle & this.mask;
-    if (this.sSeq[i] === handle && handle > 0) {
-      this.sSeq[i] = 0;
-      this.sAction[i] = undefined;
-      this.sLabel[i] = undefined;
-    } else if (!(this.overflow.size > 0 && this.overflow.delete(handle))) return false;
-    this.live--;
+    if (!(handle > 0)) return false;
+    const slot = handle % SLOTS;
+    if (this.sHandle[slot] !== handle) return false;
+    this.release(slot);
     if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
     return true;
   }
@@ -363,15 +388,12 @@ export class VirtualClock implements Scheduler {
 
   /** Live events in firing order (a copy; for display). */
   pending(): PendingEvent[] {
-    const out: (PendingEvent & { seq: number })[] = [];
-    for (let i = 0; i <= this.mask; i++) {
-      const seq = this.sSeq[i]!;
-      if (seq !== 0) out.push({ handle: seq, time: this.sTime[i]!, label: this.sLabel[i], seq });
+    const out: PendingEvent[] = [];
+    for (let i = 0; i < this.used; i++) {
+      const h = this.sHandle[i]!;
+      if (h !== 0) out.push({ handle: h, time: this.sTime[i]!, label: this.sLabel[i] });
     }
-    for (const [h, e] of this.overflow) out.push({ handle: h, time: e.time, label: e.label, seq: h });
-    return out
-      .sort((a, b) => a.time - b.time || a.seq - b.seq)
-      .map((e) => ({ handle: e.handle, time: e.time, label: e.label }));
+    return out.sort((a, b) => a.time - b.time || a.handle - b.handle);
   }
 
   /** Fires the next event (advancing time to it). Returns false when nothing is pending. */
@@ -381,31 +403,19 @@ export class VirtualClock implements Scheduler {
       if (lanes.length === 0) return false;
       const lane = lanes[0]!;
       const time = lane.ft;
-      const seq = lane.fs;
+      const handle = lane.fs;
       lane.shift();
       this.queued--;
       if (lane.size === 0) this.laneRemoveTop();
       else this.laneDown(0);
-      const i = seq & this.mask;
-      let action: Action;
-      let code: number;
-      if (this.sSeq[i] === seq) {
-        action = this.sAction[i]!;
-        code = this.sCode[i]!;
-        this.sSeq[i] = 0;
-        this.sAction[i] = undefined;
-        this.sLabel[i] = undefined;
-      } else {
-        const o = this.overflow.size > 0 ? this.overflow.get(seq) : undefined;
-        if (o === undefined) {
-          this.dead--;
-          continue;
-        }
-        this.overflow.delete(seq);
-        action = o.action;
-        code = o.code;
+      const slot = handle % SLOTS;
+      if (this.sHandle[slot] !== handle) {
+        this.dead--;
+        continue;
       }
-      this.live--;
+      const action = this.sAction[slot]!;
+      const code = this.sCode[slot]!;
+      this.release(slot);
       if (time > this.current) this.current = time;
       this.fired++;
       if (code < 0) (action as () => void)();
@@ -457,72 +467,6 @@ export class VirtualClock implements Scheduler {
       if (lane.size === 0) this.laneRemoveTop();
       else this.laneDown(0);
     }
-  }
-
-  private slotIn(seq: number, time: number, action: Action, code: number, label: string | undefined): void {
-    let i = seq & this.mask;
-    if (this.sSeq[i] !== 0) {
-      if (this.sSeq.length >= MAX_SLOTS || !this.grow(seq)) {
-        // a long-lived event holds the slot and the table is as big as it gets: a map for this one
-        this.overflow.set(seq, { time, action, code, label });
-        this.live++;
-        return;
-      }
-      i = seq & this.mask;
-    }
-    this.sSeq[i] = seq;
-    this.sTime[i] = time;
-    this.sAction[i] = action;
-    this.sCode[i] = code;
-    this.sLabel[i] = label;
-    this.live++;
-  }
-
-  /**
-   * A live event still holds the slot of `seq`: a table twice as big (or more, until every live
-   * event and `seq` have a slot of their own). False when no size up to the limit works.
-   */
-  private grow(seq: number): boolean {
-    const old = this.sSeq;
-    for (let size = old.length * 2; size <= MAX_SLOTS; size *= 2) {
-      const mask = size - 1;
-      const seen = new Uint8Array(size);
-      let ok = true;
-      for (let k = 0; k < old.length; k++) {
-        const s = old[k]!;
-        if (s === 0) continue;
-        const j = s & mask;
-        if (seen[j]) {
-          ok = false;
-          break;
-        }
-        seen[j] = 1;
-      }
-      if (!ok || seen[seq & mask]) continue;
-      const sSeq = new Float64Array(size);
-      const sTime = new Float64Array(size);
-      const sAction = new Array<Action | undefined>(size);
-      const sCode = new Int32Array(size);
-      const sLabel = new Array<string | undefined>(size);
-      for (let k = 0; k < old.length; k++) {
-        const s = old[k]!;
-        if (s === 0) continue;
-        const j = s & mask;
-        sSeq[j] = s;
-        sTime[j] = this.sTime[k]!;
-        sAction[j] = this.sAction[k];
-        sCode[j] = this.sCode[k]!;
-        sLabel[j] = this.sLabel[k];
-      }
-      this.sSeq = sSeq;
-      this.sTime = sTime;
-      this.sAction = sAction;
-      this.sCode = sCode;
-      this.sLabel = sLabel;
-      this.mask = mask;
-      return true;
-    }
-    return false;
   }
 
   private laneInsert(lane: Lane): void {

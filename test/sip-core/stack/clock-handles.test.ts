@@ -1,13 +1,29 @@
 /**
- * VirtualClock's handle table: handles are consecutive and live events are looked up by
- * `handle & mask`; a collision grows the table, and past its largest size a long-lived event
- * goes to a map. Cancel, pendingCount and pending() must stay exact through all of it.
+ * VirtualClock's slot table: a live event holds a slot from a free list, its handle is
+ * `seq * SLOTS + slot` (unique, growing with the scheduling order), the table doubles when every
+ * slot is taken. Cancel, pendingCount and pending() must stay exact through all of it, and the
+ * handle of a fired or cancelled event must never reach the event that reuses its slot.
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/sip-core/stack/clock';
 
 describe('VirtualClock handles', () => {
-  it('cancels an event scheduled 300,000 handles earlier (table grown, then the overflow map)', () => {
+  it('a stale handle does not cancel the event that reuses its slot', () => {
+    const c = new VirtualClock(0);
+    let ran = 0;
+    const a = c.schedule(10, () => undefined);
+    expect(c.cancel(a)).toBe(true);
+    const b = c.schedule(10, () => ran++);
+    expect(b).toBeGreaterThan(a);
+    expect(c.cancel(a)).toBe(false);
+    c.runUntilIdle();
+    expect(ran).toBe(1);
+    const d = c.schedule(5, () => ran++);
+    expect(c.cancel(b)).toBe(false);
+    expect(c.pending()).toEqual([{ handle: d, time: 15, label: undefined }]);
+  });
+
+  it('cancels an event scheduled 300,000 events earlier, with slots reused all along', () => {
     const c = new VirtualClock(0);
     let longFired = 0;
     const long = c.schedule(10_000_000_000, () => longFired++, 'long');
@@ -30,7 +46,7 @@ describe('VirtualClock handles', () => {
     expect(c.cancel(123_456_789)).toBe(false);
   });
 
-  it('keeps every long-lived event (slot, grown table or map) cancellable and listed', () => {
+  it('keeps every long-lived event cancellable and listed while short ones come and go', () => {
     const c = new VirtualClock(0);
     const keep: number[] = [];
     for (let i = 0; i < 400_000; i++) {

@@ -37,14 +37,14 @@ describe('VirtualClock lanes', () => {
             fired.push({ time: clock.now(), seq: mySeq });
             if (nested !== null) sched(nested, null);
           });
-          handles[h] = mySeq;
+          handles.push(h);
           recByHandle.set(h, rec);
         };
         const recByHandle = new Map<number, { live: boolean }>();
         for (const o of ops) {
           sched(o.delay, o.nested);
-          if (o.cancelOf !== null && o.cancelOf + 1 <= handles.length - 1) {
-            const h = o.cancelOf + 1;
+          if (o.cancelOf !== null && o.cancelOf < handles.length) {
+            const h = handles[o.cancelOf]!;
             if (clock.cancel(h)) recByHandle.get(h)!.live = false;
           }
         }

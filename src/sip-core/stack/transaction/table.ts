@@ -6,6 +6,7 @@
  * https://www.rfc-editor.org/rfc/rfc3261#section-17.1.3 https://www.rfc-editor.org/rfc/rfc3261#section-17.2.3
  */
 import type { SipMessage } from '../../message';
+import { F_BRANCH, F_CSEQM, F_SENTBY, ParsedMessage } from '../../message/sip-message';
 import { BRANCH_COOKIE } from '../clock';
 import type { InviteClientTransaction } from './invite-client';
 import type { InviteServerTransaction } from './invite-server';
@@ -52,65 +53,255 @@ function computeServerKey(req: SipMessage, method: string): string | null {
   return `2543|${req.requestUri ?? ''}|${req.fromTag ?? ''}|${req.callId}|${req.cseq}|${m}|${req.values('via')[0] ?? ''}`;
 }
 
-function isClient(tx: TransactionBase<string>): tx is ClientTransaction {
-  return tx.kind === 'invite-client' || tx.kind === 'non-invite-client';
+// FNV-1a over UTF-16 units (keys hashed from strings) or bytes (keys read from a message's bytes when
+// they are ASCII): an ASCII key hashes the same both ways.
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const BAR = 0x7c; // '|'
+
+function hashStr(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
+/** Hash of raw[s, e) (lowercased when `lower`), or -1 when a byte is not ASCII (the string path then). */
+function hashBytes(h: number, raw: Uint8Array, s: number, e: number, lower: boolean): number {
+  for (let i = s; i < e; i++) {
+    let c = raw[i]!;
+    if (c > 0x7f) return -1;
+    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  return h;
+}
+
+/** `key` at `at` equals raw[s, e) (lowercased when `lower`): returns the position after it, or -1. */
+function matchBytes(key: string, at: number, raw: Uint8Array, s: number, e: number, lower: boolean): number {
+  if (at + (e - s) > key.length) return -1;
+  for (let i = s; i < e; i++, at++) {
+    let c = raw[i]!;
+    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (key.charCodeAt(at) !== c) return -1;
+  }
+  return at;
+}
+
+function clientHash(branch: string, method: string): number {
+  return hashStr(Math.imul(hashStr(FNV_OFFSET, branch) ^ BAR, FNV_PRIME), method) >>> 0;
+}
+
+const COOKIE = [0x7a, 0x39, 0x68, 0x47, 0x34, 0x62, 0x4b]; // z9hG4bK
+
+/**
+ * Open hash table of transactions chained through `tableNext`, keyed by a 32-bit hash of the RFC
+ * key (no key string per lookup, no Map entry churn when transactions come and go).
+ */
+class Chains {
+  heads: (TransactionBase<string> | null)[] = new Array<TransactionBase<string> | null>(256).fill(null);
+  mask = 255;
+  count = 0;
+
+  insert(tx: TransactionBase<string>, hash: number): void {
+    if (this.count >= this.heads.length) this.grow();
+    tx.tableHash = hash;
+    const i = hash & this.mask;
+    tx.tableNext = this.heads[i] ?? null;
+    this.heads[i] = tx;
+    this.count++;
+  }
+
+  /** Unlinks `tx`; false when it is not in the table. */
+  remove(tx: TransactionBase<string>): boolean {
+    const i = tx.tableHash & this.mask;
+    let p: TransactionBase<string> | null = this.heads[i] ?? null;
+    if (p === tx) {
+      this.heads[i] = tx.tableNext;
+    } else {
+      while (p !== null && p.tableNext !== tx) p = p.tableNext;
+      if (p === null) return false;
+      p.tableNext = tx.tableNext;
+    }
+    tx.tableNext = null;
+    this.count--;
+    return true;
+  }
+
+  private grow(): void {
+    const old = this.heads;
+    const size = old.length * 2;
+    this.heads = new Array<TransactionBase<string> | null>(size).fill(null);
+    this.mask = size - 1;
+    for (let t of old) {
+      while (t !== null) {
+        const next = t.tableNext;
+        const i = t.tableHash & this.mask;
+        t.tableNext = this.heads[i] ?? null;
+        this.heads[i] = t;
+        t = next;
+      }
+    }
+  }
+
+  values(): TransactionBase<string>[] {
+    const out: TransactionBase<string>[] = [];
+    for (let t of this.heads) for (; t !== null; t = t.tableNext) out.push(t);
+    return out;
+  }
+}
+
+/**
+ * The live transactions of an element or a layer, by their RFC 3261 §17.1.3 / §17.2.3 keys. Keys
+ * are hashed (from strings when given, from the message's bytes on lookup: the branch, sent-by and
+ * method spans the parser indexed), so matching a message builds no key string.
+ */
 export class TransactionTable {
-  private readonly clients = new Map<string, ClientTransaction>();
-  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Chains();
+  private readonly servers = new Chains();
   /** Pass as a transaction's `onTerminated`: the table forgets it. */
   readonly forgetBound = (tx: TransactionBase<string>): void => this.forget(tx);
 
   addClient(tx: ClientTransaction): void {
-    const key = clientTransactionKey(tx.branch, tx.method);
-    tx.tableKey = key;
-    this.clients.set(key, tx);
+    const old = this.client(tx.branch, tx.method);
+    if (old !== undefined) this.unlink(old);
+    tx.tableKey = null;
+    tx.tableIn = 1;
+    this.clients.insert(tx, clientHash(tx.branch, tx.method));
   }
 
   addServer(key: string, tx: ServerTransaction): void {
+    const old = this.server(key);
+    if (old !== undefined) this.unlink(old);
     tx.tableKey = key;
-    this.servers.set(key, tx);
+    tx.tableIn = 2;
+    this.servers.insert(tx, hashStr(FNV_OFFSET, key) >>> 0);
+  }
+
+  private unlink(tx: TransactionBase<string>): void {
+    (tx.tableIn === 1 ? this.clients : this.servers).remove(tx);
+    tx.tableIn = 0;
   }
 
   /** Removes a transaction (when it terminates). */
   forget(tx: TransactionBase<string>): void {
-    const k = tx.tableKey;
-    if (k === null) return;
-    const map: Map<string, TransactionBase<string>> = isClient(tx) ? this.clients : this.servers;
-    if (map.get(k) === tx) map.delete(k);
+    // a transaction replaced under its key is no longer in the table (tableIn was cleared)
+    if (tx.tableIn !== 0) this.unlink(tx);
   }
 
   /** §17.1.3: the client transaction of a response (top Via branch and CSeq method). */
   matchResponse(msg: SipMessage): ClientTransaction | undefined {
-    return msg.branch && msg.cseqMethod
-      ? this.clients.get(clientTransactionKey(msg.branch, msg.cseqMethod))
-      : undefined;
+    if (msg instanceof ParsedMessage) {
+      const ix = msg.ix;
+      const o = msg.base;
+      const bs = ix[o + 2 * F_BRANCH]!;
+      const be = ix[o + 2 * F_BRANCH + 1]!;
+      const ms = ix[o + 2 * F_CSEQM]!;
+      const me = ix[o + 2 * F_CSEQM + 1]!;
+      if (bs < 0 || ms < 0 || bs === be || ms === me) return undefined;
+      const raw = msg.raw;
+      let h = hashBytes(FNV_OFFSET, raw, bs, be, false);
+      if (h !== -1) h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, ms, me, false);
+      if (h !== -1) {
+        const hash = h >>> 0;
+        for (
+          let t: TransactionBase<string> | null = this.clients.heads[hash & this.clients.mask] ?? null;
+          t !== null;
+          t = t.tableNext
+        ) {
+          if (
+            t.tableHash === hash &&
+            t.branch.length === be - bs &&
+            t.method.length === me - ms &&
+            matchBytes(t.branch, 0, raw, bs, be, false) >= 0 &&
+            matchBytes(t.method, 0, raw, ms, me, false) >= 0
+          )
+            return t as ClientTransaction;
+        }
+        return undefined;
+      }
+    }
+    return msg.branch && msg.cseqMethod ? this.client(msg.branch, msg.cseqMethod) : undefined;
   }
 
   client(branch: string, method: string): ClientTransaction | undefined {
-    return this.clients.get(clientTransactionKey(branch, method));
+    const hash = clientHash(branch, method);
+    for (
+      let t: TransactionBase<string> | null = this.clients.heads[hash & this.clients.mask] ?? null;
+      t !== null;
+      t = t.tableNext
+    )
+      if (t.tableHash === hash && t.branch === branch && t.method === method) return t as ClientTransaction;
+    return undefined;
   }
 
   server(key: string): ServerTransaction | undefined {
-    return this.servers.get(key);
+    const hash = hashStr(FNV_OFFSET, key) >>> 0;
+    for (
+      let t: TransactionBase<string> | null = this.servers.heads[hash & this.servers.mask] ?? null;
+      t !== null;
+      t = t.tableNext
+    )
+      if (t.tableHash === hash && t.tableKey === key) return t as ServerTransaction;
+    return undefined;
   }
 
   /** The server transaction a request (or ACK, or with `method` 'INVITE' a CANCEL) matches. */
   matchRequest(req: SipMessage, method?: string): ServerTransaction | undefined {
+    if (req instanceof ParsedMessage) {
+      const r = this.matchRequestBytes(req, method ?? req.method ?? '');
+      if (r !== null) return r;
+    }
     const key = serverTransactionKey(req, method);
-    return key === null ? undefined : this.servers.get(key);
+    return key === null ? undefined : this.server(key);
+  }
+
+  /**
+   * {@link matchRequest} for a `z9hG4bK` branch read from the bytes: the hash of
+   * `branch|sent-by lowercased|method`, compared with the keys in its chain. Null when the key is
+   * not of that form or not ASCII (the string path decides).
+   */
+  private matchRequestBytes(req: ParsedMessage, method: string): ServerTransaction | undefined | null {
+    const ix = req.ix;
+    const o = req.base;
+    const bs = ix[o + 2 * F_BRANCH]!;
+    const be = ix[o + 2 * F_BRANCH + 1]!;
+    if (bs < 0 || be - bs < COOKIE.length) return null;
+    const raw = req.raw;
+    for (let k = 0; k < COOKIE.length; k++) if (raw[bs + k] !== COOKIE[k]) return null;
+    let ss = ix[o + 2 * F_SENTBY]!;
+    let se = ix[o + 2 * F_SENTBY + 1]!;
+    if (ss < 0) ss = se = 0;
+    const m = method === 'ACK' ? 'INVITE' : method;
+    let h = hashBytes(FNV_OFFSET, raw, bs, be, false);
+    if (h === -1) return null;
+    h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, ss, se, true);
+    if (h === -1) return null;
+    const hash = hashStr(Math.imul(h ^ BAR, FNV_PRIME), m) >>> 0;
+    const want = be - bs + 1 + (se - ss) + 1 + m.length;
+    for (
+      let t: TransactionBase<string> | null = this.servers.heads[hash & this.servers.mask] ?? null;
+      t !== null;
+      t = t.tableNext
+    ) {
+      const key = t.tableKey;
+      if (t.tableHash !== hash || key === null || key.length !== want) continue;
+      let at = matchBytes(key, 0, raw, bs, be, false);
+      if (at < 0 || key.charCodeAt(at) !== BAR) continue;
+      at = matchBytes(key, at + 1, raw, ss, se, true);
+      if (at < 0 || key.charCodeAt(at) !== BAR || !key.endsWith(m)) continue;
+      return t as ServerTransaction;
+    }
+    return undefined;
   }
 
   get clientList(): ClientTransaction[] {
-    return [...this.clients.values()];
+    return this.clients.values() as ClientTransaction[];
   }
 
   get serverList(): ServerTransaction[] {
-    return [...this.servers.values()];
+    return this.servers.values() as ServerTransaction[];
   }
 
   get size(): { clients: number; servers: number } {
-    return { clients: this.clients.size, servers: this.servers.size };
+    return { clients: this.clients.count, servers: this.servers.count };
   }
 }

@@ -125,8 +125,9 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   userData: unknown = null;
   /** Key under which a {@link TransactionTable} holds this transaction (set by the table). */
   tableKey: string | null = null;
-  /** Hash of the table key (set by the table). */
+  /** Hash of the table key, and whether a table holds it: 0 no, 1 as a client, 2 as a server (set by the table). */
   tableHash = 0;
+  tableIn = 0;
   /** Next transaction in the table's hash chain (set by the table). */
   tableNext: TransactionBase<string> | null = null;
   private current: S;

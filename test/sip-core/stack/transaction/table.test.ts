@@ -1,0 +1,133 @@
+/**
+ * The transaction table matches messages by RFC 3261 §17.1.3 / §17.2.3 keys hashed from the
+ * message's bytes; it must find exactly what the string keys (`clientTransactionKey`,
+ * `serverTransactionKey`) name, for every form of key: cookie branches with sent-by in any case,
+ * ACK and CANCEL, RFC 2543 requests without a cookie, non-ASCII bytes, replaced and forgotten
+ * transactions, and many transactions at once (chains and growth).
+ */
+import { describe, expect, it } from 'vitest';
+import { buildResponseTo, parseMessage } from '../../../../src/sip-core/message';
+import {
+  InviteServerTransaction,
+  NonInviteClientTransaction,
+  NonInviteServerTransaction,
+  TransactionTable,
+  serverTransactionKey,
+  timerConfig,
+} from '../../../../src/sip-core/stack/transaction';
+import type { TransactionContext } from '../../../../src/sip-core/stack/transaction';
+import { makeRequest, setup } from './harness';
+
+function ctx(h: ReturnType<typeof setup>, table: TransactionTable): TransactionContext {
+  return {
+    clock: h.clock,
+    transport: h.local,
+    timers: timerConfig(),
+    id: 'T',
+    onTerminated: table.forgetBound,
+  };
+}
+
+const enc = new TextEncoder();
+
+describe('TransactionTable', () => {
+  it('a server transaction is found by its request, its ACK (as INVITE) and a CANCEL asked as INVITE; sent-by case does not matter', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    const invite = parseMessage(
+      makeRequest('INVITE', { branch: 'z9hG4bKabc', viaHost: 'PC33.Atlanta.example.com:5060' }),
+    );
+    const ist = new InviteServerTransaction(ctx(h, table), {}, invite, h.peerAddr, { trying: 'never' });
+    table.addServer(serverTransactionKey(invite)!, ist);
+    expect(table.matchRequest(invite)).toBe(ist);
+    const retransmission = parseMessage(
+      makeRequest('INVITE', { branch: 'z9hG4bKabc', viaHost: 'pc33.atlanta.example.com:5060' }),
+    );
+    expect(table.matchRequest(retransmission)).toBe(ist);
+    const ack = parseMessage(
+      makeRequest('ACK', { branch: 'z9hG4bKabc', viaHost: 'pc33.ATLANTA.example.com:5060' }),
+    );
+    expect(table.matchRequest(ack)).toBe(ist);
+    const cancel = parseMessage(
+      makeRequest('CANCEL', { branch: 'z9hG4bKabc', viaHost: 'pc33.atlanta.example.com:5060' }),
+    );
+    expect(table.matchRequest(cancel)).toBeUndefined();
+    expect(table.matchRequest(cancel, 'INVITE')).toBe(ist);
+    // other branch, other sent-by, other port: no match (§17.2.3)
+    for (const [branch, viaHost] of [
+      ['z9hG4bKabd', 'pc33.atlanta.example.com:5060'],
+      ['z9hG4bKabc', 'pc34.atlanta.example.com:5060'],
+      ['z9hG4bKabc', 'pc33.atlanta.example.com:5061'],
+      ['z9hG4bKab', 'pc33.atlanta.example.com:5060'],
+    ] as const)
+      expect(table.matchRequest(parseMessage(makeRequest('INVITE', { branch, viaHost })))).toBeUndefined();
+  });
+
+  it('RFC 2543 requests (no cookie) and non-ASCII branches match through their string keys', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    const old = parseMessage(makeRequest('OPTIONS', { branch: 'legacy1', callId: 'x@y' }));
+    const nist = new NonInviteServerTransaction(ctx(h, table), {}, old, h.peerAddr);
+    table.addServer(serverTransactionKey(old)!, nist);
+    expect(serverTransactionKey(old)!.startsWith('2543|')).toBe(true);
+    expect(
+      table.matchRequest(parseMessage(makeRequest('OPTIONS', { branch: 'legacy1', callId: 'x@y' }))),
+    ).toBe(nist);
+    const text = new TextDecoder().decode(makeRequest('MESSAGE', { branch: 'z9hG4bKé1' }));
+    const utf8 = parseMessage(enc.encode(text));
+    expect(utf8.branch).toBe('z9hG4bKé1');
+    const st = new NonInviteServerTransaction(ctx(h, table), {}, utf8, h.peerAddr);
+    table.addServer(serverTransactionKey(utf8)!, st);
+    expect(table.matchRequest(parseMessage(enc.encode(text)))).toBe(st);
+  });
+
+  it('a client transaction is found by its responses (branch and CSeq method), including non-ASCII branches', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    for (const branch of ['z9hG4bKc1', 'z9hG4bKé2', 'plain3']) {
+      const bytes = makeRequest('BYE', { branch });
+      const req = parseMessage(bytes);
+      const tx = new NonInviteClientTransaction(
+        ctx(h, table),
+        {},
+        { branch, method: 'BYE' },
+        bytes,
+        h.peerAddr,
+      );
+      table.addClient(tx);
+      expect(table.matchResponse(parseMessage(buildResponseTo(req, 200)))).toBe(tx);
+      expect(table.client(branch, 'BYE')).toBe(tx);
+      expect(table.client(branch, 'CANCEL')).toBeUndefined();
+      const other = parseMessage(makeRequest('CANCEL', { branch }));
+      expect(table.matchResponse(parseMessage(buildResponseTo(other, 200)))).toBeUndefined();
+    }
+  });
+
+  it('keeps thousands of transactions, replaces one added again under its key, forgets each once', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    const servers: NonInviteServerTransaction[] = [];
+    const reqs = [];
+    for (let i = 0; i < 3000; i++) {
+      const req = parseMessage(makeRequest('OPTIONS', { branch: `z9hG4bK${i}x` }));
+      const st = new NonInviteServerTransaction(ctx(h, table), {}, req, h.peerAddr);
+      table.addServer(serverTransactionKey(req)!, st);
+      servers.push(st);
+      reqs.push(req);
+    }
+    expect(table.size.servers).toBe(3000);
+    for (let i = 0; i < 3000; i += 7) expect(table.matchRequest(reqs[i]!)).toBe(servers[i]);
+    const again = new NonInviteServerTransaction(ctx(h, table), {}, reqs[5]!, h.peerAddr);
+    table.addServer(serverTransactionKey(reqs[5]!)!, again);
+    expect(table.size.servers).toBe(3000);
+    expect(table.matchRequest(reqs[5]!)).toBe(again);
+    table.forget(servers[5]!); // replaced: forgetting it leaves the new one
+    expect(table.matchRequest(reqs[5]!)).toBe(again);
+    for (let i = 0; i < 3000; i += 2) table.forget(servers[i]!);
+    table.forget(servers[0]!);
+    expect(table.size.servers).toBe(1500);
+    expect(table.matchRequest(reqs[2]!)).toBeUndefined();
+    expect(table.matchRequest(reqs[3]!)).toBe(servers[3]);
+    expect(table.serverList).toHaveLength(1500);
+  });
+});
