@@ -14,7 +14,6 @@ import type { IngestStats } from '../../sip-core/capture/pipeline';
 import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
 import { Trace } from '../../sip-core/trace/trace';
 import { planSplit } from '../../sip-core/trace/ingest-file.node.js';
-import { mergeStats, mergeTraceStates } from '../../sip-core/trace/trace-merge';
 import type { ReadAt } from '../../sip-core/trace/raw-store';
 import type { IngestJob, IngestReply } from './protocol';
 
@@ -80,14 +79,15 @@ function startWorker(job: IngestJob, entry?: string | URL): Worker {
 }
 
 type DoneReply = Extract<IngestReply, { type: 'done' }>;
+type FinalReply = Extract<IngestReply, { type: 'done' | 'handed-over' }>;
 
 /** Runs one job in a worker; resolves with its final reply (rejects on error, exit or abort). */
-function runWorker(
+function runWorker<R extends FinalReply = DoneReply>(
   job: IngestJob,
   onProgress: ((done: number, total: number) => void) | undefined,
   signal: AbortSignal | undefined,
   entry?: string | URL,
-): Promise<DoneReply> {
+): Promise<R> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new IngestError('cancelled', 'ABORT_ERR'));
@@ -112,7 +112,7 @@ function runWorker(
       } else {
         finish();
         if (m.cancelled || signal?.aborted) reject(new IngestError('cancelled', 'ABORT_ERR'));
-        else resolve(m);
+        else resolve(m as R);
       }
       if (settled) void w.terminate();
     });
@@ -150,7 +150,7 @@ async function runJob(
   opts: OpenOptions,
   readBack: () => { readAt: ReadAt | null; close(): void },
 ): Promise<OpenedCapture> {
-  return opened(await runWorker(job, opts.onProgress, opts.signal, opts.workerEntry), readBack);
+  return opened(await runWorker<DoneReply>(job, opts.onProgress, opts.signal, opts.workerEntry), readBack);
 }
 
 const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): void } => {
@@ -161,9 +161,9 @@ const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): voi
 /**
  * Two workers on one classic pcap file cut at `offset` (see `SplitRole`): the tail part reads from
  * the cut, decodes the stateless UDP frames and hands the others over to the head part (through a
- * MessagePort between the two workers) while the head reads up to the cut; their traces are merged
- * here into what one worker gives. When the head finds the cut was not a record boundary, its trace
- * alone is the result.
+ * MessagePort between the two workers) while the head reads up to the cut; the tail then sends its
+ * trace to the head, which merges the two into what one worker gives (this thread only receives the
+ * result). When the head finds the cut was not a record boundary, its trace alone is the result.
  */
 async function runSplit(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
   const cancel = new SharedArrayBuffer(4);
@@ -174,21 +174,18 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
   if (opts.signal?.aborted) ac.abort();
   const done = [0, 0];
   let size = 0;
-  // The head reads the whole file, the tail its part after the cut.
+  // The head reads up to the cut, the tail from it.
   const progress =
     (k: number) =>
     (d: number, total: number): void => {
       size = total;
-      done[k] = k === 1 ? Math.max(0, d - offset) : d;
-      opts.onProgress?.(
-        Math.min(total, Math.round(((done[0]! + done[1]!) * total) / (2 * total - offset))),
-        total,
-      );
+      done[k] = k === 1 ? Math.max(0, d - offset) : Math.min(d, offset);
+      opts.onProgress?.(Math.min(total, done[0]! + done[1]!), total);
     };
   const channel = new MessageChannel();
   const signal = new SharedArrayBuffer(4);
   try {
-    const tailP = runWorker(
+    const tailP = runWorker<Extract<FinalReply, { type: 'handed-over' }>>(
       {
         kind: 'path',
         path,
@@ -207,7 +204,7 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
       tailError = e;
       ac.abort();
     });
-    const head = await runWorker(
+    const head = await runWorker<DoneReply>(
       {
         kind: 'path',
         path,
@@ -223,32 +220,10 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
       ac.abort();
       throw tailError ?? e;
     });
-    const hs = head.split;
-    if (!hs || !hs.atBoundary || hs.framesBeforeSplit < 0) {
-      ac.abort();
-      return opened(head, fileReadBack(path));
-    }
-    const tail = await tailP;
-    const state = mergeTraceStates(
-      {
-        state: head.state,
-        emitted: hs.emitted,
-        framesBeforeSplit: hs.framesBeforeSplit,
-        stats: head.stats,
-      },
-      { state: tail.state, stats: tail.stats },
-    );
+    // Merged in the head worker, or the head alone (the cut was not a record boundary).
+    if (!head.split?.merged) ac.abort();
     if (size > 0) opts.onProgress?.(size, size);
-    return opened(
-      {
-        state,
-        diagnostics: state.fileDiagnostics,
-        stats: mergeStats(head.stats, tail.stats),
-        isCapture: head.isCapture,
-        fileBacked: head.fileBacked,
-      },
-      fileReadBack(path),
-    );
+    return opened(head, fileReadBack(path));
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

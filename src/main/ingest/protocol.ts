@@ -32,7 +32,17 @@ export type IngestReply =
       cancelled: boolean;
       /** Bytes stayed in the file (read back by offset) rather than in the transferred arena. */
       fileBacked: boolean;
-      /** Head part of a two-part ingest: what the merge needs. */
-      split?: { emitted: Uint32Array; framesBeforeSplit: number; atBoundary: boolean } | null;
+      /**
+       * Head part of a two-part ingest: whether the cut was a record boundary and the tail's trace was
+       * merged into `state` (in the head worker); when not merged, `state` is the head's alone.
+       */
+      split?: {
+        emitted: Uint32Array;
+        framesBeforeSplit: number;
+        atBoundary: boolean;
+        merged?: boolean;
+      } | null;
     }
+  /** Tail part of a two-part ingest: its trace went to the head worker. */
+  | { type: 'handed-over'; cancelled: boolean }
   | { type: 'error'; message: string; code: string | null };

@@ -1,42 +1,55 @@
 /**
  * The ingest worker thread: reads one capture (file path or uploaded bytes) into a trace, posting
  * progress, and transfers the trace's columns and arena back (no copy). Cancellation is a shared flag
- * the main thread sets; it is checked between 8 MB chunks.
+ * the main thread sets; it is checked between 8 MB chunks. In a two-part ingest the tail worker sends
+ * its trace to the head worker, which merges the two (the main thread only receives the result).
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
-import { Trace } from '../../sip-core/trace/trace';
+import { Trace, type TraceState } from '../../sip-core/trace/trace';
+import type { IngestStats } from '../../sip-core/capture/pipeline';
+import { mergeStats, mergeTraceStates } from '../../sip-core/trace/trace-merge';
 import type { IngestJob, IngestReply } from './protocol';
 
 const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
 
+/** What the tail part sends the head part over their port after its last chunk and the null. */
+interface TailResult {
+  state: TraceState;
+  stats: IngestStats | null;
+  cancelled: boolean;
+}
+
 /**
- * The two-part ingest's channel seen from this worker: the tail posts each chunk (transferred) and
- * bumps the counter; the head takes chunks off the port synchronously (its ingest is one synchronous
- * loop), waiting on the counter when none is there yet, and gives up when the ingest is cancelled.
+ * The two-part ingest's channel seen from this worker: the tail posts each chunk (transferred), then
+ * null, then its whole trace (TailResult), bumping the counter after each post; the head takes them off
+ * the port synchronously (its ingest is one synchronous loop), waiting on the counter when nothing is
+ * there yet, and gives up (null) when the ingest is cancelled.
  */
-function handoffLink(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => boolean): HandoffLink {
+function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => boolean) {
   const sig = new Int32Array(signal);
-  return {
-    send: (chunk) => {
-      if (chunk) port.postMessage(chunk, [chunk.buffer as ArrayBuffer]);
-      else port.postMessage(null);
-      Atomics.add(sig, 0, 1);
-      Atomics.notify(sig, 0);
-    },
-    receive: () => {
-      for (;;) {
-        const seen = Atomics.load(sig, 0);
-        const m = receiveMessageOnPort(port);
-        if (m !== undefined) return m.message as Uint8Array | null;
-        if (cancelled()) return null;
-        Atomics.wait(sig, 0, seen, 200);
-      }
-    },
+  const send = (m: Uint8Array | TailResult | null, transfer: ArrayBuffer[] = []): void => {
+    port.postMessage(m, transfer);
+    Atomics.add(sig, 0, 1);
+    Atomics.notify(sig, 0);
   };
+  const receive = (): unknown => {
+    for (;;) {
+      const seen = Atomics.load(sig, 0);
+      const m = receiveMessageOnPort(port);
+      if (m !== undefined) return m.message;
+      if (cancelled()) return null;
+      Atomics.wait(sig, 0, seen, 200);
+    }
+  };
+  const link: HandoffLink = {
+    send: (chunk) => send(chunk, chunk ? [chunk.buffer as ArrayBuffer] : []),
+    receive: () => receive() as Uint8Array | null,
+  };
+  return { send, receive, link };
 }
 
 async function run(job: IngestJob): Promise<void> {
@@ -50,30 +63,50 @@ async function run(job: IngestJob): Promise<void> {
     post({ type: 'progress', done, total });
   };
   if (job.kind === 'path') {
+    const ch = job.handoff ? channel(job.handoff.port, job.handoff.signal, cancelled) : null;
     const r = await ingestCaptureFile(job.path, {
       onProgress,
       cancelled,
       parse: job.parse ?? true,
       split: job.split ?? null,
-      handoff: job.handoff ? handoffLink(job.handoff.port, job.handoff.signal, cancelled) : null,
+      handoff: ch?.link ?? null,
     });
-    job.handoff?.port.close();
     r.file.close();
-    const state = r.trace.exportState();
-    const transfer = Trace.transferList(state);
-    if (r.split) transfer.push(r.split.emitted.buffer as ArrayBuffer);
+    let state = r.trace.exportState();
+    let stats = r.stats;
+    let merged = false;
+    if (ch && job.split?.role === 'tail') {
+      // The head merges: the trace goes to it, not to the main thread (which stays idle).
+      ch.send({ state, stats, cancelled: r.cancelled }, Trace.transferList(state));
+      job.handoff!.port.close();
+      post({ type: 'handed-over', cancelled: r.cancelled });
+      return;
+    }
+    if (ch && r.split?.atBoundary && r.split.framesBeforeSplit >= 0 && !r.cancelled) {
+      const tail = ch.receive() as TailResult | null;
+      if (tail !== null && !tail.cancelled) {
+        state = mergeTraceStates(
+          { state, emitted: r.split.emitted, framesBeforeSplit: r.split.framesBeforeSplit, stats },
+          { state: tail.state, stats: tail.stats },
+        );
+        stats = mergeStats(stats, tail.stats);
+        merged = true;
+      }
+    }
+    job.handoff?.port.close();
+    const cancelledNow = r.cancelled || (ch !== null && r.split?.atBoundary === true && !merged);
     post(
       {
         type: 'done',
         state,
-        diagnostics: r.diagnostics,
-        stats: r.stats,
+        diagnostics: merged ? state.fileDiagnostics : r.diagnostics,
+        stats,
         isCapture: r.isCapture,
-        cancelled: r.cancelled,
+        cancelled: cancelledNow,
         fileBacked: r.trace.source.compression === null,
-        split: r.split,
+        split: r.split ? { ...r.split, emitted: new Uint32Array(0), merged } : null,
       },
-      transfer,
+      Trace.transferList(state),
     );
   } else {
     // Raw bytes are referenced by offset into the upload, which the caller keeps (no arena copy),
