@@ -347,6 +347,23 @@ export abstract class SipElement implements TransportListener {
   }
 
   /**
+   * The request's top Via with received/rport as it must be forwarded (RFC 3261 §18.2.1, RFC 3581 §4):
+   * undefined when nothing changes, the `Via: ...` line's bytes (with CRLF) when the first Via field
+   * is one plain value, null when the caller must use {@link receivedViaOf} on the decoded value.
+   */
+  protected receivedViaLine(req: SipMessage, source: TransportAddress): Uint8Array | null | undefined {
+    const rport = req.viaRport;
+    const wantRport = rport === '' || this.alwaysRport;
+    const addReceived = (wantRport || sentByHost(req.viaSentBy) !== source.host) && req.viaReceived === null;
+    if (!addReceived && rport !== '' && !(rport === null && wantRport)) return undefined;
+    const fx = topViaFields.of(req);
+    const i = fx.first(K_VIA);
+    if (i < 0) return null;
+    const w = writer.reset();
+    return this.topViaBytes(w, req, source, fx.vs(i), fx.ve(i)) ? w.take() : null;
+  }
+
+  /**
    * {@link receivedViaOf} written as bytes for the common field: one Via value (no comma), plain
    * ASCII on one line. False (nothing written) for any other, which takes the string path.
    */

@@ -32,7 +32,8 @@ interface PatchField {
 interface Inserted {
   /** Canonical name. */
   canonical: string;
-  line: string;
+  /** The line without its CRLF, or the line's bytes with their CRLF. */
+  line: string | Uint8Array;
 }
 
 const enc = new TextEncoder();
@@ -160,7 +161,7 @@ export class MessagePatch {
     return any ? all.filter((f) => f.value !== null) : all;
   }
 
-  private insertAt(at: number, canonical: string, line: string, first: boolean): void {
+  private insertAt(at: number, canonical: string, line: string | Uint8Array, first: boolean): void {
     const ats = (this.insertAts ??= []);
     const lists = (this.insertLists ??= []);
     const k = ats.indexOf(at);
@@ -239,6 +240,20 @@ export class MessagePatch {
     const at = this.live(c);
     this.bounds();
     const line = `${clean(name)}: ${clean(value)}`;
+    if (where === 'top') this.insertAt(at.length ? at[0]!.ls : this.headStart, c, line, true);
+    else this.insertAt(at.length ? at[at.length - 1]!.le : this.headEnd, c, line, false);
+    this.changed = true;
+    return this;
+  }
+
+  /**
+   * {@link addHeader} of a whole field line already encoded: `line` is `Name: value` and its CRLF,
+   * with no other CR or LF (the caller wrote it).
+   */
+  addHeaderBytes(name: string, line: Uint8Array, where: 'top' | 'bottom' = 'top'): this {
+    const c = canonicalHeaderName(name);
+    const at = this.live(c);
+    this.bounds();
     if (where === 'top') this.insertAt(at.length ? at[0]!.ls : this.headStart, c, line, true);
     else this.insertAt(at.length ? at[at.length - 1]!.le : this.headEnd, c, line, false);
     this.changed = true;
@@ -407,8 +422,18 @@ export class MessagePatch {
       const list = lists[n]!;
       if (list.length === 0) continue;
       let t = '';
-      for (const e of list) if (e.canonical !== 'content-length') t += e.line + '\r\n';
-      splices.push({ start: at, end: at, text: t, rank: R_INSERT });
+      for (const e of list) {
+        if (e.canonical === 'content-length') continue;
+        const line = e.line;
+        if (typeof line === 'string') t += line + '\r\n';
+        else {
+          // an encoded line: the text so far, then its bytes (splices at one offset keep their order)
+          if (t) splices.push({ start: at, end: at, text: t, rank: R_INSERT });
+          splices.push({ start: at, end: at, text: line, rank: R_INSERT });
+          t = '';
+        }
+      }
+      if (t) splices.push({ start: at, end: at, text: t, rank: R_INSERT });
     }
     if (topVia !== undefined) {
       const v = this.live('via')[0];

@@ -12,6 +12,7 @@ import {
   F_FROMTAG,
   F_TOTAG,
   F_URI,
+  FOLDED,
   KEY_HEADER_CANONICAL,
   ParsedMessage,
 } from '../message/sip-message';
@@ -104,7 +105,13 @@ export class FieldIndex {
     spans.length = 0;
     splitCommaSpans(raw, this.vs(i), this.ve(i), spans);
     for (let k = 0; k < spans.length; k += 2)
-      if (spans[k + 1]! > spans[k]!) out.push(decodeUnfolded(raw, spans[k]!, spans[k + 1]!));
+      if (spans[k + 1]! > spans[k]!) out.push(this.text(i, spans[k]!, spans[k + 1]!));
+  }
+  /** raw[s, e) inside field i, unfolded: a slice of the message's decoded header when the field has no fold. */
+  private text(i: number, s: number, e: number): string {
+    const pm = this.pm;
+    if (pm && (this.ix[this.o + i * 5 + 4]! & FOLDED) === 0) return pm.text(s, e);
+    return decodeUnfolded(this.raw, s, e);
   }
   /** The first comma-separated value of field i (`values(name)[0]` when i is the first field), or null. */
   firstListValue(i: number): string | null {
@@ -113,7 +120,7 @@ export class FieldIndex {
     spans.length = 0;
     splitCommaSpans(raw, this.vs(i), this.ve(i), spans);
     for (let k = 0; k < spans.length; k += 2)
-      if (spans[k + 1]! > spans[k]!) return decodeUnfolded(raw, spans[k]!, spans[k + 1]!);
+      if (spans[k + 1]! > spans[k]!) return this.text(i, spans[k]!, spans[k + 1]!);
     return null;
   }
   /** Index of the first field with key id `id` (-1 when none). */
@@ -159,8 +166,19 @@ export function fnvStr(h: number, s: string): number {
 
 /** 32-bit hash as 8 lower-case hex digits. */
 export function hex8(h: number): string {
-  return (h >>> 0).toString(16).padStart(8, '0');
+  // one flat string from eight char codes (toString(16) + padStart costs several times more)
+  return String.fromCharCode(
+    HEX_CODES[(h >>> 28) & 15]!,
+    HEX_CODES[(h >>> 24) & 15]!,
+    HEX_CODES[(h >>> 20) & 15]!,
+    HEX_CODES[(h >>> 16) & 15]!,
+    HEX_CODES[(h >>> 12) & 15]!,
+    HEX_CODES[(h >>> 8) & 15]!,
+    HEX_CODES[(h >>> 4) & 15]!,
+    HEX_CODES[h & 15]!,
+  );
 }
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 const PIPE = 124;
 

@@ -317,13 +317,20 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.addRecordRoute(ctx);
     const saved = this.alwaysRport;
     this.alwaysRport = ctx.forceRport;
-    const top = topViaValue(ctx.msg);
-    const v = this.receivedViaOf(ctx.msg, top, ctx.source);
+    // the new Via line as bytes when the top Via is one plain value, else as a string
+    const line = this.receivedViaLine(ctx.msg, ctx.source);
+    let top = '';
+    let v = '';
+    if (line === null) {
+      top = topViaValue(ctx.msg);
+      v = this.receivedViaOf(ctx.msg, top, ctx.source);
+    }
     this.alwaysRport = saved;
     ctx.viaMarked = true;
-    if (v === top) return;
+    if (line === undefined || (line === null && v === top)) return;
     ctx.editor.removeFirstValue('via');
-    ctx.editor.addHeader('Via', v, 'top');
+    if (line) ctx.editor.addHeaderBytes('Via', line, 'top');
+    else ctx.editor.addHeader('Via', v, 'top');
   }
 
   /** Stateless forwarding (RFC 3261 §16.11): the branch is a hash of the incoming one. */
