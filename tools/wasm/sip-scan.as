@@ -211,6 +211,32 @@ function findLF<M>(p: i32, end: i32): i32 {
   return end;
 }
 
+/** Set by {@link findLFComma}: a "," may come before the LF it found. */
+let sawComma: bool = false;
+
+/**
+ * {@link findLF} that also sets `sawComma` when a "," comes first (or may: octets past `end` count
+ * too, which only costs the list count a look it did not need).
+ */
+function findLFComma<M>(p: i32, end: i32): i32 {
+  const lf = i8x16.splat(10);
+  const cm = i8x16.splat(44);
+  while (p < end) {
+    const v = v128.load(ptr<M>(p));
+    const m = i8x16.bitmask(i8x16.eq(v, lf));
+    const c = i8x16.bitmask(i8x16.eq(v, cm));
+    if (m != 0) {
+      const k = ctz<i32>(m);
+      if ((c & ((1 << k) - 1)) != 0) sawComma = true;
+      const q = p + k;
+      return q < end ? q : end;
+    }
+    if (c != 0) sawComma = true;
+    p += 16;
+  }
+  return end;
+}
+
 function findByte<M>(p: i32, e: i32, x: i32): i32 {
   const k = i8x16.splat(<i8>x);
   while (p < e) {
@@ -418,6 +444,17 @@ function findTag<M>(s: i32, e: i32, f: i32): bool {
   }
   if (params < 0) return true;
   p = params;
+  // the usual first parameter ";tag=" (lower case, no LWS): its value read directly
+  if (
+    p + 5 < e &&
+    (load<u32>(ptr<M>(p + 1)) | 0x202020) == 0x3d676174 && // "tag=", the name in any case
+    at<M>(p + 5) != 34 &&
+    !isLws(at<M>(p + 5))
+  ) {
+    const ve = firstIn<M>(p + 5, e, C_TAGSTOP);
+    if (!keySet(f)) setKey(f, p + 5, ve);
+    p = ve;
+  }
   while (p < e) {
     if (at<M>(p) != 59) {
       p = findByte<M>(p + 1, e, 59);
@@ -456,18 +493,22 @@ function findTag<M>(s: i32, e: i32, f: i32): bool {
 
 /** parse.ts parseCseq: false (bail) where the parser would add a diagnostic. */
 function parseCseq<M>(s: i32, e: i32): bool {
+  // byte loops: the number and the method are a few octets, shorter than a 16-octet search pays for
   let p = s;
   let v: i64 = 0;
-  while (p < e && <u32>(at<M>(p) - 0x30) <= 9) {
-    v = v * 10 + <i64>(at<M>(p) - 0x30);
+  while (p < e) {
+    const d = at<M>(p) - 0x30;
+    if (<u32>d > 9) break;
+    v = v * 10 + <i64>d;
     p++;
-    if (p - s > 10) return false;
   }
+  if (p - s > 10) return false;
   const digitsEnd = p;
-  p = skipLws<M>(p, e);
+  while (p < e && isLws(at<M>(p))) p++;
   const ms = p;
-  const me = scanToken<M>(p, e);
-  if (digitsEnd == s || me == ms || me != e || p == digitsEnd) return false;
+  while (p < e && load<u8>(TOK + <usize>at<M>(p)) != 0) p++;
+  const me = p;
+  if (digitsEnd == s || me == ms || me != e || ms == digitsEnd) return false;
   if (v >= 2147483648) return false;
   outSet(R_CSEQ, <i32>v);
   setKey(F_CSEQM, ms, me);
@@ -578,6 +619,7 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, i8x16.splat(0x2d)))) ^ 0xffff;
     const colons = i8x16.bitmask(i8x16.eq(v, i8x16.splat(58)));
     const lfs = i8x16.bitmask(i8x16.eq(v, i8x16.splat(10)));
+    const commas = i8x16.bitmask(i8x16.eq(v, i8x16.splat(44)));
     const k = ctz<i32>(nonAlpha);
     let q = p + k;
     if (((colons >> k) & 1) == 0 || q >= end) {
@@ -585,7 +627,16 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
       if (q == ns || q >= end || at<M>(q) != 58) return 0; // bad name, space before ":", continuation...
     } else if (k == 0) return 0;
     // the line end: in these 16 octets (after the colon, as LF is no name octet), else searched on
-    const flf = lfs != 0 ? min<i32>(p + ctz<i32>(lfs), end) : findLF<M>(p + 16, end);
+    // (and whether a "," comes before it: a list header without one holds one value)
+    let flf: i32;
+    if (lfs != 0) {
+      const kl = ctz<i32>(lfs);
+      flf = min<i32>(p + kl, end);
+      sawComma = (commas & ((1 << kl) - 1)) != 0;
+    } else {
+      sawComma = commas != 0;
+      flf = findLFComma<M>(p + 16, end);
+    }
     if (flf + 1 >= end || at<M>(flf - 1) != 13) return 0; // unterminated, bare LF
     if (isWs(at<M>(flf + 1))) return 0; // folded
     let vs = q + 1;
@@ -634,7 +685,7 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
               viaCount += 1 + n;
             }
           } else {
-            const n = countList<M>(vs, ve);
+            const n = sawComma || vs >= ve ? countList<M>(vs, ve) : 1;
             if (n < 0) return 0;
             viaCount += n;
           }
@@ -671,13 +722,13 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
           if (first) setKey(F_CTYPE, vs, ve);
           break;
         case ID_ROUTE: {
-          const n = countList<M>(vs, ve);
+          const n = sawComma || vs >= ve ? countList<M>(vs, ve) : 1;
           if (n < 0) return 0;
           routeCount += n;
           break;
         }
         case ID_RR: {
-          const n = countList<M>(vs, ve);
+          const n = sawComma || vs >= ve ? countList<M>(vs, ve) : 1;
           if (n < 0) return 0;
           rrCount += n;
           break;

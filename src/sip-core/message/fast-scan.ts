@@ -107,7 +107,8 @@ export function fastScan(buf: Uint8Array, start: number, end: number, indexOnly 
   const len = end - start;
   const scan = scanFn;
   if (scan === null || !enabled || len <= 0) return null;
-  if (buf.buffer === memBuffer) {
+  // (`buf.buffer` is a builtin call: asked only once an arena exists)
+  if (arena !== null && buf.buffer === memBuffer) {
     // bytes in the arena: scanned where they lie
     return scanAtFn!(buf.byteOffset + start, len, start, indexOnly ? 1 : 0) === 1 ? out32 : null;
   }

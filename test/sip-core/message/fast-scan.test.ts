@@ -245,6 +245,19 @@ describe('fast key-field scanner = full parser', () => {
     'Content-Length-X: 9',
     'Call-Info: <http://x>',
     'Accept: application/sdp, text/plain',
+    // the scanner's shortcuts: ";tag=" read directly, CSeq by octets, list headers without a ","
+    'To: <sip:b@b>;tag= x',
+    'To: <sip:b@b>;tag=',
+    'From: <sip:a@a>;Tag=Q;tag=2',
+    'To: <sip:b@b>;tag\x1dx',
+    'From: A <sip:a@a>;tag=1;;x',
+    'CSeq: 12345678901 INVITE',
+    'CSeq: 1 INV ITE',
+    'CSeq: 2147483648 ACK',
+    'Route: <a>,<b>',
+    'v: SIP/2.0/UDP b,SIP/2.0/UDP c',
+    'Via: SIP/2.0/UDP second.example;branch=z9hG4bK2',
+    'Record-Route: <sip:server10.biloxi.com;lr>',
   );
   const startLine = fc.constantFrom(
     'INVITE sip:bob@biloxi.com SIP/2.0',
