@@ -625,30 +625,42 @@ export interface IdSource {
 /** The RFC 3261 §8.1.1.7 magic cookie that starts every compliant branch. */
 export const BRANCH_COOKIE = 'z9hG4bK';
 
-const HEX = '0123456789abcdef';
+/** Char codes of `0123456789abcdef`. */
+const HEX_CODES: readonly number[] = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+const COOKIE_CODES: readonly number[] = [...BRANCH_COOKIE].map((c) => c.charCodeAt(0));
 
 /** Deterministic {@link IdSource}: the same seed yields the same sequence of ids. */
 export class SeededIdSource implements IdSource {
   readonly random: RandomSource;
+  /** Char codes of the id being made (one flat string from them, no concatenation per character). */
+  private readonly codes: number[] = [];
 
   constructor(seedOrRandom: number | RandomSource) {
     this.random = typeof seedOrRandom === 'number' ? new Xoshiro128(seedOrRandom) : seedOrRandom;
   }
 
-  token(length: number): string {
-    let s = '';
-    while (s.length < length) {
+  /** `prefix` then `length` hex digits, four bits at a time from each 32-bit draw, low bits first. */
+  private hex(prefix: readonly number[], length: number): string {
+    const a = this.codes;
+    a.length = 0;
+    for (let i = 0; i < prefix.length; i++) a.push(prefix[i]!);
+    let n = 0;
+    while (n < length) {
       let w = this.random.nextU32();
-      for (let i = 0; i < 8 && s.length < length; i++) {
-        s += HEX[w & 15];
+      for (let i = 0; i < 8 && n < length; i++, n++) {
+        a.push(HEX_CODES[w & 15]!);
         w >>>= 4;
       }
     }
-    return s;
+    return String.fromCharCode.apply(null, a);
+  }
+
+  token(length: number): string {
+    return this.hex([], length);
   }
 
   branch(): string {
-    return BRANCH_COOKIE + this.token(16);
+    return this.hex(COOKIE_CODES, 16);
   }
 
   tag(): string {

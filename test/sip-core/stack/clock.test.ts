@@ -138,6 +138,16 @@ describe('SeededIdSource', () => {
     expect(new SeededIdSource(100).tag()).not.toEqual(new SeededIdSource(99).tag());
     expect(a.callId('h')).toMatch(/^[0-9a-f]{20}@h$/);
   });
+
+  it('ids of a seed stay the same across versions (scenario outputs depend on them)', () => {
+    const ids = new SeededIdSource(7);
+    expect([ids.branch(), ids.tag(), ids.callId('h.example'), ids.token(3)]).toEqual([
+      'z9hG4bK0222cdb3fe9a1238',
+      '9e01ce2749',
+      '73abfc091d759397943d@h.example',
+      expect.stringMatching(/^[0-9a-f]{3}$/),
+    ]);
+  });
 });
 
 describe('RealClock / CryptoIdSource (node adapters)', () => {

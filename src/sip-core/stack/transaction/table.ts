@@ -6,7 +6,7 @@
  * https://www.rfc-editor.org/rfc/rfc3261#section-17.1.3 https://www.rfc-editor.org/rfc/rfc3261#section-17.2.3
  */
 import type { SipMessage } from '../../message';
-import { F_BRANCH, F_CSEQM, F_SENTBY, ParsedMessage } from '../../message/sip-message';
+import { F_BRANCH, F_CSEQM, F_METHOD, F_SENTBY, ParsedMessage } from '../../message/sip-message';
 import { BRANCH_COOKIE } from '../clock';
 import type { InviteClientTransaction } from './invite-client';
 import type { InviteServerTransaction } from './invite-server';
@@ -247,7 +247,7 @@ export class TransactionTable {
   /** The server transaction a request (or ACK, or with `method` 'INVITE' a CANCEL) matches. */
   matchRequest(req: SipMessage, method?: string): ServerTransaction | undefined {
     if (req instanceof ParsedMessage) {
-      const r = this.matchRequestBytes(req, method ?? req.method ?? '');
+      const r = this.matchRequestBytes(req, method);
       if (r !== null) return r;
     }
     const key = serverTransactionKey(req, method);
@@ -256,10 +256,14 @@ export class TransactionTable {
 
   /**
    * {@link matchRequest} for a `z9hG4bK` branch read from the bytes: the hash of
-   * `branch|sent-by lowercased|method`, compared with the keys in its chain. Null when the key is
-   * not of that form or not ASCII (the string path decides).
+   * `branch|sent-by lowercased|method` (the request's own method from its bytes unless `method` is
+   * given; ACK counts as INVITE), compared with the keys in its chain. Null when the key is not of
+   * that form or not ASCII (the string path decides).
    */
-  private matchRequestBytes(req: ParsedMessage, method: string): ServerTransaction | undefined | null {
+  private matchRequestBytes(
+    req: ParsedMessage,
+    method: string | undefined,
+  ): ServerTransaction | undefined | null {
     const ix = req.ix;
     const o = req.base;
     const bs = ix[o + 2 * F_BRANCH]!;
@@ -270,13 +274,27 @@ export class TransactionTable {
     let ss = ix[o + 2 * F_SENTBY]!;
     let se = ix[o + 2 * F_SENTBY + 1]!;
     if (ss < 0) ss = se = 0;
-    const m = method === 'ACK' ? 'INVITE' : method;
+    let m: string | null = null;
+    let ms = 0;
+    let me = 0;
+    if (method !== undefined) m = method === 'ACK' ? 'INVITE' : method;
+    else {
+      ms = ix[o + 2 * F_METHOD]!;
+      me = ix[o + 2 * F_METHOD + 1]!;
+      if (ms < 0) ms = me = 0;
+      else if (me - ms === 3 && raw[ms] === 0x41 && raw[ms + 1] === 0x43 && raw[ms + 2] === 0x4b)
+        m = 'INVITE'; // ACK
+    }
     let h = hashBytes(FNV_OFFSET, raw, bs, be, false);
     if (h === -1) return null;
     h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, ss, se, true);
     if (h === -1) return null;
-    const hash = hashStr(Math.imul(h ^ BAR, FNV_PRIME), m) >>> 0;
-    const want = be - bs + 1 + (se - ss) + 1 + m.length;
+    h = Math.imul(h ^ BAR, FNV_PRIME);
+    h = m !== null ? hashStr(h, m) : hashBytes(h, raw, ms, me, false);
+    if (h === -1) return null;
+    const hash = h >>> 0;
+    const mLen = m !== null ? m.length : me - ms;
+    const want = be - bs + 1 + (se - ss) + 1 + mLen;
     for (
       let t: TransactionBase<string> | null = this.servers.heads[hash & this.servers.mask] ?? null;
       t !== null;
@@ -287,7 +305,8 @@ export class TransactionTable {
       let at = matchBytes(key, 0, raw, bs, be, false);
       if (at < 0 || key.charCodeAt(at) !== BAR) continue;
       at = matchBytes(key, at + 1, raw, ss, se, true);
-      if (at < 0 || key.charCodeAt(at) !== BAR || !key.endsWith(m)) continue;
+      if (at < 0 || key.charCodeAt(at) !== BAR) continue;
+      if (m !== null ? !key.endsWith(m) : matchBytes(key, at + 1, raw, ms, me, false) < 0) continue;
       return t as ServerTransaction;
     }
     return undefined;
