@@ -185,6 +185,22 @@ class Field implements HeaderField {
   }
 }
 
+/**
+ * The parts of a parsed message computed on demand, in one object made on first need, so a message
+ * that is parsed, looked at by its key numbers and dropped initialises and carries none of them.
+ */
+class Lazy {
+  /** Structural diagnostics (most messages have none). */
+  diags: Diagnostic[] | null = null;
+  /** Decoded key string fields by F_* number. */
+  sc: (string | null)[] | null = null;
+  /** The header section decoded once (ASCII only), or null when it is not ASCII; undefined until needed. */
+  head: string | null | undefined = undefined;
+  fields: Field[] | null = null;
+  canon: string[] | null = null;
+  typedView: TypedView | null = null;
+}
+
 /** The implementation of SipMessage built by `parseMessage`. Fields are filled by the parser. */
 export class ParsedMessage implements SipMessage {
   kind: 'request' | 'response' | 'invalid' = 'invalid';
@@ -199,29 +215,25 @@ export class ParsedMessage implements SipMessage {
   bodyLength = 0;
   startLineStart: number;
   startLineEnd: number;
-  /** Allocated on first use: a message that parses cleanly carries no array. */
-  private diags: Diagnostic[] | null = null;
   /** The index chunk: key field spans at `base` (two per field, see F_*), then HS numbers per header field. */
   ix: Int32Array;
   base: number;
   /** Number of header fields in the index. */
   headerCount = 0;
-  private sc: (string | null)[] | null = null;
-  /** The header section decoded once (ASCII only), or null when it is not ASCII; undefined until needed. */
-  private head: string | null | undefined = undefined;
-  private fields: Field[] | null = null;
-  private canon: string[] | null = null;
+  /** What is computed on demand, in one object made on first need (see {@link Lazy}). */
+  private lz: Lazy | null = null;
   /** Typed-value cache, owned by typed.ts. */
   typedCache: unknown = null;
-  private typedView: TypedView | null = null;
 
   /** The structural diagnostics (an array made on first access, so clean messages allocate none). */
   get diagnostics(): Diagnostic[] {
-    return (this.diags ??= []);
+    const l = (this.lz ??= new Lazy());
+    return (l.diags ??= []);
   }
 
   get typed(): TypedView {
-    return (this.typedView ??= new TypedView(this));
+    const l = (this.lz ??= new Lazy());
+    return (l.typedView ??= new TypedView(this));
   }
 
   constructor(
@@ -256,9 +268,10 @@ export class ParsedMessage implements SipMessage {
 
   /** Decoded key string field `f` (cached), or null when absent. */
   str(f: number): string | null {
-    let sc = this.sc;
+    const l = (this.lz ??= new Lazy());
+    let sc = l.sc;
     if (sc === null) {
-      sc = this.sc = [];
+      sc = l.sc = [];
     }
     const v = sc[f];
     if (v !== undefined) return v;
@@ -278,12 +291,13 @@ export class ParsedMessage implements SipMessage {
    * UTF-16 unit, checked by length), else a UTF-8 decode of the span.
    */
   text(s: number, e: number): string {
-    let head = this.head;
+    const l = (this.lz ??= new Lazy());
+    let head = l.head;
     if (head === undefined) {
       const hs = this.startLineStart;
       const he = Math.max(hs, this.bodyStart);
       const t = headDecoder.decode(this.raw.subarray(hs, he));
-      head = this.head = t.length === he - hs ? t : null;
+      head = l.head = t.length === he - hs ? t : null;
     }
     const base = this.startLineStart;
     if (head !== null && s >= base && e - base <= head.length) return head.slice(s - base, e - base);
@@ -353,9 +367,10 @@ export class ParsedMessage implements SipMessage {
 
   /** Canonical name of header field i. */
   canonicalAt(i: number): string {
-    let c = this.canon;
+    const l = (this.lz ??= new Lazy());
+    let c = l.canon;
     if (c === null) {
-      c = this.canon = new Array<string>(this.headerCount);
+      c = l.canon = new Array<string>(this.headerCount);
     }
     let v = c[i];
     if (v === undefined) {
@@ -369,7 +384,8 @@ export class ParsedMessage implements SipMessage {
   }
 
   get headers(): readonly HeaderField[] {
-    let f = this.fields;
+    const l = (this.lz ??= new Lazy());
+    let f = l.fields;
     if (f === null) {
       const hs = this.ix;
       const n = this.headerCount;
@@ -386,7 +402,7 @@ export class ParsedMessage implements SipMessage {
           hs[o + 3]!,
         );
       }
-      this.fields = f;
+      l.fields = f;
     }
     return f;
   }
