@@ -85,6 +85,8 @@ const MAX_RETRANS_INVITE = 6;
 const MAX_RETRANS_OTHER = 10;
 const PDD_LONG_US = 10e6;
 const MAX_MEDIA_PER_GROUP = 8;
+/** Call-ID lengths tracked one by one (see `hasCallIdLength`). */
+const CID_LENGTH_MAX = 1024;
 
 /** A retransmitted message: the first copy it repeats and the time since the previous copy. */
 export interface Retransmission {
@@ -317,6 +319,7 @@ export class TraceAnalyzer implements TraceAnalysis {
           gi = this.groups.length;
           this.groups.push(this.#newGroup(gi, cid, us));
           this.#grpByCid.set(cid, gi);
+          this.#cidLengths[Math.min(cid.length, CID_LENGTH_MAX)] = 1;
         }
         if (ck > 0) {
           if (ck >= this.#grpOfKey.length) {
@@ -1121,6 +1124,14 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (!this.#grpByCid.has(callIdA) || !this.#grpByCid.has(callIdB)) return false;
     this.#link({ a: callIdA, b: callIdB, reason: 'manual', confidence: 1, detail: 'joined by the user' });
     return true;
+  }
+
+  /** Lengths of the Call-IDs of the groups (1: some group's Call-ID has this length; the last slot: any longer). */
+  readonly #cidLengths = new Uint8Array(CID_LENGTH_MAX + 1);
+
+  /** False when no group's Call-ID has `n` characters (then `groupOf` of such a string is -1). */
+  hasCallIdLength(n: number): boolean {
+    return this.#cidLengths[Math.min(n, CID_LENGTH_MAX)] === 1;
   }
 
   /** Group index of a Call-ID (or -1). */

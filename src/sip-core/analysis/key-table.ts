@@ -6,6 +6,8 @@
  * a collision merges two transactions, it never throws).
  */
 
+import { decodeSpan } from '../message/text';
+
 // Two 32-bit FNV-1a-style lanes, module state so that hashing several fields allocates nothing.
 let h1 = 0;
 let h2 = 0;
@@ -77,6 +79,45 @@ export function keyBytes(b: Uint8Array, s: number, e: number): void {
   h1 = x1;
   h2 = x2;
   mix(1);
+}
+
+/**
+ * `keyStr` of the text of `b[s,e)` (UTF-8): the octets are hashed as `keyBytes` does when they are all
+ * ASCII (then the text's characters are the octets), else the decoded text is.
+ */
+export function keySpan(b: Uint8Array, s: number, e: number): void {
+  let x1 = h1;
+  let x2 = h2;
+  let any = 0;
+  let i = s;
+  for (; i + 4 <= e; i += 4) {
+    const w = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    any |= w;
+    x1 = Math.imul(x1 ^ w, 0x01000193);
+    x2 = Math.imul(x2 ^ w, 0x5bd1e995);
+    x2 ^= x2 >>> 15;
+  }
+  for (; i < e; i++) {
+    const c = b[i]!;
+    any |= c;
+    x1 = Math.imul(x1 ^ c, 0x01000193);
+    x2 = Math.imul(x2 ^ c, 0x5bd1e995);
+    x2 ^= x2 >>> 15;
+  }
+  if ((any & 0x80808080) !== 0) {
+    keyStr(decodeSpan(b, s, e));
+    return;
+  }
+  h1 = x1;
+  h2 = x2;
+  mix(1);
+}
+
+/** True when `b[s,e)` holds only ASCII octets. */
+export function asciiSpan(b: Uint8Array, s: number, e: number): boolean {
+  let x = 0;
+  for (let i = s; i < e; i++) x |= b[i]!;
+  return x < 0x80;
 }
 
 /** ASCII letters lower-cased. */

@@ -4,9 +4,10 @@
  * body framing) taken as byte spans from the parser's index, so no string is made unless a rule asks,
  * and keys are hashed straight from the bytes (key-table.ts), equal to the hashes of the strings.
  * @remarks Reads `ParsedMessage`'s index (sip-message.ts: key field spans `F_*`, then `HS` slots per
- * header field with its key id); any other SipMessage, or key fields that are not ASCII (whose bytes
- * would not hash like their UTF-16 strings), are read through the message's getters instead. Either
- * way the fields equal the getters' (test/sip-core/analysis/message-view.test.ts).
+ * header field with its key id); any other SipMessage is read through the message's getters instead.
+ * Key fields that are not ASCII (whose octets would not hash or sort like their UTF-16 strings) are
+ * hashed and compared as text. Either way the fields and keys equal the getters'
+ * (test/sip-core/analysis/message-view.test.ts).
  */
 import { parseMessage, type SipMessage } from '../message';
 import {
@@ -42,7 +43,7 @@ import {
   ParsedMessage,
 } from '../message/sip-message';
 import { decodeSpan } from '../message/text';
-import { keyBytes, keyBytesLower, keyCharsLower, keySep, keyStr } from './key-table';
+import { asciiSpan, keyBytesLower, keyCharsLower, keySep, keySpan, keyStr } from './key-table';
 
 /** Key ids of Contact and Record-Route in the parser's header index. */
 const ID_CONTACT = KEY_HEADER_CANONICAL.indexOf('contact');
@@ -52,12 +53,6 @@ const lc = (c: number): number => c | 0x20;
 
 const EMPTY = new Uint8Array(0);
 const EMPTY_IX = new Int32Array(0);
-
-function ascii(b: Uint8Array, s: number, e: number): boolean {
-  let x = 0;
-  for (let i = s; i < e; i++) x |= b[i]!;
-  return x < 0x80;
-}
 
 /** The method name in `b[s,e)`: one shared string for the RFC 3261 and extension methods, else decoded. */
 function methodName(b: Uint8Array, s: number, e: number): string {
@@ -105,8 +100,6 @@ const S_RPORT = 2 * F_RPORT;
 const S_FROMTAG = 2 * F_FROMTAG;
 const S_TOTAG = 2 * F_TOTAG;
 const S_CTYPE = 2 * F_CTYPE;
-/** The spans hashed from bytes (checked to be ASCII); transport and rport are only compared or decoded. */
-const KEY_SPANS = [S_BRANCH, S_SENTBY, S_FROMTAG, S_TOTAG];
 
 /**
  * Views of the scanner's output by length (a copy is one `set` of a view made once), for the output
@@ -169,13 +162,13 @@ export class AnalysisMessage {
     end = end <= len ? Math.floor(end) : len;
     if (!(end >= start)) end = start;
     const r = fastScan(buf, start, end);
-    if (r === null || !this.#fromScan(r, buf, start, end, callId))
-      return this.useMessage(parseMessage(buf, start, end), callId);
+    if (r === null) return this.useMessage(parseMessage(buf, start, end), callId);
+    this.#fromScan(r, buf, start, end, callId);
     return this;
   }
 
-  /** Takes the fields of the scanner's output `r` for `buf[start,end)` (see `parseMessage`'s fromScan); false when a key span is not ASCII. */
-  #fromScan(r: Int32Array, buf: Uint8Array, start: number, end: number, callId: string | null): boolean {
+  /** Takes the fields of the scanner's output `r` for `buf[start,end)` (see `parseMessage`'s fromScan). */
+  #fromScan(r: Int32Array, buf: Uint8Array, start: number, end: number, callId: string | null): void {
     const nh = r[R_NH]!;
     const n = KEY_SLOTS + HS * nh;
     let ix = this.#own;
@@ -185,11 +178,6 @@ export class AnalysisMessage {
       scanViewsOf = r;
     }
     ix.set((scanViews[n] ??= r.subarray(R_KEY, R_KEY + n)));
-    // Keys hash bytes as the strings' UTF-16 units: ASCII only (else the parse's getters, as `useMessage`).
-    for (const k of KEY_SPANS) {
-      const s = ix[k]!;
-      if (s >= 0 && !ascii(buf, s, ix[k + 1]!)) return false;
-    }
     this.serial++;
     this.#full = null;
     this.#fallback = false;
@@ -219,7 +207,6 @@ export class AnalysisMessage {
     this.method = s >= 0 ? methodName(buf, s, ix[2 * F_METHOD + 1]!) : null;
     s = ix[2 * F_CSEQM]!;
     this.cseqMethod = s >= 0 ? methodName(buf, s, ix[2 * F_CSEQM + 1]!) : null;
-    return true;
   }
 
   /** Reads a parsed message. */
@@ -229,7 +216,8 @@ export class AnalysisMessage {
     this.raw = m.raw;
     this.start = m.start;
     this.end = m.end;
-    if (m instanceof ParsedMessage && this.#fromParse(m, callId)) {
+    if (m instanceof ParsedMessage) {
+      this.#fromParse(m, callId);
       this.#fallback = false;
       return this;
     }
@@ -290,8 +278,8 @@ export class AnalysisMessage {
     if (this.#fallback) return true;
     const s = this.#ix[this.#base + S_SENTBY]!;
     if (s < 0 || s >= this.#ix[this.#base + S_SENTBY + 1]!) return true;
-    const c = this.raw[s];
-    return c === 0x31 || c === 0x30 || c === 0x5b || c === 0x66 || c === 0x46;
+    const c = this.raw[s]!;
+    return c === 0x31 || c === 0x30 || c === 0x5b || c === 0x66 || c === 0x46 || c >= 0x80;
   }
   /**
    * True when the top Via sent-by's host (`bareHost(viaSentBy)`) is exactly `host`, decided from the
@@ -312,7 +300,8 @@ export class AnalysisMessage {
       }
     if (colon >= 0) e = colon;
     if (e - s !== host.length) return false;
-    for (let i = 0; i < host.length; i++) if (b[s + i] !== host.charCodeAt(i)) return false;
+    for (let i = 0; i < host.length; i++)
+      if (b[s + i] !== host.charCodeAt(i) || b[s + i]! >= 0x80) return false;
     return true;
   }
 
@@ -400,6 +389,16 @@ export class AnalysisMessage {
     return true;
   }
 
+  /** Number of header fields in the index (span mode), or -1 in fallback mode (read the bytes instead). */
+  get indexedHeaders(): number {
+    return this.#fallback ? -1 : this.#nh;
+  }
+  /** Start of header field `i`'s name (`i` below `indexedHeaders`), or -1 for a key header (Via, From, Contact...). */
+  otherHeaderNameAt(i: number): number {
+    const o = this.#base + KEY_SLOTS + i * HS;
+    return (this.#ix[o + 4]! & 255) === 0 ? this.#ix[o]! : -1;
+  }
+
   header(name: string): string | null {
     return this.full().header(name);
   }
@@ -442,7 +441,7 @@ export class AnalysisMessage {
   #keySlot(slot: number): void {
     const s = this.#ix[this.#base + slot]!;
     if (s < 0) keyStr(null);
-    else keyBytes(this.raw, s, this.#ix[this.#base + slot + 1]!);
+    else keySpan(this.raw, s, this.#ix[this.#base + slot + 1]!);
   }
 
   /** The branch starts with the RFC 3261 magic cookie `z9hG4bK`. */
@@ -464,24 +463,25 @@ export class AnalysisMessage {
 
   /** Adds the top Via sent-by, normalized (lower case, default port added), then a separator. */
   keySentBy(): void {
-    if (this.#fallback) {
-      const sentBy = this.#full!.viaSentBy;
+    const s = this.#fallback ? -1 : this.#ix[this.#base + S_SENTBY]!;
+    const e = this.#fallback ? -1 : this.#ix[this.#base + S_SENTBY + 1]!;
+    const b = this.raw;
+    if (this.#fallback || (s >= 0 && !asciiSpan(b, s, e))) {
+      // From the text (its characters are not the octets when it is not ASCII).
+      const sentBy = this.viaSentBy;
       if (!sentBy) {
         keyStr('');
         return;
       }
       keyCharsLower(sentBy);
-      if (needsPort(sentBy)) keyCharsLower(defaultPort(this.#full!.viaTransport));
+      if (needsPort(sentBy)) keyCharsLower(defaultPort(this.viaTransport));
       keySep();
       return;
     }
-    const s = this.#ix[this.#base + S_SENTBY]!;
-    const e = this.#ix[this.#base + S_SENTBY + 1]!;
     if (s < 0 || e === s) {
       keyStr('');
       return;
     }
-    const b = this.raw;
     keyBytesLower(b, s, e);
     let port: boolean;
     if (b[s] === 91) {
@@ -517,16 +517,17 @@ export class AnalysisMessage {
    * equal, positive otherwise.
    */
   compareTags(): number {
-    if (this.#fallback) {
-      const a = this.#full!.fromTag!;
-      const c = this.#full!.toTag!;
+    const b = this.raw;
+    let i = this.#fallback ? 0 : this.#ix[this.#base + S_FROMTAG]!;
+    const ie = this.#fallback ? 0 : this.#ix[this.#base + S_FROMTAG + 1]!;
+    let j = this.#fallback ? 0 : this.#ix[this.#base + S_TOTAG]!;
+    const je = this.#fallback ? 0 : this.#ix[this.#base + S_TOTAG + 1]!;
+    if (this.#fallback || !asciiSpan(b, i, ie) || !asciiSpan(b, j, je)) {
+      // As strings (UTF-16 order differs from the octets' when the tags are not ASCII).
+      const a = this.fromTag!;
+      const c = this.toTag!;
       return a < c ? -1 : a === c ? 0 : 1;
     }
-    const b = this.raw;
-    let i = this.#ix[this.#base + S_FROMTAG]!;
-    const ie = this.#ix[this.#base + S_FROMTAG + 1]!;
-    let j = this.#ix[this.#base + S_TOTAG]!;
-    const je = this.#ix[this.#base + S_TOTAG + 1]!;
     while (i < ie && j < je) {
       const d = b[i]! - b[j]!;
       if (d !== 0) return d;
@@ -539,15 +540,10 @@ export class AnalysisMessage {
   // ---------------------------------------------------------------- reading the parse
 
   /** Takes the fields of a parse from its index (see the file comment). */
-  #fromParse(m: ParsedMessage, callId: string | null): boolean {
+  #fromParse(m: ParsedMessage, callId: string | null): void {
     const ix = m.ix;
     const base = m.base;
     const b = m.raw;
-    // Keys hash bytes as the strings' UTF-16 units: ASCII only.
-    for (const k of KEY_SPANS) {
-      const s = ix[base + k]!;
-      if (s >= 0 && !ascii(b, s, ix[base + k + 1]!)) return false;
-    }
     this.#ix = ix;
     this.#base = base;
     this.#nh = m.headerCount;
@@ -564,7 +560,6 @@ export class AnalysisMessage {
     this.method = s >= 0 ? methodName(b, s, ix[base + 2 * F_METHOD + 1]!) : null;
     s = ix[base + 2 * F_CSEQM]!;
     this.cseqMethod = s >= 0 ? methodName(b, s, ix[base + 2 * F_CSEQM + 1]!) : null;
-    return true;
   }
 
   /** Span of the first Contact value in the parser's index (-1 when absent; the getter when folded). */

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseMessage } from '../../../src/sip-core/message';
+import { parseMessage, type SipMessage } from '../../../src/sip-core/message';
 import { AnalysisMessage } from '../../../src/sip-core/analysis/message-view';
 import { transactionKey } from '../../../src/sip-core/analysis/transaction/transaction';
 import { dialogKeyOf } from '../../../src/sip-core/analysis/dialog/dialog';
@@ -72,6 +72,52 @@ function fields(m: AnalysisMessage): unknown[] {
 
 const fast = new AnalysisMessage();
 const slow = new AnalysisMessage();
+const byText = new AnalysisMessage();
+
+/** The parse seen only through its getters (not a ParsedMessage): the view then reads every field and key as text. */
+function throughGetters(p: SipMessage): SipMessage {
+  const o = {} as Record<string, unknown>;
+  for (const k of [
+    'raw',
+    'start',
+    'end',
+    'kind',
+    'method',
+    'status',
+    'cseq',
+    'cseqMethod',
+    'callId',
+    'viaCount',
+    'recordRouteCount',
+    'bodyStart',
+    'bodyLength',
+    'requestUri',
+    'reason',
+    'branch',
+    'viaSentBy',
+    'viaTransport',
+    'viaRport',
+    'fromTag',
+    'toTag',
+    'contentType',
+  ] as const)
+    o[k] = p[k];
+  o.header = (n: string) => p.header(n);
+  o.values = (n: string) => p.values(n);
+  return o as unknown as SipMessage;
+}
+
+/** The keys and orders the analysis derives (hashed from octets in span mode, from text otherwise). */
+function keys(m: AnalysisMessage): unknown[] {
+  const out: unknown[] = [m.branchHasCookie, transactionKey(m), transactionKey(m, 'ACK')];
+  if (m.hasFromTag) {
+    keyStart();
+    m.keyFromTag();
+    out.push(keyEnd());
+  }
+  if (m.hasFromTag && m.hasToTag) out.push(dialogKeyOf(m, 7), Math.sign(m.compareTags()));
+  return out;
+}
 
 /** Checks one message; returns true when it took the fast path. */
 function check(buf: Uint8Array, start: number, end: number, callId: string | null): boolean {
@@ -79,6 +125,10 @@ function check(buf: Uint8Array, start: number, end: number, callId: string | nul
   const p = parseMessage(buf, start, end);
   slow.useMessage(p, callId);
   expect(fields(fast)).toEqual(fields(slow));
+  // Keys from the octets equal the keys of the text (non-ASCII fields included).
+  byText.useMessage(throughGetters(p), callId);
+  expect(byText.fallback).toBe(true);
+  expect(keys(fast)).toEqual(keys(byText));
   // The fields `read` takes from the scanner's output (no ParsedMessage) equal the parse's getters,
   // and headers it does not keep come from a parse made on demand.
   expect([
@@ -228,6 +278,17 @@ describe('AnalysisMessage.read equals the parser', () => {
     ],
     ['tags equal', (l) => l.map((x) => x.replace('Bob <sip:bob@example.com>', '<sip:b@x>;tag=1928301774'))],
     ['non-ASCII tag', (l) => l.map((x) => x.replace('1928301774', 'tägg'))],
+    [
+      'non-ASCII tags that sort differently as octets',
+      (l) =>
+        l.map((x) =>
+          x
+            .replace('1928301774', 'a\u{1F600}')
+            .replace('Bob <sip:bob@example.com>', 'Bob <sip:bob@example.com>;tag=a\uFFFD'),
+        ),
+    ],
+    ['non-ASCII branch', (l) => l.map((x) => x.replace('776asdhds', '776äsdhds'))],
+    ['non-ASCII sent-by', (l) => l.map((x) => x.replace('10.0.0.1:5060', 'hösti.example'))],
     ['bare LF', (l) => l],
     ['no Content-Length', (l) => l.filter((x) => !x.startsWith('Content-Length'))],
     ['Content-Length too big', (l) => l.map((x) => x.replace('Length: 4', 'Length: 400'))],

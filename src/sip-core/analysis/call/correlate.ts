@@ -37,6 +37,8 @@ export interface CorrelationHost {
   readonly trace: Trace;
   readonly groups: readonly CallGroup[];
   groupOf(callId: string): number;
+  /** False when no group's Call-ID has `n` characters (a prefix of that length cannot name one). */
+  hasCallIdLength(n: number): boolean;
 }
 
 /** Adds a link to an earlier leg unless one with that reason is there already. */
@@ -73,20 +75,35 @@ function headerHints(msg: AnalysisMessage): number {
   const b = msg.raw;
   const end = Math.min(msg.bodyStart, msg.end);
   let hints = 0;
+  const n = msg.indexedHeaders;
+  if (n >= 0) {
+    // The parser's index: the names of the headers it does not know by id (the ones read here are none of those).
+    for (let k = 0; k < n; k++) {
+      const p = msg.otherHeaderNameAt(k);
+      if (p >= 1 && p + 2 < end) hints |= hintAt(b, p - 1);
+    }
+    return hints;
+  }
   let i = b.indexOf(10, msg.start);
   while (i >= 0 && i + 3 < end) {
-    const c0 = b[i + 1]! | 32;
-    const c1 = b[i + 2]! | 32;
-    if (c1 === 45 /* - */ || b[i + 2] === 45) {
-      if (c0 === 120 /* x */) hints |= H_X;
-      else if (c0 === 112 /* p */ && (b[i + 3]! | 32) === 99 /* c */) hints |= H_PCV;
-    } else if (c1 === 105 /* i */) {
-      if (c0 === 100 /* d */) hints |= H_DIVERSION;
-      else if (c0 === 104 /* h */) hints |= H_HISTORY;
-    }
+    hints |= hintAt(b, i);
     i = b.indexOf(10, i + 1);
   }
   return hints;
+}
+
+/** The hint of the header line after the line end at `i`. */
+function hintAt(b: Uint8Array, i: number): number {
+  const c0 = b[i + 1]! | 32;
+  const c1 = b[i + 2]! | 32;
+  if (c1 === 45 /* - */ || b[i + 2] === 45) {
+    if (c0 === 120 /* x */) return H_X;
+    if (c0 === 112 /* p */ && (b[i + 3]! | 32) === 99 /* c */) return H_PCV;
+  } else if (c1 === 105 /* i */) {
+    if (c0 === 100 /* d */) return H_DIVERSION;
+    if (c0 === 104 /* h */) return H_HISTORY;
+  }
+  return 0;
 }
 
 function uriUserOf(text: string): string | null {
@@ -175,6 +192,7 @@ export function correlateNewLeg(
     const c = cid.charCodeAt(pos);
     // - _ . ; : + ~
     if (c !== 45 && c !== 95 && c !== 46 && c !== 59 && c !== 58 && c !== 43 && c !== 126) continue;
+    if (!host.hasCallIdLength(pos)) continue;
     const other = host.groupOf(cid.slice(0, pos));
     if (other >= 0 && other !== g.idx) {
       addLink(
