@@ -87,64 +87,83 @@ function matchBytes(key: string, at: number, raw: Uint8Array, s: number, e: numb
 }
 
 function clientHash(branch: string, method: string): number {
-  return hashStr(Math.imul(hashStr(FNV_OFFSET, branch) ^ BAR, FNV_PRIME), method) >>> 0;
+  return hashStr(Math.imul(hashStr(FNV_OFFSET, branch) ^ BAR, FNV_PRIME), method);
 }
 
 const COOKIE = [0x7a, 0x39, 0x68, 0x47, 0x34, 0x62, 0x4b]; // z9hG4bK
 
 /**
- * Open hash table of transactions chained through `tableNext`, keyed by a 32-bit hash of the RFC
- * key (no key string per lookup, no Map entry churn when transactions come and go).
+ * Open-addressing hash table of transactions (linear probing, at most half full): the 32-bit hashes
+ * in a typed array beside the transactions, so a lookup — most are misses: every new request is
+ * one — reads a few contiguous numbers and touches a transaction only when its hash matches. No
+ * key string per lookup, no Map entry churn when transactions come and go (deletion shifts the
+ * following entries back, no tombstones).
  */
-class Chains {
-  heads: (TransactionBase<string> | null)[] = new Array<TransactionBase<string> | null>(256).fill(null);
+class Slots {
+  hashes = new Int32Array(256);
+  txs: (TransactionBase<string> | null)[] = new Array<TransactionBase<string> | null>(256).fill(null);
   mask = 255;
   count = 0;
 
   insert(tx: TransactionBase<string>, hash: number): void {
-    if (this.count >= this.heads.length) this.grow();
+    if (2 * (this.count + 1) > this.txs.length) this.grow();
     tx.tableHash = hash;
-    const i = hash & this.mask;
-    tx.tableNext = this.heads[i] ?? null;
-    this.heads[i] = tx;
+    const txs = this.txs;
+    let i = hash & this.mask;
+    while (txs[i] !== null) i = (i + 1) & this.mask;
+    this.hashes[i] = hash;
+    txs[i] = tx;
     this.count++;
   }
 
-  /** Unlinks `tx`; false when it is not in the table. */
+  /** Removes `tx`; false when it is not in the table. */
   remove(tx: TransactionBase<string>): boolean {
-    const i = tx.tableHash & this.mask;
-    let p: TransactionBase<string> | null = this.heads[i] ?? null;
-    if (p === tx) {
-      this.heads[i] = tx.tableNext;
-    } else {
-      while (p !== null && p.tableNext !== tx) p = p.tableNext;
-      if (p === null) return false;
-      p.tableNext = tx.tableNext;
-    }
-    tx.tableNext = null;
-    this.count--;
-    return true;
-  }
-
-  private grow(): void {
-    const old = this.heads;
-    const size = old.length * 2;
-    this.heads = new Array<TransactionBase<string> | null>(size).fill(null);
-    this.mask = size - 1;
-    for (let t of old) {
-      while (t !== null) {
-        const next = t.tableNext;
-        const i = t.tableHash & this.mask;
-        t.tableNext = this.heads[i] ?? null;
-        this.heads[i] = t;
-        t = next;
+    const txs = this.txs;
+    const mask = this.mask;
+    for (let i = tx.tableHash & mask; ; i = (i + 1) & mask) {
+      const t = txs[i];
+      if (t === null || t === undefined) return false;
+      if (t === tx) {
+        this.deleteAt(i);
+        return true;
       }
     }
   }
 
+  /** Empties slot `i`, moving back the entries of its probe run that would no longer be found. */
+  private deleteAt(i: number): void {
+    const txs = this.txs;
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const t = txs[j];
+      if (t === null || t === undefined) break;
+      const home = hashes[j]! & mask;
+      // the entry at j stays when its home lies cyclically in (i, j]
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      hashes[i] = hashes[j]!;
+      txs[i] = t;
+      i = j;
+    }
+    txs[i] = null;
+    this.count--;
+  }
+
+  private grow(): void {
+    const old = this.txs;
+    const size = old.length * 2;
+    this.hashes = new Int32Array(size);
+    this.txs = new Array<TransactionBase<string> | null>(size).fill(null);
+    this.mask = size - 1;
+    this.count = 0;
+    for (const t of old) if (t !== null) this.insert(t, t.tableHash);
+  }
+
   values(): TransactionBase<string>[] {
     const out: TransactionBase<string>[] = [];
-    for (let t of this.heads) for (; t !== null; t = t.tableNext) out.push(t);
+    for (const t of this.txs) if (t !== null) out.push(t);
     return out;
   }
 }
@@ -155,8 +174,8 @@ class Chains {
  * method spans the parser indexed), so matching a message builds no key string.
  */
 export class TransactionTable {
-  private readonly clients = new Chains();
-  private readonly servers = new Chains();
+  private readonly clients = new Slots();
+  private readonly servers = new Slots();
   /** Pass as a transaction's `onTerminated`: the table forgets it. */
   readonly forgetBound = (tx: TransactionBase<string>): void => this.forget(tx);
 
@@ -173,7 +192,7 @@ export class TransactionTable {
     if (old !== undefined) this.unlink(old);
     tx.tableKey = key;
     tx.tableIn = 2;
-    this.servers.insert(tx, hashStr(FNV_OFFSET, key) >>> 0);
+    this.servers.insert(tx, hashStr(FNV_OFFSET, key));
   }
 
   private unlink(tx: TransactionBase<string>): void {
@@ -201,14 +220,11 @@ export class TransactionTable {
       let h = hashBytes(FNV_OFFSET, raw, bs, be, false);
       if (h !== -1) h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, ms, me, false);
       if (h !== -1) {
-        const hash = h >>> 0;
-        for (
-          let t: TransactionBase<string> | null = this.clients.heads[hash & this.clients.mask] ?? null;
-          t !== null;
-          t = t.tableNext
-        ) {
+        const hash = h | 0;
+        const { hashes, txs, mask } = this.clients;
+        for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i]) {
           if (
-            t.tableHash === hash &&
+            hashes[i] === hash &&
             t.branch.length === be - bs &&
             t.method.length === me - ms &&
             matchBytes(t.branch, 0, raw, bs, be, false) >= 0 &&
@@ -224,23 +240,17 @@ export class TransactionTable {
 
   client(branch: string, method: string): ClientTransaction | undefined {
     const hash = clientHash(branch, method);
-    for (
-      let t: TransactionBase<string> | null = this.clients.heads[hash & this.clients.mask] ?? null;
-      t !== null;
-      t = t.tableNext
-    )
-      if (t.tableHash === hash && t.branch === branch && t.method === method) return t as ClientTransaction;
+    const { hashes, txs, mask } = this.clients;
+    for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i])
+      if (hashes[i] === hash && t.branch === branch && t.method === method) return t as ClientTransaction;
     return undefined;
   }
 
   server(key: string): ServerTransaction | undefined {
-    const hash = hashStr(FNV_OFFSET, key) >>> 0;
-    for (
-      let t: TransactionBase<string> | null = this.servers.heads[hash & this.servers.mask] ?? null;
-      t !== null;
-      t = t.tableNext
-    )
-      if (t.tableHash === hash && t.tableKey === key) return t as ServerTransaction;
+    const hash = hashStr(FNV_OFFSET, key);
+    const { hashes, txs, mask } = this.servers;
+    for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i])
+      if (hashes[i] === hash && t.tableKey === key) return t as ServerTransaction;
     return undefined;
   }
 
@@ -292,16 +302,14 @@ export class TransactionTable {
     h = Math.imul(h ^ BAR, FNV_PRIME);
     h = m !== null ? hashStr(h, m) : hashBytes(h, raw, ms, me, false);
     if (h === -1) return null;
-    const hash = h >>> 0;
+    const hash = h;
     const mLen = m !== null ? m.length : me - ms;
     const want = be - bs + 1 + (se - ss) + 1 + mLen;
-    for (
-      let t: TransactionBase<string> | null = this.servers.heads[hash & this.servers.mask] ?? null;
-      t !== null;
-      t = t.tableNext
-    ) {
+    const { hashes, txs, mask } = this.servers;
+    for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i]) {
+      if (hashes[i] !== hash) continue;
       const key = t.tableKey;
-      if (t.tableHash !== hash || key === null || key.length !== want) continue;
+      if (key === null || key.length !== want) continue;
       let at = matchBytes(key, 0, raw, bs, be, false);
       if (at < 0 || key.charCodeAt(at) !== BAR) continue;
       at = matchBytes(key, at + 1, raw, ss, se, true);

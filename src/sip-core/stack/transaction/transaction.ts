@@ -128,8 +128,6 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** Hash of the table key, and whether a table holds it: 0 no, 1 as a client, 2 as a server (set by the table). */
   tableHash = 0;
   tableIn = 0;
-  /** Next transaction in the table's hash chain (set by the table). */
-  tableNext: TransactionBase<string> | null = null;
   private current: S;
   // The four timer slots (see TIMER_GROUP): running timer code (-1: none), scheduler handle, due time.
   private c0 = -1;
