@@ -384,6 +384,26 @@ function parseTopVia<M>(s: i32, e: i32): i32 {
       continue;
     }
     if (at<M>(p) != 59) return -1;
+    // ";branch=" and ";received=" without LWS (the usual form): the name known without a token scan
+    const q = p + 1;
+    const w = lw<M>(q);
+    let kf = -1;
+    let kv = 0;
+    if (w == 0x6e617262 && lw<M>(q + 2) == 0x68636e61 && at<M>(q + 6) == 61) {
+      kf = F_BRANCH; // bran, anch
+      kv = q + 7;
+    } else if (w == 0x65636572 && lw<M>(q + 4) == 0x64657669 && at<M>(q + 8) == 61) {
+      kf = F_RECEIVED; // rece, ived
+      kv = q + 9;
+    }
+    if (kf >= 0 && kv < e) {
+      const c = at<M>(kv);
+      if (c != 34 && c != 91 && !isLws(c)) {
+        p = firstIn<M>(kv, e, C_VIASTOP);
+        if (!keySet(kf)) setKey(kf, kv, p);
+        continue;
+      }
+    }
     p = skipLws<M>(p + 1, e);
     const pn = p;
     const pne = scanToken<M>(p, e);

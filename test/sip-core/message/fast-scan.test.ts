@@ -258,6 +258,12 @@ describe('fast key-field scanner = full parser', () => {
     'v: SIP/2.0/UDP b,SIP/2.0/UDP c',
     'Via: SIP/2.0/UDP second.example;branch=z9hG4bK2',
     'Record-Route: <sip:server10.biloxi.com;lr>',
+    'Via: SIP/2.0/UDP h;branch= x',
+    'Via: SIP/2.0/UDP h;BRANCH=z9hG4bK1;Received=[2001:db8::1]',
+    'Via: SIP/2.0/UDP h;received="1.2.3.4";branch=',
+    'Via: SIP/2.0/UDP h;branchx=1;branch=2;received=3;received=4',
+    'Via: SIP/2.0/UDP h;branch=a,SIP/2.0/UDP g;branch=b',
+    'Via: SIP/2.0/UDP h;received\x1d1.2.3.4;rport',
   );
   const startLine = fc.constantFrom(
     'INVITE sip:bob@biloxi.com SIP/2.0',
