@@ -53,6 +53,24 @@ export class ByteWriter {
     if (i < n) o += enc.encodeInto(s.slice(i), b.subarray(o)).written;
     this.o = o;
   }
+  /** A non-negative integer in decimal (what String(n) writes). */
+  uint(n: number): void {
+    if (!(n >= 0 && n <= 0xffffffff && n === Math.floor(n))) {
+      this.str(String(n));
+      return;
+    }
+    this.room(10);
+    const b = this.buf;
+    let o = this.o;
+    let d = 1;
+    while (d * 10 <= n) d *= 10;
+    for (; d >= 1; d = Math.floor(d / 10)) {
+      const q = Math.floor(n / d);
+      b[o++] = 48 + q;
+      n -= q * d;
+    }
+    this.o = o;
+  }
   /** `s` then CRLF. */
   line(s: string): void {
     this.str(s);

@@ -354,7 +354,7 @@ export abstract class SipElement implements TransportListener {
   protected receivedViaLine(req: SipMessage, source: TransportAddress): Uint8Array | null | undefined {
     const rport = req.viaRport;
     const wantRport = rport === '' || this.alwaysRport;
-    const addReceived = (wantRport || sentByHost(req.viaSentBy) !== source.host) && req.viaReceived === null;
+    const addReceived = (wantRport || !sentByHostIs(req.viaSentBy, source.host)) && req.viaReceived === null;
     if (!addReceived && rport !== '' && !(rport === null && wantRport)) return undefined;
     const fx = topViaFields.of(req);
     const i = fx.first(K_VIA);
@@ -395,15 +395,22 @@ export abstract class SipElement implements TransportListener {
     const rport = req.viaRport;
     const wantRport = rport === '' || this.alwaysRport;
     if (rport === '' && rportEnd < 0) return false;
-    const received = (wantRport || sentByHost(req.viaSentBy) !== source.host) && req.viaReceived === null;
+    const received = (wantRport || !sentByHostIs(req.viaSentBy, source.host)) && req.viaReceived === null;
     w.bytes(P_VIA);
     if (rport === '') {
       w.span(raw, start, rportEnd);
-      w.str(`=${source.port}`);
+      w.bytes(EQ);
+      w.uint(source.port);
       w.span(raw, rportEnd, end);
     } else w.span(raw, start, end);
-    if (received) w.str(`;received=${source.host}`);
-    if (rport === null && wantRport) w.str(`;rport=${source.port}`);
+    if (received) {
+      w.bytes(RECEIVED_EQ);
+      w.str(source.host);
+    }
+    if (rport === null && wantRport) {
+      w.bytes(RPORT_EQ);
+      w.uint(source.port);
+    }
     w.bytes(CRLF);
     return true;
   }
@@ -489,7 +496,7 @@ export abstract class SipElement implements TransportListener {
       w.bytes(P_CONTENT_TYPE);
       w.line(o.contentType ?? 'application/sdp');
       w.bytes(P_CONTENT_LENGTH);
-      w.str(String(utf8Length(body)));
+      w.uint(utf8Length(body));
       w.bytes(CRLF2);
       w.str(body);
     } else w.bytes(CONTENT_LENGTH_0);
@@ -582,6 +589,9 @@ const P_CONTENT_LENGTH = enc.encode('Content-Length: ');
 const TAG_PARAM = enc.encode(';tag=');
 const CRLF = enc.encode('\r\n');
 const RPORT_CRLF = enc.encode(';rport\r\n');
+const EQ = enc.encode('=');
+const RECEIVED_EQ = enc.encode(';received=');
+const RPORT_EQ = enc.encode(';rport=');
 const CRLF2 = enc.encode('\r\n\r\n');
 const CONTENT_LENGTH_0 = enc.encode('Content-Length: 0\r\n\r\n');
 
@@ -597,7 +607,7 @@ export function writeBody(w: ByteWriter, body: string): void {
     return;
   }
   w.bytes(P_CONTENT_LENGTH);
-  w.str(String(utf8Length(body)));
+  w.uint(utf8Length(body));
   w.bytes(CRLF2);
   w.str(body);
 }
@@ -618,6 +628,27 @@ function statusLine(status: number, reason: string | undefined): Uint8Array {
 }
 
 const writer = new ByteWriter();
+
+/** `sentByHost(sentBy) === host`, without making the lower-cased string. */
+function sentByHostIs(sentBy: string | null, host: string): boolean {
+  if (sentBy === null) return host === '';
+  let end: number;
+  if (sentBy.charCodeAt(0) === 91 /* [ */) {
+    const close = sentBy.indexOf(']');
+    end = close + 1;
+    if (close < 0) return sentByHost(sentBy) === host; // no ']': what slice(0, 0) gives
+  } else {
+    const c = sentBy.lastIndexOf(':');
+    end = c >= 0 ? c : sentBy.length;
+  }
+  if (end !== host.length) return sentByHost(sentBy) === host;
+  for (let i = 0; i < end; i++) {
+    const a = sentBy.charCodeAt(i);
+    if (a >= 0x80) return sentByHost(sentBy) === host;
+    if ((a >= 65 && a <= 90 ? a | 0x20 : a) !== host.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 /** Host of a Via sent-by (`host[:port]`, `[v6]:port`), lower-cased as {@link viaParts} gives it. */
 function sentByHost(sentBy: string | null): string {

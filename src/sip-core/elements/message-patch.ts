@@ -13,7 +13,7 @@
  */
 import { canonicalHeaderName, type SipMessage } from '../message';
 import { ByteWriter } from './byte-writer';
-import { FieldIndex, K_OTHER, keyIdOf } from './msg-index';
+import { FieldIndex, K_OTHER, K_VIA, keyIdOf } from './msg-index';
 
 /** One field of the received message, located by its spans (offsets in `msg.raw`). */
 interface PatchField {
@@ -306,6 +306,29 @@ export class MessagePatch {
     const rest = commaValues(this.valueOf(f)).slice(1);
     f.value = rest.length ? rest.join(', ') : null;
     return this;
+  }
+
+  /**
+   * `removeFirstValue('via')` then {@link toBytes}, for an unchanged message whose first Via field is
+   * one value and whose Content-Length is right: the received bytes around that line (how a proxy
+   * forwards a response, RFC 3261 §16.7 step 3). Null for any other message (use the general path).
+   */
+  withoutFirstViaLine(): Uint8Array | null {
+    const m = this.msg;
+    if (this.changed || this.names !== null || this.insertAts !== null) return null;
+    if (m.contentLength === null || m.contentLength !== m.bodyLength) return null;
+    const fx = patchFields.of(m);
+    const i = fx.first(K_VIA);
+    if (i < 0) return null;
+    const raw = m.raw;
+    const vs = fx.vs(i);
+    const ve = fx.ve(i);
+    for (let k = vs; k < ve; k++) if (raw[k] === 44 /* , */) return null;
+    const f = locate(raw, vs, ve);
+    const w = writer.reset();
+    w.span(raw, m.startLineSpan.start, f.ls);
+    w.span(raw, f.le, m.bodyStart + m.bodyLength);
+    return w.take();
   }
 
   /** Set a header to one value: replaces the first field and removes the others; appends when absent. */

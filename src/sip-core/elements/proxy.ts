@@ -546,17 +546,22 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     const s = txn.server;
     if (!s) return;
     const ed = editor ?? new MessagePatch(m);
-    ed.removeFirstValue('via'); // §16.7 step 3
-    if (txn.ctx.mediaRelay && m.bodyLength && (m.status ?? 0) > 100 && (m.status ?? 0) < 300)
-      this.relayAnswer(txn.ctx, m, ed);
     const status = m.status ?? 0;
+    const relay = txn.ctx.mediaRelay && m.bodyLength > 0 && status > 100 && status < 300;
+    // §16.7 step 3: our Via removed (the received bytes around its line when nothing else changes)
+    let bytes = relay ? null : ed.withoutFirstViaLine();
+    if (bytes === null) {
+      ed.removeFirstValue('via');
+      if (relay) this.relayAnswer(txn.ctx, m, ed);
+      bytes = ed.toBytes();
+    }
     if (status >= 200) txn.finalSent = true;
     if (s.kind === 'invite-server' && status >= 200 && status < 300 && s.state !== 'proceeding') {
       // 2xx after the transaction accepted one: forwarded statelessly (§16.7 step 5, RFC 6026).
-      this.transport.send(ed.toBytes(), s.responseDestination);
+      this.transport.send(bytes, s.responseDestination);
       return;
     }
-    s.respond(ed.toBytes(), status);
+    s.respond(bytes, status);
   }
 
   private onBranchFinal(txn: ProxyTxn, b: Branch, status: number, m: SipMessage | null): void {

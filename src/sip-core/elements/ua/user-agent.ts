@@ -633,7 +633,7 @@ export class UserAgent extends SipElement {
     w.str(call.callId);
     w.bytes(CRLF);
     w.bytes(CSEQ);
-    w.str(String(call.inviteCseq));
+    w.uint(call.inviteCseq);
     w.bytes(SP_INVITE_CRLF);
     w.bytes(this.contactLine());
     w.bytes(ALLOW_LINE);
@@ -833,7 +833,7 @@ export class UserAgent extends SipElement {
     w.str(d.callId);
     w.bytes(CRLF);
     w.bytes(CSEQ);
-    w.str(String(cseq));
+    w.uint(cseq);
     w.bytes(SP);
     w.line(method);
     if (method !== 'ACK' && method !== 'CANCEL' && method !== 'BYE') w.bytes(this.contactLine());
