@@ -92,6 +92,97 @@ function clientHash(branch: string, method: string): number {
 
 const COOKIE = [0x7a, 0x39, 0x68, 0x47, 0x34, 0x62, 0x4b]; // z9hG4bK
 
+/** Scratch [branch start, end, sent-by start, end] of {@link keySpans}. */
+const spans = [0, 0, 0, 0];
+
+/** Spans of a request's `z9hG4bK` branch and sent-by (empty when absent), or null for another branch. */
+function keySpans(req: ParsedMessage): number[] | null {
+  const ix = req.ix;
+  const o = req.base;
+  const bs = ix[o + 2 * F_BRANCH]!;
+  const be = ix[o + 2 * F_BRANCH + 1]!;
+  if (bs < 0 || be - bs < COOKIE.length) return null;
+  const raw = req.raw;
+  for (let k = 0; k < COOKIE.length; k++) if (raw[bs + k] !== COOKIE[k]) return null;
+  let ss = ix[o + 2 * F_SENTBY]!;
+  let se = ix[o + 2 * F_SENTBY + 1]!;
+  if (ss < 0) ss = se = 0;
+  spans[0] = bs;
+  spans[1] = be;
+  spans[2] = ss;
+  spans[3] = se;
+  return spans;
+}
+
+/** raw[as, ae) equals raw2[bs, be) (ASCII case folded when `lower`). */
+function sameBytes(
+  a: Uint8Array,
+  as: number,
+  ae: number,
+  b: Uint8Array,
+  bs: number,
+  be: number,
+  lower: boolean,
+): boolean {
+  if (ae - as !== be - bs) return false;
+  for (; as < ae; as++, bs++) {
+    let x = a[as]!;
+    let y = b[bs]!;
+    if (lower) {
+      if (x >= 0x41 && x <= 0x5a) x |= 0x20;
+      if (y >= 0x41 && y <= 0x5a) y |= 0x20;
+    }
+    if (x !== y) return false;
+  }
+  return true;
+}
+
+/**
+ * A transaction added by {@link TransactionTable.addServerFor} (key kept as its request's spans)
+ * has the key of the request bytes given: branch, sent-by (case folded), method (`m`, or raw[ms, me)).
+ */
+function msgKeyMatches(
+  t: TransactionBase<string>,
+  raw: Uint8Array,
+  bs: number,
+  be: number,
+  ss: number,
+  se: number,
+  m: string | null,
+  ms: number,
+  me: number,
+): boolean {
+  const q = t.tableMsg;
+  if (q === null) return false;
+  const qs = keySpans(q);
+  if (qs === null) return false;
+  const qbs = qs[0]!;
+  const qbe = qs[1]!;
+  const qss = qs[2]!;
+  const qse = qs[3]!;
+  if (!sameBytes(q.raw, qbs, qbe, raw, bs, be, false) || !sameBytes(q.raw, qss, qse, raw, ss, se, true))
+    return false;
+  if (m !== null) return t.method === m;
+  return t.method.length === me - ms && matchBytes(t.method, 0, raw, ms, me, false) >= 0;
+}
+
+/** The string key of a transaction added by {@link TransactionTable.addServerFor} is `key`. */
+function msgKeyIs(t: TransactionBase<string>, key: string): boolean {
+  const q = t.tableMsg;
+  if (q === null) return false;
+  const qs = keySpans(q);
+  if (qs === null) return false;
+  const qbs = qs[0]!;
+  const qbe = qs[1]!;
+  const qss = qs[2]!;
+  const qse = qs[3]!;
+  if (key.length !== qbe - qbs + 1 + (qse - qss) + 1 + t.method.length) return false;
+  let at = matchBytes(key, 0, q.raw, qbs, qbe, false);
+  if (at < 0 || key.charCodeAt(at) !== BAR) return false;
+  at = matchBytes(key, at + 1, q.raw, qss, qse, true);
+  return at >= 0 && key.charCodeAt(at) === BAR && key.endsWith(t.method);
+}
+
 /**
  * Open-addressing hash table of transactions (linear probing, at most half full): the 32-bit hashes
  * in a typed array beside the transactions, so a lookup — most are misses: every new request is
@@ -191,8 +282,38 @@ export class TransactionTable {
     const old = this.server(key);
     if (old !== undefined) this.unlink(old);
     tx.tableKey = key;
+    tx.tableMsg = null;
     tx.tableIn = 2;
     this.servers.insert(tx, hashStr(FNV_OFFSET, key));
+  }
+
+  /**
+   * {@link addServer} keyed by the request's bytes: for a `z9hG4bK` branch in ASCII the key
+   * (branch, sent-by, method; RFC 3261 §17.2.3) is hashed from the spans the parser indexed and
+   * compared with them later, so no key string is built. `method` is the key's method (default:
+   * the transaction's, i.e. the request's). Other requests are added under
+   * {@link serverTransactionKey} as before (or an unmatchable key when it has none).
+   */
+  addServerFor(msg: SipMessage, tx: ServerTransaction, method: string = tx.method): void {
+    if (msg instanceof ParsedMessage && method === tx.method && method !== 'ACK') {
+      const sp = keySpans(msg);
+      if (sp !== null) {
+        const raw = msg.raw;
+        let h = hashBytes(FNV_OFFSET, raw, sp[0], sp[1], false);
+        if (h !== -1) h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, sp[2], sp[3], true);
+        if (h !== -1) {
+          const hash = hashStr(Math.imul(h ^ BAR, FNV_PRIME), method);
+          const old = this.matchRequest(msg, method);
+          if (old !== undefined) this.unlink(old);
+          tx.tableKey = null;
+          tx.tableMsg = msg;
+          tx.tableIn = 2;
+          this.servers.insert(tx, hash);
+          return;
+        }
+      }
+    }
+    this.addServer(serverTransactionKey(msg, method) ?? `${tx.id}|unmatchable`, tx);
   }
 
   private unlink(tx: TransactionBase<string>): void {
@@ -250,7 +371,8 @@ export class TransactionTable {
     const hash = hashStr(FNV_OFFSET, key);
     const { hashes, txs, mask } = this.servers;
     for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i])
-      if (hashes[i] === hash && t.tableKey === key) return t as ServerTransaction;
+      if (hashes[i] === hash && (t.tableKey === key || (t.tableKey === null && msgKeyIs(t, key))))
+        return t as ServerTransaction;
     return undefined;
   }
 
@@ -274,16 +396,15 @@ export class TransactionTable {
     req: ParsedMessage,
     method: string | undefined,
   ): ServerTransaction | undefined | null {
+    const sp = keySpans(req);
+    if (sp === null) return null;
+    const bs = sp[0];
+    const be = sp[1];
+    const ss = sp[2];
+    const se = sp[3];
+    const raw = req.raw;
     const ix = req.ix;
     const o = req.base;
-    const bs = ix[o + 2 * F_BRANCH]!;
-    const be = ix[o + 2 * F_BRANCH + 1]!;
-    if (bs < 0 || be - bs < COOKIE.length) return null;
-    const raw = req.raw;
-    for (let k = 0; k < COOKIE.length; k++) if (raw[bs + k] !== COOKIE[k]) return null;
-    let ss = ix[o + 2 * F_SENTBY]!;
-    let se = ix[o + 2 * F_SENTBY + 1]!;
-    if (ss < 0) ss = se = 0;
     let m: string | null = null;
     let ms = 0;
     let me = 0;
@@ -309,7 +430,11 @@ export class TransactionTable {
     for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i]) {
       if (hashes[i] !== hash) continue;
       const key = t.tableKey;
-      if (key === null || key.length !== want) continue;
+      if (key === null) {
+        if (msgKeyMatches(t, raw, bs, be, ss, se, m, ms, me)) return t as ServerTransaction;
+        continue;
+      }
+      if (key.length !== want) continue;
       let at = matchBytes(key, 0, raw, bs, be, false);
       if (at < 0 || key.charCodeAt(at) !== BAR) continue;
       at = matchBytes(key, at + 1, raw, ss, se, true);

@@ -4,6 +4,7 @@
  * {@link Transport}, and trace events. Each machine lives in its own file with its table.
  */
 import type { SipMessage } from '../../message';
+import type { ParsedMessage } from '../../message/sip-message';
 import type { Micros, Scheduler } from '../clock';
 import type { Transport, TransportAddress } from '../transport';
 import type {
@@ -128,6 +129,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** Hash of the table key, and whether a table holds it: 0 no, 1 as a client, 2 as a server (set by the table). */
   tableHash = 0;
   tableIn = 0;
+  /** The request whose key spans a table compares (added by `addServerFor`; no key string then). */
+  tableMsg: ParsedMessage | null = null;
   private current: S;
   // The four timer slots (see TIMER_GROUP): running timer code (-1: none), scheduler handle, due time.
   private c0 = -1;

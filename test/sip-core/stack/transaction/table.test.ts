@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildResponseTo, parseMessage } from '../../../../src/sip-core/message';
+import type { SipMessage } from '../../../../src/sip-core/message';
 import {
   InviteServerTransaction,
   NonInviteClientTransaction,
@@ -15,7 +16,7 @@ import {
   serverTransactionKey,
   timerConfig,
 } from '../../../../src/sip-core/stack/transaction';
-import type { TransactionContext } from '../../../../src/sip-core/stack/transaction';
+import type { ServerTransaction, TransactionContext } from '../../../../src/sip-core/stack/transaction';
 import { makeRequest, setup } from './harness';
 
 function ctx(h: ReturnType<typeof setup>, table: TransactionTable): TransactionContext {
@@ -30,38 +31,50 @@ function ctx(h: ReturnType<typeof setup>, table: TransactionTable): TransactionC
 
 const enc = new TextEncoder();
 
+type Add = (table: TransactionTable, msg: SipMessage, tx: ServerTransaction) => void;
+/** The two ways to add a server transaction: under its string key, or keyed by its request's bytes. */
+const ADD: [string, Add][] = [
+  ['addServer(serverTransactionKey)', (table, msg, tx) => table.addServer(serverTransactionKey(msg)!, tx)],
+  ['addServerFor(msg)', (table, msg, tx) => table.addServerFor(msg, tx)],
+];
+
 describe('TransactionTable', () => {
-  it('a server transaction is found by its request, its ACK (as INVITE) and a CANCEL asked as INVITE; sent-by case does not matter', () => {
-    const h = setup('UDP');
-    const table = new TransactionTable();
-    const invite = parseMessage(
-      makeRequest('INVITE', { branch: 'z9hG4bKabc', viaHost: 'PC33.Atlanta.example.com:5060' }),
-    );
-    const ist = new InviteServerTransaction(ctx(h, table), {}, invite, h.peerAddr, { trying: 'never' });
-    table.addServer(serverTransactionKey(invite)!, ist);
-    expect(table.matchRequest(invite)).toBe(ist);
-    const retransmission = parseMessage(
-      makeRequest('INVITE', { branch: 'z9hG4bKabc', viaHost: 'pc33.atlanta.example.com:5060' }),
-    );
-    expect(table.matchRequest(retransmission)).toBe(ist);
-    const ack = parseMessage(
-      makeRequest('ACK', { branch: 'z9hG4bKabc', viaHost: 'pc33.ATLANTA.example.com:5060' }),
-    );
-    expect(table.matchRequest(ack)).toBe(ist);
-    const cancel = parseMessage(
-      makeRequest('CANCEL', { branch: 'z9hG4bKabc', viaHost: 'pc33.atlanta.example.com:5060' }),
-    );
-    expect(table.matchRequest(cancel)).toBeUndefined();
-    expect(table.matchRequest(cancel, 'INVITE')).toBe(ist);
-    // other branch, other sent-by, other port: no match (§17.2.3)
-    for (const [branch, viaHost] of [
-      ['z9hG4bKabd', 'pc33.atlanta.example.com:5060'],
-      ['z9hG4bKabc', 'pc34.atlanta.example.com:5060'],
-      ['z9hG4bKabc', 'pc33.atlanta.example.com:5061'],
-      ['z9hG4bKab', 'pc33.atlanta.example.com:5060'],
-    ] as const)
-      expect(table.matchRequest(parseMessage(makeRequest('INVITE', { branch, viaHost })))).toBeUndefined();
-  });
+  it.each(ADD)(
+    'a server transaction (%s) is found by its request, its ACK (as INVITE) and a CANCEL asked as INVITE; sent-by case does not matter',
+    (_how, add) => {
+      const h = setup('UDP');
+      const table = new TransactionTable();
+      const invite = parseMessage(
+        makeRequest('INVITE', { branch: 'z9hG4bKabc', viaHost: 'PC33.Atlanta.example.com:5060' }),
+      );
+      const ist = new InviteServerTransaction(ctx(h, table), {}, invite, h.peerAddr, { trying: 'never' });
+      add(table, invite, ist);
+      expect(table.server(serverTransactionKey(invite)!)).toBe(ist);
+      expect(table.server(serverTransactionKey(invite)! + 'x')).toBeUndefined();
+      expect(table.matchRequest(invite)).toBe(ist);
+      const retransmission = parseMessage(
+        makeRequest('INVITE', { branch: 'z9hG4bKabc', viaHost: 'pc33.atlanta.example.com:5060' }),
+      );
+      expect(table.matchRequest(retransmission)).toBe(ist);
+      const ack = parseMessage(
+        makeRequest('ACK', { branch: 'z9hG4bKabc', viaHost: 'pc33.ATLANTA.example.com:5060' }),
+      );
+      expect(table.matchRequest(ack)).toBe(ist);
+      const cancel = parseMessage(
+        makeRequest('CANCEL', { branch: 'z9hG4bKabc', viaHost: 'pc33.atlanta.example.com:5060' }),
+      );
+      expect(table.matchRequest(cancel)).toBeUndefined();
+      expect(table.matchRequest(cancel, 'INVITE')).toBe(ist);
+      // other branch, other sent-by, other port: no match (§17.2.3)
+      for (const [branch, viaHost] of [
+        ['z9hG4bKabd', 'pc33.atlanta.example.com:5060'],
+        ['z9hG4bKabc', 'pc34.atlanta.example.com:5060'],
+        ['z9hG4bKabc', 'pc33.atlanta.example.com:5061'],
+        ['z9hG4bKab', 'pc33.atlanta.example.com:5060'],
+      ] as const)
+        expect(table.matchRequest(parseMessage(makeRequest('INVITE', { branch, viaHost })))).toBeUndefined();
+    },
+  );
 
   it('RFC 2543 requests (no cookie) and non-ASCII branches match through their string keys', () => {
     const h = setup('UDP');
@@ -103,32 +116,35 @@ describe('TransactionTable', () => {
     }
   });
 
-  it('keeps thousands of transactions, replaces one added again under its key, forgets each once', () => {
-    const h = setup('UDP');
-    const table = new TransactionTable();
-    const servers: NonInviteServerTransaction[] = [];
-    const reqs = [];
-    for (let i = 0; i < 3000; i++) {
-      const req = parseMessage(makeRequest('OPTIONS', { branch: `z9hG4bK${i}x` }));
-      const st = new NonInviteServerTransaction(ctx(h, table), {}, req, h.peerAddr);
-      table.addServer(serverTransactionKey(req)!, st);
-      servers.push(st);
-      reqs.push(req);
-    }
-    expect(table.size.servers).toBe(3000);
-    for (let i = 0; i < 3000; i += 7) expect(table.matchRequest(reqs[i]!)).toBe(servers[i]);
-    const again = new NonInviteServerTransaction(ctx(h, table), {}, reqs[5]!, h.peerAddr);
-    table.addServer(serverTransactionKey(reqs[5]!)!, again);
-    expect(table.size.servers).toBe(3000);
-    expect(table.matchRequest(reqs[5]!)).toBe(again);
-    table.forget(servers[5]!); // replaced: forgetting it leaves the new one
-    expect(table.matchRequest(reqs[5]!)).toBe(again);
-    for (let i = 0; i < 3000; i += 2) table.forget(servers[i]!);
-    table.forget(servers[0]!);
-    expect(table.size.servers).toBe(1500);
-    // every survivor is still found after the deletions moved entries back
-    for (let i = 0; i < 3000; i++)
-      expect(table.matchRequest(reqs[i]!)).toBe(i % 2 === 0 ? undefined : i === 5 ? again : servers[i]);
-    expect(table.serverList).toHaveLength(1500);
-  });
+  it.each(ADD)(
+    'keeps thousands of transactions (%s), replaces one added again under its key, forgets each once',
+    (_how, add) => {
+      const h = setup('UDP');
+      const table = new TransactionTable();
+      const servers: NonInviteServerTransaction[] = [];
+      const reqs = [];
+      for (let i = 0; i < 3000; i++) {
+        const req = parseMessage(makeRequest('OPTIONS', { branch: `z9hG4bK${i}x` }));
+        const st = new NonInviteServerTransaction(ctx(h, table), {}, req, h.peerAddr);
+        add(table, req, st);
+        servers.push(st);
+        reqs.push(req);
+      }
+      expect(table.size.servers).toBe(3000);
+      for (let i = 0; i < 3000; i += 7) expect(table.matchRequest(reqs[i]!)).toBe(servers[i]);
+      const again = new NonInviteServerTransaction(ctx(h, table), {}, reqs[5]!, h.peerAddr);
+      add(table, reqs[5]!, again);
+      expect(table.size.servers).toBe(3000);
+      expect(table.matchRequest(reqs[5]!)).toBe(again);
+      table.forget(servers[5]!); // replaced: forgetting it leaves the new one
+      expect(table.matchRequest(reqs[5]!)).toBe(again);
+      for (let i = 0; i < 3000; i += 2) table.forget(servers[i]!);
+      table.forget(servers[0]!);
+      expect(table.size.servers).toBe(1500);
+      // every survivor is still found after the deletions moved entries back
+      for (let i = 0; i < 3000; i++)
+        expect(table.matchRequest(reqs[i]!)).toBe(i % 2 === 0 ? undefined : i === 5 ? again : servers[i]);
+      expect(table.serverList).toHaveLength(1500);
+    },
+  );
 });
