@@ -133,12 +133,14 @@ export class SimNetwork implements TimerTarget {
     this.hostNode.set(host, node);
     this.hostRealm.set(host, realm);
     this.routes.clear();
+    this.topologyGen++;
   }
 
   /** A DNS name (e.g. `biloxi.example.com`) resolving to an address. */
   addName(name: string, host: string): void {
     this.dns.set(name.toLowerCase(), host);
     this.routes.clear();
+    this.topologyGen++;
   }
 
   resolve(host: string): string {
@@ -149,6 +151,7 @@ export class SimNetwork implements TimerTarget {
     this.nats.set(nat.name, nat);
     this.natByPublic.set(nat.config.publicIp, nat);
     this.routes.clear();
+    this.topologyGen++;
     this.addHost(nat.name, nat.config.publicIp, 'public');
     this.addHost(nat.name, nat.config.insideIp, nat.name);
   }
@@ -207,6 +210,16 @@ export class SimNetwork implements TimerTarget {
     return undefined;
   }
 
+  /** Bumped when hosts, names or NATs change (cached routes and realms are then stale). */
+  private topologyGen = 1;
+
+  /** The realm a transport sends from, cached on it until the topology changes. */
+  private realmOf(t: SimTransport): string {
+    t.realm = this.hostRoute(t.local.host).realm;
+    t.realmGen = this.topologyGen;
+    return t.realm;
+  }
+
   /** Resolution, realm, node and NAT of a destination host, cached by the host string. */
   private hostRoute(h: string): HostRoute {
     let r = this.routes.get(h);
@@ -230,7 +243,7 @@ export class SimNetwork implements TimerTarget {
     // the caller's address is kept as is when no name needs resolving (no copy per packet)
     const to: TransportAddress =
       r.host === dest.host ? dest : { host: r.host, port: dest.port, transport: dest.transport };
-    const realm = this.hostRoute(from.local.host).realm;
+    const realm = from.realmGen === this.topologyGen ? from.realm : this.realmOf(from);
     if (realm === 'public' && r.realm === 'public' && r.natIn === undefined)
       this.leg(from.node, r.node, from.local, to, bytes, null); // the common case of route()
     else this.route(from.node, from.local, bytes, to, realm);
@@ -414,6 +427,9 @@ export class SimNetwork implements TimerTarget {
 export class SimTransport implements Transport {
   readonly reliable: boolean;
   private listener: TransportListener | null = null;
+  /** @internal The network's cache of this transport's realm and the topology it was read in. */
+  realm = 'public';
+  realmGen = 0;
 
   constructor(
     private readonly net: SimNetwork,

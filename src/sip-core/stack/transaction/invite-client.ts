@@ -38,8 +38,14 @@ export interface InviteClientOptions {
   timerC?: boolean;
 }
 
+/** Shared default options (no object per transaction). */
+const NO_OPTIONS: InviteClientOptions = Object.freeze({});
+
 export class InviteClientTransaction extends TransactionBase<InviteClientState> {
-  readonly kind = 'invite-client' as const;
+  /** On the prototype: no field per transaction. */
+  get kind(): 'invite-client' {
+    return 'invite-client';
+  }
   private timerAInterval: number;
   private ack: Uint8Array | null = null;
   private parsed: SipMessage | null;
@@ -55,7 +61,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     request: SipMessage | RequestKey,
     private readonly bytes: Uint8Array,
     readonly destination: TransportAddress,
-    private readonly options: InviteClientOptions = {},
+    private readonly options: InviteClientOptions = NO_OPTIONS,
   ) {
     super(ctx, tu, 'calling', INVITE_CLIENT_FROM, request.branch ?? '', 'INVITE');
     this.parsed = 'raw' in request ? request : null;

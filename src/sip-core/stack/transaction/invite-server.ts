@@ -38,7 +38,10 @@ export interface InviteServerOptions {
 }
 
 export class InviteServerTransaction extends TransactionBase<InviteServerState> {
-  readonly kind = 'invite-server' as const;
+  /** On the prototype: no field per transaction. */
+  get kind(): 'invite-server' {
+    return 'invite-server';
+  }
   private lastProvisional: Uint8Array | null = null;
   private finalResponse: Uint8Array | null = null;
   private timerGInterval: number;

@@ -27,7 +27,10 @@ export const NON_INVITE_CLIENT_FROM: Readonly<Record<NonInviteClientState, reado
   };
 
 export class NonInviteClientTransaction extends TransactionBase<NonInviteClientState> {
-  readonly kind = 'non-invite-client' as const;
+  /** On the prototype: no field per transaction. */
+  get kind(): 'non-invite-client' {
+    return 'non-invite-client';
+  }
   private timerEInterval: number;
   private parsed: SipMessage | null;
 

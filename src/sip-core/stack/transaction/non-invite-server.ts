@@ -27,7 +27,10 @@ export const NON_INVITE_SERVER_FROM: Readonly<Record<NonInviteServerState, reado
   };
 
 export class NonInviteServerTransaction extends TransactionBase<NonInviteServerState> {
-  readonly kind = 'non-invite-server' as const;
+  /** On the prototype: no field per transaction. */
+  get kind(): 'non-invite-server' {
+    return 'non-invite-server';
+  }
   private lastResponse: Uint8Array | null = null;
   lastStatus: number | null = null;
 
