@@ -566,7 +566,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (hasSdp(msg)) sdp = this.#onSdp(id, msg, g);
     if (sdp && (method === 'INVITE' || method === 'UPDATE' || method === 'PRACK')) {
       const offer: Offer = { codecs: sdp.voice, address: sdp.audioAddress };
-      X.offers.set(t, offer);
+      X.offer[t] = offer;
       if (g && g.offerCodecs === null) g.offerCodecs = offer.codecs;
     }
     if (sdp && method === 'ACK') {
@@ -856,12 +856,12 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (hasSdp(msg)) {
       const sdp = this.#onSdp(id, msg, g, direct);
       if (sdp) {
-        const offer = X.offers.get(t);
-        if (offer !== undefined && !(X.flags[t]! & 32)) {
+        const offer = X.offer[t]!;
+        if (offer !== null && !(X.flags[t]! & 32)) {
           X.flags[t]! |= 32;
           this.#offerAnswer(id, offer, sdp, g);
           if (g && g.answerCodecs === null && initialInvite) g.answerCodecs = sdp.voice;
-          X.offers.delete(t); // answered: nothing more to compare
+          X.offer[t] = null; // answered: nothing more to compare
         } else if (X.flags[t]! & 32) {
           // a later SDP copy in an answered transaction (18x then 2xx): already compared
         } else if (kind === TK_INVITE && status < 300 && d0) {

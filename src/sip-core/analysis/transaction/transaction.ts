@@ -113,8 +113,8 @@ export class TxnTable {
   acked = new Uint8Array(0);
   /** The request carried a To tag (in-dialog). */
   inDialog = new Uint8Array(0);
-  /** Offers of requests not answered yet, by transaction. */
-  readonly offers = new Map<number, Offer>();
+  /** Offer of the request, until answered (null: none), by transaction. */
+  readonly offer: (Offer | null)[] = [];
 
   // State sequence: per transaction the first and last pool entry (-1: none); pool entries linked.
   #stHead = new Int32Array(0);
@@ -181,6 +181,7 @@ export class TxnTable {
     if (ti >= this.#cap) this.#grow(ti);
     this.kind[ti] = kind;
     this.method.push(method);
+    this.offer.push(null);
     this.rfc2543[ti] = rfc2543 ? 1 : 0;
     this.cseq[ti] = cseq;
     this.group[ti] = group;
@@ -264,7 +265,7 @@ export class TxnTable {
 
   /** Approximate bytes held. */
   get bytes(): number {
-    return this.#cap * 124 + this.#stState.length * 13 + this.respUs.length * 24 + this.offers.size * 64;
+    return this.#cap * 124 + this.#stState.length * 13 + this.respUs.length * 24 + this.offer.length * 8;
   }
 }
 
