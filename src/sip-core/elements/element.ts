@@ -43,7 +43,6 @@ import {
   TIMER_LABEL,
   TransactionTable,
   type TransactionUser,
-  serverTransactionKey,
 } from '../stack/transaction';
 
 export type { ClientTransaction, ServerTransaction } from '../stack/transaction';
@@ -527,7 +526,7 @@ export abstract class SipElement implements TransportListener {
     if (msg.method === 'INVITE') return this.inviteServerTransaction(msg, source);
     const ctx = this.txContext(msg);
     const tx = new NonInviteServerTransaction(ctx, this.serverTu, msg, this.replyAddress(msg, source));
-    this.table.addServer(serverTransactionKey(msg) ?? `${ctx.id}|unmatchable`, tx);
+    this.table.addServerFor(msg, tx);
     return tx;
   }
 
@@ -537,7 +536,7 @@ export abstract class SipElement implements TransportListener {
     const tx = new InviteServerTransaction(ctx, this.serverTu, msg, this.replyAddress(msg, source), {
       trying: 'never',
     });
-    this.table.addServer(serverTransactionKey(msg, 'INVITE') ?? `${ctx.id}|unmatchable`, tx);
+    this.table.addServerFor(msg, tx, 'INVITE');
     return tx;
   }
 

@@ -8,7 +8,7 @@
 import { authParam, parseProxyAuthenticate, parseWwwAuthenticate } from '../../message/headers';
 import { buildAuthorization, digestAlgorithm } from '../../message/digest';
 import type { SipMessage } from '../../message';
-import type { Micros, TimerHandle } from '../../stack/clock';
+import type { Micros, TimerHandle, TimerTarget } from '../../stack/clock';
 import { SECOND } from '../../stack/clock';
 import type { Transport, TransportAddress } from '../../stack/transport';
 import { CallbackTu, type ElementEnv, SipElement, encodeMessage, messageWriter, writeBody } from '../element';
@@ -152,6 +152,69 @@ function pendingRequest(
   return p;
 }
 
+/** What a call's timer does when it fires (CallRecord.onTimer codes). */
+const T_FORGET = 0;
+const T_ANSWER = 1;
+const T_REJECT = 2;
+const T_2XX = 3;
+const T_RTP = 4;
+
+/**
+ * A {@link Call} that is also the target of its own timers (answer, reject, 2xx retransmission, RTP
+ * burst, forgetting it): the clock calls `onTimer(code)` instead of a closure per timer.
+ */
+class CallRecord implements Call, TimerTarget {
+  state: CallState = 'calling';
+  dialog: Dialog | null = null;
+  status: number | null = null;
+  remoteSdp: string | null = null;
+  localDirection: MediaDirection = 'sendrecv';
+  sdpVersion = 1;
+  inviteTxn: ClientTransaction | null = null;
+  inviteCseq = 1;
+  inviteBranch = '';
+  inviteDest: TransportAddress | null = null;
+  inviteBytes: Uint8Array | null = null;
+  cancelPending = false;
+  cancelled = false;
+  authTries = 0;
+  proxyIndex = 0;
+  credentials: string[] = [];
+  ist: InviteServerTransaction | null = null;
+  invite: SipMessage | null = null;
+  source: TransportAddress | null = null;
+  okBytes: Uint8Array | null = null;
+  okTimer: TimerHandle | null = null;
+  rseq = 0;
+  timers: TimerHandle[] = [];
+  mediaReceived = 0;
+  referDialog: Dialog | null = null;
+  /** 2xx retransmission (§13.3.1.4): the interval of the pending timer and the time retransmitted so far. */
+  okInterval: Micros = 0;
+  okElapsed: Micros = 0;
+  /** RTP burst: the next packet and where the packets go. */
+  rtpNext = 0;
+  rtpDest: TransportAddress | null = null;
+  readonly #ua: UserAgent;
+
+  constructor(
+    ua: UserAgent,
+    public id: string,
+    readonly direction: 'out' | 'in',
+    readonly callId: string,
+    readonly localTag: string,
+    public target: string,
+    readonly seq: number,
+    public slot: number,
+  ) {
+    this.#ua = ua;
+  }
+
+  onTimer(code: number): void {
+    this.#ua.onCallTimer(this, code);
+  }
+}
+
 /** The first RTP packets a phone sends (RFC 3550 version 2 headers, sequence 0..4); never modified. */
 const RTP_PACKETS: readonly Uint8Array[] = [0, 1, 2, 3, 4].map((i) => {
   const pkt = new Uint8Array(12);
@@ -212,6 +275,8 @@ export class UserAgent extends SipElement {
   private cseqOut = 1;
   /** Media endpoint (set by the simulator). */
   media: Transport | null = null;
+  /** Timer labels naming this phone (made once). */
+  private readonly labels: { answer: string; reject: string };
   /** Receives the mapped address of a STUN Binding response on the SIP port. */
   stunHandler: ((mapped: { host: string; port: number }) => void) | null = null;
 
@@ -233,6 +298,7 @@ export class UserAgent extends SipElement {
     this.aorParts = uriParts(config.aor);
     this.user = this.aorParts.user ?? env.node.toLowerCase();
     this.answer = { ring: true, after: 0, ...config.answer };
+    this.labels = { answer: `${env.node} answer`, reject: `${env.node} reject` };
     this.registration = {
       state: 'idle',
       expires: 0,
@@ -344,46 +410,42 @@ export class UserAgent extends SipElement {
     return h;
   }
 
-  private newCall(direction: 'out' | 'in', callId: string, target: string): Call {
-    const c: Call = {
-      id: `${this.node}-${this.nextCall++}`,
+  private newCall(direction: 'out' | 'in', callId: string, target: string): CallRecord {
+    const c = new CallRecord(
+      this,
+      `${this.node}-${this.nextCall++}`,
       direction,
-      state: 'calling',
       callId,
-      localTag: this.ids.tag(),
+      this.ids.tag(),
       target,
-      dialog: null,
-      status: null,
-      remoteSdp: null,
-      localDirection: 'sendrecv',
-      sdpVersion: 1,
-      inviteTxn: null,
-      inviteCseq: 1,
-      inviteBranch: '',
-      inviteDest: null,
-      inviteBytes: null,
-      cancelPending: false,
-      cancelled: false,
-      authTries: 0,
-      proxyIndex: 0,
-      credentials: [],
-      ist: null,
-      invite: null,
-      source: null,
-      okBytes: null,
-      okTimer: null,
-      rseq: 0,
-      timers: [],
-      mediaReceived: 0,
-      referDialog: null,
-      seq: this.nextSeq++,
-      slot: this.calls.length,
-    };
+      this.nextSeq++,
+      this.calls.length,
+    );
     this.calls.push(c);
     const same = this.byCallId.get(callId);
     if (same) same.push(c);
     else this.byCallId.set(callId, [c]);
     return c;
+  }
+
+  /** A call's timer fired (see {@link CallRecord}). @internal */
+  onCallTimer(call: CallRecord, code: number): void {
+    switch (code) {
+      case T_FORGET:
+        return this.forget(call);
+      case T_ANSWER:
+        this.answerCall(call);
+        return;
+      case T_REJECT: {
+        const rj = this.answer.reject!;
+        this.reject(rj.code, call, rj.reason);
+        return;
+      }
+      case T_2XX:
+        return this.on2xxTimer(call);
+      case T_RTP:
+        return this.onRtpTimer(call);
+    }
   }
 
   private setState(call: Call, s: CallState, why: string): void {
@@ -392,7 +454,7 @@ export class UserAgent extends SipElement {
     if (s === 'terminated' || s === 'failed') {
       if (!this.retainEndedCalls) {
         // forget the call once stray retransmissions can no longer arrive (64*T1)
-        this.clock.schedule(64 * this.timers.T1, () => this.forget(call), 'forget call');
+        this.clock.scheduleTarget(64 * this.timers.T1, call as CallRecord, T_FORGET, 'forget call');
       }
       // keep the record small: the transactions finish on their own timers
       call.inviteBytes = null;
@@ -980,17 +1042,19 @@ export class UserAgent extends SipElement {
     if (!this.media || !call.remoteSdp) return;
     const s = readSdp(call.remoteSdp);
     if (!s.ip || !s.port) return;
-    // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets
+    // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets;
+    // one event at a time (each packet schedules the next): 1 pending timer per call, not 5
+    const c = call as CallRecord;
+    c.rtpDest = { host: s.ip, port: s.port, transport: 'UDP' };
+    c.rtpNext = 0;
+    this.clock.scheduleTarget(0, c, T_RTP, 'RTP');
+  }
+
+  private onRtpTimer(c: CallRecord): void {
     const media = this.media;
-    const dest = { host: s.ip, port: s.port, transport: 'UDP' as const };
-    // one event at a time (each packet schedules the next): 1 pending callback per call, not 5
-    const clock = this.clock;
-    let i = 0;
-    const next = (): void => {
-      media.send(RTP_PACKETS[i]!, dest);
-      if (++i < RTP_PACKETS.length) clock.schedule(20_000, next, 'RTP');
-    };
-    clock.schedule(0, next, 'RTP');
+    if (!media || !c.rtpDest) return;
+    media.send(RTP_PACKETS[c.rtpNext]!, c.rtpDest);
+    if (++c.rtpNext < RTP_PACKETS.length) this.clock.scheduleTarget(20_000, c, T_RTP, 'RTP');
   }
 
   /** Called by the simulator when an RTP packet reaches our media port. */
@@ -1150,12 +1214,9 @@ export class UserAgent extends SipElement {
       call.ist.autoTrying(() => this.makeResponse(msg, source, 100));
     }
     if (p.reject) {
-      const rj = p.reject;
-      call.timers.push(
-        this.clock.schedule(rj.after, () => this.reject(rj.code, call, rj.reason), `${this.node} reject`),
-      );
+      call.timers.push(this.clock.scheduleTarget(p.reject.after, call, T_REJECT, this.labels.reject));
     } else if (p.after !== null) {
-      call.timers.push(this.clock.schedule(p.after, () => this.answerCall(call), `${this.node} answer`));
+      call.timers.push(this.clock.scheduleTarget(p.after, call, T_ANSWER, this.labels.answer));
     }
   }
 
@@ -1180,31 +1241,33 @@ export class UserAgent extends SipElement {
   }
 
   private retransmit2xx(c: Call, interval: Micros, elapsed: Micros): void {
-    c.okTimer = this.clock.schedule(
-      interval,
-      () => {
-        c.okTimer = null;
-        if (!c.okBytes || !c.ist) return;
-        const total = elapsed + interval;
-        if (total >= 64 * this.timers.T1) {
-          this.log(`call ${c.id}: no ACK for the 2xx after 64*T1, ending with BYE`, undefined, 'call');
-          if (c.dialog) this.byeDialog(c.dialog);
-          this.setState(c, 'terminated', 'no ACK');
-          return;
-        }
-        if (this.events.enabled)
-          this.events.emit({
-            time: this.clock.now(),
-            node: this.node,
-            kind: 'timer',
-            text: `2xx retransmission (interval ${interval / 1000} ms)`,
-            data: { timer: '2xx (§13.3.1.4)' },
-          });
-        this.transport.send(c.okBytes, c.ist.responseDestination);
-        this.retransmit2xx(c, Math.min(2 * interval, this.timers.T2), total);
-      },
-      '2xx retransmit',
-    );
+    const r = c as CallRecord;
+    r.okInterval = interval;
+    r.okElapsed = elapsed;
+    c.okTimer = this.clock.scheduleTarget(interval, r, T_2XX, '2xx retransmit');
+  }
+
+  private on2xxTimer(c: CallRecord): void {
+    c.okTimer = null;
+    if (!c.okBytes || !c.ist) return;
+    const interval = c.okInterval;
+    const total = c.okElapsed + interval;
+    if (total >= 64 * this.timers.T1) {
+      this.log(`call ${c.id}: no ACK for the 2xx after 64*T1, ending with BYE`, undefined, 'call');
+      if (c.dialog) this.byeDialog(c.dialog);
+      this.setState(c, 'terminated', 'no ACK');
+      return;
+    }
+    if (this.events.enabled)
+      this.events.emit({
+        time: this.clock.now(),
+        node: this.node,
+        kind: 'timer',
+        text: `2xx retransmission (interval ${interval / 1000} ms)`,
+        data: { timer: '2xx (§13.3.1.4)' },
+      });
+    this.transport.send(c.okBytes, c.ist.responseDestination);
+    this.retransmit2xx(c, Math.min(2 * interval, this.timers.T2), total);
   }
 
   /** Rejects a ringing call with `code`. */
