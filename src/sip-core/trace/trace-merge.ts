@@ -8,7 +8,6 @@
 import type { IngestStats } from '../capture/pipeline';
 import type { TraceSource, TraceState } from './trace';
 import { SpanTable } from './byte-interner';
-import { AddressTable } from '../capture/address';
 
 /** What the head part adds to its trace state for the merge. */
 export interface HeadPart {
@@ -103,24 +102,6 @@ function room<T extends Column>(a: T, n: number): { out: T; inPlace: boolean } {
   const fits = (a.buffer.byteLength - a.byteOffset) / a.BYTES_PER_ELEMENT >= n;
   if (fits) return { out: new C(a.buffer, a.byteOffset, n), inPlace: true };
   return { out: new (a.constructor as new (len: number) => T)(n), inPlace: false };
-}
-
-/**
- * Address ids of `names` (the tail's, id i at map[i + 1]) in `into` (the head's, ids = indices),
- * adding the ones it lacks: IPv4 text by number (AddressTable, no string hashing), the rest by text.
- */
-function mapAddresses(into: string[], names: readonly string[]): { merged: string[]; map: Uint32Array } {
-  const t = new AddressTable();
-  for (let i = 0; i < into.length; i++) {
-    if (t.name(into[i]!) !== i) {
-      // two equal texts in the head's list (not from a capture pipeline): by text
-      const merged = into.slice();
-      return { merged, map: mapNames(merged, [null as unknown as string, ...names]) };
-    }
-  }
-  const map = new Uint32Array(names.length + 1);
-  for (let i = 0; i < names.length; i++) map[i + 1] = t.name(names[i]!);
-  return { merged: t.names, map };
 }
 
 /** Ids of `names` (id 0 = null) in `into`, adding the ones it lacks. */
@@ -218,7 +199,8 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
     }
   }
 
-  const { merged: addresses, map: addrMap } = mapAddresses(a.addresses, b.addresses);
+  const addresses = a.addresses.slice();
+  const addrMap = mapNames(addresses, [null as unknown as string, ...b.addresses]);
   const methods = a.methods.slice();
   const methodMap = mapNames(methods, b.methods);
   const callIdTable = SpanTable.import(a.callIds);
