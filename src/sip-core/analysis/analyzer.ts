@@ -5,9 +5,11 @@
  * @remarks Incremental: `onMessage` does O(1) work per message plus an SDP scan for a body not seen
  * just before (SdpCache); nothing is rebuilt. Keys are hashed from the key fields into numbers
  * (key-table.ts), the Call-ID is the trace's interned string, and addresses are formatted only when
- * a signature already matched (retransmission check) or a rule needs them. Per message it keeps three
- * Int32 columns; per call the message-id list, its transactions and dialogs, and no string cut from a
- * parsed message (see bench/analysis.bench.ts for bytes per call). Rules that depend on time passing
+ * a signature already matched (retransmission check) or a rule needs them. Messages are read from the
+ * key-field scanner's output without a ParsedMessage (message-view.ts). Per message it keeps three
+ * Int32 columns; transactions are typed-array columns (TxnTable: no object per transaction); per call
+ * the message-id list, its transaction indexes and dialogs, and no string cut from a parsed message
+ * (see bench/analysis.bench.ts for bytes per call). Rules that depend on time passing
  * (Timer B/F, 2xx never ACKed, PDD) are evaluated when asked, against the trace's last time: for one
  * message or one call alone (ladder, calls page), or for the whole trace (`diagnostics()`).
  */
