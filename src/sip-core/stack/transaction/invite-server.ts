@@ -123,6 +123,10 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       this.lastProvisional = bytes;
       return this.send(bytes, this.responseDestination, 'response', false);
     }
+    // A final response: the last provisional and the TU's 100 builder are never used again; the
+    // transaction lives on for 64*T1 (Timer H or L), so it lets them go.
+    this.lastProvisional = null;
+    this.makeTrying = null;
     if (status < 300) {
       if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
       this.transition('accepted', `${status} sent`);

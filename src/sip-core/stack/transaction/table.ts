@@ -195,6 +195,8 @@ class Slots {
   txs: (TransactionBase<string> | null)[] = new Array<TransactionBase<string> | null>(256).fill(null);
   mask = 255;
   count = 0;
+  /** Bumped by every insert and removal (lookups memoized against it). */
+  version = 0;
 
   insert(tx: TransactionBase<string>, hash: number): void {
     if (2 * (this.count + 1) > this.txs.length) this.grow();
@@ -205,6 +207,7 @@ class Slots {
     this.hashes[i] = hash;
     txs[i] = tx;
     this.count++;
+    this.version++;
   }
 
   /** Removes `tx`; false when it is not in the table. */
@@ -240,6 +243,7 @@ class Slots {
     }
     txs[i] = null;
     this.count--;
+    this.version++;
   }
 
   private grow(): void {
@@ -378,13 +382,27 @@ export class TransactionTable {
 
   /** The server transaction a request (or ACK, or with `method` 'INVITE' a CANCEL) matches. */
   matchRequest(req: SipMessage, method?: string): ServerTransaction | undefined {
-    if (req instanceof ParsedMessage) {
-      const r = this.matchRequestBytes(req, method);
-      if (r !== null) return r;
+    // An element matches the same request several times in a row (on arrival, then in its
+    // routing logic): the last answer holds while no server transaction came or went.
+    const s = this.servers;
+    if (req === this.lastReq && method === this.lastMethod && s.version === this.lastVersion)
+      return this.lastMatch;
+    let r: ServerTransaction | undefined | null = null;
+    if (req instanceof ParsedMessage) r = this.matchRequestBytes(req, method);
+    if (r === null) {
+      const key = serverTransactionKey(req, method);
+      r = key === null ? undefined : this.server(key);
     }
-    const key = serverTransactionKey(req, method);
-    return key === null ? undefined : this.server(key);
+    this.lastReq = req;
+    this.lastMethod = method;
+    this.lastVersion = s.version;
+    this.lastMatch = r;
+    return r;
   }
+  private lastReq: SipMessage | null = null;
+  private lastMethod: string | undefined = undefined;
+  private lastVersion = -1;
+  private lastMatch: ServerTransaction | undefined = undefined;
 
   /**
    * {@link matchRequest} for a `z9hG4bK` branch read from the bytes: the hash of

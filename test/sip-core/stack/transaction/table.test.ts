@@ -76,6 +76,23 @@ describe('TransactionTable', () => {
     },
   );
 
+  it.each(ADD)(
+    'asking again for the same request (%s) sees transactions added and forgotten in between',
+    (_how, add) => {
+      const h = setup('UDP');
+      const table = new TransactionTable();
+      const req = parseMessage(makeRequest('INVITE', { branch: 'z9hG4bKmemo' }));
+      expect(table.matchRequest(req)).toBeUndefined();
+      const ist = new InviteServerTransaction(ctx(h, table), {}, req, h.peerAddr, { trying: 'never' });
+      add(table, req, ist);
+      expect(table.matchRequest(req)).toBe(ist);
+      expect(table.matchRequest(req, 'CANCEL')).toBeUndefined();
+      expect(table.matchRequest(req)).toBe(ist);
+      table.forget(ist);
+      expect(table.matchRequest(req)).toBeUndefined();
+    },
+  );
+
   it('RFC 2543 requests (no cookie) and non-ASCII branches match through their string keys', () => {
     const h = setup('UDP');
     const table = new TransactionTable();
