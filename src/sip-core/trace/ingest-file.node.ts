@@ -197,16 +197,17 @@ export async function ingestCaptureFile(
       }
       return true;
     };
-    if (cut > 0 && cut < file.size) {
+    if (cut > 0 && cut < file.size && opts.handoff?.receive) {
       // Head part: the records before the cut; then, when the cut is a record boundary, the frames
       // the tail handed over; else the rest of the file (the head alone is then the whole result).
+      // A head without a link to its tail reads the whole file (nothing to merge: atBoundary false).
       if (read(0, cut)) {
         if (ing.decoder.offset === cut && ing.decoder.reader !== null) {
           atBoundary = true;
           framesBeforeSplit = ing.decoder.reader.frames;
-          const receive = opts.handoff?.receive;
+          const receive = opts.handoff.receive;
           const p = ing.decoder.pipeline;
-          for (let c = receive?.() ?? null; c !== null; c = receive!()) {
+          for (let c = receive(); c !== null; c = receive()) {
             if (opts.cancelled?.()) {
               cancelled = true;
               break;

@@ -95,6 +95,17 @@ describe('split ingest = one pass', () => {
     120_000,
   );
 
+  it('a head part with no tail to hand it frames reads the whole file: nothing to merge, one pass', async () => {
+    const f = `${FIXTURES}/tcp-segmentation.pcap`;
+    const at = planSplit(f, { minBytes: 0 })!;
+    const head = await ingestCaptureFile(f, { parse: false, split: { role: 'head', offset: at } });
+    expect(head.split?.atBoundary).toBe(false);
+    const one = await ingestCaptureFile(f, { parse: false });
+    expect(view(head.trace)).toEqual(view(one.trace));
+    one.file.close();
+    head.file.close();
+  });
+
   it('a cut that is not a record boundary: the head alone, equal to one pass', async () => {
     const f = `${FIXTURES}/tcp-segmentation.pcap`;
     const at = planSplit(f, { minBytes: 0 })!;
