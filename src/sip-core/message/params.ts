@@ -42,7 +42,7 @@ function isStop(c: number, flags: number): boolean {
  * The lower-cased name `s[start, end)`: the frequent lower-case names as constants (no slice, and
  * later comparisons with the same literal are pointer checks), any other through `lower`.
  */
-function paramName(s: string, start: number, end: number): string {
+export function paramName(s: string, start: number, end: number): string {
   switch (end - start) {
     case 2:
       if (s.startsWith('lr', start)) return 'lr';

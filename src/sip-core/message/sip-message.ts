@@ -304,6 +304,16 @@ export class ParsedMessage implements SipMessage {
     return decodeSpan(this.raw, s, e);
   }
 
+  /**
+   * Whether {@link valueAt}(i) is exactly the octets of field i's value span read as ASCII (the header
+   * section is ASCII and the field is not folded), so a decoder may read the octets instead.
+   */
+  valueIsOctets(i: number): boolean {
+    const l = (this.lz ??= new Lazy());
+    if (l.head === undefined) this.text(this.startLineStart, this.startLineStart);
+    return l.head !== null && (this.ix[this.slot(i) + 4]! & FOLDED) === 0;
+  }
+
   /** Value of header field i, unfolded. */
   valueAt(i: number): string {
     const o = this.slot(i);

@@ -8,7 +8,7 @@ import type { Diagnostic } from '../diagnostic';
 import type { Decoded } from './headers/decoded';
 import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
-import type { Via } from './headers/via';
+import { parseVia, parseViaAt, type Via } from './headers/via';
 import type { CSeq } from './headers/scalar';
 import type { MediaType } from './headers/media';
 import type { ContactValue, NameAddr } from './name-addr';
@@ -26,6 +26,7 @@ interface Internals {
   keyIdAt(i: number): number;
   canonicalAt(i: number): string;
   valueAt(i: number): string;
+  valueIsOctets(i: number): boolean;
 }
 function internals(msg: SipMessage): Internals | null {
   return 'canonicalAt' in msg && 'typedCache' in msg ? (msg as unknown as Internals) : null;
@@ -111,6 +112,23 @@ function safeRun(fn: TypedDecoder, value: string): Decoded<unknown> {
     return fn(value);
   } catch (e) {
     // A decoder bug must never cost the message (STYLE.md habit 6); report it as a diagnostic.
+    return {
+      value: null,
+      diagnostics: [{ code: 'typed-decoder-failed', severity: 'error', layer: 'sip', message: String(e) }],
+    };
+  }
+}
+
+/** {@link safeRun} of a decoder that also reads the value's octets `raw[at, at + value.length)`. */
+function safeRunAt(
+  fn: (value: string, raw: Uint8Array, at: number) => Decoded<unknown>,
+  value: string,
+  raw: Uint8Array,
+  at: number,
+): Decoded<unknown> {
+  try {
+    return fn(value, raw, at);
+  } catch (e) {
     return {
       value: null,
       diagnostics: [{ code: 'typed-decoder-failed', severity: 'error', layer: 'sip', message: String(e) }],
@@ -224,7 +242,10 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       } else fn = decoderOf(pm.canonicalAt(i));
       vs = pm.valueStartAt(i);
       ve = pm.valueEndAt(i);
-      if (fn) d = safeRun(fn, pm.valueAt(i));
+      if (fn === parseVia && pm.valueIsOctets(i)) {
+        // Via, the header every message has most of: read from the octets (same result as parseVia)
+        d = safeRunAt(parseViaAt, pm.valueAt(i), raw, vs);
+      } else if (fn) d = safeRun(fn, pm.valueAt(i));
     } else {
       const h = msg.headers[i]!;
       vs = h.valueSpan.start;

@@ -5,9 +5,9 @@
  * comma-separated via-parms.
  */
 import type { Diagnostic, Span } from '../../diagnostic';
-import { type Param, scanParams, STOP_COMMA } from '../params';
+import { type Param, paramName, scanParams, STOP_COMMA } from '../params';
 import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
-import { C_ALPHA, C_HOST, CHAR, parseUint, scanToken, skipWs } from './chars';
+import { C_ALPHA, C_HOST, C_TOKEN, CHAR, parseUint, scanToken, skipWs } from './chars';
 import { diag, type Decoded } from './decoded';
 
 export interface Via {
@@ -260,7 +260,39 @@ function scanVia(
   }
   const params: Param[] = [];
   i = scanParams(s, i, end, params, diags, STOP_COMMA);
-  const vEnd = i;
+  const via = finishVia(
+    s,
+    start,
+    i,
+    protocolName,
+    protocolVersion,
+    transport,
+    host,
+    hostType,
+    port,
+    params,
+    diags,
+  );
+  return { via, next: i };
+}
+
+/**
+ * The Via of a scanned via-parm `s[start, vEnd)`: the parameters RFC 3261 §20.42 / RFC 3581 give
+ * meaning to, read and checked (shared by the general scan and {@link parseViaAt}'s fast path).
+ */
+function finishVia(
+  s: string,
+  start: number,
+  vEnd: number,
+  protocolName: string,
+  protocolVersion: string,
+  transport: string,
+  host: string,
+  hostType: HostType,
+  port: number | null,
+  params: Param[],
+  diags: Diagnostic[],
+): Via {
   // One pass over the parameters for the ones RFC 3261 §20.42 / RFC 3581 give meaning to
   // (first occurrence wins, as with getParam). undefined = absent, null = valueless.
   let branch: string | null | undefined;
@@ -364,22 +396,19 @@ function scanVia(
     }
   }
   return {
-    via: {
-      protocolName,
-      protocolVersion,
-      transport,
-      host,
-      hostType,
-      port,
-      params,
-      branch: typeof branch === 'string' ? branch : null,
-      received: receivedOut,
-      rport,
-      maddr: typeof maddr === 'string' ? maddr : null,
-      ttl,
-      span: { start, end: vEnd },
-    },
-    next: i,
+    protocolName,
+    protocolVersion,
+    transport,
+    host,
+    hostType,
+    port,
+    params,
+    branch: typeof branch === 'string' ? branch : null,
+    received: receivedOut,
+    rport,
+    maddr: typeof maddr === 'string' ? maddr : null,
+    ttl,
+    span: { start, end: vEnd },
   };
 }
 
@@ -424,6 +453,107 @@ export function parseVia(value: string): Decoded<Via[]> {
     }
   }
   return { value: out, diagnostics: diags };
+}
+
+/**
+ * {@link parseVia} of a value that is the octets `raw[at, at + value.length)` read as ASCII (a header
+ * value of a parsed message): the usual form, one via-parm `SIP/2.0/UDP|TCP|TLS host[:port]` followed by
+ * `;name[=value]` parameters without LWS, quotes or commas, is read from the octets in one pass (an
+ * element load costs a fraction of `charCodeAt` on the sliced string); anything else, and every value
+ * with something to report on the way, goes to {@link parseVia}. The result is the same either way
+ * (test/sip-core/message/typed/via-fast.test.ts).
+ */
+export function parseViaAt(value: string, raw: Uint8Array, at: number): Decoded<Via[]> {
+  return viaFastPath(value, raw, at) ?? parseVia(value);
+}
+
+/** {@link parseViaAt}'s fast path alone: its result, or null where {@link parseVia} must run (tests). */
+export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]> | null {
+  const end = s.length;
+  if (
+    end < 13 ||
+    b[o] !== 83 || // S
+    b[o + 1] !== 73 || // I
+    b[o + 2] !== 80 || // P
+    b[o + 3] !== 47 || // /
+    b[o + 4] !== 50 || // 2
+    b[o + 5] !== 46 || // .
+    b[o + 6] !== 48 || // 0
+    b[o + 7] !== 47 || // /
+    b[o + 11] !== 32 // one SP after a three-letter transport
+  )
+    return null;
+  const t0 = b[o + 8];
+  const t1 = b[o + 9];
+  const t2 = b[o + 10];
+  let transport: string;
+  if (t0 === 85 && t1 === 68 && t2 === 80) transport = 'UDP';
+  else if (t0 === 84 && t1 === 67 && t2 === 80) transport = 'TCP';
+  else if (t0 === 84 && t1 === 76 && t2 === 83) transport = 'TLS';
+  else return null;
+  // sent-by host: host characters only (a domain name, or what classifyHost reads as an address)
+  let i = 12;
+  let letter = false;
+  while (i < end) {
+    const c = b[o + i]!;
+    if (c >= 128) return null;
+    const f = CHAR[c]!;
+    if ((f & C_HOST) === 0) break;
+    if ((f & C_ALPHA) !== 0) letter = true;
+    i++;
+  }
+  if (i === 12) return null;
+  const diags: Diagnostic[] = [];
+  const he = i;
+  const host = s.slice(12, he);
+  const hostType: HostType = letter ? 'domain' : classifyHost(s, 12, he, diags);
+  let port: number | null = null;
+  if (i < end && b[o + i] === 58) {
+    let k = i + 1;
+    let n = 0;
+    while (k < end) {
+      const c = b[o + k]!;
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      k++;
+    }
+    if (k === i + 1 || k - i > 6 || n > 65535) return null;
+    port = n;
+    i = k;
+  }
+  // parameters: ";" token [ "=" value ], nothing between them
+  const params: Param[] = [];
+  while (i < end) {
+    if (b[o + i] !== 59) return null;
+    const pStart = i;
+    const nStart = i + 1;
+    let j = nStart;
+    while (j < end) {
+      const c = b[o + j]!;
+      if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+      j++;
+    }
+    if (j === nStart) return null;
+    const name = paramName(s, nStart, j);
+    if (j < end && b[o + j] === 61) {
+      const vStart = j + 1;
+      let k = vStart;
+      while (k < end) {
+        const c = b[o + k]!;
+        // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
+        if (c === 59 || c === 32 || c === 9 || c === 13 || c === 10 || c === 44 || c === 34) break;
+        k++;
+      }
+      if (k === vStart) return null;
+      params.push({ name, value: s.slice(vStart, k), span: { start: pStart, end: k } });
+      i = k;
+    } else {
+      params.push({ name, value: null, span: { start: pStart, end: j } });
+      i = j;
+    }
+  }
+  const via = finishVia(s, 0, end, 'SIP', '2.0', transport, host, hostType, port, params, diags);
+  return { value: [via], diagnostics: diags };
 }
 
 /** Serializes one via-parm. */
