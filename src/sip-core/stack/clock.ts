@@ -243,6 +243,14 @@ const SLOTS = 1 << 22;
 const MAX_FIFO_LANES = 64;
 
 /**
+ * The slot of a handle: `handle % SLOTS` without the floating-point remainder (a handle is past
+ * int32, and a double `%` is a call to fmod): multiplying by a power of two and flooring are exact.
+ */
+function slotOf(handle: number): number {
+  return handle - Math.floor(handle * (1 / SLOTS)) * SLOTS;
+}
+
+/**
  * Deterministic discrete-event scheduler. Nothing runs by itself: the owner advances time with
  * {@link step}, {@link advanceTo}, {@link advanceBy} or {@link runUntilIdle}. Events at the same
  * time fire in the order they were scheduled (stable FIFO), including events scheduled at the
@@ -280,7 +288,7 @@ export class VirtualClock implements Scheduler {
   private used = 0;
   private live = 0;
   private fired = 0;
-  private readonly isLive = (handle: number): boolean => this.sHandle[handle % SLOTS] === handle;
+  private readonly isLive = (handle: number): boolean => this.sHandle[slotOf(handle)] === handle;
 
   constructor(start: Micros = 0) {
     this.current = Math.trunc(start);
@@ -373,7 +381,7 @@ export class VirtualClock implements Scheduler {
 
   cancel(handle: TimerHandle): boolean {
     if (!(handle > 0)) return false;
-    const slot = handle % SLOTS;
+    const slot = slotOf(handle);
     if (this.sHandle[slot] !== handle) return false;
     this.release(slot);
     if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
@@ -408,7 +416,7 @@ export class VirtualClock implements Scheduler {
       this.queued--;
       if (lane.size === 0) this.laneRemoveTop();
       else this.laneDown(0);
-      const slot = handle % SLOTS;
+      const slot = slotOf(handle);
       if (this.sHandle[slot] !== handle) {
         this.dead--;
         continue;

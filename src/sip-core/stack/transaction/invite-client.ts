@@ -10,7 +10,7 @@ import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import { buildAckForNonSuccess } from './requests';
 import type { TransactionContext } from './transaction';
-import { TransactionBase } from './transaction';
+import { TIMER_CODE, TransactionBase } from './transaction';
 import type { RequestKey, TimerName, TransactionUser } from './types';
 
 export type InviteClientState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
@@ -91,10 +91,10 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     });
     if (!this.send(this.bytes, this.destination, 'request', false)) return;
     // §17.1.1.2: "If an unreliable transport is being used, the client transaction MUST start timer A with a value of T1."
-    if (!this.reliable) this.startTimer('A', this.timerAInterval);
+    if (!this.reliable) this.startTimer(TIMER_CODE.A, this.timerAInterval);
     // "For any transport, the client transaction MUST start timer B with a value of 64*T1 seconds."
-    this.startTimer('B', 64 * this.ctx.timers.T1);
-    if (this.options.timerC) this.startTimer('C', this.ctx.timers.C);
+    this.startTimer(TIMER_CODE.B, 64 * this.ctx.timers.T1);
+    if (this.options.timerC) this.startTimer(TIMER_CODE.C, this.ctx.timers.C);
   }
 
   /** True once a provisional response arrived: a CANCEL may now be sent (§9.1). */
@@ -123,7 +123,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     // "When timer A fires, the client transaction MUST retransmit the request ... and reset the timer with a value of 2*T1."
     if (!this.send(this.bytes, this.destination, 'request', true)) return;
     this.timerAInterval *= 2;
-    this.startTimer('A', this.timerAInterval);
+    this.startTimer(TIMER_CODE.A, this.timerAInterval);
   }
 
   private onTimerB(): void {
@@ -141,19 +141,19 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
       case 'proceeding':
         if (status >= 100 && status < 200) {
           if (this.state === 'calling') {
-            this.stopTimer('A');
-            this.stopTimer('B');
+            this.stopTimer(TIMER_CODE.A);
+            this.stopTimer(TIMER_CODE.B);
             this.transition('proceeding', `${status} received`);
           }
           // §16.7 step 2: "If the response is provisional other than 100, the proxy MUST reset Timer C."
-          if (this.options.timerC && status > 100) this.startTimer('C', this.ctx.timers.C);
+          if (this.options.timerC && status > 100) this.startTimer(TIMER_CODE.C, this.ctx.timers.C);
           this.tu.onResponse?.(this, response);
         } else if (status >= 200 && status < 300) {
           this.stopTimers();
           this.transition('accepted', `${status} received`);
           this.tu.onResponse?.(this, response);
           // RFC 6026 §8.4: "The client transaction MUST start Timer M with a value of 64*T1."
-          this.startTimer('M', 64 * this.ctx.timers.T1);
+          this.startTimer(TIMER_CODE.M, 64 * this.ctx.timers.T1);
         } else if (status >= 300 && status < 700) {
           this.stopTimers();
           this.transition('completed', `${status} received`);
@@ -162,7 +162,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           if (!this.send(this.ack, this.destination, 'ack', false)) return;
           this.tu.onResponse?.(this, response);
           // "start timer D with a value of at least 32 seconds for unreliable transports, and ... zero seconds for reliable transports"
-          this.startTimer('D', this.reliable ? 0 : this.ctx.timers.D);
+          this.startTimer(TIMER_CODE.D, this.reliable ? 0 : this.ctx.timers.D);
         }
         return;
       case 'completed':
@@ -192,8 +192,8 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
   }
 
   private stopTimers(): void {
-    this.stopTimer('A');
-    this.stopTimer('B');
-    this.stopTimer('C');
+    this.stopTimer(TIMER_CODE.A);
+    this.stopTimer(TIMER_CODE.B);
+    this.stopTimer(TIMER_CODE.C);
   }
 }

@@ -10,7 +10,7 @@ import type { SipMessage } from '../../message';
 import { buildResponseTo, parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
-import { messageBytes, responseStatus, TransactionBase } from './transaction';
+import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
 import type { TimerName, TransactionUser } from './types';
 
 export type InviteServerState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -81,7 +81,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     });
     if (trying === 'immediate') this.sendTrying();
     // §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it knows that the TU will generate a provisional or final response within 200 ms"
-    else if (trying === 'auto') this.startTimer('Trying', ctx.timers.trying);
+    else if (trying === 'auto') this.startTimer(TIMER_CODE.Trying, ctx.timers.trying);
   }
 
   private sendTrying(): void {
@@ -97,7 +97,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   autoTrying(make?: () => Uint8Array): void {
     if (this.state !== 'proceeding' || this.lastStatus !== null) return;
     this.makeTrying = make ?? null;
-    this.startTimer('Trying', this.ctx.timers.trying);
+    this.startTimer(TIMER_CODE.Trying, this.ctx.timers.trying);
   }
 
   /**
@@ -115,7 +115,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       return this.send(bytes, this.responseDestination, 'response', true);
     }
     if (this.state !== 'proceeding') return false;
-    this.stopTimer('Trying');
+    this.stopTimer(TIMER_CODE.Trying);
     this.lastStatus = status;
     this.lastSent = bytes;
     if (status < 200) {
@@ -131,16 +131,16 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
       this.transition('accepted', `${status} sent`);
       // RFC 6026 §8.7: "When the INVITE server transaction enters the Accepted state, Timer L MUST be set to fire in 64*T1."
-      this.startTimer('L', 64 * this.ctx.timers.T1);
+      this.startTimer(TIMER_CODE.L, 64 * this.ctx.timers.T1);
       return true;
     }
     this.finalResponse = bytes;
     if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
     this.transition('completed', `${status} sent`);
     // "For unreliable transports, timer G is set to fire in T1 seconds, and is not set to fire for reliable transports."
-    if (!this.reliable) this.startTimer('G', this.timerGInterval);
+    if (!this.reliable) this.startTimer(TIMER_CODE.G, this.timerGInterval);
     // "When the Completed state is entered, timer H MUST be set to fire in 64*T1 seconds for all transports."
-    this.startTimer('H', 64 * this.ctx.timers.T1);
+    this.startTimer(TIMER_CODE.H, 64 * this.ctx.timers.T1);
     return true;
   }
 
@@ -164,13 +164,13 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     // "If timer G fires, the response is passed to the transport layer once more for retransmission, and timer G is set to fire in MIN(2*T1, T2) seconds."
     if (!this.send(this.finalResponse, this.responseDestination, 'response', true)) return;
     this.timerGInterval = Math.min(2 * this.timerGInterval, this.ctx.timers.T2);
-    this.startTimer('G', this.timerGInterval);
+    this.startTimer(TIMER_CODE.G, this.timerGInterval);
   }
 
   private onTimerH(): void {
     if (this.state !== 'completed') return;
     // "If timer H fires while in the Completed state, it implies that the ACK was never received. In this case, the server transaction MUST transition to the Terminated state, and MUST indicate to the TU that a transaction failure has occurred."
-    this.stopTimer('G');
+    this.stopTimer(TIMER_CODE.G);
     this.tu.onTimeout?.(this, 'H');
     this.transition('terminated', 'Timer H fired');
   }
@@ -195,11 +195,11 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   /** An ACK matched to this transaction (§17.2.3). */
   receiveAck(ack: SipMessage): void {
     if (this.state === 'completed') {
-      this.stopTimer('G');
-      this.stopTimer('H');
+      this.stopTimer(TIMER_CODE.G);
+      this.stopTimer(TIMER_CODE.H);
       this.transition('confirmed', 'ACK received');
       // "When this state is entered, timer I is set to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
-      this.startTimer('I', this.reliable ? 0 : this.ctx.timers.T4);
+      this.startTimer(TIMER_CODE.I, this.reliable ? 0 : this.ctx.timers.T4);
     } else if (this.state === 'accepted') {
       // RFC 6026 §8.7: an ACK matching the transaction in the Accepted state is passed to the TU.
       this.tu.onRequest?.(this, ack);

@@ -8,7 +8,7 @@ import type { SipMessage } from '../../message';
 import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
-import { TransactionBase } from './transaction';
+import { TIMER_CODE, TransactionBase } from './transaction';
 import type { RequestKey, TimerName, TransactionUser } from './types';
 
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -70,9 +70,9 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     });
     if (!this.send(this.bytes, this.destination, 'request', false)) return;
     // "the client transaction MUST set timer F to fire in 64*T1 seconds."
-    this.startTimer('F', 64 * this.ctx.timers.T1);
+    this.startTimer(TIMER_CODE.F, 64 * this.ctx.timers.T1);
     // "If an unreliable transport is in use, the client transaction MUST set timer E to fire in T1 seconds."
-    if (!this.reliable) this.startTimer('E', this.timerEInterval);
+    if (!this.reliable) this.startTimer(TIMER_CODE.E, this.timerEInterval);
   }
 
   protected onTimerFired(name: TimerName): void {
@@ -93,13 +93,13 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     // Proceeding: "... the timer is reset with a value of T2 seconds."
     this.timerEInterval =
       this.state === 'trying' ? Math.min(2 * this.timerEInterval, this.ctx.timers.T2) : this.ctx.timers.T2;
-    this.startTimer('E', this.timerEInterval);
+    this.startTimer(TIMER_CODE.E, this.timerEInterval);
   }
 
   private onTimerF(): void {
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
     // "If Timer F fires while the client transaction is still in the Trying state, the client transaction SHOULD inform the TU about the timeout, and then it SHOULD enter the Terminated state." (same in Proceeding)
-    this.stopTimer('E');
+    this.stopTimer(TIMER_CODE.E);
     this.tu.onTimeout?.(this, 'F');
     this.transition('terminated', 'Timer F fired');
   }
@@ -112,12 +112,12 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
         if (this.state === 'trying') this.transition('proceeding', `${status} received`);
         this.tu.onResponse?.(this, response);
       } else if (status >= 200 && status < 700) {
-        this.stopTimer('E');
-        this.stopTimer('F');
+        this.stopTimer(TIMER_CODE.E);
+        this.stopTimer(TIMER_CODE.F);
         this.transition('completed', `${status} received`);
         this.tu.onResponse?.(this, response);
         // "Once the client transaction enters the Completed state, it MUST set Timer K to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
-        this.startTimer('K', this.reliable ? 0 : this.ctx.timers.T4);
+        this.startTimer(TIMER_CODE.K, this.reliable ? 0 : this.ctx.timers.T4);
       }
     }
     // Completed: "buffer any additional response retransmissions that may be received" — absorbed.
@@ -127,8 +127,8 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     if (this.state === 'terminated') return;
     this.tu.onTransportError?.(this, error);
     if (this.state === 'trying' || this.state === 'proceeding') {
-      this.stopTimer('E');
-      this.stopTimer('F');
+      this.stopTimer(TIMER_CODE.E);
+      this.stopTimer(TIMER_CODE.F);
       this.transition('terminated', `transport error: ${error}`);
     }
   }

@@ -8,7 +8,7 @@
 import type { SipMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
-import { messageBytes, responseStatus, TransactionBase } from './transaction';
+import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
 import type { TimerName, TransactionUser } from './types';
 
 export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -66,7 +66,7 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     }
     this.transition('completed', `${status} sent`);
     // "When the server transaction enters the Completed state, it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
-    this.startTimer('J', this.reliable ? 0 : 64 * this.ctx.timers.T1);
+    this.startTimer(TIMER_CODE.J, this.reliable ? 0 : 64 * this.ctx.timers.T1);
     return true;
   }
 

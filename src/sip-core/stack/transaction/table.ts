@@ -185,8 +185,8 @@ function msgKeyIs(t: TransactionBase<string>, key: string): boolean {
 
 /**
  * Open-addressing hash table of transactions (linear probing, at most half full): the 32-bit hashes
- * in a typed array beside the transactions, so a lookup — most are misses: every new request is
- * one — reads a few contiguous numbers and touches a transaction only when its hash matches. No
+ * in a typed array beside the transactions (0 = empty), so a lookup — most are misses: every new
+ * request is one — reads a few contiguous numbers and touches a transaction only when its hash matches. No
  * key string per lookup, no Map entry churn when transactions come and go (deletion shifts the
  * following entries back, no tombstones).
  */
@@ -198,13 +198,16 @@ class Slots {
   /** Bumped by every insert and removal (lookups memoized against it). */
   version = 0;
 
+  /** `hash` 0 is stored as 1 (0 marks an empty slot): lookups normalize the same way. */
   insert(tx: TransactionBase<string>, hash: number): void {
     if (2 * (this.count + 1) > this.txs.length) this.grow();
+    hash = hash || 1;
     tx.tableHash = hash;
     const txs = this.txs;
+    const hashes = this.hashes;
     let i = hash & this.mask;
-    while (txs[i] !== null) i = (i + 1) & this.mask;
-    this.hashes[i] = hash;
+    while (hashes[i] !== 0) i = (i + 1) & this.mask;
+    hashes[i] = hash;
     txs[i] = tx;
     this.count++;
     this.version++;
@@ -214,10 +217,10 @@ class Slots {
   remove(tx: TransactionBase<string>): boolean {
     const txs = this.txs;
     const mask = this.mask;
+    const hashes = this.hashes;
     for (let i = tx.tableHash & mask; ; i = (i + 1) & mask) {
-      const t = txs[i];
-      if (t === null || t === undefined) return false;
-      if (t === tx) {
+      if (hashes[i] === 0) return false;
+      if (txs[i] === tx) {
         this.deleteAt(i);
         return true;
       }
@@ -232,15 +235,16 @@ class Slots {
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const t = txs[j];
-      if (t === null || t === undefined) break;
-      const home = hashes[j]! & mask;
+      const hj = hashes[j]!;
+      if (hj === 0) break;
+      const home = hj & mask;
       // the entry at j stays when its home lies cyclically in (i, j]
       if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
-      hashes[i] = hashes[j]!;
-      txs[i] = t;
+      hashes[i] = hj;
+      txs[i] = txs[j]!;
       i = j;
     }
+    hashes[i] = 0;
     txs[i] = null;
     this.count--;
     this.version++;
@@ -345,11 +349,12 @@ export class TransactionTable {
       let h = hashBytes(FNV_OFFSET, raw, bs, be, false);
       if (h !== -1) h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, ms, me, false);
       if (h !== -1) {
-        const hash = h | 0;
+        const hash = h || 1;
         const { hashes, txs, mask } = this.clients;
-        for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i]) {
+        for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!) {
+          const t = txs[i]!;
           if (
-            hashes[i] === hash &&
+            x === hash &&
             t.branch.length === be - bs &&
             t.method.length === me - ms &&
             matchBytes(t.branch, 0, raw, bs, be, false) >= 0 &&
@@ -364,19 +369,22 @@ export class TransactionTable {
   }
 
   client(branch: string, method: string): ClientTransaction | undefined {
-    const hash = clientHash(branch, method);
+    const hash = clientHash(branch, method) || 1;
     const { hashes, txs, mask } = this.clients;
-    for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i])
-      if (hashes[i] === hash && t.branch === branch && t.method === method) return t as ClientTransaction;
+    for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!)
+      if (x === hash && txs[i]!.branch === branch && txs[i]!.method === method)
+        return txs[i] as ClientTransaction;
     return undefined;
   }
 
   server(key: string): ServerTransaction | undefined {
-    const hash = hashStr(FNV_OFFSET, key);
+    const hash = hashStr(FNV_OFFSET, key) || 1;
     const { hashes, txs, mask } = this.servers;
-    for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i])
-      if (hashes[i] === hash && (t.tableKey === key || (t.tableKey === null && msgKeyIs(t, key))))
-        return t as ServerTransaction;
+    for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!)
+      if (x === hash) {
+        const t = txs[i]!;
+        if (t.tableKey === key || (t.tableKey === null && msgKeyIs(t, key))) return t as ServerTransaction;
+      }
     return undefined;
   }
 
@@ -441,12 +449,13 @@ export class TransactionTable {
     h = Math.imul(h ^ BAR, FNV_PRIME);
     h = m !== null ? hashStr(h, m) : hashBytes(h, raw, ms, me, false);
     if (h === -1) return null;
-    const hash = h;
+    const hash = h || 1;
     const mLen = m !== null ? m.length : me - ms;
     const want = be - bs + 1 + (se - ss) + 1 + mLen;
     const { hashes, txs, mask } = this.servers;
-    for (let i = hash & mask, t = txs[i]; t !== null && t !== undefined; i = (i + 1) & mask, t = txs[i]) {
-      if (hashes[i] !== hash) continue;
+    for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!) {
+      if (x !== hash) continue;
+      const t = txs[i]!;
       const key = t.tableKey;
       if (key === null) {
         if (msgKeyMatches(t, raw, bs, be, ss, se, m, ms, me)) return t as ServerTransaction;

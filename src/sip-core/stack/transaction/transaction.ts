@@ -95,7 +95,8 @@ const TIMER_NAMES: readonly TimerName[] = [
   'M',
   'Trying',
 ];
-const TIMER_CODE: Readonly<Record<TimerName, number>> = {
+/** Timer codes by name, for the machines' calls (`startTimer(TIMER_CODE.A, …)`: a constant load). */
+export const TIMER_CODE: Readonly<Record<TimerName, number>> = {
   A: 0,
   B: 1,
   C: 2,
@@ -223,19 +224,19 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   }
 
   /**
-   * Starts (or restarts: the running one is stopped first, with its 'timer-stop' event) timer
-   * `name`; when it fires, {@link onTimerFired} is called with its name. A zero duration still goes
+   * Starts (or restarts: the running one is stopped first, with its 'timer-stop' event) the timer
+   * of `code` ({@link TIMER_CODE}); when it fires, {@link onTimerFired} is called with its name. A zero duration still goes
    * through the scheduler, so the state change it causes happens after the current event, as with
    * any other timer.
    */
-  protected startTimer(name: TimerName, duration: Micros): void {
-    const code = TIMER_CODE[name];
+  protected startTimer(code: number, duration: Micros): void {
     const g = TIMER_GROUP[code]!;
     const runningCode = g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3;
     if (runningCode >= 0) this.stopCode(runningCode);
     const clock = this.ctx.clock;
     const at = clock.now();
     const due = at + (duration > 0 ? duration : 0);
+    const name = TIMER_NAMES[code]!;
     const h = clock.scheduleTarget(duration, this, code, TIMER_LABEL[name]);
     switch (g) {
       case 0:
@@ -300,8 +301,7 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** What a machine does when its timer `name` fires (RFC 3261 §17: one branch per timer). */
   protected abstract onTimerFired(name: TimerName): void;
 
-  protected stopTimer(name: TimerName): void {
-    const code = TIMER_CODE[name];
+  protected stopTimer(code: number): void {
     const g = TIMER_GROUP[code]!;
     if ((g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) === code) this.stopCode(code);
   }
@@ -339,8 +339,7 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     });
   }
 
-  protected isRunning(name: TimerName): boolean {
-    const code = TIMER_CODE[name];
+  protected isRunning(code: number): boolean {
     const g = TIMER_GROUP[code]!;
     return (g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) === code;
   }
