@@ -483,6 +483,47 @@ export class SpanTable {
   }
 
   /**
+   * The ids from `from` on, for a table that already holds the ids below it (a trace handed over in
+   * parts while it grows): `off` of the delta is relative to its own `pool`, and `count` is this
+   * table's count. See {@link SpanTable.appendDelta}.
+   */
+  exportFrom(from: number): SpanTableState & { from: number } {
+    const f = Math.max(1, Math.min(from, this.#n));
+    let p0 = this.#used;
+    for (let id = f; id < this.#n; id++)
+      if (this.#off[id]! >= 0) {
+        p0 = this.#off[id]!;
+        break;
+      }
+    const k = this.#n - f;
+    const off = new Int32Array(k);
+    const len = new Int32Array(k);
+    for (let i = 0; i < k; i++) {
+      const o = this.#off[f + i]!;
+      off[i] = o >= 0 ? o - p0 : -1;
+      len[i] = this.#len[f + i]!;
+    }
+    const text: [number, string][] = [];
+    for (const [t, id] of this.#textIds) if (id >= f) text.push([id, t]);
+    return { from: f, pool: this.#pool.slice(p0, this.#used), off, len, count: this.#n, text };
+  }
+
+  /**
+   * Adds the ids of a delta from `exportFrom` made by a table this one mirrors (its ids continue
+   * this table's). Returns false, adding nothing, when they do not (a delta missed or repeated).
+   */
+  appendDelta(d: SpanTableState & { from: number }): boolean {
+    if (d.from !== this.#n) return d.count === this.#n && d.off.length === 0;
+    const text = new Map(d.text);
+    for (let i = 0; i < d.off.length; i++) {
+      const o = d.off[i]!;
+      const id = o >= 0 ? this.#idOfSpan(d.pool, o, o + d.len[i]!) : this.#textId(text.get(d.from + i) ?? '');
+      if (id !== d.from + i) return false;
+    }
+    return true;
+  }
+
+  /**
    * Maps every id of `other` into this table (adding what it lacks): `map[otherId]` = id here.
    * Keys move as bytes (no strings are made for ASCII keys).
    */

@@ -25,6 +25,11 @@ export interface IngestFileOptions {
   lint?: boolean;
   /** This ingest's part of a two-part ingest (see `planSplit`). */
   split?: SplitRole | null;
+  /**
+   * Called after each chunk of input with the growing trace (a worker hands new rows over from here:
+   * `Trace.exportNewRows`). Not called in a two-part ingest's parts.
+   */
+  onChunk?: (trace: Trace) => void;
   /** How the frames the tail part leaves to the head part travel between them (see {@link HandoffLink}). */
   handoff?: HandoffLink | null;
 }
@@ -193,6 +198,7 @@ export async function ingestCaptureFile(
         done += chunk.length;
         ing.push(chunk, done >= file.size);
         report(done);
+        if (opts.onChunk && !opts.split) opts.onChunk(ing.trace);
         if (ing.stopped) return false;
       }
       return true;

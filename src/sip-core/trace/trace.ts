@@ -251,6 +251,49 @@ export interface TraceState {
   fileDiagnostics: Diagnostic[];
 }
 
+type ColumnName = Exclude<keyof Columns, 'cap' | 'grow' | 'bytes'>;
+/** Every column, in the order `exportState` lists them. */
+const COLUMN_NAMES: readonly ColumnName[] = [
+  'frame',
+  'time',
+  'src',
+  'dst',
+  'sport',
+  'dport',
+  'tr',
+  'flags',
+  'method',
+  'status',
+  'callId',
+  'rawOff',
+  'rawLen',
+  'recOff',
+  'recLen',
+  'ftime',
+  'link',
+  'codes',
+];
+
+/**
+ * A part of a growing trace (`Trace.exportNewRows`): messages `from` to `count - 1` as column slices
+ * (transferable copies), what the trace's tables gained since the last part, and the bytes of the
+ * part's messages that live in the trace's arena (their `rawOff` are offsets into `arenaBytes`).
+ */
+export interface TraceRows {
+  from: number;
+  count: number;
+  columns: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array>;
+  arenaBytes: Uint8Array;
+  addresses: { from: number; names: string[] };
+  methods: { from: number; names: (string | null)[] };
+  codeSets: { from: number; names: (string | null)[] };
+  callIds: SpanTableState & { from: number };
+  frames: [number, FrameRef[]][];
+  diagnostics: [number, Diagnostic[]][];
+  hep: [number, string][];
+  context: [number, FrameRef[]][];
+}
+
 /** One message's fixed fields, cheap to read (no parse). */
 export interface MessageEntry {
   id: number;
@@ -681,6 +724,110 @@ export class Trace {
       source: this.source,
       fileDiagnostics: this.fileDiagnostics,
     };
+  }
+
+  /** What `exportNewRows` has handed out so far (rows and table sizes). */
+  #sent = { rows: 0, addresses: 0, methods: 1, callIds: 1, codeSets: 1 };
+
+  /**
+   * The messages appended since the last call (copies, transferable: see `TraceRows`), or null when
+   * there are none: a worker hands a growing trace over in parts while it ingests, and the receiving
+   * thread's trace follows it with `appendRows`. The trace stays usable.
+   */
+  exportNewRows(): TraceRows | null {
+    const from = this.#sent.rows;
+    const n = this.#n;
+    if (n === from) return null;
+    const c = this.#c;
+    const columns: TraceRows['columns'] = {};
+    for (const name of COLUMN_NAMES) columns[name] = c[name].slice(from, n);
+    // Bytes kept in the arena travel with the rows (their offsets into `arenaBytes`).
+    const flags = columns.flags as Uint8Array;
+    const rawOff = columns.rawOff as Float64Array;
+    const rawLen = columns.rawLen as Uint32Array;
+    let arenaLen = 0;
+    for (let i = 0; i < flags.length; i++) if (flags[i]! & 4) arenaLen += rawLen[i]!;
+    const arenaBytes = new Uint8Array(arenaLen);
+    let at = 0;
+    for (let i = 0; i < flags.length; i++) {
+      if (!(flags[i]! & 4)) continue;
+      arenaBytes.set(this.#arena.read(rawOff[i]!, rawLen[i]!), at);
+      rawOff[i] = at;
+      at += rawLen[i]!;
+    }
+    const since = <T>(m: Map<number, T>): [number, T][] => [...m].filter(([id]) => id >= from);
+    const sent = this.#sent;
+    const rows: TraceRows = {
+      from,
+      count: n,
+      columns,
+      arenaBytes,
+      addresses: { from: sent.addresses, names: this.addresses.slice(sent.addresses) },
+      methods: { from: sent.methods, names: this.#methods.names.slice(sent.methods) },
+      codeSets: { from: sent.codeSets, names: this.#codeSets.names.slice(sent.codeSets) },
+      callIds: this.#callIds.exportFrom(sent.callIds),
+      frames: since(this.#frames),
+      diagnostics: since(this.#diags),
+      hep: since(this.#hep),
+      context: since(this.#context),
+    };
+    this.#sent = {
+      rows: n,
+      addresses: this.addresses.length,
+      methods: this.#methods.names.length,
+      callIds: this.#callIds.count,
+      codeSets: this.#codeSets.names.length,
+    };
+    return rows;
+  }
+
+  /**
+   * Appends the rows another thread's trace handed out (`exportNewRows`, in order) and calls the
+   * append listeners for each new message (bytes listeners with its raw bytes; full listeners with a
+   * parse of them). Returns false, appending nothing, when `rows` does not continue this trace.
+   */
+  appendRows(rows: TraceRows): boolean {
+    if (
+      rows.from !== this.#n ||
+      rows.addresses.from !== this.addresses.length ||
+      rows.methods.from !== this.#methods.names.length ||
+      rows.codeSets.from !== this.#codeSets.names.length ||
+      rows.callIds.from !== this.#callIds.count
+    )
+      return false;
+    for (const a of rows.addresses.names) this.addresses.push(a);
+    for (const m of rows.methods.names) if (m !== null) this.#methods.id(m);
+    for (const k of rows.codeSets.names) if (k !== null) this.#codeSets.id(k);
+    this.#callIds.appendDelta(rows.callIds);
+    const k = rows.count - rows.from;
+    if (rows.count > this.#c.cap) this.#c.grow(rows.count);
+    const c = this.#c;
+    for (const name of COLUMN_NAMES) (c[name] as Uint8Array).set(rows.columns[name] as Uint8Array, rows.from);
+    const flags = c.flags;
+    const rawOff = c.rawOff;
+    const rawLen = c.rawLen;
+    for (let id = rows.from; id < rows.count; id++) {
+      if (!(flags[id]! & 4)) continue;
+      const o = rawOff[id]!;
+      rawOff[id] = this.#arena.append(rows.arenaBytes, o, o + rawLen[id]!);
+    }
+    for (const [id, f] of rows.frames) this.#frames.set(id, f);
+    for (const [id, d] of rows.diagnostics) this.#diags.set(id, d);
+    for (const [id, h] of rows.hep) this.#hep.set(id, h);
+    for (const [id, f] of rows.context) this.#context.set(id, f);
+    this.#n = rows.count;
+    this.#sent.rows = rows.count;
+    if (this.#listeners.length > 0 || this.#bytesListeners.length > 0) {
+      for (let id = rows.count - k; id < rows.count; id++) {
+        const raw = this.raw(id);
+        if (this.#listeners.length > 0) {
+          const msg = parseMessage(raw);
+          for (const l of this.#listeners) l(id, msg, this);
+          for (const l of this.#bytesListeners) l(id, raw, 0, raw.length, this, msg);
+        } else for (const l of this.#bytesListeners) l(id, raw, 0, raw.length, this);
+      }
+    }
+    return true;
   }
 
   /** Rebuilds a trace from `exportState()` (e.g. in the main thread, from the ingest worker). */

@@ -1,0 +1,75 @@
+/**
+ * A trace handed over in parts while it grows (`exportNewRows` → `appendRows`): the receiving trace
+ * ends equal to the sender's (messages, frames, raw bytes, arena-backed TCP messages included), and
+ * its append listeners see every message once, in order, with its bytes.
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CaptureFile } from '../../../src/sip-core/capture/reader/file-source.node.js';
+import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
+import { Trace } from '../../../src/sip-core/trace/trace';
+import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
+import { FIXTURES, PUBLIC_CAPTURES } from '../capture/tshark-compare';
+
+const files = [
+  `${FIXTURES}/tcp-segmentation.pcap`,
+  `${FIXTURES}/ipv4-fragments.pcap`,
+  `${PUBLIC_CAPTURES}/heplify__sip_tcp_websocket.pcap`,
+  `${PUBLIC_CAPTURES}/heplify__sip_ipv4_tcp_fragmented.pcap`,
+].filter((f) => existsSync(f));
+
+describe('Trace.exportNewRows / appendRows', () => {
+  it('a receiving trace fed part by part equals the sender, listeners called once per message', async () => {
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    let total = 0;
+    for (const f of files) {
+      const file = new CaptureFile(f);
+      const copy = new Trace(file.readAt, [], { name: 'copy' });
+      const seen: [number, string][] = [];
+      copy.onAppendBytes((id, buf, s, e) => seen.push([id, new TextDecoder().decode(buf.subarray(s, e))]));
+      let parts = 0;
+      const r = await ingestCaptureFile(f, {
+        parse: false,
+        chunkSize: 512, // many parts
+        onChunk: (t) => {
+          const rows = t.exportNewRows();
+          if (rows) {
+            expect(copy.appendRows(rows), f).toBe(true);
+            parts++;
+          }
+        },
+      });
+      const last = r.trace.exportNewRows();
+      if (last) expect(copy.appendRows(last)).toBe(true);
+      expect(r.trace.exportNewRows()).toBeNull();
+      copy.source = r.trace.source;
+      copy.fileDiagnostics = r.trace.fileDiagnostics;
+      total += parts;
+      expect(toTraceJson(copy).messages, f).toEqual(toTraceJson(r.trace).messages);
+      for (let id = 0; id < r.trace.count; id++) {
+        expect(copy.frames(id), f).toEqual(r.trace.frames(id));
+        expect(copy.raw(id), f).toEqual(r.trace.raw(id));
+        expect(copy.callIdKey(id)).toBe(r.trace.callIdKey(id));
+      }
+      expect(seen.map(([id]) => id)).toEqual([...Array(r.trace.count).keys()]);
+      expect(seen.map(([, t]) => t)).toEqual(
+        Array.from({ length: r.trace.count }, (_, id) => new TextDecoder().decode(r.trace.raw(id))),
+      );
+      r.file.close();
+      file.close();
+    }
+    expect(total).toBeGreaterThan(files.length * 2);
+  });
+
+  it('refuses a part that does not continue the trace', async () => {
+    const r = await ingestCaptureFile(files[0]!, { parse: false });
+    const rows = r.trace.exportNewRows()!;
+    const copy = new Trace(null, []);
+    expect(copy.appendRows({ ...rows, from: 1 })).toBe(false);
+    expect(copy.count).toBe(0);
+    expect(copy.appendRows(rows)).toBe(true);
+    expect(copy.appendRows(rows)).toBe(false);
+    expect(copy.count).toBe(r.trace.count);
+    r.file.close();
+  });
+});
