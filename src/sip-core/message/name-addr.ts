@@ -10,9 +10,9 @@
  */
 import type { Diagnostic, Span } from '../diagnostic';
 import { diag, rebase, type Decoded } from './headers/decoded';
-import { C_TOKEN, CHAR, scanQuoted, skipWs, trimEnd } from './headers/chars';
-import { getParam, type Param, quote, scanParams, STOP_COMMA } from './params';
-import { formatUri, parseUri, type Uri } from './uri';
+import { C_HOST, C_ALPHA, C_TOKEN, C_UNRESERVED, CHAR, scanQuoted, skipWs, trimEnd } from './headers/chars';
+import { getParam, type Param, paramName, quote, scanParams, STOP_COMMA } from './params';
+import { classifyHost, formatUri, type HostType, parseUri, type SipUri, type Uri } from './uri';
 
 /** One name-addr or addr-spec with its header parameters. */
 export interface NameAddr {
@@ -335,6 +335,244 @@ export function parseContact(value: string): Decoded<ContactValue> {
   }
   const d = parseNameAddrList(value);
   return { value: { wildcard: false, params: [], contacts: d.value ?? [] }, diagnostics: d.diagnostics };
+}
+
+/*
+ * The fast path of the full typed parse for a message's address headers (From, To, Contact, Route,
+ * Record-Route): the value is read from the received octets `b[o + k]` (= `s.charCodeAt(k)`, an ASCII
+ * header value), in one pass, for the usual form `[display name SP] <sip:[user@]host[:port][;param]>
+ * [;param]` (lists: such elements separated by ","). Anything else, and anything the general decoder
+ * would report, answers null and the general decoder runs: the results are the same
+ * (test/sip-core/message/typed/name-addr-fast.test.ts).
+ */
+
+/** Where {@link fastElement} stopped: the end of the value, or the "," after a list element. */
+let fastNext = 0;
+/** Diagnostics classifyHost might write (the fast path gives up when there are any). */
+const scratchDiags: Diagnostic[] = [];
+
+function isSp(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** One name-addr at `s[i, end)` (after its leading LWS) in the usual form, or null. */
+function fastElement(
+  s: string,
+  b: Uint8Array,
+  o: number,
+  i: number,
+  end: number,
+  list: boolean,
+): NameAddr | null {
+  const start = i;
+  let displayName: string | null = null;
+  if (b[o + i] !== 60) {
+    // an unquoted display name: token characters and SP, a SP before "<"
+    let k = i;
+    let lastNonWs = i;
+    while (k < end) {
+      const c = b[o + k]!;
+      if (c === 60) break;
+      if (c !== 32) {
+        if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) return null;
+        lastNonWs = k + 1;
+      }
+      k++;
+    }
+    if (k >= end || b[o + k - 1] !== 32 || lastNonWs === i) return null;
+    displayName = s.slice(i, lastNonWs);
+    i = k;
+  }
+  // "<sip:" or "<sips:"
+  const us = i + 1;
+  let scheme: 'sip' | 'sips';
+  let p: number;
+  if (b[o + us] !== 115 || b[o + us + 1] !== 105 || b[o + us + 2] !== 112) return null;
+  if (b[o + us + 3] === 58) {
+    scheme = 'sip';
+    p = us + 4;
+  } else if (b[o + us + 3] === 115 && b[o + us + 4] === 58) {
+    scheme = 'sips';
+    p = us + 5;
+  } else return null;
+  // the first ">" closes the URI; the first "@" before it ends the user
+  let gt = -1;
+  let at = -1;
+  for (let k = p; k < end; k++) {
+    const c = b[o + k]!;
+    if (c === 62) {
+      gt = k;
+      break;
+    }
+    if (c === 64 && at < 0) at = k;
+  }
+  if (gt < 0 || isSp(b[o + gt - 1]!)) return null;
+  let user: string | null = null;
+  let hs = p;
+  if (at >= 0) {
+    if (at === p) return null;
+    for (let k = p; k < at; k++) {
+      const c = b[o + k]!;
+      if (c >= 128 || (CHAR[c]! & C_UNRESERVED) === 0) return null;
+    }
+    user = s.slice(p, at);
+    hs = at + 1;
+  }
+  let k = hs;
+  let letter = false;
+  while (k < gt) {
+    const c = b[o + k]!;
+    if (c >= 128) return null;
+    const f = CHAR[c]!;
+    if ((f & C_HOST) === 0) break;
+    if ((f & C_ALPHA) !== 0) letter = true;
+    k++;
+  }
+  if (k === hs) return null;
+  const host = s.slice(hs, k);
+  let hostType: HostType = 'domain';
+  if (!letter) {
+    scratchDiags.length = 0;
+    hostType = classifyHost(s, hs, k, scratchDiags);
+    if (scratchDiags.length !== 0) return null;
+  }
+  let port: number | null = null;
+  if (k < gt && b[o + k] === 58) {
+    const ps = k + 1;
+    let n = 0;
+    k = ps;
+    while (k < gt) {
+      const c = b[o + k]!;
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      k++;
+    }
+    if (k === ps || k - ps > 5 || n > 65535) return null;
+    port = n;
+  }
+  // URI parameters: ";" token [ "=" value ], spans within the URI text
+  const uparams: Param[] = [];
+  while (k < gt) {
+    if (b[o + k] !== 59) return null;
+    const pStart = k;
+    let j = k + 1;
+    while (j < gt) {
+      const c = b[o + j]!;
+      if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+      j++;
+    }
+    if (j === pStart + 1) return null;
+    const name = paramName(s, pStart + 1, j);
+    for (let q = 0; q < uparams.length; q++) if (uparams[q]!.name === name) return null;
+    if (j < gt && b[o + j] === 61) {
+      const vs = j + 1;
+      let v = vs;
+      while (v < gt) {
+        const c = b[o + v]!;
+        if (c === 59 || c === 63 || c === 32 || c === 9 || c === 13 || c === 10) break;
+        v++;
+      }
+      if (v === vs || (v < gt && b[o + v] !== 59)) return null;
+      uparams.push({ name, value: s.slice(vs, v), span: { start: pStart - us, end: v - us } });
+      k = v;
+    } else {
+      if (j < gt && b[o + j] !== 59) return null;
+      uparams.push({ name, value: null, span: { start: pStart - us, end: j - us } });
+      k = j;
+    }
+  }
+  const uri: SipUri = { scheme, user, password: null, host, hostType, port, params: uparams, headers: [] };
+  const uriText = s.slice(us, gt);
+  // header parameters
+  i = gt + 1;
+  const params: Param[] = [];
+  while (i < end && b[o + i] === 59) {
+    const pStart = i;
+    let j = i + 1;
+    while (j < end) {
+      const c = b[o + j]!;
+      if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+      j++;
+    }
+    if (j === pStart + 1) return null;
+    const name = paramName(s, pStart + 1, j);
+    if (j < end && b[o + j] === 61) {
+      const vs = j + 1;
+      let v = vs;
+      while (v < end) {
+        const c = b[o + v]!;
+        if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10 || c === 34) break;
+        v++;
+      }
+      if (v === vs || (v < end && (b[o + v] === 34 || (b[o + v] === 44 && !list)))) return null;
+      params.push({ name, value: s.slice(vs, v), span: { start: pStart, end: v } });
+      i = v;
+    } else {
+      params.push({ name, value: null, span: { start: pStart, end: j } });
+      i = j;
+    }
+  }
+  const vEnd = i;
+  while (i < end && isSp(b[o + i]!)) i++;
+  if (i < end && !(list && b[o + i] === 44)) return null;
+  fastNext = i;
+  const tag = getParam(params, 'tag');
+  return {
+    displayName,
+    displayNameQuoted: false,
+    uri,
+    uriText,
+    angle: true,
+    params,
+    tag: typeof tag === 'string' ? tag : null,
+    span: { start, end: vEnd },
+  };
+}
+
+/** {@link parseNameAddr} of a message's ASCII header value `value` = the octets `raw[at, ...)`. */
+export function parseNameAddrAt(value: string, raw: Uint8Array, at: number): Decoded<NameAddr> {
+  const end = value.length;
+  let i = 0;
+  while (i < end && isSp(raw[at + i]!)) i++;
+  const v = i < end ? fastElement(value, raw, at, i, end, false) : null;
+  return v !== null && fastNext >= end ? { value: v, diagnostics: [] } : parseNameAddr(value);
+}
+
+/** The list fast path alone: its result, or null where the general decoder must run (tests). */
+export function nameAddrListFastPath(value: string, raw: Uint8Array, at: number): NameAddr[] | null {
+  return fastList(value, raw, at);
+}
+
+function fastList(value: string, raw: Uint8Array, at: number): NameAddr[] | null {
+  const end = value.length;
+  const list: NameAddr[] = [];
+  let i = 0;
+  while (true) {
+    while (i < end && isSp(raw[at + i]!)) i++;
+    if (i >= end || raw[at + i] === 44) return null; // empty value or element: reported by the general path
+    const v = fastElement(value, raw, at, i, end, true);
+    if (v === null) return null;
+    list.push(v);
+    if (fastNext >= end) return list;
+    i = fastNext + 1;
+  }
+}
+
+/** {@link parseNameAddrList} of a message's ASCII header value (see {@link parseNameAddrAt}). */
+export function parseNameAddrListAt(value: string, raw: Uint8Array, at: number): Decoded<NameAddr[]> {
+  const list = fastList(value, raw, at);
+  return list !== null ? { value: list, diagnostics: [] } : parseNameAddrList(value);
+}
+
+/** {@link parseContact} of a message's ASCII header value (see {@link parseNameAddrAt}). */
+export function parseContactAt(value: string, raw: Uint8Array, at: number): Decoded<ContactValue> {
+  let i = 0;
+  while (i < value.length && isSp(raw[at + i]!)) i++;
+  // "*" (a token character, which the fast path would read as a display name) is the general path's
+  const list = raw[at + i] === 42 ? null : fastList(value, raw, at);
+  return list !== null
+    ? { value: { wildcard: false, params: [], contacts: list }, diagnostics: [] }
+    : parseContact(value);
 }
 
 /** Serializes a name-addr (always with `< >` when there is a display name or URI parameters/headers). */

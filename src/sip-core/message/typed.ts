@@ -9,9 +9,17 @@ import type { Decoded } from './headers/decoded';
 import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
 import { parseVia, parseViaAt, type Via } from './headers/via';
+import { parseFrom, parseRecordRoute, parseRoute, parseTo } from './headers/address';
 import type { CSeq } from './headers/scalar';
 import type { MediaType } from './headers/media';
-import type { ContactValue, NameAddr } from './name-addr';
+import {
+  type ContactValue,
+  type NameAddr,
+  parseContact,
+  parseContactAt,
+  parseNameAddrAt,
+  parseNameAddrListAt,
+} from './name-addr';
 import type { SipMessage } from './sip-message';
 
 /**
@@ -119,13 +127,19 @@ function safeRun(fn: TypedDecoder, value: string): Decoded<unknown> {
   }
 }
 
+type OctetDecoder = (value: string, raw: Uint8Array, at: number) => Decoded<unknown>;
+
+/** The decoder that reads a value's octets, for the decoders that have one (null for the others). */
+function octetDecoderOf(fn: TypedDecoder): OctetDecoder | null {
+  if (fn === parseVia) return parseViaAt;
+  if (fn === parseFrom || fn === parseTo) return parseNameAddrAt;
+  if (fn === parseContact) return parseContactAt;
+  if (fn === parseRoute || fn === parseRecordRoute) return parseNameAddrListAt;
+  return null;
+}
+
 /** {@link safeRun} of a decoder that also reads the value's octets `raw[at, at + value.length)`. */
-function safeRunAt(
-  fn: (value: string, raw: Uint8Array, at: number) => Decoded<unknown>,
-  value: string,
-  raw: Uint8Array,
-  at: number,
-): Decoded<unknown> {
+function safeRunAt(fn: OctetDecoder, value: string, raw: Uint8Array, at: number): Decoded<unknown> {
   try {
     return fn(value, raw, at);
   } catch (e) {
@@ -242,9 +256,10 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       } else fn = decoderOf(pm.canonicalAt(i));
       vs = pm.valueStartAt(i);
       ve = pm.valueEndAt(i);
-      if (fn === parseVia && pm.valueIsOctets(i)) {
-        // Via, the header every message has most of: read from the octets (same result as parseVia)
-        d = safeRunAt(parseViaAt, pm.valueAt(i), raw, vs);
+      const at = fn ? octetDecoderOf(fn) : null;
+      if (at !== null && pm.valueIsOctets(i)) {
+        // Via and the address headers, most of every message: read from the octets (same results)
+        d = safeRunAt(at, pm.valueAt(i), raw, vs);
       } else if (fn) d = safeRun(fn, pm.valueAt(i));
     } else {
       const h = msg.headers[i]!;

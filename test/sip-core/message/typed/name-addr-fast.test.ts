@@ -1,0 +1,129 @@
+/**
+ * The address fast path of the full typed parse (name-addr.ts `parseNameAddrAt`, `parseNameAddrListAt`,
+ * `parseContactAt`, which `decodeAllHeaders` runs on a message's From, To, Contact, Route and
+ * Record-Route values) reads the octets instead of the string: its answers are the general decoders'
+ * (`parseNameAddr`, `parseNameAddrList`, `parseContact`), and it answers for the usual forms.
+ * RFC 3261 §20.10, §20.20, §20.30, §20.34, §20.39, §25.1.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  nameAddrListFastPath,
+  parseContact,
+  parseContactAt,
+  parseNameAddr,
+  parseNameAddrAt,
+  parseNameAddrList,
+  parseNameAddrListAt,
+} from '../../../../src/sip-core/message/name-addr';
+import {
+  contactValues,
+  decodeAllHeaders,
+  fromValue,
+  parseMessage,
+  recordRouteValues,
+  toValue,
+} from '../../../../src/sip-core/message/index';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Mostly the usual pieces, so the fast path answers for a good share of the values. */
+const usual = <T>(common: T[], odd: T[]): fc.Arbitrary<T> =>
+  fc.oneof(
+    { arbitrary: fc.constantFrom(...common), weight: 4 },
+    { arbitrary: fc.constantFrom(...odd), weight: 1 },
+  );
+
+const display = usual(
+  ['', '', 'Bob ', 'Alice Smith '],
+  ['"Bob" ', 'Bob', 'B@b ', '* ', 'Bob  ', ' ', 'Bob\t', 'sip:x ', 'a,b '],
+);
+const scheme = usual(['sip:'], ['sips:', 'SIP:', 'tel:', 'sip: ', 'mailto:']);
+const user = usual(
+  ['', 'bob@', 'alice@', '+1-212-555@'],
+  ['@', 'a:pw@', 'a%41@', 'a b@', 'a;x@', 'é@', 'a_b@'],
+);
+const host = usual(
+  ['biloxi.com', 'pc33.atlanta.com', '192.0.2.4', 'a'],
+  ['192.0.2.400', '[2001:db8::1]', '2001:db8::1', 'host_x.com', '', 'a..b', '-a-'],
+);
+const port = usual(['', ':5060'], [':', ':65536', ':5x', ':005060', ':0']);
+const uparam = usual(
+  [';lr', ';transport=tcp', ';user=phone', ';maddr=239.1.1.1'],
+  [';lr;lr', ';', ';=x', ';x=', ';x y', ';x?y', '?h=v', ';%61=1', ';x=a%20b', ' ', ';x=a>b'],
+);
+const close = usual(['>'], ['', ' >', '>>']);
+const hparam = usual(
+  [';tag=a6c85cf', ';tag=1928301774', ';expires=3600', ';q=0.7', ';lr'],
+  [';tag=', ';tag="q"', ';tag=a,b', '; tag=1', ';tag =1', ';;', ' ;x', ';x=a>b', ';tag=1;tag=2', ';é'],
+);
+const element = fc
+  .tuple(
+    display,
+    scheme,
+    user,
+    host,
+    port,
+    fc.array(uparam, { maxLength: 3 }),
+    close,
+    fc.array(hparam, { maxLength: 3 }),
+  )
+  .map(([d, s, u, h, p, ups, c, hps]) => `${d}<${s}${u}${h}${p}${ups.join('')}${c}${hps.join('')}`);
+const sep = usual([', ', ','], [' , ', ',,', ', ,', ' ']);
+const listValue = fc
+  .tuple(fc.array(element, { minLength: 1, maxLength: 3 }), sep, usual([''], [',', ' ', '*', '* ']))
+  .map(([els, s, extra]) => (extra.startsWith('*') ? extra + els.join(s) : els.join(s) + extra));
+
+describe('address fast path = the general decoders', () => {
+  it('on the usual forms, and it takes them', () => {
+    for (const v of [
+      'Bob <sip:bob@biloxi.com>;tag=a6c85cf',
+      'Alice <sip:alice@atlanta.com>;tag=1928301774',
+      '<sip:bob@192.0.2.4>',
+      '<sip:server10.biloxi.com;lr>, <sip:bigbox3.site3.atlanta.com;lr>',
+      '<sips:alice@pc33.atlanta.com:5061;transport=tcp>;expires=3600;q=0.7',
+    ]) {
+      const raw = enc(`X: ${v}\r\n`);
+      expect(nameAddrListFastPath(v, raw, 3), v).not.toBeNull();
+      expect(parseNameAddrListAt(v, raw, 3), v).toEqual(parseNameAddrList(v));
+      expect(parseContactAt(v, raw, 3), v).toEqual(parseContact(v));
+      if (!v.includes(',')) expect(parseNameAddrAt(v, raw, 3), v).toEqual(parseNameAddr(v));
+    }
+  });
+
+  it('on generated values: single, list and Contact forms give the general answers', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.oneof(element, listValue), (v) => {
+        const raw = enc(`Record-Route: ${v}\r\n`);
+        const at = 14;
+        if (nameAddrListFastPath(v, raw, at) !== null) answered++;
+        expect(parseNameAddrAt(v, raw, at), v).toEqual(parseNameAddr(v));
+        expect(parseNameAddrListAt(v, raw, at), v).toEqual(parseNameAddrList(v));
+        expect(parseContactAt(v, raw, at), v).toEqual(parseContact(v));
+      }),
+      { numRuns: 4000, seed: 0x4e41 },
+    );
+    expect(answered).toBeGreaterThan(300);
+  });
+
+  it('in a parsed message: decodeAllHeaders gives the general values and findings', () => {
+    const msg =
+      'SIP/2.0 200 OK\r\n' +
+      'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n' +
+      'Record-Route: <sip:server10.biloxi.com;lr>, <sip:bigbox3.site3.atlanta.com;lr>\r\n' +
+      'To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n' +
+      'f: Alice<sip:alice@atlanta.com>;tag=1928301774\r\n' +
+      'Call-ID: a@b\r\nCSeq: 1 INVITE\r\n' +
+      'Contact: <sip:bob@192.0.2.4>, <sip:bob@192.0.2.400>\r\n' +
+      'Content-Length: 0\r\n\r\n';
+    const m = parseMessage(enc(msg));
+    const diags = decodeAllHeaders(m);
+    expect(toValue(m)).toEqual(parseNameAddr(m.header('to')!).value);
+    expect(fromValue(m)).toEqual(parseNameAddr(m.header('from')!).value);
+    expect(recordRouteValues(m)).toEqual(parseNameAddrList(m.header('record-route')!).value);
+    expect(contactValues(m)).toEqual([parseContact(m.header('contact')!).value]);
+    // "Alice<" (no LWS) and the bad IPv4 address are reported as the general decoders report them
+    expect(diags.map((d) => d.code).sort()).toEqual(['display-name-no-lws', 'uri-bad-ipv4']);
+  });
+});
