@@ -12,7 +12,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
-import { Trace } from '../../sip-core/trace/trace';
+import { Trace, type TraceRows } from '../../sip-core/trace/trace';
 import { planSplit } from '../../sip-core/trace/ingest-file.node.js';
 import type { ReadAt } from '../../sip-core/trace/raw-store';
 import type { IngestJob, IngestReply } from './protocol';
@@ -24,6 +24,14 @@ export interface OpenOptions {
   parse?: boolean;
   /** 2: cut a classic pcap file in two and ingest the parts in two workers (default 1). */
   workers?: number;
+  /**
+   * A growing trace: called once, as soon as the worker has read its first messages (or at the end
+   * when there are none), with the trace the promise later resolves with. While the worker reads,
+   * the messages arrive in parts (every ~100 ms) and the trace's append listeners (`onAppend`,
+   * `onAppendBytes`, registered in this callback) are called for each one, in order; `source`,
+   * file diagnostics and counts are filled in at the end. Uses one worker (`workers` is ignored).
+   */
+  onTrace?: (trace: Trace) => void;
   /** Smallest file cut in two (default SPLIT_MIN_BYTES). */
   splitMinBytes?: number;
   /**
@@ -87,6 +95,7 @@ function runWorker<R extends FinalReply = DoneReply>(
   onProgress: ((done: number, total: number) => void) | undefined,
   signal: AbortSignal | undefined,
   entry?: string | URL,
+  onRows?: (rows: TraceRows) => void,
 ): Promise<R> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -106,6 +115,7 @@ function runWorker<R extends FinalReply = DoneReply>(
     };
     w.on('message', (m: IngestReply) => {
       if (m.type === 'progress') onProgress?.(m.done, m.total);
+      else if (m.type === 'rows') onRows?.(m.rows);
       else if (m.type === 'error') {
         finish();
         reject(new IngestError(m.message, m.code));
@@ -229,11 +239,63 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
   }
 }
 
+/** One worker handing its trace over in parts into a trace here that grows (see `OpenOptions.onTrace`). */
+async function runGrowing(
+  path: string,
+  opts: OpenOptions,
+  onTrace: (trace: Trace) => void,
+): Promise<OpenedCapture> {
+  let trace: Trace | null = null;
+  const start = (): Trace => {
+    if (trace) return trace;
+    const rb = fileReadBack(path)();
+    const t = new Trace(rb.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
+    t.setCloser(rb.close);
+    trace = t;
+    onTrace(t);
+    return t;
+  };
+  let broken = false;
+  const job: IngestJob = {
+    kind: 'path',
+    path,
+    cancel: new SharedArrayBuffer(4),
+    parse: opts.parse ?? true,
+    rows: true,
+  };
+  let m: DoneReply;
+  try {
+    m = await runWorker<DoneReply>(job, opts.onProgress, opts.signal, opts.workerEntry, (rows) => {
+      if (!start().appendRows(rows)) broken = true;
+    });
+  } catch (e) {
+    (trace as Trace | null)?.close();
+    throw e;
+  }
+  const t = start();
+  if (broken || t.count !== m.state.count) {
+    // A part went missing (cannot happen with one worker posting in order): the final state is whole.
+    t.close();
+    throw new IngestError('the trace handed over in parts is incomplete', null);
+  }
+  t.source = m.state.source;
+  t.fileDiagnostics = m.state.fileDiagnostics;
+  t.messageDiagnosticCounts = new Map(m.state.messageDiagnosticCounts);
+  return {
+    trace: t,
+    diagnostics: m.diagnostics,
+    stats: m.stats,
+    isCapture: m.isCapture,
+    close: () => t.close(),
+  };
+}
+
 /**
  * Opens a capture file in a worker thread (two with `workers: 2` on a classic pcap file large enough
  * to cut). Rejects only when the file cannot be read at all or on abort.
  */
 export function openCapture(path: string, opts: OpenOptions = {}): Promise<OpenedCapture> {
+  if (opts.onTrace) return runGrowing(path, opts, opts.onTrace);
   if ((opts.workers ?? 1) >= 2) {
     let at: number | null;
     try {

@@ -2,7 +2,7 @@
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats, SplitRole } from '../../sip-core/capture/pipeline';
 import type { MessagePort } from 'node:worker_threads';
-import type { TraceState } from '../../sip-core/trace/trace';
+import type { TraceRows, TraceState } from '../../sip-core/trace/trace';
 
 export type IngestJob =
   | {
@@ -18,11 +18,15 @@ export type IngestJob =
        * leaves to the head, then null) and a counter the tail bumps after each post (the head waits on it).
        */
       handoff?: { port: MessagePort; signal: SharedArrayBuffer } | null;
+      /** Hand the trace over in parts while reading ('rows' replies), not only at the end. */
+      rows?: boolean;
     }
   | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
 
 export type IngestReply =
   | { type: 'progress'; done: number; total: number }
+  /** The messages read since the last part (jobs with `rows`; all of them have come before 'done'). */
+  | { type: 'rows'; rows: TraceRows }
   | {
       type: 'done';
       state: TraceState;

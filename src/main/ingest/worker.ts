@@ -9,12 +9,21 @@ import { gunzipSync } from 'node:zlib';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
-import { Trace, type TraceState } from '../../sip-core/trace/trace';
+import { Trace, type TraceRows, type TraceState } from '../../sip-core/trace/trace';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import { mergeStats, mergeTraceStates } from '../../sip-core/trace/trace-merge';
 import type { IngestJob, IngestReply } from './protocol';
 
 const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
+
+/** The buffers of a part of a growing trace (all its own copies: transferred, not cloned). */
+function rowsTransferList(r: TraceRows): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const a of Object.values(r.columns)) out.add(a.buffer as ArrayBuffer);
+  for (const a of [r.arenaBytes, r.callIds.pool, r.callIds.off, r.callIds.len])
+    out.add(a.buffer as ArrayBuffer);
+  return [...out];
+}
 
 /** What the tail part sends the head part over their port after its last chunk and the null. */
 interface TailResult {
@@ -64,14 +73,30 @@ async function run(job: IngestJob): Promise<void> {
   };
   if (job.kind === 'path') {
     const ch = job.handoff ? channel(job.handoff.port, job.handoff.signal, cancelled) : null;
+    // A growing trace: the new messages every ~100 ms of reading.
+    let lastRows = performance.now();
+    const sendRows = (t: Trace): void => {
+      const rows = t.exportNewRows();
+      if (rows) post({ type: 'rows', rows }, rowsTransferList(rows));
+    };
     const r = await ingestCaptureFile(job.path, {
       onProgress,
       cancelled,
       parse: job.parse ?? true,
       split: job.split ?? null,
       handoff: ch?.link ?? null,
+      onChunk:
+        job.rows && !job.split
+          ? (t) => {
+              const now = performance.now();
+              if (now - lastRows < 100) return;
+              lastRows = now;
+              sendRows(t);
+            }
+          : undefined,
     });
     r.file.close();
+    if (job.rows && !job.split) sendRows(r.trace);
     let state = r.trace.exportState();
     let stats = r.stats;
     let merged = false;
