@@ -93,7 +93,7 @@ export class ByteWriter {
     this.room(n);
     const b = this.buf;
     let o = this.o;
-    if (n > 64) b.set(src.subarray(start, end), o);
+    if (n > 160) b.set(src.subarray(start, end), o);
     else for (let i = start; i < end; i++) b[o++] = src[i]!;
     this.o = this.o + n;
   }

@@ -80,6 +80,8 @@ export interface ResponseOptions {
   /** Header lines already encoded (each ending in CRLF), written after `headers`. */
   headerBytes?: Uint8Array;
   body?: string;
+  /** The body already encoded (instead of `body`). */
+  bodyBytes?: Uint8Array;
   contentType?: string;
 }
 
@@ -491,13 +493,20 @@ export abstract class SipElement implements TransportListener {
     if (o.headers) for (const h of o.headers) w.line(h);
     if (o.headerBytes) w.bytes(o.headerBytes);
     const body = o.body;
-    if (body) {
+    const bodyBytes = o.bodyBytes;
+    if (body || (bodyBytes && bodyBytes.length)) {
       w.bytes(P_CONTENT_TYPE);
       w.line(o.contentType ?? 'application/sdp');
       w.bytes(P_CONTENT_LENGTH);
-      w.uint(utf8Length(body));
-      w.bytes(CRLF2);
-      w.str(body);
+      if (body) {
+        w.uint(utf8Length(body));
+        w.bytes(CRLF2);
+        w.str(body);
+      } else {
+        w.uint(bodyBytes!.length);
+        w.bytes(CRLF2);
+        w.bytes(bodyBytes!);
+      }
     } else w.bytes(CONTENT_LENGTH_0);
     return w.take();
   }
@@ -609,6 +618,18 @@ export function writeBody(w: ByteWriter, body: string): void {
   w.uint(utf8Length(body));
   w.bytes(CRLF2);
   w.str(body);
+}
+
+/** {@link writeBody} of a body already encoded (null or empty: no body). */
+export function writeBodyBytes(w: ByteWriter, body: Uint8Array | null): void {
+  if (!body || body.length === 0) {
+    w.bytes(CONTENT_LENGTH_0);
+    return;
+  }
+  w.bytes(P_CONTENT_LENGTH);
+  w.uint(body.length);
+  w.bytes(CRLF2);
+  w.bytes(body);
 }
 
 /** The index reader of makeResponse (one at a time: makeResponse calls nothing that builds another). */

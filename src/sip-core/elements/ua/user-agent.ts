@@ -11,14 +11,22 @@ import type { SipMessage } from '../../message';
 import type { Micros, TimerHandle, TimerTarget } from '../../stack/clock';
 import { SECOND } from '../../stack/clock';
 import type { Transport, TransportAddress } from '../../stack/transport';
-import { CallbackTu, type ElementEnv, SipElement, encodeMessage, messageWriter, writeBody } from '../element';
+import {
+  CallbackTu,
+  type ElementEnv,
+  SipElement,
+  encodeMessage,
+  messageWriter,
+  writeBody,
+  writeBodyBytes,
+} from '../element';
 import type { ByteWriter } from '../byte-writer';
 import { FieldIndex, K_CONTACT, K_FROM, K_RECORD_ROUTE, K_TO } from '../msg-index';
 import { nameAddrUri, paramOf, uriParts } from '../sip-util';
 import type { ClientTransaction } from '../element';
 import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
-import { answerDirection, buildSdp, type MediaDirection, readSdp } from './sdp';
+import { answerDirection, buildSdp, type MediaDirection, readSdp, type SdpSummary } from './sdp';
 
 /** How the phone treats an incoming INVITE. */
 export interface AnswerPolicy {
@@ -195,6 +203,9 @@ class CallRecord implements Call, TimerTarget {
   /** RTP burst: the next packet and where the packets go. */
   rtpNext = 0;
   rtpDest: TransportAddress | null = null;
+  /** The remote SDP text last read, and what it says. */
+  sdpRead: string | null = null;
+  sdpSummary: SdpSummary | null = null;
   readonly #ua: UserAgent;
 
   constructor(
@@ -213,6 +224,15 @@ class CallRecord implements Call, TimerTarget {
   onTimer(code: number): void {
     this.#ua.onCallTimer(this, code);
   }
+}
+
+/** readSdp of the call's remote SDP, read once per body text. */
+function remoteMedia(c: CallRecord, sdp: string): SdpSummary {
+  if (c.sdpRead !== sdp || c.sdpSummary === null) {
+    c.sdpRead = sdp;
+    c.sdpSummary = readSdp(sdp);
+  }
+  return c.sdpSummary;
 }
 
 /** The first RTP packets a phone sends (RFC 3550 version 2 headers, sequence 0..4); never modified. */
@@ -366,6 +386,46 @@ export class UserAgent extends SipElement {
       direction: call.localDirection,
     });
   }
+
+  /**
+   * {@link localSdp} as bytes: the parts before and after the session id are kept as bytes (they
+   * change only with the version, address, port or direction), the id is written between them.
+   */
+  private localSdpBytes(call: Call): Uint8Array {
+    const version = call.sdpVersion;
+    const ip = this.mediaIp();
+    const port = this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170;
+    const dir = call.localDirection;
+    const k = this.sdpKey;
+    if (k.version !== version || k.ip !== ip || k.port !== port || k.dir !== dir || k.head === null) {
+      // buildSdp's text split at the session id (it follows `o=<user> `)
+      const text = buildSdp({ user: this.user, sessionId: 0, version, ip, port, direction: dir });
+      const head = `v=0\r\no=${this.user} `;
+      if (!text.startsWith(`${head}0 `)) return enc.encode(this.localSdp(call));
+      this.sdpKey = {
+        version,
+        ip,
+        port,
+        dir,
+        head: enc.encode(head),
+        tail: enc.encode(text.slice(head.length + 1)),
+      };
+    }
+    const { head, tail } = this.sdpKey;
+    const w = messageWriter();
+    w.bytes(head!);
+    w.uint(2890844526 + call.seq);
+    w.bytes(tail!);
+    return w.take();
+  }
+  private sdpKey: {
+    version: number;
+    ip: string;
+    port: number;
+    dir: MediaDirection;
+    head: Uint8Array | null;
+    tail: Uint8Array | null;
+  } = { version: 0, ip: '', port: 0, dir: 'sendrecv', head: null, tail: null };
 
   /** Destination of a request outside a dialog: the current outbound proxy, else the URI's host. */
   private outOfDialogDest(uri: string, proxyIndex = 0): TransportAddress {
@@ -677,7 +737,7 @@ export class UserAgent extends SipElement {
     const branch = this.ids.branch();
     call.inviteBranch = branch;
     call.state = call.state === 'failed' ? 'calling' : call.state;
-    const body = this.config.lateOffer ? '' : this.localSdp(call);
+    const body = this.config.lateOffer ? null : this.localSdpBytes(call);
     // encodeMessage's bytes, written part by part (constant parts as bytes)
     const w = messageWriter();
     w.bytes(INVITE_SP);
@@ -701,8 +761,8 @@ export class UserAgent extends SipElement {
     w.bytes(ALLOW_LINE);
     if (this.config.use100rel) w.bytes(SUPPORTED_100REL);
     for (const c of call.credentials) w.line(c);
-    if (!this.config.lateOffer) w.bytes(CONTENT_TYPE_SDP);
-    writeBody(w, body);
+    if (body) w.bytes(CONTENT_TYPE_SDP);
+    writeBodyBytes(w, body);
     const bytes = w.take();
     const dest = this.outOfDialogDest(call.target, call.proxyIndex);
     call.inviteBytes = bytes;
@@ -1040,7 +1100,7 @@ export class UserAgent extends SipElement {
   /** Sends one RTP packet from the media port to the peer's SDP address (to show one-way media behind NAT). */
   private sendMedia(call: Call): void {
     if (!this.media || !call.remoteSdp) return;
-    const s = readSdp(call.remoteSdp);
+    const s = remoteMedia(call as CallRecord, call.remoteSdp);
     if (!s.ip || !s.port) return;
     // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets;
     // one event at a time (each packet schedules the next): 1 pending timer per call, not 5
@@ -1224,12 +1284,12 @@ export class UserAgent extends SipElement {
   answerCall(call?: Call): boolean {
     const c = call ?? this.findCall(undefined, ['early']);
     if (!c || c.direction !== 'in' || c.state !== 'early' || !c.invite || !c.ist || !c.source) return false;
-    if (c.remoteSdp) c.localDirection = answerDirection(readSdp(c.remoteSdp).direction);
+    if (c.remoteSdp) c.localDirection = answerDirection(remoteMedia(c as CallRecord, c.remoteSdp).direction);
     const ok = this.makeResponse(c.invite, c.source, 200, {
       toTag: c.localTag,
       recordRoute: true,
       headerBytes: this.contactAllowLines(),
-      body: this.localSdp(c),
+      bodyBytes: this.localSdpBytes(c),
     });
     c.okBytes = ok;
     c.ist.respond(ok, 200);
