@@ -11,7 +11,7 @@
 import type { Diagnostic, Span } from '../diagnostic';
 import { diag, rebase, type Decoded } from './headers/decoded';
 import { C_HOST, C_ALPHA, C_TOKEN, C_UNRESERVED, CHAR, scanQuoted, skipWs, trimEnd } from './headers/chars';
-import { getParam, type Param, paramName, quote, scanParams, STOP_COMMA } from './params';
+import { getParam, type Param, paramNameAt, quote, scanParams, STOP_COMMA } from './params';
 import { classifyHost, formatUri, type HostType, parseUri, type SipUri, type Uri } from './uri';
 
 /** One name-addr or addr-spec with its header parameters. */
@@ -462,7 +462,7 @@ function fastElement(
       j++;
     }
     if (j === pStart + 1) return null;
-    const name = paramName(s, pStart + 1, j);
+    const name = paramNameAt(s, b, o, pStart + 1, j);
     for (let q = 0; q < uparams.length; q++) if (uparams[q]!.name === name) return null;
     if (j < gt && b[o + j] === 61) {
       const vs = j + 1;
@@ -495,7 +495,7 @@ function fastElement(
       j++;
     }
     if (j === pStart + 1) return null;
-    const name = paramName(s, pStart + 1, j);
+    const name = paramNameAt(s, b, o, pStart + 1, j);
     if (j < end && b[o + j] === 61) {
       const vs = j + 1;
       let v = vs;

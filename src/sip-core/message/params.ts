@@ -75,6 +75,50 @@ export function paramName(s: string, start: number, end: number): string {
   return lower(s.slice(start, end));
 }
 
+/** Whether the octets `b[o + start, o + start + w.length)` are the (ASCII) characters of `w`. */
+function octetsAre(b: Uint8Array, at: number, w: string): boolean {
+  for (let k = 0; k < w.length; k++) if (b[at + k] !== w.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * {@link paramName} of a name whose octets are `b[o + start, o + end)` (`s` read as ASCII): the frequent
+ * names compared as octets, without the string calls.
+ */
+export function paramNameAt(s: string, b: Uint8Array, o: number, start: number, end: number): string {
+  const at = o + start;
+  switch (end - start) {
+    case 2:
+      if (b[at] === 108 && b[at + 1] === 114) return 'lr';
+      break;
+    case 3:
+      if (octetsAre(b, at, 'tag')) return 'tag';
+      if (octetsAre(b, at, 'ttl')) return 'ttl';
+      break;
+    case 4:
+      if (octetsAre(b, at, 'user')) return 'user';
+      break;
+    case 5:
+      if (octetsAre(b, at, 'rport')) return 'rport';
+      if (octetsAre(b, at, 'maddr')) return 'maddr';
+      break;
+    case 6:
+      if (octetsAre(b, at, 'branch')) return 'branch';
+      if (octetsAre(b, at, 'method')) return 'method';
+      break;
+    case 7:
+      if (octetsAre(b, at, 'expires')) return 'expires';
+      break;
+    case 8:
+      if (octetsAre(b, at, 'received')) return 'received';
+      break;
+    case 9:
+      if (octetsAre(b, at, 'transport')) return 'transport';
+      break;
+  }
+  return paramName(s, start, end);
+}
+
 /**
  * Scans `*( ";" param )` in `s[i, end)` into `out`. Returns the index where scanning stopped: `end`,
  * a stop character (`,` / `?` / `>` according to `flags`) or, in header mode, the first character

@@ -5,7 +5,7 @@
  * comma-separated via-parms.
  */
 import type { Diagnostic, Span } from '../../diagnostic';
-import { type Param, paramName, scanParams, STOP_COMMA } from '../params';
+import { type Param, paramNameAt, scanParams, STOP_COMMA } from '../params';
 import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
 import { C_ALPHA, C_HOST, C_TOKEN, CHAR, parseUint, scanToken, skipWs } from './chars';
 import { diag, type Decoded } from './decoded';
@@ -359,7 +359,7 @@ function finishVia(
         'warning',
       ),
     );
-  } else if (!branch.startsWith(BRANCH_MAGIC_COOKIE)) {
+  } else if (!hasCookie(branch)) {
     diags.push(
       diag(
         'via-branch-missing-cookie',
@@ -410,6 +410,13 @@ function finishVia(
     ttl,
     span: { start, end: vEnd },
   };
+}
+
+/** Whether `branch` begins with the magic cookie "z9hG4bK" (`startsWith` without the builtin call). */
+function hasCookie(branch: string): boolean {
+  if (branch.length < 7) return false;
+  for (let k = 0; k < 7; k++) if (branch.charCodeAt(k) !== BRANCH_MAGIC_COOKIE.charCodeAt(k)) return false;
+  return true;
 }
 
 /** Parses a Via header value (one or more comma-separated via-parms). */
@@ -534,7 +541,7 @@ export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]>
       j++;
     }
     if (j === nStart) return null;
-    const name = paramName(s, nStart, j);
+    const name = paramNameAt(s, b, o, nStart, j);
     if (j < end && b[o + j] === 61) {
       const vStart = j + 1;
       let k = vStart;
