@@ -10,8 +10,8 @@ import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
 import { parseVia, parseViaAt, type Via } from './headers/via';
 import { parseFrom, parseRecordRoute, parseRoute, parseTo } from './headers/address';
-import type { CSeq } from './headers/scalar';
-import type { MediaType } from './headers/media';
+import { type CSeq, parseCallId, parseCallIdAt, parseCSeq, parseCSeqAt } from './headers/scalar';
+import { type MediaType, parseContentType, parseContentTypeAt } from './headers/media';
 import {
   type ContactValue,
   type NameAddr,
@@ -135,6 +135,9 @@ function octetDecoderOf(fn: TypedDecoder): OctetDecoder | null {
   if (fn === parseFrom || fn === parseTo) return parseNameAddrAt;
   if (fn === parseContact) return parseContactAt;
   if (fn === parseRoute || fn === parseRecordRoute) return parseNameAddrListAt;
+  if (fn === parseCSeq) return parseCSeqAt;
+  if (fn === parseCallId) return parseCallIdAt;
+  if (fn === parseContentType) return parseContentTypeAt;
   return null;
 }
 

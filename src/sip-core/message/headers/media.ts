@@ -96,6 +96,27 @@ export function parseContentType(value: string): Decoded<MediaType> {
   return { value: r.mt, diagnostics: diags };
 }
 
+/**
+ * {@link parseContentType} of a message's ASCII header value, the octets `raw[at, ...)`: the usual
+ * `application/sdp` recognised from the octets, anything else by {@link parseContentType} (same result).
+ */
+export function parseContentTypeAt(value: string, raw: Uint8Array, at: number): Decoded<MediaType> {
+  if (value.length !== 15) return parseContentType(value);
+  for (let k = 0; k < 15; k++)
+    if (raw[at + k] !== APPLICATION_SDP.charCodeAt(k)) return parseContentType(value);
+  return {
+    value: {
+      type: 'application',
+      subtype: 'sdp',
+      mediaType: APPLICATION_SDP,
+      params: [],
+      span: { start: 0, end: 15 },
+    },
+    diagnostics: [],
+  };
+}
+const APPLICATION_SDP = 'application/sdp';
+
 /** Accept — RFC 3261 §20.1: list of media-ranges with accept-params (q); may be empty. */
 export function parseAccept(value: string): Decoded<MediaType[]> {
   const diags: Diagnostic[] = [];

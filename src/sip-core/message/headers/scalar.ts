@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../diagnostic';
 import { getParam, type Param, scanParams } from '../params';
-import { C_WORD, CHAR, isToken, parseUint, scanToken, skipWs, trimEnd } from './chars';
+import { C_TOKEN, C_WORD, CHAR, isToken, parseUint, scanToken, skipWs, trimEnd } from './chars';
 import { diag, type Decoded } from './decoded';
 
 /** 2^32 − 1: CSeq, RSeq and delta-seconds limits (RFC 3261 §8.1.1.5, §20.19; RFC 3262 §7.1). */
@@ -92,6 +92,33 @@ export function parseCSeq(value: string): Decoded<CSeq> {
   return { value: { seq, method: value.slice(mStart, mEnd) }, diagnostics: diags };
 }
 
+/**
+ * {@link parseCSeq} of a message's ASCII header value, the octets `raw[at, ...)`: the usual
+ * `number SP method` read from the octets, anything else by {@link parseCSeq} (same result).
+ */
+export function parseCSeqAt(value: string, raw: Uint8Array, at: number): Decoded<CSeq> {
+  const end = value.length;
+  let i = 0;
+  let seq = 0;
+  while (i < end) {
+    const c = raw[at + i]!;
+    if (c < 48 || c > 57) break;
+    seq = seq * 10 + (c - 48);
+    i++;
+  }
+  const dEnd = i;
+  while (i < end && (raw[at + i] === 32 || raw[at + i] === 9)) i++;
+  const mStart = i;
+  while (i < end) {
+    const c = raw[at + i]!;
+    if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+    i++;
+  }
+  if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
+    return parseCSeq(value);
+  return { value: { seq, method: value.slice(mStart, end) }, diagnostics: [] };
+}
+
 // -------------------------------------------------------------------------------------------
 /** Call-ID — RFC 3261 §20.8: `callid = word [ "@" word ]`. The value is the trimmed text. */
 export function parseCallId(value: string): Decoded<string> {
@@ -132,6 +159,19 @@ export function parseCallId(value: string): Decoded<string> {
       ),
     );
   return { value: value.slice(start, end), diagnostics: diags };
+}
+
+/** {@link parseCallId} of a message's ASCII header value, the octets `raw[at, ...)` (same result). */
+export function parseCallIdAt(value: string, raw: Uint8Array, at: number): Decoded<string> {
+  const end = value.length;
+  let ats = 0;
+  for (let i = 0; i < end; i++) {
+    const c = raw[at + i]!;
+    if (c === 64) ats++;
+    else if (c >= 128 || (CHAR[c]! & C_WORD) === 0) return parseCallId(value);
+  }
+  if (end === 0 || ats > 1) return parseCallId(value);
+  return { value: value.slice(0, end), diagnostics: [] };
 }
 
 // -------------------------------------------------------------------------------------------
