@@ -37,11 +37,17 @@ export class LocationService {
 
   /** Current (unexpired) bindings of an AOR, highest q first (RFC 3261 §16.6: q ordering). */
   lookup(aor: string, now: Micros): Binding[] {
-    const list = this.table.get(aorOf(aor));
+    const key = aorOf(aor);
+    const list = this.table.get(key);
     if (!list) return [];
-    const live = list.filter((b) => b.expiresAt > now);
-    if (live.length !== list.length) this.table.set(aorOf(aor), live);
-    return live.slice().sort((a, b) => b.q - a.q);
+    let live = list;
+    for (const b of list)
+      if (b.expiresAt <= now) {
+        live = list.filter((x) => x.expiresAt > now);
+        this.table.set(key, live);
+        break;
+      }
+    return live.length === 1 ? [live[0]!] : live.slice().sort((a, b) => b.q - a.q);
   }
 
   /** Adds a binding directly (scenario `locations:` preload). */

@@ -540,6 +540,15 @@ export function callFunction<M>(name: string, ctx: CallContext<M>): ScriptResult
   return spec.run(ctx);
 }
 
+/** {@link callFunction} of one name, its catalogue entry looked up once (compiled scripts). */
+export function functionRunner<M>(name: string): (ctx: CallContext<M>) => ScriptResult {
+  const spec = FUNCTIONS[name]!;
+  return (ctx) => {
+    currentName = name;
+    return spec.run(ctx);
+  };
+}
+
 /** Pseudo-variable classes the loader accepts (`$name` or `$name(arg)`). */
 export const KNOWN_PVS: ReadonlySet<string> = new Set([
   'rm',

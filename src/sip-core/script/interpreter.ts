@@ -7,7 +7,7 @@
 import type { Expr, RouteBlock, RouteKind, ScriptValue, Stmt } from './ast';
 import { MAIN_ROUTE } from './ast';
 import type { CallContext, ScriptState } from './functions';
-import { FUNCTIONS, callFunction, newScriptState } from './functions';
+import { FUNCTIONS, functionRunner, newScriptState } from './functions';
 import type { ScriptHost, ScriptResult } from './host';
 import type { LoadedScript } from './parser';
 import { compileScriptRegex, testScriptRegex } from './regex';
@@ -506,7 +506,7 @@ export class ScriptInterpreter<M> {
         .split('|')
         .map((m) => m.trim().toUpperCase());
       run = (ctx) => ctx.host.isMethod(ctx.msg, list);
-    } else run = (ctx) => callFunction(name, ctx);
+    } else run = functionRunner<M>(name);
     return (x) => {
       x.tick(c, text);
       const record = x.rec(c, text, 'call', null);

@@ -226,6 +226,14 @@ class CallRecord implements Call, TimerTarget {
   }
 }
 
+/** `${method} ${status}` for {@link UserAgent.results}, one string per pair (a phone repeats a few). */
+function resultText(method: string, status: number): string {
+  let byStatus = RESULT_TEXT.get(method);
+  if (!byStatus) RESULT_TEXT.set(method, (byStatus = []));
+  return (byStatus[status] ??= `${method} ${status}`);
+}
+const RESULT_TEXT = new Map<string, string[]>();
+
 /** readSdp of the call's remote SDP, read once per body text. */
 function remoteMedia(c: CallRecord, sdp: string): SdpSummary {
   if (c.sdpRead !== sdp || c.sdpSummary === null) {
@@ -595,7 +603,7 @@ export class UserAgent extends SipElement {
             return;
           }
         }
-        this.results.push(`${p.method} ${status}`);
+        this.results.push(resultText(p.method, status));
         p.done?.(status, msg);
       },
       () => {
