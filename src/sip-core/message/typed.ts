@@ -230,6 +230,8 @@ export function requestUriValue(msg: SipMessage): Decoded<Uri> | null {
 
 /** Decoders of the structural parser's key headers, by key id (filled on first use). */
 const decoderById: (TypedDecoder | null)[] = [];
+/** Their octet-reading fast paths (see {@link octetDecoderOf}), by key id, set with `decoderById`. */
+const octetById: (OctetDecoder | null)[] = [];
 
 /**
  * Decodes every header field that has a typed decoder (the "full typed parse"), fills the per-name
@@ -253,13 +255,20 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       // the key headers' decoders by id (no name lookup); the value is decoded only when a decoder wants it
       const id = pm.keyIdAt(i);
       let fn: TypedDecoder | null | undefined;
+      let at: OctetDecoder | null;
       if (id > 0) {
         fn = decoderById[id];
-        if (fn === undefined) fn = decoderById[id] = decoderOf(pm.canonicalAt(i)) ?? null;
-      } else fn = decoderOf(pm.canonicalAt(i));
+        if (fn === undefined) {
+          fn = decoderById[id] = decoderOf(pm.canonicalAt(i)) ?? null;
+          octetById[id] = fn ? octetDecoderOf(fn) : null;
+        }
+        at = octetById[id]!;
+      } else {
+        fn = decoderOf(pm.canonicalAt(i));
+        at = fn ? octetDecoderOf(fn) : null;
+      }
       vs = pm.valueStartAt(i);
       ve = pm.valueEndAt(i);
-      const at = fn ? octetDecoderOf(fn) : null;
       if (at !== null && pm.valueIsOctets(i)) {
         // Via and the address headers, most of every message: read from the octets (same results)
         d = safeRunAt(at, pm.valueAt(i), raw, vs);

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseVia, parseViaAt, viaFastPath } from '../../../../src/sip-core/message/headers/via';
 import { decodeAllHeaders, parseMessage, viaValues } from '../../../../src/sip-core/message/index';
+import { paramName, paramNameAt } from '../../../../src/sip-core/message/params';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -77,6 +78,34 @@ const value = fc
   );
 
 describe('Via fast path = parseVia', () => {
+  it('names parameters as paramName does (paramNameAt)', () => {
+    const names = [
+      'lr',
+      'tag',
+      'ttl',
+      'user',
+      'rport',
+      'maddr',
+      'branch',
+      'method',
+      'expires',
+      'received',
+      'transport',
+    ];
+    const variants = names.flatMap((n) => [
+      n,
+      n.toUpperCase(),
+      n.slice(0, -1) + 'x',
+      'x' + n.slice(1),
+      n + 'x',
+    ]);
+    for (const n of [...variants, 'tAg', 'lR', 'q', 'x-y', 'receivex']) {
+      const s = `;${n}=1`;
+      expect(paramNameAt(s, enc(s), 0, 1, 1 + n.length), n).toBe(paramName(s, 1, 1 + n.length));
+      expect(paramNameAt(s, enc(`ab${s}`), 2, 1, 1 + n.length), n).toBe(paramName(s, 1, 1 + n.length));
+    }
+  });
+
   it('on the usual forms, and it takes them', () => {
     for (const v of [
       'SIP/2.0/UDP server10.biloxi.com;branch=z9hG4bK4b43c2ff8.1;received=192.0.2.3',
