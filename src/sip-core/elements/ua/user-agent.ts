@@ -22,7 +22,7 @@ import {
 } from '../element';
 import type { ByteWriter } from '../byte-writer';
 import { FieldIndex, K_CONTACT, K_FROM, K_RECORD_ROUTE, K_TO } from '../msg-index';
-import { nameAddrUri, paramOf, uriParts } from '../sip-util';
+import { type UriParts, nameAddrUri, paramOf, uriParts } from '../sip-util';
 import type { ClientTransaction } from '../element';
 import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
@@ -435,11 +435,20 @@ export class UserAgent extends SipElement {
     tail: Uint8Array | null;
   } = { version: 0, ip: '', port: 0, dir: 'sendrecv', head: null, tail: null };
 
+  /** The last outbound proxy split (the same one serves every call). */
+  private proxyPartsOf = '';
+  private proxyParts: Readonly<UriParts> | null = null;
+
   /** Destination of a request outside a dialog: the current outbound proxy, else the URI's host. */
   private outOfDialogDest(uri: string, proxyIndex = 0): TransportAddress {
     const px = this.config.outboundProxies;
     if (px && px.length) {
-      const p = uriParts(`sip:${px[Math.min(proxyIndex, px.length - 1)]}`);
+      const name = px[Math.min(proxyIndex, px.length - 1)]!;
+      if (name !== this.proxyPartsOf) {
+        this.proxyPartsOf = name;
+        this.proxyParts = uriParts(`sip:${name}`);
+      }
+      const p = this.proxyParts!;
       return this.uriDestination(p.host, p.port);
     }
     const u = uriParts(uri);
