@@ -358,7 +358,8 @@ function countList<M>(s: i32, e: i32): i32 {
 }
 
 /** parse.ts parseTopVia, "SIP/2.0/" form only: index of the comma ending the first value (or e), or -1. */
-function parseTopVia<M>(s: i32, e: i32): i32 {
+// @ts-ignore: decorator
+@inline function parseTopVia<M>(s: i32, e: i32): i32 {
   if (!(e - s > 8 && lw<M>(s) == 0x2f706973 && at<M>(s + 3) == 0x2f && load<u32>(ptr<M>(s + 4)) == 0x2f302e32))
     return -1; // "sip/" "2.0/"
   const ts = s + 8;
@@ -439,7 +440,8 @@ function parseTopVia<M>(s: i32, e: i32): i32 {
 }
 
 /** parse.ts findTag: false (bail) where the parser would add a diagnostic. */
-function findTag<M>(s: i32, e: i32, f: i32): bool {
+// @ts-ignore: decorator
+@inline function findTag<M>(s: i32, e: i32, f: i32): bool {
   let p = s;
   let params = -1;
   while (p < e) {
@@ -512,7 +514,8 @@ function findTag<M>(s: i32, e: i32, f: i32): bool {
 }
 
 /** parse.ts parseCseq: false (bail) where the parser would add a diagnostic. */
-function parseCseq<M>(s: i32, e: i32): bool {
+// @ts-ignore: decorator
+@inline function parseCseq<M>(s: i32, e: i32): bool {
   // byte loops: the number and the method are a few octets, shorter than a 16-octet search pays for
   let p = s;
   let v: i64 = 0;
