@@ -38,8 +38,9 @@ export class ByteWriter {
     const n = s.length;
     this.room(n * 3);
     const b = this.buf;
-    if (n > 24) {
-      // the native encoder flattens a concatenated string once and copies it far faster than a loop
+    if (n > 64) {
+      // the native encoder flattens a concatenated string once and copies it far faster than a loop;
+      // below that, its call and the subarray it needs cost more than the loop (Call-IDs, URIs, tags)
       this.o += enc.encodeInto(s, b.subarray(this.o)).written;
       return;
     }
