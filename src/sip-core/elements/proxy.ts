@@ -8,7 +8,7 @@
  */
 import { parseMessage, type SipMessage } from '../message';
 import { MessagePatch } from './message-patch';
-import { FieldIndex, K_ROUTE, hex8, keyFieldsHash } from './msg-index';
+import { FNV_BASIS, FieldIndex, K_ROUTE, fnvStr, hex8, keyFieldsHash } from './msg-index';
 import { verifyDigest } from '../message/digest';
 import { buildChallenge } from '../message/digest';
 import type {
@@ -336,7 +336,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   /** Stateless forwarding (RFC 3261 §16.11): the branch is a hash of the incoming one. */
   forward(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
     if (!this.prepare(ctx)) return -1;
-    const branch = `z9hG4bK${this.loopHash(ctx.msg)}.${fnv1aHex(`${ctx.msg.branch}|${ctx.ruri}`)}`;
+    // fnv1aHex(`${branch}|${ruri}`) without the concatenated string
+    const h = fnvStr(Math.imul(fnvStr(FNV_BASIS, `${ctx.msg.branch}`) ^ 124, 0x01000193) >>> 0, ctx.ruri);
+    const branch = `z9hG4bK${this.loopHash(ctx.msg)}.${hex8(h)}`;
     const bytes = this.forwardBytes(ctx, ctx.ruri, branch);
     this.transport.send(bytes, this.nextHop(ctx, ctx.ruri, ctx.du, target));
     ctx.relayed = true;
