@@ -42,6 +42,8 @@ export interface ContactValue {
 }
 
 const RFC_NA = '3261 §25.1';
+/** Where RFC 3261 says how a URI sits in an address header (the `<...>` rules). */
+const RFC_ADDR = '3261 §20.10';
 
 /**
  * Parses one element starting at `i`. Returns the index after it (at a top-level `,` in list
@@ -158,7 +160,7 @@ function scanNameAddr(
     const te = trimEnd(s, ts, uriEnd);
     if (ts !== uriStart || te !== uriEnd) {
       diags.push(
-        diag('addr-spec-whitespace', 'Spaces inside "< >" around the URI (RFC 4475 §3.1.2.14).', RFC_NA, {
+        diag('addr-spec-whitespace', 'Spaces inside "< >" around the URI (RFC 4475 §3.1.2.14).', RFC_ADDR, {
           start: angleAt,
           end: i,
         }),
@@ -196,7 +198,7 @@ function scanNameAddr(
           diag(
             'addr-spec-needs-angle-brackets',
             'A URI with "?" headers must be enclosed in "< >" (RFC 4475 §3.1.2.13).',
-            '3261 §20',
+            RFC_ADDR,
             { start: uriStart, end: uriEnd },
           ),
         );

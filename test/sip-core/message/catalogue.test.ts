@@ -128,7 +128,7 @@ describe('message diagnostic catalogue', () => {
       expect(r.layer, r.code).toBe(r.code.startsWith('sdp-') ? 'sdp' : 'sip');
   });
 
-  it('every code raised on the RFC 4475 / RFC 5118 messages, typed decoders included, is catalogued', () => {
+  it('every code raised on the RFC 4475 / RFC 5118 messages, typed decoders included, is catalogued, with its severity, layer and RFC section', () => {
     const dirs = [path.join(fixtures, 'rfc4475'), path.join(fixtures, 'rfc5118/crlf')];
     const raised = new Set<string>();
     for (const dir of dirs) {
@@ -140,6 +140,7 @@ describe('message diagnostic catalogue', () => {
           expect(rule, `${d.code} (${f}) is in the catalogue`).toBeDefined();
           expect(d.layer, d.code).toBe(rule!.layer);
           expect(d.severity, d.code).toBe(rule!.severity);
+          expect(d.rfc, `${d.code} (${f}) cites the catalogue's RFC section`).toBe(rule!.rfc);
         }
       }
     }
