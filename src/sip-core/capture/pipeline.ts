@@ -20,7 +20,7 @@ import {
   type NetStart,
 } from './link/link-decode';
 import type { FrameRef, Reassembly, TransportName } from './provenance';
-import type { FrameInfo, FrameSink } from './reader/frame';
+import { newFrameInfo, type FrameInfo, type FrameSink } from './reader/frame';
 import { readHandoff, type HandoffWriter } from './reader/handoff';
 import {
   frameDatagram,
@@ -250,13 +250,8 @@ export class CapturePipeline implements FrameSink {
     return this.#perCode;
   }
 
-  frame(buf: Uint8Array, start: number, end: number, info: FrameInfo): void {
-    const st = this.stats;
-    st.frames++;
-    st.bytes += info.capLen;
-    if (st.firstTimeUs < 0) st.firstTimeUs = info.timeUs;
-    st.lastTimeUs = info.timeUs;
-    if (info.capLen < info.origLen) st.truncatedFrames++;
+  /** Makes `info`'s frame (its bytes from `buf[start]`) the one being decoded. */
+  #enter(buf: Uint8Array, start: number, info: FrameInfo): void {
     this.#info = info;
     this.#frameBuf = buf;
     this.#fileBase = info.dataOffset - start;
@@ -265,6 +260,16 @@ export class CapturePipeline implements FrameSink {
     this.#frame.recordLength = info.recordLength;
     this.#frame.timeUs = info.timeUs;
     this.#frame.linkType = info.linkType;
+  }
+
+  frame(buf: Uint8Array, start: number, end: number, info: FrameInfo): void {
+    const st = this.stats;
+    st.frames++;
+    st.bytes += info.capLen;
+    if (st.firstTimeUs < 0) st.firstTimeUs = info.timeUs;
+    st.lastTimeUs = info.timeUs;
+    if (info.capLen < info.origLen) st.truncatedFrames++;
+    this.#enter(buf, start, info);
     const lt = info.linkType;
     if (lt !== this.#runLink) {
       this.#flushLinkRun();
@@ -282,26 +287,9 @@ export class CapturePipeline implements FrameSink {
     this.#decode(buf, start, end, info);
   }
 
-  readonly #handoffInfo: FrameInfo = {
-    frameNo: 0,
-    timeUs: 0,
-    linkType: 0,
-    interfaceId: 0,
-    recordOffset: 0,
-    recordLength: 0,
-    dataOffset: 0,
-    capLen: 0,
-    origLen: 0,
-  };
+  readonly #handoffInfo: FrameInfo = newFrameInfo(0);
   readonly #handoffFrame = (buf: Uint8Array, start: number, end: number, info: FrameInfo): void => {
-    this.#info = info;
-    this.#frameBuf = buf;
-    this.#fileBase = info.dataOffset - start;
-    this.#frame.frameNo = info.frameNo;
-    this.#frame.recordOffset = info.recordOffset;
-    this.#frame.recordLength = info.recordLength;
-    this.#frame.timeUs = info.timeUs;
-    this.#frame.linkType = info.linkType;
+    this.#enter(buf, start, info);
     this.#decode(buf, start, end, info);
   };
 

@@ -10,6 +10,15 @@ import { decodeSpan } from '../message/text';
 
 const EMPTY = 0;
 
+/** Whether the pool's octets from `o` equal `buf[s,e)` (the lengths already agree). */
+function sameOctets(pool: Uint8Array, o: number, buf: Uint8Array, s: number, e: number): boolean {
+  while (s < e && pool[o] === buf[s]) {
+    o++;
+    s++;
+  }
+  return s === e;
+}
+
 export class ByteInterner {
   #slots: Int32Array;
   #mask: number;
@@ -59,14 +68,7 @@ export class ByteInterner {
       hs = (hk ^ (hk >>> 7) ^ (hk >>> 17)) & 63;
       const ent = this.#hotEnt[hs]! - 1;
       if (ent >= 0 && this.#hotKey[hs] === hk && this.#keyLen[ent] === len) {
-        const pool = this.#pool;
-        let o = this.#keyOff[ent]!;
-        let j = s;
-        while (j < e && pool[o] === buf[j]) {
-          o++;
-          j++;
-        }
-        if (j === e) return this.#ids[ent]!;
+        if (sameOctets(this.#pool, this.#keyOff[ent]!, buf, s, e)) return this.#ids[ent]!;
       }
     }
     const id = this.#find(buf, s, e, make);
@@ -100,14 +102,7 @@ export class ByteInterner {
       if (k === EMPTY) break;
       const ent = k - 1;
       if (this.#hash[ent] === h && this.#keyLen[ent] === len) {
-        const pool = this.#pool;
-        let o = this.#keyOff[ent]!;
-        let j = s;
-        while (j < e && pool[o] === buf[j]) {
-          o++;
-          j++;
-        }
-        if (j === e) {
+        if (sameOctets(this.#pool, this.#keyOff[ent]!, buf, s, e)) {
           this.#lastEnt = ent;
           return this.#ids[ent]!;
         }
@@ -290,14 +285,7 @@ export class SpanTable {
       const id = slots[2 * i]!;
       if (id === 0) return ~i;
       if (slots[2 * i + 1] === h && this.#len[id] === len) {
-        const pool = this.#pool;
-        let o = this.#off[id]!;
-        let j = s;
-        while (j < e && pool[o] === buf[j]) {
-          o++;
-          j++;
-        }
-        if (j === e) return id;
+        if (sameOctets(this.#pool, this.#off[id]!, buf, s, e)) return id;
       }
       i = (i + 1) & mask;
     }

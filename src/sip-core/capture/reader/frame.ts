@@ -29,6 +29,21 @@ export interface FrameInfo {
   origLen: number;
 }
 
+/** A zeroed {@link FrameInfo} (the one object a reader or stage reuses for every frame). */
+export function newFrameInfo(linkType = 1): FrameInfo {
+  return {
+    frameNo: 0,
+    timeUs: 0,
+    linkType,
+    interfaceId: 0,
+    recordOffset: 0,
+    recordLength: 0,
+    dataOffset: 0,
+    capLen: 0,
+    origLen: 0,
+  };
+}
+
 export interface FrameSink {
   /** One frame: its bytes are `buf[start, end)`, valid only during the call. */
   frame(buf: Uint8Array, start: number, end: number, info: FrameInfo): void;

@@ -3,7 +3,7 @@
  * @remarks File format: https://www.tcpdump.org/manpages/pcap-savefile.5.html (24-byte global header,
  * 16-byte record headers). Works on Uint8Array/DataView only, so it runs in a worker or the renderer.
  */
-import type { FrameInfo, FrameSink, StreamReader } from './frame';
+import { newFrameInfo, type FrameInfo, type FrameSink, type StreamReader } from './frame';
 
 const GLOBAL_HEADER = 24;
 const RECORD_HEADER = 16;
@@ -21,17 +21,7 @@ export class PcapReader implements StreamReader {
   #linkType = 1;
   #snapLen = 0;
   readonly #sink: FrameSink;
-  readonly #info: FrameInfo = {
-    frameNo: 0,
-    timeUs: 0,
-    linkType: 1,
-    interfaceId: 0,
-    recordOffset: 0,
-    recordLength: 0,
-    dataOffset: 0,
-    capLen: 0,
-    origLen: 0,
-  };
+  readonly #info: FrameInfo = newFrameInfo();
   #view: DataView | null = null;
   #viewBuf: Uint8Array | null = null;
 

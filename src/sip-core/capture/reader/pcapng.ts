@@ -5,7 +5,7 @@
  * @remarks Format: draft-ietf-opsawg-pcapng (IETF OPSAWG), §4. Streaming: `feed()` consumes whole
  * blocks and leaves a partial block for the next call.
  */
-import type { FrameInfo, FrameSink, StreamReader } from './frame';
+import { newFrameInfo, type FrameInfo, type FrameSink, type StreamReader } from './frame';
 import { MAX_RECORD } from './pcap';
 
 const SHB = 0x0a0d0d0a;
@@ -55,17 +55,7 @@ export class PcapngReader implements StreamReader {
   #ifaces: Iface[] = [];
   #sectionStarted = false;
   readonly #sink: FrameSink;
-  readonly #info: FrameInfo = {
-    frameNo: 0,
-    timeUs: 0,
-    linkType: 1,
-    interfaceId: 0,
-    recordOffset: 0,
-    recordLength: 0,
-    dataOffset: 0,
-    capLen: 0,
-    origLen: 0,
-  };
+  readonly #info: FrameInfo = newFrameInfo();
   #view: DataView | null = null;
   #viewBuf: Uint8Array | null = null;
 
