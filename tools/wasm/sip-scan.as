@@ -40,6 +40,13 @@ const R_SLE = 12;
 const KEY = 16; // 14 key fields x 2 (start, end), then 5 numbers per header field
 const NKEY = 14;
 const HS = 5;
+// mode 2 ("analysis keys") writes no header index: these slots, right after the key spans, hold the
+// 32-bit FNV-1a hash of the octets of the top Via branch, the top Via sent-by, the From tag and the To
+// tag (0 when the field is absent)
+const R_HBRANCH = KEY + 2 * NKEY;
+const R_HSENTBY = R_HBRANCH + 1;
+const R_HFROMTAG = R_HBRANCH + 2;
+const R_HTOTAG = R_HBRANCH + 3;
 
 // key field numbers (sip-message.ts F_*)
 const F_METHOD = 0;
@@ -539,10 +546,43 @@ function countList<M>(s: i32, e: i32): i32 {
   return true;
 }
 
+/** 32-bit FNV-1a of the octets of key field f (0 when the field is absent). */
+function keyHash<M>(f: i32): i32 {
+  const s = outGet(KEY + 2 * f);
+  if (s < 0) return 0;
+  const e = outGet(KEY + 2 * f + 1) - delta;
+  let h: u32 = 2166136261;
+  for (let i = s - delta; i < e; i++) h = (h ^ <u32>at<M>(i)) * 16777619;
+  return <i32>h;
+}
+
+/** Mode 2's end: the hashes of its four key fields into R_H*; 1 (the scan succeeded). */
+function finishKeys<M>(): i32 {
+  outSet(R_HBRANCH, keyHash<M>(F_BRANCH));
+  outSet(R_HSENTBY, keyHash<M>(F_SENTBY));
+  outSet(R_HFROMTAG, keyHash<M>(F_FROMTAG));
+  outSet(R_HTOTAG, keyHash<M>(F_TOTAG));
+  return 1;
+}
+
+/**
+ * A header line read for its structure only (indexOnly modes): p after its LF, or -1 (bail: the line
+ * is unterminated, ends in a bare LF or is folded).
+ */
+// @ts-ignore: decorator
+@inline function skipLine<M>(p: i32, end: i32): i32 {
+  const lf = findLF<M>(p, end);
+  if (lf + 1 >= end || at<M>(lf - 1) != 13 || isWs(at<M>(lf + 1))) return -1;
+  return lf + 1;
+}
+
 /**
  * Scans the message at IN, `len` octets; positions written are offset by `d`. Returns 1 when the
- * message is in the common case and every result is written, 0 when the full parser must run. With
- * `indexOnly` set, only kind, status, method, Call-ID and CSeq are read (besides the header index).
+ * message is in the common case and every result is written, 0 when the full parser must run.
+ * `indexOnly` (the mode): 0 everything; 1 only kind, status, method, Call-ID and CSeq (the trace's
+ * index: the scan ends once the first Call-ID and CSeq are read); 2 ("analysis keys") those and the
+ * top Via (branch, sent-by, transport, received, rport), the From tag and the To tag, ending once the
+ * first Via, From, To, Call-ID and CSeq are read, with their hashes in R_H* and no header index.
  */
 export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
@@ -629,11 +669,19 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
       if (p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
       break;
     }
-    if (indexOnly != 0 && (c | 0x20) != 0x63 && (c | 0x20) != 0x69) {
+    // mode 2 also reads "v...", "f..." and "t..." lines (Via, From, To); see keyLine
+    const lc = c | 0x20;
+    const keyLine = lc == 0x63 || lc == 0x69;
+    if (
+      indexOnly != 0 &&
+      !keyLine &&
+      (indexOnly != 2 ||
+        (lc == 0x76 ? (seen & (1 << ID_VIA)) != 0 : lc == 0x66 ? (seen & (1 << ID_FROM)) != 0 : lc != 0x74 || (seen & (1 << ID_TO)) != 0))
+    ) {
+      // (mode 2: a "v", "f" or "t" line once the first Via, From or To has been read: nothing to read)
       // not "c..." nor "i...": neither Call-ID nor CSeq; only the line structure matters
-      const lf = findLF<M>(p, end);
-      if (lf + 1 >= end || at<M>(lf - 1) != 13 || isWs(at<M>(lf + 1))) return 0;
-      p = lf + 1;
+      p = skipLine<M>(p, end);
+      if (p < 0) return 0;
       continue;
     }
     const ns = p;
@@ -648,7 +696,14 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     let q = p + k;
     if (((colons >> k) & 1) == 0 || q >= end) {
       q = scanToken<M>(p, end);
-      if (q == ns || q >= end || at<M>(q) != 58) return 0; // bad name, space before ":", continuation...
+      if (q == ns || q >= end || at<M>(q) != 58) {
+        // bad name, space before ":", continuation...: on a "v", "f" or "t" line (read by mode 2 only)
+        // mode 2 reads the structure only, as mode 1 does (neither is a Via, From or To field)
+        if (indexOnly != 2 || keyLine) return 0;
+        p = skipLine<M>(p, end);
+        if (p < 0) return 0;
+        continue;
+      }
     } else if (k == 0) return 0;
     // the line end: in these 16 octets (after the colon, as LF is no name octet), else searched on
     // (and whether a "," comes before it: a list header without one holds one value)
@@ -671,25 +726,50 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     while (vs < ve && isLws(at<M>(vs))) vs++;
     const nlen = q - ns;
     const id = nlen <= 14 ? keyHeaderId<M>(ns, nlen) : 0;
-    if (nh >= MAXH) return 0;
-    outSet(o, ns + d);
-    outSet(o + 1, q + d);
-    outSet(o + 2, vs + d);
-    outSet(o + 3, ve + d);
-    outSet(o + 4, id);
-    o += HS;
-    nh++;
+    if (indexOnly != 2) {
+      if (nh >= MAXH) return 0;
+      outSet(o, ns + d);
+      outSet(o + 1, q + d);
+      outSet(o + 2, vs + d);
+      outSet(o + 3, ve + d);
+      outSet(o + 4, id);
+      o += HS;
+      nh++;
+    } else if (keyLine) {
+      if (nh >= MAXH) return 0; // the lines mode 1 counts (mode 2 bails where mode 1 does)
+      nh++;
+    }
     // indexOnly (the trace's index scan): only the fields it keeps (kind, method, status, Call-ID,
-    // CSeq method) are read; they depend on no other header, so the scan ends once the first Call-ID
-    // and CSeq are read (what follows can add diagnostics, never change them).
+    // CSeq method; mode 2 also the top Via, From tag, To tag) are read; they depend on no other header,
+    // so the scan ends once the first of each of those headers is read (what follows can add
+    // diagnostics, never change them).
     if (indexOnly != 0) {
-      if (id == ID_CALLID || id == ID_CSEQ) {
+      if (id != 0) {
         const bit = 1 << id;
         if ((seen & bit) == 0) {
-          seen |= bit;
-          if (id == ID_CALLID) setKey(F_CALLID, vs, ve);
-          else if (!parseCseq<M>(vs, ve)) return 0;
-          if (seen == ((1 << ID_CALLID) | (1 << ID_CSEQ))) return 1;
+          if (id == ID_CALLID) {
+            seen |= bit;
+            setKey(F_CALLID, vs, ve);
+          } else if (id == ID_CSEQ) {
+            seen |= bit;
+            if (!parseCseq<M>(vs, ve)) return 0;
+          } else if (indexOnly == 2) {
+            if (id == ID_VIA) {
+              seen |= bit;
+              if (parseTopVia<M>(vs, ve) < 0) return 0;
+            } else if (id == ID_FROM) {
+              seen |= bit;
+              if (!findTag<M>(vs, ve, F_FROMTAG)) return 0;
+            } else if (id == ID_TO) {
+              seen |= bit;
+              if (!findTag<M>(vs, ve, F_TOTAG)) return 0;
+            }
+          }
+          if (indexOnly == 1) {
+            if (seen == ((1 << ID_CALLID) | (1 << ID_CSEQ))) return 1;
+          } else if (seen == ((1 << ID_CALLID) | (1 << ID_CSEQ) | (1 << ID_VIA) | (1 << ID_FROM) | (1 << ID_TO))) {
+            return finishKeys<M>();
+          }
         }
       }
       p = flf + 1;
@@ -766,6 +846,11 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     p = flf + 1;
   }
   if (body < 0) return 0;
+  if (indexOnly == 2) {
+    outSet(R_NH, 0);
+    outSet(R_BODY, body + d);
+    return finishKeys<M>();
+  }
   outSet(R_NH, nh);
   outSet(R_BODY, body + d);
   outSet(R_CLCOUNT, clCount);

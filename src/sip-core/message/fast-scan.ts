@@ -27,6 +27,28 @@ export const R_RR = 11;
 export const R_SLE = 12;
 /** Where the key field spans start (two per F_* field), followed by HS numbers per header field. */
 export const R_KEY = 16;
+/**
+ * Mode {@link SCAN_KEYS} only (it writes no header index): the 32-bit FNV-1a hash ({@link keyHash}) of
+ * the octets of the top Via branch, top Via sent-by, From tag and To tag spans, as signed 32-bit
+ * numbers; 0 when the field is absent (its span start is -1).
+ */
+export const R_HBRANCH = R_KEY + 28;
+export const R_HSENTBY = R_KEY + 29;
+export const R_HFROMTAG = R_KEY + 30;
+export const R_HTOTAG = R_KEY + 31;
+
+/** Scan modes ({@link fastScan}'s last argument). */
+export type ScanMode = 0 | 1 | 2;
+/** Everything: the parser's whole index and every key field (`parseMessage`'s fast path). */
+export const SCAN_FULL = 0;
+/** The trace index: kind, status, method, Call-ID, CSeq (number and method); stops once it has them. */
+export const SCAN_INDEX = 1;
+/**
+ * "Analysis keys": what {@link SCAN_INDEX} reads plus the top Via (branch, sent-by, transport,
+ * received, rport spans), the From tag and the To tag, and the hashes R_HBRANCH..R_HTOTAG; stops once
+ * the first Via, From, To, Call-ID and CSeq fields are read. No header index.
+ */
+export const SCAN_KEYS = 2;
 
 /** Largest message the scanner takes (its input buffer). */
 const IN = 1024;
@@ -99,22 +121,47 @@ export function setFastScan(on: boolean): void {
 
 /**
  * Scans `buf[start, end)`. Returns the scanner's output (valid until the next call; positions are
- * absolute offsets in `buf`), or null when the message needs the full parser. With `indexOnly`, only
- * the fields the trace index keeps are filled (kind, status, method, Call-ID, CSeq method spans, and
- * the header index); the other key fields are left unset.
+ * absolute offsets in `buf`), or null when the message needs the full parser. `mode` (`true` = 1):
+ * - {@link SCAN_FULL} (0, `false`): every R_* slot, every key field span (R_KEY + 2 * F_*, start and
+ *   end, -1 when absent) and the header index: exactly what the full parser finds.
+ * - {@link SCAN_INDEX} (1, `true`): only the fields the trace index keeps: R_KIND, R_STATUS, R_SLE,
+ *   R_CSEQ and the spans F_METHOD, F_URI, F_VERSION, F_REASON, F_CALLID, F_CSEQM; other slots unset.
+ * - {@link SCAN_KEYS} (2): what mode 1 fills, plus the spans F_BRANCH, F_SENTBY, F_TRANSPORT,
+ *   F_RECEIVED, F_RPORT (top Via), F_FROMTAG, F_TOTAG, and their hashes R_HBRANCH, R_HSENTBY,
+ *   R_HFROMTAG, R_HTOTAG. No header index (R_NH is 0 when set). It answers null where mode 1 does,
+ *   and also where the first Via, From or To field is not in the common case (where mode 0 would
+ *   answer null for it too; a {@link keyHash} of the parser's spans then gives the same hashes).
+ * Every span and number a mode fills equals what `parseMessage` finds for the same message.
  */
-export function fastScan(buf: Uint8Array, start: number, end: number, indexOnly = false): Int32Array | null {
+export function fastScan(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  mode: boolean | ScanMode = false,
+): Int32Array | null {
   const len = end - start;
   const scan = scanFn;
   if (scan === null || !enabled || len <= 0) return null;
+  const m = mode === false ? 0 : mode === true ? 1 : mode;
   // (`buf.buffer` is a builtin call: asked only once an arena exists)
   if (arena !== null && buf.buffer === memBuffer) {
     // bytes in the arena: scanned where they lie
-    return scanAtFn!(buf.byteOffset + start, len, start, indexOnly ? 1 : 0) === 1 ? out32 : null;
+    return scanAtFn!(buf.byteOffset + start, len, start, m) === 1 ? out32 : null;
   }
   if (len > IN_CAP) return null;
   mem8.set(start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
-  return scan(len, start, indexOnly ? 1 : 0) === 1 ? out32 : null;
+  return scan(len, start, m) === 1 ? out32 : null;
+}
+
+/**
+ * The hash {@link SCAN_KEYS} writes into R_HBRANCH..R_HTOTAG: 32-bit FNV-1a of the octets
+ * `buf[s, e)`, as a signed 32-bit number; 0 when `s` is negative (an absent field).
+ */
+export function keyHash(buf: Uint8Array, s: number, e: number): number {
+  if (s < 0) return 0;
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+  return h | 0;
 }
 
 /**

@@ -11,11 +11,38 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, type SipMessage } from '../../../src/sip-core/message';
-import { fastScan, fastScanAvailable, scanArena, setFastScan } from '../../../src/sip-core/message/fast-scan';
 import {
+  fastScan,
+  fastScanAvailable,
+  keyHash,
+  R_CSEQ,
+  R_HBRANCH,
+  R_HFROMTAG,
+  R_HSENTBY,
+  R_HTOTAG,
+  R_KEY,
+  R_KIND,
+  R_STATUS,
+  SCAN_FULL,
+  SCAN_INDEX,
+  SCAN_KEYS,
+  scanArena,
+  setFastScan,
+} from '../../../src/sip-core/message/fast-scan';
+import {
+  F_BRANCH,
   F_CALLID,
   F_CSEQM,
+  F_FROMTAG,
   F_METHOD,
+  F_REASON,
+  F_RECEIVED,
+  F_RPORT,
+  F_SENTBY,
+  F_TOTAG,
+  F_TRANSPORT,
+  F_URI,
+  F_VERSION,
   HS,
   KEY_SLOTS,
   type ParsedMessage,
@@ -63,10 +90,66 @@ function observe(m: SipMessage): unknown {
   };
 }
 
+/** The key fields mode SCAN_KEYS fills (spans), in F_* order. */
+const KEYS_FIELDS = [
+  F_METHOD,
+  F_URI,
+  F_VERSION,
+  F_REASON,
+  F_CALLID,
+  F_CSEQM,
+  F_BRANCH,
+  F_SENTBY,
+  F_TRANSPORT,
+  F_RECEIVED,
+  F_RPORT,
+  F_FROMTAG,
+  F_TOTAG,
+] as const;
+/** The hashed fields and their slots. */
+const HASHED = [
+  [F_BRANCH, R_HBRANCH],
+  [F_SENTBY, R_HSENTBY],
+  [F_FROMTAG, R_HFROMTAG],
+  [F_TOTAG, R_HTOTAG],
+] as const;
+
+/** What SCAN_KEYS answers, as plain data (null when it declines). */
+function keysOf(r: Int32Array | null): unknown {
+  if (r === null) return null;
+  return {
+    kind: r[R_KIND],
+    status: r[R_KIND] === 1 ? r[R_STATUS] : 0,
+    cseq: r[R_CSEQ],
+    spans: KEYS_FIELDS.map((f) => [r[R_KEY + 2 * f], r[R_KEY + 2 * f + 1]]),
+    hashes: HASHED.map(([, slot]) => r[slot]),
+  };
+}
+
+/** The same from the full parser's result (hashes by keyHash over its spans). */
+function keysOfParsed(buf: Uint8Array, full: ParsedMessage): unknown {
+  const key = (f: number, k: number): number => full.ix[full.base + 2 * f + k]!;
+  return {
+    kind: ['request', 'response', 'invalid'].indexOf(full.kind),
+    status: full.kind === 'response' ? (full.status ?? 0) : 0,
+    cseq: full.cseq ?? -1,
+    spans: KEYS_FIELDS.map((f) => [key(f, 0), key(f, 1)]),
+    hashes: HASHED.map(([f]) => keyHash(buf, key(f, 0), key(f, 1))),
+  };
+}
+
 let fastHits = 0;
+let keysHits = 0;
 /** Parses `buf[start, end)` with and without the fast path and compares. */
 function same(buf: Uint8Array, start: number, end: number, what: string): void {
-  if (fastScan(buf, start, end) !== null) fastHits++;
+  const full0 = fastScan(buf, start, end, SCAN_FULL) !== null;
+  if (full0) fastHits++;
+  const index1 = fastScan(buf, start, end, SCAN_INDEX) !== null;
+  const keys = keysOf(fastScan(buf, start, end, SCAN_KEYS));
+  // SCAN_KEYS declines where SCAN_INDEX does, and answers wherever the full scan does
+  if (!index1) expect(keys, `${what}: SCAN_KEYS declines with SCAN_INDEX`).toBeNull();
+  if (full0) expect(keys, `${what}: SCAN_KEYS answers with SCAN_FULL`).not.toBeNull();
+  if (keys !== null) keysHits++;
   const fast = observe(parseMessage(buf, start, end));
   // the trace's index scan (the scanner in its index-only mode) finds the parser's spans
   const spans = { ...indexScanSpans(buf, start, end, newIndexSpans()) };
@@ -75,7 +158,7 @@ function same(buf: Uint8Array, start: number, end: number, what: string): void {
     const full = parseMessage(buf, start, end) as ParsedMessage;
     expect(fast, what).toEqual(observe(full));
     const key = (f: number, k: number): number => full.ix[full.base + 2 * f + k]!;
-    expect(spans, what).toEqual({
+    expect(spans, what).toMatchObject({
       kind: ['request', 'response', 'invalid'].indexOf(full.kind),
       status: full.kind === 'response' ? (full.status ?? 0) : 0,
       methodStart: key(F_METHOD, 0),
@@ -85,6 +168,8 @@ function same(buf: Uint8Array, start: number, end: number, what: string): void {
       cseqMethodStart: key(F_CSEQM, 0),
       cseqMethodEnd: key(F_CSEQM, 1),
     });
+    // the analysis keys (SCAN_KEYS), when it answers, are the parser's
+    if (keys !== null) expect(keys, `${what}: SCAN_KEYS`).toEqual(keysOfParsed(buf, full));
   } finally {
     setFastScan(true);
   }
@@ -164,12 +249,15 @@ describe('fast key-field scanner = full parser', () => {
     ];
     expect(files.length).toBeGreaterThan(60);
     fastHits = 0;
+    keysHits = 0;
     for (const f of files) sameEverywhere(new Uint8Array(readFileSync(f)), f);
     expect(fastHits).toBeGreaterThan(10);
+    expect(keysHits).toBeGreaterThanOrEqual(fastHits);
   });
 
   it('on every message of the capture fixtures', () => {
     fastHits = 0;
+    keysHits = 0;
     let n = 0;
     for (const f of readdirSync(FIXTURES).filter((x) => /\.(pcap|pcapng|cap|gz)$/.test(x))) {
       const t = ingestFile(`${FIXTURES}/${f}`).trace;
@@ -177,10 +265,12 @@ describe('fast key-field scanner = full parser', () => {
     }
     expect(n).toBeGreaterThan(20);
     expect(fastHits).toBeGreaterThan(n / 2);
+    expect(keysHits).toBeGreaterThanOrEqual(fastHits);
   });
 
   it.skipIf(!havePublic)('on every message of the public captures (PROTOS malformed INVITEs too)', () => {
     fastHits = 0;
+    keysHits = 0;
     let n = 0;
     for (const f of readdirSync(PUBLIC_CAPTURES).filter((x) => /\.(pcap|pcapng|cap|gz)$/.test(x))) {
       const t = ingestFile(`${PUBLIC_CAPTURES}/${f}`).trace;
@@ -188,6 +278,7 @@ describe('fast key-field scanner = full parser', () => {
     }
     expect(n).toBeGreaterThan(900);
     expect(fastHits).toBeGreaterThan(200);
+    expect(keysHits).toBeGreaterThanOrEqual(fastHits);
   });
 
   // Generated messages: each header picked from common and awkward forms (compact names, case,
@@ -297,6 +388,7 @@ describe('fast key-field scanner = full parser', () => {
 
   it('on generated messages', () => {
     fastHits = 0;
+    keysHits = 0;
     fc.assert(
       fc.property(message, (text) => {
         sameEverywhere(enc(text), JSON.stringify(text));
@@ -304,6 +396,7 @@ describe('fast key-field scanner = full parser', () => {
       { numRuns: 3000, seed: 0x5195 },
     );
     expect(fastHits).toBeGreaterThan(100);
+    expect(keysHits).toBeGreaterThan(fastHits);
   });
 
   it('on generated messages with octets flipped, cut or repeated', () => {
@@ -323,6 +416,37 @@ describe('fast key-field scanner = full parser', () => {
       }),
       { numRuns: 3000, seed: 0x5196 },
     );
+  });
+
+  it('SCAN_KEYS: FNV-1a hashes, an early end, and reading to the end when a field is missing', () => {
+    // FNV-1a 32-bit reference values
+    expect(keyHash(enc('a'), 0, 1) >>> 0).toBe(0xe40c292c);
+    expect(keyHash(enc('foobar'), 0, 6) >>> 0).toBe(0xbf9cf968);
+    expect(keyHash(enc('x'), -1, -1)).toBe(0);
+    const b = enc(INVITE);
+    const r = fastScan(b, 0, b.length, SCAN_KEYS)!;
+    const text = (f: number): string =>
+      new TextDecoder().decode(b.subarray(r[R_KEY + 2 * f], r[R_KEY + 2 * f + 1]));
+    expect([text(F_BRANCH), text(F_SENTBY), text(F_FROMTAG), r[R_KEY + 2 * F_TOTAG], r[R_CSEQ]]).toEqual([
+      'z9hG4bKnashds8',
+      'pc33.atlanta.com',
+      '1928301774',
+      -1,
+      314159,
+    ]);
+    expect(r[R_HBRANCH]).toBe(keyHash(enc('z9hG4bKnashds8'), 0, 14));
+    expect(r[R_HTOTAG]).toBe(0);
+    // a folded line after the five fields: the full scan declines, SCAN_KEYS has ended before it
+    const tail = INVITE.replace('Content-Length', 'X-Folded: a\r\n b\r\nContent-Length');
+    expect(fastScan(enc(tail), 0, enc(tail).length, SCAN_FULL)).toBeNull();
+    expect(fastScan(enc(tail), 0, enc(tail).length, SCAN_KEYS)).not.toBeNull();
+    // the same line before the To field (now after CSeq): SCAN_INDEX ends first, SCAN_KEYS reads on
+    const late = INVITE.replace(/^To: .*\r\n/m, '').replace(
+      'Content-Length',
+      'X-Folded: a\r\n b\r\nTo: <sip:b@b>;tag=9\r\nContent-Length',
+    );
+    expect(fastScan(enc(late), 0, enc(late).length, SCAN_INDEX)).not.toBeNull();
+    expect(fastScan(enc(late), 0, enc(late).length, SCAN_KEYS)).toBeNull();
   });
 
   it('on messages longer than its input buffer, and with many headers (the full parser runs)', () => {
