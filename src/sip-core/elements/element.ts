@@ -24,7 +24,13 @@ import {
   K_RECORD_ROUTE,
   K_TO,
   K_VIA,
+  F_RECEIVED,
+  F_RPORT,
+  F_SENTBY,
   equalsIgnoreCase,
+  hasKeyField,
+  keyText,
+  methodOf,
 } from './msg-index';
 import {
   type ClientTransaction,
@@ -199,7 +205,7 @@ export abstract class SipElement implements TransportListener {
     }
     const st = this.table.matchRequest(msg);
     if (st) {
-      if (msg.method === 'ACK') {
+      if (methodOf(msg) === 'ACK') {
         if (st instanceof InviteServerTransaction && (st.state === 'completed' || st.state === 'confirmed')) {
           st.receiveAck(msg);
           return;
@@ -353,9 +359,11 @@ export abstract class SipElement implements TransportListener {
    * is one plain value, null when the caller must use {@link receivedViaOf} on the decoded value.
    */
   protected receivedViaLine(req: SipMessage, source: TransportAddress): Uint8Array | null | undefined {
-    const rport = req.viaRport;
+    // the top Via's parameters read from the octets (no header section decoded)
+    const rport = keyText(req, F_RPORT);
     const wantRport = rport === '' || this.alwaysRport;
-    const addReceived = (wantRport || !sentByHostIs(req.viaSentBy, source.host)) && req.viaReceived === null;
+    const addReceived =
+      (wantRport || !sentByHostIs(keyText(req, F_SENTBY), source.host)) && !hasKeyField(req, F_RECEIVED);
     if (!addReceived && rport !== '' && !(rport === null && wantRport)) return undefined;
     const fx = topViaFields.of(req);
     const i = fx.first(K_VIA);
@@ -393,10 +401,11 @@ export abstract class SipElement implements TransportListener {
       )
         rportEnd = i + 6;
     }
-    const rport = req.viaRport;
+    const rport = keyText(req, F_RPORT);
     const wantRport = rport === '' || this.alwaysRport;
     if (rport === '' && rportEnd < 0) return false;
-    const received = (wantRport || !sentByHostIs(req.viaSentBy, source.host)) && req.viaReceived === null;
+    const received =
+      (wantRport || !sentByHostIs(keyText(req, F_SENTBY), source.host)) && !hasKeyField(req, F_RECEIVED);
     w.bytes(P_VIA);
     if (rport === '') {
       w.span(raw, start, rportEnd);

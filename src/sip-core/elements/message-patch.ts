@@ -13,28 +13,17 @@
  */
 import { canonicalHeaderName, type SipMessage } from '../message';
 import { ByteWriter } from './byte-writer';
-import { FieldIndex, K_OTHER, K_VIA, keyIdOf } from './msg-index';
-
-/** One field of the received message, located by its spans (offsets in `msg.raw`). */
-interface PatchField {
-  /** Start of the field's line (its name). */
-  ls: number;
-  /** Value span. */
-  vs: number;
-  ve: number;
-  /** End of the field's line, after its line ending. */
-  le: number;
-  /** undefined: as received; null: removed; a string: the new value. */
-  value: string | null | undefined;
-}
-
-/** A header field inserted by an edit. */
-interface Inserted {
-  /** Canonical name. */
-  canonical: string;
-  /** The line without its CRLF, or the line's bytes with their CRLF. */
-  line: string | Uint8Array;
-}
+import {
+  F_URI,
+  FieldIndex,
+  K_CONTENT_LENGTH,
+  keyText,
+  K_OTHER,
+  K_RECORD_ROUTE,
+  K_ROUTE,
+  K_VIA,
+  keyIdOf,
+} from './msg-index';
 
 const enc = new TextEncoder();
 const writer = new ByteWriter();
@@ -67,18 +56,16 @@ function commaValues(v: string): string[] {
   return out.filter((x) => x !== '');
 }
 
-const NO_FIELDS: readonly PatchField[] = [];
 const SMALL_NUMBERS: readonly string[] = Array.from({ length: 71 }, (_, i) => String(i));
-const NO_NAMES: readonly string[] = [];
 
-/** A splice of the output: bytes [start, end) of the received message replaced by `text`. */
-interface Splice {
-  start: number;
-  end: number;
-  text: string | Uint8Array;
-  /** Order among splices at the same offset (see {@link MessagePatch.toBytes}). */
-  rank: number;
-}
+/** Record kinds of a patch's flat edit list. */
+const FIELD = 0;
+const INSERT = 1;
+const DEAD = 2;
+/** Numbers per record: kind, name id, then FIELD: ls, vs, ve, le (line start, value span, line end after its LF); INSERT: at, seq. */
+const STRIDE = 6;
+/** Name ids of names the parser's index does not know start here (key header ids are below). */
+const OTHER_BASE = 32;
 
 /** Ranks at one offset: a new top Via, then inserted fields, then an added Content-Length, then changes. */
 const R_TOP_VIA = 0;
@@ -86,26 +73,59 @@ const R_INSERT = 1;
 const R_CONTENT_LENGTH = 2;
 const R_CHANGE = 3;
 
-/** The field whose value is raw[vs, ve): its line found around it. */
-function locate(raw: Uint8Array, vs: number, ve: number): PatchField {
-  let ls = vs;
-  while (ls > 0 && raw[ls - 1] !== 10) ls--;
-  let le = ve;
-  while (le < raw.length && raw[le] !== 10) le++;
-  if (le < raw.length) le++;
-  return { ls, vs, ve, le, value: undefined };
+/**
+ * The splices of one {@link MessagePatch.toBytes} call, flat (start, end, rank per splice, and its
+ * text): bytes [start, end) of the received message replaced by the text. Reused by every call.
+ */
+const spNum: number[] = [];
+const spText: (string | Uint8Array)[] = [];
+let spCount = 0;
+function splice(start: number, end: number, rank: number, text: string | Uint8Array): void {
+  const k = spCount++;
+  spNum[3 * k] = start;
+  spNum[3 * k + 1] = end;
+  spNum[3 * k + 2] = rank;
+  spText[k] = text;
 }
+/** Splice order (indices), sorted by offset then rank, stable. */
+const spOrder: number[] = [];
+/** Live insertions of one toBytes call (record indices), sorted by offset then sequence. */
+const insOrder: number[] = [];
 
 /** The index reader of {@link MessagePatch} (used inside one call at a time). */
 const patchFields = new FieldIndex();
 
+/** raw[vs, ve)'s line: start (after the previous LF) and end (after its own LF), as [ls, le]. */
+function lineStart(raw: Uint8Array, vs: number): number {
+  let ls = vs;
+  while (ls > 0 && raw[ls - 1] !== 10) ls--;
+  return ls;
+}
+function lineEnd(raw: Uint8Array, ve: number): number {
+  let le = ve;
+  while (le < raw.length && raw[le] !== 10) le++;
+  return le < raw.length ? le + 1 : le;
+}
+
 export class MessagePatch {
-  /** Located fields: canonical names and their fields, side by side (a few names per message). */
-  private names: string[] | null = null;
-  private located: PatchField[][] | null = null;
-  /** Inserted fields by the offset they go before, in order. */
-  private insertAts: number[] | null = null;
-  private insertLists: Inserted[][] | null = null;
+  /**
+   * The edits as one flat list: located fields of the received message (FIELD records, in the
+   * order their names were first asked for, each name's fields in message order) and inserted
+   * fields (INSERT records; DEAD once removed). `obj` holds, per record, a field's new value
+   * (undefined: as received; null: removed) or an insertion's line (without CRLF as a string, or
+   * the line's bytes with their CRLF).
+   */
+  private num: number[] | null = null;
+  private obj: (string | Uint8Array | null | undefined)[] | null = null;
+  private count = 0;
+  /** Key header ids whose fields are located (bit per id). */
+  private locMask = 0;
+  /** Canonical names the index does not know (name id OTHER_BASE + i), and which of them are located. */
+  private others: string[] | null = null;
+  private othersLocated: number[] | null = null;
+  /** Insertion sequence: top insertions count down, bottom ones up (order among one offset). */
+  private seq = 0;
+  private inserts = 0;
   private requestUri: string | null = null;
   private newBody: Uint8Array | null = null;
   private headStart = -1;
@@ -115,29 +135,87 @@ export class MessagePatch {
 
   constructor(readonly msg: SipMessage) {}
 
-  /** The fields of that (canonical) name, located once. */
-  private fields(canonical: string): PatchField[] {
-    const names = (this.names ??= []);
-    const located = (this.located ??= []);
-    const k = names.indexOf(canonical);
-    if (k >= 0) return located[k]!;
-    const list: PatchField[] = [];
+  /** Name id of a canonical name: its key header id, or one past the known names. */
+  private nameId(canonical: string): number {
+    const k = keyIdOf(canonical);
+    if (k !== K_OTHER) return k;
+    const others = (this.others ??= []);
+    let i = others.indexOf(canonical);
+    if (i < 0) {
+      i = others.length;
+      others.push(canonical);
+    }
+    return OTHER_BASE + i;
+  }
+
+  private add(
+    kind: number,
+    id: number,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    o: string | Uint8Array | null | undefined,
+  ): void {
+    const num = (this.num ??= []);
+    const obj = (this.obj ??= []);
+    const k = this.count++;
+    const at = k * STRIDE;
+    num[at] = kind;
+    num[at + 1] = id;
+    num[at + 2] = a;
+    num[at + 3] = b;
+    num[at + 4] = c;
+    num[at + 5] = d;
+    obj[k] = o;
+  }
+
+  private isLocated(id: number): boolean {
+    return id < OTHER_BASE ? (this.locMask & (1 << id)) !== 0 : (this.othersLocated ?? NO_IDS).includes(id);
+  }
+
+  /** Locates the fields of that (canonical) name once; returns its name id. */
+  private fields(canonical: string): number {
+    const id = this.nameId(canonical);
+    if (this.isLocated(id)) return id;
+    if (id < OTHER_BASE) this.locMask |= 1 << id;
+    else (this.othersLocated ??= []).push(id);
     const m = this.msg;
     const raw = m.raw;
     // the parser counted these: no search when there are none
     const none =
-      (canonical === 'route' && m.routeCount === 0) ||
-      (canonical === 'record-route' && m.recordRouteCount === 0);
-    const id = none ? K_OTHER : keyIdOf(canonical);
-    if (id !== K_OTHER) {
+      (id === K_ROUTE && m.routeCount === 0) || (id === K_RECORD_ROUTE && m.recordRouteCount === 0);
+    if (none) return id;
+    if (id < OTHER_BASE) {
       // a key header: found by its id in the parser's index (no names decoded, no span objects)
       const fx = patchFields.of(m);
       const n = fx.count;
-      for (let i = 0; i < n; i++) if (fx.id(i) === id) list.push(locate(raw, fx.vs(i), fx.ve(i)));
-    } else if (!none) for (const sp of m.headerSpans(canonical)) list.push(locate(raw, sp.start, sp.end));
-    names.push(canonical);
-    located.push(list);
-    return list;
+      for (let i = 0; i < n; i++)
+        if (fx.id(i) === id) {
+          const vs = fx.vs(i);
+          const ve = fx.ve(i);
+          this.add(FIELD, id, lineStart(raw, vs), vs, ve, lineEnd(raw, ve), undefined);
+        }
+    } else
+      for (const sp of m.headerSpans(canonical))
+        this.add(FIELD, id, lineStart(raw, sp.start), sp.start, sp.end, lineEnd(raw, sp.end), undefined);
+    return id;
+  }
+
+  /** Record index of the first (or last) field of name `id` not removed, -1 when none. */
+  private liveField(id: number, last: boolean): number {
+    const num = this.num;
+    const obj = this.obj;
+    if (num === null || obj === null) return -1;
+    let found = -1;
+    for (let k = 0; k < this.count; k++) {
+      const at = k * STRIDE;
+      if (num[at] === FIELD && num[at + 1] === id && obj[k] !== null) {
+        if (!last) return k;
+        found = k;
+      }
+    }
+    return found;
   }
 
   /** Offset of the first header line, and of the empty line ending the header section. */
@@ -154,36 +232,28 @@ export class MessagePatch {
     this.headEnd = Math.max(e, this.headStart);
   }
 
-  private live(canonical: string): PatchField[] {
-    const all = this.fields(canonical);
-    let any = false;
-    for (const f of all) if (f.value === null) any = true;
-    return any ? all.filter((f) => f.value !== null) : all;
+  private insertAt(at: number, id: number, line: string | Uint8Array, first: boolean): void {
+    this.add(INSERT, id, at, first ? -++this.seq : ++this.seq, 0, 0, line);
+    this.inserts++;
   }
 
-  private insertAt(at: number, canonical: string, line: string | Uint8Array, first: boolean): void {
-    const ats = (this.insertAts ??= []);
-    const lists = (this.insertLists ??= []);
-    const k = ats.indexOf(at);
-    let list: Inserted[];
-    if (k >= 0) list = lists[k]!;
-    else {
-      list = [];
-      ats.push(at);
-      lists.push(list);
+  private removeInserted(id: number): void {
+    const num = this.num;
+    if (num === null || this.inserts === 0) return;
+    for (let k = 0; k < this.count; k++) {
+      const at = k * STRIDE;
+      if (num[at] === INSERT && num[at + 1] === id) {
+        num[at] = DEAD;
+        this.inserts--;
+      }
     }
-    const e: Inserted = { canonical, line };
-    if (first) list.unshift(e);
-    else list.push(e);
   }
 
-  private removeInserted(canonical: string): void {
-    for (const list of this.insertLists ?? [])
-      for (let k = list.length - 1; k >= 0; k--) if (list[k]!.canonical === canonical) list.splice(k, 1);
-  }
-
-  private valueOf(f: PatchField): string {
-    return typeof f.value === 'string' ? f.value : this.text(f.vs, f.ve);
+  private valueOf(k: number): string {
+    const v = this.obj![k];
+    if (typeof v === 'string') return v;
+    const at = k * STRIDE;
+    return this.text(this.num![at + 3]!, this.num![at + 4]!);
   }
 
   private text(s: number, e: number): string {
@@ -201,11 +271,14 @@ export class MessagePatch {
     return latin1.decode(raw.subarray(s, e));
   }
 
-  /** True when bytes [s, e) hold a comma. */
-  private hasComma(f: PatchField): boolean {
-    if (typeof f.value === 'string') return f.value.includes(',');
+  /** True when field record k's value holds a comma. */
+  private hasComma(k: number): boolean {
+    const v = this.obj![k];
+    if (typeof v === 'string') return v.includes(',');
     const raw = this.msg.raw;
-    for (let i = f.vs; i < f.ve; i++) if (raw[i] === 44) return true;
+    const at = k * STRIDE;
+    const e = this.num![at + 4]!;
+    for (let i = this.num![at + 3]!; i < e; i++) if (raw[i] === 44) return true;
     return false;
   }
 
@@ -227,7 +300,15 @@ export class MessagePatch {
 
   /** The Request-URI as it will be sent. */
   get currentRequestUri(): string | null {
-    return this.requestUri ?? this.msg.requestUri;
+    return this.requestUri ?? keyText(this.msg, F_URI);
+  }
+
+  /** Where a field of name `id` goes: before its first live field (top) or after its last, else the header section's start or end. */
+  private placeOf(id: number, where: 'top' | 'bottom'): number {
+    const k = this.liveField(id, where !== 'top');
+    this.bounds();
+    if (k < 0) return where === 'top' ? this.headStart : this.headEnd;
+    return this.num![k * STRIDE + (where === 'top' ? 2 : 5)]!;
   }
 
   /**
@@ -236,12 +317,8 @@ export class MessagePatch {
    * `bottom` after the last field of that name, or at the end of the header section.
    */
   addHeader(name: string, value: string, where: 'top' | 'bottom' = 'top'): this {
-    const c = canonicalHeaderName(name);
-    const at = this.live(c);
-    this.bounds();
-    const line = `${clean(name)}: ${clean(value)}`;
-    if (where === 'top') this.insertAt(at.length ? at[0]!.ls : this.headStart, c, line, true);
-    else this.insertAt(at.length ? at[at.length - 1]!.le : this.headEnd, c, line, false);
+    const id = this.fields(canonicalHeaderName(name));
+    this.insertAt(this.placeOf(id, where), id, `${clean(name)}: ${clean(value)}`, where === 'top');
     this.changed = true;
     return this;
   }
@@ -251,20 +328,21 @@ export class MessagePatch {
    * with no other CR or LF (the caller wrote it).
    */
   addHeaderBytes(name: string, line: Uint8Array, where: 'top' | 'bottom' = 'top'): this {
-    const c = canonicalHeaderName(name);
-    const at = this.live(c);
-    this.bounds();
-    if (where === 'top') this.insertAt(at.length ? at[0]!.ls : this.headStart, c, line, true);
-    else this.insertAt(at.length ? at[at.length - 1]!.le : this.headEnd, c, line, false);
+    const id = this.fields(canonicalHeaderName(name));
+    this.insertAt(this.placeOf(id, where), id, line, where === 'top');
     this.changed = true;
     return this;
   }
 
   /** Remove every field of that name (inserted ones included). */
   removeHeader(name: string): this {
-    const c = canonicalHeaderName(name);
-    for (const f of this.fields(c)) f.value = null;
-    this.removeInserted(c);
+    const id = this.fields(canonicalHeaderName(name));
+    const num = this.num;
+    const obj = this.obj;
+    if (num !== null && obj !== null)
+      for (let k = 0; k < this.count; k++)
+        if (num[k * STRIDE] === FIELD && num[k * STRIDE + 1] === id) obj[k] = null;
+    this.removeInserted(id);
     this.changed = true;
     return this;
   }
@@ -275,36 +353,37 @@ export class MessagePatch {
    * of a loose-routed request (§16.4).
    */
   removeFirstValue(name: string): this {
-    const c = canonicalHeaderName(name);
+    const id = this.fields(canonicalHeaderName(name));
     this.changed = true;
-    let insAt = -1;
-    let insList: Inserted[] | null = null;
-    let insIdx = -1;
-    const ats = this.insertAts ?? [];
-    const lists = this.insertLists ?? [];
-    for (let n = 0; n < ats.length; n++) {
-      const at = ats[n]!;
-      const list = lists[n]!;
-      if (insAt >= 0 && at >= insAt) continue;
-      const k = list.findIndex((e) => e.canonical === c);
-      if (k >= 0) {
-        insAt = at;
-        insList = list;
-        insIdx = k;
+    const num = this.num;
+    const obj = this.obj;
+    if (num === null || obj === null) return this;
+    // the inserted field of that name at the smallest offset, first in its order there
+    let ins = -1;
+    if (this.inserts > 0)
+      for (let k = 0; k < this.count; k++) {
+        const at = k * STRIDE;
+        if (num[at] !== INSERT || num[at + 1] !== id) continue;
+        if (ins < 0) ins = k;
+        else {
+          const b = ins * STRIDE;
+          if (num[at + 2]! < num[b + 2]! || (num[at + 2] === num[b + 2] && num[at + 3]! < num[b + 3]!))
+            ins = k;
+        }
       }
-    }
-    const f = this.live(c)[0];
-    if (insList && (!f || insAt <= f.ls)) {
-      insList.splice(insIdx, 1);
+    const f = this.liveField(id, false);
+    if (ins >= 0 && (f < 0 || num[ins * STRIDE + 2]! <= num[f * STRIDE + 2]!)) {
+      num[ins * STRIDE] = DEAD;
+      this.inserts--;
       return this;
     }
-    if (!f) return this;
+    if (f < 0) return this;
     if (!this.hasComma(f)) {
-      f.value = null;
+      obj[f] = null;
       return this;
     }
     const rest = commaValues(this.valueOf(f)).slice(1);
-    f.value = rest.length ? rest.join(', ') : null;
+    obj[f] = rest.length ? rest.join(', ') : null;
     return this;
   }
 
@@ -315,7 +394,7 @@ export class MessagePatch {
    */
   withoutFirstViaLine(): Uint8Array | null {
     const m = this.msg;
-    if (this.changed || this.names !== null || this.insertAts !== null) return null;
+    if (this.changed || this.count !== 0 || this.locMask !== 0 || this.others !== null) return null;
     if (m.contentLength === null || m.contentLength !== m.bodyLength) return null;
     const fx = patchFields.of(m);
     const i = fx.first(K_VIA);
@@ -324,30 +403,33 @@ export class MessagePatch {
     const vs = fx.vs(i);
     const ve = fx.ve(i);
     for (let k = vs; k < ve; k++) if (raw[k] === 44 /* , */) return null;
-    const f = locate(raw, vs, ve);
     const w = writer.reset();
-    w.span(raw, m.startLineSpan.start, f.ls);
-    w.span(raw, f.le, m.bodyStart + m.bodyLength);
+    w.span(raw, m.startLineSpan.start, lineStart(raw, vs));
+    w.span(raw, lineEnd(raw, ve), m.bodyStart + m.bodyLength);
     return w.take();
   }
 
   /** Set a header to one value: replaces the first field and removes the others; appends when absent. */
   setHeader(name: string, value: string): this {
     const c = canonicalHeaderName(name);
-    this.removeInserted(c);
-    this.setQuiet(c, clean(name), clean(value));
+    const id = this.fields(c);
+    this.removeInserted(id);
+    this.setQuiet(id, clean(name), clean(value));
     this.changed = true;
     return this;
   }
 
-  private setQuiet(c: string, name: string, value: string): void {
-    const at = this.live(c);
-    if (at.length) {
-      at[0]!.value = value;
-      for (let i = 1; i < at.length; i++) at[i]!.value = null;
+  private setQuiet(id: number, name: string, value: string): void {
+    const first = this.liveField(id, false);
+    if (first >= 0) {
+      const num = this.num!;
+      const obj = this.obj!;
+      obj[first] = value;
+      for (let k = first + 1; k < this.count; k++)
+        if (num[k * STRIDE] === FIELD && num[k * STRIDE + 1] === id && obj[k] !== null) obj[k] = null;
     } else {
       this.bounds();
-      this.insertAt(this.headEnd, c, `${name}: ${value}`, false);
+      this.insertAt(this.headEnd, id, `${name}: ${value}`, false);
     }
   }
 
@@ -356,14 +438,17 @@ export class MessagePatch {
    * @returns the new value.
    */
   decrementMaxForwards(): number {
-    const at = this.live('max-forwards');
+    const id = this.fields('max-forwards');
+    const k = this.liveField(id, false);
     let next = 70;
-    if (at.length) {
-      const f = at[0]!;
-      const cur = typeof f.value === 'string' ? Number.parseInt(f.value, 10) : this.digits(f.vs, f.ve);
+    if (k >= 0) {
+      const v = this.obj![k];
+      const at = k * STRIDE;
+      const cur =
+        typeof v === 'string' ? Number.parseInt(v, 10) : this.digits(this.num![at + 3]!, this.num![at + 4]!);
       next = Number.isFinite(cur) ? Math.max(0, cur - 1) : 70;
     }
-    this.setQuiet('max-forwards', 'Max-Forwards', next <= 70 ? SMALL_NUMBERS[next]! : String(next));
+    this.setQuiet(id, 'Max-Forwards', next <= 70 ? SMALL_NUMBERS[next]! : String(next));
     this.changed = true;
     return next;
   }
@@ -391,7 +476,8 @@ export class MessagePatch {
   setBody(body: Uint8Array | string, contentType?: string | null): this {
     this.newBody = typeof body === 'string' ? enc.encode(body) : body;
     if (contentType === null) this.removeHeader('content-type');
-    else if (contentType !== undefined) this.setQuiet('content-type', 'Content-Type', clean(contentType));
+    else if (contentType !== undefined)
+      this.setQuiet(this.fields('content-type'), 'Content-Type', clean(contentType));
     this.changed = true;
     return this;
   }
@@ -405,17 +491,21 @@ export class MessagePatch {
     const msg = this.msg;
     if (!this.changed && topVia === undefined) return msg.raw.subarray(msg.start, msg.end);
     const raw = msg.raw;
-    const splices: Splice[] = [];
+    spCount = 0;
     if (this.requestUri !== null && msg.kind === 'request') {
       const sp = msg.requestUriSpan;
-      if (sp) splices.push({ start: sp.start, end: sp.end, text: this.requestUri, rank: R_CHANGE });
+      if (sp) splice(sp.start, sp.end, R_CHANGE, this.requestUri);
     }
-    for (const list of this.located ?? [])
-      for (const f of list) {
-        if (f.value === null) splices.push({ start: f.ls, end: f.le, text: '', rank: R_CHANGE });
-        else if (f.value !== undefined)
-          splices.push({ start: f.vs, end: f.ve, text: f.value, rank: R_CHANGE });
-      }
+    const num = this.num ?? NO_IDS;
+    const obj = this.obj ?? NO_OBJ;
+    const n = this.count;
+    for (let k = 0; k < n; k++) {
+      const at = k * STRIDE;
+      if (num[at] !== FIELD) continue;
+      const v = obj[k];
+      if (v === null) splice(num[at + 2]!, num[at + 5]!, R_CHANGE, '');
+      else if (v !== undefined) splice(num[at + 3]!, num[at + 4]!, R_CHANGE, v);
+    }
     this.bounds();
     const body = this.newBody ?? msg.body();
     const bodyStart = msg.bodyStart;
@@ -427,73 +517,94 @@ export class MessagePatch {
       !this.newBody &&
       msg.contentLength !== null &&
       msg.contentLength === msg.bodyLength &&
-      !(this.names ?? NO_NAMES).includes('content-length');
-    const cl = clFine ? NO_FIELDS : this.fields('content-length');
+      !this.isLocated(K_CONTENT_LENGTH);
     let clFirst = true;
-    for (const f of cl) {
-      if (f.value === null) continue;
-      if (clFirst) {
-        clFirst = false;
-        if (!this.isNumber(f.vs, f.ve, body.length))
-          splices.push({ start: f.vs, end: f.ve, text: String(body.length), rank: R_CHANGE });
-      } else splices.push({ start: f.ls, end: f.le, text: '', rank: R_CHANGE });
-    }
-    const ats = this.insertAts ?? [];
-    const lists = this.insertLists ?? [];
-    for (let n = 0; n < ats.length; n++) {
-      const at = ats[n]!;
-      const list = lists[n]!;
-      if (list.length === 0) continue;
-      let t = '';
-      for (const e of list) {
-        if (e.canonical === 'content-length') continue;
-        const line = e.line;
-        if (typeof line === 'string') t += line + '\r\n';
-        else {
-          // an encoded line: the text so far, then its bytes (splices at one offset keep their order)
-          if (t) splices.push({ start: at, end: at, text: t, rank: R_INSERT });
-          splices.push({ start: at, end: at, text: line, rank: R_INSERT });
-          t = '';
-        }
+    if (!clFine) {
+      this.fields('content-length');
+      const cn = this.num ?? NO_IDS;
+      const co = this.obj ?? NO_OBJ;
+      for (let k = 0; k < this.count; k++) {
+        const at = k * STRIDE;
+        if (cn[at] !== FIELD || cn[at + 1] !== K_CONTENT_LENGTH || co[k] === null) continue;
+        if (clFirst) {
+          clFirst = false;
+          if (!this.isNumber(cn[at + 3]!, cn[at + 4]!, body.length))
+            splice(cn[at + 3]!, cn[at + 4]!, R_CHANGE, String(body.length));
+        } else splice(cn[at + 2]!, cn[at + 5]!, R_CHANGE, '');
       }
-      if (t) splices.push({ start: at, end: at, text: t, rank: R_INSERT });
+    }
+    if (this.inserts > 0) {
+      // live insertions by offset, then by their order there (top ones first, newest first)
+      const io = insOrder;
+      io.length = 0;
+      const nn = this.num!;
+      for (let k = 0; k < this.count; k++) {
+        const at = k * STRIDE;
+        if (nn[at] !== INSERT || nn[at + 1] === K_CONTENT_LENGTH) continue;
+        let j = io.length - 1;
+        while (j >= 0 && insBefore(nn, k, io[j]!)) {
+          io[j + 1] = io[j]!;
+          j--;
+        }
+        io[j + 1] = k;
+      }
+      const oo = this.obj!;
+      for (const k of io) {
+        const line = oo[k]!;
+        const at = nn[k * STRIDE + 2]!;
+        splice(at, at, R_INSERT, typeof line === 'string' ? line + '\r\n' : line);
+      }
     }
     if (topVia !== undefined) {
-      const v = this.live('via')[0];
-      const at = v ? v.ls : this.headStart;
-      splices.push({ start: at, end: at, text: `Via: ${clean(topVia)}\r\n`, rank: R_TOP_VIA });
+      const v = this.liveField(this.fields('via'), false);
+      this.bounds();
+      const at = v >= 0 ? this.num![v * STRIDE + 2]! : this.headStart;
+      splice(at, at, R_TOP_VIA, `Via: ${clean(topVia)}\r\n`);
     }
     if (clFirst && !clFine)
-      splices.push({
-        start: this.headEnd,
-        end: this.headEnd,
-        text: `Content-Length: ${body.length}\r\n`,
-        rank: R_CONTENT_LENGTH,
-      });
-    if (this.newBody) splices.push({ start: bodyStart, end: bodyEnd, text: this.newBody, rank: R_CHANGE });
-    // insertion sort (a handful of splices): by offset, then rank
-    for (let i = 1; i < splices.length; i++) {
-      const x = splices[i]!;
+      splice(this.headEnd, this.headEnd, R_CONTENT_LENGTH, `Content-Length: ${body.length}\r\n`);
+    if (this.newBody) splice(bodyStart, bodyEnd, R_CHANGE, this.newBody);
+    // insertion sort (a handful of splices): by offset, then rank, stable
+    const ord = spOrder;
+    ord.length = 0;
+    for (let i = 0; i < spCount; i++) {
       let j = i - 1;
-      while (
-        j >= 0 &&
-        (splices[j]!.start > x.start || (splices[j]!.start === x.start && splices[j]!.rank > x.rank))
-      ) {
-        splices[j + 1] = splices[j]!;
-        j--;
+      const s = spNum[3 * i]!;
+      const r = spNum[3 * i + 2]!;
+      while (j >= 0) {
+        const o = ord[j]!;
+        const os = spNum[3 * o]!;
+        if (os > s || (os === s && spNum[3 * o + 2]! > r)) {
+          ord[j + 1] = o;
+          j--;
+        } else break;
       }
-      splices[j + 1] = x;
+      ord[j + 1] = i;
     }
     const w = writer.reset();
     let pos = msg.startLineSpan.start;
-    for (const s of splices) {
-      if (s.start > pos) w.span(raw, pos, s.start);
-      const t = s.text;
+    for (let i = 0; i < spCount; i++) {
+      const k = ord[i]!;
+      const s = spNum[3 * k]!;
+      const e = spNum[3 * k + 1]!;
+      if (s > pos) w.span(raw, pos, s);
+      const t = spText[k]!;
       if (typeof t === 'string') w.str(t);
       else w.bytes(t);
-      if (s.end > pos) pos = s.end;
+      if (e > pos) pos = e;
     }
+    for (let i = 0; i < spCount; i++) spText[i] = '';
     if (bodyEnd > pos) w.span(raw, pos, bodyEnd);
     return w.take();
   }
+}
+
+const NO_IDS: number[] = [];
+const NO_OBJ: (string | Uint8Array | null | undefined)[] = [];
+
+/** Insertion record a goes before b: smaller offset, or the same offset and a smaller sequence. */
+function insBefore(num: readonly number[], a: number, b: number): boolean {
+  const aa = num[a * STRIDE + 2]!;
+  const ba = num[b * STRIDE + 2]!;
+  return ba > aa || (ba === aa && num[b * STRIDE + 3]! > num[a * STRIDE + 3]!);
 }

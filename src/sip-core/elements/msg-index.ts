@@ -10,8 +10,13 @@ import { type SipMessage, canonicalHeaderName, decodeUnfolded, splitCommaSpans }
 import {
   F_CALLID,
   F_FROMTAG,
+  F_METHOD,
   F_TOTAG,
   F_URI,
+  F_BRANCH,
+  F_SENTBY,
+  F_RECEIVED,
+  F_RPORT,
   FOLDED,
   KEY_HEADER_CANONICAL,
   ParsedMessage,
@@ -93,7 +98,13 @@ export class FieldIndex {
   }
   /** Value of field i, unfolded (what `header(name)` returns for it). */
   value(i: number): string {
-    return this.pm ? this.pm.valueAt(i) : this.m!.headers[i]!.value();
+    const pm = this.pm;
+    if (pm === null) return this.m!.headers[i]!.value();
+    if ((this.ix[this.o + i * 5 + 4]! & FOLDED) === 0) {
+      const t = asciiText(this.raw, this.vs(i), this.ve(i));
+      if (t !== null) return t;
+    }
+    return pm.valueAt(i);
   }
   /**
    * The comma-separated values of field i appended to `out`, as `values(name)` gives them for a
@@ -110,7 +121,8 @@ export class FieldIndex {
   /** raw[s, e) inside field i, unfolded: a slice of the message's decoded header when the field has no fold. */
   private text(i: number, s: number, e: number): string {
     const pm = this.pm;
-    if (pm && (this.ix[this.o + i * 5 + 4]! & FOLDED) === 0) return pm.text(s, e);
+    if (pm && (this.ix[this.o + i * 5 + 4]! & FOLDED) === 0)
+      return asciiText(this.raw, s, e) ?? pm.text(s, e);
     return decodeUnfolded(this.raw, s, e);
   }
   /** The first comma-separated value of field i (`values(name)[0]` when i is the first field), or null. */
@@ -220,3 +232,204 @@ export function keyFieldsHash(m: SipMessage): number {
   return fnvStr(FNV_BASIS, `${m.requestUri}|${m.fromTag}|${m.toTag}|${m.callId}|${m.cseq}`);
 }
 const KEY_HASH_FIELDS = [F_URI, F_FROMTAG, F_TOTAG, F_CALLID] as const;
+
+/** The common methods as constants (a request's method read from its octets is one of these strings). */
+const METHODS = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'REGISTER',
+  'OPTIONS',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'MESSAGE',
+  'INFO',
+] as const;
+
+/**
+ * `m.method`, read from the parser's index without decoding the header section: the common
+ * methods compared as octets (case-sensitive, RFC 3261 §7.1) and returned as constants; any other
+ * method, or a message that is not a ParsedMessage, through the getter. Null for a response.
+ */
+export function methodOf(m: SipMessage): string | null {
+  if (!(m instanceof ParsedMessage)) return m.method;
+  const ix = m.ix;
+  const s = ix[m.base + 2 * F_METHOD]!;
+  if (s < 0) return null;
+  const e = ix[m.base + 2 * F_METHOD + 1]!;
+  const raw = m.raw;
+  for (let k = 0; k < METHODS.length; k++) if (equalsAscii(raw, s, e, METHODS[k]!)) return METHODS[k]!;
+  return m.method;
+}
+
+/**
+ * Whether key field `f` (F_TOTAG, F_FROMTAG, F_CALLID... of the parser's index) is present: what
+ * `m.toTag !== null` and the like say, without decoding anything. `nonEmpty` asks for what
+ * `Boolean(m.toTag)` says.
+ */
+export function hasKeyField(m: SipMessage, f: number, nonEmpty = false): boolean {
+  if (!(m instanceof ParsedMessage)) {
+    const v = keyGetter(m, f);
+    return nonEmpty ? Boolean(v) : v !== null;
+  }
+  const s = m.ix[m.base + 2 * f]!;
+  return s >= 0 && (!nonEmpty || m.ix[m.base + 2 * f + 1]! > s);
+}
+
+/**
+ * Key field `f` compared with `t` (the getter's value === t, null meaning absent), from the
+ * octets: no header section decoded. Non-ASCII text on either side goes through the getter.
+ */
+export function keyFieldIs(m: SipMessage, f: number, t: string | null): boolean {
+  if (m instanceof ParsedMessage) {
+    const s = m.ix[m.base + 2 * f]!;
+    if (s < 0) return t === null;
+    if (t === null) return false;
+    const e = m.ix[m.base + 2 * f + 1]!;
+    if (e - s !== t.length) return utf8LengthMayMatch(m.raw, s, e) ? keyGetter(m, f) === t : false;
+    const raw = m.raw;
+    for (let i = 0; i < t.length; i++) {
+      const c = raw[s + i]!;
+      if (c >= 0x80 || t.charCodeAt(i) >= 0x80) return keyGetter(m, f) === t;
+      if (c !== t.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+  return keyGetter(m, f) === t;
+}
+
+/** True when raw[s, e) holds a non-ASCII octet (its decoded length may differ from its octet count). */
+function utf8LengthMayMatch(raw: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (raw[i]! >= 0x80) return true;
+  return false;
+}
+
+/**
+ * Key field `f` as a string equal to the getter's (null when absent), made from its own octets
+ * when they are ASCII: no header section decoded, and the string is not a slice of one (a value
+ * kept for long, such as a dialog's tag, does not hold the whole decoded header alive).
+ */
+export function keyText(m: SipMessage, f: number): string | null {
+  if (!(m instanceof ParsedMessage)) return keyGetter(m, f);
+  const s = m.ix[m.base + 2 * f]!;
+  if (s < 0) return null;
+  const e = m.ix[m.base + 2 * f + 1]!;
+  return asciiText(m.raw, s, e) ?? keyGetter(m, f);
+}
+
+/** raw[s, e) as a flat string when every octet is ASCII, else null. */
+export function asciiText(raw: Uint8Array, s: number, e: number): string | null {
+  const n = e - s;
+  if (n > 64) {
+    for (let i = s; i < e; i++) if (raw[i]! >= 0x80) return null;
+    return latin1.decode(raw.subarray(s, e));
+  }
+  const codes = scratchCodes;
+  codes.length = n;
+  for (let i = 0; i < n; i++) {
+    const c = raw[s + i]!;
+    if (c >= 0x80) return null;
+    codes[i] = c;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+const scratchCodes: number[] = [];
+const latin1 = new TextDecoder('latin1');
+
+/** The getter of key field f. */
+function keyGetter(m: SipMessage, f: number): string | null {
+  switch (f) {
+    case F_METHOD:
+      return m.method;
+    case F_URI:
+      return m.requestUri;
+    case F_CALLID:
+      return m.callId;
+    case F_FROMTAG:
+      return m.fromTag;
+    case F_TOTAG:
+      return m.toTag;
+    case F_BRANCH:
+      return m.branch;
+    case F_SENTBY:
+      return m.viaSentBy;
+    case F_RECEIVED:
+      return m.viaReceived;
+    case F_RPORT:
+      return m.viaRport;
+    default:
+      throw new RangeError(`key field ${f} has no reader here`);
+  }
+}
+
+/** FNV-1a of key field f's octets (equal to {@link fnvStr} of its text when ASCII); 0 when absent. */
+export function keyFieldHash(m: SipMessage, f: number): number {
+  if (m instanceof ParsedMessage) {
+    const s = m.ix[m.base + 2 * f]!;
+    if (s < 0) return 0;
+    const e = m.ix[m.base + 2 * f + 1]!;
+    const raw = m.raw;
+    let h = FNV_BASIS;
+    for (let i = s; i < e; i++) {
+      const c = raw[i]!;
+      if (c >= 0x80) return utf8Hash(keyGetter(m, f)!); // the decoded text's octets, as stored ones are hashed
+      h = Math.imul(h ^ c, 0x01000193) >>> 0;
+    }
+    return h;
+  }
+  const v = keyGetter(m, f);
+  return v === null ? 0 : utf8Hash(v);
+}
+
+/**
+ * Whether the message has a header field of that name (`m.header(lower) !== null`) for a name the
+ * parser's index does not key (RSeq, Require...): names compared as octets, nothing decoded.
+ */
+export function hasOtherField(m: SipMessage, lower: string): boolean {
+  if (!(m instanceof ParsedMessage)) return m.header(lower) !== null;
+  const fx = otherFields.of(m);
+  const raw = m.raw;
+  const n = fx.count;
+  for (let i = 0; i < n; i++)
+    if (fx.id(i) === K_OTHER && equalsIgnoreCase(raw, fx.ns(i), fx.ne(i), lower)) return true;
+  return false;
+}
+const otherFields = new FieldIndex();
+
+/** FNV-1a of the UTF-8 octets of `t` (what {@link keyFieldHash} gives for a field holding t). */
+export function utf8Hash(t: string): number {
+  let ascii = true;
+  for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) >= 0x80) ascii = false;
+  if (ascii) return fnvStr(FNV_BASIS, t);
+  const b = new TextEncoder().encode(t);
+  let h = FNV_BASIS;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193) >>> 0;
+  return h;
+}
+
+export { F_CALLID, F_FROMTAG, F_METHOD, F_TOTAG, F_URI, F_BRANCH, F_SENTBY, F_RECEIVED, F_RPORT };
+
+/**
+ * {@link fnvStr} from the basis over `${getter}` of key field f ('null' when absent), read from the
+ * octets when they are ASCII (the same number, no string).
+ */
+export function keyFieldFnv(m: SipMessage, f: number): number {
+  if (m instanceof ParsedMessage) {
+    const s = m.ix[m.base + 2 * f]!;
+    if (s < 0) return fnvStr(FNV_BASIS, 'null');
+    const e = m.ix[m.base + 2 * f + 1]!;
+    const raw = m.raw;
+    let h = FNV_BASIS;
+    for (let i = s; i < e; i++) {
+      const c = raw[i]!;
+      if (c >= 0x80) return fnvStr(FNV_BASIS, `${keyGetter(m, f)}`);
+      h = Math.imul(h ^ c, 0x01000193) >>> 0;
+    }
+    return h;
+  }
+  return fnvStr(FNV_BASIS, `${keyGetter(m, f)}`);
+}

@@ -8,7 +8,20 @@
  */
 import { parseMessage, type SipMessage } from '../message';
 import { MessagePatch } from './message-patch';
-import { FNV_BASIS, FieldIndex, K_ROUTE, fnvStr, hex8, keyFieldsHash } from './msg-index';
+import {
+  F_BRANCH,
+  F_TOTAG,
+  F_URI,
+  FieldIndex,
+  K_ROUTE,
+  fnvStr,
+  hasKeyField,
+  hex8,
+  keyFieldFnv,
+  keyFieldsHash,
+  keyText,
+  methodOf,
+} from './msg-index';
 import { verifyDigest } from '../message/digest';
 import { buildChallenge } from '../message/digest';
 import type {
@@ -149,7 +162,7 @@ export class ProxyMsg {
     readonly source: TransportAddress,
   ) {
     this.editor = new MessagePatch(msg);
-    this.ruri = msg.requestUri ?? '';
+    this.ruri = keyText(msg, F_URI) ?? '';
     this.routes = msg.routeCount ? routeValues(msg) : [];
   }
 }
@@ -208,15 +221,16 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   protected onRequest(msg: SipMessage, source: TransportAddress): void {
     // sl module: an ACK to one of our stateless replies is absorbed.
-    if (msg.method === 'ACK' && msg.toTag && msg.toTag.startsWith(this.slTagPrefix)) return;
+    const method = methodOf(msg);
+    if (
+      method === 'ACK' &&
+      hasKeyField(msg, F_TOTAG, true) &&
+      keyText(msg, F_TOTAG)!.startsWith(this.slTagPrefix)
+    )
+      return;
     const ctx = new ProxyMsg(msg, source);
     // RFC 3261 §16.3 step 4: loop detection.
-    if (
-      this.config.loopDetection !== false &&
-      msg.method !== 'ACK' &&
-      msg.method !== 'CANCEL' &&
-      this.isLoop(msg)
-    ) {
+    if (this.config.loopDetection !== false && method !== 'ACK' && method !== 'CANCEL' && this.isLoop(msg)) {
       this.slSendReply(ctx, 482, 'Loop Detected');
       return;
     }
@@ -337,7 +351,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   forward(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
     if (!this.prepare(ctx)) return -1;
     // fnv1aHex(`${branch}|${ruri}`) without the concatenated string
-    const h = fnvStr(Math.imul(fnvStr(FNV_BASIS, `${ctx.msg.branch}`) ^ 124, 0x01000193) >>> 0, ctx.ruri);
+    const h = fnvStr(Math.imul(keyFieldFnv(ctx.msg, F_BRANCH) ^ 124, 0x01000193) >>> 0, ctx.ruri);
     const branch = `z9hG4bK${this.loopHash(ctx.msg)}.${hex8(h)}`;
     const bytes = this.forwardBytes(ctx, ctx.ruri, branch);
     this.transport.send(bytes, this.nextHop(ctx, ctx.ruri, ctx.du, target));
@@ -375,14 +389,15 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   /** Stateful relay (`t_relay()`): creates (or reuses) the transaction and forks to every branch. */
   tRelay(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
     const msg = ctx.msg;
-    if (msg.method === 'ACK') return this.forward(ctx, target); // ACK for 2xx: stateless (§16.7 step 10 note)
-    if (msg.method === 'CANCEL') return this.relayCancel(ctx, target);
+    const method = methodOf(msg);
+    if (method === 'ACK') return this.forward(ctx, target); // ACK for 2xx: stateless (§16.7 step 10 note)
+    if (method === 'CANCEL') return this.relayCancel(ctx, target);
     if (ctx.txn && ctx.txn.inFailure) return this.relayFromFailure(ctx, target);
     if (!this.prepare(ctx)) return -1;
     const txn = this.newTxn(ctx);
     const uris: { uri: string; du: string | null }[] = [{ uri: ctx.ruri, du: ctx.du }, ...ctx.extraBranches];
     ctx.extraBranches = [];
-    const trying = msg.method === 'INVITE' && txn.server && txn.server.lastStatus === null;
+    const trying = method === 'INVITE' && txn.server && txn.server.lastStatus === null;
     if (trying && (this.config.trying ?? 'after') === 'before') this.send100(txn);
     for (const b of uris) this.startBranch(txn, b.uri, b.du, target);
     if (trying && (this.config.trying ?? 'after') === 'after') this.send100(txn);
@@ -446,7 +461,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       timerC: null,
     };
     txn.branches.push(b);
-    const method = ctx.msg.method ?? '';
+    const method = methodOf(ctx.msg) ?? '';
     b.client = this.clientTransaction(bytes, branch, method, dest, this.branchTu, b);
     // Kamailio fr_timer: no response at all within fr_timer → 408 for the branch.
     if (this.fr !== null && method === 'INVITE') {
@@ -488,7 +503,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         b.provisional = true;
         if (b.timerC !== null) this.clock.cancel(b.timerC);
         // RFC 3261 §16.6 step 11 Timer C (> 3 min), or Kamailio's fr_inv_timer for INVITE.
-        if (ctx.msg.method === 'INVITE') {
+        if (methodOf(ctx.msg) === 'INVITE') {
           const c = this.frInv ?? 180_000 * MS;
           b.timerC = this.clock.schedule(
             c,
@@ -868,12 +883,16 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   isMethod(ctx: ProxyMsg, methods: readonly string[]): boolean {
-    const m = ctx.msg.method ?? ctx.msg.cseqMethod ?? '';
-    return methods.some((x) => x.toUpperCase() === m);
+    const m = methodOf(ctx.msg) ?? ctx.msg.cseqMethod ?? '';
+    for (let i = 0; i < methods.length; i++) {
+      const x = methods[i]!;
+      if (x === m || x.toUpperCase() === m) return true;
+    }
+    return false;
   }
 
   hasTotag(ctx: ProxyMsg): boolean {
-    return ctx.msg.toTag !== null;
+    return hasKeyField(ctx.msg, F_TOTAG);
   }
 
   /** RFC 3261 §16.4: remove our own Route; a strict router upstream put our URI in the Request-URI. */
@@ -916,7 +935,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   lookup(ctx: ProxyMsg, _table: string, uri: string | null): ScriptResult {
     const list = this.location.lookup(aorOf(uri ?? ctx.ruri), this.clock.now());
     if (list.length === 0) return -1;
-    const method = ctx.msg.method ?? '';
+    const method = methodOf(ctx.msg) ?? '';
     if (
       method !== 'INVITE' &&
       method !== 'MESSAGE' &&

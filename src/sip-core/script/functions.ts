@@ -145,19 +145,25 @@ const flagOp = (set: 'flags' | 'bflags', op: 'set' | 'reset' | 'test'): Function
 
 const statusRegexCache = new Map<string, RegExp | string>();
 
+/** `"A|b|C"` → `['A', 'B', 'C']`, kept per argument text (scripts pass the same few constants). */
+function methodList(arg: string): readonly string[] {
+  let l = methodLists.get(arg);
+  if (!l) {
+    l = arg.split('|').map((s) => s.trim().toUpperCase());
+    if (methodLists.size >= 256) methodLists.clear();
+    methodLists.set(arg, l);
+  }
+  return l;
+}
+const methodLists = new Map<string, readonly string[]>();
+
 export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
   // --- message tests
   is_method: {
     min: 1,
     max: 1,
     doc: 'request method is one of "A|B|C"',
-    run: (c) =>
-      c.host.isMethod(
-        c.msg,
-        str(c.args[0])
-          .split('|')
-          .map((s) => s.trim().toUpperCase()),
-      ),
+    run: (c) => c.host.isMethod(c.msg, methodList(str(c.args[0]))),
   },
   has_totag: {
     min: 0,

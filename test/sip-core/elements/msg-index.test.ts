@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { parseMessage } from '../../../src/sip-core/message';
+import { parseMessage, type SipMessage } from '../../../src/sip-core/message';
 import {
+  F_BRANCH,
+  F_CALLID,
+  F_FROMTAG,
+  F_RECEIVED,
+  F_RPORT,
+  F_SENTBY,
+  F_TOTAG,
+  F_URI,
   FieldIndex,
   FNV_BASIS,
+  asciiText,
+  hasKeyField,
+  hasOtherField,
+  keyFieldFnv,
+  keyFieldHash,
+  keyFieldIs,
+  keyText,
+  methodOf,
+  utf8Hash,
   K_CONTACT,
   K_RECORD_ROUTE,
   K_VIA,
@@ -54,5 +71,79 @@ describe('the parser index read by key id', () => {
       const s = `${m.requestUri}|${m.fromTag}|${m.toTag}|${m.callId}|${m.cseq}`;
       expect(keyFieldsHash(m)).toBe(fnvStr(FNV_BASIS, s));
     }
+  });
+});
+
+describe('key fields read from the octets agree with the getters', () => {
+  const msgs = [
+    invite('sip:bob@biloxi.example.com', '1'),
+    msg([
+      'ACK sip:bob@192.0.2.40 SIP/2.0',
+      'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKx;rport;received=192.0.2.99',
+      'From: <sip:alice@atlanta.example.com>;tag=',
+      'To: <sip:bob@biloxi.example.com>;tag=b0b',
+      'Call-ID: ün1cöde@atlanta.example.com',
+      'CSeq: 1 ACK',
+      'RSeq: 4',
+      'Content-Length: 0',
+    ]),
+    msg([
+      'FOO sip:x@y SIP/2.0',
+      'Via: SIP/2.0/UDP h;branch=z9hG4bKé;rport=5062',
+      'From: <sip:a@b>;tag=täg',
+      'To: <sip:c@d>',
+      'i: short',
+      'CSeq: 1 FOO',
+      'Content-Length: 0',
+    ]),
+    msg([
+      'SIP/2.0 180 Ringing',
+      'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+      'From: <sip:a@b>;tag=1',
+      'To: <sip:c@d>;tag=2',
+      'Call-ID: c',
+      'CSeq: 1 INVITE',
+      'Require: 100rel',
+      'Content-Length: 0',
+    ]),
+  ];
+  const getters = {
+    [F_URI]: (m: SipMessage) => m.requestUri,
+    [F_CALLID]: (m: SipMessage) => m.callId,
+    [F_FROMTAG]: (m: SipMessage) => m.fromTag,
+    [F_TOTAG]: (m: SipMessage) => m.toTag,
+    [F_BRANCH]: (m: SipMessage) => m.branch,
+    [F_SENTBY]: (m: SipMessage) => m.viaSentBy,
+    [F_RECEIVED]: (m: SipMessage) => m.viaReceived,
+    [F_RPORT]: (m: SipMessage) => m.viaRport,
+  };
+  it('methodOf, keyText, hasKeyField, keyFieldIs, keyFieldHash, keyFieldFnv, hasOtherField', () => {
+    for (const raw of msgs) {
+      // a fresh parse per reader, so no getter has decoded the header section before
+      const fresh = () => parseMessage(raw.raw.slice(raw.start, raw.end));
+      expect(methodOf(fresh())).toBe(raw.method);
+      for (const [f, get] of Object.entries(getters)) {
+        const k = Number(f);
+        const want = get(raw);
+        expect(keyText(fresh(), k), `field ${k}`).toBe(want);
+        expect(hasKeyField(fresh(), k)).toBe(want !== null);
+        expect(hasKeyField(fresh(), k, true)).toBe(Boolean(want));
+        expect(keyFieldIs(fresh(), k, want)).toBe(true);
+        expect(keyFieldIs(fresh(), k, `${want}x`)).toBe(false);
+        expect(keyFieldIs(fresh(), k, null)).toBe(want === null);
+        expect(keyFieldFnv(fresh(), k)).toBe(fnvStr(FNV_BASIS, `${want}`));
+        if (want !== null) expect(keyFieldHash(fresh(), k)).toBe(utf8Hash(want));
+      }
+      for (const name of ['rseq', 'require', 'supported'])
+        expect(hasOtherField(fresh(), name)).toBe(raw.header(name) !== null);
+    }
+  });
+  it('asciiText is the octets as text, null for anything else', () => {
+    const b = enc.encode('abc é'.padEnd(80, 'z'));
+    expect(asciiText(b, 0, 3)).toBe('abc');
+    expect(asciiText(b, 0, 0)).toBe('');
+    expect(asciiText(b, 0, 6)).toBeNull();
+    expect(asciiText(b, 6, 80)).toBe('z'.repeat(74));
+    expect(asciiText(b, 0, 80)).toBeNull();
   });
 });

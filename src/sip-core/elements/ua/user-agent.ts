@@ -21,7 +21,23 @@ import {
   writeBodyBytes,
 } from '../element';
 import type { ByteWriter } from '../byte-writer';
-import { FieldIndex, K_CONTACT, K_FROM, K_RECORD_ROUTE, K_TO } from '../msg-index';
+import {
+  F_CALLID,
+  F_FROMTAG,
+  F_TOTAG,
+  FieldIndex,
+  K_CONTACT,
+  K_FROM,
+  K_RECORD_ROUTE,
+  K_TO,
+  hasKeyField,
+  hasOtherField,
+  keyFieldHash,
+  keyFieldIs,
+  keyText,
+  methodOf,
+  utf8Hash,
+} from '../msg-index';
 import { type UriParts, nameAddrUri, paramOf, uriParts } from '../sip-util';
 import type { ClientTransaction } from '../element';
 import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
@@ -284,6 +300,9 @@ interface DialogRouting {
 /** The index reader of the dialog setup (uasDialog, dialogFromResponse: one at a time). */
 const dialogFields = new FieldIndex();
 
+/** dialogOf's answer when nothing matches. */
+const NO_DIALOG: { call: Call | null; dialog: Dialog | null } = Object.freeze({ call: null, dialog: null });
+
 /** The call an INVITE client transaction was made for (its userData). */
 function callOf(tx: TransactionInfo): Call {
   return (tx as ClientTransaction).userData as Call;
@@ -499,9 +518,10 @@ export class UserAgent extends SipElement {
       this.calls.length,
     );
     this.calls.push(c);
-    const same = this.byCallId.get(callId);
+    const key = utf8Hash(callId);
+    const same = this.byCallId.get(key);
     if (same) same.push(c);
-    else this.byCallId.set(callId, [c]);
+    else this.byCallId.set(key, [c]);
     return c;
   }
 
@@ -809,8 +829,14 @@ export class UserAgent extends SipElement {
 
   private dialogFromResponse(call: Call, msg: SipMessage): Dialog {
     const existing = call.dialog;
-    const tag = msg.toTag ?? '';
-    if (existing && existing.remoteTag === tag) return existing;
+    // (msg.toTag ?? '') === existing.remoteTag, from the octets
+    if (
+      existing &&
+      (keyFieldIs(msg, F_TOTAG, existing.remoteTag) ||
+        (existing.remoteTag === '' && !hasKeyField(msg, F_TOTAG)))
+    )
+      return existing;
+    const tag = keyText(msg, F_TOTAG) ?? '';
     // RFC 3261 §12.1.2: route set = Record-Route in reverse order; remote target = Contact.
     const fx = dialogFields.of(msg);
     const rr: string[] = [];
@@ -841,10 +867,10 @@ export class UserAgent extends SipElement {
   private onInviteResponse(call: Call, msg: SipMessage): void {
     const status = msg.status ?? 0;
     if (status < 200) {
-      if (status > 100 && msg.toTag) {
+      if (status > 100 && hasKeyField(msg, F_TOTAG, true)) {
         const d = this.dialogFromResponse(call, msg);
         this.setState(call, 'early', `${status}`);
-        const rseq = msg.header('rseq');
+        const rseq = hasOtherField(msg, 'rseq') ? msg.header('rseq') : null;
         if (rseq && /100rel/i.test(msg.header('require') ?? ''))
           this.sendPrack(d, Number(rseq), msg.cseq ?? 1);
       } else if (call.state === 'calling') this.setState(call, 'proceeding', `${status}`);
@@ -1149,10 +1175,10 @@ export class UserAgent extends SipElement {
   // ------------------------------------------------------------------ UAS
 
   protected onRequest(msg: SipMessage, source: TransportAddress): void {
-    const method = msg.method ?? '';
+    const method = methodOf(msg) ?? '';
     if (method === 'ACK') return this.onAck(msg);
     if (method === 'CANCEL') return this.onCancel(msg, source);
-    if (msg.toTag) return this.onInDialog(msg, source);
+    if (hasKeyField(msg, F_TOTAG, true)) return this.onInDialog(msg, source);
     switch (method) {
       case 'INVITE':
         return this.onInvite(msg, source);
@@ -1243,9 +1269,9 @@ export class UserAgent extends SipElement {
     }
     const remoteUri = nameAddrUri(from ?? '');
     return {
-      callId: msg.callId ?? '',
+      callId: keyText(msg, F_CALLID) ?? '',
       localTag,
-      remoteTag: msg.fromTag ?? '',
+      remoteTag: keyText(msg, F_FROMTAG) ?? '',
       localUri: nameAddrUri(to ?? ''),
       remoteUri,
       localSeq: 0,
@@ -1258,7 +1284,7 @@ export class UserAgent extends SipElement {
 
   private onInvite(msg: SipMessage, source: TransportAddress): void {
     const d0 = this.uasDialog(msg, '');
-    const call = this.newCall('in', msg.callId ?? '', d0.remoteUri);
+    const call = this.newCall('in', d0.callId, d0.remoteUri);
     d0.localTag = call.localTag;
     call.invite = msg;
     call.source = source;
@@ -1373,26 +1399,41 @@ export class UserAgent extends SipElement {
         last.slot = i;
       }
     }
-    const same = this.byCallId.get(call.callId);
+    const key = utf8Hash(call.callId);
+    const same = this.byCallId.get(key);
     if (same) {
-      const rest = same.filter((c) => c !== call);
-      if (rest.length) this.byCallId.set(call.callId, rest);
-      else this.byCallId.delete(call.callId);
+      if (same.length === 1) {
+        if (same[0] === call) this.byCallId.delete(key);
+      } else {
+        const rest = same.filter((c) => c !== call);
+        if (rest.length) this.byCallId.set(key, rest);
+        else this.byCallId.delete(key);
+      }
     }
   }
 
-  /** Calls by Call-ID (dialog matching without scanning every call). */
-  private readonly byCallId = new Map<string, Call[]>();
+  /**
+   * Calls by a hash of their Call-ID's octets (dialog matching without scanning every call, and
+   * without decoding the received Call-ID: the list is checked against the message's octets).
+   */
+  private readonly byCallId = new Map<number, Call[]>();
   private nextSeq = 0;
 
   private dialogOf(msg: SipMessage): { call: Call | null; dialog: Dialog | null } {
-    const list = this.byCallId.get(msg.callId ?? '') ?? [];
-    for (let i = list.length - 1; i >= 0; i--) {
-      const c = list[i]!;
-      const d = c.dialog;
-      if (d && d.callId === msg.callId && d.localTag === msg.toTag && d.remoteTag === msg.fromTag)
-        return { call: c, dialog: d };
-    }
+    const list = this.byCallId.get(hasKeyField(msg, F_CALLID) ? keyFieldHash(msg, F_CALLID) : utf8Hash(''));
+    if (list)
+      for (let i = list.length - 1; i >= 0; i--) {
+        const c = list[i]!;
+        const d = c.dialog;
+        if (
+          d &&
+          keyFieldIs(msg, F_CALLID, d.callId) &&
+          keyFieldIs(msg, F_TOTAG, d.localTag) &&
+          keyFieldIs(msg, F_FROMTAG, d.remoteTag)
+        )
+          return { call: c, dialog: d };
+      }
+    if (this.otherDialogs.length === 0) return NO_DIALOG;
     const d = this.otherDialogs.find((x) => x.callId === msg.callId && x.localTag === msg.toTag);
     return { call: null, dialog: d ?? null };
   }
@@ -1435,7 +1476,7 @@ export class UserAgent extends SipElement {
   }
 
   private onInDialog(msg: SipMessage, source: TransportAddress): void {
-    const method = msg.method ?? '';
+    const method = methodOf(msg) ?? '';
     const { call, dialog } = this.dialogOf(msg);
     const st = this.serverTransaction(msg, source);
     if (!dialog && method === 'NOTIFY' && this.subscriptions.has(msg.callId ?? '')) {
