@@ -6,9 +6,30 @@
  * @remarks RFC 3261 §7.1/§7.2 start lines; header names case-insensitive, compact `i` for Call-ID
  * (§7.3.3). Values are decoded like the parser decodes them (`decodeSpan`), so ids agree.
  */
-import { R_KEY, R_KIND, R_STATUS, fastScan } from '../message/fast-scan';
+import {
+  R_CSEQ,
+  R_HBRANCH,
+  R_HFROMTAG,
+  R_HTOTAG,
+  R_KEY,
+  R_KIND,
+  R_STATUS,
+  SCAN_KEYS,
+  fastScan,
+  keyHash,
+} from '../message/fast-scan';
 import { parseMessage } from '../message/parse';
-import { F_CALLID, F_CSEQM, F_METHOD, type ParsedMessage } from '../message/sip-message';
+import {
+  F_BRANCH,
+  F_CALLID,
+  F_CSEQM,
+  F_FROMTAG,
+  F_METHOD,
+  F_SENTBY,
+  F_TOTAG,
+  F_TRANSPORT,
+  type ParsedMessage,
+} from '../message/sip-message';
 import { decodeSpan } from '../message/text';
 
 /** The fields `Trace.append` needs (a SipMessage has them too). */
@@ -35,7 +56,25 @@ export interface IndexSpans {
   callIdEnd: number;
   cseqMethodStart: number;
   cseqMethodEnd: number;
+  /**
+   * The transaction and dialog keys the tiered analysis matches on (analysis/tier1.ts), as numbers:
+   * CSeq number (0 when absent, see `keyFlags`), and the 32-bit FNV-1a hashes (`keyHash`) of the
+   * octets of the top Via branch, the From tag and the To tag (0: absent), and of the sent-by as the
+   * transaction key compares it (`sentByHash`).
+   */
+  cseq: number;
+  branchH: number;
+  sentByH: number;
+  fromTagH: number;
+  toTagH: number;
+  /** KF_* bits: the branch has the RFC 3261 magic cookie, a CSeq number was read. */
+  keyFlags: number;
 }
+
+/** `IndexSpans.keyFlags`: the top Via branch starts with `z9hG4bK` (RFC 3261 §8.1.1.7). */
+export const KF_COOKIE = 1;
+/** `IndexSpans.keyFlags`: the message has a CSeq number. */
+export const KF_CSEQ = 2;
 
 export function newIndexSpans(): IndexSpans {
   return {
@@ -47,7 +86,28 @@ export function newIndexSpans(): IndexSpans {
     callIdEnd: -1,
     cseqMethodStart: -1,
     cseqMethodEnd: -1,
+    cseq: 0,
+    branchH: 0,
+    sentByH: 0,
+    fromTagH: 0,
+    toTagH: 0,
+    keyFlags: 0,
   };
+}
+
+/** True when `buf[s,e)` starts with the magic cookie `z9hG4bK`. */
+export function hasMagicCookie(buf: Uint8Array, s: number, e: number): boolean {
+  return (
+    s >= 0 &&
+    e - s >= 7 &&
+    buf[s] === 0x7a &&
+    buf[s + 1] === 0x39 &&
+    buf[s + 2] === 0x68 &&
+    buf[s + 3] === 0x47 &&
+    buf[s + 4] === 0x34 &&
+    buf[s + 5] === 0x62 &&
+    buf[s + 6] === 0x4b
+  );
 }
 
 /** `decodeSpan` with a fast path for ASCII (the usual Call-ID): same result, fewer allocations. */
@@ -62,18 +122,28 @@ export function spanText(buf: Uint8Array, s: number, e: number): string {
  * message is not in the scanner's common case: so the spans are exactly those of `parseMessage`.
  */
 export function indexScanSpans(buf: Uint8Array, start: number, end: number, out: IndexSpans): IndexSpans {
-  let ix: Int32Array | null = fastScan(buf, start, end, true);
+  let ix: Int32Array | null = fastScan(buf, start, end, SCAN_KEYS);
   let b = R_KEY;
   if (ix !== null) {
     const kind = ix[R_KIND]!;
     out.kind = kind;
     out.status = kind === 1 ? ix[R_STATUS]! : 0;
+    const cseq = ix[R_CSEQ]!;
+    out.cseq = cseq >= 0 ? cseq : 0;
+    out.branchH = ix[R_HBRANCH]!;
+    out.sentByH = sentByHash(buf, ix, R_KEY);
+    out.fromTagH = ix[R_HFROMTAG]!;
+    out.toTagH = ix[R_HTOTAG]!;
+    out.keyFlags =
+      (cseq >= 0 ? KF_CSEQ : 0) |
+      (hasMagicCookie(buf, ix[R_KEY + 2 * F_BRANCH]!, ix[R_KEY + 2 * F_BRANCH + 1]!) ? KF_COOKIE : 0);
   } else {
     const m = parseMessage(buf, start, end) as ParsedMessage;
     out.kind = m.kind === 'request' ? 0 : m.kind === 'response' ? 1 : 2;
     out.status = m.kind === 'response' ? (m.status ?? 0) : 0;
     ix = m.ix;
     b = m.base;
+    keysOfParse(buf, m, out);
   }
   out.methodStart = ix[b + 2 * F_METHOD]!;
   out.methodEnd = ix[b + 2 * F_METHOD + 1]!;
@@ -81,6 +151,69 @@ export function indexScanSpans(buf: Uint8Array, start: number, end: number, out:
   out.callIdEnd = ix[b + 2 * F_CALLID + 1]!;
   out.cseqMethodStart = ix[b + 2 * F_CSEQM]!;
   out.cseqMethodEnd = ix[b + 2 * F_CSEQM + 1]!;
+  return out;
+}
+
+const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/**
+ * 32-bit FNV-1a of the top Via sent-by as RFC 3261 §17.2.3 compares it: ASCII letters lower-cased
+ * and the default port added when it has none (`:5061` over TLS/WSS, else `:5060`), so `HOST` and
+ * `host:5060` agree (the full analyzer's `keySentBy`); 0 when absent or empty. `ix[b + 2 * F_*]` are
+ * the spans (scanner output or a parse's index).
+ */
+export function sentByHash(buf: Uint8Array, ix: Int32Array, b: number): number {
+  const s = ix[b + 2 * F_SENTBY]!;
+  const e = ix[b + 2 * F_SENTBY + 1]!;
+  if (s < 0 || e <= s) return 0;
+  let h = 0x811c9dc5;
+  let colon = -1;
+  let rb = -1;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c === 0x3a) colon = i;
+    else if (c === 0x5d) rb = i;
+    h = Math.imul(h ^ lower(c), 16777619);
+  }
+  let port: boolean;
+  if (buf[s] === 0x5b) {
+    // `[v6]:port` has a port; `[v6]` does not
+    port = rb >= s && buf[rb + 1] === 0x3a && rb + 2 < e;
+    for (let i = rb + 2; port && i < e; i++) if (buf[i]! < 48 || buf[i]! > 57) port = false;
+  } else port = colon >= 0;
+  if (!port) {
+    const ts = ix[b + 2 * F_TRANSPORT]!;
+    const te = ix[b + 2 * F_TRANSPORT + 1]!;
+    let tls = false;
+    if (ts >= 0 && te - ts === 3) {
+      const c0 = lower(buf[ts]!);
+      const c1 = lower(buf[ts + 1]!);
+      const c2 = lower(buf[ts + 2]!);
+      tls = (c0 === 0x74 && c1 === 0x6c && c2 === 0x73) || (c0 === 0x77 && c1 === 0x73 && c2 === 0x73);
+    }
+    h = Math.imul(h ^ 0x3a, 16777619);
+    h = Math.imul(h ^ 0x35, 16777619);
+    h = Math.imul(h ^ 0x30, 16777619);
+    h = Math.imul(h ^ 0x36, 16777619);
+    h = Math.imul(h ^ (tls ? 0x31 : 0x30), 16777619);
+  }
+  return h | 0;
+}
+
+/** The key numbers of {@link IndexSpans} from a full parse of `buf` (same values as the scanner's). */
+export function keysOfParse(buf: Uint8Array, m: ParsedMessage, out: IndexSpans): IndexSpans {
+  const ix = m.ix;
+  const b = m.base;
+  const h = (f: number): number => keyHash(buf, ix[b + 2 * f]!, ix[b + 2 * f + 1]!);
+  const cseq = m.cseq;
+  out.cseq = cseq ?? 0;
+  out.branchH = h(F_BRANCH);
+  out.sentByH = sentByHash(buf, ix, b);
+  out.fromTagH = h(F_FROMTAG);
+  out.toTagH = h(F_TOTAG);
+  out.keyFlags =
+    (cseq !== null ? KF_CSEQ : 0) |
+    (hasMagicCookie(buf, ix[b + 2 * F_BRANCH]!, ix[b + 2 * F_BRANCH + 1]!) ? KF_COOKIE : 0);
   return out;
 }
 

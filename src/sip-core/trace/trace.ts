@@ -16,7 +16,14 @@ import {
   type TransportName,
 } from '../capture/provenance';
 import { parseMessage, type SipMessage } from '../message';
-import { spanText, type IndexFields, type IndexSpans } from '../capture/sip-index';
+import {
+  keysOfParse,
+  newIndexSpans,
+  spanText,
+  type IndexFields,
+  type IndexSpans,
+} from '../capture/sip-index';
+import type { ParsedMessage } from '../message/sip-message';
 import { ByteInterner, SpanTable, type SpanTableState } from './byte-interner';
 import { ByteArena, type ReadAt } from './raw-store';
 
@@ -133,7 +140,7 @@ class Columns {
   dport: Uint16Array;
   /** transport (low 4 bits) | reassembly << 4 */
   tr: Uint8Array;
-  /** kind (2 bits) | rawInArena << 2 | hasDiag << 3 | multiFrame << 4 */
+  /** kind (2 bits) | rawInArena << 2 | hasDiag << 3 | multiFrame << 4 | analysis key flags (KF_*) << 5 */
   flags: Uint8Array;
   method: Uint16Array;
   status: Uint16Array;
@@ -147,6 +154,16 @@ class Columns {
   link: Uint16Array;
   /** Id of the message's set of parser+lint diagnostic codes computed at ingest (0 = not computed). */
   codes: Uint16Array;
+  /**
+   * The analysis keys (`IndexSpans`, capture/sip-index.ts): CSeq number, 32-bit hashes of the top Via
+   * branch and sent-by, From tag and To tag (0: absent); their KF_* bits are in `flags`. Read by the
+   * tiered analysis.
+   */
+  cseq: Uint32Array;
+  branchH: Uint32Array;
+  sentByH: Uint32Array;
+  fromTagH: Uint32Array;
+  toTagH: Uint32Array;
 
   constructor(cap: number) {
     this.cap = cap;
@@ -168,6 +185,11 @@ class Columns {
     this.ftime = new Float64Array(cap);
     this.link = new Uint16Array(cap);
     this.codes = new Uint16Array(cap);
+    this.cseq = new Uint32Array(cap);
+    this.branchH = new Uint32Array(cap);
+    this.sentByH = new Uint32Array(cap);
+    this.fromTagH = new Uint32Array(cap);
+    this.toTagH = new Uint32Array(cap);
   }
 
   grow(min: number, exact = false): void {
@@ -198,11 +220,16 @@ class Columns {
     this.ftime = g(this.ftime, (n) => new Float64Array(n));
     this.link = g(this.link, (n) => new Uint16Array(n));
     this.codes = g(this.codes, (n) => new Uint16Array(n));
+    this.cseq = g(this.cseq, (n) => new Uint32Array(n));
+    this.branchH = g(this.branchH, (n) => new Uint32Array(n));
+    this.sentByH = g(this.sentByH, (n) => new Uint32Array(n));
+    this.fromTagH = g(this.fromTagH, (n) => new Uint32Array(n));
+    this.toTagH = g(this.toTagH, (n) => new Uint32Array(n));
     this.cap = cap;
   }
 
   bytes(): number {
-    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4 + 8 + 2 + 2);
+    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4 + 8 + 2 + 2 + 5 * 4);
   }
 }
 
@@ -272,6 +299,11 @@ const COLUMN_NAMES: readonly ColumnName[] = [
   'ftime',
   'link',
   'codes',
+  'cseq',
+  'branchH',
+  'sentByH',
+  'fromTagH',
+  'toTagH',
 ];
 
 /**
@@ -420,10 +452,11 @@ export class Trace {
       kind === 0 ? this.#methods.id(msg.method) : kind === 1 ? this.#methods.id(msg.cseqMethod) : 0;
     c.status[id] = msg.status ?? 0;
     c.callId[id] = msg.callId === null ? 0 : this.#callIds.idOf(msg.callId);
+    const full = typeof (msg as Partial<SipMessage>).header === 'function' ? (msg as SipMessage) : null;
+    if (full !== null) this.#keysOf(buf, start, end, full, id);
     this.#n = id + 1;
     if (this.#listeners.length > 0) for (const l of this.#listeners) l(id, msg as SipMessage, this);
     if (this.#bytesListeners.length > 0) {
-      const full = typeof (msg as Partial<SipMessage>).header === 'function' ? (msg as SipMessage) : null;
       for (const l of this.#bytesListeners) l(id, buf, start, end, this, full);
     }
     return id;
@@ -449,10 +482,34 @@ export class Trace {
     c.status[id] = kind === 1 ? s.status : 0;
     c.callId[id] =
       kind !== 2 && s.callIdStart >= 0 ? this.#callIds.idOfSpan(buf, s.callIdStart, s.callIdEnd) : 0;
+    c.cseq[id] = s.cseq;
+    c.branchH[id] = s.branchH;
+    c.sentByH[id] = s.sentByH;
+    c.fromTagH[id] = s.fromTagH;
+    c.toTagH[id] = s.toTagH;
+    c.flags[id]! |= s.keyFlags << 5;
     this.#n = id + 1;
     if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
     return id;
   }
+
+  /** The analysis key columns of message `id` from its parse (live and simulated traces append parses). */
+  #keysOf(buf: Uint8Array, start: number, end: number, msg: SipMessage, id: number): void {
+    // A parse keeps its spans in `ix` over `raw`: the same numbers as the ingest's scan of the bytes.
+    const p =
+      (msg as Partial<ParsedMessage>).ix !== undefined
+        ? (msg as ParsedMessage)
+        : (parseMessage(buf, start, end) as ParsedMessage);
+    const s = keysOfParse(p.raw, p, this.#keys);
+    const c = this.#c;
+    c.cseq[id] = s.cseq;
+    c.branchH[id] = s.branchH;
+    c.sentByH[id] = s.sentByH;
+    c.fromTagH[id] = s.fromTagH;
+    c.toTagH[id] = s.toTagH;
+    c.flags[id]! |= s.keyFlags << 5;
+  }
+  readonly #keys = newIndexSpans();
 
   readonly #methodBytes = new ByteInterner(64);
   readonly #newMethod = (buf: Uint8Array, s: number, e: number): number =>
@@ -558,6 +615,38 @@ export class Trace {
    */
   callIdKey(id: number): number {
     return this.#c.callId[id]!;
+  }
+  /** The interned id of message `id`'s method (requests) or CSeq method (responses); 0: none. Text: `methodName`. */
+  methodKey(id: number): number {
+    return this.#c.method[id]!;
+  }
+  /** The method name of a `methodKey` (null for 0). */
+  methodName(key: number): string | null {
+    return this.#methods.get(key);
+  }
+  /** CSeq number of message `id` (0 when it has none: see `keyFlags`). */
+  cseqNumber(id: number): number {
+    return this.#c.cseq[id]!;
+  }
+  /** 32-bit hash of the top Via branch octets (0: no branch); equal branches, equal hashes. */
+  branchHash(id: number): number {
+    return this.#c.branchH[id]!;
+  }
+  /** 32-bit hash of the top Via sent-by as transactions compare it (`sentByHash` of capture/sip-index.ts; 0: none). */
+  sentByHash(id: number): number {
+    return this.#c.sentByH[id]!;
+  }
+  /** 32-bit hash of the From tag (0: no tag). */
+  fromTagHash(id: number): number {
+    return this.#c.fromTagH[id]!;
+  }
+  /** 32-bit hash of the To tag (0: no tag). */
+  toTagHash(id: number): number {
+    return this.#c.toTagH[id]!;
+  }
+  /** KF_* bits of message `id` (capture/sip-index.ts): magic cookie, CSeq present. */
+  keyFlags(id: number): number {
+    return this.#c.flags[id]! >> 5;
   }
   /** Number of distinct Call-IDs. */
   get callIdCount(): number {
@@ -710,6 +799,11 @@ export class Trace {
         ftime: cut(c.ftime),
         link: cut(c.link),
         codes: cut(c.codes),
+        cseq: cut(c.cseq),
+        branchH: cut(c.branchH),
+        sentByH: cut(c.sentByH),
+        fromTagH: cut(c.fromTagH),
+        toTagH: cut(c.toTagH),
       },
       codeSets: this.#codeSets.names,
       addresses: this.addresses,
@@ -855,6 +949,11 @@ export class Trace {
     c.ftime = col.ftime as Float64Array;
     c.link = col.link as Uint16Array;
     c.codes = col.codes as Uint16Array;
+    c.cseq = col.cseq as Uint32Array;
+    c.branchH = col.branchH as Uint32Array;
+    c.sentByH = col.sentByH as Uint32Array;
+    c.fromTagH = col.fromTagH as Uint32Array;
+    c.toTagH = col.toTagH as Uint32Array;
     if (c.cap === 0) c.grow(1);
     t.#c = c;
     t.#codeSets = Interner.from(s.codeSets);

@@ -109,8 +109,14 @@ export interface CallGroup {
   diags: number;
 }
 
+/** The facts of a Call-ID group that decide its state (a CallGroup, or the tiered analysis' columns). */
+export type CallFacts = Pick<
+  CallGroup,
+  'type' | 'finalStatus' | 'firstUs' | 'answerUs' | 'byeUs' | 'cancelled' | 'inviteUs' | 'ringUs'
+>;
+
 /** Classifies an INVITE call from its A-leg facts. */
-export function classifyCall(g: CallGroup, nowUs: number): CallState {
+export function classifyCall(g: CallFacts, nowUs: number): CallState {
   if (g.type !== 'call') {
     if (g.finalStatus === 0) return nowUs - g.firstUs > 32e6 ? 'failed' : 'setup';
     if (g.finalStatus < 300) return 'completed';

@@ -1,0 +1,1261 @@
+/**
+ * Tier 1 of the tiered analysis: what the trace's columns alone decide, O(1) numeric work per message
+ * as it is appended (no parse, no string, no object per message, transaction, dialog or call).
+ * Transactions (RFC 3261 §17.1.3 / §17.2.3 matching by top-Via branch + sent-by + method, the ACK and
+ * CANCEL rules, the RFC 2543 fallback), retransmissions, dialogs (Call-ID + tags, §12), Call-ID groups
+ * with their state, final code, PDD, setup time and duration, and the diagnostics these tables decide.
+ * @remarks It reads the analysis key columns the ingest fills (`Trace.cseqNumber/branchHash/
+ * sentByHash/fromTagHash/toTagHash/keyFlags`, from the key-field scanner's SCAN_KEYS mode): CSeq and
+ * 32-bit hashes of the branch, sent-by and tags. Its results are those of the full analyzer
+ * (`TraceAnalyzer`, tier 2) for everything it produces (test/sip-core/analysis/tier1.test.ts compares
+ * them on the fixtures, the public captures and the bench capture). A 32-bit branch hash match across
+ * Call-IDs is confirmed on the octets (`#findTxn`). What needs other headers, the SDP or
+ * several Call-IDs (NAT, loops, strict routing, auth loops, 2xx without Contact, offer/answer, B2BUA
+ * legs) is tier 2: the full analyzer, run per call on demand or in one background pass (tiered.ts).
+ */
+import type { Trace } from '../trace/trace';
+import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
+import { callTypeOf, classifyCall, type CallFacts, type CallState, type CallType } from './call/call';
+import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
+import { DIALOG_STATES, dialogId, type DialogState } from './dialog/dialog';
+import {
+  TF_2XX_RETRANS,
+  TF_CONFLICT,
+  TF_PROV_AFTER,
+  TF_STORM,
+  TF_UNMATCHED,
+  TK_ACK,
+  TK_INVITE,
+  TK_NON_INVITE,
+  TS_ACCEPTED,
+  TS_CALLING,
+  TS_COMPLETED,
+  TS_CONFIRMED,
+  TS_PROCEEDING,
+  TS_TERMINATED,
+  TS_TRYING,
+  transactionId,
+  transactionKindCode,
+  TxnTable,
+} from './transaction/transaction';
+import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
+
+/** RFC 3261 Timer B / F / 64*T1 with T1 = 500 ms (as the full analyzer). */
+const TIMER_64T1_US = 32e6;
+const MAX_RETRANS_INVITE = 6;
+const MAX_RETRANS_OTHER = 10;
+const PDD_LONG_US = 10e6;
+/** FNV-1a of no octets: an empty field (`keyHash` of a present, empty span). */
+const FNV_EMPTY = 0x811c9dc5;
+
+/** Method classes (by the trace's method key, `#mclass`). */
+const M_OTHER = 1;
+const M_INVITE = 2;
+const M_ACK = 3;
+const M_CANCEL = 4;
+const M_BYE = 5;
+/** SUBSCRIBE and REFER: create dialogs like INVITE (RFC 6665 §4.1.2.4, RFC 3515). */
+const M_DLG = 6;
+
+/** Call types in the order of `callTypeOf`'s answers. */
+const CALL_TYPES: readonly CallType[] = [
+  'call',
+  'registration',
+  'subscription',
+  'options',
+  'message',
+  'other',
+];
+const CT_CALL = 0;
+
+const DS_EARLY = 0;
+const DS_CONFIRMED = 1;
+const DS_TERMINATED = 2;
+
+/** Diagnostic codes tier 1 decides (index = stored code). */
+export const TIER1_CODES = [
+  'cancel-unmatched',
+  'cancel-after-final',
+  'bye-outside-dialog',
+  'cseq-not-increasing',
+  'message-after-dialog-end',
+  'unmatched-response',
+  'retransmission-storm',
+  'invite-2xx-retransmitted',
+  'final-response-without-to-tag',
+  'provisional-after-final',
+  'conflicting-final-response',
+  'call-leg-does-not-exist',
+  'request-loop',
+  'max-forwards-exhausted',
+  'offer-rejected',
+] as const;
+/** Time-dependent codes tier 1 evaluates when asked (as the full analyzer does). */
+export const TIER1_LAZY_CODES = [
+  'invite-no-final-response',
+  'non-invite-no-final-response',
+  'ack-missing-2xx',
+  'pdd-long',
+] as const;
+const D_CANCEL_UNMATCHED = 0;
+const D_CANCEL_AFTER_FINAL = 1;
+const D_BYE_OUTSIDE = 2;
+const D_CSEQ = 3;
+const D_AFTER_END = 4;
+const D_UNMATCHED = 5;
+const D_STORM = 6;
+const D_2XX_RETRANS = 7;
+const D_NO_TO_TAG = 8;
+const D_PROV_AFTER = 9;
+const D_CONFLICT = 10;
+const D_481 = 11;
+const D_482 = 12;
+const D_483 = 13;
+const D_OFFER_REJECTED = 14;
+
+const secs = (us: number): number => Math.floor(us) / 1e6;
+
+type I32 = Int32Array<ArrayBuffer>;
+type F64 = Float64Array<ArrayBuffer>;
+type U8 = Uint8Array<ArrayBuffer>;
+
+function growI32(a: I32, n: number, fill = 0): I32 {
+  if (n <= a.length) return a;
+  const b = new Int32Array(Math.max(n, a.length * 2, 64));
+  if (fill !== 0) b.fill(fill, a.length);
+  b.set(a);
+  return b;
+}
+function growU32(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Uint32Array(Math.max(n, a.length * 2, 64));
+  b.set(a);
+  return b;
+}
+function growF64(a: F64, n: number): F64 {
+  if (n <= a.length) return a;
+  const b = new Float64Array(Math.max(n, a.length * 2, 64));
+  b.set(a);
+  return b;
+}
+function growU8(a: U8, n: number): U8 {
+  if (n <= a.length) return a;
+  const b = new Uint8Array(Math.max(n, a.length * 2, 64));
+  b.set(a);
+  return b;
+}
+
+/** One Call-ID group as tier 1 summarises it (the calls list before tier 2). */
+export interface Tier1Call {
+  /** `C1`...: the same ids as the full analyzer's before legs are joined. */
+  id: string;
+  callId: string;
+  type: CallType;
+  state: CallState;
+  finalStatus: number | null;
+  start: number;
+  end: number;
+  pdd: number | null;
+  setupTime: number | null;
+  duration: number | null;
+  messages: number;
+  dialogs: string[];
+  /** Diagnostics tier 1 raised in this group (tier 2 adds the rest). */
+  diagnostics: number;
+}
+
+/**
+ * Tier 1: follows a trace (`attach`) and keeps its tables as typed-array columns. Group, transaction
+ * and dialog indexes equal the full analyzer's (same numbering: `C`, `T`, `D` ids).
+ */
+export class Tier1Analysis {
+  readonly trace: Trace;
+  /** Transactions (the full analyzer's table type; `offer` stays null here). */
+  readonly tx = new TxnTable();
+  readonly #txnByKey = new KeyTable(4096);
+  readonly #dlgByKey = new KeyTable(1024);
+
+  // ---- per message
+  #txnCol = new Int32Array(0) as I32;
+  #dlgCol = new Int32Array(0) as I32;
+  #grpCol = new Int32Array(0) as I32;
+  /** Next message of the same group (-1: last). */
+  #nextInGroup = new Int32Array(0) as I32;
+  #n = 0;
+
+  // ---- retransmissions (sparse, in order): message, first copy (-1 for responses/ACKs), interval µs
+  #rtId = new Int32Array(0) as I32;
+  #rtOf = new Int32Array(0) as I32;
+  #rtUs = new Float64Array(0) as F64;
+  #rtN = 0;
+  /** Per message: 1 retransmission, 2 has diagnostics. */
+  #mflags = new Uint8Array(0) as U8;
+
+  // ---- Call-ID groups (index = the full analyzer's group index)
+  #groupOfKey = new Int32Array(0) as I32;
+  ng = 0;
+  gKey = new Int32Array(0) as I32;
+  gType = new Uint8Array(0) as U8;
+  gFirstMethod = new Int32Array(0) as I32;
+  gOrigin = new Int32Array(0) as I32;
+  gFirstRequest = new Int32Array(0) as I32;
+  gFirstUs = new Float64Array(0) as F64;
+  gLastUs = new Float64Array(0) as F64;
+  gInviteUs = new Float64Array(0) as F64;
+  gRingUs = new Float64Array(0) as F64;
+  gAnswerUs = new Float64Array(0) as F64;
+  gByeUs = new Float64Array(0) as F64;
+  gEndUs = new Float64Array(0) as F64;
+  gFinal = new Int32Array(0) as I32;
+  gCancelled = new Uint8Array(0) as U8;
+  gChallenges = new Int32Array(0) as I32;
+  gCount = new Int32Array(0) as I32;
+  gDiags = new Int32Array(0) as I32;
+  #gHead = new Int32Array(0) as I32;
+  #gTail = new Int32Array(0) as I32;
+  #gTxnHead = new Int32Array(0) as I32;
+  #gDlgHead = new Int32Array(0) as I32;
+  /** Next transaction / dialog of the same group (-1: none), newest first. */
+  #txnNext = new Int32Array(0) as I32;
+  #dlgNext = new Int32Array(0) as I32;
+
+  // ---- dialogs (index = the full analyzer's dialog index)
+  nd = 0;
+  dGroup = new Int32Array(0) as I32;
+  /** The From tag hash of the creating message (unsigned, as the trace's column). */
+  dCallerTag = new Uint32Array(0) as Uint32Array<ArrayBuffer>;
+  dMethod = new Int32Array(0) as I32;
+  dState = new Uint8Array(0) as U8;
+  /** State sequence: count (≤ 3) and codes packed 2 bits each; times in dUs0..2. */
+  dStates = new Uint8Array(0) as U8;
+  dUs = new Float64Array(0) as F64;
+  dTxn = new Int32Array(0) as I32;
+  dCseq = new Float64Array(0) as F64;
+  dRequest = new Int32Array(0) as I32;
+  dResponse = new Int32Array(0) as I32;
+  dStartUs = new Float64Array(0) as F64;
+  dEndUs = new Float64Array(0) as F64;
+  dCallerCseq = new Float64Array(0) as F64;
+  dCalleeCseq = new Float64Array(0) as F64;
+  dCallerMethod = new Int32Array(0) as I32;
+  dCalleeMethod = new Int32Array(0) as I32;
+  dByeCseq = new Float64Array(0) as F64;
+  dPartial = new Uint8Array(0) as U8;
+  dRequests = new Int32Array(0) as I32;
+  dCseqFlagged = new Float64Array(0) as F64;
+
+  // ---- diagnostics: code, message, transaction, dialog, two numbers for the text
+  #dgCode = new Uint8Array(0) as U8;
+  #dgMsg = new Int32Array(0) as I32;
+  #dgTxn = new Int32Array(0) as I32;
+  #dgDlg = new Int32Array(0) as I32;
+  #dgA = new Float64Array(0) as F64;
+  #dgB = new Float64Array(0) as F64;
+  #dgN = 0;
+  /** Per message with diagnostics: its first entry in the diagnostics list. */
+  readonly #msgFirst = new Map<number, number>();
+
+  /** Method class by the trace's method key (0: not classified yet). */
+  #mclass = new Uint8Array(64) as U8;
+  #inviteKey = -1;
+  #lastUs = 0;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(trace: Trace) {
+    this.trace = trace;
+  }
+
+  /** Indexes the messages already in `trace` and follows new ones. */
+  static attach(trace: Trace): Tier1Analysis {
+    const a = new Tier1Analysis(trace);
+    a.catchUp();
+    a.#unsubscribe = trace.onAppendBytes((id) => a.onAppended(id));
+    return a;
+  }
+
+  /** Stops following the trace. */
+  detach(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  /** Indexes every message of the trace not indexed yet. */
+  catchUp(): void {
+    const n = this.trace.count;
+    for (let id = this.#n; id < n; id++) this.onAppended(id);
+  }
+
+  /** Messages indexed. */
+  get count(): number {
+    return this.#n;
+  }
+
+  /** Indexes message `id` (in order; reads only the trace's columns). */
+  onAppended(id: number): void {
+    if (id !== this.#n) {
+      if (id < this.#n) return;
+      this.catchUp(); // (never: listeners are called in order)
+      if (id !== this.#n) return;
+    }
+    if (id >= this.#txnCol.length) {
+      const n = id + 1;
+      this.#txnCol = growI32(this.#txnCol, n, -1);
+      this.#dlgCol = growI32(this.#dlgCol, n, -1);
+      this.#grpCol = growI32(this.#grpCol, n, -1);
+      this.#nextInGroup = growI32(this.#nextInGroup, n, -1);
+      this.#mflags = growU8(this.#mflags, this.#txnCol.length);
+    }
+    this.#n = id + 1;
+    const t = this.trace;
+    const us = t.timeUs(id);
+    if (us > this.#lastUs) this.#lastUs = us;
+    const ck = t.callIdKey(id);
+    let g = -1;
+    if (ck > 0) {
+      if (ck >= this.#groupOfKey.length) this.#groupOfKey = growI32(this.#groupOfKey, ck + 1);
+      g = this.#groupOfKey[ck]! - 1;
+      if (g < 0) {
+        g = this.#newGroup(ck, us);
+        this.#groupOfKey[ck] = g + 1;
+      }
+      const tail = this.#gTail[g]!;
+      if (tail >= 0) this.#nextInGroup[tail] = id;
+      else this.#gHead[g] = id;
+      this.#gTail[g] = id;
+      this.gCount[g]!++;
+      if (us > this.gLastUs[g]!) this.gLastUs[g] = us;
+      this.#grpCol[id] = g;
+    }
+    const kind = t.kind(id);
+    const mk = t.methodKey(id);
+    if (kind === 'request' && mk !== 0) this.#onRequest(id, mk, g, us);
+    else if (kind === 'response') this.#onResponse(id, mk, g, us);
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  #classOf(mk: number): number {
+    if (mk >= this.#mclass.length) this.#mclass = growU8(this.#mclass, mk + 1);
+    let c = this.#mclass[mk]!;
+    if (c === 0) {
+      const name = this.trace.methodName(mk);
+      c =
+        name === 'INVITE'
+          ? M_INVITE
+          : name === 'ACK'
+            ? M_ACK
+            : name === 'CANCEL'
+              ? M_CANCEL
+              : name === 'BYE'
+                ? M_BYE
+                : name === 'SUBSCRIBE' || name === 'REFER'
+                  ? M_DLG
+                  : M_OTHER;
+      this.#mclass[mk] = c;
+      if (c === M_INVITE) this.#inviteKey = mk;
+    }
+    return c;
+  }
+
+  /**
+   * The transaction key of message `id` with method key `mk` (§17.1.3 / §17.2.3: top-Via branch,
+   * sent-by and method; the RFC 2543 rule without the magic cookie: Call-ID, CSeq, From tag, sent-by
+   * and branch). `salted` adds the Call-ID to a cookie key: where a transaction of another Call-ID
+   * already holds the key and its Via is not this message's (a 32-bit hash collision), see `#findTxn`.
+   */
+  #txnKey(id: number, mk: number, salted: boolean): number {
+    const t = this.trace;
+    const f = t.keyFlags(id);
+    keyStart();
+    if (f & KF_COOKIE) {
+      keyNum(t.branchHash(id));
+      keyNum(t.sentByHash(id) || FNV_EMPTY);
+      keyNum(mk + 1);
+      if (salted) keyNum(t.callIdKey(id));
+      return keyEnd();
+    }
+    keyNum(2543);
+    keyNum(t.callIdKey(id));
+    keyNum(t.cseqNumber(id));
+    keyNum(f & KF_CSEQ);
+    keyNum(t.fromTagHash(id) || FNV_EMPTY);
+    keyNum(t.sentByHash(id) || FNV_EMPTY);
+    keyNum(t.branchHash(id) || FNV_EMPTY);
+    keyNum(mk + 1);
+    return keyEnd();
+  }
+
+  /**
+   * The transaction of message `id` with method key `mk`, or -1. Like the full analyzer, a branch
+   * matches across Call-IDs; a match whose Call-ID differs is confirmed on the Via octets (the hashes
+   * are 32-bit), else the Call-ID-salted key is tried.
+   */
+  #findTxn(id: number, mk: number): number {
+    const ti = this.#txnByKey.get(this.#txnKey(id, mk, false));
+    if (ti < 0 || !(this.trace.keyFlags(id) & KF_COOKIE)) return ti;
+    const first = this.tx.firstId[ti]!;
+    if (this.trace.callIdKey(first) === this.trace.callIdKey(id) || this.#sameVia(first, id)) return ti;
+    return this.#txnByKey.get(this.#txnKey(id, mk, true));
+  }
+
+  /** Keys new transaction `ti` by message `id` (the salted key when the plain one is taken). */
+  #keyTxn(id: number, mk: number, ti: number): void {
+    const k = this.#txnKey(id, mk, false);
+    if (this.#txnByKey.get(k) < 0 || !(this.trace.keyFlags(id) & KF_COOKIE)) this.#txnByKey.set(k, ti);
+    else this.#txnByKey.set(this.#txnKey(id, mk, true), ti);
+  }
+
+  /** Messages `a` and `b` have the same top-Via branch and sent-by (read from the messages: rare). */
+  #sameVia(a: number, b: number): boolean {
+    const x = this.trace.message(a);
+    const y = this.trace.message(b);
+    return x.branch === y.branch && this.trace.sentByHash(a) === this.trace.sentByHash(b);
+  }
+
+  /** The dialog key of a message with both tags in group `g` (the tags unordered). */
+  #dialogKey(g: number, a: number, b: number): number {
+    keyStart();
+    keyNum(g);
+    keyNum(a < b ? a : b);
+    keyNum(a < b ? b : a);
+    return keyEnd();
+  }
+
+  /** The dialog of message `id` (both tags) in group `g`, or -1. */
+  #findDialog(id: number, g: number): number {
+    if (g < 0) return -1;
+    const t = this.trace;
+    const a = t.fromTagHash(id);
+    const b = t.toTagHash(id);
+    if (a === 0 || b === 0) return -1;
+    return this.#dlgByKey.get(this.#dialogKey(g, a, b));
+  }
+
+  #cseqOf(id: number): number {
+    return this.trace.keyFlags(id) & KF_CSEQ ? this.trace.cseqNumber(id) : -1;
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  /** Endpoint `sa` (0 source, 1 destination) of `a` is endpoint `sb` of `b` (address text and port). */
+  #epEq(a: number, sa: number, b: number, sb: number): boolean {
+    const t = this.trace;
+    if ((sa === 0 ? t.srcPort(a) : t.dstPort(a)) !== (sb === 0 ? t.srcPort(b) : t.dstPort(b))) return false;
+    const xa = sa === 0 ? t.srcAddress(a) : t.dstAddress(a);
+    const xb = sb === 0 ? t.srcAddress(b) : t.dstAddress(b);
+    return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
+  }
+  #samePath(a: number, b: number): boolean {
+    return a >= 0 && this.#epEq(a, 0, b, 0) && this.#epEq(a, 1, b, 1);
+  }
+  #serverIs(x: number, id: number, side: number): boolean {
+    const r = this.tx.requestId[x]!;
+    return r >= 0 ? this.#epEq(r, 1, id, side) : this.#epEq(this.tx.firstId[x]!, 0, id, side);
+  }
+  #clientIs(x: number, id: number, side: number): boolean {
+    const r = this.tx.requestId[x]!;
+    return r >= 0 ? this.#epEq(r, 0, id, side) : this.#epEq(this.tx.firstId[x]!, 1, id, side);
+  }
+  #findCopy(ti: number, sig: number, id: number): number {
+    const X = this.tx;
+    for (let k = X.respHead(ti); k >= 0; k = X.respNext[k]!)
+      if (X.respSig[k] === sig && this.#samePath(X.respId[k]!, id)) return k;
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- records
+
+  #newGroup(ck: number, us: number): number {
+    const g = this.ng++;
+    if (g >= this.gKey.length) {
+      const n = g + 1;
+      this.gKey = growI32(this.gKey, n);
+      this.gType = growU8(this.gType, n);
+      this.gFirstMethod = growI32(this.gFirstMethod, n);
+      this.gOrigin = growI32(this.gOrigin, n);
+      this.gFirstRequest = growI32(this.gFirstRequest, n);
+      this.gFirstUs = growF64(this.gFirstUs, n);
+      this.gLastUs = growF64(this.gLastUs, n);
+      this.gInviteUs = growF64(this.gInviteUs, n);
+      this.gRingUs = growF64(this.gRingUs, n);
+      this.gAnswerUs = growF64(this.gAnswerUs, n);
+      this.gByeUs = growF64(this.gByeUs, n);
+      this.gEndUs = growF64(this.gEndUs, n);
+      this.gFinal = growI32(this.gFinal, n);
+      this.gCancelled = growU8(this.gCancelled, n);
+      this.gChallenges = growI32(this.gChallenges, n);
+      this.gCount = growI32(this.gCount, n);
+      this.gDiags = growI32(this.gDiags, n);
+      this.#gHead = growI32(this.#gHead, n);
+      this.#gTail = growI32(this.#gTail, n);
+      this.#gTxnHead = growI32(this.#gTxnHead, n);
+      this.#gDlgHead = growI32(this.#gDlgHead, n);
+    }
+    this.gKey[g] = ck;
+    this.gType[g] = CALL_TYPES.indexOf('other');
+    this.gFirstMethod[g] = 0;
+    this.gOrigin[g] = -1;
+    this.gFirstRequest[g] = -1;
+    this.gFirstUs[g] = us;
+    this.gLastUs[g] = us;
+    this.gInviteUs[g] = -1;
+    this.gRingUs[g] = -1;
+    this.gAnswerUs[g] = -1;
+    this.gByeUs[g] = -1;
+    this.gEndUs[g] = -1;
+    this.gFinal[g] = 0;
+    this.gCancelled[g] = 0;
+    this.gChallenges[g] = 0;
+    this.gCount[g] = 0;
+    this.gDiags[g] = 0;
+    this.#gHead[g] = -1;
+    this.#gTail[g] = -1;
+    this.#gTxnHead[g] = -1;
+    this.#gDlgHead[g] = -1;
+    return g;
+  }
+
+  #newTxn(id: number, mk: number, g: number, us: number, isRequest: boolean): number {
+    const t = this.trace;
+    const method = t.methodName(mk) ?? '?';
+    const ti = this.tx.add(
+      transactionKindCode(method),
+      method,
+      !(t.keyFlags(id) & KF_COOKIE),
+      this.#cseqOf(id),
+      g,
+      isRequest ? id : -1,
+      id,
+      us,
+      isRequest && t.toTagHash(id) !== 0,
+    );
+    if (ti >= this.#txnNext.length) this.#txnNext = growI32(this.#txnNext, ti + 1);
+    if (g >= 0) {
+      this.#txnNext[ti] = this.#gTxnHead[g]!;
+      this.#gTxnHead[g] = ti;
+    } else this.#txnNext[ti] = -1;
+    return ti;
+  }
+
+  #newDialog(
+    id: number,
+    g: number,
+    ti: number,
+    requestId: number,
+    responseId: number,
+    us: number,
+    state: number,
+    partial: boolean,
+  ): number {
+    const d = this.nd++;
+    if (d >= this.dGroup.length) {
+      const n = d + 1;
+      this.dGroup = growI32(this.dGroup, n);
+      this.dCallerTag = growU32(this.dCallerTag, n);
+      this.dMethod = growI32(this.dMethod, n);
+      this.dState = growU8(this.dState, n);
+      this.dStates = growU8(this.dStates, n);
+
+      this.dTxn = growI32(this.dTxn, n);
+      this.dCseq = growF64(this.dCseq, n);
+      this.dRequest = growI32(this.dRequest, n);
+      this.dResponse = growI32(this.dResponse, n);
+      this.dStartUs = growF64(this.dStartUs, n);
+      this.dEndUs = growF64(this.dEndUs, n);
+      this.dCallerCseq = growF64(this.dCallerCseq, n);
+      this.dCalleeCseq = growF64(this.dCalleeCseq, n);
+      this.dCallerMethod = growI32(this.dCallerMethod, n);
+      this.dCalleeMethod = growI32(this.dCalleeMethod, n);
+      this.dByeCseq = growF64(this.dByeCseq, n);
+      this.dPartial = growU8(this.dPartial, n);
+      this.dRequests = growI32(this.dRequests, n);
+      this.dCseqFlagged = growF64(this.dCseqFlagged, n);
+      this.#dlgNext = growI32(this.#dlgNext, n);
+      this.dUs = growF64(this.dUs, 3 * this.dGroup.length);
+    }
+    const X = this.tx;
+    const t = this.trace;
+    const cseq = X.cseq[ti]!;
+    this.dGroup[d] = g;
+    this.dCallerTag[d] = t.fromTagHash(id);
+    // The creating transaction's method (its request's, or for a response its CSeq method).
+    this.dMethod[d] = this.#txnMethodKey(ti);
+    this.dState[d] = state;
+    this.dStates[d] = 0;
+    this.#pushDialogState(d, state, us);
+    this.dTxn[d] = ti;
+    this.dCseq[d] = cseq;
+    this.dRequest[d] = requestId;
+    this.dResponse[d] = responseId;
+    this.dStartUs[d] = us;
+    this.dEndUs[d] = -1;
+    this.dCallerCseq[d] = partial ? -1 : cseq;
+    this.dCalleeCseq[d] = -1;
+    this.dCallerMethod[d] = partial ? 0 : this.dMethod[d]!;
+    this.dCalleeMethod[d] = 0;
+    this.dByeCseq[d] = -1;
+    this.dPartial[d] = partial ? 1 : 0;
+    this.dRequests[d] = 0;
+    this.dCseqFlagged[d] = -1;
+    this.#dlgByKey.set(this.#dialogKey(g, t.fromTagHash(id), t.toTagHash(id)), d);
+    this.#dlgNext[d] = this.#gDlgHead[g]!;
+    this.#gDlgHead[g] = d;
+    return d;
+  }
+
+  /** The trace's method key of transaction `ti`'s method (that of its first message). */
+  #txnMethodKey(ti: number): number {
+    return this.trace.methodKey(this.tx.firstId[ti]!);
+  }
+
+  #pushDialogState(d: number, state: number, us: number): void {
+    const k = this.dStates[d]! & 3;
+    if (k >= 3) return;
+    this.dStates[d] = (k + 1) | (this.dStates[d]! & 0xfc) | (state << (2 + 2 * k));
+    this.dUs[3 * d + k] = us;
+  }
+
+  /** `setDialogState` of dialog/dialog.ts on the columns. */
+  #setDialogState(d: number, state: number, us: number): void {
+    if (this.dState[d] === state) return;
+    if (this.dState[d] === DS_TERMINATED) return;
+    this.dState[d] = state;
+    this.#pushDialogState(d, state, us);
+    if (state === DS_TERMINATED) this.dEndUs[d] = us;
+  }
+
+  #diag(code: number, id: number, a = 0, b = 0, dialog = -1): void {
+    const k = this.#dgN++;
+    if (k >= this.#dgCode.length) {
+      const n = k + 1;
+      this.#dgCode = growU8(this.#dgCode, n);
+      this.#dgMsg = growI32(this.#dgMsg, n);
+      this.#dgTxn = growI32(this.#dgTxn, n);
+      this.#dgDlg = growI32(this.#dgDlg, n);
+      this.#dgA = growF64(this.#dgA, n);
+      this.#dgB = growF64(this.#dgB, n);
+    }
+    this.#dgCode[k] = code;
+    this.#dgMsg[k] = id;
+    this.#dgTxn[k] = this.#txnCol[id]!;
+    this.#dgDlg[k] = dialog;
+    this.#dgA[k] = a;
+    this.#dgB[k] = b;
+    const g = this.#grpCol[id]!;
+    if (g >= 0) this.gDiags[g]!++;
+    this.#mflags[id]! |= 2;
+    if (!this.#msgFirst.has(id)) this.#msgFirst.set(id, k);
+  }
+
+  #markRetrans(id: number, of: number, intervalUs: number): void {
+    const k = this.#rtN++;
+    if (k >= this.#rtId.length) {
+      this.#rtId = growI32(this.#rtId, k + 1);
+      this.#rtOf = growI32(this.#rtOf, k + 1);
+      this.#rtUs = growF64(this.#rtUs, k + 1);
+    }
+    this.#rtId[k] = id;
+    this.#rtOf[k] = of;
+    this.#rtUs[k] = intervalUs;
+    this.#mflags[id]! |= 1;
+  }
+
+  #stormCheck(ti: number, count: number, id: number, response: boolean): void {
+    const X = this.tx;
+    const max = X.kind[ti] === TK_INVITE && !response ? MAX_RETRANS_INVITE : MAX_RETRANS_OTHER;
+    if (count > max && !(X.flags[ti]! & TF_STORM)) {
+      X.flags[ti]! |= TF_STORM;
+      this.#diag(D_STORM, id, count, 2 * ti + (response ? 1 : 0));
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  #onRequest(id: number, mk: number, g: number, us: number): void {
+    const X = this.tx;
+    const t = this.trace;
+    const mc = this.#classOf(mk);
+    let ti: number;
+    let retrans = false;
+    if (mc === M_ACK) {
+      const inv = this.#inviteKey >= 0 ? this.#findTxn(id, this.#inviteKey) : -1;
+      if (inv >= 0 && X.finalStatus[inv]! >= 300) {
+        // ACK for a non-2xx final: part of the INVITE transaction (§17.1.1.3).
+        ti = inv;
+        const k = this.#findCopy(inv, -1, id);
+        if (k >= 0) {
+          retrans = true;
+          this.#markRetrans(id, -1, us - X.respUs[k]!);
+          X.respUs[k] = us;
+          X.retransmissions[inv]!++;
+        } else {
+          X.addResp(inv, -1, us, id);
+          X.pushState(inv, TS_CONFIRMED, us);
+        }
+      } else {
+        // ACK for a 2xx: a transaction of its own (§17.1.1.3, §13.2.2.4).
+        const ai = this.#findTxn(id, mk);
+        if (ai < 0) {
+          ti = this.#newTxn(id, mk, g, us, true);
+          this.#keyTxn(id, mk, ti);
+          X.pushState(ti, TS_TERMINATED, us);
+        } else {
+          ti = ai;
+          if (this.#samePath(X.requestId[ti]!, id)) {
+            retrans = true;
+            this.#markRetrans(id, X.requestId[ti]!, us - X.reqLastUs[ti]!);
+            X.retransmissions[ti]!++;
+            X.reqRetrans[ti]!++;
+          }
+          X.reqLastUs[ti] = us;
+        }
+      }
+    } else {
+      const found = this.#findTxn(id, mk);
+      if (found < 0) {
+        ti = this.#newTxn(id, mk, g, us, true);
+        this.#keyTxn(id, mk, ti);
+        X.pushState(ti, X.kind[ti] === TK_INVITE ? TS_CALLING : TS_TRYING, us);
+      } else {
+        ti = found;
+        if (X.requestId[ti]! < 0) X.requestId[ti] = id;
+        else if (this.#samePath(X.requestId[ti]!, id)) {
+          retrans = true;
+          X.retransmissions[ti]!++;
+          X.reqRetrans[ti]!++;
+          this.#markRetrans(id, X.requestId[ti]!, us - X.reqLastUs[ti]!);
+          this.#stormCheck(ti, X.reqRetrans[ti]!, id, false);
+        }
+        X.reqLastUs[ti] = us;
+      }
+    }
+    X.requests[ti]!++;
+    if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
+    this.#txnCol[id] = ti;
+    if (retrans) {
+      const d = this.#findDialog(id, g);
+      if (d >= 0) this.#dlgCol[id] = d;
+      else if (X.dialog[ti]! >= 0) this.#dlgCol[id] = X.dialog[ti]!;
+      return;
+    }
+    // First copy of this request at this capture point.
+    if (mc === M_CANCEL) this.#onCancel(id, ti, g, us);
+    const hasToTag = t.toTagHash(id) !== 0;
+    if (g >= 0) {
+      if (this.gFirstRequest[g]! < 0) {
+        this.gFirstRequest[g] = id;
+        this.gFirstMethod[g] = mk;
+        this.gType[g] = CALL_TYPES.indexOf(callTypeOf(t.methodName(mk) ?? ''));
+        this.gOrigin[g] = id;
+      }
+      if (mc === M_INVITE && !hasToTag && this.gInviteUs[g]! < 0) {
+        this.gInviteUs[g] = us;
+        this.gType[g] = CT_CALL;
+        this.gOrigin[g] = id;
+        this.gFirstRequest[g] = id;
+      }
+    }
+    if (hasToTag) this.#onInDialogRequest(id, ti, g, us, mk, mc);
+  }
+
+  #onCancel(id: number, ti: number, g: number, us: number): void {
+    const ii = this.#inviteKey >= 0 ? this.#findTxn(id, this.#inviteKey) : -1;
+    if (ii < 0) {
+      this.#diag(D_CANCEL_UNMATCHED, id, this.#cseqOf(id));
+      return;
+    }
+    const X = this.tx;
+    X.peer[ti] = ii;
+    X.peer[ii] = ti;
+    if (X.finalStatus[ii]! >= 200 && X.finalUs[ii]! < us)
+      this.#diag(D_CANCEL_AFTER_FINAL, id, X.finalStatus[ii]!);
+    else if (g >= 0) this.gCancelled[g] = 1;
+  }
+
+  #onInDialogRequest(id: number, ti: number, g: number, us: number, mk: number, mc: number): void {
+    const X = this.tx;
+    let d = this.#findDialog(id, g);
+    if (d < 0) {
+      if (g < 0) return;
+      if (mc === M_BYE && this.gCount[g]! > 1) this.#diag(D_BYE_OUTSIDE, id);
+      if (mc === M_ACK) return;
+      d = this.#newDialog(id, g, ti, id, -1, us, DS_CONFIRMED, true);
+    }
+    this.#dlgCol[id] = d;
+    if (X.dialog[ti]! < 0) X.dialog[ti] = d;
+    this.dRequests[d]!++;
+    const cseq = this.#cseqOf(id);
+    if (mc === M_ACK) {
+      // The ACK for a 2xx acknowledges the INVITE transactions of this CSeq whose 2xx it answers.
+      for (let x = this.#gTxnHead[this.dGroup[d]!]!; x >= 0; x = this.#txnNext[x]!) {
+        if (
+          X.kind[x] === TK_INVITE &&
+          X.cseq[x] === cseq &&
+          X.okId[x]! >= 0 &&
+          (this.#serverIs(x, id, 1) || this.#clientIs(x, id, 0))
+        )
+          X.acked[x] = 1;
+      }
+      return;
+    }
+    if (mc === M_CANCEL) return;
+    const callerSide = this.trace.fromTagHash(id) === this.dCallerTag[d];
+    const last = callerSide ? this.dCallerCseq[d]! : this.dCalleeCseq[d]!;
+    const lastMethod = callerSide ? this.dCallerMethod[d]! : this.dCalleeMethod[d]!;
+    if (
+      this.dCseqFlagged[d] !== cseq &&
+      last >= 0 &&
+      cseq >= 0 &&
+      (cseq < last || (cseq === last && mk !== lastMethod))
+    ) {
+      this.#diag(D_CSEQ, id, lastMethod, last, d);
+      this.dCseqFlagged[d] = cseq;
+    }
+    if (cseq > last) {
+      if (callerSide) {
+        this.dCallerCseq[d] = cseq;
+        this.dCallerMethod[d] = mk;
+      } else {
+        this.dCalleeCseq[d] = cseq;
+        this.dCalleeMethod[d] = mk;
+      }
+    }
+    if (this.dState[d] === DS_TERMINATED && !(mc === M_BYE && cseq === this.dByeCseq[d]))
+      this.#diag(D_AFTER_END, id, 0, 0, d);
+    if (mc === M_BYE) {
+      if (this.dByeCseq[d]! < 0) this.dByeCseq[d] = cseq;
+      if (g >= 0 && this.gByeUs[g]! < 0) this.gByeUs[g] = us;
+    }
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  #onResponse(id: number, mk: number, g: number, us: number): void {
+    const X = this.tx;
+    const t = this.trace;
+    const status = t.status(id) ?? 0;
+    let ti = this.#findTxn(id, mk);
+    if (ti < 0) {
+      ti = this.#newTxn(id, mk, g, us, false);
+      this.#keyTxn(id, mk, ti);
+      this.#txnCol[id] = ti;
+      X.flags[ti]! |= TF_UNMATCHED;
+      this.#diag(D_UNMATCHED, id, this.#cseqOf(id));
+    }
+    this.#txnCol[id] = ti;
+    X.responses[ti]!++;
+    if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
+    const toTag = t.toTagHash(id);
+    const hasToTag = toTag !== 0;
+    keyStart();
+    keyNum(status);
+    keyNum(toTag);
+    const sig = keyEnd();
+    const k = this.#findCopy(ti, sig, id);
+    const d0 = this.#findDialog(id, g);
+    if (d0 >= 0) this.#dlgCol[id] = d0;
+    const kind = X.kind[ti]!;
+    if (k >= 0) {
+      this.#markRetrans(id, -1, us - X.respUs[k]!);
+      X.respUs[k] = us;
+      X.retransmissions[ti]!++;
+      this.#stormCheck(ti, X.retransmissions[ti]! - X.reqRetrans[ti]!, id, true);
+      if (kind === TK_INVITE && status >= 200 && status < 300 && !(X.flags[ti]! & TF_2XX_RETRANS)) {
+        X.flags[ti]! |= TF_2XX_RETRANS;
+        this.#diag(D_2XX_RETRANS, id);
+      }
+      return;
+    }
+    X.addResp(ti, sig, us, id);
+    const initialInvite = kind === TK_INVITE && X.inDialog[ti] === 0;
+    const towardsOrigin = g >= 0 && this.gOrigin[g]! >= 0 && this.#epEq(id, 1, this.gOrigin[g]!, 0);
+    if (status > 100 && !hasToTag) this.#diag(D_NO_TO_TAG, id);
+    if (status < 200) {
+      if (X.finalStatus[ti]! >= 200) {
+        if (!(X.flags[ti]! & TF_PROV_AFTER)) {
+          X.flags[ti]! |= TF_PROV_AFTER;
+          this.#diag(D_PROV_AFTER, id, X.finalStatus[ti]!);
+        }
+      } else X.pushState(ti, TS_PROCEEDING, us);
+      if (g >= 0 && initialInvite && status >= 180 && towardsOrigin && this.gRingUs[g]! < 0)
+        this.gRingUs[g] = us;
+    } else {
+      const final = X.finalStatus[ti]!;
+      if (final === 0) {
+        X.finalStatus[ti] = status;
+        X.finalUs[ti] = us;
+        X.finalId[ti] = id;
+        X.pushState(ti, kind === TK_INVITE ? (status < 300 ? TS_ACCEPTED : TS_COMPLETED) : TS_COMPLETED, us);
+      } else if (final !== status && !(final < 300 && status < 300) && !(X.flags[ti]! & TF_CONFLICT)) {
+        X.flags[ti]! |= TF_CONFLICT;
+        this.#diag(D_CONFLICT, id, final);
+      }
+      if (kind === TK_INVITE && status < 300 && X.okId[ti]! < 0) X.okId[ti] = id;
+      if (g >= 0) this.#groupFinal(id, ti, g, status, us, towardsOrigin, initialInvite);
+    }
+    const tmc = this.#classOf(this.#txnMethodKey(ti));
+    // Dialogs: created by 1xx/2xx with a To tag to INVITE/SUBSCRIBE/REFER outside a dialog.
+    if (
+      g >= 0 &&
+      hasToTag &&
+      t.fromTagHash(id) !== 0 &&
+      status > 100 &&
+      status < 300 &&
+      (tmc === M_INVITE || tmc === M_DLG) &&
+      X.inDialog[ti] === 0
+    ) {
+      let d = d0;
+      if (d < 0)
+        d = this.#newDialog(
+          id,
+          g,
+          ti,
+          X.requestId[ti]!,
+          id,
+          us,
+          status < 200 ? DS_EARLY : DS_CONFIRMED,
+          false,
+        );
+      else if (status >= 200) this.#setDialogState(d, DS_CONFIRMED, us);
+      if (X.dialog[ti]! < 0) X.dialog[ti] = d;
+      this.#dlgCol[id] = d;
+    }
+    if (g >= 0 && status >= 300 && initialInvite) {
+      const cseq = X.cseq[ti]!;
+      for (let d = this.#gDlgHead[g]!; d >= 0; d = this.#dlgNext[d]!)
+        if (
+          this.dState[d] === DS_EARLY &&
+          this.dCseq[d] === cseq &&
+          this.#classOf(this.dMethod[d]!) === M_INVITE
+        )
+          this.#setDialogState(d, DS_TERMINATED, us);
+    }
+    if (tmc === M_BYE && status >= 200 && d0 >= 0) {
+      this.#setDialogState(d0, DS_TERMINATED, us);
+      if (g >= 0 && this.gEndUs[g]! < 0) this.gEndUs[g] = us;
+    }
+  }
+
+  #groupFinal(
+    id: number,
+    ti: number,
+    g: number,
+    status: number,
+    us: number,
+    towardsOrigin: boolean,
+    initialInvite: boolean,
+  ): void {
+    const X = this.tx;
+    const requestId = X.requestId[ti]!;
+    const isCall = this.gType[g] === CT_CALL;
+    if (towardsOrigin && ((isCall && initialInvite) || (!isCall && requestId === this.gFirstRequest[g]))) {
+      this.gFinal[g] = status;
+      if (status < 300 && this.gAnswerUs[g]! < 0 && initialInvite) this.gAnswerUs[g] = us;
+    } else if (
+      towardsOrigin &&
+      !isCall &&
+      X.inDialog[ti] === 0 &&
+      X.method[ti] === this.trace.methodName(this.gFirstMethod[g]!)
+    ) {
+      this.gFinal[g] = status;
+    }
+    if (status === 401 || status === 407) this.gChallenges[g]!++;
+    if (status === 481) this.#diag(D_481, id);
+    else if (status === 482) this.#diag(D_482, id);
+    else if (status === 483) this.#diag(D_483, id);
+    else if (status === 488 || status === 606) this.#diag(D_OFFER_REJECTED, id);
+  }
+
+  // ---------------------------------------------------------------- answers
+
+  /** Group (Call-ID) of message `id`, or -1. */
+  groupOf(id: number): number {
+    return id < this.#n ? this.#grpCol[id]! : -1;
+  }
+  transactionOf(id: number): number {
+    return id < this.#n ? this.#txnCol[id]! : -1;
+  }
+  dialogOf(id: number): number {
+    if (id >= this.#n) return -1;
+    const d = this.#dlgCol[id]!;
+    if (d >= 0) return d;
+    const t = this.#txnCol[id]!;
+    return t >= 0 ? this.tx.dialog[t]! : -1;
+  }
+  /** Whether message `id` is a retransmission. */
+  isRetransmission(id: number): boolean {
+    return id < this.#n && (this.#mflags[id]! & 1) !== 0;
+  }
+  /** Retransmissions: message id, the first copy (-1 for responses and ACKs of non-2xx), interval µs. */
+  retransmissions(): { id: number; of: number; intervalUs: number }[] {
+    const out: { id: number; of: number; intervalUs: number }[] = [];
+    for (let k = 0; k < this.#rtN; k++)
+      out.push({ id: this.#rtId[k]!, of: this.#rtOf[k]!, intervalUs: this.#rtUs[k]! });
+    return out;
+  }
+  /** Message ids of group `g`, in trace order. */
+  groupMessageIds(g: number): number[] {
+    const out: number[] = [];
+    for (let id = this.#gHead[g]!; id >= 0; id = this.#nextInGroup[id]!) out.push(id);
+    return out;
+  }
+  /** Transactions of group `g`, in order. */
+  groupTransactions(g: number): number[] {
+    const out: number[] = [];
+    for (let x = this.#gTxnHead[g]!; x >= 0; x = this.#txnNext[x]!) out.push(x);
+    return out.reverse();
+  }
+  /** Dialogs of group `g`, in order. */
+  groupDialogs(g: number): number[] {
+    const out: number[] = [];
+    for (let d = this.#gDlgHead[g]!; d >= 0; d = this.#dlgNext[d]!) out.push(d);
+    return out.reverse();
+  }
+  /** Dialog `d`'s state sequence: state name and time µs, in order. */
+  dialogStates(d: number): { state: DialogState; us: number }[] {
+    const s = this.dStates[d]!;
+    const out: { state: DialogState; us: number }[] = [];
+    for (let k = 0; k < (s & 3); k++)
+      out.push({ state: DIALOG_STATES[(s >> (2 + 2 * k)) & 3]!, us: this.dUs[3 * d + k]! });
+    return out;
+  }
+  dialogState(d: number): DialogState {
+    return DIALOG_STATES[this.dState[d]!]!;
+  }
+
+  /** The facts `classifyCall` reads, for group `g`. */
+  callFacts(g: number): CallFacts {
+    return {
+      type: CALL_TYPES[this.gType[g]!]!,
+      finalStatus: this.gFinal[g]!,
+      firstUs: this.gFirstUs[g]!,
+      answerUs: this.gAnswerUs[g]!,
+      byeUs: this.gByeUs[g]!,
+      cancelled: this.gCancelled[g] === 1,
+      inviteUs: this.gInviteUs[g]!,
+      ringUs: this.gRingUs[g]!,
+    };
+  }
+
+  /** State of group `g` now (the trace's last time), as the full analyzer classifies it. */
+  callState(g: number): CallState {
+    return classifyCall(this.callFacts(g), this.#lastUs);
+  }
+
+  /** Group `g` as the calls list shows it before tier 2 (no From/To, codecs or joined legs yet). */
+  call(g: number): Tier1Call {
+    const inv = this.gInviteUs[g]!;
+    const ring = this.gRingUs[g]!;
+    const ans = this.gAnswerUs[g]!;
+    const end =
+      this.gEndUs[g]! >= 0 ? this.gEndUs[g]! : this.gByeUs[g]! >= 0 ? this.gByeUs[g]! : this.gLastUs[g]!;
+    return {
+      id: `C${g + 1}`,
+      callId: this.trace.callId(this.gFirstRequest[g]! >= 0 ? this.gFirstRequest[g]! : this.#gHead[g]!) ?? '',
+      type: CALL_TYPES[this.gType[g]!]!,
+      state: this.callState(g),
+      finalStatus: this.gFinal[g] || null,
+      start: secs(this.gFirstUs[g]!),
+      end: secs(this.gLastUs[g]!),
+      pdd: inv >= 0 && ring >= 0 ? secs(ring - inv) : null,
+      setupTime: inv >= 0 && ans >= 0 ? secs(ans - inv) : null,
+      duration: ans >= 0 ? secs(end - ans) : null,
+      messages: this.gCount[g]!,
+      dialogs: this.groupDialogs(g).map(dialogId),
+      diagnostics: this.gDiags[g]! + this.#lazyCount(g),
+    };
+  }
+
+  /** Every group, in order of first message. */
+  calls(): Tier1Call[] {
+    const out: Tier1Call[] = [];
+    for (let g = 0; g < this.ng; g++) out.push(this.call(g));
+    return out;
+  }
+
+  /** Counts of call states over the INVITE groups (`summary().calls` of the full analyzer, before joins). */
+  callStateCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let g = 0; g < this.ng; g++)
+      if (this.gType[g] === CT_CALL) {
+        const s = this.callState(g);
+        out[s] = (out[s] ?? 0) + 1;
+      }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- diagnostics
+
+  #lazyCount(g: number): number {
+    const now = this.#lastUs;
+    const X = this.tx;
+    let n = 0;
+    for (let t = this.#gTxnHead[g]!; t >= 0; t = this.#txnNext[t]!) {
+      if (
+        X.requestId[t]! >= 0 &&
+        X.finalStatus[t] === 0 &&
+        now - X.startUs[t]! > TIMER_64T1_US &&
+        X.kind[t] !== TK_ACK
+      )
+        n++;
+      const ok = X.okId[t]!;
+      if (ok >= 0 && X.acked[t] === 0 && now - this.trace.timeUs(ok) > TIMER_64T1_US) n++;
+    }
+    if (this.#pddLong(g)) n++;
+    return n;
+  }
+
+  #pddLong(g: number): boolean {
+    if (this.gType[g] !== CT_CALL || this.gInviteUs[g]! < 0) return false;
+    const ring = this.gRingUs[g]!;
+    const first = ring >= 0 ? ring : this.gFinal[g]! > 0 && this.gAnswerUs[g]! >= 0 ? this.gAnswerUs[g]! : -1;
+    return first >= 0 && first - this.gInviteUs[g]! > PDD_LONG_US;
+  }
+
+  /** Codes tier 1 raised on message `id` (as they arrived; the time-dependent ones not included). */
+  messageCodes(id: number): string[] {
+    // A message's diagnostics are raised while it is indexed: they stand together in the list.
+    const first = this.#msgFirst.get(id);
+    if (first === undefined) return [];
+    const out: string[] = [];
+    for (let k = first; k < this.#dgN && this.#dgMsg[k] === id; k++) {
+      const c = TIER1_CODES[this.#dgCode[k]!]!;
+      if (!out.includes(c)) out.push(c);
+    }
+    return out;
+  }
+
+  #callOf(id: number): { call?: string } {
+    const g = this.#grpCol[id]!;
+    return g >= 0 ? { call: `C${g + 1}` } : {};
+  }
+
+  /** The text of stored diagnostic `k` (built now: what it names is read from the columns or the message). */
+  #text(k: number): string {
+    const id = this.#dgMsg[k]!;
+    const t = this.trace;
+    const a = this.#dgA[k]!;
+    const b = this.#dgB[k]!;
+    const status = t.status(id);
+    const ti = this.#dgTxn[k]!;
+    const tm = ti >= 0 ? this.tx.method[ti]! : '?';
+    const cseq = t.keyFlags(id) & KF_CSEQ ? t.cseqNumber(id) : null;
+    switch (this.#dgCode[k]!) {
+      case D_CANCEL_UNMATCHED:
+        return `CANCEL (CSeq ${cseq}) matches no INVITE transaction seen`;
+      case D_CANCEL_AFTER_FINAL:
+        return `CANCEL sent after the INVITE already received ${a}`;
+      case D_BYE_OUTSIDE: {
+        const m = t.message(id);
+        return `BYE for a dialog (tags ${m.fromTag}/${m.toTag}) that was never established`;
+      }
+      case D_CSEQ:
+        return `${t.methodName(t.methodKey(id))} CSeq ${cseq ?? -1} is not above the previous ${t.methodName(a) ?? ''} CSeq ${b} from the same side`;
+      case D_AFTER_END:
+        return `${t.methodName(t.methodKey(id))} sent in dialog ${dialogId(this.#dgDlg[k]!)} after it ended`;
+      case D_UNMATCHED:
+        return `${status} to ${t.methodName(t.methodKey(id)) ?? '?'} (CSeq ${cseq}) matches no request seen`;
+      case D_STORM: {
+        // (raised before the message joins its transaction: b = 2 × transaction + response)
+        const x = b >> 1;
+        const response = (b & 1) === 1;
+        const max = this.tx.kind[x] === TK_INVITE && !response ? MAX_RETRANS_INVITE : MAX_RETRANS_OTHER;
+        return `${this.tx.method[x]} ${response ? 'response' : 'request'} retransmitted ${a} times (the timers allow at most ${max})`;
+      }
+      case D_2XX_RETRANS:
+        return `${status} to INVITE retransmitted: the ACK was lost or late`;
+      case D_NO_TO_TAG:
+        return `${status} response has no To tag`;
+      case D_PROV_AFTER:
+        return `${status} arrived after the final ${a}`;
+      case D_CONFLICT:
+        return `${status} after the final ${a} in the same transaction`;
+      case D_481:
+        return `481 to ${tm}: the UAS knows no such dialog or transaction`;
+      case D_482:
+        return `482 Loop Detected to ${tm}`;
+      case D_483:
+        return `483 Too Many Hops to ${tm}`;
+      default:
+        return `${status} ${t.message(id).reason ?? ''}: the session offer was refused`.trim();
+    }
+  }
+
+  /**
+   * The diagnostics tier 1 decides, as the full analyzer reports them (same codes, texts, message,
+   * frame, transaction, dialog; `call` is the Call-ID group's, before tier 2 joins legs), the
+   * time-dependent ones evaluated against the trace's last time; sorted by message.
+   */
+  diagnostics(): AnalysisDiagnostic[] {
+    const t = this.trace;
+    const out: AnalysisDiagnostic[] = [];
+    for (let k = 0; k < this.#dgN; k++) {
+      const id = this.#dgMsg[k]!;
+      const code = this.#dgCode[k]!;
+      const where: Partial<AnalysisDiagnostic> = { messageId: id, frame: t.frame(id), ...this.#callOf(id) };
+      if (code === D_CSEQ || code === D_AFTER_END) where.dialog = dialogId(this.#dgDlg[k]!);
+      const ti = this.#dgTxn[k]!;
+      if (ti >= 0) where.transaction = transactionId(ti);
+      out.push(analysisDiagnostic(TIER1_CODES[code]!, this.#text(k), where));
+    }
+    const now = this.#lastUs;
+    const X = this.tx;
+    const add = (code: string, message: string, id: number, ti: number): void => {
+      out.push(
+        analysisDiagnostic(code, message, {
+          messageId: id,
+          frame: t.frame(id),
+          ...this.#callOf(id),
+          ...(ti >= 0 ? { transaction: transactionId(ti) } : {}),
+        }),
+      );
+    };
+    for (let ti = 0; ti < X.n; ti++) {
+      const requestId = X.requestId[ti]!;
+      const startUs = X.startUs[ti]!;
+      if (requestId >= 0 && X.finalStatus[ti] === 0 && now - startUs > TIMER_64T1_US) {
+        if (X.kind[ti] === TK_INVITE)
+          add(
+            'invite-no-final-response',
+            `INVITE got no final response within Timer B (${secs(now - startUs).toFixed(1)} s without one)`,
+            requestId,
+            ti,
+          );
+        else if (X.kind[ti] === TK_NON_INVITE)
+          add(
+            'non-invite-no-final-response',
+            `${X.method[ti]} got no final response within Timer F`,
+            requestId,
+            ti,
+          );
+      }
+      const ok = X.okId[ti]!;
+      if (ok >= 0 && X.acked[ti] === 0 && now - t.timeUs(ok) > TIMER_64T1_US) {
+        const r = X.requestId[ti]!;
+        const server = r >= 0 ? t.dst(r) : t.src(X.firstId[ti]!);
+        add('ack-missing-2xx', `2xx to INVITE (CSeq ${X.cseq[ti]}) from ${server} was never ACKed`, ok, ti);
+      }
+    }
+    for (let g = 0; g < this.ng; g++) {
+      if (!this.#pddLong(g)) continue;
+      const ring = this.gRingUs[g]!;
+      const first = ring >= 0 ? ring : this.gAnswerUs[g]!;
+      add(
+        'pdd-long',
+        `post-dial delay ${secs(first - this.gInviteUs[g]!).toFixed(1)} s`,
+        this.gFirstRequest[g]!,
+        -1,
+      );
+    }
+    return out.sort((x, y) => (x.messageId ?? 0) - (y.messageId ?? 0));
+  }
+
+  /** Bytes held by tier 1's tables (typed arrays; the trace's columns not counted). */
+  memoryBytes(): number {
+    let b = this.#txnCol.byteLength * 4 + this.#mflags.byteLength + this.#groupOfKey.byteLength;
+    b += this.tx.bytes + this.#txnByKey.bytes + this.#dlgByKey.bytes + this.#txnNext.byteLength;
+    b += this.gKey.length * (4 * 12 + 8 * 7 + 2) + this.dGroup.length * (4 * 9 + 8 * 11 + 3);
+    b += this.#rtId.length * 16 + this.#dgCode.length * 29 + this.#msgFirst.size * 40;
+    return b;
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Tier 1 of the tiered analysis (analysis/tier1.ts: transactions, retransmissions, dialogs, Call-ID
+ * groups and the diagnostics these tables decide, from the trace's columns only) against the full
+ * analyzer (tier 2) on every analysis fixture, the sample and SIPp captures, the public captures
+ * (../shared/captures/public, skipped when absent) and the bench capture (bench/data, when present):
+ * every transaction, dialog, group, retransmission and tier-1 diagnostic must be the same.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TraceAnalyzer } from '../../../src/sip-core/analysis';
+import { classifyCall } from '../../../src/sip-core/analysis/call/call';
+import { DIALOG_STATES } from '../../../src/sip-core/analysis/dialog/dialog';
+import { Tier1Analysis, TIER1_CODES, TIER1_LAZY_CODES } from '../../../src/sip-core/analysis/tier1';
+import { Trace } from '../../../src/sip-core/trace/trace';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { parseFixture, traceFromMessages } from '../../fixtures/analysis/load';
+
+const repo = path.resolve(import.meta.dirname, '../../..');
+const pub = path.resolve(repo, '../shared/captures/public');
+const fixtures = path.join(repo, 'test/fixtures/analysis');
+
+const TIER1 = new Set<string>([...TIER1_CODES, ...TIER1_LAZY_CODES]);
+/** A code of tier 1 on message `id` (request-loop also comes from the Via stack check, tier 2's). */
+const isTier1 = (trace: Trace, code: string, id: number): boolean =>
+  TIER1.has(code) && !(code === 'request-loop' && trace.kind(id) === 'request');
+
+/** Compares tier 1 with the full analyzer on one trace; returns the number of messages checked. */
+function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
+  const full = TraceAnalyzer.attach(trace);
+  full.detach();
+  t1.catchUp();
+  const n = trace.count;
+  expect(t1.count, what).toBe(n);
+  // Groups.
+  expect(t1.ng, `${what}: groups`).toBe(full.groups.length);
+  let now = 0;
+  for (let id = 0; id < n; id++) now = Math.max(now, trace.timeUs(id));
+  for (let g = 0; g < t1.ng; g++) {
+    const x = full.groups[g]!;
+    const w = `${what}: group C${g + 1}`;
+    expect(
+      {
+        type: t1.callFacts(g).type,
+        firstMethod: trace.methodName(t1.gFirstMethod[g]!) ?? '',
+        origin: t1.gOrigin[g],
+        firstRequest: t1.gFirstRequest[g],
+        firstUs: t1.gFirstUs[g],
+        lastUs: t1.gLastUs[g],
+        inviteUs: t1.gInviteUs[g],
+        ringUs: t1.gRingUs[g],
+        answerUs: t1.gAnswerUs[g],
+        byeUs: t1.gByeUs[g],
+        endUs: t1.gEndUs[g],
+        final: t1.gFinal[g],
+        cancelled: t1.gCancelled[g] === 1,
+        challenges: t1.gChallenges[g],
+        ids: t1.groupMessageIds(g),
+        txns: t1.groupTransactions(g),
+        dialogs: t1.groupDialogs(g),
+        state: t1.callState(g),
+      },
+      w,
+    ).toEqual({
+      type: x.type,
+      firstMethod: x.firstMethod,
+      origin: x.originId,
+      firstRequest: x.firstRequestId,
+      firstUs: x.firstUs,
+      lastUs: x.lastUs,
+      inviteUs: x.inviteUs,
+      ringUs: x.ringUs,
+      answerUs: x.answerUs,
+      byeUs: x.byeUs,
+      endUs: x.endUs,
+      final: x.finalStatus,
+      cancelled: x.cancelled,
+      challenges: x.challenges,
+      ids: x.ids,
+      txns: x.txns,
+      dialogs: x.dialogs,
+      state: classifyCall(x, now),
+    });
+  }
+  // Messages.
+  for (let id = 0; id < n; id++) {
+    const r = full.retransmission(id);
+    expect(
+      [t1.transactionOf(id), t1.dialogOf(id), t1.isRetransmission(id), t1.messageCodes(id)],
+      `${what}: message ${id}`,
+    ).toEqual([
+      full.transactionOf(id),
+      full.dialogOf(id),
+      r !== null,
+      full
+        .messageDiagnostics(id)
+        .filter((c) => isTier1(trace, c, id) && (TIER1_CODES as readonly string[]).includes(c)),
+    ]);
+  }
+  const rt = t1.retransmissions();
+  expect(rt.length, `${what}: retransmissions`).toBe(full.totals().retransmissions);
+  for (const x of rt)
+    expect({ of: x.of, intervalUs: x.intervalUs }, `${what}: retrans ${x.id}`).toEqual(
+      full.retransmission(x.id),
+    );
+  // Transactions.
+  const A = t1.tx;
+  const B = full.tx;
+  expect(A.n, `${what}: transactions`).toBe(B.n);
+  const row = (X: typeof A, t: number): unknown[] => [
+    X.kind[t],
+    X.method[t],
+    X.cseq[t],
+    X.group[t],
+    X.requestId[t],
+    X.firstId[t],
+    X.finalStatus[t],
+    X.finalId[t],
+    X.okId[t],
+    X.dialog[t],
+    X.peer[t],
+    X.retransmissions[t],
+    X.reqRetrans[t],
+    X.responses[t],
+    X.requests[t],
+    X.startUs[t],
+    X.lastUs[t],
+    X.finalUs[t],
+    X.reqLastUs[t],
+    X.rfc2543[t],
+    X.acked[t],
+    X.inDialog[t],
+    X.flags[t]! & 31,
+    X.states(t),
+  ];
+  for (let t = 0; t < A.n; t++) expect(row(A, t), `${what}: T${t + 1}`).toEqual(row(B, t));
+  // Dialogs.
+  expect(t1.nd, `${what}: dialogs`).toBe(full.dialogList.length);
+  for (let d = 0; d < t1.nd; d++) {
+    const x = full.dialogList[d]!;
+    const states: number[] = [];
+    for (const s of t1.dialogStates(d)) states.push(DIALOG_STATES.indexOf(s.state), s.us);
+    expect(
+      [
+        t1.dGroup[d],
+        trace.methodName(t1.dMethod[d]!),
+        t1.dialogState(d),
+        states,
+        t1.dTxn[d],
+        t1.dCseq[d],
+        t1.dRequest[d],
+        t1.dResponse[d],
+        t1.dStartUs[d],
+        t1.dEndUs[d],
+        t1.dCallerCseq[d],
+        t1.dCalleeCseq[d],
+        trace.methodName(t1.dCallerMethod[d]!) ?? '',
+        trace.methodName(t1.dCalleeMethod[d]!) ?? '',
+        t1.dByeCseq[d],
+        t1.dPartial[d] === 1,
+        t1.dRequests[d],
+        t1.dCseqFlagged[d],
+      ],
+      `${what}: D${d + 1}`,
+    ).toEqual([
+      x.group,
+      x.method,
+      x.state,
+      x.states,
+      x.txn,
+      x.cseq,
+      x.requestId,
+      x.responseId,
+      x.startUs,
+      x.endUs,
+      x.callerCseq,
+      x.calleeCseq,
+      x.callerMethod,
+      x.calleeMethod,
+      x.byeCseq,
+      x.partial,
+      x.requests,
+      x.cseqFlagged,
+    ]);
+  }
+  // Diagnostics tier 1 decides (the full analyzer's `call` is the joined call: compared by group).
+  const strip = ({ call: _c, ...d }: { call?: string }): object => d;
+  const roots = new Set(full.callRoots());
+  const mine = t1
+    .diagnostics()
+    .filter((d) => d.code !== 'pdd-long' || roots.has(t1.groupOf(d.messageId!)))
+    .map(strip);
+  const theirs = full
+    .diagnostics()
+    .filter((d) => isTier1(trace, d.code, d.messageId!))
+    .map(strip);
+  expect(mine, `${what}: diagnostics`).toEqual(theirs);
+  return n;
+}
+
+function fixtureFiles(): string[] {
+  const out: string[] = [];
+  for (const dir of ['rules', 'calls'])
+    for (const f of readdirSync(path.join(fixtures, dir)).sort())
+      if (f.endsWith('.sip')) out.push(path.join(fixtures, dir, f));
+  return out;
+}
+
+describe('tier 1 equals the full analyzer', () => {
+  it('on every analysis fixture (following the trace as messages are appended)', () => {
+    let n = 0;
+    let diags = 0;
+    for (const f of fixtureFiles()) {
+      const trace = new Trace(null, []);
+      const t1 = Tier1Analysis.attach(trace);
+      traceFromMessages(parseFixture(readFileSync(f, 'utf8')), trace);
+      n += compare(trace, t1, path.basename(f));
+      diags += t1.diagnostics().length;
+    }
+    expect(n).toBeGreaterThan(200);
+    // Each tier-1 rule's fixture triggers it.
+    expect(diags).toBeGreaterThan(20);
+  });
+
+  it('on the sample and SIPp captures, by the parsing and the index ingest', () => {
+    for (const f of [
+      path.join(repo, 'resources/samples/sample-call.pcap'),
+      path.join(fixtures, 'sipp/timer-a.pcap'),
+    ]) {
+      for (const parse of [true, false]) {
+        const r = ingestBytes(new Uint8Array(readFileSync(f)), path.basename(f), { parse });
+        expect(
+          compare(r.trace, Tier1Analysis.attach(r.trace), `${path.basename(f)} parse=${parse}`),
+        ).toBeGreaterThan(5);
+      }
+    }
+  });
+
+  it.skipIf(!existsSync(pub))('on every public capture, by the parsing and the index ingest', () => {
+    let n = 0;
+    for (const f of readdirSync(pub).sort()) {
+      if (!/\.(pcap|pcapng|cap)$/.test(f)) continue;
+      for (const parse of [true, false]) {
+        const r = ingestBytes(new Uint8Array(readFileSync(path.join(pub, f))), f, { parse });
+        n += compare(r.trace, Tier1Analysis.attach(r.trace), `${f} parse=${parse}`);
+      }
+    }
+    expect(n).toBeGreaterThan(1000);
+  });
+
+  const bench = path.join(repo, 'bench/data/sip-40MB.pcap');
+  it.skipIf(!existsSync(bench))(
+    'on the bench capture (40 MB, index ingest)',
+    () => {
+      const r = ingestBytes(new Uint8Array(readFileSync(bench)), 'sip-40MB.pcap', { parse: false });
+      expect(compare(r.trace, Tier1Analysis.attach(r.trace), 'sip-40MB')).toBeGreaterThan(60_000);
+    },
+    120_000,
+  );
+});
+
+describe('tier 1 calls list', () => {
+  it('gives each Call-ID group its state, final code and timings', () => {
+    const trace = traceFromMessages(
+      parseFixture(readFileSync(path.join(fixtures, 'calls/states.sip'), 'utf8')),
+    );
+    const t1 = Tier1Analysis.attach(trace);
+    const full = TraceAnalyzer.attach(trace);
+    const calls = t1.calls();
+    expect(calls.length).toBe(full.groups.length);
+    for (const c of calls) {
+      const g = Number(c.id.slice(1)) - 1;
+      const s = full.callSummary(full.resolveCall(c.id));
+      if (full.members(g).length !== 1 || full.resolveCall(c.id) !== g) continue;
+      expect(c, c.id).toMatchObject({
+        state: s.state,
+        finalStatus: s.finalStatus,
+        start: s.start,
+        end: s.end,
+        pdd: s.pdd,
+        setupTime: s.setupTime,
+        duration: s.duration,
+        messages: s.messages,
+        dialogs: s.dialogs,
+      });
+    }
+    expect(new Set(calls.map((c) => c.state)).size).toBeGreaterThan(4);
+  });
+});
