@@ -528,8 +528,15 @@ export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]>
     port = n;
     i = k;
   }
-  // parameters: ";" token [ "=" value ], nothing between them
+  // parameters: ";" token [ "=" value ], nothing between them; the first branch / received / rport /
+  // maddr / ttl noted on the way (as finishVia reads them: first occurrence wins; undefined = absent)
   const params: Param[] = [];
+  let branch: string | null | undefined;
+  let received: string | null | undefined;
+  let rport: number | true | null | undefined;
+  let maddr: string | null | undefined;
+  // whether everything finishVia checks is known to pass (else it runs, for the same result)
+  let plain = true;
   while (i < end) {
     if (b[o + i] !== 59) return null;
     const pStart = i;
@@ -552,15 +559,104 @@ export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]>
         k++;
       }
       if (k === vStart) return null;
-      params.push({ name, value: s.slice(vStart, k), span: { start: pStart, end: k } });
+      const value = s.slice(vStart, k);
+      params.push({ name, value, span: { start: pStart, end: k } });
+      if (name === 'branch') {
+        if (branch === undefined) {
+          branch = value;
+          // RFC 3261 §8.1.1.7: the magic cookie and an identifier after it (else finishVia reports)
+          if (!(k - vStart > 7 && hasCookieAt(b, o + vStart))) plain = false;
+        }
+      } else if (name === 'received') {
+        if (received === undefined) {
+          received = value;
+          if (!isIpv4At(b, o + vStart, o + k)) plain = false;
+        }
+      } else if (name === 'rport') {
+        if (rport === undefined) {
+          const n = k - vStart <= 5 ? digitsAt(b, o + vStart, o + k) : -1;
+          if (n < 0 || n > 65535) plain = false;
+          rport = n;
+        }
+      } else if (name === 'maddr') {
+        if (maddr === undefined) maddr = value;
+      } else if (name === 'ttl') plain = false;
       i = k;
     } else {
       params.push({ name, value: null, span: { start: pStart, end: j } });
+      if (name === 'rport') {
+        if (rport === undefined) rport = true;
+      } else if (name === 'branch' || name === 'received' || name === 'maddr' || name === 'ttl')
+        plain = false;
       i = j;
     }
   }
-  const via = finishVia(s, 0, end, 'SIP', '2.0', transport, host, hostType, port, params, diags);
+  if (!plain || branch === undefined) {
+    const via = finishVia(s, 0, end, 'SIP', '2.0', transport, host, hostType, port, params, diags);
+    return { value: [via], diagnostics: diags };
+  }
+  // finishVia's result, with nothing to report (the checks above passed)
+  const via: Via = {
+    protocolName: 'SIP',
+    protocolVersion: '2.0',
+    transport,
+    host,
+    hostType,
+    port,
+    params,
+    branch,
+    received: received ?? null,
+    rport: rport ?? null,
+    maddr: maddr ?? null,
+    ttl: null,
+    span: { start: 0, end },
+  };
   return { value: [via], diagnostics: diags };
+}
+
+/** Whether the octets at `at` are the magic cookie "z9hG4bK" (the caller checks the length). */
+function hasCookieAt(b: Uint8Array, at: number): boolean {
+  return (
+    b[at] === 122 && // z
+    b[at + 1] === 57 && // 9
+    b[at + 2] === 104 && // h
+    b[at + 3] === 71 && // G
+    b[at + 4] === 52 && // 4
+    b[at + 5] === 98 && // b
+    b[at + 6] === 75 // K
+  );
+}
+
+/** The decimal number of the digits `b[s, e)`, or -1 (no digits, or another octet). */
+function digitsAt(b: Uint8Array, s: number, e: number): number {
+  if (s >= e) return -1;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    const c = b[k]!;
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** {@link isIpv4} of the octets `b[s, e)`. */
+function isIpv4At(b: Uint8Array, s: number, e: number): boolean {
+  let parts = 0;
+  let n = 0;
+  let len = 0;
+  for (let k = s; k <= e; k++) {
+    const c = k < e ? b[k]! : 46;
+    if (c === 46) {
+      if (len === 0 || len > 3 || n > 255) return false;
+      parts++;
+      n = 0;
+      len = 0;
+    } else if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      len++;
+    } else return false;
+  }
+  return parts === 4;
 }
 
 /** Serializes one via-parm. */
