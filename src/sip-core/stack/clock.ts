@@ -635,44 +635,109 @@ export const BRANCH_COOKIE = 'z9hG4bK';
 
 /** Char codes of `0123456789abcdef`. */
 const HEX_CODES: readonly number[] = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
-const COOKIE_CODES: readonly number[] = [...BRANCH_COOKIE].map((c) => c.charCodeAt(0));
 
 /** Deterministic {@link IdSource}: the same seed yields the same sequence of ids. */
 export class SeededIdSource implements IdSource {
   readonly random: RandomSource;
-  /** Char codes of the id being made (one flat string from them, no concatenation per character). */
+  /** Char codes of the digits being made (ids of the usual lengths are made from them in one call). */
+  private readonly d = new Uint8Array(64);
+  /** Char codes of an id of another length (one flat string from them, no concatenation per character). */
   private readonly codes: number[] = [];
 
   constructor(seedOrRandom: number | RandomSource) {
     this.random = typeof seedOrRandom === 'number' ? new Xoshiro128(seedOrRandom) : seedOrRandom;
   }
 
-  /** `prefix` then `length` hex digits, four bits at a time from each 32-bit draw, low bits first. */
-  private hex(prefix: readonly number[], length: number): string {
-    const a = this.codes;
-    a.length = 0;
-    for (let i = 0; i < prefix.length; i++) a.push(prefix[i]!);
+  /** `length` hex digits into `d`, four bits at a time from each 32-bit draw, low bits first. */
+  private digits(length: number): Uint8Array {
+    const d = length <= this.d.length ? this.d : new Uint8Array(length);
     let n = 0;
     while (n < length) {
       let w = this.random.nextU32();
       for (let i = 0; i < 8 && n < length; i++, n++) {
-        a.push(HEX_CODES[w & 15]!);
+        d[n] = HEX_CODES[w & 15]!;
         w >>>= 4;
       }
     }
+    return d;
+  }
+
+  /** `prefix` then `length` hex digits (see {@link digits}). */
+  private hex(prefix: readonly number[], length: number): string {
+    const d = this.digits(length);
+    const a = this.codes;
+    a.length = prefix.length + length;
+    for (let i = 0; i < prefix.length; i++) a[i] = prefix[i]!;
+    for (let i = 0; i < length; i++) a[prefix.length + i] = d[i]!;
     return String.fromCharCode.apply(null, a);
   }
 
   token(length: number): string {
+    if (length === 8) {
+      const d = this.digits(8);
+      return String.fromCharCode(d[0]!, d[1]!, d[2]!, d[3]!, d[4]!, d[5]!, d[6]!, d[7]!);
+    }
+    if (length === 20) {
+      const d = this.digits(20);
+      return String.fromCharCode(
+        d[0]!,
+        d[1]!,
+        d[2]!,
+        d[3]!,
+        d[4]!,
+        d[5]!,
+        d[6]!,
+        d[7]!,
+        d[8]!,
+        d[9]!,
+        d[10]!,
+        d[11]!,
+        d[12]!,
+        d[13]!,
+        d[14]!,
+        d[15]!,
+        d[16]!,
+        d[17]!,
+        d[18]!,
+        d[19]!,
+      );
+    }
     return this.hex([], length);
   }
 
   branch(): string {
-    return this.hex(COOKIE_CODES, 16);
+    // z9hG4bK and 16 digits, in one call (no array, no concatenation)
+    const d = this.digits(16);
+    return String.fromCharCode(
+      0x7a,
+      0x39,
+      0x68,
+      0x47,
+      0x34,
+      0x62,
+      0x4b,
+      d[0]!,
+      d[1]!,
+      d[2]!,
+      d[3]!,
+      d[4]!,
+      d[5]!,
+      d[6]!,
+      d[7]!,
+      d[8]!,
+      d[9]!,
+      d[10]!,
+      d[11]!,
+      d[12]!,
+      d[13]!,
+      d[14]!,
+      d[15]!,
+    );
   }
 
   tag(): string {
-    return this.token(10);
+    const d = this.digits(10);
+    return String.fromCharCode(d[0]!, d[1]!, d[2]!, d[3]!, d[4]!, d[5]!, d[6]!, d[7]!, d[8]!, d[9]!);
   }
 
   callId(host?: string): string {

@@ -10,6 +10,7 @@ import type { SipMessage } from '../../message';
 import { buildResponseTo, parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
+import { keyWithoutMessage, requestBranch } from './table';
 import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
 import type { TimerName, TransactionUser } from './types';
 
@@ -56,6 +57,17 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     return this.lastSent ? parseMessage(this.lastSent).toTag : null;
   }
 
+  private req: SipMessage | null;
+
+  /**
+   * The received INVITE, until the final response is sent: from then on the transaction only
+   * retransmits that response's bytes or absorbs (RFC 3261 §17.2.1, RFC 6026 §8.6), so it lets the
+   * request go for the 64*T1 it still lives (null then).
+   */
+  get request(): SipMessage | null {
+    return this.req;
+  }
+
   /**
    * @param request          the received INVITE
    * @param responseDestination where responses go (RFC 3261 §18.2.2, computed by the layer)
@@ -63,11 +75,12 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
-    readonly request: SipMessage,
+    request: SipMessage,
     readonly responseDestination: TransportAddress,
     options: InviteServerOptions = {},
   ) {
-    super(ctx, tu, 'proceeding', INVITE_SERVER_FROM, request.branch ?? '', 'INVITE');
+    super(ctx, tu, 'proceeding', INVITE_SERVER_FROM, requestBranch(request), 'INVITE');
+    this.req = request;
     this.timerGInterval = ctx.timers.T1;
     const trying = options.trying ?? 'auto';
     ctx.emit?.({
@@ -86,7 +99,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
 
   private sendTrying(): void {
     if (this.state !== 'proceeding' || this.lastStatus !== null) return;
-    this.respond(this.makeTrying ? this.makeTrying() : buildResponseTo(this.request, 100), 100);
+    this.respond(this.makeTrying ? this.makeTrying() : buildResponseTo(this.req!, 100), 100);
   }
 
   /**
@@ -123,10 +136,13 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       this.lastProvisional = bytes;
       return this.send(bytes, this.responseDestination, 'response', false);
     }
-    // A final response: the last provisional and the TU's 100 builder are never used again; the
-    // transaction lives on for 64*T1 (Timer H or L), so it lets them go.
+    // A final response: the last provisional, the TU's 100 builder and the request are never used
+    // again; the transaction lives on for 64*T1 (Timer H or L), so it lets them go (its table key
+    // becomes a short string).
     this.lastProvisional = null;
     this.makeTrying = null;
+    this.req = null;
+    keyWithoutMessage(this);
     if (status < 300) {
       if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
       this.transition('accepted', `${status} sent`);

@@ -8,6 +8,7 @@
 import type { SipMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
+import { keyWithoutMessage, requestBranch, requestMethod } from './table';
 import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
 import type { TimerName, TransactionUser } from './types';
 
@@ -34,13 +35,25 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
   private lastResponse: Uint8Array | null = null;
   lastStatus: number | null = null;
 
+  private req: SipMessage | null;
+
+  /**
+   * The received request, until the final response is sent: from then on the transaction only
+   * answers retransmissions with that response's bytes (RFC 3261 §17.2.2), so it lets the request go
+   * for the 64*T1 it still lives (null then).
+   */
+  get request(): SipMessage | null {
+    return this.req;
+  }
+
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
-    readonly request: SipMessage,
+    request: SipMessage,
     readonly responseDestination: TransportAddress,
   ) {
-    super(ctx, tu, 'trying', NON_INVITE_SERVER_FROM, request.branch ?? '', request.method ?? '');
+    super(ctx, tu, 'trying', NON_INVITE_SERVER_FROM, requestBranch(request), requestMethod(request));
+    this.req = request;
     ctx.emit?.({
       type: 'state',
       tx: this.id,
@@ -64,6 +77,8 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
       if (this.state === 'trying') this.transition('proceeding', `${status} sent`);
       return true;
     }
+    this.req = null;
+    keyWithoutMessage(this);
     this.transition('completed', `${status} sent`);
     // "When the server transaction enters the Completed state, it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
     this.startTimer(TIMER_CODE.J, this.reliable ? 0 : 64 * this.ctx.timers.T1);

@@ -183,6 +183,107 @@ function msgKeyIs(t: TransactionBase<string>, key: string): boolean {
   return at >= 0 && key.charCodeAt(at) === BAR && key.endsWith(t.method);
 }
 
+/** Scratch char codes of the strings made from octets here. */
+const keyCodes: number[] = [];
+
+/** raw[s, e) as a flat string when every octet is ASCII (no header section decoded), else null. */
+function asciiSpan(raw: Uint8Array, s: number, e: number): string | null {
+  const c = keyCodes;
+  c.length = e - s;
+  for (let i = s; i < e; i++) {
+    const b = raw[i]!;
+    if (b > 0x7f) return null;
+    c[i - s] = b;
+  }
+  return String.fromCharCode.apply(null, c);
+}
+
+/**
+ * `msg.branch ?? ''` for a server transaction, read from the parser's span of the top Via branch
+ * when it is ASCII: reading the getter decodes the whole header section (the elements read the
+ * rest of a request from its octets, so this would be the only decode of most requests).
+ */
+export function requestBranch(msg: SipMessage): string {
+  if (msg instanceof ParsedMessage) {
+    const ix = msg.ix;
+    const s = ix[msg.base + 2 * F_BRANCH]!;
+    if (s < 0) return '';
+    const t = asciiSpan(msg.raw, s, ix[msg.base + 2 * F_BRANCH + 1]!);
+    if (t !== null) return t;
+  }
+  return msg.branch ?? '';
+}
+
+/** Methods a server transaction gets as constants (compared as octets, RFC 3261 §7.1: case-sensitive). */
+const METHODS = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'REGISTER',
+  'OPTIONS',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'MESSAGE',
+  'INFO',
+];
+
+/** `msg.method ?? ''` from the parser's span of the method: a constant for the usual methods, no decode. */
+export function requestMethod(msg: SipMessage): string {
+  if (msg instanceof ParsedMessage) {
+    const ix = msg.ix;
+    const s = ix[msg.base + 2 * F_METHOD]!;
+    if (s < 0) return '';
+    const e = ix[msg.base + 2 * F_METHOD + 1]!;
+    const raw = msg.raw;
+    for (let k = 0; k < METHODS.length; k++) {
+      const m = METHODS[k]!;
+      if (m.length === e - s && matchBytes(m, 0, raw, s, e, false) >= 0) return m;
+    }
+  }
+  return msg.method ?? '';
+}
+
+/**
+ * A server transaction added by {@link TransactionTable.addServerFor} keeps its request only for its
+ * key's spans; once its final response is sent (RFC 3261 §17.2: from then on it only absorbs or
+ * answers retransmissions, and lives 64*T1 more) it keeps the key as a short string instead, so the
+ * request (its bytes, index and decoded strings) can be collected. Same key, same hash (an ASCII key
+ * hashes the same from its string or its bytes). A no-op for a transaction already keyed by a string.
+ */
+export function keyWithoutMessage(tx: TransactionBase<string>): void {
+  const q = tx.tableMsg;
+  if (q === null) return;
+  const qs = keySpans(q);
+  tx.tableMsg = null;
+  if (qs === null) {
+    // not reachable (addServerFor keeps a message only for a z9hG4bK branch): an unmatchable key
+    tx.tableKey = `${tx.id}|unmatchable`;
+    return;
+  }
+  const raw = q.raw;
+  const bs = qs[0]!;
+  const be = qs[1]!;
+  const ss = qs[2]!;
+  const se = qs[3]!;
+  const m = tx.method;
+  const c = keyCodes;
+  c.length = be - bs + 1 + (se - ss) + 1 + m.length;
+  let k = 0;
+  for (let i = bs; i < be; i++) c[k++] = raw[i]!;
+  c[k++] = BAR;
+  for (let i = ss; i < se; i++) {
+    const b = raw[i]!;
+    c[k++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+  }
+  c[k++] = BAR;
+  for (let i = 0; i < m.length; i++) c[k++] = m.charCodeAt(i);
+  tx.tableKey = String.fromCharCode.apply(null, c);
+}
+
 /**
  * Open-addressing hash table of transactions (linear probing, at most half full): the 32-bit hashes
  * in a typed array beside the transactions (0 = empty), so a lookup — most are misses: every new
