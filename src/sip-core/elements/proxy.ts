@@ -125,8 +125,15 @@ const routeFields = new FieldIndex();
 
 /** What the script runs on: the received message plus the edits and routing decisions so far. */
 export class ProxyMsg {
-  /** The edits to the received request, applied as byte splices when it is forwarded. */
-  editor: MessagePatch;
+  /** The edits to the received request, applied as byte splices when it is forwarded (made on first use). */
+  get editor(): MessagePatch {
+    return (this.patch ??= new MessagePatch(this.msg));
+  }
+  private patch: MessagePatch | null = null;
+  /** Lets go of the edits (the transaction is over: the request is not forwarded again). */
+  releaseEditor(): void {
+    this.patch = null;
+  }
   /** Max-Forwards was processed (mf_process_maxfwd_header or the relay's own decrement). */
   maxForwardsDone = false;
   /** The received top Via got its received/rport (or the request was forwarded once). */
@@ -161,13 +168,14 @@ export class ProxyMsg {
     readonly msg: SipMessage,
     readonly source: TransportAddress,
   ) {
-    this.editor = new MessagePatch(msg);
     this.ruri = keyText(msg, F_URI) ?? '';
     this.routes = msg.routeCount ? routeValues(msg) : [];
   }
 }
 
 const dec = new TextDecoder();
+const NO_BYTES = new Uint8Array(0);
+const NO_GROUPS: Binding[][] = [];
 
 /** The branch a client transaction was started for (its userData). */
 function branchOf(tx: TransactionInfo): Branch {
@@ -601,12 +609,16 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       }
       // §16.7 step 10: a 2xx to an INVITE cancels every other pending branch.
       for (const o of txn.branches) if (o !== b && !o.done) this.cancelBranch(txn, o);
+      this.settle(txn);
       return;
     }
     if (status >= 600) for (const o of txn.branches) if (o !== b && !o.done) this.cancelBranch(txn, o);
     if (m && !this.replyRoute(txn, m, b.dest)) return;
     if (txn.branches.some((x) => !x.done)) return;
-    if (txn.finalSent) return;
+    if (txn.finalSent) {
+      this.settle(txn);
+      return;
+    }
     // §16.7 step 6: every branch is final → choose the best response, offer it to failure_route first.
     const best = this.bestBranch(txn);
     if (txn.failureRoute) {
@@ -625,9 +637,35 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         txn.failureRoute = ctx.failureRoute;
         ctx.failureRoute = null;
       }
-      if (ctx.relayed || ctx.replied || txn.finalSent) return;
+      if (ctx.relayed || ctx.replied || txn.finalSent) {
+        this.settle(txn);
+        return;
+      }
     }
     this.sendBest(txn, best);
+    this.settle(txn);
+  }
+
+  /**
+   * Once the final response is sent and every branch is final, lets go of what only forwarding
+   * and choosing the response needed (the branches' requests and final responses, the request's
+   * edits; a non-INVITE server transaction's link to this state): the transactions live on for
+   * 64*T1 to absorb retransmissions, and hold only what that needs. An INVITE keeps its state for
+   * 2xx retransmissions from the branches (§16.7 step 5).
+   */
+  private settle(txn: ProxyTxn): void {
+    if (!txn.finalSent) return;
+    const bs = txn.branches;
+    for (let i = 0; i < bs.length; i++) if (!bs[i]!.done) return;
+    for (let i = 0; i < bs.length; i++) {
+      const b = bs[i]!;
+      b.final = null;
+      b.bytes = NO_BYTES;
+    }
+    const s = txn.server;
+    if (s && s.kind !== 'invite-server' && s.userData === txn) s.userData = null;
+    txn.ctx.releaseEditor();
+    txn.serial = NO_GROUPS;
   }
 
   private bestBranch(txn: ProxyTxn): Branch {

@@ -550,8 +550,14 @@ export class UserAgent extends SipElement {
     call.state = s;
     if (s === 'terminated' || s === 'failed') {
       if (!this.retainEndedCalls) {
-        // forget the call once stray retransmissions can no longer arrive (64*T1)
-        this.clock.scheduleTarget(64 * this.timers.T1, call as CallRecord, T_FORGET, 'forget call');
+        // forget the call once stray retransmissions can no longer arrive (64*T1); until then it
+        // keeps only what they need (its dialog, the 2xx until ACKed), not its media
+        const r = call as CallRecord;
+        this.clock.scheduleTarget(64 * this.timers.T1, r, T_FORGET, 'forget call');
+        r.remoteSdp = null;
+        r.sdpRead = null;
+        r.sdpSummary = null;
+        r.rtpDest = null;
       }
       // keep the record small: the transactions finish on their own timers
       call.inviteBytes = null;
