@@ -321,23 +321,40 @@ export function keyText(m: SipMessage, f: number): string | null {
   return asciiText(m.raw, s, e) ?? keyGetter(m, f);
 }
 
-/** raw[s, e) as a flat string when every octet is ASCII, else null. */
+/**
+ * raw[s, e) as a flat string when every octet is ASCII, else null. The values a proxy or phone
+ * reads again and again (sent-by hosts, Route and Request-URIs, rport) come from a small cache
+ * keyed by a hash of the octets (checked octet by octet), the others are made once.
+ */
 export function asciiText(raw: Uint8Array, s: number, e: number): string | null {
   const n = e - s;
   if (n > 64) {
     for (let i = s; i < e; i++) if (raw[i]! >= 0x80) return null;
     return latin1.decode(raw.subarray(s, e));
   }
-  const codes = scratchCodes;
-  codes.length = n;
-  for (let i = 0; i < n; i++) {
-    const c = raw[s + i]!;
+  let h = FNV_BASIS;
+  for (let i = s; i < e; i++) {
+    const c = raw[i]!;
     if (c >= 0x80) return null;
-    codes[i] = c;
+    h = Math.imul(h ^ c, 0x01000193);
   }
-  return String.fromCharCode.apply(null, codes);
+  const slot = (h ^ (h >>> 16)) & (TEXT_CACHE_SIZE - 1);
+  const hit = textCache[slot]!;
+  if (hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = hit.charCodeAt(i) === raw[s + i];
+    if (same) return hit;
+  }
+  // an array of exactly n codes for String.fromCharCode (no length change, one per size)
+  const codes = (codesBySize[n] ??= new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) codes[i] = raw[s + i]!;
+  const t = String.fromCharCode.apply(null, codes);
+  textCache[slot] = t;
+  return t;
 }
-const scratchCodes: number[] = [];
+const TEXT_CACHE_SIZE = 512;
+const textCache: string[] = new Array<string>(TEXT_CACHE_SIZE).fill('\u0000');
+const codesBySize: number[][] = [];
 const latin1 = new TextDecoder('latin1');
 
 /** The getter of key field f. */
