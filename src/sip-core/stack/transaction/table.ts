@@ -54,25 +54,46 @@ function computeServerKey(req: SipMessage, method: string): string | null {
 }
 
 // FNV-1a over UTF-16 units (keys hashed from strings) or bytes (keys read from a message's bytes when
-// they are ASCII): an ASCII key hashes the same both ways.
+// they are ASCII): an ASCII key hashes the same both ways. Only the branch is hashed (the part of a
+// key that tells transactions apart; a CANCEL shares its INVITE's chain): a match still compares the
+// whole key, sent-by and method included.
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const BAR = 0x7c; // '|'
 
-function hashStr(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+function hashStr(h: number, s: string, end: number = s.length): number {
+  for (let i = 0; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h;
 }
 
-/** Hash of raw[s, e) (lowercased when `lower`), or -1 when a byte is not ASCII (the string path then). */
-function hashBytes(h: number, raw: Uint8Array, s: number, e: number, lower: boolean): number {
+/** Hash of raw[s, e), or -1 when a byte is not ASCII (the string path then). */
+function hashBytes(h: number, raw: Uint8Array, s: number, e: number): number {
   for (let i = s; i < e; i++) {
-    let c = raw[i]!;
+    const c = raw[i]!;
     if (c > 0x7f) return -1;
-    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
     h = Math.imul(h ^ c, FNV_PRIME);
   }
   return h;
+}
+
+/**
+ * Table hash of a server key string: a `z9hG4bK` key (`branch|sent-by|method`) by its branch, the
+ * same as {@link TransactionTable.addServerFor} and the byte lookups compute from the spans; any
+ * other key (RFC 2543) as a whole.
+ */
+function serverKeyHash(key: string): number {
+  if (key.startsWith(BRANCH_COOKIE)) {
+    // the branch ends at the second '|' from the end (sent-by and method hold none)
+    const bar = key.lastIndexOf('|', key.lastIndexOf('|') - 1);
+    if (bar >= 0) return hashStr(FNV_OFFSET, key, bar) || 1;
+  }
+  return hashStr(FNV_OFFSET, key) || 1;
+}
+
+/** raw[s, e) is all ASCII (a key read from bytes equals a key string only then). */
+function asciiOnly(raw: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (raw[i]! > 0x7f) return false;
+  return true;
 }
 
 /** `key` at `at` equals raw[s, e) (lowercased when `lower`): returns the position after it, or -1. */
@@ -86,8 +107,9 @@ function matchBytes(key: string, at: number, raw: Uint8Array, s: number, e: numb
   return at;
 }
 
-function clientHash(branch: string, method: string): number {
-  return hashStr(Math.imul(hashStr(FNV_OFFSET, branch) ^ BAR, FNV_PRIME), method);
+/** Table hash of a client key (its branch; the method is compared on a match). */
+function clientHash(branch: string): number {
+  return hashStr(FNV_OFFSET, branch) || 1;
 }
 
 const COOKIE = [0x7a, 0x39, 0x68, 0x47, 0x34, 0x62, 0x4b]; // z9hG4bK
@@ -183,13 +205,21 @@ function msgKeyIs(t: TransactionBase<string>, key: string): boolean {
   return at >= 0 && key.charCodeAt(at) === BAR && key.endsWith(t.method);
 }
 
-/** Scratch char codes of the strings made from octets here. */
-const keyCodes: number[] = [];
+/**
+ * Scratch char codes of the strings made from octets here, one array per length (setting an array's
+ * length on every use costs more than filling it).
+ */
+const codeArrays: number[][] = [];
+function codesOf(n: number): number[] {
+  if (n > 256) return new Array<number>(n).fill(0);
+  let a = codeArrays[n];
+  if (a === undefined) codeArrays[n] = a = new Array<number>(n).fill(0);
+  return a;
+}
 
 /** raw[s, e) as a flat string when every octet is ASCII (no header section decoded), else null. */
 function asciiSpan(raw: Uint8Array, s: number, e: number): string | null {
-  const c = keyCodes;
-  c.length = e - s;
+  const c = codesOf(e - s);
   for (let i = s; i < e; i++) {
     const b = raw[i]!;
     if (b > 0x7f) return null;
@@ -270,8 +300,7 @@ export function keyWithoutMessage(tx: TransactionBase<string>): void {
   const ss = qs[2]!;
   const se = qs[3]!;
   const m = tx.method;
-  const c = keyCodes;
-  c.length = be - bs + 1 + (se - ss) + 1 + m.length;
+  const c = codesOf(be - bs + 1 + (se - ss) + 1 + m.length);
   let k = 0;
   for (let i = bs; i < be; i++) c[k++] = raw[i]!;
   c[k++] = BAR;
@@ -384,7 +413,7 @@ export class TransactionTable {
     if (old !== undefined) this.unlink(old);
     tx.tableKey = null;
     tx.tableIn = 1;
-    this.clients.insert(tx, clientHash(tx.branch, tx.method));
+    this.clients.insert(tx, clientHash(tx.branch));
   }
 
   addServer(key: string, tx: ServerTransaction): void {
@@ -393,7 +422,7 @@ export class TransactionTable {
     tx.tableKey = key;
     tx.tableMsg = null;
     tx.tableIn = 2;
-    this.servers.insert(tx, hashStr(FNV_OFFSET, key));
+    this.servers.insert(tx, serverKeyHash(key));
   }
 
   /**
@@ -407,11 +436,8 @@ export class TransactionTable {
     if (msg instanceof ParsedMessage && method === tx.method && method !== 'ACK') {
       const sp = keySpans(msg);
       if (sp !== null) {
-        const raw = msg.raw;
-        let h = hashBytes(FNV_OFFSET, raw, sp[0], sp[1], false);
-        if (h !== -1) h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, sp[2], sp[3], true);
-        if (h !== -1) {
-          const hash = hashStr(Math.imul(h ^ BAR, FNV_PRIME), method);
+        const hash = this.branchHash(msg, sp[0], sp[1]);
+        if (hash !== -1 && asciiOnly(msg.raw, sp[2], sp[3])) {
           const old = this.matchRequest(msg, method);
           if (old !== undefined) this.unlink(old);
           tx.tableKey = null;
@@ -436,6 +462,23 @@ export class TransactionTable {
     if (tx.tableIn !== 0) this.unlink(tx);
   }
 
+  /**
+   * Table hash of the branch raw[bs, be) of `msg` (never 0), or -1 when it is not ASCII. A message is
+   * looked up several times in a row (on arrival, by the element, when its server transaction is
+   * added), so the last message's hash is kept.
+   */
+  private branchHash(msg: ParsedMessage, bs: number, be: number): number {
+    if (msg === this.hashMsg && bs === this.hashStart) return this.hashValue;
+    const h = hashBytes(FNV_OFFSET, msg.raw, bs, be);
+    this.hashMsg = msg;
+    this.hashStart = bs;
+    this.hashValue = h === -1 ? -1 : h || 1;
+    return this.hashValue;
+  }
+  private hashMsg: ParsedMessage | null = null;
+  private hashStart = -1;
+  private hashValue = -1;
+
   /** §17.1.3: the client transaction of a response (top Via branch and CSeq method). */
   matchResponse(msg: SipMessage): ClientTransaction | undefined {
     if (msg instanceof ParsedMessage) {
@@ -447,10 +490,9 @@ export class TransactionTable {
       const me = ix[o + 2 * F_CSEQM + 1]!;
       if (bs < 0 || ms < 0 || bs === be || ms === me) return undefined;
       const raw = msg.raw;
-      let h = hashBytes(FNV_OFFSET, raw, bs, be, false);
-      if (h !== -1) h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, ms, me, false);
-      if (h !== -1) {
-        const hash = h || 1;
+      const h = this.branchHash(msg, bs, be);
+      if (h !== -1 && asciiOnly(raw, ms, me)) {
+        const hash = h;
         const { hashes, txs, mask } = this.clients;
         for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!) {
           const t = txs[i]!;
@@ -470,7 +512,7 @@ export class TransactionTable {
   }
 
   client(branch: string, method: string): ClientTransaction | undefined {
-    const hash = clientHash(branch, method) || 1;
+    const hash = clientHash(branch);
     const { hashes, txs, mask } = this.clients;
     for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!)
       if (x === hash && txs[i]!.branch === branch && txs[i]!.method === method)
@@ -479,7 +521,7 @@ export class TransactionTable {
   }
 
   server(key: string): ServerTransaction | undefined {
-    const hash = hashStr(FNV_OFFSET, key) || 1;
+    const hash = serverKeyHash(key);
     const { hashes, txs, mask } = this.servers;
     for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!)
       if (x === hash) {
@@ -543,14 +585,8 @@ export class TransactionTable {
       else if (me - ms === 3 && raw[ms] === 0x41 && raw[ms + 1] === 0x43 && raw[ms + 2] === 0x4b)
         m = 'INVITE'; // ACK
     }
-    let h = hashBytes(FNV_OFFSET, raw, bs, be, false);
-    if (h === -1) return null;
-    h = hashBytes(Math.imul(h ^ BAR, FNV_PRIME), raw, ss, se, true);
-    if (h === -1) return null;
-    h = Math.imul(h ^ BAR, FNV_PRIME);
-    h = m !== null ? hashStr(h, m) : hashBytes(h, raw, ms, me, false);
-    if (h === -1) return null;
-    const hash = h || 1;
+    const hash = this.branchHash(req, bs, be);
+    if (hash === -1 || !asciiOnly(raw, ss, se) || (m === null && !asciiOnly(raw, ms, me))) return null;
     const mLen = m !== null ? m.length : me - ms;
     const want = be - bs + 1 + (se - ss) + 1 + mLen;
     const { hashes, txs, mask } = this.servers;

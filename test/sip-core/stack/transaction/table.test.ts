@@ -17,6 +17,11 @@ import {
   timerConfig,
 } from '../../../../src/sip-core/stack/transaction';
 import type { ServerTransaction, TransactionContext } from '../../../../src/sip-core/stack/transaction';
+import {
+  keyWithoutMessage,
+  requestBranch,
+  requestMethod,
+} from '../../../../src/sip-core/stack/transaction/table';
 import { makeRequest, setup } from './harness';
 
 function ctx(h: ReturnType<typeof setup>, table: TransactionTable): TransactionContext {
@@ -36,6 +41,16 @@ type Add = (table: TransactionTable, msg: SipMessage, tx: ServerTransaction) => 
 const ADD: [string, Add][] = [
   ['addServer(serverTransactionKey)', (table, msg, tx) => table.addServer(serverTransactionKey(msg)!, tx)],
   ['addServerFor(msg)', (table, msg, tx) => table.addServerFor(msg, tx)],
+  // what a server transaction does once its final response is sent: the key becomes a string
+  [
+    'addServerFor(msg), then the key kept without the message',
+    (table, msg, tx) => {
+      table.addServerFor(msg, tx);
+      keyWithoutMessage(tx);
+      expect(tx.tableMsg).toBeNull();
+      expect(tx.tableKey).toBe(serverTransactionKey(msg, tx.method));
+    },
+  ],
 ];
 
 describe('TransactionTable', () => {
@@ -162,6 +177,56 @@ describe('TransactionTable', () => {
       for (let i = 0; i < 3000; i++)
         expect(table.matchRequest(reqs[i]!)).toBe(i % 2 === 0 ? undefined : i === 5 ? again : servers[i]);
       expect(table.serverList).toHaveLength(1500);
+    },
+  );
+
+  it('requestBranch and requestMethod read from the octets what the getters decode (other forms through them)', () => {
+    const forms: Uint8Array[] = [
+      makeRequest('INVITE', { branch: 'z9hG4bKoct1' }),
+      makeRequest('SUBSCRIBE', { branch: 'z9hG4bK.x-1' }),
+      makeRequest('FOO', { branch: 'legacy-2' }),
+      makeRequest('Invite', { branch: 'z9hG4bKcase' }), // methods are case-sensitive (RFC 3261 §7.1)
+      enc.encode(new TextDecoder().decode(makeRequest('MESSAGE', { branch: 'z9hG4bKé3' }))),
+      enc.encode(
+        'OPTIONS sip:b@b.example SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n',
+      ),
+    ];
+    for (const bytes of forms) {
+      const msg = parseMessage(bytes);
+      expect(requestBranch(msg)).toBe(msg.branch ?? '');
+      expect(requestMethod(msg)).toBe(msg.method ?? '');
+    }
+  });
+
+  it.each(['INVITE', 'OPTIONS'])(
+    'a %s server transaction lets its request go with its final response and is still matched by its retransmissions',
+    (method) => {
+      const h = setup('UDP');
+      const table = new TransactionTable();
+      const bytes = makeRequest(method, {
+        branch: `z9hG4bKfinal${method}`,
+        viaHost: 'Host.example.com:5060',
+      });
+      const req = parseMessage(bytes);
+      const tx =
+        method === 'INVITE'
+          ? new InviteServerTransaction(ctx(h, table), {}, req, h.peerAddr, { trying: 'never' })
+          : new NonInviteServerTransaction(ctx(h, table), {}, req, h.peerAddr);
+      table.addServerFor(req, tx);
+      expect(tx.request).toBe(req);
+      tx.respond(buildResponseTo(req, 180, { toTag: 't' }));
+      expect(tx.request).toBe(req); // a provisional response is not final
+      tx.respond(buildResponseTo(req, 486, { toTag: 't' }));
+      expect(tx.request).toBeNull();
+      expect(tx.tableMsg).toBeNull();
+      expect(table.matchRequest(parseMessage(bytes))).toBe(tx);
+      expect(table.server(serverTransactionKey(req)!)).toBe(tx);
+      if (method === 'INVITE') {
+        const ack = parseMessage(
+          makeRequest('ACK', { branch: 'z9hG4bKfinalINVITE', viaHost: 'host.example.com:5060' }),
+        );
+        expect(table.matchRequest(ack)).toBe(tx);
+      }
     },
   );
 });
