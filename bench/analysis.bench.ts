@@ -7,8 +7,11 @@
  *   analysis/message-view.ts). Also shown over the ingest with its defaults (every message parsed to count
  *   parser diagnostics, what `sipscope analyze` pays), where the analysis reuses that parse. CPU time
  *   of the process is reported next to wall time: on a shared machine it varies less.
- * - the floor of any analysis that reads the key fields itself: a listener that only runs the
- *   message layer's key-field scan (`fastScan`) on each message, over the same index ingest;
+ * - tier 1 of the tiered analysis (analysis/tier1.ts: transactions, dialogs, calls and their states
+ *   from the trace's columns, no parse) over the same index ingest: the issue's target line (≤ +25%);
+ *   then tier 2 (the full analyzer, run after on the built trace) and the total of both tiers against
+ *   today's single-pass analysis; the ingest's own cost of the analysis key columns (the scanner's
+ *   SCAN_KEYS mode + hashes vs its index-only mode, same messages, same process);
  * - the analysis alone: attached to the built trace (`TraceAnalyzer.attach`), CPU per message beyond
  *   reading the bytes back (no ingest in the figure, so it varies less on a shared machine);
  * - memory the analysis holds per call (target: ≤ 8 KiB beyond the raw bytes),
@@ -25,8 +28,9 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analysisOnAppend, ladderModel, queryCalls, TraceAnalyzer } from '../src/sip-core/analysis';
 import { parseMessage } from '../src/sip-core/message';
-import { fastScan } from '../src/sip-core/message/fast-scan';
-import type { DualAppendListener } from '../src/sip-core/trace/trace';
+import { fastScan, SCAN_INDEX } from '../src/sip-core/message/fast-scan';
+import { indexScanSpans, newIndexSpans } from '../src/sip-core/capture/sip-index';
+import { Tier1Analysis, tier1OnAppend } from '../src/sip-core/analysis/tier1';
 import { Trace } from '../src/sip-core/trace/trace';
 import { ingestCaptureFile } from '../src/sip-core/trace/ingest-file.node.js';
 
@@ -69,23 +73,16 @@ interface Timing {
   wall: number;
   cpu: number;
 }
-const MODES = ['index', 'indexScan', 'indexAnalysis', 'plain', 'analysis'] as const;
+const MODES = ['index', 'indexTier1', 'indexAnalysis', 'plain', 'analysis'] as const;
 type Mode = (typeof MODES)[number];
 const best = Object.fromEntries(MODES.map((m) => [m, { wall: Infinity, cpu: Infinity }])) as Record<
   Mode,
   Timing
 >;
-let scanned = 0;
-/** A bytes listener that runs the key-field scan and nothing else (the floor of a second read). */
-const scanOnly = (): DualAppendListener =>
-  Object.assign((): void => {}, {
-    bytes: (_id: number, buf: Uint8Array, start: number, end: number): void => {
-      if (fastScan(buf, start, end) !== null) scanned++;
-    },
-  });
+let tier1Groups = 0;
 const OPTS: Record<Mode, Parameters<typeof ingestCaptureFile>[1]> = {
   index: { parse: false },
-  indexScan: { parse: false, onAppend: scanOnly() },
+  indexTier1: { parse: false, onAppend: tier1OnAppend() },
   indexAnalysis: { parse: false, onAppend: analysisOnAppend() },
   plain: {},
   analysis: { onAppend: analysisOnAppend() },
@@ -95,15 +92,17 @@ for (let i = 0; i < runs && Date.now() < deadline; i++) {
   for (const mode of MODES) {
     gc();
     const opts = { ...OPTS[mode] };
-    if (opts.onAppend) opts.onAppend = mode === 'indexScan' ? scanOnly() : analysisOnAppend();
+    const t1 = mode === 'indexTier1' ? tier1OnAppend() : null;
+    if (opts.onAppend) opts.onAppend = t1 ?? analysisOnAppend();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await ingestCaptureFile(file, opts);
     const wall = performance.now() - t0;
     const c = process.cpuUsage(c0);
     count = r.trace.count;
-    if (opts.onAppend && mode !== 'indexScan' && !(r.trace.analysis instanceof TraceAnalyzer))
+    if (opts.onAppend && mode !== 'indexTier1' && !(r.trace.analysis instanceof TraceAnalyzer))
       throw new Error('no analysis');
+    if (t1) tier1Groups = t1.tier1()?.ng ?? 0;
     r.file.close();
     best[mode].wall = Math.min(best[mode].wall, wall);
     best[mode].cpu = Math.min(best[mode].cpu, (c.user + c.system) / 1000);
@@ -122,11 +121,12 @@ const perMsg = (a: Timing, b: Timing): string =>
 console.log(
   `ingest, index only (parse: false): ${best.index.wall.toFixed(0)} ms wall, ${best.index.cpu.toFixed(0)} ms CPU for ${count} messages (${rate(best.index.wall)})`,
 );
+const tier1Cpu = pct(best.indexTier1.cpu, best.index.cpu);
 console.log(
-  `  with a key-field scan only:      ${best.indexScan.wall.toFixed(0)} ms wall, ${best.indexScan.cpu.toFixed(0)} ms CPU → +${pct(best.indexScan.cpu, best.index.cpu)}% CPU (the floor of an analysis that scans each message again; ${scanned > 0 ? 'scanner in use' : 'no scanner'})`,
+  `  + tier 1 (columns only):         ${best.indexTier1.wall.toFixed(0)} ms wall, ${best.indexTier1.cpu.toFixed(0)} ms CPU → tier 1 adds ${pct(best.indexTier1.wall, best.index.wall)}% wall, ${tier1Cpu}% CPU (target ≤ 25%); ${perMsg(best.indexTier1, best.index)}; ${tier1Groups} Call-ID groups`,
 );
 console.log(
-  `  with analysis:                   ${best.indexAnalysis.wall.toFixed(0)} ms wall, ${best.indexAnalysis.cpu.toFixed(0)} ms CPU → analysis adds ${overheadWall}% wall, ${overheadCpu}% CPU (target ≤ 25%); ${perMsg(best.indexAnalysis, best.index)}`,
+  `  with today's one-pass analysis:  ${best.indexAnalysis.wall.toFixed(0)} ms wall, ${best.indexAnalysis.cpu.toFixed(0)} ms CPU → analysis adds ${overheadWall}% wall, ${overheadCpu}% CPU; ${perMsg(best.indexAnalysis, best.index)}`,
 );
 console.log(
   `ingest, full parse (defaults):     ${best.plain.wall.toFixed(0)} ms wall, ${best.plain.cpu.toFixed(0)} ms CPU (${rate(best.plain.wall)})`,
@@ -155,10 +155,48 @@ for (let i = 0; i < runs && Date.now() < deadline + 30_000; i++) {
   aloneCpu = Math.min(aloneCpu, (c.user + c.system) / 1000);
   if (bytes === 0) throw new Error('no bytes');
 }
-ra.file.close();
 const aloneUs = ((aloneCpu - readCpu) * 1000) / count;
 console.log(
   `analysis alone (attached to the built trace): ${aloneCpu.toFixed(0)} ms CPU, reading the bytes back ${readCpu.toFixed(0)} ms → ${aloneUs.toFixed(2)} µs CPU per message`,
+);
+// Tier 1 alone on the built trace (columns only), and tier 2 = the full analyzer run after it.
+let tier1AloneCpu = Infinity;
+for (let i = 0; i < runs; i++) {
+  gc();
+  const c0 = process.cpuUsage();
+  const t1 = Tier1Analysis.attach(ra.trace);
+  const c = process.cpuUsage(c0);
+  t1.detach();
+  tier1AloneCpu = Math.min(tier1AloneCpu, (c.user + c.system) / 1000);
+}
+const tieredTotal = best.indexTier1.cpu + aloneCpu;
+console.log(
+  `tier 1 alone on the built trace: ${tier1AloneCpu.toFixed(1)} ms CPU → ${((tier1AloneCpu * 1000) / count).toFixed(3)} µs per message`,
+);
+console.log(
+  `  + tier 2 (full analyzer after tier 1, on the built trace, bytes read back): ${aloneCpu.toFixed(0)} ms CPU; both tiers with the ingest ${tieredTotal.toFixed(0)} ms CPU vs today's one pass ${best.indexAnalysis.cpu.toFixed(0)} ms (${pct(tieredTotal, best.indexAnalysis.cpu)}%)`,
+);
+// The ingest's own cost of the analysis key columns: the scanner's SCAN_KEYS mode + the sent-by hash
+// (indexScanSpans, what the ingest runs) vs its index-only mode, over the same messages, alternated.
+const msgs: Uint8Array[] = [];
+for (let k = 0; k < ra.trace.count; k++) msgs.push(ra.trace.raw(k).slice());
+const spans = newIndexSpans();
+let keysCpu = Infinity;
+let indexOnlyCpu = Infinity;
+let sink = 0;
+for (let i = 0; i < 2 * runs; i++) {
+  let c0 = process.cpuUsage();
+  for (const m of msgs) sink += fastScan(m, 0, m.length, SCAN_INDEX)?.[1] ?? 0;
+  let c = process.cpuUsage(c0);
+  indexOnlyCpu = Math.min(indexOnlyCpu, (c.user + c.system) / 1000);
+  c0 = process.cpuUsage();
+  for (const m of msgs) sink += indexScanSpans(m, 0, m.length, spans).sentByH & 1;
+  c = process.cpuUsage(c0);
+  keysCpu = Math.min(keysCpu, (c.user + c.system) / 1000);
+}
+const keyColumnsNs = ((keysCpu - indexOnlyCpu) * 1e6) / count;
+console.log(
+  `ingest cost of the analysis key columns: index scan ${((indexOnlyCpu * 1e6) / count).toFixed(0)} ns/msg, with the keys and hashes ${((keysCpu * 1e6) / count).toFixed(0)} ns/msg → +${keyColumnsNs.toFixed(0)} ns per message (${sink > 0 ? 'ok' : '-'})`,
 );
 
 // Memory: heap held by the analyzer alone (the trace is built first, then analyzed).
@@ -176,11 +214,20 @@ gc();
 gc();
 const h1 = held();
 const calls = a.callRoots().length;
+// Tier 1's tables alone (typed arrays), same trace.
+gc();
+const h2 = held();
+const t1m = Tier1Analysis.attach(r.trace);
+gc();
+gc();
+const tier1PerCall = (held() - h2) / t1m.ng;
+t1m.detach();
 const perCall = (h1 - h0) / calls;
 const perMessage = (h1 - h0) / r.trace.count;
 console.log(
   `analysis memory (heap + typed arrays): ${((h1 - h0) / 1e6).toFixed(1)} MB for ${calls} calls, ${r.trace.count} messages → ${(perCall / 1024).toFixed(2)} KiB per call, ${perMessage.toFixed(0)} B per message (target ≤ 8 KiB per call); estimate ${(a.memoryBytes() / calls / 1024).toFixed(2)} KiB`,
 );
+console.log(`tier 1 memory (typed arrays): ${(tier1PerCall / 1024).toFixed(2)} KiB per Call-ID group`);
 
 /** Median and max time of opening the ladders of 200 calls spread over the trace. */
 function ladderOpen(an: TraceAnalyzer): { p50: number; max: number; first: number } {
@@ -318,9 +365,19 @@ console.log(
     overheadParsedPct: overheadParsedWall,
     overheadParsedCpuPct: overheadParsedCpu,
     analysisUsPerMessage: Math.round(((best.indexAnalysis.cpu - best.index.cpu) * 1000 * 100) / count) / 100,
-    keyScanOnlyCpuPct: pct(best.indexScan.cpu, best.index.cpu),
+    ingestIndexWithTier1Ms: Math.round(best.indexTier1.wall),
+    ingestIndexWithTier1CpuMs: Math.round(best.indexTier1.cpu),
+    tier1OverheadPct: pct(best.indexTier1.wall, best.index.wall),
+    tier1OverheadCpuPct: tier1Cpu,
+    tier1UsPerMessage: Math.round(((best.indexTier1.cpu - best.index.cpu) * 1000 * 1000) / count) / 1000,
+    tier1AloneUsPerMessage: Math.round((tier1AloneCpu * 1000 * 1000) / count) / 1000,
+    tier2CpuMs: Math.round(aloneCpu),
+    tieredTotalCpuMs: Math.round(tieredTotal),
+    tieredVsOnePassPct: pct(tieredTotal, best.indexAnalysis.cpu),
+    keyColumnsNsPerMessage: Math.round(keyColumnsNs),
     analysisAloneUsPerMessage: Math.round(aloneUs * 100) / 100,
     bytesPerCall: Math.round(perCall),
+    tier1BytesPerCall: Math.round(tier1PerCall),
     ladderOpenMsP50: Math.round(lf.p50 * 1000) / 1000,
     ladderOpenMsMax: Math.round(lf.max * 1000) / 1000,
     callsPageMs: Math.round(pageMs),

@@ -13,7 +13,8 @@
  * several Call-IDs (NAT, loops, strict routing, auth loops, 2xx without Contact, offer/answer, B2BUA
  * legs) is tier 2: the full analyzer, run per call on demand or in one background pass (tiered.ts).
  */
-import type { Trace } from '../trace/trace';
+import type { SipMessage } from '../message';
+import type { BytesAppendListener, DualAppendListener, Trace } from '../trace/trace';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
 import { callTypeOf, classifyCall, type CallFacts, type CallState, type CallType } from './call/call';
 import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
@@ -35,10 +36,9 @@ import {
   TS_TERMINATED,
   TS_TRYING,
   transactionId,
-  transactionKindCode,
   TxnTable,
 } from './transaction/transaction';
-import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
+import { KeyTable } from './key-table';
 
 /** RFC 3261 Timer B / F / 64*T1 with T1 = 500 ms (as the full analyzer). */
 const TIMER_64T1_US = 32e6;
@@ -115,6 +115,50 @@ const D_OFFER_REJECTED = 14;
 
 const secs = (us: number): number => Math.floor(us) / 1e6;
 
+/**
+ * 52-bit keys (KeyTable's) of up to eight 32-bit words: two multiplicative lanes, a word per step, in
+ * locals (the key-table.ts helpers hash strings and 53-bit numbers, four steps per number).
+ */
+function key(n: number, a: number, b: number, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0): number {
+  let x = 0x811c9dc5 | 0;
+  let y = 0x5bd1e995 | 0;
+  x = Math.imul(x ^ a, 0x01000193);
+  y = Math.imul(y ^ a, 0x5bd1e995);
+  y ^= y >>> 15;
+  x = Math.imul(x ^ b, 0x01000193);
+  y = Math.imul(y ^ b, 0x5bd1e995);
+  y ^= y >>> 15;
+  if (n > 2) {
+    x = Math.imul(x ^ c, 0x01000193);
+    y = Math.imul(y ^ c, 0x5bd1e995);
+    y ^= y >>> 15;
+  }
+  if (n > 3) {
+    x = Math.imul(x ^ d, 0x01000193);
+    y = Math.imul(y ^ d, 0x5bd1e995);
+    y ^= y >>> 15;
+  }
+  if (n > 4) {
+    x = Math.imul(x ^ e, 0x01000193);
+    y = Math.imul(y ^ e, 0x5bd1e995);
+    y ^= y >>> 15;
+    x = Math.imul(x ^ f, 0x01000193);
+    y = Math.imul(y ^ f, 0x5bd1e995);
+    y ^= y >>> 15;
+    x = Math.imul(x ^ g, 0x01000193);
+    y = Math.imul(y ^ g, 0x5bd1e995);
+    y ^= y >>> 15;
+    x = Math.imul(x ^ h, 0x01000193);
+    y = Math.imul(y ^ h, 0x5bd1e995);
+    y ^= y >>> 15;
+  }
+  // the word count too, so that keys of different lengths differ
+  x = Math.imul(x ^ n, 0x01000193);
+  y = Math.imul(y ^ n, 0x5bd1e995);
+  y ^= y >>> 15;
+  return (x >>> 0) * 0x100000 + ((y >>> 0) & 0xfffff);
+}
+
 type I32 = Int32Array<ArrayBuffer>;
 type F64 = Float64Array<ArrayBuffer>;
 type U8 = Uint8Array<ArrayBuffer>;
@@ -172,8 +216,8 @@ export class Tier1Analysis {
   readonly trace: Trace;
   /** Transactions (the full analyzer's table type; `offer` stays null here). */
   readonly tx = new TxnTable();
-  readonly #txnByKey = new KeyTable(4096);
-  readonly #dlgByKey = new KeyTable(1024);
+  #txnByKey = new KeyTable(4096);
+  #dlgByKey = new KeyTable(1024);
 
   // ---- per message
   #txnCol = new Int32Array(0) as I32;
@@ -282,7 +326,23 @@ export class Tier1Analysis {
   /** Indexes every message of the trace not indexed yet. */
   catchUp(): void {
     const n = this.trace.count;
+    if (n > this.#txnCol.length) {
+      this.#room(n);
+      this.tx.reserve((n - this.#n) >> 1);
+      // (tables sized for the messages at hand: no rehash while they fill)
+      if (this.#txnByKey.size === 0 && n > 8192) this.#txnByKey = new KeyTable(n >> 1);
+      if (this.#dlgByKey.size === 0 && n > 8192) this.#dlgByKey = new KeyTable(n >> 3);
+    }
     for (let id = this.#n; id < n; id++) this.onAppended(id);
+  }
+
+  /** Makes room for `n` messages in the per-message columns. */
+  #room(n: number): void {
+    this.#txnCol = growI32(this.#txnCol, n, -1);
+    this.#dlgCol = growI32(this.#dlgCol, n, -1);
+    this.#grpCol = growI32(this.#grpCol, n, -1);
+    this.#nextInGroup = growI32(this.#nextInGroup, n, -1);
+    this.#mflags = growU8(this.#mflags, this.#txnCol.length);
   }
 
   /** Messages indexed. */
@@ -297,14 +357,7 @@ export class Tier1Analysis {
       this.catchUp(); // (never: listeners are called in order)
       if (id !== this.#n) return;
     }
-    if (id >= this.#txnCol.length) {
-      const n = id + 1;
-      this.#txnCol = growI32(this.#txnCol, n, -1);
-      this.#dlgCol = growI32(this.#dlgCol, n, -1);
-      this.#grpCol = growI32(this.#grpCol, n, -1);
-      this.#nextInGroup = growI32(this.#nextInGroup, n, -1);
-      this.#mflags = growU8(this.#mflags, this.#txnCol.length);
-    }
+    if (id >= this.#txnCol.length) this.#room(id + 1);
     this.#n = id + 1;
     const t = this.trace;
     const us = t.timeUs(id);
@@ -333,6 +386,14 @@ export class Tier1Analysis {
   }
 
   // ---------------------------------------------------------------- keys
+
+  /** Method name of key `mk` ('?' for none), one string per key. */
+  #methodText(mk: number): string {
+    let s = this.#names[mk];
+    if (s === undefined) this.#names[mk] = s = this.trace.methodName(mk) ?? '?';
+    return s;
+  }
+  readonly #names: string[] = [];
 
   #classOf(mk: number): number {
     if (mk >= this.#mclass.length) this.#mclass = growU8(this.#mclass, mk + 1);
@@ -366,23 +427,23 @@ export class Tier1Analysis {
   #txnKey(id: number, mk: number, salted: boolean): number {
     const t = this.trace;
     const f = t.keyFlags(id);
-    keyStart();
     if (f & KF_COOKIE) {
-      keyNum(t.branchHash(id));
-      keyNum(t.sentByHash(id) || FNV_EMPTY);
-      keyNum(mk + 1);
-      if (salted) keyNum(t.callIdKey(id));
-      return keyEnd();
+      const sb = t.sentByHash(id) || FNV_EMPTY;
+      return salted
+        ? key(4, t.branchHash(id), sb, mk + 1, t.callIdKey(id))
+        : key(3, t.branchHash(id), sb, mk + 1);
     }
-    keyNum(2543);
-    keyNum(t.callIdKey(id));
-    keyNum(t.cseqNumber(id));
-    keyNum(f & KF_CSEQ);
-    keyNum(t.fromTagHash(id) || FNV_EMPTY);
-    keyNum(t.sentByHash(id) || FNV_EMPTY);
-    keyNum(t.branchHash(id) || FNV_EMPTY);
-    keyNum(mk + 1);
-    return keyEnd();
+    return key(
+      8,
+      2543,
+      t.callIdKey(id),
+      t.cseqNumber(id),
+      f & KF_CSEQ,
+      t.fromTagHash(id) || FNV_EMPTY,
+      t.sentByHash(id) || FNV_EMPTY,
+      t.branchHash(id) || FNV_EMPTY,
+      mk + 1,
+    );
   }
 
   /**
@@ -391,16 +452,24 @@ export class Tier1Analysis {
    * are 32-bit), else the Call-ID-salted key is tried.
    */
   #findTxn(id: number, mk: number): number {
-    const ti = this.#txnByKey.get(this.#txnKey(id, mk, false));
+    const k = this.#txnKey(id, mk, false);
+    this.#lastKey = k;
+    const ti = this.#txnByKey.get(k);
     if (ti < 0 || !(this.trace.keyFlags(id) & KF_COOKIE)) return ti;
     const first = this.tx.firstId[ti]!;
     if (this.trace.callIdKey(first) === this.trace.callIdKey(id) || this.#sameVia(first, id)) return ti;
     return this.#txnByKey.get(this.#txnKey(id, mk, true));
   }
 
-  /** Keys new transaction `ti` by message `id` (the salted key when the plain one is taken). */
+  /** The plain key `#findTxn` computed last. */
+  #lastKey = 0;
+
+  /**
+   * Keys new transaction `ti` by message `id` (the salted key when the plain one is taken); called
+   * right after `#findTxn(id, mk)` found none.
+   */
   #keyTxn(id: number, mk: number, ti: number): void {
-    const k = this.#txnKey(id, mk, false);
+    const k = this.#lastKey;
     if (this.#txnByKey.get(k) < 0 || !(this.trace.keyFlags(id) & KF_COOKIE)) this.#txnByKey.set(k, ti);
     else this.#txnByKey.set(this.#txnKey(id, mk, true), ti);
   }
@@ -414,11 +483,7 @@ export class Tier1Analysis {
 
   /** The dialog key of a message with both tags in group `g` (the tags unordered). */
   #dialogKey(g: number, a: number, b: number): number {
-    keyStart();
-    keyNum(g);
-    keyNum(a < b ? a : b);
-    keyNum(a < b ? b : a);
-    return keyEnd();
+    return a < b ? key(3, g, a, b) : key(3, g, b, a);
   }
 
   /** The dialog of message `id` (both tags) in group `g`, or -1. */
@@ -517,10 +582,10 @@ export class Tier1Analysis {
 
   #newTxn(id: number, mk: number, g: number, us: number, isRequest: boolean): number {
     const t = this.trace;
-    const method = t.methodName(mk) ?? '?';
+    const mc = mk === 0 ? M_OTHER : this.#classOf(mk);
     const ti = this.tx.add(
-      transactionKindCode(method),
-      method,
+      mc === M_INVITE ? TK_INVITE : mc === M_ACK ? TK_ACK : TK_NON_INVITE,
+      this.#methodText(mk),
       !(t.keyFlags(id) & KF_COOKIE),
       this.#cseqOf(id),
       g,
@@ -847,10 +912,7 @@ export class Tier1Analysis {
     if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
     const toTag = t.toTagHash(id);
     const hasToTag = toTag !== 0;
-    keyStart();
-    keyNum(status);
-    keyNum(toTag);
-    const sig = keyEnd();
+    const sig = key(2, status, toTag);
     const k = this.#findCopy(ti, sig, id);
     const d0 = this.#findDialog(id, g);
     if (d0 >= 0) this.#dlgCol[id] = d0;
@@ -1258,4 +1320,20 @@ export class Tier1Analysis {
     b += this.#rtId.length * 16 + this.#dgCode.length * 29 + this.#msgFirst.size * 40;
     return b;
   }
+}
+
+/**
+ * A listener to pass as an ingest's `onAppend`: creates tier 1 on the first message and indexes each
+ * one from the trace's columns (registered by its bytes form: the ingest need not parse for it).
+ * `tier1()` answers the analysis (null before the first message).
+ */
+export function tier1OnAppend(): DualAppendListener & { tier1(): Tier1Analysis | null } {
+  let a: Tier1Analysis | null = null;
+  const of = (trace: Trace): Tier1Analysis => {
+    if (a === null || a.trace !== trace) a = new Tier1Analysis(trace);
+    return a;
+  };
+  const listener = (id: number, _msg: SipMessage, trace: Trace): void => of(trace).onAppended(id);
+  const bytes: BytesAppendListener = (id, _buf, _start, _end, trace) => of(trace).onAppended(id);
+  return Object.assign(listener, { bytes, tier1: () => a });
 }

@@ -165,6 +165,11 @@ export class TxnTable {
     this.#cap = c;
   }
 
+  /** Makes room for `n` more transactions (a trace analysed at once: no doubling while it fills). */
+  reserve(n: number): void {
+    if (this.n + n > this.#cap) this.#grow(this.n + n);
+  }
+
   /** Adds a transaction; returns its index. */
   add(
     kind: number,
