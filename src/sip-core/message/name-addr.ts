@@ -357,7 +357,11 @@ function isSp(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-/** One name-addr at `s[i, end)` (after its leading LWS) in the usual form, or null. */
+/**
+ * One name-addr at `s[i, end)` (after its leading LWS) in the usual form, or null. Positions are
+ * positions in `s`, whose octet is `b[o + position]`; the value starts at `so` in `s` (the spans of
+ * the result are relative to it).
+ */
 function fastElement(
   s: string,
   b: Uint8Array,
@@ -365,6 +369,7 @@ function fastElement(
   i: number,
   end: number,
   list: boolean,
+  so: number,
 ): NameAddr | null {
   const start = i;
   let displayName: string | null = null;
@@ -507,10 +512,10 @@ function fastElement(
         v++;
       }
       if (v === vs || (v < end && (b[o + v] === 34 || (b[o + v] === 44 && !list)))) return null;
-      params.push({ name, value: s.slice(vs, v), span: { start: pStart, end: v } });
+      params.push({ name, value: s.slice(vs, v), span: { start: pStart - so, end: v - so } });
       i = v;
     } else {
-      params.push({ name, value: null, span: { start: pStart, end: j } });
+      params.push({ name, value: null, span: { start: pStart - so, end: j - so } });
       i = j;
     }
   }
@@ -527,32 +532,48 @@ function fastElement(
     angle: true,
     params,
     tag: typeof tag === 'string' ? tag : null,
-    span: { start, end: vEnd },
+    span: { start: start - so, end: vEnd - so },
   };
 }
 
 /** {@link parseNameAddr} of a message's ASCII header value `value` = the octets `raw[at, ...)`. */
 export function parseNameAddrAt(value: string, raw: Uint8Array, at: number): Decoded<NameAddr> {
-  const end = value.length;
-  let i = 0;
-  while (i < end && isSp(raw[at + i]!)) i++;
-  const v = i < end ? fastElement(value, raw, at, i, end, false) : null;
-  return v !== null && fastNext >= end ? { value: v, diagnostics: [] } : parseNameAddr(value);
+  return parseNameAddrSpan(value, 0, value.length, raw, at);
+}
+
+/**
+ * {@link parseNameAddrAt} of the value `s[so, so + len)` (a slice of a longer string, e.g. the
+ * message's header section: the value needs no string of its own unless the general decoder runs).
+ */
+export function parseNameAddrSpan(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<NameAddr> {
+  const o = at - so;
+  const end = so + len;
+  let i = so;
+  while (i < end && isSp(raw[o + i]!)) i++;
+  const v = i < end ? fastElement(s, raw, o, i, end, false, so) : null;
+  return v !== null && fastNext >= end ? { value: v, diagnostics: [] } : parseNameAddr(s.slice(so, end));
 }
 
 /** The list fast path alone: its result, or null where the general decoder must run (tests). */
 export function nameAddrListFastPath(value: string, raw: Uint8Array, at: number): NameAddr[] | null {
-  return fastList(value, raw, at);
+  return fastList(value, 0, value.length, raw, at);
 }
 
-function fastList(value: string, raw: Uint8Array, at: number): NameAddr[] | null {
-  const end = value.length;
+function fastList(s: string, so: number, len: number, raw: Uint8Array, at: number): NameAddr[] | null {
+  const o = at - so;
+  const end = so + len;
   const list: NameAddr[] = [];
-  let i = 0;
+  let i = so;
   while (true) {
-    while (i < end && isSp(raw[at + i]!)) i++;
-    if (i >= end || raw[at + i] === 44) return null; // empty value or element: reported by the general path
-    const v = fastElement(value, raw, at, i, end, true);
+    while (i < end && isSp(raw[o + i]!)) i++;
+    if (i >= end || raw[o + i] === 44) return null; // empty value or element: reported by the general path
+    const v = fastElement(s, raw, o, i, end, true, so);
     if (v === null) return null;
     list.push(v);
     if (fastNext >= end) return list;
@@ -562,19 +583,41 @@ function fastList(value: string, raw: Uint8Array, at: number): NameAddr[] | null
 
 /** {@link parseNameAddrList} of a message's ASCII header value (see {@link parseNameAddrAt}). */
 export function parseNameAddrListAt(value: string, raw: Uint8Array, at: number): Decoded<NameAddr[]> {
-  const list = fastList(value, raw, at);
-  return list !== null ? { value: list, diagnostics: [] } : parseNameAddrList(value);
+  return parseNameAddrListSpan(value, 0, value.length, raw, at);
+}
+
+/** {@link parseNameAddrListAt} of the value `s[so, so + len)` (see {@link parseNameAddrSpan}). */
+export function parseNameAddrListSpan(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<NameAddr[]> {
+  const list = fastList(s, so, len, raw, at);
+  return list !== null ? { value: list, diagnostics: [] } : parseNameAddrList(s.slice(so, so + len));
 }
 
 /** {@link parseContact} of a message's ASCII header value (see {@link parseNameAddrAt}). */
 export function parseContactAt(value: string, raw: Uint8Array, at: number): Decoded<ContactValue> {
+  return parseContactSpan(value, 0, value.length, raw, at);
+}
+
+/** {@link parseContactAt} of the value `s[so, so + len)` (see {@link parseNameAddrSpan}). */
+export function parseContactSpan(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<ContactValue> {
   let i = 0;
-  while (i < value.length && isSp(raw[at + i]!)) i++;
+  while (i < len && isSp(raw[at + i]!)) i++;
   // "*" (a token character, which the fast path would read as a display name) is the general path's
-  const list = raw[at + i] === 42 ? null : fastList(value, raw, at);
+  const list = raw[at + i] === 42 ? null : fastList(s, so, len, raw, at);
   return list !== null
     ? { value: { wildcard: false, params: [], contacts: list }, diagnostics: [] }
-    : parseContact(value);
+    : parseContact(s.slice(so, so + len));
 }
 
 /** Serializes a name-addr (always with `< >` when there is a display name or URI parameters/headers). */

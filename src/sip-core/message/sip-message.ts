@@ -314,6 +314,22 @@ export class ParsedMessage implements SipMessage {
     return l.head !== null && (this.ix[this.slot(i) + 4]! & FOLDED) === 0;
   }
 
+  /**
+   * The header section (from `startLineStart`) decoded once as a string when it is ASCII, or null:
+   * field i's value is then `asciiHead().slice(valueStartAt(i) - startLineStart, ...)` when not
+   * {@link foldedAt}(i) (decoders can read it there without a string of its own).
+   */
+  asciiHead(): string | null {
+    const l = (this.lz ??= new Lazy());
+    if (l.head === undefined) this.text(this.startLineStart, this.startLineStart);
+    return l.head ?? null;
+  }
+
+  /** Whether header field i's value is folded (its text is not its octets). */
+  foldedAt(i: number): boolean {
+    return (this.ix[this.slot(i) + 4]! & FOLDED) !== 0;
+  }
+
   /** Value of header field i, unfolded. */
   valueAt(i: number): string {
     const o = this.slot(i);

@@ -8,17 +8,17 @@ import type { Diagnostic } from '../diagnostic';
 import type { Decoded } from './headers/decoded';
 import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
-import { parseVia, parseViaAt, type Via } from './headers/via';
+import { parseVia, parseViaSpan, type Via } from './headers/via';
 import { parseFrom, parseRecordRoute, parseRoute, parseTo } from './headers/address';
-import { type CSeq, parseCallId, parseCallIdAt, parseCSeq, parseCSeqAt } from './headers/scalar';
-import { type MediaType, parseContentType, parseContentTypeAt } from './headers/media';
+import { type CSeq, parseCallId, parseCallIdSpan, parseCSeq, parseCSeqSpan } from './headers/scalar';
+import { type MediaType, parseContentType, parseContentTypeSpan } from './headers/media';
 import {
   type ContactValue,
   type NameAddr,
   parseContact,
-  parseContactAt,
-  parseNameAddrAt,
-  parseNameAddrListAt,
+  parseContactSpan,
+  parseNameAddrListSpan,
+  parseNameAddrSpan,
 } from './name-addr';
 import type { SipMessage } from './sip-message';
 
@@ -34,7 +34,9 @@ interface Internals {
   keyIdAt(i: number): number;
   canonicalAt(i: number): string;
   valueAt(i: number): string;
-  valueIsOctets(i: number): boolean;
+  readonly startLineStart: number;
+  asciiHead(): string | null;
+  foldedAt(i: number): boolean;
 }
 function internals(msg: SipMessage): Internals | null {
   return 'canonicalAt' in msg && 'typedCache' in msg ? (msg as unknown as Internals) : null;
@@ -127,24 +129,35 @@ function safeRun(fn: TypedDecoder, value: string): Decoded<unknown> {
   }
 }
 
-type OctetDecoder = (value: string, raw: Uint8Array, at: number) => Decoded<unknown>;
+/**
+ * A decoder of the ASCII value `s[so, so + len)` whose octets are `raw[at, at + len)`: it reads the
+ * octets, and slices `s` only for the strings of its result (the value gets no string of its own).
+ */
+type OctetDecoder = (s: string, so: number, len: number, raw: Uint8Array, at: number) => Decoded<unknown>;
 
 /** The decoder that reads a value's octets, for the decoders that have one (null for the others). */
 function octetDecoderOf(fn: TypedDecoder): OctetDecoder | null {
-  if (fn === parseVia) return parseViaAt;
-  if (fn === parseFrom || fn === parseTo) return parseNameAddrAt;
-  if (fn === parseContact) return parseContactAt;
-  if (fn === parseRoute || fn === parseRecordRoute) return parseNameAddrListAt;
-  if (fn === parseCSeq) return parseCSeqAt;
-  if (fn === parseCallId) return parseCallIdAt;
-  if (fn === parseContentType) return parseContentTypeAt;
+  if (fn === parseVia) return parseViaSpan;
+  if (fn === parseFrom || fn === parseTo) return parseNameAddrSpan;
+  if (fn === parseContact) return parseContactSpan;
+  if (fn === parseRoute || fn === parseRecordRoute) return parseNameAddrListSpan;
+  if (fn === parseCSeq) return parseCSeqSpan;
+  if (fn === parseCallId) return parseCallIdSpan;
+  if (fn === parseContentType) return parseContentTypeSpan;
   return null;
 }
 
-/** {@link safeRun} of a decoder that also reads the value's octets `raw[at, at + value.length)`. */
-function safeRunAt(fn: OctetDecoder, value: string, raw: Uint8Array, at: number): Decoded<unknown> {
+/** {@link safeRun} of an {@link OctetDecoder}. */
+function safeRunAt(
+  fn: OctetDecoder,
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<unknown> {
   try {
-    return fn(value, raw, at);
+    return fn(s, so, len, raw, at);
   } catch (e) {
     return {
       value: null,
@@ -247,6 +260,9 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   // one slot per field; `typedFields` groups them by name when asked (no Map built here)
   const per = new Array<Decoded<unknown> | null>(n);
   const raw = msg.raw;
+  // the header section as one string (ASCII): the octet decoders read values where they lie in it
+  const head = pm ? pm.asciiHead() : null;
+  const hb = pm ? pm.startLineStart : 0;
   for (let i = 0; i < n; i++) {
     let vs: number;
     let ve: number;
@@ -269,9 +285,9 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       }
       vs = pm.valueStartAt(i);
       ve = pm.valueEndAt(i);
-      if (at !== null && pm.valueIsOctets(i)) {
+      if (at !== null && head !== null && ve - hb <= head.length && !pm.foldedAt(i)) {
         // Via and the address headers, most of every message: read from the octets (same results)
-        d = safeRunAt(at, pm.valueAt(i), raw, vs);
+        d = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
       } else if (fn) d = safeRun(fn, pm.valueAt(i));
     } else {
       const h = msg.headers[i]!;

@@ -101,9 +101,20 @@ export function parseContentType(value: string): Decoded<MediaType> {
  * `application/sdp` recognised from the octets, anything else by {@link parseContentType} (same result).
  */
 export function parseContentTypeAt(value: string, raw: Uint8Array, at: number): Decoded<MediaType> {
-  if (value.length !== 15) return parseContentType(value);
+  return parseContentTypeSpan(value, 0, value.length, raw, at);
+}
+
+/** {@link parseContentTypeAt} of the value `s[so, so + len)` (a slice of a longer string). */
+export function parseContentTypeSpan(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<MediaType> {
+  if (len !== 15) return parseContentType(s.slice(so, so + len));
   for (let k = 0; k < 15; k++)
-    if (raw[at + k] !== APPLICATION_SDP.charCodeAt(k)) return parseContentType(value);
+    if (raw[at + k] !== APPLICATION_SDP.charCodeAt(k)) return parseContentType(s.slice(so, so + len));
   return {
     value: {
       type: 'application',

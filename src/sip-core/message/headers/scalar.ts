@@ -97,7 +97,17 @@ export function parseCSeq(value: string): Decoded<CSeq> {
  * `number SP method` read from the octets, anything else by {@link parseCSeq} (same result).
  */
 export function parseCSeqAt(value: string, raw: Uint8Array, at: number): Decoded<CSeq> {
-  const end = value.length;
+  return parseCSeqSpan(value, 0, value.length, raw, at);
+}
+
+/** {@link parseCSeqAt} of the value `s[so, so + end)` (a slice of a longer string). */
+export function parseCSeqSpan(
+  s: string,
+  so: number,
+  end: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<CSeq> {
   let i = 0;
   let seq = 0;
   while (i < end) {
@@ -115,8 +125,8 @@ export function parseCSeqAt(value: string, raw: Uint8Array, at: number): Decoded
     i++;
   }
   if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
-    return parseCSeq(value);
-  return { value: { seq, method: value.slice(mStart, end) }, diagnostics: [] };
+    return parseCSeq(s.slice(so, so + end));
+  return { value: { seq, method: s.slice(so + mStart, so + end) }, diagnostics: [] };
 }
 
 // -------------------------------------------------------------------------------------------
@@ -163,7 +173,18 @@ export function parseCallId(value: string): Decoded<string> {
 
 /** {@link parseCallId} of a message's ASCII header value, the octets `raw[at, ...)` (same result). */
 export function parseCallIdAt(value: string, raw: Uint8Array, at: number): Decoded<string> {
-  const end = value.length;
+  return parseCallIdSpan(value, 0, value.length, raw, at);
+}
+
+/** {@link parseCallIdAt} of the value `s[so, so + end)` (a slice of a longer string). */
+export function parseCallIdSpan(
+  s: string,
+  so: number,
+  end: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<string> {
+  const value = s.slice(so, so + end);
   let ats = 0;
   for (let i = 0; i < end; i++) {
     const c = raw[at + i]!;
@@ -171,7 +192,7 @@ export function parseCallIdAt(value: string, raw: Uint8Array, at: number): Decod
     else if (c >= 128 || (CHAR[c]! & C_WORD) === 0) return parseCallId(value);
   }
   if (end === 0 || ats > 1) return parseCallId(value);
-  return { value: value.slice(0, end), diagnostics: [] };
+  return { value, diagnostics: [] };
 }
 
 // -------------------------------------------------------------------------------------------

@@ -471,12 +471,33 @@ export function parseVia(value: string): Decoded<Via[]> {
  * (test/sip-core/message/typed/via-fast.test.ts).
  */
 export function parseViaAt(value: string, raw: Uint8Array, at: number): Decoded<Via[]> {
-  return viaFastPath(value, raw, at) ?? parseVia(value);
+  return viaFast(value, 0, value.length, raw, at) ?? parseVia(value);
+}
+
+/**
+ * {@link parseViaAt} of the value `s[so, so + len)` (a slice of a longer string, e.g. the message's
+ * header section, so the value needs no string of its own unless the general decoder runs).
+ */
+export function parseViaSpan(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<Via[]> {
+  return viaFast(s, so, len, raw, at) ?? parseVia(s.slice(so, so + len));
 }
 
 /** {@link parseViaAt}'s fast path alone: its result, or null where {@link parseVia} must run (tests). */
 export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]> | null {
-  const end = s.length;
+  return viaFast(s, 0, s.length, b, o);
+}
+
+/**
+ * The fast path over the value `s[so, so + end)` = the octets `b[o, o + end)`: positions below are
+ * relative to the value (the result's spans), `so` is added only to slice `s`.
+ */
+function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): Decoded<Via[]> | null {
   if (
     end < 13 ||
     b[o] !== 83 || // S
@@ -512,8 +533,12 @@ export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]>
   if (i === 12) return null;
   const diags: Diagnostic[] = [];
   const he = i;
-  const host = s.slice(12, he);
-  const hostType: HostType = letter ? 'domain' : classifyHost(s, 12, he, diags);
+  const host = s.slice(so + 12, so + he);
+  let hostType: HostType = 'domain';
+  if (!letter) {
+    hostType = classifyHost(s, so + 12, so + he, diags);
+    for (const d of diags) if (d.span) d.span = { start: d.span.start - so, end: d.span.end - so };
+  }
   let port: number | null = null;
   if (i < end && b[o + i] === 58) {
     let k = i + 1;
@@ -548,7 +573,7 @@ export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]>
       j++;
     }
     if (j === nStart) return null;
-    const name = paramNameAt(s, b, o, nStart, j);
+    const name = paramNameAt(s, b, o - so, so + nStart, so + j);
     if (j < end && b[o + j] === 61) {
       const vStart = j + 1;
       let k = vStart;
@@ -559,7 +584,7 @@ export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]>
         k++;
       }
       if (k === vStart) return null;
-      const value = s.slice(vStart, k);
+      const value = s.slice(so + vStart, so + k);
       params.push({ name, value, span: { start: pStart, end: k } });
       if (name === 'branch') {
         if (branch === undefined) {

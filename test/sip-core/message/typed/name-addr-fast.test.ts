@@ -15,6 +15,9 @@ import {
   parseNameAddrAt,
   parseNameAddrList,
   parseNameAddrListAt,
+  parseNameAddrListSpan,
+  parseNameAddrSpan,
+  parseContactSpan,
 } from '../../../../src/sip-core/message/name-addr';
 import {
   contactValues,
@@ -101,6 +104,11 @@ describe('address fast path = the general decoders', () => {
         expect(parseNameAddrAt(v, raw, at), v).toEqual(parseNameAddr(v));
         expect(parseNameAddrListAt(v, raw, at), v).toEqual(parseNameAddrList(v));
         expect(parseContactAt(v, raw, at), v).toEqual(parseContact(v));
+        // the value as a slice of a longer string (decodeAllHeaders passes the header section)
+        const text = `Record-Route: ${v}\r\n`;
+        expect(parseNameAddrSpan(text, at, v.length, raw, at), v).toEqual(parseNameAddr(v));
+        expect(parseNameAddrListSpan(text, at, v.length, raw, at), v).toEqual(parseNameAddrList(v));
+        expect(parseContactSpan(text, at, v.length, raw, at), v).toEqual(parseContact(v));
       }),
       { numRuns: 4000, seed: 0x4e41 },
     );

@@ -8,10 +8,16 @@ import { describe, expect, it } from 'vitest';
 import {
   parseCallId,
   parseCallIdAt,
+  parseCallIdSpan,
   parseCSeq,
   parseCSeqAt,
+  parseCSeqSpan,
 } from '../../../../src/sip-core/message/headers/scalar';
-import { parseContentType, parseContentTypeAt } from '../../../../src/sip-core/message/headers/media';
+import {
+  parseContentType,
+  parseContentTypeAt,
+  parseContentTypeSpan,
+} from '../../../../src/sip-core/message/headers/media';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const pieces = (...p: string[]): fc.Arbitrary<string> =>
@@ -50,6 +56,8 @@ describe('CSeq, Call-ID and Content-Type fast paths = the general decoders', () 
         ),
         (v) => {
           expect(parseCSeqAt(v, enc(`CSeq: ${v}`), 6), v).toEqual(parseCSeq(v));
+          // the value as a slice of a longer string (decodeAllHeaders passes the header section)
+          expect(parseCSeqSpan(`CSeq: ${v}\r\n`, 6, v.length, enc(`CSeq: ${v}`), 6), v).toEqual(parseCSeq(v));
         },
       ),
       { numRuns: 3000, seed: 0xc5e9 },
@@ -63,6 +71,7 @@ describe('CSeq, Call-ID and Content-Type fast paths = the general decoders', () 
     fc.assert(
       fc.property(pieces('a', '9', '@', '.', '-', ' ', '<', '"', ';', ',', 'é', '%', '~', '\u007f'), (v) => {
         expect(parseCallIdAt(v, enc(`i: ${v}`), 3), v).toEqual(parseCallId(v));
+        expect(parseCallIdSpan(`i: ${v}\r\n`, 3, v.length, enc(`i: ${v}`), 3), v).toEqual(parseCallId(v));
       }),
       { numRuns: 3000, seed: 0xca11 },
     );
@@ -78,6 +87,9 @@ describe('CSeq, Call-ID and Content-Type fast paths = the general decoders', () 
       '',
     ]) {
       expect(parseContentTypeAt(v, enc(`c: ${v}`), 3), v).toEqual(parseContentType(v));
+      expect(parseContentTypeSpan(`c: ${v}\r\n`, 3, v.length, enc(`c: ${v}`), 3), v).toEqual(
+        parseContentType(v),
+      );
     }
   });
 });

@@ -5,7 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseVia, parseViaAt, viaFastPath } from '../../../../src/sip-core/message/headers/via';
+import {
+  parseVia,
+  parseViaAt,
+  parseViaSpan,
+  viaFastPath,
+} from '../../../../src/sip-core/message/headers/via';
 import { decodeAllHeaders, parseMessage, viaValues } from '../../../../src/sip-core/message/index';
 import { paramName, paramNameAt } from '../../../../src/sip-core/message/params';
 
@@ -139,6 +144,8 @@ describe('Via fast path = parseVia', () => {
           expect(fast, v).toEqual(full);
         }
         expect(parseViaAt(v, enc(v), 0), v).toEqual(full);
+        // the value as a slice of a longer string (decodeAllHeaders passes the header section)
+        expect(parseViaSpan(`Via: x${v}\r\n`, 6, v.length, enc(`Via: x${v}\r\n`), 6), v).toEqual(full);
       }),
       { numRuns: 4000, seed: 0x7f1a },
     );
