@@ -27,6 +27,7 @@ import {
   F_RECEIVED,
   F_RPORT,
   F_SENTBY,
+  F_TOTAG,
   equalsIgnoreCase,
   hasKeyField,
   keyText,
@@ -427,9 +428,13 @@ export abstract class SipElement implements TransportListener {
 
   /** Where responses to `msg` go (RFC 3261 §18.2.2; RFC 3581 §4 when rport is used). */
   replyAddress(msg: SipMessage, source: TransportAddress): TransportAddress {
-    const rport = msg.viaRport;
+    const rport = keyText(msg, F_RPORT);
     const port =
-      rport === '' || this.alwaysRport ? source.port : rport ? Number(rport) : sentByPort(msg.viaSentBy);
+      rport === '' || this.alwaysRport
+        ? source.port
+        : rport
+          ? Number(rport)
+          : sentByPort(keyText(msg, F_SENTBY));
     // `received` is always honoured: the response goes to the source IP.
     return { host: source.host, port, transport: this.transport.local.transport };
   }
@@ -450,7 +455,7 @@ export abstract class SipElement implements TransportListener {
     const w = writer.reset();
     w.bytes(statusLine(status, o.reason));
     const rr = o.recordRoute === true;
-    const toTag = o.toTag && status > 100 && req.toTag === null ? o.toTag : null;
+    const toTag = o.toTag && status > 100 && !hasKeyField(req, F_TOTAG) ? o.toTag : null;
     let firstVia = true;
     const n = fx.count;
     // the copied fields in the request's order, read from the parser's index by key id
@@ -541,7 +546,7 @@ export abstract class SipElement implements TransportListener {
    * transaction sends no 100 Trying by itself: the TU sends one or asks `autoTrying()`.
    */
   serverTransaction(msg: SipMessage, source: TransportAddress): ServerTransaction {
-    if (msg.method === 'INVITE') return this.inviteServerTransaction(msg, source);
+    if (methodOf(msg) === 'INVITE') return this.inviteServerTransaction(msg, source);
     const ctx = this.txContext(msg);
     const tx = new NonInviteServerTransaction(ctx, this.serverTu, msg, this.replyAddress(msg, source));
     this.table.addServerFor(msg, tx);
