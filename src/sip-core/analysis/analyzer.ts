@@ -270,6 +270,18 @@ export class TraceAnalyzer implements TraceAnalysis {
     return a;
   }
 
+  /**
+   * Follows the trace's appends from now on (the messages before must have been indexed, in order)
+   * and sets `trace.analysis`: what `attach` does after its catch-up (the tiered analysis' tier 2).
+   */
+  follow(): void {
+    if (this.#unsubscribe !== null) return;
+    this.#unsubscribe = this.trace.onAppendBytes((id, buf, start, end, _t, msg) =>
+      this.onBytes(id, buf, start, end, msg ?? null),
+    );
+    this.trace.analysis = this;
+  }
+
   /** Stops following the trace. */
   detach(): void {
     this.#unsubscribe?.();

@@ -1030,6 +1030,17 @@ export class Tier1Analysis {
 
   // ---------------------------------------------------------------- answers
 
+  /** Resolves a call reference: `C3` or a Call-ID. Returns the group or -1. */
+  resolveGroup(ref: string): number {
+    const m = /^C(\d+)$/.exec(ref);
+    if (m) {
+      const g = Number(m[1]) - 1;
+      if (g >= 0 && g < this.ng) return g;
+    }
+    for (let g = 0; g < this.ng; g++) if (this.trace.callId(this.#gHead[g]!) === ref) return g;
+    return -1;
+  }
+
   /** Group (Call-ID) of message `id`, or -1. */
   groupOf(id: number): number {
     return id < this.#n ? this.#grpCol[id]! : -1;

@@ -1,0 +1,158 @@
+/**
+ * The tiered analysis: tier 1 (tier1.ts: transactions, dialogs, Call-ID groups and their states from
+ * the trace's columns, O(1) numeric work per message) follows the trace as it is appended, so the
+ * calls list exists as soon as the ingest ends; tier 2 (the full analyzer, `TraceAnalyzer`: SDP,
+ * NAT/Contact checks, loops, strict routing, auth loops, B2BUA leg correlation, hops and paths) runs
+ * in one background pass, in chunks, yielding between them, with progress; until it ends, one call can
+ * be analysed in full on demand (`callAnalyzer`: the full analyzer over that call's messages only).
+ * @remarks The core never sets a timer (STYLE.md habit 4): the caller passes the `yield` function
+ * (`setImmediate` in Node, a `MessageChannel` turn in a browser, a resolved promise in tests). When
+ * tier 2 ends it follows the trace's appends and becomes `trace.analysis`: everything that read the
+ * full analyzer before (trace JSON, `sipscope analyze`, the loader) reads the same object, so their
+ * output is byte-identical to a one-pass analysis (test/sip-core/analysis/tiered.test.ts).
+ */
+import type { Trace } from '../trace/trace';
+import { TraceAnalyzer } from './analyzer';
+import { Tier1Analysis } from './tier1';
+
+/** How tier 2 runs: the yield between chunks, the chunk size, progress, cancellation. */
+export interface Tier2Options {
+  /** Resolves when the caller's event loop has had a turn (injected: the core sets no timers). */
+  yield: () => Promise<void>;
+  /** Messages per chunk (default 4096: a few ms each). */
+  chunk?: number;
+  /** Called after each chunk with the messages analysed and the trace's count at that moment. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stops the pass (the promise then rejects with an AbortError-named Error). */
+  signal?: { readonly aborted: boolean };
+}
+
+export class TieredAnalysis {
+  readonly trace: Trace;
+  readonly tier1: Tier1Analysis;
+  #tier2: TraceAnalyzer | null = null;
+  #done = 0;
+  #complete = false;
+  #running: Promise<TraceAnalyzer> | null = null;
+  /** Full analyzers of single calls made on demand before tier 2 ended (by Call-ID group). */
+  readonly #perCall = new Map<number, { count: number; a: TraceAnalyzer }>();
+
+  constructor(trace: Trace) {
+    this.trace = trace;
+    this.tier1 = Tier1Analysis.attach(trace);
+  }
+
+  /** Attaches tier 1 now (it indexes what the trace holds and follows appends); tier 2 waits for `runTier2`. */
+  static attach(trace: Trace): TieredAnalysis {
+    return new TieredAnalysis(trace);
+  }
+
+  /** Tier 2 once it has analysed every message (then it follows appends), else null. */
+  get tier2(): TraceAnalyzer | null {
+    return this.#complete ? this.#tier2 : null;
+  }
+
+  /** True once tier 2 caught up with the trace. */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  /** Share of the trace tier 2 has analysed (1 when complete). */
+  get progress(): number {
+    if (this.#complete) return 1;
+    const n = this.trace.count;
+    return n === 0 ? 0 : this.#done / n;
+  }
+
+  /**
+   * Runs tier 2 over the trace in chunks (`opts.chunk` messages, then `opts.yield()`), following
+   * messages appended meanwhile; resolves with the full analyzer once it caught up (it then follows
+   * appends and is `trace.analysis`). Calling it again returns the same promise.
+   */
+  runTier2(opts: Tier2Options): Promise<TraceAnalyzer> {
+    this.#running ??= this.#run(opts);
+    return this.#running;
+  }
+
+  /** Runs tier 2 at once, without yielding (the CLI, tests): same result as `runTier2`. */
+  runTier2Now(): TraceAnalyzer {
+    if (this.#complete) return this.#tier2!;
+    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace));
+    this.#step(a, Infinity);
+    this.#finish(a);
+    return a;
+  }
+
+  async #run(opts: Tier2Options): Promise<TraceAnalyzer> {
+    const chunk = Math.max(1, opts.chunk ?? 4096);
+    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace));
+    for (;;) {
+      if (this.#complete) return a;
+      if (opts.signal?.aborted) {
+        const e = new Error('tier 2 analysis aborted');
+        e.name = 'AbortError';
+        throw e;
+      }
+      this.#step(a, chunk);
+      opts.onProgress?.(this.#done, this.trace.count);
+      if (this.#done >= this.trace.count) {
+        this.#finish(a);
+        return a;
+      }
+      await opts.yield();
+    }
+  }
+
+  /** Analyses up to `max` more messages with the full analyzer. */
+  #step(a: TraceAnalyzer, max: number): void {
+    const t = this.trace;
+    const end = Math.min(t.count, this.#done + max);
+    for (let id = this.#done; id < end; id++) {
+      const raw = t.raw(id);
+      a.onBytes(id, raw, 0, raw.length);
+    }
+    this.#done = end;
+  }
+
+  /** Tier 2 caught up: it follows the trace from here (same tick: no message can slip between). */
+  #finish(a: TraceAnalyzer): void {
+    if (this.#complete) return;
+    this.#step(a, Infinity);
+    a.follow();
+    this.trace.analysis = a;
+    this.#complete = true;
+    this.#perCall.clear();
+  }
+
+  /**
+   * The full analysis of one call, now: tier 2 once complete, else a full analyzer over the messages
+   * of that Call-ID group alone (its ladder, transactions, dialogs, hops and diagnostics; legs of other
+   * Call-IDs are joined only by tier 2). Cached until the trace grows. `ref`: `C3` or a Call-ID.
+   * Returns the analyzer and the call's reference in it, or null when the call is unknown.
+   */
+  callAnalyzer(ref: string): { analyzer: TraceAnalyzer; call: string } | null {
+    if (this.#complete)
+      return this.#tier2!.resolveCall(ref) < 0 ? null : { analyzer: this.#tier2!, call: ref };
+    const g = this.tier1.resolveGroup(ref);
+    if (g < 0) return null;
+    const n = this.trace.count;
+    let c = this.#perCall.get(g);
+    if (!c || c.count !== n) {
+      const a = new TraceAnalyzer(this.trace);
+      for (const id of this.tier1.groupMessageIds(g)) {
+        const raw = this.trace.raw(id);
+        a.onBytes(id, raw, 0, raw.length);
+      }
+      c = { count: n, a };
+      if (this.#perCall.size >= 64) this.#perCall.clear();
+      this.#perCall.set(g, c);
+    }
+    return { analyzer: c.a, call: 'C1' };
+  }
+
+  /** Stops following the trace (both tiers). */
+  detach(): void {
+    this.tier1.detach();
+    this.#tier2?.detach();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The tiered analysis (analysis/tiered.ts): tier 1 follows the trace, tier 2 (the full analyzer) runs
+ * in chunks with an injected yield and then follows appends. The trace JSON after both tiers must be
+ * byte-identical to a one-pass analysis, also when messages arrive while tier 2 runs; one call can be
+ * analysed in full on demand before tier 2 ends.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeTrace, ladderModel } from '../../../src/sip-core/analysis';
+import { TieredAnalysis } from '../../../src/sip-core/analysis/tiered';
+import { Trace } from '../../../src/sip-core/trace/trace';
+import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { parseFixture, traceFromMessages } from '../../fixtures/analysis/load';
+
+const repo = path.resolve(import.meta.dirname, '../../..');
+const pub = path.resolve(repo, '../shared/captures/public');
+const fixtures = path.join(repo, 'test/fixtures/analysis');
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function captures(): string[] {
+  const out = [
+    path.join(repo, 'resources/samples/sample-call.pcap'),
+    path.join(fixtures, 'sipp/timer-a.pcap'),
+  ];
+  if (existsSync(pub))
+    for (const f of readdirSync(pub).sort()) if (/\.(pcap|pcapng|cap)$/.test(f)) out.push(path.join(pub, f));
+  return out;
+}
+
+const json = (t: Trace): string => JSON.stringify(toTraceJson(t));
+
+describe('tiered analysis', () => {
+  it('gives the trace JSON of a one-pass analysis after both tiers, on every capture', async () => {
+    let n = 0;
+    for (const f of captures()) {
+      const bytes = new Uint8Array(readFileSync(f));
+      const one = ingestBytes(bytes, path.basename(f), { parse: false }).trace;
+      analyzeTrace(one);
+      const two = ingestBytes(bytes, path.basename(f), { parse: false }).trace;
+      const tiered = TieredAnalysis.attach(two);
+      expect(tiered.tier1.count).toBe(two.count);
+      const seen: number[] = [];
+      const a = await tiered.runTier2({ yield: turn, chunk: 5, onProgress: (done) => seen.push(done) });
+      expect(tiered.complete).toBe(true);
+      expect(tiered.progress).toBe(1);
+      expect(two.analysis).toBe(a);
+      expect(seen).toEqual([...seen].sort((x, y) => x - y));
+      expect(json(two), path.basename(f)).toBe(json(one));
+      n += two.count;
+    }
+    expect(n).toBeGreaterThan(100);
+  });
+
+  it('follows messages appended while tier 2 runs and after it ended', async () => {
+    for (const name of ['calls/states.sip', 'calls/proxied.sip', 'rules/retransmission-storm.sip']) {
+      const msgs = parseFixture(readFileSync(path.join(fixtures, name), 'utf8'));
+      const one = traceFromMessages(msgs);
+      analyzeTrace(one);
+      const half = Math.floor(msgs.length / 2);
+      const two = traceFromMessages(msgs.slice(0, half));
+      const tiered = TieredAnalysis.attach(two);
+      let next = half;
+      // every yield appends one message (a live trace growing while tier 2 catches up)
+      const grow = async (): Promise<void> => {
+        if (next < msgs.length - 2) traceFromMessages([msgs[next++]!], two);
+        await turn();
+      };
+      await tiered.runTier2({ yield: grow, chunk: 1 });
+      traceFromMessages(msgs.slice(next), two);
+      expect(tiered.tier1.count, name).toBe(msgs.length);
+      expect(json(two), name).toBe(json(one));
+    }
+  });
+
+  it('runs at once (runTier2Now) with the same result, and stops when aborted', async () => {
+    const bytes = new Uint8Array(readFileSync(path.join(repo, 'resources/samples/sample-call.pcap')));
+    const one = ingestBytes(bytes, 's', { parse: false }).trace;
+    analyzeTrace(one);
+    const two = ingestBytes(bytes, 's', { parse: false }).trace;
+    TieredAnalysis.attach(two).runTier2Now();
+    expect(json(two)).toBe(json(one));
+    const three = ingestBytes(bytes, 's', { parse: false }).trace;
+    const t = TieredAnalysis.attach(three);
+    const signal = { aborted: false };
+    const p = t.runTier2({ yield: turn, chunk: 3, signal, onProgress: () => (signal.aborted = true) });
+    await expect(p).rejects.toThrow(/aborted/);
+    expect(t.complete).toBe(false);
+    expect(t.progress).toBeGreaterThan(0);
+    expect(t.progress).toBeLessThan(1);
+  });
+
+  it('analyses one call in full on demand before tier 2 ends (its ladder as the full analysis draws it)', () => {
+    const bytes = new Uint8Array(readFileSync(path.join(repo, 'resources/samples/sample-call.pcap')));
+    const one = ingestBytes(bytes, 's', { parse: false }).trace;
+    const full = analyzeTrace(one);
+    const two = ingestBytes(bytes, 's', { parse: false }).trace;
+    const t = TieredAnalysis.attach(two);
+    expect(t.tier2).toBeNull();
+    for (const c of t.tier1.calls()) {
+      const got = t.callAnalyzer(c.id)!;
+      expect(got).not.toBeNull();
+      const mine = ladderModel(got.analyzer, got.call)!;
+      const theirs = ladderModel(full, c.id)!;
+      expect(
+        mine.arrows.map((a) => [a.id, a.from, a.to, a.label]),
+        c.id,
+      ).toEqual(theirs.arrows.map((a) => [a.id, a.from, a.to, a.label]));
+      expect(t.callAnalyzer(c.callId)!.analyzer).toBe(got.analyzer);
+    }
+    expect(t.callAnalyzer('C999')).toBeNull();
+  });
+});
