@@ -9,7 +9,7 @@
  * non-token display names (§3.1.2.15) and unbracketed URIs with `?` (§3.1.2.13) are flagged.
  */
 import type { Diagnostic, Span } from '../diagnostic';
-import { diag, rebase, type Decoded } from './headers/decoded';
+import { diag, NO_DIAGNOSTICS, rebase, type Decoded } from './headers/decoded';
 import { C_HOST, C_ALPHA, C_TOKEN, C_UNRESERVED, CHAR, scanQuoted, skipWs, trimEnd } from './headers/chars';
 import { getParam, type Param, paramNameAt, quote, scanParams, STOP_COMMA } from './params';
 import { classifyHost, formatUri, type HostType, parseUri, type SipUri, type Uri } from './uri';
@@ -557,7 +557,9 @@ export function parseNameAddrSpan(
   let i = so;
   while (i < end && isSp(raw[o + i]!)) i++;
   const v = i < end ? fastElement(s, raw, o, i, end, false, so) : null;
-  return v !== null && fastNext >= end ? { value: v, diagnostics: [] } : parseNameAddr(s.slice(so, end));
+  return v !== null && fastNext >= end
+    ? { value: v, diagnostics: NO_DIAGNOSTICS }
+    : parseNameAddr(s.slice(so, end));
 }
 
 /** The list fast path alone: its result, or null where the general decoder must run (tests). */
@@ -595,7 +597,9 @@ export function parseNameAddrListSpan(
   at: number,
 ): Decoded<NameAddr[]> {
   const list = fastList(s, so, len, raw, at);
-  return list !== null ? { value: list, diagnostics: [] } : parseNameAddrList(s.slice(so, so + len));
+  return list !== null
+    ? { value: list, diagnostics: NO_DIAGNOSTICS }
+    : parseNameAddrList(s.slice(so, so + len));
 }
 
 /** {@link parseContact} of a message's ASCII header value (see {@link parseNameAddrAt}). */
@@ -616,7 +620,7 @@ export function parseContactSpan(
   // "*" (a token character, which the fast path would read as a display name) is the general path's
   const list = raw[at + i] === 42 ? null : fastList(s, so, len, raw, at);
   return list !== null
-    ? { value: { wildcard: false, params: [], contacts: list }, diagnostics: [] }
+    ? { value: { wildcard: false, params: [], contacts: list }, diagnostics: NO_DIAGNOSTICS }
     : parseContact(s.slice(so, so + len));
 }
 

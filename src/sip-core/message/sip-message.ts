@@ -296,7 +296,9 @@ export class ParsedMessage implements SipMessage {
     if (head === undefined) {
       const hs = this.startLineStart;
       const he = Math.max(hs, this.bodyStart);
-      const t = headDecoder.decode(this.raw.subarray(hs, he));
+      // (a plain view: a Buffer's own subarray makes a Buffer, which costs more)
+      const raw = this.raw;
+      const t = headDecoder.decode(new Uint8Array(raw.buffer, raw.byteOffset + hs, he - hs));
       head = l.head = t.length === he - hs ? t : null;
     }
     const base = this.startLineStart;

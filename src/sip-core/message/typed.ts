@@ -50,7 +50,7 @@ import { parseSipfrag, type SipFrag } from './sipfrag';
 export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | null)[] {
   const cache = cacheOf(msg);
   const key = canonicalHeaderName(name);
-  let v = cache.byName.get(key);
+  let v = cache.byName?.get(key);
   if (v === undefined) {
     const per = cache.perHeader;
     if (per !== null) {
@@ -62,15 +62,15 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
         if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) v.push(per[i]!);
       }
     } else v = msg.headerAll(key).map((value) => safeDecode(key, value));
-    cache.byName.set(key, v);
+    (cache.byName ??= new Map()).set(key, v);
   }
   return v;
 }
 
 /** What a message caches of its typed values. */
 export interface TypedCache {
-  /** Decoded fields by canonical name, filled on demand. */
-  byName: Map<string, (Decoded<unknown> | null)[]>;
+  /** Decoded fields by canonical name, filled on demand (null until the first name is asked). */
+  byName: Map<string, (Decoded<unknown> | null)[]> | null;
   /** After {@link decodeAllHeaders}: the decoded value of every header field, in message order. */
   perHeader: (Decoded<unknown> | null)[] | null;
   all: Diagnostic[] | null;
@@ -168,7 +168,7 @@ function safeRunAt(
 
 const caches = new WeakMap<SipMessage, TypedCache>();
 const newCache = (): TypedCache => ({
-  byName: new Map(),
+  byName: null,
   perHeader: null,
   all: null,
   requestUri: null,

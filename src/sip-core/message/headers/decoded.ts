@@ -11,6 +11,14 @@ export interface Decoded<T> {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * The diagnostics of a clean result of the octet fast paths (`parseViaSpan`, `parseNameAddrSpan` ...):
+ * one shared, frozen empty list instead of a new array per header value (a typed parse makes a dozen
+ * per message). Frozen, so a caller that adds to a result's list fails loudly instead of adding to
+ * every clean result; the general decoders return lists of their own.
+ */
+export const NO_DIAGNOSTICS: Diagnostic[] = Object.freeze([]) as unknown as Diagnostic[];
+
 /** Builds a diagnostic; a small helper so decoders stay one line per finding. */
 export function diag(
   code: string,

@@ -7,7 +7,7 @@
 import type { Diagnostic, Span } from '../../diagnostic';
 import { getParam, type Param, scanParams, STOP_COMMA } from '../params';
 import { lower, scanToken, skipWs, trimEnd } from './chars';
-import { diag, type Decoded } from './decoded';
+import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 export interface MediaType {
   /** Lower-cased type, e.g. `application`; `*` in an Accept media-range. */
@@ -123,7 +123,7 @@ export function parseContentTypeSpan(
       params: [],
       span: { start: 0, end: 15 },
     },
-    diagnostics: [],
+    diagnostics: NO_DIAGNOSTICS,
   };
 }
 const APPLICATION_SDP = 'application/sdp';

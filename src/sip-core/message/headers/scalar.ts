@@ -7,7 +7,7 @@
 import type { Diagnostic } from '../../diagnostic';
 import { getParam, type Param, scanParams } from '../params';
 import { C_TOKEN, C_WORD, CHAR, isToken, parseUint, scanToken, skipWs, trimEnd } from './chars';
-import { diag, type Decoded } from './decoded';
+import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 /** 2^32 − 1: CSeq, RSeq and delta-seconds limits (RFC 3261 §8.1.1.5, §20.19; RFC 3262 §7.1). */
 export const UINT32_MAX = 4294967295;
@@ -126,7 +126,7 @@ export function parseCSeqSpan(
   }
   if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
     return parseCSeq(s.slice(so, so + end));
-  return { value: { seq, method: s.slice(so + mStart, so + end) }, diagnostics: [] };
+  return { value: { seq, method: s.slice(so + mStart, so + end) }, diagnostics: NO_DIAGNOSTICS };
 }
 
 // -------------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ export function parseCallIdSpan(
     else if (c >= 128 || (CHAR[c]! & C_WORD) === 0) return parseCallId(value);
   }
   if (end === 0 || ats > 1) return parseCallId(value);
-  return { value, diagnostics: [] };
+  return { value, diagnostics: NO_DIAGNOSTICS };
 }
 
 // -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import type { Diagnostic, Span } from '../../diagnostic';
 import { type Param, paramNameAt, scanParams, STOP_COMMA } from '../params';
 import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
 import { C_ALPHA, C_HOST, C_TOKEN, CHAR, parseUint, scanToken, skipWs } from './chars';
-import { diag, type Decoded } from './decoded';
+import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 export interface Via {
   /** protocol-name, e.g. `SIP`. */
@@ -531,11 +531,13 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
     i++;
   }
   if (i === 12) return null;
-  const diags: Diagnostic[] = [];
+  // (a list of its own only where something may be reported)
+  let diags = NO_DIAGNOSTICS;
   const he = i;
   const host = s.slice(so + 12, so + he);
   let hostType: HostType = 'domain';
   if (!letter) {
+    diags = [];
     hostType = classifyHost(s, so + 12, so + he, diags);
     for (const d of diags) if (d.span) d.span = { start: d.span.start - so, end: d.span.end - so };
   }
@@ -617,6 +619,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
     }
   }
   if (!plain || branch === undefined) {
+    if (diags === NO_DIAGNOSTICS) diags = [];
     const via = finishVia(s, 0, end, 'SIP', '2.0', transport, host, hostType, port, params, diags);
     return { value: [via], diagnostics: diags };
   }
