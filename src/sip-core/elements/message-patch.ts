@@ -157,8 +157,10 @@ export class MessagePatch {
     d: number,
     o: string | Uint8Array | null | undefined,
   ): void {
-    const num = (this.num ??= []);
-    const obj = (this.obj ??= []);
+    // room for the four records a forwarded request usually needs (Max-Forwards, the received Via
+    // and its replacement, Record-Route) in one allocation each, instead of growing from empty
+    const num = (this.num ??= newRecords());
+    const obj = (this.obj ??= [undefined, undefined, undefined, undefined]);
     const k = this.count++;
     const at = k * STRIDE;
     num[at] = kind;
@@ -600,6 +602,12 @@ export class MessagePatch {
 }
 
 const NO_IDS: number[] = [];
+
+/** A record list with room for four records (STRIDE numbers each), as one array literal. */
+function newRecords(): number[] {
+  // prettier-ignore
+  return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+}
 const NO_OBJ: (string | Uint8Array | null | undefined)[] = [];
 
 /** Insertion record a goes before b: smaller offset, or the same offset and a smaller sequence. */

@@ -54,3 +54,42 @@ export function answerDirection(offered: MediaDirection): MediaDirection {
       return 'sendrecv';
   }
 }
+
+/**
+ * {@link readSdp}, remembered for the last body read: a phone's peer sends the same SDP on every
+ * call but for its `o=` line (session id and version), which readSdp does not look at, so a body
+ * equal to the last one outside that line gives the same summary (the returned object is shared:
+ * treat it as read-only).
+ */
+export function readSdpCached(body: string): SdpSummary {
+  const o = originLine(body);
+  const last = lastSdp;
+  if (last !== null && sameOutsideLine(body, o, last.text, last.o)) return last.summary;
+  const summary = readSdp(body);
+  lastSdp = { text: body, o, summary };
+  return summary;
+}
+let lastSdp: { text: string; o: readonly [number, number]; summary: SdpSummary } | null = null;
+
+/** [start, end) of the first `o=` line (end after its LF), [0, 0] when there is none. */
+function originLine(body: string): readonly [number, number] {
+  const s = body.startsWith('o=') ? 0 : body.indexOf('\no=') + 1;
+  if (s <= 0 && !body.startsWith('o=')) return NO_LINE;
+  const nl = body.indexOf('\n', s);
+  return [s, nl < 0 ? body.length : nl + 1];
+}
+const NO_LINE: readonly [number, number] = [0, 0];
+
+/** a and b equal once their lines [ao) and [bo) are cut out. */
+function sameOutsideLine(
+  a: string,
+  ao: readonly [number, number],
+  b: string,
+  bo: readonly [number, number],
+): boolean {
+  if (ao[0] !== bo[0] || a.length - (ao[1] - ao[0]) !== b.length - (bo[1] - bo[0])) return false;
+  for (let i = 0; i < ao[0]; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  const n = a.length - ao[1];
+  for (let i = 0; i < n; i++) if (a.charCodeAt(ao[1] + i) !== b.charCodeAt(bo[1] + i)) return false;
+  return true;
+}

@@ -42,7 +42,14 @@ import { type UriParts, nameAddrUri, paramOf, uriParts } from '../sip-util';
 import type { ClientTransaction } from '../element';
 import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
-import { answerDirection, buildSdp, type MediaDirection, readSdp, type SdpSummary } from './sdp';
+import {
+  answerDirection,
+  buildSdp,
+  type MediaDirection,
+  readSdp,
+  readSdpCached,
+  type SdpSummary,
+} from './sdp';
 
 /** How the phone treats an incoming INVITE. */
 export interface AnswerPolicy {
@@ -254,7 +261,7 @@ const RESULT_TEXT = new Map<string, string[]>();
 function remoteMedia(c: CallRecord, sdp: string): SdpSummary {
   if (c.sdpRead !== sdp || c.sdpSummary === null) {
     c.sdpRead = sdp;
-    c.sdpSummary = readSdp(sdp);
+    c.sdpSummary = readSdpCached(sdp);
   }
   return c.sdpSummary;
 }
