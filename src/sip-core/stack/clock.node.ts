@@ -14,6 +14,8 @@ export class RealClock implements Scheduler {
   private readonly originEpochUs = Date.now() * 1000;
   private readonly originHr = process.hrtime.bigint();
   private readonly timers = new Map<TimerHandle, NodeJS.Timeout>();
+  /** Due time of each pending timer (µs, on this clock). */
+  private readonly dues = new Map<TimerHandle, Micros>();
   private seq = 0;
 
   now(): Micros {
@@ -25,12 +27,14 @@ export class RealClock implements Scheduler {
     const t = setTimeout(
       () => {
         this.timers.delete(handle);
+        this.dues.delete(handle);
         fn();
       },
       Math.max(0, delay) / 1000,
     );
     t.unref?.();
     this.timers.set(handle, t);
+    this.dues.set(handle, this.now() + Math.max(0, delay));
     return handle;
   }
 
@@ -43,13 +47,19 @@ export class RealClock implements Scheduler {
     if (!t) return false;
     clearTimeout(t);
     this.timers.delete(handle);
+    this.dues.delete(handle);
     return true;
+  }
+
+  dueOf(handle: TimerHandle): Micros | null {
+    return this.dues.get(handle) ?? null;
   }
 
   /** Cancels every pending timer (on shutdown). */
   cancelAll(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.dues.clear();
   }
 }
 

@@ -45,6 +45,11 @@ export interface Scheduler extends Clock {
   scheduleTarget(delay: Micros, target: TimerTarget, code: number, label?: string): TimerHandle;
   /** Cancels a scheduled callback; returns false when it already ran or was cancelled. */
   cancel(handle: TimerHandle): boolean;
+  /**
+   * When a scheduled callback is due (µs, on this clock), or null when it already ran or was
+   * cancelled: callers that show running timers ask here instead of keeping the time themselves.
+   */
+  dueOf(handle: TimerHandle): Micros | null;
 }
 
 /** Microseconds in one millisecond / one second, to keep call sites readable. */
@@ -386,6 +391,12 @@ export class VirtualClock implements Scheduler {
     this.release(slot);
     if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
     return true;
+  }
+
+  dueOf(handle: TimerHandle): Micros | null {
+    if (!(handle > 0)) return null;
+    const slot = slotOf(handle);
+    return this.sHandle[slot] === handle ? this.sTime[slot]! : null;
   }
 
   /** Time of the next live event, or null when idle. */

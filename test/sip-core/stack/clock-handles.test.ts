@@ -60,4 +60,20 @@ describe('VirtualClock handles', () => {
     expect(c.pendingCount).toBe(0);
     expect(c.nextTime()).toBe(null);
   });
+
+  it('dueOf tells when a pending event fires, and null once it fired, was cancelled or its slot was reused', () => {
+    const c = new VirtualClock(100);
+    const a = c.schedule(50, () => undefined);
+    const b = c.schedule(-5, () => undefined);
+    expect(c.dueOf(a)).toBe(150);
+    expect(c.dueOf(b)).toBe(100); // a negative delay counts as 0
+    expect(c.dueOf(0)).toBeNull();
+    c.step();
+    expect(c.dueOf(b)).toBeNull();
+    expect(c.cancel(a)).toBe(true);
+    expect(c.dueOf(a)).toBeNull();
+    const d = c.schedule(7, () => undefined); // reuses a freed slot
+    expect(c.dueOf(a)).toBeNull();
+    expect(c.dueOf(d)).toBe(107);
+  });
 });

@@ -46,6 +46,9 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
   get kind(): 'invite-client' {
     return 'invite-client';
   }
+  protected get legalFrom(): Readonly<Record<InviteClientState, readonly InviteClientState[]>> {
+    return INVITE_CLIENT_FROM;
+  }
   private timerAInterval: number;
   private ack: Uint8Array | null = null;
   private parsed: SipMessage | null;
@@ -63,7 +66,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     readonly destination: TransportAddress,
     private readonly options: InviteClientOptions = NO_OPTIONS,
   ) {
-    super(ctx, tu, 'calling', INVITE_CLIENT_FROM, request.branch ?? '', 'INVITE');
+    super(ctx, tu, 'calling', request.branch ?? '', 'INVITE');
     this.parsed = 'raw' in request ? request : null;
     this.timerAInterval = ctx.timers.T1;
   }

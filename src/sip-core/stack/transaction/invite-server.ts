@@ -43,6 +43,9 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   get kind(): 'invite-server' {
     return 'invite-server';
   }
+  protected get legalFrom(): Readonly<Record<InviteServerState, readonly InviteServerState[]>> {
+    return INVITE_SERVER_FROM;
+  }
   private lastProvisional: Uint8Array | null = null;
   private finalResponse: Uint8Array | null = null;
   private timerGInterval: number;
@@ -79,7 +82,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     readonly responseDestination: TransportAddress,
     options: InviteServerOptions = {},
   ) {
-    super(ctx, tu, 'proceeding', INVITE_SERVER_FROM, requestBranch(request), 'INVITE');
+    super(ctx, tu, 'proceeding', requestBranch(request), 'INVITE');
     this.req = request;
     this.timerGInterval = ctx.timers.T1;
     const trying = options.trying ?? 'auto';

@@ -31,6 +31,9 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
   get kind(): 'non-invite-client' {
     return 'non-invite-client';
   }
+  protected get legalFrom(): Readonly<Record<NonInviteClientState, readonly NonInviteClientState[]>> {
+    return NON_INVITE_CLIENT_FROM;
+  }
   private timerEInterval: number;
   private parsed: SipMessage | null;
 
@@ -42,7 +45,7 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     private readonly bytes: Uint8Array,
     readonly destination: TransportAddress,
   ) {
-    super(ctx, tu, 'trying', NON_INVITE_CLIENT_FROM, request.branch ?? '', request.method ?? '');
+    super(ctx, tu, 'trying', request.branch ?? '', request.method ?? '');
     this.parsed = 'raw' in request ? request : null;
     this.timerEInterval = ctx.timers.T1;
   }

@@ -32,6 +32,9 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
   get kind(): 'non-invite-server' {
     return 'non-invite-server';
   }
+  protected get legalFrom(): Readonly<Record<NonInviteServerState, readonly NonInviteServerState[]>> {
+    return NON_INVITE_SERVER_FROM;
+  }
   private lastResponse: Uint8Array | null = null;
   lastStatus: number | null = null;
 
@@ -52,7 +55,7 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     request: SipMessage,
     readonly responseDestination: TransportAddress,
   ) {
-    super(ctx, tu, 'trying', NON_INVITE_SERVER_FROM, requestBranch(request), requestMethod(request));
+    super(ctx, tu, 'trying', requestBranch(request), requestMethod(request));
     this.req = request;
     ctx.emit?.({
       type: 'state',

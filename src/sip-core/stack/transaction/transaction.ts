@@ -112,6 +112,9 @@ export const TIMER_CODE: Readonly<Record<TimerName, number>> = {
   M: 12,
   Trying: 13,
 };
+/** Scheduler labels by timer code (an array read, not a keyed lookup per timer started). */
+const LABEL_BY_CODE: readonly string[] = TIMER_NAMES.map((n) => TIMER_LABEL[n]);
+
 /**
  * Each timer's group: a transaction runs at most one timer of a group at a time (retransmission
  * A/E/G; timeout B/F/H; C or the 100 Trying delay; the wait of the last state D/I/J/K/L/M), so four
@@ -133,7 +136,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** The request whose key spans a table compares (added by `addServerFor`; no key string then). */
   tableMsg: ParsedMessage | null = null;
   private current: S;
-  // The four timer slots (see TIMER_GROUP): running timer code (-1: none), scheduler handle, due time.
+  // The four timer slots (see TIMER_GROUP): running timer code (-1: none) and scheduler handle (the
+  // scheduler knows when it is due: Scheduler.dueOf).
   private c0 = -1;
   private c1 = -1;
   private c2 = -1;
@@ -142,16 +146,14 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   private h1 = 0;
   private h2 = 0;
   private h3 = 0;
-  private d0 = 0;
-  private d1 = 0;
-  private d2 = 0;
-  private d3 = 0;
+
+  /** Legal predecessors of each state (the machine's table; on the prototype, not a field). */
+  protected abstract get legalFrom(): Readonly<Record<S, readonly S[]>>;
 
   protected constructor(
     protected readonly ctx: TransactionContext,
     protected tu: TransactionUser,
     initial: S,
-    private readonly legalFrom: Readonly<Record<S, readonly S[]>>,
     readonly branch: string,
     readonly method: string,
   ) {
@@ -179,10 +181,11 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** Running timers as [code, handle, due], in the order they were started (handles grow). */
   private running(): [number, number, number][] {
     const out: [number, number, number][] = [];
-    if (this.c0 >= 0) out.push([this.c0, this.h0, this.d0]);
-    if (this.c1 >= 0) out.push([this.c1, this.h1, this.d1]);
-    if (this.c2 >= 0) out.push([this.c2, this.h2, this.d2]);
-    if (this.c3 >= 0) out.push([this.c3, this.h3, this.d3]);
+    const clock = this.ctx.clock;
+    if (this.c0 >= 0) out.push([this.c0, this.h0, clock.dueOf(this.h0) ?? NaN]);
+    if (this.c1 >= 0) out.push([this.c1, this.h1, clock.dueOf(this.h1) ?? NaN]);
+    if (this.c2 >= 0) out.push([this.c2, this.h2, clock.dueOf(this.h2) ?? NaN]);
+    if (this.c3 >= 0) out.push([this.c3, this.h3, clock.dueOf(this.h3) ?? NaN]);
     return out.sort((a, b) => a[1] - b[1]);
   }
 
@@ -234,40 +237,37 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     const runningCode = g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3;
     if (runningCode >= 0) this.stopCode(runningCode);
     const clock = this.ctx.clock;
-    const at = clock.now();
-    const due = at + (duration > 0 ? duration : 0);
-    const name = TIMER_NAMES[code]!;
-    const h = clock.scheduleTarget(duration, this, code, TIMER_LABEL[name]);
+    const h = clock.scheduleTarget(duration, this, code, LABEL_BY_CODE[code]);
     switch (g) {
       case 0:
         this.c0 = code;
         this.h0 = h;
-        this.d0 = due;
         break;
       case 1:
         this.c1 = code;
         this.h1 = h;
-        this.d1 = due;
         break;
       case 2:
         this.c2 = code;
         this.h2 = h;
-        this.d2 = due;
         break;
       default:
         this.c3 = code;
         this.h3 = h;
-        this.d3 = due;
     }
-    this.ctx.emit?.({
-      type: 'timer-start',
-      tx: this.id,
-      kind: this.kind,
-      at,
-      timer: name,
-      duration,
-      due,
-    });
+    const emit = this.ctx.emit;
+    if (emit) {
+      const at = clock.now();
+      emit({
+        type: 'timer-start',
+        tx: this.id,
+        kind: this.kind,
+        at,
+        timer: TIMER_NAMES[code]!,
+        duration,
+        due: at + (duration > 0 ? duration : 0),
+      });
+    }
   }
 
   /** @internal The scheduler: timer `code` fired. */
@@ -310,33 +310,33 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   private stopCode(code: number): void {
     const g = TIMER_GROUP[code]!;
     let h: number;
-    let due: number;
     if (g === 0) {
       h = this.h0;
-      due = this.d0;
       this.c0 = -1;
     } else if (g === 1) {
       h = this.h1;
-      due = this.d1;
       this.c1 = -1;
     } else if (g === 2) {
       h = this.h2;
-      due = this.d2;
       this.c2 = -1;
     } else {
       h = this.h3;
-      due = this.d3;
       this.c3 = -1;
     }
-    this.ctx.clock.cancel(h);
-    this.ctx.emit?.({
-      type: 'timer-stop',
-      tx: this.id,
-      kind: this.kind,
-      at: this.ctx.clock.now(),
-      timer: TIMER_NAMES[code]!,
-      due,
-    });
+    const clock = this.ctx.clock;
+    const emit = this.ctx.emit;
+    // the due time of the event (for the stop event) is read before it is cancelled
+    const due = emit ? (clock.dueOf(h) ?? clock.now()) : 0;
+    clock.cancel(h);
+    if (emit)
+      emit({
+        type: 'timer-stop',
+        tx: this.id,
+        kind: this.kind,
+        at: clock.now(),
+        timer: TIMER_NAMES[code]!,
+        due,
+      });
   }
 
   protected isRunning(code: number): boolean {

@@ -51,6 +51,7 @@ describe.each(['UDP', 'TCP'] as const)(
         it('Timer A is not started on a reliable transport: the INVITE is sent once', () => {
           const { clock, tx, peerGot } = start(transport);
           expect(tx.runningTimers).toEqual(['B']);
+          expect(tx.runningTimerDues).toEqual([{ timer: 'B', due: clock.now() + 64 * T1 }]);
           clock.advanceTo(64 * T1);
           expect(peerGot('INVITE')).toHaveLength(1);
         });
