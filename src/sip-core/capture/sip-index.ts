@@ -10,6 +10,7 @@ import {
   R_CSEQ,
   R_HBRANCH,
   R_HFROMTAG,
+  R_HSENTBY,
   R_HTOTAG,
   R_KEY,
   R_KIND,
@@ -131,7 +132,13 @@ export function indexScanSpans(buf: Uint8Array, start: number, end: number, out:
     const cseq = ix[R_CSEQ]!;
     out.cseq = cseq >= 0 ? cseq : 0;
     out.branchH = ix[R_HBRANCH]!;
-    out.sentByH = sentByHash(buf, ix, R_KEY);
+    // The scanner's octet hash is the compared form when the sent-by reads `digits/dots:port` (IPv4,
+    // the usual case: no letters to fold, a port given); anything else is hashed here.
+    const ss = ix[R_KEY + 2 * F_SENTBY]!;
+    out.sentByH =
+      ss >= 0 && ipv4WithPort(buf, ss, ix[R_KEY + 2 * F_SENTBY + 1]!)
+        ? ix[R_HSENTBY]!
+        : sentByHash(buf, ix, R_KEY);
     out.fromTagH = ix[R_HFROMTAG]!;
     out.toTagH = ix[R_HTOTAG]!;
     out.keyFlags =
@@ -198,6 +205,19 @@ export function sentByHash(buf: Uint8Array, ix: Int32Array, b: number): number {
     h = Math.imul(h ^ (tls ? 0x31 : 0x30), 16777619);
   }
   return h | 0;
+}
+
+/** True when `buf[s,e)` is digits and dots, a colon, then at least one digit and only digits. */
+function ipv4WithPort(buf: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  for (; i < e; i++) {
+    const c = buf[i]!;
+    if (c === 0x3a) break;
+    if ((c < 0x30 || c > 0x39) && c !== 0x2e) return false;
+  }
+  if (i === s || i + 1 >= e) return false;
+  for (i++; i < e; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) return false;
+  return true;
 }
 
 /** The key numbers of {@link IndexSpans} from a full parse of `buf` (same values as the scanner's). */
