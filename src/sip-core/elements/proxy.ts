@@ -33,7 +33,7 @@ import type {
   ScriptValue,
 } from '../script';
 import { ScriptInterpreter, newScriptState } from '../script';
-import type { ScriptRun } from '../script';
+import type { RunOptions, ScriptRun } from '../script';
 import type { Micros, TimerHandle } from '../stack/clock';
 import { MS } from '../stack/clock';
 import type { Transport, TransportAddress } from '../stack/transport';
@@ -144,7 +144,7 @@ export class ProxyMsg {
   du: string | null = null;
   routes: string[];
   recordRoute = false;
-  extraBranches: { uri: string; du: string | null }[] = [];
+  extraBranches: { uri: string; du: string | null }[] = NO_EXTRA;
   /** A reply the script runs on (onreply/failure routes), its edits and where it came from. */
   reply: SipMessage | null = null;
   replyEditor: MessagePatch | null = null;
@@ -169,12 +169,15 @@ export class ProxyMsg {
     readonly source: TransportAddress,
   ) {
     this.ruri = keyText(msg, F_URI) ?? '';
-    this.routes = msg.routeCount ? routeValues(msg) : [];
+    this.routes = msg.routeCount ? routeValues(msg) : NO_ROUTES;
   }
 }
 
 const dec = new TextDecoder();
 const NO_BYTES = new Uint8Array(0);
+/** Shared empty lists (frozen: the code that changes these lists replaces them, never pushes). */
+const NO_EXTRA = Object.freeze([]) as unknown as { uri: string; du: string | null }[];
+const NO_ROUTES = Object.freeze([]) as unknown as string[];
 const NO_GROUPS: Binding[][] = [];
 
 /** The branch a client transaction was started for (its userData). */
@@ -242,9 +245,24 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.slSendReply(ctx, 482, 'Loop Detected');
       return;
     }
-    const run = this.interp.runRequest(ctx, { record: this.record, state: ctx.state });
+    if (!this.record) {
+      // nothing keeps the result: one options object and one result serve every request
+      const o = this.quietRun;
+      o.state = ctx.state;
+      this.interp.runRequest(ctx, o);
+      o.state = undefined;
+      return;
+    }
+    const run = this.interp.runRequest(ctx, { record: true, state: ctx.state });
     this.noteRun(run, ctx);
   }
+
+  /** Options of an unrecorded request_route run, with the result object it fills. */
+  private readonly quietRun: RunOptions = {
+    record: false,
+    state: undefined,
+    into: { kind: 'request', name: '', outcome: 'end', returnCode: 1, records: [], steps: 0 },
+  };
 
   private noteRun(run: ScriptRun, ctx: ProxyMsg): void {
     if (!this.record) return;
@@ -403,11 +421,15 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (ctx.txn && ctx.txn.inFailure) return this.relayFromFailure(ctx, target);
     if (!this.prepare(ctx)) return -1;
     const txn = this.newTxn(ctx);
-    const uris: { uri: string; du: string | null }[] = [{ uri: ctx.ruri, du: ctx.du }, ...ctx.extraBranches];
-    ctx.extraBranches = [];
+    // the branches as the script left them (a branch_route may change the context)
+    const ruri = ctx.ruri;
+    const du = ctx.du;
+    const extra = ctx.extraBranches;
+    ctx.extraBranches = NO_EXTRA;
     const trying = method === 'INVITE' && txn.server && txn.server.lastStatus === null;
     if (trying && (this.config.trying ?? 'after') === 'before') this.send100(txn);
-    for (const b of uris) this.startBranch(txn, b.uri, b.du, target);
+    this.startBranch(txn, ruri, du, target);
+    for (const b of extra) this.startBranch(txn, b.uri, b.du, target);
     if (trying && (this.config.trying ?? 'after') === 'after') this.send100(txn);
     ctx.relayed = true;
     return 1;
@@ -433,7 +455,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       branchRoute: ctx.branchRoute,
       state: ctx.state,
       finalSent: false,
-      serial: ctx.serial ?? [],
+      serial: ctx.serial ?? NO_GROUPS,
       toTag: `${this.ids.tag()}`,
       inFailure: false,
       cancelled: false,
@@ -698,7 +720,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   private relayFromFailure(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
     const txn = ctx.txn!;
     const uris = [{ uri: ctx.ruri, du: ctx.du }, ...ctx.extraBranches];
-    ctx.extraBranches = [];
+    ctx.extraBranches = NO_EXTRA;
     for (const b of uris) this.startBranch(txn, b.uri, b.du, target);
     ctx.relayed = true;
     return 1;
@@ -1007,7 +1029,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   tLoadContacts(ctx: ProxyMsg): ScriptResult {
     if (!ctx.serial) return -1;
-    ctx.extraBranches = [];
+    ctx.extraBranches = NO_EXTRA;
     return 1;
   }
 

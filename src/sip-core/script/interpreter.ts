@@ -59,6 +59,11 @@ export interface RunOptions {
   /** Set false to skip recording (benchmarks); default true. */
   record?: boolean;
   messageId?: string | number;
+  /**
+   * A result object to fill and return instead of a new one (a caller that reads the result at
+   * once and keeps none, such as a proxy running request_route without recording).
+   */
+  into?: ScriptRun;
 }
 
 /** Control flow out of a compiled statement: go on, `break`, `return`. */
@@ -253,14 +258,27 @@ export class ScriptInterpreter<M> {
   run(kind: RouteKind, name: string, msg: M, options: RunOptions = {}): ScriptRun {
     const block = this.script.routes[kind].get(name);
     const record = options.record ?? true;
-    const result: ScriptRun = {
-      kind,
-      name,
-      outcome: 'end',
-      returnCode: 1,
-      records: record ? [] : NO_RECORDS,
-      steps: 0,
-    };
+    const into = options.into;
+    let result: ScriptRun;
+    if (into) {
+      result = into;
+      result.kind = kind;
+      result.name = name;
+      result.outcome = 'end';
+      result.returnCode = 1;
+      result.records = record ? [] : NO_RECORDS;
+      result.steps = 0;
+      if (result.messageId !== undefined) result.messageId = undefined;
+      if (result.error !== undefined) result.error = undefined;
+    } else
+      result = {
+        kind,
+        name,
+        outcome: 'end',
+        returnCode: 1,
+        records: record ? [] : NO_RECORDS,
+        steps: 0,
+      };
     if (options.messageId !== undefined) result.messageId = options.messageId;
     if (!block) {
       result.outcome = 'no-such-route';
