@@ -10,7 +10,20 @@
  */
 import type { Diagnostic, Span } from '../diagnostic';
 import { diag, NO_DIAGNOSTICS, rebase, type Decoded } from './headers/decoded';
-import { C_HOST, C_ALPHA, C_TOKEN, C_UNRESERVED, CHAR, scanQuoted, skipWs, trimEnd } from './headers/chars';
+import {
+  C_HOST,
+  C_ALPHA,
+  C_TOKEN,
+  C_UNRESERVED,
+  CHAR,
+  CHAR256,
+  S_HVALUE,
+  S_UVALUE,
+  scanQuoted,
+  skipWs,
+  STOP256,
+  trimEnd,
+} from './headers/chars';
 import { getParam, type Param, paramNameAt, quote, scanParams, STOP_COMMA } from './params';
 import { classifyHost, formatUri, type HostType, parseUri, type SipUri, type Uri } from './uri';
 
@@ -381,7 +394,7 @@ function fastElement(
       const c = b[o + k]!;
       if (c === 60) break;
       if (c !== 32) {
-        if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) return null;
+        if ((CHAR256[c]! & C_TOKEN) === 0) return null;
         lastNonWs = k + 1;
       }
       k++;
@@ -420,7 +433,7 @@ function fastElement(
     if (at === p) return null;
     for (let k = p; k < at; k++) {
       const c = b[o + k]!;
-      if (c >= 128 || (CHAR[c]! & C_UNRESERVED) === 0) return null;
+      if ((CHAR256[c]! & C_UNRESERVED) === 0) return null;
     }
     user = s.slice(p, at);
     hs = at + 1;
@@ -429,8 +442,7 @@ function fastElement(
   let letter = false;
   while (k < gt) {
     const c = b[o + k]!;
-    if (c >= 128) return null;
-    const f = CHAR[c]!;
+    const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
     if ((f & C_HOST) === 0) break;
     if ((f & C_ALPHA) !== 0) letter = true;
     k++;
@@ -465,7 +477,7 @@ function fastElement(
     let j = k + 1;
     while (j < gt) {
       const c = b[o + j]!;
-      if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+      if ((CHAR256[c]! & C_TOKEN) === 0) break;
       j++;
     }
     if (j === pStart + 1) return null;
@@ -476,7 +488,7 @@ function fastElement(
       let v = vs;
       while (v < gt) {
         const c = b[o + v]!;
-        if (c === 59 || c === 63 || c === 32 || c === 9 || c === 13 || c === 10) break;
+        if ((STOP256[c]! & S_UVALUE) !== 0) break;
         v++;
       }
       if (v === vs || (v < gt && b[o + v] !== 59)) return null;
@@ -498,7 +510,7 @@ function fastElement(
     let j = i + 1;
     while (j < end) {
       const c = b[o + j]!;
-      if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+      if ((CHAR256[c]! & C_TOKEN) === 0) break;
       j++;
     }
     if (j === pStart + 1) return null;
@@ -508,7 +520,7 @@ function fastElement(
       let v = vs;
       while (v < end) {
         const c = b[o + v]!;
-        if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10 || c === 34) break;
+        if ((STOP256[c]! & S_HVALUE) !== 0) break;
         v++;
       }
       if (v === vs || (v < end && (b[o + v] === 34 || (b[o + v] === 44 && !list)))) return null;

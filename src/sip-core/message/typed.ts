@@ -10,7 +10,17 @@ import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
 import { parseVia, parseViaSpan, type Via } from './headers/via';
 import { parseFrom, parseRecordRoute, parseRoute, parseTo } from './headers/address';
-import { type CSeq, parseCallId, parseCallIdSpan, parseCSeq, parseCSeqSpan } from './headers/scalar';
+import {
+  type CSeq,
+  parseCallId,
+  parseCallIdSpan,
+  parseContentLength,
+  parseContentLengthSpan,
+  parseCSeq,
+  parseCSeqSpan,
+  parseMaxForwards,
+  parseMaxForwardsSpan,
+} from './headers/scalar';
 import { type MediaType, parseContentType, parseContentTypeSpan } from './headers/media';
 import {
   type ContactValue,
@@ -144,6 +154,8 @@ function octetDecoderOf(fn: TypedDecoder): OctetDecoder | null {
   if (fn === parseCSeq) return parseCSeqSpan;
   if (fn === parseCallId) return parseCallIdSpan;
   if (fn === parseContentType) return parseContentTypeSpan;
+  if (fn === parseContentLength) return parseContentLengthSpan;
+  if (fn === parseMaxForwards) return parseMaxForwardsSpan;
   return null;
 }
 

@@ -35,6 +35,22 @@ export const CHAR = new Uint8Array(128);
   set('()<>:\\"/[]?{}', C_WORD);
 })();
 
+/**
+ * {@link CHAR} over every octet value (0 for 128..255), for octet loops: `CHAR256[b[i]] & C_X` needs no
+ * `c < 128` test first (a Uint8Array element is always below 256).
+ */
+export const CHAR256 = new Uint8Array(256);
+CHAR256.set(CHAR);
+
+/** {@link STOP256} bit: ends an unquoted header (or Via) parameter value: ";" "," SP HT CR LF DQUOTE. */
+export const S_HVALUE = 1;
+/** {@link STOP256} bit: ends a URI parameter value inside `< >`: ";" "?" SP HT CR LF. */
+export const S_UVALUE = 2;
+/** Octets that end a parameter value in the octet fast paths (S_* bits), over every octet value. */
+export const STOP256 = new Uint8Array(256);
+for (const c of [59, 44, 32, 9, 13, 10, 34]) STOP256[c]! |= S_HVALUE;
+for (const c of [59, 63, 32, 9, 13, 10]) STOP256[c]! |= S_UVALUE;
+
 export function isToken(c: number): boolean {
   return c < 128 && (CHAR[c]! & C_TOKEN) !== 0;
 }

@@ -280,6 +280,47 @@ export function parseContentLength(value: string): Decoded<number> {
   return { value: n, diagnostics: diags };
 }
 
+/** The number written by the octets `raw[at, at + len)` when they are 1 to 9 digits, else -1. */
+function digitsOnly(raw: Uint8Array, at: number, len: number): number {
+  if (len < 1 || len > 9) return -1;
+  let n = 0;
+  for (let k = at; k < at + len; k++) {
+    const c = raw[k]!;
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/**
+ * {@link parseContentLength} of the value `s[so, so + len)` whose octets are `raw[at, at + len)`:
+ * plain digits read from the octets, anything else by the general decoder (same result).
+ */
+export function parseContentLengthSpan(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<number> {
+  const n = digitsOnly(raw, at, len);
+  return n >= 0 ? { value: n, diagnostics: NO_DIAGNOSTICS } : parseContentLength(s.slice(so, so + len));
+}
+
+/** {@link parseMaxForwards} of the value `s[so, so + len)` (see {@link parseContentLengthSpan}). */
+export function parseMaxForwardsSpan(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Decoded<number> {
+  const n = digitsOnly(raw, at, len);
+  return n >= 0 && n <= 255
+    ? { value: n, diagnostics: NO_DIAGNOSTICS }
+    : parseMaxForwards(s.slice(so, so + len));
+}
+
 /** RSeq — RFC 3262 §7.1: `1*DIGIT`, 1 to 2^32−1. */
 export function parseRSeq(value: string): Decoded<number> {
   const diags: Diagnostic[] = [];

@@ -7,7 +7,18 @@
 import type { Diagnostic, Span } from '../../diagnostic';
 import { type Param, paramNameAt, scanParams, STOP_COMMA } from '../params';
 import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
-import { C_ALPHA, C_HOST, C_TOKEN, CHAR, parseUint, scanToken, skipWs } from './chars';
+import {
+  C_ALPHA,
+  C_HOST,
+  C_TOKEN,
+  CHAR,
+  CHAR256,
+  parseUint,
+  S_HVALUE,
+  scanToken,
+  skipWs,
+  STOP256,
+} from './chars';
 import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 export interface Via {
@@ -524,8 +535,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   let letter = false;
   while (i < end) {
     const c = b[o + i]!;
-    if (c >= 128) return null;
-    const f = CHAR[c]!;
+    const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
     if ((f & C_HOST) === 0) break;
     if ((f & C_ALPHA) !== 0) letter = true;
     i++;
@@ -571,7 +581,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
     let j = nStart;
     while (j < end) {
       const c = b[o + j]!;
-      if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+      if ((CHAR256[c]! & C_TOKEN) === 0) break;
       j++;
     }
     if (j === nStart) return null;
@@ -582,7 +592,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
       while (k < end) {
         const c = b[o + k]!;
         // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
-        if (c === 59 || c === 32 || c === 9 || c === 13 || c === 10 || c === 44 || c === 34) break;
+        if ((STOP256[c]! & S_HVALUE) !== 0) break;
         k++;
       }
       if (k === vStart) return null;

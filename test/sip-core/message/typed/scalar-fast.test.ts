@@ -12,6 +12,10 @@ import {
   parseCSeq,
   parseCSeqAt,
   parseCSeqSpan,
+  parseContentLength,
+  parseContentLengthSpan,
+  parseMaxForwards,
+  parseMaxForwardsSpan,
 } from '../../../../src/sip-core/message/headers/scalar';
 import {
   parseContentType,
@@ -75,6 +79,30 @@ describe('CSeq, Call-ID and Content-Type fast paths = the general decoders', () 
       }),
       { numRuns: 3000, seed: 0xca11 },
     );
+  });
+
+  it('Content-Length and Max-Forwards', () => {
+    const values = [
+      '0',
+      '70',
+      '255',
+      '256',
+      '0070',
+      '999999999',
+      '1234567890',
+      '',
+      ' 1',
+      '1 ',
+      '-1',
+      '1x',
+      'x',
+    ];
+    for (const v of values) {
+      const text = `l: ${v}\r\n`;
+      const raw = enc(text);
+      expect(parseContentLengthSpan(text, 3, v.length, raw, 3), v).toEqual(parseContentLength(v));
+      expect(parseMaxForwardsSpan(text, 3, v.length, raw, 3), v).toEqual(parseMaxForwards(v));
+    }
   });
 
   it('Content-Type', () => {
