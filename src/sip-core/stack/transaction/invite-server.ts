@@ -10,7 +10,7 @@ import type { SipMessage } from '../../message';
 import { buildResponseTo, parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
-import { keyWithoutMessage, requestBranch } from './table';
+import { requestBranch, tableKeyBranch } from './table';
 import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
 import type { TimerName, TransactionUser } from './types';
 
@@ -71,6 +71,11 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     return this.req;
   }
 
+  /** The top Via branch, made on first use from the request (or the table's copy of its octets once it is let go). */
+  protected override branchOfRequest(): string {
+    return this.req ? requestBranch(this.req) : (tableKeyBranch(this) ?? '');
+  }
+
   /**
    * @param request          the received INVITE
    * @param responseDestination where responses go (RFC 3261 §18.2.2, computed by the layer)
@@ -82,7 +87,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     readonly responseDestination: TransportAddress,
     options: InviteServerOptions = {},
   ) {
-    super(ctx, tu, 'proceeding', requestBranch(request), 'INVITE');
+    super(ctx, tu, 'proceeding', null, 'INVITE');
     this.req = request;
     this.timerGInterval = ctx.timers.T1;
     const trying = options.trying ?? 'auto';
@@ -140,12 +145,13 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       return this.send(bytes, this.responseDestination, 'response', false);
     }
     // A final response: the last provisional, the TU's 100 builder and the request are never used
-    // again; the transaction lives on for 64*T1 (Timer H or L), so it lets them go (its table key
-    // becomes a short string).
+    // again; the transaction lives on for 64*T1 (Timer H or L), so it lets them go (the table keeps
+    // only the octets of its key).
     this.lastProvisional = null;
     this.makeTrying = null;
+    // the branch is made now if nothing else will have the request's octets afterwards
+    if (this.tableRaw === null) void this.branch;
     this.req = null;
-    keyWithoutMessage(this);
     if (status < 300) {
       if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
       this.transition('accepted', `${status} sent`);

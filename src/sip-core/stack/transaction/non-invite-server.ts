@@ -8,7 +8,7 @@
 import type { SipMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
-import { keyWithoutMessage, requestBranch, requestMethod } from './table';
+import { requestBranch, requestMethod, tableKeyBranch } from './table';
 import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
 import type { TimerName, TransactionUser } from './types';
 
@@ -49,13 +49,18 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     return this.req;
   }
 
+  /** The top Via branch, made on first use from the request (or the table's copy of its octets once it is let go). */
+  protected override branchOfRequest(): string {
+    return this.req ? requestBranch(this.req) : (tableKeyBranch(this) ?? '');
+  }
+
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
     request: SipMessage,
     readonly responseDestination: TransportAddress,
   ) {
-    super(ctx, tu, 'trying', requestBranch(request), requestMethod(request));
+    super(ctx, tu, 'trying', null, requestMethod(request));
     this.req = request;
     ctx.emit?.({
       type: 'state',
@@ -80,8 +85,9 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
       if (this.state === 'trying') this.transition('proceeding', `${status} sent`);
       return true;
     }
+    // the branch is made now if nothing else will have the request's octets afterwards
+    if (this.tableRaw === null) void this.branch;
     this.req = null;
-    keyWithoutMessage(this);
     this.transition('completed', `${status} sent`);
     // "When the server transaction enters the Completed state, it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
     this.startTimer(TIMER_CODE.J, this.reliable ? 0 : 64 * this.ctx.timers.T1);

@@ -174,15 +174,12 @@ function msgKeyMatches(
   ms: number,
   me: number,
 ): boolean {
-  const q = t.tableMsg;
+  const q = t.tableRaw;
   if (q === null) return false;
-  const qs = keySpans(q);
-  if (qs === null) return false;
-  const qbs = qs[0]!;
-  const qbe = qs[1]!;
-  const qss = qs[2]!;
-  const qse = qs[3]!;
-  if (!sameBytes(q.raw, qbs, qbe, raw, bs, be, false) || !sameBytes(q.raw, qss, qse, raw, ss, se, true))
+  if (
+    !sameBytes(q, t.tableB0, t.tableB1, raw, bs, be, false) ||
+    !sameBytes(q, t.tableS0, t.tableS1, raw, ss, se, true)
+  )
     return false;
   if (m !== null) return t.method === m;
   return t.method.length === me - ms && matchBytes(t.method, 0, raw, ms, me, false) >= 0;
@@ -190,18 +187,16 @@ function msgKeyMatches(
 
 /** The string key of a transaction added by {@link TransactionTable.addServerFor} is `key`. */
 function msgKeyIs(t: TransactionBase<string>, key: string): boolean {
-  const q = t.tableMsg;
+  const q = t.tableRaw;
   if (q === null) return false;
-  const qs = keySpans(q);
-  if (qs === null) return false;
-  const qbs = qs[0]!;
-  const qbe = qs[1]!;
-  const qss = qs[2]!;
-  const qse = qs[3]!;
+  const qbs = t.tableB0;
+  const qbe = t.tableB1;
+  const qss = t.tableS0;
+  const qse = t.tableS1;
   if (key.length !== qbe - qbs + 1 + (qse - qss) + 1 + t.method.length) return false;
-  let at = matchBytes(key, 0, q.raw, qbs, qbe, false);
+  let at = matchBytes(key, 0, q, qbs, qbe, false);
   if (at < 0 || key.charCodeAt(at) !== BAR) return false;
-  at = matchBytes(key, at + 1, q.raw, qss, qse, true);
+  at = matchBytes(key, at + 1, q, qss, qse, true);
   return at >= 0 && key.charCodeAt(at) === BAR && key.endsWith(t.method);
 }
 
@@ -211,9 +206,13 @@ function msgKeyIs(t: TransactionBase<string>, key: string): boolean {
  */
 const codeArrays: number[][] = [];
 function codesOf(n: number): number[] {
-  if (n > 256) return new Array<number>(n).fill(0);
-  let a = codeArrays[n];
-  if (a === undefined) codeArrays[n] = a = new Array<number>(n).fill(0);
+  let a = n <= 256 ? codeArrays[n] : undefined;
+  if (a === undefined) {
+    // filled by push: a packed array (a holey one makes Function.prototype.apply slower)
+    a = [];
+    for (let i = 0; i < n; i++) a.push(0);
+    if (n <= 256) codeArrays[n] = a;
+  }
   return a;
 }
 
@@ -226,6 +225,14 @@ function asciiSpan(raw: Uint8Array, s: number, e: number): string | null {
     c[i - s] = b;
   }
   return String.fromCharCode.apply(null, c);
+}
+
+/**
+ * The branch of a server transaction keyed by its request's octets ({@link TransactionTable.addServerFor}),
+ * made from them (ASCII there), or null for a transaction keyed otherwise.
+ */
+export function tableKeyBranch(tx: TransactionBase<string>): string | null {
+  return tx.tableRaw === null ? null : asciiSpan(tx.tableRaw, tx.tableB0, tx.tableB1);
 }
 
 /**
@@ -275,42 +282,6 @@ export function requestMethod(msg: SipMessage): string {
     }
   }
   return msg.method ?? '';
-}
-
-/**
- * A server transaction added by {@link TransactionTable.addServerFor} keeps its request only for its
- * key's spans; once its final response is sent (RFC 3261 §17.2: from then on it only absorbs or
- * answers retransmissions, and lives 64*T1 more) it keeps the key as a short string instead, so the
- * request (its bytes, index and decoded strings) can be collected. Same key, same hash (an ASCII key
- * hashes the same from its string or its bytes). A no-op for a transaction already keyed by a string.
- */
-export function keyWithoutMessage(tx: TransactionBase<string>): void {
-  const q = tx.tableMsg;
-  if (q === null) return;
-  const qs = keySpans(q);
-  tx.tableMsg = null;
-  if (qs === null) {
-    // not reachable (addServerFor keeps a message only for a z9hG4bK branch): an unmatchable key
-    tx.tableKey = `${tx.id}|unmatchable`;
-    return;
-  }
-  const raw = q.raw;
-  const bs = qs[0]!;
-  const be = qs[1]!;
-  const ss = qs[2]!;
-  const se = qs[3]!;
-  const m = tx.method;
-  const c = codesOf(be - bs + 1 + (se - ss) + 1 + m.length);
-  let k = 0;
-  for (let i = bs; i < be; i++) c[k++] = raw[i]!;
-  c[k++] = BAR;
-  for (let i = ss; i < se; i++) {
-    const b = raw[i]!;
-    c[k++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-  }
-  c[k++] = BAR;
-  for (let i = 0; i < m.length; i++) c[k++] = m.charCodeAt(i);
-  tx.tableKey = String.fromCharCode.apply(null, c);
 }
 
 /**
@@ -420,7 +391,7 @@ export class TransactionTable {
     const old = this.server(key);
     if (old !== undefined) this.unlink(old);
     tx.tableKey = key;
-    tx.tableMsg = null;
+    tx.tableRaw = null;
     tx.tableIn = 2;
     this.servers.insert(tx, serverKeyHash(key));
   }
@@ -436,12 +407,21 @@ export class TransactionTable {
     if (msg instanceof ParsedMessage && method === tx.method && method !== 'ACK') {
       const sp = keySpans(msg);
       if (sp !== null) {
-        const hash = this.branchHash(msg, sp[0], sp[1]);
-        if (hash !== -1 && asciiOnly(msg.raw, sp[2], sp[3])) {
+        const bs = sp[0]!;
+        const be = sp[1]!;
+        const ss = sp[2]!;
+        const se = sp[3]!;
+        const hash = this.branchHash(msg, bs, be);
+        if (hash !== -1 && asciiOnly(msg.raw, ss, se)) {
           const old = this.matchRequest(msg, method);
           if (old !== undefined) this.unlink(old);
           tx.tableKey = null;
-          tx.tableMsg = msg;
+          // the key is kept as the request's octets and its spans (no string, no message object)
+          tx.tableRaw = msg.raw;
+          tx.tableB0 = bs;
+          tx.tableB1 = be;
+          tx.tableS0 = ss;
+          tx.tableS1 = se;
           tx.tableIn = 2;
           this.servers.insert(tx, hash);
           return;

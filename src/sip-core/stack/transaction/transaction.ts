@@ -4,7 +4,6 @@
  * {@link Transport}, and trace events. Each machine lives in its own file with its table.
  */
 import type { SipMessage } from '../../message';
-import type { ParsedMessage } from '../../message/sip-message';
 import type { Micros, Scheduler } from '../clock';
 import type { Transport, TransportAddress } from '../transport';
 import type {
@@ -133,8 +132,15 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** Hash of the table key, and whether a table holds it: 0 no, 1 as a client, 2 as a server (set by the table). */
   tableHash = 0;
   tableIn = 0;
-  /** The request whose key spans a table compares (added by `addServerFor`; no key string then). */
-  tableMsg: ParsedMessage | null = null;
+  /**
+   * The octets of the request whose key a table compares (added by `addServerFor`; no key string
+   * then): its top Via branch at [tableB0, tableB1) and sent-by at [tableS0, tableS1).
+   */
+  tableRaw: Uint8Array | null = null;
+  tableB0 = 0;
+  tableB1 = 0;
+  tableS0 = 0;
+  tableS1 = 0;
   private current: S;
   // The four timer slots (see TIMER_GROUP): running timer code (-1: none) and scheduler handle (the
   // scheduler knows when it is due: Scheduler.dueOf).
@@ -150,16 +156,34 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** Legal predecessors of each state (the machine's table; on the prototype, not a field). */
   protected abstract get legalFrom(): Readonly<Record<S, readonly S[]>>;
 
+  /** The branch, when known (a server transaction makes it from its request on first use). */
+  private br: string | null;
+
+  /**
+   * @param branch the top Via branch, or null when the machine reads it from its request only if
+   *               asked ({@link branchOfRequest})
+   */
   protected constructor(
     protected readonly ctx: TransactionContext,
     protected tu: TransactionUser,
     initial: S,
-    readonly branch: string,
+    branch: string | null,
     readonly method: string,
   ) {
+    this.br = branch;
     this.id = ctx.id;
     this.current = initial;
     this.reliable = ctx.transport.reliable;
+  }
+
+  /** Top Via branch of the request that created the transaction. */
+  get branch(): string {
+    return (this.br ??= this.branchOfRequest());
+  }
+
+  /** The branch of a transaction created without it (server transactions: from the request). */
+  protected branchOfRequest(): string {
+    return '';
   }
 
   get state(): S {

@@ -17,11 +17,7 @@ import {
   timerConfig,
 } from '../../../../src/sip-core/stack/transaction';
 import type { ServerTransaction, TransactionContext } from '../../../../src/sip-core/stack/transaction';
-import {
-  keyWithoutMessage,
-  requestBranch,
-  requestMethod,
-} from '../../../../src/sip-core/stack/transaction/table';
+import { requestBranch, requestMethod } from '../../../../src/sip-core/stack/transaction/table';
 import { makeRequest, setup } from './harness';
 
 function ctx(h: ReturnType<typeof setup>, table: TransactionTable): TransactionContext {
@@ -41,16 +37,6 @@ type Add = (table: TransactionTable, msg: SipMessage, tx: ServerTransaction) => 
 const ADD: [string, Add][] = [
   ['addServer(serverTransactionKey)', (table, msg, tx) => table.addServer(serverTransactionKey(msg)!, tx)],
   ['addServerFor(msg)', (table, msg, tx) => table.addServerFor(msg, tx)],
-  // what a server transaction does once its final response is sent: the key becomes a string
-  [
-    'addServerFor(msg), then the key kept without the message',
-    (table, msg, tx) => {
-      table.addServerFor(msg, tx);
-      keyWithoutMessage(tx);
-      expect(tx.tableMsg).toBeNull();
-      expect(tx.tableKey).toBe(serverTransactionKey(msg, tx.method));
-    },
-  ],
 ];
 
 describe('TransactionTable', () => {
@@ -180,6 +166,18 @@ describe('TransactionTable', () => {
     },
   );
 
+  it('a server transaction keyed by a string still knows its branch after letting its request go', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    const req = parseMessage(makeRequest('OPTIONS', { branch: 'z9hG4bKstr1' }));
+    const tx = new NonInviteServerTransaction(ctx(h, table), {}, req, h.peerAddr);
+    table.addServer(serverTransactionKey(req)!, tx);
+    tx.respond(buildResponseTo(req, 200, { toTag: 't' }));
+    expect(tx.request).toBeNull();
+    expect(tx.branch).toBe('z9hG4bKstr1');
+    expect(table.matchRequest(parseMessage(makeRequest('OPTIONS', { branch: 'z9hG4bKstr1' })))).toBe(tx);
+  });
+
   it('requestBranch and requestMethod read from the octets what the getters decode (other forms through them)', () => {
     const forms: Uint8Array[] = [
       makeRequest('INVITE', { branch: 'z9hG4bKoct1' }),
@@ -218,7 +216,7 @@ describe('TransactionTable', () => {
       expect(tx.request).toBe(req); // a provisional response is not final
       tx.respond(buildResponseTo(req, 486, { toTag: 't' }));
       expect(tx.request).toBeNull();
-      expect(tx.tableMsg).toBeNull();
+      expect(tx.branch).toBe(`z9hG4bKfinal${method}`); // made from the table's octets
       expect(table.matchRequest(parseMessage(bytes))).toBe(tx);
       expect(table.server(serverTransactionKey(req)!)).toBe(tx);
       if (method === 'INVITE') {
