@@ -165,10 +165,12 @@ try {
   ) as Record<string, number>;
   const cpuRate = (sc.messages! / sc.onePassCpuMs!) * 1000;
   console.log(
-    `CPU time, one process: one pass ${sc.onePassCpuMs} ms (${fmt(cpuRate)} msg per CPU-second); split at ${(sc.cutAt! * 100).toFixed(0)}%: head ${sc.headCpuMs} ms, tail ${sc.tailCpuMs} ms, merge ${sc.mergeCpuMs} ms → ${sc.twoCoreSpeedup}× on two free cores (${fmt(cpuRate * sc.twoCoreSpeedup!)} msg/s)`,
+    `CPU time, one process: one pass ${sc.onePassCpuMs} ms (${fmt(cpuRate)} msg per CPU-second); split at ${(sc.cutAt! * 100).toFixed(0)}%: head ${sc.headCpuMs} ms, tail ${sc.tailCpuMs} ms, merge ${sc.mergeCpuMs} ms in the head + ${sc.tailMergeCpuMs} ms in the tail → ${sc.twoCoreSpeedup}× on two free cores (${fmt(cpuRate * sc.twoCoreSpeedup!)} msg/s)`,
   );
   results.indexMsgsPerCpuSecond = Math.round(cpuRate);
   results.twoCoreSpeedup = sc.twoCoreSpeedup;
+  results.mergeHeadCpuMs = sc.mergeCpuMs;
+  results.mergeTailCpuMs = sc.tailMergeCpuMs;
   results.twoCoreMsgsPerSec = Math.round(cpuRate * sc.twoCoreSpeedup!);
 } catch (e) {
   console.log(`split cost: failed (${e instanceof Error ? e.message.split('\n')[0] : e})`);

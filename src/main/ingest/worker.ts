@@ -11,7 +11,14 @@ import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
 import { Trace, type TraceRows, type TraceState } from '../../sip-core/trace/trace';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
-import { mergeStats, mergeTraceStates } from '../../sip-core/trace/trace-merge';
+import {
+  mergeOrder,
+  mergeRegion,
+  mergeStats,
+  mergeTraceStatesWith,
+  shiftTailArena,
+  tailSideColumns,
+} from '../../sip-core/trace/trace-merge';
 import type { IngestJob, IngestReply } from './protocol';
 
 const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
@@ -25,12 +32,33 @@ function rowsTransferList(r: TraceRows): ArrayBuffer[] {
   return [...out];
 }
 
-/** What the tail part sends the head part over their port after its last chunk and the null. */
+/**
+ * What the tail part sends the head part over their port after its last chunk and the null: its
+ * trace without the `tailSide` columns, which it keeps and merges itself once the head sends the
+ * order ({@link HeadOrder}), sending each merged region back ({@link TailRegion}).
+ */
 interface TailResult {
   state: TraceState;
   stats: IngestStats | null;
   cancelled: boolean;
+  tailSide: string[];
 }
+
+/** The head's answer to a TailResult: the merge order and its own rows k0.. of the tail-side columns. */
+interface HeadOrder {
+  ord: Int32Array;
+  k0: number;
+  headChunks: number;
+  headRows: Record<string, Column>;
+}
+
+/** One tail-side column's merged rows k0..n-1. */
+interface TailRegion {
+  name: string;
+  region: Column;
+}
+
+type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
 
 /**
  * The two-part ingest's channel seen from this worker: the tail posts each chunk (transferred), then
@@ -40,7 +68,10 @@ interface TailResult {
  */
 function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => boolean) {
   const sig = new Int32Array(signal);
-  const send = (m: Uint8Array | TailResult | null, transfer: ArrayBuffer[] = []): void => {
+  const send = (
+    m: Uint8Array | TailResult | HeadOrder | TailRegion | null,
+    transfer: ArrayBuffer[] = [],
+  ): void => {
     port.postMessage(m, transfer);
     Atomics.add(sig, 0, 1);
     Atomics.notify(sig, 0);
@@ -101,8 +132,28 @@ async function run(job: IngestJob): Promise<void> {
     let stats = r.stats;
     let merged = false;
     if (ch && job.split?.role === 'tail') {
-      // The head merges: the trace goes to it, not to the main thread (which stays idle).
-      ch.send({ state, stats, cancelled: r.cancelled }, Trace.transferList(state));
+      // The head merges, with this worker's help: the trace goes to it, not to the main thread (which
+      // stays idle), except the columns that need no id mapping, which this worker merges itself
+      // once the head sends the order, while the head merges the others.
+      const tailSide = r.cancelled ? [] : tailSideColumns(state.columns);
+      const kept: Record<string, Column> = {};
+      for (const name of tailSide) {
+        kept[name] = state.columns[name]!;
+        delete state.columns[name];
+      }
+      ch.send({ state, stats, cancelled: r.cancelled, tailSide }, Trace.transferList(state));
+      if (tailSide.length > 0) {
+        // null: cancelled, or the head does not merge (then the main thread stops this worker)
+        const order = ch.receive() as HeadOrder | null;
+        if (order !== null) {
+          shiftTailArena(kept, order.headChunks);
+          for (const name of tailSide) {
+            const region = mergeRegion(order.headRows[name]!, kept[name]!, order.ord, order.k0);
+            delete kept[name];
+            ch.send({ name, region }, [region.buffer as ArrayBuffer]);
+          }
+        }
+      }
       job.handoff!.port.close();
       post({ type: 'handed-over', cancelled: r.cancelled });
       return;
@@ -110,12 +161,49 @@ async function run(job: IngestJob): Promise<void> {
     if (ch && r.split?.atBoundary && r.split.framesBeforeSplit >= 0 && !r.cancelled) {
       const tail = ch.receive() as TailResult | null;
       if (tail !== null && !tail.cancelled) {
-        state = mergeTraceStates(
-          { state, emitted: r.split.emitted, framesBeforeSplit: r.split.framesBeforeSplit, stats },
-          { state: tail.state, stats: tail.stats },
+        const head = {
+          state,
+          emitted: r.split.emitted,
+          framesBeforeSplit: r.split.framesBeforeSplit,
+          stats,
+          addressTable: r.split.addressTable,
+        };
+        const order = mergeOrder(
+          head.emitted,
+          head.framesBeforeSplit,
+          state.count,
+          tail.state.columns.frame as Uint32Array,
+          tail.state.count,
         );
-        stats = mergeStats(stats, tail.stats);
-        merged = true;
+        if (tail.tailSide.length > 0) {
+          // The tail merges these columns meanwhile: it needs the order and this part's rows from k0.
+          const headRows: Record<string, Column> = {};
+          for (const name of tail.tailSide)
+            headRows[name] = state.columns[name]!.slice(order.k0, state.count);
+          const ord = order.ord.slice();
+          ch.send({ ord, k0: order.k0, headChunks: state.arena.chunks.length, headRows }, [
+            ord.buffer,
+            ...Object.values(headRows).map((c) => c.buffer as ArrayBuffer),
+          ]);
+        }
+        // The tail's regions, as they come (in the order it merges them).
+        const regions = new Map<string, Column>();
+        const region = (name: string): Column | null => {
+          while (!regions.has(name)) {
+            const m = ch.receive() as TailRegion | null;
+            if (m === null) return null;
+            regions.set(m.name, m.region);
+          }
+          const c = regions.get(name)!;
+          regions.delete(name);
+          return c;
+        };
+        const out = mergeTraceStatesWith(head, { state: tail.state, stats: tail.stats }, order, region);
+        if (out !== null) {
+          state = out;
+          stats = mergeStats(stats, tail.stats);
+          merged = true;
+        }
       }
     }
     job.handoff?.port.close();
@@ -129,7 +217,14 @@ async function run(job: IngestJob): Promise<void> {
         isCapture: r.isCapture,
         cancelled: cancelledNow,
         fileBacked: r.trace.source.compression === null,
-        split: r.split ? { ...r.split, emitted: new Uint32Array(0), merged } : null,
+        split: r.split
+          ? {
+              emitted: new Uint32Array(0),
+              framesBeforeSplit: r.split.framesBeforeSplit,
+              atBoundary: r.split.atBoundary,
+              merged,
+            }
+          : null,
       },
       Trace.transferList(state),
     );

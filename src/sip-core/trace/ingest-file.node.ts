@@ -7,11 +7,12 @@ import { CaptureFile, zlibInflate } from '../capture/reader/file-source.node.js'
 import { findPcapSplit, splitFraction, statefulShare } from '../capture/reader/split';
 import { HandoffWriter } from '../capture/reader/handoff';
 import { isStatelessUdp } from '../capture/pipeline';
+import type { AddressTable } from '../capture/address';
 import type { Diagnostic } from '../diagnostic';
 import type { IngestStats } from '../capture/pipeline';
 import { scanArena } from '../message/fast-scan';
 import { Trace, type AppendListener } from './trace';
-import { mergeStats, mergeTraceStates } from './trace-merge';
+import { mergeStats, mergeTraceStatesShared } from './trace-merge';
 import { TraceIngest, type IngestResult } from './trace-builder';
 
 export interface IngestFileOptions {
@@ -48,8 +49,16 @@ export interface IngestFileResult extends IngestResult {
   /** The open file (raw bytes are read back from it): close it when the trace is no longer used. */
   file: CaptureFile;
   cancelled: boolean;
-  /** Head part of a split ingest: emission frames, frames before the cut, and whether the cut held. */
-  split: { emitted: Uint32Array; framesBeforeSplit: number; atBoundary: boolean } | null;
+  /**
+   * Head part of a split ingest: emission frames, frames before the cut, whether the cut held, and
+   * its address table (for the merge: see `HeadPart.addressTable`).
+   */
+  split: {
+    emitted: Uint32Array;
+    framesBeforeSplit: number;
+    atBoundary: boolean;
+    addressTable: AddressTable;
+  } | null;
 }
 
 /** Smallest file worth cutting in two (below it, one pass is as fast as starting a second worker). */
@@ -100,8 +109,9 @@ export function planSplit(path: string, o: { minBytes?: number; near?: number } 
 
 /**
  * The two parts of a split ingest run one after the other in this thread (the tail first, its
- * handed-over frames kept in memory), merged (tests, and a check of what the two workers give). Falls
- * back to the head alone when the cut was not a record boundary.
+ * handed-over frames kept in memory), merged as the two workers share the merge
+ * (`mergeTraceStatesShared`: tests, and a check of what the two workers give). Falls back to the head
+ * alone when the cut was not a record boundary.
  */
 export async function ingestSplitInThread(
   path: string,
@@ -125,12 +135,13 @@ export async function ingestSplitInThread(
   if (!hs.atBoundary || hs.framesBeforeSplit < 0) {
     return { trace: head.trace, diagnostics: head.diagnostics, stats: head.stats, merged: false };
   }
-  const state = mergeTraceStates(
+  const state = mergeTraceStatesShared(
     {
       state: head.trace.exportState(),
       emitted: hs.emitted,
       framesBeforeSplit: hs.framesBeforeSplit,
       stats: head.stats,
+      addressTable: hs.addressTable,
     },
     { state: tail.trace.exportState(), stats: tail.stats },
   );
@@ -260,6 +271,14 @@ export async function ingestCaptureFile(
   }
   const r = ing.finish();
   r.trace.setCloser(() => file.close());
-  const split = opts.split?.role === 'head' ? { emitted: ing.emitted!, framesBeforeSplit, atBoundary } : null;
+  const split =
+    opts.split?.role === 'head'
+      ? {
+          emitted: ing.emitted!,
+          framesBeforeSplit,
+          atBoundary,
+          addressTable: ing.decoder.pipeline.addresses,
+        }
+      : null;
   return { ...r, file, cancelled, split };
 }

@@ -6,6 +6,7 @@
  * Address, method, Call-ID and code-set ids of the tail are mapped into the head's tables.
  */
 import type { IngestStats } from '../capture/pipeline';
+import { canonicalIpv4, type AddressTable } from '../capture/address';
 import type { TraceSource, TraceState } from './trace';
 import { SpanTable } from './byte-interner';
 
@@ -17,6 +18,11 @@ export interface HeadPart {
   /** Frames before the cut. */
   framesBeforeSplit: number;
   stats: IngestStats | null;
+  /**
+   * The head's address table (its `names` are `state.addresses`), when at hand: the tail's addresses
+   * are then looked up in it (IPv4 by number) and added to it, instead of a table made for the merge.
+   */
+  addressTable?: AddressTable | null;
 }
 
 export interface TailPart {
@@ -124,6 +130,67 @@ function mapNames<T extends string | null>(into: T[], names: readonly T[]): Uint
   return out;
 }
 
+/**
+ * Ids of the tail's addresses (`map[tailId]`) in `into` (the head's address texts), adding the ones it
+ * lacks. Dotted-quad IPv4 text is looked up by its number in an open-addressing table (the bench's
+ * capture has ~100,000 distinct addresses: a Map hashes each text); anything else by text.
+ */
+function mapAddresses(into: string[], names: readonly string[]): Uint32Array {
+  let size = 16;
+  while (size < 2 * (into.length + names.length)) size *= 2;
+  const keys = new Float64Array(size); // address + 1 (0 = empty)
+  const ids = new Int32Array(size);
+  const mask = size - 1;
+  let other: Map<string, number> | null = null;
+  const slot = (v: number): number => {
+    let i = Math.imul(v ^ (v >>> 16), 0x45d9f3b) & mask;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === v + 1 || k === 0) return i;
+      i = (i + 1) & mask;
+    }
+  };
+  for (let i = 0; i < into.length; i++) {
+    const text = into[i]!;
+    const v = canonicalIpv4(text);
+    if (v < 0) {
+      other ??= new Map();
+      if (!other.has(text)) other.set(text, i);
+      continue;
+    }
+    const at = slot(v);
+    if (keys[at] === 0) {
+      keys[at] = v + 1;
+      ids[at] = i;
+    }
+  }
+  const out = new Uint32Array(Math.max(1, names.length));
+  for (let i = 0; i < names.length; i++) {
+    const text = names[i]!;
+    const v = canonicalIpv4(text);
+    let id: number | undefined;
+    if (v < 0) {
+      other ??= new Map();
+      id = other.get(text);
+      if (id === undefined) {
+        id = into.length;
+        into.push(text);
+        other.set(text, id);
+      }
+    } else {
+      const at = slot(v);
+      if (keys[at] === 0) {
+        id = into.length;
+        into.push(text);
+        keys[at] = v + 1;
+        ids[at] = id;
+      } else id = ids[at]!;
+    }
+    out[i] = id;
+  }
+  return out;
+}
+
 /** The two parts' counters as one pass counts them. */
 export function mergeStats(head: IngestStats | null, tail: IngestStats | null): IngestStats | null {
   if (!head || !tail) return head;
@@ -167,67 +234,225 @@ function mergeSource(a: TraceSource, b: TraceSource): TraceSource {
   };
 }
 
+/**
+ * The order of a merge: rows below `k0` are the head's first rows, in place; row k ≥ k0 of the merged
+ * trace is head row `ord[k - k0]` when that is ≥ 0, else tail row `~ord[k - k0]`. `newId` holds the
+ * new ids of the rows that move: head row i ≥ k0 at [i - k0], tail row j at [na - k0 + j].
+ */
+export interface MergeOrder {
+  k0: number;
+  na: number;
+  n: number;
+  ord: Int32Array;
+  newId: Int32Array;
+}
+
+/**
+ * The merge order of a head part (`emitted`: per message, the frame being read when it was emitted;
+ * `framesBeforeSplit`) and a tail part (its messages' frame numbers, from 1 at the cut): a head
+ * message goes before a tail message when it was emitted while reading an earlier frame.
+ */
+export function mergeOrder(
+  emitted: Uint32Array,
+  framesBeforeSplit: number,
+  na: number,
+  tailFrame: Uint32Array,
+  nb: number,
+): MergeOrder {
+  const off = framesBeforeSplit;
+  const n = na + nb;
+  const em = emitted;
+  // The head's first messages, emitted before the first tail message, stay put (k0 rows); the
+  // emission frames never decrease: found by a binary search.
+  let k0 = na;
+  if (nb > 0) {
+    const first = tailFrame[0]! + off;
+    let lo = 0;
+    while (lo < k0) {
+      const mid = (lo + k0) >>> 1;
+      if (em[mid]! < first) lo = mid + 1;
+      else k0 = mid;
+    }
+  }
+  // One allocation for the order and the new ids (each typed array allocated while the parts'
+  // columns are alive may start a garbage collection: external memory is large here).
+  const m = n - k0;
+  const scratch = new Int32Array(2 * m);
+  const ord = scratch.subarray(0, m);
+  const newId = scratch.subarray(m, 2 * m);
+  let i = k0;
+  let j = 0;
+  for (let k = k0; k < n; k++) {
+    if (j >= nb || (i < na && em[i]! < tailFrame[j]! + off)) {
+      newId[i - k0] = k;
+      ord[k - k0] = i++;
+    } else {
+      newId[na - k0 + j] = k;
+      ord[k - k0] = ~j++;
+    }
+  }
+  return { k0, na, n, ord, newId };
+}
+
+/**
+ * Columns whose tail values go into the merge unchanged (no id of the tail's tables in them, no
+ * frame number): in two workers the tail part merges these itself ({@link mergeRegion}) while the
+ * head merges the others, so the merge's work is shared by both cores. `rawOff` needs
+ * {@link shiftTailArena} first.
+ */
+export function tailSideColumns(columns: Record<string, unknown>): string[] {
+  return Object.keys(columns).filter((c) => !HEAD_SIDE.has(c));
+}
+const HEAD_SIDE = new Set(['frame', 'src', 'dst', 'callId', 'method', 'codes']);
+
+/** Tail messages whose bytes stay in the tail's arena: their arena addresses move past the head's `headChunks` chunks. */
+export function shiftTailArena(columns: Record<string, Column>, headChunks: number): void {
+  const shift = headChunks * 2 ** 32;
+  if (shift === 0 || !columns.flags || !columns.rawOff) return;
+  const flags = columns.flags as Uint8Array;
+  const raw = columns.rawOff as Float64Array;
+  for (let j = 0; j < raw.length; j++) if (flags[j]! & 4) raw[j] = raw[j]! + shift;
+}
+
+/**
+ * Rows `k0`..n-1 of one merged column that needs no id mapping (see {@link tailSideColumns}): the
+ * head's rows from k0 on (`headRows[0]` is head row k0) and the tail's column, in `ord` order. A new
+ * array of `ord.length` rows.
+ */
+export function mergeRegion<T extends Column>(headRows: T, tail: T, ord: Int32Array, k0: number): T {
+  const out = new (tail.constructor as new (n: number) => T)(ord.length);
+  if (out instanceof Float64Array) regionF64(out, headRows as Float64Array, tail as Float64Array, ord, k0);
+  else if (out instanceof Uint32Array) regionU32(out, headRows as Uint32Array, tail as Uint32Array, ord, k0);
+  else if (out instanceof Uint16Array) regionU16(out, headRows as Uint16Array, tail as Uint16Array, ord, k0);
+  else regionU8(out as Uint8Array, headRows as Uint8Array, tail as Uint8Array, ord, k0);
+  return out;
+}
+function regionF64(out: Float64Array, h: Float64Array, b: Float64Array, ord: Int32Array, k0: number): void {
+  for (let k = 0; k < out.length; k++) {
+    const v = ord[k]!;
+    out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
+  }
+}
+function regionU32(out: Uint32Array, h: Uint32Array, b: Uint32Array, ord: Int32Array, k0: number): void {
+  for (let k = 0; k < out.length; k++) {
+    const v = ord[k]!;
+    out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
+  }
+}
+function regionU16(out: Uint16Array, h: Uint16Array, b: Uint16Array, ord: Int32Array, k0: number): void {
+  for (let k = 0; k < out.length; k++) {
+    const v = ord[k]!;
+    out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
+  }
+}
+function regionU8(out: Uint8Array, h: Uint8Array, b: Uint8Array, ord: Int32Array, k0: number): void {
+  for (let k = 0; k < out.length; k++) {
+    const v = ord[k]!;
+    out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
+  }
+}
+
 /** The merged trace state (head's tables extended; the inputs must not be used afterwards). */
 export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
+  const b = tail.state;
+  const order = mergeOrder(
+    head.emitted,
+    head.framesBeforeSplit,
+    head.state.count,
+    b.columns.frame as Uint32Array,
+    b.count,
+  );
+  return mergeTraceStatesWith(head, tail, order, null)!;
+}
+
+/**
+ * {@link mergeTraceStates} as two workers share it, in one thread: the tail-side columns
+ * ({@link tailSideColumns}) merged from the head's rows k0.. and the tail's column by
+ * {@link mergeRegion} (what the tail worker does), the rest by {@link mergeTraceStatesWith} (the
+ * head worker). Same result; tests run the workers' path through it.
+ */
+export function mergeTraceStatesShared(head: HeadPart, tail: TailPart): TraceState {
+  const a = head.state;
+  const b = tail.state;
+  const kept: Record<string, Column> = {};
+  for (const name of tailSideColumns(b.columns)) {
+    kept[name] = b.columns[name]!;
+    delete b.columns[name];
+  }
+  const order = mergeOrder(
+    head.emitted,
+    head.framesBeforeSplit,
+    a.count,
+    b.columns.frame as Uint32Array,
+    b.count,
+  );
+  shiftTailArena(kept, a.arena.chunks.length);
+  const region = (name: string): Column | null => {
+    const c = a.columns[name];
+    const t = kept[name];
+    return c && t ? mergeRegion(c.slice(order.k0, a.count), t, order.ord, order.k0) : null;
+  };
+  return mergeTraceStatesWith(head, tail, order, region)!;
+}
+
+/**
+ * {@link mergeTraceStates} with the order made and, in two workers, the tail-side columns merged by
+ * the tail part: `regions(name)` gives the rows k0..n-1 of such a column ({@link mergeRegion}), or
+ * null when the tail could not (then the merge is abandoned: null). It is asked once the head's own
+ * columns are merged (the tail works meanwhile). Columns without a region are merged here.
+ */
+export function mergeTraceStatesWith(
+  head: HeadPart,
+  tail: TailPart,
+  order: MergeOrder,
+  regions: ((name: string) => Column | null) | null,
+): TraceState | null {
   const a = head.state;
   const b = tail.state;
   const na = a.count;
-  const nb = b.count;
   const off = head.framesBeforeSplit;
-  const n = na + nb;
-  // Order: a[i] before b[j] when a[i] was emitted while reading an earlier frame than b[j]'s. The
-  // head's messages emitted before the first tail message form one block (k0 rows) that stays put.
-  const bFrame = b.columns.frame as Uint32Array;
-  const em = head.emitted;
-  let k0 = 0;
-  while (k0 < na && (nb === 0 || em[k0]! < bFrame[0]! + off)) k0++;
-  const ord = new Int32Array(n - k0);
-  const newIdA = new Uint32Array(na);
-  const newIdB = new Uint32Array(nb);
-  for (let i = 0; i < k0; i++) newIdA[i] = i;
-  {
-    let i = k0;
-    let j = 0;
-    for (let k = k0; k < n; k++) {
-      if (j >= nb || (i < na && em[i]! < bFrame[j]! + off)) {
-        newIdA[i] = k;
-        ord[k - k0] = i++;
-      } else {
-        newIdB[j] = k;
-        ord[k - k0] = ~j++;
-      }
-    }
-  }
+  const { k0, n, ord, newId } = order;
+  const headId = (id: number): number => (id < k0 ? id : newId[id - k0]!);
+  const tailId = (id: number): number => newId[na - k0 + id]!;
 
-  const addresses = a.addresses.slice();
-  const addrMap = mapNames(addresses, [null as unknown as string, ...b.addresses]);
+  let addresses: string[];
+  let addrMap: Uint32Array;
+  const table = head.addressTable;
+  if (table && table.names === a.addresses) {
+    addresses = a.addresses;
+    addrMap = new Uint32Array(Math.max(1, b.addresses.length));
+    for (let i = 0; i < b.addresses.length; i++) addrMap[i] = table.name(b.addresses[i]!);
+  } else {
+    addresses = a.addresses.slice();
+    addrMap = mapAddresses(addresses, b.addresses);
+  }
   const methods = a.methods.slice();
   const methodMap = mapNames(methods, b.methods);
   const callIdTable = SpanTable.import(a.callIds);
   const callIdMap = callIdTable.absorb(b.callIds);
   const codeSets = a.codeSets.slice();
   const codeMap = mapNames(codeSets, b.codeSets);
-  const chunkShift = a.arena.chunks.length * 2 ** 32;
 
   // Every column merged in order by a loop of its own array type (monomorphic: the merge's hot loop),
   // the tail's ids mapped into the head's id spaces and its frame numbers shifted on the way.
   const bc = b.columns;
-  if (chunkShift > 0) {
-    // Tail bytes kept in its arena (not read back from the file): their arena addresses move past the head's chunks.
-    const bFlags = bc.flags as Uint8Array;
-    const bRaw = bc.rawOff as Float64Array;
-    for (let j = 0; j < nb; j++) if (bFlags[j]! & 4) bRaw[j] = bRaw[j]! + chunkShift;
-  }
+  shiftTailArena(bc, a.arena.chunks.length);
   const u32Map: Record<string, [Uint32Array | null, number, number]> = {
-    src: [addrMap, 1, 0],
-    dst: [addrMap, 1, 0],
+    src: [addrMap, 0, 0],
+    dst: [addrMap, 0, 0],
     callId: [callIdMap, 0, 0],
     frame: [null, 0, off],
   };
   const u16Map: Record<string, Uint32Array | null> = { method: methodMap, codes: codeMap };
   const columns: Record<string, Column> = {};
+  const names = Object.keys(a.columns);
+  const later: string[] = [];
   for (const [name, ca] of Object.entries(a.columns)) {
-    const cb = bc[name]!;
+    const cb = bc[name];
+    if (cb === undefined) {
+      later.push(name); // the tail merges it
+      continue;
+    }
     const { out } = room(ca, n);
     if (ca instanceof Float64Array) mergeF64(out as Float64Array, ca, cb as Float64Array, ord, k0);
     else if (ca instanceof Uint32Array) {
@@ -241,15 +466,31 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
     delete a.columns[name];
     delete bc[name];
   }
-  const remap = <T>(list: [number, T][], ids: Uint32Array, f: (x: T) => T = (x) => x): [number, T][] =>
-    list.map(([id, x]) => [ids[id]!, f(x)]);
+  for (const name of later) {
+    const ca = a.columns[name]!;
+    const region = regions?.(name) ?? null;
+    if (region === null || region.length !== n - k0) return null;
+    const { out, inPlace } = room(ca, n);
+    if (!inPlace) (out as Uint8Array).set(ca.subarray(0, k0) as Uint8Array);
+    (out as Uint8Array).set(region as Uint8Array, k0);
+    columns[name] = out;
+    delete a.columns[name];
+  }
+  // Columns in the head's order (exportState's), whichever part merged them.
+  const ordered: Record<string, Column> = {};
+  for (const name of names) ordered[name] = columns[name]!;
+  const remap = <T>(
+    list: [number, T][],
+    ids: (id: number) => number,
+    f: (x: T) => T = (x) => x,
+  ): [number, T][] => list.map(([id, x]) => [ids(id), f(x)]);
   const shiftFrames = (fr: { frameNo: number }[]): typeof fr =>
     fr.map((f) => ({ ...f, frameNo: f.frameNo + off }));
   const sumCounts = new Map(a.messageDiagnosticCounts);
   for (const [code, c] of b.messageDiagnosticCounts) sumCounts.set(code, (sumCounts.get(code) ?? 0) + c);
   return {
     count: n,
-    columns,
+    columns: ordered,
     addresses,
     methods,
     callIds: callIdTable.export(),
@@ -259,16 +500,16 @@ export function mergeTraceStates(head: HeadPart, tail: TailPart): TraceState {
       used: b.arena.chunks.length > 0 ? b.arena.used : a.arena.used,
     },
     frames: [
-      ...remap(a.frames, newIdA),
-      ...remap(b.frames, newIdB, (fr) => shiftFrames(fr) as typeof fr),
+      ...remap(a.frames, headId),
+      ...remap(b.frames, tailId, (fr) => shiftFrames(fr) as typeof fr),
     ].sort((x, y) => x[0] - y[0]),
-    diagnostics: [...remap(a.diagnostics, newIdA), ...remap(b.diagnostics, newIdB)].sort(
+    diagnostics: [...remap(a.diagnostics, headId), ...remap(b.diagnostics, tailId)].sort(
       (x, y) => x[0] - y[0],
     ),
-    hep: [...remap(a.hep, newIdA), ...remap(b.hep, newIdB)].sort((x, y) => x[0] - y[0]),
+    hep: [...remap(a.hep, headId), ...remap(b.hep, tailId)].sort((x, y) => x[0] - y[0]),
     context: [
-      ...remap(a.context, newIdA),
-      ...remap(b.context, newIdB, (fr) => shiftFrames(fr) as typeof fr),
+      ...remap(a.context, headId),
+      ...remap(b.context, tailId, (fr) => shiftFrames(fr) as typeof fr),
     ].sort((x, y) => x[0] - y[0]),
     messageDiagnosticCounts: [...sumCounts],
     source: mergeSource(a.source, b.source),

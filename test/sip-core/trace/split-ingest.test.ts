@@ -15,6 +15,12 @@ import {
   planSplit,
 } from '../../../src/sip-core/trace/ingest-file.node.js';
 import type { Trace } from '../../../src/sip-core/trace/trace';
+import {
+  mergeOrder,
+  mergeTraceStates,
+  mergeTraceStatesShared,
+  tailSideColumns,
+} from '../../../src/sip-core/trace/trace-merge';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { FIXTURES, havePublic, PUBLIC_CAPTURES } from '../capture/tshark-compare';
 
@@ -94,6 +100,71 @@ describe('split ingest = one pass', () => {
     },
     120_000,
   );
+
+  it('the merge shared by the two parts (tail-side columns merged by the tail) equals the head merging alone', async () => {
+    let compared = 0;
+    let interleaved = 0;
+    for (const f of [...pcaps(FIXTURES), ...pcaps(PUBLIC_CAPTURES)]) {
+      const size = readFileSync(f).length;
+      for (const x of fractions) {
+        const at = planSplit(f, { minBytes: 0, near: size * x });
+        if (at === null) continue;
+        const parts = async () => {
+          const chunks: Uint8Array[] = [];
+          const tail = await ingestCaptureFile(f, {
+            parse: false,
+            split: { role: 'tail', offset: at },
+            handoff: { send: (c) => void (c && chunks.push(c.slice())) },
+          });
+          let next = 0;
+          const head = await ingestCaptureFile(f, {
+            parse: false,
+            split: { role: 'head', offset: at },
+            handoff: { receive: () => chunks[next++] ?? null },
+          });
+          tail.file.close();
+          head.file.close();
+          const hs = head.split!;
+          if (!hs.atBoundary || tail.trace.count === 0) return null;
+          const state = head.trace.exportState();
+          const h = {
+            state,
+            emitted: hs.emitted,
+            framesBeforeSplit: hs.framesBeforeSplit,
+            stats: head.stats,
+          };
+          return { h, t: { state: tail.trace.exportState(), stats: tail.stats }, table: hs.addressTable };
+        };
+        const p1 = await parts();
+        const p2 = await parts();
+        if (!p1 || !p2) continue;
+        expect(tailSideColumns(p1.t.state.columns).length).toBeGreaterThan(5);
+        const o = mergeOrder(
+          p1.h.emitted,
+          p1.h.framesBeforeSplit,
+          p1.h.state.count,
+          p1.t.state.columns.frame as Uint32Array,
+          p1.t.state.count,
+        );
+        // head messages after the first tail message (TCP after the cut): they go into the tail's regions
+        if (o.k0 < p1.h.state.count) interleaved++;
+        const alone = mergeTraceStates(p1.h, p1.t);
+        const shared = mergeTraceStatesShared({ ...p2.h, addressTable: p2.table }, p2.t);
+        // (the arena's chunks are MBs: compared as bytes)
+        const used = (s: typeof alone) =>
+          s.arena.chunks.map((c, k) =>
+            Buffer.from(c.subarray(0, k === s.arena.chunks.length - 1 ? s.arena.used : c.length)),
+          );
+        expect(Buffer.concat(used(shared)).equals(Buffer.concat(used(alone))), `${f} cut at ${at}`).toBe(
+          true,
+        );
+        expect({ ...shared, arena: null }, `${f} cut at ${at}`).toEqual({ ...alone, arena: null });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(10);
+    if (havePublic) expect(interleaved).toBeGreaterThan(3);
+  }, 120_000);
 
   it('a head part with no tail to hand it frames reads the whole file: nothing to merge, one pass', async () => {
     const f = `${FIXTURES}/tcp-segmentation.pcap`;
