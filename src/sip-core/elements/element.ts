@@ -592,7 +592,11 @@ export abstract class SipElement implements TransportListener {
   /** Address of a URI's host:port after name resolution (RFC 3263 reduced to the simulator's DNS). */
   uriDestination(host: string, port: number | null): TransportAddress {
     return {
-      host: this.resolveName(host.replace(/^\[|\]$/g, '')),
+      host: this.resolveName(
+        host.charCodeAt(0) === 91 || host.charCodeAt(host.length - 1) === 93
+          ? host.replace(/^\[|\]$/g, '')
+          : host,
+      ),
       port: port ?? 5060,
       transport: this.transport.local.transport,
     };

@@ -1009,13 +1009,16 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       method !== 'BYE'
     )
       return -2;
-    const [first, ...rest] = list;
-    ctx.ruri = first!.contact;
-    ctx.du = first!.received ? `sip:${first!.received.host}:${first!.received.port}` : null;
-    ctx.extraBranches = rest.map((b) => ({
-      uri: b.contact,
-      du: b.received ? `sip:${b.received.host}:${b.received.port}` : null,
-    }));
+    const first = list[0]!;
+    ctx.ruri = first.contact;
+    ctx.du = first.received ? `sip:${first.received.host}:${first.received.port}` : null;
+    ctx.extraBranches =
+      list.length === 1
+        ? NO_EXTRA
+        : list.slice(1).map((b) => ({
+            uri: b.contact,
+            du: b.received ? `sip:${b.received.host}:${b.received.port}` : null,
+          }));
     // kept for t_load_contacts (serial forking by q)
     const groups: Binding[][] = [];
     for (const b of list) {

@@ -183,6 +183,10 @@ function pendingRequest(
   return p;
 }
 
+/** Shared empty lists of a new call (frozen: a call's lists are replaced, never pushed to). */
+const NO_TIMERS = Object.freeze([]) as unknown as TimerHandle[];
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+
 /** What a call's timer does when it fires (CallRecord.onTimer codes). */
 const T_FORGET = 0;
 const T_ANSWER = 1;
@@ -210,14 +214,16 @@ class CallRecord implements Call, TimerTarget {
   cancelled = false;
   authTries = 0;
   proxyIndex = 0;
-  credentials: string[] = [];
+  credentials: string[] = NO_STRINGS;
   ist: InviteServerTransaction | null = null;
   invite: SipMessage | null = null;
   source: TransportAddress | null = null;
   okBytes: Uint8Array | null = null;
   okTimer: TimerHandle | null = null;
   rseq = 0;
-  timers: TimerHandle[] = [];
+  timers: TimerHandle[] = NO_TIMERS;
+  /** utf8Hash of the Call-ID: the call's key in UserAgent.byCallId. */
+  callIdKey = 0;
   mediaReceived = 0;
   referDialog: Dialog | null = null;
   /** 2xx retransmission (§13.3.1.4): the interval of the pending timer and the time retransmitted so far. */
@@ -526,6 +532,7 @@ export class UserAgent extends SipElement {
     );
     this.calls.push(c);
     const key = utf8Hash(callId);
+    c.callIdKey = key;
     const same = this.byCallId.get(key);
     if (same) same.push(c);
     else this.byCallId.set(key, [c]);
@@ -572,7 +579,7 @@ export class UserAgent extends SipElement {
       call.inviteTxn = null;
       call.ist = null;
       for (const t of call.timers) this.clock.cancel(t);
-      if (call.timers.length) call.timers = [];
+      if (call.timers.length) call.timers = NO_TIMERS;
     }
     if (this.events.enabled)
       this.log(
@@ -1330,9 +1337,9 @@ export class UserAgent extends SipElement {
       call.ist.autoTrying(() => this.makeResponse(msg, source, 100));
     }
     if (p.reject) {
-      call.timers.push(this.clock.scheduleTarget(p.reject.after, call, T_REJECT, this.labels.reject));
+      call.timers = [this.clock.scheduleTarget(p.reject.after, call, T_REJECT, this.labels.reject)];
     } else if (p.after !== null) {
-      call.timers.push(this.clock.scheduleTarget(p.after, call, T_ANSWER, this.labels.answer));
+      call.timers = [this.clock.scheduleTarget(p.after, call, T_ANSWER, this.labels.answer)];
     }
   }
 
@@ -1412,7 +1419,7 @@ export class UserAgent extends SipElement {
         last.slot = i;
       }
     }
-    const key = utf8Hash(call.callId);
+    const key = (call as CallRecord).callIdKey;
     const same = this.byCallId.get(key);
     if (same) {
       if (same.length === 1) {
