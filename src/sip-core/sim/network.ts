@@ -81,6 +81,9 @@ interface HostRoute {
   node: string;
   /** The NAT whose public address this is. */
   natIn: NatBox | undefined;
+  /** The node that last sent toward this host and the link conditions between the two (a cache). */
+  linkFrom: string | null;
+  link: LinkConditions;
 }
 
 const dec = new TextDecoder();
@@ -161,6 +164,7 @@ export class SimNetwork implements TimerTarget {
   }
 
   setLink(a: string, b: string, c: LinkConditions): void {
+    this.routes.clear(); // routes cache their links
     for (const [x, y] of [
       [a, b],
       [b, a],
@@ -230,6 +234,8 @@ export class SimNetwork implements TimerTarget {
         realm: this.hostRealm.get(host) ?? 'public',
         node: this.hostNode.get(host) ?? host,
         natIn: this.natByPublic.get(host),
+        linkFrom: null,
+        link: this.defaultLink,
       };
       if (this.routes.size > 4096) this.routes.clear();
       this.routes.set(h, r);
@@ -244,9 +250,14 @@ export class SimNetwork implements TimerTarget {
     const to: TransportAddress =
       r.host === dest.host ? dest : { host: r.host, port: dest.port, transport: dest.transport };
     const realm = from.realmGen === this.topologyGen ? from.realm : this.realmOf(from);
-    if (realm === 'public' && r.realm === 'public' && r.natIn === undefined)
-      this.leg(from.node, r.node, from.local, to, bytes, null); // the common case of route()
-    else this.route(from.node, from.local, bytes, to, realm);
+    if (realm === 'public' && r.realm === 'public' && r.natIn === undefined) {
+      // the common case of route(); the link toward this host is cached per sending node
+      if (r.linkFrom !== from.node) {
+        r.link = this.link(from.node, r.node);
+        r.linkFrom = from.node;
+      }
+      this.leg(from.node, r.node, from.local, to, bytes, null, null, r.link);
+    } else this.route(from.node, from.local, bytes, to, realm);
     return SENT;
   }
 
@@ -378,14 +389,17 @@ export class SimNetwork implements TimerTarget {
     /** What happens on arrival; null: delivery to the endpoint bound at `to`. */
     arrive: ((b: Uint8Array) => void) | null,
     unroutable: string | null = null,
+    /** The link's conditions when the caller has them. */
+    link: LinkConditions | null = null,
   ): void {
     const now = this.clock.now();
     const kind = packetKind(bytes);
-    const l = this.link(fromNode, toNode);
+    const l = link ?? this.link(fromNode, toNode);
     let dropped: string | null = null;
     if (unroutable) dropped = unroutable;
     else if (this.down.size > 0 && this.down.has(toNode)) dropped = 'node-down';
-    else if (kind === 'sip' && this.ruleDrops(fromNode, toNode, bytes)) dropped = 'rule';
+    else if (kind === 'sip' && this.rules.length > 0 && this.ruleDrops(fromNode, toNode, bytes))
+      dropped = 'rule';
     else if (l.loss > 0 && this.rng.next() < l.loss) dropped = 'loss';
     let delay = l.latency;
     if (l.jitter > 0) delay += Math.round((this.rng.next() * 2 - 1) * l.jitter);
