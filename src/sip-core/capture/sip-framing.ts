@@ -67,6 +67,25 @@ function uriEnd(buf: Uint8Array, p: number, lim: number): number {
 }
 
 /**
+ * The first LF in `buf[p, lim)`, else `lim`: four octets at a time (a word test for the octet 0x0A,
+ * exact when it says none), then octet by octet. Header lines are tens of octets long.
+ */
+function lfEnd(buf: Uint8Array, p: number, lim: number): number {
+  if (viewOf !== buf) {
+    viewOf = buf;
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const v = view;
+  while (p + 4 <= lim) {
+    const x = v.getUint32(p, true) ^ 0x0a0a0a0a;
+    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+    p += 4;
+  }
+  while (p < lim && buf[p] !== LF) p++;
+  return p;
+}
+
+/**
  * Is there a SIP start line at `buf[start]`? Returns the length of the line including its LF when it
  * is one, 0 when more bytes are needed to tell, -1 when it is not a SIP start line.
  */
@@ -263,8 +282,7 @@ function scanHead(
       return;
     }
     if (ls + 1 >= end) break;
-    let q = ls;
-    while (q < end && buf[q] !== LF) q++;
+    const q = lfEnd(buf, ls, end);
     if (q >= end) break;
     if (!found) {
       const c0 = buf[ls]! | 0x20;
