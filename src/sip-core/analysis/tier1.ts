@@ -259,9 +259,18 @@ export class Tier1Analysis {
   #gTail = new Int32Array(0) as I32;
   #gTxnHead = new Int32Array(0) as I32;
   #gDlgHead = new Int32Array(0) as I32;
+  #gDlgCount = new Int32Array(0) as I32;
+  #gTxnCount = new Int32Array(0) as I32;
   /** Next transaction / dialog of the same group (-1: none), newest first. */
   #txnNext = new Int32Array(0) as I32;
+  /** Per transaction: branch and sent-by hashes and method key of its plain key (`#inGroup`). */
+  #tBranch = new Float64Array(0) as F64;
+  #tSentBy = new Float64Array(0) as F64;
+  #tMk = new Int32Array(0) as I32;
   #dlgNext = new Int32Array(0) as I32;
+  /** Each dialog's tag hashes, smaller and larger (-1: a tag missing). */
+  #dTagLo = new Float64Array(0) as F64;
+  #dTagHi = new Float64Array(0) as F64;
 
   // ---- dialogs (index = the full analyzer's dialog index)
   nd = 0;
@@ -465,6 +474,22 @@ export class Tier1Analysis {
   #lastKey = 0;
 
   /**
+   * The transaction of a response in its own Call-ID group, by its plain key's parts (the group's few
+   * transactions compared: no hash, no probe), or -1 (then `#findTxn`). The same answer as `#findTxn`
+   * where it finds one: a transaction of this group with this message's key is the one the key holds.
+   */
+  #inGroup(id: number, mk: number, g: number): number {
+    if (g < 0 || this.#gTxnCount[g]! > 16) return -1;
+    const t = this.trace;
+    if (!(t.keyFlags(id) & KF_COOKIE)) return -1;
+    const br = t.branchHash(id);
+    const sb = t.sentByHash(id) || FNV_EMPTY;
+    for (let x = this.#gTxnHead[g]!; x >= 0; x = this.#txnNext[x]!)
+      if (this.#tBranch[x] === br && this.#tMk[x] === mk && this.#tSentBy[x] === sb) return x;
+    return -1;
+  }
+
+  /**
    * Keys new transaction `ti` by message `id` (the salted key when the plain one is taken); called
    * right after `#findTxn(id, mk)` found none.
    */
@@ -493,6 +518,14 @@ export class Tier1Analysis {
     const a = t.fromTagHash(id);
     const b = t.toTagHash(id);
     if (a === 0 || b === 0) return -1;
+    const lo = a < b ? a : b;
+    const hi = a < b ? b : a;
+    // A group holds a dialog or two: compared in its list, the table only for a crowded group.
+    if (this.#gDlgCount[g]! <= 8) {
+      for (let d = this.#gDlgHead[g]!; d >= 0; d = this.#dlgNext[d]!)
+        if (this.#dTagLo[d] === lo && this.#dTagHi[d] === hi) return d;
+      return -1;
+    }
     return this.#dlgByKey.get(this.#dialogKey(g, a, b));
   }
 
@@ -555,6 +588,8 @@ export class Tier1Analysis {
       this.#gTail = growI32(this.#gTail, n);
       this.#gTxnHead = growI32(this.#gTxnHead, n);
       this.#gDlgHead = growI32(this.#gDlgHead, n);
+      this.#gDlgCount = growI32(this.#gDlgCount, n);
+      this.#gTxnCount = growI32(this.#gTxnCount, n);
     }
     this.gKey[g] = ck;
     this.gType[g] = CALL_TYPES.indexOf('other');
@@ -577,6 +612,8 @@ export class Tier1Analysis {
     this.#gTail[g] = -1;
     this.#gTxnHead[g] = -1;
     this.#gDlgHead[g] = -1;
+    this.#gDlgCount[g] = 0;
+    this.#gTxnCount[g] = 0;
     return g;
   }
 
@@ -594,7 +631,17 @@ export class Tier1Analysis {
       us,
       isRequest && t.toTagHash(id) !== 0,
     );
-    if (ti >= this.#txnNext.length) this.#txnNext = growI32(this.#txnNext, ti + 1);
+    if (ti >= this.#txnNext.length) {
+      this.#txnNext = growI32(this.#txnNext, ti + 1);
+      this.#tBranch = growF64(this.#tBranch, this.#txnNext.length);
+      this.#tSentBy = growF64(this.#tSentBy, this.#txnNext.length);
+      this.#tMk = growI32(this.#tMk, this.#txnNext.length);
+    }
+    // its plain key's parts (cookie keys only; -1: keyed by the RFC 2543 rule)
+    this.#tBranch[ti] = t.branchHash(id);
+    this.#tSentBy[ti] = t.sentByHash(id) || FNV_EMPTY;
+    this.#tMk[ti] = t.keyFlags(id) & KF_COOKIE ? mk : -1;
+    if (g >= 0) this.#gTxnCount[g]!++;
     if (g >= 0) {
       this.#txnNext[ti] = this.#gTxnHead[g]!;
       this.#gTxnHead[g] = ti;
@@ -636,6 +683,8 @@ export class Tier1Analysis {
       this.dRequests = growI32(this.dRequests, n);
       this.dCseqFlagged = growF64(this.dCseqFlagged, n);
       this.#dlgNext = growI32(this.#dlgNext, n);
+      this.#dTagLo = growF64(this.#dTagLo, n);
+      this.#dTagHi = growF64(this.#dTagHi, n);
       this.dUs = growF64(this.dUs, 3 * this.dGroup.length);
     }
     const X = this.tx;
@@ -662,7 +711,13 @@ export class Tier1Analysis {
     this.dPartial[d] = partial ? 1 : 0;
     this.dRequests[d] = 0;
     this.dCseqFlagged[d] = -1;
-    this.#dlgByKey.set(this.#dialogKey(g, t.fromTagHash(id), t.toTagHash(id)), d);
+    const fa = t.fromTagHash(id);
+    const fb = t.toTagHash(id);
+    this.#dlgByKey.set(this.#dialogKey(g, fa, fb), d);
+    // (a dialog without both tags is never found again: its pair matches no message's, as its key)
+    this.#dTagLo[d] = fa === 0 || fb === 0 ? -1 : fa < fb ? fa : fb;
+    this.#dTagHi[d] = fa === 0 || fb === 0 ? -1 : fa < fb ? fb : fa;
+    this.#gDlgCount[g]!++;
     this.#dlgNext[d] = this.#gDlgHead[g]!;
     this.#gDlgHead[g] = d;
     return d;
@@ -899,7 +954,8 @@ export class Tier1Analysis {
     const X = this.tx;
     const t = this.trace;
     const status = t.status(id) ?? 0;
-    let ti = this.#findTxn(id, mk);
+    let ti = this.#inGroup(id, mk, g);
+    if (ti < 0) ti = this.#findTxn(id, mk);
     if (ti < 0) {
       ti = this.#newTxn(id, mk, g, us, false);
       this.#keyTxn(id, mk, ti);
@@ -912,7 +968,8 @@ export class Tier1Analysis {
     if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
     const toTag = t.toTagHash(id);
     const hasToTag = toTag !== 0;
-    const sig = key(2, status, toTag);
+    // Response copies compare status and To tag (exact in a double; -1 is the ACK's)
+    const sig = status * 4294967296 + toTag;
     const k = this.#findCopy(ti, sig, id);
     const d0 = this.#findDialog(id, g);
     if (d0 >= 0) this.#dlgCol[id] = d0;
