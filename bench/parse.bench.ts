@@ -15,9 +15,13 @@
  * - "full typed parse of every header": the same, then `decodeAllHeaders` (every header decoded into
  *   its typed value: Via, name-addr + URI, CSeq, media type, ...).
  * - "trace index scan": `indexScanSpans` (capture/sip-index.ts), what trace ingest runs per message
- *   when nothing needs a full parse: kind, method/status, Call-ID and CSeq method spans, read by the
- *   same key-field scanner in its index-only mode; the message lies inside a larger buffer, as in a
- *   capture, so the figure includes copying it out of that buffer.
+ *   when nothing needs a full parse: kind, method/status, Call-ID and CSeq method spans, and (since
+ *   session 5, for the tier-1 analysis) the top Via branch/sent-by and From/To tag hashes and the CSeq
+ *   number, read by the same key-field scanner in its SCAN_KEYS mode (before: SCAN_INDEX, without
+ *   the analysis keys); the message lies inside a larger buffer, as in a capture, so the figure
+ *   includes copying it out of that buffer.
+ * - "scanner SCAN_INDEX / SCAN_KEYS": `fastScan` alone in those two modes on the same buffer (the
+ *   scanner's share of the line above, and what the analysis keys add to it).
  * - npm `sip` 0.0.6 `sip.parse(string)` on the same message text (it decodes every header it knows).
  *
  * The structural parse runs the WebAssembly key-field scanner (message/fast-scan.ts) where it loads;
@@ -26,7 +30,14 @@
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { decodeAllHeaders, parseMessage, type SipMessage } from '../src/sip-core/message/index';
-import { fastScanAvailable, setFastScan } from '../src/sip-core/message/fast-scan';
+import {
+  fastScan,
+  fastScanAvailable,
+  R_CSEQ,
+  SCAN_INDEX,
+  SCAN_KEYS,
+  setFastScan,
+} from '../src/sip-core/message/fast-scan';
 import { indexScanSpans, newIndexSpans } from '../src/sip-core/capture/sip-index';
 import { INVITE_24_2, SDP_24_2 } from '../test/fixtures/sip-examples';
 
@@ -151,6 +162,12 @@ for (const [name, text] of [
     () => {
       sink += indexScanSpans(capture, 100, 100 + bytes.length, spans).callIdEnd;
     },
+    () => {
+      sink += fastScan(capture, 100, 100 + bytes.length, SCAN_INDEX)?.[R_CSEQ] ?? 1;
+    },
+    () => {
+      sink += fastScan(capture, 100, 100 + bytes.length, SCAN_KEYS)?.[R_CSEQ] ?? 1;
+    },
   ];
   if (p) {
     fns.push(() => {
@@ -158,14 +175,19 @@ for (const [name, text] of [
     });
   }
   const measured = measureAll(fns);
-  const [parseOnly = 0, withKeys = 0, typed = 0, indexRate = 0, peerRate = 0] = measured.wall;
-  const [cpuParse = 0, cpuKeys = 0, cpuTyped = 0, cpuIndex = 0, cpuPeer = 0] = measured.cpu;
+  const [parseOnly = 0, withKeys = 0, typed = 0, indexRate = 0, mode1 = 0, mode2 = 0, peerRate = 0] =
+    measured.wall;
+  const [cpuParse = 0, cpuKeys = 0, cpuTyped = 0, cpuIndex = 0, cpuMode1 = 0, cpuMode2 = 0, cpuPeer = 0] =
+    measured.cpu;
   const mbs = (rate: number): string => ((rate * bytes.length) / 1e6).toFixed(1);
   console.log(`\n${name} (${bytes.length} bytes)`);
   console.log(`  structural parse + key fields:        ${fmt(parseOnly)} msg/s, ${mbs(parseOnly)} MB/s`);
   console.log(`  + all key-field strings read:         ${fmt(withKeys)} msg/s, ${mbs(withKeys)} MB/s`);
   console.log(`  full typed parse of every header:     ${fmt(typed)} msg/s, ${mbs(typed)} MB/s`);
   console.log(`  trace index scan (ingest):            ${fmt(indexRate)} msg/s, ${mbs(indexRate)} MB/s`);
+  console.log(
+    `  scanner alone SCAN_INDEX / SCAN_KEYS:  ${fmt(mode1)} / ${fmt(mode2)} msg/s (by CPU ${fmt(cpuMode1)} / ${fmt(cpuMode2)})`,
+  );
   if (p) {
     console.log(`  npm sip 0.0.6 sip.parse(string):      ${fmt(peerRate)} msg/s, ${mbs(peerRate)} MB/s`);
     console.log(
@@ -188,6 +210,8 @@ for (const [name, text] of [
     cpuWithStrings: Math.round(cpuKeys),
     cpuTyped: Math.round(cpuTyped),
     cpuIndexScan: Math.round(cpuIndex),
+    scanIndexMode: Math.round(mode1),
+    scanKeysMode: Math.round(mode2),
     ...(p ? { cpuNpmSip: Math.round(cpuPeer) } : {}),
   };
   minParse = Math.min(minParse, parseOnly);
