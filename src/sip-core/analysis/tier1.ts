@@ -115,6 +115,9 @@ const D_OFFER_REJECTED = 14;
 
 const secs = (us: number): number => Math.floor(us) / 1e6;
 
+/** Messages indexed together when following a trace (`onAppendedBatched`). */
+export const TIER1_BATCH = 512;
+
 /**
  * 52-bit keys (KeyTable's) of up to eight 32-bit words: two multiplicative lanes, a word per step, in
  * locals (the key-table.ts helpers hash strings and 53-bit numbers, four steps per number).
@@ -210,7 +213,9 @@ export interface Tier1Call {
 
 /**
  * Tier 1: follows a trace (`attach`) and keeps its tables as typed-array columns. Group, transaction
- * and dialog indexes equal the full analyzer's (same numbering: `C`, `T`, `D` ids).
+ * and dialog indexes equal the full analyzer's (same numbering: `C`, `T`, `D` ids). It indexes appended
+ * messages in batches (`onAppendedBatched`); the methods index what is pending before they answer, the
+ * public columns (`tx`, `ng`, `g*`, `nd`, `d*`) are current after `catchUp()` or any method call.
  */
 export class Tier1Analysis {
   readonly trace: Trace;
@@ -322,7 +327,7 @@ export class Tier1Analysis {
   static attach(trace: Trace): Tier1Analysis {
     const a = new Tier1Analysis(trace);
     a.catchUp();
-    a.#unsubscribe = trace.onAppendBytes((id) => a.onAppended(id));
+    a.#unsubscribe = trace.onAppendBytes((id) => a.onAppendedBatched(id));
     return a;
   }
 
@@ -354,9 +359,25 @@ export class Tier1Analysis {
     this.#mflags = growU8(this.#mflags, this.#txnCol.length);
   }
 
-  /** Messages indexed. */
+  /** Indexes what the trace holds beyond what was indexed (answers never miss a pending batch). */
+  #sync(): void {
+    if (this.#n < this.trace.count) this.catchUp();
+  }
+
+  /** Messages indexed (after indexing any pending batch). */
   get count(): number {
+    this.#sync();
     return this.#n;
+  }
+
+  /**
+   * Notes that message `id` was appended: indexes the messages since the last batch every
+   * {@link TIER1_BATCH} messages (tables and freshly written columns stay in cache: about half the
+   * cost of indexing each message as the ingest appends it). Every answer below first indexes what is
+   * pending (`catchUp`), so readers always see the whole trace.
+   */
+  onAppendedBatched(id: number): void {
+    if (id - this.#n >= TIER1_BATCH - 1) this.catchUp();
   }
 
   /** Indexes message `id` (in order; reads only the trace's columns). */
@@ -464,14 +485,16 @@ export class Tier1Analysis {
     const k = this.#txnKey(id, mk, false);
     this.#lastKey = k;
     const ti = this.#txnByKey.get(k);
+    this.#lastFree = ti < 0;
     if (ti < 0 || !(this.trace.keyFlags(id) & KF_COOKIE)) return ti;
     const first = this.tx.firstId[ti]!;
     if (this.trace.callIdKey(first) === this.trace.callIdKey(id) || this.#sameVia(first, id)) return ti;
     return this.#txnByKey.get(this.#txnKey(id, mk, true));
   }
 
-  /** The plain key `#findTxn` computed last. */
+  /** The plain key `#findTxn` computed last, and whether no transaction held it. */
   #lastKey = 0;
+  #lastFree = false;
 
   /**
    * The transaction of a response in its own Call-ID group, by its plain key's parts (the group's few
@@ -495,7 +518,7 @@ export class Tier1Analysis {
    */
   #keyTxn(id: number, mk: number, ti: number): void {
     const k = this.#lastKey;
-    if (this.#txnByKey.get(k) < 0 || !(this.trace.keyFlags(id) & KF_COOKIE)) this.#txnByKey.set(k, ti);
+    if (this.#lastFree || !(this.trace.keyFlags(id) & KF_COOKIE)) this.#txnByKey.set(k, ti);
     else this.#txnByKey.set(this.#txnKey(id, mk, true), ti);
   }
 
@@ -1089,6 +1112,7 @@ export class Tier1Analysis {
 
   /** Resolves a call reference: `C3` or a Call-ID. Returns the group or -1. */
   resolveGroup(ref: string): number {
+    this.#sync();
     const m = /^C(\d+)$/.exec(ref);
     if (m) {
       const g = Number(m[1]) - 1;
@@ -1100,12 +1124,15 @@ export class Tier1Analysis {
 
   /** Group (Call-ID) of message `id`, or -1. */
   groupOf(id: number): number {
+    this.#sync();
     return id < this.#n ? this.#grpCol[id]! : -1;
   }
   transactionOf(id: number): number {
+    this.#sync();
     return id < this.#n ? this.#txnCol[id]! : -1;
   }
   dialogOf(id: number): number {
+    this.#sync();
     if (id >= this.#n) return -1;
     const d = this.#dlgCol[id]!;
     if (d >= 0) return d;
@@ -1114,10 +1141,12 @@ export class Tier1Analysis {
   }
   /** Whether message `id` is a retransmission. */
   isRetransmission(id: number): boolean {
+    this.#sync();
     return id < this.#n && (this.#mflags[id]! & 1) !== 0;
   }
   /** Retransmissions: message id, the first copy (-1 for responses and ACKs of non-2xx), interval µs. */
   retransmissions(): { id: number; of: number; intervalUs: number }[] {
+    this.#sync();
     const out: { id: number; of: number; intervalUs: number }[] = [];
     for (let k = 0; k < this.#rtN; k++)
       out.push({ id: this.#rtId[k]!, of: this.#rtOf[k]!, intervalUs: this.#rtUs[k]! });
@@ -1125,18 +1154,21 @@ export class Tier1Analysis {
   }
   /** Message ids of group `g`, in trace order. */
   groupMessageIds(g: number): number[] {
+    this.#sync();
     const out: number[] = [];
     for (let id = this.#gHead[g]!; id >= 0; id = this.#nextInGroup[id]!) out.push(id);
     return out;
   }
   /** Transactions of group `g`, in order. */
   groupTransactions(g: number): number[] {
+    this.#sync();
     const out: number[] = [];
     for (let x = this.#gTxnHead[g]!; x >= 0; x = this.#txnNext[x]!) out.push(x);
     return out.reverse();
   }
   /** Dialogs of group `g`, in order. */
   groupDialogs(g: number): number[] {
+    this.#sync();
     const out: number[] = [];
     for (let d = this.#gDlgHead[g]!; d >= 0; d = this.#dlgNext[d]!) out.push(d);
     return out.reverse();
@@ -1169,11 +1201,13 @@ export class Tier1Analysis {
 
   /** State of group `g` now (the trace's last time), as the full analyzer classifies it. */
   callState(g: number): CallState {
+    this.#sync();
     return classifyCall(this.callFacts(g), this.#lastUs);
   }
 
   /** Group `g` as the calls list shows it before tier 2 (no From/To, codecs or joined legs yet). */
   call(g: number): Tier1Call {
+    this.#sync();
     const inv = this.gInviteUs[g]!;
     const ring = this.gRingUs[g]!;
     const ans = this.gAnswerUs[g]!;
@@ -1198,6 +1232,7 @@ export class Tier1Analysis {
 
   /** Every group, in order of first message. */
   calls(): Tier1Call[] {
+    this.#sync();
     const out: Tier1Call[] = [];
     for (let g = 0; g < this.ng; g++) out.push(this.call(g));
     return out;
@@ -1205,6 +1240,7 @@ export class Tier1Analysis {
 
   /** Counts of call states over the INVITE groups (`summary().calls` of the full analyzer, before joins). */
   callStateCounts(): Record<string, number> {
+    this.#sync();
     const out: Record<string, number> = {};
     for (let g = 0; g < this.ng; g++)
       if (this.gType[g] === CT_CALL) {
@@ -1244,6 +1280,7 @@ export class Tier1Analysis {
 
   /** Codes tier 1 raised on message `id` (as they arrived; the time-dependent ones not included). */
   messageCodes(id: number): string[] {
+    this.#sync();
     // A message's diagnostics are raised while it is indexed: they stand together in the list.
     const first = this.#msgFirst.get(id);
     if (first === undefined) return [];
@@ -1317,6 +1354,7 @@ export class Tier1Analysis {
    * time-dependent ones evaluated against the trace's last time; sorted by message.
    */
   diagnostics(): AnalysisDiagnostic[] {
+    this.#sync();
     const t = this.trace;
     const out: AnalysisDiagnostic[] = [];
     for (let k = 0; k < this.#dgN; k++) {
@@ -1401,7 +1439,7 @@ export function tier1OnAppend(): DualAppendListener & { tier1(): Tier1Analysis |
     if (a === null || a.trace !== trace) a = new Tier1Analysis(trace);
     return a;
   };
-  const listener = (id: number, _msg: SipMessage, trace: Trace): void => of(trace).onAppended(id);
-  const bytes: BytesAppendListener = (id, _buf, _start, _end, trace) => of(trace).onAppended(id);
+  const listener = (id: number, _msg: SipMessage, trace: Trace): void => of(trace).onAppendedBatched(id);
+  const bytes: BytesAppendListener = (id, _buf, _start, _end, trace) => of(trace).onAppendedBatched(id);
   return Object.assign(listener, { bytes, tier1: () => a });
 }
