@@ -415,16 +415,28 @@ function fastElement(
     scheme = 'sips';
     p = us + 5;
   } else return null;
-  // the first ">" closes the URI; the first "@" before it ends the user
+  // the first ">" closes the URI; the first "@" before it ends the user. The same pass finds where
+  // the host (host characters after the first "@", or from the start without one) ends: `he`, -1 while
+  // it runs on, restarted at the "@"
   let gt = -1;
   let at = -1;
+  let he = -1;
+  let letter = false;
   for (let k = p; k < end; k++) {
     const c = b[o + k]!;
     if (c === 62) {
       gt = k;
       break;
     }
-    if (c === 64 && at < 0) at = k;
+    if (c === 64 && at < 0) {
+      at = k;
+      he = -1;
+      letter = false;
+    } else if (he < 0) {
+      const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
+      if ((f & C_HOST) === 0) he = k;
+      else if ((f & C_ALPHA) !== 0) letter = true;
+    }
   }
   if (gt < 0 || isSp(b[o + gt - 1]!)) return null;
   let user: string | null = null;
@@ -438,15 +450,7 @@ function fastElement(
     user = s.slice(p, at);
     hs = at + 1;
   }
-  let k = hs;
-  let letter = false;
-  while (k < gt) {
-    const c = b[o + k]!;
-    const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
-    if ((f & C_HOST) === 0) break;
-    if ((f & C_ALPHA) !== 0) letter = true;
-    k++;
-  }
+  let k = he < 0 ? gt : he;
   if (k === hs) return null;
   const host = s.slice(hs, k);
   let hostType: HostType = 'domain';
