@@ -316,11 +316,13 @@ export function shiftTailArena(columns: Record<string, Column>, headChunks: numb
 
 /**
  * Rows `k0`..n-1 of one merged column that needs no id mapping (see {@link tailSideColumns}): the
- * head's rows from k0 on (`headRows[0]` is head row k0) and the tail's column, in `ord` order. A new
- * array of `ord.length` rows.
+ * head's rows from k0 on (`headRows[0]` is head row k0) and the tail's column, in `ord` order. Written
+ * over the tail's own buffer when it has room for `ord.length` rows (a tail row only moves to a later
+ * position: rows are written from the last one down, none is overwritten before it is read), so the
+ * merge adds no memory; else a new array. `tail` must not be used afterwards.
  */
 export function mergeRegion<T extends Column>(headRows: T, tail: T, ord: Int32Array, k0: number): T {
-  const out = new (tail.constructor as new (n: number) => T)(ord.length);
+  const { out } = room(tail, ord.length);
   if (out instanceof Float64Array) regionF64(out, headRows as Float64Array, tail as Float64Array, ord, k0);
   else if (out instanceof Uint32Array) regionU32(out, headRows as Uint32Array, tail as Uint32Array, ord, k0);
   else if (out instanceof Uint16Array) regionU16(out, headRows as Uint16Array, tail as Uint16Array, ord, k0);
@@ -328,25 +330,25 @@ export function mergeRegion<T extends Column>(headRows: T, tail: T, ord: Int32Ar
   return out;
 }
 function regionF64(out: Float64Array, h: Float64Array, b: Float64Array, ord: Int32Array, k0: number): void {
-  for (let k = 0; k < out.length; k++) {
+  for (let k = out.length - 1; k >= 0; k--) {
     const v = ord[k]!;
     out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
   }
 }
 function regionU32(out: Uint32Array, h: Uint32Array, b: Uint32Array, ord: Int32Array, k0: number): void {
-  for (let k = 0; k < out.length; k++) {
+  for (let k = out.length - 1; k >= 0; k--) {
     const v = ord[k]!;
     out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
   }
 }
 function regionU16(out: Uint16Array, h: Uint16Array, b: Uint16Array, ord: Int32Array, k0: number): void {
-  for (let k = 0; k < out.length; k++) {
+  for (let k = out.length - 1; k >= 0; k--) {
     const v = ord[k]!;
     out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
   }
 }
 function regionU8(out: Uint8Array, h: Uint8Array, b: Uint8Array, ord: Int32Array, k0: number): void {
-  for (let k = 0; k < out.length; k++) {
+  for (let k = out.length - 1; k >= 0; k--) {
     const v = ord[k]!;
     out[k] = v >= 0 ? h[v - k0]! : b[~v]!;
   }
