@@ -168,26 +168,26 @@ type U8 = Uint8Array<ArrayBuffer>;
 
 function growI32(a: I32, n: number, fill = 0): I32 {
   if (n <= a.length) return a;
-  const b = new Int32Array(Math.max(n, a.length * 2, 64));
+  const b = new Int32Array(Math.max(n, a.length * 2, 512));
   if (fill !== 0) b.fill(fill, a.length);
   b.set(a);
   return b;
 }
 function growU32(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
   if (n <= a.length) return a;
-  const b = new Uint32Array(Math.max(n, a.length * 2, 64));
+  const b = new Uint32Array(Math.max(n, a.length * 2, 512));
   b.set(a);
   return b;
 }
 function growF64(a: F64, n: number): F64 {
   if (n <= a.length) return a;
-  const b = new Float64Array(Math.max(n, a.length * 2, 64));
+  const b = new Float64Array(Math.max(n, a.length * 2, 512));
   b.set(a);
   return b;
 }
 function growU8(a: U8, n: number): U8 {
   if (n <= a.length) return a;
-  const b = new Uint8Array(Math.max(n, a.length * 2, 64));
+  const b = new Uint8Array(Math.max(n, a.length * 2, 512));
   b.set(a);
   return b;
 }

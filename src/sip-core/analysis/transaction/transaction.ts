@@ -135,7 +135,7 @@ export class TxnTable {
   #rN = 0;
 
   #grow(min: number): void {
-    const c = Math.max(min + 1, this.#cap * 2, 256);
+    const c = Math.max(min + 1, this.#cap * 2, 1024);
     this.kind = growU8(this.kind, c);
     this.flags = growU8(this.flags, c);
     this.rfc2543 = growU8(this.rfc2543, c);
