@@ -280,12 +280,14 @@ export class VirtualClock implements Scheduler {
   private lanes: Lane[] = [];
   private queued = 0;
   private dead = 0;
-  /** Slot table: handle of the live event (0 = free), time, action, code (-1: a plain callback), label. */
-  private sHandle = new Float64Array(1024);
-  private sTime = new Float64Array(1024);
-  private sAction: (Action | undefined)[] = new Array<Action | undefined>(1024);
-  private sCode = new Int32Array(1024);
-  private sLabel: (string | undefined)[] = new Array<string | undefined>(1024);
+  /**
+   * Slot table, interleaved so that an event's numbers share a cache line and its references
+   * another (events fire in time order, their slots come in any order: one table per field cost a
+   * cache miss per field): `sNum` holds [handle of the live event (0 = free), time, code (-1: a
+   * plain callback), unused] per slot, `sRef` [action, label].
+   */
+  private sNum = new Float64Array(4 * 1024);
+  private sRef: (Action | string | undefined)[] = new Array<Action | string | undefined>(2 * 1024);
   /** Free slots (a stack) and how many. */
   private free = new Int32Array(1024);
   private nFree = 0;
@@ -293,7 +295,7 @@ export class VirtualClock implements Scheduler {
   private used = 0;
   private live = 0;
   private fired = 0;
-  private readonly isLive = (handle: number): boolean => this.sHandle[slotOf(handle)] === handle;
+  private readonly isLive = (handle: number): boolean => this.sNum[4 * slotOf(handle)] === handle;
 
   constructor(start: Micros = 0) {
     this.current = Math.trunc(start);
@@ -326,11 +328,14 @@ export class VirtualClock implements Scheduler {
     const time = this.current + d;
     const slot = this.nFree > 0 ? this.free[--this.nFree]! : this.newSlot();
     const handle = ++this.seq * SLOTS + slot;
-    this.sHandle[slot] = handle;
-    this.sTime[slot] = time;
-    this.sAction[slot] = action;
-    this.sCode[slot] = code;
-    this.sLabel[slot] = label;
+    const sn = this.sNum;
+    const k = 4 * slot;
+    sn[k] = handle;
+    sn[k + 1] = time;
+    sn[k + 2] = code;
+    const sr = this.sRef;
+    sr[2 * slot] = action;
+    sr[2 * slot + 1] = label;
     this.live++;
     let lane: Lane;
     if (d === this.lastDelay) lane = this.lastLane!;
@@ -357,29 +362,25 @@ export class VirtualClock implements Scheduler {
 
   /** A slot never used before (the table doubles when full). */
   private newSlot(): number {
-    const n = this.sHandle.length;
+    const n = this.free.length;
     if (this.used === n) {
       if (n >= SLOTS) throw new RangeError(`VirtualClock: more than ${SLOTS} events pending`);
-      const grow = <T extends Float64Array | Int32Array>(a: T, make: (k: number) => T): T => {
-        const b = make(n * 2);
-        b.set(a);
-        return b;
-      };
-      this.sHandle = grow(this.sHandle, (k) => new Float64Array(k));
-      this.sTime = grow(this.sTime, (k) => new Float64Array(k));
-      this.sCode = grow(this.sCode, (k) => new Int32Array(k));
-      this.free = grow(this.free, (k) => new Int32Array(k));
-      this.sAction.length = n * 2;
-      this.sLabel.length = n * 2;
+      const num = new Float64Array(8 * n);
+      num.set(this.sNum);
+      this.sNum = num;
+      const free = new Int32Array(2 * n);
+      free.set(this.free);
+      this.free = free;
+      this.sRef.length = 4 * n;
     }
     return this.used++;
   }
 
   /** Frees the slot of a live event. */
   private release(slot: number): void {
-    this.sHandle[slot] = 0;
-    this.sAction[slot] = undefined;
-    this.sLabel[slot] = undefined;
+    this.sNum[4 * slot] = 0;
+    this.sRef[2 * slot] = undefined;
+    this.sRef[2 * slot + 1] = undefined;
     this.free[this.nFree++] = slot;
     this.live--;
   }
@@ -387,7 +388,7 @@ export class VirtualClock implements Scheduler {
   cancel(handle: TimerHandle): boolean {
     if (!(handle > 0)) return false;
     const slot = slotOf(handle);
-    if (this.sHandle[slot] !== handle) return false;
+    if (this.sNum[4 * slot] !== handle) return false;
     this.release(slot);
     if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
     return true;
@@ -396,7 +397,7 @@ export class VirtualClock implements Scheduler {
   dueOf(handle: TimerHandle): Micros | null {
     if (!(handle > 0)) return null;
     const slot = slotOf(handle);
-    return this.sHandle[slot] === handle ? this.sTime[slot]! : null;
+    return this.sNum[4 * slot] === handle ? this.sNum[4 * slot + 1]! : null;
   }
 
   /** Time of the next live event, or null when idle. */
@@ -409,8 +410,13 @@ export class VirtualClock implements Scheduler {
   pending(): PendingEvent[] {
     const out: PendingEvent[] = [];
     for (let i = 0; i < this.used; i++) {
-      const h = this.sHandle[i]!;
-      if (h !== 0) out.push({ handle: h, time: this.sTime[i]!, label: this.sLabel[i] });
+      const h = this.sNum[4 * i]!;
+      if (h !== 0)
+        out.push({
+          handle: h,
+          time: this.sNum[4 * i + 1]!,
+          label: this.sRef[2 * i + 1] as string | undefined,
+        });
     }
     return out.sort((a, b) => a.time - b.time || a.handle - b.handle);
   }
@@ -428,12 +434,14 @@ export class VirtualClock implements Scheduler {
       if (lane.size === 0) this.laneRemoveTop();
       else this.laneDown(0);
       const slot = slotOf(handle);
-      if (this.sHandle[slot] !== handle) {
+      const sn = this.sNum;
+      const k = 4 * slot;
+      if (sn[k] !== handle) {
         this.dead--;
         continue;
       }
-      const action = this.sAction[slot]!;
-      const code = this.sCode[slot]!;
+      const action = this.sRef[2 * slot] as Action;
+      const code = sn[k + 2]! | 0;
       this.release(slot);
       if (time > this.current) this.current = time;
       this.fired++;
