@@ -228,6 +228,21 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     return `<sip:${a.host}:${a.port};lr>`;
   }
 
+  /** `Record-Route: <recordRouteUri>` and CRLF as bytes (what addHeader writes for it), made again if the URI changes. */
+  private recordRouteLine(): Uint8Array {
+    const a = this.transport.local;
+    if (a.host !== this.rrHost || a.port !== this.rrPort) {
+      this.rrHost = a.host;
+      this.rrPort = a.port;
+      const uri = this.recordRouteUri;
+      this.rrLine = new TextEncoder().encode(`Record-Route: ${uri.replace(/[\r\n]+[ \t]*/g, ' ')}\r\n`);
+    }
+    return this.rrLine;
+  }
+  private rrHost = '';
+  private rrPort = -1;
+  private rrLine = new Uint8Array(0);
+
   // ------------------------------------------------------------------ dispatch
 
   protected onRequest(msg: SipMessage, source: TransportAddress): void {
@@ -347,7 +362,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   private addRecordRoute(ctx: ProxyMsg): void {
     if (ctx.recordRoute && !ctx.recordRouteAdded) {
       ctx.recordRouteAdded = true;
-      ctx.editor.addHeader('Record-Route', this.recordRouteUri, 'top');
+      ctx.editor.addHeaderBytes('Record-Route', this.recordRouteLine(), 'top');
     }
   }
 

@@ -1,6 +1,6 @@
 /** readSdpCached gives what readSdp gives, whatever the sequence of bodies (the o= line ignored only). */
 import { describe, expect, it } from 'vitest';
-import { buildSdp, readSdp, readSdpCached } from '../../../src/sip-core/elements/ua/sdp';
+import { type SdpMemo, buildSdp, readSdp, readSdpCached } from '../../../src/sip-core/elements/ua/sdp';
 
 describe('readSdpCached', () => {
   it('agrees with readSdp on bodies that differ in the o= line, the address, the port or the direction', () => {
@@ -16,10 +16,11 @@ describe('readSdpCached', () => {
       '',
     );
     // every order that matters: each body after each other one
+    const memo: SdpMemo = { last: null };
     for (const a of bodies)
       for (const b of bodies) {
-        readSdpCached(a);
-        expect(readSdpCached(b)).toEqual(readSdp(b));
+        readSdpCached(a, memo);
+        expect(readSdpCached(b, memo)).toEqual(readSdp(b));
       }
   });
 });

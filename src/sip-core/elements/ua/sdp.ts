@@ -61,15 +61,19 @@ export function answerDirection(offered: MediaDirection): MediaDirection {
  * equal to the last one outside that line gives the same summary (the returned object is shared:
  * treat it as read-only).
  */
-export function readSdpCached(body: string): SdpSummary {
+export function readSdpCached(body: string, memo: SdpMemo): SdpSummary {
   const o = originLine(body);
-  const last = lastSdp;
+  const last = memo.last;
   if (last !== null && sameOutsideLine(body, o, last.text, last.o)) return last.summary;
   const summary = readSdp(body);
-  lastSdp = { text: body, o, summary };
+  memo.last = { text: body, o, summary };
   return summary;
 }
-let lastSdp: { text: string; o: readonly [number, number]; summary: SdpSummary } | null = null;
+
+/** Where {@link readSdpCached} remembers the last body it read (one per phone: each has its own peer's SDP). */
+export interface SdpMemo {
+  last: { text: string; o: readonly [number, number]; summary: SdpSummary } | null;
+}
 
 /** [start, end) of the first `o=` line (end after its LF), [0, 0] when there is none. */
 function originLine(body: string): readonly [number, number] {

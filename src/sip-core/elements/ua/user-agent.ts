@@ -48,6 +48,7 @@ import {
   type MediaDirection,
   readSdp,
   readSdpCached,
+  type SdpMemo,
   type SdpSummary,
 } from './sdp';
 
@@ -263,11 +264,11 @@ function resultText(method: string, status: number): string {
 }
 const RESULT_TEXT = new Map<string, string[]>();
 
-/** readSdp of the call's remote SDP, read once per body text. */
-function remoteMedia(c: CallRecord, sdp: string): SdpSummary {
+/** readSdp of the call's remote SDP, read once per body text (and once per peer's SDP, see readSdpCached). */
+function remoteMedia(c: CallRecord, sdp: string, memo: SdpMemo): SdpSummary {
   if (c.sdpRead !== sdp || c.sdpSummary === null) {
     c.sdpRead = sdp;
-    c.sdpSummary = readSdpCached(sdp);
+    c.sdpSummary = readSdpCached(sdp, memo);
   }
   return c.sdpSummary;
 }
@@ -328,6 +329,8 @@ export class UserAgent extends SipElement {
   readonly received = new Map<string, number>();
   /** Final statuses of our non-INVITE requests, in order (`REGISTER 401`, `OPTIONS 200`...). */
   readonly results: string[] = [];
+  /** The last remote SDP read (readSdpCached). */
+  private readonly sdpMemo: SdpMemo = { last: null };
   private readonly answer: AnswerPolicy;
   private readonly aorParts: ReturnType<typeof uriParts>;
   private readonly user: string;
@@ -1163,7 +1166,7 @@ export class UserAgent extends SipElement {
   /** Sends one RTP packet from the media port to the peer's SDP address (to show one-way media behind NAT). */
   private sendMedia(call: Call): void {
     if (!this.media || !call.remoteSdp) return;
-    const s = remoteMedia(call as CallRecord, call.remoteSdp);
+    const s = remoteMedia(call as CallRecord, call.remoteSdp, this.sdpMemo);
     if (!s.ip || !s.port) return;
     // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets;
     // one event at a time (each packet schedules the next): 1 pending timer per call, not 5
@@ -1347,7 +1350,8 @@ export class UserAgent extends SipElement {
   answerCall(call?: Call): boolean {
     const c = call ?? this.findCall(undefined, ['early']);
     if (!c || c.direction !== 'in' || c.state !== 'early' || !c.invite || !c.ist || !c.source) return false;
-    if (c.remoteSdp) c.localDirection = answerDirection(remoteMedia(c as CallRecord, c.remoteSdp).direction);
+    if (c.remoteSdp)
+      c.localDirection = answerDirection(remoteMedia(c as CallRecord, c.remoteSdp, this.sdpMemo).direction);
     const ok = this.makeResponse(c.invite, c.source, 200, {
       toTag: c.localTag,
       recordRoute: true,
