@@ -40,6 +40,7 @@ export const Events = {
   captureProgress: 'capture:progress',
   captureOpened: 'capture:opened',
   captureFailed: 'capture:failed',
+  captureAnalysis: 'capture:analysis',
   menuCommand: 'menu:command',
   liveUpdate: 'live:update',
 } as const;
@@ -89,6 +90,12 @@ export interface CaptureSummary {
   /** File-level and decode diagnostics (corrupt file, unknown link type...). */
   diagnostics: DiagnosticDto[];
   openMs: number | null;
+  /**
+   * Share of the full analysis done (0..1; 1 when complete). A capture is shown as soon as its
+   * quick analysis (transactions, dialogs, calls and their states) is ready; the full analysis
+   * (SDP, NAT, routing and B2BUA rules, leg correlation, hops, filters) follows in the background.
+   */
+  analysis: number;
 }
 
 /** One row of the messages table; the same field meanings as the trace JSON contract. */
@@ -301,6 +308,15 @@ export interface ProgressEvent {
   total: number;
 }
 
+/** The full analysis of an open capture advanced (or ended: `complete`, with the final call count). */
+export interface AnalysisProgressEvent {
+  captureId: string;
+  done: number;
+  total: number;
+  complete: boolean;
+  calls: number;
+}
+
 export type MenuCommand = 'open-capture' | 'open-sample' | 'about' | 'toggle-theme' | 'show-shortcuts';
 
 /** A built-in scenario of the library (resources/scenarios). */
@@ -447,6 +463,7 @@ export interface EventMap {
   [Events.captureProgress]: ProgressEvent;
   [Events.captureOpened]: CaptureSummary;
   [Events.captureFailed]: { captureId: string; name: string; error: ApiErrorData };
+  [Events.captureAnalysis]: AnalysisProgressEvent;
   [Events.menuCommand]: { command: MenuCommand; path?: string };
   [Events.liveUpdate]: LiveUpdateEvent;
 }

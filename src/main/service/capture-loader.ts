@@ -26,7 +26,17 @@ import type {
   SdpDto,
   MessageRow,
 } from '../../shared/api';
-import { analyzeTrace, RULES_BY_CODE, TraceAnalyzer, type CallSummary } from '../../sip-core/analysis';
+import {
+  analyzeTrace,
+  RULES_BY_CODE,
+  TieredAnalysis,
+  TraceAnalyzer,
+  type CallSummary,
+  type Tier1Call,
+} from '../../sip-core/analysis';
+import { callParties } from '../../sip-core/analysis/call/parties';
+import { transactionId } from '../../sip-core/analysis/transaction/transaction';
+import { dialogId } from '../../sip-core/analysis/dialog/dialog';
 import { compileFilter } from '../../sip-core/analysis/filter/filter';
 import { ladderModel } from '../../sip-core/analysis/ladder/model';
 import { callHops, messagePath } from '../../sip-core/analysis/hops';
@@ -53,10 +63,24 @@ export function toDiagnosticDto(d: Diagnostic): DiagnosticDto {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** A message's analysis fields as a row shows them (transaction, dialog, call, retransmission, rule codes). */
+interface RowFields {
+  transaction: string | null;
+  dialog: string | null;
+  call: string | null;
+  retransmission: boolean;
+  diagnostics: readonly string[];
+}
+
 export class TraceAdapter implements LoadedTrace {
   readonly #trace: Trace;
   readonly #fileDiagnostics: Diagnostic[];
-  readonly #analyzer: TraceAnalyzer;
+  /** The full analysis; null while it runs in the background (then #tiered answers what it can). */
+  #full: TraceAnalyzer | null;
+  /** Tier 1 and the background full analysis, until the latter completes. */
+  #tiered: TieredAnalysis | null = null;
+  #analysing: Promise<void> | null = null;
+  readonly #abort = { aborted: false };
   #callCache: CallDto[] | null = null;
   #callRoots: number[] = [];
   #filterCache: {
@@ -66,10 +90,74 @@ export class TraceAdapter implements LoadedTrace {
   #callCacheAt = -1;
   #closed = false;
 
-  constructor(trace: Trace, fileDiagnostics: Diagnostic[]) {
+  /**
+   * `background`: only the quick analysis (tier 1: transactions, dialogs, calls and their states from
+   * the trace's columns) runs now; `analyse()` runs the full one in chunks. Else the full analysis
+   * runs here (a live trace or simulation brings its own, following appends).
+   */
+  constructor(trace: Trace, fileDiagnostics: Diagnostic[], o: { background?: boolean } = {}) {
     this.#trace = trace;
     this.#fileDiagnostics = fileDiagnostics;
-    this.#analyzer = trace.analysis instanceof TraceAnalyzer ? trace.analysis : analyzeTrace(trace);
+    if (trace.analysis instanceof TraceAnalyzer) this.#full = trace.analysis;
+    else if (o.background) {
+      this.#full = null;
+      this.#tiered = TieredAnalysis.attach(trace);
+    } else this.#full = analyzeTrace(trace);
+  }
+
+  /** Share of the full analysis done (1 when complete). */
+  analysisProgress(): number {
+    return this.#full ? 1 : (this.#tiered?.progress ?? 1);
+  }
+
+  /**
+   * Runs the full analysis in the background (a few ms per chunk, then the event loop's turn);
+   * resolves when it is complete (at once when it is). Calling it again returns the same promise.
+   */
+  analyse(onProgress?: (done: number, total: number) => void): Promise<void> {
+    const tiered = this.#tiered;
+    if (this.#full || !tiered) return Promise.resolve();
+    this.#analysing ??= tiered
+      .runTier2({
+        yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
+        signal: this.#abort,
+        ...(onProgress ? { onProgress } : {}),
+      })
+      .then((a) => {
+        this.#full = a;
+        this.#tiered = null;
+        tiered.tier1.detach();
+        this.#callCache = null;
+        this.#view = null;
+      });
+    return this.#analysing;
+  }
+
+  /** The full analysis; only called where the host waited for `analyse()` or it ran at construction. */
+  get #analyzer(): TraceAnalyzer {
+    if (!this.#full) throw new ApiError('internal', 'the analysis of this capture is still running');
+    return this.#full;
+  }
+
+  /** Whether `queryCalls(q)` can answer before the full analysis ends (tier 1: no filter, by start). */
+  callsQueryReady(q: Omit<CallsQuery, 'captureId'>): boolean {
+    return this.#full !== null || (!(q.filter ?? '').trim() && (q.sort ?? 'start') === 'start');
+  }
+
+  /** The message's analysis fields: the full analysis', else tier 1's (same ids before legs join). */
+  #fields(id: number): RowFields {
+    if (this.#full) return this.#full.messageFields(id);
+    const t1 = this.#tiered!.tier1;
+    const t = t1.transactionOf(id);
+    const d = t1.dialogOf(id);
+    const g = t1.groupOf(id);
+    return {
+      transaction: t >= 0 ? transactionId(t) : null,
+      dialog: d >= 0 ? dialogId(d) : null,
+      call: g >= 0 ? `C${g + 1}` : null,
+      retransmission: t1.isRetransmission(id),
+      diagnostics: t1.messageCodes(id),
+    };
   }
 
   get trace(): Trace {
@@ -101,7 +189,7 @@ export class TraceAdapter implements LoadedTrace {
     const t = this.#trace;
     const e = t.entry(id);
     const diags = this.#diagnostics(id, msg);
-    const a = this.#analyzer.messageFields(id);
+    const a = this.#fields(id);
     for (const code of a.diagnostics) {
       const rule = RULES_BY_CODE.get(code);
       if (rule)
@@ -222,8 +310,13 @@ export class TraceAdapter implements LoadedTrace {
   }
 
   callMessageIds(call: string): number[] | null {
-    const root = this.#analyzer.resolveCall(call);
-    return root < 0 ? null : this.#analyzer.callMessageIds(root);
+    if (!this.#full) {
+      const t1 = this.#tiered!.tier1;
+      const g = t1.resolveGroup(call);
+      return g < 0 ? null : t1.groupMessageIds(g);
+    }
+    const root = this.#full.resolveCall(call);
+    return root < 0 ? null : this.#full.callMessageIds(root);
   }
 
   callCount(): number {
@@ -232,6 +325,7 @@ export class TraceAdapter implements LoadedTrace {
 
   /** Call roots and summaries, computed once per trace length (captures are static; live traces grow). */
   #calls(): CallDto[] {
+    if (!this.#full) return this.#quickCalls();
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
       this.#callRoots = this.#analyzer.callRoots();
       this.#callCache = this.#callRoots.map((r) => {
@@ -246,6 +340,34 @@ export class TraceAdapter implements LoadedTrace {
       this.#filterCache = null;
     }
     return this.#callCache;
+  }
+
+  /**
+   * The calls list before the full analysis ends: tier 1's Call-ID groups (no joined legs, codecs or
+   * media yet), From/To read from each group's first request when a page shows it.
+   */
+  #quickCalls(): CallDto[] {
+    const t1 = this.#tiered!.tier1;
+    if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
+      this.#callCache = t1.calls().map((c) => quickCallDto(c));
+      this.#quickFirst = Int32Array.from(t1.gFirstRequest.subarray(0, this.#callCache.length));
+      this.#callCacheAt = this.#trace.count;
+      this.#filterCache = null;
+    }
+    return this.#callCache;
+  }
+  #quickFirst = new Int32Array(0);
+
+  /** Fills From/To and src/dst of the quick calls a page shows (read once per call). */
+  #fillParties(items: CallDto[]): void {
+    if (this.#full) return;
+    const t = this.#trace;
+    for (const c of items) {
+      if (c.src !== null) continue;
+      const first = this.#quickFirst[Number(c.id.slice(1)) - 1] ?? -1;
+      if (first < 0) continue;
+      Object.assign(c, callParties(t.message(first)), { src: t.src(first), dst: t.dst(first) });
+    }
   }
 
   /** Indexes (into the call cache) of the calls matching `filter`, remembered for the last filter. */
@@ -295,10 +417,12 @@ export class TraceAdapter implements LoadedTrace {
       for (const c of calls) byState[c.state] = (byState[c.state] ?? 0) + 1;
       v = this.#view = { all, key, calls, byState, error };
     }
+    const items = v.calls.slice(q.offset, q.offset + q.limit);
+    this.#fillParties(items);
     return {
       total: v.calls.length,
       offset: q.offset,
-      items: v.calls.slice(q.offset, q.offset + q.limit),
+      items,
       byState: { ...v.byState },
       filterError: v.error,
     };
@@ -356,6 +480,8 @@ export class TraceAdapter implements LoadedTrace {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#abort.aborted = true;
+    this.#tiered?.detach();
     this.#trace.close();
   }
 }
@@ -448,6 +574,33 @@ function toCallDto(c: CallSummary, src: string | null, dst: string | null): Call
   };
 }
 
+/** A tier-1 group as the calls list shows it until the full analysis ends. */
+function quickCallDto(c: Tier1Call): CallDto {
+  return {
+    id: c.id,
+    callIds: [c.callId],
+    type: c.type,
+    state: c.state,
+    from: null,
+    to: null,
+    fromUser: null,
+    toUser: null,
+    finalStatus: c.finalStatus,
+    start: c.start,
+    end: c.end,
+    pdd: c.pdd,
+    setupTime: c.setupTime,
+    duration: c.duration,
+    codecs: [],
+    media: [],
+    messages: c.messages,
+    legs: 1,
+    diagnostics: c.diagnostics,
+    src: null,
+    dst: null,
+  };
+}
+
 /** One collator for every string sort (String.prototype.localeCompare builds one per call). */
 const collator = new Intl.Collator(undefined, { numeric: true });
 
@@ -487,7 +640,7 @@ export class CoreCaptureLoader implements CaptureLoader {
       }
       if (r.trace.source.compression !== null) r.file.close();
       else r.trace.setCloser(() => r.file.close());
-      return new TraceAdapter(r.trace, r.diagnostics);
+      return new TraceAdapter(r.trace, r.diagnostics, { background: true });
     }
     // Two workers when the file is a classic pcap large enough to cut (else one): the same trace.
     const { trace, diagnostics } = await openCapture(path, {
@@ -495,6 +648,6 @@ export class CoreCaptureLoader implements CaptureLoader {
       onProgress: o.onProgress,
       workers: 2,
     });
-    return new TraceAdapter(trace, diagnostics);
+    return new TraceAdapter(trace, diagnostics, { background: true });
   }
 }

@@ -120,13 +120,15 @@ export class ServiceHost {
       }
       case Invoke.messageGet: {
         const { captureId, id } = req as InvokeReq<typeof Invoke.messageGet>;
-        const trace = this.#ready(captureId);
+        const trace = await this.#analysed(captureId);
         if (id >= trace.count()) throw new ApiError('not-found', `no message ${id} in this capture`);
         return trace.detail(id);
       }
       case Invoke.callsQuery: {
         const { captureId, ...q } = req as InvokeReq<typeof Invoke.callsQuery>;
-        return this.#ready(captureId).queryCalls(q) satisfies CallsPage;
+        const trace = this.#ready(captureId);
+        if (!trace.callsQueryReady(q)) await trace.analyse();
+        return trace.queryCalls(q) satisfies CallsPage;
       }
       case Invoke.recentList:
         return this.#opts.recent.list();
@@ -138,15 +140,15 @@ export class ServiceHost {
       }
       case Invoke.exportLadder: {
         const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportLadder>;
-        return this.#ready(captureId).exportLadder(calls, format);
+        return (await this.#analysed(captureId)).exportLadder(calls, format);
       }
       case Invoke.exportCalls: {
         const { captureId, filter } = req as InvokeReq<typeof Invoke.exportCalls>;
-        return this.#ready(captureId).exportCalls(filter);
+        return (await this.#analysed(captureId)).exportCalls(filter);
       }
       case Invoke.exportCapture: {
         const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportCapture>;
-        return this.#ready(captureId).exportCapture(calls, format);
+        return (await this.#analysed(captureId)).exportCapture(calls, format);
       }
       case Invoke.liveStart:
         return this.startLive(req as InvokeReq<typeof Invoke.liveStart>);
@@ -243,6 +245,7 @@ export class ServiceHost {
       lastTime: null,
       diagnostics: [],
       openMs: null,
+      analysis: 0,
     };
     const abort = new AbortController();
     const entry: OpenCapture = { summary, trace: null, abort };
@@ -254,10 +257,15 @@ export class ServiceHost {
         onProgress: (done, total) => this.#emit(Events.captureProgress, { captureId: id, name, done, total }),
       });
       entry.trace = trace;
-      Object.assign(summary, trace.summary(), { state: 'ready', openMs: Math.round(performance.now() - t0) });
+      Object.assign(summary, trace.summary(), {
+        state: 'ready',
+        openMs: Math.round(performance.now() - t0),
+        analysis: trace.analysisProgress(),
+      });
       summary.calls = trace.callCount();
       if (o.remember !== false) await this.#opts.recent.add(abs, name);
       this.#emit(Events.captureOpened, summary);
+      if (summary.analysis < 1) this.#analyseInBackground(id, entry, trace);
       return summary;
     } catch (err) {
       this.#captures.delete(id);
@@ -309,6 +317,7 @@ export class ServiceHost {
       state: 'ready',
       calls: 0,
       openMs: 0,
+      analysis: 1,
       ...adapter.summary(),
     };
     const entry: OpenCapture = { summary, trace: adapter, abort: new AbortController() };
@@ -355,6 +364,7 @@ export class ServiceHost {
       state: 'ready',
       calls: adapter.callCount(),
       openMs: Math.round(performance.now() - t0),
+      analysis: 1,
       ...adapter.summary(),
     };
     this.#captures.set(id, { summary, trace: adapter, abort: new AbortController() });
@@ -378,6 +388,53 @@ export class ServiceHost {
     const c = this.#captures.get(captureId);
     if (!c) throw new ApiError('not-found', `no open capture ${captureId}`);
     return c;
+  }
+
+  /**
+   * Runs an opened capture's full analysis in the background, reporting progress (at most every
+   * 100 ms) and its end (with the final call count: legs joined across B2BUAs) as `capture:analysis`.
+   */
+  #analyseInBackground(captureId: string, entry: OpenCapture, trace: LoadedTrace): void {
+    let last = 0;
+    trace
+      .analyse((done, total) => {
+        const now = performance.now();
+        if (now - last < 100) return;
+        last = now;
+        entry.summary.analysis = total ? done / total : 0;
+        this.#emit(Events.captureAnalysis, {
+          captureId,
+          done,
+          total,
+          complete: false,
+          calls: entry.summary.calls,
+        });
+      })
+      .then(
+        () => {
+          if (this.#captures.get(captureId) !== entry) return;
+          entry.summary.analysis = 1;
+          entry.summary.calls = trace.callCount();
+          const n = trace.count();
+          this.#emit(Events.captureAnalysis, {
+            captureId,
+            done: n,
+            total: n,
+            complete: true,
+            calls: entry.summary.calls,
+          });
+        },
+        () => {
+          // Closed while it ran (the pass was aborted): nothing to report.
+        },
+      );
+  }
+
+  /** An open capture once its full analysis is complete (waits for the background pass). */
+  async #analysed(captureId: string): Promise<LoadedTrace> {
+    const trace = this.#ready(captureId);
+    await trace.analyse();
+    return trace;
   }
 
   #ready(captureId: string): LoadedTrace {

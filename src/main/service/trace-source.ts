@@ -13,7 +13,11 @@ import type {
 } from '../../shared/api';
 
 export interface LoadedTrace {
-  /** Format, frames, messages, time span and file diagnostics. */
+  /**
+   * Format, frames, messages, time span and file diagnostics. Methods other than `row`, `count`,
+   * `callCount`, `callMessageIds` and `queryCalls` as `callsQueryReady` allows need the full analysis:
+   * the host awaits `analyse()` before calling them.
+   */
   summary(): Pick<
     CaptureSummary,
     'format' | 'frames' | 'messages' | 'firstTime' | 'lastTime' | 'diagnostics'
@@ -34,6 +38,12 @@ export interface LoadedTrace {
   /** The selected calls' original frames as pcap or pcapng. */
   exportCapture(calls: string[], format: 'pcap' | 'pcapng'): ExportFile;
   close(): void;
+  /** Share of the full analysis done (1 when complete). */
+  analysisProgress(): number;
+  /** Runs the full analysis to its end in the background; resolves when complete (same promise each call). */
+  analyse(onProgress?: (done: number, total: number) => void): Promise<void>;
+  /** Whether `queryCalls(q)` can answer before the full analysis is complete. */
+  callsQueryReady(q: Omit<CallsQuery, 'captureId'>): boolean;
 }
 
 export interface CaptureLoader {

@@ -135,6 +135,13 @@ export class AppState {
       this.progress = null;
       if (f.error.code !== 'cancelled') this.error = f.error.message;
     });
+    this.client.on(Events.captureAnalysis, (p) => {
+      if (this.capture?.id !== p.captureId) return;
+      const analysis = p.complete ? 1 : p.total ? p.done / p.total : 0;
+      this.capture = { ...this.capture, analysis, calls: p.calls };
+      // Complete: the calls list gains what only the full analysis knows (legs joined, codecs, rules).
+      if (p.complete) void this.#refreshLive(this.capture.messages);
+    });
     this.client.on(Events.liveUpdate, (u) => {
       if (this.lab.lab?.captureId === u.captureId) void this.lab.refresh();
       if (this.lab.sources.some((src) => src.captureId === u.captureId)) void this.lab.refreshLive();
