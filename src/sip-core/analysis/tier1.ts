@@ -14,7 +14,7 @@
  * legs) is tier 2: the full analyzer, run per call on demand or in one background pass (tiered.ts).
  */
 import type { SipMessage } from '../message';
-import type { BytesAppendListener, DualAppendListener, Trace } from '../trace/trace';
+import type { BytesAppendListener, DualAppendListener, Trace, TraceKeyColumns } from '../trace/trace';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
 import { callTypeOf, classifyCall, type CallFacts, type CallState, type CallType } from './call/call';
 import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
@@ -321,6 +321,7 @@ export class Tier1Analysis {
 
   constructor(trace: Trace) {
     this.trace = trace;
+    this.#col = trace.keyColumns();
   }
 
   /** Indexes the messages already in `trace` and follows new ones. */
@@ -340,6 +341,10 @@ export class Tier1Analysis {
   /** Indexes every message of the trace not indexed yet. */
   catchUp(): void {
     const n = this.trace.count;
+    if (n !== this.#colN) {
+      this.#col = this.trace.keyColumns();
+      this.#colN = n;
+    }
     if (n > this.#txnCol.length) {
       this.#room(n);
       this.tx.reserve((n - this.#n) >> 1);
@@ -348,6 +353,49 @@ export class Tier1Analysis {
       if (this.#dlgByKey.size === 0 && n > 8192) this.#dlgByKey = new KeyTable(n >> 3);
     }
     for (let id = this.#n; id < n; id++) this.onAppended(id);
+  }
+
+  /** The trace's columns (`Trace.keyColumns`), asked again when the trace grows past them. */
+  #col: TraceKeyColumns;
+  #colN = -1;
+  #time(id: number): number {
+    return this.#col.time[id]!;
+  }
+  #cid(id: number): number {
+    return this.#col.callId[id]!;
+  }
+  #mkey(id: number): number {
+    return this.#col.method[id]!;
+  }
+  #kf(id: number): number {
+    return this.#col.flags[id]! >> 5;
+  }
+  #brh(id: number): number {
+    return this.#col.branchH[id]!;
+  }
+  #sbh(id: number): number {
+    return this.#col.sentByH[id]!;
+  }
+  #fth(id: number): number {
+    return this.#col.fromTagH[id]!;
+  }
+  #tth(id: number): number {
+    return this.#col.toTagH[id]!;
+  }
+  #cseqN(id: number): number {
+    return this.#col.cseq[id]!;
+  }
+  #sport(id: number): number {
+    return this.#col.sport[id]!;
+  }
+  #dport(id: number): number {
+    return this.#col.dport[id]!;
+  }
+  #src(id: number): number {
+    return this.#col.src[id]!;
+  }
+  #dst(id: number): number {
+    return this.#col.dst[id]!;
   }
 
   /** Makes room for `n` messages in the per-message columns. */
@@ -388,11 +436,15 @@ export class Tier1Analysis {
       if (id !== this.#n) return;
     }
     if (id >= this.#txnCol.length) this.#room(id + 1);
+    if (id >= this.#colN) {
+      // appended since the columns were asked for: the trace may have replaced its arrays
+      this.#col = this.trace.keyColumns();
+      this.#colN = this.trace.count;
+    }
     this.#n = id + 1;
-    const t = this.trace;
-    const us = t.timeUs(id);
+    const us = this.#time(id);
     if (us > this.#lastUs) this.#lastUs = us;
-    const ck = t.callIdKey(id);
+    const ck = this.#cid(id);
     let g = -1;
     if (ck > 0) {
       if (ck >= this.#groupOfKey.length) this.#groupOfKey = growI32(this.#groupOfKey, ck + 1);
@@ -409,10 +461,10 @@ export class Tier1Analysis {
       if (us > this.gLastUs[g]!) this.gLastUs[g] = us;
       this.#grpCol[id] = g;
     }
-    const kind = t.kind(id);
-    const mk = t.methodKey(id);
-    if (kind === 'request' && mk !== 0) this.#onRequest(id, mk, g, us);
-    else if (kind === 'response') this.#onResponse(id, mk, g, us);
+    const kind = this.#col.flags[id]! & 3;
+    const mk = this.#mkey(id);
+    if (kind === 0 && mk !== 0) this.#onRequest(id, mk, g, us);
+    else if (kind === 1) this.#onResponse(id, mk, g, us);
   }
 
   // ---------------------------------------------------------------- keys
@@ -455,23 +507,20 @@ export class Tier1Analysis {
    * already holds the key and its Via is not this message's (a 32-bit hash collision), see `#findTxn`.
    */
   #txnKey(id: number, mk: number, salted: boolean): number {
-    const t = this.trace;
-    const f = t.keyFlags(id);
+    const f = this.#kf(id);
     if (f & KF_COOKIE) {
-      const sb = t.sentByHash(id) || FNV_EMPTY;
-      return salted
-        ? key(4, t.branchHash(id), sb, mk + 1, t.callIdKey(id))
-        : key(3, t.branchHash(id), sb, mk + 1);
+      const sb = this.#sbh(id) || FNV_EMPTY;
+      return salted ? key(4, this.#brh(id), sb, mk + 1, this.#cid(id)) : key(3, this.#brh(id), sb, mk + 1);
     }
     return key(
       8,
       2543,
-      t.callIdKey(id),
-      t.cseqNumber(id),
+      this.#cid(id),
+      this.#cseqN(id),
       f & KF_CSEQ,
-      t.fromTagHash(id) || FNV_EMPTY,
-      t.sentByHash(id) || FNV_EMPTY,
-      t.branchHash(id) || FNV_EMPTY,
+      this.#fth(id) || FNV_EMPTY,
+      this.#sbh(id) || FNV_EMPTY,
+      this.#brh(id) || FNV_EMPTY,
       mk + 1,
     );
   }
@@ -486,9 +535,9 @@ export class Tier1Analysis {
     this.#lastKey = k;
     const ti = this.#txnByKey.get(k);
     this.#lastFree = ti < 0;
-    if (ti < 0 || !(this.trace.keyFlags(id) & KF_COOKIE)) return ti;
+    if (ti < 0 || !(this.#kf(id) & KF_COOKIE)) return ti;
     const first = this.tx.firstId[ti]!;
-    if (this.trace.callIdKey(first) === this.trace.callIdKey(id) || this.#sameVia(first, id)) return ti;
+    if (this.#cid(first) === this.#cid(id) || this.#sameVia(first, id)) return ti;
     return this.#txnByKey.get(this.#txnKey(id, mk, true));
   }
 
@@ -503,10 +552,9 @@ export class Tier1Analysis {
    */
   #inGroup(id: number, mk: number, g: number): number {
     if (g < 0 || this.#gTxnCount[g]! > 16) return -1;
-    const t = this.trace;
-    if (!(t.keyFlags(id) & KF_COOKIE)) return -1;
-    const br = t.branchHash(id);
-    const sb = t.sentByHash(id) || FNV_EMPTY;
+    if (!(this.#kf(id) & KF_COOKIE)) return -1;
+    const br = this.#brh(id);
+    const sb = this.#sbh(id) || FNV_EMPTY;
     for (let x = this.#gTxnHead[g]!; x >= 0; x = this.#txnNext[x]!)
       if (this.#tBranch[x] === br && this.#tMk[x] === mk && this.#tSentBy[x] === sb) return x;
     return -1;
@@ -518,7 +566,7 @@ export class Tier1Analysis {
    */
   #keyTxn(id: number, mk: number, ti: number): void {
     const k = this.#lastKey;
-    if (this.#lastFree || !(this.trace.keyFlags(id) & KF_COOKIE)) this.#txnByKey.set(k, ti);
+    if (this.#lastFree || !(this.#kf(id) & KF_COOKIE)) this.#txnByKey.set(k, ti);
     else this.#txnByKey.set(this.#txnKey(id, mk, true), ti);
   }
 
@@ -526,7 +574,7 @@ export class Tier1Analysis {
   #sameVia(a: number, b: number): boolean {
     const x = this.trace.message(a);
     const y = this.trace.message(b);
-    return x.branch === y.branch && this.trace.sentByHash(a) === this.trace.sentByHash(b);
+    return x.branch === y.branch && this.#sbh(a) === this.#sbh(b);
   }
 
   /** The dialog key of a message with both tags in group `g` (the tags unordered). */
@@ -537,9 +585,8 @@ export class Tier1Analysis {
   /** The dialog of message `id` (both tags) in group `g`, or -1. */
   #findDialog(id: number, g: number): number {
     if (g < 0) return -1;
-    const t = this.trace;
-    const a = t.fromTagHash(id);
-    const b = t.toTagHash(id);
+    const a = this.#fth(id);
+    const b = this.#tth(id);
     if (a === 0 || b === 0) return -1;
     const lo = a < b ? a : b;
     const hi = a < b ? b : a;
@@ -553,7 +600,7 @@ export class Tier1Analysis {
   }
 
   #cseqOf(id: number): number {
-    return this.trace.keyFlags(id) & KF_CSEQ ? this.trace.cseqNumber(id) : -1;
+    return this.#kf(id) & KF_CSEQ ? this.#cseqN(id) : -1;
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -561,9 +608,10 @@ export class Tier1Analysis {
   /** Endpoint `sa` (0 source, 1 destination) of `a` is endpoint `sb` of `b` (address text and port). */
   #epEq(a: number, sa: number, b: number, sb: number): boolean {
     const t = this.trace;
-    if ((sa === 0 ? t.srcPort(a) : t.dstPort(a)) !== (sb === 0 ? t.srcPort(b) : t.dstPort(b))) return false;
-    const xa = sa === 0 ? t.srcAddress(a) : t.dstAddress(a);
-    const xb = sb === 0 ? t.srcAddress(b) : t.dstAddress(b);
+    if ((sa === 0 ? this.#sport(a) : this.#dport(a)) !== (sb === 0 ? this.#sport(b) : this.#dport(b)))
+      return false;
+    const xa = sa === 0 ? this.#src(a) : this.#dst(a);
+    const xb = sb === 0 ? this.#src(b) : this.#dst(b);
     return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
   }
   #samePath(a: number, b: number): boolean {
@@ -641,18 +689,17 @@ export class Tier1Analysis {
   }
 
   #newTxn(id: number, mk: number, g: number, us: number, isRequest: boolean): number {
-    const t = this.trace;
     const mc = mk === 0 ? M_OTHER : this.#classOf(mk);
     const ti = this.tx.add(
       mc === M_INVITE ? TK_INVITE : mc === M_ACK ? TK_ACK : TK_NON_INVITE,
       this.#methodText(mk),
-      !(t.keyFlags(id) & KF_COOKIE),
+      !(this.#kf(id) & KF_COOKIE),
       this.#cseqOf(id),
       g,
       isRequest ? id : -1,
       id,
       us,
-      isRequest && t.toTagHash(id) !== 0,
+      isRequest && this.#tth(id) !== 0,
     );
     if (ti >= this.#txnNext.length) {
       this.#txnNext = growI32(this.#txnNext, ti + 1);
@@ -661,9 +708,9 @@ export class Tier1Analysis {
       this.#tMk = growI32(this.#tMk, this.#txnNext.length);
     }
     // its plain key's parts (cookie keys only; -1: keyed by the RFC 2543 rule)
-    this.#tBranch[ti] = t.branchHash(id);
-    this.#tSentBy[ti] = t.sentByHash(id) || FNV_EMPTY;
-    this.#tMk[ti] = t.keyFlags(id) & KF_COOKIE ? mk : -1;
+    this.#tBranch[ti] = this.#brh(id);
+    this.#tSentBy[ti] = this.#sbh(id) || FNV_EMPTY;
+    this.#tMk[ti] = this.#kf(id) & KF_COOKIE ? mk : -1;
     if (g >= 0) this.#gTxnCount[g]!++;
     if (g >= 0) {
       this.#txnNext[ti] = this.#gTxnHead[g]!;
@@ -711,10 +758,9 @@ export class Tier1Analysis {
       this.dUs = growF64(this.dUs, 3 * this.dGroup.length);
     }
     const X = this.tx;
-    const t = this.trace;
     const cseq = X.cseq[ti]!;
     this.dGroup[d] = g;
-    this.dCallerTag[d] = t.fromTagHash(id);
+    this.dCallerTag[d] = this.#fth(id);
     // The creating transaction's method (its request's, or for a response its CSeq method).
     this.dMethod[d] = this.#txnMethodKey(ti);
     this.dState[d] = state;
@@ -734,8 +780,8 @@ export class Tier1Analysis {
     this.dPartial[d] = partial ? 1 : 0;
     this.dRequests[d] = 0;
     this.dCseqFlagged[d] = -1;
-    const fa = t.fromTagHash(id);
-    const fb = t.toTagHash(id);
+    const fa = this.#fth(id);
+    const fb = this.#tth(id);
     this.#dlgByKey.set(this.#dialogKey(g, fa, fb), d);
     // (a dialog without both tags is never found again: its pair matches no message's, as its key)
     this.#dTagLo[d] = fa === 0 || fb === 0 ? -1 : fa < fb ? fa : fb;
@@ -748,7 +794,7 @@ export class Tier1Analysis {
 
   /** The trace's method key of transaction `ti`'s method (that of its first message). */
   #txnMethodKey(ti: number): number {
-    return this.trace.methodKey(this.tx.firstId[ti]!);
+    return this.#mkey(this.tx.firstId[ti]!);
   }
 
   #pushDialogState(d: number, state: number, us: number): void {
@@ -883,7 +929,7 @@ export class Tier1Analysis {
     }
     // First copy of this request at this capture point.
     if (mc === M_CANCEL) this.#onCancel(id, ti, g, us);
-    const hasToTag = t.toTagHash(id) !== 0;
+    const hasToTag = this.#tth(id) !== 0;
     if (g >= 0) {
       if (this.gFirstRequest[g]! < 0) {
         this.gFirstRequest[g] = id;
@@ -942,7 +988,7 @@ export class Tier1Analysis {
       return;
     }
     if (mc === M_CANCEL) return;
-    const callerSide = this.trace.fromTagHash(id) === this.dCallerTag[d];
+    const callerSide = this.#fth(id) === this.dCallerTag[d];
     const last = callerSide ? this.dCallerCseq[d]! : this.dCalleeCseq[d]!;
     const lastMethod = callerSide ? this.dCallerMethod[d]! : this.dCalleeMethod[d]!;
     if (
@@ -975,8 +1021,7 @@ export class Tier1Analysis {
 
   #onResponse(id: number, mk: number, g: number, us: number): void {
     const X = this.tx;
-    const t = this.trace;
-    const status = t.status(id) ?? 0;
+    const status = this.#col.status[id]!;
     let ti = this.#inGroup(id, mk, g);
     if (ti < 0) ti = this.#findTxn(id, mk);
     if (ti < 0) {
@@ -989,7 +1034,7 @@ export class Tier1Analysis {
     this.#txnCol[id] = ti;
     X.responses[ti]!++;
     if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
-    const toTag = t.toTagHash(id);
+    const toTag = this.#tth(id);
     const hasToTag = toTag !== 0;
     // Response copies compare status and To tag (exact in a double; -1 is the ACK's)
     const sig = status * 4294967296 + toTag;
@@ -1040,7 +1085,7 @@ export class Tier1Analysis {
     if (
       g >= 0 &&
       hasToTag &&
-      t.fromTagHash(id) !== 0 &&
+      this.#fth(id) !== 0 &&
       status > 100 &&
       status < 300 &&
       (tmc === M_INVITE || tmc === M_DLG) &&
@@ -1265,7 +1310,7 @@ export class Tier1Analysis {
       )
         n++;
       const ok = X.okId[t]!;
-      if (ok >= 0 && X.acked[t] === 0 && now - this.trace.timeUs(ok) > TIMER_64T1_US) n++;
+      if (ok >= 0 && X.acked[t] === 0 && now - this.#time(ok) > TIMER_64T1_US) n++;
     }
     if (this.#pddLong(g)) n++;
     return n;
@@ -1306,7 +1351,7 @@ export class Tier1Analysis {
     const status = t.status(id);
     const ti = this.#dgTxn[k]!;
     const tm = ti >= 0 ? this.tx.method[ti]! : '?';
-    const cseq = t.keyFlags(id) & KF_CSEQ ? t.cseqNumber(id) : null;
+    const cseq = this.#kf(id) & KF_CSEQ ? this.#cseqN(id) : null;
     switch (this.#dgCode[k]!) {
       case D_CANCEL_UNMATCHED:
         return `CANCEL (CSeq ${cseq}) matches no INVITE transaction seen`;
@@ -1317,11 +1362,11 @@ export class Tier1Analysis {
         return `BYE for a dialog (tags ${m.fromTag}/${m.toTag}) that was never established`;
       }
       case D_CSEQ:
-        return `${t.methodName(t.methodKey(id))} CSeq ${cseq ?? -1} is not above the previous ${t.methodName(a) ?? ''} CSeq ${b} from the same side`;
+        return `${t.methodName(this.#mkey(id))} CSeq ${cseq ?? -1} is not above the previous ${t.methodName(a) ?? ''} CSeq ${b} from the same side`;
       case D_AFTER_END:
-        return `${t.methodName(t.methodKey(id))} sent in dialog ${dialogId(this.#dgDlg[k]!)} after it ended`;
+        return `${t.methodName(this.#mkey(id))} sent in dialog ${dialogId(this.#dgDlg[k]!)} after it ended`;
       case D_UNMATCHED:
-        return `${status} to ${t.methodName(t.methodKey(id)) ?? '?'} (CSeq ${cseq}) matches no request seen`;
+        return `${status} to ${t.methodName(this.#mkey(id)) ?? '?'} (CSeq ${cseq}) matches no request seen`;
       case D_STORM: {
         // (raised before the message joins its transaction: b = 2 × transaction + response)
         const x = b >> 1;
@@ -1398,7 +1443,7 @@ export class Tier1Analysis {
           );
       }
       const ok = X.okId[ti]!;
-      if (ok >= 0 && X.acked[ti] === 0 && now - t.timeUs(ok) > TIMER_64T1_US) {
+      if (ok >= 0 && X.acked[ti] === 0 && now - this.#time(ok) > TIMER_64T1_US) {
         const r = X.requestId[ti]!;
         const server = r >= 0 ? t.dst(r) : t.src(X.firstId[ti]!);
         add('ack-missing-2xx', `2xx to INVITE (CSeq ${X.cseq[ti]}) from ${server} was never ACKed`, ok, ti);

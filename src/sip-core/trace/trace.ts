@@ -326,6 +326,27 @@ export interface TraceRows {
   context: [number, FrameRef[]][];
 }
 
+/**
+ * Per-message columns for the tiered analysis (`Trace.keyColumns`): `flags & 3` is the kind (0 request,
+ * 1 response, 2 invalid), `flags >> 5` the KF_* bits; `method` the method key (`methodName`).
+ */
+export interface TraceKeyColumns {
+  readonly time: Float64Array;
+  readonly callId: Uint32Array;
+  readonly flags: Uint8Array;
+  readonly method: Uint16Array;
+  readonly status: Uint16Array;
+  readonly cseq: Uint32Array;
+  readonly branchH: Uint32Array;
+  readonly sentByH: Uint32Array;
+  readonly fromTagH: Uint32Array;
+  readonly toTagH: Uint32Array;
+  readonly src: Uint32Array;
+  readonly dst: Uint32Array;
+  readonly sport: Uint16Array;
+  readonly dport: Uint16Array;
+}
+
 /** One message's fixed fields, cheap to read (no parse). */
 export interface MessageEntry {
   id: number;
@@ -647,6 +668,30 @@ export class Trace {
   /** KF_* bits of message `id` (capture/sip-index.ts): magic cookie, CSeq present. */
   keyFlags(id: number): number {
     return this.#c.flags[id]! >> 5;
+  }
+  /**
+   * The columns the tiered analysis reads per message, as the arrays themselves (valid until the trace
+   * grows: ask again after appends). Reading them directly keeps its hot loop free of calls shared
+   * with other readers of the trace (V8 then optimizes those calls for every caller at once).
+   */
+  keyColumns(): TraceKeyColumns {
+    const c = this.#c;
+    return {
+      time: c.time,
+      callId: c.callId,
+      flags: c.flags,
+      method: c.method,
+      status: c.status,
+      cseq: c.cseq,
+      branchH: c.branchH,
+      sentByH: c.sentByH,
+      fromTagH: c.fromTagH,
+      toTagH: c.toTagH,
+      src: c.src,
+      dst: c.dst,
+      sport: c.sport,
+      dport: c.dport,
+    };
   }
   /** Number of distinct Call-IDs. */
   get callIdCount(): number {
