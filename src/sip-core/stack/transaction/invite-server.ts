@@ -55,7 +55,12 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   lastStatus: number | null = null;
   private lastSent: Uint8Array | null = null;
 
-  /** To tag of the last response sent (the RFC 2543 ACK matching of §17.2.3 compares it); parsed on demand. */
+  /**
+   * To tag of the last response sent (the RFC 2543 ACK matching of §17.2.3 compares it); parsed on
+   * demand. Null before any response, and for a transaction keyed by its request's `z9hG4bK` octets
+   * (`TransactionTable.addServerFor`): its ACK is matched by branch and sent-by, so it does not
+   * keep its last response for this.
+   */
   get sentToTag(): string | null {
     return this.lastSent ? parseMessage(this.lastSent).toTag : null;
   }
@@ -138,7 +143,8 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     if (this.state !== 'proceeding') return false;
     this.stopTimer(TIMER_CODE.Trying);
     this.lastStatus = status;
-    this.lastSent = bytes;
+    // kept only for the RFC 2543 matching, which a transaction keyed by its octets never needs
+    if (this.tableRaw === null) this.lastSent = bytes;
     if (status < 200) {
       // "The TU passes any number of provisional responses to the server transaction."
       this.lastProvisional = bytes;

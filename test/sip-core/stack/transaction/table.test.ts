@@ -220,6 +220,8 @@ describe('TransactionTable', () => {
       expect(table.matchRequest(parseMessage(bytes))).toBe(tx);
       expect(table.server(serverTransactionKey(req)!)).toBe(tx);
       if (method === 'INVITE') {
+        // matched by its octets, it keeps no response for the RFC 2543 To tag comparison
+        expect((tx as InviteServerTransaction).sentToTag).toBeNull();
         const ack = parseMessage(
           makeRequest('ACK', { branch: 'z9hG4bKfinalINVITE', viaHost: 'host.example.com:5060' }),
         );
