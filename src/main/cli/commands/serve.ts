@@ -8,6 +8,7 @@ import { createHost } from '../../service/create-host';
 import { ensureBuilt } from '../../build-check';
 import { RENDERER_DIR } from '../../paths';
 import { openInDesktopBrowser } from '../../open-browser';
+import { Events, type EventMap } from '../../../shared/api';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -34,10 +35,29 @@ export async function serve(files: string[], o: ServeOptions): Promise<number> {
   console.log(
     `sipscope ${o.host === '127.0.0.1' ? '' : `(listening on ${o.host}) `}browser mode: ${server.url}`,
   );
+  // The full analysis of each file opened here ends after it opened (it runs in the background).
+  const ended = new Map<string, { calls: number; at: number }>();
+  const opened = new Map<string, { name: string; at: number }>();
+  const report = (name: string, calls: number, ms: number): void =>
+    console.log(
+      `analysed ${name}: ${calls} calls (full analysis ended ${Math.round(ms)} ms after it opened)`,
+    );
+  host.onEvent((event, payload) => {
+    if (event !== Events.captureAnalysis) return;
+    const p = payload as EventMap[typeof Events.captureAnalysis];
+    if (!p.complete) return;
+    const o = opened.get(p.captureId);
+    if (o) report(o.name, p.calls, performance.now() - o.at);
+    else ended.set(p.captureId, { calls: p.calls, at: performance.now() });
+  });
   for (const f of files) {
     try {
       const s = await host.openPath(f);
+      const at = performance.now();
       console.log(`opened ${s.name}: ${s.messages} SIP messages in ${s.frames} frames`);
+      const e = ended.get(s.id);
+      if (e) report(s.name, e.calls, 0);
+      else if (s.analysis < 1) opened.set(s.id, { name: s.name, at });
     } catch (err) {
       console.error(`cannot open ${f}: ${err instanceof Error ? err.message : String(err)}`);
     }
