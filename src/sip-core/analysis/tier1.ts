@@ -36,9 +36,8 @@ import {
   TS_TERMINATED,
   TS_TRYING,
   transactionId,
-  TxnTable,
 } from './transaction/transaction';
-import { KeyTable } from './key-table';
+import { Tier1KeyTable as KeyTable, Tier1TxnTable as TxnTable } from './tier1-tables';
 
 /** RFC 3261 Timer B / F / 64*T1 with T1 = 500 ms (as the full analyzer). */
 const TIMER_64T1_US = 32e6;

@@ -107,7 +107,7 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
   const A = t1.tx;
   const B = full.tx;
   expect(A.n, `${what}: transactions`).toBe(B.n);
-  const row = (X: typeof A, t: number): unknown[] => [
+  const row = (X: typeof A | typeof B, t: number): unknown[] => [
     X.kind[t],
     X.method[t],
     X.cseq[t],
