@@ -24,7 +24,7 @@ import { openUdpTransport, type UdpTransport } from '../src/main/live/transport'
 const SIPP = ['/usr/bin/sipp'].find(existsSync) ?? null;
 const KAMAILIO = ['/usr/sbin/kamailio', '/usr/bin/kamailio'].find(existsSync) ?? null;
 const MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
-const RATES = [500, 1000, 1500, 2000, 2500, 3000, 4000];
+const RATES = [500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000];
 const STEP_SECONDS = Number(process.env.PROXY_BENCH_STEP_SECONDS ?? 2);
 const BENCH_DEADLINE = Date.now() + 160_000;
 const work = mkdtempSync(join(tmpdir(), 'sipscope-proxy-bench-'));
