@@ -14,7 +14,6 @@
  * message or one call alone (ladder, calls page), or for the whole trace (`diagnostics()`).
  */
 import type { SipMessage } from '../message';
-import { parseFrom, parseTo } from '../message/headers';
 import type {
   BytesAppendListener,
   DualAppendListener,
@@ -23,7 +22,6 @@ import type {
   MessageAnalysisFields,
 } from '../trace/trace';
 import { AnalysisMessage } from './message-view';
-import { isSipUri, isTelUri, type Uri } from '../message/uri';
 import {
   type CallGroup,
   type CallLink,
@@ -33,6 +31,7 @@ import {
   callTypeOf,
   classifyCall,
 } from './call/call';
+import { callParties } from './call/parties';
 import { correlateNewLeg, type CorrelationIndex, newCorrelationIndex } from './call/correlate';
 import {
   type Dialog,
@@ -205,13 +204,6 @@ function growCol(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffe
   const b = new Int32Array(Math.max(min + 1, a.length * 2)).fill(-1);
   b.set(a);
   return b;
-}
-
-function uriUser(u: Uri | null): string | null {
-  if (!u) return null;
-  if (isSipUri(u)) return u.user;
-  if (isTelUri(u)) return u.number;
-  return null;
 }
 
 function hasSdp(msg: AnalysisMessage): boolean {
@@ -1501,29 +1493,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     const g = this.groups[root]!;
     const now = this.#lastUs;
     const members = this.members(root);
-    let from: string | null = null;
-    let to: string | null = null;
-    let fromUser: string | null = null;
-    let toUser: string | null = null;
-    if (g.firstRequestId >= 0) {
-      const m = this.trace.message(g.firstRequestId);
-      const f = m.header('from');
-      const tt = m.header('to');
-      if (f) {
-        const na = parseFrom(f).value;
-        if (na) {
-          from = na.uriText;
-          fromUser = uriUser(na.uri);
-        }
-      }
-      if (tt) {
-        const na = parseTo(tt).value;
-        if (na) {
-          to = na.uriText;
-          toUser = uriUser(na.uri);
-        }
-      }
-    }
+    const { from, to, fromUser, toUser } = callParties(
+      g.firstRequestId >= 0 ? this.trace.message(g.firstRequestId) : null,
+    );
     let start = g.firstUs;
     let end = g.lastUs;
     let messages = 0;
