@@ -21,6 +21,7 @@ import {
   KEY_HEADER_CANONICAL,
   ParsedMessage,
 } from '../message/sip-message';
+import { requestMethod } from '../stack/transaction/table';
 
 /** Key header ids of the parser's index (`KEY_HEADER_CANONICAL`). */
 export const K_OTHER = 0;
@@ -233,23 +234,6 @@ export function keyFieldsHash(m: SipMessage): number {
 }
 const KEY_HASH_FIELDS = [F_URI, F_FROMTAG, F_TOTAG, F_CALLID] as const;
 
-/** The common methods as constants (a request's method read from its octets is one of these strings). */
-const METHODS = [
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'REGISTER',
-  'OPTIONS',
-  'PRACK',
-  'UPDATE',
-  'REFER',
-  'NOTIFY',
-  'SUBSCRIBE',
-  'MESSAGE',
-  'INFO',
-] as const;
-
 /**
  * `m.method`, read from the parser's index without decoding the header section: the common
  * methods compared as octets (case-sensitive, RFC 3261 §7.1) and returned as constants; any other
@@ -257,13 +241,7 @@ const METHODS = [
  */
 export function methodOf(m: SipMessage): string | null {
   if (!(m instanceof ParsedMessage)) return m.method;
-  const ix = m.ix;
-  const s = ix[m.base + 2 * F_METHOD]!;
-  if (s < 0) return null;
-  const e = ix[m.base + 2 * F_METHOD + 1]!;
-  const raw = m.raw;
-  for (let k = 0; k < METHODS.length; k++) if (equalsAscii(raw, s, e, METHODS[k]!)) return METHODS[k]!;
-  return m.method;
+  return m.ix[m.base + 2 * F_METHOD]! < 0 ? null : requestMethod(m);
 }
 
 /**
