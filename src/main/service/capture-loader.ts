@@ -574,31 +574,25 @@ function toCallDto(c: CallSummary, src: string | null, dst: string | null): Call
   };
 }
 
-/** A tier-1 group as the calls list shows it until the full analysis ends. */
+/** A tier-1 group as the calls list shows it until the full analysis ends (From/To filled per page). */
 function quickCallDto(c: Tier1Call): CallDto {
-  return {
-    id: c.id,
-    callIds: [c.callId],
-    type: c.type,
-    state: c.state,
-    from: null,
-    to: null,
-    fromUser: null,
-    toUser: null,
-    finalStatus: c.finalStatus,
-    start: c.start,
-    end: c.end,
-    pdd: c.pdd,
-    setupTime: c.setupTime,
-    duration: c.duration,
-    codecs: [],
-    media: [],
-    messages: c.messages,
-    legs: 1,
-    diagnostics: c.diagnostics,
-    src: null,
-    dst: null,
-  };
+  const { callId, ...rest } = c;
+  return toCallDto(
+    {
+      ...rest,
+      callIds: [callId],
+      from: null,
+      to: null,
+      fromUser: null,
+      toUser: null,
+      codecs: { offer: [], answer: [] },
+      media: [],
+      links: [],
+      hold: false,
+    },
+    null,
+    null,
+  );
 }
 
 /** One collator for every string sort (String.prototype.localeCompare builds one per call). */
