@@ -15,10 +15,9 @@ import { Events, Invoke, type AnalysisProgressEvent, type CallDto } from '../../
 
 const PUBLIC = resolve(__dirname, '../../../shared/captures/public');
 const files = [SAMPLE_CAPTURE];
-if (existsSync(PUBLIC))
-  for (const f of readdirSync(PUBLIC).sort())
-    if (/\.(pcap|pcapng|cap)$/.test(f)) files.push(join(PUBLIC, f));
-    else console.warn(`[skip] public captures absent (${PUBLIC}): only the sample capture is checked`);
+if (existsSync(PUBLIC)) {
+  for (const f of readdirSync(PUBLIC).sort()) if (/\.(pcap|pcapng|cap)$/.test(f)) files.push(join(PUBLIC, f));
+} else console.warn(`[skip] public captures absent (${PUBLIC}): only the sample capture is checked`);
 
 async function adapters(path: string): Promise<{ quick: TraceAdapter; full: TraceAdapter }> {
   const a = await ingestCaptureFile(path);
