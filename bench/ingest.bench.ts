@@ -18,7 +18,7 @@ import { DEFAULT_OUT, generate } from './tools/gen-sip-capture';
 import { bundleForNode } from '../tools/bundle-node.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const sizeMb = Number(process.env.BENCH_SIZE ?? process.env.SIZE_MB ?? 1024);
+const sizeMb = Number(process.env.BENCH_SIZE || process.env.SIZE_MB || 1024);
 const cliMb = Number(process.env.CLI_SIZE ?? 50);
 const timeoutS = Number(process.env.PEER_TIMEOUT_S ?? 180);
 const file = process.env.BENCH_FILE ?? DEFAULT_OUT(sizeMb);
