@@ -13,6 +13,7 @@
  * (Timer B/F, 2xx never ACKed, PDD) are evaluated when asked, against the trace's last time: for one
  * message or one call alone (ladder, calls page), or for the whole trace (`diagnostics()`).
  */
+import { secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
 import type {
   BytesAppendListener,
@@ -79,8 +80,6 @@ function intern(s: string): string {
   return s;
 }
 
-/** RFC 3261 Timer B / F / 64*T1 with T1 = 500 ms. */
-const TIMER_64T1_US = 32e6;
 /** Retransmissions a sender may make before its transaction times out (Timer A: 6; Timer E/G: 10). */
 const MAX_RETRANS_INVITE = 6;
 const MAX_RETRANS_OTHER = 10;
@@ -170,8 +169,6 @@ export interface CallSummary {
   hold: boolean;
   diagnostics: number;
 }
-
-const secs = (us: number): number => Math.floor(us) / 1e6;
 
 /** Endpoint sides of a message (`#epEq`). */
 const SRC = 0;
@@ -1249,36 +1246,13 @@ export class TraceAnalyzer implements TraceAnalysis {
         }),
       );
     };
-    const X = this.tx;
-    for (let t = 0; t < X.n; t++) {
-      const requestId = X.requestId[t]!;
-      const startUs = X.startUs[t]!;
-      if (requestId >= 0 && X.finalStatus[t] === 0 && now - startUs > TIMER_64T1_US) {
-        if (X.kind[t] === TK_INVITE)
-          add(
-            'invite-no-final-response',
-            `INVITE got no final response within Timer B (${secs(now - startUs).toFixed(1)} s without one)`,
-            requestId,
-            t,
-          );
-        else if (X.kind[t] === TK_NON_INVITE)
-          add(
-            'non-invite-no-final-response',
-            `${X.method[t]} got no final response within Timer F`,
-            requestId,
-            t,
-          );
-      }
-      const okId = X.okId[t]!;
-      if (okId >= 0 && X.acked[t] === 0 && now - this.trace.timeUs(okId) > TIMER_64T1_US) {
-        add(
-          'ack-missing-2xx',
-          `2xx to INVITE (CSeq ${X.cseq[t]}) from ${this.serverOf(t)} was never ACKed`,
-          okId,
-          t,
-        );
-      }
-    }
+    txnTimerRules(
+      this.tx,
+      now,
+      (id) => this.trace.timeUs(id),
+      (t) => this.serverOf(t),
+      add,
+    );
     for (const g of this.groups) {
       if (g.type !== 'call' || g.inviteUs < 0 || g.parent !== g.idx) continue;
       const first = g.ringUs >= 0 ? g.ringUs : g.finalStatus > 0 && g.answerUs >= 0 ? g.answerUs : -1;

@@ -13,6 +13,7 @@
  * several Call-IDs (NAT, loops, strict routing, auth loops, 2xx without Contact, offer/answer, B2BUA
  * legs) is tier 2: the full analyzer, run per call on demand or in one background pass (tiered.ts).
  */
+import { secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
 import type { BytesAppendListener, DualAppendListener, Trace, TraceKeyColumns } from '../trace/trace';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
@@ -39,8 +40,6 @@ import {
 } from './transaction/transaction';
 import { Tier1KeyTable as KeyTable, Tier1TxnTable as TxnTable } from './tier1-tables';
 
-/** RFC 3261 Timer B / F / 64*T1 with T1 = 500 ms (as the full analyzer). */
-const TIMER_64T1_US = 32e6;
 const MAX_RETRANS_INVITE = 6;
 const MAX_RETRANS_OTHER = 10;
 const PDD_LONG_US = 10e6;
@@ -111,8 +110,6 @@ const D_481 = 11;
 const D_482 = 12;
 const D_483 = 13;
 const D_OFFER_REJECTED = 14;
-
-const secs = (us: number): number => Math.floor(us) / 1e6;
 
 /** Messages indexed together when following a trace (`onAppendedBatched`). */
 export const TIER1_BATCH = 512;
@@ -1422,32 +1419,16 @@ export class Tier1Analysis {
         }),
       );
     };
-    for (let ti = 0; ti < X.n; ti++) {
-      const requestId = X.requestId[ti]!;
-      const startUs = X.startUs[ti]!;
-      if (requestId >= 0 && X.finalStatus[ti] === 0 && now - startUs > TIMER_64T1_US) {
-        if (X.kind[ti] === TK_INVITE)
-          add(
-            'invite-no-final-response',
-            `INVITE got no final response within Timer B (${secs(now - startUs).toFixed(1)} s without one)`,
-            requestId,
-            ti,
-          );
-        else if (X.kind[ti] === TK_NON_INVITE)
-          add(
-            'non-invite-no-final-response',
-            `${X.method[ti]} got no final response within Timer F`,
-            requestId,
-            ti,
-          );
-      }
-      const ok = X.okId[ti]!;
-      if (ok >= 0 && X.acked[ti] === 0 && now - this.#time(ok) > TIMER_64T1_US) {
+    txnTimerRules(
+      X,
+      now,
+      (id) => this.#time(id),
+      (ti) => {
         const r = X.requestId[ti]!;
-        const server = r >= 0 ? t.dst(r) : t.src(X.firstId[ti]!);
-        add('ack-missing-2xx', `2xx to INVITE (CSeq ${X.cseq[ti]}) from ${server} was never ACKed`, ok, ti);
-      }
-    }
+        return r >= 0 ? t.dst(r) : t.src(X.firstId[ti]!);
+      },
+      add,
+    );
     for (let g = 0; g < this.ng; g++) {
       if (!this.#pddLong(g)) continue;
       const ring = this.gRingUs[g]!;
