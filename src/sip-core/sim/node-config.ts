@@ -53,6 +53,7 @@ export function uaConfigOf(n: NodeSpec, host: string): UaConfig {
     ...(n.lateOffer !== undefined ? { lateOffer: n.lateOffer } : {}),
     ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
     ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),
+    ...(n.rtp !== undefined ? { rtpBurst: n.rtp } : {}),
     ...(n.preauth ? { preauth: n.preauth } : {}),
     ...(n.expires !== undefined ? { expires: n.expires } : {}),
   };

@@ -38,6 +38,8 @@ export interface NodeSpec {
   lateOffer?: boolean;
   followRedirects?: boolean;
   mediaPort?: number;
+  /** Send the short RTP burst once a call is set up (default true; false: SIP signalling only). */
+  rtp?: boolean;
   preauth?: { realm: string; nonce: string };
   /** Registration expiry asked for (s). */
   expires?: number;
@@ -232,6 +234,7 @@ export const SCENARIO_SCHEMA = {
           lateOffer: { type: 'boolean' },
           followRedirects: { type: 'boolean' },
           mediaPort: { type: 'integer', minimum: 1, maximum: 65535 },
+          rtp: { type: 'boolean' },
           preauth: {
             type: 'object',
             additionalProperties: false,

@@ -82,6 +82,11 @@ export interface UaConfig {
   followRedirects?: boolean;
   /** RTP port in the SDP (default 49170). */
   mediaPort?: number;
+  /**
+   * Send a short RTP burst (5 packets, 20 ms apart) to the peer's SDP address once a call is set up
+   * (default true; false: signalling only, no media packets on the wire).
+   */
+  rtpBurst?: boolean;
   /** Credentials sent with the first REGISTER (a cached challenge, RFC 3665 §2.2). */
   preauth?: { realm: string; nonce: string };
   /** After a successful REFER, the transferor hangs up (default true). */
@@ -1165,7 +1170,7 @@ export class UserAgent extends SipElement {
 
   /** Sends one RTP packet from the media port to the peer's SDP address (to show one-way media behind NAT). */
   private sendMedia(call: Call): void {
-    if (!this.media || !call.remoteSdp) return;
+    if (!this.media || !call.remoteSdp || this.config.rtpBurst === false) return;
     const s = remoteMedia(call as CallRecord, call.remoteSdp, this.sdpMemo);
     if (!s.ip || !s.port) return;
     // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets;
