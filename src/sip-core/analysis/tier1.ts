@@ -15,7 +15,12 @@
  */
 import { secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
-import type { BytesAppendListener, DualAppendListener, Trace, TraceKeyColumns } from '../trace/trace';
+import {
+  Trace,
+  type BytesAppendListener,
+  type DualAppendListener,
+  type TraceKeyColumns,
+} from '../trace/trace';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
 import { callTypeOf, classifyCall, type CallFacts, type CallState, type CallType } from './call/call';
 import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
@@ -188,6 +193,19 @@ function growU8(a: U8, n: number): U8 {
   return b;
 }
 
+/**
+ * One empty instance of tier 1's classes, alive for the process' lifetime: it keeps their hidden
+ * classes (V8 maps) alive. Without it, once no tier-1 analysis is reachable (a capture closed, a
+ * benchmark's earlier run), the next full GC collects those maps, and V8 deoptimizes every tier-1
+ * function whose optimized code embeds them (`--trace-deopt`: "marking dependent code ... reason:
+ * weak objects"): the next tier 1 ran as slowly as a cold first run (2.5-5x: 160-290 vs 45-65 ms on
+ * the bench capture right after a forced GC; 48-60 ms with the anchor, same process, load 3).
+ */
+let shapeAnchor: Tier1Analysis | null = null;
+// (The anchor is made once a first analysis has indexed messages, and the fields that hold doubles
+// start as doubles (-0): a field that changes representation later (Smi to double) gets a new map,
+// which the anchor would not hold; `--trace-generalization` shows none in tier 1's classes.)
+
 /** One Call-ID group as tier 1 summarises it (the calls list before tier 2). */
 export interface Tier1Call {
   /** `C1`...: the same ids as the full analyzer's before legs are joined. */
@@ -312,7 +330,8 @@ export class Tier1Analysis {
   /** Method class by the trace's method key (0: not classified yet). */
   #mclass = new Uint8Array(64) as U8;
   #inviteKey = -1;
-  #lastUs = 0;
+  /** Latest message time (µs). -0, not 0: a double from the start (see `shapeAnchor`). */
+  #lastUs = -0;
   #unsubscribe: (() => void) | null = null;
 
   constructor(trace: Trace) {
@@ -349,6 +368,7 @@ export class Tier1Analysis {
       if (this.#dlgByKey.size === 0 && n > 8192) this.#dlgByKey = new KeyTable(n >> 3);
     }
     for (let id = this.#n; id < n; id++) this.onAppended(id);
+    if (shapeAnchor === null && this.#n > 0) shapeAnchor = new Tier1Analysis(new Trace(null));
   }
 
   /** The trace's columns (`Trace.keyColumns`), asked again when the trace grows past them. */
@@ -538,7 +558,7 @@ export class Tier1Analysis {
   }
 
   /** The plain key `#findTxn` computed last, and whether no transaction held it. */
-  #lastKey = 0;
+  #lastKey = -0; // (a double from the start, see `shapeAnchor`)
   #lastFree = false;
 
   /**
