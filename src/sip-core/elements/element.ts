@@ -168,6 +168,13 @@ export abstract class SipElement implements TransportListener {
 
   /** `Via: <our Via with branch>` and CRLF, as {@link via} writes it; the part before the branch kept as bytes. */
   writeVia(w: ByteWriter, branch: string): void {
+    w.bytes(this.viaHeadBytes());
+    w.str(branch);
+    w.bytes(this.rportInVia ? RPORT_CRLF : CRLF);
+  }
+
+  /** `Via: SIP/2.0/<transport> <sentBy>;branch=` as bytes (made again when the address changes). */
+  protected viaHeadBytes(): Uint8Array {
     const sb = this.sentBy;
     const tr = this.transport.local.transport;
     if (sb !== this.viaHeadSentBy || tr !== this.viaHeadTransport) {
@@ -175,9 +182,7 @@ export abstract class SipElement implements TransportListener {
       this.viaHeadTransport = tr;
       this.viaHead = enc.encode(`Via: SIP/2.0/${tr} ${sb};branch=`);
     }
-    w.bytes(this.viaHead);
-    w.str(branch);
-    w.bytes(this.rportInVia ? RPORT_CRLF : CRLF);
+    return this.viaHead;
   }
   private viaHead: Uint8Array = CRLF;
   private viaHeadSentBy = '';

@@ -17,6 +17,7 @@ import {
   F_URI,
   FieldIndex,
   K_CONTENT_LENGTH,
+  K_MAX_FORWARDS,
   keyText,
   K_OTHER,
   K_RECORD_ROUTE,
@@ -55,6 +56,11 @@ function commaValues(v: string): string[] {
   out.push(v.slice(from).trim());
   return out.filter((x) => x !== '');
 }
+
+const CRLF = enc.encode('\r\n');
+
+/** Key header id of a header name as spelled by callers (`Via`, `route`...), filled on first use. */
+const keyIdByName = new Map<string, number>();
 
 const SMALL_NUMBERS: readonly string[] = Array.from({ length: 71 }, (_, i) => String(i));
 
@@ -135,6 +141,17 @@ export class MessagePatch {
 
   constructor(readonly msg: SipMessage) {}
 
+  /** Name id of a header name as the caller spells it (`Via`, `record-route`...), see {@link nameId}. */
+  private nameIdOf(name: string): number {
+    const k = keyIdByName.get(name);
+    if (k !== undefined) return k;
+    const canonical = canonicalHeaderName(name);
+    const id = this.nameId(canonical);
+    // names of key headers are few (each spelling once): remembered; others depend on this patch
+    if (id < OTHER_BASE && keyIdByName.size < 256) keyIdByName.set(name, id);
+    return id;
+  }
+
   /** Name id of a canonical name: its key header id, or one past the known names. */
   private nameId(canonical: string): number {
     const k = keyIdOf(canonical);
@@ -178,7 +195,17 @@ export class MessagePatch {
 
   /** Locates the fields of that (canonical) name once; returns its name id. */
   private fields(canonical: string): number {
-    const id = this.nameId(canonical);
+    return this.fieldsOf(this.nameId(canonical), canonical);
+  }
+
+  /** {@link fields} of a header name as spelled by the caller. */
+  private fieldsByName(name: string): number {
+    const id = this.nameIdOf(name);
+    return this.fieldsOf(id, id < OTHER_BASE ? '' : this.others![id - OTHER_BASE]!);
+  }
+
+  /** Locates the fields of name id `id` (canonical name `canonical` for a name the index does not key). */
+  private fieldsOf(id: number, canonical: string): number {
     if (this.isLocated(id)) return id;
     if (id < OTHER_BASE) this.locMask |= 1 << id;
     else (this.othersLocated ??= []).push(id);
@@ -319,7 +346,7 @@ export class MessagePatch {
    * `bottom` after the last field of that name, or at the end of the header section.
    */
   addHeader(name: string, value: string, where: 'top' | 'bottom' = 'top'): this {
-    const id = this.fields(canonicalHeaderName(name));
+    const id = this.fieldsByName(name);
     this.insertAt(this.placeOf(id, where), id, `${clean(name)}: ${clean(value)}`, where === 'top');
     this.changed = true;
     return this;
@@ -330,7 +357,7 @@ export class MessagePatch {
    * with no other CR or LF (the caller wrote it).
    */
   addHeaderBytes(name: string, line: Uint8Array, where: 'top' | 'bottom' = 'top'): this {
-    const id = this.fields(canonicalHeaderName(name));
+    const id = this.fieldsByName(name);
     this.insertAt(this.placeOf(id, where), id, line, where === 'top');
     this.changed = true;
     return this;
@@ -338,7 +365,7 @@ export class MessagePatch {
 
   /** Remove every field of that name (inserted ones included). */
   removeHeader(name: string): this {
-    const id = this.fields(canonicalHeaderName(name));
+    const id = this.fieldsByName(name);
     const num = this.num;
     const obj = this.obj;
     if (num !== null && obj !== null)
@@ -355,7 +382,7 @@ export class MessagePatch {
    * of a loose-routed request (§16.4).
    */
   removeFirstValue(name: string): this {
-    const id = this.fields(canonicalHeaderName(name));
+    const id = this.fieldsByName(name);
     this.changed = true;
     const num = this.num;
     const obj = this.obj;
@@ -413,8 +440,7 @@ export class MessagePatch {
 
   /** Set a header to one value: replaces the first field and removes the others; appends when absent. */
   setHeader(name: string, value: string): this {
-    const c = canonicalHeaderName(name);
-    const id = this.fields(c);
+    const id = this.fieldsByName(name);
     this.removeInserted(id);
     this.setQuiet(id, clean(name), clean(value));
     this.changed = true;
@@ -440,7 +466,7 @@ export class MessagePatch {
    * @returns the new value.
    */
   decrementMaxForwards(): number {
-    const id = this.fields('max-forwards');
+    const id = this.fieldsOf(K_MAX_FORWARDS, '');
     const k = this.liveField(id, false);
     let next = 70;
     if (k >= 0) {
@@ -486,10 +512,12 @@ export class MessagePatch {
 
   /**
    * The message with the edits applied, plus `topVia` (when given) as a new first Via: where a
-   * proxy's own Via goes (§16.6 step 8), without recording it. Unchanged: the received bytes
+   * proxy's own Via goes (§16.6 step 8), without recording it. With `viaHead` (that line's bytes up
+   * to its value's end but for `topVia`, e.g. `Via: SIP/2.0/UDP host:port;branch=`), `topVia` is
+   * only the rest (the branch) and the line is written from both. Unchanged: the received bytes
    * (a subarray, no copy).
    */
-  toBytes(topVia?: string): Uint8Array {
+  toBytes(topVia?: string, viaHead: Uint8Array | null = null): Uint8Array {
     const msg = this.msg;
     if (!this.changed && topVia === undefined) return msg.raw.subarray(msg.start, msg.end);
     const raw = msg.raw;
@@ -522,7 +550,7 @@ export class MessagePatch {
       !this.isLocated(K_CONTENT_LENGTH);
     let clFirst = true;
     if (!clFine) {
-      this.fields('content-length');
+      this.fieldsOf(K_CONTENT_LENGTH, '');
       const cn = this.num ?? NO_IDS;
       const co = this.obj ?? NO_OBJ;
       for (let k = 0; k < this.count; k++) {
@@ -558,10 +586,16 @@ export class MessagePatch {
       }
     }
     if (topVia !== undefined) {
-      const v = this.liveField(this.fields('via'), false);
+      const v = this.liveField(this.fieldsOf(K_VIA, ''), false);
       this.bounds();
       const at = v >= 0 ? this.num![v * STRIDE + 2]! : this.headStart;
-      splice(at, at, R_TOP_VIA, `Via: ${clean(topVia)}\r\n`);
+      if (viaHead !== null) {
+        // `Via: <value up to branch=>`, the branch, CRLF: three splices at one offset and rank
+        // (the sort is stable), no line made as a string
+        splice(at, at, R_TOP_VIA, viaHead);
+        splice(at, at, R_TOP_VIA, clean(topVia));
+        splice(at, at, R_TOP_VIA, CRLF);
+      } else splice(at, at, R_TOP_VIA, `Via: ${clean(topVia)}\r\n`);
     }
     if (clFirst && !clFine)
       splice(this.headEnd, this.headEnd, R_CONTENT_LENGTH, `Content-Length: ${body.length}\r\n`);

@@ -38,7 +38,7 @@ import type { Micros, TimerHandle } from '../stack/clock';
 import { MS } from '../stack/clock';
 import type { Transport, TransportAddress } from '../stack/transport';
 import { CallbackTu, type ElementEnv, SipElement, encodeMessage, topViaValue } from './element';
-import { type Binding, LocationService, aorOf } from './registrar';
+import { type Binding, LocationService } from './registrar';
 import {
   firstCommaValue,
   fnv1aHex,
@@ -164,10 +164,17 @@ export class ProxyMsg {
   /** Flags, $var and $avp of this request, kept with its transaction (Kamailio semantics). */
   state: ScriptState = newScriptState();
 
+  /** The request's method (`methodOf`), read once. */
+  readonly method: string | null;
+  /** `z9hG4bK<loop hash>.`: the start of every branch this request is forwarded with (made on first use). */
+  loopMark: string | null = null;
+
   constructor(
     readonly msg: SipMessage,
     readonly source: TransportAddress,
+    method?: string | null,
   ) {
+    this.method = method === undefined ? methodOf(msg) : method;
     this.ruri = keyText(msg, F_URI) ?? '';
     this.routes = msg.routeCount ? routeValues(msg) : NO_ROUTES;
   }
@@ -254,9 +261,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       keyText(msg, F_TOTAG)!.startsWith(this.slTagPrefix)
     )
       return;
-    const ctx = new ProxyMsg(msg, source);
+    const ctx = new ProxyMsg(msg, source, method);
     // RFC 3261 §16.3 step 4: loop detection.
-    if (this.config.loopDetection !== false && method !== 'ACK' && method !== 'CANCEL' && this.isLoop(msg)) {
+    if (this.config.loopDetection !== false && method !== 'ACK' && method !== 'CANCEL' && this.isLoop(ctx)) {
       this.slSendReply(ctx, 482, 'Loop Detected');
       return;
     }
@@ -301,14 +308,18 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     });
   }
 
-  /** FNV-1a of `${requestUri}|${fromTag}|${toTag}|${callId}|${cseq}`, as 8 hex digits (§16.6 step 8). */
-  private loopHash(msg: SipMessage): string {
-    return hex8(keyFieldsHash(msg));
+  /**
+   * `z9hG4bK` + FNV-1a of `${requestUri}|${fromTag}|${toTag}|${callId}|${cseq}` as 8 hex digits + `.`
+   * (§16.6 step 8), made once per request.
+   */
+  private loopMark(ctx: ProxyMsg): string {
+    return (ctx.loopMark ??= `z9hG4bK${hex8(keyFieldsHash(ctx.msg))}.`);
   }
 
-  private isLoop(msg: SipMessage): boolean {
+  private isLoop(ctx: ProxyMsg): boolean {
+    const msg = ctx.msg;
     if (msg.viaCount < 2) return false;
-    const mark = `z9hG4bK${this.loopHash(msg)}.`;
+    const mark = this.loopMark(ctx);
     const me = this.sentBy.toLowerCase();
     for (const v of msg.values('via')) {
       const p = viaParts(v);
@@ -339,7 +350,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (uri !== ed.currentRequestUri) ed.setRequestUri(uri);
     this.addRecordRoute(ctx);
     ctx.viaMarked = true;
-    return ed.toBytes(`SIP/2.0/${this.transport.local.transport} ${this.sentBy};branch=${branch}`);
+    // our Via (§16.6 step 8): its constant part as bytes, then the branch
+    return ed.toBytes(branch, this.viaHeadBytes());
   }
 
   private prepare(ctx: ProxyMsg): boolean {
@@ -393,7 +405,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (!this.prepare(ctx)) return -1;
     // fnv1aHex(`${branch}|${ruri}`) without the concatenated string
     const h = fnvStr(Math.imul(keyFieldFnv(ctx.msg, F_BRANCH) ^ 124, 0x01000193) >>> 0, ctx.ruri);
-    const branch = `z9hG4bK${this.loopHash(ctx.msg)}.${hex8(h)}`;
+    const branch = this.loopMark(ctx) + hex8(h);
     const bytes = this.forwardBytes(ctx, ctx.ruri, branch);
     this.transport.send(bytes, this.nextHop(ctx, ctx.ruri, ctx.du, target));
     ctx.relayed = true;
@@ -429,8 +441,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   /** Stateful relay (`t_relay()`): creates (or reuses) the transaction and forks to every branch. */
   tRelay(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
-    const msg = ctx.msg;
-    const method = methodOf(msg);
+    const method = ctx.method;
     if (method === 'ACK') return this.forward(ctx, target); // ACK for 2xx: stateless (§16.7 step 10 note)
     if (method === 'CANCEL') return this.relayCancel(ctx, target);
     if (ctx.txn && ctx.txn.inFailure) return this.relayFromFailure(ctx, target);
@@ -488,7 +499,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.noteRun(run, ctx);
       if (run.outcome === 'drop') return;
     }
-    const branch = `z9hG4bK${this.loopHash(ctx.msg)}.${this.ids.token(8)}${index}`;
+    const branch = `${this.loopMark(ctx)}${this.ids.token(8)}${index}`;
     const bytes = this.forwardBytes(ctx, uri, branch);
     const dest = this.nextHop(ctx, uri, du, target);
     const b: Branch = {
@@ -506,7 +517,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       timerC: null,
     };
     txn.branches.push(b);
-    const method = methodOf(ctx.msg) ?? '';
+    const method = ctx.method ?? '';
     b.client = this.clientTransaction(bytes, branch, method, dest, this.branchTu, b);
     // Kamailio fr_timer: no response at all within fr_timer → 408 for the branch.
     if (this.fr !== null && method === 'INVITE') {
@@ -548,7 +559,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         b.provisional = true;
         if (b.timerC !== null) this.clock.cancel(b.timerC);
         // RFC 3261 §16.6 step 11 Timer C (> 3 min), or Kamailio's fr_inv_timer for INVITE.
-        if (methodOf(ctx.msg) === 'INVITE') {
+        if (ctx.method === 'INVITE') {
           const c = this.frInv ?? 180_000 * MS;
           b.timerC = this.clock.schedule(
             c,
@@ -958,7 +969,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   isMethod(ctx: ProxyMsg, methods: readonly string[]): boolean {
-    const m = methodOf(ctx.msg) ?? ctx.msg.cseqMethod ?? '';
+    const m = ctx.method ?? ctx.msg.cseqMethod ?? '';
     for (let i = 0; i < methods.length; i++) {
       const x = methods[i]!;
       if (x === m || x.toUpperCase() === m) return true;
@@ -1008,9 +1019,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   lookup(ctx: ProxyMsg, _table: string, uri: string | null): ScriptResult {
-    const list = this.location.lookup(aorOf(uri ?? ctx.ruri), this.clock.now());
+    const list = this.location.lookup(uri ?? ctx.ruri, this.clock.now());
     if (list.length === 0) return -1;
-    const method = methodOf(ctx.msg) ?? '';
+    const method = ctx.method ?? '';
     if (
       method !== 'INVITE' &&
       method !== 'MESSAGE' &&

@@ -23,9 +23,18 @@ export interface Binding {
 
 /** `sip:user@host` of a URI (no port, parameters or headers), host lower-cased: the AOR key. */
 export function aorOf(uri: string): string {
-  const u = uriParts(uri);
-  return `${u.scheme === 'sips' ? 'sips' : 'sip'}:${u.user ? `${u.user}@` : ''}${u.host}`;
+  // a proxy looks up the same few Request-URIs again and again: the key is kept per URI text
+  let aor = aorCache.get(uri);
+  if (aor === undefined) {
+    const u = uriParts(uri);
+    aor = `${u.scheme === 'sips' ? 'sips' : 'sip'}:${u.user ? `${u.user}@` : ''}${u.host}`;
+    if (aorCache.size >= AOR_CACHE_MAX) aorCache.clear();
+    aorCache.set(uri, aor);
+  }
+  return aor;
 }
+const aorCache = new Map<string, string>();
+const AOR_CACHE_MAX = 256;
 
 export class LocationService {
   private readonly table = new Map<string, Binding[]>();

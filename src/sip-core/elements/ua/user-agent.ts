@@ -166,27 +166,36 @@ export interface Registration {
   tag: string;
 }
 
-interface PendingRequest {
-  method: string;
-  dialog: Dialog | null;
-  tries: number;
-  build: (creds: string[], cseq: number) => { bytes: Uint8Array; dest: TransportAddress; branch: string };
-  done?: (status: number, msg: SipMessage | null) => void;
+/** A non-INVITE request as built: its bytes, next hop, branch and (outside a dialog) Request-URI. */
+interface BuiltRequest {
+  bytes: Uint8Array;
+  dest: TransportAddress;
+  branch: string;
+  /** The Request-URI, for a digest answer (a request in a dialog takes its dialog's). */
+  ruri?: string;
 }
 
 /**
- * A {@link PendingRequest} whose callbacks are arguments (no named arrow functions in an object
- * literal: under tsx each would cost a `__name()` call on the hot path).
+ * A non-INVITE request of this phone until its final response (the userData of its client
+ * transaction, so one transaction user serves them all): built by `build`, or, for a request in a
+ * dialog (`build` null), from `extra`, `body` and `contentType`; sent again once with credentials
+ * after a 401/407.
  */
-function pendingRequest(
-  method: string,
-  dialog: Dialog | null,
-  build: PendingRequest['build'],
-  done: ((status: number, msg: SipMessage | null) => void) | undefined,
-): PendingRequest {
-  const p: PendingRequest = { method, dialog, tries: 0, build };
-  if (done) p.done = done;
-  return p;
+class PendingRequest {
+  tries = 0;
+  /** Request-URI of the request in flight (outside a dialog), for the digest answer. */
+  ruri: string | null = null;
+  /** Credentials the request in flight carries. */
+  creds: string[] = NO_STRINGS;
+  constructor(
+    readonly method: string,
+    readonly dialog: Dialog | null,
+    readonly build: ((creds: string[], cseq: number) => BuiltRequest) | null,
+    readonly done: ((status: number, msg: SipMessage | null) => void) | undefined,
+    readonly extra: readonly string[] = NO_STRINGS,
+    readonly body = '',
+    readonly contentType = 'application/sdp',
+  ) {}
 }
 
 /** Shared empty lists of a new call (frozen: a call's lists are replaced, never pushed to). */
@@ -321,6 +330,11 @@ const dialogFields = new FieldIndex();
 
 /** dialogOf's answer when nothing matches. */
 const NO_DIALOG: { call: Call | null; dialog: Dialog | null } = Object.freeze({ call: null, dialog: null });
+
+/** The request a non-INVITE client transaction was made for (its userData). */
+function pendingOf(tx: TransactionInfo): PendingRequest {
+  return (tx as ClientTransaction).userData as PendingRequest;
+}
 
 /** The call an INVITE client transaction was made for (its userData). */
 function callOf(tx: TransactionInfo): Call {
@@ -641,37 +655,56 @@ export class UserAgent extends SipElement {
 
   // ------------------------------------------------------------------ non-INVITE requests (with auth retry)
 
-  private sendNonInvite(p: PendingRequest, creds: string[] = []): void {
+  private sendNonInvite(p: PendingRequest, creds: string[] = NO_STRINGS): void {
     const cseq = p.dialog ? ++p.dialog.localSeq : this.cseqOut++;
-    const { bytes, dest, branch } = p.build(creds, cseq);
-    const tu = new CallbackTu(
-      (_tx, msg) => {
-        const status = msg.status ?? 0;
-        if (status < 200) return;
-        const ruri = this.lastRuri.get(branch);
-        this.lastRuri.delete(branch);
-        if ((status === 401 || status === 407) && p.tries < 1) {
-          const uri = p.dialog ? this.dialogRouting(p.dialog).ruri : (ruri ?? '');
-          const c = this.credentialsFor(msg, p.method, uri);
-          if (c) {
-            p.tries++;
-            this.results.push(`${p.method} ${status}`);
-            this.sendNonInvite(p, [...creds.filter((x) => !x.startsWith(c.slice(0, c.indexOf(':')))), c]);
-            return;
-          }
-        }
-        this.results.push(resultText(p.method, status));
-        p.done?.(status, msg);
-      },
-      () => {
-        this.results.push(`${p.method} 408`);
-        p.done?.(408, null);
-      },
-    );
-    this.clientTransaction(bytes, branch, p.method, dest, tu);
+    p.creds = creds;
+    if (p.build === null) {
+      const d = p.dialog!;
+      const r = this.dialogRouting(d);
+      const branch = this.ids.branch();
+      const w = this.writeDialogRequest(d, p.method, cseq, branch, r);
+      for (const x of p.extra) w.line(x);
+      for (const c of creds) w.line(c);
+      if (p.body) {
+        w.bytes(CONTENT_TYPE);
+        w.line(p.contentType);
+      }
+      writeBody(w, p.body);
+      p.ruri = null;
+      this.clientTransaction(w.take(), branch, p.method, r.dest, this.nonInviteTu, p);
+      return;
+    }
+    const b = p.build(creds, cseq);
+    p.ruri = b.ruri ?? null;
+    this.clientTransaction(b.bytes, b.branch, p.method, b.dest, this.nonInviteTu, p);
   }
 
-  private readonly lastRuri = new Map<string, string>();
+  /** The user of every non-INVITE client transaction of this phone: the request is the transaction's userData. */
+  private readonly nonInviteTu = new CallbackTu(
+    (tx, msg) => this.onNonInviteResponse(pendingOf(tx), msg),
+    (tx) => {
+      const p = pendingOf(tx);
+      this.results.push(`${p.method} 408`);
+      p.done?.(408, null);
+    },
+  );
+
+  private onNonInviteResponse(p: PendingRequest, msg: SipMessage): void {
+    const status = msg.status ?? 0;
+    if (status < 200) return;
+    if ((status === 401 || status === 407) && p.tries < 1) {
+      const uri = p.dialog ? this.dialogRouting(p.dialog).ruri : (p.ruri ?? '');
+      const c = this.credentialsFor(msg, p.method, uri);
+      if (c) {
+        p.tries++;
+        this.results.push(`${p.method} ${status}`);
+        this.sendNonInvite(p, [...p.creds.filter((x) => !x.startsWith(c.slice(0, c.indexOf(':')))), c]);
+        return;
+      }
+    }
+    this.results.push(resultText(p.method, status));
+    p.done?.(status, msg);
+  }
 
   /** REGISTER (RFC 3261 §10.2): `expires` 0 un-registers; `wildcard` sends `Contact: *`; `query` sends no Contact. */
   register(opts: { expires?: number; wildcard?: boolean; query?: boolean } = {}): void {
@@ -694,13 +727,11 @@ export class UserAgent extends SipElement {
       pre.push(`Authorization: ${v}`);
     }
     this.sendNonInvite(
-      {
-        method: 'REGISTER',
-        dialog: null,
-        tries: 0,
-        build: (creds) => {
+      new PendingRequest(
+        'REGISTER',
+        null,
+        (creds) => {
           const branch = this.ids.branch();
-          this.lastRuri.set(branch, ruri);
           reg.cseq++;
           const h = [
             `Via: ${this.via(branch)}`,
@@ -718,9 +749,10 @@ export class UserAgent extends SipElement {
             bytes: encodeMessage(`REGISTER ${ruri} SIP/2.0`, h),
             dest: this.uriDestination(rp.host, rp.port),
             branch,
+            ruri,
           };
         },
-        done: (status, msg) => {
+        (status, msg) => {
           reg.status = status;
           if (status >= 200 && status < 300) {
             reg.contacts = msg ? msg.values('contact') : [];
@@ -746,8 +778,7 @@ export class UserAgent extends SipElement {
             this.log(`registration failed (${status})`, { status }, 'registration');
           }
         },
-      },
-      [],
+      ),
     );
   }
 
@@ -760,32 +791,34 @@ export class UserAgent extends SipElement {
     const callId = this.ids.callId(this.transport.local.host);
     const tag = this.ids.tag();
     if (method === 'SUBSCRIBE') this.subscriptions.add(callId);
-    this.sendNonInvite({
-      method,
-      dialog: null,
-      tries: 0,
-      build: (creds, cseq) => {
-        const branch = this.ids.branch();
-        this.lastRuri.set(branch, target);
-        const h = [
-          `Via: ${this.via(branch)}`,
-          'Max-Forwards: 70',
-          `From: ${this.fromValue};tag=${tag}`,
-          `To: <${target}>`,
-          `Call-ID: ${callId}`,
-          `CSeq: ${cseq} ${method}`,
-          `Contact: <${this.contactUri}>`,
-        ];
-        if (method === 'SUBSCRIBE') h.push('Event: presence', 'Expires: 3600');
-        h.push(...(opts.headers ?? []), ...creds);
-        if (opts.body) h.push(`Content-Type: ${opts.contentType ?? 'text/plain'}`);
-        return {
-          bytes: encodeMessage(`${method} ${target} SIP/2.0`, h, opts.body ?? ''),
-          dest: this.outOfDialogDest(target),
-          branch,
-        };
-      },
-    });
+    this.sendNonInvite(
+      new PendingRequest(
+        method,
+        null,
+        (creds, cseq) => {
+          const branch = this.ids.branch();
+          const h = [
+            `Via: ${this.via(branch)}`,
+            'Max-Forwards: 70',
+            `From: ${this.fromValue};tag=${tag}`,
+            `To: <${target}>`,
+            `Call-ID: ${callId}`,
+            `CSeq: ${cseq} ${method}`,
+            `Contact: <${this.contactUri}>`,
+          ];
+          if (method === 'SUBSCRIBE') h.push('Event: presence', 'Expires: 3600');
+          h.push(...(opts.headers ?? []), ...creds);
+          if (opts.body) h.push(`Content-Type: ${opts.contentType ?? 'text/plain'}`);
+          return {
+            bytes: encodeMessage(`${method} ${target} SIP/2.0`, h, opts.body ?? ''),
+            dest: this.outOfDialogDest(target),
+            branch,
+            ruri: target,
+          };
+        },
+        undefined,
+      ),
+    );
   }
 
   // ------------------------------------------------------------------ UAC INVITE
@@ -1048,23 +1081,14 @@ export class UserAgent extends SipElement {
   ): void {
     if (method === 'INVITE') throw new Error('use reinvite()');
     this.sendNonInvite(
-      pendingRequest(
+      new PendingRequest(
         method,
         d,
-        (creds, cseq) => {
-          const r = this.dialogRouting(d);
-          const branch = this.ids.branch();
-          const w = this.writeDialogRequest(d, method, cseq, branch, r);
-          for (const x of extra) w.line(x);
-          for (const c of creds) w.line(c);
-          if (body) {
-            w.bytes(CONTENT_TYPE);
-            w.line(contentType);
-          }
-          writeBody(w, body);
-          return { bytes: w.take(), dest: r.dest, branch };
-        },
-        done,
+        null,
+        done as ((status: number, msg: SipMessage | null) => void) | undefined,
+        extra,
+        body,
+        contentType,
       ),
     );
   }
