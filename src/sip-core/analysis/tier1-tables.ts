@@ -7,8 +7,6 @@
  * listener analyses; a class factory does not separate the feedback). Keep both in step: the tier-1
  * tests compare every transaction field with the full analyzer's.
  */
-import type { Offer } from './transaction/transaction';
-
 const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
   const b = new Int32Array(n);
   b.set(a);
@@ -16,6 +14,11 @@ const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
 };
 const growF64 = (a: Float64Array, n: number): Float64Array<ArrayBuffer> => {
   const b = new Float64Array(n);
+  b.set(a);
+  return b;
+};
+const growU16 = (a: Uint16Array, n: number): Uint16Array<ArrayBuffer> => {
+  const b = new Uint16Array(n);
   b.set(a);
   return b;
 };
@@ -38,8 +41,10 @@ export class Tier1TxnTable {
   kind = new Uint8Array(0);
   /** Diagnostics already emitted once for this transaction (TF_* bits). */
   flags = new Uint8Array(0);
-  /** Method (one shared string per method name). */
-  readonly method: string[] = [];
+  /** Method: the trace's method key (`Trace.methodName`); its name by `methodName`. */
+  mkey = new Uint16Array(0);
+  /** Method names by method key (filled by `add`). */
+  readonly #names: string[] = [];
   cseq = new Float64Array(0);
   /** Call-ID group index (-1: none). */
   group = new Int32Array(0);
@@ -71,8 +76,6 @@ export class Tier1TxnTable {
   acked = new Uint8Array(0);
   /** The request carried a To tag (in-dialog). */
   inDialog = new Uint8Array(0);
-  /** Offer of the request, until answered (null: none), by transaction. */
-  readonly offer: (Offer | null)[] = [];
 
   // State sequence: per transaction the first and last pool entry (-1: none); pool entries linked.
   #stHead = new Int32Array(0);
@@ -95,6 +98,7 @@ export class Tier1TxnTable {
   #grow(min: number): void {
     const c = Math.max(min + 1, this.#cap * 2, 1024);
     this.kind = growU8(this.kind, c);
+    this.mkey = growU16(this.mkey, c);
     this.flags = growU8(this.flags, c);
     this.rfc2543 = growU8(this.rfc2543, c);
     this.acked = growU8(this.acked, c);
@@ -126,11 +130,26 @@ export class Tier1TxnTable {
   /** Makes room for `n` more transactions (a trace analysed at once: no doubling while it fills). */
   reserve(n: number): void {
     if (this.n + n > this.#cap) this.#grow(this.n + n);
+    // and the pools: ~2-3 states and ~1 response copy per transaction
+    const states = 2 * (this.n + n);
+    if (states > this.#stState.length) {
+      this.#stState = growU8(this.#stState, states);
+      this.#stUs = growF64(this.#stUs, states);
+      this.#stNext = growI32(this.#stNext, states);
+    }
+    if (this.n + n > this.respUs.length) {
+      const c = this.n + n;
+      this.respSig = growF64(this.respSig, c);
+      this.respUs = growF64(this.respUs, c);
+      this.respId = growI32(this.respId, c);
+      this.respNext = growI32(this.respNext, c);
+    }
   }
 
   /** Adds a transaction; returns its index. */
   add(
     kind: number,
+    mkey: number,
     method: string,
     rfc2543: boolean,
     cseq: number,
@@ -143,8 +162,8 @@ export class Tier1TxnTable {
     const ti = this.n;
     if (ti >= this.#cap) this.#grow(ti);
     this.kind[ti] = kind;
-    this.method.push(method);
-    this.offer.push(null);
+    this.mkey[ti] = mkey;
+    if (this.#names[mkey] === undefined) this.#names[mkey] = method;
     this.rfc2543[ti] = rfc2543 ? 1 : 0;
     this.cseq[ti] = cseq;
     this.group[ti] = group;
@@ -166,6 +185,11 @@ export class Tier1TxnTable {
     this.#rTail[ti] = -1;
     this.n = ti + 1;
     return ti;
+  }
+
+  /** Method name of transaction `ti`. */
+  methodName(ti: number): string {
+    return this.#names[this.mkey[ti]!] ?? '?';
   }
 
   /** Appends a state (index in TRANSACTION_STATES) unless it is already the current one. */
@@ -228,26 +252,32 @@ export class Tier1TxnTable {
 
   /** Approximate bytes held. */
   get bytes(): number {
-    return this.#cap * 124 + this.#stState.length * 13 + this.respUs.length * 24 + this.offer.length * 8;
+    return this.#cap * 126 + this.#stState.length * 13 + this.respUs.length * 24;
   }
 }
 
-const EMPTY = -1;
+/** An empty slot's value word (values are stored + 1, so a new table needs no fill). */
+const EMPTY = 0;
 
-/** (tier 1's copy of key-table.ts KeyTable, see the file's remarks) Open-addressing map from 52-bit keys to non-negative int32 values; -1 means absent. */
+/**
+ * (tier 1's form of key-table.ts KeyTable, see the file's remarks) Open-addressing map from 52-bit
+ * keys to non-negative int32 values; -1 means absent. One Int32Array of 4-word slots (key low, key
+ * high, value, unused): a probe reads one cache line, where three parallel arrays cost up to three
+ * misses per probe once the table outgrows the cache (a 2 M-message trace's: 24 MB). `get` remembers
+ * its last slot, so `set` of the key just looked up does not probe again.
+ */
 export class Tier1KeyTable {
-  #lo: Int32Array;
-  #hi: Int32Array;
-  #val: Int32Array;
+  #slots: Int32Array;
   #mask: number;
   #size = 0;
+  /** The slot `get` found or stopped at, and the key it looked up. */
+  #lastSlot = -1;
+  #lastKey = -0;
 
   constructor(capacity = 1024) {
     let cap = 16;
     while (cap < capacity * 2) cap *= 2;
-    this.#lo = new Int32Array(cap);
-    this.#hi = new Int32Array(cap);
-    this.#val = new Int32Array(cap).fill(EMPTY);
+    this.#slots = new Int32Array(cap * 4);
     this.#mask = cap - 1;
   }
 
@@ -257,54 +287,58 @@ export class Tier1KeyTable {
 
   /** Bytes held by the table. */
   get bytes(): number {
-    return this.#val.length * 12;
+    return this.#slots.byteLength;
   }
 
+  /** The slot (word index) of key (lo, hi): where it is, or the empty slot where it would go. */
   #slot(lo: number, hi: number): number {
     const mask = this.#mask;
+    const s = this.#slots;
     let i = (Math.imul(lo ^ hi, 0x9e3779b1) >>> 7) & mask;
-    const val = this.#val;
-    while (val[i] !== EMPTY) {
-      if (this.#lo[i] === lo && this.#hi[i] === hi) return i;
+    for (;;) {
+      const w = i << 2;
+      if (s[w + 2] === EMPTY || (s[w] === lo && s[w + 1] === hi)) return w;
       i = (i + 1) & mask;
     }
-    return i;
   }
 
   /** Value of key `k`, or -1. */
   get(k: number): number {
-    return this.#val[this.#slot(k | 0, (k / 4294967296) | 0)]!;
+    const w = this.#slot(k | 0, (k / 4294967296) | 0);
+    this.#lastSlot = w;
+    this.#lastKey = k;
+    return this.#slots[w + 2]! - 1;
   }
 
   /** Sets key `k` to `v` (≥ 0). */
   set(k: number, v: number): void {
     const lo = k | 0;
     const hi = (k / 4294967296) | 0;
-    const i = this.#slot(lo, hi);
-    if (this.#val[i] === EMPTY) {
-      this.#lo[i] = lo;
-      this.#hi[i] = hi;
+    const w = k === this.#lastKey && this.#lastSlot >= 0 ? this.#lastSlot : this.#slot(lo, hi);
+    this.#lastSlot = -1;
+    const s = this.#slots;
+    if (s[w + 2] === EMPTY) {
+      s[w] = lo;
+      s[w + 1] = hi;
       this.#size++;
     }
-    this.#val[i] = v;
-    if (this.#size * 2 > this.#val.length) this.#grow();
+    s[w + 2] = v + 1;
+    if (this.#size * 2 > this.#mask + 1) this.#grow();
   }
 
   #grow(): void {
-    const lo = this.#lo;
-    const hi = this.#hi;
-    const val = this.#val;
-    const cap = val.length * 2;
-    this.#lo = new Int32Array(cap);
-    this.#hi = new Int32Array(cap);
-    this.#val = new Int32Array(cap).fill(EMPTY);
+    const old = this.#slots;
+    const cap = (this.#mask + 1) * 2;
+    this.#slots = new Int32Array(cap * 4);
     this.#mask = cap - 1;
-    for (let i = 0; i < val.length; i++) {
-      if (val[i] === EMPTY) continue;
-      const j = this.#slot(lo[i]!, hi[i]!);
-      this.#lo[j] = lo[i]!;
-      this.#hi[j] = hi[i]!;
-      this.#val[j] = val[i]!;
+    this.#lastSlot = -1;
+    const s = this.#slots;
+    for (let w = 0; w < old.length; w += 4) {
+      if (old[w + 2] === EMPTY) continue;
+      const x = this.#slot(old[w]!, old[w + 1]!);
+      s[x] = old[w]!;
+      s[x + 1] = old[w + 1]!;
+      s[x + 2] = old[w + 2]!;
     }
   }
 }

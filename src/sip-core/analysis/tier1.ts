@@ -233,7 +233,7 @@ export interface Tier1Call {
  */
 export class Tier1Analysis {
   readonly trace: Trace;
-  /** Transactions (the full analyzer's table type; `offer` stays null here). */
+  /** Transactions (tier 1's copy of the full analyzer's table, no offers). */
   readonly tx = new TxnTable();
   #txnByKey = new KeyTable(4096);
   #dlgByKey = new KeyTable(1024);
@@ -362,7 +362,12 @@ export class Tier1Analysis {
     }
     if (n > this.#txnCol.length) {
       this.#room(n);
-      this.tx.reserve((n - this.#n) >> 1);
+      const more = n - this.#n;
+      this.tx.reserve(more >> 1);
+      // (estimates from captures of calls: ~2.2 messages per transaction, 8-13 per Call-ID and dialog)
+      this.#growTxnKeys(this.tx.n + (more >> 1));
+      this.#growGroups(this.ng + (more >> 3));
+      this.#growDialogs(this.nd + (more >> 3));
       // (tables sized for the messages at hand: no rehash while they fill)
       if (this.#txnByKey.size === 0 && n > 8192) this.#txnByKey = new KeyTable(n >> 1);
       if (this.#dlgByKey.size === 0 && n > 8192) this.#dlgByKey = new KeyTable(n >> 3);
@@ -650,34 +655,36 @@ export class Tier1Analysis {
 
   // ---------------------------------------------------------------- records
 
+  /** Makes room for `n` groups. */
+  #growGroups(n: number): void {
+    this.gKey = growI32(this.gKey, n);
+    this.gType = growU8(this.gType, n);
+    this.gFirstMethod = growI32(this.gFirstMethod, n);
+    this.gOrigin = growI32(this.gOrigin, n);
+    this.gFirstRequest = growI32(this.gFirstRequest, n);
+    this.gFirstUs = growF64(this.gFirstUs, n);
+    this.gLastUs = growF64(this.gLastUs, n);
+    this.gInviteUs = growF64(this.gInviteUs, n);
+    this.gRingUs = growF64(this.gRingUs, n);
+    this.gAnswerUs = growF64(this.gAnswerUs, n);
+    this.gByeUs = growF64(this.gByeUs, n);
+    this.gEndUs = growF64(this.gEndUs, n);
+    this.gFinal = growI32(this.gFinal, n);
+    this.gCancelled = growU8(this.gCancelled, n);
+    this.gChallenges = growI32(this.gChallenges, n);
+    this.gCount = growI32(this.gCount, n);
+    this.gDiags = growI32(this.gDiags, n);
+    this.#gHead = growI32(this.#gHead, n);
+    this.#gTail = growI32(this.#gTail, n);
+    this.#gTxnHead = growI32(this.#gTxnHead, n);
+    this.#gDlgHead = growI32(this.#gDlgHead, n);
+    this.#gDlgCount = growI32(this.#gDlgCount, n);
+    this.#gTxnCount = growI32(this.#gTxnCount, n);
+  }
+
   #newGroup(ck: number, us: number): number {
     const g = this.ng++;
-    if (g >= this.gKey.length) {
-      const n = g + 1;
-      this.gKey = growI32(this.gKey, n);
-      this.gType = growU8(this.gType, n);
-      this.gFirstMethod = growI32(this.gFirstMethod, n);
-      this.gOrigin = growI32(this.gOrigin, n);
-      this.gFirstRequest = growI32(this.gFirstRequest, n);
-      this.gFirstUs = growF64(this.gFirstUs, n);
-      this.gLastUs = growF64(this.gLastUs, n);
-      this.gInviteUs = growF64(this.gInviteUs, n);
-      this.gRingUs = growF64(this.gRingUs, n);
-      this.gAnswerUs = growF64(this.gAnswerUs, n);
-      this.gByeUs = growF64(this.gByeUs, n);
-      this.gEndUs = growF64(this.gEndUs, n);
-      this.gFinal = growI32(this.gFinal, n);
-      this.gCancelled = growU8(this.gCancelled, n);
-      this.gChallenges = growI32(this.gChallenges, n);
-      this.gCount = growI32(this.gCount, n);
-      this.gDiags = growI32(this.gDiags, n);
-      this.#gHead = growI32(this.#gHead, n);
-      this.#gTail = growI32(this.#gTail, n);
-      this.#gTxnHead = growI32(this.#gTxnHead, n);
-      this.#gDlgHead = growI32(this.#gDlgHead, n);
-      this.#gDlgCount = growI32(this.#gDlgCount, n);
-      this.#gTxnCount = growI32(this.#gTxnCount, n);
-    }
+    if (g >= this.gKey.length) this.#growGroups(g + 1);
     this.gKey[g] = ck;
     this.gType[g] = CALL_TYPES.indexOf('other');
     this.gFirstMethod[g] = 0;
@@ -704,10 +711,19 @@ export class Tier1Analysis {
     return g;
   }
 
+  /** Makes room for `n` transactions in tier 1's own per-transaction columns. */
+  #growTxnKeys(n: number): void {
+    this.#txnNext = growI32(this.#txnNext, n);
+    this.#tBranch = growF64(this.#tBranch, this.#txnNext.length);
+    this.#tSentBy = growF64(this.#tSentBy, this.#txnNext.length);
+    this.#tMk = growI32(this.#tMk, this.#txnNext.length);
+  }
+
   #newTxn(id: number, mk: number, g: number, us: number, isRequest: boolean): number {
     const mc = mk === 0 ? M_OTHER : this.#classOf(mk);
     const ti = this.tx.add(
       mc === M_INVITE ? TK_INVITE : mc === M_ACK ? TK_ACK : TK_NON_INVITE,
+      mk,
       this.#methodText(mk),
       !(this.#kf(id) & KF_COOKIE),
       this.#cseqOf(id),
@@ -717,12 +733,7 @@ export class Tier1Analysis {
       us,
       isRequest && this.#tth(id) !== 0,
     );
-    if (ti >= this.#txnNext.length) {
-      this.#txnNext = growI32(this.#txnNext, ti + 1);
-      this.#tBranch = growF64(this.#tBranch, this.#txnNext.length);
-      this.#tSentBy = growF64(this.#tSentBy, this.#txnNext.length);
-      this.#tMk = growI32(this.#tMk, this.#txnNext.length);
-    }
+    if (ti >= this.#txnNext.length) this.#growTxnKeys(ti + 1);
     // its plain key's parts (cookie keys only; -1: keyed by the RFC 2543 rule)
     this.#tBranch[ti] = this.#brh(id);
     this.#tSentBy[ti] = this.#sbh(id) || FNV_EMPTY;
@@ -733,6 +744,34 @@ export class Tier1Analysis {
       this.#gTxnHead[g] = ti;
     } else this.#txnNext[ti] = -1;
     return ti;
+  }
+
+  /** Makes room for `n` dialogs. */
+  #growDialogs(n: number): void {
+    this.dGroup = growI32(this.dGroup, n);
+    this.dCallerTag = growU32(this.dCallerTag, n);
+    this.dMethod = growI32(this.dMethod, n);
+    this.dState = growU8(this.dState, n);
+    this.dStates = growU8(this.dStates, n);
+
+    this.dTxn = growI32(this.dTxn, n);
+    this.dCseq = growF64(this.dCseq, n);
+    this.dRequest = growI32(this.dRequest, n);
+    this.dResponse = growI32(this.dResponse, n);
+    this.dStartUs = growF64(this.dStartUs, n);
+    this.dEndUs = growF64(this.dEndUs, n);
+    this.dCallerCseq = growF64(this.dCallerCseq, n);
+    this.dCalleeCseq = growF64(this.dCalleeCseq, n);
+    this.dCallerMethod = growI32(this.dCallerMethod, n);
+    this.dCalleeMethod = growI32(this.dCalleeMethod, n);
+    this.dByeCseq = growF64(this.dByeCseq, n);
+    this.dPartial = growU8(this.dPartial, n);
+    this.dRequests = growI32(this.dRequests, n);
+    this.dCseqFlagged = growF64(this.dCseqFlagged, n);
+    this.#dlgNext = growI32(this.#dlgNext, n);
+    this.#dTagLo = growF64(this.#dTagLo, n);
+    this.#dTagHi = growF64(this.#dTagHi, n);
+    this.dUs = growF64(this.dUs, 3 * this.dGroup.length);
   }
 
   #newDialog(
@@ -746,33 +785,7 @@ export class Tier1Analysis {
     partial: boolean,
   ): number {
     const d = this.nd++;
-    if (d >= this.dGroup.length) {
-      const n = d + 1;
-      this.dGroup = growI32(this.dGroup, n);
-      this.dCallerTag = growU32(this.dCallerTag, n);
-      this.dMethod = growI32(this.dMethod, n);
-      this.dState = growU8(this.dState, n);
-      this.dStates = growU8(this.dStates, n);
-
-      this.dTxn = growI32(this.dTxn, n);
-      this.dCseq = growF64(this.dCseq, n);
-      this.dRequest = growI32(this.dRequest, n);
-      this.dResponse = growI32(this.dResponse, n);
-      this.dStartUs = growF64(this.dStartUs, n);
-      this.dEndUs = growF64(this.dEndUs, n);
-      this.dCallerCseq = growF64(this.dCallerCseq, n);
-      this.dCalleeCseq = growF64(this.dCalleeCseq, n);
-      this.dCallerMethod = growI32(this.dCallerMethod, n);
-      this.dCalleeMethod = growI32(this.dCalleeMethod, n);
-      this.dByeCseq = growF64(this.dByeCseq, n);
-      this.dPartial = growU8(this.dPartial, n);
-      this.dRequests = growI32(this.dRequests, n);
-      this.dCseqFlagged = growF64(this.dCseqFlagged, n);
-      this.#dlgNext = growI32(this.#dlgNext, n);
-      this.#dTagLo = growF64(this.#dTagLo, n);
-      this.#dTagHi = growF64(this.#dTagHi, n);
-      this.dUs = growF64(this.dUs, 3 * this.dGroup.length);
-    }
+    if (d >= this.dGroup.length) this.#growDialogs(d + 1);
     const X = this.tx;
     const cseq = X.cseq[ti]!;
     this.dGroup[d] = g;
@@ -1158,7 +1171,8 @@ export class Tier1Analysis {
       towardsOrigin &&
       !isCall &&
       X.inDialog[ti] === 0 &&
-      X.method[ti] === this.trace.methodName(this.gFirstMethod[g]!)
+      this.gFirstMethod[g] !== 0 &&
+      X.mkey[ti] === this.gFirstMethod[g]
     ) {
       this.gFinal[g] = status;
     }
@@ -1366,7 +1380,7 @@ export class Tier1Analysis {
     const b = this.#dgB[k]!;
     const status = t.status(id);
     const ti = this.#dgTxn[k]!;
-    const tm = ti >= 0 ? this.tx.method[ti]! : '?';
+    const tm = ti >= 0 ? this.tx.methodName(ti) : '?';
     const cseq = this.#kf(id) & KF_CSEQ ? this.#cseqN(id) : null;
     switch (this.#dgCode[k]!) {
       case D_CANCEL_UNMATCHED:
@@ -1388,7 +1402,7 @@ export class Tier1Analysis {
         const x = b >> 1;
         const response = (b & 1) === 1;
         const max = this.tx.kind[x] === TK_INVITE && !response ? MAX_RETRANS_INVITE : MAX_RETRANS_OTHER;
-        return `${this.tx.method[x]} ${response ? 'response' : 'request'} retransmitted ${a} times (the timers allow at most ${max})`;
+        return `${this.tx.methodName(x)} ${response ? 'response' : 'request'} retransmitted ${a} times (the timers allow at most ${max})`;
       }
       case D_2XX_RETRANS:
         return `${status} to INVITE retransmitted: the ACK was lost or late`;

@@ -16,7 +16,8 @@ export const secs = (us: number): number => Math.floor(us) / 1e6;
 export interface TxnTimerColumns {
   readonly n: number;
   readonly kind: ArrayLike<number>;
-  readonly method: readonly string[];
+  /** Method name of transaction `t`. */
+  methodName(t: number): string;
   readonly cseq: ArrayLike<number>;
   readonly requestId: ArrayLike<number>;
   readonly finalStatus: ArrayLike<number>;
@@ -51,7 +52,7 @@ export function txnTimerRules(
       else if (X.kind[t] === TK_NON_INVITE)
         add(
           'non-invite-no-final-response',
-          `${X.method[t]} got no final response within Timer F`,
+          `${X.methodName(t)} got no final response within Timer F`,
           requestId,
           t,
         );

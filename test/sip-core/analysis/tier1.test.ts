@@ -109,7 +109,7 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
   expect(A.n, `${what}: transactions`).toBe(B.n);
   const row = (X: typeof A | typeof B, t: number): unknown[] => [
     X.kind[t],
-    X.method[t],
+    X.methodName(t),
     X.cseq[t],
     X.group[t],
     X.requestId[t],

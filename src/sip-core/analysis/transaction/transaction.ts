@@ -210,6 +210,11 @@ export class TxnTable {
     return ti;
   }
 
+  /** Method name of transaction `t` (`method[t]`). */
+  methodName(t: number): string {
+    return this.method[t]!;
+  }
+
   /** Appends a state (index in TRANSACTION_STATES) unless it is already the current one. */
   pushState(ti: number, state: number, us: number): void {
     const tail = this.#stTail[ti]!;
