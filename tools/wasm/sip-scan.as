@@ -556,12 +556,53 @@ function keyHash<M>(f: i32): i32 {
   return <i32>h;
 }
 
-/** Mode 2's end: the hashes of its four key fields into R_H*; 1 (the scan succeeded). */
+// @ts-ignore: decorator
+@inline function fnv<M>(h: u32, p: i32): u32 {
+  return (h ^ <u32>at<M>(p)) * 16777619;
+}
+
+/**
+ * Mode 2's end: the hashes of its four key fields into R_H* (32-bit FNV-1a of each field's octets, 0
+ * when the field is absent); 1 (the scan succeeded). The four hashes are computed side by side (each is
+ * a chain of dependent multiplications, so four chains run about as fast as the longest one).
+ */
 function finishKeys<M>(): i32 {
-  outSet(R_HBRANCH, keyHash<M>(F_BRANCH));
-  outSet(R_HSENTBY, keyHash<M>(F_SENTBY));
-  outSet(R_HFROMTAG, keyHash<M>(F_FROMTAG));
-  outSet(R_HTOTAG, keyHash<M>(F_TOTAG));
+  const s0 = outGet(KEY + 2 * F_BRANCH) - delta;
+  const s1 = outGet(KEY + 2 * F_SENTBY) - delta;
+  const s2 = outGet(KEY + 2 * F_FROMTAG) - delta;
+  const s3 = outGet(KEY + 2 * F_TOTAG) - delta;
+  // lengths (0 for an absent field: its start is -1 before the delta is taken off)
+  const n0 = s0 + delta < 0 ? 0 : outGet(KEY + 2 * F_BRANCH + 1) - delta - s0;
+  const n1 = s1 + delta < 0 ? 0 : outGet(KEY + 2 * F_SENTBY + 1) - delta - s1;
+  const n2 = s2 + delta < 0 ? 0 : outGet(KEY + 2 * F_FROMTAG + 1) - delta - s2;
+  const n3 = s3 + delta < 0 ? 0 : outGet(KEY + 2 * F_TOTAG + 1) - delta - s3;
+  let h0: u32 = 2166136261;
+  let h1: u32 = 2166136261;
+  let h2: u32 = 2166136261;
+  let h3: u32 = 2166136261;
+  const m4 = min<i32>(min<i32>(n0, n1), min<i32>(n2, n3));
+  let i = 0;
+  for (; i < m4; i++) {
+    h0 = fnv<M>(h0, s0 + i);
+    h1 = fnv<M>(h1, s1 + i);
+    h2 = fnv<M>(h2, s2 + i);
+    h3 = fnv<M>(h3, s3 + i);
+  }
+  // the two Via fields (usually the longer ones) side by side, then each one's rest
+  let j = i;
+  const m2 = min<i32>(n0, n1);
+  for (; j < m2; j++) {
+    h0 = fnv<M>(h0, s0 + j);
+    h1 = fnv<M>(h1, s1 + j);
+  }
+  for (let k = j; k < n0; k++) h0 = fnv<M>(h0, s0 + k);
+  for (let k = j; k < n1; k++) h1 = fnv<M>(h1, s1 + k);
+  for (let k = i; k < n2; k++) h2 = fnv<M>(h2, s2 + k);
+  for (let k = i; k < n3; k++) h3 = fnv<M>(h3, s3 + k);
+  outSet(R_HBRANCH, n0 == 0 && s0 + delta < 0 ? 0 : <i32>h0);
+  outSet(R_HSENTBY, n1 == 0 && s1 + delta < 0 ? 0 : <i32>h1);
+  outSet(R_HFROMTAG, n2 == 0 && s2 + delta < 0 ? 0 : <i32>h2);
+  outSet(R_HTOTAG, n3 == 0 && s3 + delta < 0 ? 0 : <i32>h3);
   return 1;
 }
 
@@ -587,7 +628,7 @@ function finishKeys<M>(): i32 {
 export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
   v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
-  return scanBody<u8>(len, d, indexOnly);
+  return indexOnly == 0 ? scanBody<u8>(len, d) : scanIndex<u8>(len, d, indexOnly);
 }
 
 /**
@@ -598,10 +639,15 @@ export function scan(len: i32, d: i32, indexOnly: i32): i32 {
 export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0) return 0;
   base = ptr;
-  return scanBody<u16>(len, d, indexOnly);
+  return indexOnly == 0 ? scanBody<u16>(len, d) : scanIndex<u16>(len, d, indexOnly);
 }
 
-function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
+/**
+ * Every mode's start: the result slots reset and the start line read (parse.ts parseStartLine).
+ * Returns the index of the start line's LF, or -1 (the full parser must run).
+ */
+// @ts-ignore: decorator
+@inline function startLine<M>(len: i32, d: i32): i32 {
   delta = d;
   for (let i = KEY; i < KEY + 2 * NKEY; i++) outSet(i, -1);
   outSet(R_CSEQ, -1);
@@ -611,9 +657,9 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
   const end = len;
   // parse.ts parseInto: leading whitespace (keep-alives, junk) takes the full parser
   const c0 = at<M>(0);
-  if (isLws(c0)) return 0;
+  if (isLws(c0)) return -1;
   const lf = findLF<M>(0, end);
-  if (lf >= end || lf == 0 || at<M>(lf - 1) != 13) return 0;
+  if (lf >= end || lf == 0 || at<M>(lf - 1) != 13) return -1;
   const e = lf - 1;
   outSet(R_SLE, e + d);
   // parse.ts parseStartLine
@@ -627,9 +673,9 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     const d0 = at<M>(8) - 0x30;
     const d1 = at<M>(9) - 0x30;
     const d2 = at<M>(10) - 0x30;
-    if (<u32>d0 > 9 || <u32>d1 > 9 || <u32>d2 > 9 || !isWs(at<M>(11))) return 0;
+    if (<u32>d0 > 9 || <u32>d1 > 9 || <u32>d2 > 9 || !isWs(at<M>(11))) return -1;
     const code = d0 * 100 + d1 * 10 + d2;
-    if (code < 100 || code > 699) return 0;
+    if (code < 100 || code > 699) return -1;
     outSet(R_KIND, 1);
     outSet(R_STATUS, code);
     setKey(F_VERSION, 0, 7);
@@ -637,20 +683,27 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
   } else {
     // Request-Line: Method SP Request-URI SP "SIP/2.0", no other whitespace
     const me = scanToken<M>(0, e);
-    if (me == 0 || at<M>(me) != 32) return 0;
+    if (me == 0 || at<M>(me) != 32) return -1;
     const us = me + 1;
-    if (at<M>(us) == 60) return 0;
+    if (at<M>(us) == 60) return -1;
     const ue = firstIn<M>(us, e, C_URISTOP);
-    if (ue == us || at<M>(ue) != 32 || e - ue != 8) return 0;
+    if (ue == us || at<M>(ue) != 32 || e - ue != 8) return -1;
     const vs = ue + 1;
     if (!(lw<M>(vs) == 0x2f706973 && at<M>(vs + 3) == 0x2f && at<M>(vs + 4) == 0x32 && at<M>(vs + 5) == 0x2e && at<M>(vs + 6) == 0x30))
-      return 0;
+      return -1;
     outSet(R_KIND, 0);
     outSet(R_STATUS, 0);
     setKey(F_METHOD, 0, me);
     setKey(F_URI, us, ue);
     setKey(F_VERSION, vs, e);
   }
+  return lf;
+}
+
+function scanBody<M>(len: i32, d: i32): i32 {
+  const lf = startLine<M>(len, d);
+  if (lf < 0) return 0;
+  const end = len;
 
   // header section
   let p = lf + 1;
@@ -669,21 +722,6 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
       if (p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
       break;
     }
-    // mode 2 also reads "v...", "f..." and "t..." lines (Via, From, To); see keyLine
-    const lc = c | 0x20;
-    const keyLine = lc == 0x63 || lc == 0x69;
-    if (
-      indexOnly != 0 &&
-      !keyLine &&
-      (indexOnly != 2 ||
-        (lc == 0x76 ? (seen & (1 << ID_VIA)) != 0 : lc == 0x66 ? (seen & (1 << ID_FROM)) != 0 : lc != 0x74 || (seen & (1 << ID_TO)) != 0))
-    ) {
-      // (mode 2: a "v", "f" or "t" line once the first Via, From or To has been read: nothing to read)
-      // not "c..." nor "i...": neither Call-ID nor CSeq; only the line structure matters
-      p = skipLine<M>(p, end);
-      if (p < 0) return 0;
-      continue;
-    }
     const ns = p;
     // The name: letters and "-" (every common name) checked 16 octets at a time; else the token class.
     const v = v128.load(ptr<M>(p));
@@ -696,14 +734,7 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     let q = p + k;
     if (((colons >> k) & 1) == 0 || q >= end) {
       q = scanToken<M>(p, end);
-      if (q == ns || q >= end || at<M>(q) != 58) {
-        // bad name, space before ":", continuation...: on a "v", "f" or "t" line (read by mode 2 only)
-        // mode 2 reads the structure only, as mode 1 does (neither is a Via, From or To field)
-        if (indexOnly != 2 || keyLine) return 0;
-        p = skipLine<M>(p, end);
-        if (p < 0) return 0;
-        continue;
-      }
+      if (q == ns || q >= end || at<M>(q) != 58) return 0; // bad name, space before ":"...
     } else if (k == 0) return 0;
     // the line end: in these 16 octets (after the colon, as LF is no name octet), else searched on
     // (and whether a "," comes before it: a list header without one holds one value)
@@ -726,55 +757,14 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     while (vs < ve && isLws(at<M>(vs))) vs++;
     const nlen = q - ns;
     const id = nlen <= 14 ? keyHeaderId<M>(ns, nlen) : 0;
-    if (indexOnly != 2) {
-      if (nh >= MAXH) return 0;
-      outSet(o, ns + d);
-      outSet(o + 1, q + d);
-      outSet(o + 2, vs + d);
-      outSet(o + 3, ve + d);
-      outSet(o + 4, id);
-      o += HS;
-      nh++;
-    } else if (keyLine) {
-      if (nh >= MAXH) return 0; // the lines mode 1 counts (mode 2 bails where mode 1 does)
-      nh++;
-    }
-    // indexOnly (the trace's index scan): only the fields it keeps (kind, method, status, Call-ID,
-    // CSeq method; mode 2 also the top Via, From tag, To tag) are read; they depend on no other header,
-    // so the scan ends once the first of each of those headers is read (what follows can add
-    // diagnostics, never change them).
-    if (indexOnly != 0) {
-      if (id != 0) {
-        const bit = 1 << id;
-        if ((seen & bit) == 0) {
-          if (id == ID_CALLID) {
-            seen |= bit;
-            setKey(F_CALLID, vs, ve);
-          } else if (id == ID_CSEQ) {
-            seen |= bit;
-            if (!parseCseq<M>(vs, ve)) return 0;
-          } else if (indexOnly == 2) {
-            if (id == ID_VIA) {
-              seen |= bit;
-              if (parseTopVia<M>(vs, ve) < 0) return 0;
-            } else if (id == ID_FROM) {
-              seen |= bit;
-              if (!findTag<M>(vs, ve, F_FROMTAG)) return 0;
-            } else if (id == ID_TO) {
-              seen |= bit;
-              if (!findTag<M>(vs, ve, F_TOTAG)) return 0;
-            }
-          }
-          if (indexOnly == 1) {
-            if (seen == ((1 << ID_CALLID) | (1 << ID_CSEQ))) return 1;
-          } else if (seen == ((1 << ID_CALLID) | (1 << ID_CSEQ) | (1 << ID_VIA) | (1 << ID_FROM) | (1 << ID_TO))) {
-            return finishKeys<M>();
-          }
-        }
-      }
-      p = flf + 1;
-      continue;
-    }
+    if (nh >= MAXH) return 0;
+    outSet(o, ns + d);
+    outSet(o + 1, q + d);
+    outSet(o + 2, vs + d);
+    outSet(o + 3, ve + d);
+    outSet(o + 4, id);
+    o += HS;
+    nh++;
     if (id != 0) {
       const bit = 1 << id;
       const first = (seen & bit) == 0;
@@ -846,11 +836,6 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
     p = flf + 1;
   }
   if (body < 0) return 0;
-  if (indexOnly == 2) {
-    outSet(R_NH, 0);
-    outSet(R_BODY, body + d);
-    return finishKeys<M>();
-  }
   outSet(R_NH, nh);
   outSet(R_BODY, body + d);
   outSet(R_CLCOUNT, clCount);
@@ -858,5 +843,164 @@ function scanBody<M>(len: i32, d: i32, indexOnly: i32): i32 {
   outSet(R_VIA, viaCount);
   outSet(R_ROUTE, routeCount);
   outSet(R_RR, rrCount);
+  return 1;
+}
+
+/** Set by {@link indexName}: the key header id of the name it recognised. */
+let fastId: i32 = 0;
+
+/**
+ * The names modes 1 and 2 read, in their usual forms: "Call-ID:" / "i:" / "CSeq:" (and "Via:" / "v:",
+ * "From:" / "f:", "To:" / "t:"), letters in any case, the colon right after the name. Returns the
+ * colon's index (and the id in `fastId`), or -1 (the general path reads the name). `lc` is the first
+ * octet with bit 5 set. Letters are compared with bit 5 set, every other octet exactly.
+ */
+// @ts-ignore: decorator
+@inline function indexName<M>(p: i32, lc: i32): i32 {
+  const w = load<u32>(ptr<M>(p));
+  if (((w >> 8) & 0xff) == 58) {
+    // a compact form "x:"
+    fastId = lc == 0x69 ? ID_CALLID : lc == 0x76 ? ID_VIA : lc == 0x66 ? ID_FROM : lc == 0x74 ? ID_TO : 0;
+    return fastId != 0 ? p + 1 : -1;
+  }
+  const x = w | 0x20202020;
+  if (x == 0x6c6c6163) {
+    // "call" "-id:"
+    fastId = ID_CALLID;
+    return (load<u32>(ptr<M>(p + 4)) | 0x00202000) == 0x3a64692d ? p + 7 : -1;
+  }
+  if (x == 0x71657363) {
+    fastId = ID_CSEQ; // "cseq:"
+    return at<M>(p + 4) == 58 ? p + 4 : -1;
+  }
+  if ((w | 0x00202020) == 0x3a616976) {
+    fastId = ID_VIA; // "via:"
+    return p + 3;
+  }
+  if (x == 0x6d6f7266) {
+    fastId = ID_FROM; // "from:"
+    return at<M>(p + 4) == 58 ? p + 4 : -1;
+  }
+  if (((w | 0x00002020) & 0x00ffffff) == 0x003a6f74) {
+    fastId = ID_TO; // "to:"
+    return p + 2;
+  }
+  return -1;
+}
+
+/**
+ * Modes 1 and 2 ({@link scan}'s `indexOnly`): the lines before the fields they read are read for their
+ * structure only (a search for the line end), and the scan ends once those fields are read.
+ */
+function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
+  const lf = startLine<M>(len, d);
+  if (lf < 0) return 0;
+  const end = len;
+  let p = lf + 1;
+  let o = KEY + 2 * NKEY;
+  let nh = 0;
+  let body = -1;
+  let seen = 0; // bit per key header id: its first field was read
+  // what ends the scan: the first Call-ID and CSeq (mode 1); and the first Via, From, To (mode 2)
+  const want = mode == 1 ? (1 << ID_CALLID) | (1 << ID_CSEQ) : (1 << ID_CALLID) | (1 << ID_CSEQ) | (1 << ID_VIA) | (1 << ID_FROM) | (1 << ID_TO);
+  // the first octets of the names still to read, with bit 5 set: "c" and "i" (Call-ID, CSeq), in mode 2
+  // "v", "f", "t" until the first Via, From, To has been read
+  while (p < end) {
+    const c = at<M>(p);
+    if (c == 13) {
+      if (p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
+      break;
+    }
+    const lc = c | 0x20;
+    const keyLine = lc == 0x63 || lc == 0x69;
+    if (
+      !keyLine &&
+      (mode != 2 ||
+        (lc == 0x76 ? (seen & (1 << ID_VIA)) != 0 : lc == 0x66 ? (seen & (1 << ID_FROM)) != 0 : lc != 0x74 || (seen & (1 << ID_TO)) != 0))
+    ) {
+      // nothing to read on this line (mode 2: a "v", "f" or "t" line once the first Via, From or To
+      // has been read): only the line structure matters
+      p = skipLine<M>(p, end);
+      if (p < 0) return 0;
+      continue;
+    }
+    const ns = p;
+    let id: i32;
+    let q = indexName<M>(p, lc);
+    if (q >= 0) id = fastId;
+    else {
+      q = scanToken<M>(p, end);
+      if (q == ns || q >= end || at<M>(q) != 58) {
+        // bad name, space before ":", continuation...: on a "v", "f" or "t" line (mode 2) the
+        // structure is read only, as mode 1 reads it (it is no Via, From or To field)
+        if (keyLine) return 0;
+        p = skipLine<M>(p, end);
+        if (p < 0) return 0;
+        continue;
+      }
+      const nlen = q - ns;
+      id = nlen <= 14 ? keyHeaderId<M>(ns, nlen) : 0;
+    }
+    // (no LF in the name: the line end is after the colon)
+    const flf = findLF<M>(q + 1, end);
+    if (flf + 1 >= end || at<M>(flf - 1) != 13) return 0; // unterminated, bare LF
+    if (isWs(at<M>(flf + 1))) return 0; // folded
+    let vs = q + 1;
+    let ve = flf - 1; // the CR
+    while (ve > vs && isLws(at<M>(ve - 1))) ve--;
+    // usually one SP after the colon
+    if (vs < ve && at<M>(vs) == 32) vs++;
+    while (vs < ve && isLws(at<M>(vs))) vs++;
+    if (keyLine) {
+      // (the lines mode 1 indexes; mode 2 counts them only, to bail where mode 1 does)
+      if (nh >= MAXH) return 0;
+      if (mode == 1) {
+        outSet(o, ns + d);
+        outSet(o + 1, q + d);
+        outSet(o + 2, vs + d);
+        outSet(o + 3, ve + d);
+        outSet(o + 4, id);
+        o += HS;
+      }
+      nh++;
+    }
+    // only the fields these modes keep are read; they depend on no other header, so the scan ends once
+    // the first of each of those headers is read (what follows can add diagnostics, never change them)
+    if (id != 0) {
+      const bit = 1 << id;
+      if ((seen & bit) == 0) {
+        if (id == ID_CALLID) {
+          seen |= bit;
+          setKey(F_CALLID, vs, ve);
+        } else if (id == ID_CSEQ) {
+          seen |= bit;
+          if (!parseCseq<M>(vs, ve)) return 0;
+        } else if (mode == 2) {
+          if (id == ID_VIA) {
+            seen |= bit;
+            if (parseTopVia<M>(vs, ve) < 0) return 0;
+          } else if (id == ID_FROM) {
+            seen |= bit;
+            if (!findTag<M>(vs, ve, F_FROMTAG)) return 0;
+          } else if (id == ID_TO) {
+            seen |= bit;
+            if (!findTag<M>(vs, ve, F_TOTAG)) return 0;
+          }
+        }
+        if (seen == want) return mode == 1 ? 1 : finishKeys<M>();
+      }
+    }
+    p = flf + 1;
+  }
+  if (body < 0) return 0;
+  outSet(R_BODY, body + d);
+  if (mode == 2) {
+    outSet(R_NH, 0);
+    return finishKeys<M>();
+  }
+  outSet(R_NH, nh);
+  outSet(R_VIA, 0);
+  outSet(R_ROUTE, 0);
+  outSet(R_RR, 0);
   return 1;
 }
