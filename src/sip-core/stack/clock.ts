@@ -67,125 +67,140 @@ export interface PendingEvent {
 type Action = (() => void) | TimerTarget;
 
 /**
- * Queued events are (time, seq) pairs of numbers; what they run lives in the clock's slot table by
- * seq. A queued pair whose seq no longer holds a slot was cancelled (or fired) and is skipped.
+ * A handle is `x * LANE_IDS + lane`: `lane` names the queue holding the event (1..MAX_FIFO_LANES a
+ * FIFO lane, {@link MISC} the heap lane) and `x` where it is in that queue (see each lane).
  */
-interface Lane {
-  /** Front event's time and handle (valid when size > 0; handles grow with the scheduling order). */
-  ft: number;
-  fs: number;
-  /** Position in the clock's lane heap, -1 when empty (not in the heap). */
-  pos: number;
-  readonly size: number;
-  push(time: number, seq: number): void;
-  /** Drops the front event. */
-  shift(): void;
-  /** Keeps only the events `live(seq)` accepts; returns how many were dropped. */
-  compact(live: (seq: number) => boolean): number;
-}
+const LANE_IDS = 128;
+/** Lane id of the heap lane. */
+const MISC = 0;
+/** Distinct delays given their own FIFO lane; further delays share the heap lane. */
+const MAX_FIFO_LANES = 64;
+/** Code of a plain callback, and of a cancelled entry still queued. */
+const CALLBACK = -1;
+const DEAD = -2;
+/** Live events of the heap lane at most (a heap-lane `x` is `gen * MISC_SLOTS + slot`). */
+const MISC_SLOTS = 1 << 21;
+/** Heap-lane generations wrap here, so that handles stay exact integers (below 2^53). */
+const MISC_GENS = 1 << 25;
 
 /**
- * Events scheduled with one delay: since the clock never goes back and `seq` grows, they arrive
- * in firing order, so a FIFO keeps them sorted (push O(1), no sifting through thousands of timers).
- * A ring of two number columns.
+ * Events scheduled with one delay: since the clock never goes back and seq grows, they arrive in
+ * firing order, so a FIFO keeps them sorted (push O(1), no sifting through thousands of timers).
+ * Each entry is held inline, where the clock reads it when it fires (entries are read in order, so
+ * the ring streams through the cache): `num` [time, seq, code, -] and `ref` [action, label] per
+ * entry. An entry's `x` is its absolute index (pushes so far, never reused), its ring index
+ * `x & mask`; a cancelled entry stays queued with code DEAD and is skipped when it reaches the front.
  */
-class FifoLane implements Lane {
+class FifoLane {
+  /** Front entry's time and seq (valid when n > 0). */
   ft = 0;
   fs = 0;
+  /** Position in the clock's lane heap, -1 when empty (not in the heap). */
   pos = -1;
-  private t = new Float64Array(16);
-  private s = new Float64Array(16);
-  private head = 0;
-  private n = 0;
+  num = new Float64Array(4 * 16);
+  ref: (Action | string | undefined)[] = new Array<Action | string | undefined>(2 * 16).fill(undefined);
+  mask = 15;
+  /** Absolute index of the front entry, and entries queued (live or dead). */
+  head = 0;
+  n = 0;
 
-  get size(): number {
-    return this.n;
-  }
+  constructor(
+    readonly id: number,
+    readonly delay: Micros,
+  ) {}
 
-  push(time: number, seq: number): void {
-    let cap = this.t.length;
-    if (this.n === cap) {
-      this.grow(cap * 2);
-      cap *= 2;
-    }
-    const i = (this.head + this.n) & (cap - 1);
-    this.t[i] = time;
-    this.s[i] = seq;
+  /** Queues an entry; returns its absolute index. */
+  push(time: number, seq: number, code: number, action: Action, label: string | undefined): number {
+    if (this.n > this.mask) this.grow();
+    const x = this.head + this.n;
+    const i = x & this.mask;
+    const num = this.num;
+    num[4 * i] = time;
+    num[4 * i + 1] = seq;
+    num[4 * i + 2] = code;
+    this.ref[2 * i] = action;
+    this.ref[2 * i + 1] = label;
     if (this.n++ === 0) {
       this.ft = time;
       this.fs = seq;
     }
+    return x;
   }
 
+  /** Drops the front entry (its references cleared). */
   shift(): void {
-    this.head = (this.head + 1) & (this.t.length - 1);
+    const i = this.head & this.mask;
+    this.ref[2 * i] = undefined;
+    this.ref[2 * i + 1] = undefined;
+    this.head++;
     if (--this.n > 0) {
-      this.ft = this.t[this.head]!;
-      this.fs = this.s[this.head]!;
+      const j = this.head & this.mask;
+      this.ft = this.num[4 * j]!;
+      this.fs = this.num[4 * j + 1]!;
     }
   }
 
-  private grow(cap: number): void {
-    const t = new Float64Array(cap);
-    const s = new Float64Array(cap);
-    const old = this.t.length;
+  /** Ring index of the queued entry `x`, or -1 when it is not queued. */
+  at(x: number): number {
+    return x >= this.head && x < this.head + this.n ? x & this.mask : -1;
+  }
+
+  /** Doubles the ring; each entry moves to `x & mask` of the new one. */
+  private grow(): void {
+    const cap = 2 * (this.mask + 1);
+    const mask = cap - 1;
+    const num = new Float64Array(4 * cap);
+    const ref = new Array<Action | string | undefined>(2 * cap).fill(undefined);
     for (let k = 0; k < this.n; k++) {
-      const i = (this.head + k) & (old - 1);
-      t[k] = this.t[i]!;
-      s[k] = this.s[i]!;
+      const x = this.head + k;
+      const i = x & this.mask;
+      const j = x & mask;
+      num[4 * j] = this.num[4 * i]!;
+      num[4 * j + 1] = this.num[4 * i + 1]!;
+      num[4 * j + 2] = this.num[4 * i + 2]!;
+      ref[2 * j] = this.ref[2 * i];
+      ref[2 * j + 1] = this.ref[2 * i + 1];
     }
-    this.t = t;
-    this.s = s;
-    this.head = 0;
-  }
-
-  compact(live: (seq: number) => boolean): number {
-    const cap = this.t.length;
-    const before = this.n;
-    let w = 0;
-    for (let k = 0; k < before; k++) {
-      const i = (this.head + k) & (cap - 1);
-      const seq = this.s[i]!;
-      if (!live(seq)) continue;
-      // writing at or behind the read position of the same ring, in order
-      const j = (this.head + w) & (cap - 1);
-      this.t[j] = this.t[i]!;
-      this.s[j] = seq;
-      w++;
-    }
-    this.n = w;
-    if (w > 0) {
-      this.ft = this.t[this.head]!;
-      this.fs = this.s[this.head]!;
-    }
-    return before - w;
+    this.num = num;
+    this.ref = ref;
+    this.mask = mask;
   }
 }
 
-/** Events of any other delay (jitter makes many distinct ones): a binary heap on (time, seq). */
-class HeapLane implements Lane {
+/**
+ * Events of any other delay (jitter makes many distinct ones): a binary heap on (time, seq) of
+ * slot numbers; what the event runs lives in the clock's heap-lane slot table.
+ */
+class HeapLane {
   ft = 0;
   fs = 0;
   pos = -1;
+  readonly id = MISC;
   private t = new Float64Array(64);
   private s = new Float64Array(64);
-  private n = 0;
+  private k = new Int32Array(64);
+  n = 0;
 
-  get size(): number {
-    return this.n;
+  /** Slot of the front entry (valid when n > 0). */
+  get fk(): number {
+    return this.k[0]!;
   }
 
-  push(time: number, seq: number): void {
+  push(time: number, seq: number, slot: number): void {
     if (this.n === this.t.length) {
       const t = new Float64Array(this.n * 2);
       const s = new Float64Array(this.n * 2);
+      const k = new Int32Array(this.n * 2);
       t.set(this.t);
       s.set(this.s);
+      k.set(this.k);
       this.t = t;
       this.s = s;
+      this.k = k;
     }
     const ts = this.t;
     const ss = this.s;
+    const ks = this.k;
     let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -193,10 +208,12 @@ class HeapLane implements Lane {
       if (!(time < pt || (time === pt && seq < ss[p]!))) break;
       ts[i] = pt;
       ss[i] = ss[p]!;
+      ks[i] = ks[p]!;
       i = p;
     }
     ts[i] = time;
     ss[i] = seq;
+    ks[i] = slot;
     this.ft = ts[0]!;
     this.fs = ss[0]!;
   }
@@ -204,10 +221,12 @@ class HeapLane implements Lane {
   shift(): void {
     const ts = this.t;
     const ss = this.s;
+    const ks = this.k;
     const n = --this.n;
     if (n === 0) return;
     const lt = ts[n]!;
     const ls = ss[n]!;
+    const lk = ks[n]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
@@ -218,41 +237,33 @@ class HeapLane implements Lane {
       if (!(ct < lt || (ct === lt && ss[c]! < ls))) break;
       ts[i] = ct;
       ss[i] = ss[c]!;
+      ks[i] = ks[c]!;
       i = c;
     }
     ts[i] = lt;
     ss[i] = ls;
+    ks[i] = lk;
     this.ft = ts[0]!;
     this.fs = ss[0]!;
   }
 
-  compact(live: (seq: number) => boolean): number {
+  /** Keeps only the entries whose slot `live` accepts; returns how many were dropped. */
+  compact(live: (slot: number, seq: number) => boolean): number {
     const before = this.n;
     const t = this.t.slice(0, before);
     const s = this.s.slice(0, before);
+    const k = this.k.slice(0, before);
     this.n = 0;
-    for (let k = 0; k < before; k++) if (live(s[k]!)) this.push(t[k]!, s[k]!);
+    for (let j = 0; j < before; j++) if (live(k[j]!, s[j]!)) this.push(t[j]!, s[j]!, k[j]!);
     return before - this.n;
   }
 }
 
+type Lane = FifoLane | HeapLane;
+
 /** Lane `a`'s front fires before lane `b`'s. */
 function laneEarlier(a: Lane, b: Lane): boolean {
   return a.ft < b.ft || (a.ft === b.ft && a.fs < b.fs);
-}
-
-/** Slots for live events at most (a handle is `seq * SLOTS + slot`, exact below 2^53). */
-const SLOTS = 1 << 22;
-
-/** Distinct delays given their own FIFO lane; further delays share the heap lane. */
-const MAX_FIFO_LANES = 64;
-
-/**
- * The slot of a handle: `handle % SLOTS` without the floating-point remainder (a handle is past
- * int32, and a double `%` is a call to fmod): multiplying by a power of two and flooring are exact.
- */
-function slotOf(handle: number): number {
-  return handle - Math.floor(handle * (1 / SLOTS)) * SLOTS;
 }
 
 /**
@@ -261,41 +272,41 @@ function slotOf(handle: number): number {
  * time fire in the order they were scheduled (stable FIFO), including events scheduled at the
  * current time from inside a callback.
  *
- * @remarks Allocation-free per event: an event is a (time, handle) pair of numbers in a lane — one
- * FIFO per frequent delay (timers and link latencies repeat the same few delays), one binary heap
- * for the rest, and a small heap of the lanes by their earliest event — and its action in a slot
- * (from a free list) named by the handle: `handle = seq * SLOTS + slot`, so handles grow with the
- * scheduling order and ordering by handle is ordering by seq. Cancelling frees the slot at once;
- * the pair stays queued and is skipped when it reaches the front (or dropped when a compaction
- * finds such pairs outnumbering live ones). {@link scheduleTarget} schedules without a closure.
+ * @remarks Allocation-free per event. Events are queued in lanes — one FIFO per frequent delay
+ * (timers and link latencies repeat the same few delays), one binary heap for the rest, and a small
+ * heap of the lanes by their earliest event. A FIFO lane holds each event inline (time, seq, code,
+ * action, label), so firing reads the lane's ring in order and touches no other table; its handle
+ * names the lane and the entry's absolute index, so cancelling marks the entry dead in place (it is
+ * skipped when it reaches the front). Heap-lane events live in a slot table from a free list.
+ * Handles are opaque: unique, positive, never reused for another event (a heap-lane slot's
+ * generation wraps after 2^25 reuses of that slot). {@link scheduleTarget} schedules without a closure.
  */
 export class VirtualClock implements Scheduler {
   private current: Micros;
   private seq = 0;
   private readonly fifo = new Map<Micros, FifoLane>();
-  private lastDelay = -1;
-  private lastLane: Lane | null = null;
+  /** FIFO lanes by id (1..MAX_FIFO_LANES). */
+  private readonly fifoById: (FifoLane | undefined)[] = [undefined];
+  /** A direct-mapped cache of the delay → lane map (delays alternate: a Map lookup per event cost more). */
+  private readonly cacheDelay = new Float64Array(64).fill(-1);
+  private readonly cacheLane: (FifoLane | undefined)[] = new Array<FifoLane | undefined>(64).fill(undefined);
   private readonly misc = new HeapLane();
   /** Non-empty lanes, a binary heap on their front event. */
   private lanes: Lane[] = [];
+  /** Queued entries, live or cancelled (all lanes), and the cancelled ones among them. */
   private queued = 0;
   private dead = 0;
-  /**
-   * Slot table, interleaved so that an event's numbers share a cache line and its references
-   * another (events fire in time order, their slots come in any order: one table per field cost a
-   * cache miss per field): `sNum` holds [handle of the live event (0 = free), time, code (-1: a
-   * plain callback), unused] per slot, `sRef` [action, label].
-   */
-  private sNum = new Float64Array(4 * 1024);
-  private sRef: (Action | string | undefined)[] = new Array<Action | string | undefined>(2 * 1024);
-  /** Free slots (a stack) and how many. */
-  private free = new Int32Array(1024);
-  private nFree = 0;
-  /** Slots ever used (the rest of the table is free). */
-  private used = 0;
+  /** Heap-lane slot table: `mNum` [handle (0 = free), time, code, seq] per slot, `mRef` [action, label]. */
+  private mNum = new Float64Array(4 * 64);
+  private mRef: (Action | string | undefined)[] = new Array<Action | string | undefined>(2 * 64).fill(
+    undefined,
+  );
+  private mFree: number[] = [];
+  private mUsed = 0;
+  private mGen = 1;
+  private mDead = 0;
   private live = 0;
   private fired = 0;
-  private readonly isLive = (handle: number): boolean => this.sNum[4 * slotOf(handle)] === handle;
 
   constructor(start: Micros = 0) {
     this.current = Math.trunc(start);
@@ -316,88 +327,130 @@ export class VirtualClock implements Scheduler {
   }
 
   schedule(delay: Micros, fn: () => void, label?: string): TimerHandle {
-    return this.add(delay, fn, -1, label);
+    return this.add(delay, fn, CALLBACK, label);
   }
 
   scheduleTarget(delay: Micros, target: TimerTarget, code: number, label?: string): TimerHandle {
     return this.add(delay, target, code | 0, label);
   }
 
+  /** The FIFO lane of delay `d`, or null when every FIFO lane is taken (the heap lane then). */
+  private laneOf(d: number): FifoLane | null {
+    const c = (Math.imul(d | 0, 0x9e3779b1) ^ ((d / 4294967296) | 0)) >>> 26;
+    if (this.cacheDelay[c] === d) return this.cacheLane[c]!;
+    let f = this.fifo.get(d);
+    if (f === undefined) {
+      if (this.fifo.size >= MAX_FIFO_LANES) return null;
+      f = new FifoLane(this.fifo.size + 1, d);
+      this.fifo.set(d, f);
+      this.fifoById.push(f);
+    }
+    this.cacheDelay[c] = d;
+    this.cacheLane[c] = f;
+    return f;
+  }
+
   private add(delay: Micros, action: Action, code: number, label: string | undefined): TimerHandle {
     const d = delay > 0 ? Math.trunc(delay) : 0;
     const time = this.current + d;
-    const slot = this.nFree > 0 ? this.free[--this.nFree]! : this.newSlot();
-    const handle = ++this.seq * SLOTS + slot;
-    const sn = this.sNum;
-    const k = 4 * slot;
-    sn[k] = handle;
-    sn[k + 1] = time;
-    sn[k + 2] = code;
-    const sr = this.sRef;
-    sr[2 * slot] = action;
-    sr[2 * slot + 1] = label;
+    const seq = ++this.seq;
     this.live++;
-    let lane: Lane;
-    if (d === this.lastDelay) lane = this.lastLane!;
-    else {
-      let f: Lane | undefined = this.fifo.get(d);
-      if (f === undefined) {
-        if (this.fifo.size < MAX_FIFO_LANES) {
-          const nf = new FifoLane();
-          this.fifo.set(d, nf);
-          f = nf;
-        } else f = this.misc;
-      }
-      lane = f;
-      this.lastDelay = d;
-      this.lastLane = lane;
-    }
-    const wasFront = lane.size > 0 ? lane.fs : -1;
-    lane.push(time, handle);
     this.queued++;
+    const f = this.laneOf(d);
+    let handle: number;
+    let lane: Lane;
+    let wasFront: number;
+    if (f !== null) {
+      wasFront = f.n > 0 ? f.fs : -1;
+      handle = f.push(time, seq, code, action, label) * LANE_IDS + f.id;
+      lane = f;
+    } else {
+      const slot = this.mFree.length > 0 ? this.mFree.pop()! : this.newMiscSlot();
+      const gen = this.mGen;
+      this.mGen = gen + 1 < MISC_GENS ? gen + 1 : 1;
+      handle = (gen * MISC_SLOTS + slot) * LANE_IDS + MISC;
+      const k = 4 * slot;
+      this.mNum[k] = handle;
+      this.mNum[k + 1] = time;
+      this.mNum[k + 2] = code;
+      this.mNum[k + 3] = seq;
+      this.mRef[2 * slot] = action;
+      this.mRef[2 * slot + 1] = label;
+      const m = this.misc;
+      wasFront = m.n > 0 ? m.fs : -1;
+      m.push(time, seq, slot);
+      lane = m;
+    }
     if (lane.pos < 0) this.laneInsert(lane);
     else if (wasFront !== lane.fs) this.laneUp(lane.pos);
     return handle;
   }
 
-  /** A slot never used before (the table doubles when full). */
-  private newSlot(): number {
-    const n = this.free.length;
-    if (this.used === n) {
-      if (n >= SLOTS) throw new RangeError(`VirtualClock: more than ${SLOTS} events pending`);
+  /** A heap-lane slot never used before (the table doubles when full). */
+  private newMiscSlot(): number {
+    const n = this.mNum.length >> 2;
+    if (this.mUsed === n) {
+      if (n >= MISC_SLOTS) throw new RangeError(`VirtualClock: more than ${MISC_SLOTS} events pending`);
       const num = new Float64Array(8 * n);
-      num.set(this.sNum);
-      this.sNum = num;
-      const free = new Int32Array(2 * n);
-      free.set(this.free);
-      this.free = free;
-      this.sRef.length = 4 * n;
+      num.set(this.mNum);
+      this.mNum = num;
+      const ref = new Array<Action | string | undefined>(4 * n).fill(undefined);
+      for (let i = 0; i < 2 * n; i++) ref[i] = this.mRef[i];
+      this.mRef = ref;
     }
-    return this.used++;
+    return this.mUsed++;
   }
 
-  /** Frees the slot of a live event. */
-  private release(slot: number): void {
-    this.sNum[4 * slot] = 0;
-    this.sRef[2 * slot] = undefined;
-    this.sRef[2 * slot + 1] = undefined;
-    this.free[this.nFree++] = slot;
-    this.live--;
+  /** Frees a heap-lane slot. */
+  private releaseMisc(slot: number): void {
+    this.mNum[4 * slot] = 0;
+    this.mRef[2 * slot] = undefined;
+    this.mRef[2 * slot + 1] = undefined;
+    this.mFree.push(slot);
   }
+
+  /** The FIFO lane and ring index of a handle's queued entry, or -1 (lane in `foundLane`). */
+  private locate(handle: TimerHandle): number {
+    if (!(handle > 0)) return -1;
+    const x = Math.floor(handle / LANE_IDS);
+    const id = handle - x * LANE_IDS;
+    if (id === MISC) {
+      const slot = x % MISC_SLOTS;
+      this.foundLane = null;
+      return slot < this.mUsed && this.mNum[4 * slot] === handle ? slot : -1;
+    }
+    const f = this.fifoById[id];
+    if (f === undefined) return -1;
+    const i = f.at(x);
+    if (i < 0 || f.num[4 * i + 2] === DEAD) return -1;
+    this.foundLane = f;
+    return i;
+  }
+  private foundLane: FifoLane | null = null;
 
   cancel(handle: TimerHandle): boolean {
-    if (!(handle > 0)) return false;
-    const slot = slotOf(handle);
-    if (this.sNum[4 * slot] !== handle) return false;
-    this.release(slot);
-    if (++this.dead > 1024 && this.dead > this.queued >> 1) this.compact();
+    const i = this.locate(handle);
+    if (i < 0) return false;
+    const f = this.foundLane;
+    this.live--;
+    this.dead++;
+    if (f !== null) {
+      f.num[4 * i + 2] = DEAD;
+      f.ref[2 * i] = undefined;
+      f.ref[2 * i + 1] = undefined;
+      return true;
+    }
+    this.releaseMisc(i);
+    // cancelled heap entries stay queued until they reach the front: drop them all when they outnumber live ones
+    if (++this.mDead > 1024 && this.mDead > this.misc.n >> 1) this.compactMisc();
     return true;
   }
 
   dueOf(handle: TimerHandle): Micros | null {
-    if (!(handle > 0)) return null;
-    const slot = slotOf(handle);
-    return this.sNum[4 * slot] === handle ? this.sNum[4 * slot + 1]! : null;
+    const i = this.locate(handle);
+    if (i < 0) return null;
+    const f = this.foundLane;
+    return f !== null ? f.num[4 * i]! : this.mNum[4 * i + 1]!;
   }
 
   /** Time of the next live event, or null when idle. */
@@ -408,17 +461,32 @@ export class VirtualClock implements Scheduler {
 
   /** Live events in firing order (a copy; for display). */
   pending(): PendingEvent[] {
-    const out: PendingEvent[] = [];
-    for (let i = 0; i < this.used; i++) {
-      const h = this.sNum[4 * i]!;
+    const out: (PendingEvent & { seq: number })[] = [];
+    for (const f of this.fifo.values()) {
+      for (let k = 0; k < f.n; k++) {
+        const x = f.head + k;
+        const i = x & f.mask;
+        if (f.num[4 * i + 2] === DEAD) continue;
+        out.push({
+          handle: x * LANE_IDS + f.id,
+          time: f.num[4 * i]!,
+          label: f.ref[2 * i + 1] as string | undefined,
+          seq: f.num[4 * i + 1]!,
+        });
+      }
+    }
+    for (let slot = 0; slot < this.mUsed; slot++) {
+      const h = this.mNum[4 * slot]!;
       if (h !== 0)
         out.push({
           handle: h,
-          time: this.sNum[4 * i + 1]!,
-          label: this.sRef[2 * i + 1] as string | undefined,
+          time: this.mNum[4 * slot + 1]!,
+          label: this.mRef[2 * slot + 1] as string | undefined,
+          seq: this.mNum[4 * slot + 3]!,
         });
     }
-    return out.sort((a, b) => a.time - b.time || a.handle - b.handle);
+    out.sort((a, b) => a.time - b.time || a.seq - b.seq);
+    return out.map(({ handle, time, label }) => ({ handle, time, label }));
   }
 
   /** Fires the next event (advancing time to it). Returns false when nothing is pending. */
@@ -428,21 +496,38 @@ export class VirtualClock implements Scheduler {
       if (lanes.length === 0) return false;
       const lane = lanes[0]!;
       const time = lane.ft;
-      const handle = lane.fs;
-      lane.shift();
+      let action: Action;
+      let code: number;
+      if (lane.id !== MISC) {
+        const f = lane as FifoLane;
+        const i = f.head & f.mask;
+        code = f.num[4 * i + 2]!;
+        action = f.ref[2 * i] as Action;
+        f.shift();
+      } else {
+        const m = lane as HeapLane;
+        const slot = m.fk;
+        const seq = m.fs;
+        m.shift();
+        // a freed slot (0), or one taken again by a later event: this entry was cancelled
+        if (this.mNum[4 * slot] === 0 || this.mNum[4 * slot + 3] !== seq) {
+          code = DEAD;
+          action = noAction;
+        } else {
+          code = this.mNum[4 * slot + 2]!;
+          action = this.mRef[2 * slot] as Action;
+          this.releaseMisc(slot);
+        }
+      }
       this.queued--;
-      if (lane.size === 0) this.laneRemoveTop();
+      if (lane.n === 0) this.laneRemoveTop();
       else this.laneDown(0);
-      const slot = slotOf(handle);
-      const sn = this.sNum;
-      const k = 4 * slot;
-      if (sn[k] !== handle) {
+      if (code === DEAD) {
         this.dead--;
+        if (lane.id === MISC) this.mDead--;
         continue;
       }
-      const action = this.sRef[2 * slot] as Action;
-      const code = sn[k + 2]! | 0;
-      this.release(slot);
+      this.live--;
       if (time > this.current) this.current = time;
       this.fired++;
       if (code < 0) (action as () => void)();
@@ -482,16 +567,27 @@ export class VirtualClock implements Scheduler {
     return n;
   }
 
-  /** Pops queued pairs at the front that are no longer live. */
+  /** The lane's front entry is a cancelled one. */
+  private frontDead(lane: Lane): boolean {
+    if (lane.id !== MISC) {
+      const f = lane as FifoLane;
+      return f.num[4 * (f.head & f.mask) + 2] === DEAD;
+    }
+    const slot = (lane as HeapLane).fk;
+    return this.mNum[4 * slot] === 0 || this.mNum[4 * slot + 3] !== lane.fs;
+  }
+
+  /** Pops queued entries at the front that were cancelled. */
   private dropDead(): void {
     const lanes = this.lanes;
     while (lanes.length) {
       const lane = lanes[0]!;
-      if (this.isLive(lane.fs)) return;
+      if (!this.frontDead(lane)) return;
       lane.shift();
       this.queued--;
       this.dead--;
-      if (lane.size === 0) this.laneRemoveTop();
+      if (lane.id === MISC) this.mDead--;
+      if (lane.n === 0) this.laneRemoveTop();
       else this.laneDown(0);
     }
   }
@@ -547,21 +643,32 @@ export class VirtualClock implements Scheduler {
     lane.pos = i;
   }
 
-  /** Cancelled pairs stay queued until they reach the front; drop them all when they outnumber live ones. */
-  private compact(): void {
-    let removed = 0;
-    for (const lane of this.fifo.values()) removed += lane.compact(this.isLive);
-    removed += this.misc.compact(this.isLive);
+  /** Drops the heap lane's cancelled entries (they outnumber its live ones). */
+  private compactMisc(): void {
+    const m = this.misc;
+    const removed = m.compact((slot, seq) => this.mNum[4 * slot] !== 0 && this.mNum[4 * slot + 3] === seq);
     this.queued -= removed;
-    this.dead = 0;
-    const all: Lane[] = [...this.fifo.values(), this.misc];
-    this.lanes = [];
-    for (const lane of all) {
-      lane.pos = -1;
-      if (lane.size > 0) this.laneInsert(lane);
+    this.dead -= removed;
+    this.mDead = 0;
+    if (m.pos >= 0) {
+      // its front may have changed: take it out of the lane heap and put it back
+      const lanes = this.lanes;
+      const i = m.pos;
+      const last = lanes.pop()!;
+      if (last !== m) {
+        lanes[i] = last;
+        last.pos = i;
+        this.laneUp(i);
+        this.laneDown(last.pos);
+      }
+      m.pos = -1;
     }
+    if (m.n > 0) this.laneInsert(m);
   }
 }
+
+/** The action read for a cancelled entry (never run). */
+function noAction(): void {}
 
 /** A source of uniformly distributed 32-bit integers. */
 export interface RandomSource {

@@ -1,8 +1,8 @@
 /**
- * VirtualClock's slot table: a live event holds a slot from a free list, its handle is
- * `seq * SLOTS + slot` (unique, growing with the scheduling order), the table doubles when every
- * slot is taken. Cancel, pendingCount and pending() must stay exact through all of it, and the
- * handle of a fired or cancelled event must never reach the event that reuses its slot.
+ * VirtualClock's handles: an event of a FIFO lane is named by its lane and its absolute index in it
+ * (never reused), an event of the heap lane by a slot from a free list and that slot's generation.
+ * Cancel, pendingCount and pending() must stay exact through all of it, and the handle of a fired
+ * or cancelled event must never reach the event that takes its place.
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/sip-core/stack/clock';

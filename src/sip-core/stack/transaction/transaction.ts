@@ -142,8 +142,9 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   tableS0 = 0;
   tableS1 = 0;
   private current: S;
-  // The four timer slots (see TIMER_GROUP): running timer code (-1: none) and scheduler handle (the
-  // scheduler knows when it is due: Scheduler.dueOf).
+  // The four timer slots (see TIMER_GROUP): running timer code plus 16 times its start stamp (-1:
+  // none; `c & 15` is the code, `c >> 4` the order the timers were started in, which handles do not
+  // tell) and scheduler handle (the scheduler knows when it is due: Scheduler.dueOf).
   private c0 = -1;
   private c1 = -1;
   private c2 = -1;
@@ -152,6 +153,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   private h1 = 0;
   private h2 = 0;
   private h3 = 0;
+  /** Timers started so far (the start stamps). */
+  private tick = 0;
 
   /** Legal predecessors of each state (the machine's table; on the prototype, not a field). */
   protected abstract get legalFrom(): Readonly<Record<S, readonly S[]>>;
@@ -202,15 +205,15 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     return this.current === 'terminated';
   }
 
-  /** Running timers as [code, handle, due], in the order they were started (handles grow). */
-  private running(): [number, number, number][] {
-    const out: [number, number, number][] = [];
+  /** Running timers as [code, handle, due, start stamp], in the order they were started. */
+  private running(): [number, number, number, number][] {
+    const out: [number, number, number, number][] = [];
     const clock = this.ctx.clock;
-    if (this.c0 >= 0) out.push([this.c0, this.h0, clock.dueOf(this.h0) ?? NaN]);
-    if (this.c1 >= 0) out.push([this.c1, this.h1, clock.dueOf(this.h1) ?? NaN]);
-    if (this.c2 >= 0) out.push([this.c2, this.h2, clock.dueOf(this.h2) ?? NaN]);
-    if (this.c3 >= 0) out.push([this.c3, this.h3, clock.dueOf(this.h3) ?? NaN]);
-    return out.sort((a, b) => a[1] - b[1]);
+    if (this.c0 >= 0) out.push([this.c0 & 15, this.h0, clock.dueOf(this.h0) ?? NaN, this.c0 >> 4]);
+    if (this.c1 >= 0) out.push([this.c1 & 15, this.h1, clock.dueOf(this.h1) ?? NaN, this.c1 >> 4]);
+    if (this.c2 >= 0) out.push([this.c2 & 15, this.h2, clock.dueOf(this.h2) ?? NaN, this.c2 >> 4]);
+    if (this.c3 >= 0) out.push([this.c3 & 15, this.h3, clock.dueOf(this.h3) ?? NaN, this.c3 >> 4]);
+    return out.sort((a, b) => a[3] - b[3]);
   }
 
   /** Timers currently running (for UIs). */
@@ -259,24 +262,25 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   protected startTimer(code: number, duration: Micros): void {
     const g = TIMER_GROUP[code]!;
     const runningCode = g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3;
-    if (runningCode >= 0) this.stopCode(runningCode);
+    if (runningCode >= 0) this.stopCode(runningCode & 15);
     const clock = this.ctx.clock;
     const h = clock.scheduleTarget(duration, this, code, LABEL_BY_CODE[code]);
+    const c = code | (++this.tick << 4);
     switch (g) {
       case 0:
-        this.c0 = code;
+        this.c0 = c;
         this.h0 = h;
         break;
       case 1:
-        this.c1 = code;
+        this.c1 = c;
         this.h1 = h;
         break;
       case 2:
-        this.c2 = code;
+        this.c2 = c;
         this.h2 = h;
         break;
       default:
-        this.c3 = code;
+        this.c3 = c;
         this.h3 = h;
     }
     const emit = this.ctx.emit;
@@ -298,17 +302,18 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   onTimer(code: number): void {
     const g = TIMER_GROUP[code]!;
     // the slot is cleared before the handler runs (it may start the same timer again)
+    // (-1 & 15 is 15: no timer code)
     if (g === 0) {
-      if (this.c0 !== code) return;
+      if ((this.c0 & 15) !== code) return;
       this.c0 = -1;
     } else if (g === 1) {
-      if (this.c1 !== code) return;
+      if ((this.c1 & 15) !== code) return;
       this.c1 = -1;
     } else if (g === 2) {
-      if (this.c2 !== code) return;
+      if ((this.c2 & 15) !== code) return;
       this.c2 = -1;
     } else {
-      if (this.c3 !== code) return;
+      if ((this.c3 & 15) !== code) return;
       this.c3 = -1;
     }
     const name = TIMER_NAMES[code]!;
@@ -327,7 +332,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
 
   protected stopTimer(code: number): void {
     const g = TIMER_GROUP[code]!;
-    if ((g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) === code) this.stopCode(code);
+    if (((g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) & 15) === code)
+      this.stopCode(code);
   }
 
   /** Stops running timer `code` (its group slot holds it). */
@@ -365,7 +371,7 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
 
   protected isRunning(code: number): boolean {
     const g = TIMER_GROUP[code]!;
-    return (g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) === code;
+    return ((g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) & 15) === code;
   }
 
   /** Sends through the transport; returns false (after handling the error) when the transport failed. */
