@@ -32,6 +32,12 @@ export interface OpenOptions {
    * file diagnostics and counts are filled in at the end. Uses one worker (`workers` is ignored).
    */
   onTrace?: (trace: Trace) => void;
+  /**
+   * With `onTrace`: called after each part was appended to the growing trace (no bytes read, unlike
+   * the append listeners): a follower that reads only the trace's columns (the analysis' tier 1)
+   * catches up here, on this thread, while the worker reads on.
+   */
+  onRows?: (trace: Trace) => void;
   /** Smallest file cut in two (default SPLIT_MIN_BYTES). */
   splitMinBytes?: number;
   /**
@@ -266,7 +272,9 @@ async function runGrowing(
   let m: DoneReply;
   try {
     m = await runWorker<DoneReply>(job, opts.onProgress, opts.signal, opts.workerEntry, (rows) => {
-      if (!start().appendRows(rows)) broken = true;
+      const t = start();
+      if (!t.appendRows(rows)) broken = true;
+      else opts.onRows?.(t);
     });
   } catch (e) {
     (trace as Trace | null)?.close();
