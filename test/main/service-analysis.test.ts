@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
+import { openCapture } from '../../src/main/ingest';
+import { Tier1Analysis } from '../../src/sip-core/analysis/tier1';
 import { createHost } from '../../src/main/service/create-host';
 import { SAMPLE_CAPTURE } from '../../src/main/paths';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
@@ -80,6 +82,45 @@ describe.each(files)('background analysis of %s', (path) => {
       full.close();
     }
   });
+});
+
+describe('tier 1 while an ingest worker reads (openCapture onRows)', () => {
+  it('hands the tier 1 it built part by part to the adapter: the same calls and rows', async () => {
+    for (const path of files.slice(0, 4)) {
+      let early: Tier1Analysis | null = null;
+      let parts = 0;
+      const grown = await openCapture(path, {
+        parse: false,
+        onTrace: (t) => void (early = new Tier1Analysis(t)),
+        onRows: (t) => {
+          expect(t).toBe(early!.trace);
+          parts++;
+          early!.catchUp();
+        },
+      });
+      const plain = await openCapture(path, { parse: false });
+      const t1 = early as Tier1Analysis | null;
+      const n = plain.trace.count;
+      if (n === 0) {
+        grown.close();
+        plain.close();
+        continue;
+      }
+      expect(parts, path).toBeGreaterThan(0);
+      expect(t1!.tx.n, path).toBeGreaterThan(0); // indexed before the adapter was made
+      const a = new TraceAdapter(grown.trace, grown.diagnostics, { background: true, tier1: t1 });
+      const b = new TraceAdapter(plain.trace, plain.diagnostics, { background: true });
+      try {
+        expect(t1!.count).toBe(n);
+        const q = { offset: 0, limit: 100_000 };
+        expect(a.queryCalls(q), path).toEqual(b.queryCalls(q));
+        for (let id = 0; id < n; id++) expect(a.row(id), `${path} #${id}`).toEqual(b.row(id));
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+  }, 120_000);
 });
 
 describe('host', () => {

@@ -29,6 +29,7 @@ import type {
 import {
   analyzeTrace,
   RULES_BY_CODE,
+  Tier1Analysis,
   TieredAnalysis,
   TraceAnalyzer,
   type CallSummary,
@@ -95,13 +96,17 @@ export class TraceAdapter implements LoadedTrace {
    * the trace's columns) runs now; `analyse()` runs the full one in chunks. Else the full analysis
    * runs here (a live trace or simulation brings its own, following appends).
    */
-  constructor(trace: Trace, fileDiagnostics: Diagnostic[], o: { background?: boolean } = {}) {
+  constructor(
+    trace: Trace,
+    fileDiagnostics: Diagnostic[],
+    o: { background?: boolean; tier1?: Tier1Analysis | null } = {},
+  ) {
     this.#trace = trace;
     this.#fileDiagnostics = fileDiagnostics;
     if (trace.analysis instanceof TraceAnalyzer) this.#full = trace.analysis;
     else if (o.background) {
       this.#full = null;
-      this.#tiered = TieredAnalysis.attach(trace);
+      this.#tiered = TieredAnalysis.attach(trace, o.tier1 ?? undefined);
     } else this.#full = analyzeTrace(trace);
   }
 

@@ -342,9 +342,18 @@ export class Tier1Analysis {
   /** Indexes the messages already in `trace` and follows new ones. */
   static attach(trace: Trace): Tier1Analysis {
     const a = new Tier1Analysis(trace);
-    a.catchUp();
-    a.#unsubscribe = trace.onAppendBytes((id) => a.onAppendedBatched(id));
+    a.follow();
     return a;
+  }
+
+  /**
+   * Indexes what the trace holds and follows new messages (once). A tier 1 made with `new` on a
+   * growing trace can index it part by part with `catchUp()` first (an ingest worker handing its
+   * trace over while it reads, see `openCapture`'s `onRows`) and follow from here.
+   */
+  follow(): void {
+    this.catchUp();
+    this.#unsubscribe ??= this.trace.onAppendBytes((id) => this.onAppendedBatched(id));
   }
 
   /** Stops following the trace. */

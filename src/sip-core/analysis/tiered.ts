@@ -37,14 +37,19 @@ export class TieredAnalysis {
   /** Full analyzers of single calls made on demand before tier 2 ended (by Call-ID group). */
   readonly #perCall = new Map<number, { count: number; a: TraceAnalyzer }>();
 
-  constructor(trace: Trace) {
+  constructor(trace: Trace, tier1?: Tier1Analysis) {
     this.trace = trace;
-    this.tier1 = Tier1Analysis.attach(trace);
+    if (tier1 && tier1.trace !== trace) throw new Error('tier 1 of another trace');
+    this.tier1 = tier1 ?? new Tier1Analysis(trace);
+    this.tier1.follow();
   }
 
-  /** Attaches tier 1 now (it indexes what the trace holds and follows appends); tier 2 waits for `runTier2`. */
-  static attach(trace: Trace): TieredAnalysis {
-    return new TieredAnalysis(trace);
+  /**
+   * Attaches tier 1 now (it indexes what the trace holds and follows appends); tier 2 waits for
+   * `runTier2`. `tier1`: a tier 1 that already indexed (part of) this trace, e.g. while it was read.
+   */
+  static attach(trace: Trace, tier1?: Tier1Analysis): TieredAnalysis {
+    return new TieredAnalysis(trace, tier1);
   }
 
   /** Tier 2 once it has analysed every message (then it follows appends), else null. */

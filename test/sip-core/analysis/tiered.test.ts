@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, ladderModel } from '../../../src/sip-core/analysis';
 import { TieredAnalysis } from '../../../src/sip-core/analysis/tiered';
+import { Tier1Analysis } from '../../../src/sip-core/analysis/tier1';
 import { Trace } from '../../../src/sip-core/trace/trace';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
@@ -51,6 +52,27 @@ describe('tiered analysis', () => {
       n += two.count;
     }
     expect(n).toBeGreaterThan(100);
+  });
+
+  it('takes over a tier 1 that indexed the trace part by part while it was read', async () => {
+    for (const name of ['calls/states.sip', 'calls/proxied.sip', 'rules/retransmission-storm.sip']) {
+      const msgs = parseFixture(readFileSync(path.join(fixtures, name), 'utf8'));
+      const one = traceFromMessages(msgs);
+      analyzeTrace(one);
+      const two = traceFromMessages(msgs.slice(0, 2));
+      const early = new Tier1Analysis(two);
+      early.catchUp(); // (a part handed over, indexed before the next one)
+      expect(early.tx.n, name).toBeGreaterThan(0);
+      traceFromMessages(msgs.slice(2, -1), two);
+      const tiered = TieredAnalysis.attach(two, early);
+      expect(tiered.tier1).toBe(early);
+      expect(early.tx.n, name).toBe(Tier1Analysis.attach(traceFromMessages(msgs.slice(0, -1))).tx.n);
+      traceFromMessages(msgs.slice(-1), two); // followed from the handover on
+      expect(early.count, name).toBe(msgs.length);
+      tiered.runTier2Now();
+      expect(json(two), name).toBe(json(one));
+      expect(() => TieredAnalysis.attach(one, early)).toThrow(/another trace/);
+    }
   });
 
   it('follows messages appended while tier 2 runs and after it ended', async () => {
