@@ -422,20 +422,8 @@ export class MessagePatch {
    * forwards a response, RFC 3261 §16.7 step 3). Null for any other message (use the general path).
    */
   withoutFirstViaLine(): Uint8Array | null {
-    const m = this.msg;
     if (this.changed || this.count !== 0 || this.locMask !== 0 || this.others !== null) return null;
-    if (m.contentLength === null || m.contentLength !== m.bodyLength) return null;
-    const fx = patchFields.of(m);
-    const i = fx.first(K_VIA);
-    if (i < 0) return null;
-    const raw = m.raw;
-    const vs = fx.vs(i);
-    const ve = fx.ve(i);
-    for (let k = vs; k < ve; k++) if (raw[k] === 44 /* , */) return null;
-    const w = writer.reset();
-    w.span(raw, m.startLineSpan.start, lineStart(raw, vs));
-    w.span(raw, lineEnd(raw, ve), m.bodyStart + m.bodyLength);
-    return w.take();
+    return withoutFirstViaLine(this.msg);
   }
 
   /** Set a header to one value: replaces the first field and removes the others; appends when absent. */
@@ -633,6 +621,25 @@ export class MessagePatch {
     if (bodyEnd > pos) w.span(raw, pos, bodyEnd);
     return w.take();
   }
+}
+
+/**
+ * {@link MessagePatch.withoutFirstViaLine} of a message with no edits: the received bytes around
+ * its first Via line (null when that field holds several values or Content-Length is off).
+ */
+export function withoutFirstViaLine(m: SipMessage): Uint8Array | null {
+  if (m.contentLength === null || m.contentLength !== m.bodyLength) return null;
+  const fx = patchFields.of(m);
+  const i = fx.first(K_VIA);
+  if (i < 0) return null;
+  const raw = m.raw;
+  const vs = fx.vs(i);
+  const ve = fx.ve(i);
+  for (let k = vs; k < ve; k++) if (raw[k] === 44 /* , */) return null;
+  const w = writer.reset();
+  w.span(raw, m.startLineSpan.start, lineStart(raw, vs));
+  w.span(raw, lineEnd(raw, ve), m.bodyStart + m.bodyLength);
+  return w.take();
 }
 
 const NO_IDS: number[] = [];

@@ -7,7 +7,7 @@
  * digest authentication (`www_*`, `proxy_*`) and nathelper functions the script calls.
  */
 import { parseMessage, type SipMessage } from '../message';
-import { MessagePatch } from './message-patch';
+import { MessagePatch, withoutFirstViaLine } from './message-patch';
 import {
   F_BRANCH,
   F_TOTAG,
@@ -100,7 +100,8 @@ interface Branch {
 /** The per-transaction proxy state (Kamailio's "tm" cell). */
 interface ProxyTxn {
   server: ServerTransaction | null;
-  ctx: ProxyMsg;
+  /** The request and the script's context; null once settled (see {@link Proxy.settle}). */
+  ctx: ProxyMsg | null;
   branches: Branch[];
   failureRoute: string | null;
   replyRoute: string | null;
@@ -186,6 +187,8 @@ const NO_BYTES = new Uint8Array(0);
 const NO_EXTRA = Object.freeze([]) as unknown as { uri: string; du: string | null }[];
 const NO_ROUTES = Object.freeze([]) as unknown as string[];
 const NO_GROUPS: Binding[][] = [];
+/** The script state of every settled transaction (no script runs on one any more). */
+const SETTLED_STATE: ScriptState = newScriptState();
 
 /** The branch a client transaction was started for (its userData). */
 function branchOf(tx: TransactionInfo): Branch {
@@ -463,7 +466,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   private send100(txn: ProxyTxn): void {
     const s = txn.server;
-    if (s && s.lastStatus === null) s.respond(this.makeResponse(txn.ctx.msg, txn.ctx.source, 100), 100);
+    const ctx = txn.ctx!; // a transaction being relayed is not settled
+    if (s && s.lastStatus === null) s.respond(this.makeResponse(ctx.msg, ctx.source, 100), 100);
   }
 
   private newTxn(ctx: ProxyMsg): ProxyTxn {
@@ -492,7 +496,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   private startBranch(txn: ProxyTxn, uri: string, du: string | null, target: RelayTarget | null): void {
-    const ctx = txn.ctx;
+    const ctx = txn.ctx!; // branches start before the transaction settles
     const index = txn.branches.length;
     if (txn.branchRoute) {
       const run = this.interp.runBranch(txn.branchRoute, ctx, { record: this.record, state: txn.state });
@@ -554,6 +558,11 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   private onBranchResponse(txn: ProxyTxn, b: Branch, m: SipMessage): void {
     const status = m.status ?? 0;
     const ctx = txn.ctx;
+    if (ctx === null) {
+      // settled: the final response is sent and no reply route runs; only more 2xx go up
+      if (status >= 200) this.onBranchFinal(txn, b, status, m);
+      return;
+    }
     if (status < 200) {
       if (!b.provisional) {
         b.provisional = true;
@@ -571,7 +580,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       }
       if (status === 100) return; // §16.7 step 3: 100 is not forwarded
       const ed = this.replyRoute(txn, m, b.dest);
-      if (!ed) return;
+      if (ed === null) return;
       if (!txn.finalSent) this.forwardResponse(txn, m, ed);
       return;
     }
@@ -594,13 +603,19 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.onBranchFinal(txn, b, 408, null);
   }
 
-  /** Runs onreply_route; returns the reply's editor, or null when the script dropped it. */
-  private replyRoute(txn: ProxyTxn, m: SipMessage, source: TransportAddress): MessagePatch | null {
-    const ed = new MessagePatch(m);
+  /**
+   * Runs onreply_route; returns the reply's editor, undefined when no route ran (no edits), or null
+   * when the script dropped it.
+   */
+  private replyRoute(
+    txn: ProxyTxn,
+    m: SipMessage,
+    source: TransportAddress,
+  ): MessagePatch | null | undefined {
     const name = txn.replyRoute;
-    const hasGlobal = this.interp.has('onreply');
-    if (!name && !hasGlobal) return ed;
     const ctx = txn.ctx;
+    if ((!name && !this.interp.has('onreply')) || ctx === null) return undefined;
+    const ed = new MessagePatch(m);
     ctx.reply = m;
     ctx.replyEditor = ed;
     ctx.replySource = source;
@@ -618,14 +633,15 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   private forwardResponse(txn: ProxyTxn, m: SipMessage, editor?: MessagePatch): void {
     const s = txn.server;
     if (!s) return;
-    const ed = editor ?? new MessagePatch(m);
     const status = m.status ?? 0;
-    const relay = txn.ctx.mediaRelay && m.bodyLength > 0 && status > 100 && status < 300;
+    const ctx = txn.ctx;
+    const relay = ctx !== null && ctx.mediaRelay && m.bodyLength > 0 && status > 100 && status < 300;
     // §16.7 step 3: our Via removed (the received bytes around its line when nothing else changes)
-    let bytes = relay ? null : ed.withoutFirstViaLine();
+    let bytes = relay ? null : editor ? editor.withoutFirstViaLine() : withoutFirstViaLine(m);
     if (bytes === null) {
+      const ed = editor ?? new MessagePatch(m);
       ed.removeFirstValue('via');
-      if (relay) this.relayAnswer(txn.ctx, m, ed);
+      if (relay) this.relayAnswer(ctx, m, ed);
       bytes = ed.toBytes();
     }
     if (status >= 200) txn.finalSent = true;
@@ -652,7 +668,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (status >= 200 && status < 300) {
       if (m) {
         const ed = this.replyRoute(txn, m, b.dest);
-        if (!ed) return;
+        if (ed === null) return;
         this.forwardResponse(txn, m, ed);
       }
       // §16.7 step 10: a 2xx to an INVITE cancels every other pending branch.
@@ -661,7 +677,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       return;
     }
     if (status >= 600) for (const o of txn.branches) if (o !== b && !o.done) this.cancelBranch(txn, o);
-    if (m && !this.replyRoute(txn, m, b.dest)) return;
+    if (m && this.replyRoute(txn, m, b.dest) === null) return;
     if (txn.branches.some((x) => !x.done)) return;
     if (txn.finalSent) {
       this.settle(txn);
@@ -672,7 +688,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (txn.failureRoute) {
       const name = txn.failureRoute;
       txn.failureRoute = null; // a failure route must re-arm itself (Kamailio semantics)
-      const ctx = txn.ctx;
+      const ctx = txn.ctx!; // not settled: no final response sent yet
       ctx.reply = best.final;
       ctx.replyStatus = best.status;
       ctx.relayed = false;
@@ -712,8 +728,18 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     }
     const s = txn.server;
     if (s && s.kind !== 'invite-server' && s.userData === txn) s.userData = null;
-    txn.ctx.releaseEditor();
     txn.serial = NO_GROUPS;
+    const ctx = txn.ctx;
+    if (ctx === null) return;
+    ctx.releaseEditor();
+    // Nothing but more 2xx reaches a settled transaction (its branches' client transactions pass
+    // only those up once final), and they are forwarded with no script and no request: the request,
+    // its context and script state go now (they would otherwise live with the transactions, 64*T1),
+    // unless a reply route or the media relay still needs them.
+    if (ctx.mediaRelay || txn.replyRoute || this.interp.has('onreply')) return;
+    ctx.txn = null;
+    txn.ctx = null;
+    txn.state = SETTLED_STATE;
   }
 
   private bestBranch(txn: ProxyTxn): Branch {
@@ -739,7 +765,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     const s = txn.server;
     if (!s) return;
     txn.finalSent = true;
-    s.respond(this.makeResponse(txn.ctx.msg, txn.ctx.source, best.status, { toTag: txn.toTag }), best.status);
+    const ctx = txn.ctx!; // not settled: no final response sent yet
+    s.respond(this.makeResponse(ctx.msg, ctx.source, best.status, { toTag: txn.toTag }), best.status);
   }
 
   /** t_relay() inside failure_route: new branches on the same transaction (serial forking, voicemail). */
