@@ -22,6 +22,7 @@ import {
 import type { FrameRef, Reassembly, TransportName } from './provenance';
 import { newFrameInfo, type FrameInfo, type FrameSink } from './reader/frame';
 import { readHandoff, type HandoffWriter } from './reader/handoff';
+import { P_CAPLEN, P_DST, P_FRAC, P_SEC, P_SRC, P_STRIDE, passCounters } from './ingest-pass';
 import {
   frameDatagram,
   frameDatagramInto,
@@ -71,6 +72,24 @@ export interface MessageMeta {
 export interface MessageSink {
   /** One SIP message `buf[start,end)`; the bytes are only valid during the call. */
   message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void;
+  /** Whether {@link MessageSink.passRows} may be used now (see `FrameSink.takesPassRows`). */
+  takesPassRows?(): boolean;
+  /**
+   * The messages of rows `r0..r1` of the ingest pass's table (capture/ingest-pass.ts), what `message`
+   * would get for each, in order: UDP, not reassembled, in the file at `base + P_START`, no
+   * diagnostics, one frame (`frame0 + k`, the record's place and time, `linkType`). The pipeline has
+   * replaced P_SRC/P_DST by address ids.
+   */
+  passRows?(
+    buf: Uint8Array,
+    t: Int32Array,
+    r0: number,
+    r1: number,
+    base: number,
+    ns: boolean,
+    frame0: number,
+    linkType: number,
+  ): void;
 }
 
 /** What the pipeline saw and could not decode, for the summary. */
@@ -285,6 +304,53 @@ export class CapturePipeline implements FrameSink {
       return;
     }
     this.#decode(buf, start, end, info);
+  }
+
+  takesPassRows(): boolean {
+    return this.#sink.takesPassRows?.() ?? false;
+  }
+
+  /**
+   * Taken frames of the ingest pass (capture/ingest-pass.ts): what `frame` and the inline path
+   * (`#fastUdp`) do for each — counters, addresses interned — then the sink gets the run at once.
+   */
+  passRows(
+    buf: Uint8Array,
+    t: Int32Array,
+    r0: number,
+    r1: number,
+    base: number,
+    ns: boolean,
+    frame0: number,
+    linkType: number,
+  ): void {
+    const st = this.stats;
+    const n = r1 - r0;
+    if (linkType !== this.#runLink) {
+      this.#flushLinkRun();
+      this.#runLink = linkType;
+    }
+    this.#runFrames += n;
+    st.frames += n;
+    st.udpDatagrams += n;
+    st.sipMessages += n;
+    passCounters.taken += n;
+    const a = this.addresses;
+    let bytes = 0;
+    for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
+      bytes += t[o + P_CAPLEN]!;
+      t[o + P_SRC] = a.v4(t[o + P_SRC]! >>> 0);
+      t[o + P_DST] = a.v4(t[o + P_DST]! >>> 0);
+    }
+    st.bytes += bytes;
+    const timeOf = (o: number): number => {
+      const frac = t[o + P_FRAC]! >>> 0;
+      return (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
+    };
+    if (st.firstTimeUs < 0) st.firstTimeUs = timeOf(r0 * P_STRIDE);
+    st.lastTimeUs = timeOf((r1 - 1) * P_STRIDE);
+    this.#frame.frameNo = frame0 + n - 1;
+    this.#sink.passRows!(buf, t, r0, r1, base, ns, frame0, linkType);
   }
 
   readonly #handoffInfo: FrameInfo = newFrameInfo(0);

@@ -11,6 +11,7 @@ import type { AddressTable } from '../capture/address';
 import type { Diagnostic } from '../diagnostic';
 import type { IngestStats } from '../capture/pipeline';
 import { scanArena } from '../message/fast-scan';
+import { ingestPassArena, ingestPassAvailable } from '../capture/ingest-pass';
 import { Trace, type AppendListener } from './trace';
 import { mergeStats, mergeTraceStatesShared } from './trace-merge';
 import { TraceIngest, type IngestResult } from './trace-builder';
@@ -155,6 +156,13 @@ export async function ingestSplitInThread(
   };
 }
 
+/** True when `h` (a file's first 4 bytes) is a classic pcap magic number, either byte order, µs or ns. */
+function isClassicPcap(h: Uint8Array): boolean {
+  if (h.length < 4) return false;
+  const m = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+  return m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1;
+}
+
 /** Ingests a capture file; never throws for damaged content (only for a file that cannot be opened). */
 export async function ingestCaptureFile(
   path: string,
@@ -197,11 +205,18 @@ export async function ingestCaptureFile(
   let framesBeforeSplit = -1;
   let atBoundary = false;
   if (!gz) {
+    // Read into the scanner's arena: messages are then scanned where they lie, not copied first. An
+    // index ingest of a classic pcap file reads into the ingest pass's arena instead (a scanner
+    // instance of its own), which walks the records and scans the common frames in one call
+    // (capture/ingest-pass.ts); other frames are scanned from there by copy.
+    const arena =
+      !(opts.parse ?? true) && ingestPassAvailable() && isClassicPcap(file.head(4))
+        ? ingestPassArena
+        : scanArena;
     /** Pushes the file's bytes [from, to); false when cancelled or when the reader stopped. */
     const read = (from: number, to: number): boolean => {
       let done = from;
-      // Read into the scanner's arena: messages are then scanned where they lie, not copied first.
-      for (const chunk of file.chunks(opts.chunkSize, from, scanArena, to)) {
+      for (const chunk of file.chunks(opts.chunkSize, from, arena, to)) {
         if (opts.cancelled?.()) {
           cancelled = true;
           return false;

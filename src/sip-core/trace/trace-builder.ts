@@ -42,6 +42,33 @@ export class TraceBuilder implements MessageSink {
     e[id] = this.pipeline!.currentFrame;
   }
 
+  takesPassRows(): boolean {
+    return !this.parse && !this.trace.hasListeners && this.trace.canReadFile;
+  }
+
+  passRows(
+    buf: Uint8Array,
+    t: Int32Array,
+    r0: number,
+    r1: number,
+    base: number,
+    ns: boolean,
+    frame0: number,
+    linkType: number,
+  ): void {
+    const id = this.trace.appendPassRows(buf, t, r0, r1, base, ns, frame0, linkType);
+    if (this.emitted) {
+      let e = this.emitted;
+      const n = r1 - r0;
+      if (id + n > e.length) {
+        const g = new Uint32Array(Math.max(1024, e.length * 2, id + n));
+        g.set(e);
+        this.emitted = e = g;
+      }
+      for (let k = 0; k < n; k++) e[id + k] = frame0 + k;
+    }
+  }
+
   message(buf: Uint8Array, start: number, end: number, meta: MessageMeta): void {
     const t = this.trace;
     if (meta.diagnostics) for (const d of meta.diagnostics) t.countDiagnostic(d.code);

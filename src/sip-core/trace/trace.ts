@@ -26,6 +26,31 @@ import {
 import type { ParsedMessage } from '../message/sip-message';
 import { ByteInterner, SpanTable, type SpanTableState } from './byte-interner';
 import { ByteArena, type ReadAt } from './raw-store';
+import {
+  P_BRANCH_H,
+  P_CALLID,
+  P_CALLID_END,
+  P_CAPLEN,
+  P_CSEQ,
+  P_DPORT,
+  P_DST,
+  P_END,
+  P_FRAC,
+  P_FROMTAG_H,
+  P_KEYFLAGS,
+  P_KIND,
+  P_METHOD,
+  P_METHOD_END,
+  P_REC,
+  P_SEC,
+  P_SENTBY_H,
+  P_SPORT,
+  P_SRC,
+  P_START,
+  P_STATUS,
+  P_STRIDE,
+  P_TOTAG_H,
+} from '../capture/ingest-pass';
 
 /** The `source` block of the trace JSON: what was read. */
 export interface TraceSource {
@@ -512,6 +537,73 @@ export class Trace {
     this.#n = id + 1;
     if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
     return id;
+  }
+
+  /**
+   * The ingest pass's fast path (capture/ingest-pass.ts): appends the messages of rows `r0..r1` of its
+   * record table — what `appendIndexed` appends for each with the meta the pipeline's inline path gives
+   * (UDP, not reassembled, in the file at `base + P_START`, one frame `frame0 + k` of link type
+   * `linkType`, no diagnostics). P_SRC/P_DST hold address ids. Needs `canReadFile`. Returns the first id.
+   */
+  appendPassRows(
+    buf: Uint8Array,
+    t: Int32Array,
+    r0: number,
+    r1: number,
+    base: number,
+    ns: boolean,
+    frame0: number,
+    linkType: number,
+  ): number {
+    const first = this.#n;
+    if (first + (r1 - r0) > this.#c.cap) this.#c.grow(first + (r1 - r0));
+    const c = this.#c;
+    const { frame, time, ftime, src, dst, sport, dport, tr, flags, rawOff, rawLen, recOff, recLen } = c;
+    const { link, method, status, callId, cseq, branchH, sentByH, fromTagH, toTagH } = c;
+    const methods = this.#methodBytes;
+    const newMethod = this.#newMethod;
+    const callIds = this.#callIds;
+    let id = first;
+    let fno = frame0;
+    for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
+      const frac = t[o + P_FRAC]! >>> 0;
+      const us = (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
+      const kind = t[o + P_KIND]!;
+      const ps = t[o + P_START]!;
+      const capLen = t[o + P_CAPLEN]!;
+      frame[id] = fno++;
+      time[id] = us;
+      ftime[id] = us;
+      src[id] = t[o + P_SRC]!;
+      dst[id] = t[o + P_DST]!;
+      sport[id] = t[o + P_SPORT]!;
+      dport[id] = t[o + P_DPORT]!;
+      tr[id] = 0; // UDP, reassembly none
+      flags[id] = kind | (t[o + P_KEYFLAGS]! << 5);
+      rawOff[id] = base + ps;
+      rawLen[id] = t[o + P_END]! - ps;
+      recOff[id] = base + t[o + P_REC]!;
+      recLen[id] = 16 + capLen;
+      link[id] = linkType;
+      const ms = t[o + P_METHOD]!;
+      method[id] = ms >= 0 ? methods.id(buf, ms, t[o + P_METHOD_END]!, newMethod) : 0;
+      status[id] = t[o + P_STATUS]!;
+      const cs = t[o + P_CALLID]!;
+      callId[id] = cs >= 0 ? callIds.idOfSpan(buf, cs, t[o + P_CALLID_END]!) : 0;
+      cseq[id] = t[o + P_CSEQ]!;
+      branchH[id] = t[o + P_BRANCH_H]!;
+      sentByH[id] = t[o + P_SENTBY_H]!;
+      fromTagH[id] = t[o + P_FROMTAG_H]!;
+      toTagH[id] = t[o + P_TOTAG_H]!;
+      id++;
+    }
+    this.#n = id;
+    if (this.#bytesListeners.length > 0) {
+      for (let k = first, o = r0 * P_STRIDE; k < id; k++, o += P_STRIDE) {
+        for (const l of this.#bytesListeners) l(k, buf, t[o + P_START]!, t[o + P_END]!, this);
+      }
+    }
+    return first;
   }
 
   /** The analysis key columns of message `id` from its parse (live and simulated traces append parses). */

@@ -49,6 +49,26 @@ export interface FrameSink {
   frame(buf: Uint8Array, start: number, end: number, info: FrameInfo): void;
   /** A file-level problem (corrupt record, unknown block...). */
   diagnostic(d: Diagnostic): void;
+  /**
+   * Whether the next records may be read by the ingest pass (capture/ingest-pass.ts) and their taken
+   * frames given to {@link FrameSink.passRows}. Asked once per chunk.
+   */
+  takesPassRows?(): boolean;
+  /**
+   * Rows `r0..r1` of the ingest pass's record table (`passTable()`), every one a taken frame, with
+   * frame numbers from `frame0`: what `frame` would do with each of those records, in order. `base`:
+   * the stream offset of `buf[0]`; `ns`: the record fractions are nanoseconds.
+   */
+  passRows?(
+    buf: Uint8Array,
+    t: Int32Array,
+    r0: number,
+    r1: number,
+    base: number,
+    ns: boolean,
+    frame0: number,
+    linkType: number,
+  ): void;
 }
 
 /** A reader fed with consecutive byte ranges of the capture stream. */

@@ -4,6 +4,19 @@
  * 16-byte record headers). Works on Uint8Array/DataView only, so it runs in a worker or the renderer.
  */
 import { newFrameInfo, type FrameInfo, type FrameSink, type StreamReader } from './frame';
+import {
+  P_CAPLEN,
+  P_FRAC,
+  P_REC,
+  P_SEC,
+  P_STRIDE,
+  P_TYPE,
+  PASS_ROWS,
+  passReads,
+  passStopped,
+  passTable,
+  runPass,
+} from '../ingest-pass';
 
 const GLOBAL_HEADER = 24;
 const RECORD_HEADER = 16;
@@ -67,6 +80,9 @@ export class PcapReader implements StreamReader {
     const info = this.#info;
     const base = streamOffset - start;
     this.need = RECORD_HEADER;
+    if (this.#linkType === 1 && passReads(buf) && this.#sink.takesPassRows?.()) {
+      p = this.#passRecords(buf, p, end, base, dv);
+    }
     while (end - p >= RECORD_HEADER) {
       const capLen = dv.getUint32(p + 8, le);
       if (capLen > MAX_RECORD) {
@@ -101,6 +117,50 @@ export class PcapReader implements StreamReader {
       return end - start;
     }
     return p - start;
+  }
+
+  /**
+   * The whole records of `buf[p, end)` through the ingest pass (Ethernet files whose chunks lie in the
+   * pass's arena): runs of taken frames go to the sink's `passRows`, every declined record to `frame`
+   * as in the loop of `feed`, in file order. Returns where the pass stopped (a partial or corrupt
+   * record, or the end), from which `feed`'s own loop goes on.
+   */
+  #passRecords(buf: Uint8Array, p: number, end: number, base: number, dv: DataView): number {
+    const sink = this.#sink;
+    const info = this.#info;
+    const le = this.#le;
+    const ns = this.#ns;
+    for (;;) {
+      const rows = runPass(buf, p, end, le);
+      if (rows === 0) return p;
+      const t = passTable();
+      let r = 0;
+      while (r < rows) {
+        let q = r;
+        while (q < rows && t[q * P_STRIDE + P_TYPE] === 1) q++;
+        if (q > r) {
+          sink.passRows!(buf, t, r, q, base, ns, this.frames + 1, 1);
+          this.frames += q - r;
+          r = q;
+          continue;
+        }
+        const o = r * P_STRIDE;
+        const rp = t[o + P_REC]!;
+        const capLen = t[o + P_CAPLEN]!;
+        const frac = t[o + P_FRAC]! >>> 0;
+        info.frameNo = ++this.frames;
+        info.timeUs = (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
+        info.recordOffset = base + rp;
+        info.recordLength = RECORD_HEADER + capLen;
+        info.dataOffset = base + rp + RECORD_HEADER;
+        info.capLen = capLen;
+        info.origLen = dv.getUint32(rp + 12, le);
+        sink.frame(buf, rp + RECORD_HEADER, rp + RECORD_HEADER + capLen, info);
+        r++;
+      }
+      p = passStopped();
+      if (rows < PASS_ROWS) return p;
+    }
   }
 
   #truncated(offset: number, have: number, need: number, what: string): void {

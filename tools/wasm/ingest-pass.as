@@ -1,0 +1,283 @@
+// The ingest pass: AssemblyScript source of src/sip-core/capture/ingest-pass-wasm.ts (regenerate with
+// `node tools/wasm/build-ingest-pass.js`; a test checks the checked-in bytes equal the output of this
+// source).
+//
+// One call walks the classic-pcap records of a chunk (Ethernet link type) and, for each record,
+// decides whether it is the common frame the pipeline's inline path takes (`CapturePipeline
+// #fastUdp`: Ethernet II without VLAN tags -> IPv4 without options, not a fragment -> UDP -> a
+// datagram that begins with a SIP start line, captured whole). For such a frame it runs the message
+// layer's key-field scanner (`scanAt`, mode SCAN_KEYS, imported from the scanner's own instance:
+// tools/wasm/sip-scan.as, not copied here) and writes one row of the record table: the record's place
+// and times, addresses and ports, the message's span, and the trace index fields with the analysis
+// keys (capture/sip-index.ts `indexScanSpans`). Any other record gets a "declined" row and the
+// JavaScript pipeline decodes it exactly as before, in order: so what the pass accepts is a strict
+// subset of what the inline path accepts, and its rows carry what that path would have emitted.
+//
+// Memory: the scanner instance's memory (imported). This module has no static data; it reads the
+// scanner's output at the addresses `layout` gives and writes rows where `pass` is told to.
+// RFC 3261 §7.1/§7.2 (start lines), §17.2.3 (the sent-by as a transaction key); RFC 791, RFC 768;
+// pcap-savefile(5).
+
+// @ts-ignore: decorator
+@external("scan", "scanAt")
+declare function scanAt(ptr: usize, len: i32, d: i32, mode: i32): i32;
+
+/** Row layout (i32 each): see src/sip-core/capture/ingest-pass.ts (P_* constants). */
+const STRIDE: i32 = 24;
+/** A record longer than this is corrupt (reader/pcap.ts MAX_RECORD): the JavaScript reader reports it. */
+const MAX_RECORD: u32 = 16 * 1024 * 1024;
+/** Longest start line looked at (sip-framing.ts MAX_START_LINE). */
+const MAX_START_LINE: i32 = 64 * 1024;
+const SCAN_KEYS: i32 = 2;
+
+// The scanner's output layout, given by the JavaScript side from message/fast-scan.ts and
+// message/sip-message.ts (so a change there reaches this pass without a rebuild).
+let outBase: usize = 0;
+let rKind: i32 = 0;
+let rStatus: i32 = 0;
+let rCseq: i32 = 0;
+let rHBranch: i32 = 0;
+let rHSentBy: i32 = 0;
+let rHFromTag: i32 = 0;
+let rHToTag: i32 = 0;
+let kMethod: i32 = 0; // R_KEY + 2 * F_METHOD
+let kCallId: i32 = 0;
+let kCseqM: i32 = 0;
+let kBranch: i32 = 0;
+let kSentBy: i32 = 0;
+let kTransport: i32 = 0;
+
+/** Where the last `pass` stopped (an offset relative to `buf`): the first record it did not read. */
+let stopAt: i32 = 0;
+
+export function layout(
+  out: usize,
+  kind: i32,
+  status: i32,
+  cseq: i32,
+  hBranch: i32,
+  hSentBy: i32,
+  hFromTag: i32,
+  hToTag: i32,
+  method: i32,
+  callId: i32,
+  cseqM: i32,
+  branch: i32,
+  sentBy: i32,
+  transport: i32,
+): void {
+  outBase = out;
+  rKind = kind;
+  rStatus = status;
+  rCseq = cseq;
+  rHBranch = hBranch;
+  rHSentBy = hSentBy;
+  rHFromTag = hFromTag;
+  rHToTag = hToTag;
+  kMethod = method;
+  kCallId = callId;
+  kCseqM = cseqM;
+  kBranch = branch;
+  kSentBy = sentBy;
+  kTransport = transport;
+}
+
+export function stopped(): i32 {
+  return stopAt;
+}
+
+// @ts-ignore: decorator
+@inline function out(i: i32): i32 {
+  return load<i32>(outBase + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function u8at(b: usize, p: i32): i32 {
+  return <i32>load<u8>(b + <usize>p);
+}
+// @ts-ignore: decorator
+@inline function be16(b: usize, p: i32): i32 {
+  return (u8at(b, p) << 8) | u8at(b, p + 1);
+}
+// @ts-ignore: decorator
+@inline function be32(b: usize, p: i32): i32 {
+  return <i32>bswap<u32>(load<u32>(b + <usize>p));
+}
+// @ts-ignore: decorator
+@inline function rec32(b: usize, p: i32, le: bool): u32 {
+  const v = load<u32>(b + <usize>p);
+  return le ? v : bswap<u32>(v);
+}
+
+/**
+ * A strict subset of `sipStartLine(buf, ps, pend) > 0` (sip-framing.ts): a status line
+ * `SIP/2.0 DDD` followed by SP, CR or LF and an LF within the line limit, or a request line whose
+ * method is upper-case letters, a Request-URI, `SIP/2.0`, an optional CR and LF. Anything else
+ * (lower case, other token characters, short datagrams...) answers false and the JavaScript path
+ * decides.
+ */
+function startLine(b: usize, ps: i32, pend: i32): bool {
+  const avail = pend - ps;
+  const lim = min(pend, ps + MAX_START_LINE);
+  if (avail >= 12 && load<u32>(b + <usize>ps) == 0x2f504953 /* "SIP/" */) {
+    if (load<u32>(b + <usize>ps + 4) != 0x20302e32 /* "2.0 " */) return false;
+    const d0 = u8at(b, ps + 8) - 48;
+    const d1 = u8at(b, ps + 9) - 48;
+    const d2 = u8at(b, ps + 10) - 48;
+    if (<u32>d0 > 9 || <u32>d1 > 9 || <u32>d2 > 9) return false;
+    const c = u8at(b, ps + 11);
+    if (c != 32 && c != 13 && c != 10) return false;
+    for (let i = ps + 11; i < lim; i++) if (u8at(b, i) == 10) return true;
+    return false;
+  }
+  let p = ps;
+  while (p < lim && <u32>(u8at(b, p) - 65) < 26) p++;
+  if (p == ps || p >= lim || u8at(b, p) != 32) return false;
+  const uriStart = ++p;
+  while (p < lim) {
+    const c = u8at(b, p);
+    if (c == 32 || c == 13 || c == 10) break;
+    p++;
+  }
+  if (p >= lim || p == uriStart || u8at(b, p) != 32) return false;
+  p++;
+  if (lim - p < 8) return false;
+  if (load<u32>(b + <usize>p) != 0x2f504953 || (load<u32>(b + <usize>p + 3) >>> 8) != 0x302e32) return false;
+  p += 7;
+  if (u8at(b, p) == 13) p++;
+  if (p >= pend) return false;
+  return u8at(b, p) == 10;
+}
+
+// @ts-ignore: decorator
+@inline function lower(c: i32): i32 {
+  return <u32>(c - 65) < 26 ? c + 32 : c;
+}
+// @ts-ignore: decorator
+@inline function fnv(h: i32, c: i32): i32 {
+  return (h ^ c) * 16777619;
+}
+
+/** True when `[s,e)` is digits and dots, a colon, then at least one digit and only digits (sip-index.ts ipv4WithPort). */
+function ipv4WithPort(b: usize, s: i32, e: i32): bool {
+  let i = s;
+  for (; i < e; i++) {
+    const c = u8at(b, i);
+    if (c == 0x3a) break;
+    if (<u32>(c - 0x30) > 9 && c != 0x2e) return false;
+  }
+  if (i == s || i + 1 >= e) return false;
+  for (i++; i < e; i++) if (<u32>(u8at(b, i) - 0x30) > 9) return false;
+  return true;
+}
+
+/** sip-index.ts `sentByHash`: FNV-1a of the sent-by folded, with the default port when it has none. */
+function sentByHash(b: usize): i32 {
+  const s = out(kSentBy);
+  const e = out(kSentBy + 1);
+  if (s < 0 || e <= s) return 0;
+  let h: i32 = <i32>0x811c9dc5;
+  let colon = -1;
+  let rb = -1;
+  for (let i = s; i < e; i++) {
+    const c = u8at(b, i);
+    if (c == 0x3a) colon = i;
+    else if (c == 0x5d) rb = i;
+    h = fnv(h, lower(c));
+  }
+  let port: bool;
+  if (u8at(b, s) == 0x5b) {
+    port = rb >= s && u8at(b, rb + 1) == 0x3a && rb + 2 < e;
+    for (let i = rb + 2; port && i < e; i++) if (<u32>(u8at(b, i) - 48) > 9) port = false;
+  } else port = colon >= 0;
+  if (!port) {
+    const ts = out(kTransport);
+    const te = out(kTransport + 1);
+    let tls = false;
+    if (ts >= 0 && te - ts == 3) {
+      const c0 = lower(u8at(b, ts));
+      const c1 = lower(u8at(b, ts + 1));
+      const c2 = lower(u8at(b, ts + 2));
+      tls = (c0 == 0x74 && c1 == 0x6c && c2 == 0x73) || (c0 == 0x77 && c1 == 0x73 && c2 == 0x73);
+    }
+    h = fnv(h, 0x3a);
+    h = fnv(h, 0x35);
+    h = fnv(h, 0x30);
+    h = fnv(h, 0x36);
+    h = fnv(h, tls ? 0x31 : 0x30);
+  }
+  return h;
+}
+
+/** True when `[s,e)` starts with the magic cookie `z9hG4bK` (RFC 3261 §8.1.1.7). */
+function cookie(b: usize, s: i32, e: i32): bool {
+  return (
+    s >= 0 &&
+    e - s >= 7 &&
+    load<u32>(b + <usize>s) == 0x4768397a /* "z9hG" */ &&
+    (load<u32>(b + <usize>s + 3) >>> 8) == 0x4b6234 /* "4bK" */
+  );
+}
+
+/**
+ * Walks the records of `buf[start, end)` (`buf` an address in memory; offsets relative to it) and
+ * writes one row per whole record at `table` (at most `cap` rows). Stops at the end, before a partial
+ * record, before a record whose length is corrupt, or when the table is full; `stopped()` then gives
+ * where. `le`: the file's byte order is little-endian. Returns the number of rows.
+ */
+export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, cap: i32): i32 {
+  let p = start;
+  let n = 0;
+  const little = le != 0;
+  while (n < cap && end - p >= 16) {
+    const capLen = rec32(buf, p + 8, little);
+    if (capLen > MAX_RECORD || <u32>(end - p - 16) < capLen) break;
+    const row = table + ((<usize>n * <usize>STRIDE) << 2);
+    const s = p + 16;
+    const e = s + <i32>capLen;
+    store<i32>(row, 0);
+    store<i32>(row, p, 4);
+    store<i32>(row, <i32>capLen, 8);
+    store<i32>(row, <i32>rec32(buf, p, little), 12);
+    store<i32>(row, <i32>rec32(buf, p + 4, little), 16);
+    n++;
+    p = e;
+    // CapturePipeline #fastUdp's conditions, in its order.
+    const o = s + 14;
+    if (o + 28 > e || load<u16>(buf + <usize>s + 12) != 0x0008 || u8at(buf, o) != 0x45) continue;
+    if (u8at(buf, o + 9) != 17 || ((u8at(buf, o + 6) & 0x3f) | u8at(buf, o + 7)) != 0) continue;
+    const total = be16(buf, o + 2);
+    if (total < 28 || o + total > e || capLen < rec32(buf, s - 4, little)) continue;
+    const u = o + 20;
+    const ulen = be16(buf, u + 4);
+    let pend = o + total;
+    if (ulen >= 8 && u + ulen < pend) pend = u + ulen;
+    const ps = u + 8;
+    if (ps >= pend || !startLine(buf, ps, pend)) continue;
+    if (scanAt(buf + <usize>ps, pend - ps, ps, SCAN_KEYS) != 1) continue;
+    const kind = out(rKind);
+    const cseq = out(rCseq);
+    const ss = out(kSentBy);
+    store<i32>(row, 1);
+    store<i32>(row, be32(buf, o + 12), 20);
+    store<i32>(row, be32(buf, o + 16), 24);
+    store<i32>(row, be16(buf, u), 28);
+    store<i32>(row, be16(buf, u + 2), 32);
+    store<i32>(row, ps, 36);
+    store<i32>(row, pend, 40);
+    store<i32>(row, kind, 44);
+    store<i32>(row, kind == 1 ? out(rStatus) : 0, 48);
+    const m = kind == 0 ? kMethod : kCseqM;
+    store<i32>(row, out(m), 52);
+    store<i32>(row, out(m + 1), 56);
+    store<i32>(row, out(kCallId), 60);
+    store<i32>(row, out(kCallId + 1), 64);
+    store<i32>(row, cseq >= 0 ? cseq : 0, 68);
+    store<i32>(row, out(rHBranch), 72);
+    store<i32>(row, ss >= 0 && ipv4WithPort(buf, ss, out(kSentBy + 1)) ? out(rHSentBy) : sentByHash(buf), 76);
+    store<i32>(row, out(rHFromTag), 80);
+    store<i32>(row, out(rHToTag), 84);
+    store<i32>(row, (cseq >= 0 ? 2 : 0) | (cookie(buf, out(kBranch), out(kBranch + 1)) ? 1 : 0), 88);
+  }
+  stopAt = p;
+  return n;
+}
