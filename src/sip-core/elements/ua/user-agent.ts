@@ -237,8 +237,10 @@ class CallRecord implements Call, TimerTarget {
   okTimer: TimerHandle | null = null;
   rseq = 0;
   timers: TimerHandle[] = NO_TIMERS;
-  /** utf8Hash of the Call-ID: the call's key in UserAgent.byCallId. */
+  /** utf8Hash of the Call-ID (31 bits): the call's key in UserAgent.byCallId. */
   callIdKey = 0;
+  /** The next older call with the same key (UserAgent.byCallId chains them, newest first). */
+  sameKey: CallRecord | null = null;
   mediaReceived = 0;
   referDialog: Dialog | null = null;
   /** 2xx retransmission (§13.3.1.4): the interval of the pending timer and the time retransmitted so far. */
@@ -328,8 +330,8 @@ interface DialogRouting {
 /** The index reader of the dialog setup (uasDialog, dialogFromResponse: one at a time). */
 const dialogFields = new FieldIndex();
 
-/** dialogOf's answer when nothing matches. */
-const NO_DIALOG: { call: Call | null; dialog: Dialog | null } = Object.freeze({ call: null, dialog: null });
+/** Call-ID hashes are keyed by their low 30 bits: small integers, which a Map hashes fastest. */
+const KEY_MASK = 0x3fffffff;
 
 /** The request a non-INVITE client transaction was made for (its userData). */
 function pendingOf(tx: TransactionInfo): PendingRequest {
@@ -553,11 +555,10 @@ export class UserAgent extends SipElement {
       this.calls.length,
     );
     this.calls.push(c);
-    const key = utf8Hash(callId);
+    const key = utf8Hash(callId) & KEY_MASK;
     c.callIdKey = key;
-    const same = this.byCallId.get(key);
-    if (same) same.push(c);
-    else this.byCallId.set(key, [c]);
+    c.sameKey = this.byCallId.get(key) ?? null;
+    this.byCallId.set(key, c);
     return c;
   }
 
@@ -1452,43 +1453,49 @@ export class UserAgent extends SipElement {
         last.slot = i;
       }
     }
-    const key = (call as CallRecord).callIdKey;
-    const same = this.byCallId.get(key);
-    if (same) {
-      if (same.length === 1) {
-        if (same[0] === call) this.byCallId.delete(key);
-      } else {
-        const rest = same.filter((c) => c !== call);
-        if (rest.length) this.byCallId.set(key, rest);
-        else this.byCallId.delete(key);
-      }
-    }
+    const r = call as CallRecord;
+    const key = r.callIdKey;
+    const head = this.byCallId.get(key);
+    if (head === r) {
+      if (r.sameKey) this.byCallId.set(key, r.sameKey);
+      else this.byCallId.delete(key);
+    } else
+      for (let c: CallRecord | null = head ?? null; c; c = c.sameKey)
+        if (c.sameKey === r) {
+          c.sameKey = r.sameKey;
+          break;
+        }
+    r.sameKey = null;
   }
 
   /**
-   * Calls by a hash of their Call-ID's octets (dialog matching without scanning every call, and
-   * without decoding the received Call-ID: the list is checked against the message's octets).
+   * Calls by a 31-bit hash of their Call-ID's octets (a small integer key), each the newest of a
+   * chain through `sameKey`: dialog matching without scanning every call, and without decoding the
+   * received Call-ID (the chain is checked against the message's octets).
    */
-  private readonly byCallId = new Map<number, Call[]>();
+  private readonly byCallId = new Map<number, CallRecord>();
   private nextSeq = 0;
 
-  private dialogOf(msg: SipMessage): { call: Call | null; dialog: Dialog | null } {
-    const list = this.byCallId.get(hasKeyField(msg, F_CALLID) ? keyFieldHash(msg, F_CALLID) : utf8Hash(''));
-    if (list)
-      for (let i = list.length - 1; i >= 0; i--) {
-        const c = list[i]!;
-        const d = c.dialog;
-        if (
-          d &&
-          keyFieldIs(msg, F_CALLID, d.callId) &&
-          keyFieldIs(msg, F_TOTAG, d.localTag) &&
-          keyFieldIs(msg, F_FROMTAG, d.remoteTag)
-        )
-          return { call: c, dialog: d };
-      }
-    if (this.otherDialogs.length === 0) return NO_DIALOG;
-    const d = this.otherDialogs.find((x) => x.callId === msg.callId && x.localTag === msg.toTag);
-    return { call: null, dialog: d ?? null };
+  /** The call whose dialog a request in a dialog belongs to (RFC 3261 §12.2.2), newest first; null when none. */
+  private callOf(msg: SipMessage): CallRecord | null {
+    const key = (hasKeyField(msg, F_CALLID) ? keyFieldHash(msg, F_CALLID) : utf8Hash('')) & KEY_MASK;
+    for (let c: CallRecord | null = this.byCallId.get(key) ?? null; c; c = c.sameKey) {
+      const d = c.dialog;
+      if (
+        d &&
+        keyFieldIs(msg, F_CALLID, d.callId) &&
+        keyFieldIs(msg, F_TOTAG, d.localTag) &&
+        keyFieldIs(msg, F_FROMTAG, d.remoteTag)
+      )
+        return c;
+    }
+    return null;
+  }
+
+  /** A dialog of no call (a SUBSCRIBE's) that a request belongs to, or null. */
+  private otherDialogOf(msg: SipMessage): Dialog | null {
+    if (this.otherDialogs.length === 0) return null;
+    return this.otherDialogs.find((x) => x.callId === msg.callId && x.localTag === msg.toTag) ?? null;
   }
 
   private readonly otherDialogs: Dialog[] = [];
@@ -1496,7 +1503,7 @@ export class UserAgent extends SipElement {
   private readonly subscriptions = new Set<string>();
 
   private onAck(msg: SipMessage): void {
-    const { call } = this.dialogOf(msg);
+    const call = this.callOf(msg);
     if (!call) return;
     if (call.okTimer !== null) {
       this.clock.cancel(call.okTimer);
@@ -1530,7 +1537,8 @@ export class UserAgent extends SipElement {
 
   private onInDialog(msg: SipMessage, source: TransportAddress): void {
     const method = methodOf(msg) ?? '';
-    const { call, dialog } = this.dialogOf(msg);
+    const call = this.callOf(msg);
+    const dialog = call ? call.dialog : this.otherDialogOf(msg);
     const st = this.serverTransaction(msg, source);
     if (!dialog && method === 'NOTIFY' && this.subscriptions.has(msg.callId ?? '')) {
       this.count(method);
