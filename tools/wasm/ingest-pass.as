@@ -40,7 +40,10 @@ let rHBranch: i32 = 0;
 let rHSentBy: i32 = 0;
 let rHFromTag: i32 = 0;
 let rHToTag: i32 = 0;
+let rSle: i32 = 0;
 let kMethod: i32 = 0; // R_KEY + 2 * F_METHOD
+let kUri: i32 = 0;
+let kVersion: i32 = 0;
 let kCallId: i32 = 0;
 let kCseqM: i32 = 0;
 let kBranch: i32 = 0;
@@ -59,7 +62,10 @@ export function layout(
   hSentBy: i32,
   hFromTag: i32,
   hToTag: i32,
+  sle: i32,
   method: i32,
+  uri: i32,
+  version: i32,
   callId: i32,
   cseqM: i32,
   branch: i32,
@@ -74,7 +80,10 @@ export function layout(
   rHSentBy = hSentBy;
   rHFromTag = hFromTag;
   rHToTag = hToTag;
+  rSle = sle;
   kMethod = method;
+  kUri = uri;
+  kVersion = version;
   kCallId = callId;
   kCseqM = cseqM;
   kBranch = branch;
@@ -109,43 +118,32 @@ export function stopped(): i32 {
 }
 
 /**
- * A strict subset of `sipStartLine(buf, ps, pend) > 0` (sip-framing.ts): a status line
- * `SIP/2.0 DDD` followed by SP, CR or LF and an LF within the line limit, or a request line whose
- * method is upper-case letters, a Request-URI, `SIP/2.0`, an optional CR and LF. Anything else
- * (lower case, other token characters, short datagrams...) answers false and the JavaScript path
+ * After a successful scan of the datagram at `ps` (kind 0 request, 1 response): true only when
+ * `sipStartLine(buf, ps, pend) > 0` (sip-framing.ts), read from the scanner's spans — a status line
+ * `SIP/2.0 DDD` then SP or CR, or a request line `Method SP Request-URI SP SIP/2.0 CRLF` (the scanner
+ * has checked the method's token characters, a URI without controls or spaces and the CRLF), within
+ * the start-line limit. Anything else (lower case, HT...) answers false and the JavaScript path
  * decides.
  */
-function startLine(b: usize, ps: i32, pend: i32): bool {
-  const avail = pend - ps;
-  const lim = min(pend, ps + MAX_START_LINE);
-  if (avail >= 12 && load<u32>(b + <usize>ps) == 0x2f504953 /* "SIP/" */) {
+function startLine(b: usize, ps: i32, kind: i32): bool {
+  const sle = out(rSle); // the start line's CR
+  if (sle + 2 - ps > MAX_START_LINE) return false;
+  if (kind == 1) {
+    if (load<u32>(b + <usize>ps) != 0x2f504953 /* "SIP/" */) return false;
     if (load<u32>(b + <usize>ps + 4) != 0x20302e32 /* "2.0 " */) return false;
     const d0 = u8at(b, ps + 8) - 48;
     const d1 = u8at(b, ps + 9) - 48;
     const d2 = u8at(b, ps + 10) - 48;
     if (<u32>d0 > 9 || <u32>d1 > 9 || <u32>d2 > 9) return false;
     const c = u8at(b, ps + 11);
-    if (c != 32 && c != 13 && c != 10) return false;
-    for (let i = ps + 11; i < lim; i++) if (u8at(b, i) == 10) return true;
-    return false;
+    return c == 32 || c == 13;
   }
-  let p = ps;
-  while (p < lim && <u32>(u8at(b, p) - 65) < 26) p++;
-  if (p == ps || p >= lim || u8at(b, p) != 32) return false;
-  const uriStart = ++p;
-  while (p < lim) {
-    const c = u8at(b, p);
-    if (c == 32 || c == 13 || c == 10) break;
-    p++;
-  }
-  if (p >= lim || p == uriStart || u8at(b, p) != 32) return false;
-  p++;
-  if (lim - p < 8) return false;
-  if (load<u32>(b + <usize>p) != 0x2f504953 || (load<u32>(b + <usize>p + 3) >>> 8) != 0x302e32) return false;
-  p += 7;
-  if (u8at(b, p) == 13) p++;
-  if (p >= pend) return false;
-  return u8at(b, p) == 10;
+  const me = out(kMethod + 1);
+  const us = out(kUri);
+  const ue = out(kUri + 1);
+  if (out(kMethod) != ps || me <= ps || u8at(b, me) != 32 || us != me + 1 || ue <= us) return false;
+  if (u8at(b, ue) != 32 || out(kVersion) != ue + 1 || out(kVersion + 1) != sle || sle != ue + 8) return false;
+  return load<u32>(b + <usize>ue + 1) == 0x2f504953 && (load<u32>(b + <usize>ue + 4) >>> 8) == 0x302e32;
 }
 
 // @ts-ignore: decorator
@@ -252,9 +250,9 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
     let pend = o + total;
     if (ulen >= 8 && u + ulen < pend) pend = u + ulen;
     const ps = u + 8;
-    if (ps >= pend || !startLine(buf, ps, pend)) continue;
-    if (scanAt(buf + <usize>ps, pend - ps, ps, SCAN_KEYS) != 1) continue;
+    if (ps >= pend || scanAt(buf + <usize>ps, pend - ps, ps, SCAN_KEYS) != 1) continue;
     const kind = out(rKind);
+    if (!startLine(buf, ps, kind)) continue;
     const cseq = out(rCseq);
     const ss = out(kSentBy);
     store<i32>(row, 1);

@@ -22,9 +22,19 @@ import {
   R_HTOTAG,
   R_KEY,
   R_KIND,
+  R_SLE,
   R_STATUS,
 } from '../message/fast-scan';
-import { F_BRANCH, F_CALLID, F_CSEQM, F_METHOD, F_SENTBY, F_TRANSPORT } from '../message/sip-message';
+import {
+  F_BRANCH,
+  F_CALLID,
+  F_CSEQM,
+  F_METHOD,
+  F_SENTBY,
+  F_TRANSPORT,
+  F_URI,
+  F_VERSION,
+} from '../message/sip-message';
 
 /** Row stride (Int32 slots) and slots of the record table. */
 export const P_STRIDE = 24;
@@ -131,7 +141,10 @@ function load(): void {
       R_HSENTBY,
       R_HFROMTAG,
       R_HTOTAG,
+      R_SLE,
       k(F_METHOD),
+      k(F_URI),
+      k(F_VERSION),
       k(F_CALLID),
       k(F_CSEQM),
       k(F_BRANCH),
