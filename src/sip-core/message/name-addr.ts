@@ -455,9 +455,12 @@ function fastElement(
   const host = s.slice(hs, k);
   let hostType: HostType = 'domain';
   if (!letter) {
-    scratchDiags.length = 0;
     hostType = classifyHost(s, hs, k, scratchDiags);
-    if (scratchDiags.length !== 0) return null;
+    if (scratchDiags.length !== 0) {
+      // (emptied here, so it is empty at every call: no length store, a builtin call, per address)
+      scratchDiags.length = 0;
+      return null;
+    }
   }
   let port: number | null = null;
   if (k < gt && b[o + k] === 58) {
