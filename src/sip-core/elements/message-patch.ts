@@ -102,12 +102,12 @@ const insOrder: number[] = [];
 const patchFields = new FieldIndex();
 
 /** raw[vs, ve)'s line: start (after the previous LF) and end (after its own LF), as [ls, le]. */
-function lineStart(raw: Uint8Array, vs: number): number {
+export function lineStart(raw: Uint8Array, vs: number): number {
   let ls = vs;
   while (ls > 0 && raw[ls - 1] !== 10) ls--;
   return ls;
 }
-function lineEnd(raw: Uint8Array, ve: number): number {
+export function lineEnd(raw: Uint8Array, ve: number): number {
   let le = ve;
   while (le < raw.length && raw[le] !== 10) le++;
   return le < raw.length ? le + 1 : le;
@@ -508,7 +508,6 @@ export class MessagePatch {
   toBytes(topVia?: string, viaHead: Uint8Array | null = null): Uint8Array {
     const msg = this.msg;
     if (!this.changed && topVia === undefined) return msg.raw.subarray(msg.start, msg.end);
-    const raw = msg.raw;
     spCount = 0;
     if (this.requestUri !== null && msg.kind === 'request') {
       const sp = msg.requestUriSpan;
@@ -588,38 +587,7 @@ export class MessagePatch {
     if (clFirst && !clFine)
       splice(this.headEnd, this.headEnd, R_CONTENT_LENGTH, `Content-Length: ${body.length}\r\n`);
     if (this.newBody) splice(bodyStart, bodyEnd, R_CHANGE, this.newBody);
-    // insertion sort (a handful of splices): by offset, then rank, stable
-    const ord = spOrder;
-    ord.length = 0;
-    for (let i = 0; i < spCount; i++) {
-      let j = i - 1;
-      const s = spNum[3 * i]!;
-      const r = spNum[3 * i + 2]!;
-      while (j >= 0) {
-        const o = ord[j]!;
-        const os = spNum[3 * o]!;
-        if (os > s || (os === s && spNum[3 * o + 2]! > r)) {
-          ord[j + 1] = o;
-          j--;
-        } else break;
-      }
-      ord[j + 1] = i;
-    }
-    const w = writer.reset();
-    let pos = msg.startLineSpan.start;
-    for (let i = 0; i < spCount; i++) {
-      const k = ord[i]!;
-      const s = spNum[3 * k]!;
-      const e = spNum[3 * k + 1]!;
-      if (s > pos) w.span(raw, pos, s);
-      const t = spText[k]!;
-      if (typeof t === 'string') w.str(t);
-      else w.bytes(t);
-      if (e > pos) pos = e;
-    }
-    for (let i = 0; i < spCount; i++) spText[i] = '';
-    if (bodyEnd > pos) w.span(raw, pos, bodyEnd);
-    return w.take();
+    return writeSplices(msg, bodyEnd);
   }
 }
 
@@ -639,6 +607,65 @@ export function withoutFirstViaLine(m: SipMessage): Uint8Array | null {
   const w = writer.reset();
   w.span(raw, m.startLineSpan.start, lineStart(raw, vs));
   w.span(raw, lineEnd(raw, ve), m.bodyStart + m.bodyLength);
+  return w.take();
+}
+
+/** Starts a new list of splices (see {@link addSplice}, {@link writeSplices}). */
+export function beginSplices(): void {
+  spCount = 0;
+}
+
+/** Splice ranks at one offset (see R_TOP_VIA...): a new top Via, inserted fields, changes. */
+export const SPLICE_TOP_VIA = R_TOP_VIA;
+export const SPLICE_INSERT = R_INSERT;
+export const SPLICE_CHANGE = R_CHANGE;
+
+/**
+ * Adds a splice to the list begun by {@link beginSplices}: bytes [start, end) of the message
+ * replaced by `text`, placed by offset, then rank, then the order splices were added.
+ */
+export function addSplice(start: number, end: number, rank: number, text: string | Uint8Array): void {
+  splice(start, end, rank, text);
+}
+
+/**
+ * The message from its start line to `bodyEnd` with the splices applied, written once into the
+ * shared writer: what {@link MessagePatch.toBytes} ends with, for a caller that made the splices
+ * itself (a proxy forwarding a request with its usual edits, no patch object).
+ */
+export function writeSplices(msg: SipMessage, bodyEnd: number): Uint8Array {
+  const raw = msg.raw;
+  // insertion sort (a handful of splices): by offset, then rank, stable
+  const ord = spOrder;
+  ord.length = 0;
+  for (let i = 0; i < spCount; i++) {
+    let j = i - 1;
+    const s = spNum[3 * i]!;
+    const r = spNum[3 * i + 2]!;
+    while (j >= 0) {
+      const o = ord[j]!;
+      const os = spNum[3 * o]!;
+      if (os > s || (os === s && spNum[3 * o + 2]! > r)) {
+        ord[j + 1] = o;
+        j--;
+      } else break;
+    }
+    ord[j + 1] = i;
+  }
+  const w = writer.reset();
+  let pos = msg.startLineSpan.start;
+  for (let i = 0; i < spCount; i++) {
+    const k = ord[i]!;
+    const s = spNum[3 * k]!;
+    const e = spNum[3 * k + 1]!;
+    if (s > pos) w.span(raw, pos, s);
+    const t = spText[k]!;
+    if (typeof t === 'string') w.str(t);
+    else w.bytes(t);
+    if (e > pos) pos = e;
+  }
+  for (let i = 0; i < spCount; i++) spText[i] = '';
+  if (bodyEnd > pos) w.span(raw, pos, bodyEnd);
   return w.take();
 }
 

@@ -8,6 +8,7 @@
  */
 import { parseMessage, type SipMessage } from '../message';
 import { MessagePatch, withoutFirstViaLine } from './message-patch';
+import { ForwardEdits } from './forward-edits';
 import {
   F_BRANCH,
   F_TOTAG,
@@ -126,14 +127,28 @@ const routeFields = new FieldIndex();
 
 /** What the script runs on: the received message plus the edits and routing decisions so far. */
 export class ProxyMsg {
-  /** The edits to the received request, applied as byte splices when it is forwarded (made on first use). */
+  /**
+   * The edits to the received request, applied as byte splices when it is forwarded (made on first
+   * use; the usual forwarding edits kept in {@link fast} until then are moved to it).
+   */
   get editor(): MessagePatch {
-    return (this.patch ??= new MessagePatch(this.msg));
+    if (this.patch === null) {
+      this.patch = new MessagePatch(this.msg);
+      if (this.fastEdits !== null) this.fastEdits.replayInto(this.patch);
+    }
+    return this.patch;
   }
   private patch: MessagePatch | null = null;
+  /** The usual forwarding edits while no other edit needed a MessagePatch (made on first use). */
+  get fast(): ForwardEdits | null {
+    if (this.patch !== null) return null;
+    return (this.fastEdits ??= new ForwardEdits(this.msg));
+  }
+  private fastEdits: ForwardEdits | null = null;
   /** Lets go of the edits (the transaction is over: the request is not forwarded again). */
   releaseEditor(): void {
     this.patch = null;
+    if (this.fastEdits !== null) this.fastEdits.drop();
   }
   /** Max-Forwards was processed (mf_process_maxfwd_header or the relay's own decrement). */
   maxForwardsDone = false;
@@ -167,6 +182,8 @@ export class ProxyMsg {
 
   /** The request's method (`methodOf`), read once. */
   readonly method: string | null;
+  /** The Request-URI it came with. */
+  readonly receivedRuri: string | null;
   /** `z9hG4bK<loop hash>.`: the start of every branch this request is forwarded with (made on first use). */
   loopMark: string | null = null;
 
@@ -176,7 +193,8 @@ export class ProxyMsg {
     method?: string | null,
   ) {
     this.method = method === undefined ? methodOf(msg) : method;
-    this.ruri = keyText(msg, F_URI) ?? '';
+    this.receivedRuri = keyText(msg, F_URI);
+    this.ruri = this.receivedRuri ?? '';
     this.routes = msg.routeCount ? routeValues(msg) : NO_ROUTES;
   }
 }
@@ -349,12 +367,22 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   /** Builds the forwarded request for one branch (§16.6 steps 2–8). */
   private forwardBytes(ctx: ProxyMsg, uri: string, branch: string): Uint8Array {
-    const ed = ctx.editor;
-    if (uri !== ed.currentRequestUri) ed.setRequestUri(uri);
     this.addRecordRoute(ctx);
     ctx.viaMarked = true;
-    // our Via (§16.6 step 8): its constant part as bytes, then the branch
+    // our Via (§16.6 step 8): its constant part as bytes, then the branch; the usual edits written
+    // straight from the received bytes while no other edit needed a patch
+    const fast = ctx.fast;
+    const bytes = fast ? fast.toBytes(uri, ctx.receivedRuri, this.viaHeadBytes(), branch) : null;
+    if (bytes !== null) return bytes;
+    const ed = ctx.editor;
+    if (uri !== ed.currentRequestUri) ed.setRequestUri(uri);
     return ed.toBytes(branch, this.viaHeadBytes());
+  }
+
+  /** §16.6 step 3: Max-Forwards decremented. */
+  private decrementMaxForwards(ctx: ProxyMsg): void {
+    const fast = ctx.fast;
+    if (!fast || !fast.decrementMaxForwards()) ctx.editor.decrementMaxForwards();
   }
 
   private prepare(ctx: ProxyMsg): boolean {
@@ -367,7 +395,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.slSendReply(ctx, 483, 'Too Many Hops');
       return false;
     }
-    ctx.editor.decrementMaxForwards();
+    this.decrementMaxForwards(ctx);
     ctx.maxForwardsDone = true;
     this.markReceived(ctx);
     return true;
@@ -377,7 +405,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   private addRecordRoute(ctx: ProxyMsg): void {
     if (ctx.recordRoute && !ctx.recordRouteAdded) {
       ctx.recordRouteAdded = true;
-      ctx.editor.addHeaderBytes('Record-Route', this.recordRouteLine(), 'top');
+      const line = this.recordRouteLine();
+      const fast = ctx.fast;
+      if (!fast || !fast.addRecordRoute(line)) ctx.editor.addHeaderBytes('Record-Route', line, 'top');
     }
   }
 
@@ -398,6 +428,10 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.alwaysRport = saved;
     ctx.viaMarked = true;
     if (line === undefined || (line === null && v === top)) return;
+    if (line) {
+      const fast = ctx.fast;
+      if (fast && fast.replaceTopVia(line)) return;
+    }
     ctx.editor.removeFirstValue('via');
     if (line) ctx.editor.addHeaderBytes('Via', line, 'top');
     else ctx.editor.addHeader('Via', v, 'top');
@@ -1025,7 +1059,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       const tp = uriParts(nameAddrUri(top));
       if (this.myHosts.has(tp.host) && (tp.port ?? 5060) === this.transport.local.port) {
         ctx.routes.shift();
-        ctx.editor.removeFirstValue('route');
+        const fast = ctx.fast;
+        if (!fast || !fast.removeTopRoute()) ctx.editor.removeFirstValue('route');
       }
     }
     return 1;
@@ -1282,7 +1317,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       return 1;
     }
     if (mf === 0) return -1;
-    ctx.editor.decrementMaxForwards();
+    this.decrementMaxForwards(ctx);
     ctx.maxForwardsDone = true;
     return 1;
   }
