@@ -343,12 +343,8 @@ export class CapturePipeline implements FrameSink {
       t[o + P_DST] = a.v4(t[o + P_DST]! >>> 0);
     }
     st.bytes += bytes;
-    const timeOf = (o: number): number => {
-      const frac = t[o + P_FRAC]! >>> 0;
-      return (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
-    };
-    if (st.firstTimeUs < 0) st.firstTimeUs = timeOf(r0 * P_STRIDE);
-    st.lastTimeUs = timeOf((r1 - 1) * P_STRIDE);
+    if (st.firstTimeUs < 0) st.firstTimeUs = rowTimeUs(t, r0 * P_STRIDE, ns);
+    st.lastTimeUs = rowTimeUs(t, (r1 - 1) * P_STRIDE, ns);
     this.#frame.frameNo = frame0 + n - 1;
     this.#sink.passRows!(buf, t, r0, r1, base, ns, frame0, linkType);
   }
@@ -796,6 +792,12 @@ export class CapturePipeline implements FrameSink {
     this.stats.tcpGaps = t.gaps;
     this.stats.sctpPackets = this.#sctp.stats.packets;
   }
+}
+
+/** The capture time in µs of the ingest pass's row at `o` (`ns`: the fraction is nanoseconds). */
+function rowTimeUs(t: Int32Array, o: number, ns: boolean): number {
+  const frac = t[o + P_FRAC]! >>> 0;
+  return (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
 }
 
 /**
