@@ -54,19 +54,19 @@ export function findPcapSplit(
 
 /**
  * Relative per-frame costs of a two-part ingest, in units of decoding one stateless UDP frame: a TCP
- * frame costs ~7×, the tail's copy of a frame it hands over to the head ~0.3× (fitted on the bench
- * captures, 2026-11, from CPU times noisy at load 10-12. Session 4: 4.5×. Session 6: the ingest pass
- * (capture/ingest-pass.ts) made the UDP frame cheaper, and cut at 0.40 the head worked 21% more
- * than the tail: 7.3× fits that).
+ * frame costs ~5.5×, the tail's copy of a frame it hands over to the head ~0.3× (fitted on the bench
+ * captures, 2026-11, from CPU times noisy at load 10-12. Session 4: 4.5×. Session 6, with the ingest
+ * pass (capture/ingest-pass.ts) making the UDP frame cheaper: 4.5× → head 21% more CPU than the tail;
+ * 7× → tail 28% more; 5.5× (cut at 0.373 of the 1 GB bench file) → head 1,440 ms, tail 1,401 ms).
  */
-export const SPLIT_COST = { statefulFrame: 7, handoff: 0.3 };
+export const SPLIT_COST = { statefulFrame: 5.5, handoff: 0.3 };
 
 /**
  * Where to cut for equal work, as a fraction of the file, given the share `t` of frames that are
  * not stateless UDP: the head decodes everything before the cut and the stateful frames after it
  * (handed over by the tail); the tail decodes the stateless frames after the cut and copies the
  * others. With A the head's per-frame cost before the cut, B after it, C the tail's:
- * x·A + (1−x)·B = (1−x)·C. 0.5 for UDP only, about 0.32 with 5% TCP frames; kept within [0.2, 0.5].
+ * x·A + (1−x)·B = (1−x)·C. 0.5 for UDP only, about 0.36 with 5% TCP frames; kept within [0.2, 0.5].
  */
 export function splitFraction(t: number): number {
   const { statefulFrame: c, handoff: h } = SPLIT_COST;
