@@ -12,6 +12,12 @@
  *   then tier 2 (the full analyzer, run after on the built trace) and the total of both tiers against
  *   today's single-pass analysis; the ingest's own cost of the analysis key columns (the scanner's
  *   SCAN_KEYS mode + hashes vs its index-only mode, same messages, same process);
+ * - the target line as the app opens a capture, in fresh processes (this file run again with
+ *   `--app FILE MODE`): the ingest in one worker (openCapture, index path; APP_PARSE=1 parses as the
+ *   app's loader does) then the loader's TraceAdapter (tier 1) — the ratio (ingest + tier 1) / ingest
+ *   within that process —, the ingest alone, two workers + tier 1, and tier 1 indexing the parts a
+ *   worker hands over while it reads (g1t1); on the bench capture and bench/data/sip-1024MB.pcap
+ *   (BENCH_APP_SIZES, MB list, default "40,1024"; APP_RUNS, default 2, best kept);
  * - the analysis alone: attached to the built trace (`TraceAnalyzer.attach`), CPU per message beyond
  *   reading the bytes back (no ingest in the figure, so it varies less on a shared machine);
  * - memory the analysis holds per call (target: ≤ 8 KiB beyond the raw bytes),
