@@ -327,6 +327,12 @@ interface DialogRouting {
   dest: TransportAddress;
 }
 
+/** A dialog this phone made, with the routing of its requests as last worked out (see dialogRouting). */
+interface UaDialog extends Dialog {
+  routing:
+    (DialogRouting & { target: string; routeSet: string[]; first: string | undefined; count: number }) | null;
+}
+
 /** The index reader of the dialog setup (uasDialog, dialogFromResponse: one at a time). */
 const dialogFields = new FieldIndex();
 
@@ -513,6 +519,32 @@ export class UserAgent extends SipElement {
 
   /** RFC 3261 §12.2.1.1: Request-URI, Route headers and next hop of a request in `d`. */
   private dialogRouting(d: Dialog): DialogRouting {
+    // the ACK and the BYE of a call go the same way: kept with the dialog while its remote target
+    // and route set stay the same (RFC 3261 §12.2.1.2: a target refresh changes the target)
+    const ud = d as UaDialog;
+    const kept = ud.routing;
+    if (
+      kept &&
+      kept.target === d.remoteTarget &&
+      kept.routeSet === d.routeSet &&
+      kept.first === d.routeSet[0] &&
+      kept.count === d.routeSet.length
+    )
+      return kept;
+    const r = this.routingOf(d);
+    ud.routing = {
+      ruri: r.ruri,
+      routes: r.routes,
+      dest: r.dest,
+      target: d.remoteTarget,
+      routeSet: d.routeSet,
+      first: d.routeSet[0],
+      count: d.routeSet.length,
+    };
+    return ud.routing;
+  }
+
+  private routingOf(d: Dialog): DialogRouting {
     if (d.routeSet.length === 0) {
       const u = uriParts(d.remoteTarget);
       return { ruri: d.remoteTarget, routes: [], dest: this.uriDestination(u.host, u.port) };
@@ -565,8 +597,6 @@ export class UserAgent extends SipElement {
   /** A call's timer fired (see {@link CallRecord}). @internal */
   onCallTimer(call: CallRecord, code: number): void {
     switch (code) {
-      case T_FORGET:
-        return this.forget(call);
       case T_ANSWER:
         this.answerCall(call);
         return;
@@ -590,7 +620,7 @@ export class UserAgent extends SipElement {
         // forget the call once stray retransmissions can no longer arrive (64*T1); until then it
         // keeps only what they need (its dialog, the 2xx until ACKed), not its media
         const r = call as CallRecord;
-        this.clock.scheduleTarget(64 * this.timers.T1, r, T_FORGET, 'forget call');
+        this.forgetLater(r);
         r.remoteSdp = null;
         r.sdpRead = null;
         r.sdpSummary = null;
@@ -921,7 +951,8 @@ export class UserAgent extends SipElement {
       remoteTarget: contact ? nameAddrUri(contact) : call.target,
       routeSet: rr,
       state: 'early',
-    };
+      routing: null,
+    } as UaDialog;
     if (!existing || existing.state === 'early') call.dialog = d;
     return d;
   }
@@ -1332,7 +1363,8 @@ export class UserAgent extends SipElement {
       remoteTarget: contact ? nameAddrUri(contact) : remoteUri,
       routeSet,
       state: 'early',
-    };
+      routing: null,
+    } as UaDialog;
   }
 
   private onInvite(msg: SipMessage, source: TransportAddress): void {
@@ -1442,6 +1474,53 @@ export class UserAgent extends SipElement {
 
   /** Keep ended calls in `calls` (default true; long benchmark runs turn it off). */
   retainEndedCalls = true;
+
+  /**
+   * Ended calls to forget, oldest first, each 64*T1 after it ended: one timer for them all (the
+   * delay is the same for every call, so the queue is in time order), not one per call.
+   */
+  private readonly forgetQueue: (CallRecord | null)[] = [];
+  private readonly forgetDue: Micros[] = [];
+  private forgetHead = 0;
+  private forgetTimer = false;
+  private readonly forgetter: TimerTarget = { onTimer: () => this.forgetDueCalls() };
+
+  private forgetLater(call: CallRecord): void {
+    const delay = 64 * this.timers.T1;
+    this.forgetQueue.push(call);
+    this.forgetDue.push(this.clock.now() + delay);
+    if (!this.forgetTimer) {
+      this.forgetTimer = true;
+      this.clock.scheduleTarget(delay, this.forgetter, T_FORGET, 'forget calls');
+    }
+  }
+
+  private forgetDueCalls(): void {
+    this.forgetTimer = false;
+    const q = this.forgetQueue;
+    const due = this.forgetDue;
+    const now = this.clock.now();
+    let h = this.forgetHead;
+    while (h < q.length && due[h]! <= now) {
+      this.forget(q[h]!);
+      q[h] = null;
+      h++;
+    }
+    if (h === q.length) {
+      q.length = 0;
+      due.length = 0;
+      h = 0;
+    } else if (h >= 4096) {
+      q.splice(0, h);
+      due.splice(0, h);
+      h = 0;
+    }
+    this.forgetHead = h;
+    if (h < q.length) {
+      this.forgetTimer = true;
+      this.clock.scheduleTarget(due[h]! - now, this.forgetter, T_FORGET, 'forget calls');
+    }
+  }
 
   private forget(call: Call): void {
     const i = call.slot;
