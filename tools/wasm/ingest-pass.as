@@ -217,6 +217,50 @@ function cookie(b: usize, s: i32, e: i32): bool {
 }
 
 /**
+ * The method's code in the list of ingest-pass.ts `PASS_METHODS` (1-based: INVITE, ACK, BYE, CANCEL,
+ * REGISTER, OPTIONS, PRACK, SUBSCRIBE, NOTIFY, PUBLISH, INFO, REFER, MESSAGE, UPDATE) when the octets
+ * `[s, e)` are exactly that name (methods are case-sensitive, RFC 3261 §7.1), else 0. Reads 8 octets
+ * from `s` (the message goes on after a method: a request line, or the CSeq line's CRLF and more).
+ */
+function methodCode(b: usize, s: i32, e: i32): i32 {
+  const len = e - s;
+  if (s < 0 || len < 3 || len > 9) return 0;
+  const w = load<u64>(b + <usize>s);
+  const v = len >= 8 ? w : w & ((<u64>1 << (<u64>len << 3)) - 1);
+  switch (len) {
+    case 3:
+      return v == 0x4b4341 ? 2 : v == 0x455942 ? 3 : 0;
+    case 4:
+      return v == 0x4f464e49 ? 11 : 0;
+    case 5:
+      return v == 0x4b43415250 ? 7 : v == 0x5245464552 ? 12 : 0;
+    case 6:
+      if (v == 0x455449564e49) return 1;
+      if (v == 0x4c45434e4143) return 4;
+      if (v == 0x594649544f4e) return 9;
+      return v == 0x455441445055 ? 14 : 0;
+    case 7:
+      if (v == 0x534e4f4954504f) return 6;
+      if (v == 0x4853494c425550) return 10;
+      return v == 0x4547415353454d ? 13 : 0;
+    case 8:
+      return v == 0x5245545349474552 ? 5 : 0;
+    default:
+      return v == 0x4249524353425553 && u8at(b, s + 8) == 0x45 ? 8 : 0;
+  }
+}
+
+/** True when `[s, e)` and `[ps, pe)` hold the same octets. */
+function sameOctets(b: usize, s: i32, e: i32, ps: i32, pe: i32): bool {
+  const n = e - s;
+  if (n != pe - ps) return false;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) if (load<u64>(b + <usize>(s + i)) != load<u64>(b + <usize>(ps + i))) return false;
+  for (; i < n; i++) if (u8at(b, s + i) != u8at(b, ps + i)) return false;
+  return true;
+}
+
+/**
  * Walks the records of `buf[start, end)` (`buf` an address in memory; offsets relative to it) and
  * writes one row per whole record at `table` (at most `cap` rows). Stops at the end, before a partial
  * record, before a record whose length is corrupt, or when the table is full; `stopped()` then gives
@@ -226,6 +270,8 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
   let p = start;
   let n = 0;
   const little = le != 0;
+  let prevCs = -1; // the Call-ID of the last taken row of this call
+  let prevCe = -1;
   while (n < cap && end - p >= 16) {
     const capLen = rec32(buf, p + 8, little);
     if (capLen > MAX_RECORD || <u32>(end - p - 16) < capLen) break;
@@ -265,10 +311,21 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
     store<i32>(row, kind, 44);
     store<i32>(row, kind == 1 ? out(rStatus) : 0, 48);
     const m = kind == 0 ? kMethod : kCseqM;
-    store<i32>(row, out(m), 52);
-    store<i32>(row, out(m + 1), 56);
-    store<i32>(row, out(kCallId), 60);
-    store<i32>(row, out(kCallId + 1), 64);
+    const ms = out(m);
+    const me = out(m + 1);
+    const cs = out(kCallId);
+    const ce = out(kCallId + 1);
+    store<i32>(row, ms, 52);
+    store<i32>(row, me, 56);
+    store<i32>(row, cs, 60);
+    store<i32>(row, ce, 64);
+    // P_AUX: the method's code; 256 when the Call-ID is the previous taken row's (octet for octet)
+    const same = cs >= 0 && prevCs >= 0 && sameOctets(buf, cs, ce, prevCs, prevCe);
+    store<i32>(row, methodCode(buf, ms, me) | (same ? 256 : 0), 92);
+    if (cs >= 0) {
+      prevCs = cs;
+      prevCe = ce;
+    }
     store<i32>(row, cseq >= 0 ? cseq : 0, 68);
     store<i32>(row, out(rHBranch), 72);
     store<i32>(row, ss >= 0 && ipv4WithPort(buf, ss, out(kSentBy + 1)) ? out(rHSentBy) : sentByHash(buf), 76);

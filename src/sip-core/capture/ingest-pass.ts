@@ -67,6 +67,31 @@ export const P_SENTBY_H = 19;
 export const P_FROMTAG_H = 20;
 export const P_TOTAG_H = 21;
 export const P_KEYFLAGS = 22;
+/**
+ * The method's (request) or CSeq method's (response) code, 1-based in {@link PASS_METHODS}, 0 for any
+ * other; plus 256 when the Call-ID's octets equal those of the last taken row of the same call that
+ * had a Call-ID (so its id is that row's).
+ */
+export const P_AUX = 23;
+
+/** The methods the pass names by a code (P_AUX): the octets equal the name exactly. */
+export const PASS_METHODS = [
+  '',
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'REGISTER',
+  'OPTIONS',
+  'PRACK',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'INFO',
+  'REFER',
+  'MESSAGE',
+  'UPDATE',
+] as const;
 
 /** Frames the pass took in this thread so far (tests check it ran). */
 export const passCounters = { taken: 0 };

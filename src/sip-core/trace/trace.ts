@@ -27,6 +27,8 @@ import type { ParsedMessage } from '../message/sip-message';
 import { ByteInterner, SpanTable, type SpanTableState } from './byte-interner';
 import { ByteArena, type ReadAt } from './raw-store';
 import {
+  PASS_METHODS,
+  P_AUX,
   P_BRANCH_H,
   P_CALLID,
   P_CALLID_END,
@@ -563,6 +565,8 @@ export class Trace {
     const methods = this.#methodBytes;
     const newMethod = this.#newMethod;
     const callIds = this.#callIds;
+    const codeIds = this.#passMethodIds;
+    let lastCallId = this.#passCallId;
     let id = first;
     let fno = frame0;
     for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
@@ -586,10 +590,21 @@ export class Trace {
       recLen[id] = 16 + capLen;
       link[id] = linkType;
       const ms = t[o + P_METHOD]!;
-      method[id] = ms >= 0 ? methods.id(buf, ms, t[o + P_METHOD_END]!, newMethod) : 0;
+      const aux = t[o + P_AUX]!;
+      const code = aux & 255;
+      // A method the pass named by its code is interned by name (no read of the message's octets).
+      method[id] =
+        code !== 0
+          ? codeIds[code] || (codeIds[code] = this.#methods.id(PASS_METHODS[code]!))
+          : ms >= 0
+            ? methods.id(buf, ms, t[o + P_METHOD_END]!, newMethod)
+            : 0;
       status[id] = t[o + P_STATUS]!;
       const cs = t[o + P_CALLID]!;
-      callId[id] = cs >= 0 ? callIds.idOfSpan(buf, cs, t[o + P_CALLID_END]!) : 0;
+      if (cs >= 0) {
+        if ((aux & 256) === 0) lastCallId = callIds.idOfSpan(buf, cs, t[o + P_CALLID_END]!);
+        callId[id] = lastCallId;
+      } else callId[id] = 0;
       cseq[id] = t[o + P_CSEQ]!;
       branchH[id] = t[o + P_BRANCH_H]!;
       sentByH[id] = t[o + P_SENTBY_H]!;
@@ -598,6 +613,7 @@ export class Trace {
       id++;
     }
     this.#n = id;
+    this.#passCallId = lastCallId;
     if (this.#bytesListeners.length > 0) {
       for (let k = first, o = r0 * P_STRIDE; k < id; k++, o += P_STRIDE) {
         for (const l of this.#bytesListeners) l(k, buf, t[o + P_START]!, t[o + P_END]!, this);
@@ -605,6 +621,11 @@ export class Trace {
     }
     return first;
   }
+
+  /** Method ids of the ingest pass's method codes (0: not interned yet). */
+  readonly #passMethodIds = new Uint16Array(PASS_METHODS.length);
+  /** The Call-ID id of the last row `appendPassRows` appended with a Call-ID (see P_AUX). */
+  #passCallId = 0;
 
   /** The analysis key columns of message `id` from its parse (live and simulated traces append parses). */
   #keysOf(buf: Uint8Array, start: number, end: number, msg: SipMessage, id: number): void {
