@@ -269,6 +269,8 @@ const EMPTY = 0;
 export class Tier1KeyTable {
   #slots: Int32Array;
   #mask: number;
+  /** 32 - log2(slots): a slot is the top bits of the multiplicative hash (the well-mixed ones). */
+  #shift: number;
   #size = 0;
   /** The slot `get` found or stopped at, and the key it looked up. */
   #lastSlot = -1;
@@ -279,6 +281,7 @@ export class Tier1KeyTable {
     while (cap < capacity * 2) cap *= 2;
     this.#slots = new Int32Array(cap * 4);
     this.#mask = cap - 1;
+    this.#shift = 32 - Math.log2(cap);
   }
 
   get size(): number {
@@ -294,7 +297,7 @@ export class Tier1KeyTable {
   #slot(lo: number, hi: number): number {
     const mask = this.#mask;
     const s = this.#slots;
-    let i = (Math.imul(lo ^ hi, 0x9e3779b1) >>> 7) & mask;
+    let i = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> this.#shift;
     for (;;) {
       const w = i << 2;
       if (s[w + 2] === EMPTY || (s[w] === lo && s[w + 1] === hi)) return w;
@@ -331,6 +334,7 @@ export class Tier1KeyTable {
     const cap = (this.#mask + 1) * 2;
     this.#slots = new Int32Array(cap * 4);
     this.#mask = cap - 1;
+    this.#shift = 32 - Math.log2(cap);
     this.#lastSlot = -1;
     const s = this.#slots;
     for (let w = 0; w < old.length; w += 4) {
