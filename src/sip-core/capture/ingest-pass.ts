@@ -96,8 +96,25 @@ export const PASS_METHODS = [
 /** Frames the pass took in this thread so far (tests check it ran). */
 export const passCounters = { taken: 0 };
 
-/** Rows per call (the table is read before the next call). */
+/** Capacity of the record table. */
 export const PASS_ROWS = 2048;
+/**
+ * Rows per call (the table is read before the next call): few enough that the messages' octets are
+ * still in the cache when JavaScript reads the rows (declined frames, new Call-IDs).
+ */
+let rowsPerCall = PASS_ROWS;
+
+/** Sets the rows per call (1..PASS_ROWS; benchmarks compare sizes); returns the previous value. */
+export function setPassRowsPerCall(n: number): number {
+  const prev = rowsPerCall;
+  rowsPerCall = Math.max(1, Math.min(PASS_ROWS, Math.floor(n)));
+  return prev;
+}
+
+/** Rows per call of {@link runPass}: fewer rows means it stopped early (end, partial or corrupt record). */
+export function passRowsPerCall(): number {
+  return rowsPerCall;
+}
 
 /** Where the scanner writes its output (message/fast-scan.ts OUT; the tests catch a change). */
 const SCAN_OUT = 66624;
@@ -236,9 +253,9 @@ export function passStopped(): number {
 
 /**
  * Walks the whole records of `buf[start, end)` (`buf` must satisfy {@link passReads}), at most
- * {@link PASS_ROWS}; returns the number of rows written to {@link passTable}. It stops before a partial
+ * {@link passRowsPerCall}; returns the number of rows written to {@link passTable}. It stops before a partial
  * record and before a record whose length is corrupt (the JavaScript reader reports those).
  */
 export function runPass(buf: Uint8Array, start: number, end: number, littleEndian: boolean): number {
-  return passFn!(buf.byteOffset, start, end, littleEndian ? 1 : 0, TABLE_AT, PASS_ROWS);
+  return passFn!(buf.byteOffset, start, end, littleEndian ? 1 : 0, TABLE_AT, rowsPerCall);
 }

@@ -11,7 +11,7 @@ import {
   P_SEC,
   P_STRIDE,
   P_TYPE,
-  PASS_ROWS,
+  passRowsPerCall,
   passReads,
   passStopped,
   passTable,
@@ -159,7 +159,7 @@ export class PcapReader implements StreamReader {
         r++;
       }
       p = passStopped();
-      if (rows < PASS_ROWS) return p;
+      if (rows < passRowsPerCall()) return p;
     }
   }
 
