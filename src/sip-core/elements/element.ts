@@ -78,6 +78,12 @@ export function encodeMessage(startLine: string, headers: readonly string[], bod
   return w.take();
 }
 
+/** A body written straight into the message (no bytes of its own): its length in octets, then its octets. */
+export interface BodyWriter {
+  readonly length: number;
+  write(w: ByteWriter): void;
+}
+
 export interface ResponseOptions {
   reason?: string;
   toTag?: string | null;
@@ -86,7 +92,8 @@ export interface ResponseOptions {
   headers?: readonly string[];
   /** Header lines already encoded (each ending in CRLF), written after `headers`. */
   headerBytes?: Uint8Array;
-  body?: string;
+  /** The body: text, or a writer of it (written in place, see {@link BodyWriter}). */
+  body?: string | BodyWriter;
   /** The body already encoded (instead of `body`). */
   bodyBytes?: Uint8Array;
   contentType?: string;
@@ -513,7 +520,17 @@ export abstract class SipElement implements TransportListener {
     if (o.headerBytes) w.bytes(o.headerBytes);
     const body = o.body;
     const bodyBytes = o.bodyBytes;
-    if (body || (bodyBytes && bodyBytes.length)) {
+    if (body !== undefined && typeof body !== 'string') {
+      const n = body.length;
+      if (n > 0) {
+        w.bytes(P_CONTENT_TYPE);
+        w.line(o.contentType ?? 'application/sdp');
+        w.bytes(P_CONTENT_LENGTH);
+        w.uint(n);
+        w.bytes(CRLF2);
+        body.write(w);
+      } else w.bytes(CONTENT_LENGTH_0);
+    } else if (body || (bodyBytes && bodyBytes.length)) {
       w.bytes(P_CONTENT_TYPE);
       w.line(o.contentType ?? 'application/sdp');
       w.bytes(P_CONTENT_LENGTH);
@@ -641,6 +658,13 @@ export function writeBody(w: ByteWriter, body: string): void {
   w.uint(utf8Length(body));
   w.bytes(CRLF2);
   w.str(body);
+}
+
+/** `Content-Length: <n>` and the blank line, for a body of n octets written next (n > 0). */
+export function writeBodyLength(w: ByteWriter, n: number): void {
+  w.bytes(P_CONTENT_LENGTH);
+  w.uint(n);
+  w.bytes(CRLF2);
 }
 
 /** {@link writeBody} of a body already encoded (null or empty: no body). */

@@ -17,8 +17,10 @@ import {
   SipElement,
   encodeMessage,
   messageWriter,
+  type BodyWriter,
   writeBody,
   writeBodyBytes,
+  writeBodyLength,
 } from '../element';
 import type { ByteWriter } from '../byte-writer';
 import {
@@ -253,10 +255,20 @@ class CallRecord implements Call, TimerTarget {
   sdpRead: string | null = null;
   sdpSummary: SdpSummary | null = null;
   readonly #ua: UserAgent;
+  /** `<node>-<n>`, made when first asked for (most calls of a long run are never named). */
+  #id: string | null = null;
+  readonly #n: number;
+
+  get id(): string {
+    return (this.#id ??= `${this.#ua.node}-${this.#n}`);
+  }
+  set id(id: string) {
+    this.#id = id;
+  }
 
   constructor(
     ua: UserAgent,
-    public id: string,
+    n: number,
     readonly direction: 'out' | 'in',
     readonly callId: string,
     readonly localTag: string,
@@ -265,6 +277,7 @@ class CallRecord implements Call, TimerTarget {
     public slot: number,
   ) {
     this.#ua = ua;
+    this.#n = n;
   }
 
   onTimer(code: number): void {
@@ -325,6 +338,37 @@ interface DialogRouting {
   ruri: string;
   routes: string[];
   dest: TransportAddress;
+}
+
+/**
+ * The phone's SDP as a body written in place: the bytes before and after the session id, and the id
+ * (one reused object per phone, filled for each message: no body bytes of its own).
+ */
+class SdpBody implements BodyWriter {
+  head: Uint8Array = CRLF;
+  tail: Uint8Array = CRLF;
+  id = 0;
+  get length(): number {
+    return this.head.length + decimalDigits(this.id) + this.tail.length;
+  }
+  write(w: ByteWriter): void {
+    w.bytes(this.head);
+    w.uint(this.id);
+    w.bytes(this.tail);
+  }
+  /** `Content-Length: n`, the blank line and the body (writeBodyBytes' ending). */
+  writeWithLength(w: ByteWriter): void {
+    writeBodyLength(w, this.length);
+    this.write(w);
+  }
+}
+
+/** Number of decimal digits of a non-negative integer (String(n).length). */
+function decimalDigits(n: number): number {
+  if (!(n >= 0 && n <= 0xffffffff && n === Math.floor(n))) return String(n).length;
+  let d = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
 }
 
 /** A dialog this phone made, with the routing of its requests as last worked out (see dialogRouting). */
@@ -458,10 +502,30 @@ export class UserAgent extends SipElement {
   }
 
   /**
-   * {@link localSdp} as bytes: the parts before and after the session id are kept as bytes (they
-   * change only with the version, address, port or direction), the id is written between them.
+   * {@link localSdp} of `call` written into a message being written, as a body with its
+   * Content-Length (what writeBodyBytes writes for its bytes), with no bytes of its own: the parts
+   * before and after the session id are kept as bytes (they change only with the version, address,
+   * port or direction), the id is written between them.
    */
-  private localSdpBytes(call: Call): Uint8Array {
+  private writeLocalSdp(w: ByteWriter, call: Call): void {
+    const body = this.localSdpBody(call);
+    if (body === this.sdpBody) body.writeWithLength(w);
+    else writeBodyBytes(w, body as Uint8Array);
+  }
+
+  /** The local SDP of `call` as a body to write (the phone's reused writer of it, or its bytes). */
+  private localSdpBody(call: Call): SdpBody | Uint8Array {
+    if (!this.splitSdp(call)) return enc.encode(this.localSdp(call));
+    const b = this.sdpBody;
+    b.head = this.sdpKey.head!;
+    b.tail = this.sdpKey.tail!;
+    b.id = 2890844526 + call.seq;
+    return b;
+  }
+  private readonly sdpBody = new SdpBody();
+
+  /** Brings the SDP split at the session id up to date; false when buildSdp's text cannot be split so. */
+  private splitSdp(call: Call): boolean {
     const version = call.sdpVersion;
     const ip = this.mediaIp();
     const port = this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170;
@@ -471,7 +535,7 @@ export class UserAgent extends SipElement {
       // buildSdp's text split at the session id (it follows `o=<user> `)
       const text = buildSdp({ user: this.user, sessionId: 0, version, ip, port, direction: dir });
       const head = `v=0\r\no=${this.user} `;
-      if (!text.startsWith(`${head}0 `)) return enc.encode(this.localSdp(call));
+      if (!text.startsWith(`${head}0 `)) return false;
       this.sdpKey = {
         version,
         ip,
@@ -481,12 +545,7 @@ export class UserAgent extends SipElement {
         tail: enc.encode(text.slice(head.length + 1)),
       };
     }
-    const { head, tail } = this.sdpKey;
-    const w = messageWriter();
-    w.bytes(head!);
-    w.uint(2890844526 + call.seq);
-    w.bytes(tail!);
-    return w.take();
+    return true;
   }
   private sdpKey: {
     version: number;
@@ -578,7 +637,7 @@ export class UserAgent extends SipElement {
   private newCall(direction: 'out' | 'in', callId: string, target: string): CallRecord {
     const c = new CallRecord(
       this,
-      `${this.node}-${this.nextCall++}`,
+      this.nextCall++,
       direction,
       callId,
       this.ids.tag(),
@@ -866,8 +925,8 @@ export class UserAgent extends SipElement {
     const branch = this.ids.branch();
     call.inviteBranch = branch;
     call.state = call.state === 'failed' ? 'calling' : call.state;
-    const body = this.config.lateOffer ? null : this.localSdpBytes(call);
-    // encodeMessage's bytes, written part by part (constant parts as bytes)
+    const offer = !this.config.lateOffer;
+    // encodeMessage's bytes, written part by part (constant parts as bytes), the SDP offer in place
     const w = messageWriter();
     w.bytes(INVITE_SP);
     w.str(call.target);
@@ -890,8 +949,10 @@ export class UserAgent extends SipElement {
     w.bytes(ALLOW_LINE);
     if (this.config.use100rel) w.bytes(SUPPORTED_100REL);
     for (const c of call.credentials) w.line(c);
-    if (body) w.bytes(CONTENT_TYPE_SDP);
-    writeBodyBytes(w, body);
+    if (offer) {
+      w.bytes(CONTENT_TYPE_SDP);
+      this.writeLocalSdp(w, call);
+    } else writeBodyBytes(w, null);
     const bytes = w.take();
     const dest = this.outOfDialogDest(call.target, call.proxyIndex);
     call.inviteBytes = bytes;
@@ -1414,12 +1475,15 @@ export class UserAgent extends SipElement {
     if (!c || c.direction !== 'in' || c.state !== 'early' || !c.invite || !c.ist || !c.source) return false;
     if (c.remoteSdp)
       c.localDirection = answerDirection(remoteMedia(c as CallRecord, c.remoteSdp, this.sdpMemo).direction);
-    const ok = this.makeResponse(c.invite, c.source, 200, {
-      toTag: c.localTag,
-      recordRoute: true,
-      headerBytes: this.contactAllowLines(),
-      bodyBytes: this.localSdpBytes(c),
-    });
+    const sdp = this.localSdpBody(c);
+    const ok = this.makeResponse(
+      c.invite,
+      c.source,
+      200,
+      sdp instanceof Uint8Array
+        ? { toTag: c.localTag, recordRoute: true, headerBytes: this.contactAllowLines(), bodyBytes: sdp }
+        : { toTag: c.localTag, recordRoute: true, headerBytes: this.contactAllowLines(), body: sdp },
+    );
     c.okBytes = ok;
     c.ist.respond(ok, 200);
     c.status = 200;
