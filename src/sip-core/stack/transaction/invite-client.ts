@@ -182,20 +182,20 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           if (this.state === 'calling') {
             this.stopTimer(TIMER_CODE.A);
             this.stopTimer(TIMER_CODE.B);
-            this.transition('proceeding', `${status} received`);
+            this.transition('proceeding', ' received', status);
           }
           // §16.7 step 2: "If the response is provisional other than 100, the proxy MUST reset Timer C."
           if (this.options.timerC && status > 100) this.startTimer(TIMER_CODE.C, this.ctx.timers.C);
           this.tu.onResponse?.(this, response);
         } else if (status >= 200 && status < 300) {
           this.stopTimers();
-          this.transition('accepted', `${status} received`);
+          this.transition('accepted', ' received', status);
           this.tu.onResponse?.(this, response);
           // RFC 6026 §8.4: "The client transaction MUST start Timer M with a value of 64*T1."
           this.startTimer(TIMER_CODE.M, 64 * this.ctx.timers.T1);
         } else if (status >= 300 && status < 700) {
           this.stopTimers();
-          this.transition('completed', `${status} received`);
+          this.transition('completed', ' received', status);
           // §17.1.1.2: "the client transaction MUST ... generate an ACK request ... and pass the response up to the TU."
           this.ack = buildAckForNonSuccess(this.request, response);
           if (!this.send(this.ack, this.destination, 'ack', false)) return;

@@ -199,14 +199,14 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     this.req = null;
     if (status < 300) {
       if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
-      this.transition('accepted', `${status} sent`);
+      this.transition('accepted', ' sent', status);
       // RFC 6026 §8.7: "When the INVITE server transaction enters the Accepted state, Timer L MUST be set to fire in 64*T1."
       this.startTimer(TIMER_CODE.L, 64 * this.ctx.timers.T1);
       return true;
     }
     this.finalResponse = bytes;
     if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
-    this.transition('completed', `${status} sent`);
+    this.transition('completed', ' sent', status);
     // "For unreliable transports, timer G is set to fire in T1 seconds, and is not set to fire for reliable transports."
     if (!this.reliable) this.startTimer(TIMER_CODE.G, this.timerGInterval);
     // "When the Completed state is entered, timer H MUST be set to fire in 64*T1 seconds for all transports."

@@ -142,12 +142,12 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     const status = response.status ?? 0;
     if (this.state === 'trying' || this.state === 'proceeding') {
       if (status >= 100 && status < 200) {
-        if (this.state === 'trying') this.transition('proceeding', `${status} received`);
+        if (this.state === 'trying') this.transition('proceeding', ' received', status);
         this.tu.onResponse?.(this, response);
       } else if (status >= 200 && status < 700) {
         this.stopTimer(TIMER_CODE.E);
         this.stopTimer(TIMER_CODE.F);
-        this.transition('completed', `${status} received`);
+        this.transition('completed', ' received', status);
         this.tu.onResponse?.(this, response);
         // "Once the client transaction enters the Completed state, it MUST set Timer K to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
         this.startTimer(TIMER_CODE.K, this.reliable ? 0 : this.ctx.timers.T4);

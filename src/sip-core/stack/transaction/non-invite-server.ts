@@ -112,13 +112,13 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     this.lastStatus = status;
     if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
     if (status < 200) {
-      if (this.state === 'trying') this.transition('proceeding', `${status} sent`);
+      if (this.state === 'trying') this.transition('proceeding', ' sent', status);
       return true;
     }
     // the branch is made now if nothing else will have the request's octets afterwards
     if (this.tableRaw === null) void this.branch;
     this.req = null;
-    this.transition('completed', `${status} sent`);
+    this.transition('completed', ' sent', status);
     // "When the server transaction enters the Completed state, it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
     this.startTimer(TIMER_CODE.J, this.reliable ? 0 : 64 * this.ctx.timers.T1);
     return true;

@@ -132,6 +132,10 @@ const LABEL_BY_CODE: readonly string[] = TIMER_NAMES.map((n) => TIMER_LABEL[n]);
  * fixed slots hold every running timer: no object or closure per timer.
  */
 const TIMER_GROUP: readonly number[] = [0, 1, 2, 3, 0, 1, 0, 1, 3, 3, 3, 3, 3, 2];
+/** No timer running in a group (a 4-bit code; the codes are 0..13). */
+const NONE = 15;
+/** No timer running, start order 0, 1, 2, 3 (any order: it only ranks running timers). */
+const TM_IDLE = 0xffff | (0b11100100 << 16);
 
 /** A TU that ignores everything (a released transaction's, until it is made again). */
 const NO_TU: TransactionUser = Object.freeze({});
@@ -140,8 +144,6 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   abstract readonly kind: TransactionKind;
   /** Layer-unique id (set when the transaction is made; do not assign). */
   id: string;
-  /** Whether the transport is reliable (set when the transaction is made; do not assign). */
-  reliable: boolean;
   /** Request method, e.g. `INVITE`, `CANCEL` (set when the transaction is made; do not assign). */
   method: string;
   /**
@@ -167,19 +169,17 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   tableS0 = 0;
   tableS1 = 0;
   private current: S;
-  // The four timer slots (see TIMER_GROUP): running timer code plus 16 times its start stamp (-1:
-  // none; `c & 15` is the code, `c >> 4` the order the timers were started in, which handles do not
-  // tell) and scheduler handle (the scheduler knows when it is due: Scheduler.dueOf).
-  private c0 = -1;
-  private c1 = -1;
-  private c2 = -1;
-  private c3 = -1;
+  /**
+   * The four timer slots (see TIMER_GROUP) in one small integer: bits 4g..4g+3 the code running in
+   * group g (15: none), bits 16..23 the groups in the order their timers were started (2 bits each,
+   * oldest first; handles do not tell it). One field instead of five: every transaction lives 64*T1.
+   */
+  private tm = TM_IDLE;
+  // each group's scheduler handle (the scheduler knows when it is due: Scheduler.dueOf)
   private h0 = 0;
   private h1 = 0;
   private h2 = 0;
   private h3 = 0;
-  /** Timers started so far (the start stamps). */
-  private tick = 0;
 
   /** Legal predecessors of each state (the machine's table; on the prototype, not a field). */
   protected abstract get legalFrom(): Readonly<Record<S, readonly S[]>>;
@@ -206,8 +206,12 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     this.br = branch;
     this.id = ctx.id;
     this.current = initial;
-    this.reliable = ctx.transport.reliable;
     this.method = method;
+  }
+
+  /** Whether the transport is reliable (RFC 3261 §17: no retransmission timers, zero waits). */
+  get reliable(): boolean {
+    return this.ctx.transport.reliable;
   }
 
   /**
@@ -226,7 +230,6 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     this.br = branch;
     this.id = ctx.id;
     this.current = initial;
-    this.reliable = ctx.transport.reliable;
     this.method = method;
     this.userData = null;
     this.tableKey = null;
@@ -234,9 +237,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     this.tableIn = 0;
     this.tableRaw = null;
     this.tableB0 = this.tableB1 = this.tableS0 = this.tableS1 = 0;
-    this.c0 = this.c1 = this.c2 = this.c3 = -1;
+    this.tm = TM_IDLE;
     this.h0 = this.h1 = this.h2 = this.h3 = 0;
-    this.tick = 0;
   }
 
   /**
@@ -283,15 +285,19 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     return this.current === 'terminated';
   }
 
-  /** Running timers as [code, handle, due, start stamp], in the order they were started. */
-  private running(): [number, number, number, number][] {
-    const out: [number, number, number, number][] = [];
+  /** Running timers as [code, handle, due], in the order they were started. */
+  private running(): [number, number, number][] {
+    const out: [number, number, number][] = [];
     const clock = this.ctx.clock;
-    if (this.c0 >= 0) out.push([this.c0 & 15, this.h0, clock.dueOf(this.h0) ?? NaN, this.c0 >> 4]);
-    if (this.c1 >= 0) out.push([this.c1 & 15, this.h1, clock.dueOf(this.h1) ?? NaN, this.c1 >> 4]);
-    if (this.c2 >= 0) out.push([this.c2 & 15, this.h2, clock.dueOf(this.h2) ?? NaN, this.c2 >> 4]);
-    if (this.c3 >= 0) out.push([this.c3 & 15, this.h3, clock.dueOf(this.h3) ?? NaN, this.c3 >> 4]);
-    return out.sort((a, b) => a[3] - b[3]);
+    const tm = this.tm;
+    for (let k = 0; k < 4; k++) {
+      const g = (tm >> (16 + 2 * k)) & 3;
+      const code = (tm >> (4 * g)) & 15;
+      if (code === NONE) continue;
+      const h = g === 0 ? this.h0 : g === 1 ? this.h1 : g === 2 ? this.h2 : this.h3;
+      out.push([code, h, clock.dueOf(h) ?? NaN]);
+    }
+    return out;
   }
 
   /** Timers currently running (for UIs). */
@@ -307,9 +313,10 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /**
    * The single guarded state change. Throws {@link IllegalTransitionError} when `to` does not list
    * the current state as a legal predecessor (a programming error; wire input cannot cause it).
-   * Entering "terminated" stops every timer and tells the layer.
+   * Entering "terminated" stops every timer and tells the layer. The cause of the event is `cause`,
+   * or `${status}${cause}` when a status is given (built only when events are on).
    */
-  protected transition(to: S, cause: string): void {
+  protected transition(to: S, cause: string, status = -1): void {
     const from = this.current;
     if (!this.legalFrom[to].includes(from)) throw new IllegalTransitionError(this.kind, from, to);
     this.current = to;
@@ -320,9 +327,10 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
       at: this.ctx.clock.now(),
       from,
       to,
-      cause,
+      // a status cause ("180 received") is made only when someone reads it
+      cause: status >= 0 ? `${status}${cause}` : cause,
     });
-    if (to === 'terminated' && (this.c0 & this.c1 & this.c2 & this.c3) !== -1) {
+    if (to === 'terminated' && (this.tm & 0xffff) !== 0xffff) {
       // latest started first
       const r = this.running();
       for (let i = r.length - 1; i >= 0; i--) this.stopCode(r[i]![0]);
@@ -344,26 +352,31 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
    */
   protected startTimer(code: number, duration: Micros): void {
     const g = TIMER_GROUP[code]!;
-    const runningCode = g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3;
-    if (runningCode >= 0) this.stopCode(runningCode & 15);
+    const runningCode = (this.tm >> (4 * g)) & 15;
+    if (runningCode !== NONE) this.stopCode(runningCode);
     const clock = this.ctx.clock;
     const h = clock.scheduleTarget(duration, this, code, LABEL_BY_CODE[code]);
-    const c = code | (++this.tick << 4);
+    // the code in its group, and the group moved to the end of the start order
+    const tm = this.tm;
+    let order = 0;
+    let n = 0;
+    for (let k = 0; k < 4; k++) {
+      const x = (tm >> (16 + 2 * k)) & 3;
+      if (x !== g) order |= x << (2 * n++);
+    }
+    order |= g << 6;
+    this.tm = (tm & 0xffff & ~(15 << (4 * g))) | (code << (4 * g)) | (order << 16);
     switch (g) {
       case 0:
-        this.c0 = c;
         this.h0 = h;
         break;
       case 1:
-        this.c1 = c;
         this.h1 = h;
         break;
       case 2:
-        this.c2 = c;
         this.h2 = h;
         break;
       default:
-        this.c3 = c;
         this.h3 = h;
     }
     const emit = this.ctx.emit;
@@ -385,20 +398,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   onTimer(code: number): void {
     const g = TIMER_GROUP[code]!;
     // the slot is cleared before the handler runs (it may start the same timer again)
-    // (-1 & 15 is 15: no timer code)
-    if (g === 0) {
-      if ((this.c0 & 15) !== code) return;
-      this.c0 = -1;
-    } else if (g === 1) {
-      if ((this.c1 & 15) !== code) return;
-      this.c1 = -1;
-    } else if (g === 2) {
-      if ((this.c2 & 15) !== code) return;
-      this.c2 = -1;
-    } else {
-      if ((this.c3 & 15) !== code) return;
-      this.c3 = -1;
-    }
+    if (((this.tm >> (4 * g)) & 15) !== code) return;
+    this.tm |= 15 << (4 * g);
     const name = TIMER_NAMES[code]!;
     this.ctx.emit?.({
       type: 'timer-fire',
@@ -414,28 +415,14 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   protected abstract onTimerFired(name: TimerName): void;
 
   protected stopTimer(code: number): void {
-    const g = TIMER_GROUP[code]!;
-    if (((g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) & 15) === code)
-      this.stopCode(code);
+    if (((this.tm >> (4 * TIMER_GROUP[code]!)) & 15) === code) this.stopCode(code);
   }
 
   /** Stops running timer `code` (its group slot holds it). */
   private stopCode(code: number): void {
     const g = TIMER_GROUP[code]!;
-    let h: number;
-    if (g === 0) {
-      h = this.h0;
-      this.c0 = -1;
-    } else if (g === 1) {
-      h = this.h1;
-      this.c1 = -1;
-    } else if (g === 2) {
-      h = this.h2;
-      this.c2 = -1;
-    } else {
-      h = this.h3;
-      this.c3 = -1;
-    }
+    const h = g === 0 ? this.h0 : g === 1 ? this.h1 : g === 2 ? this.h2 : this.h3;
+    this.tm |= 15 << (4 * g);
     const clock = this.ctx.clock;
     const emit = this.ctx.emit;
     // the due time of the event (for the stop event) is read before it is cancelled
@@ -453,8 +440,7 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   }
 
   protected isRunning(code: number): boolean {
-    const g = TIMER_GROUP[code]!;
-    return ((g === 0 ? this.c0 : g === 1 ? this.c1 : g === 2 ? this.c2 : this.c3) & 15) === code;
+    return ((this.tm >> (4 * TIMER_GROUP[code]!)) & 15) === code;
   }
 
   /** Sends through the transport; returns false (after handling the error) when the transport failed. */
