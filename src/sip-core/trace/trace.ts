@@ -141,6 +141,9 @@ export interface AppendInput {
 
 const KIND = ['request', 'response', 'invalid'] as const;
 
+/** Most bytes `eachRaw` reads back in one region (messages that follow one another in the file). */
+const RAW_RUN_BYTES = 256 * 1024;
+
 /** Index in TRANSPORTS / REASSEMBLY (a switch: the ingest loop calls these for every message). */
 function transportCode(t: TransportName): number {
   switch (t) {
@@ -872,6 +875,53 @@ export class Trace {
     const len = c.rawLen[id]!;
     if (c.flags[id]! & 4) return this.#arena.read(c.rawOff[id]!, len);
     return this.#readAt!(c.rawOff[id]!, len);
+  }
+
+  /**
+   * Calls `fn(id, buf, start, end)` with the raw bytes of messages `[from, to)`, in id order, with no
+   * copy per message: messages that follow one another in the capture file are read with one `readAt`
+   * of their region (up to 256 KiB) and handed over as spans of it; arena messages as views of their
+   * chunk. Same bytes as `raw(id)`. `buf` may be kept but not written (a region is never reused).
+   */
+  eachRaw(
+    from: number,
+    to: number,
+    fn: (id: number, buf: Uint8Array, start: number, end: number) => void,
+  ): void {
+    const c = this.#c;
+    const { flags, rawOff, rawLen } = c;
+    const last = Math.min(to, this.count);
+    let id = Math.max(0, from);
+    while (id < last) {
+      if (flags[id]! & 4 || this.#readAt === null) {
+        const b = this.raw(id);
+        fn(id, b, 0, b.length);
+        id++;
+        continue;
+      }
+      // A run of file-backed messages in ascending, non-overlapping order within RUN_BYTES.
+      const base = rawOff[id]!;
+      let end = base + rawLen[id]!;
+      let k = id + 1;
+      while (k < last && !(flags[k]! & 4)) {
+        const o = rawOff[k]!;
+        const e = o + rawLen[k]!;
+        if (o < end || e - base > RAW_RUN_BYTES) break;
+        end = e;
+        k++;
+      }
+      if (k === id + 1) {
+        const b = this.#readAt(base, rawLen[id]!);
+        fn(id, b, 0, b.length);
+        id++;
+        continue;
+      }
+      const region = this.#readAt(base, end - base);
+      for (; id < k; id++) {
+        const s = rawOff[id]! - base;
+        fn(id, region, s, s + rawLen[id]!);
+      }
+    }
   }
 
   /** The full parse of message `id` (lazy: parsed on each call, from the raw bytes). */
