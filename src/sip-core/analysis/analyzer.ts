@@ -248,10 +248,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Analyzes the messages already in `trace`, follows new ones, and sets `trace.analysis`. */
   static attach(trace: Trace): TraceAnalyzer {
     const a = new TraceAnalyzer(trace);
-    for (let i = 0; i < trace.count; i++) {
-      const raw = trace.raw(i);
-      a.onBytes(i, raw, 0, raw.length);
-    }
+    trace.eachRaw(0, trace.count, (id, buf, start, end) => a.onBytes(id, buf, start, end));
     a.#unsubscribe = trace.onAppendBytes((id, buf, start, end, _t, msg) =>
       a.onBytes(id, buf, start, end, msg ?? null),
     );
