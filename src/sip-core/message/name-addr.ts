@@ -422,31 +422,32 @@ function fastElement(
   let at = -1;
   let he = -1;
   let letter = false;
+  // (and whether an octet before the first "@" is not unreserved: the user, when there is an "@")
+  let userBad = false;
   for (let k = p; k < end; k++) {
     const c = b[o + k]!;
     if (c === 62) {
       gt = k;
       break;
     }
+    const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
     if (c === 64 && at < 0) {
       at = k;
       he = -1;
       letter = false;
-    } else if (he < 0) {
-      const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
-      if ((f & C_HOST) === 0) he = k;
-      else if ((f & C_ALPHA) !== 0) letter = true;
+    } else {
+      if (at < 0 && (f & C_UNRESERVED) === 0) userBad = true;
+      if (he < 0) {
+        if ((f & C_HOST) === 0) he = k;
+        else if ((f & C_ALPHA) !== 0) letter = true;
+      }
     }
   }
   if (gt < 0 || isSp(b[o + gt - 1]!)) return null;
   let user: string | null = null;
   let hs = p;
   if (at >= 0) {
-    if (at === p) return null;
-    for (let k = p; k < at; k++) {
-      const c = b[o + k]!;
-      if ((CHAR256[c]! & C_UNRESERVED) === 0) return null;
-    }
+    if (at === p || userBad) return null;
     user = s.slice(p, at);
     hs = at + 1;
   }
@@ -476,20 +477,33 @@ function fastElement(
     if (k === ps || k - ps > 5 || n > 65535) return null;
     port = n;
   }
-  // URI parameters: ";" token [ "=" value ], spans within the URI text
-  const uparams: Param[] = [];
+  // URI parameters: ";" token [ "=" value ], spans within the URI text; the first held in a local and
+  // the list made at its size (an array grown by push gets a 17-slot store)
+  let u0: Param | null = null;
+  let uMore: Param[] | null = null;
   while (k < gt) {
     if (b[o + k] !== 59) return null;
     const pStart = k;
     let j = k + 1;
-    while (j < gt) {
-      const c = b[o + j]!;
-      if ((CHAR256[c]! & C_TOKEN) === 0) break;
-      j++;
+    let name: string;
+    if (b[o + j] === 108 && b[o + j + 1] === 114 && (j + 2 === gt || b[o + j + 2] === 59)) {
+      // ";lr" (RFC 3261 §19.1.1, every Route and Record-Route of a loose router): no token loop
+      j += 2;
+      name = 'lr';
+    } else {
+      while (j < gt) {
+        const c = b[o + j]!;
+        if ((CHAR256[c]! & C_TOKEN) === 0) break;
+        j++;
+      }
+      if (j === pStart + 1) return null;
+      name = paramNameAt(s, b, o, pStart + 1, j);
     }
-    if (j === pStart + 1) return null;
-    const name = paramNameAt(s, b, o, pStart + 1, j);
-    for (let q = 0; q < uparams.length; q++) if (uparams[q]!.name === name) return null;
+    let uparam: Param;
+    if (u0 !== null) {
+      if (u0.name === name) return null;
+      if (uMore !== null) for (let q = 0; q < uMore.length; q++) if (uMore[q]!.name === name) return null;
+    }
     if (j < gt && b[o + j] === 61) {
       const vs = j + 1;
       let v = vs;
@@ -499,29 +513,48 @@ function fastElement(
         v++;
       }
       if (v === vs || (v < gt && b[o + v] !== 59)) return null;
-      uparams.push({ name, value: s.slice(vs, v), span: { start: pStart - us, end: v - us } });
+      uparam = { name, value: s.slice(vs, v), span: { start: pStart - us, end: v - us } };
       k = v;
     } else {
       if (j < gt && b[o + j] !== 59) return null;
-      uparams.push({ name, value: null, span: { start: pStart - us, end: j - us } });
+      uparam = { name, value: null, span: { start: pStart - us, end: j - us } };
       k = j;
     }
+    if (u0 === null) u0 = uparam;
+    else (uMore ??= []).push(uparam);
+  }
+  let uparams: Param[];
+  if (u0 === null) uparams = [];
+  else if (uMore === null) uparams = [u0];
+  else {
+    uparams = [u0];
+    for (let q = 0; q < uMore.length; q++) uparams.push(uMore[q]!);
   }
   const uri: SipUri = { scheme, user, password: null, host, hostType, port, params: uparams, headers: [] };
   const uriText = s.slice(us, gt);
-  // header parameters
+  // header parameters (the first in a local, as the URI's); the first tag noted (getParam's answer)
   i = gt + 1;
-  const params: Param[] = [];
+  let h0: Param | null = null;
+  let hMore: Param[] | null = null;
+  let tag: string | null | undefined;
   while (i < end && b[o + i] === 59) {
     const pStart = i;
     let j = i + 1;
-    while (j < end) {
-      const c = b[o + j]!;
-      if ((CHAR256[c]! & C_TOKEN) === 0) break;
-      j++;
+    let name: string;
+    if (b[o + j] === 116 && b[o + j + 1] === 97 && b[o + j + 2] === 103 && b[o + j + 3] === 61) {
+      // ";tag=" (From and To): no token loop, no name lookup
+      j += 3;
+      name = 'tag';
+    } else {
+      while (j < end) {
+        const c = b[o + j]!;
+        if ((CHAR256[c]! & C_TOKEN) === 0) break;
+        j++;
+      }
+      if (j === pStart + 1) return null;
+      name = paramNameAt(s, b, o, pStart + 1, j);
     }
-    if (j === pStart + 1) return null;
-    const name = paramNameAt(s, b, o, pStart + 1, j);
+    let param: Param;
     if (j < end && b[o + j] === 61) {
       const vs = j + 1;
       let v = vs;
@@ -531,18 +564,27 @@ function fastElement(
         v++;
       }
       if (v === vs || (v < end && (b[o + v] === 34 || (b[o + v] === 44 && !list)))) return null;
-      params.push({ name, value: s.slice(vs, v), span: { start: pStart - so, end: v - so } });
+      param = { name, value: s.slice(vs, v), span: { start: pStart - so, end: v - so } };
       i = v;
     } else {
-      params.push({ name, value: null, span: { start: pStart - so, end: j - so } });
+      param = { name, value: null, span: { start: pStart - so, end: j - so } };
       i = j;
     }
+    if (tag === undefined && name === 'tag') tag = param.value;
+    if (h0 === null) h0 = param;
+    else (hMore ??= []).push(param);
   }
   const vEnd = i;
   while (i < end && isSp(b[o + i]!)) i++;
   if (i < end && !(list && b[o + i] === 44)) return null;
   fastNext = i;
-  const tag = getParam(params, 'tag');
+  let params: Param[];
+  if (h0 === null) params = [];
+  else if (hMore === null) params = [h0];
+  else {
+    params = [h0];
+    for (let q = 0; q < hMore.length; q++) params.push(hMore[q]!);
+  }
   return {
     displayName,
     displayNameQuoted: false,
@@ -589,15 +631,20 @@ export function nameAddrListFastPath(value: string, raw: Uint8Array, at: number)
 function fastList(s: string, so: number, len: number, raw: Uint8Array, at: number): NameAddr[] | null {
   const o = at - so;
   const end = so + len;
-  const list: NameAddr[] = [];
+  // the first two elements held in locals, the list made at its size (push grows a 17-slot store)
+  let e0: NameAddr | null = null;
+  let e1: NameAddr | null = null;
+  let list: NameAddr[] | null = null;
   let i = so;
   while (true) {
     while (i < end && isSp(raw[o + i]!)) i++;
     if (i >= end || raw[o + i] === 44) return null; // empty value or element: reported by the general path
     const v = fastElement(s, raw, o, i, end, true, so);
     if (v === null) return null;
-    list.push(v);
-    if (fastNext >= end) return list;
+    if (e0 === null) e0 = v;
+    else if (e1 === null) e1 = v;
+    else (list ??= [e0, e1]).push(v);
+    if (fastNext >= end) return list ?? (e1 === null ? [e0] : [e0, e1]);
     i = fastNext + 1;
   }
 }

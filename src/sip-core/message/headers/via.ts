@@ -566,8 +566,14 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
     i = k;
   }
   // parameters: ";" token [ "=" value ], nothing between them; the first branch / received / rport /
-  // maddr / ttl noted on the way (as finishVia reads them: first occurrence wins; undefined = absent)
-  const params: Param[] = [];
+  // maddr / ttl noted on the way (as finishVia reads them: first occurrence wins; undefined = absent).
+  // The first three are held in locals and the list made at its size at the end (an array grown by
+  // push gets a 17-slot store: most of a Via's octets of garbage).
+  let p0: Param | null = null;
+  let p1: Param | null = null;
+  let p2: Param | null = null;
+  let more: Param[] | null = null;
+  let np = 0;
   let branch: string | null | undefined;
   let received: string | null | undefined;
   let rport: number | true | null | undefined;
@@ -578,14 +584,44 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
     if (b[o + i] !== 59) return null;
     const pStart = i;
     const nStart = i + 1;
-    let j = nStart;
-    while (j < end) {
-      const c = b[o + j]!;
-      if ((CHAR256[c]! & C_TOKEN) === 0) break;
-      j++;
+    let j: number;
+    let name: string;
+    const c1 = b[o + nStart];
+    if (
+      c1 === 98 && // "branch=" (the usual names read as such: no token loop, no name lookup)
+      b[o + i + 2] === 114 &&
+      b[o + i + 3] === 97 &&
+      b[o + i + 4] === 110 &&
+      b[o + i + 5] === 99 &&
+      b[o + i + 6] === 104 &&
+      b[o + i + 7] === 61
+    ) {
+      j = i + 7;
+      name = 'branch';
+    } else if (
+      c1 === 114 && // "received="
+      b[o + i + 2] === 101 &&
+      b[o + i + 3] === 99 &&
+      b[o + i + 4] === 101 &&
+      b[o + i + 5] === 105 &&
+      b[o + i + 6] === 118 &&
+      b[o + i + 7] === 101 &&
+      b[o + i + 8] === 100 &&
+      b[o + i + 9] === 61
+    ) {
+      j = i + 9;
+      name = 'received';
+    } else {
+      j = nStart;
+      while (j < end) {
+        const c = b[o + j]!;
+        if ((CHAR256[c]! & C_TOKEN) === 0) break;
+        j++;
+      }
+      if (j === nStart) return null;
+      name = paramNameAt(s, b, o - so, so + nStart, so + j);
     }
-    if (j === nStart) return null;
-    const name = paramNameAt(s, b, o - so, so + nStart, so + j);
+    let param: Param;
     if (j < end && b[o + j] === 61) {
       const vStart = j + 1;
       let k = vStart;
@@ -597,7 +633,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
       }
       if (k === vStart) return null;
       const value = s.slice(so + vStart, so + k);
-      params.push({ name, value, span: { start: pStart, end: k } });
+      param = { name, value, span: { start: pStart, end: k } };
       if (name === 'branch') {
         if (branch === undefined) {
           branch = value;
@@ -620,13 +656,26 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
       } else if (name === 'ttl') plain = false;
       i = k;
     } else {
-      params.push({ name, value: null, span: { start: pStart, end: j } });
+      param = { name, value: null, span: { start: pStart, end: j } };
       if (name === 'rport') {
         if (rport === undefined) rport = true;
       } else if (name === 'branch' || name === 'received' || name === 'maddr' || name === 'ttl')
         plain = false;
       i = j;
     }
+    if (np === 0) p0 = param;
+    else if (np === 1) p1 = param;
+    else if (np === 2) p2 = param;
+    else (more ??= []).push(param);
+    np++;
+  }
+  let params: Param[];
+  if (np === 0) params = [];
+  else if (np === 1) params = [p0!];
+  else if (np === 2) params = [p0!, p1!];
+  else {
+    params = [p0!, p1!, p2!];
+    if (more !== null) for (let q = 0; q < more.length; q++) params.push(more[q]!);
   }
   if (!plain || branch === undefined) {
     if (diags === NO_DIAGNOSTICS) diags = [];
