@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../diagnostic';
 import { getParam, type Param, scanParams } from '../params';
-import { C_TOKEN, C_WORD, CHAR, isToken, parseUint, scanToken, skipWs, trimEnd } from './chars';
+import { C_TOKEN, C_WORD, CHAR, CHAR256, isToken, parseUint, scanToken, skipWs, trimEnd } from './chars';
 import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 /** 2^32 − 1: CSeq, RSeq and delta-seconds limits (RFC 3261 §8.1.1.5, §20.19; RFC 3262 §7.1). */
@@ -121,12 +121,42 @@ export function parseCSeqSpan(
   const mStart = i;
   while (i < end) {
     const c = raw[at + i]!;
-    if (c >= 128 || (CHAR[c]! & C_TOKEN) === 0) break;
+    if ((CHAR256[c]! & C_TOKEN) === 0) break;
     i++;
   }
   if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
     return parseCSeq(s.slice(so, so + end));
-  return { value: { seq, method: s.slice(so + mStart, so + end) }, diagnostics: NO_DIAGNOSTICS };
+  const method = methodAt(raw, at + mStart, end - mStart) ?? s.slice(so + mStart, so + end);
+  return { value: { seq, method }, diagnostics: NO_DIAGNOSTICS };
+}
+
+/** The usual methods of RFC 3261 as constants (no string made per CSeq), else null. */
+function methodAt(b: Uint8Array, at: number, n: number): string | null {
+  const c = b[at];
+  if (n === 6) {
+    if (
+      c === 73 &&
+      b[at + 1] === 78 &&
+      b[at + 2] === 86 &&
+      b[at + 3] === 73 &&
+      b[at + 4] === 84 &&
+      b[at + 5] === 69
+    )
+      return 'INVITE';
+    if (
+      c === 67 &&
+      b[at + 1] === 65 &&
+      b[at + 2] === 78 &&
+      b[at + 3] === 67 &&
+      b[at + 4] === 69 &&
+      b[at + 5] === 76
+    )
+      return 'CANCEL';
+  } else if (n === 3) {
+    if (c === 65 && b[at + 1] === 67 && b[at + 2] === 75) return 'ACK';
+    if (c === 66 && b[at + 1] === 89 && b[at + 2] === 69) return 'BYE';
+  }
+  return null;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -189,7 +219,7 @@ export function parseCallIdSpan(
   for (let i = 0; i < end; i++) {
     const c = raw[at + i]!;
     if (c === 64) ats++;
-    else if (c >= 128 || (CHAR[c]! & C_WORD) === 0) return parseCallId(value);
+    else if ((CHAR256[c]! & C_WORD) === 0) return parseCallId(value);
   }
   if (end === 0 || ats > 1) return parseCallId(value);
   return { value, diagnostics: NO_DIAGNOSTICS };

@@ -625,6 +625,9 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
     if (j < end && b[o + j] === 61) {
       const vStart = j + 1;
       let k = vStart;
+      // a branch's magic cookie (seven octets, none of them a stop) is stepped over once seen
+      const cookie = name === 'branch' && vStart + 7 <= end && hasCookieAt(b, o + vStart);
+      if (cookie) k += 7;
       while (k < end) {
         const c = b[o + k]!;
         // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
@@ -638,7 +641,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
         if (branch === undefined) {
           branch = value;
           // RFC 3261 §8.1.1.7: the magic cookie and an identifier after it (else finishVia reports)
-          if (!(k - vStart > 7 && hasCookieAt(b, o + vStart))) plain = false;
+          if (!(cookie && k - vStart > 7)) plain = false;
         }
       } else if (name === 'received') {
         if (received === undefined) {
