@@ -14,7 +14,6 @@ import {
   C_HOST,
   C_ALPHA,
   C_TOKEN,
-  C_UNRESERVED,
   CHAR,
   CHAR256,
   S_HVALUE,
@@ -415,43 +414,50 @@ function fastElement(
     scheme = 'sips';
     p = us + 5;
   } else return null;
-  // the first ">" closes the URI; the first "@" before it ends the user. The same pass finds where
-  // the host (host characters after the first "@", or from the start without one) ends: `he`, -1 while
-  // it runs on, restarted at the "@"
-  let gt = -1;
+  // The usual URI in plain loops (one table test per octet, the class bits OR-ed for "a letter?"): host
+  // characters from the start, then either "@" and host characters again (user, host) or the host's end.
+  // The first ">" after the host closes the URI. A user of other characters (unreserved or not), or an
+  // "@" after other characters, is declined (the general decoder reads it).
+  let k = p;
+  let acc = 0;
+  while (k < end) {
+    const f = CHAR256[b[o + k]!]!; // (0 for octets above 127: the host ends there, and the value is declined)
+    if ((f & C_HOST) === 0) break;
+    acc |= f;
+    k++;
+  }
   let at = -1;
-  let he = -1;
-  let letter = false;
-  // (and whether an octet before the first "@" is not unreserved: the user, when there is an "@")
-  let userBad = false;
-  for (let k = p; k < end; k++) {
-    const c = b[o + k]!;
+  if (k < end && b[o + k] === 64) {
+    at = k;
+    k++;
+    acc = 0;
+    while (k < end) {
+      const f = CHAR256[b[o + k]!]!;
+      if ((f & C_HOST) === 0) break;
+      acc |= f;
+      k++;
+    }
+  }
+  const he = k;
+  const letter = (acc & C_ALPHA) !== 0;
+  let gt = -1;
+  for (let q = he; q < end; q++) {
+    const c = b[o + q]!;
     if (c === 62) {
-      gt = k;
+      gt = q;
       break;
     }
-    const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
-    if (c === 64 && at < 0) {
-      at = k;
-      he = -1;
-      letter = false;
-    } else {
-      if (at < 0 && (f & C_UNRESERVED) === 0) userBad = true;
-      if (he < 0) {
-        if ((f & C_HOST) === 0) he = k;
-        else if ((f & C_ALPHA) !== 0) letter = true;
-      }
-    }
+    if (c === 64 && at < 0) return null;
   }
   if (gt < 0 || isSp(b[o + gt - 1]!)) return null;
   let user: string | null = null;
   let hs = p;
   if (at >= 0) {
-    if (at === p || userBad) return null;
+    if (at === p) return null;
     user = s.slice(p, at);
     hs = at + 1;
   }
-  let k = he < 0 ? gt : he;
+  k = he;
   if (k === hs) return null;
   const host = s.slice(hs, k);
   let hostType: HostType = 'domain';

@@ -38,15 +38,14 @@ import type { SipMessage } from './sip-message';
  */
 interface Internals {
   typedCache: unknown;
+  /** The index chunk; field i's slots start at `slot(i)`: name start/end, value start/end, key id | FOLDED. */
+  readonly ix: Int32Array;
+  slot(i: number): number;
   readonly headerCount: number;
-  valueStartAt(i: number): number;
-  valueEndAt(i: number): number;
-  keyIdAt(i: number): number;
   canonicalAt(i: number): string;
   valueAt(i: number): string;
   readonly startLineStart: number;
   asciiHead(): string | null;
-  foldedAt(i: number): boolean;
 }
 function internals(msg: SipMessage): Internals | null {
   return 'canonicalAt' in msg && 'typedCache' in msg ? (msg as unknown as Internals) : null;
@@ -280,8 +279,12 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
     let ve: number;
     let d: Decoded<unknown> | null = null;
     if (pm) {
-      // the key headers' decoders by id (no name lookup); the value is decoded only when a decoder wants it
-      const id = pm.keyIdAt(i);
+      // the key headers' decoders by id (no name lookup); the value is decoded only when a decoder wants it.
+      // The field's slots read once here (sip-message.ts: key id in the low 8 bits, FOLDED = 256)
+      const o = pm.slot(i);
+      const ix = pm.ix;
+      const w = ix[o + 4]!;
+      const id = w & 255;
       let fn: TypedDecoder | null | undefined;
       let at: OctetDecoder | null;
       if (id > 0) {
@@ -295,9 +298,9 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
         fn = decoderOf(pm.canonicalAt(i));
         at = fn ? octetDecoderOf(fn) : null;
       }
-      vs = pm.valueStartAt(i);
-      ve = pm.valueEndAt(i);
-      if (at !== null && head !== null && ve - hb <= head.length && !pm.foldedAt(i)) {
+      vs = ix[o + 2]!;
+      ve = ix[o + 3]!;
+      if (at !== null && head !== null && ve - hb <= head.length && (w & 256) === 0) {
         // Via and the address headers, most of every message: read from the octets (same results)
         d = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
       } else if (fn) d = safeRun(fn, pm.valueAt(i));
