@@ -141,6 +141,30 @@ export function keyBytesLower(b: Uint8Array, s: number, e: number): void {
   h2 = x2;
 }
 
+/**
+ * `keyBytesLower(b, s, e)` when every octet of `b[s,e)` is ASCII (`asciiSpan`), in the same pass:
+ * returns 1 when one of them is ':', else 0; adds nothing and returns -1 when one is not ASCII.
+ */
+export function keyBytesLowerAscii(b: Uint8Array, s: number, e: number): number {
+  let x1 = h1;
+  let x2 = h2;
+  let or = 0;
+  let colon = 0;
+  for (let i = s; i < e; i++) {
+    const o = b[i]!;
+    or |= o;
+    if (o === 58) colon = 1;
+    const c = low(o);
+    x1 = Math.imul(x1 ^ c, 0x01000193);
+    x2 = Math.imul(x2 ^ c, 0x5bd1e995);
+    x2 ^= x2 >>> 15;
+  }
+  if (or >= 0x80) return -1;
+  h1 = x1;
+  h2 = x2;
+  return colon;
+}
+
 /** Adds the characters of `s` lower-cased (ASCII letters), without a separator (see `keySep`); one per step. */
 export function keyCharsLower(s: string): void {
   for (let i = 0; i < s.length; i++) mix(low(s.charCodeAt(i)));

@@ -43,7 +43,7 @@ import {
   ParsedMessage,
 } from '../message/sip-message';
 import { decodeSpan } from '../message/text';
-import { asciiSpan, keyBytesLower, keyCharsLower, keySep, keySpan, keyStr } from './key-table';
+import { asciiSpan, keyBytesLowerAscii, keyCharsLower, keySep, keySpan, keyStr } from './key-table';
 
 /** Key ids of Contact and Record-Route in the parser's header index. */
 const ID_CONTACT = KEY_HEADER_CANONICAL.indexOf('contact');
@@ -466,7 +466,9 @@ export class AnalysisMessage {
     const s = this.#fallback ? -1 : this.#ix[this.#base + S_SENTBY]!;
     const e = this.#fallback ? -1 : this.#ix[this.#base + S_SENTBY + 1]!;
     const b = this.raw;
-    if (this.#fallback || (s >= 0 && !asciiSpan(b, s, e))) {
+    // The octets lower-cased into the key, the ASCII check and the ':' search in one pass.
+    const colon = this.#fallback || s < 0 || e === s ? 0 : keyBytesLowerAscii(b, s, e);
+    if (this.#fallback || colon < 0) {
       // From the text (its characters are not the octets when it is not ASCII).
       const sentBy = this.viaSentBy;
       if (!sentBy) {
@@ -482,21 +484,13 @@ export class AnalysisMessage {
       keyStr('');
       return;
     }
-    keyBytesLower(b, s, e);
     let port: boolean;
     if (b[s] === 91) {
       let rb = e - 1;
       while (rb >= s && b[rb] !== 93) rb--;
       port = rb >= s && b[rb + 1] === 58 && rb + 2 < e;
       for (let i = rb + 2; port && i < e; i++) if (b[i]! < 48 || b[i]! > 57) port = false;
-    } else {
-      port = false;
-      for (let i = s; i < e; i++)
-        if (b[i] === 58) {
-          port = true;
-          break;
-        }
-    }
+    } else port = colon === 1;
     if (!port) {
       const ts = this.#ix[this.#base + S_TRANSPORT]!;
       const te = this.#ix[this.#base + S_TRANSPORT + 1]!;
