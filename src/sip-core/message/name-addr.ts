@@ -16,6 +16,7 @@ import {
   C_TOKEN,
   CHAR,
   CHAR256,
+  isIpv4At,
   S_HVALUE,
   S_UVALUE,
   scanQuoted,
@@ -462,11 +463,15 @@ function fastElement(
   const host = s.slice(hs, k);
   let hostType: HostType = 'domain';
   if (!letter) {
-    hostType = classifyHost(s, hs, k, scratchDiags);
-    if (scratchDiags.length !== 0) {
-      // (emptied here, so it is empty at every call: no length store, a builtin call, per address)
-      scratchDiags.length = 0;
-      return null;
+    // an IPv4 address read on the octets (classifyHost's answer for one, with nothing to report)
+    if (isIpv4At(b, o + hs, o + k)) hostType = 'ipv4';
+    else {
+      hostType = classifyHost(s, hs, k, scratchDiags);
+      if (scratchDiags.length !== 0) {
+        // (emptied here, so it is empty at every call: no length store, a builtin call, per address)
+        scratchDiags.length = 0;
+        return null;
+      }
     }
   }
   let port: number | null = null;

@@ -149,3 +149,23 @@ export function lower(s: string): string {
   }
   return s;
 }
+
+/** uri.ts `isIpv4` of the octets `b[s, e)`: a dotted quad, each part 1–3 digits, 0–255. */
+export function isIpv4At(b: Uint8Array, s: number, e: number): boolean {
+  let parts = 0;
+  let n = 0;
+  let len = 0;
+  for (let k = s; k <= e; k++) {
+    const c = k < e ? b[k]! : 46;
+    if (c === 46) {
+      if (len === 0 || len > 3 || n > 255) return false;
+      parts++;
+      n = 0;
+      len = 0;
+    } else if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      len++;
+    } else return false;
+  }
+  return parts === 4;
+}

@@ -13,6 +13,7 @@ import {
   C_TOKEN,
   CHAR,
   CHAR256,
+  isIpv4At,
   parseUint,
   S_HVALUE,
   scanToken,
@@ -727,26 +728,6 @@ function digitsAt(b: Uint8Array, s: number, e: number): number {
     n = n * 10 + (c - 48);
   }
   return n;
-}
-
-/** {@link isIpv4} of the octets `b[s, e)`. */
-function isIpv4At(b: Uint8Array, s: number, e: number): boolean {
-  let parts = 0;
-  let n = 0;
-  let len = 0;
-  for (let k = s; k <= e; k++) {
-    const c = k < e ? b[k]! : 46;
-    if (c === 46) {
-      if (len === 0 || len > 3 || n > 255) return false;
-      parts++;
-      n = 0;
-      len = 0;
-    } else if (c >= 48 && c <= 57) {
-      n = n * 10 + (c - 48);
-      len++;
-    } else return false;
-  }
-  return parts === 4;
 }
 
 /** Serializes one via-parm. */
