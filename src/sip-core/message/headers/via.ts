@@ -13,7 +13,6 @@ import {
   C_TOKEN,
   CHAR,
   CHAR256,
-  isIpv4At,
   parseUint,
   S_HVALUE,
   scanToken,
@@ -533,14 +532,15 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   else return null;
   // sent-by host: host characters only (a domain name, or what classifyHost reads as an address)
   let i = 12;
-  let letter = false;
+  let acc = 0; // the class bits of the host's octets OR-ed ("a letter?" after the loop)
   while (i < end) {
     const c = b[o + i]!;
     const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
     if ((f & C_HOST) === 0) break;
-    if ((f & C_ALPHA) !== 0) letter = true;
+    acc |= f;
     i++;
   }
+  const letter = (acc & C_ALPHA) !== 0;
   if (i === 12) return null;
   // (a list of its own only where something may be reported)
   let diags = NO_DIAGNOSTICS;
@@ -629,6 +629,35 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
       // a branch's magic cookie (seven octets, none of them a stop) is stepped over once seen
       const cookie = name === 'branch' && vStart + 7 <= end && hasCookieAt(b, o + vStart);
       if (cookie) k += 7;
+      // the first received's IPv4 address read as one while its octets are stepped over (uri.ts isIpv4:
+      // four parts of 1-3 digits, each at most 255); the value must end right after it
+      let ipv4 = false;
+      if (name === 'received' && received === undefined) {
+        let parts = 0;
+        let n = 0;
+        let len = 0;
+        let ok = true;
+        while (k < end) {
+          const c = b[o + k]!;
+          if (c >= 48 && c <= 57) {
+            n = n * 10 + (c - 48);
+            len++;
+          } else if (c === 46) {
+            if (len === 0 || len > 3 || n > 255) ok = false;
+            parts++;
+            n = 0;
+            len = 0;
+          } else break;
+          k++;
+        }
+        ipv4 =
+          ok &&
+          parts === 3 &&
+          len !== 0 &&
+          len <= 3 &&
+          n <= 255 &&
+          (k >= end || (STOP256[b[o + k]!]! & S_HVALUE) !== 0);
+      }
       while (k < end) {
         const c = b[o + k]!;
         // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
@@ -647,7 +676,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
       } else if (name === 'received') {
         if (received === undefined) {
           received = value;
-          if (!isIpv4At(b, o + vStart, o + k)) plain = false;
+          if (!ipv4) plain = false;
         }
       } else if (name === 'rport') {
         if (rport === undefined) {
