@@ -24,6 +24,7 @@ import {
   R_KIND,
   R_SLE,
   R_STATUS,
+  SCAN_OUT,
 } from '../message/fast-scan';
 import {
   F_BRANCH,
@@ -116,8 +117,6 @@ export function passRowsPerCall(): number {
   return rowsPerCall;
 }
 
-/** Where the scanner writes its output (message/fast-scan.ts OUT; the tests catch a change). */
-const SCAN_OUT = 66624;
 /** The table and the arena in the scanner instance's memory (above its input, output and data). */
 const TABLE_AT = 3 * 65536;
 const ARENA_AT = TABLE_AT + PASS_ROWS * P_STRIDE * 4;

@@ -55,6 +55,8 @@ const IN = 1024;
 const IN_CAP = 65536;
 const OUT = 66624;
 const OUT_END = 131072;
+/** Where the scanner writes its output slots (the ingest pass reads them there). */
+export const SCAN_OUT = OUT;
 
 /** The part of the WebAssembly API used here (the project's TypeScript lib has no WebAssembly types). */
 interface WasmApi {
