@@ -165,6 +165,16 @@ export function growIndex(from: Int32Array, base: number, used: number, more: nu
 
 const headDecoder = new TextDecoder('utf-8');
 
+/**
+ * A Node `Buffer`'s own UTF-8 decoder (`Buffer.prototype.utf8Slice`, the one `buf.toString()` calls:
+ * no TextDecoder wrapper and no view to make), found on the bytes themselves: capture ingest and the
+ * transports hand over Buffers; where the bytes are a plain Uint8Array (a browser, a worker) it is
+ * absent and TextDecoder runs. Both replace invalid sequences as the WHATWG decoder does.
+ */
+interface NodeBytes {
+  utf8Slice?: (start: number, end: number) => string;
+}
+
 class Field implements HeaderField {
   readonly nameSpan: Span;
   readonly valueSpan: Span;
@@ -298,7 +308,11 @@ export class ParsedMessage implements SipMessage {
       const he = Math.max(hs, this.bodyStart);
       // (a plain view: a Buffer's own subarray makes a Buffer, which costs more)
       const raw = this.raw;
-      const t = headDecoder.decode(new Uint8Array(raw.buffer, raw.byteOffset + hs, he - hs));
+      const nodeSlice = (raw as NodeBytes).utf8Slice;
+      const t =
+        typeof nodeSlice === 'function'
+          ? nodeSlice.call(raw, hs, he)
+          : headDecoder.decode(new Uint8Array(raw.buffer, raw.byteOffset + hs, he - hs));
       head = l.head = t.length === he - hs ? t : null;
     }
     const base = this.startLineStart;
