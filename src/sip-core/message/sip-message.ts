@@ -308,10 +308,10 @@ export class ParsedMessage implements SipMessage {
       const he = Math.max(hs, this.bodyStart);
       // (a plain view: a Buffer's own subarray makes a Buffer, which costs more)
       const raw = this.raw;
-      const nodeSlice = (raw as NodeBytes).utf8Slice;
+      // (called as a method: a known target, which the compiler calls directly)
       const t =
-        typeof nodeSlice === 'function'
-          ? nodeSlice.call(raw, hs, he)
+        typeof (raw as NodeBytes).utf8Slice === 'function'
+          ? (raw as Required<NodeBytes>).utf8Slice(hs, he)
           : headDecoder.decode(new Uint8Array(raw.buffer, raw.byteOffset + hs, he - hs));
       head = l.head = t.length === he - hs ? t : null;
     }
