@@ -276,6 +276,43 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await page.screenshot({ path: join(shots, 'scenario-transactions-end.png') });
   });
 
+  it("opening another capture drops the former one's rows at once (no stale call to click)", async () => {
+    await page.getByRole('button', { name: 'Open sample', exact: true }).click();
+    const rows = page.getByTestId('calls-table').locator('tr.msg');
+    await rows.nth(4).waitFor({ timeout: 20_000 });
+    const sampleRows = await rows.count();
+    await rows.nth(2).locator('td').first().click();
+    // Counts the calls table's rows in the very update that shows the new title (a DOM observer
+    // runs after each of the page's synchronous updates): the sample's rows must be gone by then.
+    await page.evaluate(() => {
+      const w = window as unknown as { rowsAtTitle?: number };
+      new MutationObserver((_, obs) => {
+        const title = document.querySelector('[data-testid=capture-title]')?.textContent ?? '';
+        if (!title.includes('websocket.pcap')) return;
+        w.rowsAtTitle = document.querySelectorAll('[data-testid=calls-table] tr.msg').length;
+        obs.disconnect();
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page
+      .getByTestId('file-input')
+      .setInputFiles(join(root, 'test', 'fixtures', 'capture', 'websocket.pcap'));
+    await page
+      .getByTestId('capture-title')
+      .filter({ hasText: 'websocket.pcap' })
+      .waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => (window as unknown as { rowsAtTitle?: number }).rowsAtTitle)).toBe(0);
+    await rows.first().waitFor({ timeout: 20_000 });
+    expect(await rows.count()).toBe(2); // its registration and its call
+    expect(sampleRows).toBeGreaterThan(2);
+    await rows.first().locator('td').first().click();
+    await page
+      .getByRole('region', { name: 'Messages' })
+      .locator('h3')
+      .filter({ hasText: /\b[12]\b/ })
+      .waitFor({ timeout: 20_000 });
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -131,6 +131,28 @@ describe('PagedRows', () => {
     expect(rows.get(3)).toBe('q1:3');
   });
 
+  it('clear forgets the rows at once and drops answers still on their way (another list replaces it)', async () => {
+    const s = slowService(500);
+    const rows = new PagedRows(s.load, { pageSize: 100 });
+    const first = rows.reset();
+    s.asked[0]!.release();
+    await first;
+    rows.ensure(150, 160);
+    expect(s.asked.length).toBe(2); // page 1 on its way
+    rows.clear();
+    expect(rows.total).toBe(0);
+    expect(rows.get(3)).toBeUndefined();
+    s.asked[1]!.release(); // the old list's page lands after the clear: dropped
+    await settle();
+    expect(rows.get(150)).toBeUndefined();
+    s.newQuery();
+    const next = rows.reset();
+    s.asked[2]!.release();
+    await next;
+    expect(rows.get(3)).toBe('q1:3');
+    expect(rows.total).toBe(500);
+  });
+
   it('of two resets in flight, only the last one is shown', async () => {
     const s = slowService(500);
     const rows = new PagedRows(s.load, { pageSize: 100 });

@@ -238,6 +238,10 @@ export class AppState {
     this.selectedCallId = null;
     this.selectedCall = null;
     this.selectedCallIds = [];
+    // The former capture's rows go at once: clicked while the new first pages are on their way,
+    // a stale call row asked the new capture for a call it does not have ("no call C2945").
+    this.callRows.clear();
+    this.messageRows.clear();
     await this.callRows.reset({ top: true });
     await this.#loadMessages();
   }

@@ -82,6 +82,19 @@ export class PagedRows<T> {
     this.#pump();
   }
 
+  /**
+   * Forgets every row at once, and every answer still on its way: another list replaces this one
+   * (another capture), so its rows must not stay on screen, where a click would act on a row of a
+   * list that is gone. A `reset` follows to load the new list.
+   */
+  clear(): void {
+    this.#generation++;
+    this.#resetting = false;
+    this.#busy = null;
+    this.#pages.clear();
+    this.total = 0;
+  }
+
   /** The row at `index`, or undefined while its page is loading. */
   get(index: number): T | undefined {
     return this.#pages.get(Math.floor(index / this.pageSize))?.[index % this.pageSize];
