@@ -171,7 +171,7 @@ const headDecoder = new TextDecoder('utf-8');
  * transports hand over Buffers; where the bytes are a plain Uint8Array (a browser, a worker) it is
  * absent and TextDecoder runs. Both replace invalid sequences as the WHATWG decoder does.
  */
-interface NodeBytes {
+interface NodeBytes extends Uint8Array {
   utf8Slice?: (start: number, end: number) => string;
 }
 
@@ -311,7 +311,7 @@ export class ParsedMessage implements SipMessage {
       // (called as a method: a known target, which the compiler calls directly)
       const t =
         typeof (raw as NodeBytes).utf8Slice === 'function'
-          ? (raw as Required<NodeBytes>).utf8Slice(hs, he)
+          ? (raw as NodeBytes).utf8Slice!(hs, he)
           : headDecoder.decode(new Uint8Array(raw.buffer, raw.byteOffset + hs, he - hs));
       head = l.head = t.length === he - hs ? t : null;
     }
