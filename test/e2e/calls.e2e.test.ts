@@ -284,15 +284,13 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await rows.nth(2).locator('td').first().click();
     // Counts the calls table's rows in the very update that shows the new title (a DOM observer
     // runs after each of the page's synchronous updates): the sample's rows must be gone by then.
-    await page.evaluate(() => {
-      const w = window as unknown as { rowsAtTitle?: number };
-      new MutationObserver((_, obs) => {
-        const title = document.querySelector('[data-testid=capture-title]')?.textContent ?? '';
-        if (!title.includes('websocket.pcap')) return;
-        w.rowsAtTitle = document.querySelectorAll('[data-testid=calls-table] tr.msg').length;
-        obs.disconnect();
-      }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    });
+    // (a string: this file is type-checked without the DOM library)
+    await page.evaluate(`new MutationObserver((_, obs) => {
+      const title = document.querySelector('[data-testid=capture-title]')?.textContent ?? '';
+      if (!title.includes('websocket.pcap')) return;
+      window.rowsAtTitle = document.querySelectorAll('[data-testid=calls-table] tr.msg').length;
+      obs.disconnect();
+    }).observe(document.body, { subtree: true, childList: true, characterData: true })`);
     await page
       .getByTestId('file-input')
       .setInputFiles(join(root, 'test', 'fixtures', 'capture', 'websocket.pcap'));
@@ -300,7 +298,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
       .getByTestId('capture-title')
       .filter({ hasText: 'websocket.pcap' })
       .waitFor({ timeout: 20_000 });
-    expect(await page.evaluate(() => (window as unknown as { rowsAtTitle?: number }).rowsAtTitle)).toBe(0);
+    expect(await page.evaluate('window.rowsAtTitle')).toBe(0);
     await rows.first().waitFor({ timeout: 20_000 });
     expect(await rows.count()).toBe(2); // its registration and its call
     expect(sampleRows).toBeGreaterThan(2);
