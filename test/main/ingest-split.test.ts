@@ -3,7 +3,11 @@
  * merged, gives the trace one worker gives (TCP, fragments and WebSocket included), with progress to
  * the end and cancellation.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/main/ingest';
 import { toTraceJson } from '../../src/sip-core/trace/trace-json';
@@ -48,6 +52,41 @@ describe('openCapture({ workers: 2 })', () => {
       }
     }
   }, 120_000);
+
+  it("a tail worker that crashes rejects the open with the tail's error (the head does not wait on)", async () => {
+    // The worker script: the real one (from sources, through tsx, as openCapture starts it), except
+    // that the tail part of the split throws before it reads anything.
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-tail-crash-'));
+    const entry = join(dir, 'crashing-tail-worker.mjs');
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
+    const worker = pathToFileURL(join(import.meta.dirname, '../../src/main/ingest/worker.ts')).href;
+    writeFileSync(
+      entry,
+      `import { workerData } from 'node:worker_threads';
+if (workerData.split?.role === 'tail') throw new Error('tail worker crashed (test)');
+const m = await import(${JSON.stringify(tsxApi)});
+m.register();
+await import(${JSON.stringify(worker)});
+`,
+    );
+    try {
+      const t0 = performance.now();
+      await expect(
+        openCapture(files[0]!, { workers: 2, splitMinBytes: 0, workerEntry: entry }),
+      ).rejects.toMatchObject({ name: 'IngestError', message: 'tail worker crashed (test)' });
+      expect(performance.now() - t0).toBeLessThan(20_000);
+      // The same script opens the file with one worker (no tail): it is the real worker.
+      const one = await openCapture(files[0]!, { workerEntry: entry });
+      expect(one.trace.count).toBeGreaterThan(0);
+      one.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('an abort rejects with ABORT_ERR', async () => {
     const ac = new AbortController();
