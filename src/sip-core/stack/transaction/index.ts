@@ -2,7 +2,7 @@
  * RFC 3261 §17 transactions: the four state machines and the layer that matches messages to them.
  */
 export * from './types';
-export type { TransactionContext, TransactionRecycler } from './transaction';
+export type { TransactionContext } from './transaction';
 export { TIMER_LABEL, TransactionBase, messageBytes, responseStatus } from './transaction';
 export { InviteClientTransaction, INVITE_CLIENT_FROM } from './invite-client';
 export type { InviteClientState, InviteClientOptions } from './invite-client';
@@ -14,7 +14,6 @@ export { NonInviteServerTransaction, NON_INVITE_SERVER_FROM } from './non-invite
 export type { NonInviteServerState } from './non-invite-server';
 export { buildAckForNonSuccess, buildCancel } from './requests';
 export { TransactionTable } from './table';
-export { TransactionPool, isCurrent } from './pool';
 export {
   TransactionLayer,
   clientTransactionKey,

@@ -40,8 +40,6 @@ export interface InviteClientOptions {
 
 /** Shared default options (no object per transaction). */
 const NO_OPTIONS: InviteClientOptions = Object.freeze({});
-/** What a released transaction holds instead of its request's bytes. */
-const NO_BYTES = new Uint8Array(0);
 
 export class InviteClientTransaction extends TransactionBase<InviteClientState> {
   /** On the prototype: no field per transaction. */
@@ -60,51 +58,17 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
    *                branch when the TU built the bytes (parsed later, if an ACK must be built)
    * @param bytes   the INVITE as sent (retransmitted verbatim)
    */
-  private bytes: Uint8Array;
-  /** Where the INVITE goes (set when the transaction is made). */
-  destination: TransportAddress;
-  private options: InviteClientOptions;
-
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
     request: SipMessage | RequestKey,
-    bytes: Uint8Array,
-    destination: TransportAddress,
-    options: InviteClientOptions = NO_OPTIONS,
+    private readonly bytes: Uint8Array,
+    readonly destination: TransportAddress,
+    private readonly options: InviteClientOptions = NO_OPTIONS,
   ) {
     super(ctx, tu, 'calling', request.branch ?? '', 'INVITE');
-    this.bytes = bytes;
-    this.destination = destination;
-    this.options = options;
     this.parsed = 'raw' in request ? request : null;
     this.timerAInterval = ctx.timers.T1;
-  }
-
-  /** @internal {@link TransactionPool}: this released object made again, as the constructor makes one. */
-  reuse(
-    ctx: TransactionContext,
-    tu: TransactionUser,
-    request: SipMessage | RequestKey,
-    bytes: Uint8Array,
-    destination: TransportAddress,
-    options: InviteClientOptions = NO_OPTIONS,
-  ): this {
-    this.begin(ctx, tu, 'calling', request.branch ?? '', 'INVITE');
-    this.ack = null;
-    this.bytes = bytes;
-    this.destination = destination;
-    this.options = options;
-    this.parsed = 'raw' in request ? request : null;
-    this.timerAInterval = ctx.timers.T1;
-    return this;
-  }
-
-  protected override dropRefs(): void {
-    this.ack = null;
-    this.bytes = NO_BYTES;
-    this.parsed = null;
-    this.options = NO_OPTIONS;
   }
 
   /** The INVITE (parsed from the sent bytes on first use when created from a {@link RequestKey}). */

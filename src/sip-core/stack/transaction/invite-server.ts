@@ -81,9 +81,6 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     return this.req ? requestBranch(this.req) : (tableKeyBranch(this) ?? '');
   }
 
-  /** Where responses go (RFC 3261 §18.2.2, computed by the layer; set when the transaction is made). */
-  responseDestination: TransportAddress;
-
   /**
    * @param request          the received INVITE
    * @param responseDestination where responses go (RFC 3261 §18.2.2, computed by the layer)
@@ -92,48 +89,12 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     ctx: TransactionContext,
     tu: TransactionUser,
     request: SipMessage,
-    responseDestination: TransportAddress,
+    readonly responseDestination: TransportAddress,
     options: InviteServerOptions = {},
   ) {
     super(ctx, tu, 'proceeding', null, 'INVITE');
     this.req = request;
-    this.responseDestination = responseDestination;
     this.timerGInterval = ctx.timers.T1;
-    this.open(options);
-  }
-
-  /** @internal {@link TransactionPool}: this released object made again, as the constructor makes one. */
-  reuse(
-    ctx: TransactionContext,
-    tu: TransactionUser,
-    request: SipMessage,
-    responseDestination: TransportAddress,
-    options: InviteServerOptions = {},
-  ): this {
-    this.begin(ctx, tu, 'proceeding', null, 'INVITE');
-    this.lastProvisional = null;
-    this.finalResponse = null;
-    this.makeTrying = null;
-    this.lastStatus = null;
-    this.lastSent = null;
-    this.req = request;
-    this.responseDestination = responseDestination;
-    this.timerGInterval = ctx.timers.T1;
-    this.open(options);
-    return this;
-  }
-
-  protected override dropRefs(): void {
-    this.lastProvisional = null;
-    this.finalResponse = null;
-    this.makeTrying = null;
-    this.lastSent = null;
-    this.req = null;
-  }
-
-  /** The Proceeding state entered (its event) and the 100 Trying as asked (§17.2.1). */
-  private open(options: InviteServerOptions): void {
-    const ctx = this.ctx;
     const trying = options.trying ?? 'auto';
     ctx.emit?.({
       type: 'state',

@@ -11,9 +11,6 @@ import type { TransactionContext } from './transaction';
 import { TIMER_CODE, TransactionBase } from './transaction';
 import type { RequestKey, TimerName, TransactionUser } from './types';
 
-/** What a released transaction holds instead of its request's bytes. */
-const NO_BYTES = new Uint8Array(0);
-
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
 /** Legal predecessors of each state — RFC 3261 Figure 6. */
@@ -40,44 +37,17 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
   private timerEInterval: number;
   private parsed: SipMessage | null;
 
-  private bytes: Uint8Array;
-  /** Where the request goes (set when the transaction is made). */
-  destination: TransportAddress;
-
   /** `request`: the parsed request, or its branch and method when the TU built the bytes. */
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
     request: SipMessage | RequestKey,
-    bytes: Uint8Array,
-    destination: TransportAddress,
+    private readonly bytes: Uint8Array,
+    readonly destination: TransportAddress,
   ) {
     super(ctx, tu, 'trying', request.branch ?? '', request.method ?? '');
-    this.bytes = bytes;
-    this.destination = destination;
     this.parsed = 'raw' in request ? request : null;
     this.timerEInterval = ctx.timers.T1;
-  }
-
-  /** @internal {@link TransactionPool}: this released object made again, as the constructor makes one. */
-  reuse(
-    ctx: TransactionContext,
-    tu: TransactionUser,
-    request: SipMessage | RequestKey,
-    bytes: Uint8Array,
-    destination: TransportAddress,
-  ): this {
-    this.begin(ctx, tu, 'trying', request.branch ?? '', request.method ?? '');
-    this.bytes = bytes;
-    this.destination = destination;
-    this.parsed = 'raw' in request ? request : null;
-    this.timerEInterval = ctx.timers.T1;
-    return this;
-  }
-
-  protected override dropRefs(): void {
-    this.bytes = NO_BYTES;
-    this.parsed = null;
   }
 
   /** The request (parsed from the sent bytes on first use when created from a {@link RequestKey}). */

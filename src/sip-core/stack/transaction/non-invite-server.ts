@@ -54,44 +54,14 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     return this.req ? requestBranch(this.req) : (tableKeyBranch(this) ?? '');
   }
 
-  /** Where responses go (RFC 3261 §18.2.2; set when the transaction is made). */
-  responseDestination: TransportAddress;
-
   constructor(
     ctx: TransactionContext,
     tu: TransactionUser,
     request: SipMessage,
-    responseDestination: TransportAddress,
+    readonly responseDestination: TransportAddress,
   ) {
     super(ctx, tu, 'trying', null, requestMethod(request));
     this.req = request;
-    this.responseDestination = responseDestination;
-    this.open();
-  }
-
-  /** @internal {@link TransactionPool}: this released object made again, as the constructor makes one. */
-  reuse(
-    ctx: TransactionContext,
-    tu: TransactionUser,
-    request: SipMessage,
-    responseDestination: TransportAddress,
-  ): this {
-    this.begin(ctx, tu, 'trying', null, requestMethod(request));
-    this.lastResponse = null;
-    this.lastStatus = null;
-    this.req = request;
-    this.responseDestination = responseDestination;
-    this.open();
-    return this;
-  }
-
-  protected override dropRefs(): void {
-    this.lastResponse = null;
-    this.req = null;
-  }
-
-  private open(): void {
-    const ctx = this.ctx;
     ctx.emit?.({
       type: 'state',
       tx: this.id,

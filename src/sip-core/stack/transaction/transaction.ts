@@ -27,18 +27,6 @@ export interface TransactionContext {
   emit?: ((e: TransactionEvent) => void) | undefined;
   /** Called once when the transaction reaches "Terminated" (the layer forgets it). */
   onTerminated?: ((tx: TransactionBase<string>) => void) | undefined;
-  /**
-   * Where the transaction goes once terminated (after its TU's `onStateChange` and `onTerminated`):
-   * a {@link TransactionPool} that makes it again for a later request. Absent: it is left to the
-   * garbage collector, as before. A TU that gives a pool must keep no reference to a transaction
-   * past its termination, or check {@link TransactionBase.generation} before each use.
-   */
-  recycle?: TransactionRecycler | undefined;
-}
-
-/** Takes terminated transactions back (implemented by {@link TransactionPool}, in pool.ts). */
-export interface TransactionRecycler {
-  release(tx: TransactionBase<string>): void;
 }
 
 /**
@@ -137,21 +125,10 @@ const NONE = 15;
 /** No timer running, start order 0, 1, 2, 3 (any order: it only ranks running timers). */
 const TM_IDLE = 0xffff | (0b11100100 << 16);
 
-/** A TU that ignores everything (a released transaction's, until it is made again). */
-const NO_TU: TransactionUser = Object.freeze({});
-
 export abstract class TransactionBase<S extends string> implements TransactionInfo {
   abstract readonly kind: TransactionKind;
-  /** Layer-unique id (set when the transaction is made; do not assign). */
-  id: string;
-  /** Request method, e.g. `INVITE`, `CANCEL` (set when the transaction is made; do not assign). */
-  method: string;
-  /**
-   * Bumped each time a pooled transaction is released (context `recycle`): a TU that keeps a
-   * transaction with the generation it saw knows the object now serves another request when they
-   * differ. Always 0 for a transaction made without a pool.
-   */
-  generation = 0;
+  /** Layer-unique id. */
+  readonly id: string;
   /** Free slot for the transaction user (e.g. the proxy context or the call a transaction belongs to). */
   userData: unknown = null;
   /** Key under which a {@link TransactionTable} holds this transaction (set by the table). */
@@ -187,77 +164,26 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   /** The branch, when known (a server transaction makes it from its request on first use). */
   private br: string | null;
 
-  protected ctx: TransactionContext;
-  protected tu: TransactionUser;
-
   /**
    * @param branch the top Via branch, or null when the machine reads it from its request only if
    *               asked ({@link branchOfRequest})
    */
   protected constructor(
-    ctx: TransactionContext,
-    tu: TransactionUser,
+    protected readonly ctx: TransactionContext,
+    protected tu: TransactionUser,
     initial: S,
     branch: string | null,
-    method: string,
+    readonly method: string,
   ) {
-    this.ctx = ctx;
-    this.tu = tu;
     this.br = branch;
     this.id = ctx.id;
     this.current = initial;
-    this.method = method;
   }
 
   /** Whether the transport is reliable (RFC 3261 §17: no retransmission timers, zero waits). */
   get reliable(): boolean {
     return this.ctx.transport.reliable;
   }
-
-  /**
-   * Sets every field of the base again, as the constructor does, for a pooled object made again
-   * (its subclass then sets its own: each machine's `reuse`).
-   */
-  protected begin(
-    ctx: TransactionContext,
-    tu: TransactionUser,
-    initial: S,
-    branch: string | null,
-    method: string,
-  ): void {
-    this.ctx = ctx;
-    this.tu = tu;
-    this.br = branch;
-    this.id = ctx.id;
-    this.current = initial;
-    this.method = method;
-    this.userData = null;
-    this.tableKey = null;
-    this.tableHash = 0;
-    this.tableIn = 0;
-    this.tableRaw = null;
-    this.tableB0 = this.tableB1 = this.tableS0 = this.tableS1 = 0;
-    this.tm = TM_IDLE;
-    this.h0 = this.h1 = this.h2 = this.h3 = 0;
-  }
-
-  /**
-   * Lets go of what the transaction refers to once it is released to a pool (the base's references
-   * here; each machine drops its own in {@link dropRefs}).
-   */
-  private release(recycler: TransactionRecycler): void {
-    this.generation++;
-    this.tu = NO_TU;
-    this.userData = null;
-    this.tableKey = null;
-    this.tableRaw = null;
-    this.br = null;
-    this.dropRefs();
-    recycler.release(this);
-  }
-
-  /** A machine's own references (messages, bytes, builders), dropped when it is released to a pool. */
-  protected dropRefs(): void {}
 
   /** Top Via branch of the request that created the transaction. */
   get branch(): string {
@@ -336,12 +262,7 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
       for (let i = r.length - 1; i >= 0; i--) this.stopCode(r[i]![0]);
     }
     this.tu.onStateChange?.(this, from, to);
-    if (to === 'terminated') {
-      const ctx = this.ctx;
-      ctx.onTerminated?.(this);
-      const r = ctx.recycle;
-      if (r !== undefined) this.release(r);
-    }
+    if (to === 'terminated') this.ctx.onTerminated?.(this);
   }
 
   /**
