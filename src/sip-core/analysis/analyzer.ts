@@ -15,12 +15,12 @@
  */
 import { secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
-import type {
-  BytesAppendListener,
-  DualAppendListener,
+import {
+  type BytesAppendListener,
+  type DualAppendListener,
   Trace,
-  TraceAnalysis,
-  MessageAnalysisFields,
+  type TraceAnalysis,
+  type MessageAnalysisFields,
 } from '../trace/trace';
 import { AnalysisMessage } from './message-view';
 import {
@@ -214,6 +214,15 @@ function fromTagHash(msg: AnalysisMessage): number {
   return keyEnd();
 }
 
+/**
+ * An analyzer kept alive once one has indexed messages, holding the V8 maps of the analyzer's
+ * classes (the analyzer, its tables, its message view): as for tier 1 (see `shapeAnchor` in tier1.ts),
+ * once no analyzer was reachable a full GC collected those maps and deoptimized every analyzer
+ * function whose optimized code embeds them (`--trace-deopt`: "marking dependent code ... reason: weak
+ * objects"), so the next capture's tier 2 started cold again.
+ */
+let shapeAnchor: TraceAnalyzer | null = null;
+
 export class TraceAnalyzer implements TraceAnalysis {
   readonly trace: Trace;
   #txnCol = new Int32Array(1024).fill(-1);
@@ -236,7 +245,8 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   readonly #corr: CorrelationIndex = newCorrelationIndex();
   readonly #sdpCache = new SdpCache();
-  #lastUs = 0;
+  /** Latest message time (µs). -0, not 0: a double from the start (see `shapeAnchor`). */
+  #lastUs = -0;
   #lazyAt = -1;
   #lazy: AnalysisDiagnostic[] = [];
   #unsubscribe: (() => void) | null = null;
@@ -253,7 +263,12 @@ export class TraceAnalyzer implements TraceAnalysis {
       a.onBytes(id, buf, start, end, msg ?? null),
     );
     trace.analysis = a;
+    a.#anchor();
     return a;
+  }
+
+  #anchor(): void {
+    if (shapeAnchor === null && this.trace.count > 0) shapeAnchor = new TraceAnalyzer(new Trace(null));
   }
 
   /**
@@ -266,6 +281,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       this.onBytes(id, buf, start, end, msg ?? null),
     );
     this.trace.analysis = this;
+    this.#anchor();
   }
 
   /** Stops following the trace. */
