@@ -93,7 +93,8 @@ function startWorker(job: IngestJob, entry?: string | URL): Worker {
 }
 
 type DoneReply = Extract<IngestReply, { type: 'done' }>;
-type FinalReply = Extract<IngestReply, { type: 'done' | 'handed-over' }>;
+type FinalReply = Extract<IngestReply, { type: 'done' | 'handed-over' | 'rows-done' }>;
+type RowsDoneReply = Extract<IngestReply, { type: 'rows-done' }>;
 
 /** Runs one job in a worker; resolves with its final reply (rejects on error, exit or abort). */
 function runWorker<R extends FinalReply = DoneReply>(
@@ -269,9 +270,9 @@ async function runGrowing(
     parse: opts.parse ?? true,
     rows: true,
   };
-  let m: DoneReply;
+  let m: RowsDoneReply;
   try {
-    m = await runWorker<DoneReply>(job, opts.onProgress, opts.signal, opts.workerEntry, (rows) => {
+    m = await runWorker<RowsDoneReply>(job, opts.onProgress, opts.signal, opts.workerEntry, (rows) => {
       const t = start();
       if (!t.appendRows(rows)) broken = true;
       else opts.onRows?.(t);
@@ -281,14 +282,14 @@ async function runGrowing(
     throw e;
   }
   const t = start();
-  if (broken || t.count !== m.state.count) {
-    // A part went missing (cannot happen with one worker posting in order): the final state is whole.
+  if (broken || t.count !== m.count) {
+    // A part went missing (cannot happen with one worker posting in order).
     t.close();
     throw new IngestError('the trace handed over in parts is incomplete', null);
   }
-  t.source = m.state.source;
-  t.fileDiagnostics = m.state.fileDiagnostics;
-  t.messageDiagnosticCounts = new Map(m.state.messageDiagnosticCounts);
+  t.source = m.source;
+  t.fileDiagnostics = m.fileDiagnostics;
+  t.messageDiagnosticCounts = new Map(m.messageDiagnosticCounts);
   return {
     trace: t,
     diagnostics: m.diagnostics,

@@ -2,7 +2,7 @@
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats, SplitRole } from '../../sip-core/capture/pipeline';
 import type { MessagePort } from 'node:worker_threads';
-import type { TraceRows, TraceState } from '../../sip-core/trace/trace';
+import type { TraceRows, TraceSource, TraceState } from '../../sip-core/trace/trace';
 
 export type IngestJob =
   | {
@@ -46,6 +46,22 @@ export type IngestReply =
         atBoundary: boolean;
         merged?: boolean;
       } | null;
+    }
+  /**
+   * The end of a job with `rows`: every message came in 'rows' parts before it; this carries only
+   * what the receiving trace does not have (no columns: the worker kept none).
+   */
+  | {
+      type: 'rows-done';
+      /** Messages in all parts. */
+      count: number;
+      source: TraceSource;
+      fileDiagnostics: Diagnostic[];
+      messageDiagnosticCounts: [string, number][];
+      diagnostics: Diagnostic[];
+      stats: IngestStats | null;
+      isCapture: boolean;
+      cancelled: boolean;
     }
   /** Tail part of a two-part ingest: its trace went to the head worker. */
   | { type: 'handed-over'; cancelled: boolean }

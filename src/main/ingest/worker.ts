@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
-import { Trace, type TraceRows, type TraceState } from '../../sip-core/trace/trace';
+import { Trace, type TraceState } from '../../sip-core/trace/trace';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import {
   mergeOrder,
@@ -22,15 +22,6 @@ import {
 import type { IngestJob, IngestReply } from './protocol';
 
 const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
-
-/** The buffers of a part of a growing trace (all its own copies: transferred, not cloned). */
-function rowsTransferList(r: TraceRows): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  for (const a of Object.values(r.columns)) out.add(a.buffer as ArrayBuffer);
-  for (const a of [r.arenaBytes, r.callIds.pool, r.callIds.off, r.callIds.len])
-    out.add(a.buffer as ArrayBuffer);
-  return [...out];
-}
 
 /**
  * What the tail part sends the head part over their port after its last chunk and the null: its
@@ -104,12 +95,17 @@ async function run(job: IngestJob): Promise<void> {
   };
   if (job.kind === 'path') {
     const ch = job.handoff ? channel(job.handoff.port, job.handoff.signal, cancelled) : null;
-    // A growing trace: the new messages every ~100 ms of reading.
+    // A growing trace: the new messages every ~100 ms of reading, moved out of this worker's trace
+    // (its columns transferred, fresh ones for the next part: this worker keeps no copy).
     let lastRows = performance.now();
     const sendRows = (t: Trace): void => {
-      const rows = t.exportNewRows();
-      if (rows) post({ type: 'rows', rows }, rowsTransferList(rows));
+      const rows = t.handOverRows(nextRows);
+      if (!rows) return;
+      // Room for the next part: about as many rows as this one.
+      nextRows = Math.ceil((rows.count - rows.from) * 1.25);
+      post({ type: 'rows', rows }, Trace.rowsTransferList(rows));
     };
+    let nextRows = 1024;
     const r = await ingestCaptureFile(job.path, {
       onProgress,
       cancelled,
@@ -127,7 +123,23 @@ async function run(job: IngestJob): Promise<void> {
           : undefined,
     });
     r.file.close();
-    if (job.rows && !job.split) sendRows(r.trace);
+    if (job.rows && !job.split) {
+      // The last part, then what the main thread does not have yet (no rows).
+      sendRows(r.trace);
+      const t = r.trace;
+      post({
+        type: 'rows-done',
+        count: t.count,
+        source: t.source,
+        fileDiagnostics: t.fileDiagnostics,
+        messageDiagnosticCounts: [...t.messageDiagnosticCounts],
+        diagnostics: r.diagnostics,
+        stats: r.stats,
+        isCapture: r.isCapture,
+        cancelled: r.cancelled,
+      });
+      return;
+    }
     let state = r.trace.exportState();
     let stats = r.stats;
     let merged = false;

@@ -52,6 +52,10 @@ import {
   P_STATUS,
   P_STRIDE,
   P_TOTAG_H,
+  P_TYPE,
+  T_TCP_MORE,
+  T_TCP_NONE,
+  T_UDP,
 } from '../capture/ingest-pass';
 
 /** The `source` block of the trace JSON: what was read. */
@@ -346,6 +350,8 @@ export interface TraceRows {
   count: number;
   columns: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array>;
   arenaBytes: Uint8Array;
+  /** First part only: room the sender reserved for the whole trace (the receiver reserves it too). */
+  reserve?: number;
   addresses: { from: number; names: string[] };
   methods: { from: number; names: (string | null)[] };
   codeSets: { from: number; names: (string | null)[] };
@@ -446,8 +452,9 @@ export class Trace {
     };
   }
 
+  /** Messages appended so far (with those handed over by `handOverRows`, which this trace no longer holds). */
   get count(): number {
-    return this.#n;
+    return this.#base + this.#n;
   }
 
   /**
@@ -546,9 +553,11 @@ export class Trace {
 
   /**
    * The ingest pass's fast path (capture/ingest-pass.ts): appends the messages of rows `r0..r1` of its
-   * record table — what `appendIndexed` appends for each with the meta the pipeline's inline path gives
-   * (UDP, not reassembled, in the file at `base + P_START`, one frame `frame0 + k` of link type
-   * `linkType`, no diagnostics). P_SRC/P_DST hold address ids. Needs `canReadFile`. Returns the first id.
+   * record table — what `appendIndexed` appends for each with the meta the pipeline's inline path or
+   * its TCP path gives (UDP or TCP by P_TYPE, not reassembled, in the file at `base + P_START`, the
+   * frames numbered from `frame0` — a T_TCP_MORE row is its segment's frame, a T_TCP_NONE row a frame
+   * without a message — of link type `linkType`, no diagnostics). P_SRC/P_DST hold address ids. Needs
+   * `canReadFile`. Returns the first id.
    */
   appendPassRows(
     buf: Uint8Array,
@@ -571,21 +580,26 @@ export class Trace {
     const codeIds = this.#passMethodIds;
     let lastCallId = this.#passCallId;
     let id = first;
-    let fno = frame0;
+    let fno = frame0 - 1;
     for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
+      const ty = t[o + P_TYPE]!;
+      if (ty !== T_TCP_MORE) {
+        fno++;
+        if (ty === T_TCP_NONE) continue;
+      }
       const frac = t[o + P_FRAC]! >>> 0;
       const us = (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
       const kind = t[o + P_KIND]!;
       const ps = t[o + P_START]!;
       const capLen = t[o + P_CAPLEN]!;
-      frame[id] = fno++;
+      frame[id] = fno;
       time[id] = us;
       ftime[id] = us;
       src[id] = t[o + P_SRC]!;
       dst[id] = t[o + P_DST]!;
       sport[id] = t[o + P_SPORT]!;
       dport[id] = t[o + P_DPORT]!;
-      tr[id] = 0; // UDP, reassembly none
+      tr[id] = ty === T_UDP ? 0 : 1; // UDP or TCP (transportCode), reassembly none
       flags[id] = kind | (t[o + P_KEYFLAGS]! << 5);
       rawOff[id] = base + ps;
       rawLen[id] = t[o + P_END]! - ps;
@@ -618,8 +632,10 @@ export class Trace {
     this.#n = id;
     this.#passCallId = lastCallId;
     if (this.#bytesListeners.length > 0) {
-      for (let k = first, o = r0 * P_STRIDE; k < id; k++, o += P_STRIDE) {
+      for (let k = first, o = r0 * P_STRIDE; k < id; o += P_STRIDE) {
+        if (t[o + P_TYPE] === T_TCP_NONE) continue;
         for (const l of this.#bytesListeners) l(k, buf, t[o + P_START]!, t[o + P_END]!, this);
+        k++;
       }
     }
     return first;
@@ -1028,28 +1044,42 @@ export class Trace {
     };
   }
 
-  /** What `exportNewRows` has handed out so far (rows and table sizes). */
+  /** What `exportNewRows` / `handOverRows` has handed out so far (rows and table sizes). */
   #sent = { rows: 0, addresses: 0, methods: 1, callIds: 1, codeSets: 1 };
+  /**
+   * Messages moved out by `handOverRows`: the columns, arena and side tables hold messages
+   * `#base..count - 1` at `id - #base` (the write path's `#n` is the next local row).
+   */
+  #base = 0;
+
+  /** The part of `TraceRows` that is not the rows themselves: what the tables gained since the last part. */
+  #tablesSince(): Pick<TraceRows, 'addresses' | 'methods' | 'codeSets' | 'callIds'> {
+    const sent = this.#sent;
+    const out = {
+      addresses: { from: sent.addresses, names: this.addresses.slice(sent.addresses) },
+      methods: { from: sent.methods, names: this.#methods.names.slice(sent.methods) },
+      codeSets: { from: sent.codeSets, names: this.#codeSets.names.slice(sent.codeSets) },
+      callIds: this.#callIds.exportFrom(sent.callIds),
+    };
+    this.#sent = {
+      rows: this.count,
+      addresses: this.addresses.length,
+      methods: this.#methods.names.length,
+      callIds: this.#callIds.count,
+      codeSets: this.#codeSets.names.length,
+    };
+    return out;
+  }
 
   /**
-   * The messages appended since the last call (copies, transferable: see `TraceRows`), or null when
-   * there are none: a worker hands a growing trace over in parts while it ingests, and the receiving
-   * thread's trace follows it with `appendRows`. The trace stays usable.
+   * Copies the arena bytes of the rows `flags`/`rawOff`/`rawLen` describe (arena addresses of this
+   * trace) into one array, rewriting their `rawOff` as offsets into it.
    */
-  exportNewRows(): TraceRows | null {
-    const from = this.#sent.rows;
-    const n = this.#n;
-    if (n === from) return null;
-    const c = this.#c;
-    const columns: TraceRows['columns'] = {};
-    for (const name of COLUMN_NAMES) columns[name] = c[name].slice(from, n);
-    // Bytes kept in the arena travel with the rows (their offsets into `arenaBytes`).
-    const flags = columns.flags as Uint8Array;
-    const rawOff = columns.rawOff as Float64Array;
-    const rawLen = columns.rawLen as Uint32Array;
+  #arenaRows(flags: Uint8Array, rawOff: Float64Array, rawLen: Uint32Array): Uint8Array {
     let arenaLen = 0;
     for (let i = 0; i < flags.length; i++) if (flags[i]! & 4) arenaLen += rawLen[i]!;
     const arenaBytes = new Uint8Array(arenaLen);
+    if (arenaLen === 0) return arenaBytes;
     let at = 0;
     for (let i = 0; i < flags.length; i++) {
       if (!(flags[i]! & 4)) continue;
@@ -1057,30 +1087,96 @@ export class Trace {
       rawOff[i] = at;
       at += rawLen[i]!;
     }
-    const since = <T>(m: Map<number, T>): [number, T][] => [...m].filter(([id]) => id >= from);
-    const sent = this.#sent;
+    return arenaBytes;
+  }
+
+  /**
+   * Moves the messages appended since the last call out of this trace (null when there are none): the
+   * rows are the columns themselves (views of their buffers, to be transferred: see
+   * `rowsTransferList`), and the trace starts fresh columns, arena and side tables for the next ones,
+   * so it holds no copy of what it handed over. Ids keep counting (`count`); the receiving trace
+   * follows with `appendRows`. Afterwards this trace is only appended to and handed over again: its
+   * readers (`frame(id)`, `raw(id)`, `exportState`...) see only the messages not yet handed over.
+   * `nextRows`: room for the next part (it grows when a part is larger).
+   */
+  handOverRows(nextRows = 1024): TraceRows | null {
+    const n = this.#n;
+    if (n === 0) return null;
+    const from = this.#base;
+    const c = this.#c;
+    const columns: TraceRows['columns'] = {};
+    for (const name of COLUMN_NAMES) columns[name] = c[name].subarray(0, n);
+    const arenaBytes = this.#arenaRows(
+      columns.flags as Uint8Array,
+      columns.rawOff as Float64Array,
+      columns.rawLen as Uint32Array,
+    );
+    const shifted = <T>(m: Map<number, T>): [number, T][] => {
+      const out: [number, T][] = [];
+      for (const [id, x] of m) out.push([id + from, x]);
+      m.clear();
+      return out;
+    };
     const rows: TraceRows = {
+      from,
+      count: from + n,
+      columns,
+      arenaBytes,
+      ...(from === 0 ? { reserve: c.cap } : {}),
+      ...this.#tablesSince(),
+      frames: shifted(this.#frames),
+      diagnostics: shifted(this.#diags),
+      hep: shifted(this.#hep),
+      context: shifted(this.#context),
+    };
+    this.#base = from + n;
+    this.#n = 0;
+    this.#c = new Columns(Math.max(16, nextRows));
+    this.#arena = new ByteArena();
+    this.#sent.rows = this.#base;
+    return rows;
+  }
+
+  /** The buffers of a part from `handOverRows` or `exportNewRows` (all its own: transferred, not cloned). */
+  static rowsTransferList(r: TraceRows): ArrayBuffer[] {
+    const out = new Set<ArrayBuffer>();
+    for (const a of Object.values(r.columns)) out.add(a.buffer as ArrayBuffer);
+    for (const a of [r.arenaBytes, r.callIds.pool, r.callIds.off, r.callIds.len])
+      out.add(a.buffer as ArrayBuffer);
+    return [...out];
+  }
+
+  /**
+   * The messages appended since the last call (copies, transferable: see `TraceRows`), or null when
+   * there are none: a worker hands a growing trace over in parts while it ingests, and the receiving
+   * thread's trace follows it with `appendRows`. The trace stays usable.
+   */
+  exportNewRows(): TraceRows | null {
+    if (this.#base !== 0) throw new Error('exportNewRows after handOverRows');
+    const from = this.#sent.rows;
+    const n = this.#n;
+    if (n === from) return null;
+    const c = this.#c;
+    const columns: TraceRows['columns'] = {};
+    for (const name of COLUMN_NAMES) columns[name] = c[name].slice(from, n);
+    // Bytes kept in the arena travel with the rows (their offsets into `arenaBytes`).
+    const arenaBytes = this.#arenaRows(
+      columns.flags as Uint8Array,
+      columns.rawOff as Float64Array,
+      columns.rawLen as Uint32Array,
+    );
+    const since = <T>(m: Map<number, T>): [number, T][] => [...m].filter(([id]) => id >= from);
+    return {
       from,
       count: n,
       columns,
       arenaBytes,
-      addresses: { from: sent.addresses, names: this.addresses.slice(sent.addresses) },
-      methods: { from: sent.methods, names: this.#methods.names.slice(sent.methods) },
-      codeSets: { from: sent.codeSets, names: this.#codeSets.names.slice(sent.codeSets) },
-      callIds: this.#callIds.exportFrom(sent.callIds),
+      ...this.#tablesSince(),
       frames: since(this.#frames),
       diagnostics: since(this.#diags),
       hep: since(this.#hep),
       context: since(this.#context),
     };
-    this.#sent = {
-      rows: n,
-      addresses: this.addresses.length,
-      methods: this.#methods.names.length,
-      callIds: this.#callIds.count,
-      codeSets: this.#codeSets.names.length,
-    };
-    return rows;
   }
 
   /**
@@ -1090,6 +1186,7 @@ export class Trace {
    */
   appendRows(rows: TraceRows): boolean {
     if (
+      this.#base !== 0 ||
       rows.from !== this.#n ||
       rows.addresses.from !== this.addresses.length ||
       rows.methods.from !== this.#methods.names.length ||
@@ -1102,6 +1199,7 @@ export class Trace {
     for (const k of rows.codeSets.names) if (k !== null) this.#codeSets.id(k);
     this.#callIds.appendDelta(rows.callIds);
     const k = rows.count - rows.from;
+    if (rows.reserve !== undefined && rows.reserve > this.#c.cap) this.#c.grow(rows.reserve, true);
     if (rows.count > this.#c.cap) this.#c.grow(rows.count);
     const c = this.#c;
     for (const name of COLUMN_NAMES) (c[name] as Uint8Array).set(rows.columns[name] as Uint8Array, rows.from);

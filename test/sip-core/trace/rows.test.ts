@@ -1,7 +1,8 @@
 /**
- * A trace handed over in parts while it grows (`exportNewRows` → `appendRows`): the receiving trace
- * ends equal to the sender's (messages, frames, raw bytes, arena-backed TCP messages included), and
- * its append listeners see every message once, in order, with its bytes.
+ * A trace handed over in parts while it grows (`exportNewRows` → `appendRows`, or `handOverRows`,
+ * which moves the rows out): the receiving trace ends equal to the sender's (messages, frames, raw
+ * bytes, arena-backed TCP messages included), and its append listeners see every message once, in
+ * order, with its bytes.
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +71,67 @@ describe('Trace.exportNewRows / appendRows', () => {
     expect(copy.appendRows(rows)).toBe(true);
     expect(copy.appendRows(rows)).toBe(false);
     expect(copy.count).toBe(r.trace.count);
+    r.file.close();
+  });
+
+  it('handOverRows moves the rows out: the sender keeps none, the receiver equals a plain ingest', async () => {
+    let total = 0;
+    for (const f of files) {
+      const plain = await ingestCaptureFile(f, { parse: false });
+      const file = new CaptureFile(f);
+      const copy = new Trace(file.readAt, [], { name: 'copy' });
+      const seen: number[] = [];
+      copy.onAppendBytes((id) => seen.push(id));
+      let parts = 0;
+      let sizes = 0;
+      const hand = (t: Trace): void => {
+        const before = t.count;
+        const rows = t.handOverRows(8);
+        if (!rows) return;
+        expect(rows.count, f).toBe(before);
+        // What the sender still holds: no row, nothing in its side tables (exportState sees none).
+        const held = t.exportState();
+        expect(held.count).toBe(0);
+        expect(held.frames.length + held.diagnostics.length + held.hep.length + held.context.length).toBe(0);
+        expect(held.arena.chunks.length).toBe(0);
+        expect(t.count).toBe(before);
+        if (parts === 0) expect(rows.reserve).toBeGreaterThanOrEqual(plain.trace.count);
+        else expect(rows.reserve).toBeUndefined();
+        // The parts travel as another thread receives them (structured clone, buffers transferred).
+        const moved = structuredClone(rows, { transfer: Trace.rowsTransferList(rows) });
+        expect(copy.appendRows(moved), f).toBe(true);
+        parts++;
+        sizes += rows.count - rows.from;
+      };
+      const r = await ingestCaptureFile(f, { parse: false, chunkSize: 512, onChunk: hand });
+      hand(r.trace);
+      expect(r.trace.handOverRows()).toBeNull();
+      expect(sizes).toBe(plain.trace.count);
+      copy.source = r.trace.source;
+      copy.fileDiagnostics = r.trace.fileDiagnostics;
+      total += parts;
+      expect(toTraceJson(copy).messages, f).toEqual(toTraceJson(plain.trace).messages);
+      for (let id = 0; id < plain.trace.count; id++) {
+        expect(copy.frames(id), f).toEqual(plain.trace.frames(id));
+        expect(copy.raw(id), f).toEqual(plain.trace.raw(id));
+        expect(copy.callIdKey(id)).toBe(plain.trace.callIdKey(id));
+        expect(copy.pipelineDiagnostics(id)).toEqual(plain.trace.pipelineDiagnostics(id));
+        expect(copy.contextFrames(id)).toEqual(plain.trace.contextFrames(id));
+        expect(copy.hepCorrelationId(id)).toBe(plain.trace.hepCorrelationId(id));
+      }
+      expect(seen).toEqual([...Array(plain.trace.count).keys()]);
+      r.file.close();
+      plain.file.close();
+      file.close();
+    }
+    expect(total).toBeGreaterThan(files.length * 2);
+  });
+
+  it('a trace that handed rows over no longer exports copies, nor takes parts', async () => {
+    const r = await ingestCaptureFile(files[0]!, { parse: false });
+    const rows = r.trace.handOverRows()!;
+    expect(() => r.trace.exportNewRows()).toThrow();
+    expect(r.trace.appendRows(rows)).toBe(false);
     r.file.close();
   });
 });
