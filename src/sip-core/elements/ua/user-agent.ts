@@ -676,10 +676,18 @@ export class UserAgent extends SipElement {
     call.state = s;
     if (s === 'terminated' || s === 'failed') {
       if (!this.retainEndedCalls) {
-        // forget the call once stray retransmissions can no longer arrive (64*T1); until then it
-        // keeps only what they need (its dialog, the 2xx until ACKed), not its media
+        // A call ended by a BYE (sent or received) whose 2xx needs no more retransmission is
+        // forgotten at once: its dialog is over (RFC 3261 §15), so a later request in it gets 481
+        // (§12.2.2) as for any unknown dialog; the retransmissions that can still come are
+        // absorbed by the transactions (BYE: Timer J/K), and a retransmitted 2xx to our INVITE
+        // reaches the call through its client transaction (Timer M), which re-ACKs it (§13.2.2.4)
+        // without the Call-ID map. Any other end keeps the call 64*T1, when no retransmission of
+        // its transactions can arrive any more; until then it keeps only what they need (its
+        // dialog, the 2xx until ACKed), not its media.
         const r = call as CallRecord;
-        this.forgetLater(r);
+        if (s === 'terminated' && r.dialog !== null && r.dialog.state === 'terminated' && r.okBytes === null)
+          this.forget(r);
+        else this.forgetLater(r);
         r.remoteSdp = null;
         r.sdpRead = null;
         r.sdpSummary = null;
@@ -1536,7 +1544,10 @@ export class UserAgent extends SipElement {
     return true;
   }
 
-  /** Keep ended calls in `calls` (default true; long benchmark runs turn it off). */
+  /**
+   * Keep ended calls in `calls` (default true; long benchmark runs turn it off: a call ended by a
+   * BYE is then forgotten at once, any other 64*T1 after it ended).
+   */
   retainEndedCalls = true;
 
   /**
