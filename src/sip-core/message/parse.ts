@@ -43,10 +43,12 @@ import {
   KEY_SLOTS,
   ParsedMessage,
   commitIndex,
+  chunkOf,
   growIndex,
   indexBase,
   indexChunk,
   reserveIndex,
+  storeIndex,
   type SipMessage,
 } from './sip-message';
 
@@ -338,12 +340,19 @@ function looksLikeStartLine(b: Uint8Array, s: number, e: number): boolean {
  */
 export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.length): SipMessage {
   const len = buf.length;
-  start = start >= 0 ? Math.min(Math.floor(start), len) : 0;
-  end = end <= len ? Math.floor(end) : len;
-  if (!(end >= start)) end = start;
-  // The common case in one WebAssembly call (fast-scan.ts); the full parser below otherwise.
+  if (start !== 0 || end !== len) {
+    start = start >= 0 ? Math.min(Math.floor(start), len) : 0;
+    end = end <= len ? Math.floor(end) : len;
+    if (!(end >= start)) end = start;
+  }
+  // The common case in one WebAssembly call (fast-scan.ts); the full parser otherwise. (This function
+  // and fromScan are kept small: the compiler then inlines the whole fast path into each caller.)
   const r = fastScan(buf, start, end);
-  if (r !== null) return fromScan(buf, start, end, r);
+  return r !== null ? fromScan(buf, start, end, r) : parseFull(buf, start, end);
+}
+
+/** The JavaScript parser: every message the scanner does not take (anything it would not read as is). */
+function parseFull(buf: Uint8Array, start: number, end: number): ParsedMessage {
   reserveIndex(24);
   const base = indexBase();
   const m = new ParsedMessage(buf, start, end, indexChunk().fill(-1, base, base + KEY_SLOTS), base);
@@ -357,23 +366,21 @@ export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.lengt
  * Views of the scanner's index output by length, for the output array they were cut from (a new one
  * after the scanner's memory grows for an arena, when the old views are detached).
  */
-const scanViews: Int32Array[] = [];
+let scanViews: Int32Array[] = [];
 let scanViewsOf: Int32Array | null = null;
 
 /** The message from the scanner's output `r` (see fast-scan.ts): the index copied, the key numbers set. */
 function fromScan(buf: Uint8Array, start: number, end: number, r: Int32Array): ParsedMessage {
   const nh = r[R_NH]!;
   const n = KEY_SLOTS + HS * nh;
-  reserveIndex(nh);
-  const ix = indexChunk();
-  const base = indexBase();
-  if (r !== scanViewsOf) {
-    scanViews.length = 0;
-    scanViewsOf = r;
-  }
-  ix.set((scanViews[n] ??= r.subarray(R_KEY, R_KEY + n)), base);
-  commitIndex(base + n);
-  const m = new ParsedMessage(buf, start, end, ix, base);
+  if (r !== scanViewsOf) newScanViews(r);
+  const base = storeIndex((scanViews[n] ??= r.subarray(R_KEY, R_KEY + n)), n);
+  const clCount = r[R_CLCOUNT]!;
+  const clValue = r[R_CLVALUE]!;
+  const body = r[R_BODY]!;
+  const cseq = r[R_CSEQ]!;
+  const maxf = r[R_MAXF]!;
+  const m = new ParsedMessage(buf, start, end, chunkOf(), base);
   if (r[R_KIND] === 0) m.kind = 'request';
   else {
     m.kind = 'response';
@@ -381,18 +388,23 @@ function fromScan(buf: Uint8Array, start: number, end: number, r: Int32Array): P
   }
   m.startLineEnd = r[R_SLE]!;
   m.headerCount = nh;
-  const cseq = r[R_CSEQ]!;
   if (cseq >= 0) m.cseq = cseq;
-  const maxf = r[R_MAXF]!;
   if (maxf >= 0) m.maxForwards = maxf;
   m.viaCount = r[R_VIA]!;
   m.routeCount = r[R_ROUTE]!;
   m.recordRouteCount = r[R_RR]!;
-  const clCount = r[R_CLCOUNT]!;
-  const clValue = r[R_CLVALUE]!;
+  // the body as Content-Length frames it, the usual case; else frameBody (to the end, diagnostics)
   if (clCount > 0) m.contentLength = clValue;
-  frameBody(m, r[R_BODY]!, end, clCount, clValue, false);
+  if (clCount > 0 && clValue === end - body) {
+    m.bodyStart = body;
+    m.bodyLength = clValue;
+  } else frameBody(m, body, end, clCount, clValue, false);
   return m;
+}
+
+function newScanViews(r: Int32Array): void {
+  scanViews = [];
+  scanViewsOf = r;
 }
 
 function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number): void {

@@ -139,6 +139,28 @@ export function reserveIndex(headers: number): void {
     chunkPos = 0;
   }
 }
+/**
+ * Copies `src` (`n` slots: a message's whole index) into the current chunk, or into a fresh one when
+ * it has no room; returns where it starts. `chunkOf()` is then the chunk it is in.
+ */
+export function storeIndex(src: Int32Array, n: number): number {
+  let base = chunkPos;
+  if (base + n > chunk.length) {
+    newChunk(n);
+    base = 0;
+  }
+  chunk.set(src, base);
+  chunkPos = base + n;
+  return base;
+}
+function newChunk(need: number): void {
+  chunk = new Int32Array(Math.max(CHUNK, need));
+  chunkPos = 0;
+}
+/** The current chunk (what {@link storeIndex} wrote to). */
+export function chunkOf(): Int32Array {
+  return chunk;
+}
 /** The chunk a new message's index goes to (after `reserveIndex`). */
 export function indexChunk(): Int32Array {
   return chunk;
@@ -213,27 +235,33 @@ class Lazy {
 
 /** The implementation of SipMessage built by `parseMessage`. Fields are filled by the parser. */
 export class ParsedMessage implements SipMessage {
-  kind: 'request' | 'response' | 'invalid' = 'invalid';
-  status: number | null = null;
-  cseq: number | null = null;
-  maxForwards: number | null = null;
-  contentLength: number | null = null;
-  viaCount = 0;
-  routeCount = 0;
-  recordRouteCount = 0;
-  bodyStart: number;
-  bodyLength = 0;
-  startLineStart: number;
-  startLineEnd: number;
+  // (Fields are `declare`d and set in the constructor, not class fields with initialisers: those are
+  // defined by a separate initialiser function, which makes the constructor too large for the compiler
+  // to inline into the parser's fast path.)
+  declare readonly raw: Uint8Array;
+  declare readonly start: number;
+  declare readonly end: number;
+  declare kind: 'request' | 'response' | 'invalid';
+  declare status: number | null;
+  declare cseq: number | null;
+  declare maxForwards: number | null;
+  declare contentLength: number | null;
+  declare viaCount: number;
+  declare routeCount: number;
+  declare recordRouteCount: number;
+  declare bodyStart: number;
+  declare bodyLength: number;
+  declare startLineStart: number;
+  declare startLineEnd: number;
   /** The index chunk: key field spans at `base` (two per field, see F_*), then HS numbers per header field. */
-  ix: Int32Array;
-  base: number;
+  declare ix: Int32Array;
+  declare base: number;
   /** Number of header fields in the index. */
-  headerCount = 0;
+  declare headerCount: number;
   /** What is computed on demand, in one object made on first need (see {@link Lazy}). */
-  private lz: Lazy | null = null;
+  declare private lz: Lazy | null;
   /** Typed-value cache, owned by typed.ts. */
-  typedCache: unknown = null;
+  declare typedCache: unknown;
 
   /** The structural diagnostics (an array made on first access, so clean messages allocate none). */
   get diagnostics(): Diagnostic[] {
@@ -246,18 +274,27 @@ export class ParsedMessage implements SipMessage {
     return (l.typedView ??= new TypedView(this));
   }
 
-  constructor(
-    readonly raw: Uint8Array,
-    readonly start: number,
-    readonly end: number,
-    ix: Int32Array,
-    base: number,
-  ) {
+  constructor(raw: Uint8Array, start: number, end: number, ix: Int32Array, base: number) {
+    this.raw = raw;
+    this.start = start;
+    this.end = end;
+    this.kind = 'invalid';
+    this.status = null;
+    this.cseq = null;
+    this.maxForwards = null;
+    this.contentLength = null;
+    this.viaCount = 0;
+    this.routeCount = 0;
+    this.recordRouteCount = 0;
     this.bodyStart = end;
+    this.bodyLength = 0;
     this.startLineStart = start;
     this.startLineEnd = start;
     this.ix = ix;
     this.base = base;
+    this.headerCount = 0;
+    this.lz = null;
+    this.typedCache = null;
   }
 
   /** Offset of header field i's slots in `ix`. */
