@@ -112,6 +112,38 @@ describe('UA: ended calls forgotten at once after a BYE, otherwise 64*T1 after t
     clock.runUntilIdle();
   });
 
+  it('ACKs a 2xx retransmitted after the call was forgotten with the same ACK, and the call stays ended', () => {
+    // Alice's ACK is lost on the way to Bob; she hangs up just before Bob retransmits his 200 (T1
+    // after he sent it), so the retransmission reaches her after she forgot the call
+    const lossy: Scenario = { ...scenario, drop: [{ from: 'Proxy', to: 'Bob', match: 'ACK', nth: [1] }] };
+    const sim = new Simulation(lossy, { events: false, record: true, seed: 1 });
+    const alice = sim.ua('Alice')!;
+    sim.ua('Bob')!.retainEndedCalls = false;
+    alice.retainEndedCalls = false;
+    const clock = sim.clock;
+    const call = alice.call('sip:bob@biloxi.example.com');
+    const okAt = (): number =>
+      sim.sipPackets.find((p) => p.fromNode === 'Bob' && textOf(p.bytes).startsWith('SIP/2.0 200'))!.sentAt;
+    clock.advanceTo(100_000);
+    expect(call.state).toBe('confirmed');
+    clock.advanceTo(okAt() + 500_000 - 1_000);
+    expect(alice.hangup(call)).toBe(true);
+    expect(alice.calls).toHaveLength(0);
+    clock.advanceTo(okAt() + 500_000 + 10_000);
+    const oks = sim.sipPackets.filter(
+      (p) => p.fromNode === 'Bob' && textOf(p.bytes).startsWith('SIP/2.0 200'),
+    );
+    expect(oks.length).toBeGreaterThanOrEqual(2);
+    const acks = sim.sipPackets.filter((p) => p.fromNode === 'Alice' && textOf(p.bytes).startsWith('ACK '));
+    expect(acks).toHaveLength(2);
+    expect(acks[1]!.sentAt).toBeGreaterThan(acks[0]!.sentAt + 400_000);
+    expect(textOf(acks[1]!.bytes)).toBe(textOf(acks[0]!.bytes));
+    // the call is not brought back by the 2xx
+    expect(call.state).toBe('terminated');
+    expect(alice.calls).toHaveLength(0);
+    clock.runUntilIdle();
+  });
+
   it('keeps a call that ended otherwise (rejected) exactly 64*T1 (32 s with T1 = 500 ms), then forgets it', () => {
     const rejecting: Scenario = {
       ...scenario,

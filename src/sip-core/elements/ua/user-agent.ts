@@ -237,6 +237,9 @@ class CallRecord implements Call, TimerTarget {
   source: TransportAddress | null = null;
   okBytes: Uint8Array | null = null;
   okTimer: TimerHandle | null = null;
+  /** The last ACK for a 2xx sent and where it went (sent again for a 2xx once the call is forgotten). */
+  ackBytes: Uint8Array | null = null;
+  ackDest: TransportAddress | null = null;
   rseq = 0;
   timers: TimerHandle[] = NO_TIMERS;
   /** utf8Hash of the Call-ID (31 bits): the call's key in UserAgent.byCallId. */
@@ -283,6 +286,21 @@ class CallRecord implements Call, TimerTarget {
   onTimer(code: number): void {
     this.#ua.onCallTimer(this, code);
   }
+}
+
+/**
+ * What a call forgotten at once (ended by a BYE, see {@link UserAgent.retainEndedCalls}) leaves
+ * with its INVITE transaction for the 64*T1 that transaction still lives, instead of the call: its
+ * tag (the 200 to a late CANCEL carries it, RFC 3261 §9.2) and, for a call we placed, the last ACK
+ * and where it went — a retransmitted 2xx is ACKed again with it (§13.2.2.4) and the dialog stays
+ * over. So the record, its dialog and media state go when the call ends.
+ */
+class EndedCall {
+  constructor(
+    readonly localTag: string,
+    readonly ack: Uint8Array | null,
+    readonly ackDest: TransportAddress | null,
+  ) {}
 }
 
 /** `${method} ${status}` for {@link UserAgent.results}, one string per pair (a phone repeats a few). */
@@ -686,7 +704,7 @@ export class UserAgent extends SipElement {
         // dialog, the 2xx until ACKed), not its media.
         const r = call as CallRecord;
         if (s === 'terminated' && r.dialog !== null && r.dialog.state === 'terminated' && r.okBytes === null)
-          this.forget(r);
+          this.forgetNow(r);
         else this.forgetLater(r);
         r.remoteSdp = null;
         r.sdpRead = null;
@@ -970,9 +988,22 @@ export class UserAgent extends SipElement {
 
   /** The user of every INVITE client transaction of this phone: the call is the transaction's userData. */
   private readonly inviteTu = new CallbackTu(
-    (tx, msg) => this.onInviteResponse(callOf(tx), msg),
-    (tx) => this.onInviteTimeout(callOf(tx)),
-    (tx) => this.onInviteTimeout(callOf(tx)),
+    (tx, msg) => {
+      const u = (tx as ClientTransaction).userData;
+      if (u instanceof EndedCall) {
+        // the call was forgotten: a retransmitted 2xx is ACKed again (RFC 3261 §13.2.2.4)
+        const st = msg.status ?? 0;
+        if (st >= 200 && st < 300 && u.ack !== null) this.transport.send(u.ack, u.ackDest!);
+        return;
+      }
+      this.onInviteResponse(callOf(tx), msg);
+    },
+    (tx) => {
+      if (!((tx as ClientTransaction).userData instanceof EndedCall)) this.onInviteTimeout(callOf(tx));
+    },
+    (tx) => {
+      if (!((tx as ClientTransaction).userData instanceof EndedCall)) this.onInviteTimeout(callOf(tx));
+    },
   );
 
   private onInviteTimeout(call: Call): void {
@@ -1121,7 +1152,11 @@ export class UserAgent extends SipElement {
     const w = this.writeDialogRequest(d, 'ACK', call.inviteCseq, branch, r);
     if (body) w.bytes(CONTENT_TYPE_SDP);
     writeBody(w, body);
-    this.transport.send(w.take(), r.dest);
+    const ack = w.take();
+    const rec = call as CallRecord;
+    rec.ackBytes = ack;
+    rec.ackDest = r.dest;
+    this.transport.send(ack, r.dest);
   }
 
   /**
@@ -1560,6 +1595,18 @@ export class UserAgent extends SipElement {
   private forgetTimer = false;
   private readonly forgetter: TimerTarget = { onTimer: () => this.forgetDueCalls() };
 
+  /**
+   * Forgets a call ended by a BYE at once: its INVITE transaction (still alive for 64*T1) gets an
+   * {@link EndedCall} in its place, so the record goes now.
+   */
+  private forgetNow(r: CallRecord): void {
+    const tx = r.inviteTxn ?? r.ist;
+    if (tx !== null && tx.userData === r) tx.userData = new EndedCall(r.localTag, r.ackBytes, r.ackDest);
+    r.ackBytes = null;
+    r.ackDest = null;
+    this.forget(r);
+  }
+
   private forgetLater(call: CallRecord): void {
     const delay = 64 * this.timers.T1;
     this.forgetQueue.push(call);
@@ -1679,8 +1726,10 @@ export class UserAgent extends SipElement {
       st.respond(this.makeResponse(msg, source, 481, { toTag: this.ids.tag() }), 481);
       return;
     }
-    const call = ist.userData as Call | null;
-    st.respond(this.makeResponse(msg, source, 200, { toTag: call?.localTag ?? this.ids.tag() }), 200);
+    const u = ist.userData;
+    const call = u instanceof CallRecord ? u : null;
+    const tag = call ? call.localTag : u instanceof EndedCall ? u.localTag : this.ids.tag();
+    st.respond(this.makeResponse(msg, source, 200, { toTag: tag }), 200);
     if (call && call.state === 'early' && call.invite && call.source) {
       for (const t of call.timers) this.clock.cancel(t);
       ist.respond(this.makeResponse(call.invite, call.source, 487, { toTag: call.localTag }), 487);
