@@ -13,6 +13,20 @@
 // JavaScript pipeline decodes it exactly as before, in order: so what the pass accepts is a strict
 // subset of what the inline path accepts, and its rows carry what that path would have emitted.
 //
+// TCP (`pass(..., tcp = 1)`): a segment of Ethernet II -> IPv4 without options, not a fragment -> TCP
+// is taken when its connection is the pass's own (below) and the JavaScript reassembly would deliver
+// it whole at once: in order, no SYN with data, no FIN/RST, and its payload exactly whole SIP messages
+// framed by Content-Length (capture/sip-framing.ts `frameStream`), CRLF keep-alives between them. A
+// taken segment writes one row per message (P_TYPE 2 for its first, 3 for the next ones) or one row
+// without a message (4: SYN, pure ACK, keep-alives). The connection table (`tcpSetup`) keys each
+// connection by its 4-tuple; a slot is the pass's (owner 1) from its first segment when the pass took
+// that segment, and then holds what `TcpDirection`/`SipStreamConsumer` would hold for each direction
+// (next sequence number, stream position, SIP mode). Any other segment of such a connection is
+// declined and the slot released (owner 3): the pipeline then builds the connection from the slot
+// when it first meets it (`CapturePipeline`, its reassembler's `miss`). A connection the JavaScript
+// side met first (owner 2: registered by the pipeline, or a new connection whose first segment the
+// pass declined) stays there. A declined record the pass cannot place (VLAN, IPv6, a fragment...) ends
+// the call in TCP mode, so the JavaScript side decodes it before the pass reads any later record.
 // Memory: the scanner instance's memory (imported). This module has no static data; it reads the
 // scanner's output at the addresses `layout` gives and writes rows where `pass` is told to.
 // RFC 3261 §7.1/§7.2 (start lines), §17.2.3 (the sent-by as a transaction key); RFC 791, RFC 768;
@@ -29,6 +43,39 @@ const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /** Longest start line looked at (sip-framing.ts MAX_START_LINE). */
 const MAX_START_LINE: i32 = 64 * 1024;
 const SCAN_KEYS: i32 = 2;
+/** sip-framing.ts MAX_STREAM_BODY: a larger Content-Length is flagged invalid. */
+const MAX_STREAM_BODY: i32 = 16 * 1024 * 1024;
+/** Row kinds (P_TYPE, see ingest-pass.ts). */
+const T_UDP: i32 = 1;
+const T_TCP: i32 = 2;
+const T_TCP_MORE: i32 = 3;
+const T_TCP_NONE: i32 = 4;
+/** Connection slot: 64 octets (see ingest-pass.ts TCP_*). */
+const SLOT: i32 = 64;
+const OWN_PASS: i32 = 1;
+const OWN_JS: i32 = 2;
+const OWN_RELEASED: i32 = 3;
+/** Direction bits: a next sequence number is set; the stream is in SIP mode. */
+const D_SEQ: i32 = 1;
+const D_SIP: i32 = 2;
+
+let tcpBase: usize = 0;
+let tcpMask: i32 = 0;
+let tcpCount: i32 = 0;
+/** Serial number of the next connection (first-sight order, shared with the JavaScript side). */
+let tcpSerial: i32 = 0;
+
+/** Sets the next connection serial number. */
+export function tcpSerialSet(v: i32): void {
+  tcpSerial = v;
+}
+
+/** The next connection serial number (taken). */
+export function tcpSerialNext(): i32 {
+  return tcpSerial++;
+}
+/** Slot of the last `tcpFind` and whether the 4-tuple was its second direction (b -> a). */
+let foundRev: bool = false;
 
 // The scanner's output layout, given by the JavaScript side from message/fast-scan.ts and
 // message/sip-message.ts (so a change there reaches this pass without a rebuild).
@@ -260,18 +307,323 @@ function sameOctets(b: usize, s: i32, e: i32, ps: i32, pe: i32): bool {
   return true;
 }
 
+
+/** Sets up the connection table at `at` with `slots` slots (a power of two), all empty. */
+export function tcpSetup(at: usize, slots: i32): void {
+  tcpBase = at;
+  tcpMask = slots - 1;
+  tcpCount = 0;
+  memory.fill(at, 0, <usize>slots * <usize>SLOT);
+}
+
+// @ts-ignore: decorator
+@inline function slotAt(i: i32): usize {
+  return tcpBase + <usize>i * <usize>SLOT;
+}
+
+// @ts-ignore: decorator
+@inline function tupleHash(src: i32, sp: i32, dst: i32, dp: i32): i32 {
+  // Symmetric in the two ends: both directions of a connection land on the same slot.
+  let h = (src ^ dst) * 0x85ebca6b + (sp ^ dp) * 0xc2b2ae35;
+  h ^= h >>> 15;
+  h *= 0x2c1b3c6d;
+  h ^= h >>> 13;
+  return h;
+}
+
+/**
+ * The slot of connection `src:sp <-> dst:dp` (either direction), or -1. `foundRev` tells whether
+ * `src` is the slot's second end.
+ */
+export function tcpFind(src: i32, sp: i32, dst: i32, dp: i32): i32 {
+  if (tcpMask == 0) return -1;
+  let i = tupleHash(src, sp, dst, dp) & tcpMask;
+  const ports = (sp << 16) | dp;
+  const rports = (dp << 16) | sp;
+  while (load<i32>(slotAt(i)) != 0) {
+    const a = slotAt(i);
+    const x = load<i32>(a, 4);
+    const y = load<i32>(a, 8);
+    const pp = load<i32>(a, 12);
+    if (x == src && y == dst && pp == ports) {
+      foundRev = false;
+      return i;
+    }
+    if (x == dst && y == src && pp == rports) {
+      foundRev = true;
+      return i;
+    }
+    i = (i + 1) & tcpMask;
+  }
+  return -1;
+}
+
+/** Whether the last `tcpFind` found the 4-tuple as the slot's second direction. */
+export function tcpFoundRev(): i32 {
+  return foundRev ? 1 : 0;
+}
+
+/**
+ * A new slot for `src:sp -> dst:dp` (its first direction) with `owner`, or -1 when the table is half
+ * full (then the connection is the JavaScript side's, unknown to the pass: it never takes it).
+ */
+export function tcpInsert(src: i32, sp: i32, dst: i32, dp: i32, owner: i32): i32 {
+  if (tcpMask == 0 || (tcpCount + 1) * 2 > tcpMask + 1) return -1;
+  let i = tupleHash(src, sp, dst, dp) & tcpMask;
+  while (load<i32>(slotAt(i)) != 0) i = (i + 1) & tcpMask;
+  const a = slotAt(i);
+  store<i32>(a, owner);
+  store<i32>(a, src, 4);
+  store<i32>(a, dst, 8);
+  store<i32>(a, (sp << 16) | dp, 12);
+  store<i32>(a, tcpSerial++, 48);
+  tcpCount++;
+  return i;
+}
+
+/**
+ * sip-framing.ts `scanContentLength` over one header line `[p, end)` (end after its LF): the value,
+ * -2 when invalid, -1 when the line is not Content-Length / `l`.
+ */
+function lineContentLength(b: usize, p: i32, end: i32): i32 {
+  const c0 = u8at(b, p) | 0x20;
+  let q = -1;
+  if (c0 == 0x6c) q = p + 1;
+  else if (
+    end - p >= 14 &&
+    (u8at(b, p + 1) | 0x20) == 0x6f &&
+    (u8at(b, p + 2) | 0x20) == 0x6e &&
+    (u8at(b, p + 3) | 0x20) == 0x74 &&
+    (u8at(b, p + 4) | 0x20) == 0x65 &&
+    (u8at(b, p + 5) | 0x20) == 0x6e &&
+    (u8at(b, p + 6) | 0x20) == 0x74 &&
+    u8at(b, p + 7) == 0x2d &&
+    (u8at(b, p + 8) | 0x20) == 0x6c &&
+    (u8at(b, p + 9) | 0x20) == 0x65 &&
+    (u8at(b, p + 10) | 0x20) == 0x6e &&
+    (u8at(b, p + 11) | 0x20) == 0x67 &&
+    (u8at(b, p + 12) | 0x20) == 0x74 &&
+    (u8at(b, p + 13) | 0x20) == 0x68
+  )
+    q = p + 14;
+  if (q < 0) return -1;
+  while (q < end && (u8at(b, q) == 32 || u8at(b, q) == 9)) q++;
+  if (u8at(b, q) != 0x3a) return -1;
+  q++;
+  while (q < end && (u8at(b, q) == 32 || u8at(b, q) == 9)) q++;
+  let v = 0;
+  let digits = 0;
+  while (q < end && <u32>(u8at(b, q) - 48) <= 9) {
+    if (digits < 10) v = v * 10 + u8at(b, q) - 48;
+    digits++;
+    q++;
+  }
+  while (q < end && (u8at(b, q) == 32 || u8at(b, q) == 9)) q++;
+  if (digits == 0 || (q < end && u8at(b, q) != 13 && u8at(b, q) != 10) || digits > 9) return -2;
+  return v;
+}
+
+/** The first LF in `[p, end)`, or -1. */
+function lfFrom(b: usize, p: i32, end: i32): i32 {
+  for (; p < end; p++) if (u8at(b, p) == 10) return p;
+  return -1;
+}
+
+/**
+ * Where the stream message whose start line ends at the LF `lf` ends (sip-framing.ts `scanHead`, then
+ * the body by Content-Length), or -1 when `frameStream` would not emit it whole and unflagged from
+ * `[.., end)`: header section or body incomplete, Content-Length missing, invalid or too large.
+ */
+function messageEnd(b: usize, lf: i32, end: i32): i32 {
+  let cl = -1;
+  let found = false;
+  let he = -1;
+  for (;;) {
+    const ls = lf + 1;
+    if (ls < end && u8at(b, ls) == 10) {
+      he = ls + 1;
+      break;
+    }
+    if (ls + 1 < end && u8at(b, ls) == 13 && u8at(b, ls + 1) == 10) {
+      he = ls + 2;
+      break;
+    }
+    if (ls + 1 >= end) return -1;
+    const q = lfFrom(b, ls, end);
+    if (q < 0) return -1;
+    if (!found) {
+      const c0 = u8at(b, ls) | 0x20;
+      if (c0 == 0x6c || c0 == 0x63) {
+        const v = lineContentLength(b, ls, q + 1);
+        if (v != -1) {
+          cl = v;
+          found = true;
+        }
+      }
+    }
+    lf = q;
+  }
+  if (cl < 0 || cl > MAX_STREAM_BODY || he + cl > end) return -1;
+  return he + cl;
+}
+
+/** Rows of the TCP segment being read (`tcpSegment` writes them from `rowN`; at most `rowCap`). */
+let rowTable: usize = 0;
+let rowN: i32 = 0;
+let rowCap: i32 = 0;
+/** The Call-ID of the last taken row of this call (P_AUX's "same Call-ID" flag). */
+let prevCs: i32 = -1;
+let prevCe: i32 = -1;
+
+/**
+ * Scans the message `buf[ps, pend)` and writes its row fields from P_SRC on at `row` (addresses and
+ * ports included); false (nothing decided) when the scan fails or the start line is not one
+ * `sipStartLine` accepts (then the JavaScript path decides). `lf`: the start line's LF when the
+ * caller framed the message (-1 for a datagram).
+ */
+function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32, u: i32): bool {
+  if (scanAt(buf + <usize>ps, pend - ps, ps, SCAN_KEYS) != 1) return false;
+  const kind = out(rKind);
+  if (!startLine(buf, ps, kind)) return false;
+  if (lf >= 0 && (out(rSle) + 1 != lf || u8at(buf, lf - 1) != 13)) return false;
+  const cseq = out(rCseq);
+  const ss = out(kSentBy);
+  store<i32>(row, be32(buf, o + 12), 20);
+  store<i32>(row, be32(buf, o + 16), 24);
+  store<i32>(row, be16(buf, u), 28);
+  store<i32>(row, be16(buf, u + 2), 32);
+  store<i32>(row, ps, 36);
+  store<i32>(row, pend, 40);
+  store<i32>(row, kind, 44);
+  store<i32>(row, kind == 1 ? out(rStatus) : 0, 48);
+  const m = kind == 0 ? kMethod : kCseqM;
+  const ms = out(m);
+  const me = out(m + 1);
+  const cs = out(kCallId);
+  const ce = out(kCallId + 1);
+  store<i32>(row, ms, 52);
+  store<i32>(row, me, 56);
+  store<i32>(row, cs, 60);
+  store<i32>(row, ce, 64);
+  // P_AUX: the method's code; 256 when the Call-ID is the previous taken row's (octet for octet)
+  const same = cs >= 0 && prevCs >= 0 && sameOctets(buf, cs, ce, prevCs, prevCe);
+  store<i32>(row, methodCode(buf, ms, me) | (same ? 256 : 0), 92);
+  if (cs >= 0) {
+    prevCs = cs;
+    prevCe = ce;
+  }
+  store<i32>(row, cseq >= 0 ? cseq : 0, 68);
+  store<i32>(row, out(rHBranch), 72);
+  store<i32>(row, ss >= 0 && ipv4WithPort(buf, ss, out(kSentBy + 1)) ? out(rHSentBy) : sentByHash(buf), 76);
+  store<i32>(row, out(rHFromTag), 80);
+  store<i32>(row, out(rHToTag), 84);
+  store<i32>(row, (cseq >= 0 ? 2 : 0) | (cookie(buf, out(kBranch), out(kBranch + 1)) ? 1 : 0), 88);
+  return true;
+}
+
+/** `tcpSegment`'s answers besides a row count. */
+const SEG_DECLINE: i32 = -1;
+const SEG_FULL: i32 = -2;
+
+/**
+ * One TCP segment of a direction in state `bits`/`next` (D_*): the rows it gives from `rowN` (the
+ * record's fields P_REC..P_FRAC copied from `first`), or SEG_DECLINE when the JavaScript reassembly
+ * must read it, SEG_FULL when its messages do not fit in the table. On success the direction's new
+ * state is in `segBits`/`segNext` and its bytes in `segLen`.
+ */
+let segBits: i32 = 0;
+let segNext: i32 = 0;
+let segLen: i32 = 0;
+function tcpSegment(buf: usize, first: usize, o: i32, u: i32, hl: i32, pe: i32, bits: i32, next: i32): i32 {
+  const flags = u8at(buf, u + 13);
+  if ((flags & 5) != 0) return SEG_DECLINE; // FIN or RST
+  const seq = be32(buf, u + 4);
+  const ps = u + hl;
+  const len = pe - ps;
+  segLen = 0;
+  if ((flags & 2) != 0) {
+    // SYN: the next sequence number is seq + 1 (RFC 9293 §3.4); with data or again, JavaScript's.
+    if (len != 0 || (bits & D_SEQ) != 0) return SEG_DECLINE;
+    segBits = bits | D_SEQ;
+    segNext = seq + 1;
+    store<i32>(first, T_TCP_NONE);
+    return 1;
+  }
+  segBits = bits;
+  segNext = next;
+  segLen = 0;
+  if (len == 0) {
+    store<i32>(first, T_TCP_NONE);
+    return 1;
+  }
+  if ((bits & D_SEQ) != 0 && seq != next) return SEG_DECLINE;
+  segBits = bits | D_SEQ;
+  segNext = seq + len;
+  segLen = len;
+  let p = ps;
+  let sip = (bits & D_SIP) != 0;
+  let k = 0;
+  while (p < pe) {
+    const c = u8at(buf, p);
+    if (c == 13 || c == 10) {
+      p++;
+      continue;
+    }
+    // Detection (SipStreamConsumer 'detect'): HEPv3 would be taken as HEP; the rest must be SIP.
+    if (!sip && pe - p >= 6 && load<u32>(buf + <usize>p) == 0x33504548 /* "HEP3" */) return SEG_DECLINE;
+    const lf = lfFrom(buf, p, pe);
+    if (lf < 0) return SEG_DECLINE;
+    const me = messageEnd(buf, lf, pe);
+    if (me < 0) return SEG_DECLINE;
+    if (rowN + k >= rowCap) return SEG_FULL;
+    const row = rowTable + ((<usize>(rowN + k) * <usize>STRIDE) << 2);
+    if (row != first) memory.copy(row + 4, first + 4, 16);
+    if (!messageRow(buf, row, p, me, lf, o, u)) return SEG_DECLINE;
+    store<i32>(row, k == 0 ? T_TCP : T_TCP_MORE);
+    sip = true;
+    k++;
+    p = me;
+  }
+  if (sip) segBits |= D_SIP;
+  if (k == 0) {
+    store<i32>(first, T_TCP_NONE);
+    return 1;
+  }
+  return k;
+}
+
+/**
+ * True when a record the pass declines cannot reach the JavaScript TCP reassembly (so the pass may
+ * read on past it in TCP mode): too short for Ethernet, an EtherType that carries no IP, or IPv4 UDP.
+ */
+function harmless(buf: usize, s: i32, e: i32): bool {
+  if (e - s < 14) return true;
+  const t = be16(buf, s + 12);
+  if (t == 0x0800) {
+    const o = s + 14;
+    if (o + 20 > e) return true;
+    // UDP (fragments too: reassembled, they reach the UDP stage only)
+    return (u8at(buf, o) >> 4) == 4 && u8at(buf, o + 9) == 17;
+  }
+  return t <= 1500 || !(t == 0x86dd || t == 0x8100 || t == 0x88a8 || t == 0x9100 || t == 0x9200 || t == 0x8847 || t == 0x8848 || t == 0x8864);
+}
+
 /**
  * Walks the records of `buf[start, end)` (`buf` an address in memory; offsets relative to it) and
- * writes one row per whole record at `table` (at most `cap` rows). Stops at the end, before a partial
- * record, before a record whose length is corrupt, or when the table is full; `stopped()` then gives
- * where. `le`: the file's byte order is little-endian. Returns the number of rows.
+ * writes one row per whole record at `table` (at most `cap` rows; a TCP segment one per message, see
+ * above). Stops at the end, before a partial record, before a record whose length is corrupt, when
+ * the table is full, and in TCP mode (`tcp` = 1) after a record it declines without knowing it cannot
+ * touch a TCP connection; `stopped()` then gives where. `le`: the file's byte order is little-endian.
+ * Returns the number of rows.
  */
-export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, cap: i32): i32 {
+export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, cap: i32, tcp: i32): i32 {
   let p = start;
   let n = 0;
   const little = le != 0;
-  let prevCs = -1; // the Call-ID of the last taken row of this call
-  let prevCe = -1;
+  rowTable = table;
+  rowCap = cap;
+  prevCs = -1;
+  prevCe = -1;
   while (n < cap && end - p >= 16) {
     const capLen = rec32(buf, p + 8, little);
     if (capLen > MAX_RECORD || <u32>(end - p - 16) < capLen) break;
@@ -283,55 +635,96 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
     store<i32>(row, <i32>capLen, 8);
     store<i32>(row, <i32>rec32(buf, p, little), 12);
     store<i32>(row, <i32>rec32(buf, p + 4, little), 16);
+    const rec = p;
     n++;
     p = e;
     // CapturePipeline #fastUdp's conditions, in its order.
     const o = s + 14;
-    if (o + 28 > e || load<u16>(buf + <usize>s + 12) != 0x0008 || u8at(buf, o) != 0x45) continue;
-    if (u8at(buf, o + 9) != 17 || ((u8at(buf, o + 6) & 0x3f) | u8at(buf, o + 7)) != 0) continue;
+    if (o + 28 > e || load<u16>(buf + <usize>s + 12) != 0x0008 || u8at(buf, o) != 0x45) {
+      if (tcp != 0 && !harmless(buf, s, e)) break;
+      continue;
+    }
+    const proto = u8at(buf, o + 9);
     const total = be16(buf, o + 2);
+    if (proto == 6 && tcp != 0) {
+      if (((u8at(buf, o + 6) & 0x3f) | u8at(buf, o + 7)) != 0 || total < 40 || o + total > e) break;
+      const u = o + 20;
+      const hl = (u8at(buf, u + 12) >> 4) << 2;
+      if (hl < 20 || u + hl > o + total) break;
+      const src = be32(buf, o + 12);
+      const dst = be32(buf, o + 16);
+      const sp = be16(buf, u);
+      const dp = be16(buf, u + 2);
+      if (src == dst && sp == dp) continue; // one 4-tuple for both directions: JavaScript's
+      const slot = tcpFind(src, sp, dst, dp);
+      let a: usize = 0;
+      let d = 0;
+      let bits = 0;
+      let next = 0;
+      if (slot >= 0) {
+        a = slotAt(slot);
+        if (load<i32>(a) != OWN_PASS) continue;
+        d = foundRev ? 8 : 0;
+        bits = load<i32>(a + <usize>d, 16);
+        next = load<i32>(a + <usize>d, 20);
+      }
+      let k = SEG_DECLINE;
+      const cs0 = prevCs;
+      const ce0 = prevCe;
+      if (capLen >= rec32(buf, s - 4, little)) {
+        store<i32>(row, src, 20);
+        store<i32>(row, dst, 24);
+        store<i32>(row, sp, 28);
+        store<i32>(row, dp, 32);
+        rowN = n - 1;
+        k = tcpSegment(buf, row, o, u, hl, o + total, bits, next);
+      }
+      if (k < 0) {
+        prevCs = cs0;
+        prevCe = ce0;
+      }
+      if (k == SEG_FULL) {
+        n--;
+        p = rec;
+        break;
+      }
+      if (k == SEG_DECLINE) {
+        store<i32>(row, 0);
+        if (slot >= 0) store<i32>(a, OWN_RELEASED);
+        else tcpInsert(src, sp, dst, dp, OWN_JS);
+        continue;
+      }
+      if (slot < 0) {
+        const i = tcpInsert(src, sp, dst, dp, OWN_PASS);
+        if (i < 0) {
+          // No room: the connection is JavaScript's (it decodes this segment again, as declined).
+          prevCs = cs0;
+          prevCe = ce0;
+          store<i32>(row, 0);
+          n = rowN + 1;
+          continue;
+        }
+        a = slotAt(i);
+      }
+      store<i32>(a + <usize>d, segBits, 16);
+      store<i32>(a + <usize>d, segNext, 20);
+      if (segLen > 0) store<f64>(a + <usize>d, load<f64>(a + <usize>d, 32) + <f64>segLen, 32);
+      n = rowN + k;
+      continue;
+    }
+    if (proto != 17 || ((u8at(buf, o + 6) & 0x3f) | u8at(buf, o + 7)) != 0) {
+      if (tcp != 0 && !harmless(buf, s, e)) break;
+      continue;
+    }
     if (total < 28 || o + total > e || capLen < rec32(buf, s - 4, little)) continue;
     const u = o + 20;
     const ulen = be16(buf, u + 4);
     let pend = o + total;
     if (ulen >= 8 && u + ulen < pend) pend = u + ulen;
     const ps = u + 8;
-    if (ps >= pend || scanAt(buf + <usize>ps, pend - ps, ps, SCAN_KEYS) != 1) continue;
-    const kind = out(rKind);
-    if (!startLine(buf, ps, kind)) continue;
-    const cseq = out(rCseq);
-    const ss = out(kSentBy);
-    store<i32>(row, 1);
-    store<i32>(row, be32(buf, o + 12), 20);
-    store<i32>(row, be32(buf, o + 16), 24);
-    store<i32>(row, be16(buf, u), 28);
-    store<i32>(row, be16(buf, u + 2), 32);
-    store<i32>(row, ps, 36);
-    store<i32>(row, pend, 40);
-    store<i32>(row, kind, 44);
-    store<i32>(row, kind == 1 ? out(rStatus) : 0, 48);
-    const m = kind == 0 ? kMethod : kCseqM;
-    const ms = out(m);
-    const me = out(m + 1);
-    const cs = out(kCallId);
-    const ce = out(kCallId + 1);
-    store<i32>(row, ms, 52);
-    store<i32>(row, me, 56);
-    store<i32>(row, cs, 60);
-    store<i32>(row, ce, 64);
-    // P_AUX: the method's code; 256 when the Call-ID is the previous taken row's (octet for octet)
-    const same = cs >= 0 && prevCs >= 0 && sameOctets(buf, cs, ce, prevCs, prevCe);
-    store<i32>(row, methodCode(buf, ms, me) | (same ? 256 : 0), 92);
-    if (cs >= 0) {
-      prevCs = cs;
-      prevCe = ce;
-    }
-    store<i32>(row, cseq >= 0 ? cseq : 0, 68);
-    store<i32>(row, out(rHBranch), 72);
-    store<i32>(row, ss >= 0 && ipv4WithPort(buf, ss, out(kSentBy + 1)) ? out(rHSentBy) : sentByHash(buf), 76);
-    store<i32>(row, out(rHFromTag), 80);
-    store<i32>(row, out(rHToTag), 84);
-    store<i32>(row, (cseq >= 0 ? 2 : 0) | (cookie(buf, out(kBranch), out(kBranch + 1)) ? 1 : 0), 88);
+    if (ps >= pend) continue;
+    if (!messageRow(buf, row, ps, pend, -1, o, u)) continue;
+    store<i32>(row, T_UDP);
   }
   stopAt = p;
   return n;

@@ -39,8 +39,19 @@ import {
 
 /** Row stride (Int32 slots) and slots of the record table. */
 export const P_STRIDE = 24;
-/** 1: a taken frame (the slots below are set); 0: declined (only P_REC..P_FRAC are set). */
+/**
+ * The row's kind: 0 declined (only P_REC..P_FRAC are set), or one of T_UDP, T_TCP, T_TCP_MORE,
+ * T_TCP_NONE (a taken record: the slots below are set; for T_TCP_NONE only up to P_DPORT).
+ */
 export const P_TYPE = 0;
+/** A UDP datagram holding one SIP message (one frame, one message). */
+export const T_UDP = 1;
+/** A TCP segment's first SIP message (the row starts a frame). */
+export const T_TCP = 2;
+/** A further SIP message of the same TCP segment (same frame as the row before). */
+export const T_TCP_MORE = 3;
+/** A TCP segment without a message (SYN, pure ACK, CRLF keep-alives): a frame, no message. */
+export const T_TCP_NONE = 4;
 /** Offset of the record header in the buffer passed. */
 export const P_REC = 1;
 export const P_CAPLEN = 2;
@@ -94,8 +105,8 @@ export const PASS_METHODS = [
   'UPDATE',
 ] as const;
 
-/** Frames the pass took in this thread so far (tests check it ran). */
-export const passCounters = { taken: 0 };
+/** Frames the pass took in this thread so far, and TCP segments among them (tests check it ran). */
+export const passCounters = { taken: 0, tcp: 0 };
 
 /** Capacity of the record table. */
 export const PASS_ROWS = 2048;
@@ -117,9 +128,38 @@ export function passRowsPerCall(): number {
   return rowsPerCall;
 }
 
+/**
+ * The pass's TCP connection table (tools/wasm/ingest-pass.as): slots of 16 Int32 (64 octets), at most
+ * half of them used. TCP_OWNER: 0 empty, {@link OWN_PASS}, {@link OWN_JS}, {@link OWN_RELEASED};
+ * TCP_A/TCP_B: the IPv4 addresses of the first direction's source and destination, TCP_PORTS their
+ * ports (source << 16 | destination); per direction (0: a → b, 1: b → a) TCP_BITS + 2·d (D_SEQ, D_SIP),
+ * TCP_NEXT + 2·d (next sequence number, unsigned 32-bit) and the stream position as a Float64 at
+ * Float64 index 4 + d of the slot; TCP_SERIAL the connection's serial number (first-sight order).
+ */
+export const TCP_SLOT = 16;
+export const TCP_SERIAL = 12;
+export const TCP_OWNER = 0;
+export const TCP_A = 1;
+export const TCP_B = 2;
+export const TCP_PORTS = 3;
+export const TCP_BITS = 4;
+export const TCP_NEXT = 5;
+/** The connection is the pass's: its state is in the slot. */
+export const OWN_PASS = 1;
+/** The connection is the JavaScript reassembly's. */
+export const OWN_JS = 2;
+/** The pass declined a segment of its connection: the JavaScript side takes it over from the slot. */
+export const OWN_RELEASED = 3;
+/** Direction bits: a next sequence number is set; the stream is SIP (`SipStreamConsumer` mode 'sip'). */
+export const D_SEQ = 1;
+export const D_SIP = 2;
+/** Slots of the connection table (a power of two; at most half are used: 32,768 connections). */
+const TCP_SLOTS = 65536;
+
 /** The table and the arena in the scanner instance's memory (above its input, output and data). */
 const TABLE_AT = 3 * 65536;
-const ARENA_AT = TABLE_AT + PASS_ROWS * P_STRIDE * 4;
+const TCP_AT = TABLE_AT + PASS_ROWS * P_STRIDE * 4;
+const ARENA_AT = TCP_AT + TCP_SLOTS * TCP_SLOT * 4;
 /** Readable octets after the arena: the scanner's 16-octet searches may look past a message's end. */
 const ARENA_SLACK = 64;
 
@@ -134,12 +174,23 @@ interface Memory {
 interface PassExports {
   layout(...a: number[]): void;
   stopped(): number;
-  pass(buf: number, start: number, end: number, le: number, table: number, cap: number): number;
+  pass(buf: number, start: number, end: number, le: number, table: number, cap: number, tcp: number): number;
+  tcpSetup(at: number, slots: number): void;
+  tcpFind(src: number, sp: number, dst: number, dp: number): number;
+  tcpFoundRev(): number;
+  tcpInsert(src: number, sp: number, dst: number, dp: number, owner: number): number;
+  tcpSerialSet(v: number): void;
+  tcpSerialNext(): number;
 }
 
 let memory: Memory | null = null;
 let passFn: PassExports['pass'] | null = null;
 let stoppedFn: PassExports['stopped'] | null = null;
+let tcpX: PassExports | null = null;
+let tcpSlots: Int32Array = new Int32Array(0);
+let tcpPos: Float64Array = new Float64Array(0);
+/** Who holds the TCP connection table (one ingest at a time per thread), or null. */
+let tcpOwner: object | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let table: Int32Array = new Int32Array(0);
 let arena: Uint8Array | null = null;
@@ -155,6 +206,8 @@ function bytesOf(b64: string): Uint8Array {
 function views(): void {
   memBuffer = memory!.buffer;
   table = new Int32Array(memBuffer, TABLE_AT, PASS_ROWS * P_STRIDE);
+  tcpSlots = new Int32Array(memBuffer, TCP_AT, TCP_SLOTS * TCP_SLOT);
+  tcpPos = new Float64Array(memBuffer, TCP_AT, (TCP_SLOTS * TCP_SLOT) / 2);
 }
 
 function load(): void {
@@ -198,6 +251,7 @@ function load(): void {
     views();
     passFn = x.pass;
     stoppedFn = x.stopped;
+    tcpX = x;
   } catch {
     passFn = null; // no WebAssembly (SIMD) here, or a synchronous compile refused: the pipeline runs
   }
@@ -255,6 +309,65 @@ export function passStopped(): number {
  * {@link passRowsPerCall}; returns the number of rows written to {@link passTable}. It stops before a partial
  * record and before a record whose length is corrupt (the JavaScript reader reports those).
  */
-export function runPass(buf: Uint8Array, start: number, end: number, littleEndian: boolean): number {
-  return passFn!(buf.byteOffset, start, end, littleEndian ? 1 : 0, TABLE_AT, rowsPerCall);
+export function runPass(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  littleEndian: boolean,
+  tcp = false,
+): number {
+  return passFn!(buf.byteOffset, start, end, littleEndian ? 1 : 0, TABLE_AT, rowsPerCall, tcp ? 1 : 0);
 }
+
+/**
+ * Takes the pass's TCP connection table for `owner` (an ingest), emptied; false when another ingest
+ * holds it (then `owner` reads TCP in JavaScript only). Release it with {@link releasePassTcp}.
+ */
+export function claimPassTcp(owner: object, nextSerial: number): boolean {
+  if (tcpX === null || !enabled) return false;
+  if (tcpOwner === owner) return true;
+  if (tcpOwner !== null) return false;
+  tcpOwner = owner;
+  tcpX.tcpSetup(TCP_AT, TCP_SLOTS);
+  tcpX.tcpSerialSet(nextSerial);
+  return true;
+}
+
+/** The next connection serial number of the table's owner (taken). */
+export function passTcpSerial(): number {
+  return tcpX!.tcpSerialNext();
+}
+
+/** Gives the table back (`owner` must have taken over every connection of the pass first). */
+export function releasePassTcp(owner: object): void {
+  if (tcpOwner === owner) tcpOwner = null;
+}
+
+/** The slot of connection `src:sp ↔ dst:dp` (IPv4 numbers; either direction), or -1. */
+export function passTcpFind(src: number, sp: number, dst: number, dp: number): number {
+  return tcpX!.tcpFind(src | 0, sp, dst | 0, dp);
+}
+
+/** Whether the last {@link passTcpFind} found `src:sp → dst:dp` as the slot's second direction. */
+export function passTcpFoundRev(): boolean {
+  return tcpX!.tcpFoundRev() !== 0;
+}
+
+/** A new slot for the connection whose first direction is `src:sp → dst:dp`, or -1 when full. */
+export function passTcpInsert(src: number, sp: number, dst: number, dp: number, owner: number): number {
+  return tcpX!.tcpInsert(src | 0, sp, dst | 0, dp, owner);
+}
+
+/** The connection table's slots (TCP_* layout; valid until the memory grows: read it at once). */
+export function passTcpSlots(): Int32Array {
+  if (memory !== null && memBuffer !== memory.buffer) views();
+  return tcpSlots;
+}
+
+/** The stream position of direction `d` (0/1) of `slot`. */
+export function passTcpPos(slot: number, d: number): number {
+  return tcpPos[slot * (TCP_SLOT / 2) + 4 + d]!;
+}
+
+/** Number of slots of the connection table. */
+export const PASS_TCP_SLOTS = TCP_SLOTS;

@@ -22,7 +22,41 @@ import {
 import type { FrameRef, Reassembly, TransportName } from './provenance';
 import { newFrameInfo, type FrameInfo, type FrameSink } from './reader/frame';
 import { readHandoff, type HandoffWriter } from './reader/handoff';
-import { P_CAPLEN, P_DST, P_FRAC, P_SEC, P_SRC, P_STRIDE, passCounters } from './ingest-pass';
+import {
+  D_SEQ,
+  D_SIP,
+  OWN_JS,
+  OWN_PASS,
+  OWN_RELEASED,
+  PASS_TCP_SLOTS,
+  P_CAPLEN,
+  P_DST,
+  P_FRAC,
+  P_SEC,
+  P_SRC,
+  P_STRIDE,
+  P_TYPE,
+  TCP_A,
+  TCP_B,
+  TCP_BITS,
+  TCP_NEXT,
+  TCP_OWNER,
+  TCP_PORTS,
+  TCP_SERIAL,
+  TCP_SLOT,
+  T_TCP,
+  T_TCP_MORE,
+  T_UDP,
+  claimPassTcp,
+  passCounters,
+  passTcpFind,
+  passTcpInsert,
+  passTcpPos,
+  passTcpSerial,
+  passTcpSlots,
+  releasePassTcp,
+} from './ingest-pass';
+import { canonicalIpv4 } from './address';
 import {
   frameDatagram,
   frameDatagramInto,
@@ -33,7 +67,12 @@ import {
   type StreamFramerSink,
 } from './sip-framing';
 import { SctpReassembler } from './transport/sctp';
-import { TcpReassembler, type StreamConsumer, type TcpDirection } from './transport/tcp-reassembly';
+import {
+  TcpReassembler,
+  type StreamConsumer,
+  type TcpConnection,
+  type TcpDirection,
+} from './transport/tcp-reassembly';
 import { decodeGre, type GreInner } from './unwrap/gre';
 import { decodeHep, hep3Length, hepVersion, newHepPacket, type HepPacket, type Inflate } from './unwrap/hep';
 import {
@@ -311,8 +350,9 @@ export class CapturePipeline implements FrameSink {
   }
 
   /**
-   * Taken frames of the ingest pass (capture/ingest-pass.ts): what `frame` and the inline path
-   * (`#fastUdp`) do for each — counters, addresses interned — then the sink gets the run at once.
+   * Taken records of the ingest pass (capture/ingest-pass.ts): what `frame` and the inline path
+   * (`#fastUdp`) or the TCP path do for each — counters, addresses interned — then the sink gets the
+   * run at once. Returns the number of frames (a TCP segment's rows after its first are one frame).
    */
   passRows(
     buf: Uint8Array,
@@ -323,30 +363,132 @@ export class CapturePipeline implements FrameSink {
     ns: boolean,
     frame0: number,
     linkType: number,
-  ): void {
+  ): number {
     const st = this.stats;
-    const n = r1 - r0;
     if (linkType !== this.#runLink) {
       this.#flushLinkRun();
       this.#runLink = linkType;
     }
-    this.#runFrames += n;
-    st.frames += n;
-    st.udpDatagrams += n;
-    st.sipMessages += n;
-    passCounters.taken += n;
     const a = this.addresses;
     let bytes = 0;
+    let frames = 0;
+    let udp = 0;
+    let msgs = 0;
     for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
-      bytes += t[o + P_CAPLEN]!;
+      // decodeIpv4's order: source, then destination
       t[o + P_SRC] = a.v4(t[o + P_SRC]! >>> 0);
       t[o + P_DST] = a.v4(t[o + P_DST]! >>> 0);
+      const ty = t[o + P_TYPE]!;
+      if (ty === T_UDP) {
+        udp++;
+        msgs++;
+      } else if (ty === T_TCP_MORE) {
+        msgs++;
+        continue;
+      } else if (ty === T_TCP) msgs++;
+      frames++;
+      bytes += t[o + P_CAPLEN]!;
     }
+    const tcp = frames - udp;
+    this.#runFrames += frames;
+    st.frames += frames;
+    st.udpDatagrams += udp;
+    st.tcpSegments += tcp;
+    this.#tcp.stats.segments += tcp;
+    st.sipMessages += msgs;
+    passCounters.taken += frames;
+    passCounters.tcp += tcp;
     st.bytes += bytes;
     if (st.firstTimeUs < 0) st.firstTimeUs = rowTimeUs(t, r0 * P_STRIDE, ns);
     st.lastTimeUs = rowTimeUs(t, (r1 - 1) * P_STRIDE, ns);
-    this.#frame.frameNo = frame0 + n - 1;
+    this.#frame.frameNo = frame0 + frames - 1;
     this.#sink.passRows!(buf, t, r0, r1, base, ns, frame0, linkType);
+    return frames;
+  }
+
+  /** This pipeline holds the ingest pass's TCP connection table (see {@link passTcp}). */
+  #passTcp = false;
+
+  /**
+   * Whether the ingest pass may read TCP segments for this pipeline (asked once per chunk): it takes
+   * the pass's connection table (not in a two-part ingest's tail, which hands TCP over), registers the
+   * connections read so far, and from then on the reassembly asks the table before creating one
+   * (`#passMiss`) and registers the ones it creates. `finish` takes every connection back.
+   */
+  passTcp(): boolean {
+    if (this.#passTcp) return true;
+    if (this.#split?.role === 'tail' || this.#finishing) return false;
+    const tcp = this.#tcp;
+    if (!claimPassTcp(this, tcp.serials)) return false;
+    this.#passTcp = true;
+    for (const c of tcp.all()) this.#passRegister(c);
+    tcp.serial = passTcpSerial;
+    tcp.miss = (src, sp, dst, dp) => this.#passMiss(src, sp, dst, dp);
+    tcp.created = (c) => this.#passRegister(c);
+    return true;
+  }
+
+  /** Registers a connection of the JavaScript reassembly in the pass's table (IPv4 only). */
+  #passRegister(c: TcpConnection): void {
+    const d = c.dirs[0];
+    const names = this.addresses.names;
+    const s4 = canonicalIpv4(names[d.src] ?? '');
+    const d4 = canonicalIpv4(names[d.dst] ?? '');
+    if (s4 < 0 || d4 < 0) return;
+    const slot = passTcpInsert(s4, d.srcPort, d4, d.dstPort, OWN_JS);
+    if (slot >= 0) passTcpSlots()[slot * TCP_SLOT + TCP_SERIAL] = c.serial;
+  }
+
+  /** A connection first read by the pass, built from its slot (then the JavaScript side's); else null. */
+  #passMiss(src: number, sp: number, dst: number, dp: number): TcpConnection | null {
+    const names = this.addresses.names;
+    const s4 = canonicalIpv4(names[src] ?? '');
+    const d4 = canonicalIpv4(names[dst] ?? '');
+    if (s4 < 0 || d4 < 0) return null;
+    const slot = passTcpFind(s4, sp, d4, dp);
+    return slot < 0 ? null : this.#passAdopt(slot);
+  }
+
+  /** Builds the connection of `slot` with the state the pass left (see ingest-pass.ts TCP_*). */
+  #passAdopt(slot: number): TcpConnection {
+    const t = passTcpSlots();
+    const o = slot * TCP_SLOT;
+    const a = this.addresses;
+    const ports = t[o + TCP_PORTS]!;
+    const c = this.#tcp.add(
+      a.v4(t[o + TCP_A]! >>> 0),
+      ports >>> 16,
+      a.v4(t[o + TCP_B]! >>> 0),
+      ports & 0xffff,
+      t[o + TCP_SERIAL]!,
+    );
+    for (let d = 0; d < 2; d++) {
+      const bits = t[o + TCP_BITS + 2 * d]!;
+      const dir = c.dirs[d]!;
+      dir.resume((bits & D_SEQ) !== 0 ? t[o + TCP_NEXT + 2 * d]! >>> 0 : -1, passTcpPos(slot, d));
+      if ((bits & D_SIP) !== 0) {
+        (dir.consumer as SipStreamConsumer).mode = 'sip';
+        c.kind = 'sip';
+      }
+    }
+    t[o + TCP_OWNER] = OWN_JS;
+    return c;
+  }
+
+  /** Takes back every connection the pass still holds and gives its table back. */
+  #passTcpEnd(): void {
+    if (!this.#passTcp) return;
+    const t = passTcpSlots();
+    for (let slot = 0; slot < PASS_TCP_SLOTS; slot++) {
+      const own = t[slot * TCP_SLOT + TCP_OWNER];
+      if (own === OWN_PASS || own === OWN_RELEASED) this.#passAdopt(slot);
+    }
+    const tcp = this.#tcp;
+    tcp.serial = null;
+    tcp.miss = null;
+    tcp.created = null;
+    this.#passTcp = false;
+    releasePassTcp(this);
   }
 
   readonly #handoffInfo: FrameInfo = newFrameInfo(0);
@@ -782,6 +924,7 @@ export class CapturePipeline implements FrameSink {
   /** End of capture: flushes TCP streams and reports incomplete fragment sets. */
   finish(): void {
     this.#finishing = true;
+    this.#passTcpEnd();
     this.#flushLinkRun();
     this.#tcp.flush();
     this.#defrag.flush();

@@ -11,6 +11,7 @@ import type { HandoffWriter } from '../capture/reader/handoff';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
 import { lintMessage, parseMessage } from '../message';
 import { indexScanSpans, newIndexSpans, type IndexSpans } from '../capture/sip-index';
+import { P_STRIDE, P_TYPE, T_TCP_MORE, T_TCP_NONE } from '../capture/ingest-pass';
 import type { ReadAt } from './raw-store';
 import { Trace, type AppendListener } from './trace';
 
@@ -65,7 +66,14 @@ export class TraceBuilder implements MessageSink {
         g.set(e);
         this.emitted = e = g;
       }
-      for (let k = 0; k < n; k++) e[id + k] = frame0 + k;
+      // Each message is emitted while its own frame is read (a TCP segment's messages share one).
+      let k = id;
+      let f = frame0 - 1;
+      for (let o = r0 * P_STRIDE, end = r1 * P_STRIDE; o < end; o += P_STRIDE) {
+        const ty = t[o + P_TYPE]!;
+        if (ty !== T_TCP_MORE) f++;
+        if (ty !== T_TCP_NONE) e[k++] = f;
+      }
     }
   }
 

@@ -52,6 +52,10 @@ import {
   P_STATUS,
   P_STRIDE,
   P_TOTAG_H,
+  P_TYPE,
+  T_TCP_MORE,
+  T_TCP_NONE,
+  T_UDP,
 } from '../capture/ingest-pass';
 
 /** The `source` block of the trace JSON: what was read. */
@@ -549,9 +553,11 @@ export class Trace {
 
   /**
    * The ingest pass's fast path (capture/ingest-pass.ts): appends the messages of rows `r0..r1` of its
-   * record table — what `appendIndexed` appends for each with the meta the pipeline's inline path gives
-   * (UDP, not reassembled, in the file at `base + P_START`, one frame `frame0 + k` of link type
-   * `linkType`, no diagnostics). P_SRC/P_DST hold address ids. Needs `canReadFile`. Returns the first id.
+   * record table — what `appendIndexed` appends for each with the meta the pipeline's inline path or
+   * its TCP path gives (UDP or TCP by P_TYPE, not reassembled, in the file at `base + P_START`, the
+   * frames numbered from `frame0` — a T_TCP_MORE row is its segment's frame, a T_TCP_NONE row a frame
+   * without a message — of link type `linkType`, no diagnostics). P_SRC/P_DST hold address ids. Needs
+   * `canReadFile`. Returns the first id.
    */
   appendPassRows(
     buf: Uint8Array,
@@ -574,21 +580,26 @@ export class Trace {
     const codeIds = this.#passMethodIds;
     let lastCallId = this.#passCallId;
     let id = first;
-    let fno = frame0;
+    let fno = frame0 - 1;
     for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
+      const ty = t[o + P_TYPE]!;
+      if (ty !== T_TCP_MORE) {
+        fno++;
+        if (ty === T_TCP_NONE) continue;
+      }
       const frac = t[o + P_FRAC]! >>> 0;
       const us = (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
       const kind = t[o + P_KIND]!;
       const ps = t[o + P_START]!;
       const capLen = t[o + P_CAPLEN]!;
-      frame[id] = fno++;
+      frame[id] = fno;
       time[id] = us;
       ftime[id] = us;
       src[id] = t[o + P_SRC]!;
       dst[id] = t[o + P_DST]!;
       sport[id] = t[o + P_SPORT]!;
       dport[id] = t[o + P_DPORT]!;
-      tr[id] = 0; // UDP, reassembly none
+      tr[id] = ty === T_UDP ? 0 : 1; // UDP or TCP (transportCode), reassembly none
       flags[id] = kind | (t[o + P_KEYFLAGS]! << 5);
       rawOff[id] = base + ps;
       rawLen[id] = t[o + P_END]! - ps;
@@ -621,8 +632,10 @@ export class Trace {
     this.#n = id;
     this.#passCallId = lastCallId;
     if (this.#bytesListeners.length > 0) {
-      for (let k = first, o = r0 * P_STRIDE; k < id; k++, o += P_STRIDE) {
+      for (let k = first, o = r0 * P_STRIDE; k < id; o += P_STRIDE) {
+        if (t[o + P_TYPE] === T_TCP_NONE) continue;
         for (const l of this.#bytesListeners) l(k, buf, t[o + P_START]!, t[o + P_END]!, this);
+        k++;
       }
     }
     return first;

@@ -55,9 +55,15 @@ export interface FrameSink {
    */
   takesPassRows?(): boolean;
   /**
-   * Rows `r0..r1` of the ingest pass's record table (`passTable()`), every one a taken frame, with
-   * frame numbers from `frame0`: what `frame` would do with each of those records, in order. `base`:
-   * the stream offset of `buf[0]`; `ns`: the record fractions are nanoseconds.
+   * Whether the ingest pass may also read TCP segments (it then holds their connections' state until
+   * the sink takes them over: see CapturePipeline). Asked once per chunk, after `takesPassRows`.
+   */
+  passTcp?(): boolean;
+  /**
+   * Rows `r0..r1` of the ingest pass's record table (`passTable()`), every one taken, with frame
+   * numbers from `frame0`: what `frame` would do with each of those records, in order. `base`: the
+   * stream offset of `buf[0]`; `ns`: the record fractions are nanoseconds. Returns the number of
+   * frames (a TCP segment may give several rows: see ingest-pass.ts P_TYPE).
    */
   passRows?(
     buf: Uint8Array,
@@ -68,7 +74,7 @@ export interface FrameSink {
     ns: boolean,
     frame0: number,
     linkType: number,
-  ): void;
+  ): number;
 }
 
 /** A reader fed with consecutive byte ranges of the capture stream. */

@@ -11,7 +11,6 @@ import {
   P_SEC,
   P_STRIDE,
   P_TYPE,
-  passRowsPerCall,
   passReads,
   passStopped,
   passTable,
@@ -130,17 +129,17 @@ export class PcapReader implements StreamReader {
     const info = this.#info;
     const le = this.#le;
     const ns = this.#ns;
+    const tcp = sink.passTcp?.() ?? false;
     for (;;) {
-      const rows = runPass(buf, p, end, le);
+      const rows = runPass(buf, p, end, le, tcp);
       if (rows === 0) return p;
       const t = passTable();
       let r = 0;
       while (r < rows) {
         let q = r;
-        while (q < rows && t[q * P_STRIDE + P_TYPE] === 1) q++;
+        while (q < rows && t[q * P_STRIDE + P_TYPE] !== 0) q++;
         if (q > r) {
-          sink.passRows!(buf, t, r, q, base, ns, this.frames + 1, 1);
-          this.frames += q - r;
+          this.frames += sink.passRows!(buf, t, r, q, base, ns, this.frames + 1, 1);
           r = q;
           continue;
         }
@@ -158,8 +157,9 @@ export class PcapReader implements StreamReader {
         sink.frame(buf, rp + RECORD_HEADER, rp + RECORD_HEADER + capLen, info);
         r++;
       }
+      // A call may end early (the end, a partial or corrupt record, a full table, or in TCP mode a
+      // record the pipeline must decode first): the next call says which, by reading no record.
       p = passStopped();
-      if (rows < passRowsPerCall()) return p;
     }
   }
 

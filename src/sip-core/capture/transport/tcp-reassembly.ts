@@ -245,6 +245,16 @@ export class TcpDirection {
     this.#segs = [];
   }
 
+  /**
+   * Continues a stream read elsewhere up to here (the ingest pass, capture/ingest-pass.ts): next
+   * sequence number (-1: none yet) and stream position; nothing pending or held.
+   */
+  resume(nextSeq: number, pos: number): void {
+    this.nextSeq = nextSeq;
+    this.pos = pos;
+    this.#pendingPos = pos;
+  }
+
   /** Bytes waiting for the rest of a message (for tests). */
   get pendingBytes(): number {
     return this.#pendingLen;
@@ -259,6 +269,8 @@ export class TcpConnection {
   reportedTls = false;
   /** Frames every message of this connection depends on (the WebSocket upgrade handshake). */
   readonly contextFrames: FrameRef[] = [];
+  /** First-sight order among the capture's connections (the end of capture flushes in this order). */
+  serial = 0;
 
   constructor(
     makeConsumer: () => StreamConsumer,
@@ -325,24 +337,53 @@ export class TcpReassembler {
 
   #direction(src: number, sp: number, dst: number, dp: number): TcpDirection {
     const k1 = `${src}:${sp}>${dst}:${dp}`;
-    let c = this.#conns.get(k1);
+    let c = this.#conns.get(k1) ?? this.miss?.(src, sp, dst, dp) ?? null;
     if (c) return c.dirs[0].src === src && c.dirs[0].srcPort === sp ? c.dirs[0] : c.dirs[1];
-    const k2 = `${dst}:${dp}>${src}:${sp}`;
-    c = new TcpConnection(this.makeConsumer, src, sp, dst, dp, this.stats, this.report, this.names);
-    this.#conns.set(k1, c);
-    this.#conns.set(k2, c);
+    c = this.add(src, sp, dst, dp);
+    this.created?.(c);
     return c.dirs[0];
+  }
+
+  /**
+   * Asked for a connection not held here before it is created: one read so far elsewhere (the
+   * ingest pass) comes back built with {@link add} and its state, else null.
+   */
+  miss: ((src: number, sp: number, dst: number, dp: number) => TcpConnection | null) | null = null;
+  /** Told of each connection created here on first sight. */
+  created: ((c: TcpConnection) => void) | null = null;
+  /** Where serial numbers come from while another reader also sees connections first (else counted here). */
+  serial: (() => number) | null = null;
+  #serials = 0;
+
+  /** Serial numbers given so far by this reassembler's own count. */
+  get serials(): number {
+    return this.#serials;
+  }
+
+  /**
+   * Adds the connection `a:ap ↔ b:bp`, first direction a → b (it must not be held yet), with its
+   * first-sight `serial` when it was first seen elsewhere.
+   */
+  add(a: number, ap: number, b: number, bp: number, serial = -1): TcpConnection {
+    const c = new TcpConnection(this.makeConsumer, a, ap, b, bp, this.stats, this.report, this.names);
+    c.serial = serial >= 0 ? serial : this.serial !== null ? this.serial() : this.#serials++;
+    this.#conns.set(`${a}:${ap}>${b}:${bp}`, c);
+    this.#conns.set(`${b}:${bp}>${a}:${ap}`, c);
+    return c;
   }
 
   get connections(): number {
     return this.#conns.size / 2;
   }
 
+  /** Every connection, in first-sight order. */
+  all(): TcpConnection[] {
+    const seen = new Set<TcpConnection>(this.#conns.values());
+    return [...seen].sort((x, y) => x.serial - y.serial);
+  }
+
   flush(): void {
-    const seen = new Set<TcpConnection>();
-    for (const c of this.#conns.values()) {
-      if (seen.has(c)) continue;
-      seen.add(c);
+    for (const c of this.all()) {
       c.dirs[0].flush();
       c.dirs[1].flush();
     }
