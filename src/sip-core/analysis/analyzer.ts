@@ -223,6 +223,17 @@ function fromTagHash(msg: AnalysisMessage): number {
  */
 let shapeAnchor: TraceAnalyzer | null = null;
 
+/**
+ * What tier 2 takes from tier 1 (tier1.ts, `Tier1Analysis`) of the same trace: the transaction of
+ * each message, and for a CANCEL's transaction the INVITE transaction it matched (`tx.peer`). Both
+ * number transactions in the order they start, by the same RFC 3261 §17 rules (tier-1 tests compare
+ * every transaction with this analyzer's), so tier 2 need not hash and look up the keys again.
+ */
+export interface TransactionSource {
+  transactionOf(id: number): number;
+  readonly tx: { readonly peer: Int32Array };
+}
+
 export class TraceAnalyzer implements TraceAnalysis {
   readonly trace: Trace;
   #txnCol = new Int32Array(1024).fill(-1);
@@ -251,8 +262,53 @@ export class TraceAnalyzer implements TraceAnalysis {
   #lazy: AnalysisDiagnostic[] = [];
   #unsubscribe: (() => void) | null = null;
 
-  constructor(trace: Trace) {
+  /**
+   * `tier1`: tier 1 of the same trace, which already matched every message to its transaction
+   * (tiered.ts): the analysis then takes that assignment instead of matching the keys again. Only for
+   * an analyzer that indexes every message of the trace in order (not one call's messages).
+   */
+  constructor(trace: Trace, tier1: TransactionSource | null = null) {
     this.trace = trace;
+    this.#t1 = tier1;
+  }
+
+  /** Tier 1's transactions (see the constructor), or null: matched here by their keys. */
+  #t1: TransactionSource | null = null;
+
+  /**
+   * Transaction of message `id` by tier 1 when it exists here already, else -1 (tier 1 started it
+   * with this message). `method`: the transaction's method it must have (null: not checked); a
+   * disagreement (never seen: tier 1 is equal to this analyzer on every test capture) makes the
+   * analyzer match keys itself from here (`#leaveTier1`) and returns -2.
+   */
+  #t1Txn(id: number, method: string | null): number {
+    const x = this.#t1!.transactionOf(id);
+    const n = this.tx.n;
+    if (x < 0 || x > n || (x < n && method !== null && this.tx.method[x] !== method))
+      return this.#leaveTier1();
+    return x < n ? x : -1;
+  }
+
+  /**
+   * Stops taking tier 1's transactions: the key of every transaction made so far (from its first
+   * message, as `#newTxn`'s caller keyed it) goes into the key table, and keys are matched here from
+   * now on. Returns -2 (see `#t1Txn`).
+   */
+  #leaveTier1(): -2 {
+    this.#t1 = null;
+    const X = this.tx;
+    const m = new AnalysisMessage();
+    for (let t = 0; t < X.n; t++) {
+      const first = X.firstId[t]!;
+      const raw = this.trace.raw(first);
+      m.read(raw, 0, raw.length, this.trace.callId(first));
+      const method = X.method[t]!;
+      // The creating message's key: its method (ACK's own transaction: ACK), a response's CSeq method.
+      const key = transactionKey(m, method === '?' ? '' : method);
+      if (this.#txnByKey.get(key) < 0) this.#txnByKey.set(key, t);
+      m.release();
+    }
+    return -2;
   }
 
   /** Analyzes the messages already in `trace`, follows new ones, and sets `trace.analysis`. */
@@ -492,8 +548,12 @@ export class TraceAnalyzer implements TraceAnalysis {
     let t: number;
     let retrans = false;
 
+    // With tier 1 (see `#t1Txn`): -1 new, -2 tier 1 left (matched by key below), else the transaction.
+    let t1 = this.#t1 !== null ? this.#t1Txn(id, null) : -2;
     if (method === 'ACK') {
-      const inv = this.#txnByKey.get(transactionKey(msg));
+      if (t1 >= 0 && X.kind[t1] === TK_NON_INVITE) t1 = this.#leaveTier1();
+      const inv =
+        t1 === -2 ? this.#txnByKey.get(transactionKey(msg)) : t1 >= 0 && X.kind[t1] === TK_INVITE ? t1 : -1;
       if (inv >= 0 && X.finalStatus[inv]! >= 300) {
         // ACK for a non-2xx final: part of the INVITE transaction (§17.1.1.3).
         t = inv;
@@ -509,11 +569,17 @@ export class TraceAnalyzer implements TraceAnalysis {
         }
       } else {
         // ACK for a 2xx: a transaction of its own (§17.1.1.3, §13.2.2.4).
-        const key = transactionKey(msg, 'ACK');
-        const ai = this.#txnByKey.get(key);
+        // (Tier 1 took it into the INVITE's transaction, whose final is not ≥ 300 here: disagreement.)
+        if (t1 >= 0 && X.kind[t1] === TK_INVITE) t1 = this.#leaveTier1();
+        let key = -1;
+        let ai = t1;
+        if (t1 === -2) {
+          key = transactionKey(msg, 'ACK');
+          ai = this.#txnByKey.get(key);
+        }
         if (ai < 0) {
           t = this.#newTxn(msg, 'ACK', g, id, us, true);
-          this.#txnByKey.set(key, t);
+          if (this.#t1 === null) this.#txnByKey.set(key, t);
           X.pushState(t, TS_TERMINATED, us);
         } else {
           t = ai;
@@ -527,11 +593,16 @@ export class TraceAnalyzer implements TraceAnalysis {
         }
       }
     } else {
-      const key = transactionKey(msg);
-      const ti = this.#txnByKey.get(key);
+      if (t1 >= 0 && X.method[t1] !== method) t1 = this.#leaveTier1();
+      let key = -1;
+      let ti = t1;
+      if (t1 === -2) {
+        key = transactionKey(msg);
+        ti = this.#txnByKey.get(key);
+      }
       if (ti < 0) {
         t = this.#newTxn(msg, method, g, id, us, true);
-        this.#txnByKey.set(key, t);
+        if (this.#t1 === null) this.#txnByKey.set(key, t);
         X.pushState(t, X.kind[t] === TK_INVITE ? TS_CALLING : TS_TRYING, us);
       } else {
         t = ti;
@@ -596,7 +667,17 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   #onCancel(id: number, msg: AnalysisMessage, t: number, g: CallGroup | null, us: number): void {
-    const ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
+    let ii: number;
+    if (this.#t1 !== null) {
+      // The INVITE transaction tier 1 matched this CANCEL's to, if it exists by now (transactions are
+      // numbered as they start; a CANCEL's INVITE key names one transaction forever).
+      const p = this.#t1.tx.peer[t] ?? -1;
+      ii = p >= 0 && p < this.tx.n ? p : -1;
+      if (ii >= 0 && this.tx.kind[ii] !== TK_INVITE) {
+        this.#leaveTier1();
+        ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
+      }
+    } else ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
     if (ii < 0) {
       this.#diag('cancel-unmatched', `CANCEL (CSeq ${msg.cseq}) matches no INVITE transaction seen`, id);
       return;
@@ -758,12 +839,16 @@ export class TraceAnalyzer implements TraceAnalysis {
   #onResponse(id: number, msg: AnalysisMessage, g: CallGroup | null, us: number): void {
     const status = msg.status!;
     const X = this.tx;
-    const key = transactionKey(msg);
-    const ti = this.#txnByKey.get(key);
+    let key = -1;
+    let ti = this.#t1 !== null ? this.#t1Txn(id, msg.cseqMethod ?? '?') : -2;
+    if (ti === -2) {
+      key = transactionKey(msg);
+      ti = this.#txnByKey.get(key);
+    }
     let t: number;
     if (ti < 0) {
       t = this.#newTxn(msg, msg.cseqMethod ?? '?', g, id, us, false);
-      this.#txnByKey.set(key, t);
+      if (this.#t1 === null) this.#txnByKey.set(key, t);
       this.#txnCol[id] = t;
       X.flags[t]! |= TF_UNMATCHED;
       this.#diag(

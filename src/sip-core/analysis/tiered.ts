@@ -82,7 +82,7 @@ export class TieredAnalysis {
   /** Runs tier 2 at once, without yielding (the CLI, tests): same result as `runTier2`. */
   runTier2Now(): TraceAnalyzer {
     if (this.#complete) return this.#tier2!;
-    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace));
+    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace, this.tier1));
     this.#step(a, Infinity);
     this.#finish(a);
     return a;
@@ -90,7 +90,8 @@ export class TieredAnalysis {
 
   async #run(opts: Tier2Options): Promise<TraceAnalyzer> {
     const chunk = Math.max(1, opts.chunk ?? 4096);
-    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace));
+    // Tier 2 takes tier 1's transactions (TraceAnalyzer's `tier1`): no keys matched twice.
+    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace, this.tier1));
     for (;;) {
       if (this.#complete) return a;
       if (opts.signal?.aborted) {
