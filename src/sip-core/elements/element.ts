@@ -448,8 +448,24 @@ export abstract class SipElement implements TransportListener {
           ? Number(rport)
           : sentByPort(keyText(msg, F_SENTBY));
     // `received` is always honoured: the response goes to the source IP.
-    return { host: source.host, port, transport: this.transport.local.transport };
+    const transport = this.transport.local.transport;
+    // the same peer again (addresses are never changed once made): the same object, not one more
+    // per server transaction kept for its 64*T1
+    const last = this.lastReply;
+    if (
+      last !== null &&
+      this.lastReplySource === source &&
+      last.port === port &&
+      last.transport === transport
+    )
+      return last;
+    const a = { host: source.host, port, transport };
+    this.lastReply = a;
+    this.lastReplySource = source;
+    return a;
   }
+  private lastReply: TransportAddress | null = null;
+  private lastReplySource: TransportAddress | null = null;
 
   /**
    * A response to `req` (RFC 3261 §8.2.6.2), with our received/rport on the top Via: Via, From, To
