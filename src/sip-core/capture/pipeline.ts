@@ -408,6 +408,8 @@ export class CapturePipeline implements FrameSink {
 
   /** This pipeline holds the ingest pass's TCP connection table (see {@link passTcp}). */
   #passTcp = false;
+  /** Connections the pass held to the end (never built here). */
+  #passHeld = 0;
 
   /**
    * Whether the ingest pass may read TCP segments for this pipeline (asked once per chunk): it takes
@@ -475,13 +477,18 @@ export class CapturePipeline implements FrameSink {
     return c;
   }
 
-  /** Takes back every connection the pass still holds and gives its table back. */
+  /**
+   * End of capture: counts the connections the pass still holds (clean: nothing pending or held, so
+   * the end of capture has nothing to flush for them), takes back any it released, and gives its
+   * table back.
+   */
   #passTcpEnd(): void {
     if (!this.#passTcp) return;
     const t = passTcpSlots();
     for (let slot = 0; slot < PASS_TCP_SLOTS; slot++) {
       const own = t[slot * TCP_SLOT + TCP_OWNER];
-      if (own === OWN_PASS || own === OWN_RELEASED) this.#passAdopt(slot);
+      if (own === OWN_PASS) this.#passHeld++;
+      else if (own === OWN_RELEASED) this.#passAdopt(slot);
     }
     const tcp = this.#tcp;
     tcp.serial = null;
@@ -929,7 +936,7 @@ export class CapturePipeline implements FrameSink {
     this.#tcp.flush();
     this.#defrag.flush();
     const t = this.#tcp.stats;
-    this.stats.tcpConnections = this.#tcp.connections;
+    this.stats.tcpConnections = this.#tcp.connections + this.#passHeld;
     this.stats.tcpRetransmissions = t.retransmissions;
     this.stats.tcpOutOfOrder = t.outOfOrder;
     this.stats.tcpGaps = t.gaps;
