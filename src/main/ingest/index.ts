@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
@@ -72,7 +72,9 @@ export class IngestError extends Error {
 /** Starts the worker: a bundled `ingest-worker.js`, or `worker.ts` through tsx when running from sources. */
 function startWorker(job: IngestJob, entry?: string | URL): Worker {
   const self = import.meta.url;
-  const transferList = job.kind === 'path' && job.handoff ? [job.handoff.port] : [];
+  const transferList: MessagePort[] = [];
+  if (job.kind === 'path' && job.handoff) transferList.push(job.handoff.port);
+  if (job.kind === 'path' && job.recycle) transferList.push(job.recycle);
   if (entry !== undefined) return new Worker(entry, { workerData: job, transferList });
   if (self.endsWith('.ts')) {
     // Loader hooks registered in this thread do not reach workers on Node 20: register tsx inside it.
@@ -263,23 +265,38 @@ async function runGrowing(
     return t;
   };
   let broken = false;
+  // Each part's columns go back to the worker once copied here (its next parts are written into them).
+  const recycle = new MessageChannel();
   const job: IngestJob = {
     kind: 'path',
     path,
     cancel: new SharedArrayBuffer(4),
     parse: opts.parse ?? true,
     rows: true,
+    recycle: recycle.port2,
   };
   let m: RowsDoneReply;
   try {
     m = await runWorker<RowsDoneReply>(job, opts.onProgress, opts.signal, opts.workerEntry, (rows) => {
       const t = start();
+      const adopted = Trace.adoptsRows(rows);
       if (!t.appendRows(rows)) broken = true;
-      else opts.onRows?.(t);
+      else {
+        if (!adopted) {
+          const cols = Object.values(rows.columns);
+          recycle.port1.postMessage(
+            rows.columns,
+            cols.map((a) => a.buffer as ArrayBuffer),
+          );
+        }
+        opts.onRows?.(t);
+      }
     });
   } catch (e) {
     (trace as Trace | null)?.close();
     throw e;
+  } finally {
+    recycle.port1.close();
   }
   const t = start();
   if (broken || t.count !== m.count) {

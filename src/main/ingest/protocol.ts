@@ -20,6 +20,11 @@ export type IngestJob =
       handoff?: { port: MessagePort; signal: SharedArrayBuffer } | null;
       /** Hand the trace over in parts while reading ('rows' replies), not only at the end. */
       rows?: boolean;
+      /**
+       * With `rows`: where the main thread sends each part's columns back once it has copied them
+       * (`TraceRows.columns`, transferred): the worker writes its next parts into them.
+       */
+      recycle?: MessagePort | null;
     }
   | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
 

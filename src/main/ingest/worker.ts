@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
-import { Trace, type TraceState } from '../../sip-core/trace/trace';
+import { Trace, type TraceRows, type TraceState } from '../../sip-core/trace/trace';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import {
   mergeOrder,
@@ -98,11 +98,20 @@ async function run(job: IngestJob): Promise<void> {
     // A growing trace: the new messages every ~100 ms of reading, moved out of this worker's trace
     // (its columns transferred, fresh ones for the next part: this worker keeps no copy).
     let lastRows = performance.now();
+    // Columns the main thread sent back (it copied them): written over by the next parts.
+    const pool: TraceRows['columns'][] = [];
     const sendRows = (t: Trace): void => {
-      const rows = t.handOverRows(nextRows);
+      for (
+        let m = job.recycle && receiveMessageOnPort(job.recycle);
+        m;
+        m = receiveMessageOnPort(job.recycle!)
+      )
+        if (pool.length < 4) pool.push(m.message as TraceRows['columns']);
+      const n = t.count;
+      const rows = t.handOverRows(nextRows, pool.pop() ?? null);
       if (!rows) return;
       // Room for the next part: about as many rows as this one.
-      nextRows = Math.ceil((rows.count - rows.from) * 1.25);
+      nextRows = Math.ceil((n - rows.from) * 1.25);
       post({ type: 'rows', rows }, Trace.rowsTransferList(rows));
     };
     let nextRows = 1024;
@@ -124,6 +133,7 @@ async function run(job: IngestJob): Promise<void> {
     });
     r.file.close();
     if (job.rows && !job.split) {
+      job.recycle?.close();
       // The last part, then what the main thread does not have yet (no rows).
       sendRows(r.trace);
       const t = r.trace;

@@ -362,6 +362,46 @@ export interface TraceRows {
   context: [number, FrameRef[]][];
 }
 
+type AnyColumn = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+/** `a` over its whole buffer from its start. */
+function wholeOf<T extends AnyColumn>(a: T): T {
+  const C = a.constructor as new (buf: ArrayBufferLike, off: number, len: number) => T;
+  return new C(a.buffer, a.byteOffset, (a.buffer.byteLength - a.byteOffset) / a.BYTES_PER_ELEMENT);
+}
+
+/** True when every column of `cols` (views) has room for `rows` rows in its buffer, none shared. */
+function columnsFit(cols: Record<string, AnyColumn>, rows: number): boolean {
+  const seen = new Set<ArrayBufferLike>();
+  for (const name of COLUMN_NAMES) {
+    const a = cols[name];
+    if (a === undefined || seen.has(a.buffer)) return false;
+    seen.add(a.buffer);
+    if ((a.buffer.byteLength - a.byteOffset) / a.BYTES_PER_ELEMENT < rows) return false;
+  }
+  return true;
+}
+
+/**
+ * Columns over the buffers of `cols` (views, each of its own buffer, as `handOverRows` makes them)
+ * when each holds `rows` rows: their first `cols[*].length` rows are kept when `keep`, else cleared
+ * (a part sent back for reuse). Null when they do not fit.
+ */
+function columnsOver(cols: Record<string, AnyColumn>, rows: number, keep = true): Columns | null {
+  if (!columnsFit(cols, rows)) return null;
+  const c = new Columns(0);
+  let cap = Infinity;
+  for (const name of COLUMN_NAMES) {
+    const a = cols[name]!;
+    const w = wholeOf(a);
+    if (!keep) w.fill(0, 0, a.length);
+    cap = Math.min(cap, w.length);
+    (c as unknown as Record<string, AnyColumn>)[name] = w;
+  }
+  c.cap = cap;
+  return c;
+}
+
 /**
  * Per-message columns for the tiered analysis (`Trace.keyColumns`): `flags & 3` is the kind (0 request,
  * 1 response, 2 invalid), `flags >> 5` the KF_* bits; `method` the method key (`methodName`).
@@ -1097,9 +1137,11 @@ export class Trace {
    * so it holds no copy of what it handed over. Ids keep counting (`count`); the receiving trace
    * follows with `appendRows`. Afterwards this trace is only appended to and handed over again: its
    * readers (`frame(id)`, `raw(id)`, `exportState`...) see only the messages not yet handed over.
-   * `nextRows`: room for the next part (it grows when a part is larger).
+   * `nextRows`: room for the next part (it grows when a part is larger); `reuse`: the columns of an
+   * earlier part the receiver sent back once it had copied them (`TraceRows.columns`, views of whole
+   * buffers), written over (cleared first) instead of new ones when they hold `nextRows`.
    */
-  handOverRows(nextRows = 1024): TraceRows | null {
+  handOverRows(nextRows = 1024, reuse: TraceRows['columns'] | null = null): TraceRows | null {
     const n = this.#n;
     if (n === 0) return null;
     const from = this.#base;
@@ -1131,7 +1173,8 @@ export class Trace {
     };
     this.#base = from + n;
     this.#n = 0;
-    this.#c = new Columns(Math.max(16, nextRows));
+    const room = Math.max(16, nextRows);
+    this.#c = (reuse && columnsOver(reuse, room, false)) || new Columns(room);
     this.#arena = new ByteArena();
     this.#sent.rows = this.#base;
     return rows;
@@ -1199,10 +1242,18 @@ export class Trace {
     for (const k of rows.codeSets.names) if (k !== null) this.#codeSets.id(k);
     this.#callIds.appendDelta(rows.callIds);
     const k = rows.count - rows.from;
-    if (rows.reserve !== undefined && rows.reserve > this.#c.cap) this.#c.grow(rows.reserve, true);
-    if (rows.count > this.#c.cap) this.#c.grow(rows.count);
+    // The first part's columns come with the room the sender reserved for the whole trace: they become
+    // this trace's columns (no copy), and later parts are copied into them.
+    const adopted = Trace.adoptsRows(rows) ? columnsOver(rows.columns, rows.reserve!) : null;
+    if (adopted) this.#c = adopted;
+    else {
+      if (rows.reserve !== undefined && rows.reserve > this.#c.cap) this.#c.grow(rows.reserve, true);
+      if (rows.count > this.#c.cap) this.#c.grow(rows.count);
+      const c = this.#c;
+      for (const name of COLUMN_NAMES)
+        (c[name] as Uint8Array).set(rows.columns[name] as Uint8Array, rows.from);
+    }
     const c = this.#c;
-    for (const name of COLUMN_NAMES) (c[name] as Uint8Array).set(rows.columns[name] as Uint8Array, rows.from);
     const flags = c.flags;
     const rawOff = c.rawOff;
     const rawLen = c.rawLen;
@@ -1228,6 +1279,14 @@ export class Trace {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether `appendRows` made the part's own arrays this trace's columns (the first part, which
+   * carries the whole trace's room): then they must not be reused by the sender.
+   */
+  static adoptsRows(rows: TraceRows): boolean {
+    return rows.from === 0 && rows.reserve !== undefined && columnsFit(rows.columns, rows.reserve);
   }
 
   /** Rebuilds a trace from `exportState()` (e.g. in the main thread, from the ingest worker). */

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CaptureFile } from '../../../src/sip-core/capture/reader/file-source.node.js';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
-import { Trace } from '../../../src/sip-core/trace/trace';
+import { Trace, type TraceRows } from '../../../src/sip-core/trace/trace';
+import { parseMessage } from '../../../src/sip-core/message';
+import type { IndexFields } from '../../../src/sip-core/capture/sip-index';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { FIXTURES, PUBLIC_CAPTURES } from '../capture/tshark-compare';
 
@@ -76,6 +78,7 @@ describe('Trace.exportNewRows / appendRows', () => {
 
   it('handOverRows moves the rows out: the sender keeps none, the receiver equals a plain ingest', async () => {
     let total = 0;
+    let reusedAll = 0;
     for (const f of files) {
       const plain = await ingestCaptureFile(f, { parse: false });
       const file = new CaptureFile(f);
@@ -84,9 +87,14 @@ describe('Trace.exportNewRows / appendRows', () => {
       copy.onAppendBytes((id) => seen.push(id));
       let parts = 0;
       let sizes = 0;
+      let reused = 0;
+      // The receiver sends each part's columns back once copied (as openCapture's main thread does).
+      let back: TraceRows['columns'] | null = null;
       const hand = (t: Trace): void => {
         const before = t.count;
-        const rows = t.handOverRows(8);
+        if (back) reused++;
+        const rows = t.handOverRows(8, back);
+        back = null;
         if (!rows) return;
         expect(rows.count, f).toBe(before);
         // What the sender still holds: no row, nothing in its side tables (exportState sees none).
@@ -99,7 +107,12 @@ describe('Trace.exportNewRows / appendRows', () => {
         else expect(rows.reserve).toBeUndefined();
         // The parts travel as another thread receives them (structured clone, buffers transferred).
         const moved = structuredClone(rows, { transfer: Trace.rowsTransferList(rows) });
+        expect(Trace.adoptsRows(moved)).toBe(parts === 0);
         expect(copy.appendRows(moved), f).toBe(true);
+        if (parts > 0) {
+          const cols = Object.values(moved.columns).map((a) => a.buffer as ArrayBuffer);
+          back = structuredClone(moved.columns, { transfer: cols });
+        }
         parts++;
         sizes += rows.count - rows.from;
       };
@@ -110,6 +123,7 @@ describe('Trace.exportNewRows / appendRows', () => {
       copy.source = r.trace.source;
       copy.fileDiagnostics = r.trace.fileDiagnostics;
       total += parts;
+      reusedAll += reused;
       expect(toTraceJson(copy).messages, f).toEqual(toTraceJson(plain.trace).messages);
       for (let id = 0; id < plain.trace.count; id++) {
         expect(copy.frames(id), f).toEqual(plain.trace.frames(id));
@@ -125,6 +139,7 @@ describe('Trace.exportNewRows / appendRows', () => {
       file.close();
     }
     expect(total).toBeGreaterThan(files.length * 2);
+    expect(reusedAll).toBeGreaterThan(files.length);
   });
 
   it('a trace that handed rows over no longer exports copies, nor takes parts', async () => {
@@ -133,5 +148,81 @@ describe('Trace.exportNewRows / appendRows', () => {
     expect(() => r.trace.exportNewRows()).toThrow();
     expect(r.trace.appendRows(rows)).toBe(false);
     r.file.close();
+  });
+
+  it('columns sent back for reuse are cleared: nothing of an earlier part shows in a later one', () => {
+    const enc = (x: string): Uint8Array => new TextEncoder().encode(x);
+    const msg = (i: number): Uint8Array =>
+      enc(
+        `OPTIONS sip:b.example SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK${i}\r\nFrom: <sip:a@a>;tag=f${i}\r\n` +
+          `To: <sip:b@b>\r\nCall-ID: c${i}\r\nCSeq: ${i + 1} OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+      );
+    const input = (i: number, diagnostics: boolean) => ({
+      frameNo: i + 1,
+      timeUs: 1e15 + i,
+      src: 0,
+      srcPort: 5060,
+      dst: 0,
+      dstPort: 5060,
+      transport: 'UDP' as const,
+      reassembly: 'none' as const,
+      rawOffset: -1,
+      frames: [{ frameNo: i + 1, recordOffset: 24 + i * 100, recordLength: 100, timeUs: 0, linkType: 1 }],
+      diagnostics: diagnostics
+        ? [{ code: 'x', severity: 'info' as const, layer: 'tcp' as const, message: 'x' }]
+        : null,
+    });
+    const sender = new Trace(null, ['10.0.0.1']);
+    const copy = new Trace(null, []);
+    // Parts 1 and 2: parsed messages with stored codes, key columns and diagnostics. Part 2's columns
+    // go back to the sender at part 3's hand-over, so part 4 is written into them: index fields only
+    // (no keys, no codes, no diagnostics), which a row left from part 2 would show.
+    const parsed = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const b = msg(i);
+        const id = sender.append(b, 0, b.length, parseMessage(b), input(i, true));
+        sender.setMessageCodes(id, ['lint-code']);
+      }
+    };
+    const indexed = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const b = msg(i);
+        const f: IndexFields = {
+          kind: 'request',
+          method: 'OPTIONS',
+          status: null,
+          cseqMethod: 'OPTIONS',
+          callId: `c${i}`,
+        };
+        sender.append(b, 0, b.length, f, input(i, false));
+      }
+    };
+    parsed(0, 40);
+    expect(copy.appendRows(structuredClone(sender.handOverRows(64)!))).toBe(true);
+    expect(sender.handOverRows(64)).toBeNull(); // nothing new
+    parsed(40, 80);
+    const p2 = structuredClone(sender.handOverRows(64)!);
+    expect(Trace.adoptsRows(p2)).toBe(false);
+    expect(copy.appendRows(p2)).toBe(true);
+    indexed(80, 100);
+    expect(copy.appendRows(structuredClone(sender.handOverRows(64, p2.columns)!))).toBe(true);
+    indexed(100, 130);
+    expect(copy.appendRows(structuredClone(sender.handOverRows(64)!))).toBe(true);
+    expect(copy.count).toBe(130);
+    for (let id = 80; id < 130; id++) {
+      expect(copy.storedMessageCodes(id)).toBeNull();
+      expect(copy.cseqNumber(id)).toBe(0);
+      expect(copy.branchHash(id)).toBe(0);
+      expect(copy.fromTagHash(id)).toBe(0);
+      expect(copy.keyFlags(id)).toBe(0);
+      expect(copy.pipelineDiagnostics(id)).toEqual([]);
+      expect(copy.frame(id)).toBe(id + 1);
+      expect(copy.callId(id)).toBe(`c${id}`);
+    }
+    for (let id = 0; id < 80; id++) {
+      expect(copy.cseqNumber(id)).toBe(id + 1);
+      expect(copy.storedMessageCodes(id)).toEqual(['lint-code']);
+      expect(copy.pipelineDiagnostics(id)).toHaveLength(1);
+    }
   });
 });
