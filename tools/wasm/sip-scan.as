@@ -84,6 +84,16 @@ const C_VIASTOP: usize = 288; // ";" "," SP HT CR LF: end of a Via sent-by or pa
 const C_TAGSTOP: usize = 320; // ";" SP HT CR LF: end of a From/To parameter value
 const C_ADDR: usize = 352; // DQUOTE "<" ";": what findTag looks for first
 const C_URISTOP: usize = 384; // CTL, SP, DEL: end of the Request-URI
+// Constant vectors (16 equal octets each), filled by init(): loaded from memory where they are used,
+// as V8 otherwise builds each splat anew on every use (three instructions) inside the loops.
+const K_0F: usize = 512;
+const K_0A: usize = 528; // LF
+const K_2C: usize = 544; // ","
+const K_20: usize = 560;
+const K_61: usize = 576; // "a"
+const K_19: usize = 592; // 25
+const K_2D: usize = 608; // "-"
+const K_3A: usize = 624; // ":"
 
 function addClass(t: usize, c: i32): void {
   const bit: i32 = 1 << (c >> 4);
@@ -125,6 +135,14 @@ export function init(): void {
   store<u8>(TOK + 0x27, 1); // '
   store<u8>(TOK + 0x7e, 1); // ~
   for (let t = C_TOKEN; t <= C_URISTOP; t += 32) initClass(t);
+  v128.store(K_0F, i8x16.splat(15));
+  v128.store(K_0A, i8x16.splat(10));
+  v128.store(K_2C, i8x16.splat(44));
+  v128.store(K_20, i8x16.splat(0x20));
+  v128.store(K_61, i8x16.splat(0x61));
+  v128.store(K_19, i8x16.splat(25));
+  v128.store(K_2D, i8x16.splat(0x2d));
+  v128.store(K_3A, i8x16.splat(58));
   for (let c = 0; c < 128; c++) {
     if (load<u8>(TOK + <usize>c) == 1) addClass(C_TOKEN, c);
     if (c == 59 || c == 44 || c == 32 || c == 9 || c == 13 || c == 10) addClass(C_VIASTOP, c);
@@ -134,19 +152,19 @@ export function init(): void {
   }
 }
 
-/** Bit i set when octet p + i is in class t (see C_*). */
+/** Bit i set when octet p + i is NOT in class t (see C_*). */
 // @ts-ignore: decorator
-@inline function classMask<M>(p: i32, t: usize): i32 {
+@inline function notClassMask<M>(p: i32, t: usize): i32 {
   const v = v128.load(ptr<M>(p));
-  const lo = i8x16.swizzle(v128.load(t), v128.and(v, i8x16.splat(15)));
+  const lo = i8x16.swizzle(v128.load(t), v128.and(v, v128.load(K_0F)));
   const hi = i8x16.swizzle(v128.load(t + 16), i8x16.shr_u(v, 4));
-  return i8x16.bitmask(i8x16.ne(v128.and(lo, hi), i8x16.splat(0)));
+  return i8x16.bitmask(i8x16.eq(v128.and(lo, hi), i8x16.splat(0)));
 }
 
 /** Index of the first octet of [p, e) in class t, or e. */
 function firstIn<M>(p: i32, e: i32, t: usize): i32 {
   while (p < e) {
-    const m = classMask<M>(p, t);
+    const m = notClassMask<M>(p, t) ^ 0xffff;
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < e ? q : e;
@@ -159,7 +177,7 @@ function firstIn<M>(p: i32, e: i32, t: usize): i32 {
 /** Index of the first octet of [p, e) NOT in class t, or e. */
 function firstNotIn<M>(p: i32, e: i32, t: usize): i32 {
   while (p < e) {
-    const m = classMask<M>(p, t) ^ 0xffff;
+    const m = notClassMask<M>(p, t);
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < e ? q : e;
@@ -207,9 +225,8 @@ function firstNotIn<M>(p: i32, e: i32, t: usize): i32 {
 
 /** Index of the next LF in [p, end), or end: 16 octets per step. */
 function findLF<M>(p: i32, end: i32): i32 {
-  const lf = i8x16.splat(10);
   while (p < end) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(ptr<M>(p)), lf));
+    const m = i8x16.bitmask(i8x16.eq(v128.load(ptr<M>(p)), v128.load(K_0A)));
     if (m != 0) {
       const q = p + ctz<i32>(m);
       return q < end ? q : end;
@@ -227,12 +244,10 @@ let sawComma: bool = false;
  * too, which only costs the list count a look it did not need).
  */
 function findLFComma<M>(p: i32, end: i32): i32 {
-  const lf = i8x16.splat(10);
-  const cm = i8x16.splat(44);
   while (p < end) {
     const v = v128.load(ptr<M>(p));
-    const m = i8x16.bitmask(i8x16.eq(v, lf));
-    const c = i8x16.bitmask(i8x16.eq(v, cm));
+    const m = i8x16.bitmask(i8x16.eq(v, v128.load(K_0A)));
+    const c = i8x16.bitmask(i8x16.eq(v, v128.load(K_2C)));
     if (m != 0) {
       const k = ctz<i32>(m);
       if ((c & ((1 << k) - 1)) != 0) sawComma = true;
@@ -649,7 +664,16 @@ export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
 // @ts-ignore: decorator
 @inline function startLine<M>(len: i32, d: i32): i32 {
   delta = d;
-  for (let i = KEY; i < KEY + 2 * NKEY; i++) outSet(i, -1);
+  // every key span -1 (absent): slots KEY .. KEY + 2 * NKEY, 16 octets per store (a loop of 28 stores
+  // cost more than the rest of a short start line)
+  const none = i8x16.splat(-1);
+  v128.store(OUT + (<usize>KEY << 2), none);
+  v128.store(OUT + (<usize>KEY << 2), none, 16);
+  v128.store(OUT + (<usize>KEY << 2), none, 32);
+  v128.store(OUT + (<usize>KEY << 2), none, 48);
+  v128.store(OUT + (<usize>KEY << 2), none, 64);
+  v128.store(OUT + (<usize>KEY << 2), none, 80);
+  v128.store(OUT + (<usize>KEY << 2), none, 96);
   outSet(R_CSEQ, -1);
   outSet(R_MAXF, -1);
   outSet(R_CLCOUNT, 0);
@@ -725,11 +749,11 @@ function scanBody<M>(len: i32, d: i32): i32 {
     const ns = p;
     // The name: letters and "-" (every common name) checked 16 octets at a time; else the token class.
     const v = v128.load(ptr<M>(p));
-    const alpha = i8x16.le_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(25));
-    const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, i8x16.splat(0x2d)))) ^ 0xffff;
-    const colons = i8x16.bitmask(i8x16.eq(v, i8x16.splat(58)));
-    const lfs = i8x16.bitmask(i8x16.eq(v, i8x16.splat(10)));
-    const commas = i8x16.bitmask(i8x16.eq(v, i8x16.splat(44)));
+    const alpha = i8x16.le_u(i8x16.sub(v128.or(v, v128.load(K_20)), v128.load(K_61)), v128.load(K_19));
+    const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, v128.load(K_2D)))) ^ 0xffff;
+    const colons = i8x16.bitmask(i8x16.eq(v, v128.load(K_3A)));
+    const lfs = i8x16.bitmask(i8x16.eq(v, v128.load(K_0A)));
+    const commas = i8x16.bitmask(i8x16.eq(v, v128.load(K_2C)));
     const k = ctz<i32>(nonAlpha);
     let q = p + k;
     if (((colons >> k) & 1) == 0 || q >= end) {

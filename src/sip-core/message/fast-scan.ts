@@ -78,6 +78,11 @@ let mem8: Uint8Array = new Uint8Array(0);
 let out32: Int32Array = new Int32Array(0);
 let arena: Uint8Array | null = null;
 let enabled = true;
+/**
+ * `Uint8Array.prototype.set`, called with `.call`: the compiler then calls the builtin directly, where
+ * `mem8.set(...)` (on a module variable) was a generic property load per call.
+ */
+const setU8 = Uint8Array.prototype.set;
 
 /** Where the arena starts in the scanner's memory (above its input, output and own data). */
 const ARENA_AT = 3 * 65536;
@@ -151,7 +156,7 @@ export function fastScan(
     return scanAtFn!(buf.byteOffset + start, len, start, m) === 1 ? out32 : null;
   }
   if (len > IN_CAP) return null;
-  mem8.set(start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
+  setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
   return scan(len, start, m) === 1 ? out32 : null;
 }
 

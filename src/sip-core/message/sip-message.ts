@@ -139,6 +139,8 @@ export function reserveIndex(headers: number): void {
     chunkPos = 0;
   }
 }
+/** `Int32Array.prototype.set`, called with `.call` (a direct builtin call, no property load per call). */
+const setI32 = Int32Array.prototype.set;
 /**
  * Copies `src` (`n` slots: a message's whole index) into the current chunk, or into a fresh one when
  * it has no room; returns where it starts. `chunkOf()` is then the chunk it is in.
@@ -149,7 +151,7 @@ export function storeIndex(src: Int32Array, n: number): number {
     newChunk(n);
     base = 0;
   }
-  chunk.set(src, base);
+  setI32.call(chunk, src, base);
   chunkPos = base + n;
   return base;
 }
