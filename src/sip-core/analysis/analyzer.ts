@@ -225,13 +225,16 @@ let shapeAnchor: TraceAnalyzer | null = null;
 
 /**
  * What tier 2 takes from tier 1 (tier1.ts, `Tier1Analysis`) of the same trace: the transaction of
- * each message, and for a CANCEL's transaction the INVITE transaction it matched (`tx.peer`). Both
- * number transactions in the order they start, by the same RFC 3261 §17 rules (tier-1 tests compare
- * every transaction with this analyzer's), so tier 2 need not hash and look up the keys again.
+ * each message, for a CANCEL's transaction the INVITE transaction it matched (`tx.peer`), and the
+ * dialog of a message's tags. Both number transactions and dialogs in the order they start, by the
+ * same RFC 3261 §17 and §12 rules (tier-1 tests compare every transaction and dialog with this
+ * analyzer's), so tier 2 need not hash and look up the keys again.
  */
 export interface TransactionSource {
   transactionOf(id: number): number;
   readonly tx: { readonly peer: Int32Array };
+  /** The dialog of message `id`'s tags and group (made at or after `id` included), or -1. */
+  dialogOfTags(id: number): number;
 }
 
 export class TraceAnalyzer implements TraceAnalysis {
@@ -290,9 +293,9 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /**
-   * Stops taking tier 1's transactions: the key of every transaction made so far (from its first
-   * message, as `#newTxn`'s caller keyed it) goes into the key table, and keys are matched here from
-   * now on. Returns -2 (see `#t1Txn`).
+   * Stops taking tier 1's transactions and dialogs: the key of every transaction and dialog made so
+   * far (from the message that made it, as it was keyed then) goes into the key tables, and keys are
+   * matched here from now on. Returns -2 (see `#t1Txn`).
    */
   #leaveTier1(): -2 {
     this.#t1 = null;
@@ -306,6 +309,14 @@ export class TraceAnalyzer implements TraceAnalysis {
       // The creating message's key: its method (ACK's own transaction: ACK), a response's CSeq method.
       const key = transactionKey(m, method === '?' ? '' : method);
       if (this.#txnByKey.get(key) < 0) this.#txnByKey.set(key, t);
+      m.release();
+    }
+    for (const d of this.dialogList) {
+      const by = d.responseId >= 0 ? d.responseId : d.requestId; // (see #newDialog's callers)
+      const raw = this.trace.raw(by);
+      m.read(raw, 0, raw.length, this.trace.callId(by));
+      const key = dialogKeyOf(m, d.group);
+      if (this.#dlgByKey.get(key) < 0) this.#dlgByKey.set(key, d.idx);
       m.release();
     }
     return -2;
@@ -622,7 +633,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (us > X.lastUs[t]!) X.lastUs[t] = us;
     this.#txnCol[id] = t;
     if (retrans) {
-      const d = this.#findDialog(msg, g);
+      const d = this.#findDialog(id, msg, g);
       if (d) this.#dlgCol[id] = d.idx;
       else if (X.dialog[t]! >= 0) this.#dlgCol[id] = X.dialog[t]!;
       return;
@@ -657,7 +668,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (g && g.offerCodecs === null) g.offerCodecs = offer.codecs;
     }
     if (sdp && method === 'ACK') {
-      const d = this.#findDialog(msg, g);
+      const d = this.#findDialog(id, msg, g);
       if (d?.lateOffer) this.#offerAnswer(id, d.lateOffer, sdp, g);
     }
     // B2BUA leg correlation, once per group, on its first initial INVITE (zero setup: see correlate.ts).
@@ -695,11 +706,18 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /** The dialog of a message with both tags in Call-ID group `g` (the last lookup is remembered until a dialog is created). */
-  #findDialog(msg: AnalysisMessage, g: CallGroup | null): Dialog | null {
+  #findDialog(id: number, msg: AnalysisMessage, g: CallGroup | null): Dialog | null {
     if (this.#dlgMemoSerial === msg.serial) return this.#dlgMemo;
     let d: Dialog | null = null;
     if (g !== null && msg.hasFromTag && msg.hasToTag) {
-      const di = this.#dlgByKey.get(dialogKeyOf(msg, g.idx));
+      let di = -1;
+      if (this.#t1 !== null) {
+        // Tier 1's dialog of these tags, if it exists here by now (dialogs are numbered as they start).
+        di = this.#t1.dialogOfTags(id);
+        if (di >= this.dialogList.length) di = -1;
+        else if (di >= 0 && this.dialogList[di]!.group !== g.idx) this.#leaveTier1();
+      }
+      if (this.#t1 === null) di = this.#dlgByKey.get(dialogKeyOf(msg, g.idx));
       d = di < 0 ? null : this.dialogList[di]!;
     }
     this.#dlgMemoSerial = msg.serial;
@@ -750,7 +768,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     d.states.push(DIALOG_STATES.indexOf(state), us);
     this.#dlgMemoSerial = -1;
     this.dialogList.push(d);
-    this.#dlgByKey.set(dialogKeyOf(msg, g.idx), idx);
+    if (this.#t1 === null) this.#dlgByKey.set(dialogKeyOf(msg, g.idx), idx);
     g.dialogs = appendOne(g.dialogs, idx);
     return d;
   }
@@ -764,7 +782,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     method: string,
   ): void {
     const X = this.tx;
-    let d = this.#findDialog(msg, g);
+    let d = this.#findDialog(id, msg, g);
     if (!d) {
       if (!g) return;
       if (method === 'BYE' && g.ids.length > 1) {
@@ -866,7 +884,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     msg.keyToTag();
     const sig = keyEnd();
     const k = this.#findCopy(t, sig, id);
-    const d0 = this.#findDialog(msg, g);
+    const d0 = this.#findDialog(id, msg, g);
     if (d0) this.#dlgCol[id] = d0.idx;
     const kind = X.kind[t]!;
     if (k >= 0) {

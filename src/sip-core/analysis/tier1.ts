@@ -1215,6 +1215,16 @@ export class Tier1Analysis {
     this.#sync();
     return id < this.#n ? this.#txnCol[id]! : -1;
   }
+  /**
+   * The dialog whose tags (both, unordered) and Call-ID group are message `id`'s, or -1: the full
+   * analyzer's dialog lookup, answered from tier 1's tables (tier 2 takes it: see analyzer.ts
+   * `TransactionSource`). Tier 1 has indexed the whole trace by then: a dialog made after message `id`
+   * is returned too (dialogs are numbered as they start).
+   */
+  dialogOfTags(id: number): number {
+    this.#sync();
+    return id < this.#n ? this.#findDialog(id, this.#grpCol[id]!) : -1;
+  }
   dialogOf(id: number): number {
     this.#sync();
     if (id >= this.#n) return -1;

@@ -1,6 +1,6 @@
 /**
- * Tier 2 takes tier 1's transactions (analyzer.ts `TransactionSource`): the full analyzer given tier 1
- * must give the trace JSON of the analyzer that matches every transaction key itself, on every
+ * Tier 2 takes tier 1's transactions and dialogs (analyzer.ts `TransactionSource`): the full analyzer
+ * given tier 1 must give the trace JSON of the analyzer that matches every key itself, on every
  * fixture and capture, and actually use tier 1's answers; a tier 1 that disagrees (a source that lies
  * from some message on) makes it match the keys itself from there, with the same result.
  */
@@ -50,6 +50,7 @@ function source(t1: Tier1Analysis, lieFrom = Infinity): TransactionSource & { as
   return {
     asked: 0,
     tx: t1.tx,
+    dialogOfTags: (id: number): number => t1.dialogOfTags(id),
     transactionOf(id: number): number {
       this.asked++;
       return id >= lieFrom ? -1 : t1.transactionOf(id);
