@@ -37,7 +37,7 @@
 declare function scanAt(ptr: usize, len: i32, d: i32, mode: i32): i32;
 
 /** Row layout (i32 each): see src/sip-core/capture/ingest-pass.ts (P_* constants). */
-const STRIDE: i32 = 24;
+const STRIDE: i32 = 25;
 /** A record longer than this is corrupt (reader/pcap.ts MAX_RECORD): the JavaScript reader reports it. */
 const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /** Longest start line looked at (sip-framing.ts MAX_START_LINE). */
@@ -467,6 +467,23 @@ function messageEnd(b: usize, lf: i32, end: i32): i32 {
   return he + cl;
 }
 
+/**
+ * The messages of a call in column form (ingest-pass.ts S_*: the trace's column types), indexed by
+ * message (P_MSG), so the trace copies runs of them with `TypedArray.set`.
+ */
+let stBase: usize = 0;
+const SN: usize = 2048; // PASS_ROWS
+/** Messages written in this call; the call's frame number base, stream offset base, ns fractions. */
+let msgN: i32 = 0;
+let frameBase: i32 = 0;
+let recIdx: i32 = 0;
+let streamBase: f64 = 0;
+let nsFrac: bool = false;
+
+export function stageSetup(at: usize): void {
+  stBase = at;
+}
+
 /** Rows of the TCP segment being read (`tcpSegment` writes them from `rowN`; at most `rowCap`). */
 let rowTable: usize = 0;
 let rowN: i32 = 0;
@@ -516,8 +533,34 @@ function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32,
   store<i32>(row, out(rHBranch), 72);
   store<i32>(row, ss >= 0 && ipv4WithPort(buf, ss, out(kSentBy + 1)) ? out(rHSentBy) : sentByHash(buf), 76);
   store<i32>(row, out(rHFromTag), 80);
-  store<i32>(row, out(rHToTag), 84);
-  store<i32>(row, (cseq >= 0 ? 2 : 0) | (cookie(buf, out(kBranch), out(kBranch + 1)) ? 1 : 0), 88);
+  const toTag = out(rHToTag);
+  const kf = (cseq >= 0 ? 2 : 0) | (cookie(buf, out(kBranch), out(kBranch + 1)) ? 1 : 0);
+  store<i32>(row, toTag, 84);
+  store<i32>(row, kf, 88);
+  // The message's columns (Trace.appendPassRows copies them as they are).
+  const mi = <usize>msgN;
+  store<i32>(row, msgN, 96);
+  msgN++;
+  const sec = <u32>load<i32>(row, 12);
+  const frac = <u32>load<i32>(row, 16);
+  const capLen = load<i32>(row, 8);
+  const rec = load<i32>(row, 4);
+  store<u32>(stBase + (mi << 2), <u32>(frameBase + recIdx));
+  store<u32>(stBase + (SN << 2) + (mi << 2), <u32>(pend - ps));
+  store<u32>(stBase + (SN << 3) + (mi << 2), <u32>(16 + capLen));
+  store<u32>(stBase + SN * 12 + (mi << 2), <u32>load<i32>(row, 68));
+  store<u32>(stBase + (SN << 4) + (mi << 2), <u32>load<i32>(row, 72));
+  store<u32>(stBase + SN * 20 + (mi << 2), <u32>load<i32>(row, 76));
+  store<u32>(stBase + SN * 24 + (mi << 2), <u32>load<i32>(row, 80));
+  store<u32>(stBase + SN * 28 + (mi << 2), <u32>toTag);
+  store<f64>(stBase + (SN << 5) + (mi << 3), <f64>sec * 1e6 + <f64>(nsFrac ? frac / 1000 : frac));
+  store<f64>(stBase + SN * 40 + (mi << 3), streamBase + <f64>ps);
+  store<f64>(stBase + SN * 48 + (mi << 3), streamBase + <f64>rec);
+  store<u16>(stBase + SN * 56 + (mi << 1), <u16>be16(buf, u));
+  store<u16>(stBase + SN * 58 + (mi << 1), <u16>be16(buf, u + 2));
+  store<u16>(stBase + SN * 60 + (mi << 1), <u16>load<i32>(row, 48));
+  store<u8>(stBase + SN * 62 + mi, <u8>(lf >= 0 ? 1 : 0));
+  store<u8>(stBase + SN * 63 + mi, <u8>(kind | (kf << 5)));
   return true;
 }
 
@@ -547,6 +590,7 @@ function tcpSegment(buf: usize, first: usize, o: i32, u: i32, hl: i32, pe: i32, 
     segBits = bits | D_SEQ;
     segNext = seq + 1;
     store<i32>(first, T_TCP_NONE);
+    store<i32>(first, msgN, 96);
     return 1;
   }
   segBits = bits;
@@ -554,6 +598,7 @@ function tcpSegment(buf: usize, first: usize, o: i32, u: i32, hl: i32, pe: i32, 
   segLen = 0;
   if (len == 0) {
     store<i32>(first, T_TCP_NONE);
+    store<i32>(first, msgN, 96);
     return 1;
   }
   if ((bits & D_SEQ) != 0 && seq != next) return SEG_DECLINE;
@@ -587,6 +632,7 @@ function tcpSegment(buf: usize, first: usize, o: i32, u: i32, hl: i32, pe: i32, 
   if (sip) segBits |= D_SIP;
   if (k == 0) {
     store<i32>(first, T_TCP_NONE);
+    store<i32>(first, msgN, 96);
     return 1;
   }
   return k;
@@ -616,10 +662,26 @@ function harmless(buf: usize, s: i32, e: i32): bool {
  * touch a TCP connection; `stopped()` then gives where. `le`: the file's byte order is little-endian.
  * Returns the number of rows.
  */
-export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, cap: i32, tcp: i32): i32 {
+export function pass(
+  buf: usize,
+  start: i32,
+  end: i32,
+  le: i32,
+  table: usize,
+  cap: i32,
+  tcp: i32,
+  base: f64,
+  ns: i32,
+  frame0: i32,
+): i32 {
   let p = start;
   let n = 0;
   const little = le != 0;
+  streamBase = base;
+  nsFrac = ns != 0;
+  frameBase = frame0;
+  recIdx = -1;
+  msgN = 0;
   rowTable = table;
   rowCap = cap;
   prevCs = -1;
@@ -637,6 +699,7 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
     store<i32>(row, <i32>rec32(buf, p + 4, little), 16);
     const rec = p;
     n++;
+    recIdx++;
     p = e;
     // CapturePipeline #fastUdp's conditions, in its order.
     const o = s + 14;
@@ -671,6 +734,7 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
       let k = SEG_DECLINE;
       const cs0 = prevCs;
       const ce0 = prevCe;
+      const m0 = msgN;
       if (capLen >= rec32(buf, s - 4, little)) {
         store<i32>(row, src, 20);
         store<i32>(row, dst, 24);
@@ -682,6 +746,7 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
       if (k < 0) {
         prevCs = cs0;
         prevCe = ce0;
+        msgN = m0;
       }
       if (k == SEG_FULL) {
         n--;
@@ -700,6 +765,7 @@ export function pass(buf: usize, start: i32, end: i32, le: i32, table: usize, ca
           // No room: the connection is JavaScript's (it decodes this segment again, as declined).
           prevCs = cs0;
           prevCe = ce0;
+          msgN = m0;
           store<i32>(row, 0);
           n = rowN + 1;
           continue;

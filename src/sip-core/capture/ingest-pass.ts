@@ -38,7 +38,7 @@ import {
 } from '../message/sip-message';
 
 /** Row stride (Int32 slots) and slots of the record table. */
-export const P_STRIDE = 24;
+export const P_STRIDE = 25;
 /**
  * The row's kind: 0 declined (only P_REC..P_FRAC are set), or one of T_UDP, T_TCP, T_TCP_MORE,
  * T_TCP_NONE (a taken record: the slots below are set; for T_TCP_NONE only up to P_DPORT).
@@ -85,6 +85,37 @@ export const P_KEYFLAGS = 22;
  * had a Call-ID (so its id is that row's).
  */
 export const P_AUX = 23;
+/**
+ * The row's message index in the call's message columns ({@link passStage}); for a T_TCP_NONE row,
+ * the index the next message gets.
+ */
+export const P_MSG = 24;
+
+/**
+ * The messages of the last {@link runPass} call in the trace's column types, indexed by P_MSG:
+ * frame number, capture time (µs, also the frame's), message and record place in the stream and
+ * length, ports, status, transport code (0 UDP, 1 TCP; not reassembled), flags (kind | KF_* << 5),
+ * CSeq and the four key hashes. Addresses, method and Call-ID need the JavaScript side's tables: they
+ * stay in the rows.
+ */
+export interface PassStage {
+  frame: Uint32Array;
+  rawLen: Uint32Array;
+  recLen: Uint32Array;
+  cseq: Uint32Array;
+  branchH: Uint32Array;
+  sentByH: Uint32Array;
+  fromTagH: Uint32Array;
+  toTagH: Uint32Array;
+  time: Float64Array;
+  rawOff: Float64Array;
+  recOff: Float64Array;
+  sport: Uint16Array;
+  dport: Uint16Array;
+  status: Uint16Array;
+  tr: Uint8Array;
+  flags: Uint8Array;
+}
 
 /** The methods the pass names by a code (P_AUX): the octets equal the name exactly. */
 export const PASS_METHODS = [
@@ -159,7 +190,9 @@ const TCP_SLOTS = 65536;
 /** The table and the arena in the scanner instance's memory (above its input, output and data). */
 const TABLE_AT = 3 * 65536;
 const TCP_AT = TABLE_AT + PASS_ROWS * P_STRIDE * 4;
-const ARENA_AT = TCP_AT + TCP_SLOTS * TCP_SLOT * 4;
+/** The message columns (tools/wasm/ingest-pass.as `messageRow`: 64 octets per message, see views). */
+const STAGE_AT = TCP_AT + TCP_SLOTS * TCP_SLOT * 4;
+const ARENA_AT = STAGE_AT + PASS_ROWS * 64;
 /** Readable octets after the arena: the scanner's 16-octet searches may look past a message's end. */
 const ARENA_SLACK = 64;
 
@@ -174,7 +207,19 @@ interface Memory {
 interface PassExports {
   layout(...a: number[]): void;
   stopped(): number;
-  pass(buf: number, start: number, end: number, le: number, table: number, cap: number, tcp: number): number;
+  pass(
+    buf: number,
+    start: number,
+    end: number,
+    le: number,
+    table: number,
+    cap: number,
+    tcp: number,
+    base: number,
+    ns: number,
+    frame0: number,
+  ): number;
+  stageSetup(at: number): void;
   tcpSetup(at: number, slots: number): void;
   tcpFind(src: number, sp: number, dst: number, dp: number): number;
   tcpFoundRev(): number;
@@ -191,6 +236,7 @@ let tcpSlots: Int32Array = new Int32Array(0);
 let tcpPos: Float64Array = new Float64Array(0);
 /** Who holds the TCP connection table (one ingest at a time per thread), or null. */
 let tcpOwner: object | null = null;
+let stage: PassStage | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let table: Int32Array = new Int32Array(0);
 let arena: Uint8Array | null = null;
@@ -208,6 +254,29 @@ function views(): void {
   table = new Int32Array(memBuffer, TABLE_AT, PASS_ROWS * P_STRIDE);
   tcpSlots = new Int32Array(memBuffer, TCP_AT, TCP_SLOTS * TCP_SLOT);
   tcpPos = new Float64Array(memBuffer, TCP_AT, (TCP_SLOTS * TCP_SLOT) / 2);
+  const b = memBuffer;
+  const n = PASS_ROWS;
+  const u32 = (k: number): Uint32Array => new Uint32Array(b, STAGE_AT + k * n * 4, n);
+  const f64 = (at: number): Float64Array => new Float64Array(b, STAGE_AT + at * n, n);
+  const u16 = (at: number): Uint16Array => new Uint16Array(b, STAGE_AT + at * n, n);
+  stage = {
+    frame: u32(0),
+    rawLen: u32(1),
+    recLen: u32(2),
+    cseq: u32(3),
+    branchH: u32(4),
+    sentByH: u32(5),
+    fromTagH: u32(6),
+    toTagH: u32(7),
+    time: f64(32),
+    rawOff: f64(40),
+    recOff: f64(48),
+    sport: u16(56),
+    dport: u16(58),
+    status: u16(60),
+    tr: new Uint8Array(b, STAGE_AT + 62 * n, n),
+    flags: new Uint8Array(b, STAGE_AT + 63 * n, n),
+  };
 }
 
 function load(): void {
@@ -249,6 +318,7 @@ function load(): void {
     const need = ARENA_AT + ARENA_SLACK;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     views();
+    x.stageSetup(STAGE_AT);
     passFn = x.pass;
     stoppedFn = x.stopped;
     tcpX = x;
@@ -306,17 +376,39 @@ export function passStopped(): number {
 
 /**
  * Walks the whole records of `buf[start, end)` (`buf` must satisfy {@link passReads}), at most
- * {@link passRowsPerCall}; returns the number of rows written to {@link passTable}. It stops before a partial
- * record and before a record whose length is corrupt (the JavaScript reader reports those).
+ * {@link passRowsPerCall}; returns the number of rows written to {@link passTable} (and the messages'
+ * columns to {@link passStage}). It stops before a partial record and before a record whose length is
+ * corrupt (the JavaScript reader reports those). `tcp`: TCP segments too (see CapturePipeline.passTcp);
+ * `base`: the stream offset of `buf[0]`; `ns`: the record fractions are nanoseconds; `frame0`: the
+ * frame number of the first record.
  */
 export function runPass(
   buf: Uint8Array,
   start: number,
   end: number,
   littleEndian: boolean,
-  tcp = false,
+  tcp: boolean,
+  base: number,
+  ns: boolean,
+  frame0: number,
 ): number {
-  return passFn!(buf.byteOffset, start, end, littleEndian ? 1 : 0, TABLE_AT, rowsPerCall, tcp ? 1 : 0);
+  return passFn!(
+    buf.byteOffset,
+    start,
+    end,
+    littleEndian ? 1 : 0,
+    TABLE_AT,
+    rowsPerCall,
+    tcp ? 1 : 0,
+    base,
+    ns ? 1 : 0,
+    frame0,
+  );
+}
+
+/** The message columns of the last {@link runPass} (valid until the next call). */
+export function passStage(): PassStage {
+  return stage!;
 }
 
 /**

@@ -57,7 +57,7 @@ export class TraceBuilder implements MessageSink {
     frame0: number,
     linkType: number,
   ): void {
-    const id = this.trace.appendPassRows(buf, t, r0, r1, base, ns, frame0, linkType);
+    const id = this.trace.appendPassRows(buf, t, r0, r1, linkType);
     if (this.emitted) {
       let e = this.emitted;
       const n = r1 - r0;

@@ -29,33 +29,19 @@ import { ByteArena, type ReadAt } from './raw-store';
 import {
   PASS_METHODS,
   P_AUX,
-  P_BRANCH_H,
   P_CALLID,
   P_CALLID_END,
-  P_CAPLEN,
-  P_CSEQ,
-  P_DPORT,
   P_DST,
   P_END,
-  P_FRAC,
-  P_FROMTAG_H,
-  P_KEYFLAGS,
-  P_KIND,
   P_METHOD,
   P_METHOD_END,
-  P_REC,
-  P_SEC,
-  P_SENTBY_H,
-  P_SPORT,
+  P_MSG,
   P_SRC,
   P_START,
-  P_STATUS,
   P_STRIDE,
-  P_TOTAG_H,
   P_TYPE,
-  T_TCP_MORE,
   T_TCP_NONE,
-  T_UDP,
+  passStage,
 } from '../capture/ingest-pass';
 
 /** The `source` block of the trace JSON: what was read. */
@@ -594,85 +580,93 @@ export class Trace {
   /**
    * The ingest pass's fast path (capture/ingest-pass.ts): appends the messages of rows `r0..r1` of its
    * record table — what `appendIndexed` appends for each with the meta the pipeline's inline path or
-   * its TCP path gives (UDP or TCP by P_TYPE, not reassembled, in the file at `base + P_START`, the
-   * frames numbered from `frame0` — a T_TCP_MORE row is its segment's frame, a T_TCP_NONE row a frame
-   * without a message — of link type `linkType`, no diagnostics). P_SRC/P_DST hold address ids. Needs
-   * `canReadFile`. Returns the first id.
+   * its TCP path gives (UDP or TCP, not reassembled, in the file, one frame each — a TCP segment's
+   * messages share theirs —, of link type `linkType`, no diagnostics). The pass wrote the messages'
+   * fixed fields in column form (`passStage`, indexed by P_MSG): a run of them is copied with
+   * `TypedArray.set`; addresses (P_SRC/P_DST hold address ids), method and Call-ID are interned
+   * from the rows. Needs `canReadFile`. Returns the first id.
    */
-  appendPassRows(
-    buf: Uint8Array,
-    t: Int32Array,
-    r0: number,
-    r1: number,
-    base: number,
-    ns: boolean,
-    frame0: number,
-    linkType: number,
-  ): number {
+  appendPassRows(buf: Uint8Array, t: Int32Array, r0: number, r1: number, linkType: number): number {
     const first = this.#n;
-    if (first + (r1 - r0) > this.#c.cap) this.#c.grow(first + (r1 - r0));
+    const last = (r1 - 1) * P_STRIDE;
+    const m0 = t[r0 * P_STRIDE + P_MSG]!;
+    const n = t[last + P_MSG]! + (t[last + P_TYPE] === T_TCP_NONE ? 0 : 1) - m0;
+    if (first + n > this.#c.cap) this.#c.grow(first + n);
     const c = this.#c;
-    const { frame, time, ftime, src, dst, sport, dport, tr, flags, rawOff, rawLen, recOff, recLen } = c;
-    const { link, method, status, callId, cseq, branchH, sentByH, fromTagH, toTagH } = c;
+    const s = passStage();
+    const end = first + n;
+    if (n >= 16) {
+      const m1 = m0 + n;
+      c.frame.set(s.frame.subarray(m0, m1), first);
+      c.time.set(s.time.subarray(m0, m1), first);
+      c.ftime.set(s.time.subarray(m0, m1), first);
+      c.sport.set(s.sport.subarray(m0, m1), first);
+      c.dport.set(s.dport.subarray(m0, m1), first);
+      c.tr.set(s.tr.subarray(m0, m1), first);
+      c.flags.set(s.flags.subarray(m0, m1), first);
+      c.rawOff.set(s.rawOff.subarray(m0, m1), first);
+      c.rawLen.set(s.rawLen.subarray(m0, m1), first);
+      c.recOff.set(s.recOff.subarray(m0, m1), first);
+      c.recLen.set(s.recLen.subarray(m0, m1), first);
+      c.status.set(s.status.subarray(m0, m1), first);
+      c.cseq.set(s.cseq.subarray(m0, m1), first);
+      c.branchH.set(s.branchH.subarray(m0, m1), first);
+      c.sentByH.set(s.sentByH.subarray(m0, m1), first);
+      c.fromTagH.set(s.fromTagH.subarray(m0, m1), first);
+      c.toTagH.set(s.toTagH.subarray(m0, m1), first);
+      c.link.fill(linkType, first, end);
+    } else {
+      for (let id = first, m = m0; id < end; id++, m++) {
+        c.frame[id] = s.frame[m]!;
+        c.time[id] = s.time[m]!;
+        c.ftime[id] = s.time[m]!;
+        c.sport[id] = s.sport[m]!;
+        c.dport[id] = s.dport[m]!;
+        c.tr[id] = s.tr[m]!;
+        c.flags[id] = s.flags[m]!;
+        c.rawOff[id] = s.rawOff[m]!;
+        c.rawLen[id] = s.rawLen[m]!;
+        c.recOff[id] = s.recOff[m]!;
+        c.recLen[id] = s.recLen[m]!;
+        c.status[id] = s.status[m]!;
+        c.cseq[id] = s.cseq[m]!;
+        c.branchH[id] = s.branchH[m]!;
+        c.sentByH[id] = s.sentByH[m]!;
+        c.fromTagH[id] = s.fromTagH[m]!;
+        c.toTagH[id] = s.toTagH[m]!;
+        c.link[id] = linkType;
+      }
+    }
+    const { src, dst, method, callId } = c;
     const methods = this.#methodBytes;
     const newMethod = this.#newMethod;
     const callIds = this.#callIds;
     const codeIds = this.#passMethodIds;
     let lastCallId = this.#passCallId;
     let id = first;
-    let fno = frame0 - 1;
     for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
-      const ty = t[o + P_TYPE]!;
-      if (ty !== T_TCP_MORE) {
-        fno++;
-        if (ty === T_TCP_NONE) continue;
-      }
-      const frac = t[o + P_FRAC]! >>> 0;
-      const us = (t[o + P_SEC]! >>> 0) * 1e6 + (ns ? Math.floor(frac / 1000) : frac);
-      const kind = t[o + P_KIND]!;
-      const ps = t[o + P_START]!;
-      const capLen = t[o + P_CAPLEN]!;
-      frame[id] = fno;
-      time[id] = us;
-      ftime[id] = us;
+      if (t[o + P_TYPE] === T_TCP_NONE) continue;
       src[id] = t[o + P_SRC]!;
       dst[id] = t[o + P_DST]!;
-      sport[id] = t[o + P_SPORT]!;
-      dport[id] = t[o + P_DPORT]!;
-      tr[id] = ty === T_UDP ? 0 : 1; // UDP or TCP (transportCode), reassembly none
-      flags[id] = kind | (t[o + P_KEYFLAGS]! << 5);
-      rawOff[id] = base + ps;
-      rawLen[id] = t[o + P_END]! - ps;
-      recOff[id] = base + t[o + P_REC]!;
-      recLen[id] = 16 + capLen;
-      link[id] = linkType;
-      const ms = t[o + P_METHOD]!;
       const aux = t[o + P_AUX]!;
       const code = aux & 255;
       // A method the pass named by its code is interned by name (no read of the message's octets).
-      method[id] =
-        code !== 0
-          ? codeIds[code] || (codeIds[code] = this.#methods.id(PASS_METHODS[code]!))
-          : ms >= 0
-            ? methods.id(buf, ms, t[o + P_METHOD_END]!, newMethod)
-            : 0;
-      status[id] = t[o + P_STATUS]!;
+      if (code !== 0) method[id] = codeIds[code] || (codeIds[code] = this.#methods.id(PASS_METHODS[code]!));
+      else {
+        const ms = t[o + P_METHOD]!;
+        method[id] = ms >= 0 ? methods.id(buf, ms, t[o + P_METHOD_END]!, newMethod) : 0;
+      }
       const cs = t[o + P_CALLID]!;
       if (cs >= 0) {
         if ((aux & 256) === 0) lastCallId = callIds.idOfSpan(buf, cs, t[o + P_CALLID_END]!);
         callId[id] = lastCallId;
       } else callId[id] = 0;
-      cseq[id] = t[o + P_CSEQ]!;
-      branchH[id] = t[o + P_BRANCH_H]!;
-      sentByH[id] = t[o + P_SENTBY_H]!;
-      fromTagH[id] = t[o + P_FROMTAG_H]!;
-      toTagH[id] = t[o + P_TOTAG_H]!;
       id++;
     }
-    this.#n = id;
+    this.#n = end;
     this.#passCallId = lastCallId;
     if (this.#bytesListeners.length > 0) {
-      for (let k = first, o = r0 * P_STRIDE; k < id; o += P_STRIDE) {
+      for (let k = first, o = r0 * P_STRIDE; k < end; o += P_STRIDE) {
         if (t[o + P_TYPE] === T_TCP_NONE) continue;
         for (const l of this.#bytesListeners) l(k, buf, t[o + P_START]!, t[o + P_END]!, this);
         k++;

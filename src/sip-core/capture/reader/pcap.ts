@@ -131,7 +131,7 @@ export class PcapReader implements StreamReader {
     const ns = this.#ns;
     const tcp = sink.passTcp?.() ?? false;
     for (;;) {
-      const rows = runPass(buf, p, end, le, tcp);
+      const rows = runPass(buf, p, end, le, tcp, base, ns, this.frames + 1);
       if (rows === 0) return p;
       const t = passTable();
       let r = 0;
