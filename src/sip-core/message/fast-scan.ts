@@ -72,6 +72,8 @@ interface ScanExports {
 
 let scanFn: ((len: number, delta: number, indexOnly: number) => number) | null = null;
 let scanAtFn: ((ptr: number, len: number, delta: number, indexOnly: number) => number) | null = null;
+/** `scanFn` while the scanner is on, else null (one test on the parser's path). */
+let scanFull: ((len: number, delta: number, indexOnly: number) => number) | null = null;
 let memory: ScanExports['memory'] | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let mem8: Uint8Array = new Uint8Array(0);
@@ -110,6 +112,7 @@ function load(): void {
     views();
     scanFn = x.scan;
     scanAtFn = x.scanAt;
+    scanFull = enabled ? scanFn : null;
   } catch {
     scanFn = null; // no WebAssembly SIMD here, or a synchronous compile refused: the JS parser runs
   }
@@ -124,6 +127,7 @@ export function fastScanAvailable(): boolean {
 /** Turns the fast path off or on (tests compare the two paths; it is on by default where it loads). */
 export function setFastScan(on: boolean): void {
   enabled = on;
+  scanFull = on ? scanFn : null;
 }
 
 /**
@@ -146,10 +150,11 @@ export function fastScan(
   end: number,
   mode: boolean | ScanMode = false,
 ): Int32Array | null {
+  if (mode === false || mode === SCAN_FULL) return scanMessage(buf, start, end);
   const len = end - start;
   const scan = scanFn;
   if (scan === null || !enabled || len <= 0) return null;
-  const m = mode === false ? 0 : mode === true ? 1 : mode;
+  const m = mode === true ? 1 : mode;
   // (`buf.buffer` is a builtin call: asked only once an arena exists)
   if (arena !== null && buf.buffer === memBuffer) {
     // bytes in the arena: scanned where they lie
@@ -158,6 +163,29 @@ export function fastScan(
   if (len > IN_CAP) return null;
   setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
   return scan(len, start, m) === 1 ? out32 : null;
+}
+
+/**
+ * {@link fastScan} in mode {@link SCAN_FULL} (what `parseMessage` asks): a function of its own, small
+ * enough for the compiler to inline it with the rest of the parser's fast path into each caller.
+ */
+export function scanMessage(buf: Uint8Array, start: number, end: number): Int32Array | null {
+  const len = end - start;
+  const scan = scanFull;
+  if (scan === null || len <= 0) return null;
+  if (arena !== null) return scanInArena(buf, start, end);
+  if (len > IN_CAP) return null;
+  setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
+  return scan(len, start, 0) === 1 ? out32 : null;
+}
+
+/** {@link scanMessage} once an arena exists: bytes in it are scanned where they lie. */
+function scanInArena(buf: Uint8Array, start: number, end: number): Int32Array | null {
+  const len = end - start;
+  if (buf.buffer === memBuffer) return scanAtFn!(buf.byteOffset + start, len, start, 0) === 1 ? out32 : null;
+  if (len > IN_CAP) return null;
+  setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
+  return scanFn!(len, start, 0) === 1 ? out32 : null;
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   R_SLE,
   R_STATUS,
   R_VIA,
-  fastScan,
+  scanMessage,
 } from './fast-scan';
 import {
   F_BRANCH,
@@ -347,7 +347,7 @@ export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.lengt
   }
   // The common case in one WebAssembly call (fast-scan.ts); the full parser otherwise. (This function
   // and fromScan are kept small: the compiler then inlines the whole fast path into each caller.)
-  const r = fastScan(buf, start, end);
+  const r = scanMessage(buf, start, end);
   return r !== null ? fromScan(buf, start, end, r) : parseFull(buf, start, end);
 }
 
