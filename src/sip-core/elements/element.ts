@@ -240,22 +240,24 @@ export abstract class SipElement implements TransportListener {
 
   /** The context of a new transaction: its id, the element's clock/transport/timers, events when on. */
   private txContext(names: { branch: string | null; method: string | null }): TransactionContext {
-    const id = `T${++this.txSeq}`;
     const on = this.events.enabled;
     if (!on) {
       // Without events every context of this element is the same but for the id, which a
-      // transaction copies when it is made: one object serves them all.
+      // transaction copies when it is made: one object serves them all. The id is given as a
+      // number (the same `T<n>`, made as a string only if read).
       const shared = (this.quietContext ??= {
         clock: this.clock,
         transport: this.transport,
         timers: this.timers,
-        id,
+        id: '',
+        seq: 0,
         emit: undefined,
         onTerminated: this.table.forgetBound,
       });
-      shared.id = id;
+      shared.seq = ++this.txSeq;
       return shared;
     }
+    const id = `T${++this.txSeq}`;
     this.txNames.set(id, { branch: names.branch ?? '', method: names.method ?? '', durations: {} });
     return {
       clock: this.clock,

@@ -21,8 +21,13 @@ export interface TransactionContext {
   clock: Scheduler;
   transport: Transport;
   timers: TimerConfig;
-  /** Layer-unique id. */
+  /** Layer-unique id; empty when {@link seq} gives it. */
   id: string;
+  /**
+   * When `id` is empty: the id is `T<seq>`, made only if someone reads it (an element without
+   * events makes no id string for the transactions it keeps 64*T1).
+   */
+  seq?: number | undefined;
   /** Receives trace events; absent means no events are built (fast path). */
   emit?: ((e: TransactionEvent) => void) | undefined;
   /** Called once when the transaction reaches "Terminated" (the layer forgets it). */
@@ -127,8 +132,13 @@ const TM_IDLE = 0xffff | (0b11100100 << 16);
 
 export abstract class TransactionBase<S extends string> implements TransactionInfo {
   abstract readonly kind: TransactionKind;
-  /** Layer-unique id. */
-  readonly id: string;
+  /** Layer-unique id (`T<seq>` made on first read when the context gave a number). */
+  get id(): string {
+    if (this.idText === '') this.idText = `T${this.idSeq}`;
+    return this.idText;
+  }
+  private idText: string;
+  private readonly idSeq: number;
   /** Free slot for the transaction user (e.g. the proxy context or the call a transaction belongs to). */
   userData: unknown = null;
   /** Key under which a {@link TransactionTable} holds this transaction (set by the table). */
@@ -176,7 +186,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
     readonly method: string,
   ) {
     this.br = branch;
-    this.id = ctx.id;
+    this.idText = ctx.id;
+    this.idSeq = ctx.seq ?? 0;
     this.current = initial;
   }
 

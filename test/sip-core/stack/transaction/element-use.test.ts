@@ -135,3 +135,35 @@ describe.each(['UDP', 'TCP'] as const)('the machines as the elements use them, o
     expect(nict.requestBytes).toBe(bytes);
   });
 });
+
+describe('transaction ids given as a number (an element without events)', () => {
+  it('a context with an empty id and seq n gives transactions the id T<n>, each its own', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    const shared: TransactionContext = {
+      clock: h.clock,
+      transport: h.local,
+      timers: timerConfig(),
+      id: '',
+      seq: 41,
+      onTerminated: table.forgetBound,
+    };
+    const invite = parseMessage(makeRequest('INVITE', { transport: 'UDP', viaHost: '127.0.0.2:5060' }));
+    const a = new InviteServerTransaction(shared, {}, invite, h.peerAddr, { trying: 'never' });
+    shared.seq = 42;
+    const b = new NonInviteClientTransaction(
+      shared,
+      {},
+      { branch: 'z9hG4bK-b', method: 'OPTIONS' },
+      new Uint8Array(0),
+      h.peerAddr,
+    );
+    expect(a.id).toBe('T41');
+    expect(b.id).toBe('T42');
+    // an id given as text is kept as it is
+    const c = new InviteServerTransaction({ ...shared, id: 'X7', seq: 3 }, {}, invite, h.peerAddr, {
+      trying: 'never',
+    });
+    expect(c.id).toBe('X7');
+  });
+});
