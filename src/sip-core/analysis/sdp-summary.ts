@@ -113,12 +113,22 @@ function ptText(b: Uint8Array, s: number, e: number): string {
   return n < 128 && !(e - s > 1 && b[s] === 48) ? PT_TEXT[n]! : text(b, s, e);
 }
 
-/** Closes media `cur`: codec names from its payload types (rtpmap, else the static table). */
-function finishMedia(cur: SdpMedia, pts: string[], maps: Map<string, string> | null): void {
+/**
+ * Closes media `cur`: codec names from its payload types (rtpmap, else the static table). `maps`:
+ * the rtpmap lines' payload types and names in pairs, in order (the last line of a type counts).
+ */
+function finishMedia(cur: SdpMedia, pts: string[], maps: string[] | null): void {
   const codecs = new Array<string>(pts.length);
   for (let i = 0; i < pts.length; i++) {
     const pt = pts[i]!;
-    codecs[i] = maps?.get(pt) ?? STATIC_PT[pt] ?? pt;
+    let name: string | undefined;
+    if (maps !== null)
+      for (let k = maps.length - 2; k >= 0; k -= 2)
+        if (maps[k] === pt) {
+          name = maps[k + 1];
+          break;
+        }
+    codecs[i] = name ?? STATIC_PT[pt] ?? pt;
   }
   cur.codecs = codecs;
 }
@@ -135,7 +145,7 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
   const media: SdpMedia[] = [];
   let cur: SdpMedia | null = null;
   let pts: string[] = [];
-  let maps: Map<string, string> | null = null;
+  let maps: string[] | null = null;
   let seen = false;
   let ls = 0;
   while (ls < n) {
@@ -205,7 +215,7 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
               let lower = false;
               for (let x = ns; x < ne; x++) if ((b[x]! >= 97 && b[x]! <= 122) || b[x]! >= 128) lower = true;
               const name = text(b, ns, ne);
-              (maps ??= new Map()).set(ptText(b, ps, sp), lower ? name.toUpperCase() : name);
+              (maps ??= []).push(ptText(b, ps, sp), lower ? name.toUpperCase() : name);
             }
           }
         } else if (e - vs === 8) {
@@ -315,10 +325,12 @@ export class SdpCache {
     const n = Math.min(body.length, 65536);
     let h1 = 0x811c9dc5 ^ n;
     let h2 = 0x5bd1e995 ^ n;
-    // Four octets per step, then the tail.
+    // Four octets per step (one little-endian load: the value of the four octets OR-ed as below),
+    // then the tail.
+    const v = new DataView(body.buffer, body.byteOffset, n);
     let i = 0;
     for (; i + 4 <= n; i += 4) {
-      const w = body[i]! | (body[i + 1]! << 8) | (body[i + 2]! << 16) | (body[i + 3]! << 24);
+      const w = v.getInt32(i, true);
       h1 = Math.imul(h1 ^ w, 0x01000193);
       h2 = Math.imul(h2 ^ w, 0x5bd1e995);
       h2 ^= h2 >>> 15;
