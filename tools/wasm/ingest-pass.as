@@ -37,7 +37,7 @@
 declare function scanAt(ptr: usize, len: i32, d: i32, mode: i32): i32;
 
 /** Row layout (i32 each): see src/sip-core/capture/ingest-pass.ts (P_* constants). */
-const STRIDE: i32 = 25;
+const STRIDE: i32 = 28;
 /** A record longer than this is corrupt (reader/pcap.ts MAX_RECORD): the JavaScript reader reports it. */
 const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /** Longest start line looked at (sip-framing.ts MAX_START_LINE). */
@@ -136,6 +136,26 @@ export function layout(
   kBranch = branch;
   kSentBy = sentBy;
   kTransport = transport;
+}
+
+/** Declined rows of the last `pass` (0: its rows are one run of taken records). */
+let declinedN: i32 = 0;
+/** Taken UDP records and captured octets of taken records so far in this call (P_UDP_CUM, P_BYTE_CUM). */
+let udpCum: i32 = 0;
+let byteCum: i32 = 0;
+
+export function declined(): i32 {
+  return declinedN;
+}
+
+/** Writes the record's running counts (P_RIDX, P_UDP_CUM, P_BYTE_CUM) into rows `[r, r + k)`. */
+function counts(table: usize, r: i32, k: i32, ridx: i32): void {
+  for (let i = 0; i < k; i++) {
+    const row = table + ((<usize>(r + i) * <usize>STRIDE) << 2);
+    store<i32>(row, ridx, 100);
+    store<i32>(row, udpCum, 104);
+    store<i32>(row, byteCum, 108);
+  }
 }
 
 export function stopped(): i32 {
@@ -682,6 +702,10 @@ export function pass(
   frameBase = frame0;
   recIdx = -1;
   msgN = 0;
+  declinedN = 0;
+  udpCum = 0;
+  byteCum = 0;
+  let takenN = 0;
   rowTable = table;
   rowCap = cap;
   prevCs = -1;
@@ -775,6 +799,9 @@ export function pass(
       store<i32>(a + <usize>d, segBits, 16);
       store<i32>(a + <usize>d, segNext, 20);
       if (segLen > 0) store<f64>(a + <usize>d, load<f64>(a + <usize>d, 32) + <f64>segLen, 32);
+      byteCum += <i32>capLen;
+      counts(table, rowN, k, recIdx);
+      takenN += k;
       n = rowN + k;
       continue;
     }
@@ -791,7 +818,12 @@ export function pass(
     if (ps >= pend) continue;
     if (!messageRow(buf, row, ps, pend, -1, o, u)) continue;
     store<i32>(row, T_UDP);
+    udpCum++;
+    takenN++;
+    byteCum += <i32>capLen;
+    counts(table, n - 1, 1, recIdx);
   }
   stopAt = p;
+  declinedN = n - takenN;
   return n;
 }

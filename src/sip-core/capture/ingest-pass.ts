@@ -38,7 +38,7 @@ import {
 } from '../message/sip-message';
 
 /** Row stride (Int32 slots) and slots of the record table. */
-export const P_STRIDE = 25;
+export const P_STRIDE = 28;
 /**
  * The row's kind: 0 declined (only P_REC..P_FRAC are set), or one of T_UDP, T_TCP, T_TCP_MORE,
  * T_TCP_NONE (a taken record: the slots below are set; for T_TCP_NONE only up to P_DPORT).
@@ -90,6 +90,14 @@ export const P_AUX = 23;
  * the index the next message gets.
  */
 export const P_MSG = 24;
+/**
+ * Running counts of the call, for a taken row: its record's index in the call, then the UDP records
+ * and the captured octets of the taken records up to and including its own (a run's counts are the
+ * difference of its last and first rows').
+ */
+export const P_RIDX = 25;
+export const P_UDP_CUM = 26;
+export const P_BYTE_CUM = 27;
 
 /**
  * The messages of the last {@link runPass} call in the trace's column types, indexed by P_MSG:
@@ -220,6 +228,7 @@ interface PassExports {
     frame0: number,
   ): number;
   stageSetup(at: number): void;
+  declined(): number;
   tcpSetup(at: number, slots: number): void;
   tcpFind(src: number, sp: number, dst: number, dp: number): number;
   tcpFoundRev(): number;
@@ -404,6 +413,11 @@ export function runPass(
     ns ? 1 : 0,
     frame0,
   );
+}
+
+/** Declined rows of the last {@link runPass} (0: its rows are one run of taken records). */
+export function passDeclined(): number {
+  return tcpX!.declined();
 }
 
 /** The message columns of the last {@link runPass} (valid until the next call). */

@@ -30,12 +30,15 @@ import {
   OWN_RELEASED,
   PASS_TCP_SLOTS,
   P_CAPLEN,
-  P_DST,
   P_FRAC,
   P_SEC,
-  P_SRC,
   P_STRIDE,
   P_TYPE,
+  P_BYTE_CUM,
+  P_MSG,
+  P_RIDX,
+  P_UDP_CUM,
+  T_TCP_NONE,
   TCP_A,
   TCP_B,
   TCP_BITS,
@@ -44,8 +47,6 @@ import {
   TCP_PORTS,
   TCP_SERIAL,
   TCP_SLOT,
-  T_TCP,
-  T_TCP_MORE,
   T_UDP,
   claimPassTcp,
   passCounters,
@@ -115,9 +116,11 @@ export interface MessageSink {
   takesPassRows?(): boolean;
   /**
    * The messages of rows `r0..r1` of the ingest pass's table (capture/ingest-pass.ts), what `message`
-   * would get for each, in order: UDP, not reassembled, in the file at `base + P_START`, no
-   * diagnostics, one frame (`frame0 + k`, the record's place and time, `linkType`). The pipeline has
-   * replaced P_SRC/P_DST by address ids.
+   * would get for each, in order: UDP or TCP (P_TYPE), not reassembled, in the file at
+   * `base + P_START`, no diagnostics, their frame (numbered from `frame0`, the record's place and
+   * time, `linkType`; T_TCP_NONE rows are frames without a message). P_SRC/P_DST hold IPv4 numbers:
+   * the sink interns every row's (T_TCP_NONE's too) with `addrs.v4`, source then destination, in
+   * row order, as the pipeline's IPv4 decoding would.
    */
   passRows?(
     buf: Uint8Array,
@@ -128,6 +131,7 @@ export interface MessageSink {
     ns: boolean,
     frame0: number,
     linkType: number,
+    addrs: AddressTable,
   ): void;
 }
 
@@ -351,8 +355,9 @@ export class CapturePipeline implements FrameSink {
 
   /**
    * Taken records of the ingest pass (capture/ingest-pass.ts): what `frame` and the inline path
-   * (`#fastUdp`) or the TCP path do for each — counters, addresses interned — then the sink gets the
-   * run at once. Returns the number of frames (a TCP segment's rows after its first are one frame).
+   * (`#fastUdp`) or the TCP path do for each — counters from the rows' running counts — then the sink
+   * gets the run at once, with the address table (it interns each row's addresses, in order). Returns
+   * the number of frames (a TCP segment's rows after its first are one frame).
    */
   passRows(
     buf: Uint8Array,
@@ -369,26 +374,12 @@ export class CapturePipeline implements FrameSink {
       this.#flushLinkRun();
       this.#runLink = linkType;
     }
-    const a = this.addresses;
-    let bytes = 0;
-    let frames = 0;
-    let udp = 0;
-    let msgs = 0;
-    for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
-      // decodeIpv4's order: source, then destination
-      t[o + P_SRC] = a.v4(t[o + P_SRC]! >>> 0);
-      t[o + P_DST] = a.v4(t[o + P_DST]! >>> 0);
-      const ty = t[o + P_TYPE]!;
-      if (ty === T_UDP) {
-        udp++;
-        msgs++;
-      } else if (ty === T_TCP_MORE) {
-        msgs++;
-        continue;
-      } else if (ty === T_TCP) msgs++;
-      frames++;
-      bytes += t[o + P_CAPLEN]!;
-    }
+    const f = r0 * P_STRIDE;
+    const l = (r1 - 1) * P_STRIDE;
+    const frames = t[l + P_RIDX]! - t[f + P_RIDX]! + 1;
+    const udp = t[l + P_UDP_CUM]! - t[f + P_UDP_CUM]! + (t[f + P_TYPE] === T_UDP ? 1 : 0);
+    const bytes = t[l + P_BYTE_CUM]! - t[f + P_BYTE_CUM]! + t[f + P_CAPLEN]!;
+    const msgs = t[l + P_MSG]! + (t[l + P_TYPE] === T_TCP_NONE ? 0 : 1) - t[f + P_MSG]!;
     const tcp = frames - udp;
     this.#runFrames += frames;
     st.frames += frames;
@@ -399,10 +390,10 @@ export class CapturePipeline implements FrameSink {
     passCounters.taken += frames;
     passCounters.tcp += tcp;
     st.bytes += bytes;
-    if (st.firstTimeUs < 0) st.firstTimeUs = rowTimeUs(t, r0 * P_STRIDE, ns);
-    st.lastTimeUs = rowTimeUs(t, (r1 - 1) * P_STRIDE, ns);
+    if (st.firstTimeUs < 0) st.firstTimeUs = rowTimeUs(t, f, ns);
+    st.lastTimeUs = rowTimeUs(t, l, ns);
     this.#frame.frameNo = frame0 + frames - 1;
-    this.#sink.passRows!(buf, t, r0, r1, base, ns, frame0, linkType);
+    this.#sink.passRows!(buf, t, r0, r1, base, ns, frame0, linkType, this.addresses);
     return frames;
   }
 

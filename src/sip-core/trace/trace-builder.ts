@@ -7,6 +7,7 @@ import { CaptureDecoder } from '../capture/capture-decoder';
 import type { CapturePipeline, IngestStats, MessageMeta, MessageSink, SplitRole } from '../capture/pipeline';
 import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
+import type { AddressTable } from '../capture/address';
 import type { HandoffWriter } from '../capture/reader/handoff';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
 import { lintMessage, parseMessage } from '../message';
@@ -56,8 +57,9 @@ export class TraceBuilder implements MessageSink {
     ns: boolean,
     frame0: number,
     linkType: number,
+    addrs: AddressTable,
   ): void {
-    const id = this.trace.appendPassRows(buf, t, r0, r1, linkType);
+    const id = this.trace.appendPassRows(buf, t, r0, r1, linkType, addrs);
     if (this.emitted) {
       let e = this.emitted;
       const n = r1 - r0;

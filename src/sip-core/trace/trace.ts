@@ -583,10 +583,17 @@ export class Trace {
    * its TCP path gives (UDP or TCP, not reassembled, in the file, one frame each — a TCP segment's
    * messages share theirs —, of link type `linkType`, no diagnostics). The pass wrote the messages'
    * fixed fields in column form (`passStage`, indexed by P_MSG): a run of them is copied with
-   * `TypedArray.set`; addresses (P_SRC/P_DST hold address ids), method and Call-ID are interned
-   * from the rows. Needs `canReadFile`. Returns the first id.
+   * `TypedArray.set`; addresses (IPv4 numbers in P_SRC/P_DST, interned with `addrs`), method and
+   * Call-ID are interned from the rows. Needs `canReadFile`. Returns the first id.
    */
-  appendPassRows(buf: Uint8Array, t: Int32Array, r0: number, r1: number, linkType: number): number {
+  appendPassRows(
+    buf: Uint8Array,
+    t: Int32Array,
+    r0: number,
+    r1: number,
+    linkType: number,
+    addrs: { v4(n: number): number },
+  ): number {
     const first = this.#n;
     const last = (r1 - 1) * P_STRIDE;
     const m0 = t[r0 * P_STRIDE + P_MSG]!;
@@ -645,9 +652,12 @@ export class Trace {
     let lastCallId = this.#passCallId;
     let id = first;
     for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
+      // Every row's addresses are interned, a frame without a message's too (ids in first-sight order)
+      const sa = addrs.v4(t[o + P_SRC]! >>> 0);
+      const da = addrs.v4(t[o + P_DST]! >>> 0);
       if (t[o + P_TYPE] === T_TCP_NONE) continue;
-      src[id] = t[o + P_SRC]!;
-      dst[id] = t[o + P_DST]!;
+      src[id] = sa;
+      dst[id] = da;
       const aux = t[o + P_AUX]!;
       const code = aux & 255;
       // A method the pass named by its code is interned by name (no read of the message's octets).

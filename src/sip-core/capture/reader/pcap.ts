@@ -11,6 +11,7 @@ import {
   P_SEC,
   P_STRIDE,
   P_TYPE,
+  passDeclined,
   passReads,
   passStopped,
   passTable,
@@ -135,6 +136,10 @@ export class PcapReader implements StreamReader {
       if (rows === 0) return p;
       const t = passTable();
       let r = 0;
+      if (passDeclined() === 0) {
+        this.frames += sink.passRows!(buf, t, 0, rows, base, ns, this.frames + 1, 1);
+        r = rows;
+      }
       while (r < rows) {
         let q = r;
         while (q < rows && t[q * P_STRIDE + P_TYPE] !== 0) q++;
