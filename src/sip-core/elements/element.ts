@@ -631,16 +631,21 @@ export abstract class SipElement implements TransportListener {
 
   /** Address of a URI's host:port after name resolution (RFC 3263 reduced to the simulator's DNS). */
   uriDestination(host: string, port: number | null): TransportAddress {
-    return {
-      host: this.resolveName(
-        host.charCodeAt(0) === 91 || host.charCodeAt(host.length - 1) === 93
-          ? host.replace(/^\[|\]$/g, '')
-          : host,
-      ),
-      port: port ?? 5060,
-      transport: this.transport.local.transport,
-    };
+    const resolved = this.resolveName(
+      host.charCodeAt(0) === 91 || host.charCodeAt(host.length - 1) === 93
+        ? host.replace(/^\[|\]$/g, '')
+        : host,
+    );
+    const p = port ?? 5060;
+    const transport = this.transport.local.transport;
+    // the same destination as the last one (the name resolved again: names may move): the same
+    // object (addresses are never changed once made), not one more per transaction kept 64*T1
+    const last = this.lastDest;
+    if (last !== null && last.host === resolved && last.port === p && last.transport === transport)
+      return last;
+    return (this.lastDest = { host: resolved, port: p, transport });
   }
+  private lastDest: TransportAddress | null = null;
 }
 
 const P_VIA = enc.encode('Via: ');
