@@ -20,7 +20,14 @@ export interface CorrelationIndex {
   icid: Map<string, number>;
   hep: Map<string, number>;
   /** media `addr:port` → group and time, oldest first (pruned by time). */
-  media: Map<string, { g: number; us: number }>;
+  media: Map<string, MediaEntry>;
+  /**
+   * The media entries in the order they were set (the map's order once the entries the map no longer
+   * holds are skipped), from `mediaHead`: pruning walks this instead of iterating the map, whose
+   * iterator steps over every entry deleted since its last rehash (the oldest: all at the front).
+   */
+  mediaOrder: MediaEntry[];
+  mediaHead: number;
   /** Groups whose first INVITE is recent, oldest first from `recentHead` (to prune `ruri`). */
   recent: number[];
   recentHead: number;
@@ -28,8 +35,24 @@ export interface CorrelationIndex {
   ruri: Map<string, number>;
 }
 
+/** One media endpoint of a recent leg's offer. */
+interface MediaEntry {
+  key: string;
+  g: number;
+  us: number;
+}
+
 export function newCorrelationIndex(): CorrelationIndex {
-  return { icid: new Map(), hep: new Map(), media: new Map(), recent: [], recentHead: 0, ruri: new Map() };
+  return {
+    icid: new Map(),
+    hep: new Map(),
+    media: new Map(),
+    mediaOrder: [],
+    mediaHead: 0,
+    recent: [],
+    recentHead: 0,
+    ruri: new Map(),
+  };
 }
 
 /** What correlation needs from the analyzer. */
@@ -137,10 +160,22 @@ export function correlateNewLeg(
     head = 0;
   }
   ix.recentHead = head;
-  for (const [k, v] of ix.media) {
-    if (us - v.us <= WINDOW_US) break;
-    ix.media.delete(k);
+  // The map's entries oldest first (as iterating it would give them), until one within the window.
+  const order = ix.mediaOrder;
+  let mh = ix.mediaHead;
+  while (mh < order.length) {
+    const v = order[mh]!;
+    if (ix.media.get(v.key) === v) {
+      if (us - v.us <= WINDOW_US) break;
+      ix.media.delete(v.key);
+    }
+    mh++;
   }
+  if (mh > 1024 && mh * 2 > order.length) {
+    order.splice(0, mh);
+    mh = 0;
+  }
+  ix.mediaHead = mh;
   let srcHost: string | null = null;
   const hints = headerHints(msg);
 
@@ -230,8 +265,10 @@ export function correlateNewLeg(
       }
     }
     for (const e of sdp.endpoints) {
+      const v: MediaEntry = { key: e, g: g.idx, us };
       ix.media.delete(e);
-      ix.media.set(e, { g: g.idx, us });
+      ix.media.set(e, v);
+      ix.mediaOrder.push(v);
     }
   }
   // 6. Diversion / History-Info naming the earlier leg's target.
