@@ -18,8 +18,10 @@
  *   within that process —, the ingest alone, two workers + tier 1, and tier 1 indexing the parts a
  *   worker hands over while it reads (g1t1); on the bench capture and bench/data/sip-1024MB.pcap
  *   (BENCH_APP_SIZES, MB list, default "40,1024"; APP_RUNS, default 2, best kept);
- * - the analysis alone: attached to the built trace (`TraceAnalyzer.attach`), CPU per message beyond
- *   reading the bytes back (no ingest in the figure, so it varies less on a shared machine);
+ * - the analysis alone: attached to the built trace (`TraceAnalyzer.attach`, one pass), CPU per message
+ *   beyond reading the bytes back (no ingest in the figure, so it varies less on a shared machine),
+ *   alternated with tier 2 as the app runs it (`TieredAnalysis.runTier2Now` after tier 1: the full
+ *   analyzer taking tier 1's transactions and dialogs), the issue's tier-2 figure (tier2UsPerMessage);
  * - memory the analysis holds per call (target: ≤ 8 KiB beyond the raw bytes),
  * - one call's ladder open (target: < 50 ms in a 10 M-message trace) on the file, and on a
  *   synthetic trace of LADDER_MESSAGES messages (default 300,000; 10,000,000 is the issue's figure:
