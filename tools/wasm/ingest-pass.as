@@ -37,7 +37,7 @@
 declare function scanAt(ptr: usize, len: i32, d: i32, mode: i32): i32;
 
 /** Row layout (i32 each): see src/sip-core/capture/ingest-pass.ts (P_* constants). */
-const STRIDE: i32 = 28;
+const STRIDE: i32 = 29;
 /** A record longer than this is corrupt (reader/pcap.ts MAX_RECORD): the JavaScript reader reports it. */
 const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /** Longest start line looked at (sip-framing.ts MAX_START_LINE). */
@@ -504,6 +504,31 @@ export function stageSetup(at: usize): void {
   stBase = at;
 }
 
+/**
+ * Ids the JavaScript side gave (ingest-pass.ts `passCacheOwner`): IPv4 address → address id in a
+ * direct-mapped cache of 16,384 (address, id + 1) pairs, and the PASS_METHODS code → method id (0:
+ * none yet). A message whose id is not there is flagged in P_FIX and the JavaScript side interns it.
+ */
+let addrBase: usize = 0;
+let methBase: usize = 0;
+
+export function cacheSetup(addr: usize, meth: usize): void {
+  addrBase = addr;
+  methBase = meth;
+}
+
+// @ts-ignore: decorator
+@inline function addrSlot(ip: i32): usize {
+  return addrBase + (<usize>(((ip * <i32>0x9e3779b1) >>> 18) & 16383) << 3);
+}
+
+/** The address id of IPv4 `ip`, or -1 when the cache does not have it. */
+// @ts-ignore: decorator
+@inline function addrId(ip: i32): i32 {
+  const a = addrSlot(ip);
+  return load<i32>(a) == ip ? load<i32>(a, 4) - 1 : -1;
+}
+
 /** Rows of the TCP segment being read (`tcpSegment` writes them from `rowN`; at most `rowCap`). */
 let rowTable: usize = 0;
 let rowN: i32 = 0;
@@ -559,6 +584,14 @@ function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32,
   store<i32>(row, kf, 88);
   // The message's columns (Trace.appendPassRows copies them as they are).
   const mi = <usize>msgN;
+  const sid = addrId(be32(buf, o + 12));
+  const did = addrId(be32(buf, o + 16));
+  const code = load<i32>(row, 92) & 255;
+  const mid = code != 0 ? load<i32>(methBase + (<usize>code << 2)) : 0;
+  store<i32>(row, (sid < 0 ? 1 : 0) | (did < 0 ? 2 : 0) | (mid == 0 && ms >= 0 ? 4 : 0), 112);
+  store<u32>(stBase + SN * 32 + (mi << 2), <u32>(sid < 0 ? 0 : sid));
+  store<u32>(stBase + SN * 36 + (mi << 2), <u32>(did < 0 ? 0 : did));
+  store<u16>(stBase + SN * 70 + (mi << 1), <u16>mid);
   store<i32>(row, msgN, 96);
   msgN++;
   const sec = <u32>load<i32>(row, 12);
@@ -573,14 +606,14 @@ function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32,
   store<u32>(stBase + SN * 20 + (mi << 2), <u32>load<i32>(row, 76));
   store<u32>(stBase + SN * 24 + (mi << 2), <u32>load<i32>(row, 80));
   store<u32>(stBase + SN * 28 + (mi << 2), <u32>toTag);
-  store<f64>(stBase + (SN << 5) + (mi << 3), <f64>sec * 1e6 + <f64>(nsFrac ? frac / 1000 : frac));
-  store<f64>(stBase + SN * 40 + (mi << 3), streamBase + <f64>ps);
-  store<f64>(stBase + SN * 48 + (mi << 3), streamBase + <f64>rec);
-  store<u16>(stBase + SN * 56 + (mi << 1), <u16>be16(buf, u));
-  store<u16>(stBase + SN * 58 + (mi << 1), <u16>be16(buf, u + 2));
-  store<u16>(stBase + SN * 60 + (mi << 1), <u16>load<i32>(row, 48));
-  store<u8>(stBase + SN * 62 + mi, <u8>(lf >= 0 ? 1 : 0));
-  store<u8>(stBase + SN * 63 + mi, <u8>(kind | (kf << 5)));
+  store<f64>(stBase + SN * 40 + (mi << 3), <f64>sec * 1e6 + <f64>(nsFrac ? frac / 1000 : frac));
+  store<f64>(stBase + SN * 48 + (mi << 3), streamBase + <f64>ps);
+  store<f64>(stBase + SN * 56 + (mi << 3), streamBase + <f64>rec);
+  store<u16>(stBase + SN * 64 + (mi << 1), <u16>be16(buf, u));
+  store<u16>(stBase + SN * 66 + (mi << 1), <u16>be16(buf, u + 2));
+  store<u16>(stBase + SN * 68 + (mi << 1), <u16>load<i32>(row, 48));
+  store<u8>(stBase + SN * 72 + mi, <u8>(lf >= 0 ? 1 : 0));
+  store<u8>(stBase + SN * 73 + mi, <u8>(kind | (kf << 5)));
   return true;
 }
 
@@ -801,6 +834,7 @@ export function pass(
       if (segLen > 0) store<f64>(a + <usize>d, load<f64>(a + <usize>d, 32) + <f64>segLen, 32);
       byteCum += <i32>capLen;
       counts(table, rowN, k, recIdx);
+      if (load<i32>(row) == T_TCP_NONE) store<i32>(row, (addrId(src) < 0 ? 1 : 0) | (addrId(dst) < 0 ? 2 : 0), 112);
       takenN += k;
       n = rowN + k;
       continue;

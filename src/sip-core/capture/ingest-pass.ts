@@ -6,11 +6,16 @@
  * code: this module imports `scanAt` from a scanner instance) and writes one row of a record table per
  * record: for a taken frame its place, times, addresses, ports, message span and the trace's index and
  * analysis keys; for any other record a "declined" row, which the JavaScript pipeline decodes as
- * before, in order. JavaScript then copies the rows into the trace's columns in tight loops
- * (`Trace.appendPassRows`). Where WebAssembly is missing the pass is not used.
- * @remarks pcap-savefile(5) records; RFC 791 / RFC 768 headers; RFC 3261 §7.1/§7.2 start lines. The
- * rows equal what the inline path emits: test/sip-core/capture/ingest-pass.test.ts compares traces
- * with the pass on and off on every fixture and public capture.
+ * before, in order. In TCP mode (`CapturePipeline.passTcp`) it also takes in-order TCP segments of
+ * whole Content-Length-framed SIP messages on connections it holds in a table of its own (one row
+ * per message; see tools/wasm/ingest-pass.as), handing a connection to the JavaScript reassembly,
+ * with its state, at the first segment it does not take. The messages' fixed fields are also written
+ * in the trace's column types (`passStage`), which `Trace.appendPassRows` copies a run at a time.
+ * Where WebAssembly is missing the pass is not used.
+ * @remarks pcap-savefile(5) records; RFC 791 / RFC 768 / RFC 9293 headers; RFC 3261 §7.1/§7.2 start
+ * lines, §18.3 framing. The rows equal what the JavaScript pipeline emits:
+ * test/sip-core/capture/ingest-pass.test.ts compares traces with the pass on and off on every
+ * fixture and public capture and on generated TCP streams.
  */
 import { INGEST_PASS_WASM } from './ingest-pass-wasm';
 import { SIP_SCAN_WASM } from '../message/sip-scan-wasm';
@@ -38,7 +43,7 @@ import {
 } from '../message/sip-message';
 
 /** Row stride (Int32 slots) and slots of the record table. */
-export const P_STRIDE = 28;
+export const P_STRIDE = 29;
 /**
  * The row's kind: 0 declined (only P_REC..P_FRAC are set), or one of T_UDP, T_TCP, T_TCP_MORE,
  * T_TCP_NONE (a taken record: the slots below are set; for T_TCP_NONE only up to P_DPORT).
@@ -98,13 +103,19 @@ export const P_MSG = 24;
 export const P_RIDX = 25;
 export const P_UDP_CUM = 26;
 export const P_BYTE_CUM = 27;
+/**
+ * What the JavaScript side must intern for this row (the pass's id caches did not have it, see
+ * {@link passCacheOwner}): 1 the source address, 2 the destination address, 4 the method (its
+ * message columns hold 0 there until then).
+ */
+export const P_FIX = 28;
 
 /**
  * The messages of the last {@link runPass} call in the trace's column types, indexed by P_MSG:
  * frame number, capture time (µs, also the frame's), message and record place in the stream and
  * length, ports, status, transport code (0 UDP, 1 TCP; not reassembled), flags (kind | KF_* << 5),
- * CSeq and the four key hashes. Addresses, method and Call-ID need the JavaScript side's tables: they
- * stay in the rows.
+ * CSeq and the four key hashes, and the address and method ids the pass's caches know (P_FIX tells
+ * which are missing). The Call-ID needs the JavaScript side's table: it stays in the rows.
  */
 export interface PassStage {
   frame: Uint32Array;
@@ -115,6 +126,10 @@ export interface PassStage {
   sentByH: Uint32Array;
   fromTagH: Uint32Array;
   toTagH: Uint32Array;
+  /** Address ids and method id, or 0 where P_FIX says the JavaScript side interns them. */
+  src: Uint32Array;
+  dst: Uint32Array;
+  method: Uint16Array;
   time: Float64Array;
   rawOff: Float64Array;
   recOff: Float64Array;
@@ -198,9 +213,13 @@ const TCP_SLOTS = 65536;
 /** The table and the arena in the scanner instance's memory (above its input, output and data). */
 const TABLE_AT = 3 * 65536;
 const TCP_AT = TABLE_AT + PASS_ROWS * P_STRIDE * 4;
-/** The message columns (tools/wasm/ingest-pass.as `messageRow`: 64 octets per message, see views). */
+/** The message columns (tools/wasm/ingest-pass.as `messageRow`: 74 octets per message, see views). */
 const STAGE_AT = TCP_AT + TCP_SLOTS * TCP_SLOT * 4;
-const ARENA_AT = STAGE_AT + PASS_ROWS * 64;
+/** The id caches: 16,384 (IPv4 address, id + 1) pairs, then method ids by PASS_METHODS code. */
+const ADDR_AT = STAGE_AT + PASS_ROWS * 80;
+const ADDR_SLOTS = 16384;
+const METH_AT = ADDR_AT + ADDR_SLOTS * 8;
+const ARENA_AT = METH_AT + 64;
 /** Readable octets after the arena: the scanner's 16-octet searches may look past a message's end. */
 const ARENA_SLACK = 64;
 
@@ -228,6 +247,7 @@ interface PassExports {
     frame0: number,
   ): number;
   stageSetup(at: number): void;
+  cacheSetup(addr: number, meth: number): void;
   declined(): number;
   tcpSetup(at: number, slots: number): void;
   tcpFind(src: number, sp: number, dst: number, dp: number): number;
@@ -246,6 +266,10 @@ let tcpPos: Float64Array = new Float64Array(0);
 /** Who holds the TCP connection table (one ingest at a time per thread), or null. */
 let tcpOwner: object | null = null;
 let stage: PassStage | null = null;
+let addrCache: Int32Array = new Int32Array(0);
+let methCache: Int32Array = new Int32Array(0);
+/** Whose ids the caches hold (an ingest's pipeline), or null. */
+let cacheOwner: object | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let table: Int32Array = new Int32Array(0);
 let arena: Uint8Array | null = null;
@@ -277,15 +301,20 @@ function views(): void {
     sentByH: u32(5),
     fromTagH: u32(6),
     toTagH: u32(7),
-    time: f64(32),
-    rawOff: f64(40),
-    recOff: f64(48),
-    sport: u16(56),
-    dport: u16(58),
-    status: u16(60),
-    tr: new Uint8Array(b, STAGE_AT + 62 * n, n),
-    flags: new Uint8Array(b, STAGE_AT + 63 * n, n),
+    src: u32(8),
+    dst: u32(9),
+    time: f64(40),
+    rawOff: f64(48),
+    recOff: f64(56),
+    sport: u16(64),
+    dport: u16(66),
+    status: u16(68),
+    method: u16(70),
+    tr: new Uint8Array(b, STAGE_AT + 72 * n, n),
+    flags: new Uint8Array(b, STAGE_AT + 73 * n, n),
   };
+  addrCache = new Int32Array(b, ADDR_AT, ADDR_SLOTS * 2);
+  methCache = new Int32Array(b, METH_AT, 16);
 }
 
 function load(): void {
@@ -328,6 +357,7 @@ function load(): void {
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     views();
     x.stageSetup(STAGE_AT);
+    x.cacheSetup(ADDR_AT, METH_AT);
     passFn = x.pass;
     stoppedFn = x.stopped;
     tcpX = x;
@@ -413,6 +443,30 @@ export function runPass(
     ns ? 1 : 0,
     frame0,
   );
+}
+
+/**
+ * Makes the pass's id caches `owner`'s (one ingest's address and method ids): emptied when another
+ * owner used them. Call before each {@link runPass} of an ingest.
+ */
+export function passCacheOwner(owner: object): void {
+  if (cacheOwner === owner) return;
+  cacheOwner = owner;
+  if (memory !== null && memBuffer !== memory.buffer) views();
+  addrCache.fill(0);
+  methCache.fill(0);
+}
+
+/** Remembers address id `id` of IPv4 `ip` in the pass's cache (direct-mapped: may replace another). */
+export function passCacheAddress(ip: number, id: number): void {
+  const i = ((Math.imul(ip | 0, 0x9e3779b1) >>> 18) & (ADDR_SLOTS - 1)) << 1;
+  addrCache[i] = ip | 0;
+  addrCache[i + 1] = id + 1;
+}
+
+/** Remembers method id `id` of PASS_METHODS code `code`. */
+export function passCacheMethod(code: number, id: number): void {
+  methCache[code] = id;
 }
 
 /** Declined rows of the last {@link runPass} (0: its rows are one run of taken records). */

@@ -49,6 +49,7 @@ import {
   TCP_SLOT,
   T_UDP,
   claimPassTcp,
+  passCacheOwner,
   passCounters,
   passTcpFind,
   passTcpInsert,
@@ -350,7 +351,10 @@ export class CapturePipeline implements FrameSink {
   }
 
   takesPassRows(): boolean {
-    return this.#sink.takesPassRows?.() ?? false;
+    const on = this.#sink.takesPassRows?.() ?? false;
+    // The pass's id caches then hold this ingest's address and method ids.
+    if (on) passCacheOwner(this);
+    return on;
   }
 
   /**

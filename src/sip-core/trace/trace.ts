@@ -33,6 +33,7 @@ import {
   P_CALLID_END,
   P_DST,
   P_END,
+  P_FIX,
   P_METHOD,
   P_METHOD_END,
   P_MSG,
@@ -41,6 +42,8 @@ import {
   P_STRIDE,
   P_TYPE,
   T_TCP_NONE,
+  passCacheAddress,
+  passCacheMethod,
   passStage,
 } from '../capture/ingest-pass';
 
@@ -582,9 +585,10 @@ export class Trace {
    * record table — what `appendIndexed` appends for each with the meta the pipeline's inline path or
    * its TCP path gives (UDP or TCP, not reassembled, in the file, one frame each — a TCP segment's
    * messages share theirs —, of link type `linkType`, no diagnostics). The pass wrote the messages'
-   * fixed fields in column form (`passStage`, indexed by P_MSG): a run of them is copied with
-   * `TypedArray.set`; addresses (IPv4 numbers in P_SRC/P_DST, interned with `addrs`), method and
-   * Call-ID are interned from the rows. Needs `canReadFile`. Returns the first id.
+   * fields in column form (`passStage`, indexed by P_MSG), address and method ids from its caches
+   * included: a run of them is copied with `TypedArray.set`; what the caches lacked (P_FIX: IPv4
+   * numbers in P_SRC/P_DST interned with `addrs`, methods) and the Call-ID are interned per row, in
+   * order. Needs `canReadFile`. Returns the first id.
    */
   appendPassRows(
     buf: Uint8Array,
@@ -621,6 +625,9 @@ export class Trace {
       c.sentByH.set(s.sentByH.subarray(m0, m1), first);
       c.fromTagH.set(s.fromTagH.subarray(m0, m1), first);
       c.toTagH.set(s.toTagH.subarray(m0, m1), first);
+      c.src.set(s.src.subarray(m0, m1), first);
+      c.dst.set(s.dst.subarray(m0, m1), first);
+      c.method.set(s.method.subarray(m0, m1), first);
       c.link.fill(linkType, first, end);
     } else {
       for (let id = first, m = m0; id < end; id++, m++) {
@@ -641,34 +648,24 @@ export class Trace {
         c.sentByH[id] = s.sentByH[m]!;
         c.fromTagH[id] = s.fromTagH[m]!;
         c.toTagH[id] = s.toTagH[m]!;
+        c.src[id] = s.src[m]!;
+        c.dst[id] = s.dst[m]!;
+        c.method[id] = s.method[m]!;
         c.link[id] = linkType;
       }
     }
-    const { src, dst, method, callId } = c;
-    const methods = this.#methodBytes;
-    const newMethod = this.#newMethod;
+    const callId = c.callId;
     const callIds = this.#callIds;
-    const codeIds = this.#passMethodIds;
     let lastCallId = this.#passCallId;
     let id = first;
     for (let o = r0 * P_STRIDE, e = r1 * P_STRIDE; o < e; o += P_STRIDE) {
-      // Every row's addresses are interned, a frame without a message's too (ids in first-sight order)
-      const sa = addrs.v4(t[o + P_SRC]! >>> 0);
-      const da = addrs.v4(t[o + P_DST]! >>> 0);
+      // What the pass's id caches lacked, interned in row order (a frame without a message's
+      // addresses too: ids in first-sight order)
+      if (t[o + P_FIX] !== 0) this.#passFix(buf, t, o, id, addrs);
       if (t[o + P_TYPE] === T_TCP_NONE) continue;
-      src[id] = sa;
-      dst[id] = da;
-      const aux = t[o + P_AUX]!;
-      const code = aux & 255;
-      // A method the pass named by its code is interned by name (no read of the message's octets).
-      if (code !== 0) method[id] = codeIds[code] || (codeIds[code] = this.#methods.id(PASS_METHODS[code]!));
-      else {
-        const ms = t[o + P_METHOD]!;
-        method[id] = ms >= 0 ? methods.id(buf, ms, t[o + P_METHOD_END]!, newMethod) : 0;
-      }
       const cs = t[o + P_CALLID]!;
       if (cs >= 0) {
-        if ((aux & 256) === 0) lastCallId = callIds.idOfSpan(buf, cs, t[o + P_CALLID_END]!);
+        if ((t[o + P_AUX]! & 256) === 0) lastCallId = callIds.idOfSpan(buf, cs, t[o + P_CALLID_END]!);
         callId[id] = lastCallId;
       } else callId[id] = 0;
       id++;
@@ -685,8 +682,35 @@ export class Trace {
     return first;
   }
 
-  /** Method ids of the ingest pass's method codes (0: not interned yet). */
-  readonly #passMethodIds = new Uint16Array(PASS_METHODS.length);
+  /** Interns what row `o` of the pass's table has flagged in P_FIX (message `id`, unless T_TCP_NONE). */
+  #passFix(buf: Uint8Array, t: Int32Array, o: number, id: number, addrs: { v4(n: number): number }): void {
+    const fix = t[o + P_FIX]!;
+    const none = t[o + P_TYPE] === T_TCP_NONE;
+    const c = this.#c;
+    if ((fix & 1) !== 0) {
+      const ip = t[o + P_SRC]! >>> 0;
+      const a = addrs.v4(ip);
+      passCacheAddress(ip, a);
+      if (!none) c.src[id] = a;
+    }
+    if ((fix & 2) !== 0) {
+      const ip = t[o + P_DST]! >>> 0;
+      const a = addrs.v4(ip);
+      passCacheAddress(ip, a);
+      if (!none) c.dst[id] = a;
+    }
+    if ((fix & 4) !== 0 && !none) {
+      const code = t[o + P_AUX]! & 255;
+      if (code !== 0) {
+        // A method the pass named by its code is interned by name (no read of the message's octets).
+        const m = this.#methods.id(PASS_METHODS[code]!);
+        passCacheMethod(code, m);
+        c.method[id] = m;
+      } else
+        c.method[id] = this.#methodBytes.id(buf, t[o + P_METHOD]!, t[o + P_METHOD_END]!, this.#newMethod);
+    }
+  }
+
   /** The Call-ID id of the last row `appendPassRows` appended with a Call-ID (see P_AUX). */
   #passCallId = 0;
 
