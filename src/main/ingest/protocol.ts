@@ -30,8 +30,19 @@ export type IngestJob =
 
 export type IngestReply =
   | { type: 'progress'; done: number; total: number }
-  /** The messages read since the last part (jobs with `rows`; all of them have come before 'done'). */
-  | { type: 'rows'; rows: TraceRows }
+  /**
+   * The messages read since the last part (jobs with `rows`, `Trace.handOverRows`; all of them have
+   * come before 'rows-done'). A split part's also say where it is (see `ChunkPosition`): the head's
+   * carry each row's emission frame, and the one after its own records where the cut fell.
+   */
+  | {
+      type: 'rows';
+      rows: TraceRows | null;
+      framesRead?: number;
+      frontier?: number;
+      emitted?: Uint32Array;
+      cut?: { framesBeforeSplit: number; atBoundary: boolean };
+    }
   | {
       type: 'done';
       state: TraceState;

@@ -6,7 +6,13 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
-import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
+import { readFileSync } from 'node:fs';
+import {
+  ingestCaptureFile,
+  type ChunkPosition,
+  type CutInfo,
+  type HandoffLink,
+} from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
 import { Trace, type TraceRows, type TraceState } from '../../sip-core/trace/trace';
@@ -83,7 +89,30 @@ function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => 
   return { send, receive, link };
 }
 
+/**
+ * SIPSCOPE_INGEST_PHASES=1: each part of a two-part ingest prints when it ended each phase (epoch ms,
+ * one JSON line on stderr), to see where the two workers' time goes.
+ */
+const phases: [string, number, number][] | null = process.env.SIPSCOPE_INGEST_PHASES ? [] : null;
+const phase = (name: string): void => {
+  if (phases) phases.push([name, Math.round(performance.timeOrigin + performance.now()), threadCpuMs()]);
+};
+/** This thread's CPU time in ms (Linux: /proc/thread-self/stat, 10 ms ticks), or -1. */
+function threadCpuMs(): number {
+  try {
+    const f = readFileSync('/proc/thread-self/stat', 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(v[11]) + Number(v[12])) * 10; // utime, stime (fields 14 and 15)
+  } catch {
+    return -1;
+  }
+}
+const printPhases = (role: string): void => {
+  if (phases) console.error(JSON.stringify({ role, phases }));
+};
+
 async function run(job: IngestJob): Promise<void> {
+  phase('start');
   const flag = new Int32Array(job.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) !== 0;
   let last = 0;
@@ -100,19 +129,32 @@ async function run(job: IngestJob): Promise<void> {
     let lastRows = performance.now();
     // Columns the main thread sent back (it copied them): written over by the next parts.
     const pool: TraceRows['columns'][] = [];
-    const sendRows = (t: Trace): void => {
+    const role = job.split?.role ?? null;
+    const sendRows = (t: Trace, at: ChunkPosition | null, cut: CutInfo | null = null): void => {
       for (
         let m = job.recycle && receiveMessageOnPort(job.recycle);
         m;
         m = receiveMessageOnPort(job.recycle!)
       )
         if (pool.length < 4) pool.push(m.message as TraceRows['columns']);
-      const n = t.count;
+      const n = t.count - t.handedOver;
+      // A head part's rows carry their emission frames (the main thread merges the parts by them).
+      const emitted = role === 'head' && at ? at.emitted(n) : null;
       const rows = t.handOverRows(nextRows, pool.pop() ?? null);
-      if (!rows) return;
-      // Room for the next part: about as many rows as this one.
-      nextRows = Math.ceil((n - rows.from) * 1.25);
-      post({ type: 'rows', rows }, Trace.rowsTransferList(rows));
+      if (!rows && !cut) return;
+      if (rows) nextRows = Math.ceil(n * 1.25); // room for the next part: about as many rows as this one
+      const part: Extract<IngestReply, { type: 'rows' }> = { type: 'rows', rows: rows ?? null };
+      const transfer = rows ? Trace.rowsTransferList(rows) : [];
+      if (role !== null && at) {
+        part.framesRead = at.framesRead;
+        part.frontier = at.frontier;
+        if (emitted) {
+          part.emitted = emitted;
+          transfer.push(emitted.buffer as ArrayBuffer);
+        }
+      }
+      if (cut) part.cut = cut;
+      post(part, transfer);
     };
     let nextRows = 1024;
     const r = await ingestCaptureFile(job.path, {
@@ -121,21 +163,33 @@ async function run(job: IngestJob): Promise<void> {
       parse: job.parse ?? true,
       split: job.split ?? null,
       handoff: ch?.link ?? null,
-      onChunk:
-        job.rows && !job.split
-          ? (t) => {
-              const now = performance.now();
-              if (now - lastRows < 100) return;
-              lastRows = now;
-              sendRows(t);
-            }
-          : undefined,
+      onPhase: (name, cut, t, at) => {
+        phase(name);
+        // The head's own records: all of them now, with where the cut fell.
+        if (job.rows && role === 'head' && name === 'read' && cut) sendRows(t, at, cut);
+      },
+      onChunk: job.rows
+        ? (t, at) => {
+            const now = performance.now();
+            if (now - lastRows < 100) return;
+            lastRows = now;
+            sendRows(t, at);
+          }
+        : undefined,
     });
     r.file.close();
-    if (job.rows && !job.split) {
+    if (job.rows) {
       job.recycle?.close();
-      // The last part, then what the main thread does not have yet (no rows).
-      sendRows(r.trace);
+      // The last part (a head's: what the end of input flushed), then what the main thread does not
+      // have yet (no rows).
+      const end: ChunkPosition = {
+        framesRead: Infinity,
+        frontier: 0xffffffff,
+        emitted: (n) => r.split?.emitted.slice(0, n) ?? null,
+      };
+      sendRows(r.trace, end);
+      phase('sent');
+      printPhases(role ?? 'one');
       const t = r.trace;
       post({
         type: 'rows-done',
@@ -148,6 +202,7 @@ async function run(job: IngestJob): Promise<void> {
         isCapture: r.isCapture,
         cancelled: r.cancelled,
       });
+      job.handoff?.port.close();
       return;
     }
     let state = r.trace.exportState();
@@ -163,10 +218,13 @@ async function run(job: IngestJob): Promise<void> {
         kept[name] = state.columns[name]!;
         delete state.columns[name];
       }
+      phase('exported');
       ch.send({ state, stats, cancelled: r.cancelled, tailSide }, Trace.transferList(state));
+      phase('sent');
       if (tailSide.length > 0) {
         // null: cancelled, or the head does not merge (then the main thread stops this worker)
         const order = ch.receive() as HeadOrder | null;
+        phase('order');
         if (order !== null) {
           shiftTailArena(kept, order.headChunks);
           for (const name of tailSide) {
@@ -174,14 +232,18 @@ async function run(job: IngestJob): Promise<void> {
             delete kept[name];
             ch.send({ name, region }, [region.buffer as ArrayBuffer]);
           }
+          phase('regions');
         }
       }
+      printPhases('tail');
       job.handoff!.port.close();
       post({ type: 'handed-over', cancelled: r.cancelled });
       return;
     }
     if (ch && r.split?.atBoundary && r.split.framesBeforeSplit >= 0 && !r.cancelled) {
+      phase('exported');
       const tail = ch.receive() as TailResult | null;
+      phase('tail-received');
       if (tail !== null && !tail.cancelled) {
         const head = {
           state,
@@ -208,6 +270,7 @@ async function run(job: IngestJob): Promise<void> {
             ...Object.values(headRows).map((c) => c.buffer as ArrayBuffer),
           ]);
         }
+        phase('order-sent');
         // The tail's regions, as they come (in the order it merges them).
         const regions = new Map<string, Column>();
         const region = (name: string): Column | null => {
@@ -226,8 +289,10 @@ async function run(job: IngestJob): Promise<void> {
           stats = mergeStats(stats, tail.stats);
           merged = true;
         }
+        phase('merged');
       }
     }
+    if (ch) printPhases('head');
     job.handoff?.port.close();
     const cancelledNow = r.cancelled || (ch !== null && r.split?.atBoundary === true && !merged);
     post(

@@ -12,8 +12,8 @@ import type { Diagnostic } from '../diagnostic';
 import type { IngestStats } from '../capture/pipeline';
 import { scanArena } from '../message/fast-scan';
 import { ingestPassArena, ingestPassAvailable } from '../capture/ingest-pass';
-import { Trace, type AppendListener } from './trace';
-import { mergeStats, mergeTraceStatesShared } from './trace-merge';
+import { Trace, type AppendListener, type TraceRows } from './trace';
+import { mergeSource, mergeStats, mergeTraceStatesShared, PartMerger } from './trace-merge';
 import { TraceIngest, type IngestResult } from './trace-builder';
 
 export interface IngestFileOptions {
@@ -29,11 +29,40 @@ export interface IngestFileOptions {
   split?: SplitRole | null;
   /**
    * Called after each chunk of input with the growing trace (a worker hands new rows over from here:
-   * `Trace.exportNewRows`). Not called in a two-part ingest's parts.
+   * `Trace.handOverRows`); in a two-part ingest's head part also after each chunk of handed-over frames.
+   * `at` tells a split part's position (see {@link ChunkPosition}).
    */
-  onChunk?: (trace: Trace) => void;
+  onChunk?: (trace: Trace, at: ChunkPosition) => void;
   /** How the frames the tail part leaves to the head part travel between them (see {@link HandoffLink}). */
   handoff?: HandoffLink | null;
+  /**
+   * Called as a split ingest's part ends a phase: 'read' (its own records read: for the head, with
+   * where the cut fell, see {@link CutInfo}), 'handoff' (head: the tail's frames decoded, waits
+   * included). A worker hands its rows over at 'read' and times the phases.
+   */
+  onPhase?: (phase: 'read' | 'handoff', cut: CutInfo | null, trace: Trace, at: ChunkPosition) => void;
+}
+
+/** Where the head part found the cut: frames before it, and whether it was a record boundary. */
+export interface CutInfo {
+  framesBeforeSplit: number;
+  atBoundary: boolean;
+}
+
+/** A split part's position when `onChunk` is called. */
+export interface ChunkPosition {
+  /** Records read so far by this part (the tail's are counted from the cut). */
+  readonly framesRead: number;
+  /**
+   * Head part: the smallest emission frame a message appended later can have (the frame after the
+   * one being read; 0xffffffff after the end).
+   */
+  readonly frontier: number;
+  /**
+   * Head part: the emission frames of the trace's rows not yet handed over (`Trace.handOverRows`:
+   * `n` rows from its first one), a copy; null for other ingests.
+   */
+  emitted(n: number): Uint32Array | null;
 }
 
 /**
@@ -156,6 +185,87 @@ export async function ingestSplitInThread(
   };
 }
 
+/**
+ * The two parts of a split ingest as the two workers and the main thread run them, in this thread:
+ * each part hands its rows over in parts (`Trace.handOverRows`, every `chunkSize` of input), and a
+ * {@link PartMerger} builds the trace from them, fed alternately a part of each (the tail part runs
+ * first, its parts and handed-over frames kept). Same trace as one pass; tests.
+ */
+export async function ingestSplitInParts(
+  path: string,
+  offset: number,
+  opts: IngestFileOptions = {},
+): Promise<{ trace: Trace; diagnostics: Diagnostic[]; stats: IngestStats | null; merged: boolean }> {
+  const chunks: Uint8Array[] = [];
+  const tailParts: { rows: TraceRows; framesRead: number }[] = [];
+  const tail = await ingestCaptureFile(path, {
+    ...opts,
+    split: { role: 'tail', offset },
+    handoff: { send: (c) => void (c && chunks.push(c.slice())) },
+    onChunk: (t, at) => {
+      const rows = t.handOverRows();
+      if (rows) tailParts.push({ rows, framesRead: at.framesRead });
+    },
+  });
+  tail.file.close();
+  const last = tail.trace.handOverRows();
+  if (last) tailParts.push({ rows: last, framesRead: Infinity });
+  const head = new CaptureFile(path);
+  const merger = new PartMerger(new Trace(head.readAt, [], {}));
+  let next = 0;
+  let t = 0;
+  const feedTail = (): void => {
+    const p = tailParts[t++];
+    if (p) merger.tail(p.rows, p.framesRead);
+    else if (t === tailParts.length + 1) merger.tailDone();
+  };
+  const handOver = (tr: Trace, at: ChunkPosition): void => {
+    const n = tr.count - tr.handedOver;
+    const emitted = at.emitted(n);
+    const rows = tr.handOverRows();
+    if (rows) merger.head(rows, emitted!, at.frontier);
+    feedTail();
+  };
+  const r = await ingestCaptureFile(path, {
+    ...opts,
+    split: { role: 'head', offset },
+    handoff: { receive: () => chunks[next++] ?? null },
+    onChunk: handOver,
+    onPhase: (phase, cut, tr, at) => {
+      if (phase !== 'read' || !cut) return;
+      handOver(tr, at);
+      merger.cut(cut.framesBeforeSplit, cut.atBoundary);
+    },
+  });
+  r.file.close();
+  // What the end of input flushed (emission frame 0xffffffff), then no more head rows.
+  const end: ChunkPosition = {
+    framesRead: 0,
+    frontier: 0xffffffff,
+    emitted: (n) => r.split!.emitted.slice(0, n),
+  };
+  handOver(r.trace, end);
+  merger.headDone();
+  while (t <= tailParts.length) feedTail();
+  const trace = merger.trace;
+  const merged = merger.merging && merger.framesBeforeSplit >= 0;
+  trace.setCloser(() => head.close());
+  trace.source = merged ? mergeSource(r.trace.source, tail.trace.source) : r.trace.source;
+  trace.fileDiagnostics = merged
+    ? [...r.trace.fileDiagnostics, ...tail.trace.fileDiagnostics]
+    : r.trace.fileDiagnostics;
+  const counts = new Map(r.trace.messageDiagnosticCounts);
+  if (merged)
+    for (const [code, c] of tail.trace.messageDiagnosticCounts) counts.set(code, (counts.get(code) ?? 0) + c);
+  trace.messageDiagnosticCounts = counts;
+  return {
+    trace,
+    diagnostics: trace.fileDiagnostics,
+    stats: merged ? mergeStats(r.stats, tail.stats) : r.stats,
+    merged,
+  };
+}
+
 /** True when `h` (a file's first 4 bytes) is a classic pcap magic number, either byte order, µs or ns. */
 function isClassicPcap(h: Uint8Array): boolean {
   if (h.length < 4) return false;
@@ -204,6 +314,20 @@ export async function ingestCaptureFile(
   };
   let framesBeforeSplit = -1;
   let atBoundary = false;
+  const position: ChunkPosition = {
+    get framesRead() {
+      return ing.decoder.reader?.frames ?? 0;
+    },
+    get frontier() {
+      const f = ing.decoder.pipeline.currentFrame;
+      return f === 0xffffffff ? f : f + 1;
+    },
+    emitted: (n) => {
+      // (indexed by the trace's append ids, which restart at 0 after each hand-over)
+      const e = ing.emitted;
+      return e === null ? null : e.length === n ? e : e.slice(0, n);
+    },
+  };
   if (!gz) {
     // Read into the scanner's arena: messages are then scanned where they lie, not copied first. An
     // index ingest of a classic pcap file reads into the ingest pass's arena instead (a scanner
@@ -224,7 +348,7 @@ export async function ingestCaptureFile(
         done += chunk.length;
         ing.push(chunk, done >= file.size);
         report(done);
-        if (opts.onChunk && !opts.split) opts.onChunk(ing.trace);
+        opts.onChunk?.(ing.trace, position);
         if (ing.stopped) return false;
       }
       return true;
@@ -237,6 +361,7 @@ export async function ingestCaptureFile(
         if (ing.decoder.offset === cut && ing.decoder.reader !== null) {
           atBoundary = true;
           framesBeforeSplit = ing.decoder.reader.frames;
+          opts.onPhase?.('read', { framesBeforeSplit, atBoundary }, ing.trace, position);
           const receive = opts.handoff.receive;
           const p = ing.decoder.pipeline;
           for (let c = receive(); c !== null; c = receive()) {
@@ -245,13 +370,19 @@ export async function ingestCaptureFile(
               break;
             }
             p.handoffFrames(c, framesBeforeSplit);
+            opts.onChunk?.(ing.trace, position);
           }
+          opts.onPhase?.('handoff', null, ing.trace, position);
           report(file.size);
-        } else read(cut, file.size);
+        } else {
+          opts.onPhase?.('read', { framesBeforeSplit: -1, atBoundary: false }, ing.trace, position);
+          read(cut, file.size);
+        }
       }
     } else {
       try {
         read(tail, file.size);
+        opts.onPhase?.('read', null, ing.trace, position);
       } finally {
         if (handoff) {
           // The tail's last frames, then the end: the head waits for it.

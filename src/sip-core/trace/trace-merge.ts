@@ -7,7 +7,7 @@
  */
 import type { IngestStats } from '../capture/pipeline';
 import { canonicalIpv4, type AddressTable } from '../capture/address';
-import type { TraceSource, TraceState } from './trace';
+import { newRowsSource, type Trace, type TraceRows, type TraceSource, type TraceState } from './trace';
 import { SpanTable } from './byte-interner';
 
 /** What the head part adds to its trace state for the merge. */
@@ -216,7 +216,7 @@ export function mergeStats(head: IngestStats | null, tail: IngestStats | null): 
 }
 
 /** The merged source block: frame counts and undecoded counters summed, the time span end to end. */
-function mergeSource(a: TraceSource, b: TraceSource): TraceSource {
+export function mergeSource(a: TraceSource, b: TraceSource): TraceSource {
   const undecoded = { ...a.undecoded };
   for (const [k, v] of Object.entries(b.undecoded)) undecoded[k] = (undecoded[k] ?? 0) + v;
   const first = a.firstTime ?? b.firstTime;
@@ -518,4 +518,172 @@ export function mergeTraceStatesWith(
     // The head reads up to the cut, the tail from it: file-layer problems after the cut are the tail's.
     fileDiagnostics: [...a.fileDiagnostics, ...b.fileDiagnostics],
   };
+}
+
+/** A head part's rows as they come (`Trace.handOverRows`), with each row's emission frame. */
+interface HeadQueued {
+  rows: TraceRows;
+  emitted: Uint32Array;
+  at: number;
+}
+interface TailQueued {
+  rows: TraceRows;
+  frame: Uint32Array;
+  at: number;
+}
+
+/**
+ * The two parts of a split ingest merged as their rows come, into a trace that grows (in the main
+ * thread, while both workers read): the same order as {@link mergeOrder} — a head message goes before
+ * a tail message when it was emitted while reading an earlier frame — decided as soon as no later row
+ * of either part can come before: head rows of the head's own records at once; after the cut, a head
+ * row once the tail has read past its emission frame, a tail row once the head has decoded the
+ * handed-over frames up to it (`frontier`). Both parts' ids are mapped into the trace's tables
+ * (`Trace.absorbTables`), the tail's frame numbers shifted by the frames before the cut.
+ */
+export class PartMerger {
+  readonly trace: Trace;
+  readonly #addressIds = new Map<string, number>();
+  readonly #head = newRowsSource(0);
+  readonly #tail = newRowsSource(0);
+  #hq: HeadQueued[] = [];
+  #tq: TailQueued[] = [];
+  /** Frames before the cut once the head has read its own records (-1 before). */
+  #off = -1;
+  /** False when the cut was not a record boundary: the head read on, its rows alone are the trace. */
+  #merging = true;
+  /** Smallest emission frame a later head row can have. */
+  #headFrontier = 0;
+  /** Frames the tail has read (its later rows have larger frame numbers). */
+  #tailFrames = 0;
+  #tailDone = false;
+
+  /**
+   * @param release called with each part once all its rows are in the trace (a worker can write its
+   * next parts into its columns: see `Trace.handOverRows`' `reuse`).
+   */
+  constructor(
+    trace: Trace,
+    readonly release: ((rows: TraceRows, from: 'head' | 'tail') => void) | null = null,
+  ) {
+    this.trace = trace;
+  }
+
+  /** Frames before the cut (-1 until the head has read its own records). */
+  get framesBeforeSplit(): number {
+    return this.#off;
+  }
+  /** Whether the tail's rows are part of the trace (the cut was a record boundary). */
+  get merging(): boolean {
+    return this.#merging;
+  }
+
+  /**
+   * A part of the head's trace: `emitted[i]` is the frame being read when row i was emitted;
+   * `frontier` the smallest emission frame of any later head row (0xffffffff: none, the head is done).
+   */
+  head(rows: TraceRows, emitted: Uint32Array, frontier: number): void {
+    // (a part's first rows carry the room its sender reserved: the head's is for the whole file)
+    if (rows.reserve !== undefined) this.trace.reserve(rows.reserve);
+    this.trace.absorbTables(rows, this.#head, this.#addressIds);
+    if (rows.count > rows.from) this.#hq.push({ rows, emitted, at: 0 });
+    this.#headFrontier = frontier;
+    this.#pump();
+  }
+
+  /** The head has read up to the cut: `framesBeforeSplit` frames, or not a record boundary (-1). */
+  cut(framesBeforeSplit: number, atBoundary: boolean): void {
+    if (!atBoundary || framesBeforeSplit < 0) {
+      this.#merging = false;
+      this.#tq = [];
+    } else {
+      this.#off = framesBeforeSplit;
+      this.#tail.frameShift = framesBeforeSplit;
+    }
+    this.#pump();
+  }
+
+  /** A part of the tail's trace; `framesRead`: frames the tail has read after the cut so far. */
+  tail(rows: TraceRows, framesRead: number): void {
+    this.#tailFrames = framesRead;
+    if (!this.#merging) return;
+    if (rows.reserve !== undefined) this.trace.reserve(rows.reserve);
+    this.trace.absorbTables(rows, this.#tail, this.#addressIds);
+    if (rows.count > rows.from) this.#tq.push({ rows, frame: rows.columns.frame as Uint32Array, at: 0 });
+    this.#pump();
+  }
+
+  /** No more rows from the head / from the tail. */
+  headDone(): void {
+    this.#headFrontier = 0xffffffff;
+    this.#pump();
+  }
+  tailDone(): void {
+    this.#tailDone = true;
+    this.#tailFrames = 0xffffffff;
+    this.#pump();
+  }
+
+  /** Rows received but not yet in the trace (0 once both parts are done). */
+  get pending(): number {
+    let n = 0;
+    for (const q of this.#hq) n += q.rows.count - q.rows.from - q.at;
+    for (const q of this.#tq) n += q.rows.count - q.rows.from - q.at;
+    return n;
+  }
+
+  #pump(): void {
+    const t = this.trace;
+    const hq = this.#hq;
+    const tq = this.#tq;
+    const off = this.#off;
+    for (;;) {
+      const h = hq[0];
+      const b = tq[0];
+      if (h !== undefined && h.at >= h.rows.count - h.rows.from) {
+        hq.shift();
+        this.release?.(h.rows, 'head');
+        continue;
+      }
+      if (b !== undefined && b.at >= b.rows.count - b.rows.from) {
+        tq.shift();
+        this.release?.(b.rows, 'tail');
+        continue;
+      }
+      if (h !== undefined && (off < 0 || !this.#merging)) {
+        // The head's own records (or the whole file): before every tail row.
+        const end = h.rows.count - h.rows.from;
+        t.appendRun(h.rows, h.at, end, this.#head);
+        h.at = end;
+        continue;
+      }
+      if (off < 0 || !this.#merging) return;
+      if (h !== undefined) {
+        // Head rows go first while emitted before the next tail row's frame (or any later tail row's).
+        const bound =
+          b !== undefined ? b.frame[b.at]! + off : this.#tailDone ? Infinity : this.#tailFrames + 1 + off;
+        const em = h.emitted;
+        const end = h.rows.count - h.rows.from;
+        let i = h.at;
+        while (i < end && em[i]! < bound) i++;
+        if (i > h.at) {
+          t.appendRun(h.rows, h.at, i, this.#head);
+          h.at = i;
+          continue;
+        }
+        if (b === undefined) return;
+      }
+      if (b === undefined) return;
+      // Tail rows go first while their frame is at or before the next head row's emission (or any
+      // later head row's).
+      const bound = h !== undefined ? h.emitted[h.at]! : this.#headFrontier;
+      const fr = b.frame;
+      const end = b.rows.count - b.rows.from;
+      let i = b.at;
+      while (i < end && fr[i]! + off <= bound) i++;
+      if (i === b.at) return;
+      t.appendRun(b.rows, b.at, i, this.#tail);
+      b.at = i;
+    }
+  }
 }

@@ -353,6 +353,68 @@ export interface TraceRows {
 
 type AnyColumn = Uint8Array | Uint16Array | Uint32Array | Float64Array;
 
+/**
+ * One source of a trace made of other traces' rows (`Trace.absorbTables` / `appendRun`): per table,
+ * the id here of each of the source's ids (filled as its parts come), and the shift of its frame
+ * numbers.
+ */
+export interface RowsSource {
+  addresses: number[];
+  methods: number[];
+  codeSets: number[];
+  callIds: number[];
+  frameShift: number;
+  /** The sparse lists of the part being appended, by message id (kept by `appendRun`). */
+  sparse: PartSparse | null;
+}
+
+interface PartSparse {
+  rows: TraceRows;
+  frames: Map<number, FrameRef[]>;
+  diagnostics: Map<number, Diagnostic[]>;
+  hep: Map<number, string> | null;
+  context: Map<number, FrameRef[]> | null;
+}
+
+/** A new {@link RowsSource} (id 0, "absent", maps to 0). */
+export function newRowsSource(frameShift = 0): RowsSource {
+  return { addresses: [], methods: [0], codeSets: [0], callIds: [0], frameShift, sparse: null };
+}
+
+function sparseOf(rows: TraceRows): PartSparse {
+  return {
+    rows,
+    frames: new Map(rows.frames),
+    diagnostics: new Map(rows.diagnostics),
+    hep: rows.hep.length > 0 ? new Map(rows.hep) : null,
+    context: rows.context.length > 0 ? new Map(rows.context) : null,
+  };
+}
+
+function shiftFrames(fr: FrameRef[], shift: number): FrameRef[] {
+  return shift === 0 ? fr : fr.map((f) => ({ ...f, frameNo: f.frameNo + shift }));
+}
+
+// Row runs copied column by column, one function per array type (each loop stays monomorphic).
+function runF64(d: Float64Array, s: Float64Array, i0: number, i1: number, j: number): void {
+  for (let i = i0; i < i1; i++, j++) d[j] = s[i]!;
+}
+function runU32(d: Uint32Array, s: Uint32Array, i0: number, i1: number, j: number, add: number): void {
+  for (let i = i0; i < i1; i++, j++) d[j] = s[i]! + add;
+}
+function runU16(d: Uint16Array, s: Uint16Array, i0: number, i1: number, j: number): void {
+  for (let i = i0; i < i1; i++, j++) d[j] = s[i]!;
+}
+function runU8(d: Uint8Array, s: Uint8Array, i0: number, i1: number, j: number): void {
+  for (let i = i0; i < i1; i++, j++) d[j] = s[i]!;
+}
+function mapU32(d: Uint32Array, s: Uint32Array, i0: number, i1: number, j: number, map: number[]): void {
+  for (let i = i0; i < i1; i++, j++) d[j] = map[s[i]!] ?? 0;
+}
+function mapU16(d: Uint16Array, s: Uint16Array, i0: number, i1: number, j: number, map: number[]): void {
+  for (let i = i0; i < i1; i++, j++) d[j] = map[s[i]!] ?? 0;
+}
+
 /** `a` over its whole buffer from its start. */
 function wholeOf<T extends AnyColumn>(a: T): T {
   const C = a.constructor as new (buf: ArrayBufferLike, off: number, len: number) => T;
@@ -1208,6 +1270,11 @@ export class Trace {
     return rows;
   }
 
+  /** Messages moved out by `handOverRows` so far (this trace holds messages `handedOver..count - 1`). */
+  get handedOver(): number {
+    return this.#base;
+  }
+
   /** The buffers of a part from `handOverRows` or `exportNewRows` (all its own: transferred, not cloned). */
   static rowsTransferList(r: TraceRows): ArrayBuffer[] {
     const out = new Set<ArrayBuffer>();
@@ -1296,16 +1363,8 @@ export class Trace {
     for (const [id, f] of rows.context) this.#context.set(id, f);
     this.#n = rows.count;
     this.#sent.rows = rows.count;
-    if (this.#listeners.length > 0 || this.#bytesListeners.length > 0) {
-      for (let id = rows.count - k; id < rows.count; id++) {
-        const raw = this.raw(id);
-        if (this.#listeners.length > 0) {
-          const msg = parseMessage(raw);
-          for (const l of this.#listeners) l(id, msg, this);
-          for (const l of this.#bytesListeners) l(id, raw, 0, raw.length, this, msg);
-        } else for (const l of this.#bytesListeners) l(id, raw, 0, raw.length, this);
-      }
-    }
+    if (this.#listeners.length > 0 || this.#bytesListeners.length > 0)
+      this.#announce(rows.count - k, rows.count);
     return true;
   }
 
@@ -1315,6 +1374,136 @@ export class Trace {
    */
   static adoptsRows(rows: TraceRows): boolean {
     return rows.from === 0 && rows.reserve !== undefined && columnsFit(rows.columns, rows.reserve);
+  }
+
+  /**
+   * Adds what a part of another trace gained in its tables (`TraceRows`: addresses, methods, code
+   * sets, Call-IDs) to this trace's and extends `src`'s maps from that trace's ids to ids here, so
+   * `appendRun` can append its rows. `addressIds` indexes this trace's `addresses` (shared by every
+   * source of the trace).
+   */
+  absorbTables(rows: TraceRows, src: RowsSource, addressIds: Map<string, number>): void {
+    const a = rows.addresses;
+    for (let i = 0; i < a.names.length; i++) {
+      const name = a.names[i]!;
+      let id = addressIds.get(name);
+      if (id === undefined) {
+        id = this.addresses.length;
+        this.addresses.push(name);
+        addressIds.set(name, id);
+      }
+      src.addresses[a.from + i] = id;
+    }
+    const m = rows.methods;
+    for (let i = 0; i < m.names.length; i++) {
+      const name = m.names[i]!;
+      src.methods[m.from + i] = name === null ? 0 : this.#methods.id(name);
+    }
+    const k = rows.codeSets;
+    for (let i = 0; i < k.names.length; i++) {
+      const name = k.names[i]!;
+      src.codeSets[k.from + i] = name === null ? 0 : this.#codeSets.id(name);
+    }
+    const d = rows.callIds;
+    let text: Map<number, string> | null = null;
+    for (let i = 0; i < d.off.length; i++) {
+      const o = d.off[i]!;
+      let id: number;
+      if (o >= 0) id = this.#callIds.idOfSpan(d.pool, o, o + d.len[i]!);
+      else {
+        text ??= new Map(d.text);
+        id = this.#callIds.idOf(text.get(d.from + i) ?? '');
+      }
+      src.callIds[d.from + i] = id;
+    }
+  }
+
+  /**
+   * Appends rows `i0..i1-1` of a part of another trace (indexes into `rows.columns`; its messages
+   * `rows.from + i0`...), its ids mapped through `src` (see `absorbTables`, called first for the part)
+   * and its frame numbers shifted by `src.frameShift`: a trace made of several traces' rows in an
+   * order of its own (the two parts of a split ingest). Listeners are not called.
+   */
+  appendRun(rows: TraceRows, i0: number, i1: number, src: RowsSource): void {
+    const k = i1 - i0;
+    if (k <= 0) return;
+    const j0 = this.#n;
+    if (this.#base !== 0) throw new Error('appendRun after handOverRows');
+    if (j0 + k > this.#c.cap) this.#c.grow(Math.max(j0 + k, this.#c.cap * 2));
+    const c = this.#c;
+    const r = rows.columns as unknown as Columns;
+    runF64(c.time, r.time, i0, i1, j0);
+    runF64(c.rawOff, r.rawOff, i0, i1, j0);
+    runF64(c.recOff, r.recOff, i0, i1, j0);
+    runF64(c.ftime, r.ftime, i0, i1, j0);
+    runU32(c.frame, r.frame, i0, i1, j0, src.frameShift);
+    runU32(c.rawLen, r.rawLen, i0, i1, j0, 0);
+    runU32(c.recLen, r.recLen, i0, i1, j0, 0);
+    runU32(c.cseq, r.cseq, i0, i1, j0, 0);
+    runU32(c.branchH, r.branchH, i0, i1, j0, 0);
+    runU32(c.sentByH, r.sentByH, i0, i1, j0, 0);
+    runU32(c.fromTagH, r.fromTagH, i0, i1, j0, 0);
+    runU32(c.toTagH, r.toTagH, i0, i1, j0, 0);
+    runU16(c.sport, r.sport, i0, i1, j0);
+    runU16(c.dport, r.dport, i0, i1, j0);
+    runU16(c.status, r.status, i0, i1, j0);
+    runU16(c.link, r.link, i0, i1, j0);
+    runU8(c.tr, r.tr, i0, i1, j0);
+    runU8(c.flags, r.flags, i0, i1, j0);
+    mapU32(c.src, r.src, i0, i1, j0, src.addresses);
+    mapU32(c.dst, r.dst, i0, i1, j0, src.addresses);
+    mapU32(c.callId, r.callId, i0, i1, j0, src.callIds);
+    mapU16(c.method, r.method, i0, i1, j0, src.methods);
+    mapU16(c.codes, r.codes, i0, i1, j0, src.codeSets);
+    // Bytes in the part's arena, multi-frame provenance and diagnostics (flagged), HEP ids and
+    // context frames (rare: looked up only when the part has any).
+    const flags = c.flags;
+    const from = rows.from;
+    let sparse = src.sparse;
+    if (sparse === null || sparse.rows !== rows) sparse = src.sparse = sparseOf(rows);
+    // (most parts have nothing of this: UDP messages read back from the file)
+    const each = sparse.hep !== null || sparse.context !== null;
+    const flagged =
+      each || rows.arenaBytes.length > 0 || sparse.frames.size > 0 || sparse.diagnostics.size > 0;
+    for (let i = i0, j = j0; flagged && i < i1; i++, j++) {
+      const f = flags[j]!;
+      if ((f & 28) === 0 && !each) continue;
+      if (f & 4) {
+        const o = r.rawOff[i]!;
+        c.rawOff[j] = this.#arena.append(rows.arenaBytes, o, o + r.rawLen[i]!);
+      }
+      if (f & 16) {
+        const fr = sparse.frames.get(from + i);
+        if (fr) this.#frames.set(j, shiftFrames(fr, src.frameShift));
+      }
+      if (f & 8) {
+        const dg = sparse.diagnostics.get(from + i);
+        if (dg) this.#diags.set(j, dg);
+      }
+      if (sparse.hep !== null) {
+        const h = sparse.hep.get(from + i);
+        if (h !== undefined) this.#hep.set(j, h);
+      }
+      if (sparse.context !== null) {
+        const cf = sparse.context.get(from + i);
+        if (cf) this.#context.set(j, shiftFrames(cf, src.frameShift));
+      }
+    }
+    this.#n = j0 + k;
+    this.#sent.rows = this.#n;
+    if (this.#listeners.length > 0 || this.#bytesListeners.length > 0) this.#announce(j0, j0 + k);
+  }
+
+  /** Calls the append listeners for messages `from..to-1` (appended from another trace's rows). */
+  #announce(from: number, to: number): void {
+    for (let id = from; id < to; id++) {
+      const raw = this.raw(id);
+      if (this.#listeners.length > 0) {
+        const msg = parseMessage(raw);
+        for (const l of this.#listeners) l(id, msg, this);
+        for (const l of this.#bytesListeners) l(id, raw, 0, raw.length, this, msg);
+      } else for (const l of this.#bytesListeners) l(id, raw, 0, raw.length, this);
+    }
   }
 
   /** Rebuilds a trace from `exportState()` (e.g. in the main thread, from the ingest worker). */

@@ -11,6 +11,7 @@ import { isStatelessUdp } from '../../../src/sip-core/capture/pipeline';
 import { findPcapSplit, splitFraction, statefulShare } from '../../../src/sip-core/capture/reader/split';
 import {
   ingestCaptureFile,
+  ingestSplitInParts,
   ingestSplitInThread,
   planSplit,
 } from '../../../src/sip-core/trace/ingest-file.node.js';
@@ -50,23 +51,34 @@ function view(t: Trace) {
 async function check(file: string, cuts: number[]): Promise<number> {
   const one = await ingestCaptureFile(file, { parse: false });
   const want = view(one.trace);
-  one.file.close();
   let merged = 0;
   const seen = new Set<number>();
   for (const near of cuts) {
     const at = planSplit(file, { minBytes: 0, near });
     if (at === null || seen.has(at)) continue;
     seen.add(at);
-    const two = await ingestSplitInThread(file, at, { parse: false });
-    if (two.merged) merged++;
-    const got = view(two.trace);
-    expect(got.messages, `${file} cut at ${at}`).toEqual(want.messages);
-    expect(got.frames, `${file} cut at ${at}`).toEqual(want.frames);
-    expect(got.source, `${file} cut at ${at}`).toEqual(want.source);
-    expect(got.fileDiagnostics, `${file} cut at ${at}`).toEqual(want.fileDiagnostics);
-    expect(got.counts, `${file} cut at ${at}`).toEqual(want.counts);
-    two.trace.close();
+    // Merged after both parts (as the workers did up to session 6), and as the parts come (the
+    // main thread's PartMerger, in parts of 4 KiB of input).
+    for (const [how, split] of [
+      ['after', ingestSplitInThread],
+      ['parts', (f: string, o: number) => ingestSplitInParts(f, o, { parse: false, chunkSize: 4096 })],
+    ] as const) {
+      const two = await split(file, at, { parse: false });
+      if (two.merged) merged++;
+      const got = view(two.trace);
+      const what = `${file} cut at ${at} (${how})`;
+      expect(got.messages, what).toEqual(want.messages);
+      expect(got.frames, what).toEqual(want.frames);
+      expect(got.source, what).toEqual(want.source);
+      expect(got.fileDiagnostics, what).toEqual(want.fileDiagnostics);
+      expect(got.counts, what).toEqual(want.counts);
+      if (how === 'parts')
+        for (let id = 0; id < one.trace.count; id += 7)
+          expect(two.trace.raw(id), what).toEqual(one.trace.raw(id));
+      two.trace.close();
+    }
   }
+  one.file.close();
   return merged;
 }
 
