@@ -27,6 +27,10 @@
 // side met first (owner 2: registered by the pipeline, or a new connection whose first segment the
 // pass declined) stays there. A declined record the pass cannot place (VLAN, IPv6, a fragment...) ends
 // the call in TCP mode, so the JavaScript side decodes it before the pass reads any later record.
+// Each message's fixed fields also go to message columns in the trace's types (`stageSetup`, see
+// messageRow), with the address and method ids the JavaScript side put in the id caches
+// (`cacheSetup`; a miss is flagged in P_FIX), and each taken row gets running counts (P_RIDX,
+// P_UDP_CUM, P_BYTE_CUM): the trace copies a run of messages with TypedArray.set.
 // Memory: the scanner instance's memory (imported). This module has no static data; it reads the
 // scanner's output at the addresses `layout` gives and writes rows where `pass` is told to.
 // RFC 3261 §7.1/§7.2 (start lines), §17.2.3 (the sent-by as a transaction key); RFC 791, RFC 768;
