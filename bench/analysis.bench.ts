@@ -94,6 +94,8 @@ async function appOpen(path: string, mode: string): Promise<void> {
       ingestCpuMs: c1 - c0,
       tier1CpuMs: c2 - c1,
       tier1: shown,
+      // peak resident memory of the process (its workers included)
+      rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     }),
   );
   o.close();
@@ -336,6 +338,7 @@ interface AppRun {
   tier1Ms: number;
   ingestCpuMs: number;
   tier1CpuMs: number;
+  rssMB: number;
 }
 function appRun(path: string, mode: string): AppRun | null {
   const self = fileURLToPath(import.meta.url);
@@ -382,6 +385,9 @@ for (const f of appFiles) {
     console.log(
       `  tier 1 during the one-worker read (parts indexed as they arrive): open ${g.ingestMs.toFixed(0)} ms + last catch-up ${g.tier1Ms.toFixed(0)} ms → ${((g.ingestMs + g.tier1Ms) / w1.ingestMs).toFixed(2)}x the ingest alone (separate processes), vs tier 1 after the read ${((t.ingestMs + t.tier1Ms) / w1.ingestMs).toFixed(2)}x`,
     );
+  console.log(
+    `  peak RSS (process, workers included): read alone ${w1.rssMB} MB, read + tier 1 ${t.rssMB} MB${g ? `, tier 1 during the read ${g.rssMB} MB` : ''}${t2w ? `, two workers + tier 1 ${t2w.rssMB} MB` : ''} (${((t.rssMB * 1024 * 1024) / statSync(f).size).toFixed(2)}x the file for read + tier 1)`,
+  );
   appResults.push({
     file: f.split('/').pop(),
     messages: t.messages,
@@ -393,6 +399,7 @@ for (const f of appFiles) {
     twoWorkersMs: t2w ? Math.round(t2w.ingestMs) : null,
     twoWorkersTier1Ms: t2w ? Math.round(t2w.tier1Ms) : null,
     duringReadMs: g ? Math.round(g.ingestMs + g.tier1Ms) : null,
+    rssMB: { w1: w1.rssMB, w1t1: t.rssMB, g1t1: g?.rssMB ?? null, w2t1: t2w?.rssMB ?? null },
   });
 }
 

@@ -659,11 +659,12 @@ export class CoreCaptureLoader implements CaptureLoader {
       return new TraceAdapter(r.trace, r.diagnostics, { background: true });
     }
     // One worker reads the file, then the quick analysis (tier 1) runs here before the capture shows.
-    // Measured on the 1 GB bench capture (2,018,678 messages; load ~2, another engineer's benchmark
-    // on the second core), fresh processes, read + tier 1 + the calls list: one worker 1.9-2.1 s +
-    // 1.1-1.5 s, peak RSS 0.70 GB; two workers 2.2 s + 1.2 s, 0.74-0.82 GB (the merge runs after
-    // both halves); one worker handing its rows over in parts with tier 1 following them (`onTrace`
-    // and `onRows`) 2.9-3.0 s in all but 1.06-1.14 GB, as the worker keeps its own copy of the rows.
+    // Measured on the 1 GB bench capture (2,018,678 messages), fresh processes, session 7 (load
+    // 4-5): one worker 1.9-2.8 s, then tier 1 1.4-1.8 s, peak RSS 540-546 MB; one worker handing its
+    // rows over in parts (no copy kept since session 7) with tier 1 following them (`onTrace`,
+    // `onRows`): 4.3-5.2 s in all, 692-735 MB — tier 1 indexing part by part grows its tables as it
+    // goes (rehash, copies: ~1 s more CPU here) and the parts are copied once more; two workers are
+    // no faster on two busy cores (session 6: 0.74-0.82 GB).
     const { trace, diagnostics } = await openCapture(path, {
       signal: o.signal,
       onProgress: o.onProgress,
