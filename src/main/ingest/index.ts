@@ -425,7 +425,7 @@ async function runGrowing(
       const adopted = Trace.adoptsRows(rows);
       if (!t.appendRows(rows)) broken = true;
       else {
-        if (!adopted) {
+        if (!adopted && rows.shared === undefined) {
           const cols = Object.values(rows.columns);
           recycle.port1.postMessage(
             rows.columns,

@@ -124,8 +124,9 @@ async function run(job: IngestJob): Promise<void> {
   };
   if (job.kind === 'path') {
     const ch = job.handoff ? channel(job.handoff.port, job.handoff.signal, cancelled) : null;
-    // A growing trace: the new messages every ~100 ms of reading, moved out of this worker's trace
-    // (its columns transferred, fresh ones for the next part: this worker keeps no copy).
+    // A growing trace: the new messages every ~100 ms of reading — one worker's in columns shared with
+    // the main thread (no copy), a split part's moved out of its trace (columns transferred, those
+    // sent back reused: the worker keeps no copy).
     let lastRows = performance.now();
     // Columns the main thread sent back (it copied them): written over by the next parts.
     const pool: TraceRows['columns'][] = [];
@@ -140,11 +141,14 @@ async function run(job: IngestJob): Promise<void> {
       const n = t.count - t.handedOver;
       // A head part's rows carry their emission frames (the main thread merges the parts by them).
       const emitted = role === 'head' && at ? at.emitted(n) : null;
-      const rows = t.handOverRows(nextRows, pool.pop() ?? null);
+      // One worker: the main thread reads the rows where this worker writes them (shared columns);
+      // a split part's rows move to the main thread (it merges them by copy).
+      const rows = role === null ? t.shareRows() : t.handOverRows(nextRows, pool.pop() ?? null);
       if (!rows && !cut) return;
       if (rows) nextRows = Math.ceil(n * 1.25); // room for the next part: about as many rows as this one
       const part: Extract<IngestReply, { type: 'rows' }> = { type: 'rows', rows: rows ?? null };
       const transfer = rows ? Trace.rowsTransferList(rows) : [];
+      if (rows?.arenaOff) transfer.push(rows.arenaOff.buffer as ArrayBuffer);
       if (role !== null && at) {
         part.framesRead = at.framesRead;
         part.frontier = at.frontier;

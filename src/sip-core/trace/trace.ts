@@ -341,6 +341,14 @@ export interface TraceRows {
   arenaBytes: Uint8Array;
   /** First part only: room the sender reserved for the whole trace (the receiver reserves it too). */
   reserve?: number;
+  /**
+   * Parts of a trace whose columns are shared (`Trace.shareRows`): the rows are not in `columns`
+   * (empty) but where the sender wrote them, in these columns over SharedArrayBuffers — given with
+   * the first part and again after the sender's columns grew (null in between). `arenaOff`: the
+   * offsets into `arenaBytes` of the part's rows kept in the arena, in row order.
+   */
+  shared?: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array> | null;
+  arenaOff?: Float64Array;
   addresses: { from: number; names: string[] };
   methods: { from: number; names: (string | null)[] };
   codeSets: { from: number; names: (string | null)[] };
@@ -1270,6 +1278,78 @@ export class Trace {
     return rows;
   }
 
+  /** A column `shareRows` gave out last (null before): growth replaces it (`Columns.grow`). */
+  #sharedFrame: Uint32Array | null = null;
+
+  /**
+   * The messages appended since the last call, for a receiver that reads them where they lie: the
+   * trace's columns move once to SharedArrayBuffers (given in the first part, and again when they
+   * grew), and each part then carries only what is not in them (table additions, provenance and
+   * diagnostics, the bytes of arena messages); the receiving trace follows with `appendRows`. Null
+   * when there is nothing new. The trace stays usable; it must not take `handOverRows` /
+   * `exportNewRows` as well.
+   */
+  shareRows(): TraceRows | null {
+    if (this.#base !== 0) throw new Error('shareRows after handOverRows');
+    const from = this.#sent.rows;
+    const n = this.#n;
+    let shared: TraceRows['columns'] | null = null;
+    if (this.#c.frame !== this.#sharedFrame) {
+      // (the first part, or the columns grew since): the same columns over SharedArrayBuffers
+      const old = this.#c;
+      const c = new Columns(0);
+      shared = {};
+      for (const name of COLUMN_NAMES) {
+        const a = old[name];
+        const C = a.constructor as new (b: SharedArrayBuffer) => AnyColumn;
+        const b = new C(new SharedArrayBuffer(old.cap * a.BYTES_PER_ELEMENT));
+        (b as Uint8Array).set(a.subarray(0, n) as Uint8Array);
+        (c as unknown as Record<string, AnyColumn>)[name] = b;
+        shared[name] = b;
+      }
+      c.cap = old.cap;
+      this.#c = c;
+      this.#sharedFrame = c.frame;
+    }
+    if (n === from && shared === null) return null;
+    const c = this.#c;
+    let arenaLen = 0;
+    let arenaRows = 0;
+    for (let i = from; i < n; i++)
+      if (c.flags[i]! & 4) {
+        arenaLen += c.rawLen[i]!;
+        arenaRows++;
+      }
+    const arenaBytes = new Uint8Array(arenaLen);
+    const arenaOff = new Float64Array(arenaRows);
+    for (let i = from, at = 0, k = 0; k < arenaRows; i++) {
+      if (!(c.flags[i]! & 4)) continue;
+      arenaBytes.set(this.#arena.read(c.rawOff[i]!, c.rawLen[i]!), at);
+      arenaOff[k++] = at;
+      at += c.rawLen[i]!;
+    }
+    // (the side tables hold nothing below `from`: what was sent is dropped)
+    const taken = <T>(m: Map<number, T>): [number, T][] => {
+      const out = [...m];
+      m.clear();
+      return out;
+    };
+    return {
+      from,
+      count: n,
+      columns: {},
+      shared,
+      arenaBytes,
+      arenaOff,
+      ...(from === 0 ? { reserve: c.cap } : {}),
+      ...this.#tablesSince(),
+      frames: taken(this.#frames),
+      diagnostics: taken(this.#diags),
+      hep: taken(this.#hep),
+      context: taken(this.#context),
+    };
+  }
+
   /** Messages moved out by `handOverRows` so far (this trace holds messages `handedOver..count - 1`). */
   get handedOver(): number {
     return this.#base;
@@ -1323,13 +1403,17 @@ export class Trace {
    * parse of them). Returns false, appending nothing, when `rows` does not continue this trace.
    */
   appendRows(rows: TraceRows): boolean {
+    // Shared columns (`shareRows`): new ones must hold the part's rows, or the current ones must.
+    const shared = rows.shared ? columnsOver(rows.shared, rows.count) : null;
     if (
       this.#base !== 0 ||
       rows.from !== this.#n ||
       rows.addresses.from !== this.addresses.length ||
       rows.methods.from !== this.#methods.names.length ||
       rows.codeSets.from !== this.#codeSets.names.length ||
-      rows.callIds.from !== this.#callIds.count
+      rows.callIds.from !== this.#callIds.count ||
+      (rows.shared && shared === null) ||
+      (rows.shared === null && this.#c.cap < rows.count)
     )
       return false;
     for (const a of rows.addresses.names) this.addresses.push(a);
@@ -1337,25 +1421,41 @@ export class Trace {
     for (const k of rows.codeSets.names) if (k !== null) this.#codeSets.id(k);
     this.#callIds.appendDelta(rows.callIds);
     const k = rows.count - rows.from;
-    // The first part's columns come with the room the sender reserved for the whole trace: they become
-    // this trace's columns (no copy), and later parts are copied into them.
-    const adopted = Trace.adoptsRows(rows) ? columnsOver(rows.columns, rows.reserve!) : null;
-    if (adopted) this.#c = adopted;
-    else {
+    if (rows.shared !== undefined) {
+      // The rows are already where this trace reads them: only the arena's bytes are copied here.
+      if (shared) {
+        // (new columns, the sender's grew: the rows here, arena addresses included, carry over)
+        const old = this.#c;
+        if (this.#n > 0)
+          for (const name of COLUMN_NAMES)
+            (shared[name] as Uint8Array).set(old[name].subarray(0, this.#n) as Uint8Array);
+        this.#c = shared;
+      }
+      const c = this.#c;
+      const off = rows.arenaOff ?? new Float64Array(0);
+      for (let id = rows.from, a = 0; a < off.length && id < rows.count; id++) {
+        if (!(c.flags[id]! & 4)) continue;
+        const o = off[a++]!;
+        c.rawOff[id] = this.#arena.append(rows.arenaBytes, o, o + c.rawLen[id]!);
+      }
+    } else if (Trace.adoptsRows(rows)) {
+      // The first part's columns come with the room the sender reserved for the whole trace: they
+      // become this trace's columns (no copy), and later parts are copied into them.
+      this.#c = columnsOver(rows.columns, rows.reserve!)!;
+    } else {
       if (rows.reserve !== undefined && rows.reserve > this.#c.cap) this.#c.grow(rows.reserve, true);
       if (rows.count > this.#c.cap) this.#c.grow(rows.count);
       const c = this.#c;
       for (const name of COLUMN_NAMES)
         (c[name] as Uint8Array).set(rows.columns[name] as Uint8Array, rows.from);
     }
-    const c = this.#c;
-    const flags = c.flags;
-    const rawOff = c.rawOff;
-    const rawLen = c.rawLen;
-    for (let id = rows.from; id < rows.count; id++) {
-      if (!(flags[id]! & 4)) continue;
-      const o = rawOff[id]!;
-      rawOff[id] = this.#arena.append(rows.arenaBytes, o, o + rawLen[id]!);
+    if (rows.shared === undefined) {
+      const { flags, rawOff, rawLen } = this.#c;
+      for (let id = rows.from; id < rows.count; id++) {
+        if (!(flags[id]! & 4)) continue;
+        const o = rawOff[id]!;
+        rawOff[id] = this.#arena.append(rows.arenaBytes, o, o + rawLen[id]!);
+      }
     }
     for (const [id, f] of rows.frames) this.#frames.set(id, f);
     for (const [id, d] of rows.diagnostics) this.#diags.set(id, d);

@@ -225,4 +225,79 @@ describe('Trace.exportNewRows / appendRows', () => {
       expect(copy.pipelineDiagnostics(id)).toHaveLength(1);
     }
   });
+
+  it('shareRows: the receiver reads the rows in shared columns, through growth, arena bytes included', async () => {
+    // Fixtures and captures, in many parts (file-backed; TCP and WebSocket messages in the arena).
+    for (const f of files) {
+      const plain = await ingestCaptureFile(f, { parse: false });
+      const file = new CaptureFile(f);
+      const copy = new Trace(file.readAt, [], { name: 'copy' });
+      const seen: number[] = [];
+      copy.onAppendBytes((id) => seen.push(id));
+      const share = (t: Trace): void => {
+        const rows = t.shareRows();
+        if (rows) expect(copy.appendRows(structuredClone(rows)), f).toBe(true);
+      };
+      const r = await ingestCaptureFile(f, { parse: false, chunkSize: 512, onChunk: share });
+      share(r.trace);
+      expect(r.trace.shareRows()).toBeNull();
+      expect(toTraceJson(copy).messages, f).toEqual(toTraceJson(plain.trace).messages);
+      for (let id = 0; id < plain.trace.count; id++) {
+        expect(copy.frames(id), f).toEqual(plain.trace.frames(id));
+        expect(copy.raw(id), f).toEqual(plain.trace.raw(id));
+        expect(copy.pipelineDiagnostics(id)).toEqual(plain.trace.pipelineDiagnostics(id));
+      }
+      expect(seen).toEqual([...Array(plain.trace.count).keys()]);
+      r.file.close();
+      plain.file.close();
+      file.close();
+    }
+    // A trace of arena messages that grows past its columns between two parts: new shared columns.
+    const enc = (x: string): Uint8Array => new TextEncoder().encode(x);
+    const msg = (i: number): Uint8Array =>
+      enc(
+        `OPTIONS sip:b.example SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK${i}\r\nCall-ID: c${i % 5}\r\n` +
+          `CSeq: ${i + 1} OPTIONS\r\nContent-Length: 0\r\n\r\n`,
+      );
+    const input = (i: number) => ({
+      frameNo: i + 1,
+      timeUs: 1e15 + i,
+      src: 0,
+      srcPort: 5060,
+      dst: 0,
+      dstPort: 5060,
+      transport: 'UDP' as const,
+      reassembly: 'none' as const,
+      rawOffset: -1,
+      frames: [{ frameNo: i + 1, recordOffset: -1, recordLength: 0, timeUs: 0, linkType: 1 }],
+      diagnostics: null,
+    });
+    const sender = new Trace(null, ['10.0.0.1']);
+    const copy = new Trace(null, []);
+    const add = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const b = msg(i);
+        sender.append(b, 0, b.length, parseMessage(b), input(i));
+      }
+    };
+    add(0, 10);
+    const first = sender.shareRows()!;
+    expect(first.shared).not.toBeNull();
+    expect(copy.appendRows(structuredClone(first))).toBe(true);
+    add(10, 20);
+    const second = sender.shareRows()!;
+    expect(second.shared).toBeNull(); // the same columns
+    expect(copy.appendRows(structuredClone(second))).toBe(true);
+    add(20, 5000); // past the first columns' room
+    const third = sender.shareRows()!;
+    expect(third.shared).not.toBeNull();
+    expect(copy.appendRows(structuredClone(third))).toBe(true);
+    expect(copy.count).toBe(5000);
+    for (const id of [0, 9, 10, 19, 20, 1023, 1024, 4999]) {
+      expect(new TextDecoder().decode(copy.raw(id))).toBe(new TextDecoder().decode(msg(id)));
+      expect(copy.frame(id)).toBe(id + 1);
+      expect(copy.cseqNumber(id)).toBe(id + 1);
+    }
+    expect(copy.appendRows(structuredClone(second))).toBe(false); // (does not continue the trace)
+  });
 });
