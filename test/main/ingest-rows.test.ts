@@ -3,7 +3,10 @@
  * to onTrace grows, its listeners see every message once, in order, and it ends equal to the trace a
  * plain open gives (messages, source, counts, raw bytes).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/main/ingest';
 import type { Trace } from '../../src/sip-core/trace/trace';
@@ -56,6 +59,28 @@ describe('openCapture({ onTrace })', () => {
       }
     }
   }, 120_000);
+
+  it('a gzip-compressed capture: bytes from the parts, the file not read back (as a plain open)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-rows-gz-'));
+    const gz = join(dir, 'capture.pcap.gz');
+    writeFileSync(gz, gzipSync(readFileSync(files[0]!)));
+    try {
+      const grown = await openCapture(gz, { parse: false, onTrace: () => {} });
+      const plain = await openCapture(gz, { parse: false });
+      try {
+        expect(grown.trace.count).toBeGreaterThan(0);
+        expect(toTraceJson(grown.trace).messages).toEqual(toTraceJson(plain.trace).messages);
+        expect(grown.trace.canReadFile).toBe(plain.trace.canReadFile);
+        for (let id = 0; id < plain.trace.count; id++)
+          expect(grown.trace.raw(id)).toEqual(plain.trace.raw(id));
+      } finally {
+        grown.close();
+        plain.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('an abort rejects with ABORT_ERR', async () => {
     const ac = new AbortController();

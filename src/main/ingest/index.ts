@@ -398,9 +398,11 @@ async function runGrowing(
   let trace: Trace | null = null;
   const start = (): Trace => {
     if (trace) return trace;
-    const rb = fileReadBack(path)();
-    const t = new Trace(rb.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
-    t.setCloser(rb.close);
+    // (a gzip-compressed file is not read back: its messages' bytes come in the parts)
+    const f = new CaptureFile(path);
+    const t = new Trace(f.gzip ? null : f.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
+    if (f.gzip) f.close();
+    else t.setCloser(() => f.close());
     trace = t;
     onTrace(t);
     return t;

@@ -658,18 +658,20 @@ export class CoreCaptureLoader implements CaptureLoader {
       else r.trace.setCloser(() => r.file.close());
       return new TraceAdapter(r.trace, r.diagnostics, { background: true });
     }
-    // One worker reads the file, then the quick analysis (tier 1) runs here before the capture shows.
-    // Measured on the 1 GB bench capture (2,018,678 messages), fresh processes, session 7 (load
-    // 4-5): one worker 1.9-2.8 s, then tier 1 1.4-1.8 s, peak RSS 540-546 MB; one worker handing its
-    // rows over in parts (no copy kept since session 7) with tier 1 following them (`onTrace`,
-    // `onRows`): 4.3-5.2 s in all, 692-735 MB — tier 1 indexing part by part grows its tables as it
-    // goes (rehash, copies: ~1 s more CPU here) and the parts are copied once more; two workers are
-    // no faster on two busy cores (session 6: 0.74-0.82 GB).
+    // One worker reads the file and hands its rows over as it reads (columns shared: no copy); the
+    // quick analysis (tier 1) indexes each part here meanwhile, so the capture shows about when the
+    // read ends. Measured on the 1 GB bench capture (2,018,678 messages), fresh processes, session 7,
+    // three rounds alternating at load 1.6-1.9: the read alone 2.10-2.72 s; this 2.79-3.26 s (1.05-1.54x
+    // the read in the same round), peak RSS 651-694 MB (0.61-0.65x the file); the read then tier 1
+    // 2.94-3.95 s, 539-540 MB. Two workers are no faster on two cores (see openCapture).
+    let tier1: Tier1Analysis | null = null;
     const { trace, diagnostics } = await openCapture(path, {
       signal: o.signal,
       onProgress: o.onProgress,
       parse: false,
+      onTrace: (t) => void (tier1 = new Tier1Analysis(t)),
+      onRows: () => tier1?.catchUp(),
     });
-    return new TraceAdapter(trace, diagnostics, { background: true });
+    return new TraceAdapter(trace, diagnostics, { background: true, tier1 });
   }
 }
