@@ -43,8 +43,8 @@ import { Tier1Analysis, tier1OnAppend } from '../src/sip-core/analysis/tier1';
 import { TieredAnalysis } from '../src/sip-core/analysis/tiered';
 import { Trace } from '../src/sip-core/trace/trace';
 import { ingestCaptureFile } from '../src/sip-core/trace/ingest-file.node.js';
-import { openCapture } from '../src/main/ingest';
-import { TraceAdapter } from '../src/main/service/capture-loader';
+import { openCapture, type OpenedCapture } from '../src/main/ingest';
+import { TraceAdapter, openCaptureWithTier1 } from '../src/main/service/capture-loader';
 
 // bench/data/ of the repository (this file may run bundled as bench/.analysis.bench.mjs).
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -64,19 +64,16 @@ async function appOpen(path: string, mode: string): Promise<void> {
   };
   const c0 = cpu();
   const t0 = performance.now();
-  // g1t1: one worker handing the trace over in parts, tier 1 indexing each part here meanwhile.
+  // g1t1: one worker handing the trace over in parts, tier 1 indexing each part here meanwhile (the
+  // app's open: the loader's openCaptureWithTier1).
   let early: Tier1Analysis | null = null;
-  const o = await openCapture(path, {
-    workers: mode.startsWith('w2') ? 2 : 1,
+  const opts = {
     parse: process.env.APP_PARSE === '1',
     ...(!process.env.BENCH_FROM_SOURCES && existsSync(entry) ? { workerEntry: entry } : {}),
-    ...(mode === 'g1t1'
-      ? {
-          onTrace: (t: Trace) => void (early = new Tier1Analysis(t)),
-          onRows: () => early?.catchUp(),
-        }
-      : {}),
-  });
+  };
+  let o: OpenedCapture;
+  if (mode === 'g1t1') ({ opened: o, tier1: early } = await openCaptureWithTier1(path, opts));
+  else o = await openCapture(path, { ...opts, workers: mode.startsWith('w2') ? 2 : 1 });
   const t1 = performance.now();
   const c1 = cpu();
   let shown = 0;

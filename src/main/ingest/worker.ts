@@ -116,7 +116,13 @@ async function run(job: IngestJob): Promise<void> {
   const flag = new Int32Array(job.cancel);
   const cancelled = (): boolean => Atomics.load(flag, 0) !== 0;
   let last = 0;
+  // Where the read is (every report, not only those posted): a part of a growing trace is preceded
+  // by it, so the main thread knows how much of the file its rows cover (tier 1 sizes its tables).
+  let readDone = 0;
+  let readTotal = 0;
   const onProgress = (done: number, total: number): void => {
+    readDone = done;
+    readTotal = total;
     const now = performance.now();
     if (now - last < 100 && done < total) return; // at most ~10 progress events per second
     last = now;
@@ -158,6 +164,8 @@ async function run(job: IngestJob): Promise<void> {
         }
       }
       if (cut) part.cut = cut;
+      if (role === null && rows && readTotal > 0)
+        post({ type: 'progress', done: readDone, total: readTotal });
       post(part, transfer);
     };
     let nextRows = 1024;

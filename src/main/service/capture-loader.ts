@@ -46,7 +46,7 @@ import { callsCsv } from '../../sip-core/analysis/export/csv';
 import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-writer';
 import { ApiError } from '../../shared/api';
 import { stat } from 'node:fs/promises';
-import { IngestError, openCapture } from '../ingest';
+import { IngestError, openCapture, type OpenOptions, type OpenedCapture } from '../ingest';
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 
@@ -664,14 +664,40 @@ export class CoreCaptureLoader implements CaptureLoader {
     // three rounds alternating at load 1.6-1.9: the read alone 2.10-2.72 s; this 2.79-3.26 s (1.05-1.54x
     // the read in the same round), peak RSS 651-694 MB (0.61-0.65x the file); the read then tier 1
     // 2.94-3.95 s, 539-540 MB. Two workers are no faster on two cores (see openCapture).
-    let tier1: Tier1Analysis | null = null;
-    const { trace, diagnostics } = await openCapture(path, {
+    const { opened, tier1 } = await openCaptureWithTier1(path, {
       signal: o.signal,
       onProgress: o.onProgress,
       parse: false,
-      onTrace: (t) => void (tier1 = new Tier1Analysis(t)),
-      onRows: () => tier1?.catchUp(),
     });
-    return new TraceAdapter(trace, diagnostics, { background: true, tier1 });
+    return new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1 });
   }
+}
+
+/**
+ * Opens a capture in one worker with the quick analysis (tier 1) indexing each part of the trace
+ * as it arrives (the app's open of a large file, see `CoreCaptureLoader`). Each part comes after the
+ * read's position, so tier 1 sizes its tables once for the messages the whole file will hold
+ * (messages so far × file size / octets read) instead of growing them (and rehashing) part by part.
+ */
+export async function openCaptureWithTier1(
+  path: string,
+  opts: Omit<OpenOptions, 'onTrace' | 'onRows' | 'workers'>,
+): Promise<{ opened: OpenedCapture; tier1: Tier1Analysis | null }> {
+  let tier1: Tier1Analysis | null = null;
+  let done = 0;
+  let total = 0;
+  const opened = await openCapture(path, {
+    ...opts,
+    onProgress: (d, t) => {
+      done = d;
+      total = t;
+      opts.onProgress?.(d, t);
+    },
+    onTrace: (t) => void (tier1 = new Tier1Analysis(t)),
+    onRows: (t) =>
+      (tier1 as Tier1Analysis | null)?.catchUp(
+        done > 0 && total > done ? Math.ceil((t.count * total) / done) : 0,
+      ),
+  });
+  return { opened, tier1 };
 }

@@ -131,14 +131,15 @@ export class Tier1TxnTable {
   reserve(n: number): void {
     if (this.n + n > this.#cap) this.#grow(this.n + n);
     // and the pools: ~2-3 states and ~1 response copy per transaction
-    const states = 2 * (this.n + n);
-    if (states > this.#stState.length) {
+    // (doubling: a trace indexed part by part as it is read reserves again for every part)
+    if (2 * (this.n + n) > this.#stState.length) {
+      const states = Math.max(2 * (this.n + n), 2 * this.#stState.length);
       this.#stState = growU8(this.#stState, states);
       this.#stUs = growF64(this.#stUs, states);
       this.#stNext = growI32(this.#stNext, states);
     }
     if (this.n + n > this.respUs.length) {
-      const c = this.n + n;
+      const c = Math.max(this.n + n, 2 * this.respUs.length);
       this.respSig = growF64(this.respSig, c);
       this.respUs = growF64(this.respUs, c);
       this.respId = growI32(this.respId, c);

@@ -362,24 +362,29 @@ export class Tier1Analysis {
     this.#unsubscribe = null;
   }
 
-  /** Indexes every message of the trace not indexed yet. */
-  catchUp(): void {
+  /**
+   * Indexes every message of the trace not indexed yet. `expected`: how many messages the trace
+   * will hold in all, when it is still growing (a capture read in parts): the tables are sized for
+   * them at once, not grown (and their hash tables rehashed) part by part.
+   */
+  catchUp(expected = 0): void {
     const n = this.trace.count;
     if (n !== this.#colN) {
       this.#col = this.trace.keyColumns();
       this.#colN = n;
     }
     if (n > this.#txnCol.length) {
-      this.#room(n);
-      const more = n - this.#n;
+      const size = Math.max(n, expected);
+      this.#room(size);
+      const more = size - this.#n;
       this.tx.reserve(more >> 1);
       // (estimates from captures of calls: ~2.2 messages per transaction, 8-13 per Call-ID and dialog)
       this.#growTxnKeys(this.tx.n + (more >> 1));
       this.#growGroups(this.ng + (more >> 3));
       this.#growDialogs(this.nd + (more >> 3));
       // (tables sized for the messages at hand: no rehash while they fill)
-      if (this.#txnByKey.size === 0 && n > 8192) this.#txnByKey = new KeyTable(n >> 1);
-      if (this.#dlgByKey.size === 0 && n > 8192) this.#dlgByKey = new KeyTable(n >> 3);
+      if (this.#txnByKey.size === 0 && size > 8192) this.#txnByKey = new KeyTable(size >> 1);
+      if (this.#dlgByKey.size === 0 && size > 8192) this.#dlgByKey = new KeyTable(size >> 3);
     }
     for (let id = this.#n; id < n; id++) this.onAppended(id);
     if (shapeAnchor === null && this.#n > 0) shapeAnchor = new Tier1Analysis(new Trace(null));
