@@ -189,6 +189,36 @@ const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): voi
 };
 
 /**
+ * What both two-worker runs set up: the shared cancel flag, an abort that follows the caller's
+ * signal (`release` detaches it), the two parts' progress summed (the head reads up to the cut, the
+ * tail from it; `size` is the file's size once known), and the port between the two workers.
+ */
+function splitSetup(offset: number, opts: OpenOptions) {
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) ac.abort();
+  const done = [0, 0];
+  let size = 0;
+  return {
+    cancel: new SharedArrayBuffer(4),
+    parse: opts.parse ?? true,
+    ac,
+    progress:
+      (k: number) =>
+      (d: number, total: number): void => {
+        size = total;
+        done[k] = k === 1 ? Math.max(0, d - offset) : Math.min(d, offset);
+        opts.onProgress?.(Math.min(total, done[0]! + done[1]!), total);
+      },
+    size: (): number => size,
+    channel: new MessageChannel(),
+    signal: new SharedArrayBuffer(4),
+    release: (): void => opts.signal?.removeEventListener('abort', onAbort),
+  };
+}
+
+/**
  * Two workers on one classic pcap file cut at `offset` (see `SplitRole`): the tail part reads from
  * the cut, decodes the stateless UDP frames and hands the others over to the head part (through a
  * MessagePort between the two workers) while the head reads up to the cut; the tail then sends its
@@ -196,24 +226,7 @@ const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): voi
  * result). When the head finds the cut was not a record boundary, its trace alone is the result.
  */
 async function runSplit(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
-  const cancel = new SharedArrayBuffer(4);
-  const parse = opts.parse ?? true;
-  const ac = new AbortController();
-  const onAbort = (): void => ac.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) ac.abort();
-  const done = [0, 0];
-  let size = 0;
-  // The head reads up to the cut, the tail from it.
-  const progress =
-    (k: number) =>
-    (d: number, total: number): void => {
-      size = total;
-      done[k] = k === 1 ? Math.max(0, d - offset) : Math.min(d, offset);
-      opts.onProgress?.(Math.min(total, done[0]! + done[1]!), total);
-    };
-  const channel = new MessageChannel();
-  const signal = new SharedArrayBuffer(4);
+  const { cancel, parse, ac, progress, channel, signal, size, release } = splitSetup(offset, opts);
   try {
     const tailP = runWorker<Extract<FinalReply, { type: 'handed-over' }>>(
       {
@@ -252,10 +265,10 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
     });
     // Merged in the head worker, or the head alone (the cut was not a record boundary).
     if (!head.split?.merged) ac.abort();
-    if (size > 0) opts.onProgress?.(size, size);
+    if (size() > 0) opts.onProgress?.(size(), size());
     return opened(head, fileReadBack(path));
   } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
+    release();
   }
 }
 
@@ -267,24 +280,7 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
  * as soon as it exists and grows while the workers read (`onRows` after each part).
  */
 async function runSplitParts(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
-  const cancel = new SharedArrayBuffer(4);
-  const parse = opts.parse ?? true;
-  const ac = new AbortController();
-  const onAbort = (): void => ac.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) ac.abort();
-  const done = [0, 0];
-  let size = 0;
-  // The head reads up to the cut, the tail from it.
-  const progress =
-    (k: number) =>
-    (d: number, total: number): void => {
-      size = total;
-      done[k] = k === 1 ? Math.max(0, d - offset) : Math.min(d, offset);
-      opts.onProgress?.(Math.min(total, done[0]! + done[1]!), total);
-    };
-  const channel = new MessageChannel();
-  const signal = new SharedArrayBuffer(4);
+  const { cancel, parse, ac, progress, channel, signal, size, release } = splitSetup(offset, opts);
   const rb = fileReadBack(path)();
   const trace = new Trace(rb.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
   trace.setCloser(rb.close);
@@ -371,7 +367,7 @@ async function runSplitParts(path: string, offset: number, opts: OpenOptions): P
     for (const [code, c] of tail?.messageDiagnosticCounts ?? [])
       counts.set(code, (counts.get(code) ?? 0) + c);
     trace.messageDiagnosticCounts = counts;
-    if (size > 0) opts.onProgress?.(size, size);
+    if (size() > 0) opts.onProgress?.(size(), size());
     grew();
     return {
       trace,
@@ -385,7 +381,7 @@ async function runSplitParts(path: string, offset: number, opts: OpenOptions): P
     throw e;
   } finally {
     for (const c of recycle) c.port1.close();
-    opts.signal?.removeEventListener('abort', onAbort);
+    release();
   }
 }
 
