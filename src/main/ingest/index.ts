@@ -218,6 +218,55 @@ function splitSetup(offset: number, opts: OpenOptions) {
   };
 }
 
+type PartJob = Partial<Extract<IngestJob, { kind: 'path' }>>;
+
+/**
+ * Starts the two parts of a split (the tail, then the head), each job with its `extra` fields. A
+ * failed tail stops the head (which would wait for its frames) and its error is the one the head's
+ * promise rejects with; the tail's promise is returned as is (the caller awaits it or not).
+ */
+function startParts<T extends FinalReply, H extends FinalReply>(
+  path: string,
+  offset: number,
+  opts: OpenOptions,
+  s: ReturnType<typeof splitSetup>,
+  tail: { extra?: PartJob; onRows?: (part: RowsReply) => void },
+  head: { extra?: PartJob; onRows?: (part: RowsReply) => void },
+): { tail: Promise<T>; head: Promise<H> } {
+  const job = (role: 'head' | 'tail', port: MessagePort, extra: PartJob = {}): IngestJob => ({
+    kind: 'path',
+    path,
+    cancel: s.cancel,
+    parse: s.parse,
+    split: { role, offset },
+    handoff: { port, signal: s.signal },
+    ...extra,
+  });
+  const tailP = runWorker<T>(
+    job('tail', s.channel.port1, tail.extra),
+    s.progress(1),
+    s.ac.signal,
+    opts.workerEntry,
+    tail.onRows,
+  );
+  let tailError: unknown = null;
+  tailP.catch((e: unknown) => {
+    tailError = e;
+    s.ac.abort();
+  });
+  const headP = runWorker<H>(
+    job('head', s.channel.port2, head.extra),
+    s.progress(0),
+    s.ac.signal,
+    opts.workerEntry,
+    head.onRows,
+  ).catch((e: unknown) => {
+    s.ac.abort();
+    throw tailError ?? e;
+  });
+  return { tail: tailP, head: headP };
+}
+
 /**
  * Two workers on one classic pcap file cut at `offset` (see `SplitRole`): the tail part reads from
  * the cut, decodes the stateless UDP frames and hands the others over to the head part (through a
@@ -226,43 +275,17 @@ function splitSetup(offset: number, opts: OpenOptions) {
  * result). When the head finds the cut was not a record boundary, its trace alone is the result.
  */
 async function runSplit(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
-  const { cancel, parse, ac, progress, channel, signal, size, release } = splitSetup(offset, opts);
+  const s = splitSetup(offset, opts);
+  const { ac, size, release } = s;
   try {
-    const tailP = runWorker<Extract<FinalReply, { type: 'handed-over' }>>(
-      {
-        kind: 'path',
-        path,
-        cancel,
-        parse,
-        split: { role: 'tail', offset },
-        handoff: { port: channel.port1, signal },
-      },
-      progress(1),
-      ac.signal,
-      opts.workerEntry,
-    );
-    // A failed tail stops the head (which would wait for its frames); its error is the one reported.
-    let tailError: unknown = null;
-    tailP.catch((e: unknown) => {
-      tailError = e;
-      ac.abort();
-    });
-    const head = await runWorker<DoneReply>(
-      {
-        kind: 'path',
-        path,
-        cancel,
-        parse,
-        split: { role: 'head', offset },
-        handoff: { port: channel.port2, signal },
-      },
-      progress(0),
-      ac.signal,
-      opts.workerEntry,
-    ).catch((e: unknown) => {
-      ac.abort();
-      throw tailError ?? e;
-    });
+    const head = await startParts<Extract<FinalReply, { type: 'handed-over' }>, DoneReply>(
+      path,
+      offset,
+      opts,
+      s,
+      {},
+      {},
+    ).head;
     // Merged in the head worker, or the head alone (the cut was not a record boundary).
     if (!head.split?.merged) ac.abort();
     if (size() > 0) opts.onProgress?.(size(), size());
@@ -280,7 +303,8 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
  * as soon as it exists and grows while the workers read (`onRows` after each part).
  */
 async function runSplitParts(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
-  const { cancel, parse, ac, progress, channel, signal, size, release } = splitSetup(offset, opts);
+  const s = splitSetup(offset, opts);
+  const { ac, size, release } = s;
   const rb = fileReadBack(path)();
   const trace = new Trace(rb.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
   trace.setCloser(rb.close);
@@ -304,54 +328,29 @@ async function runSplitParts(path: string, offset: number, opts: OpenOptions): P
     opts.onRows?.(trace);
   };
   try {
-    const tailP = runWorker<RowsDoneReply>(
+    const parts = startParts<RowsDoneReply, RowsDoneReply>(
+      path,
+      offset,
+      opts,
+      s,
       {
-        kind: 'path',
-        path,
-        cancel,
-        parse,
-        split: { role: 'tail', offset },
-        handoff: { port: channel.port1, signal },
-        rows: true,
-        recycle: recycle[1]!.port2,
+        extra: { rows: true, recycle: recycle[1]!.port2 },
+        onRows: (part) => {
+          if (part.rows) merger.tail(part.rows, part.framesRead ?? 0);
+          grew();
+        },
       },
-      progress(1),
-      ac.signal,
-      opts.workerEntry,
-      (part) => {
-        if (part.rows) merger.tail(part.rows, part.framesRead ?? 0);
-        grew();
+      {
+        extra: { rows: true, recycle: recycle[0]!.port2 },
+        onRows: (part) => {
+          if (part.rows) merger.head(part.rows, part.emitted!, part.frontier ?? 0);
+          if (part.cut) merger.cut(part.cut.framesBeforeSplit, part.cut.atBoundary);
+          grew();
+        },
       },
     );
-    // A failed tail stops the head (which would wait for its frames); its error is the one reported.
-    let tailError: unknown = null;
-    tailP.catch((e: unknown) => {
-      tailError = e;
-      ac.abort();
-    });
-    const head = await runWorker<RowsDoneReply>(
-      {
-        kind: 'path',
-        path,
-        cancel,
-        parse,
-        split: { role: 'head', offset },
-        handoff: { port: channel.port2, signal },
-        rows: true,
-        recycle: recycle[0]!.port2,
-      },
-      progress(0),
-      ac.signal,
-      opts.workerEntry,
-      (part) => {
-        if (part.rows) merger.head(part.rows, part.emitted!, part.frontier ?? 0);
-        if (part.cut) merger.cut(part.cut.framesBeforeSplit, part.cut.atBoundary);
-        grew();
-      },
-    ).catch((e: unknown) => {
-      ac.abort();
-      throw tailError ?? e;
-    });
+    const tailP = parts.tail;
+    const head = await parts.head;
     merger.headDone();
     const merged = merger.merging && merger.framesBeforeSplit >= 0;
     let tail: RowsDoneReply | null = null;
