@@ -384,6 +384,14 @@ function fastElement(
   list: boolean,
   so: number,
 ): NameAddr | null {
+  // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
+  const ch = CHAR256;
+  const stop = STOP256;
+  const HOST = C_HOST;
+  const TOKEN = C_TOKEN;
+  const ALPHA = C_ALPHA;
+  const UVALUE = S_UVALUE;
+  const HVALUE = S_HVALUE;
   const start = i;
   let displayName: string | null = null;
   if (b[o + i] !== 60) {
@@ -394,7 +402,7 @@ function fastElement(
       const c = b[o + k]!;
       if (c === 60) break;
       if (c !== 32) {
-        if ((CHAR256[c]! & C_TOKEN) === 0) return null;
+        if ((ch[c]! & TOKEN) === 0) return null;
         lastNonWs = k + 1;
       }
       k++;
@@ -422,8 +430,8 @@ function fastElement(
   let k = p;
   let acc = 0;
   while (k < end) {
-    const f = CHAR256[b[o + k]!]!; // (0 for octets above 127: the host ends there, and the value is declined)
-    if ((f & C_HOST) === 0) break;
+    const f = ch[b[o + k]!]!; // (0 for octets above 127: the host ends there, and the value is declined)
+    if ((f & HOST) === 0) break;
     acc |= f;
     k++;
   }
@@ -433,14 +441,14 @@ function fastElement(
     k++;
     acc = 0;
     while (k < end) {
-      const f = CHAR256[b[o + k]!]!;
-      if ((f & C_HOST) === 0) break;
+      const f = ch[b[o + k]!]!;
+      if ((f & HOST) === 0) break;
       acc |= f;
       k++;
     }
   }
   const he = k;
-  const letter = (acc & C_ALPHA) !== 0;
+  const letter = (acc & ALPHA) !== 0;
   let gt = -1;
   for (let q = he; q < end; q++) {
     const c = b[o + q]!;
@@ -504,7 +512,7 @@ function fastElement(
     } else {
       while (j < gt) {
         const c = b[o + j]!;
-        if ((CHAR256[c]! & C_TOKEN) === 0) break;
+        if ((ch[c]! & TOKEN) === 0) break;
         j++;
       }
       if (j === pStart + 1) return null;
@@ -520,7 +528,7 @@ function fastElement(
       let v = vs;
       while (v < gt) {
         const c = b[o + v]!;
-        if ((STOP256[c]! & S_UVALUE) !== 0) break;
+        if ((stop[c]! & UVALUE) !== 0) break;
         v++;
       }
       if (v === vs || (v < gt && b[o + v] !== 59)) return null;
@@ -559,7 +567,7 @@ function fastElement(
     } else {
       while (j < end) {
         const c = b[o + j]!;
-        if ((CHAR256[c]! & C_TOKEN) === 0) break;
+        if ((ch[c]! & TOKEN) === 0) break;
         j++;
       }
       if (j === pStart + 1) return null;
@@ -571,7 +579,7 @@ function fastElement(
       let v = vs;
       while (v < end) {
         const c = b[o + v]!;
-        if ((STOP256[c]! & S_HVALUE) !== 0) break;
+        if ((stop[c]! & HVALUE) !== 0) break;
         v++;
       }
       if (v === vs || (v < end && (b[o + v] === 34 || (b[o + v] === 44 && !list)))) return null;

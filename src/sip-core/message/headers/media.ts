@@ -112,9 +112,26 @@ export function parseContentTypeSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<MediaType> {
-  if (len !== 15) return parseContentType(s.slice(so, so + len));
-  for (let k = 0; k < 15; k++)
-    if (raw[at + k] !== APPLICATION_SDP.charCodeAt(k)) return parseContentType(s.slice(so, so + len));
+  // "application/sdp" compared octet by octet (constants in the code: no string read per octet)
+  if (
+    len !== 15 ||
+    raw[at] !== 97 || // a
+    raw[at + 1] !== 112 || // p
+    raw[at + 2] !== 112 || // p
+    raw[at + 3] !== 108 || // l
+    raw[at + 4] !== 105 || // i
+    raw[at + 5] !== 99 || // c
+    raw[at + 6] !== 97 || // a
+    raw[at + 7] !== 116 || // t
+    raw[at + 8] !== 105 || // i
+    raw[at + 9] !== 111 || // o
+    raw[at + 10] !== 110 || // n
+    raw[at + 11] !== 47 || // /
+    raw[at + 12] !== 115 || // s
+    raw[at + 13] !== 100 || // d
+    raw[at + 14] !== 112 // p
+  )
+    return parseContentType(s.slice(so, so + len));
   return {
     value: {
       type: 'application',

@@ -119,9 +119,11 @@ export function parseCSeqSpan(
   const dEnd = i;
   while (i < end && (raw[at + i] === 32 || raw[at + i] === 9)) i++;
   const mStart = i;
+  const ch = CHAR256; // (a local: see parseCallIdSpan)
+  const TOKEN = C_TOKEN;
   while (i < end) {
     const c = raw[at + i]!;
-    if ((CHAR256[c]! & C_TOKEN) === 0) break;
+    if ((ch[c]! & TOKEN) === 0) break;
     i++;
   }
   if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
@@ -214,14 +216,21 @@ export function parseCallIdSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<string> {
-  const value = s.slice(so, so + end);
+  // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
+  const ch = CHAR256;
+  const WORD = C_WORD;
   let ats = 0;
+  let ok = end !== 0;
   for (let i = 0; i < end; i++) {
     const c = raw[at + i]!;
     if (c === 64) ats++;
-    else if ((CHAR256[c]! & C_WORD) === 0) return parseCallId(value);
+    else if ((ch[c]! & WORD) === 0) {
+      ok = false;
+      break;
+    }
   }
-  if (end === 0 || ats > 1) return parseCallId(value);
+  const value = s.slice(so, so + end);
+  if (!ok || ats > 1) return parseCallId(value);
   return { value, diagnostics: NO_DIAGNOSTICS };
 }
 

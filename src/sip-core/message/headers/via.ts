@@ -509,6 +509,13 @@ export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]>
  * relative to the value (the result's spans), `so` is added only to slice `s`.
  */
 function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): Decoded<Via[]> | null {
+  // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
+  const ch = CHAR256;
+  const stop = STOP256;
+  const HOST = C_HOST;
+  const TOKEN = C_TOKEN;
+  const ALPHA = C_ALPHA;
+  const HVALUE = S_HVALUE;
   if (
     end < 13 ||
     b[o] !== 83 || // S
@@ -535,12 +542,12 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   let acc = 0; // the class bits of the host's octets OR-ed ("a letter?" after the loop)
   while (i < end) {
     const c = b[o + i]!;
-    const f = CHAR256[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
-    if ((f & C_HOST) === 0) break;
+    const f = ch[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
+    if ((f & HOST) === 0) break;
     acc |= f;
     i++;
   }
-  const letter = (acc & C_ALPHA) !== 0;
+  const letter = (acc & ALPHA) !== 0;
   if (i === 12) return null;
   // (a list of its own only where something may be reported)
   let diags = NO_DIAGNOSTICS;
@@ -616,7 +623,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
       j = nStart;
       while (j < end) {
         const c = b[o + j]!;
-        if ((CHAR256[c]! & C_TOKEN) === 0) break;
+        if ((ch[c]! & TOKEN) === 0) break;
         j++;
       }
       if (j === nStart) return null;
@@ -656,12 +663,12 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
           len !== 0 &&
           len <= 3 &&
           n <= 255 &&
-          (k >= end || (STOP256[b[o + k]!]! & S_HVALUE) !== 0);
+          (k >= end || (stop[b[o + k]!]! & HVALUE) !== 0);
       }
       while (k < end) {
         const c = b[o + k]!;
         // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
-        if ((STOP256[c]! & S_HVALUE) !== 0) break;
+        if ((stop[c]! & HVALUE) !== 0) break;
         k++;
       }
       if (k === vStart) return null;
