@@ -1,0 +1,63 @@
+/**
+ * The app's open with the full analysis (tier 2) during the read (`openCaptureWithTier1(..., true)`):
+ * tier 2 runs on this thread right behind tier 1 while the worker hands the trace over in parts; the
+ * adapter takes over the running pass. After it ends, the calls, rows and trace JSON equal an adapter
+ * that analysed the same capture in full at once.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openCaptureWithTier1, TraceAdapter } from '../../src/main/service/capture-loader';
+import { SAMPLE_CAPTURE } from '../../src/main/paths';
+import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
+import { toTraceJson } from '../../src/sip-core/trace/trace-json';
+
+const PUBLIC = resolve(__dirname, '../../../shared/captures/public');
+const BENCH = resolve(__dirname, '../../bench/data/sip-40MB.pcap');
+const files = [SAMPLE_CAPTURE];
+if (existsSync(PUBLIC)) {
+  for (const f of readdirSync(PUBLIC).sort()) if (/\.(pcap|pcapng|cap)$/.test(f)) files.push(join(PUBLIC, f));
+} else console.warn(`[skip] public captures absent (${PUBLIC}): only the sample capture is checked`);
+// (several parts: the bench capture when it was generated; absent in a clean clone)
+if (existsSync(BENCH)) files.push(BENCH);
+
+describe('tier 2 during the read (openCaptureWithTier1 with tier2)', () => {
+  it('ends with the calls, rows and trace JSON of a full analysis', async () => {
+    for (const path of files) {
+      const { opened, tier1, tiered } = await openCaptureWithTier1(path, { parse: false }, true);
+      const plain = await ingestCaptureFile(path, { parse: false });
+      const n = plain.trace.count;
+      if (n === 0) {
+        opened.close();
+        plain.file.close();
+        continue;
+      }
+      expect(tiered, path).not.toBeNull();
+      const a = new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1, tiered });
+      const b = new TraceAdapter(plain.trace, plain.diagnostics);
+      try {
+        const seen: number[] = [];
+        await a.analyse((done) => seen.push(done));
+        expect(a.analysisProgress()).toBe(1);
+        const q = { offset: 0, limit: 100_000 };
+        expect(a.queryCalls(q), path).toEqual(b.queryCalls(q));
+        for (let id = 0; id < Math.min(n, 5000); id++) expect(a.row(id), `${path} #${id}`).toEqual(b.row(id));
+        expect(JSON.stringify(toTraceJson(opened.trace)), path).toBe(
+          JSON.stringify(toTraceJson(plain.trace)),
+        );
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+  }, 300_000);
+
+  it('a closed adapter stops the pass (analyse rejects)', async () => {
+    const path = files[files.length - 1]!;
+    const { opened, tier1, tiered } = await openCaptureWithTier1(path, { parse: false }, true);
+    const a = new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1, tiered });
+    const p = a.analyse();
+    a.close();
+    if (a.analysisProgress() < 1) await expect(p).rejects.toThrow(/aborted/);
+  }, 120_000);
+});
