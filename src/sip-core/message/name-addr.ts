@@ -11,11 +11,11 @@
 import type { Diagnostic, Span } from '../diagnostic';
 import { diag, NO_DIAGNOSTICS, rebase, type Decoded } from './headers/decoded';
 import {
-  C_HOST,
-  C_ALPHA,
   C_TOKEN,
   CHAR,
   CHAR256,
+  hostEndAt,
+  hostLetter,
   isIpv4At,
   S_HVALUE,
   S_UVALUE,
@@ -387,9 +387,7 @@ function fastElement(
   // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
   const ch = CHAR256;
   const stop = STOP256;
-  const HOST = C_HOST;
   const TOKEN = C_TOKEN;
-  const ALPHA = C_ALPHA;
   const UVALUE = S_UVALUE;
   const HVALUE = S_HVALUE;
   const start = i;
@@ -427,28 +425,15 @@ function fastElement(
   // characters from the start, then either "@" and host characters again (user, host) or the host's end.
   // The first ">" after the host closes the URI. A user of other characters (unreserved or not), or an
   // "@" after other characters, is declined (the general decoder reads it).
-  let k = p;
-  let acc = 0;
-  while (k < end) {
-    const f = ch[b[o + k]!]!; // (0 for octets above 127: the host ends there, and the value is declined)
-    if ((f & HOST) === 0) break;
-    acc |= f;
-    k++;
-  }
+  // (hostEndAt: four octets per step; octets above 127 end the host, and the value is declined)
+  let k = hostEndAt(b, o + p, o + end) - o;
   let at = -1;
   if (k < end && b[o + k] === 64) {
     at = k;
-    k++;
-    acc = 0;
-    while (k < end) {
-      const f = ch[b[o + k]!]!;
-      if ((f & HOST) === 0) break;
-      acc |= f;
-      k++;
-    }
+    k = hostEndAt(b, o + k + 1, o + end) - o;
   }
   const he = k;
-  const letter = (acc & ALPHA) !== 0;
+  const letter = hostLetter;
   let gt = -1;
   for (let q = he; q < end; q++) {
     const c = b[o + q]!;
@@ -525,7 +510,8 @@ function fastElement(
     }
     if (j < gt && b[o + j] === 61) {
       const vs = j + 1;
-      let v = vs;
+      // (host characters are no stop: stepped over four at a time first)
+      let v = hostEndAt(b, o + vs, o + gt) - o;
       while (v < gt) {
         const c = b[o + v]!;
         if ((stop[c]! & UVALUE) !== 0) break;
@@ -576,7 +562,8 @@ function fastElement(
     let param: Param;
     if (j < end && b[o + j] === 61) {
       const vs = j + 1;
-      let v = vs;
+      // (host characters are no stop: stepped over four at a time first)
+      let v = hostEndAt(b, o + vs, o + end) - o;
       while (v < end) {
         const c = b[o + v]!;
         if ((stop[c]! & HVALUE) !== 0) break;

@@ -13,6 +13,8 @@ import {
   C_TOKEN,
   CHAR,
   CHAR256,
+  hostEndAt,
+  hostLetter,
   parseUint,
   S_HVALUE,
   scanToken,
@@ -512,9 +514,7 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
   const ch = CHAR256;
   const stop = STOP256;
-  const HOST = C_HOST;
   const TOKEN = C_TOKEN;
-  const ALPHA = C_ALPHA;
   const HVALUE = S_HVALUE;
   if (
     end < 13 ||
@@ -538,16 +538,8 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   else if (t0 === 84 && t1 === 76 && t2 === 83) transport = 'TLS';
   else return null;
   // sent-by host: host characters only (a domain name, or what classifyHost reads as an address)
-  let i = 12;
-  let acc = 0; // the class bits of the host's octets OR-ed ("a letter?" after the loop)
-  while (i < end) {
-    const c = b[o + i]!;
-    const f = ch[c]!; // (0 for octets above 127: the host ends there, and the value is declined)
-    if ((f & HOST) === 0) break;
-    acc |= f;
-    i++;
-  }
-  const letter = (acc & ALPHA) !== 0;
+  let i = hostEndAt(b, o + 12, o + end) - o;
+  const letter = hostLetter;
   if (i === 12) return null;
   // (a list of its own only where something may be reported)
   let diags = NO_DIAGNOSTICS;
@@ -665,6 +657,8 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
           n <= 255 &&
           (k >= end || (stop[b[o + k]!]! & HVALUE) !== 0);
       }
+      // (host characters are no stop: stepped over four at a time first)
+      k = hostEndAt(b, o + k, o + end) - o;
       while (k < end) {
         const c = b[o + k]!;
         // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
