@@ -62,6 +62,8 @@ const OWN_RELEASED: i32 = 3;
 /** Direction bits: a next sequence number is set; the stream is in SIP mode. */
 const D_SEQ: i32 = 1;
 const D_SIP: i32 = 2;
+/** The direction's sequence numbers began with a SYN (its first sequence number is the SYN's). */
+const D_SYN: i32 = 4;
 
 let tcpBase: usize = 0;
 let tcpMask: i32 = 0;
@@ -634,6 +636,8 @@ const SEG_FULL: i32 = -2;
 let segBits: i32 = 0;
 let segNext: i32 = 0;
 let segLen: i32 = 0;
+/** The sequence number that set D_SEQ (kept in the slot when this segment set it: a split's check). */
+let segFirst: i32 = 0;
 function tcpSegment(buf: usize, first: usize, o: i32, u: i32, hl: i32, pe: i32, bits: i32, next: i32): i32 {
   const flags = u8at(buf, u + 13);
   if ((flags & 5) != 0) return SEG_DECLINE; // FIN or RST
@@ -644,8 +648,9 @@ function tcpSegment(buf: usize, first: usize, o: i32, u: i32, hl: i32, pe: i32, 
   if ((flags & 2) != 0) {
     // SYN: the next sequence number is seq + 1 (RFC 9293 §3.4); with data or again, JavaScript's.
     if (len != 0 || (bits & D_SEQ) != 0) return SEG_DECLINE;
-    segBits = bits | D_SEQ;
+    segBits = bits | D_SEQ | D_SYN;
     segNext = seq + 1;
+    segFirst = seq;
     store<i32>(first, T_TCP_NONE);
     store<i32>(first, msgN, 96);
     return 1;
@@ -659,6 +664,7 @@ function tcpSegment(buf: usize, first: usize, o: i32, u: i32, hl: i32, pe: i32, 
     return 1;
   }
   if ((bits & D_SEQ) != 0 && seq != next) return SEG_DECLINE;
+  segFirst = seq;
   segBits = bits | D_SEQ;
   segNext = seq + len;
   segLen = len;
@@ -833,6 +839,9 @@ export function pass(
         }
         a = slotAt(i);
       }
+      // The first sequence number of the direction (slot Int32 13 + d): a split's tail part reads
+      // from the cut, and its head part checks its streams continue there (capture/pipeline.ts).
+      if ((bits & D_SEQ) == 0 && (segBits & D_SEQ) != 0) store<i32>(a + <usize>(d >> 1), segFirst, 52);
       store<i32>(a + <usize>d, segBits, 16);
       store<i32>(a + <usize>d, segNext, 20);
       if (segLen > 0) store<f64>(a + <usize>d, load<f64>(a + <usize>d, 32) + <f64>segLen, 32);

@@ -232,13 +232,14 @@ function startParts<T extends FinalReply, H extends FinalReply>(
   s: ReturnType<typeof splitSetup>,
   tail: { extra?: PartJob; onRows?: (part: RowsReply) => void },
   head: { extra?: PartJob; onRows?: (part: RowsReply) => void },
+  speculate = false,
 ): { tail: Promise<T>; head: Promise<H> } {
   const job = (role: 'head' | 'tail', port: MessagePort, extra: PartJob = {}): IngestJob => ({
     kind: 'path',
     path,
     cancel: s.cancel,
     parse: s.parse,
-    split: { role, offset },
+    split: { role, offset, speculate },
     handoff: { port, signal: s.signal },
     ...extra,
   });
@@ -285,6 +286,7 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
       s,
       {},
       {},
+      true,
     ).head;
     // Merged in the head worker, or the head alone (the cut was not a record boundary).
     if (!head.split?.merged) ac.abort();

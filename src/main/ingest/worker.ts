@@ -25,6 +25,8 @@ import {
   shiftTailArena,
   tailSideColumns,
 } from '../../sip-core/trace/trace-merge';
+import { applyVerdict } from '../../sip-core/trace/trace-merge';
+import type { Speculation, SpeculationVerdict } from '../../sip-core/capture/split-tcp';
 import type { IngestJob, IngestReply } from './protocol';
 
 const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
@@ -39,6 +41,11 @@ interface TailResult {
   stats: IngestStats | null;
   cancelled: boolean;
   tailSide: string[];
+}
+
+/** What the tail part sends after its chunks: its TCP speculation (capture/split-tcp.ts). */
+interface TailSpeculation {
+  spec: Speculation | null;
 }
 
 /** The head's answer to a TailResult: the merge order and its own rows k0.. of the tail-side columns. */
@@ -66,7 +73,7 @@ type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
 function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => boolean) {
   const sig = new Int32Array(signal);
   const send = (
-    m: Uint8Array | TailResult | HeadOrder | TailRegion | null,
+    m: Uint8Array | TailResult | HeadOrder | TailRegion | TailSpeculation | SpeculationVerdict | null,
     transfer: ArrayBuffer[] = [],
   ): void => {
     port.postMessage(m, transfer);
@@ -85,6 +92,9 @@ function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => 
   const link: HandoffLink = {
     send: (chunk) => send(chunk, chunk ? [chunk.buffer as ArrayBuffer] : []),
     receive: () => receive() as Uint8Array | null,
+    // The tail sends its speculation after the null that ends its chunks; the head answers.
+    speculation: () => (receive() as TailSpeculation | null)?.spec ?? null,
+    verdict: (v) => send(v),
   };
   return { send, receive, link };
 }
@@ -220,6 +230,17 @@ async function run(job: IngestJob): Promise<void> {
     let state = r.trace.exportState();
     let stats = r.stats;
     let merged = false;
+    if (ch && job.split?.role === 'tail' && job.split.speculate) {
+      // The head checks the TCP connections this part decoded speculatively; those that failed
+      // leave this part's trace (the head decodes them again).
+      const spec = r.cancelled ? null : r.speculation;
+      ch.send({ spec });
+      if (spec !== null) {
+        const v = ch.receive() as SpeculationVerdict | null;
+        if (v !== null) applyVerdict(state, stats, spec, v);
+      }
+      phase('verdict');
+    }
     if (ch && job.split?.role === 'tail') {
       // The head merges, with this worker's help: the trace goes to it, not to the main thread (which
       // stays idle), except the columns that need no id mapping, which this worker merges itself

@@ -106,6 +106,21 @@ export class AddressTable {
     return id;
   }
 
+  /** Id of an IPv4 address (unsigned 32-bit number) already in the table, or -1 (nothing added). */
+  findV4(n: number): number {
+    const keys = this.#v4Keys;
+    const mask = keys.length - 1;
+    const k = n + 1;
+    let i = mix32(n | 0);
+    for (;;) {
+      i &= mask;
+      const x = keys[i]!;
+      if (x === k) return this.#v4Ids[i]!;
+      if (x === 0) return -1;
+      i++;
+    }
+  }
+
   #v4Id(n: number): number {
     const keys = this.#v4Keys;
     const mask = keys.length - 1;

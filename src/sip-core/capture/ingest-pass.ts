@@ -198,6 +198,11 @@ export const TCP_B = 2;
 export const TCP_PORTS = 3;
 export const TCP_BITS = 4;
 export const TCP_NEXT = 5;
+/**
+ * TCP_FIRST + d: the sequence number that began direction d's numbering in the pass (a SYN's, or the
+ * first data segment's), when TCP_BITS + 2·d has D_SEQ (a split's check: capture/pipeline.ts).
+ */
+export const TCP_FIRST = 13;
 /** The connection is the pass's: its state is in the slot. */
 export const OWN_PASS = 1;
 /** The connection is the JavaScript reassembly's. */
@@ -207,6 +212,8 @@ export const OWN_RELEASED = 3;
 /** Direction bits: a next sequence number is set; the stream is SIP (`SipStreamConsumer` mode 'sip'). */
 export const D_SEQ = 1;
 export const D_SIP = 2;
+/** Direction bit: its numbering began with a SYN seen by the pass. */
+export const D_SYN = 4;
 /** Slots of the connection table (a power of two; at most half are used: 32,768 connections). */
 const TCP_SLOTS = 65536;
 

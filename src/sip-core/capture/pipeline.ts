@@ -23,8 +23,20 @@ import type { FrameRef, Reassembly, TransportName } from './provenance';
 import { newFrameInfo, type FrameInfo, type FrameSink } from './reader/frame';
 import { readHandoff, type HandoffWriter } from './reader/handoff';
 import {
+  handedTcp,
+  SC_A,
+  SC_B,
+  SC_DIR,
+  SC_OWNER,
+  SC_PORTS,
+  SPEC_CONN,
+  SpeculationLog,
+  type Speculation,
+} from './split-tcp';
+import {
   D_SEQ,
   D_SIP,
+  D_SYN,
   OWN_JS,
   OWN_PASS,
   OWN_RELEASED,
@@ -42,6 +54,7 @@ import {
   TCP_A,
   TCP_B,
   TCP_BITS,
+  TCP_FIRST,
   TCP_NEXT,
   TCP_OWNER,
   TCP_PORTS,
@@ -52,6 +65,7 @@ import {
   passCacheOwner,
   passCounters,
   passTcpFind,
+  passTcpFoundRev,
   passTcpInsert,
   passTcpPos,
   passTcpSerial,
@@ -182,6 +196,12 @@ export interface IngestStats {
 export interface SplitRole {
   role: 'head' | 'tail';
   offset: number;
+  /**
+   * Tail: the ingest pass also takes TCP, as if each connection's stream began at the cut; the head
+   * checks each connection and decodes again the frames of those that fail (split-tcp.ts). Head: the
+   * tail speculates (its speculation comes with the handed-over frames).
+   */
+  speculate?: boolean;
 }
 
 export interface PipelineOptions {
@@ -344,6 +364,7 @@ export class CapturePipeline implements FrameSink {
       this.#split.role === 'tail' &&
       !isStatelessUdp(lt, buf, start, end, this.#net)
     ) {
+      if (this.#spec !== null) this.#specHanded(lt, buf, start, end);
       this.#handoff?.add(buf, start, end, info);
       return;
     }
@@ -397,6 +418,7 @@ export class CapturePipeline implements FrameSink {
     if (st.firstTimeUs < 0) st.firstTimeUs = rowTimeUs(t, f, ns);
     st.lastTimeUs = rowTimeUs(t, l, ns);
     this.#frame.frameNo = frame0 + frames - 1;
+    if (this.#spec !== null && tcp > 0) this.#spec.rows(t, r0, r1, base, frame0, (o) => rowTimeUs(t, o, ns));
     this.#sink.passRows!(buf, t, r0, r1, base, ns, frame0, linkType, this.addresses);
     return frames;
   }
@@ -414,10 +436,16 @@ export class CapturePipeline implements FrameSink {
    */
   passTcp(): boolean {
     if (this.#passTcp) return true;
-    if (this.#split?.role === 'tail' || this.#finishing) return false;
+    const tail = this.#split?.role === 'tail';
+    if ((tail && !this.#split!.speculate) || this.#finishing) return false;
     const tcp = this.#tcp;
     if (!claimPassTcp(this, tcp.serials)) return false;
     this.#passTcp = true;
+    if (tail) {
+      this.#spec = new SpeculationLog();
+      // Frames handed over before: their connections are not known to the table.
+      if ((this.#handoff?.frames ?? 0) > 0) this.#spec.tainted = true;
+    }
     for (const c of tcp.all()) this.#passRegister(c);
     tcp.serial = passTcpSerial;
     tcp.miss = (src, sp, dst, dp) => this.#passMiss(src, sp, dst, dp);
@@ -479,6 +507,7 @@ export class CapturePipeline implements FrameSink {
    */
   #passTcpEnd(): void {
     if (!this.#passTcp) return;
+    if (this.#spec !== null) this.speculation = this.#spec.export(this.#specConns());
     const t = passTcpSlots();
     for (let slot = 0; slot < PASS_TCP_SLOTS; slot++) {
       const own = t[slot * TCP_SLOT + TCP_OWNER];
@@ -491,6 +520,120 @@ export class CapturePipeline implements FrameSink {
     tcp.created = null;
     this.#passTcp = false;
     releasePassTcp(this);
+  }
+
+  /** Tail part speculating on TCP (see `SplitRole.speculate`): the TCP frames its pass took. */
+  #spec: SpeculationLog | null = null;
+  /** Tail part speculating on TCP: what the head checks (set at the end of input). */
+  speculation: Speculation | null = null;
+
+  /** The pass's connections (SPEC_CONN numbers each: split-tcp.ts). */
+  #specConns(): Int32Array {
+    const t = passTcpSlots();
+    let n = 0;
+    for (let slot = 0; slot < PASS_TCP_SLOTS; slot++) if (t[slot * TCP_SLOT + TCP_OWNER] !== 0) n++;
+    const out = new Int32Array(n * SPEC_CONN);
+    let k = 0;
+    for (let slot = 0; slot < PASS_TCP_SLOTS; slot++) {
+      const o = slot * TCP_SLOT;
+      if (t[o + TCP_OWNER] === 0) continue;
+      out[k + SC_OWNER] = t[o + TCP_OWNER]!;
+      out[k + SC_A] = t[o + TCP_A]!;
+      out[k + SC_B] = t[o + TCP_B]!;
+      out[k + SC_PORTS] = t[o + TCP_PORTS]!;
+      for (let d = 0; d < 2; d++) {
+        out[k + SC_DIR + 3 * d] = t[o + TCP_BITS + 2 * d]!;
+        out[k + SC_DIR + 3 * d + 1] = t[o + TCP_NEXT + 2 * d]!;
+        out[k + SC_DIR + 3 * d + 2] = t[o + TCP_FIRST + d]!;
+      }
+      k += SPEC_CONN;
+    }
+    return out;
+  }
+
+  /**
+   * Tail part speculating: a frame it hands over that may reach a TCP connection releases that
+   * connection (the pass declines its later segments: all go to the head), or, when it cannot tell
+   * which, fails them all.
+   */
+  #specHanded(lt: number, buf: Uint8Array, start: number, end: number): void {
+    const h = handedTcp(lt, buf, start, end, this.#net);
+    if (h.kind === 'none') return;
+    if (h.kind === 'unknown') {
+      this.#spec!.tainted = true;
+      return;
+    }
+    const slot = passTcpFind(h.src, h.sp, h.dst, h.dp);
+    if (slot < 0) passTcpInsert(h.src, h.sp, h.dst, h.dp, OWN_JS);
+    else {
+      const t = passTcpSlots();
+      if (t[slot * TCP_SLOT + TCP_OWNER] === OWN_PASS) t[slot * TCP_SLOT + TCP_OWNER] = OWN_RELEASED;
+    }
+  }
+
+  /**
+   * Head part, after its own records: which of the tail's speculated connections stand (see
+   * split-tcp.ts): per connection of `s.conns`, 1 when one pass would have read the tail's segments of
+   * it as the tail did, and whether this part knew the connection (then it counted it already).
+   */
+  checkSpeculation(s: Speculation): { stands: Uint8Array; known: Uint8Array } {
+    const n = s.conns.length / SPEC_CONN;
+    const stands = new Uint8Array(n);
+    const known = new Uint8Array(n);
+    const c = s.conns;
+    for (let i = 0; i < n; i++) {
+      const k = i * SPEC_CONN;
+      if (s.tainted || c[k + SC_OWNER] !== OWN_PASS) continue;
+      const a = c[k + SC_A]! >>> 0;
+      const b = c[k + SC_B]! >>> 0;
+      const ap = c[k + SC_PORTS]! >>> 16;
+      const bp = c[k + SC_PORTS]! & 0xffff;
+      const tailDir = (d: number): { bits: number; first: number } => ({
+        bits: c[k + SC_DIR + 3 * d]!,
+        first: c[k + SC_DIR + 3 * d + 2]! >>> 0,
+      });
+      const ai = this.addresses.findV4(a);
+      const bi = this.addresses.findV4(b);
+      const conn = ai >= 0 && bi >= 0 ? this.#tcp.find(ai, ap, bi, bp) : null;
+      let ok = true;
+      if (conn !== null) {
+        known[i] = 1;
+        if (conn.kind !== 'sip' && conn.kind !== 'unknown') ok = false;
+        for (let d = 0; d < 2 && ok; d++) {
+          const td = tailDir(d);
+          if ((td.bits & D_SEQ) === 0) continue;
+          const hd =
+            conn.dirs[0].src === ai && conn.dirs[0].srcPort === ap ? conn.dirs[d]! : conn.dirs[1 - d]!;
+          const mode = (hd.consumer as SipStreamConsumer).mode;
+          ok =
+            (td.bits & D_SYN) === 0 &&
+            hd.clean &&
+            !hd.fin &&
+            (mode === 'sip' || (mode === 'detect' && hd.nextSeq < 0)) &&
+            (hd.nextSeq < 0 || hd.nextSeq === td.first);
+        }
+      } else if (this.#passTcp) {
+        const slot = passTcpFind(a | 0, ap, b | 0, bp);
+        if (slot >= 0) {
+          known[i] = 1;
+          const rev = passTcpFoundRev();
+          const t = passTcpSlots();
+          const o = slot * TCP_SLOT;
+          if (t[o + TCP_OWNER] !== OWN_PASS) ok = false;
+          for (let d = 0; d < 2 && ok; d++) {
+            const td = tailDir(d);
+            if ((td.bits & D_SEQ) === 0) continue;
+            const hdir = rev ? 1 - d : d;
+            const hb = t[o + TCP_BITS + 2 * hdir]!;
+            ok =
+              (td.bits & D_SYN) === 0 &&
+              ((hb & D_SEQ) === 0 || t[o + TCP_NEXT + 2 * hdir]! >>> 0 === td.first);
+          }
+        }
+      }
+      stands[i] = ok ? 1 : 0;
+    }
+    return { stands, known };
   }
 
   readonly #handoffInfo: FrameInfo = newFrameInfo(0);

@@ -5,7 +5,15 @@
 import type { SplitRole } from '../capture/pipeline';
 import { CaptureFile, zlibInflate } from '../capture/reader/file-source.node.js';
 import { findPcapSplit, splitFraction, statefulShare } from '../capture/reader/split';
-import { HandoffWriter } from '../capture/reader/handoff';
+import { HandoffWriter, mergeHandoffChunks } from '../capture/reader/handoff';
+import {
+  failedConnections,
+  speculatedTcp,
+  speculationVerdict,
+  type Speculation,
+  type SpeculationVerdict,
+} from '../capture/split-tcp';
+import { newFrameInfo } from '../capture/reader/frame';
 import { isStatelessUdp } from '../capture/pipeline';
 import type { AddressTable } from '../capture/address';
 import type { Diagnostic } from '../diagnostic';
@@ -13,7 +21,7 @@ import type { IngestStats } from '../capture/pipeline';
 import { scanArena } from '../message/fast-scan';
 import { ingestPassArena, ingestPassAvailable } from '../capture/ingest-pass';
 import { Trace, type AppendListener, type TraceRows } from './trace';
-import { mergeSource, mergeStats, mergeTraceStatesShared, PartMerger } from './trace-merge';
+import { applyVerdict, mergeSource, mergeStats, mergeTraceStatesShared, PartMerger } from './trace-merge';
 import { TraceIngest, type IngestResult } from './trace-builder';
 
 export interface IngestFileOptions {
@@ -73,6 +81,13 @@ export interface ChunkPosition {
 export interface HandoffLink {
   send?: (chunk: Uint8Array | null) => void;
   receive?: () => Uint8Array | null;
+  /**
+   * Head part with a speculating tail (`SplitRole.speculate`), after the last chunk: the tail's
+   * speculation (null when it has none: then it handed every TCP frame over, or was cancelled).
+   */
+  speculation?: () => Speculation | null;
+  /** Head part: its verdict on the tail's speculation, for the tail (it drops the rows that failed). */
+  verdict?: (v: SpeculationVerdict) => void;
 }
 
 export interface IngestFileResult extends IngestResult {
@@ -88,7 +103,11 @@ export interface IngestFileResult extends IngestResult {
     framesBeforeSplit: number;
     atBoundary: boolean;
     addressTable: AddressTable;
+    /** The verdict on the tail's speculation, when it had one. */
+    verdict: SpeculationVerdict | null;
   } | null;
+  /** Tail part speculating on TCP: what the head checks (null when its pass read no TCP). */
+  speculation: Speculation | null;
 }
 
 /** Smallest file worth cutting in two (below it, one pass is as fast as starting a second worker). */
@@ -122,8 +141,13 @@ export function planSplit(path: string, o: { minBytes?: number; near?: number } 
         );
         const net = { etherType: 0, offset: 0, vlans: 0 };
         t =
-          statefulShare(header, sample.subarray(b - s0), (buf, st, en) =>
-            isStatelessUdp(linkType & 0xffff, buf, st, en, net),
+          statefulShare(
+            header,
+            sample.subarray(b - s0),
+            // (the tail decodes TCP too, speculatively: only what it still hands over weighs on the head)
+            (buf, st, en) =>
+              isStatelessUdp(linkType & 0xffff, buf, st, en, net) ||
+              speculatedTcp(linkType & 0xffff, buf, st, en),
           ) ?? 0;
       }
       near = f.size * splitFraction(t);
@@ -147,24 +171,39 @@ export async function ingestSplitInThread(
   path: string,
   offset: number,
   opts: IngestFileOptions = {},
-): Promise<{ trace: Trace; diagnostics: Diagnostic[]; stats: IngestStats | null; merged: boolean }> {
+): Promise<{
+  trace: Trace;
+  diagnostics: Diagnostic[];
+  stats: IngestStats | null;
+  merged: boolean;
+  /** The head's verdict on the tail's TCP speculation (null: the tail's pass read no TCP). */
+  verdict?: SpeculationVerdict | null;
+}> {
   const chunks: Uint8Array[] = [];
   const tail = await ingestCaptureFile(path, {
     ...opts,
-    split: { role: 'tail', offset },
+    split: { role: 'tail', offset, speculate: true },
     handoff: { send: (c) => void (c && chunks.push(c.slice())) },
   });
   tail.file.close();
   let next = 0;
+  let verdict: SpeculationVerdict | null = null;
   const head = await ingestCaptureFile(path, {
     ...opts,
-    split: { role: 'head', offset },
-    handoff: { receive: () => chunks[next++] ?? null },
+    split: { role: 'head', offset, speculate: true },
+    handoff: {
+      receive: () => chunks[next++] ?? null,
+      speculation: () => tail.speculation,
+      verdict: (v) => void (verdict = v),
+    },
   });
   const hs = head.split!;
   if (!hs.atBoundary || hs.framesBeforeSplit < 0) {
     return { trace: head.trace, diagnostics: head.diagnostics, stats: head.stats, merged: false };
   }
+  const tailState = tail.trace.exportState();
+  if (verdict !== null && tail.speculation !== null)
+    applyVerdict(tailState, tail.stats, tail.speculation, verdict);
   const state = mergeTraceStatesShared(
     {
       state: head.trace.exportState(),
@@ -173,7 +212,7 @@ export async function ingestSplitInThread(
       stats: head.stats,
       addressTable: hs.addressTable,
     },
-    { state: tail.trace.exportState(), stats: tail.stats },
+    { state: tailState, stats: tail.stats },
   );
   const trace = Trace.fromState(state, head.file.readAt);
   trace.setCloser(() => head.file.close());
@@ -182,6 +221,7 @@ export async function ingestSplitInThread(
     diagnostics: state.fileDiagnostics,
     stats: mergeStats(head.stats, tail.stats),
     merged: true,
+    verdict,
   };
 }
 
@@ -266,6 +306,33 @@ export async function ingestSplitInParts(
   };
 }
 
+/**
+ * The frames of the tail's connections that failed its head's check (split-tcp.ts), read back from
+ * the file, as handed-over chunks in frame order (numbered from 1 at the cut, as the tail's are).
+ */
+function redoChunks(file: CaptureFile, s: Speculation, v: SpeculationVerdict): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  if (v.failed.length === 0) return out;
+  const failed = failedConnections(v);
+  const w = new HandoffWriter((c) => out.push(c));
+  const info = newFrameInfo(1);
+  for (let i = 0; i < s.frame.length; i++) {
+    if (!failed(s.src[i]!, s.dst[i]!, s.ports[i]!)) continue;
+    const cap = s.capLen[i]!;
+    const off = s.recOff[i]!;
+    info.frameNo = s.frame[i]!;
+    info.timeUs = s.timeUs[i]!;
+    info.recordOffset = off;
+    info.recordLength = 16 + cap;
+    info.dataOffset = off + 16;
+    info.capLen = cap;
+    info.origLen = cap; // the pass takes only frames captured whole
+    w.add(file.readAt(off + 16, cap), 0, cap, info);
+  }
+  w.finish();
+  return out;
+}
+
 /** True when `h` (a file's first 4 bytes) is a classic pcap magic number, either byte order, µs or ns. */
 function isClassicPcap(h: Uint8Array): boolean {
   if (h.length < 4) return false;
@@ -314,6 +381,7 @@ export async function ingestCaptureFile(
   };
   let framesBeforeSplit = -1;
   let atBoundary = false;
+  let verdict: SpeculationVerdict | null = null;
   const position: ChunkPosition = {
     get framesRead() {
       return ing.decoder.reader?.frames ?? 0;
@@ -364,14 +432,37 @@ export async function ingestCaptureFile(
           opts.onPhase?.('read', { framesBeforeSplit, atBoundary }, ing.trace, position);
           const receive = opts.handoff.receive;
           const p = ing.decoder.pipeline;
-          for (let c = receive(); c !== null; c = receive()) {
-            if (opts.cancelled?.()) {
-              cancelled = true;
-              break;
+          if (opts.split?.speculate && opts.handoff.speculation) {
+            // The tail decoded TCP speculatively: its handed frames are decoded once the check says
+            // which of its connections this part decodes again (their frames read back from the file),
+            // all in frame order.
+            const handed: Uint8Array[] = [];
+            for (let c = receive(); c !== null; c = receive()) handed.push(c);
+            cancelled = opts.cancelled?.() ?? false;
+            const spec = cancelled ? null : opts.handoff.speculation();
+            let chunks = handed;
+            if (spec !== null) {
+              verdict = speculationVerdict(spec, p.checkSpeculation(spec));
+              opts.handoff.verdict?.(verdict);
+              chunks = mergeHandoffChunks(handed, redoChunks(file, spec, verdict));
             }
-            p.handoffFrames(c, framesBeforeSplit);
-            opts.onChunk?.(ing.trace, position);
-          }
+            for (const c of chunks) {
+              if (opts.cancelled?.()) {
+                cancelled = true;
+                break;
+              }
+              p.handoffFrames(c, framesBeforeSplit);
+              opts.onChunk?.(ing.trace, position);
+            }
+          } else
+            for (let c = receive(); c !== null; c = receive()) {
+              if (opts.cancelled?.()) {
+                cancelled = true;
+                break;
+              }
+              p.handoffFrames(c, framesBeforeSplit);
+              opts.onChunk?.(ing.trace, position);
+            }
           opts.onPhase?.('handoff', null, ing.trace, position);
           report(file.size);
         } else {
@@ -424,7 +515,8 @@ export async function ingestCaptureFile(
           framesBeforeSplit,
           atBoundary,
           addressTable: ing.decoder.pipeline.addresses,
+          verdict,
         }
       : null;
-  return { ...r, file, cancelled, split };
+  return { ...r, file, cancelled, split, speculation: ing.decoder.pipeline.speculation };
 }

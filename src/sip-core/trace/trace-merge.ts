@@ -9,6 +9,7 @@ import type { IngestStats } from '../capture/pipeline';
 import { canonicalIpv4, type AddressTable } from '../capture/address';
 import { newRowsSource, type Trace, type TraceRows, type TraceSource, type TraceState } from './trace';
 import { SpanTable } from './byte-interner';
+import { failedConnections, type Speculation, type SpeculationVerdict } from '../capture/split-tcp';
 
 /** What the head part adds to its trace state for the merge. */
 export interface HeadPart {
@@ -189,6 +190,86 @@ function mapAddresses(into: string[], names: readonly string[]): Uint32Array {
     out[i] = id;
   }
   return out;
+}
+
+/**
+ * The tail part's side of the head's verdict on its TCP speculation (capture/split-tcp.ts): the rows
+ * of the connections that failed leave its trace state (the head decoded their frames again), and its
+ * counters become the standing connections' (segments and messages of the failed ones out; the
+ * connections the head did not know counted here). Returns the rows dropped.
+ */
+export function applyVerdict(
+  state: TraceState,
+  stats: IngestStats | null,
+  spec: Speculation,
+  v: SpeculationVerdict,
+): number {
+  if (stats) stats.tcpConnections = v.standingNew;
+  if (v.failed.length === 0) return 0;
+  const failed = failedConnections(v);
+  if (stats) {
+    let redone = 0;
+    for (let i = 0; i < spec.frame.length; i++)
+      if (failed(spec.src[i]!, spec.dst[i]!, spec.ports[i]!)) redone++;
+    stats.tcpSegments -= redone;
+  }
+  const c = state.columns;
+  const tr = c.tr as Uint8Array;
+  const src = c.src as Uint32Array;
+  const dst = c.dst as Uint32Array;
+  const sport = c.sport as Uint16Array;
+  const dport = c.dport as Uint16Array;
+  // Address ids as IPv4 numbers, for the TCP rows only (parsed once per id).
+  const ids = new Int32Array(state.addresses.length);
+  const have = new Uint8Array(state.addresses.length);
+  const v4 = (id: number): number => {
+    if (have[id] === 0) {
+      have[id] = 1;
+      ids[id] = canonicalIpv4(state.addresses[id] ?? '') | 0;
+    }
+    return ids[id]!;
+  };
+  const n = state.count;
+  const newId = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    // (the tail decodes TCP only in its pass: every TCP row of the tail is a speculated one)
+    const drop = (tr[i]! & 15) === 1 && failed(v4(src[i]!), v4(dst[i]!), (sport[i]! << 16) | dport[i]!);
+    newId[i] = drop ? -1 : k++;
+  }
+  if (k === n) return 0;
+  // The kept rows move down by runs (a few dropped rows: a few copies of long runs per column).
+  const runs: number[] = [];
+  for (let i = 0; i < n;) {
+    while (i < n && newId[i]! < 0) i++;
+    const r0 = i;
+    while (i < n && newId[i]! >= 0) i++;
+    if (i > r0 && newId[r0] !== r0) runs.push(newId[r0]!, r0, i);
+  }
+  for (const [name, col] of Object.entries(c)) {
+    for (let r = 0; r < runs.length; r += 3) col.copyWithin(runs[r]!, runs[r + 1]!, runs[r + 2]!);
+    c[name] = col.subarray(0, k);
+  }
+  const counts = new Map(state.messageDiagnosticCounts);
+  const keep = <T>(list: [number, T][], dropped?: (x: T) => void): [number, T][] => {
+    const out: [number, T][] = [];
+    for (const [id, x] of list) {
+      const j = newId[id]!;
+      if (j >= 0) out.push([j, x]);
+      else dropped?.(x);
+    }
+    return out;
+  };
+  state.frames = keep(state.frames);
+  state.diagnostics = keep(state.diagnostics, (ds) => {
+    for (const d of ds) counts.set(d.code, (counts.get(d.code) ?? 0) - 1);
+  });
+  state.hep = keep(state.hep);
+  state.context = keep(state.context);
+  state.messageDiagnosticCounts = [...counts].filter(([, x]) => x > 0);
+  state.count = k;
+  if (stats) stats.sipMessages -= n - k;
+  return n - k;
 }
 
 /** The two parts' counters as one pass counts them. */

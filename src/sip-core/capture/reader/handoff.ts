@@ -95,3 +95,56 @@ export function readHandoff(
     u += HEAD + ((len + 7) & ~7);
   }
 }
+
+/**
+ * The entries of two sequences of chunks, each in frame order, as one sequence in frame order (`a`'s
+ * entry first on equal frame numbers): the frames a tail handed over and those of its connections a
+ * head decodes again (capture/split-tcp.ts).
+ */
+export function mergeHandoffChunks(a: Uint8Array[], b: Uint8Array[]): Uint8Array[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: Uint8Array[] = [];
+  let buf = new Uint8Array(HANDOFF_CHUNK);
+  let used = 0;
+  const cursor = (list: Uint8Array[]) => {
+    let c = 0;
+    let u = 0;
+    const at = (): { chunk: Uint8Array; u: number; frame: number; size: number } | null => {
+      while (c < list.length && u + HEAD > list[c]!.length) {
+        c++;
+        u = 0;
+      }
+      if (c >= list.length) return null;
+      const chunk = list[c]!;
+      const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const len = dv.getUint32(u + 32, true);
+      return { chunk, u, frame: dv.getUint32(u, true), size: HEAD + ((len + 7) & ~7) };
+    };
+    return {
+      at,
+      next: (size: number): void => {
+        u += size;
+      },
+    };
+  };
+  const x = cursor(a);
+  const y = cursor(b);
+  for (;;) {
+    const ea = x.at();
+    const eb = y.at();
+    if (ea === null && eb === null) break;
+    const take = ea !== null && (eb === null || ea.frame <= eb.frame) ? ea : eb!;
+    if (take === ea) x.next(ea.size);
+    else y.next(eb!.size);
+    if (used + take.size > buf.length) {
+      if (used > 0) out.push(buf.subarray(0, used));
+      buf = new Uint8Array(Math.max(HANDOFF_CHUNK, take.size));
+      used = 0;
+    }
+    buf.set(take.chunk.subarray(take.u, take.u + take.size), used);
+    used += take.size;
+  }
+  if (used > 0) out.push(buf.subarray(0, used));
+  return out;
+}

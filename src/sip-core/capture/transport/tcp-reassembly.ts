@@ -255,6 +255,11 @@ export class TcpDirection {
     this.#pendingPos = pos;
   }
 
+  /** Nothing pending (part of a message) nor held (segments after a gap). */
+  get clean(): boolean {
+    return this.#pendingLen === 0 && this.#held.length === 0;
+  }
+
   /** Bytes waiting for the rest of a message (for tests). */
   get pendingBytes(): number {
     return this.#pendingLen;
@@ -342,6 +347,11 @@ export class TcpReassembler {
     c = this.add(src, sp, dst, dp);
     this.created?.(c);
     return c.dirs[0];
+  }
+
+  /** The connection `src:sp ↔ dst:dp` (either direction) when held here, else null (nothing created). */
+  find(src: number, sp: number, dst: number, dp: number): TcpConnection | null {
+    return this.#conns.get(`${src}:${sp}>${dst}:${dp}`) ?? null;
   }
 
   /**
