@@ -277,8 +277,22 @@ export interface CallsQuery {
 export interface CallsPage extends Page<CallDto> {
   /** Calls of the whole (filtered) set by state. */
   byState: Record<string, number>;
+  /**
+   * The analysis diagnostics of the (filtered) set, by code: how many calls have each; errors
+   * first, then by calls. The quick analysis' codes until the full analysis ends.
+   */
+  problems: ProblemCount[];
   /** Set when the filter does not parse: the page is then unfiltered. */
   filterError: { message: string; column: number } | null;
+}
+
+/** One diagnostic code of the calls list: the rule (title, RFC section) and the calls that have it. */
+export interface ProblemCount {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  title: string;
+  rfc: string | null;
+  calls: number;
 }
 
 export interface Page<T> {

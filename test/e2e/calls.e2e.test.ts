@@ -311,6 +311,37 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 
+  it('shows the problems the analysis found, and one click lists the calls that have one', async () => {
+    await page
+      .getByTestId('file-input')
+      .setInputFiles(join(root, 'test', 'fixtures', 'capture', 'multi-section.pcapng'));
+    const problems = page.getByTestId('calls-problems');
+    // Errors first: the unanswered INVITE (Timer B), then the NAT warnings of all five calls.
+    await problems.locator('button').nth(2).waitFor({ timeout: 20_000 });
+    const chips = (await problems.locator('button').allTextContents()).map((t) =>
+      t.trim().replace(/\s+/g, ' '),
+    );
+    expect(chips).toEqual([
+      'INVITE without final response 1',
+      expect.stringMatching(/ 5$/),
+      expect.stringMatching(/ 5$/),
+    ]);
+    const rows = page.getByTestId('calls-table').locator('tr.msg');
+    expect(await rows.count()).toBe(5);
+    const error = problems.locator('button[data-code="invite-no-final-response"]');
+    expect(await error.getAttribute('title')).toContain('RFC 3261 §17.1.1.2');
+    await error.click();
+    await page.waitForFunction(
+      "document.querySelectorAll('[data-testid=calls-table] tr.msg').length === 1",
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(await page.getByRole('combobox', { name: 'Filter calls' }).inputValue()).toBe(
+      'sip.diagnostic == "invite-no-final-response"',
+    );
+    await page.screenshot({ path: join(shots, 'calls-problems.png') });
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -25,6 +25,7 @@ import type {
   PathDto,
   SdpDto,
   MessageRow,
+  ProblemCount,
 } from '../../shared/api';
 import {
   analyzeTrace,
@@ -46,6 +47,7 @@ import { callsCsv } from '../../sip-core/analysis/export/csv';
 import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-writer';
 import { ApiError } from '../../shared/api';
 import { stat } from 'node:fs/promises';
+import { codesByCall, countProblems } from './problems';
 import { IngestError, openCapture, type OpenOptions, type OpenedCapture } from '../ingest';
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
@@ -412,8 +414,21 @@ export class TraceAdapter implements LoadedTrace {
     key: string;
     calls: CallDto[];
     byState: Record<string, number>;
+    problems: ProblemCount[];
     error: CallsPage['filterError'];
   } | null = null;
+
+  /** Each call's diagnostic codes, from the analysis in use (tier 1's, then the full one's) at a trace size. */
+  #problemCodes: { of: object; count: number; byCall: Map<string, string[]> } | null = null;
+
+  #codesByCall(): Map<string, string[]> {
+    const a = this.#full ?? this.#tiered!.tier1;
+    const n = this.#trace.count;
+    const c = this.#problemCodes;
+    if (c && c.of === a && c.count === n) return c.byCall;
+    this.#problemCodes = { of: a, count: n, byCall: codesByCall(a.diagnostics()) };
+    return this.#problemCodes.byCall;
+  }
 
   queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage {
     const all = this.#calls();
@@ -430,7 +445,14 @@ export class TraceAdapter implements LoadedTrace {
       if (q.desc) calls = [...calls].reverse();
       const byState: Record<string, number> = {};
       for (const c of calls) byState[c.state] = (byState[c.state] ?? 0) + 1;
-      v = this.#view = { all, key, calls, byState, error };
+      v = this.#view = {
+        all,
+        key,
+        calls,
+        byState,
+        problems: countProblems(this.#codesByCall(), calls),
+        error,
+      };
     }
     const items = v.calls.slice(q.offset, q.offset + q.limit);
     this.#fillParties(items);
@@ -439,6 +461,7 @@ export class TraceAdapter implements LoadedTrace {
       offset: q.offset,
       items,
       byState: { ...v.byState },
+      problems: v.problems.map((p) => ({ ...p })),
       filterError: v.error,
     };
   }

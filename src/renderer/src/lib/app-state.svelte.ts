@@ -12,6 +12,7 @@ import {
   type CaptureSummary,
   type MessageDetail,
   type MessageRow,
+  type ProblemCount,
   type RecentFile,
 } from '@shared/api';
 import type { Client } from './api/client';
@@ -58,6 +59,8 @@ export class AppState {
   callFilter = $state('');
   filterError = $state<{ message: string; column: number } | null>(null);
   byState = $state<Record<string, number>>({});
+  /** The analysis diagnostics of the (filtered) calls, by code (how many calls have each). */
+  problems = $state.raw<ProblemCount[]>([]);
   selectedCallId = $state<string | null>(null);
   selectedCall = $state<CallDto | null>(null);
   /**
@@ -102,6 +105,7 @@ export class AppState {
       });
       // Every page carries them: assigned only when they changed (no re-render per page).
       if (!sameCounts(this.byState, page.byState)) this.byState = page.byState;
+      if (!sameProblems(this.problems, page.problems)) this.problems = page.problems;
       if (!sameFilterError(this.filterError, page.filterError)) this.filterError = page.filterError;
       return page;
     });
@@ -442,6 +446,10 @@ export class AppState {
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+function sameProblems(a: readonly ProblemCount[], b: readonly ProblemCount[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.code === b[i]!.code && p.calls === b[i]!.calls);
 }
 
 function sameFilterError(

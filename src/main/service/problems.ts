@@ -1,0 +1,47 @@
+/**
+ * The calls list's problems: which analysis diagnostics its calls have, by code, with the rule's
+ * title and RFC section, so an engineer sees at a glance what went wrong in a capture and, with one
+ * click, the calls it went wrong in (`sip.diagnostic == "code"` selects exactly those calls: every
+ * analysis diagnostic is attached to a message of its call).
+ */
+import type { AnalysisDiagnostic } from '../../sip-core/analysis';
+import { RULES_BY_CODE } from '../../sip-core/analysis';
+import type { ProblemCount } from '../../shared/api';
+
+const RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/** The diagnostic codes of each call (by call id, `C3`), each code once per call. */
+export function codesByCall(diagnostics: readonly AnalysisDiagnostic[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const d of diagnostics) {
+    if (!d.call) continue;
+    const codes = out.get(d.call);
+    if (!codes) out.set(d.call, [d.code]);
+    else if (!codes.includes(d.code)) codes.push(d.code);
+  }
+  return out;
+}
+
+/** How many of `calls` have each code: errors first, then the most calls, then by code. */
+export function countProblems(
+  byCall: ReadonlyMap<string, readonly string[]>,
+  calls: readonly { readonly id: string }[],
+): ProblemCount[] {
+  const n = new Map<string, number>();
+  if (byCall.size > 0)
+    for (const c of calls) for (const code of byCall.get(c.id) ?? []) n.set(code, (n.get(code) ?? 0) + 1);
+  const out: ProblemCount[] = [];
+  for (const [code, count] of n) {
+    const rule = RULES_BY_CODE.get(code);
+    out.push({
+      code,
+      severity: rule?.severity ?? 'warning',
+      title: rule?.title ?? code,
+      rfc: rule?.rfc ?? null,
+      calls: count,
+    });
+  }
+  return out.sort(
+    (a, b) => RANK[a.severity] - RANK[b.severity] || b.calls - a.calls || (a.code < b.code ? -1 : 1),
+  );
+}
