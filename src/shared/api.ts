@@ -279,7 +279,7 @@ export interface CallsPage extends Page<CallDto> {
   byState: Record<string, number>;
   /**
    * The analysis diagnostics of the (filtered) set, by code: how many calls have each; errors
-   * first, then by calls. The quick analysis' codes until the full analysis ends.
+   * first, then by calls. Empty until the full analysis ends.
    */
   problems: ProblemCount[];
   /** Set when the filter does not parse: the page is then unfiltered. */

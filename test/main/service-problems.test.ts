@@ -52,15 +52,13 @@ describe('problems of the calls list', () => {
     expect(a.queryCalls({ offset: 0, limit: 1 }).problems[0]!.calls).toBe(1);
   });
 
-  it("shows the quick analysis' codes before the full analysis ends, then the full analysis' ones", async () => {
+  it('lists nothing before the full analysis ends, then what the full analysis found', async () => {
     const quick = await adapter(true);
-    const before = quick.queryCalls({ offset: 0, limit: 1000 }).problems;
+    expect(quick.queryCalls({ offset: 0, limit: 1000 }).problems).toEqual([]);
     await quick.analyse();
     const after = quick.queryCalls({ offset: 0, limit: 1000 }).problems;
-    const full = (await adapter(false)).queryCalls({ offset: 0, limit: 1000 }).problems;
-    expect(after).toEqual(full);
-    // Tier 1 decides the timer rules (the unanswered INVITE), not the NAT ones (tier 2's).
-    expect(before.map((p) => [p.code, p.calls])).toEqual([['invite-no-final-response', 1]]);
+    expect(after).toEqual((await adapter(false)).queryCalls({ offset: 0, limit: 1000 }).problems);
+    expect(after.length).toBe(3);
   });
 
   it('counts a code once per call and leaves out diagnostics of no call', () => {
