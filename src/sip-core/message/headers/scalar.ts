@@ -6,7 +6,18 @@
  */
 import type { Diagnostic } from '../../diagnostic';
 import { getParam, type Param, scanParams } from '../params';
-import { C_TOKEN, C_WORD, CHAR, CHAR256, isToken, parseUint, scanToken, skipWs, trimEnd } from './chars';
+import {
+  C_TOKEN,
+  C_WORD,
+  CHAR,
+  CHAR256,
+  hostEndAt,
+  isToken,
+  parseUint,
+  scanToken,
+  skipWs,
+  trimEnd,
+} from './chars';
 import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 /** 2^32 − 1: CSeq, RSeq and delta-seconds limits (RFC 3261 §8.1.1.5, §20.19; RFC 3262 §7.1). */
@@ -121,6 +132,8 @@ export function parseCSeqSpan(
   const mStart = i;
   const ch = CHAR256; // (a local: see parseCallIdSpan)
   const TOKEN = C_TOKEN;
+  // (the letters of the method four at a time: host characters are token characters)
+  if (i < end) i = hostEndAt(raw, at + i, at + end) - at;
   while (i < end) {
     const c = raw[at + i]!;
     if ((ch[c]! & TOKEN) === 0) break;
@@ -222,6 +235,9 @@ export function parseCallIdSpan(
   let ats = 0;
   let ok = end !== 0;
   for (let i = 0; i < end; i++) {
+    // host characters (word characters all) four at a time, then the octet that ended them
+    i = hostEndAt(raw, at + i, at + end) - at;
+    if (i >= end) break;
     const c = raw[at + i]!;
     if (c === 64) ats++;
     else if ((ch[c]! & WORD) === 0) {
