@@ -219,7 +219,8 @@ export abstract class SipElement implements TransportListener {
     const st = this.table.matchRequest(msg);
     if (st) {
       if (methodOf(msg) === 'ACK') {
-        if (st instanceof InviteServerTransaction && (st.state === 'completed' || st.state === 'confirmed')) {
+        // (a lingering transaction's record answers for it: kind and state, not its class)
+        if (st.kind === 'invite-server' && (st.state === 'completed' || st.state === 'confirmed')) {
           st.receiveAck(msg);
           return;
         }
@@ -253,6 +254,8 @@ export abstract class SipElement implements TransportListener {
         seq: 0,
         emit: undefined,
         onTerminated: this.table.forgetBound,
+        // a transaction that only waits out its last timer becomes a compact record of the table
+        linger: this.table.linger,
       });
       shared.seq = ++this.txSeq;
       return shared;

@@ -101,6 +101,11 @@ interface Branch {
 /** The per-transaction proxy state (Kamailio's "tm" cell). */
 interface ProxyTxn {
   server: ServerTransaction | null;
+  /**
+   * Where a settled INVITE's server transaction sent its responses: once settled with no request
+   * kept, more 2xx from the branches go there (the transaction objects are let go, see settle).
+   */
+  upstream: TransportAddress | null;
   /** The request and the script's context; null once settled (see {@link Proxy.settle}). */
   ctx: ProxyMsg | null;
   branches: Branch[];
@@ -208,7 +213,7 @@ const NO_GROUPS: Binding[][] = [];
 /** The script state of every settled transaction (no script runs on one any more). */
 const SETTLED_STATE: ScriptState = newScriptState();
 
-/** The branch a client transaction was started for (its userData). */
+/** The branch a client transaction was started for (its userData; see Proxy.settle for what replaces it). */
 function branchOf(tx: TransactionInfo): Branch {
   return (tx as ClientTransaction).userData as Branch;
 }
@@ -512,6 +517,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.alwaysRport = saved;
     const txn: ProxyTxn = {
       server,
+      upstream: null,
       ctx,
       branches: [],
       failureRoute: ctx.failureRoute,
@@ -573,19 +579,28 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     }
   }
 
-  /** The user of every branch's client transaction: the branch is the transaction's userData. */
+  /**
+   * The user of every branch's client transaction: the branch is the transaction's userData (once
+   * its INVITE is settled with no request kept: the address 2xx go up to, see settle).
+   */
   private readonly branchTu = new CallbackTu(
     (tx, m) => {
+      const u = (tx as ClientTransaction).userData;
+      if (u !== null && typeof u === 'object' && !('txn' in u)) {
+        this.forwardSettled2xx(m, u as TransportAddress);
+        return;
+      }
       const b = branchOf(tx);
       this.onBranchResponse(b.txn, b, m);
     },
     (tx) => {
       const b = branchOf(tx);
-      this.onBranchFinal(b.txn, b, 408, null);
+      // (a settled INVITE's branch: final already, nothing to do)
+      if (b !== null && 'txn' in b) this.onBranchFinal(b.txn, b, 408, null);
     },
     (tx) => {
       const b = branchOf(tx);
-      this.onBranchFinal(b.txn, b, 503, null);
+      if (b !== null && 'txn' in b) this.onBranchFinal(b.txn, b, 503, null);
     },
   );
 
@@ -666,7 +681,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   private forwardResponse(txn: ProxyTxn, m: SipMessage, editor?: MessagePatch): void {
     const s = txn.server;
-    if (!s) return;
+    const up = txn.upstream;
+    if (!s && !up) return;
     const status = m.status ?? 0;
     const ctx = txn.ctx;
     const relay = ctx !== null && ctx.mediaRelay && m.bodyLength > 0 && status > 100 && status < 300;
@@ -679,12 +695,30 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       bytes = ed.toBytes();
     }
     if (status >= 200) txn.finalSent = true;
+    if (!s) {
+      // settled: only 2xx go up, statelessly (§16.7 step 5, RFC 6026)
+      if (status >= 200 && status < 300) this.transport.send(bytes, up!);
+      return;
+    }
     if (s.kind === 'invite-server' && status >= 200 && status < 300 && s.state !== 'proceeding') {
       // 2xx after the transaction accepted one: forwarded statelessly (§16.7 step 5, RFC 6026).
       this.transport.send(bytes, s.responseDestination);
       return;
     }
     s.respond(bytes, status);
+  }
+
+  /** A 2xx for a settled INVITE (more 2xx from a branch, §16.7 step 5, RFC 6026): our Via off, sent up statelessly. */
+  private forwardSettled2xx(m: SipMessage, up: TransportAddress): void {
+    const status = m.status ?? 0;
+    if (status < 200 || status >= 300) return;
+    let bytes = withoutFirstViaLine(m);
+    if (bytes === null) {
+      const ed = new MessagePatch(m);
+      ed.removeFirstValue('via');
+      bytes = ed.toBytes();
+    }
+    this.transport.send(bytes, up);
   }
 
   private onBranchFinal(txn: ProxyTxn, b: Branch, status: number, m: SipMessage | null): void {
@@ -774,6 +808,26 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     ctx.txn = null;
     txn.ctx = null;
     txn.state = SETTLED_STATE;
+    // An INVITE's final response is sent: more 2xx go straight to where its responses went, so the
+    // transactions are not held from here (their table keeps them, as compact records when lingering)
+    // (the transactions' user data: what they still need, not this state: a late CANCEL needs only
+    // the To tag, more 2xx only where they go; non-INVITE client transactions only absorb)
+    if (s && s.kind === 'invite-server' && s.state !== 'proceeding') {
+      const up = s.responseDestination;
+      txn.upstream = up;
+      txn.server = null;
+      if (s.userData === txn) s.userData = txn.toTag;
+      for (let i = 0; i < bs.length; i++) {
+        const c = bs[i]!.client;
+        if (c !== null && c.userData === bs[i]) c.userData = up;
+        bs[i]!.client = null;
+      }
+    } else if (s && s.kind !== 'invite-server')
+      for (let i = 0; i < bs.length; i++) {
+        const c = bs[i]!.client;
+        if (c !== null && c.userData === bs[i]) c.userData = null;
+        bs[i]!.client = null;
+      }
   }
 
   private bestBranch(txn: ProxyTxn): Branch {
@@ -839,7 +893,15 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   /** CANCEL (RFC 3261 §16.10): answer 200 at once, then cancel every pending branch. */
   private relayCancel(ctx: ProxyMsg, target: RelayTarget | null): ScriptResult {
     const ist = this.table.matchRequest(ctx.msg, 'INVITE');
-    const txn = ist?.userData as ProxyTxn | undefined;
+    const u = ist?.userData;
+    if (typeof u === 'string') {
+      // a settled INVITE (its user data is its To tag): 200 to the CANCEL, nothing left to cancel
+      const st = this.serverTransaction(ctx.msg, ctx.source);
+      st.respond(this.makeResponse(ctx.msg, ctx.source, 200, { toTag: u }), 200);
+      ctx.relayed = true;
+      return 1;
+    }
+    const txn = u as ProxyTxn | undefined;
     if (!ist || !txn) return this.forward(ctx, target); // no context: forward statelessly
     const st = this.serverTransaction(ctx.msg, ctx.source);
     st.respond(this.makeResponse(ctx.msg, ctx.source, 200, { toTag: txn.toTag }), 200);

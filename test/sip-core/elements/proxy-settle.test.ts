@@ -59,8 +59,9 @@ describe('proxy: a settled transaction keeps no request', () => {
     const sim = new Simulation(scenario({ builtin: 'stateful-proxy' }), { seed: 3, events: false });
     sim.clock.advanceTo(1_500_000);
     const invite = serverTxns(sim).find((s) => s.method === 'INVITE');
-    expect(invite?.txn?.finalSent).toBe(true);
-    expect(invite?.txn?.ctx).toBeNull();
+    // settled with no request kept: the INVITE transaction keeps only its To tag (for a late CANCEL's 200)
+    expect(invite).toBeDefined();
+    expect(typeof invite!.txn).toBe('string');
     sim.clock.advanceTo(2_500_000);
     const bye = serverTxns(sim).find((s) => s.method === 'BYE');
     expect(bye).toBeDefined();

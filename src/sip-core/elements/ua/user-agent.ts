@@ -42,6 +42,7 @@ import {
 } from '../msg-index';
 import { type UriParts, nameAddrUri, paramOf, uriParts } from '../sip-util';
 import type { ClientTransaction } from '../element';
+import { InviteClientTransaction } from '../../stack/transaction';
 import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
 import {
@@ -302,6 +303,9 @@ class EndedCall {
     readonly ackDest: TransportAddress | null,
   ) {}
 }
+
+/** The user data of the INVITE transaction of every forgotten call we placed (its ACK is with the transaction). */
+const PLACED_CALL_ENDED = new EndedCall('', null, null);
 
 /** `${method} ${status}` for {@link UserAgent.results}, one string per pair (a phone repeats a few). */
 function resultText(method: string, status: number): string {
@@ -1601,7 +1605,17 @@ export class UserAgent extends SipElement {
    */
   private forgetNow(r: CallRecord): void {
     const tx = r.inviteTxn ?? r.ist;
-    if (tx !== null && tx.userData === r) tx.userData = new EndedCall(r.localTag, r.ackBytes, r.ackDest);
+    if (tx !== null && tx.userData === r) {
+      if (tx instanceof InviteClientTransaction && r.ackBytes !== null) {
+        // a call we placed: its INVITE transaction ACKs a retransmitted 2xx itself (keeping its own
+        // copy of the ACK when it lingers as a record), and keeps no per-call data
+        tx.answer2xxWith(r.ackBytes, r.ackDest!);
+        tx.userData = PLACED_CALL_ENDED;
+      } else if (tx === r.ist) {
+        // a call we answered: a late CANCEL's 200 needs only our tag (the string itself, no object)
+        tx.userData = r.localTag;
+      } else tx.userData = new EndedCall(r.localTag, r.ackBytes, r.ackDest);
+    }
     r.ackBytes = null;
     r.ackDest = null;
     this.forget(r);
@@ -1728,7 +1742,13 @@ export class UserAgent extends SipElement {
     }
     const u = ist.userData;
     const call = u instanceof CallRecord ? u : null;
-    const tag = call ? call.localTag : u instanceof EndedCall ? u.localTag : this.ids.tag();
+    const tag = call
+      ? call.localTag
+      : u instanceof EndedCall
+        ? u.localTag
+        : typeof u === 'string'
+          ? u // a forgotten call we answered: its tag
+          : this.ids.tag();
     st.respond(this.makeResponse(msg, source, 200, { toTag: tag }), 200);
     if (call && call.state === 'early' && call.invite && call.source) {
       for (const t of call.timers) this.clock.cancel(t);

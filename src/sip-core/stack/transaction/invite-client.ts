@@ -9,6 +9,7 @@ import type { SipMessage } from '../../message';
 import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import { buildAckForNonSuccess } from './requests';
+import { R_ICT_ACCEPTED, R_ICT_COMPLETED } from './linger';
 import type { TransactionContext } from './transaction';
 import { TIMER_CODE, TransactionBase } from './transaction';
 import type { RequestKey, TimerName, TransactionUser } from './types';
@@ -40,6 +41,7 @@ export interface InviteClientOptions {
 
 /** Shared default options (no object per transaction). */
 const NO_OPTIONS: InviteClientOptions = Object.freeze({});
+const NO_BYTES = new Uint8Array(0);
 
 export class InviteClientTransaction extends TransactionBase<InviteClientState> {
   /** On the prototype: no field per transaction. */
@@ -52,6 +54,9 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
   private timerAInterval: number;
   private ack: Uint8Array | null = null;
   private parsed: SipMessage | null;
+  /** Set by {@link answer2xxWith}: the ACK sent again for every 2xx retransmission, and where. */
+  private ack2xx: Uint8Array | null = null;
+  private ack2xxDest: TransportAddress | null = null;
 
   /**
    * @param request the parsed INVITE (its top Via branch names the transaction), or only its
@@ -62,7 +67,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     ctx: TransactionContext,
     tu: TransactionUser,
     request: SipMessage | RequestKey,
-    private readonly bytes: Uint8Array,
+    private bytes: Uint8Array,
     readonly destination: TransportAddress,
     private readonly options: InviteClientOptions = NO_OPTIONS,
   ) {
@@ -156,7 +161,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           this.transition('accepted', ' received', status);
           this.tu.onResponse?.(this, response);
           // RFC 6026 §8.4: "The client transaction MUST start Timer M with a value of 64*T1."
-          this.startTimer(TIMER_CODE.M, 64 * this.ctx.timers.T1);
+          this.linger(TIMER_CODE.M, 64 * this.ctx.timers.T1, R_ICT_ACCEPTED, null, this.destination, status);
         } else if (status >= 300 && status < 700) {
           this.stopTimers();
           this.transition('completed', ' received', status);
@@ -165,7 +170,14 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           if (!this.send(this.ack, this.destination, 'ack', false)) return;
           this.tu.onResponse?.(this, response);
           // "start timer D with a value of at least 32 seconds for unreliable transports, and ... zero seconds for reliable transports"
-          this.startTimer(TIMER_CODE.D, this.reliable ? 0 : this.ctx.timers.D);
+          this.linger(
+            TIMER_CODE.D,
+            this.reliable ? 0 : this.ctx.timers.D,
+            R_ICT_COMPLETED,
+            this.ack,
+            this.destination,
+            status,
+          );
         }
         return;
       case 'completed':
@@ -174,11 +186,30 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
         return;
       case 'accepted':
         // RFC 6026 §8.4: "any 2xx responses that match this client transaction ... MUST be passed up to the TU."
-        if (status >= 200 && status < 300) this.tu.onResponse?.(this, response);
+        if (status >= 200 && status < 300) {
+          // (a TU that has forgotten the call left its ACK here: RFC 3261 §13.2.2.4, sent again)
+          if (this.ack2xx !== null) this.ctx.transport.send(this.ack2xx, this.ack2xxDest!);
+          else this.tu.onResponse?.(this, response);
+        }
         return;
       case 'terminated':
         return;
     }
+  }
+
+  /**
+   * The TU forgets the call of this accepted INVITE: from now on the transaction itself answers every
+   * 2xx retransmission with `ack` sent to `dest` (RFC 3261 §13.2.2.4: the UAC core "MUST" ACK each
+   * 2xx) instead of passing it up, for the rest of Timer M. A lingering record keeps its own copy of
+   * the octets (the caller's view is not kept).
+   */
+  answer2xxWith(ack: Uint8Array, dest: TransportAddress): void {
+    if (this.lingerRecord >= 0) {
+      this.ctx.linger!.setAnswer(this.lingerRecord, this.lingerGeneration, ack, dest);
+      return;
+    }
+    this.ack2xx = ack;
+    this.ack2xxDest = dest;
   }
 
   /** The TU abandons the transaction (a proxy after Timer C and an unanswered CANCEL, §16.8). */
@@ -192,6 +223,13 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
     this.tu.onTransportError?.(this, error);
     if (this.state === 'calling' || this.state === 'proceeding')
       this.transition('terminated', `transport error: ${error}`);
+  }
+
+  /** Retired to a lingering record: the INVITE, its parse and the ACK are not sent again from here. */
+  protected override letGo(): void {
+    this.bytes = NO_BYTES;
+    this.parsed = null;
+    this.ack = null;
   }
 
   private stopTimers(): void {

@@ -12,6 +12,7 @@ import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { requestBranch, tableKeyBranch } from './table';
 import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
+import { R_IST_ACCEPTED } from './linger';
 import type { TimerName, TransactionUser } from './types';
 
 export type InviteServerState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -162,7 +163,14 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       if (!this.send(bytes, this.responseDestination, 'response', false)) return false;
       this.transition('accepted', ' sent', status);
       // RFC 6026 §8.7: "When the INVITE server transaction enters the Accepted state, Timer L MUST be set to fire in 64*T1."
-      this.startTimer(TIMER_CODE.L, 64 * this.ctx.timers.T1);
+      this.linger(
+        TIMER_CODE.L,
+        64 * this.ctx.timers.T1,
+        R_IST_ACCEPTED,
+        null,
+        this.responseDestination,
+        status,
+      );
       return true;
     }
     this.finalResponse = bytes;
@@ -173,6 +181,12 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     // "When the Completed state is entered, timer H MUST be set to fire in 64*T1 seconds for all transports."
     this.startTimer(TIMER_CODE.H, 64 * this.ctx.timers.T1);
     return true;
+  }
+
+  /** Retired to a lingering record (from "Accepted"): nothing it holds is sent again from here. */
+  protected override letGo(): void {
+    this.lastSent = null;
+    this.finalResponse = null;
   }
 
   protected onTimerFired(name: TimerName): void {

@@ -9,7 +9,10 @@ import { parseMessage } from '../../message';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { TIMER_CODE, TransactionBase } from './transaction';
+import { R_NICT_COMPLETED } from './linger';
 import type { RequestKey, TimerName, TransactionUser } from './types';
+
+const NO_BYTES = new Uint8Array(0);
 
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
@@ -42,7 +45,7 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     ctx: TransactionContext,
     tu: TransactionUser,
     request: SipMessage | RequestKey,
-    private readonly bytes: Uint8Array,
+    private bytes: Uint8Array,
     readonly destination: TransportAddress,
   ) {
     super(ctx, tu, 'trying', request.branch ?? '', request.method ?? '');
@@ -120,10 +123,23 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
         this.transition('completed', ' received', status);
         this.tu.onResponse?.(this, response);
         // "Once the client transaction enters the Completed state, it MUST set Timer K to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
-        this.startTimer(TIMER_CODE.K, this.reliable ? 0 : this.ctx.timers.T4);
+        this.linger(
+          TIMER_CODE.K,
+          this.reliable ? 0 : this.ctx.timers.T4,
+          R_NICT_COMPLETED,
+          null,
+          this.destination,
+          status,
+        );
       }
     }
     // Completed: "buffer any additional response retransmissions that may be received" — absorbed.
+  }
+
+  /** Retired to a lingering record: the request and its parse are not used again. */
+  protected override letGo(): void {
+    this.bytes = NO_BYTES;
+    this.parsed = null;
   }
 
   onTransportFailure(error: string): void {

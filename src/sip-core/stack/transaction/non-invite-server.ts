@@ -10,6 +10,7 @@ import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { requestBranch, requestMethod, tableKeyBranch } from './table';
 import { messageBytes, responseStatus, TIMER_CODE, TransactionBase } from './transaction';
+import { R_NIST_COMPLETED } from './linger';
 import type { TimerName, TransactionUser } from './types';
 
 export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -90,8 +91,20 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     this.req = null;
     this.transition('completed', ' sent', status);
     // "When the server transaction enters the Completed state, it MUST set Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
-    this.startTimer(TIMER_CODE.J, this.reliable ? 0 : 64 * this.ctx.timers.T1);
+    this.linger(
+      TIMER_CODE.J,
+      this.reliable ? 0 : 64 * this.ctx.timers.T1,
+      R_NIST_COMPLETED,
+      bytes,
+      this.responseDestination,
+      status,
+    );
     return true;
+  }
+
+  /** Retired to a lingering record: it answers retransmissions with its copy of the response. */
+  protected override letGo(): void {
+    this.lastResponse = null;
   }
 
   protected onTimerFired(name: TimerName): void {

@@ -13,6 +13,7 @@ import type { InviteServerTransaction } from './invite-server';
 import type { NonInviteClientTransaction } from './non-invite-client';
 import type { NonInviteServerTransaction } from './non-invite-server';
 import type { TransactionBase } from './transaction';
+import { LingerStore, LingeringTransaction } from './linger';
 
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
@@ -293,17 +294,20 @@ export function requestMethod(msg: SipMessage): string {
  */
 class Slots {
   hashes = new Int32Array(256);
-  txs: (TransactionBase<string> | null)[] = new Array<TransactionBase<string> | null>(256).fill(null);
+  /** A transaction, or the number of its lingering record ({@link LingerStore}). */
+  txs: (TransactionBase<string> | number | null)[] = new Array<TransactionBase<string> | number | null>(
+    256,
+  ).fill(null);
   mask = 255;
   count = 0;
   /** Bumped by every insert and removal (lookups memoized against it). */
   version = 0;
 
   /** `hash` 0 is stored as 1 (0 marks an empty slot): lookups normalize the same way. */
-  insert(tx: TransactionBase<string>, hash: number): void {
+  insert(tx: TransactionBase<string> | number, hash: number): void {
     if (2 * (this.count + 1) > this.txs.length) this.grow();
     hash = hash || 1;
-    tx.tableHash = hash;
+    if (typeof tx !== 'number') tx.tableHash = hash;
     const txs = this.txs;
     const hashes = this.hashes;
     let i = hash & this.mask;
@@ -314,18 +318,41 @@ class Slots {
     this.version++;
   }
 
-  /** Removes `tx`; false when it is not in the table. */
-  remove(tx: TransactionBase<string>): boolean {
+  /** Removes `tx` (or record `tx`, under `hash`); false when it is not in the table. */
+  remove(
+    tx: TransactionBase<string> | number,
+    hash: number = (tx as TransactionBase<string>).tableHash,
+  ): boolean {
     const txs = this.txs;
     const mask = this.mask;
     const hashes = this.hashes;
-    for (let i = tx.tableHash & mask; ; i = (i + 1) & mask) {
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
       if (hashes[i] === 0) return false;
       if (txs[i] === tx) {
         this.deleteAt(i);
         return true;
       }
     }
+  }
+
+  /** Puts record `r` where `tx` (hashed `hash`) is; false when it is not in the table. */
+  replace(tx: object, hash: number, r: number): boolean {
+    const txs = this.txs;
+    const mask = this.mask;
+    const hashes = this.hashes;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      if (hashes[i] === 0) return false;
+      if (txs[i] === tx) {
+        txs[i] = r;
+        this.version++;
+        return true;
+      }
+    }
+  }
+
+  /** Removes record `r` (hashed `hash`). */
+  removeRecord(r: number, hash: number): void {
+    this.remove(r, hash);
   }
 
   /** Empties slot `i`, moving back the entries of its probe run that would no longer be found. */
@@ -353,19 +380,30 @@ class Slots {
 
   private grow(): void {
     const old = this.txs;
+    const oldHashes = this.hashes;
     const size = old.length * 2;
     this.hashes = new Int32Array(size);
-    this.txs = new Array<TransactionBase<string> | null>(size).fill(null);
+    this.txs = new Array<TransactionBase<string> | number | null>(size).fill(null);
     this.mask = size - 1;
     this.count = 0;
-    for (const t of old) if (t !== null) this.insert(t, t.tableHash);
+    for (let i = 0; i < old.length; i++) {
+      const t = old[i]!;
+      if (t !== null) this.insert(t, oldHashes[i]!);
+    }
   }
 
-  values(): TransactionBase<string>[] {
+  /** The live transactions, lingering ones as views of their records. */
+  values(linger: LingerStore): TransactionBase<string>[] {
     const out: TransactionBase<string>[] = [];
-    for (const t of this.txs) if (t !== null) out.push(t);
+    for (const t of this.txs)
+      if (t !== null) out.push(typeof t === 'number' ? asTx<TransactionBase<string>>(linger.view(t)) : t);
     return out;
   }
+}
+
+/** A lingering record's view where callers expect a transaction (it has what they use of one in its state). */
+function asTx<T>(v: LingeringTransaction): T {
+  return v as unknown as T;
 }
 
 /**
@@ -376,6 +414,11 @@ class Slots {
 export class TransactionTable {
   private readonly clients = new Slots();
   private readonly servers = new Slots();
+  /**
+   * Lingering transactions as records (put in a context's `linger` to let its transactions retire
+   * there, see {@link LingerStore}); lookups return a {@link LingeringTransaction} view for them.
+   */
+  readonly linger = new LingerStore(this.clients, this.servers);
   /** Pass as a transaction's `onTerminated`: the table forgets it. */
   readonly forgetBound = (tx: TransactionBase<string>): void => this.forget(tx);
 
@@ -432,6 +475,11 @@ export class TransactionTable {
   }
 
   private unlink(tx: TransactionBase<string>): void {
+    const v: unknown = tx;
+    if (v instanceof LingeringTransaction) {
+      v.dropRecord();
+      return;
+    }
     (tx.tableIn === 1 ? this.clients : this.servers).remove(tx);
     tx.tableIn = 0;
   }
@@ -475,9 +523,14 @@ export class TransactionTable {
         const hash = h;
         const { hashes, txs, mask } = this.clients;
         for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!) {
+          if (x !== hash) continue;
           const t = txs[i]!;
+          if (typeof t === 'number') {
+            if (this.linger.clientMatchesBytes(t, raw, bs, be, ms, me))
+              return asTx<ClientTransaction>(this.linger.view(t));
+            continue;
+          }
           if (
-            x === hash &&
             t.branch.length === be - bs &&
             t.method.length === me - ms &&
             matchBytes(t.branch, 0, raw, bs, be, false) >= 0 &&
@@ -494,9 +547,13 @@ export class TransactionTable {
   client(branch: string, method: string): ClientTransaction | undefined {
     const hash = clientHash(branch);
     const { hashes, txs, mask } = this.clients;
-    for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!)
-      if (x === hash && txs[i]!.branch === branch && txs[i]!.method === method)
-        return txs[i] as ClientTransaction;
+    for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!) {
+      if (x !== hash) continue;
+      const t = txs[i]!;
+      if (typeof t === 'number') {
+        if (this.linger.clientMatches(t, branch, method)) return asTx<ClientTransaction>(this.linger.view(t));
+      } else if (t.branch === branch && t.method === method) return t as ClientTransaction;
+    }
     return undefined;
   }
 
@@ -506,7 +563,10 @@ export class TransactionTable {
     for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!)
       if (x === hash) {
         const t = txs[i]!;
-        if (t.tableKey === key || (t.tableKey === null && msgKeyIs(t, key))) return t as ServerTransaction;
+        if (typeof t === 'number') {
+          if (this.linger.serverKeyIs(t, key)) return asTx<ServerTransaction>(this.linger.view(t));
+        } else if (t.tableKey === key || (t.tableKey === null && msgKeyIs(t, key)))
+          return t as ServerTransaction;
       }
     return undefined;
   }
@@ -573,6 +633,11 @@ export class TransactionTable {
     for (let i = hash & mask, x = hashes[i]!; x !== 0; i = (i + 1) & mask, x = hashes[i]!) {
       if (x !== hash) continue;
       const t = txs[i]!;
+      if (typeof t === 'number') {
+        if (this.linger.serverMatchesBytes(t, raw, bs, be, ss, se, m, ms, me))
+          return asTx<ServerTransaction>(this.linger.view(t));
+        continue;
+      }
       const key = t.tableKey;
       if (key === null) {
         if (msgKeyMatches(t, raw, bs, be, ss, se, m, ms, me)) return t as ServerTransaction;
@@ -590,11 +655,11 @@ export class TransactionTable {
   }
 
   get clientList(): ClientTransaction[] {
-    return this.clients.values() as ClientTransaction[];
+    return this.clients.values(this.linger) as ClientTransaction[];
   }
 
   get serverList(): ServerTransaction[] {
-    return this.servers.values() as ServerTransaction[];
+    return this.servers.values(this.linger) as ServerTransaction[];
   }
 
   get size(): { clients: number; servers: number } {

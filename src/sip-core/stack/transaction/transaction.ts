@@ -15,6 +15,7 @@ import type {
   TransactionUser,
 } from './types';
 import { IllegalTransitionError } from './types';
+import type { LingerStore } from './linger';
 
 /** What a transaction is given by its layer (or directly, in tests). */
 export interface TransactionContext {
@@ -32,6 +33,12 @@ export interface TransactionContext {
   emit?: ((e: TransactionEvent) => void) | undefined;
   /** Called once when the transaction reaches "Terminated" (the layer forgets it). */
   onTerminated?: ((tx: TransactionBase<string>) => void) | undefined;
+  /**
+   * The lingering records of the table that holds the transactions (with `emit` absent and
+   * `onTerminated` that table's forget): a transaction that only waits out Timer D, J, K, L or M
+   * moves there as a compact record ({@link LingerStore}) and lets its objects go.
+   */
+  linger?: LingerStore | undefined;
 }
 
 /**
@@ -140,7 +147,24 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   private idText: string;
   private readonly idSeq: number;
   /** Free slot for the transaction user (e.g. the proxy context or the call a transaction belongs to). */
-  userData: unknown = null;
+  get userData(): unknown {
+    return this.ud;
+  }
+  set userData(v: unknown) {
+    this.ud = v;
+    // a transaction retired to a lingering record: the record answers for it now
+    if (this.lingerR >= 0) this.ctx.linger!.setUserData(this.lingerR, this.lingerGen, v);
+  }
+  private ud: unknown = null;
+  /** The lingering record this transaction was retired to (-1: none) and its generation. */
+  private lingerR = -1;
+  private lingerGen = 0;
+  protected get lingerRecord(): number {
+    return this.lingerR;
+  }
+  protected get lingerGeneration(): number {
+    return this.lingerGen;
+  }
   /** Key under which a {@link TransactionTable} holds this transaction (set by the table). */
   tableKey: string | null = null;
   /** Hash of the table key, and whether a table holds it: 0 no, 1 as a client, 2 as a server (set by the table). */
@@ -207,6 +231,8 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   }
 
   get state(): S {
+    // retired to a record: terminated when the record is
+    if (this.lingerR >= 0 && !this.ctx.linger!.alive(this.lingerR, this.lingerGen)) return 'terminated' as S;
     return this.current;
   }
 
@@ -219,8 +245,74 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
   }
 
   get terminated(): boolean {
-    return this.current === 'terminated';
+    return this.state === 'terminated';
   }
+
+  /**
+   * Enters the wait of the last state: starts timer `code` (D, J, K, L or M) for `duration`, or,
+   * when the context keeps lingering records, moves the transaction to one ({@link LingerStore}):
+   * `state` its record state, `answer` what it sends again on a retransmission (or null), `dest`
+   * where. The transaction object then leaves its table and lets go of its messages
+   * ({@link letGo}); its `state` still reads right while someone holds it.
+   */
+  protected linger(
+    code: number,
+    duration: Micros,
+    state: number,
+    answer: Uint8Array | null,
+    dest: TransportAddress,
+    status: number,
+  ): void {
+    const ctx = this.ctx;
+    const l = ctx.linger;
+    if (
+      l !== undefined &&
+      duration > 0 &&
+      ctx.emit === undefined &&
+      this.idText === '' &&
+      (this.tm & 0xffff) === 0xffff &&
+      (this.tableIn === 1 || (this.tableIn === 2 && this.tableRaw !== null))
+    ) {
+      const server = this.tableIn === 2;
+      // a server transaction's branch is made from its key's octets while it still has them
+      if (server) void this.branch;
+      const r = l.retire(
+        this,
+        ctx,
+        this.tu,
+        this.ud,
+        state,
+        this.tableIn,
+        this.tableHash,
+        this.method,
+        this.idSeq,
+        status,
+        server ? null : this.branch,
+        this.tableRaw,
+        this.tableB0,
+        this.tableB1,
+        this.tableS0,
+        this.tableS1,
+        answer,
+        dest,
+        code,
+        duration,
+        LABEL_BY_CODE[code],
+      );
+      if (r >= 0) {
+        this.lingerR = r;
+        this.lingerGen = l.genOf(r);
+        this.tableIn = 0;
+        this.tableRaw = null;
+        this.letGo();
+        return;
+      }
+    }
+    this.startTimer(code, duration);
+  }
+
+  /** Drops what only the states before the last wait used (the transaction was retired to a record). */
+  protected letGo(): void {}
 
   /** Running timers as [code, handle, due], in the order they were started. */
   private running(): [number, number, number][] {
