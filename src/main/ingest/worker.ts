@@ -51,6 +51,8 @@ interface TailSpeculation {
 /** The head's answer to a TailResult: the merge order and its own rows k0.. of the tail-side columns. */
 interface HeadOrder {
   ord: Int32Array;
+  /** The runs of `ord` (trace-merge.ts `ordRuns`), or null. */
+  runs: Int32Array | null;
   k0: number;
   headChunks: number;
   headRows: Record<string, Column>;
@@ -261,7 +263,7 @@ async function run(job: IngestJob): Promise<void> {
         if (order !== null) {
           shiftTailArena(kept, order.headChunks);
           for (const name of tailSide) {
-            const region = mergeRegion(order.headRows[name]!, kept[name]!, order.ord, order.k0);
+            const region = mergeRegion(order.headRows[name]!, kept[name]!, order.ord, order.k0, order.runs);
             delete kept[name];
             ch.send({ name, region }, [region.buffer as ArrayBuffer]);
           }
@@ -298,7 +300,7 @@ async function run(job: IngestJob): Promise<void> {
           for (const name of tail.tailSide)
             headRows[name] = state.columns[name]!.slice(order.k0, state.count);
           const ord = order.ord.slice();
-          ch.send({ ord, k0: order.k0, headChunks: state.arena.chunks.length, headRows }, [
+          ch.send({ ord, runs: order.runs, k0: order.k0, headChunks: state.arena.chunks.length, headRows }, [
             ord.buffer,
             ...Object.values(headRows).map((c) => c.buffer as ArrayBuffer),
           ]);

@@ -6,7 +6,7 @@
  * Address, method, Call-ID and code-set ids of the tail are mapped into the head's tables.
  */
 import type { IngestStats } from '../capture/pipeline';
-import { canonicalIpv4, type AddressTable } from '../capture/address';
+import { canonicalIpv4, formatIpv4, type AddressTable } from '../capture/address';
 import { newRowsSource, type Trace, type TraceRows, type TraceSource, type TraceState } from './trace';
 import { SpanTable } from './byte-interner';
 import { failedConnections, type Speculation, type SpeculationVerdict } from '../capture/split-tcp';
@@ -100,6 +100,103 @@ function mergeU8(out: Uint8Array, a: Uint8Array, b: Uint8Array, ord: Int32Array,
   for (let k = out.length - 1; k >= k0; k--) {
     const v = ord[k - k0]!;
     out[k] = v >= 0 ? a[v]! : b[~v]!;
+  }
+}
+
+/**
+ * The runs of a merge order: [k, length, source] triples in order, rows `k0 + k` .. of the merged
+ * trace coming from consecutive head rows (source ≥ 0: the first) or tail rows (~first). Null when the
+ * runs are short (interleaved parts: the row loops above are then faster). Since the tail decodes TCP
+ * itself (capture/split-tcp.ts) a merge is mostly one run of tail rows and a few head rows.
+ */
+/** The shortest average run {@link ordRuns} gives (else null): a setting for tests (0: always runs). */
+export const MERGE_RUNS = { minAverage: 8 };
+
+export function ordRuns(ord: Int32Array): Int32Array | null {
+  const runs: number[] = [];
+  const m = ord.length;
+  for (let k = 0; k < m;) {
+    const v = ord[k]!;
+    let e = k + 1;
+    if (v >= 0) while (e < m && ord[e] === v + (e - k)) e++;
+    else while (e < m && ord[e] === v - (e - k)) e++;
+    runs.push(k, e - k, v);
+    if (runs.length * MERGE_RUNS.minAverage > 3 * m + 48) return null;
+    k = e;
+  }
+  return Int32Array.from(runs);
+}
+
+/** Tail rows `j..j+len-1` mapped into `out` from `k` (one function per array type: monomorphic). */
+function mapRunU32(
+  out: Uint32Array,
+  b: Uint32Array,
+  k: number,
+  j: number,
+  len: number,
+  map: Uint32Array,
+): void {
+  for (let i = 0; i < len; i++) out[k + i] = map[b[j + i]!] ?? 0;
+}
+function addRunU32(out: Uint32Array, b: Uint32Array, k: number, j: number, len: number, add: number): void {
+  for (let i = 0; i < len; i++) out[k + i] = b[j + i]! + add;
+}
+function mapRunU16(
+  out: Uint16Array,
+  b: Uint16Array,
+  k: number,
+  j: number,
+  len: number,
+  map: Uint32Array,
+): void {
+  for (let i = 0; i < len; i++) out[k + i] = map[b[j + i]!] ?? 0;
+}
+
+/**
+ * {@link mergeF64} and the others by runs ({@link ordRuns}): a run of head rows moves with one
+ * `copyWithin` (in place: from the last run down, a head row only moves later) or `set`, a run of
+ * tail rows with one `set`, or one loop when its values are mapped (`map`) or shifted (`add`).
+ */
+function mergeByRuns(
+  out: Column,
+  a: Column,
+  b: Column,
+  runs: Int32Array,
+  k0: number,
+  map: Uint32Array | null,
+  add: number,
+): void {
+  const o = out as Uint8Array;
+  if (out !== a) o.set((a as Uint8Array).subarray(0, k0));
+  const inPlace = out.buffer === a.buffer && out.byteOffset === a.byteOffset;
+  for (let r = runs.length - 3; r >= 0; r -= 3) {
+    const k = k0 + runs[r]!;
+    const len = runs[r + 1]!;
+    const v = runs[r + 2]!;
+    if (v >= 0) {
+      if (inPlace) o.copyWithin(k, v, v + len);
+      else o.set((a as Uint8Array).subarray(v, v + len), k);
+      continue;
+    }
+    const j = ~v;
+    if (map !== null && out instanceof Uint32Array) mapRunU32(out, b as Uint32Array, k, j, len, map);
+    else if (map !== null && out instanceof Uint16Array) mapRunU16(out, b as Uint16Array, k, j, len, map);
+    else if (add !== 0) addRunU32(out as Uint32Array, b as Uint32Array, k, j, len, add);
+    else o.set((b as Uint8Array).subarray(j, j + len), k);
+  }
+}
+
+/** {@link mergeRegion} by runs: `out` may be the tail's own buffer (a tail row only moves later). */
+function regionByRuns(out: Column, h: Column, b: Column, runs: Int32Array, k0: number): void {
+  const o = out as Uint8Array;
+  const inPlace = out.buffer === b.buffer && out.byteOffset === b.byteOffset;
+  for (let r = runs.length - 3; r >= 0; r -= 3) {
+    const k = runs[r]!;
+    const len = runs[r + 1]!;
+    const v = runs[r + 2]!;
+    if (v >= 0) o.set((h as Uint8Array).subarray(v - k0, v - k0 + len), k);
+    else if (inPlace) o.copyWithin(k, ~v, ~v + len);
+    else o.set((b as Uint8Array).subarray(~v, ~v + len), k);
   }
 }
 
@@ -219,22 +316,29 @@ export function applyVerdict(
   const dst = c.dst as Uint32Array;
   const sport = c.sport as Uint16Array;
   const dport = c.dport as Uint16Array;
-  // Address ids as IPv4 numbers, for the TCP rows only (parsed once per id).
-  const ids = new Int32Array(state.addresses.length);
-  const have = new Uint8Array(state.addresses.length);
-  const v4 = (id: number): number => {
-    if (have[id] === 0) {
-      have[id] = 1;
-      ids[id] = canonicalIpv4(state.addresses[id] ?? '') | 0;
-    }
-    return ids[id]!;
-  };
+  // The address ids of the failed connections' ends (a row of theirs has one as its source).
+  const ends = new Set<string>();
+  for (let i = 0; i < v.failed.length; i += 3) {
+    ends.add(formatIpv4(v.failed[i]! >>> 0));
+    ends.add(formatIpv4(v.failed[i + 1]! >>> 0));
+  }
+  const mark = new Uint8Array(state.addresses.length);
+  state.addresses.forEach((a, id) => {
+    if (ends.has(a)) mark[id] = 1;
+  });
   const n = state.count;
   const newId = new Int32Array(n);
   let k = 0;
   for (let i = 0; i < n; i++) {
     // (the tail decodes TCP only in its pass: every TCP row of the tail is a speculated one)
-    const drop = (tr[i]! & 15) === 1 && failed(v4(src[i]!), v4(dst[i]!), (sport[i]! << 16) | dport[i]!);
+    const drop =
+      mark[src[i]!] === 1 &&
+      (tr[i]! & 15) === 1 &&
+      failed(
+        canonicalIpv4(state.addresses[src[i]!]!) | 0,
+        canonicalIpv4(state.addresses[dst[i]!]!) | 0,
+        (sport[i]! << 16) | dport[i]!,
+      );
     newId[i] = drop ? -1 : k++;
   }
   if (k === n) return 0;
@@ -326,6 +430,8 @@ export interface MergeOrder {
   n: number;
   ord: Int32Array;
   newId: Int32Array;
+  /** {@link ordRuns} of `ord` (null: interleaved, merged row by row). */
+  runs: Int32Array | null;
 }
 
 /**
@@ -372,7 +478,7 @@ export function mergeOrder(
       ord[k - k0] = ~j++;
     }
   }
-  return { k0, na, n, ord, newId };
+  return { k0, na, n, ord, newId, runs: ordRuns(ord) };
 }
 
 /**
@@ -402,9 +508,17 @@ export function shiftTailArena(columns: Record<string, Column>, headChunks: numb
  * position: rows are written from the last one down, none is overwritten before it is read), so the
  * merge adds no memory; else a new array. `tail` must not be used afterwards.
  */
-export function mergeRegion<T extends Column>(headRows: T, tail: T, ord: Int32Array, k0: number): T {
+export function mergeRegion<T extends Column>(
+  headRows: T,
+  tail: T,
+  ord: Int32Array,
+  k0: number,
+  runs: Int32Array | null = null,
+): T {
   const { out } = room(tail, ord.length);
-  if (out instanceof Float64Array) regionF64(out, headRows as Float64Array, tail as Float64Array, ord, k0);
+  if (runs !== null) regionByRuns(out, headRows, tail, runs, k0);
+  else if (out instanceof Float64Array)
+    regionF64(out, headRows as Float64Array, tail as Float64Array, ord, k0);
   else if (out instanceof Uint32Array) regionU32(out, headRows as Uint32Array, tail as Uint32Array, ord, k0);
   else if (out instanceof Uint16Array) regionU16(out, headRows as Uint16Array, tail as Uint16Array, ord, k0);
   else regionU8(out as Uint8Array, headRows as Uint8Array, tail as Uint8Array, ord, k0);
@@ -473,7 +587,7 @@ export function mergeTraceStatesShared(head: HeadPart, tail: TailPart): TraceSta
   const region = (name: string): Column | null => {
     const c = a.columns[name];
     const t = kept[name];
-    return c && t ? mergeRegion(c.slice(order.k0, a.count), t, order.ord, order.k0) : null;
+    return c && t ? mergeRegion(c.slice(order.k0, a.count), t, order.ord, order.k0, order.runs) : null;
   };
   return mergeTraceStatesWith(head, tail, order, region)!;
 }
@@ -537,7 +651,10 @@ export function mergeTraceStatesWith(
       continue;
     }
     const { out } = room(ca, n);
-    if (ca instanceof Float64Array) mergeF64(out as Float64Array, ca, cb as Float64Array, ord, k0);
+    if (order.runs) {
+      const u32 = u32Map[name];
+      mergeByRuns(out, ca, cb, order.runs, k0, u32 ? u32[0] : (u16Map[name] ?? null), u32 ? u32[2] : 0);
+    } else if (ca instanceof Float64Array) mergeF64(out as Float64Array, ca, cb as Float64Array, ord, k0);
     else if (ca instanceof Uint32Array) {
       const [map, shift, add] = u32Map[name] ?? [null, 0, 0];
       mergeU32(out as Uint32Array, ca, cb as Uint32Array, ord, k0, map, shift, add);
