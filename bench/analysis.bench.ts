@@ -17,7 +17,10 @@
  *   app's loader does) then the loader's TraceAdapter (tier 1) — the ratio (ingest + tier 1) / ingest
  *   within that process —, the ingest alone, two workers + tier 1, and tier 1 indexing the parts a
  *   worker hands over while it reads (g1t1: the app's open since session 7), with each one's peak
- *   RSS; on the bench capture and bench/data/sip-1024MB.pcap
+ *   RSS; and the open until the full analysis (tier 2) is complete: tier 2 after the open (g1t1f) vs
+ *   tier 2 during the read, right behind tier 1 (g1t2: `openCaptureWithTier1`'s tier2, in the app with
+ *   SIPSCOPE_TIER2_DURING_READ=1; BENCH_TIER2_MODES=0 leaves both out); on the bench capture and
+ *   bench/data/sip-1024MB.pcap
  *   (BENCH_APP_SIZES, MB list, default "40,1024"; APP_RUNS, default 2, best kept);
  * - the analysis alone: attached to the built trace (`TraceAnalyzer.attach`, one pass), CPU per message
  *   beyond reading the bytes back (no ingest in the figure, so it varies less on a shared machine),

@@ -57,7 +57,13 @@ describe('tier 2 during the read (openCaptureWithTier1 with tier2)', () => {
     const { opened, tier1, tiered } = await openCaptureWithTier1(path, { parse: false }, true);
     const a = new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1, tiered });
     const p = a.analyse();
+    const before = a.analysisProgress();
     a.close();
-    if (a.analysisProgress() < 1) await expect(p).rejects.toThrow(/aborted/);
+    const outcome = await p.then(
+      () => 'complete',
+      (e: Error) => e.message,
+    );
+    // (a small capture's tier 2 may end with the read: then there is nothing left to stop)
+    expect(outcome).toBe(before < 1 ? 'tier 2 analysis aborted' : 'complete');
   }, 120_000);
 });
