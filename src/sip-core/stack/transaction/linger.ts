@@ -103,14 +103,20 @@ export class LingerStore implements TimerTarget {
   ) {}
 
   private methodOf(m: string): number {
+    // the methods come as the same few constant strings: the last one first
+    if (m === this.lastMethod) return this.lastMethodCode;
     let c = this.methodCode.get(m);
     if (c === undefined) {
       c = this.methods.length;
       this.methods.push(m);
       this.methodCode.set(m, c);
     }
+    this.lastMethod = m;
+    this.lastMethodCode = c;
     return c;
   }
+  private lastMethod = '';
+  private lastMethodCode = 0;
 
   /** Room for `n` octets in the arena: [chunk, offset]. */
   private alloc(n: number): number {

@@ -222,7 +222,13 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
 
   /** Top Via branch of the request that created the transaction. */
   get branch(): string {
-    return (this.br ??= this.branchOfRequest());
+    if (this.br !== null) return this.br;
+    // retired to a record: the record has the key's octets (while it lives)
+    if (this.lingerR >= 0) {
+      const l = this.ctx.linger!;
+      return l.alive(this.lingerR, this.lingerGen) ? (this.br = l.branchText(this.lingerR)) : '';
+    }
+    return (this.br = this.branchOfRequest());
   }
 
   /** The branch of a transaction created without it (server transactions: from the request). */
@@ -274,8 +280,6 @@ export abstract class TransactionBase<S extends string> implements TransactionIn
       (this.tableIn === 1 || (this.tableIn === 2 && this.tableRaw !== null))
     ) {
       const server = this.tableIn === 2;
-      // a server transaction's branch is made from its key's octets while it still has them
-      if (server) void this.branch;
       const r = l.retire(
         this,
         ctx,
