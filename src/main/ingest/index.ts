@@ -13,7 +13,6 @@ import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
 import { Trace } from '../../sip-core/trace/trace';
-import { mergeSource, mergeStats, PartMerger } from '../../sip-core/trace/trace-merge';
 import { planSplit } from '../../sip-core/trace/ingest-file.node.js';
 import type { ReadAt } from '../../sip-core/trace/raw-store';
 import type { IngestJob, IngestReply } from './protocol';
@@ -30,8 +29,7 @@ export interface OpenOptions {
    * when there are none), with the trace the promise later resolves with. While the worker reads,
    * the messages arrive in parts (every ~100 ms) and the trace's append listeners (`onAppend`,
    * `onAppendBytes`, registered in this callback) are called for each one, in order; `source`,
-   * file diagnostics and counts are filled in at the end. Uses one worker (`workers` is ignored),
-   * unless `mergeWhileReading`.
+   * file diagnostics and counts are filled in at the end. Uses one worker (`workers` is ignored).
    */
   onTrace?: (trace: Trace) => void;
   /**
@@ -40,14 +38,6 @@ export interface OpenOptions {
    * catches up here, on this thread, while the worker reads on.
    */
   onRows?: (trace: Trace) => void;
-  /**
-   * With `workers: 2`: both workers hand their rows over in parts as they read and this thread merges
-   * them as they come (`PartMerger`), instead of the head worker merging both parts after the read;
-   * `onTrace` then gets the merged trace as it grows. Same trace. Measured on the 1 GB bench capture
-   * (load 7-10): ~0.7 s more CPU in all (this thread maps and copies every row), wall time not better
-   * on two busy cores, so not the default.
-   */
-  mergeWhileReading?: boolean;
   /** Smallest file cut in two (default SPLIT_MIN_BYTES). */
   splitMinBytes?: number;
   /**
@@ -84,7 +74,6 @@ function startWorker(job: IngestJob, entry?: string | URL): Worker {
   const self = import.meta.url;
   const transferList: MessagePort[] = [];
   if (job.kind === 'path' && job.handoff) transferList.push(job.handoff.port);
-  if (job.kind === 'path' && job.recycle) transferList.push(job.recycle);
   if (entry !== undefined) return new Worker(entry, { workerData: job, transferList });
   if (self.endsWith('.ts')) {
     // Loader hooks registered in this thread do not reach workers on Node 20: register tsx inside it.
@@ -189,7 +178,7 @@ const fileReadBack = (path: string) => (): { readAt: ReadAt | null; close(): voi
 };
 
 /**
- * What both two-worker runs set up: the shared cancel flag, an abort that follows the caller's
+ * What a two-worker run sets up: the shared cancel flag, an abort that follows the caller's
  * signal (`release` detaches it), the two parts' progress summed (the head reads up to the cut, the
  * tail from it; `size` is the file's size once known), and the port between the two workers.
  */
@@ -218,170 +207,66 @@ function splitSetup(offset: number, opts: OpenOptions) {
   };
 }
 
-type PartJob = Partial<Extract<IngestJob, { kind: 'path' }>>;
-
 /**
- * Starts the two parts of a split (the tail, then the head), each job with its `extra` fields. A
- * failed tail stops the head (which would wait for its frames) and its error is the one the head's
- * promise rejects with; the tail's promise is returned as is (the caller awaits it or not).
+ * Starts the two parts of a split (the tail, then the head). A failed tail stops the head (which
+ * would wait for its frames) and its error is the one the head's promise rejects with.
  */
-function startParts<T extends FinalReply, H extends FinalReply>(
+function startParts(
   path: string,
   offset: number,
   opts: OpenOptions,
   s: ReturnType<typeof splitSetup>,
-  tail: { extra?: PartJob; onRows?: (part: RowsReply) => void },
-  head: { extra?: PartJob; onRows?: (part: RowsReply) => void },
-  speculate = false,
-): { tail: Promise<T>; head: Promise<H> } {
-  const job = (role: 'head' | 'tail', port: MessagePort, extra: PartJob = {}): IngestJob => ({
+): Promise<DoneReply> {
+  const job = (role: 'head' | 'tail', port: MessagePort): IngestJob => ({
     kind: 'path',
     path,
     cancel: s.cancel,
     parse: s.parse,
-    split: { role, offset, speculate },
+    // The tail decodes TCP too, speculatively; the head checks it (capture/split-tcp.ts).
+    split: { role, offset, speculate: true },
     handoff: { port, signal: s.signal },
-    ...extra,
   });
-  const tailP = runWorker<T>(
-    job('tail', s.channel.port1, tail.extra),
+  const tailP = runWorker<Extract<FinalReply, { type: 'handed-over' }>>(
+    job('tail', s.channel.port1),
     s.progress(1),
     s.ac.signal,
     opts.workerEntry,
-    tail.onRows,
   );
   let tailError: unknown = null;
   tailP.catch((e: unknown) => {
     tailError = e;
     s.ac.abort();
   });
-  const headP = runWorker<H>(
-    job('head', s.channel.port2, head.extra),
+  return runWorker<DoneReply>(
+    job('head', s.channel.port2),
     s.progress(0),
     s.ac.signal,
     opts.workerEntry,
-    head.onRows,
   ).catch((e: unknown) => {
     s.ac.abort();
     throw tailError ?? e;
   });
-  return { tail: tailP, head: headP };
 }
 
 /**
  * Two workers on one classic pcap file cut at `offset` (see `SplitRole`): the tail part reads from
- * the cut, decodes the stateless UDP frames and hands the others over to the head part (through a
- * MessagePort between the two workers) while the head reads up to the cut; the tail then sends its
- * trace to the head, which merges the two into what one worker gives (this thread only receives the
- * result). When the head finds the cut was not a record boundary, its trace alone is the result.
+ * the cut, decodes the stateless UDP frames and TCP (speculatively: capture/split-tcp.ts) and hands
+ * the others over to the head part (through a MessagePort between the two workers) while the head
+ * reads up to the cut; the head then checks the tail's TCP connections, decodes what the tail handed
+ * over (and the frames of connections that failed the check), and the tail sends its trace to the
+ * head, which merges the two into what one worker gives (this thread only receives the result).
+ * When the head finds the cut was not a record boundary, its trace alone is the result.
  */
 async function runSplit(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
   const s = splitSetup(offset, opts);
   const { ac, size, release } = s;
   try {
-    const head = await startParts<Extract<FinalReply, { type: 'handed-over' }>, DoneReply>(
-      path,
-      offset,
-      opts,
-      s,
-      {},
-      {},
-      true,
-    ).head;
+    const head = await startParts(path, offset, opts, s);
     // Merged in the head worker, or the head alone (the cut was not a record boundary).
     if (!head.split?.merged) ac.abort();
     if (size() > 0) opts.onProgress?.(size(), size());
     return opened(head, fileReadBack(path));
   } finally {
-    release();
-  }
-}
-
-/**
- * Two workers as {@link runSplit}, merged here while they read (`mergeWhileReading`): both hand their
- * rows over in parts as they read (`Trace.handOverRows`), and this thread merges them into one trace as they come
- * (`PartMerger`): the workers keep no copy and do no merge. When the head finds the cut was not a
- * record boundary, it reads on and its rows alone are the trace. With `onTrace`, the trace is given
- * as soon as it exists and grows while the workers read (`onRows` after each part).
- */
-async function runSplitParts(path: string, offset: number, opts: OpenOptions): Promise<OpenedCapture> {
-  const s = splitSetup(offset, opts);
-  const { ac, size, release } = s;
-  const rb = fileReadBack(path)();
-  const trace = new Trace(rb.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
-  trace.setCloser(rb.close);
-  // Each part's columns go back to its worker once merged (its next parts are written into them).
-  const recycle = [new MessageChannel(), new MessageChannel()];
-  const merger = new PartMerger(trace, (rows, from) => {
-    if (Trace.adoptsRows(rows)) return; // (never: the parts are merged by copy)
-    const cols = Object.values(rows.columns);
-    recycle[from === 'head' ? 0 : 1]!.port1.postMessage(
-      rows.columns,
-      cols.map((a) => a.buffer as ArrayBuffer),
-    );
-  });
-  let given = false;
-  const grew = (): void => {
-    if (!opts.onTrace) return;
-    if (!given) {
-      given = true;
-      opts.onTrace(trace);
-    }
-    opts.onRows?.(trace);
-  };
-  try {
-    const parts = startParts<RowsDoneReply, RowsDoneReply>(
-      path,
-      offset,
-      opts,
-      s,
-      {
-        extra: { rows: true, recycle: recycle[1]!.port2 },
-        onRows: (part) => {
-          if (part.rows) merger.tail(part.rows, part.framesRead ?? 0);
-          grew();
-        },
-      },
-      {
-        extra: { rows: true, recycle: recycle[0]!.port2 },
-        onRows: (part) => {
-          if (part.rows) merger.head(part.rows, part.emitted!, part.frontier ?? 0);
-          if (part.cut) merger.cut(part.cut.framesBeforeSplit, part.cut.atBoundary);
-          grew();
-        },
-      },
-    );
-    const tailP = parts.tail;
-    const head = await parts.head;
-    merger.headDone();
-    const merged = merger.merging && merger.framesBeforeSplit >= 0;
-    let tail: RowsDoneReply | null = null;
-    if (merged) {
-      tail = await tailP;
-      merger.tailDone();
-    } else ac.abort(); // the head read the whole file: the tail is not needed
-    if (merger.pending !== 0 || trace.count !== head.count + (tail?.count ?? 0))
-      throw new IngestError('the two parts of the capture did not merge', null);
-    trace.source = tail ? mergeSource(head.source, tail.source) : head.source;
-    trace.fileDiagnostics = tail ? [...head.fileDiagnostics, ...tail.fileDiagnostics] : head.fileDiagnostics;
-    const counts = new Map(head.messageDiagnosticCounts);
-    for (const [code, c] of tail?.messageDiagnosticCounts ?? [])
-      counts.set(code, (counts.get(code) ?? 0) + c);
-    trace.messageDiagnosticCounts = counts;
-    if (size() > 0) opts.onProgress?.(size(), size());
-    grew();
-    return {
-      trace,
-      diagnostics: trace.fileDiagnostics,
-      stats: tail ? mergeStats(head.stats, tail.stats) : head.stats,
-      isCapture: head.isCapture,
-      close: () => trace.close(),
-    };
-  } catch (e) {
-    trace.close();
-    throw e;
-  } finally {
-    for (const c of recycle) c.port1.close();
     release();
   }
 }
@@ -405,15 +290,12 @@ async function runGrowing(
     return t;
   };
   let broken = false;
-  // Each part's columns go back to the worker once copied here (its next parts are written into them).
-  const recycle = new MessageChannel();
   const job: IngestJob = {
     kind: 'path',
     path,
     cancel: new SharedArrayBuffer(4),
     parse: opts.parse ?? true,
     rows: true,
-    recycle: recycle.port2,
   };
   let m: RowsDoneReply;
   try {
@@ -421,24 +303,12 @@ async function runGrowing(
       const rows = part.rows;
       if (rows === null) return;
       const t = start();
-      const adopted = Trace.adoptsRows(rows);
       if (!t.appendRows(rows)) broken = true;
-      else {
-        if (!adopted && rows.shared === undefined) {
-          const cols = Object.values(rows.columns);
-          recycle.port1.postMessage(
-            rows.columns,
-            cols.map((a) => a.buffer as ArrayBuffer),
-          );
-        }
-        opts.onRows?.(t);
-      }
+      else opts.onRows?.(t);
     });
   } catch (e) {
     (trace as Trace | null)?.close();
     throw e;
-  } finally {
-    recycle.port1.close();
   }
   const t = start();
   if (broken || t.count !== m.count) {
@@ -470,7 +340,6 @@ export function openCapture(path: string, opts: OpenOptions = {}): Promise<Opene
     } catch {
       at = null; // unreadable: the single worker reports why
     }
-    if (at !== null && opts.mergeWhileReading) return runSplitParts(path, at, opts);
     if (at !== null && !opts.onTrace) return runSplit(path, at, opts);
   }
   if (opts.onTrace) return runGrowing(path, opts, opts.onTrace);

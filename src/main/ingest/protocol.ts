@@ -20,29 +20,16 @@ export type IngestJob =
       handoff?: { port: MessagePort; signal: SharedArrayBuffer } | null;
       /** Hand the trace over in parts while reading ('rows' replies), not only at the end. */
       rows?: boolean;
-      /**
-       * With `rows`: where the main thread sends each part's columns back once it has copied them
-       * (`TraceRows.columns`, transferred): the worker writes its next parts into them.
-       */
-      recycle?: MessagePort | null;
     }
   | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
 
 export type IngestReply =
   | { type: 'progress'; done: number; total: number }
   /**
-   * The messages read since the last part (jobs with `rows`, `Trace.handOverRows`; all of them have
-   * come before 'rows-done'). A split part's also say where it is (see `ChunkPosition`): the head's
-   * carry each row's emission frame, and the one after its own records where the cut fell.
+   * The messages read since the last part (jobs with `rows`: one worker's, `Trace.shareRows`; all of
+   * them have come before 'rows-done').
    */
-  | {
-      type: 'rows';
-      rows: TraceRows | null;
-      framesRead?: number;
-      frontier?: number;
-      emitted?: Uint32Array;
-      cut?: { framesBeforeSplit: number; atBoundary: boolean };
-    }
+  | { type: 'rows'; rows: TraceRows | null }
   | {
       type: 'done';
       state: TraceState;

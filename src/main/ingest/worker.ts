@@ -7,15 +7,10 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import {
-  ingestCaptureFile,
-  type ChunkPosition,
-  type CutInfo,
-  type HandoffLink,
-} from '../../sip-core/trace/ingest-file.node.js';
+import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
-import { Trace, type TraceRows, type TraceState } from '../../sip-core/trace/trace';
+import { Trace, type TraceState } from '../../sip-core/trace/trace';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
 import {
   mergeOrder,
@@ -142,76 +137,39 @@ async function run(job: IngestJob): Promise<void> {
   };
   if (job.kind === 'path') {
     const ch = job.handoff ? channel(job.handoff.port, job.handoff.signal, cancelled) : null;
-    // A growing trace: the new messages every ~100 ms of reading — one worker's in columns shared with
-    // the main thread (no copy), a split part's moved out of its trace (columns transferred, those
-    // sent back reused: the worker keeps no copy).
+    // A growing trace (one worker): the new messages every ~100 ms of reading, in columns shared with
+    // the main thread (no copy: it reads the rows where this worker writes them).
     let lastRows = performance.now();
-    // Columns the main thread sent back (it copied them): written over by the next parts.
-    const pool: TraceRows['columns'][] = [];
     const role = job.split?.role ?? null;
-    const sendRows = (t: Trace, at: ChunkPosition | null, cut: CutInfo | null = null): void => {
-      for (
-        let m = job.recycle && receiveMessageOnPort(job.recycle);
-        m;
-        m = receiveMessageOnPort(job.recycle!)
-      )
-        if (pool.length < 4) pool.push(m.message as TraceRows['columns']);
-      const n = t.count - t.handedOver;
-      // A head part's rows carry their emission frames (the main thread merges the parts by them).
-      const emitted = role === 'head' && at ? at.emitted(n) : null;
-      // One worker: the main thread reads the rows where this worker writes them (shared columns);
-      // a split part's rows move to the main thread (it merges them by copy).
-      const rows = role === null ? t.shareRows() : t.handOverRows(nextRows, pool.pop() ?? null);
-      if (!rows && !cut) return;
-      if (rows) nextRows = Math.ceil(n * 1.25); // room for the next part: about as many rows as this one
-      const part: Extract<IngestReply, { type: 'rows' }> = { type: 'rows', rows: rows ?? null };
-      const transfer = rows ? Trace.rowsTransferList(rows) : [];
-      if (rows?.arenaOff) transfer.push(rows.arenaOff.buffer as ArrayBuffer);
-      if (role !== null && at) {
-        part.framesRead = at.framesRead;
-        part.frontier = at.frontier;
-        if (emitted) {
-          part.emitted = emitted;
-          transfer.push(emitted.buffer as ArrayBuffer);
-        }
-      }
-      if (cut) part.cut = cut;
-      if (role === null && rows && readTotal > 0)
-        post({ type: 'progress', done: readDone, total: readTotal });
-      post(part, transfer);
+    const sendRows = (t: Trace): void => {
+      const rows = t.shareRows();
+      if (!rows) return;
+      const transfer = Trace.rowsTransferList(rows);
+      if (rows.arenaOff) transfer.push(rows.arenaOff.buffer as ArrayBuffer);
+      if (readTotal > 0) post({ type: 'progress', done: readDone, total: readTotal });
+      post({ type: 'rows', rows }, transfer);
     };
-    let nextRows = 1024;
     const r = await ingestCaptureFile(job.path, {
       onProgress,
       cancelled,
       parse: job.parse ?? true,
       split: job.split ?? null,
       handoff: ch?.link ?? null,
-      onPhase: (name, cut, t, at) => {
-        phase(name);
-        // The head's own records: all of them now, with where the cut fell.
-        if (job.rows && role === 'head' && name === 'read' && cut) sendRows(t, at, cut);
-      },
-      onChunk: job.rows
-        ? (t, at) => {
-            const now = performance.now();
-            if (now - lastRows < 100) return;
-            lastRows = now;
-            sendRows(t, at);
-          }
-        : undefined,
+      onPhase: (name) => phase(name),
+      onChunk:
+        job.rows && role === null
+          ? (t) => {
+              const now = performance.now();
+              if (now - lastRows < 100) return;
+              lastRows = now;
+              sendRows(t);
+            }
+          : undefined,
     });
     r.file.close();
     if (job.rows) {
-      job.recycle?.close();
-      // The last part (a head's: what the end of input flushed), then what the main thread does not
-      // have yet (no rows).
-      const end: ChunkPosition = {
-        framesRead: Infinity,
-        frontier: 0xffffffff,
-        emitted: (n) => r.split?.emitted.slice(0, n) ?? null,
-      };
-      sendRows(r.trace, end);
+      // The last part, then what the main thread does not have yet (no rows).
+      sendRows(r.trace);
       phase('sent');
       printPhases(role ?? 'one');
       const t = r.trace;

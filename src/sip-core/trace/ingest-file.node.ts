@@ -20,8 +20,8 @@ import type { Diagnostic } from '../diagnostic';
 import type { IngestStats } from '../capture/pipeline';
 import { scanArena } from '../message/fast-scan';
 import { ingestPassArena, ingestPassAvailable } from '../capture/ingest-pass';
-import { Trace, type AppendListener, type TraceRows } from './trace';
-import { applyVerdict, mergeSource, mergeStats, mergeTraceStatesShared, PartMerger } from './trace-merge';
+import { Trace, type AppendListener } from './trace';
+import { applyVerdict, mergeStats, mergeTraceStatesShared } from './trace-merge';
 import { TraceIngest, type IngestResult } from './trace-builder';
 
 export interface IngestFileOptions {
@@ -36,8 +36,8 @@ export interface IngestFileOptions {
   /** This ingest's part of a two-part ingest (see `planSplit`). */
   split?: SplitRole | null;
   /**
-   * Called after each chunk of input with the growing trace (a worker hands new rows over from here:
-   * `Trace.handOverRows`); in a two-part ingest's head part also after each chunk of handed-over frames.
+   * Called after each chunk of input with the growing trace (a worker posts its new rows from here:
+   * `Trace.shareRows`); in a two-part ingest's head part also after each chunk of handed-over frames.
    * `at` tells a split part's position (see {@link ChunkPosition}).
    */
   onChunk?: (trace: Trace, at: ChunkPosition) => void;
@@ -222,87 +222,6 @@ export async function ingestSplitInThread(
     stats: mergeStats(head.stats, tail.stats),
     merged: true,
     verdict,
-  };
-}
-
-/**
- * The two parts of a split ingest as the two workers and the main thread run them, in this thread:
- * each part hands its rows over in parts (`Trace.handOverRows`, every `chunkSize` of input), and a
- * {@link PartMerger} builds the trace from them, fed alternately a part of each (the tail part runs
- * first, its parts and handed-over frames kept). Same trace as one pass; tests.
- */
-export async function ingestSplitInParts(
-  path: string,
-  offset: number,
-  opts: IngestFileOptions = {},
-): Promise<{ trace: Trace; diagnostics: Diagnostic[]; stats: IngestStats | null; merged: boolean }> {
-  const chunks: Uint8Array[] = [];
-  const tailParts: { rows: TraceRows; framesRead: number }[] = [];
-  const tail = await ingestCaptureFile(path, {
-    ...opts,
-    split: { role: 'tail', offset },
-    handoff: { send: (c) => void (c && chunks.push(c.slice())) },
-    onChunk: (t, at) => {
-      const rows = t.handOverRows();
-      if (rows) tailParts.push({ rows, framesRead: at.framesRead });
-    },
-  });
-  tail.file.close();
-  const last = tail.trace.handOverRows();
-  if (last) tailParts.push({ rows: last, framesRead: Infinity });
-  const head = new CaptureFile(path);
-  const merger = new PartMerger(new Trace(head.readAt, [], {}));
-  let next = 0;
-  let t = 0;
-  const feedTail = (): void => {
-    const p = tailParts[t++];
-    if (p) merger.tail(p.rows, p.framesRead);
-    else if (t === tailParts.length + 1) merger.tailDone();
-  };
-  const handOver = (tr: Trace, at: ChunkPosition): void => {
-    const n = tr.count - tr.handedOver;
-    const emitted = at.emitted(n);
-    const rows = tr.handOverRows();
-    if (rows) merger.head(rows, emitted!, at.frontier);
-    feedTail();
-  };
-  const r = await ingestCaptureFile(path, {
-    ...opts,
-    split: { role: 'head', offset },
-    handoff: { receive: () => chunks[next++] ?? null },
-    onChunk: handOver,
-    onPhase: (phase, cut, tr, at) => {
-      if (phase !== 'read' || !cut) return;
-      handOver(tr, at);
-      merger.cut(cut.framesBeforeSplit, cut.atBoundary);
-    },
-  });
-  r.file.close();
-  // What the end of input flushed (emission frame 0xffffffff), then no more head rows.
-  const end: ChunkPosition = {
-    framesRead: 0,
-    frontier: 0xffffffff,
-    emitted: (n) => r.split!.emitted.slice(0, n),
-  };
-  handOver(r.trace, end);
-  merger.headDone();
-  while (t <= tailParts.length) feedTail();
-  const trace = merger.trace;
-  const merged = merger.merging && merger.framesBeforeSplit >= 0;
-  trace.setCloser(() => head.close());
-  trace.source = merged ? mergeSource(r.trace.source, tail.trace.source) : r.trace.source;
-  trace.fileDiagnostics = merged
-    ? [...r.trace.fileDiagnostics, ...tail.trace.fileDiagnostics]
-    : r.trace.fileDiagnostics;
-  const counts = new Map(r.trace.messageDiagnosticCounts);
-  if (merged)
-    for (const [code, c] of tail.trace.messageDiagnosticCounts) counts.set(code, (counts.get(code) ?? 0) + c);
-  trace.messageDiagnosticCounts = counts;
-  return {
-    trace,
-    diagnostics: trace.fileDiagnostics,
-    stats: merged ? mergeStats(r.stats, tail.stats) : r.stats,
-    merged,
   };
 }
 

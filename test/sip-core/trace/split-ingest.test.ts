@@ -11,7 +11,6 @@ import { isStatelessUdp } from '../../../src/sip-core/capture/pipeline';
 import { findPcapSplit, splitFraction, statefulShare } from '../../../src/sip-core/capture/reader/split';
 import {
   ingestCaptureFile,
-  ingestSplitInParts,
   ingestSplitInThread,
   planSplit,
 } from '../../../src/sip-core/trace/ingest-file.node.js';
@@ -57,26 +56,19 @@ async function check(file: string, cuts: number[]): Promise<number> {
     const at = planSplit(file, { minBytes: 0, near });
     if (at === null || seen.has(at)) continue;
     seen.add(at);
-    // Merged after both parts (as the workers did up to session 6), and as the parts come (the
-    // main thread's PartMerger, in parts of 4 KiB of input).
-    for (const [how, split] of [
-      ['after', ingestSplitInThread],
-      ['parts', (f: string, o: number) => ingestSplitInParts(f, o, { parse: false, chunkSize: 4096 })],
-    ] as const) {
-      const two = await split(file, at, { parse: false });
-      if (two.merged) merged++;
-      const got = view(two.trace);
-      const what = `${file} cut at ${at} (${how})`;
-      expect(got.messages, what).toEqual(want.messages);
-      expect(got.frames, what).toEqual(want.frames);
-      expect(got.source, what).toEqual(want.source);
-      expect(got.fileDiagnostics, what).toEqual(want.fileDiagnostics);
-      expect(got.counts, what).toEqual(want.counts);
-      if (how === 'parts')
-        for (let id = 0; id < one.trace.count; id += 7)
-          expect(two.trace.raw(id), what).toEqual(one.trace.raw(id));
-      two.trace.close();
-    }
+    // Merged after both parts, as the two workers do.
+    const two = await ingestSplitInThread(file, at, { parse: false });
+    if (two.merged) merged++;
+    const got = view(two.trace);
+    const what = `${file} cut at ${at}`;
+    expect(got.messages, what).toEqual(want.messages);
+    expect(got.frames, what).toEqual(want.frames);
+    expect(got.source, what).toEqual(want.source);
+    expect(got.fileDiagnostics, what).toEqual(want.fileDiagnostics);
+    expect(got.counts, what).toEqual(want.counts);
+    for (let id = 0; id < one.trace.count; id += 7)
+      expect(two.trace.raw(id), what).toEqual(one.trace.raw(id));
+    two.trace.close();
   }
   one.file.close();
   return merged;
