@@ -20,7 +20,8 @@ import {
   shiftTailArena,
   tailSideColumns,
 } from '../../sip-core/trace/trace-merge';
-import { applyVerdict } from '../../sip-core/trace/trace-merge';
+import { absorbCallIds, applyVerdict } from '../../sip-core/trace/trace-merge';
+import type { SpanTableState } from '../../sip-core/trace/byte-interner';
 import type { Speculation, SpeculationVerdict } from '../../sip-core/capture/split-tcp';
 import type { IngestJob, IngestReply } from './protocol';
 
@@ -38,9 +39,14 @@ interface TailResult {
   tailSide: string[];
 }
 
-/** What the tail part sends after its chunks: its TCP speculation (capture/split-tcp.ts). */
+/**
+ * What the tail part sends after its chunks: its TCP speculation (capture/split-tcp.ts) and its
+ * Call-ID table (the head absorbs it while the tail applies the verdict and sends the rest of its
+ * trace; the TailResult then carries an empty table).
+ */
 interface TailSpeculation {
   spec: Speculation | null;
+  callIds: SpanTableState | null;
 }
 
 /** The head's answer to a TailResult: the merge order and its own rows k0.. of the tail-side columns. */
@@ -67,6 +73,9 @@ type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
  * the port synchronously (its ingest is one synchronous loop), waiting on the counter when nothing is
  * there yet, and gives up (null) when the ingest is cancelled.
  */
+/** Head part: the tail's Call-ID table, as it came with its speculation. */
+let tailCallIds: SpanTableState | null = null;
+
 function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => boolean) {
   const sig = new Int32Array(signal);
   const send = (
@@ -90,7 +99,11 @@ function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => 
     send: (chunk) => send(chunk, chunk ? [chunk.buffer as ArrayBuffer] : []),
     receive: () => receive() as Uint8Array | null,
     // The tail sends its speculation after the null that ends its chunks; the head answers.
-    speculation: () => (receive() as TailSpeculation | null)?.spec ?? null,
+    speculation: () => {
+      const m = receive() as TailSpeculation | null;
+      tailCallIds = m?.callIds ?? null;
+      return m?.spec ?? null;
+    },
     verdict: (v) => send(v),
   };
   return { send, receive, link };
@@ -194,7 +207,16 @@ async function run(job: IngestJob): Promise<void> {
       // The head checks the TCP connections this part decoded speculatively; those that failed
       // leave this part's trace (the head decodes them again).
       const spec = r.cancelled ? null : r.speculation;
-      ch.send({ spec });
+      const callIds = state.callIds;
+      state.callIds = {
+        pool: new Uint8Array(0),
+        off: new Int32Array(1),
+        len: new Int32Array(1),
+        count: 1,
+        text: [],
+      };
+      const ids = [callIds.pool, callIds.off, callIds.len, callIds.hash].filter((a) => a !== undefined);
+      ch.send({ spec, callIds }, [...new Set(ids.map((a) => a.buffer as ArrayBuffer))]);
       if (spec !== null) {
         const v = ch.receive() as SpeculationVerdict | null;
         if (v !== null) applyVerdict(state, stats, spec, v);
@@ -235,6 +257,9 @@ async function run(job: IngestJob): Promise<void> {
     }
     if (ch && r.split?.atBoundary && r.split.framesBeforeSplit >= 0 && !r.cancelled) {
       phase('exported');
+      // The tail's Call-IDs came first: absorbed now, while the tail sends the rest of its trace.
+      const callIds = tailCallIds !== null ? absorbCallIds(state.callIds, tailCallIds) : null;
+      if (callIds) phase('call-ids');
       const tail = ch.receive() as TailResult | null;
       phase('tail-received');
       if (tail !== null && !tail.cancelled) {
@@ -276,7 +301,13 @@ async function run(job: IngestJob): Promise<void> {
           regions.delete(name);
           return c;
         };
-        const out = mergeTraceStatesWith(head, { state: tail.state, stats: tail.stats }, order, region);
+        const out = mergeTraceStatesWith(
+          head,
+          { state: tail.state, stats: tail.stats },
+          order,
+          region,
+          callIds,
+        );
         if (out !== null) {
           state = out;
           stats = mergeStats(stats, tail.stats);

@@ -8,7 +8,7 @@
 import type { IngestStats } from '../capture/pipeline';
 import { canonicalIpv4, formatIpv4, type AddressTable } from '../capture/address';
 import type { TraceSource, TraceState } from './trace';
-import { SpanTable } from './byte-interner';
+import { SpanTable, type SpanTableState } from './byte-interner';
 import { failedConnections, type Speculation, type SpeculationVerdict } from '../capture/split-tcp';
 
 /** What the head part adds to its trace state for the merge. */
@@ -592,6 +592,22 @@ export function mergeTraceStatesShared(head: HeadPart, tail: TailPart): TraceSta
   return mergeTraceStatesWith(head, tail, order, region)!;
 }
 
+/** The head's Call-ID table with the tail's absorbed, and the map of the tail's ids into it. */
+export interface AbsorbedCallIds {
+  table: SpanTable;
+  map: Uint32Array;
+}
+
+/**
+ * The tail's Call-IDs absorbed into the head's (`head`: the head's exported table, not used
+ * afterwards): the merge's table work, which two workers do as soon as the tail's table arrives (it
+ * comes with the tail's speculation, before the rest of its trace).
+ */
+export function absorbCallIds(head: SpanTableState, tail: SpanTableState): AbsorbedCallIds {
+  const table = SpanTable.import(head);
+  return { table, map: table.absorb(tail) };
+}
+
 /**
  * {@link mergeTraceStates} with the order made and, in two workers, the tail-side columns merged by
  * the tail part: `regions(name)` gives the rows k0..n-1 of such a column ({@link mergeRegion}), or
@@ -603,6 +619,7 @@ export function mergeTraceStatesWith(
   tail: TailPart,
   order: MergeOrder,
   regions: ((name: string) => Column | null) | null,
+  callIds: AbsorbedCallIds | null = null,
 ): TraceState | null {
   const a = head.state;
   const b = tail.state;
@@ -625,8 +642,7 @@ export function mergeTraceStatesWith(
   }
   const methods = a.methods.slice();
   const methodMap = mapNames(methods, b.methods);
-  const callIdTable = SpanTable.import(a.callIds);
-  const callIdMap = callIdTable.absorb(b.callIds);
+  const { table: callIdTable, map: callIdMap } = callIds ?? absorbCallIds(a.callIds, b.callIds);
   const codeSets = a.codeSets.slice();
   const codeMap = mapNames(codeSets, b.codeSets);
 
