@@ -47,6 +47,8 @@ interface TailResult {
 interface TailSpeculation {
   spec: Speculation | null;
   callIds: SpanTableState | null;
+  /** Its address table (mapped into the head's then too). */
+  addresses: string[];
 }
 
 /** The head's answer to a TailResult: the merge order and its own rows k0.. of the tail-side columns. */
@@ -75,6 +77,7 @@ type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
  */
 /** Head part: the tail's Call-ID table, as it came with its speculation. */
 let tailCallIds: SpanTableState | null = null;
+let tailAddresses: string[] = [];
 
 function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => boolean) {
   const sig = new Int32Array(signal);
@@ -102,6 +105,7 @@ function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => 
     speculation: () => {
       const m = receive() as TailSpeculation | null;
       tailCallIds = m?.callIds ?? null;
+      tailAddresses = m?.addresses ?? [];
       return m?.spec ?? null;
     },
     verdict: (v) => send(v),
@@ -216,7 +220,9 @@ async function run(job: IngestJob): Promise<void> {
         text: [],
       };
       const ids = [callIds.pool, callIds.off, callIds.len, callIds.hash].filter((a) => a !== undefined);
-      ch.send({ spec, callIds }, [...new Set(ids.map((a) => a.buffer as ArrayBuffer))]);
+      ch.send({ spec, callIds, addresses: state.addresses }, [
+        ...new Set(ids.map((a) => a.buffer as ArrayBuffer)),
+      ]);
       if (spec !== null) {
         const v = ch.receive() as SpeculationVerdict | null;
         if (v !== null) applyVerdict(state, stats, spec, v);
@@ -258,7 +264,13 @@ async function run(job: IngestJob): Promise<void> {
     if (ch && r.split?.atBoundary && r.split.framesBeforeSplit >= 0 && !r.cancelled) {
       phase('exported');
       // The tail's Call-IDs came first: absorbed now, while the tail sends the rest of its trace.
-      const callIds = tailCallIds !== null ? absorbCallIds(state.callIds, tailCallIds) : null;
+      const callIds =
+        tailCallIds !== null
+          ? absorbCallIds(state.callIds, tailCallIds, {
+              table: r.split.addressTable,
+              tail: tailAddresses,
+            })
+          : null;
       if (callIds) phase('call-ids');
       const tail = ch.receive() as TailResult | null;
       phase('tail-received');

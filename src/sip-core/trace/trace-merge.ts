@@ -592,10 +592,21 @@ export function mergeTraceStatesShared(head: HeadPart, tail: TailPart): TraceSta
   return mergeTraceStatesWith(head, tail, order, region)!;
 }
 
-/** The head's Call-ID table with the tail's absorbed, and the map of the tail's ids into it. */
+/**
+ * The head's Call-ID table with the tail's absorbed, and the map of the tail's ids into it; with the
+ * head's address table, the map of the tail's addresses (added to it).
+ */
 export interface AbsorbedCallIds {
   table: SpanTable;
   map: Uint32Array;
+  addrMap?: Uint32Array;
+}
+
+/** Ids in the head's address `table` of the tail's `addresses` (added to it when new). */
+function addressMap(table: AddressTable, addresses: readonly string[]): Uint32Array {
+  const addrMap = new Uint32Array(Math.max(1, addresses.length));
+  for (let i = 0; i < addresses.length; i++) addrMap[i] = table.name(addresses[i]!);
+  return addrMap;
 }
 
 /**
@@ -603,9 +614,14 @@ export interface AbsorbedCallIds {
  * afterwards): the merge's table work, which two workers do as soon as the tail's table arrives (it
  * comes with the tail's speculation, before the rest of its trace).
  */
-export function absorbCallIds(head: SpanTableState, tail: SpanTableState): AbsorbedCallIds {
+export function absorbCallIds(
+  head: SpanTableState,
+  tail: SpanTableState,
+  addresses: { table: AddressTable; tail: readonly string[] } | null = null,
+): AbsorbedCallIds {
   const table = SpanTable.import(head);
-  return { table, map: table.absorb(tail) };
+  const map = table.absorb(tail);
+  return addresses ? { table, map, addrMap: addressMap(addresses.table, addresses.tail) } : { table, map };
 }
 
 /**
@@ -634,8 +650,7 @@ export function mergeTraceStatesWith(
   const table = head.addressTable;
   if (table && table.names === a.addresses) {
     addresses = a.addresses;
-    addrMap = new Uint32Array(Math.max(1, b.addresses.length));
-    for (let i = 0; i < b.addresses.length; i++) addrMap[i] = table.name(b.addresses[i]!);
+    addrMap = callIds?.addrMap ?? addressMap(table, b.addresses);
   } else {
     addresses = a.addresses.slice();
     addrMap = mapAddresses(addresses, b.addresses);
