@@ -108,6 +108,12 @@ export class AddressTable {
 
   /** Id of an IPv4 address (unsigned 32-bit number) already in the table, or -1 (nothing added). */
   findV4(n: number): number {
+    const i = this.#v4Slot(n);
+    return this.#v4Keys[i] === n + 1 ? this.#v4Ids[i]! : -1;
+  }
+
+  /** The slot of IPv4 address `n`: where it is, or the empty slot where it would go. */
+  #v4Slot(n: number): number {
     const keys = this.#v4Keys;
     const mask = keys.length - 1;
     const k = n + 1;
@@ -115,24 +121,16 @@ export class AddressTable {
     for (;;) {
       i &= mask;
       const x = keys[i]!;
-      if (x === k) return this.#v4Ids[i]!;
-      if (x === 0) return -1;
+      if (x === k || x === 0) return i;
       i++;
     }
   }
 
   #v4Id(n: number): number {
+    const i = this.#v4Slot(n);
     const keys = this.#v4Keys;
-    const mask = keys.length - 1;
     const k = n + 1;
-    let i = mix32(n | 0);
-    for (;;) {
-      i &= mask;
-      const x = keys[i]!;
-      if (x === k) return this.#v4Ids[i]!;
-      if (x === 0) break;
-      i++;
-    }
+    if (keys[i] === k) return this.#v4Ids[i]!;
     // New address: its text needs no lookup by name (`name` sends IPv4 text here, see there).
     const id = this.names.length;
     this.names.push(formatIpv4(n));
