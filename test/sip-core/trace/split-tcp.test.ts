@@ -18,81 +18,12 @@ import { ingestCaptureFile, ingestSplitInThread } from '../../../src/sip-core/tr
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import type { Trace } from '../../../src/sip-core/trace/trace';
 import { MERGE_RUNS } from '../../../src/sip-core/trace/trace-merge';
+import { ipFrame, pcapOf } from '../../helpers/frames';
 
 const tmp = mkdtempSync(join(tmpdir(), 'split-tcp-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
-
-interface Seg {
-  src: number;
-  dst: number;
-  sp: number;
-  dp: number;
-  payload: string;
-  tcp?: { seq: number; flags?: number };
-  vlan?: boolean;
-  /** IPv4 fragment: more fragments follow (offset 0). */
-  fragment?: boolean;
-}
-
-function frame(o: Seg): Uint8Array {
-  const body = Buffer.from(o.payload, 'latin1');
-  const l4 = o.tcp ? 20 : 8;
-  const eth = o.vlan ? 18 : 14;
-  const b = Buffer.alloc(eth + 20 + l4 + body.length);
-  b.writeUInt32BE(0x02000000, 0);
-  b.writeUInt16BE(2, 4);
-  b.writeUInt32BE(0x02000000, 6);
-  b.writeUInt16BE(1, 10);
-  if (o.vlan) {
-    b.writeUInt16BE(0x8100, 12);
-    b.writeUInt16BE(7, 14);
-  }
-  b.writeUInt16BE(0x0800, eth - 2);
-  let p = eth;
-  b.writeUInt32BE(0x45000000 | (20 + l4 + body.length), p);
-  b.writeUInt32BE(o.fragment ? 0x00012000 : 0, p + 4); // id 1, MF
-  b.writeUInt32BE((64 << 24) | ((o.tcp ? 6 : 17) << 16), p + 8);
-  b.writeUInt32BE(o.src >>> 0, p + 12);
-  b.writeUInt32BE(o.dst >>> 0, p + 16);
-  p += 20;
-  b.writeUInt16BE(o.sp, p);
-  b.writeUInt16BE(o.dp, p + 2);
-  if (o.tcp) {
-    b.writeUInt32BE(o.tcp.seq >>> 0, p + 4);
-    b.writeUInt32BE(1, p + 8);
-    b.writeUInt16BE((5 << 12) | (o.tcp.flags ?? 0x18), p + 12);
-    b.writeUInt16BE(0xffff, p + 14);
-  } else b.writeUInt16BE(8 + body.length, p + 4);
-  body.copy(b, p + l4);
-  return new Uint8Array(b);
-}
-
-/** A classic pcap file of `frames` (1 ms apart) and the record offset after each frame. */
-function pcapOf(frames: Uint8Array[]): { bytes: Uint8Array; after: number[] } {
-  const parts: Buffer[] = [];
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(65535, 16);
-  h.writeUInt32LE(1, 20);
-  parts.push(h);
-  const after: number[] = [];
-  let at = 24;
-  frames.forEach((f, i) => {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), 0);
-    r.writeUInt32LE((i % 1000) * 1000, 4);
-    r.writeUInt32LE(f.length, 8);
-    r.writeUInt32LE(f.length, 12);
-    parts.push(r, Buffer.from(f));
-    at += 16 + f.length;
-    after.push(at);
-  });
-  return { bytes: new Uint8Array(Buffer.concat(parts)), after };
-}
 
 const sip = (start: string, callId: string, cseq: string, body = ''): string =>
   `${start}\r\nVia: SIP/2.0/TCP 10.9.0.1:5060;branch=z9hG4bK-${callId}-${cseq.replace(' ', '')}\r\nFrom: <sip:a@x.example>;tag=f-${callId}\r\nTo: <sip:b@x.example>\r\nCall-ID: ${callId}\r\nCSeq: ${cseq}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
@@ -114,7 +45,7 @@ class Capture {
     const k = `${a}:${ap}>${b}:${bp}`;
     const seq = o.seq ?? this.seqs.get(k) ?? 1000 + a * 7;
     this.frames.push(
-      frame({
+      ipFrame({
         src: ip(a),
         dst: ip(b),
         sp: ap,
@@ -129,13 +60,13 @@ class Capture {
     if (o.advance !== false) this.seqs.set(k, (seq + syn + Buffer.byteLength(payload, 'latin1')) >>> 0);
   }
   udp(a: number, b: number, payload: string): void {
-    this.frames.push(frame({ src: ip(a), dst: ip(b), sp: 5060, dp: 5060, payload }));
+    this.frames.push(ipFrame({ src: ip(a), dst: ip(b), sp: 5060, dp: 5060, payload }));
   }
   cut(): void {
     this.cutAfter = this.frames.length - 1;
   }
   write(name: string): { path: string; at: number } {
-    const { bytes, after } = pcapOf(this.frames);
+    const { bytes, after } = pcapOf(this.frames.map((bytes) => ({ bytes })));
     const path = join(tmp, name);
     writeFileSync(path, bytes);
     return { path, at: after[this.cutAfter]! };

@@ -1,0 +1,83 @@
+/**
+ * Hand-built capture frames and classic pcap files for the capture tests: one Ethernet II frame
+ * carrying IPv4 (TCP or UDP), optionally behind an 802.1Q tag or as the first of several IPv4
+ * fragments, and a classic pcap file (Ethernet, µs stamps) of such frames, 1 ms apart.
+ */
+
+export interface IpFrame {
+  src: number;
+  dst: number;
+  sp: number;
+  dp: number;
+  payload: string;
+  tcp?: { seq: number; flags?: number };
+  vlan?: boolean;
+  /** IPv4 fragment: more fragments follow (offset 0). */
+  fragment?: boolean;
+}
+
+/** One Ethernet II frame: IPv4 (TCP or UDP) `src → dst`. */
+export function ipFrame(o: IpFrame): Uint8Array {
+  const body = Buffer.from(o.payload, 'latin1');
+  const l4 = o.tcp ? 20 : 8;
+  const eth = o.vlan ? 18 : 14;
+  const b = Buffer.alloc(eth + 20 + l4 + body.length);
+  b.writeUInt32BE(0x02000000, 0);
+  b.writeUInt16BE(2, 4);
+  b.writeUInt32BE(0x02000000, 6);
+  b.writeUInt16BE(1, 10);
+  if (o.vlan) {
+    b.writeUInt16BE(0x8100, 12);
+    b.writeUInt16BE(7, 14);
+  }
+  b.writeUInt16BE(0x0800, eth - 2);
+  let p = eth;
+  b.writeUInt32BE(0x45000000 | (20 + l4 + body.length), p);
+  if (o.fragment) b.writeUInt32BE(0x00012000, p + 4); // id 1, MF
+  b.writeUInt32BE((64 << 24) | ((o.tcp ? 6 : 17) << 16), p + 8);
+  b.writeUInt32BE(o.src >>> 0, p + 12);
+  b.writeUInt32BE(o.dst >>> 0, p + 16);
+  p += 20;
+  b.writeUInt16BE(o.sp, p);
+  b.writeUInt16BE(o.dp, p + 2);
+  if (o.tcp) {
+    b.writeUInt32BE(o.tcp.seq >>> 0, p + 4);
+    b.writeUInt32BE(1, p + 8);
+    b.writeUInt16BE((5 << 12) | (o.tcp.flags ?? 0x18), p + 12);
+    b.writeUInt16BE(0xffff, p + 14);
+  } else b.writeUInt16BE(8 + body.length, p + 4);
+  body.copy(b, p + l4);
+  return new Uint8Array(b);
+}
+
+/**
+ * A classic pcap file (Ethernet, µs) of `frames`, 1 ms apart (`snap` cuts a frame's capture), and the
+ * file offset after each record.
+ */
+export function pcapOf(frames: readonly { bytes: Uint8Array; snap?: number }[]): {
+  bytes: Uint8Array;
+  after: number[];
+} {
+  const parts: Buffer[] = [];
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0);
+  h.writeUInt16LE(2, 4);
+  h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(65535, 16);
+  h.writeUInt32LE(1, 20);
+  parts.push(h);
+  const after: number[] = [];
+  let at = 24;
+  frames.forEach((f, i) => {
+    const cap = f.snap ?? f.bytes.length;
+    const r = Buffer.alloc(16);
+    r.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), 0);
+    r.writeUInt32LE((i % 1000) * 1000, 4);
+    r.writeUInt32LE(cap, 8);
+    r.writeUInt32LE(f.bytes.length, 12);
+    parts.push(r, Buffer.from(f.bytes.subarray(0, cap)));
+    at += 16 + cap;
+    after.push(at);
+  });
+  return { bytes: new Uint8Array(Buffer.concat(parts)), after };
+}
