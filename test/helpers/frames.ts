@@ -81,3 +81,43 @@ export function pcapOf(frames: readonly { bytes: Uint8Array; snap?: number }[]):
   });
   return { bytes: new Uint8Array(Buffer.concat(parts)), after };
 }
+
+/** Test address 10.9.0.`d` as an unsigned 32-bit number. */
+export const testIp = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
+
+/**
+ * TCP segments between test hosts 10.9.0.`a`:`ap` → 10.9.0.`b`:`bp`, each direction's sequence
+ * number kept: a segment starts where the previous one of its direction ended (SYN counts one)
+ * unless `seq` says otherwise; `advance: false` leaves the next one where this one started.
+ */
+export class TcpSegments {
+  readonly #seqs = new Map<string, number>();
+  /** The sequence number the next segment `a`:`ap` → `b`:`bp` starts at. */
+  next(a: number, ap: number, b: number, bp: number): number {
+    return this.#seqs.get(`${a}:${ap}>${b}:${bp}`) ?? 1000 + a * 7;
+  }
+  segment(
+    a: number,
+    ap: number,
+    b: number,
+    bp: number,
+    payload: string,
+    o: { flags?: number; seq?: number; advance?: boolean; vlan?: boolean; fragment?: boolean } = {},
+  ): Uint8Array {
+    const k = `${a}:${ap}>${b}:${bp}`;
+    const seq = o.seq ?? this.next(a, ap, b, bp);
+    const bytes = ipFrame({
+      src: testIp(a),
+      dst: testIp(b),
+      sp: ap,
+      dp: bp,
+      payload,
+      tcp: { seq, flags: o.flags },
+      vlan: o.vlan,
+      fragment: o.fragment,
+    });
+    const syn = ((o.flags ?? 0) & 2) !== 0 ? 1 : 0;
+    if (o.advance !== false) this.#seqs.set(k, (seq + syn + Buffer.byteLength(payload, 'latin1')) >>> 0);
+    return bytes;
+  }
+}

@@ -21,7 +21,7 @@ import { ingestCaptureFile, ingestSplitInThread } from '../../../src/sip-core/tr
 import type { TraceState } from '../../../src/sip-core/trace/trace';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { FIXTURES, havePublic, PUBLIC_CAPTURES } from './tshark-compare';
-import { ipFrame, pcapOf } from '../../helpers/frames';
+import { ipFrame, pcapOf, TcpSegments, testIp } from '../../helpers/frames';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const tmp = mkdtempSync(join(tmpdir(), 'ingest-pass-'));
@@ -160,9 +160,8 @@ const sipMsg = (
  * snap-length cut, a message left incomplete at the end), mixed, with UDP around them.
  */
 function tcpCases(): Uint8Array {
-  const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
   const f: { bytes: Uint8Array; snap?: number }[] = [];
-  const seqs = new Map<string, number>();
+  const tcp = new TcpSegments();
   const seg = (
     a: number,
     ap: number,
@@ -171,25 +170,11 @@ function tcpCases(): Uint8Array {
     payload: string,
     o: { flags?: number; seq?: number; vlan?: boolean; snap?: number; advance?: boolean } = {},
   ): void => {
-    const k = `${a}:${ap}>${b}:${bp}`;
-    const seq = o.seq ?? seqs.get(k) ?? 1000 + a * 7;
-    f.push({
-      bytes: ipFrame({
-        src: ip(a),
-        dst: ip(b),
-        sp: ap,
-        dp: bp,
-        payload,
-        tcp: { seq, flags: o.flags },
-        vlan: o.vlan,
-      }),
-      snap: o.snap,
-    });
-    const syn = ((o.flags ?? 0) & 2) !== 0 ? 1 : 0;
-    if (o.advance !== false) seqs.set(k, (seq + syn + Buffer.byteLength(payload, 'latin1')) >>> 0);
+    const { snap, ...rest } = o;
+    f.push({ bytes: tcp.segment(a, ap, b, bp, payload, rest), snap });
   };
   const udp = (a: number, b: number, payload: string): void => {
-    f.push({ bytes: ipFrame({ src: ip(a), dst: ip(b), sp: 5060, dp: 5060, payload }) });
+    f.push({ bytes: ipFrame({ src: testIp(a), dst: testIp(b), sp: 5060, dp: 5060, payload }) });
   };
   const inv = (c: string): string =>
     sipMsg(`INVITE sip:b@10.9.0.2 SIP/2.0`, c, '1 INVITE', { body: 'v=0\r\no=- 1 1 IN IP4 10.9.0.1\r\n' });
@@ -225,7 +210,7 @@ function tcpCases(): Uint8Array {
     const e1 = inv(`e${round}`);
     const e2 = sipMsg('BYE sip:b@10.9.0.2 SIP/2.0', `e${round}`, '2 BYE');
     seg(5, p + 3, 2, 5060, sipMsg('INFO sip:b@10.9.0.2 SIP/2.0', `e${round}`, '3 INFO'));
-    const base = seqs.get(`5:${p + 3}>2:5060`)!;
+    const base = tcp.next(5, p + 3, 2, 5060);
     seg(5, p + 3, 2, 5060, e2, { seq: base + e1.length, advance: false });
     seg(5, p + 3, 2, 5060, e1, { seq: base, advance: false });
     // F: not SIP on a SIP port; G: no Content-Length; H: FIN with data; I: a snap-length cut

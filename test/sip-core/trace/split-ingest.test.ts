@@ -14,15 +14,14 @@ import {
   ingestSplitInThread,
   planSplit,
 } from '../../../src/sip-core/trace/ingest-file.node.js';
-import type { Trace } from '../../../src/sip-core/trace/trace';
 import {
   mergeOrder,
   mergeTraceStates,
   mergeTraceStatesShared,
   tailSideColumns,
 } from '../../../src/sip-core/trace/trace-merge';
-import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { FIXTURES, havePublic, PUBLIC_CAPTURES } from '../capture/tshark-compare';
+import { traceView } from '../../helpers/trace-view';
 
 const isPcap = (f: string): boolean => {
   const b = readFileSync(f).subarray(0, 4);
@@ -36,20 +35,9 @@ const pcaps = (dir: string): string[] =>
         .filter((f) => /\.(pcap|cap)$/.test(f) && isPcap(f))
     : [];
 
-function view(t: Trace) {
-  const j = toTraceJson(t);
-  return {
-    messages: j.messages,
-    frames: Array.from({ length: t.count }, (_, i) => t.frames(i)),
-    source: t.source,
-    fileDiagnostics: t.fileDiagnostics.map((d) => d.code).sort(),
-    counts: [...t.messageDiagnosticCounts].sort(),
-  };
-}
-
 async function check(file: string, cuts: number[]): Promise<number> {
   const one = await ingestCaptureFile(file, { parse: false });
-  const want = view(one.trace);
+  const want = traceView(one.trace, 'code');
   let merged = 0;
   const seen = new Set<number>();
   for (const near of cuts) {
@@ -59,7 +47,7 @@ async function check(file: string, cuts: number[]): Promise<number> {
     // Merged after both parts, as the two workers do.
     const two = await ingestSplitInThread(file, at, { parse: false });
     if (two.merged) merged++;
-    const got = view(two.trace);
+    const got = traceView(two.trace, 'code');
     const what = `${file} cut at ${at}`;
     expect(got.messages, what).toEqual(want.messages);
     expect(got.frames, what).toEqual(want.frames);
@@ -176,7 +164,7 @@ describe('split ingest = one pass', () => {
     const head = await ingestCaptureFile(f, { parse: false, split: { role: 'head', offset: at } });
     expect(head.split?.atBoundary).toBe(false);
     const one = await ingestCaptureFile(f, { parse: false });
-    expect(view(head.trace)).toEqual(view(one.trace));
+    expect(traceView(head.trace, 'code')).toEqual(traceView(one.trace, 'code'));
     one.file.close();
     head.file.close();
   });
@@ -187,7 +175,7 @@ describe('split ingest = one pass', () => {
     const two = await ingestSplitInThread(f, at + 1, { parse: false });
     expect(two.merged).toBe(false);
     const one = await ingestCaptureFile(f, { parse: false });
-    expect(view(two.trace).messages).toEqual(view(one.trace).messages);
+    expect(traceView(two.trace, 'code').messages).toEqual(traceView(one.trace, 'code').messages);
     one.file.close();
     two.trace.close();
   });

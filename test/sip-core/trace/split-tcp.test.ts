@@ -15,15 +15,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestPassAvailable } from '../../../src/sip-core/capture/ingest-pass';
 import { ingestCaptureFile, ingestSplitInThread } from '../../../src/sip-core/trace/ingest-file.node.js';
-import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
-import type { Trace } from '../../../src/sip-core/trace/trace';
 import { MERGE_RUNS } from '../../../src/sip-core/trace/trace-merge';
-import { ipFrame, pcapOf } from '../../helpers/frames';
+import { ipFrame, pcapOf, TcpSegments, testIp } from '../../helpers/frames';
+import { traceView } from '../../helpers/trace-view';
 
 const tmp = mkdtempSync(join(tmpdir(), 'split-tcp-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
 
 const sip = (start: string, callId: string, cseq: string, body = ''): string =>
   `${start}\r\nVia: SIP/2.0/TCP 10.9.0.1:5060;branch=z9hG4bK-${callId}-${cseq.replace(' ', '')}\r\nFrom: <sip:a@x.example>;tag=f-${callId}\r\nTo: <sip:b@x.example>\r\nCall-ID: ${callId}\r\nCSeq: ${cseq}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
@@ -32,7 +29,7 @@ const SDP = 'v=0\r\no=- 1 1 IN IP4 10.9.0.1\r\ns=-\r\nc=IN IP4 10.9.0.1\r\nt=0 0
 /** Builds streams segment by segment; `cut()` marks the cut after the last frame so far. */
 class Capture {
   readonly frames: Uint8Array[] = [];
-  readonly seqs = new Map<string, number>();
+  readonly tcp = new TcpSegments();
   cutAfter = -1;
   seg(
     a: number,
@@ -42,25 +39,10 @@ class Capture {
     payload: string,
     o: { flags?: number; seq?: number; advance?: boolean; vlan?: boolean; fragment?: boolean } = {},
   ): void {
-    const k = `${a}:${ap}>${b}:${bp}`;
-    const seq = o.seq ?? this.seqs.get(k) ?? 1000 + a * 7;
-    this.frames.push(
-      ipFrame({
-        src: ip(a),
-        dst: ip(b),
-        sp: ap,
-        dp: bp,
-        payload,
-        tcp: { seq, flags: o.flags },
-        vlan: o.vlan,
-        fragment: o.fragment,
-      }),
-    );
-    const syn = ((o.flags ?? 0) & 2) !== 0 ? 1 : 0;
-    if (o.advance !== false) this.seqs.set(k, (seq + syn + Buffer.byteLength(payload, 'latin1')) >>> 0);
+    this.frames.push(this.tcp.segment(a, ap, b, bp, payload, o));
   }
   udp(a: number, b: number, payload: string): void {
-    this.frames.push(ipFrame({ src: ip(a), dst: ip(b), sp: 5060, dp: 5060, payload }));
+    this.frames.push(ipFrame({ src: testIp(a), dst: testIp(b), sp: 5060, dp: 5060, payload }));
   }
   cut(): void {
     this.cutAfter = this.frames.length - 1;
@@ -73,24 +55,13 @@ class Capture {
   }
 }
 
-function view(t: Trace) {
-  const j = toTraceJson(t);
-  return {
-    messages: j.messages,
-    frames: Array.from({ length: t.count }, (_, i) => t.frames(i)),
-    source: t.source,
-    fileDiagnostics: t.fileDiagnostics.map((d) => d.message).sort(),
-    counts: [...t.messageDiagnosticCounts].sort(),
-  };
-}
-
 async function compare(path: string, at: number) {
   const one = await ingestCaptureFile(path, { parse: false });
   const two = await ingestSplitInThread(path, at, { parse: false });
   expect(two.merged).toBe(true);
-  const want = view(one.trace);
+  const want = traceView(one.trace, 'message');
   expect(want.messages.length).toBeGreaterThan(5);
-  const got = view(two.trace);
+  const got = traceView(two.trace, 'message');
   expect(got.messages).toEqual(want.messages);
   expect(got.frames).toEqual(want.frames);
   expect(got.source).toEqual(want.source);
@@ -135,7 +106,7 @@ describe.skipIf(!ingestPassAvailable())('TCP across the cut of a two-part ingest
     c.seg(4, 7004, 2, 5060, m4.slice(0, m4.length - 20));
     // 5: its last segment before the cut comes again after it (a retransmission)
     const m5 = sip('BYE sip:b@10.9.0.2 SIP/2.0', 'm5', '2 BYE');
-    const seq5 = c.seqs.get(`5:7005>2:5060`)!;
+    const seq5 = c.tcp.next(5, 7005, 2, 5060);
     c.seg(5, 7005, 2, 5060, m5);
     // 6: closed before the cut, the same 4-tuple opens again after it (SYN)
     c.seg(6, 7006, 2, 5060, '', { flags: 0x11 });
@@ -145,7 +116,7 @@ describe.skipIf(!ingestPassAvailable())('TCP across the cut of a two-part ingest
       c.seg(a, 7000 + a, 2, 5060, inv(`j${a}`), { vlan: true });
       c.seg(2, 5060, a, 7000 + a, ok(`j${a}`));
     }
-    const seq10 = c.seqs.get(`10:7010>2:5060`)!;
+    const seq10 = c.tcp.next(10, 7010, 2, 5060);
     const m10 = sip('ACK sip:b@10.9.0.2 SIP/2.0', 'j10', '1 ACK');
     c.seg(10, 7010, 2, 5060, m10);
     c.cut();
