@@ -78,6 +78,34 @@ class Tu implements TransactionUser {
   }
 }
 
+/**
+ * A client transaction of `Cls` for a `method` request with `branch`, started on UDP (records on or
+ * off), added to its table, with `userData` when given.
+ */
+function startClient<T extends InviteClientTransaction | NonInviteClientTransaction>(
+  Cls: new (
+    ctx: TransactionContext,
+    tu: TransactionUser,
+    key: { branch: string; method: string },
+    bytes: Uint8Array,
+    dest: H['peerAddr'],
+  ) => T,
+  method: string,
+  branch: string,
+  linger: boolean,
+  userData?: string,
+): { h: H; table: TransactionTable; tu: Tu; bytes: Uint8Array; tx: T } {
+  const h = setup('UDP');
+  const table = new TransactionTable();
+  const tu = new Tu(h);
+  const bytes = makeRequest(method, { branch });
+  const tx = new Cls(context(h, table, linger), tu, { branch, method }, bytes, h.peerAddr);
+  if (userData !== undefined) tx.userData = userData;
+  table.addClient(tx);
+  tx.start();
+  return { h, table, tu, bytes, tx };
+}
+
 /** What the peer received: time and octets. */
 function peerLog(h: H): string[] {
   return h.received.map((r) => `${r.at} ${new TextDecoder().decode(r.msg.raw)}`);
@@ -92,6 +120,25 @@ interface Run {
   after: number;
   /** The state the transaction object reads at the end. */
   finalState: string;
+}
+
+/** What a run ends with: the peer's log, the user's, the dispatch outcomes, records during and after. */
+function outcome(
+  h: H,
+  tu: Tu,
+  table: TransactionTable,
+  tx: { readonly state: string },
+  dispatched: string[],
+  during: number,
+): Run {
+  return {
+    peer: peerLog(h),
+    tu: tu.log,
+    dispatched,
+    during,
+    after: table.linger.count,
+    finalState: tx.state,
+  };
 }
 
 describe('lingering records answer for their transactions (UDP)', () => {
@@ -113,14 +160,7 @@ describe('lingering records answer for their transactions (UDP)', () => {
       const during = table.linger.count;
       h.clock.advanceTo(64 * T1);
       dispatched.push(dispatch(table, bye));
-      return {
-        peer: peerLog(h),
-        tu: tu.log,
-        dispatched,
-        during,
-        after: table.linger.count,
-        finalState: tx.state,
-      };
+      return outcome(h, tu, table, tx, dispatched, during);
     };
     const a = run(true);
     const b = run(false);
@@ -137,20 +177,13 @@ describe('lingering records answer for their transactions (UDP)', () => {
 
   it('non-INVITE client, Timer K: a retransmitted final response is absorbed (not passed up), until T4', () => {
     const run = (linger: boolean): Run => {
-      const h = setup('UDP');
-      const table = new TransactionTable();
-      const tu = new Tu(h);
-      const bytes = makeRequest('BYE', { branch: 'z9hG4bKnict1' });
-      const tx = new NonInviteClientTransaction(
-        context(h, table, linger),
-        tu,
-        { branch: 'z9hG4bKnict1', method: 'BYE' },
-        bytes,
-        h.peerAddr,
+      const { h, table, tu, bytes, tx } = startClient(
+        NonInviteClientTransaction,
+        'BYE',
+        'z9hG4bKnict1',
+        linger,
+        'pending',
       );
-      tx.userData = 'pending';
-      table.addClient(tx);
-      tx.start();
       const ok = buildResponseTo(parseMessage(bytes), 200, { toTag: 'b' });
       const dispatched = [dispatch(table, ok)];
       h.clock.advanceTo(1 * SECOND);
@@ -158,14 +191,7 @@ describe('lingering records answer for their transactions (UDP)', () => {
       const during = table.linger.count;
       h.clock.advanceTo(T4);
       dispatched.push(dispatch(table, ok));
-      return {
-        peer: peerLog(h),
-        tu: tu.log,
-        dispatched,
-        during,
-        after: table.linger.count,
-        finalState: tx.state,
-      };
+      return outcome(h, tu, table, tx, dispatched, during);
     };
     const a = run(true);
     const b = run(false);
@@ -238,20 +264,13 @@ describe('lingering records answer for their transactions (UDP)', () => {
 
   it('INVITE client, Timer M: a retransmitted 2xx goes up to the user, or, once the user left its ACK, gets that ACK', () => {
     const run = (linger: boolean): Run => {
-      const h = setup('UDP');
-      const table = new TransactionTable();
-      const tu = new Tu(h);
-      const bytes = makeRequest('INVITE', { branch: 'z9hG4bKict1' });
-      const tx = new InviteClientTransaction(
-        context(h, table, linger),
-        tu,
-        { branch: 'z9hG4bKict1', method: 'INVITE' },
-        bytes,
-        h.peerAddr,
+      const { h, table, tu, bytes, tx } = startClient(
+        InviteClientTransaction,
+        'INVITE',
+        'z9hG4bKict1',
+        linger,
+        'call',
       );
-      tx.userData = 'call';
-      table.addClient(tx);
-      tx.start();
       const ok = buildResponseTo(parseMessage(bytes), 200, { toTag: 'b' });
       const dispatched = [dispatch(table, ok)];
       h.clock.advanceTo(1 * SECOND);
@@ -267,14 +286,7 @@ describe('lingering records answer for their transactions (UDP)', () => {
       const during = table.linger.count;
       h.clock.advanceTo(64 * T1);
       dispatched.push(dispatch(table, ok));
-      return {
-        peer: peerLog(h),
-        tu: tu.log,
-        dispatched,
-        during,
-        after: table.linger.count,
-        finalState: tx.state,
-      };
+      return outcome(h, tu, table, tx, dispatched, during);
     };
     const a = run(true);
     const b = run(false);
@@ -291,19 +303,12 @@ describe('lingering records answer for their transactions (UDP)', () => {
 
   it('INVITE client, Timer D: a retransmitted non-2xx final response gets the same ACK again, until Timer D', () => {
     const run = (linger: boolean): Run => {
-      const h = setup('UDP');
-      const table = new TransactionTable();
-      const tu = new Tu(h);
-      const bytes = makeRequest('INVITE', { branch: 'z9hG4bKict2' });
-      const tx = new InviteClientTransaction(
-        context(h, table, linger),
-        tu,
-        { branch: 'z9hG4bKict2', method: 'INVITE' },
-        bytes,
-        h.peerAddr,
+      const { h, table, tu, bytes, tx } = startClient(
+        InviteClientTransaction,
+        'INVITE',
+        'z9hG4bKict2',
+        linger,
       );
-      table.addClient(tx);
-      tx.start();
       h.clock.advanceTo(10 * MS);
       const busy = buildResponseTo(parseMessage(bytes), 486, { toTag: 'b' });
       const dispatched = [dispatch(table, busy)];
@@ -314,14 +319,7 @@ describe('lingering records answer for their transactions (UDP)', () => {
       const during = table.linger.count;
       h.clock.advanceTo(10 * MS + 32 * SECOND);
       dispatched.push(dispatch(table, busy));
-      return {
-        peer: peerLog(h),
-        tu: tu.log,
-        dispatched,
-        during,
-        after: table.linger.count,
-        finalState: tx.state,
-      };
+      return outcome(h, tu, table, tx, dispatched, during);
     };
     const a = run(true);
     const b = run(false);
