@@ -318,36 +318,35 @@ class Slots {
     this.version++;
   }
 
+  /** The slot holding `tx` (a transaction or a record number) under `hash`, or -1. */
+  private slotOf(tx: object | number, hash: number): number {
+    const txs = this.txs;
+    const mask = this.mask;
+    const hashes = this.hashes;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      if (hashes[i] === 0) return -1;
+      if (txs[i] === tx) return i;
+    }
+  }
+
   /** Removes `tx` (or record `tx`, under `hash`); false when it is not in the table. */
   remove(
     tx: TransactionBase<string> | number,
     hash: number = (tx as TransactionBase<string>).tableHash,
   ): boolean {
-    const txs = this.txs;
-    const mask = this.mask;
-    const hashes = this.hashes;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      if (hashes[i] === 0) return false;
-      if (txs[i] === tx) {
-        this.deleteAt(i);
-        return true;
-      }
-    }
+    const i = this.slotOf(tx, hash);
+    if (i < 0) return false;
+    this.deleteAt(i);
+    return true;
   }
 
   /** Puts record `r` where `tx` (hashed `hash`) is; false when it is not in the table. */
   replace(tx: object, hash: number, r: number): boolean {
-    const txs = this.txs;
-    const mask = this.mask;
-    const hashes = this.hashes;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      if (hashes[i] === 0) return false;
-      if (txs[i] === tx) {
-        txs[i] = r;
-        this.version++;
-        return true;
-      }
-    }
+    const i = this.slotOf(tx, hash);
+    if (i < 0) return false;
+    this.txs[i] = r;
+    this.version++;
+    return true;
   }
 
   /** Removes record `r` (hashed `hash`). */
