@@ -94,11 +94,31 @@ const K_61: usize = 576; // "a"
 const K_19: usize = 592; // 25
 const K_2D: usize = 608; // "-"
 const K_3A: usize = 624; // ":"
+// Key header names by a perfect hash of (length, first two octets): KH_ID[h] the id (0: none), KH_LEN[h]
+// the name's length, KH_NAME + 16 h its octets with bit 5 set (letters in lower case), zero-padded;
+// KH_MASK + 16 n: n octets 0xff, the rest 0. (Above the scanner's output, below its static data.)
+const KH_ID: usize = 640;
+const KH_LEN: usize = 704;
+const KH_NAME: usize = 127232;
+const KH_MASK: usize = 128256;
 
 function addClass(t: usize, c: i32): void {
   const bit: i32 = 1 << (c >> 4);
   const a = t + <usize>(c & 15);
   store<u8>(a, <i32>load<u8>(a) | bit);
+}
+/** The hash keyId uses: 6 bits from the name's length and its first two octets (any case). */
+// @ts-ignore: decorator
+@inline function keyHash6(n: i32, c0: i32, c1: i32): usize {
+  return <usize>((n * 3 + (c0 & 31) + ((c1 & 31) << 2)) & 63);
+}
+function addKeyName(s: string, id: i32): void {
+  const n = s.length;
+  const c1 = n > 1 ? s.charCodeAt(1) : 58;
+  const h = keyHash6(n, s.charCodeAt(0), c1);
+  store<u8>(KH_ID + h, id);
+  store<u8>(KH_LEN + h, n);
+  for (let i = 0; i < n; i++) store<u8>(KH_NAME + (h << 4) + <usize>i, s.charCodeAt(i) | 0x20);
 }
 function initClass(t: usize): void {
   for (let h = 0; h < 8; h++) {
@@ -143,6 +163,25 @@ export function init(): void {
   v128.store(K_19, i8x16.splat(25));
   v128.store(K_2D, i8x16.splat(0x2d));
   v128.store(K_3A, i8x16.splat(58));
+  for (let n = 0; n <= 16; n++) for (let i = 0; i < n; i++) store<u8>(KH_MASK + (<usize>n << 4) + <usize>i, 0xff);
+  addKeyName('v', ID_VIA);
+  addKeyName('f', ID_FROM);
+  addKeyName('t', ID_TO);
+  addKeyName('i', ID_CALLID);
+  addKeyName('l', ID_CLEN);
+  addKeyName('c', ID_CTYPE);
+  addKeyName('m', ID_CONTACT);
+  addKeyName('via', ID_VIA);
+  addKeyName('from', ID_FROM);
+  addKeyName('to', ID_TO);
+  addKeyName('call-id', ID_CALLID);
+  addKeyName('cseq', ID_CSEQ);
+  addKeyName('max-forwards', ID_MAXF);
+  addKeyName('content-length', ID_CLEN);
+  addKeyName('content-type', ID_CTYPE);
+  addKeyName('route', ID_ROUTE);
+  addKeyName('record-route', ID_RR);
+  addKeyName('contact', ID_CONTACT);
   for (let c = 0; c < 128; c++) {
     if (load<u8>(TOK + <usize>c) == 1) addClass(C_TOKEN, c);
     if (c == 59 || c == 44 || c == 32 || c == 9 || c == 13 || c == 10) addClass(C_VIASTOP, c);
@@ -380,6 +419,27 @@ function countList<M>(s: i32, e: i32): i32 {
   return empty > 0 ? -1 : count;
 }
 
+/**
+ * {@link countList} of a Route / Record-Route value in its usual form, elements "<...>" separated by
+ * "," and SP: counted "<" to ">" with one search each; anything else (parameters after ">", quotes,
+ * other whitespace, an empty element) takes countList from the start, so the count is countList's.
+ */
+function countAngles<M>(s: i32, e: i32): i32 {
+  let p = s;
+  let n = 0;
+  while (p < e && at<M>(p) == 60) {
+    const q = findByte<M>(p + 1, e, 62);
+    if (q >= e) break;
+    n++;
+    p = q + 1;
+    if (p == e) return n;
+    if (at<M>(p) != 44) break;
+    p++;
+    while (p < e && at<M>(p) == 32) p++;
+  }
+  return countList<M>(s, e);
+}
+
 /** parse.ts parseTopVia, "SIP/2.0/" form only: index of the comma ending the first value (or e), or -1. */
 // @ts-ignore: decorator
 @inline function parseTopVia<M>(s: i32, e: i32): i32 {
@@ -480,7 +540,9 @@ function countList<M>(s: i32, e: i32): i32 {
     if (c == 60) {
       const j = findByte<M>(p + 1, e, 62);
       if (j >= e) return false;
-      p = findByte<M>(j + 1, e, 59);
+      // the parameters: usually right after the ">" (or none: the value ends there)
+      const k = j + 1;
+      p = k >= e ? e : at<M>(k) == 59 ? k : findByte<M>(k, e, 59);
       params = p;
       break;
     }
@@ -775,12 +837,27 @@ function scanBody<M>(len: i32, d: i32): i32 {
     if (isWs(at<M>(flf + 1))) return 0; // folded
     let vs = q + 1;
     let ve = flf - 1; // the CR
-    while (ve > vs && isLws(at<M>(ve - 1))) ve--;
-    // usually one SP after the colon
-    if (vs < ve && at<M>(vs) == 32) vs++;
-    while (vs < ve && isLws(at<M>(vs))) vs++;
+    // the usual value: one SP (or none) after the colon, no whitespace before the CR; else the trims
+    const c1 = at<M>(vs);
+    if (at<M>(ve - 1) > 32 && (c1 > 32 || (c1 == 32 && at<M>(vs + 1) > 32))) {
+      if (c1 == 32) vs++;
+    } else {
+      while (ve > vs && isLws(at<M>(ve - 1))) ve--;
+      if (vs < ve && at<M>(vs) == 32) vs++;
+      while (vs < ve && isLws(at<M>(vs))) vs++;
+    }
     const nlen = q - ns;
-    const id = nlen <= 14 ? keyHeaderId<M>(ns, nlen) : 0;
+    let id = 0;
+    if (nlen <= 14) {
+      // the key header id: a perfect hash of the length and first two octets, then the name compared
+      // 16 octets at once (bit 5 set, as keyHeaderId compares)
+      const h = keyHash6(nlen, at<M>(ns), at<M>(ns + 1));
+      const kid = <i32>load<u8>(KH_ID + h);
+      if (kid != 0 && <i32>load<u8>(KH_LEN + h) == nlen) {
+        const nm = v128.and(v128.or(v, v128.load(K_20)), v128.load(KH_MASK + (<usize>nlen << 4)));
+        if (i8x16.bitmask(i8x16.eq(nm, v128.load(KH_NAME + (h << 4)))) == 0xffff) id = kid;
+      }
+    }
     if (nh >= MAXH) return 0;
     outSet(o, ns + d);
     outSet(o + 1, q + d);
@@ -842,13 +919,13 @@ function scanBody<M>(len: i32, d: i32): i32 {
           if (first) setKey(F_CTYPE, vs, ve);
           break;
         case ID_ROUTE: {
-          const n = sawComma || vs >= ve ? countList<M>(vs, ve) : 1;
+          const n = sawComma || vs >= ve ? countAngles<M>(vs, ve) : 1;
           if (n < 0) return 0;
           routeCount += n;
           break;
         }
         case ID_RR: {
-          const n = sawComma || vs >= ve ? countList<M>(vs, ve) : 1;
+          const n = sawComma || vs >= ve ? countAngles<M>(vs, ve) : 1;
           if (n < 0) return 0;
           rrCount += n;
           break;

@@ -449,6 +449,123 @@ describe('fast key-field scanner = full parser', () => {
     expect(fastScan(enc(late), 0, enc(late).length, SCAN_KEYS)).toBeNull();
   });
 
+  it('on the forms its shortcuts read (key names by hash, value trims, "<...>" lists, ";tag" after ">")', () => {
+    // Each line goes into the INVITE before Content-Length (or replaces its To / From), and the result
+    // must equal the full parser's whatever the scanner makes of it; the usual forms must be taken.
+    const names = [
+      'Via',
+      'VIA',
+      'via',
+      'v',
+      'V',
+      'From',
+      'FROM',
+      'f',
+      'To',
+      'tO',
+      't',
+      'Call-ID',
+      'call-id',
+      'CALL-ID',
+      'i',
+      'CSeq',
+      'cseq',
+      'Max-Forwards',
+      'MAX-FORWARDS',
+      'Content-Length',
+      'content-length',
+      'l',
+      'Content-Type',
+      'c',
+      'Route',
+      'ROUTE',
+      'Record-Route',
+      'record-route',
+      'Contact',
+      'm',
+      // the same length and first two octets as a key name, another name (must not be taken for it)
+      'Vix',
+      'Fr0m',
+      'Tx',
+      'Call-IX',
+      'Call_id',
+      'CSeX',
+      'Max-Forwardz',
+      'Content-Lengtx',
+      'Content-Typo',
+      'Routx',
+      'Record-Routz',
+      'Contacx',
+      'Cont',
+      'Rec',
+      'Vi',
+      'Ca',
+      'x',
+      'Call-ID-X',
+      'Content-Length2',
+    ];
+    const values = [
+      'a',
+      ' a',
+      '  a',
+      'a ',
+      'a  ',
+      ' ',
+      '',
+      '\t a',
+      'a \t',
+      '<sip:a@b>, <sip:c@d>',
+      '<sip:a@b>,<sip:c@d>',
+      '<sip:a@b> , <sip:c@d>',
+      '<sip:a@b>;lr, <sip:c@d>',
+      '<sip:a@b>, ',
+      '<sip:a@b>, ,<sip:c@d>',
+      '<sip:a@b>,  <sip:c@d;lr>, "x" <sip:e@f>',
+      '<sip:a,b@c>, <sip:d@e>',
+      '<sip:a@b',
+      ',<sip:a@b>',
+      'Bob <sip:b@b>;tag=1',
+      'Bob <sip:b@b>',
+      'Bob <sip:b@b> ;tag=2',
+      'Bob <sip:b@b>;x=1;tag=3',
+      '<sip:b@b>;TAG=4',
+      '"A <b>" <sip:a@a>;tag=5',
+      '<sip:b@b>;tag="6"',
+      '<sip:b@b>;',
+      '314 INVITE',
+      '70',
+      '0',
+    ];
+    let taken = 0;
+    for (const n of names) {
+      for (const v of values) {
+        const line = `${n}:${v}`;
+        for (const text of [
+          INVITE.replace('Content-Length', `${line}\r\nContent-Length`),
+          INVITE.replace(/^To: .*$/m, line),
+          INVITE.replace(/^From: .*$/m, line),
+        ]) {
+          const b = enc(text);
+          if (fastScan(b, 0, b.length, SCAN_FULL) !== null) taken++;
+          same(b, 0, b.length, JSON.stringify(line));
+        }
+      }
+    }
+    expect(taken).toBeGreaterThan(1000);
+    // the usual forms are the scanner's own (else the comparisons above would prove little)
+    for (const line of [
+      'Record-Route: <sip:a@b;lr>, <sip:c@d;lr>',
+      'route: <sip:a@b>',
+      'To: B <sip:b@b>;tag=7',
+    ]) {
+      const text = INVITE.replace(/^To: .*$/m, line.startsWith('To') ? line : 'To: <sip:b@b>').replace(
+        'Content-Length',
+        `${line.startsWith('To') ? 'X: y' : line}\r\nContent-Length`,
+      );
+      expect(fastScan(enc(text), 0, enc(text).length, SCAN_FULL), line).not.toBeNull();
+    }
+  });
+
   it('on messages longer than its input buffer, and with many headers (the full parser runs)', () => {
     const many = INVITE.replace('Content-Length', 'X-A: 1\r\n'.repeat(5000) + 'Content-Length');
     sameEverywhere(enc(many), '5000 headers');
