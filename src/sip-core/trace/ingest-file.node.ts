@@ -66,11 +66,6 @@ export interface ChunkPosition {
    * one being read; 0xffffffff after the end).
    */
   readonly frontier: number;
-  /**
-   * Head part: the emission frames of the trace's rows not yet handed over (`Trace.handOverRows`:
-   * `n` rows from its first one), a copy; null for other ingests.
-   */
-  emitted(n: number): Uint32Array | null;
 }
 
 /**
@@ -308,11 +303,6 @@ export async function ingestCaptureFile(
     get frontier() {
       const f = ing.decoder.pipeline.currentFrame;
       return f === 0xffffffff ? f : f + 1;
-    },
-    emitted: (n) => {
-      // (indexed by the trace's append ids, which restart at 0 after each hand-over)
-      const e = ing.emitted;
-      return e === null ? null : e.length === n ? e : e.slice(0, n);
     },
   };
   if (!gz) {

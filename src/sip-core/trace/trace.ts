@@ -330,25 +330,24 @@ const COLUMN_NAMES: readonly ColumnName[] = [
 ];
 
 /**
- * A part of a growing trace (`Trace.exportNewRows`): messages `from` to `count - 1` as column slices
- * (transferable copies), what the trace's tables gained since the last part, and the bytes of the
- * part's messages that live in the trace's arena (their `rawOff` are offsets into `arenaBytes`).
+ * A part of a growing trace (`Trace.shareRows`): messages `from` to `count - 1`, which the receiver
+ * reads where the sender wrote them (columns over SharedArrayBuffers), what the trace's tables gained
+ * since the last part, and the bytes of the part's messages that live in the sender's arena.
  */
 export interface TraceRows {
   from: number;
   count: number;
-  columns: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array>;
+  /** The bytes of the part's messages kept in the sender's arena, back to back. */
   arenaBytes: Uint8Array;
-  /** First part only: room the sender reserved for the whole trace (the receiver reserves it too). */
+  /** First part only: room the sender reserved for the whole trace. */
   reserve?: number;
   /**
-   * Parts of a trace whose columns are shared (`Trace.shareRows`): the rows are not in `columns`
-   * (empty) but where the sender wrote them, in these columns over SharedArrayBuffers — given with
-   * the first part and again after the sender's columns grew (null in between). `arenaOff`: the
-   * offsets into `arenaBytes` of the part's rows kept in the arena, in row order.
+   * The sender's columns over SharedArrayBuffers: given with the first part and again after the
+   * sender's columns grew (null in between).
    */
-  shared?: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array> | null;
-  arenaOff?: Float64Array;
+  shared: Record<string, Uint8Array | Uint16Array | Uint32Array | Float64Array> | null;
+  /** The offsets into `arenaBytes` of the part's rows kept in the arena, in row order. */
+  arenaOff: Float64Array;
   addresses: { from: number; names: string[] };
   methods: { from: number; names: (string | null)[] };
   codeSets: { from: number; names: (string | null)[] };
@@ -380,18 +379,15 @@ function columnsFit(cols: Record<string, AnyColumn>, rows: number): boolean {
 }
 
 /**
- * Columns over the buffers of `cols` (views, each of its own buffer, as `handOverRows` makes them)
- * when each holds `rows` rows: their first `cols[*].length` rows are kept when `keep`, else cleared
- * (a part sent back for reuse). Null when they do not fit.
+ * Columns over the buffers of `cols` (views, each of its own buffer, as `shareRows` gives them) when
+ * each holds `rows` rows. Null when they do not fit.
  */
-function columnsOver(cols: Record<string, AnyColumn>, rows: number, keep = true): Columns | null {
+function columnsOver(cols: Record<string, AnyColumn>, rows: number): Columns | null {
   if (!columnsFit(cols, rows)) return null;
   const c = new Columns(0);
   let cap = Infinity;
   for (const name of COLUMN_NAMES) {
-    const a = cols[name]!;
-    const w = wholeOf(a);
-    if (!keep) w.fill(0, 0, a.length);
+    const w = wholeOf(cols[name]!);
     cap = Math.min(cap, w.length);
     (c as unknown as Record<string, AnyColumn>)[name] = w;
   }
@@ -489,9 +485,9 @@ export class Trace {
     };
   }
 
-  /** Messages appended so far (with those handed over by `handOverRows`, which this trace no longer holds). */
+  /** Messages appended so far. */
   get count(): number {
-    return this.#base + this.#n;
+    return this.#n;
   }
 
   /**
@@ -1120,13 +1116,8 @@ export class Trace {
     };
   }
 
-  /** What `exportNewRows` / `handOverRows` has handed out so far (rows and table sizes). */
+  /** What `shareRows` has handed out so far (rows and table sizes). */
   #sent = { rows: 0, addresses: 0, methods: 1, callIds: 1, codeSets: 1 };
-  /**
-   * Messages moved out by `handOverRows`: the columns, arena and side tables hold messages
-   * `#base..count - 1` at `id - #base` (the write path's `#n` is the next local row).
-   */
-  #base = 0;
 
   /** The part of `TraceRows` that is not the rows themselves: what the tables gained since the last part. */
   #tablesSince(): Pick<TraceRows, 'addresses' | 'methods' | 'codeSets' | 'callIds'> {
@@ -1147,75 +1138,6 @@ export class Trace {
     return out;
   }
 
-  /**
-   * Copies the arena bytes of the rows `flags`/`rawOff`/`rawLen` describe (arena addresses of this
-   * trace) into one array, rewriting their `rawOff` as offsets into it.
-   */
-  #arenaRows(flags: Uint8Array, rawOff: Float64Array, rawLen: Uint32Array): Uint8Array {
-    let arenaLen = 0;
-    for (let i = 0; i < flags.length; i++) if (flags[i]! & 4) arenaLen += rawLen[i]!;
-    const arenaBytes = new Uint8Array(arenaLen);
-    if (arenaLen === 0) return arenaBytes;
-    let at = 0;
-    for (let i = 0; i < flags.length; i++) {
-      if (!(flags[i]! & 4)) continue;
-      arenaBytes.set(this.#arena.read(rawOff[i]!, rawLen[i]!), at);
-      rawOff[i] = at;
-      at += rawLen[i]!;
-    }
-    return arenaBytes;
-  }
-
-  /**
-   * Moves the messages appended since the last call out of this trace (null when there are none): the
-   * rows are the columns themselves (views of their buffers, to be transferred: see
-   * `rowsTransferList`), and the trace starts fresh columns, arena and side tables for the next ones,
-   * so it holds no copy of what it handed over. Ids keep counting (`count`); the receiving trace
-   * follows with `appendRows`. Afterwards this trace is only appended to and handed over again: its
-   * readers (`frame(id)`, `raw(id)`, `exportState`...) see only the messages not yet handed over.
-   * `nextRows`: room for the next part (it grows when a part is larger); `reuse`: the columns of an
-   * earlier part the receiver sent back once it had copied them (`TraceRows.columns`, views of whole
-   * buffers), written over (cleared first) instead of new ones when they hold `nextRows`.
-   */
-  handOverRows(nextRows = 1024, reuse: TraceRows['columns'] | null = null): TraceRows | null {
-    const n = this.#n;
-    if (n === 0) return null;
-    const from = this.#base;
-    const c = this.#c;
-    const columns: TraceRows['columns'] = {};
-    for (const name of COLUMN_NAMES) columns[name] = c[name].subarray(0, n);
-    const arenaBytes = this.#arenaRows(
-      columns.flags as Uint8Array,
-      columns.rawOff as Float64Array,
-      columns.rawLen as Uint32Array,
-    );
-    const shifted = <T>(m: Map<number, T>): [number, T][] => {
-      const out: [number, T][] = [];
-      for (const [id, x] of m) out.push([id + from, x]);
-      m.clear();
-      return out;
-    };
-    const rows: TraceRows = {
-      from,
-      count: from + n,
-      columns,
-      arenaBytes,
-      ...(from === 0 ? { reserve: c.cap } : {}),
-      ...this.#tablesSince(),
-      frames: shifted(this.#frames),
-      diagnostics: shifted(this.#diags),
-      hep: shifted(this.#hep),
-      context: shifted(this.#context),
-    };
-    this.#base = from + n;
-    this.#n = 0;
-    const room = Math.max(16, nextRows);
-    this.#c = (reuse && columnsOver(reuse, room, false)) || new Columns(room);
-    this.#arena = new ByteArena();
-    this.#sent.rows = this.#base;
-    return rows;
-  }
-
   /** A column `shareRows` gave out last (null before): growth replaces it (`Columns.grow`). */
   #sharedFrame: Uint32Array | null = null;
 
@@ -1224,14 +1146,12 @@ export class Trace {
    * trace's columns move once to SharedArrayBuffers (given in the first part, and again when they
    * grew), and each part then carries only what is not in them (table additions, provenance and
    * diagnostics, the bytes of arena messages); the receiving trace follows with `appendRows`. Null
-   * when there is nothing new. The trace stays usable; it must not take `handOverRows` /
-   * `exportNewRows` as well.
+   * when there is nothing new. The trace stays usable.
    */
   shareRows(): TraceRows | null {
-    if (this.#base !== 0) throw new Error('shareRows after handOverRows');
     const from = this.#sent.rows;
     const n = this.#n;
-    let shared: TraceRows['columns'] | null = null;
+    let shared: Record<string, AnyColumn> | null = null;
     if (this.#c.frame !== this.#sharedFrame) {
       // (the first part, or the columns grew since): the same columns over SharedArrayBuffers
       const old = this.#c;
@@ -1275,7 +1195,6 @@ export class Trace {
     return {
       from,
       count: n,
-      columns: {},
       shared,
       arenaBytes,
       arenaOff,
@@ -1288,63 +1207,23 @@ export class Trace {
     };
   }
 
-  /** Messages moved out by `handOverRows` so far (this trace holds messages `handedOver..count - 1`). */
-  get handedOver(): number {
-    return this.#base;
-  }
-
-  /** The buffers of a part from `handOverRows` or `exportNewRows` (all its own: transferred, not cloned). */
+  /** The buffers of a part from `shareRows` that are its own (transferred, not cloned). */
   static rowsTransferList(r: TraceRows): ArrayBuffer[] {
     const out = new Set<ArrayBuffer>();
-    for (const a of Object.values(r.columns)) out.add(a.buffer as ArrayBuffer);
     for (const a of [r.arenaBytes, r.callIds.pool, r.callIds.off, r.callIds.len])
       out.add(a.buffer as ArrayBuffer);
     return [...out];
   }
 
   /**
-   * The messages appended since the last call (copies, transferable: see `TraceRows`), or null when
-   * there are none: a worker hands a growing trace over in parts while it ingests, and the receiving
-   * thread's trace follows it with `appendRows`. The trace stays usable.
-   */
-  exportNewRows(): TraceRows | null {
-    if (this.#base !== 0) throw new Error('exportNewRows after handOverRows');
-    const from = this.#sent.rows;
-    const n = this.#n;
-    if (n === from) return null;
-    const c = this.#c;
-    const columns: TraceRows['columns'] = {};
-    for (const name of COLUMN_NAMES) columns[name] = c[name].slice(from, n);
-    // Bytes kept in the arena travel with the rows (their offsets into `arenaBytes`).
-    const arenaBytes = this.#arenaRows(
-      columns.flags as Uint8Array,
-      columns.rawOff as Float64Array,
-      columns.rawLen as Uint32Array,
-    );
-    const since = <T>(m: Map<number, T>): [number, T][] => [...m].filter(([id]) => id >= from);
-    return {
-      from,
-      count: n,
-      columns,
-      arenaBytes,
-      ...this.#tablesSince(),
-      frames: since(this.#frames),
-      diagnostics: since(this.#diags),
-      hep: since(this.#hep),
-      context: since(this.#context),
-    };
-  }
-
-  /**
-   * Appends the rows another thread's trace handed out (`exportNewRows`, in order) and calls the
+   * Appends the rows another thread's trace handed out (`shareRows`, in order) and calls the
    * append listeners for each new message (bytes listeners with its raw bytes; full listeners with a
    * parse of them). Returns false, appending nothing, when `rows` does not continue this trace.
    */
   appendRows(rows: TraceRows): boolean {
-    // Shared columns (`shareRows`): new ones must hold the part's rows, or the current ones must.
+    // New shared columns must hold the part's rows, or the current ones must.
     const shared = rows.shared ? columnsOver(rows.shared, rows.count) : null;
     if (
-      this.#base !== 0 ||
       rows.from !== this.#n ||
       rows.addresses.from !== this.addresses.length ||
       rows.methods.from !== this.#methods.names.length ||
@@ -1358,60 +1237,31 @@ export class Trace {
     for (const m of rows.methods.names) if (m !== null) this.#methods.id(m);
     for (const k of rows.codeSets.names) if (k !== null) this.#codeSets.id(k);
     this.#callIds.appendDelta(rows.callIds);
-    const k = rows.count - rows.from;
-    if (rows.shared !== undefined) {
-      // The rows are already where this trace reads them: only the arena's bytes are copied here.
-      if (shared) {
-        // (new columns, the sender's grew: the rows here, arena addresses included, carry over)
-        const old = this.#c;
-        if (this.#n > 0)
-          for (const name of COLUMN_NAMES)
-            (shared[name] as Uint8Array).set(old[name].subarray(0, this.#n) as Uint8Array);
-        this.#c = shared;
-      }
-      const c = this.#c;
-      const off = rows.arenaOff ?? new Float64Array(0);
-      for (let id = rows.from, a = 0; a < off.length && id < rows.count; id++) {
-        if (!(c.flags[id]! & 4)) continue;
-        const o = off[a++]!;
-        c.rawOff[id] = this.#arena.append(rows.arenaBytes, o, o + c.rawLen[id]!);
-      }
-    } else if (Trace.adoptsRows(rows)) {
-      // The first part's columns come with the room the sender reserved for the whole trace: they
-      // become this trace's columns (no copy), and later parts are copied into them.
-      this.#c = columnsOver(rows.columns, rows.reserve!)!;
-    } else {
-      if (rows.reserve !== undefined && rows.reserve > this.#c.cap) this.#c.grow(rows.reserve, true);
-      if (rows.count > this.#c.cap) this.#c.grow(rows.count);
-      const c = this.#c;
-      for (const name of COLUMN_NAMES)
-        (c[name] as Uint8Array).set(rows.columns[name] as Uint8Array, rows.from);
+    // The rows are already where this trace reads them: only the arena's bytes are copied here.
+    if (shared) {
+      // (new columns, the sender's grew: the rows here, arena addresses included, carry over)
+      const old = this.#c;
+      if (this.#n > 0)
+        for (const name of COLUMN_NAMES)
+          (shared[name] as Uint8Array).set(old[name].subarray(0, this.#n) as Uint8Array);
+      this.#c = shared;
     }
-    if (rows.shared === undefined) {
-      const { flags, rawOff, rawLen } = this.#c;
-      for (let id = rows.from; id < rows.count; id++) {
-        if (!(flags[id]! & 4)) continue;
-        const o = rawOff[id]!;
-        rawOff[id] = this.#arena.append(rows.arenaBytes, o, o + rawLen[id]!);
-      }
+    const c = this.#c;
+    const off = rows.arenaOff;
+    for (let id = rows.from, a = 0; a < off.length && id < rows.count; id++) {
+      if (!(c.flags[id]! & 4)) continue;
+      const o = off[a++]!;
+      c.rawOff[id] = this.#arena.append(rows.arenaBytes, o, o + c.rawLen[id]!);
     }
     for (const [id, f] of rows.frames) this.#frames.set(id, f);
     for (const [id, d] of rows.diagnostics) this.#diags.set(id, d);
     for (const [id, h] of rows.hep) this.#hep.set(id, h);
     for (const [id, f] of rows.context) this.#context.set(id, f);
+    const from = rows.from;
     this.#n = rows.count;
     this.#sent.rows = rows.count;
-    if (this.#listeners.length > 0 || this.#bytesListeners.length > 0)
-      this.#announce(rows.count - k, rows.count);
+    if (this.#listeners.length > 0 || this.#bytesListeners.length > 0) this.#announce(from, rows.count);
     return true;
-  }
-
-  /**
-   * Whether `appendRows` made the part's own arrays this trace's columns (the first part, which
-   * carries the whole trace's room): then they must not be reused by the sender.
-   */
-  static adoptsRows(rows: TraceRows): boolean {
-    return rows.from === 0 && rows.reserve !== undefined && columnsFit(rows.columns, rows.reserve);
   }
 
   /** Calls the append listeners for messages `from..to-1` (appended from another trace's rows). */

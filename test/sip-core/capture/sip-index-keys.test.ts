@@ -2,7 +2,7 @@
  * The analysis keys of the index scan (capture/sip-index.ts, the trace's `cseq`/`branchH`/`sentByH`/
  * `fromTagH`/`toTagH` columns and KF_* flags): the scanner's SCAN_KEYS mode and a full parse give the
  * same numbers; the sent-by hash compares as RFC 3261 §17.2.3 (case folded, default port added); the
- * columns survive every way a trace is handed over (exportState/fromState, exportNewRows/appendRows).
+ * columns survive every way a trace is handed over (exportState/fromState, shareRows/appendRows).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -138,9 +138,9 @@ describe('analysis keys of the index scan', () => {
     const want = cols(a);
     expect(cols(b)).toEqual(want);
     expect(new Set(want.map((r) => r[1])).size).toBeGreaterThan(1);
-    const rows = a.exportNewRows()!;
+    const rows = a.shareRows()!;
     const c = new Trace(null, []);
-    expect(c.appendRows(rows)).toBe(true);
+    expect(c.appendRows(structuredClone(rows))).toBe(true);
     expect(cols(c)).toEqual(want);
     expect(cols(Trace.fromState(a.exportState(), null))).toEqual(want);
   });
