@@ -205,31 +205,46 @@ export function keyFieldsHash(m: SipMessage): number {
     const ix = m.ix;
     const base = m.base;
     const raw = m.raw;
-    let h = FNV_BASIS;
-    let ok = true;
+    // FNV-1a kept as an int32 in the loop (the same bits; `>>> 0` once at the end) and the
+    // non-ASCII test as an OR of the octets checked per field, not per octet
+    let h = FNV_BASIS | 0;
     const fields = KEY_HASH_FIELDS;
-    for (let k = 0; k < fields.length && ok; k++) {
-      if (k > 0) h = Math.imul(h ^ PIPE, 0x01000193) >>> 0;
+    for (let k = 0; k < fields.length; k++) {
+      if (k > 0) h = Math.imul(h ^ PIPE, 0x01000193);
       const s = ix[base + 2 * fields[k]!]!;
       if (s < 0) {
         h = fnvStr(h, 'null');
         continue;
       }
       const e = ix[base + 2 * fields[k]! + 1]!;
+      let or = 0;
       for (let i = s; i < e; i++) {
         const c = raw[i]!;
-        if (c >= 0x80) {
-          ok = false;
-          break;
-        }
-        h = Math.imul(h ^ c, 0x01000193) >>> 0;
+        or |= c;
+        h = Math.imul(h ^ c, 0x01000193);
       }
+      if (or >= 0x80) return keyFieldsHashText(m);
     }
-    if (ok) {
-      h = Math.imul(h ^ PIPE, 0x01000193) >>> 0;
-      return fnvStr(h, String(m.cseq));
+    h = Math.imul(h ^ PIPE, 0x01000193);
+    const n = m.cseq;
+    if (n !== null && n >= 0 && n <= 0xffffffff && n === Math.floor(n)) {
+      // the decimal digits of the CSeq number, as String(n) writes them
+      let d = 1;
+      while (d * 10 <= n) d *= 10;
+      let r = n;
+      for (; d >= 1; d = Math.floor(d / 10)) {
+        const q = Math.floor(r / d);
+        h = Math.imul(h ^ (48 + q), 0x01000193);
+        r -= q * d;
+      }
+      return h >>> 0;
     }
+    return fnvStr(h >>> 0, String(n));
   }
+  return keyFieldsHashText(m);
+}
+/** {@link keyFieldsHash} through the string it hashes (any message; non-ASCII key fields). */
+function keyFieldsHashText(m: SipMessage): number {
   return fnvStr(FNV_BASIS, `${m.requestUri}|${m.fromTag}|${m.toTag}|${m.callId}|${m.cseq}`);
 }
 const KEY_HASH_FIELDS = [F_URI, F_FROMTAG, F_TOTAG, F_CALLID] as const;

@@ -72,6 +72,24 @@ describe('the parser index read by key id', () => {
       expect(keyFieldsHash(m)).toBe(fnvStr(FNV_BASIS, s));
     }
   });
+
+  it('hashes every CSeq number and a To tag as the string would be hashed', () => {
+    for (const cseq of ['0', '1', '9', '10', '99', '100', '314159', '2147483647', '4294967295', 'x']) {
+      for (const toTag of ['', ';tag=8321234356']) {
+        const m = msg([
+          'BYE sip:bob@192.0.2.4 SIP/2.0',
+          'Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1',
+          'From: <sip:alice@atlanta.example.com>;tag=9fxced76sl',
+          `To: <sip:bob@biloxi.example.com>${toTag}`,
+          'Call-ID: 3848276298220188511@atlanta.example.com',
+          `CSeq: ${cseq} BYE`,
+          'Content-Length: 0',
+        ]);
+        const s = `${m.requestUri}|${m.fromTag}|${m.toTag}|${m.callId}|${m.cseq}`;
+        expect(keyFieldsHash(m), `${cseq}${toTag}`).toBe(fnvStr(FNV_BASIS, s));
+      }
+    }
+  });
 });
 
 describe('key fields read from the octets agree with the getters', () => {
