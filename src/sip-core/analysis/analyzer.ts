@@ -232,7 +232,8 @@ let shapeAnchor: TraceAnalyzer | null = null;
  */
 export interface TransactionSource {
   transactionOf(id: number): number;
-  readonly tx: { readonly peer: Int32Array };
+  /** `n`: transactions so far (the analyzer sizes its tables for them). */
+  readonly tx: { readonly peer: Int32Array; readonly n: number };
   /** The dialog of message `id`'s tags and group (made at or after `id` included), or -1. */
   dialogOfTags(id: number): number;
 }
@@ -273,6 +274,16 @@ export class TraceAnalyzer implements TraceAnalysis {
   constructor(trace: Trace, tier1: TransactionSource | null = null) {
     this.trace = trace;
     this.#t1 = tier1;
+    if (tier1 !== null) {
+      // Sized once for what the trace holds (tier 1 counted its transactions): no doubling while it fills.
+      this.tx.reserve(tier1.tx.n);
+      const n = trace.count;
+      if (n >= this.#txnCol.length) {
+        this.#txnCol = growCol(this.#txnCol, n);
+        this.#dlgCol = growCol(this.#dlgCol, n);
+        this.#grpCol = growCol(this.#grpCol, n);
+      }
+    }
   }
 
   /** Tier 1's transactions (see the constructor), or null: matched here by their keys. */
@@ -653,7 +664,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         g.type = 'call';
         g.originId = id;
         if (g.firstRequestId !== id) g.firstRequestId = id;
-        g.ruriUser = ownString(/^sips?:([^@;>]+)@/i.exec(msg.requestUri ?? '')?.[1] ?? null);
+        g.ruriUser = ownString(msg.requestUriUser());
       }
     }
     if (msg.hasToTag) this.#onInDialogRequest(id, msg, t, g, us, method);
@@ -1153,7 +1164,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   #onSdp(id: number, msg: AnalysisMessage, g: CallGroup | null, direct = true): SdpFacts | null {
-    const sdp = this.#sdpCache.facts(msg.body());
+    const sdp = this.#sdpCache.factsAt(msg.raw, msg.bodyStart, msg.bodyStart + msg.bodyLength);
     if (!sdp) return null;
     if (g) {
       for (const e of sdp.endpoints)

@@ -258,6 +258,24 @@ export class AnalysisMessage {
   get requestUri(): string | null {
     return this.#fallback ? this.#full!.requestUri : this.#str(S_URI);
   }
+  /**
+   * The user part of a `sip:`/`sips:` Request-URI (`/^sips?:([^@;>]+)@/i` on `requestUri`), or null:
+   * read from the octets (the delimiters are ASCII, so the user's octets decode to the same text).
+   */
+  requestUriUser(): string | null {
+    if (this.#fallback) return /^sips?:([^@;>]+)@/i.exec(this.requestUri ?? '')?.[1] ?? null;
+    const s = this.#ix[this.#base + S_URI]!;
+    if (s < 0) return null;
+    const e = this.#ix[this.#base + S_URI + 1]!;
+    const b = this.raw;
+    if (e - s < 5 || lc(b[s]!) !== 0x73 || lc(b[s + 1]!) !== 0x69 || lc(b[s + 2]!) !== 0x70) return null;
+    let i = s + 3;
+    if (lc(b[i]!) === 0x73) i++;
+    if (b[i] !== 0x3a) return null;
+    const us = ++i;
+    while (i < e && b[i] !== 0x40 && b[i] !== 0x3b && b[i] !== 0x3e) i++;
+    return i > us && i < e && b[i] === 0x40 ? decodeSpan(b, us, i) : null;
+  }
   get reason(): string | null {
     return this.#fallback ? this.#full!.reason : this.#str(S_REASON);
   }

@@ -32,6 +32,8 @@ function fields(m: AnalysisMessage): unknown[] {
     }
   // The host comparison never says equal for another host.
   if (sb) expect(m.viaSentByHostIs(`${bareHost(sb)}.`)).toBe(false);
+  // The Request-URI user from the octets is the analyzer's regex on the decoded URI.
+  expect(m.requestUriUser()).toBe(/^sips?:([^@;>]+)@/i.exec(m.requestUri ?? '')?.[1] ?? null);
   const out: unknown[] = [
     m.kind,
     m.method,
@@ -352,6 +354,32 @@ describe('AnalysisMessage.read equals the parser', () => {
     expect(key('Host.Example.COM', 'CANCEL')).toBe(key('host.example.com:5060', 'INVITE'));
     expect(key('[2001:db8::1]', 'CANCEL')).toBe(key('[2001:db8::1]:5060', 'INVITE'));
     expect(key('192.168.1.2:5061', 'CANCEL')).not.toBe(key('192.168.1.2', 'INVITE'));
+  });
+
+  it('the Request-URI user read from the octets equals the regex on the decoded URI', () => {
+    const uris = [
+      'sip:alice@a.example',
+      'SIPS:Bob@b.example;transport=tls',
+      'sIp:+4930123@gw',
+      'sip:user;x=1@host',
+      'sip:host.example',
+      'sip:@host',
+      'tel:+4930123',
+      'sipx:alice@host',
+      'sips:ä-ö@host',
+      'sip:a>b@host',
+      'sip:a%40b@host',
+    ];
+    for (const uri of uris) {
+      const b = enc.encode(
+        `INVITE ${uri} SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKa\r\nCSeq: 1 INVITE\r\n\r\n`,
+      );
+      const m = new AnalysisMessage().read(b, 0, b.length, 'c');
+      expect(m.requestUriUser(), uri).toBe(/^sips?:([^@;>]+)@/i.exec(m.requestUri ?? '')?.[1] ?? null);
+      expect(m.requestUri, uri).toBe(uri);
+    }
+    const b = enc.encode('INVITE sip:carol@c SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n');
+    expect(new AnalysisMessage().read(b, 0, b.length, 'c').requestUriUser()).toBe('carol');
   });
 
   it('the common form takes the fast path', () => {

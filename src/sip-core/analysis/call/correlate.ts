@@ -242,7 +242,7 @@ export function correlateNewLeg(
       break;
     }
   }
-  if (/^b2b[-_.]/i.test(cid)) {
+  if ((cid.charCodeAt(0) | 32) === 98 /* b */ && /^b2b[-_.]/i.test(cid)) {
     const other = host.groupOf(cid.slice(4));
     if (other >= 0)
       addLink(
@@ -264,9 +264,10 @@ export function correlateNewLeg(
         break;
       }
     }
+    // (set over an earlier entry of the same key, not deleted first: the order that matters is
+    // mediaOrder's, and a deleted entry stays in the map's table until its next rehash)
     for (const e of sdp.endpoints) {
       const v: MediaEntry = { key: e, g: g.idx, us };
-      ix.media.delete(e);
       ix.media.set(e, v);
       ix.mediaOrder.push(v);
     }
