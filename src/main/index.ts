@@ -19,6 +19,7 @@ import { createHost } from './service/create-host';
 import { isTrustedSender } from './electron/trusted-sender';
 import { CSP } from './server/browser-server';
 import { APP_NAME } from './version';
+import { SAMPLES } from './paths';
 
 const rendererFile = join(import.meta.dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null;
@@ -28,8 +29,8 @@ const host = createHost({
 });
 let win: BrowserWindow | null = null;
 
-function sendMenu(command: MenuCommand, path?: string): void {
-  win?.webContents.send(IPC_EVENT, Events.menuCommand, { command, path });
+function sendMenu(command: MenuCommand, path?: string, sample?: string): void {
+  win?.webContents.send(IPC_EVENT, Events.menuCommand, { command, path, sample });
 }
 
 async function openCaptureDialog(): Promise<void> {
@@ -60,7 +61,13 @@ async function buildMenu(): Promise<void> {
       label: 'File',
       submenu: [
         { label: 'Open capture…', accelerator: 'CmdOrCtrl+O', click: () => void openCaptureDialog() },
-        { label: 'Open the sample capture', click: () => sendMenu('open-sample') },
+        {
+          label: 'Open a sample',
+          submenu: SAMPLES.map((s) => ({
+            label: s.title,
+            click: () => sendMenu('open-sample', undefined, s.id),
+          })),
+        },
         {
           label: 'Open recent',
           submenu: recent.length

@@ -25,6 +25,31 @@ function findAppRoot(): string {
 export const APP_ROOT = findAppRoot();
 export const RESOURCES_DIR = join(APP_ROOT, 'resources');
 export const SAMPLE_CAPTURE = join(RESOURCES_DIR, 'samples', 'sample-call.pcap');
+
+/** A built-in sample capture (made from real peers by tools/samples/make*-sample.sh). */
+export interface SampleSpec {
+  id: string;
+  path: string;
+  title: string;
+  description: string;
+}
+
+/** The built-in sample captures, the basic one first. */
+export const SAMPLES: readonly SampleSpec[] = [
+  {
+    id: 'calls',
+    path: SAMPLE_CAPTURE,
+    title: 'Calls through a proxy',
+    description: 'SIPp calls through Kamailio, captured with tshark: answered, busy, unknown user.',
+  },
+  {
+    id: 'problems',
+    path: join(RESOURCES_DIR, 'samples', 'sample-problems.pcap'),
+    title: 'Calls that go wrong',
+    description:
+      'A lost ACK, an unreachable callee, a looping request, a bad Content-Length: the analysis names each, with its RFC section.',
+  },
+];
 export const RENDERER_DIR = join(APP_ROOT, 'out', 'renderer');
 
 /** Per-user settings folder (XDG on Linux). */

@@ -58,8 +58,20 @@ export interface AppInfo {
     platform: string;
     commit: string | null;
   };
-  /** The built-in sample capture, if it is present. */
-  sample: { name: string; bytes: number } | null;
+  /** The built-in sample captures that are installed (resources/samples), the basic one first. */
+  samples: SampleInfo[];
+}
+
+/** A built-in sample capture. */
+export interface SampleInfo {
+  /** What `capture:openSample` takes to open it. */
+  id: string;
+  /** File name. */
+  name: string;
+  bytes: number;
+  title: string;
+  /** What it shows, one sentence or two. */
+  description: string;
 }
 
 export type CaptureState = 'opening' | 'ready' | 'failed' | 'cancelled';
@@ -438,7 +450,8 @@ export interface ExportFile {
 export interface InvokeMap {
   [Invoke.appInfo]: { req: null; res: AppInfo };
   [Invoke.captureOpenPath]: { req: { path: string }; res: CaptureSummary };
-  [Invoke.captureOpenSample]: { req: null; res: CaptureSummary };
+  /** `null` opens the first sample. */
+  [Invoke.captureOpenSample]: { req: { id: string } | null; res: CaptureSummary };
   [Invoke.captureOpenUpload]: { req: { token: string; name: string }; res: CaptureSummary };
   [Invoke.captureCancel]: { req: { captureId: string }; res: boolean };
   [Invoke.captureClose]: { req: { captureId: string }; res: boolean };
@@ -478,7 +491,8 @@ export interface EventMap {
   [Events.captureOpened]: CaptureSummary;
   [Events.captureFailed]: { captureId: string; name: string; error: ApiErrorData };
   [Events.captureAnalysis]: AnalysisProgressEvent;
-  [Events.menuCommand]: { command: MenuCommand; path?: string };
+  /** `sample`: which sample `open-sample` means (its id). */
+  [Events.menuCommand]: { command: MenuCommand; path?: string; sample?: string };
   [Events.liveUpdate]: LiveUpdateEvent;
 }
 

@@ -83,7 +83,8 @@ const none: Check = (req) => (req === null || req === undefined ? null : 'this c
 const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.appInfo]: none,
   [Invoke.captureOpenPath]: fields({ path: 'string' }),
-  [Invoke.captureOpenSample]: none,
+  [Invoke.captureOpenSample]: (req) =>
+    req === null || req === undefined ? null : fields({ id: 'string' })(req),
   [Invoke.captureOpenUpload]: fields({ token: 'string', name: 'string' }),
   [Invoke.captureCancel]: fields({ captureId: 'string' }),
   [Invoke.captureClose]: fields({ captureId: 'string' }),

@@ -68,7 +68,12 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     for (const area of ['Captures & calls', 'Ladder', 'Scenarios', 'Lab']) {
       expect(await page.getByRole('navigation').getByRole('button', { name: area }).count()).toBe(1);
     }
-    for (const action of ['Open a capture…', 'Open the sample', 'Run a scenario']) {
+    for (const action of [
+      'Open a capture…',
+      'Open the sample',
+      'Sample: calls that go wrong',
+      'Run a scenario',
+    ]) {
       await page.getByText(action, { exact: true }).waitFor();
     }
     await page.screenshot({ path: join(shots, 'shell-empty.png') });

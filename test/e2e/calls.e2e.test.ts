@@ -342,6 +342,46 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await page.screenshot({ path: join(shots, 'calls-problems.png') });
   });
 
+  it('opens the problems sample from the top bar: the faults its script made, each one click from its call', async () => {
+    await page.getByRole('button', { name: 'More samples' }).click();
+    const menu = page.getByTestId('samples-menu');
+    await page.screenshot({ path: join(shots, 'samples-menu.png') });
+    expect((await menu.getByRole('menuitem').allTextContents()).map((t) => t.split(':')[0]!.trim())).toEqual([
+      'Calls through a proxy sample-call.pcap',
+      'Calls that go wrong sample-problems.pcap',
+    ]);
+    await menu.getByRole('menuitem').nth(1).click();
+    await page
+      .getByTestId('capture-title')
+      .filter({ hasText: 'sample-problems.pcap' })
+      .waitFor({ timeout: 20_000 });
+    expect(await menu.count()).toBe(0);
+    const filter = page.getByRole('combobox', { name: 'Filter calls' });
+    if ((await filter.inputValue()) !== '') {
+      await filter.fill('');
+      await filter.press('Enter');
+    }
+    const problems = page.getByTestId('calls-problems');
+    await problems.locator('button').nth(3).waitFor({ timeout: 20_000 });
+    const chips = (await problems.locator('button').allTextContents()).map((t) =>
+      t.trim().replace(/\s+/g, ' '),
+    );
+    expect(chips).toEqual([
+      '2xx never ACKed 1',
+      'INVITE without final response 1',
+      'Max-Forwards exhausted 1',
+      '2xx to INVITE retransmitted 1',
+    ]);
+    await page.screenshot({ path: join(shots, 'sample-problems.png') });
+    await problems.locator('button[data-code="ack-missing-2xx"]').click();
+    await page.waitForFunction(
+      "document.querySelectorAll('[data-testid=calls-table] tr.msg').length === 1",
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(await page.getByTestId('calls-table').locator('tr.msg').first().textContent()).toContain('erin');
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -20,10 +20,12 @@ import {
   type LabDto,
   type LiveSourceDto,
   type Page,
+  type SampleInfo,
   type ScenarioRunResult,
 } from '../../shared/api';
 import { validateRequest } from '../../shared/validate';
 import { APP_NAME, APP_VERSION } from '../version';
+import type { SampleSpec } from '../paths';
 import { RecentFiles } from './recent';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
@@ -33,8 +35,8 @@ import { startHepListener, startUdpMirror, type LiveSource, type LiveTrace } fro
 
 export interface HostOptions {
   mode: 'electron' | 'browser';
-  /** Absolute path of the built-in sample capture. */
-  samplePath: string | null;
+  /** The built-in sample captures that are installed, the basic one first. */
+  samples: readonly SampleSpec[];
   /** Where recent files are remembered; null keeps them in memory only. */
   recent: RecentFiles;
   loader: CaptureLoader;
@@ -87,9 +89,16 @@ export class ServiceHost {
       case Invoke.captureOpenPath:
         return this.openPath((req as InvokeReq<typeof Invoke.captureOpenPath>).path);
       case Invoke.captureOpenSample: {
-        if (!this.#opts.samplePath)
-          throw new ApiError('not-found', 'the built-in sample capture is not installed');
-        return this.openPath(this.#opts.samplePath, { remember: false });
+        const id = (req as InvokeReq<typeof Invoke.captureOpenSample>)?.id;
+        const sample = id === undefined ? this.#opts.samples[0] : this.#opts.samples.find((s) => s.id === id);
+        if (!sample)
+          throw new ApiError(
+            'not-found',
+            id === undefined
+              ? 'no built-in sample capture is installed'
+              : `no built-in sample capture "${id}" (installed: ${this.#opts.samples.map((s) => s.id).join(', ') || 'none'})`,
+          );
+        return this.openPath(sample.path, { remember: false });
       }
       case Invoke.captureOpenUpload: {
         const { token, name } = req as InvokeReq<typeof Invoke.captureOpenUpload>;
@@ -184,13 +193,19 @@ export class ServiceHost {
   }
 
   async appInfo(): Promise<AppInfo> {
-    let sample: AppInfo['sample'] = null;
-    if (this.#opts.samplePath) {
+    const samples: SampleInfo[] = [];
+    for (const s of this.#opts.samples) {
       try {
-        const s = await stat(this.#opts.samplePath);
-        sample = { name: basename(this.#opts.samplePath), bytes: s.size };
+        const { size } = await stat(s.path);
+        samples.push({
+          id: s.id,
+          name: basename(s.path),
+          bytes: size,
+          title: s.title,
+          description: s.description,
+        });
       } catch {
-        sample = null;
+        // Removed since start-up: not offered.
       }
     }
     return {
@@ -204,7 +219,7 @@ export class ServiceHost {
         platform: `${process.platform}-${process.arch}`,
         commit: this.#opts.commit ?? null,
       },
-      sample,
+      samples,
     };
   }
 

@@ -152,7 +152,7 @@ export class AppState {
       if (this.capture?.id === u.captureId) void this.#refreshLive(u.messages);
     });
     this.client.on(Events.menuCommand, (m) => {
-      if (m.command === 'open-sample') void this.openSample();
+      if (m.command === 'open-sample') void this.openSample(m.sample);
       else if (m.command === 'about') this.dialog = 'about';
       else if (m.command === 'show-shortcuts') this.dialog = 'shortcuts';
       else if (m.command === 'toggle-theme') this.toggleTheme();
@@ -172,9 +172,11 @@ export class AppState {
     this.theme = this.theme === 'light' ? 'dark' : 'light';
   }
 
-  async openSample(): Promise<void> {
-    await this.#opening(this.info?.sample?.name ?? 'sample', () =>
-      this.client.invoke(Invoke.captureOpenSample, null),
+  /** Opens a built-in sample capture (by id; the first when none is given). */
+  async openSample(id?: string): Promise<void> {
+    const sample = id === undefined ? this.info?.samples[0] : this.info?.samples.find((s) => s.id === id);
+    await this.#opening(sample?.name ?? 'sample', () =>
+      this.client.invoke(Invoke.captureOpenSample, id === undefined ? null : { id }),
     );
   }
 

@@ -1,0 +1,97 @@
+/**
+ * The built-in sample captures (resources/samples, made from SIPp and Kamailio by
+ * tools/samples/make*-sample.sh): the host offers each with its title, and opens each by id. The
+ * problems sample holds the faults its script made, and the analysis names each on its call, the way
+ * a SIP engineer reads that capture:
+ *  - erin: the caller sends its ACK without the route set; the proxy cannot relay it, so erin's 200
+ *    is never ACKed and erin retransmits it for 32 s (RFC 3261 §13.3.1.4): ack-missing-2xx and
+ *    invite-2xx-retransmitted;
+ *  - dave: nothing listens; the proxy's INVITE gets no final response (Timer B, §17.1.1.2) and the
+ *    proxy answers the caller 408: a failed call;
+ *  - a request with Max-Forwards 0: 483 from the proxy (§16.3): a rejected call;
+ *  - a MESSAGE whose Content-Length is longer than its body (§18.3): flagged on that message.
+ */
+import { statSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHost } from '../../src/main/service/create-host';
+import { SAMPLES } from '../../src/main/paths';
+import { ApiError, Events, Invoke, type AnalysisProgressEvent } from '../../src/shared/api';
+import { validateRequest } from '../../src/shared/validate';
+
+const host = createHost({ mode: 'browser', recentFile: null });
+afterAll(() => host.dispose());
+
+/** Opens a sample by id (null: the default) and waits for its full analysis. */
+async function openSample(id: string | null) {
+  let ended!: () => void;
+  const done = new Promise<void>((r) => (ended = r));
+  const off = host.onEvent((event, payload) => {
+    const p = payload as AnalysisProgressEvent;
+    if (event === Events.captureAnalysis && p.complete) ended();
+  });
+  const cap = await host.invoke(Invoke.captureOpenSample, id === null ? null : { id });
+  await done;
+  off();
+  return cap;
+}
+
+describe('built-in samples', () => {
+  it('lists every installed sample with its file, size, title and description, the basic one first', async () => {
+    const info = await host.invoke(Invoke.appInfo, null);
+    expect(info.samples.map((s) => s.id)).toEqual(['calls', 'problems']);
+    for (const [i, s] of info.samples.entries()) {
+      expect(s.bytes).toBe(statSync(SAMPLES[i]!.path).size);
+      expect(s.name).toBe(SAMPLES[i]!.path.split('/').pop());
+      expect(s.title.length).toBeGreaterThan(0);
+      expect(s.description.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('opens the first sample without an id, a named one by id, and refuses an unknown id', async () => {
+    const first = await host.invoke(Invoke.captureOpenSample, null);
+    expect([first.name, first.messages]).toEqual(['sample-call.pcap', 49]);
+    await expect(host.invoke(Invoke.captureOpenSample, { id: 'nope' })).rejects.toMatchObject({
+      code: 'not-found',
+      message: expect.stringContaining('installed: calls, problems'),
+    });
+    await expect(host.invoke(Invoke.captureOpenSample, { id: 'nope' })).rejects.toBeInstanceOf(ApiError);
+    expect(() => validateRequest(Invoke.captureOpenSample, { id: 3 })).toThrow(/id/);
+    expect(() => validateRequest(Invoke.captureOpenSample, { id: 'calls', x: 1 })).toThrow();
+  });
+
+  it('the problems sample: each fault found on its call, with the call states a SIP engineer gives', async () => {
+    const cap = await openSample('problems');
+    expect([cap.name, cap.messages, cap.state]).toEqual(['sample-problems.pcap', 69, 'ready']);
+    const all = await host.invoke(Invoke.callsQuery, { captureId: cap.id, offset: 0, limit: 100 });
+    const user = (c: { to: string | null }) => /sip:(\w+)@/.exec(c.to ?? '')?.[1];
+    expect(all.items.map((c) => [user(c), c.type, c.state, c.finalStatus])).toEqual([
+      ['bob', 'call', 'completed', 200],
+      ['erin', 'call', 'completed', 200],
+      ['dave', 'call', 'failed', 408],
+      ['bob', 'call', 'rejected', 483],
+      ['frank', 'message', 'rejected', 404],
+      ['bob', 'call', 'completed', 200],
+    ]);
+    expect(all.problems.map((p) => [p.code, p.severity, p.calls])).toEqual([
+      ['ack-missing-2xx', 'error', 1],
+      ['invite-no-final-response', 'error', 1],
+      ['max-forwards-exhausted', 'error', 1],
+      ['invite-2xx-retransmitted', 'warning', 1],
+    ]);
+    const callsWith = async (code: string) => {
+      const page = await host.invoke(Invoke.callsQuery, {
+        captureId: cap.id,
+        offset: 0,
+        limit: 100,
+        filter: `sip.diagnostic == "${code}"`,
+      });
+      expect(page.filterError).toBeNull();
+      return page.items.map((c) => `${user(c)} ${c.finalStatus}`);
+    };
+    expect(await callsWith('ack-missing-2xx')).toEqual(['erin 200']);
+    expect(await callsWith('invite-2xx-retransmitted')).toEqual(['erin 200']);
+    expect(await callsWith('invite-no-final-response')).toEqual(['dave 408']);
+    expect(await callsWith('max-forwards-exhausted')).toEqual(['bob 483']);
+    expect(await callsWith('content-length-exceeds-body')).toEqual(['frank 404']);
+  });
+});
