@@ -40,6 +40,16 @@
 @external("scan", "scanAt")
 declare function scanAt(ptr: usize, len: i32, d: i32, mode: i32): i32;
 
+/**
+ * The address id of IPv4 `ip` from the ingest's address table (the JavaScript side interns it, as
+ * Trace.appendPassRows would for a P_FIX row), or -1 when no table is set. Called for a UDP row the
+ * id cache misses while every earlier row of the call was taken with both its addresses known
+ * (`live`): interning then happens in the order the JavaScript side would intern, so ids are the same.
+ */
+// @ts-ignore: decorator
+@external("env", "addrNew")
+declare function addrNew(ip: i32): i32;
+
 /** Row layout (i32 each): see src/sip-core/capture/ingest-pass.ts (P_* constants). */
 const STRIDE: i32 = 29;
 /** A record longer than this is corrupt (reader/pcap.ts MAX_RECORD): the JavaScript reader reports it. */
@@ -535,6 +545,26 @@ export function cacheSetup(addr: usize, meth: usize): void {
   return load<i32>(a) == ip ? load<i32>(a, 4) - 1 : -1;
 }
 
+/**
+ * `live`: every row of this call so far was taken with both addresses' ids known (none left to the
+ * JavaScript side), so a miss may be interned at once (`addrNew`) instead of flagged. `resolveOk`:
+ * the row being written may do so (a UDP row of a live call).
+ */
+let live: bool = false;
+let resolveOk: bool = false;
+
+/** The address id of IPv4 `ip` the cache misses: interned now when `resolveOk` (-1: flagged). */
+function addrMiss(ip: i32): i32 {
+  if (!resolveOk) return -1;
+  const a = addrSlot(ip);
+  const id = addrNew(ip);
+  if (id >= 0) {
+    store<i32>(a, ip);
+    store<i32>(a, id + 1, 4);
+  }
+  return id;
+}
+
 /** Rows of the TCP segment being read (`tcpSegment` writes them from `rowN`; at most `rowCap`). */
 let rowTable: usize = 0;
 let rowN: i32 = 0;
@@ -590,8 +620,13 @@ function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32,
   store<i32>(row, kf, 88);
   // The message's columns (Trace.appendPassRows copies them as they are).
   const mi = <usize>msgN;
-  const sid = addrId(be32(buf, o + 12));
-  const did = addrId(be32(buf, o + 16));
+  const sip = be32(buf, o + 12);
+  const dip = be32(buf, o + 16);
+  let sid = addrId(sip);
+  if (sid < 0) sid = addrMiss(sip);
+  let did = addrId(dip);
+  if (did < 0) did = addrMiss(dip);
+  if (sid < 0 || did < 0) live = false;
   const code = load<i32>(row, 92) & 255;
   const mid = code != 0 ? load<i32>(methBase + (<usize>code << 2)) : 0;
   store<i32>(row, (sid < 0 ? 1 : 0) | (did < 0 ? 2 : 0) | (mid == 0 && ms >= 0 ? 4 : 0), 112);
@@ -753,7 +788,9 @@ export function pass(
   rowCap = cap;
   prevCs = -1;
   prevCe = -1;
+  live = true;
   while (n < cap && end - p >= 16) {
+    if (n != takenN) live = false; // a declined row: the JavaScript side decodes it after this call
     const capLen = rec32(buf, p + 8, little);
     if (capLen > MAX_RECORD || <u32>(end - p - 16) < capLen) break;
     const row = table + ((<usize>n * <usize>STRIDE) << 2);
@@ -808,6 +845,7 @@ export function pass(
         store<i32>(row, sp, 28);
         store<i32>(row, dp, 32);
         rowN = n - 1;
+        resolveOk = false;
         k = tcpSegment(buf, row, o, u, hl, o + total, bits, next);
       }
       if (k < 0) {
@@ -847,7 +885,11 @@ export function pass(
       if (segLen > 0) store<f64>(a + <usize>d, load<f64>(a + <usize>d, 32) + <f64>segLen, 32);
       byteCum += <i32>capLen;
       counts(table, rowN, k, recIdx);
-      if (load<i32>(row) == T_TCP_NONE) store<i32>(row, (addrId(src) < 0 ? 1 : 0) | (addrId(dst) < 0 ? 2 : 0), 112);
+      if (load<i32>(row) == T_TCP_NONE) {
+        const fix = (addrId(src) < 0 ? 1 : 0) | (addrId(dst) < 0 ? 2 : 0);
+        store<i32>(row, fix, 112);
+        if (fix != 0) live = false;
+      }
       takenN += k;
       n = rowN + k;
       continue;
@@ -863,6 +905,7 @@ export function pass(
     if (ulen >= 8 && u + ulen < pend) pend = u + ulen;
     const ps = u + 8;
     if (ps >= pend) continue;
+    resolveOk = live;
     if (!messageRow(buf, row, ps, pend, -1, o, u)) continue;
     store<i32>(row, T_UDP);
     udpCum++;

@@ -277,6 +277,8 @@ let addrCache: Int32Array = new Int32Array(0);
 let methCache: Int32Array = new Int32Array(0);
 /** Whose ids the caches hold (an ingest's pipeline), or null. */
 let cacheOwner: object | null = null;
+/** The cache owner's address table (see {@link passCacheOwner}), or null. */
+let addrTable: { v4(n: number): number } | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let table: Int32Array = new Int32Array(0);
 let arena: Uint8Array | null = null;
@@ -336,7 +338,10 @@ function load(): void {
     };
     scanner.init();
     const x = new wasm.Instance(new wasm.Module(bytesOf(INGEST_PASS_WASM)), {
-      env: { memory: scanner.memory },
+      env: {
+        memory: scanner.memory,
+        addrNew: (ip: number): number => (addrTable === null ? -1 : addrTable.v4(ip >>> 0)),
+      },
       scan: { scanAt: scanner.scanAt },
     }).exports as unknown as PassExports;
     const k = (f: number): number => R_KEY + 2 * f;
@@ -454,9 +459,13 @@ export function runPass(
 
 /**
  * Makes the pass's id caches `owner`'s (one ingest's address and method ids): emptied when another
- * owner used them. Call before each {@link runPass} of an ingest.
+ * owner used them. Call before each {@link runPass} of an ingest. `addresses`: the ingest's address
+ * table, which the pass then asks for the id of an address its cache misses while nothing of the call
+ * is left to the JavaScript side yet (interned in row order, as `Trace.appendPassRows` would for a
+ * P_FIX row; see tools/wasm/ingest-pass.as `addrNew`); without it, every miss is flagged in P_FIX.
  */
-export function passCacheOwner(owner: object): void {
+export function passCacheOwner(owner: object, addresses: { v4(n: number): number } | null = null): void {
+  addrTable = addresses;
   if (cacheOwner === owner) return;
   cacheOwner = owner;
   if (memory !== null && memBuffer !== memory.buffer) views();

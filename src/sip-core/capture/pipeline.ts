@@ -374,7 +374,7 @@ export class CapturePipeline implements FrameSink {
   takesPassRows(): boolean {
     const on = this.#sink.takesPassRows?.() ?? false;
     // The pass's id caches then hold this ingest's address and method ids.
-    if (on) passCacheOwner(this);
+    if (on) passCacheOwner(this, this.addresses);
     return on;
   }
 
