@@ -170,11 +170,11 @@ export const FNV_BASIS = 0x811c9dc5;
 
 /** FNV-1a of the UTF-16 units of `s`, continuing from `h`. */
 export function fnvStr(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
+  // an int32 in the loop, unsigned once at the end: a uint32 state can leave the 31-bit small
+  // integers, and where the compiler keeps it tagged every step allocates a heap number
+  let x = h | 0;
+  for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 0x01000193);
+  return x >>> 0;
 }
 
 /** 32-bit hash as 8 lower-case hex digits. */
@@ -325,7 +325,7 @@ export function asciiText(raw: Uint8Array, s: number, e: number): string | null 
     for (let i = s; i < e; i++) if (raw[i]! >= 0x80) return null;
     return latin1.decode(raw.subarray(s, e));
   }
-  let h = FNV_BASIS;
+  let h = FNV_BASIS | 0;
   for (let i = s; i < e; i++) {
     const c = raw[i]!;
     if (c >= 0x80) return null;
@@ -383,13 +383,13 @@ export function keyFieldHash(m: SipMessage, f: number): number {
     if (s < 0) return 0;
     const e = m.ix[m.base + 2 * f + 1]!;
     const raw = m.raw;
-    let h = FNV_BASIS;
+    let h = FNV_BASIS | 0; // int32 in the loop (see fnvStr)
     for (let i = s; i < e; i++) {
       const c = raw[i]!;
       if (c >= 0x80) return utf8Hash(keyGetter(m, f)!); // the decoded text's octets, as stored ones are hashed
-      h = Math.imul(h ^ c, 0x01000193) >>> 0;
+      h = Math.imul(h ^ c, 0x01000193);
     }
-    return h;
+    return h >>> 0;
   }
   const v = keyGetter(m, f);
   return v === null ? 0 : utf8Hash(v);
@@ -416,9 +416,9 @@ export function utf8Hash(t: string): number {
   for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) >= 0x80) ascii = false;
   if (ascii) return fnvStr(FNV_BASIS, t);
   const b = new TextEncoder().encode(t);
-  let h = FNV_BASIS;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193) >>> 0;
-  return h;
+  let h = FNV_BASIS | 0;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 export { F_CALLID, F_FROMTAG, F_METHOD, F_TOTAG, F_URI, F_BRANCH, F_SENTBY, F_RECEIVED, F_RPORT };
@@ -433,13 +433,13 @@ export function keyFieldFnv(m: SipMessage, f: number): number {
     if (s < 0) return fnvStr(FNV_BASIS, 'null');
     const e = m.ix[m.base + 2 * f + 1]!;
     const raw = m.raw;
-    let h = FNV_BASIS;
+    let h = FNV_BASIS | 0; // int32 in the loop (see fnvStr)
     for (let i = s; i < e; i++) {
       const c = raw[i]!;
       if (c >= 0x80) return fnvStr(FNV_BASIS, `${keyGetter(m, f)}`);
-      h = Math.imul(h ^ c, 0x01000193) >>> 0;
+      h = Math.imul(h ^ c, 0x01000193);
     }
-    return h;
+    return h >>> 0;
   }
   return fnvStr(FNV_BASIS, `${keyGetter(m, f)}`);
 }

@@ -63,18 +63,21 @@ const FNV_PRIME = 0x01000193;
 const BAR = 0x7c; // '|'
 
 function hashStr(h: number, s: string, end: number = s.length): number {
-  for (let i = 0; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h;
+  // (h | 0: an int32 state from the start; FNV_OFFSET as given is above 2^31)
+  let x = h | 0;
+  for (let i = 0; i < end; i++) x = Math.imul(x ^ s.charCodeAt(i), FNV_PRIME);
+  return x;
 }
 
 /** Hash of raw[s, e), or -1 when a byte is not ASCII (the string path then). */
 function hashBytes(h: number, raw: Uint8Array, s: number, e: number): number {
+  let x = h | 0;
   for (let i = s; i < e; i++) {
     const c = raw[i]!;
     if (c > 0x7f) return -1;
-    h = Math.imul(h ^ c, FNV_PRIME);
+    x = Math.imul(x ^ c, FNV_PRIME);
   }
-  return h;
+  return x;
 }
 
 /**
