@@ -193,6 +193,45 @@ export function hex8(h: number): string {
 }
 const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
+/** `z9hG4bK` + {@link hex8}(h) + `.` as one flat string (one call, no concatenation). */
+export function loopMarkOf(h: number): string {
+  return String.fromCharCode(
+    0x7a,
+    0x39,
+    0x68,
+    0x47,
+    0x34,
+    0x62,
+    0x4b,
+    HEX_CODES[(h >>> 28) & 15]!,
+    HEX_CODES[(h >>> 24) & 15]!,
+    HEX_CODES[(h >>> 20) & 15]!,
+    HEX_CODES[(h >>> 16) & 15]!,
+    HEX_CODES[(h >>> 12) & 15]!,
+    HEX_CODES[(h >>> 8) & 15]!,
+    HEX_CODES[(h >>> 4) & 15]!,
+    HEX_CODES[h & 15]!,
+    0x2e,
+  );
+}
+
+/**
+ * `a + b + c` as one flat string when short: a concatenation is a tree of its parts, and a branch
+ * is read unit by unit afterwards (hashed and compared by the transaction table, written into the
+ * Via, copied when its transaction lingers), each read going through the tree or flattening it.
+ */
+export function flatConcat(a: string, b: string, c: string): string {
+  const n = a.length + b.length + c.length;
+  if (n > 64) return a + b + c;
+  const codes = (flatCodes[n] ??= new Array<number>(n).fill(0));
+  let k = 0;
+  for (let i = 0; i < a.length; i++) codes[k++] = a.charCodeAt(i);
+  for (let i = 0; i < b.length; i++) codes[k++] = b.charCodeAt(i);
+  for (let i = 0; i < c.length; i++) codes[k++] = c.charCodeAt(i);
+  return String.fromCharCode.apply(null, codes);
+}
+const flatCodes: number[][] = [];
+
 const PIPE = 124;
 
 /**

@@ -18,6 +18,8 @@ import {
   fnvStr,
   hasKeyField,
   hex8,
+  flatConcat,
+  loopMarkOf,
   keyFieldFnv,
   keyFieldsHash,
   keyText,
@@ -339,7 +341,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
    * (§16.6 step 8), made once per request.
    */
   private loopMark(ctx: ProxyMsg): string {
-    return (ctx.loopMark ??= `z9hG4bK${hex8(keyFieldsHash(ctx.msg))}.`);
+    return (ctx.loopMark ??= loopMarkOf(keyFieldsHash(ctx.msg)));
   }
 
   private isLoop(ctx: ProxyMsg): boolean {
@@ -447,7 +449,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (!this.prepare(ctx)) return -1;
     // fnv1aHex(`${branch}|${ruri}`) without the concatenated string
     const h = fnvStr(Math.imul(keyFieldFnv(ctx.msg, F_BRANCH) ^ 124, 0x01000193) >>> 0, ctx.ruri);
-    const branch = this.loopMark(ctx) + hex8(h);
+    const branch = flatConcat(this.loopMark(ctx), hex8(h), '');
     const bytes = this.forwardBytes(ctx, ctx.ruri, branch);
     this.transport.send(bytes, this.nextHop(ctx, ctx.ruri, ctx.du, target));
     ctx.relayed = true;
@@ -543,7 +545,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       this.noteRun(run, ctx);
       if (run.outcome === 'drop') return;
     }
-    const branch = `${this.loopMark(ctx)}${this.ids.token(8)}${index}`;
+    const branch = flatConcat(this.loopMark(ctx), this.ids.token(8), String(index));
     const bytes = this.forwardBytes(ctx, uri, branch);
     const dest = this.nextHop(ctx, uri, du, target);
     const b: Branch = {

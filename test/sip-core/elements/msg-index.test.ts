@@ -25,6 +25,9 @@ import {
   K_VIA,
   fnvStr,
   keyFieldsHash,
+  flatConcat,
+  hex8,
+  loopMarkOf,
 } from '../../../src/sip-core/elements/msg-index';
 
 const enc = new TextEncoder();
@@ -71,6 +74,16 @@ describe('the parser index read by key id', () => {
       const s = `${m.requestUri}|${m.fromTag}|${m.toTag}|${m.callId}|${m.cseq}`;
       expect(keyFieldsHash(m)).toBe(fnvStr(FNV_BASIS, s));
     }
+  });
+
+  it('writes the loop mark and concatenated branches as the template strings would', () => {
+    for (const h of [0, 1, 0x7fffffff, 0x80000000, 0xdeadbeef, 0xffffffff]) {
+      expect(loopMarkOf(h)).toBe(`z9hG4bK${hex8(h)}.`);
+      expect(flatConcat(loopMarkOf(h), 'a1b2c3d4', '12')).toBe(`z9hG4bK${hex8(h)}.a1b2c3d412`);
+    }
+    expect(flatConcat('', '', '')).toBe('');
+    expect(flatConcat('x'.repeat(40), 'y'.repeat(30), 'é')).toBe(`${'x'.repeat(40)}${'y'.repeat(30)}é`);
+    expect(flatConcat('z9hG4bKé', 'ü', '0')).toBe('z9hG4bKéü0');
   });
 
   it('hashes every CSeq number and a To tag as the string would be hashed', () => {

@@ -150,6 +150,11 @@ export class LingerStore implements TimerTarget {
     return off;
   }
 
+  /** Gives back the last {@link alloc} (nothing was allocated since). */
+  private unalloc(n: number): void {
+    this.pos -= n;
+    this.chunkLive[this.cur]!--;
+  }
   private newSlot(): number {
     const s = this.free.pop();
     if (s !== undefined) return s;
@@ -201,17 +206,30 @@ export class LingerStore implements TimerTarget {
     const blen = branch !== null ? branch.length : b1 - b0;
     const slen = branch !== null ? 0 : s1 - s0;
     const alen = answer !== null ? answer.length : -1;
-    if (branch !== null) for (let i = 0; i < blen; i++) if (branch.charCodeAt(i) > 0x7f) return -1;
+    const size = blen + slen + (alen > 0 ? alen : 0);
+    const off = this.alloc(size);
+    const chunk = this.chunks[this.cur]!;
+    if (branch !== null) {
+      // copied and checked in one pass (a branch that is not ASCII stays a transaction)
+      let or = 0;
+      for (let i = 0; i < blen; i++) {
+        const c = branch.charCodeAt(i);
+        or |= c;
+        chunk[off + i] = c;
+      }
+      if (or > 0x7f) {
+        this.unalloc(size);
+        return -1;
+      }
+    }
     const r = this.newSlot();
     const slots = tableIn === 1 ? this.clients : this.servers;
     if (!slots.replace(tx, hash, r)) {
       this.free.push(r);
+      this.unalloc(size);
       return -1;
     }
-    const off = this.alloc(blen + slen + (alen > 0 ? alen : 0));
-    const chunk = this.chunks[this.cur]!;
-    if (branch !== null) for (let i = 0; i < blen; i++) chunk[off + i] = branch.charCodeAt(i);
-    else {
+    if (branch === null) {
       for (let i = 0; i < blen; i++) chunk[off + i] = raw![b0 + i]!;
       for (let i = 0; i < slen; i++) chunk[off + blen + i] = raw![s0 + i]!;
     }

@@ -175,6 +175,35 @@ describe('lingering records answer for their transactions (UDP)', () => {
     expect(b.finalState).toBe('terminated');
   });
 
+  it('a client whose branch is not ASCII stays a transaction (no record); the next one still retires', () => {
+    const { h, table, tu, bytes, tx } = startClient(NonInviteClientTransaction, 'BYE', 'z9hG4bKé1', true);
+    const ok = buildResponseTo(parseMessage(bytes), 200, { toTag: 'b' });
+    expect(dispatch(table, ok)).toBe('matched');
+    expect(table.linger.count).toBe(0);
+    expect(tx.state).toBe('completed');
+    // a second transaction of the same table retires into the store the first one gave back
+    const bytes2 = makeRequest('BYE', { branch: 'z9hG4bKascii2' });
+    const tx2 = new NonInviteClientTransaction(
+      context(h, table, true),
+      tu,
+      { branch: 'z9hG4bKascii2', method: 'BYE' },
+      bytes2,
+      h.peerAddr,
+    );
+    table.addClient(tx2);
+    tx2.start();
+    const ok2 = buildResponseTo(parseMessage(bytes2), 200, { toTag: 'c' });
+    expect(dispatch(table, ok2)).toBe('matched');
+    expect(table.linger.count).toBe(1);
+    expect(dispatch(table, ok2)).toBe('matched'); // absorbed by the record (Timer K)
+    expect(dispatch(table, ok)).toBe('matched'); // absorbed by the first, still an object
+    expect(tu.log.filter((l) => l.includes('response 200'))).toHaveLength(2);
+    h.clock.advanceTo(T4 + 1);
+    expect(table.linger.count).toBe(0);
+    expect(tx.state).toBe('terminated');
+    expect(tx2.state).toBe('terminated');
+  });
+
   it('non-INVITE client, Timer K: a retransmitted final response is absorbed (not passed up), until T4', () => {
     const run = (linger: boolean): Run => {
       const { h, table, tu, bytes, tx } = startClient(
