@@ -70,6 +70,7 @@ import {
   TxnTable,
 } from './transaction/transaction';
 import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
+import { KF_CSEQ } from '../capture/sip-index';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -236,6 +237,8 @@ export interface TransactionSource {
   readonly tx: { readonly peer: Int32Array; readonly n: number };
   /** The dialog of message `id`'s tags and group (made at or after `id` included), or -1. */
   dialogOfTags(id: number): number;
+  /** Message `id` repeats an earlier copy (tier 1's retransmission rule, the analyzer's). */
+  isRetransmission(id: number): boolean;
 }
 
 export class TraceAnalyzer implements TraceAnalysis {
@@ -386,8 +389,29 @@ export class TraceAnalyzer implements TraceAnalysis {
    */
   onBytes(id: number, buf: Uint8Array, start: number, end: number, msg: SipMessage | null = null): void {
     const m = this.#m;
-    const cid = this.trace.callId(id);
-    this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
+    const t = this.trace;
+    const cid = t.callId(id);
+    if (msg === null && cid !== null && this.#t1 !== null && this.#t1.isRetransmission(id)) {
+      // A retransmission (tier 1): its handling reads only what the trace's columns hold, so its
+      // bytes are scanned only if a rule asks for more (message-view.ts, readDeferred).
+      const kind = t.kind(id);
+      const method = t.methodOrCseqMethod(id);
+      const status = t.status(id);
+      m.readDeferred(
+        buf,
+        start,
+        end,
+        cid,
+        kind,
+        kind === 'request' ? method : null,
+        kind === 'response' ? status : null,
+        (t.keyFlags(id) & KF_CSEQ) !== 0 ? t.cseqNumber(id) : null,
+        kind === 'response' ? method : null,
+        t.fromTagHash(id) !== 0,
+        t.toTagHash(id) !== 0,
+      );
+      this.#index(id, m);
+    } else this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
     m.release(); // the buffer (a capture chunk) and the parse's index chunk are not kept alive
   }
 
@@ -890,9 +914,10 @@ export class TraceAnalyzer implements TraceAnalysis {
     X.responses[t]!++;
     if (us > X.lastUs[t]!) X.lastUs[t] = us;
     const hasToTag = msg.hasToTag;
+    // Response copies compared by status and To tag (the trace's hash of its octets: no scan needed).
     keyStart();
     keyNum(status);
-    msg.keyToTag();
+    keyNum(this.trace.toTagHash(id));
     const sig = keyEnd();
     const k = this.#findCopy(t, sig, id);
     const d0 = this.#findDialog(id, msg, g);

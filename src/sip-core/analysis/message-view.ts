@@ -120,13 +120,43 @@ export class AnalysisMessage {
   method: string | null = null;
   status: number | null = null;
   cseq: number | null = null;
-  cseqMethod: string | null = null;
+  #cseqMethod: string | null = null;
   /** The trace's interned Call-ID (or the parse's). */
   callId: string | null = null;
-  viaCount = 0;
-  recordRouteCount = 0;
-  bodyStart = 0;
-  bodyLength = 0;
+  #via = 0;
+  #rr = 0;
+  #bodyStart = 0;
+  #bodyLength = 0;
+  /**
+   * `readDeferred`: the fields above came from the trace's columns and the bytes are not scanned yet;
+   * the first read of anything else scans them (`#scan`). Tag presence from the columns meanwhile.
+   */
+  #deferred = false;
+  #dFromTag = false;
+  #dToTag = false;
+
+  /** The CSeq method (for a deferred request: after the scan). */
+  get cseqMethod(): string | null {
+    if (this.#deferred && this.kind !== 'response') this.#scan();
+    return this.#cseqMethod;
+  }
+  /** Via values (header fields and comma-separated values). */
+  get viaCount(): number {
+    if (this.#deferred) this.#scan();
+    return this.#via;
+  }
+  get recordRouteCount(): number {
+    if (this.#deferred) this.#scan();
+    return this.#rr;
+  }
+  get bodyStart(): number {
+    if (this.#deferred) this.#scan();
+    return this.#bodyStart;
+  }
+  get bodyLength(): number {
+    if (this.#deferred) this.#scan();
+    return this.#bodyLength;
+  }
   /**
    * The parse: its index gives the spans (`useMessage`); its getters every field in fallback mode and
    * other headers. Null after `read` took the scanner's output: made on first need (`full()`).
@@ -148,6 +178,7 @@ export class AnalysisMessage {
 
   /** True when the fields come from the parse's getters (not a ParsedMessage, or non-ASCII keys). */
   get fallback(): boolean {
+    if (this.#deferred) this.#scan();
     return this.#fallback;
   }
 
@@ -161,6 +192,7 @@ export class AnalysisMessage {
     start = start >= 0 ? Math.min(Math.floor(start), len) : 0;
     end = end <= len ? Math.floor(end) : len;
     if (!(end >= start)) end = start;
+    this.#deferred = false;
     const r = fastScan(buf, start, end);
     if (r === null) return this.useMessage(parseMessage(buf, start, end), callId);
     this.#fromScan(r, buf, start, end, callId);
@@ -193,24 +225,69 @@ export class AnalysisMessage {
     this.status = response ? r[R_STATUS]! : null;
     const cseq = r[R_CSEQ]!;
     this.cseq = cseq >= 0 ? cseq : null;
-    this.viaCount = r[R_VIA]!;
-    this.recordRouteCount = r[R_RR]!;
+    this.#via = r[R_VIA]!;
+    this.#rr = r[R_RR]!;
     // Body framing as parse.ts frameBody (datagram): Content-Length when it fits, else to the end.
     const bodyStart = r[R_BODY]!;
     const avail = end - bodyStart;
     const clValue = r[R_CLVALUE]!;
-    this.bodyStart = bodyStart;
-    this.bodyLength = r[R_CLCOUNT] === 0 || clValue < 0 || clValue > avail ? avail : clValue;
+    this.#bodyStart = bodyStart;
+    this.#bodyLength = r[R_CLCOUNT] === 0 || clValue < 0 || clValue > avail ? avail : clValue;
     let s = ix[2 * F_CALLID]!;
     this.callId = callId ?? (s >= 0 ? decodeSpan(buf, s, ix[2 * F_CALLID + 1]!) : null);
     s = ix[2 * F_METHOD]!;
     this.method = s >= 0 ? methodName(buf, s, ix[2 * F_METHOD + 1]!) : null;
     s = ix[2 * F_CSEQM]!;
-    this.cseqMethod = s >= 0 ? methodName(buf, s, ix[2 * F_CSEQM + 1]!) : null;
+    this.#cseqMethod = s >= 0 ? methodName(buf, s, ix[2 * F_CSEQM + 1]!) : null;
+  }
+
+  /**
+   * Takes `buf[start,end)` with the fields the trace's columns hold (kind, method, status, CSeq,
+   * the CSeq method of a response, whether the tags are present), without scanning the bytes: they
+   * are scanned (`read`) on the first read of any other field. For a message whose handling may need
+   * nothing else (a retransmission, as tier 1 saw it); the fields must be the scan's.
+   */
+  readDeferred(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    callId: string,
+    kind: 'request' | 'response' | 'invalid',
+    method: string | null,
+    status: number | null,
+    cseq: number | null,
+    responseCseqMethod: string | null,
+    hasFromTag: boolean,
+    hasToTag: boolean,
+  ): this {
+    this.serial++;
+    this.#full = null;
+    this.#fallback = false;
+    this.#deferred = true;
+    this.raw = buf;
+    this.start = start;
+    this.end = end;
+    this.callId = callId;
+    this.kind = kind;
+    this.method = method;
+    this.status = status;
+    this.cseq = cseq;
+    this.#cseqMethod = responseCseqMethod;
+    this.#dFromTag = hasFromTag;
+    this.#dToTag = hasToTag;
+    this.#ix = EMPTY_IX;
+    this.#nh = 0;
+    return this;
+  }
+
+  /** Scans a deferred message's bytes (see `readDeferred`). */
+  #scan(): void {
+    this.read(this.raw, this.start, this.end, this.callId);
   }
 
   /** Reads a parsed message. */
   useMessage(m: SipMessage, callId: string | null = null): this {
+    this.#deferred = false;
     this.serial++;
     this.#full = m;
     this.raw = m.raw;
@@ -226,17 +303,18 @@ export class AnalysisMessage {
     this.method = m.method;
     this.status = m.status;
     this.cseq = m.cseq;
-    this.cseqMethod = m.cseqMethod;
+    this.#cseqMethod = m.cseqMethod;
     this.callId = callId ?? m.callId;
-    this.viaCount = m.viaCount;
-    this.recordRouteCount = m.recordRouteCount;
-    this.bodyStart = m.bodyStart;
-    this.bodyLength = m.bodyLength;
+    this.#via = m.viaCount;
+    this.#rr = m.recordRouteCount;
+    this.#bodyStart = m.bodyStart;
+    this.#bodyLength = m.bodyLength;
     return this;
   }
 
   /** Drops the references to the message (its buffer and parse), so the view pins nothing between messages. */
   release(): void {
+    this.#deferred = false;
     this.#full = null;
     this.raw = EMPTY;
     this.#ix = EMPTY_IX;
@@ -244,14 +322,17 @@ export class AnalysisMessage {
 
   /** The parse (for headers this view does not keep): made here on first need after `read`. */
   full(): SipMessage {
+    if (this.#deferred) this.#scan();
     return (this.#full ??= parseMessage(this.raw, this.start, this.end));
   }
 
   #str(slot: number): string | null {
+    if (this.#deferred) this.#scan();
     const s = this.#ix[this.#base + slot]!;
     return s < 0 ? null : decodeSpan(this.raw, s, this.#ix[this.#base + slot + 1]!);
   }
   #has(slot: number): boolean {
+    if (this.#deferred) this.#scan();
     return this.#ix[this.#base + slot]! >= 0;
   }
 
@@ -263,6 +344,7 @@ export class AnalysisMessage {
    * read from the octets (the delimiters are ASCII, so the user's octets decode to the same text).
    */
   requestUriUser(): string | null {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) return /^sips?:([^@;>]+)@/i.exec(this.requestUri ?? '')?.[1] ?? null;
     const s = this.#ix[this.#base + S_URI]!;
     if (s < 0) return null;
@@ -293,6 +375,7 @@ export class AnalysisMessage {
   }
   /** False when the top Via sent-by cannot be a private address (see `isPrivateAddress`): its first octet is none of `1`, `0` (`010.x` reads as 10.x), `[`, `f`, `F`. */
   get viaSentByMayBePrivate(): boolean {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) return true;
     const s = this.#ix[this.#base + S_SENTBY]!;
     if (s < 0 || s >= this.#ix[this.#base + S_SENTBY + 1]!) return true;
@@ -304,6 +387,7 @@ export class AnalysisMessage {
    * bytes for a host without brackets or IPv6 colons; false when it differs or cannot be decided so.
    */
   viaSentByHostIs(host: string): boolean {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) return false;
     const s = this.#ix[this.#base + S_SENTBY]!;
     let e = this.#ix[this.#base + S_SENTBY + 1]!;
@@ -333,13 +417,16 @@ export class AnalysisMessage {
     return this.#fallback ? this.#full!.contentType : this.#str(S_CTYPE);
   }
   get hasToTag(): boolean {
+    if (this.#deferred) return this.#dToTag;
     return this.#fallback ? this.#full!.toTag !== null : this.#has(S_TOTAG);
   }
   get hasFromTag(): boolean {
+    if (this.#deferred) return this.#dFromTag;
     return this.#fallback ? this.#full!.fromTag !== null : this.#has(S_FROMTAG);
   }
   /** The Content-Type names SDP (`application/sdp`, or any type containing "sdp", any case). */
   get contentTypeIsSdp(): boolean {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) {
       const ct = this.#full!.contentType;
       return ct !== null && (ct === 'application/sdp' || ct.toLowerCase().includes('sdp'));
@@ -354,6 +441,7 @@ export class AnalysisMessage {
   }
   /** The first Contact value (`header('contact')`). */
   get contact(): string | null {
+    if (this.#deferred) this.#scan();
     if (!this.#fallback) {
       if (this.#cs === -2) this.#contactSlot();
       if (this.#cs !== -3) return this.#cs < 0 ? null : decodeSpan(this.raw, this.#cs, this.#ce);
@@ -361,6 +449,7 @@ export class AnalysisMessage {
     return this.full().header('contact');
   }
   get hasContact(): boolean {
+    if (this.#deferred) this.#scan();
     if (!this.#fallback) {
       if (this.#cs === -2) this.#contactSlot();
       if (this.#cs !== -3) return this.#cs >= 0;
@@ -374,6 +463,7 @@ export class AnalysisMessage {
    * or cannot be told from the bytes (lists, folding, whitespace): the rule then reads the values.
    */
   get recordRoutesLoose(): boolean {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) return false;
     const ix = this.#ix;
     const b = this.raw;
@@ -409,10 +499,12 @@ export class AnalysisMessage {
 
   /** Number of header fields in the index (span mode), or -1 in fallback mode (read the bytes instead). */
   get indexedHeaders(): number {
+    if (this.#deferred) this.#scan();
     return this.#fallback ? -1 : this.#nh;
   }
   /** Start of header field `i`'s name (`i` below `indexedHeaders`), or -1 for a key header (Via, From, Contact...). */
   otherHeaderNameAt(i: number): number {
+    if (this.#deferred) this.#scan();
     const o = this.#base + KEY_SLOTS + i * HS;
     return (this.#ix[o + 4]! & 255) === 0 ? this.#ix[o]! : -1;
   }
@@ -424,6 +516,7 @@ export class AnalysisMessage {
     return this.full().values(name);
   }
   body(): Uint8Array {
+    if (this.#deferred) this.#scan();
     return this.raw.subarray(this.bodyStart, this.bodyStart + this.bodyLength);
   }
 
@@ -431,27 +524,32 @@ export class AnalysisMessage {
 
   /** `keyStr(branch)`. */
   keyBranch(): void {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) keyStr(this.#full!.branch);
     else this.#keySlot(S_BRANCH);
   }
   /** `keyStr(fromTag)`. */
   keyFromTag(): void {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) keyStr(this.#full!.fromTag);
     else this.#keySlot(S_FROMTAG);
   }
   /** `keyStr(toTag)`. */
   keyToTag(): void {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) keyStr(this.#full!.toTag);
     else this.#keySlot(S_TOTAG);
   }
   /** `keyStr(fromTag ?? '')`. */
   keyFromTagOrEmpty(): void {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) keyStr(this.#full!.fromTag ?? '');
     else if (this.#has(S_FROMTAG)) this.#keySlot(S_FROMTAG);
     else keyStr('');
   }
   /** `keyStr(branch ?? '')`. */
   keyBranchOrEmpty(): void {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) keyStr(this.#full!.branch ?? '');
     else if (this.#has(S_BRANCH)) this.#keySlot(S_BRANCH);
     else keyStr('');
@@ -464,6 +562,7 @@ export class AnalysisMessage {
 
   /** The branch starts with the RFC 3261 magic cookie `z9hG4bK`. */
   get branchHasCookie(): boolean {
+    if (this.#deferred) this.#scan();
     if (this.#fallback) return this.#full!.branch?.startsWith('z9hG4bK') ?? false;
     const s = this.#ix[this.#base + S_BRANCH]!;
     if (s < 0 || this.#ix[this.#base + S_BRANCH + 1]! - s < 7) return false;
@@ -481,6 +580,7 @@ export class AnalysisMessage {
 
   /** Adds the top Via sent-by, normalized (lower case, default port added), then a separator. */
   keySentBy(): void {
+    if (this.#deferred) this.#scan();
     const s = this.#fallback ? -1 : this.#ix[this.#base + S_SENTBY]!;
     const e = this.#fallback ? -1 : this.#ix[this.#base + S_SENTBY + 1]!;
     const b = this.raw;
@@ -529,6 +629,7 @@ export class AnalysisMessage {
    * equal, positive otherwise.
    */
   compareTags(): number {
+    if (this.#deferred) this.#scan();
     const b = this.raw;
     let i = this.#fallback ? 0 : this.#ix[this.#base + S_FROMTAG]!;
     const ie = this.#fallback ? 0 : this.#ix[this.#base + S_FROMTAG + 1]!;
@@ -564,14 +665,14 @@ export class AnalysisMessage {
     this.status = m.status;
     this.cseq = m.cseq;
     this.callId = callId ?? m.callId;
-    this.viaCount = m.viaCount;
-    this.recordRouteCount = m.recordRouteCount;
-    this.bodyStart = m.bodyStart;
-    this.bodyLength = m.bodyLength;
+    this.#via = m.viaCount;
+    this.#rr = m.recordRouteCount;
+    this.#bodyStart = m.bodyStart;
+    this.#bodyLength = m.bodyLength;
     let s = ix[base + 2 * F_METHOD]!;
     this.method = s >= 0 ? methodName(b, s, ix[base + 2 * F_METHOD + 1]!) : null;
     s = ix[base + 2 * F_CSEQM]!;
-    this.cseqMethod = s >= 0 ? methodName(b, s, ix[base + 2 * F_CSEQM + 1]!) : null;
+    this.#cseqMethod = s >= 0 ? methodName(b, s, ix[base + 2 * F_CSEQM + 1]!) : null;
   }
 
   /** Span of the first Contact value in the parser's index (-1 when absent; the getter when folded). */

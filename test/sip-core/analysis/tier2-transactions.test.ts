@@ -45,12 +45,26 @@ function traces(): { name: string; make: () => Trace }[] {
 
 const json = (t: Trace): string => JSON.stringify(toTraceJson(t));
 
-/** Tier 1's answers, counted; from message `lieFrom` on, -1 (no transaction): a disagreement. */
-function source(t1: Tier1Analysis, lieFrom = Infinity): TransactionSource & { asked: number } {
+/**
+ * Tier 1's answers, counted; from message `lieFrom` on, -1 (no transaction): a disagreement.
+ * `retrans`: which messages it calls retransmissions (default tier 1's; `all`: every message, so
+ * every message's bytes are read deferred and scanned only when a rule asks).
+ */
+function source(
+  t1: Tier1Analysis,
+  lieFrom = Infinity,
+  retrans: 'tier1' | 'all' | 'none' = 'tier1',
+): TransactionSource & { asked: number; deferred: number } {
   return {
     asked: 0,
+    deferred: 0,
     tx: t1.tx,
     dialogOfTags: (id: number): number => t1.dialogOfTags(id),
+    isRetransmission(id: number): boolean {
+      const r = retrans === 'all' || (retrans === 'tier1' && t1.isRetransmission(id));
+      if (r) this.deferred++;
+      return r;
+    },
     transactionOf(id: number): number {
       this.asked++;
       return id >= lieFrom ? -1 : t1.transactionOf(id);
@@ -81,6 +95,21 @@ describe("tier 2 with tier 1's transactions", () => {
       messages += t.count;
     }
     expect(messages).toBeGreaterThan(500);
+  });
+
+  it('reads the bytes of the messages tier 1 calls retransmissions only when a rule asks: same result, whichever messages it names', () => {
+    let deferred = 0;
+    for (const { name, make } of traces()) {
+      const own = analyse(make(), null);
+      for (const retrans of ['tier1', 'all', 'none'] as const) {
+        const t = make();
+        const src = source(Tier1Analysis.attach(t), Infinity, retrans);
+        expect(analyse(t, src), `${name} ${retrans}`).toBe(own);
+        if (retrans === 'tier1') deferred += src.deferred;
+      }
+    }
+    // (the public captures and fixtures hold retransmissions)
+    expect(deferred).toBeGreaterThan(10);
   });
 
   it('matches the keys itself from a disagreement on, with the same result', () => {
