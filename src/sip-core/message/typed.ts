@@ -8,7 +8,8 @@ import type { Diagnostic } from '../diagnostic';
 import type { Decoded } from './headers/decoded';
 import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
-import { parseVia, parseViaSpan, type Via } from './headers/via';
+import { parseVia, parseViaSpan, type Via, viaCleanSpan } from './headers/via';
+import { NO_DIAGNOSTICS } from './headers/decoded';
 import { parseFrom, parseRecordRoute, parseRoute, parseTo } from './headers/address';
 import {
   type CSeq,
@@ -25,6 +26,9 @@ import { type MediaType, parseContentType, parseContentTypeSpan } from './header
 import {
   type ContactValue,
   type NameAddr,
+  contactCleanSpan,
+  nameAddrCleanSpan,
+  nameAddrListCleanSpan,
   parseContact,
   parseContactSpan,
   parseNameAddrListSpan,
@@ -68,7 +72,11 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
       const pm = internals(msg);
       const hs = pm ? null : msg.headers;
       for (let i = 0; i < per.length; i++) {
-        if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) v.push(per[i]!);
+        if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) {
+          // a value decodeAllHeaders checked but did not build: built now, by the same fast path
+          if (per[i] === PENDING) per[i] = buildPending(msg, pm!, i);
+          v.push(per[i]!);
+        }
       }
     } else v = msg.headerAll(key).map((value) => safeDecode(key, value));
     (cache.byName ??= new Map()).set(key, v);
@@ -80,7 +88,10 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
 export interface TypedCache {
   /** Decoded fields by canonical name, filled on demand (null until the first name is asked). */
   byName: Map<string, (Decoded<unknown> | null)[]> | null;
-  /** After {@link decodeAllHeaders}: the decoded value of every header field, in message order. */
+  /**
+   * After {@link decodeAllHeaders}: the decoded value of every header field, in message order. A value
+   * checked clean and not read yet holds a stand-in until {@link typedFields} builds it: read them there.
+   */
   perHeader: (Decoded<unknown> | null)[] | null;
   all: Diagnostic[] | null;
   requestUri: Decoded<Uri> | null;
@@ -156,6 +167,57 @@ function octetDecoderOf(fn: TypedDecoder): OctetDecoder | null {
   if (fn === parseContentLength) return parseContentLengthSpan;
   if (fn === parseMaxForwards) return parseMaxForwardsSpan;
   return null;
+}
+
+/**
+ * Whether the {@link OctetDecoder} of the same arguments would answer with no diagnostic from its fast
+ * path, found without building the value (nothing allocated).
+ */
+type OctetChecker = (s: string, so: number, len: number, raw: Uint8Array, at: number) => boolean;
+
+/** The checker of an octet decoder that has one (Via and the address headers: most of a message's objects). */
+function checkerOf(fn: OctetDecoder | null): OctetChecker | null {
+  if (fn === parseViaSpan) return viaCleanSpan;
+  if (fn === parseNameAddrSpan) return nameAddrCleanSpan;
+  if (fn === parseNameAddrListSpan) return nameAddrListCleanSpan;
+  if (fn === parseContactSpan) return contactCleanSpan;
+  return null;
+}
+
+/**
+ * The stand-in {@link decodeAllHeaders} stores for a value its checker passed (no diagnostic): the value
+ * is built on first read ({@link typedFields}) by the octet decoder, the one that would have built it.
+ */
+const PENDING: Decoded<unknown> = Object.freeze({ value: null, diagnostics: NO_DIAGNOSTICS });
+
+/** Builds the value of field i that {@link decodeAllHeaders} left {@link PENDING}. */
+function buildPending(msg: SipMessage, pm: Internals, i: number): Decoded<unknown> {
+  const fn = decoderOf(pm.canonicalAt(i));
+  const at = fn ? octetDecoderOf(fn) : null;
+  const head = pm.asciiHead();
+  const o = pm.slot(i);
+  const vs = pm.ix[o + 2]!;
+  const ve = pm.ix[o + 3]!;
+  const hb = pm.startLineStart;
+  // (always so: PENDING is stored only for an octet decoder's value read from the header section)
+  if (at !== null && head !== null) return safeRunAt(at, head, vs - hb, ve - vs, msg.raw, vs);
+  return fn ? safeRun(fn, pm.valueAt(i)) : { value: null, diagnostics: NO_DIAGNOSTICS };
+}
+
+/** {@link OctetChecker} run as {@link safeRunAt} runs a decoder: a checker that throws says "build it". */
+function safeCheck(
+  fn: OctetChecker,
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): boolean {
+  try {
+    return fn(s, so, len, raw, at);
+  } catch {
+    return false;
+  }
 }
 
 /** {@link safeRun} of an {@link OctetDecoder}. */
@@ -256,6 +318,8 @@ export function requestUriValue(msg: SipMessage): Decoded<Uri> | null {
 const decoderById: (TypedDecoder | null)[] = [];
 /** Their octet-reading fast paths (see {@link octetDecoderOf}), by key id, set with `decoderById`. */
 const octetById: (OctetDecoder | null)[] = [];
+/** Their checkers (see {@link checkerOf}), by key id, set with `decoderById`. */
+const checkById: (OctetChecker | null)[] = [];
 
 /**
  * Decodes every header field that has a typed decoder (the "full typed parse"), fills the per-name
@@ -287,21 +351,31 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       const id = w & 255;
       let fn: TypedDecoder | null | undefined;
       let at: OctetDecoder | null;
+      let check: OctetChecker | null;
       if (id > 0) {
         fn = decoderById[id];
         if (fn === undefined) {
           fn = decoderById[id] = decoderOf(pm.canonicalAt(i)) ?? null;
           octetById[id] = fn ? octetDecoderOf(fn) : null;
+          checkById[id] = checkerOf(octetById[id]!);
         }
         at = octetById[id]!;
+        check = checkById[id]!;
       } else {
         fn = decoderOf(pm.canonicalAt(i));
         at = fn ? octetDecoderOf(fn) : null;
+        check = checkerOf(at);
       }
       vs = ix[o + 2]!;
       ve = ix[o + 3]!;
       if (at !== null && head !== null && ve - hb <= head.length && (w & 256) === 0) {
-        // Via and the address headers, most of every message: read from the octets (same results)
+        // Via and the address headers, most of every message: read from the octets (same results).
+        // Where the checker finds the value clean (no diagnostic), it is built on first read instead
+        // (typedFields), by the same decoder: what is reported here is the same either way.
+        if (check !== null && safeCheck(check, head, vs - hb, ve - vs, raw, vs)) {
+          per[i] = PENDING;
+          continue;
+        }
         d = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
       } else if (fn) d = safeRun(fn, pm.valueAt(i));
     } else {
