@@ -17,9 +17,9 @@
  *   app's loader does) then the loader's TraceAdapter (tier 1) — the ratio (ingest + tier 1) / ingest
  *   within that process —, the ingest alone, two workers + tier 1, and tier 1 indexing the parts a
  *   worker hands over while it reads (g1t1: the app's open since session 7), with each one's peak
- *   RSS; and the open until the full analysis (tier 2) is complete: tier 2 after the open (g1t1f) vs
- *   tier 2 during the read, right behind tier 1 (g1t2: `openCaptureWithTier1`'s tier2, in the app with
- *   SIPSCOPE_TIER2_DURING_READ=1; BENCH_TIER2_MODES=0 leaves both out); on the bench capture and
+ *   RSS; and the open until the full analysis (tier 2) is complete, tier 2 running after the open as in
+ *   the app (g1t1f; BENCH_TIER2_MODES=0 leaves it out; session 8 also measured tier 2 during the read,
+ *   right behind tier 1: no gain at ~3.6 µs/msg, removed in session 9); on the bench capture and
  *   bench/data/sip-1024MB.pcap
  *   (BENCH_APP_SIZES, MB list, default "40,1024"; APP_RUNS, default 2, best kept);
  * - the analysis alone: attached to the built trace (`TraceAnalyzer.attach`, one pass), CPU per message
@@ -75,25 +75,22 @@ async function appOpen(path: string, mode: string): Promise<void> {
     ...(!process.env.BENCH_FROM_SOURCES && existsSync(entry) ? { workerEntry: entry } : {}),
   };
   let o: OpenedCapture;
-  // g1t2: as g1t1, and tier 2 (the full analysis) runs during the read too, right behind tier 1
-  // (openCaptureWithTier1's tier2); g1t1f: g1t1, then tier 2 after the open (the app's open before
-  // session 8). Both time the open until tier 2 is complete (fullMs).
-  let tiered: Awaited<ReturnType<typeof openCaptureWithTier1>>['tiered'] = null;
-  if (mode === 'g1t1' || mode === 'g1t1f' || mode === 'g1t2')
-    ({ opened: o, tier1: early, tiered } = await openCaptureWithTier1(path, opts, mode === 'g1t2'));
+  // g1t1f: g1t1, then tier 2 (the full analysis) after the open, as the app runs it: timed from the
+  // open until tier 2 is complete (fullMs).
+  if (mode === 'g1t1' || mode === 'g1t1f')
+    ({ opened: o, tier1: early } = await openCaptureWithTier1(path, opts));
   else o = await openCapture(path, { ...opts, workers: mode.startsWith('w2') ? 2 : 1 });
   const t1 = performance.now();
   const c1 = cpu();
   let shown = 0;
   let adapter: TraceAdapter | null = null;
-  if (mode.endsWith('t1') || mode === 'g1t1f' || mode === 'g1t2') {
-    adapter = new TraceAdapter(o.trace, o.diagnostics, { background: true, tier1: early, tiered });
+  if (mode.endsWith('t1') || mode === 'g1t1f') {
+    adapter = new TraceAdapter(o.trace, o.diagnostics, { background: true, tier1: early });
     shown = adapter.analysisProgress() < 1 ? o.trace.count : -1;
   }
   const t2 = performance.now();
   const c2 = cpu();
-  const tier2AtOpen = adapter?.analysisProgress() ?? 0;
-  if (mode === 'g1t1f' || mode === 'g1t2') await adapter!.analyse();
+  if (mode === 'g1t1f') await adapter!.analyse();
   const t3 = performance.now();
   const c3 = cpu();
   console.log(
@@ -107,7 +104,6 @@ async function appOpen(path: string, mode: string): Promise<void> {
       tier1: shown,
       fullMs: t3 - t0,
       fullCpuMs: c3 - c0,
-      tier2AtOpen,
       // peak resident memory of the process (its workers included)
       rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     }),
@@ -353,11 +349,9 @@ interface AppRun {
   ingestCpuMs: number;
   tier1CpuMs: number;
   rssMB: number;
-  /** Open until tier 2 complete (g1t2, g1t1f; else the open). */
+  /** Open until tier 2 complete (g1t1f; else the open). */
   fullMs: number;
   fullCpuMs: number;
-  /** Share of tier 2 done when the open ended. */
-  tier2AtOpen: number;
 }
 function appRun(path: string, mode: string): AppRun | null {
   const self = fileURLToPath(import.meta.url);
@@ -376,7 +370,7 @@ function appRun(path: string, mode: string): AppRun | null {
   }
 }
 /** The modes timing the open until the full analysis (tier 2) is complete (BENCH_TIER2_MODES=0: left out). */
-const APP_TIER2_MODES = process.env.BENCH_TIER2_MODES === '0' ? [] : ['g1t2', 'g1t1f'];
+const APP_TIER2_MODES = process.env.BENCH_TIER2_MODES === '0' ? [] : ['g1t1f'];
 const appRuns = Math.max(1, Math.min(5, Number(process.env.APP_RUNS ?? 2)));
 const appFiles = (process.env.BENCH_APP_SIZES ?? '40,1024')
   .split(',')
@@ -392,7 +386,7 @@ for (const f of appFiles) {
     for (const mode of ['w1', 'w1t1', 'g1t1', 'w2t1', ...APP_TIER2_MODES]) {
       const x = appRun(f, mode);
       // (the tier-2 modes: best open until tier 2 complete)
-      const k = (y: AppRun): number => (mode === 'g1t2' || mode === 'g1t1f' ? y.fullMs : key(y));
+      const k = (y: AppRun): number => (mode === 'g1t1f' ? y.fullMs : key(y));
       if (x && (!bestOf[mode] || k(x) < k(bestOf[mode]))) bestOf[mode] = x;
     }
   const w1 = bestOf.w1;
@@ -408,11 +402,10 @@ for (const f of appFiles) {
     console.log(
       `  the app's open since session 7 — tier 1 during the one-worker read (parts indexed as they arrive, g1t1): ${g.ingestMs.toFixed(0)} ms + last catch-up ${g.tier1Ms.toFixed(0)} ms → ${((g.ingestMs + g.tier1Ms) / w1.ingestMs).toFixed(2)}x the ingest alone (separate processes; target ≤ 1.25x), vs tier 1 after the read ${((t.ingestMs + t.tier1Ms) / w1.ingestMs).toFixed(2)}x`,
     );
-  const f2 = bestOf.g1t2;
   const f1 = bestOf.g1t1f;
-  if (f2 && f1)
+  if (f1)
     console.log(
-      `  open until the full analysis (tier 2) is complete: tier 2 during the read, right behind tier 1 (g1t2) ${f2.fullMs.toFixed(0)} ms (open ${f2.ingestMs.toFixed(0)} ms, ${(f2.tier2AtOpen * 100).toFixed(0)}% of tier 2 done by then; ${f2.fullCpuMs.toFixed(0)} ms CPU) = ${(f2.fullMs / w1.ingestMs).toFixed(2)}x the read alone; tier 2 after the open (g1t1f) ${f1.fullMs.toFixed(0)} ms (${f1.fullCpuMs.toFixed(0)} ms CPU) = ${(f1.fullMs / w1.ingestMs).toFixed(2)}x`,
+      `  open until the full analysis (tier 2) is complete, tier 2 after the open (g1t1f): ${f1.fullMs.toFixed(0)} ms (${f1.fullCpuMs.toFixed(0)} ms CPU) = ${(f1.fullMs / w1.ingestMs).toFixed(2)}x the read alone`,
     );
   console.log(
     `  peak RSS (process, workers included): read alone ${w1.rssMB} MB, read + tier 1 ${t.rssMB} MB${g ? `, tier 1 during the read ${g.rssMB} MB` : ''}${t2w ? `, two workers + tier 1 ${t2w.rssMB} MB` : ''} (${((t.rssMB * 1024 * 1024) / statSync(f).size).toFixed(2)}x the file for read + tier 1)`,
@@ -430,10 +423,8 @@ for (const f of appFiles) {
     duringReadMs: g ? Math.round(g.ingestMs + g.tier1Ms) : null,
     appOpenRatio: g ? Math.round(((g.ingestMs + g.tier1Ms) / w1.ingestMs) * 1000) / 1000 : null,
     rssMB: { w1: w1.rssMB, w1t1: t.rssMB, g1t1: g?.rssMB ?? null, w2t1: t2w?.rssMB ?? null },
-    fullDuringReadMs: f2 ? Math.round(f2.fullMs) : null,
     fullAfterOpenMs: f1 ? Math.round(f1.fullMs) : null,
-    fullRatio: f2 ? Math.round((f2.fullMs / w1.ingestMs) * 1000) / 1000 : null,
-    tier2AtOpen: f2 ? Math.round(f2.tier2AtOpen * 1000) / 1000 : null,
+    fullRatio: f1 ? Math.round((f1.fullMs / w1.ingestMs) * 1000) / 1000 : null,
   });
 }
 

@@ -83,7 +83,7 @@ export class TraceAdapter implements LoadedTrace {
   /** Tier 1 and the background full analysis, until the latter completes. */
   #tiered: TieredAnalysis | null = null;
   #analysing: Promise<void> | null = null;
-  readonly #abort: { aborted: boolean };
+  readonly #abort = { aborted: false };
   #callCache: CallDto[] | null = null;
   #callRoots: number[] = [];
   #filterCache: {
@@ -104,19 +104,12 @@ export class TraceAdapter implements LoadedTrace {
     o: {
       background?: boolean;
       tier1?: Tier1Analysis | null;
-      /** A tiered analysis whose tier 2 started during the read (`openCaptureWithTier1`), and its stop flag. */
-      tiered?: { analysis: TieredAnalysis; abort: { aborted: boolean } } | null;
     } = {},
   ) {
     this.#trace = trace;
     this.#fileDiagnostics = fileDiagnostics;
-    this.#abort = o.tiered?.abort ?? { aborted: false };
     if (trace.analysis instanceof TraceAnalyzer) this.#full = trace.analysis;
-    else if (o.tiered) {
-      this.#full = null;
-      this.#tiered = o.tiered.analysis;
-      this.#tiered.follow();
-    } else if (o.background) {
+    else if (o.background) {
       this.#full = null;
       this.#tiered = TieredAnalysis.attach(trace, o.tier1 ?? undefined);
     } else this.#full = analyzeTrace(trace);
@@ -699,12 +692,12 @@ export class CoreCaptureLoader implements CaptureLoader {
     // three rounds alternating at load 1.6-1.9: the read alone 2.10-2.72 s; this 2.79-3.26 s (1.05-1.54x
     // the read in the same round), peak RSS 651-694 MB (0.61-0.65x the file); the read then tier 1
     // 2.94-3.95 s, 539-540 MB. Two workers are no faster on two cores (see openCapture).
-    const { opened, tier1, tiered } = await openCaptureWithTier1(
-      path,
-      { signal: o.signal, onProgress: o.onProgress, parse: false },
-      TIER2_DURING_READ,
-    );
-    return new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1, tiered });
+    const { opened, tier1 } = await openCaptureWithTier1(path, {
+      signal: o.signal,
+      onProgress: o.onProgress,
+      parse: false,
+    });
+    return new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1 });
   }
 }
 
@@ -717,87 +710,22 @@ export class CoreCaptureLoader implements CaptureLoader {
 export async function openCaptureWithTier1(
   path: string,
   opts: Omit<OpenOptions, 'onTrace' | 'onRows' | 'workers'>,
-  tier2 = false,
-): Promise<{
-  opened: OpenedCapture;
-  tier1: Tier1Analysis | null;
-  tiered: { analysis: TieredAnalysis; abort: { aborted: boolean } } | null;
-}> {
+): Promise<{ opened: OpenedCapture; tier1: Tier1Analysis | null }> {
   let tier1: Tier1Analysis | null = null;
   let done = 0;
   let total = 0;
-  // tier2: the full analysis (tier 2) also runs during the read, in chunks, right behind tier 1 (it
-  // waits for the next part when it has caught up; see TieredAnalysis.during).
-  let tiered: { analysis: TieredAnalysis; abort: { aborted: boolean } } | null = null;
-  let readDone = false;
-  let wake: (() => void) | null = null;
-  let stop: (() => void) | null = null;
-  let lastPart = performance.now();
-  const more = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  try {
-    const opened = await openCapture(path, {
-      ...opts,
-      onProgress: (d, t) => {
-        done = d;
-        total = t;
-        opts.onProgress?.(d, t);
-      },
-      onTrace: (t) => {
-        const t1 = (tier1 = new Tier1Analysis(t));
-        if (!tier2) return;
-        const abort = { aborted: false };
-        stop = () => void (abort.aborted = true);
-        opts.signal?.addEventListener('abort', stop);
-        const analysis = TieredAnalysis.during(t, t1);
-        tiered = { analysis, abort };
-        analysis
-          .runTier2({
-            yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
-            signal: abort,
-            wait: () => (readDone ? null : new Promise<void>((resolve) => (wake = resolve))),
-          })
-          .catch(() => {
-            // aborted (the open cancelled, or the capture closed): whoever awaits it hears it there
-          });
-      },
-      onRows: (t) => {
-        (tier1 as Tier1Analysis | null)?.catchUp(
-          done > 0 && total > done ? Math.ceil((t.count * total) / done) : 0,
-        );
-        const x = tiered as { analysis: TieredAnalysis } | null;
-        if (x !== null) {
-          // Tier 2 here, between parts: while the worker posts parts and progress this thread's
-          // message queue rarely empties, so runTier2's yields would wait for the read's end. It
-          // takes most of the time since the previous part (not more: the parts would queue up and
-          // the capture show later), in steps of 2048 messages.
-          const now = performance.now();
-          const end = now + Math.min(TIER2_PART_MAX_MS, 0.8 * (now - lastPart));
-          lastPart = now;
-          while (performance.now() < end && x.analysis.advance(2048) > 0);
-        }
-        more();
-      },
-    });
-    return { opened, tier1, tiered };
-  } catch (e) {
-    (stop as (() => void) | null)?.();
-    throw e;
-  } finally {
-    // (from here the view's close stops tier 2, not the open's signal)
-    if (stop) opts.signal?.removeEventListener('abort', stop);
-    readDone = true;
-    more();
-  }
+  const opened = await openCapture(path, {
+    ...opts,
+    onProgress: (d, t) => {
+      done = d;
+      total = t;
+      opts.onProgress?.(d, t);
+    },
+    onTrace: (t) => void (tier1 = new Tier1Analysis(t)),
+    onRows: (t) =>
+      (tier1 as Tier1Analysis | null)?.catchUp(
+        done > 0 && total > done ? Math.ceil((t.count * total) / done) : 0,
+      ),
+  });
+  return { opened, tier1 };
 }
-
-/**
- * Whether the app's open runs the full analysis (tier 2) during the read (`openCaptureWithTier1`'s
- * `tier2`), instead of after it: off unless SIPSCOPE_TIER2_DURING_READ=1 (see bench/analysis.bench.ts g1t2).
- */
-const TIER2_DURING_READ = process.env.SIPSCOPE_TIER2_DURING_READ === '1';
-/** Longest tier-2 step between two parts of the read (ms): the UI's requests wait that long at most. */
-const TIER2_PART_MAX_MS = 150;

@@ -25,13 +25,6 @@ export interface Tier2Options {
   onProgress?: (done: number, total: number) => void;
   /** Stops the pass (the promise then rejects with an AbortError-named Error). */
   signal?: { readonly aborted: boolean };
-  /**
-   * While the trace is still being read (a capture handed over in parts, see `during`): a promise that
-   * resolves when more messages were appended (and tier 1 indexed them) or the read ended; null once
-   * the trace is complete. Tier 2 waits on it when it has caught up, instead of completing; it
-   * completes (and follows appends) after the first null.
-   */
-  wait?: () => Promise<void> | null;
 }
 
 export class TieredAnalysis {
@@ -44,26 +37,10 @@ export class TieredAnalysis {
   /** Full analyzers of single calls made on demand before tier 2 ended (by Call-ID group). */
   readonly #perCall = new Map<number, { count: number; a: TraceAnalyzer }>();
 
-  constructor(trace: Trace, tier1?: Tier1Analysis, follow = true) {
+  constructor(trace: Trace, tier1?: Tier1Analysis) {
     this.trace = trace;
     if (tier1 && tier1.trace !== trace) throw new Error('tier 1 of another trace');
     this.tier1 = tier1 ?? new Tier1Analysis(trace);
-    if (follow) this.tier1.follow();
-  }
-
-  /**
-   * The tiered analysis of a trace that is still being read in parts, with a tier 1 its reader
-   * catches up after each part (`Tier1Analysis.catchUp`, as the app's open does): tier 1 does not
-   * follow the trace's appends here (that would read every message's bytes back as it is appended);
-   * tier 2 can run meanwhile (`runTier2` with `wait`), right behind tier 1, whose answers first index
-   * what is pending. Call `follow()` once the read ended.
-   */
-  static during(trace: Trace, tier1: Tier1Analysis): TieredAnalysis {
-    return new TieredAnalysis(trace, tier1, false);
-  }
-
-  /** Tier 1 follows the trace's appends from here (after `during`; `attach` does it at once). */
-  follow(): void {
     this.tier1.follow();
   }
 
@@ -98,26 +75,8 @@ export class TieredAnalysis {
    * appends and is `trace.analysis`). Calling it again returns the same promise.
    */
   runTier2(opts: Tier2Options): Promise<TraceAnalyzer> {
-    // (a later call while it runs, e.g. by the view that took over a pass started during the read:
-    // its progress callback replaces the earlier one)
-    if (opts.onProgress) this.#onProgress = opts.onProgress;
     this.#running ??= this.#run(opts);
     return this.#running;
-  }
-  #onProgress: ((done: number, total: number) => void) | null = null;
-
-  /**
-   * Analyses up to `max` more messages with tier 2 now, without yielding; returns how many. For the
-   * reader of a trace handed over in parts (`during`), between parts: while a worker posts parts and
-   * progress, the thread's message queue rarely empties, so the event loop's other turns (the yield
-   * `runTier2` waits on) come only once the read ended. `runTier2` goes on from where this stopped.
-   */
-  advance(max: number): number {
-    if (this.#complete) return 0;
-    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace, this.tier1));
-    const from = this.#done;
-    this.#step(a, max);
-    return this.#done - from;
   }
 
   /** Runs tier 2 at once, without yielding (the CLI, tests): same result as `runTier2`. */
@@ -141,16 +100,10 @@ export class TieredAnalysis {
         throw e;
       }
       this.#step(a, chunk);
-      this.#onProgress?.(this.#done, this.trace.count);
+      opts.onProgress?.(this.#done, this.trace.count);
       if (this.#done >= this.trace.count) {
-        // Caught up: complete, unless the trace is still being read (then wait for its next part).
-        const more = opts.wait?.() ?? null;
-        if (more === null) {
-          this.#finish(a);
-          return a;
-        }
-        await more;
-        continue;
+        this.#finish(a);
+        return a;
       }
       await opts.yield();
     }

@@ -1,8 +1,8 @@
 /**
- * The app's open with the full analysis (tier 2) during the read (`openCaptureWithTier1(..., true)`):
- * tier 2 runs on this thread right behind tier 1 while the worker hands the trace over in parts; the
- * adapter takes over the running pass. After it ends, the calls, rows and trace JSON equal an adapter
- * that analysed the same capture in full at once.
+ * The app's open (`openCaptureWithTier1`): tier 1 indexes the trace on this thread while the worker
+ * hands it over in parts; the full analysis (tier 2) runs after the open in chunks (`analyse`). After
+ * it ends, the calls, rows and trace JSON equal an adapter that analysed the same capture in full at
+ * once.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
@@ -21,10 +21,10 @@ if (existsSync(PUBLIC)) {
 // (several parts: the bench capture when it was generated; absent in a clean clone)
 if (existsSync(BENCH)) files.push(BENCH);
 
-describe('tier 2 during the read (openCaptureWithTier1 with tier2)', () => {
+describe("the app's open: tier 1 during the read, then tier 2", () => {
   it('ends with the calls, rows and trace JSON of a full analysis', async () => {
     for (const path of files) {
-      const { opened, tier1, tiered } = await openCaptureWithTier1(path, { parse: false }, true);
+      const { opened, tier1 } = await openCaptureWithTier1(path, { parse: false });
       const plain = await ingestCaptureFile(path, { parse: false });
       const n = plain.trace.count;
       if (n === 0) {
@@ -32,8 +32,8 @@ describe('tier 2 during the read (openCaptureWithTier1 with tier2)', () => {
         plain.file.close();
         continue;
       }
-      expect(tiered, path).not.toBeNull();
-      const a = new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1, tiered });
+      expect(tier1, path).not.toBeNull();
+      const a = new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1 });
       const b = new TraceAdapter(plain.trace, plain.diagnostics);
       try {
         const seen: number[] = [];
@@ -54,8 +54,8 @@ describe('tier 2 during the read (openCaptureWithTier1 with tier2)', () => {
 
   it('a closed adapter stops the pass (analyse rejects)', async () => {
     const path = files[files.length - 1]!;
-    const { opened, tier1, tiered } = await openCaptureWithTier1(path, { parse: false }, true);
-    const a = new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1, tiered });
+    const { opened, tier1 } = await openCaptureWithTier1(path, { parse: false });
+    const a = new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1 });
     const p = a.analyse();
     const before = a.analysisProgress();
     a.close();
@@ -63,7 +63,7 @@ describe('tier 2 during the read (openCaptureWithTier1 with tier2)', () => {
       () => 'complete',
       (e: Error) => e.message,
     );
-    // (a small capture's tier 2 may end with the read: then there is nothing left to stop)
+    // (a small capture's tier 2 may end in its first chunk: then there is nothing left to stop)
     expect(outcome).toBe(before < 1 ? 'tier 2 analysis aborted' : 'complete');
   }, 120_000);
 });
