@@ -74,7 +74,8 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
       for (let i = 0; i < per.length; i++) {
         if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) {
           // a value decodeAllHeaders checked but did not build: built now, by the same fast path
-          if (per[i] === PENDING) per[i] = buildPending(msg, pm!, i);
+          const d = per[i]!;
+          if (isPending(d)) per[i] = buildPending(msg, pm!, i, d);
           v.push(per[i]!);
         }
       }
@@ -186,22 +187,42 @@ function checkerOf(fn: OctetDecoder | null): OctetChecker | null {
 
 /**
  * The stand-in {@link decodeAllHeaders} stores for a value its checker passed (no diagnostic): the value
- * is built on first read ({@link typedFields}) by the octet decoder, the one that would have built it.
+ * is built on first read ({@link typedFields}) by the octet decoder the stand-in names, the one that
+ * would have built it. One per decoder (see {@link pendingOf}).
  */
-const PENDING: Decoded<unknown> = Object.freeze({ value: null, diagnostics: NO_DIAGNOSTICS });
+interface Pending extends Decoded<unknown> {
+  readonly build: OctetDecoder;
+}
+const pendingFor = (build: OctetDecoder): Pending =>
+  Object.freeze({ value: null, diagnostics: NO_DIAGNOSTICS, build });
+const PENDING_VIA = pendingFor(parseViaSpan);
+const PENDING_NAME_ADDR = pendingFor(parseNameAddrSpan);
+const PENDING_LIST = pendingFor(parseNameAddrListSpan);
+const PENDING_CONTACT = pendingFor(parseContactSpan);
+/** The stand-in of an octet decoder that has a checker. */
+function pendingOf(fn: OctetDecoder): Pending | null {
+  if (fn === parseViaSpan) return PENDING_VIA;
+  if (fn === parseNameAddrSpan) return PENDING_NAME_ADDR;
+  if (fn === parseNameAddrListSpan) return PENDING_LIST;
+  if (fn === parseContactSpan) return PENDING_CONTACT;
+  return null;
+}
+function isPending(d: Decoded<unknown> | null): d is Pending {
+  return d === PENDING_VIA || d === PENDING_NAME_ADDR || d === PENDING_LIST || d === PENDING_CONTACT;
+}
 
-/** Builds the value of field i that {@link decodeAllHeaders} left {@link PENDING}. */
-function buildPending(msg: SipMessage, pm: Internals, i: number): Decoded<unknown> {
-  const fn = decoderOf(pm.canonicalAt(i));
-  const at = fn ? octetDecoderOf(fn) : null;
+/** Builds the value of field i that {@link decodeAllHeaders} left as the stand-in `p`. */
+function buildPending(msg: SipMessage, pm: Internals, i: number, p: Pending): Decoded<unknown> {
+  const at = p.build;
   const head = pm.asciiHead();
   const o = pm.slot(i);
   const vs = pm.ix[o + 2]!;
   const ve = pm.ix[o + 3]!;
   const hb = pm.startLineStart;
-  // (always so: PENDING is stored only for an octet decoder's value read from the header section)
-  if (at !== null && head !== null) return safeRunAt(at, head, vs - hb, ve - vs, msg.raw, vs);
-  return fn ? safeRun(fn, pm.valueAt(i)) : { value: null, diagnostics: NO_DIAGNOSTICS };
+  // (head is never null here: a stand-in is stored only for a value read from the header section)
+  return head !== null
+    ? safeRunAt(at, head, vs - hb, ve - vs, msg.raw, vs)
+    : safeRun(decoderOf(pm.canonicalAt(i))!, pm.valueAt(i));
 }
 
 /** {@link OctetChecker} run as {@link safeRunAt} runs a decoder: a checker that throws says "build it". */
@@ -373,7 +394,7 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
         // Where the checker finds the value clean (no diagnostic), it is built on first read instead
         // (typedFields), by the same decoder: what is reported here is the same either way.
         if (check !== null && safeCheck(check, head, vs - hb, ve - vs, raw, vs)) {
-          per[i] = PENDING;
+          per[i] = pendingOf(at);
           continue;
         }
         d = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
