@@ -4,7 +4,8 @@
  * INVITE and the bench's 200 OK with Record-Route, a deep snapshot of every typed header value
  * (`typedFields` of every header name, the `viaValues` … `contentTypeValue` accessors, the
  * Request-URI) and of `decodeAllHeaders`' diagnostics is compared with `typed-snapshot.json`.
- * Regenerate only on purpose: `TYPED_SNAPSHOT_WRITE=1 npx vitest run test/sip-core/message/typed/typed-snapshot.test.ts`.
+ * Regenerate only on purpose: `TYPED_SNAPSHOT_WRITE=1 npx vitest run test/sip-core/message/typed/typed-snapshot.test.ts`,
+ * then `npx prettier --write` the JSON (the lint runs `prettier --check .`).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
