@@ -363,21 +363,6 @@ export function parseContact(value: string): Decoded<ContactValue> {
 
 /** Where {@link fastElement} stopped: the end of the value, or the "," after a list element. */
 let fastNext = 0;
-
-/** The checking mode's stand-ins (never part of a result): a parameter, a list, an element. */
-const NO_PARAM: Param = Object.freeze({ name: '', value: null });
-const NO_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
-const NO_LIST: NameAddr[] = Object.freeze([]) as unknown as NameAddr[];
-const CLEAN_NA: NameAddr = Object.freeze({
-  displayName: null,
-  displayNameQuoted: false,
-  uri: null,
-  uriText: '',
-  angle: true,
-  params: NO_PARAMS,
-  tag: null,
-  span: Object.freeze({ start: 0, end: 0 }),
-});
 /** Diagnostics classifyHost might write (the fast path gives up when there are any). */
 const scratchDiags: Diagnostic[] = [];
 
@@ -398,7 +383,6 @@ function fastElement(
   end: number,
   list: boolean,
   so: number,
-  build: boolean,
 ): NameAddr | null {
   // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
   const ch = CHAR256;
@@ -422,7 +406,7 @@ function fastElement(
       k++;
     }
     if (k >= end || b[o + k - 1] !== 32 || lastNonWs === i) return null;
-    if (build) displayName = s.slice(i, lastNonWs);
+    displayName = s.slice(i, lastNonWs);
     i = k;
   }
   // "<sip:" or "<sips:"
@@ -464,12 +448,12 @@ function fastElement(
   let hs = p;
   if (at >= 0) {
     if (at === p) return null;
-    if (build) user = s.slice(p, at);
+    user = s.slice(p, at);
     hs = at + 1;
   }
   k = he;
   if (k === hs) return null;
-  const host = build ? s.slice(hs, k) : '';
+  const host = s.slice(hs, k);
   let hostType: HostType = 'domain';
   if (!letter) {
     // an IPv4 address read on the octets (classifyHost's answer for one, with nothing to report)
@@ -501,9 +485,6 @@ function fastElement(
   // the list made at its size (an array grown by push gets a 17-slot store)
   let u0: Param | null = null;
   let uMore: Param[] | null = null;
-  // (the checking mode keeps the names only: the first in a local, as the parameters)
-  let n0: string | null = null;
-  let nMore: string[] | null = null;
   while (k < gt) {
     if (b[o + k] !== 59) return null;
     const pStart = k;
@@ -523,9 +504,9 @@ function fastElement(
       name = paramNameAt(s, b, o, pStart + 1, j);
     }
     let uparam: Param;
-    if (n0 !== null) {
-      if (n0 === name) return null;
-      if (nMore !== null) for (let q = 0; q < nMore.length; q++) if (nMore[q] === name) return null;
+    if (u0 !== null) {
+      if (u0.name === name) return null;
+      if (uMore !== null) for (let q = 0; q < uMore.length; q++) if (uMore[q]!.name === name) return null;
     }
     if (j < gt && b[o + j] === 61) {
       const vs = j + 1;
@@ -537,31 +518,25 @@ function fastElement(
         v++;
       }
       if (v === vs || (v < gt && b[o + v] !== 59)) return null;
-      uparam = build ? { name, value: s.slice(vs, v), span: { start: pStart - us, end: v - us } } : NO_PARAM;
+      uparam = { name, value: s.slice(vs, v), span: { start: pStart - us, end: v - us } };
       k = v;
     } else {
       if (j < gt && b[o + j] !== 59) return null;
-      uparam = build ? { name, value: null, span: { start: pStart - us, end: j - us } } : NO_PARAM;
+      uparam = { name, value: null, span: { start: pStart - us, end: j - us } };
       k = j;
     }
-    if (n0 === null) n0 = name;
-    else (nMore ??= []).push(name);
-    if (!build) continue;
     if (u0 === null) u0 = uparam;
     else (uMore ??= []).push(uparam);
   }
   let uparams: Param[];
-  if (!build) uparams = NO_PARAMS;
-  else if (u0 === null) uparams = [];
+  if (u0 === null) uparams = [];
   else if (uMore === null) uparams = [u0];
   else {
     uparams = [u0];
     for (let q = 0; q < uMore.length; q++) uparams.push(uMore[q]!);
   }
-  const uri: SipUri | null = build
-    ? { scheme, user, password: null, host, hostType, port, params: uparams, headers: [] }
-    : null;
-  const uriText = build ? s.slice(us, gt) : '';
+  const uri: SipUri = { scheme, user, password: null, host, hostType, port, params: uparams, headers: [] };
+  const uriText = s.slice(us, gt);
   // header parameters (the first in a local, as the URI's); the first tag noted (getParam's answer)
   i = gt + 1;
   let h0: Param | null = null;
@@ -595,13 +570,12 @@ function fastElement(
         v++;
       }
       if (v === vs || (v < end && (b[o + v] === 34 || (b[o + v] === 44 && !list)))) return null;
-      param = build ? { name, value: s.slice(vs, v), span: { start: pStart - so, end: v - so } } : NO_PARAM;
+      param = { name, value: s.slice(vs, v), span: { start: pStart - so, end: v - so } };
       i = v;
     } else {
-      param = build ? { name, value: null, span: { start: pStart - so, end: j - so } } : NO_PARAM;
+      param = { name, value: null, span: { start: pStart - so, end: j - so } };
       i = j;
     }
-    if (!build) continue;
     if (tag === undefined && name === 'tag') tag = param.value;
     if (h0 === null) h0 = param;
     else (hMore ??= []).push(param);
@@ -610,7 +584,6 @@ function fastElement(
   while (i < end && isSp(b[o + i]!)) i++;
   if (i < end && !(list && b[o + i] === 44)) return null;
   fastNext = i;
-  if (!build) return CLEAN_NA;
   let params: Param[];
   if (h0 === null) params = [];
   else if (hMore === null) params = [h0];
@@ -650,57 +623,18 @@ export function parseNameAddrSpan(
   const end = so + len;
   let i = so;
   while (i < end && isSp(raw[o + i]!)) i++;
-  const v = i < end ? fastElement(s, raw, o, i, end, false, so, true) : null;
+  const v = i < end ? fastElement(s, raw, o, i, end, false, so) : null;
   return v !== null && fastNext >= end
     ? { value: v, diagnostics: NO_DIAGNOSTICS }
     : parseNameAddr(s.slice(so, end));
 }
 
-/**
- * Whether {@link parseNameAddrSpan} of the same value would answer from its fast path (no diagnostic),
- * found by the same octet loops without building anything: the full typed parse checks a value so and
- * builds its `NameAddr` only when it is first read (see headers/via.ts `viaCleanSpan`).
- */
-export function nameAddrCleanSpan(s: string, so: number, len: number, raw: Uint8Array, at: number): boolean {
-  const o = at - so;
-  const end = so + len;
-  let i = so;
-  while (i < end && isSp(raw[o + i]!)) i++;
-  return i < end && fastElement(s, raw, o, i, end, false, so, false) !== null && fastNext >= end;
-}
-
-/** {@link nameAddrCleanSpan} of {@link parseNameAddrListSpan}. */
-export function nameAddrListCleanSpan(
-  s: string,
-  so: number,
-  len: number,
-  raw: Uint8Array,
-  at: number,
-): boolean {
-  return fastList(s, so, len, raw, at, false) !== null;
-}
-
-/** {@link nameAddrCleanSpan} of {@link parseContactSpan}. */
-export function contactCleanSpan(s: string, so: number, len: number, raw: Uint8Array, at: number): boolean {
-  let i = 0;
-  while (i < len && isSp(raw[at + i]!)) i++;
-  return raw[at + i] !== 42 && fastList(s, so, len, raw, at, false) !== null;
-}
-
 /** The list fast path alone: its result, or null where the general decoder must run (tests). */
 export function nameAddrListFastPath(value: string, raw: Uint8Array, at: number): NameAddr[] | null {
-  return fastList(value, 0, value.length, raw, at, true);
+  return fastList(value, 0, value.length, raw, at);
 }
 
-/** With `build` false: a non-null stand-in where it would build a list, else null (nothing built). */
-function fastList(
-  s: string,
-  so: number,
-  len: number,
-  raw: Uint8Array,
-  at: number,
-  build: boolean,
-): NameAddr[] | null {
+function fastList(s: string, so: number, len: number, raw: Uint8Array, at: number): NameAddr[] | null {
   const o = at - so;
   const end = so + len;
   // the first two elements held in locals, the list made at its size (push grows a 17-slot store)
@@ -711,13 +645,8 @@ function fastList(
   while (true) {
     while (i < end && isSp(raw[o + i]!)) i++;
     if (i >= end || raw[o + i] === 44) return null; // empty value or element: reported by the general path
-    const v = fastElement(s, raw, o, i, end, true, so, build);
+    const v = fastElement(s, raw, o, i, end, true, so);
     if (v === null) return null;
-    if (!build) {
-      if (fastNext >= end) return NO_LIST;
-      i = fastNext + 1;
-      continue;
-    }
     if (e0 === null) e0 = v;
     else if (e1 === null) e1 = v;
     else (list ??= [e0, e1]).push(v);
@@ -739,7 +668,7 @@ export function parseNameAddrListSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<NameAddr[]> {
-  const list = fastList(s, so, len, raw, at, true);
+  const list = fastList(s, so, len, raw, at);
   return list !== null
     ? { value: list, diagnostics: NO_DIAGNOSTICS }
     : parseNameAddrList(s.slice(so, so + len));
@@ -761,7 +690,7 @@ export function parseContactSpan(
   let i = 0;
   while (i < len && isSp(raw[at + i]!)) i++;
   // "*" (a token character, which the fast path would read as a display name) is the general path's
-  const list = raw[at + i] === 42 ? null : fastList(s, so, len, raw, at, true);
+  const list = raw[at + i] === 42 ? null : fastList(s, so, len, raw, at);
   return list !== null
     ? { value: { wildcard: false, params: [], contacts: list }, diagnostics: NO_DIAGNOSTICS }
     : parseContact(s.slice(so, so + len));

@@ -8,8 +8,7 @@ import type { Diagnostic } from '../diagnostic';
 import type { Decoded } from './headers/decoded';
 import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
-import { parseVia, parseViaSpan, type Via, viaCleanSpan } from './headers/via';
-import { NO_DIAGNOSTICS } from './headers/decoded';
+import { parseVia, parseViaSpan, type Via } from './headers/via';
 import { parseFrom, parseRecordRoute, parseRoute, parseTo } from './headers/address';
 import {
   type CSeq,
@@ -26,9 +25,6 @@ import { type MediaType, parseContentType, parseContentTypeSpan } from './header
 import {
   type ContactValue,
   type NameAddr,
-  contactCleanSpan,
-  nameAddrCleanSpan,
-  nameAddrListCleanSpan,
   parseContact,
   parseContactSpan,
   parseNameAddrListSpan,
@@ -72,12 +68,7 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
       const pm = internals(msg);
       const hs = pm ? null : msg.headers;
       for (let i = 0; i < per.length; i++) {
-        if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) {
-          // a value decodeAllHeaders checked but did not build: built now, by the same fast path
-          const d = per[i]!;
-          if (isPending(d)) per[i] = buildPending(msg, pm!, i, d);
-          v.push(per[i]!);
-        }
+        if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) v.push(per[i]!);
       }
     } else v = msg.headerAll(key).map((value) => safeDecode(key, value));
     (cache.byName ??= new Map()).set(key, v);
@@ -89,10 +80,7 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
 export interface TypedCache {
   /** Decoded fields by canonical name, filled on demand (null until the first name is asked). */
   byName: Map<string, (Decoded<unknown> | null)[]> | null;
-  /**
-   * After {@link decodeAllHeaders}: the decoded value of every header field, in message order. A value
-   * checked clean and not read yet holds a stand-in until {@link typedFields} builds it: read them there.
-   */
+  /** After {@link decodeAllHeaders}: the decoded value of every header field, in message order. */
   perHeader: (Decoded<unknown> | null)[] | null;
   all: Diagnostic[] | null;
   requestUri: Decoded<Uri> | null;
@@ -168,77 +156,6 @@ function octetDecoderOf(fn: TypedDecoder): OctetDecoder | null {
   if (fn === parseContentLength) return parseContentLengthSpan;
   if (fn === parseMaxForwards) return parseMaxForwardsSpan;
   return null;
-}
-
-/**
- * Whether the {@link OctetDecoder} of the same arguments would answer with no diagnostic from its fast
- * path, found without building the value (nothing allocated).
- */
-type OctetChecker = (s: string, so: number, len: number, raw: Uint8Array, at: number) => boolean;
-
-/** The checker of an octet decoder that has one (Via and the address headers: most of a message's objects). */
-function checkerOf(fn: OctetDecoder | null): OctetChecker | null {
-  if (fn === parseViaSpan) return viaCleanSpan;
-  if (fn === parseNameAddrSpan) return nameAddrCleanSpan;
-  if (fn === parseNameAddrListSpan) return nameAddrListCleanSpan;
-  if (fn === parseContactSpan) return contactCleanSpan;
-  return null;
-}
-
-/**
- * The stand-in {@link decodeAllHeaders} stores for a value its checker passed (no diagnostic): the value
- * is built on first read ({@link typedFields}) by the octet decoder the stand-in names, the one that
- * would have built it. One per decoder (see {@link pendingOf}).
- */
-interface Pending extends Decoded<unknown> {
-  readonly build: OctetDecoder;
-}
-const pendingFor = (build: OctetDecoder): Pending =>
-  Object.freeze({ value: null, diagnostics: NO_DIAGNOSTICS, build });
-const PENDING_VIA = pendingFor(parseViaSpan);
-const PENDING_NAME_ADDR = pendingFor(parseNameAddrSpan);
-const PENDING_LIST = pendingFor(parseNameAddrListSpan);
-const PENDING_CONTACT = pendingFor(parseContactSpan);
-/** The stand-in of an octet decoder that has a checker. */
-function pendingOf(fn: OctetDecoder): Pending | null {
-  if (fn === parseViaSpan) return PENDING_VIA;
-  if (fn === parseNameAddrSpan) return PENDING_NAME_ADDR;
-  if (fn === parseNameAddrListSpan) return PENDING_LIST;
-  if (fn === parseContactSpan) return PENDING_CONTACT;
-  return null;
-}
-function isPending(d: Decoded<unknown> | null): d is Pending {
-  return d === PENDING_VIA || d === PENDING_NAME_ADDR || d === PENDING_LIST || d === PENDING_CONTACT;
-}
-
-/** Builds the value of field i that {@link decodeAllHeaders} left as the stand-in `p`. */
-function buildPending(msg: SipMessage, pm: Internals, i: number, p: Pending): Decoded<unknown> {
-  const at = p.build;
-  const head = pm.asciiHead();
-  const o = pm.slot(i);
-  const vs = pm.ix[o + 2]!;
-  const ve = pm.ix[o + 3]!;
-  const hb = pm.startLineStart;
-  // (head is never null here: a stand-in is stored only for a value read from the header section)
-  return head !== null
-    ? safeRunAt(at, head, vs - hb, ve - vs, msg.raw, vs)
-    : safeRun(decoderOf(pm.canonicalAt(i))!, pm.valueAt(i));
-}
-
-/** {@link OctetChecker} run as {@link safeRunAt} runs a decoder: a checker that throws says "build it". */
-function safeCheck(
-  fn: OctetChecker,
-  s: string,
-  so: number,
-  len: number,
-  raw: Uint8Array,
-  at: number,
-): boolean {
-  try {
-    return fn(s, so, len, raw, at);
-  } catch {
-    return false;
-  }
 }
 
 /** {@link safeRun} of an {@link OctetDecoder}. */
@@ -339,8 +256,6 @@ export function requestUriValue(msg: SipMessage): Decoded<Uri> | null {
 const decoderById: (TypedDecoder | null)[] = [];
 /** Their octet-reading fast paths (see {@link octetDecoderOf}), by key id, set with `decoderById`. */
 const octetById: (OctetDecoder | null)[] = [];
-/** Their checkers (see {@link checkerOf}), by key id, set with `decoderById`. */
-const checkById: (OctetChecker | null)[] = [];
 
 /**
  * Decodes every header field that has a typed decoder (the "full typed parse"), fills the per-name
@@ -372,31 +287,21 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       const id = w & 255;
       let fn: TypedDecoder | null | undefined;
       let at: OctetDecoder | null;
-      let check: OctetChecker | null;
       if (id > 0) {
         fn = decoderById[id];
         if (fn === undefined) {
           fn = decoderById[id] = decoderOf(pm.canonicalAt(i)) ?? null;
           octetById[id] = fn ? octetDecoderOf(fn) : null;
-          checkById[id] = checkerOf(octetById[id]!);
         }
         at = octetById[id]!;
-        check = checkById[id]!;
       } else {
         fn = decoderOf(pm.canonicalAt(i));
         at = fn ? octetDecoderOf(fn) : null;
-        check = checkerOf(at);
       }
       vs = ix[o + 2]!;
       ve = ix[o + 3]!;
       if (at !== null && head !== null && ve - hb <= head.length && (w & 256) === 0) {
-        // Via and the address headers, most of every message: read from the octets (same results).
-        // Where the checker finds the value clean (no diagnostic), it is built on first read instead
-        // (typedFields), by the same decoder: what is reported here is the same either way.
-        if (check !== null && safeCheck(check, head, vs - hb, ve - vs, raw, vs)) {
-          per[i] = pendingOf(at);
-          continue;
-        }
+        // Via and the address headers, most of every message: read from the octets (same results)
         d = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
       } else if (fn) d = safeRun(fn, pm.valueAt(i));
     } else {

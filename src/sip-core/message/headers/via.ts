@@ -484,7 +484,7 @@ export function parseVia(value: string): Decoded<Via[]> {
  * (test/sip-core/message/typed/via-fast.test.ts).
  */
 export function parseViaAt(value: string, raw: Uint8Array, at: number): Decoded<Via[]> {
-  return viaFast(value, 0, value.length, raw, at, true) ?? parseVia(value);
+  return viaFast(value, 0, value.length, raw, at) ?? parseVia(value);
 }
 
 /**
@@ -498,41 +498,19 @@ export function parseViaSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<Via[]> {
-  return viaFast(s, so, len, raw, at, true) ?? parseVia(s.slice(so, so + len));
+  return viaFast(s, so, len, raw, at) ?? parseVia(s.slice(so, so + len));
 }
-
-/**
- * Whether {@link parseViaSpan} of the same value would answer from its fast path with no diagnostic,
- * found by the same octet loops without building anything (no string, no object): the full typed parse
- * (`decodeAllHeaders`) checks a value so and builds its `Via` only when it is first read, from the
- * same function, so the value is the one it would have built at once.
- */
-export function viaCleanSpan(s: string, so: number, len: number, raw: Uint8Array, at: number): boolean {
-  return viaFast(s, so, len, raw, at, false) !== null;
-}
-
-/** What {@link viaFast} answers in its checking mode for a value it would build with no diagnostic. */
-const CLEAN: Decoded<Via[]> = Object.freeze({ value: null, diagnostics: NO_DIAGNOSTICS });
 
 /** {@link parseViaAt}'s fast path alone: its result, or null where {@link parseVia} must run (tests). */
 export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]> | null {
-  return viaFast(s, 0, s.length, b, o, true);
+  return viaFast(s, 0, s.length, b, o);
 }
 
 /**
  * The fast path over the value `s[so, so + end)` = the octets `b[o, o + end)`: positions below are
- * relative to the value (the result's spans), `so` is added only to slice `s`. With `build` false it
- * only checks: {@link CLEAN} where it would build a result with no diagnostic, else null (also where
- * the built result would carry diagnostics), and it makes no string or object on the way.
+ * relative to the value (the result's spans), `so` is added only to slice `s`.
  */
-function viaFast(
-  s: string,
-  so: number,
-  end: number,
-  b: Uint8Array,
-  o: number,
-  build: boolean,
-): Decoded<Via[]> | null {
+function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): Decoded<Via[]> | null {
   // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
   const ch = CHAR256;
   const stop = STOP256;
@@ -566,20 +544,12 @@ function viaFast(
   // (a list of its own only where something may be reported)
   let diags = NO_DIAGNOSTICS;
   const he = i;
-  const host = build ? s.slice(so + 12, so + he) : '';
+  const host = s.slice(so + 12, so + he);
   let hostType: HostType = 'domain';
   if (!letter) {
-    if (!build) {
-      classifyHost(s, so + 12, so + he, scratchDiags);
-      if (scratchDiags.length !== 0) {
-        scratchDiags.length = 0;
-        return null;
-      }
-    } else {
-      diags = [];
-      hostType = classifyHost(s, so + 12, so + he, diags);
-      for (const d of diags) if (d.span) d.span = { start: d.span.start - so, end: d.span.end - so };
-    }
+    diags = [];
+    hostType = classifyHost(s, so + 12, so + he, diags);
+    for (const d of diags) if (d.span) d.span = { start: d.span.start - so, end: d.span.end - so };
   }
   let port: number | null = null;
   if (i < end && b[o + i] === 58) {
@@ -600,7 +570,6 @@ function viaFast(
   // The first three are held in locals and the list made at its size at the end (an array grown by
   // push gets a 17-slot store: most of a Via's octets of garbage).
   let p0: Param | null = null;
-  // (the checking mode notes values as '' and makes no Param)
   let p1: Param | null = null;
   let p2: Param | null = null;
   let more: Param[] | null = null;
@@ -697,8 +666,8 @@ function viaFast(
         k++;
       }
       if (k === vStart) return null;
-      const value = build ? s.slice(so + vStart, so + k) : '';
-      param = build ? { name, value, span: { start: pStart, end: k } } : NO_PARAM;
+      const value = s.slice(so + vStart, so + k);
+      param = { name, value, span: { start: pStart, end: k } };
       if (name === 'branch') {
         if (branch === undefined) {
           branch = value;
@@ -721,16 +690,12 @@ function viaFast(
       } else if (name === 'ttl') plain = false;
       i = k;
     } else {
-      param = build ? { name, value: null, span: { start: pStart, end: j } } : NO_PARAM;
+      param = { name, value: null, span: { start: pStart, end: j } };
       if (name === 'rport') {
         if (rport === undefined) rport = true;
       } else if (name === 'branch' || name === 'received' || name === 'maddr' || name === 'ttl')
         plain = false;
       i = j;
-    }
-    if (!build) {
-      np++;
-      continue;
     }
     if (np === 0) p0 = param;
     else if (np === 1) p1 = param;
@@ -738,7 +703,6 @@ function viaFast(
     else (more ??= []).push(param);
     np++;
   }
-  if (!build) return plain && branch !== undefined && diags === NO_DIAGNOSTICS ? CLEAN : null;
   let params: Param[];
   if (np === 0) params = [];
   else if (np === 1) params = [p0!];
@@ -770,11 +734,6 @@ function viaFast(
   };
   return { value: [via], diagnostics: diags };
 }
-
-/** The checking mode's stand-in for a parameter (never part of a result). */
-const NO_PARAM: Param = Object.freeze({ name: '', value: null });
-/** classifyHost's findings in the checking mode (emptied after each use). */
-const scratchDiags: Diagnostic[] = [];
 
 /** Whether the octets at `at` are the magic cookie "z9hG4bK" (the caller checks the length). */
 function hasCookieAt(b: Uint8Array, at: number): boolean {

@@ -18,9 +18,6 @@ import {
   parseNameAddrListSpan,
   parseNameAddrSpan,
   parseContactSpan,
-  nameAddrCleanSpan,
-  nameAddrListCleanSpan,
-  contactCleanSpan,
 } from '../../../../src/sip-core/message/name-addr';
 import {
   contactValues,
@@ -136,57 +133,5 @@ describe('address fast path = the general decoders', () => {
     expect(contactValues(m)).toEqual([parseContact(m.header('contact')!).value]);
     // "Alice<" (no LWS) and the bad IPv4 address are reported as the general decoders report them
     expect(diags.map((d) => d.code).sort()).toEqual(['display-name-no-lws', 'uri-bad-ipv4']);
-  });
-});
-
-describe('the address checkers (decodeAllHeaders builds a clean value on first read)', () => {
-  it('say "clean" exactly where the fast path builds the value with no diagnostic', () => {
-    let clean = 0;
-    let notClean = 0;
-    fc.assert(
-      fc.property(fc.oneof(element, listValue), (v) => {
-        const text = `Record-Route: ${v}\r\n`;
-        const raw = enc(text);
-        const at = 14;
-        const list = nameAddrListFastPath(v, raw, at);
-        // the list form: its checker passes exactly where the list fast path answers (no diagnostics then)
-        expect(nameAddrListCleanSpan(text, at, v.length, raw, at), v).toBe(list !== null);
-        // Contact: the same, "*" aside (the general decoder's)
-        const star = v.trimStart().startsWith('*');
-        expect(contactCleanSpan(text, at, v.length, raw, at), v).toBe(list !== null && !star);
-        // one element: a clean check means the general decoder finds nothing either, and the same value
-        const one = nameAddrCleanSpan(text, at, v.length, raw, at);
-        if (one) {
-          clean++;
-          const general = parseNameAddr(v);
-          expect(general.diagnostics, v).toEqual([]);
-          expect(parseNameAddrSpan(text, at, v.length, raw, at), v).toEqual(general);
-        } else notClean++;
-        if (!v.includes(',')) expect(one, v).toBe(list !== null);
-      }),
-      { numRuns: 4000, seed: 0x4e42 },
-    );
-    expect(clean).toBeGreaterThan(300);
-    expect(notClean).toBeGreaterThan(300);
-  });
-
-  it('in a parsed message: values left to be built come out as the general decoders give them', () => {
-    const msg =
-      'SIP/2.0 200 OK\r\n' +
-      'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n' +
-      'Record-Route: <sip:server10.biloxi.com;lr>, <sip:bigbox3.site3.atlanta.com;lr>\r\n' +
-      'To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n' +
-      'From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n' +
-      'Call-ID: a@b\r\nCSeq: 1 INVITE\r\n' +
-      'Contact: <sip:bob@192.0.2.4>\r\n' +
-      'Content-Length: 0\r\n\r\n';
-    const m = parseMessage(enc(msg));
-    expect(decodeAllHeaders(m)).toEqual([]);
-    expect(recordRouteValues(m)).toEqual(parseNameAddrList(m.header('record-route')!).value);
-    expect(toValue(m)).toEqual(parseNameAddr(m.header('to')!).value);
-    expect(fromValue(m)).toEqual(parseNameAddr(m.header('from')!).value);
-    expect(contactValues(m)).toEqual([parseContact(m.header('contact')!).value]);
-    // built once: the same objects on every read
-    expect(fromValue(m)).toBe(fromValue(m));
   });
 });
