@@ -62,27 +62,13 @@ import {
   setFastScan,
 } from '../src/sip-core/message/fast-scan';
 import { indexScanSpans, newIndexSpans } from '../src/sip-core/capture/sip-index';
-import { INVITE_24_2, SDP_24_2 } from '../test/fixtures/sip-examples';
+import { INVITE_24_2, OK_200_RR } from '../test/fixtures/sip-examples';
 
 if (process.env.BENCH_NO_WASM) setFastScan(false);
 const wasm = fastScanAvailable();
 console.log(`key-field scanner: ${wasm ? 'WebAssembly (SIMD)' : 'JavaScript parser only'}`);
 
-const SDP = SDP_24_2;
 const INVITE = INVITE_24_2;
-const OK_RR =
-  'SIP/2.0 200 OK\r\n' +
-  'Via: SIP/2.0/UDP server10.biloxi.com;branch=z9hG4bK4b43c2ff8.1;received=192.0.2.3\r\n' +
-  'Via: SIP/2.0/UDP bigbox3.site3.atlanta.com;branch=z9hG4bK77ef4c2312983.1;received=192.0.2.2\r\n' +
-  'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds;received=192.0.2.1\r\n' +
-  'Record-Route: <sip:server10.biloxi.com;lr>, <sip:bigbox3.site3.atlanta.com;lr>\r\n' +
-  'To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n' +
-  'From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n' +
-  'Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n' +
-  'CSeq: 314159 INVITE\r\n' +
-  'Contact: <sip:bob@192.0.2.4>\r\n' +
-  'Content-Type: application/sdp\r\n' +
-  `Content-Length: ${SDP.length}\r\n\r\n${SDP}`;
 
 const SLOT_MS = Number(process.env.BENCH_MS ?? 100);
 const ROUNDS = 5;
@@ -179,7 +165,7 @@ let mbTypedMin = Infinity;
 const perMessage: Record<string, Record<string, number>> = {};
 const MESSAGES = [
   ['RFC 3261 §24.2 INVITE', INVITE],
-  ['200 OK with Record-Route', OK_RR],
+  ['200 OK with Record-Route', OK_200_RR],
 ] as const;
 // Both messages' functions are measured in ONE interleaved round (INVITE lines, 200 OK lines, INVITE
 // lines...), so every figure, and each message's ratio to npm sip's INVITE figure, comes from the same

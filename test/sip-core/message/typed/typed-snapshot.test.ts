@@ -25,31 +25,17 @@ import {
   typedFields,
   viaValues,
 } from '../../../../src/sip-core/message/index';
-import { INVITE_24_2, SDP_24_2 } from '../../../fixtures/sip-examples';
+import { INVITE_24_2, OK_200_RR } from '../../../fixtures/sip-examples';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.resolve(here, '../../../fixtures');
 const snapshotFile = path.join(here, 'typed-snapshot.json');
 
-const OK_RR =
-  'SIP/2.0 200 OK\r\n' +
-  'Via: SIP/2.0/UDP server10.biloxi.com;branch=z9hG4bK4b43c2ff8.1;received=192.0.2.3\r\n' +
-  'Via: SIP/2.0/UDP bigbox3.site3.atlanta.com;branch=z9hG4bK77ef4c2312983.1;received=192.0.2.2\r\n' +
-  'Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds;received=192.0.2.1\r\n' +
-  'Record-Route: <sip:server10.biloxi.com;lr>, <sip:bigbox3.site3.atlanta.com;lr>\r\n' +
-  'To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n' +
-  'From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n' +
-  'Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n' +
-  'CSeq: 314159 INVITE\r\n' +
-  'Contact: <sip:bob@192.0.2.4>\r\n' +
-  'Content-Type: application/sdp\r\n' +
-  `Content-Length: ${SDP_24_2.length}\r\n\r\n${SDP_24_2}`;
-
 /** Every message: name → bytes (as a Node Buffer, as capture and the transports hand them over). */
 function messages(): [string, Buffer][] {
   const out: [string, Buffer][] = [
     ['invite-24.2', Buffer.from(INVITE_24_2)],
-    ['200-ok-rr', Buffer.from(OK_RR)],
+    ['200-ok-rr', Buffer.from(OK_200_RR)],
   ];
   for (const dir of ['rfc4475', 'rfc5118', 'rfc5118/crlf']) {
     const d = path.join(fixtures, dir);
