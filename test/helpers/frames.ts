@@ -85,6 +85,16 @@ export function pcapOf(frames: readonly { bytes: Uint8Array; snap?: number }[]):
 /** Test address 10.9.0.`d` as an unsigned 32-bit number. */
 export const testIp = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
 
+/** A TCP segment's options: flags (default ACK+PSH), its own sequence number, whether it advances the
+ * direction's next one, a VLAN tag, an IPv4 fragment pair. */
+export interface SegmentOptions {
+  flags?: number;
+  seq?: number;
+  advance?: boolean;
+  vlan?: boolean;
+  fragment?: boolean;
+}
+
 /**
  * TCP segments between test hosts 10.9.0.`a`:`ap` → 10.9.0.`b`:`bp`, each direction's sequence
  * number kept: a segment starts where the previous one of its direction ended (SYN counts one)
@@ -96,14 +106,7 @@ export class TcpSegments {
   next(a: number, ap: number, b: number, bp: number): number {
     return this.#seqs.get(`${a}:${ap}>${b}:${bp}`) ?? 1000 + a * 7;
   }
-  segment(
-    a: number,
-    ap: number,
-    b: number,
-    bp: number,
-    payload: string,
-    o: { flags?: number; seq?: number; advance?: boolean; vlan?: boolean; fragment?: boolean } = {},
-  ): Uint8Array {
+  segment(a: number, ap: number, b: number, bp: number, payload: string, o: SegmentOptions = {}): Uint8Array {
     const k = `${a}:${ap}>${b}:${bp}`;
     const seq = o.seq ?? this.next(a, ap, b, bp);
     const bytes = ipFrame({

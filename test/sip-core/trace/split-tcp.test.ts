@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ingestPassAvailable } from '../../../src/sip-core/capture/ingest-pass';
 import { ingestCaptureFile, ingestSplitInThread } from '../../../src/sip-core/trace/ingest-file.node.js';
 import { MERGE_RUNS } from '../../../src/sip-core/trace/trace-merge';
-import { ipFrame, pcapOf, TcpSegments, testIp } from '../../helpers/frames';
+import { ipFrame, pcapOf, TcpSegments, testIp, type SegmentOptions } from '../../helpers/frames';
 import { traceView } from '../../helpers/trace-view';
 
 const tmp = mkdtempSync(join(tmpdir(), 'split-tcp-'));
@@ -31,14 +31,7 @@ class Capture {
   readonly frames: Uint8Array[] = [];
   readonly tcp = new TcpSegments();
   cutAfter = -1;
-  seg(
-    a: number,
-    ap: number,
-    b: number,
-    bp: number,
-    payload: string,
-    o: { flags?: number; seq?: number; advance?: boolean; vlan?: boolean; fragment?: boolean } = {},
-  ): void {
+  seg(a: number, ap: number, b: number, bp: number, payload: string, o: SegmentOptions = {}): void {
     this.frames.push(this.tcp.segment(a, ap, b, bp, payload, o));
   }
   udp(a: number, b: number, payload: string): void {
