@@ -19,7 +19,6 @@ import { createHost } from './service/create-host';
 import { isTrustedSender } from './electron/trusted-sender';
 import { CSP } from './server/browser-server';
 import { APP_NAME } from './version';
-import { SAMPLES } from './paths';
 
 const rendererFile = join(import.meta.dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null;
@@ -56,6 +55,7 @@ function openPath(path: string): void {
 
 async function buildMenu(): Promise<void> {
   const recent = await host.invoke('recent:list', null);
+  const { samples } = await host.invoke('app:info', null);
   const template: MenuItemConstructorOptions[] = [
     {
       label: 'File',
@@ -63,10 +63,9 @@ async function buildMenu(): Promise<void> {
         { label: 'Open capture…', accelerator: 'CmdOrCtrl+O', click: () => void openCaptureDialog() },
         {
           label: 'Open a sample',
-          submenu: SAMPLES.map((s) => ({
-            label: s.title,
-            click: () => sendMenu('open-sample', undefined, s.id),
-          })),
+          submenu: samples.length
+            ? samples.map((s) => ({ label: s.title, click: () => sendMenu('open-sample', undefined, s.id) }))
+            : [{ label: 'No sample installed', enabled: false }],
         },
         {
           label: 'Open recent',
