@@ -22,6 +22,7 @@ import type { TimerTarget } from '../clock';
 import type { TransportAddress } from '../transport';
 import type { TransactionContext } from './transaction';
 import { messageBytes, responseStatus } from './transaction';
+import { matchBytes, sameBytes } from './key-bytes';
 import type { TimerName, TransactionKind, TransactionUser } from './types';
 
 /** Record states (0: free slot). */
@@ -368,12 +369,9 @@ export class LingerStore implements TimerTarget {
     const k = F * r;
     if (f[k + F_IN] !== 1 || f[k + F_BLEN] !== be - bs) return false;
     const m = this.methods[f[k + F_METHOD]!]!;
-    if (m.length !== me - ms) return false;
-    for (let i = 0; i < m.length; i++) if (m.charCodeAt(i) !== raw[ms + i]) return false;
-    const c = this.chunks[f[k + F_CHUNK]!]!;
+    if (m.length !== me - ms || matchBytes(m, 0, raw, ms, me, false) < 0) return false;
     const off = f[k + F_OFF]!;
-    for (let i = 0; i < be - bs; i++) if (c[off + i] !== raw[bs + i]) return false;
-    return true;
+    return sameBytes(this.chunks[f[k + F_CHUNK]!]!, off, off + (be - bs), raw, bs, be, false);
   }
 
   /** Record `r` is a client record with `branch` and `method`. */
@@ -407,24 +405,14 @@ export class LingerStore implements TimerTarget {
     const k = F * r;
     if (f[k + F_IN] !== 2 || f[k + F_BLEN] !== be - bs || f[k + F_SLEN] !== se - ss) return false;
     const method = this.methods[f[k + F_METHOD]!]!;
-    if (m !== null) {
-      if (method !== m) return false;
-    } else {
-      if (method.length !== me - ms) return false;
-      for (let i = 0; i < method.length; i++) if (method.charCodeAt(i) !== raw[ms + i]) return false;
-    }
+    if (
+      m !== null ? method !== m : method.length !== me - ms || matchBytes(method, 0, raw, ms, me, false) < 0
+    )
+      return false;
     const c = this.chunks[f[k + F_CHUNK]!]!;
     const off = f[k + F_OFF]!;
-    const blen = be - bs;
-    for (let i = 0; i < blen; i++) if (c[off + i] !== raw[bs + i]) return false;
-    for (let i = 0; i < se - ss; i++) {
-      let x = c[off + blen + i]!;
-      let y = raw[ss + i]!;
-      if (x >= 0x41 && x <= 0x5a) x |= 0x20;
-      if (y >= 0x41 && y <= 0x5a) y |= 0x20;
-      if (x !== y) return false;
-    }
-    return true;
+    const b1 = off + (be - bs);
+    return sameBytes(c, off, b1, raw, bs, be, false) && sameBytes(c, b1, b1 + (se - ss), raw, ss, se, true);
   }
 
   /** Record `r` is a server record whose string key (`branch|sent-by|method`) is `key`. */

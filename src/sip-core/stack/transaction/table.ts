@@ -14,6 +14,7 @@ import type { NonInviteClientTransaction } from './non-invite-client';
 import type { NonInviteServerTransaction } from './non-invite-server';
 import type { TransactionBase } from './transaction';
 import { LingerStore, LingeringTransaction } from './linger';
+import { matchBytes, sameBytes } from './key-bytes';
 
 export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
@@ -100,17 +101,6 @@ function asciiOnly(raw: Uint8Array, s: number, e: number): boolean {
   return true;
 }
 
-/** `key` at `at` equals raw[s, e) (lowercased when `lower`): returns the position after it, or -1. */
-function matchBytes(key: string, at: number, raw: Uint8Array, s: number, e: number, lower: boolean): number {
-  if (at + (e - s) > key.length) return -1;
-  for (let i = s; i < e; i++, at++) {
-    let c = raw[i]!;
-    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
-    if (key.charCodeAt(at) !== c) return -1;
-  }
-  return at;
-}
-
 /** Table hash of a client key (its branch; the method is compared on a match). */
 function clientHash(branch: string): number {
   return hashStr(FNV_OFFSET, branch) || 1;
@@ -138,29 +128,6 @@ function keySpans(req: ParsedMessage): number[] | null {
   spans[2] = ss;
   spans[3] = se;
   return spans;
-}
-
-/** raw[as, ae) equals raw2[bs, be) (ASCII case folded when `lower`). */
-function sameBytes(
-  a: Uint8Array,
-  as: number,
-  ae: number,
-  b: Uint8Array,
-  bs: number,
-  be: number,
-  lower: boolean,
-): boolean {
-  if (ae - as !== be - bs) return false;
-  for (; as < ae; as++, bs++) {
-    let x = a[as]!;
-    let y = b[bs]!;
-    if (lower) {
-      if (x >= 0x41 && x <= 0x5a) x |= 0x20;
-      if (y >= 0x41 && y <= 0x5a) y |= 0x20;
-    }
-    if (x !== y) return false;
-  }
-  return true;
 }
 
 /**
