@@ -9,7 +9,7 @@
  * non-token display names (§3.1.2.15) and unbracketed URIs with `?` (§3.1.2.13) are flagged.
  */
 import type { Diagnostic, Span } from '../diagnostic';
-import { diag, NO_DIAGNOSTICS, rebase, type Decoded } from './headers/decoded';
+import { bareOut, diag, NO_DIAGNOSTICS, rebase, type Decoded } from './headers/decoded';
 import {
   C_TOKEN,
   CHAR,
@@ -24,8 +24,25 @@ import {
   STOP256,
   trimEnd,
 } from './headers/chars';
-import { getParam, type Param, paramNameAt, quote, scanParams, STOP_COMMA } from './params';
-import { classifyHost, formatUri, type HostType, parseUri, type SipUri, type Uri } from './uri';
+import {
+  EMPTY_PARAMS,
+  getParam,
+  type Param,
+  paramNameAt,
+  paramsAt,
+  quote,
+  scanParams,
+  STOP_COMMA,
+} from './params';
+import {
+  classifyHost,
+  EMPTY_URI_HEADERS,
+  formatUri,
+  type HostType,
+  parseUri,
+  SipUriValue,
+  type Uri,
+} from './uri';
 
 /** One name-addr or addr-spec with its header parameters. */
 export interface NameAddr {
@@ -39,11 +56,79 @@ export interface NameAddr {
   /** True for the name-addr form `<…>`, false for a bare addr-spec. */
   angle: boolean;
   /** Header parameters after the address (tag, expires, q, …). */
-  params: Param[];
+  readonly params: Param[];
   /** Convenience: the `tag` parameter (From/To), null when absent or valueless. */
   tag: string | null;
   /** Where this value stands within the decoded string. */
-  span: Span;
+  readonly span: Span;
+}
+
+/**
+ * A decoded name-addr / addr-spec. `span` is made on read from its two offsets; `params`, for a value
+ * the octet fast path read, from the positions of its `;name=value` list in the string it was read from
+ * (on the first read, then cached). `toJSON` gives the plain object the decoders built before session 10.
+ */
+export class NameAddrValue implements NameAddr {
+  displayName: string | null;
+  displayNameQuoted: boolean;
+  uri: Uri | null;
+  uriText: string;
+  angle: boolean;
+  tag: string | null;
+  #start: number;
+  #end: number;
+  #params: Param[] | null;
+  #src: string | null;
+  #ps: number;
+  #pe: number;
+  #base: number;
+  constructor(
+    displayName: string | null,
+    displayNameQuoted: boolean,
+    uri: Uri | null,
+    uriText: string,
+    angle: boolean,
+    tag: string | null,
+    start: number,
+    end: number,
+    params: Param[] | null,
+    src: string | null,
+    ps: number,
+    pe: number,
+    base: number,
+  ) {
+    this.displayName = displayName;
+    this.displayNameQuoted = displayNameQuoted;
+    this.uri = uri;
+    this.uriText = uriText;
+    this.angle = angle;
+    this.tag = tag;
+    this.#start = start;
+    this.#end = end;
+    this.#params = params;
+    this.#src = src;
+    this.#ps = ps;
+    this.#pe = pe;
+    this.#base = base;
+  }
+  get params(): Param[] {
+    return (this.#params ??= paramsAt(this.#src!, this.#ps, this.#pe, this.#base));
+  }
+  get span(): Span {
+    return { start: this.#start, end: this.#end };
+  }
+  toJSON(): object {
+    return {
+      displayName: this.displayName,
+      displayNameQuoted: this.displayNameQuoted,
+      uri: this.uri,
+      uriText: this.uriText,
+      angle: this.angle,
+      params: this.params,
+      tag: this.tag,
+      span: this.span,
+    };
+  }
 }
 
 /** Contact header value: either the wildcard `*` (REGISTER, RFC 3261 §10.2.2) or a list. */
@@ -253,16 +338,21 @@ function scanNameAddr(
     i = k;
   }
   const tag = getParam(params, 'tag');
-  out.v = {
+  out.v = new NameAddrValue(
     displayName,
-    displayNameQuoted: quoted,
+    quoted,
     uri,
     uriText,
     angle,
-    params,
-    tag: typeof tag === 'string' ? tag : null,
-    span: { start, end: vEnd },
-  };
+    typeof tag === 'string' ? tag : null,
+    start,
+    vEnd,
+    params.length === 0 ? EMPTY_PARAMS : params,
+    null,
+    0,
+    0,
+    0,
+  );
   return i;
 }
 
@@ -481,10 +571,12 @@ function fastElement(
     if (k === ps || k - ps > 5 || n > 65535) return null;
     port = n;
   }
-  // URI parameters: ";" token [ "=" value ], spans within the URI text; the first held in a local and
-  // the list made at its size (an array grown by push gets a 17-slot store)
-  let u0: Param | null = null;
-  let uMore: Param[] | null = null;
+  // URI parameters: ";" token [ "=" value ]. No Param objects: the URI keeps where the list stands (ups,
+  // gt) and makes it on first read (SipUriValue.params, paramsAt: the same names, values and spans). A
+  // name seen twice is declined (the general decoder reports it): the first name in a local.
+  const ups = k;
+  let n0: string | null = null;
+  let nMore: string[] | null = null;
   while (k < gt) {
     if (b[o + k] !== 59) return null;
     const pStart = k;
@@ -503,10 +595,11 @@ function fastElement(
       if (j === pStart + 1) return null;
       name = paramNameAt(s, b, o, pStart + 1, j);
     }
-    let uparam: Param;
-    if (u0 !== null) {
-      if (u0.name === name) return null;
-      if (uMore !== null) for (let q = 0; q < uMore.length; q++) if (uMore[q]!.name === name) return null;
+    if (n0 === null) n0 = name;
+    else {
+      if (n0 === name) return null;
+      if (nMore !== null) for (let q = 0; q < nMore.length; q++) if (nMore[q] === name) return null;
+      (nMore ??= []).push(name);
     }
     if (j < gt && b[o + j] === 61) {
       const vs = j + 1;
@@ -518,29 +611,30 @@ function fastElement(
         v++;
       }
       if (v === vs || (v < gt && b[o + v] !== 59)) return null;
-      uparam = { name, value: s.slice(vs, v), span: { start: pStart - us, end: v - us } };
       k = v;
     } else {
       if (j < gt && b[o + j] !== 59) return null;
-      uparam = { name, value: null, span: { start: pStart - us, end: j - us } };
       k = j;
     }
-    if (u0 === null) u0 = uparam;
-    else (uMore ??= []).push(uparam);
   }
-  let uparams: Param[];
-  if (u0 === null) uparams = [];
-  else if (uMore === null) uparams = [u0];
-  else {
-    uparams = [u0];
-    for (let q = 0; q < uMore.length; q++) uparams.push(uMore[q]!);
-  }
-  const uri: SipUri = { scheme, user, password: null, host, hostType, port, params: uparams, headers: [] };
+  const uri = new SipUriValue(
+    scheme,
+    user,
+    null,
+    host,
+    hostType,
+    port,
+    ups === gt ? EMPTY_PARAMS : null,
+    EMPTY_URI_HEADERS,
+    s,
+    ups,
+    gt,
+    us,
+  );
   const uriText = s.slice(us, gt);
-  // header parameters (the first in a local, as the URI's); the first tag noted (getParam's answer)
+  // header parameters, kept as the URI's (positions hps, vEnd); the first tag noted (getParam's answer)
   i = gt + 1;
-  let h0: Param | null = null;
-  let hMore: Param[] | null = null;
+  const hps = i;
   let tag: string | null | undefined;
   while (i < end && b[o + i] === 59) {
     const pStart = i;
@@ -559,7 +653,6 @@ function fastElement(
       if (j === pStart + 1) return null;
       name = paramNameAt(s, b, o, pStart + 1, j);
     }
-    let param: Param;
     if (j < end && b[o + j] === 61) {
       const vs = j + 1;
       // (host characters are no stop: stepped over four at a time first)
@@ -570,37 +663,32 @@ function fastElement(
         v++;
       }
       if (v === vs || (v < end && (b[o + v] === 34 || (b[o + v] === 44 && !list)))) return null;
-      param = { name, value: s.slice(vs, v), span: { start: pStart - so, end: v - so } };
+      if (tag === undefined && name === 'tag') tag = s.slice(vs, v);
       i = v;
     } else {
-      param = { name, value: null, span: { start: pStart - so, end: j - so } };
+      if (tag === undefined && name === 'tag') tag = null;
       i = j;
     }
-    if (tag === undefined && name === 'tag') tag = param.value;
-    if (h0 === null) h0 = param;
-    else (hMore ??= []).push(param);
   }
   const vEnd = i;
   while (i < end && isSp(b[o + i]!)) i++;
   if (i < end && !(list && b[o + i] === 44)) return null;
   fastNext = i;
-  let params: Param[];
-  if (h0 === null) params = [];
-  else if (hMore === null) params = [h0];
-  else {
-    params = [h0];
-    for (let q = 0; q < hMore.length; q++) params.push(hMore[q]!);
-  }
-  return {
+  return new NameAddrValue(
     displayName,
-    displayNameQuoted: false,
+    false,
     uri,
     uriText,
-    angle: true,
-    params,
-    tag: typeof tag === 'string' ? tag : null,
-    span: { start: start - so, end: vEnd - so },
-  };
+    true,
+    typeof tag === 'string' ? tag : null,
+    start - so,
+    vEnd - so,
+    hps === vEnd ? EMPTY_PARAMS : null,
+    s,
+    hps,
+    vEnd,
+    so,
+  );
 }
 
 /** {@link parseNameAddr} of a message's ASCII header value `value` = the octets `raw[at, ...)`. */
@@ -627,6 +715,66 @@ export function parseNameAddrSpan(
   return v !== null && fastNext >= end
     ? { value: v, diagnostics: NO_DIAGNOSTICS }
     : parseNameAddr(s.slice(so, end));
+}
+
+/**
+ * The bare forms of {@link parseNameAddrSpan}, {@link parseNameAddrListSpan} and
+ * {@link parseContactSpan} for the full typed parse (the value itself, no `Decoded` per field; the
+ * diagnostics in {@link bareOut}).
+ */
+export function nameAddrSpanValue(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): NameAddr | null {
+  const o = at - so;
+  const end = so + len;
+  let i = so;
+  while (i < end && isSp(raw[o + i]!)) i++;
+  const v = i < end ? fastElement(s, raw, o, i, end, false, so) : null;
+  if (v !== null && fastNext >= end) {
+    bareOut.diags = NO_DIAGNOSTICS;
+    return v;
+  }
+  const d = parseNameAddr(s.slice(so, end));
+  bareOut.diags = d.diagnostics;
+  return d.value;
+}
+export function nameAddrListSpanValue(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): NameAddr[] | null {
+  const list = fastList(s, so, len, raw, at);
+  if (list !== null) {
+    bareOut.diags = NO_DIAGNOSTICS;
+    return list;
+  }
+  const d = parseNameAddrList(s.slice(so, so + len));
+  bareOut.diags = d.diagnostics;
+  return d.value;
+}
+export function contactSpanValue(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): ContactValue | null {
+  let i = 0;
+  while (i < len && isSp(raw[at + i]!)) i++;
+  const list = raw[at + i] === 42 ? null : fastList(s, so, len, raw, at);
+  if (list !== null) {
+    bareOut.diags = NO_DIAGNOSTICS;
+    return { wildcard: false, params: EMPTY_PARAMS, contacts: list };
+  }
+  const d = parseContact(s.slice(so, so + len));
+  bareOut.diags = d.diagnostics;
+  return d.value;
 }
 
 /** The list fast path alone: its result, or null where the general decoder must run (tests). */

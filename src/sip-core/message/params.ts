@@ -252,6 +252,46 @@ export function scanParams(
   }
 }
 
+/**
+ * The one empty parameter list every value without parameters shares (frozen: a caller that adds to
+ * it fails loudly instead of adding to every value's list). Also the empty URI `headers` list.
+ */
+export const EMPTY_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
+
+/**
+ * The parameters `;name[=value]` that stand in `s[ps, pe)`, as a fast path found them: every name a
+ * token, every value free of ";" (so the list splits at each ";"), nothing else between them. Names
+ * lower-cased as {@link paramName} gives them, values sliced as written, spans relative to `base`.
+ * The octet fast paths keep these positions and make the list on first read (see `ViaValue.params`).
+ */
+export function paramsAt(s: string, ps: number, pe: number, base: number): Param[] {
+  if (ps >= pe) return EMPTY_PARAMS;
+  const out: Param[] = [];
+  let i = ps;
+  while (i < pe) {
+    // s[i] is ";"
+    let e = i + 1;
+    let eq = -1;
+    while (e < pe) {
+      const c = s.charCodeAt(e);
+      if (c === 59) break;
+      if (c === 61 && eq < 0) eq = e;
+      e++;
+    }
+    out.push(
+      eq < 0
+        ? { name: paramName(s, i + 1, e), value: null, span: { start: i - base, end: e - base } }
+        : {
+            name: paramName(s, i + 1, eq),
+            value: s.slice(eq + 1, e),
+            span: { start: i - base, end: e - base },
+          },
+    );
+    i = e;
+  }
+  return out;
+}
+
 /** Parses a header parameter list such as `;tag=1;lr;q=0.5` (a leading `;` is optional). */
 export function parseParams(text: string): Decoded<Param[]> {
   const diags: Diagnostic[] = [];

@@ -5,30 +5,30 @@
  * Unknown headers have no decoder and stay raw text (`header()` / `values()`).
  */
 import type { Diagnostic } from '../diagnostic';
-import type { Decoded } from './headers/decoded';
+import { bareOut, NO_DIAGNOSTICS, type Decoded } from './headers/decoded';
 import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
-import { parseVia, parseViaSpan, type Via } from './headers/via';
+import { parseVia, type Via, ViaValue, viaSpanValue } from './headers/via';
 import { parseFrom, parseRecordRoute, parseRoute, parseTo } from './headers/address';
 import {
+  callIdSpanValue,
+  contentLengthSpanValue,
   type CSeq,
+  cseqSpanValue,
+  maxForwardsSpanValue,
   parseCallId,
-  parseCallIdSpan,
   parseContentLength,
-  parseContentLengthSpan,
   parseCSeq,
-  parseCSeqSpan,
   parseMaxForwards,
-  parseMaxForwardsSpan,
 } from './headers/scalar';
-import { type MediaType, parseContentType, parseContentTypeSpan } from './headers/media';
+import { contentTypeSpanValue, type MediaType, parseContentType } from './headers/media';
 import {
   type ContactValue,
+  contactSpanValue,
   type NameAddr,
+  nameAddrListSpanValue,
+  nameAddrSpanValue,
   parseContact,
-  parseContactSpan,
-  parseNameAddrListSpan,
-  parseNameAddrSpan,
 } from './name-addr';
 import type { SipMessage } from './sip-message';
 
@@ -61,14 +61,14 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
   const key = canonicalHeaderName(name);
   let v = cache.byName?.get(key);
   if (v === undefined) {
-    const per = cache.perHeader;
-    if (per !== null) {
-      // decodeAllHeaders ran: pick this name's fields out of its per-field results
+    const vals = cache.vals;
+    if (vals !== null) {
+      // decodeAllHeaders ran: this name's fields out of its per-field values
       v = [];
       const pm = internals(msg);
       const hs = pm ? null : msg.headers;
-      for (let i = 0; i < per.length; i++) {
-        if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) v.push(per[i]!);
+      for (let i = 0; i < vals.length; i++) {
+        if ((pm ? pm.canonicalAt(i) : hs![i]!.canonical) === key) v.push(decodedAt(cache, i));
       }
     } else v = msg.headerAll(key).map((value) => safeDecode(key, value));
     (cache.byName ??= new Map()).set(key, v);
@@ -80,8 +80,15 @@ export function typedFields(msg: SipMessage, name: string): (Decoded<unknown> | 
 export interface TypedCache {
   /** Decoded fields by canonical name, filled on demand (null until the first name is asked). */
   byName: Map<string, (Decoded<unknown> | null)[]> | null;
-  /** After {@link decodeAllHeaders}: the decoded value of every header field, in message order. */
-  perHeader: (Decoded<unknown> | null)[] | null;
+  /**
+   * After {@link decodeAllHeaders}: the decoded value of every header field, in message order
+   * (`undefined` for a field without a decoder). A Via field the fast path read holds its one
+   * {@link ViaValue} (the field's decoded value is `[v]`); `typedFields` makes the `Decoded` of a field
+   * from this and {@link TypedCache.diags} when asked.
+   */
+  vals: unknown[] | null;
+  /** The decoders' own diagnostics (spans within the value) of the fields that have some; null when none has. */
+  diags: (Diagnostic[] | undefined)[] | null;
   all: Diagnostic[] | null;
   requestUri: Decoded<Uri> | null;
   body: TypedBody | null;
@@ -140,25 +147,26 @@ function safeRun(fn: TypedDecoder, value: string): Decoded<unknown> {
 
 /**
  * A decoder of the ASCII value `s[so, so + len)` whose octets are `raw[at, at + len)`: it reads the
- * octets, and slices `s` only for the strings of its result (the value gets no string of its own).
+ * octets, and slices `s` only for the strings of its result (the value gets no string of its own). It
+ * returns the value itself (no `Decoded` per field) and leaves its diagnostics in `bareOut`.
  */
-type OctetDecoder = (s: string, so: number, len: number, raw: Uint8Array, at: number) => Decoded<unknown>;
+type OctetDecoder = (s: string, so: number, len: number, raw: Uint8Array, at: number) => unknown;
 
 /** The decoder that reads a value's octets, for the decoders that have one (null for the others). */
 function octetDecoderOf(fn: TypedDecoder): OctetDecoder | null {
-  if (fn === parseVia) return parseViaSpan;
-  if (fn === parseFrom || fn === parseTo) return parseNameAddrSpan;
-  if (fn === parseContact) return parseContactSpan;
-  if (fn === parseRoute || fn === parseRecordRoute) return parseNameAddrListSpan;
-  if (fn === parseCSeq) return parseCSeqSpan;
-  if (fn === parseCallId) return parseCallIdSpan;
-  if (fn === parseContentType) return parseContentTypeSpan;
-  if (fn === parseContentLength) return parseContentLengthSpan;
-  if (fn === parseMaxForwards) return parseMaxForwardsSpan;
+  if (fn === parseVia) return viaSpanValue;
+  if (fn === parseFrom || fn === parseTo) return nameAddrSpanValue;
+  if (fn === parseContact) return contactSpanValue;
+  if (fn === parseRoute || fn === parseRecordRoute) return nameAddrListSpanValue;
+  if (fn === parseCSeq) return cseqSpanValue;
+  if (fn === parseCallId) return callIdSpanValue;
+  if (fn === parseContentType) return contentTypeSpanValue;
+  if (fn === parseContentLength) return contentLengthSpanValue;
+  if (fn === parseMaxForwards) return maxForwardsSpanValue;
   return null;
 }
 
-/** {@link safeRun} of an {@link OctetDecoder}. */
+/** {@link safeRun} of an {@link OctetDecoder}: its value, its diagnostics in `bareOut`. */
 function safeRunAt(
   fn: OctetDecoder,
   s: string,
@@ -166,21 +174,30 @@ function safeRunAt(
   len: number,
   raw: Uint8Array,
   at: number,
-): Decoded<unknown> {
+): unknown {
   try {
-    return fn(s, so, len, raw, at);
+    return fn(s, so, len, raw, at) ?? null;
   } catch (e) {
-    return {
-      value: null,
-      diagnostics: [{ code: 'typed-decoder-failed', severity: 'error', layer: 'sip', message: String(e) }],
-    };
+    bareOut.diags = [{ code: 'typed-decoder-failed', severity: 'error', layer: 'sip', message: String(e) }];
+    return null;
   }
+}
+
+/** The `Decoded` of field i from what {@link decodeAllHeaders} kept (null: no decoder). */
+function decodedAt(cache: TypedCache, i: number): Decoded<unknown> | null {
+  const v = cache.vals![i];
+  if (v === undefined) return null;
+  return {
+    value: v instanceof ViaValue ? [v] : v,
+    diagnostics: cache.diags?.[i] ?? NO_DIAGNOSTICS,
+  };
 }
 
 const caches = new WeakMap<SipMessage, TypedCache>();
 const newCache = (): TypedCache => ({
   byName: null,
-  perHeader: null,
+  vals: null,
+  diags: null,
   all: null,
   requestUri: null,
   body: null,
@@ -196,8 +213,46 @@ function cacheOf(msg: SipMessage): TypedCache {
   return c;
 }
 
-function values<T>(msg: SipMessage, name: string): T[] {
+/**
+ * Key header ids of the structural parse (sip-message.ts `KEY_HEADER_CANONICAL`; written here because
+ * sip-message.ts imports this module; test/sip-core/message/typed-access.test.ts checks them).
+ */
+export const KEY_ID = {
+  via: 1,
+  from: 2,
+  to: 3,
+  cseq: 5,
+  'content-type': 8,
+  route: 9,
+  'record-route': 10,
+  contact: 11,
+} as const;
+
+/**
+ * Field i's decoded value when {@link decodeAllHeaders} kept it and field i is header `name` (key id
+ * `id`): the key id compared in the index, the canonical name only for a field without one. `undefined`
+ * otherwise (another header, or no decoder).
+ */
+function keptAt(pm: Internals, vals: unknown[], i: number, name: string, id: number): unknown {
+  const w = pm.ix[pm.slot(i) + 4]! & 255;
+  if (w !== id && (w !== 0 || pm.canonicalAt(i) !== name)) return undefined;
+  return vals[i];
+}
+
+function values<T>(msg: SipMessage, name: string, id: number): T[] {
   const out: T[] = [];
+  const pm = internals(msg);
+  const vals = pm ? cacheOf(msg).vals : null;
+  if (pm !== null && vals !== null) {
+    // after decodeAllHeaders: the kept values by key id (no per-name list, no Decoded)
+    for (let i = 0; i < vals.length; i++) {
+      const v = keptAt(pm, vals, i, name, id);
+      if (v === null || v === undefined) continue;
+      if (Array.isArray(v)) for (let k = 0; k < v.length; k++) out.push(v[k] as T);
+      else out.push(v as T);
+    }
+    return out;
+  }
   for (const d of typedFields(msg, name)) {
     const v = d?.value;
     if (v === null || v === undefined) continue;
@@ -207,42 +262,54 @@ function values<T>(msg: SipMessage, name: string): T[] {
   return out;
 }
 
-function first<T>(msg: SipMessage, name: string): T | null {
+function first<T>(msg: SipMessage, name: string, id: number): T | null {
+  const pm = internals(msg);
+  const vals = pm ? cacheOf(msg).vals : null;
+  if (pm !== null && vals !== null) {
+    for (let i = 0; i < vals.length; i++) {
+      const w = pm.ix[pm.slot(i) + 4]! & 255;
+      if (w !== id && (w !== 0 || pm.canonicalAt(i) !== name)) continue;
+      // the first field of that name (typedFields(...)[0]): its value, null without a decoder
+      const v = vals[i];
+      return v === undefined ? null : v instanceof ViaValue ? ([v] as T) : (v as T | null);
+    }
+    return null;
+  }
   const d = typedFields(msg, name)[0];
   return (d?.value as T | null | undefined) ?? null;
 }
 
 /** Every Via value, top first (RFC 3261 §20.42). */
 export function viaValues(msg: SipMessage): Via[] {
-  return values<Via>(msg, 'via');
+  return values<Via>(msg, 'via', KEY_ID.via);
 }
 /** From (RFC 3261 §20.20). */
 export function fromValue(msg: SipMessage): NameAddr | null {
-  return first<NameAddr>(msg, 'from');
+  return first<NameAddr>(msg, 'from', KEY_ID.from);
 }
 /** To (RFC 3261 §20.39). */
 export function toValue(msg: SipMessage): NameAddr | null {
-  return first<NameAddr>(msg, 'to');
+  return first<NameAddr>(msg, 'to', KEY_ID.to);
 }
 /** Contact fields (RFC 3261 §20.10); `*` is `{wildcard: true}`. */
 export function contactValues(msg: SipMessage): ContactValue[] {
-  return values<ContactValue>(msg, 'contact');
+  return values<ContactValue>(msg, 'contact', KEY_ID.contact);
 }
 /** Route values, in order (RFC 3261 §20.34). */
 export function routeValues(msg: SipMessage): NameAddr[] {
-  return values<NameAddr>(msg, 'route');
+  return values<NameAddr>(msg, 'route', KEY_ID.route);
 }
 /** Record-Route values, in order (RFC 3261 §20.30). */
 export function recordRouteValues(msg: SipMessage): NameAddr[] {
-  return values<NameAddr>(msg, 'record-route');
+  return values<NameAddr>(msg, 'record-route', KEY_ID['record-route']);
 }
 /** CSeq (RFC 3261 §20.16). */
 export function cseqValue(msg: SipMessage): CSeq | null {
-  return first<CSeq>(msg, 'cseq');
+  return first<CSeq>(msg, 'cseq', KEY_ID.cseq);
 }
 /** Content-Type with parameters (RFC 3261 §20.15). */
 export function contentTypeValue(msg: SipMessage): MediaType | null {
-  return first<MediaType>(msg, 'content-type');
+  return first<MediaType>(msg, 'content-type', KEY_ID['content-type']);
 }
 
 /** The Request-URI, parsed (RFC 3261 §19.1); null for responses. Cached. */
@@ -265,11 +332,13 @@ const octetById: (OctetDecoder | null)[] = [];
 export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   const cache = cacheOf(msg);
   if (cache.all) return cache.all;
-  const out: Diagnostic[] = [];
+  // (NO_DIAGNOSTICS until the first finding: a clean message allocates no list)
+  let out: Diagnostic[] = NO_DIAGNOSTICS;
   const pm = internals(msg);
   const n = pm ? pm.headerCount : msg.headers.length;
   // one slot per field; `typedFields` groups them by name when asked (no Map built here)
-  const per = new Array<Decoded<unknown> | null>(n);
+  const vals = new Array<unknown>(n);
+  let diags: (Diagnostic[] | undefined)[] | null = null;
   const raw = msg.raw;
   // the header section as one string (ASCII): the octet decoders read values where they lie in it
   const head = pm ? pm.asciiHead() : null;
@@ -277,7 +346,8 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   for (let i = 0; i < n; i++) {
     let vs: number;
     let ve: number;
-    let d: Decoded<unknown> | null = null;
+    let v: unknown = undefined;
+    let dg: Diagnostic[] = NO_DIAGNOSTICS;
     if (pm) {
       // the key headers' decoders by id (no name lookup); the value is decoded only when a decoder wants it.
       // The field's slots read once here (sip-message.ts: key id in the low 8 bits, FOLDED = 256)
@@ -302,17 +372,27 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       ve = ix[o + 3]!;
       if (at !== null && head !== null && ve - hb <= head.length && (w & 256) === 0) {
         // Via and the address headers, most of every message: read from the octets (same results)
-        d = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
-      } else if (fn) d = safeRun(fn, pm.valueAt(i));
+        v = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
+        dg = bareOut.diags;
+      } else if (fn) {
+        const d = safeRun(fn, pm.valueAt(i));
+        v = d.value ?? null;
+        dg = d.diagnostics;
+      }
     } else {
       const h = msg.headers[i]!;
       vs = h.valueSpan.start;
       ve = h.valueSpan.end;
       const fn = decoderOf(h.canonical);
-      if (fn) d = safeRun(fn, h.value());
+      if (fn) {
+        const d = safeRun(fn, h.value());
+        v = d.value ?? null;
+        dg = d.diagnostics;
+      }
     }
-    per[i] = d;
-    if (!d || d.diagnostics.length === 0) continue;
+    vals[i] = v;
+    if (dg.length === 0) continue;
+    (diags ??= new Array<Diagnostic[] | undefined>(n))[i] = dg;
     let folded = false;
     for (let k = vs; k < ve; k++) {
       if (raw[k] === 10 || raw[k] === 13) {
@@ -320,7 +400,8 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
         break;
       }
     }
-    for (const diag of d.diagnostics) {
+    if (out === NO_DIAGNOSTICS) out = [];
+    for (const diag of dg) {
       const copy: Diagnostic = { ...diag };
       copy.span =
         diag.span && !folded
@@ -329,7 +410,9 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       out.push(copy);
     }
   }
-  cache.perHeader = per;
+  bareOut.diags = NO_DIAGNOSTICS;
+  cache.vals = vals;
+  cache.diags = diags;
   cache.all = out;
   return out;
 }

@@ -9,7 +9,7 @@
 import type { Diagnostic } from '../diagnostic';
 import { diag, type Decoded } from './headers/decoded';
 import { C_ALPHA, C_DIGIT, C_HEX, C_HOST, C_UNRESERVED, CHAR, lower } from './headers/chars';
-import { type Param, scanParams, STOP_QMARK, URI_MODE } from './params';
+import { EMPTY_PARAMS, type Param, paramsAt, scanParams, STOP_QMARK, URI_MODE } from './params';
 
 export type HostType = 'domain' | 'ipv4' | 'ipv6';
 
@@ -28,8 +28,77 @@ export interface SipUri {
   host: string;
   hostType: HostType;
   port: number | null;
-  params: Param[];
-  headers: UriHeader[];
+  readonly params: Param[];
+  readonly headers: UriHeader[];
+}
+
+/** The empty URI header list every URI without `?headers` shares (frozen). */
+export const EMPTY_URI_HEADERS: UriHeader[] = Object.freeze([]) as unknown as UriHeader[];
+
+/**
+ * A decoded SIP or SIPS URI. `params` is kept, for a URI an octet fast path read, as the positions of its
+ * `;name=value` list in the string it was read from and made into `Param` objects on first read (then
+ * cached); a URI without parameters or headers shares the frozen empty lists. `toJSON` gives the plain
+ * object the decoders built before session 10.
+ */
+export class SipUriValue implements SipUri {
+  scheme: 'sip' | 'sips';
+  user: string | null;
+  password: string | null;
+  host: string;
+  hostType: HostType;
+  port: number | null;
+  #params: Param[] | null;
+  #headers: UriHeader[];
+  #src: string | null;
+  #ps: number;
+  #pe: number;
+  #base: number;
+  constructor(
+    scheme: 'sip' | 'sips',
+    user: string | null,
+    password: string | null,
+    host: string,
+    hostType: HostType,
+    port: number | null,
+    params: Param[] | null,
+    headers: UriHeader[],
+    src: string | null,
+    ps: number,
+    pe: number,
+    base: number,
+  ) {
+    this.scheme = scheme;
+    this.user = user;
+    this.password = password;
+    this.host = host;
+    this.hostType = hostType;
+    this.port = port;
+    this.#params = params;
+    this.#headers = headers;
+    this.#src = src;
+    this.#ps = ps;
+    this.#pe = pe;
+    this.#base = base;
+  }
+  get params(): Param[] {
+    return (this.#params ??= paramsAt(this.#src!, this.#ps, this.#pe, this.#base));
+  }
+  get headers(): UriHeader[] {
+    return this.#headers;
+  }
+  toJSON(): object {
+    return {
+      scheme: this.scheme,
+      user: this.user,
+      password: this.password,
+      host: this.host,
+      hostType: this.hostType,
+      port: this.port,
+      params: this.params,
+      headers: this.headers,
+    };
+  }
 }
 
 /** tel URI — RFC 3966 §3. */
@@ -315,7 +384,20 @@ function parseSipBody(
       }),
     );
   }
-  return { scheme, user, password, host, hostType, port, params, headers };
+  return new SipUriValue(
+    scheme,
+    user,
+    password,
+    host,
+    hostType,
+    port,
+    params.length === 0 ? EMPTY_PARAMS : params,
+    headers.length === 0 ? EMPTY_URI_HEADERS : headers,
+    null,
+    0,
+    0,
+    0,
+  );
 }
 
 function checkDuplicateParams(params: Param[], diags: Diagnostic[]): void {

@@ -14,6 +14,8 @@ import {
   typedFields,
   viaValues,
 } from '../../../src/sip-core/message/index';
+import { KEY_HEADER_CANONICAL } from '../../../src/sip-core/message/sip-message';
+import { KEY_ID } from '../../../src/sip-core/message/typed';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -131,5 +133,29 @@ describe('msg.typed (lazy view)', () => {
     expect(m.typed.body).toEqual({ kind: 'none' });
     expect(m.typed.diagnostics()).toEqual([]);
     expect(m.typed.field('x-unknown')).toEqual([null]);
+  });
+});
+
+describe('the kept values of the full typed parse', () => {
+  it("are found by the structural parse's key header ids (typed.ts KEY_ID = sip-message.ts KEY_HEADER_CANONICAL)", () => {
+    for (const [name, id] of Object.entries(KEY_ID)) expect(KEY_HEADER_CANONICAL[id], name).toBe(name);
+  });
+  it('give the accessors the values they give without decodeAllHeaders', () => {
+    const a = parseMessage(enc(OK));
+    const b = parseMessage(enc(OK));
+    decodeAllHeaders(b);
+    for (const f of [
+      viaValues,
+      fromValue,
+      toValue,
+      contactValues,
+      routeValues,
+      recordRouteValues,
+      cseqValue,
+      contentTypeValue,
+    ]) {
+      expect(JSON.stringify(f(b)), f.name).toBe(JSON.stringify(f(a)));
+    }
+    expect(JSON.stringify(typedFields(b, 'via'))).toBe(JSON.stringify(typedFields(a, 'via')));
   });
 });

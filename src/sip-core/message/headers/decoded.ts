@@ -19,6 +19,13 @@ export interface Decoded<T> {
  */
 export const NO_DIAGNOSTICS: Diagnostic[] = Object.freeze([]) as unknown as Diagnostic[];
 
+/**
+ * Where the bare octet decoders of the full typed parse (`viaSpanValue`, `nameAddrSpanValue` ...: the
+ * value itself, no `Decoded` wrapper per field) leave the diagnostics of their last value:
+ * {@link NO_DIAGNOSTICS} when it is clean. Read right after the call (typed.ts).
+ */
+export const bareOut: { diags: Diagnostic[] } = { diags: NO_DIAGNOSTICS };
+
 /** Builds a diagnostic; a small helper so decoders stay one line per finding. */
 export function diag(
   code: string,

@@ -7,7 +7,7 @@
 import type { Diagnostic, Span } from '../../diagnostic';
 import { getParam, type Param, scanParams, STOP_COMMA } from '../params';
 import { lower, scanToken, skipWs, trimEnd } from './chars';
-import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
+import { bareOut, diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 export interface MediaType {
   /** Lower-cased type, e.g. `application`; `*` in an Accept media-range. */
@@ -112,6 +112,24 @@ export function parseContentTypeSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<MediaType> {
+  const v = contentTypeSpanValue(s, so, len, raw, at);
+  return v === APPLICATION_SDP_VALUE
+    ? { value: v, diagnostics: NO_DIAGNOSTICS }
+    : parseContentType(s.slice(so, so + len));
+}
+
+/**
+ * {@link parseContentTypeSpan} for the full typed parse: `application/sdp` as one shared, frozen value
+ * (the same fields as the general decoder's), anything else by the general decoder; the diagnostics in
+ * `bareOut`.
+ */
+export function contentTypeSpanValue(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): MediaType | null {
   // "application/sdp" compared octet by octet (constants in the code: no string read per octet)
   if (
     len !== 15 ||
@@ -130,20 +148,23 @@ export function parseContentTypeSpan(
     raw[at + 12] !== 115 || // s
     raw[at + 13] !== 100 || // d
     raw[at + 14] !== 112 // p
-  )
-    return parseContentType(s.slice(so, so + len));
-  return {
-    value: {
-      type: 'application',
-      subtype: 'sdp',
-      mediaType: APPLICATION_SDP,
-      params: [],
-      span: { start: 0, end: 15 },
-    },
-    diagnostics: NO_DIAGNOSTICS,
-  };
+  ) {
+    const d = parseContentType(s.slice(so, so + len));
+    bareOut.diags = d.diagnostics;
+    return d.value;
+  }
+  bareOut.diags = NO_DIAGNOSTICS;
+  return APPLICATION_SDP_VALUE;
 }
 const APPLICATION_SDP = 'application/sdp';
+/** `application/sdp` as the general decoder reads it, shared (frozen, its lists too). */
+const APPLICATION_SDP_VALUE: MediaType = Object.freeze({
+  type: 'application',
+  subtype: 'sdp',
+  mediaType: APPLICATION_SDP,
+  params: Object.freeze([]) as unknown as MediaType['params'],
+  span: Object.freeze({ start: 0, end: 15 }),
+});
 
 /** Accept — RFC 3261 §20.1: list of media-ranges with accept-params (q); may be empty. */
 export function parseAccept(value: string): Decoded<MediaType[]> {

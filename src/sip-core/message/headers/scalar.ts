@@ -18,7 +18,7 @@ import {
   skipWs,
   trimEnd,
 } from './chars';
-import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
+import { bareOut, diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 /** 2^32 − 1: CSeq, RSeq and delta-seconds limits (RFC 3261 §8.1.1.5, §20.19; RFC 3262 §7.1). */
 export const UINT32_MAX = 4294967295;
@@ -119,6 +119,27 @@ export function parseCSeqSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<CSeq> {
+  lastDecoded = null;
+  const v = cseqSpanValue(s, so, end, raw, at);
+  return (lastDecoded as Decoded<CSeq> | null) ?? { value: v, diagnostics: NO_DIAGNOSTICS };
+}
+
+/**
+ * The general decoder's result when a bare decoder (below) falls back to it: the span decoders above
+ * return it as is (the same object the general decoder built).
+ */
+let lastDecoded: Decoded<unknown> | null = null;
+function fallback<T>(d: Decoded<T>): T | null {
+  lastDecoded = d;
+  bareOut.diags = d.diagnostics;
+  return d.value;
+}
+
+/**
+ * The bare forms of the span decoders here, for the full typed parse: the value itself (no `Decoded`
+ * per field), the diagnostics in `bareOut` (`NO_DIAGNOSTICS` exactly when the fast path answered).
+ */
+export function cseqSpanValue(s: string, so: number, end: number, raw: Uint8Array, at: number): CSeq | null {
   let i = 0;
   let seq = 0;
   while (i < end) {
@@ -140,9 +161,10 @@ export function parseCSeqSpan(
     i++;
   }
   if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
-    return parseCSeq(s.slice(so, so + end));
+    return fallback(parseCSeq(s.slice(so, so + end)));
   const method = methodAt(raw, at + mStart, end - mStart) ?? s.slice(so + mStart, so + end);
-  return { value: { seq, method }, diagnostics: NO_DIAGNOSTICS };
+  bareOut.diags = NO_DIAGNOSTICS;
+  return { seq, method };
 }
 
 /** The usual methods of RFC 3261 as constants (no string made per CSeq), else null. */
@@ -229,6 +251,17 @@ export function parseCallIdSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<string> {
+  lastDecoded = null;
+  const v = callIdSpanValue(s, so, end, raw, at);
+  return (lastDecoded as Decoded<string> | null) ?? { value: v, diagnostics: NO_DIAGNOSTICS };
+}
+export function callIdSpanValue(
+  s: string,
+  so: number,
+  end: number,
+  raw: Uint8Array,
+  at: number,
+): string | null {
   // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
   const ch = CHAR256;
   const WORD = C_WORD;
@@ -246,8 +279,9 @@ export function parseCallIdSpan(
     }
   }
   const value = s.slice(so, so + end);
-  if (!ok || ats > 1) return parseCallId(value);
-  return { value, diagnostics: NO_DIAGNOSTICS };
+  if (!ok || ats > 1) return fallback(parseCallId(value));
+  bareOut.diags = NO_DIAGNOSTICS;
+  return value;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -361,6 +395,18 @@ export function parseContentLengthSpan(
   const n = digitsOnly(raw, at, len);
   return n >= 0 ? { value: n, diagnostics: NO_DIAGNOSTICS } : parseContentLength(s.slice(so, so + len));
 }
+export function contentLengthSpanValue(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): number | null {
+  const n = digitsOnly(raw, at, len);
+  if (n < 0) return fallback(parseContentLength(s.slice(so, so + len)));
+  bareOut.diags = NO_DIAGNOSTICS;
+  return n;
+}
 
 /** {@link parseMaxForwards} of the value `s[so, so + len)` (see {@link parseContentLengthSpan}). */
 export function parseMaxForwardsSpan(
@@ -374,6 +420,18 @@ export function parseMaxForwardsSpan(
   return n >= 0 && n <= 255
     ? { value: n, diagnostics: NO_DIAGNOSTICS }
     : parseMaxForwards(s.slice(so, so + len));
+}
+export function maxForwardsSpanValue(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): number | null {
+  const n = digitsOnly(raw, at, len);
+  if (n < 0 || n > 255) return fallback(parseMaxForwards(s.slice(so, so + len)));
+  bareOut.diags = NO_DIAGNOSTICS;
+  return n;
 }
 
 /** RSeq — RFC 3262 §7.1: `1*DIGIT`, 1 to 2^32−1. */

@@ -5,7 +5,7 @@
  * comma-separated via-parms.
  */
 import type { Diagnostic, Span } from '../../diagnostic';
-import { type Param, paramNameAt, scanParams, STOP_COMMA } from '../params';
+import { type Param, paramNameAt, paramsAt, scanParams, STOP_COMMA } from '../params';
 import { checkIpv6, classifyHost, type HostType, isIpv4, parseIpv6Groups } from '../uri';
 import {
   C_ALPHA,
@@ -21,7 +21,7 @@ import {
   skipWs,
   STOP256,
 } from './chars';
-import { diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
+import { bareOut, diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
 
 export interface Via {
   /** protocol-name, e.g. `SIP`. */
@@ -33,14 +33,107 @@ export interface Via {
   host: string;
   hostType: HostType;
   port: number | null;
-  params: Param[];
+  /** Every via-param in order (branch, received... included). */
+  readonly params: Param[];
   branch: string | null;
   received: string | null;
   /** RFC 3581: null when absent, true when present without a value, else the port number. */
   rport: number | true | null;
   maddr: string | null;
   ttl: number | null;
-  span: Span;
+  /** Where this via-parm stands within the decoded value. */
+  readonly span: Span;
+}
+
+/**
+ * A decoded Via value. `span` and `params` are made on read from what the value keeps: the span's two
+ * offsets, and (for a value the octet fast path read) the positions of its `;name=value` list in the
+ * string it was read from, made into `Param` objects on the first read of `params` (then cached).
+ * The broken-out fields (branch, received, rport, maddr, ttl) are decoded at once. `toJSON` gives the
+ * plain object the decoders built before session 10.
+ */
+export class ViaValue implements Via {
+  protocolName: string;
+  protocolVersion: string;
+  transport: string;
+  host: string;
+  hostType: HostType;
+  port: number | null;
+  branch: string | null;
+  received: string | null;
+  rport: number | true | null;
+  maddr: string | null;
+  ttl: number | null;
+  #start: number;
+  #end: number;
+  #params: Param[] | null;
+  /** The string the parameters stand in (null when `#params` was given). */
+  #src: string | null;
+  #ps: number;
+  #pe: number;
+  #base: number;
+  constructor(
+    protocolName: string,
+    protocolVersion: string,
+    transport: string,
+    host: string,
+    hostType: HostType,
+    port: number | null,
+    branch: string | null,
+    received: string | null,
+    rport: number | true | null,
+    maddr: string | null,
+    ttl: number | null,
+    start: number,
+    end: number,
+    params: Param[] | null,
+    src: string | null,
+    ps: number,
+    pe: number,
+    base: number,
+  ) {
+    this.protocolName = protocolName;
+    this.protocolVersion = protocolVersion;
+    this.transport = transport;
+    this.host = host;
+    this.hostType = hostType;
+    this.port = port;
+    this.branch = branch;
+    this.received = received;
+    this.rport = rport;
+    this.maddr = maddr;
+    this.ttl = ttl;
+    this.#start = start;
+    this.#end = end;
+    this.#params = params;
+    this.#src = src;
+    this.#ps = ps;
+    this.#pe = pe;
+    this.#base = base;
+  }
+  get params(): Param[] {
+    return (this.#params ??= paramsAt(this.#src!, this.#ps, this.#pe, this.#base));
+  }
+  get span(): Span {
+    return { start: this.#start, end: this.#end };
+  }
+  toJSON(): object {
+    return {
+      protocolName: this.protocolName,
+      protocolVersion: this.protocolVersion,
+      transport: this.transport,
+      host: this.host,
+      hostType: this.hostType,
+      port: this.port,
+      params: this.params,
+      branch: this.branch,
+      received: this.received,
+      rport: this.rport,
+      maddr: this.maddr,
+      ttl: this.ttl,
+      span: this.span,
+    };
+  }
 }
 
 const RFC_VIA = '3261 §20.42';
@@ -305,7 +398,7 @@ function finishVia(
   port: number | null,
   params: Param[],
   diags: Diagnostic[],
-): Via {
+): ViaValue {
   // One pass over the parameters for the ones RFC 3261 §20.42 / RFC 3581 give meaning to
   // (first occurrence wins, as with getParam). undefined = absent, null = valueless.
   let branch: string | null | undefined;
@@ -408,21 +501,26 @@ function finishVia(
       );
     }
   }
-  return {
+  return new ViaValue(
     protocolName,
     protocolVersion,
     transport,
     host,
     hostType,
     port,
-    params,
-    branch: typeof branch === 'string' ? branch : null,
-    received: receivedOut,
+    typeof branch === 'string' ? branch : null,
+    receivedOut,
     rport,
-    maddr: typeof maddr === 'string' ? maddr : null,
+    typeof maddr === 'string' ? maddr : null,
     ttl,
-    span: { start, end: vEnd },
-  };
+    start,
+    vEnd,
+    params,
+    null,
+    0,
+    0,
+    0,
+  );
 }
 
 /** Whether `branch` begins with the magic cookie "z9hG4bK" (`startsWith` without the builtin call). */
@@ -484,7 +582,8 @@ export function parseVia(value: string): Decoded<Via[]> {
  * (test/sip-core/message/typed/via-fast.test.ts).
  */
 export function parseViaAt(value: string, raw: Uint8Array, at: number): Decoded<Via[]> {
-  return viaFast(value, 0, value.length, raw, at) ?? parseVia(value);
+  const v = viaFast(value, 0, value.length, raw, at);
+  return v !== null ? { value: [v], diagnostics: bareOut.diags } : parseVia(value);
 }
 
 /**
@@ -498,19 +597,41 @@ export function parseViaSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<Via[]> {
-  return viaFast(s, so, len, raw, at) ?? parseVia(s.slice(so, so + len));
+  const v = viaFast(s, so, len, raw, at);
+  return v !== null ? { value: [v], diagnostics: bareOut.diags } : parseVia(s.slice(so, so + len));
+}
+
+/**
+ * {@link parseViaSpan} without the wrappers (the full typed parse keeps values per field): a single
+ * {@link ViaValue} from the fast path, else the general decoder's list; the diagnostics in
+ * {@link bareOut}.
+ */
+export function viaSpanValue(
+  s: string,
+  so: number,
+  len: number,
+  raw: Uint8Array,
+  at: number,
+): Via | Via[] | null {
+  const v = viaFast(s, so, len, raw, at);
+  if (v !== null) return v;
+  const d = parseVia(s.slice(so, so + len));
+  bareOut.diags = d.diagnostics;
+  return d.value;
 }
 
 /** {@link parseViaAt}'s fast path alone: its result, or null where {@link parseVia} must run (tests). */
 export function viaFastPath(s: string, b: Uint8Array, o: number): Decoded<Via[]> | null {
-  return viaFast(s, 0, s.length, b, o);
+  const v = viaFast(s, 0, s.length, b, o);
+  return v !== null ? { value: [v], diagnostics: bareOut.diags } : null;
 }
 
 /**
  * The fast path over the value `s[so, so + end)` = the octets `b[o, o + end)`: positions below are
- * relative to the value (the result's spans), `so` is added only to slice `s`.
+ * relative to the value (the result's spans), `so` is added only to slice `s`. The value's
+ * diagnostics are left in {@link bareOut}.
  */
-function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): Decoded<Via[]> | null {
+function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): ViaValue | null {
   // (module constants in locals: the compiler reloads a module binding at every use, in every loop step)
   const ch = CHAR256;
   const stop = STOP256;
@@ -567,13 +688,9 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   }
   // parameters: ";" token [ "=" value ], nothing between them; the first branch / received / rport /
   // maddr / ttl noted on the way (as finishVia reads them: first occurrence wins; undefined = absent).
-  // The first three are held in locals and the list made at its size at the end (an array grown by
-  // push gets a 17-slot store: most of a Via's octets of garbage).
-  let p0: Param | null = null;
-  let p1: Param | null = null;
-  let p2: Param | null = null;
-  let more: Param[] | null = null;
-  let np = 0;
+  // No Param objects: the value keeps where its parameter list stands (ps, end) and makes the list on
+  // first read (ViaValue.params, paramsAt: the same names, values and spans).
+  const ps = i;
   let branch: string | null | undefined;
   let received: string | null | undefined;
   let rport: number | true | null | undefined;
@@ -582,7 +699,6 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   let plain = true;
   while (i < end) {
     if (b[o + i] !== 59) return null;
-    const pStart = i;
     const nStart = i + 1;
     let j: number;
     let name: string;
@@ -621,7 +737,6 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
       if (j === nStart) return null;
       name = paramNameAt(s, b, o - so, so + nStart, so + j);
     }
-    let param: Param;
     if (j < end && b[o + j] === 61) {
       const vStart = j + 1;
       let k = vStart;
@@ -666,17 +781,15 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
         k++;
       }
       if (k === vStart) return null;
-      const value = s.slice(so + vStart, so + k);
-      param = { name, value, span: { start: pStart, end: k } };
       if (name === 'branch') {
         if (branch === undefined) {
-          branch = value;
+          branch = s.slice(so + vStart, so + k);
           // RFC 3261 §8.1.1.7: the magic cookie and an identifier after it (else finishVia reports)
           if (!(cookie && k - vStart > 7)) plain = false;
         }
       } else if (name === 'received') {
         if (received === undefined) {
-          received = value;
+          received = s.slice(so + vStart, so + k);
           if (!ipv4) plain = false;
         }
       } else if (name === 'rport') {
@@ -686,53 +799,47 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
           rport = n;
         }
       } else if (name === 'maddr') {
-        if (maddr === undefined) maddr = value;
+        if (maddr === undefined) maddr = s.slice(so + vStart, so + k);
       } else if (name === 'ttl') plain = false;
       i = k;
     } else {
-      param = { name, value: null, span: { start: pStart, end: j } };
       if (name === 'rport') {
         if (rport === undefined) rport = true;
       } else if (name === 'branch' || name === 'received' || name === 'maddr' || name === 'ttl')
         plain = false;
       i = j;
     }
-    if (np === 0) p0 = param;
-    else if (np === 1) p1 = param;
-    else if (np === 2) p2 = param;
-    else (more ??= []).push(param);
-    np++;
-  }
-  let params: Param[];
-  if (np === 0) params = [];
-  else if (np === 1) params = [p0!];
-  else if (np === 2) params = [p0!, p1!];
-  else {
-    params = [p0!, p1!, p2!];
-    if (more !== null) for (let q = 0; q < more.length; q++) params.push(more[q]!);
   }
   if (!plain || branch === undefined) {
     if (diags === NO_DIAGNOSTICS) diags = [];
+    const params = paramsAt(s, so + ps, so + end, so);
     const via = finishVia(s, 0, end, 'SIP', '2.0', transport, host, hostType, port, params, diags);
-    return { value: [via], diagnostics: diags };
+    bareOut.diags = diags;
+    return via;
   }
   // finishVia's result, with nothing to report (the checks above passed)
-  const via: Via = {
-    protocolName: 'SIP',
-    protocolVersion: '2.0',
+  const via = new ViaValue(
+    'SIP',
+    '2.0',
     transport,
     host,
     hostType,
     port,
-    params,
     branch,
-    received: received ?? null,
-    rport: rport ?? null,
-    maddr: maddr ?? null,
-    ttl: null,
-    span: { start: 0, end },
-  };
-  return { value: [via], diagnostics: diags };
+    received ?? null,
+    rport ?? null,
+    maddr ?? null,
+    null,
+    0,
+    end,
+    null,
+    s,
+    so + ps,
+    so + end,
+    so,
+  );
+  bareOut.diags = diags;
+  return via;
 }
 
 /** Whether the octets at `at` are the magic cookie "z9hG4bK" (the caller checks the length). */

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { shapeOf } from './shape';
 import {
   nameAddrListFastPath,
   parseContact,
@@ -88,9 +89,9 @@ describe('address fast path = the general decoders', () => {
     ]) {
       const raw = enc(`X: ${v}\r\n`);
       expect(nameAddrListFastPath(v, raw, 3), v).not.toBeNull();
-      expect(parseNameAddrListAt(v, raw, 3), v).toEqual(parseNameAddrList(v));
-      expect(parseContactAt(v, raw, 3), v).toEqual(parseContact(v));
-      if (!v.includes(',')) expect(parseNameAddrAt(v, raw, 3), v).toEqual(parseNameAddr(v));
+      expect(shapeOf(parseNameAddrListAt(v, raw, 3)), v).toEqual(shapeOf(parseNameAddrList(v)));
+      expect(shapeOf(parseContactAt(v, raw, 3)), v).toEqual(shapeOf(parseContact(v)));
+      if (!v.includes(',')) expect(shapeOf(parseNameAddrAt(v, raw, 3)), v).toEqual(shapeOf(parseNameAddr(v)));
     }
   });
 
@@ -101,14 +102,16 @@ describe('address fast path = the general decoders', () => {
         const raw = enc(`Record-Route: ${v}\r\n`);
         const at = 14;
         if (nameAddrListFastPath(v, raw, at) !== null) answered++;
-        expect(parseNameAddrAt(v, raw, at), v).toEqual(parseNameAddr(v));
-        expect(parseNameAddrListAt(v, raw, at), v).toEqual(parseNameAddrList(v));
-        expect(parseContactAt(v, raw, at), v).toEqual(parseContact(v));
+        expect(shapeOf(parseNameAddrAt(v, raw, at)), v).toEqual(shapeOf(parseNameAddr(v)));
+        expect(shapeOf(parseNameAddrListAt(v, raw, at)), v).toEqual(shapeOf(parseNameAddrList(v)));
+        expect(shapeOf(parseContactAt(v, raw, at)), v).toEqual(shapeOf(parseContact(v)));
         // the value as a slice of a longer string (decodeAllHeaders passes the header section)
         const text = `Record-Route: ${v}\r\n`;
-        expect(parseNameAddrSpan(text, at, v.length, raw, at), v).toEqual(parseNameAddr(v));
-        expect(parseNameAddrListSpan(text, at, v.length, raw, at), v).toEqual(parseNameAddrList(v));
-        expect(parseContactSpan(text, at, v.length, raw, at), v).toEqual(parseContact(v));
+        expect(shapeOf(parseNameAddrSpan(text, at, v.length, raw, at)), v).toEqual(shapeOf(parseNameAddr(v)));
+        expect(shapeOf(parseNameAddrListSpan(text, at, v.length, raw, at)), v).toEqual(
+          shapeOf(parseNameAddrList(v)),
+        );
+        expect(shapeOf(parseContactSpan(text, at, v.length, raw, at)), v).toEqual(shapeOf(parseContact(v)));
       }),
       { numRuns: 4000, seed: 0x4e41 },
     );
@@ -127,10 +130,12 @@ describe('address fast path = the general decoders', () => {
       'Content-Length: 0\r\n\r\n';
     const m = parseMessage(enc(msg));
     const diags = decodeAllHeaders(m);
-    expect(toValue(m)).toEqual(parseNameAddr(m.header('to')!).value);
-    expect(fromValue(m)).toEqual(parseNameAddr(m.header('from')!).value);
-    expect(recordRouteValues(m)).toEqual(parseNameAddrList(m.header('record-route')!).value);
-    expect(contactValues(m)).toEqual([parseContact(m.header('contact')!).value]);
+    expect(shapeOf(toValue(m))).toEqual(shapeOf(parseNameAddr(m.header('to')!).value));
+    expect(shapeOf(fromValue(m))).toEqual(shapeOf(parseNameAddr(m.header('from')!).value));
+    expect(shapeOf(recordRouteValues(m))).toEqual(
+      shapeOf(parseNameAddrList(m.header('record-route')!).value),
+    );
+    expect(shapeOf(contactValues(m))).toEqual(shapeOf([parseContact(m.header('contact')!).value]));
     // "Alice<" (no LWS) and the bad IPv4 address are reported as the general decoders report them
     expect(diags.map((d) => d.code).sort()).toEqual(['display-name-no-lws', 'uri-bad-ipv4']);
   });

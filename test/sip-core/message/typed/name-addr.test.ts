@@ -10,7 +10,7 @@ import {
   parseNameAddrList,
 } from '../../../../src/sip-core/message/name-addr';
 import { getParam, parseParams } from '../../../../src/sip-core/message/params';
-import { formatUri } from '../../../../src/sip-core/message/uri';
+import { formatUri, type SipUriValue } from '../../../../src/sip-core/message/uri';
 
 const codes = (d: { diagnostics: { code: string }[] }) => d.diagnostics.map((x) => x.code);
 const brief = (na: NameAddr) => ({
@@ -242,7 +242,8 @@ describe('formatNameAddr', () => {
   }
   it('adds < > when an addr-spec would be ambiguous', () => {
     const na = parseNameAddr('sip:a@b').value!;
-    na.uri = { ...(na.uri as object), params: [{ name: 'lr', value: null }] } as typeof na.uri;
+    // a plain copy of the URI with a parameter added (the decoded URI's params is a getter: toJSON reads it)
+    na.uri = { ...(na.uri as SipUriValue).toJSON(), params: [{ name: 'lr', value: null }] } as typeof na.uri;
     expect(formatNameAddr(na)).toBe('<sip:a@b;lr>');
   });
 });

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { shapeOf } from './shape';
 import {
   parseVia,
   parseViaAt,
@@ -141,7 +142,7 @@ describe('Via fast path = parseVia', () => {
     ]) {
       const { fast, full } = both(v);
       expect(fast, v).not.toBeNull();
-      expect(fast, v).toEqual(full);
+      expect(shapeOf(fast), v).toEqual(shapeOf(full));
     }
   });
 
@@ -152,11 +153,13 @@ describe('Via fast path = parseVia', () => {
         const { fast, full } = both(v);
         if (fast !== null) {
           answered++;
-          expect(fast, v).toEqual(full);
+          expect(shapeOf(fast), v).toEqual(shapeOf(full));
         }
-        expect(parseViaAt(v, enc(v), 0), v).toEqual(full);
+        expect(shapeOf(parseViaAt(v, enc(v), 0)), v).toEqual(shapeOf(full));
         // the value as a slice of a longer string (decodeAllHeaders passes the header section)
-        expect(parseViaSpan(`Via: x${v}\r\n`, 6, v.length, enc(`Via: x${v}\r\n`), 6), v).toEqual(full);
+        expect(shapeOf(parseViaSpan(`Via: x${v}\r\n`, 6, v.length, enc(`Via: x${v}\r\n`), 6)), v).toEqual(
+          shapeOf(full),
+        );
       }),
       { numRuns: 4000, seed: 0x7f1a },
     );
@@ -174,7 +177,7 @@ describe('Via fast path = parseVia', () => {
     const m = parseMessage(enc(msg));
     const diags = decodeAllHeaders(m);
     const values = m.headerAll('via');
-    expect(viaValues(m)).toEqual(values.flatMap((v) => parseVia(v).value ?? []));
+    expect(shapeOf(viaValues(m))).toEqual(shapeOf(values.flatMap((v) => parseVia(v).value ?? [])));
     // the decoders' findings, rebased onto the message, as the general path reports them
     expect(diags.map((d) => d.code)).toEqual(
       values.flatMap((v) => parseVia(v).diagnostics.map((d) => d.code)),
