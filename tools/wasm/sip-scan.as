@@ -15,8 +15,9 @@
 //   [0, 256)           token-character table (RFC 3261 §25.1), filled by init()
 //   [IN, IN + IN_CAP)   the message, followed by 16 zero octets (written by scan)
 //   [OUT, ...)          results, i32: see R_* below; key spans at OUT + 4*KEY, headers after them
-//   [196608, ...)       the arena (memory grown on request by the JS side): bytes a caller places
-//                       there are scanned in place by scanAt, without a copy
+//   [196608, ...)       memory grown by the JS side: fast-scan.ts's index ring (where scanInto writes
+//                       each message's index, read there by the message), then the arena: bytes a
+//                       caller places there are scanned in place by scanAt, without a copy
 
 const TOK: usize = 0;
 const IN: usize = 1024;
@@ -139,6 +140,14 @@ let base: usize = IN;
   return sizeof<M>() == 1 ? IN + <usize>p : base + <usize>p;
 }
 let delta: i32 = 0; // added to every position written: the message's offset in the caller's buffer
+/**
+ * Where the key field spans (and, in mode 0, the header index after them) are written: the output's
+ * slot KEY for {@link scan} and {@link scanAt}; a place the caller names for {@link scanInto} and
+ * {@link scanAtInto} (the JavaScript side's index ring, fast-scan.ts).
+ */
+let kb: usize = OUT + (<usize>KEY << 2);
+/** Most header fields mode 0 indexes (more: the full parser runs). */
+let maxh: i32 = MAXH;
 
 export function init(): void {
   for (let c = 0x30; c <= 0x39; c++) store<u8>(TOK + c, 1);
@@ -245,12 +254,12 @@ function firstNotIn<M>(p: i32, e: i32, t: usize): i32 {
 }
 // @ts-ignore: decorator
 @inline function setKey(f: i32, s: i32, e: i32): void {
-  outSet(KEY + 2 * f, s + delta);
-  outSet(KEY + 2 * f + 1, e + delta);
+  store<i32>(kb + (<usize>f << 3), s + delta);
+  store<i32>(kb + (<usize>f << 3), e + delta, 4);
 }
 // @ts-ignore: decorator
 @inline function keySet(f: i32): bool {
-  return outGet(KEY + 2 * f) >= 0;
+  return load<i32>(kb + (<usize>f << 3)) >= 0;
 }
 // @ts-ignore: decorator
 @inline function isWs(c: i32): bool {
@@ -704,6 +713,8 @@ function finishKeys<M>(): i32 {
  */
 export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
+  kb = OUT + (<usize>KEY << 2);
+  maxh = MAXH;
   v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
   return indexOnly == 0 ? scanBody<u8>(len, d) : scanIndex<u8>(len, d, indexOnly);
 }
@@ -716,7 +727,32 @@ export function scan(len: i32, d: i32, indexOnly: i32): i32 {
 export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0) return 0;
   base = ptr;
+  kb = OUT + (<usize>KEY << 2);
+  maxh = MAXH;
   return indexOnly == 0 ? scanBody<u16>(len, d) : scanIndex<u16>(len, d, indexOnly);
+}
+
+/**
+ * {@link scan} in mode 0 with the key field spans and the header index written at `at` (an address in
+ * this memory: the JavaScript side's index ring) instead of the output's slot KEY, and at most `lim`
+ * header fields (more: 0, the full parser runs), so the caller knows how far the write may reach.
+ * The R_* numbers are written to the output as {@link scan} writes them.
+ */
+export function scanInto(len: i32, d: i32, at: usize, lim: i32): i32 {
+  if (len <= 0 || len > IN_CAP) return 0;
+  v128.store(IN + <usize>len, i8x16.splat(0));
+  kb = at;
+  maxh = lim;
+  return scanBody<u8>(len, d);
+}
+
+/** {@link scanInto} of the `len` octets at `ptr` (in the arena), in place (see {@link scanAt}). */
+export function scanAtInto(ptr: usize, len: i32, d: i32, at: usize, lim: i32): i32 {
+  if (len <= 0) return 0;
+  base = ptr;
+  kb = at;
+  maxh = lim;
+  return scanBody<u16>(len, d);
 }
 
 /**
@@ -729,13 +765,14 @@ export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
   // every key span -1 (absent): slots KEY .. KEY + 2 * NKEY, 16 octets per store (a loop of 28 stores
   // cost more than the rest of a short start line)
   const none = i8x16.splat(-1);
-  v128.store(OUT + (<usize>KEY << 2), none);
-  v128.store(OUT + (<usize>KEY << 2), none, 16);
-  v128.store(OUT + (<usize>KEY << 2), none, 32);
-  v128.store(OUT + (<usize>KEY << 2), none, 48);
-  v128.store(OUT + (<usize>KEY << 2), none, 64);
-  v128.store(OUT + (<usize>KEY << 2), none, 80);
-  v128.store(OUT + (<usize>KEY << 2), none, 96);
+  const k = kb;
+  v128.store(k, none);
+  v128.store(k, none, 16);
+  v128.store(k, none, 32);
+  v128.store(k, none, 48);
+  v128.store(k, none, 64);
+  v128.store(k, none, 80);
+  v128.store(k, none, 96);
   outSet(R_CSEQ, -1);
   outSet(R_MAXF, -1);
   outSet(R_CLCOUNT, 0);
@@ -793,7 +830,9 @@ function scanBody<M>(len: i32, d: i32): i32 {
 
   // header section
   let p = lf + 1;
-  let o = KEY + 2 * NKEY;
+  const ob = kb; // the index: key spans, then HS numbers per header field
+  const lim = maxh;
+  let o = 2 * NKEY;
   let nh = 0;
   let body = -1;
   let viaCount = 0;
@@ -858,12 +897,13 @@ function scanBody<M>(len: i32, d: i32): i32 {
         if (i8x16.bitmask(i8x16.eq(nm, v128.load(KH_NAME + (h << 4)))) == 0xffff) id = kid;
       }
     }
-    if (nh >= MAXH) return 0;
-    outSet(o, ns + d);
-    outSet(o + 1, q + d);
-    outSet(o + 2, vs + d);
-    outSet(o + 3, ve + d);
-    outSet(o + 4, id);
+    if (nh >= lim) return 0;
+    const a = ob + (<usize>o << 2);
+    store<i32>(a, ns + d);
+    store<i32>(a, q + d, 4);
+    store<i32>(a, vs + d, 8);
+    store<i32>(a, ve + d, 12);
+    store<i32>(a, id, 16);
     o += HS;
     nh++;
     if (id != 0) {

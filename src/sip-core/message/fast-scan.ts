@@ -68,12 +68,17 @@ interface ScanExports {
   init(): void;
   scan(len: number, delta: number, indexOnly: number): number;
   scanAt(ptr: number, len: number, delta: number, indexOnly: number): number;
+  scanInto(len: number, delta: number, at: number, lim: number): number;
+  scanAtInto(ptr: number, len: number, delta: number, at: number, lim: number): number;
 }
 
 let scanFn: ((len: number, delta: number, indexOnly: number) => number) | null = null;
 let scanAtFn: ((ptr: number, len: number, delta: number, indexOnly: number) => number) | null = null;
-/** `scanFn` while the scanner is on, else null (one test on the parser's path). */
-let scanFull: ((len: number, delta: number, indexOnly: number) => number) | null = null;
+/** The scanner's `scanInto` while the scanner is on, else null (one test on the parser's path). */
+let scanFull: ((len: number, delta: number, at: number, lim: number) => number) | null = null;
+let scanIntoFn: ((len: number, delta: number, at: number, lim: number) => number) | null = null;
+let scanAtIntoFn: ((ptr: number, len: number, delta: number, at: number, lim: number) => number) | null =
+  null;
 let memory: ScanExports['memory'] | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let mem8: Uint8Array = new Uint8Array(0);
@@ -86,8 +91,42 @@ let enabled = true;
  */
 const setU8 = Uint8Array.prototype.set;
 
-/** Where the arena starts in the scanner's memory (above its input, output and own data). */
-const ARENA_AT = 3 * 65536;
+/*
+ * The index ring: {@link scanMessage} (the parser's fast path) has the scanner write each message's
+ * index (key field spans, then HS = 5 numbers per header field, as `ParsedMessage` reads them) straight
+ * into this ring in the scanner's memory, where the message then reads it (`ParsedMessage.ix` is
+ * {@link ring32} and `base` the place) instead of a copy in a fresh JavaScript chunk. Places are
+ * taken in turn and reused once the ring comes round: a message whose place may have been written
+ * again ({@link ringHolds} false) has its index made again by a new scan of its (unchanged) bytes.
+ * `ringGen` counts every slot taken since the start (a place's generation); the place of generation g
+ * is g % RING_SLOTS.
+ */
+const RING_AT = 3 * 65536;
+/** Slots (i32) in the ring: 256 KiB, so it stays in the core's cache. */
+export const RING_SLOTS = 65536;
+/** Most header fields of a message whose index goes to the ring (more: the full parser runs). */
+const RING_HEADERS = 3000;
+/** The most slots one scan may write from its place on: 28 key slots, then 5 per header field. */
+const RING_REACH = 28 + 5 * RING_HEADERS;
+/** The ring's view (a new one after the memory grows; the contents stay). */
+export let ring32: Int32Array = new Int32Array(0);
+/** Slots taken since the start (see above); the next message's index goes to place ringGen % RING_SLOTS. */
+export let ringGen = 0;
+/** The place (slot in {@link ring32}) and generation of the index the last successful scanMessage wrote. */
+export let ringAt = 0;
+export let ringAtGen = 0;
+let ringPos = 0;
+
+/**
+ * Whether the index written at generation `gen` is still in the ring: no scan since then may have
+ * written over it (each writes at most RING_REACH slots from the place it starts at).
+ */
+export function ringHolds(gen: number): boolean {
+  return ringGen + RING_REACH <= gen + RING_SLOTS;
+}
+
+/** Where the arena starts in the scanner's memory (above its input, output, own data and the ring). */
+const ARENA_AT = RING_AT + 4 * RING_SLOTS;
 /** Readable octets after the arena: a 16-octet search may look past a message that ends there. */
 const ARENA_SLACK = 64;
 
@@ -96,6 +135,7 @@ function views(): void {
   memBuffer = b;
   mem8 = new Uint8Array(b);
   out32 = new Int32Array(b, OUT, (OUT_END - OUT) >> 2);
+  ring32 = new Int32Array(b, RING_AT, RING_SLOTS);
 }
 
 function load(): void {
@@ -109,10 +149,15 @@ function load(): void {
     const x = inst.exports as unknown as ScanExports;
     x.init();
     memory = x.memory;
+    const need = ARENA_AT + ARENA_SLACK;
+    const have = memory.buffer.byteLength;
+    if (need > have) memory.grow(Math.ceil((need - have) / 65536));
     views();
     scanFn = x.scan;
     scanAtFn = x.scanAt;
-    scanFull = enabled ? scanFn : null;
+    scanIntoFn = x.scanInto;
+    scanAtIntoFn = x.scanAtInto;
+    scanFull = enabled ? scanIntoFn : null;
   } catch {
     scanFn = null; // no WebAssembly SIMD here, or a synchronous compile refused: the JS parser runs
   }
@@ -127,7 +172,7 @@ export function fastScanAvailable(): boolean {
 /** Turns the fast path off or on (tests compare the two paths; it is on by default where it loads). */
 export function setFastScan(on: boolean): void {
   enabled = on;
-  scanFull = on ? scanFn : null;
+  scanFull = on && scanFn !== null ? scanIntoFn : null;
 }
 
 /**
@@ -150,11 +195,10 @@ export function fastScan(
   end: number,
   mode: boolean | ScanMode = false,
 ): Int32Array | null {
-  if (mode === false || mode === SCAN_FULL) return scanMessage(buf, start, end);
   const len = end - start;
   const scan = scanFn;
   if (scan === null || !enabled || len <= 0) return null;
-  const m = mode === true ? 1 : mode;
+  const m = mode === true ? 1 : mode === false ? 0 : mode;
   // (`buf.buffer` is a builtin call: asked only once an arena exists)
   if (arena !== null && buf.buffer === memBuffer) {
     // bytes in the arena: scanned where they lie
@@ -166,8 +210,10 @@ export function fastScan(
 }
 
 /**
- * {@link fastScan} in mode {@link SCAN_FULL} (what `parseMessage` asks): a function of its own, small
- * enough for the compiler to inline it with the rest of the parser's fast path into each caller.
+ * {@link fastScan} in mode {@link SCAN_FULL} (what `parseMessage` asks), except that the index (key
+ * field spans, then the header index) is written into the index ring: at {@link ringAt} of
+ * {@link ring32}, generation {@link ringAtGen}, when the answer is not null. A function of its own,
+ * small enough for the compiler to inline it with the rest of the parser's fast path into each caller.
  */
 export function scanMessage(buf: Uint8Array, start: number, end: number): Int32Array | null {
   const len = end - start;
@@ -176,16 +222,42 @@ export function scanMessage(buf: Uint8Array, start: number, end: number): Int32A
   if (arena !== null) return scanInArena(buf, start, end);
   if (len > IN_CAP) return null;
   setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
-  return scan(len, start, 0) === 1 ? out32 : null;
+  const pos = ringPos <= RING_SLOTS - RING_REACH ? ringPos : ringTurn();
+  if (scan(len, start, RING_AT + 4 * pos, RING_HEADERS) !== 1) return null;
+  ringTake(pos);
+  return out32;
+}
+
+/** The ring's next round: the places left at its end are skipped (their generations counted). */
+function ringTurn(): number {
+  ringGen += RING_SLOTS - ringPos;
+  ringPos = 0;
+  return 0;
+}
+
+/** A scan wrote a message's index at `pos`: its place and generation noted, the places taken. */
+function ringTake(pos: number): void {
+  const n = 28 + 5 * out32[R_NH]!;
+  ringAt = pos;
+  ringAtGen = ringGen;
+  ringPos = pos + n;
+  ringGen += n;
 }
 
 /** {@link scanMessage} once an arena exists: bytes in it are scanned where they lie. */
 function scanInArena(buf: Uint8Array, start: number, end: number): Int32Array | null {
   const len = end - start;
-  if (buf.buffer === memBuffer) return scanAtFn!(buf.byteOffset + start, len, start, 0) === 1 ? out32 : null;
-  if (len > IN_CAP) return null;
-  setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
-  return scanFn!(len, start, 0) === 1 ? out32 : null;
+  const inArena = buf.buffer === memBuffer;
+  if (!inArena && len > IN_CAP) return null;
+  if (!inArena) setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
+  const pos = ringPos <= RING_SLOTS - RING_REACH ? ringPos : ringTurn();
+  const at = RING_AT + 4 * pos;
+  const ok = inArena
+    ? scanAtIntoFn!(buf.byteOffset + start, len, start, at, RING_HEADERS)
+    : scanIntoFn!(len, start, at, RING_HEADERS);
+  if (ok !== 1) return null;
+  ringTake(pos);
+  return out32;
 }
 
 /**

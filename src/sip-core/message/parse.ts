@@ -12,7 +12,6 @@ import {
   R_CLCOUNT,
   R_CLVALUE,
   R_CSEQ,
-  R_KEY,
   R_KIND,
   R_MAXF,
   R_NH,
@@ -21,6 +20,9 @@ import {
   R_SLE,
   R_STATUS,
   R_VIA,
+  ring32,
+  ringAt,
+  ringAtGen,
   scanMessage,
 } from './fast-scan';
 import {
@@ -43,12 +45,13 @@ import {
   KEY_SLOTS,
   ParsedMessage,
   commitIndex,
-  chunkOf,
   growIndex,
   indexBase,
   indexChunk,
   reserveIndex,
+  setReindex,
   storeIndex,
+  chunkOf,
   type SipMessage,
 } from './sip-message';
 
@@ -355,7 +358,7 @@ export function parseMessage(buf: Uint8Array, start = 0, end: number = buf.lengt
 function parseFull(buf: Uint8Array, start: number, end: number): ParsedMessage {
   reserveIndex(24);
   const base = indexBase();
-  const m = new ParsedMessage(buf, start, end, indexChunk().fill(-1, base, base + KEY_SLOTS), base);
+  const m = new ParsedMessage(buf, start, end, indexChunk().fill(-1, base, base + KEY_SLOTS), base, -1);
   useView(buf);
   parseInto(m, buf, start, end);
   commitIndex(m.base + KEY_SLOTS + HS * m.headerCount);
@@ -363,24 +366,17 @@ function parseFull(buf: Uint8Array, start: number, end: number): ParsedMessage {
 }
 
 /**
- * Views of the scanner's index output by length, for the output array they were cut from (a new one
- * after the scanner's memory grows for an arena, when the old views are detached).
+ * The message from the scanner's output `r` (see fast-scan.ts): its index is where the scanner wrote
+ * it, in the index ring (read there, no copy: `ParsedMessage.ix`), the key numbers set.
  */
-let scanViews: Int32Array[] = [];
-let scanViewsOf: Int32Array | null = null;
-
-/** The message from the scanner's output `r` (see fast-scan.ts): the index copied, the key numbers set. */
 function fromScan(buf: Uint8Array, start: number, end: number, r: Int32Array): ParsedMessage {
   const nh = r[R_NH]!;
-  const n = KEY_SLOTS + HS * nh;
-  if (r !== scanViewsOf) newScanViews(r);
-  const base = storeIndex((scanViews[n] ??= r.subarray(R_KEY, R_KEY + n)), n);
   const clCount = r[R_CLCOUNT]!;
   const clValue = r[R_CLVALUE]!;
   const body = r[R_BODY]!;
   const cseq = r[R_CSEQ]!;
   const maxf = r[R_MAXF]!;
-  const m = new ParsedMessage(buf, start, end, chunkOf(), base);
+  const m = new ParsedMessage(buf, start, end, ring32, ringAt, ringAtGen);
   if (r[R_KIND] === 0) m.kind = 'request';
   else {
     m.kind = 'response';
@@ -402,10 +398,25 @@ function fromScan(buf: Uint8Array, start: number, end: number, r: Int32Array): P
   return m;
 }
 
-function newScanViews(r: Int32Array): void {
-  scanViews = [];
-  scanViewsOf = r;
+/**
+ * A message whose index was in the scanner's ring, once the ring may have been written over: its
+ * bytes scanned again and the index (the same) copied into a chunk, where it stays (a message read
+ * long after its parse pays this once); where the scanner does not take them now (turned off), the
+ * full parser's index.
+ */
+function reindex(m: ParsedMessage): void {
+  m.ixGen = -1;
+  if (scanMessage(m.raw, m.start, m.end) !== null) {
+    const n = KEY_SLOTS + HS * m.headerCount;
+    m.base = storeIndex(ring32.subarray(ringAt, ringAt + n), n);
+    m.ix = chunkOf();
+    return;
+  }
+  const f = parseFull(m.raw, m.start, m.end);
+  m.ix = f.ix;
+  m.base = f.base;
 }
+setReindex(reindex);
 
 function parseInto(m: ParsedMessage, b: Uint8Array, start: number, end: number): void {
   const d = m.diagnostics;

@@ -5,6 +5,7 @@
 import type { Diagnostic, Span } from '../diagnostic';
 import { canonicalHeaderName, headerNameInfo } from './header-names';
 import { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
+import { ring32, ringHolds } from './fast-scan';
 import { TypedView } from './typed';
 
 /** One header field as written in the message. */
@@ -159,6 +160,17 @@ function newChunk(need: number): void {
   chunk = new Int32Array(Math.max(CHUNK, need));
   chunkPos = 0;
 }
+/**
+ * Makes the index of a message whose index was in the scanner's ring again, once the ring may have
+ * been written over (parse.ts: a new scan of its bytes, or the full parser). Set by parse.ts.
+ */
+// (`var`: parse.ts sets it while the modules load, which may be before this module's body has run
+// (the two import each other through typed.ts), where a `let` would still be uninitialised)
+// eslint-disable-next-line no-var
+var reindex: (m: ParsedMessage) => void;
+export function setReindex(f: (m: ParsedMessage) => void): void {
+  reindex = f;
+}
 /** The current chunk (what {@link storeIndex} wrote to). */
 export function chunkOf(): Int32Array {
   return chunk;
@@ -255,9 +267,18 @@ export class ParsedMessage implements SipMessage {
   declare bodyLength: number;
   declare startLineStart: number;
   declare startLineEnd: number;
-  /** The index chunk: key field spans at `base` (two per field, see F_*), then HS numbers per header field. */
-  declare ix: Int32Array;
-  declare base: number;
+  /**
+   * The index (see {@link ix}) as the parser left it: a chunk, or the scanner's ring when
+   * {@link ixGen} is not negative.
+   */
+  declare private ix0: Int32Array;
+  declare private base0: number;
+  /**
+   * -1: the index is in a JavaScript chunk ({@link ix0}, for good). Else the index was written into the
+   * scanner's index ring (fast-scan.ts) at generation `ixGen`: {@link ix} is the ring's view while the
+   * ring still holds it, and the index is made again (a new scan of the same bytes) once it may not.
+   */
+  declare ixGen: number;
   /** Number of header fields in the index. */
   declare headerCount: number;
   /** What is computed on demand, in one object made on first need (see {@link Lazy}). */
@@ -276,7 +297,28 @@ export class ParsedMessage implements SipMessage {
     return (l.typedView ??= new TypedView(this));
   }
 
-  constructor(raw: Uint8Array, start: number, end: number, ix: Int32Array, base: number) {
+  /**
+   * The index: key field spans at {@link base} (two per field, see F_*), then HS numbers per header
+   * field. Read it through these two getters each time (not kept across other parses): a message whose
+   * index is in the scanner's ring may have it made again at another place.
+   */
+  get ix(): Int32Array {
+    if (this.ixGen < 0) return this.ix0;
+    if (!ringHolds(this.ixGen)) reindex(this);
+    return this.ixGen < 0 ? this.ix0 : ring32;
+  }
+  set ix(v: Int32Array) {
+    this.ix0 = v;
+  }
+  get base(): number {
+    if (this.ixGen >= 0 && !ringHolds(this.ixGen)) reindex(this);
+    return this.base0;
+  }
+  set base(v: number) {
+    this.base0 = v;
+  }
+
+  constructor(raw: Uint8Array, start: number, end: number, ix: Int32Array, base: number, ixGen: number) {
     this.raw = raw;
     this.start = start;
     this.end = end;
@@ -292,8 +334,9 @@ export class ParsedMessage implements SipMessage {
     this.bodyLength = 0;
     this.startLineStart = start;
     this.startLineEnd = start;
-    this.ix = ix;
-    this.base = base;
+    this.ix0 = ix;
+    this.base0 = base;
+    this.ixGen = ixGen;
     this.headerCount = 0;
     this.lz = null;
     this.typedCache = null;
