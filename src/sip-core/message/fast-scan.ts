@@ -97,7 +97,8 @@ const setU8 = Uint8Array.prototype.set;
  * into this ring in the scanner's memory, where the message then reads it (`ParsedMessage.ix` is
  * {@link ring32} and `base` the place) instead of a copy in a fresh JavaScript chunk. Places are
  * taken in turn and reused once the ring comes round: a message whose place may have been written
- * again ({@link ringHolds} false) has its index made again by a new scan of its (unchanged) bytes.
+ * again (its generation below {@link ringFloor}) has its index made again by a new scan of its
+ * (unchanged) bytes.
  * `ringGen` counts every slot taken since the start (a place's generation); the place of generation g
  * is g % RING_SLOTS.
  */
@@ -116,14 +117,12 @@ export let ringGen = 0;
 export let ringAt = 0;
 export let ringAtGen = 0;
 let ringPos = 0;
-
 /**
- * Whether the index written at generation `gen` is still in the ring: no scan since then may have
- * written over it (each writes at most RING_REACH slots from the place it starts at).
+ * The oldest generation still in the ring: an index written at generation g >= ringFloor is there as
+ * written (no scan since may have written over it: each writes at most RING_REACH slots from its
+ * place on, and the memory has not grown since: growing skips a whole round, see `views`).
  */
-export function ringHolds(gen: number): boolean {
-  return ringGen + RING_REACH <= gen + RING_SLOTS;
-}
+export let ringFloor = RING_REACH - RING_SLOTS;
 
 /** Where the arena starts in the scanner's memory (above its input, output, own data and the ring). */
 const ARENA_AT = RING_AT + 4 * RING_SLOTS;
@@ -136,6 +135,10 @@ function views(): void {
   mem8 = new Uint8Array(b);
   out32 = new Int32Array(b, OUT, (OUT_END - OUT) >> 2);
   ring32 = new Int32Array(b, RING_AT, RING_SLOTS);
+  // (messages keep the ring's view they were made with: after the memory grows that view is detached,
+  // so every index written before is counted out, by skipping a whole round; places are unchanged)
+  ringGen += RING_SLOTS;
+  ringFloor = ringGen + RING_REACH - RING_SLOTS;
 }
 
 function load(): void {
@@ -231,6 +234,7 @@ export function scanMessage(buf: Uint8Array, start: number, end: number): Int32A
 /** The ring's next round: the places left at its end are skipped (their generations counted). */
 function ringTurn(): number {
   ringGen += RING_SLOTS - ringPos;
+  ringFloor = ringGen + RING_REACH - RING_SLOTS;
   ringPos = 0;
   return 0;
 }
@@ -242,6 +246,7 @@ function ringTake(pos: number): void {
   ringAtGen = ringGen;
   ringPos = pos + n;
   ringGen += n;
+  ringFloor = ringGen + RING_REACH - RING_SLOTS;
 }
 
 /** {@link scanMessage} once an arena exists: bytes in it are scanned where they lie. */

@@ -5,7 +5,7 @@
 import type { Diagnostic, Span } from '../diagnostic';
 import { canonicalHeaderName, headerNameInfo } from './header-names';
 import { decodeSpan, decodeUnfolded, splitCommaSpans } from './text';
-import { ring32, ringHolds } from './fast-scan';
+import { ringFloor } from './fast-scan';
 import { TypedView } from './typed';
 
 /** One header field as written in the message. */
@@ -303,15 +303,15 @@ export class ParsedMessage implements SipMessage {
    * index is in the scanner's ring may have it made again at another place.
    */
   get ix(): Int32Array {
-    if (this.ixGen < 0) return this.ix0;
-    if (!ringHolds(this.ixGen)) reindex(this);
-    return this.ixGen < 0 ? this.ix0 : ring32;
+    // (an index still in the ring: one test; one in a chunk has ixGen -1)
+    if (this.ixGen < ringFloor && this.ixGen >= 0) reindex(this);
+    return this.ix0;
   }
   set ix(v: Int32Array) {
     this.ix0 = v;
   }
   get base(): number {
-    if (this.ixGen >= 0 && !ringHolds(this.ixGen)) reindex(this);
+    if (this.ixGen < ringFloor && this.ixGen >= 0) reindex(this);
     return this.base0;
   }
   set base(v: number) {
