@@ -95,6 +95,15 @@ describe('address fast path = the general decoders', () => {
     }
   });
 
+  it('on values longer than 32 KiB (positions of any size)', () => {
+    for (const n of [32_700, 32_768, 40_000]) {
+      const v = `Bob <sip:bob@b.example;x=${'u'.repeat(n)};lr>;tag=1;y=${'h'.repeat(n)}, <sip:c.example>`;
+      const raw = enc(`X: ${v}\r\n`);
+      expect(nameAddrListFastPath(v, raw, 3), String(n)).not.toBeNull();
+      expect(shapeOf(parseNameAddrListAt(v, raw, 3)), String(n)).toEqual(shapeOf(parseNameAddrList(v)));
+    }
+  });
+
   it('on generated values: single, list and Contact forms give the general answers', () => {
     let answered = 0;
     fc.assert(

@@ -146,6 +146,15 @@ describe('Via fast path = parseVia', () => {
     }
   });
 
+  it('on values longer than 32 KiB (positions of any size)', () => {
+    for (const n of [32_700, 32_768, 40_000]) {
+      const v = `SIP/2.0/UDP h.example;x=${'a'.repeat(n)};branch=z9hG4bK1;received=192.0.2.1`;
+      const { fast, full } = both(v);
+      expect(fast, String(n)).not.toBeNull();
+      expect(shapeOf(fast), String(n)).toEqual(shapeOf(full));
+    }
+  });
+
   it('on generated values: the same answer wherever it answers, and it answers often', () => {
     let answered = 0;
     fc.assert(
