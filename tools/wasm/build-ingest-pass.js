@@ -29,6 +29,8 @@ export const ASC_FLAGS = [
   '3',
   '--maximumMemory',
   '16384',
+  '--enable',
+  'simd',
 ];
 
 /** Compiles the source; resolves to the .wasm bytes (refused when it has a data segment). */

@@ -658,6 +658,295 @@ function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32,
   return true;
 }
 
+/**
+ * Analysis facts of a message (ingest-pass.ts AF_*, the trace's `af` column): what the tiered
+ * analysis' tier 2 would otherwise scan the message again for. Read by one walk over the header lines
+ * (RFC 3261 §7.3: CRLF lines, no folding); a message this walk cannot read as the parser reads it
+ * (a bare LF, a folded line, whitespace before a colon of a header it looks at, a list in a Via, two
+ * Content-Length fields, a Content-Length shorter than an SDP body...) gets 0: nothing known.
+ */
+const AF_VIA1: i32 = 1; // exactly one Via value
+const AF_VIA2: i32 = 2; // exactly two Via values
+const AF_SDP: i32 = 4; // an SDP body (Content-Type names sdp, body not empty) that runs to the message end
+const AF_CONTACT: i32 = 8; // a Contact field is present
+const AF_RR_LOOSE: i32 = 16; // no Record-Route, or each one a single <uri> with ;lr (no strict-routing check)
+const AF_SENTBY_SRC: i32 = 32; // the top Via sent-by host is the packet's IPv4 source (dotted quad)
+const AF_KNOWN: i32 = 64; // the facts were read
+/** The header section's length (the body's offset in the message), set by `facts` with AF_SDP. */
+let factHlen: i32 = 0;
+
+/** Set by {@link lfSimd}: a "," comes before the LF it found (or may: octets past `end` count too). */
+let lineComma: bool = false;
+
+/**
+ * The first LF in `[p, end)` (16 octets at a time; octets past `end` may be read), or `end`; sets
+ * `lineComma` when a "," comes first.
+ */
+function lfSimd(b: usize, p: i32, end: i32): i32 {
+  const k = i8x16.splat(10);
+  const kc = i8x16.splat(44);
+  lineComma = false;
+  while (p < end) {
+    const v = v128.load(b + <usize>p);
+    const m = i8x16.bitmask(i8x16.eq(v, k));
+    const c = i8x16.bitmask(i8x16.eq(v, kc));
+    if (m != 0) {
+      const z = ctz<i32>(m);
+      if ((c & ((1 << z) - 1)) != 0) lineComma = true;
+      const q = p + z;
+      return q < end ? q : end;
+    }
+    if (c != 0) lineComma = true;
+    p += 16;
+  }
+  return end;
+}
+
+/** The octets `[p, p + 8)` or-ed with `mask` equal `w` (a name's letters in lower case). */
+// @ts-ignore: decorator
+@inline function w8(b: usize, p: i32, mask: u64, w: u64): bool {
+  return (load<u64>(b + <usize>p) | mask) == w;
+}
+
+/** After a matched name at `q`: 1 a colon follows, -1 SP or HT (the parser allows it: not read here), 0 another octet. */
+// @ts-ignore: decorator
+@inline function afterName(b: usize, q: i32): i32 {
+  const c = u8at(b, q);
+  return c == 58 ? 1 : c == 32 || c == 9 ? -1 : 0;
+}
+
+/** The IPv4 dotted quad `[s, e)` in canonical form (no leading zero, each part 0..255), or -1 (as u32: the address). */
+function dottedQuad(b: usize, s: i32, e: i32): i64 {
+  let v: u32 = 0;
+  let parts = 0;
+  let i = s;
+  while (parts < 4) {
+    const ps = i;
+    let x = 0;
+    while (i < e && <u32>(u8at(b, i) - 48) <= 9 && i - ps < 3) {
+      x = x * 10 + u8at(b, i) - 48;
+      i++;
+    }
+    if (i == ps || x > 255 || (i - ps > 1 && u8at(b, ps) == 48)) return -1;
+    v = (v << 8) | <u32>x;
+    parts++;
+    if (parts < 4) {
+      if (i >= e || u8at(b, i) != 46) return -1;
+      i++;
+    }
+  }
+  return i == e ? <i64>v : -1;
+}
+
+/**
+ * The facts of the message `[ps, pend)` (after a successful SCAN_KEYS scan: the start line's CR at
+ * R_SLE, the top Via sent-by span), `src` its IPv4 source. See AF_*.
+ */
+function facts(b: usize, ps: i32, pend: i32, src: i32, sle: i32, ss: i32, se0: i32): i32 {
+  let p = sle;
+  if (p + 1 >= pend || u8at(b, p + 1) != 10) return 0;
+  p += 2;
+  let via = 0;
+  let f = AF_RR_LOOSE;
+  let ctSeen = false;
+  let sdp = false;
+  let clN = 0;
+  let cl = -1;
+  let he = -1;
+  let firstVia = -1;
+  while (p < pend) {
+    const c = u8at(b, p);
+    if (c == 13) {
+      if (p + 1 < pend && u8at(b, p + 1) == 10) he = p + 2;
+      break;
+    }
+    if (c == 32 || c == 9 || c == 10) return 0; // folded, bare LF
+    const lf = lfSimd(b, p, pend);
+    if (lf + 1 >= pend || u8at(b, lf - 1) != 13) return 0; // unterminated, bare LF
+    const lc = c | 0x20;
+    if (lc == 0x76) {
+      // "v:" / "via:"
+      let a = afterName(b, p + 1);
+      let q = p + 1;
+      if (a == 0 && ((load<u32>(b + <usize>p) | 0x00202020) & 0x00ffffff) == 0x616976) {
+        a = afterName(b, p + 3);
+        q = p + 3;
+      }
+      if (a < 0) return 0;
+      if (a > 0) {
+        if (via == 0) firstVia = q + 1;
+        // one value: no comma, not empty
+        if (lineComma) return 0;
+        let i = q + 1;
+        while (i < lf - 1 && (u8at(b, i) == 32 || u8at(b, i) == 9)) i++;
+        if (i >= lf - 1) return 0;
+        via++;
+      }
+    } else if (lc == 0x63 || lc == 0x6d || lc == 0x6c) {
+      // "m:" / "contact:", "c:" / "content-type:", "l:" / "content-length:"
+      let kind = 0; // 1 Contact, 2 Content-Type, 3 Content-Length
+      let q = p + 1;
+      let a = afterName(b, q);
+      if (a != 0) kind = lc == 0x6d ? 1 : lc == 0x63 ? 2 : 3;
+      else if (lc == 0x63 && ((load<u64>(b + <usize>p) | 0x0020202020202020) & 0x00ffffffffffffff) == 0x746361746e6f63) {
+        q = p + 7; // "contact"
+        kind = 1;
+        a = afterName(b, q);
+      } else if (lc == 0x63 && w8(b, p, 0x0020202020202020, 0x2d746e65746e6f63)) {
+        // "content-"
+        if ((load<u32>(b + <usize>p + 8) | 0x20202020) == 0x65707974) {
+          q = p + 12;
+          kind = 2;
+        } else if (
+          (load<u32>(b + <usize>p + 8) | 0x20202020) == 0x676e656c &&
+          (load<u16>(b + <usize>p + 12) | 0x2020) == 0x6874
+        ) {
+          q = p + 14;
+          kind = 3;
+        }
+        if (kind != 0) a = afterName(b, q);
+      }
+      if (a < 0) return 0;
+      if (a > 0) {
+        if (kind == 1) f |= AF_CONTACT;
+        else if (kind == 2) {
+          if (!ctSeen) {
+            // the first Content-Type: does it name sdp (any case)?
+            ctSeen = true;
+            for (let i = q + 1; i + 3 <= lf - 1; i++)
+              if ((u8at(b, i) | 0x20) == 0x73 && (u8at(b, i + 1) | 0x20) == 0x64 && (u8at(b, i + 2) | 0x20) == 0x70) {
+                sdp = true;
+                break;
+              }
+          }
+        } else if (kind == 3) {
+          if (++clN > 1) return 0;
+          let i = q + 1;
+          while (u8at(b, i) == 32 || u8at(b, i) == 9) i++;
+          const ds = i;
+          let v = 0;
+          while (<u32>(u8at(b, i) - 48) <= 9 && i - ds < 9) {
+            v = v * 10 + u8at(b, i) - 48;
+            i++;
+          }
+          while (u8at(b, i) == 32 || u8at(b, i) == 9) i++;
+          if (i == ds || i != lf - 1) return 0;
+          cl = v;
+        }
+      }
+    } else if (lc == 0x72) {
+      // "record-route:"
+      if (
+        w8(b, p, 0x2000202020202020, 0x722d64726f636572) &&
+        (load<u32>(b + <usize>p + 8) | 0x20202020) == 0x6574756f
+      ) {
+        const a = afterName(b, p + 12);
+        if (a < 0) return 0;
+        if (a > 0 && (f & AF_RR_LOOSE) != 0) {
+          // analysis/message-view.ts recordRoutesLoose: one <uri> holding ;lr then ";", "=" or ">"
+          // (the first "<" and the first ">" of the value; no comma in the line)
+          let lt = -1;
+          let gt = -1;
+          let loose = !lineComma;
+          for (let i = p + 13; loose && i < lf - 1; i++) {
+            const x = u8at(b, i);
+            if (x == 60 && lt < 0) lt = i;
+            else if (x == 62) {
+              gt = i;
+              break;
+            }
+          }
+          if (loose && (lt < 0 || gt < lt)) loose = false;
+          if (loose) {
+            loose = false;
+            for (let j = lt + 1; j + 3 <= gt; j++) {
+              if (u8at(b, j) != 59 || (u8at(b, j + 1) | 0x20) != 0x6c || (u8at(b, j + 2) | 0x20) != 0x72) continue;
+              const x = j + 3 == gt ? 59 : u8at(b, j + 3);
+              if (x == 59 || x == 61) {
+                loose = true;
+                break;
+              }
+            }
+          }
+          if (!loose) f &= ~AF_RR_LOOSE;
+        }
+      }
+    }
+    p = lf + 1;
+  }
+  if (he < 0) return 0;
+  if (via == 1) f |= AF_VIA1;
+  else if (via == 2) f |= AF_VIA2;
+  // body framing as parse.ts frameBody: Content-Length when it fits, else to the end
+  const avail = pend - he;
+  const blen = clN == 0 || cl > avail ? avail : cl;
+  if (sdp && blen > 0) {
+    if (blen != avail || he - ps > 65535) return 0;
+    f |= AF_SDP;
+    factHlen = he - ps;
+  }
+  // the top Via sent-by host (no brackets, at most one colon) as the source's dotted quad
+  let se = se0;
+  if (ss == -2) {
+    // the top Via's sent-by read here: "SIP/2.0/" transport SP sent-by, then ";" or the CR
+    ss = -1;
+    if (firstVia >= 0 && via > 0) {
+      let i = firstVia;
+      while (u8at(b, i) == 32 || u8at(b, i) == 9) i++;
+      if (load<u64>(b + <usize>i) == 0x2f302e322f504953 /* "SIP/2.0/" */) {
+        i += 8;
+        const ts = i;
+        while (<u32>((u8at(b, i) | 0x20) - 0x61) < 26) i++;
+        if (i > ts && u8at(b, i) == 32) {
+          i++;
+          const s0 = i;
+          while (<u32>(u8at(b, i) - 48) <= 9 || u8at(b, i) == 46 || u8at(b, i) == 58) i++;
+          if (i > s0 && (u8at(b, i) == 59 || u8at(b, i) == 13)) {
+            ss = s0;
+            se = i;
+          }
+        }
+      }
+    }
+  }
+  if (ss >= 0 && se > ss) {
+    let colon = -1;
+    let many = false;
+    for (let i = ss; i < se; i++)
+      if (u8at(b, i) == 58) {
+        if (colon >= 0) many = true;
+        colon = i;
+      }
+    if (!many) {
+      if (colon >= 0) se = colon;
+      const v = dottedQuad(b, ss, se);
+      if (v >= 0 && <u32>v == <u32>src) f |= AF_SENTBY_SRC;
+    }
+  }
+  return f | AF_KNOWN;
+}
+
+/**
+ * The analysis facts (AF_*) of the message at `ptr`, `len` octets (copied there by the JavaScript
+ * side: capture/ingest-pass.ts `messageFacts`), whose packet came from IPv4 `src` (-1: not IPv4): the
+ * start line's CRLF and the top Via's sent-by are read here. With AF_SDP, {@link factsHlen} is the
+ * header section's length.
+ */
+export function messageFacts(ptr: usize, len: i32, src: i32): i32 {
+  factHlen = 0;
+  if (len <= 0) return 0;
+  const lf = lfSimd(ptr, 0, len);
+  if (lf >= len || lf < 1 || u8at(ptr, lf - 1) != 13) return 0;
+  const f = facts(ptr, 0, len, src, lf - 1, -2, -1);
+  if (src == -1) return f & ~AF_SENTBY_SRC;
+  return f;
+}
+
+/** The header section's length of the last {@link messageFacts} with AF_SDP. */
+export function factsHlen(): i32 {
+  return factHlen;
+}
+
 /** `tcpSegment`'s answers besides a row count. */
 const SEG_DECLINE: i32 = -1;
 const SEG_FULL: i32 = -2;

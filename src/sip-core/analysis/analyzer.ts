@@ -70,7 +70,9 @@ import {
   TxnTable,
 } from './transaction/transaction';
 import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
-import { KF_CSEQ } from '../capture/sip-index';
+import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
+import { AF_KNOWN, AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
+import { canonicalIpv4 } from '../capture/address';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -205,14 +207,7 @@ function growCol(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffe
 }
 
 function hasSdp(msg: AnalysisMessage): boolean {
-  return msg.bodyLength > 0 && msg.contentTypeIsSdp;
-}
-
-/** `hashString(fromTag)` of a message with a From tag. */
-function fromTagHash(msg: AnalysisMessage): number {
-  keyStart();
-  msg.keyFromTag();
-  return keyEnd();
+  return msg.hasSdpBody;
 }
 
 /**
@@ -391,9 +386,18 @@ export class TraceAnalyzer implements TraceAnalysis {
     const m = this.#m;
     const t = this.trace;
     const cid = t.callId(id);
-    if (msg === null && cid !== null && this.#t1 !== null && this.#t1.isRetransmission(id)) {
-      // A retransmission (tier 1): its handling reads only what the trace's columns hold, so its
-      // bytes are scanned only if a rule asks for more (message-view.ts, readDeferred).
+    let facts = 0;
+    if (
+      msg === null &&
+      cid !== null &&
+      ((this.#t1 !== null && this.#t1.isRetransmission(id)) ||
+        (!this.#startsGroup(id) &&
+          ((facts = messageFacts(buf, start, end, this.#srcV4(id))) & AF_KNOWN) !== 0))
+    ) {
+      // A retransmission (tier 1): its handling reads only what the trace's columns hold; any other
+      // message with its analysis facts (the Via count, SDP body, Contact, Record-Route, sent-by
+      // facts of one walk over its header lines: capture/ingest-pass.ts messageFacts) reads those too.
+      // Its bytes are scanned only if a rule asks for more (message-view.ts, readDeferred).
       const kind = t.kind(id);
       const method = t.methodOrCseqMethod(id);
       const status = t.status(id);
@@ -409,10 +413,23 @@ export class TraceAnalyzer implements TraceAnalysis {
         kind === 'response' ? method : null,
         t.fromTagHash(id) !== 0,
         t.toTagHash(id) !== 0,
+        (t.keyFlags(id) & KF_COOKIE) !== 0,
+        facts,
+        (facts & AF_SDP) !== 0 ? messageFactsHlen() : 0,
       );
       this.#index(id, m);
     } else this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
     m.release(); // the buffer (a capture chunk) and the parse's index chunk are not kept alive
+  }
+
+  /**
+   * True when message `id` starts a Call-ID group here (by the trace's Call-ID id): its handling (the
+   * call's first request: Request-URI user, leg correlation, NAT checks) reads its bytes anyway, so its
+   * analysis facts are not read first.
+   */
+  #startsGroup(id: number): boolean {
+    const ck = this.trace.callIdKey(id);
+    return ck > 0 && ck < this.#grpOfKey.length ? this.#grpOfKey[ck] === 0 : ck >= this.#grpOfKey.length;
   }
 
   #index(id: number, msg: AnalysisMessage): void {
@@ -779,7 +796,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       idx,
       group: g.idx,
       callId: g.callId,
-      callerTagKey: fromTagHash(msg),
+      callerTagKey: this.trace.fromTagHash(responseId >= 0 ? responseId : requestId),
       method: intern(method),
       state,
       states: [],
@@ -849,7 +866,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       return;
     }
     if (method === 'CANCEL') return;
-    const callerSide = fromTagHash(msg) === d.callerTagKey;
+    const callerSide = this.trace.fromTagHash(id) === d.callerTagKey;
     const last = callerSide ? d.callerCseq : d.calleeCseq;
     const lastMethod = callerSide ? d.callerMethod : d.calleeMethod;
     if (
@@ -989,7 +1006,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       let d = d0;
       if (!d) {
         d = this.#newDialog(msg, g, t, X.requestId[t]!, id, us, status < 200 ? 'early' : 'confirmed', false);
-        if (msg.recordRouteCount > 0 && !msg.recordRoutesLoose) this.#strictCheck(id, msg, d);
+        if (msg.strictCheckNeeded) this.#strictCheck(id, msg, d);
       } else if (status >= 200) setDialogState(d, 'confirmed', us);
       if (X.dialog[t]! < 0) X.dialog[t] = d.idx;
       this.#dlgCol[id] = d.idx;
@@ -1138,7 +1155,12 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (msg.viaCount !== 1) return;
     // A private sent-by starts with 1 or 0 (10., 172., 192.168., 100.64/10, 169.254.), [ or f (fc00::/7, fe80::/10).
     // Nothing to report either when the sent-by is the packet's source host (no NAT: the usual case).
-    if (isRequest && msg.viaSentByMayBePrivate && !msg.viaSentByHostIs(this.#srcHost(id))) {
+    if (
+      isRequest &&
+      !msg.viaSentByIsSource &&
+      msg.viaSentByMayBePrivate &&
+      !msg.viaSentByHostIs(this.#srcHost(id))
+    ) {
       const sb = msg.viaSentBy;
       if (sb) {
         const h = bareHost(sb);
@@ -1179,6 +1201,22 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** Bare host of each address id (see `#srcHost`). */
   readonly #hostOfAddr: (string | undefined)[] = [];
+
+  /** IPv4 number of each address id (+1; 0: not known yet; -1 + 1: not IPv4), see `#srcV4`. */
+  #v4OfAddr = new Float64Array(0);
+
+  /** Message `id`'s source address as an unsigned IPv4 number, or -1 when it is not IPv4. */
+  #srcV4(id: number): number {
+    const a = this.trace.srcAddress(id);
+    if (a >= this.#v4OfAddr.length) {
+      const x = new Float64Array(Math.max(a + 1, this.#v4OfAddr.length * 2, 64));
+      x.set(this.#v4OfAddr);
+      this.#v4OfAddr = x;
+    }
+    let v = this.#v4OfAddr[a]!;
+    if (v === 0) this.#v4OfAddr[a] = v = canonicalIpv4(this.trace.addresses[a] ?? '') + 1;
+    return v - 1;
+  }
 
   /** Host of message `id`'s source address (brackets removed; `bareHost(hostOf(trace.src(id)))`). */
   #srcHost(id: number): string {

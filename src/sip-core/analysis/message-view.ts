@@ -44,6 +44,15 @@ import {
 } from '../message/sip-message';
 import { decodeSpan } from '../message/text';
 import { asciiSpan, keyBytesLowerAscii, keyCharsLower, keySep, keySpan, keyStr } from './key-table';
+import {
+  AF_CONTACT,
+  AF_KNOWN,
+  AF_RR_LOOSE,
+  AF_SDP,
+  AF_SENTBY_SRC,
+  AF_VIA1,
+  AF_VIA2,
+} from '../capture/ingest-pass';
 
 /** Key ids of Contact and Record-Route in the parser's header index. */
 const ID_CONTACT = KEY_HEADER_CANONICAL.indexOf('contact');
@@ -134,6 +143,14 @@ export class AnalysisMessage {
   #deferred = false;
   #dFromTag = false;
   #dToTag = false;
+  /** Deferred: the branch has the magic cookie (the trace's KF_COOKIE). */
+  #dCookie = false;
+  /**
+   * Deferred: the message's analysis facts (capture/ingest-pass.ts AF_*; 0: none known) and, with
+   * AF_SDP, the header section's length: the accessors they answer need no scan.
+   */
+  #facts = 0;
+  #hlen = 0;
 
   /** The CSeq method (for a deferred request: after the scan). */
   get cseqMethod(): string | null {
@@ -142,7 +159,11 @@ export class AnalysisMessage {
   }
   /** Via values (header fields and comma-separated values). */
   get viaCount(): number {
-    if (this.#deferred) this.#scan();
+    if (this.#deferred) {
+      const v = this.#facts & (AF_VIA1 | AF_VIA2);
+      if (v !== 0) return v; // AF_VIA1 = 1, AF_VIA2 = 2
+      this.#scan();
+    }
     return this.#via;
   }
   get recordRouteCount(): number {
@@ -150,12 +171,35 @@ export class AnalysisMessage {
     return this.#rr;
   }
   get bodyStart(): number {
-    if (this.#deferred) this.#scan();
+    if (this.#deferred) {
+      if ((this.#facts & AF_SDP) !== 0) return this.start + this.#hlen;
+      this.#scan();
+    }
     return this.#bodyStart;
   }
   get bodyLength(): number {
-    if (this.#deferred) this.#scan();
+    if (this.#deferred) {
+      if ((this.#facts & AF_SDP) !== 0) return this.end - this.start - this.#hlen;
+      this.#scan();
+    }
     return this.#bodyLength;
+  }
+  /** The message has an SDP body: `bodyLength > 0 && contentTypeIsSdp`. */
+  get hasSdpBody(): boolean {
+    if (this.#deferred && (this.#facts & AF_KNOWN) !== 0) return (this.#facts & AF_SDP) !== 0;
+    return this.bodyLength > 0 && this.contentTypeIsSdp;
+  }
+  /** The strict-routing rule must read the Record-Route values: `recordRouteCount > 0 && !recordRoutesLoose`. */
+  get strictCheckNeeded(): boolean {
+    if (this.#deferred && (this.#facts & AF_RR_LOOSE) !== 0) return false;
+    return this.recordRouteCount > 0 && !this.recordRoutesLoose;
+  }
+  /**
+   * True when the facts say the top Via sent-by's host is the packet's source (then
+   * `viaSentByHostIs(source host)` is true); false when not known so (ask `viaSentByHostIs`).
+   */
+  get viaSentByIsSource(): boolean {
+    return this.#deferred && (this.#facts & AF_SENTBY_SRC) !== 0;
   }
   /**
    * The parse: its index gives the spans (`useMessage`); its getters every field in fallback mode and
@@ -243,9 +287,12 @@ export class AnalysisMessage {
 
   /**
    * Takes `buf[start,end)` with the fields the trace's columns hold (kind, method, status, CSeq,
-   * the CSeq method of a response, whether the tags are present), without scanning the bytes: they
-   * are scanned (`read`) on the first read of any other field. For a message whose handling may need
-   * nothing else (a retransmission, as tier 1 saw it); the fields must be the scan's.
+   * the CSeq method of a response, whether the tags are present, the branch's magic cookie) and the
+   * message's analysis facts (`facts`, capture/ingest-pass.ts AF_*, with `hlen` the header section's
+   * length for AF_SDP; 0: none), without scanning the bytes: they are scanned (`read`) on the first
+   * read of any field these do not answer. For a message whose handling may need nothing else (a
+   * retransmission, as tier 1 saw it; a message whose facts answer the rules); the fields and facts
+   * must be the scan's.
    */
   readDeferred(
     buf: Uint8Array,
@@ -259,6 +306,9 @@ export class AnalysisMessage {
     responseCseqMethod: string | null,
     hasFromTag: boolean,
     hasToTag: boolean,
+    cookie: boolean,
+    facts = 0,
+    hlen = 0,
   ): this {
     this.serial++;
     this.#full = null;
@@ -275,6 +325,9 @@ export class AnalysisMessage {
     this.#cseqMethod = responseCseqMethod;
     this.#dFromTag = hasFromTag;
     this.#dToTag = hasToTag;
+    this.#dCookie = cookie;
+    this.#facts = (facts & AF_KNOWN) !== 0 ? facts : 0;
+    this.#hlen = hlen;
     this.#ix = EMPTY_IX;
     this.#nh = 0;
     return this;
@@ -441,7 +494,10 @@ export class AnalysisMessage {
   }
   /** The first Contact value (`header('contact')`). */
   get contact(): string | null {
-    if (this.#deferred) this.#scan();
+    if (this.#deferred) {
+      if ((this.#facts & (AF_KNOWN | AF_CONTACT)) === AF_KNOWN) return null;
+      this.#scan();
+    }
     if (!this.#fallback) {
       if (this.#cs === -2) this.#contactSlot();
       if (this.#cs !== -3) return this.#cs < 0 ? null : decodeSpan(this.raw, this.#cs, this.#ce);
@@ -449,7 +505,10 @@ export class AnalysisMessage {
     return this.full().header('contact');
   }
   get hasContact(): boolean {
-    if (this.#deferred) this.#scan();
+    if (this.#deferred) {
+      if ((this.#facts & AF_KNOWN) !== 0) return (this.#facts & AF_CONTACT) !== 0;
+      this.#scan();
+    }
     if (!this.#fallback) {
       if (this.#cs === -2) this.#contactSlot();
       if (this.#cs !== -3) return this.#cs >= 0;
@@ -562,7 +621,7 @@ export class AnalysisMessage {
 
   /** The branch starts with the RFC 3261 magic cookie `z9hG4bK`. */
   get branchHasCookie(): boolean {
-    if (this.#deferred) this.#scan();
+    if (this.#deferred) return this.#dCookie;
     if (this.#fallback) return this.#full!.branch?.startsWith('z9hG4bK') ?? false;
     const s = this.#ix[this.#base + S_BRANCH]!;
     if (s < 0 || this.#ix[this.#base + S_BRANCH + 1]! - s < 7) return false;

@@ -140,6 +140,31 @@ export interface PassStage {
   flags: Uint8Array;
 }
 
+/**
+ * Analysis facts of a message ({@link messageFacts}: one walk over its header lines in the pass's
+ * module, tools/wasm/ingest-pass.as `facts`), what the tiered analysis' tier 2 reads instead of
+ * scanning the message in full. Each holds only with {@link AF_KNOWN}; a message the walk cannot read
+ * as the parser does (a bare LF, a folded line, whitespace before the colon of a header it reads, a
+ * list in a Via, two Content-Length fields...) gets 0: nothing known (tier 2 scans it).
+ */
+/** Exactly one Via value (Via/v fields, no comma in them). */
+export const AF_VIA1 = 1;
+/** Exactly two Via values. */
+export const AF_VIA2 = 2;
+/**
+ * The body is SDP (the first Content-Type names "sdp", any case) and not empty, and runs from the end
+ * of the header section (the `hlen` column: its length) to the end of the message.
+ */
+export const AF_SDP = 4;
+/** A Contact field is present. */
+export const AF_CONTACT = 8;
+/** No Record-Route field, or each is one `<uri>` with `;lr` (message-view.ts `recordRoutesLoose`). */
+export const AF_RR_LOOSE = 16;
+/** The top Via sent-by's host is the packet's IPv4 source address (canonical dotted quad). */
+export const AF_SENTBY_SRC = 32;
+/** The facts above were read (else none is known). */
+export const AF_KNOWN = 64;
+
 /** The methods the pass names by a code (P_AUX): the octets equal the name exactly. */
 export const PASS_METHODS = [
   '',
@@ -226,7 +251,10 @@ const STAGE_AT = TCP_AT + TCP_SLOTS * TCP_SLOT * 4;
 const ADDR_AT = STAGE_AT + PASS_ROWS * 80;
 const ADDR_SLOTS = 16384;
 const METH_AT = ADDR_AT + ADDR_SLOTS * 8;
-const ARENA_AT = METH_AT + 64;
+/** Where {@link messageFacts} copies a message (at most FACTS_CAP octets, then 64 readable ones). */
+const FACTS_AT = METH_AT + 64;
+const FACTS_CAP = 65536;
+const ARENA_AT = FACTS_AT + FACTS_CAP + 64;
 /** Readable octets after the arena: the scanner's 16-octet searches may look past a message's end. */
 const ARENA_SLACK = 64;
 
@@ -262,6 +290,8 @@ interface PassExports {
   tcpInsert(src: number, sp: number, dst: number, dp: number, owner: number): number;
   tcpSerialSet(v: number): void;
   tcpSerialNext(): number;
+  messageFacts(ptr: number, len: number, src: number): number;
+  factsHlen(): number;
 }
 
 let memory: Memory | null = null;
@@ -281,6 +311,13 @@ let cacheOwner: object | null = null;
 let addrTable: { v4(n: number): number } | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let table: Int32Array = new Int32Array(0);
+let factsIn: Uint8Array = new Uint8Array(0);
+let factsFn: PassExports['messageFacts'] | null = null;
+let factsHlenFn: PassExports['factsHlen'] | null = null;
+/**
+ * `Uint8Array.prototype.set`, called with `.call` (the builtin called directly, see fast-scan.ts).
+ */
+const setU8 = Uint8Array.prototype.set;
 let arena: Uint8Array | null = null;
 let enabled = true;
 
@@ -322,6 +359,7 @@ function views(): void {
     tr: new Uint8Array(b, STAGE_AT + 72 * n, n),
     flags: new Uint8Array(b, STAGE_AT + 73 * n, n),
   };
+  factsIn = new Uint8Array(b, FACTS_AT, FACTS_CAP);
   addrCache = new Int32Array(b, ADDR_AT, ADDR_SLOTS * 2);
   methCache = new Int32Array(b, METH_AT, 16);
 }
@@ -372,6 +410,8 @@ function load(): void {
     x.cacheSetup(ADDR_AT, METH_AT);
     passFn = x.pass;
     stoppedFn = x.stopped;
+    factsFn = x.messageFacts;
+    factsHlenFn = x.factsHlen;
     tcpX = x;
   } catch {
     passFn = null; // no WebAssembly (SIMD) here, or a synchronous compile refused: the pipeline runs
@@ -547,3 +587,34 @@ export function passTcpPos(slot: number, d: number): number {
 
 /** Number of slots of the connection table. */
 export const PASS_TCP_SLOTS = TCP_SLOTS;
+
+/**
+ * The analysis facts (AF_* bits; 0: nothing known) of the SIP message `buf[start, end)`, whose packet
+ * came from IPv4 `src` (unsigned 32-bit; -1 when not IPv4: no AF_SENTBY_SRC), read by one walk over
+ * its header lines in the pass's module (a copy of the message in its memory; 0 where the module is
+ * not loaded or the message is longer than 64 KiB). With AF_SDP, {@link messageFactsHlen} is the
+ * header section's length until the next call.
+ */
+export function messageFacts(buf: Uint8Array, start: number, end: number, src: number): number {
+  const len = end - start;
+  if (factsFn === null || !factsOn || len <= 0 || len > FACTS_CAP) return 0;
+  factsCounters.asked++;
+  // (`factsIn` stays valid: the memory grows only where `views` is called again)
+  setU8.call(factsIn, start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+  return factsFn(FACTS_AT, len, src | 0);
+}
+
+let factsOn = true;
+
+/** Turns {@link messageFacts} off (it answers 0: nothing known) or on (tests compare the two). */
+export function setMessageFacts(on: boolean): void {
+  factsOn = on;
+}
+
+/** Messages {@link messageFacts} read so far in this thread (tests check it ran). */
+export const factsCounters = { asked: 0 };
+
+/** The header section's length of the last {@link messageFacts} answer with AF_SDP. */
+export function messageFactsHlen(): number {
+  return factsHlenFn!();
+}
