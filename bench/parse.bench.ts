@@ -13,13 +13,14 @@
  *   values. Key-field strings are decoded on first access, which the next line measures.
  * - "+ all key-field strings read": the same, then the 14 key fields read as strings.
  * - "full typed parse of every header": the same, then `decodeAllHeaders` (every header with a typed
- *   decoder decoded and checked, its diagnostics returned: Via, name-addr + URI, CSeq, media type, ...).
- *   Since session 9 the Via and address values (Via, From, To, Contact, Route, Record-Route) that the
- *   checks find clean are built on first read (by the same fast path), not here; the next line reads
- *   them.
+ *   decoder decoded into its typed value and checked, its diagnostics returned: Via, name-addr + URI,
+ *   CSeq, media type, ...). Since session 10 a Via, name-addr or SIP URI value keeps its span as two
+ *   offsets and, when the octet fast path read it, its parameter list as the positions of
+ *   `;name=value...` (the `Param` objects are made on the first read of `params`); every other field
+ *   (host, port, branch, received, rport, tag, URI, display name...) is built here.
  * - "+ every typed value read": the same, then every typed accessor read (`viaValues`, `fromValue`,
- *   `toValue`, `contactValues`, `routeValues`, `recordRouteValues`, `cseqValue`, `contentTypeValue`),
- *   so every value is built: what a reader of all the typed values pays.
+ *   `toValue`, `contactValues`, `routeValues`, `recordRouteValues`, `cseqValue`, `contentTypeValue`):
+ *   what a reader of all the typed values pays on top.
  * - "trace index scan": `indexScanSpans` (capture/sip-index.ts), what trace ingest runs per message
  *   when nothing needs a full parse: kind, method/status, Call-ID and CSeq method spans, and (since
  *   session 5, for the tier-1 analysis) the top Via branch/sent-by and From/To tag hashes and the CSeq
