@@ -10,7 +10,11 @@
  *   field), body framing by Content-Length, the structural diagnostics, and the key fields located:
  *   Call-ID, CSeq number (parsed) and method, top Via transport/sent-by/branch/received/rport, From/To
  *   tags, Max-Forwards and Content-Length (parsed), Content-Type, counts of Via/Route/Record-Route
- *   values. Key-field strings are decoded on first access, which the next line measures.
+ *   values. Key-field strings are decoded on first access, which the next line measures. Since
+ *   session 10 the index (key field spans and header index) stays where the scanner wrote it, in the
+ *   index ring in its memory, and the message reads it there; a message read after the ring has come
+ *   round over it (~600 later 200 OKs) has its bytes scanned again and the index copied into a chunk
+ *   on that first read (message/fast-scan.ts): not measured here, where every message dies at once.
  * - "+ all key-field strings read": the same, then the 14 key fields read as strings.
  * - "full typed parse of every header": the same, then `decodeAllHeaders` (every header with a typed
  *   decoder decoded into its typed value and checked, its diagnostics returned: Via, name-addr + URI,
