@@ -702,6 +702,21 @@ function lfSimd(b: usize, p: i32, end: i32): i32 {
   return end;
 }
 
+/** {@link lfSimd} without the comma. */
+// @ts-ignore: decorator
+@inline function lfOnly(b: usize, p: i32, end: i32): i32 {
+  const k = i8x16.splat(10);
+  while (p < end) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(b + <usize>p), k));
+    if (m != 0) {
+      const q = p + ctz<i32>(m);
+      return q < end ? q : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
 /** The octets `[p, p + 8)` or-ed with `mask` equal `w` (a name's letters in lower case). */
 // @ts-ignore: decorator
 @inline function w8(b: usize, p: i32, mask: u64, w: u64): bool {
@@ -761,9 +776,10 @@ function facts(b: usize, ps: i32, pend: i32, src: i32, sle: i32, ss: i32, se0: i
       break;
     }
     if (c == 32 || c == 9 || c == 10) return 0; // folded, bare LF
-    const lf = lfSimd(b, p, pend);
-    if (lf + 1 >= pend || u8at(b, lf - 1) != 13) return 0; // unterminated, bare LF
     const lc = c | 0x20;
+    // (commas matter on Via and Record-Route lines only)
+    const lf = lc == 0x76 || lc == 0x72 ? lfSimd(b, p, pend) : lfOnly(b, p, pend);
+    if (lf + 1 >= pend || u8at(b, lf - 1) != 13) return 0; // unterminated, bare LF
     if (lc == 0x76) {
       // "v:" / "via:"
       let a = afterName(b, p + 1);
