@@ -343,6 +343,11 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   // the header section as one string (ASCII): the octet decoders read values where they lie in it
   const head = pm ? pm.asciiHead() : null;
   const hb = pm ? pm.startLineStart : 0;
+  // the index read once per message (nothing here parses another message, so it stays where it is):
+  // field i's slots at o0 + i * stride
+  const ix = pm ? pm.ix : null;
+  const o0 = pm ? pm.slot(0) : 0;
+  const stride = pm ? pm.slot(1) - o0 : 0;
   for (let i = 0; i < n; i++) {
     let vs: number;
     let ve: number;
@@ -351,9 +356,8 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
     if (pm) {
       // the key headers' decoders by id (no name lookup); the value is decoded only when a decoder wants it.
       // The field's slots read once here (sip-message.ts: key id in the low 8 bits, FOLDED = 256)
-      const o = pm.slot(i);
-      const ix = pm.ix;
-      const w = ix[o + 4]!;
+      const o = o0 + i * stride;
+      const w = ix![o + 4]!;
       const id = w & 255;
       let fn: TypedDecoder | null | undefined;
       let at: OctetDecoder | null;
@@ -368,8 +372,8 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
         fn = decoderOf(pm.canonicalAt(i));
         at = fn ? octetDecoderOf(fn) : null;
       }
-      vs = ix[o + 2]!;
-      ve = ix[o + 3]!;
+      vs = ix![o + 2]!;
+      ve = ix![o + 3]!;
       if (at !== null && head !== null && ve - hb <= head.length && (w & 256) === 0) {
         // Via and the address headers, most of every message: read from the octets (same results)
         v = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);

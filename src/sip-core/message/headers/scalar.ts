@@ -151,6 +151,12 @@ export function cseqSpanValue(s: string, so: number, end: number, raw: Uint8Arra
   const dEnd = i;
   while (i < end && (raw[at + i] === 32 || raw[at + i] === 9)) i++;
   const mStart = i;
+  // the usual methods as constants, read once (a method running to the end needs no token loop)
+  let method = methodAt(raw, at + mStart, end - mStart);
+  if (method !== null && dEnd !== 0 && dEnd <= 10 && seq <= UINT32_MAX && mStart !== dEnd) {
+    bareOut.diags = NO_DIAGNOSTICS;
+    return { seq, method };
+  }
   const ch = CHAR256; // (a local: see parseCallIdSpan)
   const TOKEN = C_TOKEN;
   // (the letters of the method four at a time: host characters are token characters)
@@ -162,7 +168,7 @@ export function cseqSpanValue(s: string, so: number, end: number, raw: Uint8Arra
   }
   if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
     return fallback(parseCSeq(s.slice(so, so + end)));
-  const method = methodAt(raw, at + mStart, end - mStart) ?? s.slice(so + mStart, so + end);
+  method ??= s.slice(so + mStart, so + end);
   bareOut.diags = NO_DIAGNOSTICS;
   return { seq, method };
 }

@@ -772,13 +772,16 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
           n <= 255 &&
           (k >= end || (stop[b[o + k]!]! & HVALUE) !== 0);
       }
-      // (host characters are no stop: stepped over four at a time first)
-      k = hostEndAt(b, o + k, o + end) - o;
-      while (k < end) {
-        const c = b[o + k]!;
-        // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
-        if ((stop[c]! & HVALUE) !== 0) break;
-        k++;
+      if (!ipv4) {
+        // (host characters are no stop: stepped over four at a time first; an IPv4 received ends at
+        // the end or at a stop, where both loops would stop at once)
+        k = hostEndAt(b, o + k, o + end) - o;
+        while (k < end) {
+          const c = b[o + k]!;
+          // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
+          if ((stop[c]! & HVALUE) !== 0) break;
+          k++;
+        }
       }
       if (k === vStart) return null;
       if (name === 'branch') {
