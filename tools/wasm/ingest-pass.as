@@ -104,6 +104,7 @@ let rHSentBy: i32 = 0;
 let rHFromTag: i32 = 0;
 let rHToTag: i32 = 0;
 let rSle: i32 = 0;
+let rFacts: i32 = 0;
 let kMethod: i32 = 0; // R_KEY + 2 * F_METHOD
 let kUri: i32 = 0;
 let kVersion: i32 = 0;
@@ -134,7 +135,9 @@ export function layout(
   branch: i32,
   sentBy: i32,
   transport: i32,
+  facts: i32,
 ): void {
+  rFacts = facts;
   outBase = out;
   rKind = kind;
   rStatus = status;
@@ -655,6 +658,10 @@ function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32,
   store<u16>(stBase + SN * 68 + (mi << 1), <u16>load<i32>(row, 48));
   store<u8>(stBase + SN * 72 + mi, <u8>(lf >= 0 ? 1 : 0));
   store<u8>(stBase + SN * 73 + mi, <u8>(kind | (kf << 5)));
+  // the analysis facts the scan noted (sip-scan.as R_FACTS), with FX_SENTBY_SRC read here
+  let fx = out(rFacts);
+  if (fx != 0 && ss >= 0 && sentByIsSource(buf, ss, out(kSentBy + 1), sip)) fx |= FX_SENTBY_SRC;
+  store<u16>(stBase + SN * 74 + (mi << 1), <u16>fx);
   return true;
 }
 
@@ -751,6 +758,21 @@ function dottedQuad(b: usize, s: i32, e: i32): i64 {
     }
   }
   return i == e ? <i64>v : -1;
+}
+
+/** The trace's `facts` column (sip-scan.as R_FACTS): the top Via sent-by host is the packet's source. */
+const FX_SENTBY_SRC: i32 = 16;
+
+/** The sent-by `[s, e)` (the scanner's span) is IPv4 `src` as a dotted quad, with at most one colon (a port). */
+function sentByIsSource(b: usize, s: i32, e: i32, src: i32): bool {
+  let colon = -1;
+  for (let i = s; i < e; i++)
+    if (u8at(b, i) == 58) {
+      if (colon >= 0) return false;
+      colon = i;
+    }
+  const v = dottedQuad(b, s, colon >= 0 ? colon : e);
+  return v >= 0 && <u32>v == <u32>src;
 }
 
 /**

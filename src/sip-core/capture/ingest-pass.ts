@@ -21,6 +21,7 @@ import { INGEST_PASS_WASM } from './ingest-pass-wasm';
 import { SIP_SCAN_WASM } from '../message/sip-scan-wasm';
 import {
   R_CSEQ,
+  R_FACTS,
   R_HBRANCH,
   R_HFROMTAG,
   R_HSENTBY,
@@ -138,6 +139,8 @@ export interface PassStage {
   status: Uint16Array;
   tr: Uint8Array;
   flags: Uint8Array;
+  /** The trace's `facts` column (FX_*): the analysis facts the scan noted, 0 when none. */
+  facts: Uint16Array;
 }
 
 /**
@@ -164,6 +167,48 @@ export const AF_RR_LOOSE = 16;
 export const AF_SENTBY_SRC = 32;
 /** The facts above were read (else none is known). */
 export const AF_KNOWN = 64;
+
+/**
+ * The trace's `facts` column (Uint16, one per message): the analysis facts noted by the key-field
+ * scanner's SCAN_KEYS walk as the ingest pass scans each message (tools/wasm/sip-scan.as R_FACTS, which
+ * walks on from its last key header to the end of the header section), and by the pass itself
+ * (FX_SENTBY_SRC, which needs the packet's source). 0: nothing known (a message the pass did not take,
+ * a live or simulated trace, or one the walk cannot read as the parser does): tier 2 then asks
+ * {@link messageFacts}. Bits 0-1 the Via count (1 one, 2 two, 3 any other: FX_VIA), then the bits
+ * below, then from bit 5 the header section's length when the body is SDP (0: no SDP body).
+ */
+export const FX_VIA = 3;
+/** `facts` column: a Contact field is present. */
+export const FX_CONTACT = 4;
+/** `facts` column: no Record-Route, or each one a single `<uri>` with `;lr`. */
+export const FX_RR_LOOSE = 8;
+/** `facts` column: the top Via sent-by host is the packet's IPv4 source (canonical dotted quad). */
+export const FX_SENTBY_SRC = 16;
+/** `facts` column: the SDP body's offset (the header section's length) is `value >>> FX_HLEN_SHIFT`. */
+export const FX_HLEN_SHIFT = 5;
+
+/** AF_* bits of a `facts` column value's low five bits (AF_KNOWN set; AF_SDP from the length). */
+const AF_OF_FX = ((): Uint8Array => {
+  const t = new Uint8Array(32);
+  for (let v = 0; v < 32; v++) {
+    const via = v & FX_VIA;
+    if (via === 0) continue;
+    t[v] =
+      AF_KNOWN |
+      (via === 1 ? AF_VIA1 : via === 2 ? AF_VIA2 : 0) |
+      ((v & FX_CONTACT) !== 0 ? AF_CONTACT : 0) |
+      ((v & FX_RR_LOOSE) !== 0 ? AF_RR_LOOSE : 0) |
+      ((v & FX_SENTBY_SRC) !== 0 ? AF_SENTBY_SRC : 0);
+  }
+  return t;
+})();
+
+/** The AF_* bits of a `facts` column value (0: nothing known); with AF_SDP its length is `fx >>> FX_HLEN_SHIFT`. */
+export function factsOfColumn(fx: number): number {
+  if (fx === 0 || !factsOn) return 0;
+  factsCounters.column++;
+  return AF_OF_FX[fx & 31]! | (fx >>> FX_HLEN_SHIFT !== 0 ? AF_SDP : 0);
+}
 
 /** The methods the pass names by a code (P_AUX): the octets equal the name exactly. */
 export const PASS_METHODS = [
@@ -358,6 +403,7 @@ function views(): void {
     method: u16(70),
     tr: new Uint8Array(b, STAGE_AT + 72 * n, n),
     flags: new Uint8Array(b, STAGE_AT + 73 * n, n),
+    facts: u16(74),
   };
   factsIn = new Uint8Array(b, FACTS_AT, FACTS_CAP);
   addrCache = new Int32Array(b, ADDR_AT, ADDR_SLOTS * 2);
@@ -401,6 +447,7 @@ function load(): void {
       k(F_BRANCH),
       k(F_SENTBY),
       k(F_TRANSPORT),
+      R_FACTS,
     );
     memory = scanner.memory;
     const need = ARENA_AT + ARENA_SLACK;
@@ -611,8 +658,11 @@ export function setMessageFacts(on: boolean): void {
   factsOn = on;
 }
 
-/** Messages {@link messageFacts} read so far in this thread (tests check it ran). */
-export const factsCounters = { asked: 0 };
+/**
+ * Messages {@link messageFacts} read so far in this thread, and `facts` column values
+ * {@link factsOfColumn} answered (tests check they ran).
+ */
+export const factsCounters = { asked: 0, column: 0 };
 
 /** The header section's length of the last {@link messageFacts} answer with AF_SDP. */
 export function messageFactsHlen(): number {

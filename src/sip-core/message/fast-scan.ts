@@ -25,6 +25,11 @@ export const R_VIA = 9;
 export const R_ROUTE = 10;
 export const R_RR = 11;
 export const R_SLE = 12;
+/**
+ * SCAN_KEYS only: the message's analysis facts noted on the same walk (capture/ingest-pass.ts FX_*,
+ * without FX_SENTBY_SRC; 0: none known).
+ */
+export const R_FACTS = 13;
 /** Where the key field spans start (two per F_* field), followed by HS numbers per header field. */
 export const R_KEY = 16;
 /**
@@ -187,7 +192,9 @@ export function setFastScan(on: boolean): void {
  *   R_CSEQ and the spans F_METHOD, F_URI, F_VERSION, F_REASON, F_CALLID, F_CSEQM; other slots unset.
  * - {@link SCAN_KEYS} (2): what mode 1 fills, plus the spans F_BRANCH, F_SENTBY, F_TRANSPORT,
  *   F_RECEIVED, F_RPORT (top Via), F_FROMTAG, F_TOTAG, and their hashes R_HBRANCH, R_HSENTBY,
- *   R_HFROMTAG, R_HTOTAG. No header index (R_NH is 0 when set). It answers null where mode 1 does,
+ *   R_HFROMTAG, R_HTOTAG, and R_FACTS (the analysis facts, noted as it walks on from its last key
+ *   header to the end of the header section; what it finds there never makes it answer null). No
+ *   header index (R_NH is 0 when set). It answers null where mode 1 does,
  *   and also where the first Via, From or To field is not in the common case (where mode 0 would
  *   answer null for it too; a {@link keyHash} of the parser's spans then gives the same hashes).
  * Every span and number a mode fills equals what `parseMessage` finds for the same message.
