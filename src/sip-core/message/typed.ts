@@ -233,8 +233,16 @@ export const KEY_ID = {
  * `id`): the key id compared in the index, the canonical name only for a field without one. `undefined`
  * otherwise (another header, or no decoder).
  */
-function keptAt(pm: Internals, vals: unknown[], i: number, name: string, id: number): unknown {
-  const w = pm.ix[pm.slot(i) + 4]! & 255;
+function keptAt(
+  pm: Internals,
+  ix: Int32Array,
+  o: number,
+  vals: unknown[],
+  i: number,
+  name: string,
+  id: number,
+): unknown {
+  const w = ix[o + 4]! & 255;
   if (w !== id && (w !== 0 || pm.canonicalAt(i) !== name)) return undefined;
   return vals[i];
 }
@@ -244,9 +252,13 @@ function values<T>(msg: SipMessage, name: string, id: number): T[] {
   const pm = internals(msg);
   const vals = pm ? cacheOf(msg).vals : null;
   if (pm !== null && vals !== null) {
-    // after decodeAllHeaders: the kept values by key id (no per-name list, no Decoded)
+    // after decodeAllHeaders: the kept values by key id (no per-name list, no Decoded); the index read
+    // once (field i's slots at o0 + i * stride; nothing here parses another message)
+    const ix = pm.ix;
+    const o0 = pm.slot(0);
+    const stride = pm.slot(1) - o0;
     for (let i = 0; i < vals.length; i++) {
-      const v = keptAt(pm, vals, i, name, id);
+      const v = keptAt(pm, ix, o0 + i * stride, vals, i, name, id);
       if (v === null || v === undefined) continue;
       if (Array.isArray(v)) for (let k = 0; k < v.length; k++) out.push(v[k] as T);
       else out.push(v as T);
@@ -266,8 +278,11 @@ function first<T>(msg: SipMessage, name: string, id: number): T | null {
   const pm = internals(msg);
   const vals = pm ? cacheOf(msg).vals : null;
   if (pm !== null && vals !== null) {
+    const ix = pm.ix;
+    const o0 = pm.slot(0);
+    const stride = pm.slot(1) - o0;
     for (let i = 0; i < vals.length; i++) {
-      const w = pm.ix[pm.slot(i) + 4]! & 255;
+      const w = ix[o0 + i * stride + 4]! & 255;
       if (w !== id && (w !== 0 || pm.canonicalAt(i) !== name)) continue;
       // the first field of that name (typedFields(...)[0]): its value, null without a decoder
       const v = vals[i];
@@ -330,11 +345,11 @@ const octetById: (OctetDecoder | null)[] = [];
  * not folded; otherwise they point at the whole field value.
  */
 export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
-  const cache = cacheOf(msg);
+  const pm = internals(msg);
+  const cache = pm ? ((pm.typedCache ??= newCache()) as TypedCache) : cacheOf(msg);
   if (cache.all) return cache.all;
   // (NO_DIAGNOSTICS until the first finding: a clean message allocates no list)
   let out: Diagnostic[] = NO_DIAGNOSTICS;
-  const pm = internals(msg);
   const n = pm ? pm.headerCount : msg.headers.length;
   // one slot per field; `typedFields` groups them by name when asked (no Map built here)
   const vals = new Array<unknown>(n);
