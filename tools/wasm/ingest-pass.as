@@ -57,6 +57,12 @@ const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /** Longest start line looked at (sip-framing.ts MAX_START_LINE). */
 const MAX_START_LINE: i32 = 64 * 1024;
 const SCAN_KEYS: i32 = 2;
+/** The scan mode of each message: SCAN_KEYS, or 3 (SCAN_KEYS_FACTS: the analysis facts too; {@link factsMode}). */
+let keysMode: i32 = 3;
+/** Whether the scan notes the analysis facts (the trace's `facts` column; else it stays 0). */
+export function factsMode(on: i32): void {
+  keysMode = on != 0 ? 3 : SCAN_KEYS;
+}
 /** sip-framing.ts MAX_STREAM_BODY: a larger Content-Length is flagged invalid. */
 const MAX_STREAM_BODY: i32 = 16 * 1024 * 1024;
 /** Row kinds (P_TYPE, see ingest-pass.ts). */
@@ -583,7 +589,7 @@ let prevCe: i32 = -1;
  * caller framed the message (-1 for a datagram).
  */
 function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32, u: i32): bool {
-  if (scanAt(buf + <usize>ps, pend - ps, ps, SCAN_KEYS) != 1) return false;
+  if (scanAt(buf + <usize>ps, pend - ps, ps, keysMode) != 1) return false;
   const kind = out(rKind);
   if (!startLine(buf, ps, kind)) return false;
   if (lf >= 0 && (out(rSle) + 1 != lf || u8at(buf, lf - 1) != 13)) return false;

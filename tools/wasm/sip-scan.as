@@ -712,6 +712,8 @@ function finishKeys<M>(): i32 {
  * index: the scan ends once the first Call-ID and CSeq are read); 2 ("analysis keys") those and the
  * top Via (branch, sent-by, transport, received, rport), the From tag and the To tag, ending once the
  * first Via, From, To, Call-ID and CSeq are read, with their hashes in R_H* and no header index.
+ * 3: mode 2, walking on from its last key field to the end of the header section for the analysis
+ * facts (R_FACTS; what it finds there never makes the scan fail).
  */
 export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
@@ -779,6 +781,7 @@ export function scanAtInto(ptr: usize, len: i32, d: i32, at: usize, lim: i32): i
   outSet(R_MAXF, -1);
   outSet(R_CLCOUNT, 0);
   outSet(R_CLVALUE, -1);
+  outSet(R_FACTS, 0);
   const end = len;
   // parse.ts parseInto: leading whitespace (keep-alives, junk) takes the full parser
   const c0 = at<M>(0);
@@ -1026,6 +1029,15 @@ function factValue<M>(id: i32, vs: i32, ve: i32): void {
   else if (id == ID_CTYPE) {
     if (!fxCt) {
       fxCt = true;
+      // the usual value "application/sdp" compared at once, else "sdp" searched (any case)
+      if (
+        ve - vs == 15 &&
+        (load<u64>(ptr<M>(vs)) | 0x2020202020202020) == 0x746163696c707061 && // "applicat"
+        (load<u64>(ptr<M>(vs + 7)) | 0x2020202020202020) == 0x7064732f6e6f6974 // "tion/sdp"
+      ) {
+        fxSdp = true;
+        return;
+      }
       for (let i = vs; i + 3 <= ve; i++)
         if ((at<M>(i) | 0x20) == 0x73 && (at<M>(i + 1) | 0x20) == 0x64 && (at<M>(i + 2) | 0x20) == 0x70) {
           fxSdp = true;
@@ -1048,68 +1060,108 @@ function factValue<M>(id: i32, vs: i32, ve: i32): void {
 }
 
 /**
+ * The first octet (bit 5 set) of a line {@link factLine} must read: "v", "c", "m", "l", "r", or SP, HT,
+ * CR, LF (bit 5 set: SP, ")", "-", "*"; "-" and "*" and ")" lines are read too: no header name starts so
+ * in the common case).
+ */
+// @ts-ignore: decorator
+@inline function factChar(lc: i32): bool {
+  return lc == 0x76 || lc == 0x63 || lc == 0x6d || lc == 0x6c || lc == 0x72 || lc <= 0x2d;
+}
+
+/**
  * A header line mode 2 reads no key field of, from `p` (its first octet): its facts noted (Via,
- * Contact, Content-Type, Content-Length, Record-Route), p after its LF returned, or -1 where
- * {@link skipLine} returns -1 (unterminated, bare LF, folded).
+ * Contact, Content-Type, Content-Length, Record-Route: names compared a word at a time, no token
+ * scan), p after its LF returned, or -1 where {@link skipLine} returns -1 (unterminated, bare LF,
+ * folded).
  */
 function factLine<M>(p: i32, end: i32): i32 {
   const c = at<M>(p);
   const lc = c | 0x20;
-  if (lc != 0x76 && lc != 0x63 && lc != 0x6d && lc != 0x6c && lc != 0x72) {
-    if (isLws(c)) fxOk = false;
+  let id = 0;
+  let q = p + 1;
+  if (fxOk) {
+    const c1 = at<M>(p + 1);
+    if (c1 == 58 || isWs(c1)) {
+      // a compact form: "v" Via, "m" Contact, "c" Content-Type, "l" Content-Length
+      id = lc == 0x76 ? ID_VIA : lc == 0x6d ? ID_CONTACT : lc == 0x63 ? ID_CTYPE : lc == 0x6c ? ID_CLEN : 0;
+    } else if (lc == 0x76) {
+      if (((load<u32>(ptr<M>(p)) | 0x00202020) & 0x00ffffff) == 0x616976) {
+        id = ID_VIA; // "via"
+        q = p + 3;
+      }
+    } else if (lc == 0x63) {
+      const w = load<u64>(ptr<M>(p)) | 0x0020202020202020;
+      if ((w & 0x00ffffffffffffff) == 0x746361746e6f63) {
+        id = ID_CONTACT; // "contact"
+        q = p + 7;
+      } else if (w == 0x2d746e65746e6f63) {
+        // "content-"
+        const x = lw<M>(p + 8);
+        if (x == 0x65707974) {
+          id = ID_CTYPE; // "type"
+          q = p + 12;
+        } else if (x == 0x676e656c && (load<u16>(ptr<M>(p + 12)) | 0x2020) == 0x6874) {
+          id = ID_CLEN; // "length"
+          q = p + 14;
+        }
+      }
+    } else if (lc == 0x72) {
+      if ((load<u64>(ptr<M>(p)) | 0x2000202020202020) == 0x722d64726f636572 && lw<M>(p + 8) == 0x6574756f) {
+        id = ID_RR; // "record-r" "oute"
+        q = p + 12;
+      }
+    } else if (isLws(c)) fxOk = false; // (a folded start line, a bare LF: the parser reads them otherwise)
+  }
+  if (id == 0) return skipLine<M>(p, end);
+  const x = at<M>(q);
+  if (x != 58) {
+    if (isWs(x)) fxOk = false; // "Via :": the parser reads it, this walk does not
     return skipLine<M>(p, end);
   }
-  const q = scanToken<M>(p, end);
-  sawComma = false;
-  const lf = findLFComma<M>(q, end);
+  let lf: i32;
+  if (id == ID_VIA || id == ID_RR) {
+    sawComma = false;
+    lf = findLFComma<M>(q, end);
+  } else lf = findLF<M>(q, end);
   if (lf + 1 >= end || at<M>(lf - 1) != 13 || isWs(at<M>(lf + 1))) return -1;
-  if (!fxOk) return lf + 1;
-  const nlen = q - p;
-  const id = nlen > 0 && nlen <= 14 ? keyHeaderId<M>(p, nlen) : 0;
-  if (id == ID_VIA || id == ID_CONTACT || id == ID_CTYPE || id == ID_CLEN || id == ID_RR) {
-    const x = at<M>(q);
-    if (x != 58) {
-      if (isWs(x)) fxOk = false; // "Via :": the parser reads it, this walk does not
-      return lf + 1;
-    }
-    const ve = lf - 1;
-    if (id == ID_VIA) {
-      // one value: no comma, not empty
-      let i = q + 1;
-      while (i < ve && isWs(at<M>(i))) i++;
-      if (sawComma || i >= ve) fxOk = false;
-      else fxVia++;
-    } else if (id == ID_RR) {
-      if ((fxBits & FX_RR_LOOSE) != 0) {
-        // analysis/message-view.ts recordRoutesLoose: one <uri> holding ;lr then ";", "=" or ">"
-        // (the first "<" and the first ">" of the value; no comma in the line)
-        let lt = -1;
-        let gt = -1;
-        let loose = !sawComma;
-        for (let i = q + 1; loose && i < ve; i++) {
-          const y = at<M>(i);
-          if (y == 60 && lt < 0) lt = i;
-          else if (y == 62) {
-            gt = i;
+  const ve = lf - 1;
+  if (id == ID_VIA) {
+    // one value: no comma, not empty
+    let i = q + 1;
+    while (i < ve && isWs(at<M>(i))) i++;
+    if (sawComma || i >= ve) fxOk = false;
+    else fxVia++;
+  } else if (id == ID_RR) {
+    if ((fxBits & FX_RR_LOOSE) != 0) {
+      // analysis/message-view.ts recordRoutesLoose: one <uri> holding ;lr then ";", "=" or ">"
+      // (the first "<" and the first ">" of the value; no comma in the line)
+      let lt = -1;
+      let gt = -1;
+      let loose = !sawComma;
+      for (let i = q + 1; loose && i < ve; i++) {
+        const y = at<M>(i);
+        if (y == 60 && lt < 0) lt = i;
+        else if (y == 62) {
+          gt = i;
+          break;
+        }
+      }
+      if (loose && (lt < 0 || gt < lt)) loose = false;
+      if (loose) {
+        loose = false;
+        for (let j = lt + 1; j + 3 <= gt; j++) {
+          if (at<M>(j) != 59 || (at<M>(j + 1) | 0x20) != 0x6c || (at<M>(j + 2) | 0x20) != 0x72) continue;
+          const y = j + 3 == gt ? 59 : at<M>(j + 3);
+          if (y == 59 || y == 61) {
+            loose = true;
             break;
           }
         }
-        if (loose && (lt < 0 || gt < lt)) loose = false;
-        if (loose) {
-          loose = false;
-          for (let j = lt + 1; j + 3 <= gt; j++) {
-            if (at<M>(j) != 59 || (at<M>(j + 1) | 0x20) != 0x6c || (at<M>(j + 2) | 0x20) != 0x72) continue;
-            const y = j + 3 == gt ? 59 : at<M>(j + 3);
-            if (y == 59 || y == 61) {
-              loose = true;
-              break;
-            }
-          }
-        }
-        if (!loose) fxBits &= ~FX_RR_LOOSE;
       }
-    } else factValue<M>(id, q + 1, ve);
-  }
+      if (!loose) fxBits &= ~FX_RR_LOOSE;
+    }
+  } else factValue<M>(id, q + 1, ve);
   return lf + 1;
 }
 
@@ -1141,7 +1193,8 @@ function factsRest<M>(p: i32, end: i32): i32 {
       if (p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
       break;
     }
-    p = factLine<M>(p, end);
+    if (!fxOk) break; // nothing known: the rest need not be read
+    p = factChar(c | 0x20) ? factLine<M>(p, end) : skipLine<M>(p, end);
     if (p < 0) break;
   }
   factsEnd(body, end);
@@ -1195,6 +1248,9 @@ let fastId: i32 = 0;
  * structure only (a search for the line end), and the scan ends once those fields are read.
  */
 function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
+  // mode 3: mode 2 walking on for the analysis facts (R_FACTS)
+  const fx = mode == 3;
+  if (fx) mode = 2;
   const lf = startLine<M>(len, d);
   if (lf < 0) return 0;
   const end = len;
@@ -1203,7 +1259,7 @@ function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
   let nh = 0;
   let body = -1;
   let seen = 0; // bit per key header id: its first field was read
-  if (mode == 2) factsReset();
+  if (fx) factsReset();
   // what ends the scan: the first Call-ID and CSeq (mode 1); and the first Via, From, To (mode 2)
   const want = mode == 1 ? (1 << ID_CALLID) | (1 << ID_CSEQ) : (1 << ID_CALLID) | (1 << ID_CSEQ) | (1 << ID_VIA) | (1 << ID_FROM) | (1 << ID_TO);
   // the first octets of the names still to read, with bit 5 set: "c" and "i" (Call-ID, CSeq), in mode 2
@@ -1223,7 +1279,7 @@ function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
     ) {
       // nothing to read on this line (mode 2: a "v", "f" or "t" line once the first Via, From or To
       // has been read): only the line structure matters (mode 2: and its facts)
-      p = mode == 2 ? factLine<M>(p, end) : skipLine<M>(p, end);
+      p = fx && factChar(lc) ? factLine<M>(p, end) : skipLine<M>(p, end);
       if (p < 0) return 0;
       continue;
     }
@@ -1237,7 +1293,7 @@ function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
         // bad name, space before ":", continuation...: on a "v", "f" or "t" line (mode 2) the
         // structure is read only, as mode 1 reads it (it is no Via, From or To field)
         if (keyLine) return 0;
-        p = factLine<M>(p, end);
+        p = fx ? factLine<M>(p, end) : skipLine<M>(p, end);
         if (p < 0) return 0;
         continue;
       }
@@ -1283,8 +1339,10 @@ function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
             seen |= bit;
             const after = parseTopVia<M>(vs, ve);
             if (after < 0) return 0;
-            if (after < ve) fxOk = false; // a list
-            else fxVia++;
+            if (fx) {
+              if (after < ve) fxOk = false; // a list
+              else fxVia++;
+            }
           } else if (id == ID_FROM) {
             seen |= bit;
             if (!findTag<M>(vs, ve, F_FROMTAG)) return 0;
@@ -1293,11 +1351,11 @@ function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
             if (!findTag<M>(vs, ve, F_TOTAG)) return 0;
           }
         }
-        if (seen == want) return mode == 1 ? 1 : factsRest<M>(flf + 1, end);
+        if (seen == want) return mode == 1 ? 1 : fx ? factsRest<M>(flf + 1, end) : finishKeys<M>();
       }
       // mode 2: a Contact, Content-Type or Content-Length on a "c" line (the key path reads every
       // "c" line; a "m" or "l" line takes factLine)
-      if (mode == 2 && (id == ID_CONTACT || id == ID_CTYPE || id == ID_CLEN) && fxOk) factValue<M>(id, vs, ve);
+      if (fx && (id == ID_CONTACT || id == ID_CTYPE || id == ID_CLEN) && fxOk) factValue<M>(id, vs, ve);
     }
     p = flf + 1;
   }
@@ -1305,7 +1363,7 @@ function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
   outSet(R_BODY, body + d);
   if (mode == 2) {
     outSet(R_NH, 0);
-    factsEnd(body, end);
+    if (fx) factsEnd(body, end);
     return finishKeys<M>();
   }
   outSet(R_NH, nh);

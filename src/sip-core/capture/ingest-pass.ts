@@ -31,6 +31,7 @@ import {
   R_SLE,
   R_STATUS,
   SCAN_OUT,
+  setKeysFacts,
 } from '../message/fast-scan';
 import {
   F_BRANCH,
@@ -335,6 +336,7 @@ interface PassExports {
   tcpInsert(src: number, sp: number, dst: number, dp: number, owner: number): number;
   tcpSerialSet(v: number): void;
   tcpSerialNext(): number;
+  factsMode(on: number): void;
   messageFacts(ptr: number, len: number, src: number): number;
   factsHlen(): number;
 }
@@ -358,6 +360,9 @@ let memBuffer: ArrayBuffer | null = null;
 let table: Int32Array = new Int32Array(0);
 let factsIn: Uint8Array = new Uint8Array(0);
 let factsFn: PassExports['messageFacts'] | null = null;
+/** Whether the ingest notes the analysis facts (`setIngestFacts`), and the pass' switch. */
+let ingestFacts = true;
+let factsModeFn: PassExports['factsMode'] | null = null;
 let factsHlenFn: PassExports['factsHlen'] | null = null;
 /**
  * `Uint8Array.prototype.set`, called with `.call` (the builtin called directly, see fast-scan.ts).
@@ -454,6 +459,8 @@ function load(): void {
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     views();
     x.stageSetup(STAGE_AT);
+    factsModeFn = x.factsMode;
+    x.factsMode(ingestFacts ? 1 : 0);
     x.cacheSetup(ADDR_AT, METH_AT);
     passFn = x.pass;
     stoppedFn = x.stopped;
@@ -652,6 +659,19 @@ export function messageFacts(buf: Uint8Array, start: number, end: number, src: n
 }
 
 let factsOn = true;
+
+
+/**
+ * Whether this thread's ingest (the pass and the JavaScript path's index scan) notes the analysis
+ * facts into the trace's `facts` column (on by default): the key scan then walks on from its last key
+ * header to the end of the header section (message/fast-scan.ts SCAN_KEYS_FACTS), which costs ingest
+ * time and saves tier 2 its own walk (`messageFacts`) per message. Off: the column stays 0.
+ */
+export function setIngestFacts(on: boolean): void {
+  ingestFacts = on;
+  setKeysFacts(on);
+  factsModeFn?.(on ? 1 : 0);
+}
 
 /** Turns {@link messageFacts} off (it answers 0: nothing known) or on (tests compare the two). */
 export function setMessageFacts(on: boolean): void {

@@ -16,8 +16,8 @@ import {
   R_KEY,
   R_KIND,
   R_STATUS,
-  SCAN_KEYS,
   fastScan,
+  keysMode,
   keyHash,
 } from '../message/fast-scan';
 import { parseMessage } from '../message/parse';
@@ -133,7 +133,7 @@ export function spanText(buf: Uint8Array, s: number, e: number): string {
  * message is not in the scanner's common case: so the spans are exactly those of `parseMessage`.
  */
 export function indexScanSpans(buf: Uint8Array, start: number, end: number, out: IndexSpans): IndexSpans {
-  let ix: Int32Array | null = fastScan(buf, start, end, SCAN_KEYS);
+  let ix: Int32Array | null = fastScan(buf, start, end, keysMode);
   let b = R_KEY;
   if (ix !== null) {
     const kind = ix[R_KIND]!;
