@@ -58,7 +58,7 @@ const MAX_RECORD: u32 = 16 * 1024 * 1024;
 const MAX_START_LINE: i32 = 64 * 1024;
 const SCAN_KEYS: i32 = 2;
 /** The scan mode of each message: SCAN_KEYS, or 3 (SCAN_KEYS_FACTS: the analysis facts too; {@link factsMode}). */
-let keysMode: i32 = 3;
+let keysMode: i32 = SCAN_KEYS;
 /** Whether the scan notes the analysis facts (the trace's `facts` column; else it stays 0). */
 export function factsMode(on: i32): void {
   keysMode = on != 0 ? 3 : SCAN_KEYS;

@@ -361,7 +361,7 @@ let table: Int32Array = new Int32Array(0);
 let factsIn: Uint8Array = new Uint8Array(0);
 let factsFn: PassExports['messageFacts'] | null = null;
 /** Whether the ingest notes the analysis facts (`setIngestFacts`), and the pass' switch. */
-let ingestFacts = true;
+let ingestFacts = false;
 let factsModeFn: PassExports['factsMode'] | null = null;
 let factsHlenFn: PassExports['factsHlen'] | null = null;
 /**
@@ -660,12 +660,13 @@ export function messageFacts(buf: Uint8Array, start: number, end: number, src: n
 
 let factsOn = true;
 
-
 /**
  * Whether this thread's ingest (the pass and the JavaScript path's index scan) notes the analysis
- * facts into the trace's `facts` column (on by default): the key scan then walks on from its last key
- * header to the end of the header section (message/fast-scan.ts SCAN_KEYS_FACTS), which costs ingest
- * time and saves tier 2 its own walk (`messageFacts`) per message. Off: the column stays 0.
+ * facts into the trace's `facts` column: the key scan then walks on from its last key header to the
+ * end of the header section (message/fast-scan.ts SCAN_KEYS_FACTS). Off by default (the column stays
+ * 0, tier 2 walks each message itself with `messageFacts`): measured on the bench captures (analysis
+ * README, session 10 second round), the walk cost the ingest +29-31% (one worker, 200 MB) for tier 2
+ * 1.15-1.26x, about the CPU it saves tier 2, on the open's critical path.
  */
 export function setIngestFacts(on: boolean): void {
   ingestFacts = on;

@@ -61,12 +61,12 @@ export const SCAN_KEYS = 2;
 export const SCAN_KEYS_FACTS = 3;
 
 /** The mode the trace's index scan uses (capture/sip-index.ts): {@link setKeysFacts}. */
-export let keysMode: ScanMode = SCAN_KEYS_FACTS;
+export let keysMode: ScanMode = SCAN_KEYS;
 
 /**
- * Whether the ingest's key scan notes the analysis facts ({@link SCAN_KEYS_FACTS}, the default) or
+ * Whether the ingest's key scan notes the analysis facts ({@link SCAN_KEYS_FACTS}) or
  * not ({@link SCAN_KEYS}: the trace's `facts` column stays 0 and tier 2 walks each message itself):
- * capture/ingest-pass.ts `setIngestFacts` sets it for both ingest paths.
+ * capture/ingest-pass.ts `setIngestFacts` sets it for both ingest paths (off by default).
  */
 export function setKeysFacts(on: boolean): void {
   keysMode = on ? SCAN_KEYS_FACTS : SCAN_KEYS;

@@ -32,7 +32,7 @@ const fixtures = path.join(repo, 'test/fixtures/analysis');
 
 afterEach(() => {
   setMessageFacts(true);
-  setIngestFacts(true);
+  setIngestFacts(false);
 });
 
 function captures(): string[] {

@@ -12,7 +12,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AF_CONTACT,
   AF_KNOWN,
@@ -25,6 +25,7 @@ import {
   FX_HLEN_SHIFT,
   ingestPassAvailable,
   messageFacts,
+  setIngestFacts,
   messageFactsHlen,
 } from '../../../src/sip-core/capture/ingest-pass';
 import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
@@ -38,7 +39,12 @@ import { AnalysisMessage } from '../../../src/sip-core/analysis/message-view';
 import { FIXTURES, havePublic, PUBLIC_CAPTURES } from './tshark-compare';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ingest-facts-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// the trace's column is filled only with the ingest's facts on (off by default: setIngestFacts)
+beforeAll(() => setIngestFacts(true));
+afterAll(() => {
+  setIngestFacts(false);
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 const enc = new TextEncoder();
 const view = new AnalysisMessage();
