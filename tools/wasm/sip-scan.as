@@ -720,7 +720,8 @@ export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   kb = OUT + (<usize>KEY << 2);
   maxh = MAXH;
   v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
-  return indexOnly == 0 ? scanBody<u8>(len, d) : scanIndex<u8>(len, d, indexOnly);
+  if (indexOnly == 3) return scanIndex<u8, u16>(len, d, 2);
+  return indexOnly == 0 ? scanBody<u8>(len, d) : scanIndex<u8, u8>(len, d, indexOnly);
 }
 
 /**
@@ -733,7 +734,8 @@ export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
   base = ptr;
   kb = OUT + (<usize>KEY << 2);
   maxh = MAXH;
-  return indexOnly == 0 ? scanBody<u16>(len, d) : scanIndex<u16>(len, d, indexOnly);
+  if (indexOnly == 3) return scanIndex<u16, u16>(len, d, 2);
+  return indexOnly == 0 ? scanBody<u16>(len, d) : scanIndex<u16, u8>(len, d, indexOnly);
 }
 
 /**
@@ -1247,10 +1249,10 @@ let fastId: i32 = 0;
  * Modes 1 and 2 ({@link scan}'s `indexOnly`): the lines before the fields they read are read for their
  * structure only (a search for the line end), and the scan ends once those fields are read.
  */
-function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
-  // mode 3: mode 2 walking on for the analysis facts (R_FACTS)
-  const fx = mode == 3;
-  if (fx) mode = 2;
+function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
+  // F = u16: mode 3, that is mode 2 walking on for the analysis facts (R_FACTS); F = u8: modes 1 and 2
+  // (a compile-time choice: their code has none of the facts' branches)
+  const fx = sizeof<F>() == 2;
   const lf = startLine<M>(len, d);
   if (lf < 0) return 0;
   const end = len;
