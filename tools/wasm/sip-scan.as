@@ -783,7 +783,6 @@ export function scanAtInto(ptr: usize, len: i32, d: i32, at: usize, lim: i32): i
   outSet(R_MAXF, -1);
   outSet(R_CLCOUNT, 0);
   outSet(R_CLVALUE, -1);
-  outSet(R_FACTS, 0);
   const end = len;
   // parse.ts parseInto: leading whitespace (keep-alives, junk) takes the full parser
   const c0 = at<M>(0);
@@ -1253,6 +1252,7 @@ function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
   // F = u16: mode 3, that is mode 2 walking on for the analysis facts (R_FACTS); F = u8: modes 1 and 2
   // (a compile-time choice: their code has none of the facts' branches)
   const fx = sizeof<F>() == 2;
+  outSet(R_FACTS, 0); // (mode 3 writes it once the header section is read)
   const lf = startLine<M>(len, d);
   if (lf < 0) return 0;
   const end = len;
