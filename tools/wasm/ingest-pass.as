@@ -57,12 +57,6 @@ const MAX_RECORD: u32 = 16 * 1024 * 1024;
 /** Longest start line looked at (sip-framing.ts MAX_START_LINE). */
 const MAX_START_LINE: i32 = 64 * 1024;
 const SCAN_KEYS: i32 = 2;
-/** The scan mode of each message: SCAN_KEYS, or 3 (SCAN_KEYS_FACTS: the analysis facts too; {@link factsMode}). */
-let keysMode: i32 = SCAN_KEYS;
-/** Whether the scan notes the analysis facts (the trace's `facts` column; else it stays 0). */
-export function factsMode(on: i32): void {
-  keysMode = on != 0 ? 3 : SCAN_KEYS;
-}
 /** sip-framing.ts MAX_STREAM_BODY: a larger Content-Length is flagged invalid. */
 const MAX_STREAM_BODY: i32 = 16 * 1024 * 1024;
 /** Row kinds (P_TYPE, see ingest-pass.ts). */
@@ -110,7 +104,6 @@ let rHSentBy: i32 = 0;
 let rHFromTag: i32 = 0;
 let rHToTag: i32 = 0;
 let rSle: i32 = 0;
-let rFacts: i32 = 0;
 let kMethod: i32 = 0; // R_KEY + 2 * F_METHOD
 let kUri: i32 = 0;
 let kVersion: i32 = 0;
@@ -141,9 +134,7 @@ export function layout(
   branch: i32,
   sentBy: i32,
   transport: i32,
-  facts: i32,
 ): void {
-  rFacts = facts;
   outBase = out;
   rKind = kind;
   rStatus = status;
@@ -589,7 +580,7 @@ let prevCe: i32 = -1;
  * caller framed the message (-1 for a datagram).
  */
 function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32, u: i32): bool {
-  if (scanAt(buf + <usize>ps, pend - ps, ps, keysMode) != 1) return false;
+  if (scanAt(buf + <usize>ps, pend - ps, ps, SCAN_KEYS) != 1) return false;
   const kind = out(rKind);
   if (!startLine(buf, ps, kind)) return false;
   if (lf >= 0 && (out(rSle) + 1 != lf || u8at(buf, lf - 1) != 13)) return false;
@@ -664,10 +655,6 @@ function messageRow(buf: usize, row: usize, ps: i32, pend: i32, lf: i32, o: i32,
   store<u16>(stBase + SN * 68 + (mi << 1), <u16>load<i32>(row, 48));
   store<u8>(stBase + SN * 72 + mi, <u8>(lf >= 0 ? 1 : 0));
   store<u8>(stBase + SN * 73 + mi, <u8>(kind | (kf << 5)));
-  // the analysis facts the scan noted (sip-scan.as R_FACTS), with FX_SENTBY_SRC read here
-  let fx = out(rFacts);
-  if (fx != 0 && ss >= 0 && sentByIsSource(buf, ss, out(kSentBy + 1), sip)) fx |= FX_SENTBY_SRC;
-  store<u16>(stBase + SN * 74 + (mi << 1), <u16>fx);
   return true;
 }
 
@@ -764,21 +751,6 @@ function dottedQuad(b: usize, s: i32, e: i32): i64 {
     }
   }
   return i == e ? <i64>v : -1;
-}
-
-/** The trace's `facts` column (sip-scan.as R_FACTS): the top Via sent-by host is the packet's source. */
-const FX_SENTBY_SRC: i32 = 16;
-
-/** The sent-by `[s, e)` (the scanner's span) is IPv4 `src` as a dotted quad, with at most one colon (a port). */
-function sentByIsSource(b: usize, s: i32, e: i32, src: i32): bool {
-  let colon = -1;
-  for (let i = s; i < e; i++)
-    if (u8at(b, i) == 58) {
-      if (colon >= 0) return false;
-      colon = i;
-    }
-  const v = dottedQuad(b, s, colon >= 0 ? colon : e);
-  return v >= 0 && <u32>v == <u32>src;
 }
 
 /**

@@ -38,8 +38,6 @@ const R_VIA = 9;
 const R_ROUTE = 10;
 const R_RR = 11;
 const R_SLE = 12;
-// mode 2 only: the message's analysis facts (FX_* below; 0: none known), read on the same walk
-const R_FACTS = 13;
 const KEY = 16; // 14 key fields x 2 (start, end), then 5 numbers per header field
 const NKEY = 14;
 const HS = 5;
@@ -712,16 +710,13 @@ function finishKeys<M>(): i32 {
  * index: the scan ends once the first Call-ID and CSeq are read); 2 ("analysis keys") those and the
  * top Via (branch, sent-by, transport, received, rport), the From tag and the To tag, ending once the
  * first Via, From, To, Call-ID and CSeq are read, with their hashes in R_H* and no header index.
- * 3: mode 2, walking on from its last key field to the end of the header section for the analysis
- * facts (R_FACTS; what it finds there never makes the scan fail).
  */
 export function scan(len: i32, d: i32, indexOnly: i32): i32 {
   if (len <= 0 || len > IN_CAP) return 0;
   kb = OUT + (<usize>KEY << 2);
   maxh = MAXH;
   v128.store(IN + <usize>len, i8x16.splat(0)); // the octets after the message read as 0 (JS: undefined)
-  if (indexOnly == 3) return scanIndex<u8, u16>(len, d, 2);
-  return indexOnly == 0 ? scanBody<u8>(len, d) : scanIndex<u8, u8>(len, d, indexOnly);
+  return indexOnly == 0 ? scanBody<u8>(len, d) : scanIndex<u8>(len, d, indexOnly);
 }
 
 /**
@@ -734,8 +729,7 @@ export function scanAt(ptr: usize, len: i32, d: i32, indexOnly: i32): i32 {
   base = ptr;
   kb = OUT + (<usize>KEY << 2);
   maxh = MAXH;
-  if (indexOnly == 3) return scanIndex<u16, u16>(len, d, 2);
-  return indexOnly == 0 ? scanBody<u16>(len, d) : scanIndex<u16, u8>(len, d, indexOnly);
+  return indexOnly == 0 ? scanBody<u16>(len, d) : scanIndex<u16>(len, d, indexOnly);
 }
 
 /**
@@ -993,215 +987,6 @@ function scanBody<M>(len: i32, d: i32): i32 {
   return 1;
 }
 
-// Analysis facts (mode 2, R_FACTS; capture/ingest-pass.ts FX_*, the trace's `facts` column): what
-// the tiered analysis would otherwise walk the message's header lines again for, noted as mode 2
-// walks on from its last key header to the end of the header section. Bits 0-1 the Via count (1 one,
-// 2 two, 3 any other), bit 2 a Contact is present, bit 3 no Record-Route or each one a single <uri>
-// with ;lr, bit 4 left to the ingest pass (the top Via sent-by is the packet's IPv4 source), bits
-// 5-15 the header section's length when the body is SDP (Content-Type names sdp, body not empty, it
-// runs to the message's end), else 0. 0: nothing known (a Via or Record-Route list, a folded or bare-LF
-// line, whitespace before the colon of a header read here, two Content-Length fields, a Content-Length
-// shorter than an SDP body, a header section longer than 2047 octets before an SDP body...).
-const FX_CONTACT: i32 = 4;
-const FX_RR_LOOSE: i32 = 8;
-const FX_HLEN_MAX: i32 = 2047;
-let fxOk: bool = true;
-let fxVia: i32 = 0;
-let fxBits: i32 = 0; // FX_CONTACT, FX_RR_LOOSE
-let fxCt: bool = false; // a Content-Type was read
-let fxSdp: bool = false; // the first one names sdp
-let fxClN: i32 = 0;
-let fxCl: i32 = -1;
-
-// @ts-ignore: decorator
-@inline function factsReset(): void {
-  fxOk = true;
-  fxVia = 0;
-  fxBits = FX_RR_LOOSE;
-  fxCt = false;
-  fxSdp = false;
-  fxClN = 0;
-  fxCl = -1;
-}
-
-/** The value `[vs, ve)` (ve: the CR) of a Contact, Content-Type or Content-Length field. */
-function factValue<M>(id: i32, vs: i32, ve: i32): void {
-  if (id == ID_CONTACT) fxBits |= FX_CONTACT;
-  else if (id == ID_CTYPE) {
-    if (!fxCt) {
-      fxCt = true;
-      // the usual value "application/sdp" compared at once, else "sdp" searched (any case)
-      if (
-        ve - vs == 15 &&
-        (load<u64>(ptr<M>(vs)) | 0x2020202020202020) == 0x746163696c707061 && // "applicat"
-        (load<u64>(ptr<M>(vs + 7)) | 0x2020202020202020) == 0x7064732f6e6f6974 // "tion/sdp"
-      ) {
-        fxSdp = true;
-        return;
-      }
-      for (let i = vs; i + 3 <= ve; i++)
-        if ((at<M>(i) | 0x20) == 0x73 && (at<M>(i + 1) | 0x20) == 0x64 && (at<M>(i + 2) | 0x20) == 0x70) {
-          fxSdp = true;
-          break;
-        }
-    }
-  } else if (id == ID_CLEN) {
-    if (++fxClN > 1) {
-      fxOk = false;
-      return;
-    }
-    let i = vs;
-    while (i < ve && isWs(at<M>(i))) i++;
-    let e = ve;
-    while (e > i && isWs(at<M>(e - 1))) e--;
-    const v = parseDigits<M>(i, e);
-    if (v < 0) fxOk = false;
-    else fxCl = v;
-  }
-}
-
-/**
- * The first octet (bit 5 set) of a line {@link factLine} must read: "v", "c", "m", "l", "r", or SP, HT,
- * CR, LF (bit 5 set: SP, ")", "-", "*"; "-" and "*" and ")" lines are read too: no header name starts so
- * in the common case).
- */
-// @ts-ignore: decorator
-@inline function factChar(lc: i32): bool {
-  return lc == 0x76 || lc == 0x63 || lc == 0x6d || lc == 0x6c || lc == 0x72 || lc <= 0x2d;
-}
-
-/**
- * A header line mode 2 reads no key field of, from `p` (its first octet): its facts noted (Via,
- * Contact, Content-Type, Content-Length, Record-Route: names compared a word at a time, no token
- * scan), p after its LF returned, or -1 where {@link skipLine} returns -1 (unterminated, bare LF,
- * folded).
- */
-function factLine<M>(p: i32, end: i32): i32 {
-  const c = at<M>(p);
-  const lc = c | 0x20;
-  let id = 0;
-  let q = p + 1;
-  if (fxOk) {
-    const c1 = at<M>(p + 1);
-    if (c1 == 58 || isWs(c1)) {
-      // a compact form: "v" Via, "m" Contact, "c" Content-Type, "l" Content-Length
-      id = lc == 0x76 ? ID_VIA : lc == 0x6d ? ID_CONTACT : lc == 0x63 ? ID_CTYPE : lc == 0x6c ? ID_CLEN : 0;
-    } else if (lc == 0x76) {
-      if (((load<u32>(ptr<M>(p)) | 0x00202020) & 0x00ffffff) == 0x616976) {
-        id = ID_VIA; // "via"
-        q = p + 3;
-      }
-    } else if (lc == 0x63) {
-      const w = load<u64>(ptr<M>(p)) | 0x0020202020202020;
-      if ((w & 0x00ffffffffffffff) == 0x746361746e6f63) {
-        id = ID_CONTACT; // "contact"
-        q = p + 7;
-      } else if (w == 0x2d746e65746e6f63) {
-        // "content-"
-        const x = lw<M>(p + 8);
-        if (x == 0x65707974) {
-          id = ID_CTYPE; // "type"
-          q = p + 12;
-        } else if (x == 0x676e656c && (load<u16>(ptr<M>(p + 12)) | 0x2020) == 0x6874) {
-          id = ID_CLEN; // "length"
-          q = p + 14;
-        }
-      }
-    } else if (lc == 0x72) {
-      if ((load<u64>(ptr<M>(p)) | 0x2000202020202020) == 0x722d64726f636572 && lw<M>(p + 8) == 0x6574756f) {
-        id = ID_RR; // "record-r" "oute"
-        q = p + 12;
-      }
-    } else if (isLws(c)) fxOk = false; // (a folded start line, a bare LF: the parser reads them otherwise)
-  }
-  if (id == 0) return skipLine<M>(p, end);
-  const x = at<M>(q);
-  if (x != 58) {
-    if (isWs(x)) fxOk = false; // "Via :": the parser reads it, this walk does not
-    return skipLine<M>(p, end);
-  }
-  let lf: i32;
-  if (id == ID_VIA || id == ID_RR) {
-    sawComma = false;
-    lf = findLFComma<M>(q, end);
-  } else lf = findLF<M>(q, end);
-  if (lf + 1 >= end || at<M>(lf - 1) != 13 || isWs(at<M>(lf + 1))) return -1;
-  const ve = lf - 1;
-  if (id == ID_VIA) {
-    // one value: no comma, not empty
-    let i = q + 1;
-    while (i < ve && isWs(at<M>(i))) i++;
-    if (sawComma || i >= ve) fxOk = false;
-    else fxVia++;
-  } else if (id == ID_RR) {
-    if ((fxBits & FX_RR_LOOSE) != 0) {
-      // analysis/message-view.ts recordRoutesLoose: one <uri> holding ;lr then ";", "=" or ">"
-      // (the first "<" and the first ">" of the value; no comma in the line)
-      let lt = -1;
-      let gt = -1;
-      let loose = !sawComma;
-      for (let i = q + 1; loose && i < ve; i++) {
-        const y = at<M>(i);
-        if (y == 60 && lt < 0) lt = i;
-        else if (y == 62) {
-          gt = i;
-          break;
-        }
-      }
-      if (loose && (lt < 0 || gt < lt)) loose = false;
-      if (loose) {
-        loose = false;
-        for (let j = lt + 1; j + 3 <= gt; j++) {
-          if (at<M>(j) != 59 || (at<M>(j + 1) | 0x20) != 0x6c || (at<M>(j + 2) | 0x20) != 0x72) continue;
-          const y = j + 3 == gt ? 59 : at<M>(j + 3);
-          if (y == 59 || y == 61) {
-            loose = true;
-            break;
-          }
-        }
-      }
-      if (!loose) fxBits &= ~FX_RR_LOOSE;
-    }
-  } else factValue<M>(id, q + 1, ve);
-  return lf + 1;
-}
-
-/** Writes R_FACTS: the header section ended with its CRLF at `body` (the body's start; -1: not found). */
-function factsEnd(body: i32, end: i32): void {
-  let f = 0;
-  if (fxOk && body >= 0) {
-    f = (fxVia == 1 ? 1 : fxVia == 2 ? 2 : 3) | fxBits;
-    // the body as parse.ts frameBody frames it: Content-Length when it fits, else to the end
-    const avail = end - body;
-    const blen = fxClN == 0 || fxCl > avail ? avail : fxCl;
-    if (fxSdp && blen > 0) {
-      if (blen != avail || body > FX_HLEN_MAX) f = 0;
-      else f |= body << 5;
-    }
-  }
-  outSet(R_FACTS, f);
-}
-
-/**
- * Mode 2 after its last key field: the rest of the header section walked line by line for the facts
- * only; the scan has succeeded whatever this finds (a line it cannot read leaves no facts).
- */
-function factsRest<M>(p: i32, end: i32): i32 {
-  let body = -1;
-  while (p < end) {
-    const c = at<M>(p);
-    if (c == 13) {
-      if (p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
-      break;
-    }
-    if (!fxOk) break; // nothing known: the rest need not be read
-    p = factChar(c | 0x20) ? factLine<M>(p, end) : skipLine<M>(p, end);
-    if (p < 0) break;
-  }
-  factsEnd(body, end);
-  return finishKeys<M>();
-}
-
 /** Set by {@link indexName}: the key header id of the name it recognised. */
 let fastId: i32 = 0;
 
@@ -1248,11 +1033,7 @@ let fastId: i32 = 0;
  * Modes 1 and 2 ({@link scan}'s `indexOnly`): the lines before the fields they read are read for their
  * structure only (a search for the line end), and the scan ends once those fields are read.
  */
-function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
-  // F = u16: mode 3, that is mode 2 walking on for the analysis facts (R_FACTS); F = u8: modes 1 and 2
-  // (a compile-time choice: their code has none of the facts' branches)
-  const fx = sizeof<F>() == 2;
-  outSet(R_FACTS, 0); // (mode 3 writes it once the header section is read)
+function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
   const lf = startLine<M>(len, d);
   if (lf < 0) return 0;
   const end = len;
@@ -1261,7 +1042,6 @@ function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
   let nh = 0;
   let body = -1;
   let seen = 0; // bit per key header id: its first field was read
-  if (fx) factsReset();
   // what ends the scan: the first Call-ID and CSeq (mode 1); and the first Via, From, To (mode 2)
   const want = mode == 1 ? (1 << ID_CALLID) | (1 << ID_CSEQ) : (1 << ID_CALLID) | (1 << ID_CSEQ) | (1 << ID_VIA) | (1 << ID_FROM) | (1 << ID_TO);
   // the first octets of the names still to read, with bit 5 set: "c" and "i" (Call-ID, CSeq), in mode 2
@@ -1280,8 +1060,8 @@ function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
         (lc == 0x76 ? (seen & (1 << ID_VIA)) != 0 : lc == 0x66 ? (seen & (1 << ID_FROM)) != 0 : lc != 0x74 || (seen & (1 << ID_TO)) != 0))
     ) {
       // nothing to read on this line (mode 2: a "v", "f" or "t" line once the first Via, From or To
-      // has been read): only the line structure matters (mode 2: and its facts)
-      p = fx && factChar(lc) ? factLine<M>(p, end) : skipLine<M>(p, end);
+      // has been read): only the line structure matters
+      p = skipLine<M>(p, end);
       if (p < 0) return 0;
       continue;
     }
@@ -1295,7 +1075,7 @@ function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
         // bad name, space before ":", continuation...: on a "v", "f" or "t" line (mode 2) the
         // structure is read only, as mode 1 reads it (it is no Via, From or To field)
         if (keyLine) return 0;
-        p = fx ? factLine<M>(p, end) : skipLine<M>(p, end);
+        p = skipLine<M>(p, end);
         if (p < 0) return 0;
         continue;
       }
@@ -1339,12 +1119,7 @@ function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
         } else if (mode == 2) {
           if (id == ID_VIA) {
             seen |= bit;
-            const after = parseTopVia<M>(vs, ve);
-            if (after < 0) return 0;
-            if (fx) {
-              if (after < ve) fxOk = false; // a list
-              else fxVia++;
-            }
+            if (parseTopVia<M>(vs, ve) < 0) return 0;
           } else if (id == ID_FROM) {
             seen |= bit;
             if (!findTag<M>(vs, ve, F_FROMTAG)) return 0;
@@ -1353,11 +1128,8 @@ function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
             if (!findTag<M>(vs, ve, F_TOTAG)) return 0;
           }
         }
-        if (seen == want) return mode == 1 ? 1 : fx ? factsRest<M>(flf + 1, end) : finishKeys<M>();
+        if (seen == want) return mode == 1 ? 1 : finishKeys<M>();
       }
-      // mode 2: a Contact, Content-Type or Content-Length on a "c" line (the key path reads every
-      // "c" line; a "m" or "l" line takes factLine)
-      if (fx && (id == ID_CONTACT || id == ID_CTYPE || id == ID_CLEN) && fxOk) factValue<M>(id, vs, ve);
     }
     p = flf + 1;
   }
@@ -1365,7 +1137,6 @@ function scanIndex<M, F>(len: i32, d: i32, mode: i32): i32 {
   outSet(R_BODY, body + d);
   if (mode == 2) {
     outSet(R_NH, 0);
-    if (fx) factsEnd(body, end);
     return finishKeys<M>();
   }
   outSet(R_NH, nh);

@@ -71,14 +71,7 @@ import {
 } from './transaction/transaction';
 import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
-import {
-  AF_KNOWN,
-  AF_SDP,
-  factsOfColumn,
-  FX_HLEN_SHIFT,
-  messageFacts,
-  messageFactsHlen,
-} from '../capture/ingest-pass';
+import { AF_KNOWN, AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
 import { canonicalIpv4 } from '../capture/address';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
@@ -398,13 +391,13 @@ export class TraceAnalyzer implements TraceAnalysis {
       msg === null &&
       cid !== null &&
       ((this.#t1 !== null && this.#t1.isRetransmission(id)) ||
-        (!this.#startsGroup(id) && ((facts = this.#factsOf(id, buf, start, end)) & AF_KNOWN) !== 0))
+        (!this.#startsGroup(id) &&
+          ((facts = messageFacts(buf, start, end, this.#srcV4(id))) & AF_KNOWN) !== 0))
     ) {
       // A retransmission (tier 1): its handling reads only what the trace's columns hold; any other
-      // message with its analysis facts (the Via count, SDP body, Contact, Record-Route, sent-by: the
-      // trace's `facts` column, noted by the ingest's scan, else capture/ingest-pass.ts messageFacts)
-      // reads those too. Its bytes are scanned only if a rule asks for more (message-view.ts,
-      // readDeferred).
+      // message with its analysis facts (the Via count, SDP body, Contact, Record-Route, sent-by
+      // facts of one walk over its header lines: capture/ingest-pass.ts messageFacts) reads those too.
+      // Its bytes are scanned only if a rule asks for more (message-view.ts, readDeferred).
       const kind = t.kind(id);
       const method = t.methodOrCseqMethod(id);
       const status = t.status(id);
@@ -422,30 +415,11 @@ export class TraceAnalyzer implements TraceAnalysis {
         t.toTagHash(id) !== 0,
         (t.keyFlags(id) & KF_COOKIE) !== 0,
         facts,
-        (facts & AF_SDP) !== 0 ? this.#factsHlen : 0,
+        (facts & AF_SDP) !== 0 ? messageFactsHlen() : 0,
       );
       this.#index(id, m);
     } else this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
     m.release(); // the buffer (a capture chunk) and the parse's index chunk are not kept alive
-  }
-
-  /** The SDP body's offset that goes with the last `#factsOf` answer holding AF_SDP. */
-  #factsHlen = 0;
-
-  /**
-   * Message `id`'s analysis facts (AF_*; 0: none known): the trace's `facts` column (the ingest's
-   * scan noted them), else one walk over its header lines (`messageFacts`: a message the ingest pass
-   * did not take, a live or simulated trace).
-   */
-  #factsOf(id: number, buf: Uint8Array, start: number, end: number): number {
-    const fx = this.trace.analysisFacts(id);
-    if (fx !== 0) {
-      this.#factsHlen = fx >>> FX_HLEN_SHIFT;
-      return factsOfColumn(fx);
-    }
-    const f = messageFacts(buf, start, end, this.#srcV4(id));
-    this.#factsHlen = (f & AF_SDP) !== 0 ? messageFactsHlen() : 0;
-    return f;
   }
 
   /**

@@ -21,7 +21,6 @@ import { INGEST_PASS_WASM } from './ingest-pass-wasm';
 import { SIP_SCAN_WASM } from '../message/sip-scan-wasm';
 import {
   R_CSEQ,
-  R_FACTS,
   R_HBRANCH,
   R_HFROMTAG,
   R_HSENTBY,
@@ -31,7 +30,6 @@ import {
   R_SLE,
   R_STATUS,
   SCAN_OUT,
-  setKeysFacts,
 } from '../message/fast-scan';
 import {
   F_BRANCH,
@@ -140,8 +138,6 @@ export interface PassStage {
   status: Uint16Array;
   tr: Uint8Array;
   flags: Uint8Array;
-  /** The trace's `facts` column (FX_*): the analysis facts the scan noted, 0 when none. */
-  facts: Uint16Array;
 }
 
 /**
@@ -168,48 +164,6 @@ export const AF_RR_LOOSE = 16;
 export const AF_SENTBY_SRC = 32;
 /** The facts above were read (else none is known). */
 export const AF_KNOWN = 64;
-
-/**
- * The trace's `facts` column (Uint16, one per message): the analysis facts noted by the key-field
- * scanner's SCAN_KEYS walk as the ingest pass scans each message (tools/wasm/sip-scan.as R_FACTS, which
- * walks on from its last key header to the end of the header section), and by the pass itself
- * (FX_SENTBY_SRC, which needs the packet's source). 0: nothing known (a message the pass did not take,
- * a live or simulated trace, or one the walk cannot read as the parser does): tier 2 then asks
- * {@link messageFacts}. Bits 0-1 the Via count (1 one, 2 two, 3 any other: FX_VIA), then the bits
- * below, then from bit 5 the header section's length when the body is SDP (0: no SDP body).
- */
-export const FX_VIA = 3;
-/** `facts` column: a Contact field is present. */
-export const FX_CONTACT = 4;
-/** `facts` column: no Record-Route, or each one a single `<uri>` with `;lr`. */
-export const FX_RR_LOOSE = 8;
-/** `facts` column: the top Via sent-by host is the packet's IPv4 source (canonical dotted quad). */
-export const FX_SENTBY_SRC = 16;
-/** `facts` column: the SDP body's offset (the header section's length) is `value >>> FX_HLEN_SHIFT`. */
-export const FX_HLEN_SHIFT = 5;
-
-/** AF_* bits of a `facts` column value's low five bits (AF_KNOWN set; AF_SDP from the length). */
-const AF_OF_FX = ((): Uint8Array => {
-  const t = new Uint8Array(32);
-  for (let v = 0; v < 32; v++) {
-    const via = v & FX_VIA;
-    if (via === 0) continue;
-    t[v] =
-      AF_KNOWN |
-      (via === 1 ? AF_VIA1 : via === 2 ? AF_VIA2 : 0) |
-      ((v & FX_CONTACT) !== 0 ? AF_CONTACT : 0) |
-      ((v & FX_RR_LOOSE) !== 0 ? AF_RR_LOOSE : 0) |
-      ((v & FX_SENTBY_SRC) !== 0 ? AF_SENTBY_SRC : 0);
-  }
-  return t;
-})();
-
-/** The AF_* bits of a `facts` column value (0: nothing known); with AF_SDP its length is `fx >>> FX_HLEN_SHIFT`. */
-export function factsOfColumn(fx: number): number {
-  if (fx === 0 || !factsOn) return 0;
-  factsCounters.column++;
-  return AF_OF_FX[fx & 31]! | (fx >>> FX_HLEN_SHIFT !== 0 ? AF_SDP : 0);
-}
 
 /** The methods the pass names by a code (P_AUX): the octets equal the name exactly. */
 export const PASS_METHODS = [
@@ -336,7 +290,6 @@ interface PassExports {
   tcpInsert(src: number, sp: number, dst: number, dp: number, owner: number): number;
   tcpSerialSet(v: number): void;
   tcpSerialNext(): number;
-  factsMode(on: number): void;
   messageFacts(ptr: number, len: number, src: number): number;
   factsHlen(): number;
 }
@@ -360,9 +313,6 @@ let memBuffer: ArrayBuffer | null = null;
 let table: Int32Array = new Int32Array(0);
 let factsIn: Uint8Array = new Uint8Array(0);
 let factsFn: PassExports['messageFacts'] | null = null;
-/** Whether the ingest notes the analysis facts (`setIngestFacts`), and the pass' switch. */
-let ingestFacts = false;
-let factsModeFn: PassExports['factsMode'] | null = null;
 let factsHlenFn: PassExports['factsHlen'] | null = null;
 /**
  * `Uint8Array.prototype.set`, called with `.call` (the builtin called directly, see fast-scan.ts).
@@ -408,7 +358,6 @@ function views(): void {
     method: u16(70),
     tr: new Uint8Array(b, STAGE_AT + 72 * n, n),
     flags: new Uint8Array(b, STAGE_AT + 73 * n, n),
-    facts: u16(74),
   };
   factsIn = new Uint8Array(b, FACTS_AT, FACTS_CAP);
   addrCache = new Int32Array(b, ADDR_AT, ADDR_SLOTS * 2);
@@ -452,15 +401,12 @@ function load(): void {
       k(F_BRANCH),
       k(F_SENTBY),
       k(F_TRANSPORT),
-      R_FACTS,
     );
     memory = scanner.memory;
     const need = ARENA_AT + ARENA_SLACK;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     views();
     x.stageSetup(STAGE_AT);
-    factsModeFn = x.factsMode;
-    x.factsMode(ingestFacts ? 1 : 0);
     x.cacheSetup(ADDR_AT, METH_AT);
     passFn = x.pass;
     stoppedFn = x.stopped;
@@ -660,30 +606,13 @@ export function messageFacts(buf: Uint8Array, start: number, end: number, src: n
 
 let factsOn = true;
 
-/**
- * Whether this thread's ingest (the pass and the JavaScript path's index scan) notes the analysis
- * facts into the trace's `facts` column: the key scan then walks on from its last key header to the
- * end of the header section (message/fast-scan.ts SCAN_KEYS_FACTS). Off by default (the column stays
- * 0, tier 2 walks each message itself with `messageFacts`): measured on the bench captures (analysis
- * README, session 10 second round), the walk cost the ingest +29-31% (one worker, 200 MB) for tier 2
- * 1.15-1.26x, about the CPU it saves tier 2, on the open's critical path.
- */
-export function setIngestFacts(on: boolean): void {
-  ingestFacts = on;
-  setKeysFacts(on);
-  factsModeFn?.(on ? 1 : 0);
-}
-
 /** Turns {@link messageFacts} off (it answers 0: nothing known) or on (tests compare the two). */
 export function setMessageFacts(on: boolean): void {
   factsOn = on;
 }
 
-/**
- * Messages {@link messageFacts} read so far in this thread, and `facts` column values
- * {@link factsOfColumn} answered (tests check they ran).
- */
-export const factsCounters = { asked: 0, column: 0 };
+/** Messages {@link messageFacts} read so far in this thread (tests check it ran). */
+export const factsCounters = { asked: 0 };
 
 /** The header section's length of the last {@link messageFacts} answer with AF_SDP. */
 export function messageFactsHlen(): number {

@@ -8,7 +8,6 @@
  */
 import {
   R_CSEQ,
-  R_FACTS,
   R_HBRANCH,
   R_HFROMTAG,
   R_HSENTBY,
@@ -16,8 +15,8 @@ import {
   R_KEY,
   R_KIND,
   R_STATUS,
+  SCAN_KEYS,
   fastScan,
-  keysMode,
   keyHash,
 } from '../message/fast-scan';
 import { parseMessage } from '../message/parse';
@@ -71,13 +70,6 @@ export interface IndexSpans {
   toTagH: number;
   /** KF_* bits: the branch has the RFC 3261 magic cookie, a CSeq number was read. */
   keyFlags: number;
-  /**
-   * The analysis facts the scan noted (the trace's `facts` column, capture/ingest-pass.ts FX_*, without
-   * FX_SENTBY_SRC; 0: none known, e.g. the message took the full parser).
-   */
-  facts: number;
-  /** With `facts`: the top Via sent-by host as an IPv4 number (canonical dotted quad, at most one colon), else -1. */
-  sentByV4: number;
 }
 
 /** `IndexSpans.keyFlags`: the top Via branch starts with `z9hG4bK` (RFC 3261 §8.1.1.7). */
@@ -101,8 +93,6 @@ export function newIndexSpans(): IndexSpans {
     fromTagH: 0,
     toTagH: 0,
     keyFlags: 0,
-    facts: 0,
-    sentByV4: -1,
   };
 }
 
@@ -133,7 +123,7 @@ export function spanText(buf: Uint8Array, s: number, e: number): string {
  * message is not in the scanner's common case: so the spans are exactly those of `parseMessage`.
  */
 export function indexScanSpans(buf: Uint8Array, start: number, end: number, out: IndexSpans): IndexSpans {
-  let ix: Int32Array | null = fastScan(buf, start, end, keysMode);
+  let ix: Int32Array | null = fastScan(buf, start, end, SCAN_KEYS);
   let b = R_KEY;
   if (ix !== null) {
     const kind = ix[R_KIND]!;
@@ -154,12 +144,7 @@ export function indexScanSpans(buf: Uint8Array, start: number, end: number, out:
     out.keyFlags =
       (cseq >= 0 ? KF_CSEQ : 0) |
       (hasMagicCookie(buf, ix[R_KEY + 2 * F_BRANCH]!, ix[R_KEY + 2 * F_BRANCH + 1]!) ? KF_COOKIE : 0);
-    const fx = ix[R_FACTS]!;
-    out.facts = fx;
-    out.sentByV4 = fx !== 0 && ss >= 0 ? sentByV4(buf, ss, ix[R_KEY + 2 * F_SENTBY + 1]!) : -1;
   } else {
-    out.facts = 0;
-    out.sentByV4 = -1;
     const m = parseMessage(buf, start, end) as ParsedMessage;
     out.kind = m.kind === 'request' ? 0 : m.kind === 'response' ? 1 : 2;
     out.status = m.kind === 'response' ? (m.status ?? 0) : 0;
@@ -220,40 +205,6 @@ export function sentByHash(buf: Uint8Array, ix: Int32Array, b: number): number {
     h = Math.imul(h ^ (tls ? 0x31 : 0x30), 16777619);
   }
   return h | 0;
-}
-
-/**
- * The sent-by `buf[s,e)` (host, then at most one colon and a port) as an IPv4 number when its host is a
- * canonical dotted quad (no leading zero, each part 0..255), else -1 (tools/wasm/ingest-pass.as
- * `sentByIsSource`).
- */
-export function sentByV4(buf: Uint8Array, s: number, e: number): number {
-  let colon = -1;
-  for (let i = s; i < e; i++)
-    if (buf[i] === 0x3a) {
-      if (colon >= 0) return -1;
-      colon = i;
-    }
-  const he = colon >= 0 ? colon : e;
-  let n = 0;
-  let i = s;
-  for (let parts = 0; parts < 4; parts++) {
-    const ps = i;
-    let v = 0;
-    while (i < he && i - ps < 3) {
-      const c = buf[i]! - 48;
-      if (c < 0 || c > 9) break;
-      v = v * 10 + c;
-      i++;
-    }
-    if (i === ps || v > 255 || (i - ps > 1 && buf[ps] === 48)) return -1;
-    n = n * 256 + v;
-    if (parts < 3) {
-      if (i >= he || buf[i] !== 46) return -1;
-      i++;
-    }
-  }
-  return i === he ? n : -1;
 }
 
 /** True when `buf[s,e)` is digits and dots, a colon, then at least one digit and only digits. */

@@ -25,11 +25,6 @@ export const R_VIA = 9;
 export const R_ROUTE = 10;
 export const R_RR = 11;
 export const R_SLE = 12;
-/**
- * SCAN_KEYS_FACTS only: the message's analysis facts noted on the same walk (capture/ingest-pass.ts FX_*,
- * without FX_SENTBY_SRC; 0: none known).
- */
-export const R_FACTS = 13;
 /** Where the key field spans start (two per F_* field), followed by HS numbers per header field. */
 export const R_KEY = 16;
 /**
@@ -43,7 +38,7 @@ export const R_HFROMTAG = R_KEY + 30;
 export const R_HTOTAG = R_KEY + 31;
 
 /** Scan modes ({@link fastScan}'s last argument). */
-export type ScanMode = 0 | 1 | 2 | 3;
+export type ScanMode = 0 | 1 | 2;
 /** Everything: the parser's whole index and every key field (`parseMessage`'s fast path). */
 export const SCAN_FULL = 0;
 /** The trace index: kind, status, method, Call-ID, CSeq (number and method); stops once it has them. */
@@ -54,23 +49,6 @@ export const SCAN_INDEX = 1;
  * the first Via, From, To, Call-ID and CSeq fields are read. No header index.
  */
 export const SCAN_KEYS = 2;
-/**
- * {@link SCAN_KEYS} that walks on from its last key field to the end of the header section noting the
- * analysis facts (R_FACTS; mode 2 leaves it 0). What it finds there never makes the scan answer null.
- */
-export const SCAN_KEYS_FACTS = 3;
-
-/** The mode the trace's index scan uses (capture/sip-index.ts): {@link setKeysFacts}. */
-export let keysMode: ScanMode = SCAN_KEYS;
-
-/**
- * Whether the ingest's key scan notes the analysis facts ({@link SCAN_KEYS_FACTS}) or
- * not ({@link SCAN_KEYS}: the trace's `facts` column stays 0 and tier 2 walks each message itself):
- * capture/ingest-pass.ts `setIngestFacts` sets it for both ingest paths (off by default).
- */
-export function setKeysFacts(on: boolean): void {
-  keysMode = on ? SCAN_KEYS_FACTS : SCAN_KEYS;
-}
 
 /** Largest message the scanner takes (its input buffer). */
 const IN = 1024;
@@ -209,10 +187,9 @@ export function setFastScan(on: boolean): void {
  *   R_CSEQ and the spans F_METHOD, F_URI, F_VERSION, F_REASON, F_CALLID, F_CSEQM; other slots unset.
  * - {@link SCAN_KEYS} (2): what mode 1 fills, plus the spans F_BRANCH, F_SENTBY, F_TRANSPORT,
  *   F_RECEIVED, F_RPORT (top Via), F_FROMTAG, F_TOTAG, and their hashes R_HBRANCH, R_HSENTBY,
- *   R_HFROMTAG, R_HTOTAG (R_FACTS 0). No header index (R_NH is 0 when set). It answers null where mode 1 does,
+ *   R_HFROMTAG, R_HTOTAG. No header index (R_NH is 0 when set). It answers null where mode 1 does,
  *   and also where the first Via, From or To field is not in the common case (where mode 0 would
  *   answer null for it too; a {@link keyHash} of the parser's spans then gives the same hashes).
- * - {@link SCAN_KEYS_FACTS} (3): mode 2 and R_FACTS, the analysis facts.
  * Every span and number a mode fills equals what `parseMessage` finds for the same message.
  */
 export function fastScan(

@@ -7,7 +7,7 @@
  * messages needs ~130 MB, not the file size.
  */
 import type { Diagnostic } from '../diagnostic';
-import { canonicalIpv4, formatHostPort } from '../capture/address';
+import { formatHostPort } from '../capture/address';
 import {
   REASSEMBLY,
   TRANSPORTS,
@@ -27,7 +27,6 @@ import type { ParsedMessage } from '../message/sip-message';
 import { ByteInterner, SpanTable, type SpanTableState } from './byte-interner';
 import { ByteArena, type ReadAt } from './raw-store';
 import {
-  FX_SENTBY_SRC,
   PASS_METHODS,
   P_AUX,
   P_CALLID,
@@ -188,11 +187,6 @@ class Columns {
   sentByH: Uint32Array;
   fromTagH: Uint32Array;
   toTagH: Uint32Array;
-  /**
-   * The analysis facts the ingest pass recorded (capture/ingest-pass.ts FX_*: Via count, Contact,
-   * loose Record-Routes, sent-by = source, the SDP body's offset; 0: none known). Read by tier 2.
-   */
-  facts: Uint16Array;
 
   constructor(cap: number) {
     this.cap = cap;
@@ -219,7 +213,6 @@ class Columns {
     this.sentByH = new Uint32Array(cap);
     this.fromTagH = new Uint32Array(cap);
     this.toTagH = new Uint32Array(cap);
-    this.facts = new Uint16Array(cap);
   }
 
   grow(min: number, exact = false): void {
@@ -255,12 +248,11 @@ class Columns {
     this.sentByH = g(this.sentByH, (n) => new Uint32Array(n));
     this.fromTagH = g(this.fromTagH, (n) => new Uint32Array(n));
     this.toTagH = g(this.toTagH, (n) => new Uint32Array(n));
-    this.facts = g(this.facts, (n) => new Uint16Array(n));
     this.cap = cap;
   }
 
   bytes(): number {
-    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4 + 8 + 2 + 2 + 5 * 4 + 2);
+    return this.cap * (4 + 8 + 4 + 4 + 2 + 2 + 1 + 1 + 2 + 2 + 4 + 8 + 4 + 8 + 4 + 8 + 2 + 2 + 5 * 4);
   }
 }
 
@@ -335,7 +327,6 @@ const COLUMN_NAMES: readonly ColumnName[] = [
   'sentByH',
   'fromTagH',
   'toTagH',
-  'facts',
 ];
 
 /**
@@ -588,9 +579,6 @@ export class Trace {
     c.fromTagH[id] = s.fromTagH;
     c.toTagH[id] = s.toTagH;
     c.flags[id]! |= s.keyFlags << 5;
-    const fx = s.facts;
-    c.facts[id] =
-      fx !== 0 && s.sentByV4 >= 0 && s.sentByV4 === this.#v4Of(input.src) ? fx | FX_SENTBY_SRC : fx;
     this.#n = id + 1;
     if (this.#bytesListeners.length > 0) for (const l of this.#bytesListeners) l(id, buf, start, end, this);
     return id;
@@ -641,7 +629,6 @@ export class Trace {
       c.sentByH.set(s.sentByH.subarray(m0, m1), first);
       c.fromTagH.set(s.fromTagH.subarray(m0, m1), first);
       c.toTagH.set(s.toTagH.subarray(m0, m1), first);
-      c.facts.set(s.facts.subarray(m0, m1), first);
       c.src.set(s.src.subarray(m0, m1), first);
       c.dst.set(s.dst.subarray(m0, m1), first);
       c.method.set(s.method.subarray(m0, m1), first);
@@ -665,7 +652,6 @@ export class Trace {
         c.sentByH[id] = s.sentByH[m]!;
         c.fromTagH[id] = s.fromTagH[m]!;
         c.toTagH[id] = s.toTagH[m]!;
-        c.facts[id] = s.facts[m]!;
         c.src[id] = s.src[m]!;
         c.dst[id] = s.dst[m]!;
         c.method[id] = s.method[m]!;
@@ -727,21 +713,6 @@ export class Trace {
       } else
         c.method[id] = this.#methodBytes.id(buf, t[o + P_METHOD]!, t[o + P_METHOD_END]!, this.#newMethod);
     }
-  }
-
-  /** IPv4 number + 1 of each address id (0: not known yet; 0 after -1 + 1: not IPv4), see `#v4Of`. */
-  #v4OfAddr = new Float64Array(0);
-
-  /** Address id `a` as an IPv4 number (canonical dotted quad), or -1. */
-  #v4Of(a: number): number {
-    if (a >= this.#v4OfAddr.length) {
-      const x = new Float64Array(Math.max(a + 1, this.#v4OfAddr.length * 2, 64));
-      x.set(this.#v4OfAddr);
-      this.#v4OfAddr = x;
-    }
-    let v = this.#v4OfAddr[a]!;
-    if (v === 0) this.#v4OfAddr[a] = v = canonicalIpv4(this.addresses[a] ?? '') + 1;
-    return v - 1;
   }
 
   /** The Call-ID id of the last row `appendPassRows` appended with a Call-ID (see P_AUX). */
@@ -897,13 +868,6 @@ export class Trace {
   /** 32-bit hash of the To tag (0: no tag). */
   toTagHash(id: number): number {
     return this.#c.toTagH[id]!;
-  }
-  /**
-   * The analysis facts the ingest pass recorded for message `id` (capture/ingest-pass.ts FX_*,
-   * `factsOfColumn`); 0: none known.
-   */
-  analysisFacts(id: number): number {
-    return this.#c.facts[id]!;
   }
   /** KF_* bits of message `id` (capture/sip-index.ts): magic cookie, CSeq present. */
   keyFlags(id: number): number {
@@ -1136,7 +1100,6 @@ export class Trace {
         sentByH: cut(c.sentByH),
         fromTagH: cut(c.fromTagH),
         toTagH: cut(c.toTagH),
-        facts: cut(c.facts),
       },
       codeSets: this.#codeSets.names,
       addresses: this.addresses,
@@ -1343,8 +1306,6 @@ export class Trace {
     c.sentByH = col.sentByH as Uint32Array;
     c.fromTagH = col.fromTagH as Uint32Array;
     c.toTagH = col.toTagH as Uint32Array;
-    // (a state from before the column: no facts known)
-    c.facts = (col.facts as Uint16Array | undefined) ?? new Uint16Array(s.count);
     if (c.cap === 0) c.grow(1);
     t.#c = c;
     t.#codeSets = Interner.from(s.codeSets);

@@ -17,7 +17,6 @@ import {
   ingestPassAvailable,
   messageFacts,
   messageFactsHlen,
-  setIngestFacts,
   setMessageFacts,
 } from '../../../src/sip-core/capture/ingest-pass';
 import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
@@ -30,10 +29,7 @@ const repo = path.resolve(import.meta.dirname, '../../..');
 const pub = path.resolve(repo, '../shared/captures/public');
 const fixtures = path.join(repo, 'test/fixtures/analysis');
 
-afterEach(() => {
-  setMessageFacts(true);
-  setIngestFacts(false);
-});
+afterEach(() => setMessageFacts(true));
 
 function captures(): string[] {
   const caps = [
@@ -46,9 +42,8 @@ function captures(): string[] {
   return caps;
 }
 
-function analysed(bytes: Uint8Array, name: string, tiered: boolean, facts: boolean, column = true): string {
+function analysed(bytes: Uint8Array, name: string, tiered: boolean, facts: boolean): string {
   setMessageFacts(facts);
-  setIngestFacts(column);
   const t: Trace = ingestBytes(bytes, name, { parse: false }).trace;
   if (tiered) TieredAnalysis.attach(t).runTier2Now();
   else TraceAnalyzer.attach(t);
@@ -60,7 +55,6 @@ function analysed(bytes: Uint8Array, name: string, tiered: boolean, facts: boole
 describe.skipIf(!ingestPassAvailable())('tier 2 with analysis facts', () => {
   it('gives the trace JSON it gives with every message scanned (tiered and one pass)', () => {
     const asked = factsCounters.asked;
-    const column = factsCounters.column;
     let n = 0;
     for (const f of captures()) {
       const bytes = new Uint8Array(readFileSync(f));
@@ -68,15 +62,10 @@ describe.skipIf(!ingestPassAvailable())('tier 2 with analysis facts', () => {
         const off = analysed(bytes, path.basename(f), tiered, false);
         const on = analysed(bytes, path.basename(f), tiered, true);
         expect(on, `${path.basename(f)} ${tiered ? 'tiered' : 'one pass'}`).toBe(off);
-        // without the trace's column (the ingest noting no facts): messageFacts for every message
-        const walk = analysed(bytes, path.basename(f), tiered, true, false);
-        expect(walk, `${path.basename(f)} ${tiered ? 'tiered' : 'one pass'}, no column`).toBe(off);
         n++;
       }
     }
     expect(n).toBeGreaterThan(4);
-    // (most facts come from the trace's column, noted by the ingest's scan; the rest from messageFacts)
-    expect(factsCounters.column - column).toBeGreaterThan(100);
     expect(factsCounters.asked - asked).toBeGreaterThan(100);
   });
 

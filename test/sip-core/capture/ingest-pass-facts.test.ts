@@ -1,18 +1,16 @@
 /**
- * The analysis facts of a message — the trace's `facts` column (noted by the key-field scanner's
- * SCAN_KEYS walk as the ingest pass or the JavaScript ingest path scans each message, the sent-by one
- * by the pass or Trace.appendIndexed) and capture/ingest-pass.ts `messageFacts` (one walk over its
- * header lines in the pass's WebAssembly module, tier 2's fallback) — hold whenever they are given: for every message of every
+ * The analysis facts of a message (capture/ingest-pass.ts `messageFacts`, one walk over its header
+ * lines in the pass's WebAssembly module) hold whenever they are given: for every message of every
  * fixture and public capture (pcap, pcapng, the generated benchmark capture) and for hand-made
  * messages at the edges the walk must refuse (folding, bare LF, lists, whitespace before a colon, two
  * Content-Length fields, a body shorter than its Content-Length...), the facts equal what the parser
  * and the analysis' message view read: the Via count, the SDP body and its offset, a Contact, loose
  * Record-Routes, the top Via sent-by host being the packet's source.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   AF_CONTACT,
   AF_KNOWN,
@@ -21,30 +19,18 @@ import {
   AF_SENTBY_SRC,
   AF_VIA1,
   AF_VIA2,
-  factsOfColumn,
-  FX_HLEN_SHIFT,
   ingestPassAvailable,
   messageFacts,
-  setIngestFacts,
   messageFactsHlen,
 } from '../../../src/sip-core/capture/ingest-pass';
 import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
 import { parseMessage } from '../../../src/sip-core/message';
-import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
-import type { Trace } from '../../../src/sip-core/trace/trace';
-import { writeFileSync } from 'node:fs';
-import { ipFrame, pcapOf } from '../../helpers/frames';
 import { AnalysisMessage } from '../../../src/sip-core/analysis/message-view';
 import { FIXTURES, havePublic, PUBLIC_CAPTURES } from './tshark-compare';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ingest-facts-'));
-// the trace's column is filled only with the ingest's facts on (off by default: setIngestFacts)
-beforeAll(() => setIngestFacts(true));
-afterAll(() => {
-  setIngestFacts(false);
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const enc = new TextEncoder();
 const view = new AnalysisMessage();
@@ -52,24 +38,6 @@ const view = new AnalysisMessage();
 /** Checks the facts of `raw` (from IPv4 `src`, or -1) against the parser; returns them. */
 function check(raw: Uint8Array, src: number, srcHost: string | null, what: string): number {
   const f = messageFacts(raw, 0, raw.length, src);
-  return verify(raw, f, messageFactsHlen(), srcHost, what);
-}
-
-/** Checks the trace's `facts` column for message `id` against the parser; returns them as AF_* bits. */
-function checkColumn(t: Trace, id: number, what: string): number {
-  const fx = t.analysisFacts(id);
-  const host = t.addresses[t.srcAddress(id)] ?? '';
-  return verify(
-    t.raw(id),
-    factsOfColumn(fx),
-    fx >>> FX_HLEN_SHIFT,
-    canonicalIpv4(host) >= 0 ? host : null,
-    what,
-  );
-}
-
-/** Checks facts `f` (AF_*; with AF_SDP `hlen` the body's offset) of `raw` against the parser. */
-function verify(raw: Uint8Array, f: number, hlen: number, srcHost: string | null, what: string): number {
   if ((f & AF_KNOWN) === 0) {
     expect(f, what).toBe(0);
     return f;
@@ -80,7 +48,7 @@ function verify(raw: Uint8Array, f: number, hlen: number, srcHost: string | null
   const sdp = m.bodyLength > 0 && (m.contentType ?? '').toLowerCase().includes('sdp');
   expect((f & AF_SDP) !== 0, what).toBe(sdp);
   if (f & AF_SDP) {
-    expect(hlen, what).toBe(m.bodyStart - m.start);
+    expect(messageFactsHlen(), what).toBe(m.bodyStart - m.start);
     expect(m.bodyStart + m.bodyLength, what).toBe(m.end);
   }
   expect((f & AF_CONTACT) !== 0, what).toBe(m.header('contact') !== null);
@@ -94,26 +62,18 @@ function verify(raw: Uint8Array, f: number, hlen: number, srcHost: string | null
   return f;
 }
 
-async function checkFile(path: string): Promise<{ n: number; known: number; column: number }> {
+async function checkFile(path: string): Promise<{ n: number; known: number }> {
   const r = await ingestCaptureFile(path, { parse: false });
   const t = r.trace;
   let known = 0;
-  let column = 0;
   for (let id = 0; id < t.count; id++) {
     const host = t.addresses[t.srcAddress(id)] ?? '';
     const v4 = canonicalIpv4(host);
     if (check(t.raw(id), v4, v4 >= 0 ? host : null, `${path} message ${id}`) & AF_KNOWN) known++;
-    // the column the ingest pass wrote (its messages) or the JavaScript path (the others)
-    if (checkColumn(t, id, `${path} message ${id} (column)`) & AF_KNOWN) column++;
   }
   const n = t.count;
   r.file.close();
-  // the JavaScript ingest path's column (in-memory bytes, no pass; a compressed capture reads as
-  // fewer messages there)
-  const b = ingestBytes(new Uint8Array(readFileSync(path)), path, { parse: false }).trace;
-  for (let id = 0; id < b.count; id++) checkColumn(b, id, `${path} message ${id} (column, in memory)`);
-  b.close();
-  return { n, known, column };
+  return { n, known };
 }
 
 const captures = (dir: string): string[] =>
@@ -126,14 +86,8 @@ const captures = (dir: string): string[] =>
 describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
   it('hold on every message of every capture fixture', async () => {
     let known = 0;
-    let column = 0;
-    for (const f of captures(FIXTURES)) {
-      const r = await checkFile(f);
-      known += r.known;
-      column += r.column;
-    }
+    for (const f of captures(FIXTURES)) known += (await checkFile(f)).known;
     expect(known).toBeGreaterThan(20);
-    expect(column).toBeGreaterThan(20);
   });
 
   it.skipIf(!havePublic)('hold on every message of every public capture', async () => {
@@ -144,9 +98,8 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
     const { generate } = await import('../../../bench/tools/gen-sip-capture');
     const f = join(tmp, 'gen.pcap');
     generate(f, 9);
-    const { n, known, column } = await checkFile(f);
+    const { n, known } = await checkFile(f);
     expect(known).toBeGreaterThan(0.99 * n);
-    expect(column).toBeGreaterThan(0.99 * n);
   });
 
   const base = (head: string, body = ''): string =>
@@ -158,10 +111,6 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
   const via2 = via1 + 'Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK2\r\n';
   const req = 'INVITE sip:b@c SIP/2.0\r\n';
   const src = canonicalIpv4('10.0.0.1');
-  // the key headers first, then `extra` (what the scanner's walk reads after its last key header)
-  const after = (extra: string, body = ''): string =>
-    `Call-ID: a@b\r\nCSeq: 1 INVITE\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\n${extra}` +
-    `Content-Length: ${body.length}\r\n\r\n${body}`;
   const cases: [string, string, number, number][] = [
     // [what, message, facts set, facts clear] (AF_KNOWN in "set" when known)
     [
@@ -258,59 +207,6 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
       AF_KNOWN | AF_VIA1,
       AF_SENTBY_SRC,
     ],
-    [
-      'after the key headers: a Via, compact Contact',
-      req + via1 + after('Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK2\r\nm: <sip:a@x>\r\n'),
-      AF_KNOWN | AF_VIA2 | AF_CONTACT | AF_SENTBY_SRC,
-      AF_SDP,
-    ],
-    [
-      'after the key headers: compact v, c, Record-Route',
-      req +
-        via1 +
-        after(
-          'v: SIP/2.0/UDP 10.0.0.2\r\nv: SIP/2.0/UDP 10.0.0.3\r\nc: application/sdp\r\nRecord-Route: <sip:p;lr>\r\n',
-          sdp,
-        ),
-      AF_KNOWN | AF_SDP | AF_RR_LOOSE,
-      AF_VIA1 | AF_VIA2,
-    ],
-    [
-      'Record-Route before the Via',
-      req + 'Record-Route: <sip:p;lr>\r\n' + via1 + base(''),
-      AF_KNOWN | AF_VIA1 | AF_RR_LOOSE,
-      0,
-    ],
-    [
-      'strict Record-Route after the key headers',
-      req + via1 + after('Record-Route: <sip:p>\r\n'),
-      AF_KNOWN | AF_VIA1,
-      AF_RR_LOOSE,
-    ],
-    ['folded line after the key headers', req + via1 + after('Subject: a\r\n b\r\n'), 0, AF_KNOWN],
-    ['bare LF after the key headers', req + via1 + after('Subject: a\n'), 0, AF_KNOWN],
-    [
-      'Via list after the key headers',
-      req + via1 + after('Via: SIP/2.0/UDP 10.0.0.2, SIP/2.0/UDP 10.0.0.3\r\n'),
-      0,
-      AF_KNOWN,
-    ],
-    [
-      'Contact with a space after the key headers',
-      req + via1 + after('Contact : <sip:a@x>\r\n'),
-      0,
-      AF_KNOWN,
-    ],
-    ['two Content-Length after the key headers', req + via1 + after('l: 0\r\n'), 0, AF_KNOWN],
-    [
-      'Content-Length with spaces after the key headers',
-      req +
-        via1 +
-        after('Content-Type: application/sdp\r\n').replace(/Content-Length: \d+/, 'Content-Length:  0 '),
-      AF_KNOWN,
-      AF_SDP,
-    ],
-    ['no end of the header section after the key headers', req + via1 + after('').slice(0, -2), 0, AF_KNOWN],
     ['header section not closed', req + via1 + 'Call-ID: a\r\n', 0, AF_KNOWN],
     [
       'response',
@@ -323,34 +219,6 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
     const f = check(enc.encode(text), src, '10.0.0.1', what);
     expect(f & set, what).toBe(set);
     expect(f & clear, what).toBe(0);
-  });
-
-  it("the trace's column (ingest pass and JavaScript path) on the same messages", async () => {
-    const ip = src >>> 0;
-    const { bytes } = pcapOf(
-      cases.map(([, text]) => ({
-        bytes: ipFrame({ src: ip, dst: ip + 1, sp: 5060, dp: 5060, payload: text }),
-      })),
-    );
-    const file = join(tmp, 'cases.pcap');
-    writeFileSync(file, bytes);
-    const r = await ingestCaptureFile(file, { parse: false });
-    const m = ingestBytes(bytes, 'cases.pcap', { parse: false }).trace;
-    for (const t of [r.trace, m]) {
-      expect(t.count).toBe(cases.length);
-      for (let id = 0; id < t.count; id++) {
-        const [what, , set, clear] = cases[id]!;
-        const f = checkColumn(t, id, `${what} (column)`);
-        // known where messageFacts knows them, with the same bits; none on the cases it must refuse
-        if ((set & AF_KNOWN) !== 0) {
-          expect(f & AF_KNOWN, what).toBe(AF_KNOWN);
-          expect(f & set, what).toBe(set);
-          expect(f & clear, what).toBe(0);
-        } else expect(f, what).toBe(0);
-      }
-    }
-    r.file.close();
-    m.close();
   });
 
   it('not IPv4: no sent-by fact', () => {
