@@ -120,8 +120,7 @@ export function parseCSeqSpan(
   at: number,
 ): Decoded<CSeq> {
   lastDecoded = null;
-  const v = cseqSpanValue(s, so, end, raw, at);
-  return (lastDecoded as Decoded<CSeq> | null) ?? { value: v, diagnostics: NO_DIAGNOSTICS };
+  return decodedOf(cseqSpanValue(s, so, end, raw, at));
 }
 
 /**
@@ -133,6 +132,10 @@ function fallback<T>(d: Decoded<T>): T | null {
   lastDecoded = d;
   bareOut.diags = d.diagnostics;
   return d.value;
+}
+/** A span decoder's result from its bare form's value `v` (called with `lastDecoded` cleared first). */
+function decodedOf<T>(v: T | null): Decoded<T> {
+  return (lastDecoded as Decoded<T> | null) ?? { value: v, diagnostics: NO_DIAGNOSTICS };
 }
 
 /**
@@ -258,8 +261,7 @@ export function parseCallIdSpan(
   at: number,
 ): Decoded<string> {
   lastDecoded = null;
-  const v = callIdSpanValue(s, so, end, raw, at);
-  return (lastDecoded as Decoded<string> | null) ?? { value: v, diagnostics: NO_DIAGNOSTICS };
+  return decodedOf(callIdSpanValue(s, so, end, raw, at));
 }
 export function callIdSpanValue(
   s: string,
@@ -398,8 +400,8 @@ export function parseContentLengthSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<number> {
-  const n = digitsOnly(raw, at, len);
-  return n >= 0 ? { value: n, diagnostics: NO_DIAGNOSTICS } : parseContentLength(s.slice(so, so + len));
+  lastDecoded = null;
+  return decodedOf(contentLengthSpanValue(s, so, len, raw, at));
 }
 export function contentLengthSpanValue(
   s: string,
@@ -422,10 +424,8 @@ export function parseMaxForwardsSpan(
   raw: Uint8Array,
   at: number,
 ): Decoded<number> {
-  const n = digitsOnly(raw, at, len);
-  return n >= 0 && n <= 255
-    ? { value: n, diagnostics: NO_DIAGNOSTICS }
-    : parseMaxForwards(s.slice(so, so + len));
+  lastDecoded = null;
+  return decodedOf(maxForwardsSpanValue(s, so, len, raw, at));
 }
 export function maxForwardsSpanValue(
   s: string,
