@@ -263,6 +263,10 @@ export const EMPTY_PARAMS: Param[] = Object.freeze([]) as unknown as Param[];
  * token, every value free of ";" (so the list splits at each ";"), nothing else between them. Names
  * lower-cased as {@link paramName} gives them, values sliced as written, spans relative to `base`.
  * The octet fast paths keep these positions and make the list on first read (see `ViaValue.params`).
+ * `ViaValue`, `NameAddrValue` and `SipUriValue` each hold their own copy of the fields and the
+ * `params` getter on purpose: one shared base class (measured session 10, same process, alternating)
+ * made the typed parse 0.80× (200 OK) and 0.45× (INVITE) — the shared getter and super constructor
+ * see three receiver shapes instead of one.
  */
 export function paramsAt(s: string, ps: number, pe: number, base: number): Param[] {
   if (ps >= pe) return EMPTY_PARAMS;
