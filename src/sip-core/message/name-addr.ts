@@ -10,6 +10,7 @@
  */
 import type { Diagnostic, Span } from '../diagnostic';
 import { bareOut, diag, NO_DIAGNOSTICS, rebase, type Decoded } from './headers/decoded';
+import { valueText } from './text';
 import {
   C_TOKEN,
   CHAR,
@@ -17,8 +18,8 @@ import {
   hostEndAt,
   hostLetter,
   isIpv4At,
-  S_HVALUE,
-  S_UVALUE,
+  S_HVALUE8,
+  S_UVALUE8,
   scanQuoted,
   skipWs,
   STOP256,
@@ -478,8 +479,10 @@ function fastElement(
   const ch = CHAR256;
   const stop = STOP256;
   const TOKEN = C_TOKEN;
-  const UVALUE = S_UVALUE;
-  const HVALUE = S_HVALUE;
+  // (the stops of a value, and every octet above 127, which then declines the value: what this fast path
+  // slices is ASCII; see chars.ts S_HVALUE8)
+  const UVALUE = S_UVALUE8;
+  const HVALUE = S_HVALUE8;
   const start = i;
   let displayName: string | null = null;
   if (b[o + i] !== 60) {
@@ -738,7 +741,7 @@ export function nameAddrSpanValue(
     bareOut.diags = NO_DIAGNOSTICS;
     return v;
   }
-  const d = parseNameAddr(s.slice(so, end));
+  const d = parseNameAddr(valueText(s, so, len, raw, at));
   bareOut.diags = d.diagnostics;
   return d.value;
 }
@@ -754,7 +757,7 @@ export function nameAddrListSpanValue(
     bareOut.diags = NO_DIAGNOSTICS;
     return list;
   }
-  const d = parseNameAddrList(s.slice(so, so + len));
+  const d = parseNameAddrList(valueText(s, so, len, raw, at));
   bareOut.diags = d.diagnostics;
   return d.value;
 }
@@ -772,7 +775,7 @@ export function contactSpanValue(
     bareOut.diags = NO_DIAGNOSTICS;
     return { wildcard: false, params: EMPTY_PARAMS, contacts: list };
   }
-  const d = parseContact(s.slice(so, so + len));
+  const d = parseContact(valueText(s, so, len, raw, at));
   bareOut.diags = d.diagnostics;
   return d.value;
 }

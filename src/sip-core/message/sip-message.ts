@@ -209,6 +209,8 @@ const headDecoder = new TextDecoder('utf-8');
  */
 interface NodeBytes extends Uint8Array {
   utf8Slice?: (start: number, end: number) => string;
+  /** One character per octet (no UTF-8 decoding, no validation): `octetHead`. */
+  latin1Slice?: (start: number, end: number) => string;
 }
 
 class Field implements HeaderField {
@@ -242,6 +244,8 @@ class Lazy {
   sc: (string | null)[] | null = null;
   /** The header section decoded once (ASCII only), or null when it is not ASCII; undefined until needed. */
   head: string | null | undefined = undefined;
+  /** The header section read as latin1 (`octetHead`), when it was asked for before `head`. */
+  latin: string | undefined = undefined;
   fields: Field[] | null = null;
   canon: string[] | null = null;
   typedView: TypedView | null = null;
@@ -421,6 +425,35 @@ export class ParsedMessage implements SipMessage {
     const l = (this.lz ??= new Lazy());
     if (l.head === undefined) this.text(this.startLineStart, this.startLineStart);
     return l.head ?? null;
+  }
+
+  /**
+   * The header section as one string of one character per octet, for the octet decoders of the full
+   * typed parse (typed.ts `decodeAllHeaders`): {@link asciiHead} when it was made already, else the
+   * octets read as latin1 (a Node `Buffer`'s `latin1Slice`: a copy, without the UTF-8 decoder's
+   * validation and its scan for non-ASCII octets), kept. `octetHeadLatin()` tells which. The octet
+   * decoders slice only octets they have checked to be ASCII, where both readings agree, and hand
+   * any other value to the general decoders decoded as UTF-8 (text.ts `valueText`), so the values are
+   * the same whichever it is (and for a header section that is not ASCII, as the general decoders would
+   * read every value). Null when neither is possible (a plain `Uint8Array` whose header section is not
+   * ASCII).
+   */
+  octetHead(): string | null {
+    const l = (this.lz ??= new Lazy());
+    if (typeof l.head === 'string') return l.head;
+    if (l.latin !== undefined) return l.latin;
+    const raw = this.raw;
+    if (typeof (raw as NodeBytes).latin1Slice === 'function') {
+      const hs = this.startLineStart;
+      return (l.latin = (raw as NodeBytes).latin1Slice!(hs, Math.max(hs, this.bodyStart)));
+    }
+    return this.asciiHead();
+  }
+
+  /** Whether {@link octetHead} is the latin1 reading (not the UTF-8 decode). */
+  octetHeadLatin(): boolean {
+    const l = this.lz;
+    return l !== null && l.latin !== undefined && typeof l.head !== 'string';
   }
 
   /** Whether header field i's value is folded (its text is not its octets). */

@@ -27,6 +27,24 @@ export function decodeSpan(buf: Uint8Array, s: number, e: number): string {
 }
 
 /**
+ * What the octet decoders' string is (headers/*.ts `…SpanValue(s, so, len, raw, at)`): `latin1` true
+ * while the full typed parse hands them the header section read as latin1 (one character per octet,
+ * sip-message.ts `octetHead`) instead of its UTF-8 decode. Their fast paths slice only ASCII octets
+ * (chars.ts S_HVALUE8), where both readings agree; a value they decline is given to the general
+ * decoder as {@link valueText} makes it.
+ */
+export const octetText = { latin1: false };
+
+/**
+ * The text of the header value `s[so, so + len)` = the octets `raw[at, at + len)`: the slice of `s`, or,
+ * while `s` is the latin1 reading ({@link octetText}), the octets decoded as UTF-8 (what the message's
+ * `valueAt` gives for a field that is not folded).
+ */
+export function valueText(s: string, so: number, len: number, raw: Uint8Array, at: number): string {
+  return octetText.latin1 ? decodeSpan(raw, at, at + len) : s.slice(so, so + len);
+}
+
+/**
  * Decodes a header value span, replacing each line fold (CRLF or LF followed by SP/HTAB) and the
  * whitespace around it by one SP (RFC 3261 §7.3.1).
  */

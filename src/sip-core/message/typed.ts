@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from '../diagnostic';
 import { bareOut, NO_DIAGNOSTICS, type Decoded } from './headers/decoded';
+import { asciiAt } from './headers/chars';
 import { decoderOf, type TypedDecoder } from './headers/registry';
 import { canonicalHeaderName } from './header-names';
 import { parseVia, type Via, ViaValue, viaSpanValue } from './headers/via';
@@ -31,6 +32,7 @@ import {
   parseContact,
 } from './name-addr';
 import type { SipMessage } from './sip-message';
+import { octetText } from './text';
 
 /**
  * What `ParsedMessage` offers beyond `SipMessage` (declared here structurally so this module needs no
@@ -45,7 +47,8 @@ interface Internals {
   canonicalAt(i: number): string;
   valueAt(i: number): string;
   readonly startLineStart: number;
-  asciiHead(): string | null;
+  octetHead(): string | null;
+  octetHeadLatin(): boolean;
 }
 function internals(msg: SipMessage): Internals | null {
   return 'canonicalAt' in msg && 'typedCache' in msg ? (msg as unknown as Internals) : null;
@@ -355,8 +358,12 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   const vals = new Array<unknown>(n);
   let diags: (Diagnostic[] | undefined)[] | null = null;
   const raw = msg.raw;
-  // the header section as one string (ASCII): the octet decoders read values where they lie in it
-  const head = pm ? pm.asciiHead() : null;
+  // the header section as one string of one character per octet: the octet decoders read values where
+  // they lie in it (sip-message.ts octetHead: the latin1 reading unless the UTF-8 decode was made; the
+  // octet decoders then hand a value they decline to the general decoder decoded as UTF-8, text.ts)
+  const head = pm ? pm.octetHead() : null;
+  const latin = head !== null && pm!.octetHeadLatin();
+  octetText.latin1 = latin;
   const hb = pm ? pm.startLineStart : 0;
   // the index read once per message (nothing here parses another message, so it stays where it is):
   // field i's slots at o0 + i * stride
@@ -394,7 +401,13 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
         v = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
         dg = bareOut.diags;
       } else if (fn) {
-        const d = safeRun(fn, pm.valueAt(i));
+        // (a value of the latin1 header section is its text when its octets are ASCII: the UTF-8
+        // decode of the header section, which valueAt would make, is not needed for it)
+        const text =
+          latin && (w & 256) === 0 && ve - hb <= head!.length && asciiAt(raw, vs, ve)
+            ? head!.slice(vs - hb, ve - hb)
+            : pm.valueAt(i);
+        const d = safeRun(fn, text);
         v = d.value ?? null;
         dg = d.diagnostics;
       }
@@ -430,6 +443,7 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
     }
   }
   bareOut.diags = NO_DIAGNOSTICS;
+  octetText.latin1 = false;
   cache.vals = vals;
   cache.diags = diags;
   cache.all = out;

@@ -48,8 +48,17 @@ export const S_HVALUE = 1;
 export const S_UVALUE = 2;
 /** Octets that end a parameter value in the octet fast paths (S_* bits), over every octet value. */
 export const STOP256 = new Uint8Array(256);
-for (const c of [59, 44, 32, 9, 13, 10, 34]) STOP256[c]! |= S_HVALUE;
-for (const c of [59, 63, 32, 9, 13, 10]) STOP256[c]! |= S_UVALUE;
+/**
+ * {@link STOP256} bits for the octet fast paths: {@link S_HVALUE} / {@link S_UVALUE} and every octet above
+ * 127. A fast path stops at such an octet and then declines the value (it is not the ";" it needs), so
+ * every octet of what it slices is ASCII: its strings are the same whether the header section was read
+ * as UTF-8 or as latin1 (text.ts `octetText`).
+ */
+export const S_HVALUE8 = 4;
+export const S_UVALUE8 = 8;
+for (const c of [59, 44, 32, 9, 13, 10, 34]) STOP256[c]! |= S_HVALUE | S_HVALUE8;
+for (const c of [59, 63, 32, 9, 13, 10]) STOP256[c]! |= S_UVALUE | S_UVALUE8;
+for (let c = 128; c < 256; c++) STOP256[c]! |= S_HVALUE8 | S_UVALUE8;
 
 export function isToken(c: number): boolean {
   return c < 128 && (CHAR[c]! & C_TOKEN) !== 0;
@@ -222,4 +231,23 @@ export function hostEndAt(b: Uint8Array, s: number, e: number): number {
   }
   hostLetter = letters !== 0 || (acc & C_ALPHA) !== 0;
   return p;
+}
+
+/**
+ * Whether the octets `b[s, e)` are all ASCII (below 128): four per step (one 32-bit load), the rest
+ * octet by octet. (The full typed parse's test before it slices a value of the latin1 header section.)
+ */
+export function asciiAt(b: Uint8Array, s: number, e: number): boolean {
+  if (b !== hostArr) {
+    hostArr = b;
+    if (hostView.buffer !== b.buffer) hostView = new DataView(b.buffer);
+    hostOff = b.byteOffset;
+  }
+  const dv = hostView;
+  const off = hostOff;
+  let p = s;
+  for (const lim = e - 4; p <= lim; p += 4)
+    if ((dv.getUint32(off + p, true) & 0x80808080) !== 0) return false;
+  for (; p < e; p++) if (b[p]! >= 128) return false;
+  return true;
 }

@@ -8,6 +8,7 @@ import type { Diagnostic, Span } from '../../diagnostic';
 import { getParam, type Param, scanParams, STOP_COMMA } from '../params';
 import { lower, scanToken, skipWs, trimEnd } from './chars';
 import { bareOut, diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
+import { valueText } from '../text';
 
 export interface MediaType {
   /** Lower-cased type, e.g. `application`; `*` in an Accept media-range. */
@@ -149,7 +150,7 @@ export function contentTypeSpanValue(
     raw[at + 13] !== 100 || // d
     raw[at + 14] !== 112 // p
   ) {
-    const d = parseContentType(s.slice(so, so + len));
+    const d = parseContentType(valueText(s, so, len, raw, at));
     bareOut.diags = d.diagnostics;
     return d.value;
   }

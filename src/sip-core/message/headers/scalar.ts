@@ -19,6 +19,7 @@ import {
   trimEnd,
 } from './chars';
 import { bareOut, diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
+import { valueText } from '../text';
 
 /** 2^32 − 1: CSeq, RSeq and delta-seconds limits (RFC 3261 §8.1.1.5, §20.19; RFC 3262 §7.1). */
 export const UINT32_MAX = 4294967295;
@@ -170,7 +171,7 @@ export function cseqSpanValue(s: string, so: number, end: number, raw: Uint8Arra
     i++;
   }
   if (dEnd === 0 || dEnd > 10 || seq > UINT32_MAX || mStart === dEnd || i === mStart || i !== end)
-    return fallback(parseCSeq(s.slice(so, so + end)));
+    return fallback(parseCSeq(valueText(s, so, end, raw, at)));
   method ??= s.slice(so + mStart, so + end);
   bareOut.diags = NO_DIAGNOSTICS;
   return { seq, method };
@@ -286,8 +287,8 @@ export function callIdSpanValue(
       break;
     }
   }
+  if (!ok || ats > 1) return fallback(parseCallId(valueText(s, so, end, raw, at)));
   const value = s.slice(so, so + end);
-  if (!ok || ats > 1) return fallback(parseCallId(value));
   bareOut.diags = NO_DIAGNOSTICS;
   return value;
 }
@@ -411,7 +412,7 @@ export function contentLengthSpanValue(
   at: number,
 ): number | null {
   const n = digitsOnly(raw, at, len);
-  if (n < 0) return fallback(parseContentLength(s.slice(so, so + len)));
+  if (n < 0) return fallback(parseContentLength(valueText(s, so, len, raw, at)));
   bareOut.diags = NO_DIAGNOSTICS;
   return n;
 }
@@ -435,7 +436,7 @@ export function maxForwardsSpanValue(
   at: number,
 ): number | null {
   const n = digitsOnly(raw, at, len);
-  if (n < 0 || n > 255) return fallback(parseMaxForwards(s.slice(so, so + len)));
+  if (n < 0 || n > 255) return fallback(parseMaxForwards(valueText(s, so, len, raw, at)));
   bareOut.diags = NO_DIAGNOSTICS;
   return n;
 }

@@ -16,12 +16,13 @@ import {
   hostEndAt,
   hostLetter,
   parseUint,
-  S_HVALUE,
+  S_HVALUE8,
   scanToken,
   skipWs,
   STOP256,
 } from './chars';
 import { bareOut, diag, NO_DIAGNOSTICS, type Decoded } from './decoded';
+import { valueText } from '../text';
 
 export interface Via {
   /** protocol-name, e.g. `SIP`. */
@@ -615,7 +616,7 @@ export function viaSpanValue(
 ): Via | Via[] | null {
   const v = viaFast(s, so, len, raw, at);
   if (v !== null) return v;
-  const d = parseVia(s.slice(so, so + len));
+  const d = parseVia(valueText(s, so, len, raw, at));
   bareOut.diags = d.diagnostics;
   return d.value;
 }
@@ -636,7 +637,9 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
   const ch = CHAR256;
   const stop = STOP256;
   const TOKEN = C_TOKEN;
-  const HVALUE = S_HVALUE;
+  // (the stops of an unquoted value, and every octet above 127: the value is then declined, so what the
+  // fast path slices is ASCII; see chars.ts S_HVALUE8)
+  const HVALUE = S_HVALUE8;
   if (
     end < 13 ||
     b[o] !== 83 || // S
@@ -778,7 +781,8 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
         k = hostEndAt(b, o + k, o + end) - o;
         while (k < end) {
           const c = b[o + k]!;
-          // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE
+          // what ends (or cannot be in) an unquoted value here: SP HT CR LF ";" "," DQUOTE, and an
+          // octet above 127 (declined at the next step: not ";")
           if ((stop[c]! & HVALUE) !== 0) break;
           k++;
         }
