@@ -341,6 +341,11 @@ export interface AnalysisProgressEvent {
   total: number;
   complete: boolean;
   calls: number;
+  /**
+   * The message checks (every message's parser + lint codes) ended too: the problems row and the
+   * calls' diagnostics counts are final. Told by a second `complete` event after the analysis'.
+   */
+  checked: boolean;
 }
 
 export type MenuCommand = 'open-capture' | 'open-sample' | 'about' | 'toggle-theme' | 'show-shortcuts';

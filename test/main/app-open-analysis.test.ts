@@ -39,6 +39,7 @@ describe("the app's open: tier 1 during the read, then tier 2", () => {
         const seen: number[] = [];
         await a.analyse((done) => seen.push(done));
         expect(a.analysisProgress()).toBe(1);
+        await a.checkMessages();
         const q = { offset: 0, limit: 100_000 };
         expect(a.queryCalls(q), path).toEqual(b.queryCalls(q));
         for (let id = 0; id < Math.min(n, 5000); id++) expect(a.row(id), `${path} #${id}`).toEqual(b.row(id));

@@ -72,6 +72,10 @@ describe.each(files)('background analysis of %s', (path) => {
 
       await quick.analyse();
       expect(quick.analysisProgress()).toBe(1);
+      // The message checks (parser + lint codes) run after the analysis; then the problems row and
+      // each call's diagnostics count equal the adapter that checked every message as it answered.
+      await quick.checkMessages();
+      expect(quick.checksProgress()).toBe(1);
       expect(quick.queryCalls(q)).toEqual(want);
       const f = { ...q, filter: 'sip.status >= 400' };
       expect(quick.queryCalls(f)).toEqual(full.queryCalls(f));

@@ -21,13 +21,13 @@ import { validateRequest } from '../../src/shared/validate';
 const host = createHost({ mode: 'browser', recentFile: null });
 afterAll(() => host.dispose());
 
-/** Opens a sample by id (null: the default) and waits for its full analysis. */
+/** Opens a sample by id (null: the default) and waits for its full analysis and message checks. */
 async function openSample(id: string | null) {
   let ended!: () => void;
   const done = new Promise<void>((r) => (ended = r));
   const off = host.onEvent((event, payload) => {
     const p = payload as AnalysisProgressEvent;
-    if (event === Events.captureAnalysis && p.complete) ended();
+    if (event === Events.captureAnalysis && p.complete && p.checked) ended();
   });
   const cap = await host.invoke(Invoke.captureOpenSample, id === null ? null : { id });
   await done;
@@ -72,11 +72,35 @@ describe('built-in samples', () => {
       ['frank', 'message', 'rejected', 404],
       ['bob', 'call', 'completed', 200],
     ]);
+    // The analysis' codes and, from the message checks, the MESSAGE's bad Content-Length (its title
+    // and RFC section from the message catalogue).
     expect(all.problems.map((p) => [p.code, p.severity, p.calls])).toEqual([
       ['ack-missing-2xx', 'error', 1],
+      ['content-length-exceeds-body', 'error', 1],
       ['invite-no-final-response', 'error', 1],
       ['max-forwards-exhausted', 'error', 1],
       ['invite-2xx-retransmitted', 'warning', 1],
+    ]);
+    expect(all.problems[1]).toMatchObject({
+      title: 'Content-Length larger than the body',
+      rfc: '3261 §18.3',
+    });
+    // frank's call counts its message's diagnostic; its MESSAGE's row and detail carry the code.
+    const frank = all.items.find((c) => user(c) === 'frank')!;
+    expect(frank.diagnostics).toBe(1);
+    const rows = await host.invoke(Invoke.messagesPage, {
+      captureId: cap.id,
+      offset: 0,
+      limit: 10,
+      call: frank.id,
+    });
+    expect(rows.items[0]!.diagnostics).toBe(1);
+    const detail = await host.invoke(Invoke.messageGet, { captureId: cap.id, id: rows.items[0]!.id });
+    expect(detail.row.method).toBe('MESSAGE');
+    expect(detail.row.maxSeverity).toBe('error');
+    expect(detail.diagnostics.map((d) => [d.code, d.rfc])).toContainEqual([
+      'content-length-exceeds-body',
+      '3261 §18.3',
     ]);
     const callsWith = async (code: string) => {
       const page = await host.invoke(Invoke.callsQuery, {

@@ -5,7 +5,8 @@
  */
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { Trace } from '../../sip-core/trace/trace';
-import { decodeUnfolded, type SipMessage } from '../../sip-core/message';
+import { decodeUnfolded, lintMessage, type SipMessage } from '../../sip-core/message';
+import { checkMessages, checkMessagesNow } from '../../sip-core/trace/message-checks';
 import {
   effectiveConnection,
   effectiveDirection,
@@ -92,6 +93,15 @@ export class TraceAdapter implements LoadedTrace {
   } | null = null;
   #callCacheAt = -1;
   #closed = false;
+  /** Opened in the background (a capture): the message checks run as a pass after the analysis. */
+  readonly #background: boolean;
+  /** Messages whose parser + lint codes are stored in the trace (`checkMessages`), from id 0. */
+  #checked = 0;
+  #checking: Promise<void> | null = null;
+  /** Each call's message-level codes, by root group, for the messages checked (`#messageCodes`). */
+  #msgCodes: { at: number; byRoot: Map<number, { codes: string[]; count: number }> } | null = null;
+  /** The capture pipeline's codes seen on checked messages, as their first diagnostic describes them. */
+  readonly #pipelineCodes = new Map<string, Pick<ProblemCount, 'severity' | 'title' | 'rfc'>>();
 
   /**
    * `background`: only the quick analysis (tier 1: transactions, dialogs, calls and their states from
@@ -108,6 +118,7 @@ export class TraceAdapter implements LoadedTrace {
   ) {
     this.#trace = trace;
     this.#fileDiagnostics = fileDiagnostics;
+    this.#background = o.background === true;
     if (trace.analysis instanceof TraceAnalyzer) this.#full = trace.analysis;
     else if (o.background) {
       this.#full = null;
@@ -141,6 +152,67 @@ export class TraceAdapter implements LoadedTrace {
         this.#view = null;
       });
     return this.#analysing;
+  }
+
+  /**
+   * Runs the message checks (every message's parser + lint codes, `checkMessages`) in the background
+   * after the full analysis; resolves when they are complete. Then the problems row and each call's
+   * diagnostics count include the message-level codes (a bad Content-Length, a missing header...).
+   */
+  checkMessages(onProgress?: (done: number, total: number) => void): Promise<void> {
+    this.#checking ??= this.analyse()
+      .then(() =>
+        checkMessages(this.#trace, this.#checked, {
+          yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
+          signal: this.#abort,
+          ...(onProgress ? { onProgress } : {}),
+        }),
+      )
+      .then((n) => {
+        this.#checked = n;
+        this.#checking = null;
+        this.#callCache = null;
+        this.#view = null;
+      });
+    return this.#checking;
+  }
+
+  /** Share of the message checks done (1 when complete). */
+  checksProgress(): number {
+    const n = this.#trace.count;
+    return n === 0 || this.#checked >= n ? 1 : this.#checked / n;
+  }
+
+  /**
+   * Each call's message-level diagnostic codes (pipeline, parser and lint; each once per call) and how
+   * many such diagnostics its messages carry, by root group, for the messages checked so far. A trace
+   * that was not opened in the background (live, simulated) is checked here as it grows.
+   */
+  #messageCodes(): Map<number, { codes: string[]; count: number }> {
+    const t = this.#trace;
+    if (!this.#background && this.#checked < t.count)
+      this.#checked = checkMessagesNow(t, this.#checked, t.count);
+    if (this.#msgCodes?.at === this.#checked) return this.#msgCodes.byRoot;
+    const a = this.#analyzer;
+    const byRoot = new Map<number, { codes: string[]; count: number }>();
+    for (let id = 0; id < this.#checked; id++) {
+      const stored = t.storedMessageCodes(id);
+      const pipeline = t.pipelineDiagnostics(id);
+      if (!stored?.length && !pipeline.length) continue;
+      const root = a.rootOfMessage(id);
+      if (root < 0) continue;
+      let e = byRoot.get(root);
+      if (!e) byRoot.set(root, (e = { codes: [], count: 0 }));
+      for (const d of pipeline) {
+        if (!e.codes.includes(d.code)) e.codes.push(d.code);
+        if (!this.#pipelineCodes.has(d.code))
+          this.#pipelineCodes.set(d.code, { severity: d.severity, title: d.message, rfc: d.rfc ?? null });
+      }
+      for (const c of stored ?? []) if (!e.codes.includes(c)) e.codes.push(c);
+      e.count += pipeline.length + (stored?.length ?? 0);
+    }
+    this.#msgCodes = { at: this.#checked, byRoot };
+    return byRoot;
   }
 
   /** The full analysis; only called where the host waited for `analyse()` or it ran at construction. */
@@ -191,8 +263,9 @@ export class TraceAdapter implements LoadedTrace {
     return this.#trace.count;
   }
 
+  /** The message's pipeline diagnostics, then the parser's and the lint rules' (as the trace JSON lists them). */
   #diagnostics(id: number, msg: SipMessage): Diagnostic[] {
-    return [...this.#trace.pipelineDiagnostics(id), ...msg.diagnostics];
+    return [...this.#trace.pipelineDiagnostics(id), ...lintMessage(msg)];
   }
 
   #row(id: number, msg: SipMessage): MessageRow {
@@ -336,15 +409,18 @@ export class TraceAdapter implements LoadedTrace {
   /** Call roots and summaries, computed once per trace length (captures are static; live traces grow). */
   #calls(): CallDto[] {
     if (!this.#full) return this.#quickCalls();
-    if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
+    if (!this.#callCache || this.#callCacheAt !== this.#trace.count || this.#msgCodes?.at !== this.#checked) {
       this.#callRoots = this.#analyzer.callRoots();
+      const msgCodes = this.#messageCodes();
       this.#callCache = this.#callRoots.map((r) => {
         const first = this.#analyzer.groups[r]?.firstRequestId ?? -1;
-        return toCallDto(
+        const dto = toCallDto(
           this.#analyzer.callSummary(r),
           first >= 0 ? this.#trace.src(first) : null,
           first >= 0 ? this.#trace.dst(first) : null,
         );
+        dto.diagnostics += msgCodes.get(r)?.count ?? 0;
+        return dto;
       });
       this.#callCacheAt = this.#trace.count;
       this.#filterCache = null;
@@ -413,15 +489,28 @@ export class TraceAdapter implements LoadedTrace {
 
   /**
    * Each call's diagnostic codes at a trace size, from the full analysis (empty until it ends: tier 1's
-   * timer rules cost ~0.1-0.3 µs per message to list, which the first calls page would wait for).
+   * timer rules cost ~0.1-0.3 µs per message to list, which the first calls page would wait for) and,
+   * once they ran, the message checks (`checkMessages`).
    */
-  #problemCodes: { count: number; byCall: Map<string, string[]> } | null = null;
+  #problemCodes: { count: number; checked: number; byCall: Map<string, string[]> } | null = null;
 
   #codesByCall(): Map<string, string[]> {
     if (!this.#full) return new Map();
     const n = this.#trace.count;
-    if (this.#problemCodes?.count !== n)
-      this.#problemCodes = { count: n, byCall: codesByCall(this.#full.diagnostics()) };
+    const all = this.#calls();
+    if (this.#problemCodes?.count !== n || this.#problemCodes.checked !== this.#checked) {
+      const byCall = codesByCall(this.#full.diagnostics());
+      const msgCodes = this.#messageCodes();
+      this.#callRoots.forEach((r, i) => {
+        const m = msgCodes.get(r);
+        if (!m) return;
+        const id = all[i]!.id;
+        const codes = byCall.get(id);
+        if (!codes) byCall.set(id, m.codes.slice());
+        else for (const c of m.codes) if (!codes.includes(c)) codes.push(c);
+      });
+      this.#problemCodes = { count: n, checked: this.#checked, byCall };
+    }
     return this.#problemCodes.byCall;
   }
 
@@ -445,7 +534,7 @@ export class TraceAdapter implements LoadedTrace {
         key,
         calls,
         byState,
-        problems: countProblems(this.#codesByCall(), calls),
+        problems: countProblems(this.#codesByCall(), calls, this.#pipelineCodes),
         error,
       };
     }

@@ -407,7 +407,8 @@ export class ServiceHost {
 
   /**
    * Runs an opened capture's full analysis in the background, reporting progress (at most every
-   * 100 ms) and its end (with the final call count: legs joined across B2BUAs) as `capture:analysis`.
+   * 100 ms) and its end (with the final call count: legs joined across B2BUAs) as `capture:analysis`;
+   * then the message checks, whose end is told the same way (the problems row gains their codes).
    */
   #analyseInBackground(captureId: string, entry: OpenCapture, trace: LoadedTrace): void {
     let last = 0;
@@ -423,6 +424,7 @@ export class ServiceHost {
           total,
           complete: false,
           calls: entry.summary.calls,
+          checked: false,
         });
       })
       .then(
@@ -430,14 +432,28 @@ export class ServiceHost {
           if (this.#captures.get(captureId) !== entry) return;
           entry.summary.analysis = 1;
           entry.summary.calls = trace.callCount();
-          const n = trace.count();
-          this.#emit(Events.captureAnalysis, {
-            captureId,
-            done: n,
-            total: n,
-            complete: true,
-            calls: entry.summary.calls,
-          });
+          const done = (checked: boolean): void => {
+            const n = trace.count();
+            this.#emit(Events.captureAnalysis, {
+              captureId,
+              done: n,
+              total: n,
+              complete: true,
+              calls: entry.summary.calls,
+              checked,
+            });
+          };
+          done(false);
+          // Then the message checks (parser + lint codes of every message); when they end the calls
+          // list is told again, so its problems row gains the message-level codes.
+          trace.checkMessages().then(
+            () => {
+              if (this.#captures.get(captureId) === entry) done(true);
+            },
+            () => {
+              // Closed while they ran: nothing to report.
+            },
+          );
         },
         () => {
           // Closed while it ran (the pass was aborted): nothing to report.

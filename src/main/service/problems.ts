@@ -1,11 +1,13 @@
 /**
- * The calls list's problems: which analysis diagnostics its calls have, by code, with the rule's
- * title and RFC section, so an engineer sees at a glance what went wrong in a capture and, with one
- * click, the calls it went wrong in (`sip.diagnostic == "code"` selects exactly those calls: every
- * analysis diagnostic is attached to a message of its call).
+ * The calls list's problems: which diagnostics its calls have, by code — the analysis rules' and the
+ * message checks' (parser, lint, capture pipeline) — with the rule's title and RFC section, so an
+ * engineer sees at a glance what went wrong in a capture and, with one click, the calls it went wrong
+ * in (`sip.diagnostic == "code"` selects exactly those calls: every diagnostic is on a message of its
+ * call).
  */
 import type { AnalysisDiagnostic } from '../../sip-core/analysis';
 import { RULES_BY_CODE } from '../../sip-core/analysis';
+import { messageDiagnosticRule } from '../../sip-core/message/diagnostic-codes';
 import type { ProblemCount } from '../../shared/api';
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
@@ -26,13 +28,15 @@ export function codesByCall(diagnostics: readonly AnalysisDiagnostic[]): Map<str
 export function countProblems(
   byCall: ReadonlyMap<string, readonly string[]>,
   calls: readonly { readonly id: string }[],
+  /** Codes no catalogue lists (the capture pipeline's), as their first diagnostic described them. */
+  others: ReadonlyMap<string, Pick<ProblemCount, 'severity' | 'title' | 'rfc'>> = new Map(),
 ): ProblemCount[] {
   const n = new Map<string, number>();
   if (byCall.size > 0)
     for (const c of calls) for (const code of byCall.get(c.id) ?? []) n.set(code, (n.get(code) ?? 0) + 1);
   const out: ProblemCount[] = [];
   for (const [code, count] of n) {
-    const rule = RULES_BY_CODE.get(code);
+    const rule = RULES_BY_CODE.get(code) ?? messageDiagnosticRule(code) ?? others.get(code);
     out.push({
       code,
       severity: rule?.severity ?? 'warning',

@@ -42,6 +42,11 @@ export interface LoadedTrace {
   analysisProgress(): number;
   /** Runs the full analysis to its end in the background; resolves when complete (same promise each call). */
   analyse(onProgress?: (done: number, total: number) => void): Promise<void>;
+  /**
+   * Runs the message checks (every message's parser + lint codes) after the full analysis, in the
+   * background; resolves when complete. Until then the problems row lists the analysis' codes only.
+   */
+  checkMessages(onProgress?: (done: number, total: number) => void): Promise<void>;
   /** Whether `queryCalls(q)` can answer before the full analysis is complete. */
   callsQueryReady(q: Omit<CallsQuery, 'captureId'>): boolean;
 }

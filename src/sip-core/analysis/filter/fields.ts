@@ -3,7 +3,7 @@
  * JSON. Message fields read cheap columns first and parse the message only when a field needs it.
  * Multi-valued fields (`ip.addr`, `sip.diagnostic`, `sdp.codec`...) match when any value matches.
  */
-import type { SipMessage } from '../../message';
+import { lintMessage, type SipMessage } from '../../message';
 import { parseNameAddr } from '../../message/name-addr';
 import { isSipUri, isTelUri, parseUri, type Uri } from '../../message/uri';
 import type { CallSummary, TraceAnalyzer } from '../analyzer';
@@ -139,7 +139,10 @@ export class MessageFields {
       }
       case 'sip.diagnostic': {
         const codes = new Set<string>(this.a.messageFields(id).diagnostics);
-        for (const d of this.msg.diagnostics) codes.add(d.code);
+        // The message's parser + lint codes, as the trace JSON lists them (stored by the message checks).
+        const stored = t.storedMessageCodes(id);
+        if (stored) for (const c of stored) codes.add(c);
+        else for (const d of lintMessage(this.msg)) codes.add(d.code);
         for (const d of t.pipelineDiagnostics(id)) codes.add(d.code);
         return [...codes];
       }
