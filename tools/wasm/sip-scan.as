@@ -831,9 +831,8 @@ function scanBody<M>(len: i32, d: i32): i32 {
   // header section
   let p = lf + 1;
   const ob = kb; // the index: key spans, then HS numbers per header field
-  const lim = maxh;
-  let o = 2 * NKEY;
-  let nh = 0;
+  let a = ob + (<usize>(2 * NKEY) << 2); // where the next header field's HS numbers go
+  const aLim = a + <usize>maxh * (HS << 2); // (one more field would be too many: the full parser runs)
   let body = -1;
   let viaCount = 0;
   let routeCount = 0;
@@ -841,71 +840,92 @@ function scanBody<M>(len: i32, d: i32): i32 {
   let clCount = 0;
   let clValue = -1;
   let seen = 0; // bit per key header id: its first field was read
+  // the constant vectors, loaded once (kept in registers across the loop)
+  const k20 = v128.load(K_20);
+  const k61 = v128.load(K_61);
+  const k19 = v128.load(K_19);
+  const k2d = v128.load(K_2D);
+  const k3a = v128.load(K_3A);
+  const k0a = v128.load(K_0A);
+  const k2c = v128.load(K_2C);
   while (p < end) {
     const c = at<M>(p);
-    if (c == 13) {
-      if (p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
+    if (c <= 32) {
+      // the empty line ending the header section; SP or HT: a folded line; any other octet is no name
+      // (each of those is the full parser's to read, with body left at -1)
+      if (c == 13 && p + 1 < end && at<M>(p + 1) == 10) body = p + 2;
       break;
     }
     const ns = p;
     // The name: letters and "-" (every common name) checked 16 octets at a time; else the token class.
     const v = v128.load(ptr<M>(p));
-    const alpha = i8x16.le_u(i8x16.sub(v128.or(v, v128.load(K_20)), v128.load(K_61)), v128.load(K_19));
-    const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, v128.load(K_2D)))) ^ 0xffff;
-    const colons = i8x16.bitmask(i8x16.eq(v, v128.load(K_3A)));
-    const lfs = i8x16.bitmask(i8x16.eq(v, v128.load(K_0A)));
-    const commas = i8x16.bitmask(i8x16.eq(v, v128.load(K_2C)));
+    const alpha = i8x16.le_u(i8x16.sub(v128.or(v, k20), k61), k19);
+    const nonAlpha = i8x16.bitmask(v128.or(alpha, i8x16.eq(v, k2d))) ^ 0xffff;
+    const colons = i8x16.bitmask(i8x16.eq(v, k3a));
     const k = ctz<i32>(nonAlpha);
     let q = p + k;
-    if (((colons >> k) & 1) == 0 || q >= end) {
+    if (((colons >> k) & 1) == 0) {
       q = scanToken<M>(p, end);
-      if (q == ns || q >= end || at<M>(q) != 58) return 0; // bad name, space before ":"...
-    } else if (k == 0) return 0;
+      if (q == ns) return 0; // bad name
+      if (q >= end) return 0;
+      if (at<M>(q) != 58) return 0; // space before ":"...
+    } else {
+      if (k == 0) return 0;
+      if (q >= end) return 0;
+    }
     // the line end: in these 16 octets (after the colon, as LF is no name octet), else searched on
     // (and whether a "," comes before it: a list header without one holds one value)
+    const lfs = i8x16.bitmask(i8x16.eq(v, k0a));
+    let comma: bool;
     let flf: i32;
     if (lfs != 0) {
       const kl = ctz<i32>(lfs);
       flf = min<i32>(p + kl, end);
-      sawComma = (commas & ((1 << kl) - 1)) != 0;
+      comma = (i8x16.bitmask(i8x16.eq(v, k2c)) & ((1 << kl) - 1)) != 0;
     } else {
-      sawComma = commas != 0;
+      sawComma = i8x16.bitmask(i8x16.eq(v, k2c)) != 0;
       flf = findLFComma<M>(p + 16, end);
+      comma = sawComma;
     }
-    if (flf + 1 >= end || at<M>(flf - 1) != 13) return 0; // unterminated, bare LF
-    if (isWs(at<M>(flf + 1))) return 0; // folded
+    // a bare LF: the full parser's (an unterminated section, or a folded next line, ends the loop above
+    // with body unset)
+    if (at<M>(flf - 1) != 13) return 0;
     let vs = q + 1;
     let ve = flf - 1; // the CR
     // the usual value: one SP (or none) after the colon, no whitespace before the CR; else the trims
     const c1 = at<M>(vs);
-    if (at<M>(ve - 1) > 32 && (c1 > 32 || (c1 == 32 && at<M>(vs + 1) > 32))) {
-      if (c1 == 32) vs++;
-    } else {
+    let usual = false;
+    if (at<M>(ve - 1) > 32) {
+      if (c1 > 32) usual = true;
+      else if (c1 == 32) {
+        if (at<M>(vs + 1) > 32) {
+          vs++;
+          usual = true;
+        }
+      }
+    }
+    if (!usual) {
       while (ve > vs && isLws(at<M>(ve - 1))) ve--;
       if (vs < ve && at<M>(vs) == 32) vs++;
       while (vs < ve && isLws(at<M>(vs))) vs++;
     }
+    // the key header id: a perfect hash of the length and first two octets, then the name compared 16
+    // octets at once (bit 5 set, as keyHeaderId compares). A slot without a name has length 0, and
+    // every name here has at least one octet.
     const nlen = q - ns;
     let id = 0;
-    if (nlen <= 14) {
-      // the key header id: a perfect hash of the length and first two octets, then the name compared
-      // 16 octets at once (bit 5 set, as keyHeaderId compares)
-      const h = keyHash6(nlen, at<M>(ns), at<M>(ns + 1));
-      const kid = <i32>load<u8>(KH_ID + h);
-      if (kid != 0 && <i32>load<u8>(KH_LEN + h) == nlen) {
-        const nm = v128.and(v128.or(v, v128.load(K_20)), v128.load(KH_MASK + (<usize>nlen << 4)));
-        if (i8x16.bitmask(i8x16.eq(nm, v128.load(KH_NAME + (h << 4)))) == 0xffff) id = kid;
-      }
+    const h = keyHash6(nlen, c, at<M>(ns + 1));
+    if (<i32>load<u8>(KH_LEN + h) == nlen) {
+      const nm = v128.and(v128.or(v, k20), v128.load(KH_MASK + (<usize>nlen << 4)));
+      if (i8x16.bitmask(i8x16.eq(nm, v128.load(KH_NAME + (h << 4)))) == 0xffff) id = <i32>load<u8>(KH_ID + h);
     }
-    if (nh >= lim) return 0;
-    const a = ob + (<usize>o << 2);
+    if (a >= aLim) return 0;
     store<i32>(a, ns + d);
     store<i32>(a, q + d, 4);
     store<i32>(a, vs + d, 8);
     store<i32>(a, ve + d, 12);
     store<i32>(a, id, 16);
-    o += HS;
-    nh++;
+    a += HS << 2;
     if (id != 0) {
       const bit = 1 << id;
       const first = (seen & bit) == 0;
@@ -922,7 +942,7 @@ function scanBody<M>(len: i32, d: i32): i32 {
               viaCount += 1 + n;
             }
           } else {
-            const n = sawComma || vs >= ve ? countList<M>(vs, ve) : 1;
+            const n = comma || vs >= ve ? countList<M>(vs, ve) : 1;
             if (n < 0) return 0;
             viaCount += n;
           }
@@ -959,13 +979,13 @@ function scanBody<M>(len: i32, d: i32): i32 {
           if (first) setKey(F_CTYPE, vs, ve);
           break;
         case ID_ROUTE: {
-          const n = sawComma || vs >= ve ? countAngles<M>(vs, ve) : 1;
+          const n = comma || vs >= ve ? countAngles<M>(vs, ve) : 1;
           if (n < 0) return 0;
           routeCount += n;
           break;
         }
         case ID_RR: {
-          const n = sawComma || vs >= ve ? countAngles<M>(vs, ve) : 1;
+          const n = comma || vs >= ve ? countAngles<M>(vs, ve) : 1;
           if (n < 0) return 0;
           rrCount += n;
           break;
@@ -977,7 +997,7 @@ function scanBody<M>(len: i32, d: i32): i32 {
     p = flf + 1;
   }
   if (body < 0) return 0;
-  outSet(R_NH, nh);
+  outSet(R_NH, (<i32>((a - ob) >> 2) - 2 * NKEY) / HS);
   outSet(R_BODY, body + d);
   outSet(R_CLCOUNT, clCount);
   outSet(R_CLVALUE, clValue);
