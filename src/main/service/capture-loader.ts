@@ -268,10 +268,10 @@ export class TraceAdapter implements LoadedTrace {
     return [...this.#trace.pipelineDiagnostics(id), ...lintMessage(msg)];
   }
 
-  #row(id: number, msg: SipMessage): MessageRow {
+  #row(id: number, msg: SipMessage, own: Diagnostic[] = this.#diagnostics(id, msg)): MessageRow {
     const t = this.#trace;
     const e = t.entry(id);
-    const diags = this.#diagnostics(id, msg);
+    const diags = [...own];
     const a = this.#fields(id);
     for (const code of a.diagnostics) {
       const rule = RULES_BY_CODE.get(code);
@@ -315,8 +315,9 @@ export class TraceAdapter implements LoadedTrace {
     const msg = this.#trace.message(id);
     const bytes = msg.raw.subarray(msg.start, msg.end);
     const path = this.#path(id);
+    const diagnostics = this.#diagnostics(id, msg);
     return {
-      row: this.#row(id, msg),
+      row: this.#row(id, msg, diagnostics),
       text: utf8.decode(bytes),
       bytes: bytes.length,
       headers: msg.headers.map((h) => ({
@@ -325,7 +326,7 @@ export class TraceAdapter implements LoadedTrace {
         value: decodeUnfolded(msg.raw, h.valueSpan.start, h.valueSpan.end),
         info: HEADER_INFO[h.canonical] ?? null,
       })),
-      diagnostics: this.#diagnostics(id, msg).map(toDiagnosticDto),
+      diagnostics: diagnostics.map(toDiagnosticDto),
       path,
       sdp: sdpTable(msg),
       previousHop: this.#previousHop(id, path),
