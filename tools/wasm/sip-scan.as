@@ -205,7 +205,9 @@ export function init(): void {
 @inline function notClassMask<M>(p: i32, t: usize): i32 {
   const v = v128.load(ptr<M>(p));
   const lo = i8x16.swizzle(v128.load(t), v128.and(v, v128.load(K_0F)));
-  const hi = i8x16.swizzle(v128.load(t + 16), i8x16.shr_u(v, 4));
+  // (the high nibble by a 16-bit shift and the 0x0f mask from memory: V8 lowers i8x16.shr_u with a
+  // mask it builds anew at every use)
+  const hi = i8x16.swizzle(v128.load(t + 16), v128.and(i16x8.shr_u(v, 4), v128.load(K_0F)));
   return i8x16.bitmask(i8x16.eq(v128.and(lo, hi), i8x16.splat(0)));
 }
 
@@ -433,10 +435,12 @@ function countList<M>(s: i32, e: i32): i32 {
  * "," and SP: counted "<" to ">" with one search each; anything else (parameters after ">", quotes,
  * other whitespace, an empty element) takes countList from the start, so the count is countList's.
  */
-function countAngles<M>(s: i32, e: i32): i32 {
+// @ts-ignore: decorator
+@inline function countAngles<M>(s: i32, e: i32): i32 {
   let p = s;
   let n = 0;
-  while (p < e && at<M>(p) == 60) {
+  while (p < e) {
+    if (at<M>(p) != 60) break;
     const q = findByte<M>(p + 1, e, 62);
     if (q >= e) break;
     n++;
@@ -450,15 +454,34 @@ function countAngles<M>(s: i32, e: i32): i32 {
 }
 
 /** parse.ts parseTopVia, "SIP/2.0/" form only: index of the comma ending the first value (or e), or -1. */
+// (Conditions are written as nested ifs: a compound one makes the compiler build and test a boolean.)
 // @ts-ignore: decorator
 @inline function parseTopVia<M>(s: i32, e: i32): i32 {
-  if (!(e - s > 8 && lw<M>(s) == 0x2f706973 && at<M>(s + 3) == 0x2f && load<u32>(ptr<M>(s + 4)) == 0x2f302e32))
-    return -1; // "sip/" "2.0/"
+  if (e - s <= 8) return -1;
+  if (lw<M>(s) != 0x2f706973) return -1; // "sip/"
+  if (at<M>(s + 3) != 0x2f) return -1;
+  if (load<u32>(ptr<M>(s + 4)) != 0x2f302e32) return -1; // "2.0/"
   const ts = s + 8;
-  const t3 = scanToken<M>(ts, e);
-  if (t3 == ts) return -1;
+  // the transport: usually three token octets ("UDP", "TCP", "TLS") and a non-token octet
+  let t3 = ts + 3;
+  if (
+    t3 > e ||
+    load<u8>(TOK + <usize>at<M>(ts)) == 0 ||
+    load<u8>(TOK + <usize>at<M>(ts + 1)) == 0 ||
+    load<u8>(TOK + <usize>at<M>(ts + 2)) == 0 ||
+    (t3 < e && load<u8>(TOK + <usize>at<M>(t3)) != 0)
+  ) {
+    t3 = scanToken<M>(ts, e);
+    if (t3 == ts) return -1;
+  }
   setKey(F_TRANSPORT, ts, t3);
-  let p = skipLws<M>(t3, e);
+  let p = t3;
+  if (p < e) {
+    if (at<M>(p) == 32) {
+      p++;
+      if (p < e && at<M>(p) <= 32) p = skipLws<M>(p, e);
+    } else p = skipLws<M>(p, e);
+  }
   const hs = p;
   if (at<M>(p) == 91) {
     while (p < e && at<M>(p) != 93) p++;
@@ -467,34 +490,49 @@ function countAngles<M>(s: i32, e: i32): i32 {
   p = firstIn<M>(p, e, C_VIASTOP);
   if (p == hs) return -1;
   let hostEnd = p;
-  while (true) {
-    p = skipLws<M>(p, e);
-    if (p >= e || at<M>(p) == 44) break;
-    if (at<M>(p) == 58) {
+  while (p < e) {
+    let c = at<M>(p);
+    if (c <= 32) {
+      p = skipLws<M>(p, e);
+      if (p >= e) break;
+      c = at<M>(p);
+    }
+    if (c == 44) break;
+    if (c == 58) {
       p = skipLws<M>(p + 1, e);
       while (p < e && <u32>(at<M>(p) - 0x30) <= 9) p++;
       hostEnd = p;
       continue;
     }
-    if (at<M>(p) != 59) return -1;
+    if (c != 59) return -1;
     // ";branch=" and ";received=" without LWS (the usual form): the name known without a token scan
     const q = p + 1;
     const w = lw<M>(q);
     let kf = -1;
     let kv = 0;
-    if (w == 0x6e617262 && lw<M>(q + 2) == 0x68636e61 && at<M>(q + 6) == 61) {
-      kf = F_BRANCH; // bran, anch
-      kv = q + 7;
-    } else if (w == 0x65636572 && lw<M>(q + 4) == 0x64657669 && at<M>(q + 8) == 61) {
-      kf = F_RECEIVED; // rece, ived
-      kv = q + 9;
+    if (w == 0x6e617262) {
+      if (lw<M>(q + 2) == 0x68636e61) {
+        if (at<M>(q + 6) == 61) {
+          kf = F_BRANCH; // bran, anch
+          kv = q + 7;
+        }
+      }
+    } else if (w == 0x65636572) {
+      if (lw<M>(q + 4) == 0x64657669) {
+        if (at<M>(q + 8) == 61) {
+          kf = F_RECEIVED; // rece, ived
+          kv = q + 9;
+        }
+      }
     }
-    if (kf >= 0 && kv < e) {
-      const c = at<M>(kv);
-      if (c != 34 && c != 91 && !isLws(c)) {
-        p = firstIn<M>(kv, e, C_VIASTOP);
-        if (!keySet(kf)) setKey(kf, kv, p);
-        continue;
+    if (kf >= 0) {
+      if (kv < e) {
+        const c = at<M>(kv);
+        if (c > 32 && c != 34 && c != 91) {
+          p = firstIn<M>(kv, e, C_VIASTOP);
+          if (!keySet(kf)) setKey(kf, kv, p);
+          continue;
+        }
       }
     }
     p = skipLws<M>(p + 1, e);
@@ -551,7 +589,9 @@ function countAngles<M>(s: i32, e: i32): i32 {
       if (j >= e) return false;
       // the parameters: usually right after the ">" (or none: the value ends there)
       const k = j + 1;
-      p = k >= e ? e : at<M>(k) == 59 ? k : findByte<M>(k, e, 59);
+      if (k >= e) p = e;
+      else if (at<M>(k) == 59) p = k;
+      else p = findByte<M>(k, e, 59);
       params = p;
       break;
     }
@@ -561,15 +601,18 @@ function countAngles<M>(s: i32, e: i32): i32 {
   if (params < 0) return true;
   p = params;
   // the usual first parameter ";tag=" (lower case, no LWS): its value read directly
-  if (
-    p + 5 < e &&
-    (load<u32>(ptr<M>(p + 1)) | 0x202020) == 0x3d676174 && // "tag=", the name in any case
-    at<M>(p + 5) != 34 &&
-    !isLws(at<M>(p + 5))
-  ) {
-    const ve = firstIn<M>(p + 5, e, C_TAGSTOP);
-    if (!keySet(f)) setKey(f, p + 5, ve);
-    p = ve;
+  if (p + 5 < e) {
+    if ((load<u32>(ptr<M>(p + 1)) | 0x202020) == 0x3d676174) {
+      // "tag=", the name in any case
+      const c = at<M>(p + 5);
+      if (c != 34) {
+        if (!isLws(c)) {
+          const ve = firstIn<M>(p + 5, e, C_TAGSTOP);
+          if (!keySet(f)) setKey(f, p + 5, ve);
+          p = ve;
+        }
+      }
+    }
   }
   while (p < e) {
     if (at<M>(p) != 59) {
@@ -619,14 +662,18 @@ function countAngles<M>(s: i32, e: i32): i32 {
     v = v * 10 + <i64>d;
     p++;
   }
+  if (p == s) return false;
   if (p - s > 10) return false;
-  const digitsEnd = p;
-  while (p < e && isLws(at<M>(p))) p++;
-  const ms = p;
-  while (p < e && load<u8>(TOK + <usize>at<M>(p)) != 0) p++;
-  const me = p;
-  if (digitsEnd == s || me == ms || me != e || ms == digitsEnd) return false;
   if (v >= 2147483648) return false;
+  const digitsEnd = p;
+  // usually one SP, then the method up to the value's end
+  if (p < e && at<M>(p) == 32) p++;
+  if (p < e && isLws(at<M>(p))) p = skipLws<M>(p, e);
+  if (p == digitsEnd) return false;
+  const ms = p;
+  if (ms == e) return false;
+  if (scanToken<M>(ms, e) != e) return false;
+  const me = e;
   outSet(R_CSEQ, <i32>v);
   setKey(F_CSEQM, ms, me);
   return true;
