@@ -12,7 +12,19 @@ import {
   type DiagnosticRule,
 } from './diagnostic-codes';
 import { HEADER_NAMES } from './header-names';
-import type { SipMessage } from './sip-message';
+import {
+  F_BRANCH,
+  F_CSEQM,
+  F_CTYPE,
+  F_FROMTAG,
+  F_METHOD,
+  F_URI,
+  HS,
+  KEY_HEADER_CANONICAL,
+  KEY_SLOTS,
+  ParsedMessage,
+  type SipMessage,
+} from './sip-message';
 import { decodeAllHeaders } from './typed';
 import { parseUri } from './uri';
 import { decodeSpan, splitCommaSpans } from './text';
@@ -70,6 +82,17 @@ export function lintMessage(msg: SipMessage, opts: LintOptions = {}): Diagnostic
   const out: Diagnostic[] = [...msg.diagnostics];
   if (msg.kind === 'invalid') return out;
   if (opts.typed) out.push(...decodeAllHeaders(msg));
+  if (msg instanceof ParsedMessage) lintIndexed(msg, out);
+  else lintGeneric(msg, out);
+  return out;
+}
+
+/**
+ * The checks through `SipMessage`'s general accessors (header objects, names, decoded strings): what
+ * the lint was before session 11, kept for any other implementation of `SipMessage` and as the exact
+ * answer {@link lintIndexed} falls back on wherever a check may report something.
+ */
+function lintGeneric(msg: SipMessage, out: Diagnostic[]): void {
   checkMandatory(msg, out);
   checkDuplicates(msg, out);
   checkCseqMethod(msg, out);
@@ -79,7 +102,6 @@ export function lintMessage(msg: SipMessage, opts: LintOptions = {}): Diagnostic
   checkRequestUri(msg, out);
   checkNameAddrs(msg, out);
   checkScalars(msg, out);
-  return out;
 }
 
 function headerIndices(msg: SipMessage): Map<string, number[]> {
@@ -497,3 +519,391 @@ function checkScalars(msg: SipMessage, out: Diagnostic[]): void {
     }
   }
 }
+
+/*
+ * The checks on the parser's index (session 11): one pass over the header fields' index slots finds
+ * which fields the checks read (by key id, or by the octets of the name), then each check reads
+ * octets: the key field spans, the Request-URI and the name-addr values. Where an octet check cannot
+ * say for certain that the general check reports nothing (anything unusual: a missing or duplicated
+ * header, a URI that is not the plain `sip:user@host:port;params` form, a folded or non-ASCII value,
+ * `%` escapes, IPv6 references, ...), the general check itself runs on that part (the functions
+ * above), so the diagnostics, their order and their spans are exactly those of {@link lintGeneric}.
+ */
+
+/** The canonical names the checks read: the mandatory headers, name-addr headers, scalars, single headers. */
+const WATCHED: readonly string[] = [
+  ...new Set<string>([
+    ...REQUEST_MANDATORY,
+    ...RESPONSE_MANDATORY,
+    'max-forwards',
+    ...NAME_ADDR_HEADERS,
+    'date',
+    'expires',
+    'retry-after',
+    'warning',
+    ...HEADER_NAMES.filter((h) => h.single).map((h) => h.canonical),
+  ]),
+];
+/** Canonical name → class (1 + its index in {@link WATCHED}); 0 for any other header. */
+const CLASS_OF = new Map<string, number>(WATCHED.map((n, i) => [n, i + 1]));
+const NCLASS = WATCHED.length + 1;
+const cls = (name: string): number => CLASS_OF.get(name)!;
+const K_TO = cls('to');
+const K_FROM = cls('from');
+const K_CSEQ = cls('cseq');
+const K_CALLID = cls('call-id');
+const K_VIA = cls('via');
+const K_MAXF = cls('max-forwards');
+const K_CONTACT = cls('contact');
+const K_DATE = cls('date');
+const K_EXPIRES = cls('expires');
+const K_RETRY = cls('retry-after');
+const K_WARNING = cls('warning');
+/** Whether a class takes a single value (RFC 3261 §7.3.1; `HEADER_NAMES` `single`). */
+const SINGLE_CLASS = new Uint8Array(NCLASS);
+for (const h of HEADER_NAMES) if (h.single) SINGLE_CLASS[cls(h.canonical)] = 1;
+/** The name-addr headers' classes in {@link NAME_ADDR_HEADERS} order, and whether each is a list. */
+const NAME_ADDR_CLASSES = NAME_ADDR_HEADERS.map((n) => cls(n));
+const NAME_ADDR_LIST = NAME_ADDR_HEADERS.map((n) => LIST_NAME_ADDR.has(n));
+/** Class of each key header id (`KEY_HEADER_CANONICAL`, the structural parse's ids). */
+const KEY_CLASS = KEY_HEADER_CANONICAL.map((n) => (n === '' ? 0 : (CLASS_OF.get(n) ?? 0)));
+/** The watched names as lower-case octets, and the classes by name length (names of 2+ octets). */
+const NAME_OCTETS = WATCHED.map((n) => Uint8Array.from(n, (c) => c.charCodeAt(0)));
+const BY_LENGTH: number[][] = [];
+WATCHED.forEach((n, i) => {
+  if (n.length < 2) return;
+  (BY_LENGTH[n.length] ??= []).push(i + 1);
+});
+
+/** Octet classes of the octet checks (bits). */
+const O_URI = 1; // isUriChar, less "%", "?", "[" and "]" (those send a URI to the general checks)
+const O_USER = 2; // unreserved / "&" "=" "+" "$" "," ";" "/" (RFC 3261 §25.1 user, no "?" no escape)
+const O_ALPHA = 4;
+const O_DIGITDOT = 8; // 0-9 "."
+const O_TOKENLWS = 16; // isTokenOrLws's ASCII characters
+const O_TRIM = 32; // what String.prototype.trim removes, in ASCII
+const O_SPACE = 64; // what a regular expression's \s matches, in ASCII
+const O_ODD = 128; // CR, LF, and every octet above 127: the value's text is not its octets
+const OCT = new Uint8Array(256);
+{
+  const set = (chars: string, bit: number): void => {
+    for (let i = 0; i < chars.length; i++) OCT[chars.charCodeAt(i)]! |= bit;
+  };
+  const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  set(alnum + "-_.!~*'()&=+$,;/:@", O_URI);
+  set(alnum + "-_.!~*'()&=+$,;/", O_USER);
+  set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', O_ALPHA);
+  set('0123456789.', O_DIGITDOT);
+  set(alnum + "-.!%*_+`'~ \t", O_TOKENLWS);
+  set('\t\n\v\f\r ', O_TRIM | O_SPACE);
+  set('\r\n', O_ODD);
+  for (let c = 128; c < 256; c++) OCT[c]! |= O_ODD;
+}
+
+/** Per message scratch (the lint is not re-entered): each field's class, each class's first field. */
+let fieldClass = new Uint8Array(64);
+const firstOf = new Int32Array(NCLASS);
+const elems: number[] = [];
+const paramNames: number[] = [];
+
+/** The class of a header field whose name is `raw[ns, ne)` and that has no key id. */
+function classOfName(msg: ParsedMessage, i: number, raw: Uint8Array, ns: number, ne: number): number {
+  const n = ne - ns;
+  let or = 0;
+  for (let k = ns; k < ne; k++) or |= raw[k]!;
+  // a compact form, or a name that is not ASCII (lower-cased as a string): as canonicalAt says
+  if (n < 2 || or >= 128) return CLASS_OF.get(msg.canonicalAt(i)) ?? 0;
+  const cands = BY_LENGTH[n];
+  if (cands === undefined) return 0;
+  for (let j = 0; j < cands.length; j++) {
+    const c = cands[j]!;
+    const want = NAME_OCTETS[c - 1]!;
+    let k = 0;
+    for (; k < n; k++) {
+      let b = raw[ns + k]!;
+      if (b >= 65 && b <= 90) b |= 32;
+      if (b !== want[k]) break;
+    }
+    if (k === n) return c;
+  }
+  return 0;
+}
+
+function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
+  const raw = msg.raw;
+  const n = msg.headerCount;
+  const ix = msg.ix;
+  const base = msg.base;
+  const o0 = base + KEY_SLOTS;
+  if (fieldClass.length < n) fieldClass = new Uint8Array(2 * n);
+  const fc = fieldClass;
+  firstOf.fill(-1);
+  let dup = false;
+  for (let i = 0, o = o0; i < n; i++, o += HS) {
+    const id = ix[o + 4]! & 255;
+    const c = id > 0 ? KEY_CLASS[id]! : classOfName(msg, i, raw, ix[o]!, ix[o + 1]!);
+    fc[i] = c;
+    if (c === 0) continue;
+    if (firstOf[c]! < 0) firstOf[c] = i;
+    else if (SINGLE_CLASS[c] === 1) dup = true;
+  }
+  const request = msg.kind === 'request';
+  if (
+    firstOf[K_TO]! < 0 ||
+    firstOf[K_FROM]! < 0 ||
+    firstOf[K_CSEQ]! < 0 ||
+    firstOf[K_CALLID]! < 0 ||
+    firstOf[K_VIA]! < 0 ||
+    (request && firstOf[K_MAXF]! < 0)
+  )
+    checkMandatory(msg, out);
+  if (dup) checkDuplicates(msg, out);
+  // CSeq method = request method: the same octets (else the strings decide)
+  if (
+    request &&
+    !sameOctets(
+      raw,
+      ix[base + 2 * F_CSEQM]!,
+      ix[base + 2 * F_CSEQM + 1]!,
+      ix[base + 2 * F_METHOD]!,
+      ix[base + 2 * F_METHOD + 1]!,
+    )
+  )
+    checkCseqMethod(msg, out);
+  // the top Via's branch: z9hG4bK and more
+  if (msg.viaCount !== 0 && !cookieBranch(raw, ix[base + 2 * F_BRANCH]!, ix[base + 2 * F_BRANCH + 1]!))
+    checkBranch(msg, out);
+  if (firstOf[K_FROM]! >= 0 && ix[base + 2 * F_FROMTAG]! < 0) checkFromTag(msg, out);
+  if (msg.bodyLength > 0 && ix[base + 2 * F_CTYPE]! < 0) checkContentType(msg, out);
+  if (request) {
+    const us = ix[base + 2 * F_URI]!;
+    if (us < 0 || !uriClean(raw, us, ix[base + 2 * F_URI + 1]!)) checkRequestUri(msg, out);
+  }
+  for (let h = 0; h < NAME_ADDR_CLASSES.length; h++) {
+    const c = NAME_ADDR_CLASSES[h]!;
+    const first = firstOf[c]!;
+    if (first < 0) continue;
+    const list = NAME_ADDR_LIST[h]!;
+    const name = NAME_ADDR_HEADERS[h]!;
+    for (let i = first, o = o0 + first * HS; i < n; i++, o += HS) {
+      if (fc[i] !== c) continue;
+      const vs = ix[o + 2]!;
+      const ve = ix[o + 3]!;
+      if (!list) {
+        if (ve > vs && !nameAddrClean(raw, vs, ve, c)) checkNameAddrAt(raw, vs, ve, name, out);
+        continue;
+      }
+      elems.length = 0;
+      splitCommaSpans(raw, vs, ve, elems);
+      for (let k = 0; k < elems.length; k += 2) {
+        const s = elems[k]!;
+        const e = elems[k + 1]!;
+        if (e > s && !nameAddrClean(raw, s, e, c)) checkNameAddrAt(raw, s, e, name, out);
+      }
+    }
+  }
+  if (firstOf[K_DATE]! >= 0 || firstOf[K_EXPIRES]! >= 0 || firstOf[K_RETRY]! >= 0 || firstOf[K_WARNING]! >= 0)
+    checkScalars(msg, out);
+}
+
+/** {@link checkNameAddr} of the element `raw[s, e)`, as {@link checkNameAddrs} calls it. */
+function checkNameAddrAt(raw: Uint8Array, s: number, e: number, name: string, out: Diagnostic[]): void {
+  checkNameAddr(decodeSpan(raw, s, e).replace(/\r?\n[ \t]+/g, ' '), { start: s, end: e }, name, out);
+}
+
+/** Whether two spans (either may be absent, -1) are both present with the same octets. */
+function sameOctets(raw: Uint8Array, as: number, ae: number, bs: number, be: number): boolean {
+  if (as < 0 || bs < 0) return true; // a null side: checkCseqMethod reports nothing
+  if (ae - as !== be - bs) return false;
+  for (let k = 0; k < ae - as; k++) if (raw[as + k] !== raw[bs + k]) return false;
+  return true;
+}
+
+/** Whether the branch `raw[s, e)` is present and is "z9hG4bK" followed by at least one octet. */
+function cookieBranch(raw: Uint8Array, s: number, e: number): boolean {
+  return (
+    s >= 0 &&
+    e - s > 7 &&
+    raw[s] === 122 &&
+    raw[s + 1] === 57 &&
+    raw[s + 2] === 104 &&
+    raw[s + 3] === 71 &&
+    raw[s + 4] === 52 &&
+    raw[s + 5] === 98 &&
+    raw[s + 6] === 75
+  );
+}
+
+/**
+ * Whether the URI `raw[u0, u1)` is certain to draw nothing from {@link checkUri} and the URI decoder
+ * (`parseUri`): `sip:` or `sips:` as written, an optional user of unreserved / user characters (no
+ * password, no escape), a host name with a letter or a valid IPv4 address, an optional port of digits
+ * up to 65535, then `;name[=value]` parameters with distinct names (case-insensitive), every octet a
+ * URI character other than "%", "?", "[" and "]". False says only "not certain".
+ */
+function uriClean(raw: Uint8Array, u0: number, u1: number): boolean {
+  if (u1 - u0 < 5 || raw[u0] !== 115 || raw[u0 + 1] !== 105 || raw[u0 + 2] !== 112) return false;
+  let p: number;
+  if (raw[u0 + 3] === 58) p = u0 + 4;
+  else if (raw[u0 + 3] === 115 && raw[u0 + 4] === 58) p = u0 + 5;
+  else return false;
+  // every octet a URI character (checkUri's loop); the userinfo ends at the first "@" (parseUri)
+  let at = -1;
+  for (let k = p; k < u1; k++) {
+    const c = raw[k]!;
+    if ((OCT[c]! & O_URI) === 0) return false;
+    if (c === 64 && at < 0) at = k;
+  }
+  let h = p;
+  if (at >= 0) {
+    if (at === p) return false;
+    for (let k = p; k < at; k++) if ((OCT[raw[k]!]! & O_USER) === 0) return false;
+    h = at + 1;
+  }
+  let k = h;
+  let letter = false;
+  let digitsDots = true;
+  for (; k < u1; k++) {
+    const f = OCT[raw[k]!]!;
+    if ((f & O_ALPHA) !== 0) letter = true;
+    else if ((f & O_DIGITDOT) === 0) {
+      if (raw[k] === 45) digitsDots = false;
+      else break;
+    }
+  }
+  if (k === h) return false;
+  if (!letter && !(digitsDots && isIpv4Octets(raw, h, k))) return false;
+  if (k < u1 && raw[k] === 58) {
+    const d0 = ++k;
+    let port = 0;
+    while (k < u1 && raw[k]! >= 48 && raw[k]! <= 57) port = port * 10 + raw[k++]! - 48;
+    if (k === d0 || port > 65535) return false;
+  }
+  paramNames.length = 0;
+  while (k < u1) {
+    if (raw[k] !== 59) return false;
+    const ns = ++k;
+    while (k < u1 && raw[k] !== 61 && raw[k] !== 59) k++;
+    if (k === ns) return false;
+    const ne = k;
+    if (k < u1 && raw[k] === 61) {
+      const vs = ++k;
+      while (k < u1 && raw[k] !== 59) k++;
+      if (k === vs) return false;
+    }
+    for (let j = 0; j < paramNames.length; j += 2) {
+      if (sameNameFolded(raw, paramNames[j]!, paramNames[j + 1]!, ns, ne)) return false;
+    }
+    paramNames.push(ns, ne);
+  }
+  return true;
+}
+
+/** uri.ts `isIpv4` on octets: four dot-separated parts of 1–3 digits, each 0–255. */
+function isIpv4Octets(raw: Uint8Array, s: number, e: number): boolean {
+  let parts = 0;
+  let v = 0;
+  let len = 0;
+  for (let k = s; k <= e; k++) {
+    const c = k < e ? raw[k]! : 46;
+    if (c === 46) {
+      if (len === 0 || len > 3 || v > 255) return false;
+      parts++;
+      v = 0;
+      len = 0;
+    } else if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      len++;
+    } else return false;
+  }
+  return parts === 4;
+}
+
+/** Whether `raw[as, ae)` and `raw[bs, be)` are the same ASCII name ignoring letter case. */
+function sameNameFolded(raw: Uint8Array, as: number, ae: number, bs: number, be: number): boolean {
+  if (ae - as !== be - bs) return false;
+  for (let k = 0; k < ae - as; k++) {
+    let x = raw[as + k]!;
+    let y = raw[bs + k]!;
+    if (x >= 65 && x <= 90) x |= 32;
+    if (y >= 65 && y <= 90) y |= 32;
+    if (x !== y) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether {@link checkNameAddr} is certain to report nothing for the element `raw[s, e)` of a header
+ * of class `c`: its text is its octets (ASCII, no line break), and it is `[display] <URI> params` with a
+ * quoted or token display name, or `URI params` without one, where {@link uriClean} holds for the URI
+ * and, outside To and From, no parameter is empty and no Contact `expires` is written.
+ */
+function nameAddrClean(raw: Uint8Array, s: number, e: number, c: number): boolean {
+  for (let k = s; k < e; k++) if ((OCT[raw[k]!]! & O_ODD) !== 0) return false;
+  if (c === K_CONTACT && e - s === 1 && raw[s] === 42) return true;
+  // "<" outside quotes, before any ";" (checkNameAddr's loop)
+  let i = s;
+  let lt = -1;
+  let quoted = false;
+  while (i < e) {
+    const ch = raw[i]!;
+    if (ch === 34) {
+      quoted = true;
+      i++;
+      while (i < e && raw[i] !== 34) i += raw[i] === 92 ? 2 : 1;
+      if (i >= e) return true; // an unterminated quote: checkNameAddr reports nothing
+      i++;
+      continue;
+    }
+    if (ch === 60) {
+      lt = i;
+      break;
+    }
+    if (ch === 59) break;
+    i++;
+  }
+  let paramsFrom: number;
+  if (lt >= 0) {
+    let ds = s;
+    let de = lt;
+    while (ds < de && (OCT[raw[ds]!]! & O_TRIM) !== 0) ds++;
+    while (de > ds && (OCT[raw[de - 1]!]! & O_TRIM) !== 0) de--;
+    if (de > ds && raw[ds] !== 34) {
+      for (let k = ds; k < de; k++) if ((OCT[raw[k]!]! & O_TOKENLWS) === 0) return false;
+    }
+    let gt = lt + 1;
+    while (gt < e && raw[gt] !== 62) gt++;
+    if (gt >= e || !uriClean(raw, lt + 1, gt)) return false;
+    paramsFrom = gt + 1;
+  } else {
+    if (quoted) return false;
+    let semi = s;
+    while (semi < e && raw[semi] !== 59) semi++;
+    for (let k = s; k < semi; k++) if (raw[k] === 44) return false;
+    if (!uriClean(raw, s, semi)) return false;
+    paramsFrom = semi;
+  }
+  if (c === K_TO || c === K_FROM) return true;
+  // no ";" followed (after \s*) by ";" or the end: /;\s*(;|$)/
+  for (let k = paramsFrom; k < e; k++) {
+    if (raw[k] !== 59) continue;
+    let j = k + 1;
+    while (j < e && (OCT[raw[j]!]! & O_SPACE) !== 0) j++;
+    if (j >= e || raw[j] === 59) return false;
+  }
+  // a Contact's expires parameter: the general check reads it
+  if (c === K_CONTACT && hasExpires(raw, paramsFrom, e)) return false;
+  return true;
+}
+
+/** Whether "expires" (any letter case) occurs in `raw[s, e)`. */
+function hasExpires(raw: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k + 7 <= e; k++) {
+    if ((raw[k]! | 32) !== 101) continue;
+    let j = 1;
+    for (; j < 7; j++) if ((raw[k + j]! | 32) !== EXPIRES[j]) break;
+    if (j === 7) return true;
+  }
+  return false;
+}
+const EXPIRES = Uint8Array.from('expires', (c) => c.charCodeAt(0));

@@ -1,0 +1,315 @@
+/**
+ * The lint on the parser's index (`lintMessage` on a parsed message, lint.ts `lintIndexed`) gives
+ * exactly the diagnostics of the lint before session 11 (lint-reference.ts, the old code), compared as
+ * JSON (codes, severities, messages, RFC sections, spans, order, key order): on every fixture and public
+ * capture message, on generated messages built from common and awkward header values (URIs with
+ * escapes, IPv6, ports, duplicate parameters, display names, quotes, folding, non-ASCII, compact and
+ * odd-case names, duplicated single headers), and on random octet mutations of them. The general path
+ * (`lintGeneric`, for a `SipMessage` that is not the parser's) is compared too.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lintMessage, parseMessage, type SipMessage } from '../../../src/sip-core/message/index';
+import { INVITE_24_2, OK_200_RR } from '../../fixtures/sip-examples';
+import { FIXTURES, havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
+import { referenceLint } from './lint-reference';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtures = path.resolve(here, '../../fixtures');
+
+/** A `SipMessage` that is not a `ParsedMessage` (every member read through to one): the general path. */
+function wrapped(m: SipMessage): SipMessage {
+  return new Proxy({} as SipMessage, {
+    get: (_t, k) => {
+      const v: unknown = Reflect.get(m, k, m);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(m) : v;
+    },
+  });
+}
+
+let flagged = 0;
+/** New lint = old lint on `b`, through the parser's message and through the general path. */
+function same(b: Uint8Array, what: string): void {
+  const want = JSON.stringify(referenceLint(parseMessage(b, 0, b.length)));
+  const got = JSON.stringify(lintMessage(parseMessage(b, 0, b.length)));
+  if (got !== want) expect(got, what).toBe(want);
+  const general = JSON.stringify(lintMessage(wrapped(parseMessage(b, 0, b.length))));
+  if (general !== want) expect(general, `${what} (general path)`).toBe(want);
+  if (want !== '[]') flagged++;
+}
+
+const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+
+describe('lintMessage = the lint before session 11', () => {
+  it('on every fixture, capture fixture and public capture message', () => {
+    flagged = 0;
+    let n = 0;
+    for (const b of [INVITE_24_2, OK_200_RR]) {
+      same(enc(b), 'example');
+      n++;
+    }
+    for (const dir of ['rfc4475', 'rfc5118', 'rfc5118/crlf']) {
+      for (const f of readdirSync(path.join(fixtures, dir)).filter((x) => x.endsWith('.dat'))) {
+        same(readFileSync(path.join(fixtures, dir, f)), `${dir}/${f}`);
+        n++;
+      }
+    }
+    const dirs = havePublic ? [FIXTURES, PUBLIC_CAPTURES] : [FIXTURES];
+    for (const d of dirs) {
+      for (const f of readdirSync(d).filter((x) => /\.(pcap|pcapng|cap|gz)$/.test(x))) {
+        const t = ingestFile(`${d}/${f}`).trace;
+        for (let i = 0; i < t.count; i++, n++) same(t.raw(i), `${f} #${i}`);
+      }
+    }
+    expect(n).toBeGreaterThan(havePublic ? 1000 : 80);
+    expect(flagged).toBeGreaterThan(40);
+  });
+
+  const uri = fc.constantFrom(
+    'sip:bob@biloxi.com',
+    'sip:+31201000000@b.example.com',
+    'sip:alice0@10.1.0.1:5060',
+    'sips:a@b.example;transport=tls',
+    'sip:10.0.0.10;lr',
+    'sip:h;lr;LR',
+    'sip:h;lr;x=1;X=2',
+    'sip:h;x=;y',
+    'sip:h;;y',
+    'sip:h;=v',
+    'sip:a%20b@h',
+    'sip:a%2@h',
+    'sip:a@h%41',
+    'sip:user:pass@h',
+    'sip::pass@h',
+    'sip:@h',
+    'sip:a@',
+    'sip:a@h:',
+    'sip:a@h:65535',
+    'sip:a@h:65536',
+    'sip:a@h:0005060',
+    'sip:a@h:50x',
+    'sip:a@1.2.3.4',
+    'sip:a@1.2.3.256',
+    'sip:a@1.2.3',
+    'sip:a@01.002.3.4',
+    'sip:a@1-2.3',
+    'sip:a@h_x.example',
+    'sip:a@h!x',
+    'sip:a@[2001:db8::1]:5060',
+    'sip:a@[2001:db8::5060]',
+    'sip:a@2001:db8::1',
+    'sip:a@h?subject=x',
+    'sip:a@h;x=a@b',
+    'sip:a;b=c@h',
+    'sip:a@h/path',
+    'sip:a@h;a=b=c',
+    'sip:a@h;p=<x>',
+    'sip:a b@h',
+    'sip:ä@h',
+    'sip:a@h,b',
+    'SIP:a@h',
+    'sip:a@H.Example',
+    'tel:+1-201-555-0123',
+    'tel:+1;phone-context=x',
+    'mailto:a@h',
+    'http://h/',
+    'urn:service:sos',
+    'sip:',
+    'sips:a@h;maddr=[::1]',
+    'sip:a@h;expires=5',
+    'sip:a@h:5060;user=phone;transport=udp',
+  );
+  const display = fc.constantFrom(
+    '',
+    'Bob ',
+    '"Caller 0" ',
+    '"A, \\"B\\"" ',
+    '"unterminated ',
+    'Bad@Name ',
+    '  Spaced  Out  ',
+    '"quoted"x ',
+    'ä ',
+    '"\\',
+    'a\tb ',
+  );
+  const params = fc.constantFrom(
+    '',
+    ';tag=f0',
+    ';tag=1;x',
+    ';;tag=1',
+    ';tag=1;',
+    '; ;x',
+    ';expires=3',
+    ';EXPIRES = 4294967296',
+    ';expires=x',
+    ';q=0.7;expires=60',
+    ';lr',
+    ';x="a;b"',
+    ';x=<y>',
+    ';tag=a\r\n b',
+  );
+  const nameAddr = fc
+    .tuple(display, fc.boolean(), uri, params)
+    .map(([d, angle, u, p]) => (angle ? `${d}<${u}>${p}` : `${u}${p}`));
+  const nameAddrList = fc
+    .array(fc.oneof(nameAddr, fc.constantFrom('*', '', ' ', '<sip:a@h', 'sip:a@h,', '<sip:a,b@h>')), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((a) => a.join(', '));
+  const name = (n: string): fc.Arbitrary<string> =>
+    fc.constantFrom(
+      n,
+      n.toUpperCase(),
+      n.toLowerCase(),
+      n.replace(/^./, (c) => c.toLowerCase()),
+    );
+  const header = fc.oneof(
+    fc.tuple(fc.constantFrom('To', 't', 'TO'), nameAddr).map(([n, v]) => `${n}: ${v}`),
+    fc.tuple(fc.constantFrom('From', 'f', 'fROM'), nameAddr).map(([n, v]) => `${n}: ${v}`),
+    fc
+      .tuple(
+        fc.constantFrom(
+          'Contact',
+          'm',
+          'Route',
+          'Record-Route',
+          'Reply-To',
+          'Refer-To',
+          'r',
+          'Referred-By',
+          'b',
+          'P-Asserted-Identity',
+          'P-Preferred-Identity',
+          'Path',
+        ),
+        nameAddrList,
+      )
+      .chain(([n, v]) => name(n).map((nn) => `${nn}: ${v}`)),
+    fc.constantFrom(
+      'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+      'Via: SIP/2.0/UDP h;branch=abc',
+      'Via: SIP/2.0/UDP h;branch=z9hG4bK',
+      'Via: SIP/2.0/UDP h',
+      'v: SIP/2.0/UDP h;branch=z9hG4bKä',
+      'Call-ID: c1',
+      'i: c2',
+      'CSeq: 1 OPTIONS',
+      'CSeq: 1 INVITE',
+      'CSeq: 2 BYE',
+      'cseq: 1 OPTIONZ',
+      'Max-Forwards: 70',
+      'Content-Type: text/plain',
+      'User-Agent: x',
+      'user-agent: y',
+      'Server: s',
+      'Subject: a',
+      's: b',
+      'Session-Expires: 90',
+      'x: 90',
+      'Date: Sat, 13 Nov 2010 23:29:00 GMT',
+      'Date: yesterday',
+      'Expires: 60',
+      'Expires: 4294967296',
+      'Retry-After: 18000;duration=3600',
+      'Retry-After: soon',
+      'Warning: 370 devnull "Choose a bigger pipe"',
+      'Warning: 37 x "y", 399 h "z"',
+      'Allow: INVITE, ACK',
+      'X-Odd: ä',
+      'Tö: <sip:a@h>',
+      'Contact: <sip:a@h>;\r\n expires=5',
+      'To: <sip:a@h>\r\n ;tag=x',
+    ),
+  );
+  const startLine = fc.oneof(
+    fc
+      .tuple(fc.constantFrom('OPTIONS', 'INVITE', 'BYE', 'ACK', 'FOO'), uri)
+      .map(([m, u]) => `${m} ${u} SIP/2.0`),
+    fc.constantFrom('INVITE <sip:a@h> SIP/2.0', 'SIP/2.0 200 OK', 'SIP/2.0 180 Ringing'),
+  );
+  const message = fc
+    .tuple(startLine, fc.array(header, { minLength: 0, maxLength: 12 }), fc.constantFrom('', 'v=0\r\n'))
+    .map(
+      ([s, hs, body]) =>
+        `${s}\r\n${hs.join('\r\n')}${hs.length ? '\r\n' : ''}Content-Length: ${body.length}\r\n\r\n${body}`,
+    );
+
+  it('on generated messages', () => {
+    flagged = 0;
+    fc.assert(
+      fc.property(message, (m) => {
+        same(enc(m), m);
+      }),
+      { numRuns: 4000, seed: 11 },
+    );
+    expect(flagged).toBeGreaterThan(1000);
+  });
+
+  const octet = fc.constantFrom(
+    ...[
+      ';',
+      ',',
+      '<',
+      '>',
+      '"',
+      '\\',
+      '@',
+      ':',
+      '%',
+      '?',
+      '[',
+      ']',
+      ' ',
+      '\t',
+      '\r',
+      '\n',
+      '=',
+      '*',
+      'z',
+      'Z',
+      '0',
+      '.',
+      '-',
+    ].map((c) => c.charCodeAt(0)),
+    0xc3,
+    0x80,
+    0,
+  );
+  it('on octet mutations of generated and bench-like messages', () => {
+    const bases = fc.oneof(
+      message,
+      fc.constantFrom(
+        INVITE_24_2,
+        OK_200_RR,
+        'INVITE sip:+31201000000@b.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.1.0.1:5060;branch=z9hG4bK-a0;rport\r\n' +
+          'Max-Forwards: 70\r\nFrom: "Caller 0" <sip:alice0@a.example.com>;tag=f0\r\nTo: <sip:+31201000000@b.example.com>\r\n' +
+          'Call-ID: 0-0@10.1.0.1\r\nCSeq: 1 INVITE\r\nUser-Agent: sipscope-bench/1.0\r\nContact: <sip:alice0@10.1.0.1:5060>\r\n' +
+          'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\nRecord-Route: <sip:10.0.0.10;lr>\r\nContent-Length: 0\r\n\r\n',
+      ),
+    );
+    fc.assert(
+      fc.property(
+        bases,
+        fc.array(fc.tuple(fc.nat(), octet, fc.constantFrom('set', 'insert', 'delete')), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (m, edits) => {
+          const b = [...enc(m)];
+          for (const [at, c, op] of edits) {
+            const k = at % Math.max(1, b.length);
+            if (op === 'set') b[k] = c;
+            else if (op === 'insert') b.splice(k, 0, c);
+            else b.splice(k, 1);
+          }
+          same(Uint8Array.from(b), JSON.stringify(Buffer.from(b).toString('latin1')));
+        },
+      ),
+      { numRuns: 6000, seed: 12 },
+    );
+  });
+});
