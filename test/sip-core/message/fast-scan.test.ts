@@ -566,6 +566,96 @@ describe('fast key-field scanner = full parser', () => {
     }
   });
 
+  it('on the forms its wider searches and shortcuts read (Via and tag stops, transport, CSeq, folding)', () => {
+    // The top Via's host and parameter values and the From/To tag end at the first octet of a wider set
+    // (";", ",", any octet up to SP) that is then checked exactly; a control octet that is no stop must
+    // not end them. The transport's usual three octets and CSeq's method are read without the general
+    // searches. Every form is compared with the full parser, in every place (sameEverywhere).
+    const ctl = ['\x01', '\x0b', '\x1f', '\x7f', '\t', ' ', '\r', '\x00'];
+    const vias: string[] = [];
+    for (const c of ctl) {
+      vias.push(
+        `SIP/2.0/UDP pc33${c}.atlanta.com;branch=z9hG4bKnashds8`,
+        `SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK${c}nashds8;received=192.0.2.1`,
+        `SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8;received=192.0.2${c}.1`,
+        `SIP/2.0/UDP pc33.atlanta.com;branch=${c}z9hG4bKnashds8`,
+        `SIP/2.0/UDP pc33.atlanta.com:5060${c};branch=z9hG4bKnashds8`,
+        `SIP/2.0/UDP${c}pc33.atlanta.com;branch=z9hG4bKnashds8`,
+        `SIP/2.0/UD${c} pc33.atlanta.com;branch=z9hG4bKnashds8`,
+        `SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK-a-very-long-branch-value${c}-past-sixteen-octets`,
+      );
+    }
+    vias.push(
+      'SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8',
+      'SIP/2.0/TCP pc33.atlanta.com:5060;branch=z9hG4bKnashds8;rport;received=192.0.2.1',
+      'SIP/2.0/SCTP pc33.atlanta.com;branch=z9hG4bKnashds8',
+      'SIP/2.0/WS pc33.atlanta.com;branch=z9hG4bKnashds8',
+      'SIP/2.0/U pc33.atlanta.com;branch=z9hG4bKnashds8',
+      'SIP/2.0/UDP',
+      'SIP/2.0/UDP ',
+      'SIP/2.0/UD',
+      'SIP/2.0/UDP  pc33.atlanta.com;branch=z9hG4bKnashds8',
+      'SIP/2.0/UDP \tpc33.atlanta.com;branch=z9hG4bKnashds8',
+      'SIP/2.0/UDP\tpc33.atlanta.com;branch=z9hG4bKnashds8',
+      'SIP/2.0/UDP pc33.atlanta.com ;branch=z9hG4bKnashds8 , SIP/2.0/UDP b.c',
+      'SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bKnashds8,SIP/2.0/UDP b.c',
+      'SIP/2.0/UDP pc33.atlanta.com;branch="z9hG4bK";received=[::1]',
+      'SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKnashds8',
+      'SIP/2.0/UDP pc33.atlanta.com;BRANCH=z9hG4bKnashds8;RECEIVED=192.0.2.1',
+      'SIP/2.0/UDP pc33.atlanta.com; branch=z9hG4bKnashds8',
+    );
+    const tags: string[] = [];
+    for (const c of ctl) {
+      tags.push(
+        `Bob <sip:bob@biloxi.com>;tag=a6c${c}85cf`,
+        `Bob <sip:bob@biloxi.com>;tag=${c}a6c85cf`,
+        `Bob <sip:bob@biloxi.com>;x=1;tag=a6c${c}85cf`,
+        `Bob${c} <sip:bob@biloxi.com>;tag=a6c85cf`,
+        `<sip:bob@biloxi.com>;tag=a6c85cf-a-long-tag-past-sixteen${c}octets`,
+      );
+    }
+    tags.push(
+      '"Bob; <x>" <sip:bob@biloxi.com>;tag=1',
+      'sip:bob@biloxi.com;tag=1',
+      'Bob <sip:bob@biloxi.com>;tag=',
+    );
+    const cseqs = [
+      '314159 INVITE',
+      '1 ACK',
+      '314159  INVITE',
+      '314159\tINVITE',
+      '314159 \tINVITE',
+      '314159INVITE',
+    ];
+    cseqs.push(
+      '314159 INV\x01TE',
+      '314159 INVITE ',
+      '314159 ',
+      '314159',
+      ' 1 ACK',
+      '2147483647 BYE',
+      '2147483648 BYE',
+    );
+    cseqs.push('99999999999 BYE', "1 A-B.C!%*_+`'~", '1 INVITE-INVITE-INVITE-INVITE');
+    let taken = 0;
+    const check = (text: string, what: string): void => {
+      const b = enc(text);
+      if (fastScan(b, 0, b.length, SCAN_FULL) !== null) taken++;
+      sameEverywhere(b, what);
+    };
+    for (const v of vias) check(INVITE.replace(/^Via: .*$/m, `Via: ${v}`), JSON.stringify(v));
+    for (const t of tags) {
+      check(INVITE.replace(/^From: .*$/m, `From: ${t}`), JSON.stringify(t));
+      check(INVITE.replace(/^To: .*$/m, `To: ${t}`), JSON.stringify(t));
+    }
+    for (const c of cseqs) check(INVITE.replace(/^CSeq: .*$/m, `CSeq: ${c}`), JSON.stringify(c));
+    // a folded line, a line starting with a control octet, and the section's end, read at a line's start
+    for (const x of [' folded', '\tfolded', '\x01X: y', '\rX: y', '\nX: y', 'X: y']) {
+      check(INVITE.replace('Content-Length', `X-A: 1\r\n${x}\r\nContent-Length`), JSON.stringify(x));
+    }
+    expect(taken).toBeGreaterThan(60);
+  });
+
   it('on messages longer than its input buffer, and with many headers (the full parser runs)', () => {
     const many = INVITE.replace('Content-Length', 'X-A: 1\r\n'.repeat(5000) + 'Content-Length');
     sameEverywhere(enc(many), '5000 headers');
