@@ -250,6 +250,11 @@ export class TraceAnalyzer implements TraceAnalysis {
   readonly dialogList: Dialog[] = [];
   readonly #dlgByKey = new KeyTable();
   readonly groups: CallGroup[] = [];
+  /**
+   * Group index by Call-ID text, only for a group whose messages have no trace Call-ID id (never seen:
+   * a message's Call-ID text and its id come from the same table); the others are found by that id
+   * (`#grpOfKey`, and `trace.callIdKeyOf` for a text), with no string hashed into a Map per group.
+   */
   readonly #grpByCid = new Map<string, number>();
   /** Group index + 1 by the trace's Call-ID id (`callIdKey`); 0: not seen. */
   #grpOfKey = new Int32Array(1024);
@@ -449,11 +454,12 @@ export class TraceAnalyzer implements TraceAnalysis {
       const ck = t.callIdKey(id);
       let gi = ck > 0 && ck < this.#grpOfKey.length ? this.#grpOfKey[ck]! - 1 : -1;
       if (gi < 0) {
-        gi = this.#grpByCid.get(cid) ?? -1;
+        // (A Call-ID id names one text, one text one id: an id without a group here is a new group.)
+        gi = ck > 0 ? -1 : (this.#grpByCid.get(cid) ?? -1);
         if (gi < 0) {
           gi = this.groups.length;
           this.groups.push(this.#newGroup(gi, cid, us));
-          this.#grpByCid.set(cid, gi);
+          if (ck <= 0) this.#grpByCid.set(cid, gi);
           this.#cidLengths[Math.min(cid.length, CID_LENGTH_MAX)] = 1;
         }
         if (ck > 0) {
@@ -1295,9 +1301,9 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** Joins two Call-ID groups into one call (the earlier group stays the root). */
   #link(link: CallLink): void {
-    const a = this.#grpByCid.get(link.a);
-    const b = this.#grpByCid.get(link.b);
-    if (a === undefined || b === undefined) return;
+    const a = this.groupOf(link.a);
+    const b = this.groupOf(link.b);
+    if (a < 0 || b < 0) return;
     const gb = this.groups[b]!;
     (gb.links ??= []).push(link);
     this.#linkCount++;
@@ -1314,7 +1320,7 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** Joins two calls by hand (the UI's "join"); returns false when a Call-ID is unknown. */
   join(callIdA: string, callIdB: string): boolean {
-    if (!this.#grpByCid.has(callIdA) || !this.#grpByCid.has(callIdB)) return false;
+    if (this.groupOf(callIdA) < 0 || this.groupOf(callIdB) < 0) return false;
     this.#link({ a: callIdA, b: callIdB, reason: 'manual', confidence: 1, detail: 'joined by the user' });
     return true;
   }
@@ -1328,8 +1334,11 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /** Group index of a Call-ID (or -1). */
-  groupOf(callId: string): number {
-    return this.#grpByCid.get(callId) ?? -1;
+  groupOf(callId: string, length = callId.length): number {
+    const ck = this.trace.callIdKeyOf(callId, length);
+    if (ck > 0) return ck < this.#grpOfKey.length ? this.#grpOfKey[ck]! - 1 : -1;
+    if (this.#grpByCid.size === 0) return -1;
+    return this.#grpByCid.get(length === callId.length ? callId : callId.slice(0, length)) ?? -1;
   }
 
   /** Root group of a message's call, or -1. */
@@ -1345,8 +1354,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       const gi = Number(m[1]) - 1;
       if (gi >= 0 && gi < this.groups.length) return this.#root(gi);
     }
-    const gi = this.#grpByCid.get(ref);
-    return gi === undefined ? -1 : this.#root(gi);
+    const gi = this.groupOf(ref);
+    return gi < 0 ? -1 : this.#root(gi);
   }
 
   /** Roots of all calls, in order of first message. */

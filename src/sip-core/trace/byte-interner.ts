@@ -354,12 +354,13 @@ export class SpanTable {
     return id;
   }
 
-  /** The id of `text`, or -1 when it was never added. */
-  find(text: string): number {
-    const t = this.#textIds.get(text);
-    if (t !== undefined) return t;
-    const n = text.length;
-    const b = new Uint8Array(n);
+  /** The id of `text` (of its first `n` characters when given), or -1 when it was never added. */
+  find(text: string, n = text.length): number {
+    if (this.#textIds.size > 0) {
+      const t = this.#textIds.get(n === text.length ? text : text.slice(0, n));
+      if (t !== undefined) return t;
+    }
+    const b = n <= this.#scratch.length ? this.#scratch : new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c >= 0x80) return -1;

@@ -897,6 +897,15 @@ export class Trace {
       dport: c.dport,
     };
   }
+  /**
+   * The interned id of a Call-ID's text (as `callIdKey` gives it for a message carrying it), or 0 when
+   * no message of the trace carries it. No string is made; the first `length` characters of `text`
+   * when given (a prefix, without cutting it).
+   */
+  callIdKeyOf(text: string, length = text.length): number {
+    const k = this.#callIds.find(text, length);
+    return k > 0 ? k : 0;
+  }
   /** Number of distinct Call-IDs. */
   get callIdCount(): number {
     return this.#callIds.count - 1;

@@ -46,6 +46,23 @@ describe('SpanTable', () => {
     expect(span(t, 'ascii@ex')).toBe(y);
   });
 
+  it('find by a prefix of a text: the id of those characters alone, no string cut', () => {
+    const t = new SpanTable();
+    const base = span(t, 'abc-1234@10.0.0.1');
+    const u = t.idOf('réunion');
+    const long = 'x'.repeat(300);
+    const l = span(t, long);
+    expect(t.find('abc-1234@10.0.0.1-leg2', 17)).toBe(base);
+    expect(t.find('abc-1234@10.0.0.1-leg2', 16)).toBe(-1);
+    expect(t.find('abc-1234@10.0.0.1', 17)).toBe(base);
+    expect(t.find('réunion;b2b', 7)).toBe(u);
+    expect(t.find('réunion;b2b', 6)).toBe(-1);
+    // (longer than the scratch buffer)
+    expect(t.find(`${long}-suffix`, 300)).toBe(l);
+    expect(t.find(`${long}-suffix`, 299)).toBe(-1);
+    expect(t.find('', 0)).toBe(-1);
+  });
+
   it('export / import keeps ids and text; absorb maps another table into this one', () => {
     const t = new SpanTable();
     for (const s of ['a1', 'b2', 'ünï', 'c3']) span(t, s);

@@ -30,9 +30,17 @@ export interface CorrelationIndex {
   mediaHead: number;
   /** Groups whose first INVITE is recent, oldest first from `recentHead` (to prune `ruri`). */
   recent: number[];
+  /** The time of each `recent` group's first INVITE (its `inviteUs`, read without the group). */
+  recentUs: number[];
   recentHead: number;
-  /** Request-URI user of a recent first INVITE → its group (Diversion/History-Info rule). */
+  /**
+   * Request-URI user of a recent first INVITE → its group (Diversion/History-Info rule). Kept only
+   * once a message names a diverting target (`ruriOn`): until then it would be the replay, in order, of
+   * `recent` from `recentHead` (for each user the latest such group: what the sets and the pruning
+   * leave), and it is built so when first needed (see `ruriIndex`).
+   */
   ruri: Map<string, number>;
+  ruriOn: boolean;
 }
 
 /** One media endpoint of a recent leg's offer. */
@@ -40,6 +48,8 @@ interface MediaEntry {
   key: string;
   g: number;
   us: number;
+  /** True while the map holds this entry under its key (not set over, not pruned). */
+  live: boolean;
 }
 
 export function newCorrelationIndex(): CorrelationIndex {
@@ -50,16 +60,35 @@ export function newCorrelationIndex(): CorrelationIndex {
     mediaOrder: [],
     mediaHead: 0,
     recent: [],
+    recentUs: [],
     recentHead: 0,
     ruri: new Map(),
+    ruriOn: false,
   };
+}
+
+/**
+ * The Request-URI user index as the sets and prunes since the first group would have left it: for
+ * each user, the latest group from `recentHead` on whose first INVITE had it (a user whose latest such
+ * group was pruned has no entry: that prune deleted it, and no later group set it again).
+ */
+function ruriIndex(ix: CorrelationIndex, host: CorrelationHost): Map<string, number> {
+  if (!ix.ruriOn) {
+    ix.ruriOn = true;
+    for (let k = ix.recentHead; k < ix.recent.length; k++) {
+      const o = host.groups[ix.recent[k]!]!;
+      if (o.ruriUser !== null) ix.ruri.set(o.ruriUser, o.idx);
+    }
+  }
+  return ix.ruri;
 }
 
 /** What correlation needs from the analyzer. */
 export interface CorrelationHost {
   readonly trace: Trace;
   readonly groups: readonly CallGroup[];
-  groupOf(callId: string): number;
+  /** The group of `callId` (of its first `length` characters when given), or -1. */
+  groupOf(callId: string, length?: number): number;
   /** False when no group's Call-ID has `n` characters (a prefix of that length cannot name one). */
   hasCallIdLength(n: number): boolean;
 }
@@ -150,13 +179,16 @@ export function correlateNewLeg(
   const cid = g.callId;
   // Prune the time-windowed indexes.
   let head = ix.recentHead;
-  while (head < ix.recent.length && us - host.groups[ix.recent[head]!]!.inviteUs > WINDOW_US) {
-    const old = host.groups[ix.recent[head]!]!;
-    if (old.ruriUser !== null && ix.ruri.get(old.ruriUser) === old.idx) ix.ruri.delete(old.ruriUser);
+  while (head < ix.recent.length && us - ix.recentUs[head]! > WINDOW_US) {
+    if (ix.ruriOn) {
+      const old = host.groups[ix.recent[head]!]!;
+      if (old.ruriUser !== null && ix.ruri.get(old.ruriUser) === old.idx) ix.ruri.delete(old.ruriUser);
+    }
     head++;
   }
   if (head > 1024 && head * 2 > ix.recent.length) {
     ix.recent.splice(0, head);
+    ix.recentUs.splice(0, head);
     head = 0;
   }
   ix.recentHead = head;
@@ -165,9 +197,10 @@ export function correlateNewLeg(
   let mh = ix.mediaHead;
   while (mh < order.length) {
     const v = order[mh]!;
-    if (ix.media.get(v.key) === v) {
+    if (v.live) {
       if (us - v.us <= WINDOW_US) break;
       ix.media.delete(v.key);
+      v.live = false;
     }
     mh++;
   }
@@ -228,7 +261,7 @@ export function correlateNewLeg(
     // - _ . ; : + ~
     if (c !== 45 && c !== 95 && c !== 46 && c !== 59 && c !== 58 && c !== 43 && c !== 126) continue;
     if (!host.hasCallIdLength(pos)) continue;
-    const other = host.groupOf(cid.slice(0, pos));
+    const other = host.groupOf(cid, pos);
     if (other >= 0 && other !== g.idx) {
       addLink(
         links,
@@ -257,17 +290,20 @@ export function correlateNewLeg(
   }
   // 5. Same SDP media address:port as a recent leg, sent by that leg's next hop.
   if (sdp) {
+    // Each endpoint looked up, then set (over an earlier entry of the same key, not deleted first:
+    // the order that matters is mediaOrder's, and a deleted entry stays in the map's table until its
+    // next rehash). The first link counts; an endpoint repeated in this offer finds the entry set for
+    // its first copy, whose group is this one (no link), where the earlier entry it replaced gave the
+    // first copy no link either.
+    let linked = false;
     for (const e of sdp.endpoints) {
       const o = ix.media.get(e);
-      if (o && o.g !== g.idx && nextHopOf(host, o.g, (srcHost ??= hostOf(host.trace.src(id))))) {
+      if (!linked && o && o.g !== g.idx && nextHopOf(host, o.g, (srcHost ??= hostOf(host.trace.src(id))))) {
         addLink(links, host, g, o.g, 'sdp-media', 0.6, `same media ${e}`);
-        break;
+        linked = true;
       }
-    }
-    // (set over an earlier entry of the same key, not deleted first: the order that matters is
-    // mediaOrder's, and a deleted entry stays in the map's table until its next rehash)
-    for (const e of sdp.endpoints) {
-      const v: MediaEntry = { key: e, g: g.idx, us };
+      if (o) o.live = false;
+      const v: MediaEntry = { key: e, g: g.idx, us, live: true };
       ix.media.set(e, v);
       ix.mediaOrder.push(v);
     }
@@ -277,7 +313,7 @@ export function correlateNewLeg(
   const hi = div || !(hints & H_HISTORY) ? null : (msg.values('history-info')[0] ?? null);
   const target = div ? uriUserOf(div) : hi ? uriUserOf(hi) : null;
   if (target) {
-    const o = ix.ruri.get(target);
+    const o = ruriIndex(ix, host).get(target);
     if (o !== undefined && o !== g.idx && nextHopOf(host, o, srcHost ?? hostOf(host.trace.src(id)))) {
       addLink(
         links,
@@ -290,7 +326,8 @@ export function correlateNewLeg(
       );
     }
   }
-  if (g.ruriUser !== null) ix.ruri.set(g.ruriUser, g.idx);
+  if (g.ruriUser !== null && ix.ruriOn) ix.ruri.set(g.ruriUser, g.idx);
   ix.recent.push(g.idx);
+  ix.recentUs.push(g.inviteUs);
   return links;
 }
