@@ -27,7 +27,7 @@ import {
 } from './sip-message';
 import { decodeAllHeaders } from './typed';
 import { parseUri } from './uri';
-import { decodeSpan, splitCommaSpans } from './text';
+import { decodeSpan, isLws, splitCommaSpans } from './text';
 
 export { MESSAGE_DIAGNOSTICS, type DiagnosticRule };
 
@@ -576,22 +576,24 @@ WATCHED.forEach((n, i) => {
 });
 
 /** Octet classes of the octet checks (bits). */
-const O_URI = 1; // isUriChar, less "%", "?", "[" and "]" (those send a URI to the general checks)
-const O_USER = 2; // unreserved / "&" "=" "+" "$" "," ";" "/" (RFC 3261 §25.1 user, no "?" no escape)
+const O_URI = 1; // isUriChar, less "%" (checked with its two hex digits) and "?" (a URI with headers)
+const O_USER = 2; // unreserved / "&" "=" "+" "$" "," ";" "/" / "%" (RFC 3261 §25.1 user, no "?")
 const O_ALPHA = 4;
 const O_DIGITDOT = 8; // 0-9 "."
 const O_TOKENLWS = 16; // isTokenOrLws's ASCII characters
 const O_TRIM = 32; // what String.prototype.trim removes, in ASCII
 const O_SPACE = 64; // what a regular expression's \s matches, in ASCII
 const O_ODD = 128; // CR, LF, and every octet above 127: the value's text is not its octets
-const OCT = new Uint8Array(256);
+const O_HEX = 256;
+const OCT = new Uint16Array(256);
 {
   const set = (chars: string, bit: number): void => {
     for (let i = 0; i < chars.length; i++) OCT[chars.charCodeAt(i)]! |= bit;
   };
   const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  set(alnum + "-_.!~*'()&=+$,;/:@", O_URI);
-  set(alnum + "-_.!~*'()&=+$,;/", O_USER);
+  set(alnum + "-_.!~*'()&=+$,;/:@[]", O_URI);
+  set(alnum + "-_.!~*'()&=+$,;/%", O_USER);
+  set('0123456789ABCDEFabcdef', O_HEX);
   set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', O_ALPHA);
   set('0123456789.', O_DIGITDOT);
   set(alnum + "-.!%*_+`'~ \t", O_TOKENLWS);
@@ -603,8 +605,9 @@ const OCT = new Uint8Array(256);
 /** Per message scratch (the lint is not re-entered): each field's class, each class's first field. */
 let fieldClass = new Uint8Array(64);
 const firstOf = new Int32Array(NCLASS);
-const elems: number[] = [];
-const paramNames: number[] = [];
+/** Element spans of a list value (start, end pairs), and a URI's parameter names. */
+let elemAt: Int32Array = new Int32Array(64);
+let paramAt: Int32Array = new Int32Array(32);
 
 /** The class of a header field whose name is `raw[ns, ne)` and that has no key id. */
 function classOfName(msg: ParsedMessage, i: number, raw: Uint8Array, ns: number, ne: number): number {
@@ -693,17 +696,55 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
         if (ve > vs && !nameAddrClean(raw, vs, ve, c)) checkNameAddrAt(raw, vs, ve, name, out);
         continue;
       }
-      elems.length = 0;
-      splitCommaSpans(raw, vs, ve, elems);
-      for (let k = 0; k < elems.length; k += 2) {
-        const s = elems[k]!;
-        const e = elems[k + 1]!;
+      const ne = splitElements(raw, vs, ve);
+      for (let k = 0; k < ne; k += 2) {
+        const s = elemAt[k]!;
+        const e = elemAt[k + 1]!;
         if (e > s && !nameAddrClean(raw, s, e, c)) checkNameAddrAt(raw, s, e, name, out);
       }
     }
   }
   if (firstOf[K_DATE]! >= 0 || firstOf[K_EXPIRES]! >= 0 || firstOf[K_RETRY]! >= 0 || firstOf[K_WARNING]! >= 0)
     checkScalars(msg, out);
+}
+
+/**
+ * text.ts `splitCommaSpans` into {@link elemAt}: the elements of `raw[s, e)` split at commas outside
+ * quotes, `<>` and `[]`, trimmed of LWS; returns the number of slots written (two per element).
+ */
+function splitElements(raw: Uint8Array, s: number, e: number): number {
+  let n = 0;
+  let elemStart = s;
+  let inQuote = false;
+  let angle = false;
+  let bracket = false;
+  for (let i = s; i < e; i++) {
+    const c = raw[i]!;
+    if (inQuote) {
+      if (c === 92) i++;
+      else if (c === 34) inQuote = false;
+      continue;
+    }
+    if (c === 34) inQuote = true;
+    else if (c === 60) angle = true;
+    else if (c === 62) angle = false;
+    else if (c === 91) bracket = true;
+    else if (c === 93) bracket = false;
+    else if (c === 44 && !angle && !bracket) {
+      n = pushElement(raw, elemStart, i, n);
+      elemStart = i + 1;
+    }
+  }
+  return pushElement(raw, elemStart, e, n);
+}
+
+function pushElement(raw: Uint8Array, a: number, b: number, n: number): number {
+  while (a < b && isLws(raw[a])) a++;
+  while (b > a && isLws(raw[b - 1])) b--;
+  if (n + 2 > elemAt.length) elemAt = grow(elemAt, n + 2);
+  elemAt[n] = a;
+  elemAt[n + 1] = b;
+  return n + 2;
 }
 
 /** {@link checkNameAddr} of the element `raw[s, e)`, as {@link checkNameAddrs} calls it. */
@@ -736,10 +777,11 @@ function cookieBranch(raw: Uint8Array, s: number, e: number): boolean {
 
 /**
  * Whether the URI `raw[u0, u1)` is certain to draw nothing from {@link checkUri} and the URI decoder
- * (`parseUri`): `sip:` or `sips:` as written, an optional user of unreserved / user characters (no
- * password, no escape), a host name with a letter or a valid IPv4 address, an optional port of digits
- * up to 65535, then `;name[=value]` parameters with distinct names (case-insensitive), every octet a
- * URI character other than "%", "?", "[" and "]". False says only "not certain".
+ * (`parseUri`): `sip:` or `sips:` as written, an optional user of unreserved / user characters and
+ * `%` escapes (no password), a host name with a letter, a valid IPv4 address or a valid bracketed IPv6
+ * reference (no `:::`, no last group that looks like a port), an optional port of digits up to 65535,
+ * then `;name[=value]` parameters with distinct names (case-insensitive); every octet a URI character
+ * other than "?", every "%" followed by two hex digits. False says only "not certain".
  */
 function uriClean(raw: Uint8Array, u0: number, u1: number): boolean {
   if (u1 - u0 < 5 || raw[u0] !== 115 || raw[u0 + 1] !== 105 || raw[u0 + 2] !== 112) return false;
@@ -747,39 +789,63 @@ function uriClean(raw: Uint8Array, u0: number, u1: number): boolean {
   if (raw[u0 + 3] === 58) p = u0 + 4;
   else if (raw[u0 + 3] === 115 && raw[u0 + 4] === 58) p = u0 + 5;
   else return false;
-  // every octet a URI character (checkUri's loop); the userinfo ends at the first "@" (parseUri)
+  // every octet a URI character, every "%" an escape (checkUri's loop); the userinfo ends at the
+  // first "@" (parseUri)
   let at = -1;
   for (let k = p; k < u1; k++) {
     const c = raw[k]!;
-    if ((OCT[c]! & O_URI) === 0) return false;
-    if (c === 64 && at < 0) at = k;
+    if ((OCT[c]! & O_URI) === 0) {
+      if (c !== 37 || k + 2 >= u1 || (OCT[raw[k + 1]!]! & OCT[raw[k + 2]!]! & O_HEX) === 0) return false;
+    } else if (c === 64 && at < 0) at = k;
   }
   let h = p;
   if (at >= 0) {
     if (at === p) return false;
+    // (an escape's two hex digits are before the "@": the user's own escapes are whole)
     for (let k = p; k < at; k++) if ((OCT[raw[k]!]! & O_USER) === 0) return false;
     h = at + 1;
   }
   let k = h;
-  let letter = false;
-  let digitsDots = true;
-  for (; k < u1; k++) {
-    const f = OCT[raw[k]!]!;
-    if ((f & O_ALPHA) !== 0) letter = true;
-    else if ((f & O_DIGITDOT) === 0) {
-      if (raw[k] === 45) digitsDots = false;
-      else break;
+  if (k < u1 && raw[k] === 91) {
+    // an IPv6 reference: "]" before any ";", a valid address, no port-like last group (checkUri)
+    let close = -1;
+    for (let j = k + 1; j < u1; j++) {
+      const c = raw[j]!;
+      if (c === 93) {
+        close = j;
+        break;
+      }
+      if (c === 59) break;
     }
+    if (close < 0 || !ipv6Clean(raw, h + 1, close)) return false;
+    k = close + 1;
+    if (k >= u1 || raw[k] !== 58) {
+      let g = close;
+      while (raw[g - 1] !== 58) g--;
+      if (close - g >= 4 && close - g <= 5 && digitsOnly(raw, g, close) && hasDoubleColon(raw, h + 1, close))
+        return false;
+    }
+  } else {
+    let letter = false;
+    let digitsDots = true;
+    for (; k < u1; k++) {
+      const f = OCT[raw[k]!]!;
+      if ((f & O_ALPHA) !== 0) letter = true;
+      else if ((f & O_DIGITDOT) === 0) {
+        if (raw[k] === 45) digitsDots = false;
+        else break;
+      }
+    }
+    if (k === h) return false;
+    if (!letter && !(digitsDots && isIpv4Octets(raw, h, k))) return false;
   }
-  if (k === h) return false;
-  if (!letter && !(digitsDots && isIpv4Octets(raw, h, k))) return false;
   if (k < u1 && raw[k] === 58) {
     const d0 = ++k;
     let port = 0;
     while (k < u1 && raw[k]! >= 48 && raw[k]! <= 57) port = port * 10 + raw[k++]! - 48;
     if (k === d0 || port > 65535) return false;
   }
-  paramNames.length = 0;
+  let np = 0;
   while (k < u1) {
     if (raw[k] !== 59) return false;
     const ns = ++k;
@@ -791,12 +857,70 @@ function uriClean(raw: Uint8Array, u0: number, u1: number): boolean {
       while (k < u1 && raw[k] !== 59) k++;
       if (k === vs) return false;
     }
-    for (let j = 0; j < paramNames.length; j += 2) {
-      if (sameNameFolded(raw, paramNames[j]!, paramNames[j + 1]!, ns, ne)) return false;
+    for (let j = 0; j < np; j += 2) {
+      if (sameNameFolded(raw, paramAt[j]!, paramAt[j + 1]!, ns, ne)) return false;
     }
-    paramNames.push(ns, ne);
+    if (np + 2 > paramAt.length) paramAt = grow(paramAt, np + 2);
+    paramAt[np++] = ns;
+    paramAt[np++] = ne;
   }
   return true;
+}
+
+/**
+ * Whether uri.ts `parseIpv6Groups` reads `raw[s, e)` as an IPv6 address without ":::" (so `checkIpv6`
+ * reports nothing): hex groups of 1–4 digits, at most one "::", a dotted IPv4 address only as the
+ * last part (two groups), eight groups in all, or at most seven with "::".
+ */
+function ipv6Clean(raw: Uint8Array, s: number, e: number): boolean {
+  let groups = 0;
+  let dbl = false;
+  let k = s;
+  if (e - s >= 2 && raw[s] === 58 && raw[s + 1] === 58) {
+    dbl = true;
+    k = s + 2;
+    if (k === e) return true;
+    if (raw[k] === 58) return false;
+  }
+  for (;;) {
+    const g0 = k;
+    while (k < e && (OCT[raw[k]!]! & O_HEX) !== 0) k++;
+    if (k < e && raw[k] === 46) {
+      if (!isIpv4Octets(raw, g0, e)) return false;
+      groups += 2;
+      break;
+    }
+    if (k === g0 || k - g0 > 4) return false;
+    groups++;
+    if (k === e) break;
+    if (raw[k] !== 58) return false;
+    k++;
+    if (k === e) return false;
+    if (raw[k] === 58) {
+      if (dbl) return false;
+      dbl = true;
+      k++;
+      if (k === e) break;
+      if (raw[k] === 58) return false;
+    }
+  }
+  return dbl ? groups <= 7 : groups === 8;
+}
+
+function digitsOnly(raw: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) if (raw[k]! < 48 || raw[k]! > 57) return false;
+  return true;
+}
+
+function hasDoubleColon(raw: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k + 1 < e; k++) if (raw[k] === 58 && raw[k + 1] === 58) return true;
+  return false;
+}
+
+function grow(a: Int32Array, need: number): Int32Array {
+  const b = new Int32Array(Math.max(need, 2 * a.length));
+  b.set(a);
+  return b;
 }
 
 /** uri.ts `isIpv4` on octets: four dot-separated parts of 1–3 digits, each 0–255. */

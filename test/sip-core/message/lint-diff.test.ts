@@ -68,7 +68,43 @@ describe('lintMessage = the lint before session 11', () => {
     expect(flagged).toBeGreaterThan(40);
   });
 
-  const uri = fc.constantFrom(
+  // IPv6 references: groups of every kind joined by ":" (so "::", ":::", too many or too few groups)
+  const ipv6 = fc
+    .array(
+      fc.constantFrom('', '0', '1', 'ffff', 'FfFf', '12345', 'db8', '1.2.3.4', '1.2.3', '5070', '10', 'g'),
+      {
+        minLength: 1,
+        maxLength: 10,
+      },
+    )
+    .chain((g) =>
+      fc
+        .tuple(fc.constantFrom('sip:', 'sip:a@', 'sips:u%41@'), fc.constantFrom(']', ']:5070', '];lr', ''))
+        .map(([pre, post]) => `${pre}[${g.join(':')}${post}`),
+    );
+  const uri0 = fc.constantFrom(
+    'sip:[::1]',
+    'sip:a@[::ffff:192.0.2.2]',
+    'sip:[2001:db8:::192.0.2.1]',
+    'sip:[2001:db8::10:5070]',
+    'sip:[2001:db8::10]:5070',
+    'sip:[1:2:3:4:5:6:7:8]',
+    'sip:[1:2:3:4:5:6:7]',
+    'sip:[1::2::3]',
+    'sip:[::]',
+    'sip:[1::]',
+    'sip:[:1::2]',
+    'sip:[1:2:3:4:5:6:1.2.3.4]',
+    'sip:[::1;x]',
+    'sip:[::1]x',
+    'sip:[::1];maddr=[::2]',
+    'sip:a%41@h',
+    'sip:a%4@h',
+    'sip:a%@h',
+    'sip:h;%6C%72;n%61me=v%25%34%31',
+    'sip:h;x=%4',
+    'sip:null-%00-null@h',
+    'sip:h%41',
     'sip:bob@biloxi.com',
     'sip:+31201000000@b.example.com',
     'sip:alice0@10.1.0.1:5060',
@@ -122,6 +158,7 @@ describe('lintMessage = the lint before session 11', () => {
     'sip:a@h;expires=5',
     'sip:a@h:5060;user=phone;transport=udp',
   );
+  const uri = fc.oneof(uri0, ipv6);
   const display = fc.constantFrom(
     '',
     'Bob ',
