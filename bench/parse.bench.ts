@@ -25,6 +25,10 @@
  * - "+ every typed value read": the same, then every typed accessor read (`viaValues`, `fromValue`,
  *   `toValue`, `contactValues`, `routeValues`, `recordRouteValues`, `cseqValue`, `contentTypeValue`):
  *   what a reader of all the typed values pays on top.
+ * - "structural parse + lint": `lintMessage(parseMessage(bytes))`, the parse diagnostics and the
+ *   message lint's checks (mandatory and single headers, CSeq method, branch cookie, From tag,
+ *   Content-Type, the Request-URI and every name-addr value): what the message checks pass
+ *   (trace/message-checks.ts) and `sipscope analyze`'s JSON pay per message.
  * - "trace index scan": `indexScanSpans` (capture/sip-index.ts), what trace ingest runs per message
  *   when nothing needs a full parse: kind, method/status, Call-ID and CSeq method spans, and (since
  *   session 5, for the tier-1 analysis) the top Via branch/sent-by and From/To tag hashes and the CSeq
@@ -51,6 +55,7 @@ import {
   cseqValue,
   decodeAllHeaders,
   fromValue,
+  lintMessage,
   parseMessage,
   recordRouteValues,
   routeValues,
@@ -202,6 +207,9 @@ const setups = MESSAGES.map(([, text]) => {
       sink += fastScan(capture, 100, 100 + bytes.length, SCAN_KEYS)?.[R_CSEQ] ?? 1;
     },
     () => readTyped(parseMessage(bytes)),
+    () => {
+      sink += lintMessage(parseMessage(bytes)).length;
+    },
   ];
   if (p) {
     fns.push(() => {
@@ -229,6 +237,7 @@ for (const [mi, [name]] of MESSAGES.entries()) {
     mode1 = 0,
     mode2 = 0,
     typedRead = 0,
+    lintRate = 0,
     peerRate = 0,
   ] = wallOf;
   const [
@@ -239,6 +248,7 @@ for (const [mi, [name]] of MESSAGES.entries()) {
     cpuMode1 = 0,
     cpuMode2 = 0,
     cpuTypedRead = 0,
+    cpuLint = 0,
     cpuPeer = 0,
   ] = cpuOf;
   if (mi === 0) {
@@ -252,6 +262,9 @@ for (const [mi, [name]] of MESSAGES.entries()) {
   console.log(`  full typed parse of every header:     ${fmt(typed)} msg/s, ${mbs(typed)} MB/s`);
   console.log(
     `  + every typed value read:             ${fmt(typedRead)} msg/s, ${mbs(typedRead)} MB/s (by CPU ${fmt(cpuTypedRead)})`,
+  );
+  console.log(
+    `  structural parse + lint (lintMessage): ${fmt(lintRate)} msg/s, ${mbs(lintRate)} MB/s (by CPU ${fmt(cpuLint)})`,
   );
   console.log(`  trace index scan (ingest):            ${fmt(indexRate)} msg/s, ${mbs(indexRate)} MB/s`);
   console.log(
@@ -295,6 +308,8 @@ for (const [mi, [name]] of MESSAGES.entries()) {
     typedRead: Math.round(typedRead),
     cpuTypedRead: Math.round(cpuTypedRead),
     cpuIndexScan: Math.round(cpuIndex),
+    lint: Math.round(lintRate),
+    cpuLint: Math.round(cpuLint),
     scanIndexMode: Math.round(mode1),
     scanKeysMode: Math.round(mode2),
     ...(p ? { cpuNpmSip: Math.round(cpuPeer) } : {}),
