@@ -696,6 +696,17 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
         if (ve > vs && !nameAddrClean(raw, vs, ve, c)) checkNameAddrAt(raw, vs, ve, name, out);
         continue;
       }
+      // (a value without a comma is one element: splitCommaSpans' trim of the whole)
+      let comma = vs;
+      while (comma < ve && raw[comma] !== 44) comma++;
+      if (comma === ve) {
+        let s = vs;
+        let e = ve;
+        while (s < e && isLws(raw[s])) s++;
+        while (e > s && isLws(raw[e - 1])) e--;
+        if (e > s && !nameAddrClean(raw, s, e, c)) checkNameAddrAt(raw, s, e, name, out);
+        continue;
+      }
       const ne = splitElements(raw, vs, ve);
       for (let k = 0; k < ne; k += 2) {
         const s = elemAt[k]!;
@@ -963,18 +974,25 @@ function sameNameFolded(raw: Uint8Array, as: number, ae: number, bs: number, be:
  * and, outside To and From, no parameter is empty and no Contact `expires` is written.
  */
 function nameAddrClean(raw: Uint8Array, s: number, e: number, c: number): boolean {
-  for (let k = s; k < e; k++) if ((OCT[raw[k]!]! & O_ODD) !== 0) return false;
   if (c === K_CONTACT && e - s === 1 && raw[s] === 42) return true;
-  // "<" outside quotes, before any ";" (checkNameAddr's loop)
+  // "<" outside quotes, before any ";" (checkNameAddr's loop); every octet it passes is ASCII and no
+  // line break (O_ODD), so the text checkNameAddr reads is these octets
   let i = s;
   let lt = -1;
   let quoted = false;
   while (i < e) {
     const ch = raw[i]!;
+    if ((OCT[ch]! & O_ODD) !== 0) return false;
     if (ch === 34) {
       quoted = true;
       i++;
-      while (i < e && raw[i] !== 34) i += raw[i] === 92 ? 2 : 1;
+      while (i < e && raw[i] !== 34) {
+        if ((OCT[raw[i]!]! & O_ODD) !== 0) return false;
+        if (raw[i] === 92) {
+          if (i + 1 < e && (OCT[raw[i + 1]!]! & O_ODD) !== 0) return false;
+          i += 2;
+        } else i++;
+      }
       if (i >= e) return true; // an unterminated quote: checkNameAddr reports nothing
       i++;
       continue;
@@ -997,6 +1015,7 @@ function nameAddrClean(raw: Uint8Array, s: number, e: number, c: number): boolea
     }
     let gt = lt + 1;
     while (gt < e && raw[gt] !== 62) gt++;
+    // (uriClean takes no octet O_ODD marks)
     if (gt >= e || !uriClean(raw, lt + 1, gt)) return false;
     paramsFrom = gt + 1;
   } else {
@@ -1007,27 +1026,27 @@ function nameAddrClean(raw: Uint8Array, s: number, e: number, c: number): boolea
     if (!uriClean(raw, s, semi)) return false;
     paramsFrom = semi;
   }
+  // To and From: checkNameAddr reads nothing after the URI (so the octets there may be anything)
   if (c === K_TO || c === K_FROM) return true;
-  // no ";" followed (after \s*) by ";" or the end: /;\s*(;|$)/
+  // no ";" followed (after \s*) by ";" or the end (/;\s*(;|$)/); no "expires" (any case) in a Contact's
+  // parameters (the general check reads it); the octets ASCII, no line break
+  const contact = c === K_CONTACT;
   for (let k = paramsFrom; k < e; k++) {
-    if (raw[k] !== 59) continue;
-    let j = k + 1;
-    while (j < e && (OCT[raw[j]!]! & O_SPACE) !== 0) j++;
-    if (j >= e || raw[j] === 59) return false;
+    const b = raw[k]!;
+    if ((OCT[b]! & O_ODD) !== 0) return false;
+    if (b === 59) {
+      let j = k + 1;
+      while (j < e && (OCT[raw[j]!]! & O_SPACE) !== 0) j++;
+      if (j >= e || raw[j] === 59) return false;
+    } else if (contact && (b | 32) === 101 && expiresAt(raw, k, e)) return false;
   }
-  // a Contact's expires parameter: the general check reads it
-  if (c === K_CONTACT && hasExpires(raw, paramsFrom, e)) return false;
   return true;
 }
 
-/** Whether "expires" (any letter case) occurs in `raw[s, e)`. */
-function hasExpires(raw: Uint8Array, s: number, e: number): boolean {
-  for (let k = s; k + 7 <= e; k++) {
-    if ((raw[k]! | 32) !== 101) continue;
-    let j = 1;
-    for (; j < 7; j++) if ((raw[k + j]! | 32) !== EXPIRES[j]) break;
-    if (j === 7) return true;
-  }
-  return false;
+/** Whether "expires" (any letter case) is at `raw[k]` (before `e`). */
+function expiresAt(raw: Uint8Array, k: number, e: number): boolean {
+  if (k + 7 > e) return false;
+  for (let j = 1; j < 7; j++) if ((raw[k + j]! | 32) !== EXPIRES[j]) return false;
+  return true;
 }
 const EXPIRES = Uint8Array.from('expires', (c) => c.charCodeAt(0));
