@@ -788,58 +788,66 @@ function cookieBranch(raw: Uint8Array, s: number, e: number): boolean {
 
 /**
  * Whether the URI `raw[u0, u1)` is certain to draw nothing from {@link checkUri} and the URI decoder
- * (`parseUri`): `sip:` or `sips:` as written, an optional user of unreserved / user characters and
- * `%` escapes (no password), a host name with a letter, a valid IPv4 address or a valid bracketed IPv6
- * reference (no `:::`, no last group that looks like a port), an optional port of digits up to 65535,
- * then `;name[=value]` parameters with distinct names (case-insensitive); every octet a URI character
- * other than "?", every "%" followed by two hex digits. False says only "not certain".
+ * (`parseUri`): {@link uriCleanTo} with no terminator.
  */
 function uriClean(raw: Uint8Array, u0: number, u1: number): boolean {
-  if (u1 - u0 < 5 || raw[u0] !== 115 || raw[u0 + 1] !== 105 || raw[u0 + 2] !== 112) return false;
+  return uriCleanTo(raw, u0, u1, -1) === u1;
+}
+
+/**
+ * Where the URI that starts at `raw[u0]` ends, when it is certain to draw nothing from
+ * {@link checkUri} and the URI decoder (`parseUri`), else -1 (only "not certain"). It ends at the
+ * first octet `term` (">" for a URI in "<...>", which no URI octet is) or at `lim`. Certain means:
+ * `sip:` or `sips:` as written, an optional user of unreserved / user characters and `%` escapes (no
+ * password), a host name with a letter, a valid IPv4 address or a valid bracketed IPv6 reference (no
+ * `:::`, no last group that looks like a port), an optional port of digits up to 65535, then
+ * `;name[=value]` parameters with distinct names (case-insensitive) of URI characters other than "?";
+ * every "%" followed by two hex digits, no "@" after the host when there is no user (the decoder
+ * would take it as the user's end). One pass over the octets (a URI without a user: its host twice).
+ */
+function uriCleanTo(raw: Uint8Array, u0: number, lim: number, term: number): number {
+  if (lim - u0 < 5 || raw[u0] !== 115 || raw[u0 + 1] !== 105 || raw[u0 + 2] !== 112) return -1;
   let p: number;
   if (raw[u0 + 3] === 58) p = u0 + 4;
   else if (raw[u0 + 3] === 115 && raw[u0 + 4] === 58) p = u0 + 5;
-  else return false;
-  // every octet a URI character, every "%" an escape (checkUri's loop); the userinfo ends at the
-  // first "@" (parseUri)
-  let at = -1;
-  for (let k = p; k < u1; k++) {
+  else return -1;
+  // the user: O_USER octets up to the first "@" (parseUri's userinfo), escapes whole
+  let k = p;
+  for (; k < lim; k++) {
     const c = raw[k]!;
-    if ((OCT[c]! & O_URI) === 0) {
-      if (c !== 37 || k + 2 >= u1 || (OCT[raw[k + 1]!]! & OCT[raw[k + 2]!]! & O_HEX) === 0) return false;
-    } else if (c === 64 && at < 0) at = k;
+    if ((OCT[c]! & O_USER) === 0) break;
+    if (c === 37 && !escapeAt(raw, k, lim)) return -1;
   }
+  const hasUser = k < lim && raw[k] === 64;
   let h = p;
-  if (at >= 0) {
-    if (at === p) return false;
-    // (an escape's two hex digits are before the "@": the user's own escapes are whole)
-    for (let k = p; k < at; k++) if ((OCT[raw[k]!]! & O_USER) === 0) return false;
-    h = at + 1;
+  if (hasUser) {
+    if (k === p) return -1;
+    h = k + 1;
   }
-  let k = h;
-  if (k < u1 && raw[k] === 91) {
+  k = h;
+  if (k < lim && raw[k] === 91) {
     // an IPv6 reference: "]" before any ";", a valid address, no port-like last group (checkUri)
     let close = -1;
-    for (let j = k + 1; j < u1; j++) {
+    for (let j = k + 1; j < lim; j++) {
       const c = raw[j]!;
       if (c === 93) {
         close = j;
         break;
       }
-      if (c === 59) break;
+      if (c === 59 || c === term) break;
     }
-    if (close < 0 || !ipv6Clean(raw, h + 1, close)) return false;
+    if (close < 0 || !ipv6Clean(raw, h + 1, close)) return -1;
     k = close + 1;
-    if (k >= u1 || raw[k] !== 58) {
+    if (k >= lim || raw[k] !== 58) {
       let g = close;
       while (raw[g - 1] !== 58) g--;
       if (close - g >= 4 && close - g <= 5 && digitsOnly(raw, g, close) && hasDoubleColon(raw, h + 1, close))
-        return false;
+        return -1;
     }
   } else {
     let letter = false;
     let digitsDots = true;
-    for (; k < u1; k++) {
+    for (; k < lim; k++) {
       const f = OCT[raw[k]!]!;
       if ((f & O_ALPHA) !== 0) letter = true;
       else if ((f & O_DIGITDOT) === 0) {
@@ -847,35 +855,52 @@ function uriClean(raw: Uint8Array, u0: number, u1: number): boolean {
         else break;
       }
     }
-    if (k === h) return false;
-    if (!letter && !(digitsDots && isIpv4Octets(raw, h, k))) return false;
+    if (k === h) return -1;
+    if (!letter && !(digitsDots && isIpv4Octets(raw, h, k))) return -1;
   }
-  if (k < u1 && raw[k] === 58) {
+  if (k < lim && raw[k] === 58) {
     const d0 = ++k;
     let port = 0;
-    while (k < u1 && raw[k]! >= 48 && raw[k]! <= 57) port = port * 10 + raw[k++]! - 48;
-    if (k === d0 || port > 65535) return false;
+    while (k < lim && raw[k]! >= 48 && raw[k]! <= 57) port = port * 10 + raw[k++]! - 48;
+    if (k === d0 || port > 65535) return -1;
   }
   let np = 0;
-  while (k < u1) {
-    if (raw[k] !== 59) return false;
+  while (k < lim) {
+    const c0 = raw[k]!;
+    if (c0 === term) return k;
+    if (c0 !== 59) return -1;
     const ns = ++k;
-    while (k < u1 && raw[k] !== 61 && raw[k] !== 59) k++;
-    if (k === ns) return false;
-    const ne = k;
-    if (k < u1 && raw[k] === 61) {
-      const vs = ++k;
-      while (k < u1 && raw[k] !== 59) k++;
-      if (k === vs) return false;
+    let ne = -1;
+    let vs = -1;
+    for (; k < lim; k++) {
+      const c = raw[k]!;
+      if (c === 59 || c === term) break;
+      if (c === 61) {
+        if (ne < 0) {
+          ne = k;
+          vs = k + 1;
+        }
+        continue;
+      }
+      if ((OCT[c]! & O_URI) === 0) {
+        if (c !== 37 || !escapeAt(raw, k, lim)) return -1;
+      } else if (c === 64 && !hasUser) return -1;
     }
+    if (ne < 0) ne = k;
+    if (ne === ns || k === vs) return -1;
     for (let j = 0; j < np; j += 2) {
-      if (sameNameFolded(raw, paramAt[j]!, paramAt[j + 1]!, ns, ne)) return false;
+      if (sameNameFolded(raw, paramAt[j]!, paramAt[j + 1]!, ns, ne)) return -1;
     }
     if (np + 2 > paramAt.length) paramAt = grow(paramAt, np + 2);
     paramAt[np++] = ns;
     paramAt[np++] = ne;
   }
-  return true;
+  return term < 0 ? k : -1;
+}
+
+/** Whether the "%" at `raw[k]` starts an escape: two hex digits before `lim`. */
+function escapeAt(raw: Uint8Array, k: number, lim: number): boolean {
+  return k + 2 < lim && (OCT[raw[k + 1]!]! & OCT[raw[k + 2]!]! & O_HEX) !== 0;
 }
 
 /**
@@ -1013,10 +1038,9 @@ function nameAddrClean(raw: Uint8Array, s: number, e: number, c: number): boolea
     if (de > ds && raw[ds] !== 34) {
       for (let k = ds; k < de; k++) if ((OCT[raw[k]!]! & O_TOKENLWS) === 0) return false;
     }
-    let gt = lt + 1;
-    while (gt < e && raw[gt] !== 62) gt++;
-    // (uriClean takes no octet O_ODD marks)
-    if (gt >= e || !uriClean(raw, lt + 1, gt)) return false;
+    // the URI up to the first ">" (uriCleanTo takes no octet O_ODD marks)
+    const gt = uriCleanTo(raw, lt + 1, e, 62);
+    if (gt < 0) return false;
     paramsFrom = gt + 1;
   } else {
     if (quoted) return false;
