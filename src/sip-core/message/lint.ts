@@ -239,10 +239,11 @@ export function uriParts(uri: string): UriParts | null {
 
 /** Characters allowed unescaped somewhere in a SIP URI (RFC 3261 §25.1 unreserved / reserved, plus [ ] and %). */
 function isUriChar(c: number): boolean {
-  if (c >= 0x30 && c <= 0x39) return true;
-  if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) return true;
-  return "-_.!~*'()&=+$,;?/:@[]%".includes(String.fromCharCode(c));
+  return c < 128 && URI_CHAR[c] === 1;
 }
+const URI_CHAR = new Uint8Array(128);
+for (const ch of "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.!~*'()&=+$,;?/:@[]%")
+  URI_CHAR[ch.charCodeAt(0)] = 1;
 
 function checkUri(uri: string, where: Span | undefined, isRequestUri: boolean, out: Diagnostic[]): void {
   const parts = uriParts(uri);
@@ -659,8 +660,8 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
     firstOf[K_VIA]! < 0 ||
     (request && firstOf[K_MAXF]! < 0)
   )
-    checkMandatory(msg, out);
-  if (dup) checkDuplicates(msg, out);
+    mandatoryIndexed(msg, request, out);
+  if (dup) duplicatesIndexed(ix, o0, n, out);
   // CSeq method = request method: the same octets (else the strings decide)
   if (
     request &&
@@ -756,6 +757,43 @@ function pushElement(raw: Uint8Array, a: number, b: number, n: number): number {
   elemAt[n] = a;
   elemAt[n + 1] = b;
   return n + 2;
+}
+
+/** {@link checkMandatory} from the classes of the fields ({@link firstOf}). */
+function mandatoryIndexed(msg: ParsedMessage, request: boolean, out: Diagnostic[]): void {
+  const where: Span = { start: msg.start, end: msg.bodyStart };
+  for (const n of request ? REQUEST_MANDATORY : RESPONSE_MANDATORY) {
+    if (firstOf[CLASS_OF.get(n)!]! < 0) {
+      out.push(sipDiagnostic('header-missing', `The mandatory header ${DISPLAY[n] ?? n} is missing.`, where));
+    }
+  }
+  if (request && firstOf[K_MAXF]! < 0) {
+    out.push(sipDiagnostic('max-forwards-missing', 'The request has no Max-Forwards header.', where));
+  }
+}
+
+/** {@link checkDuplicates} from the classes of the fields ({@link fieldClass}) and the index. */
+function duplicatesIndexed(ix: Int32Array, o0: number, n: number, out: Diagnostic[]): void {
+  const fc = fieldClass;
+  for (const h of HEADER_NAMES) {
+    if (!h.single) continue;
+    const c = CLASS_OF.get(h.canonical)!;
+    const first = firstOf[c]!;
+    if (first < 0) continue;
+    let count = 0;
+    for (let i = first; i < n; i++) if (fc[i] === c) count++;
+    if (count < 2) continue;
+    for (let i = first + 1; i < n; i++) {
+      if (fc[i] !== c) continue;
+      const o = o0 + i * HS;
+      out.push(
+        sipDiagnostic('header-duplicate', `${h.display} appears ${count} times; it takes a single value.`, {
+          start: ix[o]!,
+          end: ix[o + 3]!,
+        }),
+      );
+    }
+  }
 }
 
 /** {@link checkNameAddr} of the element `raw[s, e)`, as {@link checkNameAddrs} calls it. */
