@@ -525,18 +525,7 @@ function fastElement(
     at = k;
     k = hostEndAt(b, o + k + 1, o + end) - o;
   }
-  const he = k;
   const letter = hostLetter;
-  let gt = -1;
-  for (let q = he; q < end; q++) {
-    const c = b[o + q]!;
-    if (c === 62) {
-      gt = q;
-      break;
-    }
-    if (c === 64 && at < 0) return null;
-  }
-  if (gt < 0 || isSp(b[o + gt - 1]!)) return null;
   let user: string | null = null;
   let hs = p;
   if (at >= 0) {
@@ -544,7 +533,6 @@ function fastElement(
     user = s.slice(p, at);
     hs = at + 1;
   }
-  k = he;
   if (k === hs) return null;
   const host = s.slice(hs, k);
   let hostType: HostType = 'domain';
@@ -560,12 +548,16 @@ function fastElement(
       }
     }
   }
+  // The rest of the URI up to its ">" in one walk (no search for the ">" first): [":" port], then
+  // ";" token ["=" value] until ">". Anything else where ":", ";" or ">" is due (SP before ">", "?",
+  // "@" after the host, an octet above 127...) declines the value, as the search did. A value stops at
+  // ">" and "@" too (S_UVALUE8): the first ">" ends the URI, and an "@" there is declined.
   let port: number | null = null;
-  if (k < gt && b[o + k] === 58) {
+  if (k < end && b[o + k] === 58) {
     const ps = k + 1;
     let n = 0;
     k = ps;
-    while (k < gt) {
+    while (k < end) {
       const c = b[o + k]!;
       if (c < 48 || c > 57) break;
       n = n * 10 + (c - 48);
@@ -580,17 +572,17 @@ function fastElement(
   const ups = k;
   let n0: string | null = null;
   let nMore: string[] | null = null;
-  while (k < gt) {
-    if (b[o + k] !== 59) return null;
+  while (k < end && b[o + k] === 59) {
     const pStart = k;
     let j = k + 1;
     let name: string;
-    if (b[o + j] === 108 && b[o + j + 1] === 114 && (j + 2 === gt || b[o + j + 2] === 59)) {
+    const c2 = b[o + j + 2];
+    if (b[o + j] === 108 && b[o + j + 1] === 114 && (c2 === 62 || c2 === 59) && j + 2 < end) {
       // ";lr" (RFC 3261 §19.1.1, every Route and Record-Route of a loose router): no token loop
       j += 2;
       name = 'lr';
     } else {
-      while (j < gt) {
+      while (j < end) {
         const c = b[o + j]!;
         if ((ch[c]! & TOKEN) === 0) break;
         j++;
@@ -604,22 +596,22 @@ function fastElement(
       if (nMore !== null) for (let q = 0; q < nMore.length; q++) if (nMore[q] === name) return null;
       (nMore ??= []).push(name);
     }
-    if (j < gt && b[o + j] === 61) {
+    if (j < end && b[o + j] === 61) {
       const vs = j + 1;
       // (host characters are no stop: stepped over four at a time first)
-      let v = hostEndAt(b, o + vs, o + gt) - o;
-      while (v < gt) {
+      let v = hostEndAt(b, o + vs, o + end) - o;
+      while (v < end) {
         const c = b[o + v]!;
         if ((stop[c]! & UVALUE) !== 0) break;
         v++;
       }
-      if (v === vs || (v < gt && b[o + v] !== 59)) return null;
+      if (v === vs) return null;
       k = v;
-    } else {
-      if (j < gt && b[o + j] !== 59) return null;
-      k = j;
-    }
+    } else k = j;
   }
+  // (">" closes the URI; a SP before it, or anything else here, is the general decoder's)
+  if (k >= end || b[o + k] !== 62) return null;
+  const gt = k;
   const uri = new SipUriValue(
     scheme,
     user,

@@ -55,9 +55,13 @@ export const STOP256 = new Uint8Array(256);
  * as UTF-8 or as latin1 (text.ts `octetText`).
  */
 export const S_HVALUE8 = 4;
+/** (and ">" and "@": see below) */
 export const S_UVALUE8 = 8;
 for (const c of [59, 44, 32, 9, 13, 10, 34]) STOP256[c]! |= S_HVALUE | S_HVALUE8;
 for (const c of [59, 63, 32, 9, 13, 10]) STOP256[c]! |= S_UVALUE | S_UVALUE8;
+// (">" and "@" too: the name-addr fast path walks a URI's parameters up to its ">", and declines an "@")
+STOP256[62]! |= S_UVALUE8;
+STOP256[64]! |= S_UVALUE8;
 for (let c = 128; c < 256; c++) STOP256[c]! |= S_HVALUE8 | S_UVALUE8;
 
 export function isToken(c: number): boolean {
