@@ -19,8 +19,12 @@ const WINDOW_US = 10e6;
 export interface CorrelationIndex {
   icid: Map<string, number>;
   hep: Map<string, number>;
-  /** media `addr:port` → group and time, oldest first (pruned by time). */
+  /**
+   * media `addr:port` → group and time, oldest first (pruned by time): the endpoints whose text is a
+   * canonical IPv4 address and port (`endpointNumber`) in `mediaV4` by that number, the others here.
+   */
   media: Map<string, MediaEntry>;
+  mediaV4: EndpointTable;
   /**
    * The media entries in the order they were set (the map's order once the entries the map no longer
    * holds are skipped), from `mediaHead`: pruning walks this instead of iterating the map, whose
@@ -50,6 +54,116 @@ interface MediaEntry {
   us: number;
   /** True while the map holds this entry under its key (not set over, not pruned). */
   live: boolean;
+  /** `endpointNumber(key)`: its key in `mediaV4`, or -1 (then in `media`). */
+  num: number;
+}
+
+/**
+ * `a.b.c.d:port` as the number a·2^40 + b·2^32 + c·2^24 + d·2^16 + port when the text is exactly that
+ * form with no leading zeros (octets ≤ 255, port ≤ 65535), else -1: two such texts are equal exactly
+ * when their numbers are.
+ */
+export function endpointNumber(e: string): number {
+  const n = e.length;
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i < n; i++) {
+    const c = e.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // a leading zero
+      part = part * 10 + (c - 48);
+      if (++digits > 5) return -1;
+      continue;
+    }
+    if (digits === 0 || part > 255 || (c === 46 ? parts > 2 : c !== 58 || parts !== 3)) return -1;
+    v = v * 256 + part;
+    parts++;
+    part = 0;
+    digits = 0;
+  }
+  if (parts !== 4 || digits === 0 || part > 65535) return -1;
+  return v * 65536 + part;
+}
+
+/**
+ * Media entries by `endpointNumber`: open addressing over a Float64Array of keys (linear probing,
+ * deletions shifted back), so a lookup compares numbers in one array instead of probing a Map of
+ * strings spread over the heap.
+ */
+export class EndpointTable {
+  #keys = new Float64Array(256).fill(-1);
+  #vals: (MediaEntry | null)[] = new Array<MediaEntry | null>(256).fill(null);
+  #mask = 255;
+  #n = 0;
+
+  get size(): number {
+    return this.#n;
+  }
+
+  #slot(k: number): number {
+    const h = Math.imul((k % 4294967296) ^ Math.floor(k / 4294967296), 0x9e3779b1);
+    return (h ^ (h >>> 15)) & this.#mask;
+  }
+
+  get(k: number): MediaEntry | undefined {
+    const keys = this.#keys;
+    for (let i = this.#slot(k); ; i = (i + 1) & this.#mask) {
+      const x = keys[i]!;
+      if (x === k) return this.#vals[i]!;
+      if (x === -1) return undefined;
+    }
+  }
+
+  set(k: number, v: MediaEntry): void {
+    if ((this.#n + 1) * 2 > this.#mask + 1) this.#grow();
+    const keys = this.#keys;
+    for (let i = this.#slot(k); ; i = (i + 1) & this.#mask) {
+      const x = keys[i]!;
+      if (x === k || x === -1) {
+        if (x === -1) this.#n++;
+        keys[i] = k;
+        this.#vals[i] = v;
+        return;
+      }
+    }
+  }
+
+  delete(k: number): void {
+    const keys = this.#keys;
+    const vals = this.#vals;
+    const mask = this.#mask;
+    let i = this.#slot(k);
+    for (; ; i = (i + 1) & mask) {
+      const x = keys[i]!;
+      if (x === -1) return;
+      if (x === k) break;
+    }
+    this.#n--;
+    // Shift back the entries after it whose home slot is not between the hole and them.
+    let hole = i;
+    for (let j = (i + 1) & mask; keys[j] !== -1; j = (j + 1) & mask) {
+      const home = this.#slot(keys[j]!);
+      if (hole <= j ? home > hole && home <= j : home > hole || home <= j) continue;
+      keys[hole] = keys[j]!;
+      vals[hole] = vals[j]!;
+      hole = j;
+    }
+    keys[hole] = -1;
+    vals[hole] = null;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const vals = this.#vals;
+    const size = keys.length * 2;
+    this.#keys = new Float64Array(size).fill(-1);
+    this.#vals = new Array<MediaEntry | null>(size).fill(null);
+    this.#mask = size - 1;
+    this.#n = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== -1) this.set(keys[i]!, vals[i]!);
+  }
 }
 
 export function newCorrelationIndex(): CorrelationIndex {
@@ -57,6 +171,7 @@ export function newCorrelationIndex(): CorrelationIndex {
     icid: new Map(),
     hep: new Map(),
     media: new Map(),
+    mediaV4: new EndpointTable(),
     mediaOrder: [],
     mediaHead: 0,
     recent: [],
@@ -199,7 +314,8 @@ export function correlateNewLeg(
     const v = order[mh]!;
     if (v.live) {
       if (us - v.us <= WINDOW_US) break;
-      ix.media.delete(v.key);
+      if (v.num >= 0) ix.mediaV4.delete(v.num);
+      else ix.media.delete(v.key);
       v.live = false;
     }
     mh++;
@@ -297,14 +413,16 @@ export function correlateNewLeg(
     // first copy no link either.
     let linked = false;
     for (const e of sdp.endpoints) {
-      const o = ix.media.get(e);
+      const num = endpointNumber(e);
+      const o = num >= 0 ? ix.mediaV4.get(num) : ix.media.get(e);
       if (!linked && o && o.g !== g.idx && nextHopOf(host, o.g, (srcHost ??= hostOf(host.trace.src(id))))) {
         addLink(links, host, g, o.g, 'sdp-media', 0.6, `same media ${e}`);
         linked = true;
       }
       if (o) o.live = false;
-      const v: MediaEntry = { key: e, g: g.idx, us, live: true };
-      ix.media.set(e, v);
+      const v: MediaEntry = { key: e, g: g.idx, us, live: true, num };
+      if (num >= 0) ix.mediaV4.set(num, v);
+      else ix.media.set(e, v);
       ix.mediaOrder.push(v);
     }
   }
