@@ -93,6 +93,10 @@ async function appOpen(path: string, mode: string): Promise<void> {
   if (mode === 'g1t1f') await adapter!.analyse();
   const t3 = performance.now();
   const c3 = cpu();
+  // then the message checks (parse + lint of every message, for the problems row), as the app runs them
+  if (mode === 'g1t1f') await adapter!.checkMessages();
+  const t4 = performance.now();
+  const c4 = cpu();
   console.log(
     JSON.stringify({
       mode,
@@ -104,6 +108,8 @@ async function appOpen(path: string, mode: string): Promise<void> {
       tier1: shown,
       fullMs: t3 - t0,
       fullCpuMs: c3 - c0,
+      checksMs: t4 - t3,
+      checksCpuMs: c4 - c3,
       // peak resident memory of the process (its workers included)
       rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     }),
@@ -352,6 +358,9 @@ interface AppRun {
   /** Open until tier 2 complete (g1t1f; else the open). */
   fullMs: number;
   fullCpuMs: number;
+  /** The message checks after tier 2 (g1t1f). */
+  checksMs: number;
+  checksCpuMs: number;
 }
 function appRun(path: string, mode: string): AppRun | null {
   const self = fileURLToPath(import.meta.url);
@@ -405,7 +414,7 @@ for (const f of appFiles) {
   const f1 = bestOf.g1t1f;
   if (f1)
     console.log(
-      `  open until the full analysis (tier 2) is complete, tier 2 after the open (g1t1f): ${f1.fullMs.toFixed(0)} ms (${f1.fullCpuMs.toFixed(0)} ms CPU) = ${(f1.fullMs / w1.ingestMs).toFixed(2)}x the read alone`,
+      `  open until the full analysis (tier 2) is complete, tier 2 after the open (g1t1f): ${f1.fullMs.toFixed(0)} ms (${f1.fullCpuMs.toFixed(0)} ms CPU) = ${(f1.fullMs / w1.ingestMs).toFixed(2)}x the read alone; then the message checks (parse + lint of every message, the problems row's message codes) ${f1.checksMs.toFixed(0)} ms (${f1.checksCpuMs.toFixed(0)} ms CPU, ${((f1.checksCpuMs * 1000) / f1.messages).toFixed(2)} µs/msg)`,
     );
   console.log(
     `  peak RSS (process, workers included): read alone ${w1.rssMB} MB, read + tier 1 ${t.rssMB} MB${g ? `, tier 1 during the read ${g.rssMB} MB` : ''}${t2w ? `, two workers + tier 1 ${t2w.rssMB} MB` : ''} (${((t.rssMB * 1024 * 1024) / statSync(f).size).toFixed(2)}x the file for read + tier 1)`,
@@ -425,6 +434,7 @@ for (const f of appFiles) {
     rssMB: { w1: w1.rssMB, w1t1: t.rssMB, g1t1: g?.rssMB ?? null, w2t1: t2w?.rssMB ?? null },
     fullAfterOpenMs: f1 ? Math.round(f1.fullMs) : null,
     fullRatio: f1 ? Math.round((f1.fullMs / w1.ingestMs) * 1000) / 1000 : null,
+    checksMs: f1 ? Math.round(f1.checksMs) : null,
   });
 }
 
