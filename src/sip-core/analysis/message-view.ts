@@ -43,6 +43,7 @@ import {
   ParsedMessage,
 } from '../message/sip-message';
 import { decodeSpan } from '../message/text';
+import { hasMagicCookie } from '../message/headers/chars';
 import { asciiSpan, keyBytesLowerAscii, keyCharsLower, keySep, keySpan, keyStr } from './key-table';
 import {
   AF_CONTACT,
@@ -623,18 +624,7 @@ export class AnalysisMessage {
   get branchHasCookie(): boolean {
     if (this.#deferred) return this.#dCookie;
     if (this.#fallback) return this.#full!.branch?.startsWith('z9hG4bK') ?? false;
-    const s = this.#ix[this.#base + S_BRANCH]!;
-    if (s < 0 || this.#ix[this.#base + S_BRANCH + 1]! - s < 7) return false;
-    const b = this.raw;
-    return (
-      b[s] === 0x7a &&
-      b[s + 1] === 0x39 &&
-      b[s + 2] === 0x68 &&
-      b[s + 3] === 0x47 &&
-      b[s + 4] === 0x34 &&
-      b[s + 5] === 0x62 &&
-      b[s + 6] === 0x4b
-    );
+    return hasMagicCookie(this.raw, this.#ix[this.#base + S_BRANCH]!, this.#ix[this.#base + S_BRANCH + 1]!);
   }
 
   /** Adds the top Via sent-by, normalized (lower case, default port added), then a separator. */

@@ -32,6 +32,7 @@ import {
   type ParsedMessage,
 } from '../message/sip-message';
 import { decodeSpan } from '../message/text';
+import { hasMagicCookie } from '../message/headers/chars';
 
 /** The fields `Trace.append` needs (a SipMessage has them too). */
 export interface IndexFields {
@@ -94,21 +95,6 @@ export function newIndexSpans(): IndexSpans {
     toTagH: 0,
     keyFlags: 0,
   };
-}
-
-/** True when `buf[s,e)` starts with the magic cookie `z9hG4bK`. */
-export function hasMagicCookie(buf: Uint8Array, s: number, e: number): boolean {
-  return (
-    s >= 0 &&
-    e - s >= 7 &&
-    buf[s] === 0x7a &&
-    buf[s + 1] === 0x39 &&
-    buf[s + 2] === 0x68 &&
-    buf[s + 3] === 0x47 &&
-    buf[s + 4] === 0x34 &&
-    buf[s + 5] === 0x62 &&
-    buf[s + 6] === 0x4b
-  );
 }
 
 /** `decodeSpan` with a fast path for ASCII (the usual Call-ID): same result, fewer allocations. */

@@ -12,6 +12,7 @@ import {
   type DiagnosticRule,
 } from './diagnostic-codes';
 import { HEADER_NAMES } from './header-names';
+import { hasMagicCookie, isIpv4At } from './headers/chars';
 import {
   F_BRANCH,
   F_CSEQM,
@@ -811,17 +812,7 @@ function sameOctets(raw: Uint8Array, as: number, ae: number, bs: number, be: num
 
 /** Whether the branch `raw[s, e)` is present and is "z9hG4bK" followed by at least one octet. */
 function cookieBranch(raw: Uint8Array, s: number, e: number): boolean {
-  return (
-    s >= 0 &&
-    e - s > 7 &&
-    raw[s] === 122 &&
-    raw[s + 1] === 57 &&
-    raw[s + 2] === 104 &&
-    raw[s + 3] === 71 &&
-    raw[s + 4] === 52 &&
-    raw[s + 5] === 98 &&
-    raw[s + 6] === 75
-  );
+  return e - s > 7 && hasMagicCookie(raw, s, e);
 }
 
 /**
@@ -894,7 +885,7 @@ function uriCleanTo(raw: Uint8Array, u0: number, lim: number, term: number): num
       }
     }
     if (k === h) return -1;
-    if (!letter && !(digitsDots && isIpv4Octets(raw, h, k))) return -1;
+    if (!letter && !(digitsDots && isIpv4At(raw, h, k))) return -1;
   }
   if (k < lim && raw[k] === 58) {
     const d0 = ++k;
@@ -960,7 +951,7 @@ function ipv6Clean(raw: Uint8Array, s: number, e: number): boolean {
     const g0 = k;
     while (k < e && (OCT[raw[k]!]! & O_HEX) !== 0) k++;
     if (k < e && raw[k] === 46) {
-      if (!isIpv4Octets(raw, g0, e)) return false;
+      if (!isIpv4At(raw, g0, e)) return false;
       groups += 2;
       break;
     }
@@ -995,26 +986,6 @@ function grow(a: Int32Array, need: number): Int32Array {
   const b = new Int32Array(Math.max(need, 2 * a.length));
   b.set(a);
   return b;
-}
-
-/** uri.ts `isIpv4` on octets: four dot-separated parts of 1–3 digits, each 0–255. */
-function isIpv4Octets(raw: Uint8Array, s: number, e: number): boolean {
-  let parts = 0;
-  let v = 0;
-  let len = 0;
-  for (let k = s; k <= e; k++) {
-    const c = k < e ? raw[k]! : 46;
-    if (c === 46) {
-      if (len === 0 || len > 3 || v > 255) return false;
-      parts++;
-      v = 0;
-      len = 0;
-    } else if (c >= 48 && c <= 57) {
-      v = v * 10 + (c - 48);
-      len++;
-    } else return false;
-  }
-  return parts === 4;
 }
 
 /** Whether `raw[as, ae)` and `raw[bs, be)` are the same ASCII name ignoring letter case. */

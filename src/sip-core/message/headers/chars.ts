@@ -255,3 +255,18 @@ export function asciiAt(b: Uint8Array, s: number, e: number): boolean {
   for (; p < e; p++) if (b[p]! >= 128) return false;
   return true;
 }
+
+/** True when `buf[s, e)` starts with the magic cookie `z9hG4bK` (RFC 3261 §8.1.1.7); `s < 0`: no value. */
+export function hasMagicCookie(buf: Uint8Array, s: number, e: number): boolean {
+  return (
+    s >= 0 &&
+    e - s >= 7 &&
+    buf[s] === 0x7a &&
+    buf[s + 1] === 0x39 &&
+    buf[s + 2] === 0x68 &&
+    buf[s + 3] === 0x47 &&
+    buf[s + 4] === 0x34 &&
+    buf[s + 5] === 0x62 &&
+    buf[s + 6] === 0x4b
+  );
+}
