@@ -6,7 +6,11 @@
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { Trace } from '../../sip-core/trace/trace';
 import { decodeUnfolded, lintMessage, type SipMessage } from '../../sip-core/message';
-import { checkMessages, checkMessagesNow } from '../../sip-core/trace/message-checks';
+import {
+  checkMessages,
+  checkMessagesNow,
+  type BackgroundPassOptions,
+} from '../../sip-core/trace/message-checks';
 import {
   effectiveConnection,
   effectiveDirection,
@@ -131,6 +135,15 @@ export class TraceAdapter implements LoadedTrace {
     return this.#full ? 1 : (this.#tiered?.progress ?? 1);
   }
 
+  /** A background pass's options: a `setImmediate` turn between chunks, stopped by `close()`. */
+  #passOptions(onProgress?: (done: number, total: number) => void): BackgroundPassOptions {
+    return {
+      yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      signal: this.#abort,
+      ...(onProgress ? { onProgress } : {}),
+    };
+  }
+
   /**
    * Runs the full analysis in the background (a few ms per chunk, then the event loop's turn);
    * resolves when it is complete (at once when it is). Calling it again returns the same promise.
@@ -138,19 +151,13 @@ export class TraceAdapter implements LoadedTrace {
   analyse(onProgress?: (done: number, total: number) => void): Promise<void> {
     const tiered = this.#tiered;
     if (this.#full || !tiered) return Promise.resolve();
-    this.#analysing ??= tiered
-      .runTier2({
-        yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
-        signal: this.#abort,
-        ...(onProgress ? { onProgress } : {}),
-      })
-      .then((a) => {
-        this.#full = a;
-        this.#tiered = null;
-        tiered.tier1.detach();
-        this.#callCache = null;
-        this.#view = null;
-      });
+    this.#analysing ??= tiered.runTier2(this.#passOptions(onProgress)).then((a) => {
+      this.#full = a;
+      this.#tiered = null;
+      tiered.tier1.detach();
+      this.#callCache = null;
+      this.#view = null;
+    });
     return this.#analysing;
   }
 
@@ -161,13 +168,7 @@ export class TraceAdapter implements LoadedTrace {
    */
   checkMessages(onProgress?: (done: number, total: number) => void): Promise<void> {
     this.#checking ??= this.analyse()
-      .then(() =>
-        checkMessages(this.#trace, this.#checked, {
-          yield: () => new Promise<void>((resolve) => setImmediate(resolve)),
-          signal: this.#abort,
-          ...(onProgress ? { onProgress } : {}),
-        }),
-      )
+      .then(() => checkMessages(this.#trace, this.#checked, this.#passOptions(onProgress)))
       .then((n) => {
         this.#checked = n;
         this.#checking = null;

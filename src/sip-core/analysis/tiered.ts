@@ -12,20 +12,12 @@
  * output is byte-identical to a one-pass analysis (test/sip-core/analysis/tiered.test.ts).
  */
 import type { Trace } from '../trace/trace';
+import type { BackgroundPassOptions } from '../trace/message-checks';
 import { TraceAnalyzer } from './analyzer';
 import { Tier1Analysis } from './tier1';
 
 /** How tier 2 runs: the yield between chunks, the chunk size, progress, cancellation. */
-export interface Tier2Options {
-  /** Resolves when the caller's event loop has had a turn (injected: the core sets no timers). */
-  yield: () => Promise<void>;
-  /** Messages per chunk (default 4096: a few ms each). */
-  chunk?: number;
-  /** Called after each chunk with the messages analysed and the trace's count at that moment. */
-  onProgress?: (done: number, total: number) => void;
-  /** Stops the pass (the promise then rejects with an AbortError-named Error). */
-  signal?: { readonly aborted: boolean };
-}
+export type Tier2Options = BackgroundPassOptions;
 
 export class TieredAnalysis {
   readonly trace: Trace;

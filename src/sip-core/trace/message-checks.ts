@@ -11,12 +11,16 @@
 import { lintMessage, parseMessage } from '../message';
 import type { Trace } from './trace';
 
-/** How the pass runs: the yield between chunks, the chunk size, progress, cancellation. */
-export interface MessageCheckOptions {
+/**
+ * How a background pass over a trace's messages runs (the message checks here, tier 2 in
+ * analysis/tiered.ts): the yield between chunks, the chunk size, progress, cancellation.
+ */
+export interface BackgroundPassOptions {
   /** Resolves when the caller's event loop has had a turn (injected: the core sets no timers). */
   yield: () => Promise<void>;
-  /** Messages per chunk (default 4096). */
+  /** Messages per chunk (default 4096: a few ms each). */
   chunk?: number;
+  /** Called after each chunk with the messages done and the trace's count at that moment. */
   onProgress?: (done: number, total: number) => void;
   /** Stops the pass (the promise then rejects with an AbortError-named Error). */
   signal?: { readonly aborted: boolean };
@@ -40,7 +44,7 @@ export function checkMessagesNow(trace: Trace, from: number, to: number): number
  * checked to (the trace's count when it ended: a growing trace's later messages are checked by the
  * next call).
  */
-export async function checkMessages(trace: Trace, from: number, o: MessageCheckOptions): Promise<number> {
+export async function checkMessages(trace: Trace, from: number, o: BackgroundPassOptions): Promise<number> {
   const chunk = Math.max(1, o.chunk ?? 4096);
   let done = from;
   for (;;) {
