@@ -157,7 +157,19 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
 
   it('zooms the lane spacing with the buttons, the keys + - 0 and Ctrl+wheel', async () => {
     const zoom = page.getByTestId('ladder-zoom');
+    // Until the user zooms, three lanes spread over the width (labels unclipped), within 150%.
+    const auto = Number((await zoom.textContent())?.replace('%', ''));
+    expect(auto).toBeGreaterThan(100);
+    expect(auto).toBeLessThanOrEqual(150);
+    expect(await ladder().evaluate((e) => e.scrollWidth <= e.clientWidth + 1)).toBe(true);
+    // (Kamailio's "100 trying -- your call is important to us" is the one label still too long.)
+    const clipped = await ladder().locator('text.label', { hasText: '…' }).allTextContents();
+    expect(clipped.filter((t) => !t.startsWith('100 trying'))).toEqual([]);
+    await ladder().focus();
+    await page.keyboard.press('0');
+    expect(await zoom.textContent()).toBe('100%');
     const w100 = await sheetWidth();
+    expect(w100).toBeLessThan(await ladder().evaluate((e) => e.clientWidth));
     await page.getByRole('button', { name: 'Zoom in' }).click();
     expect(await zoom.textContent()).toBe('125%');
     expect(await sheetWidth()).toBeGreaterThan(w100);

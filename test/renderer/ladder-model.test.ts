@@ -11,6 +11,8 @@ import {
   bandsOf,
   buildLadder,
   describeArrow,
+  autoZoom,
+  AUTO_ZOOM_MAX,
   fitLabel,
   fitText,
   fitZoom,
@@ -283,6 +285,23 @@ describe('keyboard navigation', () => {
       'INVITE with SDP, from alice (a:1) to b:1, at 10:00:00.000000, retransmission, transaction T1',
     );
   });
+
+  it("tells an arrow's diagnostics (count and worst severity)", () => {
+    const m = buildLadder([
+      row(0, 'a:1', 'b:1', { method: 'ACK', diagnostics: 2, maxSeverity: 'error' }),
+      row(1, 'a:1', 'b:1', { method: 'BYE', diagnostics: 1, maxSeverity: 'warning' }),
+    ]);
+    expect(m.arrows.map((a) => [a.diagnostics, a.severity])).toEqual([
+      [2, 'error'],
+      [1, 'warning'],
+    ]);
+    expect(describeArrow(m.arrows[0], 'a:1', 'b:1', 't')).toBe(
+      'ACK, from a:1 to b:1, at t, 2 diagnostics (error)',
+    );
+    expect(describeArrow(m.arrows[1], 'a:1', 'b:1', 't')).toBe(
+      'BYE, from a:1 to b:1, at t, 1 diagnostic (warning)',
+    );
+  });
 });
 
 describe('multi-call ladders', () => {
@@ -353,6 +372,15 @@ describe('fit to width', () => {
     expect(
       layoutLanes(lanes, { merge: 'none', aliases: {}, collapsed: [], zoom: z }).width,
     ).toBeLessThanOrEqual(700);
+  });
+
+  it('zooms by itself to spread few lanes over the width, at most AUTO_ZOOM_MAX, shrinking only when asked', () => {
+    const three = layoutLanes(['a:1', 'b:1', 'c:1'], { merge: 'none', aliases: {}, collapsed: [], zoom: 1 });
+    expect(autoZoom(3 * LANE_W * 1.2, three, false)).toBe(1.2);
+    expect(autoZoom(3 * LANE_W * 4, three, false)).toBe(AUTO_ZOOM_MAX);
+    expect(autoZoom(3 * LANE_W * 0.5, three, false)).toBe(1);
+    expect(autoZoom(3 * LANE_W * 0.5, three, true)).toBe(0.5);
+    expect(autoZoom(3 * LANE_W * 4, three, true)).toBe(AUTO_ZOOM_MAX);
   });
 
   it('tells addresses (shortened keeping the port) from names', () => {

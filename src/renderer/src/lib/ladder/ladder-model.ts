@@ -24,6 +24,9 @@ export interface LadderArrow {
   /** The analysis call (`C3`) and the Call-ID (the leg, for B2BUA calls grouping several). */
   call: string | null;
   callId: string | null;
+  /** How many diagnostics the message has, and the worst one's severity (a marker on the arrow). */
+  diagnostics: number;
+  severity: MessageRow['maxSeverity'];
 }
 
 export interface LadderModel {
@@ -77,6 +80,8 @@ export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly
       dialog: m.dialog,
       call: m.call,
       callId: m.callId,
+      diagnostics: m.diagnostics,
+      severity: m.maxSeverity,
     };
   }
   return { lanes, arrows };
@@ -182,6 +187,19 @@ export function fitZoom(avail: number, layout: Pick<LaneLayout, 'columns'>): num
   const lo = ZOOM_LEVELS[0];
   const hi = ZOOM_LEVELS[ZOOM_LEVELS.length - 1];
   return Math.floor(Math.max(lo, Math.min(hi, z)) * 100) / 100;
+}
+
+/** The widest zoom a ladder takes by itself (lanes 262 px apart: a label like "200 OK (SDP) · retransmission" fits). */
+export const AUTO_ZOOM_MAX = 1.5;
+
+/**
+ * The zoom a ladder takes until the user zooms: its lanes spread over `avail` px, up to
+ * AUTO_ZOOM_MAX; never below 100% unless `shrink` (then as far as the levels allow, so every lane is
+ * in view: the scenario player, whose few lanes should all show).
+ */
+export function autoZoom(avail: number, layout: Pick<LaneLayout, 'columns'>, shrink: boolean): number {
+  const z = Math.min(AUTO_ZOOM_MAX, fitZoom(avail, layout));
+  return shrink ? z : Math.max(1, z);
 }
 
 /** Whether a lane label is an address (shortened keeping its end, the port) rather than a name. */
@@ -358,6 +376,10 @@ export function describeArrow(a: LadderArrow, from: string, to: string, when: st
   const parts = [`${a.label}${a.body ? ` with ${a.body}` : ''}`, `from ${from} to ${to}`, `at ${when}`];
   if (a.retransmission) parts.push('retransmission');
   if (a.transaction) parts.push(`transaction ${a.transaction}`);
+  if (a.diagnostics)
+    parts.push(
+      `${a.diagnostics} diagnostic${a.diagnostics === 1 ? '' : 's'}${a.severity ? ` (${a.severity})` : ''}`,
+    );
   return parts.join(', ');
 }
 

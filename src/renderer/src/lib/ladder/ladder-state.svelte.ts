@@ -6,6 +6,11 @@ import { zoomStep, type LaneMerge } from './ladder-model';
 
 export class LadderViewState {
   zoom = $state(1);
+  /**
+   * Until the user zooms (buttons, keys, Ctrl+wheel, Fit), the ladder sets the zoom itself: the
+   * lanes spread over the width it has (up to AUTO_ZOOM_MAX), so labels are not clipped needlessly.
+   */
+  auto = $state(true);
   merge = $state<LaneMerge>('none');
   /** Column keys (address, host or alias, by merge mode) of collapsed lanes. */
   collapsed = $state<string[]>([]);
@@ -13,14 +18,17 @@ export class LadderViewState {
   names = $state<Record<string, string>>({});
 
   zoomIn(): void {
+    this.auto = false;
     this.zoom = zoomStep(this.zoom, 1);
   }
 
   zoomOut(): void {
+    this.auto = false;
     this.zoom = zoomStep(this.zoom, -1);
   }
 
   resetZoom(): void {
+    this.auto = false;
     this.zoom = 1;
   }
 
