@@ -6,6 +6,7 @@ import {
   COLUMNS_KEY,
   DEFAULT_COLUMNS,
   cellText,
+  typeTag,
   loadColumns,
   moveColumn,
   saveColumns,
@@ -88,6 +89,17 @@ describe('calls list columns', () => {
     expect(moveColumn(['a', 'b', 'c'] as never, 'c' as never, -1)).toEqual(['a', 'c', 'b']);
     expect(moveColumn(['a', 'b', 'c'] as never, 'a' as never, -1)).toEqual(['a', 'b', 'c']);
     expect(moveColumn(['a', 'b', 'c'] as never, 'a' as never, 5)).toEqual(['b', 'c', 'a']);
+  });
+
+  it('tags non-call items shortly (the state cell holds the tag and the state chip)', () => {
+    expect(['call', 'registration', 'subscription', 'options', 'message', 'other'].map(typeTag)).toEqual([
+      '',
+      'REG',
+      'SUB',
+      'OPT',
+      'MSG',
+      'OTH',
+    ]);
   });
 
   it('formats cells', () => {

@@ -212,6 +212,22 @@ export function moveColumn(ids: readonly CallColumnId[], id: CallColumnId, delta
   return out;
 }
 
+/** A short tag for what a non-call item is (the state cell has room for the state chip and this). */
+export function typeTag(type: string): string {
+  switch (type) {
+    case 'registration':
+      return 'REG';
+    case 'subscription':
+      return 'SUB';
+    case 'options':
+      return 'OPT';
+    case 'message':
+      return 'MSG';
+    default:
+      return type === 'call' ? '' : 'OTH';
+  }
+}
+
 const ms = (s: number | null): string => (s === null ? '' : `${(s * 1000).toFixed(0)} ms`);
 
 /** The text of a cell (the state chip and diagnostics badge are styled by the view). */
