@@ -38,6 +38,7 @@ import {
   Tier1Analysis,
   TieredAnalysis,
   TraceAnalyzer,
+  type AnalysisDiagnostic,
   type CallSummary,
   type Tier1Call,
 } from '../../sip-core/analysis';
@@ -96,6 +97,8 @@ export class TraceAdapter implements LoadedTrace {
     result: { indexes: number[] | null; error: CallsPage['filterError'] };
   } | null = null;
   #callCacheAt = -1;
+  /** The full analysis' diagnostics in message order, for details (cached per trace length). */
+  #analysisDiags: { count: number; list: AnalysisDiagnostic[] } | null = null;
   #closed = false;
   /** Opened in the background (a capture): the message checks run as a pass after the analysis. */
   readonly #background: boolean;
@@ -269,16 +272,53 @@ export class TraceAdapter implements LoadedTrace {
     return [...this.#trace.pipelineDiagnostics(id), ...lintMessage(msg)];
   }
 
-  #row(id: number, msg: SipMessage, own: Diagnostic[] = this.#diagnostics(id, msg)): MessageRow {
+  /**
+   * The analysis rules' diagnostics on message `id` (one per code, as its row counts them): with the
+   * full analysis' own text (which message, what it saw) when `withText` and it has run (a detail),
+   * else the rule's title (rows: count and severity only).
+   */
+  #analysisDiagnostics(id: number, codes: readonly string[], withText: boolean): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    if (!codes.length) return out;
+    let list: AnalysisDiagnostic[] = [];
+    let at = 0;
+    if (this.#full && withText) {
+      const n = this.#trace.count;
+      if (this.#analysisDiags?.count !== n)
+        this.#analysisDiags = { count: n, list: this.#full.diagnostics() };
+      list = this.#analysisDiags.list; // sorted by message id (none counts as 0)
+      let hi = list.length;
+      while (at < hi) {
+        const mid = (at + hi) >>> 1;
+        if ((list[mid]!.messageId ?? 0) < id) at = mid + 1;
+        else hi = mid;
+      }
+    }
+    for (const code of codes) {
+      let full: AnalysisDiagnostic | undefined;
+      for (let i = at; i < list.length && (list[i]!.messageId ?? 0) === id; i++)
+        if (list[i]!.code === code && list[i]!.messageId === id) {
+          full = list[i];
+          break;
+        }
+      const rule = RULES_BY_CODE.get(code);
+      if (full) out.push(full);
+      else if (rule)
+        out.push({ code, severity: rule.severity, layer: 'analysis', message: rule.title, rfc: rule.rfc });
+    }
+    return out;
+  }
+
+  #row(
+    id: number,
+    msg: SipMessage,
+    own: Diagnostic[] = this.#diagnostics(id, msg),
+    analysis?: Diagnostic[],
+  ): MessageRow {
     const t = this.#trace;
     const e = t.entry(id);
-    const diags = [...own];
     const a = this.#fields(id);
-    for (const code of a.diagnostics) {
-      const rule = RULES_BY_CODE.get(code);
-      if (rule)
-        diags.push({ code, severity: rule.severity, layer: 'analysis', message: rule.title, rfc: rule.rfc });
-    }
+    const diags = [...own, ...(analysis ?? this.#analysisDiagnostics(id, a.diagnostics, false))];
     let max: MessageRow['maxSeverity'] = null;
     for (const d of diags) if (!max || SEVERITY_RANK[d.severity] > SEVERITY_RANK[max]) max = d.severity;
     return {
@@ -316,9 +356,11 @@ export class TraceAdapter implements LoadedTrace {
     const msg = this.#trace.message(id);
     const bytes = msg.raw.subarray(msg.start, msg.end);
     const path = this.#path(id);
-    const diagnostics = this.#diagnostics(id, msg);
+    const own = this.#diagnostics(id, msg);
+    const analysis = this.#analysisDiagnostics(id, this.#fields(id).diagnostics, true);
+    const diagnostics = [...analysis, ...own];
     return {
-      row: this.#row(id, msg, diagnostics),
+      row: this.#row(id, msg, own, analysis),
       text: utf8.decode(bytes),
       bytes: bytes.length,
       headers: msg.headers.map((h) => ({
