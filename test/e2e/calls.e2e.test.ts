@@ -105,6 +105,49 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await page.screenshot({ path: join(shots, 'calls-columns-chosen.png') });
   });
 
+  it('sizes the calls list and the messages list with splitters (drag, keys, double-click) and remembers them', async () => {
+    const calls = page.getByRole('region', { name: 'Calls' });
+    const messages = page.getByRole('region', { name: 'Messages' });
+    const width = async (): Promise<number> => (await calls.boundingBox())!.width;
+    const height = async (): Promise<number> => (await messages.boundingBox())!.height;
+    const w0 = await width();
+    const h0 = await height();
+    const v = page.getByRole('separator', { name: 'Calls list width' });
+    const box = (await v.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 150, box.y + 200, { steps: 4 });
+    await page.mouse.up();
+    expect(Math.abs((await width()) - (w0 + 150))).toBeLessThan(3);
+    expect(Number(await v.getAttribute('aria-valuenow'))).toBe(Math.round(await width()));
+    await v.focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Shift+ArrowLeft');
+    expect(Math.abs((await width()) - (w0 + 150 - 80))).toBeLessThan(3);
+    // Not narrower than its minimum, whatever the drag.
+    await page.keyboard.press('Home');
+    expect(Math.round(await width())).toBe(320);
+    const hz = page.getByRole('separator', { name: 'Messages list height' });
+    const hb = (await hz.boundingBox())!;
+    await page.mouse.move(hb.x + 200, hb.y + hb.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(hb.x + 200, hb.y + hb.height / 2 - 100, { steps: 4 });
+    await page.mouse.up();
+    expect(Math.abs((await height()) - (h0 - 100))).toBeLessThan(3);
+    await page.screenshot({ path: join(shots, 'calls-panes-resized.png') });
+    // Remembered across a reload; a double-click gives each pane its default size back.
+    await page.reload();
+    await expect
+      .poll(() => page.getByTestId('calls-table').locator('tr.msg').count(), { timeout: 20_000 })
+      .toBe(5);
+    expect(Math.round(await width())).toBe(320);
+    expect(Math.abs((await height()) - (h0 - 100))).toBeLessThan(3);
+    await v.dblclick();
+    await hz.dblclick();
+    expect(Math.abs((await width()) - w0)).toBeLessThan(2);
+    expect(Math.abs((await height()) - h0)).toBeLessThan(2);
+  });
+
   it('completes field names and values in the filter bar with the keyboard', async () => {
     const input = page.getByTestId('filter-input');
     const list = page.getByTestId('filter-completions');
