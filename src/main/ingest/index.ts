@@ -27,9 +27,10 @@ export interface OpenOptions {
   /**
    * A growing trace: called once, as soon as the worker has read its first messages (or at the end
    * when there are none), with the trace the promise later resolves with. While the worker reads,
-   * the messages arrive in parts (every ~100 ms) and the trace's append listeners (`onAppend`,
-   * `onAppendBytes`, registered in this callback) are called for each one, in order; `source`,
-   * file diagnostics and counts are filled in at the end. Uses one worker (`workers` is ignored).
+   * the messages arrive in parts (after the first chunk, then every ~50 ms) and the trace's append
+   * listeners (`onAppend`, `onAppendBytes`, registered in this callback) are called for each one, in
+   * order; `source`, file diagnostics and counts are filled in at the end. Uses one worker
+   * (`workers` is ignored).
    */
   onTrace?: (trace: Trace) => void;
   /**

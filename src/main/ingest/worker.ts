@@ -25,6 +25,12 @@ import type { SpanTableState } from '../../sip-core/trace/byte-interner';
 import type { Speculation, SpeculationVerdict } from '../../sip-core/capture/split-tcp';
 import type { IngestJob, IngestReply } from './protocol';
 
+/**
+ * How often a growing trace's new rows are handed over (ms of reading): the main thread follows a
+ * part at a time, so the part in hand when the read ends is what it still has to do after it.
+ */
+const PART_MS = 50;
+
 const post = (m: IngestReply, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
 
 /**
@@ -154,9 +160,10 @@ async function run(job: IngestJob): Promise<void> {
   };
   if (job.kind === 'path') {
     const ch = job.handoff ? channel(job.handoff.port, job.handoff.signal, cancelled) : null;
-    // A growing trace (one worker): the new messages every ~100 ms of reading, in columns shared with
+    // A growing trace (one worker): the new messages after the first chunk (the main thread, idle
+    // until then, starts following at once), then every ~PART_MS of reading, in columns shared with
     // the main thread (no copy: it reads the rows where this worker writes them).
-    let lastRows = performance.now();
+    let lastRows = -Infinity;
     const role = job.split?.role ?? null;
     const sendRows = (t: Trace): void => {
       const rows = t.shareRows();
@@ -177,7 +184,7 @@ async function run(job: IngestJob): Promise<void> {
         job.rows && role === null
           ? (t) => {
               const now = performance.now();
-              if (now - lastRows < 100) return;
+              if (now - lastRows < PART_MS) return;
               lastRows = now;
               sendRows(t);
             }

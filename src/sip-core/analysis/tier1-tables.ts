@@ -306,6 +306,25 @@ export class Tier1KeyTable {
     }
   }
 
+  /**
+   * Reads the words of keys `keys[0..n-1]`'s home slots (a hint, no answer): a pass over the next
+   * messages' keys before they are looked up brings their slots' cache lines in together (the loads
+   * are independent, so they overlap; a lookup one at a time waits for each line in turn).
+   */
+  touchAll(keys: Float64Array, n: number): number {
+    const s = this.#slots;
+    const shift = this.#shift;
+    let x = 0;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      x ^=
+        s[
+          (((Math.imul(k | 0, 0x9e3779b1) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b)) >>> shift) << 2) + 2
+        ]!;
+    }
+    return x;
+  }
+
   /** Value of key `k`, or -1. */
   get(k: number): number {
     const w = this.#slot(k | 0, (k / 4294967296) | 0);

@@ -116,6 +116,12 @@ const D_482 = 12;
 const D_483 = 13;
 const D_OFFER_REJECTED = 14;
 
+/** Messages whose transaction-table slots `#prefetch` touches before they are indexed. */
+const PREFETCH = 64;
+
+/** What `Tier1Analysis.#prefetch` read last (kept, so that its reads are not optimized away). */
+let _prefetchSink = 0;
+
 /** Messages indexed together when following a trace (`onAppendedBatched`). */
 export const TIER1_BATCH = 512;
 
@@ -167,10 +173,9 @@ type I32 = Int32Array<ArrayBuffer>;
 type F64 = Float64Array<ArrayBuffer>;
 type U8 = Uint8Array<ArrayBuffer>;
 
-function growI32(a: I32, n: number, fill = 0): I32 {
+function growI32(a: I32, n: number): I32 {
   if (n <= a.length) return a;
   const b = new Int32Array(Math.max(n, a.length * 2, 512));
-  if (fill !== 0) b.fill(fill, a.length);
   b.set(a);
   return b;
 }
@@ -238,11 +243,10 @@ export class Tier1Analysis {
   #txnByKey = new KeyTable(4096);
   #dlgByKey = new KeyTable(1024);
 
-  // ---- per message
+  // ---- per message, each + 1 (0: none; the columns need no fill when sized for a whole file)
   #txnCol = new Int32Array(0) as I32;
   #dlgCol = new Int32Array(0) as I32;
-  #grpCol = new Int32Array(0) as I32;
-  /** Next message of the same group (-1: last). */
+  /** Next message of the same group + 1 (0: the last). (A message's group is its Call-ID's, `#groupOfMsg`.) */
   #nextInGroup = new Int32Array(0) as I32;
   #n = 0;
 
@@ -386,9 +390,54 @@ export class Tier1Analysis {
       if (this.#txnByKey.size === 0 && size > 8192) this.#txnByKey = new KeyTable(size >> 1);
       if (this.#dlgByKey.size === 0 && size > 8192) this.#dlgByKey = new KeyTable(size >> 3);
     }
-    for (let id = this.#n; id < n; id++) this.onAppended(id);
+    for (let id = this.#n; id < n;) {
+      const end = Math.min(n, id + PREFETCH);
+      this.#prefetch(id, end);
+      for (; id < end; id++) this.onAppended(id);
+    }
     if (shapeAnchor === null && this.#n > 0) shapeAnchor = new Tier1Analysis(new Trace(null));
   }
+
+  /**
+   * Touches the transaction table's slots that requests `from..to-1` will look up (`KeyTable.touch`):
+   * at a 2 M-message trace the table is 32 MB, and each lookup of a new request's key (every INVITE,
+   * ACK, BYE...) missed the caches on its own. Reads only: the answers are those of the lookups.
+   */
+  #prefetch(from: number, to: number): void {
+    const flags = this.#col.flags;
+    const method = this.#col.method;
+    const status = this.#col.status;
+    const inv = this.#inviteKey;
+    const keys = this.#pfKeys;
+    const dkeys = this.#pfDialogKeys;
+    const gk = this.#groupOfKey;
+    let k = 0;
+    let dk = 0;
+    // the keys first, then their slots in a loop of loads alone (many in flight at once)
+    for (let id = from; id < to; id++) {
+      const mk = method[id]!;
+      const kind = flags[id]! & 3;
+      if (kind === 1) {
+        // a 1xx/2xx with both tags may make a dialog (keyed in the dialog table) in a known group
+        const st = status[id]!;
+        const ck = this.#cid(id);
+        const a = this.#fth(id);
+        const b = this.#tth(id);
+        if (st > 100 && st < 300 && a !== 0 && b !== 0 && ck > 0 && ck < gk.length && gk[ck]! > 0)
+          dkeys[dk++] = this.#dialogKey(gk[ck]! - 1, a, b);
+        continue;
+      }
+      if (kind !== 0 || mk === 0) continue;
+      keys[k++] = this.#txnKey(id, mk, false);
+      // (an ACK and a CANCEL look up the INVITE transaction too; `#mclass` as classified so far)
+      const c = mk < this.#mclass.length ? this.#mclass[mk]! : 0;
+      if (inv >= 0 && (c === M_ACK || c === M_CANCEL)) keys[k++] = this.#txnKey(id, inv, false);
+    }
+    _prefetchSink = this.#txnByKey.touchAll(keys, k) ^ this.#dlgByKey.touchAll(dkeys, dk);
+  }
+  /** `#prefetch`'s keys (two per message at most), and the dialog keys. */
+  readonly #pfKeys = new Float64Array(2 * PREFETCH);
+  readonly #pfDialogKeys = new Float64Array(PREFETCH);
 
   /** The trace's columns (`Trace.keyColumns`), asked again when the trace grows past them. */
   #col: TraceKeyColumns;
@@ -433,12 +482,17 @@ export class Tier1Analysis {
     return this.#col.dst[id]!;
   }
 
+  /** The group of indexed message `id` (its Call-ID's), or -1. */
+  #groupOfMsg(id: number): number {
+    const ck = this.#cid(id);
+    return ck > 0 ? this.#groupOfKey[ck]! - 1 : -1;
+  }
+
   /** Makes room for `n` messages in the per-message columns. */
   #room(n: number): void {
-    this.#txnCol = growI32(this.#txnCol, n, -1);
-    this.#dlgCol = growI32(this.#dlgCol, n, -1);
-    this.#grpCol = growI32(this.#grpCol, n, -1);
-    this.#nextInGroup = growI32(this.#nextInGroup, n, -1);
+    this.#txnCol = growI32(this.#txnCol, n);
+    this.#dlgCol = growI32(this.#dlgCol, n);
+    this.#nextInGroup = growI32(this.#nextInGroup, n);
     this.#mflags = growU8(this.#mflags, this.#txnCol.length);
   }
 
@@ -489,12 +543,11 @@ export class Tier1Analysis {
         this.#groupOfKey[ck] = g + 1;
       }
       const tail = this.#gTail[g]!;
-      if (tail >= 0) this.#nextInGroup[tail] = id;
+      if (tail >= 0) this.#nextInGroup[tail] = id + 1;
       else this.#gHead[g] = id;
       this.#gTail[g] = id;
       this.gCount[g]!++;
       if (us > this.gLastUs[g]!) this.gLastUs[g] = us;
-      this.#grpCol[id] = g;
     }
     const kind = this.#col.flags[id]! & 3;
     const mk = this.#mkey(id);
@@ -869,11 +922,11 @@ export class Tier1Analysis {
     }
     this.#dgCode[k] = code;
     this.#dgMsg[k] = id;
-    this.#dgTxn[k] = this.#txnCol[id]!;
+    this.#dgTxn[k] = this.#txnCol[id]! - 1;
     this.#dgDlg[k] = dialog;
     this.#dgA[k] = a;
     this.#dgB[k] = b;
-    const g = this.#grpCol[id]!;
+    const g = this.#groupOfMsg(id);
     if (g >= 0) this.gDiags[g]!++;
     this.#mflags[id]! |= 2;
     if (!this.#msgFirst.has(id)) this.#msgFirst.set(id, k);
@@ -963,11 +1016,11 @@ export class Tier1Analysis {
     }
     X.requests[ti]!++;
     if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
-    this.#txnCol[id] = ti;
+    this.#txnCol[id] = ti + 1;
     if (retrans) {
       const d = this.#findDialog(id, g);
-      if (d >= 0) this.#dlgCol[id] = d;
-      else if (X.dialog[ti]! >= 0) this.#dlgCol[id] = X.dialog[ti]!;
+      if (d >= 0) this.#dlgCol[id] = d + 1;
+      else if (X.dialog[ti]! >= 0) this.#dlgCol[id] = X.dialog[ti]! + 1;
       return;
     }
     // First copy of this request at this capture point.
@@ -1013,7 +1066,7 @@ export class Tier1Analysis {
       if (mc === M_ACK) return;
       d = this.#newDialog(id, g, ti, id, -1, us, DS_CONFIRMED, true);
     }
-    this.#dlgCol[id] = d;
+    this.#dlgCol[id] = d + 1;
     if (X.dialog[ti]! < 0) X.dialog[ti] = d;
     this.dRequests[d]!++;
     const cseq = this.#cseqOf(id);
@@ -1070,11 +1123,11 @@ export class Tier1Analysis {
     if (ti < 0) {
       ti = this.#newTxn(id, mk, g, us, false);
       this.#keyTxn(id, mk, ti);
-      this.#txnCol[id] = ti;
+      this.#txnCol[id] = ti + 1;
       X.flags[ti]! |= TF_UNMATCHED;
       this.#diag(D_UNMATCHED, id, this.#cseqOf(id));
     }
-    this.#txnCol[id] = ti;
+    this.#txnCol[id] = ti + 1;
     X.responses[ti]!++;
     if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
     const toTag = this.#tth(id);
@@ -1083,7 +1136,7 @@ export class Tier1Analysis {
     const sig = status * 4294967296 + toTag;
     const k = this.#findCopy(ti, sig, id);
     const d0 = this.#findDialog(id, g);
-    if (d0 >= 0) this.#dlgCol[id] = d0;
+    if (d0 >= 0) this.#dlgCol[id] = d0 + 1;
     const kind = X.kind[ti]!;
     if (k >= 0) {
       this.#markRetrans(id, -1, us - X.respUs[k]!);
@@ -1148,7 +1201,7 @@ export class Tier1Analysis {
         );
       else if (status >= 200) this.#setDialogState(d, DS_CONFIRMED, us);
       if (X.dialog[ti]! < 0) X.dialog[ti] = d;
-      this.#dlgCol[id] = d;
+      this.#dlgCol[id] = d + 1;
     }
     if (g >= 0 && status >= 300 && initialInvite) {
       const cseq = X.cseq[ti]!;
@@ -1214,11 +1267,11 @@ export class Tier1Analysis {
   /** Group (Call-ID) of message `id`, or -1. */
   groupOf(id: number): number {
     this.#sync();
-    return id < this.#n ? this.#grpCol[id]! : -1;
+    return id < this.#n ? this.#groupOfMsg(id) : -1;
   }
   transactionOf(id: number): number {
     this.#sync();
-    return id < this.#n ? this.#txnCol[id]! : -1;
+    return id < this.#n ? this.#txnCol[id]! - 1 : -1;
   }
   /**
    * The dialog whose tags (both, unordered) and Call-ID group are message `id`'s, or -1: the full
@@ -1228,14 +1281,14 @@ export class Tier1Analysis {
    */
   dialogOfTags(id: number): number {
     this.#sync();
-    return id < this.#n ? this.#findDialog(id, this.#grpCol[id]!) : -1;
+    return id < this.#n ? this.#findDialog(id, this.#groupOfMsg(id)) : -1;
   }
   dialogOf(id: number): number {
     this.#sync();
     if (id >= this.#n) return -1;
-    const d = this.#dlgCol[id]!;
+    const d = this.#dlgCol[id]! - 1;
     if (d >= 0) return d;
-    const t = this.#txnCol[id]!;
+    const t = this.#txnCol[id]! - 1;
     return t >= 0 ? this.tx.dialog[t]! : -1;
   }
   /** Whether message `id` is a retransmission. */
@@ -1255,7 +1308,7 @@ export class Tier1Analysis {
   groupMessageIds(g: number): number[] {
     this.#sync();
     const out: number[] = [];
-    for (let id = this.#gHead[g]!; id >= 0; id = this.#nextInGroup[id]!) out.push(id);
+    for (let id = this.#gHead[g]!; id >= 0; id = this.#nextInGroup[id]! - 1) out.push(id);
     return out;
   }
   /** Transactions of group `g`, in order. */
@@ -1392,7 +1445,7 @@ export class Tier1Analysis {
   }
 
   #callOf(id: number): { call?: string } {
-    const g = this.#grpCol[id]!;
+    const g = this.#groupOfMsg(id);
     return g >= 0 ? { call: `C${g + 1}` } : {};
   }
 
@@ -1503,7 +1556,7 @@ export class Tier1Analysis {
 
   /** Bytes held by tier 1's tables (typed arrays; the trace's columns not counted). */
   memoryBytes(): number {
-    let b = this.#txnCol.byteLength * 4 + this.#mflags.byteLength + this.#groupOfKey.byteLength;
+    let b = this.#txnCol.byteLength * 3 + this.#mflags.byteLength + this.#groupOfKey.byteLength;
     b += this.tx.bytes + this.#txnByKey.bytes + this.#dlgByKey.bytes + this.#txnNext.byteLength;
     b += this.gKey.length * (4 * 12 + 8 * 7 + 2) + this.dGroup.length * (4 * 9 + 8 * 11 + 3);
     b += this.#rtId.length * 16 + this.#dgCode.length * 29 + this.#msgFirst.size * 40;
