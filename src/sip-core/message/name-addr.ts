@@ -67,12 +67,14 @@ export interface NameAddr {
 /**
  * A decoded name-addr / addr-spec. `span` is made on read from its two offsets; `params`, for a value
  * the octet fast path read, from the positions of its `;name=value` list in the string it was read from
- * (on the first read, then cached). `toJSON` gives the plain object the decoders built before session 10.
+ * (on the first read, then cached). `uri`, for a value the octet fast path read, is made on its first
+ * read (then cached) from the positions that path found and checked (user, host, port, parameters:
+ * every check ran during the parse, so what is made then is what the parse would have made).
+ * `toJSON` gives the plain object the decoders built before session 10.
  */
 export class NameAddrValue implements NameAddr {
   displayName: string | null;
   displayNameQuoted: boolean;
-  uri: Uri | null;
   uriText: string;
   angle: boolean;
   tag: string | null;
@@ -83,10 +85,18 @@ export class NameAddrValue implements NameAddr {
   #ps: number;
   #pe: number;
   #base: number;
+  /** The URI; undefined until the first read of a URI the fast path read (see {@link NameAddrValue.uri}). */
+  #uri: Uri | null | undefined;
+  /** The fast path's URI: where its "@" stands in `#src` (-1: no user), its host's end, its parameters' start. */
+  #ua: number;
+  #uk: number;
+  #ups: number;
+  #uport: number | null;
+  #uht: HostType;
   constructor(
     displayName: string | null,
     displayNameQuoted: boolean,
-    uri: Uri | null,
+    uri: Uri | null | undefined,
     uriText: string,
     angle: boolean,
     tag: string | null,
@@ -97,10 +107,14 @@ export class NameAddrValue implements NameAddr {
     ps: number,
     pe: number,
     base: number,
+    ua: number,
+    uk: number,
+    ups: number,
+    uport: number | null,
+    uht: HostType,
   ) {
     this.displayName = displayName;
     this.displayNameQuoted = displayNameQuoted;
-    this.uri = uri;
     this.uriText = uriText;
     this.angle = angle;
     this.tag = tag;
@@ -111,6 +125,46 @@ export class NameAddrValue implements NameAddr {
     this.#ps = ps;
     this.#pe = pe;
     this.#base = base;
+    this.#uri = uri;
+    this.#ua = ua;
+    this.#uk = uk;
+    this.#ups = ups;
+    this.#uport = uport;
+    this.#uht = uht;
+  }
+  /**
+   * The parsed URI. For a value the octet fast path read (`<sip:` or `<sips:`, a user of host
+   * characters, a checked host, port and distinct parameters, then `>`), the `SipUriValue` is made here
+   * on the first read from the positions that path kept: `uriText` is `#src[us, gt)` with `gt` just
+   * before the header parameters (`#ps - 1`).
+   */
+  get uri(): Uri | null {
+    const u = this.#uri;
+    if (u !== undefined) return u;
+    const s = this.#src!;
+    const gt = this.#ps - 1;
+    const us = gt - this.uriText.length;
+    const sips = s.charCodeAt(us + 3) !== 58;
+    const p = us + (sips ? 5 : 4);
+    const ua = this.#ua;
+    const ups = this.#ups;
+    return (this.#uri = new SipUriValue(
+      sips ? 'sips' : 'sip',
+      ua >= 0 ? s.slice(p, ua) : null,
+      null,
+      s.slice(ua >= 0 ? ua + 1 : p, this.#uk),
+      this.#uht,
+      this.#uport,
+      ups === gt ? EMPTY_PARAMS : null,
+      EMPTY_URI_HEADERS,
+      s,
+      ups,
+      gt,
+      us,
+    ));
+  }
+  set uri(v: Uri | null) {
+    this.#uri = v;
   }
   get params(): Param[] {
     return (this.#params ??= paramsAt(this.#src!, this.#ps, this.#pe, this.#base));
@@ -353,6 +407,11 @@ function scanNameAddr(
     0,
     0,
     0,
+    -1,
+    0,
+    0,
+    null,
+    'domain',
   );
   return i;
 }
@@ -504,16 +563,12 @@ function fastElement(
   }
   // "<sip:" or "<sips:"
   const us = i + 1;
-  let scheme: 'sip' | 'sips';
+  // (the scheme is told again by the octet after "sip" when the URI is made: NameAddrValue.uri)
   let p: number;
   if (b[o + us] !== 115 || b[o + us + 1] !== 105 || b[o + us + 2] !== 112) return null;
-  if (b[o + us + 3] === 58) {
-    scheme = 'sip';
-    p = us + 4;
-  } else if (b[o + us + 3] === 115 && b[o + us + 4] === 58) {
-    scheme = 'sips';
-    p = us + 5;
-  } else return null;
+  if (b[o + us + 3] === 58) p = us + 4;
+  else if (b[o + us + 3] === 115 && b[o + us + 4] === 58) p = us + 5;
+  else return null;
   // The usual URI in plain loops (one table test per octet, the class bits OR-ed for "a letter?"): host
   // characters from the start, then either "@" and host characters again (user, host) or the host's end.
   // The first ">" after the host closes the URI. A user of other characters (unreserved or not), or an
@@ -526,15 +581,14 @@ function fastElement(
     k = hostEndAt(b, o + k + 1, o + end) - o;
   }
   const letter = hostLetter;
-  let user: string | null = null;
   let hs = p;
   if (at >= 0) {
     if (at === p) return null;
-    user = s.slice(p, at);
     hs = at + 1;
   }
   if (k === hs) return null;
-  const host = s.slice(hs, k);
+  // (the host's end, kept for the URI made on first read)
+  const k0 = k;
   let hostType: HostType = 'domain';
   if (!letter) {
     // an IPv4 address read on the octets (classifyHost's answer for one, with nothing to report)
@@ -612,20 +666,8 @@ function fastElement(
   // (">" closes the URI; a SP before it, or anything else here, is the general decoder's)
   if (k >= end || b[o + k] !== 62) return null;
   const gt = k;
-  const uri = new SipUriValue(
-    scheme,
-    user,
-    null,
-    host,
-    hostType,
-    port,
-    ups === gt ? EMPTY_PARAMS : null,
-    EMPTY_URI_HEADERS,
-    s,
-    ups,
-    gt,
-    us,
-  );
+  // (the SipUriValue, with its user and host strings, is made on the first read of `uri` from these
+  // positions: NameAddrValue.uri)
   const uriText = s.slice(us, gt);
   // header parameters, kept as the URI's (positions hps, vEnd); the first tag noted (getParam's answer)
   i = gt + 1;
@@ -672,7 +714,7 @@ function fastElement(
   return new NameAddrValue(
     displayName,
     false,
-    uri,
+    undefined,
     uriText,
     true,
     typeof tag === 'string' ? tag : null,
@@ -683,6 +725,11 @@ function fastElement(
     hps,
     vEnd,
     so,
+    at,
+    k0,
+    ups,
+    port,
+    hostType,
   );
 }
 

@@ -148,4 +148,41 @@ describe('address fast path = the general decoders', () => {
     // "Alice<" (no LWS) and the bad IPv4 address are reported as the general decoders report them
     expect(diags.map((d) => d.code).sort()).toEqual(['display-name-no-lws', 'uri-bad-ipv4']);
   });
+
+  it('makes the URI of a value it read on the first read of `uri`: the same object after, replaceable', () => {
+    const msg =
+      'SIP/2.0 200 OK\r\n' +
+      'Record-Route: <sip:server10.biloxi.com:5070;lr>, <sips:u@bigbox3.site3.atlanta.com;transport=tcp;lr>\r\n' +
+      'To: Bob <sip:bob@192.0.2.4;user=phone>;tag=a6c85cf\r\n' +
+      'From: <sip:alice@atlanta.com>;tag=19\r\n' +
+      'Call-ID: a@b\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
+    const m = parseMessage(enc(msg));
+    expect(decodeAllHeaders(m)).toEqual([]);
+    const rr = recordRouteValues(m);
+    const to = toValue(m)!;
+    const from = fromValue(m)!;
+    const rrGeneral = parseNameAddrList(m.header('record-route')!).value!;
+    for (const [v, general] of [
+      [rr[0]!, rrGeneral[0]!],
+      [rr[1]!, rrGeneral[1]!],
+      [to, parseNameAddr(m.header('to')!).value!],
+      [from, parseNameAddr(m.header('from')!).value!],
+    ] as const) {
+      const uri = v.uri;
+      expect(shapeOf(uri), v.uriText).toEqual(shapeOf(general.uri));
+      expect(v.uri, v.uriText).toBe(uri);
+      expect(shapeOf(v), v.uriText).toEqual(shapeOf(general));
+    }
+    expect(rr[1]!.uri).toMatchObject({
+      scheme: 'sips',
+      user: 'u',
+      host: 'bigbox3.site3.atlanta.com',
+      port: null,
+    });
+    expect(rr[0]!.uri).toMatchObject({ scheme: 'sip', user: null, host: 'server10.biloxi.com', port: 5070 });
+    expect(to.uri).toMatchObject({ user: 'bob', host: '192.0.2.4', hostType: 'ipv4' });
+    const other = parseNameAddr('<sip:x@y>').value!.uri;
+    from.uri = other;
+    expect(from.uri).toBe(other);
+  });
 });
