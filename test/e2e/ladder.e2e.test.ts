@@ -247,6 +247,23 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
     await page.screenshot({ path: join(shots, 'ladder-keyboard.png') });
   });
 
+  it("sizes the inspector under the ladder with its splitter (on the inspector's top edge)", async () => {
+    const sep = page.getByRole('separator', { name: 'Message inspector height' });
+    const pane = (): Promise<number> => sep.evaluate((e) => e.parentElement!.getBoundingClientRect().height);
+    const h0 = await pane();
+    const b = (await sep.boundingBox())!;
+    await page.mouse.move(b.x + 300, b.y + b.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + 300, b.y + b.height / 2 - 120, { steps: 4 });
+    await page.mouse.up();
+    expect(Math.abs((await pane()) - (h0 + 120))).toBeLessThan(3);
+    await sep.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(async () => Math.abs((await pane()) - (h0 + 104))).toBeLessThan(3);
+    await sep.dblclick();
+    await expect.poll(async () => Math.abs((await pane()) - h0)).toBeLessThan(2);
+  });
+
   it('draws two selected calls in one ladder, merged in time order, a colour band each', async () => {
     const calls = page.getByTestId('calls-table').locator('tr.msg');
     const rowsOf = async (i: number): Promise<number> => {
