@@ -17,6 +17,7 @@ import {
   type CSeq,
   cseqSpanValue,
   maxForwardsSpanValue,
+  methodAt,
   parseCallId,
   parseContentLength,
   parseCSeq,
@@ -49,6 +50,14 @@ interface Internals {
   readonly startLineStart: number;
   octetHead(): string | null;
   octetHeadLatin(): boolean;
+  /**
+   * Not negative while the index is the one the WebAssembly scanner wrote (fast-scan.ts, index ring):
+   * the scanner then took the message, so it checked what {@link decodeAllHeaders} reuses (below).
+   */
+  readonly ixGen: number;
+  readonly cseq: number | null;
+  readonly contentLength: number | null;
+  readonly maxForwards: number | null;
 }
 function internals(msg: SipMessage): Internals | null {
   return 'canonicalAt' in msg && 'typedCache' in msg ? (msg as unknown as Internals) : null;
@@ -337,6 +346,12 @@ export function requestUriValue(msg: SipMessage): Decoded<Uri> | null {
   return (cache.requestUri ??= parseUri(msg.requestUri));
 }
 
+/**
+ * Where the CSeq method's key span (sip-message.ts F_CSEQM = 5; two slots per key field, 28 key slots
+ * before field 0's slots) starts, relative to field 0's first slot.
+ */
+const CSEQM_AT = 2 * 5 - 28;
+
 /** Decoders of the structural parser's key headers, by key id (filled on first use). */
 const decoderById: (TypedDecoder | null)[] = [];
 /** Their octet-reading fast paths (see {@link octetDecoderOf}), by key id, set with `decoderById`. */
@@ -370,6 +385,17 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
   const ix = pm ? pm.ix : null;
   const o0 = pm ? pm.slot(0) : 0;
   const stride = pm ? pm.slot(1) - o0 : 0;
+  // The scanner took this message (its index is the scanner's, read just above): it read every
+  // Content-Length value as 1-9 digits, all equal (R_CLVALUE: contentLength), the first Max-Forwards
+  // as 1-9 digits up to 255 (maxForwards), and the first CSeq as 1-10 digits below 2^31, SP/HT, then a
+  // method of token octets up to the value's end (cseq, the F_CSEQM span), values not folded
+  // (tools/wasm/sip-scan.as parseDigits, parseCseq): exactly what the octet decoders of those fields
+  // accept with nothing to report, and the values they would give. So those fields' values are taken
+  // from there instead of reading their octets again (fast-scan.test.ts: both parsers give the same
+  // spans; typed/scanned-scalars.test.ts: the same typed values with and without the scanner).
+  const scanned = pm !== null && pm.ixGen >= 0 && head !== null;
+  const csm = scanned ? ix![o0 + CSEQM_AT]! : -1;
+  let maxfSeen = false;
   for (let i = 0; i < n; i++) {
     let vs: number;
     let ve: number;
@@ -396,7 +422,17 @@ export function decodeAllHeaders(msg: SipMessage): Diagnostic[] {
       }
       vs = ix![o + 2]!;
       ve = ix![o + 3]!;
-      if (at !== null && head !== null && ve - hb <= head.length && (w & 256) === 0) {
+      if (scanned && id === 7) {
+        // Content-Length (every field: the scanner read each one and found them equal)
+        v = pm.contentLength;
+      } else if (scanned && id === 5 && csm >= vs && csm < ve) {
+        // the first CSeq (its method's key span lies in this value): method as cseqSpanValue makes it
+        v = { seq: pm.cseq, method: methodAt(raw, csm, ve - csm) ?? head!.slice(csm - hb, ve - hb) };
+      } else if (scanned && id === 6 && !maxfSeen) {
+        // the first Max-Forwards
+        maxfSeen = true;
+        v = pm.maxForwards;
+      } else if (at !== null && head !== null && ve - hb <= head.length && (w & 256) === 0) {
         // Via and the address headers, most of every message: read from the octets (same results)
         v = safeRunAt(at, head, vs - hb, ve - vs, raw, vs);
         dg = bareOut.diags;

@@ -178,7 +178,7 @@ export function cseqSpanValue(s: string, so: number, end: number, raw: Uint8Arra
 }
 
 /** The usual methods of RFC 3261 as constants (no string made per CSeq), else null. */
-function methodAt(b: Uint8Array, at: number, n: number): string | null {
+export function methodAt(b: Uint8Array, at: number, n: number): string | null {
   const c = b[at];
   if (n === 6) {
     if (
