@@ -118,34 +118,36 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 150, box.y + 200, { steps: 4 });
     await page.mouse.up();
-    expect(Math.abs((await width()) - (w0 + 150))).toBeLessThan(3);
-    expect(Number(await v.getAttribute('aria-valuenow'))).toBe(Math.round(await width()));
+    await expect.poll(async () => Math.abs((await width()) - (w0 + 150))).toBeLessThan(3);
+    await expect
+      .poll(async () => Number(await v.getAttribute('aria-valuenow')))
+      .toBe(Math.round(await width()));
     await v.focus();
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('Shift+ArrowLeft');
-    expect(Math.abs((await width()) - (w0 + 150 - 80))).toBeLessThan(3);
+    await expect.poll(async () => Math.abs((await width()) - (w0 + 150 - 80))).toBeLessThan(3);
     // Not narrower than its minimum, whatever the drag.
     await page.keyboard.press('Home');
-    expect(Math.round(await width())).toBe(320);
+    await expect.poll(async () => Math.round(await width())).toBe(320);
     const hz = page.getByRole('separator', { name: 'Messages list height' });
     const hb = (await hz.boundingBox())!;
     await page.mouse.move(hb.x + 200, hb.y + hb.height / 2);
     await page.mouse.down();
     await page.mouse.move(hb.x + 200, hb.y + hb.height / 2 - 100, { steps: 4 });
     await page.mouse.up();
-    expect(Math.abs((await height()) - (h0 - 100))).toBeLessThan(3);
+    await expect.poll(async () => Math.abs((await height()) - (h0 - 100))).toBeLessThan(3);
     await page.screenshot({ path: join(shots, 'calls-panes-resized.png') });
     // Remembered across a reload; a double-click gives each pane its default size back.
     await page.reload();
     await expect
       .poll(() => page.getByTestId('calls-table').locator('tr.msg').count(), { timeout: 20_000 })
       .toBe(5);
-    expect(Math.round(await width())).toBe(320);
-    expect(Math.abs((await height()) - (h0 - 100))).toBeLessThan(3);
+    await expect.poll(async () => Math.round(await width())).toBe(320);
+    await expect.poll(async () => Math.abs((await height()) - (h0 - 100))).toBeLessThan(3);
     await v.dblclick();
     await hz.dblclick();
-    expect(Math.abs((await width()) - w0)).toBeLessThan(2);
-    expect(Math.abs((await height()) - h0)).toBeLessThan(2);
+    await expect.poll(async () => Math.abs((await width()) - w0)).toBeLessThan(2);
+    await expect.poll(async () => Math.abs((await height()) - h0)).toBeLessThan(2);
   });
 
   it('completes field names and values in the filter bar with the keyboard', async () => {
@@ -317,6 +319,15 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
         .count(),
     ).toBeGreaterThan(0);
     await page.screenshot({ path: join(shots, 'scenario-transactions-end.png') });
+    // The state panel's splitter sits on its left edge: a left arrow widens it, a double-click resets.
+    const side = page.getByRole('complementary', { name: 'Simulation state' });
+    const w0 = (await side.boundingBox())!.width;
+    const sep = page.getByRole('separator', { name: 'Simulation state width' });
+    await sep.focus();
+    await page.keyboard.press('Shift+ArrowLeft');
+    await expect.poll(async () => Math.round((await side.boundingBox())!.width - w0)).toBe(64);
+    await sep.dblclick();
+    await expect.poll(async () => Math.round((await side.boundingBox())!.width - w0)).toBe(0);
   });
 
   it("opening another capture drops the former one's rows at once (no stale call to click)", async () => {
