@@ -11,6 +11,7 @@ describe('ShortcutsDialog', () => {
       'Calls list',
       'Filter bar',
       'Ladder and messages',
+      'Pane splitters (drag, or Tab to one)',
     ]);
   });
 
