@@ -77,6 +77,7 @@ describe('built-in samples', () => {
     expect(all.problems.map((p) => [p.code, p.severity, p.calls])).toEqual([
       ['ack-missing-2xx', 'error', 1],
       ['content-length-exceeds-body', 'error', 1],
+      ['in-dialog-request-without-route-set', 'error', 1],
       ['invite-no-final-response', 'error', 1],
       ['max-forwards-exhausted', 'error', 1],
       ['invite-2xx-retransmitted', 'warning', 1],
@@ -84,6 +85,13 @@ describe('built-in samples', () => {
     expect(all.problems[1]).toMatchObject({
       title: 'Content-Length larger than the body',
       rfc: '3261 §18.3',
+    });
+    // erin's ACK and BYE left without the route set Kamailio's Record-Route gave: the cause of the
+    // 2xx never ACKed, named with the analysis catalogue's title and RFC section.
+    expect(all.problems[2]).toMatchObject({
+      code: 'in-dialog-request-without-route-set',
+      title: 'In-dialog request ignores the route set',
+      rfc: '3261 §12.2.1.1',
     });
     // frank's call counts its message's diagnostic; its MESSAGE's row and detail carry the code.
     const frank = all.items.find((c) => user(c) === 'frank')!;
@@ -102,6 +110,24 @@ describe('built-in samples', () => {
       'content-length-exceeds-body',
       '3261 §18.3',
     ]);
+    // erin's ACK and BYE (frames 21 and 38): their rows and details carry the route-set rule.
+    const erin = all.items.find((c) => user(c) === 'erin')!;
+    const erinRows = await host.invoke(Invoke.messagesPage, {
+      captureId: cap.id,
+      offset: 0,
+      limit: 100,
+      call: erin.id,
+    });
+    const flagged: unknown[][] = [];
+    for (const r of erinRows.items) {
+      const d = await host.invoke(Invoke.messageGet, { captureId: cap.id, id: r.id });
+      const hit = d.diagnostics.find((x) => x.code === 'in-dialog-request-without-route-set');
+      if (hit) flagged.push([r.frame, r.method, r.maxSeverity, hit.severity, hit.rfc]);
+    }
+    expect(flagged).toEqual([
+      [21, 'ACK', 'error', 'error', '3261 §12.2.1.1'],
+      [38, 'BYE', 'error', 'error', '3261 §12.2.1.1'],
+    ]);
     const callsWith = async (code: string) => {
       const page = await host.invoke(Invoke.callsQuery, {
         captureId: cap.id,
@@ -113,6 +139,7 @@ describe('built-in samples', () => {
       return page.items.map((c) => `${user(c)} ${c.finalStatus}`);
     };
     expect(await callsWith('ack-missing-2xx')).toEqual(['erin 200']);
+    expect(await callsWith('in-dialog-request-without-route-set')).toEqual(['erin 200']);
     expect(await callsWith('invite-2xx-retransmitted')).toEqual(['erin 200']);
     expect(await callsWith('invite-no-final-response')).toEqual(['dave 408']);
     expect(await callsWith('max-forwards-exhausted')).toEqual(['bob 483']);

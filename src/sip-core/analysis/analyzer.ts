@@ -46,6 +46,17 @@ import { bareHost, isPrivateAddress, isPublicAddress } from './address';
 import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
 import { SdpCache, type SdpFacts } from './sdp-summary';
 import {
+  hostHashOf,
+  keysOfValues,
+  requestUriKey,
+  RK_FOUND,
+  RK_HOST,
+  RK_NONE,
+  RK_UNKNOWN,
+  routeHashes,
+  routeOut,
+} from './route-set';
+import {
   type Offer,
   TF_2XX_RETRANS,
   TF_CONFLICT,
@@ -173,6 +184,36 @@ export interface CallSummary {
   diagnostics: number;
 }
 
+/**
+ * The route set of each dialog as the route-set rule reads it first (`#noteRouteSet`, route-set.ts
+ * `routeHashes`): RS numbers per dialog, its state (RS_*), then the hash of the URI of the Record-Route's
+ * first value (the callee's first route, RFC 3261 §12.1.1) and of its last value (the caller's first
+ * route, §12.1.2).
+ */
+const RS = 3;
+// (0: not read — a dialog seen from an in-dialog request, with no creating response)
+const RS_EMPTY = 1;
+const RS_KNOWN = 2;
+/** Record-Route present but not in the simple form: every request is checked the exact way. */
+const RS_EXACT = 3;
+
+/**
+ * True when request `msg`, whose first Route value's keys are in `routeOut` (`r`: RK_FOUND, else it has
+ * no Route), names the route set's first entry (keys `host`, `port`, `lr`): as its first Route (a port
+ * absent on one side matches any), or, when that entry is a strict router (no `lr`), as its
+ * Request-URI (RFC 3261 §12.2.1.1).
+ */
+function routeSetHonoured(msg: AnalysisMessage, r: number, host: number, port: number, lr: number): boolean {
+  if (r === RK_FOUND && sameRoute(host, port)) return true;
+  return lr === 0 && requestUriKey(msg.raw, msg.start, msg.end) && sameRoute(host, port);
+}
+
+/** The URI keys in `routeOut` name `host` and `port` (a port absent on one side matches any). */
+function sameRoute(host: number, port: number): boolean {
+  const p = routeOut[RK_HOST + 1]!;
+  return routeOut[RK_HOST] === host && (p === port || p === 0 || port === 0);
+}
+
 /** Endpoint sides of a message (`#epEq`). */
 const SRC = 0;
 const DST = 1;
@@ -248,6 +289,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   readonly tx = new TxnTable();
   readonly #txnByKey = new KeyTable();
   readonly dialogList: Dialog[] = [];
+  /** Per dialog, its route set's keys (RS numbers each, see `RS`). */
+  #rs = new Int32Array(RS * 64);
   readonly #dlgByKey = new KeyTable();
   readonly groups: CallGroup[] = [];
   /**
@@ -857,6 +900,14 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (X.dialog[t]! < 0) X.dialog[t] = d.idx;
     d.requests++;
     const cseq = msg.cseq ?? -1;
+    // (not an ACK for a non-2xx final: part of the INVITE transaction, routed as the INVITE was, §17.1.1.3)
+    if (
+      d.idx * RS < this.#rs.length &&
+      this.#rs[d.idx * RS]! >= RS_KNOWN &&
+      method !== 'CANCEL' &&
+      !(method === 'ACK' && X.kind[t] === TK_INVITE)
+    )
+      this.#routeSetCheck(id, msg, d, method);
     if (method === 'ACK') {
       // The ACK for a 2xx acknowledges the INVITE transactions of this CSeq whose 2xx it answers.
       const g2 = this.groups[d.group]!;
@@ -1013,6 +1064,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (!d) {
         d = this.#newDialog(msg, g, t, X.requestId[t]!, id, us, status < 200 ? 'early' : 'confirmed', false);
         if (msg.strictCheckNeeded) this.#strictCheck(id, msg, d);
+        this.#noteRouteSet(d.idx, msg);
       } else if (status >= 200) setDialogState(d, 'confirmed', us);
       if (X.dialog[t]! < 0) X.dialog[t] = d.idx;
       this.#dlgCol[id] = d.idx;
@@ -1139,6 +1191,67 @@ export class TraceAnalyzer implements TraceAnalysis {
         return;
       }
     }
+  }
+
+  /**
+   * Reads the route set of dialog `di` from its creating response `msg` (its Record-Route, the fast way:
+   * route-set.ts) for the route-set rule.
+   */
+  #noteRouteSet(di: number, msg: AnalysisMessage): void {
+    const o = di * RS;
+    if (o + RS > this.#rs.length) {
+      const x = new Int32Array(Math.max(o + RS, this.#rs.length * 2));
+      x.set(this.#rs);
+      this.#rs = x;
+    }
+    const r = routeHashes(msg.raw, msg.start, msg.end, true);
+    const rs = this.#rs;
+    rs[o] = r === RK_FOUND ? RS_KNOWN : r === RK_NONE ? RS_EMPTY : RS_EXACT;
+    rs[o + 1] = routeOut[0]!;
+    rs[o + 2] = routeOut[1]!;
+  }
+
+  /**
+   * The route-set rule (RFC 3261 §12.2.1.1) on an in-dialog request `id` of dialog `d`, whose route set
+   * is not empty: a request sent by a user agent (one Via: not a proxy's copy, which has consumed its
+   * own Route entry) must name the route set's first entry — the first Route value (loose routing), or
+   * for a strict router (no `lr`) the Request-URI. The caller's route set is the Record-Route reversed
+   * (its first entry the last value), the callee's the Record-Route in order. A request whose first
+   * Route is that entry's URI as the response wrote it passes at once; any other is decided on the
+   * parses of the response and the request (route-set.ts: the exact way).
+   */
+  #routeSetCheck(id: number, msg: AnalysisMessage, d: Dialog, method: string): void {
+    if (msg.viaCount !== 1) return;
+    const caller = this.trace.fromTagHash(id) === d.callerTagKey;
+    const o = d.idx * RS;
+    if (
+      this.#rs[o] === RS_KNOWN &&
+      routeHashes(msg.raw, msg.start, msg.end, false) === RK_FOUND &&
+      routeOut[0] === this.#rs[o + (caller ? 2 : 1)]
+    )
+      return;
+    const rr = this.trace.message(d.responseId);
+    const set = rr.values('record-route');
+    if (caller) set.reverse();
+    if (keysOfValues(set) !== RK_FOUND) return;
+    const host = routeOut[RK_HOST]!;
+    const port = routeOut[RK_HOST + 1]!;
+    const lr = routeOut[RK_HOST + 2]!;
+    const carried = msg.values('route');
+    const r = keysOfValues(carried);
+    if (r === RK_UNKNOWN || routeSetHonoured(msg, r, host, port, lr)) return;
+    // Sent by the route set's first element itself (a proxy acting as a UA, e.g. ending the call).
+    if (hostHashOf(this.#srcHost(id)) === host) return;
+    this.#diag(
+      'in-dialog-request-without-route-set',
+      `${method} (CSeq ${msg.cseq ?? '?'}) from the ${caller ? 'caller' : 'callee'} ${
+        carried.length === 0 ? 'carries no Route' : `carries Route ${carried.join(', ')}`
+      }, but the dialog's route set is ${set.join(', ')} (the Record-Route of its ${rr.status ?? '?'}${
+        caller ? ', reversed' : ''
+      }): the request must start with ${set[0]}`,
+      id,
+      { dialog: dialogId(d.idx) },
+    );
   }
 
   /**
@@ -1767,7 +1880,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   memoryBytes(): number {
     let b = this.#txnCol.byteLength * 3;
     b += this.tx.bytes + this.#txnByKey.bytes;
-    b += this.dialogList.length * 300 + this.#dlgByKey.bytes;
+    b += this.dialogList.length * 300 + this.#dlgByKey.bytes + this.#rs.byteLength;
     // The Call-ID string is the trace's (shared), not counted here.
     for (const g of this.groups)
       b += 400 + g.ids.length * 8 + 32 + g.txns.length * 8 + g.dialogs.length * 8 + g.media.length * 48;

@@ -83,6 +83,13 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     "A new in-dialog request from one side carries a CSeq number lower than (or equal to, for a different method) that side's previous request.",
   ),
   r(
+    'in-dialog-request-without-route-set',
+    'error',
+    '3261 §12.2.1.1',
+    'In-dialog request ignores the route set',
+    "A user agent sent a request in a dialog whose route set is not empty (the dialog's response carried Record-Route) without that route set: no Route, or a Route that does not start with the route set's first entry (nor, for a strict router, a Request-URI naming it). The proxies that record-routed are skipped or cannot route it (an ACK dies at the proxy, a BYE gets 404).",
+  ),
+  r(
     'bye-outside-dialog',
     'warning',
     '3261 §15.1.2',

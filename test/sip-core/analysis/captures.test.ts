@@ -119,12 +119,18 @@ const cases: {
   },
   // 100rel call over fragmented IPv6, forked into two early dialogs: PRACK/UPDATE CSeq 2 and 3, one 200
   // retransmitted, then the caller's BYE reuses CSeq 2 (a real CSeq regression, reported once for both hops).
+  // The caller (SIPp) sends its PRACKs, UPDATEs, ACK and BYE with Route in the Record-Route's order
+  // (<...3519>, <...4222>) instead of reversed (§12.1.2: its route set starts with <...4222>): six requests.
   {
     file: 'sngrep__ipv6frag.pcap',
     calls: { completed: 1 },
     dialogs: { terminated: 1, confirmed: 1 },
     retransmissions: 1,
-    diagnostics: { 'invite-2xx-retransmitted': 1, 'cseq-not-increasing': 1 },
+    diagnostics: {
+      'invite-2xx-retransmitted': 1,
+      'cseq-not-increasing': 1,
+      'in-dialog-request-without-route-set': 6,
+    },
   },
   // T.38 fax: re-INVITE, many retransmissions on a lossy link.
   { file: 'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', calls: { completed: 2 }, retransmissions: 18 },
