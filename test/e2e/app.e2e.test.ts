@@ -337,7 +337,9 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.getByRole('button', { name: 'Calls & ladder ›' }).click();
     const calls = page.getByTestId('calls-table').locator('tr.msg');
     await expect.poll(() => calls.count()).toBe(1);
-    expect(await calls.first().textContent()).toContain('registration');
+    // A registration, not a call: its type tag before the state chip, the full type in the title.
+    expect(await calls.first().locator('.type').textContent()).toBe('REG');
+    expect(await calls.first().locator('.type').getAttribute('aria-label')).toBe('registration');
     await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByText('stopped', { exact: true }).waitFor();
