@@ -12,6 +12,8 @@ import type { Diagnostic, Span } from '../diagnostic';
 import { bareOut, diag, NO_DIAGNOSTICS, rebase, type Decoded } from './headers/decoded';
 import { valueText } from './text';
 import {
+  C_ALPHA,
+  C_HOST,
   C_TOKEN,
   CHAR,
   CHAR256,
@@ -40,6 +42,7 @@ import {
   EMPTY_URI_HEADERS,
   formatUri,
   type HostType,
+  isIpv4,
   parseUri,
   SipUriValue,
   type Uri,
@@ -87,12 +90,8 @@ export class NameAddrValue implements NameAddr {
   #base: number;
   /** The URI; undefined until the first read of a URI the fast path read (see {@link NameAddrValue.uri}). */
   #uri: Uri | null | undefined;
-  /** The fast path's URI: where its "@" stands in `#src` (-1: no user), its host's end, its parameters' start. */
-  #ua: number;
-  #uk: number;
-  #ups: number;
-  #uport: number | null;
-  #uht: HostType;
+  /** Where the fast path's URI starts in `#src` (after "<"); it ends just before the header parameters. */
+  #us: number;
   constructor(
     displayName: string | null,
     displayNameQuoted: boolean,
@@ -107,11 +106,7 @@ export class NameAddrValue implements NameAddr {
     ps: number,
     pe: number,
     base: number,
-    ua: number,
-    uk: number,
-    ups: number,
-    uport: number | null,
-    uht: HostType,
+    us: number,
   ) {
     this.displayName = displayName;
     this.displayNameQuoted = displayNameQuoted;
@@ -126,39 +121,69 @@ export class NameAddrValue implements NameAddr {
     this.#pe = pe;
     this.#base = base;
     this.#uri = uri;
-    this.#ua = ua;
-    this.#uk = uk;
-    this.#ups = ups;
-    this.#uport = uport;
-    this.#uht = uht;
+    this.#us = us;
   }
   /**
-   * The parsed URI. For a value the octet fast path read (`<sip:` or `<sips:`, a user of host
-   * characters, a checked host, port and distinct parameters, then `>`), the `SipUriValue` is made here
-   * on the first read from the positions that path kept: `uriText` is `#src[us, gt)` with `gt` just
-   * before the header parameters (`#ps - 1`).
+   * The parsed URI. For a value the octet fast path read, the `SipUriValue` is made here on the first
+   * read from the URI's text `#src[us, gt)` (`gt` just before the header parameters), which that path
+   * checked during the parse: `sip:` or `sips:`, [user "@"] host of host characters, [":" port], then
+   * distinct `;name[=value]` parameters up to `>`. So this walk finds the same user, host, port and
+   * parameter list, and the host type that path told (a letter: a domain name; else an IPv4 address
+   * or what `classifyHost` says, with nothing to report).
    */
   get uri(): Uri | null {
     const u = this.#uri;
     if (u !== undefined) return u;
     const s = this.#src!;
     const gt = this.#ps - 1;
-    const us = gt - this.uriText.length;
+    const us = this.#us;
     const sips = s.charCodeAt(us + 3) !== 58;
     const p = us + (sips ? 5 : 4);
-    const ua = this.#ua;
-    const ups = this.#ups;
+    const ch = CHAR;
+    let k = p;
+    let acc = 0;
+    let c: number;
+    while (k < gt && ((c = ch[s.charCodeAt(k)]!) & C_HOST) !== 0) {
+      acc |= c;
+      k++;
+    }
+    let user: string | null = null;
+    let hs = p;
+    if (k < gt && s.charCodeAt(k) === 64) {
+      user = s.slice(p, k);
+      hs = ++k;
+      acc = 0;
+      while (k < gt && ((c = ch[s.charCodeAt(k)]!) & C_HOST) !== 0) {
+        acc |= c;
+        k++;
+      }
+    }
+    const host = s.slice(hs, k);
+    let hostType: HostType = 'domain';
+    if ((acc & C_ALPHA) === 0) {
+      hostType = isIpv4(s, hs, k) ? 'ipv4' : classifyHost(s, hs, k, []);
+    }
+    let port: number | null = null;
+    if (k < gt && s.charCodeAt(k) === 58) {
+      let n = 0;
+      for (k++; k < gt; k++) {
+        const d = s.charCodeAt(k) - 48;
+        if (d < 0 || d > 9) break;
+        n = n * 10 + d;
+      }
+      port = n;
+    }
     return (this.#uri = new SipUriValue(
       sips ? 'sips' : 'sip',
-      ua >= 0 ? s.slice(p, ua) : null,
+      user,
       null,
-      s.slice(ua >= 0 ? ua + 1 : p, this.#uk),
-      this.#uht,
-      this.#uport,
-      ups === gt ? EMPTY_PARAMS : null,
+      host,
+      hostType,
+      port,
+      k === gt ? EMPTY_PARAMS : null,
       EMPTY_URI_HEADERS,
       s,
-      ups,
+      k,
       gt,
       us,
     ));
@@ -407,11 +432,7 @@ function scanNameAddr(
     0,
     0,
     0,
-    -1,
     0,
-    0,
-    null,
-    'domain',
   );
   return i;
 }
@@ -587,26 +608,22 @@ function fastElement(
     hs = at + 1;
   }
   if (k === hs) return null;
-  // (the host's end, kept for the URI made on first read)
-  const k0 = k;
-  let hostType: HostType = 'domain';
-  if (!letter) {
-    // an IPv4 address read on the octets (classifyHost's answer for one, with nothing to report)
-    if (isIpv4At(b, o + hs, o + k)) hostType = 'ipv4';
-    else {
-      hostType = classifyHost(s, hs, k, scratchDiags);
-      if (scratchDiags.length !== 0) {
-        // (emptied here, so it is empty at every call: no length store, a builtin call, per address)
-        scratchDiags.length = 0;
-        return null;
-      }
+  // A host without a letter: an IPv4 address read on the octets (classifyHost's answer for one, with
+  // nothing to report), else what classifyHost says of it, declined when it has something to report.
+  // (The host type itself is told again when the URI is made: NameAddrValue.uri.)
+  if (!letter && !isIpv4At(b, o + hs, o + k)) {
+    classifyHost(s, hs, k, scratchDiags);
+    if (scratchDiags.length !== 0) {
+      // (emptied here, so it is empty at every call: no length store, a builtin call, per address)
+      scratchDiags.length = 0;
+      return null;
     }
   }
   // The rest of the URI up to its ">" in one walk (no search for the ">" first): [":" port], then
   // ";" token ["=" value] until ">". Anything else where ":", ";" or ">" is due (SP before ">", "?",
   // "@" after the host, an octet above 127...) declines the value, as the search did. A value stops at
   // ">" and "@" too (S_UVALUE8): the first ">" ends the URI, and an "@" there is declined.
-  let port: number | null = null;
+  // (the port checked here, read again when the URI is made)
   if (k < end && b[o + k] === 58) {
     const ps = k + 1;
     let n = 0;
@@ -618,12 +635,10 @@ function fastElement(
       k++;
     }
     if (k === ps || k - ps > 5 || n > 65535) return null;
-    port = n;
   }
-  // URI parameters: ";" token [ "=" value ]. No Param objects: the URI keeps where the list stands (ups,
-  // gt) and makes it on first read (SipUriValue.params, paramsAt: the same names, values and spans). A
-  // name seen twice is declined (the general decoder reports it): the first name in a local.
-  const ups = k;
+  // URI parameters: ";" token [ "=" value ]. No Param objects: the URI made on first read keeps where
+  // the list stands and makes it on its first read (SipUriValue.params, paramsAt: the same names, values
+  // and spans). A name seen twice is declined (the general decoder reports it): the first name in a local.
   let n0: string | null = null;
   let nMore: string[] | null = null;
   while (k < end && b[o + k] === 59) {
@@ -725,11 +740,7 @@ function fastElement(
     hps,
     vEnd,
     so,
-    at,
-    k0,
-    ups,
-    port,
-    hostType,
+    us,
   );
 }
 

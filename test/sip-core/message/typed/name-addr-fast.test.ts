@@ -181,6 +181,12 @@ describe('address fast path = the general decoders', () => {
     });
     expect(rr[0]!.uri).toMatchObject({ scheme: 'sip', user: null, host: 'server10.biloxi.com', port: 5070 });
     expect(to.uri).toMatchObject({ user: 'bob', host: '192.0.2.4', hostType: 'ipv4' });
+    // (made from where the URI stands, not from uriText, which a reader may have changed first)
+    const m2 = parseMessage(enc(msg));
+    decodeAllHeaders(m2);
+    const to2 = toValue(m2)!;
+    to2.uriText = 'x';
+    expect(shapeOf(to2.uri)).toEqual(shapeOf(to.uri));
     const other = parseNameAddr('<sip:x@y>').value!.uri;
     from.uri = other;
     expect(from.uri).toBe(other);
