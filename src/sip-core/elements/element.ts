@@ -315,7 +315,8 @@ export abstract class SipElement implements TransportListener {
         this.events.emit({
           ...base,
           kind: 'timer',
-          text: `${timer} started for ${role} ${method} (fires at ${(e.due / 1e6).toFixed(3)} s)`,
+          // "in", not "at": a lab's clock is the wall clock (epoch seconds), a simulation's starts at 0.
+          text: `${timer} started for ${role} ${method} (fires in ${(e.duration / 1e6).toFixed(3)} s)`,
           data: { timer, branch, action: 'start', due: e.due },
         });
         return;

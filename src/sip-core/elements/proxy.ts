@@ -317,13 +317,13 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   private noteRun(run: ScriptRun, ctx: ProxyMsg): void {
     if (!this.record) return;
     this.runs.push(run);
-    const lines = run.records.map((r) => r.line);
+    const lines = lineList(run.records.map((r) => r.line));
     const m = ctx.reply ? `${ctx.reply.status} ${ctx.reply.cseqMethod}` : `${ctx.msg.method}`;
     this.events.emit({
       time: this.clock.now(),
       node: this.node,
       kind: 'script',
-      text: `${run.kind === 'request' ? 'request_route' : `${run.kind}_route[${run.name}]`} on ${m}: ${run.outcome}, lines ${lines.join(',')}`,
+      text: `${run.kind === 'request' ? 'request_route' : `${run.kind}_route[${run.name}]`} on ${m}: ${run.outcome}, lines ${lines}`,
       data: {
         route: run.kind,
         name: run.name,
@@ -1418,4 +1418,23 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         return undefined;
     }
   }
+}
+
+/**
+ * The script lines a run went through, as a reader wants them: a line recorded twice in a row (a
+ * condition, then the statement on its line) once, and runs of consecutive lines as ranges:
+ * 3,3,4,4,10,11,12,12,13,16 → "3-4,10-13,16" (order kept: a loop or route() call goes back).
+ */
+export function lineList(lines: readonly number[]): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const from = lines[i]!;
+    let to = from;
+    let j = i + 1;
+    while (j < lines.length && (lines[j] === to || lines[j] === to + 1)) to = lines[j++]!;
+    out.push(to === from ? String(from) : `${from}-${to}`);
+    i = j;
+  }
+  return out.join(',');
 }
