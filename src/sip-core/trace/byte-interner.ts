@@ -503,6 +503,13 @@ export class SpanTable {
    */
   appendDelta(d: SpanTableState & { from: number }): boolean {
     if (d.from !== this.#n) return d.count === this.#n && d.off.length === 0;
+    if (this.#slots === null || this.#n === 1) {
+      // No index yet (or nothing to index): the delta's keys are taken as they come, in order, and
+      // hashed with the index when a lookup first needs one, as after `import` (a trace handed over in
+      // parts: the receiving thread reads ids back, and looks keys up later if at all).
+      this.#appendUnindexed(d);
+      return true;
+    }
     const text = new Map(d.text);
     for (let i = 0; i < d.off.length; i++) {
       const o = d.off[i]!;
@@ -510,6 +517,39 @@ export class SpanTable {
       if (id !== d.from + i) return false;
     }
     return true;
+  }
+
+  /** `appendDelta` into a table without an index: the keys copied, the index dropped until needed. */
+  #appendUnindexed(d: SpanTableState & { from: number }): void {
+    const k = d.off.length;
+    const n = d.from + k;
+    while (n > this.#off.length) this.#grow();
+    const base = this.#used;
+    if (base + d.pool.length > this.#pool.length) {
+      const p = new Uint8Array(Math.max(this.#pool.length * 2, base + d.pool.length));
+      p.set(this.#pool.subarray(0, base));
+      this.#pool = p;
+    }
+    this.#pool.set(d.pool, base);
+    for (let i = 0; i < k; i++) {
+      const o = d.off[i]!;
+      this.#off[d.from + i] = o >= 0 ? base + o : -1;
+      this.#len[d.from + i] = o >= 0 ? d.len[i]! : 0;
+      this.#hash[d.from + i] = 0;
+    }
+    if (d.text.length > 0) {
+      const text = new Map(d.text);
+      for (let i = 0; i < k; i++) {
+        if (d.off[i]! >= 0) continue;
+        const t = text.get(d.from + i) ?? '';
+        this.#names[d.from + i] = t;
+        this.#textIds.set(t, d.from + i);
+      }
+    }
+    this.#used = base + d.pool.length;
+    this.#n = n;
+    this.#slots = null;
+    this.#hashed = false;
   }
 
   /**

@@ -77,4 +77,34 @@ describe('SpanTable', () => {
     expect([...map]).toEqual([0, 6, 4, 3, 1]);
     expect(u.get(6)).toBe('zz');
   });
+
+  it('deltas (exportFrom / appendDelta) keep ids in a table that looks nothing up, then index on demand', () => {
+    const sender = new SpanTable(4);
+    const keys = Array.from({ length: 3000 }, (_, i) =>
+      i % 97 === 5 ? `ünï-${i}` : `call-${i}@host.example`,
+    );
+    const copy = new SpanTable(4);
+    const late = new SpanTable(4);
+    let sent = 1;
+    for (let part = 0; part < 3000; part += 700) {
+      for (const k of keys.slice(part, part + 700)) span(sender, k);
+      const d = sender.exportFrom(sent);
+      sent = sender.count;
+      expect(copy.appendDelta(structuredClone(d))).toBe(true);
+      expect(copy.appendDelta(structuredClone(d))).toBe(false); // (a repeated delta does not continue it)
+      // a table that has looked a key up (its index built) takes the deltas one key at a time
+      if (part === 700) expect(late.find(keys[0]!)).toBe(1);
+      expect(late.appendDelta(structuredClone(d))).toBe(true);
+    }
+    expect(copy.count).toBe(sender.count);
+    for (let id = 1; id < sender.count; id++) expect(copy.get(id)).toBe(sender.get(id));
+    // looked up by text and by bytes once all are in (the index is built then), new keys after them
+    for (let i = 0; i < keys.length; i += 13) {
+      expect(copy.find(keys[i]!)).toBe(sender.find(keys[i]!));
+      expect(late.find(keys[i]!)).toBe(sender.find(keys[i]!));
+      expect(copy.idOf(keys[i]!)).toBe(sender.idOf(keys[i]!));
+    }
+    expect(span(copy, 'new@x')).toBe(sender.count);
+    expect(copy.find('nowhere')).toBe(-1);
+  });
 });
