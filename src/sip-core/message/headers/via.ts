@@ -65,10 +65,12 @@ export class ViaValue implements Via {
   rport: number | true | null;
   maddr: string | null;
   ttl: number | null;
-  #start: number;
-  #end: number;
   #params: Param[] | null;
-  /** The string the parameters stand in (null when `#params` was given). */
+  /**
+   * The string the parameters stand in, from `#ps` to `#pe`, positions relative to `#base` (the value's
+   * start: its span is 0 to `#pe - #base`, the list running to the value's end); null when `#params` was
+   * given, and then `#ps` and `#pe` are the span.
+   */
   #src: string | null;
   #ps: number;
   #pe: number;
@@ -85,8 +87,6 @@ export class ViaValue implements Via {
     rport: number | true | null,
     maddr: string | null,
     ttl: number | null,
-    start: number,
-    end: number,
     params: Param[] | null,
     src: string | null,
     ps: number,
@@ -104,8 +104,6 @@ export class ViaValue implements Via {
     this.rport = rport;
     this.maddr = maddr;
     this.ttl = ttl;
-    this.#start = start;
-    this.#end = end;
     this.#params = params;
     this.#src = src;
     this.#ps = ps;
@@ -116,7 +114,7 @@ export class ViaValue implements Via {
     return (this.#params ??= paramsAt(this.#src!, this.#ps, this.#pe, this.#base));
   }
   get span(): Span {
-    return { start: this.#start, end: this.#end };
+    return this.#src === null ? { start: this.#ps, end: this.#pe } : { start: 0, end: this.#pe - this.#base };
   }
   toJSON(): object {
     return {
@@ -514,12 +512,10 @@ function finishVia(
     rport,
     typeof maddr === 'string' ? maddr : null,
     ttl,
-    start,
-    vEnd,
     params,
     null,
-    0,
-    0,
+    start,
+    vEnd,
     0,
   );
 }
@@ -837,8 +833,6 @@ function viaFast(s: string, so: number, end: number, b: Uint8Array, o: number): 
     rport ?? null,
     maddr ?? null,
     null,
-    0,
-    end,
     null,
     s,
     so + ps,
