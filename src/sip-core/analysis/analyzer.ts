@@ -1065,7 +1065,15 @@ export class TraceAnalyzer implements TraceAnalysis {
         d = this.#newDialog(msg, g, t, X.requestId[t]!, id, us, status < 200 ? 'early' : 'confirmed', false);
         if (msg.strictCheckNeeded) this.#strictCheck(id, msg, d);
         this.#noteRouteSet(d.idx, msg);
-      } else if (status >= 200) setDialogState(d, 'confirmed', us);
+      } else if (status >= 200) {
+        // The 2xx confirming an early dialog recomputes its route set (RFC 3261 §13.2.2.4) and names
+        // the remote target: the dialog's response is now the 2xx.
+        if (d.state === 'early') {
+          d.responseId = id;
+          this.#noteRouteSet(d.idx, msg);
+        }
+        setDialogState(d, 'confirmed', us);
+      }
       if (X.dialog[t]! < 0) X.dialog[t] = d.idx;
       this.#dlgCol[id] = d.idx;
     }

@@ -1199,7 +1199,12 @@ export class Tier1Analysis {
           status < 200 ? DS_EARLY : DS_CONFIRMED,
           false,
         );
-      else if (status >= 200) this.#setDialogState(d, DS_CONFIRMED, us);
+      else if (status >= 200) {
+        // As the full analysis: the 2xx confirming an early dialog is its response now (RFC 3261
+        // §13.2.2.4: the route set is recomputed from it).
+        if (this.dState[d] === DS_EARLY) this.dResponse[d] = id;
+        this.#setDialogState(d, DS_CONFIRMED, us);
+      }
       if (X.dialog[ti]! < 0) X.dialog[ti] = d;
       this.#dlgCol[id] = d + 1;
     }

@@ -47,7 +47,7 @@ describe('in-dialog-request-without-route-set', () => {
     ]);
     const rr = '<sip:127.0.0.20;lr;ftag=8583SIPpTag001>';
     expect(hits[0]!.message).toBe(
-      `ACK (CSeq 1) from the caller carries no Route, but the dialog's route set is ${rr} (the Record-Route of its 180, reversed): the request must start with ${rr}`,
+      `ACK (CSeq 1) from the caller carries no Route, but the dialog's route set is ${rr} (the Record-Route of its 200, reversed): the request must start with ${rr}`,
     );
     expect(hits[1]!.message).toMatch(/^BYE \(CSeq 2\) from the caller carries no Route/);
     // erin's later ACKs repeat the first (retransmissions): not reported again.
@@ -78,6 +78,29 @@ describe('in-dialog-request-without-route-set', () => {
       'ACK (CSeq 1) from the callee',
       'BYE (CSeq 2) from the caller',
     ]);
+  });
+
+  it("takes a confirmed dialog's route set from its 2xx, not from the 18x that made it early (§13.2.2.4)", () => {
+    // clean-route-set with its 180s carrying no Record-Route: the early dialog's route set is empty,
+    // the 2xx's is [P2, P1] — what the requests after it must follow.
+    const text = readFileSync(path.join(fixtures, 'rules/clean-route-set.sip'), 'utf8');
+    const bare180 = text
+      .split(/\n(?=@ )/)
+      .map((p) => (/\nSIP\/2\.0 180 /.test(p) ? p.replace(/^Record-Route: .*\n/gm, '') : p))
+      .join('\n');
+    expect(bare180).not.toBe(text);
+    const ok = analyzeTrace(traceOf(bare180));
+    expect(ok.diagnostics().filter((d) => d.code === CODE)).toEqual([]);
+    expect(ok.dialogs()[0]!.routeSet.caller).toEqual([
+      '<sip:198.51.100.20;lr;ftag=a-tag-1>',
+      '<sip:198.51.100.21;lr>',
+    ]);
+    // The caller's ACK and BYE without their Route fields now ignore the 2xx's route set.
+    const noRoute = bare180
+      .split(/\n(?=@ )/)
+      .map((p) => (/^@ [\d.]+ 198\.51\.100\.10:5060 >/.test(p) ? p.replace(/^Route: .*\n/gm, '') : p))
+      .join('\n');
+    expect(codes(noRoute).filter((c) => c === CODE)).toHaveLength(2);
   });
 
   it('stays silent on a strict router named by the Request-URI, fires when the strict form is missing', () => {
