@@ -6,6 +6,7 @@ import {
   paneKey,
   savePaneSize,
 } from '../../../src/renderer/src/lib/shell/pane-sizes';
+import { PaneSize } from '../../../src/renderer/src/lib/shell/pane-size.svelte';
 
 function memoryStore(): Storage {
   const m = new Map<string, string>();
@@ -52,5 +53,28 @@ describe('pane sizes', () => {
       expect(loadPaneSize(store, 'h')).toBeNull();
     }
     expect(loadPaneSize(null, 'h')).toBeNull();
+  });
+});
+
+describe('PaneSize', () => {
+  it('is the layout until the user sizes it, then the user size clamped to the room; remembered', () => {
+    const store = memoryStore();
+    const p = new PaneSize(store, 'w', 320, 360);
+    p.measured = 500;
+    p.room = 1200;
+    expect([p.size, p.css, p.max]).toEqual([500, null, 840]);
+    p.set(1000);
+    expect([p.size, p.css]).toEqual([840, '840px']);
+    p.room = 600; // the window shrank: the minimum wins over the neighbour's room
+    expect(p.size).toBe(320);
+    expect(new PaneSize(store, 'w', 320, 360).user).toBe(1000);
+    p.set(null);
+    expect([p.size, p.css]).toEqual([500, null]);
+    expect(new PaneSize(store, 'w', 320, 360).user).toBeNull();
+    // Before the room is known (hidden view), the user's size waits.
+    const q = new PaneSize(store, 'h', 120, 120);
+    q.set(300);
+    q.measured = 200;
+    expect([q.size, q.css]).toEqual([200, null]);
   });
 });
