@@ -414,12 +414,13 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     }
     const problems = page.getByTestId('calls-problems');
     // The analysis' codes, then (once the message checks ended) the MESSAGE's bad Content-Length.
-    await problems.locator('button').nth(5).waitFor({ timeout: 20_000 });
+    await problems.locator('button').nth(6).waitFor({ timeout: 20_000 });
     const chips = (await problems.locator('button').allTextContents()).map((t) =>
       t.trim().replace(/\s+/g, ' '),
     );
     expect(chips).toEqual([
       '2xx never ACKed 1',
+      'ACK not relayed by a proxy 1',
       'Content-Length larger than the body 1',
       'In-dialog request ignores the route set 1',
       'INVITE without final response 1',
@@ -430,6 +431,8 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     expect(await bad.getAttribute('title')).toContain('RFC 3261 §18.3');
     const route = problems.locator('button[data-code="in-dialog-request-without-route-set"]');
     expect(await route.getAttribute('title')).toContain('RFC 3261 §12.2.1.1');
+    const died = problems.locator('button[data-code="ack-not-relayed"]');
+    expect(await died.getAttribute('title')).toContain('RFC 3261 §16.7');
     await page.screenshot({ path: join(shots, 'sample-problems.png') });
     await problems.locator('button[data-code="ack-missing-2xx"]').click();
     const listed = page.getByTestId('calls-table').locator('tr.msg');

@@ -76,22 +76,29 @@ describe('built-in samples', () => {
     // and RFC section from the message catalogue).
     expect(all.problems.map((p) => [p.code, p.severity, p.calls])).toEqual([
       ['ack-missing-2xx', 'error', 1],
+      ['ack-not-relayed', 'error', 1],
       ['content-length-exceeds-body', 'error', 1],
       ['in-dialog-request-without-route-set', 'error', 1],
       ['invite-no-final-response', 'error', 1],
       ['max-forwards-exhausted', 'error', 1],
       ['invite-2xx-retransmitted', 'warning', 1],
     ]);
-    expect(all.problems[1]).toMatchObject({
+    expect(all.problems[2]).toMatchObject({
       title: 'Content-Length larger than the body',
       rfc: '3261 §18.3',
     });
     // erin's ACK and BYE left without the route set Kamailio's Record-Route gave: the cause of the
     // 2xx never ACKed, named with the analysis catalogue's title and RFC section.
-    expect(all.problems[2]).toMatchObject({
+    expect(all.problems[3]).toMatchObject({
       code: 'in-dialog-request-without-route-set',
       title: 'In-dialog request ignores the route set',
       rfc: '3261 §12.2.1.1',
+    });
+    // ... and where that ACK died: Kamailio received it and sent no copy on to erin's phone.
+    expect(all.problems[1]).toMatchObject({
+      code: 'ack-not-relayed',
+      title: 'ACK not relayed by a proxy',
+      rfc: '3261 §16.7',
     });
     // frank's call counts its message's diagnostic; its MESSAGE's row and detail carry the code.
     const frank = all.items.find((c) => user(c) === 'frank')!;
@@ -110,7 +117,8 @@ describe('built-in samples', () => {
       'content-length-exceeds-body',
       '3261 §18.3',
     ]);
-    // erin's ACK and BYE (frames 21 and 38): their rows and details carry the route-set rule.
+    // erin's ACK and BYE (frames 21 and 38): their rows and details carry the route-set rule; the
+    // first ACK (frame 21, not its retransmissions) the ack-not-relayed rule.
     const erin = all.items.find((c) => user(c) === 'erin')!;
     const erinRows = await host.invoke(Invoke.messagesPage, {
       captureId: cap.id,
@@ -121,12 +129,14 @@ describe('built-in samples', () => {
     const flagged: unknown[][] = [];
     for (const r of erinRows.items) {
       const d = await host.invoke(Invoke.messageGet, { captureId: cap.id, id: r.id });
-      const hit = d.diagnostics.find((x) => x.code === 'in-dialog-request-without-route-set');
-      if (hit) flagged.push([r.frame, r.method, r.maxSeverity, hit.severity, hit.rfc]);
+      for (const hit of d.diagnostics)
+        if (hit.code === 'in-dialog-request-without-route-set' || hit.code === 'ack-not-relayed')
+          flagged.push([r.frame, r.method, r.maxSeverity, hit.code, hit.severity, hit.rfc]);
     }
     expect(flagged).toEqual([
-      [21, 'ACK', 'error', 'error', '3261 §12.2.1.1'],
-      [38, 'BYE', 'error', 'error', '3261 §12.2.1.1'],
+      [21, 'ACK', 'error', 'in-dialog-request-without-route-set', 'error', '3261 §12.2.1.1'],
+      [21, 'ACK', 'error', 'ack-not-relayed', 'error', '3261 §16.7'],
+      [38, 'BYE', 'error', 'in-dialog-request-without-route-set', 'error', '3261 §12.2.1.1'],
     ]);
     const callsWith = async (code: string) => {
       const page = await host.invoke(Invoke.callsQuery, {
@@ -140,6 +150,7 @@ describe('built-in samples', () => {
     };
     expect(await callsWith('ack-missing-2xx')).toEqual(['erin 200']);
     expect(await callsWith('in-dialog-request-without-route-set')).toEqual(['erin 200']);
+    expect(await callsWith('ack-not-relayed')).toEqual(['erin 200']);
     expect(await callsWith('invite-2xx-retransmitted')).toEqual(['erin 200']);
     expect(await callsWith('invite-no-final-response')).toEqual(['dave 408']);
     expect(await callsWith('max-forwards-exhausted')).toEqual(['bob 483']);

@@ -15,6 +15,7 @@
  */
 import { secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
+import { isSipUri, parseUri } from '../message/uri';
 import {
   type BytesAppendListener,
   type DualAppendListener,
@@ -310,6 +311,14 @@ export class TraceAnalyzer implements TraceAnalysis {
   #lastUs = -0;
   #lazyAt = -1;
   #lazy: AnalysisDiagnostic[] = [];
+  /**
+   * The ack-not-relayed rule's marks: downstream INVITE transaction (the element's copy of the
+   * INVITE, whose 2xx it relayed) → the first ACK for that 2xx the element received, while no copy of
+   * the ACK left it (a mark is removed when one does). Reported by `#ackNotRelayed`.
+   */
+  readonly #unrelayed = new Map<number, number>();
+  /** Per mark of `#unrelayed`, the checks made on the parses when it is first reported (`#ackRelayCase`). */
+  readonly #unrelayedChecked = new Map<number, boolean>();
   #unsubscribe: (() => void) | null = null;
 
   /**
@@ -911,15 +920,29 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (method === 'ACK') {
       // The ACK for a 2xx acknowledges the INVITE transactions of this CSeq whose 2xx it answers.
       const g2 = this.groups[d.group]!;
+      // ack-not-relayed: the ACK reached the server of one of them (`received`) and the client of
+      // another one, not yet ACKed, whose 2xx has this ACK's To tag (`down`: the element forwarded the
+      // INVITE and relayed that 2xx): a copy of this ACK must leave it (which ACKs `down`).
+      let received = false;
+      let down = -1;
+      const ack2xx = X.kind[t] !== TK_INVITE;
+      const U = this.#unrelayed;
       for (const x of g2.txns) {
-        if (
-          X.kind[x] === TK_INVITE &&
-          X.cseq[x] === cseq &&
-          X.okId[x]! >= 0 &&
-          (this.#serverIs(x, id, DST) || this.#clientIs(x, id, SRC))
-        )
+        if (X.kind[x] !== TK_INVITE || X.cseq[x] !== cseq || X.okId[x]! < 0) continue;
+        const s = this.#serverIs(x, id, DST);
+        if (s || this.#clientIs(x, id, SRC)) {
           X.acked[x] = 1;
+          received ||= s;
+          if (U.size > 0 && U.delete(x)) this.#unrelayedChecked.delete(x);
+        } else if (
+          ack2xx &&
+          X.acked[x] === 0 &&
+          this.#clientIs(x, id, DST) &&
+          this.trace.toTagHash(X.okId[x]!) === this.trace.toTagHash(id)
+        )
+          down = x;
       }
+      if (received && down >= 0 && !U.has(down)) U.set(down, id);
       return;
     }
     if (method === 'CANCEL') return;
@@ -1573,6 +1596,9 @@ export class TraceAnalyzer implements TraceAnalysis {
       (t) => this.serverOf(t),
       add,
     );
+    for (const [y, a] of this.#unrelayed)
+      if (this.#ackNotRelayed(a, y, now))
+        add('ack-not-relayed', this.#ackNotRelayedText(a, y, now), a, this.#txnCol[a] ?? -1);
     for (const g of this.groups) {
       if (g.type !== 'call' || g.inviteUs < 0 || g.parent !== g.idx) continue;
       const first = g.ringUs >= 0 ? g.ringUs : g.finalStatus > 0 && g.answerUs >= 0 ? g.answerUs : -1;
@@ -1599,12 +1625,64 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (X.okId[t] === id && X.acked[t] === 0 && now - this.trace.timeUs(id) > TIMER_64T1_US)
         (out ??= []).push('ack-missing-2xx');
     }
+    if (this.#unrelayed.size > 0)
+      for (const [y, a] of this.#unrelayed)
+        if (a === id && this.#ackNotRelayed(a, y, now)) (out ??= []).push('ack-not-relayed');
     const gi = this.#grpCol[id] ?? -1;
     if (gi >= 0) {
       const g = this.groups[gi]!;
       if (g.firstRequestId === id && this.#pddLong(g)) (out ??= []).push('pdd-long');
     }
     return out;
+  }
+
+  /**
+   * The ack-not-relayed rule (RFC 3261 §16.6/§16.7: a proxy forwards the ACK for a 2xx like any
+   * request, that ACK being end to end, §13.2.2.4, §17.1.1.3) on the mark of `#unrelayed` for ACK `a`
+   * and the element's downstream INVITE transaction `y`: still no copy of the ACK left the element
+   * (nor reached `y`'s server) 64·T1 after it arrived — the UAS has given up retransmitting its 2xx
+   * by then (§13.3.1.4), so a copy after that would be of no use; a shorter trace says nothing.
+   */
+  #ackNotRelayed(a: number, y: number, now: number): boolean {
+    if (this.tx.acked[y] !== 0 || now - this.trace.timeUs(a) <= TIMER_64T1_US) return false;
+    let ok = this.#unrelayedChecked.get(y);
+    if (ok === undefined) this.#unrelayedChecked.set(y, (ok = this.#ackRelayCase(a, y)));
+    return ok;
+  }
+
+  /**
+   * What the mark's endpoint comparisons cannot tell, read on the parses (once per mark, when it is
+   * first due): the element is a proxy — its copy of the INVITE (`y`'s request) carries one Via more
+   * than the INVITE it received (a B2BUA keeping the Call-ID starts its own Via stack) — and not the
+   * ACK's final destination (its Request-URI, the dialog's remote target, is not the element).
+   */
+  #ackRelayCase(a: number, y: number): boolean {
+    const X = this.tx;
+    const out = X.requestId[y]!;
+    if (out < 0) return false;
+    const T = this.trace;
+    const ack = T.message(a);
+    const ruri = ack.requestUri ? parseUri(ack.requestUri).value : null;
+    if (ruri && isSipUri(ruri)) {
+      const at = T.addresses[T.dstAddress(a)] ?? '?';
+      const port = ruri.port ?? (ruri.scheme === 'sips' ? 5061 : 5060);
+      if (bareHost(ruri.host) === bareHost(at) && port === T.dstPort(a)) return false;
+    }
+    const vias = T.message(out).viaCount;
+    const gi = X.group[y]!;
+    if (gi < 0) return false;
+    for (const x of this.groups[gi]!.txns) {
+      const r = X.requestId[x]!;
+      if (X.kind[x] === TK_INVITE && X.cseq[x] === X.cseq[y] && r >= 0 && this.#epEq(r, DST, a, DST))
+        if (T.message(r).viaCount + 1 === vias) return true;
+    }
+    return false;
+  }
+
+  /** The ack-not-relayed diagnostic's text for a mark (`#ackNotRelayed`). */
+  #ackNotRelayedText(a: number, y: number, now: number): string {
+    const at = this.trace.dst(a);
+    return `ACK (CSeq ${this.tx.cseq[y]}) for the 2xx from ${this.serverOf(y)} reached ${at}, which forwarded the INVITE there and relayed that 2xx, but no copy of the ACK left ${at} (${secs(now - this.trace.timeUs(a)).toFixed(1)} s of the trace after it): ${this.serverOf(y)} never got it`;
   }
 
   /** The pdd-long rule for a group (a root call whose first 18x, or answer, came after PDD_LONG_US). */
@@ -1629,6 +1707,10 @@ export class TraceAnalyzer implements TraceAnalysis {
         n++;
       const okId = X.okId[t]!;
       if (okId >= 0 && X.acked[t] === 0 && now - this.trace.timeUs(okId) > TIMER_64T1_US) n++;
+      if (this.#unrelayed.size > 0) {
+        const a = this.#unrelayed.get(t);
+        if (a !== undefined && this.#ackNotRelayed(a, t, now)) n++;
+      }
     }
     if (this.#pddLong(g)) n++;
     return n;
@@ -1889,6 +1971,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     let b = this.#txnCol.byteLength * 3;
     b += this.tx.bytes + this.#txnByKey.bytes;
     b += this.dialogList.length * 300 + this.#dlgByKey.bytes + this.#rs.byteLength;
+    b += (this.#unrelayed.size + this.#unrelayedChecked.size) * 40;
     // The Call-ID string is the trace's (shared), not counted here.
     for (const g of this.groups)
       b += 400 + g.ids.length * 8 + 32 + g.txns.length * 8 + g.dialogs.length * 8 + g.media.length * 48;

@@ -41,6 +41,13 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'A 2xx response to INVITE was not followed by an ACK towards its sender within 64*T1 (32 s): the UAS will give up and send BYE.',
   ),
   r(
+    'ack-not-relayed',
+    'error',
+    '3261 §16.7',
+    'ACK not relayed by a proxy',
+    "An ACK for a 2xx reached a proxy the capture sees both sides of (it forwarded the call's INVITE and relayed the 2xx; its copy of the INVITE carries one Via more) and no copy of the ACK left it within 64*T1 (32 s): the ACK for a 2xx is end to end (§13.2.2.4, §17.1.1.3) and a proxy forwards it like any other request (§16.6, §16.7), so the UAS never gets it and retransmits its 2xx until it gives up. Names where the ACK died; the 2xx never ACKed is reported on the UAS's 2xx.",
+  ),
+  r(
     'invite-no-final-response',
     'error',
     '3261 §17.1.1.2',

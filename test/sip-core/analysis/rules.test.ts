@@ -25,6 +25,7 @@ function codes(name: string): Record<string, number> {
 /** rule → [trigger fixture, expected count, 1-based frame of the first hit] */
 const TRIGGERS: Record<string, [string, number, number]> = {
   'ack-missing-2xx': ['ack-missing-2xx', 1, 4],
+  'ack-not-relayed': ['ack-not-relayed', 1, 8],
   'invite-no-final-response': ['invite-no-final-response', 1, 1],
   'non-invite-no-final-response': ['non-invite-no-final-response', 1, 1],
   'retransmission-storm': ['retransmission-storm', 1, 9],
@@ -67,6 +68,7 @@ const CLEAN = [
   'clean-route-set',
   'clean-strict-route',
   'clean-proxy-bye',
+  'clean-ack-relayed',
 ];
 /** Rules a clean fixture is allowed to trigger by design (the NAT fixture keeps a private Via, the strict-route one a strict router). */
 const ALLOWED: Record<string, string[]> = {
