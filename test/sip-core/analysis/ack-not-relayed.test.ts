@@ -14,7 +14,7 @@ import { TraceAnalyzer } from '../../../src/sip-core/analysis/analyzer';
 import { TieredAnalysis } from '../../../src/sip-core/analysis/tiered';
 import type { Trace } from '../../../src/sip-core/trace/trace';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
-import { parseFixture, traceFromMessages } from '../../fixtures/analysis/load';
+import { parseFixture, traceFromMessages, traceOfText } from '../../fixtures/analysis/load';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const pub = path.resolve(repo, '../shared/captures/public');
@@ -26,13 +26,8 @@ function capture(file: string): Trace {
   return ingestBytes(new Uint8Array(readFileSync(file)), path.basename(file), { parse: false }).trace;
 }
 
-/** A trace of fixture text (the `.sip` form test/fixtures/analysis/load.ts reads). */
-function traceOf(text: string): Trace {
-  return traceFromMessages(parseFixture(text));
-}
-
 function codes(text: string): string[] {
-  return analyzeTrace(traceOf(text))
+  return analyzeTrace(traceOfText(text))
     .diagnostics()
     .map((d) => d.code);
 }
@@ -198,7 +193,7 @@ describe('ack-not-relayed', () => {
     const text = (extra: string[]): string =>
       [...b, ...fork, okB2, ...extra].sort((x, y) => time(x) - time(y)).join('\n');
     const from = (t: string) =>
-      analyzeTrace(traceOf(t))
+      analyzeTrace(traceOfText(t))
         .diagnostics()
         .filter((d) => d.code === CODE)
         .map((d) => d.message.slice(0, d.message.indexOf(' reached')));
@@ -240,7 +235,7 @@ describe('ack-not-relayed', () => {
     for (const dir of ['rules', 'calls'])
       for (const f of readdirSync(path.join(fixtures, dir)).sort()) {
         if (!f.endsWith('.sip')) continue;
-        const a = analyzeTrace(traceOf(readFileSync(path.join(fixtures, dir, f), 'utf8')));
+        const a = analyzeTrace(traceOfText(readFileSync(path.join(fixtures, dir, f), 'utf8')));
         for (const d of a.diagnostics()) if (d.code === CODE) where.push(`${f} ${d.frame}`);
         n++;
       }

@@ -22,7 +22,7 @@ import {
 import type { Trace } from '../../../src/sip-core/trace/trace';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
-import { loadFixture, parseFixture, traceFromMessages } from '../../fixtures/analysis/load';
+import { loadFixture, traceOfText } from '../../fixtures/analysis/load';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const pub = path.resolve(repo, '../shared/captures/public');
@@ -69,7 +69,7 @@ describe('in-dialog-request-without-route-set', () => {
       /Route: <sip:198\.51\.100\.(20;lr;ftag=a-tag-1|21;lr)>\nRoute: <sip:198\.51\.100\.(20;lr;ftag=a-tag-1|21;lr)>/g,
       'Route: <sip:198.51.100.$2>\nRoute: <sip:198.51.100.$1>',
     );
-    const a = analyzeTrace(traceOf(swapped));
+    const a = analyzeTrace(traceOfText(swapped));
     const hits = a.diagnostics().filter((x) => x.code === CODE);
     // the caller's ACK and BYE, the callee's re-INVITE and its ACK (one Via each; the proxies' copies not)
     expect(hits.map((x) => x.message.slice(0, x.message.indexOf(' carries')))).toEqual([
@@ -89,7 +89,7 @@ describe('in-dialog-request-without-route-set', () => {
       .map((p) => (/\nSIP\/2\.0 180 /.test(p) ? p.replace(/^Record-Route: .*\n/gm, '') : p))
       .join('\n');
     expect(bare180).not.toBe(text);
-    const ok = analyzeTrace(traceOf(bare180));
+    const ok = analyzeTrace(traceOfText(bare180));
     expect(ok.diagnostics().filter((d) => d.code === CODE)).toEqual([]);
     expect(ok.dialogs()[0]!.routeSet.caller).toEqual([
       '<sip:198.51.100.20;lr;ftag=a-tag-1>',
@@ -182,9 +182,9 @@ describe('the fast reading of Route and Record-Route (route-set.ts)', () => {
         if (!f.endsWith('.sip')) continue;
         const text = readFileSync(path.join(fixtures, dir, f), 'utf8');
         setRouteHashes(true);
-        const on = JSON.stringify(analyzeTrace(traceOf(text)).diagnostics());
+        const on = JSON.stringify(analyzeTrace(traceOfText(text)).diagnostics());
         setRouteHashes(false);
-        const off = JSON.stringify(analyzeTrace(traceOf(text)).diagnostics());
+        const off = JSON.stringify(analyzeTrace(traceOfText(text)).diagnostics());
         expect(on, f).toBe(off);
         n++;
       }
@@ -202,13 +202,8 @@ function analysed(bytes: Uint8Array, name: string, tiered: boolean, fast: boolea
   return j;
 }
 
-/** A trace of fixture text (the `.sip` form test/fixtures/analysis/load.ts reads). */
-function traceOf(text: string): Trace {
-  return traceFromMessages(parseFixture(text));
-}
-
 function codes(text: string): string[] {
-  return analyzeTrace(traceOf(text))
+  return analyzeTrace(traceOfText(text))
     .diagnostics()
     .map((d) => d.code);
 }
