@@ -931,8 +931,10 @@ export class TraceAnalyzer implements TraceAnalysis {
         if (X.kind[x] !== TK_INVITE || X.cseq[x] !== cseq || X.okId[x]! < 0) continue;
         const s = this.#serverIs(x, id, DST);
         if (s || this.#clientIs(x, id, SRC)) {
-          X.acked[x] = 1;
           received ||= s;
+          // Only the 2xx it answers is ACKed (same To tag): a forked INVITE's other branches keep theirs.
+          if (!this.#answers(id, X.okId[x]!)) continue;
+          X.acked[x] = 1;
           if (U.size > 0 && U.delete(x)) this.#unrelayedChecked.delete(x);
         } else if (
           ack2xx &&
@@ -1222,6 +1224,12 @@ export class TraceAnalyzer implements TraceAnalysis {
         return;
       }
     }
+  }
+
+  /** Whether ACK `ack` answers 2xx `ok`: the same To tag (a 2xx without one: any ACK of the transaction). */
+  #answers(ack: number, ok: number): boolean {
+    const t = this.trace.toTagHash(ok);
+    return t === 0 || t === this.trace.toTagHash(ack);
   }
 
   /**

@@ -1077,7 +1077,9 @@ export class Tier1Analysis {
           X.kind[x] === TK_INVITE &&
           X.cseq[x] === cseq &&
           X.okId[x]! >= 0 &&
-          (this.#serverIs(x, id, 1) || this.#clientIs(x, id, 0))
+          (this.#serverIs(x, id, 1) || this.#clientIs(x, id, 0)) &&
+          // only the 2xx it answers (same To tag), as the full analysis
+          (this.#tth(X.okId[x]!) === 0 || this.#tth(X.okId[x]!) === this.#tth(id))
         )
           X.acked[x] = 1;
       }

@@ -209,6 +209,17 @@ describe('ack-not-relayed', () => {
       'ACK (CSeq 1) for the 2xx from 198.51.100.30:5060',
       'ACK (CSeq 1) for the 2xx from 198.51.100.31:5060',
     ]);
+    // The proxy relays the ACK for B's 2xx but not B2's: B2's 2xx is the one never ACKed — the ACK
+    // that left for B (To tag b-tag-1) does not answer B2's (b-tag-2), though both are the proxy's
+    // INVITE client transactions of CSeq 1 (ack-missing-2xx matched any ACK of the CSeq before).
+    const missing = analyzeTrace(traceOfText(text([ackOut('0.611000'), ackB2])))
+      .diagnostics()
+      .filter((d) => d.code === 'ack-missing-2xx')
+      .map((d) => d.message);
+    expect(missing).toEqual(['2xx to INVITE (CSeq 1) from 198.51.100.31:5060 was never ACKed']);
+    expect(from(text([ackOut('0.611000'), ackB2]))).toEqual([
+      'ACK (CSeq 1) for the 2xx from 198.51.100.31:5060',
+    ]);
   });
 
   it('fires nowhere else: every analysis fixture, sample and capture, one pass and tiered', () => {

@@ -121,12 +121,16 @@ const cases: {
   // retransmitted, then the caller's BYE reuses CSeq 2 (a real CSeq regression, reported once for both hops).
   // The caller (SIPp) sends its PRACKs, UPDATEs, ACK and BYE with Route in the Record-Route's order
   // (<...3519>, <...4222>) instead of reversed (§12.1.2: its route set starts with <...4222>): six requests.
+  // The UAS answers with two early dialogs (To tags ...0171847 and ...0271847); its 200 (frame 26) is on
+  // the second, but the ACK it gets (frame 30) carries the first's tag: that 2xx is never ACKed (it
+  // retransmits it once, frame 27), its dialog stays confirmed.
   {
     file: 'sngrep__ipv6frag.pcap',
     calls: { completed: 1 },
     dialogs: { terminated: 1, confirmed: 1 },
     retransmissions: 1,
     diagnostics: {
+      'ack-missing-2xx': 1,
       'invite-2xx-retransmitted': 1,
       'cseq-not-increasing': 1,
       'in-dialog-request-without-route-set': 6,
