@@ -6,6 +6,9 @@
  * names, errors crossing as an envelope and rebuilt on the client. No raw channel strings elsewhere.
  */
 
+import type { CallStats, MessageStats, Spread } from './capture-stats';
+import type { LaneRole } from './lane-roles';
+
 /** Request/response channels. */
 export const Invoke = {
   appInfo: 'app:info',
@@ -22,6 +25,8 @@ export const Invoke = {
   scenarioList: 'scenario:list',
   scenarioGet: 'scenario:get',
   scenarioRun: 'scenario:run',
+  ladderRoles: 'ladder:roles',
+  captureStats: 'capture:stats',
   exportLadder: 'export:ladder',
   exportCalls: 'export:calls',
   exportCapture: 'export:capture',
@@ -138,6 +143,21 @@ export interface MessageRow {
   call: string | null;
   retransmission: boolean;
 }
+
+/** Median, 95th percentile (nearest rank) and largest of `n` values. */
+export type SpreadDto = Spread;
+
+/** Capture statistics (the core's `messageStats` and `callStats`). */
+export interface CaptureStatsDto {
+  messages: MessageStats;
+  /** Of the calls the filter keeps (every call without one); null when the filter does not compile. */
+  calls: CallStats | null;
+  filter: string;
+  filterError: { message: string; column: number } | null;
+}
+
+/** What a ladder lane is (the core's `laneRoles`): see lane-roles.ts. */
+export type LaneRoleDto = LaneRole;
 
 export interface MessageDetail {
   row: MessageRow;
@@ -467,6 +487,10 @@ export interface InvokeMap {
   [Invoke.recentList]: { req: null; res: RecentFile[] };
   [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
   [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };
+  /** Message and call statistics of a capture (the call figures for the calls `filter` keeps). */
+  [Invoke.captureStats]: { req: { captureId: string; filter?: string }; res: CaptureStatsDto };
+  /** The roles of the lanes of the ladder of these calls (as `messagesPage` gives their messages). */
+  [Invoke.ladderRoles]: { req: { captureId: string; calls: string[] }; res: LaneRoleDto[] };
   [Invoke.exportLadder]: {
     /** One call, or several merged in one ladder (as the multi-call ladder draws them). */
     req: { captureId: string; calls: string[]; format: LadderExportFormat };

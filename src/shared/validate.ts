@@ -111,6 +111,11 @@ const CHECKS: Record<InvokeChannel, Check> = {
   },
   [Invoke.recentList]: none,
   [Invoke.scenarioList]: none,
+  [Invoke.captureStats]: fields({ captureId: 'string', filter: 'string?' }),
+  [Invoke.ladderRoles]: (req) => {
+    const list = callList(req, 100);
+    return typeof list === 'string' ? list : fields({ captureId: 'string' })(list);
+  },
   [Invoke.exportLadder]: (req) => {
     const list = callList(req, 100);
     if (typeof list === 'string') return list;

@@ -123,6 +123,10 @@ describe.skipIf(!havePublic)('analyze: captures', () => {
     expect(out).toContain('frames: 196');
     expect(out).toContain('SIP messages: 8 (4 requests, 4 responses)');
     expect(out).toContain('by transport: TCP 4, UDP 4');
+    expect(out).toContain('requests by method: REGISTER 4');
+    // A challenged REGISTER, twice.
+    expect(out).toContain('responses by code: 200 2, 401 2');
+    expect(out).toContain('retransmissions: 0');
     expect(out).toMatch(/tls-encrypted \(info, tcp\): 3/);
     expect(out).toMatch(/not decoded: .*tlsConnections 3/);
   });

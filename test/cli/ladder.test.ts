@@ -23,7 +23,9 @@ describe('sipscope ladder', () => {
     const { code, out } = await run({ format: 'text' });
     expect(code).toBe(0);
     expect(out.split('\n')[0]).toBe('Call C1 (1-9721@127.0.0.10)');
-    expect(out.trimEnd().split('\n')).toHaveLength(15);
+    // Title, the lanes' roles, their addresses, 13 messages.
+    expect(out.split('\n')[1]).toMatch(/^\s+caller · alice\s+proxy\s+callee · bob$/);
+    expect(out.trimEnd().split('\n')).toHaveLength(16);
   });
   it.each(['svg', 'mermaid', 'plantuml'] as const)(
     '--call C4 --format %s has all 7 messages',
@@ -64,8 +66,8 @@ describe('sipscope ladder', () => {
     expect(code).toBe(0);
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Calls C4 \+ C5 \(/);
-    expect(lines.slice(2).filter((l) => / C4\b/.test(l))).toHaveLength(7);
-    expect(lines.slice(2).filter((l) => / C5\b/.test(l))).toHaveLength(3);
+    expect(lines.slice(3).filter((l) => / C4\b/.test(l))).toHaveLength(7);
+    expect(lines.slice(3).filter((l) => / C5\b/.test(l))).toHaveLength(3);
     const b = readFileSync(f);
     let n = 0;
     for (let p = 24; p < b.length; p += 16 + b.readUInt32LE(p + 8)) n++;

@@ -106,6 +106,25 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.screenshot({ path: join(shots, 'sample-open.png') });
   });
 
+  it("shows the capture's statistics: messages by method and code, calls by state, the delays' spread", async () => {
+    await page.getByRole('button', { name: 'Stats', exact: true }).click();
+    const stats = page.getByTestId('stats');
+    await stats.waitFor();
+    const methods = await page.getByTestId('stats-methods').locator('tbody td').allTextContents();
+    expect(methods).toEqual(['ACK', '9', 'INVITE', '9', 'BYE', '6']);
+    const codes = (await page.getByTestId('stats-codes').textContent()) ?? '';
+    // The callee's 486 and the proxy's copy of it; the proxy's own 404.
+    expect(codes).toMatch(/486\s*Busy Here\s*2/);
+    expect(codes).toMatch(/404\s*Not Found\s*1/);
+    const finals = (await page.getByTestId('stats-finals').textContent()) ?? '';
+    expect(finals).toMatch(/200\s*OK\s*3/);
+    const times = (await page.getByTestId('stats-times').textContent()) ?? '';
+    expect(times).toMatch(/Setup time \(INVITE → 2xx\)\s*3\s*\d+ ms/);
+    await page.screenshot({ path: join(shots, 'stats.png') });
+    await page.getByRole('dialog', { name: 'Statistics' }).getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => stats.count()).toBe(0);
+  });
+
   it('selects a call, inspects a message and draws its ladder', async () => {
     await page.getByTestId('calls-table').locator('tr.msg').first().click();
     const rows = page.getByTestId('messages-table').locator('tr.msg');
@@ -125,6 +144,16 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(path).toContain('2 copies along the path');
     expect(path).toContain('Max-Forwards decremented');
     expect(path).toContain('Record-Route added');
+    // The hop's element and the copies' ends are named by their roles in the call.
+    await expect
+      .poll(() => page.getByTestId('path-view').locator('.element .role').allTextContents())
+      .toEqual(['proxy']);
+    expect(await page.getByTestId('path-view').locator('.copy .role').allTextContents()).toEqual([
+      'caller · alice',
+      'proxy',
+      'proxy',
+      'callee · bob',
+    ]);
     await page.screenshot({ path: join(shots, 'path-view.png') });
     await page.getByRole('tab', { name: 'SDP' }).click();
     const sdp = (await page.getByTestId('sdp-table').textContent()) ?? '';
@@ -136,7 +165,11 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
     const arrows = page.getByTestId('ladder').locator('g.arrow');
     await expect.poll(() => arrows.count()).toBe(n);
-    expect(await page.getByTestId('ladder').locator('text.lane-name').allTextContents()).toEqual([
+    // Each lane says what it is (SIPp's alice → Kamailio → SIPp's bob), its address under it.
+    await expect
+      .poll(() => page.getByTestId('ladder').locator('text.lane-name').allTextContents())
+      .toEqual(['caller · alice', 'proxy', 'callee · bob']);
+    expect(await page.getByTestId('ladder').locator('text.lane-addr').allTextContents()).toEqual([
       '127.0.0.10:5060',
       '127.0.0.20:5060',
       '127.0.0.30:5060',
@@ -246,7 +279,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 20_000 })
       .toContain('truncated.pcap');
     const status = page.locator('footer');
-    await expect.poll(() => status.textContent()).toMatch(/file diagnostics/);
+    await expect.poll(() => status.textContent()).toMatch(/1 file diagnostic\b|[0-9] file diagnostics/);
     const n = Number(
       /([\d,]+) SIP messages/.exec((await status.textContent()) ?? '')?.[1]?.replace(/,/g, ''),
     );
@@ -272,6 +305,11 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(total).toBeGreaterThan(8);
     const arrows = page.getByTestId('scenario-ladder').locator('g.arrow');
     expect(await arrows.count()).toBe(1);
+    // Every participant of the run has its lane from the first step (the trapezoid's four), so lanes
+    // and zoom stay put as messages are revealed.
+    const laneNames = page.getByTestId('scenario-ladder').locator('text.lane-name');
+    expect(await laneNames.count()).toBe(4);
+    const zoomAtStart = await page.locator('[data-testid=ladder-zoom]:visible').textContent();
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next message' }).click();
     await expect.poll(() => arrows.count()).toBe(4);
     expect(await counter.textContent()).toBe(`4 / ${total}`);
@@ -282,6 +320,8 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.screenshot({ path: join(shots, 'scenario-step.png') });
     await page.getByRole('button', { name: 'To the end' }).click();
     await expect.poll(() => arrows.count()).toBe(total);
+    expect(await laneNames.count()).toBe(4);
+    expect(await page.locator('[data-testid=ladder-zoom]:visible').textContent()).toBe(zoomAtStart);
     const expectations = page.getByTestId('expectations').locator('li');
     expect(await expectations.count()).toBeGreaterThan(0);
     expect(await page.getByTestId('expectations').locator('li.bad').count()).toBe(0);
@@ -377,7 +417,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     const s = createSocket('udp4');
     await new Promise<void>((res) => s.send(packet, port, '127.0.0.1', () => res()));
     s.close();
-    await expect.poll(() => source.textContent(), { timeout: 10_000 }).toMatch(/1 SIP messages/);
+    await expect.poll(() => source.textContent(), { timeout: 10_000 }).toMatch(/1 SIP message · /);
     await source.getByRole('button', { name: 'Calls & ladder ›' }).click();
     // The previous test's lab trace also had one call: wait for this trace's rows, not a count.
     const calls = page.getByTestId('calls-table').locator('tr.msg');

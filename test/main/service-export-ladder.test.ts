@@ -69,7 +69,9 @@ describe('export:ladder', () => {
     ).text!;
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^Calls ${a} \\+ ${b} \\(`));
-    const rows = lines.slice(2);
+    // Title, the lanes' roles, their addresses, then one row per message.
+    expect(lines[1]).toMatch(/caller · alice/);
+    const rows = lines.slice(3);
     expect(rows.length).toBe(messageCount.get(a!)! + messageCount.get(b!)!);
     expect(rows.filter((l) => new RegExp(`\\s${a}\\b`).test(l)).length).toBe(messageCount.get(a!));
     const mmd = (
@@ -90,6 +92,26 @@ describe('export:ladder', () => {
     await expect(
       host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [a, 'C999'], format: 'svg' }),
     ).rejects.toThrow(/no call C999/);
+  });
+
+  it("tells each lane's role, for one call and several (ladder:roles)", async () => {
+    const [a, b] = callIds;
+    const one = await host.invoke(Invoke.ladderRoles, { captureId: cap.id, calls: [a!] });
+    expect(one.map((r) => `${r.address}=${r.role}/${r.user ?? ''}`)).toEqual([
+      '127.0.0.10:5060=caller/alice',
+      '127.0.0.20:5060=proxy/',
+      '127.0.0.30:5060=callee/bob',
+    ]);
+    expect(one[1]!.agent).toMatch(/^kamailio/);
+    const two = await host.invoke(Invoke.ladderRoles, { captureId: cap.id, calls: [a!, b!] });
+    expect(two.map((r) => r.role)).toContain('proxy');
+    expect(await host.invoke(Invoke.ladderRoles, { captureId: cap.id, calls: ['C999'] })).toEqual([]);
+    expect(() => validateRequest(Invoke.ladderRoles, { captureId: cap.id, calls: [] })).toThrow(
+      /calls must list 1 to 100 calls/,
+    );
+    expect(() => validateRequest(Invoke.ladderRoles, { captureId: cap.id, calls: ['C1'], x: 1 })).toThrow(
+      /unexpected field/,
+    );
   });
 
   it('validates the call list', () => {

@@ -95,6 +95,33 @@ describe('buildLadder', () => {
       [0, 1],
     ]);
   });
+
+  it('takes the lanes of the whole run while only its first messages are shown (a scenario stepped through)', () => {
+    const A = '192.0.2.10:5060',
+      P = '192.0.2.20:5060',
+      B = '192.0.2.40:5060',
+      V = '192.0.2.50:5060',
+      X = '192.0.2.99:5060';
+    const run = [
+      row(0, B, P, { method: 'REGISTER' }),
+      row(1, P, B, { kind: 'response', status: 200, reason: 'OK' }),
+      row(2, A, P, { method: 'INVITE' }),
+      row(3, P, V, { method: 'INVITE' }),
+    ];
+    // Two of four shown: every lane of the run already, the scenario's order first, V where it speaks.
+    const early = buildLadder(run.slice(0, 2), [A, P, X, B], run);
+    expect(early.lanes).toEqual([A, P, B, V]);
+    expect(early.arrows.map((a) => [a.from, a.to, a.label])).toEqual([
+      [2, 1, 'REGISTER'],
+      [1, 2, '200 OK'],
+    ]);
+    // The lanes do not move as the rest is revealed.
+    expect(buildLadder(run, [A, P, X, B], run).lanes).toEqual(early.lanes);
+    // Nothing shown yet: the participants alone.
+    const none = buildLadder([], [A, P, X, B], run);
+    expect(none.lanes).toEqual([A, P, B, V]);
+    expect(none.arrows).toEqual([]);
+  });
 });
 
 describe('virtual window', () => {

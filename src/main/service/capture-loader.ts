@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { Trace } from '../../sip-core/trace/trace';
+import { timeNotices } from '../../sip-core/trace/time-notices';
 import { decodeUnfolded, lintMessage, type SipMessage } from '../../sip-core/message';
 import {
   checkMessages,
@@ -23,9 +24,11 @@ import type {
   CallSortField,
   CallsPage,
   CallsQuery,
+  CaptureStatsDto,
   DiagnosticDto,
   ExportFile,
   LadderExportFormat,
+  LaneRoleDto,
   MessageDetail,
   PathDto,
   SdpDto,
@@ -47,6 +50,8 @@ import { transactionId } from '../../sip-core/analysis/transaction/transaction';
 import { dialogId } from '../../sip-core/analysis/dialog/dialog';
 import { compileFilter } from '../../sip-core/analysis/filter/filter';
 import { ladderModel } from '../../sip-core/analysis/ladder/model';
+import { laneRoles, traceProxies } from '../../sip-core/analysis/ladder/roles';
+import { callStats, messageStats } from '../../sip-core/analysis/stats';
 import { callHops, messagePath } from '../../sip-core/analysis/hops';
 import { renderLadder } from '../../sip-core/analysis/ladder/render';
 import { callsCsv } from '../../sip-core/analysis/export/csv';
@@ -259,8 +264,16 @@ export class TraceAdapter implements LoadedTrace {
       messages: n,
       firstTime: n ? t.timeUs(0) / 1e6 : null,
       lastTime: n ? t.timeUs(n - 1) / 1e6 : null,
-      diagnostics: this.#fileDiagnostics.map(toDiagnosticDto),
+      diagnostics: [...this.#fileDiagnostics, ...this.#clockNotices()].map(toDiagnosticDto),
     };
+  }
+
+  #clock: { count: number; notices: Diagnostic[] } = { count: -1, notices: [] };
+  /** The capture clock's notices (times going back, spread over years), computed again as the trace grows. */
+  #clockNotices(): Diagnostic[] {
+    const n = this.#trace.count;
+    if (this.#clock.count !== n) this.#clock = { count: n, notices: timeNotices(this.#trace) };
+    return this.#clock.notices;
   }
 
   count(): number {
@@ -444,6 +457,40 @@ export class TraceAdapter implements LoadedTrace {
     }
     const root = this.#full.resolveCall(call);
     return root < 0 ? null : this.#full.callMessageIds(root);
+  }
+
+  #messageStats: { count: number; stats: CaptureStatsDto['messages'] } | null = null;
+  /** Message statistics of the whole trace (columns, once per trace length) and call statistics of the calls `filter` keeps. */
+  stats(filter: string): CaptureStatsDto {
+    const t = this.#trace;
+    if (this.#messageStats?.count !== t.count)
+      this.#messageStats = {
+        count: t.count,
+        stats: messageStats(t, this.#full ? this.#full.retransmissionCount : null),
+      };
+    const all = this.#calls();
+    const { indexes, error } = this.#filtered(filter);
+    return {
+      messages: this.#messageStats.stats,
+      calls: error ? null : callStats(indexes ? indexes.map((i) => all[i]!) : all),
+      filter,
+      filterError: error,
+    };
+  }
+
+  /**
+   * The roles of the lanes of these calls' ladder, in trace order of their messages; the addresses
+   * that forward requests in the trace's first messages count as proxies in every ladder.
+   */
+  laneRoles(calls: readonly string[]): LaneRoleDto[] {
+    const ids = new Set<number>();
+    for (const c of calls) for (const id of this.callMessageIds(c) ?? []) ids.add(id);
+    const t = this.#trace;
+    return laneRoles(
+      t,
+      [...ids].sort((a, b) => a - b),
+      traceProxies(t),
+    );
   }
 
   callCount(): number {

@@ -147,6 +147,14 @@ export class ServiceHost {
         const { name } = req as InvokeReq<typeof Invoke.scenarioGet>;
         return { name, yaml: scenarioText(name) };
       }
+      case Invoke.captureStats: {
+        const { captureId, filter } = req as InvokeReq<typeof Invoke.captureStats>;
+        return (await this.#analysed(captureId)).stats(filter ?? '');
+      }
+      case Invoke.ladderRoles: {
+        const { captureId, calls } = req as InvokeReq<typeof Invoke.ladderRoles>;
+        return this.#ready(captureId).laneRoles(calls);
+      }
       case Invoke.exportLadder: {
         const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportLadder>;
         return (await this.#analysed(captureId)).exportLadder(calls, format);

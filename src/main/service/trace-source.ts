@@ -5,9 +5,11 @@
 import type {
   CallsPage,
   CallsQuery,
+  CaptureStatsDto,
   CaptureSummary,
   ExportFile,
   LadderExportFormat,
+  LaneRoleDto,
   MessageDetail,
   MessageRow,
 } from '../../shared/api';
@@ -15,7 +17,7 @@ import type {
 export interface LoadedTrace {
   /**
    * Format, frames, messages, time span and file diagnostics. Methods other than `row`, `count`,
-   * `callCount`, `callMessageIds` and `queryCalls` as `callsQueryReady` allows need the full analysis:
+   * `callCount`, `callMessageIds`, `laneRoles` and `queryCalls` as `callsQueryReady` allows need the full analysis:
    * the host awaits `analyse()` before calling them.
    */
   summary(): Pick<
@@ -32,6 +34,10 @@ export interface LoadedTrace {
   /** A page of calls, sorted and filtered in the core. */
   queryCalls(q: Omit<CallsQuery, 'captureId'>): CallsPage;
   /** One call's ladder, or several calls merged in one, as SVG, Mermaid, PlantUML or text. */
+  /** Message statistics of the trace and call statistics of the calls `filter` keeps. */
+  stats(filter: string): CaptureStatsDto;
+  /** The roles of the lanes of these calls' ladder (unknown calls add nothing). */
+  laneRoles(calls: readonly string[]): LaneRoleDto[];
   exportLadder(calls: readonly string[], format: LadderExportFormat): ExportFile;
   /** The (filtered) calls list as CSV. */
   exportCalls(filter: string | undefined): ExportFile;

@@ -1556,6 +1556,10 @@ export class TraceAnalyzer implements TraceAnalysis {
   retransmission(id: number): Retransmission | null {
     return this.#retrans.get(id) ?? null;
   }
+  /** How many messages are retransmissions (of a request or a response, same capture point). */
+  get retransmissionCount(): number {
+    return this.#retrans.size;
+  }
   /** Codes of the diagnostics on message `id` (incremental and time-dependent ones). */
   messageDiagnostics(id: number): string[] {
     const a = this.#msgDiags.get(id);

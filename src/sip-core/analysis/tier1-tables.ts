@@ -1,11 +1,12 @@
 /**
- * Tier 1's own copies of the transaction table (transaction/transaction.ts `TxnTable`) and the key
- * table (key-table.ts `KeyTable`): the same code under other names.
+ * Tier 1's own transaction table (transaction/transaction.ts `TxnTable` in fewer columns: see
+ * `Tier1TxnTable`) and copy of the key table (key-table.ts `KeyTable`, the same code under another
+ * name).
  * @remarks Why a copy: V8 keeps type feedback per function in the source, so the full analyzer (tier
  * 2), running on the same thread, made these classes' methods polymorphic for both, and tier 1 then ran
  * 2.5-3x slower (bench capture, same process: 69-95 ms with copies vs 230-466 ms shared, after two
  * listener analyses; a class factory does not separate the feedback). Keep both in step: the tier-1
- * tests compare every transaction field with the full analyzer's.
+ * tests compare every transaction field (`Tier1Analysis.transaction`) with the full analyzer's.
  */
 const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
   const b = new Int32Array(n);
@@ -30,8 +31,14 @@ const growU8 = (a: Uint8Array, n: number): Uint8Array<ArrayBuffer> => {
 
 /**
  * The analysis' transactions as typed-array columns, one row per transaction (its index `ti`): no
- * object per transaction, times unboxed. The state sequence and the response copies of each
- * transaction are linked lists in shared pools (a transaction sees 1–4 states and a few copies).
+ * object per transaction. Unlike the full analyzer's table, what a transaction's messages already hold
+ * is not copied: its start time, CSeq, group and key are those of its first message (`firstId`), its
+ * times are message ids (the final response's, the latest message's, the last request copy's: the
+ * trace's time column gives the µs), and a column whose value is mostly "none" is stored + 1 (0: none),
+ * so a fresh row is written only where it has something (a 1 GB capture's 0.9 M transactions touched
+ * ~190 B each of fresh pages; what is read back is `Tier1Analysis.transaction`). The state sequence (at
+ * most four states: calling/trying, proceeding, the final, confirmed) is kept in the row; the response
+ * copies of each transaction are a linked list in a shared pool.
  */
 export class Tier1TxnTable {
   /** Number of transactions. */
@@ -45,31 +52,28 @@ export class Tier1TxnTable {
   mkey = new Uint16Array(0);
   /** Method names by method key (filled by `add`). */
   readonly #names: string[] = [];
-  cseq = new Float64Array(0);
-  /** Call-ID group index (-1: none). */
-  group = new Int32Array(0);
   /** Id of the first request copy (-1 when only responses were seen). */
   requestId = new Int32Array(0);
   /** Id of the first message of the transaction. */
   firstId = new Int32Array(0);
-  /** Final status (0: none yet), the id of its first copy and when it arrived (finalUs, -1: none). */
+  /** Final status (0: none yet). */
   finalStatus = new Int32Array(0);
-  finalId = new Int32Array(0);
-  /** First 2xx to an INVITE (id, -1: none). */
-  okId = new Int32Array(0);
-  /** First dialog this transaction created (-1: none). */
-  dialog = new Int32Array(0);
+  /** The first copy of the final response + 1 (0: none yet). */
+  finalId1 = new Int32Array(0);
+  /** First 2xx to an INVITE + 1 (0: none). */
+  okId1 = new Int32Array(0);
+  /** First dialog this transaction created + 1 (0: none). */
+  dialog1 = new Int32Array(0);
   /** INVITE: the CANCEL transaction that cancelled it; CANCEL: the INVITE transaction (-1: none). */
   peer = new Int32Array(0);
   retransmissions = new Int32Array(0);
   reqRetrans = new Int32Array(0);
   responses = new Int32Array(0);
   requests = new Int32Array(0);
-  startUs = new Float64Array(0);
-  lastUs = new Float64Array(0);
-  finalUs = new Float64Array(0);
-  /** Time of the last request copy (for retransmission intervals). */
-  reqLastUs = new Float64Array(0);
+  /** The message with the latest time + 1 (0: the first message). */
+  lastId1 = new Int32Array(0);
+  /** The last request copy + 1 (for retransmission intervals; 0: the first message). */
+  reqLastId1 = new Int32Array(0);
   /** Matched by RFC 2543 rules (no magic cookie). */
   rfc2543 = new Uint8Array(0);
   /** The 2xx was ACKed. */
@@ -77,22 +81,22 @@ export class Tier1TxnTable {
   /** The request carried a To tag (in-dialog). */
   inDialog = new Uint8Array(0);
 
-  // State sequence: per transaction the first and last pool entry (-1: none); pool entries linked.
-  #stHead = new Int32Array(0);
-  #stTail = new Int32Array(0);
-  #stState = new Uint8Array(0);
-  #stUs = new Float64Array(0);
-  #stNext = new Int32Array(0);
-  #stN = 0;
+  // State sequence: per transaction the count (3 bits) and up to four states (3 bits each), and the
+  // id of the message that entered each (four words per row). A fifth state (none in RFC 3261's
+  // machines as tier 1 follows them) goes to `#stMore`.
+  #st = new Uint16Array(0);
+  #stId = new Int32Array(0);
+  readonly #stMore = new Map<number, number[]>();
 
   // Response copies (and the ACK of a non-2xx final): signature (hash of status and To tag; -1 for
-  // the ACK), time of the last copy, id of the first copy; per transaction a linked list in order.
+  // the ACK), id of the first copy, id of the last copy + 1 (0: the first); per transaction a list,
+  // newest first (a copy matches one entry at most: entries differ in signature or path).
   #rHead = new Int32Array(0);
-  #rTail = new Int32Array(0);
   respSig = new Float64Array(0);
-  respUs = new Float64Array(0);
   respId = new Int32Array(0);
-  respNext = new Int32Array(0);
+  respLast1 = new Int32Array(0);
+  /** Next entry + 1 (0: the end). */
+  respNext1 = new Int32Array(0);
   #rN = 0;
 
   #grow(min: number): void {
@@ -103,61 +107,48 @@ export class Tier1TxnTable {
     this.rfc2543 = growU8(this.rfc2543, c);
     this.acked = growU8(this.acked, c);
     this.inDialog = growU8(this.inDialog, c);
-    this.cseq = growF64(this.cseq, c);
-    this.group = growI32(this.group, c);
     this.requestId = growI32(this.requestId, c);
     this.firstId = growI32(this.firstId, c);
     this.finalStatus = growI32(this.finalStatus, c);
-    this.finalId = growI32(this.finalId, c);
-    this.okId = growI32(this.okId, c);
-    this.dialog = growI32(this.dialog, c);
+    this.finalId1 = growI32(this.finalId1, c);
+    this.okId1 = growI32(this.okId1, c);
+    this.dialog1 = growI32(this.dialog1, c);
     this.peer = growI32(this.peer, c);
     this.retransmissions = growI32(this.retransmissions, c);
     this.reqRetrans = growI32(this.reqRetrans, c);
     this.responses = growI32(this.responses, c);
     this.requests = growI32(this.requests, c);
-    this.startUs = growF64(this.startUs, c);
-    this.lastUs = growF64(this.lastUs, c);
-    this.finalUs = growF64(this.finalUs, c);
-    this.reqLastUs = growF64(this.reqLastUs, c);
-    this.#stHead = growI32(this.#stHead, c);
-    this.#stTail = growI32(this.#stTail, c);
+    this.lastId1 = growI32(this.lastId1, c);
+    this.reqLastId1 = growI32(this.reqLastId1, c);
+    this.#st = growU16(this.#st, c);
+    this.#stId = growI32(this.#stId, 4 * c);
     this.#rHead = growI32(this.#rHead, c);
-    this.#rTail = growI32(this.#rTail, c);
     this.#cap = c;
   }
 
   /** Makes room for `n` more transactions (a trace analysed at once: no doubling while it fills). */
   reserve(n: number): void {
     if (this.n + n > this.#cap) this.#grow(this.n + n);
-    // and the pools: ~2-3 states and ~1 response copy per transaction
+    // and the pool: ~1 response copy per transaction
     // (doubling: a trace indexed part by part as it is read reserves again for every part)
-    if (2 * (this.n + n) > this.#stState.length) {
-      const states = Math.max(2 * (this.n + n), 2 * this.#stState.length);
-      this.#stState = growU8(this.#stState, states);
-      this.#stUs = growF64(this.#stUs, states);
-      this.#stNext = growI32(this.#stNext, states);
-    }
-    if (this.n + n > this.respUs.length) {
-      const c = Math.max(this.n + n, 2 * this.respUs.length);
-      this.respSig = growF64(this.respSig, c);
-      this.respUs = growF64(this.respUs, c);
-      this.respId = growI32(this.respId, c);
-      this.respNext = growI32(this.respNext, c);
-    }
+    if (this.n + n > this.respId.length) this.#growResp(Math.max(this.n + n, 2 * this.respId.length));
   }
 
-  /** Adds a transaction; returns its index. */
+  #growResp(c: number): void {
+    this.respSig = growF64(this.respSig, c);
+    this.respId = growI32(this.respId, c);
+    this.respLast1 = growI32(this.respLast1, c);
+    this.respNext1 = growI32(this.respNext1, c);
+  }
+
+  /** Adds a transaction; returns its index. (Rows are fresh: zero where not written.) */
   add(
     kind: number,
     mkey: number,
     method: string,
     rfc2543: boolean,
-    cseq: number,
-    group: number,
     requestId: number,
     firstId: number,
-    us: number,
     inDialog: boolean,
   ): number {
     const ti = this.n;
@@ -165,25 +156,11 @@ export class Tier1TxnTable {
     this.kind[ti] = kind;
     this.mkey[ti] = mkey;
     if (this.#names[mkey] === undefined) this.#names[mkey] = method;
-    this.rfc2543[ti] = rfc2543 ? 1 : 0;
-    this.cseq[ti] = cseq;
-    this.group[ti] = group;
+    if (rfc2543) this.rfc2543[ti] = 1;
     this.requestId[ti] = requestId;
     this.firstId[ti] = firstId;
-    this.startUs[ti] = us;
-    this.lastUs[ti] = us;
-    this.reqLastUs[ti] = us;
-    this.finalStatus[ti] = 0;
-    this.finalUs[ti] = -1;
-    this.finalId[ti] = -1;
-    this.okId[ti] = -1;
-    this.dialog[ti] = -1;
     this.peer[ti] = -1;
-    this.inDialog[ti] = inDialog ? 1 : 0;
-    this.#stHead[ti] = -1;
-    this.#stTail[ti] = -1;
-    this.#rHead[ti] = -1;
-    this.#rTail[ti] = -1;
+    if (inDialog) this.inDialog[ti] = 1;
     this.n = ti + 1;
     return ti;
   }
@@ -193,67 +170,93 @@ export class Tier1TxnTable {
     return this.#names[this.mkey[ti]!] ?? '?';
   }
 
-  /** Appends a state (index in TRANSACTION_STATES) unless it is already the current one. */
-  pushState(ti: number, state: number, us: number): void {
-    const tail = this.#stTail[ti]!;
-    if (tail >= 0 && this.#stState[tail] === state) return;
-    const k = this.#stN++;
-    if (k >= this.#stState.length) {
-      const c = Math.max(256, this.#stState.length * 2);
-      this.#stState = growU8(this.#stState, c);
-      this.#stUs = growF64(this.#stUs, c);
-      this.#stNext = growI32(this.#stNext, c);
+  /** The final response's first copy (-1: none yet). */
+  finalId(ti: number): number {
+    return this.finalId1[ti]! - 1;
+  }
+  /** The first 2xx to an INVITE (-1: none). */
+  okId(ti: number): number {
+    return this.okId1[ti]! - 1;
+  }
+  /** The first dialog this transaction created (-1: none). */
+  dialog(ti: number): number {
+    return this.dialog1[ti]! - 1;
+  }
+  /** The message with the latest time (the first of those with that time). */
+  lastId(ti: number): number {
+    const x = this.lastId1[ti]!;
+    return x > 0 ? x - 1 : this.firstId[ti]!;
+  }
+  /** The last request copy (the first message when none came after it). */
+  reqLastId(ti: number): number {
+    const x = this.reqLastId1[ti]!;
+    return x > 0 ? x - 1 : this.firstId[ti]!;
+  }
+
+  /** Appends a state (index in TRANSACTION_STATES), entered by message `id`, unless it is already the current one. */
+  pushState(ti: number, state: number, id: number): void {
+    const s = this.#st[ti]!;
+    const k = s & 7;
+    if (k > 0 && this.state(ti) === state) return;
+    if (k >= 4) {
+      // (never with RFC 3261's machines: kept exact all the same)
+      const more = this.#stMore.get(ti) ?? [];
+      more.push(state, id);
+      this.#stMore.set(ti, more);
+      if (k === 4) this.#st[ti] = s + 1;
+      return;
     }
-    this.#stState[k] = state;
-    this.#stUs[k] = us;
-    this.#stNext[k] = -1;
-    if (tail >= 0) this.#stNext[tail] = k;
-    else this.#stHead[ti] = k;
-    this.#stTail[ti] = k;
+    this.#st[ti] = (s + 1) | (state << (3 + 3 * k));
+    this.#stId[4 * ti + k] = id;
   }
 
   /** The current state (index in TRANSACTION_STATES; `calling` before any). */
   state(ti: number): number {
-    const tail = this.#stTail[ti]!;
-    return tail >= 0 ? this.#stState[tail]! : 0;
+    const s = this.#st[ti]!;
+    const k = s & 7;
+    if (k === 0) return 0;
+    if (k > 4) {
+      const more = this.#stMore.get(ti)!;
+      return more[more.length - 2]!;
+    }
+    return (s >> (3 + 3 * (k - 1))) & 7;
   }
 
-  /** The state sequence: state index and time µs, alternating. */
-  states(ti: number): number[] {
+  /** The state sequence: state index and the id of the message that entered it, alternating. */
+  stateIds(ti: number): number[] {
+    const s = this.#st[ti]!;
     const out: number[] = [];
-    for (let k = this.#stHead[ti]!; k >= 0; k = this.#stNext[k]!) out.push(this.#stState[k]!, this.#stUs[k]!);
+    for (let k = 0; k < Math.min(4, s & 7); k++) out.push((s >> (3 + 3 * k)) & 7, this.#stId[4 * ti + k]!);
+    if ((s & 7) > 4) out.push(...this.#stMore.get(ti)!);
     return out;
   }
 
   /** Adds a response copy (see `respSig`); returns its pool entry. */
-  addResp(ti: number, sig: number, us: number, id: number): number {
+  addResp(ti: number, sig: number, id: number): number {
     const k = this.#rN++;
-    if (k >= this.respUs.length) {
-      const c = Math.max(256, this.respUs.length * 2);
-      this.respSig = growF64(this.respSig, c);
-      this.respUs = growF64(this.respUs, c);
-      this.respId = growI32(this.respId, c);
-      this.respNext = growI32(this.respNext, c);
-    }
+    if (k >= this.respId.length) this.#growResp(Math.max(256, this.respId.length * 2));
     this.respSig[k] = sig;
-    this.respUs[k] = us;
     this.respId[k] = id;
-    this.respNext[k] = -1;
-    const tail = this.#rTail[ti]!;
-    if (tail >= 0) this.respNext[tail] = k;
-    else this.#rHead[ti] = k;
-    this.#rTail[ti] = k;
+    const head = this.#rHead[ti]!;
+    if (head > 0) this.respNext1[k] = head;
+    this.#rHead[ti] = k + 1;
     return k;
   }
 
-  /** First response copy of a transaction (-1: none); the next is `respNext[k]`. */
+  /** First response copy of a transaction (-1: none); the next is `respNext1[k] - 1`. */
   respHead(ti: number): number {
-    return this.#rHead[ti]!;
+    return this.#rHead[ti]! - 1;
+  }
+
+  /** The last copy of response entry `k`. */
+  respLast(k: number): number {
+    const x = this.respLast1[k]!;
+    return x > 0 ? x - 1 : this.respId[k]!;
   }
 
   /** Approximate bytes held. */
   get bytes(): number {
-    return this.#cap * 126 + this.#stState.length * 13 + this.respUs.length * 24;
+    return this.#cap * 84 + this.respId.length * 20;
   }
 }
 
@@ -263,7 +266,7 @@ const EMPTY = 0;
 /**
  * (tier 1's form of key-table.ts KeyTable, see the file's remarks) Open-addressing map from 52-bit
  * keys to non-negative int32 values; -1 means absent. One Int32Array of 4-word slots (key low, key
- * high, value, unused): a probe reads one cache line, where three parallel arrays cost up to three
+ * high, value, unused: written by `touchAll` alone): a probe reads one cache line, where three parallel arrays cost up to three
  * misses per probe once the table outgrows the cache (a 2 M-message trace's: 24 MB). `get` remembers
  * its last slot, so `set` of the key just looked up does not probe again.
  */
@@ -309,7 +312,10 @@ export class Tier1KeyTable {
   /**
    * Reads the words of keys `keys[0..n-1]`'s home slots (a hint, no answer): a pass over the next
    * messages' keys before they are looked up brings their slots' cache lines in together (the loads
-   * are independent, so they overlap; a lookup one at a time waits for each line in turn).
+   * are independent, so they overlap; a lookup one at a time waits for each line in turn). Each slot's
+   * unused word is written too: a page of a fresh table read first is mapped to the zero page and
+   * faults again at the first write (a 2 M-message trace's table took ~8k faults more, read then
+   * written); written here, it faults once.
    */
   touchAll(keys: Float64Array, n: number): number {
     const s = this.#slots;
@@ -317,10 +323,9 @@ export class Tier1KeyTable {
     let x = 0;
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;
-      x ^=
-        s[
-          (((Math.imul(k | 0, 0x9e3779b1) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b)) >>> shift) << 2) + 2
-        ]!;
+      const w = ((Math.imul(k | 0, 0x9e3779b1) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b)) >>> shift) << 2;
+      s[w + 3] = 0; // (before the read: a read first maps the zero page)
+      x ^= s[w + 2]!;
     }
     return x;
   }

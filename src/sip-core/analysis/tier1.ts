@@ -70,6 +70,7 @@ const CALL_TYPES: readonly CallType[] = [
   'other',
 ];
 const CT_CALL = 0;
+const CT_OTHER = CALL_TYPES.indexOf('other');
 
 const DS_EARLY = 0;
 const DS_CONFIRMED = 1;
@@ -118,6 +119,9 @@ const D_OFFER_REJECTED = 14;
 
 /** Messages whose transaction-table slots `#prefetch` touches before they are indexed. */
 const PREFETCH = 64;
+
+/** Dialogs of a group compared in its list (`#findDialog`); a group with more is in the key table. */
+const DIALOG_LIST_MAX = 8;
 
 /** What `Tier1Analysis.#prefetch` read last (kept, so that its reads are not optimized away). */
 let _prefetchSink = 0;
@@ -211,6 +215,35 @@ let shapeAnchor: Tier1Analysis | null = null;
 // start as doubles (-0): a field that changes representation later (Smi to double) gets a new map,
 // which the anchor would not hold; `--trace-generalization` shows none in tier 1's classes.)
 
+/** One transaction as `Tier1Analysis.transaction` reads it (the full analyzer's columns, by name). */
+export interface Tier1Transaction {
+  kind: number;
+  method: string;
+  cseq: number;
+  group: number;
+  requestId: number;
+  firstId: number;
+  finalStatus: number;
+  finalId: number;
+  okId: number;
+  dialog: number;
+  peer: number;
+  retransmissions: number;
+  reqRetrans: number;
+  responses: number;
+  requests: number;
+  startUs: number;
+  lastUs: number;
+  finalUs: number;
+  reqLastUs: number;
+  rfc2543: number;
+  acked: number;
+  inDialog: number;
+  flags: number;
+  /** State index and µs, alternating. */
+  states: number[];
+}
+
 /** One Call-ID group as tier 1 summarises it (the calls list before tier 2). */
 export interface Tier1Call {
   /** `C1`...: the same ids as the full analyzer's before legs are joined. */
@@ -238,7 +271,7 @@ export interface Tier1Call {
  */
 export class Tier1Analysis {
   readonly trace: Trace;
-  /** Transactions (tier 1's copy of the full analyzer's table, no offers). */
+  /** Transactions (the full analyzer's table in fewer columns, see tier1-tables.ts; `transaction` reads one). */
   readonly tx = new TxnTable();
   #txnByKey = new KeyTable(4096);
   #dlgByKey = new KeyTable(1024);
@@ -286,14 +319,10 @@ export class Tier1Analysis {
   #gTxnCount = new Int32Array(0) as I32;
   /** Next transaction / dialog of the same group (-1: none), newest first. */
   #txnNext = new Int32Array(0) as I32;
-  /** Per transaction: branch and sent-by hashes and method key of its plain key (`#inGroup`). */
-  #tBranch = new Float64Array(0) as F64;
-  #tSentBy = new Float64Array(0) as F64;
-  #tMk = new Int32Array(0) as I32;
   #dlgNext = new Int32Array(0) as I32;
-  /** Each dialog's tag hashes, smaller and larger (-1: a tag missing). */
-  #dTagLo = new Float64Array(0) as F64;
-  #dTagHi = new Float64Array(0) as F64;
+  /** Each dialog's tag hashes, smaller and larger (0, 0: a tag missing). */
+  #dTagLo = new Uint32Array(0) as Uint32Array<ArrayBuffer>;
+  #dTagHi = new Uint32Array(0) as Uint32Array<ArrayBuffer>;
 
   // ---- dialogs (index = the full analyzer's dialog index)
   nd = 0;
@@ -388,7 +417,6 @@ export class Tier1Analysis {
       this.#growDialogs(this.nd + (more >> 3));
       // (tables sized for the messages at hand: no rehash while they fill)
       if (this.#txnByKey.size === 0 && size > 8192) this.#txnByKey = new KeyTable(size >> 1);
-      if (this.#dlgByKey.size === 0 && size > 8192) this.#dlgByKey = new KeyTable(size >> 3);
     }
     for (let id = this.#n; id < n;) {
       const end = Math.min(n, id + PREFETCH);
@@ -423,7 +451,16 @@ export class Tier1Analysis {
         const ck = this.#cid(id);
         const a = this.#fth(id);
         const b = this.#tth(id);
-        if (st > 100 && st < 300 && a !== 0 && b !== 0 && ck > 0 && ck < gk.length && gk[ck]! > 0)
+        if (
+          st > 100 &&
+          st < 300 &&
+          a !== 0 &&
+          b !== 0 &&
+          ck > 0 &&
+          ck < gk.length &&
+          gk[ck]! > 0 &&
+          this.#gDlgCount[gk[ck]! - 1]! > DIALOG_LIST_MAX
+        )
           dkeys[dk++] = this.#dialogKey(gk[ck]! - 1, a, b);
         continue;
       }
@@ -643,8 +680,13 @@ export class Tier1Analysis {
     if (!(this.#kf(id) & KF_COOKIE)) return -1;
     const br = this.#brh(id);
     const sb = this.#sbh(id) || FNV_EMPTY;
-    for (let x = this.#gTxnHead[g]!; x >= 0; x = this.#txnNext[x]!)
-      if (this.#tBranch[x] === br && this.#tMk[x] === mk && this.#tSentBy[x] === sb) return x;
+    // (a transaction's key parts are those of its first message)
+    const X = this.tx;
+    for (let x = this.#gTxnHead[g]!; x >= 0; x = this.#txnNext[x]!) {
+      if (X.mkey[x] !== mk) continue;
+      const f = X.firstId[x]!;
+      if (this.#brh(f) === br && this.#kf(f) & KF_COOKIE && (this.#sbh(f) || FNV_EMPTY) === sb) return x;
+    }
     return -1;
   }
 
@@ -679,7 +721,7 @@ export class Tier1Analysis {
     const lo = a < b ? a : b;
     const hi = a < b ? b : a;
     // A group holds a dialog or two: compared in its list, the table only for a crowded group.
-    if (this.#gDlgCount[g]! <= 8) {
+    if (this.#gDlgCount[g]! <= DIALOG_LIST_MAX) {
       for (let d = this.#gDlgHead[g]!; d >= 0; d = this.#dlgNext[d]!)
         if (this.#dTagLo[d] === lo && this.#dTagHi[d] === hi) return d;
       return -1;
@@ -715,7 +757,7 @@ export class Tier1Analysis {
   }
   #findCopy(ti: number, sig: number, id: number): number {
     const X = this.tx;
-    for (let k = X.respHead(ti); k >= 0; k = X.respNext[k]!)
+    for (let k = X.respHead(ti); k >= 0; k = X.respNext1[k]! - 1)
       if (X.respSig[k] === sig && this.#samePath(X.respId[k]!, id)) return k;
     return -1;
   }
@@ -752,9 +794,9 @@ export class Tier1Analysis {
   #newGroup(ck: number, us: number): number {
     const g = this.ng++;
     if (g >= this.gKey.length) this.#growGroups(g + 1);
+    // (a fresh row: zero where not written)
     this.gKey[g] = ck;
-    this.gType[g] = CALL_TYPES.indexOf('other');
-    this.gFirstMethod[g] = 0;
+    this.gType[g] = CT_OTHER;
     this.gOrigin[g] = -1;
     this.gFirstRequest[g] = -1;
     this.gFirstUs[g] = us;
@@ -764,47 +806,31 @@ export class Tier1Analysis {
     this.gAnswerUs[g] = -1;
     this.gByeUs[g] = -1;
     this.gEndUs[g] = -1;
-    this.gFinal[g] = 0;
-    this.gCancelled[g] = 0;
-    this.gChallenges[g] = 0;
-    this.gCount[g] = 0;
-    this.gDiags[g] = 0;
     this.#gHead[g] = -1;
     this.#gTail[g] = -1;
     this.#gTxnHead[g] = -1;
     this.#gDlgHead[g] = -1;
-    this.#gDlgCount[g] = 0;
-    this.#gTxnCount[g] = 0;
     return g;
   }
 
   /** Makes room for `n` transactions in tier 1's own per-transaction columns. */
   #growTxnKeys(n: number): void {
     this.#txnNext = growI32(this.#txnNext, n);
-    this.#tBranch = growF64(this.#tBranch, this.#txnNext.length);
-    this.#tSentBy = growF64(this.#tSentBy, this.#txnNext.length);
-    this.#tMk = growI32(this.#tMk, this.#txnNext.length);
   }
 
-  #newTxn(id: number, mk: number, g: number, us: number, isRequest: boolean): number {
+  #newTxn(id: number, mk: number, g: number, isRequest: boolean): number {
     const mc = mk === 0 ? M_OTHER : this.#classOf(mk);
+    // (its CSeq, group, start time and key parts are message `id`'s: not copied)
     const ti = this.tx.add(
       mc === M_INVITE ? TK_INVITE : mc === M_ACK ? TK_ACK : TK_NON_INVITE,
       mk,
       this.#methodText(mk),
       !(this.#kf(id) & KF_COOKIE),
-      this.#cseqOf(id),
-      g,
       isRequest ? id : -1,
       id,
-      us,
       isRequest && this.#tth(id) !== 0,
     );
     if (ti >= this.#txnNext.length) this.#growTxnKeys(ti + 1);
-    // its plain key's parts (cookie keys only; -1: keyed by the RFC 2543 rule)
-    this.#tBranch[ti] = this.#brh(id);
-    this.#tSentBy[ti] = this.#sbh(id) || FNV_EMPTY;
-    this.#tMk[ti] = this.#kf(id) & KF_COOKIE ? mk : -1;
     if (g >= 0) this.#gTxnCount[g]!++;
     if (g >= 0) {
       this.#txnNext[ti] = this.#gTxnHead[g]!;
@@ -836,8 +862,8 @@ export class Tier1Analysis {
     this.dRequests = growI32(this.dRequests, n);
     this.dCseqFlagged = growF64(this.dCseqFlagged, n);
     this.#dlgNext = growI32(this.#dlgNext, n);
-    this.#dTagLo = growF64(this.#dTagLo, n);
-    this.#dTagHi = growF64(this.#dTagHi, n);
+    this.#dTagLo = growU32(this.#dTagLo, n);
+    this.#dTagHi = growU32(this.#dTagHi, n);
     this.dUs = growF64(this.dUs, 3 * this.dGroup.length);
   }
 
@@ -853,8 +879,7 @@ export class Tier1Analysis {
   ): number {
     const d = this.nd++;
     if (d >= this.dGroup.length) this.#growDialogs(d + 1);
-    const X = this.tx;
-    const cseq = X.cseq[ti]!;
+    const cseq = this.#txnCseq(ti);
     this.dGroup[d] = g;
     this.dCallerTag[d] = this.#fth(id);
     // The creating transaction's method (its request's, or for a response its CSeq method).
@@ -878,19 +903,40 @@ export class Tier1Analysis {
     this.dCseqFlagged[d] = -1;
     const fa = this.#fth(id);
     const fb = this.#tth(id);
-    this.#dlgByKey.set(this.#dialogKey(g, fa, fb), d);
-    // (a dialog without both tags is never found again: its pair matches no message's, as its key)
-    this.#dTagLo[d] = fa === 0 || fb === 0 ? -1 : fa < fb ? fa : fb;
-    this.#dTagHi[d] = fa === 0 || fb === 0 ? -1 : fa < fb ? fb : fa;
-    this.#gDlgCount[g]!++;
+    // (a dialog without both tags is never found again: its pair matches no message's)
+    if (fa !== 0 && fb !== 0) {
+      this.#dTagLo[d] = fa < fb ? fa : fb;
+      this.#dTagHi[d] = fa < fb ? fb : fa;
+    }
+    const count = ++this.#gDlgCount[g]!;
     this.#dlgNext[d] = this.#gDlgHead[g]!;
     this.#gDlgHead[g] = d;
+    // The key table holds the dialogs of crowded groups only (`#findDialog` compares the others in
+    // their group's list): all of a group's, oldest first, once it has more than DIALOG_LIST_MAX.
+    if (count > DIALOG_LIST_MAX + 1) this.#keyDialog(g, d);
+    else if (count === DIALOG_LIST_MAX + 1) {
+      // (the list is newest first; not `groupDialogs`, which would index pending messages first)
+      const all: number[] = [];
+      for (let x = d; x >= 0; x = this.#dlgNext[x]!) all.push(x);
+      for (let k = all.length - 1; k >= 0; k--) this.#keyDialog(g, all[k]!);
+    }
     return d;
+  }
+
+  /** Puts dialog `d` of group `g` in the key table (by its tags; one without both is not looked up). */
+  #keyDialog(g: number, d: number): void {
+    const lo = this.#dTagLo[d]!;
+    if (lo !== 0) this.#dlgByKey.set(this.#dialogKey(g, lo, this.#dTagHi[d]!), d);
   }
 
   /** The trace's method key of transaction `ti`'s method (that of its first message). */
   #txnMethodKey(ti: number): number {
     return this.#mkey(this.tx.firstId[ti]!);
+  }
+
+  /** Transaction `ti`'s CSeq (its first message's; -1: none). */
+  #txnCseq(ti: number): number {
+    return this.#cseqOf(this.tx.firstId[ti]!);
   }
 
   #pushDialogState(d: number, state: number, us: number): void {
@@ -970,37 +1016,37 @@ export class Tier1Analysis {
         const k = this.#findCopy(inv, -1, id);
         if (k >= 0) {
           retrans = true;
-          this.#markRetrans(id, -1, us - X.respUs[k]!);
-          X.respUs[k] = us;
+          this.#markRetrans(id, -1, us - this.#time(X.respLast(k)));
+          X.respLast1[k] = id + 1;
           X.retransmissions[inv]!++;
         } else {
-          X.addResp(inv, -1, us, id);
-          X.pushState(inv, TS_CONFIRMED, us);
+          X.addResp(inv, -1, id);
+          X.pushState(inv, TS_CONFIRMED, id);
         }
       } else {
         // ACK for a 2xx: a transaction of its own (§17.1.1.3, §13.2.2.4).
         const ai = this.#findTxn(id, mk);
         if (ai < 0) {
-          ti = this.#newTxn(id, mk, g, us, true);
+          ti = this.#newTxn(id, mk, g, true);
           this.#keyTxn(id, mk, ti);
-          X.pushState(ti, TS_TERMINATED, us);
+          X.pushState(ti, TS_TERMINATED, id);
         } else {
           ti = ai;
           if (this.#samePath(X.requestId[ti]!, id)) {
             retrans = true;
-            this.#markRetrans(id, X.requestId[ti]!, us - X.reqLastUs[ti]!);
+            this.#markRetrans(id, X.requestId[ti]!, us - this.#time(X.reqLastId(ti)));
             X.retransmissions[ti]!++;
             X.reqRetrans[ti]!++;
           }
-          X.reqLastUs[ti] = us;
+          X.reqLastId1[ti] = id + 1;
         }
       }
     } else {
       const found = this.#findTxn(id, mk);
       if (found < 0) {
-        ti = this.#newTxn(id, mk, g, us, true);
+        ti = this.#newTxn(id, mk, g, true);
         this.#keyTxn(id, mk, ti);
-        X.pushState(ti, X.kind[ti] === TK_INVITE ? TS_CALLING : TS_TRYING, us);
+        X.pushState(ti, X.kind[ti] === TK_INVITE ? TS_CALLING : TS_TRYING, id);
       } else {
         ti = found;
         if (X.requestId[ti]! < 0) X.requestId[ti] = id;
@@ -1008,19 +1054,19 @@ export class Tier1Analysis {
           retrans = true;
           X.retransmissions[ti]!++;
           X.reqRetrans[ti]!++;
-          this.#markRetrans(id, X.requestId[ti]!, us - X.reqLastUs[ti]!);
+          this.#markRetrans(id, X.requestId[ti]!, us - this.#time(X.reqLastId(ti)));
           this.#stormCheck(ti, X.reqRetrans[ti]!, id, false);
         }
-        X.reqLastUs[ti] = us;
+        X.reqLastId1[ti] = id + 1;
       }
     }
     X.requests[ti]!++;
-    if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
+    if (us > this.#time(X.lastId(ti))) X.lastId1[ti] = id + 1;
     this.#txnCol[id] = ti + 1;
     if (retrans) {
       const d = this.#findDialog(id, g);
       if (d >= 0) this.#dlgCol[id] = d + 1;
-      else if (X.dialog[ti]! >= 0) this.#dlgCol[id] = X.dialog[ti]! + 1;
+      else if (X.dialog1[ti]! > 0) this.#dlgCol[id] = X.dialog1[ti]!;
       return;
     }
     // First copy of this request at this capture point.
@@ -1052,7 +1098,7 @@ export class Tier1Analysis {
     const X = this.tx;
     X.peer[ti] = ii;
     X.peer[ii] = ti;
-    if (X.finalStatus[ii]! >= 200 && X.finalUs[ii]! < us)
+    if (X.finalStatus[ii]! >= 200 && this.#time(X.finalId(ii)) < us)
       this.#diag(D_CANCEL_AFTER_FINAL, id, X.finalStatus[ii]!);
     else if (g >= 0) this.gCancelled[g] = 1;
   }
@@ -1067,7 +1113,7 @@ export class Tier1Analysis {
       d = this.#newDialog(id, g, ti, id, -1, us, DS_CONFIRMED, true);
     }
     this.#dlgCol[id] = d + 1;
-    if (X.dialog[ti]! < 0) X.dialog[ti] = d;
+    if (X.dialog1[ti] === 0) X.dialog1[ti] = d + 1;
     this.dRequests[d]!++;
     const cseq = this.#cseqOf(id);
     if (mc === M_ACK) {
@@ -1075,11 +1121,11 @@ export class Tier1Analysis {
       for (let x = this.#gTxnHead[this.dGroup[d]!]!; x >= 0; x = this.#txnNext[x]!) {
         if (
           X.kind[x] === TK_INVITE &&
-          X.cseq[x] === cseq &&
-          X.okId[x]! >= 0 &&
+          X.okId1[x]! > 0 &&
+          this.#txnCseq(x) === cseq &&
           (this.#serverIs(x, id, 1) || this.#clientIs(x, id, 0)) &&
           // only the 2xx it answers (same To tag), as the full analysis
-          (this.#tth(X.okId[x]!) === 0 || this.#tth(X.okId[x]!) === this.#tth(id))
+          (this.#tth(X.okId(x)) === 0 || this.#tth(X.okId(x)) === this.#tth(id))
         )
           X.acked[x] = 1;
       }
@@ -1123,7 +1169,7 @@ export class Tier1Analysis {
     let ti = this.#inGroup(id, mk, g);
     if (ti < 0) ti = this.#findTxn(id, mk);
     if (ti < 0) {
-      ti = this.#newTxn(id, mk, g, us, false);
+      ti = this.#newTxn(id, mk, g, false);
       this.#keyTxn(id, mk, ti);
       this.#txnCol[id] = ti + 1;
       X.flags[ti]! |= TF_UNMATCHED;
@@ -1131,7 +1177,7 @@ export class Tier1Analysis {
     }
     this.#txnCol[id] = ti + 1;
     X.responses[ti]!++;
-    if (us > X.lastUs[ti]!) X.lastUs[ti] = us;
+    if (us > this.#time(X.lastId(ti))) X.lastId1[ti] = id + 1;
     const toTag = this.#tth(id);
     const hasToTag = toTag !== 0;
     // Response copies compare status and To tag (exact in a double; -1 is the ACK's)
@@ -1141,8 +1187,8 @@ export class Tier1Analysis {
     if (d0 >= 0) this.#dlgCol[id] = d0 + 1;
     const kind = X.kind[ti]!;
     if (k >= 0) {
-      this.#markRetrans(id, -1, us - X.respUs[k]!);
-      X.respUs[k] = us;
+      this.#markRetrans(id, -1, us - this.#time(X.respLast(k)));
+      X.respLast1[k] = id + 1;
       X.retransmissions[ti]!++;
       this.#stormCheck(ti, X.retransmissions[ti]! - X.reqRetrans[ti]!, id, true);
       if (kind === TK_INVITE && status >= 200 && status < 300 && !(X.flags[ti]! & TF_2XX_RETRANS)) {
@@ -1151,7 +1197,7 @@ export class Tier1Analysis {
       }
       return;
     }
-    X.addResp(ti, sig, us, id);
+    X.addResp(ti, sig, id);
     const initialInvite = kind === TK_INVITE && X.inDialog[ti] === 0;
     const towardsOrigin = g >= 0 && this.gOrigin[g]! >= 0 && this.#epEq(id, 1, this.gOrigin[g]!, 0);
     if (status > 100 && !hasToTag) this.#diag(D_NO_TO_TAG, id);
@@ -1161,21 +1207,20 @@ export class Tier1Analysis {
           X.flags[ti]! |= TF_PROV_AFTER;
           this.#diag(D_PROV_AFTER, id, X.finalStatus[ti]!);
         }
-      } else X.pushState(ti, TS_PROCEEDING, us);
+      } else X.pushState(ti, TS_PROCEEDING, id);
       if (g >= 0 && initialInvite && status >= 180 && towardsOrigin && this.gRingUs[g]! < 0)
         this.gRingUs[g] = us;
     } else {
       const final = X.finalStatus[ti]!;
       if (final === 0) {
         X.finalStatus[ti] = status;
-        X.finalUs[ti] = us;
-        X.finalId[ti] = id;
-        X.pushState(ti, kind === TK_INVITE ? (status < 300 ? TS_ACCEPTED : TS_COMPLETED) : TS_COMPLETED, us);
+        X.finalId1[ti] = id + 1;
+        X.pushState(ti, kind === TK_INVITE ? (status < 300 ? TS_ACCEPTED : TS_COMPLETED) : TS_COMPLETED, id);
       } else if (final !== status && !(final < 300 && status < 300) && !(X.flags[ti]! & TF_CONFLICT)) {
         X.flags[ti]! |= TF_CONFLICT;
         this.#diag(D_CONFLICT, id, final);
       }
-      if (kind === TK_INVITE && status < 300 && X.okId[ti]! < 0) X.okId[ti] = id;
+      if (kind === TK_INVITE && status < 300 && X.okId1[ti] === 0) X.okId1[ti] = id + 1;
       if (g >= 0) this.#groupFinal(id, ti, g, status, us, towardsOrigin, initialInvite);
     }
     const tmc = this.#classOf(this.#txnMethodKey(ti));
@@ -1207,11 +1252,11 @@ export class Tier1Analysis {
         if (this.dState[d] === DS_EARLY) this.dResponse[d] = id;
         this.#setDialogState(d, DS_CONFIRMED, us);
       }
-      if (X.dialog[ti]! < 0) X.dialog[ti] = d;
+      if (X.dialog1[ti] === 0) X.dialog1[ti] = d + 1;
       this.#dlgCol[id] = d + 1;
     }
     if (g >= 0 && status >= 300 && initialInvite) {
-      const cseq = X.cseq[ti]!;
+      const cseq = this.#txnCseq(ti);
       for (let d = this.#gDlgHead[g]!; d >= 0; d = this.#dlgNext[d]!)
         if (
           this.dState[d] === DS_EARLY &&
@@ -1296,7 +1341,7 @@ export class Tier1Analysis {
     const d = this.#dlgCol[id]! - 1;
     if (d >= 0) return d;
     const t = this.#txnCol[id]! - 1;
-    return t >= 0 ? this.tx.dialog[t]! : -1;
+    return t >= 0 ? this.tx.dialog(t) : -1;
   }
   /** Whether message `id` is a retransmission. */
   isRetransmission(id: number): boolean {
@@ -1419,11 +1464,11 @@ export class Tier1Analysis {
       if (
         X.requestId[t]! >= 0 &&
         X.finalStatus[t] === 0 &&
-        now - X.startUs[t]! > TIMER_64T1_US &&
+        now - this.#time(X.firstId[t]!) > TIMER_64T1_US &&
         X.kind[t] !== TK_ACK
       )
         n++;
-      const ok = X.okId[t]!;
+      const ok = X.okId(t);
       if (ok >= 0 && X.acked[t] === 0 && now - this.#time(ok) > TIMER_64T1_US) n++;
     }
     if (this.#pddLong(g)) n++;
@@ -1537,15 +1582,43 @@ export class Tier1Analysis {
         }),
       );
     };
+    // The rules' columns for the transactions they can name (no final, or a 2xx not ACKed), in order.
+    const cand: number[] = [];
+    for (let x = 0; x < X.n; x++)
+      if ((X.requestId[x]! >= 0 && X.finalStatus[x] === 0) || (X.okId1[x]! > 0 && X.acked[x] === 0))
+        cand.push(x);
+    const m = cand.length;
+    const cols = {
+      n: m,
+      kind: new Uint8Array(m),
+      methodName: (k: number): string => X.methodName(cand[k]!),
+      cseq: new Float64Array(m),
+      requestId: new Int32Array(m),
+      finalStatus: new Int32Array(m),
+      okId: new Int32Array(m),
+      startUs: new Float64Array(m),
+      acked: new Uint8Array(m),
+    };
+    for (let k = 0; k < m; k++) {
+      const x = cand[k]!;
+      cols.kind[k] = X.kind[x]!;
+      cols.cseq[k] = this.#txnCseq(x);
+      cols.requestId[k] = X.requestId[x]!;
+      cols.finalStatus[k] = X.finalStatus[x]!;
+      cols.okId[k] = X.okId(x);
+      cols.startUs[k] = this.#time(X.firstId[x]!);
+      cols.acked[k] = X.acked[x]!;
+    }
     txnTimerRules(
-      X,
+      cols,
       now,
       (id) => this.#time(id),
-      (ti) => {
+      (k) => {
+        const ti = cand[k]!;
         const r = X.requestId[ti]!;
         return r >= 0 ? t.dst(r) : t.src(X.firstId[ti]!);
       },
-      add,
+      (code, message, id, k) => add(code, message, id, cand[k]!),
     );
     for (let g = 0; g < this.ng; g++) {
       if (!this.#pddLong(g)) continue;
@@ -1561,11 +1634,50 @@ export class Tier1Analysis {
     return out.sort((x, y) => (x.messageId ?? 0) - (y.messageId ?? 0));
   }
 
+  /**
+   * Transaction `ti` as the full analyzer's table holds it (its columns there: the times in µs, the
+   * state sequence as state index and µs alternating), read from tier 1's columns and the trace's.
+   */
+  transaction(ti: number): Tier1Transaction {
+    this.#sync();
+    const X = this.tx;
+    const first = X.firstId[ti]!;
+    const finalId = X.finalId(ti);
+    const ids = X.stateIds(ti);
+    for (let k = 1; k < ids.length; k += 2) ids[k] = this.#time(ids[k]!);
+    return {
+      kind: X.kind[ti]!,
+      method: X.methodName(ti),
+      cseq: this.#txnCseq(ti),
+      group: this.#groupOfMsg(first),
+      requestId: X.requestId[ti]!,
+      firstId: first,
+      finalStatus: X.finalStatus[ti]!,
+      finalId,
+      okId: X.okId(ti),
+      dialog: X.dialog(ti),
+      peer: X.peer[ti]!,
+      retransmissions: X.retransmissions[ti]!,
+      reqRetrans: X.reqRetrans[ti]!,
+      responses: X.responses[ti]!,
+      requests: X.requests[ti]!,
+      startUs: this.#time(first),
+      lastUs: this.#time(X.lastId(ti)),
+      finalUs: finalId >= 0 ? this.#time(finalId) : -1,
+      reqLastUs: this.#time(X.reqLastId(ti)),
+      rfc2543: X.rfc2543[ti]!,
+      acked: X.acked[ti]!,
+      inDialog: X.inDialog[ti]!,
+      flags: X.flags[ti]!,
+      states: ids,
+    };
+  }
+
   /** Bytes held by tier 1's tables (typed arrays; the trace's columns not counted). */
   memoryBytes(): number {
     let b = this.#txnCol.byteLength * 3 + this.#mflags.byteLength + this.#groupOfKey.byteLength;
     b += this.tx.bytes + this.#txnByKey.bytes + this.#dlgByKey.bytes + this.#txnNext.byteLength;
-    b += this.gKey.length * (4 * 12 + 8 * 7 + 2) + this.dGroup.length * (4 * 9 + 8 * 11 + 3);
+    b += this.gKey.length * (4 * 12 + 8 * 7 + 2) + this.dGroup.length * (4 * 12 + 8 * 10 + 3);
     b += this.#rtId.length * 16 + this.#dgCode.length * 29 + this.#msgFirst.size * 40;
     return b;
   }

@@ -98,6 +98,10 @@ export class ByteWriter {
     else for (let i = start; i < end; i++) b[o++] = src[i]!;
     this.o = this.o + n;
   }
+  /** Octets written since {@link reset}. */
+  get size(): number {
+    return this.o - this.s;
+  }
   /** The message written since {@link reset}, as a view of the slab. */
   take(): Uint8Array {
     const out = this.buf.subarray(this.s, this.o);

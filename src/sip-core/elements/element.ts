@@ -32,6 +32,7 @@ import {
   hasKeyField,
   keyText,
   methodOf,
+  sentByHostAt,
 } from './msg-index';
 import {
   type ClientTransaction,
@@ -378,12 +379,11 @@ export abstract class SipElement implements TransportListener {
    * is one plain value, null when the caller must use {@link receivedViaOf} on the decoded value.
    */
   protected receivedViaLine(req: SipMessage, source: TransportAddress): Uint8Array | null | undefined {
-    // the top Via's parameters read from the octets (no header section decoded)
-    const rport = keyText(req, F_RPORT);
-    const wantRport = rport === '' || this.alwaysRport;
-    const addReceived =
-      (wantRport || !sentByHostIs(keyText(req, F_SENTBY), source.host)) && !hasKeyField(req, F_RECEIVED);
-    if (!addReceived && rport !== '' && !(rport === null && wantRport)) return undefined;
+    // the top Via's parameters read from the octets (no header section decoded, no strings made)
+    const rport = rportOf(req);
+    const wantRport = rport === RPORT_EMPTY || this.alwaysRport;
+    const addReceived = (wantRport || !viaHostIs(req, source.host)) && !hasKeyField(req, F_RECEIVED);
+    if (!addReceived && rport !== RPORT_EMPTY && !(rport === RPORT_ABSENT && wantRport)) return undefined;
     const fx = topViaFields.of(req);
     const i = fx.first(K_VIA);
     if (i < 0) return null;
@@ -420,13 +420,12 @@ export abstract class SipElement implements TransportListener {
       )
         rportEnd = i + 6;
     }
-    const rport = keyText(req, F_RPORT);
-    const wantRport = rport === '' || this.alwaysRport;
-    if (rport === '' && rportEnd < 0) return false;
-    const received =
-      (wantRport || !sentByHostIs(keyText(req, F_SENTBY), source.host)) && !hasKeyField(req, F_RECEIVED);
+    const rport = rportOf(req);
+    const wantRport = rport === RPORT_EMPTY || this.alwaysRport;
+    if (rport === RPORT_EMPTY && rportEnd < 0) return false;
+    const received = (wantRport || !viaHostIs(req, source.host)) && !hasKeyField(req, F_RECEIVED);
     w.bytes(P_VIA);
-    if (rport === '') {
+    if (rport === RPORT_EMPTY) {
       w.span(raw, start, rportEnd);
       w.bytes(EQ);
       w.uint(source.port);
@@ -436,7 +435,7 @@ export abstract class SipElement implements TransportListener {
       w.bytes(RECEIVED_EQ);
       w.str(source.host);
     }
-    if (rport === null && wantRport) {
+    if (rport === RPORT_ABSENT && wantRport) {
       w.bytes(RPORT_EQ);
       w.uint(source.port);
     }
@@ -446,12 +445,12 @@ export abstract class SipElement implements TransportListener {
 
   /** Where responses to `msg` go (RFC 3261 §18.2.2; RFC 3581 §4 when rport is used). */
   replyAddress(msg: SipMessage, source: TransportAddress): TransportAddress {
-    const rport = keyText(msg, F_RPORT);
+    const rport = rportOf(msg);
     const port =
-      rport === '' || this.alwaysRport
+      rport === RPORT_EMPTY || this.alwaysRport
         ? source.port
-        : rport
-          ? Number(rport)
+        : rport === RPORT_VALUE
+          ? Number(keyText(msg, F_RPORT))
           : sentByPort(keyText(msg, F_SENTBY));
     // `received` is always honoured: the response goes to the source IP.
     const transport = this.transport.local.transport;
@@ -484,12 +483,66 @@ export abstract class SipElement implements TransportListener {
     status: number,
     o: ResponseOptions = {},
   ): Uint8Array {
-    const raw = req.raw;
-    const fx = responseFields.of(req);
     const w = writer.reset();
     w.bytes(statusLine(status, o.reason));
     const rr = o.recordRoute === true;
     const toTag = o.toTag && status > 100 && !hasKeyField(req, F_TOTAG) ? o.toTag : null;
+    const e = this.echo;
+    if (
+      e.req === req &&
+      e.source === source &&
+      e.toTag === toTag &&
+      e.rr === rr &&
+      e.alwaysRport === this.alwaysRport &&
+      status !== 100
+    ) {
+      // the fields a provisional response with this tag copied: the same octets again
+      w.bytes(e.bytes);
+      e.req = null;
+      return this.endResponse(w, o);
+    }
+    const echoStart = w.size;
+    this.echoFields(w, req, source, status, rr, toTag);
+    if (toTag !== null && status < 200) {
+      // a provisional response with our tag: its final response copies the same fields (kept
+      // until then as a view of this message)
+      const echoEnd = w.size;
+      const out = this.endResponse(w, o);
+      e.req = req;
+      e.source = source;
+      e.toTag = toTag;
+      e.rr = rr;
+      e.alwaysRport = this.alwaysRport;
+      e.bytes = out.subarray(echoStart, echoEnd);
+      return out;
+    }
+    return this.endResponse(w, o);
+  }
+
+  /**
+   * The fields a response to `req` copies (provisional with a To tag → the final response to the
+   * same request copies the same ones, see makeResponse), and their octets: one request at a time.
+   */
+  private readonly echo: {
+    req: SipMessage | null;
+    source: TransportAddress | null;
+    toTag: string | null;
+    rr: boolean;
+    alwaysRport: boolean;
+    bytes: Uint8Array;
+  } = { req: null, source: null, toTag: null, rr: false, alwaysRport: false, bytes: CRLF };
+
+  /** The fields of a response copied from its request (makeResponse), in the request's order. */
+  private echoFields(
+    w: ByteWriter,
+    req: SipMessage,
+    source: TransportAddress,
+    status: number,
+    rr: boolean,
+    toTag: string | null,
+  ): void {
+    const raw = req.raw;
+    const fx = responseFields.of(req);
     let firstVia = true;
     const n = fx.count;
     // the copied fields in the request's order, read from the parser's index by key id
@@ -538,6 +591,10 @@ export abstract class SipElement implements TransportListener {
       w.span(raw, fx.vs(i), fx.ve(i));
       w.bytes(CRLF);
     }
+  }
+
+  /** makeResponse's header fields from its options, the body, and the message taken. */
+  private endResponse(w: ByteWriter, o: ResponseOptions): Uint8Array {
     if (o.headers) for (const h of o.headers) w.line(h);
     if (o.headerBytes) w.bytes(o.headerBytes);
     const body = o.body;
@@ -742,6 +799,20 @@ function sentByHostIs(sentBy: string | null, host: string): boolean {
     if ((a >= 65 && a <= 90 ? a | 0x20 : a) !== host.charCodeAt(i)) return false;
   }
   return true;
+}
+
+/** `sentByHost(keyText(m, F_SENTBY)) === host`, from the octets when they tell. */
+function viaHostIs(m: SipMessage, host: string): boolean {
+  return sentByHostAt(m, host) ?? sentByHostIs(keyText(m, F_SENTBY), host);
+}
+
+/** What `keyText(m, F_RPORT)` is: null, '' (RFC 3581's request for the port) or a value. */
+const RPORT_ABSENT = 0;
+const RPORT_EMPTY = 1;
+const RPORT_VALUE = 2;
+function rportOf(m: SipMessage): number {
+  if (!hasKeyField(m, F_RPORT)) return RPORT_ABSENT;
+  return hasKeyField(m, F_RPORT, true) ? RPORT_VALUE : RPORT_EMPTY;
 }
 
 /** Host of a Via sent-by (`host[:port]`, `[v6]:port`), lower-cased as {@link viaParts} gives it. */

@@ -636,8 +636,9 @@ export function addSplice(start: number, end: number, rank: number, text: string
 export function writeSplices(msg: SipMessage, bodyEnd: number): Uint8Array {
   const raw = msg.raw;
   // insertion sort (a handful of splices): by offset, then rank, stable
+  // (ord is only read below spCount, each entry written first: its length is never cut, which
+  // would let go of its storage)
   const ord = spOrder;
-  ord.length = 0;
   for (let i = 0; i < spCount; i++) {
     let j = i - 1;
     const s = spNum[3 * i]!;

@@ -22,6 +22,7 @@ import {
   ParsedMessage,
 } from '../message/sip-message';
 import { requestMethod } from '../stack/transaction/table';
+import { nameAddrUri } from './sip-util';
 
 /** Key header ids of the parser's index (`KEY_HEADER_CANONICAL`). */
 export const K_OTHER = 0;
@@ -114,9 +115,9 @@ export class FieldIndex {
   listValues(i: number, out: string[]): void {
     const raw = this.raw;
     const spans = scratch;
-    spans.length = 0;
+    spans.length = SCRATCH_BASE;
     splitCommaSpans(raw, this.vs(i), this.ve(i), spans);
-    for (let k = 0; k < spans.length; k += 2)
+    for (let k = SCRATCH_BASE; k < spans.length; k += 2)
       if (spans[k + 1]! > spans[k]!) out.push(this.text(i, spans[k]!, spans[k + 1]!));
   }
   /** raw[s, e) inside field i, unfolded: a slice of the message's decoded header when the field has no fold. */
@@ -130,11 +131,62 @@ export class FieldIndex {
   firstListValue(i: number): string | null {
     const raw = this.raw;
     const spans = scratch;
-    spans.length = 0;
+    spans.length = SCRATCH_BASE;
     splitCommaSpans(raw, this.vs(i), this.ve(i), spans);
-    for (let k = 0; k < spans.length; k += 2)
+    for (let k = SCRATCH_BASE; k < spans.length; k += 2)
       if (spans[k + 1]! > spans[k]!) return this.text(i, spans[k]!, spans[k + 1]!);
     return null;
+  }
+  /**
+   * `nameAddrUri(value(i))`: the URI of a name-addr field (From, To) made from its own octets when
+   * they are ASCII on one line, so a value's other parts (a tag that differs on every call) are
+   * never decoded and the URI, the same on every call, comes from the text cache.
+   */
+  nameAddrUri(i: number): string {
+    return this.uriIn(i, this.vs(i), this.ve(i)) ?? nameAddrUri(this.value(i));
+  }
+  /** `nameAddrUri(firstListValue(i))` (a Contact's URI), null when firstListValue is null; see {@link nameAddrUri}. */
+  firstListUri(i: number): string | null {
+    const spans = scratch;
+    spans.length = SCRATCH_BASE;
+    splitCommaSpans(this.raw, this.vs(i), this.ve(i), spans);
+    for (let k = SCRATCH_BASE; k < spans.length; k += 2) {
+      const s = spans[k]!;
+      const e = spans[k + 1]!;
+      if (e > s) return this.uriIn(i, s, e) ?? nameAddrUri(this.text(i, s, e));
+    }
+    return null;
+  }
+  /**
+   * What nameAddrUri gives for raw[s, e) of field i (the text inside the first `<` and the next `>`,
+   * else before the first `;`, trimmed), from the octets; null when field i is folded, not from the
+   * parser's index, or holds a non-ASCII octet there.
+   */
+  private uriIn(i: number, s: number, e: number): string | null {
+    if (this.pm === null || (this.ix[this.o + i * 5 + 4]! & FOLDED) !== 0) return null;
+    const raw = this.raw;
+    let lt = -1;
+    let semi = -1;
+    for (let k = s; k < e; k++) {
+      const c = raw[k]!;
+      if (c >= 0x80) return null;
+      if (c === 60 /* < */ && lt < 0) lt = k;
+      else if (c === 59 /* ; */ && semi < 0) semi = k;
+    }
+    let a = s;
+    let b = e;
+    if (lt >= 0) {
+      a = lt + 1;
+      for (let k = a; k < e; k++)
+        if (raw[k] === 62 /* > */) {
+          b = k;
+          break;
+        }
+    } else if (semi >= 0) b = semi;
+    // String.prototype.trim's ASCII white space
+    while (a < b && isTrimmedAscii(raw[a]!)) a++;
+    while (b > a && isTrimmedAscii(raw[b - 1]!)) b--;
+    return asciiText(raw, a, b);
   }
   /** Index of the first field with key id `id` (-1 when none). */
   first(id: number): number {
@@ -146,7 +198,18 @@ export class FieldIndex {
 
 const EMPTY = new Int32Array(0);
 const EMPTY_BYTES = new Uint8Array(0);
-const scratch: number[] = [];
+/**
+ * Where the comma spans start in {@link scratch}: the list is cut back to this length before each
+ * use, never to 0 (a length of 0 lets go of the array's storage, so every use allocated it again);
+ * a cut to half or more of the storage keeps it.
+ */
+const SCRATCH_BASE = 64;
+const scratch: number[] = new Array<number>(SCRATCH_BASE).fill(0);
+
+/** An ASCII code String.prototype.trim removes (tab, line feed, vertical tab, form feed, carriage return, space). */
+function isTrimmedAscii(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
 
 /** True when raw[s, e) equals the lower-case ASCII `lower`, ignoring case. */
 export function equalsIgnoreCase(raw: Uint8Array, s: number, e: number, lower: string): boolean {
@@ -341,6 +404,43 @@ function utf8LengthMayMatch(raw: Uint8Array, s: number, e: number): boolean {
 }
 
 /**
+ * Whether the host of the top Via's sent-by (`host[:port]`, `[v6]:port`; key field F_SENTBY) equals
+ * `host`, the sent-by's ASCII letters compared in lower case (what comparing the lower-cased host
+ * text says), read from the octets; null when they cannot tell (no parser index, no sent-by, a
+ * non-ASCII octet, an unclosed '['): the caller then compares the text.
+ */
+export function sentByHostAt(m: SipMessage, host: string): boolean | null {
+  if (!(m instanceof ParsedMessage)) return null;
+  const s = m.ix[m.base + 2 * F_SENTBY]!;
+  if (s < 0) return null;
+  const e = m.ix[m.base + 2 * F_SENTBY + 1]!;
+  const raw = m.raw;
+  let end = -1;
+  if (raw[s] === 91 /* [ */) {
+    for (let i = s; i < e; i++)
+      if (raw[i] === 93 /* ] */) {
+        end = i + 1;
+        break;
+      }
+    if (end < 0) return null;
+  } else {
+    end = e;
+    for (let i = e - 1; i >= s; i--)
+      if (raw[i] === 58 /* : */) {
+        end = i;
+        break;
+      }
+  }
+  for (let i = s; i < e; i++) if (raw[i]! >= 0x80) return null;
+  if (end - s !== host.length) return false;
+  for (let i = 0; i < host.length; i++) {
+    const a = raw[s + i]!;
+    if ((a >= 65 && a <= 90 ? a | 0x20 : a) !== host.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
  * Key field `f` as a string equal to the getter's (null when absent), made from its own octets
  * when they are ASCII: no header section decoded, and the string is not a slice of one (a value
  * kept for long, such as a dialog's tag, does not hold the whole decoded header alive).
@@ -351,6 +451,46 @@ export function keyText(m: SipMessage, f: number): string | null {
   if (s < 0) return null;
   const e = m.ix[m.base + 2 * f + 1]!;
   return asciiText(m.raw, s, e) ?? keyGetter(m, f);
+}
+
+/**
+ * {@link keyText} for a field whose text differs on every call (a Call-ID, a tag): made from its
+ * octets without the text cache (hashing it there would only evict a value that comes back).
+ */
+export function keyTextOnce(m: SipMessage, f: number): string | null {
+  if (!(m instanceof ParsedMessage)) return keyGetter(m, f);
+  const s = m.ix[m.base + 2 * f]!;
+  if (s < 0) return null;
+  const e = m.ix[m.base + 2 * f + 1]!;
+  const n = e - s;
+  if (n > 64) return asciiText(m.raw, s, e) ?? keyGetter(m, f);
+  const raw = m.raw;
+  const codes = (codesBySize[n] ??= new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    const c = raw[s + i]!;
+    if (c >= 0x80) return keyGetter(m, f);
+    codes[i] = c;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** `keyText(m, f)?.startsWith(prefix) === true` for an ASCII `prefix`, from the octets when they tell. */
+export function keyFieldStartsWith(m: SipMessage, f: number, prefix: string): boolean {
+  if (m instanceof ParsedMessage) {
+    const s = m.ix[m.base + 2 * f]!;
+    if (s < 0) return false;
+    const e = m.ix[m.base + 2 * f + 1]!;
+    const raw = m.raw;
+    let i = 0;
+    for (; i < prefix.length && s + i < e; i++) {
+      const c = raw[s + i]!;
+      if (c >= 0x80) break;
+      if (c !== prefix.charCodeAt(i)) return false;
+    }
+    if (i === prefix.length) return true;
+    if (s + i === e) return false; // all ASCII and shorter than the prefix
+  }
+  return keyText(m, f)?.startsWith(prefix) === true;
 }
 
 /**
@@ -451,9 +591,15 @@ const otherFields = new FieldIndex();
 
 /** FNV-1a of the UTF-8 octets of `t` (what {@link keyFieldHash} gives for a field holding t). */
 export function utf8Hash(t: string): number {
-  let ascii = true;
-  for (let i = 0; i < t.length && ascii; i++) if (t.charCodeAt(i) >= 0x80) ascii = false;
-  if (ascii) return fnvStr(FNV_BASIS, t);
+  // fnvStr's loop, left at the first non-ASCII unit (one pass over an ASCII text, not two)
+  let x = FNV_BASIS | 0;
+  let i = 0;
+  for (; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x80) break;
+    x = Math.imul(x ^ c, 0x01000193);
+  }
+  if (i === t.length) return x >>> 0;
   const b = new TextEncoder().encode(t);
   let h = FNV_BASIS | 0;
   for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);

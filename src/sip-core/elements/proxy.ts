@@ -22,6 +22,7 @@ import {
   loopMarkOf,
   keyFieldFnv,
   keyFieldsHash,
+  keyFieldStartsWith,
   keyText,
   methodOf,
 } from './msg-index';
@@ -37,7 +38,7 @@ import type {
 } from '../script';
 import { ScriptInterpreter, newScriptState } from '../script';
 import type { RunOptions, ScriptRun } from '../script';
-import type { Micros, TimerHandle } from '../stack/clock';
+import type { Micros, TimerHandle, TimerTarget } from '../stack/clock';
 import { MS } from '../stack/clock';
 import type { Transport, TransportAddress } from '../stack/transport';
 import { CallbackTu, type ElementEnv, SipElement, encodeMessage, topViaValue } from './element';
@@ -98,6 +99,35 @@ interface Branch {
   cancelled: boolean;
   done: boolean;
   timerC: TimerHandle | null;
+}
+
+/** What a branch's timer does when it fires (BranchState.onTimer codes). */
+const T_TIMER_C = 0;
+const T_FR = 1;
+
+/**
+ * A {@link Branch} that is also the target of its Timer C / fr_timer: the clock calls
+ * `onTimer(code)` instead of a closure per timer.
+ */
+class BranchState implements Branch, TimerTarget {
+  client: ClientTransaction | null = null;
+  status = 0;
+  final: SipMessage | null = null;
+  provisional = false;
+  cancelled = false;
+  done = false;
+  timerC: TimerHandle | null = null;
+  constructor(
+    private readonly proxy: Proxy,
+    readonly txn: ProxyTxn,
+    readonly index: number,
+    readonly uri: string,
+    public dest: TransportAddress,
+    public bytes: Uint8Array,
+  ) {}
+  onTimer(code: number): void {
+    this.proxy.onBranchTimer(this, code);
+  }
 }
 
 /** The per-transaction proxy state (Kamailio's "tm" cell). */
@@ -286,7 +316,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (
       method === 'ACK' &&
       hasKeyField(msg, F_TOTAG, true) &&
-      keyText(msg, F_TOTAG)!.startsWith(this.slTagPrefix)
+      keyFieldStartsWith(msg, F_TOTAG, this.slTagPrefix)
     )
       return;
     const ctx = new ProxyMsg(msg, source, method);
@@ -548,36 +578,25 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     const branch = flatConcat(this.loopMark(ctx), this.ids.token(8), String(index));
     const bytes = this.forwardBytes(ctx, uri, branch);
     const dest = this.nextHop(ctx, uri, du, target);
-    const b: Branch = {
-      txn,
-      index,
-      uri,
-      client: null,
-      dest,
-      bytes,
-      status: 0,
-      final: null,
-      provisional: false,
-      cancelled: false,
-      done: false,
-      timerC: null,
-    };
+    const b = new BranchState(this, txn, index, uri, dest, bytes);
     txn.branches.push(b);
     const method = ctx.method ?? '';
     b.client = this.clientTransaction(bytes, branch, method, dest, this.branchTu, b);
     // Kamailio fr_timer: no response at all within fr_timer → 408 for the branch.
-    if (this.fr !== null && method === 'INVITE') {
-      b.timerC = this.clock.schedule(
-        this.fr,
-        () => {
-          b.timerC = null;
-          if (!b.provisional && !b.done) {
-            if (b.client?.kind === 'invite-client') b.client.terminate();
-            this.onBranchFinal(txn, b, 408, null);
-          }
-        },
-        'fr_timer',
-      );
+    if (this.fr !== null && method === 'INVITE')
+      b.timerC = this.clock.scheduleTarget(this.fr, b, T_FR, 'fr_timer');
+  }
+
+  /** A branch's Timer C / fr_inv_timer (T_TIMER_C) or fr_timer (T_FR) fired. @internal */
+  onBranchTimer(b: BranchState, code: number): void {
+    if (code === T_TIMER_C) {
+      this.onTimerC(b.txn, b);
+      return;
+    }
+    b.timerC = null;
+    if (!b.provisional && !b.done) {
+      if (b.client?.kind === 'invite-client') b.client.terminate();
+      this.onBranchFinal(b.txn, b, 408, null);
     }
   }
 
@@ -621,9 +640,10 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         // RFC 3261 §16.6 step 11 Timer C (> 3 min), or Kamailio's fr_inv_timer for INVITE.
         if (ctx.method === 'INVITE') {
           const c = this.frInv ?? 180_000 * MS;
-          b.timerC = this.clock.schedule(
+          b.timerC = this.clock.scheduleTarget(
             c,
-            () => this.onTimerC(txn, b),
+            b as BranchState, // (startBranch makes every branch)
+            T_TIMER_C,
             this.frInv !== null ? 'fr_inv_timer' : 'Timer C',
           );
         }

@@ -82,6 +82,8 @@ const int = (v: ScriptValue | undefined): number => {
   const n = Number.parseInt(str(v), str(v).startsWith('0x') ? 16 : 10);
   return Number.isFinite(n) ? n : 0;
 };
+/** The argument conversions of the catalogue's `run` functions (for scripts compiled to JavaScript). */
+export { str as argStr, opt as argOpt, int as argInt };
 
 /** Parses `[proto:]host[:port]` (or the two-argument form) for t_relay/forward. */
 export function parseRelayTarget(
@@ -146,7 +148,7 @@ const flagOp = (set: 'flags' | 'bflags', op: 'set' | 'reset' | 'test'): Function
 const statusRegexCache = new Map<string, RegExp | string>();
 
 /** `"A|b|C"` → `['A', 'B', 'C']`, kept per argument text (scripts pass the same few constants). */
-function methodList(arg: string): readonly string[] {
+export function methodList(arg: string): readonly string[] {
   let l = methodLists.get(arg);
   if (!l) {
     l = arg.split('|').map((s) => s.trim().toUpperCase());

@@ -9,7 +9,12 @@ export { caretExcerpt, loadScript } from './parser';
 export type { LogLevel, RelayTarget, ScriptHost, ScriptResult } from './host';
 export type { CallContext, FunctionSpec, ScriptState } from './functions';
 export { FUNCTIONS, KNOWN_PVS, newScriptState, parseRelayTarget } from './functions';
-export type { ExecutedStatement, RunOptions, RunOutcome, ScriptRun } from './interpreter';
-export { ScriptInterpreter, looseEquals } from './interpreter';
+export type { ExecutedStatement, RunOptions, RunOutcome, ScriptCompileMode, ScriptRun } from './interpreter';
+export {
+  ScriptInterpreter,
+  canCompileScriptsToJs,
+  looseEquals,
+  setScriptCompileDefault,
+} from './interpreter';
 export { MAX_REGEX_INPUT, compileScriptRegex, testScriptRegex } from './regex';
 export { preprocess, tokenize } from './lexer';

@@ -6,8 +6,18 @@
  */
 import type { Expr, RouteBlock, RouteKind, ScriptValue, Stmt } from './ast';
 import { MAIN_ROUTE } from './ast';
+import { KIND_ORDER, RUNTIME_NAMES, Unsupported, generateScript } from './codegen';
 import type { CallContext, ScriptState } from './functions';
-import { FUNCTIONS, functionRunner, newScriptState } from './functions';
+import {
+  FUNCTIONS,
+  argInt,
+  argOpt,
+  argStr,
+  functionRunner,
+  methodList,
+  newScriptState,
+  parseRelayTarget,
+} from './functions';
 import type { ScriptHost, ScriptResult } from './host';
 import type { LoadedScript } from './parser';
 import { compileScriptRegex, testScriptRegex } from './regex';
@@ -138,7 +148,8 @@ class Exec<M> {
   }
 
   rec(
-    s: At,
+    line: number,
+    col: number,
     text: string,
     kind: ExecutedStatement['kind'],
     result: ScriptValue | boolean,
@@ -147,8 +158,8 @@ class Exec<M> {
     if (!this.record) return null;
     const r: ExecutedStatement = {
       route: this.routeName,
-      line: s.pos.line,
-      col: s.pos.col,
+      line,
+      col,
       text,
       kind,
       result,
@@ -160,10 +171,7 @@ class Exec<M> {
   }
 
   tick(at: At, text: string): void {
-    if (++this.steps > this.maxSteps) {
-      this.rec(at, text, 'limit', null, `step limit ${this.maxSteps} reached`);
-      throw new Stop('step-limit', `more than ${this.maxSteps} steps (an endless loop?)`);
-    }
+    if (++this.steps > this.maxSteps) stepLimit(this, at.pos.line, at.pos.col, text);
   }
 
   runBlock(block: CompiledBlock<M>, depth: number): number {
@@ -173,7 +181,7 @@ class Exec<M> {
     this.depth = depth;
     this.returnCode = 1;
     try {
-      return block.body(this);
+      return this.record ? block.bodyRec(this) : block.body(this);
     } finally {
       this.routeName = saved;
       this.depth = savedDepth;
@@ -206,26 +214,198 @@ type StmtFn<M> = (x: Exec<M>) => number;
 type ValueFn<M> = (x: Exec<M>) => ScriptValue;
 type TestFn<M> = (x: Exec<M>) => boolean;
 
+/** A compiled block: `body` runs it without statement records, `bodyRec` with them. */
 interface CompiledBlock<M> {
   label: string;
   body: StmtFn<M>;
+  bodyRec: StmtFn<M>;
+}
+
+/** Throws the step-limit stop (after recording it when the run records). */
+function stepLimit<M>(x: Exec<M>, line: number, col: number, text: string): never {
+  x.rec(line, col, text, 'limit', null, `step limit ${x.maxSteps} reached`);
+  throw new Stop('step-limit', `more than ${x.maxSteps} steps (an endless loop?)`);
+}
+
+/** Throws the route() depth-limit stop (after recording it when the run records). */
+function depthLimit<M>(x: Exec<M>, line: number, col: number, text: string): never {
+  x.rec(line, col, text, 'limit', null, `route() nesting limit ${x.maxDepth} reached`);
+  throw new Stop('depth-limit', `route() nested more than ${x.maxDepth} deep (endless recursion?)`);
+}
+
+/** `=~`/`!~` with a pattern computed at run time (cached; refused patterns recorded as a limit). */
+function dynamicRegex<M>(
+  x: Exec<M>,
+  v: ScriptValue,
+  pattern: ScriptValue,
+  line: number,
+  col: number,
+  want: boolean,
+): number {
+  const src = String(pattern ?? '');
+  let re = dynamicRegexCache.get(src);
+  if (re === undefined) {
+    const c = compileScriptRegex(src);
+    re = c.ok ? c.re : c.error;
+    if (dynamicRegexCache.size >= DYNAMIC_REGEX_CACHE_MAX) dynamicRegexCache.clear();
+    dynamicRegexCache.set(src, re);
+  }
+  if (typeof re === 'string') {
+    x.rec(line, col, `=~ ${src}`, 'limit', false, `regex refused: ${re}`);
+    return 0;
+  }
+  const m = v !== null && testScriptRegex(re, String(v));
+  return m === want ? 1 : 0;
+}
+
+/** `<`, `>`, `<=`, `>=`: numeric, 0 when either side is not a number. */
+function compare(op: '<' | '>' | '<=' | '>=', l: ScriptValue, r: ScriptValue): number {
+  const a = Number(l);
+  const b = Number(r);
+  if (Number.isNaN(a) || Number.isNaN(b)) return 0;
+  const res = op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b;
+  return res ? 1 : 0;
+}
+
+/** `+`: numeric for two numbers, string concatenation otherwise. */
+function plus(a: ScriptValue, b: ScriptValue): ScriptValue {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  return (a ?? '') + String(b ?? '');
+}
+
+/** A value as a condition: non-zero numbers and non-empty strings are true. */
+function truthy(y: ScriptValue): boolean {
+  return typeof y === 'number' ? y !== 0 : y !== null && y !== '';
 }
 
 /**
- * Binds a loaded script to a host; one instance per element. Each block is compiled once, on its
- * first run, into closures: no AST walk per message, pseudo-variables resolved to readers and
- * constant arguments evaluated at compile time. Statement records ("why did the proxy do this?")
- * are made only when the run asks for them.
+ * How scripts are compiled. `js`: to JavaScript source, one function per block (where `new
+ * Function` is allowed; otherwise, or for a script the code generator does not take, closures);
+ * `closures`: to closures only; `auto` (the default): `js`.
+ */
+export type ScriptCompileMode = 'auto' | 'js' | 'closures';
+
+let defaultCompileMode: ScriptCompileMode = 'auto';
+
+/** Sets the mode of interpreters made without one (tests compare both); returns the previous mode. */
+export function setScriptCompileDefault(mode: ScriptCompileMode): ScriptCompileMode {
+  const prev = defaultCompileMode;
+  defaultCompileMode = mode;
+  return prev;
+}
+
+let functionAvailable: boolean | undefined;
+
+/**
+ * Whether this platform compiles JavaScript source at run time (checked once). A page whose
+ * Content-Security-Policy has no `unsafe-eval` refuses `new Function`; scripts run as closures there.
+ */
+export function canCompileScriptsToJs(): boolean {
+  if (functionAvailable === undefined) {
+    try {
+      // a constant source: the availability probe
+      functionAvailable = (new Function('return 1') as () => unknown)() === 1;
+    } catch {
+      functionAvailable = false;
+    }
+  }
+  return functionAvailable;
+}
+
+/** The helpers a generated unit reads (the names are codegen's {@link RUNTIME_NAMES}). */
+const RUNTIME: Readonly<Record<(typeof RUNTIME_NAMES)[number], unknown>> = {
+  lim: stepLimit,
+  nz: (r: number) => (Number.isFinite(r) ? Math.trunc(r) : -1),
+  truthy,
+  leq: looseEquals,
+  myself: <M>(x: Exec<M>, o: ScriptValue) => o !== null && o !== '' && x.host.isMyself(String(o), x.msg),
+  reTest: (re: RegExp, v: ScriptValue) => v !== null && testScriptRegex(re, String(v)),
+  dynRe: dynamicRegex,
+  lt: (a: ScriptValue, b: ScriptValue) => compare('<', a, b),
+  gt: (a: ScriptValue, b: ScriptValue) => compare('>', a, b),
+  le: (a: ScriptValue, b: ScriptValue) => compare('<=', a, b),
+  ge: (a: ScriptValue, b: ScriptValue) => compare('>=', a, b),
+  add: plus,
+  toInt,
+  str: argStr,
+  opt: argOpt,
+  int: argInt,
+  methodList,
+  relay: (args: readonly ScriptValue[]) => parseRelayTarget(args),
+  runner: functionRunner,
+  noRoute: (name: string) => new Stop('no-such-route', `route[${name}] is not defined`),
+  depthLimit,
+  End,
+  END_EXIT,
+  END_DROP,
+  block: <M>(label: string, body: StmtFn<M>, bodyRec: StmtFn<M>): CompiledBlock<M> => ({
+    label,
+    body,
+    bodyRec,
+  }),
+};
+
+/** Units already instantiated, by generated source (one set of functions per distinct script). */
+const unitsBySource = new Map<string, CompiledBlock<unknown>[]>();
+const UNITS_MAX = 64;
+/** The unit of each loaded script (null: the code generator did not take it). */
+const unitsByScript = new WeakMap<LoadedScript, CompiledBlock<unknown>[] | null>();
+
+/** The script's blocks compiled to JavaScript, in codegen's {@link KIND_ORDER}, or null. */
+function jsUnit(script: LoadedScript): CompiledBlock<unknown>[] | null {
+  const known = unitsByScript.get(script);
+  if (known !== undefined) return known;
+  let unit: CompiledBlock<unknown>[] | null;
+  try {
+    const source = generateScript(script, routeLabel);
+    unit = unitsBySource.get(source) ?? null;
+    if (!unit) {
+      // the source is made from the AST alone: literals through JSON.stringify, identifiers codegen's own
+      const factory = new Function('rt', source) as (rt: typeof RUNTIME) => CompiledBlock<unknown>[];
+      unit = factory(RUNTIME);
+      if (unitsBySource.size >= UNITS_MAX) unitsBySource.clear();
+      unitsBySource.set(source, unit);
+    }
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    unit = null;
+  }
+  unitsByScript.set(script, unit);
+  return unit;
+}
+
+/**
+ * Binds a loaded script to a host; one instance per element. Where the platform compiles
+ * JavaScript at run time (Node: the CLI, the main process, workers, the bench), the whole script is
+ * compiled at construction to JavaScript source (codegen.ts: one function per block, host methods
+ * called directly, shared by every interpreter of the same script); elsewhere (a page whose
+ * Content-Security-Policy has no `unsafe-eval`; the renderer runs no scripts today) each block is
+ * compiled once, on its first run, into closures. Both: no AST walk per message, pseudo-variables
+ * resolved to readers and constant arguments evaluated at compile time, the same records, steps,
+ * limits and errors. Statement records ("why did the proxy do this?") are made only when the run
+ * asks for them.
  */
 export class ScriptInterpreter<M> {
   private readonly compiled = new Map<RouteBlock, CompiledBlock<M>>();
   private readonly pool: Exec<M>[] = [];
   private readonly pvReaders = new Map<string, ValueFn<M>>();
+  /** How this interpreter runs its blocks: generated JavaScript or closures. */
+  readonly engine: 'js' | 'closures';
 
   constructor(
     readonly script: LoadedScript,
     readonly host: ScriptHost<M>,
-  ) {}
+    options: { compile?: ScriptCompileMode } = {},
+  ) {
+    const mode = options.compile ?? defaultCompileMode;
+    const unit = mode !== 'closures' && canCompileScriptsToJs() ? jsUnit(script) : null;
+    if (unit) {
+      let i = 0;
+      for (const kind of KIND_ORDER)
+        for (const b of script.routes[kind].values()) this.compiled.set(b, unit[i++] as CompiledBlock<M>);
+    }
+    this.engine = unit ? 'js' : 'closures';
+  }
 
   /** True when the script has the given block. */
   has(kind: RouteKind, name: string = MAIN_ROUTE): boolean {
@@ -325,9 +505,9 @@ export class ScriptInterpreter<M> {
     let c = this.compiled.get(block);
     if (!c) {
       // Registered before its body is compiled: a block that calls itself through route() finds it.
-      c = { label: routeLabel(block.kind, block.name), body: () => NORMAL };
+      c = { label: routeLabel(block.kind, block.name), body: () => NORMAL, bodyRec: () => NORMAL };
       this.compiled.set(block, c);
-      c.body = this.list(block.body);
+      c.body = c.bodyRec = this.list(block.body);
     }
     return c;
   }
@@ -366,7 +546,7 @@ export class ScriptInterpreter<M> {
         return (x) => {
           x.tick(s, text);
           const c = cond(x);
-          if (x.record) x.rec(s, text, 'if', c);
+          if (x.record) x.rec(s.pos.line, s.pos.col, text, 'if', c);
           if (c) return then(x);
           return otherwise ? otherwise(x) : NORMAL;
         };
@@ -378,7 +558,7 @@ export class ScriptInterpreter<M> {
           x.tick(s, text);
           for (;;) {
             const c = cond(x);
-            if (x.record) x.rec(s, text, 'while', c);
+            if (x.record) x.rec(s.pos.line, s.pos.col, text, 'while', c);
             if (!c) return NORMAL;
             const flow = body(x);
             if (flow === BREAK) return NORMAL;
@@ -394,7 +574,7 @@ export class ScriptInterpreter<M> {
         return (x) => {
           x.tick(s, text);
           const v = subject(x);
-          if (x.record) x.rec(s, text, 'switch', v);
+          if (x.record) x.rec(s.pos.line, s.pos.col, text, 'switch', v);
           let matched = false;
           for (const c of cases) {
             if (!matched) matched = c.values === null ? false : c.values.some((y) => looseEquals(v, y));
@@ -425,7 +605,15 @@ export class ScriptInterpreter<M> {
           if (name === 'var') x.state.vars.set(key, v);
           else if (name === 'avp' || name === 'xavp') x.state.avps.set(key, v);
           else ok = x.host.setPv(name, arg, v, x.msg);
-          if (x.record) x.rec(s, text, 'assign', v, ok ? undefined : `$${name} was not set by this element`);
+          if (x.record)
+            x.rec(
+              s.pos.line,
+              s.pos.col,
+              text,
+              'assign',
+              v,
+              ok ? undefined : `$${name} was not set by this element`,
+            );
           return NORMAL;
         };
       }
@@ -435,7 +623,7 @@ export class ScriptInterpreter<M> {
           x.tick(s, text);
           const v = value ? value(x) : 1;
           x.returnCode = toInt(v);
-          if (x.record) x.rec(s, text, 'return', x.returnCode);
+          if (x.record) x.rec(s.pos.line, s.pos.col, text, 'return', x.returnCode);
           return RETURN;
         };
       }
@@ -445,14 +633,14 @@ export class ScriptInterpreter<M> {
         const kind = s.type;
         return (x) => {
           x.tick(s, text);
-          if (x.record) x.rec(s, text, kind, null);
+          if (x.record) x.rec(s.pos.line, s.pos.col, text, kind, null);
           return flow;
         };
       }
       case 'break':
         return (x) => {
           x.tick(s, text);
-          if (x.record) x.rec(s, text, 'break', null);
+          if (x.record) x.rec(s.pos.line, s.pos.col, text, 'break', null);
           return BREAK;
         };
     }
@@ -468,14 +656,11 @@ export class ScriptInterpreter<M> {
       const script = this.script;
       return (x) => {
         x.tick(c, text);
-        const record = x.rec(c, text, 'call', null);
+        const record = x.record ? x.rec(c.pos.line, c.pos.col, text, 'call', null) : null;
         const name = String(nameOf(x) ?? '');
         const block = script.routes.request.get(name);
         if (!block) throw new Stop('no-such-route', `route[${name}] is not defined`);
-        if (x.depth + 1 > x.maxDepth) {
-          x.rec(c, text, 'limit', null, `route() nesting limit ${x.maxDepth} reached`);
-          throw new Stop('depth-limit', `route() nested more than ${x.maxDepth} deep (endless recursion?)`);
-        }
+        if (x.depth + 1 > x.maxDepth) depthLimit(x, c.pos.line, c.pos.col, text);
         let flow: number;
         try {
           flow = x.runBlock(this.compile(block), x.depth + 1);
@@ -527,7 +712,7 @@ export class ScriptInterpreter<M> {
     } else run = functionRunner<M>(name);
     return (x) => {
       x.tick(c, text);
-      const record = x.rec(c, text, 'call', null);
+      const record = x.record ? x.rec(c.pos.line, c.pos.col, text, 'call', null) : null;
       let args: ScriptValue[] = constArgs;
       if (!allConst) {
         args = new Array<ScriptValue>(nargs);
@@ -537,7 +722,7 @@ export class ScriptInterpreter<M> {
         }
       }
       const notes = x.notes;
-      notes.length = 0;
+      if (notes.length !== 0) notes.length = 0;
       const ctx = x.ctx;
       ctx.args = args;
       const r = normalize(run(ctx));
@@ -569,10 +754,7 @@ export class ScriptInterpreter<M> {
       return e.op === '&&' ? (x) => l(x) && r(x) : (x) => l(x) || r(x);
     }
     const v = this.value(e);
-    return (x) => {
-      const y = v(x);
-      return typeof y === 'number' ? y !== 0 : y !== null && y !== '';
-    };
+    return (x) => truthy(v(x));
   }
 
   private value(e: Expr): ValueFn<M> {
@@ -632,22 +814,10 @@ export class ScriptInterpreter<M> {
           };
         }
         const r = this.value(e.right);
+        const { line, col } = e.pos;
         return (x) => {
           const v = l(x);
-          const src = String(r(x) ?? '');
-          let re = dynamicRegexCache.get(src);
-          if (re === undefined) {
-            const c = compileScriptRegex(src);
-            re = c.ok ? c.re : c.error;
-            if (dynamicRegexCache.size >= DYNAMIC_REGEX_CACHE_MAX) dynamicRegexCache.clear();
-            dynamicRegexCache.set(src, re);
-          }
-          if (typeof re === 'string') {
-            x.rec(e, `=~ ${src}`, 'limit', false, `regex refused: ${re}`);
-            return 0;
-          }
-          const m = v !== null && testScriptRegex(re, String(v));
-          return m === want ? 1 : 0;
+          return dynamicRegex(x, v, r(x), line, col, want);
         };
       }
       case '<':
@@ -658,11 +828,8 @@ export class ScriptInterpreter<M> {
         const l = this.value(e.left);
         const r = this.value(e.right);
         return (x) => {
-          const a = Number(l(x));
-          const b = Number(r(x));
-          if (Number.isNaN(a) || Number.isNaN(b)) return 0;
-          const res = op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b;
-          return res ? 1 : 0;
+          const a = l(x);
+          return compare(op, a, r(x));
         };
       }
       case '+': {
@@ -670,9 +837,7 @@ export class ScriptInterpreter<M> {
         const r = this.value(e.right);
         return (x) => {
           const a = l(x);
-          const b = r(x);
-          if (typeof a === 'number' && typeof b === 'number') return a + b;
-          return (a ?? '') + String(b ?? '');
+          return plus(a, r(x));
         };
       }
       case '-': {

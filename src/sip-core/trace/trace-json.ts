@@ -5,6 +5,7 @@
  * false until `trace.analysis` is attached. A message's `diagnostics` are the codes of the pipeline
  * (framing, reassembly), the parser and the lint rules ([message] `lintMessage`).
  */
+import { captureDiagnostics } from './time-notices';
 import type { Diagnostic } from '../diagnostic';
 import { lintMessage } from '../message';
 import type { Trace, TraceSource } from './trace';
@@ -128,7 +129,7 @@ export function toTraceJson(trace: Trace, opts: TraceJsonOptions = {}): TraceJso
     transactions: an?.transactions() ?? [],
     dialogs: an?.dialogs() ?? [],
     calls: an?.calls() ?? [],
-    diagnostics: [...trace.fileDiagnostics, ...(an?.diagnostics() ?? [])],
+    diagnostics: [...captureDiagnostics(trace), ...(an?.diagnostics() ?? [])],
   };
 }
 
@@ -178,7 +179,7 @@ export async function writeTraceNdjson(
     ['transaction', an?.transactions() ?? []],
     ['dialog', an?.dialogs() ?? []],
     ['call', an?.calls() ?? []],
-    ['diagnostic', [...trace.fileDiagnostics, ...(an?.diagnostics() ?? [])]],
+    ['diagnostic', [...captureDiagnostics(trace), ...(an?.diagnostics() ?? [])]],
   ] as const) {
     for (const x of list) {
       buf += `${JSON.stringify({ type, ...(x as object) })}\n`;

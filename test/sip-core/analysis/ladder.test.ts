@@ -3,7 +3,7 @@
  * Chromium; calls CSV; a call's original frames exported as pcap and read back by tshark.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -18,6 +18,8 @@ const repo = path.resolve(import.meta.dirname, '../../..');
 const bytes = new Uint8Array(readFileSync(path.join(repo, 'resources/samples/sample-call.pcap')));
 const a = analyzeTrace(ingestBytes(bytes, 'sample-call.pcap').trace);
 const LANES = ['127.0.0.10:5060', '127.0.0.20:5060', '127.0.0.30:5060'];
+/** What the lanes are (SIPp's alice → Kamailio → SIPp's bob). */
+const ROLES = ['caller · alice', 'proxy', 'callee · bob'];
 const LABELS = [
   'INVITE',
   '100 trying -- your call is important to us',
@@ -39,6 +41,12 @@ describe('ladder model', () => {
   const m = ladderModel(a, 'C1')!;
   it('has lanes by host:port in order of appearance and every message of the call in order', () => {
     expect(m.lanes.map((l) => l.id)).toEqual(LANES);
+    expect(m.lanes.map((l) => l.caption)).toEqual(ROLES);
+    expect(m.lanes.map((l) => l.role?.agent ?? null)).toEqual([
+      'SIPp sample',
+      expect.stringMatching(/^kamailio/),
+      null,
+    ]);
     expect(m.arrows.map((x) => x.frame)).toEqual(FRAMES);
     expect(m.arrows.map((x) => x.label)).toEqual(LABELS);
     expect(m.arrows.map((x) => `${x.from}>${x.to}`)).toEqual([
@@ -79,18 +87,21 @@ describe('ladder model', () => {
   it('text: one line per message, arrows pointing the right way', () => {
     const t = renderLadder(m, 'text');
     const lines = t.trimEnd().split('\n');
-    expect(lines).toHaveLength(2 + 13);
-    inOrder(lines[1]!, LANES);
-    expect(lines[2]).toMatch(/^\s+0\.000000 \|-+ INVITE \(SDP\) -+>\|\s+\|\s+T1 D1$/);
-    expect(lines[4]).toMatch(/\|\s+\|-+ INVITE \(SDP\) -+>\|/);
-    expect(lines[5]).toMatch(/\|\s+\|<-+ 180 Ringing -+\|/);
+    expect(lines).toHaveLength(3 + 13);
+    inOrder(lines[1]!, ROLES);
+    inOrder(lines[2]!, LANES);
+    // Each role above its address.
+    for (let i = 0; i < 3; i++) expect(lines[1]!.indexOf(ROLES[i]!)).toBe(lines[2]!.indexOf(LANES[i]!));
+    expect(lines[3]).toMatch(/^\s+0\.000000 \|-+ INVITE \(SDP\) -+>\|\s+\|\s+T1 D1$/);
+    expect(lines[5]).toMatch(/\|\s+\|-+ INVITE \(SDP\) -+>\|/);
+    expect(lines[6]).toMatch(/\|\s+\|<-+ 180 Ringing -+\|/);
   });
   it('mermaid: participants and one arrow per message', () => {
     const t = renderLadder(m, 'mermaid');
     expect(t.startsWith('sequenceDiagram\n')).toBe(true);
     inOrder(
       t,
-      LANES.map((l, i) => `participant L${i} as ${l}`),
+      LANES.map((l, i) => `participant L${i} as ${ROLES[i]}<br/>${l}`),
     );
     inOrder(t, [
       'L0->>L1: INVITE (SDP)',
@@ -113,7 +124,8 @@ describe('ladder model', () => {
     const t = renderLadder(m, 'plantuml');
     inOrder(t, [
       '@startuml',
-      'participant "127.0.0.10:5060" as L0',
+      'participant "caller · alice\\n127.0.0.10:5060" as L0',
+      'participant "proxy\\n127.0.0.20:5060" as L1',
       'L0 -> L1 : INVITE (SDP)',
       'L1 --> L0 : 100 trying',
       'L1 -> L2 : INVITE',
@@ -141,7 +153,7 @@ describe('ladder model', () => {
         const info = (await page.evaluate(`(() => {
         const svgEl = document.querySelector('svg');
         const box = svgEl.getBoundingClientRect();
-        const lanes = [...document.querySelectorAll('g.lane text')].map((t) => ({ text: t.textContent, x: t.getBBox().x }));
+        const lanes = [...document.querySelectorAll('g.lane')].map((g) => ({ text: g.querySelector('text.address').textContent, role: g.querySelector('text.role')?.textContent ?? null, x: g.querySelector('text.address').getBBox().x }));
         const arrows = [...document.querySelectorAll('g.arrow')].map((g) => {
           const line = g.querySelector('line');
           const label = [...g.querySelectorAll('text')].pop();
@@ -151,18 +163,47 @@ describe('ladder model', () => {
       })()`)) as {
           w: number;
           h: number;
-          lanes: { text: string; x: number }[];
+          lanes: { text: string; role: string | null; x: number }[];
           arrows: { frame: number; x1: number; x2: number; label: string; w: number }[];
         };
         expect(errors).toEqual([]);
         expect(info.w).toBeGreaterThan(600);
         expect(info.lanes.map((l) => l.text)).toEqual(LANES);
+        expect(info.lanes.map((l) => l.role)).toEqual(ROLES);
         expect(info.arrows.map((x) => x.frame)).toEqual(FRAMES);
         expect(info.arrows.every((x) => x.w > 10)).toBe(true);
         // INVITE goes right (alice → proxy), 100 goes left.
         expect(info.arrows[0]!.x2).toBeGreaterThan(info.arrows[0]!.x1);
         expect(info.arrows[1]!.x2).toBeLessThan(info.arrows[1]!.x1);
         expect(info.arrows[0]!.label).toBe('INVITE (SDP)');
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
+  const ipv6 = path.resolve(repo, '../shared/captures/public/sngrep__ipv6frag.pcap');
+  it.skipIf(!chromiumPath || !existsSync(ipv6))(
+    'svg: long IPv6 addresses and users are cut to their lane boxes (the end of an address kept)',
+    async () => {
+      const t6 = ingestBytes(new Uint8Array(readFileSync(ipv6)), 'sngrep__ipv6frag.pcap').trace;
+      const m6 = ladderModel(analyzeTrace(t6), 'C1')!;
+      // A user made long: the caption is cut, its role kept.
+      m6.lanes[0]!.caption = `caller · ${'x'.repeat(60)}`;
+      const svg = renderLadder(m6, 'svg');
+      const browser = await chromium.launch({ executablePath: chromiumPath!, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        await page.setContent(`<!doctype html><html><body>${svg}</body></html>`);
+        const lanes = (await page.evaluate(`[...document.querySelectorAll('g.lane')].map((g) => ({
+          box: g.querySelector('rect').getBBox().width,
+          texts: [...g.querySelectorAll('text')].map((t) => ({ s: t.textContent, w: t.getBBox().width })),
+        }))`)) as { box: number; texts: { s: string; w: number }[] }[];
+        expect(lanes).toHaveLength(3);
+        for (const l of lanes) for (const t of l.texts) expect(t.w, t.s).toBeLessThanOrEqual(l.box);
+        expect(lanes[0]!.texts[0]!.s).toMatch(/^caller · x+…$/);
+        // '[fd17:625c:f037:2:a00:27ff:feb9:1521]:15060' keeps its end.
+        expect(lanes[0]!.texts[1]!.s).toMatch(/^….*:1521\]:15060$/);
       } finally {
         await browser.close();
       }

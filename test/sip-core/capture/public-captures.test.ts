@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
+import { timeNotices } from '../../../src/sip-core/trace/time-notices';
 import { ingestFile, havePublic, PUBLIC_CAPTURES } from './tshark-compare';
 
 interface Expect {
@@ -13,6 +14,8 @@ interface Expect {
   linkTypes?: string[];
   /** File/stream-level diagnostic codes, exactly (in any order, duplicates collapsed). */
   fileDiagnostics?: string[];
+  /** The clock notices' codes (`timeNotices`), exactly; none when absent. */
+  clock?: string[];
   /** Per-message diagnostic codes that must occur at least once. */
   messageDiagnostics?: string[];
   /** Messages by reassembly kind. */
@@ -44,7 +47,14 @@ const CAPTURES: Record<string, Expect> = {
   'heplify__sip_ipv6_udp.pcap': {
     messages: 6,
     format: 'pcap',
-    check: (j) => expect(j.messages[0]!.src).toMatch(/^\[[0-9a-f:]+\]:5060$/),
+    // Frame times from 2012 to 2092, in order: the post-dial delay it would give is 201,412,350 s.
+    clock: ['capture-time-span'],
+    check: (j) => {
+      expect(j.messages[0]!.src).toMatch(/^\[[0-9a-f:]+\]:5060$/);
+      expect(j.diagnostics.find((d) => d.code === 'capture-time-span')?.message).toMatch(
+        /^message times span 80\.5 years \(frame 1 on 2012-02-07, frame 6 on 2092-07-22\)/,
+      );
+    },
   },
   'heplify__sip_sctp.pcap': {
     messages: 4,
@@ -140,6 +150,7 @@ describe.skipIf(!havePublic)('public captures', () => {
         [...(e.fileDiagnostics ?? [])].sort(),
       );
       for (const d of r.diagnostics) if (d.layer === 'file') expect(d.offset).toBeTypeOf('number');
+      expect(timeNotices(r.trace).map((d) => d.code)).toEqual(e.clock ?? []);
       const msgCodes = new Set(j.messages.flatMap((m) => m.diagnostics));
       for (const c of e.messageDiagnostics ?? []) expect(msgCodes).toContain(c);
       if (e.reassembly) {

@@ -77,4 +77,45 @@ describe('responses built from the request bytes (RFC 3261 §8.2.6.2)', () => {
     expect(out).toContain('\r\nVia: SIP/2.0/UDP 198.51.100.7:5070;branch=z9hG4bKa;rport=5070\r\n');
     expect(out).toContain('\r\nTo: <sip:bob@biloxi.example.com>;tag=b\r\n');
   });
+
+  it('a final response after a provisional one with our tag copies the same fields, and only for that request and source', () => {
+    const lines = [
+      'INVITE sip:bob@biloxi.example.com SIP/2.0',
+      'Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776;rport',
+      'From: <sip:alice@atlanta.example.com>;tag=a',
+      'To: <sip:bob@biloxi.example.com>',
+      'Record-Route: <sip:p1.example.com;lr>',
+      'Call-ID: c1',
+      'CSeq: 1 INVITE',
+      'Content-Length: 0',
+    ];
+    const r = req(lines);
+    const other = req(lines.map((l) => l.replace('Call-ID: c1', 'Call-ID: c2')));
+    const src2 = { host: '198.51.100.8', port: 5080, transport: 'UDP' as const };
+    // each response as a phone of its own writes it (no earlier response to reuse)
+    const fresh = (m: typeof r, s: typeof src, status: number, rr: boolean): string =>
+      text(bob().makeResponse(m, s, status, { toTag: 't1', recordRoute: rr }));
+    const b = bob();
+    const ringing = text(b.makeResponse(r, src, 180, { toTag: 't1', recordRoute: true }));
+    expect(ringing).toBe(fresh(r, src, 180, true));
+    // the same request from another source: its own received/rport
+    expect(text(b.makeResponse(r, src2, 200, { toTag: 't1', recordRoute: true }))).toBe(
+      fresh(r, src2, 200, true),
+    );
+    b.makeResponse(r, src, 180, { toTag: 't1', recordRoute: true });
+    // another request: its own Call-ID
+    expect(text(b.makeResponse(other, src, 200, { toTag: 't1', recordRoute: true }))).toBe(
+      fresh(other, src, 200, true),
+    );
+    b.makeResponse(r, src, 180, { toTag: 't1', recordRoute: true });
+    // without Record-Route this time
+    expect(text(b.makeResponse(r, src, 200, { toTag: 't1' }))).toBe(fresh(r, src, 200, false));
+    b.makeResponse(r, src, 180, { toTag: 't1', recordRoute: true });
+    const ok = text(b.makeResponse(r, src, 200, { toTag: 't1', recordRoute: true, body: 'v=0\r\n' }));
+    expect(ok).toBe(
+      text(bob().makeResponse(r, src, 200, { toTag: 't1', recordRoute: true, body: 'v=0\r\n' })),
+    );
+    expect(ok).toContain('\r\nTo: <sip:bob@biloxi.example.com>;tag=t1\r\n');
+    expect(ok).toContain(';rport=5070;received=198.51.100.7\r\n');
+  });
 });

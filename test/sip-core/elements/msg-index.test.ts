@@ -28,7 +28,11 @@ import {
   flatConcat,
   hex8,
   loopMarkOf,
+  sentByHostAt,
+  keyTextOnce,
+  keyFieldStartsWith,
 } from '../../../src/sip-core/elements/msg-index';
+import { nameAddrUri } from '../../../src/sip-core/elements/sip-util';
 
 const enc = new TextEncoder();
 const msg = (lines: string[]) => parseMessage(enc.encode(lines.join('\r\n') + '\r\n\r\n'));
@@ -176,5 +180,116 @@ describe('key fields read from the octets agree with the getters', () => {
     expect(asciiText(b, 0, 6)).toBeNull();
     expect(asciiText(b, 6, 80)).toBe('z'.repeat(74));
     expect(asciiText(b, 0, 80)).toBeNull();
+  });
+});
+
+describe('sentByHostAt', () => {
+  const viaOf = (sentBy: string): SipMessage =>
+    msg([
+      'OPTIONS sip:b@example.com SIP/2.0',
+      `Via: SIP/2.0/UDP ${sentBy};branch=z9hG4bK1`,
+      'From: <sip:a@example.com>;tag=1',
+      'To: <sip:b@example.com>',
+      'Call-ID: x',
+      'CSeq: 1 OPTIONS',
+      'Content-Length: 0',
+    ]);
+  it('compares the host of the sent-by, its letters in lower case, as the lower-cased text would', () => {
+    expect(sentByHostAt(viaOf('192.0.2.10:5060'), '192.0.2.10')).toBe(true);
+    expect(sentByHostAt(viaOf('192.0.2.10'), '192.0.2.10')).toBe(true);
+    expect(sentByHostAt(viaOf('192.0.2.10:5060'), '192.0.2.1')).toBe(false);
+    expect(sentByHostAt(viaOf('192.0.2.1:5060'), '192.0.2.10')).toBe(false);
+    expect(sentByHostAt(viaOf('PC33.Atlanta.example.com:5060'), 'pc33.atlanta.example.com')).toBe(true);
+    expect(sentByHostAt(viaOf('pc33.atlanta.example.com'), 'PC33.atlanta.example.com')).toBe(false);
+    expect(sentByHostAt(viaOf('[2001:DB8::1]:5060'), '[2001:db8::1]')).toBe(true);
+    expect(sentByHostAt(viaOf('[2001:db8::1]'), '[2001:db8::1]')).toBe(true);
+    expect(sentByHostAt(viaOf('[2001:db8::1]:5060'), '2001:db8::1')).toBe(false);
+  });
+  it('leaves what the octets cannot tell to the text', () => {
+    expect(sentByHostAt(viaOf('[2001:db8::1:5060'), '[2001:db8::1')).toBe(null);
+    expect(sentByHostAt(viaOf('h\u00e9.example.com:5060'), 'h\u00e9.example.com')).toBe(null);
+  });
+});
+
+describe('FieldIndex name-addr URIs from the octets', () => {
+  const values = [
+    '<sip:alice@atlanta.example.com>;tag=1928301774',
+    'Alice <sip:alice@atlanta.example.com>;tag=1',
+    '"A, B" <sip:ab@example.com;transport=udp>',
+    'sip:bob@biloxi.example.com;tag=2',
+    'sip:bob@biloxi.example.com',
+    ' <  sip:x@y.example.com  > ',
+    '<sip:x@y.example.com',
+    '<>',
+    '<sip:a@b>\u000b',
+    'Bj\u00f6rn <sip:bjorn@example.com>',
+    '<sip:a@b> ;tag=x, <sip:c@d>',
+    '',
+  ];
+  const parsed = (v: string): SipMessage =>
+    msg([
+      'INVITE sip:b@example.com SIP/2.0',
+      'Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1',
+      `From: ${v}`,
+      `To: ${v}`,
+      `Contact: ${v}`,
+      'Contact: ,<sip:second@example.com>',
+      'Call-ID: x',
+      'CSeq: 1 INVITE',
+      'Content-Length: 0',
+    ]);
+  it('nameAddrUri(i) and firstListUri(i) give what nameAddrUri of value(i) / firstListValue(i) gives', () => {
+    for (const v of values) {
+      const m = parsed(v);
+      const fx = new FieldIndex().of(m);
+      for (let i = 0; i < fx.count; i++) {
+        expect(fx.nameAddrUri(i), `${v} field ${i}`).toBe(nameAddrUri(fx.value(i)));
+        const first = fx.firstListValue(i);
+        expect(fx.firstListUri(i), `${v} field ${i}`).toBe(first === null ? null : nameAddrUri(first));
+      }
+    }
+  });
+  it('a folded value goes through the unfolded text', () => {
+    const m = msg([
+      'INVITE sip:b@example.com SIP/2.0',
+      'Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1',
+      'From: Alice',
+      ' <sip:alice@atlanta.example.com>;tag=1',
+      'To: <sip:b@example.com>',
+      'Call-ID: x',
+      'CSeq: 1 INVITE',
+      'Content-Length: 0',
+    ]);
+    const fx = new FieldIndex().of(m);
+    expect(fx.nameAddrUri(fx.first(2))).toBe('sip:alice@atlanta.example.com');
+  });
+});
+
+describe('keyTextOnce and keyFieldStartsWith', () => {
+  const withTags = (toTag: string, callId: string): SipMessage =>
+    msg([
+      'ACK sip:b@example.com SIP/2.0',
+      'Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1',
+      'From: <sip:a@example.com>;tag=f1',
+      `To: <sip:b@example.com>${toTag}`,
+      `Call-ID: ${callId}`,
+      'CSeq: 1 ACK',
+      'Content-Length: 0',
+    ]);
+  it('gives what keyText gives, cached or not', () => {
+    const long = `${'x'.repeat(70)}@example.com`;
+    for (const [toTag, callId] of [
+      [';tag=sl12ab.3', 'abc@h'],
+      [';tag=', 'c\u00e9@h'],
+      ['', long],
+      [';tag=t\u00e9', 'a'],
+    ] as const) {
+      const m = withTags(toTag, callId);
+      for (const f of [F_TOTAG, F_CALLID, F_FROMTAG]) expect(keyTextOnce(m, f)).toBe(keyText(m, f));
+      for (const p of ['sl12', 'sl12ab.3x', 's', 'x', 'sl12ab.3'])
+        expect(keyFieldStartsWith(m, F_TOTAG, p), `${toTag} ${p}`).toBe(
+          keyText(m, F_TOTAG)?.startsWith(p) === true,
+        );
+    }
   });
 });

@@ -13,13 +13,10 @@ import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.j
 import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
 import { ingestSipText, type IngestResult } from '../../../sip-core/trace/trace-builder';
 import type { Trace } from '../../../sip-core/trace/trace';
+import { captureDiagnostics, timeNotices } from '../../../sip-core/trace/time-notices';
+import { messageStats } from '../../../sip-core/analysis/stats';
 import { messageJson, toTraceJson, writeTraceNdjson } from '../../../sip-core/trace/trace-json';
-import {
-  analysisOnAppend,
-  analyzeTrace,
-  filterMessages,
-  type TraceAnalyzer,
-} from '../../../sip-core/analysis';
+import { analysisOnAppend, analyzeTrace, filterMessages, TraceAnalyzer } from '../../../sip-core/analysis';
 
 export type AnalyzeFormat = 'json' | 'ndjson' | 'text' | 'summary';
 
@@ -100,7 +97,7 @@ export async function writeText(
     }
   }
   buf += `${ids.length} SIP message${ids.length === 1 ? '' : 's'}\n`;
-  for (const d of trace.fileDiagnostics) buf += `${d.severity}: ${d.code}: ${d.message}\n`;
+  for (const d of captureDiagnostics(trace)) buf += `${d.severity}: ${d.code}: ${d.message}\n`;
   await out.write(buf);
 }
 
@@ -117,33 +114,17 @@ export function summaryText(r: IngestResult): string {
       `time span: ${isoTime(s.firstTime * 1e6)} – ${isoTime(s.lastTime * 1e6)} (${(s.duration ?? 0).toFixed(6)} s)`,
     );
   }
-  let req = 0;
-  let resp = 0;
-  let bad = 0;
-  const byTransport = new Map<string, number>();
-  const byMethod = new Map<string, number>();
-  for (let i = 0; i < t.count; i++) {
-    const k = t.kind(i);
-    if (k === 'request') {
-      req++;
-      const m = t.methodOrCseqMethod(i) ?? '?';
-      byMethod.set(m, (byMethod.get(m) ?? 0) + 1);
-    } else if (k === 'response') resp++;
-    else bad++;
-    const tr = t.transport(i);
-    byTransport.set(tr, (byTransport.get(tr) ?? 0) + 1);
-  }
-  lines.push(`SIP messages: ${t.count} (${req} requests, ${resp} responses${bad ? `, ${bad} invalid` : ''})`);
-  if (byTransport.size)
-    lines.push(`  by transport: ${[...byTransport].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (byMethod.size) {
-    lines.push(
-      `  requests by method: ${[...byMethod]
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}`,
-    );
-  }
+  const ms = messageStats(t, t.analysis instanceof TraceAnalyzer ? t.analysis.retransmissionCount : null);
+  lines.push(
+    `SIP messages: ${ms.messages} (${ms.requests} requests, ${ms.responses} responses${ms.invalid ? `, ${ms.invalid} invalid` : ''})`,
+  );
+  if (ms.byTransport.length)
+    lines.push(`  by transport: ${ms.byTransport.map((x) => `${x.transport} ${x.count}`).join(', ')}`);
+  if (ms.byMethod.length)
+    lines.push(`  requests by method: ${ms.byMethod.map((x) => `${x.method} ${x.count}`).join(', ')}`);
+  if (ms.byStatus.length)
+    lines.push(`  responses by code: ${ms.byStatus.map((x) => `${x.status} ${x.count}`).join(', ')}`);
+  if (ms.retransmissions !== null) lines.push(`  retransmissions: ${ms.retransmissions}`);
   lines.push(`Call-IDs: ${t.callIdCount}`);
   const an = t.analysis;
   if (an) {
@@ -157,7 +138,7 @@ export function summaryText(r: IngestResult): string {
     }
   } else lines.push('transactions, dialogs, calls: not computed (the analysis layer is not attached)');
   const fileCodes = new Map<string, { n: number; d: Diagnostic }>();
-  for (const d of r.diagnostics) {
+  for (const d of [...r.diagnostics, ...timeNotices(t)]) {
     const e = fileCodes.get(d.code);
     if (e) e.n++;
     else fileCodes.set(d.code, { n: 1, d });

@@ -9,7 +9,9 @@ import {
   type AppInfo,
   type CallDto,
   type CallSortField,
+  type CaptureStatsDto,
   type CaptureSummary,
+  type LaneRoleDto,
   type MessageDetail,
   type MessageRow,
   type ProblemCount,
@@ -79,6 +81,13 @@ export class AppState {
   readonly messageRows: PagedRows<MessageRow>;
   /** The ladder's messages (its calls', in time order), at most LADDER_LIMIT; not deeply reactive. */
   callMessages = $state.raw<MessageRow[]>([]);
+  /** What each of the ladder's lanes is (caller, proxy, callee…), by address; empty until it arrives. */
+  ladderRoles = $state.raw<Readonly<Record<string, LaneRoleDto>>>({});
+  /** The lane roles that hold for the selected message: its call's, when the ladder shows that call. */
+  readonly selectedRoles = $derived.by((): Readonly<Record<string, LaneRoleDto>> => {
+    const call = this.selected?.row.call;
+    return call && this.ladderCalls.includes(call) ? this.ladderRoles : {};
+  });
   selected = $state<MessageDetail | null>(null);
   selectedIndex = $state<number | null>(null);
   dialog = $state<'about' | 'shortcuts' | null>(null);
@@ -306,6 +315,17 @@ export class AppState {
     return `${this.capture?.id ?? ''}|${calls.join(' ')}`;
   }
 
+  /** Asks for the roles of the ladder's lanes once its messages are drawn (a hint: the ladder stands without). */
+  async #loadRoles(seq: number, captureId: string, calls: string[]): Promise<void> {
+    let list: LaneRoleDto[];
+    try {
+      list = await this.client.invoke(Invoke.ladderRoles, { captureId, calls });
+    } catch {
+      return;
+    }
+    if (seq === this.#ladderLoad) this.ladderRoles = Object.fromEntries(list.map((r) => [r.address, r]));
+  }
+
   /** Loads the messages of the ladder's calls (paged, at most LADDER_LIMIT), merged in time order. */
   async #loadLadder(): Promise<void> {
     const capture = this.capture;
@@ -314,6 +334,7 @@ export class AppState {
     this.#ladderKey = this.#ladderKeyOf(calls);
     if (!capture || !calls.length) {
       this.callMessages = [];
+      this.ladderRoles = {};
       this.ladderCalls = calls;
       this.ladderTruncated = null;
       return;
@@ -344,6 +365,8 @@ export class AppState {
     }
     if (seq !== this.#ladderLoad) return;
     this.callMessages = lists.length === 1 ? lists[0] : mergeByTime(lists);
+    this.ladderRoles = {};
+    void this.#loadRoles(seq, capture.id, calls);
     this.ladderCalls = calls;
     this.ladderTruncated = truncated ? all : null;
     // For benchmarks: when the ladder's messages are in the page.
@@ -387,6 +410,23 @@ export class AppState {
           `${base}.html`,
         );
       else saveExport(f);
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  /** The statistics dialog's figures (null: closed). */
+  stats = $state.raw<CaptureStatsDto | null>(null);
+
+  /** Opens the statistics of the capture, the call figures for the calls list's filter. */
+  async showStats(): Promise<void> {
+    if (!this.capture) return;
+    try {
+      const filter = this.callFilter.trim();
+      this.stats = await this.client.invoke(Invoke.captureStats, {
+        captureId: this.capture.id,
+        ...(filter ? { filter } : {}),
+      });
     } catch (err) {
       this.error = errorText(err);
     }

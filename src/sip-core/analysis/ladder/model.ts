@@ -4,12 +4,18 @@
  * arrow per message with its call, transaction/dialog ids, retransmission flag and times. Every
  * export (SVG, Mermaid, PlantUML, text) draws from this model.
  */
+import { roleLabel, type LaneRole } from '../../../shared/lane-roles';
 import type { TraceAnalyzer } from '../analyzer';
+import { laneRoles, traceProxies } from './roles';
 
 export interface LadderLane {
   /** `host:port` (IPv6 in brackets). */
   id: string;
   label: string;
+  /** What the lane is (caller, proxy, callee…: `laneRoles`), null when its messages do not tell. */
+  role: LaneRole | null;
+  /** The role as it reads (`caller · alice`), null without one. */
+  caption: string | null;
 }
 
 export interface LadderArrow {
@@ -92,7 +98,7 @@ export function ladderModel(a: TraceAnalyzer, call: string | readonly string[]):
     let i = laneIdx.get(hp);
     if (i === undefined) {
       i = lanes.length;
-      lanes.push({ id: hp, label: hp });
+      lanes.push({ id: hp, label: hp, role: null, caption: null });
       laneIdx.set(hp, i);
     }
     return i;
@@ -133,6 +139,13 @@ export function ladderModel(a: TraceAnalyzer, call: string | readonly string[]):
     });
     prev = us;
   });
+  for (const r of laneRoles(t, ids, traceProxies(t))) {
+    const l = lanes[laneIdx.get(r.address) ?? -1];
+    if (l) {
+      l.role = r;
+      l.caption = roleLabel(r);
+    }
+  }
   const calls = summaries.map((s) => s.id);
   return { call: calls.join(' + '), calls, callIds: summaries.flatMap((s) => s.callIds), lanes, arrows };
 }

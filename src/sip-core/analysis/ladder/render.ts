@@ -4,6 +4,7 @@
  * by host:port; with several calls each arrow names its call (text, Mermaid, PlantUML) or sits on its
  * call's colour band with a legend (SVG).
  */
+import { fitLabel, fitText } from '../../../shared/text-fit';
 import type { LadderArrow, LadderModel } from './model';
 
 export type LadderFormat = 'text' | 'mermaid' | 'plantuml' | 'svg';
@@ -37,9 +38,12 @@ function tags(a: LadderArrow, withCall: boolean): string {
 
 /** Plain text, one line per message, lanes as columns. */
 export function ladderText(m: LadderModel): string {
-  const W = Math.max(24, ...m.lanes.map((l) => l.label.length + 2));
+  const W = Math.max(24, ...m.lanes.map((l) => Math.max(l.label.length, l.caption?.length ?? 0) + 2));
   const lines: string[] = [];
   lines.push(`${multi(m) ? 'Calls' : 'Call'} ${m.call} (${m.callIds.join(', ')})`);
+  // What each lane is (caller, proxy, callee…) above its address, when the messages tell.
+  if (m.lanes.some((l) => l.caption))
+    lines.push(`${' '.repeat(11)}${m.lanes.map((l) => (l.caption ?? '').padEnd(W)).join('')}`.trimEnd());
   lines.push(`${' '.repeat(11)}${m.lanes.map((l) => l.label.padEnd(W)).join('')}`.trimEnd());
   const n = m.lanes.length;
   for (const a of m.arrows) {
@@ -78,7 +82,11 @@ function mermaidText(s: string): string {
 /** Mermaid sequence diagram. */
 export function ladderMermaid(m: LadderModel): string {
   const out = ['sequenceDiagram'];
-  m.lanes.forEach((l, i) => out.push(`  participant L${i} as ${mermaidText(l.label)}`));
+  m.lanes.forEach((l, i) =>
+    out.push(
+      `  participant L${i} as ${l.caption ? `${mermaidText(l.caption)}<br/>` : ''}${mermaidText(l.label)}`,
+    ),
+  );
   for (const a of m.arrows) {
     const arrow = a.kind === 'response' ? '-->>' : '->>';
     out.push(`  L${a.from}${arrow}L${a.to}: ${mermaidText(arrowLabel(a, multi(m)))}`);
@@ -93,7 +101,9 @@ function plantText(s: string): string {
 /** PlantUML sequence diagram. */
 export function ladderPlantUml(m: LadderModel): string {
   const out = ['@startuml', `title ${multi(m) ? 'Calls' : 'Call'} ${plantText(m.call)}`];
-  m.lanes.forEach((l, i) => out.push(`participant "${plantText(l.label)}" as L${i}`));
+  m.lanes.forEach((l, i) =>
+    out.push(`participant "${l.caption ? `${plantText(l.caption)}\\n` : ''}${plantText(l.label)}" as L${i}`),
+  );
   for (const a of m.arrows) {
     const arrow = a.retransmission
       ? a.kind === 'response'
@@ -158,10 +168,21 @@ export function ladderSvg(m: LadderModel): string {
   }
   m.lanes.forEach((l, i) => {
     const ly = 10 + legendH;
+    // With a role: the role in bold, the address under it (the box grows into the gap above the rows).
+    // Both cut to the 190 px box (an IPv6 address keeps its end, a long user its start); the whole
+    // address stays in the lane's data-lane.
+    const h = l.caption ? 40 : 28;
     parts.push(
-      `<g class="lane" data-lane="${xml(l.id)}"><rect x="${x(i) - 95}" y="${ly}" width="190" height="28" rx="4" fill="#eef" stroke="#446"/>`,
-      `<text x="${x(i)}" y="${ly + 19}" text-anchor="middle" font-weight="bold">${xml(l.label)}</text>`,
-      `<line x1="${x(i)}" y1="${ly + 28}" x2="${x(i)}" y2="${height - 10}" stroke="#99a" stroke-dasharray="4 4"/></g>`,
+      `<g class="lane" data-lane="${xml(l.id)}"${l.role ? ` data-role="${l.role.role}"` : ''}><rect x="${x(i) - 95}" y="${ly}" width="190" height="${h}" rx="4" fill="#eef" stroke="#446"/>`,
+      ...(l.caption
+        ? [
+            `<text x="${x(i)}" y="${ly + 16}" text-anchor="middle" font-weight="bold" class="role">${xml(fitLabel(l.caption, 180, 7.4))}</text>`,
+            `<text x="${x(i)}" y="${ly + 32}" text-anchor="middle" font-size="11" class="address">${xml(fitText(l.label, 180, 6.4))}</text>`,
+          ]
+        : [
+            `<text x="${x(i)}" y="${ly + 19}" text-anchor="middle" font-weight="bold" class="address">${xml(fitText(l.label, 180, 7.4))}</text>`,
+          ]),
+      `<line x1="${x(i)}" y1="${ly + h}" x2="${x(i)}" y2="${height - 10}" stroke="#99a" stroke-dasharray="4 4"/></g>`,
     );
   });
   m.arrows.forEach((a, k) => {

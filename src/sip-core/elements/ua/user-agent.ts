@@ -36,7 +36,7 @@ import {
   hasOtherField,
   keyFieldHash,
   keyFieldIs,
-  keyText,
+  keyTextOnce,
   methodOf,
   utf8Hash,
 } from '../msg-index';
@@ -679,9 +679,12 @@ export class UserAgent extends SipElement {
   onCallTimer(call: CallRecord, code: number): void {
     switch (code) {
       case T_ANSWER:
+        // (the call's one timer has fired: nothing left to cancel when it ends)
+        if (call.timers.length === 1) call.timers = NO_TIMERS;
         this.answerCall(call);
         return;
       case T_REJECT: {
+        if (call.timers.length === 1) call.timers = NO_TIMERS;
         const rj = this.answer.reject!;
         this.reject(rj.code, call, rj.reason);
         return;
@@ -1032,16 +1035,17 @@ export class UserAgent extends SipElement {
         (existing.remoteTag === '' && !hasKeyField(msg, F_TOTAG)))
     )
       return existing;
-    const tag = keyText(msg, F_TOTAG) ?? '';
+    const tag = keyTextOnce(msg, F_TOTAG) ?? '';
     // RFC 3261 §12.1.2: route set = Record-Route in reverse order; remote target = Contact.
     const fx = dialogFields.of(msg);
     const rr: string[] = [];
+    // the URI of the first Contact value (null when there is none)
     let contact: string | null = null;
     const n = fx.count;
     for (let i = 0; i < n; i++) {
       const id = fx.id(i);
       if (id === K_RECORD_ROUTE) fx.listValues(i, rr);
-      else if (id === K_CONTACT && contact === null) contact = fx.firstListValue(i);
+      else if (id === K_CONTACT && contact === null) contact = fx.firstListUri(i);
     }
     rr.reverse();
     const d: Dialog = {
@@ -1052,7 +1056,7 @@ export class UserAgent extends SipElement {
       remoteUri: call.target,
       localSeq: call.inviteCseq,
       remoteSeq: 0,
-      remoteTarget: contact ? nameAddrUri(contact) : call.target,
+      remoteTarget: contact ?? call.target,
       routeSet: rr,
       state: 'early',
       routing: null,
@@ -1433,42 +1437,39 @@ export class UserAgent extends SipElement {
   /** RFC 3261 §12.1.1: the UAS side of a dialog (From, To, Contact and Record-Route read in one pass over the index). */
   private uasDialog(msg: SipMessage, localTag: string): Dialog {
     const fx = dialogFields.of(msg);
+    // the URIs of the first From, To and Contact values (nameAddrUri of each; null: none)
     let from: string | null = null;
     let to: string | null = null;
     let contact: string | null = null;
-    let contactSeen = false;
     const routeSet: string[] = [];
     const n = fx.count;
     for (let i = 0; i < n; i++) {
       switch (fx.id(i)) {
         case K_FROM:
-          from ??= fx.value(i);
+          from ??= fx.nameAddrUri(i);
           break;
         case K_TO:
-          to ??= fx.value(i);
+          to ??= fx.nameAddrUri(i);
           break;
         case K_CONTACT:
           // values('contact')[0]: the first non-empty value of any Contact field
-          if (!contactSeen) {
-            contact = fx.firstListValue(i);
-            contactSeen = contact !== null;
-          }
+          contact ??= fx.firstListUri(i);
           break;
         case K_RECORD_ROUTE:
           fx.listValues(i, routeSet);
           break;
       }
     }
-    const remoteUri = nameAddrUri(from ?? '');
+    const remoteUri = from ?? '';
     return {
-      callId: keyText(msg, F_CALLID) ?? '',
+      callId: keyTextOnce(msg, F_CALLID) ?? '',
       localTag,
-      remoteTag: keyText(msg, F_FROMTAG) ?? '',
-      localUri: nameAddrUri(to ?? ''),
+      remoteTag: keyTextOnce(msg, F_FROMTAG) ?? '',
+      localUri: to ?? '',
       remoteUri,
       localSeq: 0,
       remoteSeq: msg.cseq ?? 0,
-      remoteTarget: contact ? nameAddrUri(contact) : remoteUri,
+      remoteTarget: contact ?? remoteUri,
       routeSet,
       state: 'early',
       routing: null,

@@ -166,6 +166,71 @@ describe('TransactionTable', () => {
     },
   );
 
+  it('lingering records and live transactions share the slots: each is found until it ends or is forgotten, in any order', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    const lingerCtx = (): TransactionContext => ({ ...ctx(h, table), id: '', seq: 1, linger: table.linger });
+    const n = 2400;
+    const servers: NonInviteServerTransaction[] = [];
+    const reqs: SipMessage[] = [];
+    for (let i = 0; i < n; i++) {
+      const req = parseMessage(makeRequest('OPTIONS', { branch: `z9hG4bK${(i * 7919) % 100000}r` }));
+      // the element's order: the request looked up first, then its transaction added
+      expect(table.matchRequest(req)).toBeUndefined();
+      const st = new NonInviteServerTransaction(lingerCtx(), {}, req, h.peerAddr);
+      table.addServerFor(req, st);
+      servers.push(st);
+      reqs.push(req);
+    }
+    // a third answered now (records ending at 64*T1), a third 10 s later (ending then), a third stays live
+    for (let i = 0; i < n; i += 3) servers[i]!.respond(buildResponseTo(reqs[i]!, 200));
+    h.clock.advanceBy(10_000_000);
+    for (let i = 1; i < n; i += 3) servers[i]!.respond(buildResponseTo(reqs[i]!, 200));
+    expect(table.linger.count).toBe(1600);
+    // half of the live ones forgotten (their slots emptied between records')
+    for (let i = 2; i < n; i += 6) table.forget(servers[i]!);
+    expect(table.size.servers).toBe(2000);
+    const state = (i: number): string | undefined => table.matchRequest(reqs[i]!)?.state;
+    for (let i = 0; i < n; i++)
+      expect(state(i)).toBe(i % 3 !== 2 ? 'completed' : i % 6 === 2 ? undefined : 'trying');
+    for (let i = 5; i < n; i += 6) expect(table.matchRequest(reqs[i]!)).toBe(servers[i]);
+    // the first records end (Timer J), the others are still found, and so are the live transactions
+    h.clock.advanceBy(64 * 500_000 - 10_000_000 + 1);
+    expect(table.linger.count).toBe(800);
+    for (let i = 0; i < n; i++)
+      expect(state(i)).toBe(i % 3 === 1 ? 'completed' : i % 6 === 5 ? 'trying' : undefined);
+    h.clock.advanceBy(10_000_000);
+    expect(table.linger.count).toBe(0);
+    expect(table.size.servers).toBe(400);
+    for (let i = 0; i < n; i++)
+      expect(table.matchRequest(reqs[i]!)).toBe(i % 6 === 5 ? servers[i] : undefined);
+    expect(table.serverList).toHaveLength(400);
+  });
+
+  it('a transaction added for a request just looked up replaces the one its key named (the lookup is not stale)', () => {
+    const h = setup('UDP');
+    const table = new TransactionTable();
+    const req = parseMessage(makeRequest('BYE', { branch: 'z9hG4bKsame' }));
+    const first = new NonInviteServerTransaction(ctx(h, table), {}, req, h.peerAddr);
+    table.addServerFor(req, first);
+    expect(table.matchRequest(req)).toBe(first);
+    const second = new NonInviteServerTransaction(ctx(h, table), {}, req, h.peerAddr);
+    table.addServerFor(req, second);
+    expect(table.size.servers).toBe(1);
+    expect(table.matchRequest(req)).toBe(second);
+    // the INVITE server transaction of an INVITE looked up without a method, added as 'INVITE'
+    const invite = parseMessage(makeRequest('INVITE', { branch: 'z9hG4bKinv' }));
+    const a = new InviteServerTransaction(ctx(h, table), {}, invite, h.peerAddr, { trying: 'never' });
+    table.addServerFor(invite, a, 'INVITE');
+    expect(table.matchRequest(invite)).toBe(a);
+    const b = new InviteServerTransaction(ctx(h, table), {}, invite, h.peerAddr, { trying: 'never' });
+    table.addServerFor(invite, b, 'INVITE');
+    expect(table.size.servers).toBe(2);
+    expect(table.matchRequest(invite)).toBe(b);
+    table.forget(a);
+    expect(table.matchRequest(invite, 'INVITE')).toBe(b);
+  });
+
   it('a server transaction keyed by a string still knows its branch after letting its request go', () => {
     const h = setup('UDP');
     const table = new TransactionTable();

@@ -5,6 +5,8 @@
  * No DOM here; everything is tested in test/renderer/ladder-*.test.ts.
  */
 import type { MessageRow } from '@shared/api';
+export { roleLabel } from '../../../../shared/lane-roles';
+export { fitLabel, fitText } from '../../../../shared/text-fit';
 
 export interface LadderArrow {
   id: number;
@@ -36,9 +38,17 @@ export interface LadderModel {
 
 /**
  * @param laneOrder addresses to put first, in this order (a scenario's nodes), when they appear.
+ * @param laneMessages the messages whose addresses make the lanes, when more than `messages` (a
+ *   scenario stepped through: every lane of the whole run from the first step, so lanes and zoom stay
+ *   put as messages are revealed).
  */
-export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly string[] = []): LadderModel {
+export function buildLadder(
+  messages: readonly MessageRow[],
+  laneOrder: readonly string[] = [],
+  laneMessages: readonly MessageRow[] = messages,
+): LadderModel {
   const seen = new Set<string>();
+  for (const m of laneMessages) seen.add(m.src).add(m.dst);
   for (const m of messages) seen.add(m.src).add(m.dst);
   const lanes: string[] = laneOrder.filter((a) => seen.has(a));
   const index = new Map<string, number>();
@@ -51,6 +61,12 @@ export function buildLadder(messages: readonly MessageRow[], laneOrder: readonly
     }
     return i;
   };
+  if (laneMessages !== messages) {
+    for (const m of laneMessages) {
+      lane(m.src);
+      lane(m.dst);
+    }
+  }
   let prev: number | null = null;
   const arrows = new Array<LadderArrow>(messages.length);
   for (let k = 0; k < messages.length; k++) {
@@ -270,6 +286,8 @@ function portOf(addr: string): string {
 export interface LaneOptions {
   merge: LaneMerge;
   aliases: Readonly<Record<string, string>>;
+  /** Role labels by address (`roleLabel`): a lane's name when the user has not named it. */
+  roles?: Readonly<Record<string, string>>;
   collapsed: readonly string[];
   zoom: number;
 }
@@ -295,11 +313,13 @@ export function layoutLanes(lanes: readonly string[], opts: LaneOptions): LaneLa
   for (const col of columns) {
     const addrs = col.members.map((i) => lanes[i]);
     if (opts.merge === 'none') {
-      const alias = opts.aliases[col.key];
+      const alias = opts.aliases[col.key] ?? opts.roles?.[col.key];
       col.label = alias ?? col.key;
       col.sub = alias ? col.key : null;
     } else if (opts.merge === 'host') {
-      const names = [...new Set(addrs.map((a) => opts.aliases[a]).filter((a): a is string => !!a))];
+      const names = [
+        ...new Set(addrs.map((a) => opts.aliases[a] ?? opts.roles?.[a]).filter((a): a is string => !!a)),
+      ];
       col.label = names.length ? names.join(' / ') : col.key;
       col.sub =
         addrs.length > 1
@@ -473,19 +493,4 @@ export function legTag(i: number): string {
     n = Math.floor(n / 26) - 1;
   } while (n >= 0);
   return s;
-}
-
-/**
- * `text` shortened to fit `px` pixels of monospace text of `charPx` pixels a character, keeping its
- * end (the port of an address) after an ellipsis.
- */
-export function fitText(text: string, px: number, charPx = 7): string {
-  const max = Math.max(2, Math.floor(px / charPx));
-  return text.length <= max ? text : `…${text.slice(text.length - (max - 1))}`;
-}
-
-/** `text` shortened to `px` pixels keeping its start (an arrow label: "100 trying -- yo…"). */
-export function fitLabel(text: string, px: number, charPx = 7.2): string {
-  const max = Math.max(4, Math.floor(px / charPx));
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

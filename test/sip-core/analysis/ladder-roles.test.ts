@@ -1,0 +1,117 @@
+/**
+ * Lane roles (caller, callee, proxy, B2BUA, registrar, UA) on captures made by real peers (SIPp through
+ * Kamailio in the samples; public captures when present) and on simulated B2BUA and registration runs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeTrace, type TraceAnalyzer } from '../../../src/sip-core/analysis';
+import { laneRoles, proxyAddresses, type LaneRole } from '../../../src/sip-core/analysis/ladder/roles';
+import { Simulation, loadScenario, simulationTrace } from '../../../src/sip-core/sim';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import type { Trace } from '../../../src/sip-core/trace/trace';
+
+const repo = path.resolve(import.meta.dirname, '../../..');
+const pub = path.resolve(repo, '../shared/captures/public');
+
+function open(file: string): { t: Trace; a: TraceAnalyzer } {
+  const t = ingestBytes(new Uint8Array(readFileSync(file)), path.basename(file)).trace;
+  return { t, a: analyzeTrace(t) };
+}
+
+const all = (t: Trace): number[] => Array.from({ length: t.count }, (_, i) => i);
+const ids = (a: TraceAnalyzer, call: string): number[] => a.callMessageIds(a.resolveCall(call));
+/** `address=role/user` of each lane, in order. */
+const brief = (rs: LaneRole[]): string[] =>
+  rs.map((r) => `${r.address}=${r.role}${r.user ? `/${r.user}` : ''}`);
+
+function simulated(name: string): Trace {
+  const l = loadScenario(readFileSync(path.join(repo, 'resources/scenarios', `${name}.yaml`), 'utf8'));
+  const sim = new Simulation(l.scenario!);
+  sim.run();
+  return simulationTrace(sim);
+}
+
+describe('lane roles', () => {
+  const problems = open(path.join(repo, 'resources/samples/sample-problems.pcap'));
+  const proxies = proxyAddresses(problems.t, all(problems.t));
+
+  it('names the caller, the proxy and the callee of a call through Kamailio, with their agents', () => {
+    const r = laneRoles(problems.t, ids(problems.a, 'C1'), proxies);
+    expect(brief(r)).toEqual([
+      '127.0.0.10:5060=caller/alice',
+      '127.0.0.20:5060=proxy',
+      '127.0.0.30:5060=callee/bob',
+    ]);
+    expect(r[0]!.agent).toBe('SIPp sample');
+    // Kamailio's own 100 Trying says who it is; the callee sent no Server.
+    expect(r[1]!.agent).toMatch(/^kamailio/);
+    // Without the trace-wide proxies the call alone shows the forwarding too.
+    expect(brief(laneRoles(problems.t, ids(problems.a, 'C1')))).toEqual(brief(r));
+  });
+
+  it("keeps the proxy a proxy in a call it rejects itself (483), from the trace's other calls", () => {
+    expect([...proxies]).toEqual(['127.0.0.20:5060']);
+    const c4 = ids(problems.a, 'C4');
+    expect(brief(laneRoles(problems.t, c4, proxies))).toEqual([
+      '127.0.0.10:5066=caller/alice',
+      '127.0.0.20:5060=proxy',
+    ]);
+    // Alone, the element that answered the INVITE looks like its callee.
+    expect(brief(laneRoles(problems.t, c4))).toEqual([
+      '127.0.0.10:5066=caller/alice',
+      '127.0.0.20:5060=callee/bob',
+    ]);
+  });
+
+  it('tells a B2BUA from a proxy (simulated b2bua: two Call-IDs, the middle answers one and originates the other)', () => {
+    const t = simulated('b2bua');
+    const r = laneRoles(t, all(t), proxyAddresses(t, all(t)));
+    expect(brief(r)).toEqual([
+      '192.0.2.10:5060=caller/alice',
+      '192.0.2.25:5060=b2bua',
+      '192.0.2.40:5060=callee/bob',
+    ]);
+  });
+
+  it('names a registrar and the user agent that registers', () => {
+    const t = simulated('registration-digest');
+    const r = laneRoles(t, all(t), proxyAddresses(t, all(t)));
+    expect(r.map((x) => x.role).sort()).toEqual(['registrar', 'ua']);
+    expect(r.find((x) => x.role === 'ua')!.user).toMatch(/\w/);
+  });
+
+  it('counts a proxy that receives on one port and sends from another (a WebSocket gateway)', () => {
+    const file = path.join(pub, 'heplify__sip_tcp_websocket.pcap');
+    if (!existsSync(file)) return void console.warn(`skipped: ${file} absent (../shared/captures/public)`);
+    const { t, a } = open(file);
+    const px = proxyAddresses(t, all(t));
+    expect([...px].sort()).toEqual(['10.243.0.157:5060', '10.243.0.157:8080']);
+    const c2 = brief(laneRoles(t, ids(a, 'C2'), px));
+    expect(c2[0]).toMatch(/^10\.243\.17\.55:\d+=caller\//);
+    // FreeSWITCH puts its User-Agent in its responses.
+    expect(laneRoles(t, ids(a, 'C2'), px)[3]!.agent).toMatch(/^FreeSWITCH/);
+    expect(c2.slice(1)).toEqual([
+      '10.243.0.157:8080=proxy',
+      '10.243.0.157:5060=proxy',
+      '10.243.0.143:5060=callee/+12263382742',
+    ]);
+  });
+
+  it('reads an IPv6 trapezoid half (sngrep ipv6frag: SIPp through a proxy)', () => {
+    const file = path.join(pub, 'sngrep__ipv6frag.pcap');
+    if (!existsSync(file)) return void console.warn(`skipped: ${file} absent (../shared/captures/public)`);
+    const { t, a } = open(file);
+    expect(brief(laneRoles(t, ids(a, 'C1'), proxyAddresses(t, all(t))))).toEqual([
+      '[fd17:625c:f037:2:a00:27ff:feb9:1521]:15060=caller/sipp',
+      '[fd17:625c:f037:2:a00:27ff:feb9:3519]:5062=proxy',
+      '[fd17:625c:f037:2:a00:27ff:feb9:4222]:25060=callee/mcr',
+    ]);
+  });
+
+  it('reads only the first messages of a long ladder', () => {
+    const c1 = ids(problems.a, 'C1');
+    // The first message alone: the INVITE's sender originated it (caller); the proxy has not answered.
+    expect(brief(laneRoles(problems.t, c1, new Set(), 1))).toEqual(['127.0.0.10:5060=caller/alice']);
+  });
+});
