@@ -50,9 +50,13 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-/** Spawns a peer; stdout/stderr are kept (last 200 kB) for failure reports. */
+/**
+ * Spawns a peer in its own process group; stdout/stderr are kept (last 200 kB) for failure reports.
+ * Kamailio forks workers that inherit its pipes: `stop` signals the whole group, so no worker
+ * outlives the test holding a pipe open (a CI run once hung 120 s in a hook waiting for 'close').
+ */
 export function spawnPeer(name: string, bin: string, args: string[], cwd: string): Peer {
-  const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   const keep = (d: Buffer): void => {
     out += d.toString('utf8');
@@ -62,17 +66,41 @@ export function spawnPeer(name: string, bin: string, args: string[], cwd: string
   child.stderr!.on('data', keep);
   // 'close', not 'exit': 'exit' can come before the last stdout bytes (SIPp's final statistics) are read.
   const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // The group is gone already (ESRCH).
+    }
+  };
+  const within = (p: Promise<unknown>, ms: number): Promise<boolean> =>
+    new Promise((res) => {
+      const t = setTimeout(() => res(false), ms);
+      void p.then(() => {
+        clearTimeout(t);
+        res(true);
+      });
+    });
   return {
     name,
     child,
     exited,
     output: () => out,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(t);
+      if (child.pid === undefined) return;
+      const done = child.exitCode !== null || child.signalCode !== null;
+      // Workers of a peer that already exited may still be alive: signal the group either way.
+      signalGroup('SIGTERM');
+      if (!done && (await within(exited, 3000))) {
+        signalGroup('SIGKILL');
+        return;
+      }
+      signalGroup('SIGKILL');
+      if (!(await within(exited, 3000))) {
+        // Something outside the group holds the pipes: stop reading so the test can go on.
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }
     },
   };
 }
