@@ -720,7 +720,9 @@ class Parser {
         // SER/Kamailio keyword tests are atomic: `!uri==myself` is `!(uri==myself)`, `!method=="X"` likewise.
         const n = this.peek();
         const keywordTest =
-          n.type === 'ident' && (n.value in KEYWORD_PVS || n.value === 'msg') && !this.atOp('(', 1);
+          n.type === 'ident' &&
+          (Object.hasOwn(KEYWORD_PVS, n.value) || n.value === 'msg') &&
+          !this.atOp('(', 1);
         const e = keywordTest ? this.cmpExpr() : this.unary();
         return { type: 'not', expr: e, pos: { ...t.pos, end: e.pos.end } };
       } finally {
@@ -781,7 +783,7 @@ class Parser {
           this.next();
           return { type: 'num', value: MAX_LEN, pos: t.pos };
         }
-        const kw = KEYWORD_PVS[t.value];
+        const kw = Object.hasOwn(KEYWORD_PVS, t.value) ? KEYWORD_PVS[t.value] : undefined;
         if (kw && !this.atOp('(', 1)) {
           this.next();
           return { type: 'pv', name: kw, arg: null, pos: t.pos };
@@ -820,7 +822,8 @@ class Parser {
       );
     const name = nameTok.value;
     const isRoute = name === 'route';
-    const spec = FUNCTIONS[name];
+    // Own names only: `toString`, `constructor` … of Object.prototype are not catalogue entries.
+    const spec = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
     if (!this.atOp('(')) {
       if (!isRoute && statement && spec && spec.min === 0)
         return { type: 'call', name, args: [], pos: nameTok.pos, text: name };

@@ -29,6 +29,27 @@ const CASES: [string, string, string, number, number][] = [
     2,
     7,
   ],
+  [
+    'an Object.prototype name is not a function (toString)',
+    'request_route {\n  toString();\n}',
+    'script-unknown-function',
+    2,
+    3,
+  ],
+  [
+    'an Object.prototype name as a bare statement (constructor)',
+    'request_route {\n  if (1) constructor;\n}',
+    'script-unknown-function',
+    2,
+    10,
+  ],
+  [
+    'an Object.prototype name as a value (valueOf)',
+    'request_route {\n  if (valueOf == 1) exit;\n}',
+    'script-unknown-function',
+    2,
+    7,
+  ],
   ['wrong number of arguments', 'request_route {\n  sl_send_reply("404");\n}', 'script-wrong-arity', 2, 3],
   ['route() to an undefined route', 'request_route {\n  route(NOPE);\n}', 'script-unknown-route', 2, 9],
   [
