@@ -10,6 +10,7 @@ import { laneRoles, proxyAddresses, type LaneRole } from '../../../src/sip-core/
 import { Simulation, loadScenario, simulationTrace } from '../../../src/sip-core/sim';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 import type { Trace } from '../../../src/sip-core/trace/trace';
+import { traceOfText } from '../../fixtures/analysis/load';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const pub = path.resolve(repo, '../shared/captures/public');
@@ -106,6 +107,68 @@ describe('lane roles', () => {
       '[fd17:625c:f037:2:a00:27ff:feb9:1521]:15060=caller/sipp',
       '[fd17:625c:f037:2:a00:27ff:feb9:3519]:5062=proxy',
       '[fd17:625c:f037:2:a00:27ff:feb9:4222]:25060=callee/mcr',
+    ]);
+  });
+
+  it("names both sides of a B2BUA whose legs have two addresses: one leg's responses relayed onto the other", () => {
+    // The X-CID fixture's B2BUA (198.51.100.40) with its B leg sent from a second, private address.
+    const text = readFileSync(path.join(repo, 'test/fixtures/analysis/calls/b2bua-x-cid.sip'), 'utf8');
+    const twoSided = text.replace(
+      /^@ ([\d.]+) (\S+) > (\S+)$/gm,
+      (line, at: string, src: string, dst: string) =>
+        src === '198.51.100.30:5060' || dst === '198.51.100.30:5060'
+          ? `@ ${at} ${src.replace('198.51.100.40', '10.0.0.40')} > ${dst.replace('198.51.100.40', '10.0.0.40')}`
+          : line,
+    );
+    expect(twoSided).toContain('10.0.0.40:5060 > 198.51.100.30:5060');
+    const t = traceOfText(twoSided);
+    expect(brief(laneRoles(t, all(t)))).toEqual([
+      '198.51.100.10:5060=caller/alice',
+      '198.51.100.40:5060=b2bua',
+      '10.0.0.40:5060=b2bua',
+      '198.51.100.30:5060=callee/bob',
+    ]);
+    // The same two calls where the A leg's answers are not the B leg's (183 and 486, not 180 and 200):
+    // two user agents, not one B2BUA.
+    const unrelated = traceOfText(
+      twoSided
+        .replace(
+          /(@ 0\.050000 198\.51\.100\.40:5060 > 198\.51\.100\.10:5060\n)SIP\/2\.0 180 Ringing/,
+          '$1SIP/2.0 183 Session Progress',
+        )
+        .replace(
+          /(@ 2\.000000 198\.51\.100\.40:5060 > 198\.51\.100\.10:5060\n)SIP\/2\.0 200 OK/,
+          '$1SIP/2.0 486 Busy Here',
+        ),
+    );
+    expect(unrelated.status(4)).toBe(183);
+    expect(brief(laneRoles(unrelated, all(unrelated)))).toEqual([
+      '198.51.100.10:5060=caller/alice',
+      '198.51.100.40:5060=callee/bob',
+      '10.0.0.40:5060=caller/alice',
+      '198.51.100.30:5060=callee/bob',
+    ]);
+  });
+
+  it('names an SBC that keeps the Call-ID but makes its own From tag (erspan capture: public and private side)', () => {
+    const file = path.join(pub, 'heplify__erspan_sip_ipv4_udp.pcapng');
+    if (!existsSync(file)) return void console.warn(`skipped: ${file} absent (../shared/captures/public)`);
+    const { t, a } = open(file);
+    const px = proxyAddresses(t, all(t));
+    // C5: 180.173.83.248 calls through the SBC (101.231.48.19 outside, 192.168.1.222 inside, port
+    // 5260 both) to 192.168.1.191; its 407, 180 and 200 are relayed from the inside leg.
+    expect(brief(laneRoles(t, ids(a, 'C5'), px))).toEqual([
+      '180.173.83.248:53221=caller/20008909',
+      '101.231.48.19:5260=b2bua',
+      '192.168.1.222:5260=b2bua',
+      '192.168.1.191:5060=callee/20008910',
+    ]);
+    // C3 the other way round.
+    expect(brief(laneRoles(t, ids(a, 'C3'), px))).toEqual([
+      '192.168.1.191:5060=caller/20008777',
+      '192.168.1.222:5260=b2bua',
+      '101.231.48.19:5260=b2bua',
+      '180.173.83.248:53221=callee/20008909',
     ]);
   });
 

@@ -9,7 +9,11 @@
  *   trace's first messages (`proxyAddresses`: a proxy that rejects a call itself, 404 or 483, is still
  *   the proxy it is in the other calls);
  * - **B2BUA**: it received an initial INVITE and originated one (one Via) under another Call-ID
- *   (a back-to-back user agent starts a new dialog for its other leg);
+ *   (a back-to-back user agent starts a new dialog for its other leg); or, for an SBC whose legs have
+ *   two addresses (a public and a private side), a lane that was sent an initial INVITE and a lane
+ *   that originated one under another Call-ID after it, where the first lane answers with a status
+ *   the second had just received on its own leg (within {@link RELAY_WINDOW_US}): the responses of
+ *   one leg relayed onto the other, which two independent user agents do not do;
  * - **caller**: it originated an initial INVITE (one Via, no To tag); the user is its From user;
  * - **callee**: it was sent an initial INVITE and answered it, without passing it on; the user is the
  *   INVITE's To user;
@@ -26,6 +30,19 @@ import { callParties } from '../call/parties';
 /** Messages read for the roles of a long ladder (the roles show in its first messages). */
 export const ROLE_MESSAGES = 5_000;
 
+/** Longest wait between a leg's response and the same status relayed on the other leg (µs). */
+export const RELAY_WINDOW_US = 2_000_000;
+
+/**
+ * An INVITE event of a lane: the leg (Call-ID and From tag: a B2BUA may keep the Call-ID but makes
+ * its own tag), a status (0 for the initial INVITE itself), a time (µs).
+ */
+interface LegEvent {
+  leg: string;
+  status: number;
+  time: number;
+}
+
 interface Seen {
   /** Call-IDs of initial INVITEs it originated / was sent. */
   invited: Set<string>;
@@ -41,6 +58,10 @@ interface Seen {
   userAgent: string | null;
   server100: string | null;
   server: string | null;
+  /** Initial INVITEs it was sent, and the INVITE responses it sent on those Call-IDs. */
+  legIn: LegEvent[];
+  /** Initial INVITEs it originated, and the INVITE responses it received on those Call-IDs. */
+  legOut: LegEvent[];
 }
 
 function blank(): Seen {
@@ -58,6 +79,8 @@ function blank(): Seen {
     userAgent: null,
     server100: null,
     server: null,
+    legIn: [],
+    legOut: [],
   };
 }
 
@@ -147,15 +170,19 @@ export function laneRoles(
       const initialInvite = m.method === 'INVITE' && m.toTag === null;
       // From/To read once per initial INVITE or REGISTER (the only requests whose users name lanes).
       const p = initialInvite || m.method === 'REGISTER' ? callParties(m) : null;
+      const leg = initialInvite ? legOf(m) : '';
       if (m.viaCount === 1) {
         src.originated = true;
         src.userAgent ??= m.header('user-agent');
         if (initialInvite) {
           src.callerUser ??= p!.fromUser;
+          if (!src.legOut.some((e) => e.leg === leg))
+            src.legOut.push({ leg, status: 0, time: trace.timeUs(id) });
           src.invited.add(m.callId ?? '');
         } else if (p) src.otherUser ??= p.toUser;
       }
       if (initialInvite) {
+        if (!dst.legIn.some((e) => e.leg === leg)) dst.legIn.push({ leg, status: 0, time: trace.timeUs(id) });
         dst.wasInvited.add(m.callId ?? '');
         dst.calleeUser ??= p!.toUser;
       }
@@ -165,17 +192,23 @@ export function laneRoles(
       if (m.status === 100) src.server100 ??= m.header('server');
       else src.server ??= m.header('server') ?? m.header('user-agent');
       // Answered what it was sent (not a response it relays: a relayed response's request was passed on).
-      if (m.cseqMethod === 'INVITE' && m.status !== 100 && src.wasInvited.has(m.callId ?? ''))
+      if (m.cseqMethod === 'INVITE' && m.status !== 100 && src.wasInvited.has(m.callId ?? '')) {
         src.answeredInvite = true;
+        src.legIn.push({ leg: legOf(m), status: m.status ?? -1, time: trace.timeUs(id) });
+      }
+      if (m.cseqMethod === 'INVITE' && m.status !== 100 && dst.invited.has(m.callId ?? ''))
+        dst.legOut.push({ leg: legOf(m), status: m.status ?? -1, time: trace.timeUs(id) });
       if (m.cseqMethod === 'REGISTER' && src.registered) src.answeredRegister = true;
     }
   }
+  const sides = b2buaSides(lanes);
   const out: LaneRole[] = [];
   for (const [address, s] of lanes) {
     let role: LaneRoleKind | null;
     let user: string | null = null;
     if (forwarding.has(address) || proxies.has(address)) role = 'proxy';
     else if (s.invited.size > 0 && [...s.wasInvited].some((c) => !s.invited.has(c))) role = 'b2bua';
+    else if (sides.has(address)) role = 'b2bua';
     else if (s.invited.size > 0 && s.answeredInvite) {
       role = 'ua';
       user = s.callerUser;
@@ -195,6 +228,50 @@ export function laneRoles(
     out.push({ address, role, user, agent });
   }
   return out;
+}
+
+/** A leg's key: Call-ID and From tag. */
+function legOf(m: { callId: string | null; fromTag: string | null }): string {
+  return `${m.callId ?? ''}\n${m.fromTag ?? ''}`;
+}
+
+/**
+ * The two sides of B2BUAs whose legs have different addresses: a lane X sent an initial INVITE on
+ * leg A and a lane Y that originated one on another leg B after it, where X sent a status (not 100)
+ * on A within RELAY_WINDOW_US after Y received the same status on B.
+ */
+function b2buaSides(lanes: ReadonlyMap<string, Seen>): Set<string> {
+  const out = new Set<string>();
+  for (const [x, sx] of lanes) {
+    if (sx.legIn.length === 0) continue;
+    for (const [y, sy] of lanes) {
+      if (y === x || sy.legOut.length === 0 || (out.has(x) && out.has(y))) continue;
+      if (relays(sx.legIn, sy.legOut)) {
+        out.add(x);
+        out.add(y);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a response of an outgoing leg (`outs`) is relayed on an incoming one (`ins`); see above. */
+function relays(ins: readonly LegEvent[], outs: readonly LegEvent[]): boolean {
+  for (const a of ins) {
+    if (a.status !== 0) continue;
+    for (const b of outs) {
+      if (b.status !== 0 || b.leg === a.leg || b.time < a.time) continue;
+      // Leg B started after leg A arrived: is one of B's responses relayed onto A?
+      for (const rb of outs) {
+        if (rb.status === 0 || rb.leg !== b.leg) continue;
+        for (const ra of ins) {
+          if (ra.leg !== a.leg || ra.status !== rb.status) continue;
+          if (ra.time >= rb.time && ra.time - rb.time <= RELAY_WINDOW_US) return true;
+        }
+      }
+    }
+  }
+  return false;
 }
 
 export type { LaneRole, LaneRoleKind } from '../../../shared/lane-roles';
