@@ -150,6 +150,38 @@ describe('lane roles', () => {
     ]);
   });
 
+  it('keeps two user agents with overlapping calls a caller and a callee (responses in the relay order, but between the same two)', () => {
+    const msg = (at: number, src: string, dst: string, head: string, call: number, toTag = ''): string =>
+      [
+        `@ ${at.toFixed(6)} ${src} > ${dst}`,
+        head,
+        `Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-c${call}`,
+        'Max-Forwards: 70',
+        `From: <sip:alice@example.com>;tag=f${call}`,
+        `To: <sip:bob@example.com>${toTag}`,
+        `Call-ID: call-${call}@10.0.0.1`,
+        'CSeq: 1 INVITE',
+        'Content-Length: 0',
+        '',
+      ].join('\n');
+    const inv = (at: number, c: number): string =>
+      msg(at, '10.0.0.1:5060', '10.0.0.2:5060', 'INVITE sip:bob@10.0.0.2 SIP/2.0', c);
+    const res = (at: number, c: number, st: string): string =>
+      msg(at, '10.0.0.2:5060', '10.0.0.1:5060', `SIP/2.0 ${st}`, c, `;tag=t${c}`);
+    // Call 2 starts after call 1 arrived; each of call 1's answers follows the same one of call 2.
+    const t = traceOfText(
+      [
+        inv(0, 1),
+        inv(0.01, 2),
+        res(0.02, 2, '180 Ringing'),
+        res(0.03, 1, '180 Ringing'),
+        res(1, 2, '200 OK'),
+        res(1.1, 1, '200 OK'),
+      ].join('\n'),
+    );
+    expect(brief(laneRoles(t, all(t)))).toEqual(['10.0.0.1:5060=caller/alice', '10.0.0.2:5060=callee/bob']);
+  });
+
   it('names an SBC that keeps the Call-ID but makes its own From tag (erspan capture: public and private side)', () => {
     const file = path.join(pub, 'heplify__erspan_sip_ipv4_udp.pcapng');
     if (!existsSync(file)) return void console.warn(`skipped: ${file} absent (../shared/captures/public)`);

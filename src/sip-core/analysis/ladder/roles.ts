@@ -33,14 +33,18 @@ export const ROLE_MESSAGES = 5_000;
 /** Longest wait between a leg's response and the same status relayed on the other leg (µs). */
 export const RELAY_WINDOW_US = 2_000_000;
 
+/** Longest wait between a leg's arrival at a B2BUA and the start of its other leg (64*T1, µs). */
+export const LEG_START_WINDOW_US = 32_000_000;
+
 /**
- * An INVITE event of a lane: the leg (Call-ID and From tag: a B2BUA may keep the Call-ID but makes
- * its own tag), a status (0 for the initial INVITE itself), a time (µs).
+ * An INVITE leg as one lane saw it: the initial INVITE it was sent or originated (its time, and the
+ * address at the other end) and the INVITE responses (not 100) it sent or received on that leg.
  */
-interface LegEvent {
-  leg: string;
-  status: number;
+interface Leg {
   time: number;
+  peer: string;
+  statuses: number[];
+  times: number[];
 }
 
 interface Seen {
@@ -58,10 +62,13 @@ interface Seen {
   userAgent: string | null;
   server100: string | null;
   server: string | null;
-  /** Initial INVITEs it was sent, and the INVITE responses it sent on those Call-IDs. */
-  legIn: LegEvent[];
-  /** Initial INVITEs it originated, and the INVITE responses it received on those Call-IDs. */
-  legOut: LegEvent[];
+  /**
+   * Legs (Call-ID and From tag: a B2BUA may keep the Call-ID but makes its own tag) of the initial
+   * INVITEs it was sent, with the responses it sent on them; and of those it originated, with the
+   * responses it received.
+   */
+  legIn: Map<string, Leg>;
+  legOut: Map<string, Leg>;
 }
 
 function blank(): Seen {
@@ -79,8 +86,8 @@ function blank(): Seen {
     userAgent: null,
     server100: null,
     server: null,
-    legIn: [],
-    legOut: [],
+    legIn: new Map(),
+    legOut: new Map(),
   };
 }
 
@@ -176,13 +183,14 @@ export function laneRoles(
         src.userAgent ??= m.header('user-agent');
         if (initialInvite) {
           src.callerUser ??= p!.fromUser;
-          if (!src.legOut.some((e) => e.leg === leg))
-            src.legOut.push({ leg, status: 0, time: trace.timeUs(id) });
+          if (!src.legOut.has(leg))
+            src.legOut.set(leg, { time: trace.timeUs(id), peer: trace.dst(id), statuses: [], times: [] });
           src.invited.add(m.callId ?? '');
         } else if (p) src.otherUser ??= p.toUser;
       }
       if (initialInvite) {
-        if (!dst.legIn.some((e) => e.leg === leg)) dst.legIn.push({ leg, status: 0, time: trace.timeUs(id) });
+        if (!dst.legIn.has(leg))
+          dst.legIn.set(leg, { time: trace.timeUs(id), peer: trace.src(id), statuses: [], times: [] });
         dst.wasInvited.add(m.callId ?? '');
         dst.calleeUser ??= p!.toUser;
       }
@@ -194,14 +202,14 @@ export function laneRoles(
       // Answered what it was sent (not a response it relays: a relayed response's request was passed on).
       if (m.cseqMethod === 'INVITE' && m.status !== 100 && src.wasInvited.has(m.callId ?? '')) {
         src.answeredInvite = true;
-        src.legIn.push({ leg: legOf(m), status: m.status ?? -1, time: trace.timeUs(id) });
+        addResponse(src.legIn.get(legOf(m)), m.status, trace.timeUs(id));
       }
       if (m.cseqMethod === 'INVITE' && m.status !== 100 && dst.invited.has(m.callId ?? ''))
-        dst.legOut.push({ leg: legOf(m), status: m.status ?? -1, time: trace.timeUs(id) });
+        addResponse(dst.legOut.get(legOf(m)), m.status, trace.timeUs(id));
       if (m.cseqMethod === 'REGISTER' && src.registered) src.answeredRegister = true;
     }
   }
-  const sides = b2buaSides(lanes);
+  const sides = b2buaSides(lanes, (a) => forwarding.has(a) || proxies.has(a));
   const out: LaneRole[] = [];
   for (const [address, s] of lanes) {
     let role: LaneRoleKind | null;
@@ -235,43 +243,55 @@ function legOf(m: { callId: string | null; fromTag: string | null }): string {
   return `${m.callId ?? ''}\n${m.fromTag ?? ''}`;
 }
 
-/**
- * The two sides of B2BUAs whose legs have different addresses: a lane X sent an initial INVITE on
- * leg A and a lane Y that originated one on another leg B after it, where X sent a status (not 100)
- * on A within RELAY_WINDOW_US after Y received the same status on B.
- */
-function b2buaSides(lanes: ReadonlyMap<string, Seen>): Set<string> {
-  const out = new Set<string>();
-  for (const [x, sx] of lanes) {
-    if (sx.legIn.length === 0) continue;
-    for (const [y, sy] of lanes) {
-      if (y === x || sy.legOut.length === 0 || (out.has(x) && out.has(y))) continue;
-      if (relays(sx.legIn, sy.legOut)) {
-        out.add(x);
-        out.add(y);
-      }
-    }
-  }
-  return out;
+function addResponse(leg: Leg | undefined, status: number | null, time: number): void {
+  if (!leg || status === null) return;
+  leg.statuses.push(status);
+  leg.times.push(time);
 }
 
-/** Whether a response of an outgoing leg (`outs`) is relayed on an incoming one (`ins`); see above. */
-function relays(ins: readonly LegEvent[], outs: readonly LegEvent[]): boolean {
-  for (const a of ins) {
-    if (a.status !== 0) continue;
-    for (const b of outs) {
-      if (b.status !== 0 || b.leg === a.leg || b.time < a.time) continue;
-      // Leg B started after leg A arrived: is one of B's responses relayed onto A?
-      for (const rb of outs) {
-        if (rb.status === 0 || rb.leg !== b.leg) continue;
-        for (const ra of ins) {
-          if (ra.leg !== a.leg || ra.status !== rb.status) continue;
-          if (ra.time >= rb.time && ra.time - rb.time <= RELAY_WINDOW_US) return true;
+/**
+ * The two sides of B2BUAs whose legs have different addresses: a lane X sent an initial INVITE on
+ * leg A and a lane Y that originated one on another leg B within LEG_START_WINDOW_US after it (to
+ * someone other than X; A not from Y), where X sent a status (not 100) on A within RELAY_WINDOW_US
+ * after Y received the same status on B. The responses Y lanes received are sorted by time once, so
+ * each response an X lane sent looks only at those of the 2 s before it.
+ */
+function b2buaSides(lanes: ReadonlyMap<string, Seen>, skip: (address: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  const received: { y: string; key: string; leg: Leg; status: number; time: number }[] = [];
+  for (const [y, sy] of lanes) {
+    if (sy.legOut.size === 0 || skip(y)) continue;
+    for (const [key, leg] of sy.legOut)
+      for (let i = 0; i < leg.statuses.length; i++)
+        received.push({ y, key, leg, status: leg.statuses[i]!, time: leg.times[i]! });
+  }
+  if (received.length === 0) return out;
+  received.sort((p, q) => p.time - q.time);
+  for (const [x, sx] of lanes) {
+    if (sx.legIn.size === 0 || skip(x)) continue;
+    for (const [ka, a] of sx.legIn) {
+      for (let j = 0; j < a.statuses.length; j++) {
+        const ra = a.times[j]!;
+        // The first response received at or after ra - RELAY_WINDOW_US.
+        let lo = 0;
+        let hi = received.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (received[mid]!.time < ra - RELAY_WINDOW_US) lo = mid + 1;
+          else hi = mid;
+        }
+        for (let k = lo; k < received.length && received[k]!.time <= ra; k++) {
+          const r = received[k]!;
+          if (r.status !== a.statuses[j] || r.y === x || r.key === ka || a.peer === r.y) continue;
+          const b = r.leg;
+          if (b.peer === x || b.time < a.time || b.time - a.time > LEG_START_WINDOW_US) continue;
+          out.add(x);
+          out.add(r.y);
         }
       }
     }
   }
-  return false;
+  return out;
 }
 
 export type { LaneRole, LaneRoleKind } from '../../../shared/lane-roles';
