@@ -15,7 +15,8 @@ import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
 import { Trace } from '../../sip-core/trace/trace';
 import { planSplit } from '../../sip-core/trace/ingest-file.node.js';
 import type { ReadAt } from '../../sip-core/trace/raw-store';
-import type { IngestJob, IngestReply } from './protocol';
+import { setFactsAhead } from '../../sip-core/analysis/facts-ahead';
+import type { FactsAheadJob, IngestJob, IngestReply } from './protocol';
 
 export interface OpenOptions {
   onProgress?: (done: number, total: number) => void;
@@ -46,6 +47,13 @@ export interface OpenOptions {
    * (a benchmark bundle uses the app's `out/main/ingest-worker.js`). Default: found as described above.
    */
   workerEntry?: string | URL;
+  /**
+   * With `onTrace`: after its read, the worker computes the analysis facts tier 2 reads from every
+   * message into a shared column (analysis/facts-ahead.ts), while tier 2 runs here. Default on
+   * (`SIPSCOPE_FACTS_AHEAD=0` turns it off, `=slow` pauses the worker 2 ms before each region, for A/B runs
+   * of the app); `false` off; `{ slowMs }` pauses (tests). Tier 2's output is the same every way.
+   */
+  factsAhead?: boolean | { slowMs: number };
 }
 
 export interface OpenedCapture {
@@ -134,7 +142,12 @@ function runWorker<R extends FinalReply = DoneReply>(
         if (m.cancelled || signal?.aborted) reject(new IngestError('cancelled', 'ABORT_ERR'));
         else resolve(m as R);
       }
-      if (settled) void w.terminate();
+      // (a worker filling the facts ahead goes on after its last reply: it ends by itself, or when
+      // the trace is closed, and does not keep the process alive)
+      if (settled) {
+        if (m.type === 'rows-done' && m.factsAhead) w.unref();
+        else void w.terminate();
+      }
     });
     w.on('error', (e) => {
       if (settled) return;
@@ -272,6 +285,15 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
   }
 }
 
+/** The job's `factsAhead` for the option (see `OpenOptions.factsAhead`). */
+function factsAheadJob(o: OpenOptions['factsAhead']): FactsAheadJob {
+  if (o === false) return null;
+  if (typeof o === 'object') return { slowMs: o.slowMs };
+  const env = process.env.SIPSCOPE_FACTS_AHEAD;
+  if (env === '0') return null;
+  return env === 'slow' ? { slowMs: 2 } : {};
+}
+
 /** One worker handing its trace over in parts into a trace here that grows (see `OpenOptions.onTrace`). */
 async function runGrowing(
   path: string,
@@ -279,13 +301,19 @@ async function runGrowing(
   onTrace: (trace: Trace) => void,
 ): Promise<OpenedCapture> {
   let trace: Trace | null = null;
+  const cancel = new SharedArrayBuffer(4);
   const start = (): Trace => {
     if (trace) return trace;
     // (a gzip-compressed file is not read back: its messages' bytes come in the parts)
     const f = new CaptureFile(path);
-    const t = new Trace(f.gzip ? null : f.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
-    if (f.gzip) f.close();
-    else t.setCloser(() => f.close());
+    const gzip = f.gzip;
+    const t = new Trace(gzip ? null : f.readAt, [], { name: path.split(/[\\/]/).pop() ?? path });
+    if (gzip) f.close();
+    // (closing the trace also stops a worker still filling the facts ahead)
+    t.setCloser(() => {
+      Atomics.store(new Int32Array(cancel), 0, 1);
+      f.close();
+    });
     trace = t;
     onTrace(t);
     return t;
@@ -294,9 +322,10 @@ async function runGrowing(
   const job: IngestJob = {
     kind: 'path',
     path,
-    cancel: new SharedArrayBuffer(4),
+    cancel,
     parse: opts.parse ?? true,
     rows: true,
+    factsAhead: factsAheadJob(opts.factsAhead),
   };
   let m: RowsDoneReply;
   try {
@@ -317,6 +346,7 @@ async function runGrowing(
     t.close();
     throw new IngestError('the trace handed over in parts is incomplete', null);
   }
+  if (m.factsAhead) setFactsAhead(t, m.factsAhead);
   t.source = m.source;
   t.fileDiagnostics = m.fileDiagnostics;
   t.messageDiagnosticCounts = new Map(m.messageDiagnosticCounts);

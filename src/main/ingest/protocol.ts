@@ -4,6 +4,9 @@ import type { IngestStats, SplitRole } from '../../sip-core/capture/pipeline';
 import type { MessagePort } from 'node:worker_threads';
 import type { TraceRows, TraceSource, TraceState } from '../../sip-core/trace/trace';
 
+/** An ingest job's `factsAhead`: compute the analysis facts after the read (null: no). */
+export type FactsAheadJob = { slowMs?: number } | null;
+
 export type IngestJob =
   | {
       kind: 'path';
@@ -20,6 +23,12 @@ export type IngestJob =
       handoff?: { port: MessagePort; signal: SharedArrayBuffer } | null;
       /** Hand the trace over in parts while reading ('rows' replies), not only at the end. */
       rows?: boolean;
+      /**
+       * With `rows`: after the read, compute every file-backed message's analysis facts into a shared
+       * column (`rows-done`'s `factsAhead`) for tier 2 (analysis/facts-ahead.ts). `slowMs`: a pause
+       * before each region read (tests).
+       */
+      factsAhead?: FactsAheadJob;
     }
   | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
 
@@ -65,6 +74,11 @@ export type IngestReply =
       stats: IngestStats | null;
       isCapture: boolean;
       cancelled: boolean;
+      /**
+       * The analysis facts column this worker fills after the read (`factsAhead` jobs; null when it
+       * does not: no rows, a compressed file, cancelled); the worker runs on until it is full.
+       */
+      factsAhead?: Int32Array | null;
     }
   /** Tail part of a two-part ingest: its trace went to the head worker. */
   | { type: 'handed-over'; cancelled: boolean }

@@ -6,7 +6,7 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
@@ -23,6 +23,7 @@ import {
 import { absorbCallIds, applyVerdict } from '../../sip-core/trace/trace-merge';
 import type { SpanTableState } from '../../sip-core/trace/byte-interner';
 import type { Speculation, SpeculationVerdict } from '../../sip-core/capture/split-tcp';
+import { fillFactsAhead, newFactsColumn } from '../../sip-core/analysis/facts-ahead';
 import type { IngestJob, IngestReply } from './protocol';
 
 /**
@@ -141,6 +142,38 @@ const printPhases = (role: string): void => {
   if (phases) console.error(JSON.stringify({ role, phases }));
 };
 
+/**
+ * Fills the analysis facts of every file-backed message into `col` (`fillFactsAhead`), reading the
+ * file by the shared columns' offsets; stops when the main thread sets the cancel flag (the trace was
+ * closed). `slowMs`: a pause before each region (tests: tier 2 then computes most facts itself).
+ */
+function factsAfterRead(
+  fd: number,
+  cols: Record<string, ArrayLike<number>>,
+  addresses: readonly string[],
+  col: Int32Array,
+  o: { slowMs?: number },
+  cancelled: () => boolean,
+): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  fillFactsAhead(
+    {
+      count: col.length - 1,
+      flags: cols.flags as Uint8Array,
+      rawOff: cols.rawOff as Float64Array,
+      rawLen: cols.rawLen as Uint32Array,
+      src: cols.src as Uint32Array,
+      addresses,
+      read: (buf, offset, length) => readSync(fd, buf, 0, length, offset),
+    },
+    col,
+    {
+      cancelled,
+      ...(o.slowMs ? { beforeRun: () => void Atomics.wait(pause, 0, 0, o.slowMs) } : {}),
+    },
+  );
+}
+
 async function run(job: IngestJob): Promise<void> {
   phase('start');
   const flag = new Int32Array(job.cancel);
@@ -165,9 +198,12 @@ async function run(job: IngestJob): Promise<void> {
     // the main thread (no copy: it reads the rows where this worker writes them).
     let lastRows = -Infinity;
     const role = job.split?.role ?? null;
+    // The columns last shared with the main thread (the facts ahead read them after the read).
+    let shared: NonNullable<ReturnType<Trace['shareRows']>>['shared'] = null;
     const sendRows = (t: Trace): void => {
       const rows = t.shareRows();
       if (!rows) return;
+      if (rows.shared) shared = rows.shared;
       const transfer = Trace.rowsTransferList(rows);
       if (rows.arenaOff) transfer.push(rows.arenaOff.buffer as ArrayBuffer);
       if (readTotal > 0) post({ type: 'progress', done: readDone, total: readTotal });
@@ -190,13 +226,19 @@ async function run(job: IngestJob): Promise<void> {
             }
           : undefined,
     });
-    r.file.close();
-    if (job.rows) {
+    if (!job.rows) r.file.close();
+    else {
       // The last part, then what the main thread does not have yet (no rows).
       sendRows(r.trace);
       phase('sent');
       printPhases(role ?? 'one');
       const t = r.trace;
+      // Then, on this otherwise idle thread, the analysis facts tier 2 would compute on the main
+      // thread, in a shared column it reads where written (analysis/facts-ahead.ts).
+      const ahead =
+        job.factsAhead && !r.cancelled && shared !== null && t.source.compression === null && t.count > 0
+          ? newFactsColumn(t.count)
+          : null;
       post({
         type: 'rows-done',
         count: t.count,
@@ -207,8 +249,11 @@ async function run(job: IngestJob): Promise<void> {
         stats: r.stats,
         isCapture: r.isCapture,
         cancelled: r.cancelled,
+        factsAhead: ahead,
       });
       job.handoff?.port.close();
+      if (ahead !== null) factsAfterRead(r.file.fd, shared!, t.addresses, ahead, job.factsAhead!, cancelled);
+      r.file.close();
       return;
     }
     let state = r.trace.exportState();

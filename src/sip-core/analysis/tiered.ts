@@ -14,6 +14,7 @@
 import type { Trace } from '../trace/trace';
 import type { BackgroundPassOptions } from '../trace/message-checks';
 import { TraceAnalyzer } from './analyzer';
+import { factsAheadOf } from './facts-ahead';
 import { Tier1Analysis } from './tier1';
 
 /** How tier 2 runs: the yield between chunks, the chunk size, progress, cancellation. */
@@ -74,7 +75,7 @@ export class TieredAnalysis {
   /** Runs tier 2 at once, without yielding (the CLI, tests): same result as `runTier2`. */
   runTier2Now(): TraceAnalyzer {
     if (this.#complete) return this.#tier2!;
-    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace, this.tier1));
+    const a = (this.#tier2 ??= this.#newTier2());
     this.#step(a, Infinity);
     this.#finish(a);
     return a;
@@ -82,8 +83,7 @@ export class TieredAnalysis {
 
   async #run(opts: Tier2Options): Promise<TraceAnalyzer> {
     const chunk = Math.max(1, opts.chunk ?? 4096);
-    // Tier 2 takes tier 1's transactions (TraceAnalyzer's `tier1`): no keys matched twice.
-    const a = (this.#tier2 ??= new TraceAnalyzer(this.trace, this.tier1));
+    const a = (this.#tier2 ??= this.#newTier2());
     for (;;) {
       if (this.#complete) return a;
       if (opts.signal?.aborted) {
@@ -99,6 +99,16 @@ export class TieredAnalysis {
       }
       await opts.yield();
     }
+  }
+
+  /**
+   * Tier 2's analyzer: it takes tier 1's transactions (TraceAnalyzer's `tier1`: no keys matched
+   * twice) and the analysis facts another thread computes ahead for this trace, if any (facts-ahead.ts).
+   */
+  #newTier2(): TraceAnalyzer {
+    const a = new TraceAnalyzer(this.trace, this.tier1);
+    a.factsAhead = factsAheadOf(this.trace);
+    return a;
   }
 
   /** Analyses up to `max` more messages with the full analyzer. */

@@ -1,0 +1,127 @@
+/**
+ * Analysis facts computed ahead of tier 2 by another thread (the ingest worker, after its read): the
+ * same pure function of a message's octets and its packet's IPv4 source that tier 2 calls
+ * (`messageFacts`, capture/ingest-pass.ts: the Via count, SDP body, Contact, Record-Route and sent-by
+ * facts), written to a column over a SharedArrayBuffer. Tier 2 (`TraceAnalyzer.factsAhead`) reads a
+ * message's entry where it is written and computes the facts itself where it is not, so its output
+ * does not depend on how far the other thread got (test/main/facts-ahead.test.ts).
+ * @remarks Entry `id` is 0 until written, then `FA_DONE | facts | hlen << 8` (hlen: the header
+ * section's length, `messageFactsHlen`, when the facts say AF_SDP; a message is at most 64 KiB, so it
+ * fits in 16 bits). An aligned Int32 element is read and written whole (ECMAScript's tear-free
+ * accesses), so a plain read sees 0 or the complete entry. The last element counts the entries written
+ * so far (Atomics: progress for tests and figures only; tier 2 does not wait for it).
+ */
+import { canonicalIpv4 } from '../capture/address';
+import { AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
+import type { Trace } from '../trace/trace';
+
+/** Set in every written entry (the facts themselves may be 0: nothing known). */
+export const FA_DONE = 128;
+/** The facts bits of an entry (AF_* of capture/ingest-pass.ts). */
+export const FA_FACTS = 127;
+
+/** A column of `count` entries and the counter after them, over a SharedArrayBuffer. */
+export function newFactsColumn(count: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * (count + 1)));
+}
+
+/** Entries of `col` written so far (its last element). */
+export function factsAheadDone(col: Int32Array): number {
+  return Atomics.load(col, col.length - 1);
+}
+
+/**
+ * What {@link fillFactsAhead} reads: a trace's columns as another thread shares them
+ * (`TraceRows.shared`), its address texts, and the capture file's bytes by offset. Only messages whose
+ * bytes lie in the file are read: an arena message's offset is the receiving thread's (its
+ * `appendRows` rewrites it), so its entry stays 0 and tier 2 computes it.
+ */
+export interface FactsSource {
+  /** Messages to fill (0 to count - 1). */
+  count: number;
+  flags: Uint8Array;
+  rawOff: Float64Array;
+  rawLen: Uint32Array;
+  /** Source address id of each message (`Trace.srcAddress`). */
+  src: Uint32Array;
+  addresses: readonly string[];
+  /** Reads `length` octets at file offset `offset` into `buf` from 0; returns the octets read. */
+  read(buf: Uint8Array, offset: number, length: number): number;
+}
+
+/** Options of {@link fillFactsAhead}. */
+export interface FillOptions {
+  /** Checked between runs of messages: true stops the fill. */
+  cancelled?: () => boolean;
+  /** Called before each region is read (tests slow the fill down here). */
+  beforeRun?: () => void;
+}
+
+/** Most octets read at once (messages that follow one another in the file). */
+const REGION = 256 * 1024;
+/** A message's raw bytes live in the trace's arena (`flags` bit 2, trace.ts). */
+const IN_ARENA = 4;
+
+/**
+ * Fills `col` (from {@link newFactsColumn}) with the analysis facts of messages 0 to
+ * `min(src.count, col.length - 1) - 1`, in id order, reading the file a region of consecutive
+ * messages at a time (as `Trace.eachRaw`). Returns the messages gone through (fewer when cancelled).
+ */
+export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions = {}): number {
+  const n = Math.min(col.length - 1, s.count);
+  const { flags, rawOff, rawLen } = s;
+  // The analyzer's `#srcV4`: the canonical IPv4 number of each source address id, -1 when not IPv4.
+  const v4 = new Float64Array(s.addresses.length).fill(NaN);
+  const srcV4 = (id: number): number => {
+    const a = s.src[id]!;
+    if (a >= v4.length) return canonicalIpv4(s.addresses[a] ?? '');
+    let v = v4[a]!;
+    if (v !== v) v4[a] = v = canonicalIpv4(s.addresses[a] ?? '');
+    return v;
+  };
+  let buf = new Uint8Array(REGION);
+  let id = 0;
+  while (id < n) {
+    if (o.cancelled?.()) break;
+    if (flags[id]! & IN_ARENA) {
+      id++;
+      continue;
+    }
+    // A run of file-backed messages in ascending, non-overlapping order within REGION octets.
+    const base = rawOff[id]!;
+    let end = base + rawLen[id]!;
+    let k = id + 1;
+    while (k < n && !(flags[k]! & IN_ARENA)) {
+      const e = rawOff[k]! + rawLen[k]!;
+      if (rawOff[k]! < end || e - base > REGION) break;
+      end = e;
+      k++;
+    }
+    if (end - base > buf.length) buf = new Uint8Array(end - base);
+    o.beforeRun?.();
+    const got = s.read(buf, base, end - base);
+    for (; id < k; id++) {
+      const at = rawOff[id]! - base;
+      const stop = at + rawLen[id]!;
+      if (stop > got) continue; // (a short read: left to tier 2)
+      const f = messageFacts(buf, at, stop, srcV4(id));
+      col[id] = FA_DONE | f | ((f & AF_SDP) !== 0 ? messageFactsHlen() << 8 : 0);
+    }
+    Atomics.store(col, col.length - 1, id);
+  }
+  Atomics.store(col, col.length - 1, id); // (arena messages at the end)
+  return id;
+}
+
+/** The facts columns handed to tier 2, by trace (set where the trace was opened). */
+const byTrace = new WeakMap<Trace, Int32Array>();
+
+/** Hands tier 2 of `trace` the column another thread fills (`fillFactsAhead`). */
+export function setFactsAhead(trace: Trace, col: Int32Array): void {
+  byTrace.set(trace, col);
+}
+
+/** The facts column another thread fills for `trace`, or null. */
+export function factsAheadOf(trace: Trace): Int32Array | null {
+  return byTrace.get(trace) ?? null;
+}

@@ -1,0 +1,147 @@
+/**
+ * The analysis facts computed ahead (analysis/facts-ahead.ts): the column `fillFactsAhead` writes
+ * holds, for every message whose bytes lie in the file, what tier 2 computes (`messageFacts` and its
+ * header length), and 0 for the others; tier 2 reading a full, partial or empty column gives the trace
+ * JSON it gives without one, and computes no facts itself where the column holds them.
+ */
+import { existsSync, readdirSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  FA_DONE,
+  factsAheadDone,
+  fillFactsAhead,
+  newFactsColumn,
+  setFactsAhead,
+  type FactsSource,
+} from '../../../src/sip-core/analysis/facts-ahead';
+import { TieredAnalysis } from '../../../src/sip-core/analysis/tiered';
+import {
+  AF_SDP,
+  factsCounters,
+  ingestPassAvailable,
+  messageFacts,
+  messageFactsHlen,
+} from '../../../src/sip-core/capture/ingest-pass';
+import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
+import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
+import type { Trace } from '../../../src/sip-core/trace/trace';
+import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
+
+const repo = path.resolve(import.meta.dirname, '../../..');
+const pub = path.resolve(repo, '../shared/captures/public');
+
+function captures(): string[] {
+  const caps = [
+    path.join(repo, 'resources/samples/sample-call.pcap'),
+    path.join(repo, 'resources/samples/sample-problems.pcap'),
+  ].filter((f) => existsSync(f));
+  if (existsSync(pub))
+    for (const f of readdirSync(pub).sort()) if (/\.(pcap|pcapng|cap)$/.test(f)) caps.push(path.join(pub, f));
+  return caps;
+}
+
+/** A capture read in this thread (file-backed), its facts source, and a full column. */
+async function opened(file: string): Promise<{ trace: Trace; source: FactsSource; close(): void }> {
+  const r = await ingestCaptureFile(file, { parse: false });
+  const c = r.trace.exportState().columns;
+  const source: FactsSource = {
+    count: r.trace.count,
+    flags: c.flags as Uint8Array,
+    rawOff: c.rawOff as Float64Array,
+    rawLen: c.rawLen as Uint32Array,
+    src: c.src as Uint32Array,
+    addresses: r.trace.addresses,
+    read: (buf, offset, length) => readSync(r.file.fd, buf, 0, length, offset),
+  };
+  return { trace: r.trace, source, close: () => r.file.close() };
+}
+
+/** Tier 2's trace JSON, with `col` as its facts ahead (or none), and the facts it computed itself. */
+async function tier2(file: string, col: ((s: FactsSource) => Int32Array) | null) {
+  const o = await opened(file);
+  try {
+    if (col) setFactsAhead(o.trace, col(o.source));
+    const asked = factsCounters.asked;
+    TieredAnalysis.attach(o.trace).runTier2Now();
+    return { json: JSON.stringify(toTraceJson(o.trace)), asked: factsCounters.asked - asked };
+  } finally {
+    o.close();
+  }
+}
+
+const full = (s: FactsSource): Int32Array => {
+  const col = newFactsColumn(s.count);
+  expect(fillFactsAhead(s, col)).toBe(s.count);
+  return col;
+};
+
+describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
+  it('the column holds what messageFacts answers, for the file-backed messages only', async () => {
+    let filled = 0;
+    let arena = 0;
+    let sdp = 0;
+    for (const f of captures()) {
+      const o = await opened(f);
+      const col = newFactsColumn(o.trace.count);
+      fillFactsAhead(o.source, col);
+      expect(factsAheadDone(col), f).toBe(o.trace.count);
+      for (let id = 0; id < o.trace.count; id++) {
+        if (o.source.flags[id]! & 4) {
+          expect(col[id], `${f} #${id}`).toBe(0);
+          arena++;
+          continue;
+        }
+        const raw = o.trace.raw(id);
+        const v = messageFacts(
+          raw,
+          0,
+          raw.length,
+          canonicalIpv4(o.trace.addresses[o.trace.srcAddress(id)] ?? ''),
+        );
+        const hlen = (v & AF_SDP) !== 0 ? messageFactsHlen() : 0;
+        if (hlen > 0) sdp++;
+        expect(col[id], `${f} #${id}`).toBe(FA_DONE | v | (hlen << 8));
+        filled++;
+      }
+      o.close();
+    }
+    expect(filled).toBeGreaterThan(500);
+    expect(arena).toBeGreaterThan(0); // (TCP and fragmented captures among the public ones)
+    expect(sdp).toBeGreaterThan(50);
+  });
+
+  it('tier 2 gives the same trace JSON with a full, partial or empty column, and uses it', async () => {
+    let used = 0;
+    for (const f of captures()) {
+      const none = await tier2(f, null);
+      const withFull = await tier2(f, full);
+      expect(withFull.json, f).toBe(none.json);
+      // every other run of 1 message left out (the other thread behind, or an arena message)
+      const partial = await tier2(f, (s) => {
+        const col = full(s);
+        for (let id = 0; id < s.count; id += 2) col[id] = 0;
+        return col;
+      });
+      expect(partial.json, f).toBe(none.json);
+      const empty = await tier2(f, (s) => newFactsColumn(s.count));
+      expect(empty.json, f).toBe(none.json);
+      expect(empty.asked, f).toBe(none.asked);
+      expect(withFull.asked, f).toBeLessThanOrEqual(partial.asked);
+      expect(partial.asked, f).toBeLessThanOrEqual(none.asked);
+      used += none.asked - withFull.asked;
+    }
+    // (tier 2 computed the facts itself only for messages the column does not hold)
+    expect(used).toBeGreaterThan(500);
+  });
+
+  it('stops when cancelled, between runs', async () => {
+    const f = captures().find((x) => x.endsWith('sample-call.pcap'))!;
+    const o = await opened(f);
+    const col = newFactsColumn(o.trace.count);
+    expect(fillFactsAhead(o.source, col, { cancelled: () => true })).toBe(0);
+    expect(factsAheadDone(col)).toBe(0);
+    expect(col.every((v) => v === 0)).toBe(true);
+    o.close();
+  });
+});
