@@ -21,6 +21,10 @@ export const FIELDS: Record<string, FieldInfo> = {
   'ip.srcport': { type: 'number', description: 'source port' },
   'ip.dstport': { type: 'number', description: 'destination port' },
   'ip.port': { type: 'number', description: 'source or destination port' },
+  sip: {
+    type: 'string',
+    description: 'the whole message as text, start line to body (sip contains "alice")',
+  },
   'sip.method': { type: 'string', description: 'request method (requests only)' },
   'sip.status': { type: 'number', description: 'response status code (responses only)' },
   'sip.reason': { type: 'string', description: 'response reason phrase' },
@@ -49,6 +53,8 @@ export const FIELDS: Record<string, FieldInfo> = {
   'sip.server': { type: 'string', description: 'Server header value' },
   'sip.content_type': { type: 'string', description: 'Content-Type' },
   'sip.body_length': { type: 'number', description: 'body length in bytes' },
+  'sip.headers': { type: 'string', description: 'the header fields as text (no start line, no body)' },
+  'sip.body': { type: 'string', description: 'the body as text (SDP, sipfrag, XML...)' },
   'sip.retransmission': {
     type: 'boolean',
     description: 'the message repeats an earlier one of its transaction',

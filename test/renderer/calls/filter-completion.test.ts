@@ -12,7 +12,7 @@ describe('filter completion', () => {
     expect(state.detail).toBe(`string · ${FIELDS['call.state']!.description}`);
     // A word inside a dotted name matches too, after the prefix matches.
     expect(labels('pdd')).toEqual(['call.pdd']);
-    expect(labels('sip.hea')).toEqual(['sip.header.']);
+    expect(labels('sip.hea')).toEqual(['sip.headers', 'sip.header.']);
     // Every field is reachable.
     for (const f of Object.keys(FIELDS)) expect(labels(f.slice(0, -1))).toContain(f);
   });

@@ -55,6 +55,20 @@ describe('filter expressions on sample-call.pcap', () => {
     ['!(sip.is_request) && frame.number <= 5', [2, 4, 5]],
     ['sip.ruri.user eq "carol"', [47, 49]],
     ['sip.retransmission', []],
+    // the whole message, as tshark -Y 'sip contains "…"' counts it: 9, 49, 5, 0, 9
+    ['sip contains "PCMA"', 9],
+    ['sip contains "alice"', 49],
+    ['sip contains "kamailio"', 5],
+    ['sip contains "Kamailio"', []],
+    ['sip contains "INVITE sip:"', 9],
+    ['SIP contains "PCMA" && sip.is_request', 9],
+    // headers only (no body) and body only
+    ['sip.headers contains "PCMA"', []],
+    ['sip.headers contains "alice"', 49],
+    ['sip.body contains "a=rtpmap:8"', 9],
+    // tshark -Y 'sip contains "m=audio 6000 "' and -Y 'sip.msg_body' (15 frames each)
+    ['sip.body matches "m=audio 6000 "', [1, 3, 6, 7, 10, 12, 15, 16, 19, 21, 28, 29, 40, 42, 47]],
+    ['sip.body', 15],
   ])('%s', (expr, want) => {
     const got = frames(expr);
     if (typeof want === 'number') expect(got.length).toBe(want);
@@ -79,6 +93,10 @@ describe('parse errors carry the column', () => {
     ['sip.status == 200 & sip.method', 'use "&&"', 19],
     ['== 3', 'expected a field name', 1],
     ['sip.to.user matches "(a+)+$"', 'bad regular expression', 1],
+    // Object.prototype names are neither operators nor fields
+    ['sip.method constructor 1', 'unexpected "constructor"', 12],
+    ['constructor.x == 1', 'unknown field', 1],
+    ['sip.nope', 'unknown field', 1],
   ])('%s → %s at column %d', (expr, msg, col) => {
     const r = compileFilter(expr);
     expect(r.ok).toBe(false);

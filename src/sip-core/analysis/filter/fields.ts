@@ -17,8 +17,11 @@ export type FieldValue = string | number | boolean | null | FieldValue[];
 export { FIELDS, type FieldInfo } from '../../../shared/filter-fields';
 
 export function isKnownField(name: string): boolean {
-  return name in FIELDS || (name.startsWith('sip.header.') && name.length > 11);
+  return Object.hasOwn(FIELDS, name) || (name.startsWith('sip.header.') && name.length > 11);
 }
+
+/** Message text as the user reads it (UTF-8; bytes that are not become U+FFFD). */
+const utf8 = new TextDecoder('utf-8');
 
 function uriUserHost(u: Uri | null): [string | null, string | null] {
   if (!u) return [null, null];
@@ -192,6 +195,17 @@ export class MessageFields {
         return this.msg.contentType;
       case 'sip.body_length':
         return this.msg.bodyLength;
+      case 'sip':
+        return utf8.decode(t.raw(id));
+      case 'sip.headers': {
+        const m = this.msg;
+        // From the first field's name to the end of the last one's value (folds and all).
+        const h = m.headers;
+        if (h.length === 0) return null;
+        return utf8.decode(m.raw.subarray(h[0]!.nameSpan.start, h[h.length - 1]!.valueSpan.end));
+      }
+      case 'sip.body':
+        return this.msg.bodyLength === 0 ? null : utf8.decode(this.msg.body());
       case 'sdp.codec':
       case 'sdp.connection': {
         const m = this.msg;

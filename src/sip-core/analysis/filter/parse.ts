@@ -46,6 +46,9 @@ interface Tok {
   column: number;
 }
 
+/** Field names without a dot (Wireshark's protocol fields: `sip contains "alice"`). */
+const PROTOCOL_FIELDS: ReadonlySet<string> = new Set(['sip']);
+
 const WORD_OPS: Record<string, CompareOp> = {
   eq: '==',
   ne: '!=',
@@ -136,9 +139,10 @@ function lex(src: string): Tok[] | FilterError {
     const lw = w.toLowerCase();
     if (lw === 'and' || lw === 'or' || lw === 'not')
       out.push({ kind: lw as TokKind, text: w, value: w, column: col });
-    else if (WORD_OPS[lw]) out.push({ kind: 'op', text: w, value: WORD_OPS[lw], column: col });
+    else if (Object.hasOwn(WORD_OPS, lw))
+      out.push({ kind: 'op', text: w, value: WORD_OPS[lw]!, column: col });
     else if (/^-?\d+(\.\d+)?$/.test(w)) out.push({ kind: 'number', text: w, value: Number(w), column: col });
-    else if (/^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)+$/i.test(w) && !/^\d/.test(w))
+    else if ((/^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)+$/i.test(w) && !/^\d/.test(w)) || PROTOCOL_FIELDS.has(lw))
       out.push({ kind: 'field', text: w, value: w.toLowerCase(), column: col });
     else out.push({ kind: 'word', text: w, value: w, column: col });
     i = j;
