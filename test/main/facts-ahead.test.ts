@@ -21,7 +21,7 @@ if (existsSync(PUBLIC))
   for (const f of readdirSync(PUBLIC).sort())
     if (
       /^(heplify__sip_ipv4_tcp_fragmented|heplify__sip_tcp_websocket|sngrep__|ws__)/.test(f) &&
-      /\.(pcap|pcapng)$/.test(f)
+      /\.(pcap|pcapng|cap)$/.test(f)
     )
       files.push(join(PUBLIC, f));
 // (several parts and ~65k messages: the bench capture when it was generated; absent in a clean clone)
