@@ -18,7 +18,7 @@ import {
   mediaCodecs,
   parseSdpBytes,
 } from '../../sip-core/message/sdp';
-import { HEADER_INFO } from '../../sip-core/message/headers/info';
+import { headerInfo } from '../../sip-core/message/headers/info';
 import type {
   CallDto,
   CallSortField,
@@ -380,7 +380,7 @@ export class TraceAdapter implements LoadedTrace {
         name: h.name,
         canonical: h.canonical,
         value: decodeUnfolded(msg.raw, h.valueSpan.start, h.valueSpan.end),
-        info: HEADER_INFO[h.canonical] ?? null,
+        info: headerInfo(h.canonical),
       })),
       diagnostics: diagnostics.map(toDiagnosticDto),
       path,

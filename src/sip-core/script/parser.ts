@@ -295,7 +295,7 @@ class Parser {
         `expected a route block, loadmodule, modparam or a global parameter but found ${describe(t)}`,
         t.pos,
       );
-    const rk = ROUTE_KEYWORDS[t.value];
+    const rk = Object.hasOwn(ROUTE_KEYWORDS, t.value) ? ROUTE_KEYWORDS[t.value] : undefined;
     if (rk && (this.atOp('{', 1) || this.atOp('[', 1))) return this.routeBlock(rk.kind, rk.named);
     switch (t.value) {
       case 'loadmodule':

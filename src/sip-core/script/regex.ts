@@ -31,7 +31,9 @@ export type RegexCompileResult = { ok: true; re: RegExp } | { ok: false; error: 
 
 /** Compiles a script regex, or says why it is refused. Never throws. */
 export function compileScriptRegex(pattern: string): RegexCompileResult {
-  const src = pattern.replace(/\[:([a-z]+):\]/g, (m, name: string) => POSIX_CLASSES[name] ?? m);
+  const src = pattern.replace(/\[:([a-z]+):\]/g, (m, name: string) =>
+    Object.hasOwn(POSIX_CLASSES, name) ? POSIX_CLASSES[name]! : m,
+  );
   const unsafe = findUnsafeShape(src);
   if (unsafe) return { ok: false, error: unsafe };
   try {

@@ -35,6 +35,9 @@ describe('filter completion', () => {
     expect(labels('sip.method eq inv')).toEqual(['INVITE']);
     expect(labels('frame.transport == "t')).toEqual(['TCP', 'TLS']);
     expect(labels('call.pdd == ')).toEqual([]);
+    // Object.prototype names are not fields with values
+    expect(labels('constructor == ')).toEqual([]);
+    expect(labels('__proto__ == ')).toEqual([]);
   });
 
   it('inserts a field with a space and a value quoted, replacing the partial word', () => {

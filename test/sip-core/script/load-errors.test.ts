@@ -44,6 +44,13 @@ const CASES: [string, string, string, number, number][] = [
     10,
   ],
   [
+    'an Object.prototype name as a route block (constructor)',
+    'constructor {\n  exit;\n}\nrequest_route { exit; }',
+    'script-syntax-error',
+    1,
+    1,
+  ],
+  [
     'an Object.prototype name as a value (valueOf)',
     'request_route {\n  if (valueOf == 1) exit;\n}',
     'script-unknown-function',
@@ -179,6 +186,11 @@ describe('script regexes are compiled once and guarded against catastrophic back
   it('POSIX classes are translated and matching is case-insensitive (REG_ICASE)', () => {
     const r = compileScriptRegex('^[[:alpha:]]+[[:digit:]]$');
     expect(r.ok && testScriptRegex(r.re, 'AbC7')).toBe(true);
+  });
+
+  it('an unknown POSIX class name stays as written, Object.prototype names too', () => {
+    const r = compileScriptRegex('^[[:constructor:]]$');
+    expect(r.ok && r.re.source).toBe('^[[:constructor:]]$');
   });
 
   it(`input is cut to ${MAX_REGEX_INPUT} characters`, () => {

@@ -387,3 +387,11 @@ export const HEADER_INFO: Record<string, HeaderInfo> = {
     explain: "A registrar's or UAS's authentication challenge (realm, nonce, algorithm) in a 401 response.",
   },
 };
+
+/**
+ * The explanation of a header by its canonical name, or null. Own entries only: a header named
+ * `constructor` or `__proto__` (any bytes can arrive) is not one of Object.prototype's.
+ */
+export function headerInfo(canonical: string): HeaderInfo | null {
+  return Object.hasOwn(HEADER_INFO, canonical) ? HEADER_INFO[canonical]! : null;
+}

@@ -2,6 +2,7 @@
  * Typed header decoders — RFC 3261 §20 and the extension RFCs cited per header.
  */
 import { describe, expect, it } from 'vitest';
+import { headerInfo } from '../../../../src/sip-core/message/headers/info';
 import {
   decodeHeader,
   HEADER_INFO,
@@ -371,6 +372,12 @@ describe('registry', () => {
     expect(decodeHeader('v', 'SIP/2.0/UDP h;branch=z9hG4bK1')!.value).toHaveLength(1);
     expect(decodeHeader('I', 'abc')!.value).toBe('abc');
     expect(decodeHeader('X-Unknown', 'x')).toBeNull();
+  });
+  it('explains own entries only: headers named constructor or __proto__ have no explanation', () => {
+    expect(headerInfo('via')!.title).toBe('Via');
+    expect(headerInfo('constructor')).toBeNull();
+    expect(headerInfo('__proto__')).toBeNull();
+    expect(headerInfo('tostring')).toBeNull();
   });
   it('every registered header has an explanation for the inspector', () => {
     for (const name of Object.keys(TYPED_HEADERS)) expect(HEADER_INFO[name], name).toBeDefined();

@@ -34,7 +34,7 @@ export function completions(text: string, caret: number): Completion[] {
   const v = /([A-Za-z_][\w.]*)\s*(==|!=|\beq\b|\bne\b)\s*("?)([^"\s()]*)$/.exec(before);
   if (v) {
     const field = v[1]!;
-    const values = FIELD_VALUES[field];
+    const values = Object.hasOwn(FIELD_VALUES, field) ? FIELD_VALUES[field] : undefined;
     if (!values) return [];
     const partial = v[4]!.toLowerCase();
     const from = caret - v[4]!.length - v[3]!.length;
