@@ -85,7 +85,6 @@ import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
 import { AF_KNOWN, AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
 import { canonicalIpv4 } from '../capture/address';
-import { FA_FACTS } from './facts-ahead';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -284,6 +283,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   #txnCol = new Int32Array(1024).fill(-1);
   #dlgCol = new Int32Array(1024).fill(-1);
   #grpCol = new Int32Array(1024).fill(-1);
+  /** Per message, the next message of its Call-ID group (-1: none; see CallGroup.firstId). */
+  #nextId = new Int32Array(1024).fill(-1);
   readonly #retrans = new Map<number, Retransmission>();
   readonly #msgDiags = new Map<number, string[]>();
   readonly #diags: AnalysisDiagnostic[] = [];
@@ -338,6 +339,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         this.#txnCol = growCol(this.#txnCol, n);
         this.#dlgCol = growCol(this.#dlgCol, n);
         this.#grpCol = growCol(this.#grpCol, n);
+        this.#nextId = growCol(this.#nextId, n);
       }
     }
   }
@@ -449,7 +451,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       msg === null &&
       cid !== null &&
       ((this.#t1 !== null && this.#t1.isRetransmission(id)) ||
-        (!this.#startsGroup(id) && ((facts = this.#facts(id, buf, start, end)) & AF_KNOWN) !== 0))
+        (!this.#startsGroup(id) &&
+          ((facts = messageFacts(buf, start, end, this.#srcV4(id))) & AF_KNOWN) !== 0))
     ) {
       // A retransmission (tier 1): its handling reads only what the trace's columns hold; any other
       // message with its analysis facts (the Via count, SDP body, Contact, Record-Route, sent-by
@@ -472,34 +475,11 @@ export class TraceAnalyzer implements TraceAnalysis {
         t.toTagHash(id) !== 0,
         (t.keyFlags(id) & KF_COOKIE) !== 0,
         facts,
-        (facts & AF_SDP) !== 0 ? this.#factsHlen : 0,
+        (facts & AF_SDP) !== 0 ? messageFactsHlen() : 0,
       );
       this.#index(id, m);
     } else this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
     m.release(); // the buffer (a capture chunk) and the parse's index chunk are not kept alive
-  }
-
-  /**
-   * Analysis facts computed ahead by another thread (facts-ahead.ts: the same function of the same
-   * octets), or null: an entry not written yet is computed here, so the result never depends on it.
-   */
-  factsAhead: Int32Array | null = null;
-  /** The header section's length that came with the last `#facts` answer with AF_SDP. */
-  #factsHlen = 0;
-
-  /** Message `id`'s analysis facts (`messageFacts`), from `factsAhead` where it holds them. */
-  #facts(id: number, buf: Uint8Array, start: number, end: number): number {
-    const ahead = this.factsAhead;
-    if (ahead !== null && id < ahead.length - 1) {
-      const v = ahead[id]!;
-      if (v !== 0) {
-        this.#factsHlen = v >>> 8;
-        return v & FA_FACTS;
-      }
-    }
-    const f = messageFacts(buf, start, end, this.#srcV4(id));
-    this.#factsHlen = (f & AF_SDP) !== 0 ? messageFactsHlen() : 0;
-    return f;
   }
 
   /**
@@ -517,6 +497,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       this.#txnCol = growCol(this.#txnCol, id);
       this.#dlgCol = growCol(this.#dlgCol, id);
       this.#grpCol = growCol(this.#grpCol, id);
+      this.#nextId = growCol(this.#nextId, id);
     }
     const t = this.trace;
     const us = t.timeUs(id);
@@ -547,7 +528,10 @@ export class TraceAnalyzer implements TraceAnalysis {
         }
       }
       g = this.groups[gi]!;
-      g.ids.push(id);
+      if (g.lastId >= 0) this.#nextId[g.lastId] = id;
+      else g.firstId = id;
+      g.lastId = id;
+      g.count++;
       if (us > g.lastUs) g.lastUs = us;
       this.#grpCol[id] = gi;
     }
@@ -601,7 +585,9 @@ export class TraceAnalyzer implements TraceAnalysis {
       idx,
       callId,
       parent: idx,
-      ids: [],
+      firstId: -1,
+      lastId: -1,
+      count: 0,
       firstUs: us,
       lastUs: us,
       type: 'other',
@@ -622,8 +608,10 @@ export class TraceAnalyzer implements TraceAnalysis {
       offerCodecs: null,
       answerCodecs: null,
       media: [],
-      dialogs: [],
-      txns: [],
+      dlgHead: -1,
+      dlgTail: -1,
+      txnHead: -1,
+      txnTail: -1,
       links: null,
       hold: false,
       diags: 0,
@@ -665,7 +653,11 @@ export class TraceAnalyzer implements TraceAnalysis {
       us,
       msg.hasToTag && isRequest,
     );
-    if (g) g.txns = appendOne(g.txns, ti);
+    if (g) {
+      if (g.txnTail >= 0) this.tx.next[g.txnTail] = ti;
+      else g.txnHead = ti;
+      g.txnTail = ti;
+    }
     return ti;
   }
 
@@ -876,6 +868,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const d: Dialog = {
       idx,
       group: g.idx,
+      next: -1,
       callId: g.callId,
       callerTagKey: this.trace.fromTagHash(responseId >= 0 ? responseId : requestId),
       method: intern(method),
@@ -902,7 +895,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#dlgMemoSerial = -1;
     this.dialogList.push(d);
     if (this.#t1 === null) this.#dlgByKey.set(dialogKeyOf(msg, g.idx), idx);
-    g.dialogs = appendOne(g.dialogs, idx);
+    if (g.dlgTail >= 0) this.dialogList[g.dlgTail]!.next = idx;
+    else g.dlgHead = idx;
+    g.dlgTail = idx;
     return d;
   }
 
@@ -918,7 +913,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     let d = this.#findDialog(id, msg, g);
     if (!d) {
       if (!g) return;
-      if (method === 'BYE' && g.ids.length > 1) {
+      if (method === 'BYE' && g.count > 1) {
         this.#diag(
           'bye-outside-dialog',
           `BYE for a dialog (tags ${msg.fromTag}/${msg.toTag}) that was never established`,
@@ -950,7 +945,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       let down = -1;
       const ack2xx = X.kind[t] !== TK_INVITE;
       const U = this.#unrelayed;
-      for (const x of g2.txns) {
+      for (let x = g2.txnHead; x >= 0; x = X.next[x]!) {
         if (X.kind[x] !== TK_INVITE || X.cseq[x] !== cseq || X.okId[x]! < 0) continue;
         const s = this.#serverIs(x, id, DST);
         if (s || this.#clientIs(x, id, SRC)) {
@@ -1127,8 +1122,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     if (g && status >= 300 && initialInvite) {
       const cseq = X.cseq[t]!;
-      for (const di of g.dialogs) {
+      for (let di = g.dlgHead; di >= 0;) {
         const d = this.dialogList[di]!;
+        di = d.next;
         if (d.state === 'early' && d.cseq === cseq && d.method === 'INVITE')
           setDialogState(d, 'terminated', us);
       }
@@ -1326,7 +1322,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (gi < 0) return false;
     const cseq = X.cseq[t]!;
     const method = X.method[t]!;
-    for (const x of this.groups[gi]!.txns)
+    for (let x = this.groups[gi]!.txnHead; x >= 0; x = X.next[x]!)
       if (x !== t && X.cseq[x] === cseq && X.method[x] === method) return true;
     return false;
   }
@@ -1548,10 +1544,34 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Message ids of a call (all its legs), in trace order. Cost: the call's size, not the trace's. */
   callMessageIds(root: number): number[] {
     const ms = this.members(root);
-    if (ms.length === 1) return this.groups[ms[0]!]!.ids.slice();
+    if (ms.length === 1) return this.groupIds(ms[0]!);
     const out: number[] = [];
-    for (const gi of ms) for (const id of this.groups[gi]!.ids) out.push(id);
+    for (const gi of ms)
+      for (let id = this.groups[gi]!.firstId; id >= 0; id = this.#nextId[id]!) out.push(id);
     return out.sort((a, b) => a - b);
+  }
+
+  /** Message ids of Call-ID group `gi`, in trace order. */
+  groupIds(gi: number): number[] {
+    const g = this.groups[gi]!;
+    const out = new Array<number>(g.count);
+    let k = 0;
+    for (let id = g.firstId; id >= 0; id = this.#nextId[id]!) out[k++] = id;
+    return out;
+  }
+
+  /** Transactions of Call-ID group `gi`, in the order they were made. */
+  groupTxns(gi: number): number[] {
+    const out: number[] = [];
+    for (let x = this.groups[gi]!.txnHead; x >= 0; x = this.tx.next[x]!) out.push(x);
+    return out;
+  }
+
+  /** Dialogs of Call-ID group `gi` (indexes), in the order they were made. */
+  groupDialogs(gi: number): number[] {
+    const out: number[] = [];
+    for (let d = this.groups[gi]!.dlgHead; d >= 0; d = this.dialogList[d]!.next) out.push(d);
+    return out;
   }
 
   // ---------------------------------------------------------------- per message
@@ -1706,7 +1726,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const vias = T.message(out).viaCount;
     const gi = X.group[y]!;
     if (gi < 0) return false;
-    for (const x of this.groups[gi]!.txns) {
+    for (let x = this.groups[gi]!.txnHead; x >= 0; x = X.next[x]!) {
       const r = X.requestId[x]!;
       if (X.kind[x] === TK_INVITE && X.cseq[x] === X.cseq[y] && r >= 0 && this.#epEq(r, DST, a, DST))
         if (T.message(r).viaCount + 1 === vias) return true;
@@ -1732,7 +1752,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const now = this.#lastUs;
     let n = 0;
     const X = this.tx;
-    for (const t of g.txns) {
+    for (let t = g.txnHead; t >= 0; t = X.next[t]!) {
       if (
         X.requestId[t]! >= 0 &&
         X.finalStatus[t] === 0 &&
@@ -1785,7 +1805,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     const gi = X.group[t]!;
     if (gi < 0) return X.requestId[t]! >= 0 ? [X.requestId[t]!] : [X.firstId[t]!];
     const out: number[] = [];
-    for (const id of this.groups[gi]!.ids) if (this.#txnCol[id] === t) out.push(id);
+    for (let id = this.groups[gi]!.firstId; id >= 0; id = this.#nextId[id]!)
+      if (this.#txnCol[id] === t) out.push(id);
     return out;
   }
 
@@ -1850,7 +1871,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const tagMsg = this.trace.message(d.responseId >= 0 ? d.responseId : d.requestId);
     const g = this.groups[d.group]!;
     const ids: number[] = [];
-    for (const id of g.ids)
+    for (let id = g.firstId; id >= 0; id = this.#nextId[id]!)
       if (this.#dlgCol[id] === d.idx || (this.#dlgCol[id] === -1 && this.#txnCol[id] === d.txn)) ids.push(id);
     return {
       id: dialogId(d.idx),
@@ -1918,9 +1939,9 @@ export class TraceAnalyzer implements TraceAnalysis {
       const x = this.groups[gi]!;
       if (x.firstUs < start) start = x.firstUs;
       if (x.lastUs > end) end = x.lastUs;
-      messages += x.ids.length;
+      messages += x.count;
       if (x.links) links.push(...x.links);
-      for (const di of x.dialogs) dialogs.push(dialogId(di));
+      for (let di = x.dlgHead; di >= 0; di = this.dialogList[di]!.next) dialogs.push(dialogId(di));
       for (const e of x.media) if (!media.includes(e)) media.push(e);
       hold ||= x.hold;
     }
@@ -2003,13 +2024,12 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** Approximate bytes held by the analysis (columns, records, maps). */
   memoryBytes(): number {
-    let b = this.#txnCol.byteLength * 3;
+    let b = this.#txnCol.byteLength * 4;
     b += this.tx.bytes + this.#txnByKey.bytes;
     b += this.dialogList.length * 300 + this.#dlgByKey.bytes + this.#rs.byteLength;
     b += (this.#unrelayed.size + this.#unrelayedChecked.size) * 40;
     // The Call-ID string is the trace's (shared), not counted here.
-    for (const g of this.groups)
-      b += 400 + g.ids.length * 8 + 32 + g.txns.length * 8 + g.dialogs.length * 8 + g.media.length * 48;
+    for (const g of this.groups) b += 450 + g.media.length * 48;
     b += this.#retrans.size * 80 + this.#msgDiags.size * 80 + this.#diags.length * 300;
     return b;
   }

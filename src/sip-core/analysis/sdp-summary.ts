@@ -285,7 +285,24 @@ export interface SdpFacts {
   hasLiveAudio: boolean;
 }
 
-function factsOf(sdp: SdpSummary): SdpFacts {
+/**
+ * One array per distinct codec list (`lists`: by the names joined), exactly sized: each call's offer
+ * and answer keep their list for the trace's life (CallGroup.offerCodecs/answerCodecs), and most calls
+ * of a trace name the same few lists.
+ */
+function shared(codecs: string[], lists: Map<string, string[]>): string[] {
+  const key = codecs.join('\n');
+  const known = lists.get(key);
+  if (known !== undefined) return known;
+  const own = codecs.slice();
+  if (lists.size < LISTS_MAX) lists.set(key, own);
+  return own;
+}
+
+/** Distinct codec lists kept by one cache (beyond them, lists are not shared). */
+const LISTS_MAX = 4096;
+
+function factsOf(sdp: SdpSummary, lists: Map<string, string[]>): SdpFacts {
   let zero = sdp.address === '0.0.0.0';
   let audio: SdpMedia | null = null;
   let first: SdpMedia | null = null;
@@ -299,7 +316,7 @@ function factsOf(sdp: SdpSummary): SdpFacts {
   return {
     sdp,
     endpoints: mediaEndpoints(sdp),
-    voice: voiceCodecs(sdp),
+    voice: shared(voiceCodecs(sdp), lists),
     hold: isHold(sdp),
     zeroAddress: zero,
     audioAddress: audio?.address ?? sdp.address,
@@ -319,6 +336,8 @@ const CACHE_SLOTS = 256;
 export class SdpCache {
   readonly #keys = new Float64Array(CACHE_SLOTS).fill(-1);
   readonly #facts: (SdpFacts | null)[] = new Array<SdpFacts | null>(CACHE_SLOTS).fill(null);
+  /** Voice codec lists by their names (see `shared`). */
+  readonly #lists = new Map<string, string[]>();
   /** A DataView of the buffer the last body lay in (bodies of one read-back region share it). */
   #dv: DataView = new DataView(new ArrayBuffer(0));
   #dvOf: ArrayBufferLike | null = null;
@@ -362,7 +381,7 @@ export class SdpCache {
     if (this.#keys[slot] === key) return this.#facts[slot]!;
     const sdp = summarizeSdp(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
     if (!sdp) return null;
-    const f = factsOf(sdp);
+    const f = factsOf(sdp, this.#lists);
     this.#keys[slot] = key;
     this.#facts[slot] = f;
     return f;

@@ -76,9 +76,9 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
       final: x.finalStatus,
       cancelled: x.cancelled,
       challenges: x.challenges,
-      ids: x.ids,
-      txns: x.txns,
-      dialogs: x.dialogs,
+      ids: full.groupIds(g),
+      txns: full.groupTxns(g),
+      dialogs: full.groupDialogs(g),
       state: classifyCall(x, now),
     });
   }

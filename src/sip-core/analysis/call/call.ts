@@ -69,8 +69,13 @@ export interface CallGroup {
   callId: string;
   /** Union-find parent (index of a group); a root is its own parent. */
   parent: number;
-  /** Message ids, in trace order: opening one call's ladder reads only these. */
-  ids: number[];
+  /**
+   * Message ids, in trace order (opening one call's ladder reads only these): the first and last, and
+   * how many; each links to the next by the analyzer's per-message column (`TraceAnalyzer.groupIds`).
+   */
+  firstId: number;
+  lastId: number;
+  count: number;
   firstUs: number;
   lastUs: number;
   type: CallType;
@@ -98,9 +103,14 @@ export interface CallGroup {
   offerCodecs: string[] | null;
   answerCodecs: string[] | null;
   media: string[];
-  /** Dialog indexes and transaction indexes of the group. */
-  dialogs: number[];
-  txns: number[];
+  /**
+   * The group's first and last dialog (-1: none; each links to the next by `Dialog.next`) and
+   * transaction (-1: none; linked by `TxnTable.next`), in the order they were made.
+   */
+  dlgHead: number;
+  dlgTail: number;
+  txnHead: number;
+  txnTail: number;
   /** Links to other groups (this group is the later leg). */
   links: CallLink[] | null;
   /** Hold seen in this group. */

@@ -12,6 +12,8 @@ export type DialogState = 'early' | 'confirmed' | 'terminated';
 export interface Dialog {
   idx: number;
   group: number;
+  /** The group's next dialog (index, -1: none; see CallGroup.dlgHead). */
+  next: number;
   callId: string;
   /**
    * Hash of the tag of the side that sent the dialog-creating request (its From tag). The tags

@@ -85,6 +85,8 @@ export class TxnTable {
   cseq = new Float64Array(0);
   /** Call-ID group index (-1: none). */
   group = new Int32Array(0);
+  /** The group's next transaction (-1: none; the group holds the first and last: CallGroup.txnHead). */
+  next = new Int32Array(0);
   /** Id of the first request copy (-1 when only responses were seen). */
   requestId = new Int32Array(0);
   /** Id of the first message of the transaction. */
@@ -143,6 +145,7 @@ export class TxnTable {
     this.inDialog = growU8(this.inDialog, c);
     this.cseq = growF64(this.cseq, c);
     this.group = growI32(this.group, c);
+    this.next = growI32(this.next, c);
     this.requestId = growI32(this.requestId, c);
     this.firstId = growI32(this.firstId, c);
     this.finalStatus = growI32(this.finalStatus, c);
@@ -190,6 +193,7 @@ export class TxnTable {
     this.rfc2543[ti] = rfc2543 ? 1 : 0;
     this.cseq[ti] = cseq;
     this.group[ti] = group;
+    this.next[ti] = -1;
     this.requestId[ti] = requestId;
     this.firstId[ti] = firstId;
     this.startUs[ti] = us;
