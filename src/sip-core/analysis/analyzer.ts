@@ -85,6 +85,7 @@ import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
 import { AF_KNOWN, AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
 import { canonicalIpv4 } from '../capture/address';
+import { FA_FACTS } from './facts-ahead';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -451,8 +452,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       msg === null &&
       cid !== null &&
       ((this.#t1 !== null && this.#t1.isRetransmission(id)) ||
-        (!this.#startsGroup(id) &&
-          ((facts = messageFacts(buf, start, end, this.#srcV4(id))) & AF_KNOWN) !== 0))
+        (!this.#startsGroup(id) && ((facts = this.#facts(id, buf, start, end)) & AF_KNOWN) !== 0))
     ) {
       // A retransmission (tier 1): its handling reads only what the trace's columns hold; any other
       // message with its analysis facts (the Via count, SDP body, Contact, Record-Route, sent-by
@@ -475,11 +475,34 @@ export class TraceAnalyzer implements TraceAnalysis {
         t.toTagHash(id) !== 0,
         (t.keyFlags(id) & KF_COOKIE) !== 0,
         facts,
-        (facts & AF_SDP) !== 0 ? messageFactsHlen() : 0,
+        (facts & AF_SDP) !== 0 ? this.#factsHlen : 0,
       );
       this.#index(id, m);
     } else this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
     m.release(); // the buffer (a capture chunk) and the parse's index chunk are not kept alive
+  }
+
+  /**
+   * Analysis facts computed ahead by another thread (facts-ahead.ts: the same function of the same
+   * octets), or null: an entry not written yet is computed here, so the result never depends on it.
+   */
+  factsAhead: Int32Array | null = null;
+  /** The header section's length that came with the last `#facts` answer with AF_SDP. */
+  #factsHlen = 0;
+
+  /** Message `id`'s analysis facts (`messageFacts`), from `factsAhead` where it holds them. */
+  #facts(id: number, buf: Uint8Array, start: number, end: number): number {
+    const ahead = this.factsAhead;
+    if (ahead !== null && id < ahead.length - 1) {
+      const v = ahead[id]!;
+      if (v !== 0) {
+        this.#factsHlen = v >>> 8;
+        return v & FA_FACTS;
+      }
+    }
+    const f = messageFacts(buf, start, end, this.#srcV4(id));
+    this.#factsHlen = (f & AF_SDP) !== 0 ? messageFactsHlen() : 0;
+    return f;
   }
 
   /**
