@@ -1338,7 +1338,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       if (!v.includes(`realm="${realm}"`)) continue;
       const user = /username="([^"]*)"/.exec(v)?.[1] ?? '';
       const nonce = /(?:^|[\s,])nonce="([^"]*)"/.exec(v)?.[1] ?? '';
-      const pw = users[user];
+      const pw = Object.hasOwn(users, user) ? users[user] : undefined;
       if (pw === undefined) return -2;
       if (!this.nonces.has(nonce) && nonce !== this.config.staticNonce) return -4; // stale / unknown nonce
       const r = verifyDigest(v, { method: ctx.msg.method ?? '', password: pw, realm });
