@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openCaptureWithTier1, TraceAdapter } from '../../src/main/service/capture-loader';
 import { SAMPLE_CAPTURE } from '../../src/main/paths';
-import { factsAheadDone, factsAheadOf } from '../../src/sip-core/analysis/facts-ahead';
+import { factsAheadDone, factsAheadOf, takeFactsAhead } from '../../src/sip-core/analysis/facts-ahead';
 import { factsCounters, ingestPassAvailable } from '../../src/sip-core/capture/ingest-pass';
 import { toTraceJson } from '../../src/sip-core/trace/trace-json';
 
@@ -36,7 +36,8 @@ async function serviceOutput(path: string, mode: Mode) {
   });
   const col = factsAheadOf(opened.trace);
   if (mode === 'on' && col) {
-    // (the column full before tier 2 starts: bounded wait)
+    // (the fill started before tier 2 and the column full when it starts: bounded wait)
+    expect(takeFactsAhead(opened.trace)).toBe(col);
     const t0 = Date.now();
     while (factsAheadDone(col) < col.length - 1 && Date.now() - t0 < 60_000)
       await new Promise((r) => setTimeout(r, 5));
@@ -89,11 +90,17 @@ describe.skipIf(!ingestPassAvailable())("the app's open with the facts computed 
     expect(slowBehind).toBeGreaterThan(0);
   }, 300_000);
 
-  it('closing the trace stops the worker filling the column', async () => {
+  it('the worker fills the column once tier 2 takes it, and stops when the trace is closed', async () => {
     const path = files[files.length - 1]!;
     const { opened } = await openCaptureWithTier1(path, { parse: false, factsAhead: { slowMs: 50 } });
     const col = factsAheadOf(opened.trace)!;
     expect(col).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(factsAheadDone(col)).toBe(0); // (not started: the open may still be busy on this thread)
+    takeFactsAhead(opened.trace);
+    const t0 = Date.now();
+    while (factsAheadDone(col) === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+    expect(factsAheadDone(col)).toBeGreaterThan(0);
     opened.close();
     await new Promise((r) => setTimeout(r, 300));
     const at = factsAheadDone(col);

@@ -288,10 +288,11 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
 /** The job's `factsAhead` for the option (see `OpenOptions.factsAhead`). */
 function factsAheadJob(o: OpenOptions['factsAhead']): FactsAheadJob {
   if (o === false) return null;
-  if (typeof o === 'object') return { slowMs: o.slowMs };
+  const start = new SharedArrayBuffer(4);
+  if (typeof o === 'object') return { start, slowMs: o.slowMs };
   const env = process.env.SIPSCOPE_FACTS_AHEAD;
   if (env === '0') return null;
-  return env === 'slow' ? { slowMs: 2 } : {};
+  return env === 'slow' ? { start, slowMs: 2 } : { start };
 }
 
 /** One worker handing its trace over in parts into a trace here that grows (see `OpenOptions.onTrace`). */
@@ -346,7 +347,13 @@ async function runGrowing(
     t.close();
     throw new IngestError('the trace handed over in parts is incomplete', null);
   }
-  if (m.factsAhead) setFactsAhead(t, m.factsAhead);
+  const fa = job.factsAhead;
+  if (m.factsAhead && fa)
+    setFactsAhead(t, m.factsAhead, () => {
+      const go = new Int32Array(fa.start);
+      Atomics.store(go, 0, 1);
+      Atomics.notify(go, 0);
+    });
   t.source = m.source;
   t.fileDiagnostics = m.fileDiagnostics;
   t.messageDiagnosticCounts = new Map(m.messageDiagnosticCounts);

@@ -5,7 +5,11 @@ import type { MessagePort } from 'node:worker_threads';
 import type { TraceRows, TraceSource, TraceState } from '../../sip-core/trace/trace';
 
 /** An ingest job's `factsAhead`: compute the analysis facts after the read (null: no). */
-export type FactsAheadJob = { slowMs?: number } | null;
+export type FactsAheadJob = {
+  /** Set (Int32 0 → 1, notified) by the main thread when tier 2 takes the column: the fill starts. */
+  start: SharedArrayBuffer;
+  slowMs?: number;
+} | null;
 
 export type IngestJob =
   | {

@@ -24,7 +24,7 @@ import { absorbCallIds, applyVerdict } from '../../sip-core/trace/trace-merge';
 import type { SpanTableState } from '../../sip-core/trace/byte-interner';
 import type { Speculation, SpeculationVerdict } from '../../sip-core/capture/split-tcp';
 import { fillFactsAhead, newFactsColumn } from '../../sip-core/analysis/facts-ahead';
-import type { IngestJob, IngestReply } from './protocol';
+import type { FactsAheadJob, IngestJob, IngestReply } from './protocol';
 
 /**
  * How often a growing trace's new rows are handed over (ms of reading): the main thread follows a
@@ -142,19 +142,30 @@ const printPhases = (role: string): void => {
   if (phases) console.error(JSON.stringify({ role, phases }));
 };
 
+/** How long a worker waits after its read for tier 2 to take the facts column. */
+const START_WAIT_MS = 120_000;
+
 /**
  * Fills the analysis facts of every file-backed message into `col` (`fillFactsAhead`), reading the
  * file by the shared columns' offsets; stops when the main thread sets the cancel flag (the trace was
- * closed). `slowMs`: a pause before each region (tests: tier 2 then computes most facts itself).
+ * closed), once the main thread set `o.start`. `slowMs`: a pause before each region (tests: tier 2 then computes most facts itself).
  */
 function factsAfterRead(
   fd: number,
   cols: Record<string, ArrayLike<number>>,
   addresses: readonly string[],
   col: Int32Array,
-  o: { slowMs?: number },
+  o: NonNullable<FactsAheadJob>,
   cancelled: () => boolean,
 ): void {
+  // Until tier 2 takes the column (the main thread may still be indexing the last parts): checked
+  // every 50 ms for the cancel flag, given up after START_WAIT_MS (tier 2 then computes the facts).
+  const go = new Int32Array(o.start);
+  const t0 = performance.now();
+  while (Atomics.load(go, 0) === 0) {
+    if (cancelled() || performance.now() - t0 > START_WAIT_MS) return;
+    Atomics.wait(go, 0, 0, 50);
+  }
   const pause = new Int32Array(new SharedArrayBuffer(4));
   fillFactsAhead(
     {

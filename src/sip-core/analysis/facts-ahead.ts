@@ -113,15 +113,29 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
   return id;
 }
 
-/** The facts columns handed to tier 2, by trace (set where the trace was opened). */
-const byTrace = new WeakMap<Trace, Int32Array>();
+/** The facts columns handed to tier 2, by trace (set where the trace was opened), and their start. */
+const byTrace = new WeakMap<Trace, { col: Int32Array; start: (() => void) | null }>();
 
-/** Hands tier 2 of `trace` the column another thread fills (`fillFactsAhead`). */
-export function setFactsAhead(trace: Trace, col: Int32Array): void {
-  byTrace.set(trace, col);
+/**
+ * Hands tier 2 of `trace` the column another thread fills (`fillFactsAhead`); `start` tells that
+ * thread to begin (called once, when tier 2 takes the column: until then the open may still be busy
+ * on this thread, and the fill would only take CPU from it).
+ */
+export function setFactsAhead(trace: Trace, col: Int32Array, start: (() => void) | null = null): void {
+  byTrace.set(trace, { col, start });
 }
 
-/** The facts column another thread fills for `trace`, or null. */
+/** The facts column another thread fills for `trace`, or null, without starting the fill. */
 export function factsAheadOf(trace: Trace): Int32Array | null {
-  return byTrace.get(trace) ?? null;
+  return byTrace.get(trace)?.col ?? null;
+}
+
+/** The facts column another thread fills for `trace`, or null; the first call starts the fill. */
+export function takeFactsAhead(trace: Trace): Int32Array | null {
+  const e = byTrace.get(trace);
+  if (!e) return null;
+  const start = e.start;
+  e.start = null;
+  start?.();
+  return e.col;
 }

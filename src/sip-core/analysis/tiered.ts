@@ -14,7 +14,7 @@
 import type { Trace } from '../trace/trace';
 import type { BackgroundPassOptions } from '../trace/message-checks';
 import { TraceAnalyzer } from './analyzer';
-import { factsAheadOf } from './facts-ahead';
+import { takeFactsAhead } from './facts-ahead';
 import { Tier1Analysis } from './tier1';
 
 /** How tier 2 runs: the yield between chunks, the chunk size, progress, cancellation. */
@@ -103,11 +103,12 @@ export class TieredAnalysis {
 
   /**
    * Tier 2's analyzer: it takes tier 1's transactions (TraceAnalyzer's `tier1`: no keys matched
-   * twice) and the analysis facts another thread computes ahead for this trace, if any (facts-ahead.ts).
+   * twice) and the analysis facts another thread computes ahead for this trace, if any (facts-ahead.ts:
+   * taking them starts that thread).
    */
   #newTier2(): TraceAnalyzer {
     const a = new TraceAnalyzer(this.trace, this.tier1);
-    a.factsAhead = factsAheadOf(this.trace);
+    a.factsAhead = takeFactsAhead(this.trace);
     return a;
   }
 
