@@ -25,6 +25,7 @@ import {
 } from '../trace/trace';
 import { AnalysisMessage } from './message-view';
 import {
+  type CallFacts,
   type CallGroup,
   type CallLink,
   type CallState,
@@ -36,7 +37,10 @@ import {
 import { callParties } from './call/parties';
 import { correlateNewLeg, type CorrelationIndex, newCorrelationIndex } from './call/correlate';
 import {
+  callerTagKeyOf,
   type Dialog,
+  dialogEndUs,
+  dialogStartUs,
   DIALOG_CREATING,
   DIALOG_STATES,
   dialogId,
@@ -537,7 +541,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         gi = ck > 0 ? -1 : (this.#grpByCid.get(cid) ?? -1);
         if (gi < 0) {
           gi = this.groups.length;
-          this.groups.push(this.#newGroup(gi, cid, us));
+          this.groups.push(this.#newGroup(gi, cid));
           if (ck <= 0) this.#grpByCid.set(cid, gi);
           this.#cidLengths[Math.min(cid.length, CID_LENGTH_MAX)] = 1;
         }
@@ -555,7 +559,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       else g.firstId = id;
       g.lastId = id;
       g.count++;
-      if (us > g.lastUs) g.lastUs = us;
+      if (g.latestId < 0 || us > t.timeUs(g.latestId)) g.latestId = id;
       this.#grpCol[id] = gi;
     }
     if (msg.kind === 'request' && msg.method !== null) this.#onRequest(id, msg, g, us);
@@ -603,7 +607,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     return -1;
   }
 
-  #newGroup(idx: number, callId: string, us: number): CallGroup {
+  #newGroup(idx: number, callId: string): CallGroup {
     return {
       idx,
       callId,
@@ -611,17 +615,16 @@ export class TraceAnalyzer implements TraceAnalysis {
       firstId: -1,
       lastId: -1,
       count: 0,
-      firstUs: us,
-      lastUs: us,
+      latestId: -1,
       type: 'other',
       firstMethod: '',
       originId: -1,
       firstRequestId: -1,
-      inviteUs: -1,
-      ringUs: -1,
-      answerUs: -1,
-      byeUs: -1,
-      endUs: -1,
+      inviteId: -1,
+      ringId: -1,
+      answerId: -1,
+      byeId: -1,
+      endId: -1,
       finalStatus: 0,
       cancelled: false,
       challenges: 0,
@@ -796,8 +799,8 @@ export class TraceAnalyzer implements TraceAnalysis {
         g.type = callTypeOf(method);
         g.originId = id;
       }
-      if (method === 'INVITE' && !msg.hasToTag && g.inviteUs < 0) {
-        g.inviteUs = us;
+      if (method === 'INVITE' && !msg.hasToTag && g.inviteId < 0) {
+        g.inviteId = id;
         g.type = 'call';
         g.originId = id;
         if (g.firstRequestId !== id) g.firstRequestId = id;
@@ -893,7 +896,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       group: g.idx,
       next: -1,
       callId: g.callId,
-      callerTagKey: this.trace.fromTagHash(responseId >= 0 ? responseId : requestId),
+      callerTagKey: callerTagKeyOf(this.trace.fromTagHash(responseId >= 0 ? responseId : requestId)),
       method: intern(method),
       state,
       states: [],
@@ -901,8 +904,6 @@ export class TraceAnalyzer implements TraceAnalysis {
       cseq,
       requestId,
       responseId,
-      startUs: us,
-      endUs: -1,
       callerCseq: partial ? -1 : cseq,
       calleeCseq: -1,
       callerMethod: partial ? '' : intern(method),
@@ -989,7 +990,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       return;
     }
     if (method === 'CANCEL') return;
-    const callerSide = this.trace.fromTagHash(id) === d.callerTagKey;
+    const callerSide = callerTagKeyOf(this.trace.fromTagHash(id)) === d.callerTagKey;
     const last = callerSide ? d.callerCseq : d.calleeCseq;
     const lastMethod = callerSide ? d.callerMethod : d.calleeMethod;
     if (
@@ -1025,7 +1026,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     if (method === 'BYE') {
       if (d.byeCseq < 0) d.byeCseq = cseq;
-      if (g && g.byeUs < 0) g.byeUs = us;
+      if (g && g.byeId < 0) g.byeId = id;
     }
   }
 
@@ -1093,7 +1094,7 @@ export class TraceAnalyzer implements TraceAnalysis {
           this.#diag('provisional-after-final', `${status} arrived after the final ${X.finalStatus[t]}`, id);
         }
       } else X.pushState(t, TS_PROCEEDING, us);
-      if (g && initialInvite && status >= 180 && towardsOrigin && g.ringUs < 0) g.ringUs = us;
+      if (g && initialInvite && status >= 180 && towardsOrigin && g.ringId < 0) g.ringId = id;
     } else {
       const final = X.finalStatus[t]!;
       if (final === 0) {
@@ -1154,7 +1155,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     if (method === 'BYE' && status >= 200 && d0) {
       setDialogState(d0, 'terminated', us);
-      if (g && g.endUs < 0) g.endUs = us;
+      if (g && g.endId < 0) g.endId = id;
     }
     const direct = !this.#proxied(t);
     if (direct) this.#natCheck(id, msg, false);
@@ -1196,7 +1197,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       ((g.type === 'call' && initialInvite) || (g.type !== 'call' && requestId === g.firstRequestId))
     ) {
       g.finalStatus = status;
-      if (status < 300 && g.answerUs < 0 && initialInvite) g.answerUs = us;
+      if (status < 300 && g.answerId < 0 && initialInvite) g.answerId = id;
     } else if (towardsOrigin && g.type !== 'call' && X.inDialog[t] === 0 && method === g.firstMethod) {
       g.finalStatus = status;
     }
@@ -1303,7 +1304,7 @@ export class TraceAnalyzer implements TraceAnalysis {
    */
   #routeSetCheck(id: number, msg: AnalysisMessage, d: Dialog, method: string): void {
     if (msg.viaCount !== 1) return;
-    const caller = this.trace.fromTagHash(id) === d.callerTagKey;
+    const caller = callerTagKeyOf(this.trace.fromTagHash(id)) === d.callerTagKey;
     const o = d.idx * RS;
     if (
       this.#rs[o] === RS_KNOWN &&
@@ -1678,10 +1679,9 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (this.#ackNotRelayed(a, y, now))
         add('ack-not-relayed', this.#ackNotRelayedText(a, y, now), a, this.#txnCol[a] ?? -1);
     for (const g of this.groups) {
-      if (g.type !== 'call' || g.inviteUs < 0 || g.parent !== g.idx) continue;
-      const first = g.ringUs >= 0 ? g.ringUs : g.finalStatus > 0 && g.answerUs >= 0 ? g.answerUs : -1;
-      if (first >= 0 && first - g.inviteUs > PDD_LONG_US)
-        add('pdd-long', `post-dial delay ${secs(first - g.inviteUs).toFixed(1)} s`, g.firstRequestId, -1);
+      const pdd = this.#pdd(g);
+      if (pdd > PDD_LONG_US)
+        add('pdd-long', `post-dial delay ${secs(pdd).toFixed(1)} s`, g.firstRequestId, -1);
     }
     this.#lazy = out;
   }
@@ -1765,9 +1765,40 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** The pdd-long rule for a group (a root call whose first 18x, or answer, came after PDD_LONG_US). */
   #pddLong(g: CallGroup): boolean {
-    if (g.type !== 'call' || g.inviteUs < 0 || g.parent !== g.idx) return false;
-    const first = g.ringUs >= 0 ? g.ringUs : g.finalStatus > 0 && g.answerUs >= 0 ? g.answerUs : -1;
-    return first >= 0 && first - g.inviteUs > PDD_LONG_US;
+    return this.#pdd(g) > PDD_LONG_US;
+  }
+
+  /** A root call's post-dial delay for pdd-long (INVITE to first 18x, else to its answer), µs; -1: none. */
+  #pdd(g: CallGroup): number {
+    if (g.type !== 'call' || g.inviteId < 0 || g.parent !== g.idx) return -1;
+    const first = g.ringId >= 0 ? g.ringId : g.finalStatus > 0 && g.answerId >= 0 ? g.answerId : -1;
+    return first >= 0 ? this.trace.timeUs(first) - this.trace.timeUs(g.inviteId) : -1;
+  }
+
+  /** Time of message `id` (µs), or -1 for -1. */
+  #usOf(id: number): number {
+    return id >= 0 ? this.trace.timeUs(id) : -1;
+  }
+
+  /** The facts `classifyCall` reads, for Call-ID group `gi`. */
+  callFacts(gi: number): CallFacts {
+    const g = this.groups[gi]!;
+    return {
+      type: g.type,
+      finalStatus: g.finalStatus,
+      cancelled: g.cancelled,
+      firstUs: this.trace.timeUs(g.firstId),
+      inviteUs: this.#usOf(g.inviteId),
+      ringUs: this.#usOf(g.ringId),
+      answerUs: this.#usOf(g.answerId),
+      byeUs: this.#usOf(g.byeId),
+    };
+  }
+
+  /** The group's last time and its call's end (the first BYE's 2xx), µs (-1: none). */
+  groupTimes(gi: number): { lastUs: number; endUs: number } {
+    const g = this.groups[gi]!;
+    return { lastUs: this.trace.timeUs(g.latestId), endUs: this.#usOf(g.endId) };
   }
 
   /** Number of time-dependent diagnostics in a group's transactions (and, for a root call, pdd-long). */
@@ -1904,8 +1935,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       method: d.method,
       state: d.state,
       states,
-      start: secs(d.startUs),
-      end: d.endUs >= 0 ? secs(d.endUs) : null,
+      start: secs(dialogStartUs(d)),
+      end: dialogEndUs(d) >= 0 ? secs(dialogEndUs(d)) : null,
       caller: d.requestId >= 0 ? this.trace.src(d.requestId) : null,
       callee: d.requestId >= 0 ? this.trace.dst(d.requestId) : null,
       routeSet: { caller: callerRs, callee: calleeRs },
@@ -1951,8 +1982,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     const { from, to, fromUser, toUser } = callParties(
       g.firstRequestId >= 0 ? this.trace.message(g.firstRequestId) : null,
     );
-    let start = g.firstUs;
-    let end = g.lastUs;
+    const T = this.trace;
+    let start = T.timeUs(g.firstId);
+    let end = T.timeUs(g.latestId);
     let messages = 0;
     const links: CallLink[] = [];
     const dialogs: string[] = [];
@@ -1960,8 +1992,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     let hold = false;
     for (const gi of members) {
       const x = this.groups[gi]!;
-      if (x.firstUs < start) start = x.firstUs;
-      if (x.lastUs > end) end = x.lastUs;
+      if (T.timeUs(x.firstId) < start) start = T.timeUs(x.firstId);
+      if (T.timeUs(x.latestId) > end) end = T.timeUs(x.latestId);
       messages += x.count;
       if (x.links) links.push(...x.links);
       for (let di = x.dlgHead; di >= 0; di = this.dialogList[di]!.next) dialogs.push(dialogId(di));
@@ -1970,12 +2002,13 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     const cid = callIdOf(root);
     const diagCount = this.#diagCountOf(root);
-    const answerEnd = g.endUs >= 0 ? g.endUs : g.byeUs >= 0 ? g.byeUs : g.lastUs;
+    const f = this.callFacts(root);
+    const answerEnd = g.endId >= 0 ? T.timeUs(g.endId) : f.byeUs >= 0 ? f.byeUs : T.timeUs(g.latestId);
     return {
       id: cid,
       callIds: members.map((gi) => this.groups[gi]!.callId),
       type: g.type,
-      state: classifyCall(g, now),
+      state: classifyCall(f, now),
       from,
       to,
       fromUser,
@@ -1983,9 +2016,9 @@ export class TraceAnalyzer implements TraceAnalysis {
       finalStatus: g.finalStatus || null,
       start: secs(start),
       end: secs(end),
-      pdd: g.inviteUs >= 0 && g.ringUs >= 0 ? secs(g.ringUs - g.inviteUs) : null,
-      setupTime: g.inviteUs >= 0 && g.answerUs >= 0 ? secs(g.answerUs - g.inviteUs) : null,
-      duration: g.answerUs >= 0 ? secs(answerEnd - g.answerUs) : null,
+      pdd: f.inviteUs >= 0 && f.ringUs >= 0 ? secs(f.ringUs - f.inviteUs) : null,
+      setupTime: f.inviteUs >= 0 && f.answerUs >= 0 ? secs(f.answerUs - f.inviteUs) : null,
+      duration: f.answerUs >= 0 ? secs(answerEnd - f.answerUs) : null,
       codecs: { offer: g.offerCodecs ?? [], answer: g.answerCodecs ?? [] },
       media,
       messages,
@@ -2032,7 +2065,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     for (const r of this.callRoots()) {
       const g = this.groups[r]!;
       count(callTypes, g.type);
-      if (g.type === 'call') count(calls, classifyCall(g, now));
+      if (g.type === 'call') count(calls, classifyCall(this.callFacts(r), now));
     }
     const diagnostics: Record<string, number> = {};
     for (const d of this.diagnostics()) count(diagnostics, d.code);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TraceAnalyzer } from '../../../src/sip-core/analysis';
 import { classifyCall } from '../../../src/sip-core/analysis/call/call';
-import { DIALOG_STATES } from '../../../src/sip-core/analysis/dialog/dialog';
+import { DIALOG_STATES, dialogEndUs, dialogStartUs } from '../../../src/sip-core/analysis/dialog/dialog';
 import { Tier1Analysis, TIER1_CODES, TIER1_LAZY_CODES } from '../../../src/sip-core/analysis/tier1';
 import { Trace } from '../../../src/sip-core/trace/trace';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
@@ -66,20 +66,20 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
       firstMethod: x.firstMethod,
       origin: x.originId,
       firstRequest: x.firstRequestId,
-      firstUs: x.firstUs,
-      lastUs: x.lastUs,
-      inviteUs: x.inviteUs,
-      ringUs: x.ringUs,
-      answerUs: x.answerUs,
-      byeUs: x.byeUs,
-      endUs: x.endUs,
+      firstUs: full.callFacts(g).firstUs,
+      lastUs: full.groupTimes(g).lastUs,
+      inviteUs: full.callFacts(g).inviteUs,
+      ringUs: full.callFacts(g).ringUs,
+      answerUs: full.callFacts(g).answerUs,
+      byeUs: full.callFacts(g).byeUs,
+      endUs: full.groupTimes(g).endUs,
       final: x.finalStatus,
       cancelled: x.cancelled,
       challenges: x.challenges,
       ids: full.groupIds(g),
       txns: full.groupTxns(g),
       dialogs: full.groupDialogs(g),
-      state: classifyCall(x, now),
+      state: classifyCall(full.callFacts(g), now),
     });
   }
   // Messages.
@@ -201,8 +201,8 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
       x.cseq,
       x.requestId,
       x.responseId,
-      x.startUs,
-      x.endUs,
+      dialogStartUs(x),
+      dialogEndUs(x),
       x.callerCseq,
       x.calleeCseq,
       x.callerMethod,

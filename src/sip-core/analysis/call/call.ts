@@ -76,8 +76,8 @@ export interface CallGroup {
   firstId: number;
   lastId: number;
   count: number;
-  firstUs: number;
-  lastUs: number;
+  /** Message with the latest time (the group's last time: `trace.timeUs(latestId)`). */
+  latestId: number;
   type: CallType;
   /** First request method seen. */
   firstMethod: string;
@@ -85,12 +85,16 @@ export interface CallGroup {
   originId: number;
   /** Id of the first initial request (-1: none). */
   firstRequestId: number;
-  inviteUs: number;
-  /** First 18x towards the origin, first 2xx towards the origin, first BYE, its end. */
-  ringUs: number;
-  answerUs: number;
-  byeUs: number;
-  endUs: number;
+  /**
+   * Messages whose times are the call's (-1: none; times read from the trace where used, so the
+   * group keeps no boxed doubles): the first initial INVITE, the first 18x towards the origin, the
+   * first 2xx towards the origin, the first BYE, its end (its 2xx). The first time is `firstId`'s.
+   */
+  inviteId: number;
+  ringId: number;
+  answerId: number;
+  byeId: number;
+  endId: number;
   finalStatus: number;
   cancelled: boolean;
   /** Challenges (401/407) seen, and of those, to requests that carried credentials. */
@@ -119,11 +123,20 @@ export interface CallGroup {
   diags: number;
 }
 
-/** The facts of a Call-ID group that decide its state (a CallGroup, or the tiered analysis' columns). */
-export type CallFacts = Pick<
-  CallGroup,
-  'type' | 'finalStatus' | 'firstUs' | 'answerUs' | 'byeUs' | 'cancelled' | 'inviteUs' | 'ringUs'
->;
+/**
+ * The facts of a Call-ID group that decide its state (`TraceAnalyzer.callFacts`, or the tiered
+ * analysis' columns); times in µs, -1: none.
+ */
+export interface CallFacts {
+  type: CallType;
+  finalStatus: number;
+  cancelled: boolean;
+  firstUs: number;
+  inviteUs: number;
+  ringUs: number;
+  answerUs: number;
+  byeUs: number;
+}
 
 /** Classifies an INVITE call from its A-leg facts. */
 export function classifyCall(g: CallFacts, nowUs: number): CallState {

@@ -446,6 +446,6 @@ export function correlateNewLeg(
   }
   if (g.ruriUser !== null && ix.ruriOn) ix.ruri.set(g.ruriUser, g.idx);
   ix.recent.push(g.idx);
-  ix.recentUs.push(g.inviteUs);
+  ix.recentUs.push(host.trace.timeUs(g.inviteId));
   return links;
 }

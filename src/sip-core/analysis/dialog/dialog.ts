@@ -16,8 +16,9 @@ export interface Dialog {
   next: number;
   callId: string;
   /**
-   * Hash of the tag of the side that sent the dialog-creating request (its From tag). The tags
-   * themselves are read back from the creating message (`tagsMessage`) when a view asks.
+   * Hash of the tag of the side that sent the dialog-creating request (its From tag), as an int32
+   * (`callerTagKeyOf`: a small integer, not a boxed double). The tags themselves are read back from
+   * the creating message (`tagsMessage`) when a view asks.
    */
   callerTagKey: number;
   /** Method of the request that created it (INVITE, SUBSCRIBE, REFER, NOTIFY). */
@@ -31,8 +32,6 @@ export interface Dialog {
   /** Id of the request that created the dialog and of the response that created/confirmed it. */
   requestId: number;
   responseId: number;
-  startUs: number;
-  endUs: number;
   /** Last CSeq number of each side's in-dialog requests (caller, callee), -1 when none yet. */
   callerCseq: number;
   calleeCseq: number;
@@ -81,7 +80,21 @@ export function setDialogState(d: Dialog, state: DialogState, us: number): void 
   if (d.state === 'terminated' && d.states.length > 0) return;
   d.state = state;
   d.states = append2(d.states, DIALOG_STATES.indexOf(state), us);
-  if (state === 'terminated') d.endUs = us;
+}
+
+/** A From-tag hash as `Dialog.callerTagKey` holds it. */
+export function callerTagKeyOf(fromTagHash: number): number {
+  return fromTagHash | 0;
+}
+
+/** When the dialog started (its first state's time), µs. */
+export function dialogStartUs(d: Dialog): number {
+  return d.states[1]!;
+}
+
+/** When the dialog was terminated (its last state's time), µs, or -1. */
+export function dialogEndUs(d: Dialog): number {
+  return d.state === 'terminated' ? d.states[d.states.length - 1]! : -1;
 }
 
 /** Methods that create a dialog with a 1xx/2xx carrying a To tag (RFC 3261 §12.1, RFC 6665 §4.1.2.4, RFC 3515). */
