@@ -191,6 +191,28 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await expect.poll(() => page.getByTestId('calls-table').locator('tr.msg').count()).toBe(5);
   });
 
+  it('filters the calls by a header value from the Headers explained tab', async () => {
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await calls.nth(1).click();
+    const rows = page.getByTestId('messages-table').locator('tr.msg');
+    await expect.poll(() => rows.count()).toBe(13);
+    await rows.first().click();
+    await page.getByRole('tab', { name: 'Headers explained' }).click();
+    const table = page.getByTestId('headers-explained');
+    // Call-ID has a field of its own; Subject goes through sip.header.<name>.
+    await table.getByRole('button', { name: /^Filter calls: sip\.call_id == / }).click();
+    const input = page.getByTestId('filter-input');
+    await expect.poll(() => input.inputValue()).toBe('sip.call_id == "2-9721@127.0.0.10"');
+    await expect.poll(() => calls.count()).toBe(1);
+    await table.getByRole('button', { name: 'Filter calls: sip.header.subject == "sample call"' }).click();
+    await expect.poll(() => input.inputValue()).toBe('sip.header.subject == "sample call"');
+    // The three calls of the first SIPp scenario (uac) carry a Subject; the busy and the 404 calls do not.
+    await expect.poll(() => calls.count()).toBe(3);
+    await input.fill('');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => calls.count()).toBe(5);
+  });
+
   it('selects several calls (Ctrl-click, Shift-click, Ctrl+A) and draws them in one ladder', async () => {
     const rows = page.getByTestId('calls-table').locator('tbody tr.msg');
     const selected = page.getByTestId('calls-table').locator('tbody tr.msg.sel');
