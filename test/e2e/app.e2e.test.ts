@@ -139,7 +139,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.getByTestId('copy-message').click();
     await expect.poll(() => page.getByTestId('copy-message').textContent()).toBe('Copied');
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = String(await page.evaluate('navigator.clipboard.readText()'));
     expect(copied).toMatch(/^INVITE sip:bob@127\.0\.0\.20:5060 SIP\/2\.0\r\nVia: /);
     expect(copied).toContain('\r\n\r\nv=0\r\n');
     await page.screenshot({ path: join(shots, 'call-inspector.png') });
