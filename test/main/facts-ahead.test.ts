@@ -5,9 +5,11 @@
  * down so that tier 2 overtakes it; with the column full before tier 2 starts, tier 2 computes no facts
  * of a file-backed message itself.
  */
-import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { openCaptureWithTier1, TraceAdapter } from '../../src/main/service/capture-loader';
 import { SAMPLE_CAPTURE } from '../../src/main/paths';
 import { factsAheadDone, factsAheadOf, takeFactsAhead } from '../../src/sip-core/analysis/facts-ahead';
@@ -26,6 +28,15 @@ if (existsSync(PUBLIC))
       files.push(join(PUBLIC, f));
 // (several parts and ~65k messages: the bench capture when it was generated; absent in a clean clone)
 if (existsSync(BENCH)) files.push(BENCH);
+
+/** A capture of `mb` MB from the bench's generator, in a temporary directory. */
+function generated(mb: number): string {
+  const out = join(mkdtempSync(join(tmpdir(), 'sipscope-facts-')), `sip-${mb}MB.pcap`);
+  const gen = resolve(__dirname, '../../bench/tools/gen-sip-capture.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', gen, out, String(mb)], { encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(out)) throw new Error(`could not generate ${out}: ${r.stderr}`);
+  return out;
+}
 
 type Mode = 'off' | 'on' | 'slow';
 
@@ -91,7 +102,14 @@ describe.skipIf(!ingestPassAvailable())("the app's open with the facts computed 
   }, 300_000);
 
   it('the worker fills the column once tier 2 takes it, and stops when the trace is closed', async () => {
-    const path = files[files.length - 1]!;
+    // A capture of many 256 KiB regions, so that the slowed fill is still under way when the trace is
+    // closed: the bench capture when it was generated, else a 40 MB one made here (the public captures
+    // fit in a region or two, and a smaller file is handed over in one part, without the facts ahead).
+    const made = existsSync(BENCH) ? null : generated(40);
+    const path = made ?? BENCH;
+    onTestFinished(() => {
+      if (made) rmSync(dirname(made), { recursive: true, force: true });
+    });
     const { opened } = await openCaptureWithTier1(path, { parse: false, factsAhead: { slowMs: 50 } });
     const col = factsAheadOf(opened.trace)!;
     expect(col).not.toBeNull();
