@@ -3,27 +3,20 @@
  * request source/destination, sorting on every field the calls list offers, and the previous
  * hop's copy of a proxied request in the message detail.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHost } from '../../src/main/service/create-host';
-import type { ServiceHost } from '../../src/main/service/host';
-import { SAMPLE_CAPTURE } from '../../src/main/paths';
-import { Invoke, type CallSortField, type CaptureSummary } from '../../src/shared/api';
+import { describe, expect, it } from 'vitest';
+import { Invoke, type CallSortField } from '../../src/shared/api';
 import { validateRequest } from '../../src/shared/validate';
+import { sampleHost } from '../helpers/sample-host';
 
-let host: ServiceHost;
-let cap: CaptureSummary;
-
-beforeAll(async () => {
-  host = createHost({ mode: 'browser', recentFile: null });
-  cap = await host.openPath(SAMPLE_CAPTURE, { remember: false });
-});
-afterAll(async () => {
-  await host.dispose();
-});
+const sample = sampleHost();
 
 describe('calls query', () => {
   it("gives each call its first INVITE's source and destination", async () => {
-    const page = await host.invoke(Invoke.callsQuery, { captureId: cap.id, offset: 0, limit: 100 });
+    const page = await sample.host.invoke(Invoke.callsQuery, {
+      captureId: sample.cap.id,
+      offset: 0,
+      limit: 100,
+    });
     expect(page.total).toBe(5);
     const calls = page.items.filter((c) => c.type === 'call');
     expect(calls.length).toBeGreaterThan(0);
@@ -32,8 +25,8 @@ describe('calls query', () => {
       expect(c.dst).toMatch(/^\d+\.\d+\.\d+\.\d+:\d+$/);
       expect(c.src).not.toBe(c.dst);
       // The first INVITE of the call, as the messages page shows it.
-      const msgs = await host.invoke(Invoke.messagesPage, {
-        captureId: cap.id,
+      const msgs = await sample.host.invoke(Invoke.messagesPage, {
+        captureId: sample.cap.id,
         offset: 0,
         limit: 500,
         call: c.id,
@@ -52,7 +45,12 @@ describe('calls query', () => {
     ['finalStatus', (c) => c.finalStatus],
   ];
   it.each(fields)('sorts on %s (nulls last), and desc reverses', async (sort, get) => {
-    const asc = await host.invoke(Invoke.callsQuery, { captureId: cap.id, offset: 0, limit: 100, sort });
+    const asc = await sample.host.invoke(Invoke.callsQuery, {
+      captureId: sample.cap.id,
+      offset: 0,
+      limit: 100,
+      sort,
+    });
     const values = asc.items.map((c) => get(c as unknown as { [k: string]: unknown }));
     const nonNull = values.filter((v) => v !== null);
     expect(values.slice(0, nonNull.length)).toEqual(nonNull);
@@ -62,8 +60,8 @@ describe('calls query', () => {
         : String(a).localeCompare(String(b), undefined, { numeric: true }),
     );
     expect(nonNull).toEqual(sorted);
-    const desc = await host.invoke(Invoke.callsQuery, {
-      captureId: cap.id,
+    const desc = await sample.host.invoke(Invoke.callsQuery, {
+      captureId: sample.cap.id,
       offset: 0,
       limit: 100,
       sort,
@@ -74,7 +72,7 @@ describe('calls query', () => {
 
   it('pages through one sorted, filtered view, and a new filter or sort gives a new one', async () => {
     const q = (o: { offset: number; limit: number; sort?: CallSortField; desc?: boolean; filter?: string }) =>
-      host.invoke(Invoke.callsQuery, { captureId: cap.id, ...o });
+      sample.host.invoke(Invoke.callsQuery, { captureId: sample.cap.id, ...o });
     const whole = await q({ offset: 0, limit: 100, sort: 'src', desc: true });
     const pages = [];
     for (let off = 0; off < whole.total; off += 2)
@@ -107,10 +105,14 @@ describe('calls query', () => {
 
 describe('message detail: the previous hop', () => {
   it('gives the proxied INVITE the copy Kamailio received, and the first copy none', async () => {
-    const page = await host.invoke(Invoke.messagesPage, { captureId: cap.id, offset: 0, limit: 100 });
+    const page = await sample.host.invoke(Invoke.messagesPage, {
+      captureId: sample.cap.id,
+      offset: 0,
+      limit: 100,
+    });
     const invites = page.items.filter((m) => m.method === 'INVITE').slice(0, 2);
     const [first, second] = await Promise.all(
-      invites.map((m) => host.invoke(Invoke.messageGet, { captureId: cap.id, id: m.id })),
+      invites.map((m) => sample.host.invoke(Invoke.messageGet, { captureId: sample.cap.id, id: m.id })),
     );
     expect(first!.path?.hop?.copies.map((c) => c.id)).toEqual([invites[0]!.id, invites[1]!.id]);
     expect(first!.previousHop).toBeNull();

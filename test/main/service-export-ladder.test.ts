@@ -2,27 +2,23 @@
  * Ladder exports through the service on the sample capture (SIPp → Kamailio → SIPp, five calls):
  * one call, and several calls merged in one ladder as the multi-call view draws them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHost } from '../../src/main/service/create-host';
-import type { ServiceHost } from '../../src/main/service/host';
-import { SAMPLE_CAPTURE } from '../../src/main/paths';
-import { Invoke, type CaptureSummary } from '../../src/shared/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Invoke } from '../../src/shared/api';
 import { validateRequest } from '../../src/shared/validate';
+import { sampleHost } from '../helpers/sample-host';
 
-let host: ServiceHost;
-let cap: CaptureSummary;
+const sample = sampleHost();
 let callIds: string[];
 const messageCount = new Map<string, number>();
 
 beforeAll(async () => {
-  host = createHost({ mode: 'browser', recentFile: null });
-  cap = await host.openPath(SAMPLE_CAPTURE, { remember: false });
-  const page = await host.invoke(Invoke.callsQuery, { captureId: cap.id, offset: 0, limit: 100 });
+  const page = await sample.host.invoke(Invoke.callsQuery, {
+    captureId: sample.cap.id,
+    offset: 0,
+    limit: 100,
+  });
   callIds = page.items.map((c) => c.id);
   for (const c of page.items) messageCount.set(c.id, c.messages);
-});
-afterAll(async () => {
-  await host.dispose();
 });
 
 function arrowsIn(svg: string): string[] {
@@ -32,7 +28,11 @@ function arrowsIn(svg: string): string[] {
 describe('export:ladder', () => {
   it('exports one call with one arrow per message and no legend', async () => {
     const c = callIds[0]!;
-    const f = await host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [c], format: 'svg' });
+    const f = await sample.host.invoke(Invoke.exportLadder, {
+      captureId: sample.cap.id,
+      calls: [c],
+      format: 'svg',
+    });
     expect(f.fileName).toMatch(new RegExp(`-${c}\\.svg$`));
     const arrows = arrowsIn(f.text!);
     expect(arrows.length).toBe(messageCount.get(c));
@@ -43,7 +43,11 @@ describe('export:ladder', () => {
 
   it('merges several calls in trace order, each arrow on its call band, with a legend', async () => {
     const [a, b] = callIds;
-    const f = await host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [a!, b!], format: 'svg' });
+    const f = await sample.host.invoke(Invoke.exportLadder, {
+      captureId: sample.cap.id,
+      calls: [a!, b!],
+      format: 'svg',
+    });
     expect(f.fileName).toMatch(new RegExp(`-${a}\\+${b}\\.svg$`));
     const svg = f.text!;
     const arrows = arrowsIn(svg);
@@ -65,7 +69,11 @@ describe('export:ladder', () => {
   it("names each arrow's call in text, Mermaid and PlantUML when several calls are drawn", async () => {
     const [a, b] = callIds;
     const text = (
-      await host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [a!, b!], format: 'text' })
+      await sample.host.invoke(Invoke.exportLadder, {
+        captureId: sample.cap.id,
+        calls: [a!, b!],
+        format: 'text',
+      })
     ).text!;
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^Calls ${a} \\+ ${b} \\(`));
@@ -75,11 +83,19 @@ describe('export:ladder', () => {
     expect(rows.length).toBe(messageCount.get(a!)! + messageCount.get(b!)!);
     expect(rows.filter((l) => new RegExp(`\\s${a}\\b`).test(l)).length).toBe(messageCount.get(a!));
     const mmd = (
-      await host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [a!, b!], format: 'mermaid' })
+      await sample.host.invoke(Invoke.exportLadder, {
+        captureId: sample.cap.id,
+        calls: [a!, b!],
+        format: 'mermaid',
+      })
     ).text!;
     expect(mmd.split('\n').filter((l) => l.includes(`: [${b}] `)).length).toBe(messageCount.get(b!));
     const puml = (
-      await host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [a!, b!], format: 'plantuml' })
+      await sample.host.invoke(Invoke.exportLadder, {
+        captureId: sample.cap.id,
+        calls: [a!, b!],
+        format: 'plantuml',
+      })
     ).text!;
     expect(puml).toContain(`title Calls ${a} + ${b}`);
     expect(puml.split('\n').filter((l) => l.includes(` : [${a}] `)).length).toBe(messageCount.get(a!));
@@ -87,31 +103,41 @@ describe('export:ladder', () => {
 
   it('draws a call named twice once, and refuses an unknown call by name', async () => {
     const a = callIds[0]!;
-    const twice = await host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [a, a], format: 'svg' });
+    const twice = await sample.host.invoke(Invoke.exportLadder, {
+      captureId: sample.cap.id,
+      calls: [a, a],
+      format: 'svg',
+    });
     expect(arrowsIn(twice.text!).length).toBe(messageCount.get(a));
     await expect(
-      host.invoke(Invoke.exportLadder, { captureId: cap.id, calls: [a, 'C999'], format: 'svg' }),
+      sample.host.invoke(Invoke.exportLadder, {
+        captureId: sample.cap.id,
+        calls: [a, 'C999'],
+        format: 'svg',
+      }),
     ).rejects.toThrow(/no call C999/);
   });
 
   it("tells each lane's role, for one call and several (ladder:roles)", async () => {
     const [a, b] = callIds;
-    const one = await host.invoke(Invoke.ladderRoles, { captureId: cap.id, calls: [a!] });
+    const one = await sample.host.invoke(Invoke.ladderRoles, { captureId: sample.cap.id, calls: [a!] });
     expect(one.map((r) => `${r.address}=${r.role}/${r.user ?? ''}`)).toEqual([
       '127.0.0.10:5060=caller/alice',
       '127.0.0.20:5060=proxy/',
       '127.0.0.30:5060=callee/bob',
     ]);
     expect(one[1]!.agent).toMatch(/^kamailio/);
-    const two = await host.invoke(Invoke.ladderRoles, { captureId: cap.id, calls: [a!, b!] });
+    const two = await sample.host.invoke(Invoke.ladderRoles, { captureId: sample.cap.id, calls: [a!, b!] });
     expect(two.map((r) => r.role)).toContain('proxy');
-    expect(await host.invoke(Invoke.ladderRoles, { captureId: cap.id, calls: ['C999'] })).toEqual([]);
-    expect(() => validateRequest(Invoke.ladderRoles, { captureId: cap.id, calls: [] })).toThrow(
+    expect(
+      await sample.host.invoke(Invoke.ladderRoles, { captureId: sample.cap.id, calls: ['C999'] }),
+    ).toEqual([]);
+    expect(() => validateRequest(Invoke.ladderRoles, { captureId: sample.cap.id, calls: [] })).toThrow(
       /calls must list 1 to 100 calls/,
     );
-    expect(() => validateRequest(Invoke.ladderRoles, { captureId: cap.id, calls: ['C1'], x: 1 })).toThrow(
-      /unexpected field/,
-    );
+    expect(() =>
+      validateRequest(Invoke.ladderRoles, { captureId: sample.cap.id, calls: ['C1'], x: 1 }),
+    ).toThrow(/unexpected field/);
   });
 
   it('validates the call list', () => {

@@ -2,28 +2,17 @@
  * capture:stats through the service on the sample capture (SIPp → Kamailio → SIPp, five calls): the
  * message figures of the whole capture, the call figures of the calls the filter keeps.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHost } from '../../src/main/service/create-host';
-import type { ServiceHost } from '../../src/main/service/host';
-import { SAMPLE_CAPTURE } from '../../src/main/paths';
-import { Invoke, type CaptureSummary } from '../../src/shared/api';
+import { describe, expect, it } from 'vitest';
+import { Invoke } from '../../src/shared/api';
 import { validateRequest } from '../../src/shared/validate';
+import { sampleHost } from '../helpers/sample-host';
 
-let host: ServiceHost;
-let cap: CaptureSummary;
-
-beforeAll(async () => {
-  host = createHost({ mode: 'browser', recentFile: null });
-  cap = await host.openPath(SAMPLE_CAPTURE, { remember: false });
-});
-afterAll(async () => {
-  await host.dispose();
-});
+const sample = sampleHost();
 
 describe('capture:stats', () => {
   it("gives the capture's messages by method and code, and every call's figures without a filter", async () => {
-    const s = await host.invoke(Invoke.captureStats, { captureId: cap.id });
-    expect(s.messages.messages).toBe(cap.messages);
+    const s = await sample.host.invoke(Invoke.captureStats, { captureId: sample.cap.id });
+    expect(s.messages.messages).toBe(sample.cap.messages);
     expect(s.messages.byMethod.reduce((n, m) => n + m.count, 0)).toBe(s.messages.requests);
     expect(s.messages.byStatus.reduce((n, m) => n + m.count, 0)).toBe(s.messages.responses);
     // Most first, a tie by name.
@@ -47,16 +36,24 @@ describe('capture:stats', () => {
 
   it('gives the call figures of the filtered calls, as the calls list filters them', async () => {
     const filter = 'call.state == "completed"';
-    const page = await host.invoke(Invoke.callsQuery, { captureId: cap.id, offset: 0, limit: 100, filter });
-    const s = await host.invoke(Invoke.captureStats, { captureId: cap.id, filter });
+    const page = await sample.host.invoke(Invoke.callsQuery, {
+      captureId: sample.cap.id,
+      offset: 0,
+      limit: 100,
+      filter,
+    });
+    const s = await sample.host.invoke(Invoke.captureStats, { captureId: sample.cap.id, filter });
     expect(s.calls?.calls).toBe(page.total);
     expect(s.calls!.byState).toEqual([{ state: 'completed', count: 3 }]);
     // The message figures stay the whole capture's.
-    expect(s.messages.messages).toBe(cap.messages);
+    expect(s.messages.messages).toBe(sample.cap.messages);
   });
 
   it('says where a filter does not compile, without call figures', async () => {
-    const s = await host.invoke(Invoke.captureStats, { captureId: cap.id, filter: 'call.state = 1' });
+    const s = await sample.host.invoke(Invoke.captureStats, {
+      captureId: sample.cap.id,
+      filter: 'call.state = 1',
+    });
     expect(s.calls).toBeNull();
     expect(s.filterError?.message).toMatch(/==/);
     expect(s.filterError?.column).toBeGreaterThan(0);
