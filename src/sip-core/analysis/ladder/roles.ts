@@ -200,12 +200,16 @@ export function laneRoles(
       if (m.status === 100) src.server100 ??= m.header('server');
       else src.server ??= m.header('server') ?? m.header('user-agent');
       // Answered what it was sent (not a response it relays: a relayed response's request was passed on).
-      if (m.cseqMethod === 'INVITE' && m.status !== 100 && src.wasInvited.has(m.callId ?? '')) {
-        src.answeredInvite = true;
-        addResponse(src.legIn.get(legOf(m)), m.status, trace.timeUs(id));
+      if (m.cseqMethod === 'INVITE' && m.status !== 100) {
+        const cid = m.callId ?? '';
+        const sent = src.wasInvited.has(cid);
+        const received = dst.invited.has(cid);
+        if (sent) src.answeredInvite = true;
+        // The leg key, for the two-address B2BUA pairing (b2buaSides), only where a leg can hold it.
+        const leg = sent || received ? legOf(m) : '';
+        if (sent) addResponse(src.legIn.get(leg), m.status, trace.timeUs(id));
+        if (received) addResponse(dst.legOut.get(leg), m.status, trace.timeUs(id));
       }
-      if (m.cseqMethod === 'INVITE' && m.status !== 100 && dst.invited.has(m.callId ?? ''))
-        addResponse(dst.legOut.get(legOf(m)), m.status, trace.timeUs(id));
       if (m.cseqMethod === 'REGISTER' && src.registered) src.answeredRegister = true;
     }
   }
