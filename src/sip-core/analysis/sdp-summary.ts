@@ -328,19 +328,57 @@ function factsOf(sdp: SdpSummary, lists: Map<string, string[]>): SdpFacts {
 
 const CACHE_SLOTS = 256;
 
+/** The two 32-bit hashes of the last {@link sdpBodyHash}: the {@link SdpCache} key of the body. */
+export const sdpHashOut = new Int32Array(2);
+
+/** A DataView of the buffer the last body lay in (bodies of one read-back region share it). */
+let hashDv: DataView = new DataView(new ArrayBuffer(0));
+let hashDvOf: ArrayBufferLike | null = null;
+
+/**
+ * Hashes the SDP body `buf[start,end)` (its first 64 KiB, length included) into {@link sdpHashOut}:
+ * what {@link SdpCache} keys a body by. A pure function of the octets: the facts-ahead thread
+ * (facts-ahead.ts) computes it for tier 2.
+ */
+export function sdpBodyHash(buf: Uint8Array, start: number, end: number): void {
+  const n = Math.min(end - start, 65536);
+  let h1 = 0x811c9dc5 ^ n;
+  let h2 = 0x5bd1e995 ^ n;
+  // Four octets per step (their little-endian 32-bit value, one load from a DataView of the buffer,
+  // made once per buffer: a read-back region holds many bodies), then the tail.
+  if (buf.buffer !== hashDvOf) {
+    hashDvOf = buf.buffer;
+    hashDv = new DataView(buf.buffer);
+  }
+  const dv = hashDv;
+  const base = buf.byteOffset + start;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const w = dv.getInt32(base + i, true);
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h2 = Math.imul(h2 ^ w, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  for (; i < n; i++) {
+    const c = buf[start + i]!;
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  sdpHashOut[0] = h1;
+  sdpHashOut[1] = h2;
+}
+
 /**
  * The SDP facts of recent bodies, by content: a proxy forwards the same SDP it received, and a 18x
  * and its 2xx often carry the same answer, so most SDP copies in a trace are found here instead of
- * being decoded again. Direct-mapped by a 52-bit hash of the bytes (length included).
+ * being decoded again. Direct-mapped by a 52-bit hash of the bytes (length included: {@link sdpBodyHash}).
  */
 export class SdpCache {
   readonly #keys = new Float64Array(CACHE_SLOTS).fill(-1);
   readonly #facts: (SdpFacts | null)[] = new Array<SdpFacts | null>(CACHE_SLOTS).fill(null);
   /** Voice codec lists by their names (see `shared`). */
   readonly #lists = new Map<string, string[]>();
-  /** A DataView of the buffer the last body lay in (bodies of one read-back region share it). */
-  #dv: DataView = new DataView(new ArrayBuffer(0));
-  #dvOf: ArrayBufferLike | null = null;
 
   /** Facts of an SDP body, or null when it is not SDP. */
   facts(body: Uint8Array): SdpFacts | null {
@@ -352,30 +390,12 @@ export class SdpCache {
    * end))`, without the view unless the body was not seen recently).
    */
   factsAt(buf: Uint8Array, start: number, end: number): SdpFacts | null {
-    const n = Math.min(end - start, 65536);
-    let h1 = 0x811c9dc5 ^ n;
-    let h2 = 0x5bd1e995 ^ n;
-    // Four octets per step (their little-endian 32-bit value, one load from a DataView of the buffer,
-    // made once per buffer: a read-back region holds many bodies), then the tail.
-    if (buf.buffer !== this.#dvOf) {
-      this.#dvOf = buf.buffer;
-      this.#dv = new DataView(buf.buffer);
-    }
-    const dv = this.#dv;
-    const base = buf.byteOffset + start;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const w = dv.getInt32(base + i, true);
-      h1 = Math.imul(h1 ^ w, 0x01000193);
-      h2 = Math.imul(h2 ^ w, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    for (; i < n; i++) {
-      const c = buf[start + i]!;
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
+    sdpBodyHash(buf, start, end);
+    return this.factsKeyed(sdpHashOut[0]!, sdpHashOut[1]!, buf, start, end);
+  }
+
+  /** {@link factsAt} with the body's hashes (`h1`, `h2`: {@link sdpBodyHash}) already known. */
+  factsKeyed(h1: number, h2: number, buf: Uint8Array, start: number, end: number): SdpFacts | null {
     const key = (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
     const slot = (h1 ^ (h2 >>> 7)) & (CACHE_SLOTS - 1);
     if (this.#keys[slot] === key) return this.#facts[slot]!;

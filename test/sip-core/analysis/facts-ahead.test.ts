@@ -1,20 +1,27 @@
 /**
  * The analysis facts computed ahead (analysis/facts-ahead.ts): the column `fillFactsAhead` writes
  * holds, for every message whose bytes lie in the file, what tier 2 computes (`messageFacts` and its
- * header length), and 0 for the others; tier 2 reading a full, partial or empty column gives the trace
- * JSON it gives without one, and computes no facts itself where the column holds them.
+ * header length, `routeHashes` for the message's kind, the SDP body's cache key), and 0 for the
+ * others; tier 2 reading a full, partial or empty column gives the trace JSON it gives without one,
+ * computes no facts itself where the column holds them, and keys SDP bodies by the column's hashes.
  */
 import { existsSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   FA_DONE,
+  FA_ROUTE,
+  FA_ROUTE_SHIFT,
+  FA_SDP_KEY,
+  FA_STRIDE,
   factsAheadDone,
   fillFactsAhead,
   newFactsColumn,
   setFactsAhead,
   type FactsSource,
 } from '../../../src/sip-core/analysis/facts-ahead';
+import { routeHashes, routeOut } from '../../../src/sip-core/analysis/route-set';
+import { sdpBodyHash, sdpHashOut } from '../../../src/sip-core/analysis/sdp-summary';
 import { TieredAnalysis } from '../../../src/sip-core/analysis/tiered';
 import {
   AF_SDP,
@@ -81,14 +88,16 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     let filled = 0;
     let arena = 0;
     let sdp = 0;
+    let routeFound = 0;
     for (const f of captures()) {
       const o = await opened(f);
       const col = newFactsColumn(o.trace.count);
       fillFactsAhead(o.source, col);
       expect(factsAheadDone(col), f).toBe(o.trace.count);
       for (let id = 0; id < o.trace.count; id++) {
+        const e = id * FA_STRIDE;
         if (o.source.flags[id]! & 4) {
-          expect(col[id], `${f} #${id}`).toBe(0);
+          expect([...col.subarray(e, e + FA_STRIDE)], `${f} #${id}`).toEqual([0, 0, 0, 0, 0]);
           arena++;
           continue;
         }
@@ -100,8 +109,24 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
           canonicalIpv4(o.trace.addresses[o.trace.srcAddress(id)] ?? ''),
         );
         const hlen = (v & AF_SDP) !== 0 ? messageFactsHlen() : 0;
-        if (hlen > 0) sdp++;
-        expect(col[id], `${f} #${id}`).toBe(FA_DONE | v | (hlen << 8));
+        if (hlen > 0) {
+          sdp++;
+          sdpBodyHash(raw, hlen, raw.length);
+          expect([col[e + FA_SDP_KEY], col[e + FA_SDP_KEY + 1]], `${f} #${id}`).toEqual([...sdpHashOut]);
+        }
+        // routeHashes for the message's kind, where tier 2 may ask it (else 0: tier 2 computes it)
+        const route = (col[e]! >>> FA_ROUTE_SHIFT) & 3;
+        if (route !== 0) {
+          const kind = o.source.flags[id]! & 3;
+          expect(kind, `${f} #${id}`).toBeLessThan(2);
+          expect(route, `${f} #${id}`).toBe(routeHashes(raw, 0, raw.length, kind === 1) + 2);
+          if (route === 3) {
+            routeFound++;
+            expect(col[e + FA_ROUTE], `${f} #${id}`).toBe(routeOut[0]);
+            if (kind === 1) expect(col[e + FA_ROUTE + 1], `${f} #${id}`).toBe(routeOut[1]);
+          }
+        }
+        expect(col[e], `${f} #${id}`).toBe(FA_DONE | v | (hlen << 8) | (route << FA_ROUTE_SHIFT));
         filled++;
       }
       o.close();
@@ -109,6 +134,7 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     expect(filled).toBeGreaterThan(500);
     expect(arena).toBeGreaterThan(0); // (TCP and fragmented captures among the public ones)
     expect(sdp).toBeGreaterThan(50);
+    expect(routeFound).toBeGreaterThan(20);
   });
 
   it('tier 2 gives the same trace JSON with a full, partial or empty column, and uses it', async () => {
@@ -120,7 +146,7 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
       // every other run of 1 message left out (the other thread behind, or an arena message)
       const partial = await tier2(f, (s) => {
         const col = full(s);
-        for (let id = 0; id < s.count; id += 2) col[id] = 0;
+        for (let id = 0; id < s.count; id += 2) col[id * FA_STRIDE] = 0;
         return col;
       });
       expect(partial.json, f).toBe(none.json);
@@ -133,6 +159,29 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     }
     // (tier 2 computed the facts itself only for messages the column does not hold)
     expect(used).toBeGreaterThan(500);
+  });
+
+  it("tier 2 keys an SDP body by the column's hashes", async () => {
+    // Every SDP body given the first one's key: tier 2 then takes the first body's facts for all of
+    // them (its cache is by key), which it would not do if it hashed the bodies itself.
+    let differ = 0;
+    for (const f of captures()) {
+      const none = await tier2(f, null);
+      const same = await tier2(f, (s) => {
+        const col = full(s);
+        let first = -1;
+        for (let id = 0; id < s.count; id++) {
+          const e = id * FA_STRIDE;
+          if ((col[e]! & AF_SDP) === 0) continue;
+          if (first < 0) first = e;
+          col[e + FA_SDP_KEY] = col[first + FA_SDP_KEY]!;
+          col[e + FA_SDP_KEY + 1] = col[first + FA_SDP_KEY + 1]!;
+        }
+        return col;
+      });
+      if (same.json !== none.json) differ++;
+    }
+    expect(differ).toBeGreaterThan(3);
   });
 
   it('stops when cancelled, between runs', async () => {
