@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
+import { resolve } from 'node:path';
 
 export default defineConfig({
   test: {
@@ -15,6 +16,8 @@ export default defineConfig({
       },
       {
         plugins: [svelte(), svelteTesting()],
+        // As the renderer's builds resolve it (components that import the app state reach src/shared).
+        resolve: { alias: { '@shared': resolve('src/shared') } },
         test: {
           name: 'ui',
           environment: 'happy-dom',

@@ -16,6 +16,7 @@ import {
   fitLabel,
   fitText,
   fitZoom,
+  formatTime,
   isAddressLike,
   hostOf,
   layoutLanes,
@@ -415,5 +416,21 @@ describe('fit to width', () => {
     expect(isAddressLike('[2001:db8::1]:5060')).toBe(true);
     expect(isAddressLike('atlanta.example.com')).toBe(false);
     expect(isAddressLike('Alice')).toBe(false);
+  });
+});
+
+describe('formatTime', () => {
+  it('writes UTC time of day with microseconds, or the digits asked for', () => {
+    const t = Date.UTC(2026, 10, 23, 3, 45, 24) / 1000 + 0.083345;
+    expect(formatTime(t)).toBe('03:45:24.083345');
+    expect(formatTime(t, 3)).toBe('03:45:24.083');
+    expect(formatTime(t, 0)).toBe('03:45:24');
+  });
+
+  it('carries a fraction that rounds up into the next second (and the next day)', () => {
+    const t = Date.UTC(2026, 10, 23, 23, 59, 59) / 1000;
+    expect(formatTime(t + 0.9996, 3)).toBe('00:00:00.000');
+    expect(formatTime(t + 0.9994, 3)).toBe('23:59:59.999');
+    expect(formatTime(t - 59 + 0.9999996)).toBe('23:59:01.000000');
   });
 });

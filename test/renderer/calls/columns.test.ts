@@ -124,7 +124,8 @@ describe('calls list layout', () => {
     const { minTableWidth, columnById, FLEX_MIN } =
       await import('../../../src/renderer/src/lib/calls/columns');
     const w = minTableWidth(DEFAULT_COLUMNS.map(columnById));
-    expect(w).toBeLessThanOrEqual(575);
+    // The pane: 43% of 1400 - 64 (the compact rail), less a classic 15 px scrollbar.
+    expect(w).toBeLessThanOrEqual(Math.floor((1400 - 64) * 0.43) - 15);
     expect(minTableWidth([columnById('from'), columnById('src')])).toBe(FLEX_MIN + columnById('src').width!);
   });
 });

@@ -46,7 +46,7 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
     title: 'Time of the first message (UTC)',
     sort: 'start',
     mono: true,
-    width: 132,
+    width: 100,
   },
   {
     id: 'from',
@@ -75,7 +75,7 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
     title: 'Final response code of the INVITE',
     sort: 'finalStatus',
     num: true,
-    width: 42,
+    width: 46,
   },
   {
     id: 'pdd',
@@ -83,17 +83,17 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
     title: 'Post-dial delay: INVITE → first 18x',
     sort: 'pdd',
     num: true,
-    width: 54,
+    width: 50,
   },
   { id: 'setup', label: 'Setup', title: 'Setup time: INVITE → 2xx', sort: 'setupTime', num: true, width: 54 },
-  { id: 'duration', label: 'Duration', title: 'Duration: 2xx → BYE', sort: 'duration', num: true, width: 68 },
+  { id: 'duration', label: 'Duration', title: 'Duration: 2xx → BYE', sort: 'duration', num: true, width: 72 },
   {
     id: 'messages',
     label: 'Msgs',
     title: 'Messages of the call (all legs)',
     sort: 'messages',
     num: true,
-    width: 44,
+    width: 48,
   },
   {
     id: 'legs',
@@ -121,7 +121,7 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
     width: 136,
   },
   { id: 'codecs', label: 'Codecs', title: 'Codecs answered (else offered)', trunc: true },
-  { id: 'diag', label: 'Diag', title: 'Diagnostics on the call', sort: 'diagnostics', num: true, width: 40 },
+  { id: 'diag', label: 'Diag', title: 'Diagnostics on the call', sort: 'diagnostics', num: true, width: 44 },
 ];
 
 /** Least width of a column without a fixed one. */

@@ -103,15 +103,24 @@ export function buildLadder(
   return { lanes, arrows };
 }
 
-/** Seconds since the epoch → `HH:MM:SS.mmmmmm` (UTC), the precision captures carry. */
-export function formatTime(t: number): string {
-  const secs = Math.floor(t);
-  const us = Math.round((t - secs) * 1e6);
+/**
+ * Seconds since the epoch → `HH:MM:SS.mmmmmm` (UTC), the precision captures carry; `digits` fraction
+ * digits (the calls list shows milliseconds).
+ */
+export function formatTime(t: number, digits = 6): string {
+  const scale = 10 ** digits;
+  let secs = Math.floor(t);
+  // t - secs is exact; a fraction that rounds up to a whole second carries (…59.9999996 → the next second).
+  let frac = Math.round((t - secs) * scale);
+  if (frac >= scale) {
+    secs += 1;
+    frac -= scale;
+  }
   const day = ((secs % 86400) + 86400) % 86400;
   const hh = String(Math.floor(day / 3600)).padStart(2, '0');
   const mm = String(Math.floor((day % 3600) / 60)).padStart(2, '0');
   const ss = String(day % 60).padStart(2, '0');
-  return `${hh}:${mm}:${ss}.${String(us).padStart(6, '0')}`;
+  return digits > 0 ? `${hh}:${mm}:${ss}.${String(frac).padStart(digits, '0')}` : `${hh}:${mm}:${ss}`;
 }
 
 /** Row index of each message id. */
