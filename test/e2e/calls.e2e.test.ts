@@ -64,6 +64,10 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
       expect(t.cut, t.id).toEqual([]);
       expect(t.table + 15, t.id).toBeLessThanOrEqual(t.room);
     }
+    // A cell that may be cut (From, To: the flexible columns) tells its whole text on hover.
+    const firstRow = page.getByTestId('calls-table').locator('tr.msg').first();
+    expect(await firstRow.locator('td').nth(2).getAttribute('title')).toBe('bob');
+    expect(await firstRow.locator('td').nth(4).getAttribute('title')).toBeNull();
     await page.screenshot({ path: join(shots, 'calls-area-1400.png') });
     // Widened by hand: the labelled rail, remembered across a reload; narrowed back the same way.
     await rail.getByRole('button', { name: 'Widen the side bar' }).click();
