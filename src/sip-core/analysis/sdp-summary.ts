@@ -79,6 +79,20 @@ function text(b: Uint8Array, s: number, e: number): string {
   return t;
 }
 
+/** Upper-case forms of recent rtpmap names (`telephone-event`...), by the name (a bounded memo). */
+const upperOf = new Map<string, string>();
+
+/** `name.toUpperCase()`, the same string for a name seen before. */
+function upper(name: string): string {
+  let u = upperOf.get(name);
+  if (u === undefined) {
+    u = name.toUpperCase();
+    if (upperOf.size >= 256) upperOf.clear();
+    upperOf.set(name, u);
+  }
+  return u;
+}
+
 function startsWith(b: Uint8Array, s: number, e: number, lit: string): boolean {
   if (e - s < lit.length) return false;
   for (let i = 0; i < lit.length; i++) if (b[s + i] !== lit.charCodeAt(i)) return false;
@@ -215,7 +229,7 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
               let lower = false;
               for (let x = ns; x < ne; x++) if ((b[x]! >= 97 && b[x]! <= 122) || b[x]! >= 128) lower = true;
               const name = text(b, ns, ne);
-              (maps ??= []).push(ptText(b, ps, sp), lower ? name.toUpperCase() : name);
+              (maps ??= []).push(ptText(b, ps, sp), lower ? upper(name) : name);
             }
           }
         } else if (e - vs === 8) {
@@ -285,24 +299,41 @@ export interface SdpFacts {
   hasLiveAudio: boolean;
 }
 
+/** The codec lists one cache shares: by the names joined, and the last one it handed out. */
+interface CodecLists {
+  byKey: Map<string, string[]>;
+  /** The list last found or stored in `byKey` (a body's list is most often the previous one's). */
+  last: string[] | null;
+}
+
 /**
- * One array per distinct codec list (`lists`: by the names joined), exactly sized: each call's offer
- * and answer keep their list for the trace's life (CallGroup.offerCodecs/answerCodecs), and most calls
- * of a trace name the same few lists.
+ * One array per distinct codec list (`lists.byKey`: by the names joined), exactly sized: each call's
+ * offer and answer keep their list for the trace's life (CallGroup.offerCodecs/answerCodecs), and most
+ * calls of a trace name the same few lists. A list equal name by name to the last one is that one (the
+ * same key) without its key being made.
  */
-function shared(codecs: string[], lists: Map<string, string[]>): string[] {
+function shared(codecs: string[], lists: CodecLists): string[] {
+  const last = lists.last;
+  if (last !== null && last.length === codecs.length) {
+    let i = 0;
+    while (i < codecs.length && last[i] === codecs[i]) i++;
+    if (i === codecs.length) return last;
+  }
   const key = codecs.join('\n');
-  const known = lists.get(key);
-  if (known !== undefined) return known;
+  const known = lists.byKey.get(key);
+  if (known !== undefined) return (lists.last = known);
   const own = codecs.slice();
-  if (lists.size < LISTS_MAX) lists.set(key, own);
+  if (lists.byKey.size < LISTS_MAX) {
+    lists.byKey.set(key, own);
+    lists.last = own;
+  }
   return own;
 }
 
 /** Distinct codec lists kept by one cache (beyond them, lists are not shared). */
 const LISTS_MAX = 4096;
 
-function factsOf(sdp: SdpSummary, lists: Map<string, string[]>): SdpFacts {
+function factsOf(sdp: SdpSummary, lists: CodecLists): SdpFacts {
   let zero = sdp.address === '0.0.0.0';
   let audio: SdpMedia | null = null;
   let first: SdpMedia | null = null;
@@ -378,7 +409,7 @@ export class SdpCache {
   readonly #keys = new Float64Array(CACHE_SLOTS).fill(-1);
   readonly #facts: (SdpFacts | null)[] = new Array<SdpFacts | null>(CACHE_SLOTS).fill(null);
   /** Voice codec lists by their names (see `shared`). */
-  readonly #lists = new Map<string, string[]>();
+  readonly #lists: CodecLists = { byKey: new Map<string, string[]>(), last: null };
 
   /** Facts of an SDP body, or null when it is not SDP. */
   facts(body: Uint8Array): SdpFacts | null {
