@@ -34,7 +34,7 @@
  * Runs are bounded (RUNS env, default 3, best kept; 120 s budget). Last line: one JSON object.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,16 @@ async function appOpen(path: string, mode: string): Promise<void> {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
+  // This thread's CPU (the main thread: tier 2 and the checks pass run here, the worker beside it).
+  const threadCpu = (): number => {
+    try {
+      const f = readFileSync('/proc/thread-self/stat', 'utf8');
+      const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return (Number(v[11]) + Number(v[12])) * 10; // utime, stime (10 ms ticks)
+    } catch {
+      return NaN;
+    }
+  };
   const c0 = cpu();
   const t0 = performance.now();
   // g1t1: one worker handing the trace over in parts, tier 1 indexing each part here meanwhile (the
@@ -90,13 +100,16 @@ async function appOpen(path: string, mode: string): Promise<void> {
   }
   const t2 = performance.now();
   const c2 = cpu();
+  const m2 = threadCpu();
   if (mode === 'g1t1f') await adapter!.analyse();
   const t3 = performance.now();
   const c3 = cpu();
+  const m3 = threadCpu();
   // then the message checks (parse + lint of every message, for the problems row), as the app runs them
   if (mode === 'g1t1f') await adapter!.checkMessages();
   const t4 = performance.now();
   const c4 = cpu();
+  const m4 = threadCpu();
   console.log(
     JSON.stringify({
       mode,
@@ -110,6 +123,11 @@ async function appOpen(path: string, mode: string): Promise<void> {
       fullCpuMs: c3 - c0,
       checksMs: t4 - t3,
       checksCpuMs: c4 - c3,
+      // open until tier 2 and the checks are complete; tier 2's and the checks pass' main-thread CPU
+      doneMs: t4 - t0,
+      tier2ThreadCpuMs: m3 - m2,
+      checksThreadCpuMs: m4 - m3,
+      checksAhead: process.env.SIPSCOPE_CHECKS_AHEAD !== '0',
       // peak resident memory of the process (its workers included)
       rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     }),
@@ -361,6 +379,13 @@ interface AppRun {
   /** The message checks after tier 2 (g1t1f). */
   checksMs: number;
   checksCpuMs: number;
+  /** Open until tier 2 and the message checks are complete (g1t1f). */
+  doneMs: number;
+  /** Main-thread CPU of tier 2 and of the checks pass (g1t1f; the worker's CPU not counted). */
+  tier2ThreadCpuMs: number;
+  checksThreadCpuMs: number;
+  /** The ingest worker computed the checks ahead (SIPSCOPE_CHECKS_AHEAD not 0). */
+  checksAhead: boolean;
 }
 function appRun(path: string, mode: string): AppRun | null {
   const self = fileURLToPath(import.meta.url);
@@ -416,6 +441,10 @@ for (const f of appFiles) {
     console.log(
       `  open until the full analysis (tier 2) is complete, tier 2 after the open (g1t1f): ${f1.fullMs.toFixed(0)} ms (${f1.fullCpuMs.toFixed(0)} ms CPU) = ${(f1.fullMs / w1.ingestMs).toFixed(2)}x the read alone; then the message checks (parse + lint of every message, the problems row's message codes) ${f1.checksMs.toFixed(0)} ms (${f1.checksCpuMs.toFixed(0)} ms CPU, ${((f1.checksCpuMs * 1000) / f1.messages).toFixed(2)} µs/msg)`,
     );
+  if (f1)
+    console.log(
+      `  open until tier 2 and the message checks are complete (g1t1f, checks computed ahead in the ingest worker while tier 2 runs: ${f1.checksAhead ? 'on' : 'off, SIPSCOPE_CHECKS_AHEAD=0'}): ${f1.doneMs.toFixed(0)} ms; main-thread CPU: tier 2 ${f1.tier2ThreadCpuMs.toFixed(0)} ms, the checks pass ${f1.checksThreadCpuMs.toFixed(0)} ms`,
+    );
   console.log(
     `  peak RSS (process, workers included): read alone ${w1.rssMB} MB, read + tier 1 ${t.rssMB} MB${g ? `, tier 1 during the read ${g.rssMB} MB` : ''}${t2w ? `, two workers + tier 1 ${t2w.rssMB} MB` : ''} (${((t.rssMB * 1024 * 1024) / statSync(f).size).toFixed(2)}x the file for read + tier 1)`,
   );
@@ -435,6 +464,8 @@ for (const f of appFiles) {
     fullAfterOpenMs: f1 ? Math.round(f1.fullMs) : null,
     fullRatio: f1 ? Math.round((f1.fullMs / w1.ingestMs) * 1000) / 1000 : null,
     checksMs: f1 ? Math.round(f1.checksMs) : null,
+    checksDoneMs: f1 ? Math.round(f1.doneMs) : null,
+    tier2ThreadCpuMs: f1 ? Math.round(f1.tier2ThreadCpuMs) : null,
   });
 }
 

@@ -16,7 +16,8 @@ import { Trace } from '../../sip-core/trace/trace';
 import { planSplit } from '../../sip-core/trace/ingest-file.node.js';
 import type { ReadAt } from '../../sip-core/trace/raw-store';
 import { setFactsAhead } from '../../sip-core/analysis/facts-ahead';
-import type { FactsAheadJob, IngestJob, IngestReply } from './protocol';
+import { setChecksAhead } from '../../sip-core/trace/checks-ahead';
+import type { ChecksAheadJob, FactsAheadJob, IngestJob, IngestReply } from './protocol';
 
 export interface OpenOptions {
   onProgress?: (done: number, total: number) => void;
@@ -54,6 +55,15 @@ export interface OpenOptions {
    * of the app); `false` off; `{ slowMs }` pauses (tests). Tier 2's output is the same every way.
    */
   factsAhead?: boolean | { slowMs: number };
+  /**
+   * With `onTrace`: after its read (and the facts ahead), the worker computes the message checks
+   * (parser + lint codes of every message) into a shared column (trace/checks-ahead.ts) once
+   * `startChecksAhead` is called (the app's adapter calls it when tier 2 starts), for the checks pass
+   * that runs here after tier 2. Default on (`SIPSCOPE_CHECKS_AHEAD=0` turns it off, `=slow` pauses the
+   * worker 2 ms before each region, `=nice` runs it at nice 19: A/B runs); `false` off; `{ slowMs }`
+   * pauses (tests). The codes are the same every way.
+   */
+  checksAhead?: boolean | { slowMs: number };
 }
 
 export interface OpenedCapture {
@@ -145,7 +155,7 @@ function runWorker<R extends FinalReply = DoneReply>(
       // (a worker filling the facts ahead goes on after its last reply: it ends by itself, or when
       // the trace is closed, and does not keep the process alive)
       if (settled) {
-        if (m.type === 'rows-done' && m.factsAhead) w.unref();
+        if (m.type === 'rows-done' && (m.factsAhead || m.checksAhead)) w.unref();
         else void w.terminate();
       }
     });
@@ -295,6 +305,17 @@ function factsAheadJob(o: OpenOptions['factsAhead']): FactsAheadJob {
   return env === 'slow' ? { start, slowMs: 2 } : { start };
 }
 
+/** The job's `checksAhead` for the option (see `OpenOptions.checksAhead`). */
+function checksAheadJob(o: OpenOptions['checksAhead']): ChecksAheadJob {
+  if (o === false) return null;
+  const start = new SharedArrayBuffer(4);
+  if (typeof o === 'object') return { start, slowMs: o.slowMs };
+  const env = process.env.SIPSCOPE_CHECKS_AHEAD;
+  if (env === '0') return null;
+  if (env === 'nice') return { start, nice: true };
+  return env === 'slow' ? { start, slowMs: 2 } : { start };
+}
+
 /** One worker handing its trace over in parts into a trace here that grows (see `OpenOptions.onTrace`). */
 async function runGrowing(
   path: string,
@@ -327,6 +348,7 @@ async function runGrowing(
     parse: opts.parse ?? true,
     rows: true,
     factsAhead: factsAheadJob(opts.factsAhead),
+    checksAhead: checksAheadJob(opts.checksAhead),
   };
   let m: RowsDoneReply;
   try {
@@ -351,6 +373,13 @@ async function runGrowing(
   if (m.factsAhead && fa)
     setFactsAhead(t, m.factsAhead, () => {
       const go = new Int32Array(fa.start);
+      Atomics.store(go, 0, 1);
+      Atomics.notify(go, 0);
+    });
+  const ca = job.checksAhead;
+  if (m.checksAhead && ca)
+    setChecksAhead(t, m.checksAhead, () => {
+      const go = new Int32Array(ca.start);
       Atomics.store(go, 0, 1);
       Atomics.notify(go, 0);
     });

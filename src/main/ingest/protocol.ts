@@ -3,12 +3,25 @@ import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats, SplitRole } from '../../sip-core/capture/pipeline';
 import type { MessagePort } from 'node:worker_threads';
 import type { TraceRows, TraceSource, TraceState } from '../../sip-core/trace/trace';
+import type { ChecksColumn } from '../../sip-core/trace/checks-ahead';
 
 /** An ingest job's `factsAhead`: compute the analysis facts after the read (null: no). */
 export type FactsAheadJob = {
   /** Set (Int32 0 → 1, notified) by the main thread when tier 2 takes the column: the fill starts. */
   start: SharedArrayBuffer;
   slowMs?: number;
+} | null;
+
+/**
+ * An ingest job's `checksAhead`: compute the message checks after the read (and the facts ahead) into
+ * a shared column (null: no).
+ */
+export type ChecksAheadJob = {
+  /** Set (Int32 0 → 1, notified) by the main thread when tier 2 starts: the fill may begin. */
+  start: SharedArrayBuffer;
+  slowMs?: number;
+  /** Run the fill at the lowest priority (nice 19, this thread only; Linux). */
+  nice?: boolean;
 } | null;
 
 export type IngestJob =
@@ -33,6 +46,12 @@ export type IngestJob =
        * before each region read (tests).
        */
       factsAhead?: FactsAheadJob;
+      /**
+       * With `rows`: after the read and the facts ahead, compute every file-backed message's parser +
+       * lint codes into a shared column (`rows-done`'s `checksAhead`) for the message checks
+       * (trace/checks-ahead.ts). `slowMs`: a pause before each region read (tests).
+       */
+      checksAhead?: ChecksAheadJob;
     }
   | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
 
@@ -83,6 +102,11 @@ export type IngestReply =
        * does not: no rows, a compressed file, cancelled); the worker runs on until it is full.
        */
       factsAhead?: Int32Array | null;
+      /**
+       * The message checks column this worker fills after the facts (`checksAhead` jobs; null when it
+       * does not, as `factsAhead`).
+       */
+      checksAhead?: ChecksColumn | null;
     }
   /** Tail part of a two-part ingest: its trace went to the head worker. */
   | { type: 'handed-over'; cancelled: boolean }

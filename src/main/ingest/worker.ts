@@ -6,7 +6,8 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
-import { readFileSync, readSync } from 'node:fs';
+import { readFileSync, readlinkSync, readSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
@@ -24,7 +25,8 @@ import { absorbCallIds, applyVerdict } from '../../sip-core/trace/trace-merge';
 import type { SpanTableState } from '../../sip-core/trace/byte-interner';
 import type { Speculation, SpeculationVerdict } from '../../sip-core/capture/split-tcp';
 import { fillFactsAhead, newFactsColumn } from '../../sip-core/analysis/facts-ahead';
-import type { FactsAheadJob, IngestJob, IngestReply } from './protocol';
+import { fillChecksAhead, newChecksColumn, type ChecksColumn } from '../../sip-core/trace/checks-ahead';
+import type { ChecksAheadJob, FactsAheadJob, IngestJob, IngestReply } from './protocol';
 
 /**
  * How often a growing trace's new rows are handed over (ms of reading): the main thread follows a
@@ -185,6 +187,50 @@ function factsAfterRead(
   );
 }
 
+/** This thread (not the process) at nice 19 (Linux: setpriority on the thread's id); elsewhere nothing. */
+function lowestPriority(): void {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+  } catch {
+    // (no /proc: left as it is)
+  }
+}
+
+/**
+ * Then the message checks of every file-backed message into `c` (`fillChecksAhead`), once the main
+ * thread set `o.start` (tier 2 started), until the cancel flag is set (the trace was closed).
+ */
+function checksAfterRead(
+  fd: number,
+  cols: Record<string, ArrayLike<number>>,
+  c: ChecksColumn,
+  o: NonNullable<ChecksAheadJob>,
+  cancelled: () => boolean,
+): void {
+  const go = new Int32Array(o.start);
+  const t0 = performance.now();
+  while (Atomics.load(go, 0) === 0) {
+    if (cancelled() || performance.now() - t0 > START_WAIT_MS) return;
+    Atomics.wait(go, 0, 0, 50);
+  }
+  if (o.nice) lowestPriority();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  fillChecksAhead(
+    {
+      count: c.col.length - 1,
+      flags: cols.flags as Uint8Array,
+      rawOff: cols.rawOff as Float64Array,
+      rawLen: cols.rawLen as Uint32Array,
+      read: (buf, offset, length) => readSync(fd, buf, 0, length, offset),
+    },
+    c,
+    {
+      cancelled,
+      ...(o.slowMs ? { beforeRun: () => void Atomics.wait(pause, 0, 0, o.slowMs) } : {}),
+    },
+  );
+}
+
 async function run(job: IngestJob): Promise<void> {
   phase('start');
   const flag = new Int32Array(job.cancel);
@@ -250,6 +296,11 @@ async function run(job: IngestJob): Promise<void> {
         job.factsAhead && !r.cancelled && shared !== null && t.source.compression === null && t.count > 0
           ? newFactsColumn(t.count)
           : null;
+      // And the message checks (parse + lint of every message), after the facts (trace/checks-ahead.ts).
+      const checks =
+        job.checksAhead && !r.cancelled && shared !== null && t.source.compression === null && t.count > 0
+          ? newChecksColumn(t.count)
+          : null;
       post({
         type: 'rows-done',
         count: t.count,
@@ -261,9 +312,11 @@ async function run(job: IngestJob): Promise<void> {
         isCapture: r.isCapture,
         cancelled: r.cancelled,
         factsAhead: ahead,
+        checksAhead: checks,
       });
       job.handoff?.port.close();
       if (ahead !== null) factsAfterRead(r.file.fd, shared!, t.addresses, ahead, job.factsAhead!, cancelled);
+      if (checks !== null) checksAfterRead(r.file.fd, shared!, checks, job.checksAhead!, cancelled);
       r.file.close();
       return;
     }

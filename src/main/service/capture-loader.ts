@@ -61,6 +61,7 @@ import { stat } from 'node:fs/promises';
 import { codesByCall, countProblems } from './problems';
 import { IngestError, openCapture, type OpenOptions, type OpenedCapture } from '../ingest';
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
+import { startChecksAhead } from '../../sip-core/trace/checks-ahead';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;
@@ -159,6 +160,8 @@ export class TraceAdapter implements LoadedTrace {
   analyse(onProgress?: (done: number, total: number) => void): Promise<void> {
     const tiered = this.#tiered;
     if (this.#full || !tiered) return Promise.resolve();
+    // (the ingest worker may now compute the message checks, on the other core, while tier 2 runs)
+    if (!this.#analysing) startChecksAhead(this.#trace);
     this.#analysing ??= tiered.runTier2(this.#passOptions(onProgress)).then((a) => {
       this.#full = a;
       this.#tiered = null;
