@@ -59,7 +59,6 @@ import {
   RK_NONE,
   RK_UNKNOWN,
   routeHashes,
-  routeHashesOn,
   routeOut,
 } from './route-set';
 import {
@@ -90,7 +89,7 @@ import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
 import { AF_KNOWN, AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
 import { canonicalIpv4 } from '../capture/address';
-import { FA_DONE, FA_FACTS, FA_ROUTE, FA_ROUTE_SHIFT, FA_SDP_KEY, FA_STRIDE } from './facts-ahead';
+import { FA_DONE, FA_FACTS, FA_SDP_KEY, FA_STRIDE } from './facts-ahead';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -508,26 +507,6 @@ export class TraceAnalyzer implements TraceAnalysis {
     const f = messageFacts(buf, start, end, this.#srcV4(id));
     this.#factsHlen = (f & AF_SDP) !== 0 ? messageFactsHlen() : 0;
     return f;
-  }
-
-  /**
-   * `routeHashes` of message `id` (`msg`; `record`: a response's Record-Route, else a request's Route),
-   * from `factsAhead` where it holds them (same function, same octets; the entry read with
-   * `Atomics.load`, so the words written before it are seen).
-   */
-  #routeHashes(id: number, msg: AnalysisMessage, record: boolean): number {
-    const ahead = this.factsAhead;
-    if (ahead !== null && id * FA_STRIDE < ahead.length - 1 && routeHashesOn()) {
-      const e = id * FA_STRIDE;
-      const r = (Atomics.load(ahead, e) >>> FA_ROUTE_SHIFT) & 3;
-      // (computed for the message's kind: a response's Record-Route, a request's Route)
-      if (r !== 0 && (msg.kind === 'response') === record) {
-        routeOut[0] = ahead[e + FA_ROUTE]!;
-        if (record) routeOut[1] = ahead[e + FA_ROUTE + 1]!;
-        return r - 2;
-      }
-    }
-    return routeHashes(msg.raw, msg.start, msg.end, record);
   }
 
   /**
@@ -1171,13 +1150,13 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (!d) {
         d = this.#newDialog(msg, g, t, X.requestId[t]!, id, us, status < 200 ? 'early' : 'confirmed', false);
         if (msg.strictCheckNeeded) this.#strictCheck(id, msg, d);
-        this.#noteRouteSet(d.idx, id, msg);
+        this.#noteRouteSet(d.idx, msg);
       } else if (status >= 200) {
         // The 2xx confirming an early dialog recomputes its route set (RFC 3261 §13.2.2.4) and names
         // the remote target: the dialog's response is now the 2xx.
         if (d.state === 'early') {
           d.responseId = id;
-          this.#noteRouteSet(d.idx, id, msg);
+          this.#noteRouteSet(d.idx, msg);
         }
         setDialogState(d, 'confirmed', us);
       }
@@ -1316,17 +1295,17 @@ export class TraceAnalyzer implements TraceAnalysis {
   }
 
   /**
-   * Reads the route set of dialog `di` from its creating response `msg`, message `id` (its
-   * Record-Route, the fast way: route-set.ts) for the route-set rule.
+   * Reads the route set of dialog `di` from its creating response `msg` (its Record-Route, the fast way:
+   * route-set.ts) for the route-set rule.
    */
-  #noteRouteSet(di: number, id: number, msg: AnalysisMessage): void {
+  #noteRouteSet(di: number, msg: AnalysisMessage): void {
     const o = di * RS;
     if (o + RS > this.#rs.length) {
       const x = new Int32Array(Math.max(o + RS, this.#rs.length * 2));
       x.set(this.#rs);
       this.#rs = x;
     }
-    const r = this.#routeHashes(id, msg, true);
+    const r = routeHashes(msg.raw, msg.start, msg.end, true);
     const rs = this.#rs;
     rs[o] = r === RK_FOUND ? RS_KNOWN : r === RK_NONE ? RS_EMPTY : RS_EXACT;
     rs[o + 1] = routeOut[0]!;
@@ -1348,7 +1327,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const o = d.idx * RS;
     if (
       this.#rs[o] === RS_KNOWN &&
-      this.#routeHashes(id, msg, false) === RK_FOUND &&
+      routeHashes(msg.raw, msg.start, msg.end, false) === RK_FOUND &&
       routeOut[0] === this.#rs[o + (caller ? 2 : 1)]
     )
       return;

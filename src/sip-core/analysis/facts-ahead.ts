@@ -5,23 +5,21 @@
  * facts), written to a column over a SharedArrayBuffer. Tier 2 (`TraceAnalyzer.factsAhead`) reads a
  * message's entry where it is written and computes the facts itself where it is not, so its output
  * does not depend on how far the other thread got (test/main/facts-ahead.test.ts).
- * Beside them, two more pure functions of the octets tier 2 would compute for some messages: the
- * route-set rule's `routeHashes` (route-set.ts; a response's Record-Route, a request's Route) and the
- * SDP body's cache key (`sdpBodyHash`, sdp-summary.ts).
+ * Beside them, the SDP body's cache key (`sdpBodyHash`, sdp-summary.ts: another pure function of
+ * the octets tier 2 would compute).
  * @remarks Message `id` has FA_STRIDE elements from `id * FA_STRIDE`: the entry, 0 until written, then
- * `FA_DONE | facts | hlen << 8 | route << 24` (hlen: the header section's length,
- * `messageFactsHlen`, when the facts say AF_SDP; a message is at most 64 KiB, so it fits in 16 bits;
- * route: `routeHashes`' answer + 2, 0 for a message of neither kind), then `routeOut[0..1]` after
- * `routeHashes` (FA_ROUTE) and `sdpHashOut[0..1]` of the body after the header section (FA_SDP_KEY;
- * with AF_SDP). The four are written before the entry, which is stored with `Atomics.store`: a reader
- * that sees the entry with `Atomics.load` sees them (a plain read of the entry alone, an aligned Int32
- * element, is tear-free: 0 or the complete entry). The last element counts the messages written so
- * far (Atomics: progress for tests and figures only; tier 2 does not wait for it).
+ * `FA_DONE | facts | hlen << 8` (hlen: the header section's length, `messageFactsHlen`, when the facts
+ * say AF_SDP; a message is at most 64 KiB, so it fits in 16 bits), then with AF_SDP `sdpHashOut[0..1]`
+ * of the body after the header section (FA_SDP_KEY). Those two are written before the entry, which
+ * is then stored with `Atomics.store`: a reader that sees it with `Atomics.load` sees them (a plain
+ * read of the entry alone, an aligned Int32 element, is tear-free: 0 or the complete entry). The last
+ * element counts the messages written so far (Atomics: progress for tests and figures only; tier 2
+ * does not wait for it). (The route-set rule's `routeHashes` was computed here too for a while: it
+ * doubled the fill's cost and so delayed the message checks the same worker computes next.)
  */
 import { canonicalIpv4 } from '../capture/address';
-import { AF_KNOWN, AF_SDP, AF_VIA1, AF_VIA2, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
+import { AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
 import type { Trace } from '../trace/trace';
-import { routeHashes, routeOut } from './route-set';
 import { sdpBodyHash, sdpHashOut } from './sdp-summary';
 
 /** Set in every written entry (the facts themselves may be 0: nothing known). */
@@ -29,13 +27,9 @@ export const FA_DONE = 128;
 /** The facts bits of an entry (AF_* of capture/ingest-pass.ts). */
 export const FA_FACTS = 127;
 /** Elements per message. */
-export const FA_STRIDE = 5;
-/** Offset (from the entry) of the two `routeOut` words of `routeHashes`. */
-export const FA_ROUTE = 1;
+export const FA_STRIDE = 3;
 /** Offset (from the entry) of the two words of the SDP body's `sdpBodyHash`. */
-export const FA_SDP_KEY = 3;
-/** The entry's `routeHashes` answer (+ 2; 0: not computed), from bit 24. */
-export const FA_ROUTE_SHIFT = 24;
+export const FA_SDP_KEY = 1;
 
 /** A column of `count` messages and the counter after them, over a SharedArrayBuffer. */
 export function newFactsColumn(count: number): Int32Array {
@@ -128,44 +122,18 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
       if (stop > got) continue; // (a short read: left to tier 2)
       const f = messageFacts(buf, at, stop, srcV4(id));
       const e = id * FA_STRIDE;
-      let v = FA_DONE | f;
       if ((f & AF_SDP) !== 0) {
         const hlen = messageFactsHlen();
-        v |= hlen << 8;
         sdpBodyHash(buf, at + hlen, stop);
         col[e + FA_SDP_KEY] = sdpHashOut[0]!;
         col[e + FA_SDP_KEY + 1] = sdpHashOut[1]!;
-      }
-      const kind = flags[id]! & 3; // (trace.ts KIND: 0 request, 1 response)
-      if (kind === 0 ? routeAsked(buf, at, stop, f) : kind === 1 && recordRouteAsked(buf, at, stop)) {
-        v |= (routeHashes(buf, at, stop, kind === 1) + 2) << FA_ROUTE_SHIFT;
-        col[e + FA_ROUTE] = routeOut[0]!;
-        col[e + FA_ROUTE + 1] = routeOut[1]!;
-      }
-      Atomics.store(col, e, v);
+        Atomics.store(col, e, FA_DONE | f | (hlen << 8)); // (after the key: see the file comment)
+      } else col[e] = FA_DONE | f;
     }
     Atomics.store(col, col.length - 1, id);
   }
   Atomics.store(col, col.length - 1, id); // (arena messages at the end)
   return id;
-}
-
-/**
- * Whether tier 2 may ask `routeHashes` of the request `b[at,stop)` with facts `f`: a user agent's (one
- * Via) in-dialog request — so not an INVITE or CANCEL (a re-INVITE is left to tier 2: rare). Only a
- * filter: what it leaves out tier 2 computes itself.
- */
-function routeAsked(b: Uint8Array, at: number, stop: number, f: number): boolean {
-  if ((f & (AF_KNOWN | AF_VIA1 | AF_VIA2)) !== (AF_KNOWN | AF_VIA1) || stop - at < 8) return false;
-  const c = b[at]!;
-  return !(c === 0x49 && b[at + 6] === 0x20) && !(c === 0x43 && b[at + 6] === 0x20); // "INVITE ", "CANCEL "
-}
-
-/** Whether tier 2 may ask `routeHashes` of the response `b[at,stop)`: a 101–299 (a dialog's creating response). */
-function recordRouteAsked(b: Uint8Array, at: number, stop: number): boolean {
-  if (stop - at < 12 || b[at + 7] !== 0x20) return false; // "SIP/2.0 NNN"
-  const s = (b[at + 8]! - 48) * 100 + (b[at + 9]! - 48) * 10 + (b[at + 10]! - 48);
-  return s > 100 && s < 300;
 }
 
 /** The facts columns handed to tier 2, by trace (set where the trace was opened), and their start. */

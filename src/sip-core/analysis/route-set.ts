@@ -209,11 +209,6 @@ export function setRouteHashes(on: boolean): void {
   fastOn = on;
 }
 
-/** Whether the fast reading is on (see {@link setRouteHashes}). */
-export function routeHashesOn(): boolean {
-  return fastOn;
-}
-
 /** The line after the LF at `q` is a field named `p` (its LF and name, any case; whitespace, colon). */
 function isField(b: Uint8Array, q: number, end: number, p: Uint8Array): boolean {
   const n = p.length;

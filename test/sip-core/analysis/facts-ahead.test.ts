@@ -1,17 +1,15 @@
 /**
  * The analysis facts computed ahead (analysis/facts-ahead.ts): the column `fillFactsAhead` writes
  * holds, for every message whose bytes lie in the file, what tier 2 computes (`messageFacts` and its
- * header length, `routeHashes` for the message's kind, the SDP body's cache key), and 0 for the
- * others; tier 2 reading a full, partial or empty column gives the trace JSON it gives without one,
- * computes no facts itself where the column holds them, and keys SDP bodies by the column's hashes.
+ * header length, the SDP body's cache key), and 0 for the others; tier 2 reading a full, partial or
+ * empty column gives the trace JSON it gives without one, computes no facts itself where the column
+ * holds them, and keys SDP bodies by the column's hashes.
  */
 import { existsSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   FA_DONE,
-  FA_ROUTE,
-  FA_ROUTE_SHIFT,
   FA_SDP_KEY,
   FA_STRIDE,
   factsAheadDone,
@@ -20,7 +18,6 @@ import {
   setFactsAhead,
   type FactsSource,
 } from '../../../src/sip-core/analysis/facts-ahead';
-import { routeHashes, routeOut } from '../../../src/sip-core/analysis/route-set';
 import { sdpBodyHash, sdpHashOut } from '../../../src/sip-core/analysis/sdp-summary';
 import { TieredAnalysis } from '../../../src/sip-core/analysis/tiered';
 import {
@@ -88,7 +85,6 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     let filled = 0;
     let arena = 0;
     let sdp = 0;
-    let routeFound = 0;
     for (const f of captures()) {
       const o = await opened(f);
       const col = newFactsColumn(o.trace.count);
@@ -97,7 +93,7 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
       for (let id = 0; id < o.trace.count; id++) {
         const e = id * FA_STRIDE;
         if (o.source.flags[id]! & 4) {
-          expect([...col.subarray(e, e + FA_STRIDE)], `${f} #${id}`).toEqual([0, 0, 0, 0, 0]);
+          expect([...col.subarray(e, e + FA_STRIDE)], `${f} #${id}`).toEqual([0, 0, 0]);
           arena++;
           continue;
         }
@@ -114,19 +110,7 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
           sdpBodyHash(raw, hlen, raw.length);
           expect([col[e + FA_SDP_KEY], col[e + FA_SDP_KEY + 1]], `${f} #${id}`).toEqual([...sdpHashOut]);
         }
-        // routeHashes for the message's kind, where tier 2 may ask it (else 0: tier 2 computes it)
-        const route = (col[e]! >>> FA_ROUTE_SHIFT) & 3;
-        if (route !== 0) {
-          const kind = o.source.flags[id]! & 3;
-          expect(kind, `${f} #${id}`).toBeLessThan(2);
-          expect(route, `${f} #${id}`).toBe(routeHashes(raw, 0, raw.length, kind === 1) + 2);
-          if (route === 3) {
-            routeFound++;
-            expect(col[e + FA_ROUTE], `${f} #${id}`).toBe(routeOut[0]);
-            if (kind === 1) expect(col[e + FA_ROUTE + 1], `${f} #${id}`).toBe(routeOut[1]);
-          }
-        }
-        expect(col[e], `${f} #${id}`).toBe(FA_DONE | v | (hlen << 8) | (route << FA_ROUTE_SHIFT));
+        expect(col[e], `${f} #${id}`).toBe(FA_DONE | v | (hlen << 8));
         filled++;
       }
       o.close();
@@ -134,7 +118,6 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     expect(filled).toBeGreaterThan(500);
     expect(arena).toBeGreaterThan(0); // (TCP and fragmented captures among the public ones)
     expect(sdp).toBeGreaterThan(50);
-    expect(routeFound).toBeGreaterThan(20);
   });
 
   it('tier 2 gives the same trace JSON with a full, partial or empty column, and uses it', async () => {
