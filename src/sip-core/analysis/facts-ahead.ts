@@ -20,6 +20,7 @@
 import { canonicalIpv4 } from '../capture/address';
 import { AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
 import type { Trace } from '../trace/trace';
+import { eachFileMessage, type FileMessages, type FileRunOptions } from '../trace/file-runs';
 import { sdpBodyHash, sdpHashOut } from './sdp-summary';
 
 /** Set in every written entry (the facts themselves may be 0: nothing known). */
@@ -52,31 +53,14 @@ export function factsAheadDone(col: Int32Array): number {
  * bytes lie in the file are read: an arena message's offset is the receiving thread's (its
  * `appendRows` rewrites it), so its entry stays 0 and tier 2 computes it.
  */
-export interface FactsSource {
-  /** Messages to fill (0 to count - 1). */
-  count: number;
-  flags: Uint8Array;
-  rawOff: Float64Array;
-  rawLen: Uint32Array;
+export interface FactsSource extends FileMessages {
   /** Source address id of each message (`Trace.srcAddress`). */
   src: Uint32Array;
   addresses: readonly string[];
-  /** Reads `length` octets at file offset `offset` into `buf` from 0; returns the octets read. */
-  read(buf: Uint8Array, offset: number, length: number): number;
 }
 
 /** Options of {@link fillFactsAhead}. */
-export interface FillOptions {
-  /** Checked between runs of messages: true stops the fill. */
-  cancelled?: () => boolean;
-  /** Called before each region is read (tests slow the fill down here). */
-  beforeRun?: () => void;
-}
-
-/** Most octets read at once (messages that follow one another in the file). */
-const REGION = 256 * 1024;
-/** A message's raw bytes live in the trace's arena (`flags` bit 2, trace.ts). */
-const IN_ARENA = 4;
+export type FillOptions = FileRunOptions;
 
 /**
  * Fills `col` (from {@link newFactsColumn}) with the analysis facts of messages 0 to
@@ -85,7 +69,6 @@ const IN_ARENA = 4;
  */
 export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions = {}): number {
   const n = Math.min(factsColumnCount(col), s.count);
-  const { flags, rawOff, rawLen } = s;
   // The analyzer's `#srcV4`: the canonical IPv4 number of each source address id, -1 when not IPv4.
   const v4 = new Float64Array(s.addresses.length).fill(NaN);
   const srcV4 = (id: number): number => {
@@ -95,31 +78,12 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
     if (v !== v) v4[a] = v = canonicalIpv4(s.addresses[a] ?? '');
     return v;
   };
-  let buf = new Uint8Array(REGION);
-  let id = 0;
-  while (id < n) {
-    if (o.cancelled?.()) break;
-    if (flags[id]! & IN_ARENA) {
-      id++;
-      continue;
-    }
-    // A run of file-backed messages in ascending, non-overlapping order within REGION octets.
-    const base = rawOff[id]!;
-    let end = base + rawLen[id]!;
-    let k = id + 1;
-    while (k < n && !(flags[k]! & IN_ARENA)) {
-      const e = rawOff[k]! + rawLen[k]!;
-      if (rawOff[k]! < end || e - base > REGION) break;
-      end = e;
-      k++;
-    }
-    if (end - base > buf.length) buf = new Uint8Array(end - base);
-    o.beforeRun?.();
-    const got = s.read(buf, base, end - base);
-    for (; id < k; id++) {
-      const at = rawOff[id]! - base;
-      const stop = at + rawLen[id]!;
-      if (stop > got) continue; // (a short read: left to tier 2)
+  return eachFileMessage(
+    s,
+    n,
+    o,
+    () => n,
+    (id, buf, at, stop) => {
       const f = messageFacts(buf, at, stop, srcV4(id));
       const e = id * FA_STRIDE;
       if ((f & AF_SDP) !== 0) {
@@ -129,11 +93,9 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
         col[e + FA_SDP_KEY + 1] = sdpHashOut[1]!;
         Atomics.store(col, e, FA_DONE | f | (hlen << 8)); // (after the key: see the file comment)
       } else col[e] = FA_DONE | f;
-    }
-    Atomics.store(col, col.length - 1, id);
-  }
-  Atomics.store(col, col.length - 1, id); // (arena messages at the end)
-  return id;
+    },
+    (id) => Atomics.store(col, col.length - 1, id),
+  );
 }
 
 /** The facts columns handed to tier 2, by trace (set where the trace was opened), and their start. */

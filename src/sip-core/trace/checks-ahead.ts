@@ -15,6 +15,7 @@
  */
 import { lintMessage, parseMessage } from '../message';
 import type { Trace } from './trace';
+import { eachFileMessage, type FileMessages, type FileRunOptions } from './file-runs';
 
 /** Most code sets the table holds, and octets of their text. */
 const MAX_SETS = 4096;
@@ -67,31 +68,12 @@ export function messageCheckCodes(buf: Uint8Array, start: number, end: number): 
 
 /**
  * What {@link fillChecksAhead} reads: a trace's columns as another thread shares them
- * (`TraceRows.shared`) and the capture file's bytes by offset. Only messages whose bytes lie in the
- * file are read (an arena message's offset is the receiving thread's): their entries stay 0.
+ * (`TraceRows.shared`) and the capture file's bytes by offset (trace/file-runs.ts).
  */
-export interface ChecksSource {
-  /** Messages to fill (0 to count - 1). */
-  count: number;
-  flags: Uint8Array;
-  rawOff: Float64Array;
-  rawLen: Uint32Array;
-  /** Reads `length` octets at file offset `offset` into `buf` from 0; returns the octets read. */
-  read(buf: Uint8Array, offset: number, length: number): number;
-}
+export type ChecksSource = FileMessages;
 
 /** Options of {@link fillChecksAhead}. */
-export interface ChecksFillOptions {
-  /** Checked between runs of messages: true stops the fill. */
-  cancelled?: () => boolean;
-  /** Called before each region is read (tests slow the fill down here). */
-  beforeRun?: () => void;
-}
-
-/** Most octets read at once (messages that follow one another in the file). */
-const REGION = 256 * 1024;
-/** A message's raw bytes live in the trace's arena (`flags` bit 2, trace.ts). */
-const IN_ARENA = 4;
+export type ChecksFillOptions = FileRunOptions;
 
 /**
  * Fills `c` (from {@link newChecksColumn}) with the code sets of messages 0 to
@@ -101,7 +83,6 @@ const IN_ARENA = 4;
 export function fillChecksAhead(s: ChecksSource, c: ChecksColumn, o: ChecksFillOptions = {}): number {
   const { col, meta, text } = c;
   const n = Math.min(col.length - 1, s.count);
-  const { flags, rawOff, rawLen } = s;
   const sets = new Map<string, number>();
   const enc = new TextEncoder();
   /** The set's 1-based number, published first when new; 0 when the table is full. */
@@ -122,39 +103,16 @@ export function fillChecksAhead(s: ChecksSource, c: ChecksColumn, o: ChecksFillO
     sets.set(key, k);
     return k;
   };
-  let buf = new Uint8Array(REGION);
-  let id = 0;
-  while (id < n) {
-    if (o.cancelled?.()) break;
-    const lim = Math.min(n, Atomics.load(meta, LIMIT));
-    if (id >= lim) break;
-    if (flags[id]! & IN_ARENA) {
-      id++;
-      continue;
-    }
-    // A run of file-backed messages in ascending, non-overlapping order within REGION octets.
-    const base = rawOff[id]!;
-    let end = base + rawLen[id]!;
-    let k = id + 1;
-    while (k < lim && !(flags[k]! & IN_ARENA)) {
-      const e = rawOff[k]! + rawLen[k]!;
-      if (rawOff[k]! < end || e - base > REGION) break;
-      end = e;
-      k++;
-    }
-    if (end - base > buf.length) buf = new Uint8Array(end - base);
-    o.beforeRun?.();
-    const got = s.read(buf, base, end - base);
-    for (; id < k; id++) {
-      const at = rawOff[id]! - base;
-      const stop = at + rawLen[id]!;
-      if (stop > got) continue; // (a short read: left to the pass)
+  return eachFileMessage(
+    s,
+    n,
+    o,
+    () => Atomics.load(meta, LIMIT),
+    (id, buf, at, stop) => {
       col[id] = setOf(codeSetKey(messageCheckCodes(buf, at, stop)));
-    }
-    Atomics.store(col, col.length - 1, id);
-  }
-  Atomics.store(col, col.length - 1, id); // (arena messages at the end)
-  return id;
+    },
+    (id) => Atomics.store(col, col.length - 1, id),
+  );
 }
 
 /** The reading side of a checks column: each set decoded once. */
