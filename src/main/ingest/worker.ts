@@ -24,7 +24,8 @@ import {
 import { absorbCallIds, applyVerdict } from '../../sip-core/trace/trace-merge';
 import type { SpanTableState } from '../../sip-core/trace/byte-interner';
 import type { Speculation, SpeculationVerdict } from '../../sip-core/capture/split-tcp';
-import { fillFactsAhead, newFactsColumn } from '../../sip-core/analysis/facts-ahead';
+import { factsColumnCount, fillFactsAhead, newFactsColumn } from '../../sip-core/analysis/facts-ahead';
+import type { FileMessages, FileRunOptions } from '../../sip-core/trace/file-runs';
 import { fillChecksAhead, newChecksColumn, type ChecksColumn } from '../../sip-core/trace/checks-ahead';
 import type { ChecksAheadJob, FactsAheadJob, IngestJob, IngestReply } from './protocol';
 
@@ -148,9 +149,42 @@ const printPhases = (role: string): void => {
 const START_WAIT_MS = 120_000;
 
 /**
+ * Waits until the main thread sets `start` (tier 2 took the work: the main thread may still be
+ * indexing the last parts), checking the cancel flag every 50 ms; false when cancelled or after
+ * START_WAIT_MS (the main thread then does the work itself).
+ */
+function waitForStart(start: SharedArrayBuffer, cancelled: () => boolean): boolean {
+  const go = new Int32Array(start);
+  const t0 = performance.now();
+  while (Atomics.load(go, 0) === 0) {
+    if (cancelled() || performance.now() - t0 > START_WAIT_MS) return false;
+    Atomics.wait(go, 0, 0, 50);
+  }
+  return true;
+}
+
+/** The first `count` messages of the shared columns, read back from the file by their offsets. */
+function fileMessages(fd: number, cols: Record<string, ArrayLike<number>>, count: number): FileMessages {
+  return {
+    count,
+    flags: cols.flags as Uint8Array,
+    rawOff: cols.rawOff as Float64Array,
+    rawLen: cols.rawLen as Uint32Array,
+    read: (buf, offset, length) => readSync(fd, buf, 0, length, offset),
+  };
+}
+
+/** A fill's options: the cancel flag, and `slowMs` of pause before each region (tests). */
+function runOptions(slowMs: number | undefined, cancelled: () => boolean): FileRunOptions {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  return { cancelled, ...(slowMs ? { beforeRun: () => void Atomics.wait(pause, 0, 0, slowMs) } : {}) };
+}
+
+/**
  * Fills the analysis facts of every file-backed message into `col` (`fillFactsAhead`), reading the
- * file by the shared columns' offsets; stops when the main thread sets the cancel flag (the trace was
- * closed), once the main thread set `o.start`. `slowMs`: a pause before each region (tests: tier 2 then computes most facts itself).
+ * file by the shared columns' offsets, once the main thread set `o.start`; stops when the main thread
+ * sets the cancel flag (the trace was closed). `slowMs`: a pause before each region (tests: tier 2
+ * then computes most facts itself).
  */
 function factsAfterRead(
   fd: number,
@@ -160,31 +194,9 @@ function factsAfterRead(
   o: NonNullable<FactsAheadJob>,
   cancelled: () => boolean,
 ): void {
-  // Until tier 2 takes the column (the main thread may still be indexing the last parts): checked
-  // every 50 ms for the cancel flag, given up after START_WAIT_MS (tier 2 then computes the facts).
-  const go = new Int32Array(o.start);
-  const t0 = performance.now();
-  while (Atomics.load(go, 0) === 0) {
-    if (cancelled() || performance.now() - t0 > START_WAIT_MS) return;
-    Atomics.wait(go, 0, 0, 50);
-  }
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  fillFactsAhead(
-    {
-      count: col.length - 1,
-      flags: cols.flags as Uint8Array,
-      rawOff: cols.rawOff as Float64Array,
-      rawLen: cols.rawLen as Uint32Array,
-      src: cols.src as Uint32Array,
-      addresses,
-      read: (buf, offset, length) => readSync(fd, buf, 0, length, offset),
-    },
-    col,
-    {
-      cancelled,
-      ...(o.slowMs ? { beforeRun: () => void Atomics.wait(pause, 0, 0, o.slowMs) } : {}),
-    },
-  );
+  if (!waitForStart(o.start, cancelled)) return;
+  const src = fileMessages(fd, cols, factsColumnCount(col));
+  fillFactsAhead({ ...src, src: cols.src as Uint32Array, addresses }, col, runOptions(o.slowMs, cancelled));
 }
 
 /** This thread (not the process) at nice 19 (Linux: setpriority on the thread's id); elsewhere nothing. */
@@ -207,28 +219,9 @@ function checksAfterRead(
   o: NonNullable<ChecksAheadJob>,
   cancelled: () => boolean,
 ): void {
-  const go = new Int32Array(o.start);
-  const t0 = performance.now();
-  while (Atomics.load(go, 0) === 0) {
-    if (cancelled() || performance.now() - t0 > START_WAIT_MS) return;
-    Atomics.wait(go, 0, 0, 50);
-  }
+  if (!waitForStart(o.start, cancelled)) return;
   if (o.nice) lowestPriority();
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  fillChecksAhead(
-    {
-      count: c.col.length - 1,
-      flags: cols.flags as Uint8Array,
-      rawOff: cols.rawOff as Float64Array,
-      rawLen: cols.rawLen as Uint32Array,
-      read: (buf, offset, length) => readSync(fd, buf, 0, length, offset),
-    },
-    c,
-    {
-      cancelled,
-      ...(o.slowMs ? { beforeRun: () => void Atomics.wait(pause, 0, 0, o.slowMs) } : {}),
-    },
-  );
+  fillChecksAhead(fileMessages(fd, cols, c.col.length - 1), c, runOptions(o.slowMs, cancelled));
 }
 
 async function run(job: IngestJob): Promise<void> {
