@@ -6,11 +6,10 @@
  * and slowed down so that the pass overtakes it; with the column full, the pass computes no codes of a
  * file-backed message itself; closing the trace stops the worker.
  */
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BENCH_CAPTURE, expectFillStartsAndStops, manyRegionsCapture } from '../helpers/fill-ahead';
 import { openCaptureWithTier1, TraceAdapter } from '../../src/main/service/capture-loader';
 import { SAMPLE_CAPTURE } from '../../src/main/paths';
 import {
@@ -28,7 +27,7 @@ import { toTraceJson } from '../../src/sip-core/trace/trace-json';
 import type { Trace } from '../../src/sip-core/trace/trace';
 
 const PUBLIC = resolve(__dirname, '../../../shared/captures/public');
-const BENCH = resolve(__dirname, '../../bench/data/sip-40MB.pcap');
+const BENCH = BENCH_CAPTURE;
 const files = [SAMPLE_CAPTURE];
 if (existsSync(PUBLIC))
   for (const f of readdirSync(PUBLIC).sort()) if (/\.(pcap|pcapng|cap)$/.test(f)) files.push(join(PUBLIC, f));
@@ -41,15 +40,6 @@ const serviceFiles = files.filter(
     f === BENCH ||
     /\/(heplify__sip_ipv4_tcp_fragmented|heplify__sip_tcp_websocket|heplify__erspan|sngrep__|ws__)/.test(f),
 );
-
-/** A capture of `mb` MB from the bench's generator, in a temporary directory. */
-function generated(mb: number): string {
-  const out = join(mkdtempSync(join(tmpdir(), 'sipscope-checks-')), `sip-${mb}MB.pcap`);
-  const gen = resolve(__dirname, '../../bench/tools/gen-sip-capture.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', gen, out, String(mb)], { encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(out)) throw new Error(`could not generate ${out}: ${r.stderr}`);
-  return out;
-}
 
 /** Waits (bounded) until the worker went through the whole column. */
 async function full(c: ChecksColumn): Promise<void> {
@@ -180,31 +170,18 @@ describe.skipIf(!ingestPassAvailable())("the app's open with the message checks 
   }, 60_000);
 
   it('the worker fills the column once started, and stops when the trace is closed', async () => {
-    // A capture of many 256 KiB regions, so that the slowed fill is still under way when the trace is
-    // closed: the bench capture when it was generated, else a 40 MB one made here.
-    const made = existsSync(BENCH) ? null : generated(40);
-    const path = made ?? BENCH;
-    onTestFinished(() => {
-      if (made) rmSync(dirname(made), { recursive: true, force: true });
-    });
-    const { opened } = await openCaptureWithTier1(path, {
+    const { opened } = await openCaptureWithTier1(manyRegionsCapture(), {
       parse: false,
       factsAhead: false,
       checksAhead: { slowMs: 50 },
     });
     const c = checksAheadOf(opened.trace)!;
     expect(c).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(checksAheadDone(c)).toBe(0); // (not started: the open may still be busy on this thread)
-    startChecksAhead(opened.trace);
-    const t0 = Date.now();
-    while (checksAheadDone(c) === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
-    expect(checksAheadDone(c)).toBeGreaterThan(0);
-    opened.close();
-    await new Promise((r) => setTimeout(r, 300));
-    const at = checksAheadDone(c);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(checksAheadDone(c)).toBe(at);
-    expect(at).toBeLessThan(c.col.length - 1);
+    await expectFillStartsAndStops({
+      done: () => checksAheadDone(c),
+      start: () => startChecksAhead(opened.trace),
+      close: () => opened.close(),
+      total: c.col.length - 1,
+    });
   }, 60_000);
 });

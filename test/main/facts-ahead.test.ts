@@ -5,11 +5,10 @@
  * down so that tier 2 overtakes it; with the column full before tier 2 starts, tier 2 computes no facts
  * of a file-backed message itself.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BENCH_CAPTURE, expectFillStartsAndStops, manyRegionsCapture } from '../helpers/fill-ahead';
 import { openCaptureWithTier1, TraceAdapter } from '../../src/main/service/capture-loader';
 import { SAMPLE_CAPTURE } from '../../src/main/paths';
 import {
@@ -22,7 +21,7 @@ import { factsCounters, ingestPassAvailable } from '../../src/sip-core/capture/i
 import { toTraceJson } from '../../src/sip-core/trace/trace-json';
 
 const PUBLIC = resolve(__dirname, '../../../shared/captures/public');
-const BENCH = resolve(__dirname, '../../bench/data/sip-40MB.pcap');
+const BENCH = BENCH_CAPTURE;
 const files = [SAMPLE_CAPTURE];
 if (existsSync(PUBLIC))
   for (const f of readdirSync(PUBLIC).sort())
@@ -33,15 +32,6 @@ if (existsSync(PUBLIC))
       files.push(join(PUBLIC, f));
 // (several parts and ~65k messages: the bench capture when it was generated; absent in a clean clone)
 if (existsSync(BENCH)) files.push(BENCH);
-
-/** A capture of `mb` MB from the bench's generator, in a temporary directory. */
-function generated(mb: number): string {
-  const out = join(mkdtempSync(join(tmpdir(), 'sipscope-facts-')), `sip-${mb}MB.pcap`);
-  const gen = resolve(__dirname, '../../bench/tools/gen-sip-capture.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', gen, out, String(mb)], { encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(out)) throw new Error(`could not generate ${out}: ${r.stderr}`);
-  return out;
-}
 
 type Mode = 'off' | 'on' | 'slow';
 
@@ -107,28 +97,17 @@ describe.skipIf(!ingestPassAvailable())("the app's open with the facts computed 
   }, 300_000);
 
   it('the worker fills the column once tier 2 takes it, and stops when the trace is closed', async () => {
-    // A capture of many 256 KiB regions, so that the slowed fill is still under way when the trace is
-    // closed: the bench capture when it was generated, else a 40 MB one made here (the public captures
-    // fit in a region or two, and a smaller file is handed over in one part, without the facts ahead).
-    const made = existsSync(BENCH) ? null : generated(40);
-    const path = made ?? BENCH;
-    onTestFinished(() => {
-      if (made) rmSync(dirname(made), { recursive: true, force: true });
+    const { opened } = await openCaptureWithTier1(manyRegionsCapture(), {
+      parse: false,
+      factsAhead: { slowMs: 50 },
     });
-    const { opened } = await openCaptureWithTier1(path, { parse: false, factsAhead: { slowMs: 50 } });
     const col = factsAheadOf(opened.trace)!;
     expect(col).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(factsAheadDone(col)).toBe(0); // (not started: the open may still be busy on this thread)
-    takeFactsAhead(opened.trace);
-    const t0 = Date.now();
-    while (factsAheadDone(col) === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
-    expect(factsAheadDone(col)).toBeGreaterThan(0);
-    opened.close();
-    await new Promise((r) => setTimeout(r, 300));
-    const at = factsAheadDone(col);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(factsAheadDone(col)).toBe(at);
-    expect(at).toBeLessThan(factsColumnCount(col));
+    await expectFillStartsAndStops({
+      done: () => factsAheadDone(col),
+      start: () => void takeFactsAhead(opened.trace),
+      close: () => opened.close(),
+      total: factsColumnCount(col),
+    });
   }, 60_000);
 });

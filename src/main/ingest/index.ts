@@ -17,7 +17,7 @@ import { planSplit } from '../../sip-core/trace/ingest-file.node.js';
 import type { ReadAt } from '../../sip-core/trace/raw-store';
 import { setFactsAhead } from '../../sip-core/analysis/facts-ahead';
 import { setChecksAhead } from '../../sip-core/trace/checks-ahead';
-import type { ChecksAheadJob, FactsAheadJob, IngestJob, IngestReply } from './protocol';
+import type { IngestJob, IngestReply } from './protocol';
 
 export interface OpenOptions {
   onProgress?: (done: number, total: number) => void;
@@ -295,25 +295,30 @@ async function runSplit(path: string, offset: number, opts: OpenOptions): Promis
   }
 }
 
-/** The job's `factsAhead` for the option (see `OpenOptions.factsAhead`). */
-function factsAheadJob(o: OpenOptions['factsAhead']): FactsAheadJob {
+/**
+ * A fill ahead's job from its option and its environment switch (`OpenOptions.factsAhead`,
+ * `OpenOptions.checksAhead`): `false` or `0` off; `{ slowMs }` or `slow` paused before each region;
+ * `nice` at the lowest priority (the checks); else on.
+ */
+function aheadJob(
+  o: boolean | { slowMs: number } | undefined,
+  env: string | undefined,
+): { start: SharedArrayBuffer; slowMs?: number; nice?: boolean } | null {
   if (o === false) return null;
   const start = new SharedArrayBuffer(4);
   if (typeof o === 'object') return { start, slowMs: o.slowMs };
-  const env = process.env.SIPSCOPE_FACTS_AHEAD;
-  if (env === '0') return null;
-  return env === 'slow' ? { start, slowMs: 2 } : { start };
-}
-
-/** The job's `checksAhead` for the option (see `OpenOptions.checksAhead`). */
-function checksAheadJob(o: OpenOptions['checksAhead']): ChecksAheadJob {
-  if (o === false) return null;
-  const start = new SharedArrayBuffer(4);
-  if (typeof o === 'object') return { start, slowMs: o.slowMs };
-  const env = process.env.SIPSCOPE_CHECKS_AHEAD;
   if (env === '0') return null;
   if (env === 'nice') return { start, nice: true };
   return env === 'slow' ? { start, slowMs: 2 } : { start };
+}
+
+/** Lets a fill ahead begin: its job's start flag set (0 → 1) and the worker woken. */
+function startFill(start: SharedArrayBuffer): () => void {
+  return () => {
+    const go = new Int32Array(start);
+    Atomics.store(go, 0, 1);
+    Atomics.notify(go, 0);
+  };
 }
 
 /** One worker handing its trace over in parts into a trace here that grows (see `OpenOptions.onTrace`). */
@@ -347,8 +352,8 @@ async function runGrowing(
     cancel,
     parse: opts.parse ?? true,
     rows: true,
-    factsAhead: factsAheadJob(opts.factsAhead),
-    checksAhead: checksAheadJob(opts.checksAhead),
+    factsAhead: aheadJob(opts.factsAhead, process.env.SIPSCOPE_FACTS_AHEAD),
+    checksAhead: aheadJob(opts.checksAhead, process.env.SIPSCOPE_CHECKS_AHEAD),
   };
   let m: RowsDoneReply;
   try {
@@ -369,20 +374,8 @@ async function runGrowing(
     t.close();
     throw new IngestError('the trace handed over in parts is incomplete', null);
   }
-  const fa = job.factsAhead;
-  if (m.factsAhead && fa)
-    setFactsAhead(t, m.factsAhead, () => {
-      const go = new Int32Array(fa.start);
-      Atomics.store(go, 0, 1);
-      Atomics.notify(go, 0);
-    });
-  const ca = job.checksAhead;
-  if (m.checksAhead && ca)
-    setChecksAhead(t, m.checksAhead, () => {
-      const go = new Int32Array(ca.start);
-      Atomics.store(go, 0, 1);
-      Atomics.notify(go, 0);
-    });
+  if (m.factsAhead && job.factsAhead) setFactsAhead(t, m.factsAhead, startFill(job.factsAhead.start));
+  if (m.checksAhead && job.checksAhead) setChecksAhead(t, m.checksAhead, startFill(job.checksAhead.start));
   t.source = m.source;
   t.fileDiagnostics = m.fileDiagnostics;
   t.messageDiagnosticCounts = new Map(m.messageDiagnosticCounts);

@@ -1,0 +1,61 @@
+/**
+ * What the tests of the ingest worker's fills ahead share (test/main/facts-ahead.test.ts,
+ * test/main/checks-ahead.test.ts): a capture of many regions, and the check that a fill starts only
+ * when the main thread says so and stops when the trace is closed.
+ */
+import { expect, onTestFinished } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** The bench's 40 MB capture (absent in a clean clone). */
+export const BENCH_CAPTURE = resolve(import.meta.dirname, '../../bench/data/sip-40MB.pcap');
+
+/** A capture of `mb` MB from the bench's generator, in a temporary directory (the caller removes it). */
+export function generatedCapture(mb: number): string {
+  const out = join(mkdtempSync(join(tmpdir(), 'sipscope-fill-')), `sip-${mb}MB.pcap`);
+  const gen = resolve(import.meta.dirname, '../../bench/tools/gen-sip-capture.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', gen, out, String(mb)], { encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(out)) throw new Error(`could not generate ${out}: ${r.stderr}`);
+  return out;
+}
+
+/**
+ * A capture of many 256 KiB regions, so that a slowed fill is still under way when the trace is
+ * closed: the bench capture when it was generated, else a 40 MB one made for this test (removed after
+ * it). The public captures fit in a region or two, and a smaller file is handed over in one part,
+ * without the fills ahead.
+ */
+export function manyRegionsCapture(): string {
+  if (existsSync(BENCH_CAPTURE)) return BENCH_CAPTURE;
+  const made = generatedCapture(40);
+  onTestFinished(() => rmSync(dirname(made), { recursive: true, force: true }));
+  return made;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A slowed fill of `total` entries: nothing done before `start()`, something done (bounded wait)
+ * after it, and after `close()` no more progress, short of the whole column.
+ */
+export async function expectFillStartsAndStops(f: {
+  done: () => number;
+  start: () => void;
+  close: () => void;
+  total: number;
+}): Promise<void> {
+  await sleep(300);
+  expect(f.done()).toBe(0); // (not started: the open may still be busy on this thread)
+  f.start();
+  const t0 = Date.now();
+  while (f.done() === 0 && Date.now() - t0 < 10_000) await sleep(5);
+  expect(f.done()).toBeGreaterThan(0);
+  f.close();
+  await sleep(300);
+  const at = f.done();
+  await sleep(300);
+  expect(f.done()).toBe(at);
+  expect(at).toBeLessThan(f.total);
+}
