@@ -598,6 +598,21 @@ export class TraceAnalyzer implements TraceAnalysis {
     return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
   }
 
+  /**
+   * Response `id` travels to the sender of request `o`: to its source address and port, or (§18.2.2: a
+   * UA that sent from another port than its Via's, without rport, gets its responses at the Via port)
+   * to its source host with `o`'s top-Via sent-by on top (the Via a proxy's own hop would not carry).
+   */
+  #towards(id: number, o: number): boolean {
+    if (this.#epEq(id, DST, o, SRC)) return true;
+    const t = this.trace;
+    const sb = t.sentByHash(id);
+    if (sb === 0 || sb !== t.sentByHash(o)) return false;
+    const xa = t.dstAddress(id);
+    const xb = t.srcAddress(o);
+    return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
+  }
+
   /** The server endpoint of transaction `x` (see `serverOf`) is endpoint `side` of message `id`. */
   #serverIs(x: number, id: number, side: number): boolean {
     const r = this.tx.requestId[x]!;
@@ -1102,7 +1117,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     X.addResp(t, sig, us, id);
 
     const initialInvite = kind === TK_INVITE && X.inDialog[t] === 0;
-    const towardsOrigin = g !== null && g.originId >= 0 && this.#epEq(id, DST, g.originId, SRC);
+    const towardsOrigin = g !== null && g.originId >= 0 && this.#towards(id, g.originId);
     if (status > 100 && !hasToTag) {
       this.#diag('final-response-without-to-tag', `${status} response has no To tag`, id);
     }

@@ -744,6 +744,15 @@ export class Tier1Analysis {
     const xb = sb === 0 ? this.#src(b) : this.#dst(b);
     return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
   }
+  /** Response `id` travels to the sender of request `o` (as the full analyzer's `#towards`). */
+  #towards(id: number, o: number): boolean {
+    if (this.#epEq(id, 1, o, 0)) return true;
+    const sb = this.#sbh(id);
+    if (sb === 0 || sb !== this.#sbh(o)) return false;
+    const xa = this.#dst(id);
+    const xb = this.#src(o);
+    return xa === xb || (this.trace.addresses[xa] ?? '?') === (this.trace.addresses[xb] ?? '?');
+  }
   #samePath(a: number, b: number): boolean {
     return a >= 0 && this.#epEq(a, 0, b, 0) && this.#epEq(a, 1, b, 1);
   }
@@ -1199,7 +1208,7 @@ export class Tier1Analysis {
     }
     X.addResp(ti, sig, id);
     const initialInvite = kind === TK_INVITE && X.inDialog[ti] === 0;
-    const towardsOrigin = g >= 0 && this.gOrigin[g]! >= 0 && this.#epEq(id, 1, this.gOrigin[g]!, 0);
+    const towardsOrigin = g >= 0 && this.gOrigin[g]! >= 0 && this.#towards(id, this.gOrigin[g]!);
     if (status > 100 && !hasToTag) this.#diag(D_NO_TO_TAG, id);
     if (status < 200) {
       if (X.finalStatus[ti]! >= 200) {

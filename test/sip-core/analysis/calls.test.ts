@@ -44,6 +44,15 @@ describe('call states', () => {
   });
 });
 
+describe('responses at the Via port (RFC 3261 §18.2.2)', () => {
+  it('a caller sending from another port than its Via gets its 180 and 403 there: rejected, PDD 50 ms', () => {
+    const a = load('via-port');
+    const [c] = a.calls();
+    expect(c).toMatchObject({ state: 'rejected', finalStatus: 403 });
+    expect(c!.pdd).toBeCloseTo(0.05, 6);
+  });
+});
+
 describe('B2BUA leg correlation (zero setup)', () => {
   it.each([
     ['b2bua-x-cid', 'x-cid', 0.95],

@@ -136,6 +136,17 @@ const cases: {
       'in-dialog-request-without-route-set': 6,
     },
   },
+  // INVITE over SCTP from port 57098 with Via :5060 (no rport): the 100 and the 403 go to 5060 (§18.2.2),
+  // the ACK is the non-2xx ACK of the INVITE transaction: one rejected call, no dialog.
+  {
+    file: 'heplify__sip_sctp.pcap',
+    calls: { rejected: 1 },
+    dialogs: {},
+    diagnostics: {},
+  },
+  // Metasploit's spoofed INVITE (no branch, no From tag, empty user) from port 62986, its 180 sent to the Via
+  // port 5060: the call is ringing when the capture stops.
+  { file: 'ws__metasploit-sip-invite-spoof.pcap', calls: { ringing: 1 } },
   // T.38 fax: re-INVITE, many retransmissions on a lossy link.
   { file: 'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', calls: { completed: 2 }, retransmissions: 18 },
   // INVITE with Content-Length: bad, answered 200 without Contact.
