@@ -312,6 +312,10 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(total).toBeGreaterThan(8);
     const arrows = page.getByTestId('scenario-ladder').locator('g.arrow');
     expect(await arrows.count()).toBe(1);
+    // The inspector follows the step: the message on the wire is shown raw at once.
+    const raw = page.getByTestId('raw-message');
+    await expect.poll(() => raw.textContent()).toMatch(/^(REGISTER|INVITE) sip:/);
+    const firstRaw = await raw.textContent();
     // Every participant of the run has its lane from the first step (the trapezoid's four), so lanes
     // and zoom stay put as messages are revealed.
     const laneNames = page.getByTestId('scenario-ladder').locator('text.lane-name');
@@ -320,13 +324,25 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next message' }).click();
     await expect.poll(() => arrows.count()).toBe(4);
     expect(await counter.textContent()).toBe(`4 / ${total}`);
+    // ...and after three steps it shows the fourth message (another one than the first).
+    await expect.poll(() => raw.textContent()).not.toBe(firstRaw);
+    expect(await page.locator('.inspector .pane-title').textContent()).toMatch(/frame 4 ·/);
+    expect(await page.getByRole('complementary', { name: 'Simulation state' }).textContent()).toMatch(
+      /Step 4:/,
+    );
     expect(await page.getByTestId('scenario-ladder').locator('text.label').first().textContent()).toMatch(
       /^(REGISTER|INVITE)/,
     );
     expect(await page.getByTestId('sim-events').locator('li').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(shots, 'scenario-step.png') });
     await page.getByRole('button', { name: 'To the end' }).click();
-    await expect.poll(() => arrows.count()).toBe(total);
+    expect(await counter.textContent()).toBe(`${total} / ${total}`);
+    // Every message revealed; the ladder (shorter now the inspector shows the last message) draws
+    // the rows in view, the last among them.
+    await expect.poll(() => arrows.locator(`xpath=self::*[@aria-posinset="${total}"]`).count()).toBe(1);
+    expect(await page.locator('.inspector .pane-title').textContent()).toMatch(
+      new RegExp(`frame ${total} ·`),
+    );
     expect(await laneNames.count()).toBe(4);
     expect(await page.locator('[data-testid=ladder-zoom]:visible').textContent()).toBe(zoomAtStart);
     const expectations = page.getByTestId('expectations').locator('li');

@@ -37,6 +37,8 @@ export class ScenarioPlayer {
   selected = $state<MessageDetail | null>(null);
   error = $state<string | null>(null);
   #timer: ReturnType<typeof setInterval> | null = null;
+  /** Counts selections, so a message detail that arrives after a newer selection is dropped. */
+  #selectSeq = 0;
 
   readonly filtered = $derived(
     this.library.filter((s) => {
@@ -134,6 +136,7 @@ export class ScenarioPlayer {
         });
         this.messages = page.items;
         this.step = Math.min(1, page.items.length);
+        this.#follow();
       } else {
         this.messages = [];
       }
@@ -145,21 +148,27 @@ export class ScenarioPlayer {
   }
 
   forward(n = 1): void {
+    const was = this.step;
     this.step = Math.min(this.messages.length, this.step + n);
+    if (this.step !== was) this.#follow();
     if (this.step >= this.messages.length) this.pause();
   }
 
   back(n = 1): void {
+    const was = this.step;
     this.step = Math.max(0, this.step - n);
+    if (this.step !== was) this.#follow();
   }
 
   toEnd(): void {
     this.step = this.messages.length;
+    this.#follow();
     this.pause();
   }
 
   rewind(): void {
     this.step = 0;
+    this.#follow();
     this.pause();
   }
 
@@ -190,8 +199,34 @@ export class ScenarioPlayer {
     this.#timer = null;
   }
 
+  /**
+   * Selects a message: the inspector shows it raw, its headers explained, its path. A click on the
+   * ladder selects that message until the next step.
+   */
   async select(id: number): Promise<void> {
-    if (!this.run?.capture) return;
-    this.selected = await this.#client.invoke(Invoke.messageGet, { captureId: this.run.capture.id, id });
+    const capture = this.run?.capture;
+    if (!capture) return;
+    const seq = ++this.#selectSeq;
+    try {
+      const detail = await this.#client.invoke(Invoke.messageGet, { captureId: capture.id, id });
+      if (seq === this.#selectSeq) this.selected = detail;
+    } catch (err) {
+      if (seq === this.#selectSeq) this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /**
+   * The inspector follows the player: each step (forward, back, play, to the end) selects the
+   * message it reached, so a student stepping through reads every message as it goes on the wire;
+   * before the first message nothing is selected.
+   */
+  #follow(): void {
+    const row = this.step > 0 ? this.messages[this.step - 1] : undefined;
+    if (row) {
+      void this.select(row.id);
+    } else {
+      this.#selectSeq++;
+      this.selected = null;
+    }
   }
 }
