@@ -1400,13 +1400,15 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (sb) {
         const h = bareHost(sb);
         let srcHost: string;
-        if (isPrivateAddress(h) && h !== (srcHost = this.#srcHost(id))) {
+        if (isPrivateAddress(h) && h !== (srcHost = this.#srcHost(id)) && !this.#srcLoopback(id)) {
           this.#diag(
             'nat-private-via',
             `Via sent-by ${h} is private but the packet came from ${srcHost}`,
             id,
           );
-          if (msg.viaRport === null)
+          // Over TCP, TLS, SCTP or WebSocket the response goes back over the request's connection
+          // (§18.2.2): rport matters on UDP only (RFC 3581 §1).
+          if (msg.viaRport === null && this.trace.transport(id) === 'UDP')
             this.#diag(
               'nat-no-rport',
               `request from behind a NAT (Via ${h}, source ${srcHost}) without rport`,
@@ -1416,14 +1418,21 @@ export class TraceAnalyzer implements TraceAnalysis {
       }
     }
     const method = isRequest ? msg.method : msg.cseqMethod;
-    if (method === 'INVITE' || method === 'REGISTER' || method === 'SUBSCRIBE' || method === 'UPDATE') {
+    // (a response to REGISTER lists the registered bindings in its Contact, §10.3 step 8: not the
+    // registrar's own address)
+    if (
+      method === 'INVITE' ||
+      (method === 'REGISTER' && isRequest) ||
+      method === 'SUBSCRIBE' ||
+      method === 'UPDATE'
+    ) {
       const c = msg.contact;
       if (c) {
         const h = /sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>]+)/i.exec(c)?.[1];
         if (h) {
           const hh = bareHost(h);
           let srcHost: string;
-          if (isPrivateAddress(hh) && hh !== (srcHost = this.#srcHost(id)))
+          if (isPrivateAddress(hh) && hh !== (srcHost = this.#srcHost(id)) && !this.#srcLoopback(id))
             this.#diag(
               'nat-private-contact',
               `Contact ${hh} is private but the packet came from ${srcHost}`,
@@ -1453,6 +1462,15 @@ export class TraceAnalyzer implements TraceAnalysis {
     return v - 1;
   }
 
+  /**
+   * Message `id` came from a loopback address: sent and captured on one host, so no NAT stands between
+   * the sender and the capture, whatever its Via, Contact or SDP say (asked only before a NAT diagnostic).
+   */
+  #srcLoopback(id: number): boolean {
+    const v = this.#srcV4(id);
+    return v >= 0 ? v >>> 24 === 127 : this.#srcHost(id) === '::1';
+  }
+
   /** Host of message `id`'s source address (brackets removed; `bareHost(hostOf(trace.src(id)))`). */
   #srcHost(id: number): string {
     const a = this.trace.srcAddress(id);
@@ -1478,7 +1496,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (msg.viaCount === 1 && direct) {
       const a = sdp.firstAddress;
       let srcHost: string;
-      if (a && isPrivateAddress(a) && bareHost(a) !== (srcHost = this.#srcHost(id)))
+      if (a && isPrivateAddress(a) && bareHost(a) !== (srcHost = this.#srcHost(id)) && !this.#srcLoopback(id))
         this.#diag(
           'nat-private-sdp',
           `SDP connection address ${a} is private but the packet came from ${srcHost}`,

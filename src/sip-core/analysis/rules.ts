@@ -129,7 +129,7 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'warning',
     '3261 §8.1.1.8',
     'Private address in Contact (NAT)',
-    "The Contact of a message sent directly by a user agent holds a private address that differs from the packet's source: requests to it will not reach the UA unless a NAT helper fixes it.",
+    "The Contact of a message sent directly by a user agent holds a private address that differs from the packet's (non-loopback) source: requests to it will not reach the UA unless a NAT helper fixes it. Not checked on a response to REGISTER, whose Contact lists the registered bindings.",
   ),
   r(
     'nat-private-via',
@@ -150,7 +150,7 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'warning',
     '3581 §4',
     'No rport behind NAT',
-    'A request from behind a NAT (sent-by differs from the source address) without `rport`: responses go to the sent-by port, which the NAT may not forward.',
+    'A UDP request from behind a NAT (sent-by differs from the source address) without `rport`: responses go to the sent-by port, which the NAT may not forward (over TCP, TLS, SCTP or WebSocket they return over the connection).',
   ),
   r(
     'sdp-hold',

@@ -114,6 +114,20 @@ describe.each(Object.entries(TRIGGERS))('rule %s', (code, [fixture, count, frame
   });
 });
 
+describe('NAT rules: what is not NAT (nat-not-nat.sip)', () => {
+  it('reports the REGISTER from behind the NAT, not its 200, the TCP one without nat-no-rport, nothing on loopback', () => {
+    const found = analyze('nat-not-nat')
+      .diagnostics()
+      .map((d) => [d.code, d.frame]);
+    expect(found).toEqual([
+      ['nat-private-via', 1],
+      ['nat-private-contact', 1],
+      ['nat-private-via', 3],
+      ['nat-private-contact', 3],
+    ]);
+  });
+});
+
 describe('clean fixtures', () => {
   it.each(CLEAN)('%s.sip raises only its allowed diagnostics', (clean) => {
     expect(Object.keys(codes(clean)).filter((c) => !(ALLOWED[clean] ?? []).includes(c))).toEqual([]);
