@@ -13,7 +13,7 @@
  * (Timer B/F, 2xx never ACKed, PDD) are evaluated when asked, against the trace's last time: for one
  * message or one call alone (ladder, calls page), or for the whole trace (`diagnostics()`).
  */
-import { secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
+import { CaptureClock, secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
 import { isSipUri, parseUri } from '../message/uri';
 import {
@@ -336,6 +336,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   constructor(trace: Trace, tier1: TransactionSource | null = null) {
     this.trace = trace;
     this.#t1 = tier1;
+    this.#clock = new CaptureClock(trace);
     if (tier1 !== null) {
       // Sized once for what the trace holds (tier 1 counted its transactions): no doubling while it fills.
       this.tx.reserve(tier1.tx.n);
@@ -1708,8 +1709,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     const n = this.trace.count;
     if (this.#lazyAt === n) return;
     this.#lazyAt = n;
-    const now = this.#lastUs;
     const out: AnalysisDiagnostic[] = [];
+    this.#lazy = out;
+    if (this.#clock.broken) return;
     const add = (code: string, message: string, id: number, t: number): void => {
       const gi = this.#grpCol[id]!;
       out.push(
@@ -1723,20 +1725,34 @@ export class TraceAnalyzer implements TraceAnalysis {
     };
     txnTimerRules(
       this.tx,
-      now,
+      (id) => this.#nowAfter(id),
       (id) => this.trace.timeUs(id),
       (t) => this.serverOf(t),
       add,
     );
-    for (const [y, a] of this.#unrelayed)
+    for (const [y, a] of this.#unrelayed) {
+      const now = this.#nowAfter(a);
       if (this.#ackNotRelayed(a, y, now))
         add('ack-not-relayed', this.#ackNotRelayedText(a, y, now), a, this.#txnCol[a] ?? -1);
+    }
     for (const g of this.groups) {
       const pdd = this.#pdd(g);
       if (pdd > PDD_LONG_US)
         add('pdd-long', `post-dial delay ${secs(pdd).toFixed(1)} s`, g.firstRequestId, -1);
     }
-    this.#lazy = out;
+  }
+
+  /** The capture's clock as the time rules read it (see `CaptureClock`). */
+  readonly #clock: CaptureClock;
+
+  /** "Now" for a time rule measured from message `id`: the trace's last time unless the clock goes back. */
+  #nowAfter(id: number): number {
+    return this.#clock.nowAfter(id, this.#lastUs);
+  }
+
+  /** The state of Call-ID group `gi` now (its facts against the capture's time after its first message). */
+  groupState(gi: number): CallState {
+    return classifyCall(this.callFacts(gi), this.#nowAfter(this.groups[gi]!.firstId));
   }
 
   /**
@@ -1744,7 +1760,8 @@ export class TraceAnalyzer implements TraceAnalysis {
    * this message alone: its transaction and, for a call's first INVITE, the call), or null.
    */
   #lazyCodes(id: number): string[] | null {
-    const now = this.#lastUs;
+    if (this.#clock.broken) return null;
+    const now = this.#nowAfter(id);
     let out: string[] | null = null;
     const t = this.#txnCol[id] ?? -1;
     if (t >= 0) {
@@ -1856,22 +1873,24 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** Number of time-dependent diagnostics in a group's transactions (and, for a root call, pdd-long). */
   #lazyCountOf(g: CallGroup): number {
-    const now = this.#lastUs;
+    if (this.#clock.broken) return 0;
     let n = 0;
     const X = this.tx;
     for (let t = g.txnHead; t >= 0; t = X.next[t]!) {
+      const r = X.requestId[t]!;
       if (
-        X.requestId[t]! >= 0 &&
+        r >= 0 &&
         X.finalStatus[t] === 0 &&
-        now - X.startUs[t]! > TIMER_64T1_US &&
+        this.#nowAfter(r) - X.startUs[t]! > TIMER_64T1_US &&
         X.kind[t] !== TK_ACK
       )
         n++;
       const okId = X.okId[t]!;
-      if (okId >= 0 && X.acked[t] === 0 && now - this.trace.timeUs(okId) > TIMER_64T1_US) n++;
+      if (okId >= 0 && X.acked[t] === 0 && this.#nowAfter(okId) - this.trace.timeUs(okId) > TIMER_64T1_US)
+        n++;
       if (this.#unrelayed.size > 0) {
         const a = this.#unrelayed.get(t);
-        if (a !== undefined && this.#ackNotRelayed(a, t, now)) n++;
+        if (a !== undefined && this.#ackNotRelayed(a, t, this.#nowAfter(a))) n++;
       }
     }
     if (this.#pddLong(g)) n++;
@@ -2030,7 +2049,6 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   #buildSummary(root: number): CallSummary {
     const g = this.groups[root]!;
-    const now = this.#lastUs;
     const members = this.members(root);
     const { from, to, fromUser, toUser } = callParties(
       g.firstRequestId >= 0 ? this.trace.message(g.firstRequestId) : null,
@@ -2061,7 +2079,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       id: cid,
       callIds: members.map((gi) => this.groups[gi]!.callId),
       type: g.type,
-      state: classifyCall(f, now),
+      state: this.groupState(root),
       from,
       to,
       fromUser,
@@ -2114,11 +2132,10 @@ export class TraceAnalyzer implements TraceAnalysis {
     for (const d of this.dialogList) count(dialogs, d.state);
     const calls: Record<string, number> = {};
     const callTypes: Record<string, number> = {};
-    const now = this.#lastUs;
     for (const r of this.callRoots()) {
       const g = this.groups[r]!;
       count(callTypes, g.type);
-      if (g.type === 'call') count(calls, classifyCall(this.callFacts(r), now));
+      if (g.type === 'call') count(calls, this.groupState(r));
     }
     const diagnostics: Record<string, number> = {};
     for (const d of this.diagnostics()) count(diagnostics, d.code);

@@ -13,7 +13,7 @@
  * several Call-IDs (NAT, loops, strict routing, auth loops, 2xx without Contact, offer/answer, B2BUA
  * legs) is tier 2: the full analyzer, run per call on demand or in one background pass (tiered.ts).
  */
-import { secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
+import { CaptureClock, secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
 import {
   Trace,
@@ -370,6 +370,7 @@ export class Tier1Analysis {
   constructor(trace: Trace) {
     this.trace = trace;
     this.#col = trace.keyColumns();
+    this.#clock = new CaptureClock(trace);
   }
 
   /** Indexes the messages already in `trace` and follows new ones. */
@@ -1415,7 +1416,7 @@ export class Tier1Analysis {
   /** State of group `g` now (the trace's last time), as the full analyzer classifies it. */
   callState(g: number): CallState {
     this.#sync();
-    return classifyCall(this.callFacts(g), this.#lastUs);
+    return classifyCall(this.callFacts(g), this.#nowAfter(this.#gHead[g]!));
   }
 
   /** Group `g` as the calls list shows it before tier 2 (no From/To, codecs or joined legs yet). */
@@ -1465,20 +1466,29 @@ export class Tier1Analysis {
 
   // ---------------------------------------------------------------- diagnostics
 
+  /** The capture's clock as the time rules read it (as the full analyzer's, see `CaptureClock`). */
+  readonly #clock: CaptureClock;
+
+  /** "Now" for a time rule measured from message `id`: the last time unless the clock goes back. */
+  #nowAfter(id: number): number {
+    return this.#clock.nowAfter(id, this.#lastUs);
+  }
+
   #lazyCount(g: number): number {
-    const now = this.#lastUs;
+    if (this.#clock.broken) return 0;
     const X = this.tx;
     let n = 0;
     for (let t = this.#gTxnHead[g]!; t >= 0; t = this.#txnNext[t]!) {
+      const r = X.requestId[t]!;
       if (
-        X.requestId[t]! >= 0 &&
+        r >= 0 &&
         X.finalStatus[t] === 0 &&
-        now - this.#time(X.firstId[t]!) > TIMER_64T1_US &&
+        this.#nowAfter(r) - this.#time(X.firstId[t]!) > TIMER_64T1_US &&
         X.kind[t] !== TK_ACK
       )
         n++;
       const ok = X.okId(t);
-      if (ok >= 0 && X.acked[t] === 0 && now - this.#time(ok) > TIMER_64T1_US) n++;
+      if (ok >= 0 && X.acked[t] === 0 && this.#nowAfter(ok) - this.#time(ok) > TIMER_64T1_US) n++;
     }
     if (this.#pddLong(g)) n++;
     return n;
@@ -1579,7 +1589,7 @@ export class Tier1Analysis {
       if (ti >= 0) where.transaction = transactionId(ti);
       out.push(analysisDiagnostic(TIER1_CODES[code]!, this.#text(k), where));
     }
-    const now = this.#lastUs;
+    if (this.#clock.broken) return out.sort((x, y) => (x.messageId ?? 0) - (y.messageId ?? 0));
     const X = this.tx;
     const add = (code: string, message: string, id: number, ti: number): void => {
       out.push(
@@ -1620,7 +1630,7 @@ export class Tier1Analysis {
     }
     txnTimerRules(
       cols,
-      now,
+      (id) => this.#nowAfter(id),
       (id) => this.#time(id),
       (k) => {
         const ti = cand[k]!;

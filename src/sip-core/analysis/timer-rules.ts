@@ -4,6 +4,7 @@
  * ACKed within 64·T1 (§13.3.1.4). One evaluation for the full analyzer and tier 1, whose transaction
  * tables have the same columns (tier 1 keeps its own copy of the class, see tier1-tables.ts).
  */
+import { TIME_BACK_US, TIME_SPAN_MAX_US } from '../trace/time-notices';
 import { TK_INVITE, TK_NON_INVITE } from './transaction/transaction';
 
 /** 64·T1 with T1 = 500 ms, in µs. */
@@ -27,13 +28,71 @@ export interface TxnTimerColumns {
 }
 
 /**
+ * What the time rules may take from a capture's clock (trace/time-notices.ts tells the reader the same
+ * facts). Times spread over more than a year (`broken`): no delay means anything, so no time rule is
+ * evaluated. Times that go back by more than a second (files merged out of order, a clock set back): a
+ * message's "now" is the latest time the capture reached from that message on, in capture order, not the
+ * capture's latest time overall (which may come from before the step back and make a request sent after
+ * it look unanswered for hours). A capture whose clock never goes back: the tier's last time, as before.
+ * Read when an answer is asked, never per message appended.
+ */
+export class CaptureClock {
+  readonly #times: { readonly count: number; timeUs(id: number): number };
+  #n = 0;
+  #prev = 0;
+  #min = Infinity;
+  #max = -Infinity;
+  #back = false;
+  #suffix: Float64Array | null = null;
+  #suffixN = -1;
+
+  constructor(times: { readonly count: number; timeUs(id: number): number }) {
+    this.#times = times;
+  }
+
+  #sync(): void {
+    const T = this.#times;
+    const n = T.count;
+    for (let id = this.#n; id < n; id++) {
+      const t = T.timeUs(id);
+      if (id > 0 && this.#prev - t > TIME_BACK_US) this.#back = true;
+      if (t < this.#min) this.#min = t;
+      if (t > this.#max) this.#max = t;
+      this.#prev = t;
+    }
+    this.#n = n;
+  }
+
+  /** The times span more than a year: the time rules say nothing. */
+  get broken(): boolean {
+    this.#sync();
+    return this.#max - this.#min > TIME_SPAN_MAX_US;
+  }
+
+  /** "Now" for message `id` (µs): `lastUs` (the tier's last time) unless the clock goes back somewhere. */
+  nowAfter(id: number, lastUs: number): number {
+    this.#sync();
+    if (!this.#back || id < 0) return lastUs;
+    const n = this.#n;
+    if (this.#suffixN !== n) {
+      const s = (this.#suffix = new Float64Array(n));
+      let m = -Infinity;
+      for (let k = n - 1; k >= 0; k--) s[k] = m = Math.max(m, this.#times.timeUs(k));
+      this.#suffixN = n;
+    }
+    return id < n ? this.#suffix![id]! : lastUs;
+  }
+}
+
+/**
  * Calls `add(code, message, messageId, transaction)` for every transaction of `X` that breaks one of
- * the rules at time `now` (µs). `timeUs(id)`: a message's time; `serverOf(t)`: the address the 2xx
- * came from, as the message text names it.
+ * the rules at time `now(id)` (µs; `id` the message the rule measures from, see `CaptureClock`).
+ * `timeUs(id)`: a message's time; `serverOf(t)`: the address the 2xx came from, as the message text
+ * names it.
  */
 export function txnTimerRules(
   X: TxnTimerColumns,
-  now: number,
+  now: (id: number) => number,
   timeUs: (id: number) => number,
   serverOf: (t: number) => string,
   add: (code: string, message: string, id: number, t: number) => void,
@@ -41,11 +100,11 @@ export function txnTimerRules(
   for (let t = 0; t < X.n; t++) {
     const requestId = X.requestId[t]!;
     const startUs = X.startUs[t]!;
-    if (requestId >= 0 && X.finalStatus[t] === 0 && now - startUs > TIMER_64T1_US) {
+    if (requestId >= 0 && X.finalStatus[t] === 0 && now(requestId) - startUs > TIMER_64T1_US) {
       if (X.kind[t] === TK_INVITE)
         add(
           'invite-no-final-response',
-          `INVITE got no final response within Timer B (${secs(now - startUs).toFixed(1)} s without one)`,
+          `INVITE got no final response within Timer B (${secs(now(requestId) - startUs).toFixed(1)} s without one)`,
           requestId,
           t,
         );
@@ -58,7 +117,7 @@ export function txnTimerRules(
         );
     }
     const okId = X.okId[t]!;
-    if (okId >= 0 && X.acked[t] === 0 && now - timeUs(okId) > TIMER_64T1_US)
+    if (okId >= 0 && X.acked[t] === 0 && now(okId) - timeUs(okId) > TIMER_64T1_US)
       add(
         'ack-missing-2xx',
         `2xx to INVITE (CSeq ${X.cseq[t]}) from ${serverOf(t)} was never ACKed`,

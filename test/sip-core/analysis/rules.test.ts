@@ -128,6 +128,20 @@ describe('NAT rules: what is not NAT (nat-not-nat.sip)', () => {
   });
 });
 
+describe('time rules on a capture whose clock goes back or is wrong', () => {
+  it('measures from each request to the latest time the capture reached after it (clock-back.sip)', () => {
+    const a = analyze('clock-back');
+    expect(a.diagnostics().map((d) => [d.code, d.frame])).toEqual([['non-invite-no-final-response', 8]]);
+    expect(a.calls().map((c) => [c.callIds[0], c.state])).toContainEqual(['ck-b@198.51.100.10', 'ringing']);
+    expect(a.summary().calls).toEqual({ completed: 1, ringing: 1 });
+  });
+  it('evaluates no time rule when the times span more than a year (clock-span.sip)', () => {
+    const a = analyze('clock-span');
+    expect(a.diagnostics()).toEqual([]);
+    expect(a.calls()[0]!.state).toBe('completed');
+  });
+});
+
 describe('clean fixtures', () => {
   it.each(CLEAN)('%s.sip raises only its allowed diagnostics', (clean) => {
     expect(Object.keys(codes(clean)).filter((c) => !(ALLOWED[clean] ?? []).includes(c))).toEqual([]);

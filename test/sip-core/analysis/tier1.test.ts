@@ -9,7 +9,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TraceAnalyzer } from '../../../src/sip-core/analysis';
-import { classifyCall } from '../../../src/sip-core/analysis/call/call';
 import { DIALOG_STATES, dialogEndUs, dialogStartUs } from '../../../src/sip-core/analysis/dialog/dialog';
 import { Tier1Analysis, TIER1_CODES, TIER1_LAZY_CODES } from '../../../src/sip-core/analysis/tier1';
 import { Trace } from '../../../src/sip-core/trace/trace';
@@ -34,8 +33,6 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
   expect(t1.count, what).toBe(n);
   // Groups.
   expect(t1.ng, `${what}: groups`).toBe(full.groups.length);
-  let now = 0;
-  for (let id = 0; id < n; id++) now = Math.max(now, trace.timeUs(id));
   for (let g = 0; g < t1.ng; g++) {
     const x = full.groups[g]!;
     const w = `${what}: group C${g + 1}`;
@@ -79,7 +76,7 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
       ids: full.groupIds(g),
       txns: full.groupTxns(g),
       dialogs: full.groupDialogs(g),
-      state: classifyCall(full.callFacts(g), now),
+      state: full.groupState(g),
     });
   }
   // Messages.
