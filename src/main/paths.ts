@@ -25,6 +25,8 @@ function findAppRoot(): string {
 export const APP_ROOT = findAppRoot();
 export const RESOURCES_DIR = join(APP_ROOT, 'resources');
 export const SAMPLE_CAPTURE = join(RESOURCES_DIR, 'samples', 'sample-call.pcap');
+/** SIPp scenarios that join a running lab (answer, register, call: src/main/live/join.ts). */
+export const SIPP_DIR = join(RESOURCES_DIR, 'sipp');
 
 /** A built-in sample capture (made from real peers by tools/samples/make*-sample.sh). */
 export interface SampleSpec {

@@ -423,10 +423,40 @@ export interface ScenarioRunResult {
 }
 
 /** A running lab: elements on real sockets, recorded as a live trace. */
+/** A lab element a phone can register with and call through (src/main/live/join.ts). */
+export interface LabJoinServer {
+  node: string;
+  role: string;
+  transport: string;
+  /** host:port it listens on. */
+  address: string;
+  /** The domain to register in (the node's first `domains` entry, else its host). */
+  domain: string;
+  /** A user and password its digest authentication accepts, when it asks for one. */
+  credentials: { user: string; password: string } | null;
+}
+
+/** One SIPp command: what it does and its arguments (argv[0] is `sipp`). */
+export interface LabJoinCommand {
+  title: string;
+  argv: string[];
+}
+
+/** How to join a running lab from outside: its servers and SIPp command lines. */
+export interface LabJoin {
+  servers: LabJoinServer[];
+  /** Empty when no element both saves and looks up bindings (nothing to register with and call). */
+  sipp: LabJoinCommand[];
+}
+
 export interface LabDto {
   id: string;
   name: string;
   title: string;
+  /** The lab file's description and what it teaches. */
+  description: string;
+  teaches: string | null;
+  join: LabJoin;
   /** The live trace, opened like a capture. */
   captureId: string;
   listening: { node: string; role: string; transport: string; address: string; note: string | null }[];

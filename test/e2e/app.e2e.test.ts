@@ -377,6 +377,13 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('lab-listening').textContent(), { timeout: 15_000 })
       .toContain(`127.0.0.1:${port}`);
+    // How to join it: the softphone settings and three SIPp commands aimed at the lab's socket.
+    expect(await page.getByTestId('lab-join').textContent()).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${port}\\s*\\(UDP\\), domain\\s*lab\\.example`),
+    );
+    const commands = await page.getByTestId('lab-join-command').allTextContents();
+    expect(commands).toHaveLength(3);
+    expect(commands[2]).toMatch(new RegExp(`^sipp -sf \\S+/call\\.xml -s bob .* 127\\.0\\.0\\.1:${port}$`));
     const register = [
       `REGISTER sip:lab.example SIP/2.0`,
       `Via: SIP/2.0/UDP 127.0.0.1:${port + 1};branch=z9hG4bK-e2e-1;rport`,

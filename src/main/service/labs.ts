@@ -7,7 +7,8 @@ import { basename, join } from 'node:path';
 import { ApiError, type LabDto, type LiveSourceDto, type ScenarioInfo } from '../../shared/api';
 import { loadScenario } from '../../sip-core/sim';
 import { LabError, parseLab, startLab, type LabHandle, type LiveSource } from '../live';
-import { RESOURCES_DIR } from '../paths';
+import { RESOURCES_DIR, SIPP_DIR } from '../paths';
+import { labJoin } from '../live/join';
 
 export const LAB_DIR = join(RESOURCES_DIR, 'labs');
 const EVENTS_SHOWN = 300;
@@ -69,6 +70,9 @@ export function labDto(lab: RunningLab): LabDto {
     id: lab.id,
     name: h.name,
     title: h.lab.title ?? '',
+    description: h.lab.description,
+    teaches: h.lab.teaches ?? null,
+    join: labJoin(h.lab, h.listening, SIPP_DIR),
     captureId: lab.captureId,
     listening: h.listening.map((l) => ({ ...l, note: l.note ?? null })),
     running: lab.running,

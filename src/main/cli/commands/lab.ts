@@ -9,6 +9,8 @@ import { InvalidArgumentError, Option } from 'commander';
 import { messageJson } from '../../../sip-core/trace/trace-json';
 import { LabError, startLabFile, type LabHandle } from '../../live';
 import { textLine } from './capture';
+import { joinText, labJoin } from '../../live/join';
+import { SIPP_DIR } from '../../paths';
 
 export interface LabCliOptions {
   pcap?: string;
@@ -63,6 +65,8 @@ export async function runLab(
   }
   console.error(`lab ${h.name}: listening`);
   console.error(listeningTable(h));
+  const join = joinText(labJoin(h.lab, h.listening, SIPP_DIR));
+  if (join) console.error(join);
   if (o.pcap) console.error(`writing ${o.pcap} as it goes (new file every ${o.rotate} MB)`);
   console.error('Press Ctrl-C to stop.');
   h.live.onMessage((trace, id, seq) => {
