@@ -625,6 +625,19 @@ export class TraceAnalyzer implements TraceAnalysis {
     return r >= 0 ? this.#epEq(r, SRC, id, side) : this.#epEq(this.tx.firstId[x]!, DST, id, side);
   }
 
+  /**
+   * The client host of transaction `x` is the host of endpoint `side` of message `id`, whatever the
+   * ports: a proxy may receive on one port (5060, or the port its Record-Route names) and send its
+   * forwarded requests from another (a socket per interface or transport, an ephemeral TCP port).
+   */
+  #clientHostIs(x: number, id: number, side: number): boolean {
+    const t = this.trace;
+    const r = this.tx.requestId[x]!;
+    const xa = r >= 0 ? t.srcAddress(r) : t.dstAddress(this.tx.firstId[x]!);
+    const xb = side === SRC ? t.srcAddress(id) : t.dstAddress(id);
+    return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
+  }
+
   /** True when messages `a` and `b` went from the same source to the same destination. */
   #samePath(a: number, b: number): boolean {
     return a >= 0 && this.#epEq(a, SRC, b, SRC) && this.#epEq(a, DST, b, DST);
@@ -1016,7 +1029,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         } else if (
           ack2xx &&
           X.acked[x] === 0 &&
-          this.#clientIs(x, id, DST) &&
+          this.#clientHostIs(x, id, DST) &&
           this.trace.toTagHash(X.okId[x]!) === this.trace.toTagHash(id)
         )
           down = x;

@@ -130,6 +130,29 @@ describe('ack-not-relayed', () => {
     expect(codes(trigger)).toContain(CODE);
   });
 
+  it('finds a proxy that sends its forwarded requests from another port than it receives on', () => {
+    // The proxy receives on 5060 and forwards (INVITE, and the ACK it should relay) from 5080.
+    const fromOther = (text: string): string =>
+      text
+        .replace(
+          /^@ ([\d.]+) 198\.51\.100\.20:5060 > 198\.51\.100\.30/gm,
+          '@ $1 198.51.100.20:5080 > 198.51.100.30',
+        )
+        .replace(
+          /^@ ([\d.]+) 198\.51\.100\.30:5060 > 198\.51\.100\.20:5060/gm,
+          '@ $1 198.51.100.30:5060 > 198.51.100.20:5080',
+        );
+    const moved = fromOther(trigger);
+    expect(moved).toContain('198.51.100.20:5080 > 198.51.100.30:5060');
+    expect(codes(moved)).toContain(CODE);
+    // Relayed from 5080: silent.
+    const b = blocks(trigger);
+    const ping = b.findIndex((x) => x.startsWith('@ 40.000000'));
+    const relayed = fromOther([...b.slice(0, ping), ackOut('5.000000'), ...b.slice(ping)].join('\n'));
+    expect(relayed).toContain('@ 5.000000 198.51.100.20:5080 > 198.51.100.30:5060');
+    expect(codes(relayed)).not.toContain(CODE);
+  });
+
   it('stays silent where the capture cannot show a proxy that dropped the ACK', () => {
     // A B2BUA keeping the Call-ID and CSeq: its INVITE starts its own Via stack (one Via, not two).
     const b2bua = trigger.replace(
