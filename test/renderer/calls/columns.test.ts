@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallDto } from '../../../src/shared/api';
 import {
   fitCell,
+  columnById,
   CALL_COLUMNS,
   COLUMNS_KEY,
   DEFAULT_COLUMNS,
@@ -115,14 +116,27 @@ describe('calls list columns', () => {
     expect(cellText(call, 'codecs', t)).toBe('PCMU, PCMA');
     expect(cellText(call, 'diag', t)).toBe('');
     expect(cellText({ ...call, pdd: null, src: null }, 'pdd', t)).toBe('');
+    // Delays in at most six characters, whole in their column (17.8 s was '17846 ms', cut to '1784…').
+    const d = (pdd: number): string => cellText({ ...call, pdd }, 'pdd', t);
+    expect([0.0004, 0.409, 0.9996, 1.234, 9.996, 17.846, 99.96, 1784.4].map(d)).toEqual([
+      '0 ms',
+      '409 ms',
+      '1.00 s',
+      '1.23 s',
+      '10.0 s',
+      '17.8 s',
+      '100 s',
+      '1784 s',
+    ]);
+    const pddCol = columnById('pdd');
+    for (const x of [0.409, 1.234, 17.846, 1784.4]) expect(fitCell(d(x), pddCol.width! - 12)).toBe(d(x));
     expect(cellText({ ...call, src: null }, 'src', t)).toBe('');
   });
 });
 
 describe('calls list layout', () => {
   it('gives the default columns a least width that fits the calls pane of a 1400 px window', async () => {
-    const { minTableWidth, columnById, FLEX_MIN } =
-      await import('../../../src/renderer/src/lib/calls/columns');
+    const { minTableWidth, FLEX_MIN } = await import('../../../src/renderer/src/lib/calls/columns');
     const w = minTableWidth(DEFAULT_COLUMNS.map(columnById));
     // The pane: 43% of 1400 - 64 (the compact rail), less a classic 15 px scrollbar.
     expect(w).toBeLessThanOrEqual(Math.floor((1400 - 64) * 0.43) - 15);

@@ -83,9 +83,9 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
     title: 'Post-dial delay: INVITE → first 18x',
     sort: 'pdd',
     num: true,
-    width: 50,
+    width: 56,
   },
-  { id: 'setup', label: 'Setup', title: 'Setup time: INVITE → 2xx', sort: 'setupTime', num: true, width: 54 },
+  { id: 'setup', label: 'Setup', title: 'Setup time: INVITE → 2xx', sort: 'setupTime', num: true, width: 56 },
   { id: 'duration', label: 'Duration', title: 'Duration: 2xx → BYE', sort: 'duration', num: true, width: 72 },
   {
     id: 'messages',
@@ -228,7 +228,18 @@ export function typeTag(type: string): string {
   }
 }
 
-const ms = (s: number | null): string => (s === null ? '' : `${(s * 1000).toFixed(0)} ms`);
+/**
+ * A delay (post-dial delay, setup time) in at most six characters, so it fits its column whole:
+ * `409 ms`, `1.23 s`, `17.8 s`, `1784 s` (a PDD of several seconds printed in ms was cut to `1784…`).
+ */
+export function delayText(s: number | null): string {
+  if (s === null) return '';
+  const ms = Math.round(s * 1000);
+  if (ms < 1000) return `${ms} ms`;
+  if (s < 9.995) return `${s.toFixed(2)} s`;
+  if (s < 99.95) return `${s.toFixed(1)} s`;
+  return `${Math.round(s)} s`;
+}
 
 /** The text of a cell (the state chip and diagnostics badge are styled by the view). */
 export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) => string): string {
@@ -244,9 +255,9 @@ export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) =
     case 'final':
       return c.finalStatus === null ? '' : String(c.finalStatus);
     case 'pdd':
-      return ms(c.pdd);
+      return delayText(c.pdd);
     case 'setup':
-      return ms(c.setupTime);
+      return delayText(c.setupTime);
     case 'duration':
       return c.duration === null ? '' : `${c.duration.toFixed(1)} s`;
     case 'messages':
