@@ -232,9 +232,9 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
   r(
     'pdd-long',
     'info',
-    '6076 §4.1',
+    '6076 §4.3.1',
     'Long post-dial delay',
-    'More than 10 s passed between the INVITE and the first 18x or final response.',
+    'More than 10 s passed between the INVITE and the first 18x (or, without one, its 2xx): the successful session setup SRD of RFC 6076.',
   ),
   r(
     'offer-rejected',

@@ -89,6 +89,13 @@ describe('analysis rule catalogue', () => {
     }
   });
 
+  it('pdd-long cites RFC 6076 §4.3.1 (successful session setup SRD; §4.1 is the registration delay)', () => {
+    expect(ANALYSIS_RULES.find((r) => r.code === 'pdd-long')!.rfc).toBe('6076 §4.3.1');
+    expect(readFileSync(path.join(repo, 'docs/diagnostics.md'), 'utf8')).toContain(
+      '| `pdd-long` | info | RFC 6076 §4.3.1 |',
+    );
+  });
+
   it('every rule has a trigger row and is documented in docs/diagnostics.md', () => {
     const doc = readFileSync(path.join(repo, 'docs/diagnostics.md'), 'utf8');
     for (const r of ANALYSIS_RULES) {
