@@ -437,26 +437,24 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
       .getByTestId('file-input')
       .setInputFiles(join(root, 'test', 'fixtures', 'capture', 'multi-section.pcapng'));
     const problems = page.getByTestId('calls-problems');
-    // Errors first: the unanswered INVITE (Timer B), then the NAT warnings of all five calls.
-    await problems.locator('button').nth(2).waitFor({ timeout: 20_000 });
+    // Warnings before notices: the five calls' NAT warning, then their private Via. The capture's
+    // clock is wrong (one section in 1970, 53.9 years before the rest): no time-based rule is
+    // trusted on it, so the 1970 INVITE is not called unanswered (Timer B) for 53 years.
+    await problems.locator('button').nth(1).waitFor({ timeout: 20_000 });
     const chips = (await problems.locator('button').allTextContents()).map((t) =>
       t.trim().replace(/\s+/g, ' '),
     );
-    expect(chips).toEqual([
-      'INVITE without final response 1',
-      expect.stringMatching(/ 5$/),
-      expect.stringMatching(/ 5$/),
-    ]);
+    expect(chips).toEqual([expect.stringMatching(/ 5$/), expect.stringMatching(/ 5$/)]);
+    expect(await problems.locator('button[data-code="invite-no-final-response"]').count()).toBe(0);
     const rows = page.getByTestId('calls-table').locator('tr.msg');
     expect(await rows.count()).toBe(5);
-    const error = problems.locator('button[data-code="invite-no-final-response"]');
-    expect(await error.getAttribute('title')).toContain('RFC 3261 §17.1.1.2');
-    await error.click();
-    // (polled from here: a string predicate in the page is eval, which the app's CSP refuses)
-    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
-    expect(await page.getByRole('combobox', { name: 'Filter calls' }).inputValue()).toBe(
-      'sip.diagnostic == "invite-no-final-response"',
-    );
+    const warning = problems.locator('button[data-code="nat-no-rport"]');
+    expect(await warning.getAttribute('title')).toContain('RFC 3581');
+    await warning.click();
+    await expect
+      .poll(() => page.getByRole('combobox', { name: 'Filter calls' }).inputValue(), { timeout: 20_000 })
+      .toBe('sip.diagnostic == "nat-no-rport"');
+    expect(await rows.count()).toBe(5);
     await page.screenshot({ path: join(shots, 'calls-problems.png') });
   });
 

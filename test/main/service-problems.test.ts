@@ -21,9 +21,10 @@ describe('problems of the calls list', () => {
   it('counts the calls with each code, errors first, and the filter on a code selects those calls', async () => {
     const a = await adapter(false);
     const all = a.queryCalls({ offset: 0, limit: 1000 });
-    // multi-section.pcapng: five calls from private addresses without rport, one INVITE unanswered.
+    // multi-section.pcapng: five calls from private addresses without rport. One section's clock is
+    // in 1970 (53.9 years before the rest): no time rule on such a clock, so no INVITE is called
+    // unanswered (the 1970 one was, for the 53 years the capture "went on" after it).
     expect(all.problems.map((p) => [p.code, p.severity, p.calls])).toEqual([
-      ['invite-no-final-response', 'error', 1],
       ['nat-no-rport', 'warning', 5],
       ['nat-private-via', 'info', 5],
     ]);
@@ -36,20 +37,16 @@ describe('problems of the calls list', () => {
       // Within the filtered set the row counts that set: this code in every call.
       expect(only.problems.find((q) => q.code === p.code)!.calls).toBe(only.total);
     }
-    // A filter narrows the row with the list: the unanswered INVITE's call is one of the five NAT calls.
-    const unanswered = a.queryCalls({
-      offset: 0,
-      limit: 1000,
-      filter: 'sip.diagnostic == "invite-no-final-response"',
-    });
-    expect(unanswered.problems.map((p) => [p.code, p.calls])).toEqual([
-      ['invite-no-final-response', 1],
+    // A filter narrows the row with the list: one call, its two codes once each.
+    const one = a.queryCalls({ offset: 0, limit: 1000, filter: 'sip.call_id == "ng-3@a"' });
+    expect(one.total).toBe(1);
+    expect(one.problems.map((p) => [p.code, p.calls])).toEqual([
       ['nat-no-rport', 1],
       ['nat-private-via', 1],
     ]);
     // The caller gets a copy: changing it leaves the kept view as it was.
     all.problems[0]!.calls = 99;
-    expect(a.queryCalls({ offset: 0, limit: 1 }).problems[0]!.calls).toBe(1);
+    expect(a.queryCalls({ offset: 0, limit: 1 }).problems[0]!.calls).toBe(5);
   });
 
   it('lists nothing before the full analysis ends, then what the full analysis found', async () => {
@@ -58,7 +55,7 @@ describe('problems of the calls list', () => {
     await quick.analyse();
     const after = quick.queryCalls({ offset: 0, limit: 1000 }).problems;
     expect(after).toEqual((await adapter(false)).queryCalls({ offset: 0, limit: 1000 }).problems);
-    expect(after.length).toBe(3);
+    expect(after.length).toBe(2);
   });
 
   it('counts a code once per call and leaves out diagnostics of no call', () => {

@@ -105,7 +105,8 @@ export class B2bua extends SipElement {
         const rbody = resp && resp.bodyLength ? this.rewriteSdp(dec.decode(resp.body())) : '';
         st.respond(
           this.makeResponse(msg, source, status, {
-            headers: [`Contact: ${this.contact}`],
+            // RFC 3261 Table 3: Contact is "not applicable" in a response to BYE (MUST NOT be there)
+            headers: m === 'BYE' ? [] : [`Contact: ${this.contact}`],
             ...(rbody ? { body: rbody } : {}),
           }),
           status,

@@ -228,12 +228,21 @@ export function rewriteAddresses(
   const text = dec.decode(bytes);
   const split = text.indexOf('\r\n\r\n');
   if (split < 0) return bytes;
-  let head = text.slice(0, split);
   let body = text.slice(split + 4);
-  head = head.split(`${fromHost}:${fromPort}`).join(`${toHost}:${toPort}`);
-  // a sent-by or Contact without a port means 5060
-  if (fromPort === 5060)
-    head = head.replace(new RegExp(`${escapeRe(fromHost)}(?![\\d:.])`, 'g'), `${toHost}:${toPort}`);
+  const bare = fromPort === 5060 ? new RegExp(`${escapeRe(fromHost)}(?![\\d:.])`, 'g') : null;
+  // Call-ID is an opaque word, not an address (RFC 3261 §8.1.1.4): "host" there is no sent-by, and
+  // rewriting it to "public:port" could not be undone on the way back (the phone would get its
+  // responses with another Call-ID)
+  let head = text
+    .slice(0, split)
+    .split('\r\n')
+    .map((line) => {
+      if (/^(call-id|i)[ \t]*:/i.test(line)) return line;
+      line = line.split(`${fromHost}:${fromPort}`).join(`${toHost}:${toPort}`);
+      // a sent-by or Contact without a port means 5060
+      return bare ? line.replace(bare, `${toHost}:${toPort}`) : line;
+    })
+    .join('\r\n');
   const oldLen = enc.encode(body).length;
   body = body.split(` ${fromHost}\r\n`).join(` ${toHost}\r\n`).split(` ${fromHost} `).join(` ${toHost} `);
   const newLen = enc.encode(body).length;

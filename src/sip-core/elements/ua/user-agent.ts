@@ -122,7 +122,10 @@ export interface Call {
   state: CallState;
   callId: string;
   localTag: string;
+  /** Request-URI of the INVITE: the callee, then the Contact of a 3xx (RFC 3261 §8.1.3.4). */
   target: string;
+  /** The To URI: the callee as first dialled, kept when a 3xx changes the target (RFC 3665 §3.6 F4). */
+  readonly toUri: string;
   dialog: Dialog | null;
   /** Final status (or 408 for a local timeout). */
   status: number | null;
@@ -255,6 +258,8 @@ class CallRecord implements Call, TimerTarget {
   /** RTP burst: the next packet and where the packets go. */
   rtpNext = 0;
   rtpDest: TransportAddress | null = null;
+  /** See {@link Call.toUri}. */
+  readonly toUri: string;
   /** The remote SDP text last read, and what it says. */
   sdpRead: string | null = null;
   sdpSummary: SdpSummary | null = null;
@@ -282,6 +287,7 @@ class CallRecord implements Call, TimerTarget {
   ) {
     this.#ua = ua;
     this.#n = n;
+    this.toUri = target;
   }
 
   onTimer(code: number): void {
@@ -970,7 +976,7 @@ export class UserAgent extends SipElement {
     w.str(call.localTag);
     w.bytes(CRLF);
     w.bytes(TO_LT);
-    w.str(call.target);
+    w.str(call.toUri);
     w.bytes(GT_CRLF);
     w.bytes(CALL_ID);
     w.str(call.callId);
@@ -1053,7 +1059,7 @@ export class UserAgent extends SipElement {
       localTag: call.localTag,
       remoteTag: tag,
       localUri: this.config.aor,
-      remoteUri: call.target,
+      remoteUri: call.toUri,
       localSeq: call.inviteCseq,
       remoteSeq: 0,
       remoteTarget: contact ?? call.target,
@@ -1262,7 +1268,7 @@ export class UserAgent extends SipElement {
       `Via: ${this.via(branch)}`,
       'Max-Forwards: 70',
       `From: ${this.fromValue};tag=${call.localTag}`,
-      `To: <${call.target}>`,
+      `To: <${call.toUri}>`,
       `Call-ID: ${call.callId}`,
       `CSeq: ${call.inviteCseq} CANCEL`,
     ];
