@@ -8,6 +8,7 @@ import {
   dialog,
   ipcMain,
   Menu,
+  screen,
   session,
   shell,
   type MenuItemConstructorOptions,
@@ -19,6 +20,7 @@ import { createHost } from './service/create-host';
 import { isTrustedSender } from './electron/trusted-sender';
 import { CSP } from './server/browser-server';
 import { APP_NAME } from './version';
+import { initialWindowSize, WINDOW_MIN } from './window-size';
 
 const rendererFile = join(import.meta.dirname, '../renderer/index.html');
 const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null;
@@ -100,11 +102,11 @@ async function buildMenu(): Promise<void> {
 }
 
 function createWindow(): void {
+  const size = initialWindowSize(screen.getPrimaryDisplay().workAreaSize);
   win = new BrowserWindow({
-    width: 1400,
-    height: 900,
-    minWidth: 900,
-    minHeight: 560,
+    ...size,
+    minWidth: WINDOW_MIN.width,
+    minHeight: WINDOW_MIN.height,
     title: APP_NAME,
     show: false,
     webPreferences: {
