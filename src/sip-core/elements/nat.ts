@@ -69,13 +69,22 @@ export class NatBox {
     return now - b.lastUsed > this.config.timeout;
   }
 
-  private drop(b: Binding, now: Micros, why: string): void {
+  /**
+   * A binding is found expired only when a packet meets it: the text says when it really ended, so
+   * "removed" at the packet's time does not read as a longer timeout than the NAT's.
+   */
+  private timeoutReason(b: Binding): string {
+    const s = (t: Micros): string => `${+(t / 1_000_000).toFixed(3)} s`;
+    return `timeout: idle since ${s(b.lastUsed)}, expired at ${s(b.lastUsed + this.config.timeout)}`;
+  }
+
+  private drop(b: Binding, now: Micros, why: string, text = why): void {
     this.byPort.delete(b.publicPort);
     this.byInside.delete(this.insideKey(b.inside, b.remote));
     this.emit(
       now,
       'nat-binding',
-      `binding ${b.inside.host}:${b.inside.port} -> ${this.config.publicIp}:${b.publicPort} removed (${why})`,
+      `binding ${b.inside.host}:${b.inside.port} -> ${this.config.publicIp}:${b.publicPort} removed (${text})`,
       {
         inside: `${b.inside.host}:${b.inside.port}`,
         public: `${this.config.publicIp}:${b.publicPort}`,
@@ -95,7 +104,7 @@ export class NatBox {
     let b = this.byInside.get(key) ?? this.byInside.get(this.insideKey(inside, null));
     if (b && !b.open && b.remote !== remote) b = undefined;
     if (b && this.expired(b, now)) {
-      this.drop(b, now, 'timeout');
+      this.drop(b, now, 'timeout', this.timeoutReason(b));
       b = undefined;
     }
     if (!b) {
@@ -129,7 +138,7 @@ export class NatBox {
     const b = this.byPort.get(port);
     if (!b) return { drop: `no binding for ${this.config.publicIp}:${port}` };
     if (this.expired(b, now)) {
-      this.drop(b, now, 'timeout');
+      this.drop(b, now, 'timeout', this.timeoutReason(b));
       return { drop: `binding for ${this.config.publicIp}:${port} timed out` };
     }
     const ip = source.host;

@@ -93,4 +93,15 @@ describe('scenario audit', () => {
         expect(header(m, 'Contact'), `${name}: ${startLine(m)} ${header(m, 'CSeq')}`).toBeUndefined();
     }
   });
+
+  it('nat-binding-timeout: the binding found expired says it ended 20 s after its last use, as the description says (RFC 4787 REQ-5)', () => {
+    const l = loadScenario(readFileSync(join(dir, 'nat-binding-timeout.yaml'), 'utf8'));
+    const sim = new Simulation(l.scenario!);
+    sim.run();
+    const removed = sim.eventList.filter((e) => e.node === 'Home NAT' && / removed /.test(e.text));
+    expect(removed.map((e) => e.text)).toEqual([
+      'binding 192.168.1.10:5060 -> 203.0.113.5:20000 removed (timeout: idle since 0.01 s, expired at 20.01 s)',
+    ]);
+    expect(removed[0]!.data).toMatchObject({ removed: 'timeout' });
+  });
 });
