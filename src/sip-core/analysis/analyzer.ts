@@ -13,7 +13,7 @@
  * (Timer B/F, 2xx never ACKed, PDD) are evaluated when asked, against the trace's last time: for one
  * message or one call alone (ladder, calls page), or for the whole trace (`diagnostics()`).
  */
-import { CaptureClock, secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
+import { CaptureClock, DUPLICATE_US, secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
 import { isSipUri, parseUri } from '../message/uri';
 import {
@@ -1113,12 +1113,20 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (d0) this.#dlgCol[id] = d0.idx;
     const kind = X.kind[t]!;
     if (k >= 0) {
-      this.#markRetrans(id, -1, us - X.respUs[k]!);
+      const gap = us - X.respUs[k]!;
+      this.#markRetrans(id, -1, gap);
       X.respUs[k] = us;
       X.retransmissions[t]!++;
       const n = X.retransmissions[t]! - X.reqRetrans[t]!;
       this.#stormCheck(t, n, id, 'response');
-      if (kind === TK_INVITE && status >= 200 && status < 300 && !(X.flags[t]! & TF_2XX_RETRANS)) {
+      // (a duplicate frame of the capture says nothing about the ACK)
+      if (
+        kind === TK_INVITE &&
+        status >= 200 &&
+        status < 300 &&
+        gap >= DUPLICATE_US &&
+        !(X.flags[t]! & TF_2XX_RETRANS)
+      ) {
         X.flags[t]! |= TF_2XX_RETRANS;
         this.#diag(
           'invite-2xx-retransmitted',
@@ -1137,7 +1145,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     if (status < 200) {
       if (X.finalStatus[t]! >= 200) {
-        if (!(X.flags[t]! & TF_PROV_AFTER)) {
+        // (on the final's hop: the same transaction seen on both sides of a NAT has its own order per side)
+        if (!(X.flags[t]! & TF_PROV_AFTER) && this.#samePath(X.finalId[t]!, id)) {
           X.flags[t]! |= TF_PROV_AFTER;
           this.#diag('provisional-after-final', `${status} arrived after the final ${X.finalStatus[t]}`, id);
         }

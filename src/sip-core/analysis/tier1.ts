@@ -13,7 +13,7 @@
  * several Call-IDs (NAT, loops, strict routing, auth loops, 2xx without Contact, offer/answer, B2BUA
  * legs) is tier 2: the full analyzer, run per call on demand or in one background pass (tiered.ts).
  */
-import { CaptureClock, secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
+import { CaptureClock, DUPLICATE_US, secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
 import {
   Trace,
@@ -1197,11 +1197,19 @@ export class Tier1Analysis {
     if (d0 >= 0) this.#dlgCol[id] = d0 + 1;
     const kind = X.kind[ti]!;
     if (k >= 0) {
-      this.#markRetrans(id, -1, us - this.#time(X.respLast(k)));
+      const gap = us - this.#time(X.respLast(k));
+      this.#markRetrans(id, -1, gap);
       X.respLast1[k] = id + 1;
       X.retransmissions[ti]!++;
       this.#stormCheck(ti, X.retransmissions[ti]! - X.reqRetrans[ti]!, id, true);
-      if (kind === TK_INVITE && status >= 200 && status < 300 && !(X.flags[ti]! & TF_2XX_RETRANS)) {
+      // (a duplicate frame says nothing about the ACK)
+      if (
+        kind === TK_INVITE &&
+        status >= 200 &&
+        status < 300 &&
+        gap >= DUPLICATE_US &&
+        !(X.flags[ti]! & TF_2XX_RETRANS)
+      ) {
         X.flags[ti]! |= TF_2XX_RETRANS;
         this.#diag(D_2XX_RETRANS, id);
       }
@@ -1213,7 +1221,8 @@ export class Tier1Analysis {
     if (status > 100 && !hasToTag) this.#diag(D_NO_TO_TAG, id);
     if (status < 200) {
       if (X.finalStatus[ti]! >= 200) {
-        if (!(X.flags[ti]! & TF_PROV_AFTER)) {
+        // (on the final's hop: the same transaction seen on both sides of a NAT has its own order per side)
+        if (!(X.flags[ti]! & TF_PROV_AFTER) && this.#samePath(X.finalId1[ti]! - 1, id)) {
           X.flags[ti]! |= TF_PROV_AFTER;
           this.#diag(D_PROV_AFTER, id, X.finalStatus[ti]!);
         }

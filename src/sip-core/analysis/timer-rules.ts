@@ -10,6 +10,14 @@ import { TK_INVITE, TK_NON_INVITE } from './transaction/transaction';
 /** 64·T1 with T1 = 500 ms, in µs. */
 export const TIMER_64T1_US = 32e6;
 
+/**
+ * A copy of a message on the same path less than this after the previous copy is a duplicate frame of
+ * the capture (a mirror port seeing the packet twice: same IP ID, a millisecond apart), not a timer's
+ * retransmission: Timers A, E and G start at T1 = 500 ms (RFC 3261 §17.1.1.2, §17.1.2.2, §17.2.1).
+ * 20 ms, in µs.
+ */
+export const DUPLICATE_US = 20e3;
+
 /** Seconds from µs, truncated to the µs (as the trace JSON writes times). */
 export const secs = (us: number): number => Math.floor(us) / 1e6;
 

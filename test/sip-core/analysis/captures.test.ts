@@ -90,6 +90,8 @@ const cases: {
   dialogs?: Record<string, number>;
   retransmissions?: number;
   diagnostics?: Record<string, number>;
+  /** Codes that must not be raised. */
+  absent?: string[];
 }[] = [
   // A clean call over TCP: INVITE/100/180/200/ACK/BYE/200.
   {
@@ -153,8 +155,17 @@ const cases: {
   // Metasploit's spoofed INVITE (no branch, no From tag, empty user) from port 62986, its 180 sent to the Via
   // port 5060: the call is ringing when the capture stops.
   { file: 'ws__metasploit-sip-invite-spoof.pcap', calls: { ringing: 1 } },
-  // T.38 fax: re-INVITE, many retransmissions on a lossy link.
-  { file: 'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', calls: { completed: 2 }, retransmissions: 18 },
+  // T.38 fax through a B2BUA (two Call-IDs) behind an address-only NAT (10.35.60.x inside, 10.35.40.x
+  // outside: the same transactions on both sides, Via and Contact not rewritten: the nat-* reports are
+  // right). Its 18 "retransmissions" are duplicate frames (the mirror port saw each packet twice: same
+  // IP ID, under 2 ms apart), so no 2xx is retransmitted for want of an ACK, and no 100 follows the
+  // 200 on its own hop (the 100 at frame 177 is on the inside, after the outside's 200).
+  {
+    file: 'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap',
+    calls: { completed: 2 },
+    retransmissions: 18,
+    absent: ['invite-2xx-retransmitted', 'provisional-after-final'],
+  },
   // INVITE with Content-Length: bad, answered 200 without Contact.
   {
     file: 'zeek__invalid-content-length.pcap',
@@ -173,6 +184,7 @@ describe.skipIf(!existsSync(pub))('public captures', () => {
       if (c.dialogs) expect(s.dialogs).toEqual(c.dialogs);
       if (c.retransmissions !== undefined) expect(a.totals().retransmissions).toBe(c.retransmissions);
       if (c.diagnostics) expect(s.diagnostics).toEqual(c.diagnostics);
+      for (const code of c.absent ?? []) expect(s.diagnostics?.[code], code).toBeUndefined();
     });
   }
 

@@ -149,6 +149,16 @@ describe('time rules on a capture whose clock goes back or is wrong', () => {
   });
 });
 
+describe('duplicate frames and a NAT seen on both sides (duplicate-frames.sip)', () => {
+  it('marks the copies but says nothing about the ACK, and no provisional after the final on one hop', () => {
+    const a = analyze('duplicate-frames');
+    expect(a.totals().retransmissions).toBe(7);
+    // (dup-2's outside copies are NAT evidence: private Via and Contact from 203.0.113.5)
+    expect(a.diagnostics().filter((d) => !d.code.startsWith('nat-'))).toEqual([]);
+    expect(a.diagnostics().every((d) => d.call === 'C2')).toBe(true);
+  });
+});
+
 describe('clean fixtures', () => {
   it.each(CLEAN)('%s.sip raises only its allowed diagnostics', (clean) => {
     expect(Object.keys(codes(clean)).filter((c) => !(ALLOWED[clean] ?? []).includes(c))).toEqual([]);
