@@ -581,6 +581,15 @@ export class TraceAnalyzer implements TraceAnalysis {
       g.count++;
       if (g.latestId < 0 || us > t.timeUs(g.latestId)) g.latestId = id;
       this.#grpCol[id] = gi;
+    } else if (msg.kind === 'request' && msg.method !== null) {
+      // A request without a Call-ID (mandatory, RFC 3261 §8.1.1.4; a malformed REGISTER, a scanner's
+      // probe) is a group of its own, so that it is listed with what it was.
+      const gi = this.groups.length;
+      g = this.#newGroup(gi, '');
+      this.groups.push(g);
+      g.firstId = g.lastId = g.latestId = id;
+      g.count = 1;
+      this.#grpCol[id] = gi;
     }
     if (msg.kind === 'request' && msg.method !== null) this.#onRequest(id, msg, g, us);
     else if (msg.kind === 'response' && msg.status !== null) this.#onResponse(id, msg, g, us);

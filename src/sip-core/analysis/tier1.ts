@@ -523,8 +523,11 @@ export class Tier1Analysis {
   /** The group of indexed message `id` (its Call-ID's), or -1. */
   #groupOfMsg(id: number): number {
     const ck = this.#cid(id);
-    return ck > 0 ? this.#groupOfKey[ck]! - 1 : -1;
+    return ck > 0 ? this.#groupOfKey[ck]! - 1 : (this.#noCallIdGroup.get(id) ?? -1);
   }
+
+  /** The group of each request without a Call-ID (its own), by message id. */
+  readonly #noCallIdGroup = new Map<number, number>();
 
   /** Makes room for `n` messages in the per-message columns. */
   #room(n: number): void {
@@ -589,6 +592,15 @@ export class Tier1Analysis {
     }
     const kind = this.#col.flags[id]! & 3;
     const mk = this.#mkey(id);
+    if (ck === 0 && kind === 0 && mk !== 0) {
+      // A request without a Call-ID (mandatory, RFC 3261 §8.1.1.4; a malformed REGISTER, a scanner's
+      // probe) is a group of its own, so that it is listed with what it was (as the full analysis does).
+      g = this.#newGroup(0, us);
+      this.#gHead[g] = id;
+      this.#gTail[g] = id;
+      this.gCount[g] = 1;
+      this.#noCallIdGroup.set(id, g);
+    }
     if (kind === 0 && mk !== 0) this.#onRequest(id, mk, g, us);
     else if (kind === 1) this.#onResponse(id, mk, g, us);
   }

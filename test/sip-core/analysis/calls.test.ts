@@ -53,6 +53,17 @@ describe('responses at the Via port (RFC 3261 §18.2.2)', () => {
   });
 });
 
+describe('a request without a Call-ID', () => {
+  it('is a group of its own (the REGISTER of no-call-id.sip), the message in it', () => {
+    const a = load('no-call-id');
+    expect(a.calls().map((c) => [c.id, c.type, c.messages])).toEqual([
+      ['C1', 'registration', 1],
+      ['C2', 'options', 2],
+    ]);
+    expect(a.messageFields(0)).toMatchObject({ call: 'C1', transaction: 'T1' });
+  });
+});
+
 describe('B2BUA leg correlation (zero setup)', () => {
   it.each([
     ['b2bua-x-cid', 'x-cid', 0.95],

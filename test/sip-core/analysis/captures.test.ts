@@ -166,6 +166,14 @@ const cases: {
     retransmissions: 18,
     absent: ['invite-2xx-retransmitted', 'provisional-after-final'],
   },
+  // Junk, then a REGISTER with no Call-ID, From, To, CSeq or Via (its header-missing diagnostics are the
+  // parser's): a registration of its own, unanswered.
+  {
+    file: 'zeek__sip-junk-before-request.pcap',
+    calls: {},
+    types: { registration: 1 },
+    diagnostics: {},
+  },
   // INVITE with Content-Length: bad, answered 200 without Contact.
   {
     file: 'zeek__invalid-content-length.pcap',
