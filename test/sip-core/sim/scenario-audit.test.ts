@@ -104,4 +104,19 @@ describe('scenario audit', () => {
     ]);
     expect(removed[0]!.data).toMatchObject({ removed: 'timeout' });
   });
+
+  it('rfc3665-3.3: the INVITE answering the second proxy sends the first realm again with the next nonce-count, not a replay (RFC 2617 §3.2.2)', () => {
+    const invites = sipOf('rfc3665-3.3').filter(
+      (m) => m.from === 'Alice' && startLine(m).startsWith('INVITE ') && /Proxy-Authorization/.test(m.text),
+    );
+    const atlanta = invites.map((m) => {
+      const v = [...m.text.matchAll(/^Proxy-Authorization:[ \t]*(.*)$/gm)].map((x) => x[1]!);
+      return v.find((x) => x.includes('realm="atlanta.example.com"'))!;
+    });
+    expect(atlanta.length).toBe(2);
+    const nc = (v: string): string | undefined => /nc=([0-9a-f]{8})/.exec(v)?.[1];
+    const response = (v: string): string | undefined => /response="([0-9a-f]+)"/.exec(v)?.[1];
+    expect(atlanta.map(nc)).toEqual(['00000001', '00000002']);
+    expect(response(atlanta[1]!)).not.toBe(response(atlanta[0]!));
+  });
 });

@@ -6,7 +6,7 @@
  * MESSAGE (RFC 3428), SUBSCRIBE/NOTIFY basics (RFC 6665); dialogs with route sets (§12).
  */
 import { authParam, parseProxyAuthenticate, parseWwwAuthenticate } from '../../message/headers';
-import { buildAuthorization, digestAlgorithm } from '../../message/digest';
+import { type DigestInput, buildAuthorization, digestAlgorithm } from '../../message/digest';
 import type { SipMessage } from '../../message';
 import type { Micros, TimerHandle, TimerTarget } from '../../stack/clock';
 import { SECOND } from '../../stack/clock';
@@ -208,6 +208,23 @@ class PendingRequest {
 const NO_TIMERS = Object.freeze([]) as unknown as TimerHandle[];
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
 
+/**
+ * A digest challenge a call's INVITE answered: each later INVITE of the call that carries it again
+ * (RFC 3665 §3.3: a second proxy challenges) answers it with the next nonce-count, not a copy of
+ * the first answer, which a server counting nonces takes for a replay (RFC 2617 §3.2.2, RFC 7616
+ * §3.4: nc counts the requests sent with that nonce).
+ */
+interface DigestAnswer {
+  header: 'Authorization' | 'Proxy-Authorization';
+  input: DigestInput & { opaque?: string };
+  nc: number;
+}
+const NO_DIGEST = Object.freeze([]) as unknown as DigestAnswer[];
+
+function digestLine(a: DigestAnswer): string {
+  return `${a.header}: ${buildAuthorization({ ...a.input, nc: a.nc.toString(16).padStart(8, '0') })}`;
+}
+
 /** What a call's timer does when it fires (CallRecord.onTimer codes). */
 const T_FORGET = 0;
 const T_ANSWER = 1;
@@ -236,6 +253,8 @@ class CallRecord implements Call, TimerTarget {
   authTries = 0;
   proxyIndex = 0;
   credentials: string[] = NO_STRINGS;
+  /** What `credentials` answer (see {@link DigestAnswer}). */
+  digest: DigestAnswer[] = NO_DIGEST;
   ist: InviteServerTransaction | null = null;
   invite: SipMessage | null = null;
   source: TransportAddress | null = null;
@@ -750,6 +769,12 @@ export class UserAgent extends SipElement {
 
   /** Digest answer to a 401/407 (RFC 3261 §22.2, §22.3); null without a password or on a second failure. */
   private credentialsFor(resp: SipMessage, method: string, uri: string): string | null {
+    const a = this.digestAnswerFor(resp, method, uri);
+    return a && digestLine(a);
+  }
+
+  /** The challenge of a 401/407 and what answers it (nonce-count 1); null without a password. */
+  private digestAnswerFor(resp: SipMessage, method: string, uri: string): DigestAnswer | null {
     if (this.config.password === undefined) return null;
     const proxy = resp.status === 407;
     const value = resp.header(proxy ? 'proxy-authenticate' : 'www-authenticate');
@@ -766,20 +791,22 @@ export class UserAgent extends SipElement {
       : null;
     const algorithm = digestAlgorithm(authParam(ch as never, 'algorithm')) ?? 'MD5';
     const opaque = authParam(ch as never, 'opaque');
-    const v = buildAuthorization({
-      username: this.config.username ?? this.user,
-      realm,
-      password: this.config.password,
-      method,
-      uri,
-      nonce,
-      algorithm,
-      qop,
-      nc: '00000001',
-      cnonce: this.ids.token(8),
-      ...(opaque !== undefined ? { opaque } : {}),
-    });
-    return `${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${v}`;
+    return {
+      header: proxy ? 'Proxy-Authorization' : 'Authorization',
+      input: {
+        username: this.config.username ?? this.user,
+        realm,
+        password: this.config.password,
+        method,
+        uri,
+        nonce,
+        algorithm,
+        qop,
+        cnonce: this.ids.token(8),
+        ...(opaque !== undefined ? { opaque } : {}),
+      },
+      nc: 1,
+    };
   }
 
   // ------------------------------------------------------------------ non-INVITE requests (with auth retry)
@@ -1110,17 +1137,15 @@ export class UserAgent extends SipElement {
     }
     // 3xx-6xx: the transaction has ACKed already (§17.1.1.3).
     if ((status === 401 || status === 407) && call.authTries < 2) {
-      const c = this.credentialsFor(msg, 'INVITE', call.target);
-      if (c) {
-        const name = c.slice(0, c.indexOf(':'));
-        const realm = /realm="([^"]*)"/.exec(c)?.[1];
-        // keep credentials for other realms (RFC 3665 §3.3: several proxies challenge)
-        call.credentials = [
-          ...call.credentials.filter(
-            (x) => !(x.startsWith(name) && realm !== undefined && x.includes(`realm="${realm}"`)),
-          ),
-          c,
-        ];
+      const a = this.digestAnswerFor(msg, 'INVITE', call.target);
+      if (a) {
+        const rec = call as CallRecord;
+        // keep the answers for other realms (RFC 3665 §3.3: several proxies challenge), each with
+        // its next nonce-count
+        const kept = rec.digest.filter((x) => !(x.header === a.header && x.input.realm === a.input.realm));
+        for (const x of kept) x.nc++;
+        rec.digest = [...kept, a];
+        call.credentials = rec.digest.map(digestLine);
         call.authTries++;
         call.inviteCseq++;
         this.sendInvite(call);
