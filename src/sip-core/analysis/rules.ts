@@ -206,7 +206,7 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'warning',
     '3261 §17.1.1.2',
     'Provisional response after final',
-    "A 1xx response arrived after the transaction's final response.",
+    "A 1xx response arrived after the transaction's final response on the same hop (the same transaction seen on both sides of a NAT keeps its own order on each).",
   ),
   r(
     'conflicting-final-response',
@@ -227,7 +227,7 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'warning',
     '3261 §13.3.1.4',
     '2xx to INVITE retransmitted',
-    'The UAS retransmitted its 2xx (Timer G): the ACK was lost or late.',
+    'The UAS retransmitted its 2xx (from T1, doubling up to T2): the ACK was lost or late. A copy under 20 ms after the previous one is a duplicate frame of the capture, not a retransmission, and is not reported.',
   ),
   r(
     'pdd-long',

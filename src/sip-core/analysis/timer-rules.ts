@@ -13,8 +13,8 @@ export const TIMER_64T1_US = 32e6;
 /**
  * A copy of a message on the same path less than this after the previous copy is a duplicate frame of
  * the capture (a mirror port seeing the packet twice: same IP ID, a millisecond apart), not a timer's
- * retransmission: Timers A, E and G start at T1 = 500 ms (RFC 3261 §17.1.1.2, §17.1.2.2, §17.2.1).
- * 20 ms, in µs.
+ * retransmission: Timers A, E and G and the UAS core's 2xx retransmission start at T1 = 500 ms (RFC 3261
+ * §17.1.1.2, §17.1.2.2, §17.2.1, §13.3.1.4). 20 ms, in µs.
  */
 export const DUPLICATE_US = 20e3;
 
