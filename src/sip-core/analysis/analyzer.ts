@@ -623,6 +623,31 @@ export class TraceAnalyzer implements TraceAnalysis {
     return xa === xb || (t.addresses[xa] ?? '?') === (t.addresses[xb] ?? '?');
   }
 
+  /**
+   * A response whose top Via sent-by is not its request's (rewritten by a broken UAS or an ALG): RFC
+   * 3261 §17.1.3 matches a client transaction by the branch and the CSeq method alone. The transaction
+   * of group `g` with this branch and method whose request went the other way on this path, or -1
+   * (only for a response no key matched).
+   */
+  #byBranch(id: number, method: string, g: CallGroup | null): number {
+    const T = this.trace;
+    const br = T.branchHash(id);
+    if (g === null || br === 0 || !(T.keyFlags(id) & KF_COOKIE)) return -1;
+    const X = this.tx;
+    for (let x = g.txnHead; x >= 0; x = X.next[x]!) {
+      const r = X.requestId[x]!;
+      if (
+        X.method[x] === method &&
+        r >= 0 &&
+        T.branchHash(r) === br &&
+        this.#epEq(r, DST, id, SRC) &&
+        this.#epEq(r, SRC, id, DST)
+      )
+        return x;
+    }
+    return -1;
+  }
+
   /** The server endpoint of transaction `x` (see `serverOf`) is endpoint `side` of message `id`. */
   #serverIs(x: number, id: number, side: number): boolean {
     const r = this.tx.requestId[x]!;
@@ -1095,6 +1120,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (ti === -2) {
       key = transactionKey(msg);
       ti = this.#txnByKey.get(key);
+      if (ti < 0) ti = this.#byBranch(id, msg.cseqMethod ?? '?', g);
     }
     let t: number;
     if (ti < 0) {

@@ -704,6 +704,30 @@ export class Tier1Analysis {
   }
 
   /**
+   * A response whose top Via sent-by is not its request's (rewritten by a broken UAS or an ALG): RFC
+   * 3261 §17.1.3 matches a client transaction by the branch and the CSeq method alone. The transaction
+   * of group `g` with this branch and method whose request went the other way on this path, or -1
+   * (only for a response no key matched: as the full analyzer's `#byBranch`).
+   */
+  #byBranch(id: number, mk: number, g: number): number {
+    const br = this.#brh(id);
+    if (g < 0 || br === 0 || !(this.#kf(id) & KF_COOKIE)) return -1;
+    const X = this.tx;
+    for (let x = this.#gTxnHead[g]!; x >= 0; x = this.#txnNext[x]!) {
+      const r = X.requestId[x]!;
+      if (
+        X.mkey[x] === mk &&
+        r >= 0 &&
+        this.#brh(r) === br &&
+        this.#epEq(r, 1, id, 0) &&
+        this.#epEq(r, 0, id, 1)
+      )
+        return x;
+    }
+    return -1;
+  }
+
+  /**
    * Keys new transaction `ti` by message `id` (the salted key when the plain one is taken); called
    * right after `#findTxn(id, mk)` found none.
    */
@@ -1190,6 +1214,7 @@ export class Tier1Analysis {
     const status = this.#col.status[id]!;
     let ti = this.#inGroup(id, mk, g);
     if (ti < 0) ti = this.#findTxn(id, mk);
+    if (ti < 0) ti = this.#byBranch(id, mk, g);
     if (ti < 0) {
       ti = this.#newTxn(id, mk, g, false);
       this.#keyTxn(id, mk, ti);

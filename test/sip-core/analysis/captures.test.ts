@@ -174,6 +174,18 @@ const cases: {
     types: { registration: 1 },
     diagnostics: {},
   },
+  // HEPGEN's synthetic INVITE (407), OPTIONS (200) and PUBLISH: its responses' Via sent-by is rewritten
+  // (127.0.0.1:48495 in the requests, 192.168.1.1:48495 in the responses); §17.1.3 matches them by branch
+  // and CSeq method: three transactions, none unmatched.
+  { file: 'hepws__hep.pcap', calls: { rejected: 1 }, diagnostics: {} },
+  // Mirrored over GRE: SUBSCRIBE/NOTIFY, REFER, calls; the client's ALG rewrites the Via port of its 200s
+  // to the server's NOTIFY CSeq 10 (5260 -> 5860): matched by branch and method, not unmatched.
+  {
+    file: 'heplify__erspan_sip_ipv4_udp.pcapng',
+    calls: { completed: 3 },
+    types: { subscription: 4, call: 3 },
+    absent: ['unmatched-response', 'non-invite-no-final-response'],
+  },
   // INVITE with Content-Length: bad, answered 200 without Contact.
   {
     file: 'zeek__invalid-content-length.pcap',

@@ -159,6 +159,21 @@ describe('duplicate frames and a NAT seen on both sides (duplicate-frames.sip)',
   });
 });
 
+describe('a response whose Via sent-by was rewritten (via-rewritten.sip)', () => {
+  it('matches its client transaction by branch and CSeq method (RFC 3261 §17.1.3)', () => {
+    const a = analyze('via-rewritten');
+    expect(a.transactions()[0]).toMatchObject({
+      method: 'NOTIFY',
+      state: 'completed',
+      finalStatus: 200,
+      requests: 1,
+      responses: 1,
+    });
+    expect(a.transactions()).toHaveLength(2);
+    expect(a.diagnostics()).toEqual([]);
+  });
+});
+
 describe('clean fixtures', () => {
   it.each(CLEAN)('%s.sip raises only its allowed diagnostics', (clean) => {
     expect(Object.keys(codes(clean)).filter((c) => !(ALLOWED[clean] ?? []).includes(c))).toEqual([]);
