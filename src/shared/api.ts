@@ -236,6 +236,8 @@ export interface HeaderDto {
   /** The value, unfolded. */
   value: string;
   info: { title: string; rfc: string; explain: string } | null;
+  /** What this value says in this message (a student's note), when sipscope can tell. */
+  note: string | null;
 }
 
 /** Call states, as the analysis classifies them (the classes Wireshark and sngrep use). */

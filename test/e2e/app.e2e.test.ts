@@ -145,6 +145,13 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.screenshot({ path: join(shots, 'call-inspector.png') });
     await page.getByRole('tab', { name: 'Headers explained' }).click();
     expect(await page.getByTestId('headers-explained').textContent()).toContain('RFC 3261');
+    // Under a header's general explanation, what its value says here: the INVITE's top Via is its
+    // sender's, its To has no tag yet.
+    const notes = await page.getByTestId('header-note').allTextContents();
+    expect(notes[0]).toMatch(/^Top Via: the element that sent this request, 127\.0\.0\.10:\d+ over UDP/);
+    expect(notes).toContain(
+      'No tag yet: an initial request, outside any dialog; the UAS adds its tag in its response.',
+    );
     await page.getByRole('tab', { name: 'Path' }).click();
     const path = (await page.getByTestId('path-view').textContent()) ?? '';
     // The INVITE seen before and after the Kamailio proxy: what the hop changed.

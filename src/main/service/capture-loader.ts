@@ -19,6 +19,7 @@ import {
   parseSdpBytes,
 } from '../../sip-core/message/sdp';
 import { headerInfo } from '../../sip-core/message/headers/info';
+import { headerNote, type HeaderNoteContext } from '../../sip-core/message/headers/notes';
 import type {
   CallDto,
   CallSortField,
@@ -26,6 +27,7 @@ import type {
   CallsQuery,
   CaptureStatsDto,
   DiagnosticDto,
+  HeaderDto,
   ExportFile,
   LadderExportFormat,
   LaneRoleDto,
@@ -379,12 +381,7 @@ export class TraceAdapter implements LoadedTrace {
       row: this.#row(id, msg, own, analysis),
       text: utf8.decode(bytes),
       bytes: bytes.length,
-      headers: msg.headers.map((h) => ({
-        name: h.name,
-        canonical: h.canonical,
-        value: decodeUnfolded(msg.raw, h.valueSpan.start, h.valueSpan.end),
-        info: headerInfo(h.canonical),
-      })),
+      headers: headerDtos(msg),
       diagnostics: diagnostics.map(toDiagnosticDto),
       path,
       sdp: sdpTable(msg),
@@ -911,4 +908,35 @@ export async function openCaptureWithTier1(
       ),
   });
   return { opened, tier1 };
+}
+
+/**
+ * The inspector's header rows: each field's value, what the header is for (`info`) and what this
+ * value says in this message (`note`: its place in the Via stack, its tag, hops left...).
+ */
+function headerDtos(msg: SipMessage): HeaderDto[] {
+  const counts = new Map<string, number>();
+  for (const h of msg.headers) counts.set(h.canonical, (counts.get(h.canonical) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const kind = msg.kind === 'invalid' ? null : msg.kind;
+  return msg.headers.map((h) => {
+    const value = decodeUnfolded(msg.raw, h.valueSpan.start, h.valueSpan.end);
+    const index = seen.get(h.canonical) ?? 0;
+    seen.set(h.canonical, index + 1);
+    const ctx: HeaderNoteContext | null = kind && {
+      kind,
+      method: kind === 'request' ? msg.method : msg.cseqMethod,
+      status: msg.status,
+      index,
+      count: counts.get(h.canonical)!,
+      bodyLength: Math.max(0, msg.end - msg.bodyStart),
+    };
+    return {
+      name: h.name,
+      canonical: h.canonical,
+      value,
+      info: headerInfo(h.canonical),
+      note: ctx ? headerNote(h.canonical, value, ctx) : null,
+    };
+  });
 }
