@@ -44,6 +44,9 @@ describe('header notes (what a value says in its message)', () => {
       "tag 9fxced76sl: the caller's half",
     );
     expect(headerNote('from', '<sip:a@x>', req)).toContain('requires one');
+    expect(headerNote('from', '<sip:a@x>;tag=77', { ...req, method: 'REGISTER' })).toBe(
+      "tag 77: the sender's tag; a REGISTER creates no dialog (§12).",
+    );
     expect(headerNote('to', '<sip:b@y>', req)).toMatch(/^No tag yet: an initial request/);
     expect(headerNote('to', '<sip:b@y>;tag=314159', { ...req, method: 'BYE' })).toMatch(/in-dialog request/);
     expect(headerNote('to', '<sip:b@y>', resp(100))).toMatch(/100 Trying .* needs none/);

@@ -109,8 +109,14 @@ function viaNote(vias: readonly Via[], ctx: HeaderNoteContext): string {
   return `${out.join('; ')}.`;
 }
 
+/** Methods whose transactions create no dialog (tags then name no dialog's halves). */
+const NO_DIALOG = new Set(['REGISTER', 'OPTIONS', 'MESSAGE', 'PUBLISH']);
+
 function tagNote(na: NameAddr, which: 'from' | 'to', ctx: HeaderNoteContext): string | null {
   const tag = na.tag;
+  const m = ctx.method ?? '';
+  if (tag && NO_DIALOG.has(m))
+    return `tag ${tag}: ${which === 'from' ? "the sender's" : "the answering side's"} tag; a ${m} creates no dialog (§12).`;
   if (which === 'from')
     return tag
       ? `tag ${tag}: the caller's half of the dialog id (with the Call-ID and the To tag).`
