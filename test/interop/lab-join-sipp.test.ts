@@ -4,27 +4,27 @@
  * registrar-proxy lab on a free loopback port, and the call goes through the proxy end to end:
  * registered, routed by the location service, answered, ACKed and hung up along the route set.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseLab, startLab, type LabHandle } from '../../src/main/live';
+import { parseLab, startLab } from '../../src/main/live';
 import { joinText, labJoin } from '../../src/main/live/join';
 import { SIPP_DIR, RESOURCES_DIR } from '../../src/main/paths';
-import { textLine } from '../../src/main/cli/commands/capture';
 import { shellLine } from '../../src/shared/shell-line';
 import { requirePeer } from '../helpers/peers';
-import { explainOnFailure, freePort, runSipp, sleep, startSippUas, workDir } from './helpers/run-peers';
+import {
+  explainOnFailure,
+  freePort,
+  runSipp,
+  sleep,
+  startSippUas,
+  workDir,
+  cleanupAfterEach,
+  labTraceText,
+} from './helpers/run-peers';
 
 const sipp = requirePeer('sipp');
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
-function traceText(h: LabHandle): string {
-  const t = h.live.trace;
-  return Array.from({ length: t.count }, (_, i) => textLine(t, i)).join('\n');
-}
+const cleanup = cleanupAfterEach();
 
 describe('lab join hints', () => {
   it('name the registering servers and three SIPp commands with the lab’s address and domain', async () => {
@@ -125,7 +125,7 @@ describe('lab join hints', () => {
         ).toBe(true);
       },
       () => ({
-        'sipscope trace': traceText(h),
+        'sipscope trace': labTraceText(h),
         'SIPp phone': phone.messages() + phone.output(),
         'SIPp register': reg.messages + reg.output,
         'SIPp call': caller.messages + caller.output,

@@ -3,10 +3,9 @@
  * Record-Route, and stateless) → SIPp UAS; SIPp REGISTER with digest → sipscope registrar.
  * Each test starts its own lab and SIPp on random loopback ports and stops them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { parseLab, startLab, type LabHandle } from '../../src/main/live';
-import { textLine } from '../../src/main/cli/commands/capture';
 import { requirePeer } from '../helpers/peers';
 import {
   explainOnFailure,
@@ -17,18 +16,12 @@ import {
   startSippUas,
   workDir,
   type Peer,
+  cleanupAfterEach,
+  labTraceText,
 } from './helpers/run-peers';
 
 const sipp = requirePeer('sipp');
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
-function traceText(h: LabHandle): string {
-  const t = h.live.trace;
-  return Array.from({ length: t.count }, (_, i) => textLine(t, i)).join('\n');
-}
+const cleanup = cleanupAfterEach();
 
 const STATEFUL = (uas: number): string => `
 request_route {
@@ -159,7 +152,7 @@ describe.skipIf(!sipp)('SIPp through sipscope elements', () => {
           else expect(trying).toBe(0);
         },
         () => ({
-          'sipscope trace': traceText(h),
+          'sipscope trace': labTraceText(h),
           'SIPp UAC messages': uac.messages,
           'SIPp UAC output': uac.output,
           'SIPp UAS messages': uas.messages(),
@@ -223,7 +216,7 @@ describe.skipIf(!sipp)('SIPp through sipscope elements', () => {
         ).toBe(true);
       },
       () => ({
-        'sipscope trace': traceText(h),
+        'sipscope trace': labTraceText(h),
         'SIPp (good password)': ok.messages + ok.output,
         'SIPp (wrong password)': bad.messages + bad.output,
       }),

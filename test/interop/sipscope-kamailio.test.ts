@@ -3,11 +3,10 @@
  * t_relay + record_route, and Kamailio forking one AOR to two sipscope UAs. Kamailio and the lab
  * run on random loopback ports; failures print the messages both sides saw.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { parseLab, startLab, type LabHandle } from '../../src/main/live';
-import { textLine } from '../../src/main/cli/commands/capture';
+import { parseLab, startLab } from '../../src/main/live';
 import { requirePeer } from '../helpers/peers';
 import {
   explainOnFailure,
@@ -18,18 +17,12 @@ import {
   waitForSip,
   workDir,
   type Peer,
+  cleanupAfterEach,
+  labTraceText,
 } from './helpers/run-peers';
 
 const kamailio = requirePeer('kamailio');
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
-function traceText(h: LabHandle): string {
-  const t = h.live.trace;
-  return Array.from({ length: t.count }, (_, i) => textLine(t, i)).join('\n');
-}
+const cleanup = cleanupAfterEach();
 
 async function kamailioRegistrar(): Promise<{ k: Peer; port: number }> {
   const dir = workDir('kamailio-reg');
@@ -90,7 +83,7 @@ steps:
           new RegExp(`127\\.0\\.0\\.1:${port}`),
         );
       },
-      () => ({ 'sipscope trace (both UAs)': traceText(h), 'Kamailio output': k.output() }),
+      () => ({ 'sipscope trace (both UAs)': labTraceText(h), 'Kamailio output': k.output() }),
     );
   });
 
@@ -146,7 +139,7 @@ steps:
         );
         expect([...tags]).toEqual([h.ua('desk')!.calls[0]!.localTag]);
       },
-      () => ({ 'sipscope trace (three UAs)': traceText(h), 'Kamailio output': k.output() }),
+      () => ({ 'sipscope trace (three UAs)': labTraceText(h), 'Kamailio output': k.output() }),
     );
   });
 });

@@ -8,6 +8,9 @@ import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
+import type { LabHandle } from '../../../src/main/live';
+import { textLine } from '../../../src/main/cli/commands/capture';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const SAMPLES = join(REPO, 'tools/samples');
@@ -215,4 +218,19 @@ export async function until(cond: () => boolean, what: string, ms = 10_000): Pro
     if (Date.now() - t0 > ms) throw new Error(`timeout after ${ms} ms: ${what}`);
     await sleep(20);
   }
+}
+
+/** Teardowns a test registers (labs, peers), run newest first after each test of the file. */
+export function cleanupAfterEach(): (() => Promise<void>)[] {
+  const list: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of list.splice(0).reverse()) await c();
+  });
+  return list;
+}
+
+/** A lab's live trace as text lines, for failure reports. */
+export function labTraceText(h: LabHandle): string {
+  const t = h.live.trace;
+  return Array.from({ length: t.count }, (_, i) => textLine(t, i)).join('\n');
 }
