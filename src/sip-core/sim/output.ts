@@ -143,7 +143,12 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
           // Timers that fired (starts and cancels are in the JSON and the player, not the text ladder).
           (e.kind === 'timer' && (e.data?.action ?? 'fire') === 'fire') ||
           e.kind === 'nat-drop' ||
-          e.kind === 'lost',
+          e.kind === 'lost' ||
+          // the NAT and STUN stories: which public address a binding got (and for whom, behind a
+          // symmetric NAT), and what STUN told the phone; neither is a SIP message of the ladder
+          e.kind === 'nat-binding' ||
+          e.kind === 'stun' ||
+          (e.kind === 'log' && e.text.startsWith('STUN: ')),
       )
     : [];
   let ei = 0;

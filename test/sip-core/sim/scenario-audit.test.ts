@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation, loadScenario } from '../../../src/sip-core/sim';
+import { textLadder } from '../../../src/sip-core/sim/output';
 
 const dir = join(import.meta.dirname, '..', '..', '..', 'resources', 'scenarios');
 
@@ -118,5 +119,21 @@ describe('scenario audit', () => {
     const response = (v: string): string | undefined => /response="([0-9a-f]+)"/.exec(v)?.[1];
     expect(atlanta.map(nc)).toEqual(['00000001', '00000002']);
     expect(response(atlanta[1]!)).not.toBe(response(atlanta[0]!));
+  });
+
+  it('nat-stun-symmetric: the text ladder with --events shows what STUN learned and the other binding the REGISTER got (the story is in no SIP message)', () => {
+    const l = loadScenario(readFileSync(join(dir, 'nat-stun-symmetric.yaml'), 'utf8'));
+    const sim = new Simulation(l.scenario!);
+    sim.run();
+    const text = textLadder(sim, { events: true });
+    expect(text).toContain('~ Alice: STUN: public address is 203.0.113.5:20000');
+    expect(text).toContain(
+      '~ STUN Server: Binding request from 203.0.113.5:20000: mapped address 203.0.113.5:20000',
+    );
+    expect(text).toContain(
+      '~ Home NAT: binding 192.168.1.10:5060 -> 203.0.113.5:20002 (only for 198.51.100.10:5060) created',
+    );
+    // without --events, only the messages
+    expect(textLadder(sim)).not.toContain('~ ');
   });
 });
