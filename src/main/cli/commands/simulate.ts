@@ -50,7 +50,10 @@ export function registerSimulate(program: Command): void {
     .option('--seed <n>', 'random seed (loss, jitter, ids)', (v) => Number.parseInt(v, 10))
     .option('--pcap <file>', 'also write the SIP messages as a pcap file')
     .option('--format <fmt>', 'json or text', 'text')
-    .option('--events', 'text format: show timers, losses, NAT bindings and drops and STUN results between the arrows')
+    .option(
+      '--events',
+      'text format: show timers, losses, NAT bindings and drops and STUN results between the arrows',
+    )
     .option('--list', 'list the built-in scenarios')
     .action(
       (
