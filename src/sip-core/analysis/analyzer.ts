@@ -1824,8 +1824,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (t >= 0) {
       const X = this.tx;
       if (X.requestId[t] === id && X.finalStatus[t] === 0 && now - X.startUs[t]! > TIMER_64T1_US) {
-        if (X.kind[t] === TK_INVITE) out = ['invite-no-final-response'];
-        else if (X.kind[t] === TK_NON_INVITE) out = ['non-invite-no-final-response'];
+        if (X.kind[t] === TK_INVITE) {
+          if (X.state(t) === TS_CALLING) out = ['invite-no-final-response'];
+        } else if (X.kind[t] === TK_NON_INVITE) out = ['non-invite-no-final-response'];
       }
       if (X.okId[t] === id && X.acked[t] === 0 && now - this.trace.timeUs(id) > TIMER_64T1_US)
         (out ??= []).push('ack-missing-2xx');
@@ -1939,7 +1940,8 @@ export class TraceAnalyzer implements TraceAnalysis {
         r >= 0 &&
         X.finalStatus[t] === 0 &&
         this.#nowAfter(r) - X.startUs[t]! > TIMER_64T1_US &&
-        X.kind[t] !== TK_ACK
+        X.kind[t] !== TK_ACK &&
+        (X.kind[t] !== TK_INVITE || X.state(t) === TS_CALLING)
       )
         n++;
       const okId = X.okId[t]!;

@@ -52,7 +52,7 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'error',
     '3261 §17.1.1.2',
     'INVITE without final response',
-    'An INVITE transaction saw no final response within Timer B (64*T1 = 32 s).',
+    'An INVITE transaction saw no response at all within Timer B (64*T1 = 32 s). Timer B stops at the first provisional response: an INVITE still ringing when the capture ends is not reported.',
   ),
   r(
     'non-invite-no-final-response',

@@ -1530,7 +1530,8 @@ export class Tier1Analysis {
         r >= 0 &&
         X.finalStatus[t] === 0 &&
         this.#nowAfter(r) - this.#time(X.firstId[t]!) > TIMER_64T1_US &&
-        X.kind[t] !== TK_ACK
+        X.kind[t] !== TK_ACK &&
+        (X.kind[t] !== TK_INVITE || X.state(t) === TS_CALLING)
       )
         n++;
       const ok = X.okId(t);
@@ -1657,6 +1658,7 @@ export class Tier1Analysis {
       n: m,
       kind: new Uint8Array(m),
       methodName: (k: number): string => X.methodName(cand[k]!),
+      state: (k: number): number => X.state(cand[k]!),
       cseq: new Float64Array(m),
       requestId: new Int32Array(m),
       finalStatus: new Int32Array(m),

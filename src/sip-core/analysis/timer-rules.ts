@@ -5,7 +5,7 @@
  * tables have the same columns (tier 1 keeps its own copy of the class, see tier1-tables.ts).
  */
 import { TIME_BACK_US, TIME_SPAN_MAX_US } from '../trace/time-notices';
-import { TK_INVITE, TK_NON_INVITE } from './transaction/transaction';
+import { TK_INVITE, TK_NON_INVITE, TS_CALLING } from './transaction/transaction';
 
 /** 64·T1 with T1 = 500 ms, in µs. */
 export const TIMER_64T1_US = 32e6;
@@ -27,6 +27,8 @@ export interface TxnTimerColumns {
   readonly kind: ArrayLike<number>;
   /** Method name of transaction `t`. */
   methodName(t: number): string;
+  /** Transaction `t`'s state now (TS_CALLING: an INVITE that has seen no response). */
+  state(t: number): number;
   readonly cseq: ArrayLike<number>;
   readonly requestId: ArrayLike<number>;
   readonly finalStatus: ArrayLike<number>;
@@ -109,7 +111,9 @@ export function txnTimerRules(
     const requestId = X.requestId[t]!;
     const startUs = X.startUs[t]!;
     if (requestId >= 0 && X.finalStatus[t] === 0 && now(requestId) - startUs > TIMER_64T1_US) {
-      if (X.kind[t] === TK_INVITE)
+      // Timer B runs in the Calling state only (§17.1.1.2): an INVITE that got a provisional response
+      // waits for its final as long as it takes (a phone rings; a proxy's Timer C is over 3 min).
+      if (X.kind[t] === TK_INVITE && X.state(t) === TS_CALLING)
         add(
           'invite-no-final-response',
           `INVITE got no final response within Timer B (${secs(now(requestId) - startUs).toFixed(1)} s without one)`,

@@ -214,6 +214,15 @@ describe.skipIf(!existsSync(pub))('public captures', () => {
     expect(a.totals().messages).toBe(406);
     expect(s.calls!.completed).toBeGreaterThan(10);
     expect(s.diagnostics!['unmatched-response'] ?? 0).toBeLessThan(5);
+    // C58: INVITE, 183, PRACK/200, then 32.5 s of capture without a final: early media, not a Timer B
+    // timeout (Timer B stops at the first provisional, §17.1.1.2); C4's INVITE, never answered, is one.
+    expect(a.calls().find((c) => c.id === 'C58')!.state).toBe('ringing');
+    expect(
+      a
+        .diagnostics()
+        .filter((d) => d.code === 'invite-no-final-response')
+        .map((d) => d.call),
+    ).toEqual(['C4']);
   });
 });
 

@@ -174,6 +174,15 @@ describe('a response whose Via sent-by was rewritten (via-rewritten.sip)', () =>
   });
 });
 
+describe('an INVITE ringing when the capture stops (invite-ringing-long.sip)', () => {
+  it('is ringing after 40 s, not failed by Timer B, which stops at the first provisional (§17.1.1.2)', () => {
+    const a = analyze('invite-ringing-long');
+    expect(a.diagnostics()).toEqual([]);
+    expect(a.calls()[0]!.state).toBe('ringing');
+    expect(a.transactions()[0]!.state).toBe('proceeding');
+  });
+});
+
 describe('clean fixtures', () => {
   it.each(CLEAN)('%s.sip raises only its allowed diagnostics', (clean) => {
     expect(Object.keys(codes(clean)).filter((c) => !(ALLOWED[clean] ?? []).includes(c))).toEqual([]);

@@ -157,8 +157,10 @@ export function classifyCall(g: CallFacts, nowUs: number): CallState {
     return 'rejected';
   }
   if (g.cancelled) return 'cancelled';
+  // (a ringing phone may ring for minutes: Timer B stops at the first provisional response, §17.1.1.2)
+  if (g.ringUs >= 0) return 'ringing';
   if (g.inviteUs >= 0 && nowUs - g.inviteUs > 32e6) return 'failed';
-  return g.ringUs >= 0 ? 'ringing' : 'setup';
+  return 'setup';
 }
 
 /** Call id as in the trace JSON (`C1`...), from the root group's index. */
