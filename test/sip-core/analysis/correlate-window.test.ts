@@ -51,6 +51,34 @@ function mediaLinks(legs: Leg[]): string[] {
 const M = '203.0.113.7:4000';
 
 describe('sdp-media correlation window', () => {
+  it('does not join a call that ended before the new one began (sequential calls reusing a media port)', () => {
+    // SIPp's calls one after another from one host all offer 127.0.0.1:6000 (sipp-udp.pcap.gz): each
+    // call's BYE comes before the next INVITE, so none is a leg of another.
+    const call = (t: number, id: string, from: string, to: string): string =>
+      `${invite({ t, from, to, callId: id, media: '127.0.0.1:6000' })}
+@ ${(t + 0.1).toFixed(6)} ${from}:5060 > ${to}:5060
+BYE sip:bob@${to}:5060 SIP/2.0
+Via: SIP/2.0/UDP ${from}:5060;branch=z9hG4bK-bye-${id}
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=f-${id}
+To: <sip:bob@example.com>;tag=t-${id}
+Call-ID: ${id}
+CSeq: 2 BYE
+Content-Length: 0
+`;
+    const links = (text: string): string[] => {
+      const a = analyzeTrace(traceFromMessages(parseFixture(text)));
+      return a.calls().flatMap((c) => c.links.map((l) => `${l.a}>${l.b}:${l.reason}`));
+    };
+    const lo = '127.0.0.1';
+    expect(
+      links([call(0, 'c1', lo, lo), call(0.2, 'c2', lo, lo), call(0.4, 'c3', lo, lo)].join('\n')),
+    ).toEqual([]);
+    // ...while a leg still in progress is joined: the B2BUA (127.0.0.2) sends its INVITE on, no BYE yet.
+    const leg1 = invite({ t: 0, from: lo, to: '127.0.0.2', callId: 'c1', media: '127.0.0.1:6000' });
+    expect(links([leg1, call(0.2, 'c2', '127.0.0.2', '127.0.0.3')].join('\n'))).toEqual(['c1>c2:sdp-media']);
+  });
+
   it('joins a leg sent by the next hop within 10 s, not after', () => {
     const a: Leg = { t: 0, from: '198.51.100.10', to: '198.51.100.40', callId: 'a', media: M };
     expect(

@@ -5,7 +5,8 @@
  * - `hep-correlation-id`: the HEP correlation chunk names the other Call-ID (0.9) or equals the other leg's (0.85)
  * - `icid`: both legs carry the same P-Charging-Vector icid-value (RFC 7315 §4.6) (0.9)
  * - `call-id-suffix`: one Call-ID is the other plus a separator and a short suffix, or `b2b-` + it (0.8)
- * - `sdp-media`: the offer's media address:port equals the other leg's within 10 s, sent by the element the other leg went to (0.6)
+ * - `sdp-media`: the offer's media address:port equals the other leg's within 10 s, sent by the element the other leg went to,
+ *   while that leg goes on (no BYE yet: a call that ended is no leg of a later one that reuses its media port) (0.6)
  * - `diversion` / `history-info`: the diverting/original target equals the other leg's Request-URI user, within 10 s, sent by that leg's next hop (0.5)
  */
 import type { Trace } from '../../trace/trace';
@@ -404,7 +405,7 @@ export function correlateNewLeg(
         `Call-ID ${cid} is b2b- + ${host.groups[other]!.callId}`,
       );
   }
-  // 5. Same SDP media address:port as a recent leg, sent by that leg's next hop.
+  // 5. Same SDP media address:port as a recent leg that has not ended (no BYE), sent by its next hop.
   if (sdp) {
     // Each endpoint looked up, then set (over an earlier entry of the same key, not deleted first:
     // the order that matters is mediaOrder's, and a deleted entry stays in the map's table until its
@@ -415,7 +416,13 @@ export function correlateNewLeg(
     for (const e of sdp.endpoints) {
       const num = endpointNumber(e);
       const o = num >= 0 ? ix.mediaV4.get(num) : ix.media.get(e);
-      if (!linked && o && o.g !== g.idx && nextHopOf(host, o.g, (srcHost ??= hostOf(host.trace.src(id))))) {
+      if (
+        !linked &&
+        o &&
+        o.g !== g.idx &&
+        host.groups[o.g]!.byeId < 0 &&
+        nextHopOf(host, o.g, (srcHost ??= hostOf(host.trace.src(id))))
+      ) {
         addLink(links, host, g, o.g, 'sdp-media', 0.6, `same media ${e}`);
         linked = true;
       }
