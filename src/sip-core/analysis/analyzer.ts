@@ -1297,7 +1297,12 @@ export class TraceAnalyzer implements TraceAnalysis {
       g.challenges++;
       if (requestId >= 0) {
         const req = this.trace.message(requestId);
-        if (req.header(status === 401 ? 'authorization' : 'proxy-authorization') !== null) g.credChallenges++;
+        const creds = req.headerAll(status === 401 ? 'authorization' : 'proxy-authorization');
+        // Counted when the challenge names a realm the request already answered (a wrong password,
+        // a stale-nonce loop): a challenge from another realm is the next proxy asking for its own
+        // credentials (RFC 3665 §3.3: two proxies, two realms, each challenging once).
+        if (creds.length && challengesAnsweredRealm(this.trace.message(id), status, creds))
+          g.credChallenges++;
       }
       if (!g.authFlagged && (g.credChallenges >= 2 || g.challenges >= 4)) {
         g.authFlagged = true;
@@ -2244,4 +2249,26 @@ export function analysisOnAppend(): DualAppendListener {
   const bytes: BytesAppendListener = (id, buf, start, end, trace, msg) =>
     of(trace).onBytes(id, buf, start, end, msg ?? null);
   return Object.assign(listener, { bytes });
+}
+
+const REALM = /realm\s*=\s*"([^"]*)"/i;
+
+/**
+ * True when the 401/407 `resp` challenges a realm one of `creds` (the request's Authorization or
+ * Proxy-Authorization values) answered, or when a realm cannot be read from either side.
+ */
+function challengesAnsweredRealm(resp: SipMessage, status: number, creds: readonly string[]): boolean {
+  const challenges = resp.headerAll(status === 401 ? 'www-authenticate' : 'proxy-authenticate');
+  const answered = new Set<string>();
+  for (const c of creds) {
+    const m = REALM.exec(c);
+    if (!m) return true;
+    answered.add(m[1]!.toLowerCase());
+  }
+  if (!challenges.length) return true;
+  for (const c of challenges) {
+    const m = REALM.exec(c);
+    if (!m || answered.has(m[1]!.toLowerCase())) return true;
+  }
+  return false;
 }

@@ -63,6 +63,7 @@ const CLEAN = [
   'clean-retrans',
   'clean-nat-rport',
   'clean-auth',
+  'clean-auth-two-realms',
   'clean-reinvite',
   'clean-cancel',
   'clean-route-set',
