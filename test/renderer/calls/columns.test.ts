@@ -112,6 +112,8 @@ describe('calls list columns', () => {
     expect(cellText(call, 'setup', t)).toBe('400 ms');
     expect(cellText(call, 'duration', t)).toBe('2.3 s');
     expect(cellText(call, 'callId', t)).toBe('a@h, b@h');
+    // A request without a Call-ID header is a call group of its own, its Call-ID ''.
+    expect(cellText({ ...call, callIds: [''] }, 'callId', t)).toBe('(no Call-ID)');
     expect(cellText(call, 'src', t)).toBe('10.0.0.1:5060');
     expect(cellText(call, 'codecs', t)).toBe('PCMU, PCMA');
     expect(cellText(call, 'diag', t)).toBe('');

@@ -228,6 +228,11 @@ export function typeTag(type: string): string {
   }
 }
 
+/** A call's Call-IDs as text; a request without a Call-ID header forms a group of its own (''). */
+export function callIdsText(ids: readonly string[], sep = ', '): string {
+  return ids.map((id) => (id === '' ? '(no Call-ID)' : id)).join(sep);
+}
+
 /**
  * A delay (post-dial delay, setup time) in at most six characters, so it fits its column whole:
  * `409 ms`, `1.23 s`, `17.8 s`, `1784 s` (a PDD of several seconds printed in ms was cut to `1784…`).
@@ -265,7 +270,7 @@ export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) =
     case 'legs':
       return String(c.legs);
     case 'callId':
-      return c.callIds.join(', ');
+      return callIdsText(c.callIds);
     case 'src':
       return c.src ?? '';
     case 'dst':
