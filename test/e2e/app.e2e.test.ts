@@ -327,6 +327,18 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     // and zoom stay put as messages are revealed.
     const laneNames = page.getByTestId('scenario-ladder').locator('text.lane-name');
     expect(await laneNames.count()).toBe(4);
+    // A name cut to its lane at the fitted zoom tells itself whole on hover; a whole one has no title.
+    const names = await laneNames.allTextContents();
+    const cut = names.findIndex((n) => n.endsWith('…'));
+    expect(cut).toBeGreaterThanOrEqual(0);
+    const titleOf = (i: number): Promise<string | null> =>
+      laneNames
+        .nth(i)
+        .locator('xpath=../*[local-name()="title"]')
+        .textContent({ timeout: 500 })
+        .catch(() => null);
+    expect(await titleOf(cut)).toMatch(/^\S+\.example\.com$/);
+    expect(await titleOf(names.indexOf('Alice'))).toBeNull();
     const zoomAtStart = await page.locator('[data-testid=ladder-zoom]:visible').textContent();
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next message' }).click();
     await expect.poll(() => arrows.count()).toBe(4);
