@@ -6,7 +6,8 @@
  * `sipscope lab`; the interop tests run these very commands against a lab.
  */
 import { join } from 'node:path';
-import { BUILTIN_SCRIPTS, type NodeSpec, type Scenario } from '../../sip-core/sim';
+import type { NodeSpec, Scenario } from '../../sip-core/sim';
+import { nodeScriptSource } from '../../sip-core/sim/scripts';
 import { splitAddress } from '../../sip-core/sim/steps';
 import type { LabJoin, LabJoinServer } from '../../shared/api';
 import { shellLine } from '../../shared/shell-line';
@@ -14,24 +15,12 @@ import type { LabListen } from './lab';
 
 export type { LabJoin, LabJoinCommand, LabJoinServer } from '../../shared/api';
 
-/** The routing script a proxy or registrar node runs (as the simulator and the lab pick it). */
-function scriptOf(n: NodeSpec): string {
-  if (typeof n.script === 'object') return BUILTIN_SCRIPTS[n.script.builtin] ?? '';
-  return (
-    n.script ??
-    BUILTIN_SCRIPTS[n.role === 'registrar' && n.users ? 'registrar-digest' : 'stateful-proxy'] ??
-    ''
-  );
-}
+/** The routing script a proxy or registrar node runs ('' for an unknown builtin). */
+const scriptOf = (n: NodeSpec): string => nodeScriptSource(n) ?? '';
 
 /** True when a node's script saves REGISTER bindings (`save("location")`). */
 function registers(n: NodeSpec): boolean {
   return (n.role === 'proxy' || n.role === 'registrar') && /\bsave\s*\(/.test(scriptOf(n));
-}
-
-/** True when a node's script routes calls by the location service (`lookup(...)`). */
-function routesCalls(n: NodeSpec): boolean {
-  return registers(n) && /\blookup\s*\(/.test(scriptOf(n));
 }
 
 /** The loopback address a SIPp on this machine binds to reach `host`. */
@@ -55,24 +44,26 @@ export function labJoin(
   ports?: readonly [number, number, number],
 ): LabJoin {
   const servers: LabJoinServer[] = [];
+  // SIPp registers a phone and calls it through the first element whose script also looks bindings
+  // up (a registrar-only element answers other requests with 405).
+  let s: LabJoinServer | null = null;
   for (const n of lab.nodes) {
     if (!registers(n)) continue;
     const l = listening.find((x) => x.node === n.name && x.role === n.role);
     if (!l) continue;
     const { host } = splitAddress(l.address, 5060);
     const users = Object.entries(n.users ?? {});
-    servers.push({
+    const server: LabJoinServer = {
       node: n.name,
       role: n.role,
       transport: l.transport,
       address: l.address,
       domain: n.domains?.[0] ?? host,
       credentials: users.length ? { user: users[0]![0], password: users[0]![1] } : null,
-    });
+    };
+    servers.push(server);
+    if (!s && /\blookup\s*\(/.test(scriptOf(n))) s = server;
   }
-  // SIPp registers a phone and calls it through the first element that both saves and looks up
-  // bindings (a registrar-only element answers other requests with 405).
-  const s = servers.find((x) => routesCalls(lab.nodes.find((n) => n.name === x.node)!));
   if (!s) return { servers, sipp: [] };
   const { host } = splitAddress(s.address, 5060);
   const local = localFor(host);

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ApiError, type LabDto, type LiveSourceDto, type ScenarioInfo } from '../../shared/api';
+import { ApiError, type LabDto, type LabJoin, type LiveSourceDto, type ScenarioInfo } from '../../shared/api';
 import { loadScenario } from '../../sip-core/sim';
 import { LabError, parseLab, startLab, type LabHandle, type LiveSource } from '../live';
 import { RESOURCES_DIR, SIPP_DIR } from '../paths';
@@ -57,6 +57,14 @@ export async function launchLab(o: { name?: string; yaml?: string; fileName?: st
   }
 }
 
+/** A lab's join hints, made once (its file and sockets do not change while it runs; the UI polls). */
+const joins = new WeakMap<LabHandle, LabJoin>();
+function joinOf(h: LabHandle): LabJoin {
+  let j = joins.get(h);
+  if (!j) joins.set(h, (j = labJoin(h.lab, h.listening, SIPP_DIR)));
+  return j;
+}
+
 export function labDto(lab: RunningLab): LabDto {
   const h = lab.handle;
   const events = h.events
@@ -72,7 +80,7 @@ export function labDto(lab: RunningLab): LabDto {
     title: h.lab.title ?? '',
     description: h.lab.description,
     teaches: h.lab.teaches ?? null,
-    join: labJoin(h.lab, h.listening, SIPP_DIR),
+    join: joinOf(h),
     captureId: lab.captureId,
     listening: h.listening.map((l) => ({ ...l, note: l.note ?? null })),
     running: lab.running,

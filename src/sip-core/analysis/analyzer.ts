@@ -15,6 +15,7 @@
  */
 import { CaptureClock, DUPLICATE_US, secs, TIMER_64T1_US, txnTimerRules } from './timer-rules';
 import type { SipMessage } from '../message';
+import { authParam, decodeHeader, type AuthValue } from '../message/headers';
 import { isSipUri, parseUri } from '../message/uri';
 import {
   type BytesAppendListener,
@@ -2251,24 +2252,30 @@ export function analysisOnAppend(): DualAppendListener {
   return Object.assign(listener, { bytes });
 }
 
-const REALM = /realm\s*=\s*"([^"]*)"/i;
+/** The realm of a challenge or credentials value (the header decoders' auth-params), lower-cased. */
+function realmOf(name: string, value: string): string | undefined {
+  const v = decodeHeader(name, value)?.value as AuthValue | null | undefined;
+  return v ? authParam(v, 'realm')?.toLowerCase() : undefined;
+}
 
 /**
  * True when the 401/407 `resp` challenges a realm one of `creds` (the request's Authorization or
  * Proxy-Authorization values) answered, or when a realm cannot be read from either side.
  */
 function challengesAnsweredRealm(resp: SipMessage, status: number, creds: readonly string[]): boolean {
-  const challenges = resp.headerAll(status === 401 ? 'www-authenticate' : 'proxy-authenticate');
+  const [challenge, credential] =
+    status === 401 ? ['www-authenticate', 'authorization'] : ['proxy-authenticate', 'proxy-authorization'];
+  const challenges = resp.headerAll(challenge);
   const answered = new Set<string>();
   for (const c of creds) {
-    const m = REALM.exec(c);
-    if (!m) return true;
-    answered.add(m[1]!.toLowerCase());
+    const r = realmOf(credential, c);
+    if (r === undefined) return true;
+    answered.add(r);
   }
   if (!challenges.length) return true;
   for (const c of challenges) {
-    const m = REALM.exec(c);
-    if (!m || answered.has(m[1]!.toLowerCase())) return true;
+    const r = realmOf(challenge, c);
+    if (r === undefined || answered.has(r)) return true;
   }
   return false;
 }

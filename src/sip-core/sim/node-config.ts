@@ -11,7 +11,7 @@ import type { LocationService } from '../elements/registrar';
 import { StunServer } from '../elements/stun';
 import { UserAgent } from '../elements/ua/user-agent';
 import type { Transport } from '../stack/transport';
-import { BUILTIN_SCRIPTS } from './scripts';
+import { nodeScriptSource } from './scripts';
 import { DEFAULT_TIMERS, type TimerConfig, timerConfig } from '../stack/transaction';
 import { type NodeSpec, type Scenario, parseDuration } from './scenario';
 
@@ -89,11 +89,7 @@ export function buildElement(
     }
     case 'proxy':
     case 'registrar': {
-      const src =
-        typeof n.script === 'object'
-          ? BUILTIN_SCRIPTS[n.script.builtin]
-          : (n.script ??
-            BUILTIN_SCRIPTS[n.role === 'registrar' && n.users ? 'registrar-digest' : 'stateful-proxy']);
+      const src = nodeScriptSource(n);
       if (src === undefined) return deps.fail(`node "${n.name}": unknown builtin script`);
       const ls = loadScript(src);
       if (!ls.script) {

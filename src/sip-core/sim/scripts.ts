@@ -1,3 +1,5 @@
+import type { NodeSpec } from './scenario';
+
 /**
  * Routing scripts the built-in scenarios share (Kamailio-subset, see docs/script.md). A scenario
  * names one with `script: {builtin: NAME}` or writes its own inline.
@@ -66,3 +68,14 @@ export const BUILTIN_SCRIPTS: Readonly<Record<string, string>> = {
   'stateless-proxy': STATELESS,
   'registrar-digest': REGISTRAR_DIGEST,
 };
+
+/**
+ * The routing script a proxy or registrar node runs: its `builtin`, its inline text, or by default a
+ * digest registrar (a registrar with `users`) or the stateful proxy. Undefined for an unknown builtin.
+ */
+export function nodeScriptSource(n: Pick<NodeSpec, 'role' | 'script' | 'users'>): string | undefined {
+  if (typeof n.script === 'object') return BUILTIN_SCRIPTS[n.script.builtin];
+  return (
+    n.script ?? BUILTIN_SCRIPTS[n.role === 'registrar' && n.users ? 'registrar-digest' : 'stateful-proxy']
+  );
+}

@@ -6,7 +6,7 @@
  * explanation, or the value cannot be decoded (its diagnostics say why).
  */
 import type { NameAddr } from '../name-addr';
-import type { Param } from '../params';
+import { getParam, hasParam } from '../params';
 import type { Uri } from '../uri';
 import type { AuthValue } from './auth';
 import type { ContactValue } from '../name-addr';
@@ -49,17 +49,13 @@ const OPTION_TAGS: Record<string, string> = {
   answermode: 'Answer-Mode: answer automatically (RFC 5373)',
 };
 
-function param(params: readonly Param[], name: string): Param | undefined {
-  return params.find((p) => p.name === name);
-}
-
 function uriHostPort(u: Uri | null): string | null {
   if (!u || !('host' in u)) return null;
   return u.port !== null ? `${u.host}:${u.port}` : u.host;
 }
 
-function uriParam(u: Uri | null, name: string): Param | undefined {
-  return u && 'host' in u ? param(u.params, name) : undefined;
+function uriHasParam(u: Uri | null, name: string): boolean {
+  return u !== null && 'host' in u && hasParam(u.params, name);
 }
 
 function seconds(n: number): string {
@@ -94,14 +90,14 @@ function viaNote(vias: readonly Via[], ctx: HeaderNoteContext): string {
   else if (v.branch.startsWith(BRANCH_MAGIC_COOKIE))
     out.push(`the branch names the transaction (its ${BRANCH_MAGIC_COOKIE} prefix marks RFC 3261)`);
   else out.push(`the branch lacks the ${BRANCH_MAGIC_COOKIE} prefix: matched the RFC 2543 way (§17.2.3)`);
-  const received = param(v.params, 'received');
-  const rport = param(v.params, 'rport');
-  if (received?.value)
-    out.push(`received=${received.value}: the next hop saw the packet come from that address (§18.2.1)`);
-  if (rport)
+  const received = getParam(v.params, 'received');
+  const rport = getParam(v.params, 'rport');
+  if (received)
+    out.push(`received=${received}: the next hop saw the packet come from that address (§18.2.1)`);
+  if (rport !== undefined)
     out.push(
-      rport.value
-        ? `rport=${rport.value}: …and from that port; responses go back there (RFC 3581, the NAT fix)`
+      rport
+        ? `rport=${rport}: …and from that port; responses go back there (RFC 3581, the NAT fix)`
         : 'rport: asks the next hop to answer to the packet’s source port (RFC 3581)',
     );
   else if (ctx.kind === 'request' && top && v.transport === 'UDP')
@@ -150,7 +146,7 @@ function routeNote(list: readonly NameAddr[], record: boolean): string | null {
   if (!list.length) return null;
   const first = list[0]!;
   const hp = uriHostPort(first.uri) ?? first.uriText;
-  const loose = uriParam(first.uri, 'lr') !== undefined;
+  const loose = uriHasParam(first.uri, 'lr');
   const n = list.length;
   const how = loose
     ? 'lr: a loose router (§16.12.1.1)'
@@ -167,7 +163,7 @@ function contactNote(c: ContactValue, ctx: HeaderNoteContext): string | null {
   if (!first) return null;
   const hp = uriHostPort(first.uri) ?? first.uriText;
   const more = c.contacts.length > 1 ? ` (and ${c.contacts.length - 1} more)` : '';
-  const exp = param(first.params, 'expires')?.value;
+  const exp = getParam(first.params, 'expires') ?? undefined;
   const m = ctx.method;
   if (m === 'REGISTER')
     return ctx.kind === 'request'
@@ -180,7 +176,7 @@ function contactNote(c: ContactValue, ctx: HeaderNoteContext): string | null {
 
 function authNote(a: AuthValue, challenge: boolean): string | null {
   if (a.scheme.toLowerCase() !== 'digest') return `${a.scheme} scheme.`;
-  const v = (n: string): string | null => param(a.params, n)?.value ?? null;
+  const v = (n: string): string | null => getParam(a.params, n) ?? null;
   const realm = v('realm');
   const alg = v('algorithm') ?? 'MD5';
   const qop = v('qop');
