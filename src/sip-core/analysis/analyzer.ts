@@ -221,6 +221,11 @@ function sameRoute(host: number, port: number): boolean {
   return routeOut[RK_HOST] === host && (p === port || p === 0 || port === 0);
 }
 
+/** The key of a pair of legs' Call-IDs, in either order (Call-IDs hold no line feed). */
+function legPair(a: string, b: string): string {
+  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
+}
+
 /** Endpoint sides of a message (`#epEq`). */
 const SRC = 0;
 const DST = 1;
@@ -1613,12 +1618,19 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** Joins two Call-ID groups into one call (the earlier group stays the root). */
   #link(link: CallLink): void {
+    // A pair the user split is never linked again, whatever rule finds it (a live trace grows).
+    if (this.#splitPairs.size > 0 && this.#splitPairs.has(legPair(link.a, link.b))) return;
     const a = this.groupOf(link.a);
     const b = this.groupOf(link.b);
     if (a < 0 || b < 0) return;
     const gb = this.groups[b]!;
     (gb.links ??= []).push(link);
     this.#linkCount++;
+    this.#union(a, b);
+  }
+
+  /** Puts groups `a` and `b` in one call (the earlier root stays the root). */
+  #union(a: number, b: number): void {
     const ra = this.#root(a);
     const rb = this.#root(b);
     if (ra === rb) return;
@@ -1630,10 +1642,55 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#members.delete(child);
   }
 
-  /** Joins two calls by hand (the UI's "join"); returns false when a Call-ID is unknown. */
+  /**
+   * Joins two calls by hand (the UI's "join"; a link with reason `manual`), and forgets a split of
+   * that pair. Returns false when a Call-ID is unknown or both are in one call already.
+   */
   join(callIdA: string, callIdB: string): boolean {
-    if (this.groupOf(callIdA) < 0 || this.groupOf(callIdB) < 0) return false;
-    this.#link({ a: callIdA, b: callIdB, reason: 'manual', confidence: 1, detail: 'joined by the user' });
+    const a = this.groupOf(callIdA);
+    const b = this.groupOf(callIdB);
+    if (a < 0 || b < 0 || this.#root(a) === this.#root(b)) return false;
+    const [first, second] = a < b ? [callIdA, callIdB] : [callIdB, callIdA];
+    this.#splitPairs.delete(legPair(first, second));
+    this.#link({ a: first, b: second, reason: 'manual', confidence: 1, detail: 'joined by the user' });
+    return true;
+  }
+
+  /** Call-ID pairs the user split (`legPair`): `#link` makes no link between them again. */
+  readonly #splitPairs = new Set<string>();
+
+  /**
+   * Splits the link between two legs by hand (the UI's "split"): every link between Call-IDs `callIdA`
+   * and `callIdB` goes, whatever its reason, and none is made again as the trace grows; the call
+   * becomes two calls unless other links still hold the legs together. A Call-ID not seen yet is
+   * split all the same (a live trace, or the CLI before the analysis): its leg will not be linked
+   * to the other. Returns true when a link went.
+   */
+  split(callIdA: string, callIdB: string): boolean {
+    if (callIdA === callIdB) return false;
+    const pair = legPair(callIdA, callIdB);
+    this.#splitPairs.add(pair);
+    const a = this.groupOf(callIdA);
+    const b = this.groupOf(callIdB);
+    if (a < 0 || b < 0) return false;
+    let removed = false;
+    for (const gi of [a, b]) {
+      const g = this.groups[gi]!;
+      const kept = g.links?.filter((l) => legPair(l.a, l.b) !== pair) ?? null;
+      if (kept && kept.length !== g.links!.length) {
+        removed = true;
+        g.links = kept.length ? kept : null;
+      }
+    }
+    if (!removed) return false;
+    // The call's groups start over as calls of their own, then the links left join them again.
+    const root = this.#root(a);
+    const members = this.members(root);
+    this.#members.delete(root);
+    for (const gi of members) this.groups[gi]!.parent = gi;
+    for (const gi of members)
+      for (const l of this.groups[gi]!.links ?? []) this.#union(this.groupOf(l.a), this.groupOf(l.b));
+    this.#linkCount++; // (the call summaries' cache key: the calls changed)
     return true;
   }
 
