@@ -853,8 +853,17 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   private bestBranch(txn: ProxyTxn): Branch {
-    let best = txn.branches[0]!;
-    for (const b of txn.branches)
+    const bs = txn.branches;
+    let best = bs[0]!;
+    // A non-INVITE branch that timed out has nothing to send (RFC 4320 §4.2: no 408): any response
+    // received on another branch is better.
+    const nonInvite = txn.server !== null && txn.server.kind === 'non-invite-server';
+    for (const b of bs) {
+      if (nonInvite && b !== best && b.final === null && b.status === 408) continue;
+      if (nonInvite && best.final === null && best.status === 408 && b.final !== null) {
+        best = b;
+        continue;
+      }
       if (
         responseRank(b.status) < responseRank(best.status) ||
         (responseRank(b.status) === responseRank(best.status) &&
@@ -862,6 +871,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
           best.status !== 487)
       )
         best = b;
+    }
     // §16.7 step 6: prefer any other response to a 487 of a branch we cancelled ourselves... unless the client cancelled
     return best;
   }
@@ -874,8 +884,20 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     // A locally generated 408/503 (timeout or transport error).
     const s = txn.server;
     if (!s) return;
-    txn.finalSent = true;
     const ctx = txn.ctx!; // not settled: no final response sent yet
+    if (best.status === 408 && s.kind === 'non-invite-server') {
+      // RFC 4320 §4.2: no 408 to a non-INVITE request; "an element that can not respond before the
+      // transaction expires will not send a final response at all" (the client's own Timer F, started
+      // before ours, has ended its transaction). Kamailio's tm does send one, at fr_timer (30 s).
+      if (this.events.enabled)
+        this.log(
+          `no response to ${ctx.method ?? 'the request'}: every branch timed out, and no 408 to a non-INVITE (RFC 4320 §4.2)`,
+          { rfc: '4320 §4.2', ladder: true },
+        );
+      s.end('every branch timed out: no final response (RFC 4320 §4.2)');
+      return;
+    }
+    txn.finalSent = true;
     s.respond(this.makeResponse(ctx.msg, ctx.source, best.status, { toTag: txn.toTag }), best.status);
   }
 

@@ -148,7 +148,7 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
           // symmetric NAT), and what STUN told the phone; neither is a SIP message of the ladder
           e.kind === 'nat-binding' ||
           e.kind === 'stun' ||
-          (e.kind === 'log' && e.text.startsWith('STUN: ')),
+          (e.kind === 'log' && (e.text.startsWith('STUN: ') || e.data?.['ladder'] === true)),
       )
     : [];
   let ei = 0;

@@ -102,6 +102,21 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     return true;
   }
 
+  /**
+   * The TU ends the transaction without a final response (Trying or Proceeding → Terminated). RFC
+   * 4320 §4.2: "A transaction-stateful SIP element MUST NOT send a response with Status-Code of 408
+   * to a non-INVITE request. As a consequence, an element that can not respond before the
+   * transaction expires will not send a final response at all." (a proxy whose branches all timed
+   * out: its client's own Timer F, started earlier, has already ended the request upstream.)
+   * Returns false when a final response was already sent.
+   */
+  end(cause = 'ended by the TU without a final response'): boolean {
+    if (this.state !== 'trying' && this.state !== 'proceeding') return false;
+    this.transition('terminated', cause);
+    this.req = null;
+    return true;
+  }
+
   /** Retired to a lingering record: it answers retransmissions with its copy of the response. */
   protected override letGo(): void {
     this.lastResponse = null;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildResponseTo } from '../../../../src/sip-core/message';
-import { NON_INVITE_SERVER_FROM } from '../../../../src/sip-core/stack/transaction';
+import {
+  NON_INVITE_SERVER_FROM,
+  NonInviteServerTransaction,
+} from '../../../../src/sip-core/stack/transaction';
 import { makeRequest, SECOND, setup, T1 } from './harness';
 
 const FINAL = [200, 202, 401, 404, 407, 423, 481, 500, 503, 603];
@@ -84,6 +87,30 @@ describe.each(['UDP', 'TCP'] as const)(
         expect(tx.state).toBe('terminated');
         expect(layer.serverTransactions).toEqual([]);
       });
+    });
+
+    it.each([null, 100])(
+      "the TU can end it without a final response (RFC 4320 §4.2), after a %s provisional: 'terminated', nothing sent, out of the table",
+      (provisional) => {
+        const { tx: t, respond, peerGot, layer, user } = receive(transport, 'OPTIONS');
+        const tx = t as NonInviteServerTransaction;
+        if (provisional !== null) respond(provisional);
+        const before = peerGot().length;
+        expect(tx.end()).toBe(true);
+        expect(tx.state).toBe('terminated');
+        expect(peerGot().length).toBe(before);
+        expect(user.states().at(-1)).toBe(`${provisional === null ? 'trying' : 'proceeding'}->terminated`);
+        expect(layer.serverTransactions).toEqual([]);
+        expect(tx.end()).toBe(false);
+        expect(respond(200)).toBe(false);
+      },
+    );
+
+    it('a transaction that sent its final response cannot be ended without one', () => {
+      const { tx, respond } = receive(transport, 'OPTIONS');
+      respond(200);
+      expect((tx as NonInviteServerTransaction).end()).toBe(false);
+      expect(tx.state).toBe('completed');
     });
 
     it("a transport error sending a response is reported and the state becomes 'terminated'", () => {
