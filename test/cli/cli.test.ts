@@ -21,4 +21,23 @@ describe('sipscope CLI', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/unknown command/);
   });
+
+  it('ends quietly when its reader closes the pipe early (| head)', () => {
+    // The shell's own pipe: head reads one octet and exits while the CLI still has ~85 KB of JSON to
+    // write (more than a pipe holds), which it then writes into a closed pipe.
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${process.execPath}" "${bin}" analyze resources/samples/sample-problems.pcap --format json | head -c 1; echo; echo "rc=\${PIPESTATUS[0]}" >&2`,
+      ],
+      {
+        encoding: 'utf8',
+        cwd: root,
+      },
+    );
+    expect(r.stdout).toBe('{\n');
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.stderr).toMatch(/rc=0/);
+  });
 });

@@ -17,8 +17,24 @@ export function buildProgram(): Command {
   return program;
 }
 
+let pipeWatched = false;
+
+/**
+ * A reader that closes the pipe early (`sipscope analyze big.pcap | head`) ends the command quietly,
+ * as grep or tshark do, instead of an unhandled EPIPE with a stack trace.
+ */
+function endQuietlyOnClosedPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 /** Runs the CLI; resolves to the process exit code (commands that keep running resolve when they stop). */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
