@@ -21,6 +21,8 @@ export const Invoke = {
   messagesPage: 'messages:page',
   messageGet: 'message:get',
   callsQuery: 'calls:query',
+  callsJoin: 'calls:join',
+  callsSplit: 'calls:split',
   recentList: 'recent:list',
   scenarioList: 'scenario:list',
   scenarioGet: 'scenario:get',
@@ -48,6 +50,7 @@ export const Events = {
   captureAnalysis: 'capture:analysis',
   menuCommand: 'menu:command',
   liveUpdate: 'live:update',
+  callsChanged: 'calls:changed',
 } as const;
 export type EventChannel = (typeof Events)[keyof typeof Events];
 
@@ -281,6 +284,41 @@ export interface CallDto {
   /** Source and destination address:port of the call's first request (its INVITE for calls). */
   src: string | null;
   dst: string | null;
+  /** Why its legs (`callIds`) are one call: one link per pair of legs a rule (or the user) joined. */
+  links: CallLinkDto[];
+}
+
+/** A link between two legs of a call (the analysis' B2BUA correlation, or `manual`: the user's join). */
+export interface CallLinkDto {
+  /** Call-IDs of the earlier leg and the later one. */
+  a: string;
+  b: string;
+  /** `x-cid`, `hep-correlation-id`, `icid`, `call-id-suffix`, `sdp-media`, `diversion`, `history-info`, `manual`. */
+  reason: string;
+  /** 0..1 (1: joined by the user). */
+  confidence: number;
+  /** What matched, e.g. `X-CID: a84b4c76e66710`. */
+  detail: string;
+}
+
+/**
+ * A join of calls or a split of the link between two legs, by the legs' Call-IDs: what the host
+ * remembers per capture file and applies when the file is opened again.
+ */
+export interface CallEditDto {
+  op: 'join' | 'split';
+  a: string;
+  b: string;
+}
+
+/** What a join or a split did. */
+export interface CallEditResult {
+  /** False when nothing changed (the calls were one already, or no link joined those legs). */
+  changed: boolean;
+  /** The calls the legs named are in now (`C1`, or `C1` and `C2` after a split). */
+  calls: string[];
+  /** Calls in the capture now. */
+  total: number;
 }
 
 export type CallSortField =
@@ -516,6 +554,13 @@ export interface InvokeMap {
   [Invoke.messagesPage]: { req: MessagesQuery; res: Page<MessageRow> };
   [Invoke.messageGet]: { req: { captureId: string; id: number }; res: MessageDetail };
   [Invoke.callsQuery]: { req: CallsQuery; res: CallsPage };
+  /** Joins calls into one (`C3` or a Call-ID each; 2 to 100), reason `manual`; remembered per capture file. */
+  [Invoke.callsJoin]: { req: { captureId: string; calls: string[] }; res: CallEditResult };
+  /**
+   * Splits the link between two legs (`a`, `b`: Call-IDs, or `C5`: the number a leg has as a call of
+   * its own): every link between them goes and none comes back as the trace grows; remembered.
+   */
+  [Invoke.callsSplit]: { req: { captureId: string; a: string; b: string }; res: CallEditResult };
   [Invoke.recentList]: { req: null; res: RecentFile[] };
   [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
   [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };
@@ -555,6 +600,8 @@ export interface EventMap {
   /** `sample`: which sample `open-sample` means (its id). */
   [Events.menuCommand]: { command: MenuCommand; path?: string; sample?: string };
   [Events.liveUpdate]: LiveUpdateEvent;
+  /** The user joined or split calls: the calls list, its counts and the ladder are to be asked again. */
+  [Events.callsChanged]: { captureId: string; calls: number };
 }
 
 export type InvokeReq<K extends InvokeChannel> = InvokeMap[K]['req'];

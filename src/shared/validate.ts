@@ -109,6 +109,13 @@ const CHECKS: Record<InvokeChannel, Check> = {
     if (q.sort !== undefined && !CALL_SORT_FIELDS.includes(q.sort)) return `unknown sort field "${q.sort}"`;
     return q.limit > 10_000 ? 'limit must be at most 10000' : null;
   },
+  [Invoke.callsJoin]: (req) => {
+    const list = callList(req, 100);
+    if (typeof list === 'string') return list;
+    if ((req as { calls: string[] }).calls.length < 2) return 'calls must list 2 to 100 calls';
+    return fields({ captureId: 'string' })(list);
+  },
+  [Invoke.callsSplit]: fields({ captureId: 'string', a: 'string', b: 'string' }),
   [Invoke.recentList]: none,
   [Invoke.scenarioList]: none,
   [Invoke.captureStats]: fields({ captureId: 'string', filter: 'string?' }),

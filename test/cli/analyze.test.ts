@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/main/cli/commands/analyze';
 import { havePublic, PUBLIC_CAPTURES, REPO } from '../sip-core/capture/tshark-compare';
+import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
 
 async function run(file: string, o: Partial<AnalyzeOptions>): Promise<{ code: number; out: string }> {
   let out = '';
@@ -182,5 +183,67 @@ describe('analyze: exit codes', () => {
       { encoding: 'utf8' },
     );
     expect(bad.status).not.toBe(0);
+  });
+});
+
+describe('analyze --split and --join (the calls list edits of the app)', () => {
+  const file = writeB2buaCapture(join(tmp, 'b2bua.pcap'));
+  const callsOf = async (o: Partial<AnalyzeOptions>): Promise<[string, string[], string[]][]> => {
+    const { code, out } = await run(file, o);
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { calls: { id: string; callIds: string[]; links: { reason: string }[] }[] };
+    return j.calls.map((c) => [c.id, c.callIds, c.links.map((l) => l.reason)]);
+  };
+  it('splits the link between two legs (C1,C2 or by Call-ID) or every link of one leg (C2)', async () => {
+    expect(await callsOf({})).toEqual([
+      ['C1', [LEG_A, LEG_B], ['x-cid']],
+      ['C3', [UNRELATED], []],
+    ]);
+    const split = [
+      ['C1', [LEG_A], []],
+      ['C2', [LEG_B], []],
+      ['C3', [UNRELATED], []],
+    ];
+    expect(await callsOf({ split: ['C1,C2'] })).toEqual(split);
+    expect(await callsOf({ split: [`${LEG_B},${LEG_A}`] })).toEqual(split);
+    expect(await callsOf({ split: ['C2'] })).toEqual(split);
+  });
+  it('joins calls (reason manual); the messages carry the joined call', async () => {
+    expect(await callsOf({ join: ['C1,C3'] })).toEqual([
+      ['C1', [LEG_A, LEG_B, UNRELATED], ['x-cid', 'manual']],
+    ]);
+    expect(await callsOf({ split: ['C1,C2'], join: ['C2,C3'] })).toEqual([
+      ['C1', [LEG_A], []],
+      ['C2', [LEG_B, UNRELATED], ['manual']],
+    ]);
+    const { out } = await run(file, { join: ['C1,C3'] });
+    const j = JSON.parse(out) as { messages: { call: string }[] };
+    expect(new Set(j.messages.map((m) => m.call))).toEqual(new Set(['C1']));
+  });
+  it('refuses a call it does not have, or a join of one call (exit 2)', async () => {
+    expect((await run(file, { split: ['C9'] })).code).toBe(2);
+    expect((await run(file, { join: ['C1'] })).code).toBe(2);
+    expect((await run(file, { join: ['C1,nope'] })).code).toBe(2);
+  });
+  it('takes the options on the command line', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(REPO, 'bin', 'sipscope.js'),
+        'analyze',
+        file,
+        '--split',
+        'C2',
+        '--join',
+        'C2,C3',
+        '--format',
+        'summary',
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^calls: 2 /m);
   });
 });

@@ -22,6 +22,7 @@ import { headerInfo } from '../../sip-core/message/headers/info';
 import { headerNote, type HeaderNoteContext } from '../../sip-core/message/headers/notes';
 import type {
   CallDto,
+  CallEditResult,
   CallSortField,
   CallsPage,
   CallsQuery,
@@ -48,6 +49,7 @@ import {
   type Tier1Call,
 } from '../../sip-core/analysis';
 import { callParties } from '../../sip-core/analysis/call/parties';
+import { applyCallEdits, legCallId, withEdit, type CallEdit } from '../../sip-core/analysis/call/edits';
 import { transactionId } from '../../sip-core/analysis/transaction/transaction';
 import { dialogId } from '../../sip-core/analysis/dialog/dialog';
 import { compileFilter } from '../../sip-core/analysis/filter/filter';
@@ -168,6 +170,7 @@ export class TraceAdapter implements LoadedTrace {
       this.#full = a;
       this.#tiered = null;
       tiered.tier1.detach();
+      applyCallEdits(a, this.#edits);
       this.#callCache = null;
       this.#view = null;
     });
@@ -227,6 +230,78 @@ export class TraceAdapter implements LoadedTrace {
     }
     this.#msgCodes = { at: this.#checked, byRoot };
     return byRoot;
+  }
+
+  /** The user's joins and splits, in order, the latest of a pair only (what the host remembers). */
+  #edits: CallEdit[] = [];
+
+  /** The user's joins and splits so far (remembered per capture file by the host). */
+  callEdits(): CallEdit[] {
+    return this.#edits.slice();
+  }
+
+  /**
+   * Takes joins and splits remembered for this capture: applied at once when the full analysis is
+   * there, else as soon as it ends (before any calls page reads it).
+   */
+  setCallEdits(edits: readonly CallEdit[]): void {
+    for (const e of edits) this.#edits = withEdit(this.#edits, e);
+    if (this.#full) {
+      applyCallEdits(this.#full, edits);
+      this.#callsChanged();
+    }
+  }
+
+  /** Joins calls (`C3` or a Call-ID each) into one, as a link with reason `manual`. */
+  joinCalls(refs: readonly string[]): CallEditResult {
+    const an = this.#analyzer;
+    const ids = refs.map((r) => this.#leg(an, r));
+    let changed = false;
+    for (const id of ids.slice(1)) {
+      if (!an.join(ids[0]!, id)) continue;
+      changed = true;
+      this.#edits = withEdit(this.#edits, { op: 'join', a: ids[0]!, b: id });
+    }
+    if (changed) this.#callsChanged();
+    return this.#editResult(changed, ids);
+  }
+
+  /** Splits the link between two legs (Call-IDs, or `C5`: a leg's number as a call of its own). */
+  splitCall(a: string, b: string): CallEditResult {
+    const an = this.#analyzer;
+    const ids = [this.#leg(an, a), this.#leg(an, b)];
+    if (ids[0] === ids[1]) throw new ApiError('bad-request', `${a} and ${b} are the same leg`);
+    const changed = an.split(ids[0]!, ids[1]!);
+    // Remembered even when no link joined them now: no rule may join them later (a live trace).
+    this.#edits = withEdit(this.#edits, { op: 'split', a: ids[0]!, b: ids[1]! });
+    if (changed) this.#callsChanged();
+    return this.#editResult(changed, ids);
+  }
+
+  #leg(an: TraceAnalyzer, ref: string): string {
+    const id = legCallId(an, ref);
+    if (id === null) throw new ApiError('not-found', `no call ${ref} in this capture`);
+    return id;
+  }
+
+  #editResult(changed: boolean, callIds: readonly string[]): CallEditResult {
+    const an = this.#analyzer;
+    const calls: string[] = [];
+    for (const id of callIds) {
+      const c = `C${an.resolveCall(id) + 1}`;
+      if (!calls.includes(c)) calls.push(c);
+    }
+    return { changed, calls, total: this.callCount() };
+  }
+
+  /** The calls changed (joined or split): every view of them is computed again on the next ask. */
+  #callsChanged(): void {
+    this.#callCache = null;
+    this.#view = null;
+    this.#filterCache = null;
+    this.#problemCodes = null;
+    this.#msgCodes = null;
+    this.#analysisDiags = null;
   }
 
   /** The full analysis; only called where the host waited for `analyse()` or it ran at construction. */
@@ -784,6 +859,7 @@ function toCallDto(c: CallSummary, src: string | null, dst: string | null): Call
     diagnostics: c.diagnostics,
     src,
     dst,
+    links: c.links,
   };
 }
 
@@ -815,6 +891,7 @@ function quickCallDto(c: Tier1Call): CallDto {
     diagnostics: c.diagnostics,
     src: null,
     dst: null,
+    links: [],
   };
 }
 

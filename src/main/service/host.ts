@@ -9,6 +9,7 @@ import {
   Events,
   Invoke,
   type AppInfo,
+  type CallEditResult,
   type CallsPage,
   type CaptureSummary,
   type EventChannel,
@@ -27,6 +28,7 @@ import { validateRequest } from '../../shared/validate';
 import { APP_NAME, APP_VERSION } from '../version';
 import type { SampleSpec } from '../paths';
 import { RecentFiles } from './recent';
+import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
 import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
@@ -39,6 +41,8 @@ export interface HostOptions {
   samples: readonly SampleSpec[];
   /** Where recent files are remembered; null keeps them in memory only. */
   recent: RecentFiles;
+  /** The calls' joins and splits remembered per capture file; absent: kept for the session only. */
+  callEdits?: CallEditsStore;
   loader: CaptureLoader;
   /** Uploaded files (browser mode) by token: the adapter stores the bytes and hands the host the path. */
   resolveUpload?: (token: string) => string | null;
@@ -56,6 +60,7 @@ type Listener = <E extends EventChannel>(event: E, payload: EventMap[E]) => void
 
 export class ServiceHost {
   readonly #opts: HostOptions;
+  readonly #callEdits: CallEditsStore;
   readonly #captures = new Map<string, OpenCapture>();
   readonly #listeners = new Set<Listener>();
   readonly #labs = new Map<string, RunningLab>();
@@ -64,6 +69,7 @@ export class ServiceHost {
 
   constructor(opts: HostOptions) {
     this.#opts = opts;
+    this.#callEdits = opts.callEdits ?? new CallEditsStore(null);
   }
 
   /** Subscribes to every push event; returns the unsubscribe function. */
@@ -138,6 +144,14 @@ export class ServiceHost {
         const trace = this.#ready(captureId);
         if (!trace.callsQueryReady(q)) await trace.analyse();
         return trace.queryCalls(q) satisfies CallsPage;
+      }
+      case Invoke.callsJoin: {
+        const { captureId, calls } = req as InvokeReq<typeof Invoke.callsJoin>;
+        return this.#editCalls(captureId, (t) => t.joinCalls(calls));
+      }
+      case Invoke.callsSplit: {
+        const { captureId, a, b } = req as InvokeReq<typeof Invoke.callsSplit>;
+        return this.#editCalls(captureId, (t) => t.splitCall(a, b));
       }
       case Invoke.recentList:
         return this.#opts.recent.list();
@@ -280,6 +294,8 @@ export class ServiceHost {
         onProgress: (done, total) => this.#emit(Events.captureProgress, { captureId: id, name, done, total }),
       });
       entry.trace = trace;
+      // The joins and splits the user made in this file before (applied once its full analysis is there).
+      if (!o.uploaded) trace.setCallEdits(await this.#callEdits.get(abs, size));
       Object.assign(summary, trace.summary(), {
         state: 'ready',
         openMs: Math.round(performance.now() - t0),
@@ -467,6 +483,26 @@ export class ServiceHost {
           // Closed while it ran (the pass was aborted): nothing to report.
         },
       );
+  }
+
+  /**
+   * Joins or splits calls once the full analysis is complete, remembers the capture file's edits
+   * (never the file itself), and tells every client the calls changed.
+   */
+  async #editCalls(captureId: string, edit: (t: LoadedTrace) => CallEditResult): Promise<CallEditResult> {
+    const entry = this.#get(captureId);
+    const trace = await this.#analysed(captureId);
+    if (this.#captures.get(captureId) !== entry)
+      throw new ApiError('not-found', `capture ${captureId} was closed`);
+    const r = edit(trace);
+    const path = entry.summary.path;
+    if (path !== null && entry.summary.format !== 'simulation')
+      await this.#callEdits.set(path, entry.summary.bytes, trace.callEdits());
+    if (r.changed) {
+      entry.summary.calls = r.total;
+      this.#emit(Events.callsChanged, { captureId, calls: r.total });
+    }
+    return r;
   }
 
   /** An open capture once its full analysis is complete (waits for the background pass). */

@@ -3,6 +3,8 @@
  * core's trace model lives in ./capture-loader.ts.
  */
 import type {
+  CallEditDto,
+  CallEditResult,
   CallsPage,
   CallsQuery,
   CaptureStatsDto,
@@ -55,6 +57,14 @@ export interface LoadedTrace {
   checkMessages(onProgress?: (done: number, total: number) => void): Promise<void>;
   /** Whether `queryCalls(q)` can answer before the full analysis is complete. */
   callsQueryReady(q: Omit<CallsQuery, 'captureId'>): boolean;
+  /** Joins calls (`C3` or Call-IDs) into one (needs the full analysis). */
+  joinCalls(refs: readonly string[]): CallEditResult;
+  /** Splits the link between two legs (Call-IDs or `C5`) for good (needs the full analysis). */
+  splitCall(a: string, b: string): CallEditResult;
+  /** The joins and splits made so far (by Call-ID), to remember for the capture file. */
+  callEdits(): CallEditDto[];
+  /** Joins and splits remembered for the capture file: applied once the full analysis is there. */
+  setCallEdits(edits: readonly CallEditDto[]): void;
 }
 
 export interface CaptureLoader {

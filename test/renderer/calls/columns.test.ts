@@ -42,6 +42,7 @@ const call: CallDto = {
   diagnostics: 0,
   src: '10.0.0.1:5060',
   dst: '10.0.0.2:5060',
+  links: [{ a: 'a@h', b: 'b@h', reason: 'x-cid', confidence: 0.95, detail: 'X-CID: a@h' }],
 };
 
 describe('calls list columns', () => {

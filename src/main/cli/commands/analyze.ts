@@ -1,5 +1,6 @@
 /**
- * `sipscope analyze FILE [--format json|ndjson|text|summary] [--call CALL_ID] [--stream]`: reads a
+ * `sipscope analyze FILE [--format json|ndjson|text|summary] [--call CALL_ID] [--stream]
+ * [--join C3,C7] [--split C5]`: reads a
  * pcap, pcapng (gzip too) or HEP-in-pcap capture, or a file of raw SIP text, and prints the trace
  * (ARCHITECTURE.md "Trace JSON"). Exit 0 whenever the file could be read, even when it is damaged
  * (the damage is in the diagnostics); 1 when it cannot be read at all.
@@ -17,6 +18,7 @@ import { captureDiagnostics, timeNotices } from '../../../sip-core/trace/time-no
 import { messageStats } from '../../../sip-core/analysis/stats';
 import { messageJson, toTraceJson, writeTraceNdjson } from '../../../sip-core/trace/trace-json';
 import { analysisOnAppend, analyzeTrace, filterMessages, TraceAnalyzer } from '../../../sip-core/analysis';
+import { applyCallEdits, detachLeg, legCallId, type CallEdit } from '../../../sip-core/analysis/call/edits';
 
 export type AnalyzeFormat = 'json' | 'ndjson' | 'text' | 'summary';
 
@@ -26,6 +28,46 @@ export interface AnalyzeOptions {
   stream: boolean;
   /** Display filter (docs/filters.md): only the matching messages. */
   filter?: string;
+  /** Calls to join (`C3,C7` or Call-IDs; each list one call), as the app's "Join". */
+  join?: string[];
+  /** Links to split (`C3,C5`: the link between two legs; `C5`: every link of that leg), as the app's "Split". */
+  split?: string[];
+}
+
+/**
+ * Applies `--split` then `--join` to the analysis (the legs by `C<n>`, the number a Call-ID has as a
+ * call of its own, or by Call-ID). Returns an error text for a reference the trace does not have.
+ */
+export function applyCliCallEdits(
+  an: TraceAnalyzer,
+  o: Pick<AnalyzeOptions, 'join' | 'split'>,
+): string | null {
+  const legs = (opt: string, list: string): string[] | string => {
+    const refs = list.split(',').map((x) => x.trim());
+    const ids: string[] = [];
+    for (const r of refs) {
+      const id = r ? legCallId(an, r) : null;
+      if (id === null) return `${opt}: no call or Call-ID "${r}" in this trace`;
+      ids.push(id);
+    }
+    return ids;
+  };
+  const edits: CallEdit[] = [];
+  for (const list of o.split ?? []) {
+    const ids = legs('--split', list);
+    if (typeof ids === 'string') return ids;
+    if (ids.length === 1) edits.push(...detachLeg(an, ids[0]!));
+    else if (ids.length === 2) edits.push({ op: 'split', a: ids[0]!, b: ids[1]! });
+    else return `--split: give one leg (C5) or two (C3,C5), not "${list}"`;
+  }
+  for (const list of o.join ?? []) {
+    const ids = legs('--join', list);
+    if (typeof ids === 'string') return ids;
+    if (ids.length < 2) return `--join: give two calls or more (C3,C7), not "${list}"`;
+    for (const id of ids.slice(1)) edits.push({ op: 'join', a: ids[0]!, b: id });
+  }
+  applyCallEdits(an, edits);
+  return null;
 }
 
 /** Where analyze writes; stdout by default, with back-pressure. */
@@ -168,6 +210,11 @@ export async function analyze(file: string, o: AnalyzeOptions, out: Output = std
   try {
     const t = result.trace;
     const analysis = (t.analysis as TraceAnalyzer | null) ?? analyzeTrace(t);
+    const editError = applyCliCallEdits(analysis, o);
+    if (editError) {
+      console.error(`sipscope analyze: ${editError}`);
+      return 2;
+    }
     let ids: number[] | null = null;
     if (o.filter) {
       const f = filterMessages(analysis, o.filter);
@@ -212,6 +259,16 @@ export function registerAnalyze(program: Command): void {
       return v;
     })
     .option('--filter <expr>', 'only the messages matching this display filter (docs/filters.md)')
+    .option(
+      '--join <calls>',
+      'join calls into one, as the app does (C3,C7 or Call-IDs; repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--split <legs>',
+      'split the link between two legs (C3,C5), or every link of one leg (C5), as the app does (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option(
       '--stream',
       'SIP text: several messages framed by Content-Length (default: the file is one message)',

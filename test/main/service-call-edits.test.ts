@@ -1,0 +1,152 @@
+/**
+ * The user's split and join through the service API (`calls:split`, `calls:join`): the calls list,
+ * its counts and a call's messages change at once, every client is told (`calls:changed`), the edits
+ * are remembered per capture file (never written into it) and applied when it is opened again, and a
+ * bad request answers an error without harming the host.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ApiError, Events, Invoke, type CallDto } from '../../src/shared/api';
+import { createHost } from '../../src/main/service/create-host';
+import type { ServiceHost } from '../../src/main/service/host';
+import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
+
+const dir = mkdtempSync(join(tmpdir(), 'sipscope-call-edits-'));
+const file = writeB2buaCapture(join(dir, 'b2bua.pcap'));
+const editsFile = join(dir, 'config', 'call-edits.json');
+const sha = (): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+const original = sha();
+const hosts: ServiceHost[] = [];
+
+function newHost(): ServiceHost {
+  const h = createHost({ mode: 'browser', recentFile: null, callEditsFile: editsFile });
+  hosts.push(h);
+  return h;
+}
+
+async function calls(
+  h: ServiceHost,
+  captureId: string,
+): Promise<{ items: CallDto[]; byState: Record<string, number> }> {
+  const p = await h.invoke(Invoke.callsQuery, { captureId, offset: 0, limit: 100 });
+  return { items: p.items, byState: p.byState };
+}
+
+const legs = (items: CallDto[]): [string, string[]][] => items.map((c) => [c.id, c.callIds]);
+
+afterAll(async () => {
+  for (const h of hosts) await h.dispose();
+});
+
+describe('split and join through the service', () => {
+  const host = newHost();
+  let cap = '';
+  const changed: { captureId: string; calls: number }[] = [];
+  host.onEvent((e, p) => {
+    if (e === Events.callsChanged) changed.push(p as { captureId: string; calls: number });
+  });
+
+  it('lists a B2BUA call with its legs and the link that joined them (reason, confidence, detail)', async () => {
+    cap = (await host.openPath(file)).id;
+    const { items } = await calls(host, cap);
+    expect(legs(items)).toEqual([
+      ['C1', [LEG_A, LEG_B]],
+      ['C3', [UNRELATED]],
+    ]);
+    expect(items[0]!.links).toEqual([
+      { a: LEG_A, b: LEG_B, reason: 'x-cid', confidence: 0.95, detail: `x-cid: ${LEG_A}` },
+    ]);
+    expect(items[0]!.legs).toBe(2);
+    expect(items[1]!.links).toEqual([]);
+  });
+
+  it('splits the link: two calls at once, their messages, counts and states, and tells the clients', async () => {
+    const before = await calls(host, cap);
+    const r = await host.invoke(Invoke.callsSplit, { captureId: cap, a: LEG_A, b: LEG_B });
+    expect(r).toEqual({ changed: true, calls: ['C1', 'C2'], total: 3 });
+    expect(changed.at(-1)).toEqual({ captureId: cap, calls: 3 });
+    const { items, byState } = await calls(host, cap);
+    expect(legs(items)).toEqual([
+      ['C1', [LEG_A]],
+      ['C2', [LEG_B]],
+      ['C3', [UNRELATED]],
+    ]);
+    expect(items[0]!.messages + items[1]!.messages).toBe(before.items[0]!.messages);
+    expect(Object.values(byState).reduce((a, b) => a + b, 0)).toBe(3);
+    const c2 = await host.invoke(Invoke.messagesPage, { captureId: cap, offset: 0, limit: 100, call: 'C2' });
+    expect(c2.total).toBe(items[1]!.messages);
+    expect(c2.items.every((m) => m.call === 'C2' && m.callId === LEG_B)).toBe(true);
+    expect((await host.invoke(Invoke.captureList, null))[0]!.calls).toBe(3);
+    // Nothing left to split: no change, no event.
+    const n = changed.length;
+    expect((await host.invoke(Invoke.callsSplit, { captureId: cap, a: 'C1', b: 'C2' })).changed).toBe(false);
+    expect(changed.length).toBe(n);
+  });
+
+  it('joins two calls chosen in the list (reason manual), the ladder of the joined call has every leg', async () => {
+    const r = await host.invoke(Invoke.callsJoin, { captureId: cap, calls: ['C3', 'C2'] });
+    expect(r).toEqual({ changed: true, calls: ['C2'], total: 2 });
+    const { items } = await calls(host, cap);
+    expect(legs(items)).toEqual([
+      ['C1', [LEG_A]],
+      ['C2', [LEG_B, UNRELATED]],
+    ]);
+    expect(items[1]!.links).toEqual([
+      { a: LEG_B, b: UNRELATED, reason: 'manual', confidence: 1, detail: 'joined by the user' },
+    ]);
+    const ladder = await host.invoke(Invoke.exportLadder, { captureId: cap, calls: ['C2'], format: 'text' });
+    expect(ladder.text).toContain('198.51.100.30');
+    const msgs = await host.invoke(Invoke.messagesPage, {
+      captureId: cap,
+      offset: 0,
+      limit: 100,
+      call: 'C2',
+    });
+    expect(new Set(msgs.items.map((m) => m.callId))).toEqual(new Set([LEG_B, UNRELATED]));
+  });
+
+  it('remembers the edits per capture file, never writing the file, and applies them when it is opened again', async () => {
+    expect(sha()).toBe(original);
+    const saved = JSON.parse(readFileSync(editsFile, 'utf8'));
+    expect(saved.files[0].path).toBe(file);
+    expect(saved.files[0].edits).toEqual([
+      { op: 'split', a: LEG_A, b: LEG_B },
+      { op: 'join', a: UNRELATED, b: LEG_B },
+    ]);
+    const again = newHost();
+    const c = await again.openPath(file);
+    await again.invoke(Invoke.captureStats, { captureId: c.id }); // waits for the full analysis
+    expect(legs((await calls(again, c.id)).items)).toEqual([
+      ['C1', [LEG_A]],
+      ['C2', [LEG_B, UNRELATED]],
+    ]);
+  });
+
+  it('answers a bad or impossible request with an error and keeps serving', async () => {
+    const bad: [string, unknown, string][] = [
+      [Invoke.callsJoin, { captureId: cap, calls: ['C1'] }, 'bad-request'],
+      [Invoke.callsJoin, { captureId: cap, calls: 'C1,C2' }, 'bad-request'],
+      [Invoke.callsJoin, { captureId: cap, calls: ['C1', 7] }, 'bad-request'],
+      [Invoke.callsJoin, { captureId: cap, calls: ['C1', 'C2'], extra: 1 }, 'bad-request'],
+      [Invoke.callsSplit, { captureId: cap, a: LEG_A }, 'bad-request'],
+      [Invoke.callsSplit, { captureId: cap, a: LEG_A, b: '' }, 'bad-request'],
+      [Invoke.callsSplit, null, 'bad-request'],
+      [Invoke.callsSplit, { captureId: cap, a: LEG_A, b: 'C99' }, 'not-found'],
+      [Invoke.callsSplit, { captureId: cap, a: LEG_A, b: LEG_A }, 'bad-request'],
+      [Invoke.callsJoin, { captureId: cap, calls: ['C1', 'no-such-call-id'] }, 'not-found'],
+      [Invoke.callsJoin, { captureId: 'cap999', calls: ['C1', 'C2'] }, 'not-found'],
+    ];
+    for (const [channel, req, code] of bad) {
+      const e = await host.invoke(channel as typeof Invoke.callsJoin, req).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e, JSON.stringify(req)).toBeInstanceOf(ApiError);
+      expect((e as ApiError).code, JSON.stringify(req)).toBe(code);
+    }
+    expect(legs((await calls(host, cap)).items)).toHaveLength(2);
+  });
+});
