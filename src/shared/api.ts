@@ -415,6 +415,18 @@ export interface ScenarioInfo {
   name: string;
   title: string;
   description: string;
+  /** The library's topic it is listed under (resources/scenario-topics.yaml), in learning order. */
+  topic?: string;
+  /** A sentence about that topic. */
+  topicAbout?: string;
+}
+
+/** What a scenario is about, from its YAML: shown before the first step and on demand after. */
+export interface ScenarioAbout {
+  title: string;
+  description: string;
+  /** What it teaches (RFC sections, ideas), when the file says. */
+  teaches: string | null;
 }
 
 /** A scenario problem, located in the YAML. */
@@ -452,6 +464,8 @@ export interface SimEventDto {
 export interface ScenarioRunResult {
   /** Errors in the YAML (line and column); when present nothing ran and `capture` is null. */
   errors: ScenarioErrorDto[];
+  /** The scenario's title, description and what it teaches; null when the YAML did not load. */
+  about: ScenarioAbout | null;
   /** The simulated trace, opened like a capture: every view works on it. */
   capture: CaptureSummary | null;
   nodes: ScenarioNodeDto[];

@@ -42,7 +42,11 @@ describe('sipscope simulate', () => {
 
   it('lists the library', () => {
     const out = execFileSync(process.execPath, [bin, 'simulate', '--list'], { encoding: 'utf8', cwd: root });
-    expect(out).toMatch(/^trapezoid\s+The SIP trapezoid/m);
+    expect(out).toMatch(/^ {2}trapezoid\s+The SIP trapezoid/m);
+    // By topic, in learning order: registration first, NAT last.
+    expect(out.indexOf('Registration\n')).toBe(0);
+    expect(out.indexOf('\nA call\n')).toBeLessThan(out.indexOf('  trapezoid'));
+    expect(out.indexOf('\nNAT\n')).toBeLessThan(out.indexOf('  nat-no-rport'));
   });
 
   it('reports schema errors with line and column', () => {

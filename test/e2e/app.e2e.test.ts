@@ -317,6 +317,22 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await expect.poll(() => counter.textContent(), { timeout: 20_000 }).toMatch(/^1 \/ \d+$/);
     const total = Number((await counter.textContent())?.split('/')[1]);
     expect(total).toBeGreaterThan(8);
+    // The library by topic, in learning order: registration first, the trapezoid under "A call".
+    const library = page.getByRole('complementary', { name: 'Scenarios library' });
+    const topics = await library.locator('li.topic h4').allTextContents();
+    expect(topics[0]).toBe('Registration');
+    expect(topics).toContain('NAT');
+    expect(
+      await library
+        .locator('li.topic:has(h4:text-is("A call")) ~ li')
+        .filter({ hasText: /^trapezoid/ })
+        .count(),
+    ).toBe(1);
+    // The scenario's story and what it teaches beside the ladder.
+    const about = page.getByTestId('scenario-about');
+    expect(await about.textContent()).toMatch(
+      /Alice \(atlanta\.example\.com\) calls Bob.*Teaches\s*RFC 3261 §4/s,
+    );
     const arrows = page.getByTestId('scenario-ladder').locator('g.arrow');
     expect(await arrows.count()).toBe(1);
     // The inspector follows the step: the message on the wire is shown raw at once.
@@ -368,6 +384,20 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(await expectations.count()).toBeGreaterThan(0);
     expect(await page.getByTestId('expectations').locator('li.bad').count()).toBe(0);
     await page.screenshot({ path: join(shots, 'scenario-end.png') });
+  });
+
+  it("names a NAT's public side in a scenario's lanes by the box and the mapped port", async () => {
+    await page.getByRole('button', { name: /^nat-no-rport/ }).click();
+    const counter = page.getByTestId('step-counter');
+    await expect.poll(() => counter.textContent(), { timeout: 20_000 }).toMatch(/^1 \/ \d+$/);
+    await page.getByRole('button', { name: 'To the end' }).click();
+    const laneNames = page.getByTestId('scenario-ladder').locator('text.lane-name');
+    // A name may be cut at the fitted zoom; then its group's title is the whole name.
+    const whole = await laneNames.evaluateAll((ts) =>
+      ts.map((t) => t.parentElement?.querySelector('title')?.textContent ?? t.textContent),
+    );
+    expect(whole).toEqual(expect.arrayContaining(['Home NAT :20000', 'Home NAT :5060']));
+    expect(await page.getByTestId('scenario-about').textContent()).toMatch(/without rport/i);
   });
 
   it('shows a broken scenario file with line and column', async () => {

@@ -11,6 +11,15 @@ const run = runScenario({ name: 'trapezoid' });
 const events = run.events;
 
 describe('scenario player: transactions, timers, registrations at a step', () => {
+  it("carries the scenario's story: title, description and what it teaches (none when the YAML is bad)", () => {
+    expect(run.about).toEqual({
+      title: 'The SIP trapezoid: two domains, record-routing proxies',
+      description: expect.stringMatching(/^Alice \(atlanta\.example\.com\) calls Bob .*route sets\)\.$/s),
+      teaches: expect.stringMatching(/^RFC 3261 §4 trapezoid/),
+    });
+    expect(runScenario({ yaml: 'name: x\ndescription: [' }).about).toBeNull();
+  });
+
   it('the service carries the structured event data', () => {
     expect(run.errors).toEqual([]);
     const t = events.find((e) => e.kind === 'timer' && e.data?.action === 'start')!;

@@ -38,7 +38,7 @@ export function runScenario(o: {
   const yaml = o.yaml ?? scenarioText(o.name ?? '');
   const name = o.name ?? o.fileName ?? 'scenario.yaml';
   const loaded = loadScenario(yaml);
-  const empty = { nodes: [], events: [], expectations: [], stepErrors: [], seed: o.seed ?? 0 };
+  const empty = { nodes: [], events: [], expectations: [], stepErrors: [], seed: o.seed ?? 0, about: null };
   if (!loaded.scenario) {
     return {
       ...empty,
@@ -47,6 +47,12 @@ export function runScenario(o: {
       errors: loaded.errors.map((e) => ({ message: e.message, line: e.line, col: e.col, path: e.path })),
     };
   }
+  const sc = loaded.scenario;
+  const about = {
+    title: sc.title ?? '',
+    description: sc.description.trim(),
+    teaches: sc.teaches?.trim() || null,
+  };
   let sim: Simulation;
   try {
     sim = new Simulation(loaded.scenario, o.seed !== undefined ? { seed: o.seed } : {});
@@ -54,6 +60,7 @@ export function runScenario(o: {
   } catch (err) {
     return {
       ...empty,
+      about,
       name,
       trace: null,
       errors: [{ message: err instanceof Error ? err.message : String(err), line: 0, col: 0, path: '' }],
@@ -70,6 +77,7 @@ export function runScenario(o: {
     name: loaded.scenario.name ?? name,
     trace: simulationTrace(sim),
     errors: [],
+    about,
     nodes: sim.nodes.map((n) => ({
       name: n.name,
       role: n.role,

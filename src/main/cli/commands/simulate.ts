@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { ScenarioInfo } from '../../../shared/api';
 import { RESOURCES_DIR } from '../../paths';
 import {
   Simulation,
@@ -19,10 +21,49 @@ import { simulationPcap } from '../../../sip-core/sim/pcap';
 
 export const SCENARIO_DIR = join(RESOURCES_DIR, 'scenarios');
 
-/** The built-in library: name, title, description. */
-export function listLibrary(): { name: string; title: string; description: string }[] {
+/** A topic of the library, in learning order (resources/scenario-topics.yaml). */
+export interface ScenarioTopic {
+  topic: string;
+  about: string;
+  scenarios: string[];
+}
+
+/** Heading of the scenarios that no topic lists. */
+const OTHER_TOPIC = 'Other';
+
+/**
+ * The library's topics (resources/scenario-topics.yaml); entries that are not a topic with a list of
+ * names are skipped, and an unreadable file gives no topics (the library is then listed by name).
+ */
+export function scenarioTopics(): ScenarioTopic[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(join(RESOURCES_DIR, 'scenario-topics.yaml'), 'utf8'));
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(doc)) return [];
+  const out: ScenarioTopic[] = [];
+  for (const t of doc as unknown[]) {
+    if (typeof t !== 'object' || t === null) continue;
+    const { topic, about, scenarios } = t as Record<string, unknown>;
+    if (typeof topic !== 'string' || !Array.isArray(scenarios)) continue;
+    out.push({
+      topic,
+      about: typeof about === 'string' ? about : '',
+      scenarios: scenarios.filter((x): x is string => typeof x === 'string'),
+    });
+  }
+  return out;
+}
+
+/**
+ * The built-in library: name, title, description and topic, by topic in learning order (then the
+ * scenarios no topic lists, by name).
+ */
+export function listLibrary(): (ScenarioInfo & { topic: string })[] {
   if (!existsSync(SCENARIO_DIR)) return [];
-  return readdirSync(SCENARIO_DIR)
+  const all: (ScenarioInfo & { topic: string })[] = readdirSync(SCENARIO_DIR)
     .filter((f) => f.endsWith('.yaml'))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .map((f) => {
@@ -31,8 +72,19 @@ export function listLibrary(): { name: string; title: string; description: strin
         name: basename(f, '.yaml'),
         title: l.scenario?.title ?? '',
         description: (l.scenario?.description ?? '').trim(),
+        topic: OTHER_TOPIC,
       };
     });
+  const byName = new Map(all.map((s) => [s.name, s]));
+  const out: typeof all = [];
+  for (const t of scenarioTopics())
+    for (const n of t.scenarios) {
+      const s = byName.get(n);
+      if (!s) continue;
+      byName.delete(n);
+      out.push({ ...s, topic: t.topic, topicAbout: t.about });
+    }
+  return [...out, ...byName.values()];
 }
 
 /** Resolves a path or a built-in name to the scenario file. */
@@ -61,7 +113,11 @@ export function registerSimulate(program: Command): void {
         opts: { seed?: number; pcap?: string; format: string; list?: boolean; events?: boolean },
       ) => {
         if (opts.list || !arg) {
-          for (const s of listLibrary()) console.log(`${s.name.padEnd(34)} ${s.title}`);
+          let topic = '';
+          for (const s of listLibrary()) {
+            if (s.topic !== topic) console.log(`${topic ? '\n' : ''}${(topic = s.topic)}`);
+            console.log(`  ${s.name.padEnd(32)} ${s.title}`);
+          }
           process.exitCode = arg || opts.list ? 0 : 1;
           return;
         }

@@ -61,10 +61,21 @@ export class ScenarioPlayer {
   readonly state = $derived<SimState>(simStateAt(this.run?.events ?? [], this.now));
   readonly aliases = $derived.by(() => {
     const out: Record<string, string> = {};
+    const publicOf: Record<string, string> = {};
     for (const n of this.run?.nodes ?? []) {
       out[n.address] = n.name;
       if (!n.address.includes(':')) out[`${n.address}:5060`] = n.name;
+      if (n.public) publicOf[n.public] = n.name;
     }
+    // A NAT's public side: one lane per mapped port ("Home NAT :20000"), named by the box.
+    if (Object.keys(publicOf).length)
+      for (const m of this.messages)
+        for (const a of [m.src, m.dst]) {
+          if (out[a]) continue;
+          const colon = a.lastIndexOf(':');
+          const box = colon > 0 ? publicOf[a.slice(0, colon).replace(/^\[|\]$/g, '')] : undefined;
+          if (box) out[a] = `${box} :${a.slice(colon + 1)}`;
+        }
     return out;
   });
 

@@ -49,3 +49,21 @@ export function paneKey(key: string, shift: boolean, size: number, min: number, 
       return null;
   }
 }
+
+/** A pane's open/closed choice (a details block the user closed), kept like the sizes. */
+export function loadPaneOpen(store: KeyValueStore | null, name: string, dflt: boolean): boolean {
+  try {
+    const raw = store?.getItem(PANE_KEY_PREFIX + name + '.open');
+    return raw === 'true' ? true : raw === 'false' ? false : dflt;
+  } catch {
+    return dflt;
+  }
+}
+
+export function savePaneOpen(store: KeyValueStore | null, name: string, open: boolean): void {
+  try {
+    store?.setItem(PANE_KEY_PREFIX + name + '.open', String(open));
+  } catch {
+    // Storage full or disabled: the choice lasts for this session only.
+  }
+}
