@@ -83,6 +83,9 @@ const ROUTE_KEYWORDS: Record<string, { kind: RouteKind; named: 'required' | 'opt
 /** Value of the `max_len` keyword: Kamailio's BUF_SIZE. */
 export const MAX_LEN = 65535;
 
+/** The module parameters the simulator's elements read (`module.param`); any other is reported ignored. */
+export const HONORED_MODPARAMS: ReadonlySet<string> = new Set(['tm.fr_inv_timer', 'tm.fr_timer']);
+
 const CMP_OPS: readonly string[] = ['==', '!=', '=~', '!~', '<', '>', '<=', '>='];
 const MAX_ERRORS = 100;
 
@@ -321,12 +324,13 @@ class Parser {
         const value = this.constant();
         const close = this.expectOp(')');
         this.modparams.push({ module: mod.value, param: param.value, value, pos: this.span(t, close) });
-        this.diag(
-          'script-modparam-ignored',
-          'info',
-          `modparam("${mod.value}", "${param.value}") ignored`,
-          t.pos,
-        );
+        if (!HONORED_MODPARAMS.has(`${mod.value}.${param.value}`))
+          this.diag(
+            'script-modparam-ignored',
+            'info',
+            `modparam("${mod.value}", "${param.value}") ignored (the simulator reads ${[...HONORED_MODPARAMS].join(', ')})`,
+            t.pos,
+          );
         return;
       }
       case 'import_file':
