@@ -586,6 +586,11 @@ export class TraceAdapter implements LoadedTrace {
           first >= 0 ? this.#trace.dst(first) : null,
         );
         dto.diagnostics += msgCodes.get(r)?.count ?? 0;
+        // Legs in the order their Call-IDs appear in the trace, as the ladder tags them (A, B, C...).
+        if (dto.callIds.length > 2) {
+          const an = this.#analyzer;
+          dto.callIds = [...dto.callIds].sort((x, y) => an.groupOf(x) - an.groupOf(y));
+        }
         return dto;
       });
       this.#callCacheAt = this.#trace.count;

@@ -156,3 +156,13 @@ describe('fitCell', () => {
     expect(fitCell('x', 0)).toBe('x');
   });
 });
+
+describe('linkReasonText', () => {
+  it("names each leg-correlation reason for the legs panel, the user's join as the user's", async () => {
+    const { linkReasonText } = await import('../../../src/renderer/src/lib/calls/columns');
+    expect(call.links.map((l) => linkReasonText(l.reason))).toEqual(['X-CID header']);
+    expect(linkReasonText('manual')).toBe('joined by you');
+    expect(linkReasonText('sdp-media')).toBe('same SDP media');
+    expect(linkReasonText('some-new-rule')).toBe('some-new-rule');
+  });
+});

@@ -155,6 +155,18 @@ export class AppState {
       // Complete: the calls list gains what only the full analysis knows (legs joined, codecs, rules).
       if (p.complete) void this.#refreshLive(this.capture.messages);
     });
+    this.client.on(Events.callsChanged, (c) => {
+      // Joined or split (here or by another window): the list, its counts and the ladder again.
+      if (this.capture?.id !== c.captureId) return;
+      this.capture = { ...this.capture, calls: c.calls };
+      void this.#refreshLive(this.capture.messages);
+      // Done in another window: the selected call's legs and links as they are now.
+      const id = this.selectedCallId;
+      if (!this.editingCalls && id)
+        void this.#callsById([id]).then(([row]) => {
+          if (row && this.selectedCallId === id) this.selectedCall = row;
+        });
+    });
     this.client.on(Events.liveUpdate, (u) => {
       if (this.lab.lab?.captureId === u.captureId) void this.lab.refresh();
       if (this.lab.sources.some((src) => src.captureId === u.captureId)) void this.lab.refreshLive();
@@ -462,6 +474,65 @@ export class AppState {
     } catch (err) {
       this.error = errorText(err);
     }
+  }
+
+  /** A join or split is on its way (its buttons wait). */
+  editingCalls = $state(false);
+
+  /**
+   * Joins the selected calls into one (the user's "Join", reason `manual`; the host remembers it for
+   * the capture file) and selects it: the list, its counts and the ladder show it at once.
+   */
+  async joinSelectedCalls(): Promise<void> {
+    if (!this.capture || this.selectedCallIds.length < 2) return;
+    const captureId = this.capture.id;
+    await this.#editCalls(async () => {
+      const r = await this.client.invoke(Invoke.callsJoin, { captureId, calls: [...this.selectedCallIds] });
+      return r.calls.slice(0, 1);
+    });
+  }
+
+  /**
+   * Splits the link between two legs of the selected call (the user's "Split": the analysis never
+   * links them again; remembered for the capture file); the selected call stays selected.
+   */
+  async splitCallLink(a: string, b: string): Promise<void> {
+    if (!this.capture) return;
+    const captureId = this.capture.id;
+    const keep = this.selectedCallId;
+    await this.#editCalls(async () => {
+      const r = await this.client.invoke(Invoke.callsSplit, { captureId, a, b });
+      return keep && r.calls.includes(keep) ? [keep] : r.calls.slice(0, 1);
+    });
+  }
+
+  /** Runs a join or split, then selects the calls it names (as the list shows them now). */
+  async #editCalls(edit: () => Promise<string[]>): Promise<void> {
+    if (this.editingCalls) return;
+    this.editingCalls = true;
+    try {
+      const ids = await edit();
+      await this.callRows.reset();
+      const rows = await this.#callsById(ids);
+      if (rows.length === 1) await this.selectCall(rows[0]);
+      else await this.selectCalls(rows);
+    } catch (err) {
+      this.error = errorText(err);
+    } finally {
+      this.editingCalls = false;
+    }
+  }
+
+  /** The calls list's rows of these calls (`C1`...), whatever the list's filter and scroll. */
+  async #callsById(ids: string[]): Promise<CallDto[]> {
+    if (!this.capture || !ids.length) return [];
+    const page = await this.client.invoke(Invoke.callsQuery, {
+      captureId: this.capture.id,
+      offset: 0,
+      limit: ids.length,
+      filter: ids.map((id) => `call.id == "${id}"`).join(' || '),
+    });
+    return ids.map((id) => page.items.find((c) => c.id === id)).filter((c): c is CallDto => !!c);
   }
 
   /** Moves the message selection by `delta` rows (keyboard navigation). */

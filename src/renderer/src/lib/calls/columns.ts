@@ -233,6 +233,22 @@ export function callIdsText(ids: readonly string[], sep = ', '): string {
   return ids.map((id) => (id === '' ? '(no Call-ID)' : id)).join(sep);
 }
 
+/** What joined two legs (a `CallLinkDto` reason: the analysis' B2BUA correlation rule, or the user). */
+const LINK_REASONS: Record<string, string> = {
+  'x-cid': 'X-CID header',
+  'hep-correlation-id': 'HEP correlation id',
+  icid: 'P-Charging-Vector icid',
+  'call-id-suffix': 'Call-ID suffix',
+  'sdp-media': 'same SDP media',
+  diversion: 'Diversion',
+  'history-info': 'History-Info',
+  manual: 'joined by you',
+};
+
+export function linkReasonText(reason: string): string {
+  return LINK_REASONS[reason] ?? reason;
+}
+
 /**
  * A delay (post-dial delay, setup time) in at most six characters, so it fits its column whole:
  * `409 ms`, `1.23 s`, `17.8 s`, `1784 s` (a PDD of several seconds printed in ms was cut to `1784…`).

@@ -1,0 +1,148 @@
+/**
+ * End to end for the user's split and join of calls (issue #5) in headless Chromium, browser mode
+ * served for real (a fresh vite build of the renderer): a capture with a B2BUA call of two legs
+ * (X-CID) and an unrelated call; the legs panel with each link's reason, confidence and detail; a
+ * link split, two calls joined, the calls list, its chips and the ladder updated at once; the edits
+ * applied again when the file is opened again. Screenshots (light and dark) in test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
+
+const chromiumPath = requirePeer('chromium');
+const root = resolve(import.meta.dirname, '..', '..');
+const webDir = join(root, '.tmp', 'e2e-call-edits', 'web');
+const shots = SHOTS_DIR;
+
+describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
+  let served: ServedPage;
+  let page: Page;
+  let pageErrors: string[] = [];
+  const file = writeB2buaCapture(join(mkdtempSync(join(tmpdir(), 'sipscope-call-edits-e2e-')), 'b2bua.pcap'));
+
+  beforeAll(async () => {
+    const vite = spawnSync(
+      join(root, 'node_modules', '.bin', 'vite'),
+      ['build', '-c', 'vite.web.config.ts', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'error'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
+    );
+    if (vite.status !== 0) throw new Error(`vite build failed (${vite.status ?? vite.signal})`);
+    served = await servePage(chromiumPath as string, { webRoot: webDir });
+    ({ page, errors: pageErrors } = served);
+    await page.goto(served.server.url);
+  });
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  const rows = (): ReturnType<Page['locator']> => page.getByTestId('calls-table').locator('tr.msg');
+  /** Each row's legs (its Call-IDs, from the row's title). */
+  const rowIds = async (): Promise<string[][]> => {
+    const out: string[][] = [];
+    for (let i = 0; i < (await rows().count()); i++)
+      out.push(((await rows().nth(i).getAttribute('title')) ?? '').split('\n'));
+    return out;
+  };
+  const chipTotal = async (): Promise<number> =>
+    (await page.getByTestId('calls-summary').locator('b').allTextContents()).reduce(
+      (n, t) => n + Number(t),
+      0,
+    );
+  const legs = (): ReturnType<Page['getByTestId']> => page.getByTestId('call-legs');
+  const showLadder = (): Promise<void> =>
+    page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+  const showCalls = (): Promise<void> =>
+    page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+  const shoot = async (name: string): Promise<void> => {
+    await page.screenshot({ path: join(shots, `${name}.png`) });
+    await page.locator('body').press('t');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await page.screenshot({ path: join(shots, `${name}-dark.png`) });
+    await page.locator('body').press('t');
+  };
+  /** The Call-IDs of the ladder's legs legend (empty when it has one leg). */
+  const ladderLegs = async (): Promise<string[]> => {
+    const legend = page.getByTestId('ladder-legs');
+    return (await legend.count()) ? legend.locator('.cid').allTextContents() : [];
+  };
+
+  it('shows the legs of a B2BUA call and why they are one call', async () => {
+    await served.host.openPath(file);
+    await expect
+      .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 30_000 })
+      .toContain('b2bua.pcap');
+    // After the full analysis: the two legs are one call (C1), the unrelated call is C3.
+    await expect.poll(rowIds, { timeout: 30_000 }).toEqual([[LEG_A, LEG_B], [UNRELATED]]);
+    expect(await legs().count()).toBe(0);
+    await rows().first().click();
+    await legs().waitFor();
+    expect(await legs().locator('.cid').allTextContents()).toEqual([LEG_A, LEG_B]);
+    const link = legs().getByTestId('call-link');
+    expect(await link.count()).toBe(1);
+    expect((await link.locator('td').allTextContents()).map((t) => t.trim())).toEqual([
+      'A ⟷ B',
+      'X-CID header',
+      '95%',
+      `x-cid: ${LEG_A}`,
+      'Split',
+    ]);
+    await shoot('call-legs');
+    await showLadder();
+    await expect.poll(ladderLegs).toEqual([LEG_A, LEG_B]);
+    await showCalls();
+  });
+
+  it('splits the link: two calls at once in the list, its chips and the ladder', async () => {
+    expect(await chipTotal()).toBe(2);
+    await legs().getByRole('button', { name: 'Split' }).click();
+    await expect.poll(rowIds).toEqual([[LEG_A], [LEG_B], [UNRELATED]]);
+    await expect.poll(chipTotal).toBe(3);
+    expect(await legs().count()).toBe(0);
+    // The split call stays selected: its ladder has its own leg only.
+    expect(await rows().nth(0).getAttribute('aria-selected')).toBe('true');
+    await showLadder();
+    await expect.poll(() => page.getByTestId('ladder').getAttribute('data-ladder-rows')).toBe('5');
+    expect(await ladderLegs()).toEqual([]);
+    await showCalls();
+  });
+
+  it('joins two calls selected in the list (reason: the user), the ladder shows every leg', async () => {
+    await rows().nth(1).click();
+    await rows()
+      .nth(2)
+      .click({ modifiers: ['Control'] });
+    await expect.poll(() => page.getByTestId('calls-selected').textContent()).toBe('2 selected');
+    await shoot('calls-join-selected');
+    await page.getByTestId('calls-join').click();
+    await expect.poll(rowIds).toEqual([[LEG_A], [LEG_B, UNRELATED]]);
+    await expect.poll(chipTotal).toBe(2);
+    await legs().waitFor();
+    expect(await legs().locator('.cid').allTextContents()).toEqual([LEG_B, UNRELATED]);
+    const link = legs().getByTestId('call-link');
+    expect(await link.getAttribute('data-reason')).toBe('manual');
+    expect((await link.locator('td').nth(1).textContent())?.trim()).toBe('joined by you');
+    await shoot('call-legs-joined');
+    await showLadder();
+    await expect.poll(ladderLegs).toEqual([LEG_B, UNRELATED]);
+    await expect.poll(() => page.getByTestId('ladder').getAttribute('data-ladder-rows')).toBe('8');
+    await showCalls();
+  });
+
+  it('applies the edits again when the file is opened again', async () => {
+    const again = await served.host.openPath(file);
+    await expect.poll(() => page.getByTestId('capture-title').textContent()).toContain('b2bua.pcap');
+    await served.host.invoke('capture:stats', { captureId: again.id }); // the full analysis ended
+    await expect.poll(rowIds, { timeout: 30_000 }).toEqual([[LEG_A], [LEG_B, UNRELATED]]);
+    await rows().nth(1).click();
+    await legs().waitFor();
+    expect(await legs().locator('.cid').allTextContents()).toEqual([LEG_B, UNRELATED]);
+    expect(pageErrors).toEqual([]);
+  });
+});
