@@ -11,6 +11,7 @@ describe('ShortcutsDialog', () => {
       'Calls list',
       'Filter bar',
       'Ladder and messages',
+      'Scenario player',
       'Pane splitters (drag, or Tab to one)',
     ]);
   });
@@ -18,7 +19,16 @@ describe('ShortcutsDialog', () => {
   it('lists the ladder keys and the calls multi-select', () => {
     const { container } = render(ShortcutsDialog, { onClose: () => undefined });
     const keys = [...container.querySelectorAll('kbd')].map((k) => k.textContent);
-    for (const k of ['Home / End', 'PgUp / PgDn', '+ / − / 0', 'Shift+click', 'Ctrl/⌘+A', '?'])
+    for (const k of [
+      'Home / End',
+      'PgUp / PgDn',
+      '+ / − / 0',
+      'Shift+click',
+      'Ctrl/⌘+A',
+      '?',
+      'n / →',
+      'Space',
+    ])
       expect(keys).toContain(k);
   });
 
