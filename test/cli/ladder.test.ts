@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ladder } from '../../src/main/cli/commands/ladder';
 import { analyze } from '../../src/main/cli/commands/analyze';
+import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const sample = path.join(repo, 'resources/samples/sample-call.pcap');
@@ -118,5 +119,20 @@ describe('sipscope analyze --filter', () => {
     expect(j.messages.map((m) => m.call)).toEqual(['C4', 'C4', 'C5']);
     expect(j.messages[0]!.transaction).toMatch(/^T\d+$/);
     expect(j.calls).toHaveLength(5);
+  });
+});
+
+describe('sipscope ladder --split/--join', () => {
+  const file = writeB2buaCapture(
+    path.join(mkdtempSync(path.join(tmpdir(), 'sipscope-ladder-')), 'b2bua.pcap'),
+  );
+  it('draws the calls as the user corrected them: a leg split off, joined to another call', async () => {
+    const joined = await run({ format: 'text', call: 'C2', split: ['C2'], join: ['C2,C3'] }, file);
+    expect(joined.code).toBe(0);
+    expect(joined.out.split('\n')[0]).toBe(`Call C2 (${LEG_B}, ${UNRELATED})`);
+    expect(joined.out.trimEnd().split('\n')).toHaveLength(3 + 8);
+    const plain = await run({ format: 'text', call: 'C2' }, file);
+    expect(plain.out.split('\n')[0]).toBe(`Call C1 (${LEG_A}, ${LEG_B})`);
+    expect((await run({ format: 'text', join: ['C1,C7'] }, file)).code).toBe(2);
   });
 });

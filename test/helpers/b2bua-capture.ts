@@ -25,7 +25,8 @@ export function b2buaCapture(): Uint8Array {
     ...read('b2bua-x-cid'),
     ...read('b2bua-none')
       .filter((m) => m.text.includes(UNRELATED))
-      .map((m) => ({ ...m, time: m.time + 5 })),
+      // (its own branches: the fixture's are the B-leg's, one transaction for RFC 3261 §17.2.3)
+      .map((m) => ({ ...m, time: m.time + 5, text: m.text.replaceAll('z9hG4bK', 'z9hG4bKu') })),
   ];
   const frames = msgs.map((m) => {
     const [sh, sp] = m.src.split(':');

@@ -23,6 +23,7 @@ import { writePcap } from '../../../sip-core/capture/writer/capture-writer';
 import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.js';
 import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
 import { ingestSipText } from '../../../sip-core/trace/trace-builder';
+import { applyCliCallEdits } from './analyze';
 
 export interface LadderOptions {
   /** One call, or several to merge in one ladder. */
@@ -32,6 +33,9 @@ export interface LadderOptions {
   output?: string;
   pcap?: string;
   stream?: boolean;
+  /** As `analyze --join/--split`: the calls as the user corrected them in the app. */
+  join?: string[];
+  split?: string[];
 }
 
 /** Reads FILE (capture or SIP text) and returns the analyzed trace plus a closer. */
@@ -68,6 +72,11 @@ export async function ladder(
   }
   const { a, close } = opened;
   try {
+    const editError = applyCliCallEdits(a, o);
+    if (editError) {
+      console.error(`sipscope ladder: ${editError}`);
+      return 2;
+    }
     const emit = (s: string): void => {
       if (o.output) writeFileSync(o.output, s);
       else out(s);
@@ -139,6 +148,16 @@ export function registerLadder(program: Command): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option('--pcap <file>', "also write the call's original frames (pcap or pcapng, as the source)")
     .option('--stream', 'SIP text: several messages framed by Content-Length', false)
+    .option(
+      '--join <calls>',
+      'first join calls into one, as the app does (C3,C7 or Call-IDs; repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--split <legs>',
+      'first split the link between two legs (C3,C5) or every link of one leg (C5) (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (file: string, opts: LadderOptions) => {
       process.exitCode = await ladder(file, opts);
     });
