@@ -431,6 +431,47 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
     await page.screenshot({ path: join(shots, 'ladder-switch-calls.png') });
   });
 
+  it("states a call's verdict above its ladder: state, final response, delays and what went wrong", async () => {
+    await page.getByRole('button', { name: 'More samples' }).click();
+    await page.getByTestId('samples-menu').getByRole('menuitem').nth(1).click();
+    await page
+      .getByTestId('capture-title')
+      .filter({ hasText: 'sample-problems.pcap' })
+      .waitFor({ timeout: 20_000 });
+    await showCalls();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await expect.poll(() => calls.count(), { timeout: 20_000 }).toBe(6);
+    // The call to erin: answered, but its ACK never got past the proxy and its BYE met a 404.
+    await calls.filter({ hasText: 'erin' }).first().click();
+    await showLadder();
+    const summary = page.getByTestId('call-summary');
+    await expect
+      .poll(() => summary.locator('.facts').textContent())
+      .toMatch(/completed\s*200 OK\s*alice → erin/);
+    expect(await summary.locator('.facts').textContent()).toMatch(
+      /PDD \d+ ms.*setup \d+ ms.*duration 2\.0 s/s,
+    );
+    const problems = summary.getByRole('listitem');
+    await expect.poll(() => problems.count()).toBeGreaterThanOrEqual(3);
+    const codes = await summary.locator('.code').allTextContents();
+    expect(codes).toEqual(expect.arrayContaining(['ack-not-relayed', 'ack-missing-2xx']));
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(await problems.filter({ hasText: 'ack-missing-2xx' }).textContent()).toMatch(
+      /RFC 3261 §13\.3\.1\.4/,
+    );
+    // One click shows the first message that has it, with the diagnostic in the inspector.
+    await problems.filter({ hasText: 'ack-not-relayed' }).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('diagnostics').textContent()).toContain('ack-not-relayed');
+    expect(await page.getByTestId('raw-message').textContent()).toMatch(/^ACK sip:/);
+    await page.screenshot({ path: join(shots, 'ladder-call-summary.png') });
+    // A call with nothing wrong says so.
+    await showCalls();
+    await calls.first().click();
+    await showLadder();
+    await expect.poll(() => summary.textContent()).toMatch(/completed.*alice → bob/s);
+    await expect.poll(() => summary.textContent()).toContain("No problem found in this call's messages.");
+  });
+
   it('logged no errors in the page', () => {
     expect(consoleErrors).toEqual([]);
   });
