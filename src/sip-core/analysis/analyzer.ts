@@ -1625,7 +1625,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (a < 0 || b < 0) return;
     const gb = this.groups[b]!;
     (gb.links ??= []).push(link);
-    this.#linkCount++;
+    this.#forgetSummaries([this.#root(a), this.#root(b)]);
     this.#union(a, b);
   }
 
@@ -1686,11 +1686,11 @@ export class TraceAnalyzer implements TraceAnalysis {
     // The call's groups start over as calls of their own, then the links left join them again.
     const root = this.#root(a);
     const members = this.members(root);
+    this.#forgetSummaries(members);
     this.#members.delete(root);
     for (const gi of members) this.groups[gi]!.parent = gi;
     for (const gi of members)
       for (const l of this.groups[gi]!.links ?? []) this.#union(this.groupOf(l.a), this.groupOf(l.b));
-    this.#linkCount++; // (the call summaries' cache key: the calls changed)
     return true;
   }
 
@@ -2148,19 +2148,16 @@ export class TraceAnalyzer implements TraceAnalysis {
     return this.dialogList.map((d) => this.dialogJson(d));
   }
 
-  #summaries: { n: number; links: number; map: Map<number, CallSummary> } = {
-    n: -1,
-    links: -1,
-    map: new Map(),
-  };
-  #linkCount = 0;
+  #summaries: { n: number; map: Map<number, CallSummary> } = { n: -1, map: new Map() };
 
-  /** Summary of one call (root group index); cached until the trace grows or legs are joined. */
+  /** Forgets the cached summaries of calls `roots` (legs joined or split: the other calls keep theirs). */
+  #forgetSummaries(roots: readonly number[]): void {
+    for (const r of roots) this.#summaries.map.delete(r);
+  }
+
+  /** Summary of one call (root group index); cached until the trace grows or its legs change. */
   callSummary(root: number): CallSummary {
-    const c = this.#summaries;
-    if (c.n !== this.trace.count || c.links !== this.#linkCount) {
-      this.#summaries = { n: this.trace.count, links: this.#linkCount, map: new Map() };
-    }
+    if (this.#summaries.n !== this.trace.count) this.#summaries = { n: this.trace.count, map: new Map() };
     let s = this.#summaries.map.get(root);
     if (!s) {
       s = this.#buildSummary(root);
