@@ -36,17 +36,67 @@ export function aorOf(uri: string): string {
 const aorCache = new Map<string, string>();
 const AOR_CACHE_MAX = 256;
 
+/**
+ * The location key of a URI without its domain (Kamailio usrloc `use_domain=0`): `sip:user`; a URI
+ * with no user part keys as `sip:@host` (which no user's key can be).
+ */
+export function userKeyOf(uri: string): string {
+  let key = userKeyCache.get(uri);
+  if (key === undefined) {
+    const u = uriParts(uri);
+    const scheme = u.scheme === 'sips' ? 'sips' : 'sip';
+    key = u.user ? `${scheme}:${u.user}` : `${scheme}:@${u.host}`;
+    if (userKeyCache.size >= AOR_CACHE_MAX) userKeyCache.clear();
+    userKeyCache.set(uri, key);
+  }
+  return key;
+}
+const userKeyCache = new Map<string, string>();
+
 export class LocationService {
-  private readonly table = new Map<string, Binding[]>();
+  /** Bindings by location key ({@link keyOf}); each binding keeps the AOR it was registered with. */
+  private table = new Map<string, Binding[]>();
+  private domains = false;
 
   constructor(
     private readonly node: string,
     private readonly events: EventSink,
   ) {}
 
+  /**
+   * Whether the domain is part of the key (Kamailio usrloc `use_domain`, default 0, as here): with
+   * false, `sip:bob@lab.example` and `sip:bob@127.0.0.1` are one AOR (a single-domain server reached
+   * by name or by address); true keeps users of several domains apart. Changing it re-keys what is
+   * stored.
+   */
+  get useDomain(): boolean {
+    return this.domains;
+  }
+  set useDomain(v: boolean) {
+    if (v === this.domains) return;
+    this.domains = v;
+    const old = this.table;
+    this.table = new Map();
+    for (const list of old.values())
+      for (const b of list) {
+        const k = this.keyOf(b.aor);
+        const l = this.table.get(k);
+        if (l) l.push(b);
+        else this.table.set(k, [b]);
+      }
+  }
+
+  /** The location key of an AOR or Request-URI. */
+  keyOf(uri: string): string {
+    return this.domains ? aorOf(uri) : userKeyOf(uri);
+  }
+
   /** Current (unexpired) bindings of an AOR, highest q first (RFC 3261 §16.6: q ordering). */
   lookup(aor: string, now: Micros): Binding[] {
-    const key = aorOf(aor);
+    return this.live(this.keyOf(aor), now);
+  }
+
+  private live(key: string, now: Micros): Binding[] {
     const list = this.table.get(key);
     if (!list) return [];
     let live = list;
@@ -68,15 +118,23 @@ export class LocationService {
     q = 1,
     received: TransportAddress | null = null,
   ): void {
-    const key = aorOf(aor);
+    const key = this.keyOf(aor);
     const list = this.table.get(key) ?? [];
-    list.push({ aor: key, contact, expiresAt: now + expires * SECOND, q, callId: '', cseq: 0, received });
+    list.push({
+      aor: aorOf(aor),
+      contact,
+      expiresAt: now + expires * SECOND,
+      q,
+      callId: '',
+      cseq: 0,
+      received,
+    });
     this.table.set(key, list);
   }
 
   all(now: Micros): Binding[] {
     const out: Binding[] = [];
-    for (const k of this.table.keys()) out.push(...this.lookup(k, now));
+    for (const k of this.table.keys()) out.push(...this.live(k, now));
     return out;
   }
 
@@ -91,13 +149,15 @@ export class LocationService {
   ): { status: number; reason?: string; headers: string[] } {
     const to = msg.header('to');
     if (!to) return { status: 400, headers: [] };
-    const aor = aorOf(nameAddrUri(to));
+    const toUri = nameAddrUri(to);
+    const aor = aorOf(toUri);
+    const key = this.keyOf(toUri);
     const callId = msg.callId ?? '';
     const cseq = msg.cseq ?? 0;
     const contacts = msg.values('contact');
     const hdrExpires = msg.header('expires');
     const defExpires = hdrExpires !== null ? Number(hdrExpires) : 3600;
-    let list = this.lookup(aor, now);
+    let list = this.live(key, now);
     if (contacts.length === 1 && contacts[0]!.trim() === '*') {
       // §10.3 step 6: "*" only with Expires: 0.
       if (defExpires !== 0) return { status: 400, reason: 'Invalid Wildcard', headers: [] };
@@ -149,7 +209,7 @@ export class LocationService {
         );
       }
     }
-    this.table.set(aor, list);
+    this.table.set(key, list);
     // §10.3 step 8: the 200 OK lists every current binding with its expiry.
     const headers = list.map(
       (b) =>

@@ -2,7 +2,7 @@
  * From a scenario/lab node spec to element configuration: one place, used by the simulator and the
  * lab, so a node means the same thing on the virtual network and on real sockets.
  */
-import { loadScript } from '../script';
+import { loadScript, type ModParam } from '../script';
 import { B2bua } from '../elements/b2bua';
 import type { ElementEnv, SipElement } from '../elements/element';
 import { Proxy } from '../elements/proxy';
@@ -22,6 +22,17 @@ export function timerConfigOf(t: Scenario['timers'] = {}): TimerConfig {
     T2: parseDuration(t.t2, DEFAULT_TIMERS.T2),
     T4: parseDuration(t.t4, DEFAULT_TIMERS.T4),
   });
+}
+
+/**
+ * `modparam("usrloc", "use_domain", N)` of a script, as Kamailio reads it (non-zero: true); undefined
+ * when the script does not set it (the location service's default, 0 as in Kamailio, stays).
+ */
+function useDomainModparam(mps: readonly ModParam[]): boolean | undefined {
+  let v: boolean | undefined;
+  for (const m of mps)
+    if (m.module === 'usrloc' && m.param === 'use_domain') v = Number(m.value) !== 0 && m.value !== '';
+  return v;
 }
 
 export type UaConfig = ConstructorParameters<typeof UserAgent>[2];
@@ -99,6 +110,8 @@ export function buildElement(
         return deps.fail(`node "${n.name}": routing script errors:\n${e.join('\n')}`);
       }
       const loc = deps.location(n.location ?? n.name);
+      const ud = n.useDomain ?? useDomainModparam(ls.script.modparams);
+      if (ud !== undefined) loc.useDomain = ud;
       const now = env.clock.now();
       for (const [aor, list] of Object.entries(n.locations ?? {}))
         for (const c of list) {
@@ -116,12 +129,15 @@ export function buildElement(
         ...(deps.bindMedia ? { bindMedia: deps.bindMedia } : {}),
       });
     }
-    case 'redirect':
+    case 'redirect': {
+      const loc = deps.location(n.location ?? n.name);
+      if (n.useDomain !== undefined) loc.useDomain = n.useDomain;
       return new RedirectServer(env, transport, {
         redirects: n.redirects ?? {},
-        location: deps.location(n.location ?? n.name),
+        location: loc,
         ...(n.redirectCode ? { code: n.redirectCode } : {}),
       });
+    }
     case 'b2bua':
       return new B2bua(env, transport, { ...(n.next !== undefined ? { next: n.next } : {}) });
     case 'stun':

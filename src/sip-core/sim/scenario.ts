@@ -51,6 +51,11 @@ export interface NodeSpec {
   nonce?: string;
   locations?: Record<string, (string | { contact: string; q?: number })[]>;
   location?: string;
+  /**
+   * Key the location service by user and domain (Kamailio usrloc `use_domain=1`); default false, as
+   * Kamailio: `sip:bob@lab.example` and `sip:bob@127.0.0.1` are one AOR.
+   */
+  useDomain?: boolean;
   trying?: 'before' | 'after';
   loopDetection?: boolean;
   // redirect
@@ -275,6 +280,7 @@ export const SCENARIO_SCHEMA = {
             },
           },
           location: { type: 'string' },
+          useDomain: { type: 'boolean' },
           trying: { enum: ['before', 'after'] },
           loopDetection: { type: 'boolean' },
           redirects: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
