@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError, Events, Invoke, type CallDto } from '../../src/shared/api';
 import { createHost } from '../../src/main/service/create-host';
+import { TraceAdapter } from '../../src/main/service/capture-loader';
+import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
 import type { ServiceHost } from '../../src/main/service/host';
 import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
 
@@ -148,5 +150,41 @@ describe('split and join through the service', () => {
       expect((e as ApiError).code, JSON.stringify(req)).toBe(code);
     }
     expect(legs((await calls(host, cap)).items)).toHaveLength(2);
+  });
+});
+
+describe('the calls list after an edit', () => {
+  const problems = join(import.meta.dirname, '../../resources/samples/sample-problems.pcap');
+  async function opened(): Promise<TraceAdapter> {
+    const r = await ingestCaptureFile(problems);
+    const a = new TraceAdapter(r.trace, r.diagnostics, { background: true });
+    await a.analyse();
+    await a.checkMessages();
+    return a;
+  }
+  const all = (a: TraceAdapter): unknown => {
+    const p = a.queryCalls({ offset: 0, limit: 1000 });
+    return { ...p, problems: p.problems, byState: p.byState };
+  };
+  it('keeps the rows of the calls it did not touch and gives the same list as the edits applied at open', async () => {
+    const a = await opened();
+    const before = a.queryCalls({ offset: 0, limit: 1000 }).items;
+    // Calls with message-level codes (the message checks) among those joined and split.
+    const [x, y, z, w] = [...before].sort((p, q) => q.diagnostics - p.diagnostics);
+    a.joinCalls([x!.id, y!.id]);
+    all(a);
+    a.joinCalls([z!.id, w!.id]);
+    all(a);
+    a.splitCall(x!.callIds[0]!, y!.callIds[0]!);
+    const after = a.queryCalls({ offset: 0, limit: 1000 }).items;
+    expect(after).toHaveLength(before.length - 1);
+    // An untouched call's row is the very object it was.
+    const untouched = before.find((c) => ![x, y, z, w].includes(c))!;
+    expect(after.find((c) => c.id === untouched.id)).toBe(untouched);
+    const fresh = await opened();
+    fresh.setCallEdits(a.callEdits());
+    expect(JSON.stringify(all(a))).toBe(JSON.stringify(all(fresh)));
+    a.close();
+    fresh.close();
   });
 });

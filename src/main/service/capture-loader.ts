@@ -212,24 +212,27 @@ export class TraceAdapter implements LoadedTrace {
     if (this.#msgCodes?.at === this.#checked) return this.#msgCodes.byRoot;
     const a = this.#analyzer;
     const byRoot = new Map<number, { codes: string[]; count: number }>();
-    for (let id = 0; id < this.#checked; id++) {
-      const stored = t.storedMessageCodes(id);
-      const pipeline = t.pipelineDiagnostics(id);
-      if (!stored?.length && !pipeline.length) continue;
-      const root = a.rootOfMessage(id);
-      if (root < 0) continue;
-      let e = byRoot.get(root);
-      if (!e) byRoot.set(root, (e = { codes: [], count: 0 }));
-      for (const d of pipeline) {
-        if (!e.codes.includes(d.code)) e.codes.push(d.code);
-        if (!this.#pipelineCodes.has(d.code))
-          this.#pipelineCodes.set(d.code, { severity: d.severity, title: d.message, rfc: d.rfc ?? null });
-      }
-      for (const c of stored ?? []) if (!e.codes.includes(c)) e.codes.push(c);
-      e.count += pipeline.length + (stored?.length ?? 0);
-    }
+    for (let id = 0; id < this.#checked; id++) this.#addMessageCodes(byRoot, a.rootOfMessage(id), id);
     this.#msgCodes = { at: this.#checked, byRoot };
     return byRoot;
+  }
+
+  /** Adds message `id`'s codes (if it has any) to its call's (`root`) entry of `byRoot`. */
+  #addMessageCodes(byRoot: Map<number, { codes: string[]; count: number }>, root: number, id: number): void {
+    const t = this.#trace;
+    const stored = t.storedMessageCodes(id);
+    const pipeline = t.pipelineDiagnostics(id);
+    if (!stored?.length && !pipeline.length) return;
+    if (root < 0) return;
+    let e = byRoot.get(root);
+    if (!e) byRoot.set(root, (e = { codes: [], count: 0 }));
+    for (const d of pipeline) {
+      if (!e.codes.includes(d.code)) e.codes.push(d.code);
+      if (!this.#pipelineCodes.has(d.code))
+        this.#pipelineCodes.set(d.code, { severity: d.severity, title: d.message, rfc: d.rfc ?? null });
+    }
+    for (const c of stored ?? []) if (!e.codes.includes(c)) e.codes.push(c);
+    e.count += pipeline.length + (stored?.length ?? 0);
   }
 
   /** The user's joins and splits, in order, the latest of a pair only (what the host remembers). */
@@ -256,13 +259,14 @@ export class TraceAdapter implements LoadedTrace {
   joinCalls(refs: readonly string[]): CallEditResult {
     const an = this.#analyzer;
     const ids = refs.map((r) => this.#leg(an, r));
+    const touched = this.#touched(an, ids);
     let changed = false;
     for (const id of ids.slice(1)) {
       if (!an.join(ids[0]!, id)) continue;
       changed = true;
       this.#edits = withEdit(this.#edits, { op: 'join', a: ids[0]!, b: id });
     }
-    if (changed) this.#callsChanged();
+    if (changed) this.#callsChanged(touched);
     return this.#editResult(changed, ids);
   }
 
@@ -271,11 +275,19 @@ export class TraceAdapter implements LoadedTrace {
     const an = this.#analyzer;
     const ids = [this.#leg(an, a), this.#leg(an, b)];
     if (ids[0] === ids[1]) throw new ApiError('bad-request', `${a} and ${b} are the same leg`);
+    const touched = this.#touched(an, ids);
     const changed = an.split(ids[0]!, ids[1]!);
     // Remembered even when no link joined them now: no rule may join them later (a live trace).
     this.#edits = withEdit(this.#edits, { op: 'split', a: ids[0]!, b: ids[1]! });
-    if (changed) this.#callsChanged();
+    if (changed) this.#callsChanged(touched);
     return this.#editResult(changed, ids);
+  }
+
+  /** The groups of the calls these legs are in: every root a join or split of them can make or end. */
+  #touched(an: TraceAnalyzer, callIds: readonly string[]): Set<number> {
+    const out = new Set<number>();
+    for (const id of callIds) for (const g of an.members(an.resolveCall(id))) out.add(g);
+    return out;
   }
 
   #leg(an: TraceAnalyzer, ref: string): string {
@@ -294,15 +306,45 @@ export class TraceAdapter implements LoadedTrace {
     return { changed, calls, total: this.callCount() };
   }
 
-  /** The calls changed (joined or split): every view of them is computed again on the next ask. */
-  #callsChanged(): void {
+  /**
+   * The calls changed (joined or split): every view of them is computed again on the next ask; the
+   * rows and message codes of calls whose roots are not in `touched` are kept (a join or split of
+   * two calls makes the next calls page cost those calls, not all 155k of a 1 GB capture).
+   */
+  #callsChanged(touched?: ReadonlySet<number>): void {
+    const cache = this.#callCache;
+    if (
+      touched &&
+      cache &&
+      this.#full &&
+      this.#callCacheAt === this.#trace.count &&
+      this.#msgCodes?.at === this.#checked
+    ) {
+      const keep = new Map<number, CallDto>();
+      this.#callRoots.forEach((r, i) => {
+        if (!touched.has(r)) keep.set(r, cache[i]!);
+      });
+      this.#keep = { at: this.#trace.count, rows: keep };
+      const byRoot = this.#msgCodes.byRoot;
+      for (const g of touched) byRoot.delete(g);
+      const an = this.#full;
+      for (const g of touched) {
+        if (an.resolveCall(`C${g + 1}`) !== g) continue; // (not a call's root now)
+        for (const id of an.callMessageIds(g)) if (id < this.#checked) this.#addMessageCodes(byRoot, g, id);
+      }
+    } else {
+      this.#keep = null;
+      this.#msgCodes = null;
+    }
     this.#callCache = null;
     this.#view = null;
     this.#filterCache = null;
     this.#problemCodes = null;
-    this.#msgCodes = null;
     this.#analysisDiags = null;
   }
+
+  /** Rows of calls an edit did not touch (`#callsChanged`), for the next `#calls()` at that trace size. */
+  #keep: { at: number; rows: Map<number, CallDto> } | null = null;
 
   /** The full analysis; only called where the host waited for `analyse()` or it ran at construction. */
   get #analyzer(): TraceAnalyzer {
@@ -578,7 +620,11 @@ export class TraceAdapter implements LoadedTrace {
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count || this.#msgCodes?.at !== this.#checked) {
       this.#callRoots = this.#analyzer.callRoots();
       const msgCodes = this.#messageCodes();
+      const keep = this.#keep?.at === this.#trace.count ? this.#keep.rows : null;
+      this.#keep = null;
       this.#callCache = this.#callRoots.map((r) => {
+        const kept = keep?.get(r);
+        if (kept) return kept;
         const first = this.#analyzer.groups[r]?.firstRequestId ?? -1;
         const dto = toCallDto(
           this.#analyzer.callSummary(r),
