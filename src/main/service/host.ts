@@ -363,7 +363,10 @@ export class ServiceHost {
     this.#captures.set(id, entry);
     live.onUpdate((u) => {
       if (u.reset) {
+        // (the user's joins and splits, by Call-ID, hold for the new trace too)
+        const edits = adapter.callEdits();
         adapter = new TraceAdapter(u.trace, []);
+        adapter.setCallEdits(edits);
         entry.trace = adapter;
       }
       Object.assign(summary, adapter.summary(), { calls: adapter.callCount(), bytes: 0 });
