@@ -81,6 +81,7 @@ describe('built-in samples', () => {
       ['in-dialog-request-without-route-set', 'error', 1],
       ['invite-no-final-response', 'error', 1],
       ['max-forwards-exhausted', 'error', 1],
+      ['bye-rejected', 'warning', 1],
       ['invite-2xx-retransmitted', 'warning', 1],
     ]);
     expect(all.problems[2]).toMatchObject({

@@ -49,7 +49,7 @@ import {
   setDialogState,
 } from './dialog/dialog';
 import { bareHost, isPrivateAddress, isPublicAddress } from './address';
-import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
+import { analysisDiagnostic, byeRejectedText, type AnalysisDiagnostic } from './rules';
 import { SdpCache, type SdpFacts } from './sdp-summary';
 import {
   hostHashOf,
@@ -110,6 +110,19 @@ const MAX_MEDIA_PER_GROUP = 8;
 const CID_LENGTH_MAX = 1024;
 
 /** A retransmitted message: the first copy it repeats and the time since the previous copy. */
+/** A media-unreachable report on a response, as a later copy of that response is compared with it. */
+interface MediaReport {
+  /** The response reported. */
+  id: number;
+  cseq: number;
+  status: number;
+  /** The trace's To-tag hash of the response. */
+  toTag: number;
+  /** Its live audio address, and the offer's address it was compared with. */
+  answer: string;
+  offer: string;
+}
+
 export interface Retransmission {
   of: number;
   intervalUs: number;
@@ -297,6 +310,18 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Per message, the next message of its Call-ID group (-1: none; see CallGroup.firstId). */
   #nextId = new Int32Array(1024).fill(-1);
   readonly #retrans = new Map<number, Retransmission>();
+  /**
+   * Per transaction, its copies that came under DUPLICATE_US after the previous copy on the same path
+   * (the capture saw one packet twice: a mirror port), key 2·transaction + 1 for responses: marked as
+   * retransmissions, but no timer sent them, so `retransmission-storm` does not count them. Empty
+   * unless the capture has such copies.
+   */
+  readonly #dups = new Map<number, number>();
+  /**
+   * media-unreachable reports on a response that a later copy of the same response may withdraw
+   * (`#mediaFixedDownstream`), by Call-ID group. Empty unless the rule fired.
+   */
+  readonly #mediaReported = new Map<number, MediaReport[]>();
   readonly #msgDiags = new Map<number, string[]>();
   readonly #diags: AnalysisDiagnostic[] = [];
   /** Transactions, as columns (transaction/transaction.ts). */
@@ -710,6 +735,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       firstRequestId: -1,
       inviteId: -1,
       ringId: -1,
+      trying: false,
       answerId: -1,
       byeId: -1,
       endId: -1,
@@ -777,6 +803,15 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   #markRetrans(id: number, of: number, intervalUs: number): void {
     this.#retrans.set(id, { of, intervalUs });
+  }
+
+  /** Counts a duplicate frame of transaction `t`'s request or responses (see `#dups`); returns how many so far. */
+  #dupCount(t: number, response: boolean, gap: number): number {
+    const k = 2 * t + (response ? 1 : 0);
+    if (gap >= DUPLICATE_US) return this.#dups.size === 0 ? 0 : (this.#dups.get(k) ?? 0);
+    const n = (this.#dups.get(k) ?? 0) + 1;
+    this.#dups.set(k, n);
+    return n;
   }
 
   #stormCheck(t: number, count: number, id: number, what: string): void {
@@ -862,8 +897,9 @@ export class TraceAnalyzer implements TraceAnalysis {
           retrans = true;
           X.retransmissions[t]!++;
           X.reqRetrans[t]!++;
-          this.#markRetrans(id, X.requestId[t]!, us - X.reqLastUs[t]!);
-          this.#stormCheck(t, X.reqRetrans[t]!, id, 'request');
+          const gap = us - X.reqLastUs[t]!;
+          this.#markRetrans(id, X.requestId[t]!, gap);
+          this.#stormCheck(t, X.reqRetrans[t]! - this.#dupCount(t, false, gap), id, 'request');
         }
         X.reqLastUs[t] = us;
       }
@@ -1158,7 +1194,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       this.#markRetrans(id, -1, gap);
       X.respUs[k] = us;
       X.retransmissions[t]!++;
-      const n = X.retransmissions[t]! - X.reqRetrans[t]!;
+      const n = X.retransmissions[t]! - X.reqRetrans[t]! - this.#dupCount(t, true, gap);
       this.#stormCheck(t, n, id, 'response');
       // (a duplicate frame of the capture says nothing about the ACK)
       if (
@@ -1192,7 +1228,11 @@ export class TraceAnalyzer implements TraceAnalysis {
           this.#diag('provisional-after-final', `${status} arrived after the final ${X.finalStatus[t]}`, id);
         }
       } else X.pushState(t, TS_PROCEEDING, us);
-      if (g && initialInvite && status >= 180 && towardsOrigin && g.ringId < 0) g.ringId = id;
+      if (g && initialInvite && towardsOrigin) {
+        if (status >= 180) {
+          if (g.ringId < 0) g.ringId = id;
+        } else g.trying = true;
+      }
     } else {
       const final = X.finalStatus[t]!;
       if (final === 0) {
@@ -1251,7 +1291,8 @@ export class TraceAnalyzer implements TraceAnalysis {
           setDialogState(d, 'terminated', us);
       }
     }
-    if (method === 'BYE' && status >= 200 && d0) {
+    // (a 401/407 challenge leaves the dialog up: the UAC sends the BYE again with credentials, §22.2)
+    if (method === 'BYE' && status >= 200 && status !== 401 && status !== 407 && d0) {
       setDialogState(d0, 'terminated', us);
       if (g && g.endId < 0) g.endId = id;
     }
@@ -1260,10 +1301,23 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (hasSdp(msg)) {
       const sdp = this.#onSdp(id, msg, g, direct);
       if (sdp) {
+        if (g && this.#mediaReported.size > 0) this.#mediaFixedDownstream(id, g, t, status, sdp);
         const offer = X.offer[t]!;
         if (offer !== null && !(X.flags[t]! & 32)) {
           X.flags[t]! |= 32;
-          this.#offerAnswer(id, offer, sdp, g);
+          if (this.#offerAnswer(id, offer, sdp, g) && g) {
+            const r: MediaReport = {
+              id,
+              cseq: X.cseq[t]!,
+              status,
+              toTag: this.trace.toTagHash(id),
+              answer: sdp.liveAudioAddress ?? '',
+              offer: offer.address ?? '',
+            };
+            const list = this.#mediaReported.get(g.idx);
+            if (list) list.push(r);
+            else this.#mediaReported.set(g.idx, [r]);
+          }
           if (g && g.answerCodecs === null && initialInvite) g.answerCodecs = sdp.voice;
           X.offer[t] = null; // answered: nothing more to compare
         } else if (X.flags[t]! & 32) {
@@ -1329,6 +1383,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     else if (status === 483) this.#diag('max-forwards-exhausted', `483 Too Many Hops to ${method}`, id);
     else if (status === 488 || status === 606)
       this.#diag('offer-rejected', `${status} ${msg.reason ?? ''}: the session offer was refused`.trim(), id);
+    else if (method === 'BYE' && status >= 300 && status !== 401 && status !== 407)
+      this.#diag('bye-rejected', byeRejectedText(status), id);
   }
 
   #loopCheck(id: number, msg: AnalysisMessage, t: number): void {
@@ -1575,7 +1631,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     return sdp;
   }
 
-  #offerAnswer(id: number, offer: Offer, answer: SdpFacts, g: CallGroup | null): void {
+  /** Compares an answer with its offer; true when it reported media-unreachable. */
+  #offerAnswer(id: number, offer: Offer, answer: SdpFacts, g: CallGroup | null): boolean {
     const ans = answer.voice;
     if (offer.codecs.length > 0 && answer.hasLiveAudio) {
       if (!ans.some((c) => offer.codecs.includes(c))) {
@@ -1588,17 +1645,65 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     const aAddr = answer.liveAudioAddress;
     const oAddr = offer.address;
+    void g;
     if (aAddr && oAddr && !answer.hold) {
       const priv = isPrivateAddress(aAddr) ? aAddr : isPrivateAddress(oAddr) ? oAddr : null;
       const pub = isPublicAddress(aAddr) ? aAddr : isPublicAddress(oAddr) ? oAddr : null;
-      if (priv && pub)
+      if (priv && pub) {
         this.#diag(
           'media-unreachable',
           `one side's media is on private ${priv}, the other on public ${pub}: one-way audio risk`,
           id,
         );
+        return true;
+      }
     }
-    void g;
+    return false;
+  }
+
+  /**
+   * A response reported media-unreachable (`#mediaReported`) whose later copy — the same response
+   * (CSeq, status, To tag) further along its path, here response `id` in transaction `t` — carries
+   * another media address that the offer can reach: an element on the way rewrote the answer's SDP (a
+   * NAT's ALG putting its public address in, a media relay putting its own: it anchors the media and
+   * learns the inside address from the packets it receives, symmetric RTP, RFC 4961). The offerer gets
+   * the rewritten answer, so the report on the inside copy is withdrawn (nat-alg, nat-media-relay).
+   */
+  #mediaFixedDownstream(id: number, g: CallGroup, t: number, status: number, sdp: SdpFacts): void {
+    const list = this.#mediaReported.get(g.idx);
+    const a2 = sdp.liveAudioAddress;
+    if (!list || !a2 || sdp.hold) return;
+    const cseq = this.tx.cseq[t]!;
+    const toTag = this.trace.toTagHash(id);
+    for (let k = list.length - 1; k >= 0; k--) {
+      const r = list[k]!;
+      if (r.id === id || r.cseq !== cseq || r.status !== status || r.toTag !== toTag || r.answer === a2)
+        continue;
+      const priv = isPrivateAddress(a2) || isPrivateAddress(r.offer);
+      const pub = isPublicAddress(a2) || isPublicAddress(r.offer);
+      if (priv && pub) continue;
+      list.splice(k, 1);
+      if (list.length === 0) this.#mediaReported.delete(g.idx);
+      this.#undiag('media-unreachable', r.id);
+    }
+  }
+
+  /** Withdraws diagnostic `code` of message `id` (raised by `#diag`). */
+  #undiag(code: string, id: number): void {
+    const D = this.#diags;
+    for (let k = D.length - 1; k >= 0; k--) {
+      if (D[k]!.code !== code || D[k]!.messageId !== id) continue;
+      D.splice(k, 1);
+      const gi = this.#grpCol[id]!;
+      if (gi >= 0) this.groups[gi]!.diags--;
+      const list = this.#msgDiags.get(id);
+      if (list) {
+        const rest = list.filter((c) => c !== code);
+        if (rest.length > 0) this.#msgDiags.set(id, rest);
+        else this.#msgDiags.delete(id);
+      }
+      return;
+    }
   }
 
   // ---------------------------------------------------------------- calls (union-find)
@@ -1981,6 +2086,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       firstUs: this.trace.timeUs(g.firstId),
       inviteUs: this.#usOf(g.inviteId),
       ringUs: this.#usOf(g.ringId),
+      trying: g.trying,
       answerUs: this.#usOf(g.answerId),
       byeUs: this.#usOf(g.byeId),
     };
@@ -2272,7 +2378,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     let b = this.#txnCol.byteLength * 4;
     b += this.tx.bytes + this.#txnByKey.bytes;
     b += this.dialogList.length * 300 + this.#dlgByKey.bytes + this.#rs.byteLength;
-    b += (this.#unrelayed.size + this.#unrelayedChecked.size) * 40;
+    b +=
+      (this.#unrelayed.size + this.#unrelayedChecked.size + this.#dups.size + this.#mediaReported.size) * 40;
     // The Call-ID string is the trace's (shared), not counted here.
     for (const g of this.groups) b += 450 + g.media.length * 48;
     b += this.#retrans.size * 80 + this.#msgDiags.size * 80 + this.#diags.length * 300;

@@ -111,6 +111,13 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'The UAS did not recognise the dialog or transaction of a request.',
   ),
   r(
+    'bye-rejected',
+    'warning',
+    '3261 §15.1.2',
+    'BYE answered with an error',
+    'A BYE got a final response other than 2xx (481 has its own rule, and a 401/407 challenge is answered by the BYE sent again with credentials): the UAC considers the session terminated whatever the response (§15.1.2), but the UAS may not have taken the BYE (a 408 or 503 from a proxy, a 4xx/5xx of its own) and keep its side of the session, its media and its billing, until a session timer or a media timeout ends it.',
+  ),
+  r(
     'auth-loop',
     'warning',
     '3261 §22.2',
@@ -255,6 +262,11 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
 export const RULES_BY_CODE: ReadonlyMap<string, AnalysisRule> = new Map(
   ANALYSIS_RULES.map((x) => [x.code, x]),
 );
+
+/** The `bye-rejected` text for a BYE's final `status` (both tiers). */
+export function byeRejectedText(status: number): string {
+  return `${status} to BYE: the UAC ends the session anyway (§15.1.2), the UAS may keep its side up`;
+}
 
 /** Builds a diagnostic of a catalogue rule. */
 export function analysisDiagnostic(

@@ -23,7 +23,7 @@ import {
 } from '../trace/trace';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
 import { callTypeOf, classifyCall, type CallFacts, type CallState, type CallType } from './call/call';
-import { analysisDiagnostic, type AnalysisDiagnostic } from './rules';
+import { analysisDiagnostic, byeRejectedText, type AnalysisDiagnostic } from './rules';
 import { DIALOG_STATES, dialogId, type DialogState } from './dialog/dialog';
 import {
   TF_2XX_RETRANS,
@@ -93,6 +93,7 @@ export const TIER1_CODES = [
   'request-loop',
   'max-forwards-exhausted',
   'offer-rejected',
+  'bye-rejected',
 ] as const;
 /** Time-dependent codes tier 1 evaluates when asked (as the full analyzer does). */
 export const TIER1_LAZY_CODES = [
@@ -116,6 +117,7 @@ const D_481 = 11;
 const D_482 = 12;
 const D_483 = 13;
 const D_OFFER_REJECTED = 14;
+const D_BYE_REJECTED = 15;
 
 /** Messages whose transaction-table slots `#prefetch` touches before they are indexed. */
 const PREFETCH = 64;
@@ -288,6 +290,8 @@ export class Tier1Analysis {
   #rtOf = new Int32Array(0) as I32;
   #rtUs = new Float64Array(0) as F64;
   #rtN = 0;
+  /** Duplicate frames per transaction, key 2·transaction + 1 for responses (as `TraceAnalyzer`'s). */
+  readonly #dups = new Map<number, number>();
   /** Per message: 1 retransmission, 2 has diagnostics. */
   #mflags = new Uint8Array(0) as U8;
 
@@ -303,6 +307,8 @@ export class Tier1Analysis {
   gLastUs = new Float64Array(0) as F64;
   gInviteUs = new Float64Array(0) as F64;
   gRingUs = new Float64Array(0) as F64;
+  /** 1: a provisional response to the first initial INVITE reached the caller (`CallFacts.trying`). */
+  gTrying = new Uint8Array(0) as U8;
   gAnswerUs = new Float64Array(0) as F64;
   gByeUs = new Float64Array(0) as F64;
   gEndUs = new Float64Array(0) as F64;
@@ -821,6 +827,7 @@ export class Tier1Analysis {
     this.gLastUs = growF64(this.gLastUs, n);
     this.gInviteUs = growF64(this.gInviteUs, n);
     this.gRingUs = growF64(this.gRingUs, n);
+    this.gTrying = growU8(this.gTrying, n);
     this.gAnswerUs = growF64(this.gAnswerUs, n);
     this.gByeUs = growF64(this.gByeUs, n);
     this.gEndUs = growF64(this.gEndUs, n);
@@ -849,6 +856,7 @@ export class Tier1Analysis {
     this.gLastUs[g] = us;
     this.gInviteUs[g] = -1;
     this.gRingUs[g] = -1;
+    this.gTrying[g] = 0;
     this.gAnswerUs[g] = -1;
     this.gByeUs[g] = -1;
     this.gEndUs[g] = -1;
@@ -1037,6 +1045,15 @@ export class Tier1Analysis {
     this.#mflags[id]! |= 1;
   }
 
+  /** Counts a duplicate frame of transaction `ti`'s request or responses; returns how many so far. */
+  #dupCount(ti: number, response: boolean, gap: number): number {
+    const k = 2 * ti + (response ? 1 : 0);
+    if (gap >= DUPLICATE_US) return this.#dups.size === 0 ? 0 : (this.#dups.get(k) ?? 0);
+    const n = (this.#dups.get(k) ?? 0) + 1;
+    this.#dups.set(k, n);
+    return n;
+  }
+
   #stormCheck(ti: number, count: number, id: number, response: boolean): void {
     const X = this.tx;
     const max = X.kind[ti] === TK_INVITE && !response ? MAX_RETRANS_INVITE : MAX_RETRANS_OTHER;
@@ -1100,8 +1117,9 @@ export class Tier1Analysis {
           retrans = true;
           X.retransmissions[ti]!++;
           X.reqRetrans[ti]!++;
-          this.#markRetrans(id, X.requestId[ti]!, us - this.#time(X.reqLastId(ti)));
-          this.#stormCheck(ti, X.reqRetrans[ti]!, id, false);
+          const gap = us - this.#time(X.reqLastId(ti));
+          this.#markRetrans(id, X.requestId[ti]!, gap);
+          this.#stormCheck(ti, X.reqRetrans[ti]! - this.#dupCount(ti, false, gap), id, false);
         }
         X.reqLastId1[ti] = id + 1;
       }
@@ -1238,7 +1256,12 @@ export class Tier1Analysis {
       this.#markRetrans(id, -1, gap);
       X.respLast1[k] = id + 1;
       X.retransmissions[ti]!++;
-      this.#stormCheck(ti, X.retransmissions[ti]! - X.reqRetrans[ti]!, id, true);
+      this.#stormCheck(
+        ti,
+        X.retransmissions[ti]! - X.reqRetrans[ti]! - this.#dupCount(ti, true, gap),
+        id,
+        true,
+      );
       // (a duplicate frame says nothing about the ACK)
       if (
         kind === TK_INVITE &&
@@ -1264,8 +1287,11 @@ export class Tier1Analysis {
           this.#diag(D_PROV_AFTER, id, X.finalStatus[ti]!);
         }
       } else X.pushState(ti, TS_PROCEEDING, id);
-      if (g >= 0 && initialInvite && status >= 180 && towardsOrigin && this.gRingUs[g]! < 0)
-        this.gRingUs[g] = us;
+      if (g >= 0 && initialInvite && towardsOrigin) {
+        if (status >= 180) {
+          if (this.gRingUs[g]! < 0) this.gRingUs[g] = us;
+        } else this.gTrying[g] = 1;
+      }
     } else {
       const final = X.finalStatus[ti]!;
       if (final === 0) {
@@ -1321,7 +1347,8 @@ export class Tier1Analysis {
         )
           this.#setDialogState(d, DS_TERMINATED, us);
     }
-    if (tmc === M_BYE && status >= 200 && d0 >= 0) {
+    // (a 401/407 challenge leaves the dialog up: the UAC sends the BYE again with credentials, §22.2)
+    if (tmc === M_BYE && status >= 200 && status !== 401 && status !== 407 && d0 >= 0) {
       this.#setDialogState(d0, DS_TERMINATED, us);
       if (g >= 0 && this.gEndUs[g]! < 0) this.gEndUs[g] = us;
     }
@@ -1356,6 +1383,13 @@ export class Tier1Analysis {
     else if (status === 482) this.#diag(D_482, id);
     else if (status === 483) this.#diag(D_483, id);
     else if (status === 488 || status === 606) this.#diag(D_OFFER_REJECTED, id);
+    else if (
+      status >= 300 &&
+      status !== 401 &&
+      status !== 407 &&
+      this.#classOf(this.#txnMethodKey(ti)) === M_BYE
+    )
+      this.#diag(D_BYE_REJECTED, id);
   }
 
   // ---------------------------------------------------------------- answers
@@ -1456,6 +1490,7 @@ export class Tier1Analysis {
       cancelled: this.gCancelled[g] === 1,
       inviteUs: this.gInviteUs[g]!,
       ringUs: this.gRingUs[g]!,
+      trying: this.gTrying[g] === 1,
     };
   }
 
@@ -1613,6 +1648,8 @@ export class Tier1Analysis {
         return `482 Loop Detected to ${tm}`;
       case D_483:
         return `483 Too Many Hops to ${tm}`;
+      case D_BYE_REJECTED:
+        return byeRejectedText(status ?? 0);
       default:
         return `${status} ${t.message(id).reason ?? ''}: the session offer was refused`.trim();
     }
@@ -1744,8 +1781,8 @@ export class Tier1Analysis {
   memoryBytes(): number {
     let b = this.#txnCol.byteLength * 3 + this.#mflags.byteLength + this.#groupOfKey.byteLength;
     b += this.tx.bytes + this.#txnByKey.bytes + this.#dlgByKey.bytes + this.#txnNext.byteLength;
-    b += this.gKey.length * (4 * 12 + 8 * 7 + 2) + this.dGroup.length * (4 * 12 + 8 * 10 + 3);
-    b += this.#rtId.length * 16 + this.#dgCode.length * 29 + this.#msgFirst.size * 40;
+    b += this.gKey.length * (4 * 12 + 8 * 7 + 3) + this.dGroup.length * (4 * 12 + 8 * 10 + 3);
+    b += this.#rtId.length * 16 + this.#dgCode.length * 29 + (this.#msgFirst.size + this.#dups.size) * 40;
     return b;
   }
 }

@@ -73,10 +73,11 @@ describe('ack-not-relayed', () => {
       }
       // bob's ACKs, relayed by the proxy (frames 8→9, 64→65): silent.
       for (const id of [7, 8, 63, 64]) expect(a.messageFields(id).diagnostics).toEqual([]);
-      // The call's count includes it (one diagnostic more than before the rule, all on erin's call).
+      // The call's count includes it (one diagnostic more than before the rule, all on erin's call; and
+      // since session 17 bye-rejected on the proxy's 404 to the BYE without Route, frame 39).
       const c2 = a.calls().find((c) => c.id === 'C2')!;
       expect(c2.diagnostics).toBe(a.diagnostics().filter((d) => d.call === 'C2').length);
-      expect(c2.diagnostics).toBe(6);
+      expect(c2.diagnostics).toBe(7);
       t.close();
     }
   });

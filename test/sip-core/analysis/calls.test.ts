@@ -67,6 +67,7 @@ describe('a request without a Call-ID', () => {
 describe('B2BUA leg correlation (zero setup)', () => {
   it.each([
     ['b2bua-x-cid', 'x-cid', 0.95],
+    ['b2bua-xcall-id', 'x-cid', 0.95],
     ['b2bua-icid', 'icid', 0.9],
     ['b2bua-suffix', 'call-id-suffix', 0.8],
     ['b2bua-media', 'sdp-media', 0.6],

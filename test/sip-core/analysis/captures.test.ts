@@ -186,6 +186,18 @@ const cases: {
     types: { subscription: 4, call: 3 },
     absent: ['unmatched-response', 'non-invite-no-final-response'],
   },
+  // SIP.js over WebSocket → Kamailio (WS 8080 / UDP 5060) → FreeSWITCH (10.243.0.143), which calls out
+  // through Kamailio to a carrier: two Call-IDs, one call. FreeSWITCH's B-leg INVITE carries
+  // `XCall-ID: kovfhoptshgn59q712sr` (the A-leg's Call-ID verbatim), its 183/200/BYE follow the other
+  // leg's within 25-45 ms, and the numbers match (caller 12675941249, callee 2263382742 with the carrier
+  // prefix 999811): linked as one call by x-cid (0.95). (The media-unreachable on the A-leg's 183 compares
+  // the WebRTC client's c= 10.243.17.55 with FreeSWITCH's public address; its ICE candidates are left out.)
+  {
+    file: 'heplify__sip_tcp_websocket.pcap',
+    calls: { completed: 1 },
+    types: { options: 1, call: 1 },
+    diagnostics: { 'media-unreachable': 1 },
+  },
   // INVITE with Content-Length: bad, answered 200 without Contact.
   {
     file: 'zeek__invalid-content-length.pcap',
@@ -207,6 +219,23 @@ describe.skipIf(!existsSync(pub))('public captures', () => {
       for (const code of c.absent ?? []) expect(s.diagnostics?.[code], code).toBeUndefined();
     });
   }
+
+  it('heplify__sip_tcp_websocket.pcap: the FreeSWITCH B-leg joins the WebSocket A-leg by its XCall-ID header', () => {
+    const { a } = load(path.join(pub, 'heplify__sip_tcp_websocket.pcap'));
+    const c2 = a.calls().find((c) => c.id === 'C2')!;
+    expect(c2.callIds).toEqual(['kovfhoptshgn59q712sr', '926ffd16-6154-1237-09ba-0270b3230128']);
+    expect(c2.links).toEqual([
+      {
+        a: 'kovfhoptshgn59q712sr',
+        b: '926ffd16-6154-1237-09ba-0270b3230128',
+        reason: 'x-cid',
+        confidence: 0.95,
+        detail: 'xcall-id: kovfhoptshgn59q712sr',
+      },
+    ]);
+    expect(c2.state).toBe('completed');
+    expect(c2.messages).toBe(37);
+  });
 
   it('heplify__sip_ipv4_tcp_fragmented.pcap: 406 carrier messages on TCP 6060 build calls without errors', () => {
     const { a } = load(path.join(pub, 'heplify__sip_ipv4_tcp_fragmented.pcap'));

@@ -92,10 +92,15 @@ describe('lane roles', () => {
     expect(c2[0]).toMatch(/^10\.243\.17\.55:\d+=caller\//);
     // FreeSWITCH puts its User-Agent in its responses.
     expect(laneRoles(t, ids(a, 'C2'), px)[3]!.agent).toMatch(/^FreeSWITCH/);
+    // (since session 17 the call holds FreeSWITCH's B-leg too, joined by its XCall-ID header: FreeSWITCH
+    // is the B2BUA between the two legs, the carrier's SBC the callee, its second address the ACK's and
+    // BYE's Record-Route target)
     expect(c2.slice(1)).toEqual([
       '10.243.0.157:8080=proxy',
       '10.243.0.157:5060=proxy',
-      '10.243.0.143:5060=callee/+12263382742',
+      '10.243.0.143:5060=b2bua',
+      '10.243.1.36:5090=callee/9998112263382742',
+      '18.214.104.248:5090=ua',
     ]);
   });
 

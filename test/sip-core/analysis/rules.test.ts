@@ -35,6 +35,7 @@ const TRIGGERS: Record<string, [string, number, number]> = {
   'in-dialog-request-without-route-set': ['in-dialog-request-without-route-set', 2, 8],
   'bye-outside-dialog': ['bye-outside-dialog', 1, 5],
   'call-leg-does-not-exist': ['call-leg-does-not-exist', 1, 7],
+  'bye-rejected': ['bye-rejected', 1, 7],
   'auth-loop': ['auth-loop', 1, 8],
   'invite-2xx-no-contact': ['invite-2xx-no-contact', 1, 4],
   'nat-private-contact': ['nat-private', 1, 1],
@@ -61,20 +62,25 @@ const CLEAN = [
   'clean-call',
   'clean-proxied',
   'clean-retrans',
+  'clean-duplicate-retrans',
   'clean-nat-rport',
   'clean-auth',
   'clean-auth-two-realms',
+  'clean-bye-auth',
   'clean-reinvite',
   'clean-cancel',
   'clean-route-set',
   'clean-strict-route',
   'clean-proxy-bye',
   'clean-ack-relayed',
+  'clean-nat-alg',
+  'clean-nat-media-relay',
 ];
 /** Rules a clean fixture is allowed to trigger by design (the NAT fixture keeps a private Via, the strict-route one a strict router). */
 const ALLOWED: Record<string, string[]> = {
   'clean-nat-rport': ['nat-private-via'],
   'clean-strict-route': ['strict-routing'],
+  'clean-nat-media-relay': ['nat-private-via', 'nat-private-contact'],
 };
 
 describe('analysis rule catalogue', () => {
@@ -181,6 +187,19 @@ describe('an INVITE ringing when the capture stops (invite-ringing-long.sip)', (
     expect(a.diagnostics()).toEqual([]);
     expect(a.calls()[0]!.state).toBe('ringing');
     expect(a.transactions()[0]!.state).toBe('proceeding');
+  });
+});
+
+describe('an INVITE answered only by 100 Trying (invite-trying-long.sip)', () => {
+  it("is being set up after 50 s (Proceeding: no Timer B, §17.1.1.2) and failed after 200 s (a proxy's Timer C, §16.6)", () => {
+    const a = analyze('invite-trying-long');
+    expect(a.diagnostics()).toEqual([]);
+    expect(a.calls().map((c) => [c.callIds[0], c.state])).toEqual([
+      ['try-1@198.51.100.10', 'failed'],
+      ['try-2@198.51.100.10', 'setup'],
+      ['ping-9@198.51.100.10', 'completed'],
+    ]);
+    expect(a.transactions()[1]!.state).toBe('proceeding');
   });
 });
 

@@ -5,8 +5,9 @@
 
 /**
  * setup (INVITE sent, nothing but 100), ringing (18x), in-call (2xx, no BYE yet), completed (BYE),
- * cancelled (CANCEL / 487), rejected (4xx, 6xx), busy (486, 600), failed (5xx, 408, Timer B),
- * redirected (3xx). Non-INVITE sessions use completed / rejected / failed / setup.
+ * cancelled (CANCEL / 487), rejected (4xx, 6xx), busy (486, 600), failed (5xx, 408, Timer B, or a
+ * proxy's Timer C after a 100), redirected (3xx). Non-INVITE sessions use completed / rejected /
+ * failed / setup.
  */
 export type CallState =
   'setup' | 'ringing' | 'in-call' | 'completed' | 'cancelled' | 'rejected' | 'busy' | 'failed' | 'redirected';
@@ -92,6 +93,8 @@ export interface CallGroup {
    */
   inviteId: number;
   ringId: number;
+  /** A provisional response to the first initial INVITE reached the caller (`CallFacts.trying`). */
+  trying: boolean;
   answerId: number;
   byeId: number;
   endId: number;
@@ -134,9 +137,23 @@ export interface CallFacts {
   firstUs: number;
   inviteUs: number;
   ringUs: number;
+  /**
+   * The call's INVITE got a provisional response towards the caller (a 100 Trying or any 1xx): its
+   * client transaction left Calling for Proceeding (RFC 3261 §17.1.1.2), so Timer B no longer runs.
+   */
+  trying: boolean;
   answerUs: number;
   byeUs: number;
 }
+
+/** 64·T1 (Timer B) with T1 = 500 ms, in µs. */
+const TIMER_B_US = 32e6;
+/**
+ * A proxy's Timer C: "greater than 3 minutes" (RFC 3261 §16.6 step 11); when it fires without a final
+ * response the proxy answers 408 itself (§16.8). An INVITE in Proceeding with no final response after
+ * that long is failed. µs.
+ */
+export const TIMER_C_US = 180e6;
 
 /** Classifies an INVITE call from its A-leg facts. */
 export function classifyCall(g: CallFacts, nowUs: number): CallState {
@@ -159,7 +176,8 @@ export function classifyCall(g: CallFacts, nowUs: number): CallState {
   if (g.cancelled) return 'cancelled';
   // (a ringing phone may ring for minutes: Timer B stops at the first provisional response, §17.1.1.2)
   if (g.ringUs >= 0) return 'ringing';
-  if (g.inviteUs >= 0 && nowUs - g.inviteUs > 32e6) return 'failed';
+  // (a 100 only: Proceeding, no Timer B, §17.1.1.2; still being set up until a proxy's Timer C would have answered)
+  if (g.inviteUs >= 0 && nowUs - g.inviteUs > (g.trying ? TIMER_C_US : TIMER_B_US)) return 'failed';
   return 'setup';
 }
 

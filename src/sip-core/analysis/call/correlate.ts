@@ -1,7 +1,9 @@
 /**
  * B2BUA leg correlation with zero setup: when a new Call-ID starts with an INVITE, find the earlier
  * leg it continues. Each rule gives a reason and a confidence; the UI may split or join later.
- * - `x-cid`: an X-CID / X-Call-ID / X-Orig-Call-ID header names the other leg's Call-ID (0.95)
+ * - `x-cid`: an X-CID / X-Call-ID / X-Orig-Call-ID / XCall-ID header names the other leg's Call-ID (0.95;
+ *   XCall-ID is what a FreeSWITCH dialplan set in heplify's sip_tcp_websocket capture: the A-leg's
+ *   Call-ID verbatim)
  * - `hep-correlation-id`: the HEP correlation chunk names the other Call-ID (0.9) or equals the other leg's (0.85)
  * - `icid`: both legs carry the same P-Charging-Vector icid-value (RFC 7315 §4.6) (0.9)
  * - `call-id-suffix`: one Call-ID is the other plus a separator and a short suffix, or `b2b-` + it (0.8)
@@ -230,6 +232,9 @@ function nextHopOf(host: CorrelationHost, other: number, srcHost: string): boole
   return o.firstRequestId >= 0 && hostOf(host.trace.dst(o.firstRequestId)) === srcHost;
 }
 
+/** Headers that name the other leg's Call-ID (`x-cid` links), in the order they are asked. */
+const X_CID_HEADERS = ['x-cid', 'x-call-id', 'x-orig-call-id', 'xcall-id'];
+
 const H_X = 1;
 const H_PCV = 2;
 const H_DIVERSION = 4;
@@ -237,7 +242,7 @@ const H_HISTORY = 8;
 
 /**
  * Which of the headers correlation reads can be present, from the first letters of each header
- * line (`X-`, `P-C`, `Di`, `Hi`, any case): most INVITEs carry none, and then no header is looked up.
+ * line (`X-`, `XC`, `P-C`, `Di`, `Hi`, any case): most INVITEs carry none, and then no header is looked up.
  */
 function headerHints(msg: AnalysisMessage): number {
   const b = msg.raw;
@@ -264,6 +269,7 @@ function headerHints(msg: AnalysisMessage): number {
 function hintAt(b: Uint8Array, i: number): number {
   const c0 = b[i + 1]! | 32;
   const c1 = b[i + 2]! | 32;
+  if (c0 === 120 /* x */ && c1 === 99 /* c */) return H_X;
   if (c1 === 45 /* - */ || b[i + 2] === 45) {
     if (c0 === 120 /* x */) return H_X;
     if (c0 === 112 /* p */ && (b[i + 3]! | 32) === 99 /* c */) return H_PCV;
@@ -331,7 +337,7 @@ export function correlateNewLeg(
 
   // 1. Explicit headers.
   if (hints & H_X) {
-    for (const h of ['x-cid', 'x-call-id', 'x-orig-call-id']) {
+    for (const h of X_CID_HEADERS) {
       const v = msg.header(h);
       if (v) {
         addLink(links, host, g, host.groupOf(v.trim()), 'x-cid', 0.95, `${h}: ${v.trim()}`);
