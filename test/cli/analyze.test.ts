@@ -137,13 +137,12 @@ describe.skipIf(!havePublic)('analyze: captures', () => {
     expect(out).toMatch(/content-length-invalid: 2 messages/);
   });
 
-  it('a NetMon file is read (exit 0) and refused by name', async () => {
+  it('a NetMon 2.x file is read like a pcap', async () => {
     const { code, out } = await run(`${PUBLIC_CAPTURES}/protos__c07-sip-r2.cap`, { format: 'summary' });
     expect(code).toBe(0);
-    expect(out).toMatch(
-      /capture-format-refused \(error, file\): 1 — this file is Microsoft Network Monitor 2\.x/,
-    );
-    expect(out).toContain('SIP messages: 0');
+    expect(out).toMatch(/^file: protos__c07-sip-r2\.cap \(131329 bytes, netmon\)/m);
+    expect(out).toContain('SIP messages: 12');
+    expect(out).not.toContain('capture-format-refused');
   });
 });
 

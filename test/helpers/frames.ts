@@ -124,3 +124,43 @@ export class TcpSegments {
     return bytes;
   }
 }
+
+/**
+ * A Microsoft Network Monitor 2.x file (version 2.`minor`, Ethernet) of `frames`, 1 ms apart from the
+ * start time 2026-11-24 00:00:00.250, each record followed by its trailer (2.1: 2 bytes, 2.2: 6, 2.3: 15,
+ * the network type first) and `gap` unused bytes, then the frame table (offsets, ascending).
+ */
+export function netmonOf(
+  frames: readonly Uint8Array[],
+  opts: { minor?: number; gap?: number } = {},
+): { bytes: Uint8Array; offsets: number[] } {
+  const minor = opts.minor ?? 0;
+  const trailer = minor === 0 ? 0 : minor === 1 ? 2 : minor === 2 ? 6 : 15;
+  const parts: Buffer[] = [];
+  const h = Buffer.alloc(128);
+  h.write('GMBU', 0, 'latin1');
+  h.writeUInt8(minor, 4);
+  h.writeUInt8(2, 5);
+  h.writeUInt16LE(1, 6); // Ethernet
+  [2026, 11, 2, 24, 0, 0, 0, 250].forEach((v, i) => h.writeUInt16LE(v, 8 + 2 * i));
+  parts.push(h);
+  const offsets: number[] = [];
+  let at = 128;
+  frames.forEach((f, i) => {
+    offsets.push(at);
+    const r = Buffer.alloc(16 + f.length + trailer + (opts.gap ?? 0));
+    r.writeUInt32LE(i * 1000, 0); // µs since the start (low half; the high half 0)
+    r.writeUInt32LE(f.length, 8);
+    r.writeUInt32LE(f.length, 12);
+    Buffer.from(f).copy(r, 16);
+    if (trailer) r.writeUInt16LE(1, 16 + f.length);
+    parts.push(r);
+    at += r.length;
+  });
+  const table = Buffer.alloc(offsets.length * 4);
+  offsets.forEach((o, i) => table.writeUInt32LE(o, i * 4));
+  h.writeUInt32LE(at, 24);
+  h.writeUInt32LE(table.length, 28);
+  parts.push(table);
+  return { bytes: new Uint8Array(Buffer.concat(parts)), offsets };
+}

@@ -64,10 +64,6 @@ const PUBLIC: Record<string, Case> = {
     reason: 'no HEP dissector in tshark 4.0 (and the payload is compressed)',
     expectedDiffs: (d) => expect(d).toEqual(['count: sipscope 21, tshark 0']),
   },
-  'protos__c07-sip-r2.cap': {
-    reason: 'NetMon 2.x: tshark reads it, we refuse it by name (capture-format-refused)',
-    expectedDiffs: (d) => expect(d).toEqual(['count: sipscope 0, tshark 12']),
-  },
 };
 
 describe.skipIf(!tshark || !havePublic)('tshark agreement: public captures', () => {

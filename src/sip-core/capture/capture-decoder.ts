@@ -10,6 +10,12 @@ import { detectFormat, type DetectedFormat } from './reader/detect';
 import type { StreamReader } from './reader/frame';
 import { PcapReader } from './reader/pcap';
 import { PcapngReader } from './reader/pcapng';
+import { NetmonReader, type ReadFileAt } from './reader/netmon';
+
+export interface DecoderOptions extends PipelineOptions {
+  /** Random access to the capture file, for formats that index their frames at the end (NetMon). */
+  readAt?: ReadFileAt | null;
+}
 
 export class CaptureDecoder {
   readonly pipeline: CapturePipeline;
@@ -21,8 +27,12 @@ export class CaptureDecoder {
   #offset = 0;
   #done = false;
 
-  constructor(sink: MessageSink, opts: PipelineOptions = {}) {
-    this.pipeline = new CapturePipeline(sink, opts);
+  readonly #readAt: ReadFileAt | null;
+
+  constructor(sink: MessageSink, opts: DecoderOptions = {}) {
+    const { readAt, ...pipeline } = opts;
+    this.pipeline = new CapturePipeline(sink, pipeline);
+    this.#readAt = readAt ?? null;
   }
 
   /** Bytes of the capture stream consumed so far. */
@@ -35,7 +45,7 @@ export class CaptureDecoder {
     return this.#done || (this.#reader?.stopped ?? false);
   }
 
-  /** Format name for the trace source: 'pcap', 'pcap-ns', 'pcapng' or the refused format's name. */
+  /** Format name for the trace source: 'pcap', 'pcap-ns', 'pcapng', 'netmon' or the refused format's name. */
   get formatName(): string {
     const f = this.format;
     if (!f) return 'unknown';
@@ -57,6 +67,7 @@ export class CaptureDecoder {
     this.format = f;
     if (f.kind === 'pcap') this.#reader = new PcapReader(this.pipeline);
     else if (f.kind === 'pcapng') this.#reader = new PcapngReader(this.pipeline);
+    else if (f.kind === 'netmon') this.#reader = new NetmonReader(this.pipeline, this.#readAt);
     else {
       this.#done = true;
       if (f.kind === 'refused') {
@@ -80,7 +91,7 @@ export class CaptureDecoder {
           code: 'capture-format-unknown',
           severity: 'error',
           layer: 'file',
-          message: 'this file is not a pcap or pcapng capture (no known magic number at byte 0)',
+          message: 'this file is not a pcap, pcapng or NetMon capture (no known magic number at byte 0)',
           offset: 0,
         });
       }

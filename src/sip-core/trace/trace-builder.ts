@@ -157,6 +157,7 @@ export class TraceIngest {
     if (opts.onAppend) this.trace.onAppend(opts.onAppend);
     const builder = new TraceBuilder(this.trace, opts.parse ?? true, opts.lint ?? false);
     this.decoder = new CaptureDecoder(builder, {
+      readAt: opts.readAt,
       inflate: opts.inflate ?? null,
       split: opts.split ?? null,
       handoff: opts.handoff ?? null,
@@ -229,7 +230,7 @@ export class TraceIngest {
       trace: t,
       diagnostics,
       stats: st,
-      isCapture: f !== null && (f.kind === 'pcap' || f.kind === 'pcapng'),
+      isCapture: f !== null && (f.kind === 'pcap' || f.kind === 'pcapng' || f.kind === 'netmon'),
     };
   }
 }

@@ -82,9 +82,10 @@ describe('detectFormat (by magic number, never by extension)', () => {
 
   it('refuses known other formats by name', () => {
     const txt = (s: string): Uint8Array => new TextEncoder().encode(s.padEnd(16, '\0'));
-    expect(detectFormat(txt('GMBU'))).toEqual({
+    expect(detectFormat(txt('GMBU'))).toEqual({ kind: 'netmon' });
+    expect(detectFormat(txt('RTSS'))).toEqual({
       kind: 'refused',
-      name: 'Microsoft Network Monitor 2.x (NetMon .cap)',
+      name: 'Microsoft Network Monitor 1.x (NetMon .cap)',
     });
     expect(detectFormat(txt('snoop\0\0\0'))).toMatchObject({ kind: 'refused', name: 'Sun snoop (RFC 1761)' });
     expect(detectFormat(txt('PK\x03\x04'))).toMatchObject({ kind: 'refused' });

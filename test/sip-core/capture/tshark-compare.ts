@@ -103,7 +103,13 @@ export function tsharkMessages(tshark: string, file: string, extra: string[] = [
       '-J',
       'frame ip ipv6 udp tcp sctp sip',
     ],
-    { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    {
+      maxBuffer: 512 * 1024 * 1024,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      // A NetMon file's start time has no zone: tshark reads it in the local one, sipscope as UTC.
+      env: { ...process.env, TZ: 'UTC' },
+    },
   );
   const packets = JSON.parse(out) as { _source: { layers: Json } }[];
   const msgs: ComparableMessage[] = [];

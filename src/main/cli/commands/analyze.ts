@@ -148,6 +148,8 @@ export function summaryText(r: IngestResult): string {
   const t = r.trace;
   const s = t.source;
   const lines: string[] = [];
+  // A fuzzing capture's "methods" can be thousands of characters long (PROTOS: 'aaaa…').
+  const shortMethod = (m: string): string => (m.length <= 24 ? m : `${m.slice(0, 16)}… (${m.length} chars)`);
   lines.push(`file: ${s.name} (${s.size} bytes, ${s.format}${s.compression ? `, ${s.compression}` : ''})`);
   if (s.linkTypes.length) lines.push(`link types: ${s.linkTypes.join(', ')}`);
   lines.push(`frames: ${s.frames} (${s.bytes} bytes captured)`);
@@ -163,7 +165,9 @@ export function summaryText(r: IngestResult): string {
   if (ms.byTransport.length)
     lines.push(`  by transport: ${ms.byTransport.map((x) => `${x.transport} ${x.count}`).join(', ')}`);
   if (ms.byMethod.length)
-    lines.push(`  requests by method: ${ms.byMethod.map((x) => `${x.method} ${x.count}`).join(', ')}`);
+    lines.push(
+      `  requests by method: ${ms.byMethod.map((x) => `${shortMethod(x.method)} ${x.count}`).join(', ')}`,
+    );
   if (ms.byStatus.length)
     lines.push(`  responses by code: ${ms.byStatus.map((x) => `${x.status} ${x.count}`).join(', ')}`);
   if (ms.retransmissions !== null) lines.push(`  retransmissions: ${ms.retransmissions}`);

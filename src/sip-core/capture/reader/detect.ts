@@ -7,6 +7,8 @@ export type DetectedFormat =
   | { kind: 'pcap'; littleEndian: boolean; nanoseconds: boolean }
   | { kind: 'pcapng' }
   | { kind: 'gzip' }
+  /** Microsoft Network Monitor 2.x (`GMBU`). */
+  | { kind: 'netmon' }
   /** A known capture or archive format we do not read: `name` is shown to the user. */
   | { kind: 'refused'; name: string }
   /** Not a capture at all (e.g. raw SIP text), or too short to tell. */
@@ -23,7 +25,6 @@ const ascii = (b: Uint8Array, o: number, s: string): boolean => {
 
 /** Known non-pcap formats, refused with their name (libpcap/wiretap magic numbers). */
 const REFUSED: ReadonlyArray<{ magic: string | number; name: string }> = [
-  { magic: 'GMBU', name: 'Microsoft Network Monitor 2.x (NetMon .cap)' },
   { magic: 'RTSS', name: 'Microsoft Network Monitor 1.x (NetMon .cap)' },
   { magic: 'snoop\0\0\0', name: 'Sun snoop (RFC 1761)' },
   { magic: 'TRSNIFF data', name: 'Network General Sniffer' },
@@ -55,6 +56,8 @@ export function detectFormat(head: Uint8Array): DetectedFormat {
       return { kind: 'pcap', littleEndian: true, nanoseconds: true };
     case 0x0a0d0d0a:
       return { kind: 'pcapng' };
+    case 0x474d4255: // 'GMBU'
+      return { kind: 'netmon' };
   }
   for (const r of REFUSED) {
     if (typeof r.magic === 'number' ? m === r.magic : ascii(head, 0, r.magic)) {

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../../diagnostic';
 
 /** The capture file formats the reader stage knows by magic number. */
-export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcapng' | 'gzip';
+export type CaptureFormat = 'pcap' | 'pcap-ns' | 'pcapng' | 'netmon' | 'gzip';
 
 /** Where and when one frame was captured. Reused between calls: copy what you keep. */
 export interface FrameInfo {
