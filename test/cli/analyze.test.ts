@@ -137,6 +137,19 @@ describe.skipIf(!havePublic)('analyze: captures', () => {
     expect(out).toMatch(/content-length-invalid: 2 messages/);
   });
 
+  it('a call answered and never hung up within the capture: state in-call, its duration open', async () => {
+    // ws__DTMFsipinfo: INVITE/200/ACK, INFOs and re-INVITEs, no BYE (78 s of capture).
+    const f = `${PUBLIC_CAPTURES}/ws__DTMFsipinfo.pcap`;
+    const { out } = await run(f, { format: 'summary' });
+    expect(out).toContain(
+      'calls: 1 (in-call 1)\n  in-call 1: answered, no BYE when the capture ends (duration open',
+    );
+    const j = JSON.parse((await run(f, {})).out);
+    expect(j.calls[0]).toMatchObject({ state: 'in-call', duration: 78.383692, durationOpen: true });
+    const done = JSON.parse((await run(`${PUBLIC_CAPTURES}/heplify__sip_ipv4_tcp.pcap`, {})).out);
+    expect(done.calls[0]).toMatchObject({ state: 'completed', durationOpen: false });
+  });
+
   it('a NetMon 2.x file is read like a pcap', async () => {
     const { code, out } = await run(`${PUBLIC_CAPTURES}/protos__c07-sip-r2.cap`, { format: 'summary' });
     expect(code).toBe(0);

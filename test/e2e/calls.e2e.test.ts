@@ -479,7 +479,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     }
     const problems = page.getByTestId('calls-problems');
     // The analysis' codes, then (once the message checks ended) the MESSAGE's bad Content-Length.
-    await problems.locator('button').nth(6).waitFor({ timeout: 20_000 });
+    await problems.locator('button').nth(7).waitFor({ timeout: 20_000 });
     const chips = (await problems.locator('button').allTextContents()).map((t) =>
       t.trim().replace(/\s+/g, ' '),
     );
@@ -490,6 +490,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
       'In-dialog request ignores the route set 1',
       'INVITE without final response 1',
       'Max-Forwards exhausted 1',
+      'BYE answered with an error 1',
       '2xx to INVITE retransmitted 1',
     ]);
     const bad = problems.locator('button[data-code="content-length-exceeds-body"]');

@@ -195,6 +195,13 @@ export interface CallSummary {
   pdd: number | null;
   setupTime: number | null;
   duration: number | null;
+  /**
+   * The call was answered and not hung up within the capture (state `in-call`): `duration` runs to its
+   * last message seen and the call went on after the capture ended, so it is a lower bound. (Wireshark's
+   * VoIP Calls show such a call IN CALL with the time to its last packet; sngrep leaves its conversation
+   * duration empty.)
+   */
+  durationOpen: boolean;
   codecs: { offer: string[]; answer: string[] };
   media: string[];
   messages: number;
@@ -2315,6 +2322,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       pdd: f.inviteUs >= 0 && f.ringUs >= 0 ? secs(f.ringUs - f.inviteUs) : null,
       setupTime: f.inviteUs >= 0 && f.answerUs >= 0 ? secs(f.answerUs - f.inviteUs) : null,
       duration: f.answerUs >= 0 ? secs(answerEnd - f.answerUs) : null,
+      durationOpen: f.answerUs >= 0 && g.endId < 0 && f.byeUs < 0,
       codecs: { offer: g.offerCodecs ?? [], answer: g.answerCodecs ?? [] },
       media,
       messages,

@@ -112,6 +112,8 @@ describe('calls list columns', () => {
     expect(cellText(call, 'pdd', t)).toBe('123 ms');
     expect(cellText(call, 'setup', t)).toBe('400 ms');
     expect(cellText(call, 'duration', t)).toBe('2.3 s');
+    // Answered, no BYE when the capture ends: the duration is open (to the call's last message).
+    expect(cellText({ ...call, state: 'in-call' }, 'duration', t)).toBe('≥ 2.3 s');
     expect(cellText(call, 'callId', t)).toBe('a@h, b@h');
     // A request without a Call-ID header is a call group of its own, its Call-ID ''.
     expect(cellText({ ...call, callIds: [''] }, 'callId', t)).toBe('(no Call-ID)');

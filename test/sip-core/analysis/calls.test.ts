@@ -39,6 +39,15 @@ describe('call states', () => {
     expect(c.codecs).toEqual({ offer: ['PCMU', 'PCMA'], answer: ['PCMU'] });
     expect(c.media).toEqual(['198.51.100.10:6000', '198.51.100.30:7000']);
   });
+  it('marks the duration of a call answered and never hung up within the capture as open', () => {
+    // st-incall: 200 at 12 s, ACK, then nothing of it until the capture ends (the ping at 60 s): its
+    // duration runs to its last message (the ACK), a lower bound; the completed call's is closed.
+    const c = byCid.get('st-incall')!;
+    expect([c.state, c.durationOpen]).toEqual(['in-call', true]);
+    expect(c.duration).toBeCloseTo(0.01, 6);
+    expect(byCid.get('st-completed')!.durationOpen).toBe(false);
+    expect(byCid.get('st-ringing')!.durationOpen).toBe(false);
+  });
   it('the ping is an options session, not a call', () => {
     expect(byCid.get('ping-9@198.51.100.10')!.type).toBe('options');
   });

@@ -181,6 +181,11 @@ export function summaryText(r: IngestResult): string {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')})`,
       );
+      const open = what === 'calls' ? (counts['in-call'] ?? 0) : 0;
+      if (open > 0)
+        lines.push(
+          `  in-call ${open}: answered, no BYE when the capture ends (duration open: measured to the call's last message)`,
+        );
     }
   } else lines.push('transactions, dialogs, calls: not computed (the analysis layer is not attached)');
   const fileCodes = new Map<string, { n: number; d: Diagnostic }>();

@@ -86,7 +86,14 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
     width: 56,
   },
   { id: 'setup', label: 'Setup', title: 'Setup time: INVITE → 2xx', sort: 'setupTime', num: true, width: 56 },
-  { id: 'duration', label: 'Duration', title: 'Duration: 2xx → BYE', sort: 'duration', num: true, width: 72 },
+  {
+    id: 'duration',
+    label: 'Duration',
+    title: 'Duration: 2xx → BYE (≥: in call when the capture ends, measured to its last message)',
+    sort: 'duration',
+    num: true,
+    width: 72,
+  },
   {
     id: 'messages',
     label: 'Msgs',
@@ -280,7 +287,8 @@ export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) =
     case 'setup':
       return delayText(c.setupTime);
     case 'duration':
-      return c.duration === null ? '' : `${c.duration.toFixed(1)} s`;
+      // (answered, no BYE in the capture: the call went on, its duration is open)
+      return c.duration === null ? '' : `${c.state === 'in-call' ? '≥ ' : ''}${c.duration.toFixed(1)} s`;
     case 'messages':
       return String(c.messages);
     case 'legs':
