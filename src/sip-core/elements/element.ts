@@ -217,6 +217,14 @@ export abstract class SipElement implements TransportListener {
       if (this.events.enabled) this.log(`unparseable message from ${source.host}:${source.port} ignored`);
       return;
     }
+    if (!hasKeyField(msg, F_SENTBY, true)) {
+      // Via is mandatory (RFC 3261 §8.1.1.7) and the only place a response can go (§18.2.2): a
+      // request without one is dropped, unanswered and unrouted, as Kamailio's core drops it ("no via
+      // found in request").
+      if (this.events.enabled)
+        this.log(`${methodOf(msg) ?? 'request'} from ${source.host}:${source.port} without a Via dropped`);
+      return;
+    }
     const st = this.table.matchRequest(msg);
     if (st) {
       if (methodOf(msg) === 'ACK') {
