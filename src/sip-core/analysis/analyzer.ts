@@ -945,7 +945,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     let sdp: SdpFacts | null = null;
     if (hasSdp(msg)) sdp = this.#onSdp(id, msg, g);
     if (sdp && (method === 'INVITE' || method === 'UPDATE' || method === 'PRACK')) {
-      const offer: Offer = { codecs: sdp.voice, address: sdp.audioAddress };
+      const offer: Offer = { codecs: sdp.voice, address: sdp.audioAddress, ice: sdp.ice };
       X.offer[t] = offer;
       if (g && g.offerCodecs === null) g.offerCodecs = offer.codecs;
     }
@@ -1330,9 +1330,13 @@ export class TraceAnalyzer implements TraceAnalysis {
         } else if (X.flags[t]! & 32) {
           // a later SDP copy in an answered transaction (18x then 2xx): already compared
         } else if (kind === TK_INVITE && status < 300 && d0) {
-          d0.lateOffer = { codecs: sdp.voice, address: sdp.audioAddress };
+          d0.lateOffer = { codecs: sdp.voice, address: sdp.audioAddress, ice: sdp.ice };
         } else if (kind === TK_INVITE && status < 300 && this.#dlgCol[id]! >= 0) {
-          this.dialogList[this.#dlgCol[id]!]!.lateOffer = { codecs: sdp.voice, address: sdp.sdp.address };
+          this.dialogList[this.#dlgCol[id]!]!.lateOffer = {
+            codecs: sdp.voice,
+            address: sdp.sdp.address,
+            ice: sdp.ice,
+          };
         }
       }
     }
@@ -1653,7 +1657,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     const aAddr = answer.liveAudioAddress;
     const oAddr = offer.address;
     void g;
-    if (aAddr && oAddr && !answer.hold) {
+    // (both sides gather ICE candidates: the c= addresses are the default candidates only, and the
+    // connectivity checks find the pair that works, RFC 8445 §2, RFC 8839 §5.1)
+    if (aAddr && oAddr && !answer.hold && !(offer.ice && answer.ice)) {
       const priv = isPrivateAddress(aAddr) ? aAddr : isPrivateAddress(oAddr) ? oAddr : null;
       const pub = isPublicAddress(aAddr) ? aAddr : isPublicAddress(oAddr) ? oAddr : null;
       if (priv && pub) {

@@ -43,6 +43,11 @@ export interface SdpSummary {
   /** Session-level c= address (null when only media-level). */
   address: string | null;
   media: SdpMedia[];
+  /**
+   * The body carries ICE candidates (`a=candidate:`, RFC 8839 §5.1): its c= addresses are only the
+   * default candidates (set by `summarizeSdp`; absent: not looked at).
+   */
+  ice?: boolean;
 }
 
 /** Codecs that do not carry the call's audio (RFC 4733 events, RFC 3389 comfort noise). */
@@ -161,6 +166,7 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
   let pts: string[] = [];
   let maps: string[] | null = null;
   let seen = false;
+  let ice = false;
   let ls = 0;
   while (ls < n) {
     let le = ls;
@@ -239,7 +245,7 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
               else sessionDir = d;
             }
           }
-        }
+        } else if (!ice && b[vs] === 99 /* c */ && startsWith(b, vs, e, 'candidate:')) ice = true;
       }
     }
     ls = next;
@@ -249,7 +255,7 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
     media.push(cur);
   }
   if (!seen) return null;
-  return { address, media };
+  return { address, media, ice };
 }
 
 /** `addr:port` of each media stream with a non-zero port. */
@@ -297,6 +303,8 @@ export interface SdpFacts {
   liveAudioAddress: string | null;
   /** Some audio stream has a port. */
   hasLiveAudio: boolean;
+  /** The body carries ICE candidates (`SdpSummary.ice`). */
+  ice: boolean;
 }
 
 /** The codec lists one cache shares: by the names joined, and the last one it handed out. */
@@ -354,6 +362,7 @@ function factsOf(sdp: SdpSummary, lists: CodecLists): SdpFacts {
     firstAddress: first ? first.address : sdp.address,
     liveAudioAddress: liveAudio?.address ?? sdp.address,
     hasLiveAudio: liveAudio !== null,
+    ice: sdp.ice === true,
   };
 }
 

@@ -74,6 +74,7 @@ const CLEAN = [
   'clean-proxy-bye',
   'clean-ack-relayed',
   'clean-nat-alg',
+  'clean-ice',
   'clean-nat-media-relay',
 ];
 /** Rules a clean fixture is allowed to trigger by design (the NAT fixture keeps a private Via, the strict-route one a strict router). */

@@ -42,7 +42,7 @@ export interface Dialog {
   /** Created from an in-dialog request (its setup was not captured). */
   partial: boolean;
   /** Offer carried by a 2xx whose INVITE had none (late offer, answered in the ACK). */
-  lateOffer: { codecs: string[]; address: string | null } | null;
+  lateOffer: { codecs: string[]; address: string | null; ice: boolean } | null;
   /** In-dialog requests attached, by method (count). */
   requests: number;
   /** CSeq already reported by cseq-not-increasing (one report for all hop copies), -1: none. */

@@ -49,6 +49,8 @@ export const TS_TERMINATED = 6;
 export interface Offer {
   codecs: string[];
   address: string | null;
+  /** The offer carries ICE candidates (RFC 8839 §5.1). */
+  ice: boolean;
 }
 
 const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
