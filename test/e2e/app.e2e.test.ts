@@ -312,6 +312,10 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
 
   it('runs a built-in scenario and steps through it message by message', async () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Scenarios' }).click();
+    // Before a pick: where a newcomer starts (the library's first topic's first scenario).
+    await expect
+      .poll(() => page.getByTestId('scenario-start-here').textContent())
+      .toBe('Start with RFC 3665 §2.1: Successful New Registration');
     await page.getByRole('button', { name: /^trapezoid/ }).click();
     const counter = page.getByTestId('step-counter');
     await expect.poll(() => counter.textContent(), { timeout: 20_000 }).toMatch(/^1 \/ \d+$/);
