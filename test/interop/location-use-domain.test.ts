@@ -1,6 +1,6 @@
 /**
- * A phone registered as bob@DOMAIN is called as sip:bob@127.0.0.1 (the server by its address, as
- * SIPp's `-s bob 127.0.0.1` does): Kamailio's registrar, with usrloc's default use_domain=0, finds
+ * A phone registered as bob@DOMAIN is called as sip:bob@127.0.0.1:PORT (the server by its address, as
+ * SIPp's `-s bob 127.0.0.1:PORT` does): Kamailio's registrar, with usrloc's default use_domain=0, finds
  * it; the sipscope registrar-proxy lab must too (and neither with use_domain=1). The same SIPp
  * commands (resources/sipp: answer, register, call) run against both.
  */
@@ -28,7 +28,7 @@ const sipp = requirePeer('sipp');
 const kamailio = requirePeer('kamailio');
 const cleanup = cleanupAfterEach();
 
-/** answer.xml phone, register.xml as bob@domain, call.xml to sip:bob@127.0.0.1: the call's exit code and the final status the caller got. */
+/** answer.xml phone, register.xml as bob@domain, call.xml to sip:bob@SERVER: the call's exit code and the final status the caller got. */
 async function callByAddress(
   server: string,
   domain: string,
@@ -57,7 +57,7 @@ async function callByAddress(
   const call = await runSipp(
     sipp!,
     [
-      ...['-sf', join(SIPP_DIR, 'call.xml'), '-s', 'bob', '-set', 'domain', '127.0.0.1'],
+      ...['-sf', join(SIPP_DIR, 'call.xml'), '-s', 'bob', '-set', 'domain', server],
       ...['-i', '127.0.0.1', '-p', `${pc}`, '-m', '1', '-timeout', '15s', server],
     ],
     dir,
@@ -79,7 +79,7 @@ async function callByAddress(
 
 describe.skipIf(!sipp || !kamailio)('location service: use_domain as in Kamailio', () => {
   for (const useDomain of [0, 1]) {
-    it(`use_domain=${useDomain}: Kamailio and the sipscope lab ${useDomain ? 'answer 404' : 'both find bob'} for sip:bob@127.0.0.1`, async () => {
+    it(`use_domain=${useDomain}: Kamailio and the sipscope lab ${useDomain ? 'answer 404' : 'both find bob'} for sip:bob@127.0.0.1:PORT`, async () => {
       // Kamailio: the interop registrar-proxy.cfg, with the modparam when asked
       const kdir = workDir(`use-domain-k${useDomain}`);
       const kport = await freePort();

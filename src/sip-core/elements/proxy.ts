@@ -254,6 +254,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   readonly interp: ScriptInterpreter<ProxyMsg>;
   readonly location: LocationService;
   private readonly myHosts: Set<string>;
+  /** The `domains` and `alias`es: on any port (null) or on these ports. */
+  private readonly aliasPorts = new Map<string, Set<number> | null>();
   private readonly nonces = new Set<string>();
   private readonly slTagPrefix: string;
   private readonly frInv: Micros | null;
@@ -274,9 +276,17 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       transport.local.host.toLowerCase(),
       ...config.domains.map((d) => d.toLowerCase()),
     ]);
+    for (const d of config.domains) this.aliasPorts.set(d.toLowerCase(), null);
     for (const g of config.script.globals)
-      if (g.name === 'alias')
-        this.myHosts.add(String(g.value).replace(/^"|"$/g, '').split(':')[0]!.toLowerCase());
+      if (g.name === 'alias') {
+        const [h, p] = String(g.value).replace(/^"|"$/g, '').split(':');
+        const host = h!.toLowerCase();
+        this.myHosts.add(host);
+        // Kamailio: an alias without a port is this server on any port; with one, on that port
+        if (p === undefined || !Number(p)) this.aliasPorts.set(host, null);
+        else if (this.aliasPorts.get(host) !== null)
+          this.aliasPorts.set(host, new Set([...(this.aliasPorts.get(host) ?? []), Number(p)]));
+      }
     this.slTagPrefix = `sl${fnv1aHex(env.node).slice(0, 4)}`;
     const mp = (mod: string, name: string): Micros | null => {
       const p = config.script.modparams.find((m) => m.module === mod && m.param === name);
@@ -1130,9 +1140,30 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     }
   }
 
+  /**
+   * `== myself`, as Kamailio's check_self: a URI names this server when its host is one of its
+   * domains or aliases (any port, or the alias's port), or its own address with its port (a URI
+   * without one means 5060, 5061 for sips): `sip:bob@127.0.0.1` is not a lab proxy listening on
+   * 127.0.0.1:5070, which may share the host with Kamailio on 5060. A bare host (`$rd`) matches on
+   * any port; `host:port` on that port.
+   */
   isMyself(value: string, _ctx: ProxyMsg): boolean {
-    const host = value.includes(':') || value.includes('@') ? uriParts(value).host : value.toLowerCase();
-    return this.myHosts.has(host);
+    let host: string;
+    let port: number | null;
+    if (/^(sips?|tel):/i.test(value) || value.includes('@') || value.startsWith('<')) {
+      const u = uriParts(value);
+      host = u.host;
+      port = u.port ?? (u.scheme === 'sips' ? 5061 : 5060);
+    } else {
+      const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(value.trim());
+      host = (m?.[1] ?? value).toLowerCase();
+      port = m?.[2] !== undefined ? Number(m[2]) : null;
+    }
+    const a = this.aliasPorts.get(host);
+    if (a === null || (a !== undefined && port !== null && a.has(port))) return true;
+    const local = this.transport.local;
+    const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+    return bare === local.host.toLowerCase() && (port === null || port === local.port);
   }
 
   isMethod(ctx: ProxyMsg, methods: readonly string[]): boolean {
