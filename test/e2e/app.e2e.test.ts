@@ -257,6 +257,37 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await calls.nth(0).click();
   });
 
+  it('moves through the calls with ↑ ↓ after a click in the list, through the messages after a click there', async () => {
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    const messages = page.getByTestId('messages-table').locator('tr.msg');
+    const raw = page.getByTestId('raw-message');
+    const selectedCall = (): Promise<number> =>
+      calls.evaluateAll((rs) => rs.findIndex((r) => r.getAttribute('aria-selected') === 'true'));
+    await calls.nth(0).click();
+    await expect.poll(() => messages.count()).toBe(13);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(selectedCall).toBe(1);
+    await page.keyboard.press('j');
+    await expect.poll(selectedCall).toBe(2);
+    // The messages list holds the call the keys moved to.
+    const callId = await calls.nth(2).getAttribute('title');
+    expect(callId).toBeTruthy();
+    await messages.nth(0).click();
+    await expect.poll(() => raw.textContent()).toContain(`Call-ID: ${callId}`);
+    // A click in the messages list gave the keys to it: the message moves, the call stays.
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => raw.textContent()).toMatch(/^SIP\/2\.0 100 /);
+    expect(await selectedCall()).toBe(2);
+    // Back in the calls list: up to the first call, and no further.
+    await calls.nth(2).click();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('k');
+    await expect.poll(selectedCall).toBe(0);
+    await page.keyboard.press('ArrowUp');
+    await page.waitForTimeout(100);
+    expect(await selectedCall()).toBe(0);
+  });
+
   it('filters the calls list with the filter language and sorts it', async () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
     const input = page.getByTestId('filter-input');

@@ -90,6 +90,13 @@ export class AppState {
   });
   selected = $state<MessageDetail | null>(null);
   selectedIndex = $state<number | null>(null);
+  /**
+   * Which list of the Calls area the keys (↑ ↓ j k) move through: the one the user last clicked a row
+   * of (the messages list until then).
+   */
+  keyList = $state<'calls' | 'messages'>('messages');
+  /** The selected call's row in the calls list, when the keys moved to it (the list scrolls to it). */
+  selectedCallIndex = $state<number | null>(null);
   dialog = $state<'about' | 'shortcuts' | null>(null);
   disconnected = $state(false);
 
@@ -535,8 +542,15 @@ export class AppState {
     return ids.map((id) => page.items.find((c) => c.id === id)).filter((c): c is CallDto => !!c);
   }
 
-  /** Moves the message selection by `delta` rows (keyboard navigation). */
+  /**
+   * Moves the selection by `delta` rows (keyboard navigation): the ladder's message, else in the Calls
+   * area the call or the message, whichever list was clicked last.
+   */
   async moveSelection(delta: number): Promise<void> {
+    if (this.area === 'calls' && this.keyList === 'calls') {
+      await this.#moveCall(delta);
+      return;
+    }
     if (this.area === 'ladder' && this.callMessages.length) {
       const list = this.callMessages;
       const at = this.selected ? list.findIndex((m) => m.id === this.selected?.row.id) : -1;
@@ -553,6 +567,21 @@ export class AppState {
     this.messageRows.ensure(next, next + 1);
     const row = this.messageRows.get(next);
     if (row) await this.selectMessage(row.id, next);
+  }
+  /** Selects the call `delta` rows from the selected one in the calls list (as sorted and filtered). */
+  async #moveCall(delta: number): Promise<void> {
+    const rows = this.callRows;
+    if (!rows.total) return;
+    const at = this.selectedCallId === null ? -1 : rows.indexWhere((c) => c.id === this.selectedCallId);
+    const next = Math.max(
+      0,
+      Math.min(rows.total - 1, at < 0 ? (delta > 0 ? 0 : rows.total - 1) : at + delta),
+    );
+    rows.ensure(next, next + 1);
+    const call = rows.get(next);
+    if (!call || call.id === this.selectedCallId) return;
+    this.selectedCallIndex = next;
+    await this.selectCall(call);
   }
 }
 
