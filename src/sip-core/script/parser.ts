@@ -83,8 +83,15 @@ const ROUTE_KEYWORDS: Record<string, { kind: RouteKind; named: 'required' | 'opt
 /** Value of the `max_len` keyword: Kamailio's BUF_SIZE. */
 export const MAX_LEN = 65535;
 
-/** The module parameters the simulator's elements read (`module.param`); any other is reported ignored. */
-export const HONORED_MODPARAMS: ReadonlySet<string> = new Set(['tm.fr_inv_timer', 'tm.fr_timer']);
+/**
+ * The module parameters the simulator's elements read (`module.param`: the proxy's timers,
+ * sim/node-config.ts's use_domain); any other is reported ignored.
+ */
+export const HONORED_MODPARAMS: ReadonlySet<string> = new Set([
+  'tm.fr_inv_timer',
+  'tm.fr_timer',
+  'usrloc.use_domain',
+]);
 
 const CMP_OPS: readonly string[] = ['==', '!=', '=~', '!~', '<', '>', '<=', '>='];
 const MAX_ERRORS = 100;

@@ -55,6 +55,15 @@ describe('loading a Kamailio-style configuration', () => {
     expect(infos[0]!.line).toBe(20);
   });
 
+  it('notes as ignored only the modparams the simulator does not read', () => {
+    const r = loadScript(
+      'modparam("usrloc", "use_domain", 1)\nmodparam("tm", "fr_timer", 5000)\nmodparam("usrloc", "db_mode", 0)\nrequest_route { exit; }\n',
+    );
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringMatching(/^modparam\("usrloc", "db_mode"\) ignored/),
+    ]);
+  });
+
   it('applies #!ifdef/#!else with defines given at load time', () => {
     const s = load(registrarProxy, { WITH_DEBUG: '' });
     expect(s.globals[0]).toMatchObject({ name: 'debug', value: '3' });
