@@ -453,7 +453,7 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
     );
     const problems = summary.getByRole('listitem');
     await expect.poll(() => problems.count()).toBeGreaterThanOrEqual(3);
-    const codes = await summary.locator('.code').allTextContents();
+    const codes = await summary.locator('.diag-code').allTextContents();
     expect(codes).toEqual(expect.arrayContaining(['ack-not-relayed', 'ack-missing-2xx']));
     expect(new Set(codes).size).toBe(codes.length);
     expect(await problems.filter({ hasText: 'ack-missing-2xx' }).textContent()).toMatch(
