@@ -16,7 +16,12 @@ describe('sipscope simulate', () => {
     expect(r.status).toBe(0);
     const out = String(r.stdout);
     expect(out).toMatch(/Alice\s+atlanta\.example\.com\s+biloxi\.example\.com\s+Bob/);
-    expect(out).toMatch(/\|-+INVITE-+>\|/);
+    // The story first, then the ladder; a message with an SDP body says so, as a capture's ladder does.
+    expect(out).toMatch(/^The SIP trapezoid: .*\n {2}Alice \(atlanta\.example\.com\) calls Bob/);
+    expect(out).toMatch(/^ {2}Teaches: RFC 3261 §4 trapezoid/m);
+    expect(out).toMatch(/\|-+INVITE \(SDP\)-+>\|/);
+    expect(out).toMatch(/\|<-+200 OK \(SDP\)-+\|/);
+    expect(out).toMatch(/\|-+ACK-+>\|/);
     expect(out).toMatch(/\|<-+180 Ringing-+\|/);
     expect(out).toMatch(/expectations: (\d+)\/\1 met/);
   });
@@ -38,6 +43,14 @@ describe('sipscope simulate', () => {
       src: '192.0.2.10:5060',
       frame: 3,
     });
+  });
+
+  it('shows where the offer and the answer travel (RFC 3665 §3.6: offer in the 200, answer in the ACK)', () => {
+    const out = String(run(['rfc3665-3.6', '--format', 'text']).stdout);
+    const rows = out.split('\n').filter((l) => /^\s+\d+\.\d{3}\s/.test(l));
+    expect(rows.find((l) => l.includes('INVITE sip:bob@chicago'))).not.toMatch(/SDP/);
+    expect(rows.filter((l) => /200 OK \(SDP\)/.test(l))).toHaveLength(2);
+    expect(rows.filter((l) => /ACK.*\(SDP\)/.test(l))).toHaveLength(2);
   });
 
   it('lists the library', () => {

@@ -27,6 +27,28 @@ function firstLine(p: WirePacket): string {
   return l.startsWith('SIP/2.0 ') ? l.slice(8) : l.replace(/ SIP\/2\.0$/, '');
 }
 
+/** Whether a packet carries an SDP body (the ladder then says `INVITE (SDP)`, as a capture's does). */
+function hasSdp(p: WirePacket): boolean {
+  const text = dec.decode(p.bytes.subarray(0, Math.min(4096, p.bytes.length)));
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0 || end + 4 >= p.bytes.length) return false;
+  return /\r\n(?:content-type|c)[ \t]*:[ \t]*application\/sdp/i.test(text.slice(0, end + 2));
+}
+
+/** `text` wrapped at `width` columns, each line indented by `indent`. */
+function wrap(text: string, width: number, indent: string): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      out.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(indent + line);
+  return out;
+}
+
 export function flowLines(sim: Simulation): string[] {
   return sim.sipPackets.map((p) => `${p.fromNode} -> ${p.toNode}: ${packetLabel(p)}`);
 }
@@ -122,6 +144,11 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
     for (let k = 0; k < c.length; k++) hdr[s + k] = c[k]!;
   });
   lines.push(`${sim.scenario.title ?? sim.scenario.name}  (seed ${sim.seed})`);
+  // The story and what it teaches, so a student reads the ladder knowing what to look for.
+  const storyWidth = Math.max(72, Math.min(width, 100));
+  lines.push(...wrap(sim.scenario.description, storyWidth, '  '));
+  if (sim.scenario.teaches) lines.push(...wrap(`Teaches: ${sim.scenario.teaches}`, storyWidth, '  '));
+  lines.push('');
   lines.push(hdr.join('').trimEnd());
   const addrs = new Array<string>(width).fill(' ');
   cols.forEach((c, i) => {
@@ -172,6 +199,7 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
     if (p.dropped) label += ` (lost: ${p.dropped})`;
     const room = hi - lo - 4;
     if (label.length > room) label = label.split(' ')[0]!;
+    if (!p.dropped && hasSdp(p) && label.length + 6 <= room) label += ' (SDP)';
     if (p.dropped && label.length + 8 <= room) label += ' (lost)';
     if (label.length > room) label = label.slice(0, Math.max(0, room - 1)) + '…';
     const s = lo + 2 + Math.max(0, Math.floor((room - label.length) / 2));
