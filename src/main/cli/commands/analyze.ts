@@ -38,6 +38,21 @@ export interface AnalyzeOptions {
  * Applies `--split` then `--join` to the analysis (the legs by `C<n>`, the number a Call-ID has as a
  * call of its own, or by Call-ID). Returns an error text for a reference the trace does not have.
  */
+/** `--join <calls>` (repeatable), for the commands that take the user's call edits as the app does. */
+export function joinOption(what: string): Option {
+  return new Option('--join <calls>', `${what} (C3,C7 or Call-IDs; repeatable)`).argParser(
+    (v: string, prev: string[] = []) => [...prev, v],
+  );
+}
+
+/** `--split <legs>` (repeatable). */
+export function splitOption(what: string): Option {
+  return new Option('--split <legs>', `${what} (repeatable)`).argParser((v: string, prev: string[] = []) => [
+    ...prev,
+    v,
+  ]);
+}
+
 export function applyCliCallEdits(
   an: TraceAnalyzer,
   o: Pick<AnalyzeOptions, 'join' | 'split'>,
@@ -268,15 +283,9 @@ export function registerAnalyze(program: Command): void {
       return v;
     })
     .option('--filter <expr>', 'only the messages matching this display filter (docs/filters.md)')
-    .option(
-      '--join <calls>',
-      'join calls into one, as the app does (C3,C7 or Call-IDs; repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .option(
-      '--split <legs>',
-      'split the link between two legs (C3,C5), or every link of one leg (C5), as the app does (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
+    .addOption(joinOption('join calls into one, as the app does'))
+    .addOption(
+      splitOption('split the link between two legs (C3,C5), or every link of one leg (C5), as the app does'),
     )
     .option(
       '--stream',

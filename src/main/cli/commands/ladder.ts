@@ -23,7 +23,7 @@ import { writePcap } from '../../../sip-core/capture/writer/capture-writer';
 import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.js';
 import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
 import { ingestSipText } from '../../../sip-core/trace/trace-builder';
-import { applyCliCallEdits } from './analyze';
+import { applyCliCallEdits, joinOption, splitOption } from './analyze';
 
 export interface LadderOptions {
   /** One call, or several to merge in one ladder. */
@@ -148,16 +148,8 @@ export function registerLadder(program: Command): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option('--pcap <file>', "also write the call's original frames (pcap or pcapng, as the source)")
     .option('--stream', 'SIP text: several messages framed by Content-Length', false)
-    .option(
-      '--join <calls>',
-      'first join calls into one, as the app does (C3,C7 or Call-IDs; repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .option(
-      '--split <legs>',
-      'first split the link between two legs (C3,C5) or every link of one leg (C5) (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
+    .addOption(joinOption('first join calls into one, as the app does'))
+    .addOption(splitOption('first split the link between two legs (C3,C5) or every link of one leg (C5)'))
     .action(async (file: string, opts: LadderOptions) => {
       process.exitCode = await ladder(file, opts);
     });
