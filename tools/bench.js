@@ -30,9 +30,12 @@ const build = spawnSync(process.execPath, [join(root, 'bin', 'sipscope.js'), 'bu
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-// Bundles sit next to their sources (bench/.NAME.bench.mjs) so paths relative to the file still hold.
+// Bundles sit next to their sources (bench/.NAME.PID.bench.mjs) so paths relative to the file still
+// hold; the process id keeps two runs of one bench apart (each removes its own bundle at its end, which
+// took the other's from under its child processes). BENCH_KEEP=1 names it bench/.NAME.bench.mjs.
 function bundle(name) {
-  return bundleForNode(join(root, 'bench', `${name}.bench.ts`), join(root, 'bench', `.${name}.bench.mjs`));
+  const out = process.env.BENCH_KEEP ? `.${name}.bench.mjs` : `.${name}.${process.pid}.bench.mjs`;
+  return bundleForNode(join(root, 'bench', `${name}.bench.ts`), join(root, 'bench', out));
 }
 
 let failed = 0;
