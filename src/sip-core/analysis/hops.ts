@@ -7,7 +7,7 @@
  * Paths: each message's Via path, Route and Record-Route, with loose (`lr`) or strict routing.
  * Computed on demand from the call's messages (nothing stored per message).
  */
-import type { SipMessage } from '../message';
+import { carriesSdp, type SipMessage } from '../message';
 import { parseVia, type Via } from '../message/headers';
 import type { TraceAnalyzer } from './analyzer';
 import { mediaEndpoints, summarizeSdp } from './sdp-summary';
@@ -63,7 +63,7 @@ const viaKey = (v: Via | undefined): string =>
   v ? `${v.host.toLowerCase()}:${v.port ?? ''};${v.branch ?? ''}` : '';
 
 function sdpOf(m: SipMessage): string | null {
-  if (m.bodyLength === 0 || !(m.contentType ?? '').toLowerCase().includes('sdp')) return null;
+  if (!carriesSdp(m)) return null;
   const s = summarizeSdp(m.body());
   return s ? mediaEndpoints(s).join(' ') : null;
 }

@@ -4,6 +4,7 @@
  */
 export { parseMessage, isTokenChar } from './parse';
 export type { SipMessage, HeaderField } from './sip-message';
+export { carriesSdp } from './sip-message';
 export {
   HEADER_NAMES,
   COMPACT_FORMS,

@@ -21,6 +21,11 @@ export interface HeaderField {
   value(): string;
 }
 
+/** Whether a message carries an SDP body (a body whose Content-Type names SDP): the ladders' `(SDP)`. */
+export function carriesSdp(m: Pick<SipMessage, 'bodyLength' | 'contentType'>): boolean {
+  return m.bodyLength > 0 && (m.contentType ?? '').toLowerCase().includes('sdp');
+}
+
 /** A SIP request or response (or a message whose start line could not be read). */
 export interface SipMessage {
   readonly raw: Uint8Array;

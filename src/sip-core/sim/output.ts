@@ -3,7 +3,7 @@
  * capture (trace contract) with `srcNode`/`dstNode` per message, a readable text ladder, and the
  * expectation checks that turn a scenario into a test.
  */
-import { parseMessage } from '../message';
+import { carriesSdp, parseMessage } from '../message';
 import { Trace } from '../trace/trace';
 import { toTraceJson, type TraceJson, type TraceMessageJson } from '../trace/trace-json';
 import type { ElementEvent } from '../elements/events';
@@ -25,14 +25,6 @@ function firstLine(p: WirePacket): string {
   const head = dec.decode(p.bytes.subarray(0, Math.min(200, p.bytes.length)));
   const l = head.slice(0, head.indexOf('\r\n'));
   return l.startsWith('SIP/2.0 ') ? l.slice(8) : l.replace(/ SIP\/2\.0$/, '');
-}
-
-/** Whether a packet carries an SDP body (the ladder then says `INVITE (SDP)`, as a capture's does). */
-function hasSdp(p: WirePacket): boolean {
-  const text = dec.decode(p.bytes.subarray(0, Math.min(4096, p.bytes.length)));
-  const end = text.indexOf('\r\n\r\n');
-  if (end < 0 || end + 4 >= p.bytes.length) return false;
-  return /\r\n(?:content-type|c)[ \t]*:[ \t]*application\/sdp/i.test(text.slice(0, end + 2));
 }
 
 /** `text` wrapped at `width` columns, each line indented by `indent`. */
@@ -199,7 +191,7 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
     if (p.dropped) label += ` (lost: ${p.dropped})`;
     const room = hi - lo - 4;
     if (label.length > room) label = label.split(' ')[0]!;
-    if (!p.dropped && hasSdp(p) && label.length + 6 <= room) label += ' (SDP)';
+    if (!p.dropped && carriesSdp(parseMessage(p.bytes)) && label.length + 6 <= room) label += ' (SDP)';
     if (p.dropped && label.length + 8 <= room) label += ' (lost)';
     if (label.length > room) label = label.slice(0, Math.max(0, room - 1)) + '…';
     const s = lo + 2 + Math.max(0, Math.floor((room - label.length) / 2));

@@ -3,7 +3,7 @@
  * JSON. Message fields read cheap columns first and parse the message only when a field needs it.
  * Multi-valued fields (`ip.addr`, `sip.diagnostic`, `sdp.codec`...) match when any value matches.
  */
-import { lintMessage, type SipMessage } from '../../message';
+import { carriesSdp, lintMessage, type SipMessage } from '../../message';
 import { parseNameAddr } from '../../message/name-addr';
 import { isSipUri, isTelUri, parseUri, type Uri } from '../../message/uri';
 import type { CallSummary, TraceAnalyzer } from '../analyzer';
@@ -209,7 +209,7 @@ export class MessageFields {
       case 'sdp.codec':
       case 'sdp.connection': {
         const m = this.msg;
-        if (m.bodyLength === 0 || !(m.contentType ?? '').toLowerCase().includes('sdp')) return null;
+        if (!carriesSdp(m)) return null;
         const s = summarizeSdp(m.body());
         if (!s) return null;
         if (field === 'sdp.codec') return [...new Set(s.media.flatMap((x) => x.codecs))];

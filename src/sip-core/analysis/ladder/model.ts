@@ -5,6 +5,7 @@
  * export (SVG, Mermaid, PlantUML, text) draws from this model.
  */
 import { roleLabel, type LaneRole } from '../../../shared/lane-roles';
+import { carriesSdp } from '../../message';
 import type { TraceAnalyzer } from '../analyzer';
 import { laneRoles, traceProxies } from './roles';
 
@@ -134,7 +135,7 @@ export function ladderModel(a: TraceAnalyzer, call: string | readonly string[]):
       dialog: f.dialog,
       retransmission: f.retransmission,
       retransmissionInterval: r ? r.intervalUs / 1e6 : null,
-      sdp: m.bodyLength > 0 && (m.contentType ?? '').toLowerCase().includes('sdp'),
+      sdp: carriesSdp(m),
       diagnostics: f.diagnostics,
     });
     prev = us;
