@@ -1736,8 +1736,12 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** Joins two Call-ID groups into one call (the earlier group stays the root). */
   #link(link: CallLink): void {
-    // A pair the user split is never linked again, whatever rule finds it (a live trace grows).
-    if (this.#splitPairs.size > 0 && this.#splitPairs.has(legPair(link.a, link.b))) return;
+    // A pair the user split is never linked again, whatever rule finds it (a live trace grows); the
+    // link is kept for `unedit`.
+    if (this.#splitPairs.size > 0 && this.#splitPairs.has(legPair(link.a, link.b))) {
+      this.#keepSplitLinks(legPair(link.a, link.b), [link]);
+      return;
+    }
     const a = this.groupOf(link.a);
     const b = this.groupOf(link.b);
     if (a < 0 || b < 0) return;
@@ -1788,19 +1792,61 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (callIdA === callIdB) return false;
     const pair = legPair(callIdA, callIdB);
     this.#splitPairs.add(pair);
+    const removed = this.#unlink(callIdA, callIdB, () => true);
+    // (the analysis' own links, for `unedit`; a manual link is the user's and goes for good)
+    this.#keepSplitLinks(
+      pair,
+      removed.filter((l) => l.reason !== 'manual'),
+    );
+    return removed.length > 0;
+  }
+
+  /** Links of pairs the user split (by `legPair`): those a split removed and those it kept from being made. */
+  readonly #splitLinks = new Map<string, CallLink[]>();
+
+  #keepSplitLinks(pair: string, links: readonly CallLink[]): void {
+    if (!links.length) return;
+    const kept = this.#splitLinks.get(pair);
+    if (kept) kept.push(...links);
+    else this.#splitLinks.set(pair, [...links]);
+  }
+
+  /**
+   * Takes back the user's edit of two legs, a join or a split: the pair has the links the analysis
+   * made again (the manual link goes, the links a split removed or kept from being made come back)
+   * and the rules may link it as the trace grows. Returns true when a link went or came back.
+   */
+  unedit(callIdA: string, callIdB: string): boolean {
+    if (callIdA === callIdB) return false;
+    const pair = legPair(callIdA, callIdB);
+    this.#splitPairs.delete(pair);
+    const back = this.#splitLinks.get(pair) ?? [];
+    this.#splitLinks.delete(pair);
+    const changed = this.#unlink(callIdA, callIdB, (l) => l.reason === 'manual').length > 0;
+    const linked = this.groupOf(callIdA) >= 0 && this.groupOf(callIdB) >= 0;
+    for (const l of back) this.#link(l);
+    return changed || (linked && back.length > 0);
+  }
+
+  /**
+   * Removes the links between Call-IDs `callIdA` and `callIdB` that `which` picks and, when one went,
+   * rebuilds their call's union-find from the links left. Returns the links removed.
+   */
+  #unlink(callIdA: string, callIdB: string, which: (l: CallLink) => boolean): CallLink[] {
+    const pair = legPair(callIdA, callIdB);
     const a = this.groupOf(callIdA);
     const b = this.groupOf(callIdB);
-    if (a < 0 || b < 0) return false;
-    let removed = false;
+    const removed: CallLink[] = [];
+    if (a < 0 || b < 0) return removed;
     for (const gi of [a, b]) {
       const g = this.groups[gi]!;
-      const kept = g.links?.filter((l) => legPair(l.a, l.b) !== pair) ?? null;
-      if (kept && kept.length !== g.links!.length) {
-        removed = true;
-        g.links = kept.length ? kept : null;
-      }
+      if (!g.links) continue;
+      const kept = g.links.filter((l) => legPair(l.a, l.b) !== pair || !which(l));
+      if (kept.length === g.links.length) continue;
+      for (const l of g.links) if (!kept.includes(l)) removed.push(l);
+      g.links = kept.length ? kept : null;
     }
-    if (!removed) return false;
+    if (!removed.length) return removed;
     // The call's groups start over as calls of their own, then the links left join them again.
     const root = this.#root(a);
     const members = this.members(root);
@@ -1809,7 +1855,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     for (const gi of members) this.groups[gi]!.parent = gi;
     for (const gi of members)
       for (const l of this.groups[gi]!.links ?? []) this.#union(this.groupOf(l.a), this.groupOf(l.b));
-    return true;
+    return removed;
   }
 
   /** Lengths of the Call-IDs of the groups (1: some group's Call-ID has this length; the last slot: any longer). */

@@ -108,3 +108,57 @@ describe('join', () => {
     expect(a.join('no-such-call', before[0]!.callIds[0]!)).toBe(false);
   });
 });
+
+describe('unedit (the user takes an edit back)', () => {
+  const auto = (a: ReturnType<typeof analyzeTrace>): string => JSON.stringify(a.calls());
+
+  it('gives a split pair its links back: the calls as the analysis made them', () => {
+    const a = analyzeTrace(traceFromMessages(messagesOf('b2bua-x-cid')));
+    const before = auto(a);
+    a.split(A, B);
+    expect(a.unedit(B, A)).toBe(true);
+    expect(auto(a)).toBe(before);
+    expect(a.unedit(A, B)).toBe(false); // nothing left to take back
+  });
+
+  it('takes a join back (its manual link goes), also a join made after a split of the pair', () => {
+    const none = analyzeTrace(traceFromMessages(messagesOf('b2bua-none')));
+    const [c1, c2] = none.calls();
+    const before = auto(none);
+    none.join(c1!.callIds[0]!, c2!.callIds[0]!);
+    expect(none.unedit(c1!.callIds[0]!, c2!.callIds[0]!)).toBe(true);
+    expect(auto(none)).toBe(before);
+
+    const a = analyzeTrace(traceFromMessages(messagesOf('b2bua-x-cid')));
+    const linked = auto(a);
+    a.split(A, B);
+    a.join(A, B); // the x-cid link is gone, a manual one holds the legs
+    expect(a.unedit(A, B)).toBe(true);
+    expect(auto(a)).toBe(linked);
+    expect(a.calls()[0]!.links.map((l) => l.reason)).toEqual(['x-cid']);
+  });
+
+  it('lets a pair split before its leg came be linked after all (a live trace)', () => {
+    const live = new Trace(null, []);
+    const a = analyzeTrace(live);
+    a.split(A, B);
+    traceFromMessages(messagesOf('b2bua-x-cid'), live);
+    expect(a.calls().map((c) => c.callIds)).toEqual([[A], [B]]);
+    expect(a.unedit(A, B)).toBe(true);
+    expect(a.calls().map((c) => c.callIds)).toEqual([[A, B]]);
+    expect(a.calls()[0]!.links.map((l) => l.reason)).toEqual(['x-cid']);
+  });
+
+  it('keeps the other legs: taking back a split of A-B leaves A-C as it was', () => {
+    const t = traceFromMessages([...messagesOf('b2bua-x-cid'), ...thirdLeg()]);
+    const a = analyzeTrace(t);
+    const before = auto(a);
+    a.split(A, B);
+    a.split(A, 'leg-c-1@198.51.100.40');
+    expect(a.calls()).toHaveLength(3);
+    expect(a.unedit(A, B)).toBe(true);
+    expect(a.calls().map((c) => c.callIds)).toEqual([[A, B], ['leg-c-1@198.51.100.40']]);
+    expect(a.unedit('leg-c-1@198.51.100.40', A)).toBe(true);
+    expect(auto(a)).toBe(before);
+  });
+});
