@@ -39,6 +39,7 @@ export const Invoke = {
   labStart: 'lab:start',
   labStop: 'lab:stop',
   labStatus: 'lab:status',
+  labRunning: 'lab:running',
 } as const;
 export type InvokeChannel = (typeof Invoke)[keyof typeof Invoke];
 
@@ -506,6 +507,8 @@ export interface LabJoin {
 export interface LabDto {
   id: string;
   name: string;
+  /** The built-in lab file it was started from (its name in `lab:list`), null for a user's file. */
+  builtin: string | null;
   title: string;
   /** The lab file's description and what it teaches. */
   description: string;
@@ -541,6 +544,9 @@ export interface LiveSourceDto {
 export interface LiveUpdateEvent {
   captureId: string;
   messages: number;
+  /** The trace's frames and calls now (the status bar's counts follow the trace as it grows). */
+  frames: number;
+  calls: number;
   total: number;
   dropped: number;
 }
@@ -599,6 +605,8 @@ export interface InvokeMap {
   [Invoke.labStart]: { req: { name?: string; yaml?: string; fileName?: string }; res: LabDto };
   [Invoke.labStop]: { req: { id: string }; res: LabDto };
   [Invoke.labStatus]: { req: { id: string }; res: LabDto };
+  /** The labs running in this host, oldest first: a window opened or reloaded while a lab runs shows it. */
+  [Invoke.labRunning]: { req: null; res: LabDto[] };
   [Invoke.scenarioRun]: {
     req: { name?: string; yaml?: string; fileName?: string; seed?: number };
     res: ScenarioRunResult;

@@ -159,6 +159,7 @@ const CHECKS: Record<InvokeChannel, Check> = {
   },
   [Invoke.labStop]: fields({ id: 'string' }),
   [Invoke.labStatus]: fields({ id: 'string' }),
+  [Invoke.labRunning]: none,
   [Invoke.scenarioGet]: fields({ name: 'string' }),
   [Invoke.scenarioRun]: (req) => {
     const base = fields(

@@ -488,6 +488,21 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       .poll(() => page.getByTestId('lab-count').textContent(), { timeout: 10_000 })
       .toMatch(/^2 messages/);
     await page.screenshot({ path: join(shots, 'lab.png') });
+    // A second window (a browser tab, or this one reloaded) shows the running lab and can stop it,
+    // instead of offering only to start it again on the sockets it holds.
+    const otherContext = await page.context().browser()!.newContext();
+    const other = await otherContext.newPage();
+    try {
+      await other.goto(server.url);
+      await other.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+      await expect
+        .poll(() => other.getByTestId('lab-listening').textContent(), { timeout: 10_000 })
+        .toContain(`127.0.0.1:${port}`);
+      expect(await other.getByTestId('lab-count').textContent()).toMatch(/^2 messages/);
+      expect(await other.getByRole('button', { name: 'Stop' }).count()).toBe(1);
+    } finally {
+      await otherContext.close();
+    }
     await page.getByRole('button', { name: 'Calls & ladder ›' }).click();
     const calls = page.getByTestId('calls-table').locator('tr.msg');
     await expect.poll(() => calls.count()).toBe(1);
@@ -540,6 +555,22 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('messages-table').locator('tr.msg').first().textContent())
       .toContain('192.0.2.10:5060');
+    // A second call traced while the list shows: the list and the status bar's counts follow.
+    const second = hep3({
+      src: '192.0.2.10',
+      dst: '192.0.2.30',
+      srcPort: 5060,
+      dstPort: 5060,
+      timeUs: 1_700_000_001_000_000,
+      payload: invite.replace('hep-e2e-1@', 'hep-e2e-2@').replace('-hep-e2e', '-hep-e2e-2'),
+    });
+    const s2 = createSocket('udp4');
+    await new Promise<void>((res) => s2.send(second, port, '127.0.0.1', () => res()));
+    s2.close();
+    await expect.poll(() => calls.count(), { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(() => page.locator('footer.status').textContent())
+      .toMatch(/2 frames\s*2 SIP messages\s*2 calls/);
     await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
     await source.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => source.textContent()).toContain('stopped');

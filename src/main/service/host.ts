@@ -208,6 +208,8 @@ export class ServiceHost {
       }
       case Invoke.labStatus:
         return labDto(this.#lab((req as InvokeReq<typeof Invoke.labStatus>).id));
+      case Invoke.labRunning:
+        return [...this.#labs.values()].filter((l) => l.running).map(labDto);
       case Invoke.scenarioRun:
         return this.runScenario(req as InvokeReq<typeof Invoke.scenarioRun>);
     }
@@ -370,7 +372,14 @@ export class ServiceHost {
         entry.trace = adapter;
       }
       Object.assign(summary, adapter.summary(), { calls: adapter.callCount(), bytes: 0 });
-      this.#emit(Events.liveUpdate, { captureId: id, messages: u.count, total: u.total, dropped: u.dropped });
+      this.#emit(Events.liveUpdate, {
+        captureId: id,
+        messages: u.count,
+        frames: summary.frames,
+        calls: summary.calls,
+        total: u.total,
+        dropped: u.dropped,
+      });
     });
     return id;
   }
@@ -380,7 +389,7 @@ export class ServiceHost {
     const handle = await launchLab(req);
     const labId = `lab${this.#nextId++}`;
     const id = this.#openLive(handle.live, `lab: ${handle.name}`);
-    const lab: RunningLab = { id: labId, handle, captureId: id, running: true };
+    const lab: RunningLab = { id: labId, handle, captureId: id, running: true, builtin: req.name ?? null };
     this.#labs.set(labId, lab);
     return labDto(lab);
   }

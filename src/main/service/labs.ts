@@ -40,6 +40,8 @@ export interface RunningLab {
   handle: LabHandle;
   captureId: string;
   running: boolean;
+  /** The built-in lab file it was started from (its name in `lab:list`), null for a user's file. */
+  builtin: string | null;
 }
 
 /** Starts a lab; a bad file or a port in use becomes an ApiError with the reason. */
@@ -77,6 +79,7 @@ export function labDto(lab: RunningLab): LabDto {
   return {
     id: lab.id,
     name: h.name,
+    builtin: lab.builtin,
     title: h.lab.title ?? '',
     description: h.lab.description,
     teaches: h.lab.teaches ?? null,

@@ -177,7 +177,7 @@ export class AppState {
     this.client.on(Events.liveUpdate, (u) => {
       if (this.lab.lab?.captureId === u.captureId) void this.lab.refresh();
       if (this.lab.sources.some((src) => src.captureId === u.captureId)) void this.lab.refreshLive();
-      if (this.capture?.id === u.captureId) void this.#refreshLive(u.messages);
+      if (this.capture?.id === u.captureId) void this.#refreshLive(u.messages, u);
     });
     this.client.on(Events.menuCommand, (m) => {
       if (m.command === 'open-sample') void this.openSample(m.sample);
@@ -242,8 +242,12 @@ export class AppState {
   }
 
   /** A live trace grew: refresh the lists (pages are re-fetched; the scroll position stays). */
-  async #refreshLive(messages: number): Promise<void> {
-    if (this.capture) this.capture = { ...this.capture, messages };
+  /** The calls and messages lists asked again; a live trace's update brings the status bar's counts too. */
+  async #refreshLive(messages: number, live?: { frames: number; calls: number }): Promise<void> {
+    if (this.capture)
+      this.capture = live
+        ? { ...this.capture, messages, frames: live.frames, calls: live.calls }
+        : { ...this.capture, messages };
     await Promise.all([this.callRows.reset(), this.#loadMessages(false)]);
   }
 

@@ -18,10 +18,19 @@ export class LabConsole {
     this.#client = client;
   }
 
+  /**
+   * The lab library, and what already runs in the host: a lab and live sources started before this
+   * window was opened or reloaded (or from another browser tab) are shown, so they can be followed
+   * and stopped rather than started a second time on sockets they hold.
+   */
   async loadLibrary(): Promise<void> {
-    if (this.library.length) return;
     try {
-      this.library = await this.#client.invoke(Invoke.labList, null);
+      if (!this.library.length) this.library = await this.#client.invoke(Invoke.labList, null);
+      if (!this.lab) {
+        const running = await this.#client.invoke(Invoke.labRunning, null);
+        if (running.length && !this.lab) this.lab = running[running.length - 1];
+      }
+      if (!this.sources.length) this.sources = await this.#client.invoke(Invoke.liveList, null);
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     }
@@ -29,6 +38,8 @@ export class LabConsole {
 
   async start(req: { name: string } | { yaml: string; fileName: string }): Promise<void> {
     this.error = null;
+    // A built-in lab picked again while it runs: show it (it holds its sockets; Stop, then pick, restarts it).
+    if ('name' in req && this.lab?.running && this.lab.builtin === req.name) return;
     this.starting = true;
     try {
       if (this.lab?.running) await this.stop();
