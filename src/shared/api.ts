@@ -444,6 +444,8 @@ export interface ScenarioNodeDto {
   role: string;
   address: string;
   public: string | null;
+  /** The routing script a proxy or registrar runs (its source text, a builtin resolved); null otherwise. */
+  script: string | null;
 }
 
 /** One element state change of a simulation: transaction states, timers, registrations, NAT, script lines. */

@@ -405,6 +405,23 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     );
     expect(await page.getByTestId('sim-events').locator('li').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(shots, 'scenario-step.png') });
+    // Step 4 is atlanta's forward of the INVITE: its Script tab shows the routing script with the
+    // lines that made it, and what each statement returned.
+    await page.locator('.inspector').getByRole('tab', { name: 'Script' }).click();
+    const script = page.getByTestId('script-view');
+    expect(await script.locator('.head').textContent()).toMatch(
+      /atlanta\.example\.com's routing script\s*request_route on INVITE: end/,
+    );
+    const recordRoute = script.locator('li.ran').filter({ hasText: 'record_route();' });
+    expect(await recordRoute.locator('.chip').allTextContents()).toContain('record_route()\u00a0→\u00a01');
+    expect(await script.locator('li:not(.ran)').filter({ hasText: 'lookup("location")' }).count()).toBe(1);
+    await page.screenshot({ path: join(shots, 'scenario-script.png') });
+    // A phone's message has no script: the tab goes, the message shows raw.
+    await page.getByRole('button', { name: 'Previous message' }).click();
+    await expect.poll(() => page.locator('.inspector').getByRole('tab', { name: 'Script' }).count()).toBe(0);
+    await expect.poll(() => raw.textContent()).toMatch(/^INVITE sip:bob@biloxi/);
+    await page.getByRole('button', { name: 'Next message' }).click();
+    await page.locator('.inspector').getByRole('tab', { name: 'Raw' }).click();
     await page.getByRole('button', { name: 'To the end' }).click();
     expect(await counter.textContent()).toBe(`${total} / ${total}`);
     // Every message revealed; the ladder (shorter now the inspector shows the last message) draws

@@ -4,7 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { ApiError, type ScenarioInfo, type ScenarioRunResult, type SimEventDto } from '../../shared/api';
-import { Simulation, checkExpectations, loadScenario, simulationTrace } from '../../sip-core/sim';
+import {
+  Simulation,
+  checkExpectations,
+  loadScenario,
+  simulationTrace,
+  type Scenario,
+} from '../../sip-core/sim';
+import { nodeScriptSource } from '../../sip-core/sim/scripts';
 import type { Trace } from '../../sip-core/trace/trace';
 import { listLibrary, resolveScenario } from '../cli/commands/simulate';
 
@@ -83,10 +90,18 @@ export function runScenario(o: {
       role: n.role,
       address: n.address,
       public: n.public ?? null,
+      script: scriptOf(sc, n.name),
     })),
     events,
     expectations: checkExpectations(sim).map((r) => ({ what: r.what, ok: r.ok, detail: r.detail ?? null })),
     stepErrors: [...sim.stepErrors],
     seed: sim.seed,
   };
+}
+
+/** The routing script node `name` of `sc` runs (proxies and registrars), as its source text. */
+function scriptOf(sc: Scenario, name: string): string | null {
+  const spec = sc.nodes.find((n) => n.name === name);
+  if (!spec || (spec.role !== 'proxy' && spec.role !== 'registrar')) return null;
+  return nodeScriptSource(spec) ?? null;
 }

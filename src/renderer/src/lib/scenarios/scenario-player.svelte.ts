@@ -13,6 +13,7 @@ import {
 } from '@shared/api';
 import type { Client } from '../api/client';
 import { simStateAt, type SimState } from './sim-state';
+import { scriptWhy } from './script-why';
 
 /** Most messages the player loads from one run. */
 const MAX_MESSAGES = 5000;
@@ -35,6 +36,10 @@ export class ScenarioPlayer {
   playing = $state(false);
   speed = $state<number>(2);
   selected = $state<MessageDetail | null>(null);
+  /** The selected message's sender's routing script runs that made it (the inspector's Script tab). */
+  readonly script = $derived(
+    this.selected && this.run ? scriptWhy(this.run.nodes, this.run.events, this.selected.row) : null,
+  );
   error = $state<string | null>(null);
   #timer: ReturnType<typeof setInterval> | null = null;
   /** Counts selections, so a message detail that arrives after a newer selection is dropped. */
