@@ -23,6 +23,8 @@ export const Invoke = {
   callsQuery: 'calls:query',
   callsJoin: 'calls:join',
   callsSplit: 'calls:split',
+  callsEdits: 'calls:edits',
+  callsUnedit: 'calls:unedit',
   recentList: 'recent:list',
   scenarioList: 'scenario:list',
   scenarioGet: 'scenario:get',
@@ -277,6 +279,8 @@ export interface CallDto {
   pdd: number | null;
   setupTime: number | null;
   duration: number | null;
+  /** Answered before the capture began (its INVITE and 2xx not in it): `duration` is a lower bound. */
+  startOpen: boolean;
   codecs: string[];
   media: string[];
   messages: number;
@@ -386,6 +390,8 @@ export interface RecentFile {
   path: string;
   name: string;
   openedAt: number;
+  /** The user's joins and splits remembered for this file (at its size now); absent when none. */
+  edits?: number;
 }
 
 export interface ProgressEvent {
@@ -581,8 +587,16 @@ export interface InvokeMap {
   /**
    * Splits the link between two legs (`a`, `b`: Call-IDs, or `C5`: the number a leg has as a call of
    * its own): every link between them goes and none comes back as the trace grows; remembered.
+   * Without `b`: leg `a` is split off its call (every link it has goes, one split per link).
    */
-  [Invoke.callsSplit]: { req: { captureId: string; a: string; b: string }; res: CallEditResult };
+  [Invoke.callsSplit]: { req: { captureId: string; a: string; b?: string }; res: CallEditResult };
+  /** The user's joins and splits of this capture's calls, in order (a pair's latest only). */
+  [Invoke.callsEdits]: { req: { captureId: string }; res: CallEditDto[] };
+  /**
+   * Takes back the user's edit of legs `a` and `b` (Call-IDs), or every edit when neither is given:
+   * those legs are linked as the analysis found them again; remembered.
+   */
+  [Invoke.callsUnedit]: { req: { captureId: string; a?: string; b?: string }; res: CallEditResult };
   [Invoke.recentList]: { req: null; res: RecentFile[] };
   [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
   [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };

@@ -115,7 +115,16 @@ const CHECKS: Record<InvokeChannel, Check> = {
     if ((req as { calls: string[] }).calls.length < 2) return 'calls must list 2 to 100 calls';
     return fields({ captureId: 'string' })(list);
   },
-  [Invoke.callsSplit]: fields({ captureId: 'string', a: 'string', b: 'string' }),
+  [Invoke.callsSplit]: fields({ captureId: 'string', a: 'string', b: 'string?' }),
+  [Invoke.callsEdits]: fields({ captureId: 'string' }),
+  [Invoke.callsUnedit]: (req) => {
+    const base = fields({ captureId: 'string', a: 'string?', b: 'string?' })(req);
+    if (base) return base;
+    const q = req as { a?: string; b?: string };
+    return (q.a === undefined) !== (q.b === undefined)
+      ? 'a and b go together (or neither: every edit)'
+      : null;
+  },
   [Invoke.recentList]: none,
   [Invoke.scenarioList]: none,
   [Invoke.captureStats]: fields({ captureId: 'string', filter: 'string?' }),

@@ -101,7 +101,7 @@ describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
 
   it('splits the link: two calls at once in the list, its chips and the ladder', async () => {
     expect(await chipTotal()).toBe(2);
-    await legs().getByRole('button', { name: 'Split' }).click();
+    await legs().getByRole('button', { name: 'Split', exact: true }).click();
     await expect.poll(rowIds).toEqual([[LEG_A], [LEG_B], [UNRELATED]]);
     await expect.poll(chipTotal).toBe(3);
     expect(await legs().count()).toBe(0);
@@ -143,6 +143,62 @@ describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
     await rows().nth(1).click();
     await legs().waitFor();
     expect(await legs().locator('.cid').allTextContents()).toEqual([LEG_B, UNRELATED]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  const chip = (): ReturnType<Page['getByTestId']> => page.getByTestId('call-edits');
+  const recentMark = async (): Promise<string | null> => {
+    const rail = page.getByRole('navigation');
+    const menu = rail.getByRole('button', { name: 'Recent captures' });
+    if (await menu.count()) {
+      await menu.click();
+      const m = page.getByTestId('recent-menu').getByTestId('recent-edits');
+      const t = (await m.count()) ? await m.first().textContent() : null;
+      await menu.click();
+      return t;
+    }
+    const m = rail.getByTestId('recent-edits');
+    return (await m.count()) ? await m.first().textContent() : null;
+  };
+
+  it("says the calls carry the user's edits: a chip beside the title, each edit on hover", async () => {
+    await chip().waitFor();
+    expect(await chip().textContent()).toBe('2 edits');
+    const title = (await chip().getAttribute('title')) ?? '';
+    expect(title.split('\n').slice(1)).toEqual([
+      `split ${LEG_A} / ${LEG_B}`,
+      `joined ${LEG_B} + ${UNRELATED}`,
+    ]);
+  });
+
+  it('splits one leg off its call in one click (Split off), the list at once', async () => {
+    await legs().getByTestId('call-leg').nth(1).getByRole('button', { name: 'Split off' }).click();
+    await expect.poll(rowIds).toEqual([[LEG_A], [LEG_B], [UNRELATED]]);
+    await expect.poll(chipTotal).toBe(3);
+    // The pair's split replaced its join: still two edits.
+    await expect.poll(() => chip().textContent()).toBe('2 edits');
+    await expect.poll(recentMark).toBe('2 edits');
+  });
+
+  it('takes one edit back (Undo): those legs as the analysis linked them, the other edit kept', async () => {
+    await chip().click();
+    const panel = page.getByTestId('call-edits-panel');
+    await panel.waitFor();
+    expect(await panel.getByTestId('call-edit').allTextContents()).toHaveLength(2);
+    await shoot('call-edits-panel');
+    await panel.getByTestId('call-edit').first().getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(rowIds).toEqual([[LEG_A, LEG_B], [UNRELATED]]);
+    await expect.poll(() => chip().textContent()).toBe('1 edit');
+    await expect.poll(() => panel.getByTestId('call-edit').count()).toBe(1);
+    await expect.poll(recentMark).toBe('1 edit');
+  });
+
+  it('takes every edit back (Undo all): no chip, no mark in the recent list', async () => {
+    if (!(await page.getByTestId('call-edits-panel').count())) await chip().click();
+    await page.getByTestId('call-edits-undo-all').click();
+    await expect.poll(() => chip().count()).toBe(0);
+    await expect.poll(rowIds).toEqual([[LEG_A, LEG_B], [UNRELATED]]);
+    await expect.poll(recentMark).toBe(null);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -133,7 +133,10 @@ describe('split and join through the service', () => {
       [Invoke.callsJoin, { captureId: cap, calls: 'C1,C2' }, 'bad-request'],
       [Invoke.callsJoin, { captureId: cap, calls: ['C1', 7] }, 'bad-request'],
       [Invoke.callsJoin, { captureId: cap, calls: ['C1', 'C2'], extra: 1 }, 'bad-request'],
-      [Invoke.callsSplit, { captureId: cap, a: LEG_A }, 'bad-request'],
+      [Invoke.callsSplit, { captureId: cap, a: LEG_A, b: 7 }, 'bad-request'],
+      [Invoke.callsUnedit, { captureId: cap, a: LEG_A }, 'bad-request'],
+      [Invoke.callsUnedit, { captureId: cap, a: LEG_A, b: 'not-edited' }, 'not-found'],
+      [Invoke.callsEdits, { captureId: cap, a: LEG_A }, 'bad-request'],
       [Invoke.callsSplit, { captureId: cap, a: LEG_A, b: '' }, 'bad-request'],
       [Invoke.callsSplit, null, 'bad-request'],
       [Invoke.callsSplit, { captureId: cap, a: LEG_A, b: 'C99' }, 'not-found'],
@@ -150,6 +153,84 @@ describe('split and join through the service', () => {
       expect((e as ApiError).code, JSON.stringify(req)).toBe(code);
     }
     expect(legs((await calls(host, cap)).items)).toHaveLength(2);
+  });
+});
+
+describe('a leg split off, the edits listed and taken back', () => {
+  const d = mkdtempSync(join(tmpdir(), 'sipscope-unedit-'));
+  const f = writeB2buaCapture(join(d, 'b2bua.pcap'));
+  const store = join(d, 'config', 'call-edits.json');
+  const mk = (): ServiceHost => {
+    const h = createHost({
+      mode: 'browser',
+      recentFile: join(d, 'config', 'recent.json'),
+      callEditsFile: store,
+    });
+    hosts.push(h);
+    return h;
+  };
+  const host = mk();
+  let cap = '';
+  const auto: [string, string[]][] = [
+    ['C1', [LEG_A, LEG_B]],
+    ['C3', [UNRELATED]],
+  ];
+
+  it('splits one leg off its call (calls:split without b: every link it has) and lists the edit', async () => {
+    cap = (await host.openPath(f)).id;
+    expect(await host.invoke(Invoke.callsEdits, { captureId: cap })).toEqual([]);
+    expect((await host.invoke(Invoke.recentList, null))[0]!.edits).toBeUndefined();
+    const r = await host.invoke(Invoke.callsSplit, { captureId: cap, a: 'C2' });
+    expect(r).toEqual({ changed: true, calls: ['C2'], total: 3 });
+    expect(legs((await calls(host, cap)).items)).toEqual([
+      ['C1', [LEG_A]],
+      ['C2', [LEG_B]],
+      ['C3', [UNRELATED]],
+    ]);
+    expect(await host.invoke(Invoke.callsEdits, { captureId: cap })).toEqual([
+      { op: 'split', a: LEG_B, b: LEG_A },
+    ]);
+    // A leg with no link left: nothing to split.
+    expect((await host.invoke(Invoke.callsSplit, { captureId: cap, a: 'C3' })).changed).toBe(false);
+  });
+
+  it('marks the file in the recent list while it has edits', async () => {
+    await host.invoke(Invoke.callsJoin, { captureId: cap, calls: ['C3', 'C2'] });
+    const [r] = await host.invoke(Invoke.recentList, null);
+    expect(r).toMatchObject({ path: f, edits: 2 });
+  });
+
+  it('takes one edit back: the calls as the analysis made them for that pair, the other edit kept', async () => {
+    const r = await host.invoke(Invoke.callsUnedit, { captureId: cap, a: LEG_A, b: LEG_B });
+    expect(r).toEqual({ changed: true, calls: ['C1'], total: 1 });
+    const { items } = await calls(host, cap);
+    expect(legs(items)).toEqual([['C1', [LEG_A, LEG_B, UNRELATED]]]);
+    expect(items[0]!.links.map((l) => l.reason).sort()).toEqual(['manual', 'x-cid']);
+    expect(await host.invoke(Invoke.callsEdits, { captureId: cap })).toEqual([
+      { op: 'join', a: UNRELATED, b: LEG_B },
+    ]);
+    expect(JSON.parse(readFileSync(store, 'utf8')).files[0].edits).toEqual([
+      { op: 'join', a: UNRELATED, b: LEG_B },
+    ]);
+  });
+
+  it('takes every edit back: the automatic answer, nothing remembered, no mark in the recent list', async () => {
+    await host.invoke(Invoke.callsSplit, { captureId: cap, a: LEG_A, b: LEG_B });
+    expect(await host.invoke(Invoke.callsEdits, { captureId: cap })).toHaveLength(2);
+    const r = await host.invoke(Invoke.callsUnedit, { captureId: cap });
+    expect(r.changed).toBe(true);
+    expect(r.total).toBe(2);
+    expect(legs((await calls(host, cap)).items)).toEqual(auto);
+    expect(await host.invoke(Invoke.callsEdits, { captureId: cap })).toEqual([]);
+    expect(JSON.parse(readFileSync(store, 'utf8')).files).toEqual([]);
+    expect((await host.invoke(Invoke.recentList, null))[0]!.edits).toBeUndefined();
+    const again = mk();
+    const c = await again.openPath(f);
+    await again.invoke(Invoke.captureStats, { captureId: c.id });
+    expect(legs((await calls(again, c.id)).items)).toEqual(auto);
+    // Nothing left to take back.
+    const e = await host.invoke(Invoke.callsUnedit, { captureId: cap }).catch((err: unknown) => err);
+    expect((e as ApiError).code).toBe('not-found');
   });
 });
 

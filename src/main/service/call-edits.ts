@@ -80,6 +80,11 @@ export class CallEditsStore {
     return f && f.bytes === bytes ? f.edits.map((e) => ({ ...e })) : [];
   }
 
+  /** The size of the file at `path` its edits were made on, or null when none are remembered. */
+  async sizeOf(path: string): Promise<number | null> {
+    return (await this.#load()).find((x) => x.path === path)?.bytes ?? null;
+  }
+
   /** Remembers the file's edits (all of them: they replace what was remembered). */
   async set(path: string, bytes: number, edits: readonly CallEditDto[]): Promise<void> {
     const files = (await this.#load()).filter((x) => x.path !== path);

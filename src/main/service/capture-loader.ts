@@ -49,7 +49,14 @@ import {
   type Tier1Call,
 } from '../../sip-core/analysis';
 import { callParties } from '../../sip-core/analysis/call/parties';
-import { applyCallEdits, legCallId, withEdit, type CallEdit } from '../../sip-core/analysis/call/edits';
+import {
+  applyCallEdits,
+  detachLeg,
+  legCallId,
+  samePair,
+  withEdit,
+  type CallEdit,
+} from '../../sip-core/analysis/call/edits';
 import { transactionId } from '../../sip-core/analysis/transaction/transaction';
 import { dialogId } from '../../sip-core/analysis/dialog/dialog';
 import { compileFilter } from '../../sip-core/analysis/filter/filter';
@@ -270,10 +277,25 @@ export class TraceAdapter implements LoadedTrace {
     return this.#editResult(changed, ids);
   }
 
-  /** Splits the link between two legs (Call-IDs, or `C5`: a leg's number as a call of its own). */
-  splitCall(a: string, b: string): CallEditResult {
+  /**
+   * Splits the link between two legs (Call-IDs, or `C5`: a leg's number as a call of its own); without
+   * `b`, splits leg `a` off its call (one split per link it has).
+   */
+  splitCall(a: string, b?: string): CallEditResult {
     const an = this.#analyzer;
-    const ids = [this.#leg(an, a), this.#leg(an, b)];
+    const leg = this.#leg(an, a);
+    if (b === undefined) {
+      const splits = detachLeg(an, leg);
+      const touched = this.#touched(an, [leg]);
+      let changed = false;
+      for (const e of splits) {
+        if (an.split(e.a, e.b)) changed = true;
+        this.#edits = withEdit(this.#edits, e);
+      }
+      if (changed) this.#callsChanged(touched);
+      return this.#editResult(changed, [leg]);
+    }
+    const ids = [leg, this.#leg(an, b)];
     if (ids[0] === ids[1]) throw new ApiError('bad-request', `${a} and ${b} are the same leg`);
     const touched = this.#touched(an, ids);
     const changed = an.split(ids[0]!, ids[1]!);
@@ -281,6 +303,30 @@ export class TraceAdapter implements LoadedTrace {
     this.#edits = withEdit(this.#edits, { op: 'split', a: ids[0]!, b: ids[1]! });
     if (changed) this.#callsChanged(touched);
     return this.#editResult(changed, ids);
+  }
+
+  /**
+   * Takes back the user's edit of legs `a` and `b` (Call-IDs, as `callEdits()` names them), or every
+   * edit (latest first) without them: the pairs are linked as the analysis found them again.
+   */
+  uneditCalls(a?: string, b?: string): CallEditResult {
+    const an = this.#analyzer;
+    const pairs = a !== undefined && b !== undefined ? [{ a, b }] : this.#edits.slice().reverse();
+    if (!pairs.some((p) => this.#edits.some((x) => samePair(x, p.a, p.b))))
+      throw new ApiError(
+        'not-found',
+        a ? `no edit of ${a} and ${b} in this capture` : 'no edits in this capture',
+      );
+    // (a leg this trace does not have, as a split remembered for a live trace: no group to touch)
+    const legs = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].filter((id) => an.groupOf(id) >= 0);
+    const touched = this.#touched(an, legs);
+    let changed = false;
+    for (const p of pairs) {
+      if (an.unedit(p.a, p.b)) changed = true;
+      this.#edits = this.#edits.filter((x) => !samePair(x, p.a, p.b));
+    }
+    if (changed) this.#callsChanged(touched);
+    return this.#editResult(changed, legs.slice(0, 100));
   }
 
   /** The groups of the calls these legs are in: every root a join or split of them can make or end. */
@@ -653,7 +699,7 @@ export class TraceAdapter implements LoadedTrace {
     const t1 = this.#tiered!.tier1;
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
       this.#callCache = t1.calls().map((c) => quickCallDto(c));
-      this.#quickFirst = Int32Array.from(t1.gFirstRequest.subarray(0, this.#callCache.length));
+      this.#quickFirst = t1.partyMessages(this.#callCache.length);
       this.#callCacheAt = this.#trace.count;
       this.#filterCache = null;
     }
@@ -669,7 +715,12 @@ export class TraceAdapter implements LoadedTrace {
       if (c.src !== null) continue;
       const first = this.#quickFirst[Number(c.id.slice(1)) - 1] ?? -1;
       if (first < 0) continue;
-      Object.assign(c, callParties(t.message(first)), { src: t.src(first), dst: t.dst(first) });
+      // (src/dst are the first request's: none for a call seen by responses only, as the full analysis)
+      const req = t.kind(first) === 'request';
+      Object.assign(c, callParties(t.message(first)), {
+        src: req ? t.src(first) : null,
+        dst: req ? t.dst(first) : null,
+      });
     }
   }
 
@@ -903,6 +954,7 @@ function toCallDto(c: CallSummary, src: string | null, dst: string | null): Call
     pdd: c.pdd,
     setupTime: c.setupTime,
     duration: c.duration,
+    startOpen: c.startOpen,
     codecs: c.codecs.answer.length ? c.codecs.answer : codecs,
     media: c.media,
     messages: c.messages,
@@ -935,6 +987,7 @@ function quickCallDto(c: Tier1Call): CallDto {
     pdd: c.pdd,
     setupTime: c.setupTime,
     duration: c.duration,
+    startOpen: c.startOpen,
     codecs: [],
     media: [],
     messages: c.messages,

@@ -21,6 +21,7 @@ import {
   type LabDto,
   type LiveSourceDto,
   type Page,
+  type RecentFile,
   type SampleInfo,
   type ScenarioRunResult,
 } from '../../shared/api';
@@ -153,8 +154,16 @@ export class ServiceHost {
         const { captureId, a, b } = req as InvokeReq<typeof Invoke.callsSplit>;
         return this.#editCalls(captureId, (t) => t.splitCall(a, b));
       }
+      case Invoke.callsEdits: {
+        const { captureId } = req as InvokeReq<typeof Invoke.callsEdits>;
+        return this.#ready(captureId).callEdits();
+      }
+      case Invoke.callsUnedit: {
+        const { captureId, a, b } = req as InvokeReq<typeof Invoke.callsUnedit>;
+        return this.#editCalls(captureId, (t) => t.uneditCalls(a, b));
+      }
       case Invoke.recentList:
-        return this.#opts.recent.list();
+        return this.#recentList();
       case Invoke.scenarioList:
         return scenarioLibrary();
       case Invoke.scenarioGet: {
@@ -515,6 +524,23 @@ export class ServiceHost {
       this.#emit(Events.callsChanged, { captureId, calls: r.total });
     }
     return r;
+  }
+
+  /** The recent files, each with the number of edits remembered for it (at the file's size now). */
+  async #recentList(): Promise<RecentFile[]> {
+    const list = await this.#opts.recent.list();
+    return Promise.all(
+      list.map(async (r) => {
+        const bytes = await this.#callEdits.sizeOf(r.path);
+        if (bytes === null) return r;
+        const size = await stat(r.path).then(
+          (st) => st.size,
+          () => -1,
+        );
+        const n = size === bytes ? (await this.#callEdits.get(r.path, size)).length : 0;
+        return n ? { ...r, edits: n } : r;
+      }),
+    );
   }
 
   /** An open capture once its full analysis is complete (waits for the background pass). */

@@ -60,7 +60,9 @@ export interface LoadedTrace {
   /** Joins calls (`C3` or Call-IDs) into one (needs the full analysis). */
   joinCalls(refs: readonly string[]): CallEditResult;
   /** Splits the link between two legs (Call-IDs or `C5`) for good (needs the full analysis). */
-  splitCall(a: string, b: string): CallEditResult;
+  splitCall(a: string, b?: string): CallEditResult;
+  /** Takes back the edit of legs `a` and `b` (Call-IDs), or every edit (needs the full analysis). */
+  uneditCalls(a?: string, b?: string): CallEditResult;
   /** The joins and splits made so far (by Call-ID), to remember for the capture file. */
   callEdits(): CallEditDto[];
   /** Joins and splits remembered for the capture file: applied once the full analysis is there. */

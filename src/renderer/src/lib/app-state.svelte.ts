@@ -16,6 +16,7 @@ import {
   type MessageRow,
   type ProblemCount,
   type RecentFile,
+  type CallEditDto,
 } from '@shared/api';
 import type { Client } from './api/client';
 import { PagedRows } from './table/paged-rows.svelte';
@@ -167,6 +168,7 @@ export class AppState {
       if (this.capture?.id !== c.captureId) return;
       this.capture = { ...this.capture, calls: c.calls };
       void this.#refreshLive(this.capture.messages);
+      void this.#loadCallEdits();
       // Done in another window: the selected call's legs and links as they are now.
       const id = this.selectedCallId;
       if (!this.editingCalls && id)
@@ -272,6 +274,8 @@ export class AppState {
       return;
     }
     this.capture = s;
+    this.callEdits = [];
+    void this.#loadCallEdits();
     this.selected = null;
     this.selectedCallId = null;
     this.selectedCall = null;
@@ -517,12 +521,64 @@ export class AppState {
     });
   }
 
+  /**
+   * Splits leg `callId` off the selected call (every link it has goes; remembered for the capture
+   * file); the selected call stays selected.
+   */
+  async splitLegOff(callId: string): Promise<void> {
+    if (!this.capture) return;
+    const captureId = this.capture.id;
+    const keep = this.selectedCallId;
+    await this.#editCalls(async () => {
+      const r = await this.client.invoke(Invoke.callsSplit, { captureId, a: callId });
+      return keep ? [keep] : r.calls.slice(0, 1);
+    });
+  }
+
+  /** The user's joins and splits of the shown capture's calls (the calls list's "N edits"). */
+  callEdits = $state<CallEditDto[]>([]);
+
+  /**
+   * Takes back one of the user's edits (`edit`), or all of them: those legs are linked as the
+   * analysis found them again (remembered for the capture file); the selected call stays selected.
+   */
+  async undoCallEdit(edit?: CallEditDto): Promise<void> {
+    if (!this.capture) return;
+    const captureId = this.capture.id;
+    const keep = this.selectedCallId;
+    await this.#editCalls(async () => {
+      const r = await this.client.invoke(
+        Invoke.callsUnedit,
+        edit ? { captureId, a: edit.a, b: edit.b } : { captureId },
+      );
+      return keep ? [keep] : r.calls.slice(0, 1);
+    });
+  }
+
+  /** The shown capture's edits as the host has them now. */
+  async #loadCallEdits(): Promise<void> {
+    const captureId = this.capture?.id;
+    if (!captureId) {
+      this.callEdits = [];
+      return;
+    }
+    try {
+      const edits = await this.client.invoke(Invoke.callsEdits, { captureId });
+      if (this.capture?.id === captureId) this.callEdits = edits;
+    } catch {
+      // Closed meanwhile: the next capture shown asks again.
+    }
+  }
+
   /** Runs a join or split, then selects the calls it names (as the list shows them now). */
   async #editCalls(edit: () => Promise<string[]>): Promise<void> {
     if (this.editingCalls) return;
     this.editingCalls = true;
     try {
       const ids = await edit();
+      void this.#loadCallEdits();
+      // (the recent list marks a file with edits)
+      void this.client.invoke(Invoke.recentList, null).then((r) => (this.recent = r));
       await this.callRows.reset();
       const rows = await this.#callsById(ids);
       if (rows.length === 1) await this.selectCall(rows[0]);

@@ -89,7 +89,8 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
   {
     id: 'duration',
     label: 'Duration',
-    title: 'Duration: 2xx → BYE (≥: in call when the capture ends, measured to its last message)',
+    title:
+      'Duration: 2xx → BYE (≥: in call when the capture ends, measured to its last message, or answered before it began, measured from its first in-dialog request)',
     sort: 'duration',
     num: true,
     width: 72,
@@ -256,6 +257,26 @@ export function linkReasonText(reason: string): string {
   return LINK_REASONS[reason] ?? reason;
 }
 
+/** One of the user's edits in words, by the legs' Call-IDs: `joined a + b`, `split a / b`. */
+export function callEditText(e: { op: 'join' | 'split'; a: string; b: string }): string {
+  return e.op === 'join' ? `joined ${e.a} + ${e.b}` : `split ${e.a} / ${e.b}`;
+}
+
+/** The edits chip's label and its hover text (each edit on a line). */
+export function callEditsLabel(edits: readonly { op: 'join' | 'split'; a: string; b: string }[]): {
+  label: string;
+  title: string;
+} {
+  const n = edits.length;
+  return {
+    label: `${n} edit${n === 1 ? '' : 's'}`,
+    title: [
+      `The calls carry ${n === 1 ? 'one edit' : `${n} edits`} of yours (remembered for this capture file):`,
+      ...edits.map(callEditText),
+    ].join('\n'),
+  };
+}
+
 /**
  * A delay (post-dial delay, setup time) in at most six characters, so it fits its column whole:
  * `409 ms`, `1.23 s`, `17.8 s`, `1784 s` (a PDD of several seconds printed in ms was cut to `1784…`).
@@ -287,8 +308,11 @@ export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) =
     case 'setup':
       return delayText(c.setupTime);
     case 'duration':
-      // (answered, no BYE in the capture: the call went on, its duration is open)
-      return c.duration === null ? '' : `${c.state === 'in-call' ? '≥ ' : ''}${c.duration.toFixed(1)} s`;
+      // (answered, no BYE in the capture: the call went on; or answered before the capture began: its
+      // duration is open)
+      return c.duration === null
+        ? ''
+        : `${c.state === 'in-call' || c.startOpen ? '≥ ' : ''}${c.duration.toFixed(1)} s`;
     case 'messages':
       return String(c.messages);
     case 'legs':
