@@ -89,8 +89,7 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
   {
     id: 'duration',
     label: 'Duration',
-    title:
-      'Duration: 2xx → BYE (≥: in call when the capture ends, measured to its last message, or answered before it began, measured from its first in-dialog request)',
+    title: 'Duration: 2xx → BYE (≥: in call when the capture ends, measured to its last message)',
     sort: 'duration',
     num: true,
     width: 72,
