@@ -6,7 +6,7 @@
  * `save()`, a new branch from a `failure_route`). A response a stateful proxy merely relays has no
  * run at its instant (unless an `onreply_route` ran): then there is nothing to show.
  */
-import type { ScenarioNodeDto, SimEventDto } from '@shared/api';
+import type { ScenarioNodeDto, SimEventDto } from '../../../../shared/api';
 
 /** One statement the script ran, as the proxy's `script` event carries it. */
 export interface ScriptStatement {
