@@ -150,6 +150,8 @@ interface ProxyTxn {
   toTag: string;
   inFailure: boolean;
   cancelled: boolean;
+  /** When the request arrived: a non-INVITE's upstream client retransmits until 64*T1 after it. */
+  started: Micros;
 }
 
 /** `values('route')`: every Route value in order, from the parser's index. */
@@ -210,6 +212,9 @@ export class ProxyMsg {
   replyRoute: string | null = null;
   branchRoute: string | null = null;
   forceRport = false;
+  /** `t_set_fr(fr_inv, fr)`: this transaction's fr_inv_timer / fr_timer (null: the modparams'). */
+  frInv: Micros | null = null;
+  fr: Micros | null = null;
   natReceived: TransportAddress | null = null;
   replied = false;
   relayed = false;
@@ -571,6 +576,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       toTag: `${this.ids.tag()}`,
       inFailure: false,
       cancelled: false,
+      started: this.clock.now(),
     };
     server.userData = txn;
     ctx.txn = txn;
@@ -592,9 +598,10 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     txn.branches.push(b);
     const method = ctx.method ?? '';
     b.client = this.clientTransaction(bytes, branch, method, dest, this.branchTu, b);
-    // Kamailio fr_timer: no response at all within fr_timer → 408 for the branch.
-    if (this.fr !== null && method === 'INVITE')
-      b.timerC = this.clock.scheduleTarget(this.fr, b, T_FR, 'fr_timer');
+    // Kamailio's fr_timer: an INVITE branch with no response at all within it, a non-INVITE branch
+    // with no final response (a provisional does not stop it), ends with a 408 of its own.
+    const fr = ctx.fr ?? this.fr;
+    if (fr !== null) b.timerC = this.clock.scheduleTarget(fr, b, T_FR, 'fr_timer');
   }
 
   /** A branch's Timer C / fr_inv_timer (T_TIMER_C) or fr_timer (T_FR) fired. @internal */
@@ -604,8 +611,25 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       return;
     }
     b.timerC = null;
-    if (!b.provisional && !b.done) {
-      if (b.client?.kind === 'invite-client') b.client.terminate();
+    if (b.done) return;
+    const c = b.client;
+    if (c !== null && c.kind !== 'invite-client') {
+      // Kamailio's tm: a non-INVITE branch's request is not resent after its fr_timer (Timer F's
+      // role at 64*T1 taken by a shorter, configured wait).
+      if (this.events.enabled)
+        this.events.emit({
+          time: this.clock.now(),
+          node: this.node,
+          kind: 'timer',
+          text: `fr_timer: no final response to ${c.method} on branch ${b.index}, the branch ends (408)`,
+          data: { timer: 'fr_timer' },
+        });
+      c.terminate('fr_timer fired');
+      this.onBranchFinal(b.txn, b, 408, null);
+      return;
+    }
+    if (!b.provisional) {
+      if (c !== null) c.terminate();
       this.onBranchFinal(b.txn, b, 408, null);
     }
   }
@@ -646,20 +670,25 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (status < 200) {
       if (!b.provisional) {
         b.provisional = true;
-        if (b.timerC !== null) this.clock.cancel(b.timerC);
-        // RFC 3261 §16.6 step 11 Timer C (> 3 min), or Kamailio's fr_inv_timer for INVITE.
+        // RFC 3261 §16.6 step 11 Timer C (> 3 min), or Kamailio's fr_inv_timer for INVITE (a
+        // non-INVITE branch keeps its fr_timer).
         if (ctx.method === 'INVITE') {
-          const c = this.frInv ?? 180_000 * MS;
+          if (b.timerC !== null) this.clock.cancel(b.timerC);
+          const frInv = ctx.frInv ?? this.frInv;
           b.timerC = this.clock.scheduleTarget(
-            c,
+            frInv ?? 180_000 * MS,
             b as BranchState, // (startBranch makes every branch)
             T_TIMER_C,
-            this.frInv !== null ? 'fr_inv_timer' : 'Timer C',
+            frInv !== null ? 'fr_inv_timer' : 'Timer C',
           );
         }
         if (b.cancelled || txn.cancelled) this.cancelBranch(txn, b);
       }
       if (status === 100) return; // §16.7 step 3: 100 is not forwarded
+      if (m.viaCount < 2) {
+        this.noViaLeft(m);
+        return;
+      }
       const ed = this.replyRoute(txn, m, b.dest);
       if (ed === null) return;
       if (!txn.finalSent) this.forwardResponse(txn, m, ed);
@@ -676,7 +705,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         time: this.clock.now(),
         node: this.node,
         kind: 'timer',
-        text: `${this.frInv !== null ? 'fr_inv_timer' : 'Timer C'}: no final response on branch ${b.index}, CANCEL and 408`,
+        text: `${(txn.ctx?.frInv ?? this.frInv) !== null ? 'fr_inv_timer' : 'Timer C'}: no final response on branch ${b.index}, CANCEL and 408`,
         data: { timer: 'Timer C' },
       });
     this.cancelBranch(txn, b);
@@ -740,10 +769,26 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     s.respond(bytes, status);
   }
 
+  /**
+   * RFC 3261 §16.7 step 3: "If no Via header field values remain in the response, the response was
+   * meant for this element and MUST NOT be forwarded." (Kamailio 5.6 forwards it with no Via at all.)
+   */
+  private noViaLeft(m: SipMessage): void {
+    if (this.events.enabled)
+      this.log(
+        `${m.status ?? ''} ${m.reason ?? ''} has no Via after ours: meant for this proxy, not forwarded (RFC 3261 §16.7 step 3)`,
+        { rfc: '3261 §16.7', ladder: true },
+      );
+  }
+
   /** A 2xx for a settled INVITE (more 2xx from a branch, §16.7 step 5, RFC 6026): our Via off, sent up statelessly. */
   private forwardSettled2xx(m: SipMessage, up: TransportAddress): void {
     const status = m.status ?? 0;
     if (status < 200 || status >= 300) return;
+    if (m.viaCount < 2) {
+      this.noViaLeft(m);
+      return;
+    }
     let bytes = withoutFirstViaLine(m);
     if (bytes === null) {
       const ed = new MessagePatch(m);
@@ -754,6 +799,14 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   }
 
   private onBranchFinal(txn: ProxyTxn, b: Branch, status: number, m: SipMessage | null): void {
+    if (m !== null && m.viaCount < 2) {
+      // §16.7 step 3: not forwarded. The branch still ended: with this status, answered by the proxy
+      // itself if it is the best (a UAS's 487 that copied the proxy's CANCEL's Via gives the caller a
+      // 487 it can match and ACK); a 2xx cannot be made here, so such a branch counts as a 502.
+      this.noViaLeft(m);
+      m = null;
+      if (status < 300) status = 502;
+    }
     if (b.done) {
       if (m && status >= 200 && status < 300) this.forwardResponse(txn, m); // more 2xx (forked answers) all go up
       return;
@@ -904,7 +957,17 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
           `no response to ${ctx.method ?? 'the request'}: every branch timed out, and no 408 to a non-INVITE (RFC 4320 §4.2)`,
           { rfc: '4320 §4.2', ladder: true },
         );
-      s.end('every branch timed out: no final response (RFC 4320 §4.2)');
+      // Timed out before 64*T1 (fr_timer): the client still resends the request until its Timer F,
+      // so the server transaction stays (Trying discards them, Proceeding answers with its
+      // provisional) instead of each resend starting a new transaction and a new relay.
+      const left = txn.started + 64 * this.timers.T1 - this.clock.now();
+      if (left > 0)
+        this.clock.schedule(
+          left,
+          () => s.end('no final response (RFC 4320 §4.2); resends absorbed until 64*T1'),
+          'absorb until 64*T1',
+        );
+      else s.end('every branch timed out: no final response (RFC 4320 §4.2)');
       return;
     }
     txn.finalSent = true;
@@ -1485,6 +1548,19 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         return 1;
       case 't_is_canceled':
         return ctx.txn?.cancelled ? 1 : -1;
+      case 't_set_fr': {
+        // Kamailio tm: fr_inv_timeout [, fr_timeout] in ms for this transaction's branches started
+        // from here on; 0 (or absent) leaves a timer as it is.
+        const ms = (v: ScriptValue | undefined): number => {
+          const n = Number(v ?? 0);
+          return Number.isFinite(n) && n > 0 ? n : 0;
+        };
+        const inv = ms(_args[0]);
+        const fr = ms(_args[1]);
+        if (inv > 0) ctx.frInv = inv * MS;
+        if (fr > 0) ctx.fr = fr * MS;
+        return 1;
+      }
       case 'is_first_hop':
         return ctx.msg.viaCount === 1 ? 1 : -1;
       default:

@@ -142,6 +142,11 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     this.parsed = null;
   }
 
+  /** The TU abandons the transaction (a proxy's branch after its fr_timer): no more resends, no upcall. */
+  terminate(cause = 'terminated by the TU'): void {
+    if (this.state !== 'terminated') this.transition('terminated', cause);
+  }
+
   onTransportFailure(error: string): void {
     if (this.state === 'terminated') return;
     this.tu.onTransportError?.(this, error);
