@@ -4,7 +4,8 @@
  * call (200 to the CANCEL, 487 to the INVITE, the ACK absorbed by the proxy's INVITE transaction: the
  * 487 is not retransmitted), and a busy phone answers 486 (ACKed hop by hop). The CANCEL and 486
  * flows run the same SIPp scenarios through Kamailio too, which must give the caller the same
- * messages.
+ * messages, and through two proxies (Kamailio in front of the lab's): ring.xml's 487 carries every
+ * Via of the INVITE, so it goes back through both and the caller gets it once with its own Via.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -79,6 +80,7 @@ async function flow(
   phoneXml: string,
   callerXml: string,
   auth: string[] = [],
+  callVia = server,
 ) {
   const [pa, pr, pc] = [await freePort(), await freePort(), await freePort()];
   const reg = await runSipp(
@@ -103,7 +105,7 @@ async function flow(
     sipp!,
     [
       ...['-sf', join(SIPP_DIR, callerXml), '-s', user, '-set', 'domain', domain],
-      ...['-i', '127.0.0.1', '-p', `${pc}`, '-m', '1', '-timeout', '15s', server],
+      ...['-i', '127.0.0.1', '-p', `${pc}`, '-m', '1', '-timeout', '15s', callVia],
     ],
     dir,
     callerXml,
@@ -204,6 +206,97 @@ describe.skipIf(!sipp)('a lab class with SIPp phones', () => {
           expect([busy.caller.code, busy.phoneCode]).toEqual([0, 0]);
         },
         () => ({ ...cancel.report(), ...busy.report(), kamailio: k.output() }),
+      );
+    },
+    90_000,
+  );
+
+  it.skipIf(!kamailio)(
+    "through two proxies (caller -> Kamailio -> the lab's proxy -> phone): the 487 and the 486 reach the caller once, with the caller's Via only",
+    async () => {
+      const dir = workDir('lab-class-two-proxies');
+      const port = await freePort();
+      const h = await startLab(parseLab(lab(port)), { steps: false });
+      cleanup.push(() => h.stop());
+      const kport = await freePort();
+      // Kamailio as an outbound proxy: record-routes INVITEs and relays everything to the lab's proxy
+      const cfg = `#!KAMAILIO
+debug=1
+log_stderror=yes
+children=2
+auto_aliases=no
+listen=udp:127.0.0.1:${kport}
+mpath="${KAMAILIO_MODULES}"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "siputils.so"
+request_route {
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (has_totag()) {
+    if (loose_route()) { t_relay(); exit; }
+    if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+    sl_send_reply("404", "Not here");
+    exit;
+  }
+  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
+  if (is_method("INVITE")) record_route();
+  $du = "sip:127.0.0.1:${port}";
+  t_relay();
+}
+`;
+      const k = startKamailio(kamailio!, cfg, dir);
+      cleanup.push(() => k.stop());
+      await waitForSip('127.0.0.1', kport, 10_000, k);
+      const server = `127.0.0.1:${port}`;
+      const front = `127.0.0.1:${kport}`;
+      const cancel = await flow(
+        'bob',
+        server,
+        'lab.example',
+        dir,
+        'ring.xml',
+        'cancel.xml',
+        ['-au', 'bob', '-ap', 's3cret'],
+        front,
+      );
+      const busy = await flow(
+        'carol',
+        server,
+        'lab.example',
+        dir,
+        'busy.xml',
+        'call-busy.xml',
+        ['-au', 'carol', '-ap', 'pa55'],
+        front,
+      );
+      /** The Via lines of each final response the caller received. */
+      const finalVias = (r: SippResult): string[][] =>
+        r.messages
+          .split(/^-{20,}.*$/m)
+          .filter((b) => /(UDP|TCP) message received/.test(b) && /^SIP\/2\.0 [2-6]\d\d/m.test(b))
+          .map((b) => b.split(/\r?\n/).filter((l) => /^(Via|v):/i.test(l)));
+      await explainOnFailure(
+        () => {
+          expect(cancel.got).toEqual(['SIP/2.0 100', 'SIP/2.0 180', 'SIP/2.0 200', 'SIP/2.0 487']);
+          expect([cancel.caller.code, cancel.phoneCode]).toEqual([0, 0]);
+          for (const v of finalVias(cancel.caller)) expect(v).toEqual([expect.stringContaining('127.0.0.1')]);
+          expect(finalVias(cancel.caller).length).toBe(2); // the CANCEL's 200 and the 487
+          expect(busy.got).toEqual(['SIP/2.0 100', 'SIP/2.0 486']);
+          expect([busy.caller.code, busy.phoneCode]).toEqual([0, 0]);
+          expect(finalVias(busy.caller)).toEqual([[expect.stringContaining('127.0.0.1')]]);
+          // every response reached the lab's proxy with a Via after its own (RFC 3261 §16.7 step 3)
+          expect(h.events.some((e) => /has no Via after ours/.test(e.text))).toBe(false);
+        },
+        () => ({
+          ...cancel.report(),
+          ...busy.report(),
+          kamailio: k.output(),
+          'sipscope trace': labTraceText(h),
+        }),
       );
     },
     90_000,
