@@ -526,8 +526,10 @@ export interface LabDto {
   running: boolean;
   messages: number;
   dropped: number;
-  /** Newest element events (registrations, calls, transactions, script lines), newest last. */
+  /** Newest element events (registrations, calls, transactions, script lines), newest last; a script run's carries its statements. */
   events: SimEventDto[];
+  /** The routing script of each proxy and registrar, as source text. */
+  scripts: { node: string; text: string }[];
   /** Current registrations (address-of-record → contact), from the registrars' events. */
   registrations: { node: string; text: string; time: number }[];
   stepErrors: string[];

@@ -20,22 +20,7 @@ function freeUdpPort(): Promise<number> {
   });
 }
 
-/** Sends one SIP datagram from 127.0.0.1:fromPort and resolves with the first reply (5 s at most). */
-function sendUdp(text: string, toPort: number, fromPort: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      reject(new Error('no reply within 5 s'));
-    }, 5000);
-    s.on('message', (m) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(m.toString('utf8'));
-    });
-    s.bind(fromPort, '127.0.0.1', () => s.send(Buffer.from(text), toPort, '127.0.0.1'));
-  });
-}
+import { sendUdp } from '../helpers/udp';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { findPeer, requirePeer } from '../helpers/peers';
@@ -505,6 +490,22 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
       .poll(() => page.getByTestId('lab-count').textContent(), { timeout: 10_000 })
       .toMatch(/^2 messages/);
     await page.screenshot({ path: join(shots, 'lab.png') });
+    // The proxy's script run for that REGISTER: a click shows the script with the lines it went through.
+    await page
+      .getByTestId('lab-events')
+      .getByRole('button', { name: /request_route on REGISTER/ })
+      .click();
+    const script = page.getByTestId('script-view');
+    expect(
+      await script
+        .locator('li.ran')
+        .filter({ hasText: 'save("location")' })
+        .locator('.chip')
+        .allTextContents(),
+    ).toContain('save("location")\u00a0→\u00a01');
+    await page.screenshot({ path: join(shots, 'lab-script.png') });
+    await page.getByRole('button', { name: 'Close the script' }).click();
+    expect(await script.count()).toBe(0);
     // A second window (a browser tab, or this one reloaded) shows the running lab and can stop it,
     // instead of offering only to start it again on the sockets it holds.
     const otherContext = await page.context().browser()!.newContext();

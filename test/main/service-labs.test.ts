@@ -10,6 +10,7 @@ import { ApiError, Invoke } from '../../src/shared/api';
 import { createHost } from '../../src/main/service/create-host';
 import { LAB_DIR } from '../../src/main/service/labs';
 import { freePort } from '../interop/helpers/run-peers';
+import { sendUdp } from '../helpers/udp';
 
 const host = createHost({ mode: 'browser', recentFile: null });
 afterAll(async () => {
@@ -36,6 +37,43 @@ describe('lab:running', () => {
     expect((await host.invoke(Invoke.labRunning, null)).map((l) => l.id)).toEqual([started.id]);
     await host.invoke(Invoke.labStop, { id: started.id });
     expect(await host.invoke(Invoke.labRunning, null)).toEqual([]);
+  });
+
+  it("carries each proxy's routing script and, on a script run's event, the statements it ran", async () => {
+    const port = await freePort();
+    const yaml = readFileSync(join(LAB_DIR, 'registrar-proxy.yaml'), 'utf8').replace(
+      /127\.0\.0\.1:5060/g,
+      `127.0.0.1:${port}`,
+    );
+    const lab = await host.invoke(Invoke.labStart, { yaml, fileName: 'mine.yaml' });
+    try {
+      expect(lab.scripts.map((x) => x.node)).toEqual(['proxy']);
+      expect(lab.scripts[0].text).toContain('save("location")');
+      const register = [
+        'REGISTER sip:lab.example SIP/2.0',
+        `Via: SIP/2.0/UDP 127.0.0.1:${port + 1};branch=z9hG4bK-labs-1;rport`,
+        'Max-Forwards: 70',
+        'From: <sip:alice@lab.example>;tag=l1',
+        'To: <sip:alice@lab.example>',
+        'Call-ID: labs-register-1@127.0.0.1',
+        'CSeq: 1 REGISTER',
+        `Contact: <sip:alice@127.0.0.1:${port + 1}>`,
+        'Expires: 600',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      expect(await sendUdp(register, port, port + 1)).toMatch(/^SIP\/2\.0 200 /);
+      const status = await host.invoke(Invoke.labStatus, { id: lab.id });
+      const run = status.events.find((e) => e.kind === 'script' && /REGISTER/.test(e.text));
+      expect(run?.data?.statements).toContainEqual(
+        expect.objectContaining({ text: 'save("location")', result: 1 }),
+      );
+      // Other events stay small: no data.
+      expect(status.events.filter((e) => e.kind !== 'script' && e.data)).toEqual([]);
+    } finally {
+      await host.invoke(Invoke.labStop, { id: lab.id });
+    }
   });
 
   it('says which built-in lab a running lab is', async () => {

@@ -9,6 +9,7 @@ import { loadScenario } from '../../sip-core/sim';
 import { LabError, parseLab, startLab, type LabHandle, type LiveSource } from '../live';
 import { RESOURCES_DIR, SIPP_DIR } from '../paths';
 import { labJoin } from '../live/join';
+import { routingScriptOf } from '../../sip-core/sim/scripts';
 
 export const LAB_DIR = join(RESOURCES_DIR, 'labs');
 const EVENTS_SHOWN = 300;
@@ -59,6 +60,21 @@ export async function launchLab(o: { name?: string; yaml?: string; fileName?: st
   }
 }
 
+/** A lab's routing scripts, made once (its file does not change while it runs). */
+const scripts = new WeakMap<LabHandle, { node: string; text: string }[]>();
+function scriptsOf(h: LabHandle): { node: string; text: string }[] {
+  let list = scripts.get(h);
+  if (!list) {
+    list = [];
+    for (const n of h.lab.nodes) {
+      const text = routingScriptOf(n);
+      if (text !== null) list.push({ node: n.name, text });
+    }
+    scripts.set(h, list);
+  }
+  return list;
+}
+
 /** A lab's join hints, made once (its file and sockets do not change while it runs; the UI polls). */
 const joins = new WeakMap<LabHandle, LabJoin>();
 function joinOf(h: LabHandle): LabJoin {
@@ -69,9 +85,14 @@ function joinOf(h: LabHandle): LabJoin {
 
 export function labDto(lab: RunningLab): LabDto {
   const h = lab.handle;
-  const events = h.events
-    .slice(-EVENTS_SHOWN)
-    .map((e) => ({ time: e.time / 1e6, node: e.node, kind: e.kind, text: e.text }));
+  const events = h.events.slice(-EVENTS_SHOWN).map((e) => ({
+    time: e.time / 1e6,
+    node: e.node,
+    kind: e.kind,
+    text: e.text,
+    // (a script run's statements: the console shows the lines it went through)
+    ...(e.kind === 'script' && e.data ? { data: e.data } : {}),
+  }));
   const registrations = h.events
     .filter((e) => e.kind === 'registration')
     .slice(-50)
@@ -90,6 +111,7 @@ export function labDto(lab: RunningLab): LabDto {
     messages: h.live.total,
     dropped: h.live.dropped,
     events,
+    scripts: scriptsOf(h),
     registrations,
     stepErrors: [...h.stepErrors],
   };

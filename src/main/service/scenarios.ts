@@ -11,7 +11,7 @@ import {
   simulationTrace,
   type Scenario,
 } from '../../sip-core/sim';
-import { nodeScriptSource } from '../../sip-core/sim/scripts';
+import { routingScriptOf } from '../../sip-core/sim/scripts';
 import type { Trace } from '../../sip-core/trace/trace';
 import { listLibrary, resolveScenario } from '../cli/commands/simulate';
 
@@ -90,7 +90,7 @@ export function runScenario(o: {
       role: n.role,
       address: n.address,
       public: n.public ?? null,
-      script: scriptOf(sc, n.name),
+      script: routingScript(sc, n.name),
     })),
     events,
     expectations: checkExpectations(sim).map((r) => ({ what: r.what, ok: r.ok, detail: r.detail ?? null })),
@@ -100,8 +100,7 @@ export function runScenario(o: {
 }
 
 /** The routing script node `name` of `sc` runs (proxies and registrars), as its source text. */
-function scriptOf(sc: Scenario, name: string): string | null {
+export function routingScript(sc: Scenario, name: string): string | null {
   const spec = sc.nodes.find((n) => n.name === name);
-  if (!spec || (spec.role !== 'proxy' && spec.role !== 'registrar')) return null;
-  return nodeScriptSource(spec) ?? null;
+  return spec ? routingScriptOf(spec) : null;
 }

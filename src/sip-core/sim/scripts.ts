@@ -79,3 +79,8 @@ export function nodeScriptSource(n: Pick<NodeSpec, 'role' | 'script' | 'users'>)
     n.script ?? BUILTIN_SCRIPTS[n.role === 'registrar' && n.users ? 'registrar-digest' : 'stateful-proxy']
   );
 }
+
+/** The routing script a proxy or registrar node runs, as source text; null for other roles (or an unknown builtin). */
+export function routingScriptOf(n: Pick<NodeSpec, 'role' | 'script' | 'users'>): string | null {
+  return n.role === 'proxy' || n.role === 'registrar' ? (nodeScriptSource(n) ?? null) : null;
+}
