@@ -515,6 +515,9 @@ export interface LabDto {
   name: string;
   /** The built-in lab file it was started from (its name in `lab:list`), null for a user's file. */
   builtin: string | null;
+  /** The lab file's text as it was started (the Lab file tab edits a copy), and its file name. */
+  yaml: string;
+  fileName: string;
   title: string;
   /** The lab file's description and what it teaches. */
   description: string;

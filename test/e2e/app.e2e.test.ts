@@ -530,6 +530,32 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByText('stopped', { exact: true }).waitFor();
+    // The lab file edited in the app: a mistake is shown at its line; the proxy's own script, inline,
+    // answers the next REGISTER.
+    await page.getByRole('tab', { name: 'Lab file' }).click();
+    const file = page.getByTestId('lab-yaml');
+    const text = await file.inputValue();
+    expect(text).toContain('script: { builtin: stateful-proxy }');
+    await file.fill(text.replace('role: proxy', 'role: proxyy'));
+    await page.getByRole('button', { name: 'Validate and start' }).click();
+    const line = text.split('\n').findIndex((l) => l.includes('role: proxy')) + 1;
+    await expect
+      .poll(() => page.getByTestId('lab-errors').textContent())
+      .toMatch(new RegExp(`^line ${line}, col \\d+`));
+    await file.fill(
+      text.replace(
+        'script: { builtin: stateful-proxy }',
+        'script: |\n      request_route {\n        sl_send_reply("403", "Closed for the exam");\n      }',
+      ),
+    );
+    await page.getByRole('button', { name: 'Validate and start' }).click();
+    await page.getByText('running', { exact: true }).waitFor();
+    expect(await sendUdp(register.replace('e2e-1', 'e2e-2'), port, port + 1)).toMatch(
+      /^SIP\/2\.0 403 Closed for the exam/,
+    );
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByText('stopped', { exact: true }).waitFor();
   });
 
   it('collects HEP from the Lab area and shows the traced call live', async () => {

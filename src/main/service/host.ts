@@ -33,7 +33,7 @@ import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
 import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
-import { labDto, labLibrary, launchLab, liveDto, type RunningLab, type RunningLive } from './labs';
+import { labDto, labLibrary, labText, launchLab, liveDto, type RunningLab, type RunningLive } from './labs';
 import { startHepListener, startUdpMirror, type LiveSource, type LiveTrace } from '../live';
 
 export interface HostOptions {
@@ -398,7 +398,15 @@ export class ServiceHost {
     const handle = await launchLab(req);
     const labId = `lab${this.#nextId++}`;
     const id = this.#openLive(handle.live, `lab: ${handle.name}`);
-    const lab: RunningLab = { id: labId, handle, captureId: id, running: true, builtin: req.name ?? null };
+    const lab: RunningLab = {
+      id: labId,
+      handle,
+      captureId: id,
+      running: true,
+      builtin: req.name ?? null,
+      yaml: req.yaml ?? labText(req.name ?? ''),
+      fileName: req.fileName ?? `${req.name ?? 'lab'}.yaml`,
+    };
     this.#labs.set(labId, lab);
     return labDto(lab);
   }

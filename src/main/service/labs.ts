@@ -43,6 +43,9 @@ export interface RunningLab {
   running: boolean;
   /** The built-in lab file it was started from (its name in `lab:list`), null for a user's file. */
   builtin: string | null;
+  /** The lab file's text as it was started, and its name. */
+  yaml: string;
+  fileName: string;
 }
 
 /** Starts a lab; a bad file or a port in use becomes an ApiError with the reason. */
@@ -101,6 +104,8 @@ export function labDto(lab: RunningLab): LabDto {
     id: lab.id,
     name: h.name,
     builtin: lab.builtin,
+    yaml: lab.yaml,
+    fileName: lab.fileName,
     title: h.lab.title ?? '',
     description: h.lab.description,
     teaches: h.lab.teaches ?? null,

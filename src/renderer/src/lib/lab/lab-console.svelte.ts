@@ -14,6 +14,13 @@ export class LabConsole {
   /** HEP collectors and UDP mirrors started from the UI. */
   sources = $state<LiveSourceDto[]>([]);
 
+  /** The Lab file tab's edited copy of the shown lab's file (null: the file as the lab was started). */
+  draft = $state<string | null>(null);
+  /** The lab file the Lab file tab shows: the edited copy, else the shown lab's own text. */
+  readonly fileText = $derived(this.draft ?? this.lab?.yaml ?? '');
+  /** The start's error, where it names places in the lab file (`file:line:col: message`). */
+  readonly fileErrors = $derived(locatedErrors(this.error));
+
   constructor(client: Client) {
     this.#client = client;
   }
@@ -44,11 +51,23 @@ export class LabConsole {
     try {
       if (this.lab?.running) await this.stop();
       this.lab = await this.#client.invoke(Invoke.labStart, req);
+      this.draft = null;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     } finally {
       this.starting = false;
     }
+  }
+
+  /** Edits the Lab file tab's copy (nothing is written to any file). */
+  edit(text: string): void {
+    this.draft = text;
+  }
+
+  /** Starts the edited lab file in place of the shown lab (stopped first: it may hold the same sockets). */
+  async startDraft(): Promise<void> {
+    if (!this.lab) return;
+    await this.start({ yaml: this.fileText, fileName: this.lab.fileName });
   }
 
   async startFile(file: File): Promise<void> {
@@ -87,4 +106,15 @@ export class LabConsole {
     if (!this.lab) return;
     this.lab = await this.#client.invoke(Invoke.labStatus, { id: this.lab.id });
   }
+}
+
+/** `bad.yaml:4:22: scenario-schema: …` lines of an error message, as the YAML editor lists them. */
+export function locatedErrors(message: string | null): { line: number; col: number; message: string }[] {
+  if (!message) return [];
+  const out: { line: number; col: number; message: string }[] = [];
+  for (const l of message.split('\n')) {
+    const m = /^[^\n]*?:(\d+):(\d+): (.*)$/.exec(l);
+    if (m) out.push({ line: Number(m[1]), col: Number(m[2]), message: m[3] });
+  }
+  return out;
 }
