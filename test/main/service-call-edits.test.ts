@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ApiError, Events, Invoke, type CallDto } from '../../src/shared/api';
 import { createHost } from '../../src/main/service/create-host';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
+import { TraceAnalyzer } from '../../src/sip-core/analysis/analyzer';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
 import type { ServiceHost } from '../../src/main/service/host';
 import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
@@ -265,7 +266,32 @@ describe('the calls list after an edit', () => {
     const fresh = await opened();
     fresh.setCallEdits(a.callEdits());
     expect(JSON.stringify(all(a))).toBe(JSON.stringify(all(fresh)));
+    // Every edit taken back: the list of an analysis never edited.
+    a.uneditCalls();
+    const plain = await opened();
+    expect(JSON.stringify(all(a))).toBe(JSON.stringify(all(plain)));
     a.close();
     fresh.close();
+    plain.close();
+  });
+
+  it('patches the list: an edit and its next page cost the calls it touches, not a pass over every call', async () => {
+    const a = await opened();
+    const before = a.queryCalls({ offset: 0, limit: 1000 }).items;
+    const roots = vi.spyOn(TraceAnalyzer.prototype, 'callRoots');
+    try {
+      const r = a.joinCalls([before[2]!.id, before[0]!.id]);
+      expect(r.total).toBe(before.length - 1);
+      a.queryCalls({ offset: 0, limit: 1000 });
+      a.splitCall(before[2]!.callIds[0]!, before[0]!.callIds[0]!);
+      expect(a.callCount()).toBe(before.length);
+      a.splitCall(before[1]!.id);
+      a.uneditCalls();
+      expect(roots).not.toHaveBeenCalled();
+    } finally {
+      roots.mockRestore();
+    }
+    expect(JSON.stringify(a.queryCalls({ offset: 0, limit: 1000 }).items)).toBe(JSON.stringify(before));
+    a.close();
   });
 });
