@@ -400,6 +400,11 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     const recordRoute = script.locator('li.ran').filter({ hasText: 'record_route();' });
     expect(await recordRoute.locator('.chip').allTextContents()).toContain('record_route()\u00a0→\u00a01');
     expect(await script.locator('li:not(.ran)').filter({ hasText: 'lookup("location")' }).count()).toBe(1);
+    // A click on a statement says what the function does and where the RFC says so.
+    await recordRoute.getByRole('button', { name: /^record_route\(\)/ }).click();
+    expect(await page.getByTestId('script-explain').textContent()).toMatch(
+      /record_route\(\)\s*returned 1\..*Record-Route.*RFC 3261 §16\.6 step 4/s,
+    );
     await page.screenshot({ path: join(shots, 'scenario-script.png') });
     // A phone's message has no script: the tab goes, the message shows raw.
     await page.getByRole('button', { name: 'Previous message' }).click();
