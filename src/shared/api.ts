@@ -29,6 +29,7 @@ export const Invoke = {
   scenarioList: 'scenario:list',
   scenarioGet: 'scenario:get',
   scenarioRun: 'scenario:run',
+  scenarioInlineScript: 'scenario:inlineScript',
   ladderRoles: 'ladder:roles',
   captureStats: 'capture:stats',
   exportLadder: 'export:ladder',
@@ -603,6 +604,11 @@ export interface InvokeMap {
   [Invoke.recentList]: { req: null; res: RecentFile[] };
   [Invoke.scenarioList]: { req: null; res: ScenarioInfo[] };
   [Invoke.scenarioGet]: { req: { name: string }; res: { name: string; yaml: string } };
+  /**
+   * A scenario or lab file with one node's routing script written inline (its builtin's text), to
+   * edit in the app; the rest of the file as it was. Nothing is written to any file.
+   */
+  [Invoke.scenarioInlineScript]: { req: { yaml: string; node: string }; res: { yaml: string } };
   /** Message and call statistics of a capture (the call figures for the calls `filter` keeps). */
   [Invoke.captureStats]: { req: { captureId: string; filter?: string }; res: CaptureStatsDto };
   /** The roles of the lanes of the ladder of these calls (as `messagesPage` gives their messages). */

@@ -170,6 +170,7 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.labStatus]: fields({ id: 'string' }),
   [Invoke.labRunning]: none,
   [Invoke.scenarioGet]: fields({ name: 'string' }),
+  [Invoke.scenarioInlineScript]: fields({ yaml: 'string', node: 'string' }),
   [Invoke.scenarioRun]: (req) => {
     const base = fields(
       { name: 'string?', yaml: 'string?', fileName: 'string?', seed: 'int?' },

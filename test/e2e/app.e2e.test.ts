@@ -395,7 +395,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.locator('.inspector').getByRole('tab', { name: 'Script' }).click();
     const script = page.getByTestId('script-view');
     expect(await script.locator('.head').textContent()).toMatch(
-      /atlanta\.example\.com's routing script\s*request_route on INVITE: end/,
+      /atlanta\.example\.com's routing script\s*Edit this script\s*request_route on INVITE: end/,
     );
     const recordRoute = script.locator('li.ran').filter({ hasText: 'record_route();' });
     expect(await recordRoute.locator('.chip').allTextContents()).toContain('record_route()\u00a0→\u00a01');
@@ -426,6 +426,35 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(await expectations.count()).toBeGreaterThan(0);
     expect(await page.getByTestId('expectations').locator('li.bad').count()).toBe(0);
     await page.screenshot({ path: join(shots, 'scenario-end.png') });
+  });
+
+  it("edits a proxy's routing script from its Script tab and runs the scenario again", async () => {
+    await page.getByRole('button', { name: /^trapezoid/ }).click();
+    const counter = page.getByTestId('step-counter');
+    await expect.poll(() => counter.textContent(), { timeout: 20_000 }).toMatch(/^1 \/ \d+$/);
+    for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next message' }).click();
+    await page.locator('.inspector').getByRole('tab', { name: 'Script' }).click();
+    await page.getByRole('button', { name: 'Edit this script' }).click();
+    // The builtin written into the scenario as atlanta's own script, the caret on it.
+    const editor = page.getByTestId('scenario-yaml');
+    await editor.waitFor();
+    const yaml = await editor.inputValue();
+    const atlanta = yaml.slice(yaml.indexOf('name: atlanta.example.com'));
+    expect(atlanta).toMatch(
+      /^name: atlanta\.example\.com\n(\s+\w+: .*\n)*\s+script: \|\n\s+request_route \{/,
+    );
+    // Without record_route() at atlanta, Alice's ACK goes straight to biloxi (its route set lacks atlanta).
+    const rr = '        if (is_method("INVITE|SUBSCRIBE|REFER")) { record_route(); }\n';
+    const at = yaml.indexOf(rr, yaml.indexOf('name: atlanta.example.com'));
+    expect(at).toBeGreaterThan(0);
+    await editor.fill(yaml.slice(0, at) + yaml.slice(at + rr.length));
+    await page.getByRole('button', { name: 'Validate and run' }).click();
+    await page.getByRole('tab', { name: 'Ladder' }).click();
+    await expect.poll(() => counter.textContent(), { timeout: 20_000 }).toMatch(/^1 \/ \d+$/);
+    const now = page.getByRole('complementary', { name: 'Simulation state' }).locator('.now');
+    for (let i = 0; i < 40 && !/^\s*Step \d+: ACK/.test((await now.textContent()) ?? ''); i++)
+      await page.getByRole('button', { name: 'Next message' }).click();
+    expect(await now.textContent()).toMatch(/Step \d+: ACK\s*Alice → biloxi\.example\.com/);
   });
 
   it("names a NAT's public side in a scenario's lanes by the box and the mapped port", async () => {
@@ -511,6 +540,14 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await page.screenshot({ path: join(shots, 'lab-script.png') });
     await page.getByRole('button', { name: 'Close the script' }).click();
     expect(await script.count()).toBe(0);
+    // "Edit this script": the Lab file tab, with the builtin written into the file as the proxy's own.
+    await page.getByRole('button', { name: 'script', exact: true }).click();
+    await page.getByRole('button', { name: 'Edit this script' }).click();
+    await expect.poll(() => page.getByRole('tab', { name: /^Lab file/ }).textContent()).toMatch(/edited/);
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByTestId('script-view').waitFor();
+    await page.getByRole('button', { name: 'Close the script' }).click();
+    expect(await script.count()).toBe(0);
     // A second window (a browser tab, or this one reloaded) shows the running lab and can stop it,
     // instead of offering only to start it again on the sockets it holds.
     const otherContext = await page.context().browser()!.newContext();
@@ -539,7 +576,9 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     // answers the next REGISTER.
     await page.getByRole('tab', { name: 'Lab file' }).click();
     const file = page.getByTestId('lab-yaml');
-    const text = await file.inputValue();
+    // (the copy "Edit this script" made above: the builtin written inline)
+    expect(await file.inputValue()).toMatch(/ {4}script: \|\n {6}request_route \{\n/);
+    const text = yaml;
     expect(text).toContain('script: { builtin: stateful-proxy }');
     await file.fill(text.replace('role: proxy', 'role: proxyy'));
     await page.getByRole('button', { name: 'Validate and start' }).click();

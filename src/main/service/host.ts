@@ -33,6 +33,7 @@ import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
 import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
+import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
 import { labDto, labLibrary, labText, launchLab, liveDto, type RunningLab, type RunningLive } from './labs';
 import { startHepListener, startUdpMirror, type LiveSource, type LiveTrace } from '../live';
 
@@ -166,6 +167,12 @@ export class ServiceHost {
         return this.#recentList();
       case Invoke.scenarioList:
         return scenarioLibrary();
+      case Invoke.scenarioInlineScript: {
+        const { yaml, node } = req as InvokeReq<typeof Invoke.scenarioInlineScript>;
+        const r = inlineNodeScript(yaml, node);
+        if ('error' in r) throw new ApiError('bad-request', r.error);
+        return r;
+      }
       case Invoke.scenarioGet: {
         const { name } = req as InvokeReq<typeof Invoke.scenarioGet>;
         return { name, yaml: scenarioText(name) };

@@ -4,6 +4,7 @@
  */
 import { Invoke, type LabDto, type LiveSourceDto, type ScenarioInfo } from '@shared/api';
 import type { Client } from '../api/client';
+import { scriptKeyLine } from '../scenarios/script-why';
 
 export class LabConsole {
   readonly #client: Client;
@@ -62,6 +63,21 @@ export class LabConsole {
   /** Edits the Lab file tab's copy (nothing is written to any file). */
   edit(text: string): void {
     this.draft = text;
+  }
+
+  /**
+   * Writes node `node`'s routing script inline in the Lab file tab's copy (its builtin's text) for
+   * the user to edit; answers the line of its `script:` key, or null when it could not (error set).
+   */
+  async editScript(node: string): Promise<number | null> {
+    try {
+      const r = await this.#client.invoke(Invoke.scenarioInlineScript, { yaml: this.fileText, node });
+      if (r.yaml !== this.fileText) this.draft = r.yaml;
+      return scriptKeyLine(r.yaml, node);
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      return null;
+    }
   }
 
   /** Starts the edited lab file in place of the shown lab (stopped first: it may hold the same sockets). */

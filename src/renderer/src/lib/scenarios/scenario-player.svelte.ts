@@ -13,7 +13,7 @@ import {
 } from '@shared/api';
 import type { Client } from '../api/client';
 import { simStateAt, type SimState } from './sim-state';
-import { scriptWhy } from './script-why';
+import { scriptKeyLine, scriptWhy } from './script-why';
 
 /** Most messages the player loads from one run. */
 const MAX_MESSAGES = 5000;
@@ -128,6 +128,21 @@ export class ScenarioPlayer {
   edit(text: string): void {
     this.yaml = text;
     this.edited = true;
+  }
+
+  /**
+   * Writes node `node`'s routing script inline in the scenario's YAML (its builtin's text) for the
+   * user to edit; answers the line of its `script:` key, or null when it could not (error set).
+   */
+  async editScript(node: string): Promise<number | null> {
+    try {
+      const r = await this.#client.invoke(Invoke.scenarioInlineScript, { yaml: this.yaml, node });
+      if (r.yaml !== this.yaml) this.edit(r.yaml);
+      return scriptKeyLine(r.yaml, node);
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      return null;
+    }
   }
 
   /** Runs the scenario (as edited) and rewinds to the first message. */
