@@ -59,6 +59,21 @@ describe('scriptWhy', () => {
     ).toBeNull();
   });
 
+  it("serial forking: the failure_route's new branch, not tm's hop-by-hop ACK for the 486 it ran on", () => {
+    const serial = runScenario({ name: 'forking-serial' });
+    const a = new TraceAdapter(serial.trace!, []);
+    const rows = Array.from({ length: a.count() }, (_, i) => a.row(i));
+    const proxy = serial.nodes.find((n) => n.name === 'Proxy')!.address;
+    const fromProxy = rows.filter((r) => r.src === proxy);
+    const ack = fromProxy.find((r) => r.method === 'ACK')!;
+    const second = fromProxy.filter((r) => r.method === 'INVITE')[1];
+    expect(Math.abs(ack.time - second.time)).toBeLessThan(1e-6); // the same instant
+    expect(scriptWhy(serial.nodes, serial.events, ack)).toBeNull();
+    expect(scriptWhy(serial.nodes, serial.events, second)!.runs.map((r) => r.label)).toEqual([
+      expect.stringMatching(/^failure_route\[NEXT_CONTACT\] on 486 INVITE/),
+    ]);
+  });
+
   it('reads results as Kamailio does', () => {
     expect([1, -1, 0, true, false, 'x', null].map(resultSense)).toEqual([
       'ok',

@@ -3,8 +3,10 @@
  * handles a message at the instant it arrives and sends what it decides at that same virtual
  * instant, so the runs of the sender's script at the message's time, for its Call-ID, are the
  * ones that produced it (a request forwarded by `t_relay()`, a reply by `sl_send_reply()` or
- * `save()`, a new branch from a `failure_route`). A response a stateful proxy merely relays has no
- * run at its instant (unless an `onreply_route` ran): then there is nothing to show.
+ * `save()`, a new branch from a `failure_route`), if they ran for the request the message is or
+ * answers (not tm's hop-by-hop ACK for the 486 a failure_route runs on at that instant). A
+ * response a stateful proxy merely relays has no run at its instant (unless an `onreply_route`
+ * ran): then there is nothing to show.
  */
 import type { ScenarioNodeDto, SimEventDto } from '../../../../shared/api';
 
@@ -34,6 +36,10 @@ export interface SentMessage {
   src: string;
   time: number;
   callId: string | null;
+  /** A request's method (null for a response). */
+  method: string | null;
+  /** The method in CSeq (a response's request). */
+  cseqMethod: string | null;
 }
 
 /** Events and message times are virtual seconds; equal instants can differ by float rounding. */
@@ -52,6 +58,10 @@ export function scriptWhy(
     if (e.kind !== 'script' || e.node !== node.name || msg.time - e.time > SAME_INSTANT) continue;
     const d = e.data;
     if (!d || d.callId !== msg.callId || !Array.isArray(d.statements)) continue;
+    // A run is about one request (its method in every route kind): it makes requests of that
+    // method and replies to it — not, say, the hop-by-hop ACK tm sends for the 486 a failure_route
+    // runs on at the same instant.
+    if (d.method !== (msg.method ?? msg.cseqMethod)) continue;
     runs.push({ label: e.text, statements: d.statements as ScriptStatement[] });
   }
   return runs.length ? { node: node.name, text: node.script, runs } : null;
