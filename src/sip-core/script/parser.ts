@@ -122,6 +122,7 @@ export function loadScript(source: string, options: LoadOptions = {}): LoadResul
     const parsed = p.parseConfig();
     const script: LoadedScript = { source, ...parsed, defines: lx.defines };
     p.checkReferences(script);
+    p.checkAckToTm(script);
     const failed = diagnostics.some((d) => d.severity === 'error');
     diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
     return { script: failed ? null : script, diagnostics };
@@ -221,6 +222,64 @@ class Parser {
         this.diag('script-unknown-route', 'error', `${what} is not defined`, r.pos);
       }
     }
+  }
+
+  /**
+   * `if (is_method("ACK")) { ... exit; }` in a request route with no tm call in its block: it works
+   * here (the transaction layer takes the ACK of a non-2xx final response before the script, RFC
+   * 3261 §17.2.1), but Kamailio's tm sees that ACK only through t_check_trans() or t_relay(), and
+   * without them resends the final response (Kamailio 5.6.3 with such a script: the 480 again at
+   * +0.5, +1.5, +3.5 s). An info diagnostic says so, once per such block.
+   */
+  checkAckToTm(script: LoadedScript): void {
+    const TM = /^(t_check_trans|t_relay|t_relay_to_udp|t_relay_to_tcp|forward|route)$/;
+    const exprCallsTm = (e: Expr): boolean =>
+      e.type === 'call'
+        ? TM.test(e.name) || e.args.some(exprCallsTm)
+        : e.type === 'not'
+          ? exprCallsTm(e.expr)
+          : e.type === 'bin' && (exprCallsTm(e.left) || exprCallsTm(e.right));
+    const callsTm = (body: readonly Stmt[]): boolean =>
+      body.some((st) => {
+        switch (st.type) {
+          case 'call':
+            return exprCallsTm(st.call);
+          case 'if':
+            return exprCallsTm(st.cond) || callsTm(st.then) || (st.else !== null && callsTm(st.else));
+          case 'while':
+            return exprCallsTm(st.cond) || callsTm(st.body);
+          case 'switch':
+            return st.cases.some((c) => callsTm(c.body));
+          default:
+            return false;
+        }
+      });
+    const isAckTest = (e: Expr): boolean =>
+      e.type === 'call' &&
+      e.name === 'is_method' &&
+      e.args[0]?.type === 'str' &&
+      e.args[0].value.trim().toUpperCase() === 'ACK';
+    const walk = (body: readonly Stmt[]): void => {
+      for (const st of body) {
+        if (st.type === 'if') {
+          if (
+            isAckTest(st.cond) &&
+            st.then.some((x) => x.type === 'exit' || x.type === 'drop') &&
+            !callsTm(st.then)
+          )
+            this.diag(
+              'script-ack-not-to-tm',
+              'info',
+              "this ACK exits without t_check_trans(): sipscope takes the ACK of a negative final response before the script (RFC 3261 §17.2.1), but Kamailio's tm sees it only through t_check_trans() or t_relay() and would send that response again",
+              st.pos,
+            );
+          walk(st.then);
+          if (st.else !== null) walk(st.else);
+        } else if (st.type === 'while') walk(st.body);
+        else if (st.type === 'switch') for (const c of st.cases) walk(c.body);
+      }
+    };
+    for (const block of script.routes.request.values()) walk(block.body);
   }
 
   // ---- token helpers
