@@ -1550,10 +1550,10 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         return ctx.txn?.cancelled ? 1 : -1;
       case 't_set_fr': {
         // Kamailio tm: fr_inv_timeout [, fr_timeout] in ms for this transaction's branches started
-        // from here on; 0 (or absent) leaves a timer as it is.
+        // from here on; 0 (or absent) leaves a timer as it is (at most 2^31-1 ms, a timer's range).
         const ms = (v: ScriptValue | undefined): number => {
           const n = Number(v ?? 0);
-          return Number.isFinite(n) && n > 0 ? n : 0;
+          return Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), 0x7fffffff) : 0;
         };
         const inv = ms(_args[0]);
         const fr = ms(_args[1]);

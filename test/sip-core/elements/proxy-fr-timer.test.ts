@@ -104,6 +104,13 @@ failure_route[BACKUP] {
     expect(sim.ua('Alice')!.results).toEqual(['OPTIONS 200']);
   });
 
+  it('t_set_fr with no usable value (text, negative, beyond a timer range) leaves Timer F in charge', () => {
+    for (const args of ['"soon"', '0, -5', '0, 99999999999999']) {
+      const { sent } = run(STATEFUL.replace('  t_relay();\n}', `  t_set_fr(${args});\n  t_relay();\n}`));
+      expect(sent('Proxy', 'Dead')).toHaveLength(11);
+    }
+  });
+
   it('an INVITE keeps its fr_timer as before: no response within 4 s, 408 upstream', () => {
     const { sent } = run(`modparam("tm", "fr_timer", 4000)\n${STATEFUL}`, 'call');
     expect(sent('Proxy', 'Alice')).toEqual(['0.01 SIP/2.0 100 Trying', '4.01 SIP/2.0 408 Request Timeout']);
