@@ -280,6 +280,8 @@ export interface CallDto {
   pdd: number | null;
   setupTime: number | null;
   duration: number | null;
+  /** Answered before the capture began (its INVITE and 2xx not in it): `duration` is a lower bound. */
+  startOpen: boolean;
   codecs: string[];
   media: string[];
   messages: number;

@@ -700,7 +700,7 @@ export class TraceAdapter implements LoadedTrace {
     const t1 = this.#tiered!.tier1;
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
       this.#callCache = t1.calls().map((c) => quickCallDto(c));
-      this.#quickFirst = Int32Array.from(t1.gFirstRequest.subarray(0, this.#callCache.length));
+      this.#quickFirst = t1.partyMessages(this.#callCache.length);
       this.#callCacheAt = this.#trace.count;
       this.#filterCache = null;
     }
@@ -716,7 +716,12 @@ export class TraceAdapter implements LoadedTrace {
       if (c.src !== null) continue;
       const first = this.#quickFirst[Number(c.id.slice(1)) - 1] ?? -1;
       if (first < 0) continue;
-      Object.assign(c, callParties(t.message(first)), { src: t.src(first), dst: t.dst(first) });
+      // (src/dst are the first request's: none for a call seen by responses only, as the full analysis)
+      const req = t.kind(first) === 'request';
+      Object.assign(c, callParties(t.message(first)), {
+        src: req ? t.src(first) : null,
+        dst: req ? t.dst(first) : null,
+      });
     }
   }
 
@@ -962,6 +967,7 @@ function toCallDto(c: CallSummary, src: string | null, dst: string | null): Call
     pdd: c.pdd,
     setupTime: c.setupTime,
     duration: c.duration,
+    startOpen: c.startOpen,
     codecs: c.codecs.answer.length ? c.codecs.answer : codecs,
     media: c.media,
     messages: c.messages,
@@ -994,6 +1000,7 @@ function quickCallDto(c: Tier1Call): CallDto {
     pdd: c.pdd,
     setupTime: c.setupTime,
     duration: c.duration,
+    startOpen: c.startOpen,
     codecs: [],
     media: [],
     messages: c.messages,

@@ -34,6 +34,9 @@ import {
   callId as callIdOf,
   callTypeOf,
   classifyCall,
+  preAnswered,
+  requestMayPredateCapture,
+  startsOpenCall,
 } from './call/call';
 import { callParties } from './call/parties';
 import { correlateNewLeg, type CorrelationIndex, newCorrelationIndex } from './call/correlate';
@@ -49,7 +52,12 @@ import {
   setDialogState,
 } from './dialog/dialog';
 import { bareHost, isPrivateAddress, isPublicAddress } from './address';
-import { analysisDiagnostic, byeRejectedText, type AnalysisDiagnostic } from './rules';
+import {
+  analysisDiagnostic,
+  byeRejectedText,
+  callStartNotCapturedText,
+  type AnalysisDiagnostic,
+} from './rules';
 import { SdpCache, type SdpFacts } from './sdp-summary';
 import {
   hostHashOf,
@@ -202,6 +210,14 @@ export interface CallSummary {
    * duration empty.)
    */
   durationOpen: boolean;
+  /**
+   * The call was answered before the capture began (its INVITE and 2xx not in it; an in-dialog request
+   * such as a BYE or a re-INVITE says the dialog was confirmed): `duration` runs from the first such
+   * request, a lower bound, as `durationOpen` says at the end. A call whose INVITE is missing but whose
+   * 2xx is seen has its exact duration (and no PDD or setup time): the diagnostic
+   * `call-start-not-captured` names both.
+   */
+  startOpen: boolean;
   codecs: { offer: string[]; answer: string[] };
   media: string[];
   messages: number;
@@ -744,6 +760,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       ringId: -1,
       trying: false,
       answerId: -1,
+      preAnswerId: -1,
       byeId: -1,
       endId: -1,
       finalStatus: 0,
@@ -927,8 +944,14 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (g.firstRequestId < 0) {
         g.firstRequestId = id;
         g.firstMethod = intern(method);
-        g.type = callTypeOf(method);
-        g.originId = id;
+        // (a call whose start the capture missed, seen first by a response, keeps its type and origin)
+        if (g.type !== 'call') {
+          g.originId = id;
+          if (g.firstId === id && startsOpenCall(method, true, msg.hasToTag)) {
+            g.type = 'call';
+            this.#startNotCaptured(id, `${method} (CSeq ${msg.cseq})`);
+          } else g.type = callTypeOf(method);
+        }
       }
       if (method === 'INVITE' && !msg.hasToTag && g.inviteId < 0) {
         g.inviteId = id;
@@ -959,6 +982,26 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
   }
 
+  /**
+   * Group of message `id` is a call whose start the capture missed: its first message (`what`) is not
+   * its INVITE. A notice, so that its state from what was seen is not taken for a failure.
+   */
+  #startNotCaptured(id: number, what: string): void {
+    this.#diag('call-start-not-captured', callStartNotCapturedText(what), id);
+  }
+
+  /**
+   * Response `id` travels to group `g`'s origin: the sender of its first request (`#towards`), or, for a
+   * call whose start the capture missed first seen by a response, where that response went.
+   */
+  #towardsOrigin(id: number, g: CallGroup): boolean {
+    const o = g.originId;
+    if (o < 0) return false;
+    // (the origin is the first request, or the initial INVITE, which is then the first request too;
+    // else it is that first response)
+    return o === g.firstRequestId ? this.#towards(id, o) : this.#epEq(id, DST, o, DST);
+  }
+
   #onCancel(id: number, msg: AnalysisMessage, t: number, g: CallGroup | null, us: number): void {
     let ii: number;
     if (this.#t1 !== null) {
@@ -972,7 +1015,9 @@ export class TraceAnalyzer implements TraceAnalysis {
       }
     } else ii = this.#txnByKey.get(transactionKey(msg, 'INVITE'));
     if (ii < 0) {
-      this.#diag('cancel-unmatched', `CANCEL (CSeq ${msg.cseq}) matches no INVITE transaction seen`, id);
+      // (its INVITE may have been sent before the capture began: see requestMayPredateCapture)
+      if (!requestMayPredateCapture(true, us, this.trace.timeUs(0)))
+        this.#diag('cancel-unmatched', `CANCEL (CSeq ${msg.cseq}) matches no INVITE transaction seen`, id);
       return;
     }
     const X = this.tx;
@@ -1065,6 +1110,16 @@ export class TraceAnalyzer implements TraceAnalysis {
     method: string,
   ): void {
     const X = this.tx;
+    // A call whose start the capture missed: a request only a confirmed dialog sends says it was answered.
+    if (
+      g &&
+      g.inviteId < 0 &&
+      g.answerId < 0 &&
+      g.preAnswerId < 0 &&
+      g.type === 'call' &&
+      preAnswered(method)
+    )
+      g.preAnswerId = id;
     let d = this.#findDialog(id, msg, g);
     if (!d) {
       if (!g) return;
@@ -1172,16 +1227,26 @@ export class TraceAnalyzer implements TraceAnalysis {
       if (ti < 0) ti = this.#byBranch(id, msg.cseqMethod ?? '?', g);
     }
     let t: number;
+    if (g !== null && g.firstId === id && startsOpenCall(msg.cseqMethod ?? '', false, msg.hasToTag)) {
+      // A call whose start the capture missed: its INVITE's responses go to the caller (its origin).
+      // (Whether or not it matched a transaction: a scanner's one branch for every Call-ID matches
+      // another group's, heplify__ipip0.pcap's 403.)
+      g.type = 'call';
+      g.originId = id;
+      this.#startNotCaptured(id, `${status} to ${msg.cseqMethod ?? '?'} (CSeq ${msg.cseq})`);
+    }
     if (ti < 0) {
       t = this.#newTxn(msg, msg.cseqMethod ?? '?', g, id, us, false);
       if (this.#t1 === null) this.#txnByKey.set(key, t);
       this.#txnCol[id] = t;
       X.flags[t]! |= TF_UNMATCHED;
-      this.#diag(
-        'unmatched-response',
-        `${status} to ${msg.cseqMethod ?? '?'} (CSeq ${msg.cseq}) matches no request seen`,
-        id,
-      );
+      // (not when its request may have been sent before the capture began: see requestMayPredateCapture)
+      if (!requestMayPredateCapture(X.kind[t] === TK_INVITE, us, this.trace.timeUs(0)))
+        this.#diag(
+          'unmatched-response',
+          `${status} to ${msg.cseqMethod ?? '?'} (CSeq ${msg.cseq}) matches no request seen`,
+          id,
+        );
     } else t = ti;
     this.#txnCol[id] = t;
     X.responses[t]!++;
@@ -1223,7 +1288,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     X.addResp(t, sig, us, id);
 
     const initialInvite = kind === TK_INVITE && X.inDialog[t] === 0;
-    const towardsOrigin = g !== null && g.originId >= 0 && this.#towards(id, g.originId);
+    const towardsOrigin = g !== null && this.#towardsOrigin(id, g);
     if (status > 100 && !hasToTag) {
       this.#diag('final-response-without-to-tag', `${status} response has no To tag`, id);
     }
@@ -2146,7 +2211,8 @@ export class TraceAnalyzer implements TraceAnalysis {
       inviteUs: this.#usOf(g.inviteId),
       ringUs: this.#usOf(g.ringId),
       trying: g.trying,
-      answerUs: this.#usOf(g.answerId),
+      // (answered before the capture began: from the request that says so, `preAnswerId`)
+      answerUs: this.#usOf(g.answerId >= 0 ? g.answerId : g.preAnswerId),
       byeUs: this.#usOf(g.byeId),
     };
   }
@@ -2334,9 +2400,9 @@ export class TraceAnalyzer implements TraceAnalysis {
   #buildSummary(root: number): CallSummary {
     const g = this.groups[root]!;
     const members = this.members(root);
-    const { from, to, fromUser, toUser } = callParties(
-      g.firstRequestId >= 0 ? this.trace.message(g.firstRequestId) : null,
-    );
+    // (a call whose start the capture missed, seen by responses only: theirs are its INVITE's From and To)
+    const partiesId = g.firstRequestId >= 0 ? g.firstRequestId : g.type === 'call' ? g.firstId : -1;
+    const { from, to, fromUser, toUser } = callParties(partiesId >= 0 ? this.trace.message(partiesId) : null);
     const T = this.trace;
     let start = T.timeUs(g.firstId);
     let end = T.timeUs(g.latestId);
@@ -2375,6 +2441,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       setupTime: f.inviteUs >= 0 && f.answerUs >= 0 ? secs(f.answerUs - f.inviteUs) : null,
       duration: f.answerUs >= 0 ? secs(answerEnd - f.answerUs) : null,
       durationOpen: f.answerUs >= 0 && g.endId < 0 && f.byeUs < 0,
+      startOpen: g.answerId < 0 && g.preAnswerId >= 0,
       codecs: { offer: g.offerCodecs ?? [], answer: g.answerCodecs ?? [] },
       media,
       messages,

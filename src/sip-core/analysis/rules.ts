@@ -192,7 +192,14 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'warning',
     '3261 §17.1.3',
     'Response without request',
-    'A response that matches no request seen in the trace (by branch, sent-by and method, or RFC 2543 rules).',
+    'A response that matches no request seen in the trace (by branch, sent-by and method, or RFC 2543 rules). Not reported while its request may have been sent before the capture began: within Timer C (INVITE) or Timer F (other requests) of its first message.',
+  ),
+  r(
+    'call-start-not-captured',
+    'info',
+    '3261 §13',
+    'Call start not captured',
+    "A call whose first message in the capture is not its INVITE: a response to it, a CANCEL or an in-dialog request (the capture began during the call, or missed the INVITE). Its state is read from what was seen (the INVITE's final by its CSeq method, a BYE, a re-INVITE), without PDD or setup time; its responses are not reported as unmatched while their request may have been sent before the capture's first message (Timer C for an INVITE, Timer F for another request).",
   ),
   r(
     'cancel-after-final',
@@ -206,7 +213,7 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
     'warning',
     '3261 §9.2',
     'CANCEL for an unknown INVITE',
-    'A CANCEL whose branch matches no INVITE transaction seen (the UAS answers 481).',
+    "A CANCEL whose branch matches no INVITE transaction seen (the UAS answers 481). Not reported within Timer C of the capture's first message (its INVITE may precede the capture).",
   ),
   r(
     'provisional-after-final',
@@ -266,6 +273,11 @@ export const RULES_BY_CODE: ReadonlyMap<string, AnalysisRule> = new Map(
 /** The `bye-rejected` text for a BYE's final `status` (both tiers). */
 export function byeRejectedText(status: number): string {
   return `${status} to BYE: the UAC ends the session anyway (§15.1.2), the UAS may keep its side up`;
+}
+
+/** The `call-start-not-captured` text; `what`: the call's first message (`486 to INVITE (CSeq 1)`, `BYE (CSeq 3)`). */
+export function callStartNotCapturedText(what: string): string {
+  return `the call's INVITE is not in the capture (it began before the capture, or the capture missed it): its first message is ${what}; its state is from what was seen, without PDD or setup time`;
 }
 
 /** Builds a diagnostic of a catalogue rule. */

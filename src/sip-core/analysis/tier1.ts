@@ -22,8 +22,22 @@ import {
   type TraceKeyColumns,
 } from '../trace/trace';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
-import { callTypeOf, classifyCall, type CallFacts, type CallState, type CallType } from './call/call';
-import { analysisDiagnostic, byeRejectedText, type AnalysisDiagnostic } from './rules';
+import {
+  callTypeOf,
+  classifyCall,
+  preAnswered,
+  requestMayPredateCapture,
+  startsOpenCall,
+  type CallFacts,
+  type CallState,
+  type CallType,
+} from './call/call';
+import {
+  analysisDiagnostic,
+  byeRejectedText,
+  callStartNotCapturedText,
+  type AnalysisDiagnostic,
+} from './rules';
 import { DIALOG_STATES, dialogId, type DialogState } from './dialog/dialog';
 import {
   TF_2XX_RETRANS,
@@ -94,6 +108,7 @@ export const TIER1_CODES = [
   'max-forwards-exhausted',
   'offer-rejected',
   'bye-rejected',
+  'call-start-not-captured',
 ] as const;
 /** Time-dependent codes tier 1 evaluates when asked (as the full analyzer does). */
 export const TIER1_LAZY_CODES = [
@@ -118,6 +133,7 @@ const D_482 = 12;
 const D_483 = 13;
 const D_OFFER_REJECTED = 14;
 const D_BYE_REJECTED = 15;
+const D_START_NOT_CAPTURED = 16;
 
 /** Messages whose transaction-table slots `#prefetch` touches before they are indexed. */
 const PREFETCH = 64;
@@ -259,6 +275,8 @@ export interface Tier1Call {
   pdd: number | null;
   setupTime: number | null;
   duration: number | null;
+  /** Answered before the capture began: `duration` is a lower bound (as `CallSummary.startOpen`). */
+  startOpen: boolean;
   messages: number;
   dialogs: string[];
   /** Diagnostics tier 1 raised in this group (tier 2 adds the rest). */
@@ -310,6 +328,8 @@ export class Tier1Analysis {
   /** 1: a provisional response to the first initial INVITE reached the caller (`CallFacts.trying`). */
   gTrying = new Uint8Array(0) as U8;
   gAnswerUs = new Float64Array(0) as F64;
+  /** A call whose start the capture missed, answered before it: the request that says so (`CallGroup.preAnswerId`), µs. */
+  gPreAnswerUs = new Float64Array(0) as F64;
   gByeUs = new Float64Array(0) as F64;
   gEndUs = new Float64Array(0) as F64;
   gFinal = new Int32Array(0) as I32;
@@ -829,6 +849,7 @@ export class Tier1Analysis {
     this.gRingUs = growF64(this.gRingUs, n);
     this.gTrying = growU8(this.gTrying, n);
     this.gAnswerUs = growF64(this.gAnswerUs, n);
+    this.gPreAnswerUs = growF64(this.gPreAnswerUs, n);
     this.gByeUs = growF64(this.gByeUs, n);
     this.gEndUs = growF64(this.gEndUs, n);
     this.gFinal = growI32(this.gFinal, n);
@@ -858,6 +879,7 @@ export class Tier1Analysis {
     this.gRingUs[g] = -1;
     this.gTrying[g] = 0;
     this.gAnswerUs[g] = -1;
+    this.gPreAnswerUs[g] = -1;
     this.gByeUs[g] = -1;
     this.gEndUs[g] = -1;
     this.#gHead[g] = -1;
@@ -1140,8 +1162,15 @@ export class Tier1Analysis {
       if (this.gFirstRequest[g]! < 0) {
         this.gFirstRequest[g] = id;
         this.gFirstMethod[g] = mk;
-        this.gType[g] = CALL_TYPES.indexOf(callTypeOf(t.methodName(mk) ?? ''));
-        this.gOrigin[g] = id;
+        // (a call whose start the capture missed, seen first by a response, keeps its type and origin)
+        if (this.gType[g] !== CT_CALL) {
+          this.gOrigin[g] = id;
+          const name = t.methodName(mk) ?? '';
+          if (this.#gHead[g] === id && startsOpenCall(name, true, hasToTag)) {
+            this.gType[g] = CT_CALL;
+            this.#diag(D_START_NOT_CAPTURED, id);
+          } else this.gType[g] = CALL_TYPES.indexOf(callTypeOf(name));
+        }
       }
       if (mc === M_INVITE && !hasToTag && this.gInviteUs[g]! < 0) {
         this.gInviteUs[g] = us;
@@ -1156,7 +1185,9 @@ export class Tier1Analysis {
   #onCancel(id: number, ti: number, g: number, us: number): void {
     const ii = this.#inviteKey >= 0 ? this.#findTxn(id, this.#inviteKey) : -1;
     if (ii < 0) {
-      this.#diag(D_CANCEL_UNMATCHED, id, this.#cseqOf(id));
+      // (its INVITE may have been sent before the capture began: see requestMayPredateCapture)
+      if (!requestMayPredateCapture(true, us, this.#time(0)))
+        this.#diag(D_CANCEL_UNMATCHED, id, this.#cseqOf(id));
       return;
     }
     const X = this.tx;
@@ -1169,6 +1200,16 @@ export class Tier1Analysis {
 
   #onInDialogRequest(id: number, ti: number, g: number, us: number, mk: number, mc: number): void {
     const X = this.tx;
+    // A call whose start the capture missed: a request only a confirmed dialog sends says it was answered.
+    if (
+      g >= 0 &&
+      this.gInviteUs[g]! < 0 &&
+      this.gAnswerUs[g]! < 0 &&
+      this.gPreAnswerUs[g]! < 0 &&
+      this.gType[g] === CT_CALL &&
+      preAnswered(this.trace.methodName(mk) ?? '')
+    )
+      this.gPreAnswerUs[g] = us;
     let d = this.#findDialog(id, g);
     if (d < 0) {
       if (g < 0) return;
@@ -1233,12 +1274,26 @@ export class Tier1Analysis {
     let ti = this.#inGroup(id, mk, g);
     if (ti < 0) ti = this.#findTxn(id, mk);
     if (ti < 0) ti = this.#byBranch(id, mk, g);
+    if (
+      g >= 0 &&
+      this.#gHead[g] === id &&
+      startsOpenCall(this.trace.methodName(mk) ?? '', false, this.#tth(id) !== 0)
+    ) {
+      // A call whose start the capture missed: its INVITE's responses go to the caller (its origin).
+      // (Whether or not it matched a transaction: a scanner's one branch for every Call-ID matches
+      // another group's, heplify__ipip0.pcap's 403.)
+      this.gType[g] = CT_CALL;
+      this.gOrigin[g] = id;
+      this.#diag(D_START_NOT_CAPTURED, id);
+    }
     if (ti < 0) {
       ti = this.#newTxn(id, mk, g, false);
       this.#keyTxn(id, mk, ti);
       this.#txnCol[id] = ti + 1;
       X.flags[ti]! |= TF_UNMATCHED;
-      this.#diag(D_UNMATCHED, id, this.#cseqOf(id));
+      // (not when its request may have been sent before the capture began: see requestMayPredateCapture)
+      if (!requestMayPredateCapture(X.kind[ti] === TK_INVITE, us, this.#time(0)))
+        this.#diag(D_UNMATCHED, id, this.#cseqOf(id));
     }
     this.#txnCol[id] = ti + 1;
     X.responses[ti]!++;
@@ -1277,7 +1332,11 @@ export class Tier1Analysis {
     }
     X.addResp(ti, sig, id);
     const initialInvite = kind === TK_INVITE && X.inDialog[ti] === 0;
-    const towardsOrigin = g >= 0 && this.gOrigin[g]! >= 0 && this.#towards(id, this.gOrigin[g]!);
+    // (the origin is the group's first request — or its initial INVITE, then its first request too —, or,
+    // for a call whose start the capture missed, its first response: see the full analyzer's `#towardsOrigin`)
+    const o = g >= 0 ? this.gOrigin[g]! : -1;
+    const towardsOrigin =
+      o >= 0 && (o === this.gFirstRequest[g] ? this.#towards(id, o) : this.#epEq(id, 1, o, 1));
     if (status > 100 && !hasToTag) this.#diag(D_NO_TO_TAG, id);
     if (status < 200) {
       if (X.finalStatus[ti]! >= 200) {
@@ -1485,13 +1544,30 @@ export class Tier1Analysis {
       type: CALL_TYPES[this.gType[g]!]!,
       finalStatus: this.gFinal[g]!,
       firstUs: this.gFirstUs[g]!,
-      answerUs: this.gAnswerUs[g]!,
+      answerUs: this.#answerUs(g),
       byeUs: this.gByeUs[g]!,
       cancelled: this.gCancelled[g] === 1,
       inviteUs: this.gInviteUs[g]!,
       ringUs: this.gRingUs[g]!,
       trying: this.gTrying[g] === 1,
     };
+  }
+
+  /**
+   * Per group `0..n-1`, the message whose From and To name its parties, as the full analyzer's summary
+   * reads them: its first request, or, for a call whose start the capture missed seen by responses only,
+   * its first message (a response carries its request's From and To); -1: none.
+   */
+  partyMessages(n: number): Int32Array<ArrayBuffer> {
+    this.#sync();
+    const out = Int32Array.from(this.gFirstRequest.subarray(0, n));
+    for (let g = 0; g < n; g++) if (out[g]! < 0 && this.gType[g] === CT_CALL) out[g] = this.#gHead[g]!;
+    return out;
+  }
+
+  /** Group `g`'s answer (its 2xx, or, answered before the capture began, `gPreAnswerUs`), µs; -1: none. */
+  #answerUs(g: number): number {
+    return this.gAnswerUs[g]! >= 0 ? this.gAnswerUs[g]! : this.gPreAnswerUs[g]!;
   }
 
   /** State of group `g` now (the trace's last time), as the full analyzer classifies it. */
@@ -1505,7 +1581,7 @@ export class Tier1Analysis {
     this.#sync();
     const inv = this.gInviteUs[g]!;
     const ring = this.gRingUs[g]!;
-    const ans = this.gAnswerUs[g]!;
+    const ans = this.#answerUs(g);
     const end =
       this.gEndUs[g]! >= 0 ? this.gEndUs[g]! : this.gByeUs[g]! >= 0 ? this.gByeUs[g]! : this.gLastUs[g]!;
     return {
@@ -1519,6 +1595,7 @@ export class Tier1Analysis {
       pdd: inv >= 0 && ring >= 0 ? secs(ring - inv) : null,
       setupTime: inv >= 0 && ans >= 0 ? secs(ans - inv) : null,
       duration: ans >= 0 ? secs(end - ans) : null,
+      startOpen: this.gAnswerUs[g]! < 0 && ans >= 0,
       messages: this.gCount[g]!,
       dialogs: this.groupDialogs(g).map(dialogId),
       diagnostics: this.gDiags[g]! + this.#lazyCount(g),
@@ -1650,6 +1727,12 @@ export class Tier1Analysis {
         return `483 Too Many Hops to ${tm}`;
       case D_BYE_REJECTED:
         return byeRejectedText(status ?? 0);
+      case D_START_NOT_CAPTURED: {
+        const m = t.methodName(this.#mkey(id)) ?? '?';
+        return callStartNotCapturedText(
+          status !== null ? `${status} to ${m} (CSeq ${cseq})` : `${m} (CSeq ${cseq})`,
+        );
+      }
       default:
         return `${status} ${t.message(id).reason ?? ''}: the session offer was refused`.trim();
     }

@@ -35,6 +35,7 @@ const call: CallDto = {
   pdd: 0.1234,
   setupTime: 0.4,
   duration: 2.25,
+  startOpen: false,
   codecs: ['PCMU', 'PCMA'],
   media: [],
   messages: 13,
@@ -114,6 +115,8 @@ describe('calls list columns', () => {
     expect(cellText(call, 'duration', t)).toBe('2.3 s');
     // Answered, no BYE when the capture ends: the duration is open (to the call's last message).
     expect(cellText({ ...call, state: 'in-call' }, 'duration', t)).toBe('≥ 2.3 s');
+    // Answered before the capture began (its INVITE and 2xx not in it): open at the start.
+    expect(cellText({ ...call, startOpen: true }, 'duration', t)).toBe('≥ 2.3 s');
     expect(cellText(call, 'callId', t)).toBe('a@h, b@h');
     // A request without a Call-ID header is a call group of its own, its Call-ID ''.
     expect(cellText({ ...call, callIds: [''] }, 'callId', t)).toBe('(no Call-ID)');

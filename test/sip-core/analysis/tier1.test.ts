@@ -47,7 +47,7 @@ function compare(trace: Trace, t1: Tier1Analysis, what: string): number {
         inviteUs: t1.gInviteUs[g],
         ringUs: t1.gRingUs[g],
         trying: t1.gTrying[g] === 1,
-        answerUs: t1.gAnswerUs[g],
+        answerUs: t1.callFacts(g).answerUs,
         byeUs: t1.gByeUs[g],
         endUs: t1.gEndUs[g],
         final: t1.gFinal[g],
@@ -255,6 +255,8 @@ describe('tier 1 equals the full analyzer', () => {
     for (const f of [
       path.join(repo, 'resources/samples/sample-call.pcap'),
       path.join(fixtures, 'sipp/timer-a.pcap'),
+      path.join(fixtures, 'sipp/start-cut-3.pcap'),
+      path.join(fixtures, 'sipp/start-cut-5.pcap'),
     ]) {
       for (const parse of [true, false]) {
         const r = ingestBytes(new Uint8Array(readFileSync(f)), path.basename(f), { parse });

@@ -189,7 +189,8 @@ export function summaryText(r: IngestResult): string {
   lines.push(`Call-IDs: ${t.callIdCount}`);
   const an = t.analysis;
   if (an) {
-    for (const [what, counts] of Object.entries(an.summary())) {
+    const summary = an.summary();
+    for (const [what, counts] of Object.entries(summary)) {
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       lines.push(
         `${what}: ${total} (${Object.entries(counts)
@@ -200,6 +201,11 @@ export function summaryText(r: IngestResult): string {
       if (open > 0)
         lines.push(
           `  in-call ${open}: answered, no BYE when the capture ends (duration open: measured to the call's last message)`,
+        );
+      const missed = what === 'calls' ? (summary.diagnostics?.['call-start-not-captured'] ?? 0) : 0;
+      if (missed > 0)
+        lines.push(
+          `  start not captured ${missed}: their INVITE is not in the capture (state from what was seen, no PDD or setup time; answered before the capture: duration open, measured from its first in-dialog request)`,
         );
     }
   } else lines.push('transactions, dialogs, calls: not computed (the analysis layer is not attached)');

@@ -96,6 +96,12 @@ export interface CallGroup {
   /** A provisional response to the first initial INVITE reached the caller (`CallFacts.trying`). */
   trying: boolean;
   answerId: number;
+  /**
+   * A call whose INVITE is not in the capture (`startsOpenCall`): its first in-dialog request that only
+   * a confirmed dialog sends (BYE, re-INVITE, UPDATE, INFO...), when no 2xx to its INVITE was seen: the
+   * call was answered before that (-1: none; `preAnswered`).
+   */
+  preAnswerId: number;
   byeId: number;
   endId: number;
   finalStatus: number;
@@ -154,6 +160,46 @@ const TIMER_B_US = 32e6;
  * that long is failed. µs.
  */
 export const TIMER_C_US = 180e6;
+
+/**
+ * A Call-ID group whose first message is this one is a call whose start the capture missed (the capture
+ * began during the call, or lost its INVITE): a response to an INVITE-dialog request (the INVITE's final
+ * tells the state: 486 busy, 200 answered, 487 cancelled), a CANCEL, or a request in an INVITE dialog
+ * (To tag: ACK, BYE, re-INVITE, PRACK, UPDATE, INFO). `method` is a response's CSeq method.
+ */
+export function startsOpenCall(method: string, request: boolean, hasToTag: boolean): boolean {
+  switch (method) {
+    case 'CANCEL':
+    case 'BYE':
+    case 'PRACK':
+    case 'UPDATE':
+    case 'INFO':
+      return request ? hasToTag || method === 'CANCEL' : true;
+    case 'INVITE':
+    case 'ACK':
+      return !request || hasToTag;
+    default:
+      return false;
+  }
+}
+
+/**
+ * An in-dialog request of a call whose start the capture missed that says its dialog was confirmed (the
+ * call answered) before it: any but ACK (also a non-2xx final's), CANCEL and PRACK (early dialogs).
+ */
+export function preAnswered(method: string): boolean {
+  return method !== 'ACK' && method !== 'CANCEL' && method !== 'PRACK';
+}
+
+/**
+ * A response that matches no request seen whose request may have been sent before the trace's first
+ * message (`firstUs`), µs: within a proxy's Timer C (> 3 min, RFC 3261 §16.6 step 11) for an INVITE (a
+ * phone may ring that long before its final), within Timer F (64·T1, §17.1.2.2) for any other request,
+ * whose client gives up by then. Later, the request should have been in the capture: unmatched.
+ */
+export function requestMayPredateCapture(invite: boolean, us: number, firstUs: number): boolean {
+  return us - firstUs <= (invite ? TIMER_C_US : TIMER_B_US);
+}
 
 /** Classifies an INVITE call from its A-leg facts. */
 export function classifyCall(g: CallFacts, nowUs: number): CallState {

@@ -89,7 +89,8 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
   {
     id: 'duration',
     label: 'Duration',
-    title: 'Duration: 2xx → BYE (≥: in call when the capture ends, measured to its last message)',
+    title:
+      'Duration: 2xx → BYE (≥: in call when the capture ends, measured to its last message, or answered before it began, measured from its first in-dialog request)',
     sort: 'duration',
     num: true,
     width: 72,
