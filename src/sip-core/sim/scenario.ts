@@ -3,7 +3,8 @@
  * column in the YAML source. See docs/scenarios.md.
  */
 import Ajv from 'ajv';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isNode, isScalar, Scalar } from 'yaml';
+import { loadScript } from '../script/parser';
 
 /** A duration: seconds as a number, or a string `500ms`, `2s`, `1.5 s`, `3m`. */
 export type Duration = number | string;
@@ -388,7 +389,7 @@ export const SCENARIO_SCHEMA = {
 
 /** A located scenario problem. */
 export interface ScenarioError {
-  code: 'scenario-yaml-syntax' | 'scenario-schema' | 'scenario-reference';
+  code: 'scenario-yaml-syntax' | 'scenario-schema' | 'scenario-reference' | 'scenario-script';
   message: string;
   /** 1-based; 0 when unknown. */
   line: number;
@@ -502,7 +503,42 @@ export function loadScenario(text: string): ScenarioLoad {
       col: 0,
       path: '/nodes',
     });
+  // An inline routing script's errors, at their place in the YAML (a `|` block: line for line).
+  sc.nodes.forEach((n, i) => {
+    if (typeof n.script !== 'string') return;
+    const node = doc.getIn(['nodes', i, 'script'], true);
+    for (const d of loadScript(n.script).diagnostics) {
+      if (d.severity !== 'error') continue;
+      errors.push({
+        code: 'scenario-script',
+        message: `routing script of "${n.name}", its line ${d.line}: ${d.message}`,
+        ...(blockPosition(text, lc, node, d.line, d.col) ?? at(['nodes', i, 'script'])),
+        path: `/nodes/${i}/script`,
+      });
+    }
+  });
   return errors.length ? { scenario: null, errors } : { scenario: sc, errors };
+}
+
+/** Where line `line`, column `col` of a `|` block scalar's text is in the YAML; null for other scalars. */
+function blockPosition(
+  text: string,
+  lc: LineCounter,
+  node: unknown,
+  line: number,
+  col: number,
+): { line: number; col: number } | null {
+  if (!isScalar(node) || node.type !== Scalar.BLOCK_LITERAL || !node.range) return null;
+  const header = lc.linePos(node.range[0]).line;
+  const lines = text.split('\n');
+  // (the block's indentation: its first line with text)
+  let indent = 0;
+  for (let k = header; k < lines.length; k++)
+    if (lines[k]!.trim()) {
+      indent = lines[k]!.length - lines[k]!.trimStart().length;
+      break;
+    }
+  return { line: header + line, col: indent + col };
 }
 
 function dedupe(errors: ScenarioError[]): void {

@@ -100,3 +100,32 @@ describe('inlineNodeScript', () => {
     ).toMatchObject({ error: expect.stringMatching(/block list/) });
   });
 });
+
+describe('an inline routing script with errors', () => {
+  it("is refused at load with each error at its line and column in the YAML (a '|' block, line for line)", () => {
+    const text = (
+      inlineNodeScript(
+        readFileSync(join(root, 'resources/scenarios/trapezoid.yaml'), 'utf8'),
+        'atlanta.example.com',
+      ) as { yaml: string }
+    ).yaml
+      .replace('{ record_route(); }', '{ record_rout(); }')
+      .replace('    t_relay();\n      }', '    t_relay(\n      }');
+    const lines = text.split('\n');
+    const typo = lines.findIndex((l) => l.includes('record_rout()')) + 1;
+    const r = loadScenario(text);
+    expect(r.scenario).toBeNull();
+    expect(r.errors.map((e) => [e.code, e.line, e.col, e.path])).toEqual([
+      ['scenario-script', typo, lines[typo - 1].indexOf('record_rout') + 1, '/nodes/1/script'],
+      ['scenario-script', typo + 5, expect.any(Number), '/nodes/1/script'],
+    ]);
+    expect(r.errors[0].message).toBe(
+      `routing script of "atlanta.example.com", its line 11: unknown function 'record_rout'`,
+    );
+    // A script in a quoted string: the error at the script's key.
+    const quoted =
+      'name: x\ndescription: y\nnodes:\n  - { name: P, role: proxy, address: 192.0.2.1, script: "request_route { nope(); }" }\n';
+    const q = loadScenario(quoted);
+    expect(q.errors.map((e) => [e.code, e.line])).toEqual([['scenario-script', 4]]);
+  });
+});
