@@ -472,6 +472,31 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
     await expect.poll(() => summary.textContent()).toContain("No problem found in this call's messages.");
   });
 
+  it('says above the ladder when a call began before the capture, and what its duration measures', async () => {
+    // SIPp's capture cut at frame 5: its first call is only a BYE and its 200 OK.
+    const file = join(import.meta.dirname, '..', 'fixtures', 'analysis', 'sipp', 'start-cut-5.pcap');
+    await served.host.openPath(file, { remember: false });
+    await expect
+      .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 20_000 })
+      .toContain('start-cut-5.pcap');
+    await showCalls();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await expect.poll(() => calls.count(), { timeout: 20_000 }).toBe(3);
+    await calls.first().click();
+    await showLadder();
+    const summary = page.getByTestId('call-summary');
+    await expect.poll(() => summary.locator('.facts').textContent()).toMatch(/completed\s*sipp → service/);
+    expect(await summary.getByTestId('start-open').textContent()).toBe('started before the capture');
+    expect(await summary.locator('span', { hasText: /^duration/ }).getAttribute('title')).toMatch(
+      /answered before the capture began/,
+    );
+    await showCalls();
+    await calls.nth(1).click();
+    await showLadder();
+    await expect.poll(() => summary.locator('.facts').textContent()).toMatch(/PDD/);
+    expect(await summary.getByTestId('start-open').count()).toBe(0);
+  });
+
   it('logged no errors in the page', () => {
     expect(consoleErrors).toEqual([]);
   });
