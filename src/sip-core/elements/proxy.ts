@@ -293,9 +293,11 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
           this.aliasPorts.set(host, new Set([...(this.aliasPorts.get(host) ?? []), Number(p)]));
       }
     this.slTagPrefix = `sl${fnv1aHex(env.node).slice(0, 4)}`;
+    // (a value a timer cannot take — text, 0, negative — leaves the default, as t_set_fr's does)
     const mp = (mod: string, name: string): Micros | null => {
       const p = config.script.modparams.find((m) => m.module === mod && m.param === name);
-      return p ? Number(p.value) * MS : null;
+      const ms = p ? timerMs(p.value) : 0;
+      return ms > 0 ? ms * MS : null;
     };
     this.frInv = mp('tm', 'fr_inv_timer');
     this.fr = mp('tm', 'fr_timer');
@@ -1551,12 +1553,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       case 't_set_fr': {
         // Kamailio tm: fr_inv_timeout [, fr_timeout] in ms for this transaction's branches started
         // from here on; 0 (or absent) leaves a timer as it is (at most 2^31-1 ms, a timer's range).
-        const ms = (v: ScriptValue | undefined): number => {
-          const n = Number(v ?? 0);
-          return Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), 0x7fffffff) : 0;
-        };
-        const inv = ms(_args[0]);
-        const fr = ms(_args[1]);
+        const inv = timerMs(_args[0]);
+        const fr = timerMs(_args[1]);
         if (inv > 0) ctx.frInv = inv * MS;
         if (fr > 0) ctx.fr = fr * MS;
         return 1;
@@ -1567,6 +1565,16 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         return undefined;
     }
   }
+}
+
+/**
+ * A tm timer's value in ms (`t_set_fr`'s arguments, the `fr_timer`/`fr_inv_timer` modparams): a
+ * positive number, at most 2^31-1 (a timer's range: beyond it the lab's real clock would fire at
+ * once); 0 for anything else (text, 0, negative): the timer is left as it was.
+ */
+function timerMs(v: unknown): number {
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), 0x7fffffff) : 0;
 }
 
 /**

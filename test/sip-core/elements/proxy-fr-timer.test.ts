@@ -111,6 +111,15 @@ failure_route[BACKUP] {
     }
   });
 
+  it('modparam fr_timer with no usable value (text, negative, 0, beyond a timer range) leaves Timer F in charge', () => {
+    for (const v of ['"soon"', '-5', '0', '99999999999999']) {
+      const { sent } = run(`modparam("tm", "fr_timer", ${v})\n${STATEFUL}`);
+      expect(sent('Proxy', 'Dead'), v).toHaveLength(11);
+    }
+    const { sent } = run(`modparam("tm", "fr_inv_timer", "soon")\n${STATEFUL}`, 'call');
+    expect(sent('Proxy', 'Alice')).toEqual(['0.01 SIP/2.0 100 Trying', '32.01 SIP/2.0 408 Request Timeout']);
+  });
+
   it('an INVITE keeps its fr_timer as before: no response within 4 s, 408 upstream', () => {
     const { sent } = run(`modparam("tm", "fr_timer", 4000)\n${STATEFUL}`, 'call');
     expect(sent('Proxy', 'Alice')).toEqual(['0.01 SIP/2.0 100 Trying', '4.01 SIP/2.0 408 Request Timeout']);
