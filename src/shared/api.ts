@@ -610,7 +610,11 @@ export interface InvokeMap {
    * A scenario or lab file with one node's routing script written inline (its builtin's text), to
    * edit in the app; the rest of the file as it was. Nothing is written to any file.
    */
-  [Invoke.scenarioInlineScript]: { req: { yaml: string; node: string }; res: { yaml: string } };
+  [Invoke.scenarioInlineScript]: {
+    req: { yaml: string; node: string };
+    /** `line`: the node's `script` key in `yaml` (1-based), where the editor opens. */
+    res: { yaml: string; line: number };
+  };
   /** Message and call statistics of a capture (the call figures for the calls `filter` keeps). */
   [Invoke.captureStats]: { req: { captureId: string; filter?: string }; res: CaptureStatsDto };
   /** The roles of the lanes of the ladder of these calls (as `messagesPage` gives their messages). */

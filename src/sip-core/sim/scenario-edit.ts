@@ -2,7 +2,17 @@
  * Edits of a scenario or lab file's text that keep the rest of it byte for byte (comments, order,
  * folding, quoting): the YAML is parsed for positions only, and the edited node's text spliced in.
  */
-import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, type Pair, type YAMLMap } from 'yaml';
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import { BUILTIN_SCRIPTS, routingScriptOf } from './scripts';
 import type { NodeSpec } from './scenario';
 
@@ -25,9 +35,28 @@ function blockLines(source: string, indent: number): string {
  * The file with node `name`'s routing script written inline, as a block the user can edit: its
  * `script: { builtin: NAME }` (or the default script of a proxy or registrar without `script`)
  * replaced by the builtin's text; every other byte of the file as it was. A node whose script is
- * inline already: the text unchanged.
+ * inline already: the text unchanged. `line`: where the node's `script` key is in it (1-based),
+ * for the editor to open on.
  */
-export function inlineNodeScript(text: string, name: string): { yaml: string } | { error: string } {
+export function inlineNodeScript(
+  text: string,
+  name: string,
+): { yaml: string; line: number } | { error: string } {
+  const r = inlined(text, name);
+  if ('error' in r) return r;
+  const lc = new LineCounter();
+  const doc = parseDocument(r.yaml, { lineCounter: lc });
+  const nodes = doc.get('nodes');
+  const node = isSeq(nodes)
+    ? nodes.items.find((n): n is YAMLMap => isMap(n) && n.get('name') === name)
+    : null;
+  const key = node?.items.find((p) => isScalar(p.key) && p.key.value === 'script')?.key;
+  if (!isScalar(key) || !key.range)
+    return { error: `node "${name}": its script could not be written inline` };
+  return { yaml: r.yaml, line: lc.linePos(key.range[0]).line };
+}
+
+function inlined(text: string, name: string): { yaml: string } | { error: string } {
   const doc = parseDocument(text);
   if (doc.errors.length) return { error: `the file does not parse: ${doc.errors[0].message}` };
   const nodes = doc.get('nodes');

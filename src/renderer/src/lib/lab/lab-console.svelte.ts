@@ -4,7 +4,6 @@
  */
 import { Invoke, type LabDto, type LiveSourceDto, type ScenarioInfo } from '@shared/api';
 import type { Client } from '../api/client';
-import { scriptKeyLine } from '../scenarios/script-why';
 
 export class LabConsole {
   readonly #client: Client;
@@ -73,7 +72,7 @@ export class LabConsole {
     try {
       const r = await this.#client.invoke(Invoke.scenarioInlineScript, { yaml: this.fileText, node });
       if (r.yaml !== this.fileText) this.draft = r.yaml;
-      return scriptKeyLine(r.yaml, node);
+      return r.line;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
       return null;

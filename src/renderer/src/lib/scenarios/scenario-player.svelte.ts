@@ -13,7 +13,7 @@ import {
 } from '@shared/api';
 import type { Client } from '../api/client';
 import { simStateAt, type SimState } from './sim-state';
-import { scriptKeyLine, scriptWhy } from './script-why';
+import { scriptWhy } from './script-why';
 
 /** Most messages the player loads from one run. */
 const MAX_MESSAGES = 5000;
@@ -138,7 +138,7 @@ export class ScenarioPlayer {
     try {
       const r = await this.#client.invoke(Invoke.scenarioInlineScript, { yaml: this.yaml, node });
       if (r.yaml !== this.yaml) this.edit(r.yaml);
-      return scriptKeyLine(r.yaml, node);
+      return r.line;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
       return null;

@@ -94,19 +94,3 @@ export function statementsByLine(run: ScriptRunView): Map<number, ScriptStatemen
   }
   return m;
 }
-
-/** The 1-based line of node `node`'s `script:` key in a scenario or lab file (null when not found). */
-export function scriptKeyLine(yaml: string, node: string): number | null {
-  const lines = yaml.split('\n');
-  const esc = node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const start = lines.findIndex((l) => new RegExp(`name:\\s*['"]?${esc}['"]?\\s*(,|$|#)`).test(l));
-  if (start < 0) return null;
-  // The node ends where a list item less indented than its keys starts (the next node).
-  const keys = lines[start].search(/name:/);
-  for (let i = start; i < lines.length; i++) {
-    const item = /^(\s*)-\s/.exec(lines[i]);
-    if (i > start && item && item[1].length < keys) break;
-    if (/(^|[\s{,])script:/.test(lines[i])) return i + 1;
-  }
-  return null;
-}
