@@ -188,11 +188,14 @@ export class AppState {
       else if (m.command === 'toggle-theme') this.toggleTheme();
     });
     try {
+      const area = this.area;
       this.info = await this.client.invoke(Invoke.appInfo, null);
       this.recent = await this.client.invoke(Invoke.recentList, null);
       const open = await this.client.invoke(Invoke.captureList, null);
       const ready = open.filter((c) => c.state === 'ready').at(-1);
-      if (ready) await this.#show(ready);
+      // The host's open capture, shown in the calls area — unless the user went to another area
+      // while the window was connecting (e.g. straight to Lab): it stays there.
+      if (ready) await this.#show(ready, this.area === area);
     } catch (err) {
       this.error = errorText(err);
     }
@@ -265,8 +268,8 @@ export class AppState {
     await this.#show(s);
   }
 
-  async #show(s: CaptureSummary): Promise<void> {
-    this.area = 'calls';
+  async #show(s: CaptureSummary, toCalls = true): Promise<void> {
+    if (toCalls) this.area = 'calls';
     // Shown already (the host's captureOpened event and the open call's answer both show it):
     // keep what the user did since, e.g. a call selected as soon as its row appeared.
     if (this.capture?.id === s.id) {
