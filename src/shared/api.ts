@@ -120,6 +120,8 @@ export interface CaptureSummary {
    * (SDP, NAT, routing and B2BUA rules, leg correlation, hops, filters) follows in the background.
    */
   analysis: number;
+  /** A lab's live trace: its nodes' names by the address they listen on (the ladder's lane names). */
+  laneNames?: Record<string, string>;
 }
 
 /** One row of the messages table; the same field meanings as the trace JSON contract. */
@@ -183,6 +185,33 @@ export interface MessageDetail {
    * before this one in `path.hop.copies`), for the inspector's diff; null when there is none.
    */
   previousHop?: { id: number; frame: number; src: string; dst: string; time: number; text: string } | null;
+  /**
+   * A lab's message: the routing script runs of the element that sent it, in the same handling (of
+   * one datagram or one timer) — the Inspector's Script tab; absent for a capture.
+   */
+  script?: ScriptWhy | null;
+}
+
+/** One statement a routing script ran, as the proxy's `script` event carries it. */
+export interface ScriptStatement {
+  line: number;
+  text: string;
+  /** A call's return code, an `if`'s condition, an assignment's value; null for exit/drop/break. */
+  result: unknown;
+}
+
+export interface ScriptRunView {
+  /** `request_route on INVITE: end`. */
+  label: string;
+  statements: ScriptStatement[];
+}
+
+/** Why an element sent a message: its routing script and the runs that made the message. */
+export interface ScriptWhy {
+  node: string;
+  /** The script's source text. */
+  text: string;
+  runs: ScriptRunView[];
 }
 
 export interface SdpDto {

@@ -76,6 +76,64 @@ describe('lab:running', () => {
     }
   });
 
+  it("gives a lab node's message the script runs that sent it, in the message's detail (the Inspector's Script tab)", async () => {
+    const [pp, pa, pb] = [await freePort(), await freePort(), await freePort()];
+    const yaml = `
+name: lab-script-why
+description: a stateful proxy between two phones on random loopback ports
+nodes:
+  - { name: proxy, role: proxy, address: "127.0.0.1:${pp}", domains: [lab.test], script: { builtin: stateful-proxy } }
+  - { name: alice, role: ua, address: "127.0.0.1:${pa}", aor: "sip:alice@lab.test", proxies: ["127.0.0.1:${pp}"] }
+  - { name: bob, role: ua, address: "127.0.0.1:${pb}", aor: "sip:bob@lab.test", registrar: "127.0.0.1:${pp}", answer: { after: 0.1s } }
+steps:
+  - { at: 0, node: bob, action: register }
+  - { at: 0.2s, node: alice, action: call, to: "sip:bob@lab.test" }
+  - { at: 0.5s, node: alice, action: hangup }
+`;
+    const lab = await host.invoke(Invoke.labStart, { yaml, fileName: 'why.yaml' });
+    try {
+      const page = async () =>
+        host.invoke(Invoke.messagesPage, { captureId: lab.captureId, offset: 0, limit: 100 });
+      const deadline = Date.now() + 5000;
+      let rows = (await page()).items;
+      while (Date.now() < deadline && !rows.some((r) => r.cseqMethod === 'BYE' && r.status === 200)) {
+        await new Promise((r) => setTimeout(r, 50));
+        rows = (await page()).items;
+      }
+      const proxy = `127.0.0.1:${pp}`;
+      const why = async (pick: (r: (typeof rows)[number]) => boolean) => {
+        const row = rows.find(pick);
+        expect(row).toBeDefined();
+        return (
+          (await host.invoke(Invoke.messageGet, { captureId: lab.captureId, id: row!.id })).script ?? null
+        );
+      };
+      // The INVITE the proxy forwarded: request_route's run, t_relay() and what led to it.
+      const invite = await why((r) => r.src === proxy && r.method === 'INVITE');
+      expect(invite?.node).toBe('proxy');
+      expect(invite?.text).toContain('t_relay()');
+      expect(invite?.runs.map((r) => r.label)).toEqual([expect.stringMatching(/^request_route on INVITE: /)]);
+      expect(invite?.runs[0].statements).toContainEqual(
+        expect.objectContaining({ text: 't_relay()', result: 1 }),
+      );
+      // The registrar's 200 to Bob's REGISTER: save("location") made it.
+      const saved = await why((r) => r.src === proxy && r.status === 200 && r.cseqMethod === 'REGISTER');
+      expect(saved?.runs[0].statements).toContainEqual(
+        expect.objectContaining({ text: 'save("location")', result: 1 }),
+      );
+      // A response the proxy only relayed ran no script; a phone has none; nor does what came in.
+      expect(await why((r) => r.src === proxy && r.status === 180)).toBeNull();
+      expect(await why((r) => r.src === `127.0.0.1:${pa}` && r.method === 'INVITE')).toBeNull();
+      // The BYE: the in-dialog branch of the script (loose_route).
+      const bye = await why((r) => r.src === proxy && r.method === 'BYE');
+      expect(bye?.runs[0].statements).toContainEqual(
+        expect.objectContaining({ text: 'loose_route()', result: 1 }),
+      );
+    } finally {
+      await host.invoke(Invoke.labStop, { id: lab.id });
+    }
+  });
+
   it('says which built-in lab a running lab is', async () => {
     const lab = await host.invoke(Invoke.labStart, { name: 'trapezoid' }).catch((e: unknown) => e);
     if (lab instanceof ApiError) {

@@ -67,6 +67,14 @@ export interface LabHandle {
   readonly events: ElementEvent[];
   /** Problems while running steps. */
   readonly stepErrors: string[];
+  /**
+   * The routing-script runs (`script` events with their statements) of the lab node that sent live
+   * message `seq`, in the same handling of one datagram or one timer: the runs that can have made
+   * it (narrow them to its Call-ID and request with `runMadeMessage`). Empty for a message from
+   * outside the lab or sent with no run (a relayed response, a retransmission). The newest 20,000
+   * sent messages are remembered.
+   */
+  scriptRunsOf(seq: number): readonly ElementEvent[];
   ua(name: string): UserAgent | undefined;
   stop(): Promise<void>;
 }
@@ -91,9 +99,37 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
   const clock = new RealClock();
   const ids = new CryptoIdSource();
   const events: ElementEvent[] = [];
+  // What one handling (a datagram's or a timer's callback: Node drains microtasks after each) sent
+  // and which script runs it made, paired when it ends.
+  const runsBySeq = new Map<number, ElementEvent[]>();
+  let turn: { sent: { seq: number; node: string }[]; runs: ElementEvent[] } | null = null;
+  const endTurn = (): void => {
+    const t = turn!;
+    turn = null;
+    if (!t.runs.length) return;
+    for (const s of t.sent) {
+      const runs = t.runs.filter((r) => r.node === s.node);
+      if (runs.length) runsBySeq.set(s.seq, runs);
+    }
+    if (runsBySeq.size > 20_000) {
+      let drop = runsBySeq.size - 18_000;
+      for (const k of runsBySeq.keys()) {
+        if (drop-- <= 0) break;
+        runsBySeq.delete(k);
+      }
+    }
+  };
+  const thisTurn = (): NonNullable<typeof turn> => {
+    if (!turn) {
+      turn = { sent: [], runs: [] };
+      queueMicrotask(endTurn);
+    }
+    return turn;
+  };
   const sink: EventSink = {
     enabled: true,
     emit(ev) {
+      if (ev.kind === 'script' && ev.data?.statements) thisTurn().runs.push(ev);
       events.push(ev);
       if (events.length > 12_000) events.splice(0, 2_000);
       opts.onEvent?.(ev);
@@ -134,7 +170,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     const sent = ev.direction === 'sent';
     const from = sent ? ev.local : ev.remote;
     const to = sent ? ev.remote : ev.local;
-    live.add({
+    const seq = live.add({
       buf: ev.bytes,
       timeUs: ev.timeUs,
       srcHost: from.host,
@@ -144,6 +180,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       transport: ev.local.transport,
       comment: sent ? `${node} -> ${remoteNode ?? 'outside'}` : `outside -> ${node}`,
     });
+    if (sent) thisTurn().sent.push({ seq, node });
   };
 
   const location = (name: string): LocationService => {
@@ -288,6 +325,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     elements,
     events,
     stepErrors,
+    scriptRunsOf: (seq) => runsBySeq.get(seq) ?? [],
     ua: (name) => {
       const e = elements.get(name);
       return e instanceof UserAgent ? e : undefined;

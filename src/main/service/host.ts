@@ -34,7 +34,16 @@ import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
 import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
 import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
-import { labDto, labLibrary, labText, launchLab, liveDto, type RunningLab, type RunningLive } from './labs';
+import {
+  labDto,
+  labLibrary,
+  labScriptWhy,
+  labText,
+  launchLab,
+  liveDto,
+  type RunningLab,
+  type RunningLive,
+} from './labs';
 import { startHepListener, startUdpMirror, type LiveSource, type LiveTrace } from '../live';
 
 export interface HostOptions {
@@ -139,7 +148,10 @@ export class ServiceHost {
         const { captureId, id } = req as InvokeReq<typeof Invoke.messageGet>;
         const trace = await this.#analysed(captureId);
         if (id >= trace.count()) throw new ApiError('not-found', `no message ${id} in this capture`);
-        return trace.detail(id);
+        const detail = trace.detail(id);
+        const lab = [...this.#labs.values()].find((l) => l.captureId === captureId);
+        if (lab) detail.script = labScriptWhy(lab.handle, detail.row);
+        return detail;
       }
       case Invoke.callsQuery: {
         const { captureId, ...q } = req as InvokeReq<typeof Invoke.callsQuery>;
@@ -405,6 +417,8 @@ export class ServiceHost {
     const handle = await launchLab(req);
     const labId = `lab${this.#nextId++}`;
     const id = this.#openLive(handle.live, `lab: ${handle.name}`);
+    const summary = this.#captures.get(id)!.summary;
+    summary.laneNames = Object.fromEntries(handle.listening.map((l) => [l.address, l.node]));
     const lab: RunningLab = {
       id: labId,
       handle,

@@ -4,7 +4,17 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ApiError, type LabDto, type LabJoin, type LiveSourceDto, type ScenarioInfo } from '../../shared/api';
+import {
+  ApiError,
+  type LabDto,
+  type LabJoin,
+  type LiveSourceDto,
+  type MessageRow,
+  type ScenarioInfo,
+  type ScriptRunView,
+  type ScriptWhy,
+} from '../../shared/api';
+import { runMadeMessage } from '../../shared/script-run';
 import { loadScenario } from '../../sip-core/sim';
 import { LabError, parseLab, startLab, type LabHandle, type LiveSource } from '../live';
 import { RESOURCES_DIR, SIPP_DIR } from '../paths';
@@ -61,6 +71,24 @@ export async function launchLab(o: { name?: string; yaml?: string; fileName?: st
       e.code === 'EADDRINUSE' ? `an address of the lab is in use: ${e.message}` : e.message,
     );
   }
+}
+
+/**
+ * Why the lab node that sent live message `row` sent it: its routing script and the runs of the
+ * handling that sent it, for the message's Call-ID and request (null: none, or not a lab node's).
+ */
+export function labScriptWhy(h: LabHandle, row: MessageRow): ScriptWhy | null {
+  const events = h.scriptRunsOf(row.frame - 1);
+  if (!events.length) return null;
+  const node = events[0]!.node;
+  const text = scriptsOf(h).find((s) => s.node === node)?.text;
+  if (text === undefined) return null;
+  const runs: ScriptRunView[] = [];
+  for (const e of events) {
+    const run = runMadeMessage(e, row);
+    if (run) runs.push(run);
+  }
+  return runs.length ? { node, text, runs } : null;
 }
 
 /** A lab's routing scripts, made once (its file does not change while it runs). */

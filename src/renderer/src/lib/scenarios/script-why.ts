@@ -8,38 +8,21 @@
  * response a stateful proxy merely relays has no run at its instant (unless an `onreply_route`
  * ran): then there is nothing to show.
  */
-import type { ScenarioNodeDto, SimEventDto } from '../../../../shared/api';
+import type {
+  ScenarioNodeDto,
+  ScriptRunView,
+  ScriptStatement,
+  ScriptWhy,
+  SimEventDto,
+} from '../../../../shared/api';
+import { runMadeMessage, type MessageKey } from '../../../../shared/script-run';
 
-/** One statement the script ran, as the proxy's `script` event carries it. */
-export interface ScriptStatement {
-  line: number;
-  text: string;
-  /** A call's return code, an `if`'s condition, an assignment's value; null for exit/drop/break. */
-  result: unknown;
-}
-
-export interface ScriptRunView {
-  /** `request_route on INVITE: end`. */
-  label: string;
-  statements: ScriptStatement[];
-}
-
-export interface ScriptWhy {
-  node: string;
-  /** The script's source text. */
-  text: string;
-  runs: ScriptRunView[];
-}
+export type { ScriptRunView, ScriptStatement, ScriptWhy } from '../../../../shared/api';
 
 /** The message a step sent, as far as this needs it. */
-export interface SentMessage {
+export interface SentMessage extends MessageKey {
   src: string;
   time: number;
-  callId: string | null;
-  /** A request's method (null for a response). */
-  method: string | null;
-  /** The method in CSeq (a response's request). */
-  cseqMethod: string | null;
 }
 
 /** Events and message times are virtual seconds; equal instants can differ by float rounding. */
@@ -56,13 +39,8 @@ export function scriptWhy(
   for (const e of events) {
     if (e.time > msg.time + SAME_INSTANT) break;
     if (e.kind !== 'script' || e.node !== node.name || msg.time - e.time > SAME_INSTANT) continue;
-    const d = e.data;
-    if (!d || d.callId !== msg.callId || !Array.isArray(d.statements)) continue;
-    // A run is about one request (its method in every route kind): it makes requests of that
-    // method and replies to it — not, say, the hop-by-hop ACK tm sends for the 486 a failure_route
-    // runs on at the same instant.
-    if (d.method !== (msg.method ?? msg.cseqMethod)) continue;
-    runs.push({ label: e.text, statements: d.statements as ScriptStatement[] });
+    const run = runMadeMessage(e, msg);
+    if (run) runs.push(run);
   }
   return runs.length ? { node: node.name, text: node.script, runs } : null;
 }
