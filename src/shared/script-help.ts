@@ -157,6 +157,73 @@ export const SCRIPT_HELP: Readonly<Record<string, ScriptFunctionHelp>> = {
     returns: "true when the Request-URI is this proxy's.",
     ref: 'RFC 3261 §16.4, §16.5 (core: check_self)',
   },
+  t_is_canceled: {
+    does: 'Tests whether the caller cancelled the transaction (a CANCEL came): a failure_route then stops instead of trying another destination.',
+    returns: 'positive when cancelled.',
+    ref: 'RFC 3261 §9.2, §16.10 (tm module)',
+  },
+  ds_select_dst: {
+    does: "Picks a destination of a dispatcher set (the node's `dispatcher:` list) with an algorithm — 0 hash over the Call-ID, 1 From URI, 2 To URI, 3 Request-URI, 4 round robin, 6 random, 8 priority order, 9 weight — and puts it in $du, the outbound proxy: t_relay() sends there while the Request-URI stays as it was. Inactive and disabled destinations are skipped. With modparam flags=2 the set's other usable destinations are kept, in order, for ds_next_dst() (at most the optional limit).",
+    returns:
+      'positive when a destination was selected; negative when the set is unknown or none of its destinations is usable (answer 503 then).',
+    ref: 'dispatcher module',
+  },
+  ds_select_domain: {
+    does: "As ds_select_dst, but writes the chosen destination's host and port into the Request-URI instead of $du.",
+    returns: 'positive when a destination was selected; negative when none is usable.',
+    ref: 'dispatcher module',
+  },
+  ds_select: {
+    does: 'Selects destinations of a set as ds_select_dst does but changes neither $du nor the Request-URI: ds_next_dst() or ds_next_domain() then takes the first.',
+    returns: 'positive when a destination was selected; negative when none is usable.',
+    ref: 'dispatcher module',
+  },
+  ds_next_dst: {
+    does: 'Failover: puts the next destination of the earlier selection in $du (typically in a failure_route, after a 408 or 5xx), so t_relay() tries it as a new branch of the same transaction.',
+    returns:
+      'positive when there was one; negative when every selected destination was tried (or failover is off: modparam flags without 2).',
+    ref: 'dispatcher module',
+  },
+  ds_next_domain: {
+    does: "Failover as ds_next_dst, but writes the next destination's host and port into the Request-URI.",
+    returns: 'positive when there was one; negative when none is left.',
+    ref: 'dispatcher module',
+  },
+  ds_set_dst: {
+    does: 'Puts the destination in use of the selection (again) in $du.',
+    returns: 'positive; negative without a selection.',
+    ref: 'dispatcher module',
+  },
+  ds_set_domain: {
+    does: "Writes the destination in use of the selection (again) into the Request-URI's host and port.",
+    returns: 'positive; negative without a selection.',
+    ref: 'dispatcher module',
+  },
+  ds_mark_dst: {
+    does: 'Changes the state of the destination in use: "a" active, "i" inactive (skipped by later selections; the default), "t" trying (inactive after ds_probing_threshold failures), "d" disabled; with "p" it is also probed: OPTIONS every ds_ping_interval seconds, and a 200 (or a ds_ping_reply_codes code) makes it active again.',
+    returns: 'positive when marked; negative without a destination in use or with an unknown state.',
+    ref: 'dispatcher module',
+  },
+  ds_is_from_list: {
+    does: 'Tests whether the request comes from (or the given URI names) a destination of a set (all sets when none or -1 is given): e.g. to trust calls coming back from the gateways. Mode bits: 1 ignore the port, 2 ignore the protocol, 4 only active destinations.',
+    returns: 'positive when the address is in the list.',
+    ref: 'dispatcher module',
+  },
+  ds_list_exists: {
+    does: 'Tests whether a destination set with this id is in the list.',
+    returns: 'positive when it exists.',
+    ref: 'dispatcher module',
+  },
+  ds_list_exist: {
+    does: 'Alias of ds_list_exists: tests whether the destination set exists.',
+    returns: 'positive when it exists.',
+    ref: 'dispatcher module',
+  },
+  ds_is_active: {
+    does: 'Tests whether a set has a usable (not inactive, not disabled) destination, or whether the given destination URI of the set is usable.',
+    returns: 'positive when one is.',
+    ref: 'dispatcher module',
+  },
   rtpproxy_manage: {
     does: "Asks the media relay to relay this call's RTP: the SDP's address and port are rewritten to the relay's.",
     returns: 'positive when the relay answered.',

@@ -39,7 +39,7 @@ import type {
 import { ScriptInterpreter, newScriptState } from '../script';
 import type { RunOptions, ScriptRun } from '../script';
 import type { Micros, TimerHandle, TimerTarget } from '../stack/clock';
-import { MS } from '../stack/clock';
+import { MS, SECOND } from '../stack/clock';
 import type { Transport, TransportAddress } from '../stack/transport';
 import { CallbackTu, type ElementEnv, SipElement, encodeMessage, topViaValue } from './element';
 import { type Binding, LocationService } from './registrar';
@@ -54,6 +54,17 @@ import {
   viaParts,
 } from './sip-util';
 import type { ClientTransaction, ServerTransaction } from './element';
+import {
+  DS_ALGORITHMS,
+  Dispatcher,
+  type DsDestination,
+  type DsList,
+  type DsRequestKeys,
+  type DsSelection,
+  dsParamsOf,
+  dsSkipped,
+  dsStateWords,
+} from './dispatcher';
 import type { TransactionInfo } from '../stack/transaction';
 
 export interface ProxyConfig {
@@ -71,6 +82,8 @@ export interface ProxyConfig {
   loopDetection?: boolean;
   /** Binds a UDP port on this proxy's address, for the media relay (`rtpproxy_manage()`). */
   bindMedia?: (port: number) => Transport;
+  /** The dispatcher module's destination sets (the node's `dispatcher:` list); absent: no ds_* functions. */
+  dispatcher?: DsList;
 }
 
 /** One relayed call's media (what rtpproxy/rtpengine keep): a port per side, latching on first packet. */
@@ -219,6 +232,8 @@ export class ProxyMsg {
   replied = false;
   relayed = false;
   serial: Binding[][] | null = null;
+  /** The dispatcher's selection (ds_select_dst...) that ds_next_dst walks (Kamailio's `_dsdst_` XAVPs). */
+  ds: DsSelection | null = null;
   /** Flags, $var and $avp of this request, kept with its transaction (Kamailio semantics). */
   state: ScriptState = newScriptState();
 
@@ -268,6 +283,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
   /** Script runs (kept only when events are on), newest last. */
   readonly runs: ScriptRun[] = [];
   private record: boolean;
+  /** The dispatcher module, when the node has a destination list. */
+  readonly dispatcher: Dispatcher | null;
 
   constructor(
     env: ElementEnv,
@@ -303,6 +320,18 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     this.fr = mp('tm', 'fr_timer');
     this.rportInVia = false;
     this.record = env.events.enabled;
+    this.dispatcher = null;
+    if (config.dispatcher) {
+      const ds = new Dispatcher(
+        config.dispatcher,
+        dsParamsOf(config.script.modparams),
+        () => Number.parseInt(env.ids.token(8), 16) / 0x100000000 || 0,
+      );
+      this.dispatcher = ds;
+      // ds_ping_interval: probe rounds on the element's clock (virtual in the simulator)
+      if (ds.params.pingInterval > 0)
+        this.clock.schedule(ds.params.pingInterval * SECOND, () => this.dsProbeRound(), 'ds_ping_interval');
+    }
   }
 
   get recordRouteUri(): string {
@@ -1562,9 +1591,210 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       case 'is_first_hop':
         return ctx.msg.viaCount === 1 ? 1 : -1;
       default:
+        return name.startsWith('ds_') ? this.dsCall(name, _args, ctx) : undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ dispatcher module
+
+  /** The dispatcher functions (undefined: this proxy has no destination list). */
+  private dsCall(name: string, args: readonly ScriptValue[], ctx: ProxyMsg): ScriptResult | undefined {
+    const ds = this.dispatcher;
+    if (ds === null) return undefined;
+    switch (name) {
+      case 'ds_select_dst':
+      case 'ds_select_domain':
+      case 'ds_select': {
+        const set = dsInt(args[0]);
+        const alg = dsInt(args[1]);
+        const limit = args.length > 2 ? (dsInt(args[2]) ?? 0) : 0;
+        if (set === null || alg === null) return -1;
+        // force_dst=0: a destination already set is kept (the function fails)
+        if (name === 'ds_select_dst' && !ds.params.forceDst && ctx.du) return -1;
+        const sel = ds.select(set, alg, this.dsKeys(ctx), limit);
+        const how = `${name}(${set}, ${alg} ${DS_ALGORITHMS[alg] ?? '(not simulated: first entry)'})`;
+        if (sel === null) {
+          this.dsLog(`${how}: ${ds.sets.has(set) ? 'no active destination' : `no set ${set}`}`, ctx);
+          return -1;
+        }
+        ctx.ds = sel;
+        if (name === 'ds_select') sel.pos = -1;
+        else this.dsApply(ctx, sel.dests[0]!, name === 'ds_select_dst');
+        const rest = sel.dests.slice(1).map((d) => d.uri);
+        this.dsLog(
+          `${how} → ${sel.dests[0]!.uri}${rest.length ? `; failover: ${rest.join(', ')}` : ''}`,
+          ctx,
+        );
+        return 1;
+      }
+      case 'ds_next_dst':
+      case 'ds_next_domain': {
+        const sel = ctx.ds;
+        if (sel === null || sel.pos + 1 >= sel.dests.length) {
+          this.dsLog(`${name}: no destination left`, ctx);
+          return -1;
+        }
+        sel.pos++;
+        const d = sel.dests[sel.pos]!;
+        this.dsApply(ctx, d, name === 'ds_next_dst');
+        this.dsLog(`${name} → ${d.uri}`, ctx);
+        return 1;
+      }
+      case 'ds_set_dst':
+      case 'ds_set_domain': {
+        const sel = ctx.ds;
+        if (sel === null || sel.pos < 0) return -1;
+        this.dsApply(ctx, sel.dests[sel.pos]!, name === 'ds_set_dst');
+        return 1;
+      }
+      case 'ds_mark_dst': {
+        const sel = ctx.ds;
+        const d =
+          sel !== null && sel.pos >= 0 ? sel.dests[sel.pos]! : ctx.du !== null ? ds.find(ctx.du) : null;
+        if (d === null) return -1;
+        const state = args.length > 0 && args[0] !== null ? String(args[0]) : 'i';
+        if (!ds.mark(d, state)) return -1;
+        this.dsLog(`ds_mark_dst("${state}"): ${d.uri} is now ${dsStateWords(d)}`, ctx);
+        return 1;
+      }
+      case 'ds_is_from_list': {
+        const group = args.length > 0 ? (dsInt(args[0]) ?? -1) : -1;
+        const mode = args.length > 1 ? (dsInt(args[1]) ?? 0) : 0;
+        let host = ctx.source.host;
+        let port = ctx.source.port;
+        const uri = args.length > 2 && args[2] !== null ? String(args[2]) : '';
+        if (uri !== '') {
+          const u = uriParts(uri);
+          host = this.resolveName(u.host.replace(/^\[|\]$/g, ''));
+          port = u.port ?? 5060;
+        }
+        for (const [id, set] of ds.sets) {
+          if (group !== -1 && id !== group) continue;
+          for (const d of set) {
+            if (mode & 4 && dsSkipped(d)) continue;
+            if (this.resolveName(d.host.replace(/^\[|\]$/g, '')) !== host) continue;
+            if (!(mode & 1) && (d.port ?? 5060) !== port) continue;
+            return 1;
+          }
+        }
+        return -1;
+      }
+      case 'ds_list_exists':
+      case 'ds_list_exist': {
+        const set = dsInt(args[0]);
+        return set !== null && ds.sets.has(set) ? 1 : -1;
+      }
+      case 'ds_is_active': {
+        const set = ds.sets.get(dsInt(args[0]) ?? -1);
+        const uri = args.length > 1 && args[1] !== null ? String(args[1]) : '';
+        if (!set) return -1;
+        return set.some((d) => !dsSkipped(d) && (uri === '' || d.uri === uri)) ? 1 : -1;
+      }
+      default:
         return undefined;
     }
   }
+
+  /** A selected destination into `$du` (ds_*_dst) or into the Request-URI's host:port (ds_*_domain). */
+  private dsApply(ctx: ProxyMsg, d: DsDestination, toDu: boolean): void {
+    if (toDu) {
+      ctx.du = d.uri;
+      return;
+    }
+    const u = uriParts(ctx.ruri);
+    ctx.ruri = `${u.scheme}:${u.user !== null ? `${u.user}@` : ''}${d.host}${d.port !== null ? `:${d.port}` : ''}${u.params}`;
+  }
+
+  /** What the selection algorithms hash, read from the request on demand. */
+  private dsKeys(ctx: ProxyMsg): DsRequestKeys {
+    const m = ctx.msg;
+    return {
+      callId: () => m.callId ?? '',
+      fromUri: () => nameAddrUri(m.header('from') ?? ''),
+      toUri: () => nameAddrUri(m.header('to') ?? ''),
+      requestUri: () => ctx.ruri,
+      authUser: () => this.authUser(m),
+    };
+  }
+
+  /** An element event (shown on the text ladder too: which backend and why is the lesson). */
+  private dsLog(text: string, ctx: ProxyMsg | null): void {
+    if (this.events.enabled)
+      this.log(`dispatcher: ${text}`, {
+        module: 'dispatcher',
+        ladder: true,
+        ...(ctx ? { callId: ctx.msg.callId } : {}),
+      });
+  }
+
+  /** One `ds_ping_interval` round: a probe to each destination `ds_probing_mode` names, then the next round. */
+  private dsProbeRound(): void {
+    const ds = this.dispatcher!;
+    for (const d of ds.probeTargets()) this.dsProbe(d);
+    this.clock.schedule(ds.params.pingInterval * SECOND, () => this.dsProbeRound(), 'ds_ping_interval');
+  }
+
+  /** Sends `ds_ping_method` (OPTIONS) to a destination in a client transaction of its own. */
+  private dsProbe(d: DsDestination): void {
+    const p = this.dispatcher!.params;
+    const branch = this.ids.branch();
+    const method = p.pingMethod;
+    const bytes = encodeMessage(`${method} ${d.uri} SIP/2.0`, [
+      `Via: ${this.via(branch)}`,
+      'Max-Forwards: 70',
+      `From: <${p.pingFrom}>;tag=${this.ids.tag()}`,
+      `To: <${d.uri}>`,
+      `Call-ID: ${this.ids.callId(this.transport.local.host)}`,
+      `CSeq: 10 ${method}`,
+    ]);
+    const probe = { d, done: false };
+    const c = this.clientTransaction(
+      bytes,
+      branch,
+      method,
+      this.uriDestination(d.host, d.port),
+      this.dsProbeTu,
+      probe,
+    );
+    // tm's fr_timer ends a probe that got no final reply (Kamailio's local 408), as for a branch
+    if (this.fr !== null)
+      this.clock.schedule(
+        this.fr,
+        () => {
+          if (probe.done) return;
+          c.terminate('fr_timer fired');
+          this.dsProbeDone(probe, 408);
+        },
+        'fr_timer',
+      );
+  }
+
+  private readonly dsProbeTu = new CallbackTu(
+    (tx, m) => {
+      if ((m.status ?? 0) >= 200) this.dsProbeDone(dsProbeOf(tx), m.status ?? 0);
+    },
+    (tx) => this.dsProbeDone(dsProbeOf(tx), 408),
+    (tx) => this.dsProbeDone(dsProbeOf(tx), 503),
+  );
+
+  private dsProbeDone(probe: { d: DsDestination; done: boolean }, code: number): void {
+    if (probe.done) return;
+    probe.done = true;
+    const changed = this.dispatcher!.probeResult(probe.d, code);
+    if (changed !== null) this.dsLog(`probe of ${probe.d.uri} answered ${code}: now ${changed}`, null);
+  }
+}
+
+/** The probe a dispatcher OPTIONS transaction was sent for (its userData). */
+function dsProbeOf(tx: TransactionInfo): { d: DsDestination; done: boolean } {
+  return (tx as ClientTransaction).userData as { d: DsDestination; done: boolean };
+}
+
+/** A set id / algorithm / limit argument: an integer (number or decimal text), else null. */
+function dsInt(v: ScriptValue | undefined): number | null {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : null;
+  if (typeof v !== 'string' || !/^\s*[+-]?\d+\s*$/.test(v)) return null;
+  return Number(v);
 }
 
 /**

@@ -127,6 +127,25 @@ function generic(min: number, max: number, fallback: number, doc: string, format
 // Set by callFunction before run(), so generic entries know their own name without a closure per name.
 let currentName = '';
 
+/**
+ * A dispatcher module function: the host's `call()` runs it; a host without a destination list
+ * (no `dispatcher:` on its node) answers undefined, and the function fails (-1) with a note.
+ */
+function dispatcher(min: number, max: number, doc: string, format?: number[]): FunctionSpec {
+  return {
+    min,
+    max,
+    doc,
+    ...(format ? { format } : {}),
+    run(ctx) {
+      const r = ctx.host.call?.(currentName, ctx.args, ctx.msg);
+      if (r !== undefined) return r;
+      ctx.note('no dispatcher list on this element (its node has no `dispatcher:` key): -1');
+      return -1;
+    },
+  };
+}
+
 const xlogLevel =
   (level: string): FunctionSpec['run'] =>
   (ctx) => {
@@ -533,6 +552,35 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     doc: 'prepend to $rU',
     run: (c) => c.host.setPv('rU', null, str(c.args[0]) + str(c.host.getPv('rU', null, c.msg)), c.msg),
   },
+  // --- dispatcher (load balancing and failover over destination sets)
+  ds_select_dst: dispatcher(
+    2,
+    3,
+    'select a destination of a set into $du (alg 0-3 hash, 4 round robin, 8 priority, 9 weight...)',
+  ),
+  ds_select_domain: dispatcher(2, 3, "select a destination of a set into the Request-URI's host:port"),
+  ds_select: dispatcher(
+    2,
+    3,
+    'select destinations of a set for ds_next_dst/ds_next_domain, changing nothing yet',
+  ),
+  ds_next_dst: dispatcher(0, 0, 'the next destination of the selection into $du (failover)'),
+  ds_next_domain: dispatcher(0, 0, "the next destination of the selection into the Request-URI's host:port"),
+  ds_set_dst: dispatcher(0, 0, 'the current destination of the selection into $du'),
+  ds_set_domain: dispatcher(
+    0,
+    0,
+    "the current destination of the selection into the Request-URI's host:port",
+  ),
+  ds_mark_dst: dispatcher(
+    0,
+    1,
+    'mark the destination in use: a active, i inactive, t trying, d disabled; p probing',
+  ),
+  ds_is_from_list: dispatcher(0, 3, 'the source address (or a URI) is a destination of a set', [2]),
+  ds_list_exists: dispatcher(1, 1, 'the destination set exists'),
+  ds_list_exist: dispatcher(1, 1, 'alias of ds_list_exists'),
+  ds_is_active: dispatcher(1, 2, 'the set has an active destination (or this URI is active)', [1]),
   // --- sanity and housekeeping
   sanity_check: generic(0, 2, 1, 'RFC 3261 sanity checks of the request'),
   set_reply_no_connect: generic(0, 0, 1, 'do not open a new connection for replies'),

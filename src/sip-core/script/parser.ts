@@ -91,6 +91,16 @@ export const HONORED_MODPARAMS: ReadonlySet<string> = new Set([
   'tm.fr_inv_timer',
   'tm.fr_timer',
   'usrloc.use_domain',
+  'dispatcher.flags',
+  'dispatcher.force_dst',
+  'dispatcher.ds_ping_interval',
+  'dispatcher.ds_ping_method',
+  'dispatcher.ds_ping_from',
+  'dispatcher.ds_probing_mode',
+  'dispatcher.ds_probing_threshold',
+  'dispatcher.ds_probing_threshhold',
+  'dispatcher.ds_inactive_threshold',
+  'dispatcher.ds_ping_reply_codes',
 ]);
 
 const CMP_OPS: readonly string[] = ['==', '!=', '=~', '!~', '<', '>', '<=', '>='];
@@ -394,7 +404,9 @@ class Parser {
           this.diag(
             'script-modparam-ignored',
             'info',
-            `modparam("${mod.value}", "${param.value}") ignored (the simulator reads ${[...HONORED_MODPARAMS].join(', ')})`,
+            mod.value === 'dispatcher' && (param.value === 'list_file' || param.value === 'db_url')
+              ? `modparam("dispatcher", "${param.value}") ignored: the simulator reads the destination list from the node's \`dispatcher:\` key (dispatcher.list lines)`
+              : `modparam("${mod.value}", "${param.value}") ignored (the simulator reads ${[...HONORED_MODPARAMS].join(', ')})`,
             t.pos,
           );
         return;

@@ -12,6 +12,7 @@ import { StunServer } from '../elements/stun';
 import { UserAgent } from '../elements/ua/user-agent';
 import type { Transport } from '../stack/transport';
 import { nodeScriptSource } from './scripts';
+import { parseDispatcherList } from '../elements/dispatcher';
 import { DEFAULT_TIMERS, type TimerConfig, timerConfig } from '../stack/transaction';
 import { type NodeSpec, type Scenario, parseDuration } from './scenario';
 
@@ -127,6 +128,7 @@ export function buildElement(
         ...(n.trying ? { trying: n.trying } : {}),
         ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
         ...(deps.bindMedia ? { bindMedia: deps.bindMedia } : {}),
+        ...(n.dispatcher !== undefined ? { dispatcher: parseDispatcherList(n.dispatcher) } : {}),
       });
     }
     case 'redirect': {

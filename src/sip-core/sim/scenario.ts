@@ -5,6 +5,7 @@
 import Ajv from 'ajv';
 import { LineCounter, parseDocument, isNode, isScalar, Scalar } from 'yaml';
 import { loadScript } from '../script/parser';
+import { parseDispatcherList } from '../elements/dispatcher';
 
 /** A duration: seconds as a number, or a string `500ms`, `2s`, `1.5 s`, `3m`. */
 export type Duration = number | string;
@@ -59,6 +60,12 @@ export interface NodeSpec {
   useDomain?: boolean;
   trying?: 'before' | 'after';
   loopDetection?: boolean;
+  /**
+   * The dispatcher module's destination list, in Kamailio's dispatcher.list format (one
+   * `setid uri [flags [priority [attrs]]]` per line, `#` comments): what `list_file` names in
+   * Kamailio. Errors are located at their line and column in the YAML.
+   */
+  dispatcher?: string;
   // redirect
   redirects?: Record<string, string[]>;
   redirectCode?: number;
@@ -284,6 +291,7 @@ export const SCENARIO_SCHEMA = {
           useDomain: { type: 'boolean' },
           trying: { enum: ['before', 'after'] },
           loopDetection: { type: 'boolean' },
+          dispatcher: { type: 'string' },
           redirects: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
           redirectCode: { type: 'integer', minimum: 300, maximum: 399 },
           next: { type: 'string' },
@@ -389,7 +397,12 @@ export const SCENARIO_SCHEMA = {
 
 /** A located scenario problem. */
 export interface ScenarioError {
-  code: 'scenario-yaml-syntax' | 'scenario-schema' | 'scenario-reference' | 'scenario-script';
+  code:
+    | 'scenario-yaml-syntax'
+    | 'scenario-schema'
+    | 'scenario-reference'
+    | 'scenario-script'
+    | 'scenario-dispatcher';
   message: string;
   /** 1-based; 0 when unknown. */
   line: number;
@@ -516,6 +529,26 @@ export function loadScenario(text: string): ScenarioLoad {
         path: `/nodes/${i}/script`,
       });
     }
+  });
+  // A dispatcher list's errors, at their place in the YAML (a `|` block: line for line).
+  sc.nodes.forEach((n, i) => {
+    if (n.dispatcher === undefined) return;
+    const where = `/nodes/${i}/dispatcher`;
+    if (n.role !== 'proxy' && n.role !== 'registrar')
+      errors.push({
+        code: 'scenario-dispatcher',
+        message: `node "${n.name}": a dispatcher list needs a proxy (role ${n.role} runs no script)`,
+        ...at(['nodes', i, 'dispatcher']),
+        path: where,
+      });
+    const node = doc.getIn(['nodes', i, 'dispatcher'], true);
+    for (const e of parseDispatcherList(n.dispatcher).errors)
+      errors.push({
+        code: 'scenario-dispatcher',
+        message: `dispatcher list of "${n.name}", its line ${e.line}: ${e.message}`,
+        ...(blockPosition(text, lc, node, e.line, e.col) ?? at(['nodes', i, 'dispatcher'])),
+        path: where,
+      });
   });
   return errors.length ? { scenario: null, errors } : { scenario: sc, errors };
 }

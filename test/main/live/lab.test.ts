@@ -139,7 +139,13 @@ describe('lab on real sockets', () => {
 
   it('every shipped lab file is valid', () => {
     const files = readdirSync(labsDir).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['forking.yaml', 'nat.yaml', 'registrar-proxy.yaml', 'trapezoid.yaml']);
+    expect(files.sort()).toEqual([
+      'forking.yaml',
+      'load-balancer.yaml',
+      'nat.yaml',
+      'registrar-proxy.yaml',
+      'trapezoid.yaml',
+    ]);
     for (const f of files)
       expect(parseLab(readFileSync(join(labsDir, f), 'utf8'), f).nodes.length).toBeGreaterThan(0);
   });
