@@ -200,7 +200,7 @@ export const SCRIPT_HELP: Readonly<Record<string, ScriptFunctionHelp>> = {
     ref: 'dispatcher module',
   },
   ds_mark_dst: {
-    does: 'Changes the state of the destination in use: "a" active, "i" inactive (skipped by later selections; the default), "t" trying (inactive after ds_probing_threshold failures), "d" disabled; with "p" it is also probed: OPTIONS every ds_ping_interval seconds, and a 200 (or a ds_ping_reply_codes code) makes it active again.',
+    does: 'Changes the state of the destination in use: "a" active, "i" inactive (skipped by later selections; the default), "t" trying (inactive after ds_probing_threshold failures), "d" disabled; with "p" it is also probed: OPTIONS every ds_ping_interval seconds (which destinations, and until when, is ds_probing_mode: 0 probes it once, 2 until it answers), and a 200 (or a ds_ping_reply_codes code) makes it active again.',
     returns: 'positive when marked; negative without a destination in use or with an unknown state.',
     ref: 'dispatcher module',
   },

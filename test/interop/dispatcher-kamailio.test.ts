@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLab, startLab, type LabHandle } from '../../src/main/live';
+import { SIPP_DIR } from '../../src/main/paths';
 import { requirePeer } from '../helpers/peers';
 import {
   cleanupAfterEach,
@@ -34,9 +35,9 @@ const kamailio = requirePeer('kamailio');
 const cleanup = cleanupAfterEach();
 
 /** The part both proxies run: module parameters and routes (Kamailio gets its core header in front). */
-const SCRIPT = `modparam("tm", "fr_timer", 1000)
+const script = (mark: string, probing: string): string => `modparam("tm", "fr_timer", 1000)
 modparam("dispatcher", "flags", 2)
-request_route {
+${probing}request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (has_totag()) {
     if (loose_route()) { t_relay(); exit; }
@@ -53,13 +54,15 @@ request_route {
 failure_route[NEXT] {
   if (t_is_canceled()) { exit; }
   if (t_check_status("408|500|503")) {
-    ds_mark_dst("i");
+    ds_mark_dst("${mark}");
     if (ds_next_dst()) { t_on_failure("NEXT"); t_relay(); exit; }
   }
 }
 `;
 
-function kamailioCfg(port: number, listFile: string): string {
+const SCRIPT = script('i', '');
+
+function kamailioCfg(port: number, listFile: string, routes: string): string {
   return `#!KAMAILIO
 debug=1
 log_stderror=yes
@@ -77,10 +80,10 @@ loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "dispatcher.so"
 modparam("dispatcher", "list_file", "${listFile}")
-${SCRIPT}`;
+${routes}`;
 }
 
-async function labProxy(port: number, list: string): Promise<LabHandle> {
+async function labProxy(port: number, list: string, routes = SCRIPT): Promise<LabHandle> {
   const indent = (t: string): string =>
     t
       .trimEnd()
@@ -97,7 +100,7 @@ nodes:
     dispatcher: |
 ${indent(list)}
     script: |
-${indent(SCRIPT)}
+${indent(routes)}
 `),
   );
   cleanup.push(() => h.stop());
@@ -161,11 +164,15 @@ async function backends(live: number[], dir: string): Promise<Backends> {
   };
 }
 
-async function kamailioProxy(list: string, dir: string): Promise<{ server: string; output: () => string }> {
+async function kamailioProxy(
+  list: string,
+  dir: string,
+  routes = SCRIPT,
+): Promise<{ server: string; output: () => string }> {
   const port = await freePort();
   const file = join(dir, 'dispatcher.list');
   writeFileSync(file, list);
-  const k = startKamailio(kamailio!, kamailioCfg(port, file), dir);
+  const k = startKamailio(kamailio!, kamailioCfg(port, file, routes), dir);
   cleanup.push(() => k.stop());
   await waitForSip('127.0.0.1', port, 10_000, k);
   return { server: `127.0.0.1:${port}`, output: () => k.output() };
@@ -247,5 +254,72 @@ describe.skipIf(!sipp || !kamailio)(
         }),
       );
     }, 90_000);
+
+    for (const [mode, revives] of [
+      [2, true],
+      [0, false],
+    ] as const)
+      it(`probing, ds_probing_mode ${mode}: a dead backend marked "ip" is probed with OPTIONS; it ${revives ? 'comes back after its first 200' : 'is probed once and stays inactive'} — the same on both`, async () => {
+        const dir = workDir(`ds-probing-${mode}`);
+        const routes = script(
+          'ip',
+          `modparam("dispatcher", "ds_ping_interval", 1)\nmodparam("dispatcher", "ds_probing_mode", ${mode})\n`,
+        );
+        const reports: Record<string, () => string> = {};
+        /** Calls 1-2 with the third backend dead, then a SIPp server comes up there (server.xml answers OPTIONS), then calls 3-4. */
+        const phase = async (
+          who: string,
+          start: (list: string) => Promise<{ server: string; output: () => string }>,
+        ): Promise<{ answered: number[]; ports: number[]; options: number }> => {
+          const [p1, p2, dead] = [await freePort(), await freePort(), await freePort()];
+          const b = await backends([p1, p2], dir);
+          const proxy = await start(
+            `1 sip:127.0.0.1:${p1}\n1 sip:127.0.0.1:${p2}\n1 sip:127.0.0.1:${dead}\n`,
+          );
+          reports[`${who} backends`] = () => JSON.stringify(b.reports()).slice(-6000);
+          reports[who] = proxy.output;
+          const first = await callSequentially(proxy.server, 2, dir, `uac-${who}-1`);
+          reports[`caller via ${who} (1)`] = () => first.messages;
+          await sleep(2500); // probes to the dead one time out (fr_timer 1 s)
+          const revived = startSippUas(
+            sipp!,
+            ['-sf', join(SIPP_DIR, 'server.xml'), '-i', '127.0.0.1', '-p', String(dead)],
+            dir,
+            `revived-${who}`,
+          );
+          cleanup.push(() => revived.stop());
+          reports[`revived backend via ${who}`] = () => revived.messages();
+          await sleep(3000); // the next probe (if any) gets a 200
+          const second = await callSequentially(proxy.server, 2, dir, `uac-${who}-2`);
+          reports[`caller via ${who} (2)`] = () => second.messages;
+          expect(first.code).toBe(0);
+          expect(second.code).toBe(0);
+          return {
+            answered: [...answeredBy(first), ...answeredBy(second)],
+            ports: [p1, p2, dead],
+            options: (revived.messages().match(/^OPTIONS /gm) ?? []).length,
+          };
+        };
+        await explainOnFailure(
+          async () => {
+            const viaKamailio = await phase('kamailio', (list) => kamailioProxy(list, dir, routes));
+            const viaLab = await phase('lab', async (list) => {
+              const lp = await freePort();
+              const h = await labProxy(lp, list, routes);
+              return { server: `127.0.0.1:${lp}`, output: () => labTraceText(h) };
+            });
+            // call 1: dead → 408 → p2; call 2: p2; (the server is up) call 3: p1; call 4: round robin
+            // is back at the set's first destination: the revived one when probing made it active,
+            // else it is skipped again (p2)
+            for (const r of [viaKamailio, viaLab]) {
+              const [p1, p2, dead] = r.ports;
+              expect(r.answered).toEqual([p2, p2, p1, revives ? dead : p2]);
+              if (revives) expect(r.options).toBeGreaterThan(0);
+              else expect(r.options).toBe(0);
+            }
+          },
+          () => Object.fromEntries(Object.entries(reports).map(([k, f]) => [k, f()])),
+        );
+      }, 120_000);
   },
 );

@@ -481,32 +481,36 @@ export class Dispatcher {
   }
 
   /**
-   * What a probe's final reply (or its local 408 on timeout) does, as the module's OPTIONS callback:
-   * a success counts toward `ds_inactive_threshold` and then makes an inactive or trying
-   * destination active (the probing mark stays in modes 1 and 3, goes in 0 and 2); a failure makes
-   * it trying, inactive once `ds_probing_threshold` failures are reached (probing kept). Returns the
-   * new state text when the state changed, else null.
+   * What a probe's final reply (or its local 408 on timeout) does, as the module's OPTIONS callback
+   * (checked against Kamailio 5.6.3, test/interop/dispatcher-kamailio.test.ts). A success counts
+   * toward `ds_inactive_threshold`, then makes an inactive or trying destination active; a failure
+   * makes it trying, inactive once `ds_probing_threshold` failures are reached. The probing mark
+   * after a probe: mode 0 clears it whatever the answer (so a destination marked "ip" that fails its
+   * first probe stays inactive, unprobed, until marked again: Kamailio's "probed once"); mode 1 sets
+   * it; mode 2 keeps it after a failure and clears it after a success; mode 3 keeps it as it was.
+   * Returns the new state text when the state changed, else null.
    */
   probeResult(d: DsDestination, code: number): string | null {
     const before = d.flags;
     const mode = this.params.probingMode;
-    if (this.acceptsReply(code)) {
+    const ok = this.acceptsReply(code);
+    if (ok) {
       d.failures = 0;
       if (d.flags & (DS_INACTIVE | DS_TRYING)) {
         d.successes++;
         if (d.successes >= this.params.inactiveThreshold) {
           d.successes = 0;
           d.flags &= ~(DS_INACTIVE | DS_TRYING);
-          if (mode === 0 || mode === 2) d.flags &= ~DS_PROBING;
         }
-      } else if (mode === 0) d.flags &= ~DS_PROBING;
+      }
     } else {
       d.successes = 0;
       d.failures++;
-      d.flags |= DS_PROBING;
       if (d.failures >= this.params.probingThreshold) d.flags = (d.flags & ~DS_TRYING) | DS_INACTIVE;
       else if (!(d.flags & DS_INACTIVE)) d.flags |= DS_TRYING;
     }
+    if (mode === 0 || (mode === 2 && ok)) d.flags &= ~DS_PROBING;
+    else if (mode === 1 || mode === 2) d.flags |= DS_PROBING;
     return d.flags === before ? null : dsStateWords(d);
   }
 

@@ -237,7 +237,7 @@ describe('states and probing', () => {
     expect(ds.probeResult(d, 408)).toBe('TP (trying, probing)');
   });
 
-  it('probe targets by ds_probing_mode; mode 0 clears probing after a success; reply codes', () => {
+  it('probe targets by ds_probing_mode; mode 0 clears the probing mark after any probe, mode 2 after a success; reply codes', () => {
     const ds = dispatcher(2, [{ param: 'ds_ping_reply_codes', value: 'class=4;code=503' }]);
     const [a, b] = ds.sets.get(1)!;
     ds.mark(a!, 'ip');
@@ -246,11 +246,19 @@ describe('states and probing', () => {
     expect(ds.probeResult(a!, 404)).toBe('AX (active)');
     expect(ds.probeTargets()).toEqual([]);
     expect(b!.flags & DS_INACTIVE).toBe(0);
+    // mode 0: an unanswered probe clears the mark too (Kamailio: probed once, then left inactive)
+    const mode0 = dispatcher();
+    const z = mode0.sets.get(1)![2]!;
+    mode0.mark(z, 'ip');
+    expect(mode0.probeResult(z, 408)).toBe('IX (inactive)');
+    expect(mode0.probeTargets()).toEqual([]);
     const mode2 = dispatcher(2, [{ param: 'ds_probing_mode', value: 2 }]);
     const [c, e] = mode2.sets.get(1)!;
     mode2.mark(c!, 'ap');
     mode2.mark(e!, 'ip');
     expect(mode2.probeTargets().map((d) => d.uri)).toEqual([e!.uri]);
+    expect(mode2.probeResult(e!, 408)).toBeNull(); // still inactive, still probed
+    expect(mode2.probeResult(e!, 200)).toBe('AX (active)'); // and no longer probed
   });
 
   it('modparams: both spellings of the threshold; bad values keep the defaults', () => {
