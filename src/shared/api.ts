@@ -32,6 +32,7 @@ export const Invoke = {
   scenarioInlineScript: 'scenario:inlineScript',
   ladderRoles: 'ladder:roles',
   captureStats: 'capture:stats',
+  callMedia: 'call:media',
   exportLadder: 'export:ladder',
   exportCalls: 'export:calls',
   exportCapture: 'export:capture',
@@ -321,6 +322,69 @@ export interface CallDto {
   dst: string | null;
   /** Why its legs (`callIds`) are one call: one link per pair of legs a rule (or the user) joined. */
   links: CallLinkDto[];
+}
+
+/**
+ * One RTP stream of a capture (source → destination address:port, SSRC), joined to its call through
+ * the SDP offer/answer. The figures are those of Wireshark's RTP Streams (`tshark -z rtp,streams`).
+ */
+export interface MediaStreamDto {
+  /** Index in the capture's stream list (stable within a capture). */
+  index: number;
+  /** `C3`; null when no SDP announced either end (tshark does not list such streams). */
+  call: string | null;
+  /** `forward`: caller → callee; `reverse`: callee → caller; null without a call. */
+  direction: 'forward' | 'reverse' | null;
+  /** Sent to what the receiver's SDP announced (false: joined by its source: NAT, a wrong address). */
+  announced: boolean;
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  /** `0x` and 8 hex digits. */
+  ssrc: string;
+  payloadTypes: number[];
+  /** Codec name per payload type (SDP rtpmap, else the static table, else `PT n`). */
+  codecs: string[];
+  packets: number;
+  /** From the first and last sequence numbers (and wraps); lost = expected − packets. */
+  expected: number;
+  lost: number;
+  lossPercent: number;
+  /** Packets whose sequence number was not the next one. */
+  sequenceErrors: number;
+  lateOrDuplicate: number;
+  timestampErrors: number;
+  markers: number;
+  payloadBytes: number;
+  firstFrame: number;
+  lastFrame: number;
+  /** Epoch seconds of the first and last packet. */
+  start: number;
+  end: number;
+  /** Between packets, ms (min -1: none measured). */
+  delta: { min: number; mean: number; max: number };
+  /** RFC 3550 interarrival jitter, ms (min -1: not measured, e.g. no clock rate). */
+  jitter: { min: number; mean: number; max: number };
+  /** Trace id of the SDP message that announced the matched end (a ladder arrow), null without. */
+  sdpMessage: number | null;
+}
+
+/**
+ * `two-way`/`one-way`: the call's RTP flowed both ways / one way; `no-media`: answered with SDP both
+ * ways, the capture holds RTP of its media hosts but none of this call; `not-captured`: no RTP of its
+ * hosts at all (the capture point does not see its media); `not-expected`: not answered or no SDP.
+ */
+export type MediaVerdictDto = 'two-way' | 'one-way' | 'no-media' | 'not-captured' | 'not-expected';
+
+/** `call:media`: one call's streams and verdict, or (no `call`) every stream of the capture. */
+export interface CallMediaDto {
+  call: string | null;
+  /** Null when the request named no call, or the capture holds no RTP at all. */
+  verdict: MediaVerdictDto | null;
+  streams: MediaStreamDto[];
+  /** The media rules' diagnostics (one-way-media, media-loss, no-media, media-to-unannounced-address). */
+  diagnostics: DiagnosticDto[];
 }
 
 /** A link between two legs of a call (the analysis' B2BUA correlation, or `manual`: the user's join). */
@@ -646,6 +710,11 @@ export interface InvokeMap {
   };
   /** Message and call statistics of a capture (the call figures for the calls `filter` keeps). */
   [Invoke.captureStats]: { req: { captureId: string; filter?: string }; res: CaptureStatsDto };
+  /**
+   * RTP streams: of call `call` (`C3` or one of its Call-IDs) with its media verdict, or without
+   * `call` every stream of the capture (those no SDP announced too). Waits for the full analysis.
+   */
+  [Invoke.callMedia]: { req: { captureId: string; call?: string }; res: CallMediaDto };
   /** The roles of the lanes of the ladder of these calls (as `messagesPage` gives their messages). */
   [Invoke.ladderRoles]: { req: { captureId: string; calls: string[] }; res: LaneRoleDto[] };
   [Invoke.exportLadder]: {

@@ -128,6 +128,7 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.recentList]: none,
   [Invoke.scenarioList]: none,
   [Invoke.captureStats]: fields({ captureId: 'string', filter: 'string?' }),
+  [Invoke.callMedia]: fields({ captureId: 'string', call: 'string?' }),
   [Invoke.ladderRoles]: (req) => {
     const list = callList(req, 100);
     return typeof list === 'string' ? list : fields({ captureId: 'string' })(list);

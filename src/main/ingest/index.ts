@@ -378,6 +378,7 @@ async function runGrowing(
   if (m.checksAhead && job.checksAhead) setChecksAhead(t, m.checksAhead, startFill(job.checksAhead.start));
   t.source = m.source;
   t.fileDiagnostics = m.fileDiagnostics;
+  t.media = m.media;
   t.messageDiagnosticCounts = new Map(m.messageDiagnosticCounts);
   return {
     trace: t,

@@ -1,4 +1,5 @@
 /** Messages between `openCapture()` and the ingest worker thread. */
+import type { MediaCapture } from '../../sip-core/media/rtp-streams';
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { IngestStats, SplitRole } from '../../sip-core/capture/pipeline';
 import type { MessagePort } from 'node:worker_threads';
@@ -92,6 +93,8 @@ export type IngestReply =
       count: number;
       source: TraceSource;
       fileDiagnostics: Diagnostic[];
+      /** RTP streams and RTCP flows (media/rtp-streams.ts). */
+      media: MediaCapture | null;
       messageDiagnosticCounts: [string, number][];
       diagnostics: Diagnostic[];
       stats: IngestStats | null;

@@ -299,6 +299,7 @@ async function run(job: IngestJob): Promise<void> {
         count: t.count,
         source: t.source,
         fileDiagnostics: t.fileDiagnostics,
+        media: t.media,
         messageDiagnosticCounts: [...t.messageDiagnosticCounts],
         diagnostics: r.diagnostics,
         stats: r.stats,

@@ -234,6 +234,7 @@ export class LiveTrace {
     const drop = Math.max(1, Math.floor(this.limit / 4));
     const next = this.#newTrace();
     next.fileDiagnostics = old.fileDiagnostics;
+    next.media = old.media;
     next.source.undecoded = old.source.undecoded;
     this.#trace = next;
     const keptOld = this.#kept;

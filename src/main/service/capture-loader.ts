@@ -22,6 +22,7 @@ import { headerInfo } from '../../sip-core/message/headers/info';
 import { headerNote, type HeaderNoteContext } from '../../sip-core/message/headers/notes';
 import type {
   CallDto,
+  CallMediaDto,
   CallEditResult,
   CallSortField,
   CallsPage,
@@ -74,6 +75,9 @@ import { IngestError, openCapture, type OpenOptions, type OpenedCapture } from '
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import { startChecksAhead } from '../../sip-core/trace/checks-ahead';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
+import { analyzeMedia, type MediaAnalysis } from '../../sip-core/media/call-media';
+import { streamJson } from '../../sip-core/media/media-json';
+import { callId } from '../../sip-core/analysis/call/call';
 
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;
 
@@ -649,6 +653,41 @@ export class TraceAdapter implements LoadedTrace {
    * The roles of the lanes of these calls' ladder, in trace order of their messages; the addresses
    * that forward requests in the trace's first messages count as proxies in every ladder.
    */
+  #media: { at: number; calls: unknown; result: MediaAnalysis } | null = null;
+
+  /** The media analysis (media/call-media.ts) over the full analysis' calls, once per trace length. */
+  #mediaAnalysis(): MediaAnalysis | null {
+    const t = this.#trace;
+    if (!t.media) return null;
+    const calls = this.#calls();
+    if (this.#media?.at !== t.count || this.#media.calls !== calls)
+      this.#media = {
+        at: t.count,
+        calls,
+        result: analyzeMedia(t, { calls, messageIds: (c) => this.callMessageIds(c) ?? [] }),
+      };
+    return this.#media.result;
+  }
+
+  callMedia(call: string | null): CallMediaDto | null {
+    let id: string | null = null;
+    if (call !== null) {
+      const root = this.#analyzer.resolveCall(call);
+      if (root < 0) return null;
+      id = callId(root);
+    }
+    const a = this.#mediaAnalysis();
+    if (!a) return { call: id, verdict: null, streams: [], diagnostics: [] };
+    const streams = a.streams.filter((x) => id === null || x.call === id).map(streamJson);
+    const diagnostics = a.diagnostics.filter((d) => id === null || d.call === id).map(toDiagnosticDto);
+    return {
+      call: id,
+      verdict: id === null ? null : (a.calls.get(id)?.verdict ?? null),
+      streams,
+      diagnostics,
+    };
+  }
+
   laneRoles(calls: readonly string[]): LaneRoleDto[] {
     const ids = new Set<number>();
     for (const c of calls) for (const id of this.callMessageIds(c) ?? []) ids.add(id);

@@ -193,6 +193,12 @@ export class ServiceHost {
         const { captureId, filter } = req as InvokeReq<typeof Invoke.captureStats>;
         return (await this.#analysed(captureId)).stats(filter ?? '');
       }
+      case Invoke.callMedia: {
+        const { captureId, call } = req as InvokeReq<typeof Invoke.callMedia>;
+        const media = (await this.#analysed(captureId)).callMedia(call ?? null);
+        if (media === null) throw new ApiError('not-found', `no call ${call ?? ''} in this capture`);
+        return media;
+      }
       case Invoke.ladderRoles: {
         const { captureId, calls } = req as InvokeReq<typeof Invoke.ladderRoles>;
         return this.#ready(captureId).laneRoles(calls);

@@ -3,6 +3,7 @@
  * core's trace model lives in ./capture-loader.ts.
  */
 import type {
+  CallMediaDto,
   CallEditDto,
   CallEditResult,
   CallsPage,
@@ -38,6 +39,8 @@ export interface LoadedTrace {
   /** One call's ladder, or several calls merged in one, as SVG, Mermaid, PlantUML or text. */
   /** Message statistics of the trace and call statistics of the calls `filter` keeps. */
   stats(filter: string): CaptureStatsDto;
+  /** RTP streams of call `call` (`C3` or a Call-ID) with its verdict, or of the capture (null: unknown call). */
+  callMedia(call: string | null): CallMediaDto | null;
   /** The roles of the lanes of these calls' ladder (unknown calls add nothing). */
   laneRoles(calls: readonly string[]): LaneRoleDto[];
   exportLadder(calls: readonly string[], format: LadderExportFormat): ExportFile;

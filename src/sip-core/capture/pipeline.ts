@@ -22,6 +22,7 @@ import {
 import type { FrameRef, Reassembly, TransportName } from './provenance';
 import { newFrameInfo, type FrameInfo, type FrameSink } from './reader/frame';
 import { readHandoff, type HandoffWriter } from './reader/handoff';
+import { looksLikeRtp, RtpTracker } from '../media/rtp-streams';
 import {
   handedTcp,
   SC_A,
@@ -272,6 +273,12 @@ export class CapturePipeline implements FrameSink {
   readonly #frame: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0, timeUs: 0, linkType: 0 };
   readonly #frames1: FrameRef[] = [this.#frame];
   #info: FrameInfo | null = null;
+  /** The frame `#decode` works on (a two-part ingest's tail hands RTP frames over whole). */
+  #decBuf: Uint8Array | null = null;
+  #decStart = 0;
+  #decEnd = 0;
+  /** RTP streams and RTCP flows among the datagrams that are not SIP (media/rtp-streams.ts). */
+  readonly media = new RtpTracker();
   readonly #dgram: DatagramFrame = { start: 0, end: 0, junk: 0 };
   /** Frames of the current run of one link type, added to `stats.linkTypes` when the type changes. */
   #runLink = -1;
@@ -652,6 +659,9 @@ export class CapturePipeline implements FrameSink {
   }
 
   #decode(buf: Uint8Array, start: number, end: number, info: FrameInfo): void {
+    this.#decBuf = buf;
+    this.#decStart = start;
+    this.#decEnd = end;
     const st = this.stats;
     const lt = info.linkType;
     if (lt === LINKTYPE.ETHERNET && this.#fastUdp(buf, start, end, info)) return;
@@ -831,7 +841,16 @@ export class CapturePipeline implements FrameSink {
       let p = ps;
       while (p < pend && (buf[p] === 13 || buf[p] === 10)) p++;
       if (p === pend && pend > ps) this.stats.keepalives++;
-      else this.stats.udpNonSip++;
+      else {
+        if (reasm === 'none' && this.#split?.role === 'tail' && looksLikeRtp(buf, ps, pend, sp, dp)) {
+          // RTP statistics run in frame order in one part: the head decodes this frame again.
+          this.stats.udpDatagrams--;
+          this.#handoff?.add(this.#decBuf!, this.#decStart, this.#decEnd, this.#info!);
+          return;
+        }
+        this.stats.udpNonSip++;
+        this.media.datagram(ip.src, sp, ip.dst, dp, buf, ps, pend, this.#info!.timeUs, this.#frame.frameNo);
+      }
       return;
     }
     const m = this.#meta;

@@ -225,6 +225,7 @@ export class TraceIngest {
       undecoded,
     };
     t.fileDiagnostics = diagnostics;
+    t.media = p.media.size > 0 ? p.media.snapshot(p.addresses.names) : null;
     const f = this.decoder.format;
     return {
       trace: t,

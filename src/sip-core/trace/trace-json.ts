@@ -5,6 +5,7 @@
  * false until `trace.analysis` is attached. A message's `diagnostics` are the codes of the pipeline
  * (framing, reassembly), the parser and the lint rules ([message] `lintMessage`).
  */
+import { mediaDiagnostics, mediaJson, type MediaJson } from '../media/media-json';
 import { captureDiagnostics } from './time-notices';
 import type { Diagnostic } from '../diagnostic';
 import { lintMessage } from '../message';
@@ -51,6 +52,8 @@ export interface TraceJson {
   dialogs: unknown[];
   calls: unknown[];
   diagnostics: Diagnostic[];
+  /** RTP streams per call (docs/trace-json-media.md); absent when the capture holds no RTP/RTCP. */
+  media?: MediaJson;
 }
 
 /** µs → epoch seconds with exactly µs precision. */
@@ -123,14 +126,27 @@ export function toTraceJson(trace: Trace, opts: TraceJsonOptions = {}): TraceJso
   const messages: TraceMessageJson[] = [];
   for (const id of selectIds(trace, opts)) messages.push(messageJson(trace, id));
   const an = trace.analysis;
-  return {
+  const out: TraceJson = {
     source: trace.source,
     messages,
     transactions: an?.transactions() ?? [],
     dialogs: an?.dialogs() ?? [],
     calls: an?.calls() ?? [],
-    diagnostics: [...captureDiagnostics(trace), ...(an?.diagnostics() ?? [])],
+    diagnostics: [...captureDiagnostics(trace), ...(an?.diagnostics() ?? []), ...mediaDiagnostics(trace)],
   };
+  if (trace.media) {
+    // With a Call-ID or a filter: the streams of the calls of the selected messages.
+    const only = opts.callId || opts.ids ? new Set(messages.map((m) => m.call)) : null;
+    const media = mediaJson(trace);
+    if (media) {
+      if (only) {
+        media.streams = media.streams.filter((x) => x.call !== null && only.has(x.call));
+        media.calls = media.calls.filter((x) => only.has(x.call));
+      }
+      out.media = media;
+    }
+  }
+  return out;
 }
 
 /** A JSON value of a message field (flat: null, number, boolean, string, array of those). */
@@ -179,7 +195,10 @@ export async function writeTraceNdjson(
     ['transaction', an?.transactions() ?? []],
     ['dialog', an?.dialogs() ?? []],
     ['call', an?.calls() ?? []],
-    ['diagnostic', [...captureDiagnostics(trace), ...(an?.diagnostics() ?? [])]],
+    ['diagnostic', [...captureDiagnostics(trace), ...(an?.diagnostics() ?? []), ...mediaDiagnostics(trace)]],
+    // Only with RTP/RTCP in the capture (docs/trace-json-media.md).
+    ['rtp-stream', trace.media ? (mediaJson(trace)?.streams ?? []) : []],
+    ['call-media', trace.media ? (mediaJson(trace)?.calls ?? []) : []],
   ] as const) {
     for (const x of list) {
       buf += `${JSON.stringify({ type, ...(x as object) })}\n`;

@@ -5,6 +5,7 @@
  * message was emitted, so messages completed at the end of the capture (TCP flush) stay last.
  * Address, method, Call-ID and code-set ids of the tail are mapped into the head's tables.
  */
+import type { MediaCapture } from '../media/rtp-streams';
 import type { IngestStats } from '../capture/pipeline';
 import { canonicalIpv4, formatIpv4, type AddressTable } from '../capture/address';
 import type { TraceSource, TraceState } from './trace';
@@ -746,5 +747,18 @@ export function mergeTraceStatesWith(
     source: mergeSource(a.source, b.source),
     // The head reads up to the cut, the tail from it: file-layer problems after the cut are the tail's.
     fileDiagnostics: [...a.fileDiagnostics, ...b.fileDiagnostics],
+    // The tail hands its RTP frames to the head (pipeline.ts), so the head holds every stream.
+    media: mergeMedia(a.media ?? null, b.media ?? null),
+  };
+}
+
+/** The two parts' media (the tail normally has none: it hands RTP frames to the head). */
+function mergeMedia(a: MediaCapture | null, b: MediaCapture | null): MediaCapture | null {
+  if (a === null || b === null) return a ?? b;
+  return {
+    streams: [...a.streams, ...b.streams],
+    rtcp: [...a.rtcp, ...b.rtcp],
+    droppedStreams: a.droppedStreams + b.droppedStreams,
+    malformed: a.malformed + b.malformed,
   };
 }

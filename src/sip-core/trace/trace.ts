@@ -6,6 +6,7 @@
  * @remarks Memory: about 64 bytes per message plus reassembled bytes, so a 1 GB capture with 2 M
  * messages needs ~130 MB, not the file size.
  */
+import type { MediaCapture } from '../media/rtp-streams';
 import type { Diagnostic } from '../diagnostic';
 import { formatHostPort } from '../capture/address';
 import {
@@ -299,6 +300,8 @@ export interface TraceState {
   messageDiagnosticCounts: [string, number][];
   source: TraceSource;
   fileDiagnostics: Diagnostic[];
+  /** RTP streams and RTCP flows of the capture (null: none seen, or not a capture). */
+  media?: MediaCapture | null;
 }
 
 type ColumnName = Exclude<keyof Columns, 'cap' | 'grow' | 'bytes'>;
@@ -456,6 +459,8 @@ export class Trace {
   source: TraceSource;
   /** File- and stream-level diagnostics (corrupt file, TCP gaps, TLS...). */
   fileDiagnostics: Diagnostic[] = [];
+  /** RTP streams and RTCP flows the capture path found (media/rtp-streams.ts); null when none. */
+  media: MediaCapture | null = null;
   /** The analysis layer, once attached (null: transaction/dialog/call fields are null). */
   analysis: TraceAnalysis | null = null;
   /** Message-level diagnostics counted at ingest (pipeline + parser [+ lint]), by code. */
@@ -1122,6 +1127,7 @@ export class Trace {
       messageDiagnosticCounts: [...this.messageDiagnosticCounts],
       source: this.source,
       fileDiagnostics: this.fileDiagnostics,
+      media: this.media,
     };
   }
 
@@ -1328,6 +1334,7 @@ export class Trace {
     t.#context = new Map(s.context);
     t.messageDiagnosticCounts = new Map(s.messageDiagnosticCounts);
     t.fileDiagnostics = s.fileDiagnostics;
+    t.media = s.media ?? null;
     return t;
   }
 

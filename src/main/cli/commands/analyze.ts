@@ -5,6 +5,7 @@
  * (ARCHITECTURE.md "Trace JSON"). Exit 0 whenever the file could be read, even when it is damaged
  * (the damage is in the diagnostics); 1 when it cannot be read at all.
  */
+import { mediaDiagnostics, mediaJson, streamLine } from '../../../sip-core/media/media-json';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
@@ -155,7 +156,36 @@ export async function writeText(
   }
   buf += `${ids.length} SIP message${ids.length === 1 ? '' : 's'}\n`;
   for (const d of captureDiagnostics(trace)) buf += `${d.severity}: ${d.code}: ${d.message}\n`;
+  buf += mediaText(
+    trace,
+    call ? new Set(ids.map((id) => trace.analysis?.messageFields(id).call ?? null)) : null,
+  );
   await out.write(buf);
+}
+
+/**
+ * The RTP streams under their calls (one line per stream), the streams no SDP announced, and the media
+ * diagnostics; empty when the capture holds no RTP or RTCP. `calls`: only these calls' streams.
+ */
+export function mediaText(trace: Trace, calls: ReadonlySet<string | null> | null): string {
+  const m = mediaJson(trace);
+  if (!m) return '';
+  let buf = '';
+  for (const c of m.calls) {
+    if (calls && !calls.has(c.call)) continue;
+    buf += `call ${c.call}: media ${c.verdict}\n`;
+    for (const i of c.streams) buf += `  ${streamLine(m.streams[i]!)}\n`;
+  }
+  const loose = calls ? [] : m.streams.filter((s) => s.call === null);
+  if (loose.length) {
+    buf += `RTP streams no SDP announced (${loose.length}):\n`;
+    for (const s of loose) buf += `  ${streamLine(s)}\n`;
+  }
+  if (!calls && m.rtcp.length)
+    buf += `RTCP flows: ${m.rtcp.map((f) => `${f.src}:${f.srcPort} → ${f.dst}:${f.dstPort} ${f.packets}`).join(', ')}\n`;
+  for (const d of mediaDiagnostics(trace))
+    if (!calls || calls.has(d.call ?? null)) buf += `${d.severity}: ${d.code}: ${d.message}\n`;
+  return buf;
 }
 
 /** Counts and diagnostics without printing every message. */

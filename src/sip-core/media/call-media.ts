@@ -1,0 +1,427 @@
+/**
+ * RTP streams joined to calls through their SDP offers and answers (RFC 3264), and the media rules.
+ *
+ * Each SDP body of a call's messages announces, per m= line, where its sender wants to receive
+ * (c= address, m= port; RFC 3264 §5.1, §6.1) and what its payload type numbers mean (rtpmap). A
+ * stream belongs to the call whose SDP announced its destination address:port at or before its first
+ * packet (the latest such announcement: a re-INVITE retargets); failing that, the call whose SDP
+ * announced its *source* address:port (symmetric RTP, RFC 4961: the sender sends from where it
+ * receives) — then the stream went to an address the other side did not give
+ * (`media-to-unannounced-address`). Streams no SDP announced are listed apart (`call: null`, flagged):
+ * tshark does not count them (it decodes RTP only on conversations an SDP set up).
+ * @remarks Runs only when the capture holds RTP; it parses the call's SDP bodies (a few per call).
+ */
+import type { Trace } from '../trace/trace';
+import { carriesSdp } from '../message/sip-message';
+import type { AnalysisDiagnostic, AnalysisRule } from '../analysis/rules';
+import { jitterFor, staticClockRate, type RtpStreamRecord } from './rtp-streams';
+
+/** Names of the static payload types (RFC 3551 §6), as tshark prints them. */
+const STATIC_NAMES: Record<number, string> = {
+  0: 'g711U',
+  3: 'GSM',
+  4: 'g723',
+  5: 'DVI4',
+  6: 'DVI4',
+  7: 'LPC',
+  8: 'g711A',
+  9: 'g722',
+  10: 'L16',
+  11: 'L16',
+  12: 'QCELP',
+  13: 'CN',
+  14: 'MPA',
+  15: 'g728',
+  18: 'g729',
+  19: 'CN',
+  25: 'CelB',
+  26: 'JPEG',
+  28: 'nv',
+  31: 'h261',
+  32: 'MPV',
+  33: 'MP2T',
+  34: 'h263',
+};
+
+/** One m= line of one SDP body, as its sender announced it. */
+export interface MediaAnnouncement {
+  call: string;
+  messageId: number;
+  timeUs: number;
+  /** The SDP's sender is the call's caller (the side that sent its first INVITE, on that leg). */
+  fromCaller: boolean;
+  address: string;
+  port: number;
+  type: string;
+  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** rtpmap: payload type → encoding name and clock rate. */
+  rtpmap: Map<number, { name: string; rate: number }>;
+}
+
+/** A stream as the analysis reports it: the capture's record, joined to its call. */
+export interface MediaStream {
+  /** Index in the capture's stream list (stable within a trace). */
+  index: number;
+  record: RtpStreamRecord;
+  /** The call it belongs to (null: no SDP announced either end). */
+  call: string | null;
+  /** Caller → callee, callee → caller (null without a call). */
+  direction: 'forward' | 'reverse' | null;
+  /** Its destination is what the receiving side's SDP announced (false: matched by its source). */
+  announced: boolean;
+  /** The SDP message that announced the matched end. */
+  sdpMessage: number | null;
+  /** Codec name per payload type (rtpmap, else the static table, else `PT n`). */
+  codecs: string[];
+  /** Jitter (ms) for the clock rates the SDP gives (see rtp-streams.ts `jitterFor`). */
+  jitter: { min: number; mean: number; max: number };
+  /** Lost fraction of the expected packets (0..1; 0 when nothing expected). */
+  lossFraction: number;
+}
+
+/**
+ * `two-way`/`one-way`: streams of the call flowed both ways / one way; `no-media`: answered with SDP
+ * both ways, and the capture holds RTP of the call's media hosts but none of this call;
+ * `not-captured`: the same without any RTP of its hosts (the capture point does not see its media);
+ * `not-expected`: not answered, or no offer/answer.
+ */
+export type MediaVerdict = 'two-way' | 'one-way' | 'no-media' | 'not-captured' | 'not-expected';
+
+export interface CallMedia {
+  call: string;
+  verdict: MediaVerdict;
+  /** Stream indexes (into `MediaAnalysis.streams`). */
+  streams: number[];
+}
+
+export interface MediaAnalysis {
+  streams: MediaStream[];
+  calls: Map<string, CallMedia>;
+  diagnostics: AnalysisDiagnostic[];
+}
+
+/** What the media analysis needs of the calls (TraceAnalyzer's or the app's tiered analysis). */
+export interface MediaCallSource {
+  calls: readonly { id: string; type: string; state: string; start: number; end: number }[];
+  messageIds(call: string): readonly number[];
+}
+
+/**
+ * The media rules (docs/diagnostics.md, "Media rules"): stable codes, severity, the RFC section. They
+ * run only on captures that hold RTP (a SIP-only capture says nothing about media).
+ */
+export const MEDIA_RULES: readonly AnalysisRule[] = [
+  {
+    code: 'one-way-media',
+    severity: 'warning',
+    rfc: '3264 §6.1',
+    title: 'One-way media',
+    description:
+      'An answered call whose offer and answer are both sendrecv (RFC 3264 §5.1, §6.1: each side sends to the address the other announced) has RTP in one direction only: the classic one-way audio (NAT, firewall, a wrong c= address). Not reported when a stream of the call went to an address no SDP gave (then media-to-unannounced-address says so).',
+  },
+  {
+    code: 'media-loss',
+    severity: 'warning',
+    rfc: '3550 §6.4.1',
+    title: 'RTP packet loss',
+    description:
+      'A stream lost more than 5% of the packets its sequence numbers say were sent (expected − received, RFC 3550 §6.4.1, §A.3), and at least 10: G.711 with packet loss concealment degrades audibly from a few percent (ITU-T G.113 Appendix I), so 5% is a loss the listener hears, above the noise of a capture that missed a packet or two.',
+  },
+  {
+    code: 'no-media',
+    severity: 'warning',
+    rfc: '3264 §6.1',
+    title: 'Answered call without media',
+    description:
+      'An answered call with SDP both ways has no RTP stream to or from the addresses its SDP announced, while the capture holds RTP of the same media hosts (so the capture point sees them: a SIP-only capture, or one that misses the hosts, says nothing).',
+  },
+  {
+    code: 'media-to-unannounced-address',
+    severity: 'warning',
+    rfc: '3264 §5.1',
+    title: 'RTP sent to an address the SDP did not give',
+    description:
+      "A stream leaves from the address:port its sender's SDP announced but goes to an address:port the other side's SDP did not announce (RFC 3264 §5.1: media goes to the address in the other side's SDP). Usually NAT: the sender learned the peer's public binding (symmetric RTP, RFC 4961) or a media relay rewrote one side.",
+  },
+];
+
+const MEDIA_RULES_BY_CODE = new Map(MEDIA_RULES.map((r) => [r.code, r]));
+
+/** A stream's loss above this fraction of the expected packets (and ≥ {@link LOSS_MIN_PACKETS}) is reported. */
+export const LOSS_THRESHOLD = 0.05;
+export const LOSS_MIN_PACKETS = 10;
+/** A stream with fewer packets does not count as media flowing (a few stray packets, a probe). */
+const MIN_FLOWING = 2;
+
+type Direction = MediaAnnouncement['direction'];
+
+/** Parses the m= lines of an SDP body (never throws). */
+export function sdpAnnouncements(body: string): {
+  address: string;
+  port: number;
+  type: string;
+  direction: Direction;
+  rtpmap: Map<number, { name: string; rate: number }>;
+}[] {
+  const out: ReturnType<typeof sdpAnnouncements> = [];
+  let sessionAddr = '';
+  let sessionDir: Direction = 'sendrecv';
+  let cur: (ReturnType<typeof sdpAnnouncements>[number] & { dirSet: boolean }) | null = null;
+  const close = (): void => {
+    if (cur) {
+      if (!cur.dirSet) cur.direction = sessionDir;
+      if (!cur.address) cur.address = sessionAddr;
+      const { dirSet: _unused, ...a } = cur;
+      void _unused;
+      out.push(a);
+    }
+  };
+  for (const raw of body.split('\n')) {
+    const line = raw.trim();
+    if (line.length < 2 || line[1] !== '=') continue;
+    const v = line.slice(2);
+    switch (line[0]) {
+      case 'c': {
+        // c=IN IP4 <address>[/ttl]
+        const addr = (v.split(/\s+/)[2] ?? '').split('/')[0] ?? '';
+        if (cur) cur.address = addr;
+        else sessionAddr = addr;
+        break;
+      }
+      case 'm': {
+        close();
+        const f = v.split(/\s+/);
+        const port = Number((f[1] ?? '').split('/')[0]);
+        cur = {
+          address: '',
+          port: Number.isInteger(port) && port >= 0 && port < 65536 ? port : 0,
+          type: f[0] ?? '',
+          direction: 'sendrecv',
+          dirSet: false,
+          rtpmap: new Map(),
+        };
+        break;
+      }
+      case 'a': {
+        const lv = v.toLowerCase();
+        const d =
+          lv === 'sendrecv' || lv === 'sendonly' || lv === 'recvonly' || lv === 'inactive' ? lv : null;
+        if (d) {
+          if (cur) {
+            cur.direction = d;
+            cur.dirSet = true;
+          } else sessionDir = d;
+        } else if (cur && v.startsWith('rtpmap:')) {
+          const m = /^rtpmap:(\d+)\s+([^/\s]+)\/(\d+)/.exec(v);
+          if (m) cur.rtpmap.set(Number(m[1]), { name: m[2]!, rate: Number(m[3]) });
+        }
+        break;
+      }
+    }
+  }
+  close();
+  return out;
+}
+
+/** Latin-1 text of a body. */
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192)
+    s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
+  return s;
+}
+
+/** Every SDP m= announcement of the calls' messages, in time order. */
+export function callAnnouncements(trace: Trace, src: MediaCallSource): MediaAnnouncement[] {
+  const out: MediaAnnouncement[] = [];
+  for (const c of src.calls) {
+    if (c.type !== 'call') continue;
+    /** Per leg (Call-ID): the From tag of its first request (the caller's tag on that leg). */
+    const callerTag = new Map<string, string | null>();
+    for (const id of src.messageIds(c.id)) {
+      let m;
+      try {
+        m = trace.message(id);
+      } catch {
+        continue;
+      }
+      const leg = m.callId ?? '';
+      if (!callerTag.has(leg) && m.kind === 'request') callerTag.set(leg, m.fromTag);
+      if (m.kind === 'invalid' || !carriesSdp(m)) continue;
+      const tag = callerTag.get(leg);
+      const fromIsCaller = tag === undefined ? m.kind === 'request' : m.fromTag === tag;
+      const fromCaller = m.kind === 'request' ? fromIsCaller : !fromIsCaller;
+      for (const a of sdpAnnouncements(latin1(m.body())))
+        if (a.port > 0 && a.address)
+          out.push({ call: c.id, messageId: id, timeUs: trace.timeUs(id), fromCaller, ...a });
+    }
+  }
+  return out.sort((x, y) => x.timeUs - y.timeUs);
+}
+
+/** The clock rate tshark would use for payload type `pt` with this rtpmap (telephone-event: none). */
+function clockRate(pt: number, map: MediaAnnouncement['rtpmap'] | null): number {
+  if (pt < 96) return staticClockRate(pt);
+  const e = map?.get(pt);
+  if (!e) return 0;
+  return /^telephone-event/i.test(e.name) ? 0 : e.rate;
+}
+
+function codecName(pt: number, map: MediaAnnouncement['rtpmap'] | null): string {
+  const e = map?.get(pt);
+  if (e && pt >= 96) return e.name;
+  return STATIC_NAMES[pt] ?? (e ? e.name : `PT ${pt}`);
+}
+
+const ANSWERED = new Set(['in-call', 'completed']);
+
+/**
+ * Joins the capture's RTP streams to the calls and runs the media rules. Empty when the trace holds
+ * no media.
+ */
+export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis {
+  const media = trace.media;
+  const result: MediaAnalysis = { streams: [], calls: new Map(), diagnostics: [] };
+  if (!media || media.streams.length === 0) return result;
+  const anns = callAnnouncements(trace, src);
+  const byDst = new Map<string, MediaAnnouncement[]>();
+  for (const a of anns) {
+    const k = `${a.address}|${a.port}`;
+    const l = byDst.get(k);
+    if (l) l.push(a);
+    else byDst.set(k, [a]);
+  }
+  /** The latest announcement of `addr:port` at or before `us`, else the first after it. */
+  const find = (addr: string, port: number, us: number): MediaAnnouncement | null => {
+    const l = byDst.get(`${addr}|${port}`);
+    if (!l) return null;
+    let best: MediaAnnouncement | null = null;
+    for (const a of l) if (a.timeUs <= us) best = a;
+    return best ?? l[0]!;
+  };
+  media.streams.forEach((r, index) => {
+    let a = find(r.dst, r.dstPort, r.firstUs);
+    let announced = true;
+    let direction: MediaStream['direction'] = null;
+    if (a) direction = a.fromCaller ? 'reverse' : 'forward';
+    else {
+      a = find(r.src, r.srcPort, r.firstUs);
+      announced = false;
+      if (a) direction = a.fromCaller ? 'forward' : 'reverse';
+    }
+    // Payload type numbers are the receiver's (RFC 3264 §5.1); by source, the sender's own map.
+    const map = a?.rtpmap ?? null;
+    const j = jitterFor(r, (pt) => clockRate(pt, map));
+    result.streams.push({
+      index,
+      record: r,
+      call: a?.call ?? null,
+      direction,
+      announced: a !== null && announced,
+      sdpMessage: a?.messageId ?? null,
+      codecs: r.pts.map((pt) => codecName(pt, map)),
+      jitter: { min: j.min, mean: j.mean, max: j.max },
+      lossFraction: r.expected > 0 ? Math.max(0, r.lost) / r.expected : 0,
+    });
+  });
+  const byCall = new Map<string, number[]>();
+  for (const s of result.streams)
+    if (s.call !== null) {
+      const l = byCall.get(s.call);
+      if (l) l.push(s.index);
+      else byCall.set(s.call, [s.index]);
+    }
+  /** Hosts the capture holds RTP of (either end). */
+  const mediaHosts = new Set<string>();
+  for (const r of media.streams) mediaHosts.add(r.src).add(r.dst);
+  const annByCall = new Map<string, MediaAnnouncement[]>();
+  for (const a of anns) {
+    const l = annByCall.get(a.call);
+    if (l) l.push(a);
+    else annByCall.set(a.call, [a]);
+  }
+  const diag = (code: string, call: string, message: string, messageId?: number): void => {
+    const rule = MEDIA_RULES_BY_CODE.get(code)!;
+    const d: AnalysisDiagnostic = {
+      code,
+      severity: rule.severity,
+      layer: 'analysis',
+      message,
+      rfc: rule.rfc,
+      call,
+    };
+    if (messageId !== undefined) {
+      d.messageId = messageId;
+      d.frame = trace.frame(messageId);
+    }
+    result.diagnostics.push(d);
+  };
+  for (const c of src.calls) {
+    if (c.type !== 'call') continue;
+    const idx = byCall.get(c.id) ?? [];
+    const ca = annByCall.get(c.id) ?? [];
+    const flowing = (d: 'forward' | 'reverse'): boolean =>
+      idx.some((i) => result.streams[i]!.direction === d && result.streams[i]!.record.packets >= MIN_FLOWING);
+    const answered = ANSWERED.has(c.state);
+    const offer = ca.some((a) => a.fromCaller);
+    const answer = ca.some((a) => !a.fromCaller);
+    let verdict: MediaVerdict;
+    if (!answered || !offer || !answer)
+      verdict =
+        idx.length > 0 ? (flowing('forward') && flowing('reverse') ? 'two-way' : 'one-way') : 'not-expected';
+    else if (flowing('forward') && flowing('reverse')) verdict = 'two-way';
+    else if (flowing('forward') || flowing('reverse')) verdict = 'one-way';
+    else verdict = ca.some((a) => mediaHosts.has(a.address)) ? 'no-media' : 'not-captured';
+    result.calls.set(c.id, { call: c.id, verdict, streams: idx });
+    if (!answered || !offer || !answer) continue;
+    // The last audio m= line of each side: both sendrecv means media both ways was agreed.
+    const last = (fromCaller: boolean): MediaAnnouncement | undefined =>
+      ca.filter((a) => a.fromCaller === fromCaller && a.type === 'audio').at(-1);
+    const lc = last(true);
+    const le = last(false);
+    // A stream joined by its source only (sent to an address no SDP gave) makes the direction of the
+    // others uncertain: that call gets media-to-unannounced-address instead.
+    const allAnnounced = idx.every((i) => result.streams[i]!.announced);
+    if (
+      verdict === 'one-way' &&
+      allAnnounced &&
+      lc?.direction === 'sendrecv' &&
+      le?.direction === 'sendrecv'
+    ) {
+      const missing = flowing('forward') ? 'callee → caller' : 'caller → callee';
+      diag(
+        'one-way-media',
+        c.id,
+        `${c.id}: RTP flowed one way only: none ${missing} although both SDPs say sendrecv (${lc.address}:${lc.port} ↔ ${le.address}:${le.port})`,
+        le.messageId,
+      );
+    }
+    if (verdict === 'no-media')
+      diag(
+        'no-media',
+        c.id,
+        `${c.id}: answered with SDP (${lc ? `${lc.address}:${lc.port}` : '?'} ↔ ${le ? `${le.address}:${le.port}` : '?'}) but no RTP of this call is in the capture, which holds other RTP of these hosts`,
+        le?.messageId ?? lc?.messageId,
+      );
+  }
+  for (const s of result.streams) {
+    if (s.call === null) continue;
+    const r = s.record;
+    const label = `${r.src}:${r.srcPort} → ${r.dst}:${r.dstPort} SSRC 0x${r.ssrc.toString(16).padStart(8, '0')}`;
+    if (!s.announced)
+      diag(
+        'media-to-unannounced-address',
+        s.call,
+        `${s.call}: RTP ${label} goes to an address:port the other side's SDP did not give (NAT? RFC 4961 symmetric RTP)`,
+        s.sdpMessage ?? undefined,
+      );
+    if (r.lost >= LOSS_MIN_PACKETS && s.lossFraction > LOSS_THRESHOLD)
+      diag(
+        'media-loss',
+        s.call,
+        `${s.call}: RTP ${label} lost ${r.lost} of ${r.expected} packets (${(s.lossFraction * 100).toFixed(1)}%)`,
+        s.sdpMessage ?? undefined,
+      );
+  }
+  return result;
+}

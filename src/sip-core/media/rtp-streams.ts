@@ -1,0 +1,537 @@
+/**
+ * RTP streams of a capture (RFC 3550): every UDP datagram that is not SIP and looks like RTP or RTCP
+ * is counted here, per stream (source address:port, destination address:port, SSRC), with constant
+ * memory per stream and none per packet.
+ *
+ * The statistics are those Wireshark's RTP Streams dialog and `tshark -z rtp,streams` print (its
+ * `rtppacket_analyse`, Wireshark 4.0), so the two agree packet for packet: packets, the expected count
+ * from the first and last sequence numbers and the wrap cycles (lost = expected − received), min/mean/max
+ * delta between the "regular" packets (not the first, no marker, not CN nor right after CN, timestamp
+ * at most half the 32-bit range after the first one's), and the RFC 3550 §6.4.1 interarrival jitter J += (|D| − J)/16 in ms. Beside
+ * those, the RFC 3550 §A.1 extended highest sequence number (MAX_DROPOUT/MAX_MISORDER) and the
+ * packets that arrived late or twice.
+ *
+ * The jitter needs the payload type's clock rate. Static types (RFC 3551 §6) have it; a dynamic type
+ * (96–127) gets it from the call's SDP rtpmap, which the capture path does not read (the SDP may be in
+ * another worker's part). So a stream that carries dynamic types runs one jitter estimator per
+ * candidate rate ({@link DYNAMIC_RATES}: 0 = no jitter, as tshark does for telephone-event and unknown
+ * types) for each of its first two dynamic types (≤ 25 estimators of 5 numbers each); the analysis
+ * picks the one the SDP names (`jitterFor`). A third dynamic type is counted with rate 0.
+ * @remarks RTCP (first octet version 2, packet type 200–204) is counted per flow, not as RTP.
+ */
+
+/** Candidate clock rates of a dynamic payload type (0: no jitter, e.g. telephone-event). */
+export const DYNAMIC_RATES: readonly number[] = [0, 8000, 16000, 48000, 90000];
+
+/** Clock rates of the static payload types (RFC 3551 §6; tshark's table), 0 when none. */
+export function staticClockRate(pt: number): number {
+  switch (pt) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 7:
+    case 8:
+    case 9:
+    case 12:
+    case 13:
+    case 15:
+    case 18:
+    case 19:
+      return 8000;
+    case 6:
+      return 16000;
+    case 10:
+    case 11:
+      return 44100;
+    case 16:
+      return 11025;
+    case 17:
+      return 22050;
+    case 14:
+    case 25:
+    case 26:
+    case 28:
+    case 31:
+    case 32:
+    case 33:
+    case 34:
+      return 90000;
+    default:
+      return 0;
+  }
+}
+
+/** Jitter of one estimator (ms), as tshark reports it. */
+export interface JitterFigures {
+  /** Clock rate of each dynamic payload type of the stream, in `dynamicPts` order. */
+  rates: number[];
+  /** -1 when no packet was measured. */
+  min: number;
+  mean: number;
+  max: number;
+}
+
+/** One RTP stream as the capture path hands it on (plain data: it crosses threads). */
+export interface RtpStreamRecord {
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  ssrc: number;
+  /** Payload types in the order first seen (at most 8 kept; `morePts` counts the rest). */
+  pts: number[];
+  morePts: number;
+  /** Dynamic payload types (96–127) the jitter estimators distinguish, in order first seen (≤ 2). */
+  dynamicPts: number[];
+  packets: number;
+  /** Payload octets (after header, CSRCs, extension and padding). */
+  payloadBytes: number;
+  markers: number;
+  firstFrame: number;
+  lastFrame: number;
+  /** Capture times of the first and last packet (µs since the epoch). */
+  firstUs: number;
+  lastUs: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** tshark's count: (last seq + 65536 × cycles) − first seq + 1. */
+  expected: number;
+  /** expected − packets (negative when packets came twice). */
+  lost: number;
+  /** Packets whose sequence number was not the next one (tshark's "wrong sequence"). */
+  sequenceErrors: number;
+  /** Packets that came late or twice (sequence number at or below the highest seen). */
+  lateOrDuplicate: number;
+  /** RFC 3550 §A.1: extended highest sequence number received − base + 1. */
+  rfcExpected: number;
+  /** Packets whose timestamp is behind the first one's (tshark's "wrong timestamp"). */
+  timestampErrors: number;
+  /** Delta between regular packets (ms); min -1 when none. */
+  minDelta: number;
+  meanDelta: number;
+  maxDelta: number;
+  /** Frame of the packet with the largest delta (0: none). */
+  maxDeltaFrame: number;
+  /** One per candidate rate assignment (one only when the stream has no dynamic type). */
+  jitter: JitterFigures[];
+}
+
+/** RTCP packets seen per flow (source → destination address:port). */
+export interface RtcpFlowRecord {
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  packets: number;
+  firstUs: number;
+  lastUs: number;
+}
+
+/** What the capture held of media. */
+export interface MediaCapture {
+  streams: RtpStreamRecord[];
+  rtcp: RtcpFlowRecord[];
+  /** Streams not tracked because the table was full. */
+  droppedStreams: number;
+  /** RTP-looking datagrams too short for their header (CSRCs, extension, padding). */
+  malformed: number;
+}
+
+/**
+ * A UDP payload the tracker takes as RTP or RTCP: version 2, at least 8 octets, both ports ≥ 1024
+ * (media ports are not well-known ports; this keeps DNS, NTP, SNMP... out).
+ */
+export function looksLikeRtp(
+  buf: Uint8Array,
+  ps: number,
+  pend: number,
+  sport: number,
+  dport: number,
+): boolean {
+  return pend - ps >= 8 && buf[ps]! >> 6 === 2 && sport >= 1024 && dport >= 1024;
+}
+
+/** One jitter estimator's running state. */
+class Estimator {
+  jitter = 0;
+  lastNominal = 0;
+  min = -1;
+  max = 0;
+  mean = 0;
+  constructor(readonly rates: number[]) {}
+
+  clone(rates: number[]): Estimator {
+    const e = new Estimator(rates);
+    e.jitter = this.jitter;
+    e.lastNominal = this.lastNominal;
+    e.min = this.min;
+    e.max = this.max;
+    e.mean = this.mean;
+    return e;
+  }
+}
+
+const MAX_PTS = 8;
+const RTP_SEQ_MOD = 0x10000;
+const MAX_DROPOUT = 3000;
+const MAX_MISORDER = 100;
+
+/** Per-stream state while reading (numbers only; the record is made at the end). */
+class Stream {
+  pts: number[] = [];
+  morePts = 0;
+  dyn: number[] = [];
+  est: Estimator[] = [new Estimator([])];
+  packets = 0;
+  payloadBytes = 0;
+  markers = 0;
+  firstFrame = 0;
+  lastFrame = 0;
+  firstUs = 0;
+  lastUs = 0;
+  // tshark's sequence state
+  startSeq = 0;
+  stopSeq = 0;
+  seq = 0;
+  cycles = 0;
+  under = false;
+  sequenceErrors = 0;
+  timestampErrors = 0;
+  /** The first packet's RTP timestamp. */
+  firstTs = 0;
+  /** Arrival (ms) of the last in-time packet. */
+  time = 0;
+  delta = 0;
+  minDelta = -1;
+  maxDelta = 0;
+  meanDelta = 0;
+  maxDeltaFrame = 0;
+  /** Payload type of the previous packet. */
+  pt = -1;
+  // RFC 3550 §A.1
+  maxSeq = 0;
+  rfcCycles = 0;
+  baseSeq = 0;
+  badSeq = RTP_SEQ_MOD + 1;
+  late = 0;
+  next: Stream | null = null;
+
+  constructor(
+    readonly src: number,
+    readonly sport: number,
+    readonly dst: number,
+    readonly dport: number,
+    readonly ssrc: number,
+  ) {}
+}
+
+/** tshark's PT_CN (13) and PT_CN_OLD (19). */
+function isCn(pt: number): boolean {
+  return pt === 13 || pt === 19;
+}
+
+/**
+ * Collects RTP streams and RTCP flows from datagrams the SIP framing declined. Address ids are the
+ * pipeline's (`names` resolves them at the end).
+ */
+export class RtpTracker {
+  readonly #buckets = new Map<number, Stream>();
+  readonly #order: Stream[] = [];
+  readonly #rtcp = new Map<string, RtcpFlowRecord & { srcId: number; dstId: number }>();
+  #last: Stream | null = null;
+  #dropped = 0;
+  #malformed = 0;
+  /** Time origin of the ms clock (first packet seen), so the doubles keep µs exactly. */
+  #t0 = -1;
+
+  constructor(readonly maxStreams = 8192) {}
+
+  /** Streams tracked so far. */
+  get size(): number {
+    return this.#order.length + this.#rtcp.size + this.#malformed;
+  }
+
+  /**
+   * Offers a UDP payload `buf[ps, pend)` from `src:sport` to `dst:dport`. Returns true when it was
+   * taken as RTP or RTCP (version 2, ports ≥ 1024, a whole fixed header).
+   */
+  datagram(
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    buf: Uint8Array,
+    ps: number,
+    pend: number,
+    timeUs: number,
+    frameNo: number,
+  ): boolean {
+    if (!looksLikeRtp(buf, ps, pend, sport, dport)) return false;
+    const b1 = buf[ps + 1]!;
+    if (b1 >= 200 && b1 <= 204) {
+      this.#rtcpPacket(src, sport, dst, dport, timeUs);
+      return true;
+    }
+    if (pend - ps < 12) {
+      this.#malformed++;
+      return true;
+    }
+    const b0 = buf[ps]!;
+    const cc = b0 & 0x0f;
+    let hdr = 12 + cc * 4;
+    if (b0 & 0x10) {
+      if (ps + hdr + 4 > pend) {
+        this.#malformed++;
+        return true;
+      }
+      hdr += 4 + ((buf[ps + hdr + 2]! << 8) | buf[ps + hdr + 3]!) * 4;
+    }
+    let payload = pend - ps - hdr;
+    if (b0 & 0x20 && payload > 0) payload -= buf[pend - 1]!;
+    if (payload < 0) {
+      this.#malformed++;
+      return true;
+    }
+    const ssrc = ((buf[ps + 8]! << 24) | (buf[ps + 9]! << 16) | (buf[ps + 10]! << 8) | buf[ps + 11]!) >>> 0;
+    const s = this.#stream(src, sport, dst, dport, ssrc);
+    if (s === null) return true;
+    const seq = (buf[ps + 2]! << 8) | buf[ps + 3]!;
+    const ts = ((buf[ps + 4]! << 24) | (buf[ps + 5]! << 16) | (buf[ps + 6]! << 8) | buf[ps + 7]!) >>> 0;
+    this.#packet(s, b1 & 0x7f, (b1 & 0x80) !== 0, seq, ts, payload, timeUs, frameNo);
+    return true;
+  }
+
+  #stream(src: number, sport: number, dst: number, dport: number, ssrc: number): Stream | null {
+    const l = this.#last;
+    if (
+      l !== null &&
+      l.ssrc === ssrc &&
+      l.src === src &&
+      l.dst === dst &&
+      l.sport === sport &&
+      l.dport === dport
+    )
+      return l;
+    const h = (Math.imul(src, 0x9e3779b1) ^ Math.imul(dst, 0x85ebca6b) ^ (sport << 16) ^ dport ^ ssrc) | 0;
+    const head = this.#buckets.get(h);
+    for (let s = head ?? null; s !== null; s = s.next)
+      if (s.ssrc === ssrc && s.src === src && s.dst === dst && s.sport === sport && s.dport === dport) {
+        this.#last = s;
+        return s;
+      }
+    if (this.#order.length >= this.maxStreams) {
+      this.#dropped++;
+      return null;
+    }
+    const s = new Stream(src, sport, dst, dport, ssrc);
+    s.next = head ?? null;
+    this.#buckets.set(h, s);
+    this.#order.push(s);
+    this.#last = s;
+    return s;
+  }
+
+  #packet(
+    s: Stream,
+    pt: number,
+    marker: boolean,
+    seq: number,
+    ts: number,
+    payload: number,
+    timeUs: number,
+    frameNo: number,
+  ): void {
+    if (this.#t0 < 0) this.#t0 = timeUs;
+    const now = (timeUs - this.#t0) / 1000;
+    this.#notePt(s, pt);
+    s.payloadBytes += payload;
+    if (marker) s.markers++;
+    s.lastFrame = frameNo;
+    s.lastUs = timeUs;
+    if (s.packets === 0) {
+      s.packets = 1;
+      s.firstFrame = frameNo;
+      s.firstUs = timeUs;
+      s.startSeq = s.stopSeq = s.seq = seq;
+      s.firstTs = ts;
+      s.time = now;
+      s.pt = pt;
+      s.maxSeq = seq;
+      s.baseSeq = seq;
+      return;
+    }
+    this.#rfcSeq(s, seq);
+    // tshark 4.0: in time sequence when the timestamp is at most half the range after the first one's.
+    const nominalTicks = (ts - s.firstTs) >>> 0;
+    const inTime = nominalTicks < 0x80000000;
+    if (!inTime) s.timestampErrors++;
+    if (inTime && seq < s.startSeq && !s.under) {
+      s.cycles++;
+      s.under = true;
+    } else if (inTime && seq === 0 && s.stopSeq === 65535 && !s.under) {
+      s.cycles++;
+      s.under = true;
+    } else if (inTime && seq > s.startSeq && s.under) s.under = false;
+    if (inTime && s.seq + 1 === seq) s.seq = seq;
+    else if (inTime && s.seq === 65535 && seq === 0) s.seq = seq;
+    else if (inTime && (s.seq + 1 < seq || s.seq - seq > 0xff00)) {
+      s.seq = seq;
+      s.sequenceErrors++;
+    } else if (s.seq + 1 > seq) s.sequenceErrors++;
+    const cn = isCn(pt);
+    const followCn = isCn(s.pt);
+    s.pt = pt;
+    const regular = !marker && !cn && inTime && !followCn;
+    if (inTime) s.delta = now - s.time;
+    const stat = staticClockRate(pt);
+    const di = pt >= 96 && pt <= 127 ? s.dyn.indexOf(pt) : -1;
+    for (const e of s.est) {
+      const rate = pt >= 96 && pt <= 127 ? (di >= 0 ? e.rates[di]! : 0) : stat;
+      if (rate === 0) continue;
+      let current = 0;
+      if (inTime) {
+        // RFC 3550 §6.4.1 / §A.8: J += (|D(i-1,i)| - J)/16 in ms, D from the timestamps since the
+        // first packet (tshark divides by the integer kHz; a packet without a clock rate is skipped).
+        const nominal = nominalTicks / Math.floor(rate / 1000);
+        current = (15 * e.jitter + Math.abs(now - (s.time + (nominal - e.lastNominal)))) / 16;
+        e.jitter = current;
+        e.lastNominal = nominal;
+      }
+      if (regular) {
+        if (e.jitter > e.max) e.max = e.jitter;
+        // The mean of the running jitter (tshark 4.0), over the packets before this one.
+        e.mean = (e.mean * (s.packets - 1) + current) / s.packets;
+        if (e.min === -1 || e.jitter < e.min) e.min = e.jitter;
+      }
+    }
+    if (regular) {
+      if (s.delta > s.maxDelta) {
+        s.maxDelta = s.delta;
+        s.maxDeltaFrame = frameNo;
+      }
+      if (s.minDelta === -1 || s.delta < s.minDelta) s.minDelta = s.delta;
+      s.meanDelta = (s.meanDelta * (s.packets - 1) + s.delta) / s.packets;
+    }
+    if (inTime) s.time = now;
+    s.stopSeq = seq;
+    s.packets++;
+  }
+
+  /** RFC 3550 §A.1 update_seq without the probation (the stream is already known). */
+  #rfcSeq(s: Stream, seq: number): void {
+    const udelta = (seq - s.maxSeq) & 0xffff;
+    if (udelta === 0) s.late++;
+    else if (udelta < MAX_DROPOUT) {
+      if (seq < s.maxSeq) s.rfcCycles += RTP_SEQ_MOD;
+      s.maxSeq = seq;
+    } else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
+      // A very large jump: a restarted source when the next packet follows it (§A.1).
+      if (seq === s.badSeq) {
+        s.baseSeq = seq;
+        s.maxSeq = seq;
+        s.rfcCycles = 0;
+        s.badSeq = RTP_SEQ_MOD + 1;
+      } else s.badSeq = (seq + 1) & 0xffff;
+    } else s.late++;
+  }
+
+  #notePt(s: Stream, pt: number): void {
+    if (s.pts.includes(pt)) return;
+    if (s.pts.length < MAX_PTS) s.pts.push(pt);
+    else s.morePts++;
+    if (pt < 96 || pt > 127 || s.dyn.length >= 2) return;
+    s.dyn.push(pt);
+    const next: Estimator[] = [];
+    for (const e of s.est) for (const r of DYNAMIC_RATES) next.push(e.clone([...e.rates, r]));
+    s.est = next;
+  }
+
+  #rtcpPacket(src: number, sport: number, dst: number, dport: number, timeUs: number): void {
+    const k = `${src}|${sport}|${dst}|${dport}`;
+    let f = this.#rtcp.get(k);
+    if (f === undefined) {
+      if (this.#rtcp.size >= this.maxStreams) {
+        this.#dropped++;
+        return;
+      }
+      f = {
+        src: '',
+        srcPort: sport,
+        dst: '',
+        dstPort: dport,
+        packets: 0,
+        firstUs: timeUs,
+        lastUs: timeUs,
+        srcId: src,
+        dstId: dst,
+      };
+      this.#rtcp.set(k, f);
+    }
+    f.packets++;
+    f.lastUs = timeUs;
+  }
+
+  /** The streams and flows so far, addresses named through `names` (the pipeline's address table). */
+  snapshot(names: readonly string[]): MediaCapture {
+    const name = (id: number): string => names[id] ?? '?';
+    const streams = this.#order.map((s): RtpStreamRecord => {
+      const expected = s.stopSeq + s.cycles * RTP_SEQ_MOD - s.startSeq + 1;
+      return {
+        src: name(s.src),
+        srcPort: s.sport,
+        dst: name(s.dst),
+        dstPort: s.dport,
+        ssrc: s.ssrc,
+        pts: [...s.pts],
+        morePts: s.morePts,
+        dynamicPts: [...s.dyn],
+        packets: s.packets,
+        payloadBytes: s.payloadBytes,
+        markers: s.markers,
+        firstFrame: s.firstFrame,
+        lastFrame: s.lastFrame,
+        firstUs: s.firstUs,
+        lastUs: s.lastUs,
+        firstSeq: s.startSeq,
+        lastSeq: s.stopSeq,
+        expected,
+        lost: expected - s.packets,
+        sequenceErrors: s.sequenceErrors,
+        lateOrDuplicate: s.late,
+        rfcExpected: s.rfcCycles + s.maxSeq - s.baseSeq + 1,
+        timestampErrors: s.timestampErrors,
+        minDelta: s.minDelta,
+        meanDelta: s.meanDelta,
+        maxDelta: s.maxDelta,
+        maxDeltaFrame: s.maxDeltaFrame,
+        jitter: s.est.map((e) => ({ rates: [...e.rates], min: e.min, mean: e.mean, max: e.max })),
+      };
+    });
+    const rtcp = [...this.#rtcp.values()].map((f): RtcpFlowRecord => ({
+      src: name(f.srcId),
+      srcPort: f.srcPort,
+      dst: name(f.dstId),
+      dstPort: f.dstPort,
+      packets: f.packets,
+      firstUs: f.firstUs,
+      lastUs: f.lastUs,
+    }));
+    return { streams, rtcp, droppedStreams: this.#dropped, malformed: this.#malformed };
+  }
+}
+
+/**
+ * The jitter figures of `s` for the clock rates `rateOf` gives its dynamic payload types (from the
+ * SDP; 0 or unknown: no jitter). Rates outside {@link DYNAMIC_RATES} fall back to no jitter.
+ */
+export function jitterFor(s: RtpStreamRecord, rateOf: (pt: number) => number): JitterFigures {
+  if (s.jitter.length === 1) return s.jitter[0]!;
+  const want = s.dynamicPts.map((pt) => {
+    const r = rateOf(pt);
+    return DYNAMIC_RATES.includes(r) ? r : 0;
+  });
+  return s.jitter.find((j) => j.rates.every((r, i) => r === want[i])) ?? s.jitter[0]!;
+}

@@ -1,0 +1,54 @@
+/**
+ * The media fixtures: calls with SDP and RTP built in memory (test/helpers/rtp-capture.ts), each
+ * named for what it shows. Shared by the rules test and the tshark agreement test.
+ */
+import { mediaCapture, type MediaCallSpec } from '../../helpers/rtp-capture';
+
+/** Deterministic arrival noise (µs), up to ±`amp`. */
+const noise =
+  (amp: number) =>
+  (i: number): number =>
+    ((i * 7919) % (2 * amp + 1)) - amp;
+
+const both = (n: number): Pick<MediaCallSpec, 'forward' | 'reverse'> => ({
+  forward: { packets: n, skewUs: noise(400) },
+  reverse: { packets: n, skewUs: noise(900) },
+});
+
+export const MEDIA_FIXTURES: Record<string, () => Uint8Array> = {
+  /** Both ways, sendrecv, no loss: every media rule silent. */
+  'clean-two-way': () => mediaCapture({ ...both(150) }),
+  /** recvonly offer, sendonly answer, RTP callee → caller only: one way as agreed, silent. */
+  'clean-sendonly': () =>
+    mediaCapture({ offerDirection: 'recvonly', answerDirection: 'sendonly', reverse: { packets: 120 } }),
+  /** Sequence numbers and timestamps wrap (65,500 → 64), opus at 48 kHz (dynamic PT 111). */
+  'clean-wrap-opus': () =>
+    mediaCapture({
+      dynamic: [111, 'opus/48000/2'],
+      forward: { packets: 100, seq: 65_500, ts: 0xffff_0000, pt: 111, step: 960, skewUs: noise(300) },
+      reverse: { packets: 100, seq: 65_530, pt: 111, step: 960, skewUs: noise(700) },
+    }),
+  /** Answered sendrecv, RTP caller → callee only: one-way-media. */
+  'one-way': () => mediaCapture({ forward: { packets: 150, skewUs: noise(400) } }),
+  /** Callee → caller loses every 5th packet (20%): media-loss. */
+  loss: () =>
+    mediaCapture({
+      forward: { packets: 150 },
+      reverse: { packets: 150, drop: (i) => i > 0 && i % 5 === 0, skewUs: noise(900) },
+    }),
+  /** Callee sends to the caller's port + 10 (a NAT binding): media-to-unannounced-address. */
+  nat: () => mediaCapture({ forward: { packets: 100 }, reverse: { packets: 100, dstPort: 40010 } }),
+  /** Two calls of one caller: the first has RTP both ways, the second none: no-media on the second. */
+  'no-media': () =>
+    mediaCapture(
+      { ...both(100), callId: 'call-1' },
+      {
+        callId: 'call-2',
+        callee: 3,
+        callerPort: 40002,
+        calleePort: 50002,
+        startUs: 3_000_000,
+        holdUs: 6_000_000,
+      },
+    ),
+};
