@@ -273,7 +273,7 @@ export class CapturePipeline implements FrameSink {
   readonly #frame: FrameRef = { frameNo: 0, recordOffset: 0, recordLength: 0, timeUs: 0, linkType: 0 };
   readonly #frames1: FrameRef[] = [this.#frame];
   #info: FrameInfo | null = null;
-  /** The frame `#decode` works on (a two-part ingest's tail hands RTP frames over whole). */
+  /** A two-part ingest's tail: the frame being decoded (it hands RTP frames over whole). */
   #decBuf: Uint8Array | null = null;
   #decStart = 0;
   #decEnd = 0;
@@ -366,14 +366,16 @@ export class CapturePipeline implements FrameSink {
       this.#runLink = lt;
     }
     this.#runFrames++;
-    if (
-      this.#split !== null &&
-      this.#split.role === 'tail' &&
-      !isStatelessUdp(lt, buf, start, end, this.#net)
-    ) {
-      if (this.#spec !== null) this.#specHanded(lt, buf, start, end);
-      this.#handoff?.add(buf, start, end, info);
-      return;
+    if (this.#split !== null && this.#split.role === 'tail') {
+      if (!isStatelessUdp(lt, buf, start, end, this.#net)) {
+        if (this.#spec !== null) this.#specHanded(lt, buf, start, end);
+        this.#handoff?.add(buf, start, end, info);
+        return;
+      }
+      // Kept for #udp, which hands an RTP frame over whole.
+      this.#decBuf = buf;
+      this.#decStart = start;
+      this.#decEnd = end;
     }
     this.#decode(buf, start, end, info);
   }
@@ -659,9 +661,6 @@ export class CapturePipeline implements FrameSink {
   }
 
   #decode(buf: Uint8Array, start: number, end: number, info: FrameInfo): void {
-    this.#decBuf = buf;
-    this.#decStart = start;
-    this.#decEnd = end;
     const st = this.stats;
     const lt = info.linkType;
     if (lt === LINKTYPE.ETHERNET && this.#fastUdp(buf, start, end, info)) return;
