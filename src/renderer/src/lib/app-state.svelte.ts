@@ -8,10 +8,12 @@ import {
   Invoke,
   type AppInfo,
   type CallDto,
+  type CallMediaDto,
   type CallSortField,
   type CaptureStatsDto,
   type CaptureSummary,
   type LaneRoleDto,
+  type MediaStreamDto,
   type MessageDetail,
   type MessageRow,
   type ProblemCount,
@@ -82,6 +84,13 @@ export class AppState {
   readonly messageRows: PagedRows<MessageRow>;
   /** The ladder's messages (its calls', in time order), at most LADDER_LIMIT; not deeply reactive. */
   callMessages = $state.raw<MessageRow[]>([]);
+  /**
+   * The RTP of the ladder's calls (`call:media`, one answer per call; empty until it arrives or when
+   * the capture has no RTP).
+   */
+  ladderMedia = $state.raw<CallMediaDto[]>([]);
+  /** The RTP stream selected on the ladder (the inspector shows it instead of a message). */
+  selectedStream = $state.raw<MediaStreamDto | null>(null);
   /** What each of the ladder's lanes is (caller, proxy, callee…), by address; empty until it arrives. */
   ladderRoles = $state.raw<Readonly<Record<string, LaneRoleDto>>>({});
   /** The lane roles that hold for the selected message: its call's, when the ladder shows that call. */
@@ -356,15 +365,37 @@ export class AppState {
     if (seq === this.#ladderLoad) this.ladderRoles = Object.fromEntries(list.map((r) => [r.address, r]));
   }
 
+  /** Asks for the RTP of the ladder's calls (a hint like the roles: the ladder stands without). */
+  async #loadMedia(seq: number, captureId: string, calls: string[]): Promise<void> {
+    let list: CallMediaDto[];
+    try {
+      list = await Promise.all(
+        calls.map((call) => this.client.invoke(Invoke.callMedia, { captureId, call })),
+      );
+    } catch {
+      return;
+    }
+    if (seq === this.#ladderLoad) this.ladderMedia = list;
+  }
+
+  /** Shows RTP stream `stream` in the inspector (the message selection goes). */
+  selectStream(stream: MediaStreamDto | null): void {
+    this.#selecting++;
+    this.selected = null;
+    this.selectedStream = stream;
+  }
+
   /** Loads the messages of the ladder's calls (paged, at most LADDER_LIMIT), merged in time order. */
   async #loadLadder(): Promise<void> {
     const capture = this.capture;
     const calls = [...this.wantedLadderCalls];
     const seq = ++this.#ladderLoad;
     this.#ladderKey = this.#ladderKeyOf(calls);
+    this.selectedStream = null;
     if (!capture || !calls.length) {
       this.callMessages = [];
       this.ladderRoles = {};
+      this.ladderMedia = [];
       this.ladderCalls = calls;
       this.ladderTruncated = null;
       return;
@@ -396,7 +427,9 @@ export class AppState {
     if (seq !== this.#ladderLoad) return;
     this.callMessages = lists.length === 1 ? lists[0] : mergeByTime(lists);
     this.ladderRoles = {};
+    this.ladderMedia = [];
     void this.#loadRoles(seq, capture.id, calls);
+    void this.#loadMedia(seq, capture.id, calls);
     this.ladderCalls = calls;
     this.ladderTruncated = truncated ? all : null;
     // For benchmarks: when the ladder's messages are in the page.
@@ -410,6 +443,7 @@ export class AppState {
     if (!this.capture) return;
     this.selectedIndex = index ?? this.messageRows.indexWhere((m) => m.id === id);
     const seq = ++this.#selecting;
+    this.selectedStream = null;
     try {
       const detail = await this.client.invoke(Invoke.messageGet, { captureId: this.capture.id, id });
       // Keyboard repeat asks faster than answers come: only the last asked message is shown.

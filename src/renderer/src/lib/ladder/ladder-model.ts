@@ -4,17 +4,19 @@
  * collapsed and merged lanes, keyboard moves, and the colour bands of a multi-call ladder.
  * No DOM here; everything is tested in test/renderer/ladder-*.test.ts.
  */
-import type { MessageRow } from '@shared/api';
+import type { MediaStreamDto, MessageRow } from '@shared/api';
 export { roleLabel } from '../../../../shared/lane-roles';
 export { fitLabel, fitText } from '../../../../shared/text-fit';
 
 export interface LadderArrow {
+  /** The message's id; an RTP stream's is negative (`mediaArrowId`). */
   id: number;
   /** Indexes into `LadderModel.lanes` (addresses), before any merge or collapse. */
   from: number;
   to: number;
   label: string;
-  kind: MessageRow['kind'];
+  /** `media`: an RTP stream, drawn at its first packet. */
+  kind: MessageRow['kind'] | 'media';
   status: number | null;
   time: number;
   delta: number;
@@ -29,6 +31,36 @@ export interface LadderArrow {
   /** How many diagnostics the message has, and the worst one's severity (a marker on the arrow). */
   diagnostics: number;
   severity: MessageRow['maxSeverity'];
+  /** The RTP stream a `media` arrow stands for. */
+  stream?: MediaStreamDto;
+}
+
+/** The arrow id of RTP stream `index` (negative: never a message's). */
+export function mediaArrowId(index: number): number {
+  return -1 - index;
+}
+
+/** `10.0.0.1`, 5004 → `10.0.0.1:5004`; an IPv6 address in brackets, as message addresses are. */
+export function mediaAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** An RTP stream's figures in a few lines (the arrow's hover text). */
+export function mediaTitle(s: MediaStreamDto): string {
+  const ms = (v: number): string => (v < 0 ? '–' : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
+  return [
+    `RTP ${s.codecs.join('/') || `PT ${s.payloadTypes.join('/')}`} ${mediaAddress(s.src, s.srcPort)} → ${mediaAddress(s.dst, s.dstPort)}, SSRC ${s.ssrc}`,
+    `${s.packets.toLocaleString('en')} packets of ${s.expected.toLocaleString('en')} expected: ${s.lost} lost (${s.lossPercent.toFixed(1)}%) over ${(s.end - s.start).toFixed(2)} s`,
+    `jitter mean ${ms(s.jitter.mean)}, max ${ms(s.jitter.max)} · delta max ${ms(s.delta.max)}`,
+    'select it for the whole analysis',
+  ].join('\n');
+}
+
+/** An RTP stream in a word: `RTP PCMU · 790 pkts · 0.1% lost`. */
+export function mediaLabel(s: MediaStreamDto): string {
+  const codec = s.codecs.length ? s.codecs.join('/') : 'RTP';
+  const lost = s.lost > 0 ? ` · ${s.lossPercent < 0.1 ? '<0.1' : s.lossPercent.toFixed(1)}% lost` : '';
+  return `RTP ${codec} · ${s.packets.toLocaleString('en')} pkt${s.packets === 1 ? '' : 's'}${lost}`;
 }
 
 export interface LadderModel {
@@ -46,6 +78,7 @@ export function buildLadder(
   messages: readonly MessageRow[],
   laneOrder: readonly string[] = [],
   laneMessages: readonly MessageRow[] = messages,
+  media: readonly MediaStreamDto[] = [],
 ): LadderModel {
   const seen = new Set<string>();
   for (const m of laneMessages) seen.add(m.src).add(m.dst);
@@ -70,7 +103,7 @@ export function buildLadder(
   let prev: number | null = null;
   const arrows = new Array<LadderArrow>(messages.length);
   for (let k = 0; k < messages.length; k++) {
-    const m = messages[k];
+    const m = messages[k]!;
     const from = lane(m.src);
     const to = lane(m.dst);
     const delta = prev === null ? 0 : m.time - prev;
@@ -100,7 +133,67 @@ export function buildLadder(
       severity: m.maxSeverity,
     };
   }
-  return { lanes, arrows };
+  if (media.length === 0) return { lanes, arrows };
+  return { lanes, arrows: withMedia(arrows, media, lanes, lane) };
+}
+
+/**
+ * The RTP streams as arrows among the messages, each at its first packet (ties after the message).
+ * A stream's end is on the lane of its host's SIP address when there is one (the phone's media
+ * port is not its SIP port), else on a lane of its own (a media server, a relay).
+ */
+function withMedia(
+  arrows: LadderArrow[],
+  media: readonly MediaStreamDto[],
+  lanes: readonly string[],
+  lane: (addr: string) => number,
+): LadderArrow[] {
+  const byHost = new Map<string, number>();
+  lanes.forEach((a, i) => {
+    const h = hostOf(a);
+    if (!byHost.has(h)) byHost.set(h, i);
+  });
+  const laneOf = (host: string, port: number): number => {
+    const addr = mediaAddress(host, port);
+    const h = hostOf(addr);
+    let i = byHost.get(h);
+    if (i === undefined) {
+      i = lane(addr);
+      byHost.set(h, i);
+    }
+    return i;
+  };
+  const streams = [...media].sort((a, b) => a.start - b.start || a.index - b.index);
+  const out: LadderArrow[] = [];
+  let k = 0;
+  const push = (a: LadderArrow): void => {
+    const prev = out.at(-1);
+    out.push(prev ? { ...a, delta: a.time - prev.time } : { ...a, delta: 0 });
+  };
+  for (const s of streams) {
+    while (k < arrows.length && arrows[k]!.time <= s.start) push(arrows[k++]!);
+    push({
+      id: mediaArrowId(s.index),
+      from: laneOf(s.src, s.srcPort),
+      to: laneOf(s.dst, s.dstPort),
+      label: mediaLabel(s),
+      kind: 'media',
+      status: null,
+      time: s.start,
+      delta: 0,
+      body: null,
+      retransmission: false,
+      transaction: null,
+      dialog: null,
+      call: s.call,
+      callId: null,
+      diagnostics: 0,
+      severity: null,
+      stream: s,
+    });
+  }
+  while (k < arrows.length) push(arrows[k++]!);
+  return out;
 }
 
 /**
@@ -140,6 +233,7 @@ export function countAddresses(messages: readonly Pick<MessageRow, 'src' | 'dst'
 /** The colour class of an arrow: requests, then responses by class, unparsable messages. */
 export function arrowClass(a: Pick<LadderArrow, 'kind' | 'status'>): string {
   if (a.kind === 'request') return 'req';
+  if (a.kind === 'media') return 'media';
   if (a.status === null) return 'err';
   if (a.status < 200) return 'resp1';
   if (a.status < 300) return 'resp2';
@@ -402,6 +496,10 @@ export function navigate(key: string, current: number | null, total: number, pag
 
 /** What a screen reader says for an arrow. */
 export function describeArrow(a: LadderArrow, from: string, to: string, when: string): string {
+  if (a.stream) {
+    const s = a.stream;
+    return `${a.label}, from ${from} to ${to}, first packet at ${when}, ${((s.end - s.start) * 1000).toFixed(0)} ms, SSRC ${s.ssrc}`;
+  }
   const parts = [`${a.label}${a.body ? ` with ${a.body}` : ''}`, `from ${from} to ${to}`, `at ${when}`];
   if (a.retransmission) parts.push('retransmission');
   if (a.transaction) parts.push(`transaction ${a.transaction}`);
