@@ -21,6 +21,8 @@ import {
 } from '../../../src/sip-core/elements/dispatcher';
 import { Simulation, loadScenario, type Scenario } from '../../../src/sip-core/sim';
 import type { Proxy } from '../../../src/sip-core/elements/proxy';
+import { setScriptCompileDefault } from '../../../src/sip-core/script';
+import { ENGINES } from '../script/engines';
 
 const LIST = `# three backends
 1 sip:127.0.0.1:25071
@@ -313,6 +315,33 @@ describe('in a proxy', () => {
     const rec = lb.runs[0]!.records.find((r) => r.text.includes('ds_select_dst'));
     expect(rec?.note).toMatch(/no dispatcher list on this element/);
   });
+
+  for (const engine of ENGINES)
+    it(`set and algorithm from variables ("$var(alg)", as Kamailio's docs write it), ${engine} engine`, () => {
+      const prev = setScriptCompileDefault(engine);
+      try {
+        const script = `request_route {
+          $var(set) = 1; $var(alg) = 8;
+          if (!ds_select_dst("$var(set)", "$var(alg)")) { sl_send_reply("503", "none"); exit; }
+          if ($du != "sip:192.0.2.52:5060") { sl_send_reply("500", "wrong $du"); exit; }
+          if (has_totag()) { if (loose_route()) { t_relay(); } exit; }
+          record_route();
+          t_relay();
+        }`;
+        const sim = new Simulation(
+          scenario(script, '1 sip:192.0.2.52:5060 0 9\n1 sip:192.0.2.51:5060 0 1\n'),
+          {
+            seed: 1,
+          },
+        );
+        sim.run();
+        expect(sim.ua('Alice')!.calls[0]!.status).toBe(200);
+        expect(sim.ua('B2')!.calls).toHaveLength(1);
+        expect((sim.element('LB') as Proxy).interp.engine).toBe(engine);
+      } finally {
+        setScriptCompileDefault(prev);
+      }
+    });
 
   it('ds_select_domain rewrites the Request-URI host:port; ds_is_from_list matches the backends, not the caller', () => {
     const script = `request_route {
