@@ -133,7 +133,7 @@ export const MEDIA_RULES: readonly AnalysisRule[] = [
     rfc: '3264 §6.1',
     title: 'Answered call without media',
     description:
-      'An answered call with SDP both ways has no RTP stream to or from the addresses its SDP announced, while the capture holds RTP of the same media hosts (so the capture point sees them: a SIP-only capture, or one that misses the hosts, says nothing).',
+      'An answered call with SDP both ways, lasting at least 2 s and not on hold, has no RTP stream to or from the addresses its SDP announced, while the capture holds RTP of the same media hosts (so the capture point sees them: a SIP-only capture, or one that misses the hosts, says nothing).',
   },
   {
     code: 'media-to-unannounced-address',
@@ -150,6 +150,8 @@ const MEDIA_RULES_BY_CODE = new Map(MEDIA_RULES.map((r) => [r.code, r]));
 /** A stream's loss above this fraction of the expected packets (and ≥ {@link LOSS_MIN_PACKETS}) is reported. */
 export const LOSS_THRESHOLD = 0.05;
 export const LOSS_MIN_PACKETS = 10;
+/** A call shorter than this (INVITE to its last message, s) is not expected to show media. */
+const NO_MEDIA_MIN_SECONDS = 2;
 /** A stream with fewer packets does not count as media flowing (a few stray packets, a probe). */
 const MIN_FLOWING = 2;
 
@@ -365,20 +367,26 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
     const answered = ANSWERED.has(c.state);
     const offer = ca.some((a) => a.fromCaller);
     const answer = ca.some((a) => !a.fromCaller);
+    // The last audio m= line of each side: both sendrecv means media both ways was agreed.
+    const last = (fromCaller: boolean): MediaAnnouncement | undefined =>
+      ca.filter((a) => a.fromCaller === fromCaller && a.type === 'audio').at(-1);
+    const lc = last(true);
+    const le = last(false);
+    // Media expected: neither side's last audio SDP on hold (inactive, c=0.0.0.0) and the call lasted
+    // long enough for a first packet (a call hung up at once sends none).
+    const held = (a: MediaAnnouncement | undefined): boolean =>
+      a !== undefined && (a.direction === 'inactive' || a.address === '0.0.0.0');
+    const expected = !held(lc) && !held(le) && c.end - c.start >= NO_MEDIA_MIN_SECONDS;
     let verdict: MediaVerdict;
     if (!answered || !offer || !answer)
       verdict =
         idx.length > 0 ? (flowing('forward') && flowing('reverse') ? 'two-way' : 'one-way') : 'not-expected';
     else if (flowing('forward') && flowing('reverse')) verdict = 'two-way';
     else if (flowing('forward') || flowing('reverse')) verdict = 'one-way';
+    else if (!expected) verdict = 'not-expected';
     else verdict = ca.some((a) => mediaHosts.has(a.address)) ? 'no-media' : 'not-captured';
     result.calls.set(c.id, { call: c.id, verdict, streams: idx });
     if (!answered || !offer || !answer) continue;
-    // The last audio m= line of each side: both sendrecv means media both ways was agreed.
-    const last = (fromCaller: boolean): MediaAnnouncement | undefined =>
-      ca.filter((a) => a.fromCaller === fromCaller && a.type === 'audio').at(-1);
-    const lc = last(true);
-    const le = last(false);
     // A stream joined by its source only (sent to an address no SDP gave) makes the direction of the
     // others uncertain: that call gets media-to-unannounced-address instead.
     const allAnnounced = idx.every((i) => result.streams[i]!.announced);

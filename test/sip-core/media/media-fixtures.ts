@@ -38,6 +38,27 @@ export const MEDIA_FIXTURES: Record<string, () => Uint8Array> = {
     }),
   /** Callee sends to the caller's port + 10 (a NAT binding): media-to-unannounced-address. */
   nat: () => mediaCapture({ forward: { packets: 100 }, reverse: { packets: 100, dstPort: 40010 } }),
+  /** As `no-media`, but the second call is on hold both ways (a=inactive): no media expected, silent. */
+  'clean-held-no-media': () =>
+    mediaCapture(
+      { ...both(100), callId: 'call-1' },
+      {
+        callId: 'call-2',
+        callee: 3,
+        callerPort: 40002,
+        calleePort: 50002,
+        startUs: 3_000_000,
+        holdUs: 6_000_000,
+        offerDirection: 'inactive',
+        answerDirection: 'inactive',
+      },
+    ),
+  /** As `no-media`, but the second call hangs up 0.3 s after the INVITE: too short for media, silent. */
+  'clean-short-no-media': () =>
+    mediaCapture(
+      { ...both(100), callId: 'call-1' },
+      { callId: 'call-2', callee: 3, callerPort: 40002, calleePort: 50002, startUs: 3_000_000 },
+    ),
   /** Two calls of one caller: the first has RTP both ways, the second none: no-media on the second. */
   'no-media': () =>
     mediaCapture(

@@ -13,6 +13,7 @@ import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
 import { MEDIA_FIXTURES } from './media-fixtures';
+import { mediaText, summaryText } from '../../../src/main/cli/commands/analyze';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 
@@ -40,7 +41,13 @@ describe('media rules', () => {
     expect(codes(fixture)).toEqual({ [code]: n });
   });
 
-  it.each(['clean-two-way', 'clean-sendonly', 'clean-wrap-opus'])('%s: every media rule silent', (name) => {
+  it.each([
+    'clean-two-way',
+    'clean-sendonly',
+    'clean-wrap-opus',
+    'clean-held-no-media',
+    'clean-short-no-media',
+  ])('%s: every media rule silent', (name) => {
     expect(codes(name)).toEqual({});
   });
 
@@ -68,6 +75,25 @@ describe('media rules', () => {
       direction: 'reverse',
       announced: false,
     });
+  });
+
+  it('analyze text and summary: one line per stream under its call, counts and codes', () => {
+    const r = ingestBytes(MEDIA_FIXTURES['one-way']!(), 'one-way.pcap');
+    analyzeTrace(r.trace);
+    expect(mediaText(r.trace, null).split('\n').slice(0, 3)).toEqual([
+      'call C1: media one-way',
+      expect.stringMatching(
+        /^ {2}RTP 10\.9\.0\.1:40000 → 10\.9\.0\.2:50000 0x11110001 g711A \[caller→callee\]: 150 pkts, lost 0 \(0\.0%\), delta /,
+      ),
+      expect.stringMatching(/^warning: one-way-media: C1: RTP flowed one way only/),
+    ]);
+    const sum = summaryText(r);
+    expect(sum).toContain('RTP streams: 1 (1 in calls, 0 no SDP announced), RTCP flows: 0');
+    expect(sum).toContain("calls' media: one-way 1");
+    expect(sum).toContain('media diagnostics: one-way-media 1');
+    r.trace.media = null;
+    expect(summaryText(r)).not.toContain('RTP');
+    expect(mediaText(r.trace, null)).toBe('');
   });
 
   it('the trace JSON carries media only when the capture has RTP (SIP-only output unchanged)', () => {

@@ -252,6 +252,20 @@ export function summaryText(r: IngestResult): string {
     for (const [code, n] of [...t.messageDiagnosticCounts].sort((a, b) => b[1] - a[1]))
       lines.push(`  ${code}: ${n} message${n === 1 ? '' : 's'}`);
   } else lines.push('diagnostics: none');
+  const media = mediaJson(t);
+  if (media) {
+    const joined = media.streams.filter((x) => x.call !== null).length;
+    const verdicts = new Map<string, number>();
+    for (const c of media.calls) verdicts.set(c.verdict, (verdicts.get(c.verdict) ?? 0) + 1);
+    const codes = new Map<string, number>();
+    for (const d of mediaDiagnostics(t)) codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
+    const list = (m: Map<string, number>): string => [...m].map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(
+      `RTP streams: ${media.streams.length} (${joined} in calls, ${media.streams.length - joined} no SDP announced), RTCP flows: ${media.rtcp.length}`,
+    );
+    if (verdicts.size) lines.push(`  calls' media: ${list(verdicts)}`);
+    if (codes.size) lines.push(`  media diagnostics: ${list(codes)}`);
+  }
   const und = Object.entries(s.undecoded).filter(([, v]) => v > 0);
   if (und.length) lines.push(`not decoded: ${und.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
