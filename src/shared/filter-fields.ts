@@ -90,6 +90,12 @@ export const FIELDS: Record<string, FieldInfo> = {
   'call.media': { type: 'address', description: 'media address:port of the call' },
   'call.hold': { type: 'boolean', description: 'the call was put on hold' },
   'call.legs': { type: 'number', description: 'number of Call-IDs joined in the call' },
+  'call.rtp': {
+    type: 'string',
+    description:
+      'media verdict: two-way, one-way, no-media, not-captured, not-expected (null: no RTP in the capture)',
+  },
+  'call.rtp.loss': { type: 'number', description: "highest loss of the call's RTP streams, percent" },
 };
 
 /**
@@ -125,6 +131,7 @@ export const FIELD_VALUES: Record<string, readonly string[]> = {
     'redirected',
   ],
   'call.type': ['call', 'registration', 'subscription', 'options', 'message', 'other'],
+  'call.rtp': ['two-way', 'one-way', 'no-media', 'not-captured', 'not-expected'],
   'sip.method': METHODS,
   'sip.cseq.method': METHODS,
   'frame.transport': ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'],

@@ -148,6 +148,45 @@ export function mediaCallSource(trace: Trace): MediaCallSource | null {
   };
 }
 
+const byAnalyzer = new WeakMap<object, { count: number; result: MediaAnalysis }>();
+
+/** The analyzer's view of its calls as the media analysis reads them. */
+export interface AnalyzerCalls {
+  readonly trace: Trace;
+  calls(): readonly { id: string; type: string; state: string; start: number; end: number }[];
+  resolveCall(ref: string): number;
+  callMessageIds(root: number): number[];
+}
+
+/**
+ * The media analysis over `a`'s calls (the filter's `call.rtp` fields), once per trace length; null
+ * when the trace holds no RTP or RTCP.
+ */
+export function analyzerMedia(a: AnalyzerCalls): MediaAnalysis | null {
+  if (!a.trace.media) return null;
+  const c = byAnalyzer.get(a);
+  if (c && c.count === a.trace.count) return c.result;
+  const result = analyzeMedia(a.trace, {
+    calls: a.calls(),
+    messageIds: (id) => {
+      const r = a.resolveCall(id);
+      return r < 0 ? [] : a.callMessageIds(r);
+    },
+  });
+  byAnalyzer.set(a, { count: a.trace.count, result });
+  return result;
+}
+
+/** The filter's `call.rtp` (verdict) and `call.rtp.loss` (highest stream loss, %) of call `id`. */
+export function callRtpField(a: AnalyzerCalls, id: string, field: string): string | number | null {
+  const m = analyzerMedia(a);
+  const c = m?.calls.get(id);
+  if (!m || !c) return null;
+  if (field === 'call.rtp') return c.verdict;
+  if (c.streams.length === 0) return null;
+  return Math.max(...c.streams.map((i) => Math.round(m.streams[i]!.lossFraction * 10000) / 100));
+}
+
 const cache = new WeakMap<Trace, { analysis: unknown; count: number; result: MediaAnalysis }>();
 
 /** The media analysis of `trace` with its attached call analysis (cached per trace, analysis and length). */

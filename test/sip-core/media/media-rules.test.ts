@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../../../src/sip-core/analysis';
+import { analyzeTrace, filterMessages } from '../../../src/sip-core/analysis';
 import { MEDIA_RULES } from '../../../src/sip-core/media/call-media';
 import { mediaDiagnostics, mediaJson } from '../../../src/sip-core/media/media-json';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
@@ -94,6 +94,25 @@ describe('media rules', () => {
     r.trace.media = null;
     expect(summaryText(r)).not.toContain('RTP');
     expect(mediaText(r.trace, null)).toBe('');
+  });
+
+  it('filter fields call.rtp (verdict) and call.rtp.loss (highest stream loss, %)', () => {
+    const ids = (name: string, expr: string): number[] => {
+      const r = filterMessages(analyzeTrace(load(name)), expr);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.ids;
+    };
+    expect(ids('one-way', 'call.rtp == "one-way"')).toHaveLength(5);
+    expect(ids('one-way', 'call.rtp == "two-way"')).toEqual([]);
+    expect(ids('loss', 'call.rtp.loss > 19 && call.rtp.loss < 20')).toHaveLength(5);
+    expect(ids('clean-two-way', 'call.rtp.loss > 0')).toEqual([]);
+    // The second call of no-media, nothing of the first.
+    expect(ids('no-media', 'call.rtp == "no-media"')).toHaveLength(5);
+    // A capture without RTP: null, matches nothing.
+    const t = load('one-way');
+    t.media = null;
+    const r = filterMessages(analyzeTrace(t), 'call.rtp == "one-way"');
+    expect(r.ok && r.ids).toEqual([]);
   });
 
   it('the trace JSON carries media only when the capture has RTP (SIP-only output unchanged)', () => {

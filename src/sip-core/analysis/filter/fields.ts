@@ -10,6 +10,8 @@ import type { CallSummary, TraceAnalyzer } from '../analyzer';
 import { hostOf, portOf } from '../address';
 import { summarizeSdp } from '../sdp-summary';
 import { FIELDS } from '../../../shared/filter-fields';
+import { callRtpField } from '../../media/media-json';
+import { callId } from '../call/call';
 
 export type FieldValue = string | number | boolean | null | FieldValue[];
 
@@ -224,6 +226,7 @@ export class MessageFields {
         }
         if (field.startsWith('call.')) {
           const r = this.a.rootOfMessage(id);
+          if (r >= 0 && field.startsWith('call.rtp')) return callRtpField(this.a, callId(r), field);
           return r >= 0 ? callField(this.callOf(r), field) : null;
         }
         return null;

@@ -4,6 +4,8 @@
  * On a call, `call.*` fields read the call summary; any other comparison holds when some message of
  * the call satisfies it ("calls with a 503 somewhere": `sip.status == 503`).
  */
+import { callRtpField } from '../../media/media-json';
+import { callId } from '../call/call';
 import { compileScriptRegex, testScriptRegex } from '../../script/regex';
 import type { CallSummary, TraceAnalyzer } from '../analyzer';
 import { inCidr } from '../address';
@@ -160,7 +162,10 @@ class CallSubject implements Subject {
   }
   any(field: string, isCall: boolean, p: Pred): boolean {
     const a = this.a!;
-    if (isCall) return p(callField((this.#summary ??= a.callSummary(this.root)), field));
+    if (isCall) {
+      if (field.startsWith('call.rtp')) return p(callRtpField(a, callId(this.root), field));
+      return p(callField((this.#summary ??= a.callSummary(this.root)), field));
+    }
     this.#ids ??= a.callMessageIds(this.root);
     for (const id of this.#ids) if (p(new MessageFields(a, id, this.#callOf).get(field))) return true;
     return false;
