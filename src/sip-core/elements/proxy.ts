@@ -1695,14 +1695,21 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     }
   }
 
-  /** A selected destination into `$du` (ds_*_dst) or into the Request-URI's host:port (ds_*_domain). */
+  /**
+   * A selected destination into `$du` (ds_*_dst), or into the Request-URI (ds_*_domain): as
+   * Kamailio 5.6.3 does, the destination URI with the Request-URI's user (`sip:bob@x;foo=bar` and
+   * `sip:10.0.0.1:5070;transport=udp` give `sip:bob@10.0.0.1:5070;transport=udp`).
+   */
   private dsApply(ctx: ProxyMsg, d: DsDestination, toDu: boolean): void {
     if (toDu) {
       ctx.du = d.uri;
       return;
     }
-    const u = uriParts(ctx.ruri);
-    ctx.ruri = `${u.scheme}:${u.user !== null ? `${u.user}@` : ''}${d.host}${d.port !== null ? `:${d.port}` : ''}${u.params}`;
+    const user = uriParts(ctx.ruri).user;
+    const colon = d.uri.indexOf(':');
+    const rest = d.uri.slice(colon + 1);
+    const at = rest.lastIndexOf('@', rest.search(/[;?]|$/));
+    ctx.ruri = `${d.uri.slice(0, colon + 1)}${user !== null ? `${user}@` : ''}${at >= 0 ? rest.slice(at + 1) : rest}`;
   }
 
   /** What the selection algorithms hash, read from the request on demand. */
