@@ -6,11 +6,14 @@
  *
  * This file holds the module's state and rules only; the proxy sends the probes and applies a
  * selection to the request (`$du` or the R-URI). Read for behaviour from the module's README;
- * no code copied. What matches Kamailio bit for bit (checked against Kamailio 5.6.3 in
- * test/interop/dispatcher-kamailio.test.ts): the order of a set's destinations (descending
- * priority; file order reversed among equal priorities), round robin's sequence, and the hash of
- * algorithms 0–3 (so the same Call-ID goes to the same backend). Random (6) and the weight table's
- * shuffle (9) draw from the element's seeded id source, so they differ from Kamailio's rand().
+ * no code copied. What matches Kamailio bit for bit (measured on Kamailio 5.6.3: the choices are in
+ * test/sip-core/elements/dispatcher.test.ts; round robin, failover and probing are compared with a
+ * running Kamailio in test/interop/dispatcher-kamailio.test.ts): the order of a set's destinations
+ * (descending priority; file order reversed among equal priorities), round robin's sequence, the
+ * failover list and its `limit`, the Request-URI ds_select_domain writes, probing per mode, and the
+ * hash of algorithms 0–3 and 5 (so the same Call-ID goes to the same backend). Random (6) and the
+ * weight table's shuffle (9) draw from the element's seeded id source, so they differ from
+ * Kamailio's rand().
  */
 
 /** Destination state bits, as the list file's flags column and Kamailio's `dispatcher.list` show them. */

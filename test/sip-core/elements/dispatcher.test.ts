@@ -145,6 +145,16 @@ describe('selection algorithms (as measured on Kamailio 5.6.3)', () => {
       expect(got).toEqual(measured[alg].map((k) => set[k]));
     });
 
+  it('algorithm 5: hash over the auth username as Kamailio (10 requests); round robin without one', () => {
+    const ds = dispatcher();
+    const got = Array.from({ length: 10 }, (_, i) =>
+      ds.select(1, 5, keys({ authUser: `user${i * 3}` }), 0)!.dests[0]!.uri.slice(-5),
+    );
+    expect(got).toEqual([1, 0, 1, 0, 1, 0, 0, 2, 0, 2].map((k) => set[k]));
+    const rr = Array.from({ length: 4 }, () => ds.select(1, 5, keys({}), 0)!.dests[0]!.uri.slice(-5));
+    expect(rr).toEqual([0, 1, 2, 0].map((k) => set[k]));
+  });
+
   it('the hash itself: Call-IDs of every length as Kamailio hashed them (mod 3)', () => {
     const ids = [
       'a',
