@@ -530,9 +530,22 @@ export function loadScenario(text: string): ScenarioLoad {
       });
     }
   });
-  // A dispatcher list's errors, at their place in the YAML (a `|` block: line for line).
+  // A dispatcher list's errors, at their place in the YAML (a `|` block: line for line); a script
+  // calling the dispatcher's functions needs one (Kamailio does not start without its list).
   sc.nodes.forEach((n, i) => {
-    if (n.dispatcher === undefined) return;
+    if (n.dispatcher === undefined) {
+      if (typeof n.script !== 'string' || errors.some((e) => e.path === `/nodes/${i}/script`)) return;
+      const call = firstDispatcherCall(n.script);
+      if (call !== null)
+        errors.push({
+          code: 'scenario-dispatcher',
+          message: `node "${n.name}": its script calls ${call.name}() but the node has no dispatcher list (a \`dispatcher:\` key with dispatcher.list lines)`,
+          ...(blockPosition(text, lc, doc.getIn(['nodes', i, 'script'], true), call.line, call.col) ??
+            at(['nodes', i, 'script'])),
+          path: `/nodes/${i}/script`,
+        });
+      return;
+    }
     const where = `/nodes/${i}/dispatcher`;
     if (n.role !== 'proxy' && n.role !== 'registrar')
       errors.push({
@@ -551,6 +564,20 @@ export function loadScenario(text: string): ScenarioLoad {
       });
   });
   return errors.length ? { scenario: null, errors } : { scenario: sc, errors };
+}
+
+/** The first `ds_*(` call of a script outside `#` and `//` comments (1-based line and column), or null. */
+function firstDispatcherCall(script: string): { name: string; line: number; col: number } | null {
+  const lines = script.split('\n');
+  for (let k = 0; k < lines.length; k++) {
+    let l = lines[k]!;
+    if (/^\s*#!/.test(l)) continue;
+    const cut = l.search(/#|\/\//);
+    if (cut >= 0) l = l.slice(0, cut);
+    const m = /\b(ds_[a-z_]+)\s*\(/.exec(l);
+    if (m) return { name: m[1]!, line: k + 1, col: m.index + 1 };
+  }
+  return null;
 }
 
 /** Where line `line`, column `col` of a `|` block scalar's text is in the YAML; null for other scalars. */

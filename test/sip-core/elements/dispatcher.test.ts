@@ -117,6 +117,26 @@ nodes:
     ]);
     expect(r.errors[0]!.message).toMatch(/dispatcher list of "P", its line 2: destination must be a SIP URI/);
   });
+
+  it('a script calling ds_* functions on a node without a dispatcher list is an error at the call', () => {
+    const r = loadScenario(`name: t
+description: d
+nodes:
+  - name: P
+    role: proxy
+    address: 192.0.2.1
+    script: |
+      request_route {
+        # ds_select_dst("1", "4") in a comment is fine
+        if (!ds_select_dst("1", "4")) { sl_send_reply("503", "x"); exit; }
+        t_relay();
+      }
+`);
+    expect(r.errors).toEqual([
+      expect.objectContaining({ code: 'scenario-dispatcher', line: 10, col: 14, path: '/nodes/0/script' }),
+    ]);
+    expect(r.errors[0]!.message).toMatch(/calls ds_select_dst\(\) but the node has no dispatcher list/);
+  });
 });
 
 describe('selection algorithms (as measured on Kamailio 5.6.3)', () => {
