@@ -1658,15 +1658,21 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         return 1;
       }
       case 'ds_is_from_list': {
+        // mode bits: 1 any port, 2 any protocol, 4 active only; with no mode (Kamailio's old form)
+        // address and port only. The protocol compared is the URI's transport parameter (none when
+        // absent), the request's transport for the source: as Kamailio 5.6.3 matched them.
         const group = args.length > 0 ? (dsInt(args[0]) ?? -1) : -1;
         const mode = args.length > 1 ? (dsInt(args[1]) ?? 0) : 0;
+        const proto = args.length > 1 && !(mode & 2);
         let host = ctx.source.host;
         let port = ctx.source.port;
+        let transport: string | null = ctx.source.transport.toLowerCase();
         const uri = args.length > 2 && args[2] !== null ? String(args[2]) : '';
         if (uri !== '') {
           const u = uriParts(uri);
           host = this.resolveName(u.host.replace(/^\[|\]$/g, ''));
           port = u.port ?? 5060;
+          transport = paramOf(u.params, 'transport')?.toLowerCase() ?? null;
         }
         for (const [id, set] of ds.sets) {
           if (group !== -1 && id !== group) continue;
@@ -1674,6 +1680,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
             if (mode & 4 && dsSkipped(d)) continue;
             if (this.resolveName(d.host.replace(/^\[|\]$/g, '')) !== host) continue;
             if (!(mode & 1) && (d.port ?? 5060) !== port) continue;
+            if (proto && (paramOf(uriParts(d.uri).params, 'transport')?.toLowerCase() ?? null) !== transport)
+              continue;
             return 1;
           }
         }

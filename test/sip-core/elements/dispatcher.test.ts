@@ -373,6 +373,30 @@ describe('in a proxy', () => {
       }
     });
 
+  it('ds_is_from_list: the same eight answers as Kamailio 5.6.3 (groups, mode bits, a URI, the protocol)', () => {
+    const t = (cond: string, k: string): string =>
+      `if (${cond}) { $var(r) = $var(r) + "${k}1"; } else { $var(r) = $var(r) + "${k}0"; }`;
+    const script = `request_route {
+      $var(r) = "";
+      ${t('ds_is_from_list()', 'a')}
+      ${t('ds_is_from_list("1")', 'b')}
+      ${t('ds_is_from_list("4")', 'c')}
+      ${t('ds_is_from_list("1", "1")', 'd')}
+      ${t('ds_is_from_list("4", "0", "sip:192.0.2.10:25071")', 'e')}
+      ${t('ds_is_from_list("1", "0", "sip:192.0.2.10:25071")', 'f')}
+      ${t('ds_is_from_list("-1", "0", "sip:192.0.2.10:5060")', 'g')}
+      ${t('ds_is_from_list("1", "2", "sip:192.0.2.10:25072;transport=tcp")', 'h')}
+      sl_send_reply("200", "$var(r)");
+    }`;
+    const list =
+      '1 sip:192.0.2.10:25071\n1 sip:192.0.2.10:25072\n1 sip:192.0.2.10:25073\n4 sip:192.0.2.10:5060\n';
+    const sim = new Simulation(scenario(script, list), { seed: 1 });
+    sim.run();
+    const reply = sim.sipPackets.find((p) => p.fromNode === 'LB' && p.toNode === 'Alice')!;
+    // Kamailio, the request from 127.0.0.1:25099 over UDP and the same list on 127.0.0.1:
+    expect(new TextDecoder().decode(reply.bytes).split('\r\n')[0]).toBe('SIP/2.0 200 a1b0c1d0e0f1g1h1');
+  });
+
   it('ds_select_domain rewrites the Request-URI host:port; ds_is_from_list matches the backends, not the caller', () => {
     const script = `request_route {
       if (ds_is_from_list("1")) { sl_send_reply("403", "From a backend"); exit; }
