@@ -43,6 +43,11 @@ export interface MediaCallSpec {
   dynamic?: [number, string];
   /** Call length in µs from the 200 to the BYE (default: after the last packet). */
   holdUs?: number;
+  /**
+   * A re-INVITE after forward packet `afterPacket`: the callee's new answer gives `calleePort`, and
+   * the caller's packets from then on go there (RFC 3264 §8: a new offer/answer retargets the media).
+   */
+  retarget?: { afterPacket: number; calleePort: number };
 }
 
 const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
@@ -103,6 +108,7 @@ export function mediaCallFrames(o: MediaCallSpec): TimedFrame[] {
   udp(t0 + 110_000, a, b, 5060, 5060, sip('ACK sip:b@example.com SIP/2.0', id, '1 ACK', true));
   const mediaStart = t0 + 200_000;
   let last = mediaStart;
+  const rt = o.retarget;
   const flow = (
     f: RtpFlowSpec | undefined,
     s: number,
@@ -110,6 +116,7 @@ export function mediaCallFrames(o: MediaCallSpec): TimedFrame[] {
     sp: number,
     dp: number,
     ssrc0: number,
+    moved = false,
   ): void => {
     if (!f) return;
     const step = f.step ?? 160;
@@ -119,21 +126,29 @@ export function mediaCallFrames(o: MediaCallSpec): TimedFrame[] {
       const us = mediaStart + i * iv + (f.skewUs?.(i) ?? 0);
       last = Math.max(last, us);
       const pt = f.pt ?? 8;
+      const to = moved && rt && i > rt.afterPacket ? rt.calleePort : (f.dstPort ?? dp);
       udp(
         us,
         s,
         d,
         sp,
-        f.dstPort ?? dp,
+        to,
         rtpPayload((f.seq ?? 1000) + i, (f.ts ?? 160000) + i * step, f.ssrc ?? ssrc0, pt, i === 0),
       );
     }
   };
-  flow(o.forward, a, b, ap, bp, 0x11110000 + a);
+  if (rt) {
+    const at = mediaStart + rt.afterPacket * (o.forward?.intervalUs ?? 20_000) + 5_000;
+    const again = sdp(b, rt.calleePort, o.answerDirection ?? 'sendrecv', o.dynamic);
+    udp(at, a, b, 5060, 5060, sip('INVITE sip:b@example.com SIP/2.0', id, '2 INVITE', true, offer));
+    udp(at + 2_000, b, a, 5060, 5060, sip('SIP/2.0 200 OK', id, '2 INVITE', true, again));
+    udp(at + 4_000, a, b, 5060, 5060, sip('ACK sip:b@example.com SIP/2.0', id, '2 ACK', true));
+  }
+  flow(o.forward, a, b, ap, bp, 0x11110000 + a, true);
   flow(o.reverse, b, a, bp, ap, 0x22220000 + b);
   const bye = Math.max(last + 50_000, t0 + (o.holdUs ?? 0));
-  udp(bye, a, b, 5060, 5060, sip('BYE sip:b@example.com SIP/2.0', id, '2 BYE', true));
-  udp(bye + 10_000, b, a, 5060, 5060, sip('SIP/2.0 200 OK', id, '2 BYE', true));
+  udp(bye, a, b, 5060, 5060, sip('BYE sip:b@example.com SIP/2.0', id, '3 BYE', true));
+  udp(bye + 10_000, b, a, 5060, 5060, sip('SIP/2.0 200 OK', id, '3 BYE', true));
   return out;
 }
 

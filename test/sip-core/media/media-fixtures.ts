@@ -28,6 +28,8 @@ export const MEDIA_FIXTURES: Record<string, () => Uint8Array> = {
       forward: { packets: 100, seq: 65_500, ts: 0xffff_0000, pt: 111, step: 960, skewUs: noise(300) },
       reverse: { packets: 100, seq: 65_530, pt: 111, step: 960, skewUs: noise(700) },
     }),
+  /** A re-INVITE moves the callee's port after 60 packets: the caller's stream to the new port joins the call. */
+  'clean-retarget': () => mediaCapture({ ...both(120), retarget: { afterPacket: 60, calleePort: 50100 } }),
   /** Answered sendrecv, RTP caller → callee only: one-way-media. */
   'one-way': () => mediaCapture({ forward: { packets: 150, skewUs: noise(400) } }),
   /** Callee → caller loses every 5th packet (20%): media-loss. */

@@ -47,6 +47,7 @@ describe('media rules', () => {
     'clean-wrap-opus',
     'clean-held-no-media',
     'clean-short-no-media',
+    'clean-retarget',
   ])('%s: every media rule silent', (name) => {
     expect(codes(name)).toEqual({});
   });
@@ -70,6 +71,14 @@ describe('media rules', () => {
     ]);
     expect(mediaJson(load('one-way'))!.calls[0]!.verdict).toBe('one-way');
     expect(mediaJson(load('no-media'))!.calls.map((c) => c.verdict)).toEqual(['two-way', 'no-media']);
+    // Retargeted by a re-INVITE: the stream to the new port is the call's, announced, caller → callee.
+    const moved = mediaJson(load('clean-retarget'))!;
+    expect(moved.calls).toEqual([{ call: 'C1', verdict: 'two-way', streams: [0, 1, 2] }]);
+    expect(moved.streams.map((s) => [s.dstPort, s.direction, s.announced, s.packets])).toEqual([
+      [40000, 'reverse', true, 120],
+      [50000, 'forward', true, 61],
+      [50100, 'forward', true, 59],
+    ]);
     const nat = mediaJson(load('nat'))!;
     expect(nat.streams.find((s) => s.dstPort === 40010)).toMatchObject({
       direction: 'reverse',
