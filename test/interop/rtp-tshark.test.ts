@@ -14,10 +14,10 @@
  *   payload type 102 RTPType-102 where the receiver's SDP maps it to telephone-event (both: no clock
  *   rate for the jitter).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../../src/sip-core/analysis';
 import { mediaJson } from '../../src/sip-core/media/media-json';
 import { compareWithTshark } from '../helpers/rtp-tshark';
@@ -62,6 +62,7 @@ describe.skipIf(!tshark || !havePublic)('RTP streams = tshark -z rtp,streams (pu
 
 describe.skipIf(!tshark)('RTP streams = tshark -z rtp,streams (media fixtures)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-rtp-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it.each(Object.keys(MEDIA_FIXTURES))('%s', (name) => {
     const bytes = MEDIA_FIXTURES[name]!();
     const file = join(dir, `${name}.pcap`);
