@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/main/ingest';
 import {
   ingestCaptureFile,
@@ -33,6 +33,7 @@ const files = [
 ].filter((f) => existsSync(f));
 
 describe('RTP streams on every ingest path', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it('a two-part ingest equals one pass, cut anywhere', async () => {
     for (const f of files) {
       const one = await ingestCaptureFile(f, { parse: false });
@@ -108,7 +109,6 @@ describe('RTP streams on every ingest path', () => {
       });
     } finally {
       await host.dispose();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
