@@ -13,6 +13,8 @@ import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
 import { MEDIA_FIXTURES } from './media-fixtures';
+import { mediaCallFrames, timedPcap } from '../../helpers/rtp-capture';
+import { ipFrame, testIp } from '../../helpers/frames';
 import { mediaText, summaryText } from '../../../src/main/cli/commands/analyze';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -100,6 +102,17 @@ describe('media rules', () => {
     expect(sum).toContain('RTP streams: 1 (1 in calls, 0 no SDP announced), RTCP flows: 0');
     expect(sum).toContain("calls' media: one-way 1");
     expect(sum).toContain('media diagnostics: one-way-media 1');
+    // A lone datagram that looks like RTP: counted, not listed.
+    const junk = {
+      us: 5_000_000,
+      bytes: ipFrame({ src: testIp(7), dst: testIp(8), sp: 33333, dp: 44444, payload: '\x80\x00abcdefghij' }),
+    };
+    const j = ingestBytes(timedPcap([...mediaCallFrames({ forward: { packets: 10 } }), junk]), 'junk.pcap');
+    analyzeTrace(j.trace);
+    expect(mediaText(j.trace, null)).toContain(
+      'RTP streams no SDP announced (1; 1 of a single packet not listed):\n',
+    );
+    expect(mediaText(j.trace, null)).not.toContain('10.9.0.7');
     r.trace.media = null;
     expect(summaryText(r)).not.toContain('RTP');
     expect(mediaText(r.trace, null)).toBe('');

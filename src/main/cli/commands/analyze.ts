@@ -177,9 +177,12 @@ export function mediaText(trace: Trace, calls: ReadonlySet<string | null> | null
     for (const i of c.streams) buf += `  ${streamLine(m.streams[i]!)}\n`;
   }
   const loose = calls ? [] : m.streams.filter((s) => s.call === null);
+  // Single datagrams that merely look like RTP (version 2 on high ports) are counted, not listed.
+  const shown = loose.filter((s) => s.packets >= 2);
   if (loose.length) {
-    buf += `RTP streams no SDP announced (${loose.length}):\n`;
-    for (const s of loose) buf += `  ${streamLine(s)}\n`;
+    const single = loose.length - shown.length;
+    buf += `RTP streams no SDP announced (${loose.length}${single ? `; ${single} of a single packet not listed` : ''}):\n`;
+    for (const s of shown) buf += `  ${streamLine(s)}\n`;
   }
   if (!calls && m.rtcp.length)
     buf += `RTCP flows: ${m.rtcp.map((f) => `${f.src}:${f.srcPort} → ${f.dst}:${f.dstPort} ${f.packets}`).join(', ')}\n`;
