@@ -90,6 +90,8 @@ describe('sipscope simulate', () => {
       [
         '-r',
         pcap,
+        '-Y',
+        'sip',
         '-T',
         'fields',
         '-e',
@@ -123,5 +125,51 @@ describe('sipscope simulate', () => {
       else expect(Number(row[6])).toBe(m.status);
     });
     expect(readFileSync(pcap).length).toBeGreaterThan(24);
+    // ...and the phones' RTP beside them: 5 packets each way after the ACK (tshark follows the SDP).
+    const rtp = execFileSync(tshark, ['-r', pcap, '-Y', 'rtp', '-T', 'fields', '-e', 'rtp.ssrc'], {
+      encoding: 'utf8',
+    });
+    expect(rtp.trim().split('\n')).toHaveLength(10);
+  });
+
+  /** `tshark -z rtp,streams` rows: src, dst, SSRC, payload, packets, lost. */
+  const tsharkStreams = (tshark: string, pcap: string): string[] =>
+    execFileSync(tshark, ['-r', pcap, '-q', '-z', 'rtp,streams'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => /^0x[0-9A-F]{8}$/.test(f[6] ?? ''))
+      .map((f) => `${f[2]}:${f[3]} > ${f[4]}:${f[5]} ${f[7]} ${f[8]} pkts, ${f[9]} lost`)
+      .sort();
+
+  it("writes the phones' RTP as tshark's RTP streams: one-way audio behind the NAT (nat-fix-nated-contact)", () => {
+    const tshark = requirePeer('tshark');
+    if (!tshark) return;
+    const pcap = join(mkdtempSync(join(tmpdir(), 'sim-')), 'nat.pcap');
+    expect(run(['nat-fix-nated-contact', '--pcap', pcap]).status).toBe(0);
+    // Alice's stream leaves her (inside the NAT) and its translation reaches Bob; Bob's goes to the
+    // private address of her SDP: on his wire (5 packets sent), and nowhere after it (dropped): no
+    // stream towards Alice's NAT ever exists. Each side its own SSRC, both PCMU as negotiated.
+    const rows = tsharkStreams(tshark, pcap);
+    expect(rows).toEqual([
+      '192.168.1.10:49170 > 198.51.100.40:49170 g711U 5 pkts, 0 lost',
+      '198.51.100.40:49170 > 192.168.1.10:49170 g711U 5 pkts, 0 lost',
+      '203.0.113.5:20001 > 198.51.100.40:49170 g711U 5 pkts, 0 lost',
+    ]);
+    const ssrcs = execFileSync(
+      tshark,
+      ['-r', pcap, '-Y', 'rtp', '-T', 'fields', '-e', 'ip.src', '-e', 'rtp.ssrc'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const bySrc = new Map<string, Set<string>>();
+    for (const [src, ssrc] of ssrcs
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')))
+      bySrc.set(src!, (bySrc.get(src!) ?? new Set()).add(ssrc!));
+    expect(bySrc.get('198.51.100.40')!.size).toBe(1);
+    expect([...bySrc.get('198.51.100.40')!]).not.toEqual([...bySrc.get('192.168.1.10')!]);
+    expect([...bySrc.get('203.0.113.5')!]).toEqual([...bySrc.get('192.168.1.10')!]);
   });
 });

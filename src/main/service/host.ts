@@ -32,7 +32,7 @@ import { RecentFiles } from './recent';
 import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
-import { runScenario, scenarioLibrary, scenarioText } from './scenarios';
+import { runScenario, scenarioLibrary, scenarioStreams, scenarioText } from './scenarios';
 import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
 import {
   labDto,
@@ -447,8 +447,8 @@ export class ServiceHost {
   /** Runs a scenario and opens its trace like a capture (format `simulation`). */
   runScenario(req: InvokeReq<typeof Invoke.scenarioRun>): ScenarioRunResult {
     const t0 = performance.now();
-    const { trace, name, ...rest } = runScenario(req);
-    if (!trace) return { ...rest, capture: null };
+    const { trace, name, rtp, ...rest } = runScenario(req);
+    if (!trace) return { ...rest, capture: null, media: [] };
     const id = `cap${this.#nextId++}`;
     const adapter = new TraceAdapter(trace, []);
     const summary: CaptureSummary = {
@@ -463,7 +463,8 @@ export class ServiceHost {
       ...adapter.summary(),
     };
     this.#captures.set(id, { summary, trace: adapter, abort: new AbortController() });
-    return { ...rest, capture: summary };
+    const media = scenarioStreams(adapter.callMedia(null)?.streams ?? [], rtp);
+    return { ...rest, capture: summary, media };
   }
 
   messagesPage(captureId: string, offset: number, limit: number, call?: string): Page<MessageRow> {

@@ -244,6 +244,16 @@ export class Simulation {
     return this.network.packets.filter((p) => p.kind === 'sip');
   }
 
+  /** The phones' RTP packets, in send order (dropped ones too: `dropped` says why). */
+  get rtpPackets(): WirePacket[] {
+    return this.network.packets.filter((p) => p.kind === 'rtp');
+  }
+
+  /** SIP and RTP packets in send order: what a capture on the senders' wires holds (`--pcap`). */
+  get wirePackets(): WirePacket[] {
+    return this.network.packets.filter((p) => p.kind === 'sip' || p.kind === 'rtp');
+  }
+
   get eventList(): ElementEvent[] {
     return this.events instanceof EventLog ? this.events.events : [];
   }

@@ -100,7 +100,7 @@ export function registerSimulate(program: Command): void {
     .description('run a scenario (YAML file or built-in name) on the virtual clock')
     .argument('[scenario]', 'scenario file or built-in name (see --list)')
     .option('--seed <n>', 'random seed (loss, jitter, ids)', (v) => Number.parseInt(v, 10))
-    .option('--pcap <file>', 'also write the SIP messages as a pcap file')
+    .option('--pcap <file>', "also write the SIP messages and the phones' RTP as a pcap file")
     .option('--format <fmt>', 'json or text', 'text')
     .option(
       '--events',
@@ -145,7 +145,7 @@ export function registerSimulate(program: Command): void {
           opts.seed !== undefined && Number.isFinite(opts.seed) ? { seed: opts.seed } : {},
         );
         sim.run();
-        if (opts.pcap) writeFileSync(opts.pcap, simulationPcap(sim.sipPackets));
+        if (opts.pcap) writeFileSync(opts.pcap, simulationPcap(sim.wirePackets));
         if (opts.format === 'json') {
           process.stdout.write(`${JSON.stringify(simulationJson(sim), null, 1)}\n`);
         } else {

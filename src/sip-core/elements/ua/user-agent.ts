@@ -277,6 +277,12 @@ class CallRecord implements Call, TimerTarget {
   /** RTP burst: the next packet and where the packets go. */
   rtpNext = 0;
   rtpDest: TransportAddress | null = null;
+  /** The burst's packets (made when it starts, see rtpBurst). */
+  rtpPackets: Uint8Array[] | null = null;
+  /** This side's SSRC (-1: no burst yet), next sequence number and timestamp. */
+  rtpSsrc = -1;
+  rtpSeq = 0;
+  rtpTs = 0;
   /** See {@link Call.toUri}. */
   readonly toUri: string;
   /** The remote SDP text last read, and what it says. */
@@ -349,13 +355,57 @@ function remoteMedia(c: CallRecord, sdp: string, memo: SdpMemo): SdpSummary {
   return c.sdpSummary;
 }
 
-/** The first RTP packets a phone sends (RFC 3550 version 2 headers, sequence 0..4); never modified. */
-const RTP_PACKETS: readonly Uint8Array[] = [0, 1, 2, 3, 4].map((i) => {
-  const pkt = new Uint8Array(12);
-  pkt[0] = 0x80;
-  pkt[3] = i;
-  return pkt;
-});
+/** RTP packets per burst, 20 ms (160 samples at 8 kHz) apart. */
+const RTP_BURST = 5;
+/** Octets of one G.711 packet: the 12-octet header (RFC 3550 §5.1) and 20 ms of audio. */
+const RTP_SIZE = 12 + 160;
+
+/**
+ * One call side's RTP burst as a phone sends it (RFC 3550 version 2 headers): the call's own SSRC,
+ * sequence numbers and timestamps from per-call starts (timestamp +160 a packet), the payload type the
+ * peer's SDP puts first (PCMU 0 when it names none) and 160 octets of G.711 silence. Every value comes
+ * from an FNV hash of the Call-ID and this side's media address: deterministic per run, and no draw from
+ * the simulation's id source (the SIP bytes stay those of a run without RTP). Made once per burst, one
+ * buffer for its packets; a packet's bytes are never changed once sent (the network keeps them).
+ */
+function rtpBurst(c: CallRecord, local: TransportAddress): Uint8Array[] {
+  if (c.rtpSsrc < 0) {
+    let h = utf8Hash(`${c.callId}|${local.host}:${local.port}`);
+    c.rtpSsrc = h >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+    c.rtpSeq = (h >>> 16) & 0x7fff; // below 2^15: no wrap within a run's bursts
+    h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+    c.rtpTs = (h ^ (h >>> 15)) >>> 0;
+  }
+  const pt = Number(/^m=audio \d+ \S+ (\d+)/m.exec(c.remoteSdp ?? '')?.[1] ?? 0) & 0x7f;
+  // silence: PCMU 0xff, PCMA 0xd5 (ITU-T G.711 A.2/B.2 zero level), 0 for any other codec
+  const fill = pt === 0 ? 0xff : pt === 8 ? 0xd5 : 0;
+  const all = new Uint8Array(RTP_BURST * RTP_SIZE);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < RTP_BURST; i++) {
+    const p = all.subarray(i * RTP_SIZE, (i + 1) * RTP_SIZE);
+    const seq = (c.rtpSeq + i) & 0xffff;
+    const ts = (c.rtpTs + i * 160) >>> 0;
+    p[0] = 0x80;
+    p[1] = pt;
+    p[2] = seq >>> 8;
+    p[3] = seq & 0xff;
+    p[4] = ts >>> 24;
+    p[5] = (ts >>> 16) & 0xff;
+    p[6] = (ts >>> 8) & 0xff;
+    p[7] = ts & 0xff;
+    p[8] = c.rtpSsrc >>> 24;
+    p[9] = (c.rtpSsrc >>> 16) & 0xff;
+    p[10] = (c.rtpSsrc >>> 8) & 0xff;
+    p[11] = c.rtpSsrc & 0xff;
+    p.fill(fill, 12);
+    out.push(p);
+  }
+  // a later burst of the same call (a re-INVITE's) goes on from here, as one stream
+  c.rtpSeq += RTP_BURST;
+  c.rtpTs = (c.rtpTs + RTP_BURST * 160) >>> 0;
+  return out;
+}
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, SUBSCRIBE, PRACK, UPDATE, MESSAGE, INFO';
 
@@ -742,6 +792,7 @@ export class UserAgent extends SipElement {
         r.sdpRead = null;
         r.sdpSummary = null;
         r.rtpDest = null;
+        r.rtpPackets = null;
       }
       // keep the record small: the transactions finish on their own timers
       call.inviteBytes = null;
@@ -1377,14 +1428,17 @@ export class UserAgent extends SipElement {
     const c = call as CallRecord;
     c.rtpDest = { host: s.ip, port: s.port, transport: 'UDP' };
     c.rtpNext = 0;
+    c.rtpPackets = rtpBurst(c, this.media.local);
     this.clock.scheduleTarget(0, c, T_RTP, 'RTP');
   }
 
   private onRtpTimer(c: CallRecord): void {
     const media = this.media;
-    if (!media || !c.rtpDest) return;
-    media.send(RTP_PACKETS[c.rtpNext]!, c.rtpDest);
-    if (++c.rtpNext < RTP_PACKETS.length) this.clock.scheduleTarget(20_000, c, T_RTP, 'RTP');
+    const packets = c.rtpPackets;
+    if (!media || !c.rtpDest || !packets) return;
+    media.send(packets[c.rtpNext]!, c.rtpDest);
+    if (++c.rtpNext < packets.length) this.clock.scheduleTarget(20_000, c, T_RTP, 'RTP');
+    else c.rtpPackets = null;
   }
 
   /** Called by the simulator when an RTP packet reaches our media port. */

@@ -4,7 +4,7 @@
  * collapsed and merged lanes, keyboard moves, and the colour bands of a multi-call ladder.
  * No DOM here; everything is tested in test/renderer/ladder-*.test.ts.
  */
-import type { MediaStreamDto, MessageRow } from '@shared/api';
+import type { MediaStreamDto, MessageRow, ScenarioStreamDto } from '@shared/api';
 export { roleLabel } from '../../../../shared/lane-roles';
 export { fitLabel, fitText } from '../../../../shared/text-fit';
 
@@ -46,19 +46,28 @@ export function mediaAddress(host: string, port: number): string {
 }
 
 /** An RTP stream's figures in a few lines (the arrow's hover text). */
-export function mediaTitle(s: MediaStreamDto): string {
+export function mediaTitle(s: WithDrops): string {
   const ms = (v: number): string => (v < 0 ? '–' : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
   return [
     `RTP ${s.codecs.join('/') || `PT ${s.payloadTypes.join('/')}`} ${mediaAddress(s.src, s.srcPort)} → ${mediaAddress(s.dst, s.dstPort)}, SSRC ${s.ssrc}`,
     `${s.packets.toLocaleString('en')} packets of ${s.expected.toLocaleString('en')} expected: ${s.lost} lost (${s.lossPercent.toFixed(1)}%) over ${(s.end - s.start).toFixed(2)} s`,
     `jitter mean ${ms(s.jitter.mean)}, max ${ms(s.jitter.max)} · delta max ${ms(s.delta.max)}`,
+    ...(s.dropped ? [`${s.dropped} dropped by the network: ${s.dropReason ?? '?'}`] : []),
     'select it for the whole analysis',
   ].join('\n');
 }
 
-/** An RTP stream in a word: `RTP PCMU · 790 pkts · 0.1% lost`. */
-export function mediaLabel(s: MediaStreamDto): string {
+/** A simulated run's stream also says what the network dropped (ScenarioStreamDto). */
+type WithDrops = MediaStreamDto & Partial<Pick<ScenarioStreamDto, 'dropped' | 'dropReason'>>;
+
+/**
+ * An RTP stream in a word: `RTP PCMU · 790 pkts · 0.1% lost`; a simulated one whose packets the
+ * network dropped: `RTP g711U · 5 sent, 5 dropped (unroutable)`.
+ */
+export function mediaLabel(s: WithDrops): string {
   const codec = s.codecs.length ? s.codecs.join('/') : 'RTP';
+  if (s.dropped)
+    return `RTP ${codec} · ${s.packets.toLocaleString('en')} sent, ${s.dropped.toLocaleString('en')} dropped${s.dropReason ? ` (${s.dropReason.split(':')[0]})` : ''}`;
   const lost = s.lost > 0 ? ` · ${s.lossPercent < 0.1 ? '<0.1' : s.lossPercent.toFixed(1)}% lost` : '';
   return `RTP ${codec} · ${s.packets.toLocaleString('en')} pkt${s.packets === 1 ? '' : 's'}${lost}`;
 }

@@ -9,9 +9,11 @@ import {
   type MessageRow,
   type ScenarioInfo,
   type ScenarioRunResult,
+  type ScenarioStreamDto,
   type SimEventDto,
 } from '@shared/api';
 import type { Client } from '../api/client';
+import { mediaArrowId } from '../ladder/ladder-model';
 import { simStateAt, type SimState } from './sim-state';
 import { scriptWhy } from './script-why';
 
@@ -36,6 +38,8 @@ export class ScenarioPlayer {
   playing = $state(false);
   speed = $state<number>(2);
   selected = $state<MessageDetail | null>(null);
+  /** The RTP stream clicked on the ladder (shown instead of a message until the next step). */
+  selectedStream = $state<ScenarioStreamDto | null>(null);
   /** The selected message's sender's routing script runs that made it (the inspector's Script tab). */
   readonly script = $derived(
     this.selected && this.run ? scriptWhy(this.run.nodes, this.run.events, this.selected.row) : null,
@@ -61,6 +65,17 @@ export class ScenarioPlayer {
   readonly now = $derived(this.step > 0 ? (this.messages[this.step - 1]?.time ?? -1) : -1);
   readonly events = $derived<SimEventDto[]>(
     this.run ? this.run.events.filter((e) => e.time <= this.now + 1e-9) : [],
+  );
+  /**
+   * The run's RTP streams the ladder draws: those whose first packet was sent by the current step's
+   * time (all of them at the last step), so media appears as the player steps past it.
+   */
+  readonly media = $derived<ScenarioStreamDto[]>(
+    !this.run
+      ? []
+      : this.step >= this.messages.length
+        ? this.run.media
+        : this.run.media.filter((s) => s.start <= this.now + 1e-9),
   );
   /** Transactions with their running timers, registrations and NAT bindings at the current step. */
   readonly state = $derived<SimState>(simStateAt(this.run?.events ?? [], this.now));
@@ -158,6 +173,7 @@ export class ScenarioPlayer {
       const run = await this.#client.invoke(Invoke.scenarioRun, req);
       this.run = run;
       this.selected = null;
+      this.selectedStream = null;
       this.step = 0;
       if (run.capture) {
         const page = await this.#client.invoke(Invoke.messagesPage, {
@@ -232,12 +248,20 @@ export class ScenarioPlayer {
 
   /**
    * Selects a message: the inspector shows it raw, its headers explained, its path. A click on the
-   * ladder selects that message until the next step.
+   * ladder selects that message until the next step; a click on an RTP stream (a negative id) shows
+   * the stream's analysis instead.
    */
   async select(id: number): Promise<void> {
     const capture = this.run?.capture;
     if (!capture) return;
     const seq = ++this.#selectSeq;
+    if (id < 0) {
+      // an RTP stream's arrow (mediaArrowId): its analysis replaces the message inspector
+      this.selectedStream = this.media.find((s) => mediaArrowId(s.index) === id) ?? null;
+      if (this.selectedStream) this.selected = null;
+      return;
+    }
+    this.selectedStream = null;
     try {
       const detail = await this.#client.invoke(Invoke.messageGet, { captureId: capture.id, id });
       if (seq === this.#selectSeq) this.selected = detail;
@@ -252,6 +276,7 @@ export class ScenarioPlayer {
    * before the first message nothing is selected.
    */
   #follow(): void {
+    this.selectedStream = null;
     const row = this.step > 0 ? this.messages[this.step - 1] : undefined;
     if (row) {
       void this.select(row.id);
