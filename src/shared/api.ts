@@ -619,6 +619,28 @@ export interface LabJoin {
   sipp: LabJoinCommand[];
 }
 
+/** A lab balancer's dispatcher sets now (what `kamcmd dispatcher.list` tells), destinations in set order. */
+export interface LabDispatcherDto {
+  node: string;
+  sets: {
+    set: number;
+    destinations: {
+      uri: string;
+      /** State bits: 1 inactive, 2 trying, 4 disabled, 8 probing. */
+      flags: number;
+      /** `AX`, `IP`...: Kamailio's state letters. */
+      state: string;
+      /** `IP (inactive, probing)`. */
+      words: string;
+      priority: number;
+      attrs: string;
+      weight: number;
+      /** The last probe's final reply code (408: no answer in time), null before any probe. */
+      lastProbe: number | null;
+    }[];
+  }[];
+}
+
 export interface LabDto {
   id: string;
   name: string;
@@ -644,6 +666,8 @@ export interface LabDto {
   scripts: { node: string; text: string }[];
   /** Current registrations (address-of-record → contact), from the registrars' events. */
   registrations: { node: string; text: string; time: number }[];
+  /** Each proxy with a dispatcher list: its sets and destinations' states now (none: no balancer). */
+  dispatcher: LabDispatcherDto[];
   stepErrors: string[];
 }
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   ApiError,
+  type LabDispatcherDto,
   type LabDto,
   type LabJoin,
   type LiveSourceDto,
@@ -20,6 +21,7 @@ import { LabError, parseLab, startLab, type LabHandle, type LiveSource } from '.
 import { RESOURCES_DIR, SIPP_DIR } from '../paths';
 import { labJoin } from '../live/join';
 import { routingScriptOf } from '../../sip-core/sim/scripts';
+import { Proxy } from '../../sip-core/elements/proxy';
 
 export const LAB_DIR = join(RESOURCES_DIR, 'labs');
 const EVENTS_SHOWN = 300;
@@ -146,8 +148,17 @@ export function labDto(lab: RunningLab): LabDto {
     events,
     scripts: scriptsOf(h),
     registrations,
+    dispatcher: dispatcherOf(h),
     stepErrors: [...h.stepErrors],
   };
+}
+
+/** The lab's balancers (proxies with a dispatcher list) and their destinations' states now. */
+function dispatcherOf(h: LabHandle): LabDispatcherDto[] {
+  const out: LabDispatcherDto[] = [];
+  for (const [node, e] of h.elements)
+    if (e instanceof Proxy && e.dispatcher !== null) out.push({ node, sets: e.dispatcher.snapshot() });
+  return out;
 }
 
 export interface RunningLive {

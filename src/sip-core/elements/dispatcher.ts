@@ -41,6 +41,8 @@ export interface DsDestination {
   failures: number;
   /** Successful probes while inactive or trying. */
   successes: number;
+  /** The last probe's final reply code (408: no answer in time), null before any probe. */
+  lastProbe: number | null;
   /** 1-based line in the list text. */
   line: number;
 }
@@ -132,6 +134,7 @@ export function parseDispatcherList(text: string): DsList {
       weight,
       failures: 0,
       successes: 0,
+      lastProbe: null,
       line: i + 1,
     };
     let list = sets.get(set);
@@ -329,6 +332,42 @@ export function dsStateWords(d: DsDestination): string {
   return `${dsStateText(d)} (${s}${f & DS_PROBING ? ', probing' : ''})`;
 }
 
+/** One destination as `kamcmd dispatcher.list` shows it (a copy: later marks and probes do not change it). */
+export interface DsDestinationSnapshot {
+  uri: string;
+  /** State bits ({@link DS_INACTIVE} ...). */
+  flags: number;
+  /** `AP`, `IX`...: {@link dsStateText}. */
+  state: string;
+  /** `IP (inactive, probing)`: {@link dsStateWords}. */
+  words: string;
+  priority: number;
+  attrs: string;
+  weight: number;
+  /** The last probe's final reply code (408: no answer in time), null before any probe. */
+  lastProbe: number | null;
+}
+
+/** One set of a {@link Dispatcher.snapshot}, its destinations in Kamailio's order. */
+export interface DsSetSnapshot {
+  set: number;
+  destinations: DsDestinationSnapshot[];
+}
+
+/** A destination's snapshot. */
+export function dsSnapshotOf(d: DsDestination): DsDestinationSnapshot {
+  return {
+    uri: d.uri,
+    flags: d.flags,
+    state: dsStateText(d),
+    words: dsStateWords(d),
+    priority: d.priority,
+    attrs: d.attrs,
+    weight: d.weight,
+    lastProbe: d.lastProbe,
+  };
+}
+
 /** The dispatcher of one proxy: its sets, round-robin positions and weight tables. */
 export class Dispatcher {
   readonly sets: Map<number, DsDestination[]>;
@@ -342,6 +381,17 @@ export class Dispatcher {
     private readonly random: () => number,
   ) {
     this.sets = list.sets;
+  }
+
+  /**
+   * What the balancer believes now, what `kamcmd dispatcher.list` tells: each set (ascending id)
+   * with its destinations in set order, their state, priority, attributes and last probe. Read-only;
+   * made only when asked (the lab console, the scenario player's first event).
+   */
+  snapshot(): DsSetSnapshot[] {
+    return [...this.sets]
+      .sort((a, b) => a[0] - b[0])
+      .map(([set, dests]) => ({ set, destinations: dests.map(dsSnapshotOf) }));
   }
 
   /**
@@ -497,6 +547,7 @@ export class Dispatcher {
     const before = d.flags;
     const mode = this.params.probingMode;
     const ok = this.acceptsReply(code);
+    d.lastProbe = code;
     if (ok) {
       d.failures = 0;
       if (d.flags & (DS_INACTIVE | DS_TRYING)) {

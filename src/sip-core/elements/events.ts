@@ -1,7 +1,7 @@
 /**
  * Element state events: what the simulator shows next to the trace (transaction states, timers
- * fired, registrations, NAT bindings, script lines, dialogs). Elements only emit; the simulator (or
- * a test) collects them.
+ * fired, registrations, NAT bindings, script lines, dialogs, dispatcher destination states).
+ * Elements only emit; the simulator (or a test) collects them.
  */
 import type { Micros } from '../stack/clock';
 
@@ -13,6 +13,7 @@ export type ElementEventKind =
   | 'nat-binding'
   | 'nat-drop'
   | 'script'
+  | 'dispatcher'
   | 'stun'
   | 'lost'
   | 'call'

@@ -63,6 +63,7 @@ import {
   type DsSelection,
   dsParamsOf,
   dsSkipped,
+  dsStateText,
   dsStateWords,
 } from './dispatcher';
 import type { TransactionInfo } from '../stack/transaction';
@@ -328,6 +329,19 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         () => Number.parseInt(env.ids.token(8), 16) / 0x100000000 || 0,
       );
       this.dispatcher = ds;
+      // the list as loaded: the scenario player's state panel starts from it, then follows the changes
+      if (env.events.enabled) {
+        const sets = ds.snapshot();
+        this.events.emit({
+          time: this.clock.now(),
+          node: this.node,
+          kind: 'dispatcher',
+          text: `dispatcher list: ${sets
+            .map((s) => `set ${s.set}: ${s.destinations.map((d) => `${d.uri} ${d.state}`).join(', ')}`)
+            .join('; ')}`,
+          data: { module: 'dispatcher', sets },
+        });
+      }
       // ds_ping_interval: probe rounds on the element's clock (virtual in the simulator)
       if (ds.params.pingInterval > 0)
         this.clock.schedule(ds.params.pingInterval * SECOND, () => this.dsProbeRound(), 'ds_ping_interval');
@@ -1654,7 +1668,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         if (d === null) return -1;
         const state = args.length > 0 && args[0] !== null ? String(args[0]) : 'i';
         if (!ds.mark(d, state)) return -1;
-        this.dsLog(`ds_mark_dst("${state}"): ${d.uri} is now ${dsStateWords(d)}`, ctx);
+        this.dsState(d, `ds_mark_dst("${state}"): ${d.uri} is now ${dsStateWords(d)}`, ctx);
         return 1;
       }
       case 'ds_is_from_list': {
@@ -1742,6 +1756,31 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       });
   }
 
+  /**
+   * A destination's state changed (ds_mark_dst, a probe's answer): a `dispatcher` event with the
+   * destination's set, URI and state (`IP`...), shown on the text ladder as the other dispatcher
+   * lines are.
+   */
+  private dsState(d: DsDestination, text: string, ctx: ProxyMsg | null): void {
+    if (!this.events.enabled) return;
+    this.events.emit({
+      time: this.clock.now(),
+      node: this.node,
+      kind: 'dispatcher',
+      text: `dispatcher: ${text}`,
+      data: {
+        module: 'dispatcher',
+        ladder: true,
+        ...(ctx ? { callId: ctx.msg.callId } : {}),
+        set: d.set,
+        uri: d.uri,
+        state: dsStateText(d),
+        flags: d.flags,
+        lastProbe: d.lastProbe,
+      },
+    });
+  }
+
   /** One `ds_ping_interval` round: a probe to each destination `ds_probing_mode` names, then the next round. */
   private dsProbeRound(): void {
     const ds = this.dispatcher!;
@@ -1796,7 +1835,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     if (probe.done) return;
     probe.done = true;
     const changed = this.dispatcher!.probeResult(probe.d, code);
-    if (changed !== null) this.dsLog(`probe of ${probe.d.uri} answered ${code}: now ${changed}`, null);
+    if (changed !== null)
+      this.dsState(probe.d, `probe of ${probe.d.uri} answered ${code}: now ${changed}`, null);
   }
 }
 

@@ -167,6 +167,7 @@ export function textLadder(sim: Simulation, opts: { events?: boolean } = {}): st
           // symmetric NAT), and what STUN told the phone; neither is a SIP message of the ladder
           e.kind === 'nat-binding' ||
           e.kind === 'stun' ||
+          (e.kind === 'dispatcher' && e.data?.['ladder'] === true) ||
           (e.kind === 'log' && (e.text.startsWith('STUN: ') || e.data?.['ladder'] === true)),
       )
     : [];

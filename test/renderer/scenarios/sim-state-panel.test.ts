@@ -40,6 +40,7 @@ const state: SimState = {
     },
   ],
   nat: [{ node: 'nat', inside: '10.0.0.2:5060', public: '198.51.100.1:40000', remote: null, since: 0.5 }],
+  dispatcher: [],
 };
 
 describe('SimStatePanel', () => {
@@ -64,10 +65,59 @@ describe('SimStatePanel', () => {
 
   it('says when nothing is live', () => {
     const { container } = render(SimStatePanel, {
-      state: { transactions: [], terminated: 0, registrations: [], nat: [] },
+      state: { transactions: [], terminated: 0, registrations: [], nat: [], dispatcher: [] },
       now: -1,
     });
     expect(container.textContent).toContain('No transaction is live at this step.');
     expect(container.textContent).toContain('Transactions at —');
+    expect(container.querySelector('[data-testid="sim-dispatcher"]')).toBeNull();
+  });
+
+  it("lists each balancer's dispatcher destinations with their state letters and what they mean", () => {
+    const { getAllByTestId, getByTestId } = render(SimStatePanel, {
+      state: {
+        transactions: [],
+        terminated: 0,
+        registrations: [],
+        nat: [],
+        dispatcher: [
+          {
+            node: 'Balancer',
+            sets: [
+              {
+                set: 1,
+                destinations: [
+                  {
+                    uri: 'sip:192.0.2.51:5060',
+                    state: 'IP',
+                    priority: 10,
+                    attrs: '',
+                    lastProbe: 408,
+                    since: 2.01,
+                  },
+                  {
+                    uri: 'sip:192.0.2.52:5060',
+                    state: 'AX',
+                    priority: 5,
+                    attrs: 'weight=50',
+                    lastProbe: null,
+                    since: null,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      now: 3,
+    });
+    expect(getByTestId('sim-dispatcher').textContent).toContain('Balancer');
+    const rows = getAllByTestId('dispatcher-dest');
+    expect(rows.map((r) => r.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      'IP sip:192.0.2.51:5060 prio 10 probe 408 since 2.010 s',
+      'AX sip:192.0.2.52:5060 prio 5 weight=50',
+    ]);
+    expect(rows[0]!.title).toBe('sip:192.0.2.51:5060: inactive, probing');
+    expect(rows[1]!.title).toBe('sip:192.0.2.52:5060: active');
   });
 });

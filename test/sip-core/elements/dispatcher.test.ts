@@ -293,6 +293,38 @@ describe('states and probing', () => {
     expect(mode2.probeResult(e!, 200)).toBe('AX (active)'); // and no longer probed
   });
 
+  it('snapshot: each set in id order, destinations in set order with their state letters, priority, last probe', () => {
+    const ds = dispatcher(2, [{ param: 'ds_probing_mode', value: 2 }]);
+    const before = ds.snapshot();
+    expect(
+      before.map((s) => [s.set, s.destinations.map((d) => `${d.uri.slice(-5)} ${d.state} ${d.priority}`)]),
+    ).toEqual([
+      [1, ['25073 AX 0', '25072 AX 0', '25071 AX 0']],
+      [2, ['25072 AX 10', '25071 AX 5', '25073 AX 1']],
+    ]);
+    const d = ds.sets.get(2)![0]!;
+    ds.mark(d, 'ip');
+    const marked = ds.snapshot()[1]!.destinations[0]!;
+    expect(marked).toEqual({
+      uri: 'sip:127.0.0.1:25072',
+      flags: DS_INACTIVE | DS_PROBING,
+      state: 'IP',
+      words: 'IP (inactive, probing)',
+      priority: 10,
+      attrs: '',
+      weight: 0,
+      lastProbe: null,
+    });
+    // a copy: what was taken before does not change
+    expect(before[1]!.destinations[0]!.state).toBe('AX');
+    ds.probeResult(d, 408);
+    expect(ds.snapshot()[1]!.destinations[0]).toMatchObject({ state: 'IP', lastProbe: 408 });
+    ds.probeResult(d, 200);
+    expect(ds.snapshot()[1]!.destinations[0]).toMatchObject({ state: 'AX', flags: 0, lastProbe: 200 });
+    // the other set's same URI is another destination: untouched
+    expect(ds.snapshot()[0]!.destinations[1]).toMatchObject({ state: 'AX', lastProbe: null });
+  });
+
   it('modparams: both spellings of the threshold; bad values keep the defaults', () => {
     expect(
       dsParamsOf([{ module: 'dispatcher', param: 'ds_probing_threshhold', value: 4 }]).probingThreshold,
