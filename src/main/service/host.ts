@@ -26,6 +26,7 @@ import {
   type ScenarioRunResult,
 } from '../../shared/api';
 import { validateRequest } from '../../shared/validate';
+import { laneNamesOf } from '../../shared/lane-names';
 import { APP_NAME, APP_VERSION } from '../version';
 import type { SampleSpec } from '../paths';
 import { RecentFiles } from './recent';
@@ -461,6 +462,8 @@ export class ServiceHost {
       openMs: Math.round(performance.now() - t0),
       analysis: 1,
       ...adapter.summary(),
+      // its ladder's lanes named by node, as in the scenario player (not "proxy" twice)
+      laneNames: laneNamesOf(rest.nodes, simAddresses(adapter)),
     };
     this.#captures.set(id, { summary, trace: adapter, abort: new AbortController() });
     const media = scenarioStreams(adapter.callMedia(null)?.streams ?? [], rtp);
@@ -608,5 +611,14 @@ export class ServiceHost {
     }
     this.#captures.clear();
     this.#listeners.clear();
+  }
+}
+
+/** Every source and destination address of a (small) trace's messages: a simulation's, for its lane names. */
+function* simAddresses(trace: TraceAdapter): Iterable<string> {
+  for (let i = 0; i < trace.count(); i++) {
+    const r = trace.row(i);
+    yield r.src;
+    yield r.dst;
   }
 }

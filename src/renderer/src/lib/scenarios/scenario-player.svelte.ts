@@ -3,6 +3,7 @@
  * step through its messages one at a time while the ladder grows and the element events up to that
  * moment are shown.
  */
+import { laneNamesOf } from '../../../../shared/lane-names';
 import {
   Invoke,
   type MessageDetail,
@@ -79,25 +80,12 @@ export class ScenarioPlayer {
   );
   /** Transactions with their running timers, registrations and NAT bindings at the current step. */
   readonly state = $derived<SimState>(simStateAt(this.run?.events ?? [], this.now));
-  readonly aliases = $derived.by(() => {
-    const out: Record<string, string> = {};
-    const publicOf: Record<string, string> = {};
-    for (const n of this.run?.nodes ?? []) {
-      out[n.address] = n.name;
-      if (!n.address.includes(':')) out[`${n.address}:5060`] = n.name;
-      if (n.public) publicOf[n.public] = n.name;
-    }
-    // A NAT's public side: one lane per mapped port ("Home NAT :20000"), named by the box.
-    if (Object.keys(publicOf).length)
-      for (const m of this.messages)
-        for (const a of [m.src, m.dst]) {
-          if (out[a]) continue;
-          const colon = a.lastIndexOf(':');
-          const box = colon > 0 ? publicOf[a.slice(0, colon).replace(/^\[|\]$/g, '')] : undefined;
-          if (box) out[a] = `${box} :${a.slice(colon + 1)}`;
-        }
-    return out;
-  });
+  readonly aliases = $derived(
+    laneNamesOf(
+      this.run?.nodes ?? [],
+      this.messages.flatMap((m) => [m.src, m.dst]),
+    ),
+  );
 
   constructor(client: Client) {
     this.#client = client;
