@@ -1626,32 +1626,38 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         // force_dst=0: a destination already set is kept (the function fails)
         if (name === 'ds_select_dst' && !ds.params.forceDst && ctx.du) return -1;
         const sel = ds.select(set, alg, this.dsKeys(ctx), limit);
-        const how = `${name}(${set}, ${alg} ${DS_ALGORITHMS[alg] ?? '(not simulated: first entry)'})`;
+        // (the event's text only when events are collected: nothing built per call otherwise)
         if (sel === null) {
-          this.dsLog(`${how}: ${ds.sets.has(set) ? 'no active destination' : `no set ${set}`}`, ctx);
+          if (this.events.enabled)
+            this.dsLog(
+              `${dsHow(name, set, alg)}: ${ds.sets.has(set) ? 'no active destination' : `no set ${set}`}`,
+              ctx,
+            );
           return -1;
         }
         ctx.ds = sel;
         if (name === 'ds_select') sel.pos = -1;
         else this.dsApply(ctx, sel.dests[0]!, name === 'ds_select_dst');
-        const rest = sel.dests.slice(1).map((d) => d.uri);
-        this.dsLog(
-          `${how} → ${sel.dests[0]!.uri}${rest.length ? `; failover: ${rest.join(', ')}` : ''}`,
-          ctx,
-        );
+        if (this.events.enabled) {
+          const rest = sel.dests.slice(1).map((d) => d.uri);
+          this.dsLog(
+            `${dsHow(name, set, alg)} → ${sel.dests[0]!.uri}${rest.length ? `; failover: ${rest.join(', ')}` : ''}`,
+            ctx,
+          );
+        }
         return 1;
       }
       case 'ds_next_dst':
       case 'ds_next_domain': {
         const sel = ctx.ds;
         if (sel === null || sel.pos + 1 >= sel.dests.length) {
-          this.dsLog(`${name}: no destination left`, ctx);
+          if (this.events.enabled) this.dsLog(`${name}: no destination left`, ctx);
           return -1;
         }
         sel.pos++;
         const d = sel.dests[sel.pos]!;
         this.dsApply(ctx, d, name === 'ds_next_dst');
-        this.dsLog(`${name} → ${d.uri}`, ctx);
+        if (this.events.enabled) this.dsLog(`${name} → ${d.uri}`, ctx);
         return 1;
       }
       case 'ds_set_dst':
@@ -1668,7 +1674,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
         if (d === null) return -1;
         const state = args.length > 0 && args[0] !== null ? String(args[0]) : 'i';
         if (!ds.mark(d, state)) return -1;
-        this.dsState(d, `ds_mark_dst("${state}"): ${d.uri} is now ${dsStateWords(d)}`, ctx);
+        if (this.events.enabled)
+          this.dsState(d, `ds_mark_dst("${state}"): ${d.uri} is now ${dsStateWords(d)}`, ctx);
         return 1;
       }
       case 'ds_is_from_list': {
@@ -1843,6 +1850,11 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 /** The probe a dispatcher OPTIONS transaction was sent for (its userData). */
 function dsProbeOf(tx: TransactionInfo): { d: DsDestination; done: boolean } {
   return (tx as ClientTransaction).userData as { d: DsDestination; done: boolean };
+}
+
+/** `ds_select_dst(1, 4 round robin)`: a selection call as the dispatcher's events name it. */
+function dsHow(name: string, set: number, alg: number): string {
+  return `${name}(${set}, ${alg} ${DS_ALGORITHMS[alg] ?? '(not simulated: first entry)'})`;
 }
 
 /** A set id / algorithm / limit argument: an integer (number or decimal text), else null. */
