@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Simulation, loadScenario, type Scenario } from '../../../src/sip-core/sim';
+import { readSdp } from '../../../src/sip-core/elements/ua/sdp';
 
 const scenario = (rtp: boolean | undefined): Scenario => ({
   name: 'rtp',
@@ -116,6 +117,16 @@ describe('UA rtp burst option', () => {
     const again = new Simulation(sim.scenario, { seed: 7 });
     again.run();
     expect(rtp(again).map((p) => hex(p.b))).toEqual(all.map((p) => hex(p.b)));
+  });
+
+  it("takes the payload type the peer's SDP names first (PCMU 0 when it names none)", () => {
+    const sdp = (m: string): string => `v=0\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n${m}\r\n`;
+    expect(readSdp(sdp('m=audio 4000 RTP/AVP 8 0 101')).pt).toBe(8);
+    expect(readSdp(sdp('m=audio 4000 RTP/AVP 0')).pt).toBe(0);
+    expect(readSdp(sdp('m=audio 4000 RTP/AVP 96')).pt).toBe(96);
+    expect(readSdp(sdp('m=audio 4000 RTP/AVP')).pt).toBe(0);
+    expect(readSdp(sdp('m=audio 4000 RTP/AVP 300')).pt).toBe(0);
+    expect(readSdp(sdp('m=audio 4000 RTP/AVP 8')).port).toBe(4000);
   });
 
   it('is a boolean node option of the scenario schema', () => {

@@ -31,14 +31,17 @@ export interface SdpSummary {
   ip: string | null;
   port: number | null;
   direction: MediaDirection;
+  /** The audio m= line's first payload type (the one a phone sends, RFC 3264 §5.1); 0 (PCMU) when none. */
+  pt: number;
 }
 
-/** Reads c=, the audio m= port and the direction attribute (default sendrecv). */
+/** Reads c=, the audio m= port and first payload type, and the direction attribute (default sendrecv). */
 export function readSdp(body: string): SdpSummary {
   const ip = /^c=IN IP[46] ([^\s]+)/m.exec(body)?.[1] ?? null;
-  const port = /^m=audio (\d+)/m.exec(body)?.[1];
+  const m = /^m=audio (\d+)(?: [^ \r\n]+ (\d{1,3})\b)?/m.exec(body);
   const dir = /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(body)?.[1] as MediaDirection | undefined;
-  return { ip, port: port ? Number(port) : null, direction: dir ?? 'sendrecv' };
+  const pt = m?.[2] ? Number(m[2]) : 0;
+  return { ip, port: m?.[1] ? Number(m[1]) : null, direction: dir ?? 'sendrecv', pt: pt < 128 ? pt : 0 };
 }
 
 /** RFC 3264 §6.1: the answer's direction for an offered direction. */
