@@ -464,6 +464,11 @@ export interface ProblemCount {
   title: string;
   rfc: string | null;
   calls: number;
+  /**
+   * The filter that lists exactly those calls: `sip.diagnostic == "code"` (a message's), or
+   * `call.rtp.problem == "code"` for a media rule (the call's RTP, on no one message).
+   */
+  filter: string;
 }
 
 export interface Page<T> {

@@ -96,6 +96,11 @@ export const FIELDS: Record<string, FieldInfo> = {
       'media verdict: two-way, one-way, no-media, not-captured, not-expected (null: no RTP in the capture)',
   },
   'call.rtp.loss': { type: 'number', description: "highest loss of the call's RTP streams, percent" },
+  'call.rtp.problem': {
+    type: 'string',
+    description:
+      'a media rule the call breaks: one-way-media, media-loss, no-media, media-to-unannounced-address',
+  },
 };
 
 /**

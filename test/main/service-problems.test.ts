@@ -1,10 +1,15 @@
 /**
  * The calls list's problems row: the analysis diagnostics of the (filtered) calls by code, each with
  * its rule's title and RFC section and the number of calls that have it; clicking one filters with
- * `sip.diagnostic == "code"`, which must select exactly those calls.
+ * `sip.diagnostic == "code"` (a media rule's: `call.rtp.problem == "code"`), which must select exactly
+ * those calls.
  */
 import { describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { mediaCapture } from '../helpers/rtp-capture';
+import { MEDIA_RULES_BY_CODE } from '../../src/sip-core/media/call-media';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
 import { codesByCall, countProblems } from '../../src/main/service/problems';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
@@ -47,6 +52,57 @@ describe('problems of the calls list', () => {
     // The caller gets a copy: changing it leaves the kept view as it was.
     all.problems[0]!.calls = 99;
     expect(a.queryCalls({ offset: 0, limit: 1 }).problems[0]!.calls).toBe(5);
+  });
+
+  it("counts the media rules' calls too, and each one's filter lists exactly those calls", async () => {
+    // Three calls: media both ways, one way only (one-way-media), 10% of one direction lost (media-loss).
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-problems-media-'));
+    try {
+      const file = join(dir, 'media.pcap');
+      writeFileSync(
+        file,
+        mediaCapture(
+          { callId: 'fine', forward: { packets: 100 }, reverse: { packets: 100 } },
+          { callId: 'one-way', caller: 3, callee: 4, startUs: 4_000_000, forward: { packets: 100 } },
+          {
+            callId: 'lossy',
+            caller: 5,
+            callee: 6,
+            startUs: 8_000_000,
+            forward: { packets: 100 },
+            reverse: { packets: 100, drop: (i) => i % 10 === 3 },
+          },
+        ),
+      );
+      const r = await ingestCaptureFile(file);
+      const a = new TraceAdapter(r.trace, r.diagnostics, { background: false });
+      const all = a.queryCalls({ offset: 0, limit: 100 });
+      expect(all.total).toBe(3);
+      const media = all.problems.filter((p) => p.code === 'one-way-media' || p.code === 'media-loss');
+      expect(media.map((p) => [p.code, p.calls, p.filter])).toEqual([
+        ['media-loss', 1, 'call.rtp.problem == "media-loss"'],
+        ['one-way-media', 1, 'call.rtp.problem == "one-way-media"'],
+      ]);
+      expect(media[1]!.title).toBe(MEDIA_RULES_BY_CODE.get('one-way-media')!.title);
+      expect(media[1]!.rfc).toBe(MEDIA_RULES_BY_CODE.get('one-way-media')!.rfc);
+      for (const p of all.problems) {
+        const only = a.queryCalls({ offset: 0, limit: 100, filter: p.filter });
+        expect(only.filterError).toBeNull();
+        expect(only.total, p.code).toBe(p.calls);
+      }
+      const oneWay = a.queryCalls({ offset: 0, limit: 100, filter: media[1]!.filter });
+      expect(oneWay.items.map((c) => c.callIds)).toEqual([['one-way']]);
+      const lossy = a.queryCalls({ offset: 0, limit: 100, filter: media[0]!.filter });
+      expect(lossy.items.map((c) => c.callIds)).toEqual([['lossy']]);
+      // A message's code keeps its message filter.
+      expect(
+        all.problems
+          .filter((p) => !media.includes(p))
+          .every((p) => p.filter === `sip.diagnostic == "${p.code}"`),
+      ).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lists nothing before the full analysis ends, then what the full analysis found', async () => {

@@ -76,7 +76,7 @@ import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import { startChecksAhead } from '../../sip-core/trace/checks-ahead';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { analyzeMedia, type MediaAnalysis } from '../../sip-core/media/call-media';
-import { streamJson } from '../../sip-core/media/media-json';
+import { callMediaProblems, streamJson } from '../../sip-core/media/media-json';
 import { callId } from '../../sip-core/analysis/call/call';
 
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;
@@ -817,6 +817,15 @@ export class TraceAdapter implements LoadedTrace {
         if (!codes) byCall.set(id, m.codes.slice());
         else for (const c of m.codes) if (!codes.includes(c)) codes.push(c);
       });
+      // The media rules' codes: the call's, as the filter's call.rtp.problem sees them (captures with RTP only).
+      if (this.#trace.media)
+        for (const c of all) {
+          const media = callMediaProblems(this.#analyzer, c.id);
+          if (media.length === 0) continue;
+          const codes = byCall.get(c.id);
+          if (!codes) byCall.set(c.id, media.slice());
+          else for (const code of media) if (!codes.includes(code)) codes.push(code);
+        }
       this.#problemCodes = { count: n, checked: this.#checked, byCall };
     }
     return this.#problemCodes.byCall;

@@ -3,11 +3,12 @@
  * message checks' (parser, lint, capture pipeline) — with the rule's title and RFC section, so an
  * engineer sees at a glance what went wrong in a capture and, with one click, the calls it went wrong
  * in (`sip.diagnostic == "code"` selects exactly those calls: every diagnostic is on a message of its
- * call).
+ * call; a media rule's is the call's, `call.rtp.problem == "code"`).
  */
 import type { AnalysisDiagnostic } from '../../sip-core/analysis';
 import { RULES_BY_CODE } from '../../sip-core/analysis';
 import { messageDiagnosticRule } from '../../sip-core/message/diagnostic-codes';
+import { MEDIA_RULES_BY_CODE } from '../../sip-core/media/call-media';
 import type { ProblemCount } from '../../shared/api';
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
@@ -36,13 +37,15 @@ export function countProblems(
     for (const c of calls) for (const code of byCall.get(c.id) ?? []) n.set(code, (n.get(code) ?? 0) + 1);
   const out: ProblemCount[] = [];
   for (const [code, count] of n) {
-    const rule = RULES_BY_CODE.get(code) ?? messageDiagnosticRule(code) ?? others.get(code);
+    const media = MEDIA_RULES_BY_CODE.get(code);
+    const rule = RULES_BY_CODE.get(code) ?? messageDiagnosticRule(code) ?? media ?? others.get(code);
     out.push({
       code,
       severity: rule?.severity ?? 'warning',
       title: rule?.title ?? code,
       rfc: rule?.rfc ?? null,
       calls: count,
+      filter: media ? `call.rtp.problem == "${code}"` : `sip.diagnostic == "${code}"`,
     });
   }
   return out.sort(

@@ -145,7 +145,9 @@ export const MEDIA_RULES: readonly AnalysisRule[] = [
   },
 ];
 
-const MEDIA_RULES_BY_CODE = new Map(MEDIA_RULES.map((r) => [r.code, r]));
+export const MEDIA_RULES_BY_CODE: ReadonlyMap<string, AnalysisRule> = new Map(
+  MEDIA_RULES.map((r) => [r.code, r]),
+);
 
 /** A stream's loss above this fraction of the expected packets (and ≥ {@link LOSS_MIN_PACKETS}) is reported. */
 export const LOSS_THRESHOLD = 0.05;

@@ -177,8 +177,36 @@ export function analyzerMedia(a: AnalyzerCalls): MediaAnalysis | null {
   return result;
 }
 
-/** The filter's `call.rtp` (verdict) and `call.rtp.loss` (highest stream loss, %) of call `id`. */
-export function callRtpField(a: AnalyzerCalls, id: string, field: string): string | number | null {
+/** The media rules' codes each call breaks, per analysis (the filter's `call.rtp.problem`). */
+const problemsOf = new WeakMap<MediaAnalysis, Map<string, string[]>>();
+
+/** Codes of the media rules call `id` breaks (each once), by the media analysis over `a`'s calls. */
+export function callMediaProblems(a: AnalyzerCalls, id: string): readonly string[] {
+  const m = analyzerMedia(a);
+  if (!m) return [];
+  let byCall = problemsOf.get(m);
+  if (!byCall) {
+    byCall = new Map();
+    for (const d of m.diagnostics) {
+      if (!d.call) continue;
+      const l = byCall.get(d.call);
+      if (!l) byCall.set(d.call, [d.code]);
+      else if (!l.includes(d.code)) l.push(d.code);
+    }
+    problemsOf.set(m, byCall);
+  }
+  return byCall.get(id) ?? [];
+}
+
+/**
+ * The filter's `call.rtp` (verdict), `call.rtp.loss` (highest stream loss, %) and `call.rtp.problem`
+ * (the media rules it breaks) of call `id`.
+ */
+export function callRtpField(a: AnalyzerCalls, id: string, field: string): string | number | string[] | null {
+  if (field === 'call.rtp.problem') {
+    const codes = callMediaProblems(a, id);
+    return codes.length === 0 ? null : codes.length === 1 ? codes[0]! : [...codes];
+  }
   const m = analyzerMedia(a);
   const c = m?.calls.get(id);
   if (!m || !c) return null;
