@@ -42,6 +42,9 @@ export function listeningTable(h: LabHandle): string {
 }
 
 /** Runs a lab until Ctrl-C or --duration; resolves to the exit code. */
+/** Element events printed without --events: what a trainer watches (a dispatcher's failovers too). */
+const SHOWN: ReadonlySet<string> = new Set(['registration', 'call', 'nat-drop', 'dispatcher']);
+
 export async function runLab(
   file: string,
   o: LabCliOptions,
@@ -54,8 +57,7 @@ export async function runLab(
       rotateMB: o.rotate,
       limit: o.limit,
       onEvent: (ev) => {
-        if (o.events || ev.kind === 'registration' || ev.kind === 'call' || ev.kind === 'nat-drop')
-          console.error(`  [${ev.node}] ${ev.text}`);
+        if (o.events || SHOWN.has(ev.kind)) console.error(`  [${ev.node}] ${ev.text}`);
       },
     });
   } catch (err) {
