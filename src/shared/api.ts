@@ -8,6 +8,8 @@
 
 import type { CallStats, MessageStats, Spread } from './capture-stats';
 import type { LaneRole } from './lane-roles';
+import type { MediaStreamFigures } from './media-stream';
+import type { DsSetSnapshot } from './dispatcher-state';
 
 /** Request/response channels. */
 export const Invoke = {
@@ -324,51 +326,8 @@ export interface CallDto {
   links: CallLinkDto[];
 }
 
-/**
- * One RTP stream of a capture (source → destination address:port, SSRC), joined to its call through
- * the SDP offer/answer. The figures are those of Wireshark's RTP Streams (`tshark -z rtp,streams`).
- */
-export interface MediaStreamDto {
-  /** Index in the capture's stream list (stable within a capture). */
-  index: number;
-  /** `C3`; null when no SDP announced either end (tshark does not list such streams). */
-  call: string | null;
-  /** `forward`: caller → callee; `reverse`: callee → caller; null without a call. */
-  direction: 'forward' | 'reverse' | null;
-  /** Sent to what the receiver's SDP announced (false: joined by its source: NAT, a wrong address). */
-  announced: boolean;
-  src: string;
-  srcPort: number;
-  dst: string;
-  dstPort: number;
-  /** `0x` and 8 hex digits. */
-  ssrc: string;
-  payloadTypes: number[];
-  /** Codec name per payload type (SDP rtpmap, else the static table, else `PT n`). */
-  codecs: string[];
-  packets: number;
-  /** From the first and last sequence numbers (and wraps); lost = expected − packets. */
-  expected: number;
-  lost: number;
-  lossPercent: number;
-  /** Packets whose sequence number was not the next one. */
-  sequenceErrors: number;
-  lateOrDuplicate: number;
-  timestampErrors: number;
-  markers: number;
-  payloadBytes: number;
-  firstFrame: number;
-  lastFrame: number;
-  /** Epoch seconds of the first and last packet. */
-  start: number;
-  end: number;
-  /** Between packets, ms (min -1: none measured). */
-  delta: { min: number; mean: number; max: number };
-  /** RFC 3550 interarrival jitter, ms (min -1: not measured, e.g. no clock rate). */
-  jitter: { min: number; mean: number; max: number };
-  /** Trace id of the SDP message that announced the matched end (a ladder arrow), null without. */
-  sdpMessage: number | null;
-}
+/** One RTP stream of a capture (src/shared/media-stream.ts: the trace JSON's fields). */
+export type MediaStreamDto = MediaStreamFigures;
 
 /**
  * `two-way`/`one-way`: the call's RTP flowed both ways / one way; `no-media`: answered with SDP both
@@ -627,23 +586,7 @@ export interface LabJoin {
 /** A lab balancer's dispatcher sets now (what `kamcmd dispatcher.list` tells), destinations in set order. */
 export interface LabDispatcherDto {
   node: string;
-  sets: {
-    set: number;
-    destinations: {
-      uri: string;
-      /** State bits: 1 inactive, 2 trying, 4 disabled, 8 probing. */
-      flags: number;
-      /** `AX`, `IP`...: Kamailio's state letters. */
-      state: string;
-      /** `IP (inactive, probing)`. */
-      words: string;
-      priority: number;
-      attrs: string;
-      weight: number;
-      /** The last probe's final reply code (408: no answer in time), null before any probe. */
-      lastProbe: number | null;
-    }[];
-  }[];
+  sets: DsSetSnapshot[];
 }
 
 export interface LabDto {

@@ -15,6 +15,7 @@
  * weight table's shuffle (9) draw from the element's seeded id source, so they differ from
  * Kamailio's rand().
  */
+import type { DsDestinationSnapshot, DsSetSnapshot } from '../../shared/dispatcher-state';
 
 /** Destination state bits, as the list file's flags column and Kamailio's `dispatcher.list` show them. */
 export const DS_INACTIVE = 1;
@@ -332,27 +333,7 @@ export function dsStateWords(d: DsDestination): string {
   return `${dsStateText(d)} (${s}${f & DS_PROBING ? ', probing' : ''})`;
 }
 
-/** One destination as `kamcmd dispatcher.list` shows it (a copy: later marks and probes do not change it). */
-export interface DsDestinationSnapshot {
-  uri: string;
-  /** State bits ({@link DS_INACTIVE} ...). */
-  flags: number;
-  /** `AP`, `IX`...: {@link dsStateText}. */
-  state: string;
-  /** `IP (inactive, probing)`: {@link dsStateWords}. */
-  words: string;
-  priority: number;
-  attrs: string;
-  weight: number;
-  /** The last probe's final reply code (408: no answer in time), null before any probe. */
-  lastProbe: number | null;
-}
-
-/** One set of a {@link Dispatcher.snapshot}, its destinations in Kamailio's order. */
-export interface DsSetSnapshot {
-  set: number;
-  destinations: DsDestinationSnapshot[];
-}
+export type { DsDestinationSnapshot, DsSetSnapshot } from '../../shared/dispatcher-state';
 
 /** A destination's snapshot. */
 export function dsSnapshotOf(d: DsDestination): DsDestinationSnapshot {

@@ -3,6 +3,7 @@
  * their calls, per call a media verdict, the RTCP flows; and the text lines `analyze --format text`
  * prints under each call.
  */
+import type { MediaStreamFigures } from '../../shared/media-stream';
 import type { Trace } from '../trace/trace';
 import type { AnalysisDiagnostic } from '../analysis/rules';
 import {
@@ -13,44 +14,8 @@ import {
   type MediaVerdict,
 } from './call-media';
 
-export interface MediaStreamJson {
-  index: number;
-  /** The call it belongs to (null: no SDP announced either end; tshark does not list such streams). */
-  call: string | null;
-  /** `forward`: caller → callee; `reverse`: callee → caller. */
-  direction: 'forward' | 'reverse' | null;
-  /** Its destination is what the receiver's SDP announced (false: joined by its source address). */
-  announced: boolean;
-  src: string;
-  srcPort: number;
-  dst: string;
-  dstPort: number;
-  /** `0x` and 8 hex digits, as tshark prints it. */
-  ssrc: string;
-  payloadTypes: number[];
-  codecs: string[];
-  packets: number;
-  expected: number;
-  lost: number;
-  /** lost / expected × 100, two decimals. */
-  lossPercent: number;
-  sequenceErrors: number;
-  lateOrDuplicate: number;
-  timestampErrors: number;
-  markers: number;
-  payloadBytes: number;
-  firstFrame: number;
-  lastFrame: number;
-  /** Epoch seconds of the first and last packet. */
-  start: number;
-  end: number;
-  /** Between regular packets, ms (min -1: none). */
-  delta: { min: number; mean: number; max: number };
-  /** RFC 3550 §6.4.1 interarrival jitter, ms (min -1: not measured, e.g. no clock rate). */
-  jitter: { min: number; mean: number; max: number };
-  /** The SDP message (trace id) that announced the matched end. */
-  sdpMessage: number | null;
-}
+/** One stream in the trace JSON (the same fields as the app's MediaStreamDto). */
+export type MediaStreamJson = MediaStreamFigures;
 
 export interface CallMediaJson {
   call: string;
