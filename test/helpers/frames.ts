@@ -50,6 +50,17 @@ export function ipFrame(o: IpFrame): Uint8Array {
   return new Uint8Array(b);
 }
 
+/** A classic pcap file's global header: little-endian, version 2.4, µs, snap length 65535, Ethernet. */
+export function pcapHeader(): Buffer {
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0);
+  h.writeUInt16LE(2, 4);
+  h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(65535, 16);
+  h.writeUInt32LE(1, 20);
+  return h;
+}
+
 /**
  * A classic pcap file (Ethernet, µs) of `frames`, 1 ms apart (`snap` cuts a frame's capture), and the
  * file offset after each record.
@@ -58,14 +69,7 @@ export function pcapOf(frames: readonly { bytes: Uint8Array; snap?: number }[]):
   bytes: Uint8Array;
   after: number[];
 } {
-  const parts: Buffer[] = [];
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(65535, 16);
-  h.writeUInt32LE(1, 20);
-  parts.push(h);
+  const parts: Buffer[] = [pcapHeader()];
   const after: number[] = [];
   let at = 24;
   frames.forEach((f, i) => {

@@ -3,7 +3,7 @@
  * built in memory with chosen times, sequence numbers, loss and destinations — the media fixtures
  * (no capture file is committed).
  */
-import { ipFrame } from './frames';
+import { ipFrame, pcapHeader } from './frames';
 
 export interface RtpFlowSpec {
   packets: number;
@@ -155,14 +155,7 @@ export function mediaCallFrames(o: MediaCallSpec): TimedFrame[] {
 /** A classic pcap (Ethernet, µs) of frames sorted by time (stable), starting at 1,700,000,000 s. */
 export function timedPcap(frames: readonly TimedFrame[]): Uint8Array {
   const sorted = frames.map((f, i) => ({ ...f, i })).sort((x, y) => x.us - y.us || x.i - y.i);
-  const parts: Buffer[] = [];
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(65535, 16);
-  h.writeUInt32LE(1, 20);
-  parts.push(h);
+  const parts: Buffer[] = [pcapHeader()];
   for (const f of sorted) {
     const r = Buffer.alloc(16);
     const us = 1_700_000_000_000_000 + f.us;
