@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 import { freePort } from '../interop/helpers/run-peers';
+import { probingLabYaml } from '../helpers/dispatcher-lab';
 
 const chromiumPath = requirePeer('chromium');
 
@@ -67,22 +68,7 @@ describe.skipIf(!chromiumPath)("the dispatcher's destinations and their state, i
 
   it('lab console: the Dispatcher section follows the balancer as its probes are answered', async () => {
     const [pp, pm, pd] = [await freePort(), await freePort(), await freePort()];
-    const yaml = `name: ds-lab
-description: a balancer probing two destinations, one answers
-nodes:
-  - name: balancer
-    role: proxy
-    address: 127.0.0.1:${pp}
-    dispatcher: |
-      1 sip:127.0.0.1:${pm} 9 5 weight=50
-      1 sip:127.0.0.1:${pd} 9 1
-    script: |
-      modparam("tm", "fr_timer", 500)
-      modparam("dispatcher", "ds_ping_interval", 1)
-      modparam("dispatcher", "ds_probing_mode", 2)
-      request_route { sl_send_reply("404", "Nothing here"); }
-  - { name: media, role: ua, address: '127.0.0.1:${pm}', aor: 'sip:media@127.0.0.1' }
-`;
+    const yaml = probingLabYaml(pp, pm, pd, 'a balancer probing two destinations, one answers');
     const dir = mkdtempSync(join(tmpdir(), 'sipscope-ds-lab-'));
     writeFileSync(join(dir, 'ds-lab.yaml'), yaml);
     await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Invoke } from '../../src/shared/api';
 import { createHost } from '../../src/main/service/create-host';
 import { freePort } from '../interop/helpers/run-peers';
+import { probingLabYaml } from '../helpers/dispatcher-lab';
 
 const host = createHost({ mode: 'browser', recentFile: null });
 afterAll(async () => {
@@ -16,22 +17,7 @@ afterAll(async () => {
 describe('lab:status dispatcher', () => {
   it("carries each balancer's destinations and their state now; a probe's answer changes it", async () => {
     const [pp, pm, pd] = [await freePort(), await freePort(), await freePort()];
-    const yaml = `name: ds-lab
-description: a balancer probing two destinations
-nodes:
-  - name: balancer
-    role: proxy
-    address: 127.0.0.1:${pp}
-    dispatcher: |
-      1 sip:127.0.0.1:${pm} 9 5 weight=50
-      1 sip:127.0.0.1:${pd} 9 1
-    script: |
-      modparam("tm", "fr_timer", 500)
-      modparam("dispatcher", "ds_ping_interval", 1)
-      modparam("dispatcher", "ds_probing_mode", 2)
-      request_route { sl_send_reply("404", "Nothing here"); }
-  - { name: media, role: ua, address: '127.0.0.1:${pm}', aor: 'sip:media@127.0.0.1' }
-`;
+    const yaml = probingLabYaml(pp, pm, pd, 'a balancer probing two destinations');
     const lab = await host.invoke(Invoke.labStart, { yaml, fileName: 'ds.yaml' });
     try {
       expect(lab.dispatcher).toEqual([

@@ -15,6 +15,16 @@ const both = (n: number): Pick<MediaCallSpec, 'forward' | 'reverse'> => ({
   reverse: { packets: n, skewUs: noise(900) },
 });
 
+/** A second call of the same caller, 3 s later, to another callee, without RTP (`extra` on top). */
+const secondCall = (extra: Partial<MediaCallSpec> = {}): MediaCallSpec => ({
+  callId: 'call-2',
+  callee: 3,
+  callerPort: 40002,
+  calleePort: 50002,
+  startUs: 3_000_000,
+  ...extra,
+});
+
 export const MEDIA_FIXTURES: Record<string, () => Uint8Array> = {
   /** Both ways, sendrecv, no loss: every media rule silent. */
   'clean-two-way': () => mediaCapture({ ...both(150) }),
@@ -44,34 +54,10 @@ export const MEDIA_FIXTURES: Record<string, () => Uint8Array> = {
   'clean-held-no-media': () =>
     mediaCapture(
       { ...both(100), callId: 'call-1' },
-      {
-        callId: 'call-2',
-        callee: 3,
-        callerPort: 40002,
-        calleePort: 50002,
-        startUs: 3_000_000,
-        holdUs: 6_000_000,
-        offerDirection: 'inactive',
-        answerDirection: 'inactive',
-      },
+      secondCall({ holdUs: 6_000_000, offerDirection: 'inactive', answerDirection: 'inactive' }),
     ),
   /** As `no-media`, but the second call hangs up 0.3 s after the INVITE: too short for media, silent. */
-  'clean-short-no-media': () =>
-    mediaCapture(
-      { ...both(100), callId: 'call-1' },
-      { callId: 'call-2', callee: 3, callerPort: 40002, calleePort: 50002, startUs: 3_000_000 },
-    ),
+  'clean-short-no-media': () => mediaCapture({ ...both(100), callId: 'call-1' }, secondCall()),
   /** Two calls of one caller: the first has RTP both ways, the second none: no-media on the second. */
-  'no-media': () =>
-    mediaCapture(
-      { ...both(100), callId: 'call-1' },
-      {
-        callId: 'call-2',
-        callee: 3,
-        callerPort: 40002,
-        calleePort: 50002,
-        startUs: 3_000_000,
-        holdUs: 6_000_000,
-      },
-    ),
+  'no-media': () => mediaCapture({ ...both(100), callId: 'call-1' }, secondCall({ holdUs: 6_000_000 })),
 };
