@@ -51,6 +51,13 @@ export const SAMPLES: readonly SampleSpec[] = [
     description:
       'A lost ACK, an unreachable callee, a looping request, a bad Content-Length: the analysis names each, with its RFC section.',
   },
+  {
+    id: 'media',
+    path: join(RESOURCES_DIR, 'samples', 'sample-media.pcap'),
+    title: 'Calls with audio',
+    description:
+      'SIPp calls through Kamailio with their G.711 RTP: clean audio, 12% of one side lost, one-way audio. The ladder draws each stream.',
+  },
 ];
 export const RENDERER_DIR = join(APP_ROOT, 'out', 'renderer');
 

@@ -465,6 +465,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     expect((await menu.getByRole('menuitem').allTextContents()).map((t) => t.split(':')[0]!.trim())).toEqual([
       'Calls through a proxy sample-call.pcap',
       'Calls that go wrong sample-problems.pcap',
+      'Calls with audio sample-media.pcap',
     ]);
     await menu.getByRole('menuitem').nth(1).click();
     await page

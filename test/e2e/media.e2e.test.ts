@@ -82,6 +82,9 @@ describe.skipIf(!chromiumPath)("a call's RTP on its ladder, in Chromium", () => 
       '200 OK',
     ]);
     expect(await page.getByTestId('ladder').locator('text.lane-name').count()).toBe(2);
+    expect(await page.getByTestId('ladder-count').textContent()).toBe(
+      '5 messages · 2 addresses · 2 RTP streams',
+    );
     const media = page.getByTestId('call-media');
     await expect.poll(() => media.textContent()).toMatch(/media both ways/);
     expect(

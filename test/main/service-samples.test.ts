@@ -38,7 +38,7 @@ async function openSample(id: string | null) {
 describe('built-in samples', () => {
   it('lists every installed sample with its file, size, title and description, the basic one first', async () => {
     const info = await host.invoke(Invoke.appInfo, null);
-    expect(info.samples.map((s) => s.id)).toEqual(['calls', 'problems']);
+    expect(info.samples.map((s) => s.id)).toEqual(['calls', 'problems', 'media']);
     for (const [i, s] of info.samples.entries()) {
       expect(s.bytes).toBe(statSync(SAMPLES[i]!.path).size);
       expect(s.name).toBe(SAMPLES[i]!.path.split('/').pop());
@@ -52,7 +52,7 @@ describe('built-in samples', () => {
     expect([first.name, first.messages]).toEqual(['sample-call.pcap', 49]);
     await expect(host.invoke(Invoke.captureOpenSample, { id: 'nope' })).rejects.toMatchObject({
       code: 'not-found',
-      message: expect.stringContaining('installed: calls, problems'),
+      message: expect.stringContaining('installed: calls, problems, media'),
     });
     await expect(host.invoke(Invoke.captureOpenSample, { id: 'nope' })).rejects.toBeInstanceOf(ApiError);
     expect(() => validateRequest(Invoke.captureOpenSample, { id: 3 })).toThrow(/id/);
