@@ -35,6 +35,7 @@ export const Invoke = {
   ladderRoles: 'ladder:roles',
   captureStats: 'capture:stats',
   callMedia: 'call:media',
+  streamAudio: 'stream:audio',
   exportLadder: 'export:ladder',
   exportCalls: 'export:calls',
   exportCapture: 'export:capture',
@@ -345,6 +346,41 @@ export interface CallMediaDto {
   /** The media rules' diagnostics (one-way-media, media-loss, no-media, media-to-unannounced-address). */
   diagnostics: DiagnosticDto[];
 }
+
+/**
+ * `stream:audio`: one stream's audio (mono) or one call's (stereo: left the caller → callee streams,
+ * right the callee → caller ones, aligned on capture time) as a WAV, decoded from G.711 or L16.
+ * A stream that cannot be played (G.729, Opus...) fails the request with code `unplayable` and the reason.
+ */
+export interface StreamAudioDto {
+  fileName: string;
+  /** The WAV file (RIFF, PCM 16-bit little-endian) in base64. */
+  base64: string;
+  rate: number;
+  channels: number;
+  durationMs: number;
+  /** Epoch seconds of the first sample. */
+  startTime: number;
+  timing: AudioTimingDto;
+  /** Each stream played: its index, channel (0 left / mono, 1 right) and what it gave. */
+  streams: {
+    index: number;
+    channel: number;
+    codec: string | null;
+    played: number;
+    lost: number;
+    duplicates: number;
+    reordered: number;
+    /** Why it is silent (`cannot play G.729 ...`), null when it plays. */
+    problem: string | null;
+  }[];
+}
+
+/**
+ * `timestamp`: each packet where its RTP timestamp puts it, as a receiver's jitter buffer plays it
+ * (lost packets silent, reordered ones in place); `arrival`: at its capture time (network jitter heard).
+ */
+export type AudioTimingDto = 'timestamp' | 'arrival';
 
 /** A link between two legs of a call (the analysis' B2BUA correlation, or `manual`: the user's join). */
 export interface CallLinkDto {
@@ -700,6 +736,11 @@ export interface InvokeMap {
    * `call` every stream of the capture (those no SDP announced too). Waits for the full analysis.
    */
   [Invoke.callMedia]: { req: { captureId: string; call?: string }; res: CallMediaDto };
+  /** A stream's (`stream`: its index in `call:media`) or a call's audio as a WAV (exactly one of the two). */
+  [Invoke.streamAudio]: {
+    req: { captureId: string; stream?: number; call?: string; timing?: AudioTimingDto };
+    res: StreamAudioDto;
+  };
   /** The roles of the lanes of the ladder of these calls (as `messagesPage` gives their messages). */
   [Invoke.ladderRoles]: { req: { captureId: string; calls: string[] }; res: LaneRoleDto[] };
   [Invoke.exportLadder]: {

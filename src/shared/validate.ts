@@ -129,6 +129,15 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.scenarioList]: none,
   [Invoke.captureStats]: fields({ captureId: 'string', filter: 'string?' }),
   [Invoke.callMedia]: fields({ captureId: 'string', call: 'string?' }),
+  [Invoke.streamAudio]: (req) => {
+    const base = fields({ captureId: 'string', stream: 'int?', call: 'string?', timing: 'string?' })(req);
+    if (base) return base;
+    const q = req as { stream?: number; call?: string; timing?: string };
+    if ((q.stream === undefined) === (q.call === undefined)) return 'give either stream or call';
+    return q.timing === undefined || q.timing === 'timestamp' || q.timing === 'arrival'
+      ? null
+      : 'timing must be "timestamp" or "arrival"';
+  },
   [Invoke.ladderRoles]: (req) => {
     const list = callList(req, 100);
     return typeof list === 'string' ? list : fields({ captureId: 'string' })(list);

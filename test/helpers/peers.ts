@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type PeerName = 'chromium' | 'sipp' | 'kamailio' | 'tshark' | 'sngrep' | 'editcap' | 'dumpcap';
+export type PeerName = 'chromium' | 'sipp' | 'kamailio' | 'tshark' | 'sngrep' | 'editcap' | 'dumpcap' | 'sox';
 
 const CANDIDATES: Record<PeerName, string[]> = {
   chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
@@ -15,6 +15,7 @@ const CANDIDATES: Record<PeerName, string[]> = {
   sngrep: ['/usr/bin/sngrep'],
   editcap: ['/usr/bin/editcap'],
   dumpcap: ['/usr/bin/dumpcap'],
+  sox: ['/usr/bin/sox'],
 };
 
 const cache = new Map<PeerName, string | null>();

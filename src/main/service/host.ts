@@ -33,8 +33,10 @@ import { RecentFiles } from './recent';
 import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
+import { traceStreamAudio } from './stream-audio';
 import { runScenario, scenarioLibrary, scenarioStreams, scenarioText } from './scenarios';
 import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
+import type { WirePacket } from '../../sip-core/sim/network';
 import {
   labDto,
   labLibrary,
@@ -66,6 +68,8 @@ interface OpenCapture {
   summary: CaptureSummary;
   trace: LoadedTrace | null;
   abort: AbortController;
+  /** A simulated run's RTP packets (what `stream:audio` plays; a capture's are read from its file). */
+  rtp?: readonly WirePacket[];
 }
 
 type Listener = <E extends EventChannel>(event: E, payload: EventMap[E]) => void;
@@ -199,6 +203,19 @@ export class ServiceHost {
         const media = (await this.#analysed(captureId)).callMedia(call ?? null);
         if (media === null) throw new ApiError('not-found', `no call ${call ?? ''} in this capture`);
         return media;
+      }
+      case Invoke.streamAudio: {
+        const { captureId, stream, call, timing } = req as InvokeReq<typeof Invoke.streamAudio>;
+        const entry = this.#get(captureId);
+        const trace = await this.#analysed(captureId);
+        if (!(trace instanceof TraceAdapter))
+          throw new ApiError('unplayable', 'this trace has no RTP to play');
+        return traceStreamAudio(
+          trace.trace,
+          stream !== undefined ? { stream } : { call: call! },
+          timing ?? 'timestamp',
+          entry.rtp ? { kind: 'simulation', rtp: entry.rtp } : { kind: 'capture', path: entry.summary.path },
+        );
       }
       case Invoke.ladderRoles: {
         const { captureId, calls } = req as InvokeReq<typeof Invoke.ladderRoles>;
@@ -465,7 +482,7 @@ export class ServiceHost {
       // its ladder's lanes named by node, as in the scenario player (not "proxy" twice)
       laneNames: laneNamesOf(rest.nodes, simAddresses(adapter)),
     };
-    this.#captures.set(id, { summary, trace: adapter, abort: new AbortController() });
+    this.#captures.set(id, { summary, trace: adapter, abort: new AbortController(), rtp });
     const media = scenarioStreams(adapter.callMedia(null)?.streams ?? [], rtp);
     return { ...rest, capture: summary, media };
   }

@@ -214,6 +214,8 @@ export interface PipelineOptions {
   maxDiagnosticsPerCode?: number;
   /** Tail part: where the frames it does not decode go (to the head part). */
   handoff?: HandoffWriter | null;
+  /** What receives the datagrams that look like RTP (default: a new tracker; media/stream-scan.ts's tap). */
+  media?: RtpTracker;
 }
 
 const SIP_PORTS = new Set([5060, 5061]);
@@ -278,7 +280,7 @@ export class CapturePipeline implements FrameSink {
   #decStart = 0;
   #decEnd = 0;
   /** RTP streams and RTCP flows among the datagrams that are not SIP (media/rtp-streams.ts). */
-  readonly media = new RtpTracker();
+  readonly media: RtpTracker;
   readonly #dgram: DatagramFrame = { start: 0, end: 0, junk: 0 };
   /** Frames of the current run of one link type, added to `stats.linkTypes` when the type changes. */
   #runLink = -1;
@@ -310,6 +312,7 @@ export class CapturePipeline implements FrameSink {
     this.#sink = sink;
     this.#split = opts.split ?? null;
     this.#handoff = opts.handoff ?? null;
+    this.media = opts.media ?? new RtpTracker();
     this.#inflate = opts.inflate ?? null;
     this.#maxPerCode = opts.maxDiagnosticsPerCode ?? 200;
     const report = (d: Diagnostic): void => this.diagnostic(d);

@@ -1037,6 +1037,11 @@ export class Trace {
     return this.#readAt(ref.recordOffset, ref.recordLength);
   }
 
+  /** `length` bytes of the capture stream at `offset` (re-reading the file, e.g. RTP payloads); null when it cannot be read back. */
+  readBytes(offset: number, length: number): Uint8Array | null {
+    return this.#readAt ? this.#readAt(offset, length) : null;
+  }
+
   /** Registers what `close()` releases (the file handle behind `readAt`). */
   setCloser(fn: () => void): void {
     this.#closer = fn;

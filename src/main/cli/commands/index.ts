@@ -8,6 +8,7 @@ import { registerBuild } from './build';
 import { registerCapture } from './capture';
 import { registerLab } from './lab';
 import { registerLadder } from './ladder';
+import { registerRtp } from './rtp';
 import { registerServe } from './serve';
 import { registerSimulate } from './simulate';
 
@@ -19,4 +20,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerCapture,
   registerLab,
   registerLadder,
+  registerRtp,
 ];

@@ -1,0 +1,121 @@
+/**
+ * `sipscope rtp FILE [--call ID] [--stream N] [--wav OUT] [--timing timestamp|arrival]`: the RTP
+ * streams of a capture (one line each, with the index `--stream` takes), and a stream's or a call's
+ * audio as a WAV — a stream mono, a call stereo (left caller → callee, right callee → caller),
+ * decoded from G.711 µ-law/A-law or L16 (src/sip-core/media/rtp-audio.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { callId } from '../../../sip-core/analysis/call/call';
+import { analyzerMedia, streamJson, streamLine } from '../../../sip-core/media/media-json';
+import type { AudioTiming } from '../../../sip-core/media/rtp-audio';
+import type { AudioSelection } from '../../../sip-core/media/stream-audio';
+import { streamAudio } from '../../service/stream-audio';
+import { openAnalyzed } from './ladder';
+
+export interface RtpOptions {
+  call?: string;
+  stream?: string;
+  wav?: string;
+  timing: AudioTiming;
+}
+
+/** Runs the command; resolves to the exit code (0 written or listed, 1 unreadable, 2 nothing to play). */
+export async function rtp(
+  file: string,
+  o: RtpOptions,
+  out: (s: string) => void = (s) => void process.stdout.write(s),
+): Promise<number> {
+  let opened: Awaited<ReturnType<typeof openAnalyzed>>;
+  try {
+    opened = await openAnalyzed(file);
+  } catch (e) {
+    console.error(`sipscope rtp: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const { a, close } = opened;
+  try {
+    const media = analyzerMedia(a);
+    let call: string | null = null;
+    if (o.call !== undefined) {
+      const root = a.resolveCall(o.call);
+      if (root < 0) {
+        console.error(`sipscope rtp: no call ${o.call} in ${file}`);
+        return 2;
+      }
+      call = callId(root);
+    }
+    let stream: number | null = null;
+    if (o.stream !== undefined) {
+      stream = Number(o.stream);
+      if (!Number.isInteger(stream) || stream < 0) {
+        console.error(`sipscope rtp: --stream takes a stream index (0, 1, ...), not ${o.stream}`);
+        return 2;
+      }
+    }
+    if (!media) {
+      console.error(`sipscope rtp: ${file} holds no RTP`);
+      return 2;
+    }
+    if (o.wav === undefined) {
+      const streams = media.streams.filter(
+        (s) => (call === null || s.call === call) && (stream === null || s.index === stream),
+      );
+      for (const s of streams) out(`${s.index}\t${s.call ?? '-'}\t${streamLine(streamJson(s))}\n`);
+      if (streams.length === 0) out('no RTP stream\n');
+      return 0;
+    }
+    if (stream === null && call === null) {
+      console.error('sipscope rtp: --wav needs --call ID (stereo) or --stream N (mono)');
+      return 2;
+    }
+    const sel: AudioSelection = stream !== null ? { stream } : { call: call! };
+    const r = await streamAudio(a.trace, media, sel, o.timing, { kind: 'capture', path: file });
+    if (typeof r === 'string') {
+      console.error(`sipscope rtp: ${r}`);
+      return 2;
+    }
+    writeFileSync(o.wav, r.audio.wav);
+    const au = r.audio;
+    out(
+      `${o.wav}: ${au.rate} Hz ${au.channels === 2 ? 'stereo (left caller → callee, right callee → caller)' : 'mono'}, ${(au.frames / au.rate).toFixed(3)} s, by ${o.timing}\n`,
+    );
+    for (const s of au.streams)
+      out(
+        `  stream ${s.index}${au.channels === 2 ? (s.channel === 0 ? ' left' : ' right') : ''}: ${
+          s.problem ??
+          `${s.codec}, ${s.played} packets played, ${s.lost} lost, ${s.duplicates} duplicates, ${s.reordered} out of order`
+        }\n`,
+      );
+    return 0;
+  } finally {
+    close();
+  }
+}
+
+export function registerRtp(program: Command): void {
+  program
+    .command('rtp')
+    .description(
+      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law and L16",
+    )
+    .argument('<file>', 'capture file')
+    .option(
+      '--call <id>',
+      'call id (C3) or any Call-ID of the call: its streams, or with --wav its audio in stereo',
+    )
+    .option('--stream <n>', 'stream index (the first column of the list): with --wav its audio in mono')
+    .option('--wav <file>', 'write the audio to this WAV file (16-bit PCM)')
+    .addOption(
+      new Option(
+        '--timing <how>',
+        'timestamp: each packet at its RTP timestamp, as a receiver plays it (lost packets silent); arrival: at its capture time',
+      )
+        .choices(['timestamp', 'arrival'])
+        .default('timestamp'),
+    )
+    .action(async (file: string, opts: RtpOptions) => {
+      process.exitCode = await rtp(file, opts);
+    });
+}

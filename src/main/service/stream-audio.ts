@@ -1,0 +1,152 @@
+/**
+ * The host's side of "hear the call" (`stream:audio`, `sipscope rtp`): the packets of the planned
+ * streams read again from the capture file (media/stream-scan.ts; a gzip capture through gunzip), or
+ * taken from a simulated run's RTP, then decoded to a WAV (media/stream-audio.ts).
+ */
+import { CaptureFile, zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
+import type { MediaAnalysis } from '../../sip-core/media/call-media';
+import { RtpPacketList, type AudioTiming } from '../../sip-core/media/rtp-audio';
+import {
+  planAudio,
+  renderAudio,
+  type AudioPlan,
+  type AudioRendered,
+  type AudioSelection,
+} from '../../sip-core/media/stream-audio';
+import { StreamScan } from '../../sip-core/media/stream-scan';
+import type { WirePacket } from '../../sip-core/sim/network';
+import type { Trace } from '../../sip-core/trace/trace';
+import { callId } from '../../sip-core/analysis/call/call';
+import { traceMedia } from '../../sip-core/media/media-json';
+import { ApiError, type StreamAudioDto } from '../../shared/api';
+
+/** Bytes read per step of the scan. */
+const SCAN_CHUNK = 1024 * 1024;
+
+/**
+ * The plan's packets from the capture: read back through the trace (from the plan's start record
+ * when the file is a classic pcap), else from `path` (a gzip capture is decompressed as a stream).
+ * Null when neither can be read.
+ */
+export async function scanCapturePackets(
+  trace: Trace,
+  plan: AudioPlan,
+  path: string | null,
+): Promise<RtpPacketList[] | null> {
+  const scan = new StreamScan(plan.wanted, zlibInflate);
+  if (trace.canReadFile) {
+    const size = trace.source.size;
+    let pos = 0;
+    const head = trace.readBytes(0, Math.min(24, size));
+    if (plan.startAt && head && scan.startAt(head, plan.startAt.offset, plan.startAt.frameNo))
+      pos = plan.startAt.offset;
+    while (pos < size && !scan.done) {
+      const n = Math.min(SCAN_CHUNK, size - pos);
+      const chunk = trace.readBytes(pos, n);
+      if (!chunk || chunk.length === 0) break;
+      pos += chunk.length;
+      scan.push(chunk, pos >= size);
+    }
+    return scan.finish();
+  }
+  if (path === null) return null;
+  const file = new CaptureFile(path);
+  try {
+    if (file.gzip) {
+      for await (const chunk of file.gunzipChunks()) {
+        scan.push(chunk);
+        if (scan.done) break;
+      }
+    } else
+      for (const chunk of file.chunks(SCAN_CHUNK)) {
+        scan.push(chunk);
+        if (scan.done) break;
+      }
+  } finally {
+    file.close();
+  }
+  return scan.finish();
+}
+
+/**
+ * The plan's packets from a simulated run: what reached each stream's receiver (a packet the network
+ * dropped is lost there), at its delivery time.
+ */
+export function simulatedPackets(plan: AudioPlan, rtp: readonly WirePacket[]): RtpPacketList[] {
+  const lists = plan.wanted.map(() => new RtpPacketList());
+  for (const p of rtp) {
+    if (p.deliverAt === null || p.bytes.length < 12) continue;
+    const b = p.bytes;
+    const ssrc = ((b[8]! << 24) | (b[9]! << 16) | (b[10]! << 8) | b[11]!) >>> 0;
+    plan.wanted.forEach((w, i) => {
+      if (
+        w.ssrc === ssrc &&
+        w.src === p.from.host &&
+        w.srcPort === p.from.port &&
+        w.dst === p.to.host &&
+        w.dstPort === p.to.port
+      )
+        lists[i]!.addPacket(b, p.deliverAt!);
+    });
+  }
+  return lists;
+}
+
+/** Where a trace's RTP payloads come from. */
+export type PacketSource =
+  { kind: 'capture'; path: string | null } | { kind: 'simulation'; rtp: readonly WirePacket[] };
+
+/** The selection's audio as a WAV, or why there is none (a sentence for the user). */
+export async function streamAudio(
+  trace: Trace,
+  media: MediaAnalysis,
+  sel: AudioSelection,
+  timing: AudioTiming,
+  source: PacketSource,
+): Promise<{ plan: AudioPlan; audio: AudioRendered } | string> {
+  const plan = planAudio(trace, media, sel);
+  if (typeof plan === 'string') return plan;
+  const lists =
+    source.kind === 'simulation'
+      ? simulatedPackets(plan, source.rtp)
+      : await scanCapturePackets(trace, plan, source.path);
+  if (lists === null) return 'the capture file cannot be read again (it was closed or is not a file)';
+  const audio = renderAudio(plan, lists, timing);
+  if (typeof audio === 'string') return audio;
+  return { plan, audio };
+}
+
+/**
+ * `stream:audio`: the selection's WAV as the API returns it (ApiError `not-found` for an unknown call,
+ * `unplayable` with the reason when there is nothing to hear). The trace's full analysis must be attached.
+ */
+export async function traceStreamAudio(
+  trace: Trace,
+  sel: AudioSelection,
+  timing: AudioTiming,
+  source: PacketSource,
+): Promise<StreamAudioDto> {
+  let pick = sel;
+  if ('call' in sel) {
+    const an = trace.analysis as { resolveCall?: (ref: string) => number } | null;
+    const root = an?.resolveCall?.(sel.call) ?? -1;
+    if (root < 0) throw new ApiError('not-found', `no call ${sel.call} in this capture`);
+    pick = { call: callId(root) };
+  }
+  const media = traceMedia(trace);
+  if (!media) throw new ApiError('unplayable', 'this capture holds no RTP');
+  const r = await streamAudio(trace, media, pick, timing, source);
+  if (typeof r === 'string') throw new ApiError('unplayable', r);
+  const au = r.audio;
+  const base = trace.source.name.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'capture';
+  return {
+    fileName: `${base}-${r.plan.label}.wav`,
+    base64: Buffer.from(au.wav.buffer, au.wav.byteOffset, au.wav.byteLength).toString('base64'),
+    rate: au.rate,
+    channels: au.channels,
+    durationMs: Math.round((au.frames / au.rate) * 1000),
+    startTime: au.startUs / 1e6,
+    timing,
+    streams: au.streams,
+  };
+}

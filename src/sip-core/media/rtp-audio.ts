@@ -1,0 +1,439 @@
+/**
+ * RTP audio as a receiver plays it: one stream's packets decoded to 16-bit PCM and placed on its
+ * timeline, and a call's two directions as one stereo WAV (what Wireshark's RTP player does).
+ *
+ * Timing (`timestamp`, the default): packets are put in sequence-number order (RFC 3550 §A.1: the
+ * 16-bit number extended across wraps; a duplicate — the same extended number again — is dropped, a
+ * reordered packet lands in its place) and each one's samples start at its RTP timestamp's offset from
+ * the first packet's (RFC 3550 §5.1: the sampling instant of its first octet). So a lost packet leaves
+ * silence of exactly its length and a talkspurt after silence suppression (marker bit, RFC 3551 §4.1)
+ * starts where its timestamp says. Where the timestamp disagrees with the capture clock by more than
+ * {@link RESYNC_SECONDS} (a sender that restarted its clock), the packet is placed by its arrival
+ * instead. `arrival`: each packet at its capture time (what the capture point heard, network jitter
+ * included), duplicates dropped.
+ *
+ * Codecs: G.711 µ-law (PT 0, `PCMU/8000`), A-law (PT 8, `PCMA/8000`), L16 (PT 10 stereo and 11 mono at
+ * 44,100 Hz, RFC 3551 §4.5.11; a dynamic `L16/rate[/channels]` rtpmap), big-endian, a stereo L16 stream
+ * mixed to mono. Comfort noise (PT 13, 19, `CN`) and `telephone-event` packets are silence. Anything
+ * else is not decoded: "cannot play G.729" — never noise.
+ * @remarks Payload types 96–127 mean what the receiver's SDP rtpmap says (RFC 3264 §5.1); the call's
+ * media analysis (call-media.ts) hands that map over.
+ */
+import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711';
+
+/** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
+export const RESYNC_SECONDS = 1;
+/** Longest audio made (samples per channel): 3 hours at 8 kHz; the rest is cut (`truncated`). */
+export const MAX_SAMPLES = 3 * 3600 * 8000;
+
+export type AudioTiming = 'timestamp' | 'arrival';
+
+/** One rtpmap entry (a=rtpmap:<pt> <name>/<rate>[/<channels>]). */
+export interface RtpmapEntry {
+  name: string;
+  rate: number;
+  channels?: number;
+}
+
+/** How the packets of one payload type are played. */
+export type PayloadPlay =
+  | { kind: 'audio'; codec: 'PCMU' | 'PCMA' | 'L16'; rate: number; channels: number }
+  | { kind: 'silence'; name: string }
+  | { kind: 'cannot'; name: string };
+
+/** Names of the static types this module does not decode (RFC 3551 §6), for "cannot play …". */
+const STATIC_OTHER: Record<number, string> = {
+  3: 'GSM',
+  4: 'G.723',
+  5: 'DVI4',
+  6: 'DVI4',
+  7: 'LPC',
+  9: 'G.722',
+  12: 'QCELP',
+  14: 'MPA',
+  15: 'G.728',
+  18: 'G.729',
+};
+
+/** What payload type `pt` is, given the receiver's rtpmap entry for it (if any). */
+export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPlay {
+  if (map && pt > 34) {
+    const n = map.name.toUpperCase();
+    if (n === 'PCMU') return { kind: 'audio', codec: 'PCMU', rate: 8000, channels: 1 };
+    if (n === 'PCMA') return { kind: 'audio', codec: 'PCMA', rate: 8000, channels: 1 };
+    if (n === 'L16' && map.rate > 0 && map.rate <= 192_000)
+      return { kind: 'audio', codec: 'L16', rate: map.rate, channels: Math.max(1, map.channels ?? 1) };
+    if (n === 'CN' || n === 'TELEPHONE-EVENT') return { kind: 'silence', name: map.name };
+    return { kind: 'cannot', name: map.name };
+  }
+  switch (pt) {
+    case 0:
+      return { kind: 'audio', codec: 'PCMU', rate: 8000, channels: 1 };
+    case 8:
+      return { kind: 'audio', codec: 'PCMA', rate: 8000, channels: 1 };
+    case 10:
+      return { kind: 'audio', codec: 'L16', rate: 44100, channels: 2 };
+    case 11:
+      return { kind: 'audio', codec: 'L16', rate: 44100, channels: 1 };
+    case 13:
+    case 19:
+      return { kind: 'silence', name: 'CN' };
+  }
+  return { kind: 'cannot', name: STATIC_OTHER[pt] ?? (map ? map.name : `PT ${pt}`) };
+}
+
+/**
+ * The packets of one stream in arrival order: header fields in typed arrays and the payload octets in
+ * one growing buffer (no object per packet).
+ */
+export class RtpPacketList {
+  count = 0;
+  seq = new Uint16Array(64);
+  ts = new Uint32Array(64);
+  pt = new Uint8Array(64);
+  marker = new Uint8Array(64);
+  timeUs = new Float64Array(64);
+  payStart = new Uint32Array(64);
+  payEnd = new Uint32Array(64);
+  bytes = new Uint8Array(4096);
+  #used = 0;
+
+  add(
+    seq: number,
+    ts: number,
+    pt: number,
+    marker: boolean,
+    timeUs: number,
+    buf: Uint8Array,
+    ps: number,
+    pe: number,
+  ): void {
+    const i = this.count;
+    if (i === this.seq.length) this.#grow();
+    const len = Math.max(0, pe - ps);
+    if (this.#used + len > this.bytes.length) {
+      const b = new Uint8Array(Math.max(this.bytes.length * 2, this.#used + len));
+      b.set(this.bytes.subarray(0, this.#used));
+      this.bytes = b;
+    }
+    this.bytes.set(buf.subarray(ps, ps + len), this.#used);
+    this.seq[i] = seq;
+    this.ts[i] = ts >>> 0;
+    this.pt[i] = pt;
+    this.marker[i] = marker ? 1 : 0;
+    this.timeUs[i] = timeUs;
+    this.payStart[i] = this.#used;
+    this.#used += len;
+    this.payEnd[i] = this.#used;
+    this.count++;
+  }
+
+  /** Adds a whole RTP packet (header parsed here); false when it is not one. */
+  addPacket(b: Uint8Array, timeUs: number): boolean {
+    const p = rtpPayloadSpan(b, 0, b.length);
+    if (!p) return false;
+    this.add(
+      (b[2]! << 8) | b[3]!,
+      ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0,
+      b[1]! & 0x7f,
+      (b[1]! & 0x80) !== 0,
+      timeUs,
+      b,
+      p.start,
+      p.end,
+    );
+    return true;
+  }
+
+  #grow(): void {
+    const n = this.seq.length * 2;
+    const g = <T extends Uint16Array | Uint32Array | Uint8Array | Float64Array>(
+      a: T,
+      make: (n: number) => T,
+    ): T => {
+      const x = make(n);
+      x.set(a as never);
+      return x;
+    };
+    this.seq = g(this.seq, (k) => new Uint16Array(k));
+    this.ts = g(this.ts, (k) => new Uint32Array(k));
+    this.pt = g(this.pt, (k) => new Uint8Array(k));
+    this.marker = g(this.marker, (k) => new Uint8Array(k));
+    this.timeUs = g(this.timeUs, (k) => new Float64Array(k));
+    this.payStart = g(this.payStart, (k) => new Uint32Array(k));
+    this.payEnd = g(this.payEnd, (k) => new Uint32Array(k));
+  }
+}
+
+/**
+ * The payload of an RTP packet `buf[ps, pend)`: after the fixed header, the CSRCs, the header
+ * extension, and before the padding (RFC 3550 §5.1, §5.3.1); null when it is not version 2 or too short.
+ */
+export function rtpPayloadSpan(
+  buf: Uint8Array,
+  ps: number,
+  pend: number,
+): { start: number; end: number } | null {
+  if (pend - ps < 12 || buf[ps]! >> 6 !== 2) return null;
+  const b0 = buf[ps]!;
+  let hdr = 12 + (b0 & 0x0f) * 4;
+  if (b0 & 0x10) {
+    if (ps + hdr + 4 > pend) return null;
+    hdr += 4 + ((buf[ps + hdr + 2]! << 8) | buf[ps + hdr + 3]!) * 4;
+  }
+  let end = pend;
+  if (b0 & 0x20 && end > ps + hdr) end -= buf[pend - 1]!;
+  if (end < ps + hdr) return null;
+  return { start: ps + hdr, end };
+}
+
+/** One stream decoded. */
+export interface DecodedAudio {
+  rate: number;
+  /** Mono samples. */
+  pcm: Int16Array;
+  /** Capture time (µs) of sample 0. */
+  startUs: number;
+  codec: string;
+  /** Packets played, lost (sequence gaps), dropped as duplicates, arrived out of order. */
+  played: number;
+  lost: number;
+  duplicates: number;
+  reordered: number;
+  /** Packets of other payload types played as silence (CN, telephone-event, a second codec). */
+  silent: number;
+  /** Places where the timestamp jumped against the capture clock and arrival placed the packet. */
+  resyncs: number;
+  truncated: boolean;
+}
+
+export type DecodeResult = { ok: true; audio: DecodedAudio } | { ok: false; reason: string };
+
+const s16 = (x: number): number => (x << 16) >> 16;
+const s32 = (x: number): number => x | 0;
+
+/** Samples (per channel) a payload of `len` octets carries. */
+function samplesOf(p: Extract<PayloadPlay, { kind: 'audio' }>, len: number): number {
+  return p.codec === 'L16' ? Math.floor(len / (2 * p.channels)) : len;
+}
+
+function decodeInto(
+  p: Extract<PayloadPlay, { kind: 'audio' }>,
+  b: Uint8Array,
+  s: number,
+  e: number,
+  out: Int16Array,
+  at: number,
+): void {
+  const room = out.length - at;
+  if (p.codec === 'PCMU' || p.codec === 'PCMA') {
+    const t = p.codec === 'PCMU' ? ULAW_TO_LINEAR : ALAW_TO_LINEAR;
+    const n = Math.min(e - s, room);
+    for (let i = 0; i < n; i++) out[at + i] = t[b[s + i]!]!;
+    return;
+  }
+  const ch = p.channels;
+  const n = Math.min(Math.floor((e - s) / (2 * ch)), room);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let c = 0; c < ch; c++) {
+      const o = s + (i * ch + c) * 2;
+      sum += s16((b[o]! << 8) | b[o + 1]!);
+    }
+    out[at + i] = ch === 1 ? sum : Math.round(sum / ch);
+  }
+}
+
+/**
+ * Decodes one stream's packets (arrival order) to mono PCM on its timeline. `rtpmap`: the receiver's
+ * SDP map (payload type → entry).
+ */
+export function decodeStream(
+  pk: RtpPacketList,
+  rtpmap: ReadonlyMap<number, RtpmapEntry> | null,
+  timing: AudioTiming = 'timestamp',
+): DecodeResult {
+  const n = pk.count;
+  if (n === 0)
+    return {
+      ok: false,
+      reason:
+        'no packet of this stream to play (none read from the capture; in a simulation, none reached its receiver)',
+    };
+  const plays = new Map<number, PayloadPlay>();
+  const playOf = (pt: number): PayloadPlay => {
+    let p = plays.get(pt);
+    if (!p) plays.set(pt, (p = payloadPlay(pt, rtpmap?.get(pt))));
+    return p;
+  };
+  let main: Extract<PayloadPlay, { kind: 'audio' }> | null = null;
+  for (let i = 0; i < n && !main; i++) {
+    const p = playOf(pk.pt[i]!);
+    if (p.kind === 'audio') main = p;
+  }
+  if (!main) {
+    const names = [...new Set([...plays.values()].map((p) => (p.kind === 'audio' ? p.codec : p.name)))];
+    const cannot = [...plays.values()].filter((p) => p.kind === 'cannot').map((p) => p.name);
+    return {
+      ok: false,
+      reason: cannot.length
+        ? `cannot play ${[...new Set(cannot)].join(', ')} (sipscope decodes G.711 µ-law/A-law and L16)`
+        : `nothing to play: the stream carries only ${names.join(', ')}`,
+    };
+  }
+  const rate = main.rate;
+  // Extended sequence numbers in arrival order (RFC 3550 §A.1: a wrap when the number steps back
+  // across 0 by a small amount).
+  const ext = new Float64Array(n);
+  ext[0] = pk.seq[0]!;
+  for (let i = 1; i < n; i++) ext[i] = ext[i - 1]! + s16(pk.seq[i]! - pk.seq[i - 1]!);
+  // Order: sequence order (timestamp) or arrival; duplicates (same extended number) dropped.
+  const order = Array.from({ length: n }, (_, i) => i);
+  let reordered = 0;
+  for (let i = 1; i < n; i++) if (ext[i]! < ext[i - 1]!) reordered++;
+  if (timing === 'timestamp') order.sort((a, b) => ext[a]! - ext[b]! || a - b);
+  const seen = new Set<number>();
+  const keep: number[] = [];
+  for (const i of order) {
+    if (seen.has(ext[i]!)) continue;
+    seen.add(ext[i]!);
+    keep.push(i);
+  }
+  const duplicates = n - keep.length;
+  let minExt = Infinity;
+  let maxExt = -Infinity;
+  for (const i of keep) {
+    minExt = Math.min(minExt, ext[i]!);
+    maxExt = Math.max(maxExt, ext[i]!);
+  }
+  const lost = maxExt - minExt + 1 - keep.length;
+  // Sample offset of each kept packet.
+  const off = new Float64Array(keep.length);
+  const first = keep[0]!;
+  let resyncs = 0;
+  if (timing === 'timestamp') {
+    let prev = first;
+    let at = 0;
+    for (let k = 1; k < keep.length; k++) {
+      const i = keep[k]!;
+      const dts = s32(pk.ts[i]! - pk.ts[prev]!);
+      const dArrival = (pk.timeUs[i]! - pk.timeUs[prev]!) / 1e6;
+      if (Math.abs(dts / rate - dArrival) > RESYNC_SECONDS) {
+        resyncs++;
+        at += Math.max(0, Math.round(dArrival * rate));
+      } else at += dts;
+      off[k] = at;
+      prev = i;
+    }
+  } else
+    for (let k = 0; k < keep.length; k++)
+      off[k] = Math.round(((pk.timeUs[keep[k]!]! - pk.timeUs[first]!) * rate) / 1e6);
+  // Offsets before the first packet's (a reordered or resynced packet) shift the timeline.
+  let minOff = 0;
+  for (let k = 0; k < keep.length; k++) minOff = Math.min(minOff, off[k]!);
+  let len = 0;
+  for (let k = 0; k < keep.length; k++) {
+    const i = keep[k]!;
+    const p = playOf(pk.pt[i]!);
+    const ns = p.kind === 'audio' && p.rate === rate ? samplesOf(p, pk.payEnd[i]! - pk.payStart[i]!) : 0;
+    len = Math.max(len, off[k]! - minOff + ns);
+  }
+  const truncated = len > MAX_SAMPLES;
+  const pcm = new Int16Array(Math.min(len, MAX_SAMPLES));
+  let played = 0;
+  let silent = 0;
+  for (let k = 0; k < keep.length; k++) {
+    const i = keep[k]!;
+    const p = playOf(pk.pt[i]!);
+    const at = off[k]! - minOff;
+    if (p.kind !== 'audio' || p.rate !== rate || at >= pcm.length) {
+      if (p.kind !== 'audio' || p.rate !== rate) silent++;
+      continue;
+    }
+    decodeInto(p, pk.bytes, pk.payStart[i]!, pk.payEnd[i]!, pcm, at);
+    played++;
+  }
+  return {
+    ok: true,
+    audio: {
+      rate,
+      pcm,
+      startUs: pk.timeUs[first]! + (minOff * 1e6) / rate,
+      codec: main.codec === 'L16' ? `L16/${rate}${main.channels > 1 ? `/${main.channels}` : ''}` : main.codec,
+      played,
+      lost,
+      duplicates,
+      reordered,
+      silent,
+      resyncs,
+      truncated,
+    },
+  };
+}
+
+/** Resamples (nearest sample) to `rate`; the same array when it already is. */
+function resample(a: DecodedAudio, rate: number): Int16Array {
+  if (a.rate === rate) return a.pcm;
+  const n = Math.floor((a.pcm.length * rate) / a.rate);
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) out[i] = a.pcm[Math.min(a.pcm.length - 1, Math.floor((i * a.rate) / rate))]!;
+  return out;
+}
+
+/**
+ * Channels made of streams, aligned on capture time: each channel is the sum (clipped) of its streams,
+ * each placed at its first sample's capture time from the earliest stream's. The rate is the highest
+ * of the streams'. Returns interleaved samples.
+ */
+export function mixChannels(channels: readonly (readonly DecodedAudio[])[]): {
+  rate: number;
+  startUs: number;
+  frames: number;
+  interleaved: Int16Array;
+} {
+  const all = channels.flat();
+  const rate = all.reduce((r, a) => Math.max(r, a.rate), 0) || 8000;
+  const startUs = all.reduce((t, a) => Math.min(t, a.startUs), Infinity);
+  const placed = channels.map((ch) =>
+    ch.map((a) => ({ at: Math.round(((a.startUs - startUs) * rate) / 1e6), pcm: resample(a, rate) })),
+  );
+  let frames = 0;
+  for (const ch of placed) for (const p of ch) frames = Math.max(frames, p.at + p.pcm.length);
+  frames = Math.min(frames, MAX_SAMPLES);
+  const nc = channels.length;
+  const acc = new Int32Array(frames * nc);
+  placed.forEach((ch, c) => {
+    for (const p of ch) {
+      const n = Math.min(p.pcm.length, frames - p.at);
+      for (let i = 0; i < n; i++) acc[(p.at + i) * nc + c]! += p.pcm[i]!;
+    }
+  });
+  const interleaved = new Int16Array(acc.length);
+  for (let i = 0; i < acc.length; i++) interleaved[i] = Math.max(-32768, Math.min(32767, acc[i]!));
+  return { rate, startUs: Number.isFinite(startUs) ? startUs : 0, frames, interleaved };
+}
+
+/** A RIFF WAVE file (PCM, 16-bit little-endian) of interleaved samples. */
+export function wavFile(interleaved: Int16Array, rate: number, channels: number): Uint8Array {
+  const data = interleaved.length * 2;
+  const out = new Uint8Array(44 + data);
+  const v = new DataView(out.buffer);
+  const ascii = (o: number, s: string): void => {
+    for (let i = 0; i < s.length; i++) out[o + i] = s.charCodeAt(i);
+  };
+  ascii(0, 'RIFF');
+  v.setUint32(4, 36 + data, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true); // PCM
+  v.setUint16(22, channels, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, rate * channels * 2, true);
+  v.setUint16(32, channels * 2, true);
+  v.setUint16(34, 16, true);
+  ascii(36, 'data');
+  v.setUint32(40, data, true);
+  for (let i = 0; i < interleaved.length; i++) v.setInt16(44 + i * 2, interleaved[i]!, true);
+  return out;
+}

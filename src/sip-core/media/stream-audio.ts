@@ -1,0 +1,197 @@
+/**
+ * "Hear the call": which streams make a stream's or a call's audio, and the WAV they give.
+ *
+ * One stream → a mono WAV. A call → a stereo WAV, left the caller → callee direction, right the
+ * callee → caller one (every stream of a direction mixed into its channel, e.g. before and after a
+ * re-INVITE moved the media), aligned on capture time, as Wireshark's RTP player lays them out.
+ * The payload types are read with the rtpmap of the SDP that announced the stream's matched end (its
+ * receiver's, RFC 3264 §5.1; call-media.ts joins it), channels included (`L16/16000/2`).
+ * @remarks The packets come from {@link StreamScan} (a capture read again) or a simulated run's own
+ * RTP; this module only plans and renders.
+ */
+import type { Trace } from '../trace/trace';
+import type { MediaAnalysis, MediaStream } from './call-media';
+import {
+  decodeStream,
+  mixChannels,
+  wavFile,
+  type AudioTiming,
+  type DecodedAudio,
+  type RtpmapEntry,
+  type RtpPacketList,
+} from './rtp-audio';
+import type { StreamWanted } from './stream-scan';
+
+/** What to play: one stream (its index in the capture's list) or one call's streams (stereo). */
+export type AudioSelection = { stream: number } | { call: string };
+
+/** The streams a selection plays, with the channel and rtpmap of each. */
+export interface AudioPlan {
+  channels: 1 | 2;
+  streams: { stream: MediaStream; channel: number; rtpmap: Map<number, RtpmapEntry> | null }[];
+  wanted: StreamWanted[];
+  /** A record the capture can be read from for these streams (a classic pcap's frame before the first packet). */
+  startAt: { offset: number; frameNo: number } | null;
+  /** For the file name: `C3` or `stream-4`. */
+  label: string;
+}
+
+/** What a selection sounded like. */
+export interface AudioRendered {
+  wav: Uint8Array;
+  rate: number;
+  channels: number;
+  frames: number;
+  /** Capture time (µs) of the first sample. */
+  startUs: number;
+  streams: {
+    index: number;
+    channel: number;
+    codec: string | null;
+    played: number;
+    lost: number;
+    duplicates: number;
+    reordered: number;
+    /** Why it is silent (cannot play G.729...), null when it plays. */
+    problem: string | null;
+  }[];
+}
+
+/** Latin-1 text of a body. */
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192)
+    s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
+  return s;
+}
+
+/**
+ * The rtpmap of the m= section of an SDP body that announced `address:port` (the first audio section
+ * when none matches), with the channel count (`a=rtpmap:<pt> <name>/<rate>[/<channels>]`, RFC 4566 §6).
+ */
+export function rtpmapOf(body: string, address: string, port: number): Map<number, RtpmapEntry> {
+  let sessionAddr = '';
+  const sections: { addr: string; port: number; audio: boolean; map: Map<number, RtpmapEntry> }[] = [];
+  for (const raw of body.split('\n')) {
+    const line = raw.trim();
+    if (line.length < 2 || line[1] !== '=') continue;
+    const v = line.slice(2);
+    const cur = sections.at(-1);
+    if (line[0] === 'm') {
+      const f = v.split(/\s+/);
+      sections.push({
+        addr: '',
+        port: Number((f[1] ?? '').split('/')[0]),
+        audio: f[0] === 'audio',
+        map: new Map(),
+      });
+    } else if (line[0] === 'c') {
+      const a = (v.split(/\s+/)[2] ?? '').split('/')[0] ?? '';
+      if (cur) cur.addr = a;
+      else sessionAddr = a;
+    } else if (line[0] === 'a' && cur) {
+      const m = /^rtpmap:(\d+)\s+([^/\s]+)\/(\d+)(?:\/(\d+))?/.exec(v);
+      if (m)
+        cur.map.set(Number(m[1]), { name: m[2]!, rate: Number(m[3]), channels: m[4] ? Number(m[4]) : 1 });
+    }
+  }
+  const match =
+    sections.find((s) => s.port === port && (s.addr || sessionAddr) === address) ??
+    sections.find((s) => s.port === port) ??
+    sections.find((s) => s.audio);
+  return match?.map ?? new Map();
+}
+
+function streamRtpmap(trace: Trace, s: MediaStream): Map<number, RtpmapEntry> | null {
+  if (s.sdpMessage === null) return null;
+  try {
+    const m = trace.message(s.sdpMessage);
+    const r = s.record;
+    return rtpmapOf(latin1(m.body()), s.announced ? r.dst : r.src, s.announced ? r.dstPort : r.srcPort);
+  } catch {
+    return null;
+  }
+}
+
+/** The streams of a selection; a string says why there is nothing to play. */
+export function planAudio(trace: Trace, media: MediaAnalysis, sel: AudioSelection): AudioPlan | string {
+  let chosen: { stream: MediaStream; channel: number }[];
+  let channels: 1 | 2;
+  let label: string;
+  if ('stream' in sel) {
+    const s = media.streams[sel.stream];
+    if (!s) return `no stream ${sel.stream} in this capture`;
+    chosen = [{ stream: s, channel: 0 }];
+    channels = 1;
+    label = `stream-${sel.stream}`;
+  } else {
+    const idx = media.calls.get(sel.call)?.streams ?? [];
+    chosen = idx
+      .map((i) => media.streams[i]!)
+      .filter((s) => s.direction !== null)
+      .map((s) => ({ stream: s, channel: s.direction === 'forward' ? 0 : 1 }));
+    if (chosen.length === 0) return `${sel.call} has no RTP stream in this capture`;
+    channels = 2;
+    label = sel.call;
+  }
+  const streams = chosen.map((c) => ({ ...c, rtpmap: streamRtpmap(trace, c.stream) }));
+  const wanted = streams.map(({ stream: { record: r } }) => ({
+    src: r.src,
+    srcPort: r.srcPort,
+    dst: r.dst,
+    dstPort: r.dstPort,
+    ssrc: r.ssrc,
+    lastFrame: r.lastFrame,
+  }));
+  // A record before the first packet: the latest frame of the announcing SDP messages at or before it.
+  const first = Math.min(...streams.map((s) => s.stream.record.firstFrame));
+  let startAt: AudioPlan['startAt'] = null;
+  for (const s of streams) {
+    if (s.stream.sdpMessage === null) continue;
+    for (const f of trace.frames(s.stream.sdpMessage))
+      if (f.recordOffset >= 0 && f.frameNo <= first && f.frameNo > (startAt?.frameNo ?? 0))
+        startAt = { offset: f.recordOffset, frameNo: f.frameNo };
+  }
+  return { channels, streams, wanted, startAt, label };
+}
+
+/** Decodes and mixes the plan's packets (one list per planned stream) into a WAV; a string: why not. */
+export function renderAudio(
+  plan: AudioPlan,
+  lists: readonly RtpPacketList[],
+  timing: AudioTiming,
+): AudioRendered | string {
+  const byChannel: DecodedAudio[][] = Array.from({ length: plan.channels }, () => []);
+  const out: AudioRendered['streams'] = [];
+  const problems: string[] = [];
+  plan.streams.forEach((s, i) => {
+    const d = decodeStream(lists[i]!, s.rtpmap, timing);
+    const base = { index: s.stream.index, channel: s.channel };
+    if (d.ok) {
+      byChannel[s.channel]!.push(d.audio);
+      const a = d.audio;
+      out.push({
+        ...base,
+        codec: a.codec,
+        played: a.played,
+        lost: a.lost,
+        duplicates: a.duplicates,
+        reordered: a.reordered,
+        problem: null,
+      });
+    } else {
+      problems.push(d.reason);
+      out.push({ ...base, codec: null, played: 0, lost: 0, duplicates: 0, reordered: 0, problem: d.reason });
+    }
+  });
+  if (byChannel.every((c) => c.length === 0)) return [...new Set(problems)].join('; ');
+  const mix = mixChannels(byChannel);
+  return {
+    wav: wavFile(mix.interleaved, mix.rate, plan.channels),
+    rate: mix.rate,
+    channels: plan.channels,
+    frames: mix.frames,
+    startUs: mix.startUs,
+    streams: out,
+  };
+}

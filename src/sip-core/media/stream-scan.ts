@@ -1,0 +1,126 @@
+/**
+ * The packets of chosen RTP streams, read again from the capture when someone wants to hear them.
+ *
+ * The capture path keeps no per-packet state for RTP (rtp-streams.ts: constant memory per stream), so
+ * the payloads are not in memory: this scan decodes the capture stream again through the same
+ * pipeline (link, IP, tunnels, UDP; the same datagrams the tracker counted) with a tap in place of
+ * the tracker, keeping the packets of the wanted streams (5-tuple and SSRC) and stopping after the
+ * last one's last frame. A classic pcap can start at a record offset the trace knows (a SIP message
+ * of the call before the stream's first packet), so a call in the middle of a large file is not read
+ * from byte 0. Measured in the README's benchmark table (`npm run bench -- rtp`).
+ * @remarks Why not keep each packet's file offset while reading: 8 octets per RTP packet for every
+ * stream of every capture (a 1 GB capture of RTP: ~8 MB more for nothing until Play) against one
+ * scan of the stream's part of the file when Play is pressed.
+ */
+import { CaptureDecoder } from '../capture/capture-decoder';
+import type { Inflate } from '../capture/unwrap/hep';
+import { RtpTracker } from './rtp-streams';
+import { RtpPacketList, rtpPayloadSpan } from './rtp-audio';
+
+/** One stream to collect (as the media analysis names it). */
+export interface StreamWanted {
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  ssrc: number;
+  /** The stream's last frame number (the scan stops after the last wanted one's). */
+  lastFrame: number;
+}
+
+/** The tracker's place in the pipeline, keeping the wanted streams' packets instead of counting. */
+class StreamTap extends RtpTracker {
+  names: readonly string[] = [];
+  frameBase = 0;
+  constructor(
+    readonly wanted: readonly StreamWanted[],
+    readonly lists: RtpPacketList[],
+  ) {
+    super(0);
+  }
+
+  override datagram(
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    buf: Uint8Array,
+    ps: number,
+    pend: number,
+    timeUs: number,
+  ): boolean {
+    if (pend - ps < 12) return false;
+    const ssrc = ((buf[ps + 8]! << 24) | (buf[ps + 9]! << 16) | (buf[ps + 10]! << 8) | buf[ps + 11]!) >>> 0;
+    for (let w = 0; w < this.wanted.length; w++) {
+      const x = this.wanted[w]!;
+      if (x.ssrc !== ssrc || x.srcPort !== sport || x.dstPort !== dport) continue;
+      if (this.names[src] !== x.src || this.names[dst] !== x.dst) continue;
+      const b1 = buf[ps + 1]!;
+      if (b1 >= 200 && b1 <= 204) continue;
+      const span = rtpPayloadSpan(buf, ps, pend);
+      if (!span) continue;
+      this.lists[w]!.add(
+        (buf[ps + 2]! << 8) | buf[ps + 3]!,
+        ((buf[ps + 4]! << 24) | (buf[ps + 5]! << 16) | (buf[ps + 6]! << 8) | buf[ps + 7]!) >>> 0,
+        b1 & 0x7f,
+        (b1 & 0x80) !== 0,
+        timeUs,
+        buf,
+        span.start,
+        span.end,
+      );
+    }
+    return true;
+  }
+}
+
+const NO_MESSAGES = { message: (): void => {} };
+
+/** One scan of the capture stream for some streams' packets. */
+export class StreamScan {
+  readonly lists: RtpPacketList[];
+  readonly #tap: StreamTap;
+  readonly #decoder: CaptureDecoder;
+  readonly #last: number;
+
+  constructor(wanted: readonly StreamWanted[], inflate: Inflate | null = null) {
+    this.lists = wanted.map(() => new RtpPacketList());
+    this.#tap = new StreamTap(wanted, this.lists);
+    this.#decoder = new CaptureDecoder(NO_MESSAGES, { media: this.#tap, inflate, maxDiagnosticsPerCode: 0 });
+    this.#tap.names = this.#decoder.pipeline.addresses.names;
+    this.#last = wanted.reduce((m, w) => Math.max(m, w.lastFrame), 0);
+  }
+
+  /**
+   * Starts a classic pcap at record offset `offset`, frame `frameNo` (a record boundary the trace
+   * knows): `head` is the file's first 24 octets. False (nothing done) for other formats.
+   */
+  startAt(head: Uint8Array, offset: number, frameNo: number): boolean {
+    const m = head.length >= 4 ? ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0 : 0;
+    const pcap = m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1;
+    if (!pcap || head.length < 24 || this.#decoder.offset !== 0) return false;
+    this.#decoder.push(head.subarray(0, 24));
+    this.#decoder.skipTo(offset);
+    this.#tap.frameBase = frameNo - 1;
+    return true;
+  }
+
+  /** Feeds the next chunk of the capture stream. */
+  push(chunk: Uint8Array, eof = false): void {
+    this.#decoder.push(chunk, eof);
+  }
+
+  /** True once every wanted stream's last frame was passed (or the reader stopped). */
+  get done(): boolean {
+    return this.#decoder.stopped || (this.#last > 0 && this.#frameNow() > this.#last);
+  }
+
+  #frameNow(): number {
+    return (this.#decoder.reader?.frames ?? 0) + this.#tap.frameBase;
+  }
+
+  finish(): RtpPacketList[] {
+    this.#decoder.finish();
+    return this.lists;
+  }
+}
