@@ -67,9 +67,9 @@ describe.skipIf(!chromiumPath)('the call features library in the scenario player
     const library = page.getByRole('complementary', { name: 'Scenarios library' });
     const topics = await library.locator('li.topic h4').allTextContents();
     expect(topics.indexOf('Call features')).toBe(topics.indexOf('Forking and call forwarding') + 1);
-    const names = await library.locator('li:not(.topic) button').evaluateAll((bs) =>
-      bs.map((b) => (b.textContent ?? '').trim().split(/\s/)[0]),
-    );
+    const names = await library
+      .locator('li:not(.topic) button')
+      .evaluateAll((bs) => bs.map((b) => (b.textContent ?? '').trim().split(/\s/)[0]));
     const at = names.indexOf(FEATURES[0]!);
     expect(names.slice(at, at + FEATURES.length)).toEqual(FEATURES);
   });
