@@ -96,10 +96,14 @@ export const FIELDS: Record<string, FieldInfo> = {
       'media verdict: two-way, one-way, no-media, not-captured, not-expected (null: no RTP in the capture)',
   },
   'call.rtp.loss': { type: 'number', description: "highest loss of the call's RTP streams, percent" },
+  'call.rtp.mos': {
+    type: 'number',
+    description: "estimated MOS (ITU-T G.107 E-model) of the call's worse direction, 1–4.5",
+  },
   'call.rtp.problem': {
     type: 'string',
     description:
-      'a media rule the call breaks: one-way-media, media-loss, no-media, media-to-unannounced-address',
+      'a media rule the call breaks: one-way-media, media-loss, no-media, media-to-unannounced-address, poor-call-quality',
   },
 };
 

@@ -47,4 +47,89 @@ export interface MediaStreamFigures {
   jitter: { min: number; mean: number; max: number };
   /** Trace id of the SDP message that announced the matched end (a ladder arrow), null without. */
   sdpMessage: number | null;
+  /** What the ends reported about it in RTCP (null: no RTCP of it in the capture). Since session 20. */
+  rtcp?: MediaStreamRtcp | null;
+  /** E-model R and MOS (null: codec not in the G.113 table). Since session 20. */
+  quality?: MediaStreamQuality | null;
+}
+
+/**
+ * What the ends said about a stream in RTCP (RFC 3550 §6.4): its sender's SRs, SDES CNAME and BYE,
+ * and its receiver's report blocks about it. Times are epoch seconds of the capture.
+ */
+export interface MediaStreamRtcp {
+  /** From the stream's source (same SSRC, RTCP from the same host to the same host); null: none. */
+  sender: {
+    /** SRs seen, and the last one's sender info (`ntp`: its NTP timestamp as epoch seconds). */
+    srs: number;
+    lastSr: {
+      time: number;
+      frame: number;
+      ntp: number;
+      rtpTimestamp: number;
+      packets: number;
+      octets: number;
+    } | null;
+    cname: string | null;
+    bye: { time: number; reason: string | null } | null;
+  } | null;
+  /** The report blocks about this SSRC from the stream's destination host; null: none. */
+  receiver: {
+    /** The reporter's SSRC (`0x` and 8 hex digits). */
+    reporter: string;
+    reports: number;
+    last: {
+      time: number;
+      frame: number;
+      /** 0..1 (the 8-bit fraction / 256), since the reporter's previous report. */
+      fractionLost: number;
+      /** Signed: duplicates make it negative. */
+      cumulativeLost: number;
+      extendedHighestSeq: number;
+      /** Interarrival jitter: in timestamp units and in ms (null: no clock rate). */
+      jitter: number;
+      jitterMs: number | null;
+      /** NTP middle 32 bits of the SR it answers (0: none) and the delay since it, s. */
+      lsr: number;
+      dlsr: number;
+    };
+    maxFractionLost: number;
+    maxJitterMs: number | null;
+    /**
+     * Round trip capture point → receiver → capture point (RFC 3550 §6.4.1: the RR's time − the time
+     * of the SR it answers − DLSR), ms; null when no report answered an SR seen in the capture.
+     */
+    rttMs: { count: number; min: number; mean: number; max: number } | null;
+    /** The receiver's last RFC 3611 VoIP metrics about it (null: none; a field null: unavailable). */
+    xr: {
+      lossRate: number;
+      discardRate: number;
+      roundTripDelayMs: number;
+      endSystemDelayMs: number;
+      rFactor: number | null;
+      mosLq: number | null;
+      mosCq: number | null;
+    } | null;
+  } | null;
+  /** RTCP datagrams of these flows that are not a valid compound packet (the parts before the error are read). */
+  malformed: number;
+}
+
+/**
+ * The ITU-T G.107 E-model estimate of a stream (src/sip-core/media/quality.ts): R from the codec's Ie
+ * and Bpl (G.113 Appendix I), the stream's loss and burstiness and the one-way delay; MOS from R.
+ */
+export interface MediaStreamQuality {
+  /** The G.113 row assumed, e.g. `G.711 (PLC)`. */
+  codec: string;
+  ie: number;
+  bpl: number;
+  /** Ppl, percent of the expected packets. */
+  lossPercent: number;
+  burstRatio: number;
+  /** One-way delay, ms: half the RTCP round trips of both ends (`delayMeasured`), else 0 (G.107's default). */
+  delayMs: number;
+  delayMeasured: boolean;
+  rFactor: number;
+  mos: number;
 }

@@ -14,7 +14,9 @@
 import type { Trace } from '../trace/trace';
 import { carriesSdp } from '../message/sip-message';
 import type { AnalysisDiagnostic, AnalysisRule } from '../analysis/rules';
-import { jitterFor, staticClockRate, type RtpStreamRecord } from './rtp-streams';
+import { jitterFor, staticClockRate, type MediaCapture, type RtpStreamRecord } from './rtp-streams';
+import type { MediaStreamRtcp } from '../../shared/media-stream';
+import { POOR_MOS, streamQuality, type StreamQuality } from './quality';
 
 /** Names of the static payload types (RFC 3551 §6), as tshark prints them. */
 const STATIC_NAMES: Record<number, string> = {
@@ -77,6 +79,12 @@ export interface MediaStream {
   jitter: { min: number; mean: number; max: number };
   /** Lost fraction of the expected packets (0..1; 0 when nothing expected). */
   lossFraction: number;
+  /** Clock rate of its first payload type (0: unknown). */
+  clockRate: number;
+  /** What its sender and receiver said in RTCP (null: nothing). */
+  rtcp: MediaStreamRtcp | null;
+  /** The E-model estimate (null: codec not in the table). */
+  quality: StreamQuality | null;
 }
 
 /**
@@ -136,6 +144,14 @@ export const MEDIA_RULES: readonly AnalysisRule[] = [
       'An answered call with SDP both ways, lasting at least 2 s and not on hold, has no RTP stream to or from the addresses its SDP announced, while the capture holds RTP of the same media hosts (so the capture point sees them: a SIP-only capture, or one that misses the hosts, says nothing).',
   },
   {
+    code: 'poor-call-quality',
+    severity: 'warning',
+    rfc: '3550 §6.4.1',
+    title: 'Poor call quality (MOS below 3.1)',
+    description:
+      "The worse direction of an answered call has an estimated MOS below 3.1, i.e. R below 60 (ITU-T G.107 E-model, simplified: the codec's Ie and Bpl from G.113 Appendix I, the stream's packet loss and burstiness, the one-way delay from the RTCP round trips, RFC 3550 §6.4.1; src/sip-core/media/README.md). R 50–60 is G.109's 'poor' category, 'nearly all users dissatisfied' (G.107 Annex B): a call the listener complains about. Streams of fewer than 50 expected packets and codecs not in the table are not rated.",
+  },
+  {
     code: 'media-to-unannounced-address',
     severity: 'warning',
     rfc: '3264 §5.1',
@@ -152,6 +168,8 @@ export const MEDIA_RULES_BY_CODE: ReadonlyMap<string, AnalysisRule> = new Map(
 /** A stream's loss above this fraction of the expected packets (and ≥ {@link LOSS_MIN_PACKETS}) is reported. */
 export const LOSS_THRESHOLD = 0.05;
 export const LOSS_MIN_PACKETS = 10;
+/** A stream with fewer expected packets (1 s of 20 ms packets) is not rated by poor-call-quality. */
+export const QUALITY_MIN_PACKETS = 50;
 /** A call shorter than this (INVITE to its last message, s) is not expected to show media. */
 const NO_MEDIA_MIN_SECONDS = 2;
 /** A stream with fewer packets does not count as media flowing (a few stray packets, a probe). */
@@ -326,8 +344,12 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
       codecs: r.pts.map((pt) => codecName(pt, map)),
       jitter: { min: j.min, mean: j.mean, max: j.max },
       lossFraction: r.expected > 0 ? Math.max(0, r.lost) / r.expected : 0,
+      clockRate: r.pts.length ? clockRate(r.pts[0]!, map) : 0,
+      rtcp: null,
+      quality: null,
     });
   });
+  streamReports(media, result.streams);
   const byCall = new Map<string, number[]>();
   for (const s of result.streams)
     if (s.call !== null) {
@@ -433,5 +455,147 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
         s.sdpMessage ?? undefined,
       );
   }
+  for (const c of result.calls.values()) {
+    const w = worseStream(result.streams, c.streams);
+    if (!w || w.quality!.mos >= POOR_MOS) continue;
+    const q = w.quality!;
+    const dir = w.direction === 'forward' ? 'caller → callee' : 'callee → caller';
+    diag(
+      'poor-call-quality',
+      c.call,
+      `${c.call}: estimated MOS ${q.mos.toFixed(2)} (R ${q.r.toFixed(1)}) ${dir}: ${q.codec}, ${q.ppl.toFixed(1)}% lost (burst ratio ${q.burstR.toFixed(2)}), one-way delay ${q.delayMeasured ? `${q.delayMs.toFixed(0)} ms from RTCP` : 'unknown (0 assumed)'}`,
+      w.sdpMessage ?? undefined,
+    );
+  }
   return result;
+}
+
+/** The rated stream (≥ QUALITY_MIN_PACKETS expected) of `idx` with the lowest MOS, null when none. */
+export function worseStream(streams: readonly MediaStream[], idx: readonly number[]): MediaStream | null {
+  let w: MediaStream | null = null;
+  for (const i of idx) {
+    const s = streams[i]!;
+    if (!s.quality || s.record.expected < QUALITY_MIN_PACKETS) continue;
+    if (!w || s.quality.mos < w.quality!.mos) w = s;
+  }
+  return w;
+}
+
+const hex = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+/** NTP seconds (since 1900) to epoch seconds. */
+const NTP_EPOCH = 2_208_988_800;
+
+/**
+ * Each stream's RTCP (its sender's SRs, CNAME and BYE on the flows from its source host to its
+ * destination host; its receiver's report blocks about its SSRC on the flows back) and its E-model
+ * quality, the one-way delay being half the round trips measured on both sides of the capture point.
+ */
+function streamReports(media: MediaCapture, streams: MediaStream[]): void {
+  /** Mean RTT (µs) of the reports on flows from `from` to `to`, about any SSRC (null: none). */
+  const sideRtt = (from: string, to: string, ssrc: number | null): number | null => {
+    let n = 0;
+    let sum = 0;
+    for (const f of media.rtcp) {
+      if (f.src !== from || f.dst !== to) continue;
+      for (const r of f.reports.reported)
+        if (r.rtts > 0 && (ssrc === null || r.ssrc === ssrc)) {
+          n += r.rtts;
+          sum += r.rttSum;
+        }
+    }
+    return n > 0 ? Math.max(0, sum / n) : null;
+  };
+  for (const s of streams) {
+    const r = s.record;
+    let sender: MediaStreamRtcp['sender'] = null;
+    let receiver: MediaStreamRtcp['receiver'] = null;
+    let malformed = 0;
+    let seen = false;
+    for (const f of media.rtcp) {
+      if (f.src === r.src && f.dst === r.dst) {
+        const x = f.reports.senders.find((e) => e.ssrc === r.ssrc);
+        if (x && (sender === null || x.srs > sender.srs)) {
+          const l = x.lastSr;
+          sender = {
+            srs: x.srs,
+            lastSr: l && {
+              time: l.us / 1e6,
+              frame: l.frame,
+              ntp: Math.round((l.ntpSec - NTP_EPOCH + l.ntpFrac / 2 ** 32) * 1e6) / 1e6,
+              rtpTimestamp: l.rtpTimestamp,
+              packets: l.packets,
+              octets: l.octets,
+            },
+            cname: x.cname,
+            bye: x.bye && { time: x.bye.us / 1e6, reason: x.bye.reason },
+          };
+        }
+        if (x) seen = true;
+        if (x) malformed += f.reports.malformed;
+      }
+      if (f.src === r.dst && f.dst === r.src) {
+        const x = f.reports.reported.find((e) => e.ssrc === r.ssrc);
+        if (!x) continue;
+        seen = true;
+        malformed += f.reports.malformed;
+        if (receiver !== null && x.reports <= receiver.reports) continue;
+        const ms = (units: number): number | null =>
+          s.clockRate > 0 ? r3((units * 1000) / s.clockRate) : null;
+        const l = x.last;
+        const v = x.xr;
+        const na = (n: number, unavailable: number, scale = 1): number | null =>
+          n === unavailable ? null : Math.round((n / scale) * 100) / 100;
+        receiver = {
+          reporter: hex(x.reporter),
+          reports: x.reports,
+          last: {
+            time: l.us / 1e6,
+            frame: l.frame,
+            fractionLost: Math.round((l.fractionLost / 256) * 10000) / 10000,
+            cumulativeLost: l.cumulativeLost,
+            extendedHighestSeq: l.extendedHighestSeq,
+            jitter: l.jitter,
+            jitterMs: ms(l.jitter),
+            lsr: l.lsr,
+            dlsr: Math.round((l.dlsr / 65536) * 1e6) / 1e6,
+          },
+          maxFractionLost: Math.round((x.maxFractionLost / 256) * 10000) / 10000,
+          maxJitterMs: ms(x.maxJitter),
+          rttMs:
+            x.rtts > 0
+              ? {
+                  count: x.rtts,
+                  min: r3(x.rttMin / 1000),
+                  mean: r3(x.rttSum / x.rtts / 1000),
+                  max: r3(x.rttMax / 1000),
+                }
+              : null,
+          xr: v && {
+            lossRate: Math.round((v.lossRate / 256) * 10000) / 10000,
+            discardRate: Math.round((v.discardRate / 256) * 10000) / 10000,
+            roundTripDelayMs: v.roundTripDelay,
+            endSystemDelayMs: v.endSystemDelay,
+            rFactor: na(v.rFactor, 127),
+            mosLq: na(v.mosLq, 127, 10),
+            mosCq: na(v.mosCq, 127, 10),
+          },
+        };
+      }
+    }
+    s.rtcp = seen ? { sender, receiver, malformed } : null;
+    const toReceiver = sideRtt(r.dst, r.src, r.ssrc);
+    const toSender = sideRtt(r.src, r.dst, null);
+    const delayMs =
+      toReceiver === null && toSender === null ? null : ((toReceiver ?? 0) + (toSender ?? 0)) / 2 / 1000;
+    const codec = s.codecs.find((c) => !/^(CN|telephone-event|comfort-noise)/i.test(c)) ?? '';
+    s.quality = streamQuality({
+      codec,
+      expected: r.expected,
+      lost: r.lost,
+      received: r.packets,
+      bursts: r.lossBursts,
+      delayMs,
+    });
+  }
 }

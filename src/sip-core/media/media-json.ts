@@ -12,6 +12,7 @@ import {
   type MediaCallSource,
   type MediaStream,
   type MediaVerdict,
+  worseStream,
 } from './call-media';
 
 /** One stream in the trace JSON (the same fields as the app's MediaStreamDto). */
@@ -31,6 +32,13 @@ export interface RtcpFlowJson {
   packets: number;
   start: number;
   end: number;
+  /** Datagrams that are not a valid compound packet, and the first one's frame and error. Since session 20. */
+  malformed?: number;
+  error?: { frame: number; error: string } | null;
+  /** RFC 5506 reduced-size datagrams (not starting with SR or RR). */
+  reducedSize?: number;
+  /** Encrypted SRTCP datagrams (RFC 3711; their reports are not read). */
+  encrypted?: number;
 }
 
 export interface MediaJson {
@@ -76,6 +84,18 @@ export function streamJson(s: MediaStream): MediaStreamJson {
     delta: { min: round6(r.minDelta), mean: round6(r.meanDelta), max: round6(r.maxDelta) },
     jitter: { min: round6(s.jitter.min), mean: round6(s.jitter.mean), max: round6(s.jitter.max) },
     sdpMessage: s.sdpMessage,
+    rtcp: s.rtcp,
+    quality: s.quality && {
+      codec: s.quality.codec,
+      ie: s.quality.ie,
+      bpl: s.quality.bpl,
+      lossPercent: round3(s.quality.ppl),
+      burstRatio: round3(s.quality.burstR),
+      delayMs: round3(s.quality.delayMs),
+      delayMeasured: s.quality.delayMeasured,
+      rFactor: Math.round(s.quality.r * 100) / 100,
+      mos: Math.round(s.quality.mos * 100) / 100,
+    },
   };
 }
 
@@ -164,8 +184,8 @@ export function callMediaProblems(a: AnalyzerCalls, id: string): readonly string
 }
 
 /**
- * The filter's `call.rtp` (verdict), `call.rtp.loss` (highest stream loss, %) and `call.rtp.problem`
- * (the media rules it breaks) of call `id`.
+ * The filter's `call.rtp` (verdict), `call.rtp.loss` (highest stream loss, %), `call.rtp.mos` (the
+ * worse direction's E-model MOS) and `call.rtp.problem` (the media rules it breaks) of call `id`.
  */
 export function callRtpField(a: AnalyzerCalls, id: string, field: string): string | number | string[] | null {
   if (field === 'call.rtp.problem') {
@@ -176,6 +196,10 @@ export function callRtpField(a: AnalyzerCalls, id: string, field: string): strin
   const c = m?.calls.get(id);
   if (!m || !c) return null;
   if (field === 'call.rtp') return c.verdict;
+  if (field === 'call.rtp.mos') {
+    const w = worseStream(m.streams, c.streams);
+    return w ? Math.round(w.quality!.mos * 100) / 100 : null;
+  }
   if (c.streams.length === 0) return null;
   return Math.max(...c.streams.map((i) => Math.round(m.streams[i]!.lossFraction * 10000) / 100));
 }
@@ -213,6 +237,10 @@ export function mediaJson(trace: Trace, onlyCall: string | null = null): MediaJs
       packets: f.packets,
       start: f.firstUs / 1e6,
       end: f.lastUs / 1e6,
+      malformed: f.reports.malformed,
+      error: f.reports.firstError,
+      reducedSize: f.reports.reducedSize,
+      encrypted: f.reports.encrypted,
     })),
     droppedStreams: m.droppedStreams,
     malformed: m.malformed,
@@ -231,6 +259,34 @@ export function streamLine(s: MediaStreamJson): string {
   return (
     `RTP ${s.src}:${s.srcPort} → ${s.dst}:${s.dstPort} ${s.ssrc} ${s.codecs.join(', ')} [${dir}${s.announced || s.call === null ? '' : ', unannounced destination'}]: ` +
     `${s.packets} pkts, lost ${s.lost} (${s.lossPercent.toFixed(1)}%), delta ${round3(s.delta.min)}/${round3(s.delta.mean)}/${round3(s.delta.max)} ms, ` +
-    `jitter ${round3(s.jitter.min)}/${round3(s.jitter.mean)}/${round3(s.jitter.max)} ms`
+    `jitter ${round3(s.jitter.min)}/${round3(s.jitter.mean)}/${round3(s.jitter.max)} ms` +
+    (s.quality ? `, MOS ${s.quality.mos.toFixed(2)} (R ${s.quality.rFactor.toFixed(1)})` : '')
   );
+}
+
+/** The RTCP line under a stream's line (null: no RTCP of it): what its receiver and sender reported. */
+export function rtcpLine(s: MediaStreamJson): string | null {
+  const x = s.rtcp;
+  if (!x) return null;
+  const parts: string[] = [];
+  const r = x.receiver;
+  if (r) {
+    const l = r.last;
+    parts.push(
+      `${r.reports} receiver report${r.reports === 1 ? '' : 's'} (${r.reporter}): last ${(l.fractionLost * 100).toFixed(1)}% lost, cumulative ${l.cumulativeLost}, jitter ${l.jitterMs === null ? `${l.jitter} units` : `${l.jitterMs} ms`}` +
+        `; max ${(r.maxFractionLost * 100).toFixed(1)}% lost${r.maxJitterMs === null ? '' : `, jitter ${r.maxJitterMs} ms`}` +
+        (r.rttMs ? `; RTT ${r.rttMs.min}/${r.rttMs.mean}/${r.rttMs.max} ms` : '') +
+        (r.xr && r.xr.mosLq !== null ? `; XR MOS-LQ ${r.xr.mosLq}` : ''),
+    );
+  }
+  const t = x.sender;
+  if (t) {
+    const bits = [`${t.srs} SR${t.srs === 1 ? '' : 's'}`];
+    if (t.lastSr) bits.push(`last says ${t.lastSr.packets} pkts, ${t.lastSr.octets} octets sent`);
+    if (t.cname !== null) bits.push(`CNAME ${t.cname}`);
+    if (t.bye) bits.push(`BYE${t.bye.reason ? ` "${t.bye.reason}"` : ''}`);
+    parts.push(`sender: ${bits.join(', ')}`);
+  }
+  if (x.malformed) parts.push(`${x.malformed} malformed RTCP`);
+  return `RTCP ${parts.join(' | ')}`;
 }

@@ -17,8 +17,10 @@
  * candidate rate ({@link DYNAMIC_RATES}: 0 = no jitter, as tshark does for telephone-event and unknown
  * types) for each of its first two dynamic types (≤ 25 estimators of 5 numbers each); the analysis
  * picks the one the SDP names (`jitterFor`). A third dynamic type is counted with rate 0.
- * @remarks RTCP (first octet version 2, packet type 200–204) is counted per flow, not as RTP.
+ * @remarks RTCP (first octet version 2, packet type 200–207: RFC 5761 §4 on the RTP port too) is read
+ * per flow, not counted as RTP (rtcp.ts: the reports, constant memory per flow).
  */
+import { parseRtcp, RtcpFlowState, type RtcpFlowReports } from './rtcp';
 
 /** Candidate clock rates of a dynamic payload type (0: no jitter, e.g. telephone-event). */
 export const DYNAMIC_RATES: readonly number[] = [0, 8000, 16000, 48000, 90000];
@@ -109,6 +111,12 @@ export interface RtpStreamRecord {
   rfcExpected: number;
   /** Packets whose timestamp is behind the first one's (tshark's "wrong timestamp"). */
   timestampErrors: number;
+  /**
+   * Gaps in the sequence numbers (a packet more than one after the highest so far, §A.1) and the
+   * packets they skipped: the loss bursts, for the E-model's burst ratio (quality.ts).
+   */
+  lossBursts: number;
+  burstLost: number;
   /** Delta between regular packets (ms); min -1 when none. */
   minDelta: number;
   meanDelta: number;
@@ -128,6 +136,8 @@ export interface RtcpFlowRecord {
   packets: number;
   firstUs: number;
   lastUs: number;
+  /** What its compound packets said (SR, RR, SDES, BYE, XR; rtcp.ts). */
+  reports: RtcpFlowReports;
 }
 
 /** What the capture held of media. */
@@ -217,6 +227,8 @@ class Stream {
   baseSeq = 0;
   badSeq = RTP_SEQ_MOD + 1;
   late = 0;
+  gaps = 0;
+  gapLost = 0;
   next: Stream | null = null;
 
   constructor(
@@ -240,7 +252,10 @@ function isCn(pt: number): boolean {
 export class RtpTracker {
   readonly #buckets = new Map<number, Stream>();
   readonly #order: Stream[] = [];
-  readonly #rtcp = new Map<string, RtcpFlowRecord & { srcId: number; dstId: number }>();
+  readonly #rtcp = new Map<
+    string,
+    Omit<RtcpFlowRecord, 'reports'> & { srcId: number; dstId: number; state: RtcpFlowState }
+  >();
   #last: Stream | null = null;
   #dropped = 0;
   #malformed = 0;
@@ -271,8 +286,8 @@ export class RtpTracker {
   ): boolean {
     if (!looksLikeRtp(buf, ps, pend, sport, dport)) return false;
     const b1 = buf[ps + 1]!;
-    if (b1 >= 200 && b1 <= 204) {
-      this.#rtcpPacket(src, sport, dst, dport, timeUs);
+    if (b1 >= 200 && b1 <= 207) {
+      this.#rtcpPacket(src, sport, dst, dport, buf, ps, pend, timeUs, frameNo);
       return true;
     }
     if (pend - ps < 12) {
@@ -425,6 +440,10 @@ export class RtpTracker {
     const udelta = (seq - s.maxSeq) & 0xffff;
     if (udelta === 0) s.late++;
     else if (udelta < MAX_DROPOUT) {
+      if (udelta > 1) {
+        s.gaps++;
+        s.gapLost += udelta - 1;
+      }
       if (seq < s.maxSeq) s.rfcCycles += RTP_SEQ_MOD;
       s.maxSeq = seq;
     } else if (udelta <= RTP_SEQ_MOD - MAX_MISORDER) {
@@ -449,7 +468,17 @@ export class RtpTracker {
     s.est = next;
   }
 
-  #rtcpPacket(src: number, sport: number, dst: number, dport: number, timeUs: number): void {
+  #rtcpPacket(
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    buf: Uint8Array,
+    ps: number,
+    pend: number,
+    timeUs: number,
+    frameNo: number,
+  ): void {
     const k = `${src}|${sport}|${dst}|${dport}`;
     let f = this.#rtcp.get(k);
     if (f === undefined) {
@@ -467,11 +496,14 @@ export class RtpTracker {
         lastUs: timeUs,
         srcId: src,
         dstId: dst,
+        state: new RtcpFlowState(),
       };
       this.#rtcp.set(k, f);
     }
     f.packets++;
     f.lastUs = timeUs;
+    const reverse = this.#rtcp.get(`${dst}|${dport}|${src}|${sport}`)?.state;
+    f.state.add(parseRtcp(buf, ps, pend), timeUs, frameNo, reverse);
   }
 
   /** The streams and flows so far, addresses named through `names` (the pipeline's address table). */
@@ -503,6 +535,8 @@ export class RtpTracker {
         lateOrDuplicate: s.late,
         rfcExpected: s.rfcCycles + s.maxSeq - s.baseSeq + 1,
         timestampErrors: s.timestampErrors,
+        lossBursts: s.gaps,
+        burstLost: s.gapLost,
         minDelta: s.minDelta,
         meanDelta: s.meanDelta,
         maxDelta: s.maxDelta,
@@ -518,6 +552,7 @@ export class RtpTracker {
       packets: f.packets,
       firstUs: f.firstUs,
       lastUs: f.lastUs,
+      reports: f.state.record(),
     }));
     return { streams, rtcp, droppedStreams: this.#dropped, malformed: this.#malformed };
   }

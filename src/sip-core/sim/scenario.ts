@@ -37,6 +37,11 @@ export interface NodeSpec {
     reason?: string;
   };
   use100rel?: boolean;
+  /** Ring with 183 and the SDP answer, and send RTP before the 200 (RFC 3960). */
+  earlyMedia?: boolean;
+  /** Session timers (RFC 4028): the interval asked for (s) and the smallest accepted (s, default 90). */
+  sessionExpires?: number;
+  minSE?: number;
   lateOffer?: boolean;
   followRedirects?: boolean;
   mediaPort?: number;
@@ -106,6 +111,8 @@ export interface StepSpec {
     | 'options'
     | 'message'
     | 'subscribe'
+    | 'unsubscribe'
+    | 'presence'
     | 'down'
     | 'up'
     | 'stun';
@@ -117,6 +124,8 @@ export interface StepSpec {
   text?: string;
   direction?: 'sendonly' | 'inactive' | 'sendrecv' | 'recvonly';
   id?: string;
+  /** `refer`: the id of the call whose dialog the transfer target replaces (attended transfer). */
+  replaces?: string;
 }
 
 export interface ExpectSpec {
@@ -244,6 +253,9 @@ export const SCENARIO_SCHEMA = {
             },
           },
           use100rel: { type: 'boolean' },
+          earlyMedia: { type: 'boolean' },
+          sessionExpires: { type: 'integer', minimum: 1 },
+          minSE: { type: 'integer', minimum: 1 },
           lateOffer: { type: 'boolean' },
           followRedirects: { type: 'boolean' },
           mediaPort: { type: 'integer', minimum: 1, maximum: 65535 },
@@ -330,6 +342,8 @@ export const SCENARIO_SCHEMA = {
               'options',
               'message',
               'subscribe',
+              'unsubscribe',
+              'presence',
               'down',
               'up',
               'stun',
@@ -343,6 +357,7 @@ export const SCENARIO_SCHEMA = {
           text: { type: 'string' },
           direction: { enum: ['sendonly', 'inactive', 'sendrecv', 'recvonly'] },
           id: { type: 'string' },
+          replaces: { type: 'string' },
         },
       },
     },

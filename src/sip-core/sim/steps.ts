@@ -76,12 +76,24 @@ export function runUaStep(e: UserAgent, s: StepSpec, ids: IdSource): 'done' | 'n
     case 'update':
       ok = e.update();
       break;
-    case 'refer':
-      ok = e.refer(s.to ?? '');
+    case 'refer': {
+      // an attended transfer names the consultation call whose dialog the target replaces (RFC 5589 §7)
+      const replaces = s.replaces ? e.findCall(s.replaces, []) : undefined;
+      if (s.replaces && !replaces) ok = false;
+      else ok = e.refer(s.to ?? '', call(), replaces);
+      break;
+    }
+    case 'subscribe':
+      e.subscribe(s.to ?? '', s.expires ?? 3600);
+      break;
+    case 'unsubscribe':
+      ok = e.unsubscribe(s.to);
+      break;
+    case 'presence':
+      ok = e.setPresence(s.text === 'closed' ? 'closed' : 'open');
       break;
     case 'options':
     case 'message':
-    case 'subscribe':
       e.request(
         s.action.toUpperCase(),
         s.to ?? '',

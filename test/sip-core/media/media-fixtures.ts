@@ -2,7 +2,7 @@
  * The media fixtures: calls with SDP and RTP built in memory (test/helpers/rtp-capture.ts), each
  * named for what it shows. Shared by the rules test and the tshark agreement test.
  */
-import { mediaCapture, type MediaCallSpec } from '../../helpers/rtp-capture';
+import { mediaCallWithRtcp, mediaCapture, timedPcap, type MediaCallSpec } from '../../helpers/rtp-capture';
 
 /** Deterministic arrival noise (µs), up to ±`amp`. */
 const noise =
@@ -60,4 +60,20 @@ export const MEDIA_FIXTURES: Record<string, () => Uint8Array> = {
   'clean-short-no-media': () => mediaCapture({ ...both(100), callId: 'call-1' }, secondCall()),
   /** Two calls of one caller: the first has RTP both ways, the second none: no-media on the second. */
   'no-media': () => mediaCapture({ ...both(100), callId: 'call-1' }, secondCall({ holdUs: 6_000_000 })),
+  /**
+   * RTCP both ways on port + 1 (SR with a report block, SDES CNAME, BYE with a reason at the end; an
+   * RFC 3611 VoIP metrics block from the callee), 20 ms each way to the callee: RTT 40 ms. Silent.
+   */
+  'clean-rtcp': () =>
+    timedPcap(mediaCallWithRtcp({ ...both(200) }, { delayUs: 20_000, xr: true, byeReason: 'call ended' })),
+  /** RTCP on the RTP ports (RFC 5761), the callee losing every 50th packet (2%): silent. */
+  'clean-rtcp-mux': () =>
+    timedPcap(
+      mediaCallWithRtcp(
+        { forward: { packets: 200 }, reverse: { packets: 200, drop: (i) => i % 50 === 25 } },
+        { mux: true, delayUs: 5_000, byeReason: null },
+      ),
+    ),
+  /** No loss, but 700 ms each way (RTCP round trip 1.4 s): E-model MOS 2.8, poor-call-quality. */
+  'poor-quality-delay': () => timedPcap(mediaCallWithRtcp({ ...both(200) }, { delayUs: 700_000 })),
 };

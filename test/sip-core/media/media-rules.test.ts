@@ -34,13 +34,16 @@ function codes(name: string): Record<string, number> {
 const TRIGGERS: Record<string, [string, number]> = {
   'one-way-media': ['one-way', 1],
   'media-loss': ['loss', 1],
+  'poor-call-quality': ['poor-quality-delay', 1],
   'no-media': ['no-media', 1],
   'media-to-unannounced-address': ['nat', 1],
 };
 
 describe('media rules', () => {
+  /** Fixtures that break a second rule as well: 19% lost on G.711 is also an E-model MOS of 2.7. */
+  const ALSO: Record<string, Record<string, number>> = { loss: { 'poor-call-quality': 1 } };
   it.each(Object.entries(TRIGGERS))('%s fires on its fixture', (code, [fixture, n]) => {
-    expect(codes(fixture)).toEqual({ [code]: n });
+    expect(codes(fixture)).toEqual({ [code]: n, ...ALSO[fixture] });
   });
 
   it.each([
@@ -50,6 +53,8 @@ describe('media rules', () => {
     'clean-held-no-media',
     'clean-short-no-media',
     'clean-retarget',
+    'clean-rtcp',
+    'clean-rtcp-mux',
   ])('%s: every media rule silent', (name) => {
     expect(codes(name)).toEqual({});
   });
@@ -92,7 +97,7 @@ describe('media rules', () => {
     const r = ingestBytes(MEDIA_FIXTURES['one-way']!(), 'one-way.pcap');
     analyzeTrace(r.trace);
     expect(mediaText(r.trace, null).split('\n').slice(0, 3)).toEqual([
-      'call C1: media one-way',
+      'call C1: media one-way, MOS 4.41',
       expect.stringMatching(
         /^ {2}RTP 10\.9\.0\.1:40000 → 10\.9\.0\.2:50000 0x11110001 g711A \[caller→callee\]: 150 pkts, lost 0 \(0\.0%\), delta /,
       ),
@@ -128,6 +133,11 @@ describe('media rules', () => {
     expect(ids('one-way', 'call.rtp == "two-way"')).toEqual([]);
     expect(ids('loss', 'call.rtp.loss > 19 && call.rtp.loss < 20')).toHaveLength(5);
     expect(ids('clean-two-way', 'call.rtp.loss > 0')).toEqual([]);
+    // call.rtp.mos: the worse direction's E-model MOS (19% lost: 2.67; none lost: 4.41).
+    expect(ids('loss', 'call.rtp.mos < 3.1')).toHaveLength(5);
+    expect(ids('clean-two-way', 'call.rtp.mos < 3.1')).toEqual([]);
+    expect(ids('clean-two-way', 'call.rtp.mos > 4.4 && call.rtp.mos < 4.42')).toHaveLength(5);
+    expect(ids('poor-quality-delay', 'call.rtp.mos < 3.1')).toHaveLength(5);
     // The second call of no-media, nothing of the first.
     expect(ids('no-media', 'call.rtp == "no-media"')).toHaveLength(5);
     // A capture without RTP: null, matches nothing.
@@ -149,11 +159,11 @@ describe('media rules', () => {
 /** Public captures and the media codes they must give (the others: none). */
 const PUBLIC_EXPECTED: Record<string, Record<string, number>> = {
   // tshark: 64.3% lost one way.
-  'ws__Asterisk_ZFONE_XLITE.pcap': { 'media-loss': 1 },
+  'ws__Asterisk_ZFONE_XLITE.pcap': { 'media-loss': 1, 'poor-call-quality': 1 },
   // tshark: 98.4% lost (5 packets of 316 expected).
   'ws__sip-rtp-opus-hybrid.pcap': { 'media-loss': 1 },
   // tshark: 92.8% lost after the switch to T.38.
-  'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap': { 'media-loss': 1 },
+  'ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap': { 'media-loss': 1, 'poor-call-quality': 1 },
   // RTP from the caller's SDP port to 192.168.105.172:4376, which no SDP gave.
   'ws__SIP_DTMF2.cap': { 'media-to-unannounced-address': 1 },
 };

@@ -5,7 +5,9 @@
  * (ARCHITECTURE.md "Trace JSON"). Exit 0 whenever the file could be read, even when it is damaged
  * (the damage is in the diagnostics); 1 when it cannot be read at all.
  */
-import { mediaDiagnostics, mediaJson, streamLine } from '../../../sip-core/media/media-json';
+import { mediaDiagnostics, mediaJson, rtcpLine, streamLine } from '../../../sip-core/media/media-json';
+import { QUALITY_MIN_PACKETS } from '../../../sip-core/media/call-media';
+import { POOR_MOS } from '../../../sip-core/media/quality';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
@@ -173,8 +175,17 @@ export function mediaText(trace: Trace, calls: ReadonlySet<string | null> | null
   let buf = '';
   for (const c of m.calls) {
     if (calls && !calls.has(c.call)) continue;
-    buf += `call ${c.call}: media ${c.verdict}\n`;
-    for (const i of c.streams) buf += `  ${streamLine(m.streams[i]!)}\n`;
+    const rated = c.streams
+      .filter((i) => m.streams[i]!.expected >= QUALITY_MIN_PACKETS)
+      .map((i) => m.streams[i]!.quality)
+      .filter((q) => q != null);
+    const worst = rated.length ? Math.min(...rated.map((q) => q.mos)) : null;
+    buf += `call ${c.call}: media ${c.verdict}${worst === null ? '' : `, MOS ${worst.toFixed(2)}`}\n`;
+    for (const i of c.streams) {
+      buf += `  ${streamLine(m.streams[i]!)}\n`;
+      const rl = rtcpLine(m.streams[i]!);
+      if (rl) buf += `    ${rl}\n`;
+    }
   }
   const loose = calls ? [] : m.streams.filter((s) => s.call === null);
   // Single datagrams that merely look like RTP (version 2 on high ports) are counted, not listed.
@@ -267,6 +278,18 @@ export function summaryText(r: IngestResult): string {
       `RTP streams: ${media.streams.length} (${joined} in calls, ${media.streams.length - joined} no SDP announced), RTCP flows: ${media.rtcp.length}`,
     );
     if (verdicts.size) lines.push(`  calls' media: ${list(verdicts)}`);
+    const mos = media.streams
+      .filter((x) => x.call !== null && x.quality && x.expected >= QUALITY_MIN_PACKETS)
+      .map((x) => x.quality!.mos);
+    if (mos.length)
+      lines.push(
+        `  quality (E-model MOS, ${mos.length} stream${mos.length === 1 ? '' : 's'} rated): min ${Math.min(...mos).toFixed(2)}, below ${POOR_MOS} ${mos.filter((x) => x < POOR_MOS).length}`,
+      );
+    const rtcpStreams = media.streams.filter((x) => x.rtcp).length;
+    if (media.rtcp.length)
+      lines.push(
+        `  RTCP: ${media.rtcp.reduce((n, f) => n + f.packets, 0)} packets, ${rtcpStreams} stream${rtcpStreams === 1 ? '' : 's'} reported on, ${media.rtcp.reduce((n, f) => n + (f.malformed ?? 0), 0)} malformed`,
+      );
     if (codes.size) lines.push(`  media diagnostics: ${list(codes)}`);
   }
   const und = Object.entries(s.undecoded).filter(([, v]) => v > 0);

@@ -1,9 +1,12 @@
 /**
  * A user agent (RFC 3261 §8, UAC and UAS): REGISTER with digest (refresh, un-register, query),
  * INVITE with SDP offer/answer (or the offer in the 200 and the answer in the ACK), ringing,
- * answer after a delay, reject with any code, never answer, CANCEL, BYE, re-INVITE hold/resume,
- * REFER with NOTIFY sipfrag (RFC 3515), PRACK/100rel (RFC 3262), UPDATE (RFC 3311), OPTIONS,
- * MESSAGE (RFC 3428), SUBSCRIBE/NOTIFY basics (RFC 6665); dialogs with route sets (§12).
+ * answer after a delay, reject with any code, never answer, CANCEL, BYE, re-INVITE hold/resume
+ * (RFC 3264 §8.4, the RTP following the directions) with glare's 491 and back-off (§14), REFER with
+ * NOTIFY sipfrag and Referred-By (RFC 3515, RFC 3892) and Replaces (RFC 3891), reliable provisional
+ * responses and PRACK (RFC 3262), early media (RFC 3960), session timers (RFC 4028), UPDATE (RFC
+ * 3311), OPTIONS, MESSAGE (RFC 3428), presence subscriptions with PIDF (RFC 6665, RFC 3856, RFC
+ * 3863); dialogs with route sets (§12).
  */
 import { authParam, parseProxyAuthenticate, parseWwwAuthenticate } from '../../message/headers';
 import { type DigestInput, buildAuthorization, digestAlgorithm } from '../../message/digest';
@@ -18,6 +21,7 @@ import {
   encodeMessage,
   messageWriter,
   type BodyWriter,
+  type ResponseOptions,
   writeBody,
   writeBodyBytes,
   writeBodyLength,
@@ -96,6 +100,18 @@ export interface UaConfig {
   hangupAfterTransfer?: boolean;
   /** Registration expiry asked for (s, default 3600). */
   expires?: number;
+  /**
+   * Ring with 183 Session Progress carrying the SDP answer and send RTP before the 200 (early media,
+   * RFC 3960 §3: the gateway model); reliable (RFC 3262) when `use100rel` and the caller supports it.
+   */
+  earlyMedia?: boolean;
+  /**
+   * Session timers (RFC 4028): the session interval this phone asks for in its INVITEs (s; with
+   * `Supported: timer`), and the smallest it accepts (its Min-SE, s, default 90: an INVITE asking
+   * for less gets 422, §8.1).
+   */
+  sessionExpires?: number;
+  minSE?: number;
 }
 
 export type CallState = 'calling' | 'proceeding' | 'early' | 'confirmed' | 'terminated' | 'failed';
@@ -231,6 +247,8 @@ const T_ANSWER = 1;
 const T_REJECT = 2;
 const T_2XX = 3;
 const T_RTP = 4;
+const T_RELIABLE = 5;
+const T_SESSION = 6;
 
 /**
  * A {@link Call} that is also the target of its own timers (answer, reject, 2xx retransmission, RTP
@@ -285,6 +303,30 @@ class CallRecord implements Call, TimerTarget {
   rtpTs = 0;
   /** See {@link Call.toUri}. */
   readonly toUri: string;
+  /** Header lines of this call's INVITEs beyond the usual (Referred-By, Replaces, session timer). */
+  extraHeaders: string[] = NO_STRINGS;
+  /** UAS: the RSeq of the reliable provisional response not yet PRACKed (0: none) and its bytes (RFC 3262 §3). */
+  relRseq = 0;
+  relBytes: Uint8Array | null = null;
+  relInterval: Micros = 0;
+  relElapsed: Micros = 0;
+  relTimer: TimerHandle | null = null;
+  /** UAS: the unacknowledged reliable provisional response carried the SDP answer. */
+  relSdp = false;
+  /** UAS: the SDP answer went in a reliable provisional response (the 2xx then has no body). */
+  answeredEarly = false;
+  /** UAS: the answer waits for the PRACK of a reliable provisional response that carried SDP (RFC 3262 §3). */
+  answerAfterPrack = false;
+  /** UAC: the RSeq of the last reliable provisional response PRACKed (RFC 3262 §4). */
+  rseqIn = 0;
+  /** A re-INVITE of ours has no final response yet (RFC 3261 §14.1: another one gets 491). */
+  reinvitePending = false;
+  /** UAS: the CSeq of a re-INVITE whose 2xx awaits its ACK (media follows the ACK). */
+  reinviteAck = 0;
+  /** Session timer (RFC 4028): the interval (s, 0: none), whether this side refreshes, the pending timer. */
+  sessionInterval = 0;
+  refresher = false;
+  sessionTimer: TimerHandle | null = null;
   /** The remote SDP text last read, and what it says. */
   sdpRead: string | null = null;
   sdpSummary: SdpSummary | null = null;
@@ -354,6 +396,9 @@ function remoteMedia(c: CallRecord, sdp: string, memo: SdpMemo): SdpSummary {
   }
   return c.sdpSummary;
 }
+
+/** No body (a 2xx after the SDP answer went in a reliable provisional response). */
+const EMPTY_BODY = new Uint8Array(0);
 
 /** RTP packets per burst, 20 ms (160 samples at 8 kHz) apart. */
 const RTP_BURST = 5;
@@ -508,6 +553,29 @@ function decimalDigits(n: number): number {
 interface UaDialog extends Dialog {
   routing:
     (DialogRouting & { target: string; routeSet: string[]; first: string | undefined; count: number }) | null;
+}
+
+/** A subscription's dialog (RFC 6665 §4.1.2.4): `role` says which side we are, notifier or subscriber. */
+interface SubDialog extends UaDialog {
+  role?: 'notifier' | 'subscriber';
+  /** Notifier: when the subscription expires (virtual µs). */
+  expiresAt?: Micros;
+}
+
+/** A subscription of ours (subscriber side). */
+interface Subscription {
+  target: string;
+  callId: string;
+  tag: string;
+  /** CSeq of the initial SUBSCRIBE (the dialog's requests go on from it). */
+  cseq: number;
+  /** Expiry asked for (s). */
+  expires: number;
+  dialog: SubDialog | null;
+  /** The pending refresh. */
+  timer: TimerHandle | null;
+  /** Unsubscribed or failed: no more refreshes. */
+  ended: boolean;
 }
 
 /** The index reader of the dialog setup (uasDialog, dialogFromResponse: one at a time). */
@@ -806,6 +874,10 @@ export class UserAgent extends SipElement {
         return this.on2xxTimer(call);
       case T_RTP:
         return this.onRtpTimer(call);
+      case T_RELIABLE:
+        return this.onReliableTimer(call);
+      case T_SESSION:
+        return this.onSessionTimer(call);
     }
   }
 
@@ -839,6 +911,16 @@ export class UserAgent extends SipElement {
       call.ist = null;
       for (const t of call.timers) this.clock.cancel(t);
       if (call.timers.length) call.timers = NO_TIMERS;
+      const r = call as CallRecord;
+      if (r.sessionTimer !== null) {
+        this.clock.cancel(r.sessionTimer);
+        r.sessionTimer = null;
+      }
+      if (r.relTimer !== null) {
+        this.clock.cancel(r.relTimer);
+        r.relTimer = null;
+        r.relBytes = null;
+      }
     }
     if (this.events.enabled)
       this.log(
@@ -1049,8 +1131,9 @@ export class UserAgent extends SipElement {
             `To: <${target}>`,
             `Call-ID: ${callId}`,
             `CSeq: ${cseq} ${method}`,
-            `Contact: <${this.contactUri}>`,
           ];
+          // a MESSAGE makes no dialog: no Contact (RFC 3428 §4)
+          if (method !== 'MESSAGE') h.push(`Contact: <${this.contactUri}>`);
           if (method === 'SUBSCRIBE') h.push('Event: presence', 'Expires: 3600');
           h.push(...(opts.headers ?? []), ...creds);
           if (opts.body) h.push(`Content-Type: ${opts.contentType ?? 'text/plain'}`);
@@ -1066,12 +1149,245 @@ export class UserAgent extends SipElement {
     );
   }
 
+  // ------------------------------------------------------------------ presence (RFC 6665, RFC 3856)
+
+  /**
+   * SUBSCRIBE to `target`'s presence (RFC 3856 §6, RFC 6665 §4.1.2.1): Event: presence, Accept:
+   * application/pidf+xml, `expires` seconds asked for; refreshed in its dialog at half what the 2xx
+   * grants (§4.1.2.2), until {@link unsubscribe}.
+   */
+  subscribe(target: string, expires = 3600): void {
+    const callId = this.ids.callId(this.transport.local.host);
+    const sub: Subscription = {
+      target,
+      callId,
+      tag: this.ids.tag(),
+      cseq: 0,
+      expires,
+      dialog: null,
+      timer: null,
+      ended: false,
+    };
+    this.subscriptions.add(callId);
+    this.subs.set(callId, sub);
+    this.sendNonInvite(
+      new PendingRequest(
+        'SUBSCRIBE',
+        null,
+        (creds, cseq) => {
+          sub.cseq = cseq;
+          const branch = this.ids.branch();
+          const h = [
+            `Via: ${this.via(branch)}`,
+            'Max-Forwards: 70',
+            `From: ${this.fromValue};tag=${sub.tag}`,
+            `To: <${target}>`,
+            `Call-ID: ${callId}`,
+            `CSeq: ${cseq} SUBSCRIBE`,
+            `Contact: <${this.contactUri}>`,
+            'Event: presence',
+            'Accept: application/pidf+xml',
+            `Expires: ${expires}`,
+            ...creds,
+          ];
+          return {
+            bytes: encodeMessage(`SUBSCRIBE ${target} SIP/2.0`, h),
+            dest: this.outOfDialogDest(target),
+            branch,
+            ruri: target,
+          };
+        },
+        (status, msg) => this.onSubscribeResult(sub, status, msg),
+      ),
+    );
+  }
+
+  /** Ends the latest subscription (to `target`, when given): SUBSCRIBE with Expires: 0 in its dialog (RFC 6665 §4.1.2.3). */
+  unsubscribe(target?: string): boolean {
+    let sub: Subscription | undefined;
+    for (const x of this.subs.values()) if (!x.ended && x.dialog && (!target || x.target === target)) sub = x;
+    if (!sub) return false;
+    sub.ended = true;
+    if (sub.timer !== null) this.clock.cancel(sub.timer);
+    sub.timer = null;
+    this.sendSubscribeInDialog(sub, 0);
+    return true;
+  }
+
+  private sendSubscribeInDialog(sub: Subscription, expires: number): void {
+    const d = sub.dialog!;
+    this.sendNonInvite(
+      new PendingRequest('SUBSCRIBE', d, null, (status, msg) => this.onSubscribeResult(sub, status, msg), [
+        'Event: presence',
+        'Accept: application/pidf+xml',
+        `Expires: ${expires}`,
+      ]),
+    );
+  }
+
+  private onSubscribeResult(sub: Subscription, status: number, msg: SipMessage | null): void {
+    if (status < 200 || status >= 300 || !msg) {
+      if (!sub.ended) this.log(`subscription to ${sub.target} failed (${status})`, { status }, 'dialog');
+      this.endSubscription(sub);
+      return;
+    }
+    // the 2xx's Record-Route is the subscriber's route set (RFC 6665 §4.1.2.1, RFC 3261 §12.1.2)
+    const rr = msg.values('record-route').reverse();
+    if (!sub.dialog) {
+      const contact = msg.values('contact')[0];
+      const d: SubDialog = {
+        callId: sub.callId,
+        localTag: sub.tag,
+        remoteTag: msg.toTag ?? '',
+        localUri: this.config.aor,
+        remoteUri: sub.target,
+        localSeq: sub.cseq,
+        remoteSeq: 0,
+        remoteTarget: contact ? nameAddrUri(contact) : sub.target,
+        routeSet: rr,
+        state: 'confirmed',
+        routing: null,
+        role: 'subscriber',
+      };
+      sub.dialog = d;
+      this.otherDialogs.push(d);
+    } else if (rr.length) sub.dialog.routeSet = rr;
+    if (sub.ended) return;
+    const granted = Number.parseInt(msg.header('expires') ?? '', 10);
+    const exp = granted >= 0 ? granted : sub.expires;
+    if (exp > 0)
+      sub.timer = this.clock.schedule(
+        (exp * SECOND) / 2,
+        () => {
+          sub.timer = null;
+          if (!sub.ended && sub.dialog) this.sendSubscribeInDialog(sub, sub.expires);
+        },
+        `SUBSCRIBE refresh ${this.node}`,
+      );
+  }
+
+  /** A NOTIFY of one of our subscriptions: its dialog when it is the first (RFC 6665 §4.1.2.4), the state it reports. */
+  private onNotifyOfSubscription(msg: SipMessage, dialog: SubDialog | null): void {
+    const sub = this.subs.get(msg.callId ?? '');
+    if (!sub) return;
+    if (!dialog && !sub.dialog) {
+      const d = this.uasDialog(msg, sub.tag) as SubDialog;
+      d.localSeq = Math.max(d.localSeq, sub.cseq);
+      d.state = 'confirmed';
+      d.role = 'subscriber';
+      sub.dialog = d;
+      this.otherDialogs.push(d);
+    }
+    const state = (msg.header('subscription-state') ?? '').trim();
+    const basic = /<basic>\s*(open|closed)\s*<\/basic>/i.exec(dec.decode(msg.body()))?.[1];
+    this.log(
+      `${sub.target} is ${basic ?? 'unknown'} (NOTIFY, Subscription-State: ${state})`,
+      { target: sub.target, state, ...(basic ? { basic } : {}) },
+      'dialog',
+    );
+    if (/^terminated/i.test(state)) this.endSubscription(sub);
+  }
+
+  private endSubscription(sub: Subscription): void {
+    sub.ended = true;
+    if (sub.timer !== null) this.clock.cancel(sub.timer);
+    sub.timer = null;
+    this.subs.delete(sub.callId);
+    this.subscriptions.delete(sub.callId);
+    const i = sub.dialog ? this.otherDialogs.indexOf(sub.dialog) : -1;
+    if (i >= 0) this.otherDialogs.splice(i, 1);
+  }
+
+  /** This phone's presence (RFC 3863 basic status) as its watchers are told. */
+  private presence: 'open' | 'closed' = 'open';
+
+  /** Changes this phone's presence and NOTIFYs every watcher (RFC 6665 §4.2.2). */
+  setPresence(basic: 'open' | 'closed'): boolean {
+    this.presence = basic;
+    let n = 0;
+    for (const d of this.otherDialogs)
+      if (d.role === 'notifier') {
+        this.notifyWatcher(
+          d,
+          `active;expires=${Math.max(0, Math.round(((d.expiresAt ?? 0) - this.clock.now()) / SECOND))}`,
+        );
+        n++;
+      }
+    return n > 0;
+  }
+
+  /** The PIDF document of this phone's presence (RFC 3863 §4). */
+  private pidf(): string {
+    const entity = `pres:${this.user}@${this.aorParts.host}`;
+    return (
+      '<?xml version="1.0" encoding="UTF-8"?>\r\n' +
+      `<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="${entity}">\r\n` +
+      `  <tuple id="${this.user}-1">\r\n` +
+      `    <status><basic>${this.presence}</basic></status>\r\n` +
+      `    <contact>${this.contactUri}</contact>\r\n` +
+      '  </tuple>\r\n' +
+      '</presence>\r\n'
+    );
+  }
+
+  private notifyWatcher(d: SubDialog, state: string): void {
+    this.inDialog(
+      d,
+      'NOTIFY',
+      ['Event: presence', `Subscription-State: ${state}`],
+      this.pidf(),
+      'application/pidf+xml',
+    );
+  }
+
+  /**
+   * A SUBSCRIBE in a subscription's dialog (notifier side): a refresh (200 with the granted Expires
+   * and a NOTIFY, RFC 6665 §4.2.1.2) or, with Expires: 0, its end (200, then the last NOTIFY with
+   * Subscription-State: terminated, §4.2.1.4).
+   */
+  private onSubscribeInDialog(
+    d: SubDialog,
+    msg: SipMessage,
+    st: ReturnType<SipElement['serverTransaction']>,
+    source: TransportAddress,
+  ): void {
+    if (d.role !== 'notifier') {
+      st.respond(this.makeResponse(msg, source, 481), 481);
+      return;
+    }
+    const asked = Number.parseInt(msg.header('expires') ?? '3600', 10);
+    const exp = Number.isFinite(asked) ? Math.max(0, Math.min(asked, 3600)) : 3600;
+    st.respond(
+      this.makeResponse(msg, source, 200, { headers: [`Contact: <${this.contactUri}>`, `Expires: ${exp}`] }),
+      200,
+    );
+    if (exp === 0) {
+      const i = this.otherDialogs.indexOf(d);
+      if (i >= 0) this.otherDialogs.splice(i, 1);
+      this.notifyWatcher(d, 'terminated;reason=timeout');
+      d.role = undefined;
+      return;
+    }
+    d.expiresAt = this.clock.now() + exp * SECOND;
+    this.notifyWatcher(d, `active;expires=${exp}`);
+  }
+
   // ------------------------------------------------------------------ UAC INVITE
 
-  /** Places a call (RFC 3261 §13.2.1). Returns the call. */
-  call(target: string, opts: { id?: string } = {}): Call {
+  /**
+   * Places a call (RFC 3261 §13.2.1). Returns the call. `headers`: extra header lines of its INVITE
+   * (Referred-By and Replaces of a transfer).
+   */
+  call(target: string, opts: { id?: string; headers?: string[] } = {}): Call {
     const call = this.newCall('out', this.ids.callId(this.transport.local.host), target);
     if (opts.id) call.id = opts.id;
+    if (opts.headers?.length || this.config.sessionExpires) {
+      call.extraHeaders = [...(opts.headers ?? [])];
+      if (this.config.sessionExpires) {
+        call.sessionInterval = this.config.sessionExpires;
+        call.extraHeaders.push('Supported: timer', `Session-Expires: ${call.sessionInterval}`);
+      }
+    }
     this.sendInvite(call);
     return call;
   }
@@ -1103,6 +1419,7 @@ export class UserAgent extends SipElement {
     w.bytes(this.contactLine());
     w.bytes(ALLOW_LINE);
     if (this.config.use100rel) w.bytes(SUPPORTED_100REL);
+    for (const h of (call as CallRecord).extraHeaders) w.line(h);
     for (const c of call.credentials) w.line(c);
     if (offer) {
       w.bytes(CONTENT_TYPE_SDP);
@@ -1192,10 +1509,19 @@ export class UserAgent extends SipElement {
     if (status < 200) {
       if (status > 100 && hasKeyField(msg, F_TOTAG, true)) {
         const d = this.dialogFromResponse(call, msg);
+        const rec = call as CallRecord;
+        const rseq = hasOtherField(msg, 'rseq') ? Number(msg.header('rseq')) : 0;
+        const reliable = rseq > 0 && /100rel/i.test(msg.header('require') ?? '');
+        // RFC 3262 §4: a reliable provisional response whose RSeq is not above the last one is a
+        // retransmission: neither PRACKed again nor processed
+        if (reliable && rseq <= rec.rseqIn) return;
         this.setState(call, 'early', `${status}`);
-        const rseq = hasOtherField(msg, 'rseq') ? msg.header('rseq') : null;
-        if (rseq && /100rel/i.test(msg.header('require') ?? ''))
-          this.sendPrack(d, Number(rseq), msg.cseq ?? 1);
+        // an SDP answer in a provisional response: the early media's (RFC 3960)
+        if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
+        if (reliable) {
+          rec.rseqIn = rseq;
+          this.sendPrack(d, rseq, msg.cseq ?? 1);
+        }
       } else if (call.state === 'calling') this.setState(call, 'proceeding', `${status}`);
       if (call.cancelPending) this.sendCancel(call);
       return;
@@ -1221,8 +1547,31 @@ export class UserAgent extends SipElement {
         return;
       }
       this.setState(call, 'confirmed', `${status}`);
+      if ((call as CallRecord).sessionInterval > 0) this.sessionTimerFrom2xx(call as CallRecord, msg);
       this.sendMedia(call);
       return;
+    }
+    if (status === 422 && (call as CallRecord).sessionInterval > 0 && !call.cancelled) {
+      // RFC 4028 §7.4: the interval asked for is below the UAS's (or a proxy's) Min-SE: ask again
+      // with that minimum, in Session-Expires and in Min-SE
+      const rec = call as CallRecord;
+      const min = Number.parseInt(msg.header('min-se') ?? '', 10);
+      if (min > rec.sessionInterval) {
+        rec.sessionInterval = min;
+        rec.extraHeaders = [
+          ...rec.extraHeaders.filter((h) => !/^(Session-Expires|Min-SE):/i.test(h)),
+          `Session-Expires: ${min}`,
+          `Min-SE: ${min}`,
+        ];
+        call.inviteCseq++;
+        this.log(
+          `call ${call.id}: 422 Session Interval Too Small, asking again with Session-Expires ${min} (RFC 4028 §7.4)`,
+          { minSE: min },
+          'call',
+        );
+        this.sendInvite(call);
+        return;
+      }
     }
     // 3xx-6xx: the transaction has ACKed already (§17.1.1.3).
     if ((status === 401 || status === 407) && call.authTries < 2) {
@@ -1409,32 +1758,87 @@ export class UserAgent extends SipElement {
     this.inDialog(d, 'BYE');
   }
 
-  /** re-INVITE (RFC 3261 §14.1) with a new direction: `sendonly`/`inactive` holds, `sendrecv` resumes (RFC 3264 §8.4). */
-  reinvite(direction: MediaDirection = 'sendrecv', call?: Call): boolean {
-    const c = call ?? this.findCall(undefined, ['confirmed']);
-    if (!c || !c.dialog) return false;
+  /**
+   * re-INVITE (RFC 3261 §14.1) with a new direction: `sendonly`/`inactive` holds, `sendrecv` resumes
+   * (RFC 3264 §8.4). `refresh`: a session refresh (RFC 4028 §10), the same SDP (its version kept,
+   * RFC 3264 §8). Not while another re-INVITE of ours is pending (§14.1). A 491 (glare, §14.2) is
+   * retried after a random wait: 2.1-4 s by the owner of the Call-ID (who placed the call), 0-2 s by
+   * the other side, in 10 ms units (§14.1), drawn from the id source. A failed re-INVITE leaves the
+   * session as it was; a 408 or 481 or no answer at all ends the dialog with BYE (§12.2.1.2, RFC 4028 §10).
+   */
+  reinvite(direction: MediaDirection = 'sendrecv', call?: Call, refresh = false): boolean {
+    const c = (call ?? this.findCall(undefined, ['confirmed'])) as CallRecord | undefined;
+    if (!c || !c.dialog || c.reinvitePending) return false;
     const d = c.dialog;
+    const before = { direction: c.localDirection, version: c.sdpVersion };
     c.localDirection = direction;
-    c.sdpVersion++;
+    if (!refresh) c.sdpVersion++;
     const cseq = ++d.localSeq;
     const r = this.dialogRouting(d);
     const branch = this.ids.branch();
     const h = this.dialogHeaders(d, 'INVITE', cseq, branch, r.routes);
+    // every re-INVITE of a session with a timer refreshes it (RFC 4028 §7.4, §9)
+    if (c.sessionInterval > 0)
+      h.push(
+        'Supported: timer',
+        `Session-Expires: ${c.sessionInterval};refresher=${c.refresher ? 'uac' : 'uas'}`,
+      );
     h.push('Content-Type: application/sdp');
     const bytes = encodeMessage(`INVITE ${r.ruri} SIP/2.0`, h, this.localSdp(c));
+    c.reinvitePending = true;
+    const failed = (s: number): void => {
+      c.localDirection = before.direction;
+      c.sdpVersion = before.version;
+      if ((s === 408 || s === 481) && c.state === 'confirmed') {
+        this.log(
+          `call ${c.id}: re-INVITE ${s === 408 ? 'not answered' : 'answered 481'}, ending the session with BYE (RFC 3261 §12.2.1.2${c.sessionInterval > 0 ? ', RFC 4028 §10' : ''})`,
+          undefined,
+          'call',
+        );
+        this.hangup(c);
+      }
+    };
     this.clientTransaction(bytes, branch, 'INVITE', r.dest, {
       onResponse: (_tx, msg) => {
         const s = msg.status ?? 0;
-        if (s >= 200 && s < 300) {
+        if (s < 200) return;
+        c.reinvitePending = false;
+        this.results.push(`INVITE ${s}`);
+        if (s < 300) {
           const save = c.inviteCseq;
           c.inviteCseq = cseq;
           this.sendAck(c, d, msg);
           c.inviteCseq = save;
-          this.results.push(`INVITE ${s}`);
+          if (msg.bodyLength) c.remoteSdp = dec.decode(msg.body());
           this.log(`call ${c.id} media ${direction}`, { direction }, 'call');
-        } else if (s >= 300) this.results.push(`INVITE ${s}`);
+          if (c.sessionInterval > 0 && c.state === 'confirmed') this.armSessionTimer(c);
+          // the media goes on as the new offer and answer say: a burst when it changed (RFC 3264 §8.4)
+          if (direction !== before.direction) this.sendMedia(c);
+        } else if (s === 491) {
+          c.localDirection = before.direction;
+          c.sdpVersion = before.version;
+          const owner = c.direction === 'out';
+          const draw = Number.parseInt(this.ids.token(4), 16);
+          const ticks = owner ? 210 + (draw % 191) : draw % 201;
+          this.log(
+            `call ${c.id}: 491 Request Pending, re-INVITE again in ${ticks * 10} ms (RFC 3261 §14.1: ${owner ? 'the Call-ID owner waits 2.1-4 s' : 'not the Call-ID owner: 0-2 s'})`,
+            { wait: ticks * 10 },
+            'call',
+          );
+          this.clock.schedule(
+            ticks * 10_000,
+            () => {
+              if (c.state === 'confirmed') this.reinvite(direction, c, refresh);
+            },
+            `re-INVITE retry ${this.node}`,
+          );
+        } else failed(s);
       },
-      onTimeout: () => this.results.push('INVITE 408'),
+      onTimeout: () => {
+        c.reinvitePending = false;
+        this.results.push('INVITE 408');
+        failed(408);
+      },
     });
     return true;
   }
@@ -1448,11 +1852,28 @@ export class UserAgent extends SipElement {
     return true;
   }
 
-  /** REFER (RFC 3515): asks the peer to call `target`; NOTIFYs report progress. */
-  refer(target: string, call?: Call): boolean {
-    const c = call ?? this.findCall(undefined, ['confirmed']);
+  /**
+   * REFER (RFC 3515): asks the peer to call `target`; NOTIFYs report progress. With `replaces` (an
+   * attended transfer, RFC 5589 §7), the Refer-To URI carries a Replaces header (RFC 3891 §3) naming
+   * that call's dialog as its peer sees it (to-tag: the peer's tag, from-tag: ours), escaped, and the
+   * REFER goes on the latest other confirmed call.
+   */
+  refer(target: string, call?: Call, replaces?: Call): boolean {
+    let c = call;
+    if (!c && replaces)
+      for (let i = this.calls.length - 1; i >= 0 && !c; i--) {
+        const x = this.calls[i]!;
+        if (x !== replaces && x.state === 'confirmed') c = x;
+      }
+    c ??= this.findCall(undefined, ['confirmed']);
     if (!c || !c.dialog) return false;
-    this.inDialog(c.dialog, 'REFER', [`Refer-To: <${target}>`, `Referred-By: <${this.config.aor}>`]);
+    let uri = target;
+    if (replaces) {
+      const rd = replaces.dialog;
+      if (!rd || replaces.state !== 'confirmed') return false;
+      uri += `?Replaces=${encodeURIComponent(`${rd.callId};to-tag=${rd.remoteTag};from-tag=${rd.localTag}`)}`;
+    }
+    this.inDialog(c.dialog, 'REFER', [`Refer-To: <${uri}>`, `Referred-By: <${this.config.aor}>`]);
     return true;
   }
 
@@ -1461,6 +1882,10 @@ export class UserAgent extends SipElement {
     if (!this.media || !call.remoteSdp || this.config.rtpBurst === false) return;
     const s = remoteMedia(call as CallRecord, call.remoteSdp, this.sdpMemo);
     if (!s.ip || !s.port) return;
+    // RFC 3264 §6.1, §8.4: nothing is sent on a stream we hold (recvonly, inactive) or the peer holds
+    const ld = call.localDirection;
+    if (ld === 'recvonly' || ld === 'inactive' || s.direction === 'sendonly' || s.direction === 'inactive')
+      return;
     // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets;
     // one event at a time (each packet schedules the next): 1 pending timer per call, not 5
     const c = call as CallRecord;
@@ -1483,7 +1908,11 @@ export class UserAgent extends SipElement {
 
   /** Called by the simulator when an RTP packet reaches our media port. */
   onMedia(source: TransportAddress): void {
-    const c = this.findCall(undefined, ['confirmed', 'terminated']);
+    const c =
+      this.findCall(undefined, ['confirmed', 'terminated']) ??
+      // early media (RFC 3960): RTP before the 200, even before the provisional response with the
+      // SDP answer (the offerer is ready to receive once it has sent its offer, RFC 3264 §5.1)
+      this.findCall(undefined, ['early', 'proceeding', 'calling']);
     if (c) c.mediaReceived++;
     if (c && c.mediaReceived > 1) return;
     this.log(
@@ -1524,25 +1953,42 @@ export class UserAgent extends SipElement {
         return;
       }
       case 'SUBSCRIBE': {
+        // RFC 6665 §4.2.1: 200 (202 is deprecated for SUBSCRIBE, §8.3.1) with the expiry granted (at
+        // most an hour), then at once a NOTIFY with the state: a PIDF document for presence (RFC 3856 §6.7)
         this.count(method);
         const st = this.serverTransaction(msg, source);
         const tag = this.ids.tag();
+        const asked = Number.parseInt(msg.header('expires') ?? '3600', 10);
+        const exp = Number.isFinite(asked) ? Math.max(0, Math.min(asked, 3600)) : 3600;
         st.respond(
           this.makeResponse(msg, source, 200, {
             toTag: tag,
-            headers: [`Contact: <${this.contactUri}>`, 'Expires: 3600'],
+            // the dialog's route set (RFC 3261 §12.1.1)
+            recordRoute: true,
+            headers: [`Contact: <${this.contactUri}>`, `Expires: ${exp}`],
           }),
           200,
         );
-        const d = this.uasDialog(msg, tag);
-        this.otherDialogs.push(d);
-        this.inDialog(
-          d,
-          'NOTIFY',
-          [`Event: ${msg.header('event') ?? 'presence'}`, 'Subscription-State: active;expires=3600'],
-          '',
-          'application/pidf+xml',
-        );
+        const d = this.uasDialog(msg, tag) as SubDialog;
+        const event = msg.header('event') ?? 'presence';
+        if (exp > 0 && /^presence\b/i.test(event)) {
+          d.role = 'notifier';
+          d.expiresAt = this.clock.now() + exp * SECOND;
+          this.otherDialogs.push(d);
+          this.notifyWatcher(d, `active;expires=${exp}`);
+        } else
+          this.inDialog(
+            d,
+            'NOTIFY',
+            [
+              `Event: ${event}`,
+              exp > 0
+                ? `Subscription-State: active;expires=${exp}`
+                : 'Subscription-State: terminated;reason=timeout',
+            ],
+            '',
+            'application/pidf+xml',
+          );
         return;
       }
       default: {
@@ -1612,17 +2058,45 @@ export class UserAgent extends SipElement {
     call.dialog = d0;
     if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
     this.setState(call, 'early', 'INVITE received');
+    if (this.config.sessionExpires !== undefined || this.config.minSE !== undefined)
+      if (!this.sessionTimerOfInvite(call, msg, source)) return;
+    if (hasOtherField(msg, 'replaces')) return this.onReplaces(call, msg, source);
     const p = this.answer;
     if (p.ring) {
       const rel =
         this.config.use100rel &&
         /100rel/i.test(`${msg.header('supported') ?? ''},${msg.header('require') ?? ''}`);
-      if (rel) {
-        const extra = [`Contact: <${this.contactUri}>`, 'Require: 100rel', `RSeq: ${++call.rseq}`];
-        call.ist.respond(
-          this.makeResponse(msg, source, 180, { toTag: call.localTag, recordRoute: true, headers: extra }),
-          180,
-        );
+      const early = this.config.earlyMedia === true && call.remoteSdp !== null;
+      if (rel || early) {
+        // 183 Session Progress with the SDP answer (early media, RFC 3960), and/or a reliable
+        // provisional response (RFC 3262 §3): Require: 100rel and RSeq, sent again until PRACKed
+        const extra = [`Contact: <${this.contactUri}>`];
+        if (rel) extra.push('Require: 100rel', `RSeq: ${++call.rseq}`);
+        let body = '';
+        if (early) {
+          call.localDirection = answerDirection(remoteMedia(call, call.remoteSdp!, this.sdpMemo).direction);
+          body = this.localSdp(call);
+        }
+        const code = early ? 183 : 180;
+        const bytes = this.makeResponse(msg, source, code, {
+          toTag: call.localTag,
+          recordRoute: true,
+          headers: extra,
+          ...(body ? { body } : {}),
+        });
+        call.ist.respond(bytes, code);
+        if (rel) {
+          call.relRseq = call.rseq;
+          call.relSdp = early;
+          call.answeredEarly = early;
+          if (!this.transport.reliable) {
+            call.relBytes = bytes;
+            call.relInterval = this.timers.T1;
+            call.relElapsed = 0;
+            call.relTimer = this.clock.scheduleTarget(this.timers.T1, call, T_RELIABLE, '100rel retransmit');
+          }
+        }
+        if (early) this.sendMedia(call);
       } else
         call.ist.respond(
           this.makeResponse(msg, source, 180, {
@@ -1642,25 +2116,92 @@ export class UserAgent extends SipElement {
     }
   }
 
+  /**
+   * RFC 4028 on an INVITE to a phone with session timers: a Session-Expires below our Min-SE gets
+   * 422 with our Min-SE (§8.1; false: the call is over); otherwise the interval asked for is the
+   * session's, refreshed by the side its `refresher` parameter names (the caller when it names none,
+   * §9).
+   */
+  private sessionTimerOfInvite(call: CallRecord, msg: SipMessage, source: TransportAddress): boolean {
+    const se = msg.header('session-expires');
+    if (!se) return true;
+    const v = Number.parseInt(se, 10);
+    const min = this.config.minSE ?? 90;
+    if (v < min) {
+      call.ist!.respond(
+        this.makeResponse(msg, source, 422, { toTag: call.localTag, headers: [`Min-SE: ${min}`] }),
+        422,
+      );
+      call.status = 422;
+      this.setState(call, 'failed', `422: Session-Expires ${v} below Min-SE ${min}`);
+      return false;
+    }
+    if (v > 0) {
+      call.sessionInterval = v;
+      call.refresher = /refresher\s*=\s*uas/i.test(se);
+    }
+    return true;
+  }
+
+  /**
+   * An INVITE with Replaces (RFC 3891 §3): the dialog it names (Call-ID, to-tag our tag, from-tag the
+   * peer's) is replaced: the new call is answered at once, without ringing, and the old dialog ended
+   * with BYE; 481 when no confirmed dialog matches.
+   */
+  private onReplaces(call: CallRecord, msg: SipMessage, source: TransportAddress): void {
+    const v = msg.header('replaces') ?? '';
+    const semi = v.indexOf(';');
+    const callId = (semi < 0 ? v : v.slice(0, semi)).trim();
+    const toTag = /;\s*to-tag=([^;\s]+)/i.exec(v)?.[1];
+    const fromTag = /;\s*from-tag=([^;\s]+)/i.exec(v)?.[1];
+    const old = this.calls.find(
+      (c) =>
+        c !== call &&
+        c.state === 'confirmed' &&
+        c.dialog !== null &&
+        c.dialog.callId === callId &&
+        c.dialog.localTag === toTag &&
+        c.dialog.remoteTag === fromTag,
+    );
+    if (!old) {
+      call.ist!.respond(this.makeResponse(msg, source, 481, { toTag: call.localTag }), 481);
+      call.status = 481;
+      this.setState(call, 'failed', 'Replaces names no dialog (481)');
+      return;
+    }
+    this.log(`call ${call.id} replaces call ${old.id} (RFC 3891)`, { replaces: old.id }, 'call');
+    this.answerCall(call);
+    this.hangup(old);
+  }
+
   /** Answers a ringing call with 200 OK and the SDP answer (or offer, when the INVITE had none). */
   answerCall(call?: Call): boolean {
-    const c = call ?? this.findCall(undefined, ['early']);
+    const c = (call ?? this.findCall(undefined, ['early'])) as CallRecord | undefined;
     if (!c || c.direction !== 'in' || c.state !== 'early' || !c.invite || !c.ist || !c.source) return false;
-    if (c.remoteSdp)
-      c.localDirection = answerDirection(remoteMedia(c as CallRecord, c.remoteSdp, this.sdpMemo).direction);
-    const sdp = this.localSdpBody(c);
-    const ok = this.makeResponse(
-      c.invite,
-      c.source,
-      200,
+    if (c.relRseq > 0 && c.relSdp) {
+      // RFC 3262 §3: no 2xx before the PRACK of a reliable provisional response with SDP
+      c.answerAfterPrack = true;
+      return true;
+    }
+    if (c.remoteSdp) c.localDirection = answerDirection(remoteMedia(c, c.remoteSdp, this.sdpMemo).direction);
+    // the answer given in a reliable provisional response stands: the 2xx carries no SDP (RFC 3262 §5)
+    const sdp = c.answeredEarly ? EMPTY_BODY : this.localSdpBody(c);
+    // the session timer the caller asked for, and who refreshes it (RFC 4028 §9)
+    const timer =
+      c.sessionInterval > 0
+        ? ['Require: timer', `Session-Expires: ${c.sessionInterval};refresher=${c.refresher ? 'uas' : 'uac'}`]
+        : undefined;
+    const o: ResponseOptions =
       sdp instanceof Uint8Array
         ? { toTag: c.localTag, recordRoute: true, headerBytes: this.contactAllowLines(), bodyBytes: sdp }
-        : { toTag: c.localTag, recordRoute: true, headerBytes: this.contactAllowLines(), body: sdp },
-    );
+        : { toTag: c.localTag, recordRoute: true, headerBytes: this.contactAllowLines(), body: sdp };
+    if (timer) o.headers = timer;
+    const ok = this.makeResponse(c.invite, c.source, 200, o);
     c.okBytes = ok;
     c.ist.respond(ok, 200);
     c.status = 200;
     this.setState(c, 'confirmed', 'answered');
+    if (timer) this.armSessionTimer(c);
     // RFC 3261 §13.3.1.4: the UAS core retransmits the 2xx (T1 doubling to T2) until the ACK, for 64*T1.
     if (!this.transport.reliable) this.retransmit2xx(c, this.timers.T1, 0);
     return true;
@@ -1694,6 +2235,113 @@ export class UserAgent extends SipElement {
       });
     this.transport.send(c.okBytes, c.ist.responseDestination);
     this.retransmit2xx(c, Math.min(2 * interval, this.timers.T2), total);
+  }
+
+  /**
+   * RFC 3262 §3: a reliable provisional response not PRACKed is sent again at T1, 2*T1, 4*T1... (no
+   * T2 cap); after 64*T1 without its PRACK the INVITE is rejected with a 5xx.
+   */
+  private onReliableTimer(c: CallRecord): void {
+    c.relTimer = null;
+    if (!c.relBytes || !c.ist || c.state !== 'early' || c.relRseq === 0) return;
+    const interval = c.relInterval;
+    const total = c.relElapsed + interval;
+    if (total >= 64 * this.timers.T1) {
+      c.relBytes = null;
+      this.log(`call ${c.id}: no PRACK after 64*T1, rejecting the INVITE (RFC 3262 §3)`, undefined, 'call');
+      if (c.invite && c.source) {
+        c.ist.respond(
+          this.makeResponse(c.invite, c.source, 500, { toTag: c.localTag, reason: 'No PRACK' }),
+          500,
+        );
+        c.status = 500;
+        this.setState(c, 'failed', 'no PRACK');
+      }
+      return;
+    }
+    if (this.events.enabled)
+      this.events.emit({
+        time: this.clock.now(),
+        node: this.node,
+        kind: 'timer',
+        text: `reliable provisional retransmission, RSeq ${c.relRseq} (after ${interval / 1000} ms)`,
+        data: { timer: '100rel (RFC 3262 §3)' },
+      });
+    this.transport.send(c.relBytes, c.ist.responseDestination);
+    // the next one at twice the interval, the INVITE's rejection at 64*T1 after the first send
+    const next = Math.min(2 * interval, 64 * this.timers.T1 - total);
+    c.relElapsed = total;
+    c.relInterval = next;
+    c.relTimer = this.clock.scheduleTarget(next, c, T_RELIABLE, '100rel retransmit');
+  }
+
+  /** A PRACK (RFC 3262 §3): 200 when its RAck names the reliable provisional response awaiting it, else 481. */
+  private onPrack(
+    call: CallRecord | null,
+    msg: SipMessage,
+    st: ReturnType<SipElement['serverTransaction']>,
+    source: TransportAddress,
+  ): void {
+    const rack = /^\s*(\d+)\s+(\d+)\s+INVITE/i.exec(msg.header('rack') ?? '');
+    if (!call || !rack || call.relRseq === 0 || Number(rack[1]) !== call.relRseq) {
+      st.respond(this.makeResponse(msg, source, 481), 481);
+      return;
+    }
+    st.respond(this.makeResponse(msg, source, 200), 200);
+    call.relRseq = 0;
+    call.relBytes = null;
+    if (call.relTimer !== null) {
+      this.clock.cancel(call.relTimer);
+      call.relTimer = null;
+    }
+    if (call.answerAfterPrack) {
+      call.answerAfterPrack = false;
+      this.answerCall(call);
+    }
+  }
+
+  /**
+   * RFC 4028 §10: the refresher refreshes the session at half its interval; the other side ends it
+   * with BYE when no refresh came by the interval less min(32 s, a third of it).
+   */
+  private armSessionTimer(c: CallRecord): void {
+    if (c.sessionTimer !== null) this.clock.cancel(c.sessionTimer);
+    const se = c.sessionInterval * SECOND;
+    const delay = c.refresher ? se / 2 : se - Math.min(32 * SECOND, se / 3);
+    c.sessionTimer = this.clock.scheduleTarget(delay, c, T_SESSION, `session timer ${this.node}`);
+  }
+
+  private onSessionTimer(c: CallRecord): void {
+    c.sessionTimer = null;
+    if (c.state !== 'confirmed' || !c.dialog) return;
+    if (c.refresher) {
+      this.log(
+        `call ${c.id}: session refresh, half the ${c.sessionInterval} s interval (RFC 4028 §10)`,
+        undefined,
+        'call',
+      );
+      if (!this.reinvite(c.localDirection, c, true)) this.armSessionTimer(c);
+      return;
+    }
+    this.log(
+      `call ${c.id}: no session refresh came, ending the session with BYE (RFC 4028 §10)`,
+      undefined,
+      'call',
+    );
+    this.hangup(c);
+  }
+
+  /** The session timer a 2xx to our INVITE grants (RFC 4028 §7.2): none when it has no Session-Expires. */
+  private sessionTimerFrom2xx(c: CallRecord, msg: SipMessage): void {
+    const se = msg.header('session-expires');
+    const v = se ? Number.parseInt(se, 10) : 0;
+    if (!(v > 0)) {
+      c.sessionInterval = 0;
+      return;
+    }
+    c.sessionInterval = v;
+    c.refresher = !/refresher\s*=\s*uas/i.test(se!);
+    this.armSessionTimer(c);
   }
 
   /** Rejects a ringing call with `code`. */
@@ -1839,7 +2487,9 @@ export class UserAgent extends SipElement {
     return this.otherDialogs.find((x) => x.callId === msg.callId && x.localTag === msg.toTag) ?? null;
   }
 
-  private readonly otherDialogs: Dialog[] = [];
+  private readonly otherDialogs: SubDialog[] = [];
+  /** Our subscriptions by Call-ID (subscriber side). */
+  private readonly subs = new Map<string, Subscription>();
   /** Call-IDs of the SUBSCRIBEs we sent: their NOTIFYs are accepted (RFC 6665 §4.1.3). */
   private readonly subscriptions = new Set<string>();
 
@@ -1854,6 +2504,10 @@ export class UserAgent extends SipElement {
     if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
     if (call.okBytes) {
       call.okBytes = null;
+      this.sendMedia(call);
+    } else if (call.reinviteAck !== 0 && msg.cseq === call.reinviteAck) {
+      // the media of a re-INVITE that changed its direction (RFC 3264 §8.4)
+      call.reinviteAck = 0;
       this.sendMedia(call);
     }
   }
@@ -1890,8 +2544,10 @@ export class UserAgent extends SipElement {
     const dialog = call ? call.dialog : this.otherDialogOf(msg);
     const st = this.serverTransaction(msg, source);
     if (!dialog && method === 'NOTIFY' && this.subscriptions.has(msg.callId ?? '')) {
+      // the first NOTIFY may come before the SUBSCRIBE's 2xx: it makes the dialog (RFC 6665 §4.1.2.4)
       this.count(method);
       st.respond(this.makeResponse(msg, source, 200), 200);
+      this.onNotifyOfSubscription(msg, null);
       return;
     }
     if (!dialog) {
@@ -1907,27 +2563,53 @@ export class UserAgent extends SipElement {
         if (call) this.setState(call, 'terminated', 'BYE received');
         return;
       case 'INVITE': {
+        if (call && call.reinvitePending) {
+          // RFC 3261 §14.2: an INVITE of ours is pending in this dialog: glare
+          st.respond(
+            this.makeResponse(msg, source, 491, { headers: [`Contact: <${this.contactUri}>`] }),
+            491,
+          );
+          return;
+        }
         // re-INVITE: refresh the remote target (RFC 3261 §12.2.2) and answer the new offer.
         const contact = msg.values('contact')[0];
         if (contact) dialog.remoteTarget = nameAddrUri(contact);
+        const before = call?.localDirection;
         if (call && msg.bodyLength) {
-          call.remoteSdp = dec.decode(msg.body());
-          call.localDirection = answerDirection(readSdp(call.remoteSdp).direction);
-          call.sdpVersion++;
+          const sdp = dec.decode(msg.body());
+          const offer = readSdp(sdp);
+          // an offer the same as the last one (its o= version unchanged, RFC 3264 §8) changes nothing
+          if (sdp !== call.remoteSdp) {
+            call.remoteSdp = sdp;
+            call.localDirection = answerDirection(offer.direction);
+            call.sdpVersion++;
+          }
+        }
+        const headers = [`Contact: <${this.contactUri}>`];
+        if (call && call.sessionInterval > 0) {
+          // a re-INVITE refreshes the session (RFC 4028 §9): the same interval, the same refresher
+          headers.push(
+            'Require: timer',
+            `Session-Expires: ${call.sessionInterval};refresher=${call.refresher ? 'uas' : 'uac'}`,
+          );
+          this.armSessionTimer(call);
         }
         const body = call ? this.localSdp(call) : '';
-        st.respond(
-          this.makeResponse(msg, source, 200, { headers: [`Contact: <${this.contactUri}>`], body }),
-          200,
-        );
-        if (call)
+        st.respond(this.makeResponse(msg, source, 200, { headers, body }), 200);
+        if (call) {
           this.log(
             `call ${call.id} media ${call.localDirection} (re-INVITE)`,
             { direction: call.localDirection },
             'call',
           );
+          if (call.localDirection !== before) call.reinviteAck = msg.cseq ?? 0;
+        }
         return;
       }
+      case 'PRACK':
+        return this.onPrack(call, msg, st, source);
+      case 'SUBSCRIBE':
+        return this.onSubscribeInDialog(dialog as SubDialog, msg, st, source);
       case 'UPDATE': {
         const body = call ? this.localSdp(call) : '';
         st.respond(
@@ -1951,7 +2633,26 @@ export class UserAgent extends SipElement {
             'message/sipfrag;version=2.0',
           );
         notify('SIP/2.0 100 Trying\r\n', 'active;expires=60');
-        const nc = this.call(referTo);
+        // the new INVITE names who referred it (RFC 3892, RFC 5589 §6) and carries the Refer-To URI's
+        // header fields, Replaces of an attended transfer (RFC 3891 §3, RFC 3261 §19.1.5)
+        const q = referTo.indexOf('?');
+        const headers: string[] = [];
+        const by = msg.header('referred-by');
+        if (by) headers.push(`Referred-By: ${by}`);
+        if (q >= 0)
+          for (const part of referTo.slice(q + 1).split('&')) {
+            const eq = part.indexOf('=');
+            if (eq <= 0) continue;
+            let value: string;
+            try {
+              value = decodeURIComponent(part.slice(eq + 1));
+            } catch {
+              continue;
+            }
+            const name = part.slice(0, eq);
+            if (/^replaces$/i.test(name)) headers.push(`Replaces: ${value}`);
+          }
+        const nc = this.call(q >= 0 ? referTo.slice(0, q) : referTo, { headers });
         nc.referDialog = dialog;
         const watch = (): void => {
           if (nc.state === 'confirmed' || nc.state === 'failed' || nc.state === 'terminated') {
@@ -1966,6 +2667,10 @@ export class UserAgent extends SipElement {
       }
       case 'NOTIFY': {
         st.respond(this.makeResponse(msg, source, 200), 200);
+        if (!call) {
+          this.onNotifyOfSubscription(msg, dialog as SubDialog);
+          return;
+        }
         const frag = dec.decode(msg.body());
         if (
           /^SIP\/2\.0 2\d\d/.test(frag) &&
