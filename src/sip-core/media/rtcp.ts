@@ -377,23 +377,34 @@ export class RtcpFlowState implements RtcpFlowReports {
   firstError: { frame: number; error: string } | null = null;
   reducedSize = 0;
   encrypted = 0;
-  /** Per sender (same index as `senders`): a ring of [NTP middle 32 bits, arrival µs]. */
-  readonly #recent: number[][] = [];
+  /**
+   * Per sender (same index as `senders`): a ring of RECENT_SRS [NTP middle 32 bits, arrival µs]
+   * (-1: empty) and its next slot.
+   */
+  readonly #recent: Float64Array[] = [];
+  readonly #next: number[] = [];
+
+  #find(ssrc: number): number {
+    const a = this.senders;
+    for (let i = 0; i < a.length; i++) if (a[i]!.ssrc === ssrc) return i;
+    return -1;
+  }
 
   #sender(ssrc: number): number {
-    const i = this.senders.findIndex((s) => s.ssrc === ssrc);
+    const i = this.#find(ssrc);
     if (i >= 0 || this.senders.length >= MAX_SENDERS) return i;
     this.senders.push({ ssrc, srs: 0, rrs: 0, lastSr: null, cname: null, bye: null });
-    this.#recent.push([]);
+    this.#recent.push(new Float64Array(RECENT_SRS * 2).fill(-1));
+    this.#next.push(0);
     return this.senders.length - 1;
   }
 
   /** Arrival (µs) of the SR of `ssrc` on this flow whose NTP middle 32 bits are `lsr` (-1: none kept). */
   srArrival(ssrc: number, lsr: number): number {
-    const i = this.senders.findIndex((s) => s.ssrc === ssrc);
+    const i = this.#find(ssrc);
     if (i < 0) return -1;
     const r = this.#recent[i]!;
-    for (let k = r.length - 2; k >= 0; k -= 2) if (r[k] === lsr) return r[k + 1]!;
+    for (let k = 0; k < r.length; k += 2) if (r[k] === lsr) return r[k + 1]!;
     return -1;
   }
 
@@ -416,10 +427,21 @@ export class RtcpFlowState implements RtcpFlowReports {
           const s = this.senders[si]!;
           if (p.sender) {
             s.srs++;
-            s.lastSr = { ...p.sender, us, frame };
+            const x = p.sender;
+            s.lastSr = {
+              ntpSec: x.ntpSec,
+              ntpFrac: x.ntpFrac,
+              rtpTimestamp: x.rtpTimestamp,
+              packets: x.packets,
+              octets: x.octets,
+              us,
+              frame,
+            };
             const r = this.#recent[si]!;
-            r.push(((p.sender.ntpSec & 0xffff) * 0x10000 + (p.sender.ntpFrac >>> 16)) >>> 0, us);
-            if (r.length > RECENT_SRS * 2) r.splice(0, 2);
+            const k = this.#next[si]!;
+            r[k * 2] = ((x.ntpSec & 0xffff) * 0x10000 + (x.ntpFrac >>> 16)) >>> 0;
+            r[k * 2 + 1] = us;
+            this.#next[si] = (k + 1) % RECENT_SRS;
           } else s.rrs++;
         }
         for (const b of p.reports) this.#report(p.ssrc, b, us, frame, reverse);
@@ -474,7 +496,12 @@ export class RtcpFlowState implements RtcpFlowReports {
     frame: number,
     reverse: RtcpFlowState | undefined,
   ): void {
-    let r = this.reported.find((e) => e.ssrc === b.ssrc);
+    let r: RtcpReportedRecord | undefined;
+    for (const e of this.reported)
+      if (e.ssrc === b.ssrc) {
+        r = e;
+        break;
+      }
     if (!r) {
       if (this.reported.length >= MAX_REPORTED) return;
       r = {
@@ -494,7 +521,15 @@ export class RtcpFlowState implements RtcpFlowReports {
     }
     r.reporter = reporter;
     r.reports++;
-    r.last = { ...b, us, frame };
+    const l = r.last;
+    l.fractionLost = b.fractionLost;
+    l.cumulativeLost = b.cumulativeLost;
+    l.extendedHighestSeq = b.extendedHighestSeq;
+    l.jitter = b.jitter;
+    l.lsr = b.lsr;
+    l.dlsr = b.dlsr;
+    l.us = us;
+    l.frame = frame;
     if (b.fractionLost > r.maxFractionLost) r.maxFractionLost = b.fractionLost;
     if (b.jitter > r.maxJitter) r.maxJitter = b.jitter;
     // RFC 3550 §6.4.1: RTT = A − LSR − DLSR; at the capture point A and the SR's time are the capture
