@@ -14,6 +14,7 @@
 import type { Trace } from '../trace/trace';
 import { carriesSdp } from '../message/sip-message';
 import type { AnalysisDiagnostic, AnalysisRule } from '../analysis/rules';
+import { isPrivateAddress, isPublicAddress } from '../analysis/address';
 import { jitterFor, staticClockRate, type MediaCapture, type RtpStreamRecord } from './rtp-streams';
 import type { MediaStreamRtcp } from '../../shared/media-stream';
 import { POOR_MOS, streamQuality, type StreamQuality } from './quality';
@@ -125,7 +126,7 @@ export const MEDIA_RULES: readonly AnalysisRule[] = [
     rfc: '3264 §6.1',
     title: 'One-way media',
     description:
-      'An answered call whose offer and answer are both sendrecv (RFC 3264 §5.1, §6.1: each side sends to the address the other announced) has RTP in one direction only: the classic one-way audio (NAT, firewall, a wrong c= address). Not reported when a stream of the call went to an address no SDP gave (then media-to-unannounced-address says so).',
+      'An answered call whose offer and answer are both sendrecv (RFC 3264 §5.1, §6.1: each side sends to the address the other announced) has RTP in one direction only: the classic one-way audio (NAT, firewall, a wrong c= address). RTP sent from a public address to a private one (RFC 1918, RFC 6598, IPv6 ULA) counts as not arriving: no router of the internet carries it there — the other side announced its address behind a NAT, the fix is symmetric RTP (RFC 4961) with a media relay or ICE (RFC 8445). Not reported when a stream of the call went to an address no SDP gave (then media-to-unannounced-address says so).',
   },
   {
     code: 'media-loss',
@@ -174,6 +175,11 @@ export const QUALITY_MIN_PACKETS = 50;
 const NO_MEDIA_MIN_SECONDS = 2;
 /** A stream with fewer packets does not count as media flowing (a few stray packets, a probe). */
 const MIN_FLOWING = 2;
+
+/** RTP from a public address to a private one (RFC 1918, RFC 6598, ULA): no internet router delivers it. */
+function unroutable(r: RtpStreamRecord): boolean {
+  return isPublicAddress(r.src) && isPrivateAddress(r.dst);
+}
 
 type Direction = MediaAnnouncement['direction'];
 
@@ -386,8 +392,14 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
     if (c.type !== 'call') continue;
     const idx = byCall.get(c.id) ?? [];
     const ca = annByCall.get(c.id) ?? [];
+    const sent = (d: 'forward' | 'reverse'): number[] =>
+      idx.filter(
+        (i) => result.streams[i]!.direction === d && result.streams[i]!.record.packets >= MIN_FLOWING,
+      );
+    // A direction flows when one of its streams can arrive: RTP from a public address to a private one
+    // is on the sender's wire but no router of the internet delivers it (one-way audio behind a NAT).
     const flowing = (d: 'forward' | 'reverse'): boolean =>
-      idx.some((i) => result.streams[i]!.direction === d && result.streams[i]!.record.packets >= MIN_FLOWING);
+      sent(d).some((i) => !unroutable(result.streams[i]!.record));
     const answered = ANSWERED.has(c.state);
     const offer = ca.some((a) => a.fromCaller);
     const answer = ca.some((a) => !a.fromCaller);
@@ -420,11 +432,16 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
       lc?.direction === 'sendrecv' &&
       le?.direction === 'sendrecv'
     ) {
-      const missing = flowing('forward') ? 'callee → caller' : 'caller → callee';
+      const dead: 'forward' | 'reverse' = flowing('forward') ? 'reverse' : 'forward';
+      const missing = dead === 'reverse' ? 'callee → caller' : 'caller → callee';
+      const lost = sent(dead).map((i) => result.streams[i]!.record);
+      const why = lost.length
+        ? `: ${lost.map((r) => `${r.src}:${r.srcPort} → ${r.dst}:${r.dstPort}`).join(', ')} goes from a public to a private address and cannot arrive`
+        : '';
       diag(
         'one-way-media',
         c.id,
-        `${c.id}: RTP flowed one way only: none ${missing} although both SDPs say sendrecv (${lc.address}:${lc.port} ↔ ${le.address}:${le.port})`,
+        `${c.id}: RTP flowed one way only: none ${missing}${why}, although both SDPs say sendrecv (${lc.address}:${lc.port} ↔ ${le.address}:${le.port})`,
         le.messageId,
       );
     }
