@@ -619,6 +619,17 @@ export interface LabJoin {
   sipp: LabJoinCommand[];
 }
 
+/** One binding of a lab registrar's location table (RFC 3261 §10.3). */
+export interface LabBindingDto {
+  node: string;
+  aor: string;
+  contact: string;
+  /** Seconds until it expires, at the time of the status. */
+  expires: number;
+  q: number;
+  received: string | null;
+}
+
 /** A lab balancer's dispatcher sets now (what `kamcmd dispatcher.list` tells), destinations in set order. */
 export interface LabDispatcherDto {
   node: string;
@@ -648,8 +659,11 @@ export interface LabDto {
   events: SimEventDto[];
   /** The routing script of each proxy and registrar, as source text. */
   scripts: { node: string; text: string }[];
-  /** Current registrations (address-of-record → contact), from the registrars' events. */
-  registrations: { node: string; text: string; time: number }[];
+  /**
+   * The registrars' location tables now (`kamcmd ul.dump`): each unexpired binding, the seconds it
+   * has left when this status was made, and where its REGISTER came from (fix_nated_register).
+   */
+  registrations: LabBindingDto[];
   /** Each proxy with a dispatcher list: its sets and destinations' states now (none: no balancer). */
   dispatcher: LabDispatcherDto[];
   stepErrors: string[];

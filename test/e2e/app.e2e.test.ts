@@ -523,6 +523,16 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('lab-count').textContent(), { timeout: 10_000 })
       .toMatch(/^2 messages/);
+    // The location table now (not the registration events): the binding and its 600 s counting down.
+    const regs = page.getByTestId('lab-registrations');
+    await expect
+      .poll(() => regs.textContent(), { timeout: 10_000 })
+      .toMatch(
+        new RegExp(
+          `sip:alice@lab\\.example → sip:alice@127\\.0\\.0\\.1:${port + 1} expires in (10 min 0 s|9 min 5\\d s)`,
+        ),
+      );
+    await expect.poll(() => regs.textContent(), { timeout: 10_000 }).toMatch(/expires in 9 min 5[0-7] s/);
     await page.screenshot({ path: join(shots, 'lab.png') });
     // The proxy's script run for that REGISTER: a click shows the script with the lines it went through.
     await page

@@ -135,6 +135,57 @@ steps:
     // A real call on loopback with the lab's real timers: ~0.8 s alone, over 5 s at a load of 8.
   }, 30_000);
 
+  it("lists the registrars' location tables now: each binding with its time left, gone once un-registered", async () => {
+    const [port, phone] = [await freePort(), await freePort()];
+    const yaml = readFileSync(join(LAB_DIR, 'registrar-proxy.yaml'), 'utf8').replace(
+      /127\.0\.0\.1:5060/g,
+      `127.0.0.1:${port}`,
+    );
+    const lab = await host.invoke(Invoke.labStart, { yaml, fileName: 'regs.yaml' });
+    try {
+      const register = (cseq: number, contacts: string, expires: number) =>
+        sendUdp(
+          [
+            'REGISTER sip:lab.example SIP/2.0',
+            `Via: SIP/2.0/UDP 127.0.0.1:${phone};branch=z9hG4bK-reg${cseq}`,
+            'Max-Forwards: 70',
+            'From: <sip:alice@lab.example>;tag=a1',
+            'To: <sip:alice@lab.example>',
+            'Call-ID: regs-test',
+            `CSeq: ${cseq} REGISTER`,
+            `Contact: ${contacts}`,
+            `Expires: ${expires}`,
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+          port,
+          phone,
+        );
+      expect(
+        await register(
+          1,
+          `<sip:alice@127.0.0.1:${phone}>, <sip:alice@127.0.0.1:${phone + 1}>;expires=30`,
+          120,
+        ),
+      ).toMatch(/^SIP\/2\.0 200/);
+      const status = await host.invoke(Invoke.labStatus, { id: lab.id });
+      expect(status.registrations.map((r) => [r.node, r.aor, r.contact, r.q, r.received])).toEqual([
+        ['proxy', 'sip:alice@lab.example', `sip:alice@127.0.0.1:${phone}`, 1, null],
+        ['proxy', 'sip:alice@lab.example', `sip:alice@127.0.0.1:${phone + 1}`, 1, null],
+      ]);
+      expect(status.registrations.map((r) => r.expires)).toEqual([120, 30]);
+      expect(await register(2, `<sip:alice@127.0.0.1:${phone + 1}>`, 0)).toMatch(/^SIP\/2\.0 200/);
+      expect(
+        (await host.invoke(Invoke.labStatus, { id: lab.id })).registrations.map((r) => r.contact),
+      ).toEqual([`sip:alice@127.0.0.1:${phone}`]);
+      // A stopped lab holds no bindings.
+      expect((await host.invoke(Invoke.labStop, { id: lab.id })).registrations).toEqual([]);
+    } finally {
+      await host.invoke(Invoke.labStop, { id: lab.id });
+    }
+  });
+
   it('says which built-in lab a running lab is', async () => {
     const lab = await host.invoke(Invoke.labStart, { name: 'trapezoid' }).catch((e: unknown) => e);
     if (lab instanceof ApiError) {

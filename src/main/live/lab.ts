@@ -76,7 +76,24 @@ export interface LabHandle {
    */
   scriptRunsOf(seq: number): readonly ElementEvent[];
   ua(name: string): UserAgent | undefined;
+  /**
+   * The registrars' location tables now (`kamcmd ul.dump`): every unexpired binding with the seconds
+   * it has left, per registrar node in file order.
+   */
+  locations(): LabBinding[];
   stop(): Promise<void>;
+}
+
+/** One binding of a lab registrar's location table (RFC 3261 §10.3). */
+export interface LabBinding {
+  node: string;
+  aor: string;
+  contact: string;
+  /** Seconds until it expires. */
+  expires: number;
+  q: number;
+  /** Where the REGISTER came from, when fix_nated_register stored it (`host:port`). */
+  received: string | null;
 }
 
 export class LabError extends Error {}
@@ -329,6 +346,21 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     ua: (name) => {
       const e = elements.get(name);
       return e instanceof UserAgent ? e : undefined;
+    },
+    locations: () => {
+      const now = clock.now();
+      const out: LabBinding[] = [];
+      for (const [node, l] of locations)
+        for (const b of l.all(now))
+          out.push({
+            node,
+            aor: b.aor,
+            contact: b.contact,
+            expires: Math.max(0, Math.ceil((b.expiresAt - now) / SECOND)),
+            q: b.q,
+            received: b.received ? `${b.received.host}:${b.received.port}` : null,
+          });
+      return out;
     },
     async stop() {
       if (stopped) return;

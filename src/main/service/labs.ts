@@ -126,10 +126,7 @@ export function labDto(lab: RunningLab): LabDto {
     // (a script run's statements: the console shows the lines it went through)
     ...(e.kind === 'script' && e.data ? { data: e.data } : {}),
   }));
-  const registrations = h.events
-    .filter((e) => e.kind === 'registration')
-    .slice(-50)
-    .map((e) => ({ node: e.node, text: e.text, time: e.time / 1e6 }));
+  const registrations = lab.running ? h.locations() : [];
   return {
     id: lab.id,
     name: h.name,

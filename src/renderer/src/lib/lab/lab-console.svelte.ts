@@ -9,6 +9,8 @@ export class LabConsole {
   readonly #client: Client;
   library = $state<ScenarioInfo[]>([]);
   lab = $state<LabDto | null>(null);
+  /** `performance.now()` when {@link lab} was fetched: its bindings' `expires` count from then. */
+  labAt = $state(0);
   starting = $state(false);
   error = $state<string | null>(null);
   /** HEP collectors and UDP mirrors started from the UI. */
@@ -35,7 +37,7 @@ export class LabConsole {
       if (!this.library.length) this.library = await this.#client.invoke(Invoke.labList, null);
       if (!this.lab) {
         const running = await this.#client.invoke(Invoke.labRunning, null);
-        if (running.length && !this.lab) this.lab = running[running.length - 1];
+        if (running.length && !this.lab) this.#show(running[running.length - 1]!);
       }
       if (!this.sources.length) this.sources = await this.#client.invoke(Invoke.liveList, null);
     } catch (err) {
@@ -50,7 +52,7 @@ export class LabConsole {
     this.starting = true;
     try {
       if (this.lab?.running) await this.stop();
-      this.lab = await this.#client.invoke(Invoke.labStart, req);
+      this.#show(await this.#client.invoke(Invoke.labStart, req));
       this.draft = null;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
@@ -91,7 +93,7 @@ export class LabConsole {
 
   async stop(): Promise<void> {
     if (!this.lab) return;
-    this.lab = await this.#client.invoke(Invoke.labStop, { id: this.lab.id });
+    this.#show(await this.#client.invoke(Invoke.labStop, { id: this.lab.id }));
   }
 
   async startLive(kind: 'hep' | 'mirror', port: number): Promise<LiveSourceDto | null> {
@@ -116,10 +118,18 @@ export class LabConsole {
     this.sources = await this.#client.invoke(Invoke.liveList, null);
   }
 
-  /** Refreshes listening/registrations/events (called on the live trace's batched updates). */
+  /**
+   * Refreshes listening/registrations/events (called on the live trace's batched updates, and every
+   * few seconds while the console is open: bindings expire with no message to announce it).
+   */
   async refresh(): Promise<void> {
     if (!this.lab) return;
-    this.lab = await this.#client.invoke(Invoke.labStatus, { id: this.lab.id });
+    this.#show(await this.#client.invoke(Invoke.labStatus, { id: this.lab.id }));
+  }
+
+  #show(lab: LabDto): void {
+    this.lab = lab;
+    this.labAt = performance.now();
   }
 }
 
