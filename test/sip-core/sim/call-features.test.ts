@@ -203,6 +203,24 @@ describe('call features (RFC 5359 and friends)', () => {
     expect(bye.map((p) => Math.round(p.sentAt / 1e4) / 100)).toEqual([570.03]);
   });
 
+  it('session timer asked by a caller without timer support (Session-Expires put in by a proxy): the callee refreshes, no Require: timer (RFC 4028 §9)', () => {
+    const sc = scenario('session-timer');
+    sc.steps = [{ at: '400s', node: 'Alice', action: 'hangup' }];
+    const alice = sc.nodes.find((n) => n.name === 'Alice')!;
+    delete alice.sessionExpires;
+    const sim = new Simulation(sc);
+    sim.ua('Alice')!.call('sip:bob@192.0.2.40', { headers: ['Session-Expires: 600'] });
+    sim.run();
+    const ok = sent(sim, 'Bob', /^SIP\/2\.0 200[^]*CSeq: 1 INVITE/)[0]!;
+    expect([header(ok, 'Require'), header(ok, 'Session-Expires')]).toEqual([undefined, '600;refresher=uas']);
+    // Bob refreshes at half the interval, as the UAC of his re-INVITE: refresher=uac
+    const refresh = sent(sim, 'Bob', /^INVITE /);
+    expect(refresh.map((p) => [Math.round(p.sentAt / 1e6), header(p, 'Session-Expires')])).toEqual([
+      [302, '600;refresher=uac'],
+    ]);
+    expect(sent(sim, 'Alice', /^SIP\/2\.0 200[^]*CSeq: 1 INVITE/)).toHaveLength(1);
+  });
+
   it('reinvite-glare: both answer 491; the Call-ID owner retries after 2.1-4 s, the other after 0-2 s, from the seeded source', () => {
     const waits = new Set<string>();
     for (const seed of [1, 2, 3, 4, 5, 6]) {

@@ -2119,8 +2119,8 @@ export class UserAgent extends SipElement {
   /**
    * RFC 4028 on an INVITE to a phone with session timers: a Session-Expires below our Min-SE gets
    * 422 with our Min-SE (§8.1; false: the call is over); otherwise the interval asked for is the
-   * session's, refreshed by the side its `refresher` parameter names (the caller when it names none,
-   * §9).
+   * session's, refreshed by the side its `refresher` parameter names (when it names none: the caller
+   * if it says Supported: timer, else we, §9).
    */
   private sessionTimerOfInvite(call: CallRecord, msg: SipMessage, source: TransportAddress): boolean {
     const se = msg.header('session-expires');
@@ -2138,7 +2138,9 @@ export class UserAgent extends SipElement {
     }
     if (v > 0) {
       call.sessionInterval = v;
-      call.refresher = /refresher\s*=\s*uas/i.test(se);
+      // the refresher the request names; else the caller when it supports timers, else us (§9)
+      const named = /refresher\s*=\s*(uac|uas)/i.exec(se)?.[1]?.toLowerCase();
+      call.refresher = named ? named === 'uas' : !/\btimer\b/i.test(msg.header('supported') ?? '');
     }
     return true;
   }
@@ -2189,7 +2191,13 @@ export class UserAgent extends SipElement {
     // the session timer the caller asked for, and who refreshes it (RFC 4028 §9)
     const timer =
       c.sessionInterval > 0
-        ? ['Require: timer', `Session-Expires: ${c.sessionInterval};refresher=${c.refresher ? 'uas' : 'uac'}`]
+        ? [
+            // Require: timer only to a caller that supports it (RFC 4028 §9)
+            ...(c.refresher && !/\btimer\b/i.test(c.invite.header('supported') ?? '')
+              ? []
+              : ['Require: timer']),
+            `Session-Expires: ${c.sessionInterval};refresher=${c.refresher ? 'uas' : 'uac'}`,
+          ]
         : undefined;
     const o: ResponseOptions =
       sdp instanceof Uint8Array
