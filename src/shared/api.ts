@@ -325,6 +325,15 @@ export interface CallDto {
   dst: string | null;
   /** Why its legs (`callIds`) are one call: one link per pair of legs a rule (or the user) joined. */
   links: CallLinkDto[];
+  /**
+   * Its RTP in a word (the `call:media` verdict; the filter's `call.rtp`); null when the capture holds
+   * no RTP, or before the full analysis ends.
+   */
+  rtp: MediaVerdictDto | null;
+  /** A one-way call's RTP went caller → callee (`forward`) or back (`reverse`); null otherwise. */
+  rtpOneWay: 'forward' | 'reverse' | null;
+  /** The call's worst stream loss, % with two decimals (`call.rtp.loss`); null when no stream. */
+  rtpLoss: number | null;
 }
 
 /** One RTP stream of a capture (src/shared/media-stream.ts: the trace JSON's fields). */
@@ -428,7 +437,9 @@ export type CallSortField =
   | 'legs'
   | 'src'
   | 'dst'
-  | 'diagnostics';
+  | 'diagnostics'
+  /** The media verdict (one-way and no media first), then the worst loss. */
+  | 'rtp';
 
 export interface CallsQuery {
   captureId: string;

@@ -31,6 +31,7 @@ const CALL_SORT_FIELDS: readonly string[] = [
   'src',
   'dst',
   'diagnostics',
+  'rtp',
 ] satisfies CallSortField[];
 
 /** Scenario YAML sent from the editor. */

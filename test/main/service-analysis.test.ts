@@ -30,9 +30,9 @@ async function adapters(path: string): Promise<{ quick: TraceAdapter; full: Trac
   };
 }
 
-/** What the calls list shows for a call before legs are joined (tier 1 has no codecs or media). */
+/** What the calls list shows for a call before legs are joined (tier 1 has no codecs, media or RTP). */
 function quickView(c: CallDto): Partial<CallDto> {
-  const { codecs: _c, media: _m, diagnostics: _d, ...rest } = c;
+  const { codecs: _c, media: _m, diagnostics: _d, rtp: _r, rtpOneWay: _o, rtpLoss: _l, ...rest } = c;
   return rest;
 }
 

@@ -3,6 +3,11 @@
  * pulled in by tshark) with a capture filter, reads its pcapng stream from stdout in chunks and
  * feeds the capture pipeline (link → IP → UDP/TCP reassembly → SIP framing) into a live trace.
  * dumpcap needs root or CAP_NET_RAW; when it is missing or refused, the error says what to do.
+ *
+ * RTP: the pipeline's RTP tracker sees every UDP datagram that is not SIP, and the live trace shows
+ * its streams (`trace.media`). The ports are the SDP's, unknown when dumpcap starts (its filter cannot
+ * change while it runs), so a given filter is widened with {@link RTP_FILTER}: UDP between ports
+ * ≥ 1024 whose payload starts with RTP version 2, what the tracker would take anyway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,7 +16,7 @@ import { CaptureDecoder } from '../../sip-core/capture/capture-decoder';
 import type { MessageMeta } from '../../sip-core/capture/pipeline';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { LiveTrace } from './live-trace';
-import { newStats, type LiveSource, type LiveTraceChoice } from './source';
+import { newStats, type LiveSource, type LiveSourceStats, type LiveTraceChoice } from './source';
 
 export interface DumpcapOptions extends LiveTraceChoice {
   /** Interface name (`lo`, `eth0`, `any`). */
@@ -22,6 +27,25 @@ export interface DumpcapOptions extends LiveTraceChoice {
   dumpcap?: string;
   /** Kernel buffer in MiB (dumpcap -B); default 16. */
   bufferMiB?: number;
+  /** Also admit RTP and RTCP past `filter` ({@link captureFilter}); default true. */
+  media?: boolean;
+}
+
+/**
+ * libpcap filter for what the RTP tracker takes (media/rtp-streams.ts `looksLikeRtp`): UDP with both
+ * ports ≥ 1024 and a payload of at least 8 octets starting with version 2 (RTP and RTCP alike). libpcap
+ * indexes `udp[]` over IPv4 only, so IPv6 reads the UDP header at ip6[40] (no extension headers).
+ * About one in four other UDP payloads starts with those two bits: the tracker drops them.
+ */
+export const RTP_FILTER =
+  'udp and src portrange 1024-65535 and dst portrange 1024-65535 and ' +
+  '((ip and udp[8] & 0xc0 = 0x80 and udp[4:2] >= 16) or (ip6[6] = 17 and ip6[48] & 0xc0 = 0x80 and ip6[44:2] >= 16))';
+
+/** dumpcap's filter: `filter`, widened with {@link RTP_FILTER} unless `media` is false; none: everything. */
+export function captureFilter(filter: string | undefined, media = true): string | undefined {
+  const f = filter?.trim();
+  if (!f) return undefined;
+  return media ? `(${f}) or (${RTP_FILTER})` : f;
 }
 
 /** Where dumpcap is, or null. */
@@ -51,25 +75,16 @@ export function explainDumpcapError(stderr: string, iface: string, filter: strin
   return `dumpcap failed: ${s || 'no message'}`;
 }
 
-/** Starts capturing; resolves once dumpcap has started writing (or rejects with a clear message). */
-export async function startDumpcap(opts: DumpcapOptions): Promise<LiveSource> {
-  const bin = opts.dumpcap ?? findDumpcap();
-  if (!bin || !existsSync(bin))
-    throw new Error(
-      "dumpcap is not installed: interface capture runs Wireshark's dumpcap (Debian/Ubuntu: sudo apt install tshark, " +
-        'or wireshark-common). Alternatives without it: a HEP listener (--hep) or a UDP mirror (--mirror).',
-    );
-  const args = ['-q', '-i', opts.iface, '-B', String(opts.bufferMiB ?? 16), '-w', '-'];
-  if (opts.filter) args.splice(3, 0, '-f', opts.filter);
-  const name = `${opts.iface}${opts.filter ? ` (${opts.filter})` : ''}`;
-  const live = new LiveTrace({
-    name: `capture ${name}`,
-    format: 'live-pcapng',
-    limit: opts.limit,
-    batchMs: opts.batchMs,
-    pcap: opts.pcap,
-  });
-  const stats = newStats();
+/**
+ * What reads a live pcap/pcapng stream into `live`: the capture pipeline, its SIP messages appended,
+ * its RTP tracker followed by the trace's media (when `media`), a snapshot asked for after each chunk
+ * that offered the tracker datagrams (the trace takes one at most every `mediaMs`).
+ */
+export function liveFeed(
+  live: LiveTrace,
+  stats: LiveSourceStats,
+  media: boolean,
+): { push(chunk: Uint8Array): void; finish(): void } {
   let decoder: CaptureDecoder | null = null;
   decoder = new CaptureDecoder(
     {
@@ -95,6 +110,52 @@ export async function startDumpcap(opts: DumpcapOptions): Promise<LiveSource> {
     },
     { inflate: zlibInflate },
   );
+  const pipeline = decoder.pipeline;
+  if (media) live.trackMedia(pipeline.media, pipeline.addresses.names);
+  let offered = 0;
+  const offer = (): void => {
+    // Datagrams that are not SIP went to the RTP tracker: a media snapshot is due.
+    if (pipeline.stats.udpNonSip === offered) return;
+    offered = pipeline.stats.udpNonSip;
+    live.mediaChanged();
+  };
+  return {
+    push(chunk) {
+      decoder!.push(chunk);
+      stats.packets = pipeline.stats.frames;
+      offer();
+    },
+    finish() {
+      decoder!.finish();
+      stats.packets = pipeline.stats.frames;
+      offer();
+      for (const d of pipeline.diagnostics) live.diagnostic(d);
+      live.close();
+    },
+  };
+}
+
+/** Starts capturing; resolves once dumpcap has started writing (or rejects with a clear message). */
+export async function startDumpcap(opts: DumpcapOptions): Promise<LiveSource> {
+  const bin = opts.dumpcap ?? findDumpcap();
+  if (!bin || !existsSync(bin))
+    throw new Error(
+      "dumpcap is not installed: interface capture runs Wireshark's dumpcap (Debian/Ubuntu: sudo apt install tshark, " +
+        'or wireshark-common). Alternatives without it: a HEP listener (--hep) or a UDP mirror (--mirror).',
+    );
+  const args = ['-q', '-i', opts.iface, '-B', String(opts.bufferMiB ?? 16), '-w', '-'];
+  const filter = captureFilter(opts.filter, opts.media);
+  if (filter) args.splice(3, 0, '-f', filter);
+  const name = `${opts.iface}${opts.filter ? ` (${opts.filter}${filter !== opts.filter?.trim() ? ' + RTP' : ''})` : ''}`;
+  const live = new LiveTrace({
+    name: `capture ${name}`,
+    format: 'live-pcapng',
+    limit: opts.limit,
+    batchMs: opts.batchMs,
+    pcap: opts.pcap,
+  });
+  const stats = newStats();
+  const feed = liveFeed(live, stats, opts.media !== false);
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
@@ -123,15 +184,11 @@ export async function startDumpcap(opts: DumpcapOptions): Promise<LiveSource> {
         started = true;
         resolve();
       }
-      decoder!.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      stats.packets = decoder!.pipeline.stats.frames;
+      feed.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
     child.once('exit', (code, signal) => {
       exited = true;
-      decoder!.finish();
-      stats.packets = decoder!.pipeline.stats.frames;
-      for (const d of decoder!.pipeline.diagnostics) live.diagnostic(d);
-      live.close();
+      feed.finish();
       if (!started) reject(new Error(explainDumpcapError(stderr, opts.iface, opts.filter)));
       resolveDone(
         signal || code === 0
@@ -143,7 +200,7 @@ export async function startDumpcap(opts: DumpcapOptions): Promise<LiveSource> {
   await ready;
   return {
     name: `capture ${name}`,
-    listening: [`dumpcap -i ${opts.iface}${opts.filter ? ` -f '${opts.filter}'` : ''}`],
+    listening: [`dumpcap -i ${opts.iface}${filter ? ` -f '${filter}'` : ''}`],
     live,
     stats,
     done,

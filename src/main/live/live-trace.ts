@@ -9,11 +9,18 @@
  * message). Each rebuild is announced as `reset: true` with the new {@link Trace}; the analysis
  * layer is attached to every window (transactions, dialogs and calls of the messages it holds).
  * `dropped` counts what the ring let go.
+ *
+ * Media: an interface capture hands its capture pipeline's RTP tracker ({@link LiveTrace.trackMedia});
+ * the window's `trace.media` is a snapshot of it, taken at most once per `mediaMs` (default 1 s) while
+ * RTP comes, so `call:media` and the calls list's media figures grow with the call (the media analysis
+ * reruns on each snapshot, not per packet). The tracker keeps constant memory per stream and at most
+ * its `maxStreams` streams (media/rtp-streams.ts); the ring does not drop streams.
  */
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import { AddressTable } from '../../sip-core/capture/address';
 import type { Reassembly, TransportName } from '../../sip-core/capture/provenance';
 import { analysisOnAppend } from '../../sip-core/analysis';
+import type { RtpTracker } from '../../sip-core/media/rtp-streams';
 import { parseMessage } from '../../sip-core/message';
 import { Trace } from '../../sip-core/trace/trace';
 import { buildPcapng, RotatingPcapngWriter, type PacketInput } from './pcapng-writer';
@@ -53,6 +60,8 @@ export interface LiveUpdate {
   dropped: number;
   /** True when the window was rebuilt (ring compaction): `trace` is a new object. */
   reset: boolean;
+  /** True when `trace.media` is a new snapshot (RTP came since the previous one). */
+  media: boolean;
   trace: Trace;
 }
 
@@ -69,6 +78,8 @@ export interface LiveTraceOptions {
   pcap?: { path: string; maxBytes?: number } | null;
   /** Attach the analysis layer (transactions, dialogs, calls) to the window; default true. */
   analysis?: boolean;
+  /** Minimum time between two snapshots of the RTP streams into `trace.media` (ms); default 1000. */
+  mediaMs?: number;
 }
 
 /** Per-message metadata kept next to the window so it can be rebuilt and saved. */
@@ -104,6 +115,11 @@ export class LiveTrace {
   readonly #format: string;
   readonly #analysis: boolean;
   #closed = false;
+  readonly #mediaMs: number;
+  #media: { tracker: RtpTracker; names: readonly string[] } | null = null;
+  /** RTP or RTCP came since the last snapshot. */
+  #mediaDirty = false;
+  #mediaAt = 0;
   /** The rotating pcapng file, when asked for. */
   readonly pcap: RotatingPcapngWriter | null;
 
@@ -113,6 +129,7 @@ export class LiveTrace {
     this.#name = opts.name;
     this.#format = opts.format;
     this.#analysis = opts.analysis ?? true;
+    this.#mediaMs = opts.mediaMs ?? 1000;
     this.#trace = this.#newTrace();
     this.pcap = opts.pcap ? new RotatingPcapngWriter(opts.pcap.path, { maxBytes: opts.pcap.maxBytes }) : null;
   }
@@ -248,9 +265,38 @@ export class LiveTrace {
     old.close();
   }
 
+  /**
+   * Follows an RTP tracker (the capture pipeline's; address ids named through `names`): the window's
+   * `trace.media` becomes its snapshot, refreshed after {@link mediaChanged}.
+   */
+  trackMedia(tracker: RtpTracker, names: readonly string[]): void {
+    this.#media = { tracker, names };
+  }
+
+  /** The source offered the tracker datagrams: a new snapshot is due (at most one per `mediaMs`). */
+  mediaChanged(): void {
+    if (this.#closed || !this.#media) return;
+    this.#mediaDirty = true;
+    this.#schedule();
+  }
+
+  /** Takes the tracker's snapshot into the window now (when RTP came since the last). */
+  #snapshotMedia(): boolean {
+    const m = this.#media;
+    if (!m || !this.#mediaDirty) return false;
+    this.#mediaDirty = false;
+    this.#mediaAt = Date.now();
+    if (m.tracker.size === 0) return false;
+    this.#trace.media = m.tracker.snapshot(m.names);
+    return true;
+  }
+
   #schedule(): void {
     if (this.#timer || this.#listeners.length === 0) return;
-    const wait = Math.max(0, this.#lastEmit + this.#batchMs - Date.now());
+    let due = this.#lastEmit + this.#batchMs;
+    // RTP alone: the next media snapshot's time.
+    if (this.#added === 0 && !this.#reset) due = Math.max(due, this.#mediaAt + this.#mediaMs);
+    const wait = Math.max(0, due - Date.now());
     this.#timer = setTimeout(() => this.flushUpdates(), wait);
     this.#timer.unref();
   }
@@ -261,19 +307,28 @@ export class LiveTrace {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#added === 0 && !this.#reset) return;
-    this.#lastEmit = Date.now();
+    const now = Date.now();
+    const media =
+      this.#mediaDirty && (this.#closed || now >= this.#mediaAt + this.#mediaMs) && this.#snapshotMedia();
+    if (this.#added === 0 && !this.#reset && !media) {
+      if (this.#mediaDirty) this.#schedule();
+      return;
+    }
+    this.#lastEmit = now;
     const u: LiveUpdate = {
       added: this.#added,
       count: this.#trace.count,
       total: this.#total,
       dropped: this.#dropped,
       reset: this.#reset,
+      media,
       trace: this.#trace,
     };
     this.#added = 0;
     this.#reset = false;
     for (const l of this.#listeners) l(u);
+    // SIP came before the media snapshot was due: it follows on its own.
+    if (this.#mediaDirty) this.#schedule();
   }
 
   /** Records a source-level problem (e.g. undecodable HEP) on the trace. */
@@ -317,8 +372,8 @@ export class LiveTrace {
   /** Stops accepting messages, announces the last batch and closes the pcapng file. */
   close(): void {
     if (this.#closed) return;
-    this.flushUpdates();
     this.#closed = true;
+    this.flushUpdates();
     this.pcap?.close();
   }
 }

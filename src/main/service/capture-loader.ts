@@ -76,7 +76,7 @@ import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import { startChecksAhead } from '../../sip-core/trace/checks-ahead';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { analyzeMedia, type MediaAnalysis } from '../../sip-core/media/call-media';
-import { callMediaProblems, streamJson } from '../../sip-core/media/media-json';
+import { analyzerMedia, callMediaProblems, streamJson } from '../../sip-core/media/media-json';
 import { callId } from '../../sip-core/analysis/call/call';
 
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;
@@ -118,6 +118,8 @@ export class TraceAdapter implements LoadedTrace {
     result: { indexes: number[] | null; error: CallsPage['filterError'] };
   } | null = null;
   #callCacheAt = -1;
+  /** The media snapshot the call cache's RTP fields were read from (a live trace's grows). */
+  #callCacheMedia: unknown = null;
   /** The full analysis' diagnostics in message order, for details (cached per trace length). */
   #analysisDiags: { count: number; list: AnalysisDiagnostic[] } | null = null;
   #closed = false;
@@ -653,17 +655,18 @@ export class TraceAdapter implements LoadedTrace {
    * The roles of the lanes of these calls' ladder, in trace order of their messages; the addresses
    * that forward requests in the trace's first messages count as proxies in every ladder.
    */
-  #media: { at: number; calls: unknown; result: MediaAnalysis } | null = null;
+  #media: { at: number; calls: unknown; media: unknown; result: MediaAnalysis } | null = null;
 
   /** The media analysis (media/call-media.ts) over the full analysis' calls, once per trace length. */
   #mediaAnalysis(): MediaAnalysis | null {
     const t = this.#trace;
     if (!t.media) return null;
     const calls = this.#calls();
-    if (this.#media?.at !== t.count || this.#media.calls !== calls)
+    if (this.#media?.at !== t.count || this.#media.calls !== calls || this.#media.media !== t.media)
       this.#media = {
         at: t.count,
         calls,
+        media: t.media,
         result: analyzeMedia(t, { calls, messageIds: (c) => this.callMessageIds(c) ?? [] }),
       };
     return this.#media.result;
@@ -706,17 +709,26 @@ export class TraceAdapter implements LoadedTrace {
   /** Call roots and summaries, computed once per trace length (captures are static; live traces grow). */
   #calls(): CallDto[] {
     if (!this.#full) return this.#quickCalls();
-    if (!this.#callCache || this.#callCacheAt !== this.#trace.count || this.#msgCodes?.at !== this.#checked) {
+    if (
+      !this.#callCache ||
+      this.#callCacheAt !== this.#trace.count ||
+      this.#msgCodes?.at !== this.#checked ||
+      this.#callCacheMedia !== this.#trace.media
+    ) {
       this.#callRoots = this.#analyzer.callRoots();
       const msgCodes = this.#messageCodes();
       this.#callCache = this.#callRoots.map((r) => this.#callRow(r, msgCodes));
       this.#callCacheAt = this.#trace.count;
+      this.#callCacheMedia = this.#trace.media;
       this.#filterCache = null;
     }
     return this.#callCache;
   }
 
-  /** The calls list's row of call `root` (full analysis), with its message-level diagnostics. */
+  /**
+   * The calls list's row of call `root` (full analysis), with its message-level diagnostics and, in a
+   * capture with RTP, its media verdict and rules (the problems row's `callMediaProblems` analysis).
+   */
   #callRow(root: number, msgCodes: Map<number, { codes: string[]; count: number }>): CallDto {
     const an = this.#analyzer;
     const first = an.groups[root]?.firstRequestId ?? -1;
@@ -726,9 +738,37 @@ export class TraceAdapter implements LoadedTrace {
       first >= 0 ? this.#trace.dst(first) : null,
     );
     dto.diagnostics += msgCodes.get(root)?.count ?? 0;
+    if (this.#trace.media) this.#callRtp(dto);
     // Legs in the order their Call-IDs appear in the trace, as the ladder tags them (A, B, C...).
     if (dto.callIds.length > 2) dto.callIds = [...dto.callIds].sort((x, y) => an.groupOf(x) - an.groupOf(y));
     return dto;
+  }
+
+  /** Per media analysis: each call's media diagnostics, counted once over the analysis. */
+  #mediaDiagCounts = new WeakMap<MediaAnalysis, Map<string, number>>();
+
+  /** Fills the RTP fields of a call's row (and adds its media diagnostics to its count). */
+  #callRtp(dto: CallDto): void {
+    const m = analyzerMedia(this.#analyzer);
+    const c = m?.calls.get(dto.id);
+    if (!m || !c) return;
+    let counts = this.#mediaDiagCounts.get(m);
+    if (!counts) {
+      counts = new Map();
+      for (const d of m.diagnostics) if (d.call) counts.set(d.call, (counts.get(d.call) ?? 0) + 1);
+      this.#mediaDiagCounts.set(m, counts);
+    }
+    dto.diagnostics += counts.get(dto.id) ?? 0;
+    dto.rtp = c.verdict;
+    let forward = false;
+    let loss = -1;
+    for (const i of c.streams) {
+      const s = m.streams[i]!;
+      if (s.record.packets > 0 && s.direction === 'forward') forward = true;
+      loss = Math.max(loss, Math.round(s.lossFraction * 10000) / 100);
+    }
+    dto.rtpOneWay = c.verdict === 'one-way' ? (forward ? 'forward' : 'reverse') : null;
+    dto.rtpLoss = loss < 0 ? null : loss;
   }
 
   /**
@@ -1024,6 +1064,9 @@ function toCallDto(c: CallSummary, src: string | null, dst: string | null): Call
     src,
     dst,
     links: c.links,
+    rtp: null,
+    rtpOneWay: null,
+    rtpLoss: null,
   };
 }
 
@@ -1057,13 +1100,33 @@ function quickCallDto(c: Tier1Call): CallDto {
     src: null,
     dst: null,
     links: [],
+    rtp: null,
+    rtpOneWay: null,
+    rtpLoss: null,
   };
 }
 
 /** One collator for every string sort (String.prototype.localeCompare builds one per call). */
 const collator = new Intl.Collator(undefined, { numeric: true });
 
+/**
+ * The media sort's order: the calls whose media went wrong first (one-way, then no media), two-way,
+ * not captured, not expected, no RTP in the capture; within a verdict the higher loss first.
+ */
+const RTP_ORDER: Record<string, number> = {
+  'one-way': 0,
+  'no-media': 1,
+  'two-way': 2,
+  'not-captured': 3,
+  'not-expected': 4,
+};
+
 function compareCalls(a: CallDto, b: CallDto, key: CallSortField): number {
+  if (key === 'rtp') {
+    const d =
+      (RTP_ORDER[a.rtp ?? ''] ?? 5) - (RTP_ORDER[b.rtp ?? ''] ?? 5) || (b.rtpLoss ?? -1) - (a.rtpLoss ?? -1);
+    return d || a.start - b.start;
+  }
   const x = a[key];
   const y = b[key];
   if (x === y) return a.start - b.start;

@@ -44,6 +44,9 @@ const call: CallDto = {
   src: '10.0.0.1:5060',
   dst: '10.0.0.2:5060',
   links: [{ a: 'a@h', b: 'b@h', reason: 'x-cid', confidence: 0.95, detail: 'X-CID: a@h' }],
+  rtp: null,
+  rtpOneWay: null,
+  rtpLoss: null,
 };
 
 describe('calls list columns', () => {
@@ -63,6 +66,7 @@ describe('calls list columns', () => {
       'src',
       'dst',
       'codecs',
+      'media',
       'diag',
     ]);
     expect(CALL_COLUMNS.filter((c) => !c.sort).map((c) => c.id)).toEqual(['callId', 'codecs']);
@@ -123,6 +127,21 @@ describe('calls list columns', () => {
     expect(cellText(call, 'src', t)).toBe('10.0.0.1:5060');
     expect(cellText(call, 'codecs', t)).toBe('PCMU, PCMA');
     expect(cellText(call, 'diag', t)).toBe('');
+    // Media: the verdict in a word or two, a one-way call's direction, the worst stream's loss.
+    expect(cellText(call, 'media', t)).toBe('');
+    const media = (rtp: CallDto['rtp'], rtpOneWay: CallDto['rtpOneWay'], rtpLoss: number | null): string =>
+      cellText({ ...call, rtp, rtpOneWay, rtpLoss }, 'media', t);
+    expect(media('two-way', null, 0)).toBe('two-way');
+    expect(media('two-way', null, 3.25)).toBe('two-way 3.3%');
+    expect(media('two-way', null, 0.04)).toBe('two-way <0.1%');
+    expect(media('one-way', 'forward', 0)).toBe('one-way →');
+    expect(media('one-way', 'reverse', 100)).toBe('one-way ← 100%');
+    expect(media('no-media', null, null)).toBe('no media');
+    expect(media('not-captured', null, null)).toBe('not captured');
+    expect(media('not-expected', null, null)).toBe('');
+    const mediaCol = columnById('media');
+    expect(fitCell(media('one-way', 'reverse', 100), mediaCol.width! - 12)).toBe('one-way ← 100%');
+    expect(fitCell(media('one-way', 'forward', 12.5), mediaCol.width! - 12)).toBe('one-way → 13%');
     expect(cellText({ ...call, pdd: null, src: null }, 'pdd', t)).toBe('');
     // Delays in at most six characters, whole in their column (17.8 s was '17846 ms', cut to '1784…').
     const d = (pdd: number): string => cellText({ ...call, pdd }, 'pdd', t);

@@ -1,13 +1,16 @@
 /**
- * `sipscope capture --hep [PORT] | --iface IFACE [--filter F] | --mirror PORT [--pcap out.pcapng]
- * [--format ndjson|text]`: live ingest from a HEP collector (Kamailio siptrace, OpenSIPS, FreeSWITCH,
- * Asterisk, heplify), an interface (through dumpcap) or a UDP mirror port. Prints each SIP message
- * as it arrives (text lines or trace-JSON lines); Ctrl-C stops, prints the counts and closes the
- * pcapng file. Binds 127.0.0.1 unless --bind names another address.
+ * `sipscope capture --hep [PORT] | --iface IFACE [--filter F] [--no-media] | --mirror PORT
+ * [--pcap out.pcapng] [--format ndjson|text]`: live ingest from a HEP collector (Kamailio siptrace,
+ * OpenSIPS, FreeSWITCH, Asterisk, heplify), an interface (through dumpcap) or a UDP mirror port.
+ * Prints each SIP message as it arrives (text lines or trace-JSON lines); Ctrl-C stops, prints the
+ * counts and closes the pcapng file. Binds 127.0.0.1 unless --bind names another address. An
+ * interface capture also follows RTP (--filter is widened to admit it, unless --no-media) and ends
+ * with a line per stream.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { messageJson } from '../../../sip-core/trace/trace-json';
+import { mediaJson, streamLine } from '../../../sip-core/media/media-json';
 import type { Trace } from '../../../sip-core/trace/trace';
 import { startDumpcap, startHepListener, startUdpMirror, type LiveSource } from '../../live';
 
@@ -15,6 +18,8 @@ export interface CaptureOptions {
   hep?: number | true;
   iface?: string;
   filter?: string;
+  /** Commander's `--no-media`: false keeps --filter as given (SIP only). */
+  media?: boolean;
   mirror?: number;
   bind: string;
   pcap?: string;
@@ -69,7 +74,7 @@ export async function startCaptureSource(o: CaptureOptions): Promise<LiveSource>
   if (o.hep !== undefined)
     return startHepListener({ host: o.bind, port: o.hep === true ? 9060 : o.hep, ...common });
   if (o.mirror !== undefined) return startUdpMirror({ host: o.bind, port: o.mirror, ...common });
-  return startDumpcap({ iface: o.iface!, filter: o.filter, ...common });
+  return startDumpcap({ iface: o.iface!, filter: o.filter, media: o.media !== false, ...common });
 }
 
 /** Runs the capture until Ctrl-C, --count or --duration; resolves to the exit code. */
@@ -119,6 +124,12 @@ export async function capture(
       `${st.ignored ? `, ${st.ignored} not SIP` : ''}${st.malformed ? `, ${st.malformed} malformed` : ''}` +
       `${live.dropped ? `, ${live.dropped} dropped from the window (limit ${live.limit})` : ''}`,
   );
+  const media = live.trace.media;
+  if (media) {
+    const m = mediaJson(live.trace);
+    for (const s of m?.streams ?? []) console.error(streamLine(s));
+    if (media.droppedStreams) console.error(`${media.droppedStreams} RTP streams not tracked (table full)`);
+  }
   if (live.pcap) console.error(`wrote ${live.pcap.packets} messages to ${live.pcap.files.join(', ')}`);
   return reason.startsWith('dumpcap exited') ? 1 : 0;
 }
@@ -135,7 +146,11 @@ export function registerCapture(program: Command): void {
       ),
     )
     .option('--iface <name>', 'capture on an interface with dumpcap (e.g. lo, eth0, any)')
-    .option('--filter <expr>', "capture filter for --iface (e.g. 'udp port 5060')")
+    .option(
+      '--filter <expr>',
+      "capture filter for --iface (e.g. 'udp port 5060'); RTP and RTCP are admitted too unless --no-media",
+    )
+    .option('--no-media', 'with --iface and --filter: capture only what the filter says (no RTP)')
     .addOption(
       new Option('--mirror <port>', 'receive mirrored SIP datagrams on a UDP port').argParser(parsePort),
     )

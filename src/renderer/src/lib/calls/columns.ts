@@ -20,6 +20,7 @@ export type CallColumnId =
   | 'src'
   | 'dst'
   | 'codecs'
+  | 'media'
   | 'diag';
 
 export interface CallColumn {
@@ -129,7 +130,22 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
     width: 136,
   },
   { id: 'codecs', label: 'Codecs', title: 'Codecs answered (else offered)', trunc: true },
-  { id: 'diag', label: 'Diag', title: 'Diagnostics on the call', sort: 'diagnostics', num: true, width: 44 },
+  {
+    id: 'media',
+    label: 'Media',
+    title:
+      "The call's RTP: two-way, one-way (→ caller to callee only, ← callee to caller only), no media (none of this call though the capture has RTP of its hosts), not captured (no RTP of its hosts), with its worst stream's loss; empty when no media was expected or the capture has no RTP. Sorts one-way and no media first, then by loss",
+    sort: 'rtp',
+    width: 112,
+  },
+  {
+    id: 'diag',
+    label: 'Diag',
+    title: 'Diagnostics on the call: its messages’ and its media rules’ (one-way media, loss…)',
+    sort: 'diagnostics',
+    num: true,
+    width: 44,
+  },
 ];
 
 /** Least width of a column without a fixed one. */
@@ -325,7 +341,30 @@ export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) =
       return c.dst ?? '';
     case 'codecs':
       return c.codecs.join(', ');
+    case 'media':
+      return mediaText(c);
     case 'diag':
       return c.diagnostics ? String(c.diagnostics) : '';
   }
+}
+
+/** The words of a media verdict in the calls list (not expected, or no RTP in the capture: none). */
+const RTP_WORDS: Record<string, string> = {
+  'two-way': 'two-way',
+  'one-way': 'one-way',
+  'no-media': 'no media',
+  'not-captured': 'not captured',
+};
+
+/**
+ * A call's media in a few characters: `two-way`, `one-way →` (caller to callee only) or `one-way ←`,
+ * `no media`, `not captured`, and the worst stream's loss when some was lost (`two-way 3.2%`).
+ */
+export function mediaText(c: Pick<CallDto, 'rtp' | 'rtpOneWay' | 'rtpLoss'>): string {
+  const w = c.rtp ? RTP_WORDS[c.rtp] : undefined;
+  if (!w) return '';
+  const dir = c.rtp === 'one-way' ? (c.rtpOneWay === 'reverse' ? ' ←' : ' →') : '';
+  const l = c.rtpLoss;
+  const loss = l ? ` ${l < 0.1 ? '<0.1' : l < 10 ? l.toFixed(1) : Math.round(l)}%` : '';
+  return w + dir + loss;
 }
