@@ -112,7 +112,7 @@ describe.skipIf(!sipp || !dumpcap || !existsSync(join(AUDIO, 'g711a.pcap')))(
       const r = ingestFile(cap);
       analyzeTrace(r.trace);
       const m = mediaJson(r.trace)!;
-      expect(m.calls).toEqual([{ call: 'C1', verdict: 'two-way', streams: [0, 1, 2, 3] }]);
+      expect(m.calls).toEqual([{ call: 'C1', verdict: 'two-way', streams: [0, 1, 2, 3], mos: 4.41 }]);
       expect(m.streams.map((s) => [s.direction, s.codecs.length, s.announced])).toEqual([
         ['forward', 1, true],
         ['reverse', 1, true],

@@ -70,17 +70,20 @@ describe('media rules', () => {
 
   it('joins streams to their call with direction and verdict', () => {
     const m = mediaJson(load('clean-two-way'))!;
-    expect(m.calls).toEqual([{ call: 'C1', verdict: 'two-way', streams: [0, 1] }]);
+    expect(m.calls).toEqual([{ call: 'C1', verdict: 'two-way', streams: [0, 1], mos: 4.41 }]);
     // In order of first packet: the callee's first packet came 0.9 ms early.
     expect(m.streams.map((s) => [s.call, s.direction, s.announced, s.codecs, s.packets, s.lost])).toEqual([
       ['C1', 'reverse', true, ['g711A'], 150, 0],
       ['C1', 'forward', true, ['g711A'], 150, 0],
     ]);
     expect(mediaJson(load('one-way'))!.calls[0]!.verdict).toBe('one-way');
+    // The worse direction's MOS: 19% lost one way (2.67); no stream rated (the second call): null.
+    expect(mediaJson(load('loss'))!.calls[0]!.mos).toBe(2.67);
+    expect(mediaJson(load('no-media'))!.calls.map((c) => c.mos)).toEqual([4.41, null]);
     expect(mediaJson(load('no-media'))!.calls.map((c) => c.verdict)).toEqual(['two-way', 'no-media']);
     // Retargeted by a re-INVITE: the stream to the new port is the call's, announced, caller → callee.
     const moved = mediaJson(load('clean-retarget'))!;
-    expect(moved.calls).toEqual([{ call: 'C1', verdict: 'two-way', streams: [0, 1, 2] }]);
+    expect(moved.calls).toEqual([{ call: 'C1', verdict: 'two-way', streams: [0, 1, 2], mos: 4.41 }]);
     expect(moved.streams.map((s) => [s.dstPort, s.direction, s.announced, s.packets])).toEqual([
       [40000, 'reverse', true, 120],
       [50000, 'forward', true, 61],
