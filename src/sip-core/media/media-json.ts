@@ -138,7 +138,7 @@ export function mediaCallSource(trace: Trace): MediaCallSource | null {
   };
 }
 
-const byAnalyzer = new WeakMap<object, { count: number; result: MediaAnalysis }>();
+const byAnalyzer = new WeakMap<object, { count: number; media: unknown; result: MediaAnalysis }>();
 
 /** The analyzer's view of its calls as the media analysis reads them. */
 export interface AnalyzerCalls {
@@ -149,13 +149,13 @@ export interface AnalyzerCalls {
 }
 
 /**
- * The media analysis over `a`'s calls (the filter's `call.rtp` fields), once per trace length; null
- * when the trace holds no RTP or RTCP.
+ * The media analysis over `a`'s calls (the filter's `call.rtp` fields), once per trace length and
+ * media snapshot (a live trace's grows: live-trace.ts); null when the trace holds no RTP or RTCP.
  */
 export function analyzerMedia(a: AnalyzerCalls): MediaAnalysis | null {
   if (!a.trace.media) return null;
   const c = byAnalyzer.get(a);
-  if (c && c.count === a.trace.count) return c.result;
+  if (c && c.count === a.trace.count && c.media === a.trace.media) return c.result;
   const result = analyzeMedia(a.trace, {
     calls: a.calls(),
     messageIds: (id) => {
@@ -163,7 +163,7 @@ export function analyzerMedia(a: AnalyzerCalls): MediaAnalysis | null {
       return r < 0 ? [] : a.callMessageIds(r);
     },
   });
-  byAnalyzer.set(a, { count: a.trace.count, result });
+  byAnalyzer.set(a, { count: a.trace.count, media: a.trace.media, result });
   return result;
 }
 
@@ -209,16 +209,21 @@ export function callRtpField(a: AnalyzerCalls, id: string, field: string): strin
   return Math.max(...c.streams.map((i) => Math.round(m.streams[i]!.lossFraction * 10000) / 100));
 }
 
-const cache = new WeakMap<Trace, { analysis: unknown; count: number; result: MediaAnalysis }>();
+/** Per trace: the analysis, length and media snapshot (a live trace's grows) it was made for. */
+const cache = new WeakMap<
+  Trace,
+  { analysis: unknown; count: number; media: unknown; result: MediaAnalysis }
+>();
 
 /** The media analysis of `trace` with its attached call analysis (cached per trace, analysis and length). */
 export function traceMedia(trace: Trace): MediaAnalysis | null {
   if (!trace.media) return null;
   const c = cache.get(trace);
-  if (c && c.analysis === trace.analysis && c.count === trace.count) return c.result;
+  if (c && c.analysis === trace.analysis && c.count === trace.count && c.media === trace.media)
+    return c.result;
   const src = mediaCallSource(trace) ?? { calls: [], messageIds: () => [] };
   const result = analyzeMedia(trace, src);
-  cache.set(trace, { analysis: trace.analysis, count: trace.count, result });
+  cache.set(trace, { analysis: trace.analysis, count: trace.count, media: trace.media, result });
   return result;
 }
 
