@@ -10,6 +10,7 @@ import { liveFeed } from '../../../src/main/live/dumpcap';
 import { LiveTrace, type LiveUpdate } from '../../../src/main/live/live-trace';
 import { newStats } from '../../../src/main/live/source';
 import { TraceAdapter } from '../../../src/main/service/capture-loader';
+import { mediaJson } from '../../../src/sip-core/media/media-json';
 import { mediaCapture } from '../../helpers/rtp-capture';
 
 /** The pcap cut after records `ends[0]`, `ends[1]`...: the chunks dumpcap's stdout would give. */
@@ -57,6 +58,7 @@ describe('live trace media', () => {
     let m = adapter.callMedia('C1')!;
     expect(m.verdict).toBe('two-way');
     expect(m.streams.map((s) => s.packets)).toEqual([50, 50]);
+    expect(mediaJson(live.trace)!.streams.map((s) => s.packets)).toEqual([50, 50]);
     expect(adapter.queryCalls({ offset: 0, limit: 10 }).items[0]).toMatchObject({
       rtp: 'two-way',
       rtpLoss: 0,
@@ -78,6 +80,8 @@ describe('live trace media', () => {
     m = adapter.callMedia('C1')!;
     expect(m.streams.map((s) => s.packets)).toEqual([100, 100]);
     expect(m.streams.map((s) => s.lost)).toEqual([0, 0]);
+    // (the trace JSON's media: media-json.ts's cache)
+    expect(mediaJson(live.trace)!.streams.map((s) => s.packets)).toEqual([100, 100]);
     expect(adapter.queryCalls({ offset: 0, limit: 10 }).items[0]!.rtp).toBe('two-way');
     // Nothing new: no more updates.
     vi.advanceTimersByTime(5000);
