@@ -5,7 +5,8 @@
  * loses every 5th packet. A stream clicked on the ladder shows, under its figures, the "Quality"
  * section (E-model MOS and R, codec, loss, delay) and the "Reports (RTCP)" section (the receiver's
  * fraction lost, jitter, round trip; the sender's CNAME, SR and BYE). Screenshots, light and dark,
- * under test-results/screenshots/ (stream-reports*.png).
+ * under test-results/screenshots/ (stream-reports*.png). A simulated stream the network dropped
+ * (nat-fix-nated-contact) says its quality counts the packets as sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -114,6 +115,26 @@ describe.skipIf(!chromiumPath)("a stream's RTCP reports and quality, in Chromium
     expect(text).toMatch(/Packet loss\s*20\.0%/);
     expect(text).toContain('No RTCP about this stream in the capture.');
     await shoot('stream-reports-poor');
+  });
+
+  it('a simulated stream the network dropped: the quality says it counts the packets as sent', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Scenarios' }).click();
+    await page.getByRole('button', { name: /^nat-fix-nated-contact/ }).click();
+    await expect
+      .poll(() => page.getByTestId('step-counter').textContent(), { timeout: 20_000 })
+      .toMatch(/^1 \/ \d+$/);
+    await page.getByRole('button', { name: 'To the end' }).click();
+    const arrows = page.getByTestId('scenario-ladder').locator('g.arrow[data-id^="-"]');
+    await expect.poll(() => arrows.count()).toBe(3);
+    await arrows.filter({ hasText: 'dropped' }).click();
+    const reports = page.getByTestId('stream-reports');
+    await expect.poll(() => reports.count()).toBe(1);
+    expect(await page.getByTestId('stream-quality-dropped').textContent()).toMatch(
+      /the network dropped 5 of these packets/,
+    );
+    expect(await reports.textContent()).toMatch(/Only 5 packets: too few for the poor-call-quality rule/);
+    await reports.scrollIntoViewIfNeeded();
+    await shoot('stream-reports-dropped');
   });
 
   it('logged no errors in the page', () => {
