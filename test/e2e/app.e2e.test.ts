@@ -327,7 +327,10 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
   });
 
   it('runs a built-in scenario and steps through it message by message', async () => {
+    const title = (await page.getByTestId('capture-title').locator('strong').textContent())!;
     await page.getByRole('navigation').getByRole('button', { name: 'Scenarios' }).click();
+    // The open capture is not what this area shows: the top bar says whose it is, one click back.
+    expect(await page.getByTestId('capture-title').textContent()).toBe(`Calls: ${title} ›`);
     // Before a pick: where a newcomer starts (the library's first topic's first scenario).
     await expect
       .poll(() => page.getByTestId('scenario-start-here').textContent())
