@@ -15,6 +15,7 @@ import { DEFAULT_RTP_OUT, generateRtp } from './tools/gen-rtp-capture';
 import { ingestCaptureFile } from '../src/sip-core/trace/ingest-file.node';
 import { analyzeTrace } from '../src/sip-core/analysis';
 import { mediaJson } from '../src/sip-core/media/media-json';
+import { rtpDecodeBench } from './rtp-decode';
 import { RtpTracker } from '../src/sip-core/media/rtp-streams';
 
 const calls = Number(process.env.RTP_CALLS ?? 200);
@@ -78,6 +79,11 @@ if (ts.status === 0) {
     `tshark -z rtp,streams (same file): ${tsharkMs.toFixed(0)} ms wall, ${((tsharkMs * 1000) / Math.max(1, rtpPackets)).toFixed(3)} µs per RTP packet; sipscope ${(tsharkMs / bestWall).toFixed(1)}× faster (wall)`,
   );
 } else console.log(`tshark: not run (${ts.error ? ts.error.message : `exit ${ts.status}`})`);
+// Hearing a call (session 20): calls played as the app plays them, read again from the file.
+const heard = await rtpDecodeBench(file, runs);
+console.log(
+  `hear a call (stream:audio, stereo WAV): ${heard.calls} calls, ${heard.packets} packets; read again from the file ${heard.scanMsPerCall.toFixed(0)} ms CPU per call, decode + WAV ${heard.usPerDecodedPacket.toFixed(3)} µs per packet`,
+);
 // RTCP (session 20): the capture above has none, so its figure is RTP only as before. Apart, on the
 // same tracker: RTCP_FLOWS flow pairs (default 400, as the streams above), each end sending
 // RTCP_REPORTS (default 50) compound packets SR + one report block (answering the other end's last SR:
@@ -158,6 +164,8 @@ console.log(
     cpuMs: Math.round(best),
     wallMs: Math.round(bestWall),
     usPerRtpPacket: Number(usPerPacket.toFixed(3)),
+    scanMsPerHeardCall: Math.round(heard.scanMsPerCall),
+    usPerDecodedPacket: Number(heard.usPerDecodedPacket.toFixed(3)),
     usPerRtcpPacket: Number(usPerRtcp.toFixed(3)),
     tsharkMs: tsharkMs === null ? null : Math.round(tsharkMs),
     load: load(),

@@ -288,16 +288,25 @@ export function decodeStream(
   ext[0] = pk.seq[0]!;
   for (let i = 1; i < n; i++) ext[i] = ext[i - 1]! + s16(pk.seq[i]! - pk.seq[i - 1]!);
   // Order: sequence order (timestamp) or arrival; duplicates (same extended number) dropped.
-  const order = Array.from({ length: n }, (_, i) => i);
   let reordered = 0;
-  for (let i = 1; i < n; i++) if (ext[i]! < ext[i - 1]!) reordered++;
-  if (timing === 'timestamp') order.sort((a, b) => ext[a]! - ext[b]! || a - b);
-  const seen = new Set<number>();
-  const keep: number[] = [];
-  for (const i of order) {
-    if (seen.has(ext[i]!)) continue;
-    seen.add(ext[i]!);
-    keep.push(i);
+  let dup = false;
+  for (let i = 1; i < n; i++) {
+    if (ext[i]! < ext[i - 1]!) reordered++;
+    else if (ext[i] === ext[i - 1]) dup = true;
+  }
+  let keep: number[];
+  if (reordered === 0 && !dup) keep = Array.from({ length: n }, (_, i) => i);
+  else if (timing === 'timestamp') {
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ext[a]! - ext[b]! || a - b);
+    keep = order.filter((i, k) => k === 0 || ext[i] !== ext[order[k - 1]!]);
+  } else {
+    const seen = new Set<number>();
+    keep = [];
+    for (let i = 0; i < n; i++) {
+      if (seen.has(ext[i]!)) continue;
+      seen.add(ext[i]!);
+      keep.push(i);
+    }
   }
   const duplicates = n - keep.length;
   let minExt = Infinity;
@@ -401,17 +410,25 @@ export function mixChannels(channels: readonly (readonly DecodedAudio[])[]): {
   for (const ch of placed) for (const p of ch) frames = Math.max(frames, p.at + p.pcm.length);
   frames = Math.min(frames, MAX_SAMPLES);
   const nc = channels.length;
-  const acc = new Int32Array(frames * nc);
+  const interleaved = new Int16Array(frames * nc);
   placed.forEach((ch, c) => {
-    for (const p of ch) {
+    ch.forEach((p, k) => {
       const n = Math.min(p.pcm.length, frames - p.at);
-      for (let i = 0; i < n; i++) acc[(p.at + i) * nc + c]! += p.pcm[i]!;
-    }
+      const pcm = p.pcm;
+      let o = p.at * nc + c;
+      // The first stream of a channel is copied; the next ones (a re-INVITE's) are added, clipped.
+      if (k === 0) for (let i = 0; i < n; i++, o += nc) interleaved[o] = pcm[i]!;
+      else
+        for (let i = 0; i < n; i++, o += nc) {
+          const v = interleaved[o]! + pcm[i]!;
+          interleaved[o] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        }
+    });
   });
-  const interleaved = new Int16Array(acc.length);
-  for (let i = 0; i < acc.length; i++) interleaved[i] = Math.max(-32768, Math.min(32767, acc[i]!));
   return { rate, startUs: Number.isFinite(startUs) ? startUs : 0, frames, interleaved };
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A RIFF WAVE file (PCM, 16-bit little-endian) of interleaved samples. */
 export function wavFile(interleaved: Int16Array, rate: number, channels: number): Uint8Array {
@@ -434,6 +451,7 @@ export function wavFile(interleaved: Int16Array, rate: number, channels: number)
   v.setUint16(34, 16, true);
   ascii(36, 'data');
   v.setUint32(40, data, true);
-  for (let i = 0; i < interleaved.length; i++) v.setInt16(44 + i * 2, interleaved[i]!, true);
+  if (LITTLE_ENDIAN) new Int16Array(out.buffer, 44, interleaved.length).set(interleaved);
+  else for (let i = 0; i < interleaved.length; i++) v.setInt16(44 + i * 2, interleaved[i]!, true);
   return out;
 }
