@@ -65,6 +65,7 @@ export function uaConfigOf(n: NodeSpec, host: string): UaConfig {
     ...(n.earlyMedia !== undefined ? { earlyMedia: n.earlyMedia } : {}),
     ...(n.sessionExpires !== undefined ? { sessionExpires: n.sessionExpires } : {}),
     ...(n.minSE !== undefined ? { minSE: n.minSE } : {}),
+    ...(n.sessionRefresh !== undefined ? { sessionRefresh: n.sessionRefresh } : {}),
     ...(n.lateOffer !== undefined ? { lateOffer: n.lateOffer } : {}),
     ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
     ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),

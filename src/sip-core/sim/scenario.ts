@@ -42,6 +42,8 @@ export interface NodeSpec {
   /** Session timers (RFC 4028): the interval asked for (s) and the smallest accepted (s, default 90). */
   sessionExpires?: number;
   minSE?: number;
+  /** The refresher's request: `reinvite` (default) or `update` (RFC 4028 §7.4). */
+  sessionRefresh?: 'reinvite' | 'update';
   lateOffer?: boolean;
   followRedirects?: boolean;
   mediaPort?: number;
@@ -256,6 +258,7 @@ export const SCENARIO_SCHEMA = {
           earlyMedia: { type: 'boolean' },
           sessionExpires: { type: 'integer', minimum: 1 },
           minSE: { type: 'integer', minimum: 1 },
+          sessionRefresh: { enum: ['reinvite', 'update'] },
           lateOffer: { type: 'boolean' },
           followRedirects: { type: 'boolean' },
           mediaPort: { type: 'integer', minimum: 1, maximum: 65535 },

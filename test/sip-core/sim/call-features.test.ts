@@ -221,6 +221,26 @@ describe('call features (RFC 5359 and friends)', () => {
     expect(sent(sim, 'Alice', /^SIP\/2\.0 200[^]*CSeq: 1 INVITE/)).toHaveLength(1);
   });
 
+  it('session timer refreshed with UPDATE: no offer, the 200 names the interval; an UPDATE not answered ends the call with BYE', () => {
+    const sc = scenario('session-timer');
+    sc.nodes.find((n) => n.name === 'Alice')!.sessionRefresh = 'update';
+    const sim = run(sc);
+    const updates = sent(sim, 'Alice', /^UPDATE /);
+    // the first at 302 s answered; the second at 602 s lost with its retransmissions (Bob is down)
+    expect(Math.round(updates[0]!.sentAt / 1e6)).toBe(302);
+    expect(updates.every((p) => header(p, 'Content-Length') === '0')).toBe(true);
+    expect(header(updates[0]!, 'Session-Expires')).toBe('600;refresher=uac');
+    const ok = sent(sim, 'Bob', /^SIP\/2\.0 200[^]*CSeq: \d+ UPDATE/);
+    expect(ok).toHaveLength(1);
+    expect([header(ok[0]!, 'Session-Expires'), header(ok[0]!, 'Content-Length')]).toEqual([
+      '600;refresher=uac',
+      '0',
+    ]);
+    expect(sent(sim, 'Alice', /^INVITE /)).toHaveLength(2); // the 422'd one and its retry: no re-INVITE
+    // Timer F (64*T1) after the second UPDATE: BYE
+    expect(sent(sim, 'Alice', /^BYE /).map((p) => Math.round(p.sentAt / 1e6))).toEqual([634]);
+  });
+
   it('reinvite-glare: both answer 491; the Call-ID owner retries after 2.1-4 s, the other after 0-2 s, from the seeded source', () => {
     const waits = new Set<string>();
     for (const seed of [1, 2, 3, 4, 5, 6]) {

@@ -112,6 +112,8 @@ export interface UaConfig {
    */
   sessionExpires?: number;
   minSE?: number;
+  /** How the refresher refreshes the session: a re-INVITE (default) or an UPDATE without an offer (RFC 4028 §7.4). */
+  sessionRefresh?: 'reinvite' | 'update';
 }
 
 export type CallState = 'calling' | 'proceeding' | 'early' | 'confirmed' | 'terminated' | 'failed';
@@ -2319,6 +2321,32 @@ export class UserAgent extends SipElement {
     c.sessionTimer = this.clock.scheduleTarget(delay, c, T_SESSION, `session timer ${this.node}`);
   }
 
+  /**
+   * A session refresh with UPDATE (RFC 4028 §7.4, RFC 3311): no offer, the session unchanged; a
+   * 2xx restarts the timer, a 408 or 481 or no answer ends the call with BYE (§10).
+   */
+  private refreshWithUpdate(c: CallRecord): void {
+    this.inDialog(
+      c.dialog!,
+      'UPDATE',
+      ['Supported: timer', `Session-Expires: ${c.sessionInterval};refresher=${c.refresher ? 'uac' : 'uas'}`],
+      '',
+      'application/sdp',
+      (status) => {
+        if (c.state !== 'confirmed') return;
+        if (status >= 200 && status < 300) this.armSessionTimer(c);
+        else if (status === 408 || status === 481) {
+          this.log(
+            `call ${c.id}: UPDATE ${status === 408 ? 'not answered' : 'answered 481'}, ending the session with BYE (RFC 4028 §10)`,
+            undefined,
+            'call',
+          );
+          this.hangup(c);
+        }
+      },
+    );
+  }
+
   private onSessionTimer(c: CallRecord): void {
     c.sessionTimer = null;
     if (c.state !== 'confirmed' || !c.dialog) return;
@@ -2328,7 +2356,8 @@ export class UserAgent extends SipElement {
         undefined,
         'call',
       );
-      if (!this.reinvite(c.localDirection, c, true)) this.armSessionTimer(c);
+      if (this.config.sessionRefresh === 'update') this.refreshWithUpdate(c);
+      else if (!this.reinvite(c.localDirection, c, true)) this.armSessionTimer(c);
       return;
     }
     this.log(
@@ -2619,14 +2648,18 @@ export class UserAgent extends SipElement {
       case 'SUBSCRIBE':
         return this.onSubscribeInDialog(dialog as SubDialog, msg, st, source);
       case 'UPDATE': {
-        const body = call ? this.localSdp(call) : '';
-        st.respond(
-          this.makeResponse(msg, source, 200, {
-            headers: [`Contact: <${this.contactUri}>`],
-            ...(body ? { body } : {}),
-          }),
-          200,
-        );
+        // an answer only to an offer (RFC 3311 §5.2): a session refresh carries none
+        const body = call && msg.bodyLength ? this.localSdp(call) : '';
+        const headers = [`Contact: <${this.contactUri}>`];
+        if (call && call.sessionInterval > 0) {
+          // an UPDATE refreshes the session too (RFC 4028 §9)
+          headers.push(
+            'Require: timer',
+            `Session-Expires: ${call.sessionInterval};refresher=${call.refresher ? 'uas' : 'uac'}`,
+          );
+          this.armSessionTimer(call);
+        }
+        st.respond(this.makeResponse(msg, source, 200, { headers, ...(body ? { body } : {}) }), 200);
         return;
       }
       case 'REFER': {
