@@ -108,4 +108,33 @@ describe.skipIf(!chromiumPath)('hearing a call, in Chromium', () => {
     await page.screenshot({ path: join(SHOTS_DIR, 'call-audio.png') });
     await play.click();
   });
+
+  it("the scenario player's stream plays too: trapezoid's G.711 burst, from the run's own RTP", async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Scenarios' }).click();
+    await page.getByRole('button', { name: /^trapezoid/ }).click();
+    await expect
+      .poll(() => page.getByTestId('step-counter').textContent(), { timeout: 20_000 })
+      .toMatch(/^1 \//);
+    await page.getByRole('button', { name: 'To the end' }).click();
+    const arrows = page.getByTestId('scenario-ladder').locator('g.arrow[data-id^="-"]');
+    await expect.poll(() => arrows.count()).toBe(2);
+    await arrows.first().click();
+    const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
+    await expect.poll(() => player.count()).toBe(1);
+    await page.getByTestId('stream-audio-play').click();
+    await expect
+      .poll(
+        async () => {
+          const a = await audioTime('stream-audio');
+          return a.t > 0 || a.ended;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    expect(await player.textContent()).toContain('8,000 Hz mono');
+    await page.screenshot({ path: join(SHOTS_DIR, 'scenario-stream-audio.png') });
+    await page.keyboard.press('t');
+    await page.screenshot({ path: join(SHOTS_DIR, 'scenario-stream-audio-dark.png') });
+    await page.keyboard.press('t');
+  });
 });
