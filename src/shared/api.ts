@@ -683,7 +683,8 @@ export interface LabDto {
 /** A live source the UI started: a HEP collector (Kamailio siptrace, heplify...) or a UDP mirror. */
 export interface LiveSourceDto {
   id: string;
-  kind: 'hep' | 'mirror';
+  /** `iface`: an interface capture through dumpcap (`sipscope serve --iface`), SIP and RTP. */
+  kind: 'hep' | 'mirror' | 'iface';
   name: string;
   captureId: string;
   listening: string[];

@@ -47,7 +47,7 @@ import {
   type RunningLab,
   type RunningLive,
 } from './labs';
-import { startHepListener, startUdpMirror, type LiveSource, type LiveTrace } from '../live';
+import { startDumpcap, startHepListener, startUdpMirror, type LiveSource, type LiveTrace } from '../live';
 
 export interface HostOptions {
   mode: 'electron' | 'browser';
@@ -390,6 +390,30 @@ export class ServiceHost {
     const entry: RunningLive = {
       id: `live${this.#nextId++}`,
       kind: req.kind,
+      source,
+      captureId,
+      running: true,
+    };
+    this.#liveSources.set(entry.id, entry);
+    return liveDto(entry);
+  }
+
+  /**
+   * Starts an interface capture through dumpcap (`sipscope serve --iface`: a local, privileged
+   * choice, not offered to the page) and opens its live trace: SIP and, unless `media` is false, the
+   * RTP the widened filter admits (src/main/live/dumpcap.ts), its streams following the calls.
+   */
+  async startInterface(o: { iface: string; filter?: string; media?: boolean }): Promise<LiveSourceDto> {
+    let source: LiveSource;
+    try {
+      source = await startDumpcap(o);
+    } catch (err) {
+      throw new ApiError('unreadable', err instanceof Error ? err.message : String(err));
+    }
+    const captureId = this.#openLive(source.live, source.name);
+    const entry: RunningLive = {
+      id: `live${this.#nextId++}`,
+      kind: 'iface',
       source,
       captureId,
       running: true,

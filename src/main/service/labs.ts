@@ -160,7 +160,7 @@ function dispatcherOf(h: LabHandle): LabDispatcherDto[] {
 
 export interface RunningLive {
   id: string;
-  kind: 'hep' | 'mirror';
+  kind: LiveSourceDto['kind'];
   source: LiveSource;
   captureId: string;
   running: boolean;

@@ -24,6 +24,11 @@ export interface ServeOptions {
   build: boolean;
   /** Lab files to start, their live traces shown in the page as traffic arrives. */
   lab?: string[];
+  /** An interface to capture on (dumpcap), its live trace shown in the page with its RTP. */
+  iface?: string;
+  filter?: string;
+  /** Commander's `--no-media`. */
+  media?: boolean;
 }
 
 /** Starts browser mode and resolves when it has stopped (Ctrl-C / SIGTERM). */
@@ -72,6 +77,16 @@ export async function serve(files: string[], o: ServeOptions): Promise<number> {
       console.error(`cannot start lab ${f}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  if (o.iface) {
+    try {
+      const src = await host.startInterface({ iface: o.iface, filter: o.filter, media: o.media !== false });
+      console.log(
+        `capturing on ${o.iface} (its live trace is open in the page): ${src.listening.join(', ')}`,
+      );
+    } catch (err) {
+      console.error(`cannot capture on ${o.iface}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   if (o.open) openInDesktopBrowser(server.url);
   console.log('Press Ctrl-C to stop.');
   await new Promise<void>((res) => {
@@ -99,6 +114,15 @@ export function registerServe(program: Command): void {
     .option('--open', 'open the page in the desktop browser', false)
     .option('--no-build', 'do not rebuild the renderer when its sources changed')
     .option('--lab <file...>', 'start lab files and show their traffic live in the page')
+    .option(
+      '--iface <name>',
+      'capture on an interface with dumpcap (e.g. lo), shown live in the page with its RTP',
+    )
+    .option(
+      '--filter <expr>',
+      "capture filter for --iface (e.g. 'udp port 5060'); RTP is admitted too unless --no-media",
+    )
+    .option('--no-media', 'with --iface and --filter: capture only what the filter says (no RTP)')
     .action(async (files: string[], opts: ServeOptions) => {
       process.exitCode = await serve(files, opts);
     });

@@ -375,7 +375,23 @@ export class AppState {
     } catch {
       return;
     }
-    if (seq === this.#ladderLoad) this.ladderMedia = list;
+    if (seq !== this.#ladderLoad) return;
+    this.ladderMedia = list;
+    // A live trace's refresh: the stream shown in the inspector with its figures now.
+    const shown = this.selectedStream;
+    if (shown) {
+      const same = list
+        .flatMap((m) => m.streams)
+        .find(
+          (s) =>
+            s.ssrc === shown.ssrc &&
+            s.src === shown.src &&
+            s.srcPort === shown.srcPort &&
+            s.dst === shown.dst &&
+            s.dstPort === shown.dstPort,
+        );
+      if (same) this.selectedStream = same;
+    }
   }
 
   /** Shows RTP stream `stream` in the inspector (the message selection goes). */
@@ -390,8 +406,10 @@ export class AppState {
     const capture = this.capture;
     const calls = [...this.wantedLadderCalls];
     const seq = ++this.#ladderLoad;
+    // The same calls again (a live trace grew): their RTP and roles stay drawn until the new ones come.
+    const again = this.#ladderKey === this.#ladderKeyOf(calls);
     this.#ladderKey = this.#ladderKeyOf(calls);
-    this.selectedStream = null;
+    if (!again) this.selectedStream = null;
     if (!capture || !calls.length) {
       this.callMessages = [];
       this.ladderRoles = {};
@@ -426,8 +444,10 @@ export class AppState {
     }
     if (seq !== this.#ladderLoad) return;
     this.callMessages = lists.length === 1 ? lists[0] : mergeByTime(lists);
-    this.ladderRoles = {};
-    this.ladderMedia = [];
+    if (!again) {
+      this.ladderRoles = {};
+      this.ladderMedia = [];
+    }
     void this.#loadRoles(seq, capture.id, calls);
     void this.#loadMedia(seq, capture.id, calls);
     this.ladderCalls = calls;

@@ -1,0 +1,98 @@
+/**
+ * End to end, a live call's RTP in the app: browser mode served for real, an interface capture on
+ * `lo` opened in it (the host's startInterface, as `sipscope serve --iface lo` does), a SIPp call with
+ * G.711 audio echoed back (uac_pcap ↔ -rtp_echo). While the call runs, its ladder draws the RTP
+ * arrows and the summary says media flows both ways; their packet counts grow with the next updates,
+ * and the stream shown in the inspector stays shown with its new figures. Screenshots, light and
+ * dark, under test-results/screenshots/. Bounded: every process has a time limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+
+const chromiumPath = requirePeer('chromium');
+const sipp = requirePeer('sipp');
+const dumpcap = requirePeer('dumpcap');
+const AUDIO = '/usr/share/sip-tester';
+const SIP_UAS = 25290;
+const SIP_UAC = 25291;
+
+describe.skipIf(!chromiumPath || !sipp || !dumpcap || !existsSync(join(AUDIO, 'g711a.pcap')))(
+  "a live call's RTP in the app (dumpcap on lo, SIPp)",
+  () => {
+    let served: ServedPage;
+    let page: Page;
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-live-media-e2e-'));
+    const procs: ChildProcess[] = [];
+
+    beforeAll(async () => {
+      symlinkSync(AUDIO, join(dir, 'pcap'));
+      served = await servePage(chromiumPath as string);
+      page = served.page;
+      await page.goto(served.server.url);
+    });
+
+    afterAll(async () => {
+      for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+      await served?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const arrows = (): ReturnType<Page['locator']> =>
+      page.getByTestId('ladder').locator('g.arrow[data-id^="-"] text.label');
+    /** The packets of each RTP arrow's label ('RTP g711A · 120 pkts'), in ladder order. */
+    const packets = async (): Promise<number[]> =>
+      (await arrows().allTextContents()).map((t) => Number(/· (\d+) pkts/.exec(t)?.[1] ?? NaN));
+
+    it('draws the RTP both ways while the call runs, and the counts grow', async () => {
+      const src = await served.host.startInterface({
+        iface: 'lo',
+        filter: `udp port ${SIP_UAS} or udp port ${SIP_UAC}`,
+      });
+      await expect
+        .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 10_000 })
+        .toContain('capture lo');
+      await new Promise((r) => setTimeout(r, 1000));
+      const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '30', '-timeout_error'];
+      procs.push(
+        spawn(sipp!, ['-sn', 'uas', '-p', String(SIP_UAS), '-mp', '26200', '-rtp_echo', ...common], {
+          cwd: dir,
+          stdio: 'ignore',
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      procs.push(
+        spawn(
+          sipp!,
+          ['-sn', 'uac_pcap', `127.0.0.1:${SIP_UAS}`, '-p', String(SIP_UAC), '-mp', '27200', ...common],
+          { cwd: dir, stdio: 'ignore' },
+        ),
+      );
+      const calls = page.getByTestId('calls-table').locator('tr.msg');
+      await expect.poll(() => calls.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      await calls.first().click();
+      await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+      // The audio plays ~7 s of the call's ~10: RTP arrows, both ways, while it runs.
+      await expect.poll(() => arrows().count(), { timeout: 8_000 }).toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(() => page.getByTestId('call-media').textContent(), { timeout: 5_000 })
+        .toContain('media both ways');
+      const first = await packets();
+      await arrows().first().click();
+      await page.screenshot({ path: join(SHOTS_DIR, 'live-media-ladder.png') });
+      await page.locator('body').press('t');
+      await page.screenshot({ path: join(SHOTS_DIR, 'live-media-ladder-dark.png') });
+      await page.locator('body').press('t');
+      // A second later (the next media snapshot): more packets on the same arrows.
+      await expect.poll(async () => (await packets())[0]! > first[0]!, { timeout: 5_000 }).toBe(true);
+      expect(served.errors).toEqual([]);
+      const list = await served.host.invoke('live:list' as never, null as never);
+      expect(JSON.stringify(list)).toContain(src.id);
+    }, 60_000);
+  },
+);
