@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHost } from '../../src/main/service/create-host';
 import { Invoke } from '../../src/shared/api';
@@ -74,6 +75,15 @@ describe('stream:audio on a capture file', () => {
     await expect(host.invoke(Invoke.streamAudio, { captureId: cap.id, stream: 7 })).rejects.toThrow(
       'no stream 7 in this capture',
     );
+  });
+
+  it('a gzip capture: the payloads read again through gunzip from its path', async () => {
+    const file = join(dir, 'tone.pcap.gz');
+    writeFileSync(file, gzipSync(toneCapture()));
+    const cap = await host.invoke(Invoke.captureOpenPath, { path: file });
+    const mono = await host.invoke(Invoke.streamAudio, { captureId: cap.id, stream: 0 });
+    expect(mono.streams[0]).toMatchObject({ codec: 'PCMU', played: 90, lost: 10 });
+    expect(wavHeader(mono.base64).data).toBe(PACKETS * 160 * 2);
   });
 
   it.skipIf(!havePublic)('an Opus stream: "cannot play opus", no WAV', async () => {

@@ -33,8 +33,12 @@ export async function scanCapturePackets(
   plan: AudioPlan,
   path: string | null,
 ): Promise<RtpPacketList[] | null> {
-  const scan = new StreamScan(plan.wanted, zlibInflate);
   if (trace.canReadFile) {
+    const scan = new StreamScan(
+      plan.wanted,
+      zlibInflate,
+      (o, n) => trace.readBytes(o, n) ?? new Uint8Array(0),
+    );
     const size = trace.source.size;
     let pos = 0;
     const head = trace.readBytes(0, Math.min(24, size));
@@ -51,6 +55,7 @@ export async function scanCapturePackets(
   }
   if (path === null) return null;
   const file = new CaptureFile(path);
+  const scan = new StreamScan(plan.wanted, zlibInflate, file.gzip ? null : file.readAt);
   try {
     if (file.gzip) {
       for await (const chunk of file.gunzipChunks()) {

@@ -23,8 +23,11 @@ import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711';
 
 /** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
 export const RESYNC_SECONDS = 1;
-/** Longest audio made (samples per channel): 3 hours at 8 kHz; the rest is cut (`truncated`). */
-export const MAX_SAMPLES = 3 * 3600 * 8000;
+/**
+ * Longest audio made (samples per channel): an hour at 8 kHz (a stereo WAV of 115 MB); the rest is
+ * cut (`truncated`).
+ */
+export const MAX_SAMPLES = 3600 * 8000;
 
 export type AudioTiming = 'timestamp' | 'arrival';
 

@@ -14,6 +14,7 @@
  */
 import { CaptureDecoder } from '../capture/capture-decoder';
 import type { Inflate } from '../capture/unwrap/hep';
+import type { ReadFileAt } from '../capture/reader/netmon';
 import { RtpTracker } from './rtp-streams';
 import { RtpPacketList, rtpPayloadSpan } from './rtp-audio';
 
@@ -83,10 +84,20 @@ export class StreamScan {
   readonly #decoder: CaptureDecoder;
   readonly #last: number;
 
-  constructor(wanted: readonly StreamWanted[], inflate: Inflate | null = null) {
+  /** `readAt`: random access to the capture (a NetMon file indexes its frames at its end). */
+  constructor(
+    wanted: readonly StreamWanted[],
+    inflate: Inflate | null = null,
+    readAt: ReadFileAt | null = null,
+  ) {
     this.lists = wanted.map(() => new RtpPacketList());
     this.#tap = new StreamTap(wanted, this.lists);
-    this.#decoder = new CaptureDecoder(NO_MESSAGES, { media: this.#tap, inflate, maxDiagnosticsPerCode: 0 });
+    this.#decoder = new CaptureDecoder(NO_MESSAGES, {
+      media: this.#tap,
+      inflate,
+      maxDiagnosticsPerCode: 0,
+      readAt,
+    });
     this.#tap.names = this.#decoder.pipeline.addresses.names;
     this.#last = wanted.reduce((m, w) => Math.max(m, w.lastFrame), 0);
     // Most frames of a capture are none of the wanted streams': a plain Ethernet/IPv4/UDP frame whose

@@ -13,7 +13,8 @@ import { RtpPacketList, decodeStream, payloadPlay, wavFile } from '../../../src/
 import { planAudio, renderAudio, rtpmapOf, type AudioPlan } from '../../../src/sip-core/media/stream-audio';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 import { scanCapturePackets } from '../../../src/main/service/stream-audio';
-import { FWD_SSRC, PACKETS, REORDERED, dropped, tone, toneCapture } from './tone-capture';
+import { FWD_SSRC, PACKETS, REORDERED, dropped, tone, toneCapture, toneFrames } from './tone-capture';
+import { netmonOf } from '../../helpers/frames';
 
 async function load(
   sel: { stream: number } | { call: string },
@@ -93,6 +94,22 @@ describe('one stream by timestamp', () => {
     expect([...pcm.subarray(at, at + 160)]).toEqual([
       ...want.subarray(REORDERED * 160, (REORDERED + 1) * 160),
     ]);
+  });
+});
+
+describe('other capture formats', () => {
+  it('a NetMon capture (frames indexed at its end) gives the same stream by timestamp', async () => {
+    const frames = toneFrames()
+      .map((f, i) => ({ ...f, i }))
+      .sort((a, b) => a.us - b.us || a.i - b.i)
+      .map((f) => f.bytes);
+    const { trace } = ingestBytes(netmonOf(frames).bytes, 'tone.cap');
+    analyzeTrace(trace);
+    const media = traceMedia(trace)!;
+    const plan = planAudio(trace, media, { stream: 0 }) as AudioPlan;
+    const audio = renderAudio(plan, (await scanCapturePackets(trace, plan, null))!, 'timestamp');
+    if (typeof audio === 'string') throw new Error(audio);
+    expect([...samples(audio.wav)]).toEqual([...expectedForward()]);
   });
 });
 

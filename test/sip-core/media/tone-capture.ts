@@ -19,6 +19,11 @@ export const tone = (hz: number, n: number): number =>
 
 /** The capture: the helper's call with the payloads replaced by the tones (µ-law, PT 0). */
 export function toneCapture(): Uint8Array {
+  return timedPcap(toneFrames());
+}
+
+/** The capture's frames (SIP and RTP) with their times, in the order they were made. */
+export function toneFrames(): { us: number; bytes: Uint8Array }[] {
   const frames = mediaCallFrames({
     forward: {
       packets: PACKETS,
@@ -37,5 +42,5 @@ export function toneCapture(): Uint8Array {
     const hz = ssrc === FWD_SSRC ? 1000 : ssrc === REV_SSRC ? 500 : 0;
     for (let j = 0; j < 160; j++) b[r + 12 + j] = linearToUlaw(tone(hz, ts - 160000 + j));
   }
-  return timedPcap(frames);
+  return frames;
 }
