@@ -326,14 +326,15 @@ export interface CallDto {
   /** Why its legs (`callIds`) are one call: one link per pair of legs a rule (or the user) joined. */
   links: CallLinkDto[];
   /**
-   * Its RTP in a word (the `call:media` verdict; the filter's `call.rtp`); null when the capture holds
-   * no RTP, or before the full analysis ends.
+   * Its RTP in a word (the `call:media` verdict; the filter's `call.rtp`). Absent when the capture
+   * holds no RTP (the rows stay as small as before), before the full analysis ends, or for an item
+   * the media analysis does not rate (not a call).
    */
-  rtp: MediaVerdictDto | null;
+  rtp?: MediaVerdictDto;
   /** A one-way call's RTP went caller → callee (`forward`) or back (`reverse`); null otherwise. */
-  rtpOneWay: 'forward' | 'reverse' | null;
+  rtpOneWay?: 'forward' | 'reverse' | null;
   /** The call's worst stream loss, % with two decimals (`call.rtp.loss`); null when no stream. */
-  rtpLoss: number | null;
+  rtpLoss?: number | null;
 }
 
 /** One RTP stream of a capture (src/shared/media-stream.ts: the trace JSON's fields). */

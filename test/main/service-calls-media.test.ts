@@ -52,7 +52,7 @@ describe('the calls list and media', () => {
       // Diag: the same capture without its RTP gives each call's message diagnostics; with it, each
       // call adds exactly the media diagnostics `call:media` lists for it.
       const sipOnly = (await open(file, false)).queryCalls({ offset: 0, limit: 100 }).items;
-      expect(sipOnly.every((c) => c.rtp === null && c.rtpOneWay === null && c.rtpLoss === null)).toBe(true);
+      expect(sipOnly.every((c) => !('rtp' in c) && !('rtpOneWay' in c) && !('rtpLoss' in c))).toBe(true);
       const added = page.items.map((c, i) => c.diagnostics - sipOnly[i]!.diagnostics);
       expect(added).toEqual(page.items.map((c) => a.callMedia(c.id)!.diagnostics.length));
       expect(added).toEqual([0, 1, 1, 1]);
@@ -78,6 +78,7 @@ describe('the calls list and media', () => {
     const a = await open(resolve(__dirname, '../fixtures/capture/multi-section.pcapng'), true);
     const items = a.queryCalls({ offset: 0, limit: 100 }).items;
     expect(items.length).toBeGreaterThan(0);
-    expect(items.every((c) => c.rtp === null && c.rtpOneWay === null && c.rtpLoss === null)).toBe(true);
+    // (no fields at all: the rows are the objects they were before the column)
+    expect(items.every((c) => !('rtp' in c) && !('rtpOneWay' in c) && !('rtpLoss' in c))).toBe(true);
   });
 });

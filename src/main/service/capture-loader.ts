@@ -747,7 +747,11 @@ export class TraceAdapter implements LoadedTrace {
   /** Per media analysis: each call's media diagnostics, counted once over the analysis. */
   #mediaDiagCounts = new WeakMap<MediaAnalysis, Map<string, number>>();
 
-  /** Fills the RTP fields of a call's row (and adds its media diagnostics to its count). */
+  /**
+   * Sets the RTP fields of a call's row (and adds its media diagnostics to its count). Only here: a
+   * capture without RTP has rows without them, the same objects as before they existed (the calls
+   * page is a hot path).
+   */
   #callRtp(dto: CallDto): void {
     const m = analyzerMedia(this.#analyzer);
     const c = m?.calls.get(dto.id);
@@ -1064,9 +1068,6 @@ function toCallDto(c: CallSummary, src: string | null, dst: string | null): Call
     src,
     dst,
     links: c.links,
-    rtp: null,
-    rtpOneWay: null,
-    rtpLoss: null,
   };
 }
 
@@ -1100,9 +1101,6 @@ function quickCallDto(c: Tier1Call): CallDto {
     src: null,
     dst: null,
     links: [],
-    rtp: null,
-    rtpOneWay: null,
-    rtpLoss: null,
   };
 }
 

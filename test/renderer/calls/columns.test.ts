@@ -44,9 +44,6 @@ const call: CallDto = {
   src: '10.0.0.1:5060',
   dst: '10.0.0.2:5060',
   links: [{ a: 'a@h', b: 'b@h', reason: 'x-cid', confidence: 0.95, detail: 'X-CID: a@h' }],
-  rtp: null,
-  rtpOneWay: null,
-  rtpLoss: null,
 };
 
 describe('calls list columns', () => {
