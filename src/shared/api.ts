@@ -353,7 +353,7 @@ export interface CallMediaDto {
   /** Null when the request named no call, or the capture holds no RTP at all. */
   verdict: MediaVerdictDto | null;
   streams: MediaStreamDto[];
-  /** The media rules' diagnostics (one-way-media, media-loss, no-media, media-to-unannounced-address). */
+  /** The media rules' diagnostics (one-way-media, media-loss, no-media, media-to-unannounced-address, poor-call-quality). */
   diagnostics: DiagnosticDto[];
 }
 

@@ -97,6 +97,8 @@ describe.skipIf(!chromiumPath)("a stream's RTCP reports and quality, in Chromium
     expect(text).toMatch(/MOS-LQ 4\.1/);
     expect(text).toMatch(/CNAME\s*caller@10\.9\.0\.1/);
     expect(text).toMatch(/BYE\s*call ended/);
+    // The call summary gives the worse direction's MOS beside the verdict.
+    expect(await page.getByTestId('call-mos').textContent()).toBe('MOS 4.41');
     await shoot('stream-reports');
   });
 
@@ -114,6 +116,9 @@ describe.skipIf(!chromiumPath)("a stream's RTCP reports and quality, in Chromium
     expect(text).toMatch(/poor: nearly all users dissatisfied|not recommended/);
     expect(text).toMatch(/Packet loss\s*20\.0%/);
     expect(text).toContain('No RTCP about this stream in the capture.');
+    const mos = page.getByTestId('call-mos');
+    expect(await mos.textContent()).toMatch(/^MOS 2\.\d\d$/);
+    expect(await mos.getAttribute('class')).toContain('poor');
     await shoot('stream-reports-poor');
   });
 
