@@ -68,6 +68,7 @@ import { callHops, messagePath } from '../../sip-core/analysis/hops';
 import { renderLadder } from '../../sip-core/analysis/ladder/render';
 import { callsCsv } from '../../sip-core/analysis/export/csv';
 import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-writer';
+import type { FrameRef } from '../../sip-core/capture/provenance';
 import { ApiError } from '../../shared/api';
 import { stat } from 'node:fs/promises';
 import { codesByCall, countProblems } from './problems';
@@ -936,7 +937,7 @@ export class TraceAdapter implements LoadedTrace {
     return { fileName: `${safeName(this.#trace.source.name)}-calls.csv`, mime: 'text/csv', text };
   }
 
-  exportCapture(calls: string[], format: 'pcap' | 'pcapng'): ExportFile {
+  exportCapture(calls: string[], format: 'pcap' | 'pcapng', extra: readonly FrameRef[] = []): ExportFile {
     const ids = new Set<number>();
     for (const c of calls) for (const id of this.callMessageIds(c) ?? []) ids.add(id);
     if (!ids.size) throw new ApiError('not-found', 'none of these calls is in this trace');
@@ -946,6 +947,7 @@ export class TraceAdapter implements LoadedTrace {
       this.#trace,
       [...ids].sort((a, b) => a - b),
       (c) => chunks.push(c.slice()),
+      extra,
     );
     if (r.frames === 0) {
       throw new ApiError(

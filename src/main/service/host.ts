@@ -33,7 +33,7 @@ import { RecentFiles } from './recent';
 import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
-import { traceStreamAudio } from './stream-audio';
+import { callsRtpFrames, traceStreamAudio } from './stream-audio';
 import { runScenario, scenarioLibrary, scenarioStreams, scenarioText } from './scenarios';
 import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
 import type { WirePacket } from '../../sip-core/sim/network';
@@ -231,7 +231,14 @@ export class ServiceHost {
       }
       case Invoke.exportCapture: {
         const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportCapture>;
-        return (await this.#analysed(captureId)).exportCapture(calls, format);
+        const entry = this.#get(captureId);
+        const trace = await this.#analysed(captureId);
+        // A capture's calls go out with their RTP (a simulated run has no frames to export anyway).
+        const rtp =
+          trace instanceof TraceAdapter && !entry.rtp
+            ? await callsRtpFrames(trace.trace, calls, entry.summary.path)
+            : [];
+        return trace.exportCapture(calls, format, rtp);
       }
       case Invoke.liveStart:
         return this.startLive(req as InvokeReq<typeof Invoke.liveStart>);

@@ -14,6 +14,7 @@ import {
   type AudioSelection,
 } from '../../sip-core/media/stream-audio';
 import { StreamScan } from '../../sip-core/media/stream-scan';
+import type { FrameRef } from '../../sip-core/capture/provenance';
 import type { WirePacket } from '../../sip-core/sim/network';
 import type { Trace } from '../../sip-core/trace/trace';
 import { callId } from '../../sip-core/analysis/call/call';
@@ -33,6 +34,11 @@ export async function scanCapturePackets(
   plan: AudioPlan,
   path: string | null,
 ): Promise<RtpPacketList[] | null> {
+  return (await scanCapture(trace, plan, path))?.finish() ?? null;
+}
+
+/** The scan of {@link scanCapturePackets}, pushed to the end of the plan's streams (not finished). */
+async function scanCapture(trace: Trace, plan: AudioPlan, path: string | null): Promise<StreamScan | null> {
   if (trace.canReadFile) {
     const scan = new StreamScan(
       plan.wanted,
@@ -51,7 +57,7 @@ export async function scanCapturePackets(
       pos += chunk.length;
       scan.push(chunk, pos >= size);
     }
-    return scan.finish();
+    return scan;
   }
   if (path === null) return null;
   const file = new CaptureFile(path);
@@ -70,7 +76,7 @@ export async function scanCapturePackets(
   } finally {
     file.close();
   }
-  return scan.finish();
+  return scan;
 }
 
 /**
@@ -95,6 +101,32 @@ export function simulatedPackets(plan: AudioPlan, rtp: readonly WirePacket[]): R
     });
   }
   return lists;
+}
+
+/**
+ * The frames of calls' RTP streams in the capture (a call exported with its media): the streams the
+ * media analysis joined to each call, read again from the file as for their audio. Empty without RTP.
+ */
+export async function callsRtpFrames(
+  trace: Trace,
+  calls: readonly string[],
+  path: string | null,
+): Promise<FrameRef[]> {
+  const media = traceMedia(trace);
+  const an = trace.analysis as { resolveCall?: (ref: string) => number } | null;
+  if (!media || !an?.resolveCall) return [];
+  const out: FrameRef[] = [];
+  for (const c of calls) {
+    const root = an.resolveCall(c);
+    if (root < 0) continue;
+    const plan = planAudio(trace, media, { call: callId(root) });
+    if (typeof plan === 'string') continue;
+    const scan = await scanCapture(trace, plan, path);
+    if (!scan) continue;
+    scan.finish();
+    out.push(...scan.frames);
+  }
+  return out;
 }
 
 /** Where a trace's RTP payloads come from. */

@@ -2,6 +2,7 @@
  * What the host needs from an opened trace: page-sized, DTO-shaped access. The adapter from the
  * core's trace model lives in ./capture-loader.ts.
  */
+import type { FrameRef } from '../../sip-core/capture/provenance';
 import type {
   CallMediaDto,
   CallEditDto,
@@ -46,8 +47,8 @@ export interface LoadedTrace {
   exportLadder(calls: readonly string[], format: LadderExportFormat): ExportFile;
   /** The (filtered) calls list as CSV. */
   exportCalls(filter: string | undefined): ExportFile;
-  /** The selected calls' original frames as pcap or pcapng. */
-  exportCapture(calls: string[], format: 'pcap' | 'pcapng'): ExportFile;
+  /** The selected calls' original frames as pcap or pcapng, with `extra` frames (their RTP). */
+  exportCapture(calls: string[], format: 'pcap' | 'pcapng', extra?: readonly FrameRef[]): ExportFile;
   close(): void;
   /** Share of the full analysis done (1 when complete). */
   analysisProgress(): number;

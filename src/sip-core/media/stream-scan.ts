@@ -13,6 +13,8 @@
  * scan of the stream's part of the file when Play is pressed.
  */
 import { CaptureDecoder } from '../capture/capture-decoder';
+import type { FrameRef } from '../capture/provenance';
+import type { FrameInfo } from '../capture/reader/frame';
 import type { Inflate } from '../capture/unwrap/hep';
 import type { ReadFileAt } from '../capture/reader/netmon';
 import { RtpTracker } from './rtp-streams';
@@ -33,6 +35,10 @@ export interface StreamWanted {
 class StreamTap extends RtpTracker {
   names: readonly string[] = [];
   frameBase = 0;
+  /** The frame being decoded (the reader's one reused object). */
+  info: FrameInfo | null = null;
+  /** Each wanted packet's frame (record offset and length): a call exported with its RTP. */
+  readonly frames: FrameRef[] = [];
   constructor(
     readonly wanted: readonly StreamWanted[],
     readonly lists: RtpPacketList[],
@@ -60,6 +66,15 @@ class StreamTap extends RtpTracker {
       if (b1 >= 200 && b1 <= 204) continue;
       const span = rtpPayloadSpan(buf, ps, pend);
       if (!span) continue;
+      const f = this.info;
+      if (f !== null && f.recordOffset >= 0)
+        this.frames.push({
+          frameNo: f.frameNo + this.frameBase,
+          recordOffset: f.recordOffset,
+          recordLength: f.recordLength,
+          timeUs: f.timeUs,
+          linkType: f.linkType,
+        });
       this.lists[w]!.add(
         (buf[ps + 2]! << 8) | buf[ps + 3]!,
         ((buf[ps + 4]! << 24) | (buf[ps + 5]! << 16) | (buf[ps + 6]! << 8) | buf[ps + 7]!) >>> 0,
@@ -126,6 +141,7 @@ export class StreamScan {
           if (!keys.has(`${sp}|${dp}|${ssrc}`)) return;
         }
       }
+      this.#tap.info = info;
       decode(buf, start, end, info);
     };
   }
@@ -161,5 +177,10 @@ export class StreamScan {
   finish(): RtpPacketList[] {
     this.#decoder.finish();
     return this.lists;
+  }
+
+  /** The frames the wanted packets came in (after {@link finish}), in capture order. */
+  get frames(): readonly FrameRef[] {
+    return this.#tap.frames;
   }
 }

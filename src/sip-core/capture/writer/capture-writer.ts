@@ -52,9 +52,20 @@ export function packetOfRecord(rec: Uint8Array): { data: Uint8Array; origLen: nu
   return null;
 }
 
-function collect(trace: Trace, ids: Iterable<number>): { frames: OutFrame[]; skipped: number } {
+function collect(
+  trace: Trace,
+  ids: Iterable<number>,
+  extra: readonly FrameRef[],
+): { frames: OutFrame[]; skipped: number } {
   const byNo = new Map<number, OutFrame>();
   let skipped = 0;
+  // Frames that are not a message's (a call's RTP): each read back as it is, those not readable left out.
+  for (const ref of extra) {
+    if (byNo.has(ref.frameNo)) continue;
+    const rec = trace.readRecord(ref);
+    const pkt = rec ? packetOfRecord(rec) : null;
+    if (pkt) byNo.set(ref.frameNo, { ref, data: pkt.data.slice(), origLen: pkt.origLen });
+  }
   for (const id of ids) {
     const refs = [...trace.contextFrames(id), ...trace.frames(id)];
     const got: OutFrame[] = [];
@@ -77,13 +88,17 @@ function collect(trace: Trace, ids: Iterable<number>): { frames: OutFrame[]; ski
   return { frames: [...byNo.values()].sort((a, b) => a.ref.frameNo - b.ref.frameNo), skipped };
 }
 
-/** Writes the selected messages' frames as classic pcap (µs, little-endian, one link type). */
+/**
+ * Writes the selected messages' frames as classic pcap (µs, little-endian, one link type), with
+ * `extra` frames of the same capture (a call's RTP) among them in frame order.
+ */
 export function writePcap(
   trace: Trace,
   ids: Iterable<number>,
   write: (chunk: Uint8Array) => void,
+  extra: readonly FrameRef[] = [],
 ): WriteResult {
-  const { frames, skipped } = collect(trace, ids);
+  const { frames, skipped } = collect(trace, ids, extra);
   const link = frames[0]?.ref.linkType ?? 1;
   const head = new Uint8Array(24);
   const hv = new DataView(head.buffer);
@@ -128,13 +143,14 @@ function block(type: number, body: Uint8Array): Uint8Array {
   return b;
 }
 
-/** Writes the selected messages' frames as pcapng: one interface per link type, µs timestamps. */
+/** Writes the selected messages' frames (and `extra` ones) as pcapng: one interface per link type, µs timestamps. */
 export function writePcapng(
   trace: Trace,
   ids: Iterable<number>,
   write: (chunk: Uint8Array) => void,
+  extra: readonly FrameRef[] = [],
 ): WriteResult {
-  const { frames, skipped } = collect(trace, ids);
+  const { frames, skipped } = collect(trace, ids, extra);
   const shb = new Uint8Array(16);
   const sv = new DataView(shb.buffer);
   sv.setUint32(0, 0x1a2b3c4d, true);
