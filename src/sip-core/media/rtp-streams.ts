@@ -261,8 +261,22 @@ export class RtpTracker {
   #malformed = 0;
   /** Time origin of the ms clock (first packet seen), so the doubles keep µs exactly. */
   #t0 = -1;
+  #evicted = 0;
 
-  constructor(readonly maxStreams = 8192) {}
+  /**
+   * `evict` (a live capture's, which runs for days): when the table is full, the quarter of the
+   * streams and RTCP flows idle longest are forgotten to make room (a ring, as the live trace's
+   * messages), instead of counting each new stream in `droppedStreams`.
+   */
+  constructor(
+    readonly maxStreams = 8192,
+    readonly evict = false,
+  ) {}
+
+  /** Streams and RTCP flows forgotten to make room (`evict`). */
+  get evicted(): number {
+    return this.#evicted;
+  }
 
   /** Streams tracked so far. */
   get size(): number {
@@ -337,16 +351,47 @@ export class RtpTracker {
         this.#last = s;
         return s;
       }
+    let first = head ?? null;
     if (this.#order.length >= this.maxStreams) {
-      this.#dropped++;
-      return null;
+      if (!this.evict || !this.#evictIdle()) {
+        this.#dropped++;
+        return null;
+      }
+      first = this.#buckets.get(h) ?? null;
     }
     const s = new Stream(src, sport, dst, dport, ssrc);
-    s.next = head ?? null;
+    s.next = first;
     this.#buckets.set(h, s);
     this.#order.push(s);
     this.#last = s;
     return s;
+  }
+
+  /** Forgets the quarter of the streams (and RTCP flows) idle longest; false when none could go. */
+  #evictIdle(): boolean {
+    const order = this.#order;
+    const times = order.map((s) => s.lastUs).sort((a, b) => a - b);
+    const cut = times[Math.max(1, Math.floor(order.length / 4)) - 1]!;
+    const keep = order.filter((s) => s.lastUs > cut);
+    if (keep.length === order.length) return false;
+    this.#evicted += order.length - keep.length;
+    order.length = 0;
+    this.#buckets.clear();
+    for (const s of keep) {
+      const h =
+        (Math.imul(s.src, 0x9e3779b1) ^ Math.imul(s.dst, 0x85ebca6b) ^ (s.sport << 16) ^ s.dport ^ s.ssrc) |
+        0;
+      s.next = this.#buckets.get(h) ?? null;
+      this.#buckets.set(h, s);
+      order.push(s);
+    }
+    this.#last = null;
+    for (const [k, f] of this.#rtcp)
+      if (f.lastUs <= cut) {
+        this.#rtcp.delete(k);
+        this.#evicted++;
+      }
+    return true;
   }
 
   #packet(
