@@ -15,6 +15,7 @@ import { delimiter, join } from 'node:path';
 import { CaptureDecoder } from '../../sip-core/capture/capture-decoder';
 import type { MessageMeta } from '../../sip-core/capture/pipeline';
 import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
+import { RtpTracker } from '../../sip-core/media/rtp-streams';
 import { LiveTrace } from './live-trace';
 import { newStats, type LiveSource, type LiveSourceStats, type LiveTraceChoice } from './source';
 
@@ -75,6 +76,9 @@ export function explainDumpcapError(stderr: string, iface: string, filter: strin
   return `dumpcap failed: ${s || 'no message'}`;
 }
 
+/** Most RTP streams and RTCP flows a live capture keeps (≈ 0.8 KB each; the idle ones go first). */
+export const LIVE_MAX_STREAMS = 8192;
+
 /**
  * What reads a live pcap/pcapng stream into `live`: the capture pipeline, its SIP messages appended,
  * its RTP tracker followed by the trace's media (when `media`), a snapshot asked for after each chunk
@@ -108,7 +112,8 @@ export function liveFeed(
         });
       },
     },
-    { inflate: zlibInflate },
+    // A capture that runs for days: the streams idle longest go when the table is full (a ring).
+    { inflate: zlibInflate, media: new RtpTracker(LIVE_MAX_STREAMS, true) },
   );
   const pipeline = decoder.pipeline;
   if (media) live.trackMedia(pipeline.media, pipeline.addresses.names);

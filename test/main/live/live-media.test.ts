@@ -11,6 +11,7 @@ import { LiveTrace, type LiveUpdate } from '../../../src/main/live/live-trace';
 import { newStats } from '../../../src/main/live/source';
 import { TraceAdapter } from '../../../src/main/service/capture-loader';
 import { mediaJson } from '../../../src/sip-core/media/media-json';
+import { RtpTracker } from '../../../src/sip-core/media/rtp-streams';
 import { mediaCapture } from '../../helpers/rtp-capture';
 
 /** The pcap cut after records `ends[0]`, `ends[1]`...: the chunks dumpcap's stdout would give. */
@@ -103,6 +104,45 @@ describe('live trace media', () => {
     vi.advanceTimersByTime(1000);
     const row = new TraceAdapter(live.trace, []).queryCalls({ offset: 0, limit: 10 }).items[0]!;
     expect([row.rtp, row.rtpOneWay]).toEqual(['one-way', 'forward']);
+  });
+
+  it('keeps at most maxStreams streams in a live capture, forgetting those idle longest (a ring)', () => {
+    const rtp = (ssrc: number, seq: number): Uint8Array => {
+      const b = new Uint8Array(12 + 160);
+      b[0] = 0x80;
+      b[1] = 8;
+      new DataView(b.buffer).setUint16(2, seq);
+      new DataView(b.buffer).setUint32(8, ssrc);
+      return b;
+    };
+    const run = (evict: boolean): RtpTracker => {
+      const t = new RtpTracker(8, evict);
+      const send = (i: number, seq: number, us: number): void => {
+        const b = rtp(0x100 + i, seq);
+        t.datagram(1, 40000 + i, 2, 50000, b, 0, b.length, us, us / 1000);
+      };
+      for (let i = 0; i < 8; i++) send(i, 1, 1000 + i * 1000);
+      send(0, 2, 100_000); // stream 0 goes on; 1 and 2 have been idle longest
+      send(8, 1, 200_000); // a ninth stream
+      send(0, 3, 300_000);
+      send(3, 2, 300_000);
+      return t;
+    };
+    const ring = run(true);
+    const m = ring.snapshot(['', '10.0.0.1', '10.0.0.2']);
+    expect(m.streams.map((s) => [s.srcPort - 40000, s.packets])).toEqual([
+      [0, 3],
+      [3, 2],
+      [4, 1],
+      [5, 1],
+      [6, 1],
+      [7, 1],
+      [8, 1],
+    ]);
+    expect([ring.evicted, m.droppedStreams]).toEqual([2, 0]);
+    // A capture file's tracker keeps the first ones and counts the rest.
+    const capped = run(false).snapshot(['', '10.0.0.1', '10.0.0.2']);
+    expect([capped.streams.length, capped.droppedStreams]).toEqual([8, 1]);
   });
 
   it('tracks nothing without media (--no-media)', () => {
