@@ -8,7 +8,7 @@
 
 import type { CallStats, MessageStats, Spread } from './capture-stats';
 import type { LaneRole } from './lane-roles';
-import type { MediaStreamFigures } from './media-stream';
+import type { MediaStreamFigures, StreamPlayed } from './media-stream';
 import type { DsSetSnapshot } from './dispatcher-state';
 
 /** Request/response channels. */
@@ -373,17 +373,7 @@ export interface StreamAudioDto {
   startTime: number;
   timing: AudioTimingDto;
   /** Each stream played: its index, channel (0 left / mono, 1 right) and what it gave. */
-  streams: {
-    index: number;
-    channel: number;
-    codec: string | null;
-    played: number;
-    lost: number;
-    duplicates: number;
-    reordered: number;
-    /** Why it is silent (`cannot play G.729 ...`), null when it plays. */
-    problem: string | null;
-  }[];
+  streams: StreamPlayed[];
 }
 
 /**

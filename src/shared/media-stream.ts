@@ -133,3 +133,17 @@ export interface MediaStreamQuality {
   rFactor: number;
   mos: number;
 }
+
+/** One stream of a played selection (`stream:audio`): its channel and what it gave to the WAV. */
+export interface StreamPlayed {
+  index: number;
+  /** 0: left (or mono), 1: right. */
+  channel: number;
+  codec: string | null;
+  played: number;
+  lost: number;
+  duplicates: number;
+  reordered: number;
+  /** Why it is silent (`cannot play G.729 ...`), null when it plays. */
+  problem: string | null;
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
 
 const chromiumPath = requirePeer('chromium');
@@ -56,10 +56,7 @@ describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
       0,
     );
   const legs = (): ReturnType<Page['getByTestId']> => page.getByTestId('call-legs');
-  const showLadder = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
-  const showCalls = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+  const { showLadder, showCalls } = appNav(() => page);
   const shoot = async (name: string): Promise<void> => {
     await page.screenshot({ path: join(shots, `${name}.png`) });
     await page.locator('body').press('t');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import type { BrowserServer } from '../../src/main/server/browser-server';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 import { SCROLL_JS, type ScrollResult } from '../helpers/frame-timing';
 
 const chromiumPath = requirePeer('chromium');
@@ -132,10 +132,7 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
         .locator('.sheet')
         .evaluate((e) => (e as unknown as { offsetWidth: number }).offsetWidth),
     );
-  const showLadder = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
-  const showCalls = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
+  const { showLadder, showCalls } = appNav(() => page);
 
   it("opens the sample and draws a call's ladder: one arrow per message, one lane per address", async () => {
     await page.getByText('Open the sample', { exact: true }).click();

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 import { mediaCapture } from '../helpers/rtp-capture';
 
 const chromiumPath = requirePeer('chromium');
@@ -44,14 +44,7 @@ describe.skipIf(!chromiumPath)("a call's RTP on its ladder, in Chromium", () => 
     await served?.close();
   });
 
-  const showLadder = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
-  const showCalls = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
-  const calls = (): ReturnType<Page['locator']> => page.getByTestId('calls-table').locator('tr.msg');
-  /** The ladder's RTP arrows (negative ids), in their order on the ladder. */
-  const mediaArrows = (): ReturnType<Page['locator']> =>
-    page.getByTestId('ladder').locator('g.arrow[data-id^="-"]');
+  const { showLadder, showCalls, calls, mediaArrows } = appNav(() => page);
 
   it('draws both streams of a call at their first packets, and the summary says media flowed both ways', async () => {
     await served.host.openPath(file, { remember: false });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 import { toneCapture } from '../sip-core/media/tone-capture';
 
 const chromiumPath = requirePeer('chromium');
@@ -34,8 +34,7 @@ describe.skipIf(!chromiumPath)('hearing a call, in Chromium', () => {
     await served?.close();
   });
 
-  const mediaArrows = (): ReturnType<Page['locator']> =>
-    page.getByTestId('ladder').locator('g.arrow[data-id^="-"]');
+  const { mediaArrows } = appNav(() => page);
   const audioTime = async (testId: string): Promise<{ t: number; ended: boolean; src: string }> =>
     (await page.evaluate(`(() => {
       const a = document.querySelector('[data-testid="${testId}"] audio');

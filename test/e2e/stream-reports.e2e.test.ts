@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 import { mediaCallFrames, mediaCallWithRtcp, timedPcap } from '../helpers/rtp-capture';
 
 const chromiumPath = requirePeer('chromium');
@@ -51,13 +51,7 @@ describe.skipIf(!chromiumPath)("a stream's RTCP reports and quality, in Chromium
     await served?.close();
   });
 
-  const showLadder = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
-  const showCalls = (): Promise<void> =>
-    page.getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click();
-  const calls = (): ReturnType<Page['locator']> => page.getByTestId('calls-table').locator('tr.msg');
-  const mediaArrows = (): ReturnType<Page['locator']> =>
-    page.getByTestId('ladder').locator('g.arrow[data-id^="-"]');
+  const { showLadder, showCalls, calls, mediaArrows } = appNav(() => page);
   const shoot = async (name: string): Promise<void> => {
     await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
     await page.locator('body').press('t');

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
 import { createHost } from '../../src/main/service/create-host';
 import { RENDERER_DIR } from '../../src/main/paths';
@@ -58,5 +58,24 @@ export async function servePage(chromiumPath: string, opts: { webRoot?: string }
       await host.dispose();
       await server.close();
     },
+  };
+}
+
+/**
+ * The app's places an e2e test goes to and reads, on the page `page()` gives (the page is opened in a
+ * beforeAll, so it is asked for when used): the Ladder and Calls areas, the calls list's rows, the
+ * ladder's RTP arrows (negative ids, in their order on the ladder).
+ */
+export function appNav(page: () => Page): {
+  showLadder(): Promise<void>;
+  showCalls(): Promise<void>;
+  calls(): Locator;
+  mediaArrows(): Locator;
+} {
+  return {
+    showLadder: () => page().getByRole('navigation').getByRole('button', { name: 'Ladder' }).click(),
+    showCalls: () => page().getByRole('navigation').getByRole('button', { name: 'Captures & calls' }).click(),
+    calls: () => page().getByTestId('calls-table').locator('tr.msg'),
+    mediaArrows: () => page().getByTestId('ladder').locator('g.arrow[data-id^="-"]'),
   };
 }

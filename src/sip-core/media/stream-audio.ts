@@ -21,6 +21,7 @@ import {
   type RtpPacketList,
 } from './rtp-audio';
 import type { StreamWanted } from './stream-scan';
+import type { StreamPlayed } from '../../shared/media-stream';
 
 /** What to play: one stream (its index in the capture's list) or one call's streams (stereo). */
 export type AudioSelection = { stream: number } | { call: string };
@@ -44,17 +45,7 @@ export interface AudioRendered {
   frames: number;
   /** Capture time (µs) of the first sample. */
   startUs: number;
-  streams: {
-    index: number;
-    channel: number;
-    codec: string | null;
-    played: number;
-    lost: number;
-    duplicates: number;
-    reordered: number;
-    /** Why it is silent (cannot play G.729...), null when it plays. */
-    problem: string | null;
-  }[];
+  streams: StreamPlayed[];
 }
 
 /** Latin-1 text of a body. */
