@@ -125,6 +125,40 @@ describe('RTP streams on the ladder', () => {
     ]);
   });
 
+  it('on one host (phones on loopback, a proxy between them), puts each end on its party’s lane', () => {
+    // caller 127.0.0.1:5061 → proxy 127.0.0.1:5060 → callee 127.0.0.1:5062, all on one address
+    const lo = [
+      row(0, '127.0.0.1:5061', '127.0.0.1:5060', 1.0, { body: 'SDP' }),
+      row(1, '127.0.0.1:5060', '127.0.0.1:5062', 1.01, { body: 'SDP' }),
+      row(2, '127.0.0.1:5062', '127.0.0.1:5060', 1.5, {
+        kind: 'response',
+        method: null,
+        status: 200,
+        reason: 'OK',
+        body: 'SDP',
+      }),
+      row(3, '127.0.0.1:5060', '127.0.0.1:5061', 1.51, {
+        kind: 'response',
+        method: null,
+        status: 200,
+        reason: 'OK',
+        body: 'SDP',
+      }),
+    ];
+    const m = buildLadder(lo, [], lo, [
+      stream(0, '127.0.0.1', 30000, '127.0.0.1', 40000, 1.6),
+      stream(1, '127.0.0.1', 40000, '127.0.0.1', 30000, 1.61, { direction: 'reverse' }),
+      // a stream no SDP placed (no direction): the host's first lane, as before
+      stream(2, '127.0.0.1', 50000, '127.0.0.1', 50002, 1.62, { direction: null }),
+    ]);
+    expect(m.lanes).toEqual(['127.0.0.1:5061', '127.0.0.1:5060', '127.0.0.1:5062']);
+    expect(m.arrows.filter((a) => a.kind === 'media').map((a) => [a.from, a.to])).toEqual([
+      [0, 2],
+      [2, 0],
+      [0, 0],
+    ]);
+  });
+
   it('matches IPv6 hosts to their bracketed SIP lanes', () => {
     const v6 = [row(0, '[2001:db8::1]:5060', '[2001:db8::2]:5060', 1)];
     expect(mediaAddress('2001:db8::1', 4000)).toBe('[2001:db8::1]:4000');

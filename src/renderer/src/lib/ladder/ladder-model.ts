@@ -149,7 +149,10 @@ export function buildLadder(
 /**
  * The RTP streams as arrows among the messages, each at its first packet (ties after the message).
  * A stream's end is on the lane of its host's SIP address when there is one (the phone's media
- * port is not its SIP port), else on a lane of its own (a media server, a relay).
+ * port is not its SIP port), else on a lane of its own (a media server, a relay). Where several
+ * lanes share the host (phones on one machine: a lab or SIPp on loopback), the caller's end goes to
+ * the lane that sent the call's first INVITE and the callee's to the lane that sent its first answer
+ * with SDP, when those lanes are on the stream's host.
  */
 function withMedia(
   arrows: LadderArrow[],
@@ -162,15 +165,31 @@ function withMedia(
     const h = hostOf(a);
     if (!byHost.has(h)) byHost.set(h, i);
   });
-  const laneOf = (host: string, port: number): number => {
+  // Each call's caller and callee lanes, as its messages show them.
+  const parties = new Map<string, { caller: number; callee: number }>();
+  for (const a of arrows) {
+    if (a.call === null || a.retransmission) continue;
+    let p = parties.get(a.call);
+    if (!p) parties.set(a.call, (p = { caller: -1, callee: -1 }));
+    if (p.caller < 0 && a.kind === 'request' && a.label === 'INVITE') p.caller = a.from;
+    if (p.callee < 0 && a.kind === 'response' && a.body === 'SDP' && (a.status ?? 0) < 300) p.callee = a.from;
+  }
+  const laneOf = (host: string, port: number, party: number): number => {
     const addr = mediaAddress(host, port);
     const h = hostOf(addr);
+    if (party >= 0 && hostOf(lanes[party]!) === h) return party;
     let i = byHost.get(h);
     if (i === undefined) {
       i = lane(addr);
       byHost.set(h, i);
     }
     return i;
+  };
+  /** The lane of the party at a stream's end (-1: not known): the caller sends forward streams. */
+  const end = (s: MediaStreamDto, which: 'src' | 'dst'): number => {
+    const p = s.call === null ? undefined : parties.get(s.call);
+    if (!p || s.direction === null) return -1;
+    return (s.direction === 'forward') === (which === 'src') ? p.caller : p.callee;
   };
   const streams = [...media].sort((a, b) => a.start - b.start || a.index - b.index);
   const out: LadderArrow[] = [];
@@ -183,8 +202,8 @@ function withMedia(
     while (k < arrows.length && arrows[k]!.time <= s.start) push(arrows[k++]!);
     push({
       id: mediaArrowId(s.index),
-      from: laneOf(s.src, s.srcPort),
-      to: laneOf(s.dst, s.dstPort),
+      from: laneOf(s.src, s.srcPort, end(s, 'src')),
+      to: laneOf(s.dst, s.dstPort, end(s, 'dst')),
       label: mediaLabel(s),
       kind: 'media',
       status: null,
