@@ -35,6 +35,9 @@ describe.skipIf(!chromiumPath || !sipp || !dumpcap || !existsSync(join(AUDIO, 'g
       served = await servePage(chromiumPath as string);
       page = served.page;
       await page.goto(served.server.url);
+      // The window is up (its start page drawn) before the host opens the interface capture: the
+      // host's captureOpened must show it (the window's own start-up list cannot have it yet).
+      await page.getByRole('heading', { name: 'Read, draw and simulate SIP' }).waitFor();
     });
 
     afterAll(async () => {

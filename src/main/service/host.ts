@@ -418,6 +418,8 @@ export class ServiceHost {
       throw new ApiError('unreadable', err instanceof Error ? err.message : String(err));
     }
     const captureId = this.#openLive(source.live, source.name);
+    // Opened by the host (serve --iface, a test), as openPath's captures are: a window shows it.
+    this.#emit(Events.captureOpened, this.#captures.get(captureId)!.summary);
     const entry: RunningLive = {
       id: `live${this.#nextId++}`,
       kind: 'iface',
