@@ -2235,16 +2235,26 @@ export class UserAgent extends SipElement {
       this.setState(c, 'terminated', 'no ACK');
       return;
     }
+    this.resendResponse(
+      c.okBytes,
+      c.ist.responseDestination,
+      '2xx (§13.3.1.4)',
+      () => `2xx retransmission (interval ${interval / 1000} ms)`,
+    );
+    this.retransmit2xx(c, Math.min(2 * interval, this.timers.T2), total);
+  }
+
+  /** Sends a response the UA retransmits itself (2xx, reliable 1xx) again, with its timer event. */
+  private resendResponse(bytes: Uint8Array, dest: TransportAddress, timer: string, text: () => string): void {
     if (this.events.enabled)
       this.events.emit({
         time: this.clock.now(),
         node: this.node,
         kind: 'timer',
-        text: `2xx retransmission (interval ${interval / 1000} ms)`,
-        data: { timer: '2xx (§13.3.1.4)' },
+        text: text(),
+        data: { timer },
       });
-    this.transport.send(c.okBytes, c.ist.responseDestination);
-    this.retransmit2xx(c, Math.min(2 * interval, this.timers.T2), total);
+    this.transport.send(bytes, dest);
   }
 
   /**
@@ -2269,15 +2279,12 @@ export class UserAgent extends SipElement {
       }
       return;
     }
-    if (this.events.enabled)
-      this.events.emit({
-        time: this.clock.now(),
-        node: this.node,
-        kind: 'timer',
-        text: `reliable provisional retransmission, RSeq ${c.relRseq} (after ${interval / 1000} ms)`,
-        data: { timer: '100rel (RFC 3262 §3)' },
-      });
-    this.transport.send(c.relBytes, c.ist.responseDestination);
+    this.resendResponse(
+      c.relBytes,
+      c.ist.responseDestination,
+      '100rel (RFC 3262 §3)',
+      () => `reliable provisional retransmission, RSeq ${c.relRseq} (after ${interval / 1000} ms)`,
+    );
     // the next one at twice the interval, the INVITE's rejection at 64*T1 after the first send
     const next = Math.min(2 * interval, 64 * this.timers.T1 - total);
     c.relElapsed = total;
