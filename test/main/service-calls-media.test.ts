@@ -11,6 +11,8 @@ import { mediaCapture } from '../helpers/rtp-capture';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
 import { MEDIA_RULES_BY_CODE } from '../../src/sip-core/media/call-media';
+import { traceMedia } from '../../src/sip-core/media/media-json';
+import type { Trace } from '../../src/sip-core/trace/trace';
 
 /** Four calls: both ways, caller → callee only, callee → caller only, 10% of one direction lost. */
 function fourCalls(): Uint8Array {
@@ -30,9 +32,13 @@ function fourCalls(): Uint8Array {
 }
 
 async function open(file: string, withMedia: boolean): Promise<TraceAdapter> {
+  return (await openTrace(file, withMedia)).adapter;
+}
+
+async function openTrace(file: string, withMedia: boolean): Promise<{ adapter: TraceAdapter; trace: Trace }> {
   const r = await ingestCaptureFile(file);
   if (!withMedia) r.trace.media = null;
-  return new TraceAdapter(r.trace, r.diagnostics, { background: false });
+  return { adapter: new TraceAdapter(r.trace, r.diagnostics, { background: false }), trace: r.trace };
 }
 
 describe('the calls list and media', () => {
@@ -69,6 +75,41 @@ describe('the calls list and media', () => {
       expect(sorted).toEqual(['to-callee', 'to-caller', 'lossy', 'fine']);
       const desc = a.queryCalls({ offset: 0, limit: 100, sort: 'rtp', desc: true }).items;
       expect(desc.map((c) => c.callIds[0])).toEqual([...sorted].reverse());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("follows the user's join and split: a joined call's row has the legs' media, a split leg its own again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-calls-media-'));
+    try {
+      const file = join(dir, 'media.pcap');
+      writeFileSync(file, fourCalls());
+      const { adapter: a, trace } = await openTrace(file, true);
+      const sipOnly = await open(file, false);
+      const row = (x: TraceAdapter, cid: string) =>
+        x.queryCalls({ offset: 0, limit: 100 }).items.find((c) => c.callIds.includes(cid))!;
+      const before = a.queryCalls({ offset: 0, limit: 100 }).items;
+      // The media analyses (rows, call:media, the player's) are made (and cached) before the edit.
+      const leg = row(a, 'to-callee');
+      expect(leg.rtp).toBe('one-way');
+      expect(a.callMedia(leg.id)!.streams.length).toBe(1);
+      expect(traceMedia(trace)!.calls.get(leg.id)!.streams.length).toBe(1);
+      for (const x of [a, sipOnly]) x.joinCalls(['to-callee', 'to-caller']);
+      const joined = row(a, 'to-callee');
+      expect(joined.callIds).toEqual(['to-callee', 'to-caller']);
+      const media = a.callMedia(joined.id)!;
+      // The joined call has both legs' streams: its row says what call:media says of it.
+      expect(media.streams.length).toBe(2);
+      expect(media.verdict).toBe('two-way');
+      expect(traceMedia(trace)!.calls.get(joined.id)!.streams.length).toBe(2);
+      expect(joined.rtp).toBe(media.verdict);
+      expect(joined.diagnostics - row(sipOnly, 'to-callee').diagnostics).toBe(media.diagnostics.length);
+      for (const x of [a, sipOnly]) x.splitCall('to-callee', 'to-caller');
+      const after = a.queryCalls({ offset: 0, limit: 100 }).items;
+      expect(after.map((c) => [c.callIds, c.rtp, c.rtpOneWay, c.rtpLoss, c.diagnostics])).toEqual(
+        before.map((c) => [c.callIds, c.rtp, c.rtpOneWay, c.rtpLoss, c.diagnostics]),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -652,16 +652,17 @@ export class TraceAdapter implements LoadedTrace {
     };
   }
 
-  /**
-   * The roles of the lanes of these calls' ladder, in trace order of their messages; the addresses
-   * that forward requests in the trace's first messages count as proxies in every ladder.
-   */
   #media: { at: number; calls: unknown; media: unknown; result: MediaAnalysis } | null = null;
 
-  /** The media analysis (media/call-media.ts) over the full analysis' calls, once per trace length. */
+  /**
+   * The media analysis (media/call-media.ts) over the calls: the full analysis' (one cache,
+   * `analyzerMedia`, per trace length, call grouping and media snapshot, which the calls list's rows
+   * and the filter read too), else tier 1's while the full analysis runs.
+   */
   #mediaAnalysis(): MediaAnalysis | null {
     const t = this.#trace;
     if (!t.media) return null;
+    if (this.#full) return analyzerMedia(this.#full);
     const calls = this.#calls();
     if (this.#media?.at !== t.count || this.#media.calls !== calls || this.#media.media !== t.media)
       this.#media = {
@@ -692,6 +693,10 @@ export class TraceAdapter implements LoadedTrace {
     };
   }
 
+  /**
+   * The roles of the lanes of these calls' ladder, in trace order of their messages; the addresses
+   * that forward requests in the trace's first messages count as proxies in every ladder.
+   */
   laneRoles(calls: readonly string[]): LaneRoleDto[] {
     const ids = new Set<number>();
     for (const c of calls) for (const id of this.callMessageIds(c) ?? []) ids.add(id);

@@ -1816,11 +1816,22 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#union(a, b);
   }
 
+  #grouping = 0;
+
+  /**
+   * Changes each time legs join into a call or a call comes apart (a rule's link, the user's join,
+   * split or unedit): what is cached per call grouping (the media analysis' calls) keys on it.
+   */
+  get grouping(): number {
+    return this.#grouping;
+  }
+
   /** Puts groups `a` and `b` in one call (the earlier root stays the root). */
   #union(a: number, b: number): void {
     const ra = this.#root(a);
     const rb = this.#root(b);
     if (ra === rb) return;
+    this.#grouping++;
     const [root, child] = ra < rb ? [ra, rb] : [rb, ra];
     this.groups[child]!.parent = root;
     let m = this.#members.get(root);
@@ -1913,6 +1924,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     }
     if (!removed.length) return removed;
     // The call's groups start over as calls of their own, then the links left join them again.
+    this.#grouping++;
     const root = this.#root(a);
     const members = this.members(root);
     this.#forgetSummaries(members);

@@ -138,24 +138,31 @@ export function mediaCallSource(trace: Trace): MediaCallSource | null {
   };
 }
 
-const byAnalyzer = new WeakMap<object, { count: number; media: unknown; result: MediaAnalysis }>();
+const byAnalyzer = new WeakMap<
+  object,
+  { count: number; grouping: number; media: unknown; result: MediaAnalysis }
+>();
 
 /** The analyzer's view of its calls as the media analysis reads them. */
 export interface AnalyzerCalls {
   readonly trace: Trace;
+  /** Changes when legs join into calls or calls come apart (TraceAnalyzer.grouping). */
+  readonly grouping: number;
   calls(): readonly { id: string; type: string; state: string; start: number; end: number }[];
   resolveCall(ref: string): number;
   callMessageIds(root: number): number[];
 }
 
 /**
- * The media analysis over `a`'s calls (the filter's `call.rtp` fields), once per trace length and
- * media snapshot (a live trace's grows: live-trace.ts); null when the trace holds no RTP or RTCP.
+ * The media analysis over `a`'s calls (the filter's `call.rtp` fields), once per trace length, call
+ * grouping (the user's joins and splits) and media snapshot (a live trace's grows: live-trace.ts); null
+ * when the trace holds no RTP or RTCP.
  */
 export function analyzerMedia(a: AnalyzerCalls): MediaAnalysis | null {
   if (!a.trace.media) return null;
   const c = byAnalyzer.get(a);
-  if (c && c.count === a.trace.count && c.media === a.trace.media) return c.result;
+  if (c && c.count === a.trace.count && c.grouping === a.grouping && c.media === a.trace.media)
+    return c.result;
   const result = analyzeMedia(a.trace, {
     calls: a.calls(),
     messageIds: (id) => {
@@ -163,7 +170,7 @@ export function analyzerMedia(a: AnalyzerCalls): MediaAnalysis | null {
       return r < 0 ? [] : a.callMessageIds(r);
     },
   });
-  byAnalyzer.set(a, { count: a.trace.count, media: a.trace.media, result });
+  byAnalyzer.set(a, { count: a.trace.count, grouping: a.grouping, media: a.trace.media, result });
   return result;
 }
 
@@ -212,18 +219,28 @@ export function callRtpField(a: AnalyzerCalls, id: string, field: string): strin
 /** Per trace: the analysis, length and media snapshot (a live trace's grows) it was made for. */
 const cache = new WeakMap<
   Trace,
-  { analysis: unknown; count: number; media: unknown; result: MediaAnalysis }
+  { analysis: unknown; grouping: number; count: number; media: unknown; result: MediaAnalysis }
 >();
 
-/** The media analysis of `trace` with its attached call analysis (cached per trace, analysis and length). */
+/**
+ * The media analysis of `trace` with its attached call analysis (cached per trace, analysis, its call
+ * grouping, length and media snapshot).
+ */
 export function traceMedia(trace: Trace): MediaAnalysis | null {
   if (!trace.media) return null;
   const c = cache.get(trace);
-  if (c && c.analysis === trace.analysis && c.count === trace.count && c.media === trace.media)
+  const grouping = trace.analysis?.grouping ?? 0;
+  if (
+    c &&
+    c.analysis === trace.analysis &&
+    c.grouping === grouping &&
+    c.count === trace.count &&
+    c.media === trace.media
+  )
     return c.result;
   const src = mediaCallSource(trace) ?? { calls: [], messageIds: () => [] };
   const result = analyzeMedia(trace, src);
-  cache.set(trace, { analysis: trace.analysis, count: trace.count, media: trace.media, result });
+  cache.set(trace, { analysis: trace.analysis, grouping, count: trace.count, media: trace.media, result });
   return result;
 }
 

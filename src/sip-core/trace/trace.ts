@@ -91,6 +91,8 @@ export interface TraceAnalysis {
   diagnostics(): Diagnostic[];
   /** Counts for `analyze --format summary`, e.g. { transactions: {completed: 3}, dialogs: {...}, calls: {...} }. */
   summary(): Record<string, Record<string, number>>;
+  /** Changes when legs join into calls or calls come apart (the user's join or split); absent: never. */
+  readonly grouping?: number;
 }
 
 /** Called for each appended message; `msg` (and its raw bytes) is only valid during the call. */
