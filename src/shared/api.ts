@@ -374,6 +374,8 @@ export interface StreamAudioDto {
   timing: AudioTimingDto;
   /** Each stream played: its index, channel (0 left / mono, 1 right) and what it gave. */
   streams: StreamPlayed[];
+  /** What is missing, when a live trace no longer keeps the start (`the first 12.3 s are no longer kept ...`). */
+  note?: string;
 }
 
 /**

@@ -3,7 +3,8 @@
  * `lo` opened in it (the host's startInterface, as `sipscope serve --iface lo` does), a SIPp call with
  * G.711 audio echoed back (uac_pcap ↔ -rtp_echo). While the call runs, its ladder draws the RTP
  * arrows and the summary says media flows both ways; their packet counts grow with the next updates,
- * and the stream shown in the inspector stays shown with its new figures. Screenshots, light and
+ * and the stream shown in the inspector stays shown with its new figures; Play call audio plays what
+ * has come so far (the live trace keeps its media). Screenshots, light and
  * dark, under test-results/screenshots/. Bounded: every process has a time limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,20 @@ describe.skipIf(!chromiumPath || !sipp || !dumpcap || !existsSync(join(AUDIO, 'g
       await page.locator('body').press('t');
       // A second later (the next media snapshot): more packets on the same arrows.
       await expect.poll(async () => (await packets())[0]! > first[0]!, { timeout: 5_000 }).toBe(true);
+      // Hear it while it runs: the live trace keeps its media, Play call audio plays what came so far.
+      const play = page.getByTestId('call-audio-play');
+      expect(await play.isEnabled()).toBe(true);
+      await play.click();
+      await expect
+        .poll(() => page.getByTestId('call-audio-position').textContent(), { timeout: 10_000 })
+        .toMatch(/ \/ 0:0[1-9]\.\d$/);
+      expect(await page.getByTestId('call-audio-error').count()).toBe(0);
+      expect(await page.getByTestId('call-audio').textContent()).toContain('stereo');
+      await page.getByTestId('call-audio').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS_DIR, 'live-call-audio.png') });
+      await page.locator('body').press('t');
+      await page.screenshot({ path: join(SHOTS_DIR, 'live-call-audio-dark.png') });
+      await page.locator('body').press('t');
       expect(served.errors).toEqual([]);
       const list = await served.host.invoke('live:list' as never, null as never);
       expect(JSON.stringify(list)).toContain(src.id);

@@ -6,6 +6,7 @@
  */
 export * from './transport';
 export * from './live-trace';
+export * from './media-spool';
 export * from './pcapng-writer';
 export * from './source';
 export * from './hep-listener';

@@ -23,8 +23,16 @@ import { analysisOnAppend } from '../../sip-core/analysis';
 import type { RtpTracker } from '../../sip-core/media/rtp-streams';
 import { parseMessage } from '../../sip-core/message';
 import { Trace } from '../../sip-core/trace/trace';
-import { buildPcapng, RotatingPcapngWriter, type PacketInput } from './pcapng-writer';
-import { writeFile } from 'node:fs/promises';
+import {
+  enhancedPacketBlock,
+  pcapngHeader,
+  RotatingPcapngWriter,
+  synthesizePacket,
+  TcpSequencer,
+  type PacketInput,
+} from './pcapng-writer';
+import { MediaSpool, type SpooledPacket } from './media-spool';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** One message as a live source reports it. */
 export interface LiveMessage {
@@ -80,6 +88,11 @@ export interface LiveTraceOptions {
   analysis?: boolean;
   /** Minimum time between two snapshots of the RTP streams into `trace.media` (ms); default 1000. */
   mediaMs?: number;
+  /**
+   * Keep the tracked RTP/RTCP datagrams (to play and save them) in a temp spool of at most this many
+   * octets (live/media-spool.ts; default 256 MiB); 0: not kept.
+   */
+  mediaKeepBytes?: number;
 }
 
 /** Per-message metadata kept next to the window so it can be rebuilt and saved. */
@@ -122,6 +135,8 @@ export class LiveTrace {
   #mediaAt = 0;
   /** The rotating pcapng file, when asked for. */
   readonly pcap: RotatingPcapngWriter | null;
+  #keepBytes: number;
+  #spool: MediaSpool | null = null;
 
   constructor(opts: LiveTraceOptions) {
     this.limit = Math.max(4, opts.limit ?? 200_000);
@@ -130,6 +145,7 @@ export class LiveTrace {
     this.#format = opts.format;
     this.#analysis = opts.analysis ?? true;
     this.#mediaMs = opts.mediaMs ?? 1000;
+    this.#keepBytes = opts.mediaKeepBytes ?? 256 * 1024 * 1024;
     this.#trace = this.#newTrace();
     this.pcap = opts.pcap ? new RotatingPcapngWriter(opts.pcap.path, { maxBytes: opts.pcap.maxBytes }) : null;
   }
@@ -271,6 +287,34 @@ export class LiveTrace {
    */
   trackMedia(tracker: RtpTracker, names: readonly string[]): void {
     this.#media = { tracker, names };
+    if (this.#keepBytes <= 0 && !this.pcap) return;
+    // What the tracker takes (RTP and RTCP) is also kept, to be played and saved: the tracker's
+    // datagram is wrapped here, so every live source that hands its tracker gets it.
+    const pcap = this.pcap;
+    const take = tracker.datagram.bind(tracker);
+    tracker.datagram = (src, sport, dst, dport, buf, ps, pend, timeUs, frameNo): boolean => {
+      if (!take(src, sport, dst, dport, buf, ps, pend, timeUs, frameNo)) return false;
+      if (this.#closed) return true;
+      // The spool's files are made with the first datagram (a source without RTP leaves none).
+      if (this.#spool === null && this.#keepBytes > 0)
+        this.#spool = new MediaSpool({ maxBytes: this.#keepBytes });
+      this.#spool?.write(names, src, sport, dst, dport, buf, ps, pend, timeUs);
+      pcap?.write({
+        timeUs,
+        srcHost: names[src] ?? '?',
+        srcPort: sport,
+        dstHost: names[dst] ?? '?',
+        dstPort: dport,
+        transport: 'UDP',
+        payload: buf.subarray(ps, pend),
+      });
+      return true;
+    };
+  }
+
+  /** The kept media (the tracked RTP/RTCP datagrams), or null when none is kept. */
+  get spool(): MediaSpool | null {
+    return this.#spool;
   }
 
   /** The source offered the tracker datagrams: a new snapshot is due (at most one per `mediaMs`). */
@@ -345,27 +389,37 @@ export class LiveTrace {
 
   /** The window's messages as packets (for saving). */
   *packets(): Generator<PacketInput> {
-    const t = this.#trace;
-    const names = this.addresses.names;
-    for (let id = 0; id < t.count; id++) {
-      const k = this.#kept[id]!;
-      yield {
-        timeUs: k.timeUs,
-        srcHost: names[k.src]!,
-        srcPort: k.srcPort,
-        dstHost: names[k.dst]!,
-        dstPort: k.dstPort,
-        transport: k.transport,
-        payload: t.raw(id),
-        comment: k.comment,
-      };
-    }
+    for (let id = 0; id < this.#trace.count; id++) yield this.packet(id);
   }
 
-  /** Saves the current window as a pcapng file; returns the number of messages written. */
+  /** Message `id` of the window as a packet. */
+  packet(id: number): PacketInput {
+    const k = this.#kept[id]!;
+    const names = this.addresses.names;
+    return {
+      timeUs: k.timeUs,
+      srcHost: names[k.src]!,
+      srcPort: k.srcPort,
+      dstHost: names[k.dst]!,
+      dstPort: k.dstPort,
+      transport: k.transport,
+      payload: this.#trace.raw(id),
+      comment: k.comment,
+    };
+  }
+
+  /**
+   * Saves the current window as a pcapng file, with the kept media between its messages in time order;
+   * returns the number of messages written.
+   */
   async save(path: string): Promise<number> {
     const count = this.#trace.count;
-    await writeFile(path, buildPcapng(this.packets()));
+    const fd = openSync(path, 'w');
+    try {
+      writeCapture('pcapng', this.packets(), this.#spool?.all() ?? [], (b) => writeSync(fd, b));
+    } finally {
+      closeSync(fd);
+    }
     return count;
   }
 
@@ -376,4 +430,65 @@ export class LiveTrace {
     this.flushUpdates();
     this.pcap?.close();
   }
+
+  /** Deletes the kept media (its capture was closed): nothing more is kept, nothing can be played. */
+  releaseMedia(): void {
+    this.#spool?.close();
+    this.#keepBytes = 0;
+  }
+}
+
+/**
+ * A pcap or pcapng file (LINKTYPE_RAW) of SIP messages (synthesized packets) and kept media packets,
+ * merged by capture time (each list in time order); written through `write`.
+ */
+export function writeCapture(
+  format: 'pcap' | 'pcapng',
+  sip: Iterable<PacketInput>,
+  media: Iterable<SpooledPacket>,
+  write: (b: Uint8Array) => void,
+): { sip: number; media: number } {
+  const seqs = new TcpSequencer();
+  const put = (timeUs: number, data: Uint8Array, comment?: string): void => {
+    if (format === 'pcapng') write(enhancedPacketBlock(timeUs, data, comment));
+    else {
+      const rec = new Uint8Array(16);
+      const v = new DataView(rec.buffer);
+      const t = Math.max(0, Math.trunc(timeUs));
+      v.setUint32(0, Math.floor(t / 1e6), true);
+      v.setUint32(4, t % 1e6, true);
+      v.setUint32(8, data.length, true);
+      v.setUint32(12, data.length, true);
+      write(rec);
+      write(data);
+    }
+  };
+  if (format === 'pcapng') write(pcapngHeader('sipscope', 'sipscope'));
+  else {
+    const gh = new Uint8Array(24);
+    const g = new DataView(gh.buffer);
+    g.setUint32(0, 0xa1b2c3d4, true);
+    g.setUint16(4, 2, true);
+    g.setUint16(6, 4, true);
+    g.setUint32(16, 262144, true);
+    g.setUint32(20, 101, true); // LINKTYPE_RAW
+    write(gh);
+  }
+  const n = { sip: 0, media: 0 };
+  const s = sip[Symbol.iterator]();
+  const m = media[Symbol.iterator]();
+  let a = s.next();
+  let b = m.next();
+  while (!a.done || !b.done) {
+    if (!a.done && (b.done || a.value.timeUs <= b.value.timeUs)) {
+      put(a.value.timeUs, synthesizePacket(a.value, seqs), a.value.comment);
+      n.sip++;
+      a = s.next();
+    } else if (!b.done) {
+      put(b.value.timeUs, b.value.data);
+      n.media++;
+      b = m.next();
+    }
+  }
+  return n;
 }

@@ -33,7 +33,7 @@ import { RecentFiles } from './recent';
 import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { TraceAdapter } from './capture-loader';
-import { callsRtpFrames, traceStreamAudio } from './stream-audio';
+import { callsRtpFrames, liveCallsExport, traceStreamAudio, type PacketSource } from './stream-audio';
 import { runScenario, scenarioLibrary, scenarioStreams, scenarioText } from './scenarios';
 import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
 import type { WirePacket } from '../../sip-core/sim/network';
@@ -70,6 +70,8 @@ interface OpenCapture {
   abort: AbortController;
   /** A simulated run's RTP packets (what `stream:audio` plays; a capture's are read from its file). */
   rtp?: readonly WirePacket[];
+  /** A live trace's source of truth (its kept media plays and exports; its messages export). */
+  live?: LiveTrace;
 }
 
 type Listener = <E extends EventChannel>(event: E, payload: EventMap[E]) => void;
@@ -140,6 +142,7 @@ export class ServiceHost {
         if (!c) return false;
         c.abort.abort();
         c.trace?.close();
+        c.live?.releaseMedia();
         this.#captures.delete(id);
         return true;
       }
@@ -210,11 +213,16 @@ export class ServiceHost {
         const trace = await this.#analysed(captureId);
         if (!(trace instanceof TraceAdapter))
           throw new ApiError('unplayable', 'this trace has no RTP to play');
+        const source: PacketSource = entry.rtp
+          ? { kind: 'simulation', rtp: entry.rtp }
+          : entry.live
+            ? { kind: 'live', spool: entry.live.spool }
+            : { kind: 'capture', path: entry.summary.path };
         return traceStreamAudio(
           trace.trace,
           stream !== undefined ? { stream } : { call: call! },
           timing ?? 'timestamp',
-          entry.rtp ? { kind: 'simulation', rtp: entry.rtp } : { kind: 'capture', path: entry.summary.path },
+          source,
         );
       }
       case Invoke.ladderRoles: {
@@ -233,6 +241,8 @@ export class ServiceHost {
         const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportCapture>;
         const entry = this.#get(captureId);
         const trace = await this.#analysed(captureId);
+        if (entry.live && trace instanceof TraceAdapter)
+          return liveCallsExport(entry.live, trace, calls, format);
         // A capture's calls go out with their RTP (a simulated run has no frames to export anyway).
         const rtp =
           trace instanceof TraceAdapter && !entry.rtp
@@ -446,7 +456,7 @@ export class ServiceHost {
       analysis: 1,
       ...adapter.summary(),
     };
-    const entry: OpenCapture = { summary, trace: adapter, abort: new AbortController() };
+    const entry: OpenCapture = { summary, trace: adapter, abort: new AbortController(), live };
     this.#captures.set(id, entry);
     live.onUpdate((u) => {
       if (u.reset) {
@@ -658,6 +668,7 @@ export class ServiceHost {
     for (const c of this.#captures.values()) {
       c.abort.abort();
       c.trace?.close();
+      c.live?.releaseMedia();
     }
     this.#captures.clear();
     this.#listeners.clear();

@@ -1,7 +1,8 @@
 /**
  * The host's side of "hear the call" (`stream:audio`, `sipscope rtp`): the packets of the planned
- * streams read again from the capture file (media/stream-scan.ts; a gzip capture through gunzip), or
- * taken from a simulated run's RTP, then decoded to a WAV (media/stream-audio.ts).
+ * streams read again from the capture file (media/stream-scan.ts; a gzip capture through gunzip), from
+ * a live trace's kept media (live/media-spool.ts, scanned the same way), or taken from a simulated
+ * run's RTP, then decoded to a WAV (media/stream-audio.ts).
  */
 import { CaptureFile, zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import type { MediaAnalysis } from '../../sip-core/media/call-media';
@@ -19,7 +20,10 @@ import type { WirePacket } from '../../sip-core/sim/network';
 import type { Trace } from '../../sip-core/trace/trace';
 import { callId } from '../../sip-core/analysis/call/call';
 import { traceMedia } from '../../sip-core/media/media-json';
-import { ApiError, type StreamAudioDto } from '../../shared/api';
+import { ApiError, type ExportFile, type StreamAudioDto } from '../../shared/api';
+import type { MediaSpool, SpooledPacket } from '../live/media-spool';
+import { writeCapture, type LiveTrace } from '../live/live-trace';
+import type { TraceAdapter } from './capture-loader';
 
 /** Bytes read per step of the scan. */
 const SCAN_CHUNK = 1024 * 1024;
@@ -80,6 +84,33 @@ async function scanCapture(trace: Trace, plan: AudioPlan, path: string | null): 
 }
 
 /**
+ * The plan's packets from a live trace's kept media: the spool's segments scanned as one pcapng stream
+ * (to their end: a call still in progress plays what has come so far).
+ */
+export function scanSpool(plan: AudioPlan, spool: MediaSpool): StreamScan {
+  // The live trace's frame numbers are the source's, not the spool's: no stop after a last frame.
+  const scan = new StreamScan(plan.wanted.map((w) => ({ ...w, lastFrame: 0 })));
+  for (const chunk of spool.stream(SCAN_CHUNK)) scan.push(chunk);
+  scan.finish();
+  return scan;
+}
+
+/** What the spool no longer keeps of the plan's streams: null when it has them whole, else a sentence. */
+export function spoolGap(plan: AudioPlan, spool: MediaSpool): { note: string; none: boolean } | null {
+  if (spool.dropped === 0) return null;
+  const kept = spool.keptFromUs || Infinity;
+  const first = Math.min(...plan.streams.map((s) => s.stream.record.firstUs));
+  const last = Math.max(...plan.streams.map((s) => s.stream.record.lastUs));
+  if (first >= kept) return null;
+  const m = spool.maxBytes;
+  const size = m >= 1048576 ? `${Math.round(m / 1048576)} MB` : `${Math.round(m / 1024)} KB`;
+  const cap = `this live capture keeps its last ${size} of media`;
+  if (last < kept) return { none: true, note: `this audio is no longer kept (${cap})` };
+  const s = (kept - first) / 1e6;
+  return { none: false, note: `the first ${s.toFixed(1)} s are no longer kept (${cap})` };
+}
+
+/**
  * The plan's packets from a simulated run: what reached each stream's receiver (a packet the network
  * dropped is lost there), at its delivery time.
  */
@@ -129,9 +160,65 @@ export async function callsRtpFrames(
   return out;
 }
 
+/**
+ * The kept media packets of calls' RTP streams in a live trace (a live call exported with its media):
+ * the streams the media analysis joined to each call, found in the spool as for their audio.
+ */
+export function callsSpoolPackets(
+  trace: Trace,
+  calls: readonly string[],
+  spool: MediaSpool,
+): SpooledPacket[] {
+  const media = traceMedia(trace);
+  const an = trace.analysis as { resolveCall?: (ref: string) => number } | null;
+  if (!media || !an?.resolveCall) return [];
+  const refs: FrameRef[] = [];
+  for (const c of calls) {
+    const root = an.resolveCall(c);
+    if (root < 0) continue;
+    const plan = planAudio(trace, media, { call: callId(root) });
+    if (typeof plan !== 'string') refs.push(...scanSpool(plan, spool).frames);
+  }
+  const seen = new Set<number>();
+  return spool.records(refs.filter((r) => !seen.has(r.recordOffset) && seen.add(r.recordOffset)));
+}
+
+/**
+ * `export:capture` of a live trace's calls: their SIP messages as synthesized packets (a live trace has
+ * no capture frames) and their streams' kept RTP/RTCP, in time order (pcap or pcapng, LINKTYPE_RAW).
+ */
+export function liveCallsExport(
+  live: LiveTrace,
+  adapter: TraceAdapter,
+  calls: readonly string[],
+  format: 'pcap' | 'pcapng',
+): ExportFile {
+  if (adapter.trace !== live.trace) throw new ApiError('not-found', 'the live trace moved on: try again');
+  const ids = new Set<number>();
+  for (const c of calls) for (const id of adapter.callMessageIds(c) ?? []) ids.add(id);
+  if (!ids.size) throw new ApiError('not-found', 'none of these calls is in this trace');
+  const spool = live.spool;
+  const media = spool && !spool.closed ? callsSpoolPackets(live.trace, calls, spool) : [];
+  const chunks: Uint8Array[] = [];
+  writeCapture(
+    format,
+    [...ids].sort((a, b) => a - b).map((id) => live.packet(id)),
+    media.sort((a, b) => a.timeUs - b.timeUs),
+    (b) => chunks.push(b),
+  );
+  const name = live.trace.source.name.replace(/[^\w.-]+/g, '_') || 'live';
+  return {
+    fileName: `${name}-${calls.length === 1 ? calls[0] : `${calls.length}-calls`}.${format}`,
+    mime: 'application/vnd.tcpdump.pcap',
+    base64: Buffer.concat(chunks).toString('base64'),
+  };
+}
+
 /** Where a trace's RTP payloads come from. */
 export type PacketSource =
-  { kind: 'capture'; path: string | null } | { kind: 'simulation'; rtp: readonly WirePacket[] };
+  | { kind: 'capture'; path: string | null }
+  | { kind: 'simulation'; rtp: readonly WirePacket[] }
+  | { kind: 'live'; spool: MediaSpool | null };
 
 /** The selection's audio as a WAV, or why there is none (a sentence for the user). */
 export async function streamAudio(
@@ -140,17 +227,27 @@ export async function streamAudio(
   sel: AudioSelection,
   timing: AudioTiming,
   source: PacketSource,
-): Promise<{ plan: AudioPlan; audio: AudioRendered } | string> {
+): Promise<{ plan: AudioPlan; audio: AudioRendered; note?: string } | string> {
   const plan = planAudio(trace, media, sel);
   if (typeof plan === 'string') return plan;
-  const lists =
-    source.kind === 'simulation'
-      ? simulatedPackets(plan, source.rtp)
-      : await scanCapturePackets(trace, plan, source.path);
+  let note: string | undefined;
+  let lists: RtpPacketList[] | null;
+  if (source.kind === 'live') {
+    const spool = source.spool;
+    if (!spool || spool.closed) return 'this live capture does not keep its media (nothing to play)';
+    const gap = spoolGap(plan, spool);
+    if (gap?.none) return gap.note;
+    note = gap?.note;
+    lists = scanSpool(plan, spool).lists;
+  } else
+    lists =
+      source.kind === 'simulation'
+        ? simulatedPackets(plan, source.rtp)
+        : await scanCapturePackets(trace, plan, source.path);
   if (lists === null) return 'the capture file cannot be read again (it was closed or is not a file)';
   const audio = renderAudio(plan, lists, timing);
   if (typeof audio === 'string') return audio;
-  return { plan, audio };
+  return note ? { plan, audio, note } : { plan, audio };
 }
 
 /**
@@ -185,5 +282,6 @@ export async function traceStreamAudio(
     startTime: au.startUs / 1e6,
     timing,
     streams: au.streams,
+    ...(r.note ? { note: r.note } : {}),
   };
 }
