@@ -128,6 +128,34 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(copied).toMatch(/^INVITE sip:bob@127\.0\.0\.20:5060 SIP\/2\.0\r\nVia: /);
     expect(copied).toContain('\r\n\r\nv=0\r\n');
     await page.screenshot({ path: join(shots, 'call-inspector.png') });
+    // Pin the INVITE, select the next message: the Compare tab opens with the two line by line
+    // (sngrep's "compare two messages"); back on the pinned one, Unpin ends it.
+    const pinnedId = (await rows.first().locator('td').first().textContent())!.trim();
+    await page.getByTestId('pin-message').click();
+    await expect.poll(() => page.getByTestId('pin-message').textContent()).toBe('Unpin');
+    expect(await page.getByTestId('compare-tab').count()).toBe(0);
+    await rows.nth(1).click();
+    const diff = page.getByTestId('pinned-diff');
+    await diff.waitFor();
+    expect(await page.getByTestId('compare-tab').getAttribute('aria-selected')).toBe('true');
+    const summary = (await diff.locator('.summary').textContent()) ?? '';
+    expect(summary).toMatch(new RegExp(`Compared with the pinned message:\\s*#${pinnedId}\\b`));
+    const [removed, added, changed] = /(\d+) removed · (\d+) added · (\d+) changed/
+      .exec(summary)!
+      .slice(1)
+      .map(Number);
+    expect(removed! + added! + changed!).toBeGreaterThan(0);
+    expect(await diff.locator('tr.added, tr.removed, tr.changed').count()).toBe(
+      removed! + added! + 2 * changed!,
+    );
+    await page.screenshot({ path: join(shots, 'compare-messages.png') });
+    await rows.first().click();
+    await expect.poll(() => page.getByTestId('compare-tab').count()).toBe(0);
+    await page.getByTestId('pin-message').click();
+    await expect.poll(() => page.getByTestId('pin-message').textContent()).toBe('Pin');
+    await rows.nth(1).click();
+    expect(await page.getByTestId('compare-tab').count()).toBe(0);
+    await rows.first().click();
     await page.getByRole('tab', { name: 'Headers explained' }).click();
     expect(await page.getByTestId('headers-explained').textContent()).toContain('RFC 3261');
     // Under a header's general explanation, what its value says here: the INVITE's top Via is its
