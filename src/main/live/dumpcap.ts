@@ -158,6 +158,7 @@ export async function startDumpcap(opts: DumpcapOptions): Promise<LiveSource> {
     limit: opts.limit,
     batchMs: opts.batchMs,
     pcap: opts.pcap,
+    mediaKeepBytes: opts.mediaKeepBytes,
   });
   const stats = newStats();
   const feed = liveFeed(live, stats, opts.media !== false);

@@ -28,7 +28,7 @@ export interface LiveSource {
 }
 
 /** Options every live source takes for its trace. */
-export type LiveTraceChoice = Pick<LiveTraceOptions, 'limit' | 'batchMs' | 'pcap'>;
+export type LiveTraceChoice = Pick<LiveTraceOptions, 'limit' | 'batchMs' | 'pcap' | 'mediaKeepBytes'>;
 
 export function newStats(): LiveSourceStats {
   return { packets: 0, messages: 0, ignored: 0, malformed: 0 };

@@ -420,10 +420,20 @@ export class ServiceHost {
    * choice, not offered to the page) and opens its live trace: SIP and, unless `media` is false, the
    * RTP the widened filter admits (src/main/live/dumpcap.ts), its streams following the calls.
    */
-  async startInterface(o: { iface: string; filter?: string; media?: boolean }): Promise<LiveSourceDto> {
+  async startInterface(o: {
+    iface: string;
+    filter?: string;
+    media?: boolean;
+    /** MB of RTP/RTCP kept to play and save (live/media-spool.ts; default 256, 0: none). */
+    keepMediaMB?: number;
+  }): Promise<LiveSourceDto> {
     let source: LiveSource;
     try {
-      source = await startDumpcap(o);
+      const { keepMediaMB, ...rest } = o;
+      source = await startDumpcap({
+        ...rest,
+        ...(keepMediaMB !== undefined ? { mediaKeepBytes: Math.round(keepMediaMB * 1048576) } : {}),
+      });
     } catch (err) {
       throw new ApiError('unreadable', err instanceof Error ? err.message : String(err));
     }

@@ -74,7 +74,14 @@ export async function startCaptureSource(o: CaptureOptions): Promise<LiveSource>
   if (o.hep !== undefined)
     return startHepListener({ host: o.bind, port: o.hep === true ? 9060 : o.hep, ...common });
   if (o.mirror !== undefined) return startUdpMirror({ host: o.bind, port: o.mirror, ...common });
-  return startDumpcap({ iface: o.iface!, filter: o.filter, media: o.media !== false, ...common });
+  // Nothing plays the RTP here: it is not kept (--pcap writes it as it comes).
+  return startDumpcap({
+    iface: o.iface!,
+    filter: o.filter,
+    media: o.media !== false,
+    mediaKeepBytes: 0,
+    ...common,
+  });
 }
 
 /** Runs the capture until Ctrl-C, --count or --duration; resolves to the exit code. */

@@ -17,6 +17,12 @@ function parsePort(v: string): number {
   return n;
 }
 
+function parseKeep(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0) || n > 1_048_576) throw new InvalidArgumentError('must be a size in MB, 0 or more');
+  return n;
+}
+
 export interface ServeOptions {
   port: number;
   host: string;
@@ -29,6 +35,8 @@ export interface ServeOptions {
   filter?: string;
   /** Commander's `--no-media`. */
   media?: boolean;
+  /** MB of the capture's RTP/RTCP kept to play and save it (0: none). */
+  keepMedia?: number;
 }
 
 /** Starts browser mode and resolves when it has stopped (Ctrl-C / SIGTERM). */
@@ -79,7 +87,12 @@ export async function serve(files: string[], o: ServeOptions): Promise<number> {
   }
   if (o.iface) {
     try {
-      const src = await host.startInterface({ iface: o.iface, filter: o.filter, media: o.media !== false });
+      const src = await host.startInterface({
+        iface: o.iface,
+        filter: o.filter,
+        media: o.media !== false,
+        keepMediaMB: o.keepMedia,
+      });
       console.log(
         `capturing on ${o.iface} (its live trace is open in the page): ${src.listening.join(', ')}`,
       );
@@ -123,6 +136,12 @@ export function registerServe(program: Command): void {
       "capture filter for --iface (e.g. 'udp port 5060'); RTP is admitted too unless --no-media",
     )
     .option('--no-media', 'with --iface and --filter: capture only what the filter says (no RTP)')
+    .option(
+      '--keep-media <MB>',
+      'with --iface: the newest MB of RTP/RTCP kept (in the temp dir) to play and save calls; 0: none',
+      parseKeep,
+      256,
+    )
     .action(async (files: string[], opts: ServeOptions) => {
       process.exitCode = await serve(files, opts);
     });
