@@ -4,7 +4,8 @@
  * G.711 audio echoed back (uac_pcap ↔ -rtp_echo). While the call runs, its ladder draws the RTP
  * arrows and the summary says media flows both ways; their packet counts grow with the next updates,
  * and the stream shown in the inspector stays shown with its new figures; Play call audio plays what
- * has come so far (the live trace keeps its media). Screenshots, light and
+ * has come so far (the live trace keeps its media), and with a small keep it says how much of the
+ * start is no longer kept. Screenshots, light and
  * dark, under test-results/screenshots/. Bounded: every process has a time limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +112,55 @@ describe.skipIf(!chromiumPath || !sipp || !dumpcap || !existsSync(join(AUDIO, 'g
       expect(served.errors).toEqual([]);
       const list = await served.host.invoke('live:list' as never, null as never);
       expect(JSON.stringify(list)).toContain(src.id);
+    }, 60_000);
+
+    it('says what a small keep no longer has, and plays the rest', async () => {
+      // 64 KB of media kept: the call's ~480 RTP packets (~105 KB) do not fit, its start goes.
+      await served.host.startInterface({
+        iface: 'lo',
+        filter: `udp port ${SIP_UAS + 2} or udp port ${SIP_UAC + 2}`,
+        keepMediaMB: 1 / 16,
+      });
+      await expect
+        .poll(() => page.getByTestId('capture-title').textContent(), { timeout: 10_000 })
+        .toContain(`udp port ${SIP_UAS + 2}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '30', '-timeout_error'];
+      const uas = spawn(
+        sipp!,
+        ['-sn', 'uas', '-p', String(SIP_UAS + 2), '-mp', '26210', '-rtp_echo', ...common],
+        { cwd: dir, stdio: 'ignore' },
+      );
+      procs.push(uas);
+      await new Promise((r) => setTimeout(r, 500));
+      const uac = spawn(
+        sipp!,
+        ['-sn', 'uac_pcap', `127.0.0.1:${SIP_UAS + 2}`, '-p', String(SIP_UAC + 2), '-mp', '27210', ...common],
+        { cwd: dir, stdio: 'ignore' },
+      );
+      procs.push(uac);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 30_000);
+        uac.once('exit', () => (clearTimeout(t), r()));
+      });
+      await page.getByRole('navigation').getByRole('button', { name: 'Calls' }).click();
+      const calls = page.getByTestId('calls-table').locator('tr.msg');
+      await expect.poll(() => calls.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      await calls.first().click();
+      await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+      await page.getByTestId('call-audio-play').click();
+      await expect
+        .poll(() => page.getByTestId('call-audio-note').textContent(), { timeout: 10_000 })
+        .toMatch(
+          /^the first \d+\.\d s are no longer kept \(this live capture keeps its last 64 KB of media\)$/,
+        );
+      expect(await page.getByTestId('call-audio-error').count()).toBe(0);
+      await page.getByTestId('call-audio').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS_DIR, 'live-call-audio-kept.png') });
+      await page.locator('body').press('t');
+      await page.screenshot({ path: join(SHOTS_DIR, 'live-call-audio-kept-dark.png') });
+      await page.locator('body').press('t');
+      expect(served.errors).toEqual([]);
     }, 60_000);
   },
 );
