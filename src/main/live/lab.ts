@@ -31,6 +31,7 @@ import {
 } from '../../sip-core/sim/scenario';
 import { LiveTrace } from './live-trace';
 import { LabNat } from './lab-nat';
+import { LAB_TONES, LabMedia, type LabMediaInfo } from './lab-media';
 import { hostPort } from './source';
 import { openTcpTransport, openUdpTransport, type RealTransport, type WireEvent } from './transport';
 
@@ -76,6 +77,8 @@ export interface LabHandle {
    */
   scriptRunsOf(seq: number): readonly ElementEvent[];
   ua(name: string): UserAgent | undefined;
+  /** The phones' real RTP (./lab-media.ts): what each sends, the calls' sockets now. */
+  media(): LabMediaInfo;
   /**
    * The registrars' location tables now (`kamcmd ul.dump`): every unexpired binding with the seconds
    * it has left, per registrar node in file order.
@@ -168,6 +171,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
   const nats = new Map<string, LabNat>();
   const stepErrors: string[] = [];
   const timersSet: NodeJS.Timeout[] = [];
+  let phones = 0;
 
   const ep = (host: string, port: number): string => `${host.toLowerCase()}|${port}`;
   const natPublic = new Map<string, string>();
@@ -209,9 +213,11 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     return l;
   };
 
+  const media = new LabMedia(live, (node, text) => sink.emit({ time: clock.now(), node, kind: 'log', text }));
   const stopAll = async (): Promise<void> => {
     for (const t of timersSet) clearTimeout(t);
     clock.cancelAll();
+    await media.close();
     await Promise.all(transports.map((t) => t.close()));
     await Promise.all([...nats.values()].map((n) => n.close()));
   };
@@ -285,15 +291,24 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
         ...(behind ? { note: `behind NAT ${n.behind}` } : {}),
       });
       const env = { node: n.name, clock, ids, events: sink, timers, resolve };
-      elements.set(
-        n.name,
-        buildElement(n, host, env, wired, {
-          location,
-          fail: (message) => {
-            throw new LabError(message);
+      const el = buildElement(n, host, env, wired, {
+        location,
+        fail: (message) => {
+          throw new LabError(message);
+        },
+      });
+      elements.set(n.name, el);
+      if (el instanceof UserAgent)
+        media.attach(
+          el,
+          {
+            node: n.name,
+            mode: n.media ?? (n.rtp === false ? 'none' : 'auto'),
+            toneHz: n.toneHz ?? LAB_TONES[phones++ % LAB_TONES.length]!,
           },
-        }),
-      );
+          host,
+          n.mediaPort ?? 49170,
+        );
     }
   } catch (err) {
     await stopAll();
@@ -343,6 +358,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     events,
     stepErrors,
     scriptRunsOf: (seq) => runsBySeq.get(seq) ?? [],
+    media: () => media.info(),
     ua: (name) => {
       const e = elements.get(name);
       return e instanceof UserAgent ? e : undefined;

@@ -49,6 +49,14 @@ export interface NodeSpec {
   mediaPort?: number;
   /** Send the short RTP burst once a call is set up (default true; false: SIP signalling only). */
   rtp?: boolean;
+  /**
+   * Lab only (the simulator ignores it): what the phone's real RTP socket sends in a call — `tone`
+   * (a sine of `toneHz`), `echo` (what it receives, back), `silence`, or `none` (no socket, no RTP);
+   * default: tone in the calls it makes, echo in the calls it answers (docs/lab.md).
+   */
+  media?: 'tone' | 'echo' | 'silence' | 'none';
+  /** Lab only: the tone's frequency (Hz; default one per phone, 440 Hz for the first). */
+  toneHz?: number;
   preauth?: { realm: string; nonce: string };
   /** Registration expiry asked for (s). */
   expires?: number;
@@ -263,6 +271,8 @@ export const SCENARIO_SCHEMA = {
           followRedirects: { type: 'boolean' },
           mediaPort: { type: 'integer', minimum: 1, maximum: 65535 },
           rtp: { type: 'boolean' },
+          media: { enum: ['tone', 'echo', 'silence', 'none'] },
+          toneHz: { type: 'integer', minimum: 100, maximum: 3400 },
           preauth: {
             type: 'object',
             additionalProperties: false,

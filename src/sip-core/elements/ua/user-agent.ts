@@ -116,6 +116,21 @@ export interface UaConfig {
   sessionRefresh?: 'reinvite' | 'update';
 }
 
+/**
+ * The live host's media side (the lab's real RTP sockets, src/main/live/lab-media.ts); the simulator
+ * has none (its media is {@link UserAgent.media} and the RTP burst). The core sets no timer for it:
+ * it only asks for each call's RTP port and says when a call's media may have changed.
+ */
+export interface LiveMedia {
+  /** The RTP port to write in `call`'s SDP (the host opens it the first time it is asked). */
+  port(call: Call): number;
+  /**
+   * `call`'s media may have changed: an SDP offer and answer completed (RFC 3264 §5, §6), its
+   * direction changed (hold and resume, §8.4), early media began (RFC 3960), or it ended.
+   */
+  changed(call: Call): void;
+}
+
 export type CallState = 'calling' | 'proceeding' | 'early' | 'confirmed' | 'terminated' | 'failed';
 
 /** A dialog (RFC 3261 §12). */
@@ -614,6 +629,8 @@ export class UserAgent extends SipElement {
   private cseqOut = 1;
   /** Media endpoint (set by the simulator). */
   media: Transport | null = null;
+  /** Real RTP sockets (set by the lab); null in the simulator. */
+  liveMedia: LiveMedia | null = null;
   /** Timer labels naming this phone (made once). */
   private readonly labels: { answer: string; reject: string };
   /** Receives the mapped address of a STUN Binding response on the SIP port. */
@@ -701,7 +718,7 @@ export class UserAgent extends SipElement {
       sessionId: 2890844526 + call.seq,
       version: call.sdpVersion,
       ip: this.mediaIp(),
-      port: this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170,
+      port: this.liveMedia?.port(call) ?? this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170,
       direction: call.localDirection,
     });
   }
@@ -733,7 +750,7 @@ export class UserAgent extends SipElement {
   private splitSdp(call: Call): boolean {
     const version = call.sdpVersion;
     const ip = this.mediaIp();
-    const port = this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170;
+    const port = this.liveMedia?.port(call) ?? this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170;
     const dir = call.localDirection;
     const k = this.sdpKey;
     if (k.version !== version || k.ip !== ip || k.port !== port || k.dir !== dir || k.head === null) {
@@ -887,6 +904,8 @@ export class UserAgent extends SipElement {
     if (call.state === s) return;
     call.state = s;
     if (s === 'terminated' || s === 'failed') {
+      // (before the record lets go of its SDP)
+      this.liveMedia?.changed(call);
       if (!this.retainEndedCalls) {
         // A call ended by a BYE (sent or received) whose 2xx needs no more retransmission is
         // forgotten at once: its dialog is over (RFC 3261 §15), so a later request in it gets 481
@@ -1881,6 +1900,7 @@ export class UserAgent extends SipElement {
 
   /** Sends one RTP packet from the media port to the peer's SDP address (to show one-way media behind NAT). */
   private sendMedia(call: Call): void {
+    this.liveMedia?.changed(call);
     if (!this.media || !call.remoteSdp || this.config.rtpBurst === false) return;
     const s = remoteMedia(call as CallRecord, call.remoteSdp, this.sdpMemo);
     if (!s.ip || !s.port) return;

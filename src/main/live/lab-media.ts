@@ -1,0 +1,645 @@
+/**
+ * Real RTP for the lab's phones: each call of a lab user agent gets a UDP RTP socket (and RTCP on
+ * the port above, RFC 3550 §11) on the phone's lab address, at the port its SDP names, and sends
+ * G.711 (RFC 3551 §4.5.14: PCMU or PCMA as the peer's m= line puts first, 20 ms packets of 160
+ * samples) as the offer and answer allow (RFC 3264 §6.1, §8.4: nothing on a stream held with
+ * sendonly/recvonly/inactive; a resume starts it again with the marker bit). The core decides when
+ * (its {@link LiveMedia} hook: SDP exchanged, direction changed, early media, call ended); the
+ * sockets and the real-time clock are here.
+ *
+ * What a phone sends (`media:` on the lab node): `tone` (a sine, `toneHz`, a different note per phone
+ * by default), `echo` (every RTP packet it receives, back with its own SSRC, sequence and timestamps,
+ * as SIPp's -rtp_echo or an echo-test number does), `silence` (G.711 silence), `none` (no socket: the
+ * SDP's port is not listened on, as before). Default: tone in the calls a phone makes, echo in the
+ * calls it answers — a softphone calling a lab phone hears itself (both directions through the lab
+ * proved at once), and a lab phone calling a softphone plays its own note.
+ *
+ * RTCP: a compound SR (RR while not sending) + SDES CNAME every 5 s (randomised 0.5–1.5×, RFC 3550
+ * §6.2), with a report block for the source received (§6.4.1, A.3, A.8); BYE when the call ends.
+ * rtcp-mux (RFC 5761) is not negotiated (the phones' SDP does not offer it), but RTCP arriving on the
+ * RTP port is taken as RTCP.
+ *
+ * Everything sent and received goes to the lab's live trace's RTP tracker (which keeps it for Play
+ * and the pcapng files), so the ladder, the calls list's media column and the stream analysis follow
+ * the calls; a packet between two lab phones is recorded once, when sent, as a capture on `lo` shows it.
+ *
+ * Bounded: at most {@link LAB_MEDIA_MAX_SESSIONS} sessions (a call beyond gets no socket), each
+ * closed when its call ends and all on lab stop; one 20 ms clock for every session (packets of all
+ * phones go out on the same grid, a late tick catches up at most 5 packets and skips the rest).
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Call, LiveMedia, UserAgent } from '../../sip-core/elements/ua/user-agent';
+import { readSdp, type MediaDirection } from '../../sip-core/elements/ua/sdp';
+import { linearToAlaw, linearToUlaw } from '../../sip-core/media/g711';
+import { RtpTracker } from '../../sip-core/media/rtp-streams';
+import type { LiveTrace } from './live-trace';
+import { epochMicros } from './time';
+
+/** Most media sessions (calls with sockets) a lab keeps open at once. */
+export const LAB_MEDIA_MAX_SESSIONS = 256;
+/** Most RTP streams and RTCP flows the lab's tracker keeps (the idle ones go first). */
+const MAX_STREAMS = 8192;
+const PTIME_MS = 20;
+const SAMPLES = 160;
+/** The notes the phones play by default, in lab-file order (A4, C5, E5, G5, A5, C6, D5, F5). */
+export const LAB_TONES = [440, 523, 659, 784, 880, 1047, 587, 698];
+const AMPLITUDE = 0.3 * 32767;
+const CATCH_UP = 5;
+const RTCP_MS = 5000;
+const NTP_UNIX = 2208988800;
+
+export type LabMediaMode = 'tone' | 'echo' | 'silence' | 'none';
+
+/** What one lab phone sends (`auto`: tone in the calls it makes, echo in the calls it answers). */
+export interface LabPhoneMedia {
+  node: string;
+  mode: LabMediaMode | 'auto';
+  toneHz: number;
+}
+
+/** One open media session, for the lab console. */
+export interface LabMediaSessionInfo {
+  node: string;
+  callId: string;
+  mode: LabMediaMode;
+  /** Our RTP address (`host:port`; RTCP on port + 1). */
+  local: string;
+  /** Where RTP goes (the peer's SDP), null before its SDP. */
+  remote: string | null;
+  /** `sending`, `echoing`, `held` (the offer/answer stops it), `receiving` (no answer yet) or `closed` (socket error). */
+  state: 'sending' | 'echoing' | 'held' | 'receiving' | 'closed';
+  codec: 'PCMU' | 'PCMA';
+  sent: number;
+  received: number;
+}
+
+export interface LabMediaInfo {
+  phones: LabPhoneMedia[];
+  sessions: LabMediaSessionInfo[];
+  /** Calls that got no socket: the lab had {@link LAB_MEDIA_MAX_SESSIONS} open. */
+  refused: number;
+  max: number;
+}
+
+interface Peer {
+  host: string;
+  port: number;
+}
+
+/** What a session learns of the source it receives (RFC 3550 A.1, A.3, A.8), for its report block. */
+interface Reception {
+  ssrc: number;
+  baseSeq: number;
+  maxSeq: number;
+  cycles: number;
+  received: number;
+  expectedPrior: number;
+  receivedPrior: number;
+  transit: number;
+  jitter: number;
+  /** Middle 32 bits of the last SR's NTP time, and when it came (ms, performance clock). */
+  lsr: number;
+  lsrAt: number;
+  /** The first timestamp received (echo: ours follow it). */
+  ts0: number;
+}
+
+class Session {
+  rtp: Socket | null = null;
+  rtcp: Socket | null = null;
+  remote: Peer | null = null;
+  remoteRtcp: Peer | null = null;
+  pt = 0;
+  /** Sends on the clock (tone, silence). */
+  sending = false;
+  /** Echoes what it receives. */
+  echoing = false;
+  marker = true;
+  readonly ssrc = randomBytes(4).readUInt32BE(0);
+  seq = randomBytes(2).readUInt16BE(0) & 0x7fff;
+  ts = randomBytes(4).readUInt32BE(0);
+  /** Echo: our timestamp when the source received first came (ours follow its spacing). */
+  ts0 = 0;
+  /** Samples of the tone played so far (its phase). */
+  toneAt = 0;
+  sentPackets = 0;
+  sentOctets = 0;
+  receivedPackets = 0;
+  rx: Reception | null = null;
+  nextRtcpAt = 0;
+  closed = false;
+  /** Told once: this session's socket failed. */
+  failed = false;
+  constructor(
+    readonly node: string,
+    readonly call: Call,
+    readonly mode: LabMediaMode,
+    readonly host: string,
+    readonly port: number,
+    readonly toneHz: number,
+  ) {}
+}
+
+/** Per tone and codec, one second of its G.711 bytes (an integer frequency repeats every second). */
+const toneCache = new Map<string, Uint8Array>();
+function toneSecond(hz: number, pt: number): Uint8Array {
+  const key = `${hz}/${pt}`;
+  let b = toneCache.get(key);
+  if (!b) {
+    b = new Uint8Array(8000);
+    const enc = pt === 8 ? linearToAlaw : linearToUlaw;
+    for (let i = 0; i < 8000; i++) b[i] = enc(AMPLITUDE * Math.sin((2 * Math.PI * hz * i) / 8000));
+    toneCache.set(key, b);
+  }
+  return b;
+}
+
+/** The RTP port of the lab's sessions, per phone: the next free even port from the phone's base. */
+export class LabMedia {
+  readonly tracker = new RtpTracker(MAX_STREAMS, true);
+  readonly #live: LiveTrace;
+  readonly #log: (node: string, text: string) => void;
+  readonly #max: number;
+  readonly #sessions = new Map<Call, Session>();
+  /** `host|port` of every open session's RTP and RTCP port (also: a packet from one is the lab's own). */
+  readonly #reserved = new Set<string>();
+  readonly #cursor = new Map<string, number>();
+  readonly #phones: LabPhoneMedia[] = [];
+  #refused = 0;
+  #frame = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #grid0 = 0;
+  #tick = 0;
+  #closed = false;
+
+  constructor(live: LiveTrace, log: (node: string, text: string) => void, max = LAB_MEDIA_MAX_SESSIONS) {
+    this.#live = live;
+    this.#log = log;
+    this.#max = max;
+    live.trackMedia(this.tracker, live.addresses.names);
+  }
+
+  /** Gives `ua` real RTP on `host`, ports from `basePort` up (even ports; RTCP above each). */
+  attach(ua: UserAgent, phone: LabPhoneMedia, host: string, basePort: number): void {
+    this.#phones.push(phone);
+    if (phone.mode === 'none') return;
+    const base = basePort & ~1;
+    const hook: LiveMedia = {
+      port: (call) => this.#port(phone, call, host, base),
+      changed: (call) => this.#changed(call),
+    };
+    ua.liveMedia = hook;
+  }
+
+  /** Open sessions now. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  info(): LabMediaInfo {
+    const sessions: LabMediaSessionInfo[] = [];
+    for (const s of this.#sessions.values())
+      sessions.push({
+        node: s.node,
+        callId: s.call.callId,
+        mode: s.mode,
+        local: hostPort(s.host, s.port),
+        remote: s.remote ? hostPort(s.remote.host, s.remote.port) : null,
+        state: s.closed
+          ? 'closed'
+          : s.sending
+            ? 'sending'
+            : s.echoing
+              ? 'echoing'
+              : s.remote
+                ? 'held'
+                : 'receiving',
+        codec: s.pt === 8 ? 'PCMA' : 'PCMU',
+        sent: s.sentPackets,
+        received: s.receivedPackets,
+      });
+    return { phones: this.#phones.map((p) => ({ ...p })), sessions, refused: this.#refused, max: this.#max };
+  }
+
+  /** Closes every session (RTCP BYE first) and stops the clock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const all = [...this.#sessions.values()];
+    await Promise.all(all.map((s) => this.#end(s)));
+    this.#stopClock();
+  }
+
+  #port(phone: LabPhoneMedia, call: Call, host: string, base: number): number {
+    const had = this.#sessions.get(call);
+    if (had) return had.port;
+    if (this.#closed || call.state === 'terminated' || call.state === 'failed') return base;
+    if (this.#sessions.size >= this.#max) {
+      this.#refused++;
+      this.#log(phone.node, `media: no RTP socket for call ${call.id} (the lab has ${this.#max} open)`);
+      return base;
+    }
+    const key = `${phone.node}`;
+    let p = this.#cursor.get(key) ?? base;
+    let tries = 0;
+    while (this.#reserved.has(`${host}|${p}`) || this.#reserved.has(`${host}|${p + 1}`)) {
+      p += 2;
+      if (p > 65534 || p >= base + 4096) p = base;
+      if (++tries > 2100) return base; // (cannot happen below the session limit)
+    }
+    this.#cursor.set(key, p + 2 > 65534 || p + 2 >= base + 4096 ? base : p + 2);
+    const mode: LabMediaMode =
+      phone.mode === 'auto' ? (call.direction === 'out' ? 'tone' : 'echo') : phone.mode;
+    const s = new Session(phone.node, call, mode, host, p, phone.toneHz);
+    this.#sessions.set(call, s);
+    this.#reserved.add(`${host}|${p}`);
+    this.#reserved.add(`${host}|${p + 1}`);
+    this.#open(s);
+    return p;
+  }
+
+  #open(s: Session): void {
+    const type = isIPv6(s.host) ? 'udp6' : 'udp4';
+    const fail = (err: Error): void => {
+      if (!s.failed) {
+        s.failed = true;
+        this.#log(s.node, `media: RTP port ${hostPort(s.host, s.port)} failed: ${err.message}`);
+      }
+      s.closed = true;
+      s.sending = false;
+      s.echoing = false;
+      closeQuietly(s.rtp);
+      closeQuietly(s.rtcp);
+      s.rtp = null;
+      s.rtcp = null;
+    };
+    const rtp = createSocket({ type });
+    const rtcp = createSocket({ type });
+    s.rtp = rtp;
+    s.rtcp = rtcp;
+    rtp.on('error', fail);
+    rtcp.on('error', fail);
+    rtp.on('message', (buf, r) => this.#received(s, buf, r, false));
+    rtcp.on('message', (buf, r) => this.#received(s, buf, r, true));
+    rtp.bind({ address: s.host, port: s.port, exclusive: true });
+    rtcp.bind({ address: s.host, port: s.port + 1, exclusive: true });
+  }
+
+  #changed(call: Call): void {
+    const s = this.#sessions.get(call);
+    if (!s) return;
+    if (call.state === 'terminated' || call.state === 'failed') {
+      void this.#end(s);
+      return;
+    }
+    if (s.closed || !call.remoteSdp) return;
+    const sdp = readSdp(call.remoteSdp);
+    const rtcpPort = /^a=rtcp:(\d+)/m.exec(call.remoteSdp)?.[1];
+    const ok = sdp.ip !== null && sdp.port !== null && sdp.port > 0 && sdp.port < 65536;
+    s.remote = ok ? { host: sdp.ip!, port: sdp.port! } : null;
+    s.remoteRtcp = ok
+      ? { host: sdp.ip!, port: rtcpPort ? Number(rtcpPort) : Math.min(65535, sdp.port! + 1) }
+      : null;
+    s.pt = sdp.pt === 8 ? 8 : 0;
+    const allowed = ok && sends(call.localDirection, sdp.direction);
+    const wasOn = s.sending || s.echoing;
+    s.sending = allowed && (s.mode === 'tone' || s.mode === 'silence');
+    s.echoing = allowed && s.mode === 'echo';
+    const on = s.sending || s.echoing;
+    if (on && !wasOn) {
+      s.marker = true;
+      const what = s.mode === 'tone' ? `tone ${s.toneHz} Hz` : s.mode;
+      this.#log(
+        s.node,
+        `media: RTP ${what} ${s.pt === 8 ? 'PCMA' : 'PCMU'} from ${hostPort(s.host, s.port)} to ${hostPort(s.remote!.host, s.remote!.port)}`,
+      );
+    } else if (!on && wasOn)
+      this.#log(s.node, `media: RTP stopped (${call.localDirection}, the peer's ${sdp.direction})`);
+    if (s.remoteRtcp && s.nextRtcpAt === 0) s.nextRtcpAt = performance.now() + rtcpInterval();
+    this.#startClock();
+  }
+
+  async #end(s: Session): Promise<void> {
+    if (this.#sessions.get(s.call) !== s) return;
+    this.#sessions.delete(s.call);
+    s.sending = false;
+    s.echoing = false;
+    if (!s.closed && s.rtcp && s.remoteRtcp) this.#sendRtcp(s, true);
+    s.closed = true;
+    const socks = [s.rtp, s.rtcp];
+    s.rtp = null;
+    s.rtcp = null;
+    await Promise.all(socks.map((k) => closeSocket(k)));
+    this.#reserved.delete(`${s.host}|${s.port}`);
+    this.#reserved.delete(`${s.host}|${s.port + 1}`);
+    if (this.#sessions.size === 0) this.#stopClock();
+  }
+
+  // ------------------------------------------------------------------ the 20 ms clock
+
+  #startClock(): void {
+    if (this.#timer || this.#closed) return;
+    this.#grid0 = performance.now();
+    this.#tick = 0;
+    this.#arm();
+  }
+
+  #stopClock(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #arm(): void {
+    const due = this.#grid0 + (this.#tick + 1) * PTIME_MS;
+    this.#timer = setTimeout(() => this.#onTick(), Math.max(0, due - performance.now()));
+    this.#timer.unref();
+  }
+
+  #onTick(): void {
+    this.#timer = null;
+    if (this.#closed || this.#sessions.size === 0) return;
+    const now = performance.now();
+    const tick = Math.floor((now - this.#grid0) / PTIME_MS);
+    const slots = Math.max(1, tick - this.#tick);
+    this.#tick = Math.max(tick, this.#tick + 1);
+    for (const s of this.#sessions.values()) {
+      if (s.closed) continue;
+      if (s.sending && s.remote && s.rtp) {
+        const send = Math.min(slots, CATCH_UP);
+        // a stall longer than CATCH_UP packets: the time skipped (timestamps on, no packets)
+        if (slots > send) {
+          s.ts = (s.ts + (slots - send) * SAMPLES) >>> 0;
+          s.toneAt += (slots - send) * SAMPLES;
+          s.marker = true;
+        }
+        for (let i = 0; i < send; i++) this.#sendRtp(s, this.#payload(s), s.pt, s.marker);
+      }
+      if (s.remoteRtcp && s.rtcp && s.nextRtcpAt > 0 && now >= s.nextRtcpAt) {
+        this.#sendRtcp(s, false);
+        s.nextRtcpAt = now + rtcpInterval();
+      }
+    }
+    this.#arm();
+  }
+
+  #payload(s: Session): Uint8Array {
+    const out = new Uint8Array(SAMPLES);
+    if (s.mode === 'silence') out.fill(s.pt === 8 ? 0xd5 : 0xff);
+    else {
+      const sec = toneSecond(s.toneHz, s.pt);
+      const at = s.toneAt % 8000;
+      const first = Math.min(SAMPLES, 8000 - at);
+      out.set(sec.subarray(at, at + first));
+      if (first < SAMPLES) out.set(sec.subarray(0, SAMPLES - first), first);
+    }
+    s.toneAt += SAMPLES;
+    return out;
+  }
+
+  // ------------------------------------------------------------------ RTP and RTCP out
+
+  /** Sends one RTP packet (RFC 3550 §5.1) with `payload`; advances sequence and timestamp. */
+  #sendRtp(s: Session, payload: Uint8Array, pt: number, marker: boolean, samples = SAMPLES): void {
+    const b = Buffer.allocUnsafe(12 + payload.length);
+    b[0] = 0x80;
+    b[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
+    b.writeUInt16BE(s.seq, 2);
+    b.writeUInt32BE(s.ts, 4);
+    b.writeUInt32BE(s.ssrc, 8);
+    b.set(payload, 12);
+    s.seq = (s.seq + 1) & 0xffff;
+    s.ts = (s.ts + samples) >>> 0;
+    s.marker = false;
+    s.sentPackets++;
+    s.sentOctets += payload.length;
+    this.#send(s, s.rtp, s.port, b, s.remote!);
+  }
+
+  #sendRtcp(s: Session, bye: boolean): void {
+    const parts: Buffer[] = [];
+    const block = this.#reportBlock(s);
+    const rc = block ? 1 : 0;
+    if (s.sentPackets > 0) {
+      // SR (RFC 3550 §6.4.1)
+      const sr = Buffer.alloc(28 + rc * 24);
+      sr[0] = 0x80 | rc;
+      sr[1] = 200;
+      sr.writeUInt16BE(sr.length / 4 - 1, 2);
+      sr.writeUInt32BE(s.ssrc, 4);
+      const ms = Date.now();
+      sr.writeUInt32BE((Math.floor(ms / 1000) + NTP_UNIX) >>> 0, 8);
+      sr.writeUInt32BE(Math.floor(((ms % 1000) / 1000) * 0x100000000) >>> 0, 12);
+      sr.writeUInt32BE(s.ts, 16);
+      sr.writeUInt32BE(s.sentPackets >>> 0, 20);
+      sr.writeUInt32BE(s.sentOctets >>> 0, 24);
+      if (block) block.copy(sr, 28);
+      parts.push(sr);
+    } else {
+      // RR (§6.4.2)
+      const rr = Buffer.alloc(8 + rc * 24);
+      rr[0] = 0x80 | rc;
+      rr[1] = 201;
+      rr.writeUInt16BE(rr.length / 4 - 1, 2);
+      rr.writeUInt32BE(s.ssrc, 4);
+      if (block) block.copy(rr, 8);
+      parts.push(rr);
+    }
+    // SDES with the CNAME (§6.5.1), padded to a 32-bit boundary with the END item's zeros
+    const cname = Buffer.from(`${s.node.replace(/[^\x21-\x7e]/g, '_').slice(0, 200)}@${s.host}`, 'latin1');
+    const itemLen = 4 + 2 + cname.length + 1;
+    const sdes = Buffer.alloc(4 + Math.ceil(itemLen / 4) * 4);
+    sdes[0] = 0x81;
+    sdes[1] = 202;
+    sdes.writeUInt16BE(sdes.length / 4 - 1, 2);
+    sdes.writeUInt32BE(s.ssrc, 4);
+    sdes[8] = 1;
+    sdes[9] = cname.length;
+    cname.copy(sdes, 10);
+    parts.push(sdes);
+    if (bye) {
+      const b = Buffer.alloc(8);
+      b[0] = 0x81;
+      b[1] = 203;
+      b.writeUInt16BE(1, 2);
+      b.writeUInt32BE(s.ssrc, 4);
+      parts.push(b);
+    }
+    this.#send(s, s.rtcp, s.port + 1, Buffer.concat(parts), s.remoteRtcp!);
+  }
+
+  /** The report block on the source received (RFC 3550 §6.4.1, A.3), null before any packet. */
+  #reportBlock(s: Session): Buffer | null {
+    const r = s.rx;
+    if (!r) return null;
+    const extMax = r.cycles + r.maxSeq;
+    const expected = extMax - r.baseSeq + 1;
+    const lost = Math.max(-0x800000, Math.min(0x7fffff, expected - r.received));
+    const expInt = expected - r.expectedPrior;
+    const recInt = r.received - r.receivedPrior;
+    r.expectedPrior = expected;
+    r.receivedPrior = r.received;
+    const lostInt = expInt - recInt;
+    const fraction = expInt === 0 || lostInt <= 0 ? 0 : Math.min(255, Math.floor((lostInt << 8) / expInt));
+    const b = Buffer.alloc(24);
+    b.writeUInt32BE(r.ssrc, 0);
+    b.writeUInt32BE(((fraction << 24) | (lost & 0xffffff)) >>> 0, 4);
+    b.writeUInt32BE(extMax >>> 0, 8);
+    b.writeUInt32BE(Math.floor(r.jitter) >>> 0, 12);
+    b.writeUInt32BE(r.lsr >>> 0, 16);
+    const dlsr = r.lsrAt > 0 ? Math.floor(((performance.now() - r.lsrAt) / 1000) * 65536) : 0;
+    b.writeUInt32BE(r.lsr ? dlsr >>> 0 : 0, 20);
+    return b;
+  }
+
+  #send(s: Session, sock: Socket | null, fromPort: number, b: Buffer, to: Peer): void {
+    if (!sock || s.closed) return;
+    try {
+      sock.send(b, to.port, to.host, (err) => {
+        // (an unreachable peer: ICMP errors surface on the next send; the call goes on)
+        if (err && !s.failed) {
+          s.failed = true;
+          this.#log(s.node, `media: sending to ${hostPort(to.host, to.port)} failed: ${err.message}`);
+        }
+      });
+    } catch (err) {
+      if (!s.failed) {
+        s.failed = true;
+        this.#log(s.node, `media: sending failed: ${(err as Error).message}`);
+      }
+      return;
+    }
+    this.#record(s.host, fromPort, to.host, to.port, b);
+  }
+
+  /**
+   * Offers a datagram to the live trace's RTP tracker (which the live trace also keeps, to play and
+   * save: live-trace.ts trackMedia).
+   */
+  #record(src: string, sport: number, dst: string, dport: number, b: Uint8Array): void {
+    const a = this.#live.addresses;
+    this.tracker.datagram(
+      a.name(src),
+      sport,
+      a.name(dst),
+      dport,
+      b,
+      0,
+      b.length,
+      epochMicros(),
+      ++this.#frame,
+    );
+    this.#live.mediaChanged();
+  }
+
+  // ------------------------------------------------------------------ in
+
+  #received(s: Session, buf: Buffer, from: RemoteInfo, rtcpPort: boolean): void {
+    if (s.closed) return;
+    const local = rtcpPort ? s.port + 1 : s.port;
+    // a lab phone's packet was recorded when it sent it
+    if (!this.#reserved.has(`${from.address}|${from.port}`))
+      this.#record(from.address, from.port, s.host, local, buf);
+    if (buf.length < 8 || buf[0]! >> 6 !== 2) return;
+    const b1 = buf[1]!;
+    if (rtcpPort || (b1 >= 200 && b1 <= 207)) {
+      this.#rtcpIn(s, buf);
+      return;
+    }
+    if (buf.length < 12) return;
+    const cc = buf[0]! & 0x0f;
+    let hdr = 12 + cc * 4;
+    if (buf[0]! & 0x10) {
+      if (hdr + 4 > buf.length) return;
+      hdr += 4 + buf.readUInt16BE(hdr + 2) * 4;
+    }
+    let end = buf.length;
+    if (buf[0]! & 0x20) end -= buf[end - 1]!;
+    if (hdr > end) return;
+    s.receivedPackets++;
+    const seq = buf.readUInt16BE(2);
+    const ts = buf.readUInt32BE(4);
+    const ssrc = buf.readUInt32BE(8);
+    this.#reception(s, ssrc, seq, ts);
+    if (s.echoing && s.remote && s.rtp) {
+      // back with our SSRC, our sequence, and our timestamps at the sender's spacing
+      s.ts = (s.ts0 + ((ts - s.rx!.ts0) >>> 0)) >>> 0;
+      this.#sendRtp(s, buf.subarray(hdr, end), b1 & 0x7f, (b1 & 0x80) !== 0 || s.marker, 0);
+    }
+  }
+
+  #reception(s: Session, ssrc: number, seq: number, ts: number): void {
+    const arrival = performance.now() * 8; // in 8 kHz timestamp units
+    let r = s.rx;
+    if (!r || r.ssrc !== ssrc) {
+      s.rx = r = {
+        ssrc,
+        baseSeq: seq,
+        maxSeq: seq,
+        cycles: 0,
+        received: 0,
+        expectedPrior: 0,
+        receivedPrior: 0,
+        transit: arrival - ts,
+        jitter: 0,
+        lsr: r?.ssrc === ssrc ? r.lsr : 0,
+        lsrAt: 0,
+        ts0: ts,
+      };
+      s.ts0 = s.ts;
+    }
+    r.received++;
+    const delta = (seq - r.maxSeq) & 0xffff;
+    if (delta > 0 && delta < 0x8000) {
+      if (seq < r.maxSeq) r.cycles += 0x10000;
+      r.maxSeq = seq;
+    }
+    // RFC 3550 A.8: interarrival jitter
+    const transit = arrival - ts;
+    const d = Math.abs(transit - r.transit);
+    r.transit = transit;
+    if (d < 8000 * 10) r.jitter += (d - r.jitter) / 16;
+  }
+
+  #rtcpIn(s: Session, buf: Buffer): void {
+    // the SR of the source we receive: its NTP time's middle 32 bits for our LSR (RFC 3550 §6.4.1)
+    if (buf[1] === 200 && buf.length >= 28 && s.rx && buf.readUInt32BE(4) === s.rx.ssrc) {
+      s.rx.lsr = ((buf.readUInt16BE(10) << 16) | buf.readUInt16BE(12)) >>> 0;
+      s.rx.lsrAt = performance.now();
+    }
+  }
+}
+
+/** RFC 3264 §6.1: we send when our direction and the peer's both allow it. */
+function sends(local: MediaDirection, remote: MediaDirection): boolean {
+  return (local === 'sendrecv' || local === 'sendonly') && (remote === 'sendrecv' || remote === 'recvonly');
+}
+
+function rtcpInterval(): number {
+  return RTCP_MS * (0.5 + Math.random());
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function closeQuietly(sock: Socket | null): void {
+  try {
+    sock?.close();
+  } catch {
+    // already closed
+  }
+}
+
+function closeSocket(sock: Socket | null): Promise<void> {
+  return new Promise((resolve) => {
+    if (!sock) return resolve();
+    try {
+      sock.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
