@@ -158,6 +158,13 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     await rows.first().click();
     await page.getByRole('tab', { name: 'Headers explained' }).click();
     expect(await page.getByTestId('headers-explained').textContent()).toContain('RFC 3261');
+    // The method and the body type are explained too (src/shared/explain.ts).
+    expect(await page.getByTestId('start-meaning').textContent()).toMatch(
+      /^\s*INVITE\s*method\s*Sets up a session .*RFC 3261 §13\s*$/,
+    );
+    expect(await page.getByTestId('body-meaning').textContent()).toMatch(
+      /application\/sdp\s*A session description.*RFC 3264 §5/,
+    );
     // Under a header's general explanation, what its value says here: the INVITE's top Via is its
     // sender's, its To has no tag yet.
     const notes = await page.getByTestId('header-note').allTextContents();
@@ -187,6 +194,11 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(sdp).toContain('0 PCMU/8000');
     expect(sdp).toContain('8 PCMA/8000');
     expect(sdp).toContain('sendrecv');
+    // Each line of the body explained under the table.
+    const lines = page.getByTestId('sdp-lines').locator('tr');
+    expect(await lines.first().textContent()).toMatch(/^v=0\s*Protocol version: always 0\. RFC 4566 §5\.1$/);
+    expect(await lines.filter({ hasText: /^m=audio / }).textContent()).toContain('RFC 4566 §5.14');
+    expect(await lines.filter({ hasText: 'Not described by sipscope' }).count()).toBe(0);
     await page.getByRole('tab', { name: 'Raw' }).click();
     const n = await rows.count();
     await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
