@@ -10,6 +10,7 @@ import type { CallStats, MessageStats, Spread } from './capture-stats';
 import type { LaneRole } from './lane-roles';
 import type { MediaStreamFigures, StreamPlayed } from './media-stream';
 import type { DsSetSnapshot } from './dispatcher-state';
+import type { LabMediaDto } from './lab-media';
 
 /** Request/response channels. */
 export const Invoke = {
@@ -670,6 +671,8 @@ export interface LabDto {
   registrations: LabBindingDto[];
   /** Each proxy with a dispatcher list: its sets and destinations' states now (none: no balancer). */
   dispatcher: LabDispatcherDto[];
+  /** The phones' real RTP: what each sends, the calls' media sessions now (docs/lab.md "Media"). */
+  media: LabMediaDto;
   stepErrors: string[];
 }
 

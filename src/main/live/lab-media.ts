@@ -37,6 +37,7 @@ import { linearToAlaw, linearToUlaw } from '../../sip-core/media/g711';
 import { RtpTracker } from '../../sip-core/media/rtp-streams';
 import type { LiveTrace } from './live-trace';
 import { epochMicros } from './time';
+import type { LabMediaDto, LabMediaMode, LabMediaSessionDto, LabPhoneMediaDto } from '../../shared/lab-media';
 
 /** Most media sessions (calls with sockets) a lab keeps open at once. */
 export const LAB_MEDIA_MAX_SESSIONS = 256;
@@ -51,38 +52,10 @@ const CATCH_UP = 5;
 const RTCP_MS = 5000;
 const NTP_UNIX = 2208988800;
 
-export type LabMediaMode = 'tone' | 'echo' | 'silence' | 'none';
-
+export type { LabMediaMode };
 /** What one lab phone sends (`auto`: tone in the calls it makes, echo in the calls it answers). */
-export interface LabPhoneMedia {
-  node: string;
-  mode: LabMediaMode | 'auto';
-  toneHz: number;
-}
-
-/** One open media session, for the lab console. */
-export interface LabMediaSessionInfo {
-  node: string;
-  callId: string;
-  mode: LabMediaMode;
-  /** Our RTP address (`host:port`; RTCP on port + 1). */
-  local: string;
-  /** Where RTP goes (the peer's SDP), null before its SDP. */
-  remote: string | null;
-  /** `sending`, `echoing`, `held` (the offer/answer stops it), `receiving` (no answer yet) or `closed` (socket error). */
-  state: 'sending' | 'echoing' | 'held' | 'receiving' | 'closed';
-  codec: 'PCMU' | 'PCMA';
-  sent: number;
-  received: number;
-}
-
-export interface LabMediaInfo {
-  phones: LabPhoneMedia[];
-  sessions: LabMediaSessionInfo[];
-  /** Calls that got no socket: the lab had {@link LAB_MEDIA_MAX_SESSIONS} open. */
-  refused: number;
-  max: number;
-}
+export type LabPhoneMedia = LabPhoneMediaDto;
+export type LabMediaInfo = LabMediaDto;
 
 interface Peer {
   host: string;
@@ -200,7 +173,7 @@ export class LabMedia {
   }
 
   info(): LabMediaInfo {
-    const sessions: LabMediaSessionInfo[] = [];
+    const sessions: LabMediaSessionDto[] = [];
     for (const s of this.#sessions.values())
       sessions.push({
         node: s.node,

@@ -146,6 +146,7 @@ export function labDto(lab: RunningLab): LabDto {
     scripts: scriptsOf(h),
     registrations,
     dispatcher: dispatcherOf(h),
+    media: h.media(),
     stepErrors: [...h.stepErrors],
   };
 }

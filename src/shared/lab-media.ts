@@ -1,0 +1,43 @@
+/**
+ * A lab's real RTP as the Lab area shows it (`LabDto.media`): what each lab phone sends and the
+ * calls' media sessions now (src/main/live/lab-media.ts; docs/lab.md "Media").
+ */
+
+/** What a lab phone sends in a call (`none`: no socket, no RTP). */
+export type LabMediaMode = 'tone' | 'echo' | 'silence' | 'none';
+
+/** One lab phone's media setting (`auto`: tone in the calls it makes, echo in the calls it answers). */
+export interface LabPhoneMediaDto {
+  node: string;
+  mode: LabMediaMode | 'auto';
+  /** The tone's frequency (Hz). */
+  toneHz: number;
+}
+
+/** One call's media session: its RTP socket (RTCP on the port above) and what it does now. */
+export interface LabMediaSessionDto {
+  node: string;
+  callId: string;
+  mode: LabMediaMode;
+  /** Our RTP address (`host:port`). */
+  local: string;
+  /** Where RTP goes (the peer's SDP), null before its SDP. */
+  remote: string | null;
+  /**
+   * `sending` (tone, silence), `echoing`, `held` (the offer/answer stops it: RFC 3264 §6.1, §8.4),
+   * `receiving` (no answer yet) or `closed` (its socket failed).
+   */
+  state: 'sending' | 'echoing' | 'held' | 'receiving' | 'closed';
+  codec: 'PCMU' | 'PCMA';
+  /** RTP packets sent and received so far. */
+  sent: number;
+  received: number;
+}
+
+export interface LabMediaDto {
+  phones: LabPhoneMediaDto[];
+  sessions: LabMediaSessionDto[];
+  /** Calls that got no socket: the lab had `max` sessions open. */
+  refused: number;
+  max: number;
+}

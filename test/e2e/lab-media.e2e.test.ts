@@ -1,0 +1,95 @@
+/**
+ * End to end, a lab's phones with real RTP, in headless Debian Chromium (browser mode served for
+ * real): a lab of two phones on loopback (Alice calls Bob, the default media: her tone, his echo);
+ * the console's Media section lists what each phone sends and the call's two sessions sending and
+ * echoing, and the live ladder draws the two RTP streams between their lanes. Screenshots (light and
+ * dark) under test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+
+const chromiumPath = requirePeer('chromium');
+
+const LAB = [
+  'name: media-e2e',
+  'title: Two lab phones with real RTP',
+  'description: Alice calls Bob; she plays her note, he echoes it back.',
+  'nodes:',
+  '  - { name: Alice, role: ua, address: "127.0.37.2:5060", aor: "sip:alice@127.0.37.2" }',
+  '  - { name: Bob, role: ua, address: "127.0.37.3:5060", aor: "sip:bob@127.0.37.3" }',
+  'steps:',
+  '  - { at: 0.5s, node: Alice, action: call, to: "sip:bob@127.0.37.3" }',
+  '  - { at: 30s, node: Alice, action: hangup }',
+].join('\n');
+
+describe.skipIf(!chromiumPath)('a lab with real RTP, in Chromium', () => {
+  let served: ServedPage;
+  let page: Page;
+
+  beforeAll(async () => {
+    served = await servePage(chromiumPath as string);
+    page = served.page;
+    await page.goto(served.server.url);
+  });
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  const dark = async (name: string): Promise<void> => {
+    await page.keyboard.press('t');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await page.screenshot({ path: join(SHOTS_DIR, name) });
+    await page.keyboard.press('t');
+  };
+
+  it('the console lists the phones’ media and the call’s sessions; the live ladder draws both streams', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-media-lab-'));
+    writeFileSync(join(dir, 'media-lab.yaml'), LAB);
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+    await page.getByTestId('lab-file').setInputFiles(join(dir, 'media-lab.yaml'));
+    const text = (id: string) => async (): Promise<string[]> =>
+      page
+        .getByTestId(id)
+        .locator('li')
+        .evaluateAll((li) => li.map((l) => (l.textContent ?? '').replace(/\s+/g, ' ').trim()));
+    await expect
+      .poll(text('lab-media-phones'), { timeout: 15_000 })
+      .toEqual([
+        'Alice tone 440 Hz when calling, echo when called',
+        'Bob tone 523 Hz when calling, echo when called',
+      ]);
+    await expect
+      .poll(async () => (await text('lab-media-sessions')()).map((s) => s.replace(/ · .*/, '')), {
+        timeout: 15_000,
+      })
+      .toEqual([
+        'Alice sending tone PCMU 127.0.37.2:49170 → 127.0.37.3:49170',
+        'Bob echoing echo PCMU 127.0.37.3:49170 → 127.0.37.2:49170',
+      ]);
+    await page.getByTestId('lab-media').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS_DIR, 'lab-media-console.png') });
+    await dark('lab-media-console-dark.png');
+
+    await page.getByRole('button', { name: 'Calls & ladder ›' }).click();
+    const calls = page.getByTestId('calls-table').locator('tr.msg');
+    await expect.poll(() => calls.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await calls.last().click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+    const arrows = page.getByTestId('ladder').locator('g.arrow[data-id^="-"] text.label');
+    await expect.poll(() => arrows.count(), { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(() => page.getByTestId('call-media').textContent(), { timeout: 10_000 })
+      .toMatch(/two-way|both ways/i);
+    expect(await arrows.first().textContent()).toMatch(/^RTP (PCMU|g711U)/);
+    await page.screenshot({ path: join(SHOTS_DIR, 'lab-media-ladder.png') });
+    await dark('lab-media-ladder-dark.png');
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+    await page.getByRole('button', { name: 'Stop' }).click();
+  }, 60_000);
+});
