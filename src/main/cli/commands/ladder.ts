@@ -22,10 +22,11 @@ import { detectFormat } from '../../../sip-core/capture/reader/detect';
 import { writePcap } from '../../../sip-core/capture/writer/capture-writer';
 import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.js';
 import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
+import { addMergeOptions, openMergedCli, type MergeCliOptions } from '../merge-options';
 import { ingestSipText } from '../../../sip-core/trace/trace-builder';
 import { applyCliCallEdits, joinOption, splitOption } from './analyze';
 
-export interface LadderOptions {
+export interface LadderOptions extends MergeCliOptions {
   /** One call, or several to merge in one ladder. */
   call?: string | readonly string[];
   format: LadderFormat | 'csv';
@@ -38,11 +39,21 @@ export interface LadderOptions {
   split?: string[];
 }
 
-/** Reads FILE (capture or SIP text) and returns the analyzed trace plus a closer. */
+/**
+ * Reads FILE (capture or SIP text) and returns the analyzed trace plus a closer; several files are
+ * read as one capture (cli/merge-options.ts).
+ */
 export async function openAnalyzed(
-  file: string,
+  files: string | readonly string[],
   stream = false,
+  merge: MergeCliOptions = {},
 ): Promise<{ a: TraceAnalyzer; close: () => void }> {
+  if (typeof files !== 'string' && files.length > 1) {
+    const { result, close } = await openMergedCli(files, merge, { onAppend: analysisOnAppend() });
+    const a = (result.trace.analysis as TraceAnalyzer | null) ?? analyzeTrace(result.trace);
+    return { a, close };
+  }
+  const file = typeof files === 'string' ? files : files[0]!;
   const f = new CaptureFile(file);
   const head = f.head(16);
   f.close();
@@ -59,13 +70,14 @@ export async function openAnalyzed(
 
 /** Runs the command; resolves to the exit code. `out` receives the text (stdout by default). */
 export async function ladder(
-  file: string,
+  files: string | readonly string[],
   o: LadderOptions,
   out: (s: string) => void = (s) => void process.stdout.write(s),
 ): Promise<number> {
+  const file = typeof files === 'string' ? files : files.join(' + ');
   let opened: Awaited<ReturnType<typeof openAnalyzed>>;
   try {
-    opened = await openAnalyzed(file, o.stream);
+    opened = await openAnalyzed(files, o.stream, o);
   } catch (e) {
     console.error(`sipscope ladder: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
@@ -124,12 +136,12 @@ export async function ladder(
 }
 
 export function registerLadder(program: Command): void {
-  program
+  const cmd = program
     .command('ladder')
     .description(
       "print a call's ladder (sequence diagram; several calls merged) as SVG, Mermaid, PlantUML or text; or the calls list as CSV",
     )
-    .argument('<file>', 'capture file, or a file of SIP text')
+    .argument('<files...>', 'capture file (several: read as one, merged by time), or a file of SIP text')
     .option(
       '--call <id>',
       'call id (C3) or any Call-ID of the call (default: the first INVITE call); repeat to merge several calls',
@@ -149,8 +161,9 @@ export function registerLadder(program: Command): void {
     .option('--pcap <file>', "also write the call's original frames (pcap or pcapng, as the source)")
     .option('--stream', 'SIP text: several messages framed by Content-Length', false)
     .addOption(joinOption('first join calls into one, as the app does'))
-    .addOption(splitOption('first split the link between two legs (C3,C5) or every link of one leg (C5)'))
-    .action(async (file: string, opts: LadderOptions) => {
-      process.exitCode = await ladder(file, opts);
-    });
+    .addOption(splitOption('first split the link between two legs (C3,C5) or every link of one leg (C5)'));
+  addMergeOptions(cmd);
+  cmd.action(async (files: string[], opts: LadderOptions) => {
+    process.exitCode = await ladder(files, opts);
+  });
 }

@@ -9,12 +9,14 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { callId } from '../../../sip-core/analysis/call/call';
 import { analyzerMedia, streamJson, streamLine } from '../../../sip-core/media/media-json';
+import { eventsLine } from '../../../sip-core/media/dtmf';
 import type { AudioTiming } from '../../../sip-core/media/rtp-audio';
 import type { AudioSelection } from '../../../sip-core/media/stream-audio';
 import { streamAudio } from '../../service/stream-audio';
 import { openAnalyzed } from './ladder';
+import { addMergeOptions, type MergeCliOptions } from '../merge-options';
 
-export interface RtpOptions {
+export interface RtpOptions extends MergeCliOptions {
   call?: string;
   stream?: string;
   wav?: string;
@@ -23,13 +25,14 @@ export interface RtpOptions {
 
 /** Runs the command; resolves to the exit code (0 written or listed, 1 unreadable, 2 nothing to play). */
 export async function rtp(
-  file: string,
+  files: string | readonly string[],
   o: RtpOptions,
   out: (s: string) => void = (s) => void process.stdout.write(s),
 ): Promise<number> {
+  const file = typeof files === 'string' ? files : files.join(' + ');
   let opened: Awaited<ReturnType<typeof openAnalyzed>>;
   try {
-    opened = await openAnalyzed(file);
+    opened = await openAnalyzed(files, false, o);
   } catch (e) {
     console.error(`sipscope rtp: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
@@ -62,7 +65,12 @@ export async function rtp(
       const streams = media.streams.filter(
         (s) => (call === null || s.call === call) && (stream === null || s.index === stream),
       );
-      for (const s of streams) out(`${s.index}\t${s.call ?? '-'}\t${streamLine(streamJson(s))}\n`);
+      for (const s of streams) {
+        const j = streamJson(s);
+        out(`${s.index}\t${s.call ?? '-'}\t${streamLine(j)}\n`);
+        const ev = eventsLine(j);
+        if (ev) out(`\t\t${ev}\n`);
+      }
       if (streams.length === 0) out('no RTP stream\n');
       return 0;
     }
@@ -95,12 +103,12 @@ export async function rtp(
 }
 
 export function registerRtp(program: Command): void {
-  program
+  const cmd = program
     .command('rtp')
     .description(
       "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law and L16",
     )
-    .argument('<file>', 'capture file')
+    .argument('<files...>', 'capture file (several: read as one, merged by time)')
     .option(
       '--call <id>',
       'call id (C3) or any Call-ID of the call: its streams, or with --wav its audio in stereo',
@@ -114,8 +122,8 @@ export function registerRtp(program: Command): void {
       )
         .choices(['timestamp', 'arrival'])
         .default('timestamp'),
-    )
-    .action(async (file: string, opts: RtpOptions) => {
-      process.exitCode = await rtp(file, opts);
-    });
+    );
+  addMergeOptions(cmd).action(async (files: string[], opts: RtpOptions) => {
+    process.exitCode = await rtp(files, opts);
+  });
 }

@@ -1,0 +1,190 @@
+/**
+ * Several captures as one (service/merge-captures.ts): a call through a proxy captured on both sides
+ * (synthetic pcap + pcapng + gzip), merged by time; the same packet in both files kept once; a clock
+ * shift; a truncated input; the inputs untouched; the temp file gone on close.
+ */
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { buildPcap, buildPcapng, type PacketInput } from '../../src/sip-core/capture/writer/synthesize';
+import { analyzeTrace, callHops, type TraceAnalyzer } from '../../src/sip-core/analysis';
+import { ingestMerged, mergeCaptures, parseShift, shiftsFor } from '../../src/main/service/merge-captures';
+import { ladder } from '../../src/main/cli/commands/ladder';
+
+const enc = new TextEncoder();
+const T0 = 1_700_000_000_000_000;
+const A = '192.0.2.10';
+const P = '192.0.2.1';
+const B = '192.0.2.20';
+
+function invite(vias: string[], maxf: number, rr: boolean): string {
+  return (
+    `INVITE sip:bob@${B} SIP/2.0\r\n` +
+    vias.map((v) => `Via: SIP/2.0/UDP ${v}\r\n`).join('') +
+    `Max-Forwards: ${maxf}\r\n` +
+    (rr ? `Record-Route: <sip:${P};lr>\r\n` : '') +
+    `From: <sip:alice@${A}>;tag=a1\r\nTo: <sip:bob@${B}>\r\nCall-ID: merge-1@test\r\nCSeq: 1 INVITE\r\n` +
+    `Contact: <sip:alice@${A}>\r\nContent-Length: 0\r\n\r\n`
+  );
+}
+
+function response(code: string, vias: string[], rr: boolean): string {
+  return (
+    `SIP/2.0 ${code}\r\n` +
+    vias.map((v) => `Via: SIP/2.0/UDP ${v}\r\n`).join('') +
+    (rr ? `Record-Route: <sip:${P};lr>\r\n` : '') +
+    `From: <sip:alice@${A}>;tag=a1\r\nTo: <sip:bob@${B}>;tag=b1\r\nCall-ID: merge-1@test\r\nCSeq: 1 INVITE\r\n` +
+    `Content-Length: 0\r\n\r\n`
+  );
+}
+
+const VA = `${A}:5060;branch=z9hG4bKa`;
+const VP = `${P}:5060;branch=z9hG4bKp`;
+const pkt = (t: number, src: string, dst: string, text: string): PacketInput => ({
+  timeUs: T0 + t,
+  srcHost: src,
+  srcPort: 5060,
+  dstHost: dst,
+  dstPort: 5060,
+  transport: 'UDP',
+  payload: enc.encode(text),
+});
+
+/** Alice's side (alice ↔ proxy) and Bob's side (proxy ↔ bob) of one call. */
+const sideA = [pkt(0, A, P, invite([VA], 70, false)), pkt(30_000, P, A, response('200 OK', [VA], true))];
+const sideB = [
+  pkt(1_000, P, B, invite([VP, VA], 69, true)),
+  pkt(29_000, B, P, response('200 OK', [VP, VA], true)),
+];
+
+function files(): { dir: string; a: string; b: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sipscope-merge-test-'));
+  const a = join(dir, 'a.pcap');
+  const b = join(dir, 'b.pcapng');
+  writeFileSync(a, buildPcap(sideA));
+  writeFileSync(b, buildPcapng(sideB));
+  return { dir, a, b };
+}
+
+const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+function lines(a: TraceAnalyzer): string[] {
+  const t = a.trace;
+  return Array.from({ length: t.count }, (_, i) => {
+    const e = t.entry(i);
+    return `${e.src} > ${e.dst} ${e.kind === 'request' ? e.method : e.status}`;
+  });
+}
+
+describe('several captures as one', () => {
+  it('a call through a proxy, one capture on each side: both legs in time order, the proxy as a hop', async () => {
+    const { a, b } = files();
+    const before = [sha(a), sha(b)];
+    const { result, merge, close } = await ingestMerged([{ path: a }, { path: b }]);
+    try {
+      expect(result.trace.source.name).toBe('a.pcap + b.pcapng');
+      expect(merge.frames).toBe(4);
+      const an = analyzeTrace(result.trace);
+      expect(lines(an)).toEqual([
+        `${A}:5060 > ${P}:5060 INVITE`,
+        `${P}:5060 > ${B}:5060 INVITE`,
+        `${B}:5060 > ${P}:5060 200`,
+        `${P}:5060 > ${A}:5060 200`,
+      ]);
+      for (let i = 0; i < result.trace.count; i++) expect(an.retransmission(i)).toBeNull();
+      const [inv] = callHops(an, 'C1');
+      expect(inv!.copies).toEqual([0, 1]);
+      const kinds = inv!.steps[0]!.changes.map((c) => c.kind);
+      expect(kinds).toEqual(
+        expect.arrayContaining(['via-added', 'max-forwards-decremented', 'record-route-added']),
+      );
+      expect(existsSync(merge.path)).toBe(true);
+    } finally {
+      close();
+    }
+    expect(existsSync(dirname(merge.path))).toBe(false);
+    expect([sha(a), sha(b)]).toEqual(before);
+  });
+
+  it('the same packet captured in both files is kept once and counted; its twin in one file is not', async () => {
+    const { dir, a } = files();
+    // b2: Bob's side plus a copy of Alice's INVITE (TTL changed on the way: still the same packet) 2 ms later.
+    const b2 = join(dir, 'b2.pcap');
+    const bytes = buildPcap([sideB[0]!, { ...sideA[0]!, timeUs: sideA[0]!.timeUs + 2000 }, sideB[1]!]);
+    const first = new DataView(bytes.buffer).getUint32(24 + 8, true);
+    bytes[24 + 16 + first + 16 + 8] = 63; // the second record's IPv4 TTL
+    writeFileSync(b2, bytes);
+    const m = await mergeCaptures([{ path: a }, { path: b2 }], join(dir, 'm.pcapng'));
+    expect(m.frames).toBe(4);
+    expect(m.duplicates).toEqual([{ a: 'a.pcap', b: 'b2.pcap', count: 1 }]);
+    expect(m.diagnostics.map((d) => d.message)).toContain(
+      '1 packet seen in both a.pcap and b2.pcap kept once (the same IP packet within 10 ms)',
+    );
+    // No window: kept twice.
+    const m0 = await mergeCaptures([{ path: a }, { path: b2 }], join(dir, 'm0.pcapng'), { dedupWindowUs: 0 });
+    expect(m0.frames).toBe(5);
+    // The same file twice: every packet is a duplicate of the other input's.
+    const aa = await mergeCaptures([{ path: a }, { path: a }], join(dir, 'aa.pcapng'));
+    expect(aa.frames).toBe(2);
+    expect(aa.duplicates).toEqual([{ a: 'a.pcap (input 1)', b: 'a.pcap (input 2)', count: 2 }]);
+  });
+
+  it('a clock shift puts a host whose clock is behind back in order', async () => {
+    const { dir, a } = files();
+    // Bob's host 0.5 s behind: its copies would come before Alice's INVITE.
+    const late = join(dir, 'late.pcap');
+    writeFileSync(late, buildPcap(sideB.map((p) => ({ ...p, timeUs: p.timeUs - 500_000 }))));
+    const wrong = await ingestMerged([{ path: a }, { path: late }]);
+    expect(lines(analyzeTrace(wrong.result.trace))[0]).toContain('INVITE');
+    expect(lines(analyzeTrace(wrong.result.trace))[0]).toContain(`> ${B}:5060`);
+    wrong.close();
+    const shifts = shiftsFor([a, late], ['late.pcap=+0.5s']);
+    expect(shifts).toEqual([0, 500_000]);
+    const right = await ingestMerged([{ path: a }, { path: late, shiftUs: 500_000 }]);
+    expect(lines(analyzeTrace(right.result.trace))[1]).toBe(`${P}:5060 > ${B}:5060 INVITE`);
+    expect(right.result.trace.fileDiagnostics.map((d) => d.message)).toContain(
+      'late.pcap: times shifted +0.500000 s',
+    );
+    right.close();
+    expect(parseShift('b.pcap=-40ms')).toEqual({ file: 'b.pcap', us: -40_000 });
+    expect(parseShift('b.pcap')).toBeNull();
+    expect(shiftsFor([a], ['x.pcap=1'])).toMatch(/not one of the captures/);
+  });
+
+  it('a truncated input: what could be read, and an error naming the file and the byte offset', async () => {
+    const { dir, a, b } = files();
+    const gz = join(dir, 'b.pcapng.gz');
+    writeFileSync(gz, gzipSync(readFileSync(b)));
+    const cut = join(dir, 'cut.pcap');
+    const whole = buildPcap(sideB);
+    writeFileSync(cut, whole.subarray(0, whole.length - 10));
+    const m = await mergeCaptures([{ path: a }, { path: cut }], join(dir, 'm.pcapng'));
+    expect(m.frames).toBe(3);
+    const err = m.diagnostics.find((d) => d.severity === 'error')!;
+    expect(err.message).toMatch(/^cut\.pcap: the file ends inside .* at byte \d+/);
+    // gzip'd input reads as the file.
+    const g = await mergeCaptures([{ path: a }, { path: gz }], join(dir, 'g.pcapng'));
+    expect(g.frames).toBe(4);
+    expect(g.diagnostics).toEqual([]);
+    // Not a capture: named, the other input still read.
+    const txt = join(dir, 'notes.txt');
+    writeFileSync(txt, 'hello, not a capture at all\n');
+    const n = await mergeCaptures([{ path: a }, { path: txt }], join(dir, 'n.pcapng'));
+    expect(n.frames).toBe(2);
+    expect(n.diagnostics[0]!.message).toMatch(/^notes\.txt: this file is not a pcap/);
+    // The output is never an input.
+    await expect(mergeCaptures([{ path: a }], a)).rejects.toThrow(/one of its inputs/);
+  });
+
+  it('ladder A B (CLI): one call through the proxy, both legs', async () => {
+    const { a, b } = files();
+    let out = '';
+    const code = await ladder([a, b], { format: 'text' }, (s) => void (out += s));
+    expect(code).toBe(0);
+    expect(out.match(/INVITE/g)).toHaveLength(2);
+    expect(out).toContain('merge-1@test');
+  });
+});
