@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export type PeerName = 'chromium' | 'sipp' | 'kamailio' | 'tshark' | 'sngrep' | 'editcap' | 'dumpcap' | 'sox';
+export type PeerName =
+  'chromium' | 'sipp' | 'kamailio' | 'tshark' | 'sngrep' | 'editcap' | 'mergecap' | 'dumpcap' | 'sox';
 
 const CANDIDATES: Record<PeerName, string[]> = {
   chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
@@ -14,6 +15,7 @@ const CANDIDATES: Record<PeerName, string[]> = {
   tshark: ['/usr/bin/tshark'],
   sngrep: ['/usr/bin/sngrep'],
   editcap: ['/usr/bin/editcap'],
+  mergecap: ['/usr/bin/mergecap'],
   dumpcap: ['/usr/bin/dumpcap'],
   sox: ['/usr/bin/sox'],
 };
