@@ -6,6 +6,7 @@
  * names, errors crossing as an envelope and rebuilt on the client. No raw channel strings elsewhere.
  */
 
+import type { DtmfDigitJson } from './dtmf';
 import type { CallStats, MessageStats, Spread } from './capture-stats';
 import type { LaneRole } from './lane-roles';
 import type { MediaStreamFigures, StreamPlayed } from './media-stream';
@@ -356,6 +357,8 @@ export interface CallMediaDto {
   streams: MediaStreamDto[];
   /** The media rules' diagnostics (one-way-media, media-loss, no-media, media-to-unannounced-address, poor-call-quality). */
   diagnostics: DiagnosticDto[];
+  /** The call's digits in time order (RFC 4733 events, SIP INFO, KPML); absent when none. Since session 21. */
+  dtmf?: DtmfDigitJson[];
 }
 
 /**

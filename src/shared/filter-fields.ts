@@ -105,6 +105,12 @@ export const FIELDS: Record<string, FieldInfo> = {
     description:
       'a media rule the call breaks: one-way-media, media-loss, no-media, media-to-unannounced-address, poor-call-quality',
   },
+  'call.dtmf': {
+    type: 'string',
+    description:
+      'the digits the call\'s sides sent, in order (call.dtmf contains "123"; RFC 4733 events, SIP INFO, KPML)',
+  },
+  'call.dtmf.method': { type: 'string', description: 'how its digits were sent: rtp-event, info, kpml' },
 };
 
 /**
@@ -141,6 +147,7 @@ export const FIELD_VALUES: Record<string, readonly string[]> = {
   ],
   'call.type': ['call', 'registration', 'subscription', 'options', 'message', 'other'],
   'call.rtp': ['two-way', 'one-way', 'no-media', 'not-captured', 'not-expected'],
+  'call.dtmf.method': ['rtp-event', 'info', 'kpml'],
   'sip.method': METHODS,
   'sip.cseq.method': METHODS,
   'frame.transport': ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'],

@@ -3,6 +3,8 @@
  * docs/trace-json-media.md) and the app's `call:media` answer have the same fields.
  */
 
+import type { MediaStreamEvents } from './dtmf';
+
 /**
  * One RTP stream of a capture (source → destination address:port, SSRC), joined to its call through
  * the SDP offer/answer. The figures are those of Wireshark's RTP Streams (`tshark -z rtp,streams`).
@@ -51,6 +53,8 @@ export interface MediaStreamFigures {
   rtcp?: MediaStreamRtcp | null;
   /** E-model R and MOS (null: codec not in the G.113 table). Since session 20. */
   quality?: MediaStreamQuality | null;
+  /** RFC 4733 events (DTMF) of its telephone-event payload type; absent when none. Since session 21. */
+  events?: MediaStreamEvents;
 }
 
 /**

@@ -78,6 +78,8 @@ import { startChecksAhead } from '../../sip-core/trace/checks-ahead';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { analyzeMedia, type MediaAnalysis } from '../../sip-core/media/call-media';
 import { analyzerMedia, callMediaProblems, streamJson } from '../../sip-core/media/media-json';
+import { callDtmf } from '../../sip-core/media/dtmf';
+import type { DtmfDigitJson } from '../../shared/dtmf';
 import { callId } from '../../sip-core/analysis/call/call';
 
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;
@@ -682,7 +684,8 @@ export class TraceAdapter implements LoadedTrace {
       id = callId(root);
     }
     const a = this.#mediaAnalysis();
-    if (!a) return { call: id, verdict: null, streams: [], diagnostics: [] };
+    const dtmf = id === null ? undefined : this.#callDtmf(id, a);
+    if (!a) return { call: id, verdict: null, streams: [], diagnostics: [], ...(dtmf && { dtmf }) };
     const streams = a.streams.filter((x) => id === null || x.call === id).map(streamJson);
     const diagnostics = a.diagnostics.filter((d) => id === null || d.call === id).map(toDiagnosticDto);
     return {
@@ -690,7 +693,15 @@ export class TraceAdapter implements LoadedTrace {
       verdict: id === null ? null : (a.calls.get(id)?.verdict ?? null),
       streams,
       diagnostics,
+      ...(dtmf && { dtmf }),
     };
+  }
+
+  /** Call `id`'s digits (RFC 4733 events of its streams, its INFO/KPML requests); undefined when none. */
+  #callDtmf(id: string, media: MediaAnalysis | null): DtmfDigitJson[] | undefined {
+    const ids = this.callMessageIds(id);
+    if (!ids?.length) return undefined;
+    return callDtmf(this.#trace, () => id, media, ids).get(id);
   }
 
   /**

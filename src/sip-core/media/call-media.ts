@@ -18,6 +18,8 @@ import { isPrivateAddress, isPublicAddress } from '../analysis/address';
 import { jitterFor, staticClockRate, type MediaCapture, type RtpStreamRecord } from './rtp-streams';
 import type { MediaStreamRtcp } from '../../shared/media-stream';
 import { POOR_MOS, streamQuality, type StreamQuality } from './quality';
+import { telephoneEvents } from './rtp-event';
+import type { MediaStreamEvents } from '../../shared/dtmf';
 
 /** Names of the static payload types (RFC 3551 §6), as tshark prints them. */
 const STATIC_NAMES: Record<number, string> = {
@@ -86,6 +88,8 @@ export interface MediaStream {
   rtcp: MediaStreamRtcp | null;
   /** The E-model estimate (null: codec not in the table). */
   quality: StreamQuality | null;
+  /** RFC 4733 events of its telephone-event payload type (the rtpmap's), null when none. */
+  events: MediaStreamEvents | null;
 }
 
 /**
@@ -353,6 +357,7 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
       clockRate: r.pts.length ? clockRate(r.pts[0]!, map) : 0,
       rtcp: null,
       quality: null,
+      events: telephoneEvents(r.events, map),
     });
   });
   streamReports(media, result.streams);

@@ -101,6 +101,7 @@ export function streamJson(s: MediaStream): MediaStreamJson {
       rFactor: Math.round(s.quality.r * 100) / 100,
       mos: Math.round(s.quality.mos * 100) / 100,
     },
+    ...(s.events && { events: s.events }),
   };
 }
 

@@ -14,12 +14,18 @@
  *
  * Codecs: G.711 µ-law (PT 0, `PCMU/8000`), A-law (PT 8, `PCMA/8000`), L16 (PT 10 stereo and 11 mono at
  * 44,100 Hz, RFC 3551 §4.5.11; a dynamic `L16/rate[/channels]` rtpmap), big-endian, a stereo L16 stream
- * mixed to mono. Comfort noise (PT 13, 19, `CN`) and `telephone-event` packets are silence. Anything
- * else is not decoded: "cannot play G.729" — never noise.
+ * mixed to mono. Comfort noise (PT 13, 19, `CN`) is silence. Anything else is not decoded: "cannot
+ * play G.729" — never noise. RFC 4733 `telephone-event` packets (DTMF) are heard as their two ITU-T
+ * Q.23 tones, from the event's start (its RTP timestamp) for its duration, at its volume, laid under
+ * the audio: where an audio packet of the stream covers the same instant it wins, so a sender that
+ * kept sending audio (in-band DTMF too) is not heard twice; a stream of events alone plays its tones
+ * (Wireshark's RTP player leaves events silent; a listener checking "did the digits go through"
+ * wants to hear them).
  * @remarks Payload types 96–127 mean what the receiver's SDP rtpmap says (RFC 3264 §5.1); the call's
  * media analysis (call-media.ts) hands that map over.
  */
 import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711';
+import { addDtmfTone, type EventTone } from './rtp-event';
 
 /** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
 export const RESYNC_SECONDS = 1;
@@ -207,6 +213,8 @@ export interface DecodedAudio {
   silent: number;
   /** Places where the timestamp jumped against the capture clock and arrival placed the packet. */
   resyncs: number;
+  /** RFC 4733 events heard as their tones (their packets count in `silent` too). */
+  tones?: number;
   truncated: boolean;
 }
 
@@ -273,6 +281,14 @@ export function decodeStream(
   for (let i = 0; i < n && !main; i++) {
     const p = playOf(pk.pt[i]!);
     if (p.kind === 'audio') main = p;
+  }
+  // RFC 4733 events are heard as their DTMF tones; a stream of events only plays them at their rate.
+  const eventPt = [...(rtpmap ?? [])].find(([, e]) => /^telephone-event$/i.test(e.name));
+  const eventRate = eventPt ? eventPt[1].rate || 8000 : 0;
+  let eventsOnly: string | null = null;
+  if (!main && eventPt && pk.pt.subarray(0, n).includes(eventPt[0])) {
+    main = { kind: 'audio', codec: 'PCMU', rate: eventRate, channels: 1 };
+    eventsOnly = 'telephone-event';
   }
   if (!main) {
     const names = [...new Set([...plays.values()].map((p) => (p.kind === 'audio' ? p.codec : p.name)))];
@@ -344,21 +360,39 @@ export function decodeStream(
   let minOff = 0;
   for (let k = 0; k < keep.length; k++) minOff = Math.min(minOff, off[k]!);
   let len = 0;
+  /** Per event (its RTP timestamp): its tone, from its first packet's place for its longest duration. */
+  const tones = new Map<number, EventTone>();
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
     const p = playOf(pk.pt[i]!);
-    const ns = p.kind === 'audio' && p.rate === rate ? samplesOf(p, pk.payEnd[i]! - pk.payStart[i]!) : 0;
+    let ns =
+      p.kind === 'audio' && p.rate === rate && eventsOnly === null
+        ? samplesOf(p, pk.payEnd[i]! - pk.payStart[i]!)
+        : 0;
+    if (eventPt && pk.pt[i] === eventPt[0] && pk.payEnd[i]! - pk.payStart[i]! === 4) {
+      const b = pk.bytes;
+      const o = pk.payStart[i]!;
+      const dur = Math.round((((b[o + 2]! << 8) | b[o + 3]!) * rate) / eventRate);
+      const t = tones.get(pk.ts[i]!);
+      if (!t)
+        tones.set(pk.ts[i]!, { at: off[k]! - minOff, samples: dur, code: b[o]!, volume: b[o + 1]! & 0x3f });
+      else t.samples = Math.max(t.samples, dur);
+      ns = tones.get(pk.ts[i]!)!.samples;
+    }
     len = Math.max(len, off[k]! - minOff + ns);
   }
   const truncated = len > MAX_SAMPLES;
   const pcm = new Int16Array(Math.min(len, MAX_SAMPLES));
+  // The tones first: an audio packet for the same instant replaces them (no doubled tone where the
+  // sender also kept sending audio, in-band DTMF included).
+  for (const t of tones.values()) addDtmfTone(pcm, t, rate);
   let played = 0;
   let silent = 0;
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
     const p = playOf(pk.pt[i]!);
     const at = off[k]! - minOff;
-    if (p.kind !== 'audio' || p.rate !== rate || at >= pcm.length) {
+    if (p.kind !== 'audio' || p.rate !== rate || at >= pcm.length || eventsOnly !== null) {
       if (p.kind !== 'audio' || p.rate !== rate) silent++;
       continue;
     }
@@ -371,7 +405,9 @@ export function decodeStream(
       rate,
       pcm,
       startUs: pk.timeUs[first]! + (minOff * 1e6) / rate,
-      codec: main.codec === 'L16' ? `L16/${rate}${main.channels > 1 ? `/${main.channels}` : ''}` : main.codec,
+      codec:
+        eventsOnly ??
+        (main.codec === 'L16' ? `L16/${rate}${main.channels > 1 ? `/${main.channels}` : ''}` : main.codec),
       played,
       lost,
       duplicates,
@@ -379,6 +415,7 @@ export function decodeStream(
       silent,
       resyncs,
       truncated,
+      ...(tones.size > 0 && { tones: tones.size }),
     },
   };
 }

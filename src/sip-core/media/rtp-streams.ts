@@ -21,6 +21,7 @@
  * per flow, not counted as RTP (rtcp.ts: the reports, constant memory per flow).
  */
 import { parseRtcp, RtcpFlowState, type RtcpFlowReports } from './rtcp';
+import { EventDecoder, type RtpEventLog } from './rtp-event';
 
 /** Candidate clock rates of a dynamic payload type (0: no jitter, e.g. telephone-event). */
 export const DYNAMIC_RATES: readonly number[] = [0, 8000, 16000, 48000, 90000];
@@ -125,6 +126,11 @@ export interface RtpStreamRecord {
   maxDeltaFrame: number;
   /** One per candidate rate assignment (one only when the stream has no dynamic type). */
   jitter: JitterFigures[];
+  /**
+   * RFC 4733 events read from its first two dynamic payload types (rtp-event.ts), one log per type
+   * whose payloads may be events; absent when none. The analysis keeps the telephone-event type's.
+   */
+  events?: RtpEventLog[];
 }
 
 /** RTCP packets seen per flow (source → destination address:port). */
@@ -229,6 +235,8 @@ class Stream {
   late = 0;
   gaps = 0;
   gapLost = 0;
+  /** RFC 4733 event decoders of its dynamic payload types (null until one comes). */
+  ev: EventDecoder[] | null = null;
   next: Stream | null = null;
 
   constructor(
@@ -329,8 +337,38 @@ export class RtpTracker {
     if (s === null) return true;
     const seq = (buf[ps + 2]! << 8) | buf[ps + 3]!;
     const ts = ((buf[ps + 4]! << 24) | (buf[ps + 5]! << 16) | (buf[ps + 6]! << 8) | buf[ps + 7]!) >>> 0;
-    this.#packet(s, b1 & 0x7f, (b1 & 0x80) !== 0, seq, ts, payload, timeUs, frameNo);
+    const pt = b1 & 0x7f;
+    this.#packet(s, pt, (b1 & 0x80) !== 0, seq, ts, payload, timeUs, frameNo);
+    // RFC 4733 events ride on a dynamic payload type (static streams pay this one comparison).
+    if (pt >= 96) this.#event(s, pt, buf, ps + hdr, payload, ts, timeUs, frameNo);
     return true;
+  }
+
+  /** A packet of dynamic type `pt`: offered to its event decoder (the stream's first two dynamic types). */
+  #event(
+    s: Stream,
+    pt: number,
+    buf: Uint8Array,
+    p: number,
+    len: number,
+    ts: number,
+    timeUs: number,
+    frameNo: number,
+  ): void {
+    if (pt > 127) return;
+    let ev = s.ev;
+    if (ev === null) {
+      if (!s.dyn.includes(pt)) return;
+      ev = s.ev = [];
+    }
+    let d: EventDecoder | undefined;
+    for (const x of ev) if (x.pt === pt) d = x;
+    if (d === undefined) {
+      if (!s.dyn.includes(pt)) return;
+      d = new EventDecoder(pt);
+      ev.push(d);
+    }
+    if (!d.off) d.packet(buf, p, len, ts, timeUs, frameNo);
   }
 
   #stream(src: number, sport: number, dst: number, dport: number, ssrc: number): Stream | null {
@@ -556,7 +594,7 @@ export class RtpTracker {
     const name = (id: number): string => names[id] ?? '?';
     const streams = this.#order.map((s): RtpStreamRecord => {
       const expected = s.stopSeq + s.cycles * RTP_SEQ_MOD - s.startSeq + 1;
-      return {
+      const rec: RtpStreamRecord = {
         src: name(s.src),
         srcPort: s.sport,
         dst: name(s.dst),
@@ -588,6 +626,9 @@ export class RtpTracker {
         maxDeltaFrame: s.maxDeltaFrame,
         jitter: s.est.map((e) => ({ rates: [...e.rates], min: e.min, mean: e.mean, max: e.max })),
       };
+      const logs = s.ev?.filter((d) => !d.off && d.eventPackets > 0);
+      if (logs?.length) rec.events = logs.map((d) => d.record());
+      return rec;
     });
     const rtcp = [...this.#rtcp.values()].map((f): RtcpFlowRecord => ({
       src: name(f.srcId),

@@ -6,6 +6,7 @@
  * (framing, reassembly), the parser and the lint rules ([message] `lintMessage`).
  */
 import { mediaDiagnostics, mediaJson, type MediaJson } from '../media/media-json';
+import { traceDtmf } from '../media/dtmf';
 import { captureDiagnostics } from './time-notices';
 import type { Diagnostic } from '../diagnostic';
 import { lintMessage } from '../message';
@@ -121,6 +122,16 @@ function selectIds(trace: Trace, opts: TraceJsonOptions): Iterable<number> {
   };
 }
 
+/** The calls with their digits (`dtmf`: src/sip-core/media/dtmf.ts) where they have any. */
+function withDtmf(trace: Trace, calls: unknown[]): unknown[] {
+  const d = traceDtmf(trace);
+  if (d.size === 0) return calls;
+  return calls.map((c) => {
+    const l = d.get((c as { id?: string }).id ?? '');
+    return l ? { ...(c as object), dtmf: l } : c;
+  });
+}
+
 /** The whole trace as one object (for small traces and tests). */
 export function toTraceJson(trace: Trace, opts: TraceJsonOptions = {}): TraceJson {
   const messages: TraceMessageJson[] = [];
@@ -131,7 +142,7 @@ export function toTraceJson(trace: Trace, opts: TraceJsonOptions = {}): TraceJso
     messages,
     transactions: an?.transactions() ?? [],
     dialogs: an?.dialogs() ?? [],
-    calls: an?.calls() ?? [],
+    calls: withDtmf(trace, an?.calls() ?? []),
     diagnostics: [...captureDiagnostics(trace), ...(an?.diagnostics() ?? []), ...mediaDiagnostics(trace)],
   };
   if (trace.media) {
@@ -194,7 +205,7 @@ export async function writeTraceNdjson(
   for (const [type, list] of [
     ['transaction', an?.transactions() ?? []],
     ['dialog', an?.dialogs() ?? []],
-    ['call', an?.calls() ?? []],
+    ['call', withDtmf(trace, an?.calls() ?? [])],
     ['diagnostic', [...captureDiagnostics(trace), ...(an?.diagnostics() ?? []), ...mediaDiagnostics(trace)]],
     // Only with RTP/RTCP in the capture (docs/trace-json-media.md).
     ['rtp-stream', trace.media ? (mediaJson(trace)?.streams ?? []) : []],

@@ -6,6 +6,7 @@
  * (the damage is in the diagnostics); 1 when it cannot be read at all.
  */
 import { mediaDiagnostics, mediaJson, rtcpLine, streamLine } from '../../../sip-core/media/media-json';
+import { dtmfText, eventsLine, traceDtmf } from '../../../sip-core/media/dtmf';
 import { QUALITY_MIN_PACKETS } from '../../../sip-core/media/call-media';
 import { POOR_MOS } from '../../../sip-core/media/quality';
 import { readFileSync } from 'node:fs';
@@ -158,10 +159,9 @@ export async function writeText(
   }
   buf += `${ids.length} SIP message${ids.length === 1 ? '' : 's'}\n`;
   for (const d of captureDiagnostics(trace)) buf += `${d.severity}: ${d.code}: ${d.message}\n`;
-  buf += mediaText(
-    trace,
-    call ? new Set(ids.map((id) => trace.analysis?.messageFields(id).call ?? null)) : null,
-  );
+  const calls = call ? new Set(ids.map((id) => trace.analysis?.messageFields(id).call ?? null)) : null;
+  buf += mediaText(trace, calls);
+  buf += dtmfText(trace, calls);
   await out.write(buf);
 }
 
@@ -185,6 +185,8 @@ export function mediaText(trace: Trace, calls: ReadonlySet<string | null> | null
       buf += `  ${streamLine(m.streams[i]!)}\n`;
       const rl = rtcpLine(m.streams[i]!);
       if (rl) buf += `    ${rl}\n`;
+      const el = eventsLine(m.streams[i]!);
+      if (el) buf += `    ${el}\n`;
     }
   }
   const loose = calls ? [] : m.streams.filter((s) => s.call === null);
@@ -291,6 +293,14 @@ export function summaryText(r: IngestResult): string {
         `  RTCP: ${media.rtcp.reduce((n, f) => n + f.packets, 0)} packets, ${rtcpStreams} stream${rtcpStreams === 1 ? '' : 's'} reported on, ${media.rtcp.reduce((n, f) => n + (f.malformed ?? 0), 0)} malformed`,
       );
     if (codes.size) lines.push(`  media diagnostics: ${list(codes)}`);
+  }
+  const dtmf = [...traceDtmf(t).values()];
+  if (dtmf.length) {
+    const by = new Map<string, number>();
+    for (const l of dtmf) for (const d of l) by.set(d.method, (by.get(d.method) ?? 0) + 1);
+    lines.push(
+      `DTMF: ${dtmf.reduce((n, l) => n + l.length, 0)} digits in ${dtmf.length} call${dtmf.length === 1 ? '' : 's'} (${[...by].map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    );
   }
   const und = Object.entries(s.undecoded).filter(([, v]) => v > 0);
   if (und.length) lines.push(`not decoded: ${und.map(([k, v]) => `${k} ${v}`).join(', ')}`);

@@ -11,6 +11,7 @@ import { hostOf, portOf } from '../address';
 import { summarizeSdp } from '../sdp-summary';
 import { FIELDS } from '../../../shared/filter-fields';
 import { callRtpField } from '../../media/media-json';
+import { analyzerDtmf, callDtmfField } from '../../media/dtmf';
 import { callId } from '../call/call';
 
 export type FieldValue = string | number | boolean | null | FieldValue[];
@@ -227,6 +228,8 @@ export class MessageFields {
         if (field.startsWith('call.')) {
           const r = this.a.rootOfMessage(id);
           if (r >= 0 && field.startsWith('call.rtp')) return callRtpField(this.a, callId(r), field);
+          if (r >= 0 && field.startsWith('call.dtmf'))
+            return callDtmfField(analyzerDtmf(this.a, callId).get(callId(r)), field);
           return r >= 0 ? callField(this.callOf(r), field) : null;
         }
         return null;

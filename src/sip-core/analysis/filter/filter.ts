@@ -5,6 +5,7 @@
  * the call satisfies it ("calls with a 503 somewhere": `sip.status == 503`).
  */
 import { callRtpField } from '../../media/media-json';
+import { analyzerDtmf, callDtmfField } from '../../media/dtmf';
 import { callId } from '../call/call';
 import { compileScriptRegex, testScriptRegex } from '../../script/regex';
 import type { CallSummary, TraceAnalyzer } from '../analyzer';
@@ -164,6 +165,8 @@ class CallSubject implements Subject {
     const a = this.a!;
     if (isCall) {
       if (field.startsWith('call.rtp')) return p(callRtpField(a, callId(this.root), field));
+      if (field.startsWith('call.dtmf'))
+        return p(callDtmfField(analyzerDtmf(a, callId).get(callId(this.root)), field));
       return p(callField((this.#summary ??= a.callSummary(this.root)), field));
     }
     this.#ids ??= a.callMessageIds(this.root);

@@ -1,0 +1,66 @@
+/**
+ * End to end, a call's digits in its summary: browser mode served for real, in headless Debian
+ * Chromium. A call built in memory (test/helpers/dtmf-capture.ts) whose caller presses 1 2 as RFC 4733
+ * events and whose callee answers 9 # by SIP INFO: the call summary lists them in order with the side,
+ * the method and the call time, and the caller's stream in the inspector lists its events.
+ * Screenshots (light and dark) under test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { digitPackets, dtmfCapture } from '../helpers/dtmf-capture';
+
+const chromiumPath = requirePeer('chromium');
+
+describe.skipIf(!chromiumPath)("a call's digits in its summary, in Chromium", () => {
+  let served: ServedPage;
+  let page: Page;
+  const file = join(mkdtempSync(join(tmpdir(), 'sipscope-dtmf-e2e-')), 'dtmf.pcap');
+
+  beforeAll(async () => {
+    writeFileSync(
+      file,
+      dtmfCapture(
+        [...digitPackets(1, 0, 8000), ...digitPackets(2, 300_000, 10400)],
+        [
+          { us: 700_000, digit: '9' },
+          { us: 760_000, digit: '#' },
+        ],
+      ),
+    );
+    served = await servePage(chromiumPath as string);
+    page = served.page;
+    await page.goto(served.server.url);
+  });
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  const { showLadder, calls } = appNav(() => page);
+  const shoot = async (name: string): Promise<void> => {
+    await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
+    await page.locator('body').press('t');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await page.screenshot({ path: join(SHOTS_DIR, `${name}-dark.png`) });
+    await page.locator('body').press('t');
+  };
+
+  it('lists the digits each side sent, in order, with the method and the call time', async () => {
+    await served.host.openPath(file, { remember: false });
+    await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(1);
+    await calls().first().click();
+    await showLadder();
+    const dtmf = page.getByTestId('call-dtmf');
+    await expect.poll(() => dtmf.count(), { timeout: 10_000 }).toBe(1);
+    expect(await dtmf.locator('.dtmf-run').allTextContents()).toEqual([
+      'caller pressed 1 2 at 00:00.2 (RTP events (RFC 4733))',
+      'callee pressed 9 # at 00:00.9 (SIP INFO)',
+    ]);
+    await shoot('dtmf-summary');
+  });
+});
