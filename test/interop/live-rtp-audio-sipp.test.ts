@@ -5,7 +5,8 @@
  * runs its audio plays what came so far; at its end the call's audio rendered from the live trace
  * equals, sample for sample, the audio rendered from the parallel file opened as a capture (both
  * timings), and the live trace saved (LiveTrace.save), its `--pcap` file written as it came and its
- * call exported as pcapng all give tshark's `rtp,streams` of the parallel file. Bounded: every
+ * call exported as pcapng all give tshark's `rtp,streams` of the parallel file (its streams, payload
+ * types, packets and losses; not the jitter, see below). Bounded: every
  * process has a time limit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -134,7 +135,9 @@ describe.skipIf(!sipp || !dumpcap || !tshark || !existsSync(join(AUDIO, 'g711a.p
         const streams = (f: string) =>
           tsharkStreams(tshark!, f)
             .filter((s) => MEDIA.includes(s.srcPort) || MEDIA.includes(s.dstPort))
-            .map(({ src, srcPort, dst, dstPort, ssrc, payloads, packets, lost, jitter }) => ({
+            // Not the jitter: dumpcap stamps nanoseconds, a live trace keeps microseconds (as sipscope
+            // reads any capture), so tshark's jitter of the two may differ in its last digit.
+            .map(({ src, srcPort, dst, dstPort, ssrc, payloads, packets, lost }) => ({
               src,
               srcPort,
               dst,
@@ -143,23 +146,22 @@ describe.skipIf(!sipp || !dumpcap || !tshark || !existsSync(join(AUDIO, 'g711a.p
               payloads,
               packets,
               lost,
-              jitter,
             }))
             .sort((a, b) => key(a).localeCompare(key(b)));
         const theirs = streams(file);
         expect(theirs.length).toBeGreaterThanOrEqual(2);
         const saved = join(dir, 'saved.pcapng');
         await live.save(saved);
-        expect(streams(saved)).toEqual(theirs);
-        expect(streams(join(dir, 'as-it-came.pcapng'))).toEqual(theirs);
+        expect(streams(saved), 'saved').toEqual(theirs);
+        expect(streams(join(dir, 'as-it-came.pcapng')), 'as it came').toEqual(theirs);
         const adapter = new TraceAdapter(live.trace, []);
         await adapter.analyse();
         const exported = join(dir, 'c1.pcapng');
         writeFileSync(
           exported,
-          Buffer.from(liveCallsExport(live, adapter, ['C1'], 'pcapng').base64!, 'base64'),
+          Buffer.from((await liveCallsExport(live, adapter, ['C1'], 'pcapng')).base64!, 'base64'),
         );
-        expect(streams(exported)).toEqual(theirs);
+        expect(streams(exported), 'exported').toEqual(theirs);
         live.releaseMedia();
       } finally {
         await src?.stop();

@@ -87,10 +87,14 @@ async function scanCapture(trace: Trace, plan: AudioPlan, path: string | null): 
  * The plan's packets from a live trace's kept media: the spool's segments scanned as one pcapng stream
  * (to their end: a call still in progress plays what has come so far).
  */
-export function scanSpool(plan: AudioPlan, spool: MediaSpool): StreamScan {
+export async function scanSpool(plan: AudioPlan, spool: MediaSpool): Promise<StreamScan> {
   // The live trace's frame numbers are the source's, not the spool's: no stop after a last frame.
   const scan = new StreamScan(plan.wanted.map((w) => ({ ...w, lastFrame: 0 })));
-  for (const chunk of spool.stream(SCAN_CHUNK)) scan.push(chunk);
+  for (const chunk of spool.stream(SCAN_CHUNK)) {
+    scan.push(chunk);
+    // The capture goes on meanwhile (its sockets, dumpcap's pipe): the event loop turns between chunks.
+    await new Promise<void>((r) => setImmediate(r));
+  }
   scan.finish();
   return scan;
 }
@@ -164,11 +168,11 @@ export async function callsRtpFrames(
  * The kept media packets of calls' RTP streams in a live trace (a live call exported with its media):
  * the streams the media analysis joined to each call, found in the spool as for their audio.
  */
-export function callsSpoolPackets(
+export async function callsSpoolPackets(
   trace: Trace,
   calls: readonly string[],
   spool: MediaSpool,
-): SpooledPacket[] {
+): Promise<SpooledPacket[]> {
   const media = traceMedia(trace);
   const an = trace.analysis as { resolveCall?: (ref: string) => number } | null;
   if (!media || !an?.resolveCall) return [];
@@ -177,7 +181,7 @@ export function callsSpoolPackets(
     const root = an.resolveCall(c);
     if (root < 0) continue;
     const plan = planAudio(trace, media, { call: callId(root) });
-    if (typeof plan !== 'string') refs.push(...scanSpool(plan, spool).frames);
+    if (typeof plan !== 'string') refs.push(...(await scanSpool(plan, spool)).frames);
   }
   const seen = new Set<number>();
   return spool.records(refs.filter((r) => !seen.has(r.recordOffset) && seen.add(r.recordOffset)));
@@ -187,18 +191,18 @@ export function callsSpoolPackets(
  * `export:capture` of a live trace's calls: their SIP messages as synthesized packets (a live trace has
  * no capture frames) and their streams' kept RTP/RTCP, in time order (pcap or pcapng, LINKTYPE_RAW).
  */
-export function liveCallsExport(
+export async function liveCallsExport(
   live: LiveTrace,
   adapter: TraceAdapter,
   calls: readonly string[],
   format: 'pcap' | 'pcapng',
-): ExportFile {
+): Promise<ExportFile> {
   if (adapter.trace !== live.trace) throw new ApiError('not-found', 'the live trace moved on: try again');
   const ids = new Set<number>();
   for (const c of calls) for (const id of adapter.callMessageIds(c) ?? []) ids.add(id);
   if (!ids.size) throw new ApiError('not-found', 'none of these calls is in this trace');
   const spool = live.spool;
-  const media = spool && !spool.closed ? callsSpoolPackets(live.trace, calls, spool) : [];
+  const media = spool && !spool.closed ? await callsSpoolPackets(live.trace, calls, spool) : [];
   const chunks: Uint8Array[] = [];
   writeCapture(
     format,
@@ -238,7 +242,7 @@ export async function streamAudio(
     const gap = spoolGap(plan, spool);
     if (gap?.none) return gap.note;
     note = gap?.note;
-    lists = scanSpool(plan, spool).lists;
+    lists = (await scanSpool(plan, spool)).lists;
   } else
     lists =
       source.kind === 'simulation'

@@ -115,29 +115,32 @@ export class StreamScan {
     });
     this.#tap.names = this.#decoder.pipeline.addresses.names;
     this.#last = wanted.reduce((m, w) => Math.max(m, w.lastFrame), 0);
-    // Most frames of a capture are none of the wanted streams': a plain Ethernet/IPv4/UDP frame whose
-    // ports and SSRC are none of theirs is left out before the pipeline decodes it (tries SIP framing,
+    // Most frames of a capture are none of the wanted streams': a plain Ethernet/IPv4/UDP frame (or a
+    // raw IPv4/UDP one: LINKTYPE_RAW, LINKTYPE_IPV4, what a live trace keeps of its media) whose ports
+    // and SSRC are none of theirs is left out before the pipeline decodes it (tries SIP framing,
     // interns addresses). Anything else (VLAN, IPv6, tunnels, fragments, other link types) goes through.
     const pipeline = this.#decoder.pipeline;
     const decode = pipeline.frame.bind(pipeline);
     const keys = new Set(wanted.map((w) => `${w.srcPort}|${w.dstPort}|${w.ssrc}`));
     const ports = new Set(wanted.map((w) => (w.srcPort << 16) | w.dstPort));
     pipeline.frame = (buf, start, end, info): void => {
-      if (info.linkType === 1 && end - start >= 54) {
-        const o = start;
-        if (
-          buf[o + 12] === 0x08 &&
-          buf[o + 13] === 0x00 &&
-          buf[o + 14] === 0x45 &&
-          buf[o + 23] === 17 &&
-          (buf[o + 20]! & 0x3f) === 0 &&
-          buf[o + 21] === 0
-        ) {
-          const sp = (buf[o + 34]! << 8) | buf[o + 35]!;
-          const dp = (buf[o + 36]! << 8) | buf[o + 37]!;
+      const lt = info.linkType;
+      // Where the IPv4 header starts: after Ethernet's 14 octets (type IPv4), or at once (raw IP).
+      const o =
+        lt === 1
+          ? buf[start + 12] === 0x08 && buf[start + 13] === 0x00
+            ? start + 14
+            : -1
+          : lt === 101 || lt === 228
+            ? start
+            : -1;
+      if (o >= 0 && end - o >= 40) {
+        if (buf[o] === 0x45 && buf[o + 9] === 17 && (buf[o + 6]! & 0x3f) === 0 && buf[o + 7] === 0) {
+          const sp = (buf[o + 20]! << 8) | buf[o + 21]!;
+          const dp = (buf[o + 22]! << 8) | buf[o + 23]!;
           if (!ports.has((sp << 16) | dp)) return;
           const ssrc =
-            ((buf[o + 50]! << 24) | (buf[o + 51]! << 16) | (buf[o + 52]! << 8) | buf[o + 53]!) >>> 0;
+            ((buf[o + 36]! << 24) | (buf[o + 37]! << 16) | (buf[o + 38]! << 8) | buf[o + 39]!) >>> 0;
           if (!keys.has(`${sp}|${dp}|${ssrc}`)) return;
         }
       }

@@ -125,7 +125,7 @@ describe('a live trace’s kept media', () => {
     const adapter = new TraceAdapter(live.trace, []);
     await adapter.analyse();
     for (const format of ['pcap', 'pcapng'] as const) {
-      const out = liveCallsExport(live, adapter, ['C2'], format);
+      const out = await liveCallsExport(live, adapter, ['C2'], format);
       expect(out.fileName).toBe(`capture_lo-C2.${format}`);
       const file = join(dir, `c2.${format}`);
       writeFileSync(file, Buffer.from(out.base64!, 'base64'));
