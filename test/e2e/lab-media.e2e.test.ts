@@ -2,8 +2,8 @@
  * End to end, a lab's phones with real RTP, in headless Debian Chromium (browser mode served for
  * real): a lab of two phones on loopback (Alice calls Bob, the default media: her tone, his echo);
  * the console's Media section lists what each phone sends and the call's two sessions sending and
- * echoing, and the live ladder draws the two RTP streams between their lanes. Screenshots (light and
- * dark) under test-results/screenshots/.
+ * echoing, and the live ladder draws the two RTP streams between their lanes; Play call audio plays
+ * them while the call runs. Screenshots (light and dark) under test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -87,8 +87,16 @@ describe.skipIf(!chromiumPath)('a lab with real RTP, in Chromium', () => {
       .poll(() => page.getByTestId('call-media').textContent(), { timeout: 10_000 })
       .toMatch(/two-way|both ways/i);
     expect(await arrows.first().textContent()).toMatch(/^RTP (PCMU|g711U)/);
+    // Hear it while it runs: the lab's live trace keeps the phones' RTP like any live source's
+    await page.getByTestId('call-audio-play').click();
+    await expect
+      .poll(() => page.getByTestId('call-audio-position').textContent(), { timeout: 10_000 })
+      .toMatch(/ \/ 0:0[1-9]\.\d$/);
+    expect(await page.getByTestId('call-audio-error').count()).toBe(0);
+    expect(await page.getByTestId('call-audio').textContent()).toContain('stereo');
     await page.screenshot({ path: join(SHOTS_DIR, 'lab-media-ladder.png') });
     await dark('lab-media-ladder-dark.png');
+    expect(served.errors).toEqual([]);
     await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
     await page.getByRole('button', { name: 'Stop' }).click();
   }, 60_000);

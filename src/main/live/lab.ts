@@ -213,7 +213,10 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     return l;
   };
 
-  const media = new LabMedia(live, (node, text) => sink.emit({ time: clock.now(), node, kind: 'log', text }));
+  // (media events are the call's: the CLI prints them with the call states)
+  const media = new LabMedia(live, (node, text) =>
+    sink.emit({ time: clock.now(), node, kind: 'call', text }),
+  );
   const stopAll = async (): Promise<void> => {
     for (const t of timersSet) clearTimeout(t);
     clock.cancelAll();

@@ -11,6 +11,7 @@ import { LabError, startLabFile, type LabHandle } from '../../live';
 import { textLine } from './capture';
 import { joinText, labJoin } from '../../live/join';
 import { SIPP_DIR } from '../../paths';
+import { mediaJson, streamLine } from '../../../sip-core/media/media-json';
 
 export interface LabCliOptions {
   pcap?: string;
@@ -92,6 +93,9 @@ export async function runLab(
     `sipscope lab: stopped; ${h.live.total} SIP messages recorded` +
       (h.live.pcap ? ` to ${h.live.pcap.files.join(', ')}` : ''),
   );
+  // the phones' RTP (and what came from outside), a line per stream as `sipscope capture` prints them
+  if (h.live.trace.media)
+    for (const s of mediaJson(h.live.trace)?.streams ?? []) console.error(streamLine(s));
   return 0;
 }
 
