@@ -2,11 +2,12 @@
  * Real RTP from the lab's phones (src/main/live/lab-media.ts), against real peers on loopback:
  * - SIPp's uac_pcap (G.711 A-law from SIPp's pcap, then an RFC 4733 DTMF) calls a lab phone in echo
  *   mode: the phone sends every packet back, and the lab's live trace shows the two streams with the
- *   packets and losses tshark reads from a parallel dumpcap of `lo`;
+ *   packets and losses tshark reads from a parallel dumpcap of `lo` (and the lab's own pcapng has them);
  * - a lab phone in tone mode (600 Hz) calls SIPp's uas with -rtp_echo: the tone comes back to the
  *   phone's port, and decoded (the project's G.711 table) it is 600 Hz by its zero crossings;
  * - a call between two lab phones held and resumed: the stream stops (a gap of the hold's length),
- *   restarts with the marker bit, and garbage sent to a phone's media port changes nothing.
+ *   restarts with the marker bit, and garbage sent to a phone's media port changes nothing;
+ * - early media: a callee with `earlyMedia` sends from its 183 (RFC 3960), before its 200.
  * Bounded: every peer has a time limit; each lab and dumpcap is stopped after its test.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -108,7 +109,7 @@ describe.skipIf(!sipp || !dumpcap || !tshark || !existsSync(join(AUDIO, 'g711a.p
             '  - { name: Bob, role: ua, address: "127.0.33.2:5060", aor: "sip:bob@127.0.33.2", media: echo }',
           ].join('\n'),
         ),
-        { steps: false },
+        { steps: false, pcap: join(dir, 'lab.pcapng') },
       );
       cleanup.push(() => h.stop());
       const r = await runSipp(
@@ -154,6 +155,9 @@ describe.skipIf(!sipp || !dumpcap || !tshark || !existsSync(join(AUDIO, 'g711a.p
           expect(fromBob[0]!.lost).toBe(0);
           const media = new TraceAdapter(h.live.trace, []).callMedia(null)!;
           expect(new Set(media.streams.map((s) => s.direction))).toEqual(new Set(['forward', 'reverse']));
+          // the lab's own pcapng has the same RTP
+          await h.stop();
+          expect(theirStreams(join(dir, 'lab.pcapng')).sort(byKey)).toEqual(ours);
         },
         () => ({ sipp: r.output, 'sipp messages': r.messages, lab: labTraceText(h) }),
       );
@@ -294,4 +298,48 @@ describe('lab phones on hold', () => {
       () => ({ lab: labTraceText(h), events: h.events.map((e) => `${e.node}: ${e.text}`).join('\n') }),
     );
   }, 30_000);
+
+  it('early media: a callee with earlyMedia sends from its 183, before the 200', async () => {
+    const h = await startLab(
+      parseLab(
+        [
+          'name: media-early',
+          'description: a gateway-style callee',
+          'nodes:',
+          '  - { name: Alice, role: ua, address: "127.0.35.12:5060", aor: "sip:alice@127.0.35.12" }',
+          '  - name: Bob',
+          '    role: ua',
+          '    address: "127.0.35.13:5060"',
+          '    aor: "sip:bob@127.0.35.13"',
+          '    earlyMedia: true',
+          '    media: tone',
+          '    answer: { after: 1.5s }',
+          'steps:',
+          '  - { at: 0.2s, node: Alice, action: call, to: "sip:bob@127.0.35.13" }',
+          '  - { at: 2.5s, node: Alice, action: hangup }',
+        ].join('\n'),
+      ),
+    );
+    cleanup.push(() => h.stop());
+    await explainOnFailure(
+      async () => {
+        await until(
+          () => (h.media().sessions.find((s) => s.node === 'Alice')?.received ?? 0) >= 10,
+          'early media at Alice',
+          3000,
+        );
+        // still ringing: the 200 comes at 1.5 s
+        expect(h.ua('Alice')!.calls.map((c) => c.state)).toEqual(['early']);
+        expect(h.media().sessions.find((s) => s.node === 'Bob')!.state).toBe('sending');
+        // Alice echoes once the call is answered (her default in the calls she makes is tone: she sends too)
+        await until(() => h.ua('Alice')!.calls.some((c) => c.state === 'confirmed'), 'answered', 3000);
+        await until(
+          () => h.media().sessions.find((s) => s.node === 'Alice')?.state === 'sending',
+          'Alice sends after the 200',
+          2000,
+        );
+      },
+      () => ({ lab: labTraceText(h), events: h.events.map((e) => `${e.node}: ${e.text}`).join('\n') }),
+    );
+  }, 20_000);
 });
