@@ -63,4 +63,16 @@ describe.skipIf(!chromiumPath)("a call's digits in its summary, in Chromium", ()
     ]);
     await shoot('dtmf-summary');
   });
+
+  it("lists the caller's stream's events in the stream inspector", async () => {
+    await page.getByTestId('call-media').locator('button.stream', { hasText: 'telephone-event' }).click();
+    const events = page.getByTestId('stream-events');
+    await expect.poll(() => events.count(), { timeout: 10_000 }).toBe(1);
+    expect(await events.locator('td.digit').allTextContents()).toEqual(['1', '2']);
+    const text = (await events.textContent()) ?? '';
+    expect(text).toContain('payload type 101');
+    expect(text).toMatch(/frame \d+\s*200 ms\s*−10 dBm0\s*7\s\(3 end\)/);
+    await events.scrollIntoViewIfNeeded();
+    await shoot('dtmf-stream-events');
+  });
 });

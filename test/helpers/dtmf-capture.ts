@@ -1,6 +1,7 @@
 /**
  * Test helper: a call (PCMA and telephone-event 101 in both SDPs, 40 PCMA packets each way) whose
- * caller sends RFC 4733 event packets on its stream's SSRC, and whose callee may send SIP INFO
+ * caller sends RFC 4733 event packets in a stream of their own (SSRC 0x33330001, as SIPp does; the
+ * tracker reads events the same way on an audio stream's SSRC: ws__SIP_DTMF2), and whose callee may send SIP INFO
  * `application/dtmf-relay` digits — built in memory (test/helpers/rtp-capture.ts).
  */
 import { ipFrame } from './frames';
@@ -44,7 +45,7 @@ function rtp(seq: number, ts: number, pt: number, marker: boolean, payload: Buff
   b[1] = (marker ? 0x80 : 0) | pt;
   b.writeUInt16BE(seq & 0xffff, 2);
   b.writeUInt32BE(ts >>> 0, 4);
-  b.writeUInt32BE(0x11110001, 8);
+  b.writeUInt32BE(0x33330001, 8);
   return Buffer.concat([b, payload]).toString('latin1');
 }
 
