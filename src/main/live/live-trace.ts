@@ -137,6 +137,7 @@ export class LiveTrace {
   readonly pcap: RotatingPcapngWriter | null;
   #keepBytes: number;
   #spool: MediaSpool | null = null;
+  #mediaFailure: string | null = null;
 
   constructor(opts: LiveTraceOptions) {
     this.limit = Math.max(4, opts.limit ?? 200_000);
@@ -297,7 +298,13 @@ export class LiveTrace {
       if (this.#closed) return true;
       // The spool's files are made with the first datagram (a source without RTP leaves none).
       if (this.#spool === null && this.#keepBytes > 0)
-        this.#spool = new MediaSpool({ maxBytes: this.#keepBytes });
+        try {
+          this.#spool = new MediaSpool({ maxBytes: this.#keepBytes });
+        } catch (e) {
+          // No temp dir to keep it in: the capture goes on without (the player says why).
+          this.#keepBytes = 0;
+          this.#mediaFailure = e instanceof Error ? e.message : String(e);
+        }
       this.#spool?.write(names, src, sport, dst, dport, buf, ps, pend, timeUs);
       pcap?.write({
         timeUs,
@@ -315,6 +322,11 @@ export class LiveTrace {
   /** The kept media (the tracked RTP/RTCP datagrams), or null when none is kept. */
   get spool(): MediaSpool | null {
     return this.#spool;
+  }
+
+  /** Why the media is not (or no longer) kept, when keeping it failed; null otherwise. */
+  get mediaFailure(): string | null {
+    return this.#mediaFailure ?? this.#spool?.failure ?? null;
   }
 
   /** The source offered the tracker datagrams: a new snapshot is due (at most one per `mediaMs`). */

@@ -101,6 +101,8 @@ export class MediaSpool {
   #v4: (Uint8Array | null)[] = [];
   #v4Of: string[] = [];
   #closed = false;
+  /** Why the spool stopped keeping (a write failed: the temp dir full, removed...), or null. */
+  failure: string | null = null;
   /** Packets written, ever. */
   packets = 0;
   /** Packets the cap let go, and the capture time (µs) of the last of them (0: none yet). */
@@ -168,6 +170,30 @@ export class MediaSpool {
     timeUs: number,
   ): void {
     if (this.#closed) return;
+    try {
+      this.#write(names, src, sport, dst, dport, buf, ps, pend, timeUs);
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** A write failed: nothing more is kept, and the files go (a capture never stops for its spool). */
+  #fail(e: unknown): void {
+    this.failure ??= e instanceof Error ? e.message : String(e);
+    this.close();
+  }
+
+  #write(
+    names: readonly string[],
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    buf: Uint8Array,
+    ps: number,
+    pend: number,
+    timeUs: number,
+  ): void {
     const a = this.#addr(names, src);
     const b = this.#addr(names, dst);
     const n = Math.min(pend - ps, 65507);
@@ -185,32 +211,31 @@ export class MediaSpool {
         },
         new TcpSequencer(),
       );
-      this.#block(timeUs, ip.length, (out, o) => out.set(ip, o));
+      this.#buf.set(ip, this.#reserve(timeUs, ip.length));
       return;
     }
-    this.#block(timeUs, 28 + n, (out, o) => {
-      const dv = this.#dv;
-      out[o] = 0x45;
-      out[o + 1] = 0;
-      dv.setUint32(o + 2, ((28 + n) << 16) | 0, false); // total length, identification 0
-      dv.setUint32(o + 6, 0x40004011, false); // DF, TTL 64, UDP
-      dv.setUint16(o + 10, 0);
-      out.set(a, o + 12);
-      out.set(b, o + 16);
-      let s = 0;
-      for (let i = o; i < o + 20; i += 2) s += (out[i]! << 8) | out[i + 1]!;
-      while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-      dv.setUint16(o + 10, ~s & 0xffff);
-      dv.setUint16(o + 20, sport);
-      dv.setUint16(o + 22, dport);
-      dv.setUint16(o + 24, 8 + n);
-      dv.setUint16(o + 26, 0); // IPv4 UDP: no checksum (RFC 768)
-      out.set(buf.subarray(ps, ps + n), o + 28);
-    });
+    const o = this.#reserve(timeUs, 28 + n);
+    const out = this.#buf;
+    const dv = this.#dv;
+    out[o] = 0x45;
+    out[o + 1] = 0;
+    dv.setUint32(o + 2, (28 + n) << 16, false); // total length, identification 0
+    dv.setUint32(o + 6, 0x40004011, false); // DF, TTL 64, UDP, checksum below
+    out.set(a, o + 12);
+    out.set(b, o + 16);
+    // The header checksum: the fixed words, the length and the addresses (RFC 791, RFC 1071).
+    let s = 0x4500 + 28 + n + 0x4000 + 0x4011;
+    s += ((a[0]! << 8) | a[1]!) + ((a[2]! << 8) | a[3]!) + ((b[0]! << 8) | b[1]!) + ((b[2]! << 8) | b[3]!);
+    s = (s & 0xffff) + (s >>> 16);
+    s = (s & 0xffff) + (s >>> 16);
+    dv.setUint16(o + 10, ~s & 0xffff);
+    dv.setUint32(o + 20, (sport << 16) | dport, false);
+    dv.setUint32(o + 24, (8 + n) << 16, false); // length; IPv4 UDP: no checksum (RFC 768)
+    out.set(buf.subarray(ps, ps + n), o + 28);
   }
 
-  /** Appends one EPB (interface 0) of `len` packet octets that `fill` writes at its offset. */
-  #block(timeUs: number, len: number, fill: (out: Uint8Array, at: number) => void): void {
+  /** Appends one EPB (interface 0) of `len` packet octets; returns where they go in the buffer. */
+  #reserve(timeUs: number, len: number): number {
     const total = 32 + pad4(len);
     let seg = this.#segs[this.#segs.length - 1]!;
     if (seg.packets > 0 && seg.bytes + this.#len + total > this.#segMax) {
@@ -235,7 +260,6 @@ export class MediaSpool {
     dv.setUint32(o + 16, t >>> 0, true);
     dv.setUint32(o + 20, len, true);
     dv.setUint32(o + 24, len, true);
-    fill(out, o + 28);
     for (let i = o + 28 + len; i < o + total - 4; i++) out[i] = 0;
     dv.setUint32(o + total - 4, total, true);
     this.#len += total;
@@ -247,6 +271,7 @@ export class MediaSpool {
       this.#timer = setTimeout(() => this.flush(), this.#flushMs);
       this.#timer.unref();
     }
+    return o + 28;
   }
 
   /** Starts a new segment; deletes the oldest ones past the cap. */
@@ -278,7 +303,12 @@ export class MediaSpool {
     }
     if (this.#len === 0 || this.#closed) return;
     const seg = this.#segs[this.#segs.length - 1]!;
-    writeSync(seg.fd, this.#buf, 0, this.#len);
+    try {
+      writeSync(seg.fd, this.#buf, 0, this.#len);
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
     seg.bytes += this.#len;
     this.#len = 0;
   }
@@ -366,10 +396,20 @@ export class MediaSpool {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    for (const s of this.#segs) if (s.fd >= 0) closeSync(s.fd);
+    for (const s of this.#segs)
+      if (s.fd >= 0)
+        try {
+          closeSync(s.fd);
+        } catch {
+          // Already closed: nothing to do.
+        }
     this.#segs = [];
     live.delete(this);
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      // Not removable (permissions changed under us): the next process's sweep tries again.
+    }
   }
 
   get closed(): boolean {

@@ -32,7 +32,8 @@ import type { SampleSpec } from '../paths';
 import { RecentFiles } from './recent';
 import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
-import { TraceAdapter } from './capture-loader';
+import { toDiagnosticDto, TraceAdapter } from './capture-loader';
+import { mergeToTemp, type MergeInput, type MergeOptions, type TempMerge } from './merge-captures';
 import { callsRtpFrames, liveCallsExport, traceStreamAudio, type PacketSource } from './stream-audio';
 import { runScenario, scenarioLibrary, scenarioStreams, scenarioText } from './scenarios';
 import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
@@ -72,6 +73,8 @@ interface OpenCapture {
   rtp?: readonly WirePacket[];
   /** A live trace's source of truth (its kept media plays and exports; its messages export). */
   live?: LiveTrace;
+  /** Run when the capture is closed (a merge's temp file is deleted). */
+  onClose?: () => void;
 }
 
 type Listener = <E extends EventChannel>(event: E, payload: EventMap[E]) => void;
@@ -143,6 +146,7 @@ export class ServiceHost {
         c.abort.abort();
         c.trace?.close();
         c.live?.releaseMedia();
+        c.onClose?.();
         this.#captures.delete(id);
         return true;
       }
@@ -216,7 +220,7 @@ export class ServiceHost {
         const source: PacketSource = entry.rtp
           ? { kind: 'simulation', rtp: entry.rtp }
           : entry.live
-            ? { kind: 'live', spool: entry.live.spool }
+            ? { kind: 'live', spool: entry.live.spool, failure: entry.live.mediaFailure }
             : { kind: 'capture', path: entry.summary.path };
         return traceStreamAudio(
           trace.trace,
@@ -322,7 +326,7 @@ export class ServiceHost {
    */
   async openPath(
     path: string,
-    o: { remember?: boolean; displayName?: string; uploaded?: boolean } = {},
+    o: { remember?: boolean; displayName?: string; uploaded?: boolean; merged?: TempMerge } = {},
   ): Promise<CaptureSummary> {
     const abs = resolve(path);
     let size: number;
@@ -356,7 +360,12 @@ export class ServiceHost {
       analysis: 0,
     };
     const abort = new AbortController();
-    const entry: OpenCapture = { summary, trace: null, abort };
+    const entry: OpenCapture = {
+      summary,
+      trace: null,
+      abort,
+      ...(o.merged ? { onClose: o.merged.remove } : {}),
+    };
     this.#captures.set(id, entry);
     const t0 = performance.now();
     try {
@@ -372,6 +381,8 @@ export class ServiceHost {
         openMs: Math.round(performance.now() - t0),
         analysis: trace.analysisProgress(),
       });
+      // A merge: the inputs' damage and its notices (duplicates kept once, shifts) first.
+      if (o.merged) summary.diagnostics.unshift(...o.merged.diagnostics.map(toDiagnosticDto));
       summary.calls = trace.callCount();
       if (o.remember !== false) await this.#opts.recent.add(abs, name);
       this.#emit(Events.captureOpened, summary);
@@ -379,6 +390,7 @@ export class ServiceHost {
       return summary;
     } catch (err) {
       this.#captures.delete(id);
+      o.merged?.remove();
       const e = abort.signal.aborted
         ? new ApiError('cancelled', `opening ${name} was cancelled`)
         : err instanceof ApiError
@@ -390,6 +402,24 @@ export class ServiceHost {
       this.#emit(Events.captureFailed, { captureId: id, name, error: e.toData() });
       throw e;
     }
+  }
+
+  /**
+   * Opens several captures as one (a call through an SBC and a proxy, one pcap from each host): merged
+   * by time into a temp pcapng (service/merge-captures.ts), opened as `a.pcap + b.pcap`; the temp file
+   * is deleted when the capture is closed.
+   */
+  async openMerged(inputs: readonly MergeInput[], opts: MergeOptions = {}): Promise<CaptureSummary> {
+    let m: TempMerge;
+    try {
+      m = await mergeToTemp(inputs, opts);
+    } catch (err) {
+      throw new ApiError(
+        'unreadable',
+        `cannot merge ${inputs.map((i) => i.name ?? basename(i.path)).join(' + ')}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    return this.openPath(m.path, { remember: false, displayName: m.name, uploaded: true, merged: m });
   }
 
   /** Starts a HEP collector or a UDP mirror listener (127.0.0.1) and opens its live trace. */
@@ -679,6 +709,7 @@ export class ServiceHost {
       c.abort.abort();
       c.trace?.close();
       c.live?.releaseMedia();
+      c.onClose?.();
     }
     this.#captures.clear();
     this.#listeners.clear();

@@ -222,7 +222,7 @@ export async function liveCallsExport(
 export type PacketSource =
   | { kind: 'capture'; path: string | null }
   | { kind: 'simulation'; rtp: readonly WirePacket[] }
-  | { kind: 'live'; spool: MediaSpool | null };
+  | { kind: 'live'; spool: MediaSpool | null; failure?: string | null };
 
 /** The selection's audio as a WAV, or why there is none (a sentence for the user). */
 export async function streamAudio(
@@ -238,6 +238,7 @@ export async function streamAudio(
   let lists: RtpPacketList[] | null;
   if (source.kind === 'live') {
     const spool = source.spool;
+    if (source.failure) return `this live capture could not keep its media (${source.failure})`;
     if (!spool || spool.closed) return 'this live capture does not keep its media (nothing to play)';
     const gap = spoolGap(plan, spool);
     if (gap?.none) return gap.note;

@@ -154,6 +154,32 @@ describe('a live trace’s kept media', () => {
     live.releaseMedia();
   });
 
+  it('a spool that cannot be written stops keeping, the capture goes on, the player says why', async () => {
+    const bytes = readFileSync(sample);
+    const live = new LiveTrace({ name: 'capture lo', format: 'live-pcapng', mediaKeepBytes: 64 * 1024 });
+    const feed = liveFeed(live, newStats(), true);
+    const half = bytes.length >> 1;
+    for (let o = 0; o < half; o += 4096) feed.push(bytes.subarray(o, Math.min(half, o + 4096)));
+    // The temp dir removed under it (a cleaner, a full disk): its next segment cannot be made.
+    rmSync(live.spool!.dir, { recursive: true, force: true });
+    expect(() => {
+      for (let o = half; o < bytes.length; o += 4096)
+        feed.push(bytes.subarray(o, Math.min(bytes.length, o + 4096)));
+      feed.finish();
+    }).not.toThrow();
+    expect(live.trace.count).toBe(liveOf({ mediaKeepBytes: 0 }).trace.count);
+    expect(live.mediaFailure).toMatch(/ENOENT/);
+    const a = new TraceAdapter(live.trace, []);
+    await a.analyse();
+    await expect(
+      traceStreamAudio(a.trace, { call: 'C3' }, 'timestamp', {
+        kind: 'live',
+        spool: live.spool,
+        failure: live.mediaFailure,
+      }),
+    ).rejects.toThrow(/^this live capture could not keep its media \(ENOENT/);
+  });
+
   it('a small cap keeps the newest media; what is gone is said, not played', async () => {
     const live = liveOf({ mediaKeepBytes: 64 * 1024 });
     const spool = live.spool!;
