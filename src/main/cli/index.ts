@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands';
 import { APP_VERSION } from '../version';
+import { readKeylogFile, setDefaultKeylog } from '../../sip-core/capture/tls/keylog-file.node.js';
 
 export function buildProgram(): Command {
   const program = new Command('sipscope')
@@ -12,6 +13,14 @@ export function buildProgram(): Command {
     )
     .version(APP_VERSION, '-V, --version', 'print the sipscope version')
     .showHelpAfterError('(run with --help for usage)')
+    .option(
+      '--keylog <file>',
+      'TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS in the captures read (default: $SSLKEYLOGFILE when set)',
+    )
+    .hook('preAction', (cmd) => {
+      const k = cmd.opts<{ keylog?: string }>().keylog;
+      if (k) setDefaultKeylog(readKeylogFile(k));
+    })
     .exitOverride();
   for (const register of COMMANDS) register(program);
   return program;

@@ -84,10 +84,13 @@ import {
   type StreamFramerSink,
 } from './sip-framing';
 import { SctpReassembler } from './transport/sctp';
+import { DSB_TLS_KEY_LOG, TlsKeyLog, type TlsSecrets } from './tls/keylog';
+import type { TlsCrypto } from './tls/tls-crypto';
+import { TlsLink, type TlsProblem } from './tls/tls-stream';
 import {
+  TcpConnection,
   TcpReassembler,
   type StreamConsumer,
-  type TcpConnection,
   type TcpDirection,
 } from './transport/tcp-reassembly';
 import { decodeGre, type GreInner } from './unwrap/gre';
@@ -216,6 +219,10 @@ export interface PipelineOptions {
   handoff?: HandoffWriter | null;
   /** What receives the datagrams that look like RTP (default: a new tracker; media/stream-scan.ts's tap). */
   media?: RtpTracker;
+  /** TLS decryption's primitives (node:crypto in tls/crypto.node.ts); null = TLS is reported, not decrypted. */
+  tlsCrypto?: TlsCrypto | null;
+  /** TLS secrets from the user's key log (a pcapng file's Decryption Secrets Blocks are added). */
+  keylog?: TlsKeyLog | null;
 }
 
 const SIP_PORTS = new Set([5060, 5061]);
@@ -307,9 +314,17 @@ export class CapturePipeline implements FrameSink {
 
   readonly #split: SplitRole | null;
   readonly #handoff: HandoffWriter | null;
+  readonly #tlsCrypto: TlsCrypto | null;
+  readonly #keylog: TlsKeyLog | null;
+  /** Secrets from the capture's own Decryption Secrets Blocks. */
+  #dsbKeys: TlsKeyLog | null = null;
+  readonly #tlsKeys = (random: string): TlsSecrets | null =>
+    this.#keylog?.get(random) ?? this.#dsbKeys?.get(random) ?? null;
 
   constructor(sink: MessageSink, opts: PipelineOptions = {}) {
     this.#sink = sink;
+    this.#tlsCrypto = opts.tlsCrypto ?? null;
+    this.#keylog = opts.keylog ?? null;
     this.#split = opts.split ?? null;
     this.#handoff = opts.handoff ?? null;
     this.media = opts.media ?? new RtpTracker();
@@ -1073,6 +1088,59 @@ export class CapturePipeline implements FrameSink {
     this.#fileBase = save;
   }
 
+  /** A pcapng Decryption Secrets Block (FrameSink.secrets): TLS key log text is kept for this capture. */
+  secrets(type: number, data: Uint8Array): void {
+    if (type !== DSB_TLS_KEY_LOG) return;
+    (this.#dsbKeys ??= new TlsKeyLog()).addBytes(data);
+  }
+
+  /** The TLS state of a connection seen to carry TLS (made on first use). */
+  tlsLink(conn: TcpConnection, frameNo: number): TlsGlue {
+    let g = this.#tls.get(conn);
+    if (!g) {
+      g = new TlsGlue(this, conn, frameNo, this.#tlsKeys, this.#tlsCrypto);
+      this.#tls.set(conn, g);
+    }
+    return g;
+  }
+
+  /**
+   * A connection seen to carry TLS, its first record at `buf[p,end)`: without any key (none given,
+   * none in the file so far) it is reported at once, as before decryption existed.
+   */
+  tlsStart(dir: TcpDirection, buf: Uint8Array, p: number, end: number): void {
+    const g = this.tlsLink(dir.connection, dir.current.frameNo);
+    if (this.#tlsCrypto && ((this.#keylog?.size ?? 0) > 0 || (this.#dsbKeys?.size ?? 0) > 0)) return;
+    g.link.giveUp();
+    this.tlsProblem(g, dir, 'no-key', TlsLink.noKeyReason(buf, p, end, this.#tlsCrypto !== null));
+  }
+
+  readonly #tls = new Map<TcpConnection, TlsGlue>();
+
+  /** TLS on a connection that could not be decrypted, or a record that could not be read. */
+  tlsProblem(g: TlsGlue, dir: TcpDirection, what: TlsProblem, detail: string): void {
+    const conn = g.conn;
+    if (what === 'no-key' || !g.counted) {
+      g.counted = true;
+      this.stats.tlsConnections++;
+    }
+    if (what === 'no-key') {
+      this.diagnostic({
+        code: 'tls-encrypted',
+        severity: 'info',
+        layer: 'tcp',
+        message: `TLS on ${conn.describe(conn.dirs[0])} (first frame ${g.firstFrame}): encrypted, not decoded: ${detail}`,
+      });
+      return;
+    }
+    this.diagnostic({
+      code: what === 'decrypt-failed' ? 'tls-decrypt-failed' : 'tls-record-invalid',
+      severity: 'warning',
+      layer: 'tcp',
+      message: `TLS ${conn.describe(dir)}, frame ${dir.current.frameNo}: ${detail}`,
+    });
+  }
+
   #finishing = false;
 
   /** The frame being read (0xffffffff while `finish()` flushes what is left at the end of input). */
@@ -1093,6 +1161,11 @@ export class CapturePipeline implements FrameSink {
     this.#passTcpEnd();
     this.#flushLinkRun();
     this.#tcp.flush();
+    for (const g of this.#tls.values()) {
+      // Only a handshake (or nothing) was seen: nothing was decrypted.
+      if (!g.counted && g.link.decrypted === 0)
+        this.tlsProblem(g, g.conn.dirs[0], 'no-key', g.link.idleReason);
+    }
     this.#defrag.flush();
     const t = this.#tcp.stats;
     this.stats.tcpConnections = this.#tcp.connections + this.#passHeld;
@@ -1146,7 +1219,11 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
   #start = 0;
   #fileBase = -1;
 
-  constructor(private readonly p: CapturePipeline) {}
+  constructor(
+    private readonly p: CapturePipeline,
+    /** The plaintext of a TLS connection: its messages are TLS / WSS. */
+    private readonly inTls = false,
+  ) {}
 
   data(
     dir: TcpDirection,
@@ -1166,6 +1243,13 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
         case 'sip':
           return frameStream(buf, p, end, this) - start;
         case 'tls':
+          return (
+            p -
+            start +
+            this.p
+              .tlsLink(dir.connection, dir.current.frameNo)
+              .data(dir, buf, p, end, this.#pos + (p - start))
+          );
         case 'other':
           return end - start;
         case 'ws':
@@ -1206,13 +1290,7 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
             if (!conn.reportedTls) {
               conn.reportedTls = true;
               conn.kind = 'tls';
-              this.p.stats.tlsConnections++;
-              this.p.diagnostic({
-                code: 'tls-encrypted',
-                severity: 'info',
-                layer: 'tcp',
-                message: `TLS on ${conn.describe(conn.dirs[0])} (first frame ${dir.current.frameNo}): encrypted, not decoded`,
-              });
+              this.p.tlsStart(dir, buf, p, end);
             }
             continue;
           }
@@ -1344,7 +1422,18 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
         },
       ];
     }
-    this.p.emitStream(dir, buf, start, end, posStart, posEnd, this.#fileBase, 'TCP', 'none', diags);
+    this.p.emitStream(
+      dir,
+      buf,
+      start,
+      end,
+      posStart,
+      posEnd,
+      this.#fileBase,
+      this.inTls ? 'TLS' : 'TCP',
+      'none',
+      diags,
+    );
   }
 
   junk(_buf: Uint8Array, start: number, count: number): void {
@@ -1397,7 +1486,18 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
           const df = frameDatagram(msg, 0, msg.length);
           if (df) {
             const posStart = this.#wsPartsPos >= 0 ? this.#wsPartsPos : framePos;
-            this.p.emitStream(dir, msg, df.start, df.end, posStart, framePos + n, -1, 'WS', 'ws', null);
+            this.p.emitStream(
+              dir,
+              msg,
+              df.start,
+              df.end,
+              posStart,
+              framePos + n,
+              -1,
+              this.inTls ? 'WSS' : 'WS',
+              'ws',
+              null,
+            );
           }
         }
       }
@@ -1405,17 +1505,100 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
     }
   }
 
-  gap(_dir: TcpDirection, _missing: number): void {
+  gap(dir: TcpDirection, _missing: number): void {
+    if (this.mode === 'tls') this.p.tlsLink(dir.connection, 0).gap(dir);
     this.#wsParts = [];
     if (this.mode === 'ws') this.mode = 'detect';
   }
 
   end(dir: TcpDirection, buf: Uint8Array, start: number, end: number, pos: number): void {
+    if (this.mode === 'tls') this.p.tlsLink(dir.connection, 0).end(dir, start, end, pos);
     if (end <= start) return;
     this.#dir = dir;
     this.#pos = pos;
     this.#start = start;
     this.#fileBase = -1;
     if (this.mode === 'sip') frameStream(buf, start, end, this, true);
+  }
+}
+
+/**
+ * TLS on one TCP connection (tls/tls-stream.ts): the records of both directions go to its TlsLink;
+ * the plaintext goes to a connection of its own with the same addresses, read as plain TCP is (SIP,
+ * or WebSocket after an HTTP upgrade) but named TLS / WSS. A record's plaintext is credited to the
+ * frames that carried the record (the one that completed it last).
+ */
+class TlsGlue {
+  readonly link: TlsLink;
+  readonly inner: TcpConnection;
+  counted = false;
+  #dir: TcpDirection | null = null;
+
+  constructor(
+    private readonly p: CapturePipeline,
+    readonly conn: TcpConnection,
+    readonly firstFrame: number,
+    keys: (random: string) => TlsSecrets | null,
+    crypto: TlsCrypto | null,
+  ) {
+    const d0 = conn.dirs[0];
+    const report = (d: Diagnostic): void => p.diagnostic(d);
+    const stats = { segments: 0, retransmissions: 0, overlaps: 0, outOfOrder: 0, gaps: 0, gapBytes: 0 };
+    this.inner = new TcpConnection(
+      () => new SipStreamConsumer(p, true),
+      d0.src,
+      d0.srcPort,
+      d0.dst,
+      d0.dstPort,
+      stats,
+      report,
+      conn.names,
+    );
+    this.link = new TlsLink(
+      {
+        plaintext: (d, bytes, pos, end) => this.#plaintext(d, bytes, pos, end),
+        problem: (d, what, detail) => p.tlsProblem(this, this.#dir ?? conn.dirs[d], what, detail),
+      },
+      keys,
+      crypto,
+    );
+  }
+
+  #index(dir: TcpDirection): 0 | 1 {
+    return dir === this.conn.dirs[0] ? 0 : 1;
+  }
+
+  data(dir: TcpDirection, buf: Uint8Array, start: number, end: number, pos: number): number {
+    this.#dir = dir;
+    return this.link.records(this.#index(dir), buf, start, end, pos);
+  }
+
+  gap(dir: TcpDirection): void {
+    this.#dir = dir;
+    this.link.gap(this.#index(dir), dir.pos);
+  }
+
+  end(dir: TcpDirection, start: number, end: number, pos: number): void {
+    this.#dir = dir;
+    const d = this.#index(dir);
+    this.link.end(d, start, end, pos);
+    this.inner.dirs[d].flush();
+  }
+
+  #plaintext(d: 0 | 1, bytes: Uint8Array, pos: number, end: number): void {
+    const outer = this.conn.dirs[d];
+    const inner = this.inner.dirs[d];
+    const frames = outer.framesFor(pos, end);
+    inner.currentTimeUs = outer.currentTimeUs;
+    let o = 0;
+    // The record's first bytes are credited to the earlier frames that carried it (one byte each).
+    if (bytes.length >= frames.length) {
+      for (let i = 0; i < frames.length - 1; i++, o++) {
+        inner.current = frames[i]!;
+        inner.segment(inner.nextSeq < 0 ? 0 : inner.nextSeq, false, false, bytes, o, o + 1, -1);
+      }
+    }
+    inner.current = outer.current;
+    inner.segment(inner.nextSeq < 0 ? 0 : inner.nextSeq, false, false, bytes, o, bytes.length, -1);
   }
 }

@@ -4,6 +4,9 @@
  */
 import type { SplitRole } from '../capture/pipeline';
 import { CaptureFile, zlibInflate } from '../capture/reader/file-source.node.js';
+import { nodeTlsCrypto } from '../capture/tls/crypto.node.js';
+import type { TlsKeyLog } from '../capture/tls/keylog';
+import { defaultKeylog } from '../capture/tls/keylog-file.node.js';
 import { findPcapSplit, splitFraction, statefulShare } from '../capture/reader/split';
 import { HandoffWriter, mergeHandoffChunks } from '../capture/reader/handoff';
 import {
@@ -49,6 +52,11 @@ export interface IngestFileOptions {
    * included). A worker hands its rows over at 'read' and times the phases.
    */
   onPhase?: (phase: 'read' | 'handoff', cut: CutInfo | null, trace: Trace, at: ChunkPosition) => void;
+  /**
+   * TLS secrets to decrypt with (a key log file: capture/tls/keylog.ts; default: the process's,
+   * tls/keylog-file.node.ts); the file's own Decryption Secrets Blocks are read anyway.
+   */
+  keylog?: TlsKeyLog | null;
 }
 
 /** Where the head part found the cut: frames before it, and whether it was a record boundary. */
@@ -270,6 +278,8 @@ export async function ingestCaptureFile(
     size: file.size,
     readAt: gz ? null : file.readAt,
     inflate: zlibInflate,
+    tlsCrypto: nodeTlsCrypto,
+    keylog: opts.keylog !== undefined ? opts.keylog : defaultKeylog(),
     compression: gz ? 'gzip' : null,
     onAppend: opts.onAppend,
     parse: opts.parse ?? true,

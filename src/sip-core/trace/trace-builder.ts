@@ -7,6 +7,8 @@ import { CaptureDecoder } from '../capture/capture-decoder';
 import type { CapturePipeline, IngestStats, MessageMeta, MessageSink, SplitRole } from '../capture/pipeline';
 import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
+import type { TlsKeyLog } from '../capture/tls/keylog';
+import type { TlsCrypto } from '../capture/tls/tls-crypto';
 import type { AddressTable } from '../capture/address';
 import type { HandoffWriter } from '../capture/reader/handoff';
 import { frameStream, frameDatagram } from '../capture/sip-framing';
@@ -120,6 +122,9 @@ export interface IngestOptions {
   handoff?: HandoffWriter | null;
   /** Run the lint rules on every message while counting diagnostics (see TraceBuilder). */
   lint?: boolean;
+  /** TLS decryption: primitives (capture/tls/crypto.node.ts) and the user's key log (capture/tls/keylog.ts). */
+  tlsCrypto?: TlsCrypto | null;
+  keylog?: TlsKeyLog | null;
 }
 
 export interface IngestResult {
@@ -161,6 +166,8 @@ export class TraceIngest {
       inflate: opts.inflate ?? null,
       split: opts.split ?? null,
       handoff: opts.handoff ?? null,
+      tlsCrypto: opts.tlsCrypto ?? null,
+      keylog: opts.keylog ?? null,
     });
     if (opts.split?.role === 'head') {
       builder.emitted = new Uint32Array(1024);

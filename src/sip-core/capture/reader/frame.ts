@@ -49,6 +49,8 @@ export interface FrameSink {
   frame(buf: Uint8Array, start: number, end: number, info: FrameInfo): void;
   /** A file-level problem (corrupt record, unknown block...). */
   diagnostic(d: Diagnostic): void;
+  /** A pcapng Decryption Secrets Block: its secrets type and data (valid only during the call). */
+  secrets?(type: number, data: Uint8Array): void;
   /**
    * Whether the next records may be read by the ingest pass (capture/ingest-pass.ts) and their taken
    * frames given to {@link FrameSink.passRows}. Asked once per chunk.

@@ -1,6 +1,6 @@
 /**
- * pcapng reader: SHB, IDB (if_tsresol, if_tsoffset), EPB, SPB, obsolete PB; NRB, ISB and unknown
- * blocks are skipped. Several sections (each with its own byte order and interfaces) and interfaces
+ * pcapng reader: SHB, IDB (if_tsresol, if_tsoffset), EPB, SPB, obsolete PB; DSB (decryption secrets)
+ * handed to the sink; NRB, ISB and unknown blocks are skipped. Several sections (each with its own byte order and interfaces) and interfaces
  * with different link types and timestamp resolutions.
  * @remarks Format: draft-ietf-opsawg-pcapng (IETF OPSAWG), §4. Streaming: `feed()` consumes whole
  * blocks and leaves a partial block for the next call.
@@ -14,6 +14,8 @@ const PB = 2;
 const SPB = 3;
 const EPB = 6;
 const SJEB = 9;
+/** Decryption Secrets Block: handed to the sink (TLS key log text), not a frame. */
+const DSB = 10;
 const CB = 0x00000bad;
 const CB_NOCOPY = 0x40000bad;
 const TWO32 = 4294967296;
@@ -154,6 +156,11 @@ export class PcapngReader implements StreamReader {
         if (!iface) this.frames++;
         // SPB carries no timestamp (tshark shows time 0).
         else this.#emit(buf, p, len, p + 12, capLen, origLen, 0, iface, 0, 0, base);
+      } else if (btype === DSB && len >= 20) {
+        const slen = dv.getUint32(p + 12, le);
+        if (16 + slen + 4 <= len)
+          this.#sink.secrets?.(dv.getUint32(p + 8, le), buf.subarray(p + 16, p + 16 + slen));
+        this.skippedBlocks.set(btype, (this.skippedBlocks.get(btype) ?? 0) + 1);
       } else {
         // Custom blocks and systemd journal export blocks have no packet, but tshark numbers them as
         // frames: count them so frame numbers agree.

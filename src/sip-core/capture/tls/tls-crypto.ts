@@ -1,0 +1,163 @@
+/**
+ * The TLS key schedule pieces a decoder needs, on an injected HMAC (the core has no node:crypto:
+ * `crypto.node.ts` is the Node adapter): the TLS 1.2 PRF (RFC 5246 §5), HKDF-Expand and
+ * HKDF-Expand-Label (RFC 5869 §2.3, RFC 8446 §7.1), and the cipher suites sipscope decrypts.
+ */
+
+export type TlsHash = 'sha1' | 'sha256' | 'sha384';
+export type TlsCipher = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-cbc' | 'aes-256-cbc';
+
+/** The primitives, from node:crypto in `crypto.node.ts`. */
+export interface TlsCrypto {
+  hmac(hash: TlsHash, key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array;
+  /** AEAD decryption of `ct` with its 16-byte `tag`; null when the tag does not match. */
+  open(
+    cipher: TlsCipher,
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    ct: Uint8Array,
+    tag: Uint8Array,
+  ): Uint8Array | null;
+  /** AES-CBC decryption without padding removal (`data` a multiple of 16 bytes). */
+  cbc(cipher: TlsCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
+export interface CipherSuite {
+  id: number;
+  name: string;
+  cipher: TlsCipher;
+  keyLen: number;
+  /** The PRF / HKDF hash. */
+  hash: TlsHash;
+  /** CBC suites: the record MAC's hash; null for AEAD. */
+  mac: TlsHash | null;
+  /** TLS 1.3 suite. */
+  tls13: boolean;
+}
+
+const HASH_LEN: Record<TlsHash, number> = { sha1: 20, sha256: 32, sha384: 48 };
+export const hashLength = (h: TlsHash): number => HASH_LEN[h];
+
+function suite(
+  id: number,
+  name: string,
+  cipher: TlsCipher,
+  hash: TlsHash,
+  mac: TlsHash | null = null,
+): CipherSuite {
+  const keyLen = cipher === 'aes-128-gcm' || cipher === 'aes-128-cbc' ? 16 : 32;
+  return { id, name, cipher, keyLen, hash, mac, tls13: id >> 8 === 0x13 };
+}
+
+const SUITES: CipherSuite[] = [
+  suite(0x1301, 'TLS_AES_128_GCM_SHA256', 'aes-128-gcm', 'sha256'),
+  suite(0x1302, 'TLS_AES_256_GCM_SHA384', 'aes-256-gcm', 'sha384'),
+  suite(0x1303, 'TLS_CHACHA20_POLY1305_SHA256', 'chacha20-poly1305', 'sha256'),
+  suite(0xc02b, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'aes-128-gcm', 'sha256'),
+  suite(0xc02f, 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'aes-128-gcm', 'sha256'),
+  suite(0x009c, 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'aes-128-gcm', 'sha256'),
+  suite(0x009e, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'aes-128-gcm', 'sha256'),
+  suite(0xc02c, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'aes-256-gcm', 'sha384'),
+  suite(0xc030, 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'aes-256-gcm', 'sha384'),
+  suite(0x009d, 'TLS_RSA_WITH_AES_256_GCM_SHA384', 'aes-256-gcm', 'sha384'),
+  suite(0x009f, 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', 'aes-256-gcm', 'sha384'),
+  suite(0xcca8, 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'chacha20-poly1305', 'sha256'),
+  suite(0xcca9, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'chacha20-poly1305', 'sha256'),
+  suite(0xccaa, 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'chacha20-poly1305', 'sha256'),
+  suite(0xc013, 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 'aes-128-cbc', 'sha256', 'sha1'),
+  suite(0xc014, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'aes-256-cbc', 'sha256', 'sha1'),
+  suite(0xc009, 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'aes-128-cbc', 'sha256', 'sha1'),
+  suite(0xc00a, 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', 'aes-256-cbc', 'sha256', 'sha1'),
+  suite(0x002f, 'TLS_RSA_WITH_AES_128_CBC_SHA', 'aes-128-cbc', 'sha256', 'sha1'),
+  suite(0x0035, 'TLS_RSA_WITH_AES_256_CBC_SHA', 'aes-256-cbc', 'sha256', 'sha1'),
+  suite(0x0033, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA', 'aes-128-cbc', 'sha256', 'sha1'),
+  suite(0x0039, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA', 'aes-256-cbc', 'sha256', 'sha1'),
+  suite(0xc027, 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', 'aes-128-cbc', 'sha256', 'sha256'),
+  suite(0xc028, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'aes-256-cbc', 'sha384', 'sha384'),
+  suite(0xc023, 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', 'aes-128-cbc', 'sha256', 'sha256'),
+  suite(0xc024, 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'aes-256-cbc', 'sha384', 'sha384'),
+  suite(0x003c, 'TLS_RSA_WITH_AES_128_CBC_SHA256', 'aes-128-cbc', 'sha256', 'sha256'),
+  suite(0x003d, 'TLS_RSA_WITH_AES_256_CBC_SHA256', 'aes-256-cbc', 'sha256', 'sha256'),
+  suite(0x0067, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', 'aes-128-cbc', 'sha256', 'sha256'),
+  suite(0x006b, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', 'aes-256-cbc', 'sha256', 'sha256'),
+];
+const BY_ID = new Map(SUITES.map((s) => [s.id, s]));
+
+export function cipherSuite(id: number): CipherSuite | null {
+  return BY_ID.get(id) ?? null;
+}
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** TLS 1.2 PRF: P_hash(secret, label + seed) cut to `len` bytes. */
+export function prf12(
+  c: TlsCrypto,
+  hash: TlsHash,
+  secret: Uint8Array,
+  label: string,
+  seed: Uint8Array,
+  len: number,
+): Uint8Array {
+  const s = concat([ascii(label), seed]);
+  const out = new Uint8Array(len);
+  let a = s;
+  let o = 0;
+  while (o < len) {
+    a = c.hmac(hash, secret, [a]);
+    const block = c.hmac(hash, secret, [a, s]);
+    out.set(block.subarray(0, Math.min(block.length, len - o)), o);
+    o += block.length;
+  }
+  return out;
+}
+
+/** HKDF-Expand(prk, info, len). */
+export function hkdfExpand(
+  c: TlsCrypto,
+  hash: TlsHash,
+  prk: Uint8Array,
+  info: Uint8Array,
+  len: number,
+): Uint8Array {
+  const out = new Uint8Array(len);
+  let t = new Uint8Array(0);
+  let o = 0;
+  for (let i = 1; o < len; i++) {
+    t = c.hmac(hash, prk, [t, info, Uint8Array.of(i)]) as Uint8Array<ArrayBuffer>;
+    out.set(t.subarray(0, Math.min(t.length, len - o)), o);
+    o += t.length;
+  }
+  return out;
+}
+
+/** HKDF-Expand-Label(secret, label, context, len) of TLS 1.3. */
+export function hkdfExpandLabel(
+  c: TlsCrypto,
+  hash: TlsHash,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  len: number,
+): Uint8Array {
+  const l = ascii('tls13 ' + label);
+  const info = concat([
+    Uint8Array.of(len >> 8, len & 0xff, l.length),
+    l,
+    Uint8Array.of(context.length),
+    context,
+  ]);
+  return hkdfExpand(c, hash, secret, info, len);
+}

@@ -1,0 +1,473 @@
+/**
+ * TLS on one TCP connection, both directions (RFC 5246, RFC 8446): whole records from each
+ * direction's reassembled stream, the handshake read far enough for the client random, the version
+ * (TLS 1.3's supported_versions) and the cipher suite, keys derived from a key log's secrets (TLS 1.2
+ * PRF key block; TLS 1.3 HKDF-Expand-Label of the traffic secrets, KeyUpdate followed), and records
+ * decrypted: AES-128/256-GCM and ChaCha20-Poly1305 (1.2 and 1.3), AES-CBC with HMAC-SHA1/SHA256/SHA384
+ * (1.2, encrypt-then-MAC too). Application data goes to the host as plaintext with the stream
+ * positions of its record; what cannot be decrypted is said once per connection.
+ */
+import { toHex, type TlsSecrets } from './keylog';
+import {
+  cipherSuite,
+  hashLength,
+  hkdfExpandLabel,
+  prf12,
+  type CipherSuite,
+  type TlsCrypto,
+} from './tls-crypto';
+
+/** Longest record body accepted (2^14 + 2048, RFC 5246 §6.2.3). */
+const MAX_RECORD_BODY = 16384 + 2048;
+const CT_CCS = 20;
+const CT_ALERT = 21;
+const CT_HANDSHAKE = 22;
+const CT_APPDATA = 23;
+const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
+
+export type TlsProblem =
+  /** No key for the connection (or no handshake to find one by): the connection stays encrypted. */
+  | 'no-key'
+  /** A record failed its authentication tag or MAC. */
+  | 'decrypt-failed'
+  /** Bytes that are not a TLS record, or a record cut by the end of the capture or a gap. */
+  | 'record-invalid';
+
+export interface TlsLinkHost {
+  /** Application data of direction `d`, from the record at stream positions `[pos, end)`. */
+  plaintext(d: 0 | 1, bytes: Uint8Array, pos: number, end: number): void;
+  /** A problem on direction `d`, about the record at stream position `pos`. */
+  problem(d: 0 | 1, what: TlsProblem, detail: string, pos: number): void;
+}
+
+interface CipherState {
+  suite: CipherSuite;
+  key: Uint8Array;
+  /** GCM 1.2: the 4-byte salt; ChaCha20 and 1.3: the 12-byte IV; CBC: unused. */
+  iv: Uint8Array;
+  macKey: Uint8Array;
+  seq: number;
+  v13: boolean;
+  etm: boolean;
+  /** TLS 1.3: the traffic secret the key came from (KeyUpdate), and whether it is a handshake one. */
+  secret: Uint8Array | null;
+  handshake: boolean;
+}
+
+class Dir {
+  enc: CipherState | null = null;
+  hs = new Uint8Array(0);
+  hsLen = 0;
+  dead = false;
+}
+
+export class TlsLink {
+  readonly #dirs: [Dir, Dir] = [new Dir(), new Dir()];
+  #clientRandom: Uint8Array | null = null;
+  #serverRandom: Uint8Array | null = null;
+  #clientDir: 0 | 1 = 0;
+  #suite: CipherSuite | null = null;
+  #suiteId = -1;
+  #v13 = false;
+  #etm = false;
+  #keyBlock: Uint8Array | null = null;
+  #secrets: TlsSecrets | null | undefined = undefined;
+  /** The connection will not be decrypted (reported once). */
+  #dead = false;
+  /** Records decrypted, for the summary. */
+  decrypted = 0;
+
+  constructor(
+    private readonly host: TlsLinkHost,
+    /** The secrets for a client random (hex), from the key log and the capture's secrets blocks. */
+    private readonly keys: ((clientRandom: string) => TlsSecrets | null) | null,
+    private readonly crypto: TlsCrypto | null,
+  ) {}
+
+  /** True once the connection is given up (no key, a failed tag...). */
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Client random as hex (after the ClientHello), for messages. */
+  get clientRandom(): string | null {
+    return this.#clientRandom ? toHex(this.#clientRandom) : null;
+  }
+
+  /** Whole records of direction `d` in `buf[start,end)` (stream position `pos`); returns bytes consumed. */
+  records(d: 0 | 1, buf: Uint8Array, start: number, end: number, pos: number): number {
+    const dir = this.#dirs[d];
+    let p = start;
+    while (end - p >= 5) {
+      if (this.#dead || dir.dead) return end - start;
+      const type = buf[p]!;
+      const len = (buf[p + 3]! << 8) | buf[p + 4]!;
+      if (type < CT_CCS || type > 24 || buf[p + 1] !== 3 || len > MAX_RECORD_BODY) {
+        dir.dead = true;
+        this.host.problem(
+          d,
+          'record-invalid',
+          `bytes at stream offset ${pos + (p - start)} are not a TLS record; the rest of this direction is not decoded`,
+          pos + (p - start),
+        );
+        return end - start;
+      }
+      if (end - p - 5 < len) break;
+      this.#record(d, dir, type, buf, p, p + 5 + len, pos + (p - start));
+      p += 5 + len;
+    }
+    return p - start;
+  }
+
+  /** End of capture: a partial record left in direction `d`. */
+  end(d: 0 | 1, start: number, end: number, pos: number): void {
+    if (end <= start || this.#dead || this.#dirs[d].dead) return;
+    this.host.problem(
+      d,
+      'record-invalid',
+      `the capture ends inside a TLS record at stream offset ${pos}`,
+      pos,
+    );
+  }
+
+  /** Bytes lost in direction `d`: its record stream cannot be followed on. */
+  gap(d: 0 | 1, pos: number): void {
+    const dir = this.#dirs[d];
+    if (dir.dead || this.#dead) return;
+    dir.dead = true;
+    this.host.problem(
+      d,
+      'record-invalid',
+      `bytes never captured before stream offset ${pos}: the TLS records after them are not decoded`,
+      pos,
+    );
+  }
+
+  #record(d: 0 | 1, dir: Dir, type: number, buf: Uint8Array, p: number, e: number, pos: number): void {
+    const body = buf.subarray(p + 5, e);
+    if (type === CT_CCS) {
+      // TLS 1.2: what this side sends from now on is encrypted. TLS 1.3: a compatibility no-op.
+      if (!this.#v13 && this.#suiteId >= 0) this.#activate12(d, dir, pos);
+      return;
+    }
+    if (dir.enc === null) {
+      if (type === CT_HANDSHAKE) this.#handshake(d, dir, body, pos);
+      else if (type === CT_APPDATA) this.#noKey(d, pos);
+      return;
+    }
+    const plain = this.#decrypt(dir.enc, buf, p, e);
+    if (plain === null) {
+      this.#dead = true;
+      this.host.problem(
+        d,
+        'decrypt-failed',
+        `the record at stream offset ${pos} fails its ${dir.enc.suite.mac ? 'MAC' : 'authentication tag'} (${dir.enc.suite.name}): a wrong key for client random ${this.clientRandom ?? '?'}, or a damaged record; the connection is not decoded further`,
+        pos,
+      );
+      return;
+    }
+    this.decrypted++;
+    if (plain.type === CT_APPDATA) {
+      if (plain.data.length > 0) this.host.plaintext(d, plain.data, pos, pos + 5 + body.length);
+    } else if (plain.type === CT_HANDSHAKE) this.#handshake(d, dir, plain.data, pos);
+    else if (plain.type !== CT_ALERT) void 0;
+  }
+
+  /**
+   * Gives the connection up before reading it (no key can be had: none given, none in the file) and
+   * says why, from its first record `buf[p,end)` (a ClientHello names its client random).
+   */
+  static noKeyReason(buf: Uint8Array, p: number, end: number, crypto: boolean): string {
+    if (!crypto) return 'no decryption in this reader';
+    if (end - p >= 43 && buf[p] === CT_HANDSHAKE && buf[p + 5] === 1)
+      return `no key for client random ${toHex(buf.subarray(p + 11, p + 43))}; give a key log (--keylog FILE)`;
+    return 'no key, and the capture has no ClientHello to find one by (it began after the connection did)';
+  }
+
+  /** Stops reading the connection (its reason was said elsewhere). */
+  giveUp(): void {
+    this.#dead = true;
+  }
+
+  /** Why nothing was decrypted, at the end of the capture. */
+  get idleReason(): string {
+    if (this.#clientRandom === null)
+      return 'no key, and the capture has no ClientHello to find one by (it began after the connection did)';
+    if (this.keys && !this.keys(toHex(this.#clientRandom)))
+      return `no key for client random ${toHex(this.#clientRandom)}; give a key log (--keylog FILE)`;
+    return 'no application data in the capture';
+  }
+
+  #noKey(d: 0 | 1, pos: number): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    const why = !this.crypto
+      ? 'no decryption in this reader'
+      : this.#clientRandom === null
+        ? 'no key, and the capture has no ClientHello to find one by (it began after the connection did)'
+        : this.#suiteId >= 0 && this.#suite === null
+          ? `cipher suite 0x${this.#suiteId.toString(16).padStart(4, '0')} is not one sipscope decrypts`
+          : `no key for client random ${toHex(this.#clientRandom)}; give a key log (--keylog FILE)`;
+    this.host.problem(d, 'no-key', why, pos);
+  }
+
+  /** The key log's secrets for this connection, or null (reported). */
+  #lookup(d: 0 | 1, pos: number): TlsSecrets | null {
+    if (this.#secrets === undefined) {
+      const s =
+        this.#clientRandom && this.#suite && this.crypto && this.keys
+          ? this.keys(toHex(this.#clientRandom))
+          : null;
+      const ok =
+        s !== null &&
+        (this.#v13
+          ? !!(s.clientHandshake && s.serverHandshake && s.clientTraffic0 && s.serverTraffic0)
+          : !!s.master);
+      this.#secrets = ok ? s : null;
+      if (!ok) this.#noKey(d, pos);
+    }
+    return this.#secrets;
+  }
+
+  #activate12(d: 0 | 1, dir: Dir, pos: number): void {
+    if (this.#dead) return;
+    const s = this.#lookup(d, pos);
+    const suite = this.#suite;
+    if (!s || !suite || !s.master || !this.#serverRandom || !this.#clientRandom) return;
+    const c = this.crypto!;
+    const macLen = suite.mac ? hashLength(suite.mac) : 0;
+    const ivLen = suite.cipher === 'chacha20-poly1305' ? 12 : suite.mac ? 16 : 4;
+    if (!this.#keyBlock) {
+      const seed = new Uint8Array(64);
+      seed.set(this.#serverRandom, 0);
+      seed.set(this.#clientRandom, 32);
+      this.#keyBlock = prf12(
+        c,
+        suite.hash,
+        s.master,
+        'key expansion',
+        seed,
+        2 * (macLen + suite.keyLen + ivLen),
+      );
+    }
+    const kb = this.#keyBlock;
+    const client = d === this.#clientDir ? 0 : 1;
+    const at = (o: number, n: number): Uint8Array => kb.slice(o, o + n);
+    dir.enc = {
+      suite,
+      macKey: at(client * macLen, macLen),
+      key: at(2 * macLen + client * suite.keyLen, suite.keyLen),
+      iv: at(2 * macLen + 2 * suite.keyLen + client * ivLen, ivLen),
+      seq: 0,
+      v13: false,
+      etm: this.#etm && suite.mac !== null,
+      secret: null,
+      handshake: false,
+    };
+    dir.hsLen = 0;
+  }
+
+  #state13(secret: Uint8Array, handshake: boolean): CipherState {
+    const suite = this.#suite!;
+    const c = this.crypto!;
+    const none = new Uint8Array(0);
+    return {
+      suite,
+      key: hkdfExpandLabel(c, suite.hash, secret, 'key', none, suite.keyLen),
+      iv: hkdfExpandLabel(c, suite.hash, secret, 'iv', none, 12),
+      macKey: none,
+      seq: 0,
+      v13: true,
+      etm: false,
+      secret,
+      handshake,
+    };
+  }
+
+  #handshake(d: 0 | 1, dir: Dir, data: Uint8Array, pos: number): void {
+    const need = dir.hsLen + data.length;
+    if (need > dir.hs.length) {
+      const next = new Uint8Array(Math.max(need, 2 * dir.hs.length, 1024));
+      next.set(dir.hs.subarray(0, dir.hsLen));
+      dir.hs = next;
+    }
+    dir.hs.set(data, dir.hsLen);
+    dir.hsLen = need;
+    let o = 0;
+    while (dir.hsLen - o >= 4) {
+      const h = dir.hs;
+      const len = (h[o + 1]! << 16) | (h[o + 2]! << 8) | h[o + 3]!;
+      if (dir.hsLen - o - 4 < len) break;
+      const type = h[o]!;
+      const msg = h.slice(o + 4, o + 4 + len);
+      o += 4 + len;
+      this.#message(d, dir, type, msg, pos);
+    }
+    if (o > 0) {
+      dir.hs.copyWithin(0, o, dir.hsLen);
+      dir.hsLen -= o;
+    }
+    // A handshake message longer than 1 MB is not one we can use.
+    if (dir.hsLen > 1 << 20) dir.hsLen = 0;
+  }
+
+  #message(d: 0 | 1, dir: Dir, type: number, m: Uint8Array, pos: number): void {
+    if (type === 1 && m.length >= 34 && this.#clientRandom === null) {
+      this.#clientRandom = m.slice(2, 34);
+      this.#clientDir = d;
+    } else if (type === 2 && m.length >= 38 && dir.enc === null) {
+      const random = m.slice(2, 34);
+      if (toHex(random) === HRR_RANDOM) return;
+      this.#serverRandom = random;
+      let o = 35 + m[34]!;
+      if (o + 3 > m.length) return;
+      this.#suiteId = (m[o]! << 8) | m[o + 1]!;
+      this.#suite = cipherSuite(this.#suiteId);
+      o += 3;
+      let version = (m[0]! << 8) | m[1]!;
+      if (o + 2 <= m.length) {
+        const extEnd = Math.min(m.length, o + 2 + ((m[o]! << 8) | m[o + 1]!));
+        o += 2;
+        while (o + 4 <= extEnd) {
+          const et = (m[o]! << 8) | m[o + 1]!;
+          const el = (m[o + 2]! << 8) | m[o + 3]!;
+          if (et === 43 && el === 2) version = (m[o + 4]! << 8) | m[o + 5]!;
+          else if (et === 22) this.#etm = true;
+          o += 4 + el;
+        }
+      }
+      this.#v13 = version === 0x0304;
+      if (this.#v13) {
+        // Both sides encrypt every record after the ServerHello (but ChangeCipherSpec).
+        if (!this.#suite) {
+          this.#noKey(d, pos);
+          return;
+        }
+        const s = this.#lookup(d, pos);
+        if (!s) return;
+        const server = this.#dirs[d];
+        const client = this.#dirs[d === 0 ? 1 : 0];
+        server.enc = this.#state13(s.serverHandshake!, true);
+        client.enc = this.#state13(s.clientHandshake!, true);
+      }
+    } else if (type === 20 && dir.enc?.v13 && dir.enc.handshake) {
+      // Finished: this side's application traffic keys from the next record.
+      const s = this.#secrets!;
+      dir.enc = this.#state13(d === this.#clientDir ? s.clientTraffic0! : s.serverTraffic0!, false);
+    } else if (type === 24 && dir.enc?.v13 && !dir.enc.handshake && dir.enc.secret) {
+      const e = dir.enc;
+      const next = hkdfExpandLabel(
+        this.crypto!,
+        e.suite.hash,
+        e.secret!,
+        'traffic upd',
+        new Uint8Array(0),
+        hashLength(e.suite.hash),
+      );
+      dir.enc = this.#state13(next, false);
+    }
+  }
+
+  /** Decrypts record `buf[p,e)` (header included) with `s`; null when its tag or MAC fails. */
+  #decrypt(s: CipherState, buf: Uint8Array, p: number, e: number): { type: number; data: Uint8Array } | null {
+    const c = this.crypto!;
+    const type = buf[p]!;
+    const body = buf.subarray(p + 5, e);
+    const seq = s.seq++;
+    if (s.v13) {
+      if (body.length < 17) return null;
+      const ct = body.subarray(0, body.length - 16);
+      const out = c.open(
+        s.suite.cipher,
+        s.key,
+        nonceXor(s.iv, seq),
+        buf.subarray(p, p + 5),
+        ct,
+        body.subarray(body.length - 16),
+      );
+      if (!out) return null;
+      let n = out.length;
+      while (n > 0 && out[n - 1] === 0) n--;
+      if (n === 0) return null;
+      return { type: out[n - 1]!, data: out.subarray(0, n - 1) };
+    }
+    const ver = (buf[p + 1]! << 8) | buf[p + 2]!;
+    if (s.suite.mac === null) {
+      const chacha = s.suite.cipher === 'chacha20-poly1305';
+      const explicit = chacha ? 0 : 8;
+      if (body.length < explicit + 16) return null;
+      const ptLen = body.length - explicit - 16;
+      let nonce: Uint8Array;
+      if (chacha) nonce = nonceXor(s.iv, seq);
+      else {
+        nonce = new Uint8Array(12);
+        nonce.set(s.iv, 0);
+        nonce.set(body.subarray(0, 8), 4);
+      }
+      const out = c.open(
+        s.suite.cipher,
+        s.key,
+        nonce,
+        aad12(seq, type, ver, ptLen),
+        body.subarray(explicit, explicit + ptLen),
+        body.subarray(body.length - 16),
+      );
+      return out ? { type, data: out } : null;
+    }
+    // AES-CBC with HMAC (RFC 5246 §6.2.3.2; encrypt-then-MAC RFC 7366).
+    const macLen = hashLength(s.suite.mac);
+    if (s.etm) {
+      const encLen = body.length - macLen;
+      if (encLen < 32 || encLen % 16 !== 0) return null;
+      const enc = body.subarray(0, encLen);
+      const mac = c.hmac(s.suite.mac, s.macKey, [aad12(seq, type, ver, encLen), enc]);
+      if (!equal(mac, body.subarray(encLen))) return null;
+      const pt = c.cbc(s.suite.cipher, s.key, enc.subarray(0, 16), enc.subarray(16));
+      const pad = pt[pt.length - 1]!;
+      if (pad + 1 > pt.length) return null;
+      return { type, data: pt.subarray(0, pt.length - pad - 1) };
+    }
+    if (body.length < 32 || body.length % 16 !== 0) return null;
+    const pt = c.cbc(s.suite.cipher, s.key, body.subarray(0, 16), body.subarray(16));
+    const pad = pt[pt.length - 1]!;
+    const contentLen = pt.length - pad - 1 - macLen;
+    if (contentLen < 0) return null;
+    for (let i = pt.length - pad - 1; i < pt.length; i++) if (pt[i] !== pad) return null;
+    const content = pt.subarray(0, contentLen);
+    const mac = c.hmac(s.suite.mac, s.macKey, [aad12(seq, type, ver, contentLen), content]);
+    if (!equal(mac, pt.subarray(contentLen, contentLen + macLen))) return null;
+    return { type, data: content };
+  }
+}
+
+function nonceXor(iv: Uint8Array, seq: number): Uint8Array {
+  const n = iv.slice();
+  let s = seq;
+  for (let i = 11; i >= 4 && s > 0; i--) {
+    n[i]! ^= s % 256;
+    s = Math.floor(s / 256);
+  }
+  return n;
+}
+
+function aad12(seq: number, type: number, ver: number, len: number): Uint8Array {
+  const a = new Uint8Array(13);
+  let s = seq;
+  for (let i = 7; i >= 0 && s > 0; i--) {
+    a[i] = s % 256;
+    s = Math.floor(s / 256);
+  }
+  a[8] = type;
+  a[9] = ver >> 8;
+  a[10] = ver & 0xff;
+  a[11] = len >> 8;
+  a[12] = len & 0xff;
+  return a;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let x = 0;
+  for (let i = 0; i < a.length; i++) x |= a[i]! ^ b[i]!;
+  return x === 0;
+}
