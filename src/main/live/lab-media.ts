@@ -23,9 +23,10 @@
  * and the pcapng files), so the ladder, the calls list's media column and the stream analysis follow
  * the calls; a packet between two lab phones is recorded once, when sent, as a capture on `lo` shows it.
  *
- * Bounded: at most {@link LAB_MEDIA_MAX_SESSIONS} sessions (a call beyond gets no socket), each
- * closed when its call ends and all on lab stop; one 20 ms clock for every session (packets of all
- * phones go out on the same grid, a late tick catches up at most 5 packets and skips the rest).
+ * Bounded: at most {@link LAB_MEDIA_MAX_SESSIONS} sessions (a call beyond gets no socket and port 0
+ * in its SDP: the stream refused), each closed when its call ends and all on lab stop; one 20 ms
+ * clock for every session (packets of all phones go out on the same grid, a late tick catches up at
+ * most 5 packets and skips the rest).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -142,6 +143,7 @@ export class LabMedia {
   readonly #cursor = new Map<string, number>();
   readonly #phones: LabPhoneMedia[] = [];
   #refused = 0;
+  readonly #refusedCalls = new WeakSet<Call>();
   #frame = 0;
   #timer: NodeJS.Timeout | null = null;
   #grid0 = 0;
@@ -211,9 +213,13 @@ export class LabMedia {
     if (had) return had.port;
     if (this.#closed || call.state === 'terminated' || call.state === 'failed') return base;
     if (this.#sessions.size >= this.#max) {
-      this.#refused++;
-      this.#log(phone.node, `media: no RTP socket for call ${call.id} (the lab has ${this.#max} open)`);
-      return base;
+      // port 0: the stream is refused (RFC 3264 §6, §8.2), rather than another call's socket
+      if (!this.#refusedCalls.has(call)) {
+        this.#refusedCalls.add(call);
+        this.#refused++;
+        this.#log(phone.node, `media: no RTP socket for call ${call.id} (the lab has ${this.#max} open)`);
+      }
+      return 0;
     }
     const key = `${phone.node}`;
     let p = this.#cursor.get(key) ?? base;

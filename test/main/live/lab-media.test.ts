@@ -1,6 +1,6 @@
 /**
  * The lab's media sessions without SIP (src/main/live/lab-media.ts through the UA's LiveMedia hook):
- * bounded (a call past the limit gets no socket and the SDP's base port), a port per call (even,
+ * bounded (a call past the limit gets no socket and port 0 in its SDP), a port per call (even,
  * RTCP above), closed when the call ends, and a peer's garbage SDP, port 0 or an unreachable
  * address never throws.
  */
@@ -49,8 +49,9 @@ describe('lab media sessions', () => {
     expect(ua.liveMedia!.port(a)).toBe(40000);
     expect(ua.liveMedia!.port(a)).toBe(40000); // asked again: the same session
     expect(ua.liveMedia!.port(b)).toBe(40002);
-    // past the limit: the SDP's base port, no socket
-    expect(ua.liveMedia!.port(c)).toBe(40000);
+    // past the limit: no socket, and port 0 in the SDP (the stream refused, RFC 3264 §6)
+    expect(ua.liveMedia!.port(c)).toBe(0);
+    expect(ua.liveMedia!.port(c)).toBe(0);
     expect(media.size).toBe(2);
     expect(media.info().refused).toBe(1);
     expect(log.some((l) => /no RTP socket for call C \(the lab has 2 open\)/.test(l))).toBe(true);
