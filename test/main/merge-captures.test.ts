@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +13,8 @@ import { buildPcap, buildPcapng, type PacketInput } from '../../src/sip-core/cap
 import { analyzeTrace, callHops, type TraceAnalyzer } from '../../src/sip-core/analysis';
 import { ingestMerged, mergeCaptures, parseShift, shiftsFor } from '../../src/main/service/merge-captures';
 import { ladder } from '../../src/main/cli/commands/ladder';
+import { createHost } from '../../src/main/service/create-host';
+import { Invoke } from '../../src/shared/api';
 
 const enc = new TextEncoder();
 const T0 = 1_700_000_000_000_000;
@@ -67,6 +69,14 @@ function files(): { dir: string; a: string; b: string } {
   writeFileSync(a, buildPcap(sideA));
   writeFileSync(b, buildPcapng(sideB));
   return { dir, a, b };
+}
+
+/** Records of a classic little-endian pcap file. */
+function pcapRecords(b: Uint8Array): number {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let n = 0;
+  for (let o = 24; o + 16 <= b.length; o += 16 + dv.getUint32(o + 8, true)) n++;
+  return n;
 }
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -186,5 +196,33 @@ describe('several captures as one', () => {
     expect(code).toBe(0);
     expect(out.match(/INVITE/g)).toHaveLength(2);
     expect(out).toContain('merge-1@test');
+  });
+
+  it('the app (service host): opened as a.pcap + b.pcapng, a call exported from it, the temp file gone on close', async () => {
+    const { dir, a, b } = files();
+    const cut = join(dir, 'cut.pcap');
+    const whole = buildPcap(sideB);
+    writeFileSync(cut, whole.subarray(0, whole.length - 10));
+    const host = createHost({ mode: 'browser', recentFile: null });
+    try {
+      const s = await host.openMerged([{ path: a }, { path: b }]);
+      expect(s.name).toBe('a.pcap + b.pcapng');
+      expect(s.path).toBeNull();
+      expect(s.messages).toBe(4);
+      const f = await host.invoke(Invoke.exportCapture, { captureId: s.id, calls: ['C1'], format: 'pcap' });
+      expect(pcapRecords(Buffer.from(f.base64!, 'base64'))).toBe(4);
+      const temp = readdirSync(tmpdir()).filter((n) => n.startsWith(`sipscope-merge-${process.pid}-`));
+      expect(temp).toHaveLength(1);
+      await host.invoke(Invoke.captureClose, { captureId: s.id });
+      expect(existsSync(join(tmpdir(), temp[0]!))).toBe(false);
+      // A damaged input: the rest opens, the damage is said with the file's name.
+      const d = await host.openMerged([{ path: a }, { path: cut, name: 'bob-side.pcap' }]);
+      expect(d.name).toBe('a.pcap + bob-side.pcap');
+      expect(d.messages).toBe(3);
+      expect(d.diagnostics[0]!.message).toMatch(/^bob-side\.pcap: the file ends inside/);
+    } finally {
+      await host.dispose();
+    }
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`sipscope-merge-${process.pid}-`))).toEqual([]);
   });
 });

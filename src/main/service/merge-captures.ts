@@ -48,6 +48,8 @@ const TWO32 = 4294967296;
 
 export interface MergeInput {
   path: string;
+  /** The name it is shown with (default: the file's base name; an upload's own name). */
+  name?: string;
   /** Added to every timestamp of this input (µs; a clock that is behind gets a positive shift). */
   shiftUs?: number;
 }
@@ -102,8 +104,9 @@ class InputFrames implements FrameSink {
     readonly path: string,
     readonly index: number,
     readonly shiftUs: number,
+    name?: string,
   ) {
-    this.name = basename(path);
+    this.name = name ?? basename(path);
     this.file = new CaptureFile(path);
   }
 
@@ -368,7 +371,8 @@ export async function mergeCaptures(
     if (resolve(i.path) === outAbs) throw new Error(`the merge output ${out} is one of its inputs`);
   const ins: InputFrames[] = [];
   try {
-    for (const [k, i] of inputs.entries()) ins.push(new InputFrames(i.path, k, Math.round(i.shiftUs ?? 0)));
+    for (const [k, i] of inputs.entries())
+      ins.push(new InputFrames(i.path, k, Math.round(i.shiftUs ?? 0), i.name));
   } catch (e) {
     for (const i of ins) i.close();
     throw e;
@@ -386,7 +390,10 @@ export async function mergeCaptures(
   try {
     // SHB: byte-order magic, version 1.0, section length unknown; shb_comment lists the inputs.
     const comment = `merged by sipscope from ${ins.length} captures: ${inputs
-      .map((i, k) => `${resolve(i.path)}${ins[k]!.shiftUs ? ` (shifted ${shiftText(ins[k]!.shiftUs)})` : ''}`)
+      .map(
+        (i, k) =>
+          `${i.name ?? resolve(i.path)}${ins[k]!.shiftUs ? ` (shifted ${shiftText(ins[k]!.shiftUs)})` : ''}`,
+      )
       .join(', ')}`;
     const shbOpts = options([
       [1, enc.encode(comment)],
@@ -411,7 +418,7 @@ export async function mergeCaptures(
       const name = f.iface === 0 ? label(k) : `${label(k)}#${f.iface}`;
       const o = options([
         [2, enc.encode(name)],
-        [3, enc.encode(`${resolve(ins[k]!.path)}, interface ${f.iface}`)],
+        [3, enc.encode(`${inputs[k]!.name ?? resolve(ins[k]!.path)}, interface ${f.iface}`)],
         [9, Uint8Array.of(6)],
       ]);
       w.block(1, 8 + o.len, (b, dv, at) => {
@@ -534,8 +541,8 @@ export async function mergeCaptures(
 }
 
 /** The name a merged capture is shown with: `a.pcap + b.pcap`. */
-export function mergedName(paths: readonly string[]): string {
-  return paths.map((p) => basename(p)).join(' + ');
+export function mergedName(inputs: readonly MergeInput[]): string {
+  return inputs.map((i) => i.name ?? basename(i.path)).join(' + ');
 }
 
 /** A merge in a private temp dir: `path` the pcapng; `remove()` deletes it (also done at process exit). */
@@ -560,7 +567,7 @@ export async function mergeToTemp(
   };
   try {
     const r = await mergeCaptures(inputs, path, opts);
-    return { ...r, path, name: mergedName(inputs.map((i) => i.path)), remove };
+    return { ...r, path, name: mergedName(inputs), remove };
   } catch (e) {
     remove();
     throw e;

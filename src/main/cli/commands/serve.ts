@@ -9,6 +9,8 @@ import { ensureBuilt } from '../../build-check';
 import { RENDERER_DIR } from '../../paths';
 import { openInDesktopBrowser } from '../../open-browser';
 import { Events, type EventMap } from '../../../shared/api';
+import type { MergeInput } from '../../service/merge-captures';
+import { addMergeOptions, mergeInputs, type MergeCliOptions } from '../merge-options';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -23,7 +25,7 @@ function parseKeep(v: string): number {
   return n;
 }
 
-export interface ServeOptions {
+export interface ServeOptions extends MergeCliOptions {
   port: number;
   host: string;
   open: boolean;
@@ -37,11 +39,14 @@ export interface ServeOptions {
   media?: boolean;
   /** MB of the capture's RTP/RTCP kept to play and save it (0: none). */
   keepMedia?: number;
+  /** Open the FILEs as one capture (merged by time), not each on its own. */
+  merge?: boolean;
 }
 
 /** Starts browser mode and resolves when it has stopped (Ctrl-C / SIGTERM). */
 export async function serve(files: string[], o: ServeOptions): Promise<number> {
   if (o.build && !ensureBuilt()) return 1;
+  let mergeWindowUs: number | undefined;
   let server: BrowserServer | null = null;
   const host = createHost({ mode: 'browser', resolveUpload: (t) => server?.resolveUpload(t) ?? null });
   server = await startBrowserServer({ host, webRoot: RENDERER_DIR, bindHost: o.host, port: o.port });
@@ -63,16 +68,33 @@ export async function serve(files: string[], o: ServeOptions): Promise<number> {
     if (o) report(o.name, p.calls, performance.now() - o.at);
     else ended.set(p.captureId, { calls: p.calls, at: performance.now() });
   });
-  for (const f of files) {
+  let toOpen: (string | MergeInput[])[] = files;
+  if (o.merge && files.length > 1) {
+    const m = mergeInputs(files, o);
+    if (typeof m === 'string') {
+      console.error(`sipscope serve: ${m}`);
+      await host.dispose();
+      await server.close();
+      return 2;
+    }
+    toOpen = [m.inputs];
+    mergeWindowUs = m.dedupWindowUs;
+  }
+  for (const f of toOpen) {
     try {
-      const s = await host.openPath(f);
+      const s =
+        typeof f === 'string'
+          ? await host.openPath(f)
+          : await host.openMerged(f, { dedupWindowUs: mergeWindowUs });
       const at = performance.now();
       console.log(`opened ${s.name}: ${s.messages} SIP messages in ${s.frames} frames`);
       const e = ended.get(s.id);
       if (e) report(s.name, e.calls, 0);
       else if (s.analysis < 1) opened.set(s.id, { name: s.name, at });
     } catch (err) {
-      console.error(`cannot open ${f}: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(
+        `cannot open ${typeof f === 'string' ? f : files.join(' + ')}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   for (const f of o.lab ?? []) {
@@ -118,10 +140,11 @@ export async function serve(files: string[], o: ServeOptions): Promise<number> {
 }
 
 export function registerServe(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('browser mode: serve the app and its API on http://127.0.0.1 (optionally opening FILEs)')
-    .argument('[files...]', 'capture files to open at start')
+    .argument('[files...]', 'capture files to open at start (each on its own; with --merge as one)')
+    .option('--merge', 'open the FILEs as one capture, merged by time (one capture point per file)', false)
     .option('-p, --port <n>', 'TCP port (0 picks a free one)', parsePort, 8787)
     .option('--host <addr>', 'address to bind (use 0.0.0.0 only on a network you trust)', '127.0.0.1')
     .option('--open', 'open the page in the desktop browser', false)
@@ -141,8 +164,8 @@ export function registerServe(program: Command): void {
       'with --iface: the newest MB of RTP/RTCP kept (in the temp dir) to play and save calls; 0: none',
       parseKeep,
       256,
-    )
-    .action(async (files: string[], opts: ServeOptions) => {
-      process.exitCode = await serve(files, opts);
-    });
+    );
+  addMergeOptions(cmd).action(async (files: string[], opts: ServeOptions) => {
+    process.exitCode = await serve(files, opts);
+  });
 }
