@@ -63,14 +63,16 @@ function info(callId: string, cseq: number, digit: string): string {
 /**
  * The capture: the caller's `packets` (payload type `pt`, default 101) and the callee's INFO digits
  * (`infos`: µs after the media start and the digit; each sent twice, the second a retransmission).
+ * `negotiated` false: neither SDP offers telephone-event (PCMA and PCMU only).
  */
 export function dtmfCapture(
   packets: readonly EventPacket[],
   infos: readonly { us: number; digit: string }[] = [],
   pt = 101,
+  negotiated = true,
 ): Uint8Array {
   const frames = mediaCallFrames({
-    dynamic: [101, 'telephone-event/8000'],
+    ...(negotiated && { dynamic: [101, 'telephone-event/8000'] as [number, string] }),
     forward: { packets: 40 },
     reverse: { packets: 40 },
     holdUs: 200_000 + Math.max(0, ...packets.map((p) => p.us), ...infos.map((i) => i.us)) + 100_000,

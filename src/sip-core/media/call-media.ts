@@ -18,7 +18,7 @@ import { isPrivateAddress, isPublicAddress } from '../analysis/address';
 import { jitterFor, staticClockRate, type MediaCapture, type RtpStreamRecord } from './rtp-streams';
 import type { MediaStreamRtcp } from '../../shared/media-stream';
 import { POOR_MOS, streamQuality, type StreamQuality } from './quality';
-import { telephoneEvents } from './rtp-event';
+import { eventName, telephoneEvents } from './rtp-event';
 import type { MediaStreamEvents } from '../../shared/dtmf';
 
 /** Names of the static payload types (RFC 3551 §6), as tshark prints them. */
@@ -163,6 +163,14 @@ export const MEDIA_RULES: readonly AnalysisRule[] = [
     title: 'RTP sent to an address the SDP did not give',
     description:
       "A stream leaves from the address:port its sender's SDP announced but goes to an address:port the other side's SDP did not announce (RFC 3264 §5.1: media goes to the address in the other side's SDP). Usually NAT: the sender learned the peer's public binding (symmetric RTP, RFC 4961) or a media relay rewrote one side.",
+  },
+  {
+    code: 'dtmf-not-negotiated',
+    severity: 'warning',
+    rfc: '4733 §2.1',
+    title: 'DTMF sent as RTP events the receiver did not accept',
+    description:
+      "A stream carries RFC 4733 events (4-octet payloads that form whole digits with their end packets) on a dynamic payload type the receiver's SDP does not map at all: telephone-event has no static payload type and is used only as the offer/answer bound it (RFC 4733 §2.1, §2.4.1; RFC 3264 §5.1). The receiver drops or misplays those packets: the IVR or voicemail does not get the digits. Send them by SIP INFO (RFC 6086) or in-band instead, or make the receiver offer telephone-event.",
   },
 ];
 
@@ -331,6 +339,8 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
     for (const a of l) if (a.timeUs <= us) best = a;
     return best ?? l[0]!;
   };
+  /** Streams whose RFC 4733 events go on a payload type the receiver's rtpmap lacks: index, type, digits. */
+  const unmapped: { index: number; pt: number; digits: string }[] = [];
   media.streams.forEach((r, index) => {
     let a = find(r.dst, r.dstPort, r.firstUs);
     let announced = true;
@@ -359,6 +369,12 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
       quality: null,
       events: telephoneEvents(r.events, map),
     });
+    for (const l of r.events ?? []) {
+      // Whole events (an end packet, a digit code, no malformed payload) on a type the receiver never named.
+      const whole = l.events.filter((e) => e.ended && e.code <= 16);
+      if (a && map && !map.has(l.pt) && l.malformed === 0 && whole.length > 0)
+        unmapped.push({ index, pt: l.pt, digits: whole.map((e) => eventName(e.code)).join(' ') });
+    }
   });
   streamReports(media, result.streams);
   const byCall = new Map<string, number[]>();
@@ -469,6 +485,14 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
         `${s.call}: RTP ${label} goes to an address:port the other side's SDP did not give (NAT? RFC 4961 symmetric RTP)`,
         s.sdpMessage ?? undefined,
       );
+    for (const u of unmapped)
+      if (u.index === s.index)
+        diag(
+          'dtmf-not-negotiated',
+          s.call,
+          `${s.call}: RTP ${label} sends DTMF (${u.digits}) as RFC 4733 events on payload type ${u.pt}, which the receiver's SDP does not map (no telephone-event offered)`,
+          s.sdpMessage ?? undefined,
+        );
     if (r.lost >= LOSS_MIN_PACKETS && s.lossFraction > LOSS_THRESHOLD)
       diag(
         'media-loss',

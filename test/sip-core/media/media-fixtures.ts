@@ -3,6 +3,7 @@
  * named for what it shows. Shared by the rules test and the tshark agreement test.
  */
 import { mediaCallWithRtcp, mediaCapture, timedPcap, type MediaCallSpec } from '../../helpers/rtp-capture';
+import { digitPackets, dtmfCapture } from '../../helpers/dtmf-capture';
 
 /** Deterministic arrival noise (µs), up to ±`amp`. */
 const noise =
@@ -74,6 +75,11 @@ export const MEDIA_FIXTURES: Record<string, () => Uint8Array> = {
         { mux: true, delayUs: 5_000, byeReason: null },
       ),
     ),
+  /** The caller presses 1 2 as RFC 4733 events on PT 101, which both SDPs map to telephone-event: silent. */
+  'clean-dtmf': () => dtmfCapture([...digitPackets(1, 0, 8000), ...digitPackets(2, 400_000, 11200)]),
+  /** The same events, but neither SDP offers telephone-event (PCMA and PCMU only): dtmf-not-negotiated. */
+  'dtmf-not-negotiated': () =>
+    dtmfCapture([...digitPackets(1, 0, 8000), ...digitPackets(2, 400_000, 11200)], [], 101, false),
   /** No loss, but 700 ms each way (RTCP round trip 1.4 s): E-model MOS 2.8, poor-call-quality. */
   'poor-quality-delay': () => timedPcap(mediaCallWithRtcp({ ...both(200) }, { delayUs: 700_000 })),
 };

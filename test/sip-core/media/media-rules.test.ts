@@ -37,6 +37,7 @@ const TRIGGERS: Record<string, [string, number]> = {
   'poor-call-quality': ['poor-quality-delay', 1],
   'no-media': ['no-media', 1],
   'media-to-unannounced-address': ['nat', 1],
+  'dtmf-not-negotiated': ['dtmf-not-negotiated', 1],
 };
 
 describe('media rules', () => {
@@ -55,6 +56,7 @@ describe('media rules', () => {
     'clean-retarget',
     'clean-rtcp',
     'clean-rtcp-mux',
+    'clean-dtmf',
   ])('%s: every media rule silent', (name) => {
     expect(codes(name)).toEqual({});
   });
