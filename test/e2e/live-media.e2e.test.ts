@@ -9,17 +9,19 @@
  * dark, under test-results/screenshots/. Bounded: every process has a time limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
+import { Invoke } from '../../src/shared/api';
 import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
 const sipp = requirePeer('sipp');
 const dumpcap = requirePeer('dumpcap');
+const tshark = requirePeer('tshark');
 const AUDIO = '/usr/share/sip-tester';
 const SIP_UAS = 25290;
 const SIP_UAC = 25291;
@@ -160,6 +162,26 @@ describe.skipIf(!chromiumPath || !sipp || !dumpcap || !existsSync(join(AUDIO, 'g
       await page.locator('body').press('t');
       await page.screenshot({ path: join(SHOTS_DIR, 'live-call-audio-kept-dark.png') });
       await page.locator('body').press('t');
+      // Exported (the Ladder's pcapng): its SIP and the RTP still kept, tshark reads both.
+      const caps = await served.host.invoke(Invoke.captureList, null);
+      const cap = caps.find((c) => c.name.includes(`udp port ${SIP_UAS + 2}`))!;
+      const out = await served.host.invoke(Invoke.exportCapture, {
+        captureId: cap.id,
+        calls: ['C1'],
+        format: 'pcapng',
+      });
+      const file = join(dir, 'c1.pcapng');
+      writeFileSync(file, Buffer.from(out.base64!, 'base64'));
+      if (tshark) {
+        const count = (filter: string): number =>
+          execFileSync(tshark, ['-n', '-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], {
+            encoding: 'utf8',
+          })
+            .split('\n')
+            .filter(Boolean).length;
+        expect(count('sip')).toBe(6);
+        expect(count('rtp')).toBeGreaterThan(100);
+      }
       expect(served.errors).toEqual([]);
     }, 60_000);
   },

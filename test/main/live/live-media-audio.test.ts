@@ -67,6 +67,29 @@ describe('a live trace’s kept media', () => {
       expect(ours.base64).toBe(file.base64);
       expect(ours.note).toBeUndefined();
     }
+    // Each stream alone (the stream inspector's player), mono, as the file's stream of the same SSRC.
+    const fileMedia = await host.invoke(Invoke.callMedia, { captureId: cap.id });
+    const a = new TraceAdapter(live.trace, []);
+    await a.analyse();
+    const liveMedia = a.callMedia(null)!;
+    expect(liveMedia.streams.length).toBe(fileMedia.streams.length);
+    for (const s of liveMedia.streams) {
+      const f = fileMedia.streams.find(
+        (x) => x.ssrc === s.ssrc && x.srcPort === s.srcPort && x.dstPort === s.dstPort && x.start === s.start,
+      )!;
+      const file = await host.invoke(Invoke.streamAudio, {
+        captureId: cap.id,
+        stream: f.index,
+        timing: 'arrival',
+      });
+      const ours = await traceStreamAudio(a.trace, { stream: s.index }, 'arrival', {
+        kind: 'live',
+        spool: live.spool,
+      });
+      expect(ours.channels).toBe(1);
+      expect({ ...ours.streams[0], index: f.index }).toEqual(file.streams[0]);
+      expect(ours.base64 === file.base64).toBe(true);
+    }
     live.releaseMedia();
     expect(existsSync(spoolDir)).toBe(false);
     await expect(liveAudio(live, 'C1')).rejects.toThrow(/does not keep its media/);
