@@ -1,0 +1,176 @@
+/**
+ * SIP over TLS decrypted with a key log (capture/tls/): captures of real openssl s_server/s_client
+ * sessions on loopback carrying one INVITE and its 200 (test/fixtures/tls, made by
+ * test/interop/tls-decrypt.test.ts's recipe), with their key logs. Frame numbers are tshark's
+ * (`tshark -o tls.keylog_file:KEYS -Y sip`).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
+import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
+import { TlsLink, type TlsProblem } from '../../../src/sip-core/capture/tls/tls-stream';
+import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node';
+import { ingestBytes, type IngestResult } from '../../../src/sip-core/trace/trace-builder';
+
+const DIR = resolve(__dirname, '../../fixtures/tls');
+const path = (f: string): string => `${DIR}/${f}`;
+const keys = (f: string): TlsKeyLog => {
+  const k = new TlsKeyLog();
+  k.add(readFileSync(path(f), 'utf8'));
+  return k;
+};
+const text = (r: IngestResult): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < r.trace.count; i++) out.push(new TextDecoder().decode(r.trace.raw(i)));
+  return out;
+};
+const rows = (r: IngestResult): [number, string, string][] => {
+  const out: [number, string, string][] = [];
+  for (let i = 0; i < r.trace.count; i++)
+    out.push([r.trace.frame(i), r.trace.transport(i), r.trace.methodOrCseqMethod(i) ?? '']);
+  return out;
+};
+
+// What the peers sent (test/interop/tls-decrypt.test.ts).
+const INVITE =
+  'INVITE sip:bob@127.0.0.1:5061;transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-1\r\nFrom: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: tls-call-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
+const OK =
+  'SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-1\r\nFrom: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=b1\r\nCall-ID: tls-call-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n';
+
+describe('TLS decryption with a key log', () => {
+  it('TLS 1.3 AES-128-GCM (pcapng): the INVITE and the 200 as sent, transport TLS, tshark frames', async () => {
+    const r = await ingestCaptureFile(path('tls13-aes128gcm.pcapng'), {
+      keylog: keys('tls13-aes128gcm.keys'),
+    });
+    expect(rows(r)).toEqual([
+      [12, 'TLS', 'INVITE'],
+      [14, 'TLS', 'INVITE'],
+    ]);
+    expect(text(r)).toEqual([INVITE, OK]);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.trace.source.undecoded.tlsConnections).toBe(0);
+  });
+
+  it('TLS 1.2 ChaCha20-Poly1305 (classic pcap): the same through the full parse and the index ingest pass', async () => {
+    for (const parse of [true, false]) {
+      const r = await ingestCaptureFile(path('tls12-chacha20.pcap'), {
+        keylog: keys('tls12-chacha20.keys'),
+        parse,
+      });
+      expect(rows(r)).toEqual([
+        [10, 'TLS', 'INVITE'],
+        [12, 'TLS', 'INVITE'],
+      ]);
+      expect(text(r)).toEqual([INVITE, OK]);
+      expect(r.diagnostics).toEqual([]);
+    }
+  });
+
+  it("TLS 1.2 AES-256-CBC-SHA384: the keys from the pcapng's Decryption Secrets Block (editcap --inject-secrets), no key log", async () => {
+    const r = await ingestCaptureFile(path('tls12-aes256cbc-dsb.pcapng'), { keylog: null });
+    expect(rows(r)).toEqual([
+      [10, 'TLS', 'INVITE'],
+      [13, 'TLS', 'INVITE'],
+    ]);
+    expect(text(r)).toEqual([INVITE, OK]);
+  });
+
+  it('WebSocket over TLS 1.3 (an HTTP upgrade, then SIP in WebSocket frames): transport WSS', async () => {
+    const r = await ingestCaptureFile(path('wss-tls13.pcapng'), { keylog: keys('wss-tls13.keys') });
+    expect(rows(r)).toEqual([
+      [9, 'WSS', 'INVITE'],
+      [14, 'WSS', 'INVITE'],
+    ]);
+    expect(text(r)[0]).toMatch(/^INVITE sip:bob@example.invalid SIP\/2.0\r\n/);
+    expect(r.trace.contextFrames(0).map((f) => f.frameNo)).toEqual([9]);
+  });
+
+  it('no key: nothing decoded, tls-encrypted names the client random and --keylog', async () => {
+    const random = readFileSync(path('tls13-aes128gcm.keys'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('CLIENT_'))!
+      .split(' ')[1]!;
+    for (const keylog of [null, keys('tls12-chacha20.keys')]) {
+      const r = await ingestCaptureFile(path('tls13-aes128gcm.pcapng'), { keylog });
+      expect(r.trace.count).toBe(0);
+      expect(r.diagnostics.map((d) => d.code)).toEqual(['tls-encrypted']);
+      expect(r.diagnostics[0]!.message).toBe(
+        `TLS on 127.0.0.1:42250 → 127.0.0.1:5061 (first frame 4): encrypted, not decoded: no key for client random ${random}; give a key log (--keylog FILE)`,
+      );
+      expect(r.trace.source.undecoded.tlsConnections).toBe(1);
+    }
+  });
+
+  it('a wrong key: one tls-decrypt-failed naming the connection and frame, no SIP, no crash', async () => {
+    const good = readFileSync(path('tls12-chacha20.keys'), 'utf8');
+    const bad = new TlsKeyLog();
+    bad.add(
+      good.replace(
+        / ([0-9a-f])([0-9a-f]+)\s*$/m,
+        (_m, a: string, b: string) => ` ${a === '0' ? '1' : '0'}${b}`,
+      ),
+    );
+    const r = await ingestCaptureFile(path('tls12-chacha20.pcap'), { keylog: bad });
+    expect(r.trace.count).toBe(0);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['tls-decrypt-failed']);
+    expect(r.diagnostics[0]!.message).toMatch(
+      /^TLS 127\.0\.0\.1:\d+ → 127\.0\.0\.1:5061, frame 8: the record at stream offset \d+ fails its authentication tag \(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\): a wrong key for client random [0-9a-f]{64}/,
+    );
+  });
+
+  it('a damaged record: its tag fails at its frame; bytes that are not a record: tls-record-invalid with the offset', () => {
+    const file = new Uint8Array(readFileSync(path('tls12-chacha20.pcap')));
+    // The INVITE's record: the first application data record (17 03 03) of frame 10's payload.
+    const inv = Buffer.from(file).indexOf(Buffer.from('170303', 'hex'), 0);
+    const last = (() => {
+      let at = -1;
+      for (let i = inv; i >= 0; i = Buffer.from(file).indexOf(Buffer.from('170303', 'hex'), i + 1)) at = i;
+      return at;
+    })();
+    expect(inv).toBeGreaterThan(0);
+    const flipped = file.slice();
+    flipped[inv + 20]! ^= 0xff;
+    const k = keys('tls12-chacha20.keys');
+    let r = ingestBytes(flipped, 'x.pcap', { tlsCrypto: nodeTlsCrypto, keylog: k });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['tls-decrypt-failed']);
+    expect(r.diagnostics[0]!.message).toMatch(/, frame 10: the record at stream offset \d+ fails/);
+    expect(r.trace.count).toBe(0);
+    // The 200's record header made invalid: the INVITE is read, then the server's side stops there.
+    const bad = file.slice();
+    bad[last + 1] = 9;
+    r = ingestBytes(bad, 'x.pcap', { tlsCrypto: nodeTlsCrypto, keylog: k });
+    expect(rows(r)).toEqual([[10, 'TLS', 'INVITE']]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['tls-record-invalid']);
+    expect(r.diagnostics[0]!.message).toMatch(
+      /^TLS 127\.0\.0\.1:5061 → 127\.0\.0\.1:\d+, frame 12: bytes at stream offset \d+ are not a TLS record/,
+    );
+  });
+
+  it('a record cut by the end of the capture is said, with its offset', () => {
+    const got: [number, TlsProblem, string][] = [];
+    const link = new TlsLink(
+      { plaintext: () => {}, problem: (d, what, detail) => got.push([d, what, detail]) },
+      () => null,
+      nodeTlsCrypto,
+    );
+    const rec = Uint8Array.of(0x16, 3, 1, 0, 40, 1, 0, 0);
+    expect(link.records(0, rec, 0, rec.length, 0)).toBe(0);
+    link.end(0, 0, rec.length, 0);
+    expect(got).toEqual([[0, 'record-invalid', 'the capture ends inside a TLS record at stream offset 0']]);
+  });
+});
+
+describe('key log', () => {
+  it('reads the NSS lines it knows, skips comments and others, counts malformed ones', () => {
+    const k = new TlsKeyLog();
+    const r = 'ab'.repeat(32);
+    const n = k.add(
+      `# comment\nCLIENT_RANDOM ${r} ${'11'.repeat(48)}\r\nEXPORTER_SECRET ${r} ${'22'.repeat(32)}\nCLIENT_TRAFFIC_SECRET_0 ${r} ${'33'.repeat(32)}\nCLIENT_RANDOM zz 00\nCLIENT_RANDOM ${r.slice(2)} ${'11'.repeat(48)}\n`,
+    );
+    expect(n).toBe(2);
+    expect(k.badLines).toBe(2);
+    expect(k.get(r)?.master?.length).toBe(48);
+    expect(k.get(r)?.clientTraffic0?.[0]).toBe(0x33);
+  });
+});
