@@ -19,6 +19,8 @@ export const Invoke = {
   captureOpenPath: 'capture:openPath',
   captureOpenSample: 'capture:openSample',
   captureOpenUpload: 'capture:openUpload',
+  /** Several captures (paths or uploads) opened as one, merged by time (one capture point each). */
+  captureOpenMerged: 'capture:openMerged',
   captureCancel: 'capture:cancel',
   captureClose: 'capture:close',
   captureList: 'capture:list',
@@ -714,6 +716,9 @@ export interface ExportFile {
   base64?: string;
 }
 
+/** One input of `capture:openMerged`: a file by path (Electron) or an upload (browser mode). */
+export type MergedCaptureInput = { path: string } | { token: string; name: string };
+
 /** Request and response types per invoke channel. */
 export interface InvokeMap {
   [Invoke.appInfo]: { req: null; res: AppInfo };
@@ -721,6 +726,7 @@ export interface InvokeMap {
   /** `null` opens the first sample. */
   [Invoke.captureOpenSample]: { req: { id: string } | null; res: CaptureSummary };
   [Invoke.captureOpenUpload]: { req: { token: string; name: string }; res: CaptureSummary };
+  [Invoke.captureOpenMerged]: { req: { captures: MergedCaptureInput[] }; res: CaptureSummary };
   [Invoke.captureCancel]: { req: { captureId: string }; res: boolean };
   [Invoke.captureClose]: { req: { captureId: string }; res: boolean };
   [Invoke.captureList]: { req: null; res: CaptureSummary[] };

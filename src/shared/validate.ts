@@ -87,6 +87,21 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.captureOpenSample]: (req) =>
     req === null || req === undefined ? null : fields({ id: 'string' })(req),
   [Invoke.captureOpenUpload]: fields({ token: 'string', name: 'string' }),
+  [Invoke.captureOpenMerged]: (req) => {
+    if (!isObj(req)) return 'request must be an object';
+    const { captures, ...rest } = req;
+    if (Object.keys(rest).length > 0) return `unknown field "${Object.keys(rest)[0]}"`;
+    if (!Array.isArray(captures) || captures.length < 2 || captures.length > 16)
+      return 'captures must list 2 to 16 captures';
+    for (const c of captures) {
+      const e =
+        isObj(c) && 'path' in c
+          ? fields({ path: 'string' })(c)
+          : fields({ token: 'string', name: 'string' })(c);
+      if (e) return `captures: ${e}`;
+    }
+    return null;
+  },
   [Invoke.captureCancel]: fields({ captureId: 'string' }),
   [Invoke.captureClose]: fields({ captureId: 'string' }),
   [Invoke.captureList]: none,

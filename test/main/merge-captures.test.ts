@@ -15,6 +15,7 @@ import { ingestMerged, mergeCaptures, parseShift, shiftsFor } from '../../src/ma
 import { ladder } from '../../src/main/cli/commands/ladder';
 import { createHost } from '../../src/main/service/create-host';
 import { Invoke } from '../../src/shared/api';
+import { validateRequest } from '../../src/shared/validate';
 
 const enc = new TextEncoder();
 const T0 = 1_700_000_000_000_000;
@@ -205,7 +206,11 @@ describe('several captures as one', () => {
     writeFileSync(cut, whole.subarray(0, whole.length - 10));
     const host = createHost({ mode: 'browser', recentFile: null });
     try {
-      const s = await host.openMerged([{ path: a }, { path: b }]);
+      expect(() => validateRequest(Invoke.captureOpenMerged, { captures: [{ path: a }] })).toThrow(/2 to 16/);
+      expect(() =>
+        validateRequest(Invoke.captureOpenMerged, { captures: [{ path: a }, { token: 't' }] }),
+      ).toThrow(/name/);
+      const s = await host.invoke(Invoke.captureOpenMerged, { captures: [{ path: a }, { path: b }] });
       expect(s.name).toBe('a.pcap + b.pcapng');
       expect(s.path).toBeNull();
       expect(s.messages).toBe(4);

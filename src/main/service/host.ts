@@ -133,6 +133,17 @@ export class ServiceHost {
         if (!path) throw new ApiError('not-found', 'no such upload (it may have expired)');
         return this.openPath(path, { remember: false, displayName: name, uploaded: true });
       }
+      case Invoke.captureOpenMerged: {
+        const { captures } = req as InvokeReq<typeof Invoke.captureOpenMerged>;
+        return this.openMerged(
+          captures.map((c) => {
+            if ('path' in c) return { path: c.path };
+            const path = this.#opts.resolveUpload?.(c.token) ?? null;
+            if (!path) throw new ApiError('not-found', `no such upload: ${c.name} (it may have expired)`);
+            return { path, name: c.name };
+          }),
+        );
+      }
       case Invoke.captureCancel: {
         const c = this.#get((req as InvokeReq<typeof Invoke.captureCancel>).captureId);
         if (c.summary.state !== 'opening') return false;
