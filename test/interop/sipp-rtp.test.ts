@@ -1,7 +1,8 @@
 /**
  * A real-peer media fixture: SIPp's uac_pcap scenario (INVITE with SDP, then G.711 audio and an RFC
  * 4733 DTMF from SIPp's own pcap files) against a SIPp UAS echoing the RTP (-rtp_echo), on loopback,
- * captured with dumpcap. One call, media both ways, no media diagnostic; with tshark, every stream
+ * captured with dumpcap. One call, media both ways, its DTMF events (and the one media diagnostic they
+ * earn: the UAS's answer does not map telephone-event); with tshark, every stream
  * equals tshark's (test/helpers/rtp-tshark.ts). Bounded: each process has a time limit.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,7 +26,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe.skipIf(!sipp || !dumpcap || !existsSync(join(AUDIO, 'g711a.pcap')))(
   'SIPp call with RTP (uac_pcap ↔ -rtp_echo)',
   () => {
-    it('one call, media two-way, four streams, no media diagnostic, as tshark counts them', async () => {
+    it('one call, media two-way, four streams, the DTMF events, as tshark counts them', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'sipscope-sipp-rtp-'));
       symlinkSync(AUDIO, join(dir, 'pcap'));
       const cap = join(dir, 'rtp.pcap');
@@ -120,7 +121,20 @@ describe.skipIf(!sipp || !dumpcap || !existsSync(join(AUDIO, 'g711a.pcap')))(
         ['reverse', 1, true],
       ]);
       expect(m.streams.filter((s) => s.payloadTypes[0] === 8).map((s) => s.lost)).toEqual([0, 0]);
-      expect(mediaDiagnostics(r.trace)).toEqual([]);
+      // SIPp's uac_pcap offers PCMA 8 and telephone-event 101, its uas answers PCMU 0 only, yet the UAC
+      // sends dtmf_2833_1.pcap's events on 101: the UAS's SDP does not map them (dtmf-not-negotiated);
+      // echoed back to the UAC, whose SDP does, they read as digit 1 for 2,240 units, its end three times.
+      expect(mediaDiagnostics(r.trace).map((d) => [d.code, d.message])).toEqual([
+        [
+          'dtmf-not-negotiated',
+          expect.stringMatching(/127\.0\.0\.1:27000 → 127\.0\.0\.1:26000 .* DTMF \(1\) .* payload type 101/),
+        ],
+      ]);
+      const ev = m.streams.filter((s) => s.events);
+      expect(ev.map((s) => s.direction)).toEqual(['reverse']);
+      expect(
+        ev[0]!.events!.list.map((e) => [e.event, e.durationMs, e.ended, e.endPackets, e.packets]),
+      ).toEqual([['1', 280, true, 3, 10]]);
       if (tshark)
         expect(compareWithTshark(tshark, 'sipp', cap, m.streams, r.trace.source.firstTime!)).toBe(4);
       rmSync(dir, { recursive: true, force: true });
