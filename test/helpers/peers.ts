@@ -6,7 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export type PeerName =
-  'chromium' | 'sipp' | 'kamailio' | 'tshark' | 'sngrep' | 'editcap' | 'mergecap' | 'dumpcap' | 'sox';
+  | 'chromium'
+  | 'sipp'
+  | 'kamailio'
+  | 'tshark'
+  | 'sngrep'
+  | 'editcap'
+  | 'mergecap'
+  | 'dumpcap'
+  | 'sox'
+  | 'openssl';
 
 const CANDIDATES: Record<PeerName, string[]> = {
   chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
@@ -18,6 +27,7 @@ const CANDIDATES: Record<PeerName, string[]> = {
   mergecap: ['/usr/bin/mergecap'],
   dumpcap: ['/usr/bin/dumpcap'],
   sox: ['/usr/bin/sox'],
+  openssl: ['/usr/bin/openssl'],
 };
 
 const cache = new Map<PeerName, string | null>();

@@ -1,0 +1,249 @@
+/**
+ * SIP over TLS with real peers on loopback: openssl s_server / s_client (OpenSSL 3) carry an INVITE
+ * and its 200 with each cipher suite sipscope decrypts, TLS 1.3 and 1.2, each on its own port, while
+ * dumpcap captures `lo`; the peers write their key log (-keylogfile). Then, for the one capture:
+ * sipscope with the key log gives the SIP messages tshark gives with it (frame, time, addresses,
+ * method/status, Call-ID, CSeq, branch, tags), each equal to the text sent; the capture with the keys
+ * injected (editcap --inject-secrets tls,KEYS) decrypts with no key log; without keys every connection
+ * is tls-encrypted naming its client random; with wrong keys one tls-decrypt-failed per connection.
+ * Bounded: each peer has a time limit and is killed after its exchange; dumpcap is stopped after it.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requirePeer } from '../helpers/peers';
+import { TlsKeyLog } from '../../src/sip-core/capture/tls/keylog';
+import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node';
+import type { IngestResult } from '../../src/sip-core/trace/trace-builder';
+import { compareMessages, ourMessages, tsharkMessages } from '../sip-core/capture/tshark-compare';
+
+const openssl = requirePeer('openssl');
+const dumpcap = requirePeer('dumpcap');
+const tshark = requirePeer('tshark');
+const editcap = requirePeer('editcap');
+
+const BASE_PORT = 25100 + (process.pid % 50) * 20;
+
+interface Suite {
+  name: string;
+  args: string[];
+  rsa?: boolean;
+}
+const SUITES: Suite[] = [
+  { name: '13-aes128gcm', args: ['-tls1_3', '-ciphersuites', 'TLS_AES_128_GCM_SHA256'] },
+  { name: '13-aes256gcm', args: ['-tls1_3', '-ciphersuites', 'TLS_AES_256_GCM_SHA384'] },
+  { name: '13-chacha20', args: ['-tls1_3', '-ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256'] },
+  { name: '12-aes128gcm', args: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'] },
+  { name: '12-aes256gcm', args: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES256-GCM-SHA384'] },
+  { name: '12-chacha20', args: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-CHACHA20-POLY1305'] },
+  { name: '12-rsa-aes128gcm', args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'], rsa: true },
+  { name: '12-cbc-sha1-etm', args: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA'] },
+  { name: '12-cbc-sha1', args: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA', '-no_etm'] },
+  { name: '12-cbc-sha384', args: ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES256-SHA384'] },
+  { name: '12-rsa-cbc-sha256', args: ['-tls1_2', '-cipher', 'AES256-SHA256'], rsa: true },
+];
+
+const invite = (s: string, port: number): string =>
+  `INVITE sip:bob@127.0.0.1:${port};transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-${s}\r\nFrom: <sip:alice@127.0.0.1>;tag=a-${s}\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: tls-${s}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+const ok = (s: string): string =>
+  `SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-${s}\r\nFrom: <sip:alice@127.0.0.1>;tag=a-${s}\r\nTo: <sip:bob@127.0.0.1>;tag=b-${s}\r\nCall-ID: tls-${s}\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.1;transport=tls>\r\nContent-Length: 0\r\n\r\n`;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves when `p`'s stdout has shown `text` (false after `ms`). */
+function waitFor(p: ChildProcess, text: string, ms: number): Promise<boolean> {
+  return new Promise((res) => {
+    let got = '';
+    const t = setTimeout(() => res(false), ms);
+    p.stdout!.on('data', (b: Buffer) => {
+      got += b.toString('latin1');
+      if (got.includes(text)) {
+        clearTimeout(t);
+        res(true);
+      }
+    });
+  });
+}
+
+/** One s_server / s_client exchange: the client sends the INVITE, the server answers 200 OK. */
+async function exchange(dir: string, s: Suite, port: number, keys: string): Promise<void> {
+  const cert = s.rsa
+    ? ['-cert', join(dir, 'rsa.pem'), '-key', join(dir, 'rsa.key')]
+    : ['-cert', join(dir, 'ec.pem'), '-key', join(dir, 'ec.key')];
+  const opt = { stdio: ['pipe', 'pipe', 'ignore'] as ('pipe' | 'ignore')[] };
+  const server = spawn(
+    openssl!,
+    [
+      's_server',
+      '-quiet',
+      '-accept',
+      `127.0.0.1:${port}`,
+      ...cert,
+      '-keylogfile',
+      keys,
+      '-naccept',
+      '1',
+      ...s.args,
+    ],
+    opt,
+  );
+  const kill = setTimeout(() => server.kill('SIGKILL'), 8000);
+  try {
+    const gotInvite = waitFor(server, 'CSeq: 1 INVITE', 6000);
+    await sleep(300);
+    const client = spawn(openssl!, ['s_client', '-quiet', '-connect', `127.0.0.1:${port}`, ...s.args], opt);
+    const killc = setTimeout(() => client.kill('SIGKILL'), 8000);
+    try {
+      const got200 = waitFor(client, 'SIP/2.0 200 OK', 6000);
+      await sleep(300);
+      client.stdin!.write(invite(s.name, port));
+      expect(await gotInvite).toBe(true);
+      server.stdin!.write(ok(s.name));
+      expect(await got200).toBe(true);
+      await sleep(100);
+    } finally {
+      clearTimeout(killc);
+      client.kill('SIGTERM');
+    }
+  } finally {
+    clearTimeout(kill);
+    server.kill('SIGTERM');
+  }
+}
+
+const text = (r: IngestResult): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < r.trace.count; i++) out.push(new TextDecoder().decode(r.trace.raw(i)));
+  return out;
+};
+
+describe.skipIf(!openssl || !dumpcap || !tshark || !editcap)(
+  'SIP over TLS decrypted (openssl peers, dumpcap, tshark on lo)',
+  () => {
+    let dir = '';
+    let pcap = '';
+    let keys = '';
+    const keyFiles: string[] = [];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-'));
+      const x = (args: string[]): void =>
+        void execFileSync(openssl!, args, { stdio: 'ignore', timeout: 30_000 });
+      x([
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-keyout',
+        join(dir, 'ec.key'),
+        '-out',
+        join(dir, 'ec.pem'),
+        '-days',
+        '2',
+        '-nodes',
+        '-subj',
+        '/CN=sip.test',
+      ]);
+      x([
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-keyout',
+        join(dir, 'rsa.key'),
+        '-out',
+        join(dir, 'rsa.pem'),
+        '-days',
+        '2',
+        '-nodes',
+        '-subj',
+        '/CN=sip.test',
+      ]);
+      pcap = join(dir, 'tls.pcapng');
+      const dc = spawn(
+        dumpcap!,
+        ['-q', '-i', 'lo', '-f', `tcp portrange ${BASE_PORT}-${BASE_PORT + SUITES.length}`, '-w', pcap],
+        { stdio: 'ignore' },
+      );
+      const dcKill = setTimeout(() => dc.kill('SIGKILL'), 120_000);
+      try {
+        await sleep(1500); // (dumpcap takes a moment to open the interface)
+        for (let i = 0; i < SUITES.length; i++) {
+          const k = join(dir, `${SUITES[i]!.name}.keys`);
+          keyFiles.push(k);
+          await exchange(dir, SUITES[i]!, BASE_PORT + i, k);
+        }
+        await sleep(500);
+      } finally {
+        const done = new Promise((r) => dc.once('exit', r));
+        dc.kill('SIGINT');
+        await done;
+        clearTimeout(dcKill);
+      }
+      keys = join(dir, 'all.keys');
+      writeFileSync(keys, keyFiles.map((f) => readFileSync(f, 'utf8')).join(''));
+    }, 150_000);
+
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    const keylog = (text: string): TlsKeyLog => {
+      const k = new TlsKeyLog();
+      k.add(text);
+      return k;
+    };
+    const decodeAs = (): string[] =>
+      SUITES.flatMap((_, i) => [
+        '-d',
+        `tcp.port==${BASE_PORT + i},tls`,
+        '-d',
+        `tls.port==${BASE_PORT + i},sip`,
+      ]);
+
+    it('every suite: the messages equal tshark’s with the same key log, and the text sent', async () => {
+      const r = await ingestCaptureFile(pcap, { keylog: keylog(readFileSync(keys, 'utf8')) });
+      const theirs = tsharkMessages(tshark!, pcap, ['-o', `tls.keylog_file:${keys}`, ...decodeAs()]);
+      expect(theirs).toHaveLength(2 * SUITES.length);
+      expect(compareMessages(ourMessages(r), theirs)).toEqual([]);
+      expect(text(r)).toEqual(SUITES.flatMap((s, i) => [invite(s.name, BASE_PORT + i), ok(s.name)]));
+      for (let i = 0; i < r.trace.count; i++) expect(r.trace.transport(i)).toBe('TLS');
+      expect(r.diagnostics).toEqual([]);
+    });
+
+    it('the capture with the keys injected (editcap --inject-secrets) decrypts with no key log', async () => {
+      const injected = join(dir, 'injected.pcapng');
+      execFileSync(editcap!, ['--inject-secrets', `tls,${keys}`, pcap, injected], {
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
+      const r = await ingestCaptureFile(injected, { keylog: null });
+      expect(text(r)).toEqual(SUITES.flatMap((s, i) => [invite(s.name, BASE_PORT + i), ok(s.name)]));
+      const theirs = tsharkMessages(tshark!, injected, decodeAs());
+      expect(compareMessages(ourMessages(r), theirs)).toEqual([]);
+    });
+
+    it('no keys: every connection tls-encrypted naming its client random; wrong keys: one tls-decrypt-failed each', async () => {
+      let r = await ingestCaptureFile(pcap, { keylog: null });
+      expect(r.trace.count).toBe(0);
+      const randoms = keyFiles.map((f) => /^\w+ ([0-9a-f]{64}) /m.exec(readFileSync(f, 'utf8'))![1]!);
+      expect(r.diagnostics.map((d) => d.code)).toEqual(SUITES.map(() => 'tls-encrypted'));
+      r.diagnostics.forEach((d, i) =>
+        expect(d.message).toContain(`no key for client random ${randoms[i]}; give a key log`),
+      );
+      // Every secret's last hex digit changed.
+      const wrong = readFileSync(keys, 'utf8').replace(/([0-9a-f])$/gm, (c) => (c === '0' ? '1' : '0'));
+      r = await ingestCaptureFile(pcap, { keylog: keylog(wrong) });
+      expect(r.trace.count).toBe(0);
+      expect(r.diagnostics.map((d) => d.code)).toEqual(SUITES.map(() => 'tls-decrypt-failed'));
+      for (const d of r.diagnostics)
+        expect(d.message).toMatch(
+          /^TLS 127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+, frame \d+: the record at stream offset \d+ fails its (authentication tag|MAC)/,
+        );
+    });
+  },
+);
