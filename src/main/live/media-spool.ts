@@ -314,24 +314,12 @@ export class MediaSpool {
   }
 
   /**
-   * The kept segments as one pcapng stream (one section per segment), read in chunks: each file is
-   * opened first, so a segment the ring deletes meanwhile is still read whole. `base` is the chunk's
-   * offset in that stream (a {@link FrameRef}'s recordOffset in it is read back with {@link records}).
+   * The kept segments as they are now, held open (a segment the ring deletes meanwhile stays readable
+   * through its descriptor): read as one pcapng stream, and its blocks read back by their offsets in it.
+   * Close it when done.
    */
-  *stream(chunkSize = 1024 * 1024): Generator<Uint8Array> {
-    for (const { fd, size } of this.#openAll()) {
-      try {
-        const buf = new Uint8Array(Math.min(chunkSize, Math.max(1, size)));
-        for (let pos = 0; pos < size;) {
-          const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
-          if (n <= 0) break;
-          pos += n;
-          yield buf.subarray(0, n);
-        }
-      } finally {
-        closeSync(fd);
-      }
-    }
+  view(): SpoolView {
+    return new SpoolView(this.#openAll());
   }
 
   /** Read-only descriptors of the kept segments and their sizes now (after a flush). */
@@ -344,28 +332,6 @@ export class MediaSpool {
       } catch {
         // Deleted under us (temp dir cleaned): what is left is read.
       }
-    }
-    return out;
-  }
-
-  /** The blocks at `[offset, offset + length)` of {@link stream} (as a scan of it noted them), as packets. */
-  records(refs: readonly { recordOffset: number; recordLength: number }[]): SpooledPacket[] {
-    const segs = this.#openAll();
-    const out: SpooledPacket[] = [];
-    try {
-      const sorted = [...refs].sort((x, y) => x.recordOffset - y.recordOffset);
-      let si = 0;
-      let base = 0;
-      for (const r of sorted) {
-        while (si < segs.length && r.recordOffset >= base + segs[si]!.size) base += segs[si++]!.size;
-        if (si >= segs.length) break;
-        const b = new Uint8Array(r.recordLength);
-        readSync(segs[si]!.fd, b, 0, b.length, r.recordOffset - base);
-        const p = packetOfBlock(b);
-        if (p) out.push(p);
-      }
-    } finally {
-      for (const s of segs) closeSync(s.fd);
     }
     return out;
   }
@@ -414,6 +380,50 @@ export class MediaSpool {
 
   get closed(): boolean {
     return this.#closed;
+  }
+}
+
+/** A spool's segments held open at one moment ({@link MediaSpool.view}). */
+export class SpoolView {
+  constructor(readonly segments: readonly { fd: number; size: number }[]) {}
+
+  /** The segments as one pcapng stream (one section per segment), in chunks of one reused buffer. */
+  *chunks(chunkSize = 1024 * 1024): Generator<Uint8Array> {
+    const buf = new Uint8Array(chunkSize);
+    for (const { fd, size } of this.segments)
+      for (let pos = 0; pos < size;) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+        if (n <= 0) break;
+        pos += n;
+        yield buf.subarray(0, n);
+      }
+  }
+
+  /** The blocks at `[recordOffset, + recordLength)` of {@link chunks}' stream (a scan's frames), as packets. */
+  records(refs: readonly { recordOffset: number; recordLength: number }[]): SpooledPacket[] {
+    const segs = this.segments;
+    const out: SpooledPacket[] = [];
+    const sorted = [...refs].sort((x, y) => x.recordOffset - y.recordOffset);
+    let si = 0;
+    let base = 0;
+    for (const r of sorted) {
+      while (si < segs.length && r.recordOffset >= base + segs[si]!.size) base += segs[si++]!.size;
+      if (si >= segs.length) break;
+      const b = new Uint8Array(r.recordLength);
+      readSync(segs[si]!.fd, b, 0, b.length, r.recordOffset - base);
+      const p = packetOfBlock(b);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  close(): void {
+    for (const s of this.segments)
+      try {
+        closeSync(s.fd);
+      } catch {
+        // Closed already.
+      }
   }
 }
 

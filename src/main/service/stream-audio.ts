@@ -21,7 +21,7 @@ import type { Trace } from '../../sip-core/trace/trace';
 import { callId } from '../../sip-core/analysis/call/call';
 import { traceMedia } from '../../sip-core/media/media-json';
 import { ApiError, type ExportFile, type StreamAudioDto } from '../../shared/api';
-import type { MediaSpool, SpooledPacket } from '../live/media-spool';
+import { SpoolView, type MediaSpool, type SpooledPacket } from '../live/media-spool';
 import { writeCapture, type LiveTrace } from '../live/live-trace';
 import type { TraceAdapter } from './capture-loader';
 
@@ -87,13 +87,18 @@ async function scanCapture(trace: Trace, plan: AudioPlan, path: string | null): 
  * The plan's packets from a live trace's kept media: the spool's segments scanned as one pcapng stream
  * (to their end: a call still in progress plays what has come so far).
  */
-export async function scanSpool(plan: AudioPlan, spool: MediaSpool): Promise<StreamScan> {
+export async function scanSpool(plan: AudioPlan, spool: MediaSpool | SpoolView): Promise<StreamScan> {
   // The live trace's frame numbers are the source's, not the spool's: no stop after a last frame.
   const scan = new StreamScan(plan.wanted.map((w) => ({ ...w, lastFrame: 0 })));
-  for (const chunk of spool.stream(SCAN_CHUNK)) {
-    scan.push(chunk);
-    // The capture goes on meanwhile (its sockets, dumpcap's pipe): the event loop turns between chunks.
-    await new Promise<void>((r) => setImmediate(r));
+  const view = spool instanceof SpoolView ? spool : spool.view();
+  try {
+    for (const chunk of view.chunks(SCAN_CHUNK)) {
+      scan.push(chunk);
+      // The capture goes on meanwhile (its sockets, dumpcap's pipe): the event loop turns between chunks.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  } finally {
+    if (view !== spool) view.close();
   }
   scan.finish();
   return scan;
@@ -177,14 +182,20 @@ export async function callsSpoolPackets(
   const an = trace.analysis as { resolveCall?: (ref: string) => number } | null;
   if (!media || !an?.resolveCall) return [];
   const refs: FrameRef[] = [];
-  for (const c of calls) {
-    const root = an.resolveCall(c);
-    if (root < 0) continue;
-    const plan = planAudio(trace, media, { call: callId(root) });
-    if (typeof plan !== 'string') refs.push(...(await scanSpool(plan, spool)).frames);
+  // One view for every call's scan and the read-back: the offsets the scans note are in it.
+  const view = spool.view();
+  try {
+    for (const c of calls) {
+      const root = an.resolveCall(c);
+      if (root < 0) continue;
+      const plan = planAudio(trace, media, { call: callId(root) });
+      if (typeof plan !== 'string') refs.push(...(await scanSpool(plan, view)).frames);
+    }
+    const seen = new Set<number>();
+    return view.records(refs.filter((r) => !seen.has(r.recordOffset) && seen.add(r.recordOffset)));
+  } finally {
+    view.close();
   }
-  const seen = new Set<number>();
-  return spool.records(refs.filter((r) => !seen.has(r.recordOffset) && seen.add(r.recordOffset)));
 }
 
 /**
