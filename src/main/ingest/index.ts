@@ -18,8 +18,19 @@ import type { ReadAt } from '../../sip-core/trace/raw-store';
 import { setFactsAhead } from '../../sip-core/analysis/facts-ahead';
 import { setChecksAhead } from '../../sip-core/trace/checks-ahead';
 import type { IngestJob, IngestReply } from './protocol';
+import { defaultKeylogText } from '../../sip-core/capture/tls/keylog-file.node.js';
+
+/** The key log a worker decrypts TLS with: the caller's, else the process's (`--keylog`, SSLKEYLOGFILE). */
+function keylogText(opts: OpenOptions): string | null {
+  return opts.keylog !== undefined ? opts.keylog : defaultKeylogText();
+}
 
 export interface OpenOptions {
+  /**
+   * A TLS key log's text (SSLKEYLOGFILE format) to decrypt SIP over TLS with; default the process's
+   * (`--keylog`, SSLKEYLOGFILE); null = none. A pcapng file's own secrets are read anyway.
+   */
+  keylog?: string | null;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
   /** Parse every message in the worker (default true: counts parser diagnostics) or index only. */
@@ -246,6 +257,7 @@ function startParts(
     path,
     cancel: s.cancel,
     parse: s.parse,
+    keylog: keylogText(opts),
     // The tail decodes TCP too, speculatively; the head checks it (capture/split-tcp.ts).
     split: { role, offset, speculate: true },
     handoff: { port, signal: s.signal },
@@ -351,6 +363,7 @@ async function runGrowing(
     path,
     cancel,
     parse: opts.parse ?? true,
+    keylog: keylogText(opts),
     rows: true,
     factsAhead: aheadJob(opts.factsAhead, process.env.SIPSCOPE_FACTS_AHEAD),
     checksAhead: aheadJob(opts.checksAhead, process.env.SIPSCOPE_CHECKS_AHEAD),
@@ -409,6 +422,7 @@ export function openCapture(path: string, opts: OpenOptions = {}): Promise<Opene
     path,
     cancel: new SharedArrayBuffer(4),
     parse: opts.parse ?? true,
+    keylog: keylogText(opts),
   };
   return runJob(job, opts, fileReadBack(path));
 }
@@ -422,6 +436,12 @@ export function openCaptureBytes(
   name: string,
   opts: OpenOptions = {},
 ): Promise<OpenedCapture> {
-  const job: IngestJob = { kind: 'bytes', name, bytes, cancel: new SharedArrayBuffer(4) };
+  const job: IngestJob = {
+    kind: 'bytes',
+    name,
+    bytes,
+    cancel: new SharedArrayBuffer(4),
+    keylog: keylogText(opts),
+  };
   return runJob(job, opts, () => ({ readAt: (o, n) => bytes.subarray(o, o + n), close: () => {} }));
 }

@@ -53,8 +53,10 @@ export type IngestJob =
        * (trace/checks-ahead.ts). `slowMs`: a pause before each region read (tests).
        */
       checksAhead?: ChecksAheadJob;
+      /** A TLS key log's text to decrypt with (capture/tls/keylog.ts); null = none. */
+      keylog?: string | null;
     }
-  | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer };
+  | { kind: 'bytes'; name: string; bytes: Uint8Array; cancel: SharedArrayBuffer; keylog?: string | null };
 
 export type IngestReply =
   | { type: 'progress'; done: number; total: number }

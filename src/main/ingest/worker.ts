@@ -28,6 +28,16 @@ import { factsColumnCount, fillFactsAhead, newFactsColumn } from '../../sip-core
 import type { FileMessages, FileRunOptions } from '../../sip-core/trace/file-runs';
 import { fillChecksAhead, newChecksColumn, type ChecksColumn } from '../../sip-core/trace/checks-ahead';
 import type { ChecksAheadJob, FactsAheadJob, IngestJob, IngestReply } from './protocol';
+import { TlsKeyLog } from '../../sip-core/capture/tls/keylog';
+import { nodeTlsCrypto } from '../../sip-core/capture/tls/crypto.node.js';
+
+/** The job's key log (its text), or null. */
+function jobKeylog(text: string | null | undefined): TlsKeyLog | null {
+  if (!text) return null;
+  const k = new TlsKeyLog();
+  k.add(text);
+  return k;
+}
 
 /**
  * How often a growing trace's new rows are handed over (ms of reading): the main thread follows a
@@ -260,6 +270,7 @@ async function run(job: IngestJob): Promise<void> {
       post({ type: 'rows', rows }, transfer);
     };
     const r = await ingestCaptureFile(job.path, {
+      keylog: jobKeylog(job.keylog),
       onProgress,
       cancelled,
       parse: job.parse ?? true,
@@ -467,6 +478,8 @@ async function run(job: IngestJob): Promise<void> {
     const fileBacked = !(job.bytes[0] === 0x1f && job.bytes[1] === 0x8b);
     const r = ingestBytes(job.bytes, job.name, {
       inflate: zlibInflate,
+      tlsCrypto: nodeTlsCrypto,
+      keylog: jobKeylog(job.keylog),
       gunzip: (b) => new Uint8Array(gunzipSync(b)),
       ...(fileBacked ? {} : { readAt: null }),
     });

@@ -11,7 +11,9 @@ import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
 import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
 import { TlsLink, type TlsProblem } from '../../../src/sip-core/capture/tls/tls-stream';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node';
-import { ingestBytes, type IngestResult } from '../../../src/sip-core/trace/trace-builder';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import type { Trace } from '../../../src/sip-core/trace/trace';
+import { openCapture, openCaptureBytes } from '../../../src/main/ingest';
 
 const DIR = resolve(__dirname, '../../fixtures/tls');
 const path = (f: string): string => `${DIR}/${f}`;
@@ -20,12 +22,12 @@ const keys = (f: string): TlsKeyLog => {
   k.add(readFileSync(path(f), 'utf8'));
   return k;
 };
-const text = (r: IngestResult): string[] => {
+const text = (r: { trace: Trace }): string[] => {
   const out: string[] = [];
   for (let i = 0; i < r.trace.count; i++) out.push(new TextDecoder().decode(r.trace.raw(i)));
   return out;
 };
-const rows = (r: IngestResult): [number, string, string][] => {
+const rows = (r: { trace: Trace }): [number, string, string][] => {
   const out: [number, string, string][] = [];
   for (let i = 0; i < r.trace.count; i++)
     out.push([r.trace.frame(i), r.trace.transport(i), r.trace.methodOrCseqMethod(i) ?? '']);
@@ -159,6 +161,31 @@ describe('TLS decryption with a key log', () => {
     link.end(0, 0, rec.length, 0);
     expect(got).toEqual([[0, 'record-invalid', 'the capture ends inside a TLS record at stream offset 0']]);
   });
+});
+
+describe('TLS decryption in the ingest worker (the app, serve)', () => {
+  it('openCapture and openCaptureBytes take the key log text; without it, tls-encrypted', async () => {
+    const keysText = readFileSync(path('tls13-aes128gcm.keys'), 'utf8');
+    for (const opts of [{}, { workers: 2, splitMinBytes: 1 }, { onTrace: () => {} }]) {
+      const c = await openCapture(path('tls12-chacha20.pcap'), {
+        ...opts,
+        keylog: readFileSync(path('tls12-chacha20.keys'), 'utf8'),
+        parse: false,
+      });
+      expect(rows(c)).toEqual([
+        [10, 'TLS', 'INVITE'],
+        [12, 'TLS', 'INVITE'],
+      ]);
+      expect(text(c)).toEqual([INVITE, OK]);
+      c.trace.close();
+    }
+    const bytes = new Uint8Array(readFileSync(path('tls13-aes128gcm.pcapng')));
+    const b = await openCaptureBytes(bytes, 'x.pcapng', { keylog: keysText });
+    expect(text(b)).toEqual([INVITE, OK]);
+    const none = await openCaptureBytes(bytes, 'x.pcapng', { keylog: null });
+    expect(none.trace.count).toBe(0);
+    expect(none.diagnostics.map((d) => d.code)).toEqual(['tls-encrypted']);
+  }, 60_000);
 });
 
 describe('key log', () => {
