@@ -230,6 +230,17 @@ export class AppState {
     );
   }
 
+  /** Several files (picked or dropped together): one capture, merged by time; one file: as openFile. */
+  async openFiles(files: readonly File[]): Promise<void> {
+    if (files.length === 1) return this.openFile(files[0]!);
+    if (files.length === 0) return;
+    await this.#opening(files.map((f) => f.name).join(' + '), () =>
+      this.client.openFiles(files, (file, done, total) => {
+        this.progress = { captureId: null, name: file.name, done, total, phase: 'Uploading' };
+      }),
+    );
+  }
+
   async openRecent(path: string): Promise<void> {
     await this.#opening(path.split(/[\\/]/).pop() ?? path, () =>
       this.client.invoke(Invoke.captureOpenPath, { path }),
