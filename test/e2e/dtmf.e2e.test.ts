@@ -61,6 +61,10 @@ describe.skipIf(!chromiumPath)("a call's digits in its summary, in Chromium", ()
       'caller pressed 1 2 at 00:00.2 (RTP events (RFC 4733))',
       'callee pressed 9 # at 00:00.9 (SIP INFO)',
     ]);
+    // The ladder marks the digits on the events' RTP arrow.
+    const labels = await page.getByTestId('ladder').locator('g.arrow text.label').allTextContents();
+    // (the digits before the counts: the label is cut to the arrow's width)
+    expect(labels.filter((l) => /^RTP telephone-event · DTMF 1 2 · /.test(l))).toHaveLength(1);
     await shoot('dtmf-summary');
   });
 

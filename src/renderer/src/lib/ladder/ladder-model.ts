@@ -69,7 +69,11 @@ export function mediaLabel(s: WithDrops): string {
   if (s.dropped)
     return `RTP ${codec} · ${s.packets.toLocaleString('en')} sent, ${s.dropped.toLocaleString('en')} dropped${s.dropReason ? ` (${s.dropReason.split(':')[0]})` : ''}`;
   const lost = s.lost > 0 ? ` · ${s.lossPercent < 0.1 ? '<0.1' : s.lossPercent.toFixed(1)}% lost` : '';
-  return `RTP ${codec} · ${s.packets.toLocaleString('en')} pkt${s.packets === 1 ? '' : 's'}${lost}`;
+  // The digits its RFC 4733 events carried, before the counts: the arrow's label is cut to its width.
+  const dtmf = s.events?.list.length
+    ? ` · DTMF ${s.events.list.map((e) => (e.event.length === 1 ? e.event : `[${e.event}]`)).join(' ')}`
+    : '';
+  return `RTP ${codec}${dtmf} · ${s.packets.toLocaleString('en')} pkt${s.packets === 1 ? '' : 's'}${lost}`;
 }
 
 export interface LadderModel {
