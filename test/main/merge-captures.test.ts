@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { A, B, bobSideWithDuplicate, files, P, pcapRecords, sideB } from '../hel
 import { analyzeTrace, callHops, type TraceAnalyzer } from '../../src/sip-core/analysis';
 import { ingestMerged, mergeCaptures, parseShift, shiftsFor } from '../../src/main/service/merge-captures';
 import { ladder } from '../../src/main/cli/commands/ladder';
+import { makePrivateDir, removePrivateDir, sweepOrphans } from '../../src/main/private-temp';
 import { createHost } from '../../src/main/service/create-host';
 import { Invoke } from '../../src/shared/api';
 import { validateRequest } from '../../src/shared/validate';
@@ -163,5 +164,17 @@ describe('several captures as one', () => {
       await host.dispose();
     }
     expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`sipscope-merge-${process.pid}-`))).toEqual([]);
+  });
+
+  it("a merge's temp dir that a killed process left behind is removed by the next one", () => {
+    const orphan = join(tmpdir(), 'sipscope-merge-999999999-leftover');
+    mkdirSync(orphan, { recursive: true });
+    writeFileSync(join(orphan, 'merged.pcapng'), 'x');
+    const mine = makePrivateDir('sipscope-merge-');
+    sweepOrphans('sipscope-merge-');
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(mine)).toBe(true);
+    removePrivateDir(mine);
+    expect(existsSync(mine)).toBe(false);
   });
 });

@@ -12,18 +12,9 @@
  * that runs for hours constant (≈ 230 octets per G.711 packet: 1.6 MB/s at 7,000 packets/s), and its
  * segments are pcapng that the existing stream scan (media/stream-scan.ts) reads like any capture.
  */
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir, removePrivateDir } from '../private-temp';
 import { addressBytes, pcapngHeader, synthesizePacket, TcpSequencer } from './pcapng-writer';
 
 /** Default cap of a live trace's kept media (octets on disk). */
@@ -56,31 +47,7 @@ export interface SpooledPacket {
 
 const BUFFER = 256 * 1024;
 const HEADER = pcapngHeader('sipscope', 'live media');
-const live = new Set<MediaSpool>();
-let exitHook = false;
-
 const PREFIX = 'sipscope-live-media-';
-
-/** Removes the spool directories of processes that are gone (killed before they could). */
-function sweepOrphans(): void {
-  let names: string[];
-  try {
-    names = readdirSync(tmpdir());
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const m = /^sipscope-live-media-(\d+)-/.exec(n);
-    if (!m || Number(m[1]) === process.pid) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      // ESRCH: no such process (EPERM: alive, another user's).
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH')
-        rmSync(join(tmpdir(), n), { recursive: true, force: true });
-    }
-  }
-}
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
@@ -113,15 +80,8 @@ export class MediaSpool {
     this.maxBytes = Math.max(64 * 1024, opts.maxBytes ?? MEDIA_SPOOL_BYTES);
     this.#segMax = Math.max(16 * 1024, Math.floor(this.maxBytes / Math.max(2, opts.segments ?? 8)));
     this.#flushMs = opts.flushMs ?? 200;
-    if (!exitHook) {
-      exitHook = true;
-      process.once('exit', () => {
-        for (const s of live) s.close();
-      });
-      sweepOrphans();
-    }
-    this.dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
-    live.add(this);
+    // Removed on close and at process exit; one a killed process left is swept (main/private-temp.ts).
+    this.dir = makePrivateDir(PREFIX);
     this.#open();
   }
 
@@ -370,9 +330,8 @@ export class MediaSpool {
           // Already closed: nothing to do.
         }
     this.#segs = [];
-    live.delete(this);
     try {
-      rmSync(this.dir, { recursive: true, force: true });
+      removePrivateDir(this.dir);
     } catch {
       // Not removable (permissions changed under us): the next process's sweep tries again.
     }
