@@ -298,6 +298,64 @@ describe('call features (RFC 5359 and friends)', () => {
     expect(Math.round(subs[1]!.sentAt / 1e6)).toBe(30);
   });
 
+  it('presence, the refresh lost on the way: at the granted 60 s the notifier ends the subscription, NOTIFY terminated;reason=timeout (RFC 6665 §4.2.2)', () => {
+    // Alice's refresh at 30 s and its retransmissions never reach the proxy; no un-subscribe.
+    const yaml = readFileSync(join(dir, 'presence.yaml'), 'utf8')
+      .replace(
+        'network: { latency: 10ms }\n',
+        'network: { latency: 10ms }\ndrop:\n  - { from: Alice, match: SUBSCRIBE, nth: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }\n',
+      )
+      .replace('  - { at: 45s, node: Alice, action: unsubscribe }\n', '');
+    const l = loadScenario(yaml);
+    expect(l.errors).toEqual([]);
+    const sim = run(l.scenario!);
+    expect(sent(sim, 'Bob', /^SIP\/2\.0 200[^]*CSeq: \d+ SUBSCRIBE/)).toHaveLength(1);
+    const notifies = sent(sim, 'Bob', /^NOTIFY /);
+    expect(notifies.map((p) => header(p, 'Subscription-State'))).toEqual([
+      'active;expires=60',
+      'active;expires=50',
+      'terminated;reason=timeout',
+    ]);
+    // granted when the SUBSCRIBE arrived (0.02 s): it ends 60 s later, with the current state
+    expect(notifies[2]!.sentAt / 1e6).toBeCloseTo(60.02, 3);
+    expect(/<basic>(\w+)<\/basic>/.exec(text(notifies[2]!))?.[1]).toBe('closed');
+    expect(sim.eventList.some((e) => /subscription of sip:alice@example\.com expired/.test(e.text))).toBe(
+      true,
+    );
+    // Alice takes it (200): the subscription is over
+    expect(
+      sent(sim, 'Alice', /^SIP\/2\.0 200[^]*CSeq: \d+ NOTIFY/).map((p) => Math.round(p.sentAt / 1e6)),
+    ).toEqual([0, 10, 60]);
+  });
+
+  it('presence refreshed in time: the refresh moves the expiry on, no timeout NOTIFY before the un-subscribe', () => {
+    const sim = run(scenario('presence'));
+    const ends = sent(sim, 'Bob', /^NOTIFY /).filter((p) =>
+      header(p, 'Subscription-State')?.startsWith('terminated'),
+    );
+    // only the one after the Expires: 0 at 45 s (the first expiry, at 60 s, was moved to 90 s and then cancelled)
+    expect(ends.map((p) => Math.round(p.sentAt / 1e6))).toEqual([45]);
+    expect(sim.eventList.some((e) => /expired, not refreshed/.test(e.text))).toBe(false);
+  });
+
+  it('transfer-blind with a target that does not answer within the refer subscription (60 s): the last NOTIFY reports 180 Ringing, terminated;reason=timeout', () => {
+    const yaml = readFileSync(join(dir, 'transfer-blind.yaml'), 'utf8')
+      .replace(/(aor: 'sip:carol@example\.com',[^}]*answer: \{ after: )2s/, '$190s')
+      .replace('  - { at: 20s, node: Carol, action: hangup }\n', '');
+    const l = loadScenario(yaml);
+    expect(l.errors).toEqual([]);
+    const sim = run(l.scenario!);
+    const notifies = sent(sim, 'Alice', /^NOTIFY /, 'proxy.example.com');
+    expect(notifies.map((p) => header(p, 'Subscription-State'))).toEqual([
+      'active;expires=60',
+      'terminated;reason=timeout',
+    ]);
+    expect(text(notifies[1]!)).toMatch(/\r\n\r\nSIP\/2\.0 180 Ringing\r\n$/);
+    // the REFER reached Alice at 6.02 s: its subscription ends 60 s later
+    expect(notifies[1]!.sentAt / 1e6).toBeGreaterThanOrEqual(66.02);
+    expect(notifies[1]!.sentAt / 1e6).toBeLessThan(66.05);
+  });
+
   it('instant-message: MESSAGE without Contact, 200 from the phone, 202 from the store-and-forward proxy', () => {
     const sim = run(scenario('instant-message'));
     const msgs = sent(sim, 'Alice', /^MESSAGE /);

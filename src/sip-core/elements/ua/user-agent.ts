@@ -13,6 +13,7 @@ import { type DigestInput, buildAuthorization, digestAlgorithm } from '../../mes
 import type { SipMessage } from '../../message';
 import type { Micros, TimerHandle, TimerTarget } from '../../stack/clock';
 import { SECOND } from '../../stack/clock';
+import { reasonPhrase } from '../../message/reason-phrases';
 import type { Transport, TransportAddress } from '../../stack/transport';
 import {
   CallbackTu,
@@ -572,11 +573,16 @@ interface UaDialog extends Dialog {
     (DialogRouting & { target: string; routeSet: string[]; first: string | undefined; count: number }) | null;
 }
 
+/** Seconds the implicit subscription of a REFER we accept lasts (RFC 3515 §2.4.4): its NOTIFYs' expires. */
+const REFER_EXPIRES = 60;
+
 /** A subscription's dialog (RFC 6665 §4.1.2.4): `role` says which side we are, notifier or subscriber. */
 interface SubDialog extends UaDialog {
   role?: 'notifier' | 'subscriber';
   /** Notifier: when the subscription expires (virtual µs). */
   expiresAt?: Micros;
+  /** Notifier: the timer of that expiry (RFC 6665 §4.2.2), re-armed by each refresh. */
+  expiry?: TimerHandle | null;
 }
 
 /** A subscription of ours (subscriber side). */
@@ -1383,14 +1389,44 @@ export class UserAgent extends SipElement {
       200,
     );
     if (exp === 0) {
-      const i = this.otherDialogs.indexOf(d);
-      if (i >= 0) this.otherDialogs.splice(i, 1);
-      this.notifyWatcher(d, 'terminated;reason=timeout');
-      d.role = undefined;
+      this.endWatcher(d);
       return;
     }
-    d.expiresAt = this.clock.now() + exp * SECOND;
+    this.armExpiry(d, exp);
     this.notifyWatcher(d, `active;expires=${exp}`);
+  }
+
+  /**
+   * The subscription of `d` runs `exp` more seconds (a grant or a refresh, RFC 6665 §4.2.1.2): at its
+   * end, unless refreshed by then, the last NOTIFY says terminated;reason=timeout (§4.2.2, §4.1.3).
+   */
+  private armExpiry(d: SubDialog, exp: number): void {
+    d.expiresAt = this.clock.now() + exp * SECOND;
+    if (d.expiry) this.clock.cancel(d.expiry);
+    d.expiry = this.clock.schedule(
+      exp * SECOND,
+      () => {
+        d.expiry = null;
+        if (d.role !== 'notifier') return;
+        this.log(
+          `subscription of ${d.remoteUri} expired, not refreshed (RFC 6665 §4.2.2)`,
+          { watcher: d.remoteUri },
+          'dialog',
+        );
+        this.endWatcher(d);
+      },
+      `subscription expiry ${this.node}`,
+    );
+  }
+
+  /** Ends a watcher's subscription: no more NOTIFYs after the last, terminated;reason=timeout. */
+  private endWatcher(d: SubDialog): void {
+    if (d.expiry) this.clock.cancel(d.expiry);
+    d.expiry = null;
+    const i = this.otherDialogs.indexOf(d);
+    if (i >= 0) this.otherDialogs.splice(i, 1);
+    this.notifyWatcher(d, 'terminated;reason=timeout');
+    d.role = undefined;
   }
 
   // ------------------------------------------------------------------ UAC INVITE
@@ -1537,6 +1573,7 @@ export class UserAgent extends SipElement {
         // retransmission: neither PRACKed again nor processed
         if (reliable && rseq <= rec.rseqIn) return;
         this.setState(call, 'early', `${status}`);
+        if (call.referDialog) this.referProgress.set(call, status);
         // an SDP answer in a provisional response: the early media's (RFC 3960)
         if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
         if (reliable) {
@@ -1995,7 +2032,7 @@ export class UserAgent extends SipElement {
         const event = msg.header('event') ?? 'presence';
         if (exp > 0 && /^presence\b/i.test(event)) {
           d.role = 'notifier';
-          d.expiresAt = this.clock.now() + exp * SECOND;
+          this.armExpiry(d, exp);
           this.otherDialogs.push(d);
           this.notifyWatcher(d, `active;expires=${exp}`);
         } else
@@ -2552,6 +2589,8 @@ export class UserAgent extends SipElement {
   }
 
   private readonly otherDialogs: SubDialog[] = [];
+  /** The latest provisional status (180, 183...) of each call a REFER made, until its outcome is NOTIFYed. */
+  private readonly referProgress = new Map<Call, number>();
   /** Our subscriptions by Call-ID (subscriber side). */
   private readonly subs = new Map<string, Subscription>();
   /** Call-IDs of the SUBSCRIBEs we sent: their NOTIFYs are accepted (RFC 6665 §4.1.3). */
@@ -2700,7 +2739,8 @@ export class UserAgent extends SipElement {
             frag,
             'message/sipfrag;version=2.0',
           );
-        notify('SIP/2.0 100 Trying\r\n', 'active;expires=60');
+        notify('SIP/2.0 100 Trying\r\n', `active;expires=${REFER_EXPIRES}`);
+        const expires = this.clock.now() + REFER_EXPIRES * SECOND;
         // the new INVITE names who referred it (RFC 3892, RFC 5589 §6) and carries the Refer-To URI's
         // header fields, Replaces of an attended transfer (RFC 3891 §3, RFC 3261 §19.1.5)
         const q = referTo.indexOf('?');
@@ -2724,8 +2764,22 @@ export class UserAgent extends SipElement {
         nc.referDialog = dialog;
         const watch = (): void => {
           if (nc.state === 'confirmed' || nc.state === 'failed' || nc.state === 'terminated') {
+            this.referProgress.delete(nc);
             const s = nc.status ?? 500;
             notify(`SIP/2.0 ${s} ${s === 200 ? 'OK' : 'Failed'}\r\n`, 'terminated;reason=noresource');
+            return;
+          }
+          if (this.clock.now() >= expires) {
+            // the implicit subscription ran out before the referred INVITE's final response (RFC
+            // 3515 §2.4.4 and RFC 6665 §4.2.2): the last NOTIFY, with the latest provisional status
+            const s = this.referProgress.get(nc) ?? 100;
+            this.referProgress.delete(nc);
+            this.log(
+              `call ${nc.id}: the REFER's subscription expired before its outcome`,
+              undefined,
+              'dialog',
+            );
+            notify(`SIP/2.0 ${s} ${reasonPhrase(s)}\r\n`, 'terminated;reason=timeout');
             return;
           }
           this.clock.schedule(10_000, watch, 'refer watch');
