@@ -170,6 +170,11 @@ class InputFrames implements FrameSink {
     return this.#queue[this.#head]!;
   }
 
+  /** The next frame when one is queued (no await), else undefined: then {@link peek}. */
+  queued(): QueuedFrame | undefined {
+    return this.#queue[this.#head];
+  }
+
   take(): void {
     this.#head++;
     this.frames++;
@@ -262,6 +267,28 @@ class PcapngOut {
     this.bytes += total;
   }
 
+  /** An Enhanced Packet Block: interface `id`, time `t` (µs), the packet bytes. */
+  epb(id: number, t: number, data: Uint8Array, origLen: number): void {
+    const len = data.length;
+    const total = 32 + pad4(len);
+    this.#room(total);
+    const o = this.#len;
+    const buf = this.#buf;
+    const dv = this.#dv;
+    dv.setUint32(o, 6, true);
+    dv.setUint32(o + 4, total, true);
+    dv.setUint32(o + 8, id, true);
+    dv.setUint32(o + 12, Math.floor(t / TWO32), true);
+    dv.setUint32(o + 16, t % TWO32, true);
+    dv.setUint32(o + 20, len, true);
+    dv.setUint32(o + 24, Math.max(origLen, len), true);
+    buf.set(data, o + 28);
+    for (let i = o + 28 + len; i < o + total - 4; i++) buf[i] = 0;
+    dv.setUint32(o + total - 4, total, true);
+    this.#len += total;
+    this.bytes += total;
+  }
+
   flush(): void {
     let o = 0;
     while (o < this.#len) o += writeSync(this.#fd, this.#buf, o, this.#len - o);
@@ -319,17 +346,25 @@ function ipPacket(f: QueuedFrame, ns: NetStart): { o: number; n: number; v6: boo
   return null;
 }
 
-/** Masked octet: the TTL/hop limit and the IPv4 header checksum change from host to host. */
-function masked(d: Uint8Array, o: number, i: number, v6: boolean): number {
-  if (v6) return i === 7 ? 0 : d[o + i]!;
-  return i === 8 || i === 10 || i === 11 ? 0 : d[o + i]!;
-}
+/**
+ * The octets that change from host to host, left out of the comparison: the IPv4 TTL (8) and header
+ * checksum (10, 11); the IPv6 hop limit (7). Returns the ranges compared: [0, a) and [b, n).
+ */
+const skipFrom = (v6: boolean): number => (v6 ? 7 : 8);
+const skipTo = (v6: boolean): number => (v6 ? 8 : 12);
 
-/** FNV-1a of the first 128 octets of the masked IP packet, and its length. */
+/** FNV-1a over 32-bit words of the first 128 octets of the IP packet, the changing octets left out. */
 function ipHash(d: Uint8Array, p: { o: number; n: number; v6: boolean }): number {
-  let h = 0x811c9dc5 ^ p.n;
-  const m = Math.min(p.n, 128);
-  for (let i = 0; i < m; i++) h = Math.imul(h ^ masked(d, p.o, i, p.v6), 16777619);
+  let h = Math.imul(0x811c9dc5 ^ p.n, 16777619);
+  const o = p.o;
+  const m = o + Math.min(p.n, 128);
+  const a = o + skipFrom(p.v6);
+  for (let i = o; i < a; i++) h = Math.imul(h ^ d[i]!, 16777619);
+  let i = o + skipTo(p.v6);
+  if (!p.v6) h = Math.imul(h ^ d[o + 9]!, 16777619); // the IPv4 protocol, between TTL and checksum
+  for (; i + 4 <= m; i += 4)
+    h = Math.imul(h ^ ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!), 16777619);
+  for (; i < m; i++) h = Math.imul(h ^ d[i]!, 16777619);
   return h >>> 0;
 }
 
@@ -340,7 +375,11 @@ function sameIp(
   pb: { o: number; n: number; v6: boolean },
 ): boolean {
   if (pa.n !== pb.n || pa.v6 !== pb.v6) return false;
-  for (let i = 0; i < pa.n; i++) if (masked(a, pa.o, i, pa.v6) !== masked(b, pb.o, i, pb.v6)) return false;
+  const from = skipFrom(pa.v6);
+  const to = skipTo(pa.v6);
+  for (let i = 0; i < from; i++) if (a[pa.o + i] !== b[pb.o + i]) return false;
+  if (!pa.v6 && a[pa.o + 9] !== b[pb.o + 9]) return false;
+  for (let i = to; i < pa.n; i++) if (a[pa.o + i] !== b[pb.o + i]) return false;
   return true;
 }
 
@@ -479,19 +518,10 @@ export async function mergeCaptures(
         }
       }
       if (!drop) {
-        const id = ifaceOf(k, f);
-        const t = Math.max(0, f.timeUs);
-        w.block(6, 20 + f.data.length, (b, dv, o) => {
-          dv.setUint32(o, id, true);
-          dv.setUint32(o + 4, Math.floor(t / TWO32), true);
-          dv.setUint32(o + 8, t % TWO32, true);
-          dv.setUint32(o + 12, f.data.length, true);
-          dv.setUint32(o + 16, Math.max(f.origLen, f.data.length), true);
-          b.set(f.data, o + 20);
-        });
+        w.epb(ifaceOf(k, f), Math.max(0, f.timeUs), f.data, f.origLen);
         frames++;
       }
-      heads[k] = await ins[k]!.peek();
+      heads[k] = ins[k]!.queued() ?? (await ins[k]!.peek());
       if (++sinceCheck >= 4096) {
         sinceCheck = 0;
         if (opts.cancelled?.()) {
