@@ -14,6 +14,7 @@ import { A, B, bobSideWithDuplicate, files, P, pcapRecords, sideB } from '../hel
 import { analyzeTrace, callHops, type TraceAnalyzer } from '../../src/sip-core/analysis';
 import { ingestMerged, mergeCaptures, parseShift, shiftsFor } from '../../src/main/service/merge-captures';
 import { ladder } from '../../src/main/cli/commands/ladder';
+import { analyze } from '../../src/main/cli/commands/analyze';
 import { makePrivateDir, removePrivateDir, sweepOrphans } from '../../src/main/private-temp';
 import { createHost } from '../../src/main/service/create-host';
 import { Invoke } from '../../src/shared/api';
@@ -176,5 +177,16 @@ describe('several captures as one', () => {
     expect(existsSync(mine)).toBe(true);
     removePrivateDir(mine);
     expect(existsSync(mine)).toBe(false);
+  });
+
+  it('analyze A B (CLI): one trace named after both files, a bad --shift refused', async () => {
+    const { a, b } = files();
+    let out = '';
+    const code = await analyze([a, b], { format: 'json', stream: false }, { write: (s) => void (out += s) });
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { source: { name: string }; messages: unknown[] };
+    expect(j.source.name).toBe('a.pcap + b.pcapng');
+    expect(j.messages).toHaveLength(4);
+    expect(await analyze([a, b], { format: 'json', stream: false, shift: ['c.pcap=1s'] })).toBe(1);
   });
 });

@@ -23,10 +23,11 @@ import { messageStats } from '../../../sip-core/analysis/stats';
 import { messageJson, toTraceJson, writeTraceNdjson } from '../../../sip-core/trace/trace-json';
 import { analysisOnAppend, analyzeTrace, filterMessages, TraceAnalyzer } from '../../../sip-core/analysis';
 import { applyCallEdits, detachLeg, legCallId, type CallEdit } from '../../../sip-core/analysis/call/edits';
+import { addMergeOptions, openMergedCli, type MergeCliOptions } from '../merge-options';
 
 export type AnalyzeFormat = 'json' | 'ndjson' | 'text' | 'summary';
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends MergeCliOptions {
   format: AnalyzeFormat;
   call?: string;
   stream: boolean;
@@ -308,10 +309,19 @@ export function summaryText(r: IngestResult): string {
 }
 
 /** Runs analyze; resolves to the exit code. */
-export async function analyze(file: string, o: AnalyzeOptions, out: Output = stdout): Promise<number> {
+export async function analyze(
+  files: string | readonly string[],
+  o: AnalyzeOptions,
+  out: Output = stdout,
+): Promise<number> {
+  const file = typeof files === 'string' ? files : files.join(' + ');
   let opened: Awaited<ReturnType<typeof openForAnalyze>>;
   try {
-    opened = await openForAnalyze(file, o);
+    // Several captures: read as one, merged by time (cli/merge-options.ts).
+    opened =
+      typeof files !== 'string' && files.length > 1
+        ? await openMergedCli(files, o, { lint: true, onAppend: analysisOnAppend() })
+        : await openForAnalyze(typeof files === 'string' ? files : files[0]!, o);
   } catch (e) {
     console.error(`sipscope analyze: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
@@ -355,10 +365,10 @@ export async function analyze(file: string, o: AnalyzeOptions, out: Output = std
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('read a capture (pcap, pcapng, gzip, HEP) or SIP text file and print its SIP messages')
-    .argument('<file>', 'capture file, or a file of SIP text')
+    .argument('<files...>', 'capture file (several: read as one, merged by time), or a file of SIP text')
     .addOption(
       new Option('-f, --format <format>', 'output format')
         .choices(['json', 'ndjson', 'text', 'summary'])
@@ -377,8 +387,8 @@ export function registerAnalyze(program: Command): void {
       '--stream',
       'SIP text: several messages framed by Content-Length (default: the file is one message)',
       false,
-    )
-    .action(async (file: string, opts: AnalyzeOptions) => {
-      process.exitCode = await analyze(file, opts);
-    });
+    );
+  addMergeOptions(cmd).action(async (files: string[], opts: AnalyzeOptions) => {
+    process.exitCode = await analyze(files, opts);
+  });
 }
