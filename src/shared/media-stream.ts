@@ -43,6 +43,12 @@ export interface MediaStreamFigures {
   /** Epoch seconds of the first and last packet. */
   start: number;
   end: number;
+  /**
+   * Where the stream stopped and started again (no packet for over a second: a hold, a direction
+   * the SDP changed), its runs of packets in time order; absent when it ran in one piece. Since
+   * session 21.
+   */
+  spans?: { start: number; end: number; packets: number }[];
   /** Between packets, ms (min -1: none measured). */
   delta: { min: number; mean: number; max: number };
   /** RFC 3550 interarrival jitter, ms (min -1: not measured, e.g. no clock rate). */

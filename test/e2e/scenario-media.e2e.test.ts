@@ -86,6 +86,41 @@ describe.skipIf(!chromiumPath)("a simulated run's RTP in the scenario player, in
     expect(await mediaArrows().count()).toBe(2);
   });
 
+  it('hold-resume: the media follows the call — both ways, then only Alice’s while Bob is held, then both again', async () => {
+    await pick('hold-resume');
+    const runs = async (): Promise<string[]> =>
+      (await titles()).map((t) => {
+        const [head, run] = t.split('\n');
+        const who = head!.startsWith('RTP g711U 192.0.2.10') ? 'Alice' : 'Bob';
+        return `${who} ${/^this arrow, (run \d+)/.exec(run!)?.[1] ?? '?'}`;
+      });
+    // The call set up: each phone's first run of packets (2.04 s, 2.06 s).
+    await stepTo(/Step 10: INVITE\s*Alice → proxy\.example\.com/);
+    expect(await runs()).toEqual(['Alice run 1', 'Bob run 1']);
+    // On hold (a=sendonly answered a=recvonly, 5.04 s): Alice's packets again, none of Bob's.
+    await stepTo(/Step 16: ACK\s*proxy\.example\.com → Bob/);
+    expect(await runs()).toEqual(['Alice run 1', 'Bob run 1', 'Alice run 2']);
+    expect(await mediaArrows().locator('text.label').last().textContent()).toBe(
+      'RTP · 5 pkts · again after 2.9 s',
+    );
+    // Inactive (10 s): nothing new; resumed (a=sendrecv, 15 s): both phones send again.
+    await stepTo(/Step 23: ACK\s*proxy\.example\.com → Bob/);
+    expect((await runs()).filter((r) => r.endsWith('run 3') || r === 'Bob run 2')).toEqual([]);
+    await stepTo(/Step 30: ACK\s*proxy\.example\.com → Bob/);
+    expect((await runs()).slice(-1)).toEqual(['Alice run 3']);
+    // Bob's first packet after resuming (15.06 s) is drawn with the next message (his BYE at 20 s).
+    await stepTo(/Step 31: BYE\s*Bob → proxy\.example\.com/);
+    expect((await runs()).slice(-2)).toEqual(['Alice run 3', 'Bob run 2']);
+    const last = await titles();
+    expect(last.at(-1)).toContain('\nthis arrow, run 2: 5 packets over 0.08 s, after 12.92 s without any');
+    // Its click selects Bob's stream (the whole of it) and keeps that arrow selected.
+    await mediaArrows().last().click();
+    await expect.poll(() => page.getByTestId('stream-inspector').count()).toBe(1);
+    expect(await page.getByTestId('stream-inspector').textContent()).toMatch(/Packets\s*10\s*of 10 expected/);
+    expect(await mediaArrows().last().getAttribute('aria-selected')).toBe('true');
+    await page.screenshot({ path: join(SHOTS_DIR, 'scenario-media-hold.png') });
+  });
+
   it('nat-fix-nated-contact: Bob’s stream to the private address is sent and dropped (one-way audio)', async () => {
     await pick('nat-fix-nated-contact');
     await page.getByRole('button', { name: 'To the end' }).click();

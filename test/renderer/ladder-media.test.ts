@@ -12,8 +12,10 @@ import {
   mediaAddress,
   mediaArrowId,
   mediaLabel,
+  mediaStreamIndex,
   mediaTitle,
 } from '../../src/renderer/src/lib/ladder/ladder-model';
+import { mediaUntil } from '../../src/renderer/src/lib/scenarios/scenario-player.svelte';
 
 function row(id: number, src: string, dst: string, time: number, p: Partial<MessageRow> = {}): MessageRow {
   return {
@@ -189,6 +191,44 @@ describe('RTP streams on the ladder', () => {
     expect(describeArrow(a, 'alice', 'bob', '00:00:01')).toBe(
       'RTP g711U · 205 pkts · 64.3% lost, from alice to bob, first packet at 00:00:01, 10000 ms, SSRC 0x0000BEEF',
     );
+  });
+
+  it('a stream that stopped and started again (a hold): one arrow per run of packets, each at its first packet', () => {
+    // Alice's stream: 5 packets at 1.6 s, then none until 2.0 s... (runs as the tracker splits them).
+    const held = stream(0, '10.0.0.1', 30000, '10.0.0.2', 40000, 1.55, {
+      codecs: ['g711U'],
+      packets: 10,
+      end: 12.08,
+      spans: [
+        { start: 1.55, end: 1.63, packets: 5 },
+        { start: 12, end: 12.08, packets: 5 },
+      ],
+    });
+    const late = [...messages, row(3, '10.0.0.1:5060', '10.0.0.2:5060', 11.9, { body: 'SDP' })];
+    const m = buildLadder(late, [], late, [held]);
+    expect(m.arrows.map((a) => a.id)).toEqual([0, 1, mediaArrowId(0), 2, 3, mediaArrowId(0, 1)]);
+    const [first, again] = m.arrows.filter((a) => a.stream);
+    expect([first!.label, again!.label]).toEqual(['RTP g711U · 5 pkts', 'RTP · 5 pkts · again after 10.4 s']);
+    expect([first!.time, again!.time]).toEqual([1.55, 12]);
+    expect([again!.from, again!.to]).toEqual([first!.from, first!.to]);
+    expect(mediaTitle(held, again!.span)).toContain(
+      'this arrow, run 2: 5 packets over 0.08 s, after 10.37 s without any',
+    );
+    expect(describeArrow(again!, 'alice', 'bob', '00:00:12')).toBe(
+      'RTP · 5 pkts · again after 10.4 s, from alice to bob, first packet at 00:00:12, 80 ms, SSRC 0x0000BEEF',
+    );
+    // Both runs' arrows lead back to the stream (the selection, the inspector).
+    expect([first!.id, again!.id].map(mediaStreamIndex)).toEqual([0, 0]);
+    expect(mediaStreamIndex(mediaArrowId(8191, 3))).toBe(8191);
+    // The scenario player steps: before 12 s only the first run is drawn.
+    const now = mediaUntil([held], 11.9);
+    expect(now[0]!.spans).toEqual([{ start: 1.55, end: 1.63, packets: 5 }]);
+    expect(
+      buildLadder(late, [], late, now)
+        .arrows.filter((a) => a.stream)
+        .map((a) => a.label),
+    ).toEqual(['RTP g711U · 5 pkts']);
+    expect(mediaUntil([held], 1.5)).toEqual([]);
   });
 
   it('without streams, the messages alone as before', () => {

@@ -86,6 +86,9 @@ export function streamJson(s: MediaStream): MediaStreamJson {
     lastFrame: r.lastFrame,
     start: r.firstUs / 1e6,
     end: r.lastUs / 1e6,
+    ...(r.spans && {
+      spans: r.spans.map((x) => ({ start: x.firstUs / 1e6, end: x.lastUs / 1e6, packets: x.packets })),
+    }),
     delta: { min: round6(r.minDelta), mean: round6(r.meanDelta), max: round6(r.maxDelta) },
     jitter: { min: round6(s.jitter.min), mean: round6(s.jitter.mean), max: round6(s.jitter.max) },
     sdpMessage: s.sdpMessage,

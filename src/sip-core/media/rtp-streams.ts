@@ -127,11 +127,35 @@ export interface RtpStreamRecord {
   /** One per candidate rate assignment (one only when the stream has no dynamic type). */
   jitter: JitterFigures[];
   /**
+   * Where the stream stopped and started again: its runs of packets with no silence over
+   * {@link MEDIA_GAP_US} between them, in time order (µs; a call on hold, media restarted by a
+   * re-INVITE). Absent when it ran in one piece.
+   */
+  spans?: MediaSpan[];
+  /**
    * RFC 4733 events read from its first two dynamic payload types (rtp-event.ts), one log per type
    * whose payloads may be events; absent when none. The analysis keeps the telephone-event type's.
    */
   events?: RtpEventLog[];
 }
+
+/** One run of a stream's packets (see `RtpStreamRecord.spans`). */
+export interface MediaSpan {
+  firstUs: number;
+  lastUs: number;
+  packets: number;
+}
+
+/**
+ * Silence that ends a stream's span (µs): no packet for over a second. A steady stream (20 ms
+ * packets, or comfort noise, RFC 3389) never pauses that long; a hold, a direction the SDP
+ * changed, and a phone that sends nothing while its user is quiet (voice activity detection: each
+ * talk spurt a run) do.
+ */
+export const MEDIA_GAP_US = 1_000_000;
+
+/** Runs kept per stream (a live capture runs for days): past it, the last run takes in the rest. */
+export const MAX_SPANS = 1000;
 
 /** RTCP packets seen per flow (source → destination address:port). */
 export interface RtcpFlowRecord {
@@ -235,6 +259,11 @@ class Stream {
   late = 0;
   gaps = 0;
   gapLost = 0;
+  /** The spans ended so far (first µs, last µs, packets, ...); null while in one piece. */
+  spans: number[] | null = null;
+  /** The current span's first packet (µs) and the packets before it. */
+  spanFirstUs = 0;
+  spanBase = 0;
   /** RFC 4733 event decoders of its dynamic payload types (null until one comes). */
   ev: EventDecoder[] | null = null;
   next: Stream | null = null;
@@ -448,11 +477,12 @@ export class RtpTracker {
     s.payloadBytes += payload;
     if (marker) s.markers++;
     s.lastFrame = frameNo;
+    if (timeUs - s.lastUs > MEDIA_GAP_US && s.packets > 0) this.#gap(s, timeUs);
     s.lastUs = timeUs;
     if (s.packets === 0) {
       s.packets = 1;
       s.firstFrame = frameNo;
-      s.firstUs = timeUs;
+      s.firstUs = s.spanFirstUs = timeUs;
       s.startSeq = s.stopSeq = s.seq = seq;
       s.firstTs = ts;
       s.time = now;
@@ -516,6 +546,15 @@ export class RtpTracker {
     if (inTime) s.time = now;
     s.stopSeq = seq;
     s.packets++;
+  }
+
+  /** Silence before this packet (at `timeUs`): the span so far ends at the previous one. */
+  #gap(s: Stream, timeUs: number): void {
+    const spans = (s.spans ??= []);
+    if (spans.length >= (MAX_SPANS - 1) * 3) return;
+    spans.push(s.spanFirstUs, s.lastUs, s.packets - s.spanBase);
+    s.spanFirstUs = timeUs;
+    s.spanBase = s.packets;
   }
 
   /** RFC 3550 §A.1 update_seq without the probation (the stream is already known). */
@@ -626,6 +665,7 @@ export class RtpTracker {
         maxDeltaFrame: s.maxDeltaFrame,
         jitter: s.est.map((e) => ({ rates: [...e.rates], min: e.min, mean: e.mean, max: e.max })),
       };
+      if (s.spans) rec.spans = spansOf(s.spans, s.spanFirstUs, s.lastUs, s.packets - s.spanBase);
       const logs = s.ev?.filter((d) => !d.off && d.eventPackets > 0);
       if (logs?.length) rec.events = logs.map((d) => d.record());
       return rec;
@@ -642,6 +682,15 @@ export class RtpTracker {
     }));
     return { streams, rtcp, droppedStreams: this.#dropped, malformed: this.#malformed };
   }
+}
+
+/** The ended spans' triples and the current one's figures → the record's spans. */
+function spansOf(ended: readonly number[], firstUs: number, lastUs: number, packets: number): MediaSpan[] {
+  const out: MediaSpan[] = [];
+  for (let i = 0; i + 2 < ended.length; i += 3)
+    out.push({ firstUs: ended[i]!, lastUs: ended[i + 1]!, packets: ended[i + 2]! });
+  out.push({ firstUs, lastUs, packets });
+  return out;
 }
 
 /**

@@ -4,7 +4,12 @@
  * types, RTCP, and corrupt input (never a throw).
  */
 import { describe, expect, it } from 'vitest';
-import { jitterFor, RtpTracker, type RtpStreamRecord } from '../../../src/sip-core/media/rtp-streams';
+import {
+  jitterFor,
+  MAX_SPANS,
+  RtpTracker,
+  type RtpStreamRecord,
+} from '../../../src/sip-core/media/rtp-streams';
 
 function rtp(
   seq: number,
@@ -38,6 +43,37 @@ const steady = (n: number, seq0: number, skew: (i: number) => number = () => 0):
   Array.from({ length: n }, (_, i) => [(seq0 + i) & 0xffff, 1000 + i * 160, i * 20 + skew(i)]);
 
 describe('RtpTracker', () => {
+  it('a stream that stopped for over a second (a hold) and started again: its runs of packets', () => {
+    // 10 packets from 0 ms, none for 2.82 s, 5 from 3,000 ms, none for exactly 1 s (not a stop), 2 more.
+    const pkts = [
+      ...steady(10, 100),
+      ...steady(5, 110).map(([q, t, ms]): [number, number, number] => [q, t, ms + 3000]),
+      ...steady(2, 115).map(([q, t, ms]): [number, number, number] => [q, t, ms + 3000 + 80 + 1000]),
+    ];
+    const s = run(pkts);
+    expect(s.packets).toBe(17);
+    expect(s.spans).toEqual([
+      { firstUs: 1_000_000, lastUs: 1_180_000, packets: 10 },
+      { firstUs: 4_000_000, lastUs: 5_100_000, packets: 7 },
+    ]);
+    // In one piece: no spans at all (the record as before).
+    expect(run(steady(50, 100))).not.toHaveProperty('spans');
+    // At most MAX_SPANS runs: the last takes in the rest (a live capture's stream talking in spurts for days).
+    const spurts = Array.from({ length: MAX_SPANS + 5 }, (_, i): [number, number, number] => [
+      i,
+      i * 160,
+      i * 1500,
+    ]);
+    const capped = run(spurts).spans!;
+    expect(capped).toHaveLength(MAX_SPANS);
+    expect(capped.at(-1)).toEqual({
+      firstUs: 1_000_000 + (MAX_SPANS - 1) * 1_500_000,
+      lastUs: 1_000_000 + (MAX_SPANS + 4) * 1_500_000,
+      packets: 6,
+    });
+    expect(capped.reduce((n, x) => n + x.packets, 0)).toBe(MAX_SPANS + 5);
+  });
+
   it('counts a steady stream: no loss, 20 ms deltas, zero jitter', () => {
     const s = run(steady(50, 100));
     expect(s).toMatchObject({ packets: 50, expected: 50, lost: 0, rfcExpected: 50, sequenceErrors: 0 });

@@ -33,11 +33,35 @@ export interface LadderArrow {
   severity: MessageRow['maxSeverity'];
   /** The RTP stream a `media` arrow stands for. */
   stream?: MediaStreamDto;
+  /** Which run of the stream's packets it is, when the stream stopped and started again. */
+  span?: ArrowSpan;
 }
 
-/** The arrow id of RTP stream `index` (negative: never a message's). */
-export function mediaArrowId(index: number): number {
-  return -1 - index;
+/** One run of a stream's packets (`MediaStreamDto.spans`) as its arrow shows it. */
+export interface ArrowSpan {
+  /** 0 for the first run. */
+  k: number;
+  start: number;
+  end: number;
+  packets: number;
+  /** Seconds without a packet before it (0 for the first run). */
+  after: number;
+}
+
+/** Arrow ids of a stream's later runs are `mediaArrowId(index) - k * SPAN_STRIDE` (streams < 2^26). */
+const SPAN_STRIDE = 2 ** 26;
+
+/**
+ * The arrow id of RTP stream `index` (negative: never a message's), of its run `k` when it stopped
+ * and started again (`MediaStreamDto.spans`).
+ */
+export function mediaArrowId(index: number, k = 0): number {
+  return -1 - index - k * SPAN_STRIDE;
+}
+
+/** The stream index of a media arrow's id (`mediaArrowId`), whichever run it is. */
+export function mediaStreamIndex(id: number): number {
+  return (-1 - id) % SPAN_STRIDE;
 }
 
 /** `10.0.0.1`, 5004 → `10.0.0.1:5004`; an IPv6 address in brackets, as message addresses are. */
@@ -45,16 +69,41 @@ export function mediaAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** An RTP stream's figures in a few lines (the arrow's hover text). */
-export function mediaTitle(s: WithDrops): string {
+/** An RTP stream's figures in a few lines (the arrow's hover text); `span`: the run its arrow is. */
+export function mediaTitle(s: WithDrops, span?: ArrowSpan): string {
   const ms = (v: number): string => (v < 0 ? '–' : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
   return [
     `RTP ${s.codecs.join('/') || `PT ${s.payloadTypes.join('/')}`} ${mediaAddress(s.src, s.srcPort)} → ${mediaAddress(s.dst, s.dstPort)}, SSRC ${s.ssrc}`,
+    ...(span ? [spanTitle(span)] : []),
     `${s.packets.toLocaleString('en')} packets of ${s.expected.toLocaleString('en')} expected: ${s.lost} lost (${s.lossPercent.toFixed(1)}%) over ${(s.end - s.start).toFixed(2)} s`,
     `jitter mean ${ms(s.jitter.mean)}, max ${ms(s.jitter.max)} · delta max ${ms(s.delta.max)}`,
     ...(s.dropped ? [`${s.dropped} dropped by the network: ${s.dropReason ?? '?'}`] : []),
     'select it for the whole analysis',
   ].join('\n');
+}
+
+/**
+ * The line of a run's hover text: `this arrow, run 2: 5 packets over 0.08 s, after 2.92 s
+ * without any` (the figures under it are the whole stream's).
+ */
+function spanTitle(p: ArrowSpan): string {
+  const s = (v: number): string => `${v.toFixed(2)} s`;
+  const pk = `${p.packets.toLocaleString('en')} packet${p.packets === 1 ? '' : 's'} over ${s(p.end - p.start)}`;
+  return p.k === 0
+    ? `this arrow, run 1: ${pk}, then none for over a second (the stream's figures below)`
+    : `this arrow, run ${p.k + 1}: ${pk}, after ${s(p.after)} without any (the stream's figures below)`;
+}
+
+/**
+ * A run's label: its packets, not the whole stream's — the first `RTP g711U · 5 pkts`, a later one
+ * `RTP · 5 pkts · again after 9.9 s` (short: the codec is on the first). The stream's own label
+ * (`mediaLabel`) when it ran in one piece.
+ */
+export function spanLabel(s: WithDrops, p: ArrowSpan): string {
+  const codec = p.k > 0 ? '' : s.codecs.length ? ` ${s.codecs.join('/')}` : '';
+  const pk = `RTP${codec} · ${p.packets.toLocaleString('en')} pkt${p.packets === 1 ? '' : 's'}`;
+  const dropped = s.dropped ? ` · stream: ${s.dropped.toLocaleString('en')} dropped` : '';
+  return p.k === 0 ? `${pk}${dropped}` : `${pk} · again after ${p.after.toFixed(1)} s${dropped}`;
 }
 
 /** A simulated run's stream also says what the network dropped (ScenarioStreamDto). */
@@ -151,7 +200,9 @@ export function buildLadder(
 }
 
 /**
- * The RTP streams as arrows among the messages, each at its first packet (ties after the message).
+ * The RTP streams as arrows among the messages, each at its first packet (ties after the message);
+ * a stream that stopped and started again (`spans`: a hold, a re-INVITE's new direction) has one
+ * arrow per run of packets, each at the run's first packet.
  * A stream's end is on the lane of its host's SIP address when there is one (the phone's media
  * port is not its SIP port), else on a lane of its own (a media server, a relay). Where several
  * lanes share the host (phones on one machine: a lab or SIPp on loopback), the caller's end goes to
@@ -195,23 +246,34 @@ function withMedia(
     if (!p || s.direction === null) return -1;
     return (s.direction === 'forward') === (which === 'src') ? p.caller : p.callee;
   };
-  const streams = [...media].sort((a, b) => a.start - b.start || a.index - b.index);
+  const runs: { s: MediaStreamDto; span: ArrowSpan | null; start: number }[] = [];
+  for (const s of media) {
+    if (!s.spans?.length) {
+      runs.push({ s, span: null, start: s.start });
+      continue;
+    }
+    s.spans.forEach((p, k) => {
+      const after = k === 0 ? 0 : p.start - s.spans![k - 1]!.end;
+      runs.push({ s, span: { k, start: p.start, end: p.end, packets: p.packets, after }, start: p.start });
+    });
+  }
+  runs.sort((a, b) => a.start - b.start || a.s.index - b.s.index || (a.span?.k ?? 0) - (b.span?.k ?? 0));
   const out: LadderArrow[] = [];
   let k = 0;
   const push = (a: LadderArrow): void => {
     const prev = out.at(-1);
     out.push(prev ? { ...a, delta: a.time - prev.time } : { ...a, delta: 0 });
   };
-  for (const s of streams) {
-    while (k < arrows.length && arrows[k]!.time <= s.start) push(arrows[k++]!);
+  for (const { s, span, start } of runs) {
+    while (k < arrows.length && arrows[k]!.time <= start) push(arrows[k++]!);
     push({
-      id: mediaArrowId(s.index),
+      id: mediaArrowId(s.index, span?.k ?? 0),
       from: laneOf(s.src, s.srcPort, end(s, 'src')),
       to: laneOf(s.dst, s.dstPort, end(s, 'dst')),
-      label: mediaLabel(s),
+      label: span ? spanLabel(s, span) : mediaLabel(s),
       kind: 'media',
       status: null,
-      time: s.start,
+      time: start,
       delta: 0,
       body: null,
       retransmission: false,
@@ -222,6 +284,7 @@ function withMedia(
       diagnostics: 0,
       severity: null,
       stream: s,
+      ...(span && { span }),
     });
   }
   while (k < arrows.length) push(arrows[k++]!);
@@ -530,7 +593,8 @@ export function navigate(key: string, current: number | null, total: number, pag
 export function describeArrow(a: LadderArrow, from: string, to: string, when: string): string {
   if (a.stream) {
     const s = a.stream;
-    return `${a.label}, from ${from} to ${to}, first packet at ${when}, ${((s.end - s.start) * 1000).toFixed(0)} ms, SSRC ${s.ssrc}`;
+    const p = a.span ?? s;
+    return `${a.label}, from ${from} to ${to}, first packet at ${when}, ${((p.end - p.start) * 1000).toFixed(0)} ms, SSRC ${s.ssrc}`;
   }
   const parts = [`${a.label}${a.body ? ` with ${a.body}` : ''}`, `from ${from} to ${to}`, `at ${when}`];
   if (a.retransmission) parts.push('retransmission');

@@ -6,6 +6,7 @@
 import { laneNamesOf } from '../../../../shared/lane-names';
 import {
   Invoke,
+  type MediaStreamDto,
   type MessageDetail,
   type MessageRow,
   type ScenarioInfo,
@@ -14,7 +15,7 @@ import {
   type SimEventDto,
 } from '@shared/api';
 import type { Client } from '../api/client';
-import { mediaArrowId } from '../ladder/ladder-model';
+import { mediaStreamIndex } from '../ladder/ladder-model';
 import { simStateAt, type SimState } from './sim-state';
 import { scriptWhy } from './script-why';
 
@@ -41,6 +42,8 @@ export class ScenarioPlayer {
   selected = $state<MessageDetail | null>(null);
   /** The RTP stream clicked on the ladder (shown instead of a message until the next step). */
   selectedStream = $state<ScenarioStreamDto | null>(null);
+  /** The RTP arrow clicked (`mediaArrowId`: a stream's run), while `selectedStream` is set. */
+  selectedArrow = $state<number | null>(null);
   /** The selected message's sender's routing script runs that made it (the inspector's Script tab). */
   readonly script = $derived(
     this.selected && this.run ? scriptWhy(this.run.nodes, this.run.events, this.selected.row) : null,
@@ -69,14 +72,15 @@ export class ScenarioPlayer {
   );
   /**
    * The run's RTP streams the ladder draws: those whose first packet was sent by the current step's
-   * time (all of them at the last step), so media appears as the player steps past it.
+   * time (all of them at the last step), so media appears as the player steps past it; a stream
+   * that stopped and started again (a hold, a re-INVITE) with the runs of packets begun by then.
    */
   readonly media = $derived<ScenarioStreamDto[]>(
     !this.run
       ? []
       : this.step >= this.messages.length
         ? this.run.media
-        : this.run.media.filter((s) => s.start <= this.now + 1e-9),
+        : mediaUntil(this.run.media, this.now),
   );
   /** Transactions with their running timers, registrations and NAT bindings at the current step. */
   readonly state = $derived<SimState>(simStateAt(this.run?.events ?? [], this.now));
@@ -245,7 +249,8 @@ export class ScenarioPlayer {
     const seq = ++this.#selectSeq;
     if (id < 0) {
       // an RTP stream's arrow (mediaArrowId): its analysis replaces the message inspector
-      this.selectedStream = this.media.find((s) => mediaArrowId(s.index) === id) ?? null;
+      this.selectedStream = this.media.find((s) => s.index === mediaStreamIndex(id)) ?? null;
+      this.selectedArrow = this.selectedStream ? id : null;
       if (this.selectedStream) this.selected = null;
       return;
     }
@@ -273,4 +278,14 @@ export class ScenarioPlayer {
       this.selected = null;
     }
   }
+}
+
+/** The streams begun by `now` (seconds), each with the runs of packets begun by then (`spans`). */
+export function mediaUntil<T extends MediaStreamDto>(media: readonly T[], now: number): T[] {
+  const out: T[] = [];
+  for (const s of media) {
+    if (s.start > now + 1e-9) continue;
+    out.push(s.spans ? { ...s, spans: s.spans.filter((p) => p.start <= now + 1e-9) } : s);
+  }
+  return out;
 }
