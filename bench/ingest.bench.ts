@@ -15,6 +15,7 @@ import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OUT, generate } from './tools/gen-sip-capture';
+import { generateTls, TLS_BASE_PORT, TLS_OUT, TLS_SUITES } from './tools/gen-tls-capture';
 import { bundleForNode } from '../tools/bundle-node.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -248,6 +249,83 @@ for (const [name, extra] of [
   results[`${name}PeakRssMB`] = Math.round(ts.rssKb / 1024);
   results[`ratioVs_${name}_worker1`] = Number((ts.s / best('worker1')).toFixed(1));
 }
+// --- SIP over TLS, decrypted with the peers' key log (bench/tools/gen-tls-capture.ts) ---
+// sipscope's index ingest of the TLS capture with its key log (SSLKEYLOGFILE, as a user would), the
+// same without keys (TLS reported, not decrypted), and tshark with the key log, on the same file.
+const tlsMb = Number(process.env.TLS_SIZE ?? 40);
+const tlsFile = TLS_OUT(tlsMb);
+if (tlsMb > 0 && !existsSync(tlsFile)) {
+  const t0 = performance.now();
+  const g = await generateTls(tlsFile, tlsMb);
+  if (g) console.log(`generated ${tlsFile} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+if (tlsMb > 0 && existsSync(tlsFile) && existsSync(`${tlsFile}.keys`)) {
+  const tlsBytes = statSync(tlsFile).size;
+  readFileSync(tlsFile);
+  const tlsRun = (keys: string): Run | null => {
+    try {
+      const out = execFileSync(process.execPath, [...runIngest, tlsFile, 'index'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        timeout: timeoutS * 1000,
+        env: { ...process.env, SSLKEYLOGFILE: keys },
+      });
+      return JSON.parse(out.trim().split('\n').pop()!) as Run;
+    } catch {
+      return null;
+    }
+  };
+  let withKeys: Run | null = null;
+  let without: Run | null = null;
+  for (let k = 0; k < repeat; k++) {
+    const a = tlsRun(`${tlsFile}.keys`);
+    if (a && (!withKeys || a.ms < withKeys.ms)) withKeys = a;
+    const b = tlsRun('');
+    if (b && (!without || b.ms < without.ms)) without = b;
+  }
+  const decodeAs = TLS_SUITES.flatMap((_, i) => [
+    '-d',
+    `tcp.port==${TLS_BASE_PORT + i},tls`,
+    '-d',
+    `tls.port==${TLS_BASE_PORT + i},sip`,
+  ]);
+  const ts = timed('/usr/bin/tshark', [
+    '-n',
+    '-r',
+    tlsFile,
+    '-o',
+    `tls.keylog_file:${tlsFile}.keys`,
+    ...decodeAs,
+    '-Y',
+    'sip',
+    '-T',
+    'fields',
+    '-e',
+    'sip.Call-ID',
+  ]);
+  if (withKeys) {
+    const s = withKeys.ms / 1000;
+    const tsMsgs = ts ? ts.out.split(/[\n,]/).filter(Boolean).length : 0;
+    console.log(
+      `TLS decrypted    ${s.toFixed(2)} s  ${(tlsBytes / 1e6 / s).toFixed(0)} MB/s  ${fmt(withKeys.messages / s)} msg/s  [${(tlsBytes / 1e6).toFixed(0)} MB file, ${fmt(withKeys.messages)} msgs, ${TLS_SUITES.length} suites]` +
+        (without ? `; without keys ${(without.ms / 1000).toFixed(2)} s` : '') +
+        (ts
+          ? `; tshark with the key log ${ts.s.toFixed(2)} s (${fmt(tsMsgs)} msgs): ${(ts.s / s).toFixed(1)}×`
+          : ''),
+    );
+    results.tlsFileBytes = tlsBytes;
+    results.tlsMessages = withKeys.messages;
+    results.tlsBytesPerSec = Math.round(tlsBytes / s);
+    if (without) results.tlsNoKeysSeconds = Number((without.ms / 1000).toFixed(2));
+    if (ts) {
+      results.tlsTsharkSeconds = Number(ts.s.toFixed(2));
+      results.tlsTsharkMessages = tsMsgs;
+      results.ratioVs_tshark_tls = Number((ts.s / s).toFixed(1));
+    }
+  } else console.log('TLS decrypted: failed');
+}
+
 results.loadAverage = Number(loadavg()[0]!.toFixed(1));
 results.msgsPerSec = results.worker1MsgsPerSec;
 console.log(`load average ${load()}`);
