@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { findPeer } from '../helpers/peers';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -189,4 +191,24 @@ describe('several captures as one', () => {
     expect(j.messages).toHaveLength(4);
     expect(await analyze([a, b], { format: 'json', stream: false, shift: ['c.pcap=1s'] })).toBe(1);
   });
+
+  it.skipIf(!findPeer('editcap'))(
+    "an input's TLS key log (pcapng DSB) stays with the merged capture",
+    async () => {
+      const { dir, a, b } = files();
+      const keys = join(dir, 'keys.txt');
+      writeFileSync(keys, `CLIENT_RANDOM ${'1'.repeat(64)} ${'2'.repeat(96)}\n`);
+      const inj = join(dir, 'b-keys.pcapng');
+      execFileSync(findPeer('editcap')!, ['--inject-secrets', `tls,${keys}`, b, inj]);
+      const out = join(dir, 'm.pcapng');
+      const m = await mergeCaptures([{ path: a }, { path: inj }], out);
+      expect(m.frames).toBe(4);
+      const bytes = readFileSync(out);
+      const at = bytes.indexOf(`CLIENT_RANDOM ${'1'.repeat(64)}`);
+      expect(at).toBeGreaterThan(0);
+      // A DSB (block type 10, secrets type TLS key log 0x544c534b) holds it.
+      expect(bytes.readUInt32LE(at - 16)).toBe(10);
+      expect(bytes.readUInt32LE(at - 8)).toBe(0x544c534b);
+    },
+  );
 });

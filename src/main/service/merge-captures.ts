@@ -91,6 +91,8 @@ class InputFrames implements FrameSink {
   readonly diagnostics: Diagnostic[] = [];
   frames = 0;
   duplicates = 0;
+  /** Where a Decryption Secrets Block read goes (the output: TLS key logs stay with the capture). */
+  onSecrets: ((type: number, data: Uint8Array) => void) | null = null;
   #reader: StreamReader | null = null;
   #queue: QueuedFrame[] = [];
   #head = 0;
@@ -118,6 +120,10 @@ class InputFrames implements FrameSink {
       origLen: info.origLen,
       data: buf.slice(start, end),
     });
+  }
+
+  secrets(type: number, data: Uint8Array): void {
+    this.onSecrets?.(type, data);
   }
 
   diagnostic(d: Diagnostic): void {
@@ -446,6 +452,14 @@ export async function mergeCaptures(
       dv.setInt32(o + 12, -1, true);
       shbOpts.write(b, dv, o + 16);
     });
+    // Decryption secrets (TLS key logs) as read: a DSB before the packets it serves, as the input had it.
+    for (const i of ins)
+      i.onSecrets = (type, data) =>
+        w.block(10, 8 + data.length, (b, dv, o) => {
+          dv.setUint32(o, type, true);
+          dv.setUint32(o + 4, data.length, true);
+          b.set(data, o + 8);
+        });
     /** Output interface id by input and its interface id. */
     const ifaces = new Map<string, number>();
     const ifaceOf = (k: number, f: QueuedFrame): number => {
