@@ -94,6 +94,13 @@ describe.skipIf(!chromiumPath)("a simulated run's RTP in the scenario player, in
         const who = head!.startsWith('RTP g711U 192.0.2.10') ? 'Alice' : 'Bob';
         return `${who} ${/^this arrow, (run \d+)/.exec(run!)?.[1] ?? '?'}`;
       });
+    // A student reads each message explained: a response's code says what it answers.
+    await stepTo(/Step 3: 100 Trying\s*proxy\.example\.com → Alice/);
+    await page.getByRole('tab', { name: 'Headers explained' }).click();
+    expect(await page.getByTestId('start-meaning').textContent()).toMatch(
+      /^\s*100 Trying\s*status code, to the INVITE\s*The next hop got the request .*RFC 3261 §21\.1\.1\s*$/,
+    );
+    await page.getByRole('tab', { name: 'Raw' }).click();
     // The call set up: each phone's first run of packets (2.04 s, 2.06 s).
     await stepTo(/Step 10: INVITE\s*Alice → proxy\.example\.com/);
     expect(await runs()).toEqual(['Alice run 1', 'Bob run 1']);
