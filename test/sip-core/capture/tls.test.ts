@@ -163,6 +163,32 @@ describe('TLS decryption with a key log', () => {
   });
 });
 
+describe('damaged TLS never crashes the ingest', () => {
+  it('2,000 captures with random bytes changed in their TLS records: every one is read (seeded)', () => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (const [f, k] of [
+      ['tls12-chacha20.pcap', 'tls12-chacha20.keys'],
+      ['tls13-aes128gcm.pcapng', 'tls13-aes128gcm.keys'],
+      ['wss-tls13.pcapng', 'wss-tls13.keys'],
+      ['tls12-aes256cbc-dsb.pcapng', null],
+    ] as const) {
+      const file = new Uint8Array(readFileSync(path(f)));
+      const keylog = k ? keys(k) : null;
+      for (let i = 0; i < 500; i++) {
+        const b = file.slice();
+        // Past the file header and the first frames' headers: inside the packets.
+        for (let j = 0, n = 1 + rnd(4); j < n; j++) b[300 + rnd(b.length - 300)] = rnd(256);
+        const r = ingestBytes(b, f, { tlsCrypto: nodeTlsCrypto, keylog });
+        expect(r.trace.count).toBeLessThanOrEqual(2);
+      }
+    }
+  }, 120_000);
+});
+
 describe('TLS decryption in the ingest worker (the app, serve)', () => {
   it('openCapture and openCaptureBytes take the key log text; without it, tls-encrypted', async () => {
     const keysText = readFileSync(path('tls13-aes128gcm.keys'), 'utf8');

@@ -34,10 +34,15 @@ export const nodeTlsCrypto: TlsCrypto = {
     }
   },
   cbc(cipher: TlsCipher, key, iv, data): Uint8Array {
-    const d = createDecipheriv(cipher, key, iv);
-    d.setAutoPadding(false);
-    const a = d.update(data);
-    const b = d.final();
-    return new Uint8Array(Buffer.concat([a, b]));
+    try {
+      const d = createDecipheriv(cipher, key, iv);
+      d.setAutoPadding(false);
+      const a = d.update(data);
+      const b = d.final();
+      return new Uint8Array(Buffer.concat([a, b]));
+    } catch {
+      // Not whole blocks (a damaged record): nothing, which fails the MAC.
+      return new Uint8Array(0);
+    }
   },
 };
