@@ -155,6 +155,26 @@ describe.skipIf(!sipp || !dumpcap || !tshark || !existsSync(join(AUDIO, 'g711a.p
           expect(fromBob[0]!.lost).toBe(0);
           const media = new TraceAdapter(h.live.trace, []).callMedia(null)!;
           expect(new Set(media.streams.map((s) => s.direction))).toEqual(new Set(['forward', 'reverse']));
+          // RTCP: Bob's sender reports (every ~5 s, the first within 2.5-7.5 s) and his BYE at the end
+          const rtcp = execFileSync(
+            tshark!,
+            [
+              '-n',
+              '-r',
+              file,
+              '-d',
+              'udp.port==49171,rtcp',
+              '-Y',
+              'ip.src == 127.0.33.2 && rtcp',
+              '-T',
+              'fields',
+              '-e',
+              'rtcp.pt',
+            ],
+            { encoding: 'utf8' },
+          );
+          expect(rtcp).toMatch(/\b200\b/);
+          expect(rtcp).toMatch(/\b203\b/);
           // the lab's own pcapng has the same RTP
           await h.stop();
           expect(theirStreams(join(dir, 'lab.pcapng')).sort(byKey)).toEqual(ours);

@@ -306,7 +306,8 @@ export class LabMedia {
     this.#sessions.delete(s.call);
     s.sending = false;
     s.echoing = false;
-    if (!s.closed && s.rtcp && s.remoteRtcp) this.#sendRtcp(s, true);
+    // the BYE goes before the socket closes (a send still queued when it closes is lost)
+    if (!s.closed && s.rtcp && s.remoteRtcp) await new Promise<void>((done) => this.#sendRtcp(s, true, done));
     s.closed = true;
     const socks = [s.rtp, s.rtcp];
     s.rtp = null;
@@ -397,7 +398,7 @@ export class LabMedia {
     this.#send(s, s.rtp, s.port, b, s.remote!);
   }
 
-  #sendRtcp(s: Session, bye: boolean): void {
+  #sendRtcp(s: Session, bye: boolean, done?: () => void): void {
     const parts: Buffer[] = [];
     const block = this.#reportBlock(s);
     const rc = block ? 1 : 0;
@@ -446,7 +447,7 @@ export class LabMedia {
       b.writeUInt32BE(s.ssrc, 4);
       parts.push(b);
     }
-    this.#send(s, s.rtcp, s.port + 1, Buffer.concat(parts), s.remoteRtcp!);
+    this.#send(s, s.rtcp, s.port + 1, Buffer.concat(parts), s.remoteRtcp!, done);
   }
 
   /** The report block on the source received (RFC 3550 §6.4.1, A.3), null before any packet. */
@@ -473,8 +474,9 @@ export class LabMedia {
     return b;
   }
 
-  #send(s: Session, sock: Socket | null, fromPort: number, b: Buffer, to: Peer): void {
-    if (!sock || s.closed) return;
+  /** Sends `b` to `to` and records it; `done` when the socket has sent it (or could not). */
+  #send(s: Session, sock: Socket | null, fromPort: number, b: Buffer, to: Peer, done?: () => void): void {
+    if (!sock || s.closed) return done?.();
     try {
       sock.send(b, to.port, to.host, (err) => {
         // (an unreachable peer: ICMP errors surface on the next send; the call goes on)
@@ -482,13 +484,14 @@ export class LabMedia {
           s.failed = true;
           this.#log(s.node, `media: sending to ${hostPort(to.host, to.port)} failed: ${err.message}`);
         }
+        done?.();
       });
     } catch (err) {
       if (!s.failed) {
         s.failed = true;
         this.#log(s.node, `media: sending failed: ${(err as Error).message}`);
       }
-      return;
+      return done?.();
     }
     this.#record(s.host, fromPort, to.host, to.port, b);
   }
