@@ -968,7 +968,7 @@ export class TraceAdapter implements LoadedTrace {
     if (r.frames === 0) {
       throw new ApiError(
         'unreadable',
-        'this trace has no capture frames to export (a simulation or live trace: save it with the CLI --pcap option)',
+        'this trace has no capture frames to export (a simulation: write its pcap with sipscope simulate NAME --pcap FILE)',
       );
     }
     return {
