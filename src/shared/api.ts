@@ -21,6 +21,11 @@ export const Invoke = {
   captureOpenUpload: 'capture:openUpload',
   /** Several captures (paths or uploads) opened as one, merged by time (one capture point each). */
   captureOpenMerged: 'capture:openMerged',
+  /**
+   * Opens a capture again with a TLS key log (NSS SSLKEYLOGFILE text) so its SIP over TLS/WSS is
+   * decrypted; the capture with the same id's file is reopened as a new capture, the old one closed.
+   */
+  captureDecryptTls: 'capture:decryptTls',
   captureCancel: 'capture:cancel',
   captureClose: 'capture:close',
   captureList: 'capture:list',
@@ -727,6 +732,7 @@ export interface InvokeMap {
   [Invoke.captureOpenSample]: { req: { id: string } | null; res: CaptureSummary };
   [Invoke.captureOpenUpload]: { req: { token: string; name: string }; res: CaptureSummary };
   [Invoke.captureOpenMerged]: { req: { captures: MergedCaptureInput[] }; res: CaptureSummary };
+  [Invoke.captureDecryptTls]: { req: { captureId: string; keylog: string }; res: CaptureSummary };
   [Invoke.captureCancel]: { req: { captureId: string }; res: boolean };
   [Invoke.captureClose]: { req: { captureId: string }; res: boolean };
   [Invoke.captureList]: { req: null; res: CaptureSummary[] };

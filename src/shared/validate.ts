@@ -36,6 +36,8 @@ const CALL_SORT_FIELDS: readonly string[] = [
 
 /** Scenario YAML sent from the editor. */
 const MAX_YAML = 1024 * 1024;
+/** A TLS key log's text (a browser's can hold thousands of sessions: ~200 octets each). */
+const MAX_KEYLOG = 16 * 1024 * 1024;
 
 /** Checks `req.calls` (1 to `max` non-empty strings); returns the other fields, or the error. */
 function callList(req: unknown, max: number): Record<string, unknown> | string {
@@ -100,6 +102,16 @@ const CHECKS: Record<InvokeChannel, Check> = {
           : fields({ token: 'string', name: 'string' })(c);
       if (e) return `captures: ${e}`;
     }
+    return null;
+  },
+  [Invoke.captureDecryptTls]: (req) => {
+    if (!isObj(req)) return 'request must be an object';
+    const { captureId, keylog, ...rest } = req;
+    if (Object.keys(rest).length > 0) return `unexpected field "${Object.keys(rest)[0]}"`;
+    if (typeof captureId !== 'string' || captureId.length === 0 || captureId.length > 4096)
+      return 'field "captureId" must be a non-empty string';
+    if (typeof keylog !== 'string' || keylog.length === 0 || keylog.length > MAX_KEYLOG)
+      return `field "keylog" must be a key log's text (1 to ${MAX_KEYLOG} characters)`;
     return null;
   },
   [Invoke.captureCancel]: fields({ captureId: 'string' }),

@@ -3,6 +3,8 @@
  * Rows and details are computed per page from the trace (the raw bytes are read back by offset and
  * parsed on demand), so memory stays with the trace's compact columns.
  */
+import { TlsKeyLog } from '../../sip-core/capture/tls/keylog';
+import { defaultKeylogText } from '../../sip-core/capture/tls/keylog-file.node.js';
 import type { Diagnostic } from '../../sip-core/diagnostic';
 import type { Trace } from '../../sip-core/trace/trace';
 import { timeNotices } from '../../sip-core/trace/time-notices';
@@ -1171,13 +1173,18 @@ export const IN_THREAD_MAX_BYTES = 2 * 1024 * 1024;
 export class CoreCaptureLoader implements CaptureLoader {
   async load(
     path: string,
-    o: { signal: AbortSignal; onProgress: (done: number, total: number) => void },
+    o: { signal: AbortSignal; onProgress: (done: number, total: number) => void; keylog?: string },
   ): Promise<TraceAdapter> {
+    // The user's key log and the process's (--keylog, SSLKEYLOGFILE) together.
+    const keylog = o.keylog === undefined ? undefined : `${defaultKeylogText() ?? ''}\n${o.keylog}`;
     if ((await stat(path)).size <= IN_THREAD_MAX_BYTES) {
+      let log: TlsKeyLog | undefined;
+      if (keylog !== undefined) (log = new TlsKeyLog()).add(keylog);
       const r = await ingestCaptureFile(path, {
         onProgress: o.onProgress,
         cancelled: () => o.signal.aborted,
         parse: false,
+        ...(log ? { keylog: log } : {}),
       });
       if (r.cancelled || o.signal.aborted) {
         r.file.close();
@@ -1197,6 +1204,7 @@ export class CoreCaptureLoader implements CaptureLoader {
       signal: o.signal,
       onProgress: o.onProgress,
       parse: false,
+      ...(keylog !== undefined ? { keylog } : {}),
     });
     return new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1 });
   }

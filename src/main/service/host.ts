@@ -2,6 +2,7 @@
  * The service host: implements the API of src/shared/api.ts once. The Electron IPC adapter and the
  * browser-mode WebSocket adapter both call `host.invoke()` and relay `host.onEvent()`.
  */
+import { TlsKeyLog } from '../../sip-core/capture/tls/keylog';
 import { basename, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import {
@@ -75,7 +76,18 @@ interface OpenCapture {
   live?: LiveTrace;
   /** Run when the capture is closed (a merge's temp file is deleted). */
   onClose?: () => void;
+  /** How it was opened (a file's capture: reopened with a TLS key log). */
+  source?: { path: string; o: OpenPathOptions };
 }
+
+type OpenPathOptions = {
+  remember?: boolean;
+  displayName?: string;
+  uploaded?: boolean;
+  merged?: TempMerge;
+  /** A TLS key log's text (on top of the process's --keylog / SSLKEYLOGFILE). */
+  keylog?: string;
+};
 
 type Listener = <E extends EventChannel>(event: E, payload: EventMap[E]) => void;
 
@@ -150,16 +162,11 @@ export class ServiceHost {
         c.abort.abort();
         return true;
       }
-      case Invoke.captureClose: {
-        const id = (req as InvokeReq<typeof Invoke.captureClose>).captureId;
-        const c = this.#captures.get(id);
-        if (!c) return false;
-        c.abort.abort();
-        c.trace?.close();
-        c.live?.releaseMedia();
-        c.onClose?.();
-        this.#captures.delete(id);
-        return true;
+      case Invoke.captureClose:
+        return this.#close((req as InvokeReq<typeof Invoke.captureClose>).captureId);
+      case Invoke.captureDecryptTls: {
+        const { captureId, keylog } = req as InvokeReq<typeof Invoke.captureDecryptTls>;
+        return this.decryptTls(captureId, keylog);
       }
       case Invoke.captureList:
         return [...this.#captures.values()].map((c) => c.summary);
@@ -335,10 +342,7 @@ export class ServiceHost {
    * Opens a capture by path. Resolves when it is fully read (progress events meanwhile); a corrupt
    * file still resolves, with what could be read and file diagnostics naming the byte offset.
    */
-  async openPath(
-    path: string,
-    o: { remember?: boolean; displayName?: string; uploaded?: boolean; merged?: TempMerge } = {},
-  ): Promise<CaptureSummary> {
+  async openPath(path: string, o: OpenPathOptions = {}): Promise<CaptureSummary> {
     const abs = resolve(path);
     let size: number;
     try {
@@ -376,6 +380,7 @@ export class ServiceHost {
       trace: null,
       abort,
       ...(o.merged ? { onClose: o.merged.remove } : {}),
+      source: { path: abs, o },
     };
     this.#captures.set(id, entry);
     const t0 = performance.now();
@@ -383,6 +388,7 @@ export class ServiceHost {
       const trace = await this.#opts.loader.load(abs, {
         signal: abort.signal,
         onProgress: (done, total) => this.#emit(Events.captureProgress, { captureId: id, name, done, total }),
+        ...(o.keylog !== undefined ? { keylog: o.keylog } : {}),
       });
       entry.trace = trace;
       // The joins and splits the user made in this file before (applied once its full analysis is there).
@@ -413,6 +419,42 @@ export class ServiceHost {
       this.#emit(Events.captureFailed, { captureId: id, name, error: e.toData() });
       throw e;
     }
+  }
+
+  #close(id: string, keepFile = false): boolean {
+    const c = this.#captures.get(id);
+    if (!c) return false;
+    c.abort.abort();
+    c.trace?.close();
+    c.live?.releaseMedia();
+    if (!keepFile) c.onClose?.();
+    this.#captures.delete(id);
+    return true;
+  }
+
+  /**
+   * Opens capture `id`'s file again with a TLS key log (NSS SSLKEYLOGFILE lines) so its SIP over TLS
+   * and WSS is decrypted, then closes the capture it replaces (a merge's temp file passes to the new
+   * one). The file is only read; a key log without a secret in it is refused.
+   */
+  async decryptTls(id: string, keylog: string): Promise<CaptureSummary> {
+    const c = this.#captures.get(id);
+    if (!c) throw new ApiError('not-found', `no open capture ${id}`);
+    if (!c.source) throw new ApiError('bad-request', `${c.summary.name} is not read from a file`);
+    const log = new TlsKeyLog();
+    if (log.add(keylog) === 0)
+      throw new ApiError(
+        'bad-request',
+        `no TLS secrets in the key log${log.badLines ? ` (${log.badLines} malformed lines)` : ''}: NSS key log lines are expected, e.g. CLIENT_RANDOM <64 hex digits> <96 hex digits>`,
+      );
+    const { path, o } = c.source;
+    const summary = await this.openPath(path, {
+      ...o,
+      remember: false,
+      keylog: o.keylog !== undefined ? `${o.keylog}\n${keylog}` : keylog,
+    });
+    this.#close(id, o.merged !== undefined);
+    return summary;
   }
 
   /**

@@ -76,6 +76,11 @@ export interface LoadedTrace {
 export interface CaptureLoader {
   load(
     path: string,
-    o: { signal: AbortSignal; onProgress: (done: number, total: number) => void },
+    o: {
+      signal: AbortSignal;
+      onProgress: (done: number, total: number) => void;
+      /** A TLS key log's text to decrypt with, on top of the process's (--keylog, SSLKEYLOGFILE). */
+      keylog?: string;
+    },
   ): Promise<LoadedTrace>;
 }

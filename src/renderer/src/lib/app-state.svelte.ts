@@ -230,6 +230,18 @@ export class AppState {
     );
   }
 
+  /**
+   * Opens the shown capture again with a TLS key log (the file's text; SSLKEYLOGFILE format) so its
+   * SIP over TLS/WSS is decrypted; the capture it replaces is closed by the host.
+   */
+  async decryptTls(keylog: File): Promise<void> {
+    const c = this.capture;
+    if (!c) return;
+    await this.#opening(c.name, async () =>
+      this.client.invoke(Invoke.captureDecryptTls, { captureId: c.id, keylog: await keylog.text() }),
+    );
+  }
+
   /** Several files (picked or dropped together): one capture, merged by time; one file: as openFile. */
   async openFiles(files: readonly File[]): Promise<void> {
     if (files.length === 1) return this.openFile(files[0]!);

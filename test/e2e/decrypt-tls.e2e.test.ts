@@ -1,0 +1,54 @@
+/**
+ * End to end, SIP over TLS decrypted from the app: browser mode served for real, in headless Debian
+ * Chromium. A capture of a real openssl TLS 1.3 session (test/fixtures/tls) opened by upload shows
+ * `tls-encrypted` and no messages, with "Decrypt TLS… (key log file)"; picking the session's key log
+ * opens it again with its INVITE and 200 over TLS. Screenshots (light and dark) under
+ * test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+
+const chromiumPath = requirePeer('chromium');
+const dir = resolve(__dirname, '../fixtures/tls');
+
+describe.skipIf(!chromiumPath)('Decrypt TLS… in Chromium', () => {
+  let served: ServedPage;
+  let page: Page;
+
+  beforeAll(async () => {
+    served = await servePage(chromiumPath as string);
+    page = served.page;
+    await page.goto(served.server.url);
+  });
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  const shoot = async (name: string): Promise<void> => {
+    await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
+    await page.locator('body').press('t');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await page.screenshot({ path: join(SHOTS_DIR, `${name}-dark.png`) });
+    await page.locator('body').press('t');
+  };
+
+  it('offers the key log on an encrypted capture and shows the SIP inside once given', async () => {
+    await page.getByTestId('file-input').setInputFiles(resolve(dir, 'tls13-aes128gcm.pcapng'));
+    const notice = page.getByTestId('file-diagnostics');
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toContain('tls-encrypted');
+    const rows = page.getByTestId('messages-table').locator('tr.msg');
+    expect(await rows.count()).toBe(0);
+    await shoot('tls-encrypted');
+    await page.getByTestId('keylog-input').setInputFiles(resolve(dir, 'tls13-aes128gcm.keys'));
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(2);
+    expect(await page.getByTestId('decrypt-tls').count()).toBe(0);
+    const text = (await rows.allTextContents()).join('\n');
+    expect(text).toMatch(/TLS\s*INVITE/);
+    expect(text).toMatch(/TLS\s*200 OK/);
+    await shoot('tls-decrypted');
+  });
+});
