@@ -25,7 +25,9 @@ import { parseMessage } from '../../sip-core/message';
 import { Trace } from '../../sip-core/trace/trace';
 import {
   enhancedPacketBlock,
+  pcapGlobalHeader,
   pcapngHeader,
+  LINKTYPE_RAW,
   RotatingPcapngWriter,
   synthesizePacket,
   TcpSequencer,
@@ -476,16 +478,7 @@ export function writeCapture(
     }
   };
   if (format === 'pcapng') write(pcapngHeader('sipscope', 'sipscope'));
-  else {
-    const gh = new Uint8Array(24);
-    const g = new DataView(gh.buffer);
-    g.setUint32(0, 0xa1b2c3d4, true);
-    g.setUint16(4, 2, true);
-    g.setUint16(6, 4, true);
-    g.setUint32(16, 262144, true);
-    g.setUint32(20, 101, true); // LINKTYPE_RAW
-    write(gh);
-  }
+  else write(pcapGlobalHeader(LINKTYPE_RAW));
   const n = { sip: 0, media: 0 };
   const s = sip[Symbol.iterator]();
   const m = media[Symbol.iterator]();

@@ -17,6 +17,7 @@ export {
   buildPcapng,
   enhancedPacketBlock,
   LINKTYPE_RAW,
+  pcapGlobalHeader,
   pcapngHeader,
   synthesizePacket,
   TcpSequencer,

@@ -5,6 +5,7 @@
  * habit 7); nothing is re-synthesised.
  * @remarks pcap-savefile(5); pcapng: draft-ietf-opsawg-pcapng §4.1 SHB, §4.2 IDB, §4.3 EPB.
  */
+import { pcapGlobalHeader } from './synthesize';
 import type { FrameRef } from '../provenance';
 import type { Trace } from '../../trace/trace';
 
@@ -100,14 +101,7 @@ export function writePcap(
 ): WriteResult {
   const { frames, skipped } = collect(trace, ids, extra);
   const link = frames[0]?.ref.linkType ?? 1;
-  const head = new Uint8Array(24);
-  const hv = new DataView(head.buffer);
-  hv.setUint32(0, 0xa1b2c3d4, true);
-  hv.setUint16(4, 2, true);
-  hv.setUint16(6, 4, true);
-  hv.setUint32(16, 262144, true);
-  hv.setUint32(20, link, true);
-  write(head);
+  write(pcapGlobalHeader(link));
   let bytes = 24;
   let n = 0;
   let dropped = 0;

@@ -32,6 +32,18 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
+/** A classic pcap file's global header (µs, little-endian, snaplen 262144) for `linkType`. */
+export function pcapGlobalHeader(linkType: number): Uint8Array {
+  const gh = new Uint8Array(24);
+  const g = new DataView(gh.buffer);
+  g.setUint32(0, 0xa1b2c3d4, true);
+  g.setUint16(4, 2, true);
+  g.setUint16(6, 4, true);
+  g.setUint32(16, 262144, true);
+  g.setUint32(20, linkType, true);
+  return gh;
+}
+
 /** Section Header Block + Interface Description Block for one LINKTYPE_RAW interface. */
 export function pcapngHeader(appName = 'sipscope', ifName = 'sipscope'): Uint8Array {
   const app = enc.encode(appName);
@@ -252,14 +264,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 /** A classic pcap file (µs, little-endian, LINKTYPE_RAW) holding `packets`. */
 export function buildPcap(packets: Iterable<PacketInput>): Uint8Array {
   const seqs = new TcpSequencer();
-  const gh = new Uint8Array(24);
-  const g = new DataView(gh.buffer);
-  g.setUint32(0, 0xa1b2c3d4, true);
-  g.setUint16(4, 2, true);
-  g.setUint16(6, 4, true);
-  g.setUint32(16, 262144, true);
-  g.setUint32(20, LINKTYPE_RAW, true);
-  const parts: Uint8Array[] = [gh];
+  const parts: Uint8Array[] = [pcapGlobalHeader(LINKTYPE_RAW)];
   for (const p of packets) {
     const pkt = synthesizePacket(p, seqs);
     const rh = new Uint8Array(16);
