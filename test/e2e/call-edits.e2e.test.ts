@@ -12,13 +12,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, servePage, type ServedPage, shootThemes } from '../helpers/chromium';
 import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
 
 const chromiumPath = requirePeer('chromium');
 const root = resolve(import.meta.dirname, '..', '..');
 const webDir = join(root, '.tmp', 'e2e-call-edits', 'web');
-const shots = SHOTS_DIR;
 
 describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
   let served: ServedPage;
@@ -57,13 +56,7 @@ describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
     );
   const legs = (): ReturnType<Page['getByTestId']> => page.getByTestId('call-legs');
   const { showLadder, showCalls } = appNav(() => page);
-  const shoot = async (name: string): Promise<void> => {
-    await page.screenshot({ path: join(shots, `${name}.png`) });
-    await page.locator('body').press('t');
-    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
-    await page.screenshot({ path: join(shots, `${name}-dark.png`) });
-    await page.locator('body').press('t');
-  };
+  const shoot = (name: string): Promise<void> => shootThemes(page, name);
   /** The Call-IDs of the ladder's legs legend (empty when it has one leg). */
   const ladderLegs = async (): Promise<string[]> => {
     const legend = page.getByTestId('ladder-legs');

@@ -6,10 +6,10 @@
  * test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { servePage, type ServedPage, shootThemes } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
 const dir = resolve(__dirname, '../fixtures/tls');
@@ -28,13 +28,7 @@ describe.skipIf(!chromiumPath)('Decrypt TLS… in Chromium', () => {
     await served?.close();
   });
 
-  const shoot = async (name: string): Promise<void> => {
-    await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
-    await page.locator('body').press('t');
-    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
-    await page.screenshot({ path: join(SHOTS_DIR, `${name}-dark.png`) });
-    await page.locator('body').press('t');
-  };
+  const shoot = (name: string): Promise<void> => shootThemes(page, name);
 
   it('offers the key log on an encrypted capture and shows the SIP inside once given', async () => {
     await page.getByTestId('file-input').setInputFiles(resolve(dir, 'tls13-aes128gcm.pcapng'));

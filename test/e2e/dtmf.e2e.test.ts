@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, servePage, type ServedPage, shootThemes } from '../helpers/chromium';
 import { digitPackets, dtmfCapture } from '../helpers/dtmf-capture';
 
 const chromiumPath = requirePeer('chromium');
@@ -42,13 +42,7 @@ describe.skipIf(!chromiumPath)("a call's digits in its summary, in Chromium", ()
   });
 
   const { showLadder, calls } = appNav(() => page);
-  const shoot = async (name: string): Promise<void> => {
-    await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
-    await page.locator('body').press('t');
-    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
-    await page.screenshot({ path: join(SHOTS_DIR, `${name}-dark.png`) });
-    await page.locator('body').press('t');
-  };
+  const shoot = (name: string): Promise<void> => shootThemes(page, name);
 
   it('lists the digits each side sent, in order, with the method and the call time', async () => {
     await served.host.openPath(file, { remember: false });

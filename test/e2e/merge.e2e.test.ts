@@ -6,10 +6,9 @@
  * Screenshots (light and dark) under test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, servePage, type ServedPage, shootThemes } from '../helpers/chromium';
 import { bobSideWithDuplicate, files } from '../helpers/merge-capture';
 
 const chromiumPath = requirePeer('chromium');
@@ -29,13 +28,7 @@ describe.skipIf(!chromiumPath)('several captures opened as one, in Chromium', ()
   });
 
   const { showLadder, calls } = appNav(() => page);
-  const shoot = async (name: string): Promise<void> => {
-    await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`) });
-    await page.locator('body').press('t');
-    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
-    await page.screenshot({ path: join(SHOTS_DIR, `${name}-dark.png`) });
-    await page.locator('body').press('t');
-  };
+  const shoot = (name: string): Promise<void> => shootThemes(page, name);
 
   it('two files picked together: one capture named after both, the shared packet kept once', async () => {
     const { dir, a } = files();

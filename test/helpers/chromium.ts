@@ -16,6 +16,19 @@ export { CHROMIUM_ARGS };
 /** Where the e2e tests save their screenshots (CI keeps them as artifacts). */
 export const SHOTS_DIR = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
+/**
+ * Screenshots of the page as it is, light and dark (`NAME.png`, `NAME-dark.png` under SHOTS_DIR):
+ * the 't' key switches the theme and back; fails when the dark theme did not come.
+ */
+export async function shootThemes(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: resolve(SHOTS_DIR, `${name}.png`) });
+  await page.locator('body').press('t');
+  if ((await page.locator('html').getAttribute('data-theme')) !== 'dark')
+    throw new Error(`shootThemes(${name}): the 't' key did not switch to the dark theme`);
+  await page.screenshot({ path: resolve(SHOTS_DIR, `${name}-dark.png`) });
+  await page.locator('body').press('t');
+}
+
 export interface ServedPage {
   server: BrowserServer;
   host: ServiceHost;
