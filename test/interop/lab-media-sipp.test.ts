@@ -10,7 +10,7 @@
  * - early media: a callee with `earlyMedia` sends from its 183 (RFC 3960), before its 200.
  * Bounded: every peer has a time limit; each lab and dumpcap is stopped after its test.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import {
   startSippUas,
   until,
   workDir,
+  exited,
 } from './helpers/run-peers';
 
 const sipp = requirePeer('sipp');
@@ -37,19 +38,6 @@ const tshark = requirePeer('tshark');
 /** SIPp's sample audio (Debian's sip-tester package). */
 const AUDIO = '/usr/share/sip-tester';
 const cleanup = cleanupAfterEach();
-
-const exited = (p: ChildProcess, ms: number): Promise<number | null> =>
-  new Promise((r) => {
-    if (p.exitCode !== null) return r(p.exitCode);
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      r(null);
-    }, ms);
-    p.once('exit', (code) => {
-      clearTimeout(t);
-      r(code);
-    });
-  });
 
 /** dumpcap on `lo` for one host, into `file`; stop() ends it (SIGINT: the file is complete). */
 async function capture(host: string, file: string): Promise<{ stop(): Promise<void> }> {

@@ -20,6 +20,7 @@ import { TraceAdapter } from '../../src/main/service/capture-loader';
 import { createHost } from '../../src/main/service/create-host';
 import { liveCallsExport, traceStreamAudio } from '../../src/main/service/stream-audio';
 import { Invoke, type StreamAudioDto } from '../../src/shared/api';
+import { exited } from './helpers/run-peers';
 import { requirePeer } from '../helpers/peers';
 import { tsharkStreams } from '../helpers/rtp-tshark';
 
@@ -30,18 +31,6 @@ const AUDIO = '/usr/share/sip-tester';
 const host = createHost({ mode: 'browser', recentFile: null });
 afterAll(() => host.dispose());
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const exited = (p: ChildProcess, ms: number): Promise<number | null> =>
-  new Promise((r) => {
-    if (p.exitCode !== null) return r(p.exitCode);
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      r(null);
-    }, ms);
-    p.once('exit', (code) => {
-      clearTimeout(t);
-      r(code);
-    });
-  });
 
 const SIP_UAS = 25390;
 const SIP_UAC = 25391;

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { captureFilter, startDumpcap } from '../../src/main/live/dumpcap';
 import type { LiveSource } from '../../src/main/live/source';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
+import { exited } from './helpers/run-peers';
 import { requirePeer } from '../helpers/peers';
 import { tsharkStreams } from '../helpers/rtp-tshark';
 
@@ -23,18 +24,6 @@ const tshark = requirePeer('tshark');
 /** SIPp's sample audio (Debian's sip-tester package). */
 const AUDIO = '/usr/share/sip-tester';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const exited = (p: ChildProcess, ms: number): Promise<number | null> =>
-  new Promise((r) => {
-    if (p.exitCode !== null) return r(p.exitCode);
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      r(null);
-    }, ms);
-    p.once('exit', (code) => {
-      clearTimeout(t);
-      r(code);
-    });
-  });
 
 const SIP_UAS = 25190;
 const SIP_UAC = 25191;

@@ -16,6 +16,21 @@ export const REPO = resolve(import.meta.dirname, '../../..');
 export const SAMPLES = join(REPO, 'tools/samples');
 export const KAMAILIO_MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
 
+/** The exit code of `p` once it exits; after `ms`, SIGKILL and null (a peer that hangs). */
+export function exited(p: ChildProcess, ms: number): Promise<number | null> {
+  return new Promise((r) => {
+    if (p.exitCode !== null) return r(p.exitCode);
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      r(null);
+    }, ms);
+    p.once('exit', (code) => {
+      clearTimeout(t);
+      r(code);
+    });
+  });
+}
+
 export function workDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `sipscope-${tag}-`));
 }
