@@ -20,7 +20,7 @@ import { TraceAdapter } from '../../src/main/service/capture-loader';
 import { createHost } from '../../src/main/service/create-host';
 import { liveCallsExport, traceStreamAudio } from '../../src/main/service/stream-audio';
 import { Invoke, type StreamAudioDto } from '../../src/shared/api';
-import { exited } from './helpers/run-peers';
+import { exited, sippEchoCall } from './helpers/run-peers';
 import { requirePeer } from '../helpers/peers';
 import { tsharkStreams } from '../helpers/rtp-tshark';
 
@@ -59,29 +59,13 @@ describe.skipIf(!sipp || !dumpcap || !tshark || !existsSync(join(AUDIO, 'g711a.p
         src = await startDumpcap({ iface: 'lo', filter, pcap: { path: join(dir, 'as-it-came.pcapng') } });
         const live = src.live;
         await sleep(1500);
-        const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '30', '-timeout_error'];
-        const uas = spawn(
-          sipp!,
-          ['-sn', 'uas', '-p', String(SIP_UAS), '-mp', String(MEDIA[0]), '-rtp_echo', ...common],
-          { cwd: dir, stdio: 'ignore' },
-        );
-        procs.push(uas);
-        await sleep(500);
-        const uac = spawn(
-          sipp!,
-          [
-            '-sn',
-            'uac_pcap',
-            `127.0.0.1:${SIP_UAS}`,
-            '-p',
-            String(SIP_UAC),
-            '-mp',
-            String(MEDIA[4]),
-            ...common,
-          ],
-          { cwd: dir, stdio: 'ignore' },
-        );
-        procs.push(uac);
+        const { uas, uac } = await sippEchoCall(sipp!, dir, {
+          uas: SIP_UAS,
+          uac: SIP_UAC,
+          uasMedia: MEDIA[0]!,
+          uacMedia: MEDIA[4]!,
+        });
+        procs.push(uas, uac);
         // While it runs (the audio plays ~7 s of the call's ~10): what came so far, both ways.
         let during: StreamAudioDto | null = null;
         for (let i = 0; i < 40 && !during; i++) {

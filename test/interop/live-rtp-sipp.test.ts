@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { captureFilter, startDumpcap } from '../../src/main/live/dumpcap';
 import type { LiveSource } from '../../src/main/live/source';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
-import { exited } from './helpers/run-peers';
+import { exited, sippEchoCall } from './helpers/run-peers';
 import { requirePeer } from '../helpers/peers';
 import { tsharkStreams } from '../helpers/rtp-tshark';
 
@@ -58,29 +58,13 @@ describe.skipIf(!sipp || !dumpcap || !tshark || !existsSync(join(AUDIO, 'g711a.p
           if (m?.verdict === 'two-way') during ??= { forward: by('forward'), reverse: by('reverse') };
         });
         await sleep(1500);
-        const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '30', '-timeout_error'];
-        const uas = spawn(
-          sipp!,
-          ['-sn', 'uas', '-p', String(SIP_UAS), '-mp', String(MEDIA[0]), '-rtp_echo', ...common],
-          { cwd: dir, stdio: 'ignore' },
-        );
-        procs.push(uas);
-        await sleep(500);
-        const uac = spawn(
-          sipp!,
-          [
-            '-sn',
-            'uac_pcap',
-            `127.0.0.1:${SIP_UAS}`,
-            '-p',
-            String(SIP_UAC),
-            '-mp',
-            String(MEDIA[4]),
-            ...common,
-          ],
-          { cwd: dir, stdio: 'ignore' },
-        );
-        procs.push(uac);
+        const { uas, uac } = await sippEchoCall(sipp!, dir, {
+          uas: SIP_UAS,
+          uac: SIP_UAC,
+          uasMedia: MEDIA[0]!,
+          uacMedia: MEDIA[4]!,
+        });
+        procs.push(uas, uac);
         uacRunning = true;
         expect(await exited(uac, 40_000)).toBe(0);
         uacRunning = false;

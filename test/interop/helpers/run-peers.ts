@@ -31,6 +31,41 @@ export function exited(p: ChildProcess, ms: number): Promise<number | null> {
   });
 }
 
+/**
+ * A SIPp call with G.711 both ways on 127.0.0.1: a `uas` that echoes the RTP (-rtp_echo, media on
+ * `uasMedia`) on `uasPort`, then (after 500 ms) a `uac_pcap` on `uacPort` (media on `uacMedia`) that
+ * calls it and plays SIPp's sample audio — `dir` must hold `pcap/` (a link to /usr/share/sip-tester).
+ * One call each, 30 s at most.
+ */
+export async function sippEchoCall(
+  sipp: string,
+  dir: string,
+  ports: { uas: number; uac: number; uasMedia: number; uacMedia: number },
+): Promise<{ uas: ChildProcess; uac: ChildProcess }> {
+  const common = ['-i', '127.0.0.1', '-m', '1', '-nostdin', '-timeout', '30', '-timeout_error'];
+  const uas = spawn(
+    sipp,
+    ['-sn', 'uas', '-p', String(ports.uas), '-mp', String(ports.uasMedia), '-rtp_echo', ...common],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const uac = spawn(
+    sipp,
+    [
+      '-sn',
+      'uac_pcap',
+      `127.0.0.1:${ports.uas}`,
+      '-p',
+      String(ports.uac),
+      '-mp',
+      String(ports.uacMedia),
+      ...common,
+    ],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  return { uas, uac };
+}
+
 export function workDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `sipscope-${tag}-`));
 }
