@@ -11,7 +11,14 @@ import { traceMedia } from '../src/sip-core/media/media-json';
 import { planAudio, renderAudio, type AudioPlan } from '../src/sip-core/media/stream-audio';
 import { scanCapturePackets } from '../src/main/service/stream-audio';
 import { ingestCaptureFile } from '../src/sip-core/trace/ingest-file.node.js';
-import type { RtpPacketList } from '../src/sip-core/media/rtp-audio';
+import {
+  RtpPacketList,
+  decodeStream,
+  mixChannels,
+  wavFile,
+  type DecodedAudio,
+  type RtpmapEntry,
+} from '../src/sip-core/media/rtp-audio';
 
 export interface DecodeFigures {
   calls: number;
@@ -57,4 +64,53 @@ export async function rtpDecodeBench(file: string, runs: number): Promise<Decode
     scanMsPerCall: bestScan,
     usPerDecodedPacket: (bestDecode * 1000) / Math.max(1, packets),
   };
+}
+
+/** Per codec: µs of CPU per packet (20 ms) decoded, placed and made into a mono WAV, best of RUNS. */
+export interface CodecFigures {
+  codec: string;
+  packets: number;
+  octetsPerPacket: number;
+  usPerPacket: number;
+}
+
+/**
+ * Apart from the capture (it holds only G.711): one stream of CODEC_PACKETS (default 30,000: 10 min)
+ * 20 ms packets per codec — G.711 µ-law (160 octets), G.722 (PT 9, 160 octets → 320 samples), GSM
+ * 06.10 (PT 3, 33 octets), G.726-32 (80 octets) — of pseudo-random payload octets (the decoders' work
+ * does not depend on the values), in memory: decode + timeline + mono WAV, as `stream:audio` renders
+ * a stream. The G.711 row is the same work for the stateless table lookup, for comparison.
+ */
+export function codecDecodeBench(runs: number): CodecFigures[] {
+  const packets = Math.max(1, Number(process.env.CODEC_PACKETS ?? 30_000));
+  const codecs: { codec: string; pt: number; octets: number; map: Map<number, RtpmapEntry> | null }[] = [
+    { codec: 'G.711 µ-law', pt: 0, octets: 160, map: null },
+    { codec: 'G.722', pt: 9, octets: 160, map: null },
+    { codec: 'GSM 06.10', pt: 3, octets: 33, map: null },
+    { codec: 'G.726-32', pt: 97, octets: 80, map: new Map([[97, { name: 'G726-32', rate: 8000 }]]) },
+  ];
+  let seed = 1;
+  const out: CodecFigures[] = [];
+  for (const c of codecs) {
+    const list = new RtpPacketList();
+    const payload = new Uint8Array(c.octets);
+    for (let i = 0; i < packets; i++) {
+      for (let k = 0; k < c.octets; k++) payload[k] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+      if (c.pt === 3) payload[0] = 0xd0 | (payload[0]! & 0x0f);
+      list.add(1000 + i, 160 * i, c.pt, i === 0, i * 20_000, payload, 0, c.octets);
+    }
+    let best = Infinity;
+    for (let r = 0; r < runs; r++) {
+      const c0 = process.cpuUsage();
+      const d = decodeStream(list, c.map, 'timestamp');
+      if (!d.ok) throw new Error(`${c.codec}: ${d.reason}`);
+      const audio: DecodedAudio = d.audio;
+      const mix = mixChannels([[audio]]);
+      wavFile(mix.interleaved, mix.rate, 1);
+      const c1 = process.cpuUsage(c0);
+      best = Math.min(best, (c1.user + c1.system) / packets);
+    }
+    out.push({ codec: c.codec, packets, octetsPerPacket: c.octets, usPerPacket: best });
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ import { DEFAULT_RTP_OUT, generateRtp } from './tools/gen-rtp-capture';
 import { ingestCaptureFile } from '../src/sip-core/trace/ingest-file.node';
 import { analyzeTrace } from '../src/sip-core/analysis';
 import { mediaJson } from '../src/sip-core/media/media-json';
-import { rtpDecodeBench } from './rtp-decode';
+import { codecDecodeBench, rtpDecodeBench } from './rtp-decode';
 import { RtpTracker } from '../src/sip-core/media/rtp-streams';
 
 const calls = Number(process.env.RTP_CALLS ?? 200);
@@ -84,6 +84,12 @@ const heard = await rtpDecodeBench(file, runs);
 console.log(
   `hear a call (stream:audio, stereo WAV): ${heard.calls} calls, ${heard.packets} packets; read again from the file ${heard.scanMsPerCall.toFixed(0)} ms CPU per call, decode + WAV ${heard.usPerDecodedPacket.toFixed(3)} µs per packet`,
 );
+// Session 22: the codecs' decoders apart (in memory, one stream of 20 ms packets each, mono WAV).
+const codecs = codecDecodeBench(runs);
+for (const c of codecs)
+  console.log(
+    `decode ${c.codec} (${c.octetsPerPacket} octets / 20 ms, ${c.packets} packets, mono WAV): ${c.usPerPacket.toFixed(2)} µs per packet`,
+  );
 // RTCP (session 20): the capture above has none, so its figure is RTP only as before. Apart, on the
 // same tracker: RTCP_FLOWS flow pairs (default 400, as the streams above), each end sending
 // RTCP_REPORTS (default 50) compound packets SR + one report block (answering the other end's last SR:
@@ -167,6 +173,7 @@ console.log(
     scanMsPerHeardCall: Math.round(heard.scanMsPerCall),
     usPerDecodedPacket: Number(heard.usPerDecodedPacket.toFixed(3)),
     usPerRtcpPacket: Number(usPerRtcp.toFixed(3)),
+    usPerCodecPacket: Object.fromEntries(codecs.map((c) => [c.codec, Number(c.usPerPacket.toFixed(2))])),
     tsharkMs: tsharkMs === null ? null : Math.round(tsharkMs),
     load: load(),
   }),

@@ -26,6 +26,13 @@ export const Invoke = {
    * decrypted; the capture with the same id's file is reopened as a new capture, the old one closed.
    */
   captureDecryptTls: 'capture:decryptTls',
+  /**
+   * A merged capture merged again with other per-input time shifts (µs, one per input, in order);
+   * the inputs are read again (only read), the new capture replaces the old one.
+   */
+  captureRemerge: 'capture:remerge',
+  /** A merged capture's suggested shifts: inputs whose hops run backwards in time (waits for the analysis). */
+  captureMergeShifts: 'capture:mergeShifts',
   captureCancel: 'capture:cancel',
   captureClose: 'capture:close',
   captureList: 'capture:list',
@@ -48,6 +55,8 @@ export const Invoke = {
   exportLadder: 'export:ladder',
   exportCalls: 'export:calls',
   exportCapture: 'export:capture',
+  /** One call as a SIPp scenario of one endpoint, to replay it. */
+  exportSipp: 'export:sipp',
   liveStart: 'live:start',
   liveStop: 'live:stop',
   liveList: 'live:list',
@@ -56,6 +65,8 @@ export const Invoke = {
   labStop: 'lab:stop',
   labStatus: 'lab:status',
   labRunning: 'lab:running',
+  /** A lab phone presses digits in its call (RFC 4733 events or SIP INFO; docs/lab.md "DTMF"). */
+  labDtmf: 'lab:dtmf',
 } as const;
 export type InvokeChannel = (typeof Invoke)[keyof typeof Invoke];
 
@@ -135,6 +146,43 @@ export interface CaptureSummary {
   analysis: number;
   /** A lab's live trace: its nodes' names by the address they listen on (the ladder's lane names). */
   laneNames?: Record<string, string>;
+  /** Several captures opened as one: the inputs, in the order given. */
+  merged?: MergedCaptureDto;
+}
+
+/** The inputs of a merged capture (service/merge-captures.ts). */
+export interface MergedCaptureDto {
+  inputs: MergedInputDto[];
+  /** The duplicate window used (µs): the same IP packet in two inputs within it was kept once. */
+  dedupWindowUs: number;
+}
+
+export interface MergedInputDto {
+  /** The file's name (an upload's own name). */
+  name: string;
+  /** Its path; null for an upload. */
+  path: string | null;
+  /** Frames read, and dropped as copies of another input's. */
+  frames: number;
+  duplicates: number;
+  /** Added to its times (µs). */
+  shiftUs: number;
+}
+
+/**
+ * A shift that would put a merged capture's hops in order: an element's outgoing copy was seen (in
+ * input `input`) before the incoming one it was made from (in input `reference`).
+ */
+export interface MergeShiftDto {
+  /** The input to shift, by index, and the shift to add to its current one (µs). */
+  input: number;
+  shiftUs: number;
+  reference: number;
+  /** Hop steps that ran backwards, and the largest gap (µs). */
+  hops: number;
+  gapUs: number;
+  /** `b.pcap seems 120 ms behind a.pcap` (or ahead). */
+  text: string;
 }
 
 /** One row of the messages table; the same field meanings as the trace JSON contract. */
@@ -157,6 +205,8 @@ export interface MessageRow {
   toTag: string | null;
   /** What the body is, in a word (`SDP`, `sipfrag`, `dtmf-relay`, `multipart`...); null without a body. */
   body: string | null;
+  /** The digits an INFO (dtmf-relay, dtmf) or a NOTIFY (KPML) carries: `5`, `1 2 3`; absent otherwise. */
+  dtmf?: string;
   diagnostics: number;
   maxSeverity: 'error' | 'warning' | 'info' | null;
   /** Analysis: `T3`, `D1`, `C1` ids, and whether this copy repeats an earlier one. */
@@ -344,6 +394,11 @@ export interface CallDto {
   rtpOneWay?: 'forward' | 'reverse' | null;
   /** The call's worst stream loss, % with two decimals (`call.rtp.loss`); null when no stream. */
   rtpLoss?: number | null;
+  /**
+   * The digits its sides sent, in order, space-separated (`1 2 3 #`; RFC 4733 events, SIP INFO, KPML:
+   * the filter's `call.dtmf`). Absent without any, and before the full analysis ends.
+   */
+  dtmf?: string;
 }
 
 /** One RTP stream of a capture (src/shared/media-stream.ts: the trace JSON's fields). */
@@ -443,7 +498,9 @@ export type CallSortField =
   | 'dst'
   | 'diagnostics'
   /** The media verdict (one-way and no media first), then the worst loss. */
-  | 'rtp';
+  | 'rtp'
+  /** The digits sent, as text (calls without any last). */
+  | 'dtmf';
 
 export interface CallsQuery {
   captureId: string;
@@ -733,6 +790,8 @@ export interface InvokeMap {
   [Invoke.captureOpenUpload]: { req: { token: string; name: string }; res: CaptureSummary };
   [Invoke.captureOpenMerged]: { req: { captures: MergedCaptureInput[] }; res: CaptureSummary };
   [Invoke.captureDecryptTls]: { req: { captureId: string; keylog: string }; res: CaptureSummary };
+  [Invoke.captureRemerge]: { req: { captureId: string; shiftsUs: number[] }; res: CaptureSummary };
+  [Invoke.captureMergeShifts]: { req: { captureId: string }; res: MergeShiftDto[] };
   [Invoke.captureCancel]: { req: { captureId: string }; res: boolean };
   [Invoke.captureClose]: { req: { captureId: string }; res: boolean };
   [Invoke.captureList]: { req: null; res: CaptureSummary[] };
@@ -790,6 +849,16 @@ export interface InvokeMap {
     req: { captureId: string; calls: string[]; format: 'pcap' | 'pcapng' };
     res: ExportFile;
   };
+  /**
+   * One call (`C3` or a Call-ID) as a SIPp scenario of one endpoint — `side`: `caller` (default),
+   * `callee` or one of the call's addresses — with the capture's gaps as pauses when `keepTiming`
+   * (sip-core/analysis/export/sipp.ts). An address not in the call, or an exchange without a
+   * request: `bad-request` with the reason.
+   */
+  [Invoke.exportSipp]: {
+    req: { captureId: string; call: string; side?: string; keepTiming?: boolean };
+    res: ExportFile;
+  };
   [Invoke.liveStart]: { req: { kind: 'hep' | 'mirror'; port: number }; res: LiveSourceDto };
   [Invoke.liveStop]: { req: { id: string }; res: LiveSourceDto };
   [Invoke.liveList]: { req: null; res: LiveSourceDto[] };
@@ -799,6 +868,22 @@ export interface InvokeMap {
   [Invoke.labStatus]: { req: { id: string }; res: LabDto };
   /** The labs running in this host, oldest first: a window opened or reloaded while a lab runs shows it. */
   [Invoke.labRunning]: { req: null; res: LabDto[] };
+  /**
+   * Phone `node` of lab `id` presses `digits` (1–32 of 0-9 * # A-D) in call `callId` (default: its
+   * newest answered call): `auto` (default) sends RFC 4733 telephone-events when the call agreed
+   * telephone-event, else SIP INFO (application/dtmf-relay); `durationMs` per digit (40–2000, 100).
+   */
+  [Invoke.labDtmf]: {
+    req: {
+      id: string;
+      node: string;
+      digits: string;
+      callId?: string;
+      method?: 'auto' | 'rfc4733' | 'info';
+      durationMs?: number;
+    };
+    res: { method: 'rfc4733' | 'info'; callId: string };
+  };
   [Invoke.scenarioRun]: {
     req: { name?: string; yaml?: string; fileName?: string; seed?: number };
     res: ScenarioRunResult;

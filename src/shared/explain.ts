@@ -27,7 +27,7 @@ const STATUS: Record<number, Meaning> = {
   },
   200: {
     rfc: '3261 §21.2.1',
-    explain: 'Success. To an INVITE it answers the call and must be acknowledged by an ACK.',
+    explain: 'Success: the request worked. To an INVITE it answers the call, which an ACK acknowledges.',
   },
   202: {
     rfc: '3515 §2.4.2',
@@ -140,8 +140,43 @@ const STATUS: Record<number, Meaning> = {
   606: { rfc: '3261 §21.6.4', explain: 'None of the session descriptions offered is acceptable anywhere.' },
 };
 
-/** The meaning of a status code, else of its class (`4xx`: a client error...), null outside 100–699. */
-export function statusMeaning(status: number): Meaning | null {
+/**
+ * What a 200 means depends on the request it answers (its CSeq method): a call answered, a binding
+ * stored, a dialog ended... Methods not here get the generic text.
+ */
+const OK_TO: Record<string, Meaning> = {
+  INVITE: {
+    rfc: '3261 §13.3.1.4',
+    explain:
+      'Success: the call is answered. The caller acknowledges this 2xx with an ACK sent end to end; the callee sends the 2xx again until the ACK comes.',
+  },
+  REGISTER: {
+    rfc: '3261 §10.3',
+    explain:
+      'Success: the registrar stored the binding. Its Contact headers list every current binding of the address of record, each with its expires.',
+  },
+  BYE: { rfc: '3261 §15.1.2', explain: 'Success: the call is over and its dialog has ended.' },
+  CANCEL: {
+    rfc: '3261 §9.2',
+    explain:
+      'Success: the CANCEL itself was received. The INVITE it cancels gets its own final response (487 Request Terminated).',
+  },
+  OPTIONS: {
+    rfc: '3261 §11.2',
+    explain: 'Success: the target is there; Allow, Accept and Supported say what it can do.',
+  },
+  SUBSCRIBE: {
+    rfc: '6665 §4.2.1',
+    explain: 'Success: the subscription is accepted; NOTIFYs carry the state, the first at once.',
+  },
+};
+
+/**
+ * The meaning of a status code, else of its class (`4xx`: a client error...), null outside 100–699.
+ * `method` (the CSeq method of the request it answers) makes a 200's meaning that of its request.
+ */
+export function statusMeaning(status: number, method?: string | null): Meaning | null {
+  if (status === 200 && method && Object.hasOwn(OK_TO, method)) return OK_TO[method]!;
   if (Object.hasOwn(STATUS, status)) return STATUS[status]!;
   const cls = Math.floor(status / 100);
   if (status % 1 !== 0 || cls < 1 || cls > 6) return null;

@@ -12,6 +12,8 @@ export interface LabPhoneMediaDto {
   mode: LabMediaMode | 'auto';
   /** The tone's frequency (Hz). */
   toneHz: number;
+  /** The phone offers and accepts rtcp-mux (RFC 5761). */
+  rtcpMux?: boolean;
 }
 
 /** One call's media session: its RTP socket (RTCP on the port above) and what it does now. */
@@ -29,6 +31,8 @@ export interface LabMediaSessionDto {
    */
   state: 'sending' | 'echoing' | 'held' | 'receiving' | 'closed';
   codec: 'PCMU' | 'PCMA';
+  /** RTCP on the RTP port (rtcp-mux agreed, RFC 5761). */
+  rtcpMux?: boolean;
   /** RTP packets sent and received so far. */
   sent: number;
   received: number;

@@ -32,12 +32,15 @@ const CALL_SORT_FIELDS: readonly string[] = [
   'dst',
   'diagnostics',
   'rtp',
+  'dtmf',
 ] satisfies CallSortField[];
 
 /** Scenario YAML sent from the editor. */
 const MAX_YAML = 1024 * 1024;
 /** A TLS key log's text (a browser's can hold thousands of sessions: ~200 octets each). */
 const MAX_KEYLOG = 16 * 1024 * 1024;
+/** A merge input's time shift: at most a day either way (µs). */
+const MAX_SHIFT_US = 24 * 3600 * 1_000_000;
 
 /** Checks `req.calls` (1 to `max` non-empty strings); returns the other fields, or the error. */
 function callList(req: unknown, max: number): Record<string, unknown> | string {
@@ -114,6 +117,21 @@ const CHECKS: Record<InvokeChannel, Check> = {
       return `field "keylog" must be a key log's text (1 to ${MAX_KEYLOG} characters)`;
     return null;
   },
+  [Invoke.captureRemerge]: (req) => {
+    if (!isObj(req)) return 'request must be an object';
+    const { captureId, shiftsUs, ...rest } = req;
+    if (Object.keys(rest).length > 0) return `unexpected field "${Object.keys(rest)[0]}"`;
+    if (typeof captureId !== 'string' || captureId.length === 0 || captureId.length > 4096)
+      return 'field "captureId" must be a non-empty string';
+    if (!Array.isArray(shiftsUs) || shiftsUs.length < 2 || shiftsUs.length > 16)
+      return 'field "shiftsUs" must list one shift per input (2 to 16)';
+    // A day either way is far beyond any clock error worth merging around.
+    for (const v of shiftsUs)
+      if (!Number.isSafeInteger(v) || Math.abs(v as number) > MAX_SHIFT_US)
+        return `field "shiftsUs" must hold whole µs within ±${MAX_SHIFT_US / 3.6e9} h`;
+    return null;
+  },
+  [Invoke.captureMergeShifts]: fields({ captureId: 'string' }),
   [Invoke.captureCancel]: fields({ captureId: 'string' }),
   [Invoke.captureClose]: fields({ captureId: 'string' }),
   [Invoke.captureList]: none,
@@ -187,6 +205,7 @@ const CHECKS: Record<InvokeChannel, Check> = {
     const f = (rest as { format: string }).format;
     return f === 'pcap' || f === 'pcapng' ? null : `unknown capture format "${f}"`;
   },
+  [Invoke.exportSipp]: fields({ captureId: 'string', call: 'string', side: 'string?', keepTiming: 'bool?' }),
   [Invoke.liveStart]: (req) => {
     const base = fields({ kind: 'string', port: 'int' }, { maxInt: 65535 })(req);
     if (base) return base;
@@ -207,6 +226,26 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.labStop]: fields({ id: 'string' }),
   [Invoke.labStatus]: fields({ id: 'string' }),
   [Invoke.labRunning]: none,
+  [Invoke.labDtmf]: (req) => {
+    const base = fields(
+      {
+        id: 'string',
+        node: 'string',
+        digits: 'string',
+        callId: 'string?',
+        method: 'string?',
+        durationMs: 'int?',
+      },
+      { maxInt: 2000 },
+    )(req);
+    if (base) return base;
+    const r = req as { digits: string; method?: string; durationMs?: number };
+    if (!/^[0-9*#A-Da-d]{1,32}$/.test(r.digits)) return 'field "digits" must be 1–32 of 0-9 * # A-D';
+    if (r.method !== undefined && r.method !== 'auto' && r.method !== 'rfc4733' && r.method !== 'info')
+      return `unknown DTMF method "${r.method}"`;
+    if (r.durationMs !== undefined && r.durationMs < 40) return 'field "durationMs" must be 40–2000';
+    return null;
+  },
   [Invoke.scenarioGet]: fields({ name: 'string' }),
   [Invoke.scenarioInlineScript]: fields({ yaml: 'string', node: 'string' }),
   [Invoke.scenarioRun]: (req) => {

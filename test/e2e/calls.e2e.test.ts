@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { SHOTS_DIR, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
 const root = resolve(import.meta.dirname, '..', '..');
@@ -335,7 +335,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     const before = await diff.locator('tr').count();
     await folds.first().click();
     await expect.poll(() => diff.locator('tr').count()).toBeGreaterThan(before);
-    await page.screenshot({ path: join(shots, 'inspector-hop-diff.png') });
+    await shootThemes(page, 'inspector-hop-diff');
     await page.getByRole('tab', { name: 'Raw' }).click();
   });
 

@@ -41,7 +41,7 @@ describe.skipIf(!chromiumPath)("a call's digits in its summary, in Chromium", ()
     await served?.close();
   });
 
-  const { showLadder, calls } = appNav(() => page);
+  const { showLadder, showCalls, calls } = appNav(() => page);
   const shoot = (name: string): Promise<void> => shootThemes(page, name);
 
   it('lists the digits each side sent, in order, with the method and the call time', async () => {
@@ -59,6 +59,9 @@ describe.skipIf(!chromiumPath)("a call's digits in its summary, in Chromium", ()
     const labels = await page.getByTestId('ladder').locator('g.arrow text.label').allTextContents();
     // (the digits before the counts: the label is cut to the arrow's width)
     expect(labels.filter((l) => /^RTP telephone-event · DTMF 1 2 · /.test(l))).toHaveLength(1);
+    // The callee's INFOs name their digit (the retransmitted copy too).
+    expect(labels.filter((l) => l.startsWith('INFO · DTMF 9'))).toHaveLength(2);
+    expect(labels.filter((l) => l.startsWith('INFO · DTMF #'))).toHaveLength(2);
     await shoot('dtmf-summary');
   });
 
@@ -72,5 +75,33 @@ describe.skipIf(!chromiumPath)("a call's digits in its summary, in Chromium", ()
     expect(text).toMatch(/frame \d+\s*200 ms\s*−10 dBm0\s*7\s\(3 end\)/);
     await events.scrollIntoViewIfNeeded();
     await shoot('dtmf-stream-events');
+  });
+
+  it("shows the digits in the calls list's DTMF column (off by default), filterable by call.dtmf", async () => {
+    await showCalls();
+    const headers = (): Promise<string[]> =>
+      page.getByTestId('calls-table').locator('thead th').allTextContents();
+    expect((await headers()).some((h) => h.trim().startsWith('DTMF'))).toBe(false);
+    await page.getByTestId('columns-button').click();
+    const panel = page.getByTestId('columns-panel');
+    await panel.getByRole('checkbox', { name: 'DTMF', exact: true }).check();
+    // (room for it in the pane of a 1400 px window)
+    await panel.getByRole('checkbox', { name: 'PDD', exact: true }).uncheck();
+    await panel.getByRole('checkbox', { name: 'Duration', exact: true }).uncheck();
+    await page.keyboard.press('Escape');
+    const i = (await headers()).findIndex((h) => h.trim().startsWith('DTMF'));
+    expect(i).toBeGreaterThan(0);
+    const cell = (): Promise<string> =>
+      calls()
+        .first()
+        .evaluate((tr, n) => tr.children[n]?.textContent?.trim() ?? '', i);
+    await expect.poll(cell, { timeout: 10_000 }).toBe('1 2 9 #');
+    await shoot('dtmf-calls-column');
+    // Leave the chooser as it was for the other tests (it is remembered).
+    await page.getByTestId('columns-button').click();
+    await panel.getByRole('checkbox', { name: 'DTMF', exact: true }).uncheck();
+    await panel.getByRole('checkbox', { name: 'PDD', exact: true }).check();
+    await panel.getByRole('checkbox', { name: 'Duration', exact: true }).check();
+    await page.keyboard.press('Escape');
   });
 });

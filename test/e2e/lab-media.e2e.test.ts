@@ -69,9 +69,18 @@ describe.skipIf(!chromiumPath)('a lab with real RTP, in Chromium', () => {
         timeout: 15_000,
       })
       .toEqual([
-        'Alice sending tone PCMU 127.0.37.2:49170 → 127.0.37.3:49170',
-        'Bob echoing echo PCMU 127.0.37.3:49170 → 127.0.37.2:49170',
+        // (lab phones offer rtcp-mux, RFC 5761: both sides agree)
+        'Alice sending tone PCMU, rtcp-mux 127.0.37.2:49170 → 127.0.37.3:49170',
+        'Bob echoing echo PCMU, rtcp-mux 127.0.37.3:49170 → 127.0.37.2:49170',
       ]);
+    // the keypad: Alice presses 5 (RFC 4733, the call agreed telephone-event), then # as SIP INFO
+    const alice = page.getByTestId('lab-media-sessions').locator('li').first();
+    await alice.getByRole('button', { name: 'press 5' }).click();
+    await expect.poll(() => alice.getByTestId('lab-dtmf-said').textContent()).toBe('5: RFC 4733 events');
+    await page.getByTestId('lab-dtmf-method').selectOption('info');
+    await alice.getByRole('button', { name: 'press #' }).click();
+    await expect.poll(() => alice.getByTestId('lab-dtmf-said').textContent()).toBe('#: SIP INFO');
+    await page.getByTestId('lab-dtmf-method').selectOption('auto');
     await page.getByTestId('lab-media').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS_DIR, 'lab-media-console.png') });
     await dark('lab-media-console-dark.png');

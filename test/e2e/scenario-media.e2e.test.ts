@@ -124,6 +124,15 @@ describe.skipIf(!chromiumPath)("a simulated run's RTP in the scenario player, in
     await mediaArrows().last().click();
     await expect.poll(() => page.getByTestId('stream-inspector').count()).toBe(1);
     expect(await page.getByTestId('stream-inspector').textContent()).toMatch(/Packets\s*10\s*of 10 expected/);
+    // The inspector lists the stream's two runs: the gap between them said where it is.
+    expect(
+      (await page.getByTestId('stream-runs').locator('li').allTextContents()).map((t) =>
+        t.replace(/\s+/g, ' ').trim(),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^\S+ – \S+ · 5 pkts$/),
+      expect.stringMatching(/^stopped 12\.9 s, then \S+ – \S+ · 5 pkts$/),
+    ]);
     expect(await mediaArrows().last().getAttribute('aria-selected')).toBe('true');
     await page.screenshot({ path: join(SHOTS_DIR, 'scenario-media-hold.png') });
   });

@@ -82,3 +82,10 @@ export function bobSideWithDuplicate(dir: string): string {
   writeFileSync(b2, bytes);
   return b2;
 }
+
+/** Bob's side captured on a host whose clock is `behindUs` behind Alice's side's (late.pcap). */
+export function bobSideBehind(dir: string, behindUs: number): string {
+  const late = join(dir, 'late.pcap');
+  writeFileSync(late, buildPcap(sideB.map((p) => ({ ...p, timeUs: p.timeUs - behindUs }))));
+  return late;
+}

@@ -15,6 +15,7 @@ export type PeerName =
   | 'mergecap'
   | 'dumpcap'
   | 'sox'
+  | 'ffmpeg'
   | 'openssl';
 
 const CANDIDATES: Record<PeerName, string[]> = {
@@ -27,6 +28,7 @@ const CANDIDATES: Record<PeerName, string[]> = {
   mergecap: ['/usr/bin/mergecap'],
   dumpcap: ['/usr/bin/dumpcap'],
   sox: ['/usr/bin/sox'],
+  ffmpeg: ['/usr/bin/ffmpeg'],
   openssl: ['/usr/bin/openssl'],
 };
 

@@ -17,6 +17,7 @@ import { analyzeTrace, callHops, type TraceAnalyzer } from '../../src/sip-core/a
 import { ingestMerged, mergeCaptures, parseShift, shiftsFor } from '../../src/main/service/merge-captures';
 import { ladder } from '../../src/main/cli/commands/ladder';
 import { analyze } from '../../src/main/cli/commands/analyze';
+import { rtp } from '../../src/main/cli/commands/rtp';
 import { makePrivateDir, removePrivateDir, sweepOrphans } from '../../src/main/private-temp';
 import { createHost } from '../../src/main/service/create-host';
 import { Invoke } from '../../src/shared/api';
@@ -101,6 +102,62 @@ describe('several captures as one', () => {
     expect(parseShift('b.pcap=-40ms')).toEqual({ file: 'b.pcap', us: -40_000 });
     expect(parseShift('b.pcap')).toBeNull();
     expect(shiftsFor([a], ['x.pcap=1'])).toMatch(/not one of the captures/);
+  });
+
+  it('in the app: the inputs in the summary, a suggested shift from the hops that run backwards, merged again with it', async () => {
+    const { dir, a } = files();
+    const late = join(dir, 'late.pcap');
+    writeFileSync(late, buildPcap(sideB.map((p) => ({ ...p, timeUs: p.timeUs - 120_000 }))));
+    const before = [sha(a), sha(late)];
+    const host = createHost({ mode: 'browser', recentFile: null });
+    try {
+      const s = await host.invoke(Invoke.captureOpenMerged, { captures: [{ path: a }, { path: late }] });
+      expect(s.merged?.inputs.map((i) => [i.name, i.path, i.frames, i.shiftUs])).toEqual([
+        ['a.pcap', a, 2, 0],
+        ['late.pcap', late, 2, 0],
+      ]);
+      expect(s.merged?.dedupWindowUs).toBe(10_000);
+      // Bob's side 120 ms behind: the proxy's INVITE to Bob reads 119 ms before Alice's reached it.
+      const sug = await host.invoke(Invoke.captureMergeShifts, { captureId: s.id });
+      expect(sug).toEqual([
+        {
+          input: 1,
+          reference: 0,
+          shiftUs: 120_000,
+          hops: 1,
+          gapUs: 119_000,
+          text: 'late.pcap seems 119 ms behind a.pcap',
+        },
+      ]);
+      expect(() => validateRequest(Invoke.captureRemerge, { captureId: s.id, shiftsUs: [0] })).toThrow(
+        /one shift per input/,
+      );
+      expect(() => validateRequest(Invoke.captureRemerge, { captureId: s.id, shiftsUs: [0, 0.5] })).toThrow(
+        /whole µs/,
+      );
+      await expect(
+        host.invoke(Invoke.captureRemerge, { captureId: s.id, shiftsUs: [0, 0, 0] }),
+      ).rejects.toThrow(/2 shifts are needed/);
+      const r = await host.invoke(Invoke.captureRemerge, { captureId: s.id, shiftsUs: [0, sug[0]!.shiftUs] });
+      expect(r.id).not.toBe(s.id);
+      expect(r.merged?.inputs.map((i) => i.shiftUs)).toEqual([0, 120_000]);
+      expect(r.diagnostics.map((d) => d.message)).toContain('late.pcap: times shifted +0.120000 s');
+      const page = await host.invoke(Invoke.messagesPage, { captureId: r.id, offset: 0, limit: 10 });
+      expect(page.items.map((m) => `${m.src} > ${m.dst}`).slice(0, 2)).toEqual([
+        `${A}:5060 > ${P}:5060`,
+        `${P}:5060 > ${B}:5060`,
+      ]);
+      expect(await host.invoke(Invoke.captureMergeShifts, { captureId: r.id })).toEqual([]);
+      // The replaced capture is closed; a capture of one file cannot be merged again.
+      expect((await host.invoke(Invoke.captureList, null)).map((c) => c.id)).toEqual([r.id]);
+      const one = await host.openPath(a);
+      await expect(
+        host.invoke(Invoke.captureRemerge, { captureId: one.id, shiftsUs: [0, 0] }),
+      ).rejects.toThrow(/not several captures merged/);
+      expect([sha(a), sha(late)]).toEqual(before);
+    } finally {
+      await host.dispose();
+    }
   });
 
   it('a truncated input: what could be read, and an error naming the file and the byte offset', async () => {
@@ -189,7 +246,12 @@ describe('several captures as one', () => {
     const j = JSON.parse(out) as { source: { name: string }; messages: unknown[] };
     expect(j.source.name).toBe('a.pcap + b.pcapng');
     expect(j.messages).toHaveLength(4);
-    expect(await analyze([a, b], { format: 'json', stream: false, shift: ['c.pcap=1s'] })).toBe(1);
+    // A bad --shift is a usage error (exit code 2, as a bad --filter), not an unreadable file (1).
+    expect(await analyze([a, b], { format: 'json', stream: false, shift: ['c.pcap=1s'] })).toBe(2);
+    expect(await analyze([a, b], { format: 'json', stream: false, shift: ['b.pcapng=soon'] })).toBe(2);
+    expect(await ladder([a, b], { format: 'text', stream: false, shift: ['c.pcap=1s'] }, () => {})).toBe(2);
+    expect(await rtp([a, b], { shift: ['c.pcap=1s'], timing: 'timestamp' }, () => {})).toBe(2);
+    expect(await analyze([a, join(dirname(a), 'missing.pcap')], { format: 'json', stream: false })).toBe(1);
   });
 
   it.skipIf(!findPeer('editcap'))(

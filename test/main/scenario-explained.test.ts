@@ -109,6 +109,12 @@ describe('the scenario library, every line explained', () => {
     expect(sdpLineMeaning('m')).toBeNull();
     expect(bodyMeaning('Message/SIPfrag;version=2.0')?.rfc).toBe('3515 §2.4.5');
     expect(statusMeaning(499)).toMatchObject({ rfc: '3261 §21.4' });
+    // a 200 means what its request asked: a call answered, a binding stored, a dialog ended
+    expect(statusMeaning(200, 'REGISTER')).toMatchObject({ rfc: '3261 §10.3' });
+    expect(statusMeaning(200, 'BYE')!.explain).toMatch(/call is over/);
+    expect(statusMeaning(200, 'INVITE')!.explain).toMatch(/ACK/);
+    expect(statusMeaning(200, 'MESSAGE')).toEqual(statusMeaning(200));
+    expect(statusMeaning(486, 'INVITE')).toEqual(statusMeaning(486));
     expect(statusMeaning(99)).toBeNull();
     expect(methodMeaning('__proto__')).toBeNull();
   });

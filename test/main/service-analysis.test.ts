@@ -30,9 +30,21 @@ async function adapters(path: string): Promise<{ quick: TraceAdapter; full: Trac
   };
 }
 
-/** What the calls list shows for a call before legs are joined (tier 1 has no codecs, media or RTP). */
+/**
+ * What the calls list shows for a call before legs are joined (tier 1 has no codecs, media, RTP or
+ * DTMF digits: those come from the full analysis' media pass and fill their columns when it ends).
+ */
 function quickView(c: CallDto): Partial<CallDto> {
-  const { codecs: _c, media: _m, diagnostics: _d, rtp: _r, rtpOneWay: _o, rtpLoss: _l, ...rest } = c;
+  const {
+    codecs: _c,
+    media: _m,
+    diagnostics: _d,
+    rtp: _r,
+    rtpOneWay: _o,
+    rtpLoss: _l,
+    dtmf: _t,
+    ...rest
+  } = c;
   return rest;
 }
 

@@ -81,6 +81,17 @@ describe('buildLadder', () => {
     expect(m.arrows[0].body).toBe('SDP');
   });
 
+  it('names the digit an INFO carries on its arrow (INFO · DTMF 5), a plain INFO as before', () => {
+    const A = '127.0.0.10:5060',
+      B = '127.0.0.30:5060';
+    const m = buildLadder([
+      row(0, A, B, { method: 'INFO', body: 'dtmf-relay', dtmf: '5' }),
+      row(1, B, A, { kind: 'response', status: 200, reason: 'OK' }),
+      row(2, A, B, { method: 'INFO', body: 'broadsoft' }),
+    ]);
+    expect(m.arrows.map((a) => a.label)).toEqual(['INFO · DTMF 5', '200 OK', 'INFO']);
+  });
+
   it("puts the given lane order first (a scenario's nodes), and skips nodes that sent nothing", () => {
     const A = '192.0.2.10:5060',
       P = '192.0.2.20:5060',

@@ -31,6 +31,25 @@ export function addMergeOptions(cmd: Command): Command {
     );
 }
 
+/**
+ * A bad `--shift` or `--dedup-window` (a usage error: the commands exit with code 2 for it, as for a
+ * bad `--filter`, not 1 as for an unreadable file).
+ */
+export class MergeUsageError extends Error {
+  override name = 'MergeUsageError';
+}
+
+/** The exit code for an error opening several captures: 2 for a bad option, 1 for an unreadable input. */
+export const mergeOpenExitCode = (e: unknown): number => (e instanceof MergeUsageError ? 2 : 1);
+
+/** The message for an error opening `file` (several captures) in command `cmd`. */
+export function mergeOpenError(cmd: string, file: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return e instanceof MergeUsageError
+    ? `sipscope ${cmd}: ${msg}`
+    : `sipscope ${cmd}: cannot read ${file}: ${msg}`;
+}
+
 /** The merge inputs for `files` with their shifts; an error text for a bad option. */
 export function mergeInputs(
   files: readonly string[],
@@ -53,7 +72,7 @@ export async function openMergedCli(
   ingest: IngestFileOptions,
 ): Promise<{ result: IngestFileResult; close: () => void }> {
   const m = mergeInputs(files, o);
-  if (typeof m === 'string') throw new Error(m);
+  if (typeof m === 'string') throw new MergeUsageError(m);
   const { result, close } = await ingestMerged(m.inputs, { ...ingest, dedupWindowUs: m.dedupWindowUs });
   return { result, close };
 }

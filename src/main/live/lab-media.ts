@@ -1,8 +1,9 @@
 /**
  * Real RTP for the lab's phones: each call of a lab user agent gets a UDP RTP socket (and RTCP on
  * the port above, RFC 3550 §11) on the phone's lab address, at the port its SDP names, and sends
- * G.711 (RFC 3551 §4.5.14: PCMU or PCMA as the peer's m= line puts first, 20 ms packets of 160
- * samples) as the offer and answer allow (RFC 3264 §6.1, §8.4: nothing on a stream held with
+ * G.711 (RFC 3551 §4.5.14: the codec the offer and answer agreed — the answer's first, with its
+ * payload type, RFC 3264 §6.1, §7 — in 20 ms packets of 160 samples; nothing when they agreed
+ * none) as the offer and answer allow (RFC 3264 §6.1, §8.4: nothing on a stream held with
  * sendonly/recvonly/inactive; a resume starts it again with the marker bit). The core decides when
  * (its {@link LiveMedia} hook: SDP exchanged, direction changed, early media, call ended); the
  * sockets and the real-time clock are here.
@@ -16,12 +17,28 @@
  *
  * RTCP: a compound SR (RR while not sending) + SDES CNAME every 5 s (randomised 0.5–1.5×, RFC 3550
  * §6.2), with a report block for the source received (§6.4.1, A.3, A.8); BYE when the call ends.
- * rtcp-mux (RFC 5761) is not negotiated (the phones' SDP does not offer it), but RTCP arriving on the
- * RTP port is taken as RTCP.
+ * rtcp-mux (RFC 5761): a lab phone offers it and keeps its RTCP port (the port above) open until
+ * the answer says whether the peer muxes (§5.1.1: the port stays the fallback); once agreed, RTCP
+ * goes from the RTP socket to the peer's RTP port and the RTCP socket is closed; a call answered
+ * with it (the offer had it) never opens one. RTCP arriving on the RTP port is taken as RTCP
+ * either way (§4: payload types 200–204 in the RTP header's place).
+ *
+ * DTMF ({@link LabMedia.dtmf}): RFC 4733 telephone-events on the call's stream, with the payload
+ * type the offer and answer agreed — per digit the updates every 20 ms (one RTP timestamp, the
+ * event's start; the marker bit on the first; duration growing by 160; volume 10, −10 dBm0), then
+ * the end packet (E bit, the final duration) three times (§2.5.1.4), 60 ms before the next digit;
+ * the audio pauses during an event and its timestamps go on.
  *
  * Everything sent and received goes to the lab's live trace's RTP tracker (which keeps it for Play
  * and the pcapng files), so the ladder, the calls list's media column and the stream analysis follow
  * the calls; a packet between two lab phones is recorded once, when sent, as a capture on `lo` shows it.
+ *
+ * A phone behind a lab NAT box sends its RTP and RTCP to the outside through the box (lab-nat.ts
+ * mediaPort: a binding per flow, the box's type rules), so the trace shows them from the public
+ * address and mapped port, and it gets only what the box lets in to that mapping; what reaches its
+ * private media address straight from outside is dropped (said once per call), as a real NAT never
+ * routes it: a peer that sends to the SDP's private address gives one-way audio, one that sends
+ * back where the RTP came from (comedia, latching) gets through, unless the box filters it.
  *
  * Bounded: at most {@link LAB_MEDIA_MAX_SESSIONS} sessions (a call beyond gets no socket and port 0
  * in its SDP: the stream refused), each closed when its call ends and all on lab stop; one 20 ms
@@ -33,12 +50,24 @@ import { isIPv6 } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Call, LiveMedia, UserAgent } from '../../sip-core/elements/ua/user-agent';
-import { readSdp, type MediaDirection } from '../../sip-core/elements/ua/sdp';
+import {
+  negotiate,
+  offerMedia,
+  readSdp,
+  type MediaDirection,
+  type SdpMedia,
+} from '../../sip-core/elements/ua/sdp';
 import { linearToAlaw, linearToUlaw } from '../../sip-core/media/g711';
 import { RtpTracker } from '../../sip-core/media/rtp-streams';
+import type { TransportAddress } from '../../sip-core/stack/transport';
 import type { LiveTrace } from './live-trace';
+import type { NatMediaPort } from './lab-nat';
 import { epochMicros } from './time';
 import type { LabMediaDto, LabMediaMode, LabMediaSessionDto, LabPhoneMediaDto } from '../../shared/lab-media';
+
+/** What a lab phone offers and accepts (lab.ts gives its phones these codecs unless the lab file names others). */
+export const LAB_CODECS = ['PCMU', 'PCMA', 'telephone-event'] as const;
+const LAB_OFFER = offerMedia(LAB_CODECS);
 
 /** Most media sessions (calls with sockets) a lab keeps open at once. */
 export const LAB_MEDIA_MAX_SESSIONS = 256;
@@ -50,6 +79,31 @@ const SAMPLES = 160;
 export const LAB_TONES = [440, 523, 659, 784, 880, 1047, 587, 698];
 const AMPLITUDE = 0.3 * 32767;
 const CATCH_UP = 5;
+/** RFC 4733 event codes of the keypad's digits (§3.2). */
+const DTMF_CODES: Record<string, number> = {
+  '0': 0,
+  '1': 1,
+  '2': 2,
+  '3': 3,
+  '4': 4,
+  '5': 5,
+  '6': 6,
+  '7': 7,
+  '8': 8,
+  '9': 9,
+  '*': 10,
+  '#': 11,
+  A: 12,
+  B: 13,
+  C: 14,
+  D: 15,
+};
+/** Most digits waiting to be sent on one call. */
+export const LAB_DTMF_MAX_QUEUE = 64;
+/** Volume of the events (§2.3.4: −10 dBm0). */
+const DTMF_VOLUME = 10;
+/** Ticks (20 ms) between one digit's end packets and the next digit. */
+const DTMF_GAP_TICKS = 3;
 const RTCP_MS = 5000;
 const NTP_UNIX = 2208988800;
 
@@ -61,6 +115,17 @@ export type LabMediaInfo = LabMediaDto;
 interface Peer {
   host: string;
   port: number;
+}
+
+/** The lab NAT box a phone is behind (lab.ts gives it): its media ports and who is outside. */
+export interface LabMediaNat {
+  name: string;
+  port(
+    local: TransportAddress,
+    deliver: (bytes: Uint8Array, source: TransportAddress, pub: TransportAddress) => void,
+  ): NatMediaPort;
+  /** `host` is outside the box's private realm (not a node behind the same box). */
+  outside(host: string): boolean;
 }
 
 /** What a session learns of the source it receives (RFC 3550 A.1, A.3, A.8), for its report block. */
@@ -86,7 +151,13 @@ class Session {
   rtcp: Socket | null = null;
   remote: Peer | null = null;
   remoteRtcp: Peer | null = null;
+  /** RTCP on the RTP port (RFC 5761), as the offer and answer agreed. */
+  mux = false;
+  /** The RTCP socket is not opened (an incoming call whose offer has rtcp-mux: the answer will). */
+  noRtcpSocket = false;
+  /** The payload type sent and whether it is A-law (the agreed codec: PCMA, else PCMU). */
   pt = 0;
+  alaw = false;
   /** Sends on the clock (tone, silence). */
   sending = false;
   /** Echoes what it receives. */
@@ -107,6 +178,21 @@ class Session {
   closed = false;
   /** Told once: this session's socket failed. */
   failed = false;
+  /** The NAT box the phone is behind, and the session's ports through it (RTP, RTCP). */
+  nat: LabMediaNat | null = null;
+  natRtp: NatMediaPort | null = null;
+  natRtcp: NatMediaPort | null = null;
+  /** `host|port` of the public mappings it sent from (their packets are the lab's own). */
+  readonly natOwn = new Set<string>();
+  /** Told once: a packet from outside to the private address was dropped. */
+  natDropped = false;
+  /** The offer and answer let it send (its direction and the peer's, a codec agreed, a peer address). */
+  allowed = false;
+  /** RFC 4733: digits waiting (event codes), the payload type and packets per digit, the event on air. */
+  readonly dtmfQueue: number[] = [];
+  dtmfPt = 101;
+  dtmfPackets = 5;
+  ev: { code: number; ts: number; n: number; ends: number; gap: number } | null = null;
   constructor(
     readonly node: string,
     readonly call: Call,
@@ -119,12 +205,12 @@ class Session {
 
 /** Per tone and codec, one second of its G.711 bytes (an integer frequency repeats every second). */
 const toneCache = new Map<string, Uint8Array>();
-function toneSecond(hz: number, pt: number): Uint8Array {
-  const key = `${hz}/${pt}`;
+function toneSecond(hz: number, alaw: boolean): Uint8Array {
+  const key = `${hz}/${alaw ? 'A' : 'u'}`;
   let b = toneCache.get(key);
   if (!b) {
     b = new Uint8Array(8000);
-    const enc = pt === 8 ? linearToAlaw : linearToUlaw;
+    const enc = alaw ? linearToAlaw : linearToUlaw;
     for (let i = 0; i < 8000; i++) b[i] = enc(AMPLITUDE * Math.sin((2 * Math.PI * hz * i) / 8000));
     toneCache.set(key, b);
   }
@@ -140,6 +226,9 @@ export class LabMedia {
   readonly #sessions = new Map<Call, Session>();
   /** `host|port` of every open session's RTP and RTCP port (also: a packet from one is the lab's own). */
   readonly #reserved = new Set<string>();
+  /** `host|port` of the NAT mappings lab phones send from, with how many sessions use each. */
+  readonly #natOwn = new Map<string, number>();
+  readonly #nats = new Map<string, LabMediaNat>();
   readonly #cursor = new Map<string, number>();
   readonly #phones: LabPhoneMedia[] = [];
   #refused = 0;
@@ -157,14 +246,18 @@ export class LabMedia {
     live.trackMedia(this.tracker, live.addresses.names);
   }
 
-  /** Gives `ua` real RTP on `host`, ports from `basePort` up (even ports; RTCP above each). */
-  attach(ua: UserAgent, phone: LabPhoneMedia, host: string, basePort: number): void {
+  /**
+   * Gives `ua` real RTP on `host`, ports from `basePort` up (even ports; RTCP above each); `nat`:
+   * the lab NAT box the phone is behind.
+   */
+  attach(ua: UserAgent, phone: LabPhoneMedia, host: string, basePort: number, nat?: LabMediaNat): void {
     this.#phones.push(phone);
+    if (nat) this.#nats.set(phone.node, nat);
     if (phone.mode === 'none') return;
     const base = basePort & ~1;
     const hook: LiveMedia = {
       port: (call) => this.#port(phone, call, host, base),
-      changed: (call) => this.#changed(call),
+      changed: (call, media) => this.#changed(call, media),
     };
     ua.liveMedia = hook;
   }
@@ -192,7 +285,8 @@ export class LabMedia {
               : s.remote
                 ? 'held'
                 : 'receiving',
-        codec: s.pt === 8 ? 'PCMA' : 'PCMU',
+        codec: s.alaw ? 'PCMA' : 'PCMU',
+        rtcpMux: s.mux,
         sent: s.sentPackets,
         received: s.receivedPackets,
       });
@@ -233,6 +327,13 @@ export class LabMedia {
     const mode: LabMediaMode =
       phone.mode === 'auto' ? (call.direction === 'out' ? 'tone' : 'echo') : phone.mode;
     const s = new Session(phone.node, call, mode, host, p, phone.toneHz);
+    s.nat = this.#nats.get(phone.node) ?? null;
+    // an offer with rtcp-mux, from a phone that does it: the answer muxes (RFC 5761 §5.1.1)
+    s.noRtcpSocket =
+      phone.rtcpMux === true &&
+      call.direction === 'in' &&
+      call.remoteSdp !== null &&
+      readSdp(call.remoteSdp).rtcpMux;
     this.#sessions.set(call, s);
     this.#reserved.add(`${host}|${p}`);
     this.#reserved.add(`${host}|${p + 1}`);
@@ -256,18 +357,39 @@ export class LabMedia {
       s.rtcp = null;
     };
     const rtp = createSocket({ type });
-    const rtcp = createSocket({ type });
     s.rtp = rtp;
-    s.rtcp = rtcp;
     rtp.on('error', fail);
-    rtcp.on('error', fail);
     rtp.on('message', (buf, r) => this.#received(s, buf, r, false));
-    rtcp.on('message', (buf, r) => this.#received(s, buf, r, true));
     rtp.bind({ address: s.host, port: s.port, exclusive: true });
-    rtcp.bind({ address: s.host, port: s.port + 1, exclusive: true });
+    s.natRtp = this.#natPort(s, s.port, false);
+    if (!s.noRtcpSocket) this.#openRtcp(s, fail);
   }
 
-  #changed(call: Call): void {
+  #openRtcp(s: Session, fail: (err: Error) => void): void {
+    const rtcp = createSocket({ type: isIPv6(s.host) ? 'udp6' : 'udp4' });
+    s.rtcp = rtcp;
+    rtcp.on('error', fail);
+    rtcp.on('message', (buf, r) => this.#received(s, buf, r, true));
+    rtcp.bind({ address: s.host, port: s.port + 1, exclusive: true });
+    s.natRtcp = this.#natPort(s, s.port + 1, true);
+  }
+
+  /** The session's port `port` through its NAT box (null when the phone is not behind one). */
+  #natPort(s: Session, port: number, rtcp: boolean): NatMediaPort | null {
+    if (!s.nat) return null;
+    return s.nat.port({ host: s.host, port, transport: 'UDP' }, (bytes, source, pub) =>
+      this.#received(
+        s,
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        { address: source.host, port: source.port },
+        rtcp,
+        pub,
+      ),
+    );
+  }
+
+  /** `media`: what the offer and answer agreed (the UA's negotiation; absent: read here as a lab phone's). */
+  #changed(call: Call, media?: SdpMedia | null): void {
     const s = this.#sessions.get(call);
     if (!s) return;
     if (call.state === 'terminated' || call.state === 'failed') {
@@ -279,11 +401,32 @@ export class LabMedia {
     const rtcpPort = /^a=rtcp:(\d+)/m.exec(call.remoteSdp)?.[1];
     const ok = sdp.ip !== null && sdp.port !== null && sdp.port > 0 && sdp.port < 65536;
     s.remote = ok ? { host: sdp.ip!, port: sdp.port! } : null;
-    s.remoteRtcp = ok
-      ? { host: sdp.ip!, port: rtcpPort ? Number(rtcpPort) : Math.min(65535, sdp.port! + 1) }
-      : null;
-    s.pt = sdp.pt === 8 ? 8 : 0;
-    const allowed = ok && sends(call.localDirection, sdp.direction);
+    const agreed = media !== undefined ? media : negotiate(sdp, LAB_OFFER);
+    // rtcp-mux agreed: RTCP to the peer's RTP port from ours, our RTCP port closed (RFC 5761 §5.1.1,
+    // §5.1.3); not agreed: the port above (or the peer's a=rtcp, RFC 3605)
+    s.mux = agreed?.rtcpMux === true;
+    s.remoteRtcp = !ok
+      ? null
+      : s.mux
+        ? s.remote
+        : { host: sdp.ip!, port: rtcpPort ? Number(rtcpPort) : Math.min(65535, sdp.port! + 1) };
+    if (s.mux && s.rtcp) {
+      closeQuietly(s.rtcp);
+      s.rtcp = null;
+      s.natRtcp?.close();
+      s.natRtcp = null;
+    } else if (!s.mux && !s.rtcp && s.rtp) {
+      // the answer we gave did not mux after all (a phone without rtcp-mux): the port above
+      s.noRtcpSocket = false;
+      this.#openRtcp(s, (err) =>
+        this.#log(s.node, `media: RTCP port ${hostPort(s.host, s.port + 1)} failed: ${err.message}`),
+      );
+    }
+    const codec = agreed?.codec ?? null;
+    s.pt = codec?.pt ?? 0;
+    s.alaw = codec?.name.toUpperCase() === 'PCMA';
+    const allowed = ok && codec !== null && sends(call.localDirection, sdp.direction);
+    s.allowed = allowed;
     const wasOn = s.sending || s.echoing;
     s.sending = allowed && (s.mode === 'tone' || s.mode === 'silence');
     s.echoing = allowed && s.mode === 'echo';
@@ -293,10 +436,15 @@ export class LabMedia {
       const what = s.mode === 'tone' ? `tone ${s.toneHz} Hz` : s.mode;
       this.#log(
         s.node,
-        `media: RTP ${what} ${s.pt === 8 ? 'PCMA' : 'PCMU'} from ${hostPort(s.host, s.port)} to ${hostPort(s.remote!.host, s.remote!.port)}`,
+        `media: RTP ${what} ${s.alaw ? 'PCMA' : 'PCMU'}/${s.pt} from ${hostPort(s.host, s.port)} to ${hostPort(s.remote!.host, s.remote!.port)}`,
       );
     } else if (!on && wasOn)
-      this.#log(s.node, `media: RTP stopped (${call.localDirection}, the peer's ${sdp.direction})`);
+      this.#log(
+        s.node,
+        codec === null
+          ? 'media: RTP stopped (no codec in common)'
+          : `media: RTP stopped (${call.localDirection}, the peer's ${sdp.direction})`,
+      );
     if (s.remoteRtcp && s.nextRtcpAt === 0) s.nextRtcpAt = performance.now() + rtcpInterval();
     this.#startClock();
   }
@@ -307,11 +455,19 @@ export class LabMedia {
     s.sending = false;
     s.echoing = false;
     // the BYE goes before the socket closes (a send still queued when it closes is lost)
-    if (!s.closed && s.rtcp && s.remoteRtcp) await new Promise<void>((done) => this.#sendRtcp(s, true, done));
+    if (!s.closed && rtcpSocket(s) && s.remoteRtcp)
+      await new Promise<void>((done) => this.#sendRtcp(s, true, done));
     s.closed = true;
     const socks = [s.rtp, s.rtcp];
     s.rtp = null;
     s.rtcp = null;
+    s.natRtp?.close();
+    s.natRtcp?.close();
+    for (const k of s.natOwn) {
+      const n = (this.#natOwn.get(k) ?? 1) - 1;
+      if (n > 0) this.#natOwn.set(k, n);
+      else this.#natOwn.delete(k);
+    }
     await Promise.all(socks.map((k) => closeSocket(k)));
     this.#reserved.delete(`${s.host}|${s.port}`);
     this.#reserved.delete(`${s.host}|${s.port + 1}`);
@@ -347,7 +503,12 @@ export class LabMedia {
     this.#tick = Math.max(tick, this.#tick + 1);
     for (const s of this.#sessions.values()) {
       if (s.closed) continue;
-      if (s.sending && s.remote && s.rtp) {
+      if ((s.ev || s.dtmfQueue.length) && s.allowed && s.remote && s.rtp) {
+        // a digit (RFC 4733) in place of the audio; the audio's clock goes on
+        for (let i = 0, n = Math.min(slots, CATCH_UP); i < n; i++) {
+          if (!this.#dtmfTick(s) && s.sending) this.#sendRtp(s, this.#payload(s), s.pt, s.marker);
+        }
+      } else if (s.sending && s.remote && s.rtp) {
         const send = Math.min(slots, CATCH_UP);
         // a stall longer than CATCH_UP packets: the time skipped (timestamps on, no packets)
         if (slots > send) {
@@ -357,7 +518,7 @@ export class LabMedia {
         }
         for (let i = 0; i < send; i++) this.#sendRtp(s, this.#payload(s), s.pt, s.marker);
       }
-      if (s.remoteRtcp && s.rtcp && s.nextRtcpAt > 0 && now >= s.nextRtcpAt) {
+      if (s.remoteRtcp && rtcpSocket(s) && s.nextRtcpAt > 0 && now >= s.nextRtcpAt) {
         this.#sendRtcp(s, false);
         s.nextRtcpAt = now + rtcpInterval();
       }
@@ -365,11 +526,69 @@ export class LabMedia {
     this.#arm();
   }
 
+  /**
+   * Sends `digits` (0-9, *, #, A-D) on `call`'s stream as RFC 4733 events of payload type `pt`,
+   * `durationMs` each (40–2000, rounded to 20 ms packets). False when the call has no session
+   * that may send (no answer yet, held, no codec agreed) or the queue is full.
+   */
+  dtmf(call: Call, digits: string, pt: number, durationMs = 100): boolean {
+    const s = this.#sessions.get(call);
+    if (!s || s.closed || !s.allowed || !s.remote || !s.rtp) return false;
+    const codes = [...digits.toUpperCase()].map((d) => DTMF_CODES[d]);
+    if (codes.some((c) => c === undefined) || s.dtmfQueue.length + codes.length > LAB_DTMF_MAX_QUEUE)
+      return false;
+    s.dtmfQueue.push(...(codes as number[]));
+    s.dtmfPt = pt & 0x7f;
+    s.dtmfPackets = Math.max(2, Math.min(100, Math.round(durationMs / PTIME_MS)));
+    this.#log(
+      s.node,
+      `media: DTMF ${digits} (RFC 4733 telephone-event/${s.dtmfPt}, ${s.dtmfPackets * PTIME_MS} ms each)`,
+    );
+    this.#startClock();
+    return true;
+  }
+
+  /** One 20 ms step of the digits: true when it sent an event packet (no audio in this slot). */
+  #dtmfTick(s: Session): boolean {
+    let ev = s.ev;
+    if (ev && ev.ends >= 3) {
+      // the pause after a digit: audio goes on
+      if (++ev.gap < DTMF_GAP_TICKS) return false;
+      s.ev = ev = null;
+    }
+    if (!ev) {
+      const code = s.dtmfQueue.shift();
+      if (code === undefined) return false;
+      s.ev = ev = { code, ts: s.ts, n: 0, ends: 0, gap: 0 };
+    }
+    const payload = new Uint8Array(4);
+    payload[0] = ev.code;
+    let duration: number;
+    if (ev.n < s.dtmfPackets) {
+      ev.n++;
+      duration = ev.n * SAMPLES;
+      payload[1] = DTMF_VOLUME;
+    } else {
+      ev.ends++;
+      duration = s.dtmfPackets * SAMPLES;
+      payload[1] = 0x80 | DTMF_VOLUME; // E bit
+    }
+    payload[2] = duration >> 8;
+    payload[3] = duration & 0xff;
+    // every packet of the event carries its start's timestamp (§2.5.1.1); the stream's clock goes on
+    const next = (s.ts + SAMPLES) >>> 0;
+    s.ts = ev.ts;
+    this.#sendRtp(s, payload, s.dtmfPt, ev.n === 1 && ev.ends === 0, 0);
+    s.ts = next;
+    s.toneAt += SAMPLES;
+    return true;
+  }
+
   #payload(s: Session): Uint8Array {
     const out = new Uint8Array(SAMPLES);
-    if (s.mode === 'silence') out.fill(s.pt === 8 ? 0xd5 : 0xff);
+    if (s.mode === 'silence') out.fill(s.alaw ? 0xd5 : 0xff);
     else {
-      const sec = toneSecond(s.toneHz, s.pt);
+      const sec = toneSecond(s.toneHz, s.alaw);
       const at = s.toneAt % 8000;
       const first = Math.min(SAMPLES, 8000 - at);
       out.set(sec.subarray(at, at + first));
@@ -447,7 +666,7 @@ export class LabMedia {
       b.writeUInt32BE(s.ssrc, 4);
       parts.push(b);
     }
-    this.#send(s, s.rtcp, s.port + 1, Buffer.concat(parts), s.remoteRtcp!, done);
+    this.#send(s, rtcpSocket(s), s.mux ? s.port : s.port + 1, Buffer.concat(parts), s.remoteRtcp!, done);
   }
 
   /** The report block on the source received (RFC 3550 §6.4.1, A.3), null before any packet. */
@@ -477,6 +696,20 @@ export class LabMedia {
   /** Sends `b` to `to` and records it; `done` when the socket has sent it (or could not). */
   #send(s: Session, sock: Socket | null, fromPort: number, b: Buffer, to: Peer, done?: () => void): void {
     if (!sock || s.closed) return done?.();
+    if (s.nat && s.nat.outside(to.host)) {
+      // behind a NAT box: out through its mapping, recorded as the outside sees it
+      const via = fromPort === s.port ? s.natRtp : s.natRtcp;
+      const pub = via?.send(b, { host: to.host, port: to.port, transport: 'UDP' }) ?? null;
+      if (pub) {
+        const k = `${pub.host}|${pub.port}`;
+        if (!s.natOwn.has(k)) {
+          s.natOwn.add(k);
+          this.#natOwn.set(k, (this.#natOwn.get(k) ?? 0) + 1);
+        }
+        this.#record(pub.host, pub.port, to.host, to.port, b);
+      }
+      return done?.();
+    }
     try {
       sock.send(b, to.port, to.host, (err) => {
         // (an unreachable peer: ICMP errors surface on the next send; the call goes on)
@@ -518,12 +751,31 @@ export class LabMedia {
 
   // ------------------------------------------------------------------ in
 
-  #received(s: Session, buf: Buffer, from: RemoteInfo, rtcpPort: boolean): void {
+  /** `via`: the NAT box's public address it came to (a phone behind a box). */
+  #received(
+    s: Session,
+    buf: Buffer,
+    from: Pick<RemoteInfo, 'address' | 'port'>,
+    rtcpPort: boolean,
+    via?: TransportAddress,
+  ): void {
     if (s.closed) return;
+    if (!via && s.nat && s.nat.outside(from.address)) {
+      // straight from outside to a private address: a real NAT never routes it (one-way audio)
+      if (!s.natDropped) {
+        s.natDropped = true;
+        this.#log(
+          s.node,
+          `media: ${hostPort(from.address, from.port)} -> ${hostPort(s.host, rtcpPort ? s.port + 1 : s.port)} dropped: behind NAT ${s.nat.name}, a private address is not reachable from outside (the peer sends to the SDP's address; comedia or a media relay would send to the public mapping)`,
+        );
+      }
+      return;
+    }
     const local = rtcpPort ? s.port + 1 : s.port;
     // a lab phone's packet was recorded when it sent it
-    if (!this.#reserved.has(`${from.address}|${from.port}`))
-      this.#record(from.address, from.port, s.host, local, buf);
+    const k = `${from.address}|${from.port}`;
+    if (!this.#reserved.has(k) && !this.#natOwn.has(k))
+      this.#record(from.address, from.port, via ? via.host : s.host, via ? via.port : local, buf);
     if (buf.length < 8 || buf[0]! >> 6 !== 2) return;
     const b1 = buf[1]!;
     if (rtcpPort || (b1 >= 200 && b1 <= 207)) {
@@ -592,6 +844,11 @@ export class LabMedia {
       s.rx.lsrAt = performance.now();
     }
   }
+}
+
+/** The socket RTCP goes out of: the RTP socket when muxed (RFC 5761). */
+function rtcpSocket(s: Session): Socket | null {
+  return s.mux ? s.rtp : s.rtcp;
 }
 
 /** RFC 3264 §6.1: we send when our direction and the peer's both allow it. */

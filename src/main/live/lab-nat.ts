@@ -6,6 +6,16 @@
  * binding rules and handed to the inside node. Packets sent straight to an inside node's private
  * address from outside are dropped, as a real NAT would never route them — the classic
  * "the proxy sends the INVITE to the private Contact" failure is visible in the trace.
+ *
+ * Media too: a lab phone's RTP and RTCP sockets behind the box ({@link LabNat.mediaPort}) send to
+ * the outside through a mapping of their own, as a real NAT maps every flow (the box's type rules:
+ * a symmetric NAT maps each destination apart and lets in only that destination's packets), and
+ * what comes back to the mapped port is filtered by the same rules; lab-media.ts drops what reaches
+ * a phone's private media address straight from outside (one-way audio when the peer sends to the
+ * SDP's private address; a peer that sends back to where the RTP came from — comedia, latching —
+ * gets through). With the ALG the SDP's audio port gets a pinhole (NatBox.algOutbound) whose public
+ * socket is opened here. Bounded: at most {@link LAB_NAT_MAX_PORTS} public ports (when full, the
+ * ports whose binding is gone or idle past the timeout are closed first; else the packet is dropped).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Scheduler } from '../../sip-core/stack/clock';
@@ -23,6 +33,19 @@ import type { RealTransport, WireEvent } from './transport';
 
 type Recorder = (node: string) => (ev: WireEvent) => void;
 
+/** Most public ports (bindings with a socket) one lab NAT box keeps open. */
+export const LAB_NAT_MAX_PORTS = 1024;
+
+/** A media socket of a phone behind the box: its sends to the outside go through a mapping. */
+export interface NatMediaPort {
+  /** Sends through the box; the public address it left from, or null when the box refused. */
+  send(bytes: Uint8Array, dest: TransportAddress): TransportAddress | null;
+  close(): void;
+}
+
+/** Hands a packet that came in through the box to a media socket (`pub`: the public address it came to). */
+type MediaDeliver = (bytes: Uint8Array, source: TransportAddress, pub: TransportAddress) => void;
+
 interface Inside {
   node: string;
   inner: RealTransport;
@@ -36,6 +59,7 @@ export class LabNat {
   readonly box: NatBox;
   readonly #public = new Map<number, Socket>();
   readonly #inside = new Map<string, Inside>();
+  readonly #media = new Map<string, MediaDeliver>();
   #closed = false;
 
   constructor(
@@ -90,6 +114,9 @@ export class LabNat {
     return entry.wrapped;
   }
 
+  /** Drops said once (a stream of RTP dropped is one event, SIP retransmissions too). */
+  readonly #dropped = new Set<string>();
+
   #drop(text: string): void {
     if (this.events.enabled)
       this.events.emit({ time: this.clock.now(), node: this.name, kind: 'nat-drop', text });
@@ -105,6 +132,12 @@ export class LabNat {
     const out = this.box.algOutbound(bytes, src, pub, now);
     const sock = this.#socket(pub.port);
     if (!sock) return { ok: false, error: `NAT ${this.name}: cannot bind ${hostPort(pub.host, pub.port)}` };
+    // the ALG's media pinholes get their public sockets (the peer's RTP comes to them)
+    if (this.config.alg && out !== bytes)
+      for (const b of this.box.bindings(now)) {
+        const port = Number(b.public.slice(b.public.lastIndexOf(':') + 1));
+        if (!this.#public.has(port)) this.#socket(port);
+      }
     this.recorder(this.name)({
       direction: 'sent',
       bytes: out,
@@ -116,9 +149,38 @@ export class LabNat {
     return { ok: true };
   }
 
+  /**
+   * A lab phone's media socket at `local` behind the box: `send` maps its packets to the outside
+   * (a binding per flow, as the box's type says); packets the box lets in to its mapping go to
+   * `deliver`.
+   */
+  mediaPort(local: TransportAddress, deliver: MediaDeliver): NatMediaPort {
+    const k = key(local);
+    this.#media.set(k, deliver);
+    return {
+      send: (bytes, dest) => {
+        if (this.#closed) return null;
+        const pub = this.box.outbound(local, dest, this.clock.now());
+        const sock = this.#socket(pub.port);
+        if (!sock) return null;
+        sock.send(bytes, dest.port, dest.host);
+        return pub;
+      },
+      close: () => {
+        if (this.#media.get(k) === deliver) this.#media.delete(k);
+      },
+    };
+  }
+
   #socket(port: number): Socket | null {
     const existing = this.#public.get(port);
     if (existing) return existing;
+    if (this.#public.size >= LAB_NAT_MAX_PORTS && !this.#sweep()) {
+      this.#drop(
+        `no public port for ${hostPort(this.config.publicIp, port)}: the box has ${LAB_NAT_MAX_PORTS} open`,
+      );
+      return null;
+    }
     const sock = createSocket('udp4');
     sock.on('error', (err) => {
       this.#drop(`public socket ${hostPort(this.config.publicIp, port)}: ${err.message}`);
@@ -138,17 +200,40 @@ export class LabNat {
     return sock;
   }
 
+  /** Closes the public sockets whose binding is gone or idle past the timeout; true when one was. */
+  #sweep(): boolean {
+    const now = this.clock.now();
+    const live = new Set<number>();
+    for (const b of this.box.bindings(now))
+      if (b.idle <= this.config.timeout) live.add(Number(b.public.slice(b.public.lastIndexOf(':') + 1)));
+    let freed = false;
+    for (const [port, sock] of this.#public)
+      if (!live.has(port)) {
+        this.#public.delete(port);
+        sock.close();
+        freed = true;
+      }
+    return freed;
+  }
+
   #inbound(port: number, bytes: Uint8Array, source: TransportAddress): void {
     const r = this.box.inbound(source, port, this.clock.now());
+    const pub = { host: this.config.publicIp, port, transport: 'UDP' as const };
     if ('drop' in r) {
-      this.#drop(
-        `${hostPort(source.host, source.port)} -> ${hostPort(this.config.publicIp, port)} dropped: ${r.drop}`,
-      );
+      // (SIP: each message; media: once per source and port, not per packet)
+      const what = `${hostPort(source.host, source.port)} -> ${hostPort(this.config.publicIp, port)}`;
+      if ((bytes[0] ?? 0) >= 0x41 || !this.#dropped.has(what)) {
+        if (this.#dropped.size >= 256) this.#dropped.clear();
+        this.#dropped.add(what);
+        this.#drop(`${what} dropped: ${r.drop}`);
+      }
       return;
     }
     const entry = this.#inside.get(key(r.to));
-    if (!entry) return;
-    const pub = { host: this.config.publicIp, port, transport: 'UDP' as const };
+    if (!entry) {
+      this.#media.get(key(r.to))?.(bytes, source, pub);
+      return;
+    }
     const b = this.box.algInbound(bytes, r.to, pub);
     // Inside leg: from the outside sender to the inside node, after translation.
     this.recorder(this.name)({

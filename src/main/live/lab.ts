@@ -31,7 +31,7 @@ import {
 } from '../../sip-core/sim/scenario';
 import { LiveTrace } from './live-trace';
 import { LabNat } from './lab-nat';
-import { LAB_TONES, LabMedia, type LabMediaInfo } from './lab-media';
+import { LAB_CODECS, LAB_TONES, LabMedia, type LabMediaInfo } from './lab-media';
 import { hostPort } from './source';
 import { openTcpTransport, openUdpTransport, type RealTransport, type WireEvent } from './transport';
 
@@ -46,6 +46,14 @@ export interface LabOptions {
   onEvent?: (ev: ElementEvent) => void;
   /** Run the lab's `steps` (default true). */
   steps?: boolean;
+}
+
+/** How a lab phone sends digits (LabHandle.dtmf). */
+export interface LabDtmfOptions {
+  callId?: string;
+  method?: 'auto' | 'rfc4733' | 'info';
+  /** Per digit, ms (40–2000; default 100). */
+  durationMs?: number;
 }
 
 /** One listening socket of the lab. */
@@ -79,6 +87,13 @@ export interface LabHandle {
   ua(name: string): UserAgent | undefined;
   /** The phones' real RTP (./lab-media.ts): what each sends, the calls' sockets now. */
   media(): LabMediaInfo;
+  /**
+   * Phone `node` presses `digits` (0-9, *, #, A-D) in its call `callId` (default: its newest
+   * answered call): RFC 4733 telephone-events on its RTP when the call agreed telephone-event
+   * (`auto`, the default, or `rfc4733`), else one SIP INFO per digit with an `application/dtmf-relay`
+   * body (`info`, or `auto` without telephone-event). Throws a LabError when it cannot.
+   */
+  dtmf(node: string, digits: string, opts?: LabDtmfOptions): { method: 'rfc4733' | 'info'; callId: string };
   /**
    * The registrars' location tables now (`kamcmd ul.dump`): every unexpired binding with the seconds
    * it has left, per registrar node in file order.
@@ -175,6 +190,22 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
 
   const ep = (host: string, port: number): string => `${host.toLowerCase()}|${port}`;
   const natPublic = new Map<string, string>();
+  /** The hosts of the nodes behind the NAT box `nat` (and its inside address): its private realm. */
+  const hostsBehind = (nat: string): Set<string> => {
+    let set = realms.get(nat);
+    if (!set) {
+      set = new Set(
+        lab.nodes
+          .filter((x) => x.behind === nat && x.address)
+          .map((x) => splitAddress(x.address!, 5060).host.toLowerCase()),
+      );
+      const box = lab.nodes.find((x) => x.name === nat);
+      if (box?.inside) set.add(box.inside.toLowerCase());
+      realms.set(nat, set);
+    }
+    return set;
+  };
+  const realms = new Map<string, Set<string>>();
   const nodeNameOf = (a: TransportAddress): string | null =>
     nodeOfEndpoint.get(ep(a.host, a.port)) ?? natPublic.get(a.host.toLowerCase()) ?? null;
 
@@ -294,7 +325,10 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
         ...(behind ? { note: `behind NAT ${n.behind}` } : {}),
       });
       const env = { node: n.name, clock, ids, events: sink, timers, resolve };
-      const el = buildElement(n, host, env, wired, {
+      // a lab phone offers what a softphone does: PCMU, PCMA and telephone-event, rtcp-mux (lab-media.ts)
+      const spec =
+        n.role === 'ua' ? { ...n, codecs: n.codecs ?? [...LAB_CODECS], rtcpMux: n.rtcpMux ?? true } : n;
+      const el = buildElement(spec, host, env, wired, {
         location,
         fail: (message) => {
           throw new LabError(message);
@@ -308,9 +342,17 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
             node: n.name,
             mode: n.media ?? (n.rtp === false ? 'none' : 'auto'),
             toneHz: n.toneHz ?? LAB_TONES[phones++ % LAB_TONES.length]!,
+            rtcpMux: n.rtcpMux ?? true,
           },
           host,
           n.mediaPort ?? 49170,
+          behind
+            ? {
+                name: behind.name,
+                port: (local, deliver) => behind.mediaPort(local, deliver),
+                outside: (h) => !hostsBehind(behind.name).has(h.toLowerCase()),
+              }
+            : undefined,
         );
     }
   } catch (err) {
@@ -362,6 +404,47 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     stepErrors,
     scriptRunsOf: (seq) => runsBySeq.get(seq) ?? [],
     media: () => media.info(),
+    dtmf: (node, digits, o = {}) => {
+      const ua = elements.get(node);
+      if (!(ua instanceof UserAgent)) throw new LabError(`no phone "${node}" in the lab`);
+      if (!/^[0-9*#A-Da-d]{1,32}$/.test(digits)) throw new LabError(`digits must be 1–32 of 0-9 * # A-D`);
+      const call = o.callId
+        ? ua.calls.find((c) => c.callId === o.callId && c.state === 'confirmed')
+        : ua.calls.findLast((c) => c.state === 'confirmed');
+      if (!call || !call.dialog)
+        throw new LabError(`${node} has no answered call${o.callId ? ` ${o.callId}` : ''}`);
+      const dur = Math.max(40, Math.min(2000, o.durationMs ?? 100));
+      const te = ua.negotiated(call)?.dtmf ?? null;
+      const method = o.method ?? 'auto';
+      if (method === 'rfc4733' && te === null)
+        throw new LabError(`the call ${call.callId} did not agree telephone-event (RFC 4733): send SIP INFO`);
+      if (method !== 'info' && te !== null && media.dtmf(call, digits, te, dur))
+        return { method: 'rfc4733', callId: call.callId };
+      if (method === 'rfc4733')
+        throw new LabError(
+          `${node} cannot send RTP in call ${call.callId} now (no media session, held, or too many digits queued)`,
+        );
+      // SIP INFO, one per digit, a digit's duration and a pause apart (the de-facto dtmf-relay body)
+      const dialog = call.dialog;
+      [...digits.toUpperCase()].forEach((d, i) => {
+        const t = setTimeout(
+          () => {
+            timersSet.splice(timersSet.indexOf(t), 1);
+            if (!stopped && call.state === 'confirmed')
+              ua.inDialog(dialog, 'INFO', [], `Signal=${d}\r\nDuration=${dur}\r\n`, 'application/dtmf-relay');
+          },
+          i * (dur + 60),
+        );
+        timersSet.push(t);
+      });
+      sink.emit({
+        time: clock.now(),
+        node,
+        kind: 'call',
+        text: `media: DTMF ${digits} (SIP INFO application/dtmf-relay)`,
+      });
+      return { method: 'info', callId: call.callId };
+    },
     ua: (name) => {
       const e = elements.get(name);
       return e instanceof UserAgent ? e : undefined;

@@ -66,9 +66,10 @@ import { compileFilter } from '../../sip-core/analysis/filter/filter';
 import { ladderModel } from '../../sip-core/analysis/ladder/model';
 import { laneRoles, traceProxies } from '../../sip-core/analysis/ladder/roles';
 import { callStats, messageStats } from '../../sip-core/analysis/stats';
-import { callHops, messagePath } from '../../sip-core/analysis/hops';
+import { callHops, hopInversions, messagePath } from '../../sip-core/analysis/hops';
 import { renderLadder } from '../../sip-core/analysis/ladder/render';
 import { callsCsv } from '../../sip-core/analysis/export/csv';
+import { SippExportError, sippExport } from '../../sip-core/analysis/export/sipp';
 import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-writer';
 import type { FrameRef } from '../../sip-core/capture/provenance';
 import { ApiError } from '../../shared/api';
@@ -80,7 +81,7 @@ import { startChecksAhead } from '../../sip-core/trace/checks-ahead';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
 import { analyzeMedia, type MediaAnalysis } from '../../sip-core/media/call-media';
 import { analyzerMedia, callMediaProblems, streamJson } from '../../sip-core/media/media-json';
-import { callDtmf } from '../../sip-core/media/dtmf';
+import { analyzerDtmf, callDtmf, messageDigits } from '../../sip-core/media/dtmf';
 import type { DtmfDigitJson } from '../../shared/dtmf';
 import { callId } from '../../sip-core/analysis/call/call';
 
@@ -395,7 +396,12 @@ export class TraceAdapter implements LoadedTrace {
         for (const id of an.callMessageIds(g)) if (id < this.#checked) this.#addMessageCodes(byRoot, g, id);
         const i = lowerBound(roots, g);
         roots.splice(i, 0, g);
-        cache.splice(i, 0, this.#callRow(g, byRoot));
+        // Its digits from its own messages (the whole trace's pass is for a rebuild).
+        cache.splice(
+          i,
+          0,
+          this.#callRow(g, byRoot, (c) => this.#callDtmf(c, analyzerMedia(an))),
+        );
       }
     } else {
       this.#msgCodes = null;
@@ -411,6 +417,15 @@ export class TraceAdapter implements LoadedTrace {
   get #analyzer(): TraceAnalyzer {
     if (!this.#full) throw new ApiError('internal', 'the analysis of this capture is still running');
     return this.#full;
+  }
+
+  hopInversions(slackUs: number): { fromFrame: number; toFrame: number; gapUs: number }[] {
+    const t = this.#trace;
+    return hopInversions(this.#analyzer, slackUs).map((h) => ({
+      fromFrame: t.frame(h.from),
+      toFrame: t.frame(h.to),
+      gapUs: h.gapUs,
+    }));
   }
 
   /** Whether `queryCalls(q)` can answer before the full analysis ends (tier 1: no filter, by start). */
@@ -517,6 +532,7 @@ export class TraceAdapter implements LoadedTrace {
     const diags = [...own, ...(analysis ?? this.#analysisDiagnostics(id, a.diagnostics, false))];
     let max: MessageRow['maxSeverity'] = null;
     for (const d of diags) if (!max || SEVERITY_RANK[d.severity] > SEVERITY_RANK[max]) max = d.severity;
+    const dtmf = messageDigits(msg);
     return {
       id,
       frame: e.frame,
@@ -535,6 +551,7 @@ export class TraceAdapter implements LoadedTrace {
       fromTag: msg.fromTag,
       toTag: msg.toTag,
       body: bodyLabel(msg),
+      ...(dtmf !== null && { dtmf }),
       diagnostics: diags.length,
       maxSeverity: max,
       transaction: a.transaction,
@@ -736,7 +753,9 @@ export class TraceAdapter implements LoadedTrace {
     ) {
       this.#callRoots = this.#analyzer.callRoots();
       const msgCodes = this.#messageCodes();
-      this.#callCache = this.#callRoots.map((r) => this.#callRow(r, msgCodes));
+      // The digits of every call: two passes over the trace's columns, the INFO/NOTIFY bodies read.
+      const dtmf = analyzerDtmf(this.#analyzer, callId);
+      this.#callCache = this.#callRoots.map((r) => this.#callRow(r, msgCodes, (c) => dtmf.get(c)));
       this.#callCacheAt = this.#trace.count;
       this.#callCacheMedia = this.#trace.media;
       this.#filterCache = null;
@@ -748,7 +767,12 @@ export class TraceAdapter implements LoadedTrace {
    * The calls list's row of call `root` (full analysis), with its message-level diagnostics and, in a
    * capture with RTP, its media verdict and rules (the problems row's `callMediaProblems` analysis).
    */
-  #callRow(root: number, msgCodes: Map<number, { codes: string[]; count: number }>): CallDto {
+  #callRow(
+    root: number,
+    msgCodes: Map<number, { codes: string[]; count: number }>,
+    /** Call `id`'s digits. */
+    dtmf: (id: string) => readonly DtmfDigitJson[] | undefined,
+  ): CallDto {
     const an = this.#analyzer;
     const first = an.groups[root]?.firstRequestId ?? -1;
     const dto = toCallDto(
@@ -758,6 +782,8 @@ export class TraceAdapter implements LoadedTrace {
     );
     dto.diagnostics += msgCodes.get(root)?.count ?? 0;
     if (this.#trace.media) this.#callRtp(dto);
+    const digits = dtmf(dto.id);
+    if (digits?.length) dto.dtmf = digits.map((d) => d.digit).join(' ');
     // Legs in the order their Call-IDs appear in the trace, as the ladder tags them (A, B, C...).
     if (dto.callIds.length > 2) dto.callIds = [...dto.callIds].sort((x, y) => an.groupOf(x) - an.groupOf(y));
     return dto;
@@ -945,6 +971,23 @@ export class TraceAdapter implements LoadedTrace {
       mime,
       text: renderLadder(model, format),
     };
+  }
+
+  exportSipp(call: string, side: string, keepTiming: boolean): ExportFile {
+    if (this.#analyzer.resolveCall(call) < 0)
+      throw new ApiError('not-found', `no call ${call} in this trace`);
+    try {
+      const x = sippExport(this.#analyzer, call, { side, keepTiming });
+      const who = side === 'caller' || side === 'callee' ? side : safeName(x.scenario.side);
+      return {
+        fileName: `${safeName(this.#trace.source.name)}-${x.call}-sipp-${who}.xml`,
+        mime: 'application/xml',
+        text: x.scenario.xml,
+      };
+    } catch (e) {
+      if (e instanceof SippExportError) throw new ApiError('bad-request', e.message);
+      throw e;
+    }
   }
 
   exportCalls(filter: string | undefined): ExportFile {
@@ -1148,8 +1191,9 @@ function compareCalls(a: CallDto, b: CallDto, key: CallSortField): number {
   const x = a[key];
   const y = b[key];
   if (x === y) return a.start - b.start;
-  if (x === null) return 1;
-  if (y === null) return -1;
+  // null, or absent (`dtmf`): last.
+  if (x === null || x === undefined) return 1;
+  if (y === null || y === undefined) return -1;
   if (typeof x === 'number' && typeof y === 'number') return x - y;
   return collator.compare(String(x), String(y));
 }

@@ -21,6 +21,7 @@ import {
   type MessageRow,
   type LabDto,
   type LiveSourceDto,
+  type MergeShiftDto,
   type Page,
   type RecentFile,
   type SampleInfo,
@@ -33,14 +34,23 @@ import type { SampleSpec } from '../paths';
 import { RecentFiles } from './recent';
 import { CallEditsStore } from './call-edits';
 import type { CaptureLoader, LoadedTrace } from './trace-source';
+import type { Trace } from '../../sip-core/trace/trace';
+import type { Diagnostic } from '../../sip-core/diagnostic';
 import { toDiagnosticDto, TraceAdapter } from './capture-loader';
-import { mergeToTemp, type MergeInput, type MergeOptions, type TempMerge } from './merge-captures';
+import {
+  mergeToTemp,
+  suggestShifts,
+  type MergeInput,
+  type MergeOptions,
+  type TempMerge,
+} from './merge-captures';
 import { callsRtpFrames, liveCallsExport, traceStreamAudio, type PacketSource } from './stream-audio';
 import { runScenario, scenarioLibrary, scenarioStreams, scenarioText } from './scenarios';
 import { inlineNodeScript } from '../../sip-core/sim/scenario-edit';
 import type { WirePacket } from '../../sip-core/sim/network';
 import {
   labDto,
+  labDtmf,
   labLibrary,
   labScriptWhy,
   labText,
@@ -85,6 +95,8 @@ type OpenPathOptions = {
   displayName?: string;
   uploaded?: boolean;
   merged?: TempMerge;
+  /** A merge's inputs and options as given (merged again with other shifts). */
+  mergeOf?: { inputs: readonly MergeInput[]; opts: MergeOptions };
   /** A TLS key log's text (on top of the process's --keylog / SSLKEYLOGFILE). */
   keylog?: string;
 };
@@ -156,6 +168,12 @@ export class ServiceHost {
           }),
         );
       }
+      case Invoke.captureRemerge: {
+        const { captureId, shiftsUs } = req as InvokeReq<typeof Invoke.captureRemerge>;
+        return this.remerge(captureId, shiftsUs);
+      }
+      case Invoke.captureMergeShifts:
+        return this.mergeShifts((req as InvokeReq<typeof Invoke.captureMergeShifts>).captureId);
       case Invoke.captureCancel: {
         const c = this.#get((req as InvokeReq<typeof Invoke.captureCancel>).captureId);
         if (c.summary.state !== 'opening') return false;
@@ -272,6 +290,10 @@ export class ServiceHost {
             : [];
         return trace.exportCapture(calls, format, rtp);
       }
+      case Invoke.exportSipp: {
+        const { captureId, call, side, keepTiming } = req as InvokeReq<typeof Invoke.exportSipp>;
+        return (await this.#analysed(captureId)).exportSipp(call, side ?? 'caller', keepTiming ?? false);
+      }
       case Invoke.liveStart:
         return this.startLive(req as InvokeReq<typeof Invoke.liveStart>);
       case Invoke.liveStop: {
@@ -301,6 +323,10 @@ export class ServiceHost {
         return labDto(this.#lab((req as InvokeReq<typeof Invoke.labStatus>).id));
       case Invoke.labRunning:
         return [...this.#labs.values()].filter((l) => l.running).map(labDto);
+      case Invoke.labDtmf: {
+        const r = req as InvokeReq<typeof Invoke.labDtmf>;
+        return labDtmf(this.#lab(r.id), r);
+      }
       case Invoke.scenarioRun:
         return this.runScenario(req as InvokeReq<typeof Invoke.scenarioRun>);
     }
@@ -399,7 +425,21 @@ export class ServiceHost {
         analysis: trace.analysisProgress(),
       });
       // A merge: the inputs' damage and its notices (duplicates kept once, shifts) first.
-      if (o.merged) summary.diagnostics.unshift(...o.merged.diagnostics.map(toDiagnosticDto));
+      if (o.merged) {
+        summary.diagnostics.unshift(...o.merged.diagnostics.map(toDiagnosticDto));
+        const given = o.mergeOf?.inputs;
+        summary.merged = {
+          inputs: o.merged.inputs.map((i, k) => ({
+            name: i.name,
+            // An upload's path is the server's temp file: not shown.
+            path: given?.[k]?.name !== undefined ? null : i.path,
+            frames: i.frames,
+            duplicates: i.duplicates,
+            shiftUs: i.shiftUs,
+          })),
+          dedupWindowUs: o.merged.dedupWindowUs,
+        };
+      }
       summary.calls = trace.callCount();
       if (o.remember !== false) await this.#opts.recent.add(abs, name);
       this.#emit(Events.captureOpened, summary);
@@ -472,7 +512,44 @@ export class ServiceHost {
         `cannot merge ${inputs.map((i) => i.name ?? basename(i.path)).join(' + ')}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    return this.openPath(m.path, { remember: false, displayName: m.name, uploaded: true, merged: m });
+    return this.openPath(m.path, {
+      remember: false,
+      displayName: m.name,
+      uploaded: true,
+      merged: m,
+      mergeOf: { inputs, opts },
+    });
+  }
+
+  /**
+   * Merges capture `id`'s inputs again with shifts `shiftsUs` (one per input, µs), opens the result and
+   * closes the capture it replaces (the inputs are only read; its temp file is deleted).
+   */
+  async remerge(id: string, shiftsUs: readonly number[]): Promise<CaptureSummary> {
+    const c = this.#captures.get(id);
+    if (!c) throw new ApiError('not-found', `no open capture ${id}`);
+    const of = c.source?.o.mergeOf;
+    if (!of) throw new ApiError('bad-request', `${c.summary.name} is not several captures merged`);
+    if (shiftsUs.length !== of.inputs.length)
+      throw new ApiError(
+        'bad-request',
+        `${of.inputs.length} shifts are needed (one per input), not ${shiftsUs.length}`,
+      );
+    const summary = await this.openMerged(
+      of.inputs.map((i, k) => ({ ...i, shiftUs: shiftsUs[k]! })),
+      of.opts,
+    );
+    this.#close(id);
+    return summary;
+  }
+
+  /** The shifts that would put merged capture `id`'s hops in order (after its full analysis). */
+  async mergeShifts(id: string): Promise<MergeShiftDto[]> {
+    const c = this.#get(id);
+    const m = c.source?.o.merged;
+    if (!m) throw new ApiError('bad-request', `${c.summary.name} is not several captures merged`);
+    const trace = await this.#analysed(id);
+    return suggestShifts(m, trace.hopInversions?.(m.dedupWindowUs) ?? []);
   }
 
   /** Starts a HEP collector or a UDP mirror listener (127.0.0.1) and opens its live trace. */
@@ -596,6 +673,29 @@ export class ServiceHost {
     const lab = this.#labs.get(id);
     if (!lab) throw new ApiError('not-found', `no lab ${id}`);
     return lab;
+  }
+
+  /**
+   * Opens a trace the caller read (`sipscope tui` on a file of SIP text) like a capture: analysed
+   * when it is opened, as a scenario's trace is.
+   */
+  openTrace(trace: Trace, diagnostics: Diagnostic[] = []): CaptureSummary {
+    const t0 = performance.now();
+    const id = `cap${this.#nextId++}`;
+    const adapter = new TraceAdapter(trace, diagnostics);
+    const summary: CaptureSummary = {
+      id,
+      name: trace.source.name,
+      path: null,
+      bytes: trace.source.size,
+      state: 'ready',
+      calls: adapter.callCount(),
+      openMs: Math.round(performance.now() - t0),
+      analysis: 1,
+      ...adapter.summary(),
+    };
+    this.#captures.set(id, { summary, trace: adapter, abort: new AbortController() });
+    return summary;
   }
 
   /** Runs a scenario and opens its trace like a capture (format `simulation`). */

@@ -6,6 +6,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   ApiError,
+  Invoke,
+  type InvokeReq,
   type LabDispatcherDto,
   type LabDto,
   type LabJoin,
@@ -114,6 +116,24 @@ function joinOf(h: LabHandle): LabJoin {
   let j = joins.get(h);
   if (!j) joins.set(h, (j = labJoin(h.lab, h.listening, SIPP_DIR)));
   return j;
+}
+
+/** `lab:dtmf`: a phone of a running lab presses digits (LabHandle.dtmf; its refusals as bad requests). */
+export function labDtmf(
+  lab: RunningLab,
+  r: InvokeReq<typeof Invoke.labDtmf>,
+): { method: 'rfc4733' | 'info'; callId: string } {
+  if (!lab.running) throw new ApiError('bad-request', 'the lab is stopped');
+  try {
+    return lab.handle.dtmf(r.node, r.digits, {
+      ...(r.callId !== undefined && { callId: r.callId }),
+      ...(r.method !== undefined && { method: r.method }),
+      ...(r.durationMs !== undefined && { durationMs: r.durationMs }),
+    });
+  } catch (err) {
+    if (err instanceof LabError) throw new ApiError('bad-request', err.message);
+    throw err;
+  }
 }
 
 export function labDto(lab: RunningLab): LabDto {

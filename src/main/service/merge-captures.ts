@@ -38,6 +38,7 @@ import {
 } from '../../sip-core/trace/ingest-file.node.js';
 import type { Trace } from '../../sip-core/trace/trace';
 import { makePrivateDir, removePrivateDir } from '../private-temp';
+import type { MergeShiftDto } from '../../shared/api';
 
 /** Default window within which the same IP packet in another input is a duplicate (µs). */
 export const DEDUP_WINDOW_US = 10_000;
@@ -73,6 +74,10 @@ export interface MergeResult {
   /** Each input's damage (named by file and byte offset), then the merge's notices (duplicates, shifts). */
   diagnostics: Diagnostic[];
   cancelled: boolean;
+  /** The duplicate window used (µs). */
+  dedupWindowUs: number;
+  /** The input each frame written came from (`frameInputs[frame - 1]`); null beyond 255 inputs. */
+  frameInputs: Uint8Array | null;
 }
 
 /** One frame of an input, copied out of the reader's buffer. */
@@ -431,6 +436,7 @@ export async function mergeCaptures(
     names.filter((n) => n === names[k]).length > 1 ? `${names[k]} (input ${k + 1})` : names[k]!;
   let frames = 0;
   let cancelled = false;
+  let frameInputs: Uint8Array | null = ins.length <= 255 ? new Uint8Array(1024) : null;
   const pairCounts = new Map<string, number>();
   try {
     // SHB: byte-order magic, version 1.0, section length unknown; shb_comment lists the inputs.
@@ -533,6 +539,14 @@ export async function mergeCaptures(
       }
       if (!drop) {
         w.epb(ifaceOf(k, f), Math.max(0, f.timeUs), f.data, f.origLen);
+        if (frameInputs !== null) {
+          if (frames >= frameInputs.length) {
+            const grown = new Uint8Array(frameInputs.length * 2);
+            grown.set(frameInputs);
+            frameInputs = grown;
+          }
+          frameInputs[frames] = k;
+        }
         frames++;
       }
       heads[k] = ins[k]!.queued() ?? (await ins[k]!.peek());
@@ -581,6 +595,8 @@ export async function mergeCaptures(
     duplicates,
     diagnostics,
     cancelled,
+    dedupWindowUs: window,
+    frameInputs: frameInputs?.subarray(0, frames) ?? null,
   };
 }
 
@@ -689,4 +705,50 @@ export async function ingestMerged(
       m.remove();
     },
   };
+}
+
+/**
+ * The shifts that would put a merge's hops in order: for each pair of inputs whose hop steps ran
+ * backwards (an element's outgoing copy seen before the incoming one it was made from), the later
+ * input of the pair shifted by the largest gap plus a millisecond (rounded up to whole ms): `b.pcap
+ * seems 120 ms behind a.pcap`. Steps within one input (one clock) say nothing and are left out.
+ */
+export function suggestShifts(
+  m: Pick<MergeResult, 'inputs' | 'frameInputs'>,
+  inversions: readonly { fromFrame: number; toFrame: number; gapUs: number }[],
+): MergeShiftDto[] {
+  const fi = m.frameInputs;
+  if (fi === null) return [];
+  const by = new Map<
+    string,
+    { input: number; reference: number; sign: 1 | -1; hops: number; gapUs: number }
+  >();
+  for (const v of inversions) {
+    const kf = fi[v.fromFrame - 1];
+    const kt = fi[v.toFrame - 1];
+    if (kf === undefined || kt === undefined || kf === kt) continue;
+    // The outgoing copy (in kt) reads early: kt's clock is behind kf's. Shift the later input of the
+    // two: kt forward, or kf back.
+    const [input, reference, sign] = kt > kf ? [kt, kf, 1 as const] : [kf, kt, -1 as const];
+    const key = `${input}/${reference}/${sign}`;
+    const e = by.get(key);
+    if (e) {
+      e.hops++;
+      e.gapUs = Math.max(e.gapUs, v.gapUs);
+    } else by.set(key, { input, reference, sign, hops: 1, gapUs: v.gapUs });
+  }
+  const name = (k: number): string => m.inputs[k]?.name ?? `input ${k + 1}`;
+  return [...by.values()]
+    .sort((a, b) => b.hops - a.hops || a.input - b.input)
+    .map((e) => {
+      const ms = Math.round(e.gapUs / 1000);
+      return {
+        input: e.input,
+        reference: e.reference,
+        shiftUs: e.sign * (Math.ceil(e.gapUs / 1000) + 1) * 1000,
+        hops: e.hops,
+        gapUs: e.gapUs,
+        text: `${name(e.input)} seems ${ms} ms ${e.sign > 0 ? 'behind' : 'ahead of'} ${name(e.reference)}`,
+      };
+    });
 }

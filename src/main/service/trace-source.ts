@@ -45,6 +45,8 @@ export interface LoadedTrace {
   /** The roles of the lanes of these calls' ladder (unknown calls add nothing). */
   laneRoles(calls: readonly string[]): LaneRoleDto[];
   exportLadder(calls: readonly string[], format: LadderExportFormat): ExportFile;
+  /** One call as a SIPp scenario of endpoint `side` (caller, callee or an address): export/sipp.ts. */
+  exportSipp(call: string, side: string, keepTiming: boolean): ExportFile;
   /** The (filtered) calls list as CSV. */
   exportCalls(filter: string | undefined): ExportFile;
   /** The selected calls' original frames as pcap or pcapng, with `extra` frames (their RTP). */
@@ -71,6 +73,11 @@ export interface LoadedTrace {
   callEdits(): CallEditDto[];
   /** Joins and splits remembered for the capture file: applied once the full analysis is there. */
   setCallEdits(edits: readonly CallEditDto[]): void;
+  /**
+   * Hop steps whose outgoing copy was seen more than `slackUs` before the incoming one (several
+   * captures merged, their clocks apart), by frame number (needs the full analysis).
+   */
+  hopInversions?(slackUs: number): { fromFrame: number; toFrame: number; gapUs: number }[];
 }
 
 export interface CaptureLoader {

@@ -10,6 +10,7 @@
 import { carriesSdp, type SipMessage } from '../message';
 import { parseVia, type Via } from '../message/headers';
 import type { TraceAnalyzer } from './analyzer';
+import { callId } from './call/call';
 import { mediaEndpoints, summarizeSdp } from './sdp-summary';
 
 export type HopChangeKind =
@@ -161,6 +162,34 @@ export function callHops(a: TraceAnalyzer, call: string): Hop[] {
     });
   }
   return hops.sort((x, y) => x.copies[0]! - y.copies[0]!);
+}
+
+/** A hop step whose copy after the element was seen before the copy it was made from. */
+export interface HopInversion {
+  /** Message ids: the copy before the element (`from`) and after it (`to`). */
+  from: number;
+  to: number;
+  /** How much earlier `to` was seen than `from` (µs, > 0). */
+  gapUs: number;
+}
+
+/**
+ * The hop steps of the first `maxCalls` calls whose outgoing copy was seen more than `slackUs` before
+ * the incoming one it was made from: an element cannot send a copy before it receives the original,
+ * so the two capture points' clocks differ (several captures merged; a clock behind reads early).
+ */
+export function hopInversions(a: TraceAnalyzer, slackUs: number, maxCalls = 5000): HopInversion[] {
+  const out: HopInversion[] = [];
+  const t = a.trace;
+  const roots = a.callRoots();
+  for (let i = 0; i < roots.length && i < maxCalls; i++) {
+    for (const h of callHops(a, callId(roots[i]!)))
+      for (const st of h.steps) {
+        const gapUs = t.timeUs(st.from) - t.timeUs(st.to);
+        if (gapUs > slackUs) out.push({ from: st.from, to: st.to, gapUs });
+      }
+  }
+  return out;
 }
 
 export interface RouteEntry {

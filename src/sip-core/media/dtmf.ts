@@ -8,6 +8,7 @@
  * columns; the body only of those); a retransmitted request (same leg, CSeq, From tag) counts once.
  */
 import type { Trace } from '../trace/trace';
+import type { SipMessage } from '../message';
 import type { MediaStreamFigures } from '../../shared/media-stream';
 import { dtmfSentences, type DtmfDigitJson, type DtmfMethod } from '../../shared/dtmf';
 import type { MediaAnalysis } from './call-media';
@@ -69,6 +70,18 @@ export function bodyDigits(
     return digits.length ? { method: 'kpml', digits } : null;
   }
   return null;
+}
+
+/**
+ * The digits one message carries, space-separated (`5`; a KPML response's `1 2 3`): an INFO's
+ * dtmf-relay or dtmf body, a NOTIFY's KPML response; null for any other message. Reads the body only
+ * of an INFO or NOTIFY that has one (the rows of the messages list and the ladder name the digit).
+ */
+export function messageDigits(msg: SipMessage): string | null {
+  if (msg.kind !== 'request' || msg.bodyLength <= 0 || (msg.method !== 'INFO' && msg.method !== 'NOTIFY'))
+    return null;
+  const r = bodyDigits(msg.contentType, msg.raw.subarray(msg.bodyStart, msg.bodyStart + msg.bodyLength));
+  return r === null ? null : r.digits.map((d) => d.digit).join(' ');
 }
 
 /**

@@ -14,7 +14,9 @@
  *
  * Codecs: G.711 µ-law (PT 0, `PCMU/8000`), A-law (PT 8, `PCMA/8000`), L16 (PT 10 stereo and 11 mono at
  * 44,100 Hz, RFC 3551 §4.5.11; a dynamic `L16/rate[/channels]` rtpmap), big-endian, a stereo L16 stream
- * mixed to mono. Comfort noise (PT 13, 19, `CN`) is silence. Anything else is not decoded: "cannot
+ * mixed to mono; G.722 (PT 9, g722.ts: 16,000 samples per second on the 8,000 Hz RTP clock) and GSM
+ * 06.10 (PT 3, gsm.ts), G.726 (`G726-16/24/32/40`, `AAL2-G726-…`, PT 2: g726.ts), whose decoders keep state from packet to packet: they are fed the packets in
+ * the order played, a lost packet skipped (silence of its length, no concealment). Comfort noise (PT 13, 19, `CN`) is silence. Anything else is not decoded: "cannot
  * play G.729" — never noise. RFC 4733 `telephone-event` packets (DTMF) are heard as their two ITU-T
  * Q.23 tones, from the event's start (its RTP timestamp) for its duration, at its volume, laid under
  * the audio: where an audio packet of the stream covers the same instant it wins, so a sender that
@@ -25,6 +27,9 @@
  * media analysis (call-media.ts) hands that map over.
  */
 import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711';
+import { G722Decoder } from './g722';
+import { GSM_FRAME_OCTETS, GSM_FRAME_SAMPLES, GsmDecoder } from './gsm';
+import { G726Decoder, type G726Packing } from './g726';
 import { addDtmfTone, type EventTone } from './rtp-event';
 
 /** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
@@ -44,25 +49,50 @@ export interface RtpmapEntry {
   channels?: number;
 }
 
-/** How the packets of one payload type are played. */
+/**
+ * The codecs decoded here; G722, GSM and G726 are stateful (one decoder per stream, fed the packets in
+ * order).
+ */
+export type AudioCodec = 'PCMU' | 'PCMA' | 'L16' | 'G722' | 'GSM' | 'G726';
+
+/**
+ * How the packets of one payload type are played: `rate` the samples per second made, `clock` the RTP
+ * timestamp's ticks per second when it differs (G.722: 16,000 samples, an 8,000 Hz clock).
+ */
 export type PayloadPlay =
-  | { kind: 'audio'; codec: 'PCMU' | 'PCMA' | 'L16'; rate: number; channels: number }
+  | {
+      kind: 'audio';
+      codec: AudioCodec;
+      rate: number;
+      channels: number;
+      clock?: number;
+      /** G.726: bits per codeword (2–5) and the packing, and the name it goes by (`AAL2-G726-32`). */
+      g726?: { bits: number; packing: G726Packing; name: string };
+    }
   | { kind: 'silence'; name: string }
   | { kind: 'cannot'; name: string };
 
 /** Names of the static types this module does not decode (RFC 3551 §6), for "cannot play …". */
 const STATIC_OTHER: Record<number, string> = {
-  3: 'GSM',
   4: 'G.723',
   5: 'DVI4',
   6: 'DVI4',
   7: 'LPC',
-  9: 'G.722',
   12: 'QCELP',
   14: 'MPA',
   15: 'G.728',
   18: 'G.729',
 };
+
+/** What the decoders here play, for "cannot play X (…)". */
+export const DECODED_CODECS = 'G.711 µ-law/A-law, G.722, GSM 06.10, G.726 and L16';
+
+/** G.722 (RFC 3551 §4.5.2): 16,000 samples per second on an 8,000 Hz RTP clock. */
+const G722_PLAY: PayloadPlay = { kind: 'audio', codec: 'G722', rate: 16000, channels: 1, clock: 8000 };
+/** GSM 06.10 full rate (RFC 3551 §4.5.8): 8,000 Hz, 33-octet frames of 160 samples. */
+const GSM_PLAY: PayloadPlay = { kind: 'audio', codec: 'GSM', rate: 8000, channels: 1 };
+
+const G721 = { bits: 4, packing: 'rfc3551', name: 'G726-32' } as const;
 
 /** What payload type `pt` is, given the receiver's rtpmap entry for it (if any). */
 export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPlay {
@@ -70,6 +100,17 @@ export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPl
     const n = map.name.toUpperCase();
     if (n === 'PCMU') return { kind: 'audio', codec: 'PCMU', rate: 8000, channels: 1 };
     if (n === 'PCMA') return { kind: 'audio', codec: 'PCMA', rate: 8000, channels: 1 };
+    if (n === 'G722') return G722_PLAY;
+    if (n === 'GSM') return GSM_PLAY;
+    const g726 = /^(AAL2-)?G726-(16|24|32|40)$/.exec(n);
+    if (g726)
+      return {
+        kind: 'audio',
+        codec: 'G726',
+        rate: 8000,
+        channels: 1,
+        g726: { bits: Number(g726[2]) / 8, packing: g726[1] ? 'aal2' : 'rfc3551', name: n },
+      };
     if (n === 'L16' && map.rate > 0 && map.rate <= 192_000)
       return { kind: 'audio', codec: 'L16', rate: map.rate, channels: Math.max(1, map.channels ?? 1) };
     if (n === 'CN' || n === 'TELEPHONE-EVENT') return { kind: 'silence', name: map.name };
@@ -78,8 +119,15 @@ export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPl
   switch (pt) {
     case 0:
       return { kind: 'audio', codec: 'PCMU', rate: 8000, channels: 1 };
+    case 2:
+      // RFC 1890's G721, the same bitstream as G726-32 (RFC 3551 §4.5.4).
+      return { kind: 'audio', codec: 'G726', rate: 8000, channels: 1, g726: G721 };
+    case 3:
+      return GSM_PLAY;
     case 8:
       return { kind: 'audio', codec: 'PCMA', rate: 8000, channels: 1 };
+    case 9:
+      return G722_PLAY;
     case 10:
       return { kind: 'audio', codec: 'L16', rate: 44100, channels: 2 };
     case 11:
@@ -223,24 +271,55 @@ export type DecodeResult = { ok: true; audio: DecodedAudio } | { ok: false; reas
 const s16 = (x: number): number => (x << 16) >> 16;
 const s32 = (x: number): number => x | 0;
 
+type AudioPlay = Extract<PayloadPlay, { kind: 'audio' }>;
+
 /** Samples (per channel) a payload of `len` octets carries. */
-function samplesOf(p: Extract<PayloadPlay, { kind: 'audio' }>, len: number): number {
-  return p.codec === 'L16' ? Math.floor(len / (2 * p.channels)) : len;
+function samplesOf(p: AudioPlay, len: number): number {
+  if (p.codec === 'L16') return Math.floor(len / (2 * p.channels));
+  if (p.codec === 'G722') return len * 2;
+  if (p.codec === 'GSM') return Math.floor(len / GSM_FRAME_OCTETS) * GSM_FRAME_SAMPLES;
+  if (p.codec === 'G726') return Math.floor((len * 8) / p.g726!.bits);
+  return len;
+}
+
+/** The decoders' state of one stream (created on its first packet of that codec). */
+interface CodecState {
+  g722?: G722Decoder;
+  gsm?: GsmDecoder;
+  /** By name (a stream may switch between G.726 rates). */
+  g726?: Map<string, G726Decoder>;
 }
 
 function decodeInto(
-  p: Extract<PayloadPlay, { kind: 'audio' }>,
+  p: AudioPlay,
   b: Uint8Array,
   s: number,
   e: number,
   out: Int16Array,
   at: number,
+  state: CodecState,
 ): void {
   const room = out.length - at;
   if (p.codec === 'PCMU' || p.codec === 'PCMA') {
     const t = p.codec === 'PCMU' ? ULAW_TO_LINEAR : ALAW_TO_LINEAR;
     const n = Math.min(e - s, room);
     for (let i = 0; i < n; i++) out[at + i] = t[b[s + i]!]!;
+    return;
+  }
+  if (p.codec === 'G722') {
+    (state.g722 ??= new G722Decoder()).decode(b, s, e, out, at);
+    return;
+  }
+  if (p.codec === 'GSM') {
+    (state.gsm ??= new GsmDecoder()).decode(b, s, e, out, at);
+    return;
+  }
+  if (p.codec === 'G726') {
+    const g = p.g726!;
+    const decoders = (state.g726 ??= new Map());
+    let d = decoders.get(g.name);
+    if (!d) decoders.set(g.name, (d = new G726Decoder(g.bits, g.packing)));
+    d.decode(b, s, e, out, at);
     return;
   }
   const ch = p.channels;
@@ -277,7 +356,7 @@ export function decodeStream(
     if (!p) plays.set(pt, (p = payloadPlay(pt, rtpmap?.get(pt))));
     return p;
   };
-  let main: Extract<PayloadPlay, { kind: 'audio' }> | null = null;
+  let main: AudioPlay | null = null;
   for (let i = 0; i < n && !main; i++) {
     const p = playOf(pk.pt[i]!);
     if (p.kind === 'audio') main = p;
@@ -296,11 +375,17 @@ export function decodeStream(
     return {
       ok: false,
       reason: cannot.length
-        ? `cannot play ${[...new Set(cannot)].join(', ')} (sipscope decodes G.711 µ-law/A-law and L16)`
+        ? `cannot play ${[...new Set(cannot)].join(', ')} (sipscope decodes ${DECODED_CODECS})`
         : `nothing to play: the stream carries only ${names.join(', ')}`,
     };
   }
   const rate = main.rate;
+  /** The RTP clock, and the samples per tick (G.722: 2). */
+  const clock = main.clock ?? rate;
+  const perTick = rate / clock;
+  /** Whether a packet of this payload type plays on the main codec's timeline. */
+  const sameTimeline = (p: PayloadPlay): p is AudioPlay =>
+    p.kind === 'audio' && p.rate === rate && (p.clock ?? p.rate) === clock;
   // Extended sequence numbers in arrival order (RFC 3550 §A.1: a wrap when the number steps back
   // across 0 by a small amount).
   const ext = new Float64Array(n);
@@ -346,10 +431,10 @@ export function decodeStream(
       const i = keep[k]!;
       const dts = s32(pk.ts[i]! - pk.ts[prev]!);
       const dArrival = (pk.timeUs[i]! - pk.timeUs[prev]!) / 1e6;
-      if (Math.abs(dts / rate - dArrival) > RESYNC_SECONDS) {
+      if (Math.abs(dts / clock - dArrival) > RESYNC_SECONDS) {
         resyncs++;
         at += Math.max(0, Math.round(dArrival * rate));
-      } else at += dts;
+      } else at += dts * perTick;
       off[k] = at;
       prev = i;
     }
@@ -365,10 +450,7 @@ export function decodeStream(
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
     const p = playOf(pk.pt[i]!);
-    let ns =
-      p.kind === 'audio' && p.rate === rate && eventsOnly === null
-        ? samplesOf(p, pk.payEnd[i]! - pk.payStart[i]!)
-        : 0;
+    let ns = sameTimeline(p) && eventsOnly === null ? samplesOf(p, pk.payEnd[i]! - pk.payStart[i]!) : 0;
     if (eventPt && pk.pt[i] === eventPt[0] && pk.payEnd[i]! - pk.payStart[i]! === 4) {
       const b = pk.bytes;
       const o = pk.payStart[i]!;
@@ -388,15 +470,16 @@ export function decodeStream(
   for (const t of tones.values()) addDtmfTone(pcm, t, rate);
   let played = 0;
   let silent = 0;
+  const state: CodecState = {};
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
     const p = playOf(pk.pt[i]!);
     const at = off[k]! - minOff;
-    if (p.kind !== 'audio' || p.rate !== rate || at >= pcm.length || eventsOnly !== null) {
-      if (p.kind !== 'audio' || p.rate !== rate) silent++;
+    if (!sameTimeline(p) || at >= pcm.length || eventsOnly !== null) {
+      if (!sameTimeline(p)) silent++;
       continue;
     }
-    decodeInto(p, pk.bytes, pk.payStart[i]!, pk.payEnd[i]!, pcm, at);
+    decodeInto(p, pk.bytes, pk.payStart[i]!, pk.payEnd[i]!, pcm, at, state);
     played++;
   }
   return {
@@ -407,7 +490,9 @@ export function decodeStream(
       startUs: pk.timeUs[first]! + (minOff * 1e6) / rate,
       codec:
         eventsOnly ??
-        (main.codec === 'L16' ? `L16/${rate}${main.channels > 1 ? `/${main.channels}` : ''}` : main.codec),
+        (main.codec === 'L16'
+          ? `L16/${rate}${main.channels > 1 ? `/${main.channels}` : ''}`
+          : (main.g726?.name ?? main.codec)),
       played,
       lost,
       duplicates,
@@ -420,12 +505,76 @@ export function decodeStream(
   };
 }
 
-/** Resamples (nearest sample) to `rate`; the same array when it already is. */
+/** Taps each side of an interpolated sample (a 32-tap windowed sinc). */
+const INTERP_HALF = 16;
+/** Per integer factor L: L − 1 phases × 2·INTERP_HALF coefficients, built once. */
+const interpTables = new Map<number, Float64Array>();
+
+/**
+ * The coefficients of upsampling by `l`: for phase j (output sample Ln + j, 0 < j < L) the weights of
+ * x[n − HALF + 1 … n + HALF] — sinc(t) under a Blackman window of ±HALF input samples, the cut-off at
+ * the input's Nyquist frequency, each phase's weights summing to 1.
+ */
+function interpTable(l: number): Float64Array {
+  let t = interpTables.get(l);
+  if (t) return t;
+  const w = 2 * INTERP_HALF;
+  t = new Float64Array((l - 1) * w);
+  for (let j = 1; j < l; j++) {
+    let sum = 0;
+    for (let k = 0; k < w; k++) {
+      const x = k - INTERP_HALF + 1 - j / l; // distance from the output instant, in input samples
+      const sinc = Math.sin(Math.PI * x) / (Math.PI * x);
+      const p = (x + INTERP_HALF) / (2 * INTERP_HALF); // 0 … 1 across the window
+      const win = 0.42 - 0.5 * Math.cos(2 * Math.PI * p) + 0.08 * Math.cos(4 * Math.PI * p);
+      t[(j - 1) * w + k] = sinc * win;
+      sum += sinc * win;
+    }
+    for (let k = 0; k < w; k++) t[(j - 1) * w + k]! /= sum;
+  }
+  interpTables.set(l, t);
+  return t;
+}
+
+/**
+ * Resamples to `rate`; the same array when it already is. Up by a whole factor (8 kHz G.711 beside
+ * 16 kHz G.722 in one call): the input samples kept and the ones between interpolated by a windowed
+ * sinc (images of the narrowband audio above 4 kHz attenuated by over 50 dB, where repeating each
+ * sample left them at −20 dB and audible as a buzz); other ratios: the nearest sample.
+ */
 function resample(a: DecodedAudio, rate: number): Int16Array {
   if (a.rate === rate) return a.pcm;
+  const l = rate / a.rate;
+  if (Number.isInteger(l) && l > 1) return upsample(a.pcm, l);
   const n = Math.floor((a.pcm.length * rate) / a.rate);
   const out = new Int16Array(n);
   for (let i = 0; i < n; i++) out[i] = a.pcm[Math.min(a.pcm.length - 1, Math.floor((i * a.rate) / rate))]!;
+  return out;
+}
+
+/** `x` upsampled by the whole factor `l` (see {@link resample}); samples before 0 and past the end are 0. */
+function upsample(x: Int16Array, l: number): Int16Array {
+  const t = interpTable(l);
+  const w = 2 * INTERP_HALF;
+  const n = x.length;
+  const out = new Int16Array(n * l);
+  for (let i = 0; i < n; i++) {
+    out[i * l] = x[i]!;
+    const lo = i - INTERP_HALF + 1;
+    const inside = lo >= 0 && lo + w <= n;
+    for (let j = 1; j < l; j++) {
+      const o = (j - 1) * w;
+      let v = 0;
+      if (inside) for (let k = 0; k < w; k++) v += t[o + k]! * x[lo + k]!;
+      else
+        for (let k = 0; k < w; k++) {
+          const m = lo + k;
+          if (m >= 0 && m < n) v += t[o + k]! * x[m]!;
+        }
+      v = Math.round(v);
+      out[i * l + j] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+  }
   return out;
 }
 

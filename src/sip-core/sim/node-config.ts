@@ -69,6 +69,8 @@ export function uaConfigOf(n: NodeSpec, host: string): UaConfig {
     ...(n.lateOffer !== undefined ? { lateOffer: n.lateOffer } : {}),
     ...(n.followRedirects !== undefined ? { followRedirects: n.followRedirects } : {}),
     ...(n.mediaPort !== undefined ? { mediaPort: n.mediaPort } : {}),
+    ...(n.codecs !== undefined ? { codecs: n.codecs } : {}),
+    ...(n.rtcpMux !== undefined ? { rtcpMux: n.rtcpMux } : {}),
     ...(n.rtp !== undefined ? { rtpBurst: n.rtp } : {}),
     ...(n.preauth ? { preauth: n.preauth } : {}),
     ...(n.expires !== undefined ? { expires: n.expires } : {}),

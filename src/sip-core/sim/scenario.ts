@@ -47,6 +47,14 @@ export interface NodeSpec {
   lateOffer?: boolean;
   followRedirects?: boolean;
   mediaPort?: number;
+  /**
+   * The codecs the phone offers and accepts, in its order of preference (default: PCMU in the
+   * simulator; PCMU, PCMA and telephone-event in a lab): an answer lists the offered ones it has
+   * (RFC 3264 §6.1), an offer with none of them gets 488.
+   */
+  codecs?: ('PCMU' | 'PCMA' | 'telephone-event')[];
+  /** Offer and accept RTCP on the RTP port (RFC 5761; default false in the simulator, true in a lab). */
+  rtcpMux?: boolean;
   /** Send the short RTP burst once a call is set up (default true; false: SIP signalling only). */
   rtp?: boolean;
   /**
@@ -270,6 +278,15 @@ export const SCENARIO_SCHEMA = {
           lateOffer: { type: 'boolean' },
           followRedirects: { type: 'boolean' },
           mediaPort: { type: 'integer', minimum: 1, maximum: 65535 },
+          codecs: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 3,
+            uniqueItems: true,
+            items: { enum: ['PCMU', 'PCMA', 'telephone-event'] },
+            contains: { enum: ['PCMU', 'PCMA'] },
+          },
+          rtcpMux: { type: 'boolean' },
           rtp: { type: 'boolean' },
           media: { enum: ['tone', 'echo', 'silence', 'none'] },
           toneHz: { type: 'integer', minimum: 100, maximum: 3400 },

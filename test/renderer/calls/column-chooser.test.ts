@@ -15,7 +15,7 @@ describe('ColumnChooser', () => {
       ['State', true],
       ['Start', true],
     ]);
-    expect(boxes.length).toBe(16);
+    expect(boxes.length).toBe(17); // every column, DTMF among them
     expect(boxes.slice(2).every((b) => !b.checked)).toBe(true);
   });
 

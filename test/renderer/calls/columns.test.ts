@@ -64,9 +64,13 @@ describe('calls list columns', () => {
       'dst',
       'codecs',
       'media',
+      'dtmf',
       'diag',
     ]);
     expect(CALL_COLUMNS.filter((c) => !c.sort).map((c) => c.id)).toEqual(['callId', 'codecs']);
+    // The digits pressed: in the chooser, off by default, sorted as text by the core.
+    expect(DEFAULT_COLUMNS).not.toContain('dtmf');
+    expect(columnById('dtmf')).toMatchObject({ label: 'DTMF', sort: 'dtmf' });
   });
 
   it('loads the default without a stored choice, and drops unknown or repeated ids', () => {
@@ -123,6 +127,8 @@ describe('calls list columns', () => {
     expect(cellText({ ...call, callIds: [''] }, 'callId', t)).toBe('(no Call-ID)');
     expect(cellText(call, 'src', t)).toBe('10.0.0.1:5060');
     expect(cellText(call, 'codecs', t)).toBe('PCMU, PCMA');
+    expect(cellText({ ...call, dtmf: '1 2 3 #' }, 'dtmf', t)).toBe('1 2 3 #');
+    expect(cellText(call, 'dtmf', t)).toBe('');
     expect(cellText(call, 'diag', t)).toBe('');
     // Media: the verdict in a word or two, a one-way call's direction, the worst stream's loss.
     expect(cellText(call, 'media', t)).toBe('');

@@ -35,10 +35,37 @@ describe('MessageDiff', () => {
     ]);
     expect(container.querySelector('tr.changed.before')?.textContent).toBe('~Max-Forwards: 70');
     expect(container.querySelector('tr.changed.after')?.textContent).toBe('Max-Forwards: 69');
+    // Only the value that changed is marked.
+    expect(container.querySelector('tr.changed.before .part')?.textContent).toBe('70');
+    expect(container.querySelector('tr.changed.after .part')?.textContent).toBe('69');
     const fold = container.querySelector('tr.fold button') as HTMLButtonElement;
     expect(fold.textContent).toMatch(/⋯ \d+ unchanged lines/);
     const rows = container.querySelectorAll('tr').length;
     await fireEvent.click(fold);
     expect(container.querySelectorAll('tr').length).toBeGreaterThan(rows);
+  });
+
+  it('marks a header that moved, and counts it', () => {
+    const lines = (l: string[]): string => [...l, '', ''].join('\r\n');
+    const { container, getByTestId } = render(MessageDiff, {
+      before: lines([
+        'BYE sip:a@x SIP/2.0',
+        'CSeq: 2 BYE',
+        'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+        'Call-ID: c',
+      ]),
+      after: lines([
+        'BYE sip:a@x SIP/2.0',
+        'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+        'Call-ID: c',
+        'CSeq: 2 BYE',
+      ]),
+      previous: { id: 1, frame: 2, src: 'a', dst: 'b', time: 1 },
+      against: 'pinned',
+    });
+    expect(getByTestId('pinned-diff').textContent).toMatch(
+      /0 removed\s*·\s*0 added\s*·\s*0 changed\s*·\s*1 moved/,
+    );
+    expect([...container.querySelectorAll('tr.moved')].map((r) => r.textContent)).toEqual(['↕CSeq: 2 BYE']);
   });
 });

@@ -104,9 +104,62 @@ describe('message diff (previous hop → this copy)', () => {
       ]);
     const d = diffMessages(sdp('10.0.0.2'), sdp('192.0.2.1'));
     const changes = flat(d).filter((l) => l.kind !== 'same');
+    // The SDP compared line by line as the headers are: the c= line changed, its address marked.
     expect(changes).toEqual([
-      { kind: 'removed', before: 'c=IN IP4 10.0.0.2', after: null, name: null },
-      { kind: 'added', before: null, after: 'c=IN IP4 192.0.2.1', name: null },
+      {
+        kind: 'changed',
+        before: 'c=IN IP4 10.0.0.2',
+        after: 'c=IN IP4 192.0.2.1',
+        name: null,
+        beforeSpan: [9, 17],
+        afterSpan: [9, 18],
+      },
     ]);
+  });
+
+  it('shows a header that moved as moved (not removed + added), and one that moved and changed as both', () => {
+    const d = diffMessages(
+      crlf([
+        'BYE sip:a@x SIP/2.0',
+        'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+        'Call-ID: c',
+        'Max-Forwards: 70',
+        'From: <sip:b@x>;tag=2',
+        'To: <sip:a@x>;tag=1',
+        'CSeq: 2 BYE',
+        'Content-Length: 0',
+        '',
+      ]),
+      crlf([
+        'BYE sip:a@x SIP/2.0',
+        'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+        'From: <sip:b@x>;tag=2',
+        'To: <sip:a@x>;tag=1',
+        'CSeq: 2 BYE',
+        'Max-Forwards: 70',
+        'i: c',
+        'Content-Length: 0',
+        '',
+      ]),
+      9,
+    );
+    expect(flat(d).map((l) => [l.kind, l.name, l.moved ?? false])).toEqual([
+      ['same', null, false],
+      ['same', 'via', false],
+      ['same', 'from', false],
+      ['same', 'to', false],
+      ['same', 'cseq', false],
+      ['moved', 'max-forwards', false],
+      // the compact form of the same header, moved: matched by its full name
+      ['changed', 'call-id', true],
+      ['same', 'content-length', false],
+      ['same', null, false],
+    ]);
+    expect({ removed: d.removed, added: d.added, changed: d.changed, moved: d.moved }).toEqual({
+      removed: 0,
+      added: 0,
+      changed: 1,
+      moved: 2,
+    });
   });
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, compileFilter, filterMessages } from '../../../src/sip-core/analysis';
 import { mediaJson } from '../../../src/sip-core/media/media-json';
-import { bodyDigits, traceDtmf } from '../../../src/sip-core/media/dtmf';
+import { bodyDigits, messageDigits, traceDtmf } from '../../../src/sip-core/media/dtmf';
+import { parseMessage } from '../../../src/sip-core/message';
 import { dtmfSentences } from '../../../src/shared/dtmf';
 import { dtmfFrequencies, eventName, MAX_EVENTS } from '../../../src/sip-core/media/rtp-event';
 import { decodeStream, RtpPacketList } from '../../../src/sip-core/media/rtp-audio';
@@ -218,6 +219,38 @@ describe('INFO and KPML bodies', () => {
     expect(bodyDigits('application/dtmf', new Uint8Array(0))).toBeNull();
     expect(bodyDigits(null, b('Signal=1'))).toBeNull();
     expect(bodyDigits('application/kpml-response+xml', b('<kpml-response code="487"/>'))).toBeNull();
+  });
+});
+
+describe('the digits of one message (the rows of the lists and the ladder)', () => {
+  const msg = (start: string, type: string | null, body: string) =>
+    parseMessage(
+      new TextEncoder().encode(
+        `${start}\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n` +
+          `Call-ID: c\r\nCSeq: 2 ${start.split(' ')[0]}\r\n${type ? `Content-Type: ${type}\r\n` : ''}` +
+          `Content-Length: ${body.length}\r\n\r\n${body}`,
+      ),
+    );
+  it("names an INFO's digit and a KPML NOTIFY's digits", () => {
+    expect(
+      messageDigits(msg('INFO sip:b@x SIP/2.0', 'application/dtmf-relay', 'Signal=5\r\nDuration=160\r\n')),
+    ).toBe('5');
+    expect(messageDigits(msg('INFO sip:b@x SIP/2.0', 'application/dtmf', '#'))).toBe('#');
+    expect(
+      messageDigits(
+        msg(
+          'NOTIFY sip:b@x SIP/2.0',
+          'application/kpml-response+xml',
+          '<kpml-response version="1.0" code="200" digits="12*"/>',
+        ),
+      ),
+    ).toBe('1 2 *');
+  });
+  it('is null for other messages, and does not read their bodies', () => {
+    expect(messageDigits(msg('INFO sip:b@x SIP/2.0', 'application/dtmf-relay', ''))).toBeNull();
+    expect(messageDigits(msg('INFO sip:b@x SIP/2.0', 'application/broadsoft', 'event flashhook'))).toBeNull();
+    expect(messageDigits(msg('MESSAGE sip:b@x SIP/2.0', 'application/dtmf', '5'))).toBeNull();
+    expect(messageDigits(msg('SIP/2.0 200 OK', 'application/dtmf', '5'))).toBeNull();
   });
 });
 

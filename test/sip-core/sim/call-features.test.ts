@@ -67,6 +67,17 @@ describe('call features (RFC 5359 and friends)', () => {
       .filter((p) => p.fromNode === 'Alice')
       .map((p) => (p.bytes[2]! << 8) | p.bytes[3]!);
     expect(seqs.slice(1).every((s, i) => s === ((seqs[i]! + 1) & 0xffff))).toBe(true);
+    // and the timestamps follow the sampling clock, which runs while nothing is sent (RFC 3550 §5.1):
+    // 8 per ms between any two packets of a stream, so its jitter stays 0 across the hold
+    for (const from of ['Alice', 'Bob']) {
+      const ps = sim.rtpPackets.filter((p) => p.fromNode === from);
+      const ts = (b: Uint8Array): number => ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0;
+      const steps = ps
+        .slice(1)
+        .map((p, i) => [((ts(p.bytes) - ts(ps[i]!.bytes)) >>> 0) / 8, (p.sentAt - ps[i]!.sentAt) / 1000]);
+      expect(steps.filter(([dt, ms]) => dt !== ms)).toEqual([]);
+      expect(Math.max(...steps.map(([, ms]) => ms!))).toBeGreaterThan(2000); // across the hold
+    }
   });
 
   it('transfer-blind: REFER with Referred-By, 202, NOTIFY sipfrag 100 then 200, the new INVITE names who referred it', () => {

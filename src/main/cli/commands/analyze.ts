@@ -23,7 +23,13 @@ import { messageStats } from '../../../sip-core/analysis/stats';
 import { messageJson, toTraceJson, writeTraceNdjson } from '../../../sip-core/trace/trace-json';
 import { analysisOnAppend, analyzeTrace, filterMessages, TraceAnalyzer } from '../../../sip-core/analysis';
 import { applyCallEdits, detachLeg, legCallId, type CallEdit } from '../../../sip-core/analysis/call/edits';
-import { addMergeOptions, openMergedCli, type MergeCliOptions } from '../merge-options';
+import {
+  addMergeOptions,
+  mergeOpenError,
+  mergeOpenExitCode,
+  openMergedCli,
+  type MergeCliOptions,
+} from '../merge-options';
 
 export type AnalyzeFormat = 'json' | 'ndjson' | 'text' | 'summary';
 
@@ -323,8 +329,8 @@ export async function analyze(
         ? await openMergedCli(files, o, { lint: true, onAppend: analysisOnAppend() })
         : await openForAnalyze(typeof files === 'string' ? files : files[0]!, o);
   } catch (e) {
-    console.error(`sipscope analyze: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    console.error(mergeOpenError('analyze', file, e));
+    return mergeOpenExitCode(e);
   }
   const { result, close } = opened;
   try {

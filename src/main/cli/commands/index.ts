@@ -11,6 +11,7 @@ import { registerLadder } from './ladder';
 import { registerRtp } from './rtp';
 import { registerServe } from './serve';
 import { registerSimulate } from './simulate';
+import { registerTui } from './tui';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerServe,
@@ -21,4 +22,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLab,
   registerLadder,
   registerRtp,
+  registerTui,
 ];

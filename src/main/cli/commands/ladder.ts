@@ -1,6 +1,8 @@
 /**
- * `sipscope ladder FILE [--call ID]... [--format svg|mermaid|plantuml|text|csv] [--filter EXPR] [-o OUT]
- * [--pcap OUT]`: one call's ladder (ARCHITECTURE.md CLI contract). `--call` takes a call id (`C3`) or
+ * `sipscope ladder FILE [--call ID]... [--format svg|mermaid|plantuml|text|csv|sipp] [--filter EXPR] [-o OUT]
+ * [--pcap OUT]`: one call's ladder (ARCHITECTURE.md CLI contract). `--format sipp` writes one call as
+ * a SIPp scenario of one endpoint (`--side caller|callee|ADDR`, `--keep-timing`) and, with
+ * `--peer FILE`, the scenario of the other end of its messages (export/sipp.ts). `--call` takes a call id (`C3`) or
  * any Call-ID of the call; repeated, the calls are merged in one ladder (B2BUA legs side by side);
  * without it, the first INVITE call (or the first call). `--format csv` prints the calls list instead
  * (filtered by `--filter`). `--pcap OUT` also writes the calls' original frames.
@@ -22,14 +24,25 @@ import { detectFormat } from '../../../sip-core/capture/reader/detect';
 import { writePcap } from '../../../sip-core/capture/writer/capture-writer';
 import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.js';
 import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
-import { addMergeOptions, openMergedCli, type MergeCliOptions } from '../merge-options';
+import {
+  addMergeOptions,
+  mergeOpenError,
+  mergeOpenExitCode,
+  openMergedCli,
+  type MergeCliOptions,
+} from '../merge-options';
 import { ingestSipText } from '../../../sip-core/trace/trace-builder';
 import { applyCliCallEdits, joinOption, splitOption } from './analyze';
+import { SippExportError, sippExport } from '../../../sip-core/analysis/export/sipp';
 
 export interface LadderOptions extends MergeCliOptions {
   /** One call, or several to merge in one ladder. */
   call?: string | readonly string[];
-  format: LadderFormat | 'csv';
+  format: LadderFormat | 'csv' | 'sipp';
+  /** `--format sipp`: the endpoint to play (caller, callee or an address), gaps as pauses, the peer's file. */
+  side?: string;
+  keepTiming?: boolean;
+  peer?: string;
   filter?: string;
   output?: string;
   pcap?: string;
@@ -79,8 +92,8 @@ export async function ladder(
   try {
     opened = await openAnalyzed(files, o.stream, o);
   } catch (e) {
-    console.error(`sipscope ladder: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    console.error(mergeOpenError('ladder', file, e));
+    return mergeOpenExitCode(e);
   }
   const { a, close } = opened;
   try {
@@ -107,6 +120,24 @@ export async function ladder(
       const page = queryCalls(a, { filter: o.filter ?? 'call.type == "call"', limit: 1 });
       const first = (page.ok ? page.calls[0] : undefined)?.id ?? a.calls()[0]?.id;
       if (first) calls.push(first);
+    }
+    if (o.format === 'sipp') {
+      if (calls.length !== 1) {
+        console.error(
+          `sipscope ladder: --format sipp takes one call (${calls.length === 0 ? 'none in ' + file : calls.join(', ')})`,
+        );
+        return calls.length === 0 ? 1 : 2;
+      }
+      try {
+        const x = sippExport(a, calls[0]!, { side: o.side, keepTiming: o.keepTiming });
+        emit(x.scenario.xml);
+        if (o.peer) writeFileSync(o.peer, x.peer.xml);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof SippExportError)) throw e;
+        console.error(`sipscope ladder: --format sipp: ${e.message}`);
+        return 1;
+      }
     }
     const model = calls.length > 0 ? ladderModel(a, calls) : null;
     if (!model) {
@@ -139,7 +170,7 @@ export function registerLadder(program: Command): void {
   const cmd = program
     .command('ladder')
     .description(
-      "print a call's ladder (sequence diagram; several calls merged) as SVG, Mermaid, PlantUML or text; or the calls list as CSV",
+      "print a call's ladder (sequence diagram; several calls merged) as SVG, Mermaid, PlantUML or text; or the calls list as CSV; or one call as a SIPp scenario (replay it)",
     )
     .argument('<files...>', 'capture file (several: read as one, merged by time), or a file of SIP text')
     .option(
@@ -150,7 +181,7 @@ export function registerLadder(program: Command): void {
     )
     .addOption(
       new Option('-f, --format <format>', 'output format')
-        .choices(['svg', 'mermaid', 'plantuml', 'text', 'csv'])
+        .choices(['svg', 'mermaid', 'plantuml', 'text', 'csv', 'sipp'])
         .default('text'),
     )
     .option(
@@ -159,6 +190,13 @@ export function registerLadder(program: Command): void {
     )
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option('--pcap <file>', "also write the call's original frames (pcap or pcapng, as the source)")
+    .option(
+      '--side <who>',
+      "sipp: the endpoint to play: caller, callee or one of the call's addresses (host:port)",
+      'caller',
+    )
+    .option('--keep-timing', 'sipp: a <pause> for each gap the capture shows before a message sent', false)
+    .option('--peer <file>', 'sipp: also write the scenario of the other end of its messages')
     .option('--stream', 'SIP text: several messages framed by Content-Length', false)
     .addOption(joinOption('first join calls into one, as the app does'))
     .addOption(splitOption('first split the link between two legs (C3,C5) or every link of one leg (C5)'));

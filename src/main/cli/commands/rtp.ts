@@ -14,7 +14,7 @@ import type { AudioTiming } from '../../../sip-core/media/rtp-audio';
 import type { AudioSelection } from '../../../sip-core/media/stream-audio';
 import { streamAudio } from '../../service/stream-audio';
 import { openAnalyzed } from './ladder';
-import { addMergeOptions, type MergeCliOptions } from '../merge-options';
+import { addMergeOptions, mergeOpenError, mergeOpenExitCode, type MergeCliOptions } from '../merge-options';
 
 export interface RtpOptions extends MergeCliOptions {
   call?: string;
@@ -34,8 +34,8 @@ export async function rtp(
   try {
     opened = await openAnalyzed(files, false, o);
   } catch (e) {
-    console.error(`sipscope rtp: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    console.error(mergeOpenError('rtp', file, e));
+    return mergeOpenExitCode(e);
   }
   const { a, close } = opened;
   try {
@@ -106,7 +106,7 @@ export function registerRtp(program: Command): void {
   const cmd = program
     .command('rtp')
     .description(
-      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law and L16",
+      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law, G.722 (16 kHz), GSM 06.10, G.726 and L16",
     )
     .argument('<files...>', 'capture file (several: read as one, merged by time)')
     .option(

@@ -15,6 +15,7 @@ import {
   type LaneRoleDto,
   type MediaStreamDto,
   type MessageDetail,
+  type MergeShiftDto,
   type MessageRow,
   type ProblemCount,
   type RecentFile,
@@ -240,6 +241,23 @@ export class AppState {
     await this.#opening(c.name, async () =>
       this.client.invoke(Invoke.captureDecryptTls, { captureId: c.id, keylog: await keylog.text() }),
     );
+  }
+
+  /**
+   * Merges the shown capture's inputs again with other time shifts (µs, one per input); the capture it
+   * replaces is closed by the host.
+   */
+  async remerge(shiftsUs: number[]): Promise<void> {
+    const c = this.capture;
+    if (!c?.merged) return;
+    await this.#opening(c.name, () =>
+      this.client.invoke(Invoke.captureRemerge, { captureId: c.id, shiftsUs }),
+    );
+  }
+
+  /** The shifts that would put the shown merged capture's hops in order (after its full analysis). */
+  async mergeShifts(captureId: string): Promise<MergeShiftDto[]> {
+    return this.client.invoke(Invoke.captureMergeShifts, { captureId });
   }
 
   /** Several files (picked or dropped together): one capture, merged by time; one file: as openFile. */
@@ -571,6 +589,22 @@ export class AppState {
     }
   }
 
+  /** Downloads the selected call as the SIPp scenario of its caller or its callee (replay it). */
+  async exportSipp(side: 'caller' | 'callee'): Promise<void> {
+    if (!this.capture || !this.selectedCallId) return;
+    try {
+      saveExport(
+        await this.client.invoke(Invoke.exportSipp, {
+          captureId: this.capture.id,
+          call: this.selectedCallId,
+          side,
+        }),
+      );
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
   /** A join or split is on its way (its buttons wait). */
   editingCalls = $state(false);
 
@@ -746,8 +780,9 @@ function errorText(err: unknown): string {
 }
 
 /** "INVITE" or "180 Ringing": the label of a message on a ladder arrow or in a table. */
-export function messageLabel(m: Pick<MessageRow, 'kind' | 'method' | 'status' | 'reason'>): string {
-  if (m.kind === 'request') return m.method ?? '?';
+/** A message in a few words: `INVITE`, `INFO · DTMF 5` (the digit it carries), `200 OK`. */
+export function messageLabel(m: Pick<MessageRow, 'kind' | 'method' | 'status' | 'reason' | 'dtmf'>): string {
+  if (m.kind === 'request') return m.dtmf ? `${m.method ?? '?'} · DTMF ${m.dtmf}` : (m.method ?? '?');
   if (m.kind === 'response') return `${m.status ?? '?'} ${m.reason ?? ''}`.trim();
   return 'malformed';
 }

@@ -53,6 +53,10 @@ import { readStunMapped } from '../stun';
 import {
   answerDirection,
   buildSdp,
+  negotiate,
+  offerMedia,
+  type PhoneCodec,
+  type SdpMedia,
   type MediaDirection,
   readSdp,
   readSdpCached,
@@ -91,6 +95,13 @@ export interface UaConfig {
   /** RTP port in the SDP (default 49170). */
   mediaPort?: number;
   /**
+   * The codecs the phone offers and accepts, in its order of preference (default PCMU alone): an
+   * answer lists the offered ones it has (RFC 3264 §6.1); an INVITE offering none of them gets 488.
+   */
+  codecs?: PhoneCodec[];
+  /** Offer and accept RTCP on the RTP port (RFC 5761 §5.1.1; default false). */
+  rtcpMux?: boolean;
+  /**
    * Send a short RTP burst (5 packets, 20 ms apart) to the peer's SDP address once a call is set up
    * (default true; false: signalling only, no media packets on the wire).
    */
@@ -128,8 +139,10 @@ export interface LiveMedia {
   /**
    * `call`'s media may have changed: an SDP offer and answer completed (RFC 3264 §5, §6), its
    * direction changed (hold and resume, §8.4), early media began (RFC 3960), or it ended.
+   * `media`: what the offer and answer agreed (the codec to send, telephone-event, rtcp-mux),
+   * null while no SDP has come from the peer.
    */
-  changed(call: Call): void;
+  changed(call: Call, media?: SdpMedia | null): void;
 }
 
 export type CallState = 'calling' | 'proceeding' | 'early' | 'confirmed' | 'terminated' | 'failed';
@@ -315,10 +328,14 @@ class CallRecord implements Call, TimerTarget {
   rtpDest: TransportAddress | null = null;
   /** The burst's packets (made when it starts, see rtpBurst). */
   rtpPackets: Uint8Array[] | null = null;
-  /** This side's SSRC (-1: no burst yet), next sequence number and timestamp. */
+  /**
+   * This side's SSRC (-1: no burst yet), next sequence number, and the timestamp of its first packet
+   * with the virtual time it was sent at (the sampling clock runs from there, RFC 3550 §5.1).
+   */
   rtpSsrc = -1;
   rtpSeq = 0;
   rtpTs = 0;
+  rtpT0: Micros = 0;
   /** See {@link Call.toUri}. */
   readonly toUri: string;
   /** Header lines of this call's INVITEs beyond the usual (Referred-By, Replaces, session timer). */
@@ -348,6 +365,8 @@ class CallRecord implements Call, TimerTarget {
   /** The remote SDP text last read, and what it says. */
   sdpRead: string | null = null;
   sdpSummary: SdpSummary | null = null;
+  /** The formats our SDP lists: the answer we gave to the peer's offer (RFC 3264 §6.1); null: our offer's. */
+  media: SdpMedia | null = null;
   readonly #ua: UserAgent;
   /** `<node>-<n>`, made when first asked for (most calls of a long run are never named). */
   #id: string | null = null;
@@ -464,15 +483,18 @@ function rtpBytes(n: number): Uint8Array {
 
 /**
  * One call side's RTP burst as a phone sends it (RFC 3550 version 2 headers): the side's own SSRC,
- * sequence numbers and timestamps from per-call starts (timestamp +160 a packet), payload type `pt`
+ * sequence numbers and timestamps from per-call starts (timestamp +160 a packet; a later burst's first
+ * timestamp is the first burst's plus the 8 kHz samples of the time between them, `now`: the sampling
+ * clock goes on while a phone on hold sends nothing, RFC 3550 §5.1), payload type `pt`
  * (the first of the peer's SDP: PCMU 0 when it names none) and 160 octets of G.711 silence. The values
  * come from the Call-ID's hash mixed with `side` (the hash of the phone's media address): deterministic
  * per run, and no draw from the simulation's id source (the SIP bytes stay those of a run without RTP).
  * One region per burst (a copy of the payload type's template, see rtpBytes); a packet's bytes are
  * never changed once sent (the network keeps them).
  */
-function rtpBurst(c: CallRecord, side: number, pt: number): Uint8Array[] {
+function rtpBurst(c: CallRecord, side: number, pt: number, now: Micros): Uint8Array[] {
   if (c.rtpSsrc < 0) {
+    c.rtpT0 = now;
     let h = Math.imul(c.callIdKey ^ side, 0x9e3779b1);
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     c.rtpSsrc = (h ^ (h >>> 13)) >>> 0;
@@ -484,10 +506,11 @@ function rtpBurst(c: CallRecord, side: number, pt: number): Uint8Array[] {
   const all = rtpBytes(RTP_BURST * RTP_SIZE);
   all.set(rtpTemplate(pt));
   const ssrc = c.rtpSsrc;
+  const ts0 = c.rtpTs + Math.floor((now - c.rtpT0) / 125); // 125 µs a sample at 8,000 Hz
   const out: Uint8Array[] = [];
   for (let i = 0, o = 0; i < RTP_BURST; i++, o += RTP_SIZE) {
     const seq = (c.rtpSeq + i) & 0xffff;
-    const ts = (c.rtpTs + i * 160) >>> 0;
+    const ts = (ts0 + i * 160) >>> 0;
     all[o + 2] = seq >>> 8;
     all[o + 3] = seq & 0xff;
     all[o + 4] = ts >>> 24;
@@ -502,7 +525,6 @@ function rtpBurst(c: CallRecord, side: number, pt: number): Uint8Array[] {
   }
   // a later burst of the same call (a re-INVITE's) goes on from here, as one stream
   c.rtpSeq += RTP_BURST;
-  c.rtpTs = (c.rtpTs + RTP_BURST * 160) >>> 0;
   return out;
 }
 
@@ -628,6 +650,8 @@ export class UserAgent extends SipElement {
   #rtpSide = -1;
   /** The last remote SDP read (readSdpCached). */
   private readonly sdpMemo: SdpMemo = { last: null };
+  /** What the phone offers (its codecs, rtcp-mux): one object, compared by identity. */
+  readonly offer: SdpMedia;
   private readonly answer: AnswerPolicy;
   private readonly aorParts: ReturnType<typeof uriParts>;
   private readonly user: string;
@@ -660,6 +684,7 @@ export class UserAgent extends SipElement {
     this.aorParts = uriParts(config.aor);
     this.user = this.aorParts.user ?? env.node.toLowerCase();
     this.answer = { ring: true, after: 0, ...config.answer };
+    this.offer = offerMedia(config.codecs ?? ['PCMU'], config.rtcpMux === true);
     this.labels = { answer: `${env.node} answer`, reject: `${env.node} reject` };
     this.registration = {
       state: 'idle',
@@ -726,7 +751,18 @@ export class UserAgent extends SipElement {
       ip: this.mediaIp(),
       port: this.liveMedia?.port(call) ?? this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170,
       direction: call.localDirection,
+      media: (call as CallRecord).media ?? this.offer,
     });
+  }
+
+  /**
+   * What `call`'s offer and answer agreed (RFC 3264 §6.1, §7): the peer's SDP read against our
+   * formats (an answer to our offer, or the offer we answered: both give the codec we send); null
+   * before the peer's SDP.
+   */
+  negotiated(call: Call): SdpMedia | null {
+    if (!call.remoteSdp) return null;
+    return negotiate(remoteMedia(call as CallRecord, call.remoteSdp, this.sdpMemo), this.offer);
   }
 
   /**
@@ -758,10 +794,18 @@ export class UserAgent extends SipElement {
     const ip = this.mediaIp();
     const port = this.liveMedia?.port(call) ?? this.mediaAdvertised?.port ?? this.config.mediaPort ?? 49170;
     const dir = call.localDirection;
+    const media = (call as CallRecord).media ?? this.offer;
     const k = this.sdpKey;
-    if (k.version !== version || k.ip !== ip || k.port !== port || k.dir !== dir || k.head === null) {
+    if (
+      k.version !== version ||
+      k.ip !== ip ||
+      k.port !== port ||
+      k.dir !== dir ||
+      k.media !== media ||
+      k.head === null
+    ) {
       // buildSdp's text split at the session id (it follows `o=<user> `)
-      const text = buildSdp({ user: this.user, sessionId: 0, version, ip, port, direction: dir });
+      const text = buildSdp({ user: this.user, sessionId: 0, version, ip, port, direction: dir, media });
       const head = `v=0\r\no=${this.user} `;
       if (!text.startsWith(`${head}0 `)) return false;
       this.sdpKey = {
@@ -769,6 +813,7 @@ export class UserAgent extends SipElement {
         ip,
         port,
         dir,
+        media,
         head: enc.encode(head),
         tail: enc.encode(text.slice(head.length + 1)),
       };
@@ -780,9 +825,10 @@ export class UserAgent extends SipElement {
     ip: string;
     port: number;
     dir: MediaDirection;
+    media: SdpMedia | null;
     head: Uint8Array | null;
     tail: Uint8Array | null;
-  } = { version: 0, ip: '', port: 0, dir: 'sendrecv', head: null, tail: null };
+  } = { version: 0, ip: '', port: 0, dir: 'sendrecv', media: null, head: null, tail: null };
 
   /** The last outbound proxy split (the same one serves every call). */
   private proxyPartsOf = '';
@@ -911,7 +957,7 @@ export class UserAgent extends SipElement {
     call.state = s;
     if (s === 'terminated' || s === 'failed') {
       // (before the record lets go of its SDP)
-      this.liveMedia?.changed(call);
+      this.liveMedia?.changed(call, this.negotiated(call));
       if (!this.retainEndedCalls) {
         // A call ended by a BYE (sent or received) whose 2xx needs no more retransmission is
         // forgotten at once: its dialog is over (RFC 3261 §15), so a later request in it gets 481
@@ -1599,6 +1645,11 @@ export class UserAgent extends SipElement {
         if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
       }
       this.sendAck(call, d, msg);
+      if (!other && !call.cancelled && (call as CallRecord).media?.rejected) {
+        this.byeDialog(d);
+        this.setState(call, 'terminated', 'offer in the 2xx with no codec in common');
+        return;
+      }
       if (other || call.cancelled) {
         this.byeDialog(d);
         if (!other) this.setState(call, 'terminated', 'answered after CANCEL');
@@ -1682,6 +1733,9 @@ export class UserAgent extends SipElement {
     if (this.config.lateOffer && call.remoteSdp) {
       const offer = readSdp(call.remoteSdp);
       call.localDirection = answerDirection(offer.direction);
+      // none of our codecs: the answer rejects the stream (port 0), and the caller hangs up after
+      // the ACK (RFC 3261 §13.2.2.4, RFC 3264 §6)
+      (call as CallRecord).media = negotiate(offer, this.offer);
       body = this.localSdp(call);
     }
     const w = this.writeDialogRequest(d, 'ACK', call.inviteCseq, branch, r);
@@ -1937,9 +1991,12 @@ export class UserAgent extends SipElement {
 
   /** Sends one RTP packet from the media port to the peer's SDP address (to show one-way media behind NAT). */
   private sendMedia(call: Call): void {
-    this.liveMedia?.changed(call);
+    this.liveMedia?.changed(call, this.negotiated(call));
     if (!this.media || !call.remoteSdp || this.config.rtpBurst === false) return;
     const s = remoteMedia(call as CallRecord, call.remoteSdp, this.sdpMemo);
+    // the first codec of the answer (RFC 3264 §6.1, §7); none in common: nothing to send
+    const codec = negotiate(s, this.offer).codec;
+    if (codec === null) return;
     if (!s.ip || !s.port) return;
     // RFC 3264 §6.1, §8.4: nothing is sent on a stream we hold (recvonly, inactive) or the peer holds
     const ld = call.localDirection;
@@ -1952,7 +2009,7 @@ export class UserAgent extends SipElement {
     c.rtpNext = 0;
     if (this.#rtpSide < 0)
       this.#rtpSide = utf8Hash(`${this.media.local.host}:${this.media.local.port}`) >>> 1;
-    c.rtpPackets = rtpBurst(c, this.#rtpSide, s.pt);
+    c.rtpPackets = rtpBurst(c, this.#rtpSide, codec.pt, this.clock.now());
     this.clock.scheduleTarget(0, c, T_RTP, 'RTP');
   }
 
@@ -2117,6 +2174,17 @@ export class UserAgent extends SipElement {
     call.dialog = d0;
     if (msg.bodyLength) call.remoteSdp = dec.decode(msg.body());
     this.setState(call, 'early', 'INVITE received');
+    if (call.remoteSdp !== null) {
+      // the answer: the offered formats we have (RFC 3264 §6.1); none: 488 (RFC 3261 §13.3.1.3)
+      const m = negotiate(remoteMedia(call, call.remoteSdp, this.sdpMemo), this.offer);
+      if (m.rejected) {
+        call.ist.respond(this.notAcceptableHere(msg, source, call.localTag), 488);
+        call.status = 488;
+        this.setState(call, 'failed', '488: no codec in common');
+        return;
+      }
+      call.media = m;
+    }
     if (this.config.sessionExpires !== undefined || this.config.minSE !== undefined)
       if (!this.sessionTimerOfInvite(call, msg, source)) return;
     if (hasOtherField(msg, 'replaces')) return this.onReplaces(call, msg, source);
@@ -2445,6 +2513,17 @@ export class UserAgent extends SipElement {
     this.armSessionTimer(c);
   }
 
+  /**
+   * 488 Not Acceptable Here to an offer with none of our codecs, with a Warning 305 "Incompatible
+   * media format" (RFC 3261 §13.3.1.3, §21.4.26, §20.43), as a phone does.
+   */
+  private notAcceptableHere(msg: SipMessage, source: TransportAddress, toTag: string | null): Uint8Array {
+    return this.makeResponse(msg, source, 488, {
+      toTag,
+      headers: [`Warning: 305 ${this.sentBy} "Incompatible media format"`],
+    });
+  }
+
   /** Rejects a ringing call with `code`. */
   reject(code: number, call?: Call, reason?: string): boolean {
     const c = call ?? this.findCall(undefined, ['early']);
@@ -2683,7 +2762,14 @@ export class UserAgent extends SipElement {
           const offer = readSdp(sdp);
           // an offer the same as the last one (its o= version unchanged, RFC 3264 §8) changes nothing
           if (sdp !== call.remoteSdp) {
+            const m = negotiate(offer, this.offer);
+            if (m.rejected) {
+              // none of our codecs: 488, and the session goes on as it was (RFC 3261 §14.2)
+              st.respond(this.notAcceptableHere(msg, source, null), 488);
+              return;
+            }
             call.remoteSdp = sdp;
+            call.media = m;
             call.localDirection = answerDirection(offer.direction);
             call.sdpVersion++;
           }

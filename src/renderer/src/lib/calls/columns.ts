@@ -21,6 +21,7 @@ export type CallColumnId =
   | 'dst'
   | 'codecs'
   | 'media'
+  | 'dtmf'
   | 'diag';
 
 export interface CallColumn {
@@ -137,6 +138,15 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
       "The call's RTP: two-way, one-way (→ caller to callee only, ← callee to caller only), no media (none of this call though the capture has RTP of its hosts), not captured (no RTP of its hosts), with its worst stream's loss; empty when no media was expected or the capture has no RTP. Sorts one-way and no media first, then by loss",
     sort: 'rtp',
     width: 112,
+  },
+  {
+    id: 'dtmf',
+    label: 'DTMF',
+    title:
+      "The digits the call's sides sent, in order (RFC 4733 events in the RTP, SIP INFO, KPML; the filter's call.dtmf)",
+    sort: 'dtmf',
+    mono: true,
+    trunc: true,
   },
   {
     id: 'diag',
@@ -343,6 +353,8 @@ export function cellText(c: CallDto, id: CallColumnId, formatTime: (t: number) =
       return c.codecs.join(', ');
     case 'media':
       return mediaText(c);
+    case 'dtmf':
+      return c.dtmf ?? '';
     case 'diag':
       return c.diagnostics ? String(c.diagnostics) : '';
   }

@@ -91,6 +91,25 @@ export class LabConsole {
     await this.start({ yaml: await file.text(), fileName: file.name });
   }
 
+  /**
+   * Phone `node` presses `digits` in its call `callId` (lab:dtmf): how they went (`RFC 4733` or
+   * `SIP INFO`), or the lab's refusal.
+   */
+  async dtmf(
+    node: string,
+    callId: string,
+    digits: string,
+    method: 'auto' | 'rfc4733' | 'info',
+  ): Promise<{ ok: boolean; text: string }> {
+    if (!this.lab) return { ok: false, text: 'no lab' };
+    try {
+      const r = await this.#client.invoke(Invoke.labDtmf, { id: this.lab.id, node, callId, digits, method });
+      return { ok: true, text: `${digits}: ${r.method === 'rfc4733' ? 'RFC 4733 events' : 'SIP INFO'}` };
+    } catch (err) {
+      return { ok: false, text: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
   async stop(): Promise<void> {
     if (!this.lab) return;
     this.#show(await this.#client.invoke(Invoke.labStop, { id: this.lab.id }));

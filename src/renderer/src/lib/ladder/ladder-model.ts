@@ -172,7 +172,9 @@ export function buildLadder(
     prev = m.time;
     const label =
       m.kind === 'request'
-        ? (m.method ?? '?')
+        ? m.dtmf
+          ? `${m.method ?? '?'} · DTMF ${m.dtmf}`
+          : (m.method ?? '?')
         : m.kind === 'response'
           ? `${m.status ?? '?'} ${m.reason ?? ''}`.trim()
           : 'malformed';

@@ -18,6 +18,23 @@ import type { Client } from '../api/client';
 import { mediaStreamIndex } from '../ladder/ladder-model';
 import { simStateAt, type SimState } from './sim-state';
 import { scriptWhy } from './script-why';
+import { paneStore } from '../shell/pane-size.svelte';
+import {
+  addAnswer,
+  emptyScore,
+  loadScores,
+  quizOf,
+  saveScores,
+  type Question,
+  type QuizScore,
+} from './predict';
+
+/** An answered Predict question: the choice picked, and whether it was the right one. */
+export interface PredictAnswer {
+  question: Question;
+  picked: number;
+  right: boolean;
+}
 
 /** Most messages the player loads from one run. */
 const MAX_MESSAGES = 5000;
@@ -49,6 +66,19 @@ export class ScenarioPlayer {
     this.selected && this.run ? scriptWhy(this.run.nodes, this.run.events, this.selected.row) : null,
   );
   error = $state<string | null>(null);
+  /**
+   * Predict mode: before each message is revealed the student answers who sends what to whom (and a
+   * header question at a few key moments); the message shows once its questions are answered.
+   */
+  predict = $state(false);
+  /** The run's message texts (for the header questions), loaded when Predict is on. */
+  texts = $state<(string | null)[]>([]);
+  /** Answers by message index, in the order of that message's questions. */
+  answers = $state<Record<number, PredictAnswer[]>>({});
+  /** This run's score. */
+  score = $state<QuizScore>(emptyScore());
+  /** Kept scores by built-in scenario (the list shows them), across sessions. */
+  scores = $state<Record<string, QuizScore>>(loadScores(paneStore));
   #timer: ReturnType<typeof setInterval> | null = null;
   /** Counts selections, so a message detail that arrives after a newer selection is dropped. */
   #selectSeq = 0;
@@ -90,6 +120,28 @@ export class ScenarioPlayer {
       this.messages.flatMap((m) => [m.src, m.dst]),
     ),
   );
+
+  /** The Predict questions of the run, by message index (none while Predict is off). */
+  readonly quiz = $derived<Question[][]>(
+    this.predict && this.run
+      ? quizOf({
+          messages: this.messages.map((m, i) => ({ ...m, text: this.texts[i] ?? null })),
+          events: this.run.events,
+          nodes: this.run.nodes,
+          names: this.aliases,
+        })
+      : [],
+  );
+  /** Whether the message texts the questions read are loaded. */
+  readonly textsReady = $derived(this.texts.length === this.messages.length);
+  /** The question waiting for an answer before the next message is revealed, or null. */
+  readonly question = $derived<Question | null>(
+    this.predict && this.textsReady
+      ? (this.quiz[this.step]?.[this.answers[this.step]?.length ?? 0] ?? null)
+      : null,
+  );
+  /** The last answer given (its feedback stays shown while the next question is asked). */
+  lastAnswer = $state<PredictAnswer | null>(null);
 
   constructor(client: Client) {
     this.#client = client;
@@ -164,6 +216,10 @@ export class ScenarioPlayer {
           : { name: this.name };
       const run = await this.#client.invoke(Invoke.scenarioRun, req);
       this.run = run;
+      this.answers = {};
+      this.lastAnswer = null;
+      this.score = emptyScore();
+      this.texts = [];
       this.selected = null;
       this.selectedStream = null;
       this.step = 0;
@@ -176,6 +232,7 @@ export class ScenarioPlayer {
         this.messages = page.items;
         this.step = Math.min(1, page.items.length);
         this.#follow();
+        if (this.predict) await this.#loadTexts();
       } else {
         this.messages = [];
       }
@@ -187,6 +244,8 @@ export class ScenarioPlayer {
   }
 
   forward(n = 1): void {
+    // Predict: the next message waits for its answers
+    if (this.predict && (this.question || !this.textsReady)) return;
     const was = this.step;
     this.step = Math.min(this.messages.length, this.step + n);
     if (this.step !== was) this.#follow();
@@ -212,6 +271,7 @@ export class ScenarioPlayer {
   }
 
   play(): void {
+    if (this.predict) return;
     if (this.step >= this.messages.length) this.step = 0;
     this.playing = true;
     this.#schedule();
@@ -225,6 +285,62 @@ export class ScenarioPlayer {
   setSpeed(s: number): void {
     this.speed = s;
     if (this.playing) this.#schedule();
+  }
+
+  /** Turns Predict mode on or off (on: stops playing and loads the message texts its questions read). */
+  async setPredict(on: boolean): Promise<void> {
+    this.predict = on;
+    if (on) {
+      this.pause();
+      await this.#loadTexts();
+    }
+  }
+
+  /**
+   * Answers the waiting question with choice `picked`: scored (kept per scenario), and once the
+   * message's questions are all answered the message is revealed.
+   */
+  answer(picked: number): void {
+    const q = this.question;
+    const choice = q?.choices[picked];
+    if (!q || !choice) return;
+    const a: PredictAnswer = { question: q, picked, right: choice.correct };
+    this.answers = { ...this.answers, [q.index]: [...(this.answers[q.index] ?? []), a] };
+    this.lastAnswer = a;
+    this.score = addAnswer(this.score, q.kind, a.right);
+    if (!this.question) {
+      this.step = Math.min(this.messages.length, q.index + 1);
+      this.#follow();
+    }
+    if (this.step >= this.messages.length) this.score = { ...this.score, done: true };
+    if (this.name) {
+      this.scores = { ...this.scores, [this.name]: this.score };
+      saveScores(paneStore, this.scores);
+    }
+  }
+
+  /** Forgets every kept score (and this run's). */
+  resetScores(): void {
+    this.scores = {};
+    this.score = emptyScore();
+    this.answers = {};
+    this.lastAnswer = null;
+    saveScores(paneStore, {});
+  }
+
+  async #loadTexts(): Promise<void> {
+    const capture = this.run?.capture;
+    if (!capture || this.texts.length === this.messages.length) return;
+    const run = this.run;
+    const texts: (string | null)[] = [];
+    for (const m of this.messages) {
+      try {
+        texts.push((await this.#client.invoke(Invoke.messageGet, { captureId: capture.id, id: m.id })).text);
+      } catch {
+        texts.push(null);
+      }
+    }
+    if (this.run === run) this.texts = texts;
   }
 
   #schedule(): void {

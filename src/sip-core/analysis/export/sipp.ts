@@ -1,0 +1,610 @@
+/**
+ * A captured call as SIPp scenarios: the messages one endpoint of the call sent (`<send>`) and
+ * received (`<recv>`), with SIPp's keywords where a replay must differ from the capture, so the call
+ * can be reproduced against another server or a lab — and the scenario of the other end of the same
+ * exchange (its peer), so both can run against each other (or with a server in the middle).
+ *
+ * What changes from the captured text (everything else is kept verbatim: User-Agent, P- headers,
+ * Subject, non-SDP bodies):
+ * - the endpoint's own address → `[local_ip]:[local_port]`, its peer's → `[remote_ip]:[remote_port]`
+ *   (the bare IPs too when the two differ); the top Via → `SIP/2.0/[transport] [local_ip]:[local_port]`
+ *   with `branch=[branch]` (a CANCEL and the ACK of a non-2xx carry the INVITE's: `[branch-N]`,
+ *   RFC 3261 §9.1, §17.1.1.3); Call-ID → `[call_id]`; Content-Length → `[len]`;
+ * - the SDP's addresses and ports → `[media_ip]`, `[local_ip]`, `[media_port]` (`[media_port+N]`);
+ * - responses the endpoint sends take the request's headers as received: `[last_Via:]`,
+ *   `[last_From:]`, `[last_To:]` (`;tag=` the captured To-tag added when the request had none),
+ *   `[last_Call-ID:]`, `[last_CSeq:]`, `[last_Record-Route:]` (RFC 3261 §8.2.6.2) — or, when another
+ *   message was received in between (a 487 after a CANCEL), the values saved from that request with
+ *   `<ereg>`;
+ * - in-dialog requests go to `[next_url]` with `[routes]`, learned with `rrs="true"` on the INVITE's
+ *   2xx (the caller) or on the INVITE (the callee) (RFC 3261 §12.2.1.1); the peer's tag is learned
+ *   with `<ereg>` from the message that carried it and sent as `[$peer_tagN]`;
+ * - credentials: a captured digest response cannot be replayed (its nonce is the capture's). After a
+ *   401/407 the `<recv>` gets `auth="true"` and the request's Authorization becomes
+ *   `[authentication]` (run SIPp with `-au USER -ap PASSWORD`); one without a challenge before it is
+ *   dropped. Either way an XML comment says so.
+ * Provisional responses an endpoint received are `optional="true"` (a replayed server may not send a
+ * 100 or a 180), as in SIPp's own `uac` scenario. Retransmissions are left out: SIPp retransmits
+ * over UDP itself (`retrans="500"` on requests) and answers a retransmitted request again.
+ * `keepTiming` adds a `<pause>` for each gap the capture shows before a message the endpoint sent.
+ * Scenario reference: SIPp 3.x, "Scenario file format" and "Keywords".
+ */
+import type { TraceAnalyzer } from '../analyzer';
+import { ladderModel, type LadderModel } from '../ladder/model';
+
+/** One message of the exchange, as captured. */
+export interface SippMessageIn {
+  /** The message's text (head and body). */
+  text: string;
+  /** `host:port` of sender and receiver. */
+  from: string;
+  to: string;
+  /** Capture time, µs. */
+  timeUs: number;
+}
+
+export interface SippExportOptions {
+  /**
+   * The endpoint to play: `caller`, `callee` or one of the call's addresses (`host:port`, or a host
+   * alone when one lane has it). Default `caller`.
+   */
+  side?: string;
+  /** A `<pause>` for the gaps the capture shows before each message the endpoint sent. */
+  keepTiming?: boolean;
+}
+
+export interface SippScenario {
+  /** The endpoint played (`host:port`) and the other end of its messages. */
+  side: string;
+  peer: string;
+  /** `client`: the scenario starts by sending (run with the remote address); `server`: by receiving. */
+  mode: 'client' | 'server';
+  xml: string;
+  /** A command line to run it (addresses as the capture had them). */
+  command: string;
+}
+
+export interface SippExport {
+  call: string;
+  scenario: SippScenario;
+  /** The other end of the same exchange, as its own scenario. */
+  peer: SippScenario;
+}
+
+/** Why a call cannot be exported, said to the user. */
+export class SippExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SippExportError';
+  }
+}
+
+const COMPACT: Record<string, string> = {
+  v: 'via',
+  f: 'from',
+  t: 'to',
+  i: 'call-id',
+  m: 'contact',
+  l: 'content-length',
+  c: 'content-type',
+};
+
+interface Parsed {
+  startLine: string;
+  /** Header lines (a folded header's continuation lines joined to it), name lower-cased and expanded. */
+  headers: { name: string; line: string }[];
+  body: string;
+  kind: 'request' | 'response';
+  method: string;
+  status: number;
+  uri: string;
+  cseq: number;
+  cseqMethod: string;
+  fromTag: string | null;
+  toTag: string | null;
+  transport: string;
+}
+
+function parse(text: string): Parsed | null {
+  const m = /\r?\n\r?\n/.exec(text);
+  const head = m ? text.slice(0, m.index) : text;
+  const body = m ? text.slice(m.index + m[0].length) : '';
+  const lines = head.split(/\r?\n/);
+  const startLine = lines[0] ?? '';
+  const headers: { name: string; line: string }[] = [];
+  for (const l of lines.slice(1)) {
+    if (/^[ \t]/.test(l) && headers.length > 0) {
+      headers[headers.length - 1]!.line += ` ${l.trim()}`;
+      continue;
+    }
+    const colon = l.indexOf(':');
+    if (colon <= 0) continue;
+    const raw = l.slice(0, colon).trim().toLowerCase();
+    headers.push({ name: COMPACT[raw] ?? raw, line: l });
+  }
+  const value = (n: string): string => {
+    const h = headers.find((x) => x.name === n);
+    return h ? h.line.slice(h.line.indexOf(':') + 1).trim() : '';
+  };
+  const tagOf = (v: string): string | null => {
+    // The tag of the name-addr, not of a parameter inside its <URI>.
+    const gt = v.lastIndexOf('>');
+    const t = /;\s*tag\s*=\s*([^;,\s>]+)/i.exec(gt >= 0 ? v.slice(gt) : v);
+    return t ? t[1]! : null;
+  };
+  const cs = /^(\d+)\s+(\S+)/.exec(value('cseq'));
+  const via = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)/i.exec(value('via'));
+  const resp = /^SIP\/2\.0\s+(\d{3})/i.exec(startLine);
+  const req = /^([A-Za-z]+)\s+(\S+)\s+SIP\/2\.0\s*$/i.exec(startLine);
+  if (!resp && !req) return null;
+  return {
+    startLine,
+    headers,
+    body,
+    kind: resp ? 'response' : 'request',
+    method: req ? req[1]!.toUpperCase() : '',
+    status: resp ? Number(resp[1]) : 0,
+    uri: req ? req[2]! : '',
+    cseq: cs ? Number(cs[1]) : -1,
+    cseqMethod: cs ? cs[2]!.toUpperCase() : '',
+    fromTag: tagOf(value('from')),
+    toTag: tagOf(value('to')),
+    transport: via ? via[1]!.toUpperCase() : 'UDP',
+  };
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `127.0.0.1:5060` → host and port (IPv6 in brackets). */
+function splitAddress(a: string): { host: string; port: string } {
+  const i = a.lastIndexOf(':');
+  return i > 0 && !a.endsWith(']') ? { host: a.slice(0, i), port: a.slice(i + 1) } : { host: a, port: '' };
+}
+
+/** XML comment text (`--` is not allowed in one). */
+const comment = (s: string): string => `<!-- ${s.replace(/-{2,}/g, (d) => d.split('').join(' '))} -->`;
+
+/** CDATA that survives a `]]>` in the text. */
+const cdata = (s: string): string => `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+
+/**
+ * The scenario of endpoint `side` from the messages it exchanged with `peer` (in capture order,
+ * retransmissions left out). Throws {@link SippExportError} when nothing can be made of them.
+ */
+export function sippScenario(
+  messages: readonly SippMessageIn[],
+  side: string,
+  peer: string,
+  o: { keepTiming?: boolean; title?: string } = {},
+): SippScenario {
+  const notes: string[] = [];
+  const ex: { m: SippMessageIn; p: Parsed; sent: boolean }[] = [];
+  let skipped = 0;
+  for (const m of messages) {
+    const ours = (m.from === side && m.to === peer) || (m.from === peer && m.to === side);
+    if (!ours) continue;
+    const p = parse(m.text);
+    if (!p) {
+      skipped++;
+      continue;
+    }
+    ex.push({ m, p, sent: m.from === side });
+  }
+  if (skipped) notes.push(`${skipped} message(s) that are not SIP requests or responses left out`);
+  // A scenario starts with a request (sent: a client; received: a server).
+  let lead = 0;
+  while (lead < ex.length && ex[lead]!.p.kind !== 'request') lead++;
+  if (lead === ex.length)
+    throw new SippExportError(
+      ex.length === 0
+        ? `${side} and ${peer} exchanged no SIP messages in this call`
+        : `the messages between ${side} and ${peer} hold no request: a SIPp scenario starts with one`,
+    );
+  if (lead > 0)
+    notes.push(`${lead} response(s) before the first request left out (the capture starts mid-call)`);
+  const list = ex.slice(lead);
+  const mode = list[0]!.sent ? 'client' : 'server';
+  const { host: sideHost, port: sidePort } = splitAddress(side);
+  const { host: peerHost, port: peerPort } = splitAddress(peer);
+  const addressRules: [RegExp, string][] = [];
+  if (sidePort)
+    addressRules.push([new RegExp(`(?<![\\w.])${escapeRe(side)}(?!\\d)`, 'g'), '[local_ip]:[local_port]']);
+  if (peerPort)
+    addressRules.push([new RegExp(`(?<![\\w.])${escapeRe(peer)}(?!\\d)`, 'g'), '[remote_ip]:[remote_port]']);
+  if (sideHost !== peerHost) {
+    // A bare host: not inside a longer name or address (an IPv6 host: not after another colon group).
+    const bare = (h: string): RegExp =>
+      new RegExp(`(?<![\\w.${h.includes(':') ? ':' : ''}])${escapeRe(h)}(?![\\w.])`, 'g');
+    addressRules.push([bare(sideHost), '[local_ip]']);
+    addressRules.push([bare(peerHost), '[remote_ip]']);
+  }
+  const addresses = (s: string): string => addressRules.reduce((acc, [re, to]) => acc.replace(re, to), s);
+
+  // Peer tags: learned from the received message that carried each (From of a request, To of a response).
+  const peerTags = new Map<string, string>();
+  const peerTagOf = (p: Parsed): string | null => (p.kind === 'request' ? p.fromTag : p.toTag);
+  for (const e of list) {
+    if (e.sent) continue;
+    const t = peerTagOf(e.p);
+    if (t && !peerTags.has(t)) peerTags.set(t, `peer_tag${peerTags.size + 1}`);
+  }
+  // The variable holds `;tag=…` (SIPp refuses a variable assigned and never used: no group to discard).
+  const tagRules = [...peerTags].map(
+    ([t, v]) => [new RegExp(`;\\s*tag\\s*=\\s*${escapeRe(t)}(?![^;,\\s>])`, 'gi'), `[$${v}]`] as const,
+  );
+  const withTags = (s: string): string => tagRules.reduce((acc, [re, to]) => acc.replace(re, to), s);
+
+  /** Lines, or a received message's element: written once the variables the sends use are known. */
+  const out: (string | ((used: ReadonlySet<string>) => string[]))[] = [];
+  /** Scenario element index of each exchange message (SIPp counts every element: [branch-N]). */
+  const elementOf = new Map<number, number>();
+  let elements = 0;
+  /** Received requests whose headers a later response needs saved (a message came in between). */
+  const saveFrom = new Set<number>();
+  const answers = new Map<number, number>();
+  list.forEach((e, i) => {
+    if (!e.sent || e.p.kind !== 'response') return;
+    for (let j = i - 1; j >= 0; j--) {
+      const r = list[j]!;
+      if (!r.sent && r.p.kind === 'request' && r.p.cseq === e.p.cseq && r.p.method === e.p.cseqMethod) {
+        answers.set(i, j);
+        const lastRecv = list.slice(0, i).findLastIndex((x) => !x.sent);
+        if (lastRecv !== j) saveFrom.add(j);
+        break;
+      }
+    }
+  });
+  // rrs on the message that gives the dialog's remote target and route set.
+  const rrsAt = new Set<number>();
+  list.forEach((e, i) => {
+    if (e.sent) return;
+    const initialInvite = e.p.kind === 'request' && e.p.method === 'INVITE' && !e.p.toTag;
+    const inviteOk =
+      e.p.kind === 'response' && e.p.cseqMethod === 'INVITE' && e.p.status >= 200 && e.p.status < 300;
+    if (initialInvite || inviteOk) rrsAt.add(i);
+  });
+  const authChallenge = new Set<number>();
+  list.forEach((e, i) => {
+    if (e.sent || (e.p.status !== 401 && e.p.status !== 407)) return;
+    const next = list.slice(i + 1).find((x) => x.sent && x.p.kind === 'request' && x.p.method !== 'ACK');
+    if (next?.p.headers.some((h) => h.name === 'authorization' || h.name === 'proxy-authorization'))
+      authChallenge.add(i);
+  });
+  // Provisional responses are optional, but SIPp refuses an optional <recv> right before a <send>
+  // (or the end: 'a <recv> before <send> sequence without a mandatory message'): a run's last is mandatory.
+  const optionalAt = new Set<number>();
+  list.forEach((e, i) => {
+    if (e.sent || e.p.kind !== 'response' || e.p.status >= 200) return;
+    optionalAt.add(i);
+  });
+  for (let i = 0; i < list.length; i++) {
+    if (list[i]!.sent) continue;
+    let j = i;
+    while (j + 1 < list.length && !list[j + 1]!.sent) j++;
+    optionalAt.delete(j);
+    i = j;
+  }
+  let learnedRoute = false;
+  let prevUs = list[0]!.m.timeUs;
+
+  list.forEach((e, i) => {
+    const { p } = e;
+    const gapMs = Math.round((e.m.timeUs - prevUs) / 1000);
+    prevUs = e.m.timeUs;
+    if (!e.sent) {
+      const attrs: string[] = [p.kind === 'request' ? `request="${p.method}"` : `response="${p.status}"`];
+      if (optionalAt.has(i)) attrs.push('optional="true"');
+      if (rrsAt.has(i)) attrs.push('rrs="true"');
+      if (authChallenge.has(i)) attrs.push('auth="true"');
+      /** `<ereg>`s: [variable, element]. */
+      const actions: [string, string][] = [];
+      const t = peerTagOf(p);
+      if (t) {
+        const header = p.kind === 'request' ? 'From:' : 'To:';
+        const v = peerTags.get(t)!;
+        actions.push([
+          v,
+          `<ereg regexp=";[[:space:]]*tag[[:space:]]*=[[:space:]]*[^;>[:space:]]+" search_in="hdr" header="${header}" assign_to="${v}"/>`,
+        ]);
+      }
+      if (saveFrom.has(i)) {
+        for (const [h, v] of [
+          ['Via:', 'via'],
+          ['From:', 'from'],
+          ['To:', 'to'],
+          ['CSeq:', 'cseq'],
+        ] as const)
+          actions.push([
+            `r${i}_${v}`,
+            `<ereg regexp=".*" search_in="hdr" header="${h}" assign_to="r${i}_${v}"/>`,
+          ]);
+      }
+      const label = p.kind === 'request' ? p.method : p.startLine.replace(/^SIP\/2\.0\s+/i, '');
+      out.push(`  ${comment(`${label} from the peer (+${gapMs} ms)`)}`);
+      elementOf.set(i, elements++);
+      out.push((used) => {
+        const mine = actions.filter(([v]) => used.has(v)).map(([, a]) => `      ${a}`);
+        return mine.length
+          ? [`  <recv ${attrs.join(' ')}>`, '    <action>', ...mine, '    </action>', '  </recv>']
+          : [`  <recv ${attrs.join(' ')}/>`];
+      });
+      if (rrsAt.has(i)) learnedRoute = true;
+      return;
+    }
+    if (o.keepTiming && gapMs > 0 && i > 0) {
+      out.push(`  <pause milliseconds="${gapMs}"/>`);
+      elements++;
+    }
+    const lines: string[] = [];
+    const remarks = new Set<string>();
+    if (p.kind === 'request') {
+      // The INVITE this CANCEL or ACK (of a non-2xx) belongs to: its transaction's branch and URI.
+      const inviteIdx =
+        p.method === 'CANCEL' || p.method === 'ACK'
+          ? list.slice(0, i).findLastIndex((x) => x.sent && x.p.method === 'INVITE' && x.p.cseq === p.cseq)
+          : -1;
+      const finalToInvite =
+        p.method === 'ACK' && inviteIdx >= 0
+          ? list
+              .slice(inviteIdx + 1, i)
+              .findLast(
+                (x) => !x.sent && x.p.kind === 'response' && x.p.cseqMethod === 'INVITE' && x.p.status >= 200,
+              )
+          : undefined;
+      const sameTransaction =
+        p.method === 'CANCEL' || (finalToInvite !== undefined && finalToInvite.p.status >= 300);
+      const inDialog = !!p.toTag && !sameTransaction && learnedRoute;
+      const branch =
+        sameTransaction && inviteIdx >= 0 ? `[branch-${elements - elementOf.get(inviteIdx)!}]` : '[branch]';
+      if (inDialog) lines.push(`${p.method} [next_url] SIP/2.0`);
+      else if (sameTransaction && inviteIdx >= 0)
+        lines.push(`${p.method} ${addresses(list[inviteIdx]!.p.uri)} SIP/2.0`);
+      else lines.push(addresses(p.startLine));
+      let firstVia = true;
+      let routesPut = false;
+      for (const h of p.headers) {
+        if (h.name === 'via' && firstVia) {
+          firstVia = false;
+          const v = h.line.slice(h.line.indexOf(':') + 1).trim();
+          const params = v
+            .replace(/^SIP\s*\/\s*2\.0\s*\/\s*[A-Za-z]+\s+[^;\s]+/i, '')
+            .replace(/;\s*branch\s*=\s*[^;\s,]+/i, '');
+          lines.push(`Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${branch}${addresses(params)}`);
+        } else if (h.name === 'call-id') lines.push('Call-ID: [call_id]');
+        else if (h.name === 'content-length') lines.push('Content-Length: [len]');
+        else if (h.name === 'route' && inDialog) {
+          if (!routesPut) lines.push('[routes]');
+          routesPut = true;
+        } else if (h.name === 'authorization' || h.name === 'proxy-authorization') {
+          const challenged = list.slice(0, i).some((_, j) => authChallenge.has(j));
+          const user = /username\s*=\s*"([^"]*)"/i.exec(h.line)?.[1];
+          if (challenged) {
+            // Before Content-Length: SIPp 3.6 crashes on an [authentication] after [len].
+            const cl = lines.findIndex((l) => l === 'Content-Length: [len]');
+            const auth = user ? `[authentication username=${user}]` : '[authentication]';
+            if (cl >= 0) lines.splice(cl, 0, auth);
+            else lines.push(auth);
+            remarks.add(
+              `the captured ${h.name === 'authorization' ? 'Authorization' : 'Proxy-Authorization'} answered the capture's nonce: SIPp computes a new one (run with ${user ? '' : '-au USER '}-ap PASSWORD)`,
+            );
+          } else
+            remarks.add(
+              `the captured ${h.name === 'authorization' ? 'Authorization' : 'Proxy-Authorization'} (user ${user ?? '?'}) is left out: a digest response cannot be replayed`,
+            );
+        } else lines.push(withTags(addresses(h.line)));
+      }
+      if (inDialog && !routesPut && p.headers.some((h) => h.name === 'route')) lines.push('[routes]');
+    } else {
+      const reqIdx = answers.get(i);
+      const req = reqIdx === undefined ? undefined : list[reqIdx];
+      const saved = reqIdx !== undefined && saveFrom.has(reqIdx);
+      lines.push(p.startLine);
+      let viaPut = false;
+      let rrPut = false;
+      for (const h of p.headers) {
+        if (!req) {
+          lines.push(h.name === 'content-length' ? 'Content-Length: [len]' : withTags(addresses(h.line)));
+          continue;
+        }
+        const addTag = p.toTag && !req.p.toTag ? `;tag=${p.toTag}` : '';
+        if (h.name === 'via') {
+          if (!viaPut) lines.push(saved ? `Via: [$r${reqIdx}_via]` : '[last_Via:]');
+          viaPut = true;
+        } else if (h.name === 'from') lines.push(saved ? `From: [$r${reqIdx}_from]` : '[last_From:]');
+        else if (h.name === 'to') lines.push(saved ? `To: [$r${reqIdx}_to]${addTag}` : `[last_To:]${addTag}`);
+        else if (h.name === 'call-id') lines.push(saved ? 'Call-ID: [call_id]' : '[last_Call-ID:]');
+        else if (h.name === 'cseq') lines.push(saved ? `CSeq: [$r${reqIdx}_cseq]` : '[last_CSeq:]');
+        else if (h.name === 'record-route') {
+          // The request's Record-Route echoed (§12.1.1); one the endpoint added itself (a proxy's) as captured.
+          const echoed = !saved && req.p.headers.some((x) => x.name === 'record-route');
+          if (!echoed) lines.push(withTags(addresses(h.line)));
+          else if (!rrPut) lines.push('[last_Record-Route:]');
+          rrPut = echoed;
+        } else if (h.name === 'content-length') lines.push('Content-Length: [len]');
+        else lines.push(withTags(addresses(h.line)));
+      }
+      if (!req) remarks.add('the request it answers is not in this exchange: its headers are as captured');
+    }
+    let body = sdpKeywords(p.body, p.headers) ?? p.body;
+    // What SIPp cannot send as written: bytes that are not text (an ISUP part, junk), a request
+    // without Call-ID (SIPp ties messages to calls by it), an IPv6 literal of a third host ([…] is a
+    // keyword to SIPp), a Content-Length before other headers (SIPp cuts the message after [len]).
+    if (!isText(body)) {
+      remarks.add('its body is not text (binary bytes): left out, with its Content-Type');
+      body = '';
+      for (let k = lines.length - 1; k > 0; k--)
+        if (/^(content-type|c|mime-version)\s*:/i.test(lines[k]!)) lines.splice(k, 1);
+    }
+    for (let k = lines.length - 1; k > 0; k--)
+      if (!isText(lines[k]!)) {
+        remarks.add(
+          `a header with bytes that are not text left out (${[...lines[k]!.split(':', 1)[0]!].map((c) => (isText(c) ? c : '?')).join('')})`,
+        );
+        lines.splice(k, 1);
+      }
+    if (p.kind === 'request' && !p.headers.some((h) => h.name === 'call-id')) {
+      lines.splice(1, 0, 'Call-ID: [call_id]');
+      remarks.add('the captured request had no Call-ID: SIPp needs one, [call_id] added');
+    }
+    const unbracket = (t: string): string =>
+      t.replace(/\[([0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)\]/g, (_, v6: string) => {
+        remarks.add(`IPv6 address ${v6} written without its brackets ([…] is a keyword to SIPp)`);
+        return v6;
+      });
+    for (let k = 0; k < lines.length; k++) lines[k] = unbracket(lines[k]!);
+    body = unbracket(body);
+    const cl = lines.indexOf('Content-Length: [len]');
+    if (cl >= 0) lines.splice(cl, 1);
+    lines.push('Content-Length: [len]');
+    const label = p.kind === 'request' ? p.method : p.startLine.replace(/^SIP\/2\.0\s+/i, '');
+    out.push(`  ${comment(`${label} to the peer (+${gapMs} ms)`)}`);
+    for (const r of remarks) out.push(`  ${comment(r)}`);
+    const retrans = p.kind === 'request' && p.method !== 'ACK' ? ' retrans="500"' : '';
+    elementOf.set(i, elements++);
+    out.push(
+      `  <send${retrans}>`,
+      `    ${cdata(`\n\n${[...lines, '', body.replace(/\r\n/g, '\n')].join('\n')}\n`)}`,
+      '  </send>',
+    );
+  });
+
+  const transport = list[0]!.p.transport;
+  const t = transport === 'TCP' ? ' -t t1' : transport === 'TLS' ? ' -t l1' : '';
+  const file = mode === 'client' ? 'caller.xml' : 'callee.xml';
+  const command =
+    mode === 'client'
+      ? `sipp -sf ${file} ${peerHost}${peerPort ? `:${peerPort}` : ''} -i ${sideHost} -p ${sidePort || '5060'}${t} -m 1`
+      : `sipp -sf ${file} -i ${sideHost} -p ${sidePort || '5060'}${t} -m 1`;
+  const head = [
+    '<?xml version="1.0" encoding="ISO-8859-1" ?>',
+    '<!DOCTYPE scenario SYSTEM "sipp.dtd">',
+    comment(`sipscope: ${o.title ?? 'a captured call'}; ${side} as a SIPp ${mode}, its peer ${peer}`),
+    comment(`run: ${command}`),
+    ...notes.map(comment),
+    `<scenario name="${xmlAttr(`sipscope replay ${side} (${mode})`)}">`,
+  ];
+  const used = new Set<string>();
+  for (const x of out) if (typeof x === 'string') for (const m of x.matchAll(/\[\$(\w+)\]/g)) used.add(m[1]!);
+  const body = out.flatMap((x) => (typeof x === 'string' ? [x] : x(used)));
+  const xml = [...head, ...body, '</scenario>', ''].join('\n');
+  const bytes = new TextEncoder().encode(xml).length;
+  if (bytes > SIPP_MAX_FILE)
+    throw new SippExportError(
+      `the scenario of ${side} would be ${bytes} bytes: SIPp reads scenario files of at most ${SIPP_MAX_FILE} (its XML reader's buffer)`,
+    );
+  return { side, peer, mode, command, xml };
+}
+
+const xmlAttr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The longest scenario file SIPp 3.6 loads (bytes; a longer one: 'Unable to load or parse'). */
+export const SIPP_MAX_FILE = 65_535;
+
+/** C0 controls but tab, CR and LF, and DEL: not text, and not allowed in XML CDATA (NUL). */
+function isText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** The SDP with SIPp's media keywords for its addresses and ports; null when the body is not SDP. */
+function sdpKeywords(body: string, headers: Parsed['headers']): string | null {
+  const ct = headers.find((h) => h.name === 'content-type')?.line ?? '';
+  if (!/application\/sdp/i.test(ct) || !body) return null;
+  let media = 0;
+  return body
+    .split(/\r?\n/)
+    .map((l) => {
+      if (/^c=IN IP[46] /i.test(l)) return 'c=IN IP[media_ip_type] [media_ip]';
+      if (/^o=/.test(l)) return l.replace(/IN IP[46] \S+$/i, 'IN IP[local_ip_type] [local_ip]');
+      // SIPp's [media_port] is for audio and video lines only (an image line, T.38, keeps its port).
+      const m = /^m=(audio|video) (\d+)(\/\d+)?( .*)$/.exec(l);
+      if (m && m[2] !== '0') {
+        const port = media === 0 ? '[media_port]' : `[media_port+${media * 2}]`;
+        media++;
+        return `m=${m[1]} ${port}${m[3] ?? ''}${m[4]}`;
+      }
+      return l;
+    })
+    .join('\n');
+}
+
+/**
+ * The endpoint `side` names in the ladder: `caller` (the lane the analysis calls so, else the sender
+ * of the first initial INVITE, else of the first request), `callee` (likewise, else the last lane an
+ * initial INVITE was sent to), or an address (`host:port`, or a host one lane has).
+ */
+export function resolveSide(model: LadderModel, side: string): string {
+  const lanes = model.lanes;
+  const byRole = (r: 'caller' | 'callee'): string | undefined => lanes.find((l) => l.role?.role === r)?.id;
+  const first = model.arrows.find((a) => a.kind === 'request' && !a.retransmission);
+  if (side === 'caller') {
+    const invite = model.arrows.find((a) => a.kind === 'request' && a.method === 'INVITE');
+    const lane = byRole('caller') ?? lanes[(invite ?? first)?.from ?? -1]?.id;
+    if (!lane) throw new SippExportError('this call has no request: no caller to play');
+    return lane;
+  }
+  if (side === 'callee') {
+    const invites = model.arrows.filter((a) => a.kind === 'request' && a.method === 'INVITE');
+    const senders = new Set(invites.map((a) => a.from));
+    const last = invites.find((a) => !senders.has(a.to));
+    const lane = byRole('callee') ?? lanes[(last ?? first)?.to ?? -1]?.id;
+    if (!lane) throw new SippExportError('this call has no request: no callee to play');
+    return lane;
+  }
+  if (lanes.some((l) => l.id === side)) return side;
+  const hosts = lanes.filter(
+    (l) => splitAddress(l.id).host === side || splitAddress(l.id).host === `[${side}]`,
+  );
+  if (hosts.length === 1) return hosts[0]!.id;
+  throw new SippExportError(
+    `${side} is not ${hosts.length > 1 ? 'one address' : 'an address'} of this call (${hosts.length > 1 ? hosts.map((l) => l.id).join(', ') : `its addresses: ${lanes.map((l) => l.id).join(', ')}`}; or caller, callee)`,
+  );
+}
+
+/**
+ * SIPp scenarios of one call of the analysed trace (`C3` or a Call-ID): the endpoint `o.side`
+ * (default the caller) and its peer (the other end of its first message). Throws
+ * {@link SippExportError} for an unknown call or side, or a call that gives no scenario.
+ */
+export function sippExport(a: TraceAnalyzer, call: string, o: SippExportOptions = {}): SippExport {
+  const model = ladderModel(a, call);
+  if (!model) throw new SippExportError(`no call "${call}" in this trace`);
+  const side = resolveSide(model, o.side ?? 'caller');
+  const lane = model.lanes.findIndex((l) => l.id === side);
+  const firstOwn = model.arrows.find((x) => x.from === lane || x.to === lane);
+  if (!firstOwn) throw new SippExportError(`${side} sent and received nothing in call ${model.call}`);
+  const peer = model.lanes[firstOwn.from === lane ? firstOwn.to : firstOwn.from]!.id;
+  const t = a.trace;
+  const dec = new TextDecoder('utf-8');
+  const messages: SippMessageIn[] = [];
+  for (const x of model.arrows) {
+    if (x.retransmission) continue;
+    const m = t.message(x.id);
+    messages.push({
+      text: dec.decode(m.raw.subarray(m.start, m.end)),
+      from: model.lanes[x.from]!.id,
+      to: model.lanes[x.to]!.id,
+      timeUs: Math.round(x.time * 1e6),
+    });
+  }
+  const caption = (id: string): string => {
+    const l = model.lanes.find((x) => x.id === id);
+    return l?.caption ? `${id} (${l.caption})` : id;
+  };
+  const title = `call ${model.call} (Call-ID ${model.callIds.join(', ')}) of ${t.source.name}`;
+  return {
+    call: model.call,
+    scenario: sippScenario(messages, side, peer, {
+      keepTiming: o.keepTiming,
+      title: `${title}, ${caption(side)}`,
+    }),
+    peer: sippScenario(messages, peer, side, {
+      keepTiming: o.keepTiming,
+      title: `${title}, ${caption(peer)}`,
+    }),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * End to end, hearing a desk phone's G.722 call: browser mode in headless Debian Chromium on a capture
+ * made here (test/sip-core/media/codec-capture.ts: ffmpeg's G.722 encoding of a speech-like signal as
+ * PT 9 one way, µ-law the other). The stream player names the codec and its rate ("G.722 · 16 kHz")
+ * and plays 16 kHz mono; "Play call audio" lists both codecs and plays 16 kHz stereo (the µ-law side
+ * resampled up); a G.729 stream's player says it has no decoder. Screenshots light and dark.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { appNav, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
+import { linearToUlaw } from '../../src/sip-core/media/g711';
+import { codecCallCapture, ffEncode, ffmpeg, signals } from '../sip-core/media/codec-capture';
+
+const chromiumPath = requirePeer('chromium');
+
+describe.skipIf(!chromiumPath || !ffmpeg)('hearing G.722, in Chromium', () => {
+  let served: ServedPage;
+  let page: Page;
+  const dir = mkdtempSync(join(tmpdir(), 'sipscope-codec-e2e-'));
+  const g722 = join(dir, 'g722.pcap');
+  const g729 = join(dir, 'g729.pcap');
+
+  beforeAll(async () => {
+    const bits = ffEncode(signals(16000).speech!, 16000, 'g722', 'g722');
+    const payloads = Array.from({ length: bits.length / 160 }, (_, i) =>
+      bits.subarray(i * 160, (i + 1) * 160),
+    );
+    const ulaw = Uint8Array.from({ length: 160 }, (_, j) =>
+      linearToUlaw(6000 * Math.sin((2 * Math.PI * 400 * j) / 8000)),
+    );
+    writeFileSync(
+      g722,
+      codecCallCapture({ payloads, pt: 9, step: 160, reversePt: 0, reversePayload: () => ulaw }),
+    );
+    const g729Frames = Array.from({ length: 50 }, (_, i) =>
+      Uint8Array.from({ length: 20 }, (_, j) => (i * 31 + j * 7) & 0xff),
+    );
+    writeFileSync(g729, codecCallCapture({ payloads: g729Frames, pt: 18, step: 160 }));
+    served = await servePage(chromiumPath as string);
+    page = served.page;
+    await page.goto(served.server.url);
+  });
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  const { mediaArrows } = appNav(() => page);
+  const audioTime = async (testId: string): Promise<number> =>
+    (await page.evaluate(`(() => {
+      const a = document.querySelector('[data-testid="${testId}"] audio');
+      return a ? (a.ended ? 99 : a.currentTime) : -1;
+    })()`)) as number;
+
+  async function openLadder(file: string): Promise<void> {
+    await served.host.openPath(file, { remember: false });
+    await expect
+      .poll(() => page.getByTestId('calls-table').locator('tr.msg').count(), { timeout: 20_000 })
+      .toBe(1);
+    await page.getByTestId('calls-table').locator('tr.msg').first().click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+  }
+
+  it('a G.722 stream: the player says "G.722 · 16 kHz" and plays 16,000 Hz mono', async () => {
+    await openLadder(g722);
+    await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(2);
+    await mediaArrows().first().click();
+    const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
+    await expect.poll(() => player.count()).toBe(1);
+    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual(['G.722 · 16 kHz']);
+    await page.getByTestId('stream-audio-play').click();
+    await expect.poll(() => audioTime('stream-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
+    expect(await player.textContent()).toContain('16,000 Hz mono');
+    expect(await page.getByTestId('stream-audio-position').textContent()).toMatch(/ \/ 0:02\.0$/);
+    await page.getByTestId('stream-audio-play').click(); // pause
+    await shootThemes(page, 'codec-g722-stream');
+  });
+
+  it('"Play call audio": G.722 and G.711 µ-law, one 16 kHz stereo WAV', async () => {
+    const call = page.getByTestId('call-audio');
+    await expect.poll(() => call.count()).toBe(1);
+    expect(await call.getByTestId('call-audio-codec').allTextContents()).toEqual([
+      'G.722 · 16 kHz',
+      'G.711 µ-law · 8 kHz',
+    ]);
+    await page.getByTestId('call-audio-play').click();
+    await expect.poll(() => audioTime('call-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
+    expect(await call.textContent()).toContain('16,000 Hz stereo');
+    await page.getByTestId('call-audio-play').click();
+    await shootThemes(page, 'codec-g722-call');
+  });
+
+  it('a G.729 stream: the player names the codec and says it has no decoder; Play says why', async () => {
+    await openLadder(g729);
+    await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(1);
+    await mediaArrows().first().click();
+    const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
+    await expect.poll(() => player.count()).toBe(1);
+    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual(['G.729 · no decoder']);
+    await page.getByTestId('stream-audio-play').click();
+    await expect
+      .poll(() => page.getByTestId('stream-audio-error').textContent(), { timeout: 15_000 })
+      .toMatch(
+        /^cannot play G\.729 \(sipscope decodes G\.711 µ-law\/A-law, G\.722, GSM 06\.10, G\.726 and L16\)/,
+      );
+    // No call audio: nothing the call's streams carry can be played.
+    expect(await page.getByTestId('call-audio').count()).toBe(0);
+    await shootThemes(page, 'codec-g729-stream');
+  });
+});

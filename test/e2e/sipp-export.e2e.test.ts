@@ -1,0 +1,73 @@
+/**
+ * End to end, a call exported as SIPp scenarios from the ladder's Export row: browser mode served
+ * for real, in headless Debian Chromium. The sample's first call: "SIPp caller" and "SIPp callee"
+ * download the XML of each end (export:sipp); the buttons are not offered for a ladder of several
+ * calls. Screenshots (light and dark) under test-results/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { appNav, SHOTS_DIR, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
+
+const chromiumPath = requirePeer('chromium');
+
+describe.skipIf(!chromiumPath)('SIPp scenarios from the ladder in Chromium', () => {
+  let served: ServedPage;
+  let page: Page;
+
+  beforeAll(async () => {
+    served = await servePage(chromiumPath as string);
+    page = served.page;
+    await page.goto(served.server.url);
+  });
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  const { showLadder, showCalls, calls } = appNav(() => page);
+
+  async function download(name: string): Promise<{ file: string; text: string }> {
+    const [d] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name, exact: true }).click(),
+    ]);
+    const file = join(SHOTS_DIR, '..', 'exports', d.suggestedFilename());
+    await d.saveAs(file);
+    return { file: d.suggestedFilename(), text: readFileSync(file, 'utf8') };
+  }
+
+  it("downloads the caller's and the callee's scenario of the selected call", async () => {
+    await page.getByText('Open the sample', { exact: true }).click();
+    await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(5);
+    await calls().first().click();
+    await showLadder();
+    await expect.poll(() => page.getByTestId('ladder').locator('g.arrow').count()).toBe(13);
+    const caller = await download('SIPp caller');
+    expect(caller.file).toBe('sample-call-C1-sipp-caller.xml');
+    expect(caller.text).toContain('127.0.0.10:5060 (caller · alice); 127.0.0.10:5060 as a SIPp client');
+    expect(caller.text).toContain('<recv response="200" rrs="true">');
+    const callee = await download('SIPp callee');
+    expect(callee.file).toBe('sample-call-C1-sipp-callee.xml');
+    expect(callee.text).toContain('127.0.0.30:5060 (callee · bob); 127.0.0.30:5060 as a SIPp server');
+    expect(await page.getByRole('button', { name: 'SIPp caller' }).getAttribute('title')).toMatch(
+      /^SIPp scenario \(caller side\)/,
+    );
+    await shootThemes(page, 'ladder-export-sipp');
+    expect(served.errors).toEqual([]);
+  });
+
+  it('offers no SIPp export for a ladder of several calls', async () => {
+    await showCalls();
+    await calls().nth(0).click();
+    await calls()
+      .nth(3)
+      .click({ modifiers: ['Control'] });
+    await showLadder();
+    await page.getByTestId('ladder-calls').waitFor();
+    expect(await page.getByRole('button', { name: 'SVG', exact: true }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'SIPp caller' }).count()).toBe(0);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * G.722 (media/g722.ts) against ffmpeg: bitstreams made by ffmpeg's G.722 encoder from a chirp, noise,
+ * a speech-like signal and a full-scale square wave, and 8,000 random octets (every code, in any
+ * order), decode to exactly ffmpeg's samples (`-f g722`; G.722 is specified bit-exact and ffmpeg's
+ * decoder passes the ITU sequences). Then as RTP (PT 9, 160 octets = 20 ms, 160 timestamp ticks):
+ * the stream plays at 16 kHz, lost packets are silence of their length (320 samples) and the decoder
+ * goes on from the last packet it decoded; a call mixing it with a µ-law stream is a 16 kHz WAV, the
+ * µ-law side upsampled by a windowed sinc (its 500 Hz tone's image at 7.5 kHz over 50 dB down).
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeTrace } from '../../../src/sip-core/analysis';
+import { G722Decoder } from '../../../src/sip-core/media/g722';
+import { ULAW_TO_LINEAR, linearToUlaw } from '../../../src/sip-core/media/g711';
+import { traceMedia } from '../../../src/sip-core/media/media-json';
+import { planAudio, renderAudio, type AudioPlan } from '../../../src/sip-core/media/stream-audio';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { scanCapturePackets } from '../../../src/main/service/stream-audio';
+import { codecCallCapture, ffDecode, ffEncode, ffmpeg, signals, type CodecCallSpec } from './codec-capture';
+
+const decodeAll = (bits: Uint8Array): Int16Array => {
+  const out = new Int16Array(bits.length * 2);
+  expect(new G722Decoder().decode(bits, 0, bits.length, out, 0)).toBe(out.length);
+  return out;
+};
+const ffG722 = (bits: Uint8Array): Int16Array => ffDecode(bits, ['-f', 'g722']);
+
+/** The power of `x` (16 kHz) at `hz` (Goertzel). */
+function power(x: Int16Array, hz: number): number {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / 16000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of x) {
+    const s0 = v + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
+/** The first sample where two signals differ (−1: none), for a readable failure. */
+function firstDiff(a: Int16Array, b: Int16Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+async function render(spec: CodecCallSpec, sel: { stream: number } | { call: string }) {
+  const { trace } = ingestBytes(codecCallCapture(spec), 'codec.pcap');
+  analyzeTrace(trace);
+  const media = traceMedia(trace)!;
+  const plan = planAudio(trace, media, sel) as AudioPlan;
+  expect(typeof plan).toBe('object');
+  const lists = (await scanCapturePackets(trace, plan, null))!;
+  const audio = renderAudio(plan, lists, 'timestamp');
+  if (typeof audio === 'string') throw new Error(audio);
+  const copy = audio.wav.slice(44);
+  return { audio, pcm: new Int16Array(copy.buffer, 0, copy.length / 2) };
+}
+
+describe.skipIf(!ffmpeg)('G.722 decoding against ffmpeg (bit-exact)', () => {
+  const sig = ffmpeg ? signals(16000) : {};
+  for (const [name, pcm] of Object.entries(sig))
+    it(`${name}: ffmpeg's encoding decodes to ffmpeg's samples, every one`, () => {
+      const bits = ffEncode(pcm, 16000, 'g722', 'g722');
+      expect(bits.length).toBe(pcm.length / 2);
+      const ref = ffG722(bits);
+      const got = decodeAll(bits);
+      expect(firstDiff(got, ref)).toBe(-1);
+    });
+
+  it('8,000 random octets (all codes, saturating the predictors) decode to ffmpeg’s samples', () => {
+    let seed = 7;
+    const bits = Uint8Array.from({ length: 8000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    expect(firstDiff(decodeAll(bits), ffG722(bits))).toBe(-1);
+  });
+
+  it('decoding in packets of any size gives the same samples as in one piece', () => {
+    const bits = ffEncode(sig.speech!, 16000, 'g722', 'g722');
+    const whole = decodeAll(bits);
+    const d = new G722Decoder();
+    const out = new Int16Array(bits.length * 2);
+    for (let s = 0, k = 1; s < bits.length; s += k, k = (k * 7) % 331 || 1)
+      d.decode(bits, s, Math.min(bits.length, s + k), out, s * 2);
+    expect(firstDiff(out, whole)).toBe(-1);
+  });
+});
+
+describe.skipIf(!ffmpeg)('G.722 over RTP (PT 9: 16 kHz audio, an 8 kHz clock)', () => {
+  const bits = ffmpeg ? ffEncode(signals(16000).speech!, 16000, 'g722', 'g722') : new Uint8Array();
+  const payloads = Array.from({ length: Math.floor(bits.length / 160) }, (_, i) =>
+    bits.subarray(i * 160, (i + 1) * 160),
+  );
+  const lost = (i: number): boolean => i % 10 === 3;
+
+  it('a stream plays at 16 kHz, a lost packet is 20 ms of silence, the decoder going on from the packet before', async () => {
+    const { audio, pcm } = await render({ payloads, pt: 9, step: 160, drop: lost }, { stream: 0 });
+    expect(audio.rate).toBe(16000);
+    expect(audio.streams[0]).toMatchObject({ codec: 'G722', played: 90, lost: 10 });
+    expect(pcm.length).toBe(payloads.length * 320);
+    // The reference: ffmpeg decoding the octets the receiver got, in order, laid at their packets' places.
+    const kept = payloads.filter((_, i) => !lost(i));
+    const cat = new Uint8Array(kept.length * 160);
+    kept.forEach((p, k) => cat.set(p, k * 160));
+    const ref = ffG722(cat);
+    let k = 0;
+    for (let i = 0; i < payloads.length; i++) {
+      const got = pcm.subarray(i * 320, (i + 1) * 320);
+      if (lost(i))
+        expect(
+          got.every((x) => x === 0),
+          `packet ${i}: silence`,
+        ).toBe(true);
+      else {
+        expect(firstDiff(got, ref.subarray(k * 320, (k + 1) * 320)), `packet ${i}`).toBe(-1);
+        k++;
+      }
+    }
+  });
+
+  it('a call of G.722 one way and µ-law the other is one 16 kHz stereo WAV, the µ-law side at its place', async () => {
+    const ulaw = Uint8Array.from({ length: 160 }, (_, j) =>
+      linearToUlaw(8000 * Math.sin((2 * Math.PI * 500 * j) / 8000)),
+    );
+    const { audio, pcm } = await render(
+      { payloads, pt: 9, step: 160, reversePt: 0, reversePayload: () => ulaw },
+      { call: 'C1' },
+    );
+    expect(audio.rate).toBe(16000);
+    expect(audio.channels).toBe(2);
+    expect(audio.streams.map((s) => s.codec)).toEqual(['G722', 'PCMU']);
+    // Left: the G.722 stream whole; right: the 500 Hz tone, 5 ms later, at 16 kHz (1,000 zero
+    // crossings a second).
+    const left = Int16Array.from({ length: audio.frames }, (_, i) => pcm[2 * i]!);
+    expect(
+      firstDiff(left.subarray(0, payloads.length * 320), ffG722(bits.subarray(0, payloads.length * 160))),
+    ).toBe(-1);
+    const right = Int16Array.from({ length: 16000 }, (_, i) => pcm[2 * (i + 160) + 1]!);
+    let crossings = 0;
+    for (let i = 1; i < right.length; i++) if (right[i - 1]! < 0 !== right[i]! < 0) crossings++;
+    expect(crossings).toBeGreaterThanOrEqual(998);
+    expect(crossings).toBeLessThanOrEqual(1002);
+    // Upsampled, not repeated: every other sample is the µ-law value, and the 500 Hz tone's image at
+    // 7.5 kHz (−20 dB when each sample is repeated) is more than 50 dB down.
+    const at = 2 * 80 + 1; // the first µ-law sample: 5 ms in
+    for (let j = 0; j < 160; j++) expect(pcm[at + 2 * 2 * j]).toBe(ULAW_TO_LINEAR[ulaw[j]!]);
+    expect(10 * Math.log10(power(right, 7500) / power(right, 500))).toBeLessThan(-50);
+    expect(
+      pcm
+        .subarray(0, 2 * 80)
+        .filter((_, i) => i % 2 === 1)
+        .every((x) => x === 0),
+    ).toBe(true);
+  });
+});
