@@ -4,6 +4,7 @@
  * @remarks RFC 3261 §7.3.1 (names are case-insensitive), §7.3.3 (compact forms), §20 (header fields);
  * IANA "Header Fields" registry (SIP Parameters) for the compact forms defined after RFC 3261.
  */
+import { COMPACT_FORMS } from '../../shared/compact-forms';
 
 /** One header field the message layer knows by name. */
 export interface HeaderNameInfo {
@@ -11,8 +12,6 @@ export interface HeaderNameInfo {
   readonly canonical: string;
   /** The spelling generated messages use (`Call-ID`). */
   readonly display: string;
-  /** Compact form (RFC 3261 §7.3.3 and later RFCs), lower-case, if any. */
-  readonly compact?: string;
   /** Only one field value is allowed in a message (RFC 3261 §7.3.1: "not ... a comma-separated list"). */
   readonly single: boolean;
   /** Field values are a comma-separated list (may be combined on one line, RFC 3261 §7.3.1). */
@@ -33,7 +32,6 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   {
     canonical: 'accept-contact',
     display: 'Accept-Contact',
-    compact: 'a',
     single: F,
     list: T,
     rfc: '3841 §9.2',
@@ -45,16 +43,15 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   {
     canonical: 'allow-events',
     display: 'Allow-Events',
-    compact: 'u',
     single: F,
     list: T,
     rfc: '6665 §8.2.2',
   },
   { canonical: 'authentication-info', display: 'Authentication-Info', single: T, list: F, rfc: '3261 §20.6' },
   { canonical: 'authorization', display: 'Authorization', single: F, list: F, rfc: '3261 §20.7' },
-  { canonical: 'call-id', display: 'Call-ID', compact: 'i', single: T, list: F, rfc: '3261 §20.8' },
+  { canonical: 'call-id', display: 'Call-ID', single: T, list: F, rfc: '3261 §20.8' },
   { canonical: 'call-info', display: 'Call-Info', single: F, list: T, rfc: '3261 §20.9' },
-  { canonical: 'contact', display: 'Contact', compact: 'm', single: F, list: T, rfc: '3261 §20.10' },
+  { canonical: 'contact', display: 'Contact', single: F, list: T, rfc: '3261 §20.10' },
   {
     canonical: 'content-disposition',
     display: 'Content-Disposition',
@@ -65,7 +62,6 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   {
     canonical: 'content-encoding',
     display: 'Content-Encoding',
-    compact: 'e',
     single: F,
     list: T,
     rfc: '3261 §20.12',
@@ -74,7 +70,6 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   {
     canonical: 'content-length',
     display: 'Content-Length',
-    compact: 'l',
     single: T,
     list: F,
     rfc: '3261 §20.14',
@@ -82,7 +77,6 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   {
     canonical: 'content-type',
     display: 'Content-Type',
-    compact: 'c',
     single: T,
     list: F,
     rfc: '3261 §20.15',
@@ -91,12 +85,12 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   { canonical: 'date', display: 'Date', single: T, list: F, rfc: '3261 §20.17' },
   { canonical: 'diversion', display: 'Diversion', single: F, list: T, rfc: '5806 §4' },
   { canonical: 'error-info', display: 'Error-Info', single: F, list: T, rfc: '3261 §20.18' },
-  { canonical: 'event', display: 'Event', compact: 'o', single: T, list: F, rfc: '6665 §8.2.1' },
+  { canonical: 'event', display: 'Event', single: T, list: F, rfc: '6665 §8.2.1' },
   { canonical: 'expires', display: 'Expires', single: T, list: F, rfc: '3261 §20.19' },
-  { canonical: 'from', display: 'From', compact: 'f', single: T, list: F, rfc: '3261 §20.20' },
+  { canonical: 'from', display: 'From', single: T, list: F, rfc: '3261 §20.20' },
   { canonical: 'history-info', display: 'History-Info', single: F, list: T, rfc: '7044 §5' },
-  { canonical: 'identity', display: 'Identity', compact: 'y', single: F, list: F, rfc: '8224 §4' },
-  { canonical: 'identity-info', display: 'Identity-Info', compact: 'n', single: T, list: F, rfc: '4474 §9' },
+  { canonical: 'identity', display: 'Identity', single: F, list: F, rfc: '8224 §4' },
+  { canonical: 'identity-info', display: 'Identity-Info', single: T, list: F, rfc: '4474 §9' },
   { canonical: 'in-reply-to', display: 'In-Reply-To', single: F, list: T, rfc: '3261 §20.21' },
   { canonical: 'max-forwards', display: 'Max-Forwards', single: T, list: F, rfc: '3261 §20.22' },
   { canonical: 'mime-version', display: 'MIME-Version', single: T, list: F, rfc: '3261 §20.24' },
@@ -126,12 +120,11 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   { canonical: 'rack', display: 'RAck', single: T, list: F, rfc: '3262 §7.2' },
   { canonical: 'reason', display: 'Reason', single: F, list: T, rfc: '3326 §2' },
   { canonical: 'record-route', display: 'Record-Route', single: F, list: T, rfc: '3261 §20.30' },
-  { canonical: 'refer-to', display: 'Refer-To', compact: 'r', single: T, list: F, rfc: '3515 §2.1' },
-  { canonical: 'referred-by', display: 'Referred-By', compact: 'b', single: T, list: F, rfc: '3892 §3' },
+  { canonical: 'refer-to', display: 'Refer-To', single: T, list: F, rfc: '3515 §2.1' },
+  { canonical: 'referred-by', display: 'Referred-By', single: T, list: F, rfc: '3892 §3' },
   {
     canonical: 'reject-contact',
     display: 'Reject-Contact',
-    compact: 'j',
     single: F,
     list: T,
     rfc: '3841 §9.2',
@@ -141,7 +134,6 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   {
     canonical: 'request-disposition',
     display: 'Request-Disposition',
-    compact: 'd',
     single: F,
     list: T,
     rfc: '3841 §9.1',
@@ -154,32 +146,29 @@ export const HEADER_NAMES: readonly HeaderNameInfo[] = [
   {
     canonical: 'session-expires',
     display: 'Session-Expires',
-    compact: 'x',
     single: T,
     list: F,
     rfc: '4028 §4',
   },
-  { canonical: 'subject', display: 'Subject', compact: 's', single: T, list: F, rfc: '3261 §20.36' },
+  { canonical: 'subject', display: 'Subject', single: T, list: F, rfc: '3261 §20.36' },
   { canonical: 'subscription-state', display: 'Subscription-State', single: T, list: F, rfc: '6665 §8.2.3' },
-  { canonical: 'supported', display: 'Supported', compact: 'k', single: F, list: T, rfc: '3261 §20.37' },
+  { canonical: 'supported', display: 'Supported', single: F, list: T, rfc: '3261 §20.37' },
   { canonical: 'timestamp', display: 'Timestamp', single: T, list: F, rfc: '3261 §20.38' },
-  { canonical: 'to', display: 'To', compact: 't', single: T, list: F, rfc: '3261 §20.39' },
+  { canonical: 'to', display: 'To', single: T, list: F, rfc: '3261 §20.39' },
   { canonical: 'unsupported', display: 'Unsupported', single: F, list: T, rfc: '3261 §20.40' },
   { canonical: 'user-agent', display: 'User-Agent', single: T, list: F, rfc: '3261 §20.41' },
-  { canonical: 'via', display: 'Via', compact: 'v', single: F, list: T, rfc: '3261 §20.42' },
+  { canonical: 'via', display: 'Via', single: F, list: T, rfc: '3261 §20.42' },
   { canonical: 'warning', display: 'Warning', single: F, list: T, rfc: '3261 §20.43' },
   { canonical: 'www-authenticate', display: 'WWW-Authenticate', single: F, list: F, rfc: '3261 §20.44' },
 ];
 
 const BY_CANONICAL = new Map<string, HeaderNameInfo>();
-const COMPACT = new Map<string, string>();
-for (const h of HEADER_NAMES) {
-  BY_CANONICAL.set(h.canonical, h);
-  if (h.compact) COMPACT.set(h.compact, h.canonical);
-}
+for (const h of HEADER_NAMES) BY_CANONICAL.set(h.canonical, h);
+/** Compact forms as a Map (a hot path's lookup), from the one table in src/shared/compact-forms.ts. */
+const COMPACT = new Map<string, string>(Object.entries(COMPACT_FORMS));
 
 /** Compact form (lower-case letter) → canonical full name, e.g. `v` → `via` (RFC 3261 §7.3.3). */
-export const COMPACT_FORMS: ReadonlyMap<string, string> = COMPACT;
+export { COMPACT_FORMS };
 
 /**
  * The canonical key of a header name as written: lower-cased, compact forms expanded.

@@ -5,6 +5,7 @@
  * resolved to canonical names by the structural parser before lookup; {@link COMPACT_FORMS} is
  * exported for callers that need it.
  */
+import { COMPACT_FORMS } from '../../../shared/compact-forms';
 import type { Decoded } from './decoded';
 import { lower } from './chars';
 import * as addr from './address';
@@ -78,29 +79,6 @@ export const TYPED_HEADERS: Record<string, TypedDecoder> = {
   via: parseVia,
   warning: reason.parseWarning,
   'www-authenticate': auth.parseWwwAuthenticate,
-};
-
-/** Compact header forms — RFC 3261 §7.3.3 plus later RFCs (RFC 3515 r, RFC 3892 b, RFC 4028 x, RFC 6665 o/u, RFC 3841 a/j/d). */
-export const COMPACT_FORMS: Record<string, string> = {
-  a: 'accept-contact',
-  b: 'referred-by',
-  c: 'content-type',
-  d: 'request-disposition',
-  e: 'content-encoding',
-  f: 'from',
-  i: 'call-id',
-  j: 'reject-contact',
-  k: 'supported',
-  l: 'content-length',
-  m: 'contact',
-  o: 'event',
-  r: 'refer-to',
-  s: 'subject',
-  t: 'to',
-  u: 'allow-events',
-  v: 'via',
-  x: 'session-expires',
-  y: 'identity',
 };
 
 /** Decodes `value` as header `name` (any case, compact forms accepted); null when no decoder is registered. */

@@ -6,6 +6,7 @@
  * compared line by line the same way (SDP lines matched by their type, `a=` lines by attribute).
  * Unchanged runs fold. Display only: the lines are the raw text's, split at CRLF.
  */
+import { expandHeaderName } from '../../../../shared/compact-forms';
 
 export type DiffKind = 'same' | 'moved' | 'removed' | 'added' | 'changed';
 
@@ -42,36 +43,11 @@ export function messageLines(text: string): string[] {
   return lines;
 }
 
-/** RFC 3261 §7.3.3 and later RFCs' compact header forms. */
-const COMPACT: Record<string, string> = {
-  a: 'accept-contact',
-  b: 'referred-by',
-  c: 'content-type',
-  d: 'request-disposition',
-  e: 'content-encoding',
-  f: 'from',
-  i: 'call-id',
-  j: 'reject-contact',
-  k: 'supported',
-  l: 'content-length',
-  m: 'contact',
-  n: 'identity-info',
-  o: 'event',
-  r: 'refer-to',
-  s: 'subject',
-  t: 'to',
-  u: 'allow-events',
-  v: 'via',
-  x: 'session-expires',
-  y: 'identity',
-};
-
 /** Header name of a header line (`Via: …`, `v: …` → `via`); null when the line is not one. */
 function headerName(line: string): string | null {
   const c = line.indexOf(':');
   if (c <= 0) return null;
-  const n = line.slice(0, c).trim().toLowerCase();
-  return COMPACT[n] ?? n;
+  return expandHeaderName(line.slice(0, c).trim());
 }
 
 /** An SDP line's key: its type (`c=`), an attribute's name (`a=rtpmap`); null for other body lines. */

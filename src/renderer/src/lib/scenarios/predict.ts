@@ -11,6 +11,7 @@
  *
  * Pure: no DOM, no Svelte (test/main/scenario-predict.test.ts runs it over the 50 built-in scenarios).
  */
+import { expandHeaderName } from '../../../../shared/compact-forms';
 import { methodMeaning, statusMeaning } from '../../../../shared/explain';
 
 /** A message of the run, as the player has it (a `MessageRow` and, for header questions, its text). */
@@ -386,25 +387,15 @@ function nextQuestion(run: QuizRun, i: number, atTime: EventsAt): Question {
 
 // --- header questions -----------------------------------------------------------------------
 
-const COMPACT: Record<string, string> = {
-  via: 'v',
-  'max-forwards': '',
-  route: '',
-  contact: 'm',
-  'record-route': '',
-};
-
 /** The values of header `name` (compact form too), in order; each comma-separated Via kept whole. */
 function headers(text: string, name: string): string[] {
   const end = text.indexOf('\r\n\r\n');
   const lines = (end < 0 ? text : text.slice(0, end)).split('\r\n').slice(1);
-  const short = COMPACT[name];
   const out: string[] = [];
   for (const l of lines) {
     const c = l.indexOf(':');
     if (c < 0) continue;
-    const n = l.slice(0, c).trim().toLowerCase();
-    if (n === name || (short && n === short)) out.push(l.slice(c + 1).trim());
+    if (expandHeaderName(l.slice(0, c).trim()) === name) out.push(l.slice(c + 1).trim());
   }
   return out;
 }
