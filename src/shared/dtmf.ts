@@ -56,6 +56,17 @@ export interface DtmfDigitJson {
   messageId?: number;
 }
 
+/** The keys a phone can press (RFC 4733 §3.2 events 0–15), in event-code order. */
+const KEYPAD = '0123456789*#ABCD';
+
+/** 1–32 keys of 0-9 * # A-D: what a DTMF step, the lab's keypad and its API accept. */
+export const DTMF_DIGITS_RE = /^[0-9*#A-Da-d]{1,32}$/;
+
+/** The RFC 4733 event code of a key (`*` 10, `#` 11, `A`–`D` 12–15; case-insensitive), -1 for any other. */
+export function dtmfEventCode(key: string): number {
+  return key.length === 1 ? KEYPAD.indexOf(key.toUpperCase()) : -1;
+}
+
 /** `mm:ss.s` of `sec` seconds (call time). */
 function clock(sec: number): string {
   const t = Math.max(0, sec);

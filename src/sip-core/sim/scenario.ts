@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import { LineCounter, parseDocument, isNode, isScalar, Scalar } from 'yaml';
 import { loadScript } from '../script/parser';
 import { parseDispatcherList } from '../elements/dispatcher';
+import { DTMF_DIGITS_RE } from '../../shared/dtmf';
 
 /** A duration: seconds as a number, or a string `500ms`, `2s`, `1.5 s`, `3m`. */
 export type Duration = number | string;
@@ -133,7 +134,8 @@ export interface StepSpec {
     | 'presence'
     | 'down'
     | 'up'
-    | 'stun';
+    | 'stun'
+    | 'dtmf';
   to?: string;
   code?: number;
   expires?: number;
@@ -144,6 +146,11 @@ export interface StepSpec {
   id?: string;
   /** `refer`: the id of the call whose dialog the transfer target replaces (attended transfer). */
   replaces?: string;
+  /** `dtmf`: the keys (1–32 of 0-9 * # A-D), how (default `rfc4733`), per key (default 100 ms, 40 ms–2 s) and between keys (default 100 ms, 40 ms–10 s). */
+  digits?: string;
+  method?: 'rfc4733' | 'info';
+  duration?: Duration;
+  pause?: Duration;
 }
 
 export interface ExpectSpec {
@@ -377,6 +384,7 @@ export const SCENARIO_SCHEMA = {
               'down',
               'up',
               'stun',
+              'dtmf',
             ],
           },
           to: { type: 'string' },
@@ -388,6 +396,10 @@ export const SCENARIO_SCHEMA = {
           direction: { enum: ['sendonly', 'inactive', 'sendrecv', 'recvonly'] },
           id: { type: 'string' },
           replaces: { type: 'string' },
+          digits: { type: 'string', pattern: DTMF_DIGITS_RE.source },
+          method: { enum: ['rfc4733', 'info'] },
+          duration,
+          pause: duration,
         },
       },
     },
@@ -551,6 +563,33 @@ export function loadScenario(text: string): ScenarioLoad {
   });
   sc.links?.forEach((l, i) => l.between.forEach((b, k) => ref(b, ['links', i, 'between', k])));
   sc.steps?.forEach((s, i) => ref(s.node, ['steps', i, 'node']));
+  sc.steps?.forEach((s, i) => {
+    const bad = (key: string, message: string): void => {
+      errors.push({
+        code: 'scenario-schema',
+        message: `/steps/${i}${key === '' ? '' : `/${key}`} ${message}`,
+        ...at(key === '' ? ['steps', i] : ['steps', i, key]),
+        path: `/steps/${i}${key === '' ? '' : `/${key}`}`,
+      });
+    };
+    if (s.action !== 'dtmf') {
+      for (const k of ['digits', 'method', 'duration', 'pause'] as const)
+        if (s[k] !== undefined) bad(k, `is for a dtmf step only (this one is ${s.action})`);
+      return;
+    }
+    if (s.digits === undefined) bad('', 'a dtmf step needs digits (1–32 of 0-9 * # A-D)');
+    const ms = (d: Duration | undefined): number | null =>
+      d === undefined ? null : parseDuration(d, 0) / 1000;
+    const dur = ms(s.duration);
+    if (dur !== null && (dur < 40 || dur > 2000))
+      bad('duration', `must be 40 ms to 2 s per key (is ${dur} ms)`);
+    const pause = ms(s.pause);
+    if (pause !== null && (pause < 40 || pause > 10_000))
+      bad(
+        'pause',
+        `must be 40 ms to 10 s between keys (is ${pause} ms; RTP events repeat their end packet for 40 ms)`,
+      );
+  });
   sc.expect?.calls?.forEach((c, i) => ref(c.node, ['expect', 'calls', i, 'node']));
   const dup = sc.nodes.map((n) => n.name).filter((n, i, a) => a.indexOf(n) !== i);
   for (const d of dup)

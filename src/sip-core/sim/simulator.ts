@@ -205,7 +205,7 @@ export class Simulation {
         time: this.clock.now(),
         node: s.node,
         kind: 'log',
-        text: `step: ${s.action}${s.to ? ` ${s.to}` : ''}${s.code ? ` ${s.code}` : ''}`,
+        text: `step: ${s.action}${s.to ? ` ${s.to}` : ''}${s.code ? ` ${s.code}` : ''}${s.digits ? ` ${s.digits}` : ''}`,
       });
     if (s.action === 'down' || s.action === 'up') {
       this.network.setDown(s.node, s.action === 'down');

@@ -3,9 +3,18 @@
  * (real sockets), so a step means the same thing in both.
  */
 import type { IdSource } from '../stack/clock';
-import type { UserAgent } from '../elements/ua/user-agent';
+import type { DtmfSend, UserAgent } from '../elements/ua/user-agent';
 import { stunBindingRequest } from '../elements/stun';
-import type { StepSpec } from './scenario';
+import { parseDuration, type StepSpec } from './scenario';
+
+/** A `dtmf` step's method, duration per key and pause (defaults: RFC 4733, 100 ms, 100 ms). */
+export function dtmfHow(s: StepSpec): DtmfSend {
+  return {
+    method: s.method ?? 'rfc4733',
+    durationMs: Math.round(parseDuration(s.duration, 100_000) / 1000),
+    pauseMs: Math.round(parseDuration(s.pause, 100_000) / 1000),
+  };
+}
 
 /** `host:port`, `[v6]:port` or a bare host → host and port (`defPort` when absent). */
 export function splitAddress(a: string, defPort: number): { host: string; port: number } {
@@ -99,6 +108,9 @@ export function runUaStep(e: UserAgent, s: StepSpec, ids: IdSource): 'done' | 'n
         s.to ?? '',
         s.action === 'message' ? { body: s.text ?? 'Hello' } : {},
       );
+      break;
+    case 'dtmf':
+      ok = e.dtmf(s.digits ?? '', dtmfHow(s), call()) === null;
       break;
     case 'stun': {
       const { host, port } = splitAddress(s.to ?? '', 3478);

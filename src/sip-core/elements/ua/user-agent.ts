@@ -50,6 +50,7 @@ import type { ClientTransaction } from '../element';
 import { InviteClientTransaction } from '../../stack/transaction';
 import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
+import { dtmfEventCode } from '../../../shared/dtmf';
 import {
   answerDirection,
   buildSdp,
@@ -493,16 +494,7 @@ function rtpBytes(n: number): Uint8Array {
  * never changed once sent (the network keeps them).
  */
 function rtpBurst(c: CallRecord, side: number, pt: number, now: Micros): Uint8Array[] {
-  if (c.rtpSsrc < 0) {
-    c.rtpT0 = now;
-    let h = Math.imul(c.callIdKey ^ side, 0x9e3779b1);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    c.rtpSsrc = (h ^ (h >>> 13)) >>> 0;
-    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-    c.rtpSeq = (h >>> 16) & 0x7fff; // below 2^15: no wrap within a run's bursts
-    h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-    c.rtpTs = (h ^ (h >>> 15)) >>> 0;
-  }
+  if (c.rtpSsrc < 0) rtpStart(c, side, now);
   const all = rtpBytes(RTP_BURST * RTP_SIZE);
   all.set(rtpTemplate(pt));
   const ssrc = c.rtpSsrc;
@@ -526,6 +518,74 @@ function rtpBurst(c: CallRecord, side: number, pt: number, now: Micros): Uint8Ar
   // a later burst of the same call (a re-INVITE's) goes on from here, as one stream
   c.rtpSeq += RTP_BURST;
   return out;
+}
+
+/** A call side's stream starts (see rtpBurst): its SSRC, first sequence number and timestamp at `now`. */
+function rtpStart(c: CallRecord, side: number, now: Micros): void {
+  c.rtpT0 = now;
+  let h = Math.imul(c.callIdKey ^ side, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  c.rtpSsrc = (h ^ (h >>> 13)) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  c.rtpSeq = (h >>> 16) & 0x7fff; // below 2^15: no wrap within a run's bursts
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+  c.rtpTs = (h ^ (h >>> 15)) >>> 0;
+}
+
+/** Octets of one RFC 4733 event packet: the RTP header and the 4-octet payload (§2.3). */
+const RTP_EVENT_SIZE = 12 + 4;
+/** The events' volume (§2.3.4: −10 dBm0, as the lab's phones send). */
+const DTMF_VOLUME = 10;
+
+/**
+ * One key press as RFC 4733 events on call side `c`'s stream (after rtpStart), the packets and
+ * their send times from `start`: every packet carries the event's start timestamp (§2.5.1.1, the
+ * stream's sampling clock at `start`), the marker bit on the first, an update every 20 ms with the
+ * duration so far (160 samples a packet at 8 kHz), the last one with the E bit and the full
+ * duration, sent three times 20 ms apart (§2.5.1.4), each with its own sequence number.
+ */
+function rtpEvent(
+  c: CallRecord,
+  pt: number,
+  code: number,
+  packets: number,
+  start: Micros,
+): { at: Micros; bytes: Uint8Array }[] {
+  const ts = (c.rtpTs + Math.floor((start - c.rtpT0) / 125)) >>> 0;
+  const ssrc = c.rtpSsrc;
+  const out: { at: Micros; bytes: Uint8Array }[] = [];
+  for (let n = 1; n <= packets + 2; n++) {
+    const b = rtpBytes(RTP_EVENT_SIZE);
+    const seq = c.rtpSeq++ & 0xffff;
+    const duration = Math.min(n, packets) * 160;
+    b[0] = 0x80;
+    b[1] = (n === 1 ? 0x80 : 0) | (pt & 0x7f);
+    b[2] = seq >>> 8;
+    b[3] = seq & 0xff;
+    b[4] = ts >>> 24;
+    b[5] = (ts >>> 16) & 0xff;
+    b[6] = (ts >>> 8) & 0xff;
+    b[7] = ts & 0xff;
+    b[8] = ssrc >>> 24;
+    b[9] = (ssrc >>> 16) & 0xff;
+    b[10] = (ssrc >>> 8) & 0xff;
+    b[11] = ssrc & 0xff;
+    b[12] = code;
+    b[13] = (n >= packets ? 0x80 : 0) | DTMF_VOLUME;
+    b[14] = duration >>> 8;
+    b[15] = duration & 0xff;
+    out.push({ at: start + (n - 1) * 20_000, bytes: b });
+  }
+  return out;
+}
+
+/** How a phone presses keys in a call ({@link UserAgent.dtmf}). */
+export interface DtmfSend {
+  method: 'rfc4733' | 'info';
+  /** Per key, ms (RTP events: rounded to 20 ms packets, at least two). */
+  durationMs: number;
+  /** Between one key's end and the next key, ms (RTP events: at least 40, the end packets' repeats). */
+  pauseMs: number;
 }
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, SUBSCRIBE, PRACK, UPDATE, MESSAGE, INFO';
@@ -2007,10 +2067,83 @@ export class UserAgent extends SipElement {
     const c = call as CallRecord;
     c.rtpDest = { host: s.ip, port: s.port, transport: 'UDP' };
     c.rtpNext = 0;
-    if (this.#rtpSide < 0)
-      this.#rtpSide = utf8Hash(`${this.media.local.host}:${this.media.local.port}`) >>> 1;
-    c.rtpPackets = rtpBurst(c, this.#rtpSide, codec.pt, this.clock.now());
+    c.rtpPackets = rtpBurst(c, this.rtpSide(this.media), codec.pt, this.clock.now());
     this.clock.scheduleTarget(0, c, T_RTP, 'RTP');
+  }
+
+  /** {@link UserAgent.#rtpSide}, computed on first use from the media port's address. */
+  private rtpSide(media: Transport): number {
+    if (this.#rtpSide < 0) this.#rtpSide = utf8Hash(`${media.local.host}:${media.local.port}`) >>> 1;
+    return this.#rtpSide;
+  }
+
+  /**
+   * The phone presses `digits` (0-9, *, #, A-D) in `call` (default: its newest answered call), one
+   * key every duration + pause: as RFC 4733 events on the call's RTP stream (`rfc4733`: the offer and
+   * answer must have agreed telephone-event, and the phone may send: not held) or as one SIP INFO per
+   * key with an `application/dtmf-relay` body (`Signal=`, `Duration=`: the de-facto format). Returns
+   * null when the keys are on their way, else why nothing was sent (also said as an event).
+   */
+  dtmf(digits: string, how: DtmfSend, call?: Call): string | null {
+    const c = (call ?? this.findCall(undefined, ['confirmed'])) as CallRecord | undefined;
+    const fail = (why: string): string => {
+      this.log(`DTMF ${digits} not sent: ${why}`, undefined, 'call');
+      return why;
+    };
+    if (!c || !c.dialog || c.state !== 'confirmed') return fail('no answered call');
+    const codes = [...digits].map(dtmfEventCode);
+    if (codes.some((k) => k < 0)) return fail('keys are 0-9, *, #, A-D');
+    const step = (how.durationMs + how.pauseMs) * 1000;
+    if (how.method === 'info') {
+      const dialog = c.dialog;
+      [...digits.toUpperCase()].forEach((d, i) =>
+        this.clock.schedule(
+          i * step,
+          () => {
+            if (c.state === 'confirmed')
+              this.inDialog(
+                dialog,
+                'INFO',
+                [],
+                `Signal=${d}\r\nDuration=${how.durationMs}\r\n`,
+                'application/dtmf-relay',
+              );
+          },
+          'DTMF INFO',
+        ),
+      );
+      this.log(`media: DTMF ${digits} (SIP INFO application/dtmf-relay)`, { digits, method: 'info' }, 'call');
+      return null;
+    }
+    const media = this.media;
+    const s = c.remoteSdp ? remoteMedia(c, c.remoteSdp, this.sdpMemo) : null;
+    const pt = this.negotiated(c)?.dtmf ?? null;
+    if (pt === null)
+      return fail('the offer and answer did not agree telephone-event (RFC 4733): send SIP INFO');
+    if (!media || !s || !s.ip || !s.port) return fail("no media address in the peer's SDP");
+    const ld = c.localDirection;
+    if (ld === 'recvonly' || ld === 'inactive' || s.direction === 'sendonly' || s.direction === 'inactive')
+      return fail('the call is on hold: this side may not send RTP (RFC 3264 §6.1)');
+    const dest: TransportAddress = { host: s.ip, port: s.port, transport: 'UDP' };
+    const now = this.clock.now();
+    if (c.rtpSsrc < 0) rtpStart(c, this.rtpSide(media), now);
+    const packets = Math.max(2, Math.min(100, Math.round(how.durationMs / 20)));
+    codes.forEach((code, i) => {
+      for (const p of rtpEvent(c, pt, code, packets, now + i * step))
+        this.clock.schedule(
+          p.at - now,
+          () => {
+            if (c.state === 'confirmed') media.send(p.bytes, dest);
+          },
+          'DTMF',
+        );
+    });
+    this.log(
+      `media: DTMF ${digits} (RFC 4733 telephone-event/${pt}, ${packets * 20} ms each)`,
+      { digits, method: 'rfc4733', payloadType: pt },
+      'call',
+    );
+    return null;
   }
 
   private onRtpTimer(c: CallRecord): void {
