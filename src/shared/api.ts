@@ -565,6 +565,12 @@ export interface ProgressEvent {
   name: string;
   done: number;
   total: number;
+  /**
+   * The messages and calls read so far, once the capture's calls list can be asked (`calls:query`
+   * without a filter, by start) while the read goes on; absent before (and for small files, read at once).
+   */
+  messages?: number;
+  calls?: number;
 }
 
 /** The full analysis of an open capture advanced (or ended: `complete`, with the final call count). */

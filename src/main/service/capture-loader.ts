@@ -110,11 +110,23 @@ interface RowFields {
 
 export class TraceAdapter implements LoadedTrace {
   readonly #trace: Trace;
-  readonly #fileDiagnostics: Diagnostic[];
+  /** The file's diagnostics: none until the read ends (`readEnded`). */
+  #fileDiagnostics: Diagnostic[];
   /** The full analysis; null while it runs in the background (then #tiered answers what it can). */
   #full: TraceAnalyzer | null;
   /** Tier 1 and the background full analysis, until the latter completes. */
   #tiered: TieredAnalysis | null = null;
+  /**
+   * While the file is still read (an ingest worker handing the trace over in parts): tier 1, indexing
+   * each part as it comes (the loader's `catchUp`, sized for the whole file; it does not follow the
+   * trace's appends, which would index it in batches sized for nothing), until `readEnded`.
+   */
+  #reading: Tier1Analysis | null = null;
+  /** Settles when the read ends (`readEnded`) or fails (`readFailed`); resolved at once when not reading. */
+  #readDone: Promise<void> = Promise.resolve();
+  #settleRead: { ok: () => void; fail: (e: unknown) => void } | null = null;
+  /** Who follows the full analysis' progress (the host's event, a reader's wait): each is told. */
+  readonly #progress: ((done: number, total: number) => void)[] = [];
   #analysing: Promise<void> | null = null;
   readonly #abort = { aborted: false };
   #callCache: CallDto[] | null = null;
@@ -150,21 +162,64 @@ export class TraceAdapter implements LoadedTrace {
     o: {
       background?: boolean;
       tier1?: Tier1Analysis | null;
+      /**
+       * The trace is still being read (with `background` and `tier1`): the calls list (tier 1's) and
+       * the rows answer as it grows; `readEnded` then attaches the tiered analysis as `background` does.
+       */
+      reading?: boolean;
     } = {},
   ) {
     this.#trace = trace;
     this.#fileDiagnostics = fileDiagnostics;
     this.#background = o.background === true;
     if (trace.analysis instanceof TraceAnalyzer) this.#full = trace.analysis;
-    else if (o.background) {
+    else if (o.background && o.reading && o.tier1) {
+      this.#full = null;
+      this.#reading = o.tier1;
+      this.#readDone = new Promise<void>((ok, fail) => (this.#settleRead = { ok, fail }));
+      this.#readDone.catch(() => {}); // (a failed read is told to whoever waits; none may)
+    } else if (o.background) {
       this.#full = null;
       this.#tiered = TieredAnalysis.attach(trace, o.tier1 ?? undefined);
     } else this.#full = analyzeTrace(trace);
   }
 
-  /** Share of the full analysis done (1 when complete). */
+  /** Share of the full analysis done (1 when complete; 0 while the file is read). */
   analysisProgress(): number {
-    return this.#full ? 1 : (this.#tiered?.progress ?? 1);
+    return this.#full ? 1 : this.#reading ? 0 : (this.#tiered?.progress ?? 1);
+  }
+
+  /** Whether the file is still being read (the calls list grows). */
+  get reading(): boolean {
+    return this.#reading !== null;
+  }
+
+  /**
+   * The read ended: the file's diagnostics, and tier 1 (which indexed every part) now follows the
+   * trace under the tiered analysis, as a capture opened after its read has it. Whoever waited for the
+   * full analysis meanwhile (`analyse`) is answered once it ran.
+   */
+  readEnded(fileDiagnostics: Diagnostic[]): void {
+    const t1 = this.#reading;
+    if (!t1) return;
+    this.#fileDiagnostics = fileDiagnostics;
+    this.#reading = null;
+    this.#tiered = TieredAnalysis.attach(this.#trace, t1);
+    this.#callCache = null;
+    this.#view = null;
+    this.#settleRead?.ok();
+    this.#settleRead = null;
+  }
+
+  /** The read failed (or was cancelled): whoever waits for the analysis is told `err`. */
+  readFailed(err: unknown): void {
+    this.#settleRead?.fail(err);
+    this.#settleRead = null;
+  }
+
+  /** Tier 1: the one indexing the read, else the tiered analysis'. */
+  get #t1(): Tier1Analysis {
+    return this.#reading ?? this.#tiered!.tier1;
   }
 
   /** A background pass's options: a `setImmediate` turn between chunks, stopped by `close()`. */
@@ -181,11 +236,18 @@ export class TraceAdapter implements LoadedTrace {
    * resolves when it is complete (at once when it is). Calling it again returns the same promise.
    */
   analyse(onProgress?: (done: number, total: number) => void): Promise<void> {
+    if (this.#full) return Promise.resolve();
+    if (onProgress) this.#progress.push(onProgress);
+    // Still reading: after the read (whoever asked first, each is told the progress).
+    if (this.#reading) return this.#readDone.then(() => this.analyse());
     const tiered = this.#tiered;
-    if (this.#full || !tiered) return Promise.resolve();
+    if (!tiered) return Promise.resolve();
     // (the ingest worker may now compute the message checks, on the other core, while tier 2 runs)
     if (!this.#analysing) startChecksAhead(this.#trace);
-    this.#analysing ??= tiered.runTier2(this.#passOptions(onProgress)).then((a) => {
+    const progress = (done: number, total: number): void => {
+      for (const f of this.#progress) f(done, total);
+    };
+    this.#analysing ??= tiered.runTier2(this.#passOptions(progress)).then((a) => {
       this.#full = a;
       this.#tiered = null;
       tiered.tier1.detach();
@@ -436,7 +498,7 @@ export class TraceAdapter implements LoadedTrace {
   /** The message's analysis fields: the full analysis', else tier 1's (same ids before legs join). */
   #fields(id: number): RowFields {
     if (this.#full) return this.#full.messageFields(id);
-    const t1 = this.#tiered!.tier1;
+    const t1 = this.#t1;
     const t = t1.transactionOf(id);
     const d = t1.dialogOf(id);
     const g = t1.groupOf(id);
@@ -646,7 +708,7 @@ export class TraceAdapter implements LoadedTrace {
 
   callMessageIds(call: string): number[] | null {
     if (!this.#full) {
-      const t1 = this.#tiered!.tier1;
+      const t1 = this.#t1;
       const g = t1.resolveGroup(call);
       return g < 0 ? null : t1.groupMessageIds(g);
     }
@@ -739,6 +801,8 @@ export class TraceAdapter implements LoadedTrace {
   }
 
   callCount(): number {
+    // (while reading, tier 1's count: no call rows built for a progress figure)
+    if (this.#reading) return (this.#reading.catchUp(), this.#reading.ng);
     return this.#calls().length;
   }
 
@@ -825,7 +889,7 @@ export class TraceAdapter implements LoadedTrace {
    * media yet), From/To read from each group's first request when a page shows it.
    */
   #quickCalls(): CallDto[] {
-    const t1 = this.#tiered!.tier1;
+    const t1 = this.#t1;
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
       this.#callCache = t1.calls().map((c) => quickCallDto(c));
       this.#quickFirst = t1.partyMessages(this.#callCache.length);
@@ -1027,6 +1091,7 @@ export class TraceAdapter implements LoadedTrace {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.aborted = true;
+    this.readFailed(new ApiError('not-found', 'the capture was closed while it was read'));
     this.#tiered?.detach();
     this.#trace.close();
   }
@@ -1217,7 +1282,12 @@ export const IN_THREAD_MAX_BYTES = 2 * 1024 * 1024;
 export class CoreCaptureLoader implements CaptureLoader {
   async load(
     path: string,
-    o: { signal: AbortSignal; onProgress: (done: number, total: number) => void; keylog?: string },
+    o: {
+      signal: AbortSignal;
+      onProgress: (done: number, total: number) => void;
+      keylog?: string;
+      onReading?: (trace: TraceAdapter) => void;
+    },
   ): Promise<TraceAdapter> {
     // The user's key log and the process's (--keylog, SSLKEYLOGFILE) together.
     const keylog = o.keylog === undefined ? undefined : `${defaultKeylogText() ?? ''}\n${o.keylog}`;
@@ -1244,12 +1314,37 @@ export class CoreCaptureLoader implements CaptureLoader {
     // three rounds alternating at load 1.6-1.9: the read alone 2.10-2.72 s; this 2.79-3.26 s (1.05-1.54x
     // the read in the same round), peak RSS 651-694 MB (0.61-0.65x the file); the read then tier 1
     // 2.94-3.95 s, 539-540 MB. Two workers are no faster on two cores (see openCapture).
-    const { opened, tier1 } = await openCaptureWithTier1(path, {
-      signal: o.signal,
-      onProgress: o.onProgress,
-      parse: false,
-      ...(keylog !== undefined ? { keylog } : {}),
-    });
+    // With `onReading`, the calls list answers from the first part on (tier 1 over the rows so far):
+    // the same adapter, told when the read ends (`readEnded`), is what this returns.
+    let reading: TraceAdapter | null = null;
+    const onReading = o.onReading;
+    let opened: OpenedCapture;
+    let tier1: Tier1Analysis | null;
+    try {
+      ({ opened, tier1 } = await openCaptureWithTier1(path, {
+        signal: o.signal,
+        onProgress: o.onProgress,
+        parse: false,
+        ...(keylog !== undefined ? { keylog } : {}),
+        ...(onReading
+          ? {
+              onPart: (t1: Tier1Analysis) => {
+                if (reading) return;
+                reading = new TraceAdapter(t1.trace, [], { background: true, tier1: t1, reading: true });
+                onReading(reading);
+              },
+            }
+          : {}),
+      }));
+    } catch (err) {
+      (reading as TraceAdapter | null)?.readFailed(err);
+      throw err;
+    }
+    const r = reading as TraceAdapter | null;
+    if (r && r.trace === opened.trace) {
+      r.readEnded(opened.diagnostics);
+      return r;
+    }
     return new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1 });
   }
 }
@@ -1262,23 +1357,29 @@ export class CoreCaptureLoader implements CaptureLoader {
  */
 export async function openCaptureWithTier1(
   path: string,
-  opts: Omit<OpenOptions, 'onTrace' | 'onRows' | 'workers'>,
+  opts: Omit<OpenOptions, 'onTrace' | 'onRows' | 'workers'> & {
+    /** After tier 1 indexed each part (the calls so far can be listed). */
+    onPart?: (tier1: Tier1Analysis) => void;
+  },
 ): Promise<{ opened: OpenedCapture; tier1: Tier1Analysis | null }> {
+  const { onPart, ...open } = opts;
   let tier1: Tier1Analysis | null = null;
   let done = 0;
   let total = 0;
   const opened = await openCapture(path, {
-    ...opts,
+    ...open,
     onProgress: (d, t) => {
       done = d;
       total = t;
-      opts.onProgress?.(d, t);
+      open.onProgress?.(d, t);
     },
     onTrace: (t) => void (tier1 = new Tier1Analysis(t)),
-    onRows: (t) =>
-      (tier1 as Tier1Analysis | null)?.catchUp(
-        done > 0 && total > done ? Math.ceil((t.count * total) / done) : 0,
-      ),
+    onRows: (t) => {
+      const t1 = tier1 as Tier1Analysis | null;
+      if (!t1) return;
+      t1.catchUp(done > 0 && total > done ? Math.ceil((t.count * total) / done) : 0);
+      onPart?.(t1);
+    },
   });
   return { opened, tier1 };
 }

@@ -411,9 +411,25 @@ export class ServiceHost {
     this.#captures.set(id, entry);
     const t0 = performance.now();
     try {
+      // A large file's calls list answers while it is read (the same trace, growing): each progress
+      // event then tells the messages and calls so far.
+      let reading: LoadedTrace | null = null;
       const trace = await this.#opts.loader.load(abs, {
         signal: abort.signal,
-        onProgress: (done, total) => this.#emit(Events.captureProgress, { captureId: id, name, done, total }),
+        onProgress: (done, total) =>
+          this.#emit(Events.captureProgress, {
+            captureId: id,
+            name,
+            done,
+            total,
+            ...(reading ? { messages: reading.count(), calls: reading.callCount() } : {}),
+          }),
+        onReading: (t) => {
+          if (abort.signal.aborted) return;
+          reading = entry.trace = t;
+          summary.messages = t.count();
+          summary.calls = t.callCount();
+        },
         ...(o.keylog !== undefined ? { keylog: o.keylog } : {}),
       });
       entry.trace = trace;

@@ -88,6 +88,12 @@ export interface CaptureLoader {
       onProgress: (done: number, total: number) => void;
       /** A TLS key log's text to decrypt with, on top of the process's (--keylog, SSLKEYLOGFILE). */
       keylog?: string;
+      /**
+       * Called once, while the file is still read, with the trace the read fills: its calls list
+       * (`queryCalls` as `callsQueryReady` allows), rows and counts answer as it grows, `analyse()`
+       * waits for the read's end; the same trace is what the load resolves to.
+       */
+      onReading?: (trace: LoadedTrace) => void;
     },
   ): Promise<LoadedTrace>;
 }

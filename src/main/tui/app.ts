@@ -20,6 +20,7 @@ import {
   type MessageDetail,
   type MessageRow,
   type Page,
+  type ProgressEvent,
 } from '../../shared/api';
 import { createHost } from '../service/create-host';
 import type { ServiceHost } from '../service/host';
@@ -36,6 +37,9 @@ import {
 } from './model';
 import { render } from './render';
 import { ScreenWriter, decodeKeys, takeTerminal } from './terminal';
+
+/** How often a list shown while its capture is read is read again (ms). */
+const READING_REFRESH_MS = 500;
 
 export interface TuiOptions {
   files: string[];
@@ -287,10 +291,31 @@ export async function runTui(o: TuiOptions, io: TuiIo): Promise<number> {
       onResult({ kind: 'refresh' });
     }, 200);
   };
+  // A large capture lists its calls while it is read: the first progress event that counts them
+  // starts the list (the capture's id is known from it), the next ones grow it (at most every
+  // READING_REFRESH_MS: each read of the list builds every call's row, on the thread that also
+  // indexes the parts the read hands over).
+  let started = false;
+  let lastGrow = 0;
   const off = host.onEvent((event, payload) => {
     if (event === Events.captureProgress) {
-      const p = payload as { done: number; total: number };
-      onResult({ kind: 'summary', summary: { reading: p.total ? p.done / p.total : 0 } });
+      const p = payload as ProgressEvent;
+      const reading = p.total ? p.done / p.total : 0;
+      if (p.calls === undefined || p.messages === undefined) {
+        onResult({ kind: 'summary', summary: { reading } });
+        return;
+      }
+      if (captureId !== null && p.captureId !== captureId) return;
+      onResult({ kind: 'summary', summary: { reading, messages: p.messages, calls: p.calls } });
+      if (!started) {
+        captureId = p.captureId;
+        started = true;
+        lastGrow = performance.now();
+        apply([state, start(state, size)]);
+      } else if (performance.now() - lastGrow >= READING_REFRESH_MS) {
+        lastGrow = performance.now();
+        onResult({ kind: 'refresh' });
+      }
     } else if (event === Events.captureAnalysis) {
       const p = payload as {
         captureId: string;
@@ -339,7 +364,10 @@ export async function runTui(o: TuiOptions, io: TuiIo): Promise<number> {
       const opened = await openInput(host, o);
       captureId = opened.captureId;
       onResult({ kind: 'summary', summary: opened.summary });
-      apply([state, start(state, size)]);
+      // (listed while it was read: the whole list now)
+      if (started) onResult({ kind: 'refresh' });
+      else apply([state, start(state, size)]);
+      started = true;
     } catch (err) {
       restore();
       console.error(`sipscope tui: ${err instanceof Error ? err.message : String(err)}`);
