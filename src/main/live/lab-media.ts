@@ -26,7 +26,8 @@
  * DTMF ({@link LabMedia.dtmf}): RFC 4733 telephone-events on the call's stream, with the payload
  * type the offer and answer agreed — per digit the updates every 20 ms (one RTP timestamp, the
  * event's start; the marker bit on the first; duration growing by 160; volume 10, −10 dBm0), then
- * the end packet (E bit, the final duration) three times (§2.5.1.4), 60 ms before the next digit;
+ * the end packet (E bit, the final duration) three times (§2.5.1.4), the next digit the pause after
+ * the digit's duration (100 ms: 60 ms after its last end packet);
  * the audio pauses during an event and its timestamps go on.
  *
  * Everything sent and received goes to the lab's live trace's RTP tracker (which keeps it for Play
@@ -64,6 +65,7 @@ import type { LiveTrace } from './live-trace';
 import type { NatMediaPort } from './lab-nat';
 import { epochMicros } from './time';
 import type { LabMediaDto, LabMediaMode, LabMediaSessionDto, LabPhoneMediaDto } from '../../shared/lab-media';
+import { dtmfEventCode } from '../../shared/dtmf';
 
 /** What a lab phone offers and accepts (lab.ts gives its phones these codecs unless the lab file names others). */
 export const LAB_CODECS = ['PCMU', 'PCMA', 'telephone-event'] as const;
@@ -79,31 +81,10 @@ const SAMPLES = 160;
 export const LAB_TONES = [440, 523, 659, 784, 880, 1047, 587, 698];
 const AMPLITUDE = 0.3 * 32767;
 const CATCH_UP = 5;
-/** RFC 4733 event codes of the keypad's digits (§3.2). */
-const DTMF_CODES: Record<string, number> = {
-  '0': 0,
-  '1': 1,
-  '2': 2,
-  '3': 3,
-  '4': 4,
-  '5': 5,
-  '6': 6,
-  '7': 7,
-  '8': 8,
-  '9': 9,
-  '*': 10,
-  '#': 11,
-  A: 12,
-  B: 13,
-  C: 14,
-  D: 15,
-};
 /** Most digits waiting to be sent on one call. */
 export const LAB_DTMF_MAX_QUEUE = 64;
 /** Volume of the events (§2.3.4: −10 dBm0). */
 const DTMF_VOLUME = 10;
-/** Ticks (20 ms) between one digit's end packets and the next digit. */
-const DTMF_GAP_TICKS = 3;
 const RTCP_MS = 5000;
 const NTP_UNIX = 2208988800;
 
@@ -192,6 +173,8 @@ class Session {
   readonly dtmfQueue: number[] = [];
   dtmfPt = 101;
   dtmfPackets = 5;
+  /** Ticks (20 ms) between a digit's last end packet and the next digit (the pause less the end's repeats). */
+  dtmfGapTicks = 3;
   ev: { code: number; ts: number; n: number; ends: number; gap: number } | null = null;
   constructor(
     readonly node: string,
@@ -528,18 +511,19 @@ export class LabMedia {
 
   /**
    * Sends `digits` (0-9, *, #, A-D) on `call`'s stream as RFC 4733 events of payload type `pt`,
-   * `durationMs` each (40–2000, rounded to 20 ms packets). False when the call has no session
-   * that may send (no answer yet, held, no codec agreed) or the queue is full.
+   * `durationMs` each (40–2000, rounded to 20 ms packets), a digit starting `pauseMs` after the
+   * one before ended (at least 60: its end packet's two repeats and a packet of audio). False when
+   * the call has no session that may send (no answer yet, held, no codec agreed) or the queue is full.
    */
-  dtmf(call: Call, digits: string, pt: number, durationMs = 100): boolean {
+  dtmf(call: Call, digits: string, pt: number, durationMs = 100, pauseMs = 100): boolean {
     const s = this.#sessions.get(call);
     if (!s || s.closed || !s.allowed || !s.remote || !s.rtp) return false;
-    const codes = [...digits.toUpperCase()].map((d) => DTMF_CODES[d]);
-    if (codes.some((c) => c === undefined) || s.dtmfQueue.length + codes.length > LAB_DTMF_MAX_QUEUE)
-      return false;
-    s.dtmfQueue.push(...(codes as number[]));
+    const codes = [...digits].map(dtmfEventCode);
+    if (codes.some((c) => c < 0) || s.dtmfQueue.length + codes.length > LAB_DTMF_MAX_QUEUE) return false;
+    s.dtmfQueue.push(...codes);
     s.dtmfPt = pt & 0x7f;
     s.dtmfPackets = Math.max(2, Math.min(100, Math.round(durationMs / PTIME_MS)));
+    s.dtmfGapTicks = Math.max(1, Math.round(pauseMs / PTIME_MS) - 2);
     this.#log(
       s.node,
       `media: DTMF ${digits} (RFC 4733 telephone-event/${s.dtmfPt}, ${s.dtmfPackets * PTIME_MS} ms each)`,
@@ -553,7 +537,7 @@ export class LabMedia {
     let ev = s.ev;
     if (ev && ev.ends >= 3) {
       // the pause after a digit: audio goes on
-      if (++ev.gap < DTMF_GAP_TICKS) return false;
+      if (++ev.gap < s.dtmfGapTicks) return false;
       s.ev = ev = null;
     }
     if (!ev) {

@@ -17,9 +17,10 @@ import type { TransportAddress } from '../../sip-core/stack/transport';
 import type { ElementEvent, EventSink } from '../../sip-core/elements/events';
 import type { SipElement } from '../../sip-core/elements/element';
 import { LocationService } from '../../sip-core/elements/registrar';
-import { UserAgent } from '../../sip-core/elements/ua/user-agent';
+import { type Call, UserAgent } from '../../sip-core/elements/ua/user-agent';
 import { StunServer } from '../../sip-core/elements/stun';
-import { runUaStep, splitAddress } from '../../sip-core/sim/steps';
+import { dtmfHow, runUaStep, splitAddress } from '../../sip-core/sim/steps';
+import { DTMF_DIGITS_RE } from '../../shared/dtmf';
 import { buildElement, timerConfigOf } from '../../sip-core/sim/node-config';
 import {
   formatScenarioErrors,
@@ -54,6 +55,8 @@ export interface LabDtmfOptions {
   method?: 'auto' | 'rfc4733' | 'info';
   /** Per digit, ms (40–2000; default 100). */
   durationMs?: number;
+  /** From a digit's end to the next digit, ms (60–10000; default 100). */
+  pauseMs?: number;
 }
 
 /** One listening socket of the lab. */
@@ -367,16 +370,82 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     return spec?.behind === nat.name;
   }
 
+  /** Phone `node` presses `digits` in `call` (LabHandle.dtmf, a lab file's `dtmf` step). */
+  const pressKeys = (
+    node: string,
+    ua: UserAgent,
+    call: Call | undefined,
+    digits: string,
+    o: LabDtmfOptions,
+  ): { method: 'rfc4733' | 'info'; callId: string } => {
+    if (!DTMF_DIGITS_RE.test(digits)) throw new LabError(`digits must be 1–32 of 0-9 * # A-D`);
+    if (!call || !call.dialog)
+      throw new LabError(`${node} has no answered call${o.callId ? ` ${o.callId}` : ''}`);
+    const dur = Math.max(40, Math.min(2000, o.durationMs ?? 100));
+    const pause = Math.max(60, Math.min(10_000, o.pauseMs ?? 100));
+    const te = ua.negotiated(call)?.dtmf ?? null;
+    const method = o.method ?? 'auto';
+    if (method === 'rfc4733' && te === null)
+      throw new LabError(`the call ${call.callId} did not agree telephone-event (RFC 4733): send SIP INFO`);
+    if (method !== 'info' && te !== null && media.dtmf(call, digits, te, dur, pause))
+      return { method: 'rfc4733', callId: call.callId };
+    if (method === 'rfc4733')
+      throw new LabError(
+        `${node} cannot send RTP in call ${call.callId} now (no media session, held, or too many digits queued)`,
+      );
+    // SIP INFO, one per digit, a digit's duration and a pause apart (the de-facto dtmf-relay body)
+    const dialog = call.dialog;
+    [...digits.toUpperCase()].forEach((d, i) => {
+      const t = setTimeout(
+        () => {
+          timersSet.splice(timersSet.indexOf(t), 1);
+          if (!stopped && call.state === 'confirmed')
+            ua.inDialog(dialog, 'INFO', [], `Signal=${d}\r\nDuration=${dur}\r\n`, 'application/dtmf-relay');
+        },
+        i * (dur + pause),
+      );
+      timersSet.push(t);
+    });
+    sink.emit({
+      time: clock.now(),
+      node,
+      kind: 'call',
+      text: `media: DTMF ${digits} (SIP INFO application/dtmf-relay)`,
+    });
+    return { method: 'info', callId: call.callId };
+  };
+
   const runStep = (s: StepSpec): void => {
     const e = elements.get(s.node);
     sink.emit({
       time: clock.now(),
       node: s.node,
       kind: 'log',
-      text: `step: ${s.action}${s.to ? ` ${s.to}` : ''}`,
+      text: `step: ${s.action}${s.to ? ` ${s.to}` : ''}${s.digits ? ` ${s.digits}` : ''}`,
     });
     if (!(e instanceof UserAgent)) {
       stepErrors.push(`${s.node}: ${s.action} needs a user agent in the lab`);
+      return;
+    }
+    if (s.action === 'dtmf') {
+      // the lab's phones send real RTP (lab-media.ts): its keys, not the simulator's packets
+      const how = dtmfHow(s);
+      try {
+        pressKeys(
+          s.node,
+          e,
+          s.id ? e.findCall(s.id, []) : e.calls.findLast((c) => c.state === 'confirmed'),
+          s.digits ?? '',
+          {
+            method: how.method,
+            durationMs: how.durationMs,
+            pauseMs: how.pauseMs,
+          },
+        );
+      } catch (err) {
+        if (!(err instanceof LabError)) throw err;
+        stepErrors.push(`${s.node}: dtmf: ${err.message}`);
+      }
       return;
     }
     const r = runUaStep(e, s, ids);
@@ -407,43 +476,10 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     dtmf: (node, digits, o = {}) => {
       const ua = elements.get(node);
       if (!(ua instanceof UserAgent)) throw new LabError(`no phone "${node}" in the lab`);
-      if (!/^[0-9*#A-Da-d]{1,32}$/.test(digits)) throw new LabError(`digits must be 1–32 of 0-9 * # A-D`);
       const call = o.callId
         ? ua.calls.find((c) => c.callId === o.callId && c.state === 'confirmed')
         : ua.calls.findLast((c) => c.state === 'confirmed');
-      if (!call || !call.dialog)
-        throw new LabError(`${node} has no answered call${o.callId ? ` ${o.callId}` : ''}`);
-      const dur = Math.max(40, Math.min(2000, o.durationMs ?? 100));
-      const te = ua.negotiated(call)?.dtmf ?? null;
-      const method = o.method ?? 'auto';
-      if (method === 'rfc4733' && te === null)
-        throw new LabError(`the call ${call.callId} did not agree telephone-event (RFC 4733): send SIP INFO`);
-      if (method !== 'info' && te !== null && media.dtmf(call, digits, te, dur))
-        return { method: 'rfc4733', callId: call.callId };
-      if (method === 'rfc4733')
-        throw new LabError(
-          `${node} cannot send RTP in call ${call.callId} now (no media session, held, or too many digits queued)`,
-        );
-      // SIP INFO, one per digit, a digit's duration and a pause apart (the de-facto dtmf-relay body)
-      const dialog = call.dialog;
-      [...digits.toUpperCase()].forEach((d, i) => {
-        const t = setTimeout(
-          () => {
-            timersSet.splice(timersSet.indexOf(t), 1);
-            if (!stopped && call.state === 'confirmed')
-              ua.inDialog(dialog, 'INFO', [], `Signal=${d}\r\nDuration=${dur}\r\n`, 'application/dtmf-relay');
-          },
-          i * (dur + 60),
-        );
-        timersSet.push(t);
-      });
-      sink.emit({
-        time: clock.now(),
-        node,
-        kind: 'call',
-        text: `media: DTMF ${digits} (SIP INFO application/dtmf-relay)`,
-      });
-      return { method: 'info', callId: call.callId };
+      return pressKeys(node, ua, call, digits, o);
     },
     ua: (name) => {
       const e = elements.get(name);

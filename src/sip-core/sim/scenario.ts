@@ -146,7 +146,7 @@ export interface StepSpec {
   id?: string;
   /** `refer`: the id of the call whose dialog the transfer target replaces (attended transfer). */
   replaces?: string;
-  /** `dtmf`: the keys (1–32 of 0-9 * # A-D), how (default `rfc4733`), per key (default 100 ms, 40 ms–2 s) and between keys (default 100 ms, 40 ms–10 s). */
+  /** `dtmf`: the keys (1–32 of 0-9 * # A-D), how (default `rfc4733`), per key (default 100 ms, 40 ms–2 s) and between keys (default 100 ms, 60 ms–10 s). */
   digits?: string;
   method?: 'rfc4733' | 'info';
   duration?: Duration;
@@ -584,10 +584,10 @@ export function loadScenario(text: string): ScenarioLoad {
     if (dur !== null && (dur < 40 || dur > 2000))
       bad('duration', `must be 40 ms to 2 s per key (is ${dur} ms)`);
     const pause = ms(s.pause);
-    if (pause !== null && (pause < 40 || pause > 10_000))
+    if (pause !== null && (pause < 60 || pause > 10_000))
       bad(
         'pause',
-        `must be 40 ms to 10 s between keys (is ${pause} ms; RTP events repeat their end packet for 40 ms)`,
+        `must be 60 ms to 10 s between keys (is ${pause} ms; RTP events repeat their end packet for 40 ms after it)`,
       );
   });
   sc.expect?.calls?.forEach((c, i) => ref(c.node, ['expect', 'calls', i, 'node']));

@@ -90,3 +90,89 @@ describe('lab phones press digits', () => {
     expect(rows.filter((e) => e.method === 'INFO')).toHaveLength(2);
   }, 30_000);
 });
+
+describe('a lab file presses digits (dtmf steps, on real sockets)', () => {
+  /** The times (ms from the call's first digit) and digits the trace reads, the caller's. */
+  function timed(h: LabHandle, callId: string): { digit: string; method: string; ms: number }[] {
+    h.live.flushUpdates();
+    const d = (new TraceAdapter(h.live.trace, []).callMedia(callId)?.dtmf ?? []).filter(
+      (x) => x.direction === 'forward',
+    );
+    return d.map((x) => ({ digit: x.digit, method: x.method, ms: Math.round((x.time - d[0]!.time) * 1000) }));
+  }
+
+  it('RFC 4733 keys, then INFO keys, each a duration and a pause apart; the trace reads them back', async () => {
+    const [pa, pb] = [await freePort('127.0.46.4'), await freePort('127.0.46.5')];
+    const h = await startLab(
+      parseLab(`
+name: dtmf-steps
+description: Alice calls the voicemail, types her PIN as RFC 4733 events, then presses 9 and # as SIP INFO
+nodes:
+  - { name: alice, role: ua, address: "127.0.46.4:${pa}", aor: "sip:alice@127.0.46.4", mediaPort: 46200 }
+  - { name: vm, role: ua, address: "127.0.46.5:${pb}", aor: "sip:vm@127.0.46.5", answer: { after: 0.05s }, mediaPort: 46300 }
+steps:
+  - { at: 0.05s, node: alice, action: call, to: "sip:vm@127.0.46.5:${pb}" }
+  - { at: 0.6s, node: alice, action: dtmf, digits: '12', method: rfc4733, duration: 100ms, pause: 200ms }
+  - { at: 1.5s, node: alice, action: dtmf, digits: '9#', method: info, duration: 160ms, pause: 240ms }
+  - { at: 1.6s, node: vm, action: dtmf, digits: '5' }
+`),
+    );
+    handles.push(h);
+    await until(() => h.ua('alice')!.calls[0]?.state === 'confirmed', 'the call answered', 10_000);
+    const callId = h.ua('alice')!.calls[0]!.callId;
+    await until(() => timed(h, callId).length === 4, 'four digits', 10_000);
+    const got = timed(h, callId);
+    expect(got.map((d) => [d.digit, d.method])).toEqual([
+      ['1', 'rtp-event'],
+      ['2', 'rtp-event'],
+      ['9', 'info'],
+      ['#', 'info'],
+    ]);
+    // a key every duration + pause (real time: within 60 ms; RTP on the 20 ms packet grid)
+    expect(Math.abs(got[1]!.ms - 300)).toBeLessThanOrEqual(60);
+    expect(Math.abs(got[3]!.ms - got[2]!.ms - 400)).toBeLessThanOrEqual(60);
+    expect(Math.abs(got[2]!.ms - 900)).toBeLessThanOrEqual(120);
+    // the callee's step went out too (RFC 4733: lab phones offer and accept telephone-event)
+    await until(
+      () => {
+        h.live.flushUpdates();
+        return (new TraceAdapter(h.live.trace, []).callMedia(callId)?.dtmf ?? []).some(
+          (x) => x.direction === 'reverse' && x.digit === '5',
+        );
+      },
+      "the callee's digit",
+      5000,
+    );
+    expect(h.stepErrors).toEqual([]);
+    expect(h.events.map((e) => `${e.node}: ${e.text}`)).toEqual(
+      expect.arrayContaining([
+        'alice: step: dtmf 12',
+        'alice: media: DTMF 12 (RFC 4733 telephone-event/101, 100 ms each)',
+        'alice: media: DTMF 9# (SIP INFO application/dtmf-relay)',
+      ]),
+    );
+  }, 30_000);
+
+  it('a step that cannot be done is a step error saying why', async () => {
+    const [pa, pb] = [await freePort('127.0.46.6'), await freePort('127.0.46.7')];
+    const h = await startLab(
+      parseLab(`
+name: dtmf-refused
+description: RFC 4733 in a call without telephone-event, and a key before any call
+nodes:
+  - { name: alice, role: ua, address: "127.0.46.6:${pa}", aor: "sip:alice@127.0.46.6", mediaPort: 46400 }
+  - { name: vm, role: ua, address: "127.0.46.7:${pb}", aor: "sip:vm@127.0.46.7", answer: { after: 0.05s }, mediaPort: 46500, codecs: [PCMU] }
+steps:
+  - { at: 0.01s, node: alice, action: dtmf, digits: '1' }
+  - { at: 0.05s, node: alice, action: call, to: "sip:vm@127.0.46.7:${pb}" }
+  - { at: 0.5s, node: alice, action: dtmf, digits: '2', method: rfc4733 }
+`),
+    );
+    handles.push(h);
+    await until(() => h.stepErrors.length === 2, 'two step errors', 10_000);
+    expect(h.stepErrors[0]).toBe('alice: dtmf: alice has no answered call');
+    expect(h.stepErrors[1]).toMatch(
+      /^alice: dtmf: the call \S+ did not agree telephone-event \(RFC 4733\): send SIP INFO$/,
+    );
+  }, 30_000);
+});

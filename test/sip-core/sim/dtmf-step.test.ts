@@ -285,7 +285,7 @@ describe('the validator: bad dtmf values at their line and column', () => {
       errorsOf("  - { at: 1s, node: Alice, action: dtmf, digits: '1', duration: 10ms, pause: 20s }"),
     ).toEqual([
       `${line}:65: scenario-schema: /steps/0/duration must be 40 ms to 2 s per key (is 10 ms)`,
-      `${line}:78: scenario-schema: /steps/0/pause must be 40 ms to 10 s between keys (is 20000 ms; RTP events repeat their end packet for 40 ms)`,
+      `${line}:78: scenario-schema: /steps/0/pause must be 60 ms to 10 s between keys (is 20000 ms; RTP events repeat their end packet for 40 ms after it)`,
     ]);
     expect(errorsOf("  - { at: 1s, node: Alice, action: dtmf, digits: '1', duration: long }")).toEqual([
       `${line}:65: scenario-schema: /steps/0/duration must be number`,

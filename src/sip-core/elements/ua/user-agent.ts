@@ -584,7 +584,7 @@ export interface DtmfSend {
   method: 'rfc4733' | 'info';
   /** Per key, ms (RTP events: rounded to 20 ms packets, at least two). */
   durationMs: number;
-  /** Between one key's end and the next key, ms (RTP events: at least 40, the end packets' repeats). */
+  /** From one key's end (its duration) to the next key, ms (RTP events: more than 20, the end packet's repeats). */
   pauseMs: number;
 }
 
