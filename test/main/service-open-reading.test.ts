@@ -11,7 +11,14 @@ import { join, resolve } from 'node:path';
 import { generate } from '../../bench/tools/gen-sip-capture';
 import { CoreCaptureLoader, IN_THREAD_MAX_BYTES, TraceAdapter } from '../../src/main/service/capture-loader';
 import { createHost } from '../../src/main/service/create-host';
-import { Events, Invoke, type CallsPage, type ProgressEvent } from '../../src/shared/api';
+import {
+  Events,
+  Invoke,
+  type CallsPage,
+  type ExportFile,
+  type MessageDetail,
+  type ProgressEvent,
+} from '../../src/shared/api';
 
 const PUBLIC = resolve(__dirname, '../../../shared/captures/public');
 
@@ -134,16 +141,39 @@ describe('the calls list while a capture is read', () => {
     const path = files[0]!;
     const events: ProgressEvent[] = [];
     const pages: Promise<CallsPage>[] = [];
+    // One call's ladder and a message's detail during the read: answered before the open ends.
+    const order: string[] = [];
+    let flow: Promise<[ExportFile, MessageDetail]> | null = null;
     const off = host.onEvent((e, p) => {
       if (e !== Events.captureProgress) return;
       const ev = p as ProgressEvent;
       events.push(ev);
       if (ev.calls !== undefined && pages.length < 3)
         pages.push(host.invoke(Invoke.callsQuery, { captureId: ev.captureId, offset: 0, limit: 20 }));
+      if (ev.calls !== undefined && !flow) {
+        const captureId = ev.captureId;
+        flow = Promise.all([
+          host.invoke(Invoke.exportLadder, { captureId, calls: ['C2'], format: 'text' }),
+          host.invoke(Invoke.messageGet, { captureId, id: 0 }),
+        ]).finally(() => order.push('flow'));
+      }
     });
     try {
-      const opening = host.openPath(path, { remember: false });
+      const opening = host.openPath(path, { remember: false }).finally(() => order.push('opened'));
       const summary = await opening;
+      const [ladder, detail] = await flow!;
+      expect(order).toEqual(['flow', 'opened']);
+      expect(ladder.text).toMatch(/^Call C2 /);
+      expect(ladder.text).toContain('INVITE (SDP)');
+      expect(detail.row.call).toBe('C1');
+      expect(detail.path?.via.length).toBeGreaterThan(0);
+      // The same call once analysed: its ladder is the one drawn during the read (a whole call then).
+      const whole = await host.invoke(Invoke.exportLadder, {
+        captureId: summary.id,
+        calls: ['C2'],
+        format: 'text',
+      });
+      expect(whole.text).toBe(ladder.text);
       const counted = events.filter((e) => e.calls !== undefined);
       expect(counted.length).toBeGreaterThan(0);
       expect(counted[0]!.calls!).toBeGreaterThan(0);

@@ -47,6 +47,7 @@ import {
   Tier1Analysis,
   TieredAnalysis,
   TraceAnalyzer,
+  groupAnalyzer,
   type AnalysisDiagnostic,
   type CallSummary,
   type Tier1Call,
@@ -215,6 +216,28 @@ export class TraceAdapter implements LoadedTrace {
   readFailed(err: unknown): void {
     this.#settleRead?.fail(err);
     this.#settleRead = null;
+  }
+
+  /**
+   * Whether a call's ladder (one call) and a message's detail answer now, before the full analysis:
+   * while the file is read, from the messages of the call's Call-ID group read so far (a full
+   * analyzer over them alone: legs of other Call-IDs are not joined yet, later messages not read).
+   */
+  answersWhileReading(): boolean {
+    return this.#full === null && this.#reading !== null;
+  }
+
+  /** While reading: the full analyzers of single Call-ID groups (`groupAnalyzer`), per trace length. */
+  readonly #partial = new Map<number, { count: number; a: TraceAnalyzer }>();
+
+  #groupAnalyzer(g: number): TraceAnalyzer {
+    const n = this.#trace.count;
+    let c = this.#partial.get(g);
+    if (!c || c.count !== n) {
+      if (this.#partial.size >= 16) this.#partial.clear();
+      this.#partial.set(g, (c = { count: n, a: groupAnalyzer(this.#t1, g) }));
+    }
+    return c.a;
   }
 
   /** Tier 1: the one indexing the read, else the tiered analysis'. */
@@ -630,7 +653,13 @@ export class TraceAdapter implements LoadedTrace {
   detail(id: number): MessageDetail {
     const msg = this.#trace.message(id);
     const bytes = msg.raw.subarray(msg.start, msg.end);
-    const path = this.#path(id);
+    // (while the file is read: the message's Call-ID group analysed alone, see answersWhileReading)
+    let a = this.#full;
+    if (!a && this.answersWhileReading()) {
+      const g = this.#t1.groupOf(id);
+      a = g >= 0 ? this.#groupAnalyzer(g) : null;
+    }
+    const path = a ? this.#path(id, a) : null;
     const own = this.#diagnostics(id, msg);
     const analysis = this.#analysisDiagnostics(id, this.#fields(id).diagnostics, true);
     const diagnostics = [...analysis, ...own];
@@ -657,8 +686,7 @@ export class TraceAdapter implements LoadedTrace {
   }
 
   /** Path view data for message `id`: its Via/Route/Record-Route, its hop through the elements, its dialog. */
-  #path(id: number): PathDto | null {
-    const a = this.#analyzer;
+  #path(id: number, a: TraceAnalyzer): PathDto | null {
     const t = this.#trace;
     let p;
     try {
@@ -1021,10 +1049,33 @@ export class TraceAdapter implements LoadedTrace {
   }
 
   exportLadder(calls: readonly string[], format: LadderExportFormat): ExportFile {
-    const model = ladderModel(this.#analyzer, calls);
+    let an = this.#full;
+    let refs = calls;
+    let name: string | null = null;
+    if (!an && calls.length === 1 && this.answersWhileReading()) {
+      // (one call while the file is read: its Call-ID group so far, where it is C1)
+      const g = this.#t1.resolveGroup(calls[0]!);
+      if (g < 0) throw new ApiError('not-found', `no call ${calls[0]} in this trace`);
+      an = this.#groupAnalyzer(g);
+      refs = ['C1'];
+      name = `C${g + 1}`;
+    }
+    an ??= this.#analyzer;
+    const model = ladderModel(an, refs);
     if (!model) {
-      const unknown = calls.find((c) => this.#analyzer.resolveCall(c) < 0) ?? calls.join(', ');
+      const unknown = calls.find((c) => an.resolveCall(c) < 0) ?? calls.join(', ');
       throw new ApiError('not-found', `no call ${unknown} in this trace`);
+    }
+    if (name !== null) {
+      // (named as the calls list and the rows name it: tier 1's call, transactions and dialogs)
+      model.call = name;
+      model.calls = [name];
+      for (const arrow of model.arrows) {
+        const f = this.#fields(arrow.id);
+        arrow.call = name;
+        arrow.transaction = f.transaction;
+        arrow.dialog = f.dialog;
+      }
     }
     const ext = { svg: 'svg', mermaid: 'mmd', plantuml: 'puml', text: 'txt' }[format];
     const mime = { svg: 'image/svg+xml', mermaid: 'text/plain', plantuml: 'text/plain', text: 'text/plain' }[

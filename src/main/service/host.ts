@@ -194,7 +194,9 @@ export class ServiceHost {
       }
       case Invoke.messageGet: {
         const { captureId, id } = req as InvokeReq<typeof Invoke.messageGet>;
-        const trace = await this.#analysed(captureId);
+        // (while the file is read: the message's call as read so far; else once analysed)
+        const now = this.#ready(captureId);
+        const trace = now.answersWhileReading?.() ? now : await this.#analysed(captureId);
         if (id >= trace.count()) throw new ApiError('not-found', `no message ${id} in this capture`);
         const detail = trace.detail(id);
         const lab = [...this.#labs.values()].find((l) => l.captureId === captureId);
@@ -271,6 +273,9 @@ export class ServiceHost {
       }
       case Invoke.exportLadder: {
         const { captureId, calls, format } = req as InvokeReq<typeof Invoke.exportLadder>;
+        // (one call while the file is read: its Call-ID group as read so far; else once analysed)
+        const now = this.#ready(captureId);
+        if (calls.length === 1 && now.answersWhileReading?.()) return now.exportLadder(calls, format);
         return (await this.#analysed(captureId)).exportLadder(calls, format);
       }
       case Invoke.exportCalls: {

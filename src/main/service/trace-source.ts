@@ -61,6 +61,11 @@ export interface LoadedTrace {
    * background; resolves when complete. Until then the problems row lists the analysis' codes only.
    */
   checkMessages(onProgress?: (done: number, total: number) => void): Promise<void>;
+  /**
+   * Whether one call's ladder and a message's detail answer now, before the full analysis (while the
+   * file is read: from the call's Call-ID group read so far).
+   */
+  answersWhileReading?(): boolean;
   /** Whether `queryCalls(q)` can answer before the full analysis is complete. */
   callsQueryReady(q: Omit<CallsQuery, 'captureId'>): boolean;
   /** Joins calls (`C3` or Call-IDs) into one (needs the full analysis). */

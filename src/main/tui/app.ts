@@ -129,7 +129,9 @@ export async function runEffect(
         }
         const rows = [...byId.values()].sort((a, b) => a.id - b.id);
         const call = e.calls.length === 1 ? (s.flow?.call ?? null) : null;
-        return { kind: 'flow', calls: e.calls, text: file.text ?? '', rows, call };
+        // (one call while the capture is read: its messages so far, see answersWhileReading)
+        const partial = e.calls.length === 1 && s.summary.reading !== null;
+        return { kind: 'flow', calls: e.calls, text: file.text ?? '', rows, call, partial };
       } catch (err) {
         return {
           kind: 'flow-error',

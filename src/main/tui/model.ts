@@ -92,6 +92,11 @@ export interface FlowState {
   /** The message pane's first visible line. */
   paneTop: number;
   error: string | null;
+  /**
+   * Drawn while the capture was still read: the call's messages read so far, its Call-ID alone (read
+   * again once the capture's analysis is complete).
+   */
+  partial: boolean;
 }
 
 export interface TuiState {
@@ -132,6 +137,8 @@ export type Result =
       text: string;
       rows: MessageRow[];
       call: CallDto | null;
+      /** Drawn while the capture was still read (FlowState.partial). */
+      partial?: boolean;
     }
   | { kind: 'flow-error'; calls: string[]; message: string }
   | { kind: 'detail'; id: number; detail: MessageDetail }
@@ -280,6 +287,7 @@ function openFlow(s: TuiState): [TuiState, Effect[]] {
     tab: s.flow?.tab ?? 'raw',
     paneTop: 0,
     error: null,
+    partial: false,
   };
   return [{ ...s, view: 'flow', flow }, [{ kind: 'flow', calls }]];
 }
@@ -487,7 +495,13 @@ export function receive(s: TuiState, r: Result, size: Size): [TuiState, Effect[]
     }
     case 'refresh': {
       const t: TuiState = { ...s, list: { ...s.list, rowsKey: '' } };
-      return [t, listEffects(t, size)];
+      // A flow drawn while the capture was read: drawn again once its analysis is complete.
+      const f = s.flow;
+      const again: Effect[] =
+        f?.partial && s.summary.reading === null && s.summary.analysis >= 1
+          ? [{ kind: 'flow', calls: f.calls }]
+          : [];
+      return [t, [...listEffects(t, size), ...again]];
     }
     case 'summary':
       return [{ ...s, summary: { ...s.summary, ...r.summary } }, []];
@@ -496,9 +510,20 @@ export function receive(s: TuiState, r: Result, size: Size): [TuiState, Effect[]
       if (!f || f.calls.join() !== r.calls.join()) return [s, []];
       const lines = r.text.replace(/\n$/, '').split('\n');
       const header = Math.max(0, lines.length - r.rows.length);
-      const nf: FlowState = { ...f, lines, header, rows: r.rows, call: r.call ?? f.call, cursor: 0, top: 0 };
+      // (the whole call after a flow drawn while reading: the cursor stays on its message)
+      const cursor = f.partial ? Math.max(0, Math.min(f.cursor, r.rows.length - 1)) : 0;
+      const nf: FlowState = {
+        ...f,
+        lines,
+        header,
+        rows: r.rows,
+        call: r.call ?? f.call,
+        cursor,
+        top: f.partial ? Math.min(f.top, cursor) : 0,
+        partial: r.partial === true,
+      };
       const t: TuiState = { ...s, flow: nf };
-      return r.rows.length > 0 ? [t, [{ kind: 'message', id: r.rows[0]!.id }]] : [t, []];
+      return r.rows.length > 0 ? [t, [{ kind: 'message', id: r.rows[cursor]!.id }]] : [t, []];
     }
     case 'flow-error': {
       const f = s.flow;

@@ -347,6 +347,12 @@ function verdictLine(f: FlowState, g: Glyphs): Line {
   const c = f.call;
   if (!c) return [{ text: `Calls ${f.calls.join(' + ')} merged`, style: TITLE }];
   const line: Line = [
+    ...(f.partial
+      ? [
+          { text: 'still reading: this call so far', style: { fg: YELLOW, bold: true } },
+          { text: ` ${g.v} `, style: DIM },
+        ]
+      : []),
     { text: c.type === 'call' ? c.state : c.type, style: { ...stateStyle(c.state), bold: true } },
   ];
   const add = (t: string, style?: Style): void => {

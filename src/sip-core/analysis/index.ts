@@ -22,7 +22,7 @@ export { CALL_STATES } from './call/call';
 export { summarizeSdp, type SdpSummary } from './sdp-summary';
 export { analysisOnAppend } from './analyzer';
 export { Tier1Analysis, tier1OnAppend, TIER1_CODES, TIER1_LAZY_CODES, type Tier1Call } from './tier1';
-export { TieredAnalysis, type Tier2Options } from './tiered';
+export { TieredAnalysis, groupAnalyzer, type Tier2Options } from './tiered';
 export { compileFilter, filterMessages, type CompiledFilter, type CompileResult } from './filter/filter';
 export { FIELDS, type FieldInfo } from './filter/fields';
 export { parseFilter, type FilterError, type FilterNode } from './filter/parse';

@@ -145,12 +145,7 @@ export class TieredAnalysis {
     const n = this.trace.count;
     let c = this.#perCall.get(g);
     if (!c || c.count !== n) {
-      const a = new TraceAnalyzer(this.trace);
-      for (const id of this.tier1.groupMessageIds(g)) {
-        const raw = this.trace.raw(id);
-        a.onBytes(id, raw, 0, raw.length);
-      }
-      c = { count: n, a };
+      c = { count: n, a: groupAnalyzer(this.tier1, g) };
       if (this.#perCall.size >= 64) this.#perCall.clear();
       this.#perCall.set(g, c);
     }
@@ -162,4 +157,19 @@ export class TieredAnalysis {
     this.tier1.detach();
     this.#tier2?.detach();
   }
+}
+
+/**
+ * A full analyzer over the messages of tier 1's Call-ID group `g` alone, so far (its call is `C1`):
+ * one call's ladder, transactions, dialogs, hops and diagnostics before tier 2 ran (legs of other
+ * Call-IDs are joined only by tier 2).
+ */
+export function groupAnalyzer(tier1: Tier1Analysis, g: number): TraceAnalyzer {
+  const t = tier1.trace;
+  const a = new TraceAnalyzer(t);
+  for (const id of tier1.groupMessageIds(g)) {
+    const raw = t.raw(id);
+    a.onBytes(id, raw, 0, raw.length);
+  }
+  return a;
 }

@@ -167,6 +167,41 @@ describe('tui model', () => {
     expect(eff).toEqual([{ kind: 'quit' }]);
   });
 
+  it('a flow drawn while the capture is read says so, and is asked again (cursor kept) once analysed', () => {
+    let s = keys(10, initialState({ name: 'x' }), ['resize']).s;
+    s = receive(s, { kind: 'summary', summary: { reading: 0.4, analysis: 0 } }, SIZE)[0];
+    s = keys(10, s, ['enter']).s;
+    const rows = [0, 1, 2].map(
+      (id) => ({ id, kind: 'request', method: 'INVITE', status: null }) as MessageRow,
+    );
+    const flow = {
+      kind: 'flow',
+      calls: ['C1'],
+      text: 'Call C1\n   a   b\n1\n2\n3\n',
+      rows,
+      call: call(0),
+    } as const;
+    let eff: Effect[];
+    [s] = receive(s, { ...flow, partial: true }, SIZE);
+    expect(text(s)[1]).toMatch(/^still reading: this call so far . completed/);
+    [s, eff] = press(s, 'down', SIZE);
+    // Still reading, or read but not analysed: the list only.
+    [s, eff] = receive(s, { kind: 'refresh' }, SIZE);
+    expect(eff.some((e) => e.kind === 'flow')).toBe(false);
+    s = receive(s, { kind: 'summary', summary: { reading: null } }, SIZE)[0];
+    [s, eff] = receive(s, { kind: 'refresh' }, SIZE);
+    expect(eff.some((e) => e.kind === 'flow')).toBe(false);
+    s = receive(s, { kind: 'summary', summary: { analysis: 1 } }, SIZE)[0];
+    [s, eff] = receive(s, { kind: 'refresh' }, SIZE);
+    expect(eff.filter((e) => e.kind === 'flow')).toEqual([{ kind: 'flow', calls: ['C1'] }]);
+    [s, eff] = receive(s, flow, SIZE);
+    expect(s.flow!.cursor).toBe(1);
+    expect(eff).toEqual([{ kind: 'message', id: 1 }]);
+    expect(text(s)[1]).not.toContain('still reading');
+    [s, eff] = receive(s, { kind: 'refresh' }, SIZE);
+    expect(eff.some((e) => e.kind === 'flow')).toBe(false);
+  });
+
   it('? shows the help, any key returns; the narrow and wide flows fit the screen exactly', () => {
     let s = keys(3, initialState({ name: 'x' }), ['resize', '?']).s;
     expect(text(s)[0]).toContain('keys');
