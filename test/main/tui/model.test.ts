@@ -185,6 +185,7 @@ describe('tui model', () => {
     [s] = receive(s, { ...flow, partial: true }, SIZE);
     expect(text(s)[1]).toMatch(/^still reading: this call so far . completed/);
     [s, eff] = press(s, 'down', SIZE);
+    expect(eff).toEqual([{ kind: 'message', id: 1 }]);
     // Still reading, or read but not analysed: the list only.
     [s, eff] = receive(s, { kind: 'refresh' }, SIZE);
     expect(eff.some((e) => e.kind === 'flow')).toBe(false);
@@ -198,7 +199,7 @@ describe('tui model', () => {
     expect(s.flow!.cursor).toBe(1);
     expect(eff).toEqual([{ kind: 'message', id: 1 }]);
     expect(text(s)[1]).not.toContain('still reading');
-    [s, eff] = receive(s, { kind: 'refresh' }, SIZE);
+    eff = receive(s, { kind: 'refresh' }, SIZE)[1];
     expect(eff.some((e) => e.kind === 'flow')).toBe(false);
   });
 
