@@ -1,9 +1,10 @@
 /**
  * End to end, the call features library in the scenario player (browser mode served for real, in
- * headless Debian Chromium): the "Call features" topic lists its nine scenarios in learning order;
+ * headless Debian Chromium): the "Call features" topic lists its ten scenarios in learning order;
  * each plays to its end, the ladder reading as a student expects (the hold's re-INVITEs, the glare's
  * 491s, the REFER and NOTIFYs, the reliable 183 lost and sent again with its PRACK, the 422 and the
- * refresh, the presence NOTIFYs); the messages' inspector shows the header the scenario is about.
+ * refresh, the DTMF scenario's RFC 4733 events on Alice's stream and its INFOs, the presence
+ * NOTIFYs); the messages' inspector shows the header the scenario is about.
  * Screenshots (light and dark) under test-results/screenshots/call-features-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ const FEATURES = [
   'early-media',
   'prack-100rel',
   'session-timer',
+  'dtmf',
   'instant-message',
   'presence',
 ];
@@ -63,7 +65,7 @@ describe.skipIf(!chromiumPath)('the call features library in the scenario player
     await page.keyboard.press('t');
   };
 
-  it('lists the nine under "Call features", in learning order, after forking and forwarding', async () => {
+  it('lists the ten under "Call features", in learning order, after forking and forwarding', async () => {
     const library = page.getByRole('complementary', { name: 'Scenarios library' });
     const topics = await library.locator('li.topic h4').allTextContents();
     expect(topics.indexOf('Call features')).toBe(topics.indexOf('Forking and call forwarding') + 1);
@@ -125,6 +127,21 @@ describe.skipIf(!chromiumPath)('the call features library in the scenario player
     await stepTo(/Step \d+: 200 OK/);
     await expect.poll(raw).toMatch(/Session-Expires: 600;refresher=uac/);
     await shots('session-timer');
+  });
+
+  it("dtmf: the PIN as RFC 4733 events on Alice's stream, then 9 and # as INFO with application/dtmf-relay", async () => {
+    await pick('dtmf');
+    await stepTo(/Step \d+: INFO[^]*Alice → proxy\.example\.com/);
+    await expect.poll(raw).toMatch(/Content-Type: application\/dtmf-relay[^]*Signal=9\s*Duration=160/);
+    // by 4 s both phones' streams are on the ladder; Alice's (her first packet first) carries the events
+    const arrows = page.locator('g.arrow[data-id^="-"]');
+    await expect.poll(() => arrows.count(), { timeout: 10_000 }).toBe(2);
+    await arrows.first().click();
+    const events = page.getByTestId('stream-events');
+    await expect.poll(() => events.count(), { timeout: 10_000 }).toBe(1);
+    expect(await events.locator('td.digit').allTextContents()).toEqual(['1', '2', '3', '4']);
+    expect(await events.textContent()).toMatch(/frame \d+\s*100 ms\s*−10 dBm0\s*7\s\(3 end\)/);
+    await shots('dtmf');
   });
 
   it('early-media, instant-message and presence play to their end', async () => {

@@ -14,10 +14,14 @@ import { laneNamesOf } from '../../src/shared/lane-names';
 import {
   addAnswer,
   emptyScore,
+  loadPredictOn,
   loadScores,
+  PREDICT_ON_KEY,
   predictLink,
+  savePredictOn,
   quizOf,
   saveScores,
+  wrongAnswers,
   scoreBadge,
   type Question,
   type QuizMessage,
@@ -251,10 +255,60 @@ describe('Predict: score, kept scores, trainer link', () => {
     expect(loadScores(null)).toEqual({});
   });
 
-  it("reads a trainer's link", () => {
+  it("reads a trainer's link (no flag: the browser's own choice)", () => {
     expect(predictLink('?scenario=trapezoid&predict=1')).toEqual({ scenario: 'trapezoid', predict: true });
-    expect(predictLink('?scenario=rfc3665-3.1')).toEqual({ scenario: 'rfc3665-3.1', predict: false });
+    expect(predictLink('?scenario=rfc3665-3.1')).toEqual({ scenario: 'rfc3665-3.1', predict: null });
     expect(predictLink('?predict=0&scenario=../x y')).toEqual({ scenario: null, predict: false });
-    expect(predictLink('')).toEqual({ scenario: null, predict: false });
+    expect(predictLink('?scenario=cancel&predict=false')).toEqual({ scenario: 'cancel', predict: false });
+    expect(predictLink('')).toEqual({ scenario: null, predict: null });
+  });
+
+  it('remembers Predict on or off; off when never set, unreadable or without storage', () => {
+    const m = new Map<string, string>();
+    const store = {
+      getItem: (k: string) => m.get(k) ?? null,
+      setItem: (k: string, v: string) => void m.set(k, v),
+      removeItem: (k: string) => void m.delete(k),
+    };
+    expect(loadPredictOn(store)).toBe(false);
+    savePredictOn(store, true);
+    expect(m.get(PREDICT_ON_KEY)).toBe('1');
+    expect(loadPredictOn(store)).toBe(true);
+    savePredictOn(store, false);
+    expect(loadPredictOn(store)).toBe(false);
+    m.set(PREDICT_ON_KEY, 'yes');
+    expect(loadPredictOn(store)).toBe(false);
+    const broken = {
+      getItem: (): string => {
+        throw new Error('SecurityError');
+      },
+      setItem: (): void => {
+        throw new Error('QuotaExceededError');
+      },
+      removeItem: (): void => undefined,
+    };
+    expect(loadPredictOn(broken)).toBe(false);
+    expect(() => savePredictOn(broken, true)).not.toThrow();
+    expect(loadPredictOn(null)).toBe(false);
+  });
+
+  it('lists the questions answered wrong in the order they were asked', () => {
+    const r = (right: boolean): { right: boolean } => ({ right });
+    expect(wrongAnswers({})).toEqual([]);
+    expect(
+      wrongAnswers({ 12: [r(true), r(false)], 3: [r(false)], 5: [r(true)], 10: [r(false), r(false)] }),
+    ).toEqual([
+      { index: 3, k: 0 },
+      { index: 10, k: 0 },
+      { index: 10, k: 1 },
+      { index: 12, k: 1 },
+    ]);
+  });
+
+  it('the practice asks the same questions again: quizOf is the same for the same run', async () => {
+    // (the player's practice takes quizOf's question at the place answered wrong)
+    const [a, b] = [await runOf('dtmf'), await runOf('dtmf')];
+    expect(render(quizOf(b))).toBe(render(quizOf(a)));
+    expect(quizOf(a).flat().length).toBeGreaterThan(20);
   });
 });

@@ -720,13 +720,56 @@ export function saveScores(store: Store | null, scores: Record<string, QuizScore
   }
 }
 
-/** A trainer's link: `?scenario=NAME&predict=1` opens that scenario, in Predict mode with the flag. */
-export function predictLink(search: string): { scenario: string | null; predict: boolean } {
+/** Where the browser remembers whether Predict is on (`1` or `0`). */
+export const PREDICT_ON_KEY = 'sipscope.predict.on';
+
+/** Whether Predict was left on in this browser (off when never set or unreadable). */
+export function loadPredictOn(store: Store | null): boolean {
+  try {
+    return store?.getItem(PREDICT_ON_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function savePredictOn(store: Store | null, on: boolean): void {
+  try {
+    store?.setItem(PREDICT_ON_KEY, on ? '1' : '0');
+  } catch {
+    // storage full or disabled: remembered for this session only
+  }
+}
+
+/**
+ * A trainer's link: `?scenario=NAME&predict=1` opens that scenario, in Predict mode with the flag
+ * (`predict=0` off); `predict` is null without the flag (the browser's own choice stands).
+ */
+export function predictLink(search: string): { scenario: string | null; predict: boolean | null } {
   const p = new URLSearchParams(search);
   const s = p.get('scenario');
   const v = p.get('predict');
   return {
     scenario: s && /^[\w.-]{1,80}$/.test(s) ? s : null,
-    predict: v !== null && v !== '0' && v !== 'false',
+    predict: v === null ? null : v !== '0' && v !== 'false',
   };
+}
+
+/** A question of a run by place: its message's index and its position among that message's questions. */
+export interface QuestionRef {
+  index: number;
+  k: number;
+}
+
+/** The questions answered wrong, in the order they were asked (by message, then position). */
+export function wrongAnswers(
+  answers: Readonly<Record<number, readonly { right: boolean }[]>>,
+): QuestionRef[] {
+  const out: QuestionRef[] = [];
+  for (const index of Object.keys(answers)
+    .map(Number)
+    .sort((a, b) => a - b))
+    answers[index]!.forEach((a, k) => {
+      if (!a.right) out.push({ index, k });
+    });
+  return out;
 }

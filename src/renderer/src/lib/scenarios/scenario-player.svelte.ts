@@ -22,10 +22,14 @@ import { paneStore } from '../shell/pane-size.svelte';
 import {
   addAnswer,
   emptyScore,
+  loadPredictOn,
   loadScores,
   quizOf,
+  savePredictOn,
   saveScores,
+  wrongAnswers,
   type Question,
+  type QuestionRef,
   type QuizScore,
 } from './predict';
 
@@ -34,6 +38,18 @@ export interface PredictAnswer {
   question: Question;
   picked: number;
   right: boolean;
+}
+
+/**
+ * "Practice the ones I got wrong": the questions answered wrong in a run, asked again one by one (the
+ * ladder at each one's message), scored on their own.
+ */
+export interface PredictPractice {
+  queue: QuestionRef[];
+  /** The next question's place in `queue` (`queue.length`: done). */
+  pos: number;
+  answers: PredictAnswer[];
+  score: QuizScore;
 }
 
 /** Most messages the player loads from one run. */
@@ -70,7 +86,7 @@ export class ScenarioPlayer {
    * Predict mode: before each message is revealed the student answers who sends what to whom (and a
    * header question at a few key moments); the message shows once its questions are answered.
    */
-  predict = $state(false);
+  predict = $state(loadPredictOn(paneStore));
   /** The run's message texts (for the header questions), loaded when Predict is on. */
   texts = $state<(string | null)[]>([]);
   /** Answers by message index, in the order of that message's questions. */
@@ -134,11 +150,17 @@ export class ScenarioPlayer {
   );
   /** Whether the message texts the questions read are loaded. */
   readonly textsReady = $derived(this.texts.length === this.messages.length);
+  /** Practising the questions answered wrong (null: the run's own questions). */
+  practice = $state<PredictPractice | null>(null);
+  /** The run's questions answered wrong so far, in order. */
+  readonly wrong = $derived<QuestionRef[]>(wrongAnswers(this.answers));
   /** The question waiting for an answer before the next message is revealed, or null. */
   readonly question = $derived<Question | null>(
-    this.predict && this.textsReady
-      ? (this.quiz[this.step]?.[this.answers[this.step]?.length ?? 0] ?? null)
-      : null,
+    !this.predict || !this.textsReady
+      ? null
+      : this.practice
+        ? this.#practiceQuestion(this.practice)
+        : (this.quiz[this.step]?.[this.answers[this.step]?.length ?? 0] ?? null),
   );
   /** The last answer given (its feedback stays shown while the next question is asked). */
   lastAnswer = $state<PredictAnswer | null>(null);
@@ -219,6 +241,7 @@ export class ScenarioPlayer {
       this.answers = {};
       this.lastAnswer = null;
       this.score = emptyScore();
+      this.practice = null;
       this.texts = [];
       this.selected = null;
       this.selectedStream = null;
@@ -287,9 +310,14 @@ export class ScenarioPlayer {
     if (this.playing) this.#schedule();
   }
 
-  /** Turns Predict mode on or off (on: stops playing and loads the message texts its questions read). */
-  async setPredict(on: boolean): Promise<void> {
+  /**
+   * Turns Predict mode on or off (on: stops playing and loads the message texts its questions read),
+   * remembered in this browser unless `remember` is false (a trainer's link: for this visit only).
+   */
+  async setPredict(on: boolean, opts: { remember?: boolean } = {}): Promise<void> {
     this.predict = on;
+    if (opts.remember ?? true) savePredictOn(paneStore, on);
+    if (!on) this.practice = null;
     if (on) {
       this.pause();
       await this.#loadTexts();
@@ -305,6 +333,7 @@ export class ScenarioPlayer {
     const choice = q?.choices[picked];
     if (!q || !choice) return;
     const a: PredictAnswer = { question: q, picked, right: choice.correct };
+    if (this.practice) return this.#practiceAnswer(this.practice, a);
     this.answers = { ...this.answers, [q.index]: [...(this.answers[q.index] ?? []), a] };
     this.lastAnswer = a;
     this.score = addAnswer(this.score, q.kind, a.right);
@@ -325,7 +354,50 @@ export class ScenarioPlayer {
     this.score = emptyScore();
     this.answers = {};
     this.lastAnswer = null;
+    this.practice = null;
     saveScores(paneStore, {});
+  }
+
+  /**
+   * Asks again the questions answered wrong — the run's (`still` false), or those answered wrong in
+   * the practice just done (`still` true) — each at its message (the ladder up to it), scored apart
+   * from the run (whose score and the kept ones stay as they were).
+   */
+  practiceWrong(still = false): void {
+    const queue = still && this.practice ? stillWrongOf(this.practice) : this.wrong;
+    if (!this.predict || !queue.length) return;
+    this.pause();
+    this.practice = { queue, pos: 0, answers: [], score: emptyScore() };
+    this.lastAnswer = null;
+    this.step = queue[0]!.index;
+    this.#follow();
+  }
+
+  /** Leaves the practice: back to the run's end, its own score shown. */
+  endPractice(): void {
+    if (!this.practice) return;
+    this.practice = null;
+    this.lastAnswer = null;
+    this.toEnd();
+  }
+
+  #practiceQuestion(p: PredictPractice): Question | null {
+    const r = p.queue[p.pos];
+    return r ? (this.quiz[r.index]?.[r.k] ?? null) : null;
+  }
+
+  #practiceAnswer(p: PredictPractice, a: PredictAnswer): void {
+    const next = p.queue[p.pos + 1];
+    this.practice = {
+      ...p,
+      pos: p.pos + 1,
+      answers: [...p.answers, a],
+      score: { ...addAnswer(p.score, a.question.kind, a.right), done: !next },
+    };
+    this.lastAnswer = a;
+    // the message answered about is revealed; the next question's message waits
+    this.step = next && next.index > a.question.index ? next.index : a.question.index + (next ? 0 : 1);
+    this.#follow();
   }
 
   async #loadTexts(): Promise<void> {
@@ -404,4 +476,9 @@ export function mediaUntil<T extends MediaStreamDto>(media: readonly T[], now: n
     out.push(s.spans ? { ...s, spans: s.spans.filter((p) => p.start <= now + 1e-9) } : s);
   }
   return out;
+}
+
+/** The questions of a practice answered wrong again, in order. */
+function stillWrongOf(p: PredictPractice): QuestionRef[] {
+  return p.queue.filter((_, i) => p.answers[i] && !p.answers[i].right);
 }
