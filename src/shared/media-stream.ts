@@ -154,6 +154,8 @@ export interface StreamPlayed {
   lost: number;
   duplicates: number;
   reordered: number;
-  /** Why it is silent (`cannot play G.729 ...`), null when it plays. */
+  /** Packets whose payload is not whole frames of the codec (G.729); absent when none. */
+  malformed?: number;
+  /** Why it is silent (`cannot play G.723 ...`), null when it plays. */
   problem: string | null;
 }

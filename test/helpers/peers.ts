@@ -1,5 +1,6 @@
 /**
- * System peers (chromium, sipp, kamailio, tshark, sngrep) that tests run for real when installed.
+ * System peers (chromium, sipp, kamailio, tshark, sngrep...; gcc and libbcg729 for the G.729 reference)
+ * that tests run for real when installed.
  * Without the peer a test skips with a loud reason; under CI=true a missing peer is a failure.
  */
 import { execFileSync } from 'node:child_process';
@@ -16,7 +17,9 @@ export type PeerName =
   | 'dumpcap'
   | 'sox'
   | 'ffmpeg'
-  | 'openssl';
+  | 'openssl'
+  | 'gcc'
+  | 'libbcg729';
 
 const CANDIDATES: Record<PeerName, string[]> = {
   chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
@@ -30,6 +33,13 @@ const CANDIDATES: Record<PeerName, string[]> = {
   sox: ['/usr/bin/sox'],
   ffmpeg: ['/usr/bin/ffmpeg'],
   openssl: ['/usr/bin/openssl'],
+  gcc: ['/usr/bin/gcc', '/usr/bin/cc'],
+  // A library, not a program (Debian's libbcg729-0, which Wireshark depends on).
+  libbcg729: [
+    '/usr/lib/x86_64-linux-gnu/libbcg729.so.0',
+    '/usr/lib/aarch64-linux-gnu/libbcg729.so.0',
+    '/usr/lib/libbcg729.so.0',
+  ],
 };
 
 const cache = new Map<PeerName, string | null>();

@@ -16,8 +16,11 @@
  * 44,100 Hz, RFC 3551 §4.5.11; a dynamic `L16/rate[/channels]` rtpmap), big-endian, a stereo L16 stream
  * mixed to mono; G.722 (PT 9, g722.ts: 16,000 samples per second on the 8,000 Hz RTP clock) and GSM
  * 06.10 (PT 3, gsm.ts), G.726 (`G726-16/24/32/40`, `AAL2-G726-…`, PT 2: g726.ts), whose decoders keep state from packet to packet: they are fed the packets in
- * the order played, a lost packet skipped (silence of its length, no concealment). Comfort noise (PT 13, 19, `CN`) is silence. Anything else is not decoded: "cannot
- * play G.729" — never noise. RFC 4733 `telephone-event` packets (DTMF) are heard as their two ITU-T
+ * the order played, a lost packet skipped (silence of its length, no concealment). G.729 / G.729A
+ * (PT 18, `G729`: g729.ts) likewise, except that a lost packet is the decoder's own frame erasure
+ * concealment (G.729 §4.4) for up to {@link G729_CONCEAL_FRAMES} frames of the gap, then silence; an
+ * Annex B SID frame is 10 ms of silence. Comfort noise (PT 13, 19, `CN`) is silence. Anything else is
+ * not decoded: "cannot play G.723" — never noise. RFC 4733 `telephone-event` packets (DTMF) are heard as their two ITU-T
  * Q.23 tones, from the event's start (its RTP timestamp) for its duration, at its volume, laid under
  * the audio: where an audio packet of the stream covers the same instant it wins, so a sender that
  * kept sending audio (in-band DTMF too) is not heard twice; a stream of events alone plays its tones
@@ -30,6 +33,7 @@ import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711';
 import { G722Decoder } from './g722';
 import { GSM_FRAME_OCTETS, GSM_FRAME_SAMPLES, GsmDecoder } from './gsm';
 import { G726Decoder, type G726Packing } from './g726';
+import { G729Decoder, G729_FRAME_SAMPLES, g729PayloadOk, g729Samples } from './g729';
 import { addDtmfTone, type EventTone } from './rtp-event';
 
 /** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
@@ -53,7 +57,7 @@ export interface RtpmapEntry {
  * The codecs decoded here; G722, GSM and G726 are stateful (one decoder per stream, fed the packets in
  * order).
  */
-export type AudioCodec = 'PCMU' | 'PCMA' | 'L16' | 'G722' | 'GSM' | 'G726';
+export type AudioCodec = 'PCMU' | 'PCMA' | 'L16' | 'G722' | 'GSM' | 'G726' | 'G729';
 
 /**
  * How the packets of one payload type are played: `rate` the samples per second made, `clock` the RTP
@@ -81,16 +85,23 @@ const STATIC_OTHER: Record<number, string> = {
   12: 'QCELP',
   14: 'MPA',
   15: 'G.728',
-  18: 'G.729',
 };
 
 /** What the decoders here play, for "cannot play X (…)". */
-export const DECODED_CODECS = 'G.711 µ-law/A-law, G.722, GSM 06.10, G.726 and L16';
+export const DECODED_CODECS = 'G.711 µ-law/A-law, G.722, GSM 06.10, G.726, G.729 and L16';
 
 /** G.722 (RFC 3551 §4.5.2): 16,000 samples per second on an 8,000 Hz RTP clock. */
 const G722_PLAY: PayloadPlay = { kind: 'audio', codec: 'G722', rate: 16000, channels: 1, clock: 8000 };
 /** GSM 06.10 full rate (RFC 3551 §4.5.8): 8,000 Hz, 33-octet frames of 160 samples. */
 const GSM_PLAY: PayloadPlay = { kind: 'audio', codec: 'GSM', rate: 8000, channels: 1 };
+/** G.729 / G.729A (RFC 3551 §4.5.6): 8,000 Hz, 10-octet frames of 80 samples, a 2-octet SID frame last. */
+const G729_PLAY: PayloadPlay = { kind: 'audio', codec: 'G729', rate: 8000, channels: 1 };
+/**
+ * Lost G.729 frames played by the decoder's concealment (60 ms), the rest of a gap silence: G.729
+ * §4.4 attenuates the fixed codebook gain by only 0.98 per subframe, so a long outage would
+ * otherwise be filled with slowly fading noise.
+ */
+export const G729_CONCEAL_FRAMES = 6;
 
 const G721 = { bits: 4, packing: 'rfc3551', name: 'G726-32' } as const;
 
@@ -102,6 +113,7 @@ export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPl
     if (n === 'PCMA') return { kind: 'audio', codec: 'PCMA', rate: 8000, channels: 1 };
     if (n === 'G722') return G722_PLAY;
     if (n === 'GSM') return GSM_PLAY;
+    if (n === 'G729' || n === 'G729A') return G729_PLAY;
     const g726 = /^(AAL2-)?G726-(16|24|32|40)$/.exec(n);
     if (g726)
       return {
@@ -135,6 +147,8 @@ export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPl
     case 13:
     case 19:
       return { kind: 'silence', name: 'CN' };
+    case 18:
+      return G729_PLAY;
   }
   return { kind: 'cannot', name: STATIC_OTHER[pt] ?? (map ? map.name : `PT ${pt}`) };
 }
@@ -263,6 +277,11 @@ export interface DecodedAudio {
   resyncs: number;
   /** RFC 4733 events heard as their tones (their packets count in `silent` too). */
   tones?: number;
+  /**
+   * Packets whose payload is not whole frames of the codec (G.729: 10-octet frames and at most one
+   * 2-octet SID frame): their whole frames played, the rest ignored.
+   */
+  malformed?: number;
   truncated: boolean;
 }
 
@@ -279,6 +298,7 @@ function samplesOf(p: AudioPlay, len: number): number {
   if (p.codec === 'G722') return len * 2;
   if (p.codec === 'GSM') return Math.floor(len / GSM_FRAME_OCTETS) * GSM_FRAME_SAMPLES;
   if (p.codec === 'G726') return Math.floor((len * 8) / p.g726!.bits);
+  if (p.codec === 'G729') return g729Samples(len);
   return len;
 }
 
@@ -288,6 +308,7 @@ interface CodecState {
   gsm?: GsmDecoder;
   /** By name (a stream may switch between G.726 rates). */
   g726?: Map<string, G726Decoder>;
+  g729?: G729Decoder;
 }
 
 function decodeInto(
@@ -320,6 +341,10 @@ function decodeInto(
     let d = decoders.get(g.name);
     if (!d) decoders.set(g.name, (d = new G726Decoder(g.bits, g.packing)));
     d.decode(b, s, e, out, at);
+    return;
+  }
+  if (p.codec === 'G729') {
+    (state.g729 ??= new G729Decoder()).decode(b, s, e, out, at);
     return;
   }
   const ch = p.channels;
@@ -470,7 +495,10 @@ export function decodeStream(
   for (const t of tones.values()) addDtmfTone(pcm, t, rate);
   let played = 0;
   let silent = 0;
+  let malformed = 0;
   const state: CodecState = {};
+  /** Where the last G.729 packet's samples ended (a gap after it may be concealed). */
+  let g729End = -1;
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
     const p = playOf(pk.pt[i]!);
@@ -478,6 +506,17 @@ export function decodeStream(
     if (!sameTimeline(p) || at >= pcm.length || eventsOnly !== null) {
       if (!sameTimeline(p)) silent++;
       continue;
+    }
+    const len = pk.payEnd[i]! - pk.payStart[i]!;
+    if (p.codec === 'G729') {
+      if (!g729PayloadOk(len)) malformed++;
+      // Packets lost before this one (a sequence gap, in sequence order): the decoder conceals the
+      // first frames of the gap (G.729 §4.4), as a receiver's decoder does with erased frames.
+      if (timing === 'timestamp' && state.g729 && g729End >= 0 && k > 0 && ext[i]! - ext[keep[k - 1]!]! > 1) {
+        const frames = Math.min(G729_CONCEAL_FRAMES, Math.floor((at - g729End) / G729_FRAME_SAMPLES));
+        if (frames > 0) state.g729.conceal(frames, pcm, g729End);
+      }
+      g729End = at + samplesOf(p, len);
     }
     decodeInto(p, pk.bytes, pk.payStart[i]!, pk.payEnd[i]!, pcm, at, state);
     played++;
@@ -501,6 +540,7 @@ export function decodeStream(
       resyncs,
       truncated,
       ...(tones.size > 0 && { tones: tones.size }),
+      ...(malformed > 0 && { malformed }),
     },
   };
 }

@@ -168,6 +168,7 @@ export function renderAudio(
         lost: a.lost,
         duplicates: a.duplicates,
         reordered: a.reordered,
+        ...(a.malformed && { malformed: a.malformed }),
         problem: null,
       });
     } else {

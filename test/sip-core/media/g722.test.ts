@@ -8,14 +8,9 @@
  * µ-law side upsampled by a windowed sinc (its 500 Hz tone's image at 7.5 kHz over 50 dB down).
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../../../src/sip-core/analysis';
 import { G722Decoder } from '../../../src/sip-core/media/g722';
 import { ULAW_TO_LINEAR, linearToUlaw } from '../../../src/sip-core/media/g711';
-import { traceMedia } from '../../../src/sip-core/media/media-json';
-import { planAudio, renderAudio, type AudioPlan } from '../../../src/sip-core/media/stream-audio';
-import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
-import { scanCapturePackets } from '../../../src/main/service/stream-audio';
-import { codecCallCapture, ffDecode, ffEncode, ffmpeg, signals, type CodecCallSpec } from './codec-capture';
+import { ffDecode, ffEncode, ffmpeg, signals, firstDiff, renderCodecCall } from './codec-capture';
 
 const decodeAll = (bits: Uint8Array): Int16Array => {
   const out = new Int16Array(bits.length * 2);
@@ -35,26 +30,6 @@ function power(x: Int16Array, hz: number): number {
     s1 = s0;
   }
   return s1 * s1 + s2 * s2 - c * s1 * s2;
-}
-
-/** The first sample where two signals differ (−1: none), for a readable failure. */
-function firstDiff(a: Int16Array, b: Int16Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
-
-async function render(spec: CodecCallSpec, sel: { stream: number } | { call: string }) {
-  const { trace } = ingestBytes(codecCallCapture(spec), 'codec.pcap');
-  analyzeTrace(trace);
-  const media = traceMedia(trace)!;
-  const plan = planAudio(trace, media, sel) as AudioPlan;
-  expect(typeof plan).toBe('object');
-  const lists = (await scanCapturePackets(trace, plan, null))!;
-  const audio = renderAudio(plan, lists, 'timestamp');
-  if (typeof audio === 'string') throw new Error(audio);
-  const copy = audio.wav.slice(44);
-  return { audio, pcm: new Int16Array(copy.buffer, 0, copy.length / 2) };
 }
 
 describe.skipIf(!ffmpeg)('G.722 decoding against ffmpeg (bit-exact)', () => {
@@ -93,7 +68,7 @@ describe.skipIf(!ffmpeg)('G.722 over RTP (PT 9: 16 kHz audio, an 8 kHz clock)', 
   const lost = (i: number): boolean => i % 10 === 3;
 
   it('a stream plays at 16 kHz, a lost packet is 20 ms of silence, the decoder going on from the packet before', async () => {
-    const { audio, pcm } = await render({ payloads, pt: 9, step: 160, drop: lost }, { stream: 0 });
+    const { audio, pcm } = await renderCodecCall({ payloads, pt: 9, step: 160, drop: lost }, { stream: 0 });
     expect(audio.rate).toBe(16000);
     expect(audio.streams[0]).toMatchObject({ codec: 'G722', played: 90, lost: 10 });
     expect(pcm.length).toBe(payloads.length * 320);
@@ -121,7 +96,7 @@ describe.skipIf(!ffmpeg)('G.722 over RTP (PT 9: 16 kHz audio, an 8 kHz clock)', 
     const ulaw = Uint8Array.from({ length: 160 }, (_, j) =>
       linearToUlaw(8000 * Math.sin((2 * Math.PI * 500 * j) / 8000)),
     );
-    const { audio, pcm } = await render(
+    const { audio, pcm } = await renderCodecCall(
       { payloads, pt: 9, step: 160, reversePt: 0, reversePayload: () => ulaw },
       { call: 'C1' },
     );

@@ -8,13 +8,8 @@
  * clipped). Then as RTP: `G726-32/8000` (dynamic PT) with loss, and `AAL2-G726-32`.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../../../src/sip-core/analysis';
 import { G726Decoder, type G726Packing } from '../../../src/sip-core/media/g726';
-import { traceMedia } from '../../../src/sip-core/media/media-json';
-import { planAudio, renderAudio, type AudioPlan } from '../../../src/sip-core/media/stream-audio';
-import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
-import { scanCapturePackets } from '../../../src/main/service/stream-audio';
-import { codecCallCapture, ffDecode, ffEncode, ffmpeg, signals, type CodecCallSpec } from './codec-capture';
+import { ffDecode, ffEncode, ffmpeg, signals, renderCodecCall } from './codec-capture';
 
 const FORMAT: Record<G726Packing, string> = { aal2: 'g726', rfc3551: 'g726le' };
 
@@ -43,19 +38,6 @@ function differences(got: Int16Array, ref: Int16Array): { count: number; wrapped
     }
   }
   return { count, wrapped, first };
-}
-
-async function render(spec: CodecCallSpec) {
-  const { trace } = ingestBytes(codecCallCapture(spec), 'codec.pcap');
-  analyzeTrace(trace);
-  const media = traceMedia(trace)!;
-  const plan = planAudio(trace, media, { stream: 0 }) as AudioPlan;
-  expect(typeof plan).toBe('object');
-  const lists = (await scanCapturePackets(trace, plan, null))!;
-  const audio = renderAudio(plan, lists, 'timestamp');
-  if (typeof audio === 'string') throw new Error(audio);
-  const copy = audio.wav.slice(44);
-  return { audio, pcm: new Int16Array(copy.buffer, 0, copy.length / 2) };
 }
 
 describe.skipIf(!ffmpeg)('G.726 decoding against ffmpeg', () => {
@@ -92,7 +74,7 @@ describe.skipIf(!ffmpeg)('G.726 over RTP', () => {
       const payloads = Array.from({ length: bits.length / 80 }, (_, i) =>
         bits.subarray(i * 80, (i + 1) * 80),
       );
-      const { audio, pcm: got } = await render({
+      const { audio, pcm: got } = await renderCodecCall({
         payloads,
         pt: 97,
         step: 160,

@@ -10,13 +10,8 @@
  * on from the frame before; two frames per packet play the same.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../../../src/sip-core/analysis';
 import { GsmDecoder } from '../../../src/sip-core/media/gsm';
-import { traceMedia } from '../../../src/sip-core/media/media-json';
-import { planAudio, renderAudio, type AudioPlan } from '../../../src/sip-core/media/stream-audio';
-import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
-import { scanCapturePackets } from '../../../src/main/service/stream-audio';
-import { codecCallCapture, ffDecode, ffEncode, ffmpeg, signals, type CodecCallSpec } from './codec-capture';
+import { ffDecode, ffEncode, ffmpeg, signals, firstDiff, renderCodecCall } from './codec-capture';
 
 const decodeAll = (bits: Uint8Array): Int16Array => {
   const out = new Int16Array((bits.length / 33) * 160);
@@ -25,25 +20,6 @@ const decodeAll = (bits: Uint8Array): Int16Array => {
 };
 const ffGsm = (bits: Uint8Array): Int16Array => ffDecode(bits, ['-f', 'gsm']);
 const libGsm = (bits: Uint8Array): Int16Array => ffDecode(bits, ['-c:a', 'libgsm', '-f', 'gsm']);
-
-function firstDiff(a: Int16Array, b: Int16Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
-
-async function render(spec: CodecCallSpec) {
-  const { trace } = ingestBytes(codecCallCapture(spec), 'codec.pcap');
-  analyzeTrace(trace);
-  const media = traceMedia(trace)!;
-  const plan = planAudio(trace, media, { stream: 0 }) as AudioPlan;
-  expect(typeof plan).toBe('object');
-  const lists = (await scanCapturePackets(trace, plan, null))!;
-  const audio = renderAudio(plan, lists, 'timestamp');
-  if (typeof audio === 'string') throw new Error(audio);
-  const copy = audio.wav.slice(44);
-  return { audio, pcm: new Int16Array(copy.buffer, 0, copy.length / 2) };
-}
 
 describe.skipIf(!ffmpeg)('GSM 06.10 decoding against ffmpeg (bit-exact)', () => {
   const sig = ffmpeg ? signals(8000) : {};
@@ -73,7 +49,7 @@ describe.skipIf(!ffmpeg)('GSM over RTP (PT 3)', () => {
   const lost = (i: number): boolean => i % 10 === 7;
 
   it('a lost packet is 160 samples of silence, the decoder going on from the frame before', async () => {
-    const { audio, pcm } = await render({ payloads: frames, pt: 3, step: 160, drop: lost });
+    const { audio, pcm } = await renderCodecCall({ payloads: frames, pt: 3, step: 160, drop: lost });
     expect(audio.rate).toBe(8000);
     expect(audio.streams[0]).toMatchObject({ codec: 'GSM', played: 90, lost: 10 });
     expect(pcm.length).toBe(frames.length * 160);
@@ -95,7 +71,7 @@ describe.skipIf(!ffmpeg)('GSM over RTP (PT 3)', () => {
 
   it('two frames per packet (40 ms, 320 ticks) play as the frames in one piece', async () => {
     const pairs = Array.from({ length: frames.length / 2 }, (_, i) => bits.subarray(i * 66, (i + 1) * 66));
-    const { audio, pcm } = await render({ payloads: pairs, pt: 3, step: 320 });
+    const { audio, pcm } = await renderCodecCall({ payloads: pairs, pt: 3, step: 320 });
     expect(audio.streams[0]).toMatchObject({ codec: 'GSM', played: pairs.length, lost: 0 });
     expect(firstDiff(pcm, libGsm(bits))).toBe(-1);
   });

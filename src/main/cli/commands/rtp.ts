@@ -93,7 +93,7 @@ export async function rtp(
       out(
         `  stream ${s.index}${au.channels === 2 ? (s.channel === 0 ? ' left' : ' right') : ''}: ${
           s.problem ??
-          `${s.codec}, ${s.played} packets played, ${s.lost} lost, ${s.duplicates} duplicates, ${s.reordered} out of order`
+          `${s.codec}, ${s.played} packets played, ${s.lost} lost, ${s.duplicates} duplicates, ${s.reordered} out of order${s.malformed ? `, ${s.malformed} malformed (not whole frames)` : ''}`
         }\n`,
       );
     return 0;
@@ -106,7 +106,7 @@ export function registerRtp(program: Command): void {
   const cmd = program
     .command('rtp')
     .description(
-      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law, G.722 (16 kHz), GSM 06.10, G.726 and L16",
+      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law, G.722 (16 kHz), GSM 06.10, G.726, G.729 and L16",
     )
     .argument('<files...>', 'capture file (several: read as one, merged by time)')
     .option(
