@@ -54,7 +54,8 @@ describe('the calls list while a capture is read', () => {
           expect(during.callsQueryReady(q)).toBe(true);
           const p = during.queryCalls(q);
           expect(p.items.length).toBe(Math.min(50, p.total));
-          expect(during.callCount()).toBe(p.total);
+          // (the list may be the one built a moment ago: its build is not repeated more often than 4× its cost)
+          expect(during.callCount()).toBeGreaterThanOrEqual(p.total);
           pages.push({ total: p.total, messages: during.count(), reading: during.reading });
         },
         onReading: (t) => {

@@ -919,13 +919,21 @@ export class TraceAdapter implements LoadedTrace {
   #quickCalls(): CallDto[] {
     const t1 = this.#t1;
     if (!this.#callCache || this.#callCacheAt !== this.#trace.count) {
+      // While the file is read, the list as built last time until 4× its build time has passed: each
+      // build makes every call's row (~1.5 µs a call, 0.2-0.4 s at 150k calls on a loaded machine), on
+      // the thread that also indexes the parts the read hands over, however often clients ask.
+      const now = performance.now();
+      if (this.#callCache && this.#reading && now - this.#quickBuilt.at < 4 * this.#quickBuilt.ms)
+        return this.#callCache;
       this.#callCache = t1.calls().map((c) => quickCallDto(c));
       this.#quickFirst = t1.partyMessages(this.#callCache.length);
       this.#callCacheAt = this.#trace.count;
       this.#filterCache = null;
+      this.#quickBuilt = { at: now, ms: performance.now() - now };
     }
     return this.#callCache;
   }
+  #quickBuilt = { at: 0, ms: 0 };
   #quickFirst = new Int32Array(0);
 
   /** Fills From/To and src/dst of the quick calls a page shows (read once per call). */

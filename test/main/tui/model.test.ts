@@ -1,7 +1,14 @@
 /** The TUI's screen model and renderer, pure: keys → state and effects; state → lines of exact size. */
 import { describe, expect, it } from 'vitest';
 import type { CallDto, CallsPage, MessageRow } from '../../../src/shared/api';
-import { initialState, press, receive, type Effect, type TuiState } from '../../../src/main/tui/model';
+import {
+  initialState,
+  press,
+  receive,
+  type Effect,
+  type Result,
+  type TuiState,
+} from '../../../src/main/tui/model';
 import { render } from '../../../src/main/tui/render';
 import { lineText, serializeLine, stringWidth } from '../../../src/main/tui/cells';
 import { ScreenWriter, decodeKeys } from '../../../src/main/tui/terminal';
@@ -174,13 +181,13 @@ describe('tui model', () => {
     const rows = [0, 1, 2].map(
       (id) => ({ id, kind: 'request', method: 'INVITE', status: null }) as MessageRow,
     );
-    const flow = {
+    const flow: Extract<Result, { kind: 'flow' }> = {
       kind: 'flow',
       calls: ['C1'],
       text: 'Call C1\n   a   b\n1\n2\n3\n',
       rows,
       call: call(0),
-    } as const;
+    };
     let eff: Effect[];
     [s] = receive(s, { ...flow, partial: true }, SIZE);
     expect(text(s)[1]).toMatch(/^still reading: this call so far . completed/);
