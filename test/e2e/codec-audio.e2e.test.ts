@@ -3,7 +3,9 @@
  * made here (test/sip-core/media/codec-capture.ts: ffmpeg's G.722 encoding of a speech-like signal as
  * PT 9 one way, µ-law the other). The stream player names the codec and its rate ("G.722 · 16 kHz")
  * and plays 16 kHz mono; "Play call audio" lists both codecs and plays 16 kHz stereo (the µ-law side
- * resampled up); a G.729 stream's player says it has no decoder. Screenshots light and dark.
+ * resampled up). A G.729 call (bcg729's encoding of the same kind of signal, two frames a packet, as
+ * PT 18) plays: the player says "G.729 · 8 kHz" and plays 8 kHz mono. A G.723.1 stream's player says
+ * it has no decoder. Screenshots light and dark.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,15 +16,19 @@ import { requirePeer } from '../helpers/peers';
 import { appNav, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
 import { linearToUlaw } from '../../src/sip-core/media/g711';
 import { codecCallCapture, ffEncode, ffmpeg, signals } from '../sip-core/media/codec-capture';
+import { bcg729, bcgEncode } from '../sip-core/media/bcg729';
 
 const chromiumPath = requirePeer('chromium');
 
-describe.skipIf(!chromiumPath || !ffmpeg)('hearing G.722, in Chromium', () => {
+const reference = bcg729();
+
+describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729, in Chromium', () => {
   let served: ServedPage;
   let page: Page;
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-codec-e2e-'));
   const g722 = join(dir, 'g722.pcap');
   const g729 = join(dir, 'g729.pcap');
+  const g723 = join(dir, 'g723.pcap');
 
   beforeAll(async () => {
     const bits = ffEncode(signals(16000).speech!, 16000, 'g722', 'g722');
@@ -36,10 +42,16 @@ describe.skipIf(!chromiumPath || !ffmpeg)('hearing G.722, in Chromium', () => {
       g722,
       codecCallCapture({ payloads, pt: 9, step: 160, reversePt: 0, reversePayload: () => ulaw }),
     );
-    const g729Frames = Array.from({ length: 50 }, (_, i) =>
-      Uint8Array.from({ length: 20 }, (_, j) => (i * 31 + j * 7) & 0xff),
+    const frames = bcgEncode(signals(8000).speech!);
+    const g729Payloads = Array.from({ length: frames.length / 2 }, (_, i) =>
+      Uint8Array.from([...frames[2 * i]!, ...frames[2 * i + 1]!]),
     );
-    writeFileSync(g729, codecCallCapture({ payloads: g729Frames, pt: 18, step: 160 }));
+    writeFileSync(g729, codecCallCapture({ payloads: g729Payloads, pt: 18, step: 160 }));
+    // G.723.1 (PT 4): 24-octet frames of 240 samples, not decoded.
+    const g723Frames = Array.from({ length: 50 }, (_, i) =>
+      Uint8Array.from({ length: 24 }, (_, j) => (i * 31 + j * 7) & 0xff),
+    );
+    writeFileSync(g723, codecCallCapture({ payloads: g723Frames, pt: 4, step: 240 }));
     served = await servePage(chromiumPath as string);
     page = served.page;
     await page.goto(served.server.url);
@@ -94,21 +106,41 @@ describe.skipIf(!chromiumPath || !ffmpeg)('hearing G.722, in Chromium', () => {
     await shootThemes(page, 'codec-g722-call');
   });
 
-  it('a G.729 stream: the player names the codec and says it has no decoder; Play says why', async () => {
+  it('a G.729 stream: the player says "G.729 · 8 kHz" and plays 8,000 Hz mono; so does the call', async () => {
     await openLadder(g729);
     await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(1);
     await mediaArrows().first().click();
     const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
     await expect.poll(() => player.count()).toBe(1);
-    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual(['G.729 · no decoder']);
+    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual(['G.729 · 8 kHz']);
+    await page.getByTestId('stream-audio-play').click();
+    await expect.poll(() => audioTime('stream-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
+    expect(await player.textContent()).toContain('8,000 Hz mono');
+    expect(await page.getByTestId('stream-audio-position').textContent()).toMatch(/ \/ 0:02\.0$/);
+    await page.getByTestId('stream-audio-play').click(); // pause
+    const call = page.getByTestId('call-audio');
+    await expect.poll(() => call.count()).toBe(1);
+    expect(await call.getByTestId('call-audio-codec').allTextContents()).toEqual(['G.729 · 8 kHz']);
+    await shootThemes(page, 'codec-g729-stream');
+  });
+
+  it('a G.723.1 stream: the player names the codec and says it has no decoder; Play says why', async () => {
+    await openLadder(g723);
+    await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(1);
+    await mediaArrows().first().click();
+    const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
+    await expect.poll(() => player.count()).toBe(1);
+    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual([
+      'G.723.1 · no decoder',
+    ]);
     await page.getByTestId('stream-audio-play').click();
     await expect
       .poll(() => page.getByTestId('stream-audio-error').textContent(), { timeout: 15_000 })
       .toMatch(
-        /^cannot play G\.729 \(sipscope decodes G\.711 µ-law\/A-law, G\.722, GSM 06\.10, G\.726 and L16\)/,
+        /^cannot play G\.723 \(sipscope decodes G\.711 µ-law\/A-law, G\.722, GSM 06\.10, G\.726, G\.729 and L16\)/,
       );
     // No call audio: nothing the call's streams carry can be played.
     expect(await page.getByTestId('call-audio').count()).toBe(0);
-    await shootThemes(page, 'codec-g729-stream');
+    await shootThemes(page, 'codec-g723-stream');
   });
 });
