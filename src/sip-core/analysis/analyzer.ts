@@ -96,7 +96,14 @@ import {
 } from './transaction/transaction';
 import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
-import { AF_KNOWN, AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
+import {
+  AF_KNOWN,
+  AF_SDP,
+  forgetFactsRegion,
+  messageFacts,
+  messageFactsHlen,
+  regionFacts,
+} from '../capture/ingest-pass';
 import { canonicalIpv4 } from '../capture/address';
 import { FA_DONE, FA_FACTS, FA_SDP_KEY, FA_STRIDE } from './facts-ahead';
 
@@ -454,7 +461,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   /** Analyzes the messages already in `trace`, follows new ones, and sets `trace.analysis`. */
   static attach(trace: Trace): TraceAnalyzer {
     const a = new TraceAnalyzer(trace);
-    trace.eachRaw(0, trace.count, (id, buf, start, end) => a.onBytes(id, buf, start, end));
+    a.indexStored(0, trace.count);
     a.#unsubscribe = trace.onAppendBytes((id, buf, start, end, _t, msg) =>
       a.onBytes(id, buf, start, end, msg ?? null),
     );
@@ -490,6 +497,26 @@ export class TraceAnalyzer implements TraceAnalysis {
 
   /** The message being indexed (one object, refilled per message). */
   readonly #m = new AnalysisMessage();
+
+  /** True while `indexStored` runs: `#facts` reads a message where its read-back region lies. */
+  #regions = false;
+
+  /**
+   * Indexes messages `from` to `to - 1` (the next ones in id order) from the trace's stored bytes,
+   * read back a region of consecutive messages at a time (`Trace.eachRaw`: no copy per message);
+   * their analysis facts are read where they lie in the region (`regionFacts`: the region copied into
+   * the facts walk's module once, not each message).
+   */
+  indexStored(from: number, to: number): void {
+    forgetFactsRegion();
+    this.#regions = true;
+    try {
+      this.trace.eachRaw(from, to, (id, buf, start, end) => this.onBytes(id, buf, start, end));
+    } finally {
+      this.#regions = false;
+      forgetFactsRegion(); // (nor is the last region kept alive)
+    }
+  }
 
   /** Indexes message `id` (must be called in id order; `msg` is its parse). */
   onMessage(id: number, msg: SipMessage): void {
@@ -559,7 +586,9 @@ export class TraceAnalyzer implements TraceAnalysis {
         return v & FA_FACTS;
       }
     }
-    const f = messageFacts(buf, start, end, this.#srcV4(id));
+    const src = this.#srcV4(id);
+    // (eachRaw's regions hold their octets while indexStored reads them: each is copied in once)
+    const f = this.#regions ? regionFacts(buf, start, end, src) : messageFacts(buf, start, end, src);
     this.#factsHlen = (f & AF_SDP) !== 0 ? messageFactsHlen() : 0;
     return f;
   }

@@ -18,7 +18,7 @@
  * doubled the fill's cost and so delayed the message checks the same worker computes next.)
  */
 import { canonicalIpv4 } from '../capture/address';
-import { AF_SDP, messageFacts, messageFactsHlen } from '../capture/ingest-pass';
+import { AF_SDP, forgetFactsRegion, messageFactsHlen, regionFacts } from '../capture/ingest-pass';
 import type { Trace } from '../trace/trace';
 import { eachFileMessage, type FileMessages, type FileRunOptions } from '../trace/file-runs';
 import { sdpBodyHash, sdpHashOut } from './sdp-summary';
@@ -78,13 +78,22 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
     if (v !== v) v4[a] = v = canonicalIpv4(s.addresses[a] ?? '');
     return v;
   };
-  return eachFileMessage(
+  // The run's buffer is read into again for the next run: the region copied for `regionFacts` is
+  // dropped before each (and after the last, so that it is not kept alive).
+  const runs: FillOptions = {
+    ...o,
+    beforeRun: () => {
+      forgetFactsRegion();
+      o.beforeRun?.();
+    },
+  };
+  const done = eachFileMessage(
     s,
     n,
-    o,
+    runs,
     () => n,
     (id, buf, at, stop) => {
-      const f = messageFacts(buf, at, stop, srcV4(id));
+      const f = regionFacts(buf, at, stop, srcV4(id));
       const e = id * FA_STRIDE;
       if ((f & AF_SDP) !== 0) {
         const hlen = messageFactsHlen();
@@ -96,6 +105,8 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
     },
     (id) => Atomics.store(col, col.length - 1, id),
   );
+  forgetFactsRegion();
+  return done;
 }
 
 /** The facts columns handed to tier 2, by trace (set where the trace was opened), and their start. */

@@ -117,7 +117,7 @@ export class TieredAnalysis {
     const t = this.trace;
     const end = Math.min(t.count, this.#done + max);
     // Messages read back a region at a time (Trace.eachRaw: no copy per message).
-    t.eachRaw(this.#done, end, (id, buf, start, stop) => a.onBytes(id, buf, start, stop));
+    a.indexStored(this.#done, end);
     this.#done = end;
   }
 

@@ -251,10 +251,15 @@ const STAGE_AT = TCP_AT + TCP_SLOTS * TCP_SLOT * 4;
 const ADDR_AT = STAGE_AT + PASS_ROWS * 80;
 const ADDR_SLOTS = 16384;
 const METH_AT = ADDR_AT + ADDR_SLOTS * 8;
-/** Where {@link messageFacts} copies a message (at most FACTS_CAP octets, then 64 readable ones). */
+/**
+ * Where {@link messageFacts} copies a message (at most FACTS_CAP octets), or {@link regionFacts} a
+ * region of messages (at most FACTS_REGION octets); then 64 readable ones.
+ */
 const FACTS_AT = METH_AT + 64;
 const FACTS_CAP = 65536;
-const ARENA_AT = FACTS_AT + FACTS_CAP + 64;
+/** Most octets {@link regionFacts} copies at once: a read-back region of `Trace.eachRaw` (RAW_RUN_BYTES). */
+export const FACTS_REGION = 256 * 1024;
+const ARENA_AT = FACTS_AT + FACTS_REGION + 64;
 /** Readable octets after the arena: the scanner's 16-octet searches may look past a message's end. */
 const ARENA_SLACK = 64;
 
@@ -359,7 +364,7 @@ function views(): void {
     tr: new Uint8Array(b, STAGE_AT + 72 * n, n),
     flags: new Uint8Array(b, STAGE_AT + 73 * n, n),
   };
-  factsIn = new Uint8Array(b, FACTS_AT, FACTS_CAP);
+  factsIn = new Uint8Array(b, FACTS_AT, FACTS_REGION);
   addrCache = new Int32Array(b, ADDR_AT, ADDR_SLOTS * 2);
   methCache = new Int32Array(b, METH_AT, 16);
 }
@@ -599,6 +604,7 @@ export function messageFacts(buf: Uint8Array, start: number, end: number, src: n
   const len = end - start;
   if (factsFn === null || !factsOn || len <= 0 || len > FACTS_CAP) return 0;
   factsCounters.asked++;
+  factsRegion = null;
   // (`factsIn` stays valid: the memory grows only where `views` is called again)
   setU8.call(factsIn, start === 0 && end === buf.length ? buf : buf.subarray(start, end));
   return factsFn(FACTS_AT, len, src | 0);
@@ -613,6 +619,34 @@ export function setMessageFacts(on: boolean): void {
 
 /** Messages {@link messageFacts} read so far in this thread (tests check it ran). */
 export const factsCounters = { asked: 0 };
+
+/** The buffer whose octets lie at FACTS_AT (see {@link regionFacts}), or null. */
+let factsRegion: Uint8Array | null = null;
+
+/**
+ * {@link messageFacts} of the message `buf[start, end)`, where `buf` holds a region of consecutive
+ * messages (`Trace.eachRaw`'s, at most {@link FACTS_REGION} octets): the region is copied into the
+ * module once, when it is not the one copied last, and each message's facts are read where they lie
+ * (no copy and no view per message). The same answer as `messageFacts`. The caller must not change a
+ * buffer's octets while it passes it here (a new region, a new buffer), or must call
+ * {@link forgetFactsRegion} first.
+ */
+export function regionFacts(buf: Uint8Array, start: number, end: number, src: number): number {
+  if (buf !== factsRegion) {
+    if (factsFn === null || buf.length > FACTS_REGION) return messageFacts(buf, start, end, src);
+    setU8.call(factsIn, buf);
+    factsRegion = buf;
+  }
+  const len = end - start;
+  if (!factsOn || len <= 0 || len > FACTS_CAP) return 0;
+  factsCounters.asked++;
+  return factsFn!(FACTS_AT + start, len, src | 0);
+}
+
+/** Drops the region {@link regionFacts} copied last (its buffer's octets are about to change). */
+export function forgetFactsRegion(): void {
+  factsRegion = null;
+}
 
 /** The header section's length of the last {@link messageFacts} answer with AF_SDP. */
 export function messageFactsHlen(): number {

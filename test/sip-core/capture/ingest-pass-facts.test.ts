@@ -19,9 +19,12 @@ import {
   AF_SENTBY_SRC,
   AF_VIA1,
   AF_VIA2,
+  FACTS_REGION,
+  forgetFactsRegion,
   ingestPassAvailable,
   messageFacts,
   messageFactsHlen,
+  regionFacts,
 } from '../../../src/sip-core/capture/ingest-pass';
 import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
@@ -224,5 +227,90 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
   it('not IPv4: no sent-by fact', () => {
     const f = check(enc.encode(req + via1 + base('')), -1, null, 'no IPv4 source');
     expect(f & (AF_KNOWN | AF_SENTBY_SRC)).toBe(AF_KNOWN);
+  });
+
+  // regionFacts reads each message where it lies in a region copied once: the octets after a message
+  // are then the next message's (a copy of the message alone has other octets there), so these
+  // regions put every hand-made case before every other one.
+  it('regionFacts answers messageFacts for each message of a region (hand-made cases, any neighbour)', () => {
+    const texts = cases.map((c) => c[1]);
+    let compared = 0;
+    for (let k = 0; k < texts.length; k++) {
+      // case k, then each other case, then case k again at the region's end (no neighbour)
+      const parts = [texts[k]!, ...texts.filter((_, j) => j !== k), texts[k]!].map((x) => enc.encode(x));
+      const region = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      const spans: [number, number][] = [];
+      for (const p of parts) {
+        region.set(p, at);
+        spans.push([at, at + p.length]);
+        at += p.length;
+      }
+      forgetFactsRegion();
+      for (const [s0, e0] of spans) {
+        const alone = region.slice(s0, e0);
+        const want = messageFacts(alone, 0, alone.length, src);
+        const wantHlen = want & AF_SDP ? messageFactsHlen() : 0;
+        const got = regionFacts(region, s0, e0, src);
+        expect(got, `case ${k} at ${s0}`).toBe(want);
+        if (got & AF_SDP) expect(messageFactsHlen(), `case ${k} at ${s0}`).toBe(wantHlen);
+        compared++;
+      }
+    }
+    expect(compared).toBe(texts.length * (texts.length + 1));
+  });
+
+  it('regionFacts copies a region once, again after forgetFactsRegion or another buffer, and takes a larger one a message at a time', () => {
+    const a = enc.encode(req + via1 + 'Contact: <sip:a@x>\r\n' + base(''));
+    const b = enc.encode(req + via2 + base(''));
+    const buf = new Uint8Array(a.length);
+    buf.set(a);
+    forgetFactsRegion();
+    expect(regionFacts(buf, 0, buf.length, src) & (AF_CONTACT | AF_VIA1)).toBe(AF_CONTACT | AF_VIA1);
+    // The same buffer with other octets: without forgetFactsRegion the region copied before is read.
+    buf.fill(32);
+    buf.set(b.subarray(0, buf.length));
+    expect(regionFacts(buf, 0, buf.length, src) & (AF_CONTACT | AF_VIA1)).toBe(AF_CONTACT | AF_VIA1);
+    forgetFactsRegion();
+    expect(regionFacts(buf, 0, buf.length, src)).toBe(messageFacts(buf.slice(), 0, buf.length, src));
+    // messageFacts in between takes the place: the region is copied again
+    regionFacts(a, 0, a.length, src);
+    messageFacts(b, 0, b.length, src);
+    expect(regionFacts(a, 0, a.length, src) & (AF_CONTACT | AF_VIA1)).toBe(AF_CONTACT | AF_VIA1);
+    // a buffer over FACTS_REGION: each message copied alone
+    const big = new Uint8Array(FACTS_REGION + 1);
+    big.set(a, FACTS_REGION + 1 - a.length);
+    expect(regionFacts(big, FACTS_REGION + 1 - a.length, big.length, src)).toBe(
+      messageFacts(a, 0, a.length, src),
+    );
+    forgetFactsRegion();
+  });
+
+  it('regionFacts answers messageFacts on every message of the captures, read back by Trace.eachRaw', async () => {
+    const files = [...captures(FIXTURES), ...(havePublic ? captures(PUBLIC_CAPTURES) : [])];
+    let compared = 0;
+    let regions = 0;
+    for (const f of files) {
+      const r = await ingestCaptureFile(f, { parse: false });
+      const t = r.trace;
+      let last: Uint8Array | null = null;
+      forgetFactsRegion();
+      t.eachRaw(0, t.count, (id, buf, s0, e0) => {
+        if (buf !== last) regions++;
+        last = buf;
+        const v4 = canonicalIpv4(t.addresses[t.srcAddress(id)] ?? '');
+        const got = regionFacts(buf, s0, e0, v4);
+        const gotHlen = got & AF_SDP ? messageFactsHlen() : 0;
+        const alone = buf.slice(s0, e0);
+        const want = messageFacts(alone, 0, alone.length, v4);
+        expect(got, `${f} message ${id}`).toBe(want);
+        if (want & AF_SDP) expect(gotHlen, `${f} message ${id}`).toBe(messageFactsHlen());
+        forgetFactsRegion(); // (messageFacts took the module's copy: the next call copies the region again)
+        compared++;
+      });
+      r.file.close();
+    }
+    expect(compared).toBeGreaterThan(100);
+    expect(regions).toBeLessThan(compared);
   });
 });
