@@ -77,9 +77,9 @@ export interface CodecFigures {
 /**
  * Apart from the capture (it holds only G.711): one stream of CODEC_PACKETS (default 30,000: 10 min)
  * 20 ms packets per codec — G.711 µ-law (160 octets), G.722 (PT 9, 160 octets → 320 samples), GSM
- * 06.10 (PT 3, 33 octets), G.726-32 (80 octets) — of pseudo-random payload octets (the decoders' work
- * does not depend on the values), in memory: decode + timeline + mono WAV, as `stream:audio` renders
- * a stream. The G.711 row is the same work for the stateless table lookup, for comparison.
+ * 06.10 (PT 3, 33 octets), G.726-32 (80 octets), G.729 (PT 18, two 10-octet frames) — of
+ * pseudo-random payload octets (the decoders' work does not depend on the values), in memory:
+ * decode + timeline + mono WAV, as `stream:audio` renders a stream. The G.711 row is the same work for the stateless table lookup, for comparison.
  */
 export function codecDecodeBench(runs: number): CodecFigures[] {
   const packets = Math.max(1, Number(process.env.CODEC_PACKETS ?? 30_000));
@@ -88,6 +88,8 @@ export function codecDecodeBench(runs: number): CodecFigures[] {
     { codec: 'G.722', pt: 9, octets: 160, map: null },
     { codec: 'GSM 06.10', pt: 3, octets: 33, map: null },
     { codec: 'G.726-32', pt: 97, octets: 80, map: new Map([[97, { name: 'G726-32', rate: 8000 }]]) },
+    // Session 23: two 10-octet frames a packet (what phones send at 20 ms).
+    { codec: 'G.729', pt: 18, octets: 20, map: null },
   ];
   let seed = 1;
   const out: CodecFigures[] = [];
