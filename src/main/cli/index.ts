@@ -4,7 +4,12 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands';
 import { APP_VERSION } from '../version';
-import { readKeylogFile, setDefaultKeylog } from '../../sip-core/capture/tls/keylog-file.node.js';
+import {
+  addDefaultRsaKeys,
+  readKeylogFile,
+  readTlsKeyArg,
+  setDefaultKeylog,
+} from '../../sip-core/capture/tls/keylog-file.node.js';
 
 export function buildProgram(): Command {
   const program = new Command('sipscope')
@@ -17,9 +22,16 @@ export function buildProgram(): Command {
       '--keylog <file>',
       'TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS in the captures read (default: $SSLKEYLOGFILE when set)',
     )
+    .option(
+      '--tls-key <[ip:port=]file>',
+      "a TLS server's RSA private key (PEM or DER, PKCS#1 or PKCS#8) to decrypt TLS 1.2 connections with RSA key exchange without a key log; ip:port= uses it only for that server; repeatable",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .hook('preAction', (cmd) => {
-      const k = cmd.opts<{ keylog?: string }>().keylog;
-      if (k) setDefaultKeylog(readKeylogFile(k));
+      const o = cmd.opts<{ keylog?: string; tlsKey: string[] }>();
+      if (o.keylog) setDefaultKeylog(readKeylogFile(o.keylog));
+      addDefaultRsaKeys(o.tlsKey.map(readTlsKeyArg));
     })
     .exitOverride();
   for (const register of COMMANDS) register(program);

@@ -5,7 +5,7 @@
  * @remarks Wire input never throws (habit 6): damage becomes diagnostics and counters.
  */
 import type { Diagnostic } from '../diagnostic';
-import { AddressTable } from './address';
+import { AddressTable, formatHostPort } from './address';
 import { IpDefragmenter } from './ip/defrag';
 import { decodeIpv4, decodeIpv6, IPPROTO, newIpPacket, type IpPacket } from './ip/ip-decode';
 import {
@@ -86,7 +86,7 @@ import {
 import { SctpReassembler } from './transport/sctp';
 import { DSB_TLS_KEY_LOG, TlsKeyLog, type TlsSecrets } from './tls/keylog';
 import type { TlsCrypto } from './tls/tls-crypto';
-import { TlsLink, type TlsProblem } from './tls/tls-stream';
+import { TlsLink, type TlsProblem, type TlsRsaHost } from './tls/tls-stream';
 import {
   TcpConnection,
   TcpReassembler,
@@ -1094,11 +1094,28 @@ export class CapturePipeline implements FrameSink {
     (this.#dsbKeys ??= new TlsKeyLog()).addBytes(data);
   }
 
+  /** Master secrets of the capture's TLS sessions set up with an RSA key, for the ones that resume them. */
+  readonly #tlsSessions = new Map<string, Uint8Array>();
+
+  /** The RSA keys (`--tls-key`) for a connection's server, or null when none was given. */
+  #rsaHost(conn: TcpConnection): TlsRsaHost | null {
+    const log = this.#keylog;
+    if (!log || log.rsaKeyCount === 0) return null;
+    return {
+      keys: (d) => {
+        const dir = conn.dirs[d];
+        const server = formatHostPort(conn.names(dir.src), dir.srcPort);
+        return { server, keys: log.rsaKeys(server) };
+      },
+      sessions: this.#tlsSessions,
+    };
+  }
+
   /** The TLS state of a connection seen to carry TLS (made on first use). */
   tlsLink(conn: TcpConnection, frameNo: number): TlsGlue {
     let g = this.#tls.get(conn);
     if (!g) {
-      g = new TlsGlue(this, conn, frameNo, this.#tlsKeys, this.#tlsCrypto);
+      g = new TlsGlue(this, conn, frameNo, this.#tlsKeys, this.#tlsCrypto, this.#rsaHost(conn));
       this.#tls.set(conn, g);
     }
     return g;
@@ -1540,6 +1557,7 @@ class TlsGlue {
     readonly firstFrame: number,
     keys: (random: string) => TlsSecrets | null,
     crypto: TlsCrypto | null,
+    rsa: TlsRsaHost | null,
   ) {
     const d0 = conn.dirs[0];
     const report = (d: Diagnostic): void => p.diagnostic(d);
@@ -1561,6 +1579,7 @@ class TlsGlue {
       },
       keys,
       crypto,
+      rsa,
     );
   }
 

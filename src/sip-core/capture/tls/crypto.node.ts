@@ -1,5 +1,5 @@
 /** The TLS decoder's primitives from node:crypto (the core itself has none: tls-crypto.ts). */
-import { createDecipheriv, createHmac } from 'node:crypto';
+import { createDecipheriv, createHash, createHmac } from 'node:crypto';
 import type { TlsCipher, TlsCrypto, TlsHash } from './tls-crypto';
 
 export const nodeTlsCrypto: TlsCrypto = {
@@ -44,5 +44,10 @@ export const nodeTlsCrypto: TlsCrypto = {
       // Not whole blocks (a damaged record): nothing, which fails the MAC.
       return new Uint8Array(0);
     }
+  },
+  hash(hash: TlsHash, parts: readonly Uint8Array[]): Uint8Array {
+    const h = createHash(hash);
+    for (const p of parts) h.update(p);
+    return new Uint8Array(h.digest());
   },
 };

@@ -5,7 +5,13 @@
  * `SERVER_TRAFFIC_SECRET_0` for TLS 1.3) or a pcapng Decryption Secrets Block of type 'TLSK', which
  * holds the same text. Lines it does not know (comments, EARLY_TRAFFIC_SECRET, EXPORTER_SECRET,
  * RSA ...) are skipped.
+ *
+ * It also carries RSA private keys, for TLS 1.2 connections with RSA key exchange, one a line:
+ * `SIPSCOPE_RSA_KEY <server ip:port, or *> <n> <e> <d> <p> <q> <dp> <dq> <qi> [label]` (the key's JWK
+ * components, base64url) — what `--tls-key FILE` and the app's Decrypt TLS… turn a PEM/DER key file
+ * into (keylog-file.node.ts), so the one text goes to worker threads as a key log does.
  */
+import { RSA_COMPONENTS, rsaKeyFromComponents, type RsaPrivateKey } from './rsa';
 
 export interface TlsSecrets {
   master?: Uint8Array;
@@ -22,6 +28,9 @@ const LABELS: Record<string, keyof TlsSecrets> = {
   CLIENT_TRAFFIC_SECRET_0: 'clientTraffic0',
   SERVER_TRAFFIC_SECRET_0: 'serverTraffic0',
 };
+
+/** A key log line carrying an RSA private key (this program's own; see above). */
+export const RSA_KEY_LABEL = 'SIPSCOPE_RSA_KEY';
 
 /** pcapng Decryption Secrets Block secrets type for a TLS key log ('TLSK'). */
 export const DSB_TLS_KEY_LOG = 0x544c534b;
@@ -41,6 +50,9 @@ export function toHex(b: Uint8Array): string {
 
 export class TlsKeyLog {
   readonly #byRandom = new Map<string, TlsSecrets>();
+  /** RSA private keys: bound to one server (`ip:port`, IPv6 in brackets), or to any (`*`). */
+  readonly #rsa = new Map<string, RsaPrivateKey[]>();
+  #rsaCount = 0;
   /** Lines that looked like key log lines but were malformed (bad hex, wrong length). */
   badLines = 0;
 
@@ -51,6 +63,26 @@ export class TlsKeyLog {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) continue;
       const parts = line.split(/\s+/);
+      if (parts[0] === RSA_KEY_LABEL) {
+        const key =
+          parts.length >= 2 + RSA_COMPONENTS.length
+            ? rsaKeyFromComponents(
+                parts.slice(2, 2 + RSA_COMPONENTS.length),
+                parts.slice(2 + RSA_COMPONENTS.length).join(' ') || `RSA key #${this.#rsaCount + 1}`,
+              )
+            : null;
+        if (!key) {
+          this.badLines++;
+          continue;
+        }
+        const at = parts[1]!;
+        const list = this.#rsa.get(at);
+        if (list) list.push(key);
+        else this.#rsa.set(at, [key]);
+        this.#rsaCount++;
+        n++;
+        continue;
+      }
       const field = LABELS[parts[0]!];
       if (!field) continue;
       const random = parts.length === 3 ? hexBytes(parts[1]!) : null;
@@ -77,7 +109,21 @@ export class TlsKeyLog {
     return this.#byRandom.get(clientRandomHex) ?? null;
   }
 
+  /** Secrets by client random and RSA keys. */
   get size(): number {
-    return this.#byRandom.size;
+    return this.#byRandom.size + this.#rsaCount;
+  }
+
+  /** How many RSA private keys. */
+  get rsaKeyCount(): number {
+    return this.#rsaCount;
+  }
+
+  /** The RSA keys to try for the server at `server` (`ip:port`): the ones bound to it, then the rest (`*`). */
+  rsaKeys(server: string): readonly RsaPrivateKey[] {
+    const bound = this.#rsa.get(server);
+    const any = this.#rsa.get('*');
+    if (!bound) return any ?? [];
+    return any ? [...bound, ...any] : bound;
   }
 }

@@ -21,7 +21,12 @@ export interface TlsCrypto {
   ): Uint8Array | null;
   /** AES-CBC decryption without padding removal (`data` a multiple of 16 bytes). */
   cbc(cipher: TlsCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** The digest of `parts` (the extended master secret's session hash, RFC 7627). */
+  hash(hash: TlsHash, parts: readonly Uint8Array[]): Uint8Array;
 }
+
+/** How the suite agrees on its keys: RSA key transport (a server's private key decrypts it), or not. */
+export type TlsKeyExchange = 'rsa' | 'ecdhe' | 'dhe' | 'tls13';
 
 export interface CipherSuite {
   id: number;
@@ -34,6 +39,7 @@ export interface CipherSuite {
   mac: TlsHash | null;
   /** TLS 1.3 suite. */
   tls13: boolean;
+  kx: TlsKeyExchange;
 }
 
 const HASH_LEN: Record<TlsHash, number> = { sha1: 20, sha256: 32, sha384: 48 };
@@ -47,7 +53,15 @@ function suite(
   mac: TlsHash | null = null,
 ): CipherSuite {
   const keyLen = cipher === 'aes-128-gcm' || cipher === 'aes-128-cbc' ? 16 : 32;
-  return { id, name, cipher, keyLen, hash, mac, tls13: id >> 8 === 0x13 };
+  const tls13 = id >> 8 === 0x13;
+  const kx: TlsKeyExchange = tls13
+    ? 'tls13'
+    : name.startsWith('TLS_RSA_')
+      ? 'rsa'
+      : name.startsWith('TLS_DHE_')
+        ? 'dhe'
+        : 'ecdhe';
+  return { id, name, cipher, keyLen, hash, mac, tls13, kx };
 }
 
 const SUITES: CipherSuite[] = [

@@ -6,8 +6,15 @@
  * decrypted: AES-128/256-GCM and ChaCha20-Poly1305 (1.2 and 1.3), AES-CBC with HMAC-SHA1/SHA256/SHA384
  * (1.2, encrypt-then-MAC too). Application data goes to the host as plaintext with the stream
  * positions of its record; what cannot be decrypted is said once per connection.
+ *
+ * Without a key log, a TLS 1.2 connection with RSA key exchange is read with the server's RSA
+ * private key: the ClientKeyExchange's pre-master secret decrypted (rsa.ts), the master secret
+ * derived (RFC 5246 §8.1; extended master secret RFC 7627 over the handshake's session hash), and a
+ * resumed session (session ID or ticket, RFC 5077) takes the master secret of the connection that made
+ * it earlier in the capture.
  */
 import { toHex, type TlsSecrets } from './keylog';
+import { rsaesPkcs1Decrypt, type RsaPrivateKey } from './rsa';
 import {
   cipherSuite,
   hashLength,
@@ -32,6 +39,17 @@ export type TlsProblem =
   | 'decrypt-failed'
   /** Bytes that are not a TLS record, or a record cut by the end of the capture or a gap. */
   | 'record-invalid';
+
+/** RSA private keys for a connection's server, and the master secrets of the capture's sessions. */
+export interface TlsRsaHost {
+  /** The server sending in direction `d`: its address (for messages) and the keys to try for it. */
+  keys(d: 0 | 1): { server: string; keys: readonly RsaPrivateKey[] };
+  /** Master secrets by `id:<session id hex>` and `ticket:<ticket hex>`, shared by a capture's connections. */
+  sessions: Map<string, Uint8Array>;
+}
+
+/** Handshake messages kept for the extended master secret's session hash: at most this many bytes. */
+const MAX_TRANSCRIPT = 1 << 20;
 
 export interface TlsLinkHost {
   /** Application data of direction `d`, from the record at stream positions `[pos, end)`. */
@@ -72,6 +90,17 @@ export class TlsLink {
   #etm = false;
   #keyBlock: Uint8Array | null = null;
   #secrets: TlsSecrets | null | undefined = undefined;
+  /** RSA key exchange: the handshake so far (for the session hash), session ids, ticket, EMS. */
+  #transcript: Uint8Array[] | null = null;
+  #transcriptLen = 0;
+  #ems = false;
+  #clientSession = '';
+  #serverSession = '';
+  #ticket = '';
+  #serverDir: 0 | 1 = 1;
+  /** The master secret found with an RSA key or a resumed session; why not, when that failed. */
+  #rsaMaster: Uint8Array | null = null;
+  #rsaWhy: string | null = null;
   /** The connection will not be decrypted (reported once). */
   #dead = false;
   /** Records decrypted, for the summary. */
@@ -82,6 +111,8 @@ export class TlsLink {
     /** The secrets for a client random (hex), from the key log and the capture's secrets blocks. */
     private readonly keys: ((clientRandom: string) => TlsSecrets | null) | null,
     private readonly crypto: TlsCrypto | null,
+    /** RSA private keys (`--tls-key`) and the capture's sessions; null when no key was given. */
+    private readonly rsa: TlsRsaHost | null = null,
   ) {}
 
   /** True once the connection is given up (no key, a failed tag...). */
@@ -193,31 +224,38 @@ export class TlsLink {
   get idleReason(): string {
     if (this.#clientRandom === null)
       return 'no key, and the capture has no ClientHello to find one by (it began after the connection did)';
-    if (this.keys && !this.keys(toHex(this.#clientRandom)))
-      return `no key for client random ${toHex(this.#clientRandom)}; give a key log (--keylog FILE)`;
+    if (this.keys && !this.keys(toHex(this.#clientRandom)) && !this.#rsaMaster) return this.#whyNoKey();
     return 'no application data in the capture';
+  }
+
+  #whyNoKey(): string {
+    if (!this.crypto) return 'no decryption in this reader';
+    if (this.#clientRandom === null)
+      return 'no key, and the capture has no ClientHello to find one by (it began after the connection did)';
+    if (this.#suiteId >= 0 && this.#suite === null)
+      return `cipher suite 0x${this.#suiteId.toString(16).padStart(4, '0')} is not one sipscope decrypts`;
+    const random = toHex(this.#clientRandom);
+    if (this.#rsaWhy) return this.#rsaWhy;
+    const s = this.#suite;
+    if (this.rsa && s && s.kx !== 'rsa')
+      return `cipher suite ${s.name} uses ${s.kx === 'tls13' ? 'TLS 1.3 (always (EC)DHE)' : s.kx === 'dhe' ? 'DHE' : 'ECDHE'} key exchange (forward secrecy): the server's RSA private key cannot decrypt it, a key log is needed (--keylog FILE) for client random ${random}`;
+    return `no key for client random ${random}; give a key log (--keylog FILE)`;
   }
 
   #noKey(d: 0 | 1, pos: number): void {
     if (this.#dead) return;
     this.#dead = true;
-    const why = !this.crypto
-      ? 'no decryption in this reader'
-      : this.#clientRandom === null
-        ? 'no key, and the capture has no ClientHello to find one by (it began after the connection did)'
-        : this.#suiteId >= 0 && this.#suite === null
-          ? `cipher suite 0x${this.#suiteId.toString(16).padStart(4, '0')} is not one sipscope decrypts`
-          : `no key for client random ${toHex(this.#clientRandom)}; give a key log (--keylog FILE)`;
-    this.host.problem(d, 'no-key', why, pos);
+    this.host.problem(d, 'no-key', this.#whyNoKey(), pos);
   }
 
   /** The key log's secrets for this connection, or null (reported). */
   #lookup(d: 0 | 1, pos: number): TlsSecrets | null {
     if (this.#secrets === undefined) {
-      const s =
+      let s =
         this.#clientRandom && this.#suite && this.crypto && this.keys
           ? this.keys(toHex(this.#clientRandom))
           : null;
+      if (!s?.master && this.#rsaMaster && !this.#v13) s = { master: this.#rsaMaster };
       const ok =
         s !== null &&
         (this.#v13
@@ -284,6 +322,131 @@ export class TlsLink {
     };
   }
 
+  /** The master secret known for this TLS 1.2 connection (key log or RSA key), or null. */
+  #master(): Uint8Array | null {
+    if (this.#rsaMaster) return this.#rsaMaster;
+    const s = this.#clientRandom && this.keys ? this.keys(toHex(this.#clientRandom)) : null;
+    return s?.master ?? null;
+  }
+
+  /** Keeps handshake message `type`/`m` for the session hash, while an RSA key exchange may need it. */
+  #keep(type: number, m: Uint8Array): void {
+    if (!this.#transcript) return;
+    if (this.#transcriptLen + 4 + m.length > MAX_TRANSCRIPT) {
+      this.#transcript = null;
+      return;
+    }
+    this.#transcript.push(Uint8Array.of(type, m.length >> 16, (m.length >> 8) & 0xff, m.length & 0xff), m);
+    this.#transcriptLen += 4 + m.length;
+  }
+
+  /** Session id or ticket of a ClientHello/ServerHello (`m` from its session id length byte at `o`). */
+  static #sessionId(m: Uint8Array, o: number): string {
+    const n = m[o]!;
+    return n > 0 && n <= 32 && o + 1 + n <= m.length ? toHex(m.subarray(o + 1, o + 1 + n)) : '';
+  }
+
+  /** A ClientHello: its session id and session ticket, for resumption with an RSA key. */
+  #clientHello(m: Uint8Array): void {
+    this.#clientSession = TlsLink.#sessionId(m, 34);
+    let o = 35 + m[34]!;
+    if (o + 2 > m.length) return;
+    o += 2 + ((m[o]! << 8) | m[o + 1]!);
+    if (o + 1 > m.length) return;
+    o += 1 + m[o]!;
+    if (o + 2 > m.length) return;
+    const extEnd = Math.min(m.length, o + 2 + ((m[o]! << 8) | m[o + 1]!));
+    o += 2;
+    while (o + 4 <= extEnd) {
+      const et = (m[o]! << 8) | m[o + 1]!;
+      const el = (m[o + 2]! << 8) | m[o + 3]!;
+      if (et === 35 && el > 0 && o + 4 + el <= extEnd) this.#ticket = toHex(m.subarray(o + 4, o + 4 + el));
+      o += 4 + el;
+    }
+  }
+
+  /** The master secret, once known: kept for the sessions that resume this one. */
+  #remember(): void {
+    const master = this.#master();
+    if (!this.rsa || !master) return;
+    if (this.#serverSession) this.rsa.sessions.set(`id:${this.#serverSession}`, master);
+  }
+
+  /** After the ServerHello of a TLS 1.2 connection with an RSA key given: a resumed session? */
+  #serverHello12(): void {
+    if (this.#suite?.kx !== 'rsa') this.#transcript = null;
+    if (!this.rsa || this.#v13 || !this.#clientRandom) return;
+    const resumed = this.#serverSession !== '' && this.#serverSession === this.#clientSession;
+    if (resumed) {
+      this.#transcript = null;
+      if (this.#master()) return;
+      const m =
+        this.rsa.sessions.get(`id:${this.#serverSession}`) ??
+        (this.#ticket ? this.rsa.sessions.get(`ticket:${this.#ticket}`) : undefined);
+      if (m) this.#rsaMaster = m;
+      else
+        this.#rsaWhy = `the connection resumes TLS session ${this.#serverSession.slice(0, 16)}… (${this.#ticket ? 'a session ticket' : 'its session ID'}), which no connection earlier in this capture set up with a key sipscope has; a key log is needed (--keylog FILE) for client random ${toHex(this.#clientRandom)}`;
+    }
+  }
+
+  /** A ClientKeyExchange of an RSA suite: the pre-master secret with the server's key, the master secret. */
+  #clientKeyExchange(d: 0 | 1, m: Uint8Array, pos: number): void {
+    const suite = this.#suite;
+    const rsa = this.rsa;
+    if (!rsa || !suite || suite.kx !== 'rsa' || this.#v13 || !this.crypto || this.#master()) return;
+    if (!this.#clientRandom || !this.#serverRandom) return;
+    const { server, keys } = rsa.keys(this.#serverDir);
+    const random = toHex(this.#clientRandom);
+    if (keys.length === 0) {
+      this.#rsaWhy = `no RSA key given for server ${server} (${suite.name}); give its key (--tls-key ${server}=FILE) or a key log (--keylog FILE) for client random ${random}`;
+      return;
+    }
+    const len = m.length >= 2 ? (m[0]! << 8) | m[1]! : -1;
+    const enc = len === m.length - 2 ? m.subarray(2) : null;
+    let pms: Uint8Array | null = null;
+    for (const k of enc ? keys : []) {
+      const out = rsaesPkcs1Decrypt(k, enc!);
+      if (out && out.length === 48) {
+        pms = out;
+        break;
+      }
+    }
+    if (!pms) {
+      this.#dead = true;
+      this.host.problem(
+        d,
+        'decrypt-failed',
+        enc
+          ? `the ClientKeyExchange's pre-master secret (${suite.name}, client random ${random}) does not decrypt with ${keys.length === 1 ? `the RSA key ${keys[0]!.label}` : `any of the ${keys.length} RSA keys`} given for server ${server}: a wrong key, or a damaged message; the connection is not decoded`
+          : `the ClientKeyExchange (${suite.name}, client random ${random}) holds no encrypted pre-master secret that can be read (length ${len} for ${m.length - 2} bytes); the connection is not decoded`,
+        pos,
+      );
+      return;
+    }
+    const c = this.crypto;
+    if (this.#ems) {
+      if (!this.#transcript) {
+        this.#dead = true;
+        this.host.problem(
+          d,
+          'decrypt-failed',
+          `the handshake of client random ${random} (extended master secret) was not all seen or is over ${MAX_TRANSCRIPT} bytes: its session hash cannot be made; the connection is not decoded`,
+          pos,
+        );
+        return;
+      }
+      const sessionHash = c.hash(suite.hash, this.#transcript);
+      this.#rsaMaster = prf12(c, suite.hash, pms, 'extended master secret', sessionHash, 48);
+    } else {
+      const seed = new Uint8Array(64);
+      seed.set(this.#clientRandom, 0);
+      seed.set(this.#serverRandom, 32);
+      this.#rsaMaster = prf12(c, suite.hash, pms, 'master secret', seed, 48);
+    }
+    this.#transcript = null;
+    this.#remember();
+  }
+
   #handshake(d: 0 | 1, dir: Dir, data: Uint8Array, pos: number): void {
     const need = dir.hsLen + data.length;
     if (need > dir.hs.length) {
@@ -312,13 +475,21 @@ export class TlsLink {
   }
 
   #message(d: 0 | 1, dir: Dir, type: number, m: Uint8Array, pos: number): void {
-    if (type === 1 && m.length >= 34 && this.#clientRandom === null) {
+    if (this.#transcript && dir.enc === null) this.#keep(type, m);
+    if (type === 1 && m.length >= 35 && this.#clientRandom === null) {
       this.#clientRandom = m.slice(2, 34);
       this.#clientDir = d;
+      if (this.rsa) {
+        this.#transcript = [];
+        this.#keep(type, m);
+        this.#clientHello(m);
+      }
     } else if (type === 2 && m.length >= 38 && dir.enc === null) {
       const random = m.slice(2, 34);
       if (toHex(random) === HRR_RANDOM) return;
       this.#serverRandom = random;
+      this.#serverDir = d;
+      this.#serverSession = TlsLink.#sessionId(m, 34);
       let o = 35 + m[34]!;
       if (o + 3 > m.length) return;
       this.#suiteId = (m[o]! << 8) | m[o + 1]!;
@@ -333,10 +504,12 @@ export class TlsLink {
           const el = (m[o + 2]! << 8) | m[o + 3]!;
           if (et === 43 && el === 2) version = (m[o + 4]! << 8) | m[o + 5]!;
           else if (et === 22) this.#etm = true;
+          else if (et === 23) this.#ems = true;
           o += 4 + el;
         }
       }
       this.#v13 = version === 0x0304;
+      this.#serverHello12();
       if (this.#v13) {
         // Both sides encrypt every record after the ServerHello (but ChangeCipherSpec).
         if (!this.#suite) {
@@ -350,6 +523,14 @@ export class TlsLink {
         server.enc = this.#state13(s.serverHandshake!, true);
         client.enc = this.#state13(s.clientHandshake!, true);
       }
+    } else if (type === 16 && d === this.#clientDir && dir.enc === null) {
+      this.#clientKeyExchange(d, m, pos);
+    } else if (type === 4 && !this.#v13 && d === this.#serverDir && this.rsa && m.length >= 6) {
+      // NewSessionTicket (RFC 5077 §3.3): a later connection may resume with this ticket.
+      const n = (m[4]! << 8) | m[5]!;
+      const master = this.#master();
+      if (n > 0 && 6 + n <= m.length && master)
+        this.rsa.sessions.set(`ticket:${toHex(m.subarray(6, 6 + n))}`, master);
     } else if (type === 20 && dir.enc?.v13 && dir.enc.handshake) {
       // Finished: this side's application traffic keys from the next record.
       const s = this.#secrets!;
