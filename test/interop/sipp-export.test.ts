@@ -9,7 +9,7 @@
  * absent), and a caller export through Kamailio to the callee export.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePeer } from '../helpers/peers';
@@ -27,13 +27,16 @@ import {
   workDir,
 } from './helpers/run-peers';
 import { analyzeTrace, ladderModel, type TraceAnalyzer } from '../../src/sip-core/analysis';
-import { sippExport, type SippExport } from '../../src/sip-core/analysis/export/sipp';
+import { sippExport, type SippExport, type SippMedia } from '../../src/sip-core/analysis/export/sipp';
+import { sippMediaPcap } from '../../src/main/service/stream-audio';
+import { traceMedia } from '../../src/sip-core/media/media-json';
 import { ingestBytes } from '../../src/sip-core/trace/trace-builder';
 import { buildPcap } from '../../src/sip-core/capture/writer/synthesize';
 
 const sipp = requirePeer('sipp');
 const dumpcap = sipp ? requirePeer('dumpcap') : null;
 const kamailio = sipp && dumpcap ? requirePeer('kamailio') : null;
+const tshark = sipp && dumpcap ? requirePeer('tshark') : null;
 const cleanup = cleanupAfterEach();
 const PUBLIC = '/work/shared/captures/public';
 
@@ -73,6 +76,17 @@ async function stopCapture(p: ChildProcess): Promise<void> {
   await exited(p, 5000);
 }
 
+/** The RTP payloads (hex) tshark reads from `src`:`port` (to port `dstPort`) in `file`, in capture order. */
+function rtpPayloads(file: string, src: string, port: number, dstPort?: number): string[] {
+  const filter = `rtp && ip.src == ${src} && udp.srcport == ${port}${dstPort ? ` && udp.dstport == ${dstPort}` : ''}`;
+  const out = execFileSync(
+    tshark!,
+    ['-r', file, '-o', 'rtp.heuristic_rtp:TRUE', '-Y', filter, '-T', 'fields', '-e', 'rtp.payload'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  return out.split('\n').filter((l) => l.trim() !== '');
+}
+
 const SIPP_BOUNDS = ['-m', '1', '-timeout', '20', '-timeout_error', '-i', '127.0.0.1'];
 
 interface Replay {
@@ -82,24 +96,35 @@ interface Replay {
   peer: string;
   client: number | null;
   server: number | null;
+  /** The run's capture, and the media ports given to SIPp (0: no media). */
+  file: string;
+  mediaPorts: { client: number; server: number };
 }
 
 /**
  * Runs the export's two scenarios against each other (the server first), or with Kamailio between
  * them when `proxy` is given (its config gets the server's address), captured on lo.
  */
-async function replay(x: SippExport, tag: string, proxy?: string): Promise<Replay> {
+async function replay(
+  x: SippExport,
+  tag: string,
+  proxy?: string,
+  media?: Record<string, Uint8Array>,
+): Promise<Replay> {
   const dir = workDir(`sipp-export-${tag}`);
   const [client, server] = x.scenario.mode === 'client' ? [x.scenario, x.peer] : [x.peer, x.scenario];
   expect(client.mode).toBe('client');
   expect(server.mode).toBe('server');
   writeFileSync(join(dir, 'client.xml'), client.xml);
   writeFileSync(join(dir, 'server.xml'), server.xml);
+  for (const [f, bytes] of Object.entries(media ?? {})) writeFileSync(join(dir, f), bytes);
   const ps = await freePort();
   const pc = await freePort();
   const pk = proxy ? await freePort() : 0;
+  // media ports: SIPp's RTP (and RTCP, the next one) of each end
+  const [mps, mpc] = media ? [await freePort(), await freePort()] : [0, 0];
   const file = join(dir, 'replay.pcapng');
-  const ports = [ps, pc, pk].filter((p) => p > 0);
+  const ports = [ps, pc, pk, mps, mpc].filter((p) => p > 0);
   const cap = await capture(ports.map((p) => `udp port ${p}`).join(' or '), file);
   let target = `127.0.0.1:${ps}`;
   if (proxy) {
@@ -115,12 +140,18 @@ async function replay(x: SippExport, tag: string, proxy?: string): Promise<Repla
     target = `127.0.0.1:${pk}`;
     await sleep(1500);
   }
-  const srv = startSippUas(sipp!, ['-sf', 'server.xml', '-p', String(ps), ...SIPP_BOUNDS], dir, 'server');
+  const mp = (port: number): string[] => (port ? ['-mp', String(port)] : []);
+  const srv = startSippUas(
+    sipp!,
+    ['-sf', 'server.xml', '-p', String(ps), ...mp(mps), ...SIPP_BOUNDS],
+    dir,
+    'server',
+  );
   cleanup.push(() => srv.stop());
   await sleep(500);
   const cli = await runSipp(
     sipp!,
-    ['-sf', 'client.xml', target, '-p', String(pc), ...SIPP_BOUNDS],
+    ['-sf', 'client.xml', target, '-p', String(pc), ...mp(mpc), ...SIPP_BOUNDS],
     dir,
     'client',
     30_000,
@@ -138,6 +169,8 @@ async function replay(x: SippExport, tag: string, proxy?: string): Promise<Repla
     peer: sideIsClient ? serverAddr : clientAddr,
     client: cli.code,
     server: srvCode,
+    file,
+    mediaPorts: { client: mpc, server: mps },
   };
   if (cli.code !== 0 || srvCode !== 0)
     throw new Error(
@@ -198,6 +231,50 @@ describe.skipIf(!sipp || !dumpcap)('SIPp replays of captured calls', () => {
     // 0.808 s in the capture (sipp's pause is a lower bound; a busy machine adds to it).
     expect(bye.time - ack.time).toBeGreaterThanOrEqual(0.8);
     expect(bye.time - ack.time).toBeLessThan(5);
+  }, 60_000);
+
+  it("plays each end's RTP from the capture: the replayed streams carry the captured payloads (tshark)", async () => {
+    const a = sample('sample-media.pcap');
+    const ends = sippExport(a, 'C2');
+    const files: Record<string, Uint8Array> = {};
+    const media = new Map<string, SippMedia>();
+    for (const [who, peer, f] of [
+      [ends.scenario.side, ends.peer.side, 'client-rtp.pcap'],
+      [ends.peer.side, ends.scenario.side, 'server-rtp.pcap'],
+    ] as const) {
+      const m = (await sippMediaPcap(a, 'C2', who, peer, null))!;
+      media.set(who, { file: f, firstUs: m.firstUs, lastUs: m.lastUs, packets: m.packets });
+      files[f] = m.pcap;
+    }
+    const x = sippExport(a, 'C2', { media });
+    const r = await replay(x, 'media', undefined, files);
+    const capturedFile = join(REPO, 'resources/samples/sample-media.pcap');
+    await explainOnFailure(
+      () => {
+        // the caller's 88 packets (12 were lost in the capture) and the callee's 100 as the proxy relayed them
+        const want = {
+          client: rtpPayloads(capturedFile, '127.0.0.10', 6012),
+          server: rtpPayloads(capturedFile, '127.0.0.30', 6030, 6012),
+        };
+        expect([want.client.length, want.server.length]).toEqual([88, 100]);
+        expect(rtpPayloads(r.file, '127.0.0.1', r.mediaPorts.client)).toEqual(want.client);
+        expect(rtpPayloads(r.file, '127.0.0.1', r.mediaPorts.server)).toEqual(want.server);
+        // sipscope finds both streams in the replay, joined to its call
+        const streams = traceMedia(r.a.trace)?.streams ?? [];
+        expect(streams.map((y) => [y.record.srcPort, y.record.packets, y.call])).toEqual(
+          expect.arrayContaining([
+            [r.mediaPorts.client, 88, 'C1'],
+            [r.mediaPorts.server, 100, 'C1'],
+          ]),
+        );
+        // the call lasted as long as its audio: the BYE after the last packet of the caller
+        const m = ladderModel(r.a, r.a.calls()[0]!.id)!;
+        const ack = m.arrows.find((y) => y.method === 'ACK')!;
+        const bye = m.arrows.find((y) => y.kind === 'request' && y.method === 'BYE')!;
+        expect(bye.time - ack.time).toBeGreaterThan(3);
+      },
+      () => ({ caller: x.scenario.xml, peer: x.peer.xml }),
+    );
   }, 60_000);
 
   it.skipIf(!existsSync(join(PUBLIC, 'ws__aaa.pcap')))(

@@ -19,6 +19,8 @@ import type { FrameRef } from '../../sip-core/capture/provenance';
 import type { WirePacket } from '../../sip-core/sim/network';
 import type { Trace } from '../../sip-core/trace/trace';
 import { callId } from '../../sip-core/analysis/call/call';
+import type { TraceAnalyzer } from '../../sip-core/analysis/analyzer';
+import { sippMediaStreams, sippRtpPcap } from '../../sip-core/analysis/export/sipp';
 import { traceMedia } from '../../sip-core/media/media-json';
 import { ApiError, type ExportFile, type StreamAudioDto } from '../../shared/api';
 import { SpoolView, type MediaSpool, type SpooledPacket } from '../live/media-spool';
@@ -167,6 +169,36 @@ export async function callsRtpFrames(
     out.push(...scan.frames);
   }
   return out;
+}
+
+/**
+ * The RTP endpoint `side` sent `peer` in `call`, as the pcap a SIPp scenario plays (export/sipp.ts
+ * sippMediaStreams, sippRtpPcap): read again from the capture as for its audio. Null when the call
+ * has no RTP of that endpoint in the capture (or the capture cannot be read back).
+ */
+export async function sippMediaPcap(
+  an: TraceAnalyzer,
+  call: string,
+  side: string,
+  peer: string,
+  path: string | null,
+): Promise<{ pcap: Uint8Array; firstUs: number; lastUs: number; packets: number } | null> {
+  const trace = an.trace;
+  const media = traceMedia(trace);
+  if (!media) return null;
+  const streams = sippMediaStreams(an, media, call, side, peer);
+  if (streams.length === 0) return null;
+  const plan = planAudio(trace, media, { call: callId(an.resolveCall(call)) });
+  if (typeof plan === 'string') return null;
+  const lists = await scanCapturePackets(trace, plan, path);
+  if (!lists) return null;
+  const mine = streams.map((s) => plan.streams.findIndex((p) => p.stream.index === s.index));
+  if (mine.some((i) => i < 0)) return null;
+  const r = sippRtpPcap(
+    mine.map((i) => lists[i]!),
+    streams,
+  );
+  return r.packets > 0 ? r : null;
 }
 
 /**

@@ -33,7 +33,8 @@ import {
 } from '../merge-options';
 import { ingestSipText } from '../../../sip-core/trace/trace-builder';
 import { applyCliCallEdits, joinOption, splitOption } from './analyze';
-import { SippExportError, sippExport } from '../../../sip-core/analysis/export/sipp';
+import { SippExportError, sippExport, type SippMedia } from '../../../sip-core/analysis/export/sipp';
+import { sippMediaPcap } from '../../service/stream-audio';
 
 export interface LadderOptions extends MergeCliOptions {
   /** One call, or several to merge in one ladder. */
@@ -43,6 +44,9 @@ export interface LadderOptions extends MergeCliOptions {
   side?: string;
   keepTiming?: boolean;
   peer?: string;
+  /** `--format sipp`: the RTP the endpoint (its peer) sent, written as a pcap its scenario plays. */
+  media?: string;
+  peerMedia?: string;
   filter?: string;
   output?: string;
   pcap?: string;
@@ -129,9 +133,36 @@ export async function ladder(
         return calls.length === 0 ? 1 : 2;
       }
       try {
-        const x = sippExport(a, calls[0]!, { side: o.side, keepTiming: o.keepTiming });
+        if (o.peerMedia && !o.peer) {
+          console.error('sipscope ladder: --peer-media needs --peer (the scenario that plays it)');
+          return 2;
+        }
+        const media = new Map<string, SippMedia>();
+        const pcaps: [string, Uint8Array][] = [];
+        if (o.media || o.peerMedia) {
+          const ends = sippExport(a, calls[0]!, { side: o.side });
+          const want: [string, string, string | undefined][] = [
+            [ends.scenario.side, ends.peer.side, o.media],
+            [ends.peer.side, ends.scenario.side, o.peerMedia],
+          ];
+          for (const [who, peer, to] of want) {
+            if (!to) continue;
+            const path = typeof files === 'string' ? files : files.length === 1 ? files[0]! : null;
+            const m = await sippMediaPcap(a, calls[0]!, who, peer, path);
+            if (!m) {
+              console.error(
+                `sipscope ladder: --${to === o.media ? 'media' : 'peer-media'}: this capture holds no RTP that ${who} sent in call ${ends.call}`,
+              );
+              return 1;
+            }
+            media.set(who, { file: to, firstUs: m.firstUs, lastUs: m.lastUs, packets: m.packets });
+            pcaps.push([to, m.pcap]);
+          }
+        }
+        const x = sippExport(a, calls[0]!, { side: o.side, keepTiming: o.keepTiming, media });
         emit(x.scenario.xml);
         if (o.peer) writeFileSync(o.peer, x.peer.xml);
+        for (const [to, pcap] of pcaps) writeFileSync(to, pcap);
         return 0;
       } catch (e) {
         if (!(e instanceof SippExportError)) throw e;
@@ -197,6 +228,11 @@ export function registerLadder(program: Command): void {
     )
     .option('--keep-timing', 'sipp: a <pause> for each gap the capture shows before a message sent', false)
     .option('--peer <file>', 'sipp: also write the scenario of the other end of its messages')
+    .option(
+      '--media <file>',
+      'sipp: also write the RTP the endpoint sent as a pcap its scenario plays (play_pcap_audio), named as given',
+    )
+    .option('--peer-media <file>', "sipp: the same for --peer's scenario")
     .option('--stream', 'SIP text: several messages framed by Content-Length', false)
     .addOption(joinOption('first join calls into one, as the app does'))
     .addOption(splitOption('first split the link between two legs (C3,C5) or every link of one leg (C5)'));

@@ -29,7 +29,12 @@
  * `keepTiming` adds a `<pause>` for each gap the capture shows before a message the endpoint sent.
  * Scenario reference: SIPp 3.x, "Scenario file format" and "Keywords".
  */
+import { expandHeaderName } from '../../../shared/compact-forms';
 import type { TraceAnalyzer } from '../analyzer';
+import { callId } from '../call/call';
+import type { MediaAnalysis, MediaStream } from '../../media/call-media';
+import type { RtpPacketList } from '../../media/rtp-audio';
+import { buildPcap, LINKTYPE_ETHERNET, type PacketInput } from '../../capture/writer/synthesize';
 import { ladderModel, type LadderModel } from '../ladder/model';
 
 /** One message of the exchange, as captured. */
@@ -51,6 +56,22 @@ export interface SippExportOptions {
   side?: string;
   /** A `<pause>` for the gaps the capture shows before each message the endpoint sent. */
   keepTiming?: boolean;
+  /** The RTP each end sent, played by SIPp from a pcap ({@link SippMedia}), by endpoint (`host:port`). */
+  media?: ReadonlyMap<string, SippMedia>;
+}
+
+/**
+ * The RTP an endpoint sent in the call, replayed by SIPp: `play_pcap_audio` of `file` (a pcap that
+ * {@link sippRtpPcap} writes) when the capture's first packet went out, and the call held at least as
+ * long as the capture's packets lasted.
+ */
+export interface SippMedia {
+  /** The pcap's path as the scenario names it (SIPp opens it relative to where it runs). */
+  file: string;
+  /** Capture times (µs) of the first and last packet. */
+  firstUs: number;
+  lastUs: number;
+  packets: number;
 }
 
 export interface SippScenario {
@@ -78,16 +99,6 @@ export class SippExportError extends Error {
     this.name = 'SippExportError';
   }
 }
-
-const COMPACT: Record<string, string> = {
-  v: 'via',
-  f: 'from',
-  t: 'to',
-  i: 'call-id',
-  m: 'contact',
-  l: 'content-length',
-  c: 'content-type',
-};
 
 interface Parsed {
   startLine: string;
@@ -119,8 +130,7 @@ function parse(text: string): Parsed | null {
     }
     const colon = l.indexOf(':');
     if (colon <= 0) continue;
-    const raw = l.slice(0, colon).trim().toLowerCase();
-    headers.push({ name: COMPACT[raw] ?? raw, line: l });
+    headers.push({ name: expandHeaderName(l.slice(0, colon).trim()), line: l });
   }
   const value = (n: string): string => {
     const h = headers.find((x) => x.name === n);
@@ -153,6 +163,9 @@ function parse(text: string): Parsed | null {
   };
 }
 
+/** How long a replayed call is held after the endpoint's last RTP packet, at most (µs). */
+const MEDIA_TAIL_US = 1_000_000;
+
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `127.0.0.1:5060` → host and port (IPv6 in brackets). */
@@ -175,7 +188,7 @@ export function sippScenario(
   messages: readonly SippMessageIn[],
   side: string,
   peer: string,
-  o: { keepTiming?: boolean; title?: string } = {},
+  o: { keepTiming?: boolean; title?: string; media?: SippMedia } = {},
 ): SippScenario {
   const notes: string[] = [];
   const ex: { m: SippMessageIn; p: Parsed; sent: boolean }[] = [];
@@ -287,8 +300,39 @@ export function sippScenario(
   let learnedRoute = false;
   let prevUs = list[0]!.m.timeUs;
 
+  const media = o.media;
+  let mediaStarted = false;
+  /** The RTP starts playing: SIPp's play_pcap_audio runs beside the scenario (an element of its own). */
+  const startMedia = (): void => {
+    mediaStarted = true;
+    out.push(
+      `  ${comment(`the RTP ${side} sent: ${media!.packets} packets over ${((media!.lastUs - media!.firstUs) / 1e6).toFixed(1)} s, from its media port to the peer's SDP address`)}`,
+      '  <nop>',
+      '    <action>',
+      `      <exec play_pcap_audio="${xmlAttr(media!.file)}"/>`,
+      '    </action>',
+      '  </nop>',
+    );
+    elements++;
+  };
+
   list.forEach((e, i) => {
     const { p } = e;
+    if (media && !mediaStarted && e.m.timeUs >= media.firstUs) startMedia();
+    // Without the capture's pauses, a message sent while the RTP played waits as the capture did, so
+    // a BYE does not end the call before its audio: the gap's overlap with the RTP's time and up to a
+    // second after it (the other end's last packets, which started later, still go out).
+    if (media && mediaStarted && e.sent && !o.keepTiming) {
+      const until = Math.min(e.m.timeUs, media.lastUs + MEDIA_TAIL_US);
+      const ms = Math.round((until - Math.max(prevUs, media.firstUs)) / 1000);
+      if (ms > 0) {
+        out.push(
+          `  ${comment('the RTP goes on as long as it did in the capture')}`,
+          `  <pause milliseconds="${ms}"/>`,
+        );
+        elements++;
+      }
+    }
     const gapMs = Math.round((e.m.timeUs - prevUs) / 1000);
     prevUs = e.m.timeUs;
     if (!e.sent) {
@@ -468,6 +512,13 @@ export function sippScenario(
     );
   });
 
+  if (media && !mediaStarted) {
+    // The RTP came after the last message (the capture ends in the call): play it, then hold the call.
+    startMedia();
+    out.push(`  <pause milliseconds="${Math.max(1, Math.round((media.lastUs - media.firstUs) / 1000))}"/>`);
+    elements++;
+  }
+
   const transport = list[0]!.p.transport;
   const t = transport === 'TCP' ? ' -t t1' : transport === 'TLS' ? ' -t l1' : '';
   const file = mode === 'client' ? 'caller.xml' : 'callee.xml';
@@ -601,10 +652,123 @@ export function sippExport(a: TraceAnalyzer, call: string, o: SippExportOptions 
     scenario: sippScenario(messages, side, peer, {
       keepTiming: o.keepTiming,
       title: `${title}, ${caption(side)}`,
+      media: o.media?.get(side),
     }),
     peer: sippScenario(messages, peer, side, {
       keepTiming: o.keepTiming,
       title: `${title}, ${caption(peer)}`,
+      media: o.media?.get(peer),
     }),
+  };
+}
+
+/**
+ * The RTP streams endpoint `side` (`host:port`, a lane of the call) sent in call `call` to `peer`:
+ * those whose source is an audio address announced in the SDP `side` sent `peer` (c= and m=audio; a
+ * proxy's are those of the SDP it relayed: the far end's), else — packets that left from another
+ * address, a NAT's — those whose source host is the endpoint's SIP host. In capture order; several (a
+ * re-INVITE moved the media, a new SSRC) are played one after the other.
+ */
+export function sippMediaStreams(
+  a: TraceAnalyzer,
+  media: MediaAnalysis,
+  call: string,
+  side: string,
+  peer: string,
+): MediaStream[] {
+  const model = ladderModel(a, call);
+  if (!model) return [];
+  const lane = model.lanes.findIndex((l) => l.id === side);
+  const to = model.lanes.findIndex((l) => l.id === peer);
+  const dec = new TextDecoder('utf-8');
+  const announced = new Set<string>();
+  for (const x of model.arrows) {
+    if (x.from !== lane || x.to !== to || x.retransmission) continue;
+    const m = a.trace.message(x.id);
+    const p = parse(dec.decode(m.raw.subarray(m.start, m.end)));
+    if (!p || !/application\/sdp/i.test(p.headers.find((h) => h.name === 'content-type')?.line ?? ''))
+      continue;
+    for (const addr of sdpAudioAddresses(p.body)) announced.add(addr);
+  }
+  const root = a.resolveCall(call);
+  const ids = root < 0 ? [] : (media.calls.get(callId(root))?.streams ?? []);
+  const streams = ids.map((i) => media.streams[i]!).filter((s) => s.record.packets > 0);
+  const bySdp = streams.filter((s) => announced.has(`${s.record.src}|${s.record.srcPort}`));
+  const host = splitAddress(side).host.replace(/^\[|\]$/g, '');
+  const chosen = bySdp.length ? bySdp : streams.filter((s) => s.record.src === host);
+  return chosen.sort((x, y) => x.record.firstUs - y.record.firstUs);
+}
+
+/** `addr|port` of each audio m= line of an SDP body (its own c=, else the session's); port 0 left out. */
+function sdpAudioAddresses(body: string): string[] {
+  const out: string[] = [];
+  let session: string | null = null;
+  let audioPort = -1;
+  let mediaC: string | null = null;
+  const flush = (): void => {
+    const c = mediaC ?? session;
+    if (audioPort > 0 && c) out.push(`${c}|${audioPort}`);
+  };
+  for (const line of body.split(/\r?\n/)) {
+    const c = /^c=IN IP[46] ([^\s/]+)/i.exec(line);
+    if (c) {
+      if (audioPort === -1) session = c[1]!;
+      else mediaC = c[1]!;
+      continue;
+    }
+    const m = /^m=(\w+) (\d+)/.exec(line);
+    if (m) {
+      flush();
+      audioPort = m[1]!.toLowerCase() === 'audio' ? Number(m[2]) : 0;
+      mediaC = null;
+    }
+  }
+  flush();
+  return out;
+}
+
+/**
+ * A pcap SIPp's `play_pcap_audio` plays (it reads Ethernet or Linux cooked frames only): the packets of
+ * `lists` (each the packets of `streams[i]`), merged in capture order, each an RTP packet rebuilt
+ * from what the scan kept — version 2, marker, payload type, sequence number, timestamp, SSRC and the
+ * payload; CSRC lists, header extensions and padding are not kept — in UDP/IP from the stream's
+ * addresses. SIPp sends each one's UDP payload from its media port to the peer's SDP address, at
+ * the capture's intervals.
+ */
+export function sippRtpPcap(
+  lists: readonly RtpPacketList[],
+  streams: readonly MediaStream[],
+): { pcap: Uint8Array; firstUs: number; lastUs: number; packets: number } {
+  const packets: PacketInput[] = [];
+  lists.forEach((l, k) => {
+    const r = streams[k]!.record;
+    for (let i = 0; i < l.count; i++) {
+      const pay = l.bytes.subarray(l.payStart[i]!, l.payEnd[i]!);
+      const b = new Uint8Array(12 + pay.length);
+      b[0] = 0x80;
+      b[1] = (l.marker[i] ? 0x80 : 0) | (l.pt[i]! & 0x7f);
+      b[2] = l.seq[i]! >> 8;
+      b[3] = l.seq[i]! & 255;
+      const dv = new DataView(b.buffer);
+      dv.setUint32(4, l.ts[i]!);
+      dv.setUint32(8, r.ssrc >>> 0);
+      b.set(pay, 12);
+      packets.push({
+        timeUs: l.timeUs[i]!,
+        srcHost: r.src,
+        srcPort: r.srcPort,
+        dstHost: r.dst,
+        dstPort: r.dstPort,
+        transport: 'UDP',
+        payload: b,
+      });
+    }
+  });
+  packets.sort((x, y) => x.timeUs - y.timeUs);
+  return {
+    pcap: buildPcap(packets, LINKTYPE_ETHERNET),
+    firstUs: packets[0]?.timeUs ?? 0,
+    lastUs: packets.at(-1)?.timeUs ?? 0,
+    packets: packets.length,
   };
 }

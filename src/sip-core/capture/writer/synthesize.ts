@@ -261,12 +261,32 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A classic pcap file (µs, little-endian, LINKTYPE_RAW) holding `packets`. */
-export function buildPcap(packets: Iterable<PacketInput>): Uint8Array {
+/** LINKTYPE_ETHERNET: for readers that take Ethernet frames only (SIPp's `play_pcap_audio`). */
+export const LINKTYPE_ETHERNET = 1;
+
+/** An Ethernet II frame around an IP packet: zero MAC addresses (none is known), type from the IP version. */
+function ethernetFrame(ip: Uint8Array): Uint8Array {
+  const out = new Uint8Array(14 + ip.length);
+  const v6 = ip[0]! >> 4 === 6;
+  out[12] = v6 ? 0x86 : 0x08;
+  out[13] = v6 ? 0xdd : 0x00;
+  out.set(ip, 14);
+  return out;
+}
+
+/**
+ * A classic pcap file (µs, little-endian) holding `packets`: LINKTYPE_RAW, or LINKTYPE_ETHERNET
+ * (each IP packet in an Ethernet II frame) for readers that need it.
+ */
+export function buildPcap(
+  packets: Iterable<PacketInput>,
+  linkType: typeof LINKTYPE_RAW | typeof LINKTYPE_ETHERNET = LINKTYPE_RAW,
+): Uint8Array {
   const seqs = new TcpSequencer();
-  const parts: Uint8Array[] = [pcapGlobalHeader(LINKTYPE_RAW)];
+  const parts: Uint8Array[] = [pcapGlobalHeader(linkType)];
   for (const p of packets) {
-    const pkt = synthesizePacket(p, seqs);
+    const ip = synthesizePacket(p, seqs);
+    const pkt = linkType === LINKTYPE_ETHERNET ? ethernetFrame(ip) : ip;
     const rh = new Uint8Array(16);
     const r = new DataView(rh.buffer);
     const t = Math.max(0, Math.trunc(p.timeUs));
