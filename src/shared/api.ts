@@ -859,11 +859,12 @@ export interface InvokeMap {
    * One call (`C3` or a Call-ID) as a SIPp scenario of one endpoint — `side`: `caller` (default),
    * `callee` or one of the call's addresses — with the capture's gaps as pauses when `keepTiming`
    * (sip-core/analysis/export/sipp.ts). An address not in the call, or an exchange without a
-   * request: `bad-request` with the reason.
+   * request: `bad-request` with the reason. `media`: when the capture holds RTP that end sent, `media`
+   * of the response is that RTP as a pcap the scenario plays (`play_pcap_audio`, by its file name).
    */
   [Invoke.exportSipp]: {
-    req: { captureId: string; call: string; side?: string; keepTiming?: boolean };
-    res: ExportFile;
+    req: { captureId: string; call: string; side?: string; keepTiming?: boolean; media?: boolean };
+    res: ExportFile & { media?: ExportFile };
   };
   [Invoke.liveStart]: { req: { kind: 'hep' | 'mirror'; port: number }; res: LiveSourceDto };
   [Invoke.liveStop]: { req: { id: string }; res: LiveSourceDto };

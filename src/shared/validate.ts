@@ -205,7 +205,13 @@ const CHECKS: Record<InvokeChannel, Check> = {
     const f = (rest as { format: string }).format;
     return f === 'pcap' || f === 'pcapng' ? null : `unknown capture format "${f}"`;
   },
-  [Invoke.exportSipp]: fields({ captureId: 'string', call: 'string', side: 'string?', keepTiming: 'bool?' }),
+  [Invoke.exportSipp]: fields({
+    captureId: 'string',
+    call: 'string',
+    side: 'string?',
+    keepTiming: 'bool?',
+    media: 'bool?',
+  }),
   [Invoke.liveStart]: (req) => {
     const base = fields({ kind: 'string', port: 'int' }, { maxInt: 65535 })(req);
     if (base) return base;

@@ -1,11 +1,19 @@
 /**
  * export:sipp through the service on the sample capture (SIPp → Kamailio → SIPp): a call as the
- * SIPp scenario of its caller, its callee or an address, and what the host says when it cannot be.
+ * SIPp scenario of its caller, its callee or an address, with the RTP that end sent (the media
+ * sample), and what the host says when it cannot be.
  */
 import { describe, expect, it } from 'vitest';
 import { ApiError, Invoke } from '../../src/shared/api';
 import { validateRequest } from '../../src/shared/validate';
 import { sampleHost } from '../helpers/sample-host';
+import { join } from 'node:path';
+import { createHost } from '../../src/main/service/create-host';
+import { analyzeTrace } from '../../src/sip-core/analysis';
+import { traceMedia } from '../../src/sip-core/media/media-json';
+import { ingestBytes } from '../../src/sip-core/trace/trace-builder';
+
+const REPO = join(import.meta.dirname, '../..');
 
 const sample = sampleHost();
 
@@ -47,11 +55,45 @@ describe('export:sipp', () => {
     expect(bad.message).toMatch(/^10\.1\.1\.1:5060 is not an address of this call/);
   });
 
+  it('media: the RTP that end sent as a pcap its scenario plays; none in the capture, the scenario alone', async () => {
+    const host = createHost({ mode: 'browser', recentFile: null });
+    try {
+      const cap = await host.openPath(join(REPO, 'resources/samples/sample-media.pcap'), { remember: false });
+      const x = await host.invoke(Invoke.exportSipp, { captureId: cap.id, call: 'C2', media: true });
+      expect(x.fileName).toBe('sample-media-C2-sipp-caller.xml');
+      expect(x.media?.fileName).toBe('sample-media-C2-sipp-caller-rtp.pcap');
+      expect(x.text).toContain('<exec play_pcap_audio="sample-media-C2-sipp-caller-rtp.pcap"/>');
+      expect(x.text).toContain('sent: 88 packets over 3.0 s');
+      const { trace } = ingestBytes(new Uint8Array(Buffer.from(x.media!.base64!, 'base64')), 'rtp.pcap');
+      analyzeTrace(trace);
+      const s = traceMedia(trace)!.streams;
+      expect(s.map((y) => `${y.record.src}:${y.record.srcPort} ${y.record.packets}`)).toEqual([
+        '127.0.0.10:6012 88',
+      ]);
+      // without media, the same scenario without the play
+      const plain = await host.invoke(Invoke.exportSipp, { captureId: cap.id, call: 'C2' });
+      expect(plain.media).toBeUndefined();
+      expect(plain.text).not.toContain('play_pcap_audio');
+    } finally {
+      await host.dispose();
+    }
+    const none = await sample.host.invoke(Invoke.exportSipp, {
+      captureId: sample.cap.id,
+      call: 'C1',
+      media: true,
+    });
+    expect(none.media).toBeUndefined();
+    expect(none.text).not.toContain('play_pcap_audio');
+  });
+
   it('validates the request', () => {
     expect(() => validateRequest(Invoke.exportSipp, { captureId: 'x' })).toThrow(/missing field "call"/);
     expect(() =>
       validateRequest(Invoke.exportSipp, { captureId: 'x', call: 'C1', keepTiming: 'yes' }),
     ).toThrow(/must be true or false/);
+    expect(() => validateRequest(Invoke.exportSipp, { captureId: 'x', call: 'C1', media: 1 })).toThrow(
+      /must be true or false/,
+    );
     expect(() => validateRequest(Invoke.exportSipp, { captureId: 'x', call: 'C1', side: '' })).toThrow(
       /non-empty string/,
     );

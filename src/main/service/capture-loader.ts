@@ -70,7 +70,13 @@ import { callStats, messageStats } from '../../sip-core/analysis/stats';
 import { callHops, hopInversions, messagePath } from '../../sip-core/analysis/hops';
 import { renderLadder } from '../../sip-core/analysis/ladder/render';
 import { callsCsv } from '../../sip-core/analysis/export/csv';
-import { SippExportError, sippExport } from '../../sip-core/analysis/export/sipp';
+import {
+  SippExportError,
+  sippExport,
+  type SippExport,
+  type SippMedia,
+} from '../../sip-core/analysis/export/sipp';
+import { sippMediaPcap } from './stream-audio';
 import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-writer';
 import type { FrameRef } from '../../sip-core/capture/provenance';
 import { ApiError } from '../../shared/api';
@@ -85,6 +91,12 @@ import { analyzerMedia, callMediaProblems, streamJson } from '../../sip-core/med
 import { analyzerDtmf, callDtmf, messageDigits } from '../../sip-core/media/dtmf';
 import type { DtmfDigitJson } from '../../shared/dtmf';
 import { callId } from '../../sip-core/analysis/call/call';
+
+/** The RTP one end of a SIPp export plays: the end (`host:port`) and its pcap. */
+interface SippEndMedia {
+  side: string;
+  media: SippMedia;
+}
 
 const SEVERITY_RANK = { info: 1, warning: 2, error: 3 } as const;
 
@@ -1096,14 +1108,17 @@ export class TraceAdapter implements LoadedTrace {
     };
   }
 
-  exportSipp(call: string, side: string, keepTiming: boolean): ExportFile {
+  exportSipp(call: string, side: string, keepTiming: boolean, media?: SippEndMedia): ExportFile {
     if (this.#analyzer.resolveCall(call) < 0)
       throw new ApiError('not-found', `no call ${call} in this trace`);
     try {
-      const x = sippExport(this.#analyzer, call, { side, keepTiming });
-      const who = side === 'caller' || side === 'callee' ? side : safeName(x.scenario.side);
+      const x = sippExport(this.#analyzer, call, {
+        side,
+        keepTiming,
+        ...(media ? { media: new Map([[media.side, media.media]]) } : {}),
+      });
       return {
-        fileName: `${safeName(this.#trace.source.name)}-${x.call}-sipp-${who}.xml`,
+        fileName: `${this.#sippBase(x.call, side, x.scenario.side)}.xml`,
         mime: 'application/xml',
         text: x.scenario.xml,
       };
@@ -1111,6 +1126,46 @@ export class TraceAdapter implements LoadedTrace {
       if (e instanceof SippExportError) throw new ApiError('bad-request', e.message);
       throw e;
     }
+  }
+
+  /**
+   * {@link exportSipp} with the RTP that end sent as a pcap its scenario plays (export/sipp.ts), read
+   * back from the capture (`path`: a gzip capture's file); the scenario alone when the capture holds
+   * none of that end's RTP.
+   */
+  async exportSippWithMedia(
+    call: string,
+    side: string,
+    keepTiming: boolean,
+    path: string | null,
+  ): Promise<ExportFile & { media?: ExportFile }> {
+    let ends: SippExport;
+    try {
+      if (this.#analyzer.resolveCall(call) < 0)
+        throw new ApiError('not-found', `no call ${call} in this trace`);
+      ends = sippExport(this.#analyzer, call, { side });
+    } catch (e) {
+      if (e instanceof SippExportError) throw new ApiError('bad-request', e.message);
+      throw e;
+    }
+    const m = await sippMediaPcap(this.#analyzer, call, ends.scenario.side, ends.peer.side, path);
+    if (!m) return this.exportSipp(call, side, keepTiming);
+    const file = `${this.#sippBase(ends.call, side, ends.scenario.side)}-rtp.pcap`;
+    const { pcap, ...at } = m;
+    return {
+      ...this.exportSipp(call, side, keepTiming, { side: ends.scenario.side, media: { file, ...at } }),
+      media: {
+        fileName: file,
+        mime: 'application/vnd.tcpdump.pcap',
+        base64: Buffer.from(pcap).toString('base64'),
+      },
+    };
+  }
+
+  /** `NAME-C3-sipp-caller`: the file name (no extension) of a call's SIPp export. */
+  #sippBase(call: string, side: string, resolved: string): string {
+    const who = side === 'caller' || side === 'callee' ? side : safeName(resolved);
+    return `${safeName(this.#trace.source.name)}-${call}-sipp-${who}`;
   }
 
   exportCalls(filter: string | undefined): ExportFile {

@@ -296,8 +296,13 @@ export class ServiceHost {
         return trace.exportCapture(calls, format, rtp);
       }
       case Invoke.exportSipp: {
-        const { captureId, call, side, keepTiming } = req as InvokeReq<typeof Invoke.exportSipp>;
-        return (await this.#analysed(captureId)).exportSipp(call, side ?? 'caller', keepTiming ?? false);
+        const { captureId, call, side, keepTiming, media } = req as InvokeReq<typeof Invoke.exportSipp>;
+        const entry = this.#get(captureId);
+        const trace = await this.#analysed(captureId);
+        // The RTP is read back from the capture file (a live trace's spool and a simulation: not yet).
+        if (media && trace instanceof TraceAdapter && !entry.live && !entry.rtp)
+          return trace.exportSippWithMedia(call, side ?? 'caller', keepTiming ?? false, entry.summary.path);
+        return trace.exportSipp(call, side ?? 'caller', keepTiming ?? false);
       }
       case Invoke.liveStart:
         return this.startLive(req as InvokeReq<typeof Invoke.liveStart>);
