@@ -121,8 +121,8 @@ describe.skipIf(!chromiumPath)('Predict remembered in the browser; practice the 
   });
 
   const toggle = (): ReturnType<Page['getByTestId']> => page.getByTestId('predict-toggle');
-  const stored = (): Promise<string | null> =>
-    page.evaluate(() => localStorage.getItem('sipscope.predict.on'));
+  const stored = async (): Promise<string | null> =>
+    (await page.evaluate("localStorage.getItem('sipscope.predict.on')")) as string | null;
   const open = async (query: string): Promise<void> => {
     await page.goto(`${served.server.url}${query}`);
     await expect

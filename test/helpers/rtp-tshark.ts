@@ -121,3 +121,61 @@ export function compareWithTshark(
     ).toBe(true);
   return theirs.length;
 }
+
+/** What tshark decodes of one RFC 4733 event (all the packets of one SSRC and RTP timestamp). */
+export interface TsharkEvent {
+  code: number;
+  /** The largest duration reported (timestamp units). */
+  duration: number;
+  end: boolean;
+  packets: number;
+  endPackets: number;
+  /** The marker bit of each packet, in order. */
+  markers: boolean[];
+  volumes: Set<number>;
+}
+
+/**
+ * tshark's RFC 4733 packets of a capture (`rtpevent.*`, RTP found by heuristics too): per SSRC and
+ * timestamp (`ssrc|ts`, in the order tshark meets them), the events it decodes. `extra`: more
+ * tshark options (another telephone-event payload type).
+ */
+export function tsharkEvents(tshark: string, file: string, extra: string[] = []): Map<string, TsharkEvent> {
+  const fields = ['rtp.ssrc', 'rtp.timestamp', 'rtp.marker', 'rtpevent.event_id', 'rtpevent.end_of_event'];
+  const out = execFileSync(
+    tshark,
+    [
+      ...['-n', '-r', file, '-o', 'rtp.heuristic_rtp:TRUE', ...extra, '-Y', 'rtpevent', '-T', 'fields'],
+      ...[
+        '-E',
+        'separator=;',
+        ...[...fields, 'rtpevent.volume', 'rtpevent.duration'].flatMap((f) => ['-e', f]),
+      ],
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const yes = (v: string | undefined): boolean => v === '1' || v === 'True';
+  const m = new Map<string, TsharkEvent>();
+  for (const line of out.split('\n')) {
+    if (!line.trim()) continue;
+    const [ssrc, ts, marker, id, end, volume, dur] = line.split(';');
+    const k = `${Number(ssrc)}|${ts}`;
+    const e = m.get(k) ?? {
+      code: Number(id),
+      duration: 0,
+      end: false,
+      packets: 0,
+      endPackets: 0,
+      markers: [],
+      volumes: new Set<number>(),
+    };
+    e.duration = Math.max(e.duration, Number(dur));
+    e.end ||= yes(end);
+    if (yes(end)) e.endPackets++;
+    e.packets++;
+    e.markers.push(yes(marker));
+    e.volumes.add(Number(volume));
+    m.set(k, e);
+  }
+  return m;
+}

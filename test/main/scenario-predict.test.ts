@@ -48,6 +48,26 @@ async function runOf(name: string): Promise<QuizRun> {
   return { messages, events: run.events, nodes: run.nodes, names };
 }
 
+/** A storage in memory (the browser's localStorage's three calls) and its map. */
+function memStore(): {
+  m: Map<string, string>;
+  store: {
+    getItem(k: string): string | null;
+    setItem(k: string, v: string): void;
+    removeItem(k: string): void;
+  };
+} {
+  const m = new Map<string, string>();
+  return {
+    m,
+    store: {
+      getItem: (k) => m.get(k) ?? null,
+      setItem: (k, v) => void m.set(k, v),
+      removeItem: (k) => void m.delete(k),
+    },
+  };
+}
+
 const head = (text: string, name: string): string[] =>
   text
     .slice(0, text.indexOf('\r\n\r\n'))
@@ -237,12 +257,7 @@ describe('Predict: score, kept scores, trainer link', () => {
   });
 
   it('keeps scores in storage; bad storage is ignored, reset removes them', () => {
-    const m = new Map<string, string>();
-    const store = {
-      getItem: (k: string) => m.get(k) ?? null,
-      setItem: (k: string, v: string) => void m.set(k, v),
-      removeItem: (k: string) => void m.delete(k),
-    };
+    const { m, store } = memStore();
     const s = { ...addAnswer(emptyScore(), 'next', true), done: true };
     saveScores(store, { trapezoid: s });
     expect(loadScores(store)).toEqual({ trapezoid: s });
@@ -264,12 +279,7 @@ describe('Predict: score, kept scores, trainer link', () => {
   });
 
   it('remembers Predict on or off; off when never set, unreadable or without storage', () => {
-    const m = new Map<string, string>();
-    const store = {
-      getItem: (k: string) => m.get(k) ?? null,
-      setItem: (k: string, v: string) => void m.set(k, v),
-      removeItem: (k: string) => void m.delete(k),
-    };
+    const { m, store } = memStore();
     expect(loadPredictOn(store)).toBe(false);
     savePredictOn(store, true);
     expect(m.get(PREDICT_ON_KEY)).toBe('1');

@@ -4,7 +4,6 @@
  * timestamp wraps, a malformed payload, the cap, reordering, an audio codec on a dynamic type), and
  * the INFO/KPML bodies (dtmf.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, compileFilter, filterMessages } from '../../../src/sip-core/analysis';
@@ -17,6 +16,7 @@ import { decodeStream, RtpPacketList } from '../../../src/sip-core/media/rtp-aud
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { requirePeer } from '../../helpers/peers';
+import { tsharkEvents } from '../../helpers/rtp-tshark';
 import { mediaCallFrames, timedPcap } from '../../helpers/rtp-capture';
 import { digitPackets, dtmfCapture, eventPayload, type EventPacket } from '../../helpers/dtmf-capture';
 import { havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
@@ -266,53 +266,6 @@ describe.skipIf(!havePublic)('public captures', () => {
   });
 });
 
-/** tshark's RFC 4733 packets of a capture: per SSRC and timestamp, the events it decodes. */
-function tsharkEvents(
-  file: string,
-  extra: string[],
-): Map<string, { code: number; duration: number; end: boolean; packets: number }> {
-  const out = execFileSync(
-    tshark!,
-    [
-      '-n',
-      '-r',
-      file,
-      '-o',
-      'rtp.heuristic_rtp:TRUE',
-      ...extra,
-      '-Y',
-      'rtpevent',
-      '-T',
-      'fields',
-      '-E',
-      'separator=;',
-      '-e',
-      'rtp.ssrc',
-      '-e',
-      'rtp.timestamp',
-      '-e',
-      'rtpevent.event_id',
-      '-e',
-      'rtpevent.end_of_event',
-      '-e',
-      'rtpevent.duration',
-    ],
-    { encoding: 'utf8' },
-  );
-  const m = new Map<string, { code: number; duration: number; end: boolean; packets: number }>();
-  for (const line of out.split('\n')) {
-    if (!line.trim()) continue;
-    const [ssrc, ts, id, end, dur] = line.split(';');
-    const k = `${Number(ssrc)}|${ts}`;
-    const e = m.get(k) ?? { code: Number(id), duration: 0, end: false, packets: 0 };
-    e.duration = Math.max(e.duration, Number(dur));
-    e.end ||= end === '1' || end === 'True';
-    e.packets++;
-    m.set(k, e);
-  }
-  return m;
-}
-
 describe.skipIf(!tshark || !havePublic)('RFC 4733 events = tshark rtpevent.* (public captures)', () => {
   // The FAX capture's telephone-event is PT 102, which tshark decodes as events only when told (its
   // default is 101 and 96 through the SDP it saw; it names 102 "RTPType-102": rtp-tshark.test.ts).
@@ -323,7 +276,7 @@ describe.skipIf(!tshark || !havePublic)('RFC 4733 events = tshark rtpevent.* (pu
     const file = join(PUBLIC_CAPTURES, name);
     const r = ingestFile(file);
     analyzeTrace(r.trace);
-    const theirs = tsharkEvents(file, extra as string[]);
+    const theirs = tsharkEvents(tshark!, file, extra as string[]);
     let compared = 0;
     for (const s of mediaJson(r.trace)!.streams) {
       if (!s.events) continue;

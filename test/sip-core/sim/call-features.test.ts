@@ -10,21 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation, loadScenario, type Scenario } from '../../../src/sip-core/sim';
 import type { WirePacket } from '../../../src/sip-core/sim/network';
+import { loadOk, runSim } from '../../helpers/sim-run';
 
 const dir = join(import.meta.dirname, '..', '..', '..', 'resources', 'scenarios');
 const dec = new TextDecoder();
 
-function scenario(name: string): Scenario {
-  const l = loadScenario(readFileSync(join(dir, `${name}.yaml`), 'utf8'));
-  expect(l.errors).toEqual([]);
-  return l.scenario!;
-}
-
-function run(sc: Scenario, seed?: number): Simulation {
-  const sim = new Simulation(sc, seed !== undefined ? { seed } : {});
-  sim.run();
-  return sim;
-}
+const scenario = (name: string): Scenario => loadOk(readFileSync(join(dir, `${name}.yaml`), 'utf8'));
+const run = runSim;
 
 const text = (p: WirePacket): string => dec.decode(p.bytes);
 /** The SIP messages `from` sent (to `to`, when given) whose text matches `re`. */

@@ -10,26 +10,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Simulation, loadScenario, type Scenario } from '../../../src/sip-core/sim';
+import { loadScenario } from '../../../src/sip-core/sim';
 import type { WirePacket } from '../../../src/sip-core/sim/network';
 import { requirePeer } from '../../helpers/peers';
+import { tsharkEvents } from '../../helpers/rtp-tshark';
+import { loadOk, runSim } from '../../helpers/sim-run';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 const DTMF_YAML = readFileSync(join(REPO, 'resources', 'scenarios', 'dtmf.yaml'), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'sipscope-dtmf-step-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function load(text: string): Scenario {
-  const l = loadScenario(text);
-  expect(l.errors).toEqual([]);
-  return l.scenario!;
-}
-
-function run(sc: Scenario, seed?: number): Simulation {
-  const sim = new Simulation(sc, seed !== undefined ? { seed } : {});
-  sim.run();
-  return sim;
-}
+const load = loadOk;
+const run = runSim;
 
 /** The RTP header and RFC 4733 payload fields of an event packet. */
 function rtpFields(p: WirePacket): {
@@ -164,52 +157,13 @@ describe('the dtmf scenario pcap, read back by sipscope analyze and by tshark', 
 
   const tshark = requirePeer('tshark');
   it.skipIf(!tshark)('tshark reads the same events (rtpevent.*) and the INFO bodies', () => {
-    const out = execFileSync(
-      tshark!,
-      [
-        '-n',
-        '-r',
-        pcap,
-        '-Y',
-        'rtpevent',
-        '-T',
-        'fields',
-        '-E',
-        'separator=;',
-        '-e',
-        'rtp.timestamp',
-        '-e',
-        'rtp.marker',
-        '-e',
-        'rtpevent.event_id',
-        '-e',
-        'rtpevent.end_of_event',
-        '-e',
-        'rtpevent.volume',
-        '-e',
-        'rtpevent.duration',
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    const rows = out
-      .trim()
-      .split('\n')
-      .map((l) => l.split(';'));
-    expect(rows).toHaveLength(28);
-    const byTs = new Map<string, string[][]>();
-    for (const r of rows) byTs.set(r[0]!, [...(byTs.get(r[0]!) ?? []), r]);
-    const keys = [...byTs.values()].map((ps) => ({
-      id: ps[0]![2],
-      marker: ps.map((p) => p[1] === '1' || p[1] === 'True'),
-      ends: ps.filter((p) => p[3] === '1' || p[3] === 'True').length,
-      volume: new Set(ps.map((p) => p[4])),
-      duration: Math.max(...ps.map((p) => Number(p[5]))),
-    }));
-    expect(keys.map((k) => k.id)).toEqual(['1', '2', '3', '4']);
+    const keys = [...tsharkEvents(tshark!, pcap).values()];
+    expect(keys.map((k) => k.code)).toEqual([1, 2, 3, 4]);
     for (const k of keys) {
-      expect(k.marker).toEqual([true, false, false, false, false, false, false]);
-      expect(k.ends).toBe(3);
-      expect(k.volume).toEqual(new Set(['10']));
+      expect(k.packets).toBe(7);
+      expect(k.markers).toEqual([true, false, false, false, false, false, false]);
+      expect(k.endPackets).toBe(3);
+      expect(k.volumes).toEqual(new Set([10]));
       expect(k.duration).toBe(800); // 100 ms at 8 kHz
     }
     const info = execFileSync(tshark!, ['-n', '-r', pcap, '-Y', 'sip.Method == "INFO"', '-V'], {
