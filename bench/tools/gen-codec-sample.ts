@@ -4,7 +4,7 @@
  *   C1 G.722 both ways (a speech-like signal one way, a chirp the other: desk phone to desk phone),
  *   C2 G.722 → A-law back (a desk phone to a trunk: the call's WAV is 16 kHz, the A-law side upsampled),
  *   C3 GSM 06.10 → µ-law, C4 G726-32 (dynamic PT 97) → µ-law with 5% loss,
- *   C5 G.729 (PT 18, random octets: named, not played).
+ *   C5 G.729 (PT 18, random octets: since session 23 decoded — random frames sound like noise).
  * The audio is encoded by ffmpeg (Debian's: `g722`, `libgsm`, `g726le` encoders), so ffmpeg must be
  * installed; about 180 KiB.
  *

@@ -28,8 +28,8 @@
  */
 import * as T from './g729-tables';
 
-// The tables as this module's own constants: an imported binding may be a getter once transpiled
-// (tsx's CommonJS interop), which cost a sixth of the decoder's time in its inner loops.
+// The tables as this module's own constants: under tsx (vitest) an imported binding is a getter
+// (its CommonJS interop), which cost a sixth of the decoder's time in its inner loops there.
 const GAIN_CB_A = T.GAIN_CB_A;
 const GAIN_CB_B = T.GAIN_CB_B;
 const GAIN_MAP_A = T.GAIN_MAP_A;
