@@ -77,18 +77,26 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
     await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
   }
 
-  it('a G.722 stream: the player says "G.722 · 16 kHz" and plays 16,000 Hz mono', async () => {
-    await openLadder(g722);
-    await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(2);
+  /**
+   * Opens `file`'s call (`streams` RTP arrows), its first stream's player: it names `codec`, plays
+   * (`rate` in its text, two seconds long), then is paused.
+   */
+  async function streamPlays(file: string, streams: number, codec: string, rate: string): Promise<void> {
+    await openLadder(file);
+    await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(streams);
     await mediaArrows().first().click();
     const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
     await expect.poll(() => player.count()).toBe(1);
-    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual(['G.722 · 16 kHz']);
+    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual([codec]);
     await page.getByTestId('stream-audio-play').click();
     await expect.poll(() => audioTime('stream-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
-    expect(await player.textContent()).toContain('16,000 Hz mono');
+    expect(await player.textContent()).toContain(rate);
     expect(await page.getByTestId('stream-audio-position').textContent()).toMatch(/ \/ 0:02\.0$/);
     await page.getByTestId('stream-audio-play').click(); // pause
+  }
+
+  it('a G.722 stream: the player says "G.722 · 16 kHz" and plays 16,000 Hz mono', async () => {
+    await streamPlays(g722, 2, 'G.722 · 16 kHz', '16,000 Hz mono');
     await shootThemes(page, 'codec-g722-stream');
   });
 
@@ -107,17 +115,7 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
   });
 
   it('a G.729 stream: the player says "G.729 · 8 kHz" and plays 8,000 Hz mono; so does the call', async () => {
-    await openLadder(g729);
-    await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(1);
-    await mediaArrows().first().click();
-    const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
-    await expect.poll(() => player.count()).toBe(1);
-    expect(await player.getByTestId('stream-audio-codec').allTextContents()).toEqual(['G.729 · 8 kHz']);
-    await page.getByTestId('stream-audio-play').click();
-    await expect.poll(() => audioTime('stream-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
-    expect(await player.textContent()).toContain('8,000 Hz mono');
-    expect(await page.getByTestId('stream-audio-position').textContent()).toMatch(/ \/ 0:02\.0$/);
-    await page.getByTestId('stream-audio-play').click(); // pause
+    await streamPlays(g729, 1, 'G.729 · 8 kHz', '8,000 Hz mono');
     const call = page.getByTestId('call-audio');
     await expect.poll(() => call.count()).toBe(1);
     expect(await call.getByTestId('call-audio-codec').allTextContents()).toEqual(['G.729 · 8 kHz']);
