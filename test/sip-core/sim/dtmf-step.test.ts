@@ -202,6 +202,21 @@ describe('what the phone refuses', () => {
     );
   });
 
+  it('RFC 4733 from a phone that sends no RTP (rtp: false): nothing sent', () => {
+    const sc = load(
+      DTMF_YAML.replace(
+        'codecs: [PCMU, telephone-event],\n    }',
+        'codecs: [PCMU, telephone-event],\n      rtp: false,\n    }',
+      ),
+    );
+    const sim = run(sc);
+    expect(sim.rtpPackets.filter((p) => p.fromNode === 'Alice')).toEqual([]);
+    expect(sim.stepErrors).toEqual(['Alice: dtmf had nothing to act on at 2s']);
+    expect(sim.eventList.map((e) => `${e.node}: ${e.text}`)).toContain(
+      'Alice: DTMF 1234 not sent: the phone sends no RTP (rtp: false): send SIP INFO',
+    );
+  });
+
   it('a dtmf step with no answered call is a step error', () => {
     const sc = load(
       DTMF_YAML.replace('at: 2s, node: Alice, action: dtmf', 'at: 0.5s, node: Alice, action: dtmf'),

@@ -2120,6 +2120,7 @@ export class UserAgent extends SipElement {
     const pt = this.negotiated(c)?.dtmf ?? null;
     if (pt === null)
       return fail('the offer and answer did not agree telephone-event (RFC 4733): send SIP INFO');
+    if (this.config.rtpBurst === false) return fail('the phone sends no RTP (rtp: false): send SIP INFO');
     if (!media || !s || !s.ip || !s.port) return fail("no media address in the peer's SDP");
     const ld = c.localDirection;
     if (ld === 'recvonly' || ld === 'inactive' || s.direction === 'sendonly' || s.direction === 'inactive')
