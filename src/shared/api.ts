@@ -22,8 +22,9 @@ export const Invoke = {
   /** Several captures (paths or uploads) opened as one, merged by time (one capture point each). */
   captureOpenMerged: 'capture:openMerged',
   /**
-   * Opens a capture again with a TLS key log (NSS SSLKEYLOGFILE text) so its SIP over TLS/WSS is
-   * decrypted; the capture with the same id's file is reopened as a new capture, the old one closed.
+   * Opens a capture again with a TLS key log (NSS SSLKEYLOGFILE text) and/or a server's RSA private
+   * key (TLS 1.2 with RSA key exchange) so its SIP over TLS/WSS is decrypted; the capture with the
+   * same id's file is reopened as a new capture, the old one closed.
    */
   captureDecryptTls: 'capture:decryptTls',
   /**
@@ -795,7 +796,15 @@ export interface InvokeMap {
   [Invoke.captureOpenSample]: { req: { id: string } | null; res: CaptureSummary };
   [Invoke.captureOpenUpload]: { req: { token: string; name: string }; res: CaptureSummary };
   [Invoke.captureOpenMerged]: { req: { captures: MergedCaptureInput[] }; res: CaptureSummary };
-  [Invoke.captureDecryptTls]: { req: { captureId: string; keylog: string }; res: CaptureSummary };
+  /**
+   * `keylog`: NSS key log text; `tlsKey`: an RSA private key file's bytes in base64 (PEM or DER,
+   * PKCS#1 or PKCS#8), for the server at `server` (`ip:port`, IPv6 in brackets) or, without, any.
+   * At least one of the two.
+   */
+  [Invoke.captureDecryptTls]: {
+    req: { captureId: string; keylog?: string; tlsKey?: { data: string; server?: string } };
+    res: CaptureSummary;
+  };
   [Invoke.captureRemerge]: { req: { captureId: string; shiftsUs: number[] }; res: CaptureSummary };
   [Invoke.captureMergeShifts]: { req: { captureId: string }; res: MergeShiftDto[] };
   [Invoke.captureCancel]: { req: { captureId: string }; res: boolean };

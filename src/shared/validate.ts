@@ -39,6 +39,8 @@ const CALL_SORT_FIELDS: readonly string[] = [
 const MAX_YAML = 1024 * 1024;
 /** A TLS key log's text (a browser's can hold thousands of sessions: ~200 octets each). */
 const MAX_KEYLOG = 16 * 1024 * 1024;
+/** An RSA private key file in base64 (a 16384-bit key in PEM is ~17 KB). */
+const MAX_TLS_KEY = 256 * 1024;
 /** A merge input's time shift: at most a day either way (µs). */
 const MAX_SHIFT_US = 24 * 3600 * 1_000_000;
 
@@ -109,12 +111,32 @@ const CHECKS: Record<InvokeChannel, Check> = {
   },
   [Invoke.captureDecryptTls]: (req) => {
     if (!isObj(req)) return 'request must be an object';
-    const { captureId, keylog, ...rest } = req;
+    const { captureId, keylog, tlsKey, ...rest } = req;
     if (Object.keys(rest).length > 0) return `unexpected field "${Object.keys(rest)[0]}"`;
     if (typeof captureId !== 'string' || captureId.length === 0 || captureId.length > 4096)
       return 'field "captureId" must be a non-empty string';
-    if (typeof keylog !== 'string' || keylog.length === 0 || keylog.length > MAX_KEYLOG)
+    if (keylog === undefined && tlsKey === undefined) return 'a field "keylog" or "tlsKey" is needed';
+    if (
+      keylog !== undefined &&
+      (typeof keylog !== 'string' || keylog.length === 0 || keylog.length > MAX_KEYLOG)
+    )
       return `field "keylog" must be a key log's text (1 to ${MAX_KEYLOG} characters)`;
+    if (tlsKey === undefined) return null;
+    if (!isObj(tlsKey)) return 'field "tlsKey" must be an object { data, server? }';
+    const { data, server, ...more } = tlsKey;
+    if (Object.keys(more).length > 0) return `unexpected field "tlsKey.${Object.keys(more)[0]}"`;
+    if (
+      typeof data !== 'string' ||
+      data.length === 0 ||
+      data.length > MAX_TLS_KEY ||
+      !/^[A-Za-z0-9+/]+=*$/.test(data)
+    )
+      return `field "tlsKey.data" must be a key file's bytes in base64 (1 to ${MAX_TLS_KEY} characters)`;
+    if (
+      server !== undefined &&
+      (typeof server !== 'string' || !/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}$/.test(server))
+    )
+      return 'field "tlsKey.server" must be a server address ip:port (IPv6 as [addr]:port)';
     return null;
   },
   [Invoke.captureRemerge]: (req) => {

@@ -2,9 +2,11 @@
  * "Decrypt TLS… (key log file)": a capture whose SIP rides TLS opens with `tls-encrypted` and no
  * messages; `capture:decryptTls` with the session's key log opens the same file again decrypted (the
  * old capture closed, the file unchanged); a text without secrets, or an unknown capture, is refused.
+ * The same with a server's RSA private key (`tlsKey`, PEM or DER in base64; TLS 1.2 with RSA key
+ * exchange): decrypted; a wrong key is tls-decrypt-failed; a file that is no key, a bad address refused.
  * The fixtures are real openssl s_server/s_client sessions on loopback (test/fixtures/tls).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,5 +63,77 @@ describe('capture:decryptTls', () => {
     expect(() =>
       validateRequest(Invoke.captureDecryptTls, { captureId: enc.id, keylog: 'k', path: '/etc/passwd' }),
     ).toThrow(/unexpected field "path"/);
+  });
+});
+
+describe('capture:decryptTls with a server RSA private key (tlsKey)', () => {
+  const file = resolve(dir, 'tls12-rsa-aes128cbc.pcapng');
+  const pem = readFileSync(resolve(dir, 'tls12-rsa.key'));
+  const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+  const der = new Uint8Array(createPrivateKey(pem).export({ format: 'der', type: 'pkcs1' }));
+
+  it('PEM unbound, or PKCS#1 DER bound to the server: both connections (one resumed by ticket) decrypted, the file unchanged', async () => {
+    const before = sha(file);
+    for (const tlsKey of [{ data: b64(pem) }, { data: b64(der), server: '127.0.0.1:5061' }]) {
+      const enc = await host.invoke(Invoke.captureOpenPath, { path: file });
+      expect(enc.messages).toBe(0);
+      expect(enc.diagnostics.map((d) => d.code)).toEqual(['tls-encrypted', 'tls-encrypted']);
+      const dec = await host.invoke(Invoke.captureDecryptTls, { captureId: enc.id, tlsKey });
+      expect(dec.messages).toBe(4);
+      expect(dec.diagnostics).toEqual([]);
+      const page = await host.invoke(Invoke.messagesPage, { captureId: dec.id, offset: 0, limit: 10 });
+      expect(page.items.map((r) => [r.transport, r.method ?? r.status])).toEqual([
+        ['TLS', 'INVITE'],
+        ['TLS', 200],
+        ['TLS', 'INVITE'],
+        ['TLS', 200],
+      ]);
+      await host.invoke(Invoke.captureClose, { captureId: dec.id });
+    }
+    expect(sha(file)).toBe(before);
+  });
+
+  it('a wrong key: tls-decrypt-failed naming the ClientKeyExchange; no key, an EC key, a bad address or field: refused', async () => {
+    const enc = await host.invoke(Invoke.captureOpenPath, { path: file });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const wrong = await host.invoke(Invoke.captureDecryptTls, {
+      captureId: enc.id,
+      tlsKey: { data: b64(new Uint8Array(other.export({ format: 'der', type: 'pkcs8' }))) },
+    });
+    expect(wrong.messages).toBe(0);
+    expect(wrong.diagnostics.map((d) => d.code)).toEqual(['tls-decrypt-failed', 'tls-encrypted']);
+    expect(wrong.diagnostics[0]!.message).toMatch(
+      /the ClientKeyExchange's pre-master secret \(TLS_RSA_WITH_AES_128_CBC_SHA, client random [0-9a-f]{64}\) does not decrypt with the RSA key the_private_key_file given for server 127\.0\.0\.1:5061/,
+    );
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    await expect(
+      host.invoke(Invoke.captureDecryptTls, {
+        captureId: wrong.id,
+        tlsKey: { data: b64(Buffer.from('hello')) },
+      }),
+    ).rejects.toThrow(/the private key file: not an RSA private key that can be read/);
+    await expect(
+      host.invoke(Invoke.captureDecryptTls, {
+        captureId: wrong.id,
+        tlsKey: { data: b64(Buffer.from(ec.export({ format: 'pem', type: 'pkcs8' }) as string)) },
+      }),
+    ).rejects.toThrow(/a ec key; only RSA keys/);
+    await expect(
+      host.invoke(Invoke.captureDecryptTls, {
+        captureId: wrong.id,
+        tlsKey: { data: b64(pem), server: '999.1.1.1:5061' },
+      }),
+    ).rejects.toThrow(/"999\.1\.1\.1:5061" is not a server address/);
+    expect((await host.invoke(Invoke.captureList, null)).map((c) => c.id)).toContain(wrong.id);
+    const v = (req: unknown): void => validateRequest(Invoke.captureDecryptTls, req as never);
+    expect(() => v({ captureId: wrong.id, tlsKey: { data: 'a b' } })).toThrow(/tlsKey\.data/);
+    expect(() => v({ captureId: wrong.id, tlsKey: 'x' })).toThrow(/tlsKey/);
+    expect(() => v({ captureId: wrong.id, tlsKey: { data: 'AAAA', server: 'host:1' } })).toThrow(
+      /tlsKey\.server/,
+    );
+    expect(() => v({ captureId: wrong.id, tlsKey: { data: 'AAAA', path: '/etc' } })).toThrow(
+      /unexpected field "tlsKey\.path"/,
+    );
+    expect(() => v({ captureId: wrong.id, tlsKey: { data: 'AAAA' } })).not.toThrow();
   });
 });

@@ -3,6 +3,7 @@
  * browser-mode WebSocket adapter both call `host.invoke()` and relay `host.onEvent()`.
  */
 import { TlsKeyLog } from '../../sip-core/capture/tls/keylog';
+import { normalizeServer, rsaKeyLine } from '../../sip-core/capture/tls/keylog-file.node.js';
 import { basename, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import {
@@ -183,8 +184,8 @@ export class ServiceHost {
       case Invoke.captureClose:
         return this.#close((req as InvokeReq<typeof Invoke.captureClose>).captureId);
       case Invoke.captureDecryptTls: {
-        const { captureId, keylog } = req as InvokeReq<typeof Invoke.captureDecryptTls>;
-        return this.decryptTls(captureId, keylog);
+        const { captureId, keylog, tlsKey } = req as InvokeReq<typeof Invoke.captureDecryptTls>;
+        return this.decryptTls(captureId, keylog, tlsKey);
       }
       case Invoke.captureList:
         return [...this.#captures.values()].map((c) => c.summary);
@@ -499,20 +500,37 @@ export class ServiceHost {
   }
 
   /**
-   * Opens capture `id`'s file again with a TLS key log (NSS SSLKEYLOGFILE lines) so its SIP over TLS
-   * and WSS is decrypted, then closes the capture it replaces (a merge's temp file passes to the new
-   * one). The file is only read; a key log without a secret in it is refused.
+   * Opens capture `id`'s file again with a TLS key log (NSS SSLKEYLOGFILE lines) and/or a server's
+   * RSA private key (PEM or DER bytes in base64; for TLS 1.2 with RSA key exchange) so its SIP over
+   * TLS and WSS is decrypted, then closes the capture it replaces (a merge's temp file passes to the
+   * new one). The file is only read; a key log without a secret in it, or a key file that is not an
+   * RSA private key, is refused.
    */
-  async decryptTls(id: string, keylog: string): Promise<CaptureSummary> {
+  async decryptTls(
+    id: string,
+    text: string | undefined,
+    tlsKey?: { data: string; server?: string },
+  ): Promise<CaptureSummary> {
     const c = this.#captures.get(id);
     if (!c) throw new ApiError('not-found', `no open capture ${id}`);
     if (!c.source) throw new ApiError('bad-request', `${c.summary.name} is not read from a file`);
     const log = new TlsKeyLog();
-    if (log.add(keylog) === 0)
+    if (text !== undefined && log.add(text) === 0)
       throw new ApiError(
         'bad-request',
         `no TLS secrets in the key log${log.badLines ? ` (${log.badLines} malformed lines)` : ''}: NSS key log lines are expected, e.g. CLIENT_RANDOM <64 hex digits> <96 hex digits>`,
       );
+    let keylog = text ?? '';
+    if (tlsKey) {
+      const server = tlsKey.server === undefined ? null : normalizeServer(tlsKey.server);
+      if (tlsKey.server !== undefined && server === null)
+        throw new ApiError('bad-request', `"${tlsKey.server}" is not a server address (ip:port)`);
+      try {
+        keylog += `\n${rsaKeyLine(new Uint8Array(Buffer.from(tlsKey.data, 'base64')), server, 'the private key file')}`;
+      } catch (e) {
+        throw new ApiError('bad-request', e instanceof Error ? e.message : String(e));
+      }
+    }
     const { path, o } = c.source;
     const summary = await this.openPath(path, {
       ...o,
