@@ -1,7 +1,8 @@
 /**
  * The tables of ITU-T G.729 (and Annex A) the decoder uses: the LSP quantizer's codebooks (§3.2.4), the
  * switched MA predictors, the interpolation filter b30 of the adaptive codebook (§3.7.1), the gain
- * codebooks and their index maps (§3.9.2–3.9.3) and the MA gain predictor (§3.9.1).
+ * codebooks and their index maps (§3.9.2–3.9.3), the MA gain predictor (§3.9.1); Annex B's SID
+ * quantizer (index maps into the LSF codebooks, its MA predictor) and SID gains at the end.
  * @remarks These numbers are the Recommendation's. They were read from the G.729 decoder Debian installs
  * (libbcg729 1.1.1's read-only data: the same values as the ITU-T reference code's tables), by a script
  * that looked for each table's known first values and checked its length; g729.test.ts compares this
@@ -148,3 +149,32 @@ export const GAIN_MAP_A = new Int16Array([5, 1, 7, 4, 2, 0, 6, 3]);
 export const GAIN_MAP_B = new Int16Array([2, 14, 3, 13, 0, 15, 1, 12, 6, 10, 7, 9, 4, 11, 5, 8]);
 /** MA gain prediction coefficients 0.68, 0.58, 0.34, 0.19 in Q14 (§3.9.1 eq. 69). */
 export const GAIN_PRED = new Int16Array([11141, 9503, 5571, 3113]);
+
+// Annex B: the SID frame's LSF quantizer (a subset of the codebooks above, its own MA predictor) and gain.
+/** Annex B Table B.2: SID L1 index (5 bits) → row of LSP_CB1. */
+export const SID_CB1_INDEX = new Uint8Array([
+  96, 52, 20, 54, 86, 114, 82, 68, 36, 121, 48, 92, 18, 120, 94, 124, 50, 125, 4, 100, 28, 76, 12, 117, 81,
+  22, 90, 116, 127, 21, 108, 66,
+]);
+/** SID L2 index (4 bits) → row of LSP_CB2 for the first five LSFs. */
+export const SID_CB2_INDEX = new Uint8Array([31, 21, 9, 3, 10, 2, 19, 26, 4, 3, 11, 29, 15, 27, 21, 12]);
+/** SID L2 index (4 bits) → row of LSP_CB2 for the last five LSFs. */
+export const SID_CB3_INDEX = new Uint8Array([16, 1, 0, 0, 8, 25, 22, 20, 19, 23, 20, 31, 4, 31, 20, 31]);
+/** The SID frames' MA predictor coefficients: [L0][k = 1..4][10], Q15. */
+export const SID_MA_PRED = new Int16Array([
+  8421, 9109, 9175, 8965, 9034, 9057, 8765, 8775, 9106, 8673, 7018, 7189, 7638, 7307, 7444, 7379, 7038, 6956,
+  6930, 6868, 5472, 4990, 5134, 5177, 5246, 5141, 5206, 5095, 4830, 5147, 4056, 3031, 2614, 3024, 2916, 2713,
+  3309, 3237, 2857, 3473, 8145, 8617, 8779, 8648, 8718, 8829, 8713, 8705, 8806, 8231, 5894, 5525, 5603, 5773,
+  6016, 5968, 5896, 5835, 5721, 5707, 4568, 3765, 3605, 3963, 4144, 4038, 4225, 4139, 3914, 4255, 3643, 2455,
+  1944, 2466, 2438, 2259, 2798, 2775, 2479, 3124,
+]);
+/** 1 − Σ of the SID frames' MA coefficients per L0, Q15. */
+export const SID_MA_PRED_SUM = new Int16Array([
+  7798, 8447, 8205, 8293, 8126, 8477, 8447, 8703, 9043, 8604, 10514, 12402, 12833, 11914, 11447, 11670, 11132,
+  11311, 11844, 11447,
+]);
+/** The SID gain quantizer (5 bits) → the comfort noise target gain, Q3. */
+export const SID_GAIN = new Int16Array([
+  2, 5, 8, 13, 20, 32, 50, 64, 80, 101, 127, 160, 201, 253, 318, 401, 505, 635, 800, 1007, 1268, 1596, 2010,
+  2530, 3185, 4009, 5048, 6355, 8000, 10071, 12679, 15962,
+]);

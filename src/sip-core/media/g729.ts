@@ -20,11 +20,12 @@
  * ffmpeg's G.729 decoder (a G.729 main-body decoder, whose post-filter differs: near, not equal).
  * Where bcg729 departs from the Recommendation the Recommendation is followed (the LSF lower limit is
  * applied to the first LSF, §3.2.4; bcg729 applies it to the second).
+ * Annex B (§B.4): a SID frame's noise LSFs and gain drive the comfort noise generator — a random
+ * adaptive part, Gaussian noise and four pulses, through the same synthesis and post-filter — and the
+ * frames a DTX sender leaves out are more comfort noise ({@link G729Decoder.conceal} after a SID frame).
  * @remarks RTP (RFC 3551 §4.5.6): payload type 18, zero or more 10-octet frames then at most one
- * 2-octet Annex B SID frame (comfort noise parameters). A SID frame plays as 10 ms of silence — the
- * comfort noise generator of Annex B is not implemented — and the packets a sender leaves out during
- * silence are silence of their length (the timeline's gap). A payload of another length decodes its
- * whole frames and is counted as malformed by the caller; the rest is ignored, never a throw.
+ * 2-octet Annex B SID frame. A payload of another length decodes its whole frames and is counted as
+ * malformed by the caller; the rest is ignored, never a throw.
  */
 import * as T from './g729-tables';
 
@@ -41,6 +42,12 @@ const LSP_CB2 = T.LSP_CB2;
 const MA_PRED = T.MA_PRED;
 const MA_PRED_SUM = T.MA_PRED_SUM;
 const MA_PRED_SUM_INV = T.MA_PRED_SUM_INV;
+const SID_CB1_INDEX = T.SID_CB1_INDEX;
+const SID_CB2_INDEX = T.SID_CB2_INDEX;
+const SID_CB3_INDEX = T.SID_CB3_INDEX;
+const SID_MA_PRED = T.SID_MA_PRED;
+const SID_MA_PRED_SUM = T.SID_MA_PRED_SUM;
+const SID_GAIN = T.SID_GAIN;
 
 /** Octets and samples of one speech frame; octets of an Annex B SID frame. */
 export const G729_FRAME_OCTETS = 10;
@@ -69,6 +76,12 @@ const GAMMA_D = new Int32Array([22938, 16056, 11239, 7868, 5507, 3855, 2699, 188
 /** The initial LSPs (Q15) and LSF codewords (π/11 steps, Q13) of §3.2.4 / the reference decoder. */
 const LSP_INIT = [30000, 26000, 21000, 15000, 8000, 0, -8000, -15000, -21000, -26000];
 const LSF_INIT = [2339, 4679, 7018, 9358, 11698, 14037, 16377, 18717, 21056, 23396];
+/** Annex B: the comfort noise LSPs before any SID frame (Q15), the generator's seed at each speech frame. */
+const SID_LSP_INIT = [31441, 27566, 21458, 13612, 4663, -4663, -13612, -21458, -27566, -31441];
+const CNG_SEED = 11111;
+
+/** §4.4.4 eq. 96 (and Annex B's generator): the 16-bit linear congruential random numbers. */
+const nextRandom = (x: number): number => (13849 + x * 31821) & 0xffff;
 
 // ---- fixed-point helpers (16-bit values in JS numbers, 32-bit accumulators wrap as in C) ----
 const t16 = (x: number): number => (x << 16) >> 16;
@@ -113,6 +126,12 @@ function sqrtq7(x: number): number {
   const y = s > 0 ? x >>> s : (x << -s) >>> 0;
   const rt = t16(3634 + ((y * t16(21173 + ((y * t16(-12627 + ((y * 4204) >> 14))) >> 14))) >> 14));
   return vshr(rt, -k);
+}
+
+/** 1/√x in Q31 for x ≥ 1 in Q0 (√x in Q7 shifted by 24, divided by x; 64-bit in the original). */
+function invSqrtQ31(x: number): number {
+  if (x <= 1) return 0x7fffffff;
+  return Number((BigInt(sqrtq7(x)) << 24n) / BigInt(x)) | 0;
 }
 
 /** The cosine's and the sine's polynomials in x² (Q15) about 0, for |x| ≤ π/4. */
@@ -163,8 +182,16 @@ export class G729Decoder {
   #gainCode = 0;
   #prevT = 60;
   readonly #gainErr = new Int32Array([-14336, -14336, -14336, -14336]);
-  /** Whether the last frame was speech (not SID): concealment after SID is silence. */
+  /** Whether the last frame was speech (not SID): an erased or missing frame after SID is comfort noise. */
   #active = true;
+  // Annex B comfort noise: the SID frame's LSPs, its gain and the smoothed gain (Q3), the generator.
+  readonly #cngLsp = Int16Array.from(SID_LSP_INIT);
+  #sidGain = 0;
+  #cngGain = 0;
+  #cngSeed = CNG_SEED;
+  readonly #gauss = new Int16Array(L_SUB);
+  readonly #cngPos = new Int32Array(4);
+  readonly #cngSign = new Int32Array(4);
   // Post-filter state.
   readonly #res = new Int16Array(MAX_PITCH + 80);
   readonly #resScaled = new Int16Array(MAX_PITCH + 80);
@@ -207,23 +234,28 @@ export class G729Decoder {
       o += this.#emit(out, o);
     }
     if (e - f === G729_SID_OCTETS) {
-      this.#active = false;
-      o += this.#silence(out, o);
+      this.#comfortNoise(b, f);
+      o += this.#emit(out, o);
     }
     return o - at;
   }
 
+  /** Whether the last frame was a SID frame (Annex B): the sender is silent, comfort noise plays. */
+  get inComfortNoise(): boolean {
+    return !this.#active;
+  }
+
   /**
-   * Plays `frames` lost frames (§4.4: the decoder's concealment; silence when the last frame was a SID
-   * frame) into `out` from `at`; returns the samples written.
+   * Plays `frames` lost or untransmitted frames into `out` from `at`: the decoder's concealment after
+   * speech (§4.4), comfort noise from the last SID frame's parameters after a SID frame (Annex B §B.4);
+   * returns the samples written.
    */
   conceal(frames: number, out: Int16Array, at: number): number {
     let o = at;
     for (let k = 0; k < frames; k++) {
-      if (this.#active) {
-        this.#frame(true);
-        o += this.#emit(out, o);
-      } else o += this.#silence(out, o);
+      if (this.#active) this.#frame(true);
+      else this.#comfortNoise(null, 0);
+      o += this.#emit(out, o);
     }
     return o - at;
   }
@@ -231,12 +263,6 @@ export class G729Decoder {
   #emit(out: Int16Array, o: number): number {
     const n = Math.max(0, Math.min(80, out.length - o));
     for (let k = 0; k < n; k++) out[o + k] = this.#pcm[k]!;
-    return n;
-  }
-
-  #silence(out: Int16Array, o: number): number {
-    const n = Math.max(0, Math.min(80, out.length - o));
-    out.fill(0, o, o + n);
     return n;
   }
 
@@ -267,6 +293,7 @@ export class G729Decoder {
   /** One frame from #prm (or erased) → 80 samples in #pcm. */
   #frame(erased: boolean): void {
     this.#active = true;
+    this.#cngSeed = CNG_SEED;
     const p = this.#prm;
     this.#decodeLsf(erased);
     const lsp = this.#lsp;
@@ -311,22 +338,7 @@ export class G729Decoder {
         t = q + tMin;
         this.#prevT = t;
       }
-      // §3.7.1 the adaptive codebook vector: the past excitation at delay t + frac/3, interpolated.
-      let k0: number;
-      let fr: number;
-      if (frac === 1) {
-        k0 = base - (t + 1);
-        fr = 2;
-      } else {
-        k0 = base - t;
-        fr = -frac;
-      }
-      for (let n = 0; n < L_SUB; n++) {
-        let acc = 0;
-        for (let i = 0, j = 0; i < 10; i++, j += 3)
-          acc += exc[k0 + n - i]! * INTERP_B30[fr + j]! + exc[k0 + n + 1 + i]! * INTERP_B30[3 - fr + j]!;
-        exc[base + n] = sat16(pshr(acc | 0, 15));
-      }
+      this.#adaptive(base, t, frac);
       // §3.8 the fixed codebook: four signed pulses, then pitch sharpening with last subframe's β.
       const ci = sub === 0 ? 6 : 11;
       let pos = p[ci]!;
@@ -361,6 +373,63 @@ export class G729Decoder {
     this.#syn.copyWithin(0, 80, 90);
   }
 
+  /** §3.7.1 the adaptive codebook vector at #exc[base..+39]: the past excitation at delay t + frac/3. */
+  #adaptive(base: number, t: number, frac: number): void {
+    const exc = this.#exc;
+    let k0: number;
+    let fr: number;
+    if (frac === 1) {
+      k0 = base - (t + 1);
+      fr = 2;
+    } else {
+      k0 = base - t;
+      fr = -frac;
+    }
+    for (let n = 0; n < L_SUB; n++) {
+      let acc = 0;
+      for (let i = 0, j = 0; i < 10; i++, j += 3)
+        acc += exc[k0 + n - i]! * INTERP_B30[fr + j]! + exc[k0 + n + 1 + i]! * INTERP_B30[3 - fr + j]!;
+      exc[base + n] = sat16(pshr(acc | 0, 15));
+    }
+  }
+
+  /**
+   * §3.2.4: the codewords in #lsf (Q13) → the quantized LSFs in place: neighbours apart, the MA
+   * prediction with `pred`/`predSum` over the last four codewords (shifting this one in), stability.
+   */
+  #predictLsf(l0: number, pred: Int16Array, predSum: Int16Array): void {
+    const q = this.#lsf;
+    const cw = this.#codeword;
+    // Minimum distances of 0.0012 then 0.0006 between neighbours.
+    for (let gap = 10; gap >= 5; gap -= 5)
+      for (let i = 1; i < 10; i++) {
+        const d = Math.trunc(t16(q[i - 1]! - q[i]! + gap) / 2);
+        if (d > 0) {
+          q[i - 1] = t16(q[i - 1]! - d);
+          q[i] = t16(q[i]! + d);
+        }
+      }
+    // Eq. 20: the MA prediction over the last four codewords (which shift in this one).
+    for (let i = 0; i < 10; i++) {
+      let acc = predSum[l0 * 10 + i]! * q[i]!;
+      for (let j = 3; j >= 0; j--) {
+        acc += pred[l0 * 40 + j * 10 + i]! * cw[j]![i]!;
+        cw[j]![i] = j > 0 ? cw[j - 1]![i]! : q[i]!;
+      }
+      q[i] = t16(pshr(acc | 0, 15));
+    }
+    // Stability: ordered, the first at least 0.005, neighbours 0.0391 apart, the last at most 3.135.
+    for (let i = 1; i < 10; i++) {
+      const v = q[i]!;
+      let j = i - 1;
+      for (; j >= 0 && q[j]! > v; j--) q[j + 1] = q[j]!;
+      q[j + 1] = v;
+    }
+    if (q[0]! < 40) q[0] = 40;
+    for (let i = 0; i < 9; i++) if (q[i + 1]! - q[i]! < 321) q[i + 1] = q[i]! + 321;
+    if (q[9]! > 25681) q[9] = 25681;
+  }
+
   /** §3.2.4 (or §4.4.1 when erased): the LSFs → the frame's LSPs in #lsp. */
   #decodeLsf(erased: boolean): void {
     const q = this.#lsf;
@@ -373,34 +442,7 @@ export class G729Decoder {
       const c3 = p[3]! * 10;
       for (let i = 0; i < 5; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c2 + i]!);
       for (let i = 5; i < 10; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c3 + i]!);
-      // Minimum distances of 0.0012 then 0.0006 between neighbours.
-      for (let gap = 10; gap >= 5; gap -= 5)
-        for (let i = 1; i < 10; i++) {
-          const d = Math.trunc(t16(q[i - 1]! - q[i]! + gap) / 2);
-          if (d > 0) {
-            q[i - 1] = t16(q[i - 1]! - d);
-            q[i] = t16(q[i]! + d);
-          }
-        }
-      // Eq. 20: the MA prediction over the last four codewords (which shift in this one).
-      for (let i = 0; i < 10; i++) {
-        let acc = MA_PRED_SUM[l0 * 10 + i]! * q[i]!;
-        for (let j = 3; j >= 0; j--) {
-          acc += MA_PRED[l0 * 40 + j * 10 + i]! * cw[j]![i]!;
-          cw[j]![i] = j > 0 ? cw[j - 1]![i]! : q[i]!;
-        }
-        q[i] = t16(pshr(acc | 0, 15));
-      }
-      // Stability: ordered, the first at least 0.005, neighbours 0.0391 apart, the last at most 3.135.
-      for (let i = 1; i < 10; i++) {
-        const v = q[i]!;
-        let j = i - 1;
-        for (; j >= 0 && q[j]! > v; j--) q[j + 1] = q[j]!;
-        q[j + 1] = v;
-      }
-      if (q[0]! < 40) q[0] = 40;
-      for (let i = 0; i < 9; i++) if (q[i + 1]! - q[i]! < 321) q[i + 1] = q[i]! + 321;
-      if (q[9]! > 25681) q[9] = 25681;
+      this.#predictLsf(l0, MA_PRED, MA_PRED_SUM);
       this.#lastLsf.set(q);
       this.#lastL0 = l0;
     } else {
@@ -473,6 +515,138 @@ export class G729Decoder {
     err[2] = err[1]!;
     err[1] = err[0]!;
     err[0] = t16(pshr(m32q(24660, e, 12), 6));
+  }
+
+  /**
+   * Annex B §B.4: comfort noise for one frame into #pcm — from the SID frame at `b[f]` (its LSFs by
+   * the SID quantizer, its gain), or with no frame (untransmitted or erased during silence) from the
+   * last SID frame's parameters again. The target gain is smoothed (eq. B.19), the excitation a random
+   * adaptive part, a Gaussian part and four pulses solving eq. B.21; then synthesis and post-filter as
+   * for speech, the post-filter at the last speech frame's pitch delay.
+   */
+  #comfortNoise(b: Uint8Array | null, f: number): void {
+    const wasActive = this.#active;
+    this.#active = false;
+    const cl = this.#cngLsp;
+    if (b) {
+      const b0 = b[f]!;
+      const b1 = b[f + 1]!;
+      const l0 = (b0 >> 7) & 1;
+      const c1 = SID_CB1_INDEX[(b0 >> 2) & 0x1f]! * 10;
+      const i2 = ((b0 & 3) << 2) | ((b1 >> 6) & 3);
+      const c2 = SID_CB2_INDEX[i2]! * 10;
+      const c3 = SID_CB3_INDEX[i2]! * 10;
+      this.#sidGain = SID_GAIN[(b1 >> 1) & 0x1f]!;
+      const q = this.#lsf;
+      for (let i = 0; i < 5; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c2 + i]!);
+      for (let i = 5; i < 10; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c3 + i]!);
+      this.#predictLsf(l0, SID_MA_PRED, SID_MA_PRED_SUM);
+      for (let i = 0; i < 10; i++) cl[i] = cosq15(q[i]!);
+    }
+    const mid = this.#lspMid;
+    const prev = this.#prevLsp;
+    for (let i = 0; i < 10; i++) {
+      mid[i] = t16(pshr(prev[i]! + cl[i]!, 1));
+      prev[i] = cl[i]!;
+    }
+    this.#lspToLp(mid, 0);
+    this.#lspToLp(cl, 10);
+    if (wasActive) this.#cngGain = this.#sidGain;
+    else {
+      const g = t16(this.#cngGain - (this.#cngGain >> 3));
+      this.#cngGain = t16(g + (this.#sidGain >> 3));
+    }
+    this.#cngExcitation(PAST_EXC, this.#cngGain);
+    this.#cngExcitation(PAST_EXC + L_SUB, this.#cngGain);
+    for (let sub = 0; sub < 2; sub++) {
+      this.#synthesize(this.#exc, PAST_EXC + sub * L_SUB, this.#lp, sub * 10, this.#syn, 10 + sub * L_SUB);
+      this.#postFilter(sub, this.#prevT);
+    }
+    this.#beta = 3277;
+    this.#exc.copyWithin(0, 80, PAST_EXC + 80);
+    this.#syn.copyWithin(0, 80, 90);
+  }
+
+  /** §B.4.4: one subframe's comfort noise excitation at #exc[base..+39] for the target gain (Q3). */
+  #cngExcitation(base: number, gain: number): void {
+    const exc = this.#exc;
+    // A random pitch delay (40–103, a third's fraction), four pulses and an adaptive gain below 0.5.
+    let r = (this.#cngSeed = nextRandom(this.#cngSeed));
+    let frac = (r & 3) - 1;
+    if (frac === 2) frac = 0;
+    r >>= 2;
+    const t = (r & 0x3f) + 40;
+    r >>= 6;
+    const pos = this.#cngPos;
+    const sign = this.#cngSign;
+    pos[0] = (r & 7) * 5;
+    r >>= 3;
+    sign[0] = r & 1;
+    r >>= 1;
+    pos[1] = (r & 7) * 5 + 1;
+    r >>= 3;
+    sign[1] = r & 1;
+    r = this.#cngSeed = nextRandom(this.#cngSeed);
+    pos[2] = (r & 7) * 5 + 2;
+    r >>= 3;
+    sign[2] = r & 1;
+    r >>= 1;
+    pos[3] = (r & 1) + 3;
+    r >>= 1;
+    pos[3] += (r & 7) * 5;
+    r >>= 3;
+    sign[3] = r & 1;
+    const ga = ((this.#cngSeed = nextRandom(this.#cngSeed)) & 0x1fff) << 1;
+    // A Gaussian excitation (sums of 12 uniform numbers), scaled to the target gain.
+    const g = this.#gauss;
+    let eg = 0;
+    for (let i = 0; i < L_SUB; i++) {
+      let sum = 0;
+      for (let j = 0; j < 12; j++) sum += t16((this.#cngSeed = nextRandom(this.#cngSeed)));
+      g[i] = t16(sum >> 7);
+      eg = (eg + g[i]! * g[i]!) | 0;
+    }
+    let gg = m32q(25905, invSqrtQ31(eg), 15);
+    gg = m32q(gain, gg, 15);
+    for (let i = 0; i < L_SUB; i++) {
+      const v = g[i]!;
+      g[i] = v < 0 ? t16(-sat16(pshr(m32q(-v, gg, 15), 2))) : t16(pshr(m32q(v, gg, 15), 2));
+    }
+    this.#adaptive(base, t, frac);
+    for (let i = 0; i < L_SUB; i++) exc[base + i] = sat16(sat16(mp(exc[base + i]!, ga, 15)) + g[i]!);
+    // Eq. B.21: the pulses' gain Gf, the smaller root of 4·Gf² + 2·Ei·Gf + Ea − K = 0.
+    let ea = 0;
+    for (let i = 0; i < L_SUB; i++) ea = (ea + exc[base + i]! * exc[base + i]!) | 0;
+    let ei = 0;
+    for (let k = 0; k < 4; k++) ei = (sign[k] ? ei + exc[base + pos[k]!]! : ei - exc[base + pos[k]!]!) | 0;
+    const k40 = gain * ((40 * gain) >> 3);
+    let delta = ei * ei + Math.floor((k40 - ((ea * 8) | 0)) / 2);
+    if (delta < 0) {
+      // The adaptive part dropped; Ei goes on from its value (as bcg729 does).
+      for (let i = 0; i < L_SUB; i++) exc[base + i] = g[i]!;
+      for (let k = 0; k < 4; k++) ei = (sign[k] ? ei + exc[base + pos[k]!]! : ei - exc[base + pos[k]!]!) | 0;
+      delta = ei * ei + m32p(24576, k40, 15);
+    }
+    let scale = 0;
+    while (delta >= 2147483648) {
+      delta = Math.floor(delta / 2);
+      scale++;
+    }
+    if (scale % 2 === 1) {
+      delta = Math.floor(delta / 2);
+      scale++;
+    }
+    const root = sqrtq7(delta);
+    const sh = scale / 2 - 7;
+    ei = sh > 0 ? ei >> sh : (ei << -sh) | 0;
+    let gf = (root - ei) | 0;
+    const x2 = -((root + ei) | 0) | 0;
+    if (Math.abs(x2) < Math.abs(gf)) gf = x2;
+    gf = vshr(gf, 2 + 7 - scale / 2);
+    for (let k = 0; k < 4; k++) {
+      const at = base + pos[k]!;
+      exc[at] = t16(sign[k] ? exc[at]! + gf : exc[at]! - gf);
+    }
   }
 
   /** 1/A(z): x[xo..xo+39] filtered by a[ao..ao+9] into y[yo..yo+39], y[yo−10..yo−1] the memory. */

@@ -18,8 +18,8 @@
  * 06.10 (PT 3, gsm.ts), G.726 (`G726-16/24/32/40`, `AAL2-G726-…`, PT 2: g726.ts), whose decoders keep state from packet to packet: they are fed the packets in
  * the order played, a lost packet skipped (silence of its length, no concealment). G.729 / G.729A
  * (PT 18, `G729`: g729.ts) likewise, except that a lost packet is the decoder's own frame erasure
- * concealment (G.729 §4.4) for up to {@link G729_CONCEAL_FRAMES} frames of the gap, then silence; an
- * Annex B SID frame is 10 ms of silence. Comfort noise (PT 13, 19, `CN`) is silence. Anything else is
+ * concealment (G.729 §4.4) for up to {@link G729_CONCEAL_FRAMES} frames of the gap, then silence; after
+ * an Annex B SID frame the gap until the next packet (DTX) is the decoder's comfort noise. Comfort noise (PT 13, 19, `CN`) is silence. Anything else is
  * not decoded: "cannot play G.723" — never noise. RFC 4733 `telephone-event` packets (DTMF) are heard as their two ITU-T
  * Q.23 tones, from the event's start (its RTP timestamp) for its duration, at its volume, laid under
  * the audio: where an audio packet of the stream covers the same instant it wins, so a sender that
@@ -510,11 +510,18 @@ export function decodeStream(
     const len = pk.payEnd[i]! - pk.payStart[i]!;
     if (p.codec === 'G729') {
       if (!g729PayloadOk(len)) malformed++;
-      // Packets lost before this one (a sequence gap, in sequence order): the decoder conceals the
-      // first frames of the gap (G.729 §4.4), as a receiver's decoder does with erased frames.
-      if (timing === 'timestamp' && state.g729 && g729End >= 0 && k > 0 && ext[i]! - ext[keep[k - 1]!]! > 1) {
-        const frames = Math.min(G729_CONCEAL_FRAMES, Math.floor((at - g729End) / G729_FRAME_SAMPLES));
-        if (frames > 0) state.g729.conceal(frames, pcm, g729End);
+      // The time before this packet since the last one's end: after speech, packets lost (a sequence
+      // gap, in sequence order) are concealed by the decoder for up to G729_CONCEAL_FRAMES (§4.4);
+      // after a SID frame the sender is silent (DTX, Annex B) and the gap is its comfort noise.
+      const dec = state.g729;
+      if (timing === 'timestamp' && dec && g729End >= 0 && at > g729End) {
+        const gap = Math.floor((at - g729End) / G729_FRAME_SAMPLES);
+        const frames = dec.inComfortNoise
+          ? gap
+          : k > 0 && ext[i]! - ext[keep[k - 1]!]! > 1
+            ? Math.min(G729_CONCEAL_FRAMES, gap)
+            : 0;
+        if (frames > 0) dec.conceal(frames, pcm, g729End);
       }
       g729End = at + samplesOf(p, len);
     }

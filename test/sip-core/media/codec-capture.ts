@@ -112,6 +112,12 @@ export interface CodecCallSpec {
   step: number;
   /** Packets not sent (by index). */
   drop?: (i: number) => boolean;
+  /**
+   * Packet i's RTP timestamp after the first's (default i × step) and its capture time after the
+   * first's in µs (default i × 20 ms): a sender that leaves frames out (DTX) without a sequence gap.
+   */
+  tsOf?: (i: number) => number;
+  usOf?: (i: number) => number;
   /** An rtpmap in both SDPs, e.g. [97, 'G726-32/8000']. */
   dynamic?: [number, string];
   /** The callee's stream: one payload per caller packet, of this type (160 timestamp ticks each). */
@@ -144,7 +150,7 @@ export function codecCallFrames(o: CodecCallSpec): { us: number; bytes: Uint8Arr
   const b = o.callee ?? 2;
   const t0 = o.startUs ?? 0;
   const frames = mediaCallFrames({
-    holdUs: 200_000 + n * 20_000 + 50_000,
+    holdUs: 200_000 + (o.usOf ? o.usOf(n) : n * 20_000) + 50_000,
     dynamic: o.dynamic,
     caller: a,
     callee: b,
@@ -152,7 +158,7 @@ export function codecCallFrames(o: CodecCallSpec): { us: number; bytes: Uint8Arr
     startUs: t0,
   });
   for (let i = 0; i < n; i++) {
-    const us = t0 + 200_000 + i * 20_000;
+    const us = t0 + 200_000 + (o.usOf ? o.usOf(i) : i * 20_000);
     if (!o.drop?.(i))
       frames.push({
         us,
@@ -161,7 +167,13 @@ export function codecCallFrames(o: CodecCallSpec): { us: number; bytes: Uint8Arr
           dst: dotted(b),
           sp: 40000,
           dp: 50000,
-          payload: rtp(1000 + i, 160000 + i * o.step, 0x11110000 + a, o.pt, o.payloads[i]!),
+          payload: rtp(
+            1000 + i,
+            160000 + (o.tsOf ? o.tsOf(i) : i * o.step),
+            0x11110000 + a,
+            o.pt,
+            o.payloads[i]!,
+          ),
         }),
       });
     if (o.reversePt !== undefined)

@@ -9,9 +9,12 @@
  * - **ffmpeg** (its `g729` decoder, the G.729 main-body decoder: the same bitstream, another
  *   post-filter): near, not equal — measured SNR 22.3–29.3 dB against ffmpeg's output on the four
  *   signals, maximum sample differences 2,139 (noise) to 9,282 (square wave); the test asks ≥ 20 dB.
- * Then as RTP (PT 18, two frames a packet): loss concealed by the decoder exactly as bcg729 conceals
- * erased frames, a long gap's concealment stopping after 60 ms, SID frames (Annex B) as silence of
- * their 10 ms, malformed payloads counted and never a throw (seeded fuzz).
+ * - **Annex B**: bcg729's encodings with VAD/DTX (speech, SID and untransmitted frames) decode to every
+ *   sample of bcg729's decoding, comfort noise included.
+ * Then as RTP (PT 18): loss concealed by the decoder exactly as bcg729 conceals erased frames, a long
+ * gap's concealment stopping after 60 ms, a DTX stream (one frame a packet, none sent in silence)
+ * equal to bcg729's decoding with its comfort noise, malformed payloads counted and never a throw
+ * (seeded fuzz).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -84,6 +87,18 @@ describe.skipIf(!reference)('G.729A decoding against bcg729 (libbcg729-0)', () =
   });
 });
 
+describe.skipIf(!reference)('Annex B against bcg729: VAD/DTX streams, comfort noise', () => {
+  const sig = reference ? signals(8000) : {};
+  for (const [name, pcm] of Object.entries(sig))
+    it(`${name}: bcg729's encoding with VAD (speech, SID and untransmitted frames) decodes to bcg729's samples, every one`, () => {
+      const enc = bcgEncode(pcm, true);
+      // An untransmitted frame is what the decoder is given as erased (bcg729 then goes on with comfort noise).
+      const frames = enc.map((f): BcgFrame => (f.length === 0 ? 'erased' : f));
+      if (name !== 'chirp') expect(enc.some((f) => f.length === 2)).toBe(true);
+      expect(firstDiff(decodeFrames(frames), bcgDecode(frames))).toBe(-1);
+    });
+});
+
 describe.skipIf(!reference || !ffmpeg)('G.729 against ffmpeg (a G.729 main-body decoder: near)', () => {
   const sig = reference ? signals(8000) : {};
   for (const [name, pcm] of Object.entries(sig))
@@ -104,19 +119,21 @@ describe('payloads: SID frames, malformed lengths, fuzz', () => {
     expect([0, 2, 10, 12, 20, 7, 15].map(g729Samples)).toEqual([0, 80, 80, 160, 160, 0, 80]);
   });
 
-  it('a SID frame plays 80 samples of silence; a speech frame after it decodes; a truncated frame is ignored', () => {
+  it('a SID frame plays 80 samples of comfort noise, continued for missing frames; a truncated frame is ignored', () => {
     const d = new G729Decoder();
     const out = new Int16Array(400).fill(123);
     const frame = Uint8Array.from([0x6c, 0x31, 0x9a, 0x43, 0x10, 0x8e, 0xa5, 0x2d, 0x77, 0x01]);
-    expect(d.decode(Uint8Array.from([0x55, 0x3a]), 0, 2, out, 0)).toBe(80);
-    expect(out.subarray(0, 80).every((x) => x === 0)).toBe(true);
-    // Concealment after a SID frame is silence too (no speech to continue).
-    expect(d.conceal(1, out, 80)).toBe(80);
-    expect(out.subarray(80, 160).every((x) => x === 0)).toBe(true);
+    expect(d.decode(frame, 0, 10, out, 0)).toBe(80);
+    expect(d.inComfortNoise).toBe(false);
+    // SID gain index 29 (of 32): audible noise, not silence.
+    expect(d.decode(Uint8Array.from([0x55, 0x3a]), 0, 2, out, 80)).toBe(80);
+    expect(d.inComfortNoise).toBe(true);
+    expect(out.subarray(80, 160).some((x) => x !== 0 && x !== 123)).toBe(true);
+    expect(d.conceal(1, out, 160)).toBe(80);
+    expect(out.subarray(160, 240).some((x) => x !== 0 && x !== 123)).toBe(true);
     const withSid = new Uint8Array([...frame, 0x55, 0x3a]);
-    expect(d.decode(withSid, 0, withSid.length, out, 160)).toBe(160);
-    expect(d.decode(frame, 0, 7, out, 320)).toBe(0);
-    expect(out.subarray(320).every((x) => x === 123)).toBe(true);
+    expect(d.decode(withSid, 0, withSid.length, out, 240)).toBe(160);
+    expect(d.decode(frame, 0, 7, out, 400)).toBe(0);
     // Near the end of the output only what fits is written.
     expect(d.decode(frame, 0, 10, out, 390)).toBe(10);
   });
@@ -181,19 +198,23 @@ describe.skipIf(!reference)('G.729 over RTP (PT 18, two frames a packet)', () =>
     expect(pcm.subarray(50 * 160).some((x) => x !== 0)).toBe(true);
   });
 
-  it('Annex B: a SID packet is 10 ms of silence, the gap after it silence, speech after it plays', async () => {
-    // Packets 20–29 are a talkspurt's end: a SID frame, then nothing sent (DTX) until packet 30.
-    const dtx = payloads.map((p, i) => (i === 20 ? Uint8Array.from([0x55, 0x3a]) : p));
+  it('Annex B: a DTX stream (one frame a packet, none sent in silence) is bcg729’s decoding, comfort noise in the gaps', async () => {
+    const enc = bcgEncode(signals(8000).speech!, true);
+    const sent = enc.map((f, k) => ({ f, k })).filter(({ f }) => f.length > 0);
+    expect(sent.some(({ f }) => f.length === 2)).toBe(true);
     const { audio, pcm } = await renderCodecCall({
-      payloads: dtx,
+      payloads: sent.map(({ f }) => f),
       pt: 18,
-      step: 160,
-      drop: (i) => i > 20 && i < 30,
+      step: 80,
+      tsOf: (i) => sent[i]!.k * 80,
+      // (usOf(n), past the last packet, times the call's hang-up.)
+      usOf: (i) => (sent[i]?.k ?? enc.length) * 10_000,
     });
-    expect(audio.streams[0]).toMatchObject({ codec: 'G729', played: 91 });
-    expect(audio.streams[0]!.malformed).toBeUndefined();
-    expect(pcm.length).toBe(payloads.length * 160);
-    expect(pcm.subarray(20 * 160, 30 * 160).every((x) => x === 0)).toBe(true);
-    expect(pcm.subarray(30 * 160, 31 * 160).some((x) => x !== 0)).toBe(true);
+    expect(audio.streams[0]).toMatchObject({ codec: 'G729', played: sent.length, lost: 0 });
+    const ref = bcgDecode(enc.map((f): BcgFrame => (f.length === 0 ? 'erased' : f)));
+    // The WAV ends with the last frame sent.
+    const last = sent.at(-1)!.k;
+    expect(pcm.length).toBe((last + 1) * 80);
+    expect(firstDiff(pcm, ref.subarray(0, pcm.length))).toBe(-1);
   });
 });
