@@ -16,6 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OUT, generate } from './tools/gen-sip-capture';
 import { generateTls, TLS_BASE_PORT, TLS_OUT, TLS_SUITES } from './tools/gen-tls-capture';
+import { generateTlsRsa, TLS_RSA_OUT, TLS_RSA_PORT } from './tools/gen-tls-rsa-capture';
 import { bundleForNode } from '../tools/bundle-node.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -324,6 +325,83 @@ if (tlsMb > 0 && existsSync(tlsFile) && existsSync(`${tlsFile}.keys`)) {
       results.ratioVs_tshark_tls = Number((ts.s / s).toFixed(1));
     }
   } else console.log('TLS decrypted: failed');
+}
+
+// --- TLS 1.2 with RSA key exchange, decrypted with the server's key (bench/tools/gen-tls-rsa-capture.ts) ---
+// TLS_RSA_HANDSHAKES short connections, one INVITE each: sipscope's index ingest with the key
+// (`--tls-key`, through run-ingest's TLS_KEY) and without (TLS reported, not decrypted), alternating;
+// the difference per connection is a handshake's cost (its RSA-2048 private operation in BigInt, the
+// master secret, the key block). tshark with the same key (its RSA keys list) on the same file.
+const rsaN = Number(process.env.TLS_RSA_HANDSHAKES ?? 500);
+const rsaFile = TLS_RSA_OUT(rsaN);
+if (rsaN > 0 && !existsSync(rsaFile)) {
+  const t0 = performance.now();
+  const g = await generateTlsRsa(rsaFile, rsaN);
+  if (g) console.log(`generated ${rsaFile} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+if (rsaN > 0 && existsSync(rsaFile) && existsSync(`${rsaFile}.key`)) {
+  const rsaRun = (key: string): Run | null => {
+    try {
+      const out = execFileSync(process.execPath, [...runIngest, rsaFile, 'index'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        timeout: timeoutS * 1000,
+        env: { ...process.env, SSLKEYLOGFILE: '', TLS_KEY: key },
+      });
+      return JSON.parse(out.trim().split('\n').pop()!) as Run;
+    } catch {
+      return null;
+    }
+  };
+  const withKey: Run[] = [];
+  const without: Run[] = [];
+  for (let k = 0; k < Math.max(3, repeat); k++) {
+    const a = rsaRun(`${rsaFile}.key`);
+    if (a) withKey.push(a);
+    const b = rsaRun('');
+    if (b) without.push(b);
+  }
+  const min = (rs: Run[], f: (r: Run) => number): number => Math.min(...rs.map(f));
+  const ts = timed('/usr/bin/tshark', [
+    '-n',
+    '-r',
+    rsaFile,
+    '-o',
+    `uat:rsa_keys:"${rsaFile}.key",""`,
+    '-d',
+    `tcp.port==${TLS_RSA_PORT},tls`,
+    '-d',
+    `tls.port==${TLS_RSA_PORT},sip`,
+    '-Y',
+    'sip',
+    '-T',
+    'fields',
+    '-e',
+    'sip.Call-ID',
+  ]);
+  if (withKey.length && without.length) {
+    const ms = min(withKey, (r) => r.ms);
+    const perHs = (ms - min(without, (r) => r.ms)) / rsaN;
+    const cpuPerHs = (min(withKey, (r) => r.cpuMs ?? 0) - min(without, (r) => r.cpuMs ?? 0)) / rsaN;
+    const tsMsgs = ts ? ts.out.split('\n').filter(Boolean).length : 0;
+    console.log(
+      `TLS RSA key      ${(ms / 1000).toFixed(2)} s  ${perHs.toFixed(2)} ms (CPU ${cpuPerHs.toFixed(2)} ms) per handshake decrypted  [${fmt(rsaN)} connections, ${fmt(withKey[0]!.messages)} msgs; without the key ${(min(without, (r) => r.ms) / 1000).toFixed(2)} s]` +
+        (ts
+          ? `; tshark with the key ${ts.s.toFixed(2)} s (${fmt(tsMsgs)} msgs): ${(ts.s / (ms / 1000)).toFixed(2)}×`
+          : ''),
+    );
+    results.tlsRsaHandshakes = rsaN;
+    results.tlsRsaMessages = withKey[0]!.messages;
+    results.tlsRsaSeconds = Number((ms / 1000).toFixed(2));
+    results.tlsRsaMsPerHandshake = Number(perHs.toFixed(2));
+    results.tlsRsaCpuMsPerHandshake = Number(cpuPerHs.toFixed(2));
+    if (ts) {
+      results.tlsRsaTsharkSeconds = Number(ts.s.toFixed(2));
+      results.tlsRsaTsharkMessages = tsMsgs;
+      results.ratioVs_tshark_tlsRsa = Number((ts.s / (ms / 1000)).toFixed(2));
+    }
+  } else console.log('TLS RSA key: failed');
 }
 
 results.loadAverage = Number(loadavg()[0]!.toFixed(1));

@@ -6,14 +6,17 @@
  * index: file → indexed trace in this thread (index scan); worker1 / worker2: the same in one / two
  * ingest worker threads (openCapture, the trace transferred back and merged); parse: + full parse of
  * every message; lint: + lint rules.
+ * TLS_KEY=[IP:PORT=]FILE: a server's RSA private key, as `--tls-key` gives it (SSLKEYLOGFILE: a key log).
  * Prints one JSON line: {mode, ms, cpuMs, messages, frames, bytes, maxRssKb}.
  */
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
+import { addDefaultRsaKeys, readTlsKeyArg } from '../../src/sip-core/capture/tls/keylog-file.node.js';
 import { openCapture } from '../../src/main/ingest';
 import type { Trace } from '../../src/sip-core/trace/trace';
 
 const [file, mode = 'index', workerEntry] = process.argv.slice(2);
 if (!file) throw new Error('usage: run-ingest.ts FILE index|worker1|worker2|parse|lint');
+if (process.env.TLS_KEY) addDefaultRsaKeys([readTlsKeyArg(process.env.TLS_KEY)]);
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 let trace: Trace;

@@ -85,15 +85,23 @@ export function rsaKeyFromComponents(parts: readonly string[], label: string): R
   return { n, e, d, p, q, dp, dq, qi, bytes, label };
 }
 
-/** `b^e mod m` (square and multiply, left to right). */
+/** `b^e mod m`: left to right, a hex digit of the exponent at a time (four squarings, one multiply). */
 export function modPow(b: bigint, e: bigint, m: bigint): bigint {
   if (m === 1n) return 0n;
-  let r = 1n;
   const x = b % m;
-  const bits = e.toString(2);
-  for (let i = 0; i < bits.length; i++) {
-    r = (r * r) % m;
-    if (bits.charCodeAt(i) === 49) r = (r * x) % m;
+  const t: bigint[] = [1n, x];
+  for (let i = 2; i < 16; i++) t.push((t[i - 1]! * x) % m);
+  const hex = e.toString(16);
+  let r = 1n;
+  for (let i = 0; i < hex.length; i++) {
+    if (i > 0) {
+      r = (r * r) % m;
+      r = (r * r) % m;
+      r = (r * r) % m;
+      r = (r * r) % m;
+    }
+    const d = parseInt(hex[i]!, 16);
+    if (d !== 0) r = (r * t[d]!) % m;
   }
   return r;
 }

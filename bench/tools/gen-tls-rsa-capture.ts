@@ -1,0 +1,129 @@
+/**
+ * A capture of many short TLS 1.2 connections with RSA key exchange, for the ingest bench's TLS RSA
+ * row (the cost of a handshake decrypted with the server's private key: one RSA-2048 private
+ * operation each): `openssl s_server` (RSA-2048 certificate, TLS_RSA_WITH_AES_128_GCM_SHA256, extended
+ * master secret as OpenSSL negotiates it) accepts N connections one after another; a Node TLS client
+ * (no session reuse: each a full handshake) sends one INVITE on each; dumpcap captures `lo`. The
+ * server's key is written beside it (`FILE.key`). Needs openssl and dumpcap; returns null without them.
+ * Usage: `node --import tsx bench/tools/gen-tls-rsa-capture.ts [N]` → bench/data/sip-tls-rsa-N.pcapng.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// (bundled into a benchmark, import.meta.url is the bundle's, in bench/)
+const benchDir = basename(here) === 'tools' ? dirname(here) : here;
+export const TLS_RSA_OUT = (n: number): string => resolve(benchDir, `data/sip-tls-rsa-${n}.pcapng`);
+export const TLS_RSA_PORT = 26150;
+export const TLS_RSA_SUITE = 'AES128-GCM-SHA256';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const invite = (i: number): string =>
+  `INVITE sip:bob${i}@127.0.0.1:5061;transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-rsa-${i}\r\nFrom: <sip:alice@127.0.0.1>;tag=a${i}\r\nTo: <sip:bob${i}@127.0.0.1>\r\nCall-ID: tls-rsa-${i}@bench\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+
+/** One connection: a full handshake, one INVITE, a clean close; false when it failed or took 10 s. */
+function once(i: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({
+      host: '127.0.0.1',
+      port: TLS_RSA_PORT,
+      ciphers: TLS_RSA_SUITE,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      rejectUnauthorized: false,
+    });
+    const t = setTimeout(() => {
+      s.destroy();
+      res(false);
+    }, 10_000);
+    s.once('secureConnect', () => s.end(invite(i)));
+    s.on('data', () => {});
+    s.once('close', () => {
+      clearTimeout(t);
+      res(true);
+    });
+    s.once('error', () => {
+      clearTimeout(t);
+      res(false);
+    });
+  });
+}
+
+/** Makes the capture with `n` connections; null when openssl or dumpcap is missing. */
+export async function generateTlsRsa(out: string, n: number): Promise<{ key: string } | null> {
+  const openssl = '/usr/bin/openssl';
+  const dumpcap = '/usr/bin/dumpcap';
+  if (!existsSync(openssl) || !existsSync(dumpcap)) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-rsa-bench-'));
+  try {
+    const key = join(dir, 'k.pem');
+    execFileSync(
+      openssl,
+      ['req', '-x509', '-newkey', 'rsa:2048', '-keyout', key, '-out', join(dir, 'c.pem')].concat([
+        '-days',
+        '2',
+        '-nodes',
+        '-subj',
+        '/CN=sip.test',
+      ]),
+      { stdio: 'ignore', timeout: 60_000 },
+    );
+    const tmp = join(dir, 'cap.pcapng');
+    const dc = spawn(dumpcap, ['-q', '-B', '64', '-i', 'lo', '-f', `tcp port ${TLS_RSA_PORT}`, '-w', tmp], {
+      stdio: 'ignore',
+    });
+    const dcKill = setTimeout(() => dc.kill('SIGKILL'), 600_000);
+    try {
+      await sleep(1500);
+      const server = spawn(
+        openssl,
+        ['s_server', '-quiet', '-accept', `127.0.0.1:${TLS_RSA_PORT}`, '-cert', join(dir, 'c.pem')].concat([
+          '-key',
+          key,
+          '-tls1_2',
+          '-cipher',
+          TLS_RSA_SUITE,
+          '-naccept',
+          String(n),
+        ]),
+        // (its stdin stays open: s_server would end a connection at its end of input)
+        { stdio: ['pipe', 'ignore', 'ignore'] },
+      );
+      const exited = new Promise((r) => server.once('exit', r));
+      const kill = setTimeout(() => server.kill('SIGKILL'), 600_000);
+      try {
+        await sleep(400);
+        let failed = 0;
+        for (let i = 0; i < n && failed < 10; i++) if (!(await once(i))) failed++;
+        if (failed) throw new Error(`${failed} TLS connections failed`);
+      } finally {
+        clearTimeout(kill);
+        server.kill('SIGTERM');
+        await exited;
+      }
+      await sleep(800);
+    } finally {
+      const done = new Promise((r) => dc.once('exit', r));
+      dc.kill('SIGINT');
+      await done;
+      clearTimeout(dcKill);
+    }
+    execFileSync('/bin/cp', [tmp, out]);
+    execFileSync('/bin/cp', [key, `${out}.key`]);
+    return { key: `${out}.key` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Run as a script (not when bundled into a benchmark).
+if (process.argv[1] && /gen-tls-rsa-capture\.[cm]?[jt]s$/.test(process.argv[1])) {
+  const n = Number(process.argv[2] ?? 500);
+  const r = await generateTlsRsa(process.env.TLS_RSA_OUT ?? TLS_RSA_OUT(n), n);
+  console.log(r ? `${TLS_RSA_OUT(n)} (${r.key})` : 'openssl or dumpcap missing');
+}
