@@ -9,7 +9,8 @@
  *                (the decoder's concealment) → 80 samples per record.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirePeer } from '../../helpers/peers';
@@ -55,14 +56,32 @@ int main(int argc, char **argv) {
 
 let built: string | null | undefined;
 
-/** The built program's path; null when gcc or the library is missing (the tests skip, loudly). */
+/**
+ * The built program's path; null when gcc or the library is missing (the tests skip, loudly). Built
+ * once into a folder named by the source's and the library's hash in the temp folder, which later
+ * runs and parallel test files reuse (built beside it, then renamed into place).
+ */
 export function bcg729(): string | null {
   if (built !== undefined) return built;
   if (!gcc || !lib) return (built = null);
-  const dir = mkdtempSync(join(tmpdir(), 'sipscope-bcg729-'));
-  writeFileSync(join(dir, 'bcg.c'), SOURCE);
-  execFileSync(gcc, ['-O2', '-o', join(dir, 'bcg'), join(dir, 'bcg.c'), lib], { timeout: 60_000 });
-  return (built = join(dir, 'bcg'));
+  const key = createHash('sha256').update(SOURCE).update(lib).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `sipscope-bcg729-${key}`);
+  const bin = join(dir, 'bcg');
+  if (!existsSync(bin)) {
+    const work = mkdtempSync(join(tmpdir(), 'sipscope-bcg729-build-'));
+    try {
+      writeFileSync(join(work, 'bcg.c'), SOURCE);
+      execFileSync(gcc, ['-O2', '-o', join(work, 'bcg'), join(work, 'bcg.c'), lib], { timeout: 60_000 });
+      try {
+        renameSync(work, dir);
+      } catch {
+        // Another test process put it there first.
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  return (built = bin);
 }
 
 /** One frame as the reference sees it: its octets (10 speech, 2 SID, 0 not sent) or an erasure. */

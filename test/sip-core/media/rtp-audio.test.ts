@@ -170,22 +170,22 @@ describe('codecs', () => {
     });
   });
 
-  it('G.722, GSM and G.726 streams of random packets (any length, truncated frames, codecs switching) decode without a throw', () => {
+  it('G.722, GSM, G.726 and G.729 streams of random packets (any length, truncated frames, codecs switching) decode without a throw', () => {
     let seed = 11;
     const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
     const map = new Map([
       [97, { name: 'G726-24', rate: 8000 }],
       [98, { name: 'AAL2-G726-40', rate: 8000 }],
     ]);
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 24; round++) {
       const l = new RtpPacketList();
-      const pts = [2, 3, 9, 97, 98, 0];
+      const pts = [2, 3, 9, 97, 98, 18, 0];
       for (let i = 0; i < 200; i++) {
         const b = Uint8Array.from({ length: rnd(400) }, () => rnd(256));
         l.add(
           rnd(65536),
           rnd(2 ** 31),
-          pts[round % 6]! === 0 ? pts[rnd(6)]! : pts[round % 6]!,
+          pts[round % 7]! === 0 ? pts[rnd(7)]! : pts[round % 7]!,
           false,
           i * 20_000,
           b,
