@@ -368,16 +368,50 @@ async function runGrowing(
     factsAhead: aheadJob(opts.factsAhead, process.env.SIPSCOPE_FACTS_AHEAD),
     checksAhead: aheadJob(opts.checksAhead, process.env.SIPSCOPE_CHECKS_AHEAD),
   };
+  // The parts (and the progress reports before them, in order) are taken one per event-loop turn:
+  // Node hands a worker's messages over in one go while more keep coming (up to 1,000), so a main
+  // thread slower than the worker would take the whole read in one callback, and a client's request
+  // (a WebSocket frame, a timer) would wait for the read's end. Same work, same order.
+  const queue: (() => boolean)[] = [];
+  let turn: NodeJS.Immediate | null = null;
+  const takeTurn = (): void => {
+    turn = null;
+    // Progress reports up to and including one part.
+    for (;;) {
+      const job = queue.shift();
+      if (!job) return;
+      if (job()) break;
+    }
+    if (queue.length > 0) turn = setImmediate(takeTurn);
+  };
+  const later = (job: () => boolean): void => {
+    queue.push(job);
+    turn ??= setImmediate(takeTurn);
+  };
   let m: RowsDoneReply;
   try {
-    m = await runWorker<RowsDoneReply>(job, opts.onProgress, opts.signal, opts.workerEntry, (part) => {
-      const rows = part.rows;
-      if (rows === null) return;
-      const t = start();
-      if (!t.appendRows(rows)) broken = true;
-      else opts.onRows?.(t);
-    });
+    m = await runWorker<RowsDoneReply>(
+      job,
+      opts.onProgress ? (d, t) => later(() => (opts.onProgress!(d, t), false)) : undefined,
+      opts.signal,
+      opts.workerEntry,
+      (part) =>
+        later(() => {
+          const rows = part.rows;
+          if (rows === null) return false;
+          const t = start();
+          if (!t.appendRows(rows)) broken = true;
+          else opts.onRows?.(t);
+          return true;
+        }),
+    );
+    // (what is still queued, now)
+    if (turn) clearImmediate(turn);
+    turn = null;
+    for (let job = queue.shift(); job; job = queue.shift()) job();
   } catch (e) {
+    if (turn) clearImmediate(turn);
+    queue.length = 0;
     (trace as Trace | null)?.close();
     throw e;
   }

@@ -22,6 +22,7 @@ import {
   type CallEditDto,
 } from '@shared/api';
 import type { Client } from './api/client';
+import { decryptTlsFields } from './capture/tls-secrets';
 import { PagedRows } from './table/paged-rows.svelte';
 import { ScenarioPlayer } from './scenarios/scenario-player.svelte';
 import { LabConsole } from './lab/lab-console.svelte';
@@ -38,6 +39,9 @@ export const AREAS: { id: Area; label: string; key: string }[] = [
   { id: 'scenarios', label: 'Scenarios', key: '3' },
   { id: 'lab', label: 'Lab', key: '4' },
 ];
+
+/** How often a calls list shown while its capture is read is asked again (ms). */
+const READING_REFRESH_MS = 500;
 
 /** Most messages one ladder loads (the ladder draws only the rows in view). */
 export const LADDER_LIMIT = 200_000;
@@ -156,14 +160,22 @@ export class AppState {
         total: p.total,
         phase: 'Reading',
       };
+      if (p.calls !== undefined && p.messages !== undefined) void this.#growWhileReading(p);
     });
     this.client.on(Events.captureOpened, (s) => {
       // Opened by the host itself (a menu, the CLI, a test): its progress banner ends here too.
       if (this.progress?.captureId === s.id) this.progress = null;
-      if (!this.capture || this.capture.id !== s.id) void this.#show(s);
+      // (or listed while it was read: the whole list now)
+      if (!this.capture || this.capture.id !== s.id || this.capture.state === 'opening') void this.#show(s);
     });
     this.client.on(Events.captureFailed, (f) => {
       this.progress = null;
+      // Listed while it was read, then cancelled or failed: its lists go.
+      if (this.capture?.id === f.captureId) {
+        this.capture = null;
+        this.callRows.clear();
+        this.messageRows.clear();
+      }
       if (f.error.code !== 'cancelled') this.error = f.error.message;
     });
     this.client.on(Events.captureAnalysis, (p) => {
@@ -232,14 +244,15 @@ export class AppState {
   }
 
   /**
-   * Opens the shown capture again with a TLS key log (the file's text; SSLKEYLOGFILE format) so its
-   * SIP over TLS/WSS is decrypted; the capture it replaces is closed by the host.
+   * Opens the shown capture again with a TLS key log (SSLKEYLOGFILE format) or a server's RSA private
+   * key file (PEM or DER) so its SIP over TLS/WSS is decrypted; the capture it replaces is closed by
+   * the host.
    */
-  async decryptTls(keylog: File): Promise<void> {
+  async decryptTls(file: File): Promise<void> {
     const c = this.capture;
     if (!c) return;
     await this.#opening(c.name, async () =>
-      this.client.invoke(Invoke.captureDecryptTls, { captureId: c.id, keylog: await keylog.text() }),
+      this.client.invoke(Invoke.captureDecryptTls, { captureId: c.id, ...(await decryptTlsFields(file)) }),
     );
   }
 
@@ -296,6 +309,33 @@ export class AppState {
     }
   }
 
+  /** When the list shown while its capture is read was last asked again (performance.now()). */
+  #grownAt = 0;
+  /** The capture being read that is shown (its first progress event with counts showed it). */
+  #showingRead: string | null = null;
+
+  /**
+   * A large capture lists its calls while it is read (the host's progress events count them): shown
+   * at the first such event, its lists asked again at most every READING_REFRESH_MS (each ask builds
+   * every call's row on the host, on the thread that also indexes the parts the read hands over).
+   */
+  async #growWhileReading(p: { captureId: string; messages?: number; calls?: number }): Promise<void> {
+    if (this.capture?.id !== p.captureId) {
+      if (this.#showingRead === p.captureId) return;
+      this.#showingRead = p.captureId;
+      const s = (await this.client.invoke(Invoke.captureList, null)).find((c) => c.id === p.captureId);
+      if (!s || s.state !== 'opening') return;
+      this.#grownAt = performance.now();
+      await this.#show({ ...s, messages: p.messages ?? s.messages, calls: p.calls ?? s.calls });
+      return;
+    }
+    // (the banner shows the progress; the counts and the lists follow at most every READING_REFRESH_MS)
+    if (this.capture.state !== 'opening' || performance.now() - this.#grownAt < READING_REFRESH_MS) return;
+    this.#grownAt = performance.now();
+    this.capture = { ...this.capture, calls: p.calls ?? this.capture.calls };
+    await this.#refreshLive(p.messages ?? this.capture.messages);
+  }
+
   /** A live trace grew: refresh the lists (pages are re-fetched; the scroll position stays). */
   /** The calls and messages lists asked again; a live trace's update brings the status bar's counts too. */
   async #refreshLive(messages: number, live?: { frames: number; calls: number }): Promise<void> {
@@ -323,7 +363,10 @@ export class AppState {
     // Shown already (the host's captureOpened event and the open call's answer both show it):
     // keep what the user did since, e.g. a call selected as soon as its row appeared.
     if (this.capture?.id === s.id) {
+      const wasRead = this.capture.state === 'opening' && s.state !== 'opening';
       this.capture = s;
+      // (listed while it was read: the whole list now)
+      if (wasRead) await this.#refreshLive(s.messages);
       return;
     }
     this.capture = s;
