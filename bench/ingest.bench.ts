@@ -250,6 +250,22 @@ for (const [name, extra] of [
   results[`${name}PeakRssMB`] = Math.round(ts.rssKb / 1024);
   results[`ratioVs_${name}_worker1`] = Number((ts.s / best('worker1')).toFixed(1));
 }
+/** One index ingest of `path` in its own process (run-ingest) with `env` added; null when it failed. */
+function indexRun(path: string, env: Record<string, string>): Run | null {
+  try {
+    const out = execFileSync(process.execPath, [...runIngest, path, 'index'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: timeoutS * 1000,
+      env: { ...process.env, ...env },
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as Run;
+  } catch {
+    return null;
+  }
+}
+
 // --- SIP over TLS, decrypted with the peers' key log (bench/tools/gen-tls-capture.ts) ---
 // sipscope's index ingest of the TLS capture with its key log (SSLKEYLOGFILE, as a user would), the
 // same without keys (TLS reported, not decrypted), and tshark with the key log, on the same file.
@@ -263,20 +279,7 @@ if (tlsMb > 0 && !existsSync(tlsFile)) {
 if (tlsMb > 0 && existsSync(tlsFile) && existsSync(`${tlsFile}.keys`)) {
   const tlsBytes = statSync(tlsFile).size;
   readFileSync(tlsFile);
-  const tlsRun = (keys: string): Run | null => {
-    try {
-      const out = execFileSync(process.execPath, [...runIngest, tlsFile, 'index'], {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        timeout: timeoutS * 1000,
-        env: { ...process.env, SSLKEYLOGFILE: keys },
-      });
-      return JSON.parse(out.trim().split('\n').pop()!) as Run;
-    } catch {
-      return null;
-    }
-  };
+  const tlsRun = (keys: string): Run | null => indexRun(tlsFile, { SSLKEYLOGFILE: keys });
   let withKeys: Run | null = null;
   let without: Run | null = null;
   for (let k = 0; k < repeat; k++) {
@@ -340,20 +343,7 @@ if (rsaN > 0 && !existsSync(rsaFile)) {
   if (g) console.log(`generated ${rsaFile} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 if (rsaN > 0 && existsSync(rsaFile) && existsSync(`${rsaFile}.key`)) {
-  const rsaRun = (key: string): Run | null => {
-    try {
-      const out = execFileSync(process.execPath, [...runIngest, rsaFile, 'index'], {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        timeout: timeoutS * 1000,
-        env: { ...process.env, SSLKEYLOGFILE: '', TLS_KEY: key },
-      });
-      return JSON.parse(out.trim().split('\n').pop()!) as Run;
-    } catch {
-      return null;
-    }
-  };
+  const rsaRun = (key: string): Run | null => indexRun(rsaFile, { SSLKEYLOGFILE: '', TLS_KEY: key });
   const withKey: Run[] = [];
   const without: Run[] = [];
   for (let k = 0; k < Math.max(3, repeat); k++) {

@@ -26,6 +26,36 @@ export const TLS_SUITES: string[][] = [
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A self-signed certificate for sip.test in `dir` (k.pem, c.pem) with a new key (`-newkey` arguments). */
+export function selfSignedCert(
+  openssl: string,
+  dir: string,
+  newkey: string[],
+): { key: string; cert: string } {
+  const key = join(dir, 'k.pem');
+  const cert = join(dir, 'c.pem');
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      ...newkey,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-nodes',
+      '-subj',
+      '/CN=sip.test',
+    ],
+    { stdio: 'ignore', timeout: 60_000 },
+  );
+  return { key, cert };
+}
+
 function sipText(bytes: number, tag: number): Buffer {
   const parts: string[] = [];
   let n = 0;
@@ -45,27 +75,7 @@ export async function generateTls(out: string, mb: number): Promise<{ keys: stri
   if (!existsSync(openssl) || !existsSync(dumpcap)) return null;
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-bench-'));
   try {
-    execFileSync(
-      openssl,
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-        '-days',
-        '2',
-        '-nodes',
-        '-subj',
-        '/CN=sip.test',
-      ],
-      { stdio: 'ignore', timeout: 30_000 },
-    );
+    selfSignedCert(openssl, dir, ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']);
     const tmp = join(dir, 'cap.pcapng');
     const last = TLS_BASE_PORT + TLS_SUITES.length - 1;
     const dc = spawn(

@@ -13,6 +13,7 @@ import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selfSignedCert } from './gen-tls-capture';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // (bundled into a benchmark, import.meta.url is the bundle's, in bench/)
@@ -61,18 +62,7 @@ export async function generateTlsRsa(out: string, n: number): Promise<{ key: str
   if (!existsSync(openssl) || !existsSync(dumpcap)) return null;
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-rsa-bench-'));
   try {
-    const key = join(dir, 'k.pem');
-    execFileSync(
-      openssl,
-      ['req', '-x509', '-newkey', 'rsa:2048', '-keyout', key, '-out', join(dir, 'c.pem')].concat([
-        '-days',
-        '2',
-        '-nodes',
-        '-subj',
-        '/CN=sip.test',
-      ]),
-      { stdio: 'ignore', timeout: 60_000 },
-    );
+    const { key, cert } = selfSignedCert(openssl, dir, ['rsa:2048']);
     const tmp = join(dir, 'cap.pcapng');
     const dc = spawn(dumpcap, ['-q', '-B', '64', '-i', 'lo', '-f', `tcp port ${TLS_RSA_PORT}`, '-w', tmp], {
       stdio: 'ignore',
@@ -82,7 +72,7 @@ export async function generateTlsRsa(out: string, n: number): Promise<{ key: str
       await sleep(1500);
       const server = spawn(
         openssl,
-        ['s_server', '-quiet', '-accept', `127.0.0.1:${TLS_RSA_PORT}`, '-cert', join(dir, 'c.pem')].concat([
+        ['s_server', '-quiet', '-accept', `127.0.0.1:${TLS_RSA_PORT}`, '-cert', cert].concat([
           '-key',
           key,
           '-tls1_2',

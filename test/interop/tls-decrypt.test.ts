@@ -8,7 +8,7 @@
  * is tls-encrypted naming its client random; with wrong keys one tls-decrypt-failed per connection.
  * Bounded: each peer has a time limit and is killed after its exchange; dumpcap is stopped after it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { TlsKeyLog } from '../../src/sip-core/capture/tls/keylog';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node';
 import type { IngestResult } from '../../src/sip-core/trace/trace-builder';
 import { compareMessages, ourMessages, tsharkMessages } from '../sip-core/capture/tshark-compare';
+import { opensslExchange, selfSignedCert, sleep, tlsInvite, tlsOk } from './helpers/openssl-tls';
 
 const openssl = requirePeer('openssl');
 const dumpcap = requirePeer('dumpcap');
@@ -45,72 +46,20 @@ const SUITES: Suite[] = [
   { name: '12-rsa-cbc-sha256', args: ['-tls1_2', '-cipher', 'AES256-SHA256'], rsa: true },
 ];
 
-const invite = (s: string, port: number): string =>
-  `INVITE sip:bob@127.0.0.1:${port};transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-${s}\r\nFrom: <sip:alice@127.0.0.1>;tag=a-${s}\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: tls-${s}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
-const ok = (s: string): string =>
-  `SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-${s}\r\nFrom: <sip:alice@127.0.0.1>;tag=a-${s}\r\nTo: <sip:bob@127.0.0.1>;tag=b-${s}\r\nCall-ID: tls-${s}\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.1;transport=tls>\r\nContent-Length: 0\r\n\r\n`;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves when `p`'s stdout has shown `text` (false after `ms`). */
-function waitFor(p: ChildProcess, text: string, ms: number): Promise<boolean> {
-  return new Promise((res) => {
-    let got = '';
-    const t = setTimeout(() => res(false), ms);
-    p.stdout!.on('data', (b: Buffer) => {
-      got += b.toString('latin1');
-      if (got.includes(text)) {
-        clearTimeout(t);
-        res(true);
-      }
-    });
-  });
-}
+const invite = tlsInvite;
+const ok = tlsOk;
 
 /** One s_server / s_client exchange: the client sends the INVITE, the server answers 200 OK. */
 async function exchange(dir: string, s: Suite, port: number, keys: string): Promise<void> {
   const cert = s.rsa
     ? ['-cert', join(dir, 'rsa.pem'), '-key', join(dir, 'rsa.key')]
     : ['-cert', join(dir, 'ec.pem'), '-key', join(dir, 'ec.key')];
-  const opt = { stdio: ['pipe', 'pipe', 'ignore'] as ('pipe' | 'ignore')[] };
-  const server = spawn(
+  await opensslExchange(
     openssl!,
-    [
-      's_server',
-      '-quiet',
-      '-accept',
-      `127.0.0.1:${port}`,
-      ...cert,
-      '-keylogfile',
-      keys,
-      '-naccept',
-      '1',
-      ...s.args,
-    ],
-    opt,
+    port,
+    [...cert, '-keylogfile', keys, ...s.args],
+    [{ name: s.name, args: s.args }],
   );
-  const kill = setTimeout(() => server.kill('SIGKILL'), 8000);
-  try {
-    const gotInvite = waitFor(server, 'CSeq: 1 INVITE', 6000);
-    await sleep(300);
-    const client = spawn(openssl!, ['s_client', '-quiet', '-connect', `127.0.0.1:${port}`, ...s.args], opt);
-    const killc = setTimeout(() => client.kill('SIGKILL'), 8000);
-    try {
-      const got200 = waitFor(client, 'SIP/2.0 200 OK', 6000);
-      await sleep(300);
-      client.stdin!.write(invite(s.name, port));
-      expect(await gotInvite).toBe(true);
-      server.stdin!.write(ok(s.name));
-      expect(await got200).toBe(true);
-      await sleep(100);
-    } finally {
-      clearTimeout(killc);
-      client.kill('SIGTERM');
-    }
-  } finally {
-    clearTimeout(kill);
-    server.kill('SIGTERM');
-  }
 }
 
 const text = (r: IngestResult): string[] => {
@@ -129,40 +78,8 @@ describe.skipIf(!openssl || !dumpcap || !tshark || !editcap)(
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-'));
-      const x = (args: string[]): void =>
-        void execFileSync(openssl!, args, { stdio: 'ignore', timeout: 30_000 });
-      x([
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-keyout',
-        join(dir, 'ec.key'),
-        '-out',
-        join(dir, 'ec.pem'),
-        '-days',
-        '2',
-        '-nodes',
-        '-subj',
-        '/CN=sip.test',
-      ]);
-      x([
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-keyout',
-        join(dir, 'rsa.key'),
-        '-out',
-        join(dir, 'rsa.pem'),
-        '-days',
-        '2',
-        '-nodes',
-        '-subj',
-        '/CN=sip.test',
-      ]);
+      selfSignedCert(openssl!, dir, 'ec', ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']);
+      selfSignedCert(openssl!, dir, 'rsa', ['rsa:2048']);
       pcap = join(dir, 'tls.pcapng');
       const dc = spawn(
         dumpcap!,

@@ -20,7 +20,14 @@ import { readTlsKeyArg } from '../../src/sip-core/capture/tls/keylog-file.node';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node';
 import type { IngestResult } from '../../src/sip-core/trace/trace-builder';
 import { REPO, compareMessages, ourMessages, tsharkMessages } from '../sip-core/capture/tshark-compare';
-import { opensslExchange, sleep, tlsInvite, tlsOk, type TlsClient } from './helpers/openssl-tls';
+import {
+  opensslExchange,
+  selfSignedCert,
+  sleep,
+  tlsInvite,
+  tlsOk,
+  type TlsClient,
+} from './helpers/openssl-tls';
 
 const openssl = requirePeer('openssl');
 const dumpcap = requirePeer('dumpcap');
@@ -60,20 +67,7 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
       const x = (args: string[]): void =>
         void execFileSync(openssl!, args, { stdio: 'ignore', timeout: 60_000 });
       key = join(dir, 'rsa.key');
-      x(
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-keyout',
-          key,
-          '-out',
-          join(dir, 'rsa.pem'),
-          '-days',
-          '2',
-        ].concat(['-nodes', '-subj', '/CN=sip.test']),
-      );
+      selfSignedCert(openssl!, dir, 'rsa', ['rsa:2048']);
       x(['genrsa', '-out', join(dir, 'other.key'), '2048']);
       // The same key as PKCS#1 PEM and PKCS#8 DER.
       x(['pkey', '-in', key, '-outform', 'DER', '-out', join(dir, 'rsa.p8.der')]);

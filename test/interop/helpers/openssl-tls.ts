@@ -3,8 +3,27 @@
  * connection per client given (-naccept); each `openssl s_client` sends an INVITE, the server answers
  * 200 OK, then the client's input ends (it closes the connection). Every peer has a time limit and is killed after its exchange.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+
+/** A self-signed certificate for sip.test: `dir`/NAME.pem and its new key `dir`/NAME.key (`-newkey` arguments). */
+export function selfSignedCert(openssl: string, dir: string, name: string, newkey: string[]): void {
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      ...newkey,
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.pem`),
+    ].concat(['-days', '2', '-nodes', '-subj', '/CN=sip.test']),
+    { stdio: 'ignore', timeout: 60_000 },
+  );
+}
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
