@@ -296,15 +296,7 @@ export class G729Decoder {
     this.#cngSeed = CNG_SEED;
     const p = this.#prm;
     this.#decodeLsf(erased);
-    const lsp = this.#lsp;
-    const mid = this.#lspMid;
-    const prev = this.#prevLsp;
-    for (let i = 0; i < 10; i++) {
-      mid[i] = t16(pshr(prev[i]! + lsp[i]!, 1));
-      prev[i] = lsp[i]!;
-    }
-    this.#lspToLp(mid, 0);
-    this.#lspToLp(lsp, 10);
+    this.#interpolate(this.#lsp);
     // Parity of P1's six most significant bits (§3.7.2), checked against P0.
     let parity = 1;
     for (let v = p[4]! >> 2, i = 0; i < 6; i++, v >>= 1) parity ^= v & 1;
@@ -369,8 +361,32 @@ export class G729Decoder {
       this.#synthesize(exc, base, this.#lp, sub * 10, this.#syn, 10 + sub * L_SUB);
       this.#postFilter(sub, t);
     }
-    exc.copyWithin(0, 80, PAST_EXC + 80);
+    this.#endFrame();
+  }
+
+  /** The frame's past for the next one: the excitation and the synthesis memory shifted by 80. */
+  #endFrame(): void {
+    this.#exc.copyWithin(0, 80, PAST_EXC + 80);
     this.#syn.copyWithin(0, 80, 90);
+  }
+
+  /** §3.2.5–3.2.6: this frame's LSPs and the last frame's → the two subframes' LP coefficients. */
+  #interpolate(lsp: Int16Array): void {
+    const mid = this.#lspMid;
+    const prev = this.#prevLsp;
+    for (let i = 0; i < 10; i++) {
+      mid[i] = t16(pshr(prev[i]! + lsp[i]!, 1));
+      prev[i] = lsp[i]!;
+    }
+    this.#lspToLp(mid, 0);
+    this.#lspToLp(lsp, 10);
+  }
+
+  /** Eq. 19: the codeword in #lsf from L1's row at c1 and L2's rows at c2 (first half), c3 (second). */
+  #fromCodebooks(c1: number, c2: number, c3: number): void {
+    const q = this.#lsf;
+    for (let i = 0; i < 5; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c2 + i]!);
+    for (let i = 5; i < 10; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c3 + i]!);
   }
 
   /** §3.7.1 the adaptive codebook vector at #exc[base..+39]: the past excitation at delay t + frac/3. */
@@ -440,8 +456,7 @@ export class G729Decoder {
       const c1 = p[1]! * 10;
       const c2 = p[2]! * 10;
       const c3 = p[3]! * 10;
-      for (let i = 0; i < 5; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c2 + i]!);
-      for (let i = 5; i < 10; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c3 + i]!);
+      this.#fromCodebooks(c1, c2, c3);
       this.#predictLsf(l0, MA_PRED, MA_PRED_SUM);
       this.#lastLsf.set(q);
       this.#lastL0 = l0;
@@ -537,20 +552,11 @@ export class G729Decoder {
       const c2 = SID_CB2_INDEX[i2]! * 10;
       const c3 = SID_CB3_INDEX[i2]! * 10;
       this.#sidGain = SID_GAIN[(b1 >> 1) & 0x1f]!;
-      const q = this.#lsf;
-      for (let i = 0; i < 5; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c2 + i]!);
-      for (let i = 5; i < 10; i++) q[i] = t16(LSP_CB1[c1 + i]! + LSP_CB2[c3 + i]!);
+      this.#fromCodebooks(c1, c2, c3);
       this.#predictLsf(l0, SID_MA_PRED, SID_MA_PRED_SUM);
-      for (let i = 0; i < 10; i++) cl[i] = cosq15(q[i]!);
+      for (let i = 0; i < 10; i++) cl[i] = cosq15(this.#lsf[i]!);
     }
-    const mid = this.#lspMid;
-    const prev = this.#prevLsp;
-    for (let i = 0; i < 10; i++) {
-      mid[i] = t16(pshr(prev[i]! + cl[i]!, 1));
-      prev[i] = cl[i]!;
-    }
-    this.#lspToLp(mid, 0);
-    this.#lspToLp(cl, 10);
+    this.#interpolate(cl);
     if (wasActive) this.#cngGain = this.#sidGain;
     else {
       const g = t16(this.#cngGain - (this.#cngGain >> 3));
@@ -563,8 +569,7 @@ export class G729Decoder {
       this.#postFilter(sub, this.#prevT);
     }
     this.#beta = 3277;
-    this.#exc.copyWithin(0, 80, PAST_EXC + 80);
-    this.#syn.copyWithin(0, 80, 90);
+    this.#endFrame();
   }
 
   /** §B.4.4: one subframe's comfort noise excitation at #exc[base..+39] for the target gain (Q3). */
