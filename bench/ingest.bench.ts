@@ -250,6 +250,13 @@ for (const [name, extra] of [
   results[`${name}PeakRssMB`] = Math.round(ts.rssKb / 1024);
   results[`ratioVs_${name}_worker1`] = Number((ts.s / best('worker1')).toFixed(1));
 }
+/** Makes `path` with `gen` when it is not there (null from `gen`: its peers are missing). */
+async function generated(path: string, gen: () => Promise<unknown>): Promise<void> {
+  if (existsSync(path)) return;
+  const t0 = performance.now();
+  if (await gen()) console.log(`generated ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
 /** One index ingest of `path` in its own process (run-ingest) with `env` added; null when it failed. */
 function indexRun(path: string, env: Record<string, string>): Run | null {
   try {
@@ -271,11 +278,7 @@ function indexRun(path: string, env: Record<string, string>): Run | null {
 // same without keys (TLS reported, not decrypted), and tshark with the key log, on the same file.
 const tlsMb = Number(process.env.TLS_SIZE ?? 40);
 const tlsFile = TLS_OUT(tlsMb);
-if (tlsMb > 0 && !existsSync(tlsFile)) {
-  const t0 = performance.now();
-  const g = await generateTls(tlsFile, tlsMb);
-  if (g) console.log(`generated ${tlsFile} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
+if (tlsMb > 0) await generated(tlsFile, () => generateTls(tlsFile, tlsMb));
 if (tlsMb > 0 && existsSync(tlsFile) && existsSync(`${tlsFile}.keys`)) {
   const tlsBytes = statSync(tlsFile).size;
   readFileSync(tlsFile);
@@ -337,11 +340,7 @@ if (tlsMb > 0 && existsSync(tlsFile) && existsSync(`${tlsFile}.keys`)) {
 // master secret, the key block). tshark with the same key (its RSA keys list) on the same file.
 const rsaN = Number(process.env.TLS_RSA_HANDSHAKES ?? 500);
 const rsaFile = TLS_RSA_OUT(rsaN);
-if (rsaN > 0 && !existsSync(rsaFile)) {
-  const t0 = performance.now();
-  const g = await generateTlsRsa(rsaFile, rsaN);
-  if (g) console.log(`generated ${rsaFile} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
+if (rsaN > 0) await generated(rsaFile, () => generateTlsRsa(rsaFile, rsaN));
 if (rsaN > 0 && existsSync(rsaFile) && existsSync(`${rsaFile}.key`)) {
   const rsaRun = (key: string): Run | null => indexRun(rsaFile, { SSLKEYLOGFILE: '', TLS_KEY: key });
   const withKey: Run[] = [];

@@ -8,7 +8,7 @@
  * is tls-encrypted naming its client random; with wrong keys one tls-decrypt-failed per connection.
  * Bounded: each peer has a time limit and is killed after its exchange; dumpcap is stopped after it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { TlsKeyLog } from '../../src/sip-core/capture/tls/keylog';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node';
 import type { IngestResult } from '../../src/sip-core/trace/trace-builder';
 import { compareMessages, ourMessages, tsharkMessages } from '../sip-core/capture/tshark-compare';
-import { opensslExchange, selfSignedCert, sleep, tlsInvite, tlsOk } from './helpers/openssl-tls';
+import { capturingLo, opensslExchange, selfSignedCert, tlsInvite, tlsOk } from './helpers/openssl-tls';
 
 const openssl = requirePeer('openssl');
 const dumpcap = requirePeer('dumpcap');
@@ -81,26 +81,19 @@ describe.skipIf(!openssl || !dumpcap || !tshark || !editcap)(
       selfSignedCert(openssl!, dir, 'ec', ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']);
       selfSignedCert(openssl!, dir, 'rsa', ['rsa:2048']);
       pcap = join(dir, 'tls.pcapng');
-      const dc = spawn(
+      await capturingLo(
         dumpcap!,
-        ['-q', '-i', 'lo', '-f', `tcp portrange ${BASE_PORT}-${BASE_PORT + SUITES.length}`, '-w', pcap],
-        { stdio: 'ignore' },
+        `tcp portrange ${BASE_PORT}-${BASE_PORT + SUITES.length}`,
+        pcap,
+        120_000,
+        async () => {
+          for (let i = 0; i < SUITES.length; i++) {
+            const k = join(dir, `${SUITES[i]!.name}.keys`);
+            keyFiles.push(k);
+            await exchange(dir, SUITES[i]!, BASE_PORT + i, k);
+          }
+        },
       );
-      const dcKill = setTimeout(() => dc.kill('SIGKILL'), 120_000);
-      try {
-        await sleep(1500); // (dumpcap takes a moment to open the interface)
-        for (let i = 0; i < SUITES.length; i++) {
-          const k = join(dir, `${SUITES[i]!.name}.keys`);
-          keyFiles.push(k);
-          await exchange(dir, SUITES[i]!, BASE_PORT + i, k);
-        }
-        await sleep(500);
-      } finally {
-        const done = new Promise((r) => dc.once('exit', r));
-        dc.kill('SIGINT');
-        await done;
-        clearTimeout(dcKill);
-      }
       keys = join(dir, 'all.keys');
       writeFileSync(keys, keyFiles.map((f) => readFileSync(f, 'utf8')).join(''));
     }, 150_000);

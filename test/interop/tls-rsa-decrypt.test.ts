@@ -9,7 +9,7 @@
  * tls-decrypt-failed per RSA connection; the CLI takes the key as PEM or DER, PKCS#1 or PKCS#8, bound
  * to the server's address or not.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +21,9 @@ import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node';
 import type { IngestResult } from '../../src/sip-core/trace/trace-builder';
 import { REPO, compareMessages, ourMessages, tsharkMessages } from '../sip-core/capture/tshark-compare';
 import {
+  capturingLo,
   opensslExchange,
   selfSignedCert,
-  sleep,
   tlsInvite,
   tlsOk,
   type TlsClient,
@@ -115,26 +115,19 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
         { server: [], clients: [c12('ecdhe', 'ECDHE-RSA-AES128-GCM-SHA256')], rsa: false },
       ];
       pcap = join(dir, 'tls-rsa.pcapng');
-      const dc = spawn(
+      await capturingLo(
         dumpcap!,
-        ['-q', '-i', 'lo', '-f', `tcp portrange ${BASE_PORT}-${BASE_PORT + conns.length}`, '-w', pcap],
-        { stdio: 'ignore' },
+        `tcp portrange ${BASE_PORT}-${BASE_PORT + conns.length}`,
+        pcap,
+        150_000,
+        async () => {
+          for (let i = 0; i < conns.length; i++) {
+            const c = conns[i]!;
+            const server = ['-cert', join(dir, 'rsa.pem'), '-key', key, '-tls1_2', ...c.server];
+            await opensslExchange(openssl!, BASE_PORT + i, server, c.clients);
+          }
+        },
       );
-      const dcKill = setTimeout(() => dc.kill('SIGKILL'), 150_000);
-      try {
-        await sleep(1500); // (dumpcap takes a moment to open the interface)
-        for (let i = 0; i < conns.length; i++) {
-          const c = conns[i]!;
-          const server = ['-cert', join(dir, 'rsa.pem'), '-key', key, '-tls1_2', ...c.server];
-          await opensslExchange(openssl!, BASE_PORT + i, server, c.clients);
-        }
-        await sleep(500);
-      } finally {
-        const done = new Promise((r) => dc.once('exit', r));
-        dc.kill('SIGINT');
-        await done;
-        clearTimeout(dcKill);
-      }
     }, 180_000);
 
     afterAll(() => {

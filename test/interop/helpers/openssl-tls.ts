@@ -110,3 +110,28 @@ export async function opensslExchange(
     server.kill('SIGTERM');
   }
 }
+
+/**
+ * Runs `fn` while dumpcap captures `lo` (capture filter `filter`) into `pcap`, then stops dumpcap and
+ * waits for it; dumpcap is killed after `maxMs` whatever happens.
+ */
+export async function capturingLo(
+  dumpcap: string,
+  filter: string,
+  pcap: string,
+  maxMs: number,
+  fn: () => Promise<void>,
+): Promise<void> {
+  const dc = spawn(dumpcap, ['-q', '-i', 'lo', '-f', filter, '-w', pcap], { stdio: 'ignore' });
+  const dcKill = setTimeout(() => dc.kill('SIGKILL'), maxMs);
+  try {
+    await sleep(1500); // (dumpcap takes a moment to open the interface)
+    await fn();
+    await sleep(500);
+  } finally {
+    const done = new Promise((r) => dc.once('exit', r));
+    dc.kill('SIGINT');
+    await done;
+    clearTimeout(dcKill);
+  }
+}
