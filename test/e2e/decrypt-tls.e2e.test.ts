@@ -1,8 +1,9 @@
 /**
  * End to end, SIP over TLS decrypted from the app: browser mode served for real, in headless Debian
  * Chromium. A capture of a real openssl TLS 1.3 session (test/fixtures/tls) opened by upload shows
- * `tls-encrypted` and no messages, with "Decrypt TLS… (key log file)"; picking the session's key log
- * opens it again with its INVITE and 200 over TLS. Screenshots (light and dark) under
+ * `tls-encrypted` and no messages, with "Decrypt TLS… (key log or private key)"; picking the session's key log
+ * opens it again with its INVITE and 200 over TLS. The same with a TLS 1.2 RSA key exchange capture and
+ * the server's private key file (PEM) picked instead. Screenshots (light and dark) under
  * test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,5 +45,22 @@ describe.skipIf(!chromiumPath)('Decrypt TLS… in Chromium', () => {
     expect(text).toMatch(/TLS\s*INVITE/);
     expect(text).toMatch(/TLS\s*200 OK/);
     await shoot('tls-decrypted');
+  });
+
+  it("takes the server's RSA private key instead of a key log (TLS 1.2, RSA key exchange)", async () => {
+    await page.getByTestId('file-input').setInputFiles(resolve(dir, 'tls12-rsa-aes128cbc.pcapng'));
+    const notice = page.getByTestId('file-diagnostics');
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toContain('tls-encrypted');
+    expect(await page.getByTestId('decrypt-tls').textContent()).toContain(
+      'Decrypt TLS… (key log or private key)',
+    );
+    await shoot('tls-rsa-encrypted');
+    await page.getByTestId('keylog-input').setInputFiles(resolve(dir, 'tls12-rsa.key'));
+    const rows = page.getByTestId('messages-table').locator('tr.msg');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(4);
+    expect(await page.getByTestId('decrypt-tls').count()).toBe(0);
+    const text = (await rows.allTextContents()).join('\n');
+    expect(text.match(/TLS\s*INVITE/g)).toHaveLength(2);
+    await shoot('tls-rsa-decrypted');
   });
 });
