@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { G722Decoder } from '../../../src/sip-core/media/g722';
 import { ULAW_TO_LINEAR, linearToUlaw } from '../../../src/sip-core/media/g711';
-import { ffDecode, ffEncode, ffmpeg, signals, firstDiff, renderCodecCall } from './codec-capture';
+import { ffDecode, ffEncode, ffmpeg, signals } from './codec-capture';
+import { firstDiff, renderCodecCall } from './codec-render';
 
 const decodeAll = (bits: Uint8Array): Int16Array => {
   const out = new Int16Array(bits.length * 2);

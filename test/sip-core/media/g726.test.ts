@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { G726Decoder, type G726Packing } from '../../../src/sip-core/media/g726';
-import { ffDecode, ffEncode, ffmpeg, signals, renderCodecCall } from './codec-capture';
+import { ffDecode, ffEncode, ffmpeg, signals } from './codec-capture';
+import { renderCodecCall } from './codec-render';
 
 const FORMAT: Record<G726Packing, string> = { aal2: 'g726', rfc3551: 'g726le' };
 

@@ -25,7 +25,8 @@ import {
 } from '../../../src/sip-core/media/g729';
 import { G729_CONCEAL_FRAMES, RtpPacketList, decodeStream } from '../../../src/sip-core/media/rtp-audio';
 import { bcg729, bcgDecode, bcgEncode, type BcgFrame } from './bcg729';
-import { ffDecode, ffmpeg, firstDiff, renderCodecCall, signals, snrDb } from './codec-capture';
+import { ffDecode, ffmpeg, signals, snrDb } from './codec-capture';
+import { firstDiff, renderCodecCall } from './codec-render';
 
 const reference = bcg729();
 

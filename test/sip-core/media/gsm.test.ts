@@ -11,7 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GsmDecoder } from '../../../src/sip-core/media/gsm';
-import { ffDecode, ffEncode, ffmpeg, signals, firstDiff, renderCodecCall } from './codec-capture';
+import { ffDecode, ffEncode, ffmpeg, signals } from './codec-capture';
+import { firstDiff, renderCodecCall } from './codec-render';
 
 const decodeAll = (bits: Uint8Array): Int16Array => {
   const out = new Int16Array((bits.length / 33) * 160);
