@@ -25,13 +25,12 @@ export function buildProgram(): Command {
     .option(
       '--tls-key <[ip:port=]file>',
       "a TLS server's RSA private key (PEM or DER, PKCS#1 or PKCS#8) to decrypt TLS 1.2 connections with RSA key exchange without a key log; ip:port= uses it only for that server; repeatable",
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .hook('preAction', (cmd) => {
-      const o = cmd.opts<{ keylog?: string; tlsKey: string[] }>();
+      const o = cmd.opts<{ keylog?: string; tlsKey?: string[] }>();
       if (o.keylog) setDefaultKeylog(readKeylogFile(o.keylog));
-      addDefaultRsaKeys(o.tlsKey.map(readTlsKeyArg));
+      addDefaultRsaKeys((o.tlsKey ?? []).map(readTlsKeyArg));
     })
     .exitOverride();
   for (const register of COMMANDS) register(program);
