@@ -27,6 +27,7 @@ import {
   type RsaPrivateKey,
 } from '../../../src/sip-core/capture/tls/rsa';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { openCapture } from '../../../src/main/ingest';
 
 const DIR = resolve(__dirname, '../../fixtures/tls');
 const FIXTURE = `${DIR}/tls12-rsa-aes128cbc.pcapng`;
@@ -183,6 +184,16 @@ describe('a real RSA key exchange and its resumption by ticket (fixture)', () =>
     );
     expect(other.diagnostics[1]!.message).toMatch(/resumes TLS session [0-9a-f]{16}… \(a session ticket\)/);
   });
+
+  it('the ingest worker (the app, serve): the key as key log text (its SIPSCOPE_RSA_KEY line), in one worker, two with a split, in this thread', async () => {
+    const line = rsaKeyLine(new Uint8Array(readFileSync(KEY)), null, 'k');
+    for (const opts of [{}, { workers: 1 }, { workers: 2, splitMinBytes: 1 }, { onTrace: () => {} }]) {
+      const c = await openCapture(FIXTURE, { ...opts, keylog: line, parse: false });
+      expect(c.trace.count).toBe(4);
+      expect(c.diagnostics).toEqual([]);
+      c.trace.close();
+    }
+  }, 60_000);
 
   it('1,000 copies with 1–4 bytes changed in the ClientKeyExchange record: every one is read, at most the four messages (seeded)', () => {
     // The ClientKeyExchange record: a handshake record (22, 3, 3) whose message type is 16.
