@@ -61,10 +61,10 @@ describe.skipIf(!chromiumPath)('a capture listed while it is read, in Chromium',
     });
     // Rows and the status bar's `reading…` on the page at the same moment (asked in one evaluate).
     const drawnWhileReading = (): Promise<number> =>
-      page.evaluate(() =>
-        document.querySelector('[data-testid="reading"]')
+      page.evaluate<number>(
+        `document.querySelector('[data-testid="reading"]')
           ? document.querySelectorAll('[data-testid="calls-table"] tr.msg').length
-          : 0,
+          : 0`,
       );
     let seen = 0;
     const until = performance.now() + 60_000;

@@ -8,8 +8,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { detectFormat } from '../../sip-core/capture/reader/detect';
 import { CaptureFile } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestSipText } from '../../sip-core/trace/trace-builder';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { basename, resolve as resolvePath } from 'node:path';
 import {
   ApiError,
   Events,
@@ -143,6 +143,32 @@ export async function runEffect(
     case 'message': {
       const detail: MessageDetail = await host.invoke(Invoke.messageGet, { captureId, id: e.id });
       return { kind: 'detail', id: e.id, detail };
+    }
+    case 'save': {
+      // Never over a file (the capture read, another): a name that exists is refused.
+      const path = resolvePath(e.path);
+      try {
+        const file: ExportFile = await host.invoke(Invoke.exportCapture, {
+          captureId,
+          calls: e.calls,
+          format: 'pcap',
+        });
+        const bytes = Buffer.from(file.base64 ?? '', 'base64');
+        await writeFile(path, bytes, { flag: 'wx' });
+        return {
+          kind: 'notice',
+          text: `saved ${e.calls.length === 1 ? e.calls[0] : `${e.calls.length} calls`} to ${path} (${bytes.length} bytes)`,
+        };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return {
+          kind: 'notice',
+          text:
+            code === 'EEXIST'
+              ? `not saved: ${path} exists (not overwritten)`
+              : `not saved: ${err instanceof Error ? err.message : String(err)}`,
+        };
+      }
     }
     case 'quit':
       return null;

@@ -107,7 +107,10 @@ export interface TuiState {
   list: ListState;
   flow: FlowState | null;
   /** The filter being typed (`/` or `F`), with the cursor position; null when not typing. */
-  input: { text: string; pos: number } | null;
+  /**
+   * A line being typed: the filter (`/` or `F`), or with `save` the file the calls go to (F2).
+   */
+  input: { text: string; pos: number; save?: string[] } | null;
   /** A passing note on the status line (cleared by the next key). */
   notice: string | null;
   quit: boolean;
@@ -115,6 +118,8 @@ export interface TuiState {
 
 /** What the app runs for the model. */
 export type Effect =
+  /** F2: the calls' frames (their RTP too) as a classic pcap written to `path` (never over a file). */
+  | { kind: 'save'; calls: string[]; path: string }
   | {
       kind: 'calls';
       key: string;
@@ -143,6 +148,8 @@ export type Result =
   | { kind: 'flow-error'; calls: string[]; message: string }
   | { kind: 'detail'; id: number; detail: MessageDetail }
   | { kind: 'summary'; summary: Partial<Summary> }
+  /** A note for the status line (a save's outcome). */
+  | { kind: 'notice'; text: string }
   /** The calls changed (live messages came, the analysis ended): the visible page is read again. */
   | { kind: 'refresh' };
 
@@ -332,6 +339,11 @@ function listKey(s: TuiState, key: string, size: Size): [TuiState, Effect[]] {
     case 'F':
     case 'f':
       return [{ ...s, input: { text: s.list.filter, pos: s.list.filter.length } }, []];
+    case 'f2':
+      return saveAs(
+        s,
+        s.list.selected.length > 0 ? s.list.selected : cursorCall(s) ? [cursorCall(s)!.id] : [],
+      );
     case 's':
     case 'z':
       return resort(s.list.sort, !s.list.desc);
@@ -350,11 +362,28 @@ function listKey(s: TuiState, key: string, size: Size): [TuiState, Effect[]] {
   }
 }
 
+/** F2: asks where to save the calls (a file name in the current folder to start with). */
+function saveAs(s: TuiState, calls: string[]): [TuiState, Effect[]] {
+  if (calls.length === 0) return [{ ...s, notice: 'no call here' }, []];
+  const base = (s.summary.name.split(' + ')[0] ?? 'calls').replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_');
+  const text = `${base}-${calls.length === 1 ? calls[0] : `${calls.length}-calls`}.pcap`;
+  return [{ ...s, input: { text, pos: text.length, save: calls } }, []];
+}
+
 function inputKey(s: TuiState, key: string, size: Size): [TuiState, Effect[]] {
   const inp = s.input!;
-  const set = (text: string, pos: number): [TuiState, Effect[]] => [{ ...s, input: { text, pos } }, []];
+  const set = (text: string, pos: number): [TuiState, Effect[]] => [
+    { ...s, input: { ...inp, text, pos } },
+    [],
+  ];
   switch (key) {
     case 'enter': {
+      if (inp.save) {
+        const path = inp.text.trim();
+        return path
+          ? [{ ...s, input: null, notice: `saving ${path}…` }, [{ kind: 'save', calls: inp.save, path }]]
+          : [{ ...s, input: null }, []];
+      }
       const t: TuiState = {
         ...s,
         input: null,
@@ -505,6 +534,8 @@ export function receive(s: TuiState, r: Result, size: Size): [TuiState, Effect[]
     }
     case 'summary':
       return [{ ...s, summary: { ...s.summary, ...r.summary } }, []];
+    case 'notice':
+      return [{ ...s, notice: r.text }, []];
     case 'flow': {
       const f = s.flow;
       if (!f || f.calls.join() !== r.calls.join()) return [s, []];

@@ -242,12 +242,16 @@ function filterRow(s: TuiState): Line {
   if (s.input) {
     const t = s.input.text;
     const at = s.input.pos;
+    const save = s.input.save;
     return [
-      { text: 'Filter: ', style: { bold: true, fg: YELLOW } },
+      {
+        text: save ? `Save ${save.length === 1 ? save[0] : `${save.length} calls`} as pcap: ` : 'Filter: ',
+        style: { bold: true, fg: YELLOW },
+      },
       { text: t.slice(0, at) },
       { text: t[at] ?? ' ', style: { reverse: true } },
       { text: t.slice(at + 1) },
-      { text: '   Enter apply · Esc cancel · Ctrl+U clear', style: DIM },
+      { text: `   Enter ${save ? 'save' : 'apply'} · Esc cancel · Ctrl+U clear`, style: DIM },
     ];
   }
   const f = s.list.filter;
@@ -577,6 +581,7 @@ export const HELP: readonly (readonly [string, string])[] = [
   ['↑ ↓ j k PgUp PgDn g G', 'move (Home/End: first/last)'],
   ['Enter', 'call flow (of the selected calls: merged)'],
   ['Space', 'select a call (B2BUA legs side by side)'],
+  ['F2', 'save the call (or the selected calls) as pcap'],
   ['/ F', 'filter, e.g. call.state == "failed"'],
   ['< >', 'sort by the previous / next column'],
   ['s z', 'reverse the sort order'],

@@ -210,6 +210,27 @@ describe('tui model', () => {
     expect(eff.some((e) => e.kind === 'flow')).toBe(false);
   });
 
+  it('F2 asks where to save the call (or the selected calls) as pcap; Enter saves, Esc cancels', () => {
+    let s = keys(10, initialState({ name: 'big.pcap' }), ['resize', 'j']).s;
+    let eff: Effect[];
+    [s] = press(s, 'f2', SIZE);
+    expect(s.input).toEqual({ text: 'big-C2.pcap', pos: 11, save: ['C2'] });
+    expect(text(s)[2]).toContain('Save C2 as pcap: big-C2.pcap');
+    [s, eff] = press(s, 'escape', SIZE);
+    expect(s.input).toBeNull();
+    expect(eff).toEqual([]);
+    s = keys(10, s, ['k', ' ', ' ', 'f2']).s;
+    expect(s.input?.save).toEqual(['C1', 'C2']);
+    expect(s.input?.text).toBe('big-2-calls.pcap');
+    s = keys(10, s, ['ctrl-u', ...'/tmp/x.pcap']).s;
+    [s, eff] = press(s, 'enter', SIZE);
+    expect(eff).toEqual([{ kind: 'save', calls: ['C1', 'C2'], path: '/tmp/x.pcap' }]);
+    expect(s.input).toBeNull();
+    expect(s.list.filter).toBe(''); // (not taken as a filter)
+    [s] = receive(s, { kind: 'notice', text: 'saved 2 calls to /tmp/x.pcap (1234 bytes)' }, SIZE);
+    expect(text(s).at(-1)).toContain('saved 2 calls');
+  });
+
   it('? shows the help, any key returns; the narrow and wide flows fit the screen exactly', () => {
     let s = keys(3, initialState({ name: 'x' }), ['resize', '?']).s;
     expect(text(s)[0]).toContain('keys');

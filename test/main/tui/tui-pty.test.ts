@@ -4,11 +4,13 @@
  * back, quit with the terminal restored; a live HEP source; a corrupt capture.
  */
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hep3 } from '../live/hep-encode';
+import { requirePeer } from '../../helpers/peers';
 import { startTui } from './vt-screen';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -75,6 +77,41 @@ describe('sipscope tui (pseudo-terminal)', () => {
       t.kill();
     }
   }, 180_000);
+
+  it('F2 saves the call under the cursor as pcap (tshark reads its frames), never over a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-tui-save-'));
+    const out = join(dir, 'call.pcap');
+    const t = startTui([SAMPLE], 100, 30);
+    try {
+      await t.waitFor((x) => callRows(x).length === 6 && x.includes('analysed'), 60_000);
+      t.press('\x1bOQ'); // F2
+      await t.waitFor('as pcap: sample-problems-C1.pcap');
+      t.press(`\x15${out}\r`);
+      // (the status line's note: the path may be cut at the screen's edge)
+      await t.waitFor((x) => x.includes('saved C1 to'), 30_000);
+      const bytes = readFileSync(out);
+      expect(bytes.readUInt32LE(0)).toBe(0xa1b2c3d4); // classic pcap
+      const tshark = requirePeer('tshark');
+      if (tshark) {
+        const r = spawnSync(tshark, ['-r', out, '-Y', 'sip', '-T', 'fields', '-e', 'sip.Call-ID'], {
+          encoding: 'utf8',
+        });
+        const ids = r.stdout.trim().split('\n').filter(Boolean);
+        expect(ids.length).toBeGreaterThan(0);
+        expect(new Set(ids).size).toBe(1);
+      }
+      // Again to the same name: refused, the file as it was.
+      t.press('\x1bOQ');
+      await t.waitFor('as pcap:');
+      t.press(`\x15${out}\r`);
+      await t.waitFor('not saved:', 30_000);
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+      t.press('x');
+      expect((await t.exited).code).toBe(0);
+    } finally {
+      t.kill();
+    }
+  }, 120_000);
 
   it('--hep PORT: a call sent as HEP packets appears in the list', async () => {
     const s = createSocket('udp4');
