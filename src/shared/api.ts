@@ -426,8 +426,9 @@ export interface CallMediaDto {
 
 /**
  * `stream:audio`: one stream's audio (mono) or one call's (stereo: left the caller → callee streams,
- * right the callee → caller ones, aligned on capture time) as a WAV, decoded from G.711 or L16.
- * A stream that cannot be played (G.729, Opus...) fails the request with code `unplayable` and the reason.
+ * right the callee → caller ones, aligned on capture time) as a WAV, decoded from G.711, G.722, GSM,
+ * G.726, G.729 or L16. A stream that cannot be played (Opus, G.723.1...) fails the request with code
+ * `unplayable` and the reason.
  */
 export interface StreamAudioDto {
   fileName: string;

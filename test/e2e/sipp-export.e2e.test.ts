@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Download, Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import { appNav, SHOTS_DIR, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
 
@@ -69,5 +69,46 @@ describe.skipIf(!chromiumPath)('SIPp scenarios from the ladder in Chromium', () 
     await page.getByTestId('ladder-calls').waitFor();
     expect(await page.getByRole('button', { name: 'SVG', exact: true }).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'SIPp caller' }).count()).toBe(0);
+  });
+
+  it("with the call's audio: the caller's RTP as a pcap next to its scenario, which plays it", async () => {
+    await showCalls();
+    await page.getByRole('button', { name: 'More samples' }).click();
+    await page.getByTestId('samples-menu').getByRole('menuitem').nth(2).click();
+    await page
+      .getByTestId('capture-title')
+      .filter({ hasText: 'sample-media.pcap' })
+      .waitFor({ timeout: 20_000 });
+    await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(3);
+    await calls().nth(1).click();
+    await showLadder();
+    await expect.poll(() => page.getByTestId('ladder').locator('g.arrow').count()).toBeGreaterThan(13);
+    const got: Download[] = [];
+    const onDownload = (d: Download): void => void got.push(d);
+    page.on('download', onDownload);
+    await page.getByRole('button', { name: 'SIPp caller', exact: true }).click();
+    await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2);
+    page.off('download', onDownload);
+    expect(got.map((d) => d.suggestedFilename())).toEqual([
+      'sample-media-C2-sipp-caller.xml',
+      'sample-media-C2-sipp-caller-rtp.pcap',
+    ]);
+    const dir = join(SHOTS_DIR, '..', 'exports');
+    const [xml, pcap] = await Promise.all(
+      got.map(async (d) => {
+        const file = join(dir, d.suggestedFilename());
+        await d.saveAs(file);
+        return readFileSync(file);
+      }),
+    );
+    expect(xml!.toString('utf8')).toContain('<exec play_pcap_audio="sample-media-C2-sipp-caller-rtp.pcap"/>');
+    // a classic pcap of Ethernet frames: 88 RTP packets (12 + 240 octets: 30 ms of G.711) in UDP/IPv4
+    expect(pcap!.readUInt32LE(0)).toBe(0xa1b2c3d4);
+    expect(pcap!.readUInt32LE(20)).toBe(1);
+    expect(pcap!.length).toBe(24 + 88 * (16 + 14 + 20 + 8 + 12 + 240));
+    expect(await page.getByRole('button', { name: 'SIPp caller' }).getAttribute('title')).toMatch(
+      /with the RTP it sent as a pcap the scenario plays/,
+    );
+    expect(served.errors).toEqual([]);
   });
 });

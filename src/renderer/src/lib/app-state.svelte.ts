@@ -636,13 +636,15 @@ export class AppState {
   async exportSipp(side: 'caller' | 'callee'): Promise<void> {
     if (!this.capture || !this.selectedCallId) return;
     try {
-      saveExport(
-        await this.client.invoke(Invoke.exportSipp, {
-          captureId: this.capture.id,
-          call: this.selectedCallId,
-          side,
-        }),
-      );
+      const { media, ...scenario } = await this.client.invoke(Invoke.exportSipp, {
+        captureId: this.capture.id,
+        call: this.selectedCallId,
+        side,
+        media: true,
+      });
+      saveExport(scenario);
+      // the RTP that end sent, which the scenario plays (play_pcap_audio), when the capture holds it
+      if (media) saveExport(media);
     } catch (err) {
       this.error = errorText(err);
     }
