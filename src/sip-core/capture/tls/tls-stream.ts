@@ -87,6 +87,8 @@ export class TlsLink {
   #suite: CipherSuite | null = null;
   #suiteId = -1;
   #v13 = false;
+  /** The ServerHello's version (0 before it): TLS 1.0/1.1 are not decrypted. */
+  #version = 0;
   #etm = false;
   #keyBlock: Uint8Array | null = null;
   #secrets: TlsSecrets | null | undefined = undefined;
@@ -235,6 +237,8 @@ export class TlsLink {
     if (this.#suiteId >= 0 && this.#suite === null)
       return `cipher suite 0x${this.#suiteId.toString(16).padStart(4, '0')} is not one sipscope decrypts`;
     const random = toHex(this.#clientRandom);
+    if (this.#oldVersion)
+      return `${this.#version === 0x0300 ? 'SSL 3.0' : `TLS 1.${this.#version - 0x0301}`} (${this.#suite?.name ?? 'its cipher suite'}) is not decrypted by sipscope: only TLS 1.2 and 1.3 (client random ${random})`;
     if (this.#rsaWhy) return this.#rsaWhy;
     const s = this.#suite;
     if (this.rsa && s && s.kx !== 'rsa')
@@ -267,8 +271,17 @@ export class TlsLink {
     return this.#secrets;
   }
 
+  /** SSL 3.0, TLS 1.0 or 1.1: another PRF (and implicit CBC IVs before 1.1), not decrypted. */
+  get #oldVersion(): boolean {
+    return this.#version !== 0 && this.#version < 0x0303;
+  }
+
   #activate12(d: 0 | 1, dir: Dir, pos: number): void {
     if (this.#dead) return;
+    if (this.#oldVersion) {
+      this.#noKey(d, pos);
+      return;
+    }
     const s = this.#lookup(d, pos);
     const suite = this.#suite;
     if (!s || !suite || !s.master || !this.#serverRandom || !this.#clientRandom) return;
@@ -393,7 +406,16 @@ export class TlsLink {
   #clientKeyExchange(d: 0 | 1, m: Uint8Array, pos: number): void {
     const suite = this.#suite;
     const rsa = this.rsa;
-    if (!rsa || !suite || suite.kx !== 'rsa' || this.#v13 || !this.crypto || this.#master()) return;
+    if (
+      !rsa ||
+      !suite ||
+      suite.kx !== 'rsa' ||
+      this.#v13 ||
+      this.#oldVersion ||
+      !this.crypto ||
+      this.#master()
+    )
+      return;
     if (!this.#clientRandom || !this.#serverRandom) return;
     const { server, keys } = rsa.keys(this.#serverDir);
     const random = toHex(this.#clientRandom);
@@ -509,6 +531,7 @@ export class TlsLink {
         }
       }
       this.#v13 = version === 0x0304;
+      this.#version = version;
       this.#serverHello12();
       if (this.#v13) {
         // Both sides encrypt every record after the ServerHello (but ChangeCipherSpec).
