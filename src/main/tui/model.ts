@@ -110,7 +110,7 @@ export interface TuiState {
   /**
    * A line being typed: the filter (`/` or `F`), or with `save` the file the calls go to (F2).
    */
-  input: { text: string; pos: number; save?: string[] } | null;
+  input: { text: string; pos: number; save?: string[]; search?: boolean } | null;
   /** A passing note on the status line (cleared by the next key). */
   notice: string | null;
   quit: boolean;
@@ -339,6 +339,8 @@ function listKey(s: TuiState, key: string, size: Size): [TuiState, Effect[]] {
     case 'F':
     case 'f':
       return [{ ...s, input: { text: s.list.filter, pos: s.list.filter.length } }, []];
+    case 'f3':
+      return [{ ...s, input: { text: '', pos: 0, search: true } }, []];
     case 'f2':
       return saveAs(
         s,
@@ -378,6 +380,17 @@ function inputKey(s: TuiState, key: string, size: Size): [TuiState, Effect[]] {
   ];
   switch (key) {
     case 'enter': {
+      if (inp.search) {
+        // F3 (as sngrep's): the calls with a message holding the text, as the filter `sip contains`.
+        const text = inp.text.trim();
+        const filter = text ? `sip contains "${text.replace(/["\\]/g, (c) => `\\${c}`)}"` : '';
+        const t: TuiState = {
+          ...s,
+          input: null,
+          list: { ...s.list, filter, top: 0, cursor: 0, filterError: null },
+        };
+        return [t, listEffects(t, size)];
+      }
       if (inp.save) {
         const path = inp.text.trim();
         return path

@@ -245,13 +245,20 @@ function filterRow(s: TuiState): Line {
     const save = s.input.save;
     return [
       {
-        text: save ? `Save ${save.length === 1 ? save[0] : `${save.length} calls`} as pcap: ` : 'Filter: ',
+        text: save
+          ? `Save ${save.length === 1 ? save[0] : `${save.length} calls`} as pcap: `
+          : s.input.search
+            ? 'Search messages: '
+            : 'Filter: ',
         style: { bold: true, fg: YELLOW },
       },
       { text: t.slice(0, at) },
       { text: t[at] ?? ' ', style: { reverse: true } },
       { text: t.slice(at + 1) },
-      { text: `   Enter ${save ? 'save' : 'apply'} · Esc cancel · Ctrl+U clear`, style: DIM },
+      {
+        text: `   Enter ${save ? 'save' : s.input.search ? 'search' : 'apply'} · Esc cancel · Ctrl+U clear`,
+        style: DIM,
+      },
     ];
   }
   const f = s.list.filter;
@@ -582,6 +589,7 @@ export const HELP: readonly (readonly [string, string])[] = [
   ['Enter', 'call flow (of the selected calls: merged)'],
   ['Space', 'select a call (B2BUA legs side by side)'],
   ['F2', 'save the call (or the selected calls) as pcap'],
+  ['F3', 'search messages: the calls with a message holding a text'],
   ['/ F', 'filter, e.g. call.state == "failed"'],
   ['< >', 'sort by the previous / next column'],
   ['s z', 'reverse the sort order'],

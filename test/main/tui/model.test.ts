@@ -231,6 +231,20 @@ describe('tui model', () => {
     expect(text(s).at(-1)).toContain('saved 2 calls');
   });
 
+  it('F3 searches the messages: the text becomes a `sip contains` filter (quotes and backslashes escaped)', () => {
+    let s = keys(10, initialState({ name: 'x' }), ['resize', 'f3']).s;
+    expect(text(s)[2]).toContain('Search messages: ');
+    s = keys(10, s, [...'a"b\\c']).s;
+    const [searched, eff] = press(s, 'enter', SIZE);
+    s = searched;
+    expect(s.list.filter).toBe('sip contains "a\\"b\\\\c"');
+    expect(eff.some((e) => e.kind === 'calls' && e.filter === s.list.filter)).toBe(true);
+    // Empty: the filter cleared.
+    s = keys(10, s, ['f3']).s;
+    [s] = press(s, 'enter', SIZE);
+    expect(s.list.filter).toBe('');
+  });
+
   it('? shows the help, any key returns; the narrow and wide flows fit the screen exactly', () => {
     let s = keys(3, initialState({ name: 'x' }), ['resize', '?']).s;
     expect(text(s)[0]).toContain('keys');

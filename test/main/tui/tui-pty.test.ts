@@ -113,6 +113,23 @@ describe('sipscope tui (pseudo-terminal)', () => {
     }
   }, 120_000);
 
+  it('F3 searches the messages: the calls with a message holding the text', async () => {
+    const t = startTui([SAMPLE], 100, 30);
+    try {
+      await t.waitFor((x) => callRows(x).length === 6 && x.includes('analysed'), 60_000);
+      t.press('\x1bOR'); // F3
+      await t.waitFor('Search messages:');
+      t.press('sip:erin@\r');
+      const text = await t.waitFor((x) => x.includes('sip contains "sip:erin@"  1 calls'), 30_000);
+      expect(callRows(text)).toHaveLength(1);
+      expect(callRows(text)[0]).toContain('erin');
+      t.press('x');
+      expect((await t.exited).code).toBe(0);
+    } finally {
+      t.kill();
+    }
+  }, 120_000);
+
   it('--hep PORT: a call sent as HEP packets appears in the list', async () => {
     const s = createSocket('udp4');
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
