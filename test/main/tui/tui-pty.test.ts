@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hep3 } from '../live/hep-encode';
@@ -110,6 +110,7 @@ describe('sipscope tui (pseudo-terminal)', () => {
       expect((await t.exited).code).toBe(0);
     } finally {
       t.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 
