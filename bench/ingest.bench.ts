@@ -121,6 +121,10 @@ function timed(cmd: string, args: string[], stdoutTo: 'pipe' | 'null' = 'pipe'):
   return { s, rssKb: Number.isFinite(rssKb) ? rssKb : 0, out: r.stdout ?? '', timedOut: r.status === 124 };
 }
 
+/** tshark's SIP messages in `path` (their Call-IDs, a line a frame) with options `extra`, timed. */
+const tsharkCallIds = (path: string, extra: readonly string[]): Timed | null =>
+  timed('/usr/bin/tshark', ['-n', '-r', path, ...extra, '-Y', 'sip', '-T', 'fields', '-e', 'sip.Call-ID']);
+
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 const results: Record<string, unknown> = { bench: 'ingest', fileBytes: bytes };
@@ -228,18 +232,7 @@ for (const [name, extra] of [
   ['tshark', [] as string[]],
   ['tshark-nosdp', ['-o', 'sdp.establish_conversation:FALSE']],
 ] as const) {
-  const ts = timed('/usr/bin/tshark', [
-    '-n',
-    '-r',
-    file,
-    ...extra,
-    '-Y',
-    'sip',
-    '-T',
-    'fields',
-    '-e',
-    'sip.Call-ID',
-  ]);
+  const ts = tsharkCallIds(file, extra);
   if (!ts) continue;
   const lines = ts.out.split('\n').filter(Boolean).length;
   console.log(
@@ -297,20 +290,7 @@ if (tlsMb > 0 && existsSync(tlsFile) && existsSync(`${tlsFile}.keys`)) {
     '-d',
     `tls.port==${TLS_BASE_PORT + i},sip`,
   ]);
-  const ts = timed('/usr/bin/tshark', [
-    '-n',
-    '-r',
-    tlsFile,
-    '-o',
-    `tls.keylog_file:${tlsFile}.keys`,
-    ...decodeAs,
-    '-Y',
-    'sip',
-    '-T',
-    'fields',
-    '-e',
-    'sip.Call-ID',
-  ]);
+  const ts = tsharkCallIds(tlsFile, ['-o', `tls.keylog_file:${tlsFile}.keys`, ...decodeAs]);
   if (withKeys) {
     const s = withKeys.ms / 1000;
     const tsMsgs = ts ? ts.out.split(/[\n,]/).filter(Boolean).length : 0;
@@ -352,22 +332,13 @@ if (rsaN > 0 && existsSync(rsaFile) && existsSync(`${rsaFile}.key`)) {
     if (b) without.push(b);
   }
   const min = (rs: Run[], f: (r: Run) => number): number => Math.min(...rs.map(f));
-  const ts = timed('/usr/bin/tshark', [
-    '-n',
-    '-r',
-    rsaFile,
+  const ts = tsharkCallIds(rsaFile, [
     '-o',
     `uat:rsa_keys:"${rsaFile}.key",""`,
     '-d',
     `tcp.port==${TLS_RSA_PORT},tls`,
     '-d',
     `tls.port==${TLS_RSA_PORT},sip`,
-    '-Y',
-    'sip',
-    '-T',
-    'fields',
-    '-e',
-    'sip.Call-ID',
   ]);
   if (withKey.length && without.length) {
     const ms = min(withKey, (r) => r.ms);

@@ -26,14 +26,15 @@ export const TLS_SUITES: string[][] = [
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A self-signed certificate for sip.test in `dir` (k.pem, c.pem) with a new key (`-newkey` arguments). */
+/** A self-signed certificate for sip.test: `dir`/NAME.pem and its new key `dir`/NAME.key (`-newkey` arguments). */
 export function selfSignedCert(
   openssl: string,
   dir: string,
+  name: string,
   newkey: string[],
 ): { key: string; cert: string } {
-  const key = join(dir, 'k.pem');
-  const cert = join(dir, 'c.pem');
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
   execFileSync(
     openssl,
     [
@@ -56,6 +57,32 @@ export function selfSignedCert(
   return { key, cert };
 }
 
+/**
+ * Runs `fn` while dumpcap captures `lo` (capture filter `filter`, `more` options) into `out`, then stops
+ * dumpcap (SIGINT) and waits for it; it is killed after `maxMs` whatever happens.
+ */
+export async function capturingLo(
+  dumpcap: string,
+  filter: string,
+  out: string,
+  maxMs: number,
+  fn: () => Promise<void>,
+  more: string[] = [],
+): Promise<void> {
+  const dc = spawn(dumpcap, ['-q', ...more, '-i', 'lo', '-f', filter, '-w', out], { stdio: 'ignore' });
+  const dcKill = setTimeout(() => dc.kill('SIGKILL'), maxMs);
+  try {
+    await sleep(1500); // (dumpcap takes a moment to open the interface)
+    await fn();
+    await sleep(800);
+  } finally {
+    const done = new Promise((r) => dc.once('exit', r));
+    dc.kill('SIGINT');
+    await done;
+    clearTimeout(dcKill);
+  }
+}
+
 function sipText(bytes: number, tag: number): Buffer {
   const parts: string[] = [];
   let n = 0;
@@ -75,63 +102,64 @@ export async function generateTls(out: string, mb: number): Promise<{ keys: stri
   if (!existsSync(openssl) || !existsSync(dumpcap)) return null;
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-bench-'));
   try {
-    selfSignedCert(openssl, dir, ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']);
+    const { key, cert } = selfSignedCert(openssl, dir, 'c', [
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+    ]);
     const tmp = join(dir, 'cap.pcapng');
     const last = TLS_BASE_PORT + TLS_SUITES.length - 1;
-    const dc = spawn(
-      dumpcap,
-      ['-q', '-B', '256', '-i', 'lo', '-f', `tcp portrange ${TLS_BASE_PORT}-${last}`, '-w', tmp],
-      { stdio: 'ignore' },
-    );
     const keyFiles: string[] = [];
-    try {
-      await sleep(1500);
-      for (let i = 0; i < TLS_SUITES.length; i++) {
-        const port = TLS_BASE_PORT + i;
-        const keys = join(dir, `${i}.keys`);
-        keyFiles.push(keys);
-        const data = join(dir, `${i}.sip`);
-        writeFileSync(data, sipText((mb * 1e6) / TLS_SUITES.length, i));
-        const server = spawn(
-          openssl,
-          [
-            's_server',
-            '-quiet',
-            '-accept',
-            `127.0.0.1:${port}`,
-            '-cert',
-            join(dir, 'c.pem'),
-            '-key',
-            join(dir, 'k.pem'),
-            '-keylogfile',
-            keys,
-            '-naccept',
-            '1',
-            ...TLS_SUITES[i]!,
-          ],
-          // (its stdin stays open: s_server ends the connection at its end of input)
-          { stdio: ['pipe', 'ignore', 'ignore'] },
-        );
-        const exited = new Promise((r) => server.once('exit', r));
-        await sleep(400);
-        // s_client sends the file and ends 2 s after it (without -quiet it ends at the end of its input).
-        execFileSync(
-          '/bin/sh',
-          [
-            '-c',
-            `(cat ${data}; sleep 2) | timeout 60 ${openssl} s_client -nocommands -connect 127.0.0.1:${port} ${TLS_SUITES[i]!.join(' ')}; true`,
-          ],
-          { stdio: 'ignore', timeout: 90_000 },
-        );
-        server.kill('SIGTERM');
-        await exited;
-      }
-      await sleep(800);
-    } finally {
-      const done = new Promise((r) => dc.once('exit', r));
-      dc.kill('SIGINT');
-      await done;
-    }
+    const filter = `tcp portrange ${TLS_BASE_PORT}-${last}`;
+    await capturingLo(
+      dumpcap,
+      filter,
+      tmp,
+      900_000,
+      async () => {
+        for (let i = 0; i < TLS_SUITES.length; i++) {
+          const port = TLS_BASE_PORT + i;
+          const keys = join(dir, `${i}.keys`);
+          keyFiles.push(keys);
+          const data = join(dir, `${i}.sip`);
+          writeFileSync(data, sipText((mb * 1e6) / TLS_SUITES.length, i));
+          const server = spawn(
+            openssl,
+            [
+              's_server',
+              '-quiet',
+              '-accept',
+              `127.0.0.1:${port}`,
+              '-cert',
+              cert,
+              '-key',
+              key,
+              '-keylogfile',
+              keys,
+              '-naccept',
+              '1',
+              ...TLS_SUITES[i]!,
+            ],
+            // (its stdin stays open: s_server ends the connection at its end of input)
+            { stdio: ['pipe', 'ignore', 'ignore'] },
+          );
+          const exited = new Promise((r) => server.once('exit', r));
+          await sleep(400);
+          // s_client sends the file and ends 2 s after it (without -quiet it ends at the end of its input).
+          execFileSync(
+            '/bin/sh',
+            [
+              '-c',
+              `(cat ${data}; sleep 2) | timeout 60 ${openssl} s_client -nocommands -connect 127.0.0.1:${port} ${TLS_SUITES[i]!.join(' ')}; true`,
+            ],
+            { stdio: 'ignore', timeout: 90_000 },
+          );
+          server.kill('SIGTERM');
+          await exited;
+        }
+      },
+      ['-B', '256'],
+    );
     execFileSync('/bin/cp', [tmp, out]);
     const keys = `${out}.keys`;
     writeFileSync(keys, keyFiles.map((f) => readFileSync(f, 'utf8')).join(''));

@@ -13,7 +13,7 @@ import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { selfSignedCert } from './gen-tls-capture';
+import { capturingLo, selfSignedCert } from './gen-tls-capture';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // (bundled into a benchmark, import.meta.url is the bundle's, in bench/)
@@ -62,47 +62,43 @@ export async function generateTlsRsa(out: string, n: number): Promise<{ key: str
   if (!existsSync(openssl) || !existsSync(dumpcap)) return null;
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-rsa-bench-'));
   try {
-    const { key, cert } = selfSignedCert(openssl, dir, ['rsa:2048']);
+    const { key, cert } = selfSignedCert(openssl, dir, 'c', ['rsa:2048']);
     const tmp = join(dir, 'cap.pcapng');
-    const dc = spawn(dumpcap, ['-q', '-B', '64', '-i', 'lo', '-f', `tcp port ${TLS_RSA_PORT}`, '-w', tmp], {
-      stdio: 'ignore',
-    });
-    const dcKill = setTimeout(() => dc.kill('SIGKILL'), 600_000);
-    try {
-      await sleep(1500);
-      const server = spawn(
-        openssl,
-        ['s_server', '-quiet', '-accept', `127.0.0.1:${TLS_RSA_PORT}`, '-cert', cert].concat([
-          '-key',
-          key,
-          '-tls1_2',
-          '-cipher',
-          TLS_RSA_SUITE,
-          '-naccept',
-          String(n),
-        ]),
-        // (its stdin stays open: s_server would end a connection at its end of input)
-        { stdio: ['pipe', 'ignore', 'ignore'] },
-      );
-      const exited = new Promise((r) => server.once('exit', r));
-      const kill = setTimeout(() => server.kill('SIGKILL'), 600_000);
-      try {
-        await sleep(400);
-        let failed = 0;
-        for (let i = 0; i < n && failed < 10; i++) if (!(await once(i))) failed++;
-        if (failed) throw new Error(`${failed} TLS connections failed`);
-      } finally {
-        clearTimeout(kill);
-        server.kill('SIGTERM');
-        await exited;
-      }
-      await sleep(800);
-    } finally {
-      const done = new Promise((r) => dc.once('exit', r));
-      dc.kill('SIGINT');
-      await done;
-      clearTimeout(dcKill);
-    }
+    await capturingLo(
+      dumpcap,
+      `tcp port ${TLS_RSA_PORT}`,
+      tmp,
+      600_000,
+      async () => {
+        const server = spawn(
+          openssl,
+          ['s_server', '-quiet', '-accept', `127.0.0.1:${TLS_RSA_PORT}`, '-cert', cert].concat([
+            '-key',
+            key,
+            '-tls1_2',
+            '-cipher',
+            TLS_RSA_SUITE,
+            '-naccept',
+            String(n),
+          ]),
+          // (its stdin stays open: s_server would end a connection at its end of input)
+          { stdio: ['pipe', 'ignore', 'ignore'] },
+        );
+        const exited = new Promise((r) => server.once('exit', r));
+        const kill = setTimeout(() => server.kill('SIGKILL'), 600_000);
+        try {
+          await sleep(400);
+          let failed = 0;
+          for (let i = 0; i < n && failed < 10; i++) if (!(await once(i))) failed++;
+          if (failed) throw new Error(`${failed} TLS connections failed`);
+        } finally {
+          clearTimeout(kill);
+          server.kill('SIGTERM');
+          await exited;
+        }
+      },
+      ['-B', '64'],
+    );
     execFileSync('/bin/cp', [tmp, out]);
     execFileSync('/bin/cp', [key, `${out}.key`]);
     return { key: `${out}.key` };

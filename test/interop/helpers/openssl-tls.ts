@@ -3,27 +3,11 @@
  * connection per client given (-naccept); each `openssl s_client` sends an INVITE, the server answers
  * 200 OK, then the client's input ends (it closes the connection). Every peer has a time limit and is killed after its exchange.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 
-/** A self-signed certificate for sip.test: `dir`/NAME.pem and its new key `dir`/NAME.key (`-newkey` arguments). */
-export function selfSignedCert(openssl: string, dir: string, name: string, newkey: string[]): void {
-  execFileSync(
-    openssl,
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      ...newkey,
-      '-keyout',
-      join(dir, `${name}.key`),
-      '-out',
-      join(dir, `${name}.pem`),
-    ].concat(['-days', '2', '-nodes', '-subj', '/CN=sip.test']),
-    { stdio: 'ignore', timeout: 60_000 },
-  );
-}
+// The bench's TLS capture tools serve the tests too: a self-signed certificate, dumpcap on lo.
+export { capturingLo, selfSignedCert } from '../../../bench/tools/gen-tls-capture';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -108,30 +92,5 @@ export async function opensslExchange(
   } finally {
     clearTimeout(kill);
     server.kill('SIGTERM');
-  }
-}
-
-/**
- * Runs `fn` while dumpcap captures `lo` (capture filter `filter`) into `pcap`, then stops dumpcap and
- * waits for it; dumpcap is killed after `maxMs` whatever happens.
- */
-export async function capturingLo(
-  dumpcap: string,
-  filter: string,
-  pcap: string,
-  maxMs: number,
-  fn: () => Promise<void>,
-): Promise<void> {
-  const dc = spawn(dumpcap, ['-q', '-i', 'lo', '-f', filter, '-w', pcap], { stdio: 'ignore' });
-  const dcKill = setTimeout(() => dc.kill('SIGKILL'), maxMs);
-  try {
-    await sleep(1500); // (dumpcap takes a moment to open the interface)
-    await fn();
-    await sleep(500);
-  } finally {
-    const done = new Promise((r) => dc.once('exit', r));
-    dc.kill('SIGINT');
-    await done;
-    clearTimeout(dcKill);
   }
 }
