@@ -44,7 +44,12 @@ const load = (bytes: Uint8Array, server: string | null = null): TlsKeyLog => {
 };
 const only = (log: TlsKeyLog): RsaPrivateKey => log.rsaKeys('*')[0]!;
 
-describe('RSAES-PKCS1-v1_5 decryption in BigInt (rsa.ts) against node:crypto', () => {
+describe.each([
+  ['in BigInt (rsa.ts)', undefined],
+  ["with node:crypto's raw RSA (crypto.node.ts rsaDecryptRaw)", nodeTlsCrypto.rsaDecryptRaw],
+] as const)('RSAES-PKCS1-v1_5 decryption %s against node:crypto', (_engine, rawRsa) => {
+  const decrypt = (k: RsaPrivateKey, ct: Uint8Array): Uint8Array | null => rsaesPkcs1Decrypt(k, ct, rawRsa);
+
   for (const bits of [1024, 2048, 3072, 1032]) {
     it(`${bits}-bit key: publicEncrypt's PKCS#1 v1.5 output decrypts to the message; raw RSADP equals privateDecrypt without padding`, () => {
       const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
@@ -56,7 +61,7 @@ describe('RSAES-PKCS1-v1_5 decryption in BigInt (rsa.ts) against node:crypto', (
           const ct = new Uint8Array(
             publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, msg),
           );
-          expect(rsaesPkcs1Decrypt(k, ct)).toEqual(msg);
+          expect(decrypt(k, ct)).toEqual(msg);
           const raw = new Uint8Array(
             privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, ct),
           );
@@ -80,18 +85,18 @@ describe('RSAES-PKCS1-v1_5 decryption in BigInt (rsa.ts) against node:crypto', (
     };
     // A good one first: eight bytes of padding, the 0x00, the message.
     const good = em([0, 2], 8, true);
-    expect(rsaesPkcs1Decrypt(k, raw(good))).toEqual(good.slice(11));
-    expect(rsaesPkcs1Decrypt(k, raw(em([0, 1], 8, true)))).toBeNull();
-    expect(rsaesPkcs1Decrypt(k, raw(em([0, 2], 7, true)))).toBeNull();
-    expect(rsaesPkcs1Decrypt(k, raw(em([0, 2], 0, false)))).toBeNull();
-    expect(rsaesPkcs1Decrypt(k, raw(em([1, 2], 8, true)))).toBeNull();
+    expect(decrypt(k, raw(good))).toEqual(good.slice(11));
+    expect(decrypt(k, raw(em([0, 1], 8, true)))).toBeNull();
+    expect(decrypt(k, raw(em([0, 2], 7, true)))).toBeNull();
+    expect(decrypt(k, raw(em([0, 2], 0, false)))).toBeNull();
+    expect(decrypt(k, raw(em([1, 2], 8, true)))).toBeNull();
     const ct = new Uint8Array(
       publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, new Uint8Array(48)),
     );
-    expect(rsaesPkcs1Decrypt(k, ct.subarray(1))).toBeNull();
-    expect(rsaesPkcs1Decrypt(k, new Uint8Array(128).fill(0xff))).toBeNull();
+    expect(decrypt(k, ct.subarray(1))).toBeNull();
+    expect(decrypt(k, new Uint8Array(128).fill(0xff))).toBeNull();
     const other = only(load(pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 'pkcs1')));
-    expect(rsaesPkcs1Decrypt(other, ct)).toBeNull();
+    expect(decrypt(other, ct)).toBeNull();
   });
 });
 

@@ -118,13 +118,22 @@ export function rsaPrivate(k: RsaPrivateKey, c: bigint): bigint {
 /**
  * RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2) of `ct` with `k`: the message, or null when `ct` is
  * not `k`'s length, is not below the modulus, or its padding is not 0x00 0x02, at least eight non-zero
- * bytes and a 0x00 (a wrong key, a damaged message).
+ * bytes and a 0x00 (a wrong key, a damaged message). `raw`: the RSADP step done by a crypto library
+ * (TlsCrypto.rsaDecryptRaw; the padding is still checked here), else in BigInt.
  */
-export function rsaesPkcs1Decrypt(k: RsaPrivateKey, ct: Uint8Array): Uint8Array | null {
+export function rsaesPkcs1Decrypt(
+  k: RsaPrivateKey,
+  ct: Uint8Array,
+  raw?: (k: RsaPrivateKey, c: Uint8Array) => Uint8Array | null,
+): Uint8Array | null {
   if (ct.length !== k.bytes) return null;
-  const c = bytesToBigInt(ct);
-  if (c >= k.n) return null;
-  const em = bigIntToBytes(rsaPrivate(k, c), k.bytes);
+  let em: Uint8Array | null;
+  if (raw) em = raw(k, ct);
+  else {
+    const c = bytesToBigInt(ct);
+    if (c >= k.n) return null;
+    em = bigIntToBytes(rsaPrivate(k, c), k.bytes);
+  }
   if (!em || em[0] !== 0 || em[1] !== 2) return null;
   let i = 2;
   while (i < em.length && em[i] !== 0) i++;

@@ -426,8 +426,9 @@ export class TlsLink {
     const len = m.length >= 2 ? (m[0]! << 8) | m[1]! : -1;
     const enc = len === m.length - 2 ? m.subarray(2) : null;
     let pms: Uint8Array | null = null;
+    const raw = this.crypto?.rsaDecryptRaw?.bind(this.crypto);
     for (const k of enc ? keys : []) {
-      const out = rsaesPkcs1Decrypt(k, enc!);
+      const out = rsaesPkcs1Decrypt(k, enc!, raw);
       if (out && out.length === 48) {
         pms = out;
         break;
