@@ -188,6 +188,14 @@ describe('a real RSA key exchange and its resumption by ticket (fixture)', () =>
       /no RSA key given for server 127\.0\.0\.1:5061 \(TLS_RSA_WITH_AES_128_CBC_SHA\); give its key \(--tls-key 127\.0\.0\.1:5061=FILE\)/,
     );
     expect(other.diagnostics[1]!.message).toMatch(/resumes TLS session [0-9a-f]{16}… \(a session ticket\)/);
+    // a key log without this connection and no RSA key: both ways out named, as the suite is RSA's
+    const unrelated = new TlsKeyLog();
+    unrelated.add(`CLIENT_RANDOM ${'11'.repeat(32)} ${'22'.repeat(48)}`);
+    const neither = ingestBytes(file, 'rsa.pcapng', { tlsCrypto: nodeTlsCrypto, keylog: unrelated });
+    expect(neither.trace.count).toBe(0);
+    expect(neither.diagnostics[0]!.message).toMatch(
+      /give a key log \(--keylog FILE\) or, as TLS_RSA_WITH_AES_128_CBC_SHA uses RSA key exchange, the server's private key \(--tls-key FILE\)$/,
+    );
   });
 
   it('the ingest worker (the app, serve): the key as key log text (its SIPSCOPE_RSA_KEY line), in one worker, two with a split, in this thread', async () => {

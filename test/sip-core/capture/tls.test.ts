@@ -98,7 +98,11 @@ describe('TLS decryption with a key log', () => {
       expect(r.trace.count).toBe(0);
       expect(r.diagnostics.map((d) => d.code)).toEqual(['tls-encrypted']);
       expect(r.diagnostics[0]!.message).toBe(
-        `TLS on 127.0.0.1:42250 → 127.0.0.1:5061 (first frame 4): encrypted, not decoded: no key for client random ${random}; give a key log (--keylog FILE)`,
+        `TLS on 127.0.0.1:42250 → 127.0.0.1:5061 (first frame 4): encrypted, not decoded: no key for client random ${random}; give a key log (--keylog FILE)` +
+          // no keys at all: said at the ClientHello, before the suite is known
+          (keylog === null
+            ? ", or the server's private key (--tls-key FILE) if it uses RSA key exchange"
+            : ''),
       );
       expect(r.trace.source.undecoded.tlsConnections).toBe(1);
     }

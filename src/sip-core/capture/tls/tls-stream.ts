@@ -213,7 +213,7 @@ export class TlsLink {
   static noKeyReason(buf: Uint8Array, p: number, end: number, crypto: boolean): string {
     if (!crypto) return 'no decryption in this reader';
     if (end - p >= 43 && buf[p] === CT_HANDSHAKE && buf[p + 5] === 1)
-      return `no key for client random ${toHex(buf.subarray(p + 11, p + 43))}; give a key log (--keylog FILE)`;
+      return `no key for client random ${toHex(buf.subarray(p + 11, p + 43))}; give a key log (--keylog FILE), or the server's private key (--tls-key FILE) if it uses RSA key exchange`;
     return 'no key, and the capture has no ClientHello to find one by (it began after the connection did)';
   }
 
@@ -243,6 +243,8 @@ export class TlsLink {
     const s = this.#suite;
     if (this.rsa && s && s.kx !== 'rsa')
       return `cipher suite ${s.name} uses ${s.kx === 'tls13' ? 'TLS 1.3 (always (EC)DHE)' : s.kx === 'dhe' ? 'DHE' : 'ECDHE'} key exchange (forward secrecy): the server's RSA private key cannot decrypt it, a key log is needed (--keylog FILE) for client random ${random}`;
+    if (s?.kx === 'rsa')
+      return `no key for client random ${random}; give a key log (--keylog FILE) or, as ${s.name} uses RSA key exchange, the server's private key (--tls-key FILE)`;
     return `no key for client random ${random}; give a key log (--keylog FILE)`;
   }
 
