@@ -7,7 +7,6 @@
  *   Warning 305 (RFC 3261 §13.3.1.3), and no RTP socket stays open.
  * Bounded: every peer has a time limit; each lab and dumpcap is stopped after its test.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,13 +15,14 @@ import { requirePeer } from '../helpers/peers';
 import { tsharkStreams } from '../helpers/rtp-tshark';
 import {
   cleanupAfterEach,
-  exited,
   explainOnFailure,
   labTraceText,
   runSipp,
   sleep,
   until,
   workDir,
+  captureLo,
+  type LoCapture,
 } from './helpers/run-peers';
 
 const sipp = requirePeer('sipp');
@@ -32,17 +32,9 @@ const tshark = requirePeer('tshark');
 const AUDIO = '/usr/share/sip-tester';
 const cleanup = cleanupAfterEach();
 
-async function capture(host: string, file: string): Promise<{ stop(): Promise<void> }> {
-  const dc = spawn(dumpcap!, ['-q', '-i', 'lo', '-f', `host ${host}`, '-w', file], { stdio: 'ignore' });
-  const stop = async (): Promise<void> => {
-    if (dc.exitCode !== null) return;
-    dc.kill('SIGINT');
-    await exited(dc, 5000);
-  };
-  cleanup.push(stop);
-  await sleep(1500); // (dumpcap takes a moment to open the interface)
-  return { stop };
-}
+/** dumpcap on `lo` for one host, into `file`. */
+const capture = (host: string, file: string): Promise<LoCapture> =>
+  captureLo(dumpcap!, `host ${host}`, file, cleanup);
 
 /** The SDP body of the first received response with `status` in SIPp's -trace_msg log. */
 function receivedSdp(messages: string, status: number): string {

@@ -10,7 +10,7 @@
  * - early media: a callee with `earlyMedia` sends from its 183 (RFC 3960), before its 200.
  * Bounded: every peer has a time limit; each lab and dumpcap is stopped after its test.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +29,8 @@ import {
   startSippUas,
   until,
   workDir,
-  exited,
+  captureLo,
+  type LoCapture,
 } from './helpers/run-peers';
 
 const sipp = requirePeer('sipp');
@@ -39,18 +40,9 @@ const tshark = requirePeer('tshark');
 const AUDIO = '/usr/share/sip-tester';
 const cleanup = cleanupAfterEach();
 
-/** dumpcap on `lo` for one host, into `file`; stop() ends it (SIGINT: the file is complete). */
-async function capture(host: string, file: string): Promise<{ stop(): Promise<void> }> {
-  const dc = spawn(dumpcap!, ['-q', '-i', 'lo', '-f', `host ${host}`, '-w', file], { stdio: 'ignore' });
-  const stop = async (): Promise<void> => {
-    if (dc.exitCode !== null) return;
-    dc.kill('SIGINT');
-    await exited(dc, 5000);
-  };
-  cleanup.push(stop);
-  await sleep(1500); // (dumpcap takes a moment to open the interface)
-  return { stop };
-}
+/** dumpcap on `lo` for one host, into `file`. */
+const capture = (host: string, file: string): Promise<LoCapture> =>
+  captureLo(dumpcap!, `host ${host}`, file, cleanup);
 
 /** The lab's streams as tshark names them (ours: the live trace's media of its calls). */
 function ourStreams(

@@ -8,13 +8,14 @@
  * proxy's: every packet of it is in both, kept once; the inputs untouched.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePeer } from '../helpers/peers';
 import {
   cleanupAfterEach,
+  captureLo,
   explainOnFailure,
   freePort,
   KAMAILIO_MODULES,
@@ -38,30 +39,6 @@ const cleanup = cleanupAfterEach();
 const UAC = '127.0.0.2';
 const PROXY = '127.0.0.3';
 const UAS = '127.0.0.4';
-
-/** A dumpcap on lo writing `file`; resolves once it captures. */
-async function capture(filter: string, file: string): Promise<ChildProcess> {
-  const p = spawn(dumpcap!, ['-i', 'lo', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const t0 = Date.now();
-  while (!/Capturing on/.test(err)) {
-    if (p.exitCode !== null) throw new Error(`dumpcap exited: ${err}`);
-    if (Date.now() - t0 > 10_000) throw new Error(`dumpcap did not start: ${err}`);
-    await sleep(50);
-  }
-  cleanup.push(async () => {
-    if (p.exitCode === null) p.kill('SIGKILL');
-  });
-  return p;
-}
-
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null) return;
-  const done = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill('SIGINT');
-  await Promise.race([done, sleep(5000)]);
-}
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -107,9 +84,9 @@ describe.skipIf(!sipp || !kamailio || !dumpcap || !tshark || !mergecap)(
         join(dir, f),
       );
       const caps = [
-        await capture(`host ${UAC}`, fa!),
-        await capture(`host ${UAS}`, fb!),
-        await capture(`host ${PROXY} and udp port ${pk}`, fp!),
+        await captureLo(dumpcap!, `host ${UAC}`, fa!, cleanup),
+        await captureLo(dumpcap!, `host ${UAS}`, fb!, cleanup),
+        await captureLo(dumpcap!, `host ${PROXY} and udp port ${pk}`, fp!, cleanup),
       ];
       const common = ['-m', '1', '-timeout', '30', '-timeout_error'];
       const uas = startSippUas(sipp!, ['-sn', 'uas', '-i', UAS, '-p', String(pb), ...common], dir, 'uas');
@@ -124,7 +101,7 @@ describe.skipIf(!sipp || !kamailio || !dumpcap || !tshark || !mergecap)(
         async () => {
           expect(uac.code).toBe(0);
           await sleep(300);
-          for (const c of caps) await stop(c);
+          for (const c of caps) await c.stop();
           const before = [fa!, fb!, fp!].map(sha);
 
           const { result, merge, close } = await ingestMerged([{ path: fa! }, { path: fb! }]);

@@ -9,13 +9,13 @@
  * absent), and a caller export through Kamailio to the callee export.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePeer } from '../helpers/peers';
 import {
+  captureLo,
   cleanupAfterEach,
-  exited,
   explainOnFailure,
   freePort,
   KAMAILIO_MODULES,
@@ -51,29 +51,6 @@ function exchange(a: TraceAnalyzer, call: string, side: string, peer: string): s
   return m.arrows
     .filter((x) => !x.retransmission && [side, peer].includes(id(x.from)) && [side, peer].includes(id(x.to)))
     .map((x) => `${id(x.from) === side ? '→' : '←'} ${x.kind === 'request' ? x.method : x.status}`);
-}
-
-/** A dumpcap on lo writing `file`; resolves once it captures. */
-async function capture(filter: string, file: string): Promise<ChildProcess> {
-  const p = spawn(dumpcap!, ['-i', 'lo', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const t0 = Date.now();
-  while (!/Capturing on/.test(err)) {
-    if (p.exitCode !== null) throw new Error(`dumpcap exited: ${err}`);
-    if (Date.now() - t0 > 10_000) throw new Error(`dumpcap did not start: ${err}`);
-    await sleep(50);
-  }
-  cleanup.push(async () => {
-    if (p.exitCode === null) p.kill('SIGKILL');
-  });
-  return p;
-}
-
-async function stopCapture(p: ChildProcess): Promise<void> {
-  await sleep(300);
-  p.kill('SIGINT');
-  await exited(p, 5000);
 }
 
 /** The RTP payloads (hex) tshark reads from `src`:`port` (to port `dstPort`) in `file`, in capture order. */
@@ -125,7 +102,7 @@ async function replay(
   const [mps, mpc] = media ? [await freePort(), await freePort()] : [0, 0];
   const file = join(dir, 'replay.pcapng');
   const ports = [ps, pc, pk, mps, mpc].filter((p) => p > 0);
-  const cap = await capture(ports.map((p) => `udp port ${p}`).join(' or '), file);
+  const cap = await captureLo(dumpcap!, ports.map((p) => `udp port ${p}`).join(' or '), file, cleanup);
   let target = `127.0.0.1:${ps}`;
   if (proxy) {
     const k = startKamailio(
@@ -157,7 +134,7 @@ async function replay(
     30_000,
   );
   const srvCode = await Promise.race([srv.exited, sleep(25_000).then(() => null)]);
-  await stopCapture(cap);
+  await cap.stop();
   expect(existsSync(file)).toBe(true);
   const a = open(file);
   const sideIsClient = x.scenario.mode === 'client';

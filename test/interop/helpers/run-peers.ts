@@ -279,6 +279,41 @@ export function cleanupAfterEach(): (() => Promise<void>)[] {
   return list;
 }
 
+/** A dumpcap on `lo` writing `file`, started; `stop()` ends it so the file is complete. */
+export interface LoCapture {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `dumpcap` on lo with capture filter `filter` into `file` and resolves once it says it is
+ * capturing (bounded: 10 s); `cleanup` (cleanupAfterEach's list) stops it after the test if the test
+ * did not. `stop()`: a moment for the last packets, then SIGINT, then the exit (SIGKILL after 5 s).
+ */
+export async function captureLo(
+  dumpcap: string,
+  filter: string,
+  file: string,
+  cleanup: (() => Promise<void>)[],
+): Promise<LoCapture> {
+  const p = spawn(dumpcap, ['-i', 'lo', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const stop = async (): Promise<void> => {
+    if (p.exitCode !== null) return;
+    await sleep(300);
+    p.kill('SIGINT');
+    await exited(p, 5000);
+  };
+  cleanup.push(stop);
+  const t0 = Date.now();
+  while (!/Capturing on/.test(err)) {
+    if (p.exitCode !== null) throw new Error(`dumpcap exited: ${err}`);
+    if (Date.now() - t0 > 10_000) throw new Error(`dumpcap did not start: ${err}`);
+    await sleep(50);
+  }
+  return { stop };
+}
+
 /** A lab's live trace as text lines, for failure reports. */
 export function labTraceText(h: LabHandle): string {
   const t = h.live.trace;
