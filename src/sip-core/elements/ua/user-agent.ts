@@ -418,6 +418,9 @@ class EndedCall {
 /** The user data of the INVITE transaction of every forgotten call we placed (its ACK is with the transaction). */
 const PLACED_CALL_ENDED = new EndedCall('', null, null);
 
+/** How many results a phone keeps in {@link UserAgent.results} (the rest are counted). */
+export const UA_RESULTS_KEPT = 1000;
+
 /** `${method} ${status}` for {@link UserAgent.results}, one string per pair (a phone repeats a few). */
 function resultText(method: string, status: number): string {
   let byStatus = RESULT_TEXT.get(method);
@@ -704,8 +707,28 @@ export class UserAgent extends SipElement {
   readonly registration: Registration;
   /** Requests received outside INVITE sessions (MESSAGE, OPTIONS, NOTIFY...) by method. */
   readonly received = new Map<string, number>();
-  /** Final statuses of our non-INVITE requests, in order (`REGISTER 401`, `OPTIONS 200`...). */
+  /**
+   * Final statuses of our requests, in order (`REGISTER 401`, `OPTIONS 200`, `INVITE 200` of a
+   * re-INVITE...): the first {@link UA_RESULTS_KEPT}; later ones are counted in `resultsDropped` (a lab
+   * phone under SIPp load for hours would otherwise keep one entry per BYE) and still answer
+   * {@link hasResult}.
+   */
   readonly results: string[] = [];
+  /** Results past {@link UA_RESULTS_KEPT}, not kept in `results`. */
+  resultsDropped = 0;
+  /** Every distinct result seen (method × status: a few dozen at most). */
+  readonly #resultSet = new Set<string>();
+  /** Whether this phone ever got `text` (`BYE 200`) as a final status, kept in `results` or not. */
+  hasResult(text: string): boolean {
+    return this.#resultSet.has(text);
+  }
+
+  private noteResult(text: string): void {
+    this.#resultSet.add(text);
+    if (this.results.length < UA_RESULTS_KEPT) this.results.push(text);
+    else this.resultsDropped++;
+  }
+
   /** Hash of the media port's address (31 bits; -1: not yet), mixed into each call's RTP values. */
   #rtpSide = -1;
   /** The last remote SDP read (readSdpCached). */
@@ -1144,7 +1167,7 @@ export class UserAgent extends SipElement {
     (tx, msg) => this.onNonInviteResponse(pendingOf(tx), msg),
     (tx) => {
       const p = pendingOf(tx);
-      this.results.push(`${p.method} 408`);
+      this.noteResult(`${p.method} 408`);
       p.done?.(408, null);
     },
   );
@@ -1157,12 +1180,12 @@ export class UserAgent extends SipElement {
       const c = this.credentialsFor(msg, p.method, uri);
       if (c) {
         p.tries++;
-        this.results.push(`${p.method} ${status}`);
+        this.noteResult(`${p.method} ${status}`);
         this.sendNonInvite(p, [...p.creds.filter((x) => !x.startsWith(c.slice(0, c.indexOf(':')))), c]);
         return;
       }
     }
-    this.results.push(resultText(p.method, status));
+    this.noteResult(resultText(p.method, status));
     p.done?.(status, msg);
   }
 
@@ -1910,7 +1933,7 @@ export class UserAgent extends SipElement {
     const bytes = encodeMessage(`CANCEL ${call.target} SIP/2.0`, h);
     this.clientTransaction(bytes, branch, 'CANCEL', call.inviteDest!, {
       onResponse: (_tx, m) => {
-        if ((m.status ?? 0) >= 200) this.results.push(`CANCEL ${m.status}`);
+        if ((m.status ?? 0) >= 200) this.noteResult(`CANCEL ${m.status}`);
       },
       onTimeout: () => undefined,
     });
@@ -1975,7 +1998,7 @@ export class UserAgent extends SipElement {
         const s = msg.status ?? 0;
         if (s < 200) return;
         c.reinvitePending = false;
-        this.results.push(`INVITE ${s}`);
+        this.noteResult(`INVITE ${s}`);
         if (s < 300) {
           const save = c.inviteCseq;
           c.inviteCseq = cseq;
@@ -2008,7 +2031,7 @@ export class UserAgent extends SipElement {
       },
       onTimeout: () => {
         c.reinvitePending = false;
-        this.results.push('INVITE 408');
+        this.noteResult('INVITE 408');
         failed(408);
       },
     });
