@@ -888,7 +888,8 @@ export interface InvokeMap {
   /**
    * Phone `node` of lab `id` presses `digits` (1–32 of 0-9 * # A-D) in call `callId` (default: its
    * newest answered call): `auto` (default) sends RFC 4733 telephone-events when the call agreed
-   * telephone-event, else SIP INFO (application/dtmf-relay); `durationMs` per digit (40–2000, 100).
+   * telephone-event, else SIP INFO (application/dtmf-relay); `durationMs` per digit (40–2000, 100);
+   * `pauseMs` from a digit's end to the next (60–10000, 100).
    */
   [Invoke.labDtmf]: {
     req: {
@@ -898,6 +899,7 @@ export interface InvokeMap {
       callId?: string;
       method?: 'auto' | 'rfc4733' | 'info';
       durationMs?: number;
+      pauseMs?: number;
     };
     res: { method: 'rfc4733' | 'info'; callId: string };
   };

@@ -255,23 +255,24 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.labStatus]: fields({ id: 'string' }),
   [Invoke.labRunning]: none,
   [Invoke.labDtmf]: (req) => {
-    const base = fields(
-      {
-        id: 'string',
-        node: 'string',
-        digits: 'string',
-        callId: 'string?',
-        method: 'string?',
-        durationMs: 'int?',
-      },
-      { maxInt: 2000 },
-    )(req);
+    const base = fields({
+      id: 'string',
+      node: 'string',
+      digits: 'string',
+      callId: 'string?',
+      method: 'string?',
+      durationMs: 'int?',
+      pauseMs: 'int?',
+    })(req);
     if (base) return base;
-    const r = req as { digits: string; method?: string; durationMs?: number };
+    const r = req as { digits: string; method?: string; durationMs?: number; pauseMs?: number };
     if (!/^[0-9*#A-Da-d]{1,32}$/.test(r.digits)) return 'field "digits" must be 1–32 of 0-9 * # A-D';
     if (r.method !== undefined && r.method !== 'auto' && r.method !== 'rfc4733' && r.method !== 'info')
       return `unknown DTMF method "${r.method}"`;
-    if (r.durationMs !== undefined && r.durationMs < 40) return 'field "durationMs" must be 40–2000';
+    if (r.durationMs !== undefined && (r.durationMs < 40 || r.durationMs > 2000))
+      return 'field "durationMs" must be 40–2000';
+    if (r.pauseMs !== undefined && (r.pauseMs < 60 || r.pauseMs > 10_000))
+      return 'field "pauseMs" must be 60–10000';
     return null;
   },
   [Invoke.scenarioGet]: fields({ name: 'string' }),

@@ -35,6 +35,9 @@ steps:
     await bad({ id, node: 'alice', digits: '1', method: 'beep' }, /unknown DTMF method/);
     await bad({ id, node: 'alice', digits: '1', durationMs: 10 }, /durationMs/);
     await bad({ id, node: 'alice', digits: '1', durationMs: 5000 }, /durationMs/);
+    await bad({ id, node: 'alice', digits: '1', pauseMs: 20 }, /pauseMs/);
+    await bad({ id, node: 'alice', digits: '1', pauseMs: 20_000 }, /pauseMs/);
+    await bad({ id, node: 'alice', digits: '1', pauseMs: 1.5 }, /pauseMs/);
     await bad({ id, node: 'alice', digits: '1', extra: 1 }, /unexpected field/);
     await bad({ id, node: 'nobody', digits: '1' }, /no phone "nobody"/);
     // the call is answered within a second
@@ -46,6 +49,30 @@ steps:
     expect(r?.method).toBe('rfc4733'); // a lab phone offers and accepts telephone-event
     const info = await host.invoke(Invoke.labDtmf, { id, node: 'bob', digits: '#', method: 'info' });
     expect(info).toEqual({ method: 'info', callId: r!.callId });
+    // two INFO digits a 100 ms duration and a 500 ms pause apart: 600 ms between them on the wire
+    await host.invoke(Invoke.labDtmf, {
+      id,
+      node: 'bob',
+      digits: '78',
+      method: 'info',
+      durationMs: 100,
+      pauseMs: 500,
+    });
+    let infos: { time: number; dtmf?: string }[] = [];
+    for (let i = 0; i < 100 && infos.length < 3; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      const page = await host.invoke(Invoke.messagesPage, {
+        captureId: lab.captureId,
+        offset: 0,
+        limit: 500,
+      });
+      infos = page.items.filter((m) => m.method === 'INFO');
+    }
+    const [, seven, eight] = infos;
+    expect([seven?.dtmf, eight?.dtmf]).toEqual(['7', '8']);
+    const gap = eight!.time - seven!.time;
+    expect(gap).toBeGreaterThan(0.55);
+    expect(gap).toBeLessThan(0.9);
     await host.invoke(Invoke.labStop, { id });
     await bad({ id, node: 'alice', digits: '1' }, /the lab is stopped/);
   }, 30_000);

@@ -129,6 +129,7 @@ export function labDtmf(
       ...(r.callId !== undefined && { callId: r.callId }),
       ...(r.method !== undefined && { method: r.method }),
       ...(r.durationMs !== undefined && { durationMs: r.durationMs }),
+      ...(r.pauseMs !== undefined && { pauseMs: r.pauseMs }),
     });
   } catch (err) {
     if (err instanceof LabError) throw new ApiError('bad-request', err.message);
