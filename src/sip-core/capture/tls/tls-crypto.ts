@@ -1,12 +1,14 @@
 /**
  * The TLS key schedule pieces a decoder needs, on an injected HMAC (the core has no node:crypto:
- * `crypto.node.ts` is the Node adapter): the TLS 1.2 PRF (RFC 5246 §5), HKDF-Expand and
- * HKDF-Expand-Label (RFC 5869 §2.3, RFC 8446 §7.1), and the cipher suites sipscope decrypts.
+ * `crypto.node.ts` is the Node adapter): the TLS 1.2 PRF (RFC 5246 §5), the TLS 1.0/1.1 PRF (P_MD5 XOR
+ * P_SHA1 over the halves of the secret, RFC 2246 §5, RFC 4346 §5), HKDF-Expand and HKDF-Expand-Label
+ * (RFC 5869 §2.3, RFC 8446 §7.1), and the cipher suites sipscope decrypts.
  */
 import type { RsaPrivateKey } from './rsa';
 
-export type TlsHash = 'sha1' | 'sha256' | 'sha384';
-export type TlsCipher = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-cbc' | 'aes-256-cbc';
+export type TlsHash = 'md5' | 'sha1' | 'sha256' | 'sha384';
+export type TlsCipher =
+  'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-cbc' | 'aes-256-cbc' | 'des-ede3-cbc';
 
 /** The primitives, from node:crypto in `crypto.node.ts`. */
 export interface TlsCrypto {
@@ -20,7 +22,7 @@ export interface TlsCrypto {
     ct: Uint8Array,
     tag: Uint8Array,
   ): Uint8Array | null;
-  /** AES-CBC decryption without padding removal (`data` a multiple of 16 bytes). */
+  /** AES-CBC or 3DES-CBC decryption without padding removal (`data` whole blocks: 16 or 8 bytes). */
   cbc(cipher: TlsCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
   /** The digest of `parts` (the extended master secret's session hash, RFC 7627). */
   hash(hash: TlsHash, parts: readonly Uint8Array[]): Uint8Array;
@@ -39,7 +41,9 @@ export interface CipherSuite {
   name: string;
   cipher: TlsCipher;
   keyLen: number;
-  /** The PRF / HKDF hash. */
+  /** CBC suites: the cipher's block length (16 AES, 8 3DES), also the IV's; 0 for AEAD. */
+  block: number;
+  /** The PRF / HKDF hash (TLS 1.2 and 1.3; TLS 1.0/1.1 have their own MD5+SHA1 PRF). */
   hash: TlsHash;
   /** CBC suites: the record MAC's hash; null for AEAD. */
   mac: TlsHash | null;
@@ -48,7 +52,7 @@ export interface CipherSuite {
   kx: TlsKeyExchange;
 }
 
-const HASH_LEN: Record<TlsHash, number> = { sha1: 20, sha256: 32, sha384: 48 };
+const HASH_LEN: Record<TlsHash, number> = { md5: 16, sha1: 20, sha256: 32, sha384: 48 };
 export const hashLength = (h: TlsHash): number => HASH_LEN[h];
 
 function suite(
@@ -58,7 +62,9 @@ function suite(
   hash: TlsHash,
   mac: TlsHash | null = null,
 ): CipherSuite {
-  const keyLen = cipher === 'aes-128-gcm' || cipher === 'aes-128-cbc' ? 16 : 32;
+  const keyLen =
+    cipher === 'aes-128-gcm' || cipher === 'aes-128-cbc' ? 16 : cipher === 'des-ede3-cbc' ? 24 : 32;
+  const block = mac === null ? 0 : cipher === 'des-ede3-cbc' ? 8 : 16;
   const tls13 = id >> 8 === 0x13;
   const kx: TlsKeyExchange = tls13
     ? 'tls13'
@@ -67,7 +73,7 @@ function suite(
       : name.startsWith('TLS_DHE_')
         ? 'dhe'
         : 'ecdhe';
-  return { id, name, cipher, keyLen, hash, mac, tls13, kx };
+  return { id, name, cipher, keyLen, block, hash, mac, tls13, kx };
 }
 
 const SUITES: CipherSuite[] = [
@@ -101,6 +107,12 @@ const SUITES: CipherSuite[] = [
   suite(0x003d, 'TLS_RSA_WITH_AES_256_CBC_SHA256', 'aes-256-cbc', 'sha256', 'sha256'),
   suite(0x0067, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', 'aes-128-cbc', 'sha256', 'sha256'),
   suite(0x006b, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', 'aes-256-cbc', 'sha256', 'sha256'),
+  // 3DES-EDE-CBC (TLS 1.0 to 1.2; OpenSSL 3 keeps it out of DEFAULT). RC4 suites are not here: this
+  // Node's OpenSSL 3 has RC4 only in its legacy provider, which node:crypto does not load.
+  suite(0x000a, 'TLS_RSA_WITH_3DES_EDE_CBC_SHA', 'des-ede3-cbc', 'sha256', 'sha1'),
+  suite(0x0016, 'TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA', 'des-ede3-cbc', 'sha256', 'sha1'),
+  suite(0xc012, 'TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA', 'des-ede3-cbc', 'sha256', 'sha1'),
+  suite(0xc008, 'TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA', 'des-ede3-cbc', 'sha256', 'sha1'),
 ];
 const BY_ID = new Map(SUITES.map((s) => [s.id, s]));
 
@@ -122,6 +134,28 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** P_hash(secret, labelSeed) (RFC 5246 §5) cut to `len` bytes, XORed into `out` when `xor`. */
+function pHash(
+  c: TlsCrypto,
+  hash: TlsHash,
+  secret: Uint8Array,
+  labelSeed: Uint8Array,
+  out: Uint8Array,
+  xor: boolean,
+): void {
+  const len = out.length;
+  let a = labelSeed;
+  let o = 0;
+  while (o < len) {
+    a = c.hmac(hash, secret, [a]);
+    const block = c.hmac(hash, secret, [a, labelSeed]);
+    const n = Math.min(block.length, len - o);
+    if (xor) for (let i = 0; i < n; i++) out[o + i]! ^= block[i]!;
+    else out.set(block.subarray(0, n), o);
+    o += block.length;
+  }
+}
+
 /** TLS 1.2 PRF: P_hash(secret, label + seed) cut to `len` bytes. */
 export function prf12(
   c: TlsCrypto,
@@ -131,17 +165,54 @@ export function prf12(
   seed: Uint8Array,
   len: number,
 ): Uint8Array {
+  const out = new Uint8Array(len);
+  pHash(c, hash, secret, concat([ascii(label), seed]), out, false);
+  return out;
+}
+
+/**
+ * TLS 1.0/1.1 PRF (RFC 2246 §5): P_MD5 over the secret's first half XOR P_SHA1 over its second half
+ * (the halves share the middle byte when the length is odd).
+ */
+export function prf10(
+  c: TlsCrypto,
+  secret: Uint8Array,
+  label: string,
+  seed: Uint8Array,
+  len: number,
+): Uint8Array {
+  const half = Math.ceil(secret.length / 2);
   const s = concat([ascii(label), seed]);
   const out = new Uint8Array(len);
-  let a = s;
-  let o = 0;
-  while (o < len) {
-    a = c.hmac(hash, secret, [a]);
-    const block = c.hmac(hash, secret, [a, s]);
-    out.set(block.subarray(0, Math.min(block.length, len - o)), o);
-    o += block.length;
-  }
+  pHash(c, 'md5', secret.subarray(0, half), s, out, false);
+  pHash(c, 'sha1', secret.subarray(secret.length - half), s, out, true);
   return out;
+}
+
+/** The PRF of protocol `version` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2): prf10 before 1.2, else prf12. */
+export function tlsPrf(
+  c: TlsCrypto,
+  version: number,
+  hash: TlsHash,
+  secret: Uint8Array,
+  label: string,
+  seed: Uint8Array,
+  len: number,
+): Uint8Array {
+  return version < 0x0303 ? prf10(c, secret, label, seed, len) : prf12(c, hash, secret, label, seed, len);
+}
+
+/**
+ * The handshake hash of protocol `version` (the extended master secret's session hash, RFC 7627 §3):
+ * MD5 || SHA-1 of the messages before TLS 1.2, the suite's PRF hash from 1.2.
+ */
+export function handshakeHash(
+  c: TlsCrypto,
+  version: number,
+  hash: TlsHash,
+  parts: readonly Uint8Array[],
+): Uint8Array {
+  return version < 0x0303 ? concat([c.hash('md5', parts), c.hash('sha1', parts)]) : c.hash(hash, parts);
 }
 
 /** HKDF-Expand(prk, info, len). */

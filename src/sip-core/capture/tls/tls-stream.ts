@@ -1,13 +1,16 @@
 /**
- * TLS on one TCP connection, both directions (RFC 5246, RFC 8446): whole records from each
- * direction's reassembled stream, the handshake read far enough for the client random, the version
- * (TLS 1.3's supported_versions) and the cipher suite, keys derived from a key log's secrets (TLS 1.2
- * PRF key block; TLS 1.3 HKDF-Expand-Label of the traffic secrets, KeyUpdate followed), and records
- * decrypted: AES-128/256-GCM and ChaCha20-Poly1305 (1.2 and 1.3), AES-CBC with HMAC-SHA1/SHA256/SHA384
- * (1.2, encrypt-then-MAC too). Application data goes to the host as plaintext with the stream
- * positions of its record; what cannot be decrypted is said once per connection.
+ * TLS on one TCP connection, both directions (RFC 2246, RFC 4346, RFC 5246, RFC 8446): whole records
+ * from each direction's reassembled stream, the handshake read far enough for the client random, the
+ * version (TLS 1.3's supported_versions) and the cipher suite, keys derived from a key log's secrets
+ * (the TLS 1.0/1.1 or 1.2 PRF key block; TLS 1.3 HKDF-Expand-Label of the traffic secrets, KeyUpdate
+ * followed), and records decrypted: AES-128/256-GCM and ChaCha20-Poly1305 (1.2 and 1.3), AES-CBC and
+ * 3DES-EDE-CBC with HMAC-SHA1/SHA256/SHA384 (1.0 to 1.2, encrypt-then-MAC too; TLS 1.0's implicit IV
+ * is the previous record's last ciphertext block, 1.1 and 1.2 send it in each record). Application
+ * data goes to the host as plaintext with the stream positions of its record; what cannot be
+ * decrypted is said once per connection. SSL 3.0 is not decrypted (its MAC and key derivation are its
+ * own, RFC 6101).
  *
- * Without a key log, a TLS 1.2 connection with RSA key exchange is read with the server's RSA
+ * Without a key log, a TLS 1.0-1.2 connection with RSA key exchange is read with the server's RSA
  * private key: the ClientKeyExchange's pre-master secret decrypted (rsa.ts), the master secret
  * derived (RFC 5246 §8.1; extended master secret RFC 7627 over the handshake's session hash), and a
  * resumed session (session ID or ticket, RFC 5077) takes the master secret of the connection that made
@@ -17,9 +20,10 @@ import { toHex, type TlsSecrets } from './keylog';
 import { rsaesPkcs1Decrypt, type RsaPrivateKey } from './rsa';
 import {
   cipherSuite,
+  handshakeHash,
   hashLength,
   hkdfExpandLabel,
-  prf12,
+  tlsPrf,
   type CipherSuite,
   type TlsCrypto,
 } from './tls-crypto';
@@ -61,8 +65,13 @@ export interface TlsLinkHost {
 interface CipherState {
   suite: CipherSuite;
   key: Uint8Array;
-  /** GCM 1.2: the 4-byte salt; ChaCha20 and 1.3: the 12-byte IV; CBC: unused. */
+  /**
+   * GCM 1.2: the 4-byte salt; ChaCha20 and 1.3: the 12-byte IV; CBC in TLS 1.0: the next record's IV
+   * (the key block's, then each record's last ciphertext block); CBC from 1.1: unused.
+   */
   iv: Uint8Array;
+  /** CBC in TLS 1.0: the IV is not in the record but chained from the previous one. */
+  implicitIv: boolean;
   macKey: Uint8Array;
   seq: number;
   v13: boolean;
@@ -87,7 +96,7 @@ export class TlsLink {
   #suite: CipherSuite | null = null;
   #suiteId = -1;
   #v13 = false;
-  /** The ServerHello's version (0 before it): TLS 1.0/1.1 are not decrypted. */
+  /** The ServerHello's version (0 before it): 0x0300 SSL 3.0 (not decrypted) ... 0x0304 TLS 1.3. */
   #version = 0;
   #etm = false;
   #keyBlock: Uint8Array | null = null;
@@ -237,8 +246,8 @@ export class TlsLink {
     if (this.#suiteId >= 0 && this.#suite === null)
       return `cipher suite 0x${this.#suiteId.toString(16).padStart(4, '0')} is not one sipscope decrypts`;
     const random = toHex(this.#clientRandom);
-    if (this.#oldVersion)
-      return `${this.#version === 0x0300 ? 'SSL 3.0' : `TLS 1.${this.#version - 0x0301}`} (${this.#suite?.name ?? 'its cipher suite'}) is not decrypted by sipscope: only TLS 1.2 and 1.3 (client random ${random})`;
+    if (this.#ssl3)
+      return `SSL 3.0 (${this.#suite?.name ?? 'its cipher suite'}) is not decrypted by sipscope: its MAC and key derivation are its own (RFC 6101, prohibited since RFC 7568); TLS 1.0 to 1.3 are (client random ${random})`;
     if (this.#rsaWhy) return this.#rsaWhy;
     const s = this.#suite;
     if (this.rsa && s && s.kx !== 'rsa')
@@ -273,14 +282,14 @@ export class TlsLink {
     return this.#secrets;
   }
 
-  /** SSL 3.0, TLS 1.0 or 1.1: another PRF (and implicit CBC IVs before 1.1), not decrypted. */
-  get #oldVersion(): boolean {
-    return this.#version !== 0 && this.#version < 0x0303;
+  /** SSL 3.0 (or older): its own MAC and key derivation, not decrypted. */
+  get #ssl3(): boolean {
+    return this.#version !== 0 && this.#version < 0x0301;
   }
 
   #activate12(d: 0 | 1, dir: Dir, pos: number): void {
     if (this.#dead) return;
-    if (this.#oldVersion) {
+    if (this.#ssl3) {
       this.#noKey(d, pos);
       return;
     }
@@ -289,13 +298,14 @@ export class TlsLink {
     if (!s || !suite || !s.master || !this.#serverRandom || !this.#clientRandom) return;
     const c = this.crypto!;
     const macLen = suite.mac ? hashLength(suite.mac) : 0;
-    const ivLen = suite.cipher === 'chacha20-poly1305' ? 12 : suite.mac ? 16 : 4;
+    const ivLen = suite.cipher === 'chacha20-poly1305' ? 12 : suite.mac ? suite.block : 4;
     if (!this.#keyBlock) {
       const seed = new Uint8Array(64);
       seed.set(this.#serverRandom, 0);
       seed.set(this.#clientRandom, 32);
-      this.#keyBlock = prf12(
+      this.#keyBlock = tlsPrf(
         c,
+        this.#version,
         suite.hash,
         s.master,
         'key expansion',
@@ -311,6 +321,7 @@ export class TlsLink {
       macKey: at(client * macLen, macLen),
       key: at(2 * macLen + client * suite.keyLen, suite.keyLen),
       iv: at(2 * macLen + 2 * suite.keyLen + client * ivLen, ivLen),
+      implicitIv: this.#version === 0x0301 && suite.mac !== null,
       seq: 0,
       v13: false,
       etm: this.#etm && suite.mac !== null,
@@ -328,6 +339,7 @@ export class TlsLink {
       suite,
       key: hkdfExpandLabel(c, suite.hash, secret, 'key', none, suite.keyLen),
       iv: hkdfExpandLabel(c, suite.hash, secret, 'iv', none, 12),
+      implicitIv: false,
       macKey: none,
       seq: 0,
       v13: true,
@@ -408,15 +420,7 @@ export class TlsLink {
   #clientKeyExchange(d: 0 | 1, m: Uint8Array, pos: number): void {
     const suite = this.#suite;
     const rsa = this.rsa;
-    if (
-      !rsa ||
-      !suite ||
-      suite.kx !== 'rsa' ||
-      this.#v13 ||
-      this.#oldVersion ||
-      !this.crypto ||
-      this.#master()
-    )
+    if (!rsa || !suite || suite.kx !== 'rsa' || this.#v13 || this.#ssl3 || !this.crypto || this.#master())
       return;
     if (!this.#clientRandom || !this.#serverRandom) return;
     const { server, keys } = rsa.keys(this.#serverDir);
@@ -460,13 +464,14 @@ export class TlsLink {
         );
         return;
       }
-      const sessionHash = c.hash(suite.hash, this.#transcript);
-      this.#rsaMaster = prf12(c, suite.hash, pms, 'extended master secret', sessionHash, 48);
+      const v = this.#version;
+      const sessionHash = handshakeHash(c, v, suite.hash, this.#transcript);
+      this.#rsaMaster = tlsPrf(c, v, suite.hash, pms, 'extended master secret', sessionHash, 48);
     } else {
       const seed = new Uint8Array(64);
       seed.set(this.#clientRandom, 0);
       seed.set(this.#serverRandom, 32);
-      this.#rsaMaster = prf12(c, suite.hash, pms, 'master secret', seed, 48);
+      this.#rsaMaster = tlsPrf(c, this.#version, suite.hash, pms, 'master secret', seed, 48);
     }
     this.#transcript = null;
     this.#remember();
@@ -621,22 +626,28 @@ export class TlsLink {
       );
       return out ? { type, data: out } : null;
     }
-    // AES-CBC with HMAC (RFC 5246 §6.2.3.2; encrypt-then-MAC RFC 7366).
+    // CBC with HMAC (RFC 5246 §6.2.3.2, RFC 2246 §6.2.3.2; encrypt-then-MAC RFC 7366). TLS 1.1 and
+    // 1.2 send each record's IV as its first block; TLS 1.0 chains: the previous record's last block.
     const macLen = hashLength(s.suite.mac);
+    const b = s.suite.block;
+    const ivIn = s.implicitIv ? 0 : b;
+    let enc = body;
     if (s.etm) {
       const encLen = body.length - macLen;
-      if (encLen < 32 || encLen % 16 !== 0) return null;
-      const enc = body.subarray(0, encLen);
+      if (encLen < ivIn + b || encLen % b !== 0) return null;
+      enc = body.subarray(0, encLen);
       const mac = c.hmac(s.suite.mac, s.macKey, [aad12(seq, type, ver, encLen), enc]);
       if (!equal(mac, body.subarray(encLen))) return null;
-      const pt = c.cbc(s.suite.cipher, s.key, enc.subarray(0, 16), enc.subarray(16));
-      const pad = pt[pt.length - 1]!;
+    } else if (body.length < ivIn + b || body.length % b !== 0) return null;
+    const iv = s.implicitIv ? s.iv : enc.subarray(0, b);
+    const pt = c.cbc(s.suite.cipher, s.key, iv, enc.subarray(ivIn));
+    if (s.implicitIv) s.iv = enc.slice(enc.length - b);
+    if (pt.length === 0) return null;
+    const pad = pt[pt.length - 1]!;
+    if (s.etm) {
       if (pad + 1 > pt.length) return null;
       return { type, data: pt.subarray(0, pt.length - pad - 1) };
     }
-    if (body.length < 32 || body.length % 16 !== 0) return null;
-    const pt = c.cbc(s.suite.cipher, s.key, body.subarray(0, 16), body.subarray(16));
-    const pad = pt[pt.length - 1]!;
     const contentLen = pt.length - pad - 1 - macLen;
     if (contentLen < 0) return null;
     for (let i = pt.length - pad - 1; i < pt.length; i++) if (pt[i] !== pad) return null;
