@@ -64,7 +64,13 @@ function rtpPayloads(file: string, src: string, port: number, dstPort?: number):
   return out.split('\n').filter((l) => l.trim() !== '');
 }
 
-const SIPP_BOUNDS = ['-m', '1', '-timeout', '20', '-timeout_error', '-i', '127.0.0.1'];
+/** One call, 20 s at most beyond the scenarios' own pauses (a captured 2xx's retransmissions: 27 s). */
+function sippBounds(x: SippExport): string[] {
+  const pauses = (xml: string): number =>
+    [...xml.matchAll(/<pause milliseconds="(\d+)"/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const s = 20 + Math.ceil(Math.max(pauses(x.scenario.xml), pauses(x.peer.xml)) / 1000);
+  return ['-m', '1', '-timeout', String(s), '-timeout_error', '-i', '127.0.0.1'];
+}
 
 interface Replay {
   /** The replayed trace, and the addresses the exported side and its peer had in the run. */
@@ -118,9 +124,11 @@ async function replay(
     await sleep(1500);
   }
   const mp = (port: number): string[] => (port ? ['-mp', String(port)] : []);
+  const bounds = sippBounds(x);
+  const ms = 10_000 + 1000 * Number(bounds[3]);
   const srv = startSippUas(
     sipp!,
-    ['-sf', 'server.xml', '-p', String(ps), ...mp(mps), ...SIPP_BOUNDS],
+    ['-sf', 'server.xml', '-p', String(ps), ...mp(mps), ...bounds],
     dir,
     'server',
   );
@@ -128,12 +136,12 @@ async function replay(
   await sleep(500);
   const cli = await runSipp(
     sipp!,
-    ['-sf', 'client.xml', target, '-p', String(pc), ...mp(mpc), ...SIPP_BOUNDS],
+    ['-sf', 'client.xml', target, '-p', String(pc), ...mp(mpc), ...bounds],
     dir,
     'client',
-    30_000,
+    ms,
   );
-  const srvCode = await Promise.race([srv.exited, sleep(25_000).then(() => null)]);
+  const srvCode = await Promise.race([srv.exited, sleep(ms).then(() => null)]);
   await cap.stop();
   expect(existsSync(file)).toBe(true);
   const a = open(file);
@@ -198,6 +206,62 @@ describe.skipIf(!sipp || !dumpcap)('SIPp replays of captured calls', () => {
       await replaysAsCaptured(problems, c, 'callee', `problems-${c}-callee`);
     }
   }, 180_000);
+
+  /**
+   * The copies of one message `from` sent `to` in a call (retransmissions too; `what` a method or a
+   * status) and how many messages `to` sent back: the replay has as many, at the capture's gaps.
+   */
+  async function unansweredAsCaptured(
+    a: TraceAnalyzer,
+    call: string,
+    side: 'caller' | 'callee',
+    what: string | number,
+    want: { copies: number; back: number },
+  ): Promise<void> {
+    const x = sippExport(a, call, { side });
+    const copies = (t: TraceAnalyzer, c: string, from: string, to: string) => {
+      const m = ladderModel(t, c)!;
+      const id = (i: number): string => m.lanes[i]!.id;
+      const mine = m.arrows.filter(
+        (y) => (y.method === what || y.status === what) && id(y.from) === from && id(y.to) === to,
+      );
+      const first = mine[0]?.time ?? Infinity;
+      const back = m.arrows.filter((y) => id(y.from) === to && id(y.to) === from && y.time > first);
+      return { times: mine.map((y) => y.time), back: back.length };
+    };
+    const orig = copies(a, call, x.scenario.side, x.scenario.peer);
+    expect([orig.times.length, orig.back]).toEqual([want.copies, want.back]);
+    const r = await replay(x, `unanswered-${call}-${side}`);
+    await explainOnFailure(
+      () => {
+        const got = copies(r.a, r.a.calls()[0]!.id, r.side, r.peer);
+        expect([got.times.length, got.back]).toEqual([want.copies, want.back]);
+        // each gap as captured (0.5, 1, 2, 4… s; SIPp's pause is a lower bound, a busy machine adds)
+        const gaps = (t: number[]): number[] => t.slice(1).map((v, k) => v - t[k]!);
+        gaps(got.times).forEach((g, k) => {
+          expect(g).toBeGreaterThanOrEqual(gaps(orig.times)[k]! - 0.02);
+          expect(g).toBeLessThan(gaps(orig.times)[k]! + 0.5);
+        });
+      },
+      () => ({ side: x.scenario.xml, peer: x.peer.xml }),
+    );
+  }
+
+  it("the 2xx whose ACK never came: the callee's side retransmits it as captured (10 copies at the timer's gaps), nothing comes back", async () => {
+    await unansweredAsCaptured(sample('sample-problems.pcap'), 'C2', 'callee', 200, { copies: 10, back: 0 });
+  }, 90_000);
+
+  it('a request never answered (Timer F, the simulator): the OPTIONS and its 10 retransmissions as captured, no response', async () => {
+    const file = join(workDir('sipp-export-timeout'), 'timeout-408.pcap');
+    execFileSync(process.execPath, [
+      join(REPO, 'bin/sipscope.js'),
+      'simulate',
+      'timeout-408',
+      '--pcap',
+      file,
+    ]);
+    await unansweredAsCaptured(open(file), 'C1', 'caller', 'OPTIONS', { copies: 11, back: 0 });
+  }, 90_000);
 
   it('keeps the timing: the replayed BYE comes as long after the ACK as in the capture', async () => {
     const x = sippExport(calls, 'C1', { keepTiming: true });

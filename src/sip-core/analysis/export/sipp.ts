@@ -46,6 +46,8 @@ export interface SippMessageIn {
   to: string;
   /** Capture time, µs. */
   timeUs: number;
+  /** A retransmission of an earlier message (the analysis says so): most are left out (see {@link sippScenario}). */
+  retransmission?: boolean;
 }
 
 export interface SippExportOptions {
@@ -166,6 +168,62 @@ function parse(text: string): Parsed | null {
 /** How long a replayed call is held after the endpoint's last RTP packet, at most (µs). */
 const MEDIA_TAIL_US = 1_000_000;
 
+/** A message of the exchange; `retransmits`: a retransmission kept, sent: its original's index. */
+interface Exchanged {
+  m: SippMessageIn;
+  p: Parsed;
+  sent: boolean;
+  retransmits?: number;
+  /** Received: the retransmissions of it the capture shows (SIPp absorbs them), their times (µs). */
+  absorbed?: number[];
+}
+
+/**
+ * The exchange without its retransmissions, but those of an unanswered message (see
+ * {@link sippScenario}): a final response to an INVITE before the ACK came, a request (not an ACK)
+ * that got no response at all. A sent one stays as a message of its own (`retransmits`: its
+ * original); a received one is listed on its original (`absorbed`).
+ */
+function keepUnansweredRetransmissions(all: readonly Exchanged[]): Exchanged[] {
+  const out: Exchanged[] = [];
+  /** Index in `all` → index in `out`, for originals. */
+  const at = new Map<number, number>();
+  all.forEach((e, i) => {
+    if (!e.m.retransmission) {
+      at.set(i, out.length);
+      out.push({ ...e });
+      return;
+    }
+    const { p } = e;
+    const same = (x: Exchanged): boolean =>
+      x.sent === e.sent &&
+      !x.m.retransmission &&
+      x.p.kind === p.kind &&
+      x.p.cseq === p.cseq &&
+      x.p.cseqMethod === p.cseqMethod &&
+      x.p.status === p.status;
+    const k = all.slice(0, i).findLastIndex(same);
+    if (k < 0) return;
+    const other = (x: Exchanged): boolean => x.sent !== e.sent;
+    let unanswered = false;
+    if (p.kind === 'response' && p.cseqMethod === 'INVITE' && p.status >= 200)
+      // before the ACK of this response (RFC 3261 §13.3.1.4: the 2xx; §17.2.1: a 3xx-6xx)
+      unanswered = !all
+        .slice(k + 1, i)
+        .some((x) => other(x) && x.p.kind === 'request' && x.p.method === 'ACK' && x.p.cseq === p.cseq);
+    else if (p.kind === 'request' && p.method !== 'ACK')
+      // no response to it in the whole exchange: the transaction timed out
+      unanswered = !all.some(
+        (x) => other(x) && x.p.kind === 'response' && x.p.cseq === p.cseq && x.p.cseqMethod === p.method,
+      );
+    if (!unanswered) return;
+    const o = at.get(k)!;
+    if (e.sent) out.push({ ...e, retransmits: o });
+    else (out[o]!.absorbed ??= []).push(e.m.timeUs);
+  });
+  return out;
+}
+
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `127.0.0.1:5060` → host and port (IPv6 in brackets). */
@@ -181,8 +239,14 @@ const comment = (s: string): string => `<!-- ${s.replace(/-{2,}/g, (d) => d.spli
 const cdata = (s: string): string => `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 
 /**
- * The scenario of endpoint `side` from the messages it exchanged with `peer` (in capture order,
- * retransmissions left out). Throws {@link SippExportError} when nothing can be made of them.
+ * The scenario of endpoint `side` from the messages it exchanged with `peer` (in capture order).
+ * Retransmissions are left out (SIPp retransmits and answers them itself) but those of a message the
+ * capture shows unanswered — a final response to an INVITE retransmitted before its ACK (RFC 3261
+ * §13.3.1.4, §17.2.1), a request retransmitted without any response (a BYE's timeout) — which the
+ * endpoint sent: they are `<send>`s of the same text (the original's branch), each after the gap the
+ * capture shows (a timer's), and the original has no `retrans` (SIPp would add its own). Received,
+ * SIPp absorbs such copies (it ignores a message identical to the last one received): they are named
+ * in a comment. Throws {@link SippExportError} when nothing can be made of them.
  */
 export function sippScenario(
   messages: readonly SippMessageIn[],
@@ -191,7 +255,7 @@ export function sippScenario(
   o: { keepTiming?: boolean; title?: string; media?: SippMedia } = {},
 ): SippScenario {
   const notes: string[] = [];
-  const ex: { m: SippMessageIn; p: Parsed; sent: boolean }[] = [];
+  const all: Exchanged[] = [];
   let skipped = 0;
   for (const m of messages) {
     const ours = (m.from === side && m.to === peer) || (m.from === peer && m.to === side);
@@ -201,8 +265,9 @@ export function sippScenario(
       skipped++;
       continue;
     }
-    ex.push({ m, p, sent: m.from === side });
+    all.push({ m, p, sent: m.from === side });
   }
+  const ex = keepUnansweredRetransmissions(all);
   if (skipped) notes.push(`${skipped} message(s) that are not SIP requests or responses left out`);
   // A scenario starts with a request (sent: a client; received: a server).
   let lead = 0;
@@ -215,7 +280,11 @@ export function sippScenario(
     );
   if (lead > 0)
     notes.push(`${lead} response(s) before the first request left out (the capture starts mid-call)`);
-  const list = ex.slice(lead);
+  // (a kept retransmission's original: its index in the list; one of a message left out goes too)
+  const list = ex
+    .slice(lead)
+    .map((e) => (e.retransmits === undefined ? e : { ...e, retransmits: e.retransmits - lead }))
+    .filter((e) => e.retransmits === undefined || e.retransmits >= 0);
   const mode = list[0]!.sent ? 'client' : 'server';
   const { host: sideHost, port: sidePort } = splitAddress(side);
   const { host: peerHost, port: peerPort } = splitAddress(peer);
@@ -251,6 +320,8 @@ export function sippScenario(
   const out: (string | ((used: ReadonlySet<string>) => string[]))[] = [];
   /** Scenario element index of each exchange message (SIPp counts every element: [branch-N]). */
   const elementOf = new Map<number, number>();
+  /** Sent requests: the element whose branch each carries (a CANCEL: its INVITE's). */
+  const branchElementOf = new Map<number, number>();
   let elements = 0;
   /** Received requests whose headers a later response needs saved (a message came in between). */
   const saveFrom = new Set<number>();
@@ -372,10 +443,18 @@ export function sippScenario(
           ? [`  <recv ${attrs.join(' ')}>`, '    <action>', ...mine, '    </action>', '  </recv>']
           : [`  <recv ${attrs.join(' ')}/>`];
       });
+      if (e.absorbed) {
+        const gaps = e.absorbed.map((t, k) => Math.round((t - (e.absorbed![k - 1] ?? e.m.timeUs)) / 1000));
+        out.push(
+          `  ${comment(`the peer retransmitted it ${e.absorbed.length} time(s) (after ${gaps.join(', ')} ms), ${p.kind === 'response' ? `the endpoint never sent the ACK: there is none here either` : 'the endpoint never answered: nor does this scenario'}; SIPp ignores copies of a message it received (and of a call it ended)`)}`,
+        );
+      }
       if (rrsAt.has(i)) learnedRoute = true;
       return;
     }
-    if (o.keepTiming && gapMs > 0 && i > 0) {
+    const retransmits = e.retransmits;
+    if ((o.keepTiming || retransmits !== undefined) && gapMs > 0 && i > 0) {
+      // a retransmission waits its timer, as captured, with or without keepTiming
       out.push(`  <pause milliseconds="${gapMs}"/>`);
       elements++;
     }
@@ -398,8 +477,15 @@ export function sippScenario(
       const sameTransaction =
         p.method === 'CANCEL' || (finalToInvite !== undefined && finalToInvite.p.status >= 300);
       const inDialog = !!p.toTag && !sameTransaction && learnedRoute;
-      const branch =
-        sameTransaction && inviteIdx >= 0 ? `[branch-${elements - elementOf.get(inviteIdx)!}]` : '[branch]';
+      // The element whose [branch] this request carries: its own, its INVITE's, its original's.
+      const branchAt =
+        retransmits !== undefined
+          ? branchElementOf.get(retransmits)!
+          : sameTransaction && inviteIdx >= 0
+            ? branchElementOf.get(inviteIdx)!
+            : elements;
+      branchElementOf.set(i, branchAt);
+      const branch = branchAt === elements ? '[branch]' : `[branch-${elements - branchAt}]`;
       if (inDialog) lines.push(`${p.method} [next_url] SIP/2.0`);
       else if (sameTransaction && inviteIdx >= 0)
         lines.push(`${p.method} ${addresses(list[inviteIdx]!.p.uri)} SIP/2.0`);
@@ -501,9 +587,25 @@ export function sippScenario(
     if (cl >= 0) lines.splice(cl, 1);
     lines.push('Content-Length: [len]');
     const label = p.kind === 'request' ? p.method : p.startLine.replace(/^SIP\/2\.0\s+/i, '');
-    out.push(`  ${comment(`${label} to the peer (+${gapMs} ms)`)}`);
+    if (retransmits !== undefined)
+      remarks.add(
+        p.kind === 'response'
+          ? 'a retransmission, as captured: no ACK had come (RFC 3261 §13.3.1.4, §17.2.1)'
+          : 'a retransmission, as captured: no response had come (the transaction timed out)',
+      );
+    const retransmitted = list.some((x) => x.retransmits === i);
+    out.push(
+      `  ${comment(`${label}${retransmits !== undefined ? ' again' : ''} to the peer (+${gapMs} ms)`)}`,
+    );
     for (const r of remarks) out.push(`  ${comment(r)}`);
-    const retrans = p.kind === 'request' && p.method !== 'ACK' ? ' retrans="500"' : '';
+    if (retransmitted)
+      out.push(
+        `  ${comment('retransmitted as the capture shows (the copies below), not by SIPp: no retrans')}`,
+      );
+    const retrans =
+      p.kind === 'request' && p.method !== 'ACK' && retransmits === undefined && !retransmitted
+        ? ' retrans="500"'
+        : '';
     elementOf.set(i, elements++);
     out.push(
       `  <send${retrans}>`,
@@ -633,13 +735,13 @@ export function sippExport(a: TraceAnalyzer, call: string, o: SippExportOptions 
   const dec = new TextDecoder('utf-8');
   const messages: SippMessageIn[] = [];
   for (const x of model.arrows) {
-    if (x.retransmission) continue;
     const m = t.message(x.id);
     messages.push({
       text: dec.decode(m.raw.subarray(m.start, m.end)),
       from: model.lanes[x.from]!.id,
       to: model.lanes[x.to]!.id,
       timeUs: Math.round(x.time * 1e6),
+      retransmission: x.retransmission,
     });
   }
   const caption = (id: string): string => {
