@@ -181,6 +181,8 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     pcap: opts.pcap ? { path: opts.pcap, maxBytes: (opts.rotateMB ?? 100) * 1024 * 1024 } : null,
   });
   const dns = new Map<string, string>();
+  /** A domain's port, as its SRV record would give it (RFC 3263 §4.2): the node's own port. */
+  const srv = new Map<string, number>();
   const nodeOfEndpoint = new Map<string, string>();
   const transports: RealTransport[] = [];
   const listening: LabListen[] = [];
@@ -263,7 +265,10 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     for (const n of lab.nodes) {
       if (n.role === 'nat') continue;
       const { host, port } = splitAddress(n.address!, n.role === 'stun' ? 3478 : 5060);
-      for (const d of n.domains ?? []) dns.set(d.toLowerCase(), host);
+      for (const d of n.domains ?? []) {
+        dns.set(d.toLowerCase(), host);
+        srv.set(d.toLowerCase(), port);
+      }
       nodeOfEndpoint.set(ep(host, port), n.name);
     }
     // NAT boxes: real UDP relays (public side sockets opened on demand).
@@ -295,6 +300,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       });
     }
     const resolve = (h: string): string => dns.get(h.toLowerCase()) ?? h;
+    const resolvePort = (h: string): number | null => srv.get(h.toLowerCase()) ?? null;
     for (const n of lab.nodes) {
       if (n.role === 'nat') continue;
       const { host, port } = splitAddress(n.address!, n.role === 'stun' ? 3478 : 5060);
@@ -327,7 +333,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
         address: hostPort(host, tr.local.port),
         ...(behind ? { note: `behind NAT ${n.behind}` } : {}),
       });
-      const env = { node: n.name, clock, ids, events: sink, timers, resolve };
+      const env = { node: n.name, clock, ids, events: sink, timers, resolve, resolvePort };
       // a lab phone offers what a softphone does: PCMU, PCMA and telephone-event, rtcp-mux (lab-media.ts)
       const spec =
         n.role === 'ua' ? { ...n, codecs: n.codecs ?? [...LAB_CODECS], rtcpMux: n.rtcpMux ?? true } : n;

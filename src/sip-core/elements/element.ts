@@ -65,6 +65,12 @@ export interface ElementEnv {
   timers: TimerConfig;
   /** Name resolution (the simulator's DNS); identity when absent. */
   resolve?: (host: string) => string;
+  /**
+   * The port a name's SRV record gives (RFC 3263 §4.2: a URI with a domain name and no port), null
+   * when it has none: a lab proxy on another port than 5060 is still reached as `sip:bob@its.domain`.
+   * Absent: 5060 for every URI without a port.
+   */
+  resolvePort?: (host: string) => number | null;
 }
 
 const enc = new TextEncoder();
@@ -146,10 +152,12 @@ export abstract class SipElement implements TransportListener {
     this.events = env.events;
     this.timers = env.timers;
     this.resolveName = env.resolve ?? ((h) => h);
+    this.#srvPort = env.resolvePort ?? null;
     transport.setListener(this);
   }
 
   protected readonly resolveName: (host: string) => string;
+  readonly #srvPort: ((host: string) => number | null) | null;
 
   /** `host:port` others should use for us (the advertised address; a STUN-learned one when set). */
   advertised: { host: string; port: number } | null = null;
@@ -700,12 +708,12 @@ export abstract class SipElement implements TransportListener {
 
   /** Address of a URI's host:port after name resolution (RFC 3263 reduced to the simulator's DNS). */
   uriDestination(host: string, port: number | null): TransportAddress {
-    const resolved = this.resolveName(
+    const name =
       host.charCodeAt(0) === 91 || host.charCodeAt(host.length - 1) === 93
         ? host.replace(/^\[|\]$/g, '')
-        : host,
-    );
-    const p = port ?? 5060;
+        : host;
+    const resolved = this.resolveName(name);
+    const p = port ?? this.#srvPort?.(name) ?? 5060;
     const transport = this.transport.local.transport;
     // the same destination as the last one (the name resolved again: names may move): the same
     // object (addresses are never changed once made), not one more per transaction kept 64*T1
