@@ -674,6 +674,22 @@ const AF_SENTBY_SRC: i32 = 32; // the top Via sent-by host is the packet's IPv4 
 const AF_KNOWN: i32 = 64; // the facts were read
 /** The header section's length (the body's offset in the message), set by `facts` with AF_SDP. */
 let factHlen: i32 = 0;
+/**
+ * Where `facts` found the first Route and the first Record-Route field line (its offset from the
+ * message start, + 1; 0: no such line), as the route-set rule's walk (analysis/route-set.ts
+ * `routeHashes`, `isField`) finds them: the name in any case (every octet or-ed with 0x20, the
+ * hyphen's too), SP/HT, then a colon. Read with {@link factsRoutes}; meaningful when AF_KNOWN.
+ */
+let factRoute: i32 = 0;
+let factRecordRoute: i32 = 0;
+
+/** After the name (`n` octets) of the line at `p`: SP/HT, then a colon (`routeHashes`' `isField`). */
+// @ts-ignore: decorator
+@inline function routeField(b: usize, p: i32, pend: i32, n: i32): bool {
+  let c = p + n;
+  while (c < pend && (u8at(b, c) == 32 || u8at(b, c) == 9)) c++;
+  return c < pend && u8at(b, c) == 58;
+}
 
 /** Set by {@link lfSimd}: a "," comes before the LF it found (or may: octets past `end` count too). */
 let lineComma: bool = false;
@@ -758,6 +774,8 @@ function dottedQuad(b: usize, s: i32, e: i32): i64 {
  * R_SLE, the top Via sent-by span), `src` its IPv4 source. See AF_*.
  */
 function facts(b: usize, ps: i32, pend: i32, src: i32, sle: i32, ss: i32, se0: i32): i32 {
+  factRoute = 0;
+  factRecordRoute = 0;
   let p = sle;
   if (p + 1 >= pend || u8at(b, p + 1) != 10) return 0;
   p += 2;
@@ -851,6 +869,16 @@ function facts(b: usize, ps: i32, pend: i32, src: i32, sle: i32, ss: i32, se0: i
         }
       }
     } else if (lc == 0x72) {
+      // the route-set rule's lines (see factRoute): "route", "record-route" (`isField`'s match)
+      if (factRoute == 0 && (load<u32>(b + <usize>p) | 0x20202020) == 0x74756f72 && (u8at(b, p + 4) | 0x20) == 0x65) {
+        if (routeField(b, p, pend, 5)) factRoute = p - ps + 1;
+      } else if (
+        factRecordRoute == 0 &&
+        (load<u64>(b + <usize>p) | 0x2020202020202020) == 0x722d64726f636572 &&
+        (load<u32>(b + <usize>p + 8) | 0x20202020) == 0x6574756f &&
+        routeField(b, p, pend, 12)
+      )
+        factRecordRoute = p - ps + 1;
       // "record-route:"
       if (
         w8(b, p, 0x2000202020202020, 0x722d64726f636572) &&
@@ -961,6 +989,15 @@ export function messageFacts(ptr: usize, len: i32, src: i32): i32 {
 /** The header section's length of the last {@link messageFacts} with AF_SDP. */
 export function factsHlen(): i32 {
   return factHlen;
+}
+
+/**
+ * Where the last {@link messageFacts} with AF_KNOWN found the first Route and the first Record-Route
+ * field line (`factRoute | factRecordRoute << 16`: each the line's offset in the message + 1, 0 when
+ * absent; a message the walk reads is at most 64 KiB, so each fits in 16 bits).
+ */
+export function factsRoutes(): i32 {
+  return factRoute | (factRecordRoute << 16);
 }
 
 /** `tcpSegment`'s answers besides a row count. */

@@ -102,6 +102,7 @@ import {
   forgetFactsRegion,
   messageFacts,
   messageFactsHlen,
+  messageFactsRoutes,
   regionFacts,
 } from '../capture/ingest-pass';
 import { canonicalIpv4 } from '../capture/address';
@@ -562,6 +563,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         (t.keyFlags(id) & KF_COOKIE) !== 0,
         facts,
         (facts & AF_SDP) !== 0 ? this.#factsHlen : 0,
+        this.#factsRoutes,
       );
       this.#index(id, m);
     } else this.#index(id, msg ? m.useMessage(msg, cid) : m.read(buf, start, end, cid));
@@ -575,6 +577,8 @@ export class TraceAnalyzer implements TraceAnalysis {
   factsAhead: Int32Array | null = null;
   /** The header section's length that came with the last `#facts` answer with AF_SDP. */
   #factsHlen = 0;
+  /** The Route / Record-Route lines of the last `#facts` answer (`messageFactsRoutes`; -1: not known). */
+  #factsRoutes = -1;
 
   /** Message `id`'s analysis facts (`messageFacts`), from `factsAhead` where it holds them. */
   #facts(id: number, buf: Uint8Array, start: number, end: number): number {
@@ -583,6 +587,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       const v = ahead[id * FA_STRIDE]!;
       if (v !== 0) {
         this.#factsHlen = (v >>> 8) & 0xffff;
+        this.#factsRoutes = -1;
         return v & FA_FACTS;
       }
     }
@@ -590,6 +595,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     // (eachRaw's regions hold their octets while indexStored reads them: each is copied in once)
     const f = this.#regions ? regionFacts(buf, start, end, src) : messageFacts(buf, start, end, src);
     this.#factsHlen = (f & AF_SDP) !== 0 ? messageFactsHlen() : 0;
+    this.#factsRoutes = (f & AF_KNOWN) !== 0 ? messageFactsRoutes() : -1;
     return f;
   }
 
@@ -1550,7 +1556,7 @@ export class TraceAnalyzer implements TraceAnalysis {
       x.set(this.#rs);
       this.#rs = x;
     }
-    const r = routeHashes(msg.raw, msg.start, msg.end, true);
+    const r = routeHashes(msg.raw, msg.start, msg.end, true, msg.routeLines);
     const rs = this.#rs;
     rs[o] = r === RK_FOUND ? RS_KNOWN : r === RK_NONE ? RS_EMPTY : RS_EXACT;
     rs[o + 1] = routeOut[0]!;
@@ -1572,7 +1578,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const o = d.idx * RS;
     if (
       this.#rs[o] === RS_KNOWN &&
-      routeHashes(msg.raw, msg.start, msg.end, false) === RK_FOUND &&
+      routeHashes(msg.raw, msg.start, msg.end, false, msg.routeLines) === RK_FOUND &&
       routeOut[0] === this.#rs[o + (caller ? 2 : 1)]
     )
       return;

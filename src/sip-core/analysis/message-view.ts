@@ -152,6 +152,12 @@ export class AnalysisMessage {
    */
   #facts = 0;
   #hlen = 0;
+  /**
+   * Where the analysis facts' walk found the first Route and Record-Route field lines
+   * (capture/ingest-pass.ts `messageFactsRoutes`: each line's offset from `start` + 1, 0 when absent,
+   * the Record-Route's in bits 16–31), for the route-set rule's `routeHashes`; -1 when not known.
+   */
+  routeLines = -1;
 
   /** The CSeq method (for a deferred request: after the scan). */
   get cseqMethod(): string | null {
@@ -238,6 +244,7 @@ export class AnalysisMessage {
     end = end <= len ? Math.floor(end) : len;
     if (!(end >= start)) end = start;
     this.#deferred = false;
+    this.routeLines = -1;
     const r = fastScan(buf, start, end);
     if (r === null) return this.useMessage(parseMessage(buf, start, end), callId);
     this.#fromScan(r, buf, start, end, callId);
@@ -310,6 +317,7 @@ export class AnalysisMessage {
     cookie: boolean,
     facts = 0,
     hlen = 0,
+    routeLines = -1,
   ): this {
     this.serial++;
     this.#full = null;
@@ -329,6 +337,7 @@ export class AnalysisMessage {
     this.#dCookie = cookie;
     this.#facts = (facts & AF_KNOWN) !== 0 ? facts : 0;
     this.#hlen = hlen;
+    this.routeLines = this.#facts !== 0 ? routeLines : -1;
     this.#ix = EMPTY_IX;
     this.#nh = 0;
     return this;
@@ -336,12 +345,15 @@ export class AnalysisMessage {
 
   /** Scans a deferred message's bytes (see `readDeferred`). */
   #scan(): void {
+    const lines = this.routeLines; // (the same octets: the lines found stay where they are)
     this.read(this.raw, this.start, this.end, this.callId);
+    this.routeLines = lines;
   }
 
   /** Reads a parsed message. */
   useMessage(m: SipMessage, callId: string | null = null): this {
     this.#deferred = false;
+    this.routeLines = -1;
     this.serial++;
     this.#full = m;
     this.raw = m.raw;

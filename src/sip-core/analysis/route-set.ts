@@ -160,9 +160,12 @@ function simpleUri(b: Uint8Array, v: number, le: number, o: number): number {
  * first run is not read (never seen: proxies and UASs write them together), and a line the parser
  * would not take as a field (a bare CR...) is not told apart. Such a message at worst goes the exact
  * way, or a request naming the URI read is not reported. The walk looks at the first octet of each
- * line and stops at the field: most often the line after the Via fields.
+ * line and stops at the field: most often the line after the Via fields. `lines` (≥ 0), where the
+ * analysis facts' walk over the same octets found the first Route and Record-Route lines
+ * (capture/ingest-pass.ts `messageFactsRoutes`, by this walk's own test of a field line), starts the
+ * walk at that line, or answers RK_NONE without one: the same answer without the walk.
  */
-export function routeHashes(b: Uint8Array, start: number, end: number, record: boolean): number {
+export function routeHashes(b: Uint8Array, start: number, end: number, record: boolean, lines = -1): number {
   if (!fastOn) return RK_UNKNOWN;
   // Offsets as small integers: the trace hands them over as doubles (V8 deoptimized the walk, "not a
   // Smi", and went on with double indices). The line ends are found by loops: TypedArray indexOf, a
@@ -172,7 +175,14 @@ export function routeHashes(b: Uint8Array, start: number, end: number, record: b
   end |= 0;
   const p = record ? RECORD_ROUTE : ROUTE;
   const n = p.length;
-  let q = lf(b, start, end);
+  let q: number;
+  if (lines >= 0 && linesOn) {
+    // The facts walk found the field's first line (or that there is none): the walk starts at the LF
+    // before it.
+    const at = record ? lines >>> 16 : lines & 0xffff;
+    if (at === 0) return RK_NONE;
+    q = start + at - 2;
+  } else q = lf(b, start, end);
   for (;;) {
     if (q + n >= end) return RK_NONE;
     const c = b[q + 1]!;
@@ -200,6 +210,15 @@ export function routeHashes(b: Uint8Array, start: number, end: number, record: b
 }
 
 let fastOn = true;
+let linesOn = true;
+
+/**
+ * Makes {@link routeHashes} ignore (`on` false) or take its `lines` argument: tests compare the walk
+ * from the facts' lines with the walk from the start line.
+ */
+export function setRouteLines(on: boolean): void {
+  linesOn = on;
+}
 
 /**
  * Turns the fast reading off ({@link routeHashes} answers RK_UNKNOWN: every request is decided the exact

@@ -297,6 +297,7 @@ interface PassExports {
   tcpSerialNext(): number;
   messageFacts(ptr: number, len: number, src: number): number;
   factsHlen(): number;
+  factsRoutes(): number;
 }
 
 let memory: Memory | null = null;
@@ -319,6 +320,7 @@ let table: Int32Array = new Int32Array(0);
 let factsIn: Uint8Array = new Uint8Array(0);
 let factsFn: PassExports['messageFacts'] | null = null;
 let factsHlenFn: PassExports['factsHlen'] | null = null;
+let factsRoutesFn: PassExports['factsRoutes'] | null = null;
 /**
  * `Uint8Array.prototype.set`, called with `.call` (the builtin called directly, see fast-scan.ts).
  */
@@ -417,6 +419,7 @@ function load(): void {
     stoppedFn = x.stopped;
     factsFn = x.messageFacts;
     factsHlenFn = x.factsHlen;
+    factsRoutesFn = x.factsRoutes;
     tcpX = x;
   } catch {
     passFn = null; // no WebAssembly (SIMD) here, or a synchronous compile refused: the pipeline runs
@@ -651,4 +654,14 @@ export function forgetFactsRegion(): void {
 /** The header section's length of the last {@link messageFacts} answer with AF_SDP. */
 export function messageFactsHlen(): number {
   return factsHlenFn!();
+}
+
+/**
+ * Where the last {@link messageFacts} (or {@link regionFacts}) answer with AF_KNOWN found the first
+ * Route and the first Record-Route field line, as the route-set rule's walk finds them
+ * (analysis/route-set.ts `routeHashes`): `route | recordRoute << 16`, each the line's offset from the
+ * message start + 1, or 0 when the message has no such line.
+ */
+export function messageFactsRoutes(): number {
+  return factsRoutesFn!();
 }

@@ -5,7 +5,9 @@
  * messages at the edges the walk must refuse (folding, bare LF, lists, whitespace before a colon, two
  * Content-Length fields, a body shorter than its Content-Length...), the facts equal what the parser
  * and the analysis' message view read: the Via count, the SDP body and its offset, a Contact, loose
- * Record-Routes, the top Via sent-by host being the packet's source.
+ * Record-Routes, the top Via sent-by host being the packet's source; and the Route / Record-Route
+ * lines it found (`messageFactsRoutes`) give the route-set rule's `routeHashes` the answer its own
+ * walk from the start line gives.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +26,10 @@ import {
   ingestPassAvailable,
   messageFacts,
   messageFactsHlen,
+  messageFactsRoutes,
   regionFacts,
 } from '../../../src/sip-core/capture/ingest-pass';
+import { RK_FOUND, routeHashes, routeOut } from '../../../src/sip-core/analysis/route-set';
 import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
 import { parseMessage } from '../../../src/sip-core/message';
@@ -45,6 +49,7 @@ function check(raw: Uint8Array, src: number, srcHost: string | null, what: strin
     expect(f, what).toBe(0);
     return f;
   }
+  checkRouteLines(raw, 0, raw.length, messageFactsRoutes(), what);
   const m = parseMessage(raw);
   if (f & AF_VIA1) expect(m.viaCount, what).toBe(1);
   if (f & AF_VIA2) expect(m.viaCount, what).toBe(2);
@@ -63,6 +68,21 @@ function check(raw: Uint8Array, src: number, srcHost: string | null, what: strin
   }
   view.release();
   return f;
+}
+
+/**
+ * `routeHashes` of the message `buf[start,end)` from the facts' Route / Record-Route lines `lines`
+ * answers as its walk from the start line: the same answer, the same hashes when found.
+ */
+function checkRouteLines(buf: Uint8Array, start: number, end: number, lines: number, what: string): void {
+  expect(lines, what).toBeGreaterThanOrEqual(0);
+  for (const record of [false, true]) {
+    const want = routeHashes(buf, start, end, record);
+    const wantOut = [routeOut[0], routeOut[1]];
+    const got = routeHashes(buf, start, end, record, lines);
+    expect(got, `${what} (${record ? 'Record-Route' : 'Route'})`).toBe(want);
+    if (got === RK_FOUND) expect([routeOut[0], routeOut[1]], what).toEqual(wantOut);
+  }
 }
 
 async function checkFile(path: string): Promise<{ n: number; known: number }> {
@@ -212,6 +232,36 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
     ],
     ['header section not closed', req + via1 + 'Call-ID: a\r\n', 0, AF_KNOWN],
     [
+      'Route and Record-Route after other fields, any case',
+      req + via1 + 'Routes: x\r\nROUTE: <sip:p;lr>, <sip:q;lr>\r\nrecord-route: <sip:r;lr>\r\n' + base(''),
+      AF_KNOWN | AF_RR_LOOSE,
+      0,
+    ],
+    [
+      'Route with whitespace before the colon, Record-Route in two fields',
+      'SIP/2.0 180 Ringing\r\n' +
+        via1 +
+        'Route \t: <sip:p;lr>\r\nRecord-Route: <sip:a;lr>\r\nRecord-Route: <sip:b;lr>, <sip:c;lr>\r\n' +
+        base(''),
+      AF_KNOWN | AF_VIA1,
+      0,
+    ],
+    [
+      'Record-Route with a CR for its hyphen (the route-set walk takes it)',
+      'SIP/2.0 200 OK\r\n' +
+        via1 +
+        'Record\rRoute: <sip:p;lr>\r\nRoute-X: 1\r\nRoutE: <sip:z>\r\n' +
+        base(''),
+      AF_KNOWN | AF_VIA1,
+      0,
+    ],
+    [
+      'no Route, no Record-Route',
+      'SIP/2.0 200 OK\r\n' + via2 + 'Roue: x\r\n' + base(''),
+      AF_KNOWN | AF_VIA2,
+      0,
+    ],
+    [
       'response',
       'SIP/2.0 200 OK\r\n' + via2 + 'Contact: <sip:b@y>\r\n' + base(''),
       AF_KNOWN | AF_VIA2 | AF_CONTACT,
@@ -251,9 +301,14 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
         const alone = region.slice(s0, e0);
         const want = messageFacts(alone, 0, alone.length, src);
         const wantHlen = want & AF_SDP ? messageFactsHlen() : 0;
+        const wantLines = messageFactsRoutes();
         const got = regionFacts(region, s0, e0, src);
         expect(got, `case ${k} at ${s0}`).toBe(want);
         if (got & AF_SDP) expect(messageFactsHlen(), `case ${k} at ${s0}`).toBe(wantHlen);
+        if (got & AF_KNOWN) {
+          expect(messageFactsRoutes(), `case ${k} at ${s0}`).toBe(wantLines);
+          checkRouteLines(region, s0, e0, wantLines, `case ${k} at ${s0}`);
+        }
         compared++;
       }
     }
@@ -301,10 +356,15 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
         const v4 = canonicalIpv4(t.addresses[t.srcAddress(id)] ?? '');
         const got = regionFacts(buf, s0, e0, v4);
         const gotHlen = got & AF_SDP ? messageFactsHlen() : 0;
+        const gotLines = messageFactsRoutes();
         const alone = buf.slice(s0, e0);
         const want = messageFacts(alone, 0, alone.length, v4);
         expect(got, `${f} message ${id}`).toBe(want);
         if (want & AF_SDP) expect(gotHlen, `${f} message ${id}`).toBe(messageFactsHlen());
+        if (want & AF_KNOWN) {
+          expect(gotLines, `${f} message ${id}`).toBe(messageFactsRoutes());
+          checkRouteLines(buf, s0, e0, gotLines, `${f} message ${id}`);
+        }
         forgetFactsRegion(); // (messageFacts took the module's copy: the next call copies the region again)
         compared++;
       });
