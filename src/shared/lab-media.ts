@@ -14,6 +14,11 @@ export interface LabPhoneMediaDto {
   toneHz: number;
   /** The phone offers and accepts rtcp-mux (RFC 5761). */
   rtcpMux?: boolean;
+  /**
+   * comedia (latching): the phone sends its RTP (and RTCP) back to where the peer's came from, not
+   * to the peer's SDP address, once the first packet came.
+   */
+  comedia?: boolean;
 }
 
 /** One call's media session: its RTP socket (RTCP on the port above) and what it does now. */
@@ -33,14 +38,36 @@ export interface LabMediaSessionDto {
   codec: 'PCMU' | 'PCMA';
   /** RTCP on the RTP port (rtcp-mux agreed, RFC 5761). */
   rtcpMux?: boolean;
+  /** comedia: `remote` is where the peer's RTP came from (the first packet latched it). */
+  latched?: boolean;
   /** RTP packets sent and received so far. */
   sent: number;
   received: number;
 }
 
+/**
+ * One call a lab proxy's media relay carries (`rtpproxy_manage()`; src/sip-core/elements/media-relay.ts):
+ * the ports each side sends to, where the relay sends toward each side and whether it latched there.
+ */
+export interface LabRelayDto {
+  node: string;
+  callId: string;
+  callerPort: string;
+  calleePort: string;
+  toCaller: string | null;
+  toCallee: string | null;
+  callerLatched: boolean;
+  calleeLatched: boolean;
+  /** Packets (RTP and RTCP) relayed from each side so far. */
+  fromCaller: number;
+  fromCallee: number;
+}
+
 export interface LabMediaDto {
   phones: LabPhoneMediaDto[];
   sessions: LabMediaSessionDto[];
+  /** The calls the lab's proxies relay now (absent: none). */
+  relays?: LabRelayDto[];
   /** Calls that got no socket: the lab had `max` sessions open. */
   refused: number;
   max: number;

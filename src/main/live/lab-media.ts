@@ -59,6 +59,7 @@ import {
   type SdpMedia,
 } from '../../sip-core/elements/ua/sdp';
 import { linearToAlaw, linearToUlaw } from '../../sip-core/media/g711';
+import { Latch } from '../../sip-core/elements/media-relay';
 import { RtpTracker } from '../../sip-core/media/rtp-streams';
 import type { TransportAddress } from '../../sip-core/stack/transport';
 import type { LiveTrace } from './live-trace';
@@ -167,6 +168,10 @@ class Session {
   readonly natOwn = new Set<string>();
   /** Told once: a packet from outside to the private address was dropped. */
   natDropped = false;
+  /** comedia: send where the peer's RTP (RTCP) comes from once its first packet came (the relay's latching). */
+  comedia = false;
+  readonly latch = new Latch();
+  readonly latchRtcp = new Latch();
   /** The offer and answer let it send (its direction and the peer's, a codec agreed, a peer address). */
   allowed = false;
   /** RFC 4733: digits waiting (event codes), the payload type and packets per digit, the event on air. */
@@ -245,6 +250,27 @@ export class LabMedia {
     ua.liveMedia = hook;
   }
 
+  /**
+   * Takes `host:port` for a lab media socket that is not a phone's (a proxy's media relay,
+   * lab-relay.ts): false when a phone's session or another relay holds it.
+   */
+  claim(host: string, port: number): boolean {
+    const k = `${host}|${port}`;
+    if (this.#reserved.has(k) || this.#closed) return false;
+    this.#reserved.add(k);
+    return true;
+  }
+
+  release(host: string, port: number): void {
+    this.#reserved.delete(`${host}|${port}`);
+  }
+
+  /** A packet from `host:port` is the lab's own (a phone's, a NAT mapping of one, a relay's): recorded when sent. */
+  isOwn(host: string, port: number): boolean {
+    const k = `${host}|${port}`;
+    return this.#reserved.has(k) || this.#natOwn.has(k);
+  }
+
   /** Open sessions now. */
   get size(): number {
     return this.#sessions.size;
@@ -270,6 +296,7 @@ export class LabMedia {
                 : 'receiving',
         codec: s.alaw ? 'PCMA' : 'PCMU',
         rtcpMux: s.mux,
+        ...(s.comedia ? { latched: s.latch.latched } : {}),
         sent: s.sentPackets,
         received: s.receivedPackets,
       });
@@ -311,6 +338,7 @@ export class LabMedia {
       phone.mode === 'auto' ? (call.direction === 'out' ? 'tone' : 'echo') : phone.mode;
     const s = new Session(phone.node, call, mode, host, p, phone.toneHz);
     s.nat = this.#nats.get(phone.node) ?? null;
+    s.comedia = phone.comedia === true;
     // an offer with rtcp-mux, from a phone that does it: the answer muxes (RFC 5761 §5.1.1)
     s.noRtcpSocket =
       phone.rtcpMux === true &&
@@ -393,6 +421,12 @@ export class LabMedia {
       : s.mux
         ? s.remote
         : { host: sdp.ip!, port: rtcpPort ? Number(rtcpPort) : Math.min(65535, sdp.port! + 1) };
+    // comedia: where the peer's packets come from wins over its SDP, once one came
+    if (ok && s.latch.latched) {
+      s.remote = s.latch.addr!;
+      if (s.mux) s.remoteRtcp = s.remote;
+    }
+    if (ok && !s.mux && s.latchRtcp.latched) s.remoteRtcp = s.latchRtcp.addr!;
     if (s.mux && s.rtcp) {
       closeQuietly(s.rtcp);
       s.rtcp = null;
@@ -690,7 +724,7 @@ export class LabMedia {
           s.natOwn.add(k);
           this.#natOwn.set(k, (this.#natOwn.get(k) ?? 0) + 1);
         }
-        this.#record(pub.host, pub.port, to.host, to.port, b);
+        this.record(pub.host, pub.port, to.host, to.port, b);
       }
       return done?.();
     }
@@ -710,14 +744,14 @@ export class LabMedia {
       }
       return done?.();
     }
-    this.#record(s.host, fromPort, to.host, to.port, b);
+    this.record(s.host, fromPort, to.host, to.port, b);
   }
 
   /**
    * Offers a datagram to the live trace's RTP tracker (which the live trace also keeps, to play and
-   * save: live-trace.ts trackMedia).
+   * save: live-trace.ts trackMedia); also what a lab proxy's media relay sends and receives (lab-relay.ts).
    */
-  #record(src: string, sport: number, dst: string, dport: number, b: Uint8Array): void {
+  record(src: string, sport: number, dst: string, dport: number, b: Uint8Array): void {
     const a = this.#live.addresses;
     this.tracker.datagram(
       a.name(src),
@@ -759,9 +793,10 @@ export class LabMedia {
     // a lab phone's packet was recorded when it sent it
     const k = `${from.address}|${from.port}`;
     if (!this.#reserved.has(k) && !this.#natOwn.has(k))
-      this.#record(from.address, from.port, via ? via.host : s.host, via ? via.port : local, buf);
+      this.record(from.address, from.port, via ? via.host : s.host, via ? via.port : local, buf);
     if (buf.length < 8 || buf[0]! >> 6 !== 2) return;
     const b1 = buf[1]!;
+    if (s.comedia) this.#comedia(s, from, rtcpPort);
     if (rtcpPort || (b1 >= 200 && b1 <= 207)) {
       this.#rtcpIn(s, buf);
       return;
@@ -786,6 +821,27 @@ export class LabMedia {
       s.ts = (s.ts0 + ((ts - s.rx!.ts0) >>> 0)) >>> 0;
       this.#sendRtp(s, buf.subarray(hdr, end), b1 & 0x7f, (b1 & 0x80) !== 0 || s.marker, 0);
     }
+  }
+
+  /**
+   * comedia (latching, as the media relay does: src/sip-core/elements/media-relay.ts): the first
+   * packet on the RTP port (RTCP port) says where to send the RTP (RTCP) from now on.
+   */
+  #comedia(s: Session, from: Pick<RemoteInfo, 'address' | 'port'>, rtcpPort: boolean): void {
+    const src: TransportAddress = { host: from.address, port: from.port, transport: 'UDP' };
+    if (rtcpPort) {
+      if (s.latchRtcp.packet(src) && !s.mux) s.remoteRtcp = { host: src.host, port: src.port };
+      return;
+    }
+    if (!s.latch.packet(src)) return;
+    const was = s.remote;
+    if (was && was.host === src.host && was.port === src.port) return;
+    s.remote = { host: src.host, port: src.port };
+    if (s.mux) s.remoteRtcp = s.remote;
+    this.#log(
+      s.node,
+      `media: comedia: RTP now to ${hostPort(src.host, src.port)}, where the peer's comes from${was ? ` (its SDP said ${hostPort(was.host, was.port)})` : ''}`,
+    );
   }
 
   #reception(s: Session, ssrc: number, seq: number, ts: number): void {

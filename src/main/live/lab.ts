@@ -33,6 +33,8 @@ import {
 import { LiveTrace } from './live-trace';
 import { LabNat } from './lab-nat';
 import { LAB_CODECS, LAB_TONES, LabMedia, type LabMediaInfo } from './lab-media';
+import { LAB_RELAY_MAX_SESSIONS, LabRelayPorts } from './lab-relay';
+import { Proxy } from '../../sip-core/elements/proxy';
 import { hostPort } from './source';
 import { openTcpTransport, openUdpTransport, type RealTransport, type WireEvent } from './transport';
 
@@ -253,9 +255,13 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
   const media = new LabMedia(live, (node, text) =>
     sink.emit({ time: clock.now(), node, kind: 'call', text }),
   );
+  /** The proxies' media relay ports (lab-relay.ts), per proxy node. */
+  const relayPorts = new Map<string, LabRelayPorts>();
   const stopAll = async (): Promise<void> => {
     for (const t of timersSet) clearTimeout(t);
     clock.cancelAll();
+    for (const e of elements.values()) if (e instanceof Proxy) e.closeMediaRelay();
+    await Promise.all([...relayPorts.values()].map((r) => r.close()));
     await media.close();
     await Promise.all(transports.map((t) => t.close()));
     await Promise.all([...nats.values()].map((n) => n.close()));
@@ -337,8 +343,22 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       // a lab phone offers what a softphone does: PCMU, PCMA and telephone-event, rtcp-mux (lab-media.ts)
       const spec =
         n.role === 'ua' ? { ...n, codecs: n.codecs ?? [...LAB_CODECS], rtcpMux: n.rtcpMux ?? true } : n;
+      // a proxy's media relay (rtpproxy_manage() in its script): real ports on its address
+      const relay =
+        n.role === 'proxy' || n.role === 'registrar'
+          ? new LabRelayPorts(media, host, (text) =>
+              sink.emit({ time: clock.now(), node: n.name, kind: 'log', text }),
+            )
+          : null;
+      if (relay) relayPorts.set(n.name, relay);
       const el = buildElement(spec, host, env, wired, {
         location,
+        ...(relay
+          ? {
+              bindMedia: (p: number) => relay.bind(p),
+              mediaRelay: { maxSessions: LAB_RELAY_MAX_SESSIONS, logClose: true },
+            }
+          : {}),
         fail: (message) => {
           throw new LabError(message);
         },
@@ -352,6 +372,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
             mode: n.media ?? (n.rtp === false ? 'none' : 'auto'),
             toneHz: n.toneHz ?? LAB_TONES[phones++ % LAB_TONES.length]!,
             rtcpMux: n.rtcpMux ?? true,
+            ...(n.comedia ? { comedia: true } : {}),
           },
           host,
           n.mediaPort ?? 49170,
@@ -478,7 +499,13 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     events,
     stepErrors,
     scriptRunsOf: (seq) => runsBySeq.get(seq) ?? [],
-    media: () => media.info(),
+    media: () => {
+      const info = media.info();
+      const relays = [...elements]
+        .filter((x): x is [string, Proxy] => x[1] instanceof Proxy)
+        .flatMap(([node, p]) => p.relayInfo().map((r) => ({ node, ...r })));
+      return relays.length ? { ...info, relays } : info;
+    },
     dtmf: (node, digits, o = {}) => {
       const ua = elements.get(node);
       if (!(ua instanceof UserAgent)) throw new LabError(`no phone "${node}" in the lab`);

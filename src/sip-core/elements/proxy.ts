@@ -67,6 +67,7 @@ import {
   dsStateWords,
 } from './dispatcher';
 import type { TransactionInfo } from '../stack/transaction';
+import { MediaRelay, type MediaRelayOptions, type RelayPort, type RelaySessionInfo } from './media-relay';
 
 export interface ProxyConfig {
   script: LoadedScript;
@@ -81,22 +82,12 @@ export interface ProxyConfig {
   trying?: 'before' | 'after';
   /** RFC 3261 §16.3 step 4 (default true). */
   loopDetection?: boolean;
-  /** Binds a UDP port on this proxy's address, for the media relay (`rtpproxy_manage()`). */
-  bindMedia?: (port: number) => Transport;
+  /** Binds a UDP port on this proxy's address, for the media relay (`rtpproxy_manage()`); null: taken. */
+  bindMedia?: (port: number) => RelayPort | null;
+  /** The media relay's bounds and reports (./media-relay.ts; defaults: the simulator's). */
+  mediaRelay?: MediaRelayOptions;
   /** The dispatcher module's destination sets (the node's `dispatcher:` list); absent: no ds_* functions. */
   dispatcher?: DsList;
-}
-
-/** One relayed call's media (what rtpproxy/rtpengine keep): a port per side, latching on first packet. */
-interface RelaySession {
-  /** Port the caller sends to, and the callee side's port. */
-  a: Transport;
-  b: Transport;
-  /** Where to send toward each side: SDP address first, the latched source once a packet came. */
-  toCaller: TransportAddress | null;
-  toCallee: TransportAddress | null;
-  latchedCaller: boolean;
-  latchedCallee: boolean;
 }
 
 /** One forked branch of a stateful transaction. */
@@ -379,6 +370,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       keyFieldStartsWith(msg, F_TOTAG, this.slTagPrefix)
     )
       return;
+    // the relayed call ends: its media ports close (rtpproxy's delete on BYE and CANCEL)
+    if (this.mediaRelay !== null && (method === 'BYE' || method === 'CANCEL') && msg.callId !== null)
+      this.mediaRelay.end(msg.callId, method);
     const ctx = new ProxyMsg(msg, source, method);
     // RFC 3261 §16.3 step 4: loop detection.
     if (this.config.loopDetection !== false && method !== 'ACK' && method !== 'CANCEL' && this.isLoop(ctx)) {
@@ -801,6 +795,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       bytes = ed.toBytes();
     }
     if (status >= 200) txn.finalSent = true;
+    // a failed initial INVITE: its relayed media ends (a failed re-INVITE leaves the call as it was)
+    if (status >= 300 && ctx !== null && ctx.mediaRelay && ctx.msg.method === 'INVITE' && !ctx.msg.toTag)
+      this.mediaRelay?.end(ctx.msg.callId ?? '', String(status));
     if (!s) {
       // settled: only 2xx go up, statelessly (§16.7 step 5, RFC 6026)
       if (status >= 200 && status < 300) this.transport.send(bytes, up!);
@@ -1075,77 +1072,46 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
 
   // ------------------------------------------------------------------ media relay (rtpproxy-like)
 
-  private readonly relays = new Map<string, RelaySession>();
-  private nextMediaPort = 30000;
+  /** The media relay (./media-relay.ts), made on the first rtpproxy_manage(); null without ports. */
+  private mediaRelay: MediaRelay | null = null;
 
-  private relayFor(callId: string): RelaySession {
-    const r = this.relays.get(callId);
-    if (r) return r;
+  /** The relay's sessions now (the lab's media table); empty when no call was relayed. */
+  relayInfo(): RelaySessionInfo[] {
+    return this.mediaRelay?.info() ?? [];
+  }
+
+  /** Closes every relayed call's ports (the lab stops). */
+  closeMediaRelay(): void {
+    this.mediaRelay?.closeAll();
+  }
+
+  private relay(): MediaRelay {
+    if (this.mediaRelay) return this.mediaRelay;
     const bind = this.config.bindMedia!;
-    const a = bind(this.nextMediaPort);
-    const b = bind(this.nextMediaPort + 2);
-    this.nextMediaPort += 4;
-    const session: RelaySession = {
-      a,
-      b,
-      toCaller: null,
-      toCallee: null,
-      latchedCaller: false,
-      latchedCallee: false,
-    };
-    // Symmetric RTP / latching: the first packet on a side tells where that side really is.
-    a.setListener({
-      onMessage: (bytes, src) => {
-        if (!session.latchedCaller) {
-          session.toCaller = { ...src };
-          session.latchedCaller = true;
-          this.log(`media relay: caller latched at ${src.host}:${src.port}`);
-        }
-        if (session.toCallee) b.send(bytes, session.toCallee);
+    this.mediaRelay = new MediaRelay(
+      {
+        bind,
+        address: this.transport.local.host,
+        log: (text) => this.log(text),
+        now: () => this.clock.now(),
       },
-    });
-    b.setListener({
-      onMessage: (bytes, src) => {
-        if (!session.latchedCallee) {
-          session.toCallee = { ...src };
-          session.latchedCallee = true;
-          this.log(`media relay: callee latched at ${src.host}:${src.port}`);
-        }
-        if (session.toCaller) a.send(bytes, session.toCaller);
-      },
-    });
-    this.relays.set(callId, session);
-    return session;
-  }
-
-  private sdpAddress(body: string): TransportAddress | null {
-    const ip = /^c=IN IP4 (\S+)/m.exec(body)?.[1];
-    const port = /^m=audio (\d+)/m.exec(body)?.[1];
-    return ip && port ? { host: ip, port: Number(port), transport: 'UDP' } : null;
-  }
-
-  private rewriteSdp(body: string, port: number): string {
-    const ip = this.transport.local.host;
-    return body
-      .replace(/^c=IN IP4 \S+/m, `c=IN IP4 ${ip}`)
-      .replace(/^(o=\S+ \S+ \S+ IN IP4) \S+/m, `$1 ${ip}`)
-      .replace(/^m=audio \d+/m, `m=audio ${port}`);
+      this.config.mediaRelay,
+    );
+    return this.mediaRelay;
   }
 
   /** The offer goes on with the callee-side relay port; the caller's SDP address is the first guess. */
-  private relayOffer(ctx: ProxyMsg): void {
-    const body = dec.decode(ctx.msg.body());
-    const r = this.relayFor(ctx.msg.callId ?? '');
-    if (!r.latchedCaller) r.toCaller = this.sdpAddress(body);
-    ctx.editor.setBody(this.rewriteSdp(body, r.b.local.port), 'application/sdp');
+  private relayOffer(ctx: ProxyMsg): boolean {
+    const body = this.relay().offer(ctx.msg.callId ?? '', dec.decode(ctx.msg.body()));
+    if (body === null) return false;
+    ctx.editor.setBody(body, 'application/sdp');
+    return true;
   }
 
   /** The answer goes back with the caller-side relay port. */
   private relayAnswer(ctx: ProxyMsg, m: SipMessage, ed: MessagePatch): void {
-    const body = dec.decode(m.body());
-    const r = this.relayFor(ctx.msg.callId ?? '');
-    if (!r.latchedCallee) r.toCallee = this.sdpAddress(body);
-    ed.setBody(this.rewriteSdp(body, r.a.local.port), 'application/sdp');
+    const body = this.relay().answer(ctx.msg.callId ?? '', dec.decode(m.body()));
+    if (body !== null) ed.setBody(body, 'application/sdp');
   }
 
   // ------------------------------------------------------------------ ScriptHost: pseudo-variables
@@ -1588,8 +1554,8 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       case 'rtpproxy_manage':
       case 'rtpengine_manage':
         if (!this.config.bindMedia) return -1;
+        if (ctx.msg.bodyLength && ctx.msg.method === 'INVITE' && !this.relayOffer(ctx)) return -1;
         ctx.mediaRelay = true;
-        if (ctx.msg.bodyLength && ctx.msg.method === 'INVITE') this.relayOffer(ctx);
         return 1;
       case 't_is_canceled':
         return ctx.txn?.cancelled ? 1 : -1;

@@ -6,6 +6,7 @@ import { loadScript, type ModParam } from '../script';
 import { B2bua } from '../elements/b2bua';
 import type { ElementEnv, SipElement } from '../elements/element';
 import { Proxy } from '../elements/proxy';
+import type { MediaRelayOptions, RelayPort } from '../elements/media-relay';
 import { RedirectServer } from '../elements/redirect';
 import type { LocationService } from '../elements/registrar';
 import { StunServer } from '../elements/stun';
@@ -81,8 +82,10 @@ export function uaConfigOf(n: NodeSpec, host: string): UaConfig {
 export interface BuildDeps {
   /** The location service named `name` (shared by the nodes that name the same one). */
   location: (name: string) => LocationService;
-  /** Opens a media port on the node's host (the proxy's media relay); absent: no relay. */
-  bindMedia?: (port: number) => Transport;
+  /** Opens a media port on the node's host (the proxy's media relay); absent: no relay; null: taken. */
+  bindMedia?: (port: number) => RelayPort | null;
+  /** The media relay's bounds and reports (the lab's; absent: the simulator's defaults). */
+  mediaRelay?: MediaRelayOptions;
   /** Reports a configuration error (unknown builtin script, script errors); must throw. */
   fail: (message: string) => never;
 }
@@ -134,6 +137,7 @@ export function buildElement(
         ...(n.trying ? { trying: n.trying } : {}),
         ...(n.loopDetection !== undefined ? { loopDetection: n.loopDetection } : {}),
         ...(deps.bindMedia ? { bindMedia: deps.bindMedia } : {}),
+        ...(deps.mediaRelay ? { mediaRelay: deps.mediaRelay } : {}),
         ...(n.dispatcher !== undefined ? { dispatcher: parseDispatcherList(n.dispatcher) } : {}),
       });
     }

@@ -66,6 +66,11 @@ export interface NodeSpec {
   media?: 'tone' | 'echo' | 'silence' | 'none';
   /** Lab only: the tone's frequency (Hz; default one per phone, 440 Hz for the first). */
   toneHz?: number;
+  /**
+   * Lab only: comedia (latching) — the phone sends its RTP back to where the peer's RTP comes from
+   * once the first packet came, not to the peer's SDP address (default false; docs/lab.md).
+   */
+  comedia?: boolean;
   preauth?: { realm: string; nonce: string };
   /** Registration expiry asked for (s). */
   expires?: number;
@@ -297,6 +302,7 @@ export const SCENARIO_SCHEMA = {
           rtp: { type: 'boolean' },
           media: { enum: ['tone', 'echo', 'silence', 'none'] },
           toneHz: { type: 'integer', minimum: 100, maximum: 3400 },
+          comedia: { type: 'boolean' },
           preauth: {
             type: 'object',
             additionalProperties: false,

@@ -142,6 +142,7 @@ describe('lab on real sockets', () => {
     expect(files.sort()).toEqual([
       'forking.yaml',
       'load-balancer.yaml',
+      'nat-media.yaml',
       'nat.yaml',
       'registrar-proxy.yaml',
       'trapezoid.yaml',

@@ -1,0 +1,304 @@
+/**
+ * The proxy's media relay, as `rtpproxy_manage()` / `rtpengine_manage()` drive rtpproxy or
+ * rtpengine: per call (Call-ID) a port pair on each side of the proxy — the caller sends to side A's,
+ * the callee to side B's (RTP on the even port, RTCP on the one above: RFC 3550 §11) — the offer
+ * goes on with side B's port and the proxy's address in its c=/o=/m= lines (and a=rtcp, RFC 3605),
+ * the answer comes back with side A's; each side is sent to its SDP's address until its first
+ * packet arrives, and from then on to where that packet came from (latching, symmetric RTP: the
+ * public mapping of a phone behind a NAT, whatever its SDP says). RTCP latches on its own (a NAT
+ * maps the RTCP port apart); an RTCP packet on the RTP port (rtcp-mux, RFC 5761) goes with the RTP.
+ *
+ * One piece of code for the simulator and the lab: the decisions are here, the ports are the
+ * host's ({@link MediaRelayHost.bind}: a simulated transport, or a real UDP socket in the lab).
+ * Bounded: at most `maxSessions` calls relayed at once (when full, the sessions idle past `idle` are
+ * closed first, else the call is refused: its SDP goes on untouched and `rtpproxy_manage()` gives
+ * -1); a session ends on BYE or CANCEL, on a failed initial INVITE, and with {@link closeAll}.
+ * Ports wrap round within `firstPort` … `firstPort + 4 × maxSessions` (a port the host cannot bind is
+ * skipped).
+ */
+import type { Micros } from '../stack/clock';
+import { formatAddress, type Transport, type TransportAddress } from '../stack/transport';
+
+/** A port of the relay: a transport that may be closed (the lab's real sockets are). */
+export interface RelayPort extends Transport {
+  close?(): void;
+}
+
+export interface MediaRelayHost {
+  /** Opens `port` on the proxy's address; null when it cannot (taken). */
+  bind(port: number): RelayPort | null;
+  /** The proxy's address written in the SDP. */
+  readonly address: string;
+  log(text: string): void;
+  now(): Micros;
+}
+
+export interface MediaRelayOptions {
+  /** The first port (default 30000). */
+  firstPort?: number;
+  /** Most calls relayed at once (default 8192). */
+  maxSessions?: number;
+  /** A session with no packet for this long is closed when the relay is full (default 60 s). */
+  idle?: Micros;
+  /** Say when a session closes, with what it relayed (the lab; the simulator's events stay as they were). */
+  logClose?: boolean;
+}
+
+/**
+ * Where to send toward one side: the SDP's address first, then where its first packet came from
+ * (latching). Also a lab phone's comedia (src/main/live/lab-media.ts).
+ */
+export class Latch {
+  addr: TransportAddress | null = null;
+  latched = false;
+
+  /** The SDP's address: a first guess, kept until a packet comes. */
+  guess(a: TransportAddress | null): void {
+    if (!this.latched) this.addr = a;
+  }
+
+  /** A packet came from `src`: true when this is the first (the latch takes it). */
+  packet(src: TransportAddress): boolean {
+    if (this.latched) return false;
+    this.addr = { host: src.host, port: src.port, transport: 'UDP' };
+    this.latched = true;
+    return true;
+  }
+}
+
+/** One side of a relayed call: its RTP and RTCP ports, where to send, what came from it. */
+interface Side {
+  readonly name: 'caller' | 'callee';
+  readonly rtp: RelayPort;
+  readonly rtcp: RelayPort | null;
+  readonly to: Latch;
+  readonly toRtcp: Latch;
+  /** The a=rtcp port the side's SDP named (RFC 3605), when it did. */
+  sdpRtcp: number | null;
+  packets: number;
+}
+
+/** One relayed call (what rtpproxy keeps per Call-ID). */
+export interface RelaySession {
+  readonly callId: string;
+  readonly base: number;
+  /** Side A: the caller sends to its ports; side B: the callee does. */
+  readonly a: Side;
+  readonly b: Side;
+  lastAt: Micros;
+}
+
+/** A session as the lab shows it. */
+export interface RelaySessionInfo {
+  callId: string;
+  /** The ports the caller and the callee send to (`host:port`, RTP). */
+  callerPort: string;
+  calleePort: string;
+  /** Where the relay sends toward each side now, and whether it latched. */
+  toCaller: string | null;
+  toCallee: string | null;
+  callerLatched: boolean;
+  calleeLatched: boolean;
+  /** Packets (RTP and RTCP) that came from each side. */
+  fromCaller: number;
+  fromCallee: number;
+}
+
+const DEFAULT_IDLE: Micros = 60_000_000;
+
+export class MediaRelay {
+  readonly #host: MediaRelayHost;
+  readonly #first: number;
+  readonly #max: number;
+  readonly #idle: Micros;
+  readonly #logClose: boolean;
+  readonly #sessions = new Map<string, RelaySession>();
+  #next: number;
+
+  constructor(host: MediaRelayHost, opts: MediaRelayOptions = {}) {
+    this.#host = host;
+    this.#first = (opts.firstPort ?? 30000) & ~1;
+    this.#max = Math.max(1, Math.min(opts.maxSessions ?? 8192, Math.floor((65536 - this.#first) / 4)));
+    this.#idle = opts.idle ?? DEFAULT_IDLE;
+    this.#logClose = opts.logClose ?? false;
+    this.#next = this.#first;
+  }
+
+  /** Calls relayed now. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  has(callId: string): boolean {
+    return this.#sessions.has(callId);
+  }
+
+  info(): RelaySessionInfo[] {
+    const hp = (a: TransportAddress | null): string | null => (a ? formatAddress(a) : null);
+    return [...this.#sessions.values()].map((s) => ({
+      callId: s.callId,
+      callerPort: formatAddress({ host: this.#host.address, port: s.a.rtp.local.port }),
+      calleePort: formatAddress({ host: this.#host.address, port: s.b.rtp.local.port }),
+      toCaller: hp(s.a.to.addr),
+      toCallee: hp(s.b.to.addr),
+      callerLatched: s.a.to.latched,
+      calleeLatched: s.b.to.latched,
+      fromCaller: s.a.packets,
+      fromCallee: s.b.packets,
+    }));
+  }
+
+  /**
+   * The offer (from the caller): its SDP address is where the caller is first sent to; the body
+   * goes on with side B's port. Null when the relay is full (the SDP goes on untouched).
+   */
+  offer(callId: string, body: string): string | null {
+    const s = this.#session(callId);
+    if (!s) return null;
+    this.#guess(s.a, body);
+    return this.#rewrite(body, s.b);
+  }
+
+  /** The answer (from the callee): goes back with side A's port. Null when the relay is full. */
+  answer(callId: string, body: string): string | null {
+    const s = this.#session(callId);
+    if (!s) return null;
+    this.#guess(s.b, body);
+    return this.#rewrite(body, s.a);
+  }
+
+  /** The call ended (BYE, CANCEL, a failed initial INVITE): its ports close. */
+  end(callId: string, why: string): void {
+    const s = this.#sessions.get(callId);
+    if (!s) return;
+    this.#close(s, why);
+  }
+
+  closeAll(why = 'stopped'): void {
+    for (const s of [...this.#sessions.values()]) this.#close(s, why);
+  }
+
+  #close(s: RelaySession, why: string): void {
+    this.#sessions.delete(s.callId);
+    for (const p of [s.a.rtp, s.a.rtcp, s.b.rtp, s.b.rtcp]) {
+      if (!p) continue;
+      p.setListener(null);
+      p.close?.();
+    }
+    if (this.#logClose)
+      this.#host.log(
+        `media relay: call ${s.callId} closed (${why}): ${s.a.packets} packets from the caller, ${s.b.packets} from the callee relayed`,
+      );
+  }
+
+  #session(callId: string): RelaySession | null {
+    const had = this.#sessions.get(callId);
+    if (had) return had;
+    if (this.#sessions.size >= this.#max && !this.#sweep()) {
+      this.#host.log(`media relay: no ports for call ${callId} (${this.#max} calls relayed)`);
+      return null;
+    }
+    // the next port quadruple the host can bind (caller side RTP, RTCP; callee side RTP, RTCP)
+    const span = this.#max * 4;
+    for (let tries = 0; tries < this.#max; tries++) {
+      const base = this.#next;
+      this.#next = this.#first + ((base - this.#first + 4) % span);
+      const a = this.#side('caller', base);
+      if (!a) continue;
+      const b = this.#side('callee', base + 2);
+      if (!b) {
+        a.rtp.close?.();
+        a.rtcp?.close?.();
+        continue;
+      }
+      const s: RelaySession = { callId, base, a, b, lastAt: this.#host.now() };
+      this.#listen(s, a, b);
+      this.#listen(s, b, a);
+      this.#sessions.set(callId, s);
+      return s;
+    }
+    this.#host.log(`media relay: no free ports for call ${callId}`);
+    return null;
+  }
+
+  #side(name: Side['name'], port: number): Side | null {
+    const rtp = this.#host.bind(port);
+    if (!rtp) return null;
+    const rtcp = this.#host.bind(port + 1);
+    if (!rtcp) {
+      rtp.close?.();
+      return null;
+    }
+    return { name, rtp, rtcp, to: new Latch(), toRtcp: new Latch(), sdpRtcp: null, packets: 0 };
+  }
+
+  /** What comes to `from`'s ports goes out of `to`'s, toward `to`'s side. */
+  #listen(s: RelaySession, from: Side, to: Side): void {
+    from.rtp.setListener({
+      onMessage: (bytes, src) => {
+        s.lastAt = this.#host.now();
+        from.packets++;
+        // Symmetric RTP / latching: the first packet on a side tells where that side really is.
+        if (from.to.packet(src))
+          this.#host.log(`media relay: ${from.name} latched at ${src.host}:${src.port}`);
+        if (to.to.addr) to.rtp.send(bytes, to.to.addr);
+      },
+    });
+    from.rtcp?.setListener({
+      onMessage: (bytes, src) => {
+        s.lastAt = this.#host.now();
+        from.packets++;
+        if (from.toRtcp.packet(src))
+          this.#host.log(`media relay: ${from.name} RTCP latched at ${src.host}:${src.port}`);
+        const dest = rtcpDest(to);
+        if (dest && to.rtcp) to.rtcp.send(bytes, dest);
+      },
+    });
+  }
+
+  /** Closes the sessions idle past the limit; true when one was. */
+  #sweep(): boolean {
+    const now = this.#host.now();
+    let freed = false;
+    for (const s of [...this.#sessions.values()])
+      if (now - s.lastAt > this.#idle) {
+        this.#close(s, 'idle');
+        freed = true;
+      }
+    return freed;
+  }
+
+  #guess(side: Side, body: string): void {
+    side.to.guess(sdpAddress(body));
+    const rtcp = /^a=rtcp:(\d+)/m.exec(body)?.[1];
+    side.sdpRtcp = rtcp ? Number(rtcp) : null;
+  }
+
+  #rewrite(body: string, side: Side): string {
+    const ip = this.#host.address;
+    const port = side.rtp.local.port;
+    return body
+      .replace(/^c=IN IP4 \S+/m, `c=IN IP4 ${ip}`)
+      .replace(/^(o=\S+ \S+ \S+ IN IP4) \S+/m, `$1 ${ip}`)
+      .replace(/^m=audio \d+/m, `m=audio ${port}`)
+      .replace(/^a=rtcp:\d+(?: IN IP4 \S+)?/m, (m) =>
+        m.includes(' IN ') ? `a=rtcp:${port + 1} IN IP4 ${ip}` : `a=rtcp:${port + 1}`,
+      );
+  }
+}
+
+/** Where RTCP toward a side goes: where its RTCP came from, else its a=rtcp port, else the RTP port + 1. */
+function rtcpDest(side: Side): TransportAddress | null {
+  if (side.toRtcp.latched) return side.toRtcp.addr;
+  const rtp = side.to.addr;
+  if (!rtp) return null;
+  const port = side.sdpRtcp ?? rtp.port + 1;
+  return port > 0 && port < 65536 ? { host: rtp.host, port, transport: 'UDP' } : null;
+}
+
+/** The SDP's connection address and audio port (IPv4, as the relay writes its own). */
+export function sdpAddress(body: string): TransportAddress | null {
+  const ip = /^c=IN IP4 (\S+)/m.exec(body)?.[1];
+  const port = /^m=audio (\d+)/m.exec(body)?.[1];
+  return ip && port ? { host: ip, port: Number(port), transport: 'UDP' } : null;
+}

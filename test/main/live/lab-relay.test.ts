@@ -1,0 +1,146 @@
+/**
+ * The shipped NAT media lab (resources/labs/nat-media.yaml) on real sockets, as a trainer runs it:
+ * as shipped, one-way audio (Bob's RTP goes to Alice's private SDP address and the NAT box drops it);
+ * with the script's rtpproxy_manage() line uncommented, the proxy's media relay (lab-relay.ts over
+ * src/sip-core/elements/media-relay.ts) latches on each side's first packet and relays both ways —
+ * four streams in the trace, the relay's ports closed at the BYE; with Bob's `comedia: true`, Bob
+ * sends back to the NAT's public mapping and Alice hears him. The file's addresses are moved to
+ * free ones so the test runs beside a running lab. Bounded: each call lasts ~2 s, each lab is stopped.
+ */
+import { readFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseLab, startLab, type LabHandle } from '../../../src/main/live';
+import { TraceAdapter } from '../../../src/main/service/capture-loader';
+import { freePort, until } from '../../interop/helpers/run-peers';
+
+const handles: LabHandle[] = [];
+afterEach(async () => {
+  for (const h of handles.splice(0)) await h.stop();
+});
+
+const LAB = readFileSync(join(import.meta.dirname, '../../../resources/labs/nat-media.yaml'), 'utf8');
+const RELAY_LINE = '# if (is_method("INVITE")) { rtpproxy_manage(); }';
+
+/** The shipped lab on test addresses (`n`: a block of its own), with the trainer's edit. */
+async function natMediaLab(n: number, edit: 'none' | 'relay' | 'comedia'): Promise<LabHandle> {
+  const [alice, proxy, bob] = [`127.0.${n}.10`, `127.0.${n + 1}.50`, `127.0.${n + 1}.60`];
+  const [pa, pp, pb] = [await freePort(alice), await freePort(proxy), await freePort(bob)];
+  let text = LAB.replaceAll('127.0.3.10:5060', `${alice}:${pa}`)
+    .replaceAll('127.0.3.1,', `127.0.${n}.1,`)
+    .replaceAll('127.0.4.1,', `127.0.${n + 2}.1,`)
+    .replaceAll('127.0.0.50:5060', `${proxy}:${pp}`)
+    .replaceAll('127.0.0.60:5060', `${bob}:${pb}`)
+    .replace('at: 14s, node: Alice, action: hangup', 'at: 2.6s, node: Alice, action: hangup')
+    .replace('at: 2s, node: Alice, action: call', 'at: 0.4s, node: Alice, action: call')
+    .replace('answer: { after: 1s }', 'answer: { after: 0.1s }');
+  expect(text).toContain(RELAY_LINE);
+  if (edit === 'relay') text = text.replace(RELAY_LINE, RELAY_LINE.slice(2));
+  if (edit === 'comedia') text = text.replace('\n    comedia: false', '\n    comedia: true');
+  const h = await startLab(parseLab(text, 'nat-media.yaml'));
+  handles.push(h);
+  return h;
+}
+
+const session = (h: LabHandle, node: string) => h.media().sessions.find((s) => s.node === node);
+
+/** `src:port > dst:port` of the live trace's RTP streams, with their packet counts. */
+function mediaFlows(h: LabHandle): Map<string, number> {
+  h.live.flushUpdates();
+  const m = new TraceAdapter(h.live.trace, []).callMedia(null);
+  return new Map((m?.streams ?? []).map((s) => [`${s.src}:${s.srcPort} > ${s.dst}:${s.dstPort}`, s.packets]));
+}
+
+describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
+  it('as shipped: Bob hears Alice, Alice hears nothing (Bob sends to her private address)', async () => {
+    const h = await natMediaLab(48, 'none');
+    await until(() => (session(h, 'Bob')?.received ?? 0) >= 20, 'Alice’s tone at Bob', 10_000);
+    expect(session(h, 'Bob')!.sent).toBeGreaterThan(10);
+    expect(session(h, 'Alice')!.received).toBe(0);
+    expect(h.media().relays).toBeUndefined();
+    const texts = h.events.map((e) => e.text);
+    expect(texts.some((t) => /-> 127\.0\.48\.10:49170 dropped: behind NAT Home NAT/.test(t))).toBe(true);
+    expect(texts.some((t) => /^media relay:/.test(t))).toBe(false);
+  }, 30_000);
+
+  it('with rtpproxy_manage(): the relay latches on both sides and RTP flows both ways through it', async () => {
+    const h = await natMediaLab(52, 'relay');
+    await until(
+      () => (session(h, 'Bob')?.received ?? 0) >= 20 && (session(h, 'Alice')?.received ?? 0) >= 20,
+      'RTP both ways through the relay',
+      10_000,
+    );
+    const relay = h.media().relays!;
+    expect(relay).toHaveLength(1);
+    const r = relay[0]!;
+    expect(r.node).toBe('proxy');
+    // each phone sends to the relay's port on its side (the SDP the proxy rewrote)
+    expect(session(h, 'Alice')!.remote).toBe(r.callerPort);
+    expect(session(h, 'Bob')!.remote).toBe(r.calleePort);
+    expect(r.callerPort).toMatch(/^127\.0\.53\.50:\d+$/);
+    // latched: Alice at the NAT's public mapping (not her SDP's private address), Bob where he is
+    expect(r.callerLatched && r.calleeLatched).toBe(true);
+    expect(r.toCaller).toMatch(/^127\.0\.54\.1:\d+$/);
+    expect(r.toCallee).toBe('127.0.53.60:49170');
+    expect(r.fromCaller).toBeGreaterThanOrEqual(20);
+    expect(r.fromCallee).toBeGreaterThanOrEqual(20);
+    const texts = h.events.map((e) => e.text);
+    expect(texts).toContain(`media relay: caller latched at ${r.toCaller}`);
+    expect(texts).toContain('media relay: callee latched at 127.0.53.60:49170');
+    // the trace: both legs of both directions (phone -> relay, relay -> phone)
+    const flows = mediaFlows(h);
+    const callerPort = r.callerPort.split(':')[1];
+    const calleePort = r.calleePort.split(':')[1];
+    for (const f of [
+      `${r.toCaller} > 127.0.53.50:${callerPort}`,
+      `127.0.53.50:${calleePort} > 127.0.53.60:49170`,
+      `127.0.53.60:49170 > 127.0.53.50:${calleePort}`,
+      `127.0.53.50:${callerPort} > ${r.toCaller}`,
+    ])
+      expect(flows.get(f) ?? 0, f).toBeGreaterThanOrEqual(10);
+    // a packet of a lab phone is recorded once: no stream from the private address
+    expect([...flows.keys()].some((f) => f.startsWith('127.0.52.10:'))).toBe(false);
+    // the BYE closes the relay's ports
+    await until(() => h.ua('Alice')!.calls[0]?.state === 'terminated', 'the hangup', 10_000);
+    await until(() => h.media().relays === undefined, 'the relay session closed', 5_000);
+    expect(
+      h.events.map((e) => e.text).some((t) => /^media relay: call \S+ closed \(BYE\): \d+ packets/.test(t)),
+    ).toBe(true);
+    const sock = createSocket('udp4');
+    await new Promise<void>((res, rej) => {
+      sock.once('error', rej);
+      sock.bind({ address: '127.0.53.50', port: Number(callerPort), exclusive: true }, () => res());
+    });
+    sock.close();
+  }, 30_000);
+
+  it('with comedia on Bob: he sends back to where Alice’s RTP comes from (the public mapping)', async () => {
+    const h = await natMediaLab(56, 'comedia');
+    await until(
+      () => (session(h, 'Bob')?.received ?? 0) >= 20 && (session(h, 'Alice')?.received ?? 0) >= 20,
+      'RTP both ways with comedia',
+      10_000,
+    );
+    const bob = session(h, 'Bob')!;
+    expect(bob.latched).toBe(true);
+    expect(bob.remote).toMatch(/^127\.0\.58\.1:\d+$/);
+    expect(h.media().phones.find((p) => p.node === 'Bob')!.comedia).toBe(true);
+    expect(
+      h.events.some(
+        (e) =>
+          e.node === 'Bob' &&
+          e.text ===
+            `media: comedia: RTP now to ${bob.remote}, where the peer's comes from (its SDP said 127.0.56.10:49170)`,
+      ),
+    ).toBe(true);
+    const flows = mediaFlows(h);
+    expect(flows.get(`127.0.57.60:49170 > ${bob.remote}`) ?? 0).toBeGreaterThanOrEqual(10);
+  }, 30_000);
+
+  it('a bad comedia value is an error at its line and column', () => {
+    expect(() =>
+      parseLab(LAB.replace('\n    comedia: false', '\n    comedia: sometimes'), 'nat-media.yaml'),
+    ).toThrow(/nat-media\.yaml:\d+:\d+: scenario-schema.*comedia/s);
+  });
+});
