@@ -22,7 +22,7 @@ import {
   type CallEditDto,
 } from '@shared/api';
 import type { Client } from './api/client';
-import { decryptTlsFields } from './capture/tls-secrets';
+import { decryptedNote, type DecryptTlsFields } from './capture/tls-secrets';
 import { PagedRows } from './table/paged-rows.svelte';
 import { ScenarioPlayer } from './scenarios/scenario-player.svelte';
 import { LabConsole } from './lab/lab-console.svelte';
@@ -243,17 +243,22 @@ export class AppState {
     );
   }
 
+  /** What the last Decrypt TLS… gave, said on the capture it opened (its id). */
+  tlsDecrypted = $state<{ captureId: string; text: string } | null>(null);
+
   /**
    * Opens the shown capture again with a TLS key log (SSLKEYLOGFILE format) or a server's RSA private
-   * key file (PEM or DER) so its SIP over TLS/WSS is decrypted; the capture it replaces is closed by
-   * the host.
+   * key file (PEM or DER, bound to a server or not) so its SIP over TLS/WSS is decrypted; the capture it
+   * replaces is closed by the host. What it gave is said after (`label`: the file, its server).
    */
-  async decryptTls(file: File): Promise<void> {
+  async decryptTls(fields: DecryptTlsFields, label: string): Promise<void> {
     const c = this.capture;
     if (!c) return;
-    await this.#opening(c.name, async () =>
-      this.client.invoke(Invoke.captureDecryptTls, { captureId: c.id, ...(await decryptTlsFields(file)) }),
-    );
+    await this.#opening(c.name, async () => {
+      const s = await this.client.invoke(Invoke.captureDecryptTls, { captureId: c.id, ...fields });
+      this.tlsDecrypted = { captureId: s.id, text: decryptedNote(label, c, s) };
+      return s;
+    });
   }
 
   /**
