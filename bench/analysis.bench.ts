@@ -37,6 +37,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { analysisOnAppend, ladderModel, queryCalls, TraceAnalyzer } from '../src/sip-core/analysis';
 import { parseMessage } from '../src/sip-core/message';
@@ -75,11 +76,17 @@ async function appOpen(path: string, mode: string): Promise<void> {
       return NaN;
     }
   };
+  // The longest the event loop was held during the open (a client's request waits that long at most).
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const m0 = threadCpu();
   const c0 = cpu();
   const t0 = performance.now();
   // g1t1: one worker handing the trace over in parts, tier 1 indexing each part here meanwhile (the
   // app's open: the loader's openCaptureWithTier1).
   let early: Tier1Analysis | null = null;
+  // (tier 2 run in the read's idle turns, since session 24: the adapter's analyse() goes on from there)
+  let tiered: TieredAnalysis | null = null;
   const opts = {
     parse: process.env.APP_PARSE === '1',
     ...(!process.env.BENCH_FROM_SOURCES && existsSync(entry) ? { workerEntry: entry } : {}),
@@ -88,14 +95,18 @@ async function appOpen(path: string, mode: string): Promise<void> {
   // g1t1f: g1t1, then tier 2 (the full analysis) after the open, as the app runs it: timed from the
   // open until tier 2 is complete (fullMs).
   if (mode === 'g1t1' || mode === 'g1t1f')
-    ({ opened: o, tier1: early } = await openCaptureWithTier1(path, opts));
+    ({ opened: o, tier1: early, tiered } = await openCaptureWithTier1(path, opts));
   else o = await openCapture(path, { ...opts, workers: mode.startsWith('w2') ? 2 : 1 });
   const t1 = performance.now();
   const c1 = cpu();
+  const m1 = threadCpu();
+  loop.disable();
+  // Messages tier 2 analysed during the read (g1t1, g1t1f), before the open's end.
+  const tier2Reading = tiered ? Math.round(tiered.progress * o.trace.count) : 0;
   let shown = 0;
   let adapter: TraceAdapter | null = null;
   if (mode.endsWith('t1') || mode === 'g1t1f') {
-    adapter = new TraceAdapter(o.trace, o.diagnostics, { background: true, tier1: early });
+    adapter = new TraceAdapter(o.trace, o.diagnostics, { background: true, tier1: early, tiered });
     shown = adapter.analysisProgress() < 1 ? o.trace.count : -1;
   }
   const t2 = performance.now();
@@ -119,6 +130,11 @@ async function appOpen(path: string, mode: string): Promise<void> {
       ingestCpuMs: c1 - c0,
       tier1CpuMs: c2 - c1,
       tier1: shown,
+      // the main thread's CPU during the open (tier 1, and tier 2 in the read's idle turns); the
+      // messages tier 2 analysed then; the longest event-loop delay then (ms)
+      openThreadCpuMs: m1 - m0,
+      tier2Reading,
+      loopMaxMs: loop.max / 1e6,
       fullMs: t3 - t0,
       fullCpuMs: c3 - c0,
       checksMs: t4 - t3,

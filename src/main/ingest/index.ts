@@ -75,6 +75,13 @@ export interface OpenOptions {
    * pauses (tests). The codes are the same every way.
    */
   checksAhead?: boolean | { slowMs: number };
+  /**
+   * With `onTrace`: work for the turns the read leaves idle on this thread (no part waiting), called
+   * once per turn after each part until it returns false (nothing left until the next part); each
+   * call does a bounded piece (a few ms: a client's request waits at most that). Never called after
+   * the promise settles.
+   */
+  whileReading?: () => boolean;
 }
 
 export interface OpenedCapture {
@@ -324,11 +331,14 @@ function aheadJob(
   return env === 'slow' ? { start, slowMs: 2 } : { start };
 }
 
-/** Lets a fill ahead begin: its job's start flag set (0 → 1) and the worker woken. */
-function startFill(start: SharedArrayBuffer): () => void {
-  return () => {
+/**
+ * Lets a fill ahead begin at message `from` (0 unless said): its job's start flag set (0 → `from + 1`)
+ * and the worker woken.
+ */
+function startFill(start: SharedArrayBuffer): (from?: number) => void {
+  return (from = 0) => {
     const go = new Int32Array(start);
-    Atomics.store(go, 0, 1);
+    Atomics.store(go, 0, Math.max(0, from) + 1);
     Atomics.notify(go, 0);
   };
 }
@@ -372,17 +382,25 @@ async function runGrowing(
   // Node hands a worker's messages over in one go while more keep coming (up to 1,000), so a main
   // thread slower than the worker would take the whole read in one callback, and a client's request
   // (a WebSocket frame, a timer) would wait for the read's end. Same work, same order.
+  // A turn with nothing queued goes to `whileReading` (tier 2 behind tier 1), one piece per turn, after
+  // each part until it says it is done: never before a part that is waiting.
   const queue: (() => boolean)[] = [];
   let turn: NodeJS.Immediate | null = null;
+  const idle = opts.whileReading;
+  let idleMore = false;
   const takeTurn = (): void => {
     turn = null;
     // Progress reports up to and including one part.
+    let took = false;
     for (;;) {
       const job = queue.shift();
-      if (!job) return;
+      if (!job) break;
+      took = true;
       if (job()) break;
     }
-    if (queue.length > 0) turn = setImmediate(takeTurn);
+    if (took) idleMore = idle !== undefined;
+    else if (idleMore) idleMore = idle!();
+    if (queue.length > 0 || idleMore) turn = setImmediate(takeTurn);
   };
   const later = (job: () => boolean): void => {
     queue.push(job);

@@ -160,17 +160,19 @@ const START_WAIT_MS = 120_000;
 
 /**
  * Waits until the main thread sets `start` (tier 2 took the work: the main thread may still be
- * indexing the last parts), checking the cancel flag every 50 ms; false when cancelled or after
- * START_WAIT_MS (the main thread then does the work itself).
+ * indexing the last parts), checking the cancel flag every 50 ms; returns the message to begin at
+ * (the flag's value - 1: the main thread may have done those before itself), or -1 when cancelled or
+ * after START_WAIT_MS (the main thread then does the work itself).
  */
-function waitForStart(start: SharedArrayBuffer, cancelled: () => boolean): boolean {
+function waitForStart(start: SharedArrayBuffer, cancelled: () => boolean): number {
   const go = new Int32Array(start);
   const t0 = performance.now();
-  while (Atomics.load(go, 0) === 0) {
-    if (cancelled() || performance.now() - t0 > START_WAIT_MS) return false;
+  let v: number;
+  while ((v = Atomics.load(go, 0)) === 0) {
+    if (cancelled() || performance.now() - t0 > START_WAIT_MS) return -1;
     Atomics.wait(go, 0, 0, 50);
   }
-  return true;
+  return v - 1;
 }
 
 /** The first `count` messages of the shared columns, read back from the file by their offsets. */
@@ -192,7 +194,8 @@ function runOptions(slowMs: number | undefined, cancelled: () => boolean): FileR
 
 /**
  * Fills the analysis facts of every file-backed message into `col` (`fillFactsAhead`), reading the
- * file by the shared columns' offsets, once the main thread set `o.start`; stops when the main thread
+ * file by the shared columns' offsets, once the main thread set `o.start` (from the message it names:
+ * tier 2 analysed those before while the file was read); stops when the main thread
  * sets the cancel flag (the trace was closed). `slowMs`: a pause before each region (tests: tier 2
  * then computes most facts itself).
  */
@@ -204,9 +207,15 @@ function factsAfterRead(
   o: NonNullable<FactsAheadJob>,
   cancelled: () => boolean,
 ): void {
-  if (!waitForStart(o.start, cancelled)) return;
+  const from = waitForStart(o.start, cancelled);
+  if (from < 0) return;
   const src = fileMessages(fd, cols, factsColumnCount(col));
-  fillFactsAhead({ ...src, src: cols.src as Uint32Array, addresses }, col, runOptions(o.slowMs, cancelled));
+  fillFactsAhead(
+    { ...src, src: cols.src as Uint32Array, addresses },
+    col,
+    runOptions(o.slowMs, cancelled),
+    from,
+  );
 }
 
 /** This thread (not the process) at nice 19 (Linux: setpriority on the thread's id); elsewhere nothing. */
@@ -229,7 +238,7 @@ function checksAfterRead(
   o: NonNullable<ChecksAheadJob>,
   cancelled: () => boolean,
 ): void {
-  if (!waitForStart(o.start, cancelled)) return;
+  if (waitForStart(o.start, cancelled) < 0) return;
   if (o.nice) lowestPriority();
   fillChecksAhead(fileMessages(fd, cols, c.col.length - 1), c, runOptions(o.slowMs, cancelled));
 }

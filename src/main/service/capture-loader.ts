@@ -135,6 +135,8 @@ export class TraceAdapter implements LoadedTrace {
    * trace's appends, which would index it in batches sized for nothing), until `readEnded`.
    */
   #reading: Tier1Analysis | null = null;
+  /** While reading: the tiered analysis whose tier 2 runs in the read's idle turns (`openCaptureWithTier1`). */
+  #early: TieredAnalysis | null = null;
   /** Settles when the read ends (`readEnded`) or fails (`readFailed`); resolved at once when not reading. */
   #readDone: Promise<void> = Promise.resolve();
   #settleRead: { ok: () => void; fail: (e: unknown) => void } | null = null;
@@ -176,6 +178,11 @@ export class TraceAdapter implements LoadedTrace {
       background?: boolean;
       tier1?: Tier1Analysis | null;
       /**
+       * With `background` (and `tier1`): the tiered analysis over that tier 1 that ran tier 2 while the
+       * file was read (`openCaptureWithTier1`); `analyse()` goes on from where it got.
+       */
+      tiered?: TieredAnalysis | null;
+      /**
        * The trace is still being read (with `background` and `tier1`): the calls list (tier 1's) and
        * the rows answer as it grows; `readEnded` then attaches the tiered analysis as `background` does.
        */
@@ -189,11 +196,12 @@ export class TraceAdapter implements LoadedTrace {
     else if (o.background && o.reading && o.tier1) {
       this.#full = null;
       this.#reading = o.tier1;
+      this.#early = o.tiered?.tier1 === o.tier1 ? o.tiered : null;
       this.#readDone = new Promise<void>((ok, fail) => (this.#settleRead = { ok, fail }));
       this.#readDone.catch(() => {}); // (a failed read is told to whoever waits; none may)
     } else if (o.background) {
       this.#full = null;
-      this.#tiered = TieredAnalysis.attach(trace, o.tier1 ?? undefined);
+      this.#tiered = attachTiered(trace, o.tier1 ?? null, o.tiered ?? null);
     } else this.#full = analyzeTrace(trace);
   }
 
@@ -217,7 +225,8 @@ export class TraceAdapter implements LoadedTrace {
     if (!t1) return;
     this.#fileDiagnostics = fileDiagnostics;
     this.#reading = null;
-    this.#tiered = TieredAnalysis.attach(this.#trace, t1);
+    this.#tiered = attachTiered(this.#trace, t1, this.#early);
+    this.#early = null;
     this.#callCache = null;
     this.#view = null;
     this.#settleRead?.ok();
@@ -1434,17 +1443,23 @@ export class CoreCaptureLoader implements CaptureLoader {
     const onReading = o.onReading;
     let opened: OpenedCapture;
     let tier1: Tier1Analysis | null;
+    let tiered: TieredAnalysis | null;
     try {
-      ({ opened, tier1 } = await openCaptureWithTier1(path, {
+      ({ opened, tier1, tiered } = await openCaptureWithTier1(path, {
         signal: o.signal,
         onProgress: o.onProgress,
         parse: false,
         ...(keylog !== undefined ? { keylog } : {}),
         ...(onReading
           ? {
-              onPart: (t1: Tier1Analysis) => {
+              onPart: (t1: Tier1Analysis, early: TieredAnalysis | null) => {
                 if (reading) return;
-                reading = new TraceAdapter(t1.trace, [], { background: true, tier1: t1, reading: true });
+                reading = new TraceAdapter(t1.trace, [], {
+                  background: true,
+                  tier1: t1,
+                  tiered: early,
+                  reading: true,
+                });
                 onReading(reading);
               },
             }
@@ -1459,27 +1474,67 @@ export class CoreCaptureLoader implements CaptureLoader {
       r.readEnded(opened.diagnostics);
       return r;
     }
-    return new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1 });
+    return new TraceAdapter(opened.trace, opened.diagnostics, { background: true, tier1, tiered });
   }
 }
+
+/**
+ * The tiered analysis of a trace opened in the background: `early` (tier 2 ran while the file was read,
+ * over `tier1`; its tier 1 now follows the trace), else a new one over `tier1` (or a new tier 1).
+ */
+function attachTiered(
+  trace: Trace,
+  tier1: Tier1Analysis | null,
+  early: TieredAnalysis | null,
+): TieredAnalysis {
+  if (early && early.trace === trace && (tier1 === null || early.tier1 === tier1)) {
+    early.readEnded();
+    return early;
+  }
+  return TieredAnalysis.attach(trace, tier1 ?? undefined);
+}
+
+/** Messages tier 2 analyses in one idle turn of the read (~2–4 ms: a client's request waits at most that). */
+const TIER2_READING_CHUNK = 2048;
 
 /**
  * Opens a capture in one worker with the quick analysis (tier 1) indexing each part of the trace
  * as it arrives (the app's open of a large file, see `CoreCaptureLoader`). Each part comes after the
  * read's position, so tier 1 sizes its tables once for the messages the whole file will hold
  * (messages so far × file size / octets read) instead of growing them (and rehashing) part by part.
+ * Tier 2 (the full analysis) follows tier 1 in the turns the read leaves idle on this thread (no part
+ * waiting: `OpenOptions.whileReading`), a chunk per turn; the adapter's `analyse()` goes on from there
+ * (`tiered`; `tier2WhileReading: false` leaves it all for after the read). The result is the same.
  */
 export async function openCaptureWithTier1(
   path: string,
-  opts: Omit<OpenOptions, 'onTrace' | 'onRows' | 'workers'> & {
-    /** After tier 1 indexed each part (the calls so far can be listed). */
-    onPart?: (tier1: Tier1Analysis) => void;
+  opts: Omit<OpenOptions, 'onTrace' | 'onRows' | 'workers' | 'whileReading'> & {
+    /** After tier 1 indexed each part (the calls so far can be listed); `tiered` as returned. */
+    onPart?: (tier1: Tier1Analysis, tiered: TieredAnalysis | null) => void;
+    /** Tier 2 in the read's idle turns (default true; `SIPSCOPE_TIER2_READING=0` turns it off). */
+    tier2WhileReading?: boolean;
   },
-): Promise<{ opened: OpenedCapture; tier1: Tier1Analysis | null }> {
-  const { onPart, ...open } = opts;
+): Promise<{ opened: OpenedCapture; tier1: Tier1Analysis | null; tiered: TieredAnalysis | null }> {
+  const { onPart, tier2WhileReading, ...open } = opts;
+  const early = tier2WhileReading ?? process.env.SIPSCOPE_TIER2_READING !== '0';
   let tier1: Tier1Analysis | null = null;
+  let tiered: TieredAnalysis | null = null;
   let done = 0;
   let total = 0;
+  // One chunk of tier 2 in an idle turn; false when it caught up with tier 1 (until the next part),
+  // or for good when the open was cancelled or the trace could not be read back (closed meanwhile:
+  // tier 2 then starts over after the read, if it is still wanted).
+  let stopped = false;
+  const idleStep = (): boolean => {
+    const t2 = tiered as TieredAnalysis | null;
+    if (stopped || !t2 || open.signal?.aborted) return false;
+    try {
+      return t2.step(TIER2_READING_CHUNK);
+    } catch {
+      stopped = true;
+      return false;
+    }
+  };
   const opened = await openCapture(path, {
     ...open,
     onProgress: (d, t) => {
@@ -1487,15 +1542,19 @@ export async function openCaptureWithTier1(
       total = t;
       open.onProgress?.(d, t);
     },
-    onTrace: (t) => void (tier1 = new Tier1Analysis(t)),
+    onTrace: (t) => {
+      const t1 = (tier1 = new Tier1Analysis(t));
+      if (early) tiered = TieredAnalysis.whileReading(t, t1);
+    },
     onRows: (t) => {
       const t1 = tier1 as Tier1Analysis | null;
       if (!t1) return;
       t1.catchUp(done > 0 && total > done ? Math.ceil((t.count * total) / done) : 0);
-      onPart?.(t1);
+      onPart?.(t1, tiered);
     },
+    ...(early ? { whileReading: () => idleStep() } : {}),
   });
-  return { opened, tier1 };
+  return { opened, tier1, tiered };
 }
 
 /**

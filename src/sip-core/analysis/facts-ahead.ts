@@ -63,12 +63,14 @@ export interface FactsSource extends FileMessages {
 export type FillOptions = FileRunOptions;
 
 /**
- * Fills `col` (from {@link newFactsColumn}) with the analysis facts of messages 0 to
+ * Fills `col` (from {@link newFactsColumn}) with the analysis facts of messages `from` to
  * `min(src.count, factsColumnCount(col)) - 1`, in id order, reading the file a region of consecutive
- * messages at a time (as `Trace.eachRaw`). Returns the messages gone through (fewer when cancelled).
+ * messages at a time (as `Trace.eachRaw`); the entries before `from` stay 0 (tier 2 analysed those
+ * messages while the file was read). Returns the id gone to (less than the count when cancelled).
  */
-export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions = {}): number {
+export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions = {}, from = 0): number {
   const n = Math.min(factsColumnCount(col), s.count);
+  const base = Math.max(0, Math.min(from, n));
   // The analyzer's `#srcV4`: the canonical IPv4 number of each source address id, -1 when not IPv4.
   const v4 = new Float64Array(s.addresses.length).fill(NaN);
   const srcV4 = (id: number): number => {
@@ -87,12 +89,21 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
       o.beforeRun?.();
     },
   };
+  // (the messages from `base`, as the columns seen from there: ids shifted back by `base`)
+  const rest = {
+    count: s.count - base,
+    flags: s.flags.subarray(base),
+    rawOff: s.rawOff.subarray(base),
+    rawLen: s.rawLen.subarray(base),
+    read: s.read,
+  };
   const done = eachFileMessage(
-    s,
-    n,
+    rest,
+    n - base,
     runs,
-    () => n,
-    (id, buf, at, stop) => {
+    () => n - base,
+    (k, buf, at, stop) => {
+      const id = k + base;
       const f = regionFacts(buf, at, stop, srcV4(id));
       const e = id * FA_STRIDE;
       if ((f & AF_SDP) !== 0) {
@@ -103,21 +114,25 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
         Atomics.store(col, e, FA_DONE | f | (hlen << 8)); // (after the key: see the file comment)
       } else col[e] = FA_DONE | f;
     },
-    (id) => Atomics.store(col, col.length - 1, id),
+    (k) => Atomics.store(col, col.length - 1, k + base),
   );
   forgetFactsRegion();
-  return done;
+  return done + base;
 }
 
 /** The facts columns handed to tier 2, by trace (set where the trace was opened), and their start. */
-const byTrace = new WeakMap<Trace, { col: Int32Array; start: (() => void) | null }>();
+const byTrace = new WeakMap<Trace, { col: Int32Array; start: ((from: number) => void) | null }>();
 
 /**
- * Hands tier 2 of `trace` the column another thread fills (`fillFactsAhead`); `start` tells that
- * thread to begin (called once, when tier 2 takes the column: until then the open may still be busy
- * on this thread, and the fill would only take CPU from it).
+ * Hands tier 2 of `trace` the column another thread fills (`fillFactsAhead`); `start(from)` tells that
+ * thread to begin at message `from` (called once, when tier 2 takes the column: until then the open
+ * may still be busy on this thread, and the fill would only take CPU from it).
  */
-export function setFactsAhead(trace: Trace, col: Int32Array, start: (() => void) | null = null): void {
+export function setFactsAhead(
+  trace: Trace,
+  col: Int32Array,
+  start: ((from: number) => void) | null = null,
+): void {
   byTrace.set(trace, { col, start });
 }
 
@@ -126,12 +141,15 @@ export function factsAheadOf(trace: Trace): Int32Array | null {
   return byTrace.get(trace)?.col ?? null;
 }
 
-/** The facts column another thread fills for `trace`, or null; the first call starts the fill. */
-export function takeFactsAhead(trace: Trace): Int32Array | null {
+/**
+ * The facts column another thread fills for `trace`, or null; the first call starts the fill at
+ * message `from` (tier 2's next message: the entries before it would never be read).
+ */
+export function takeFactsAhead(trace: Trace, from = 0): Int32Array | null {
   const e = byTrace.get(trace);
   if (!e) return null;
   const start = e.start;
   e.start = null;
-  start?.();
+  start?.(from);
   return e.col;
 }

@@ -10,6 +10,9 @@
  * tier 2 ends it follows the trace's appends and becomes `trace.analysis`: everything that read the
  * full analyzer before (trace JSON, `sipscope analyze`, the loader) reads the same object, so their
  * output is byte-identical to a one-pass analysis (test/sip-core/analysis/tiered.test.ts).
+ * While a file is still read (`whileReading`: the app's growing open), tier 2 can run in the turns
+ * the read leaves idle (`step`), behind tier 1, over the messages read so far; `runTier2` then goes on
+ * from there (test/main/tier2-while-reading.test.ts: the same output whatever the timing).
  */
 import type { Trace } from '../trace/trace';
 import type { BackgroundPassOptions } from '../trace/message-checks';
@@ -30,11 +33,47 @@ export class TieredAnalysis {
   /** Full analyzers of single calls made on demand before tier 2 ended (by Call-ID group). */
   readonly #perCall = new Map<number, { count: number; a: TraceAnalyzer }>();
 
-  constructor(trace: Trace, tier1?: Tier1Analysis) {
+  /** `follow`: tier 1 follows the trace's appends now (false: the reader indexes it, see `whileReading`). */
+  constructor(trace: Trace, tier1?: Tier1Analysis, follow = true) {
     this.trace = trace;
     if (tier1 && tier1.trace !== trace) throw new Error('tier 1 of another trace');
     this.tier1 = tier1 ?? new Tier1Analysis(trace);
+    if (follow) this.tier1.follow();
+  }
+
+  /**
+   * While a file is read into `trace` (a growing trace: the reader indexes each part with
+   * `tier1.catchUp` as it arrives; tier 1 does not follow the appends yet): tier 2 can analyse what
+   * tier 1 has indexed in the turns the read leaves idle (`step`); `readEnded` then makes tier 1
+   * follow, as `attach` does, and `runTier2` goes on from where `step` got.
+   */
+  static whileReading(trace: Trace, tier1: Tier1Analysis): TieredAnalysis {
+    return new TieredAnalysis(trace, tier1, false);
+  }
+
+  /** The read ended (see `whileReading`): tier 1 indexes what is left and follows the trace. */
+  readEnded(): void {
     this.tier1.follow();
+  }
+
+  /**
+   * Analyses up to `max` more messages with tier 2 now, behind tier 1 (a turn the read leaves idle,
+   * see `whileReading`); returns whether messages are left to analyse. The analysis facts another
+   * thread computes after the read are not taken here (none exist yet: see `runTier2`). When reading
+   * the messages back fails (the trace was closed meanwhile), what tier 2 did is dropped (`runTier2`
+   * would start over) and the error thrown.
+   */
+  step(max: number): boolean {
+    if (this.#complete || this.#running) return false;
+    const a = (this.#tier2 ??= this.#newTier2());
+    try {
+      this.#step(a, max);
+    } catch (e) {
+      this.#tier2 = null;
+      this.#done = 0;
+      throw e;
+    }
+    return this.#done < this.trace.count;
   }
 
   /**
@@ -75,7 +114,7 @@ export class TieredAnalysis {
   /** Runs tier 2 at once, without yielding (the CLI, tests): same result as `runTier2`. */
   runTier2Now(): TraceAnalyzer {
     if (this.#complete) return this.#tier2!;
-    const a = (this.#tier2 ??= this.#newTier2());
+    const a = this.#takeAhead((this.#tier2 ??= this.#newTier2()));
     this.#step(a, Infinity);
     this.#finish(a);
     return a;
@@ -83,7 +122,7 @@ export class TieredAnalysis {
 
   async #run(opts: Tier2Options): Promise<TraceAnalyzer> {
     const chunk = Math.max(1, opts.chunk ?? 4096);
-    const a = (this.#tier2 ??= this.#newTier2());
+    const a = this.#takeAhead((this.#tier2 ??= this.#newTier2()));
     for (;;) {
       if (this.#complete) return a;
       if (opts.signal?.aborted) {
@@ -103,12 +142,19 @@ export class TieredAnalysis {
 
   /**
    * Tier 2's analyzer: it takes tier 1's transactions (TraceAnalyzer's `tier1`: no keys matched
-   * twice) and the analysis facts another thread computes ahead for this trace, if any (facts-ahead.ts:
-   * taking them starts that thread).
+   * twice); the analysis facts come with `#takeAhead`.
    */
   #newTier2(): TraceAnalyzer {
-    const a = new TraceAnalyzer(this.trace, this.tier1);
-    a.factsAhead = takeFactsAhead(this.trace);
+    return new TraceAnalyzer(this.trace, this.tier1);
+  }
+
+  /**
+   * Gives `a` the analysis facts another thread computes ahead for this trace, if any (facts-ahead.ts:
+   * taking them starts that thread, from the first message tier 2 has not analysed yet: those before
+   * were analysed by `step` while the file was read).
+   */
+  #takeAhead(a: TraceAnalyzer): TraceAnalyzer {
+    a.factsAhead ??= takeFactsAhead(this.trace, this.#done);
     return a;
   }
 

@@ -167,6 +167,33 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     expect(differ).toBeGreaterThan(3);
   });
 
+  it("fills from a given message: the entries before it stay 0, those after are the full fill's", async () => {
+    // (the app's open: tier 2 analysed the first messages while the file was read, and starts the
+    // worker's fill at its next message)
+    let checked = 0;
+    for (const f of captures()) {
+      const o = await opened(f);
+      const all = full(o.source);
+      const n = o.trace.count;
+      for (const from of [0, 1, Math.floor(n / 3), n - 1, n, n + 5]) {
+        const col = newFactsColumn(n);
+        expect(fillFactsAhead(o.source, col, {}, from), `${f} from ${from}`).toBe(n);
+        expect(factsAheadDone(col), `${f} from ${from}`).toBe(n);
+        const at = Math.min(from, n) * FA_STRIDE;
+        expect(
+          col.subarray(0, at).every((v) => v === 0),
+          `${f} from ${from}`,
+        ).toBe(true);
+        expect([...col.subarray(at, n * FA_STRIDE)], `${f} from ${from}`).toEqual([
+          ...all.subarray(at, n * FA_STRIDE),
+        ]);
+        checked += n - Math.min(from, n);
+      }
+      o.close();
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
   it('stops when cancelled, between runs', async () => {
     const f = captures().find((x) => x.endsWith('sample-call.pcap'))!;
     const o = await opened(f);

@@ -13,6 +13,8 @@ import { Tier1Analysis } from '../../../src/sip-core/analysis/tier1';
 import { Trace } from '../../../src/sip-core/trace/trace';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
+import { manyRegionsCapture } from '../../helpers/fill-ahead';
 import { parseFixture, traceFromMessages } from '../../fixtures/analysis/load';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -95,6 +97,66 @@ describe('tiered analysis', () => {
         expect(json(two), `${name}, expected ${expected}`).toBe(json(one));
       }
     }
+  });
+
+  it('runs tier 2 behind tier 1 while the trace is read (step), the same wherever it stops', async () => {
+    // Every fixture: parts of 1-9 messages appended as a read hands them over, tier 1 indexing each,
+    // tier 2 stepping 0-12 messages between parts (as far as the read's idle turns let it), then the
+    // read's end (tier 1 follows) and tier 2 run to the end: the trace JSON of a one-pass analysis.
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 8) % n;
+    let named = 0;
+    let stepped = 0;
+    for (const dir of ['calls', 'rules']) {
+      for (const f of readdirSync(path.join(fixtures, dir)).sort()) {
+        if (!f.endsWith('.sip')) continue;
+        const name = `${dir}/${f}`;
+        const msgs = parseFixture(readFileSync(path.join(fixtures, name), 'utf8'));
+        if (msgs.length < 2) continue;
+        const one = traceFromMessages(msgs);
+        analyzeTrace(one);
+        for (const run of [0, 1]) {
+          const two = traceFromMessages(msgs.slice(0, 1));
+          const t1 = new Tier1Analysis(two);
+          t1.catchUp();
+          const tiered = TieredAnalysis.whileReading(two, t1);
+          for (let i = 1; i < msgs.length;) {
+            const k = 1 + rnd(9);
+            traceFromMessages(msgs.slice(i, i + k), two);
+            i += k;
+            t1.catchUp();
+            // (run 0: tier 2 all the way behind tier 1 each time; run 1: a random way)
+            const more = run === 0 ? tiered.step(Infinity) : tiered.step(rnd(13));
+            if (run === 0) expect(more, name).toBe(false);
+            expect(tiered.complete, name).toBe(false);
+            expect(two.analysis, name).toBeNull();
+          }
+          stepped += tiered.progress > 0 ? 1 : 0;
+          tiered.readEnded();
+          if (run === 0) tiered.runTier2Now();
+          else await tiered.runTier2({ yield: turn, chunk: 2 });
+          expect(tiered.complete, name).toBe(true);
+          expect(json(two), `${name}, run ${run}`).toBe(json(one));
+        }
+        named++;
+      }
+    }
+    expect(named).toBeGreaterThan(40);
+    expect(stepped).toBeGreaterThan(named);
+  });
+
+  it('drops what step did when the messages cannot be read back (the trace closed during the read)', async () => {
+    // (a capture of many read-back windows: the file is read again past the first one)
+    const r = await ingestCaptureFile(manyRegionsCapture(), { parse: false });
+    const t1 = new Tier1Analysis(r.trace);
+    t1.catchUp();
+    const tiered = TieredAnalysis.whileReading(r.trace, t1);
+    expect(tiered.step(10)).toBe(true);
+    expect(tiered.progress).toBeGreaterThan(0);
+    r.file.close();
+    expect(() => tiered.step(Infinity)).toThrow();
+    expect(tiered.progress).toBe(0);
+    expect(tiered.complete).toBe(false);
   });
 
   it('follows messages appended while tier 2 runs and after it ended', async () => {
