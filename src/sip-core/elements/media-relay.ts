@@ -113,6 +113,8 @@ export class MediaRelay {
   readonly #idle: Micros;
   readonly #logClose: boolean;
   readonly #sessions = new Map<string, RelaySession>();
+  /** The first port of each open session (its four ports are its own until it closes). */
+  readonly #bases = new Set<number>();
   #next: number;
 
   constructor(host: MediaRelayHost, opts: MediaRelayOptions = {}) {
@@ -180,6 +182,7 @@ export class MediaRelay {
 
   #close(s: RelaySession, why: string): void {
     this.#sessions.delete(s.callId);
+    this.#bases.delete(s.base);
     for (const p of [s.a.rtp, s.a.rtcp, s.b.rtp, s.b.rtcp]) {
       if (!p) continue;
       p.setListener(null);
@@ -203,6 +206,7 @@ export class MediaRelay {
     for (let tries = 0; tries < this.#max; tries++) {
       const base = this.#next;
       this.#next = this.#first + ((base - this.#first + 4) % span);
+      if (this.#bases.has(base)) continue;
       const a = this.#side('caller', base);
       if (!a) continue;
       const b = this.#side('callee', base + 2);
@@ -215,6 +219,7 @@ export class MediaRelay {
       this.#listen(s, a, b);
       this.#listen(s, b, a);
       this.#sessions.set(callId, s);
+      this.#bases.add(base);
       return s;
     }
     this.#host.log(`media relay: no free ports for call ${callId}`);

@@ -1,0 +1,142 @@
+/**
+ * The media relay's decisions (src/sip-core/elements/media-relay.ts), on a MemoryNetwork: the SDP
+ * rewrite (c=, o=, m=, a=rtcp), sending to the SDP's address until a side's first packet and then to
+ * where it came from (RTP and RTCP latched apart), the ports closed at the end, the bound (idle
+ * sessions closed first, else the call refused), and ports the host cannot bind skipped.
+ */
+import { describe, expect, it } from 'vitest';
+import { MediaRelay, type RelayPort } from '../../../src/sip-core/elements/media-relay';
+import { VirtualClock } from '../../../src/sip-core/stack/clock';
+import { MemoryNetwork, type TransportAddress } from '../../../src/sip-core/stack/transport';
+
+const RELAY = '10.0.0.1';
+const udp = (host: string, port: number): TransportAddress => ({ host, port, transport: 'UDP' });
+const sdp = (ip: string, port: number, extra = ''): string =>
+  `v=0\r\no=- 1 1 IN IP4 ${ip}\r\ns=-\r\nc=IN IP4 ${ip}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n${extra}`;
+
+function setup(opts: { maxSessions?: number; taken?: number[] } = {}) {
+  const clock = new VirtualClock();
+  const net = new MemoryNetwork(clock, 0, true);
+  const logs: string[] = [];
+  const open = new Set<number>();
+  const relay = new MediaRelay(
+    {
+      address: RELAY,
+      bind: (port): RelayPort | null => {
+        if (opts.taken?.includes(port)) return null;
+        const t = net.bind(udp(RELAY, port));
+        open.add(port);
+        return Object.assign(t, { close: () => open.delete(port) });
+      },
+      log: (t) => logs.push(t),
+      now: () => clock.now(),
+    },
+    { maxSessions: opts.maxSessions ?? 8, logClose: true },
+  );
+  /** A phone's socket: what it received, from where. */
+  const phone = (host: string, port: number) => {
+    const t = net.bind(udp(host, port));
+    const got: string[] = [];
+    t.setListener({
+      onMessage: (b, src) => got.push(`${new TextDecoder().decode(b)} from ${src.host}:${src.port}`),
+    });
+    return {
+      t,
+      got,
+      send: (text: string, to: number) => t.send(new TextEncoder().encode(text), udp(RELAY, to)),
+    };
+  };
+  return { clock, net, relay, logs, open, phone };
+}
+
+describe('the media relay', () => {
+  it('rewrites both SDPs to its ports, sends to the SDP address until a side latches, RTCP apart', () => {
+    const { clock, relay, logs, phone, open } = setup();
+    const offer = relay.offer('c1', sdp('192.168.1.10', 4000, 'a=rtcp:4001\r\n'))!;
+    expect(offer).toContain(`c=IN IP4 ${RELAY}`);
+    expect(offer).toContain(`o=- 1 1 IN IP4 ${RELAY}`);
+    expect(offer).toContain('m=audio 30002 RTP/AVP 0');
+    expect(offer).toContain('a=rtcp:30003');
+    const answer = relay.answer('c1', sdp('198.51.100.40', 5000))!;
+    expect(answer).toContain('m=audio 30000 RTP/AVP 0');
+    expect([...open].sort()).toEqual([30000, 30001, 30002, 30003]);
+    // the caller is behind a NAT: its SDP says 192.168.1.10, its packets come from 203.0.113.5:20001
+    const callerPriv = phone('192.168.1.10', 4000);
+    const caller = phone('203.0.113.5', 20001);
+    const callerRtcp = phone('203.0.113.5', 20002);
+    const callee = phone('198.51.100.40', 5000);
+    const calleeRtcp = phone('198.51.100.40', 5001);
+    callee.send('b1', 30002); // before the caller's first packet: to its SDP's address
+    clock.runUntilIdle();
+    expect(callerPriv.got).toEqual([`b1 from ${RELAY}:30000`]);
+    caller.send('a1', 30000);
+    clock.runUntilIdle();
+    expect(callee.got).toEqual([`a1 from ${RELAY}:30002`]);
+    callee.send('b2', 30002);
+    clock.runUntilIdle();
+    expect(caller.got).toEqual([`b2 from ${RELAY}:30000`]);
+    // RTCP: the callee's goes to the caller's SDP a=rtcp until the caller's RTCP latches
+    calleeRtcp.send('rb1', 30003);
+    clock.runUntilIdle();
+    expect(callerPriv.got).toHaveLength(1);
+    callerRtcp.send('ra1', 30001);
+    calleeRtcp.send('rb2', 30003);
+    clock.runUntilIdle();
+    expect(calleeRtcp.got).toEqual([`ra1 from ${RELAY}:30003`]);
+    expect(callerRtcp.got).toEqual([`rb2 from ${RELAY}:30001`]);
+    expect(logs).toEqual([
+      'media relay: callee latched at 198.51.100.40:5000',
+      'media relay: caller latched at 203.0.113.5:20001',
+      'media relay: callee RTCP latched at 198.51.100.40:5001',
+      'media relay: caller RTCP latched at 203.0.113.5:20002',
+    ]);
+    expect(relay.info()).toEqual([
+      {
+        callId: 'c1',
+        callerPort: `${RELAY}:30000`,
+        calleePort: `${RELAY}:30002`,
+        toCaller: '203.0.113.5:20001',
+        toCallee: '198.51.100.40:5000',
+        callerLatched: true,
+        calleeLatched: true,
+        fromCaller: 2,
+        fromCallee: 4,
+      },
+    ]);
+    relay.end('c1', 'BYE');
+    expect(open.size).toBe(0);
+    expect(relay.size).toBe(0);
+    expect(logs.at(-1)).toBe(
+      'media relay: call c1 closed (BYE): 2 packets from the caller, 4 from the callee relayed',
+    );
+    // a packet after the end goes nowhere
+    const n = callee.got.length + caller.got.length;
+    caller.send('late', 30000);
+    clock.runUntilIdle();
+    expect(callee.got.length + caller.got.length).toBe(n);
+  });
+
+  it('is bounded: idle calls are closed first, else a call is refused; taken ports are skipped', () => {
+    const { clock, relay, logs, open } = setup({ maxSessions: 2, taken: [30004] });
+    expect(relay.offer('c1', sdp('192.0.2.1', 4000))).toContain('m=audio 30002 ');
+    // 30004 cannot be bound and 30000 is c1's: within the bound (2 calls: ports 30000-30007) c2 has none
+    expect(relay.offer('c2', sdp('192.0.2.2', 4000))).toBeNull();
+    expect(logs.at(-1)).toBe('media relay: no free ports for call c2');
+    const { relay: r2, logs: logs2, clock: clock2 } = setup({ maxSessions: 2 });
+    expect(r2.offer('a', sdp('192.0.2.1', 4000))).toContain('m=audio 30002 ');
+    expect(r2.offer('b', sdp('192.0.2.2', 4000))).toContain('m=audio 30006 ');
+    expect(r2.offer('c', sdp('192.0.2.3', 4000))).toBeNull();
+    expect(logs2.at(-1)).toBe('media relay: no ports for call c (2 calls relayed)');
+    clock2.advanceBy(61_000_000);
+    // past the idle time the old calls go, and the new one gets the ports (wrapped round)
+    expect(r2.offer('c', sdp('192.0.2.3', 4000))).toContain('m=audio 30002 ');
+    expect(
+      logs2.filter((l) => l.endsWith('(idle): 0 packets from the caller, 0 from the callee relayed')),
+    ).toHaveLength(2);
+    expect(r2.size).toBe(1);
+    r2.closeAll();
+    expect(r2.size).toBe(0);
+    expect(clock.now()).toBe(0);
+    expect(open.size).toBe(4);
+  });
+});
