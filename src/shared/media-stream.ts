@@ -154,8 +154,15 @@ export interface StreamPlayed {
   lost: number;
   duplicates: number;
   reordered: number;
-  /** Packets whose payload is not whole frames of the codec (G.729); absent when none. */
+  /**
+   * Packets whose payload is not whole frames of the codec (G.729), or a CN payload that breaks RFC
+   * 3389; absent when none.
+   */
   malformed?: number;
+  /** RFC 3389 comfort noise packets played (their noise fills the time to the next packet); absent when none. */
+  comfortNoise?: number;
+  /** Losses concealed (G.729's decoder, G.722's pitch repetition); absent when none. */
+  concealed?: number;
   /** Why it is silent (`cannot play G.723 ...`), null when it plays. */
   problem: string | null;
 }

@@ -188,7 +188,62 @@ export class G722Decoder {
     }
     return o - at;
   }
+
+  /**
+   * Takes a signal the decoder did not receive (a lost packet's concealment): each pair of 16 kHz
+   * samples `x[xs + 22 + 2j]`, `x[xs + 23 + 2j]` (j < `codes`; `x[xs, xs + 22)` the transmit QMF's
+   * history) through a G.722 encoder that shares this decoder's state — the transmit QMF (§3.1), the
+   * lower sub-band's 6-bit and the higher's 2-bit code whose reconstruction is nearest the prediction
+   * error — and decodes the octets into `out` from `at` (as {@link decode}). So the sub-band
+   * predictors, scale factors and the receive QMF follow the concealed signal, as an encoder's did the
+   * real one, and the next packet does not start from a state 60 ms old (G.722 Appendix III/IV's
+   * re-synchronisation, here by re-encoding). Returns the samples written.
+   */
+  reencode(x: Int16Array, xs: number, codes: number, out: Int16Array, at: number): number {
+    const one = new Uint8Array(1);
+    let o = at;
+    for (let j = 0; j < codes; j++) {
+      // Transmit QMF (Table 16's coefficients): the odd and even taps over the last 24 inputs.
+      const q = xs + 2 * j;
+      let odd = 0;
+      let even = 0;
+      for (let i = 0; i < 12; i++) {
+        even += (x[q + 2 * i] ?? 0) * QMF[i]!;
+        odd += (x[q + 2 * i + 1] ?? 0) * QMF[11 - i]!;
+      }
+      const xl = (odd + even) >> 14;
+      const xh = (odd - even) >> 14;
+      const low = this.#low;
+      const high = this.#high;
+      const dl = clip16(xl - low.s);
+      let il = 4;
+      let best = Infinity;
+      for (let c = 4; c < 64; c++) {
+        const e = Math.abs(((low.det * QQ6[c]!) >> 10) - dl);
+        if (e < best) {
+          best = e;
+          il = c;
+        }
+      }
+      const dh = clip16(xh - high.s);
+      let ih = 0;
+      best = Infinity;
+      for (let c = 0; c < 4; c++) {
+        const e = Math.abs(((high.det * QQ2[c]!) >> 10) - dh);
+        if (e < best) {
+          best = e;
+          ih = c;
+        }
+      }
+      one[0] = (ih << 6) | il;
+      o += this.decode(one, 0, 1, out, o);
+    }
+    return o - at;
+  }
 }
+
+/** Table 16: the QMF's coefficients h0…h11 (h23…h12 the same), for the transmit QMF of {@link G722Decoder.reencode}. */
+const QMF = new Int32Array([3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11]);
 
 /** SCALEL/SCALEH: the linear scale factor (÷8) of a logarithmic one, already offset by the band's bias. */
 function scale(nb: number): number {

@@ -35,6 +35,8 @@ import { GSM_FRAME_OCTETS, GSM_FRAME_SAMPLES, GsmDecoder } from './gsm';
 import { G726Decoder, type G726Packing } from './g726';
 import { G729Decoder, G729_FRAME_SAMPLES, g729PayloadOk, g729Samples } from './g729';
 import { addDtmfTone, type EventTone } from './rtp-event';
+import { ComfortNoise, parseCn } from './cn';
+import { PLC_MAX_MS, crossFade, pitchRepeat, resumeOla } from './plc';
 
 /** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
 export const RESYNC_SECONDS = 1;
@@ -73,6 +75,8 @@ export type PayloadPlay =
       /** G.726: bits per codeword (2–5) and the packing, and the name it goes by (`AAL2-G726-32`). */
       g726?: { bits: number; packing: G726Packing; name: string };
     }
+  /** RFC 3389 comfort noise on a clock of `rate` (cn.ts). */
+  | { kind: 'cn'; rate: number }
   | { kind: 'silence'; name: string }
   | { kind: 'cannot'; name: string };
 
@@ -125,7 +129,8 @@ export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPl
       };
     if (n === 'L16' && map.rate > 0 && map.rate <= 192_000)
       return { kind: 'audio', codec: 'L16', rate: map.rate, channels: Math.max(1, map.channels ?? 1) };
-    if (n === 'CN' || n === 'TELEPHONE-EVENT') return { kind: 'silence', name: map.name };
+    if (n === 'CN') return { kind: 'cn', rate: map.rate > 0 && map.rate <= 192_000 ? map.rate : 8000 };
+    if (n === 'TELEPHONE-EVENT') return { kind: 'silence', name: map.name };
     return { kind: 'cannot', name: map.name };
   }
   switch (pt) {
@@ -146,7 +151,8 @@ export function payloadPlay(pt: number, map: RtpmapEntry | undefined): PayloadPl
       return { kind: 'audio', codec: 'L16', rate: 44100, channels: 1 };
     case 13:
     case 19:
-      return { kind: 'silence', name: 'CN' };
+      // 19: CN before RFC 3389 gave it 13 (tshark's PT_CN_OLD), the same payload.
+      return { kind: 'cn', rate: 8000 };
     case 18:
       return G729_PLAY;
   }
@@ -271,15 +277,23 @@ export interface DecodedAudio {
   lost: number;
   duplicates: number;
   reordered: number;
-  /** Packets of other payload types played as silence (CN, telephone-event, a second codec). */
+  /** Packets of other payload types played as silence (telephone-event, a second codec). */
   silent: number;
+  /** RFC 3389 comfort noise packets played (cn.ts): their noise fills the time until the next packet. */
+  comfortNoise?: number;
+  /**
+   * Losses (runs of lost packets) concealed: G.729 by its decoder (§4.4), G.722 by pitch repetition
+   * (plc.ts); the rest of the codecs leave a lost packet's time silent.
+   */
+  concealed?: number;
   /** Places where the timestamp jumped against the capture clock and arrival placed the packet. */
   resyncs: number;
   /** RFC 4733 events heard as their tones (their packets count in `silent` too). */
   tones?: number;
   /**
    * Packets whose payload is not whole frames of the codec (G.729: 10-octet frames and at most one
-   * 2-octet SID frame): their whole frames played, the rest ignored.
+   * 2-octet SID frame): their whole frames played, the rest ignored; CN payloads that are empty (not
+   * played) or break RFC 3389 §3 (what could be read played).
    */
   malformed?: number;
   truncated: boolean;
@@ -395,7 +409,11 @@ export function decodeStream(
     eventsOnly = 'telephone-event';
   }
   if (!main) {
-    const names = [...new Set([...plays.values()].map((p) => (p.kind === 'audio' ? p.codec : p.name)))];
+    const names = [
+      ...new Set(
+        [...plays.values()].map((p) => (p.kind === 'audio' ? p.codec : p.kind === 'cn' ? 'CN' : p.name)),
+      ),
+    ];
     const cannot = [...plays.values()].filter((p) => p.kind === 'cannot').map((p) => p.name);
     return {
       ok: false,
@@ -411,6 +429,9 @@ export function decodeStream(
   /** Whether a packet of this payload type plays on the main codec's timeline. */
   const sameTimeline = (p: PayloadPlay): p is AudioPlay =>
     p.kind === 'audio' && p.rate === rate && (p.clock ?? p.rate) === clock;
+  /** Whether a packet's timestamp counts on the main clock (comfort noise may have its own: CN/16000). */
+  const onClock = (p: PayloadPlay): boolean =>
+    p.kind === 'audio' ? (p.clock ?? p.rate) === clock : p.kind === 'cn' ? p.rate === clock : true;
   // Extended sequence numbers in arrival order (RFC 3550 §A.1: a wrap when the number steps back
   // across 0 by a small amount).
   const ext = new Float64Array(n);
@@ -456,7 +477,10 @@ export function decodeStream(
       const i = keep[k]!;
       const dts = s32(pk.ts[i]! - pk.ts[prev]!);
       const dArrival = (pk.timeUs[i]! - pk.timeUs[prev]!) / 1e6;
-      if (Math.abs(dts / clock - dArrival) > RESYNC_SECONDS) {
+      if (!onClock(playOf(pk.pt[i]!)) || !onClock(playOf(pk.pt[prev]!)))
+        // A step to or from a packet on another clock: the capture clock places it.
+        at += Math.max(0, Math.round(dArrival * rate));
+      else if (Math.abs(dts / clock - dArrival) > RESYNC_SECONDS) {
         resyncs++;
         at += Math.max(0, Math.round(dArrival * rate));
       } else at += dts * perTick;
@@ -496,18 +520,70 @@ export function decodeStream(
   let played = 0;
   let silent = 0;
   let malformed = 0;
+  let cnPackets = 0;
+  let concealed = 0;
   const state: CodecState = {};
-  /** Where the last G.729 packet's samples ended (a gap after it may be concealed). */
+  /** Where the last G.729 / G.722 packet's samples ended (a gap after it may be concealed). */
   let g729End = -1;
+  let g722End = -1;
+  /** Comfort noise generators (per CN clock rate) and where the current noise started (−1: none). */
+  const cn = new Map<number, ComfortNoise>();
+  let noise: ComfortNoise | null = null;
+  let noiseFrom = -1;
+  /** The noise from `noiseFrom` up to `to` (a CN packet's or audio packet's place). */
+  const noiseUntil = (to: number): void => {
+    if (noise && noiseFrom >= 0 && to > noiseFrom)
+      fillNoise(noise, pcm, noiseFrom, Math.min(to, pcm.length) - noiseFrom, rate);
+    noiseFrom = -1;
+  };
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
     const p = playOf(pk.pt[i]!);
     const at = off[k]! - minOff;
+    if (p.kind === 'cn' && eventsOnly === null) {
+      // RFC 3389: the noise this packet describes, from its place until the next audio or CN packet.
+      const params = parseCn(pk.bytes, pk.payStart[i]!, pk.payEnd[i]!);
+      if (!params || params.malformed) malformed++;
+      if (!params) continue;
+      noiseUntil(at);
+      let g = cn.get(p.rate);
+      if (!g) cn.set(p.rate, (g = new ComfortNoise(p.rate)));
+      g.set(params);
+      noise = g;
+      noiseFrom = at;
+      g729End = g722End = -1;
+      cnPackets++;
+      continue;
+    }
     if (!sameTimeline(p) || at >= pcm.length || eventsOnly !== null) {
       if (!sameTimeline(p)) silent++;
       continue;
     }
+    noiseUntil(at);
     const len = pk.payEnd[i]! - pk.payStart[i]!;
+    /** Packets lost just before this one (a sequence gap; timestamp timing puts them in their place). */
+    const seqGap = timing === 'timestamp' && k > 0 && ext[i]! - ext[keep[k - 1]!]! > 1;
+    /** After a G.722 loss: the concealment continued past the gap and how much of it fades into this packet. */
+    let fadeFrom: Int16Array | null = null;
+    let fade = 0;
+    let gapLen = 0;
+    if (p.codec === 'G722') {
+      // No concealment in the decoder: the last pitch period repeated (plc.ts), the decoder's state
+      // re-encoded on it, this packet's start faded in from its continuation.
+      const dec = state.g722;
+      if (dec && seqGap && g722End >= 0 && at > g722End) {
+        gapLen = at - g722End;
+        fade = resumeOla(gapLen, rate);
+        const conc = pitchRepeat(pcm, g722End, gapLen + G722_QMF_DELAY + fade, rate);
+        if (conc) {
+          const codes = Math.min(gapLen, Math.round((rate * PLC_MAX_MS) / 1000)) >> 1;
+          dec.reencode(conc, 0, codes, pcm, g722End);
+          fadeFrom = conc;
+          concealed++;
+        }
+      }
+      g722End = at + samplesOf(p, len);
+    }
     if (p.codec === 'G729') {
       if (!g729PayloadOk(len)) malformed++;
       // The time before this packet since the last one's end: after speech, packets lost (a sequence
@@ -516,16 +592,14 @@ export function decodeStream(
       const dec = state.g729;
       if (timing === 'timestamp' && dec && g729End >= 0 && at > g729End) {
         const gap = Math.floor((at - g729End) / G729_FRAME_SAMPLES);
-        const frames = dec.inComfortNoise
-          ? gap
-          : k > 0 && ext[i]! - ext[keep[k - 1]!]! > 1
-            ? Math.min(G729_CONCEAL_FRAMES, gap)
-            : 0;
+        const frames = dec.inComfortNoise ? gap : seqGap ? Math.min(G729_CONCEAL_FRAMES, gap) : 0;
         if (frames > 0) dec.conceal(frames, pcm, g729End);
+        if (frames > 0 && !dec.inComfortNoise) concealed++;
       }
       g729End = at + samplesOf(p, len);
     }
     decodeInto(p, pk.bytes, pk.payStart[i]!, pk.payEnd[i]!, pcm, at, state);
+    if (fadeFrom) crossFade(pcm, at, fade, fadeFrom, gapLen);
     played++;
   }
   return {
@@ -548,8 +622,36 @@ export function decodeStream(
       truncated,
       ...(tones.size > 0 && { tones: tones.size }),
       ...(malformed > 0 && { malformed }),
+      ...(cnPackets > 0 && { comfortNoise: cnPackets }),
+      ...(concealed > 0 && { concealed }),
     },
   };
+}
+
+/** G.722's transmit + receive QMF delay (samples): the re-encoder reads the concealment this far ahead. */
+const G722_QMF_DELAY = 22;
+
+/**
+ * Adds `n` samples of `g`'s noise to `pcm` from `at` (at `rate`): made at the CN clock's rate, upsampled
+ * by a whole factor (CN/8000 beside G.722: noise below 4 kHz, as described) or, the other way, the
+ * nearest sample taken.
+ */
+function fillNoise(g: ComfortNoise, pcm: Int16Array, at: number, n: number, rate: number): void {
+  if (n <= 0) return;
+  if (g.rate === rate) {
+    g.fill(pcm, at, n);
+    return;
+  }
+  const m = Math.ceil((n * g.rate) / rate);
+  const made = new Int16Array(m);
+  g.fill(made, 0, m);
+  const l = rate / g.rate;
+  const x = Number.isInteger(l) && l > 1 ? upsample(made, l) : null;
+  for (let j = 0; j < n; j++) {
+    const y = x ? x[j]! : made[Math.min(m - 1, Math.floor((j * g.rate) / rate))]!;
+    const v = pcm[at + j]! + y;
+    pcm[at + j] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  }
 }
 
 /** Taps each side of an interpolated sample (a 32-tap windowed sinc). */

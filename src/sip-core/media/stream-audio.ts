@@ -169,6 +169,8 @@ export function renderAudio(
         duplicates: a.duplicates,
         reordered: a.reordered,
         ...(a.malformed && { malformed: a.malformed }),
+        ...(a.comfortNoise && { comfortNoise: a.comfortNoise }),
+        ...(a.concealed && { concealed: a.concealed }),
         problem: null,
       });
     } else {

@@ -102,6 +102,8 @@ export interface CodecCallSpec {
   /** The caller's payloads in order (one per packet). */
   payloads: Uint8Array[];
   pt: number;
+  /** Packet i's payload type when not `pt` (comfort noise between audio packets). */
+  ptOf?: (i: number) => number;
   /** Timestamp ticks per packet. */
   step: number;
   /** Packets not sent (by index). */
@@ -165,7 +167,7 @@ export function codecCallFrames(o: CodecCallSpec): { us: number; bytes: Uint8Arr
             1000 + i,
             160000 + (o.tsOf ? o.tsOf(i) : i * o.step),
             0x11110000 + a,
-            o.pt,
+            o.ptOf?.(i) ?? o.pt,
             o.payloads[i]!,
           ),
         }),

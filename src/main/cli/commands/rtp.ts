@@ -93,7 +93,7 @@ export async function rtp(
       out(
         `  stream ${s.index}${au.channels === 2 ? (s.channel === 0 ? ' left' : ' right') : ''}: ${
           s.problem ??
-          `${s.codec}, ${s.played} packets played, ${s.lost} lost, ${s.duplicates} duplicates, ${s.reordered} out of order${s.malformed ? `, ${s.malformed} malformed (not whole frames)` : ''}`
+          `${s.codec}, ${s.played} packets played, ${s.lost} lost${s.concealed ? ` (${s.concealed} gap${s.concealed === 1 ? '' : 's'} concealed)` : ''}, ${s.duplicates} duplicates, ${s.reordered} out of order${s.comfortNoise ? `, ${s.comfortNoise} comfort noise` : ''}${s.malformed ? `, ${s.malformed} malformed` : ''}`
         }\n`,
       );
     return 0;
