@@ -5,7 +5,9 @@
  * master secret as OpenSSL negotiates it) accepts N connections one after another; a Node TLS client
  * (no session reuse: each a full handshake) sends one INVITE on each; dumpcap captures `lo`. The
  * server's key is written beside it (`FILE.key`). Needs openssl and dumpcap; returns null without them.
- * Usage: `node --import tsx bench/tools/gen-tls-rsa-capture.ts [N]` → bench/data/sip-tls-rsa-N.pcapng.
+ * Usage: `node --import tsx bench/tools/gen-tls-rsa-capture.ts [N]` → bench/data/sip-tls-rsa-N.pcapng;
+ * `… [N] tls1` → TLS 1.0 with TLS_RSA_WITH_AES_128_CBC_SHA (OpenSSL 3 needs `@SECLEVEL=0` for it; the
+ * client's encrypt-then-MAC on, as Node's OpenSSL offers it), bench/data/sip-tls10-rsa-N.pcapng.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +23,13 @@ const benchDir = basename(here) === 'tools' ? dirname(here) : here;
 export const TLS_RSA_OUT = (n: number): string => resolve(benchDir, `data/sip-tls-rsa-${n}.pcapng`);
 export const TLS_RSA_PORT = 26150;
 export const TLS_RSA_SUITE = 'AES128-GCM-SHA256';
+/** The protocol versions the capture can be made in: TLS 1.2 (AES-128-GCM), TLS 1.0 (AES-128-CBC-SHA). */
+export type TlsRsaVersion = '1.2' | '1.0';
+const PROTO = {
+  '1.2': { suite: TLS_RSA_SUITE, version: 'TLSv1.2', s_server: '-tls1_2' },
+  '1.0': { suite: 'AES128-SHA:@SECLEVEL=0', version: 'TLSv1', s_server: '-tls1' },
+} as const;
+export const TLS10_RSA_OUT = (n: number): string => resolve(benchDir, `data/sip-tls10-rsa-${n}.pcapng`);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -28,14 +37,14 @@ const invite = (i: number): string =>
   `INVITE sip:bob${i}@127.0.0.1:5061;transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:40000;branch=z9hG4bK-rsa-${i}\r\nFrom: <sip:alice@127.0.0.1>;tag=a${i}\r\nTo: <sip:bob${i}@127.0.0.1>\r\nCall-ID: tls-rsa-${i}@bench\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
 
 /** One connection: a full handshake, one INVITE, a clean close; false when it failed or took 10 s. */
-function once(i: number): Promise<boolean> {
+function once(i: number, v: TlsRsaVersion): Promise<boolean> {
   return new Promise((res) => {
     const s = connect({
       host: '127.0.0.1',
       port: TLS_RSA_PORT,
-      ciphers: TLS_RSA_SUITE,
-      minVersion: 'TLSv1.2',
-      maxVersion: 'TLSv1.2',
+      ciphers: PROTO[v].suite,
+      minVersion: PROTO[v].version,
+      maxVersion: PROTO[v].version,
       rejectUnauthorized: false,
     });
     const t = setTimeout(() => {
@@ -56,7 +65,11 @@ function once(i: number): Promise<boolean> {
 }
 
 /** Makes the capture with `n` connections; null when openssl or dumpcap is missing. */
-export async function generateTlsRsa(out: string, n: number): Promise<{ key: string } | null> {
+export async function generateTlsRsa(
+  out: string,
+  n: number,
+  v: TlsRsaVersion = '1.2',
+): Promise<{ key: string } | null> {
   const openssl = '/usr/bin/openssl';
   const dumpcap = '/usr/bin/dumpcap';
   if (!existsSync(openssl) || !existsSync(dumpcap)) return null;
@@ -75,9 +88,9 @@ export async function generateTlsRsa(out: string, n: number): Promise<{ key: str
           ['s_server', '-quiet', '-accept', `127.0.0.1:${TLS_RSA_PORT}`, '-cert', cert].concat([
             '-key',
             key,
-            '-tls1_2',
+            PROTO[v].s_server,
             '-cipher',
-            TLS_RSA_SUITE,
+            PROTO[v].suite,
             '-naccept',
             String(n),
           ]),
@@ -89,7 +102,7 @@ export async function generateTlsRsa(out: string, n: number): Promise<{ key: str
         try {
           await sleep(400);
           let failed = 0;
-          for (let i = 0; i < n && failed < 10; i++) if (!(await once(i))) failed++;
+          for (let i = 0; i < n && failed < 10; i++) if (!(await once(i, v))) failed++;
           if (failed) throw new Error(`${failed} TLS connections failed`);
         } finally {
           clearTimeout(kill);
@@ -110,6 +123,8 @@ export async function generateTlsRsa(out: string, n: number): Promise<{ key: str
 // Run as a script (not when bundled into a benchmark).
 if (process.argv[1] && /gen-tls-rsa-capture\.[cm]?[jt]s$/.test(process.argv[1])) {
   const n = Number(process.argv[2] ?? 500);
-  const r = await generateTlsRsa(process.env.TLS_RSA_OUT ?? TLS_RSA_OUT(n), n);
-  console.log(r ? `${TLS_RSA_OUT(n)} (${r.key})` : 'openssl or dumpcap missing');
+  const v: TlsRsaVersion = process.argv[3] === 'tls1' ? '1.0' : '1.2';
+  const out = process.env.TLS_RSA_OUT ?? (v === '1.0' ? TLS10_RSA_OUT(n) : TLS_RSA_OUT(n));
+  const r = await generateTlsRsa(out, n, v);
+  console.log(r ? `${out} (${r.key})` : 'openssl or dumpcap missing');
 }
