@@ -46,21 +46,27 @@ export interface LabMediaSessionDto {
 }
 
 /**
- * One call a lab proxy's media relay carries (`rtpproxy_manage()`; src/sip-core/elements/media-relay.ts):
+ * One call a proxy's media relay carries (`rtpproxy_manage()`; src/sip-core/elements/media-relay.ts):
  * the ports each side sends to, where the relay sends toward each side and whether it latched there.
  */
-export interface LabRelayDto {
-  node: string;
+export interface RelaySessionDto {
   callId: string;
+  /** The ports the caller and the callee send to (`host:port`, RTP). */
   callerPort: string;
   calleePort: string;
+  /** Where the relay sends toward each side now (`host:port`), and whether it latched there. */
   toCaller: string | null;
   toCallee: string | null;
   callerLatched: boolean;
   calleeLatched: boolean;
-  /** Packets (RTP and RTCP) relayed from each side so far. */
+  /** Packets (RTP and RTCP) that came from each side so far. */
   fromCaller: number;
   fromCallee: number;
+}
+
+/** A relayed call of a lab proxy (`node`). */
+export interface LabRelayDto extends RelaySessionDto {
+  node: string;
 }
 
 export interface LabMediaDto {

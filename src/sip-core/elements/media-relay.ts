@@ -18,6 +18,7 @@
  */
 import type { Micros } from '../stack/clock';
 import { formatAddress, type Transport, type TransportAddress } from '../stack/transport';
+import type { RelaySessionDto } from '../../shared/lab-media';
 
 /** A port of the relay: a transport that may be closed (the lab's real sockets are). */
 export interface RelayPort extends Transport {
@@ -89,20 +90,7 @@ export interface RelaySession {
 }
 
 /** A session as the lab shows it. */
-export interface RelaySessionInfo {
-  callId: string;
-  /** The ports the caller and the callee send to (`host:port`, RTP). */
-  callerPort: string;
-  calleePort: string;
-  /** Where the relay sends toward each side now, and whether it latched. */
-  toCaller: string | null;
-  toCallee: string | null;
-  callerLatched: boolean;
-  calleeLatched: boolean;
-  /** Packets (RTP and RTCP) that came from each side. */
-  fromCaller: number;
-  fromCallee: number;
-}
+export type RelaySessionInfo = RelaySessionDto;
 
 const DEFAULT_IDLE: Micros = 60_000_000;
 
