@@ -5,7 +5,8 @@
  * and its own PRF): TLS 1.0 (implicit IVs chained across records, a 1/n-1 split record, an empty
  * application data record), 1.1 and 1.2, each decrypted with the key log, equal to the text written,
  * and, when tshark is installed, equal to what tshark decrypts with the same key log. The TLS 1.0 PRF
- * against the writer's for even and odd secret lengths; a wrong master secret, a damaged record.
+ * against the writer's for even and odd secret lengths; a wrong master secret, a damaged record; a
+ * renegotiation (a ClientHello inside the encrypted connection), said and not followed.
  */
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
@@ -92,7 +93,7 @@ const plainRecord = (type: number, version: number, body: Buffer): Buffer =>
  * `version`: the capture and its key log line. TLS 1.0 sends the INVITE split 1/n-1 after an empty
  * application data record (what browsers and some phones did against BEAST).
  */
-function session(version: number, suite: number): { pcap: Uint8Array; keylog: string } {
+function session(version: number, suite: number, renegotiate = false): { pcap: Uint8Array; keylog: string } {
   const cr = randomBytes(32);
   const sr = randomBytes(32);
   const master = randomBytes(48);
@@ -128,6 +129,12 @@ function session(version: number, suite: number): { pcap: Uint8Array; keylog: st
     c2s(invite()),
     s2c(server.record(23, Buffer.from(OK, 'latin1'))),
   ];
+  // Renegotiation: a new ClientHello inside the encrypted connection, then a request under it.
+  if (renegotiate)
+    frames.push(
+      c2s(client.record(22, hello)),
+      c2s(client.record(23, Buffer.from(INVITE.replace('CSeq: 1', 'CSeq: 2'), 'latin1'))),
+    );
   return {
     pcap: pcapOf(frames.map((bytes) => ({ bytes }))).bytes,
     keylog: `CLIENT_RANDOM ${cr.toString('hex')} ${master.toString('hex')}\n`,
@@ -145,7 +152,7 @@ const text = (r: IngestResult): string[] => {
   return out;
 };
 
-describe('TLS 1.0/1.1 pieces without a real peer: 3DES, the PRF', () => {
+describe('TLS 1.0/1.1 pieces without a real peer: 3DES, the PRF, renegotiation', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-3des-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -158,6 +165,22 @@ describe('TLS 1.0/1.1 pieces without a real peer: 3DES, the PRF', () => {
           writerPrf(0x0301, secret, 'key expansion', seed, len),
         );
       }
+  });
+
+  it('renegotiation (TLS 1.0 and 1.2): the SIP before it, then one notice saying it is not followed', () => {
+    for (const version of [0x0301, 0x0303]) {
+      const s = session(version, 0x000a, true);
+      const r = ingestBytes(s.pcap, 'x.pcap', { tlsCrypto: nodeTlsCrypto, keylog: keys(s.keylog) });
+      expect(text(r)).toEqual([INVITE, OK]);
+      expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+        [
+          'tls-encrypted',
+          expect.stringMatching(
+            /^TLS on 10\.9\.0\.1:40000 → 10\.9\.0\.2:5061 \(first frame 3\): encrypted, not decoded: the connection renegotiates at stream offset \d+ \(a new ClientHello inside the encrypted connection\): sipscope does not follow TLS renegotiation, the records after it are not decrypted \(the SIP before it was\)$/,
+          ),
+        ],
+      ]);
+    }
   });
 
   for (const [version, name] of [

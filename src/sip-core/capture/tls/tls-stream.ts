@@ -505,6 +505,17 @@ export class TlsLink {
   }
 
   #message(d: 0 | 1, dir: Dir, type: number, m: Uint8Array, pos: number): void {
+    if (dir.enc !== null && !this.#v13 && (type === 1 || type === 2)) {
+      // A hello inside the encrypted connection: renegotiation (TLS 1.0-1.2), not followed.
+      this.#dead = true;
+      this.host.problem(
+        d,
+        'no-key',
+        `the connection renegotiates at stream offset ${pos} (a new ${type === 1 ? 'ClientHello' : 'ServerHello'} inside the encrypted connection): sipscope does not follow TLS renegotiation, the records after it are not decrypted (the SIP before it was)`,
+        pos,
+      );
+      return;
+    }
     if (this.#transcript && dir.enc === null) this.#keep(type, m);
     if (type === 1 && m.length >= 35 && this.#clientRandom === null) {
       this.#clientRandom = m.slice(2, 34);
