@@ -106,7 +106,7 @@ import {
   regionFacts,
 } from '../capture/ingest-pass';
 import { canonicalIpv4 } from '../capture/address';
-import { FA_DONE, FA_FACTS, FA_SDP_KEY, FA_STRIDE } from './facts-ahead';
+import { FA_DONE, FA_FACTS, FA_ROUTES, FA_SDP_KEY, FA_STRIDE } from './facts-ahead';
 
 /** One string instance per method name, so records do not keep a decoded copy each. */
 const METHODS = new Map<string, string>();
@@ -584,10 +584,11 @@ export class TraceAnalyzer implements TraceAnalysis {
   #facts(id: number, buf: Uint8Array, start: number, end: number): number {
     const ahead = this.factsAhead;
     if (ahead !== null && id * FA_STRIDE < ahead.length - 1) {
-      const v = ahead[id * FA_STRIDE]!;
+      const e = id * FA_STRIDE;
+      const v = Atomics.load(ahead, e); // (then the lines written before it are seen)
       if (v !== 0) {
         this.#factsHlen = (v >>> 8) & 0xffff;
-        this.#factsRoutes = -1;
+        this.#factsRoutes = (v & AF_KNOWN) !== 0 ? ahead[e + FA_ROUTES]! : -1;
         return v & FA_FACTS;
       }
     }

@@ -10,15 +10,24 @@
  * @remarks Message `id` has FA_STRIDE elements from `id * FA_STRIDE`: the entry, 0 until written, then
  * `FA_DONE | facts | hlen << 8` (hlen: the header section's length, `messageFactsHlen`, when the facts
  * say AF_SDP; a message is at most 64 KiB, so it fits in 16 bits), then with AF_SDP `sdpHashOut[0..1]`
- * of the body after the header section (FA_SDP_KEY). Those two are written before the entry, which
- * is then stored with `Atomics.store`: a reader that sees it with `Atomics.load` sees them (a plain
- * read of the entry alone, an aligned Int32 element, is tear-free: 0 or the complete entry). The last
+ * of the body after the header section (FA_SDP_KEY), then with AF_KNOWN where the walk found the
+ * first Route and Record-Route lines (FA_ROUTES: `messageFactsRoutes`, where the route-set rule's
+ * `routeHashes` starts). Those are written before the entry, which is then stored with
+ * `Atomics.store`: a reader that sees it with `Atomics.load` sees them (a plain read of the entry
+ * alone, an aligned Int32 element, is tear-free: 0 or the complete entry). The last
  * element counts the messages written so far (Atomics: progress for tests and figures only; tier 2
  * does not wait for it). (The route-set rule's `routeHashes` was computed here too for a while: it
  * doubled the fill's cost and so delayed the message checks the same worker computes next.)
  */
 import { canonicalIpv4 } from '../capture/address';
-import { AF_SDP, forgetFactsRegion, messageFactsHlen, regionFacts } from '../capture/ingest-pass';
+import {
+  AF_KNOWN,
+  AF_SDP,
+  forgetFactsRegion,
+  messageFactsHlen,
+  messageFactsRoutes,
+  regionFacts,
+} from '../capture/ingest-pass';
 import type { Trace } from '../trace/trace';
 import { eachFileMessage, type FileMessages, type FileRunOptions } from '../trace/file-runs';
 import { sdpBodyHash, sdpHashOut } from './sdp-summary';
@@ -28,9 +37,11 @@ export const FA_DONE = 128;
 /** The facts bits of an entry (AF_* of capture/ingest-pass.ts). */
 export const FA_FACTS = 127;
 /** Elements per message. */
-export const FA_STRIDE = 3;
+export const FA_STRIDE = 4;
 /** Offset (from the entry) of the two words of the SDP body's `sdpBodyHash`. */
 export const FA_SDP_KEY = 1;
+/** Offset (from the entry) of the Route / Record-Route lines (`messageFactsRoutes`) of an AF_KNOWN entry. */
+export const FA_ROUTES = 3;
 
 /** A column of `count` messages and the counter after them, over a SharedArrayBuffer. */
 export function newFactsColumn(count: number): Int32Array {
@@ -106,13 +117,14 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
       const id = k + base;
       const f = regionFacts(buf, at, stop, srcV4(id));
       const e = id * FA_STRIDE;
+      if ((f & AF_KNOWN) !== 0) col[e + FA_ROUTES] = messageFactsRoutes();
       if ((f & AF_SDP) !== 0) {
         const hlen = messageFactsHlen();
         sdpBodyHash(buf, at + hlen, stop);
         col[e + FA_SDP_KEY] = sdpHashOut[0]!;
         col[e + FA_SDP_KEY + 1] = sdpHashOut[1]!;
         Atomics.store(col, e, FA_DONE | f | (hlen << 8)); // (after the key: see the file comment)
-      } else col[e] = FA_DONE | f;
+      } else Atomics.store(col, e, FA_DONE | f); // (after the lines)
     },
     (k) => Atomics.store(col, col.length - 1, k + base),
   );

@@ -3,13 +3,14 @@
  * holds, for every message whose bytes lie in the file, what tier 2 computes (`messageFacts` and its
  * header length, the SDP body's cache key), and 0 for the others; tier 2 reading a full, partial or
  * empty column gives the trace JSON it gives without one, computes no facts itself where the column
- * holds them, and keys SDP bodies by the column's hashes.
+ * holds them, keys SDP bodies by the column's hashes and reads the route-set rule's lines from it.
  */
 import { existsSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   FA_DONE,
+  FA_ROUTES,
   FA_SDP_KEY,
   FA_STRIDE,
   factsAheadDone,
@@ -21,11 +22,13 @@ import {
 import { sdpBodyHash, sdpHashOut } from '../../../src/sip-core/analysis/sdp-summary';
 import { TieredAnalysis } from '../../../src/sip-core/analysis/tiered';
 import {
+  AF_KNOWN,
   AF_SDP,
   factsCounters,
   ingestPassAvailable,
   messageFacts,
   messageFactsHlen,
+  messageFactsRoutes,
 } from '../../../src/sip-core/capture/ingest-pass';
 import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
@@ -85,6 +88,7 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     let filled = 0;
     let arena = 0;
     let sdp = 0;
+    let routes = 0;
     for (const f of captures()) {
       const o = await opened(f);
       const col = newFactsColumn(o.trace.count);
@@ -93,7 +97,7 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
       for (let id = 0; id < o.trace.count; id++) {
         const e = id * FA_STRIDE;
         if (o.source.flags[id]! & 4) {
-          expect([...col.subarray(e, e + FA_STRIDE)], `${f} #${id}`).toEqual([0, 0, 0]);
+          expect([...col.subarray(e, e + FA_STRIDE)], `${f} #${id}`).toEqual([0, 0, 0, 0]);
           arena++;
           continue;
         }
@@ -105,6 +109,8 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
           canonicalIpv4(o.trace.addresses[o.trace.srcAddress(id)] ?? ''),
         );
         const hlen = (v & AF_SDP) !== 0 ? messageFactsHlen() : 0;
+        expect(col[e + FA_ROUTES], `${f} #${id}`).toBe((v & AF_KNOWN) !== 0 ? messageFactsRoutes() : 0);
+        if ((v & AF_KNOWN) !== 0 && messageFactsRoutes() !== 0) routes++;
         if (hlen > 0) {
           sdp++;
           sdpBodyHash(raw, hlen, raw.length);
@@ -118,6 +124,7 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
     expect(filled).toBeGreaterThan(500);
     expect(arena).toBeGreaterThan(0); // (TCP and fragmented captures among the public ones)
     expect(sdp).toBeGreaterThan(50);
+    expect(routes).toBeGreaterThan(50);
   });
 
   it('tier 2 gives the same trace JSON with a full, partial or empty column, and uses it', async () => {
@@ -165,6 +172,26 @@ describe.skipIf(!ingestPassAvailable())('analysis facts computed ahead', () => {
       if (same.json !== none.json) differ++;
     }
     expect(differ).toBeGreaterThan(3);
+  });
+
+  it('tier 2 reads the Route / Record-Route lines from the column', async () => {
+    // Every entry saying "no Route, no Record-Route line": the route-set rule then finds no route set
+    // (no in-dialog-request-without-route-set), which it would not if it walked the messages itself.
+    let differ = 0;
+    for (const f of captures()) {
+      const none = await tier2(f, null);
+      const noLines = await tier2(f, (s) => {
+        const col = full(s);
+        for (let id = 0; id < s.count; id++)
+          if ((col[id * FA_STRIDE]! & AF_KNOWN) !== 0) col[id * FA_STRIDE + FA_ROUTES] = 0;
+        return col;
+      });
+      if (noLines.json !== none.json) {
+        expect(none.json, f).toContain('in-dialog-request-without-route-set');
+        differ++;
+      }
+    }
+    expect(differ).toBeGreaterThan(0);
   });
 
   it("fills from a given message: the entries before it stay 0, those after are the full fill's", async () => {
