@@ -347,7 +347,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
       const relay =
         n.role === 'proxy' || n.role === 'registrar'
           ? new LabRelayPorts(media, host, (text) =>
-              sink.emit({ time: clock.now(), node: n.name, kind: 'log', text }),
+              sink.emit({ time: clock.now(), node: n.name, kind: 'call', text }),
             )
           : null;
       if (relay) relayPorts.set(n.name, relay);
@@ -356,7 +356,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
         ...(relay
           ? {
               bindMedia: (p: number) => relay.bind(p),
-              mediaRelay: { maxSessions: LAB_RELAY_MAX_SESSIONS, logClose: true },
+              mediaRelay: { maxSessions: LAB_RELAY_MAX_SESSIONS, logClose: true, callEvents: true },
             }
           : {}),
         fail: (message) => {

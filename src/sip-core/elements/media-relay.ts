@@ -43,6 +43,11 @@ export interface MediaRelayOptions {
   idle?: Micros;
   /** Say when a session closes, with what it relayed (the lab; the simulator's events stay as they were). */
   logClose?: boolean;
+  /**
+   * The relay's events are the call's (kind `call`: `sipscope lab` prints them with the call states
+   * and the phones' media events); default `log` (the simulator's events stay as they were).
+   */
+  callEvents?: boolean;
 }
 
 /**

@@ -1092,7 +1092,7 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       {
         bind,
         address: this.transport.local.host,
-        log: (text) => this.log(text),
+        log: (text) => this.log(text, undefined, this.config.mediaRelay?.callEvents ? 'call' : 'log'),
         now: () => this.clock.now(),
       },
       this.config.mediaRelay,
