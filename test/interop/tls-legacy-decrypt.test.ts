@@ -11,23 +11,26 @@
  * capture are read without a throw.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePeer } from '../helpers/peers';
 import { TlsKeyLog } from '../../src/sip-core/capture/tls/keylog';
 import { nodeTlsCrypto } from '../../src/sip-core/capture/tls/crypto.node';
-import { readTlsKeyArg } from '../../src/sip-core/capture/tls/keylog-file.node';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node';
-import { ingestBytes, type IngestResult } from '../../src/sip-core/trace/trace-builder';
+import { ingestBytes } from '../../src/sip-core/trace/trace-builder';
 import { compareMessages, ourMessages, tsharkMessages } from '../sip-core/capture/tshark-compare';
 import {
   capturingLo,
+  noEmsConfig,
   opensslExchange,
+  rsaKeyLog as rsaKeys,
   selfSignedCert,
   tlsInvite,
   tlsOk,
+  tlsSipDecodeAs,
+  traceTexts as text,
   type TlsClient,
 } from './helpers/openssl-tls';
 
@@ -63,11 +66,7 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
         stdio: 'ignore',
         timeout: 60_000,
       });
-      const noEms = join(dir, 'no-ems.cnf');
-      writeFileSync(
-        noEms,
-        'openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nOptions = -ExtendedMasterSecret\n',
-      );
+      const noEms = noEmsConfig(dir);
       conns = [];
       for (const [v, opt] of [
         ['10', '-tls1'],
@@ -151,28 +150,12 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    const rsaKeys = (...files: string[]): TlsKeyLog => {
-      const k = new TlsKeyLog();
-      for (const f of files) k.add(readTlsKeyArg(f));
-      return k;
-    };
     const keyLog = (): TlsKeyLog => {
       const k = new TlsKeyLog();
       k.add(readFileSync(keylog, 'utf8'));
       return k;
     };
-    const decodeAs = (): string[] =>
-      conns.flatMap((_, i) => [
-        '-d',
-        `tcp.port==${BASE_PORT + i},tls`,
-        '-d',
-        `tls.port==${BASE_PORT + i},sip`,
-      ]);
-    const text = (r: IngestResult): string[] => {
-      const out: string[] = [];
-      for (let i = 0; i < r.trace.count; i++) out.push(new TextDecoder().decode(r.trace.raw(i)));
-      return out;
-    };
+    const decodeAs = (): string[] => tlsSipDecodeAs(conns.map((_, i) => BASE_PORT + i));
     const sent = (rsaOnly: boolean): string[] =>
       conns.flatMap((c, i) =>
         c.rsa || !rsaOnly ? c.clients.flatMap((k) => [tlsInvite(k.name, BASE_PORT + i), tlsOk(k.name)]) : [],

@@ -10,22 +10,23 @@
  * to the server's address or not.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePeer } from '../helpers/peers';
-import { TlsKeyLog } from '../../src/sip-core/capture/tls/keylog';
-import { readTlsKeyArg } from '../../src/sip-core/capture/tls/keylog-file.node';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node';
-import type { IngestResult } from '../../src/sip-core/trace/trace-builder';
 import { REPO, compareMessages, ourMessages, tsharkMessages } from '../sip-core/capture/tshark-compare';
 import {
   capturingLo,
+  noEmsConfig,
   opensslExchange,
+  rsaKeyLog as keys,
   selfSignedCert,
   tlsInvite,
   tlsOk,
+  tlsSipDecodeAs,
+  traceTexts as text,
   type TlsClient,
 } from './helpers/openssl-tls';
 
@@ -72,11 +73,7 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
       // The same key as PKCS#1 PEM and PKCS#8 DER.
       x(['pkey', '-in', key, '-outform', 'DER', '-out', join(dir, 'rsa.p8.der')]);
       x(['rsa', '-in', key, '-traditional', '-out', join(dir, 'rsa.p1.pem')]);
-      const noEms = join(dir, 'no-ems.cnf');
-      writeFileSync(
-        noEms,
-        'openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nOptions = -ExtendedMasterSecret\n',
-      );
+      const noEms = noEmsConfig(dir);
       const sess = join(dir, 'sess');
       const tick = join(dir, 'tick');
       conns = [
@@ -140,23 +137,7 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    const keys = (...args: string[]): TlsKeyLog => {
-      const k = new TlsKeyLog();
-      for (const a of args) k.add(readTlsKeyArg(a));
-      return k;
-    };
-    const decodeAs = (): string[] =>
-      conns.flatMap((_, i) => [
-        '-d',
-        `tcp.port==${BASE_PORT + i},tls`,
-        '-d',
-        `tls.port==${BASE_PORT + i},sip`,
-      ]);
-    const text = (r: IngestResult): string[] => {
-      const out: string[] = [];
-      for (let i = 0; i < r.trace.count; i++) out.push(new TextDecoder().decode(r.trace.raw(i)));
-      return out;
-    };
+    const decodeAs = (): string[] => tlsSipDecodeAs(conns.map((_, i) => BASE_PORT + i));
     const sent = (): string[] =>
       conns.flatMap((c, i) =>
         c.rsa ? c.clients.flatMap((k) => [tlsInvite(k.name, BASE_PORT + i), tlsOk(k.name)]) : [],

@@ -4,7 +4,12 @@
  * 200 OK, then the client's input ends (it closes the connection). Every peer has a time limit and is killed after its exchange.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
+import { readTlsKeyArg } from '../../../src/sip-core/capture/tls/keylog-file.node';
+import type { IngestResult } from '../../../src/sip-core/trace/trace-builder';
 
 // The bench's TLS capture tools serve the tests too: a self-signed certificate, dumpcap on lo.
 export { capturingLo, selfSignedCert } from '../../../bench/tools/gen-tls-capture';
@@ -93,4 +98,32 @@ export async function opensslExchange(
     clearTimeout(kill);
     server.kill('SIGTERM');
   }
+}
+
+/** An OPENSSL_CONF in `dir` turning the extended master secret off (RFC 7627), for a client's env. */
+export function noEmsConfig(dir: string): string {
+  const f = join(dir, 'no-ems.cnf');
+  writeFileSync(
+    f,
+    'openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nOptions = -ExtendedMasterSecret\n',
+  );
+  return f;
+}
+
+/** tshark's decode-as options reading TCP ports `ports` as TLS carrying SIP. */
+export const tlsSipDecodeAs = (ports: readonly number[]): string[] =>
+  ports.flatMap((p) => ['-d', `tcp.port==${p},tls`, '-d', `tls.port==${p},sip`]);
+
+/** A key log holding `--tls-key` arguments (`[IP:PORT=]FILE`). */
+export function rsaKeyLog(...args: string[]): TlsKeyLog {
+  const k = new TlsKeyLog();
+  for (const a of args) k.add(readTlsKeyArg(a));
+  return k;
+}
+
+/** Each message of the trace as text. */
+export function traceTexts(r: IngestResult): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < r.trace.count; i++) out.push(new TextDecoder().decode(r.trace.raw(i)));
+  return out;
 }

@@ -18,7 +18,7 @@ import { requirePeer } from '../../helpers/peers';
 import { pcapOf, TcpSegments } from '../../helpers/frames';
 import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
 import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
-import { prf10 } from '../../../src/sip-core/capture/tls/tls-crypto';
+import { tlsPrf } from '../../../src/sip-core/capture/tls/tls-crypto';
 import { ingestBytes, type IngestResult } from '../../../src/sip-core/trace/trace-builder';
 import { compareMessages, ourMessages, tsharkMessages } from './tshark-compare';
 
@@ -161,9 +161,9 @@ describe('TLS 1.0/1.1 pieces without a real peer: 3DES, the PRF, renegotiation',
       for (const len of [12, 48, 104]) {
         const secret = randomBytes(n);
         const seed = randomBytes(64);
-        expect(Buffer.from(prf10(nodeTlsCrypto, secret, 'key expansion', seed, len))).toEqual(
-          writerPrf(0x0301, secret, 'key expansion', seed, len),
-        );
+        expect(
+          Buffer.from(tlsPrf(nodeTlsCrypto, 0x0301, 'sha256', secret, 'key expansion', seed, len)),
+        ).toEqual(writerPrf(0x0301, secret, 'key expansion', seed, len));
       }
   });
 

@@ -171,25 +171,10 @@ export function prf12(
 }
 
 /**
- * TLS 1.0/1.1 PRF (RFC 2246 §5): P_MD5 over the secret's first half XOR P_SHA1 over its second half
- * (the halves share the middle byte when the length is odd).
+ * The PRF of protocol `version` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2): from 1.2 prf12 with the suite's
+ * `hash`; before, TLS 1.0/1.1's (RFC 2246 §5): P_MD5 over the secret's first half XOR P_SHA1 over its
+ * second half (the halves share the middle byte when the length is odd).
  */
-export function prf10(
-  c: TlsCrypto,
-  secret: Uint8Array,
-  label: string,
-  seed: Uint8Array,
-  len: number,
-): Uint8Array {
-  const half = Math.ceil(secret.length / 2);
-  const s = concat([ascii(label), seed]);
-  const out = new Uint8Array(len);
-  pHash(c, 'md5', secret.subarray(0, half), s, out, false);
-  pHash(c, 'sha1', secret.subarray(secret.length - half), s, out, true);
-  return out;
-}
-
-/** The PRF of protocol `version` (0x0301 TLS 1.0 ... 0x0303 TLS 1.2): prf10 before 1.2, else prf12. */
 export function tlsPrf(
   c: TlsCrypto,
   version: number,
@@ -199,7 +184,13 @@ export function tlsPrf(
   seed: Uint8Array,
   len: number,
 ): Uint8Array {
-  return version < 0x0303 ? prf10(c, secret, label, seed, len) : prf12(c, hash, secret, label, seed, len);
+  if (version >= 0x0303) return prf12(c, hash, secret, label, seed, len);
+  const half = Math.ceil(secret.length / 2);
+  const s = concat([ascii(label), seed]);
+  const out = new Uint8Array(len);
+  pHash(c, 'md5', secret.subarray(0, half), s, out, false);
+  pHash(c, 'sha1', secret.subarray(secret.length - half), s, out, true);
+  return out;
 }
 
 /**
