@@ -275,12 +275,13 @@ export class MediaRelay {
   #rewrite(body: string, side: Side): string {
     const ip = this.#host.address;
     const port = side.rtp.local.port;
+    const ipv = ip.includes(':') ? 'IP6' : 'IP4';
     return body
-      .replace(/^c=IN IP4 \S+/m, `c=IN IP4 ${ip}`)
-      .replace(/^(o=\S+ \S+ \S+ IN IP4) \S+/m, `$1 ${ip}`)
+      .replace(/^c=IN IP[46] \S+/m, `c=IN ${ipv} ${ip}`)
+      .replace(/^(o=\S+ \S+ \S+ IN) IP[46] \S+/m, `$1 ${ipv} ${ip}`)
       .replace(/^m=audio \d+/m, `m=audio ${port}`)
-      .replace(/^a=rtcp:\d+(?: IN IP4 \S+)?/m, (m) =>
-        m.includes(' IN ') ? `a=rtcp:${port + 1} IN IP4 ${ip}` : `a=rtcp:${port + 1}`,
+      .replace(/^a=rtcp:\d+(?: IN IP[46] \S+)?/m, (m) =>
+        m.includes(' IN ') ? `a=rtcp:${port + 1} IN ${ipv} ${ip}` : `a=rtcp:${port + 1}`,
       );
   }
 }
@@ -294,9 +295,9 @@ function rtcpDest(side: Side): TransportAddress | null {
   return port > 0 && port < 65536 ? { host: rtp.host, port, transport: 'UDP' } : null;
 }
 
-/** The SDP's connection address and audio port (IPv4, as the relay writes its own). */
+/** The SDP's connection address (IPv4 or IPv6) and audio port. */
 export function sdpAddress(body: string): TransportAddress | null {
-  const ip = /^c=IN IP4 (\S+)/m.exec(body)?.[1];
+  const ip = /^c=IN IP[46] (\S+)/m.exec(body)?.[1];
   const port = /^m=audio (\d+)/m.exec(body)?.[1];
   return ip && port ? { host: ip, port: Number(port), transport: 'UDP' } : null;
 }

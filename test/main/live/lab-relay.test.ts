@@ -24,7 +24,11 @@ const LAB = readFileSync(join(import.meta.dirname, '../../../resources/labs/nat-
 const RELAY_LINE = '# if (is_method("INVITE")) { rtpproxy_manage(); }';
 
 /** The shipped lab on test addresses (`n`: a block of its own), with the trainer's edit. */
-async function natMediaLab(n: number, edit: 'none' | 'relay' | 'comedia'): Promise<LabHandle> {
+async function natMediaLab(
+  n: number,
+  edit: 'none' | 'relay' | 'comedia',
+  natType = 'port-restricted',
+): Promise<LabHandle> {
   const [alice, proxy, bob] = [`127.0.${n}.10`, `127.0.${n + 1}.50`, `127.0.${n + 1}.60`];
   const [pa, pp, pb] = [await freePort(alice), await freePort(proxy), await freePort(bob)];
   let text = LAB.replaceAll('127.0.3.10:5060', `${alice}:${pa}`)
@@ -38,6 +42,7 @@ async function natMediaLab(n: number, edit: 'none' | 'relay' | 'comedia'): Promi
   expect(text).toContain(RELAY_LINE);
   if (edit === 'relay') text = text.replace(RELAY_LINE, RELAY_LINE.slice(2));
   if (edit === 'comedia') text = text.replace('\n    comedia: false', '\n    comedia: true');
+  text = text.replace('type: port-restricted,', `type: ${natType},`);
   const h = await startLab(parseLab(text, 'nat-media.yaml'));
   handles.push(h);
   return h;
@@ -137,6 +142,17 @@ describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
     const flows = mediaFlows(h);
     expect(flows.get(`127.0.57.60:49170 > ${bob.remote}`) ?? 0).toBeGreaterThanOrEqual(10);
   }, 30_000);
+
+  for (const edit of ['relay', 'comedia'] as const)
+    it(`behind a symmetric NAT, ${edit === 'relay' ? 'the relay' : 'comedia'} still gives two-way audio`, async () => {
+      const h = await natMediaLab(edit === 'relay' ? 76 : 80, edit, 'symmetric');
+      await until(
+        () => (session(h, 'Bob')?.received ?? 0) >= 20 && (session(h, 'Alice')?.received ?? 0) >= 20,
+        'RTP both ways through a symmetric NAT',
+        10_000,
+      );
+      expect(h.events.some((e) => e.kind === 'nat-drop' && /filtered|dropped/.test(e.text))).toBe(false);
+    }, 30_000);
 
   it('a bad comedia value is an error at its line and column', () => {
     expect(() =>

@@ -139,4 +139,21 @@ describe('the media relay', () => {
     expect(clock.now()).toBe(0);
     expect(open.size).toBe(4);
   });
+
+  it('writes an IPv6 address as IP6 (c=, o=, a=rtcp) and reads an IPv6 SDP address', () => {
+    const clock = new VirtualClock();
+    const net = new MemoryNetwork(clock);
+    const relay = new MediaRelay({
+      address: 'fd00::1',
+      bind: (port) => net.bind({ host: 'fd00::1', port, transport: 'UDP' }),
+      log: () => undefined,
+      now: () => clock.now(),
+    });
+    const v6 =
+      'v=0\r\no=- 1 1 IN IP6 fd00::10\r\ns=-\r\nc=IN IP6 fd00::10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtcp:4001 IN IP6 fd00::10\r\n';
+    expect(relay.offer('c6', v6)).toBe(
+      'v=0\r\no=- 1 1 IN IP6 fd00::1\r\ns=-\r\nc=IN IP6 fd00::1\r\nt=0 0\r\nm=audio 30002 RTP/AVP 0\r\na=rtcp:30003 IN IP6 fd00::1\r\n',
+    );
+    expect(relay.info()[0]!.toCaller).toBe('[fd00::10]:4000');
+  });
 });
