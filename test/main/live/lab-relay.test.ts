@@ -4,8 +4,9 @@
  * with the script's rtpproxy_manage() line uncommented, the proxy's media relay (lab-relay.ts over
  * src/sip-core/elements/media-relay.ts) latches on each side's first packet and relays both ways —
  * four streams in the trace, the relay's ports closed at the BYE; with Bob's `comedia: true`, Bob
- * sends back to the NAT's public mapping and Alice hears him. The file's addresses are moved to
- * free ones so the test runs beside a running lab. Bounded: each call lasts ~2 s, each lab is stopped.
+ * sends back to the NAT's public mapping and Alice hears him; both fixes behind a symmetric NAT too;
+ * RTCP relayed on the relay's own ports (phones without rtcp-mux). The file's addresses are moved
+ * to free ones so the test runs beside a running lab. Bounded: each call lasts ~2 s, each lab is stopped.
  */
 import { readFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
@@ -28,6 +29,7 @@ async function natMediaLab(
   n: number,
   edit: 'none' | 'relay' | 'comedia',
   natType = 'port-restricted',
+  extra: (text: string) => string = (t) => t,
 ): Promise<LabHandle> {
   const [alice, proxy, bob] = [`127.0.${n}.10`, `127.0.${n + 1}.50`, `127.0.${n + 1}.60`];
   const [pa, pp, pb] = [await freePort(alice), await freePort(proxy), await freePort(bob)];
@@ -42,7 +44,7 @@ async function natMediaLab(
   expect(text).toContain(RELAY_LINE);
   if (edit === 'relay') text = text.replace(RELAY_LINE, RELAY_LINE.slice(2));
   if (edit === 'comedia') text = text.replace('\n    comedia: false', '\n    comedia: true');
-  text = text.replace('type: port-restricted,', `type: ${natType},`);
+  text = extra(text.replace('type: port-restricted,', `type: ${natType},`));
   const h = await startLab(parseLab(text, 'nat-media.yaml'));
   handles.push(h);
   return h;
@@ -153,6 +155,40 @@ describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
       );
       expect(h.events.some((e) => e.kind === 'nat-drop' && /filtered|dropped/.test(e.text))).toBe(false);
     }, 30_000);
+
+  it('relays RTCP on its own ports when the phones do not mux it, latching each side’s RTCP apart', async () => {
+    // RTCP every 2.5–7.5 s (RFC 3550 §6.2): the call lasts 12 s
+    const h = await natMediaLab(84, 'relay', 'port-restricted', (t) =>
+      t
+        .replace('at: 2.6s, node: Alice, action: hangup', 'at: 12s, node: Alice, action: hangup')
+        .replaceAll('    media: tone\n', '    media: tone\n    rtcpMux: false\n'),
+    );
+    const texts = (): string[] => h.events.map((e) => e.text);
+    await until(
+      () =>
+        texts().some((t) => t.startsWith('media relay: caller RTCP latched at 127.0.86.1:')) &&
+        texts().some((t) => t === 'media relay: callee RTCP latched at 127.0.85.60:49171'),
+      'RTCP from both sides at the relay',
+      12_000,
+    );
+    expect(h.media().sessions.every((s) => s.rtcpMux === false)).toBe(true);
+    // (the caller's RTCP came from a NAT mapping of its own: latched apart from her RTP's)
+    const r = h.media().relays![0]!;
+    expect(r.callerLatched && r.calleeLatched).toBe(true);
+    // and the relay sent each side's RTCP on to the other: RTCP flows out of its two RTCP ports
+    const base = Number(r.callerPort.split(':')[1]);
+    const rtcpFrom = (): string[] => {
+      h.live.flushUpdates();
+      return (h.live.trace.media?.rtcp ?? []).map((f) => `${f.src}:${f.srcPort} > ${f.dst}:${f.dstPort}`);
+    };
+    await until(
+      () =>
+        rtcpFrom().some((f) => f.startsWith(`127.0.85.50:${base + 1} > 127.0.86.1:`)) &&
+        rtcpFrom().includes(`127.0.85.50:${base + 3} > 127.0.85.60:49171`),
+      'RTCP relayed both ways',
+      12_000,
+    );
+  }, 40_000);
 
   it('a bad comedia value is an error at its line and column', () => {
     expect(() =>
