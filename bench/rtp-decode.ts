@@ -83,13 +83,44 @@ export interface CodecFigures {
  */
 export function codecDecodeBench(runs: number): CodecFigures[] {
   const packets = Math.max(1, Number(process.env.CODEC_PACKETS ?? 30_000));
-  const codecs: { codec: string; pt: number; octets: number; map: Map<number, RtpmapEntry> | null }[] = [
+  const codecs: {
+    codec: string;
+    pt: number;
+    octets: number;
+    map: Map<number, RtpmapEntry> | null;
+    /** Session 24: packets not sent (concealed), and a payload type per packet with its payload. */
+    drop?: (i: number) => boolean;
+    ptOf?: (i: number) => number;
+    payloadOf?: (i: number, random: Uint8Array) => Uint8Array;
+  }[] = [
     { codec: 'G.711 µ-law', pt: 0, octets: 160, map: null },
     { codec: 'G.722', pt: 9, octets: 160, map: null },
     { codec: 'GSM 06.10', pt: 3, octets: 33, map: null },
     { codec: 'G.726-32', pt: 97, octets: 80, map: new Map([[97, { name: 'G726-32', rate: 8000 }]]) },
     // Session 23: two 10-octet frames a packet (what phones send at 20 ms).
     { codec: 'G.729', pt: 18, octets: 20, map: null },
+    // Session 24: G.722 with every other packet lost, each loss concealed (pitch repetition, the
+    // decoder re-encoded on it); µs per packet sent. And comfort noise: a µ-law packet, then CN
+    // packets (RFC 3389, PT 13: a level and 10 reflection coefficients, as ffmpeg's encoder sends)
+    // every 20 ms, each playing 20 ms of noise; µs per packet.
+    {
+      codec: 'G.722 every other packet lost, concealed',
+      pt: 9,
+      octets: 160,
+      map: null,
+      drop: (i) => i % 2 === 1,
+    },
+    {
+      codec: 'CN (PT 13, 10 coefficients)',
+      pt: 13,
+      octets: 11,
+      map: null,
+      ptOf: (i) => (i === 0 ? 0 : 13),
+      payloadOf: (i, random) =>
+        i === 0
+          ? new Uint8Array(160).fill(0xff)
+          : Uint8Array.from(random, (v, k) => (k === 0 ? 30 + (v & 15) : 127 + ((v - 128) >> 2))),
+    },
   ];
   let seed = 1;
   const out: CodecFigures[] = [];
@@ -99,7 +130,9 @@ export function codecDecodeBench(runs: number): CodecFigures[] {
     for (let i = 0; i < packets; i++) {
       for (let k = 0; k < c.octets; k++) payload[k] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
       if (c.pt === 3) payload[0] = 0xd0 | (payload[0]! & 0x0f);
-      list.add(1000 + i, 160 * i, c.pt, i === 0, i * 20_000, payload, 0, c.octets);
+      if (c.drop?.(i)) continue;
+      const p = c.payloadOf?.(i, payload) ?? payload;
+      list.add(1000 + i, 160 * i, c.ptOf?.(i) ?? c.pt, i === 0, i * 20_000, p, 0, p.length);
     }
     let best = Infinity;
     for (let r = 0; r < runs; r++) {

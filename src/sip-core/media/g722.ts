@@ -10,8 +10,9 @@
  * quantizer tables likewise /8), which gives the same products after the shift.
  * @remarks RTP: payload type 9, clock rate 8,000 although the audio is sampled at 16,000 Hz (RFC 3551
  * §4.5.2: an erratum kept for compatibility), so a packet of N octets covers N timestamp ticks and
- * 2N samples. No packet-loss concealment (G.722 Appendix III/IV are optional): a caller skips a lost
- * packet and the state goes on from the last decoded octet, as the reference decoder does.
+ * 2N samples. The decoder itself has no packet-loss concealment (G.722 Appendix III/IV are a
+ * receiver's option): rtp-audio.ts conceals a lost packet with plc.ts and re-synchronises the state
+ * on the concealment with {@link G722Decoder.reencode}.
  */
 
 /** Inverse log-base-2 table ILB (§3.5, Table 15): 2048·2^(i/32). */
@@ -215,19 +216,22 @@ export class G722Decoder {
       const xh = (odd - even) >> 14;
       const low = this.#low;
       const high = this.#high;
+      // The lower code: a binary search of the reconstructions in ascending order (monotonic in
+      // QQ6, the scale factor being positive), then the nearer of the two around the difference.
       const dl = clip16(xl - low.s);
-      let il = 4;
-      let best = Infinity;
-      for (let c = 4; c < 64; c++) {
-        const e = Math.abs(((low.det * QQ6[c]!) >> 10) - dl);
-        if (e < best) {
-          best = e;
-          il = c;
-        }
+      const det = low.det;
+      let lo = 0;
+      let hi = Q6_SORTED.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((det * Q6_SORTED[mid]!) >> 10 < dl) lo = mid + 1;
+        else hi = mid;
       }
+      if (lo > 0 && dl - ((det * Q6_SORTED[lo - 1]!) >> 10) < ((det * Q6_SORTED[lo]!) >> 10) - dl) lo--;
+      const il = Q6_CODE[lo]!;
       const dh = clip16(xh - high.s);
       let ih = 0;
-      best = Infinity;
+      let best = Infinity;
       for (let c = 0; c < 4; c++) {
         const e = Math.abs(((high.det * QQ2[c]!) >> 10) - dh);
         if (e < best) {
@@ -241,6 +245,10 @@ export class G722Decoder {
     return o - at;
   }
 }
+
+/** The lower sub-band's codes 4–63 (0–3 are not sent) by their reconstruction QQ6, ascending, for {@link G722Decoder.reencode}. */
+const Q6_CODE = Int32Array.from({ length: 60 }, (_, i) => i + 4).sort((x, y) => QQ6[x]! - QQ6[y]! || x - y);
+const Q6_SORTED = Int32Array.from(Q6_CODE, (c) => QQ6[c]!);
 
 /** Table 16: the QMF's coefficients h0…h11 (h23…h12 the same), for the transmit QMF of {@link G722Decoder.reencode}. */
 const QMF = new Int32Array([3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11]);

@@ -21,7 +21,7 @@ const PLC_HOLD_MS = 10;
 
 /**
  * The pitch period (samples) of `x` just before `end`: the lag of 5–15 ms whose copy of the last
- * 20 ms correlates best (normalised), searched at every other lag on every other sample first, then
+ * 20 ms correlates best (normalised), searched at 8 kHz lags on every other 8 kHz sample first, then
  * ± 2 samples around it in full. null when `x` has under 35 ms before `end`.
  */
 export function pitchPeriod(x: Int16Array, end: number, rate: number): number | null {
@@ -39,10 +39,13 @@ export function pitchPeriod(x: Int16Array, end: number, rate: number): number | 
     }
     return c / Math.sqrt(e);
   };
+  // Coarse: every 8 kHz lag (2 samples at 16 kHz), on every other 8 kHz sample (G.711 Appendix I's
+  // 2:1 decimated search).
+  const per8k = Math.max(1, Math.round(rate / 8000));
   let best = minT;
   let bestScore = -Infinity;
-  for (let t = minT; t <= maxT; t += 2) {
-    const s = score(t, 2);
+  for (let t = minT; t <= maxT; t += per8k) {
+    const s = score(t, 2 * per8k);
     if (s > bestScore) {
       bestScore = s;
       best = t;

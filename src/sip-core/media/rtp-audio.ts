@@ -16,10 +16,14 @@
  * 44,100 Hz, RFC 3551 §4.5.11; a dynamic `L16/rate[/channels]` rtpmap), big-endian, a stereo L16 stream
  * mixed to mono; G.722 (PT 9, g722.ts: 16,000 samples per second on the 8,000 Hz RTP clock) and GSM
  * 06.10 (PT 3, gsm.ts), G.726 (`G726-16/24/32/40`, `AAL2-G726-…`, PT 2: g726.ts), whose decoders keep state from packet to packet: they are fed the packets in
- * the order played, a lost packet skipped (silence of its length, no concealment). G.729 / G.729A
- * (PT 18, `G729`: g729.ts) likewise, except that a lost packet is the decoder's own frame erasure
- * concealment (G.729 §4.4) for up to {@link G729_CONCEAL_FRAMES} frames of the gap, then silence; after
- * an Annex B SID frame the gap until the next packet (DTX) is the decoder's comfort noise. Comfort noise (PT 13, 19, `CN`) is silence. Anything else is
+ * the order played, a lost packet skipped (GSM, G.726: silence of its length, no concealment). G.722
+ * conceals a loss (plc.ts: the last pitch period repeated, fading out by 60 ms, the decoder's state
+ * re-encoded on it, the next packet faded in). G.729 / G.729A (PT 18, `G729`: g729.ts): a lost packet
+ * is the decoder's own frame erasure concealment (G.729 §4.4) for up to {@link G729_CONCEAL_FRAMES}
+ * frames of the gap, then silence; after an Annex B SID frame the gap until the next packet (DTX) is
+ * the decoder's comfort noise. RFC 3389 comfort noise (PT 13, 19, `CN/rate`: cn.ts) plays its noise
+ * from its packet's place until the next audio or CN packet; the last CN packet of a stream plays
+ * nothing (nothing says how long the silence lasted). Anything else is
  * not decoded: "cannot play G.723" — never noise. RFC 4733 `telephone-event` packets (DTMF) are heard as their two ITU-T
  * Q.23 tones, from the event's start (its RTP timestamp) for its duration, at its volume, laid under
  * the audio: where an audio packet of the stream covers the same instant it wins, so a sender that
@@ -396,9 +400,13 @@ export function decodeStream(
     return p;
   };
   let main: AudioPlay | null = null;
+  let mainPt = -1;
   for (let i = 0; i < n && !main; i++) {
     const p = playOf(pk.pt[i]!);
-    if (p.kind === 'audio') main = p;
+    if (p.kind === 'audio') {
+      main = p;
+      mainPt = pk.pt[i]!;
+    }
   }
   // RFC 4733 events are heard as their DTMF tones; a stream of events only plays them at their rate.
   const eventPt = [...(rtpmap ?? [])].find(([, e]) => /^telephone-event$/i.test(e.name));
@@ -477,7 +485,10 @@ export function decodeStream(
       const i = keep[k]!;
       const dts = s32(pk.ts[i]! - pk.ts[prev]!);
       const dArrival = (pk.timeUs[i]! - pk.timeUs[prev]!) / 1e6;
-      if (!onClock(playOf(pk.pt[i]!)) || !onClock(playOf(pk.pt[prev]!)))
+      if (
+        (pk.pt[i] !== mainPt && !onClock(playOf(pk.pt[i]!))) ||
+        (pk.pt[prev] !== mainPt && !onClock(playOf(pk.pt[prev]!)))
+      )
         // A step to or from a packet on another clock: the capture clock places it.
         at += Math.max(0, Math.round(dArrival * rate));
       else if (Math.abs(dts / clock - dArrival) > RESYNC_SECONDS) {
@@ -536,6 +547,9 @@ export function decodeStream(
       fillNoise(noise, pcm, noiseFrom, Math.min(to, pcm.length) - noiseFrom, rate);
     noiseFrom = -1;
   };
+  /** Packets lost just before the k-th played (a sequence gap; timestamp timing puts them in their place). */
+  const seqGap = (k: number): boolean =>
+    timing === 'timestamp' && k > 0 && ext[keep[k]!]! - ext[keep[k - 1]!]! > 1;
   for (let k = 0; k < keep.length; k++) {
     const i = keep[k]!;
     const p = playOf(pk.pt[i]!);
@@ -559,10 +573,8 @@ export function decodeStream(
       if (!sameTimeline(p)) silent++;
       continue;
     }
-    noiseUntil(at);
+    if (noiseFrom >= 0) noiseUntil(at);
     const len = pk.payEnd[i]! - pk.payStart[i]!;
-    /** Packets lost just before this one (a sequence gap; timestamp timing puts them in their place). */
-    const seqGap = timing === 'timestamp' && k > 0 && ext[i]! - ext[keep[k - 1]!]! > 1;
     /** After a G.722 loss: the concealment continued past the gap and how much of it fades into this packet. */
     let fadeFrom: Int16Array | null = null;
     let fade = 0;
@@ -571,7 +583,7 @@ export function decodeStream(
       // No concealment in the decoder: the last pitch period repeated (plc.ts), the decoder's state
       // re-encoded on it, this packet's start faded in from its continuation.
       const dec = state.g722;
-      if (dec && seqGap && g722End >= 0 && at > g722End) {
+      if (dec && g722End >= 0 && at > g722End && seqGap(k)) {
         gapLen = at - g722End;
         fade = resumeOla(gapLen, rate);
         const conc = pitchRepeat(pcm, g722End, gapLen + G722_QMF_DELAY + fade, rate);
@@ -592,7 +604,7 @@ export function decodeStream(
       const dec = state.g729;
       if (timing === 'timestamp' && dec && g729End >= 0 && at > g729End) {
         const gap = Math.floor((at - g729End) / G729_FRAME_SAMPLES);
-        const frames = dec.inComfortNoise ? gap : seqGap ? Math.min(G729_CONCEAL_FRAMES, gap) : 0;
+        const frames = dec.inComfortNoise ? gap : seqGap(k) ? Math.min(G729_CONCEAL_FRAMES, gap) : 0;
         if (frames > 0) dec.conceal(frames, pcm, g729End);
         if (frames > 0 && !dec.inComfortNoise) concealed++;
       }
