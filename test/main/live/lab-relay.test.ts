@@ -6,7 +6,8 @@
  * four streams in the trace, the relay's ports closed at the BYE; with Bob's `comedia: true`, Bob
  * sends back to the NAT's public mapping and Alice hears him; both fixes behind a symmetric NAT too;
  * RTCP relayed on the relay's own ports (phones without rtcp-mux). The file's addresses are moved
- * to free ones so the test runs beside a running lab. Bounded: each call lasts ~2 s, each lab is stopped.
+ * to free ones so the test runs beside a running lab. Bounded: each call lasts ~2 s (the RTCP one
+ * up to 12 s), each lab is stopped.
  */
 import { readFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
@@ -52,6 +53,14 @@ async function natMediaLab(
 
 const session = (h: LabHandle, node: string) => h.media().sessions.find((s) => s.node === node);
 
+/** Waits until each phone received 20 RTP packets (10 s at most). */
+const bothWays = (h: LabHandle, what: string): Promise<void> =>
+  until(
+    () => (session(h, 'Bob')?.received ?? 0) >= 20 && (session(h, 'Alice')?.received ?? 0) >= 20,
+    what,
+    10_000,
+  );
+
 /** `src:port > dst:port` of the live trace's RTP streams, with their packet counts. */
 function mediaFlows(h: LabHandle): Map<string, number> {
   h.live.flushUpdates();
@@ -73,11 +82,7 @@ describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
 
   it('with rtpproxy_manage(): the relay latches on both sides and RTP flows both ways through it', async () => {
     const h = await natMediaLab(52, 'relay');
-    await until(
-      () => (session(h, 'Bob')?.received ?? 0) >= 20 && (session(h, 'Alice')?.received ?? 0) >= 20,
-      'RTP both ways through the relay',
-      10_000,
-    );
+    await bothWays(h, 'RTP both ways through the relay');
     const relay = h.media().relays!;
     expect(relay).toHaveLength(1);
     const r = relay[0]!;
@@ -124,11 +129,7 @@ describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
 
   it('with comedia on Bob: he sends back to where Alice’s RTP comes from (the public mapping)', async () => {
     const h = await natMediaLab(56, 'comedia');
-    await until(
-      () => (session(h, 'Bob')?.received ?? 0) >= 20 && (session(h, 'Alice')?.received ?? 0) >= 20,
-      'RTP both ways with comedia',
-      10_000,
-    );
+    await bothWays(h, 'RTP both ways with comedia');
     const bob = session(h, 'Bob')!;
     expect(bob.latched).toBe(true);
     expect(bob.remote).toMatch(/^127\.0\.58\.1:\d+$/);
@@ -148,11 +149,7 @@ describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
   for (const edit of ['relay', 'comedia'] as const)
     it(`behind a symmetric NAT, ${edit === 'relay' ? 'the relay' : 'comedia'} still gives two-way audio`, async () => {
       const h = await natMediaLab(edit === 'relay' ? 76 : 80, edit, 'symmetric');
-      await until(
-        () => (session(h, 'Bob')?.received ?? 0) >= 20 && (session(h, 'Alice')?.received ?? 0) >= 20,
-        'RTP both ways through a symmetric NAT',
-        10_000,
-      );
+      await bothWays(h, 'RTP both ways through a symmetric NAT');
       expect(h.events.some((e) => e.kind === 'nat-drop' && /filtered|dropped/.test(e.text))).toBe(false);
     }, 30_000);
 
