@@ -29,6 +29,7 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
   const g722 = join(dir, 'g722.pcap');
   const g729 = join(dir, 'g729.pcap');
   const g723 = join(dir, 'g723.pcap');
+  const g722cn = join(dir, 'g722-cn.pcap');
 
   beforeAll(async () => {
     const bits = ffEncode(signals(16000).speech!, 16000, 'g722', 'g722');
@@ -52,6 +53,22 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
       Uint8Array.from({ length: 24 }, (_, j) => (i * 31 + j * 7) & 0xff),
     );
     writeFileSync(g723, codecCallCapture({ payloads: g723Frames, pt: 4, step: 240 }));
+    // Session 24: G.722 with every 10th packet lost (concealed) and one RFC 3389 CN packet (PT 13)
+    // after packet 39, then 200 ms not sent (DTX) before the talk resumes.
+    const cn = Uint8Array.from([40, 127 - 50]);
+    const dtx = (i: number): number => (i < 40 ? i : i + 10);
+    writeFileSync(
+      g722cn,
+      codecCallCapture({
+        payloads: payloads.map((p, i) => (i === 40 ? cn : p)),
+        pt: 9,
+        ptOf: (i) => (i === 40 ? 13 : 9),
+        drop: (i) => i % 10 === 3 && i < 90,
+        step: 160,
+        tsOf: (i) => dtx(i) * 160,
+        usOf: (i) => dtx(i) * 20_000,
+      }),
+    );
     served = await servePage(chromiumPath as string);
     page = served.page;
     await page.goto(served.server.url);
@@ -79,9 +96,15 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
 
   /**
    * Opens `file`'s call (`streams` RTP arrows), its first stream's player: it names `codec`, plays
-   * (`rate` in its text, two seconds long), then is paused.
+   * (`rate` in its text, `length` long), then is paused.
    */
-  async function streamPlays(file: string, streams: number, codec: string, rate: string): Promise<void> {
+  async function streamPlays(
+    file: string,
+    streams: number,
+    codec: string,
+    rate: string,
+    length = '0:02.0',
+  ): Promise<void> {
     await openLadder(file);
     await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(streams);
     await mediaArrows().first().click();
@@ -91,7 +114,7 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
     await page.getByTestId('stream-audio-play').click();
     await expect.poll(() => audioTime('stream-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
     expect(await player.textContent()).toContain(rate);
-    expect(await page.getByTestId('stream-audio-position').textContent()).toMatch(/ \/ 0:02\.0$/);
+    expect((await page.getByTestId('stream-audio-position').textContent())?.split(' / ')[1]).toBe(length);
     await page.getByTestId('stream-audio-play').click(); // pause
   }
 
@@ -120,6 +143,15 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
     await expect.poll(() => call.count()).toBe(1);
     expect(await call.getByTestId('call-audio-codec').allTextContents()).toEqual(['G.729 · 8 kHz']);
     await shootThemes(page, 'codec-g729-stream');
+  });
+
+  it('a G.722 stream with loss and comfort noise: the player’s note counts the gaps concealed and the CN packet', async () => {
+    await streamPlays(g722cn, 1, 'G.722 · 16 kHz', '16,000 Hz mono', '0:02.2');
+    const note = page.getByTestId('stream-inspector').getByTestId('stream-audio').locator('.note');
+    expect(await note.getAttribute('title')).toBe(
+      'stream 0: G.722 · 16 kHz, 90 packets, 9 lost (9 gaps concealed), 1 comfort noise',
+    );
+    await shootThemes(page, 'codec-g722-cn-stream');
   });
 
   it('a G.723.1 stream: the player names the codec and says it has no decoder; Play says why', async () => {
