@@ -85,7 +85,8 @@ async function appOpen(path: string, mode: string): Promise<void> {
   // g1t1: one worker handing the trace over in parts, tier 1 indexing each part here meanwhile (the
   // app's open: the loader's openCaptureWithTier1).
   let early: Tier1Analysis | null = null;
-  // (tier 2 run in the read's idle turns, since session 24: the adapter's analyse() goes on from there)
+  // (with SIPSCOPE_TIER2_READING=1, tier 2 run in the read's idle turns: the adapter's analyse() goes on
+  // from there; session 24, off by default)
   let tiered: TieredAnalysis | null = null;
   const opts = {
     parse: process.env.APP_PARSE === '1',

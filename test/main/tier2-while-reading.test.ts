@@ -1,7 +1,8 @@
 /**
- * The app's open with tier 2 (the full analysis) run while the file is read: in the turns the read
- * leaves idle on the main thread (no part waiting), tier 2 follows tier 1 over the messages read so
- * far (`openCaptureWithTier1`'s `tiered`, `TieredAnalysis.step`), and the adapter's `analyse()` goes on
+ * The app's open with tier 2 (the full analysis) run while the file is read (off by default,
+ * `SIPSCOPE_TIER2_READING=1` or `tier2WhileReading`): in the turns the read leaves idle on the main
+ * thread (no part waiting), tier 2 follows tier 1 over the messages read so far
+ * (`openCaptureWithTier1`'s `tiered`, `TieredAnalysis.step`), and the adapter's `analyse()` goes on
  * from there; the worker's facts fill then starts at tier 2's position. The service's output (calls,
  * rows, trace JSON, after the analysis and the message checks) is the same as with tier 2 after the
  * read, through `openCaptureWithTier1` and through the loader (the host's path, the calls list
@@ -61,6 +62,16 @@ async function answers(a: TraceAdapter) {
   };
 }
 
+type Answers = Awaited<ReturnType<typeof answers>>;
+
+/** The same answers (messages, every call, the rows, the trace JSON). */
+function expectSame(on: Answers, off: Answers, path: string): void {
+  expect(on.n, path).toBe(off.n);
+  expect(on.calls, path).toBe(off.calls);
+  expect(on.rows, path).toBe(off.rows);
+  expect(on.json, path).toBe(off.json);
+}
+
 /** `openCaptureWithTier1` then the adapter, as the bench and the loader build it. */
 async function viaOpen(path: string, early: boolean) {
   const { opened, tier1, tiered } = await openCaptureWithTier1(path, {
@@ -96,7 +107,7 @@ async function viaOpen(path: string, early: boolean) {
 
 /** The loader's open (the host's path: the calls list answers during the read). */
 async function viaLoader(path: string, early: boolean) {
-  if (!early) process.env[ENV] = '0';
+  if (early) process.env[ENV] = '1';
   let during: TraceAdapter | null = null;
   const a = await new CoreCaptureLoader().load(path, {
     signal: new AbortController().signal,
@@ -120,10 +131,7 @@ describe.skipIf(!ingestPassAvailable())("the app's open with tier 2 run while th
     for (const path of files) {
       const off = await viaOpen(path, false);
       const on = await viaOpen(path, true);
-      expect(on.n, path).toBe(off.n);
-      expect(on.calls, path).toBe(off.calls);
-      expect(on.rows, path).toBe(off.rows);
-      expect(on.json, path).toBe(off.json);
+      expectSame(on, off, path);
       expect(on.before, path).toBeLessThanOrEqual(on.n);
       if (on.col) {
         // (the fill began at tier 2's message: none before it, the file-backed ones after it)
@@ -136,15 +144,23 @@ describe.skipIf(!ingestPassAvailable())("the app's open with tier 2 run while th
     expect(early).toBeGreaterThan(0);
   }, 600_000);
 
+  it('is off unless asked (SIPSCOPE_TIER2_READING=1 or the option)', async () => {
+    const { opened, tiered } = await openCaptureWithTier1(SAMPLE_CAPTURE, { parse: false });
+    expect(tiered).toBeNull();
+    opened.close();
+    process.env[ENV] = '1';
+    const on = await openCaptureWithTier1(SAMPLE_CAPTURE, { parse: false });
+    expect(on.tiered).not.toBeNull();
+    on.opened.close();
+    const off = await openCaptureWithTier1(SAMPLE_CAPTURE, { parse: false, tier2WhileReading: false });
+    expect(off.tiered).toBeNull();
+    off.opened.close();
+  });
+
   it('gives the same answers through the loader (the host) with it on and off', async () => {
     const big = [manyRegionsCapture(), ...files.filter((f) => statSync(f).size > IN_THREAD_MAX_BYTES)];
     for (const path of [...new Set(big)]) {
-      const off = await viaLoader(path, false);
-      const on = await viaLoader(path, true);
-      expect(on.n, path).toBe(off.n);
-      expect(on.calls, path).toBe(off.calls);
-      expect(on.rows, path).toBe(off.rows);
-      expect(on.json, path).toBe(off.json);
+      expectSame(await viaLoader(path, true), await viaLoader(path, false), path);
     }
   }, 600_000);
 });

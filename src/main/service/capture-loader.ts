@@ -1494,29 +1494,39 @@ function attachTiered(
   return TieredAnalysis.attach(trace, tier1 ?? undefined);
 }
 
-/** Messages tier 2 analyses in one idle turn of the read (~2–4 ms: a client's request waits at most that). */
-const TIER2_READING_CHUNK = 2048;
+/**
+ * Tier 2 in an idle turn of the read: steps of messages until this many ms passed (a client's request
+ * or the next part waits about that long at most). A step's size adapts (halved after a step over
+ * the budget, doubled up to TIER2_READING_MAX after one under it): tier 2's first messages run cold
+ * (a first step of 2,048 took 200–290 ms at load 11), later ones ~1.5 µs each.
+ */
+const TIER2_READING_MS = 3;
+const TIER2_READING_MAX = 2048;
 
 /**
  * Opens a capture in one worker with the quick analysis (tier 1) indexing each part of the trace
  * as it arrives (the app's open of a large file, see `CoreCaptureLoader`). Each part comes after the
  * read's position, so tier 1 sizes its tables once for the messages the whole file will hold
  * (messages so far × file size / octets read) instead of growing them (and rehashing) part by part.
- * Tier 2 (the full analysis) follows tier 1 in the turns the read leaves idle on this thread (no part
- * waiting: `OpenOptions.whileReading`), a chunk per turn; the adapter's `analyse()` goes on from there
- * (`tiered`; `tier2WhileReading: false` leaves it all for after the read). The result is the same.
+ * With `tier2WhileReading` (or `SIPSCOPE_TIER2_READING=1`), tier 2 (the full analysis) follows tier 1
+ * in the turns the read leaves idle on this thread (no part waiting: `OpenOptions.whileReading`), a
+ * few ms per turn, and the adapter's `analyse()` goes on from there (`tiered`); the result is the
+ * same. Off by default: at 1 GB tier 1 leaves the main thread little idle time during the read, and
+ * tier 2's first messages there run cold (JIT, the Call-ID index then kept up to date part by part),
+ * so it cost the open ~130 ms of main-thread CPU and tier 2 ~3% more in all, for <1% of tier 2 done
+ * during the read (session 24, src/sip-core/analysis/README.md).
  */
 export async function openCaptureWithTier1(
   path: string,
   opts: Omit<OpenOptions, 'onTrace' | 'onRows' | 'workers' | 'whileReading'> & {
     /** After tier 1 indexed each part (the calls so far can be listed); `tiered` as returned. */
     onPart?: (tier1: Tier1Analysis, tiered: TieredAnalysis | null) => void;
-    /** Tier 2 in the read's idle turns (default true; `SIPSCOPE_TIER2_READING=0` turns it off). */
+    /** Tier 2 in the read's idle turns (default off; `SIPSCOPE_TIER2_READING=1` turns it on). */
     tier2WhileReading?: boolean;
   },
 ): Promise<{ opened: OpenedCapture; tier1: Tier1Analysis | null; tiered: TieredAnalysis | null }> {
   const { onPart, tier2WhileReading, ...open } = opts;
-  const early = tier2WhileReading ?? process.env.SIPSCOPE_TIER2_READING !== '0';
+  const early = tier2WhileReading ?? process.env.SIPSCOPE_TIER2_READING === '1';
   let tier1: Tier1Analysis | null = null;
   let tiered: TieredAnalysis | null = null;
   let done = 0;
@@ -1525,11 +1535,19 @@ export async function openCaptureWithTier1(
   // or for good when the open was cancelled or the trace could not be read back (closed meanwhile:
   // tier 2 then starts over after the read, if it is still wanted).
   let stopped = false;
+  let size = 16;
   const idleStep = (): boolean => {
     const t2 = tiered as TieredAnalysis | null;
     if (stopped || !t2 || open.signal?.aborted) return false;
     try {
-      return t2.step(TIER2_READING_CHUNK);
+      const t0 = performance.now();
+      for (;;) {
+        const s0 = performance.now();
+        const more = t2.step(size);
+        const now = performance.now();
+        size = now - s0 > TIER2_READING_MS ? Math.max(1, size >> 1) : Math.min(TIER2_READING_MAX, size * 2);
+        if (!more || now - t0 >= TIER2_READING_MS) return more;
+      }
     } catch {
       stopped = true;
       return false;
