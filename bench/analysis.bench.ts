@@ -403,6 +403,12 @@ interface AppRun {
   checksThreadCpuMs: number;
   /** The ingest worker computed the checks ahead (SIPSCOPE_CHECKS_AHEAD not 0). */
   checksAhead: boolean;
+  /** Main-thread CPU during the open (tier 1, and tier 2 with SIPSCOPE_TIER2_READING=1). */
+  openThreadCpuMs: number;
+  /** Messages tier 2 analysed during the read (SIPSCOPE_TIER2_READING=1; else 0). */
+  tier2Reading: number;
+  /** The longest event-loop delay during the open (ms; `monitorEventLoopDelay`, 5 ms resolution). */
+  loopMaxMs: number;
 }
 function appRun(path: string, mode: string): AppRun | null {
   const self = fileURLToPath(import.meta.url);
@@ -452,6 +458,10 @@ for (const f of appFiles) {
   if (g)
     console.log(
       `  the app's open since session 7 — tier 1 during the one-worker read (parts indexed as they arrive, g1t1): ${g.ingestMs.toFixed(0)} ms + last catch-up ${g.tier1Ms.toFixed(0)} ms → ${((g.ingestMs + g.tier1Ms) / w1.ingestMs).toFixed(2)}x the ingest alone (separate processes; target ≤ 1.25x), vs tier 1 after the read ${((t.ingestMs + t.tier1Ms) / w1.ingestMs).toFixed(2)}x`,
+    );
+  if (g)
+    console.log(
+      `  during that open (g1t1): main-thread CPU ${g.openThreadCpuMs.toFixed(0)} ms (${((g.openThreadCpuMs * 1000) / g.messages).toFixed(2)} µs/msg), the longest event-loop delay ${g.loopMaxMs.toFixed(0)} ms${g.tier2Reading > 0 ? `, tier 2 during the read ${g.tier2Reading} messages (SIPSCOPE_TIER2_READING=1)` : ''}`,
     );
   const f1 = bestOf.g1t1f;
   if (f1)
