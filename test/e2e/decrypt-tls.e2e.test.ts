@@ -5,8 +5,9 @@
  * opens it again with its INVITE and 200 over TLS. The same with a TLS 1.2 RSA key exchange capture and
  * the server's private key file (PEM) picked instead. Then a capture made here with real openssl peers
  * (dumpcap on lo) of three TLS servers — TLS 1.0 and TLS 1.1 with RSA key exchange, each its own key,
- * and one ECDHE — where a private key is bound to the server it is for: the app asks which server (or
- * any), checks a typed address, and says what each key decrypted. Screenshots (light and dark) under
+ * and one ECDHE — whose first notices name each suite: a private key is bound to the server it is for
+ * (the app asks which server, or any; the ECDHE one cannot be chosen), a typed address is checked, and
+ * the app says what each key decrypted. Screenshots (light and dark) under
  * test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,13 +116,20 @@ describe.skipIf(!chromiumPath)('Decrypt TLS… in Chromium', () => {
         const rows = page.getByTestId('messages-table').locator('tr.msg');
         expect(await rows.count()).toBe(0);
 
-        // The first key: three servers named, none known to use RSA yet: "any" chosen; the user picks the first.
+        // The notices name each suite: two RSA servers, one ECDHE.
+        const first = (await notice.textContent()) ?? '';
+        expect(first.match(/uses RSA key exchange, the server's private key/g)).toHaveLength(2);
+        expect(first).toContain(
+          'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 uses ECDHE key exchange (forward secrecy)',
+        );
+        // The first key: two RSA servers: "any" chosen, the ECDHE one not choosable; the user picks the first.
         await page.getByTestId('keylog-input').setInputFiles(join(tmp, 'sbc.key'));
         const form = page.getByTestId('tls-key-server');
         await expect.poll(() => form.count(), { timeout: 10_000 }).toBe(1);
         const radio = (v: string) => form.locator(`input[type=radio][value="${v}"]`);
         expect(await radio('').isChecked()).toBe(true);
-        for (let i = 0; i < 3; i++) expect(await radio(`127.0.0.1:${PORT + i}`).isEnabled()).toBe(true);
+        for (let i = 0; i < 2; i++) expect(await radio(`127.0.0.1:${PORT + i}`).isEnabled()).toBe(true);
+        expect(await radio(`127.0.0.1:${PORT + 2}`).isDisabled()).toBe(true);
         await radio(`127.0.0.1:${PORT}`).check();
         await shoot('tls-bind-choose');
         await form.getByRole('button', { name: 'Decrypt' }).click();

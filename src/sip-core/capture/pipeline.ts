@@ -1122,14 +1122,15 @@ export class CapturePipeline implements FrameSink {
   }
 
   /**
-   * A connection seen to carry TLS, its first record at `buf[p,end)`: without any key (none given,
-   * none in the file so far) it is reported at once, as before decryption existed.
+   * A connection seen to carry TLS. Without decryption in this reader it is reported at once; else
+   * its handshake is read even without any key (session 24), so the notice can name the cipher suite
+   * and what would decrypt it (a key log; the server's private key with RSA key exchange).
    */
-  tlsStart(dir: TcpDirection, buf: Uint8Array, p: number, end: number): void {
+  tlsStart(dir: TcpDirection): void {
     const g = this.tlsLink(dir.connection, dir.current.frameNo);
-    if (this.#tlsCrypto && ((this.#keylog?.size ?? 0) > 0 || (this.#dsbKeys?.size ?? 0) > 0)) return;
+    if (this.#tlsCrypto) return;
     g.link.giveUp();
-    this.tlsProblem(g, dir, 'no-key', TlsLink.noKeyReason(buf, p, end, this.#tlsCrypto !== null));
+    this.tlsProblem(g, dir, 'no-key', 'no decryption in this reader');
   }
 
   readonly #tls = new Map<TcpConnection, TlsGlue>();
@@ -1307,7 +1308,7 @@ class SipStreamConsumer implements StreamConsumer, StreamFramerSink {
             if (!conn.reportedTls) {
               conn.reportedTls = true;
               conn.kind = 'tls';
-              this.p.tlsStart(dir, buf, p, end);
+              this.p.tlsStart(dir);
             }
             continue;
           }

@@ -88,7 +88,7 @@ describe('TLS decryption with a key log', () => {
     expect(r.trace.contextFrames(0).map((f) => f.frameNo)).toEqual([9]);
   });
 
-  it('no key: nothing decoded, tls-encrypted names the client random and --keylog', async () => {
+  it('no key: nothing decoded, tls-encrypted names the client random, the suite and what decrypts it', async () => {
     const random = readFileSync(path('tls13-aes128gcm.keys'), 'utf8')
       .split('\n')
       .find((l) => l.startsWith('CLIENT_'))!
@@ -97,15 +97,22 @@ describe('TLS decryption with a key log', () => {
       const r = await ingestCaptureFile(path('tls13-aes128gcm.pcapng'), { keylog });
       expect(r.trace.count).toBe(0);
       expect(r.diagnostics.map((d) => d.code)).toEqual(['tls-encrypted']);
+      // (no keys at all too: the handshake is read far enough to name the suite)
       expect(r.diagnostics[0]!.message).toBe(
-        `TLS on 127.0.0.1:42250 → 127.0.0.1:5061 (first frame 4): encrypted, not decoded: no key for client random ${random}; give a key log (--keylog FILE)` +
-          // no keys at all: said at the ClientHello, before the suite is known
-          (keylog === null
-            ? ", or the server's private key (--tls-key FILE) if it uses RSA key exchange"
-            : ''),
+        `TLS on 127.0.0.1:42250 → 127.0.0.1:5061 (first frame 4): encrypted, not decoded: no key for client random ${random}; give a key log (--keylog FILE): TLS_AES_128_GCM_SHA256 uses TLS 1.3 (always (EC)DHE) key exchange (forward secrecy), which the server's private key cannot decrypt`,
       );
       expect(r.trace.source.undecoded.tlsConnections).toBe(1);
     }
+    // RSA key exchange, no keys at all: the server's private key is named as a way.
+    const r = await ingestCaptureFile(path('tls12-rsa-aes128cbc.pcapng'), { keylog: null });
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringMatching(
+        /^TLS on 127\.0\.0\.1:34798 → 127\.0\.0\.1:5061 \(first frame 4\): encrypted, not decoded: no key for client random [0-9a-f]{64}; give a key log \(--keylog FILE\) or, as TLS_RSA_WITH_AES_128_CBC_SHA uses RSA key exchange, the server's private key \(--tls-key FILE\)$/,
+      ),
+      expect.stringMatching(
+        /^TLS on 127\.0\.0\.1:60460 → .*as TLS_RSA_WITH_AES_128_CBC_SHA uses RSA key exchange/,
+      ),
+    ]);
   });
 
   it('a wrong key: one tls-decrypt-failed naming the connection and frame, no SIP, no crash', async () => {

@@ -34,6 +34,8 @@ const CT_CCS = 20;
 const CT_ALERT = 21;
 const CT_HANDSHAKE = 22;
 const CT_APPDATA = 23;
+/** How a notice names a suite's key exchange. */
+const KX_NAME = { tls13: 'TLS 1.3 (always (EC)DHE)', dhe: 'DHE', ecdhe: 'ECDHE', rsa: 'RSA' } as const;
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
 
 export type TlsProblem =
@@ -215,17 +217,6 @@ export class TlsLink {
     else if (plain.type !== CT_ALERT) void 0;
   }
 
-  /**
-   * Gives the connection up before reading it (no key can be had: none given, none in the file) and
-   * says why, from its first record `buf[p,end)` (a ClientHello names its client random).
-   */
-  static noKeyReason(buf: Uint8Array, p: number, end: number, crypto: boolean): string {
-    if (!crypto) return 'no decryption in this reader';
-    if (end - p >= 43 && buf[p] === CT_HANDSHAKE && buf[p + 5] === 1)
-      return `no key for client random ${toHex(buf.subarray(p + 11, p + 43))}; give a key log (--keylog FILE), or the server's private key (--tls-key FILE) if it uses RSA key exchange`;
-    return 'no key, and the capture has no ClientHello to find one by (it began after the connection did)';
-  }
-
   /** Stops reading the connection (its reason was said elsewhere). */
   giveUp(): void {
     this.#dead = true;
@@ -251,9 +242,11 @@ export class TlsLink {
     if (this.#rsaWhy) return this.#rsaWhy;
     const s = this.#suite;
     if (this.rsa && s && s.kx !== 'rsa')
-      return `cipher suite ${s.name} uses ${s.kx === 'tls13' ? 'TLS 1.3 (always (EC)DHE)' : s.kx === 'dhe' ? 'DHE' : 'ECDHE'} key exchange (forward secrecy): the server's RSA private key cannot decrypt it, a key log is needed (--keylog FILE) for client random ${random}`;
+      return `cipher suite ${s.name} uses ${KX_NAME[s.kx]} key exchange (forward secrecy): the server's RSA private key cannot decrypt it, a key log is needed (--keylog FILE) for client random ${random}`;
     if (s?.kx === 'rsa')
       return `no key for client random ${random}; give a key log (--keylog FILE) or, as ${s.name} uses RSA key exchange, the server's private key (--tls-key FILE)`;
+    if (s)
+      return `no key for client random ${random}; give a key log (--keylog FILE): ${s.name} uses ${KX_NAME[s.kx]} key exchange (forward secrecy), which the server's private key cannot decrypt`;
     return `no key for client random ${random}; give a key log (--keylog FILE)`;
   }
 

@@ -41,8 +41,8 @@ const FOR_SERVER = new RegExp(String.raw`(?:no RSA key given for server|given fo
 /**
  * The servers the TLS notices (`tls-encrypted`, `tls-decrypt-failed`) name, in order, with what they
  * say of the key exchange: a notice asking for a key log only because of (EC)DHE or TLS 1.3 (false),
- * one naming a TLS_RSA_ suite or an RSA key tried for the server (true); "if it uses RSA key exchange"
- * (no key at all given: the reader stopped at the ClientHello) says nothing (null).
+ * one naming a TLS_RSA_ suite or an RSA key tried for the server (true); a notice without the suite
+ * (no ServerHello in the capture; a reader without decryption) says nothing (null).
  */
 export function tlsServers(diagnostics: readonly { code: string; message: string }[]): TlsServerHint[] {
   const by = new Map<string, TlsServerHint>();
