@@ -1,5 +1,6 @@
 /**
- * System peers (chromium, sipp, kamailio, tshark, sngrep...; gcc and libbcg729 for the G.729 reference)
+ * System peers (chromium, sipp, kamailio, tshark, sngrep...; gcc and libbcg729 for the G.729 reference,
+ * libspandsp for the concealment's)
  * that tests run for real when installed.
  * Without the peer a test skips with a loud reason; under CI=true a missing peer is a failure.
  */
@@ -19,7 +20,8 @@ export type PeerName =
   | 'ffmpeg'
   | 'openssl'
   | 'gcc'
-  | 'libbcg729';
+  | 'libbcg729'
+  | 'libspandsp';
 
 const CANDIDATES: Record<PeerName, string[]> = {
   chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
@@ -39,6 +41,12 @@ const CANDIDATES: Record<PeerName, string[]> = {
     '/usr/lib/x86_64-linux-gnu/libbcg729.so.0',
     '/usr/lib/aarch64-linux-gnu/libbcg729.so.0',
     '/usr/lib/libbcg729.so.0',
+  ],
+  // spandsp (Debian's libspandsp2, a sipp dependency): its G.711 Appendix I-style concealment.
+  libspandsp: [
+    '/usr/lib/x86_64-linux-gnu/libspandsp.so.2',
+    '/usr/lib/aarch64-linux-gnu/libspandsp.so.2',
+    '/usr/lib/libspandsp.so.2',
   ],
 };
 

@@ -9,11 +9,8 @@
  *                (the decoder's concealment) → 80 samples per record.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { requirePeer } from '../../helpers/peers';
+import { buildCReference } from './c-reference';
 
 const gcc = requirePeer('gcc');
 const lib = requirePeer('libbcg729');
@@ -56,32 +53,10 @@ int main(int argc, char **argv) {
 
 let built: string | null | undefined;
 
-/**
- * The built program's path; null when gcc or the library is missing (the tests skip, loudly). Built
- * once into a folder named by the source's and the library's hash in the temp folder, which later
- * runs and parallel test files reuse (built beside it, then renamed into place).
- */
+/** The built program's path; null when gcc or the library is missing (the tests skip, loudly). */
 export function bcg729(): string | null {
   if (built !== undefined) return built;
-  if (!gcc || !lib) return (built = null);
-  const key = createHash('sha256').update(SOURCE).update(lib).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), `sipscope-bcg729-${key}`);
-  const bin = join(dir, 'bcg');
-  if (!existsSync(bin)) {
-    const work = mkdtempSync(join(tmpdir(), 'sipscope-bcg729-build-'));
-    try {
-      writeFileSync(join(work, 'bcg.c'), SOURCE);
-      execFileSync(gcc, ['-O2', '-o', join(work, 'bcg'), join(work, 'bcg.c'), lib], { timeout: 60_000 });
-      try {
-        renameSync(work, dir);
-      } catch {
-        // Another test process put it there first.
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
-  return (built = bin);
+  return (built = buildCReference('bcg', SOURCE, gcc, lib));
 }
 
 /** One frame as the reference sees it: its octets (10 speech, 2 SID, 0 not sent) or an erasure. */
