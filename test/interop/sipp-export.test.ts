@@ -168,9 +168,9 @@ async function replay(
 async function replaysAsCaptured(
   a: TraceAnalyzer,
   call: string,
-  side: 'caller' | 'callee',
+  side: string,
   tag: string,
-): Promise<void> {
+): Promise<SippExport> {
   const x = sippExport(a, call, { side });
   const want = exchange(a, call, x.scenario.side, x.scenario.peer);
   expect(want.length).toBeGreaterThan(0);
@@ -188,7 +188,36 @@ async function replaysAsCaptured(
     },
     () => ({ caller: x.scenario.xml, peer: x.peer.xml }),
   );
+  return x;
 }
+
+/**
+ * The To-tag of each message between `side` and `peer` in a call (retransmissions left out), seen
+ * from `side`: `→ INVITE -`, `← 180 t1`, `→ ACK t2`.
+ */
+function toTags(a: TraceAnalyzer, call: string, side: string, peer: string): string[] {
+  const m = ladderModel(a, call)!;
+  const dec = new TextDecoder();
+  const id = (i: number): string => m.lanes[i]!.id;
+  return m.arrows
+    .filter((x) => !x.retransmission && [side, peer].includes(id(x.from)) && [side, peer].includes(id(x.to)))
+    .map((x) => {
+      const msg = a.trace.message(x.id);
+      const text = dec.decode(msg.raw.subarray(msg.start, msg.end));
+      const tag = /^(?:To|t)\s*:[^\r\n]*?;\s*tag=([^;\s>]+)/im.exec(text)?.[1] ?? '-';
+      return `${id(x.from) === side ? '→' : '←'} ${x.kind === 'request' ? x.method : x.status} ${tag}`;
+    });
+}
+
+/** `t1` → `A`, in order of first appearance: the same tags in the same places, whatever their values. */
+const tagShape = (l: string[]): string[] => {
+  const seen = new Map<string, string>();
+  return l.map((x) => {
+    const [d, w, t] = x.split(' ') as [string, string, string];
+    if (t !== '-' && !seen.has(t)) seen.set(t, String.fromCharCode(65 + seen.size));
+    return `${d} ${w} ${t === '-' ? '-' : seen.get(t)}`;
+  });
+};
 
 describe.skipIf(!sipp || !dumpcap)('SIPp replays of captured calls', () => {
   const calls = sample('sample-call.pcap');
@@ -262,6 +291,238 @@ describe.skipIf(!sipp || !dumpcap)('SIPp replays of captured calls', () => {
     ]);
     await unansweredAsCaptured(open(file), 'C1', 'caller', 'OPTIONS', { copies: 11, back: 0 });
   }, 90_000);
+
+  /** The simulator's parallel forking (forking-parallel): Alice, the proxy, Bob's desk phone and mobile. */
+  function forkedCall(): TraceAnalyzer {
+    const file = join(workDir('sipp-export-forking'), 'forking-parallel.pcap');
+    execFileSync(process.execPath, [
+      join(REPO, 'bin/sipscope.js'),
+      'simulate',
+      'forking-parallel',
+      '--pcap',
+      file,
+    ]);
+    return open(file);
+  }
+  const [ALICE, PROXY, DESK, MOBILE] = [
+    '192.0.2.10:5060',
+    '192.0.2.30:5060',
+    '192.0.2.41:5060',
+    '192.0.2.42:5060',
+  ];
+
+  it("a forked call (the simulator's parallel forking): the caller takes both forks' 180s with their own tags and ACKs and BYEs the one that answered; each fork's end replays against the proxy's", async () => {
+    const a = forkedCall();
+    const x = await replaysAsCaptured(a, 'C1', 'caller', 'fork-caller');
+    // which endpoint answered with which tag, in both scenarios
+    for (const xml of [x.scenario.xml, x.peer.xml]) {
+      expect(xml).toMatch(
+        /the INVITE forked into 2 dialogs: fork 1 of 2 \(To-tag \S+, answered by 192\.0\.2\.41:5060/,
+      );
+      expect(xml).toContain('fork 2 of 2');
+      expect(xml).toContain(`answered by ${MOBILE}`);
+    }
+    const want = tagShape(toTags(a, 'C1', ALICE, PROXY));
+    expect(want).toEqual([
+      ...['→ INVITE -', '← 100 -', '← 180 A', '← 180 B', '← 200 B'],
+      ...['→ ACK B', '→ BYE B', '← 200 B'],
+    ]);
+    // the replay: the same tags in the same places
+    const r = await replay(x, 'fork-caller-tags');
+    expect(tagShape(toTags(r.a, r.a.calls()[0]!.id, r.side, r.peer))).toEqual(want);
+    // each fork's own end: the desk phone (CANCELled, 487) and the mobile (answered, BYE)
+    for (const fork of [DESK, MOBILE]) {
+      const f = await replaysAsCaptured(a, 'C1', fork, `fork-${fork}`);
+      expect(f.scenario.mode).toBe('server');
+      expect(f.peer.side).toBe(PROXY);
+    }
+  }, 120_000);
+
+  it("two forks answer 200 (RFC 3261 §13.2.2.4): the caller ACKs and BYEs each dialog at its own Contact ([next_url] is the first 200's: SIPp keeps it; the second's is saved with <ereg>)", async () => {
+    const [caller, proxy] = ['10.0.0.1', '10.0.0.2'];
+    const msg = (first: string, cseq: string, tag: string, extra: string[] = []): string =>
+      [
+        first,
+        `Via: SIP/2.0/UDP ${caller}:5060;branch=z9hG4bK${cseq.replace(' ', '')}${tag}`,
+        'From: <sip:alice@example.com>;tag=fa',
+        `To: <sip:bob@example.com>${tag ? `;tag=${tag}` : ''}`,
+        'Call-ID: forks-2xx@10.0.0.1',
+        `CSeq: ${cseq}`,
+        ...extra,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+    const fork = (t: string, host: string): string[] => [
+      'Record-Route: <sip:10.0.0.2;lr>',
+      `Contact: <sip:bob@${host}:5060>`,
+    ];
+    const up = (text: string, ms: number): [string, string, string, number] => [text, caller, proxy, ms];
+    const down = (text: string, ms: number): [string, string, string, number] => [text, proxy, caller, ms];
+    const seq: [string, string, string, number][] = [
+      up(
+        msg('INVITE sip:bob@example.com SIP/2.0', '1 INVITE', '', ['Contact: <sip:alice@10.0.0.1:5060>']),
+        0,
+      ),
+      down(msg('SIP/2.0 180 Ringing', '1 INVITE', 'ta', fork('ta', '10.0.0.3')), 10),
+      down(msg('SIP/2.0 180 Ringing', '1 INVITE', 'tb', fork('tb', '10.0.0.4')), 20),
+      down(msg('SIP/2.0 200 OK', '1 INVITE', 'ta', fork('ta', '10.0.0.3')), 1000),
+      up(msg('ACK sip:bob@10.0.0.3:5060 SIP/2.0', '1 ACK', 'ta', ['Route: <sip:10.0.0.2;lr>']), 1010),
+      down(msg('SIP/2.0 200 OK', '1 INVITE', 'tb', fork('tb', '10.0.0.4')), 1100),
+      up(msg('ACK sip:bob@10.0.0.4:5060 SIP/2.0', '1 ACK', 'tb', ['Route: <sip:10.0.0.2;lr>']), 1110),
+      up(msg('BYE sip:bob@10.0.0.4:5060 SIP/2.0', '2 BYE', 'tb', ['Route: <sip:10.0.0.2;lr>']), 1120),
+      down(msg('SIP/2.0 200 OK', '2 BYE', 'tb'), 1130),
+      up(msg('BYE sip:bob@10.0.0.3:5060 SIP/2.0', '3 BYE', 'ta', ['Route: <sip:10.0.0.2;lr>']), 5000),
+      down(msg('SIP/2.0 200 OK', '3 BYE', 'ta'), 5010),
+    ];
+    const a = analyzeTrace(
+      ingestBytes(
+        buildPcap(
+          seq.map(([text, src, dst, ms]) => ({
+            timeUs: 1e12 + ms * 1000,
+            srcHost: src,
+            srcPort: 5060,
+            dstHost: dst,
+            dstPort: 5060,
+            transport: 'UDP' as const,
+            payload: new TextEncoder().encode(text),
+          })),
+        ),
+        'forks-2xx.pcap',
+      ).trace,
+    );
+    const x = await replaysAsCaptured(a, 'C1', 'caller', 'forks-2xx');
+    expect(x.scenario.xml).toContain('BYE [$target');
+    const r = await replay(x, 'forks-2xx-uris');
+    const m = ladderModel(r.a, r.a.calls()[0]!.id)!;
+    const dec = new TextDecoder();
+    const requests = m.arrows
+      .filter((y) => y.kind === 'request' && y.method !== 'INVITE')
+      .map((y) => {
+        const t = r.a.trace.message(y.id);
+        return dec.decode(t.raw.subarray(t.start, t.end)).split('\r\n')[0];
+      });
+    expect(requests).toEqual([
+      'ACK sip:bob@10.0.0.3:5060 SIP/2.0',
+      'ACK sip:bob@10.0.0.4:5060 SIP/2.0',
+      'BYE sip:bob@10.0.0.4:5060 SIP/2.0',
+      'BYE sip:bob@10.0.0.3:5060 SIP/2.0',
+    ]);
+    expect(tagShape(toTags(r.a, r.a.calls()[0]!.id, r.side, r.peer))).toEqual(
+      tagShape(toTags(a, 'C1', `${caller}:5060`, `${proxy}:5060`)),
+    );
+  }, 60_000);
+
+  it.skipIf(!kamailio)(
+    'a forked call through Kamailio: the caller export → a forking proxy → the desk phone and mobile exports; every leg as captured',
+    async () => {
+      const a = forkedCall();
+      // The mobile answers 3 s after ringing, as captured (keepTiming), so both 180s come first.
+      const caller = sippExport(a, 'C1', { side: 'caller', keepTiming: true });
+      const desk = sippExport(a, 'C1', { side: DESK });
+      const mobile = sippExport(a, 'C1', { side: MOBILE, keepTiming: true });
+      const dir = workDir('sipp-export-fork-kamailio');
+      writeFileSync(join(dir, 'caller.xml'), caller.scenario.xml);
+      writeFileSync(join(dir, 'desk.xml'), desk.scenario.xml);
+      writeFileSync(join(dir, 'mobile.xml'), mobile.scenario.xml);
+      const [pc, pk, pd, pm] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const file = join(dir, 'replay.pcapng');
+      const filter = [pc, pk, pd, pm].map((p) => `udp port ${p}`).join(' or ');
+      const cap = await captureLo(dumpcap!, filter, file, cleanup);
+      const cfg = readFileSync(join(REPO, 'test/interop/kamailio/forking-proxy.cfg'), 'utf8')
+        .replaceAll('__PROXY__', `127.0.0.1:${pk}`)
+        .replaceAll('__UAS2__', `127.0.0.1:${pm}`)
+        .replaceAll('__UAS__', `127.0.0.1:${pd}`)
+        .replaceAll('__MODULES__', KAMAILIO_MODULES);
+      const k = startKamailio(kamailio!, cfg, dir);
+      cleanup.push(() => k.stop());
+      await sleep(1500);
+      const bounds = ['-m', '1', '-timeout', '40', '-timeout_error', '-i', '127.0.0.1'];
+      const servers = [
+        startSippUas(sipp!, ['-sf', 'desk.xml', '-p', String(pd), ...bounds], dir, 'desk'),
+        startSippUas(sipp!, ['-sf', 'mobile.xml', '-p', String(pm), ...bounds], dir, 'mobile'),
+      ];
+      for (const s of servers) cleanup.push(() => s.stop());
+      await sleep(500);
+      const cli = await runSipp(
+        sipp!,
+        ['-sf', 'caller.xml', `127.0.0.1:${pk}`, '-p', String(pc), ...bounds],
+        dir,
+        'caller',
+        50_000,
+      );
+      const codes = await Promise.all(
+        servers.map((s) => Promise.race([s.exited, sleep(45_000).then(() => null)])),
+      );
+      await cap.stop();
+      const r = open(file);
+      await explainOnFailure(
+        () => {
+          expect([cli.code, ...codes]).toEqual([0, 0, 0]);
+          const calls = r.calls();
+          expect(calls.length).toBe(1);
+          const c = calls[0]!.id;
+          const at = (p: number): string => `127.0.0.1:${p}`;
+          for (const [replayed, captured] of [
+            [
+              [pc, pk],
+              [ALICE, PROXY],
+            ],
+            [
+              [pd, pk],
+              [DESK, PROXY],
+            ],
+            [
+              [pm, pk],
+              [MOBILE, PROXY],
+            ],
+          ] as const) {
+            expect(exchange(r, c, at(replayed[0]), at(replayed[1]))).toEqual(exchange(a, 'C1', ...captured));
+            expect(tagShape(toTags(r, c, at(replayed[0]), at(replayed[1])))).toEqual(
+              tagShape(toTags(a, 'C1', ...captured)),
+            );
+          }
+          const orig = a.callSummary(a.resolveCall('C1'));
+          expect([calls[0]!.state, calls[0]!.finalStatus]).toEqual([orig.state, orig.finalStatus]);
+        },
+        () => ({
+          caller: cli.output.slice(-3000) + cli.messages.slice(-6000),
+          desk: servers[0]!.output().slice(-3000),
+          mobile: servers[1]!.output().slice(-3000),
+          kamailio: k.output().slice(-3000),
+        }),
+      );
+    },
+    90_000,
+  );
+
+  it("PRACK (the simulator's 100rel call): the RAck names the RSeq the replayed peer chose, learned from its 183", async () => {
+    const file = join(workDir('sipp-export-prack'), 'prack-100rel.pcap');
+    execFileSync(process.execPath, [
+      join(REPO, 'bin/sipscope.js'),
+      'simulate',
+      'prack-100rel',
+      '--pcap',
+      file,
+    ]);
+    const a = open(file);
+    const x = await replaysAsCaptured(a, 'C1', 'caller', 'prack-caller');
+    expect(x.scenario.xml).toContain('RAck: [$rseq');
+    // a server of its own numbering, as a real UAS picks a random RSeq (RFC 3262 §3)
+    expect(x.peer.xml).toContain('RSeq: 1\n');
+    const own: SippExport = {
+      ...x,
+      peer: { ...x.peer, xml: x.peer.xml.replace('RSeq: 1\n', 'RSeq: 4711\n') },
+    };
+    const r = await replay(own, 'prack-rseq');
+    const m = ladderModel(r.a, r.a.calls()[0]!.id)!;
+    const prack = m.arrows.find((y) => y.kind === 'request' && y.method === 'PRACK')!;
+    const t = r.a.trace.message(prack.id);
+    expect(new TextDecoder().decode(t.raw.subarray(t.start, t.end))).toMatch(/\r\nRAck: 4711 1 INVITE\r\n/);
+    expect(exchange(r.a, r.a.calls()[0]!.id, r.side, r.peer)).toEqual(
+      exchange(a, 'C1', x.scenario.side, x.scenario.peer),
+    );
+  }, 60_000);
 
   it('keeps the timing: the replayed BYE comes as long after the ACK as in the capture', async () => {
     const x = sippExport(calls, 'C1', { keepTiming: true });

@@ -18,14 +18,21 @@
  *   `<ereg>`;
  * - in-dialog requests go to `[next_url]` with `[routes]`, learned with `rrs="true"` on the INVITE's
  *   2xx (the caller) or on the INVITE (the callee) (RFC 3261 §12.2.1.1); the peer's tag is learned
- *   with `<ereg>` from the message that carried it and sent as `[$peer_tagN]`;
+ *   with `<ereg>` from the message that carried it and sent as `[$peer_tagN]`; a request to another
+ *   dialog than the one SIPp keeps (it stores the first route set only: a second fork's 2xx, RFC
+ *   3261 §13.2.2.4) goes to that 2xx's Contact, saved with `<ereg>` (`[$targetN]`);
+ * - a PRACK's RAck names the RSeq of the reliable provisional response, learned with `<ereg>`
+ *   (`[$rseqN]`, RFC 3262 §7.2): a real UAS picks its own;
  * - credentials: a captured digest response cannot be replayed (its nonce is the capture's). After a
  *   401/407 the `<recv>` gets `auth="true"` and the request's Authorization becomes
  *   `[authentication]` (run SIPp with `-au USER -ap PASSWORD`); one without a challenge before it is
  *   dropped. Either way an XML comment says so.
  * Provisional responses an endpoint received are `optional="true"` (a replayed server may not send a
  * 100 or a 180), as in SIPp's own `uac` scenario. Retransmissions are left out: SIPp retransmits
- * over UDP itself (`retrans="500"` on requests) and answers a retransmitted request again.
+ * over UDP itself (`retrans="500"` on requests) and answers a retransmitted request again — but those
+ * of what was never answered (a 2xx never ACKed, a request timing out), sent as captured (see
+ * {@link sippScenario}). A forked INVITE's responses are named with the endpoint that answered each
+ * To-tag (a comment by each, and a summary at the top).
  * `keepTiming` adds a `<pause>` for each gap the capture shows before a message the endpoint sent.
  * Scenario reference: SIPp 3.x, "Scenario file format" and "Keywords".
  */
@@ -165,6 +172,12 @@ function parse(text: string): Parsed | null {
   };
 }
 
+/** The value of header `name` (lower-case, long form), trimmed; '' when absent. */
+function header(p: Parsed, name: string): string {
+  const h = p.headers.find((x) => x.name === name);
+  return h ? h.line.slice(h.line.indexOf(':') + 1).trim() : '';
+}
+
 /** How long a replayed call is held after the endpoint's last RTP packet, at most (µs). */
 const MEDIA_TAIL_US = 1_000_000;
 
@@ -201,16 +214,20 @@ function keepUnansweredRetransmissions(all: readonly Exchanged[]): Exchanged[] {
       x.p.kind === p.kind &&
       x.p.cseq === p.cseq &&
       x.p.cseqMethod === p.cseqMethod &&
-      x.p.status === p.status;
+      x.p.status === p.status &&
+      x.p.toTag === p.toTag;
+    // (none: the analysis took another message for a copy — a fork's 2xx, another To-tag: left out)
     const k = all.slice(0, i).findLastIndex(same);
     if (k < 0) return;
     const other = (x: Exchanged): boolean => x.sent !== e.sent;
     let unanswered = false;
     if (p.kind === 'response' && p.cseqMethod === 'INVITE' && p.status >= 200)
-      // before the ACK of this response (RFC 3261 §13.3.1.4: the 2xx; §17.2.1: a 3xx-6xx)
-      unanswered = !all
-        .slice(k + 1, i)
-        .some((x) => other(x) && x.p.kind === 'request' && x.p.method === 'ACK' && x.p.cseq === p.cseq);
+      // no ACK of it in the whole exchange (RFC 3261 §13.3.1.4: the 2xx; §17.2.1: a 3xx-6xx). One
+      // that came late is not waited for: a replayed peer ACKs at once, and SIPp takes a message
+      // that comes during a <pause> for an unexpected one.
+      unanswered = !all.some(
+        (x) => other(x) && x.p.kind === 'request' && x.p.method === 'ACK' && x.p.cseq === p.cseq,
+      );
     else if (p.kind === 'request' && p.method !== 'ACK')
       // no response to it in the whole exchange: the transaction timed out
       unanswered = !all.some(
@@ -252,7 +269,13 @@ export function sippScenario(
   messages: readonly SippMessageIn[],
   side: string,
   peer: string,
-  o: { keepTiming?: boolean; title?: string; media?: SippMedia } = {},
+  o: {
+    keepTiming?: boolean;
+    title?: string;
+    media?: SippMedia;
+    /** The endpoint that answered with each To-tag (the UAS of a fork), to name it. */
+    forks?: ReadonlyMap<string, string>;
+  } = {},
 ): SippScenario {
   const notes: string[] = [];
   const all: Exchanged[] = [];
@@ -286,6 +309,33 @@ export function sippScenario(
     .map((e) => (e.retransmits === undefined ? e : { ...e, retransmits: e.retransmits - lead }))
     .filter((e) => e.retransmits === undefined || e.retransmits >= 0);
   const mode = list[0]!.sent ? 'client' : 'server';
+  // A forked INVITE (RFC 3261 §16.7, §13.2.2.4): responses with several To-tags, one early or
+  // confirmed dialog each; each is named with the endpoint that answered.
+  const forkTags = [
+    ...new Set(
+      list
+        .filter(
+          (e) => e.p.kind === 'response' && e.p.cseqMethod === 'INVITE' && e.p.status > 100 && e.p.toTag,
+        )
+        .map((e) => e.p.toTag!),
+    ),
+  ];
+  const forkName = (t: string): string => {
+    const by = o.forks?.get(t);
+    return `fork ${forkTags.indexOf(t) + 1} of ${forkTags.length} (To-tag ${t}${by ? `, answered by ${by}` : ''})`;
+  };
+  if (forkTags.length > 1)
+    notes.push(
+      `the INVITE forked into ${forkTags.length} dialogs: ${forkTags.map(forkName).join('; ')}; a comment by each of their responses says which.${o.forks ? " To replay a fork's own end, export the call with its address as the side (its exchange with the endpoint that forked)." : ''}`,
+    );
+  const forkRemark = (p: Parsed): string | null =>
+    forkTags.length > 1 &&
+    p.kind === 'response' &&
+    p.cseqMethod === 'INVITE' &&
+    p.toTag &&
+    forkTags.includes(p.toTag)
+      ? forkName(p.toTag)
+      : null;
   const { host: sideHost, port: sidePort } = splitAddress(side);
   const { host: peerHost, port: peerPort } = splitAddress(peer);
   const addressRules: [RegExp, string][] = [];
@@ -369,6 +419,16 @@ export function sippScenario(
     i = j;
   }
   let learnedRoute = false;
+  /**
+   * The received message SIPp's [next_url] and [routes] are from: it keeps the first with rrs that had
+   * a Record-Route (SIPp 3.6 call.cpp: 'store the route set only once'), until then the last one.
+   */
+  let routeAt = -1;
+  let routeFixed = false;
+  const recordRoutes = (k: number): string =>
+    list[k]!.p.headers.filter((h) => h.name === 'record-route')
+      .map((h) => h.line.slice(h.line.indexOf(':') + 1).trim())
+      .join(', ');
   let prevUs = list[0]!.m.timeUs;
 
   const media = o.media;
@@ -422,6 +482,22 @@ export function sippScenario(
           `<ereg regexp=";[[:space:]]*tag[[:space:]]*=[[:space:]]*[^;>[:space:]]+" search_in="hdr" header="${header}" assign_to="${v}"/>`,
         ]);
       }
+      const contact = p.headers.find((h) => h.name === 'contact')?.line;
+      if (rrsAt.has(i) && contact) {
+        // The dialog's remote target, for a request to it after another dialog's rrs (a fork's 2xx).
+        // (no "<" in it: SIPp's XML reader refuses one in an attribute)
+        const uri = contact.includes('<') ? '[^>[:space:]]+' : '[^>;[:space:]]+';
+        actions.push([
+          `target${i}`,
+          `<ereg regexp="sips?:${uri}" search_in="hdr" header="Contact:" assign_to="target${i}"/>`,
+        ]);
+      }
+      if (p.kind === 'response' && header(p, 'rseq'))
+        // a reliable provisional response's RSeq, which a PRACK's RAck names (RFC 3262 §7.2): the peer's number
+        actions.push([
+          `rseq${i}`,
+          `<ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" assign_to="rseq${i}"/>`,
+        ]);
       if (saveFrom.has(i)) {
         for (const [h, v] of [
           ['Via:', 'via'],
@@ -436,6 +512,8 @@ export function sippScenario(
       }
       const label = p.kind === 'request' ? p.method : p.startLine.replace(/^SIP\/2\.0\s+/i, '');
       out.push(`  ${comment(`${label} from the peer (+${gapMs} ms)`)}`);
+      const fork = forkRemark(p);
+      if (fork) out.push(`  ${comment(fork)}`);
       elementOf.set(i, elements++);
       out.push((used) => {
         const mine = actions.filter(([v]) => used.has(v)).map(([, a]) => `      ${a}`);
@@ -449,7 +527,13 @@ export function sippScenario(
           `  ${comment(`the peer retransmitted it ${e.absorbed.length} time(s) (after ${gaps.join(', ')} ms), ${p.kind === 'response' ? `the endpoint never sent the ACK: there is none here either` : 'the endpoint never answered: nor does this scenario'}; SIPp ignores copies of a message it received (and of a call it ended)`)}`,
         );
       }
-      if (rrsAt.has(i)) learnedRoute = true;
+      if (rrsAt.has(i)) {
+        learnedRoute = true;
+        if (!routeFixed) {
+          routeAt = i;
+          routeFixed = recordRoutes(i) !== '';
+        }
+      }
       return;
     }
     const retransmits = e.retransmits;
@@ -477,6 +561,20 @@ export function sippScenario(
       const sameTransaction =
         p.method === 'CANCEL' || (finalToInvite !== undefined && finalToInvite.p.status >= 300);
       const inDialog = !!p.toTag && !sameTransaction && learnedRoute;
+      // Another dialog than the one SIPp keeps (a fork's 2xx, RFC 3261 §13.2.2.4): its own target and routes.
+      const dialogAt = inDialog
+        ? list.slice(0, i).findLastIndex((x, k) => rrsAt.has(k) && peerTagOf(x.p) === p.toTag)
+        : -1;
+      const otherDialog =
+        dialogAt >= 0 &&
+        routeAt >= 0 &&
+        peerTagOf(list[routeAt]!.p) !== p.toTag &&
+        !!list[dialogAt]!.p.headers.some((h) => h.name === 'contact');
+      const ownRoutes = otherDialog && recordRoutes(dialogAt) !== recordRoutes(routeAt);
+      if (otherDialog)
+        remarks.add(
+          `to the dialog of the ${list[dialogAt]!.p.startLine.replace(/^SIP\/2\.0\s+/i, '')} with To-tag ${p.toTag} (a fork): its Contact saved there ([$target${dialogAt}]); ${ownRoutes ? 'its route set differs from the one SIPp keeps, the captured Route headers kept' : '[routes] (the same route set)'}`,
+        );
       // The element whose [branch] this request carries: its own, its INVITE's, its original's.
       const branchAt =
         retransmits !== undefined
@@ -486,7 +584,8 @@ export function sippScenario(
             : elements;
       branchElementOf.set(i, branchAt);
       const branch = branchAt === elements ? '[branch]' : `[branch-${elements - branchAt}]`;
-      if (inDialog) lines.push(`${p.method} [next_url] SIP/2.0`);
+      if (otherDialog) lines.push(`${p.method} [$target${dialogAt}] SIP/2.0`);
+      else if (inDialog) lines.push(`${p.method} [next_url] SIP/2.0`);
       else if (sameTransaction && inviteIdx >= 0)
         lines.push(`${p.method} ${addresses(list[inviteIdx]!.p.uri)} SIP/2.0`);
       else lines.push(addresses(p.startLine));
@@ -502,7 +601,7 @@ export function sippScenario(
           lines.push(`Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${branch}${addresses(params)}`);
         } else if (h.name === 'call-id') lines.push('Call-ID: [call_id]');
         else if (h.name === 'content-length') lines.push('Content-Length: [len]');
-        else if (h.name === 'route' && inDialog) {
+        else if (h.name === 'route' && inDialog && !ownRoutes) {
           if (!routesPut) lines.push('[routes]');
           routesPut = true;
         } else if (h.name === 'authorization' || h.name === 'proxy-authorization') {
@@ -521,9 +620,19 @@ export function sippScenario(
             remarks.add(
               `the captured ${h.name === 'authorization' ? 'Authorization' : 'Proxy-Authorization'} (user ${user ?? '?'}) is left out: a digest response cannot be replayed`,
             );
+        } else if (h.name === 'rack') {
+          // RAck: RSEQ CSEQ METHOD — the RSeq of the reliable provisional response it acknowledges
+          const [rseq, rest] = /^\s*(\d+)(.*)$/.exec(h.line.slice(h.line.indexOf(':') + 1))?.slice(1) ?? [];
+          const from = list
+            .slice(0, i)
+            .findLastIndex((x) => !x.sent && x.p.kind === 'response' && header(x.p, 'rseq') === rseq);
+          lines.push(from >= 0 ? `RAck: [$rseq${from}]${rest}` : withTags(addresses(h.line)));
+          if (from >= 0)
+            remarks.add("RAck names the peer's RSeq, saved from its reliable provisional response");
         } else lines.push(withTags(addresses(h.line)));
       }
-      if (inDialog && !routesPut && p.headers.some((h) => h.name === 'route')) lines.push('[routes]');
+      if (inDialog && !ownRoutes && !routesPut && p.headers.some((h) => h.name === 'route'))
+        lines.push('[routes]');
     } else {
       const reqIdx = answers.get(i);
       const req = reqIdx === undefined ? undefined : list[reqIdx];
@@ -590,13 +699,15 @@ export function sippScenario(
     if (retransmits !== undefined)
       remarks.add(
         p.kind === 'response'
-          ? 'a retransmission, as captured: no ACK had come (RFC 3261 §13.3.1.4, §17.2.1)'
+          ? 'a retransmission, as captured: the ACK never came (RFC 3261 §13.3.1.4, §17.2.1)'
           : 'a retransmission, as captured: no response had come (the transaction timed out)',
       );
     const retransmitted = list.some((x) => x.retransmits === i);
     out.push(
       `  ${comment(`${label}${retransmits !== undefined ? ' again' : ''} to the peer (+${gapMs} ms)`)}`,
     );
+    const fork = forkRemark(p);
+    if (fork) remarks.add(fork);
     for (const r of remarks) out.push(`  ${comment(r)}`);
     if (retransmitted)
       out.push(
@@ -749,17 +860,27 @@ export function sippExport(a: TraceAnalyzer, call: string, o: SippExportOptions 
     return l?.caption ? `${id} (${l.caption})` : id;
   };
   const title = `call ${model.call} (Call-ID ${model.callIds.join(', ')}) of ${t.source.name}`;
+  // Forks: each To-tag of a response to an INVITE, by the endpoint that sent it first (its UAS).
+  const forks = new Map<string, string>();
+  for (const [k, x] of model.arrows.entries()) {
+    if (x.kind !== 'response' || x.retransmission) continue;
+    const p = parse(messages[k]!.text);
+    if (p?.cseqMethod === 'INVITE' && p.status > 100 && p.toTag && !forks.has(p.toTag))
+      forks.set(p.toTag, caption(model.lanes[x.from]!.id));
+  }
   return {
     call: model.call,
     scenario: sippScenario(messages, side, peer, {
       keepTiming: o.keepTiming,
       title: `${title}, ${caption(side)}`,
       media: o.media?.get(side),
+      forks,
     }),
     peer: sippScenario(messages, peer, side, {
       keepTiming: o.keepTiming,
       title: `${title}, ${caption(peer)}`,
       media: o.media?.get(peer),
+      forks,
     }),
   };
 }
