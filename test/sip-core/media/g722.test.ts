@@ -147,6 +147,24 @@ describe.skipIf(!ffmpeg)('G.722 over RTP (PT 9: 16 kHz audio, an 8 kHz clock)', 
     expect(Math.abs(long[30 * 320]!)).toBeLessThan(Math.abs(ref[30 * 320]!) / 2 + 200);
   });
 
+  it('random streams (odd sizes, losses, reordering, CN between, random octets) never throw', () => {
+    let seed = 11;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    for (let k = 0; k < 200; k++) {
+      const list = new RtpPacketList();
+      let ts = 0;
+      for (let i = 0; i < 60; i++) {
+        const len = rnd(5) === 0 ? rnd(400) : 160;
+        const b = Uint8Array.from({ length: len }, () => rnd(256));
+        const seq = rnd(8) === 0 ? i + 2 : i;
+        if (rnd(6) !== 0) list.add(seq, ts, rnd(10) === 0 ? 13 : 9, false, i * 20_000, b, 0, len);
+        ts += rnd(10) === 0 ? 160 * rnd(20) : 160;
+      }
+      expect(() => decodeStream(list, null, 'timestamp')).not.toThrow();
+      expect(() => decodeStream(list, null, 'arrival')).not.toThrow();
+    }
+  });
+
   it('a call of G.722 one way and µ-law the other is one 16 kHz stereo WAV, the µ-law side at its place', async () => {
     const ulaw = Uint8Array.from({ length: 160 }, (_, j) =>
       linearToUlaw(8000 * Math.sin((2 * Math.PI * 500 * j) / 8000)),
