@@ -60,6 +60,15 @@ describe.skipIf(!chromiumPath)('the NAT media lab’s relay, in Chromium', () =>
       .toMatch(
         /^proxy media relay caller → 127\.0\.72\.50:\d+ → callee 127\.0\.72\.60:49170 \(latched\); callee → 127\.0\.72\.50:\d+ → caller 127\.0\.74\.1:\d+ \(latched\) · \d+ from the caller, \d+ from the callee$/,
       );
+    // the long description: three whole lines and More…, then all of it (no inner scroll box)
+    const about = page.getByTestId('lab-about');
+    const clamped = (await about.locator('p').boundingBox())!.height;
+    expect(clamped).toBeLessThan(60);
+    await about.getByRole('button', { name: 'More…' }).click();
+    expect(await about.getByRole('button', { name: 'Less' }).getAttribute('aria-expanded')).toBe('true');
+    expect((await about.locator('p').boundingBox())!.height).toBeGreaterThan(clamped * 2);
+    expect(await about.textContent()).toContain('Fix 2, comedia');
+    await about.getByRole('button', { name: 'Less' }).click();
     await page.getByTestId('lab-media').scrollIntoViewIfNeeded();
     await shootThemes(page, 'lab-relay-console');
 
