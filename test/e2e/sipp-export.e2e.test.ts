@@ -1,8 +1,9 @@
 /**
  * End to end, a call exported as SIPp scenarios from the ladder's Export row: browser mode served
  * for real, in headless Debian Chromium. The sample's first call: "SIPp caller" and "SIPp callee"
- * download the XML of each end (export:sipp); the buttons are not offered for a ladder of several
- * calls. Screenshots (light and dark) under test-results/screenshots/.
+ * download the XML of each end (export:sipp), with the capture's gaps as pauses when "keep timing"
+ * is checked; the buttons are not offered for a ladder of several calls. Screenshots (light and
+ * dark) under test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -56,6 +57,20 @@ describe.skipIf(!chromiumPath)('SIPp scenarios from the ladder in Chromium', () 
       /^SIPp scenario \(caller side\)/,
     );
     await shootThemes(page, 'ladder-export-sipp');
+    expect(served.errors).toEqual([]);
+  });
+
+  it("keep timing: the scenario pauses as long as the capture's gaps (the CLI's --keep-timing)", async () => {
+    const box = page.getByRole('checkbox', { name: 'keep timing' });
+    expect(await box.isChecked()).toBe(false);
+    // without it: no pause in the caller's scenario of the sample's first call
+    expect((await download('SIPp caller')).text).not.toContain('<pause');
+    await box.check();
+    const caller = await download('SIPp caller');
+    // the BYE 808 ms after the ACK, as captured
+    expect(caller.text).toMatch(/<pause milliseconds="808"\/>\s*<!-- BYE to the peer/);
+    await shootThemes(page, 'ladder-export-sipp-timing');
+    await box.uncheck();
     expect(served.errors).toEqual([]);
   });
 

@@ -24,6 +24,14 @@ describe('export:sipp', () => {
     expect(caller.mime).toBe('application/xml');
     expect(caller.text).toContain('127.0.0.10:5060 (caller · alice); 127.0.0.10:5060 as a SIPp client');
     expect(caller.text).toContain('INVITE sip:bob@[remote_ip]:[remote_port] SIP/2.0');
+    expect(caller.text).not.toContain('<pause');
+    // keepTiming (the app's "keep timing"): the BYE waits the 808 ms the capture shows after the ACK
+    const timed = await sample.host.invoke(Invoke.exportSipp, {
+      captureId: sample.cap.id,
+      call: 'C1',
+      keepTiming: true,
+    });
+    expect(timed.text).toMatch(/<pause milliseconds="808"\/>\s*<!-- BYE to the peer/);
     const callee = await sample.host.invoke(Invoke.exportSipp, {
       captureId: sample.cap.id,
       call: 'C4',

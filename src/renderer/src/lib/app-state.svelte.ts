@@ -637,14 +637,18 @@ export class AppState {
     }
   }
 
-  /** Downloads the selected call as the SIPp scenario of its caller or its callee (replay it). */
-  async exportSipp(side: 'caller' | 'callee'): Promise<void> {
+  /**
+   * Downloads the selected call as the SIPp scenario of its caller or its callee (replay it), with
+   * the capture's gaps as pauses when `keepTiming`.
+   */
+  async exportSipp(side: 'caller' | 'callee', keepTiming = false): Promise<void> {
     if (!this.capture || !this.selectedCallId) return;
     try {
       const { media, ...scenario } = await this.client.invoke(Invoke.exportSipp, {
         captureId: this.capture.id,
         call: this.selectedCallId,
         side,
+        keepTiming,
         media: true,
       });
       saveExport(scenario);
