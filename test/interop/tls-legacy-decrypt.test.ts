@@ -8,7 +8,8 @@
  * log; the server's RSA private key): sipscope gives the SIP messages tshark gives with the same key,
  * each equal to the text sent; with the RSA key the ECDHE connections are a notice asking for a key
  * log; a wrong key or a wrong key log is one tls-decrypt-failed per connection; damaged copies of the
- * capture are read without a throw.
+ * capture are read without a throw. A client's renegotiation (s_client's R) is said, not taken for a
+ * wrong key.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -225,6 +226,59 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
           /fails its MAC \(TLS_(ECDHE_)?RSA_WITH_AES_(128|256)_CBC_SHA\): a wrong key for client random [0-9a-f]{64}/,
         );
     });
+
+    it('renegotiation asked by the client (s_client R; OpenSSL 3 refuses it): the SIP before it as tshark gives it, then one notice', async () => {
+      const port = BASE_PORT + 21;
+      const file = join(dir, 'reneg.pcapng');
+      const keys = join(dir, 'reneg.keys');
+      const args = ['-tls1', '-cipher', 'AES128-SHA:@SECLEVEL=0'];
+      await capturingLo(dumpcap!, `tcp port ${port}`, file, 60_000, () =>
+        opensslExchange(
+          openssl!,
+          port,
+          ['-cert', join(dir, 'rsa.pem'), '-key', key, ...args],
+          [{ name: 'reneg', args: [...args, '-keylogfile', keys], after: 'R\n' }],
+        ),
+      );
+      const k = new TlsKeyLog();
+      k.add(readFileSync(keys, 'utf8'));
+      const r = await ingestCaptureFile(file, { keylog: k });
+      expect(text(r)).toEqual([tlsInvite('reneg', port), tlsOk('reneg')]);
+      const decodeAs = tlsSipDecodeAs([port]);
+      expect(
+        compareMessages(
+          ourMessages(r),
+          tsharkMessages(tshark!, file, ['-o', `tls.keylog_file:${keys}`, ...decodeAs]),
+        ),
+      ).toEqual([]);
+      // (tshark shows the second ClientHello inside the connection)
+      const hellos = execFileSync(
+        tshark!,
+        [
+          '-r',
+          file,
+          '-o',
+          `tls.keylog_file:${keys}`,
+          ...decodeAs,
+          '-Y',
+          'tls.handshake.type == 1',
+          '-T',
+          'fields',
+          '-e',
+          'frame.number',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(hellos.trim().split('\n')).toHaveLength(2);
+      expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+        [
+          'tls-encrypted',
+          expect.stringMatching(
+            /: the connection renegotiates at stream offset \d+ \(a new ClientHello inside the encrypted connection\): sipscope does not follow TLS renegotiation/,
+          ),
+        ],
+      ]);
+    }, 90_000);
 
     it('600 copies with 1–4 bytes changed inside the packets, both key sources: every one is read (seeded)', () => {
       let seed = 20261124;

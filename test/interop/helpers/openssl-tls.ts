@@ -45,6 +45,8 @@ export interface TlsClient {
   args: string[];
   /** The client's environment (OPENSSL_CONF...), on top of the process's. */
   env?: Record<string, string>;
+  /** Typed into s_client after the 200 (`R\n`: renegotiate), then a second to act on it. */
+  after?: string;
 }
 
 /**
@@ -84,6 +86,10 @@ export async function opensslExchange(
         expect(await gotInvite).toBe(true);
         server.stdin!.write(tlsOk(c.name));
         expect(await got200).toBe(true);
+        if (c.after !== undefined) {
+          client.stdin!.write(c.after);
+          await sleep(1000);
+        }
         await sleep(100);
       } finally {
         clearTimeout(killc);
