@@ -21,6 +21,10 @@ describe('the TLS servers the notices name', () => {
         no('127.0.0.1:49641', '127.0.0.1:5061', 9),
         no('[2001:db8::1]:40000', '[2001:db8::2]:5061', 23),
         { code: 'tcp-gap', message: 'TLS on 1.2.3.4:1 → 1.2.3.4:2 (first frame 1)' },
+        // (begun mid-connection: its first direction is the server's, and nothing can open it)
+        enc(
+          'TLS on 192.168.1.3:443 → 192.168.1.252:52790 (first frame 1): encrypted, not decoded: no key, and the capture has no ClientHello to find one by (it began after the connection did)',
+        ),
       ]),
     ).toEqual([
       { server: '127.0.0.1:5061', rsa: null, suite: null },

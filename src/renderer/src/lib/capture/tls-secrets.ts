@@ -49,6 +49,8 @@ export function tlsServers(diagnostics: readonly { code: string; message: string
   for (const d of diagnostics) {
     if (d.code !== 'tls-encrypted' && d.code !== 'tls-decrypt-failed') continue;
     const m = d.message;
+    // (a connection seen from its middle: no key can open it, and its first direction may be the server's)
+    if (/has no ClientHello/.test(m)) continue;
     const server = FOR_SERVER.exec(m)?.[1] ?? ON.exec(m)?.[1];
     if (!server) continue;
     const suite = /\b(TLS_[A-Z0-9_]+)/.exec(m)?.[1] ?? null;
