@@ -43,6 +43,12 @@ const PUBLIC = '/work/shared/captures/public';
 const open = (file: string): TraceAnalyzer =>
   analyzeTrace(ingestBytes(new Uint8Array(readFileSync(file)), file.split('/').pop()!).trace);
 const sample = (name: string): TraceAnalyzer => open(join(REPO, 'resources/samples', name));
+/** A built-in scenario run by the simulator (`sipscope simulate NAME --pcap`), opened. */
+function simulated(name: string): TraceAnalyzer {
+  const file = join(workDir(`sipp-export-sim-${name}`), `${name}.pcap`);
+  execFileSync(process.execPath, [join(REPO, 'bin/sipscope.js'), 'simulate', name, '--pcap', file]);
+  return open(file);
+}
 
 /** The messages between `side` and `peer` in a call, as `→ INVITE` / `← 180` seen from `side`. */
 function exchange(a: TraceAnalyzer, call: string, side: string, peer: string): string[] {
@@ -281,29 +287,11 @@ describe.skipIf(!sipp || !dumpcap)('SIPp replays of captured calls', () => {
   }, 90_000);
 
   it('a request never answered (Timer F, the simulator): the OPTIONS and its 10 retransmissions as captured, no response', async () => {
-    const file = join(workDir('sipp-export-timeout'), 'timeout-408.pcap');
-    execFileSync(process.execPath, [
-      join(REPO, 'bin/sipscope.js'),
-      'simulate',
-      'timeout-408',
-      '--pcap',
-      file,
-    ]);
-    await unansweredAsCaptured(open(file), 'C1', 'caller', 'OPTIONS', { copies: 11, back: 0 });
+    await unansweredAsCaptured(simulated('timeout-408'), 'C1', 'caller', 'OPTIONS', { copies: 11, back: 0 });
   }, 90_000);
 
   /** The simulator's parallel forking (forking-parallel): Alice, the proxy, Bob's desk phone and mobile. */
-  function forkedCall(): TraceAnalyzer {
-    const file = join(workDir('sipp-export-forking'), 'forking-parallel.pcap');
-    execFileSync(process.execPath, [
-      join(REPO, 'bin/sipscope.js'),
-      'simulate',
-      'forking-parallel',
-      '--pcap',
-      file,
-    ]);
-    return open(file);
-  }
+  const forkedCall = (): TraceAnalyzer => simulated('forking-parallel');
   const [ALICE, PROXY, DESK, MOBILE] = [
     '192.0.2.10:5060',
     '192.0.2.30:5060',
@@ -497,15 +485,7 @@ describe.skipIf(!sipp || !dumpcap)('SIPp replays of captured calls', () => {
   );
 
   it("PRACK (the simulator's 100rel call): the RAck names the RSeq the replayed peer chose, learned from its 183", async () => {
-    const file = join(workDir('sipp-export-prack'), 'prack-100rel.pcap');
-    execFileSync(process.execPath, [
-      join(REPO, 'bin/sipscope.js'),
-      'simulate',
-      'prack-100rel',
-      '--pcap',
-      file,
-    ]);
-    const a = open(file);
+    const a = simulated('prack-100rel');
     const x = await replaysAsCaptured(a, 'C1', 'caller', 'prack-caller');
     expect(x.scenario.xml).toContain('RAck: [$rseq');
     // a server of its own numbering, as a real UAS picks a random RSeq (RFC 3262 §3)
