@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { ComfortNoise, parseCn, reflectionToLpc } from '../../../src/sip-core/media/cn';
 import { ULAW_TO_LINEAR, linearToUlaw } from '../../../src/sip-core/media/g711';
-import { RtpPacketList, decodeStream } from '../../../src/sip-core/media/rtp-audio';
+import { RtpPacketList, decodeStream, type RtpmapEntry } from '../../../src/sip-core/media/rtp-audio';
 import { analyzeTrace } from '../../../src/sip-core/analysis';
 import { traceMedia } from '../../../src/sip-core/media/media-json';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
@@ -184,30 +184,31 @@ describe('comfort noise in a stream', () => {
     expect(s.maxDelta).toBeLessThan(25);
   });
 
-  it('a dynamic CN/16000 beside G.722 plays its noise at 16 kHz', () => {
+  /**
+   * G.722 (PT 9) for `before` packets, a CN packet of −30 dBov on `cnPt` after them, then one more
+   * G.722 packet `gap` packets' time later; decoded by timestamp.
+   */
+  const g722WithCn = (before: number, cnPt: number, gap: number, rtpmap: Map<number, RtpmapEntry> | null) => {
     const list = new RtpPacketList();
     const g722 = new Uint8Array(160).fill(0xfa);
-    for (let i = 0; i < 10; i++) list.add(i, i * 160, 9, false, i * 20_000, g722, 0, 160);
-    list.add(10, 1600, 98, false, 200_000, Uint8Array.from([30]), 0, 1);
-    list.add(11, 1600 + 8 * 160, 9, true, 360_000, g722, 0, 160);
-    const d = decodeStream(list, new Map([[98, { name: 'CN', rate: 16000 }]]), 'timestamp');
-    expect(d.ok).toBe(true);
-    if (!d.ok) return;
+    for (let i = 0; i < before; i++) list.add(i, i * 160, 9, false, i * 20_000, g722, 0, 160);
+    list.add(before, before * 160, cnPt, false, before * 20_000, Uint8Array.from([30]), 0, 1);
+    list.add(before + 1, (before + gap) * 160, 9, true, (before + gap) * 20_000, g722, 0, 160);
+    const d = decodeStream(list, rtpmap, 'timestamp');
+    if (!d.ok) throw new Error(d.reason);
     expect(d.audio.rate).toBe(16000);
     expect(d.audio.comfortNoise).toBe(1);
+    return d.audio.pcm;
+  };
+
+  it('a dynamic CN/16000 beside G.722 plays its noise at 16 kHz', () => {
+    const pcm = g722WithCn(10, 98, 8, new Map([[98, { name: 'CN', rate: 16000 }]]));
     // Placed by arrival (its clock is not G.722's 8 kHz): 200 ms → 360 ms is noise at −30 dBov.
-    expect(rmsDb(d.audio.pcm, 3200 + 160, 5760)).toBeCloseTo(-30, 0);
+    expect(rmsDb(pcm, 3200 + 160, 5760)).toBeCloseTo(-30, 0);
   });
 
   it('PT 13 (CN/8000) beside G.722: the noise below 4 kHz, upsampled', () => {
-    const list = new RtpPacketList();
-    const g722 = new Uint8Array(160).fill(0xfa);
-    for (let i = 0; i < 5; i++) list.add(i, i * 160, 9, false, i * 20_000, g722, 0, 160);
-    list.add(5, 800, 13, false, 100_000, Uint8Array.from([30]), 0, 1);
-    list.add(6, 800 + 25 * 160, 9, true, 600_000, g722, 0, 160);
-    const d = decodeStream(list, null, 'timestamp');
-    if (!d.ok) throw new Error(d.reason);
-    const x = d.audio.pcm.subarray(1600 + 100, 1600 + 7900);
+    const x = g722WithCn(5, 13, 25, null).subarray(1600 + 100, 1600 + 7900);
     expect(rmsDb(x)).toBeCloseTo(-30, 0);
     // Band-limited to 4 kHz: neighbouring samples at 16 kHz are strongly correlated (white would be ~0).
     expect(shape(x)[0]).toBeGreaterThan(0.5);
