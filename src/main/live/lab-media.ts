@@ -32,7 +32,11 @@
  *
  * Everything sent and received goes to the lab's live trace's RTP tracker (which keeps it for Play
  * and the pcapng files), so the ladder, the calls list's media column and the stream analysis follow
- * the calls; a packet between two lab phones is recorded once, when sent, as a capture on `lo` shows it.
+ * the calls; a packet between two lab phones is recorded once, when sent, as a capture on `lo` shows it:
+ * each packet the lab sends is remembered until it arrives ({@link LabMedia.sent}, {@link LabMedia.received}:
+ * the same addresses and bytes), so its arrival is not recorded again, even when the sender's session,
+ * NAT mapping or relay port closed in between (a hangup while its last packets are in flight); a
+ * packet from outside the lab is recorded as it arrives.
  *
  * A phone behind a lab NAT box sends its RTP and RTCP to the outside through the box (lab-nat.ts
  * mediaPort: a binding per flow, the box's type rules), so the trace shows them from the public
@@ -76,6 +80,13 @@ const LAB_OFFER = offerMedia(LAB_CODECS);
 export const LAB_MEDIA_MAX_SESSIONS = 256;
 /** Most RTP streams and RTCP flows the lab's tracker keeps (the idle ones go first). */
 const MAX_STREAMS = 8192;
+/**
+ * How long a packet the lab sent is remembered, waiting for its arrival at a lab socket (then it is
+ * not recorded twice), and most packets remembered (the oldest are forgotten first): one that never
+ * arrives (dropped by a NAT box, sent to a closed port, to a peer outside the lab) is forgotten then.
+ */
+const IN_FLIGHT_MS = 10_000;
+const IN_FLIGHT_MAX = 1 << 17;
 const PTIME_MS = 20;
 const SAMPLES = 160;
 /** The notes the phones play by default, in lab-file order (A4, C5, E5, G5, A5, C6, D5, F5). */
@@ -164,8 +175,6 @@ class Session {
   nat: LabMediaNat | null = null;
   natRtp: NatMediaPort | null = null;
   natRtcp: NatMediaPort | null = null;
-  /** `host|port` of the public mappings it sent from (their packets are the lab's own). */
-  readonly natOwn = new Set<string>();
   /** Told once: a packet from outside to the private address was dropped. */
   natDropped = false;
   /** comedia: send where the peer's RTP (RTCP) comes from once its first packet came (the relay's latching). */
@@ -212,10 +221,14 @@ export class LabMedia {
   readonly #log: (node: string, text: string) => void;
   readonly #max: number;
   readonly #sessions = new Map<Call, Session>();
-  /** `host|port` of every open session's RTP and RTCP port (also: a packet from one is the lab's own). */
+  /** `host|port` of every open session's RTP and RTCP port, and of the relays' ports. */
   readonly #reserved = new Set<string>();
-  /** `host|port` of the NAT mappings lab phones send from, with how many sessions use each. */
-  readonly #natOwn = new Map<string, number>();
+  /** The packets the lab sent that have not arrived yet (key: addresses and bytes), how many of each. */
+  readonly #inFlight = new Map<string, number>();
+  /** The same keys in the order sent, with when (ms): the oldest are forgotten first. */
+  #flightKeys: string[] = [];
+  #flightAt: number[] = [];
+  #flightHead = 0;
   readonly #nats = new Map<string, LabMediaNat>();
   readonly #cursor = new Map<string, number>();
   readonly #phones: LabPhoneMedia[] = [];
@@ -263,12 +276,6 @@ export class LabMedia {
 
   release(host: string, port: number): void {
     this.#reserved.delete(`${host}|${port}`);
-  }
-
-  /** A packet from `host:port` is the lab's own (a phone's, a NAT mapping of one, a relay's): recorded when sent. */
-  isOwn(host: string, port: number): boolean {
-    const k = `${host}|${port}`;
-    return this.#reserved.has(k) || this.#natOwn.has(k);
   }
 
   /** Open sessions now. */
@@ -480,11 +487,6 @@ export class LabMedia {
     s.rtcp = null;
     s.natRtp?.close();
     s.natRtcp?.close();
-    for (const k of s.natOwn) {
-      const n = (this.#natOwn.get(k) ?? 1) - 1;
-      if (n > 0) this.#natOwn.set(k, n);
-      else this.#natOwn.delete(k);
-    }
     await Promise.all(socks.map((k) => closeSocket(k)));
     this.#reserved.delete(`${s.host}|${s.port}`);
     this.#reserved.delete(`${s.host}|${s.port + 1}`);
@@ -718,14 +720,7 @@ export class LabMedia {
       // behind a NAT box: out through its mapping, recorded as the outside sees it
       const via = fromPort === s.port ? s.natRtp : s.natRtcp;
       const pub = via?.send(b, { host: to.host, port: to.port, transport: 'UDP' }) ?? null;
-      if (pub) {
-        const k = `${pub.host}|${pub.port}`;
-        if (!s.natOwn.has(k)) {
-          s.natOwn.add(k);
-          this.#natOwn.set(k, (this.#natOwn.get(k) ?? 0) + 1);
-        }
-        this.record(pub.host, pub.port, to.host, to.port, b);
-      }
+      if (pub) this.sent(pub.host, pub.port, to.host, to.port, b);
       return done?.();
     }
     try {
@@ -744,26 +739,64 @@ export class LabMedia {
       }
       return done?.();
     }
-    this.record(s.host, fromPort, to.host, to.port, b);
+    this.sent(s.host, fromPort, to.host, to.port, b);
   }
 
   /**
-   * Offers a datagram to the live trace's RTP tracker (which the live trace also keeps, to play and
-   * save: live-trace.ts trackMedia); also what a lab proxy's media relay sends and receives (lab-relay.ts).
+   * A datagram the lab sent (a phone, through its NAT box's mapping, a proxy's media relay:
+   * lab-relay.ts): recorded now, and remembered until it arrives at a lab socket ({@link received}).
    */
-  record(src: string, sport: number, dst: string, dport: number, b: Uint8Array): void {
+  sent(src: string, sport: number, dst: string, dport: number, b: Uint8Array): void {
     const a = this.#live.addresses;
-    this.tracker.datagram(
-      a.name(src),
-      sport,
-      a.name(dst),
-      dport,
-      b,
-      0,
-      b.length,
-      epochMicros(),
-      ++this.#frame,
-    );
+    const from = a.name(src);
+    const to = a.name(dst);
+    this.#record(from, sport, to, dport, b);
+    const k = flightKey(from, sport, to, dport, b);
+    this.#inFlight.set(k, (this.#inFlight.get(k) ?? 0) + 1);
+    const now = performance.now();
+    this.#flightKeys.push(k);
+    this.#flightAt.push(now);
+    this.#forget(now);
+  }
+
+  /**
+   * A datagram that arrived at a lab socket (a phone's, through its NAT box, a relay's): recorded
+   * unless the lab sent it (then it was recorded when sent, once, as a capture on `lo` has it).
+   */
+  received(src: string, sport: number, dst: string, dport: number, b: Uint8Array): void {
+    const a = this.#live.addresses;
+    const from = a.name(src);
+    const to = a.name(dst);
+    const k = flightKey(from, sport, to, dport, b);
+    const n = this.#inFlight.get(k);
+    if (n === undefined) this.#record(from, sport, to, dport, b);
+    else if (n > 1) this.#inFlight.set(k, n - 1);
+    else this.#inFlight.delete(k);
+  }
+
+  /** Forgets the packets sent longer ago than IN_FLIGHT_MS, and the oldest past IN_FLIGHT_MAX. */
+  #forget(now: number): void {
+    const keys = this.#flightKeys;
+    const at = this.#flightAt;
+    let h = this.#flightHead;
+    while (h < keys.length && (keys.length - h > IN_FLIGHT_MAX || now - at[h]! > IN_FLIGHT_MS)) {
+      const k = keys[h++]!;
+      const n = this.#inFlight.get(k);
+      // (one that arrived is gone already; the same bytes sent again since keep their count)
+      if (n !== undefined && n > 1) this.#inFlight.set(k, n - 1);
+      else if (n !== undefined) this.#inFlight.delete(k);
+    }
+    if (h > 4096 && h * 2 > keys.length) {
+      this.#flightKeys = keys.slice(h);
+      this.#flightAt = at.slice(h);
+      h = 0;
+    }
+    this.#flightHead = h;
+  }
+
+  /** Offers a datagram to the live trace's RTP tracker (which also keeps it, to play and save: live-trace.ts trackMedia). */
+  #record(src: number, sport: number, dst: number, dport: number, b: Uint8Array): void {
+    this.tracker.datagram(src, sport, dst, dport, b, 0, b.length, epochMicros(), ++this.#frame);
     this.#live.mediaChanged();
   }
 
@@ -790,10 +823,8 @@ export class LabMedia {
       return;
     }
     const local = rtcpPort ? s.port + 1 : s.port;
-    // a lab phone's packet was recorded when it sent it
-    const k = `${from.address}|${from.port}`;
-    if (!this.#reserved.has(k) && !this.#natOwn.has(k))
-      this.record(from.address, from.port, via ? via.host : s.host, via ? via.port : local, buf);
+    // (a packet the lab sent was recorded when sent)
+    this.received(from.address, from.port, via ? via.host : s.host, via ? via.port : local, buf);
     if (buf.length < 8 || buf[0]! >> 6 !== 2) return;
     const b1 = buf[1]!;
     if (s.comedia) this.#comedia(s, from, rtcpPort);
@@ -884,6 +915,13 @@ export class LabMedia {
       s.rx.lsrAt = performance.now();
     }
   }
+}
+
+/** A sent packet's key: its addresses (address table ids), ports, length and an FNV-1a hash of its bytes. */
+function flightKey(src: number, sport: number, dst: number, dport: number, b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return `${src}|${sport}|${dst}|${dport}|${b.length}|${h >>> 0}`;
 }
 
 /** The socket RTCP goes out of: the RTP socket when muxed (RFC 5761). */

@@ -5,8 +5,9 @@
  * (src/sip-core/elements/media-relay.ts); this file adds the sockets and the trace.
  *
  * Every packet the relay sends is recorded in the lab's live trace's RTP tracker (lab-media.ts
- * `record`), from the relay's port to where it goes, and every packet it receives from outside the
- * lab (SIPp, a softphone) as it arrives; a lab phone's packet was recorded when the phone sent it.
+ * `sent`), from the relay's port to where it goes, and every packet it receives from outside the
+ * lab (SIPp, a softphone) as it arrives (`received`); a lab phone's packet was recorded when the
+ * phone sent it — also when the phone's call ended before the relay read it.
  * So the ladder shows both legs of a relayed stream (phone → proxy, proxy → phone) and the stream
  * analysis has one stream per leg. Ports are claimed in the lab's media port table (lab-media.ts
  * `claim`): a port a phone or another relay holds is skipped; one another program holds fails when
@@ -61,7 +62,7 @@ export class LabRelayPorts {
       send: (bytes, dest) => {
         if (closed) return { ok: false, error: 'relay port closed' };
         sock.send(bytes, dest.port, dest.host);
-        media.record(host, port, dest.host, dest.port, bytes);
+        media.sent(host, port, dest.host, dest.port, bytes);
         return { ok: true };
       },
       setListener: (l) => {
@@ -73,7 +74,7 @@ export class LabRelayPorts {
       if (closed) return;
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
       // (a lab phone's or another relay's packet was recorded when it was sent)
-      if (!media.isOwn(r.address, r.port)) media.record(r.address, r.port, host, port, bytes);
+      media.received(r.address, r.port, host, port, bytes);
       listener?.onMessage(bytes, { host: r.address, port: r.port, transport: 'UDP' }, t);
     });
     sock.bind({ address: host, port, exclusive: true });

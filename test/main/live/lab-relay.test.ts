@@ -12,9 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseLab, startLab, type LabHandle } from '../../../src/main/live';
 import { TraceAdapter } from '../../../src/main/service/capture-loader';
+import type { Proxy } from '../../../src/sip-core/elements/proxy';
+import { RtpTracker } from '../../../src/sip-core/media/rtp-streams';
 import { freePort, until } from '../../interop/helpers/run-peers';
 
 const handles: LabHandle[] = [];
@@ -126,6 +128,83 @@ describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
     });
     sock.close();
   }, 30_000);
+
+  // The phones' packets are recorded when sent; the relay (or Bob) reads them later. Here the
+  // sender's side goes away in the same turn as a send, so the packet is read after its sender's
+  // session (NAT mapping, relay port) closed: it must still be recorded once — no duplicate, no
+  // negative loss (the `lost -2` seen once under load). Each case drives that order exactly.
+  it.each([
+    {
+      n: 60,
+      what: 'Alice hangs up right after her packet left the NAT (the relay reads it after her session closed)',
+      // Alice's RTP (not RTCP), just recorded as sent from the NAT's public mapping
+      after: (src: string, dst: string, rtp: boolean) => rtp && src === '127.0.62.1',
+      act: (h: LabHandle) => {
+        h.ua('Alice')!.hangup();
+      },
+    },
+    {
+      n: 64,
+      what: 'the relay closes right after relaying a packet to Bob (Bob reads it after the relay’s ports closed)',
+      after: (src: string, dst: string, rtp: boolean) =>
+        rtp && src === '127.0.65.50' && dst === '127.0.65.60',
+      act: (h: LabHandle) => (h.elements.get('proxy') as Proxy).closeMediaRelay(),
+    },
+  ])(
+    '$what: recorded once',
+    async ({ n, after, act }) => {
+      let armed: LabHandle | null = null;
+      let done = false;
+      const datagram = RtpTracker.prototype.datagram;
+      // (before the lab starts: the live trace binds the tracker's datagram when it starts tracking)
+      const spy = vi.spyOn(RtpTracker.prototype, 'datagram').mockImplementation(function (
+        this: RtpTracker,
+        ...args: Parameters<RtpTracker['datagram']>
+      ) {
+        const r = datagram.apply(this, args);
+        const [src, , dst, , buf, ps] = args;
+        const lab = armed;
+        if (lab) {
+          const names = lab.live.addresses.names;
+          if (after(names[src]!, names[dst]!, (buf[ps + 1]! & 0x7f) < 72)) {
+            armed = null;
+            // next, as another handler would (after the send: Node sends to an IP address on a tick)
+            process.nextTick(() => {
+              act(lab);
+              done = true;
+            });
+          }
+        }
+        return r;
+      });
+      let h: LabHandle;
+      try {
+        h = await natMediaLab(n, 'relay', 'port-restricted', (t) =>
+          t.replace('at: 2.6s, node: Alice, action: hangup', 'at: 60s, node: Alice, action: hangup'),
+        );
+        await bothWays(h, 'RTP both ways through the relay');
+        armed = h;
+        await until(() => done, 'the packet and the close', 5_000);
+        if (h.ua('Alice')!.calls[0]?.state !== 'terminated') h.ua('Alice')!.hangup();
+        const lab = h;
+        await until(() => lab.media().relays === undefined, 'the relay session closed', 5_000);
+        await until(() => lab.media().sessions.length === 0, 'both phones’ sessions closed', 5_000);
+        await new Promise((r) => setTimeout(r, 300));
+      } finally {
+        spy.mockRestore();
+      }
+      h.live.flushUpdates();
+      const streams = new TraceAdapter(h.live.trace, []).callMedia(null)?.streams ?? [];
+      expect(streams.length).toBeGreaterThanOrEqual(4);
+      const counts = streams.map((st) => ({
+        stream: `${st.src}:${st.srcPort} > ${st.dst}:${st.dstPort}`,
+        lost: st.lost,
+        duplicates: st.lateOrDuplicate,
+      }));
+      expect(counts).toEqual(counts.map((c) => ({ ...c, lost: 0, duplicates: 0 })));
+    },
+    30_000,
+  );
 
   it('with comedia on Bob: he sends back to where Alice’s RTP comes from (the public mapping)', async () => {
     const h = await natMediaLab(56, 'comedia');
