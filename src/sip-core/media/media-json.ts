@@ -291,13 +291,17 @@ export function mediaDiagnostics(trace: Trace): AnalysisDiagnostic[] {
   return traceMedia(trace)?.diagnostics ?? [];
 }
 
-/** One text line per stream: `  RTP 1.2.3.4:5 → 6.7.8.9:10 0x1234ABCD g711A 425 pkts, lost 0 (0.0%), …`. */
+/**
+ * One text line per stream: `  RTP 1.2.3.4:5 → 6.7.8.9:10 0x1234ABCD g711A 425 pkts, lost 0 (0.0%), …`;
+ * a negative loss (more packets than the sequence numbers span: RFC 3550 §6.4.1) says why:
+ * `lost -2 (more than expected: 2 late or duplicate)`.
+ */
 export function streamLine(s: MediaStreamJson): string {
   const dir =
     s.direction === 'forward' ? 'caller→callee' : s.direction === 'reverse' ? 'callee→caller' : 'no call';
   return (
     `RTP ${s.src}:${s.srcPort} → ${s.dst}:${s.dstPort} ${s.ssrc} ${s.codecs.join(', ')} [${dir}${s.announced || s.call === null ? '' : ', unannounced destination'}]: ` +
-    `${s.packets} pkts, lost ${s.lost} (${s.lossPercent.toFixed(1)}%), delta ${round3(s.delta.min)}/${round3(s.delta.mean)}/${round3(s.delta.max)} ms, ` +
+    `${s.packets} pkts, lost ${s.lost} (${s.lost < 0 ? `more than expected: ${s.lateOrDuplicate} late or duplicate` : `${s.lossPercent.toFixed(1)}%`}), delta ${round3(s.delta.min)}/${round3(s.delta.mean)}/${round3(s.delta.max)} ms, ` +
     `jitter ${round3(s.jitter.min)}/${round3(s.jitter.mean)}/${round3(s.jitter.max)} ms` +
     (s.quality ? `, MOS ${s.quality.mos.toFixed(2)} (R ${s.quality.rFactor.toFixed(1)})` : '')
   );

@@ -98,6 +98,18 @@ describe('media rules', () => {
     });
   });
 
+  it('analyze text: a negative loss (packets that came twice) says so', () => {
+    const frames = mediaCallFrames({ forward: { packets: 150 } });
+    // frames 3… are the forward RTP: packets 10 and 20 captured twice
+    for (const i of [13, 23]) frames.push({ us: frames[i]!.us + 1, bytes: frames[i]!.bytes });
+    const r = ingestBytes(timedPcap(frames), 'dup.pcap');
+    analyzeTrace(r.trace);
+    const line = mediaText(r.trace, null)
+      .split('\n')
+      .find((l) => l.includes('10.9.0.1:40000 →'));
+    expect(line).toMatch(/: 152 pkts, lost -2 \(more than expected: 2 late or duplicate\), delta /);
+  });
+
   it('analyze text and summary: one line per stream under its call, counts and codes', () => {
     const r = ingestBytes(MEDIA_FIXTURES['one-way']!(), 'one-way.pcap');
     analyzeTrace(r.trace);
