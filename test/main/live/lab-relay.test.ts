@@ -5,7 +5,8 @@
  * src/sip-core/elements/media-relay.ts) latches on each side's first packet and relays both ways —
  * four streams in the trace, the relay's ports closed at the BYE; with Bob's `comedia: true`, Bob
  * sends back to the NAT's public mapping and Alice hears him; both fixes behind a symmetric NAT too;
- * RTCP relayed on the relay's own ports (phones without rtcp-mux). The file's addresses are moved
+ * RTCP relayed on the relay's own ports (phones without rtcp-mux); a hangup, or the relay's ports
+ * closing, while a packet is in flight: it is recorded once. The file's addresses are moved
  * to free ones so the test runs beside a running lab. Bounded: each call lasts ~2 s (the RTCP one
  * up to 12 s), each lab is stopped.
  */
