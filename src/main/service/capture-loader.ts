@@ -1512,9 +1512,9 @@ const TIER2_READING_MAX = 2048;
  * in the turns the read leaves idle on this thread (no part waiting: `OpenOptions.whileReading`), a
  * few ms per turn, and the adapter's `analyse()` goes on from there (`tiered`); the result is the
  * same. Off by default: at 1 GB tier 1 leaves the main thread little idle time during the read, and
- * tier 2's first messages there run cold (JIT, the Call-ID index then kept up to date part by part),
- * so it cost the open ~130 ms of main-thread CPU and tier 2 ~3% more in all, for <1% of tier 2 done
- * during the read (session 24, src/sip-core/analysis/README.md).
+ * tier 2's first messages there run cold (JIT, the Call-ID index then kept up to date part by part):
+ * <1% of tier 2 got done during the read, and in a quiet A/B the open was 12–17% slower and the full
+ * analysis complete 4–8% later (session 24, src/sip-core/analysis/README.md).
  */
 export async function openCaptureWithTier1(
   path: string,
