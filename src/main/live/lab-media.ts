@@ -950,7 +950,8 @@ function closeQuietly(sock: Socket | null): void {
   }
 }
 
-function closeSocket(sock: Socket | null): Promise<void> {
+/** Closes a socket (null: nothing), resolving once closed or when it already was. */
+export function closeSocket(sock: Socket | null): Promise<void> {
   return new Promise((resolve) => {
     if (!sock) return resolve();
     try {

@@ -17,7 +17,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { RelayPort } from '../../sip-core/elements/media-relay';
 import type { TransportAddress, TransportListener } from '../../sip-core/stack/transport';
-import type { LabMedia } from './lab-media';
+import { closeSocket, type LabMedia } from './lab-media';
 import { hostPort } from './source';
 
 /** Most calls one lab proxy relays at once. */
@@ -41,6 +41,7 @@ export class LabRelayPorts {
     this.#open.add(sock);
     let listener: TransportListener | null = null;
     let closed = false;
+    let sendFailed = false;
     const close = (): void => {
       if (closed) return;
       closed = true;
@@ -61,7 +62,23 @@ export class LabRelayPorts {
       reliable: false,
       send: (bytes, dest) => {
         if (closed) return { ok: false, error: 'relay port closed' };
-        sock.send(bytes, dest.port, dest.host);
+        try {
+          // (an unreachable or unusable destination: said once, the port stays open for the other side)
+          sock.send(bytes, dest.port, dest.host, (err) => {
+            if (err && !sendFailed) {
+              sendFailed = true;
+              this.log(`media relay: sending to ${hostPort(dest.host, dest.port)} failed: ${err.message}`);
+            }
+          });
+        } catch (err) {
+          if (!sendFailed) {
+            sendFailed = true;
+            this.log(
+              `media relay: sending to ${hostPort(dest.host, dest.port)} failed: ${(err as Error).message}`,
+            );
+          }
+          return { ok: false, error: (err as Error).message };
+        }
         media.sent(host, port, dest.host, dest.port, bytes);
         return { ok: true };
       },
@@ -85,17 +102,6 @@ export class LabRelayPorts {
   async close(): Promise<void> {
     const all = [...this.#open];
     this.#open.clear();
-    await Promise.all(
-      all.map(
-        (s) =>
-          new Promise<void>((res) => {
-            try {
-              s.close(() => res());
-            } catch {
-              res();
-            }
-          }),
-      ),
-    );
+    await Promise.all(all.map(closeSocket));
   }
 }

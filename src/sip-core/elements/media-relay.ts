@@ -92,6 +92,8 @@ export interface RelaySession {
   readonly a: Side;
   readonly b: Side;
   lastAt: Micros;
+  /** The From-tag of the call's first offer (the caller's); null until one came with a tag. */
+  callerTag: string | null;
 }
 
 /** A session as the lab shows it. */
@@ -144,22 +146,35 @@ export class MediaRelay {
   }
 
   /**
-   * The offer (from the caller): its SDP address is where the caller is first sent to; the body
-   * goes on with side B's port. Null when the relay is full (the SDP goes on untouched).
+   * An offer: from the caller (the call's first offer, or a re-INVITE with the caller's From-tag) its
+   * SDP address is where the caller is first sent to and the body goes on with side B's port; from the
+   * callee (a re-INVITE whose From-tag is not the caller's) the sides swap. Null when the relay is full
+   * (the SDP goes on untouched).
    */
-  offer(callId: string, body: string): string | null {
+  offer(callId: string, body: string, fromTag: string | null = null): string | null {
     const s = this.#session(callId);
     if (!s) return null;
-    this.#guess(s.a, body);
-    return this.#rewrite(body, s.b);
+    s.callerTag ??= fromTag;
+    const [from, to] = this.#fromCallee(s, fromTag) ? [s.b, s.a] : [s.a, s.b];
+    this.#guess(from, body);
+    return this.#rewrite(body, to);
   }
 
-  /** The answer (from the callee): goes back with side A's port. Null when the relay is full. */
-  answer(callId: string, body: string): string | null {
+  /**
+   * The answer to an offer (its From-tag is the offer's): to the caller's offer it comes from the
+   * callee and goes back with side A's port; to the callee's, the other way. Null when the relay is full.
+   */
+  answer(callId: string, body: string, fromTag: string | null = null): string | null {
     const s = this.#session(callId);
     if (!s) return null;
-    this.#guess(s.b, body);
-    return this.#rewrite(body, s.a);
+    const [from, to] = this.#fromCallee(s, fromTag) ? [s.a, s.b] : [s.b, s.a];
+    this.#guess(from, body);
+    return this.#rewrite(body, to);
+  }
+
+  /** An offer (or its answer) of a re-INVITE the callee sent: its From-tag is not the caller's. */
+  #fromCallee(s: RelaySession, fromTag: string | null): boolean {
+    return fromTag !== null && s.callerTag !== null && fromTag !== s.callerTag;
   }
 
   /** The call ended (BYE, CANCEL, a failed initial INVITE): its ports close. */
@@ -208,7 +223,7 @@ export class MediaRelay {
         a.rtcp?.close?.();
         continue;
       }
-      const s: RelaySession = { callId, base, a, b, lastAt: this.#host.now() };
+      const s: RelaySession = { callId, base, a, b, lastAt: this.#host.now(), callerTag: null };
       this.#listen(s, a, b);
       this.#listen(s, b, a);
       this.#sessions.set(callId, s);
@@ -295,9 +310,15 @@ function rtcpDest(side: Side): TransportAddress | null {
   return port > 0 && port < 65536 ? { host: rtp.host, port, transport: 'UDP' } : null;
 }
 
-/** The SDP's connection address (IPv4 or IPv6) and audio port. */
+/**
+ * The SDP's connection address and audio port, when they name somewhere to send: an IPv4 or IPv6
+ * literal (a host name would be a DNS lookup per packet) and a port 1–65535 (0 declines the stream,
+ * RFC 3264 §6; a larger one cannot be sent to). Else null: the side is reached once it latches.
+ */
 export function sdpAddress(body: string): TransportAddress | null {
   const ip = /^c=IN IP[46] (\S+)/m.exec(body)?.[1];
-  const port = /^m=audio (\d+)/m.exec(body)?.[1];
-  return ip && port ? { host: ip, port: Number(port), transport: 'UDP' } : null;
+  const port = Number(/^m=audio (\d{1,5})\b/m.exec(body)?.[1] ?? 0);
+  if (!ip || !(port > 0 && port < 65536) || !(/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || ip.includes(':')))
+    return null;
+  return { host: ip, port, transport: 'UDP' };
 }

@@ -1100,17 +1100,17 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     return this.mediaRelay;
   }
 
-  /** The offer goes on with the callee-side relay port; the caller's SDP address is the first guess. */
+  /** The offer goes on with the far side's relay port; the sender's SDP address is the first guess. */
   private relayOffer(ctx: ProxyMsg): boolean {
-    const body = this.relay().offer(ctx.msg.callId ?? '', dec.decode(ctx.msg.body()));
+    const body = this.relay().offer(ctx.msg.callId ?? '', dec.decode(ctx.msg.body()), ctx.msg.fromTag);
     if (body === null) return false;
     ctx.editor.setBody(body, 'application/sdp');
     return true;
   }
 
-  /** The answer goes back with the caller-side relay port. */
+  /** The answer goes back with the offerer's side's relay port. */
   private relayAnswer(ctx: ProxyMsg, m: SipMessage, ed: MessagePatch): void {
-    const body = this.relay().answer(ctx.msg.callId ?? '', dec.decode(m.body()));
+    const body = this.relay().answer(ctx.msg.callId ?? '', dec.decode(m.body()), m.fromTag);
     if (body !== null) ed.setBody(body, 'application/sdp');
   }
 

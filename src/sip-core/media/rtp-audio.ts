@@ -586,9 +586,12 @@ export function decodeStream(
       if (dec && g722End >= 0 && at > g722End && seqGap(k)) {
         gapLen = at - g722End;
         fade = resumeOla(gapLen, rate);
-        const conc = pitchRepeat(pcm, g722End, gapLen + G722_QMF_DELAY + fade, rate);
+        // (what the concealment fills: at most PLC_MAX_MS, then silence — a long gap allocates no more;
+        // the fade past a longer gap reads zeros, as crossFade does beyond the array)
+        const heard = Math.min(gapLen, Math.round((rate * PLC_MAX_MS) / 1000));
+        const conc = pitchRepeat(pcm, g722End, heard + G722_QMF_DELAY + fade, rate);
         if (conc) {
-          const codes = Math.min(gapLen, Math.round((rate * PLC_MAX_MS) / 1000)) >> 1;
+          const codes = heard >> 1;
           dec.reencode(conc, 0, codes, pcm, g722End);
           fadeFrom = conc;
           concealed++;

@@ -241,6 +241,26 @@ describe('SIPp scenario from messages', () => {
     expect(elements(sippScenario(late, B, A).xml)).toEqual(['recv INVITE', 'send 200', 'recv ACK']);
   });
 
+  it('a capture that starts mid-call: a copy of a response left out with its original does not move the later copies onto another message', () => {
+    const re = (m: SippMessageIn): SippMessageIn => ({ ...m, retransmission: true });
+    const ok = head('SIP/2.0 200 OK', '1 INVITE', ';tag=tb');
+    const info = head('INFO sip:a@10.0.0.1 SIP/2.0', '7 INFO', ';tag=tb');
+    const ms = [
+      msg(B, A, 0, ok), // the capture starts after the INVITE: left out, and its copy with it
+      msg(A, B, 100, head('OPTIONS sip:b@10.0.0.2 SIP/2.0', '5 OPTIONS', ';tag=tb')),
+      re(msg(B, A, 500, ok)),
+      msg(B, A, 510, head('SIP/2.0 200 OK', '5 OPTIONS', ';tag=tb')),
+      msg(B, A, 1000, info), // never answered: its copies are sent as captured
+      re(msg(B, A, 1500, info)),
+    ];
+    const callee = sippScenario(ms, B, A);
+    expect(elements(callee.xml)).toEqual(['recv OPTIONS', 'send 200', 'send INFO', 'pause 500', 'send INFO']);
+    // the copy carries its original's branch (two elements back: the INFO, the pause)
+    expect(sendText(callee.xml, 2)).toContain('branch=[branch-2];rport');
+    expect(sendText(callee.xml, 2).replace('[branch-2]', '[branch]')).toBe(sendText(callee.xml, 1));
+    expect(callee.xml).not.toContain('NaN');
+  });
+
   it('credentials: after a 401 SIPp computes them ([authentication], -ap); without a challenge they are left out', () => {
     const challenge = 'WWW-Authenticate: Digest realm="example.com", nonce="n1"';
     const cred =

@@ -5,7 +5,7 @@
  * sessions closed first, else the call refused), and ports the host cannot bind skipped.
  */
 import { describe, expect, it } from 'vitest';
-import { MediaRelay, type RelayPort } from '../../../src/sip-core/elements/media-relay';
+import { MediaRelay, sdpAddress, type RelayPort } from '../../../src/sip-core/elements/media-relay';
 import { VirtualClock } from '../../../src/sip-core/stack/clock';
 import { MemoryNetwork, type TransportAddress } from '../../../src/sip-core/stack/transport';
 
@@ -116,6 +116,20 @@ describe('the media relay', () => {
     expect(callee.got.length + caller.got.length).toBe(n);
   });
 
+  it("a re-INVITE from the callee: its offer goes to the caller with the caller side's port, the caller's answer back with the callee side's", () => {
+    const { relay } = setup();
+    // the call: the caller's offer (From-tag fa), the callee's answer (its response keeps From-tag fa)
+    expect(relay.offer('c2', sdp('192.0.2.10', 4000), 'fa')).toContain('m=audio 30002 ');
+    expect(relay.answer('c2', sdp('198.51.100.40', 5000), 'fa')).toContain('m=audio 30000 ');
+    // the callee re-INVITEs (From-tag is its own, fb): it must keep sending to 30002, the caller to 30000
+    expect(relay.offer('c2', sdp('198.51.100.40', 5002), 'fb')).toContain('m=audio 30000 ');
+    expect(relay.answer('c2', sdp('192.0.2.10', 4002), 'fb')).toContain('m=audio 30002 ');
+    // and where each side is sent to follows its own new SDP (neither has latched)
+    expect(relay.info()[0]).toMatchObject({ toCaller: '192.0.2.10:4002', toCallee: '198.51.100.40:5002' });
+    // the caller's own re-INVITE: as the first offer
+    expect(relay.offer('c2', sdp('192.0.2.10', 4004), 'fa')).toContain('m=audio 30002 ');
+  });
+
   it('is bounded: idle calls are closed first, else a call is refused; taken ports are skipped', () => {
     const { clock, relay, logs, open } = setup({ maxSessions: 2, taken: [30004] });
     expect(relay.offer('c1', sdp('192.0.2.1', 4000))).toContain('m=audio 30002 ');
@@ -155,5 +169,20 @@ describe('the media relay', () => {
       'v=0\r\no=- 1 1 IN IP6 fd00::1\r\ns=-\r\nc=IN IP6 fd00::1\r\nt=0 0\r\nm=audio 30002 RTP/AVP 0\r\na=rtcp:30003 IN IP6 fd00::1\r\n',
     );
     expect(relay.info()[0]!.toCaller).toBe('[fd00::10]:4000');
+  });
+
+  it('takes an SDP address only where packets can go: an IP literal and a port 1–65535', () => {
+    const sdp = (c: string, m: string): string => `v=0\r\nc=IN ${c}\r\nm=audio ${m} RTP/AVP 0\r\n`;
+    expect(sdpAddress(sdp('IP4 192.0.2.1', '4000'))).toEqual({
+      host: '192.0.2.1',
+      port: 4000,
+      transport: 'UDP',
+    });
+    expect(sdpAddress(sdp('IP6 2001:db8::1', '65535'))?.host).toBe('2001:db8::1');
+    // a declined stream (port 0, RFC 3264 §6), a port past 65535, a host name: nothing to send to
+    expect(sdpAddress(sdp('IP4 192.0.2.1', '0'))).toBeNull();
+    expect(sdpAddress(sdp('IP4 192.0.2.1', '70000'))).toBeNull();
+    expect(sdpAddress(sdp('IP4 192.0.2.1', '123456'))).toBeNull();
+    expect(sdpAddress(sdp('IP4 media.example.com', '4000'))).toBeNull();
   });
 });

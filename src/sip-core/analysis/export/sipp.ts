@@ -217,7 +217,8 @@ function keepUnansweredRetransmissions(all: readonly Exchanged[]): Exchanged[] {
       x.p.status === p.status &&
       x.p.toTag === p.toTag;
     // (none: the analysis took another message for a copy — a fork's 2xx, another To-tag: left out)
-    const k = all.slice(0, i).findLastIndex(same);
+    let k = i - 1;
+    while (k >= 0 && !same(all[k]!)) k--;
     if (k < 0) return;
     const other = (x: Exchanged): boolean => x.sent !== e.sent;
     let unanswered = false;
@@ -303,11 +304,20 @@ export function sippScenario(
     );
   if (lead > 0)
     notes.push(`${lead} response(s) before the first request left out (the capture starts mid-call)`);
-  // (a kept retransmission's original: its index in the list; one of a message left out goes too)
-  const list = ex
-    .slice(lead)
-    .map((e) => (e.retransmits === undefined ? e : { ...e, retransmits: e.retransmits - lead }))
-    .filter((e) => e.retransmits === undefined || e.retransmits >= 0);
+  // (a kept retransmission's original: its index in the list; one of a message left out goes too,
+  // and the indices of the copies after it follow the list as it is, not as it was)
+  const list: Exchanged[] = [];
+  const indexIn = new Map<number, number>();
+  for (let i = lead; i < ex.length; i++) {
+    const e = ex[i]!;
+    if (e.retransmits === undefined) {
+      indexIn.set(i, list.length);
+      list.push(e);
+    } else {
+      const o = indexIn.get(e.retransmits);
+      if (o !== undefined) list.push({ ...e, retransmits: o });
+    }
+  }
   const mode = list[0]!.sent ? 'client' : 'server';
   // A forked INVITE (RFC 3261 §16.7, §13.2.2.4): responses with several To-tags, one early or
   // confirmed dialog each; each is named with the endpoint that answered.
