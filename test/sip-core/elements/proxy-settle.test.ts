@@ -7,35 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation, type Scenario } from '../../../src/sip-core/sim';
 import type { Proxy } from '../../../src/sip-core/elements/proxy';
+import { basicCall } from '../../helpers/basic-call';
 
 const scenario = (script: Scenario['nodes'][number]['script'], drop?: boolean): Scenario => ({
-  name: 'settle',
-  description: 'one call through a stateful proxy',
-  network: { latency: '1ms' },
-  nodes: [
-    {
-      name: 'Alice',
-      role: 'ua',
-      address: '192.0.2.10',
-      aor: 'sip:alice@atlanta.example.com',
-      proxies: ['biloxi.example.com'],
-    },
-    {
-      name: 'Proxy',
-      role: 'proxy',
-      address: '192.0.2.30',
-      domains: ['biloxi.example.com'],
-      script,
-      locations: { 'sip:bob@biloxi.example.com': ['sip:bob@192.0.2.40'] },
-    },
-    {
-      name: 'Bob',
-      role: 'ua',
-      address: '192.0.2.40',
-      aor: 'sip:bob@biloxi.example.com',
-      answer: { after: 0 },
-    },
-  ],
+  ...basicCall('settle', { script }),
   // the first ACK from the proxy to Bob is lost: Bob retransmits the 2xx (§13.3.1.4)
   ...(drop ? { drop: [{ from: 'Proxy', to: 'Bob', match: 'ACK', nth: [1] }] } : {}),
   steps: [

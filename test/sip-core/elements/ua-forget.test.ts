@@ -7,39 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Simulation, type Scenario } from '../../../src/sip-core/sim';
+import { basicCall } from '../../helpers/basic-call';
 import type { Call } from '../../../src/sip-core/elements/ua/user-agent';
 
-const scenario: Scenario = {
-  name: 'forget',
-  description: 'calls through a stateful proxy',
-  network: { latency: '1ms' },
-  nodes: [
-    {
-      name: 'Alice',
-      role: 'ua',
-      address: '192.0.2.10',
-      aor: 'sip:alice@atlanta.example.com',
-      proxies: ['biloxi.example.com'],
-      rtp: false,
-    },
-    {
-      name: 'Proxy',
-      role: 'proxy',
-      address: '192.0.2.30',
-      domains: ['biloxi.example.com'],
-      script: { builtin: 'stateful-proxy' },
-      locations: { 'sip:bob@biloxi.example.com': ['sip:bob@192.0.2.40'] },
-    },
-    {
-      name: 'Bob',
-      role: 'ua',
-      address: '192.0.2.40',
-      aor: 'sip:bob@biloxi.example.com',
-      answer: { after: 0 },
-      rtp: false,
-    },
-  ],
-};
+const scenario = basicCall('forget', { rtp: false });
 
 describe('UA: ended calls forgotten at once after a BYE, otherwise 64*T1 after they end', () => {
   it('forgets a call ended by a BYE at once on both phones; the calls still going on stay', () => {

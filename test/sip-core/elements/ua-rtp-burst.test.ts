@@ -8,37 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation, loadScenario, type Scenario } from '../../../src/sip-core/sim';
 import { readSdp } from '../../../src/sip-core/elements/ua/sdp';
+import { basicCall } from '../../helpers/basic-call';
 
 const scenario = (rtp: boolean | undefined): Scenario => ({
-  name: 'rtp',
-  description: 'one basic call through a stateful proxy',
-  network: { latency: '1ms' },
-  nodes: [
-    {
-      name: 'Alice',
-      role: 'ua',
-      address: '192.0.2.10',
-      aor: 'sip:alice@atlanta.example.com',
-      proxies: ['biloxi.example.com'],
-      ...(rtp === undefined ? {} : { rtp }),
-    },
-    {
-      name: 'Proxy',
-      role: 'proxy',
-      address: '192.0.2.30',
-      domains: ['biloxi.example.com'],
-      script: { builtin: 'stateful-proxy' },
-      locations: { 'sip:bob@biloxi.example.com': ['sip:bob@192.0.2.40'] },
-    },
-    {
-      name: 'Bob',
-      role: 'ua',
-      address: '192.0.2.40',
-      aor: 'sip:bob@biloxi.example.com',
-      answer: { after: 0 },
-      ...(rtp === undefined ? {} : { rtp }),
-    },
-  ],
+  ...basicCall('rtp', rtp === undefined ? {} : { rtp }),
   steps: [
     { at: 0, node: 'Alice', action: 'call', to: 'sip:bob@biloxi.example.com' },
     { at: '1s', node: 'Alice', action: 'hangup' },

@@ -7,39 +7,10 @@ import { Simulation } from '../../../src/sip-core/sim/simulator';
 import type { Scenario } from '../../../src/sip-core/sim/scenario';
 import { UA_RESULTS_KEPT } from '../../../src/sip-core/elements/ua/user-agent';
 import { checkExpectations } from '../../../src/sip-core/sim/output';
+import { basicCall, BOB_URI } from '../../helpers/basic-call';
 
 const scenario: Scenario = {
-  name: 'many-calls',
-  title: 'many calls',
-  description: 'calls hung up one after another',
-  duration: '100000s',
-  network: { latency: '1ms' },
-  nodes: [
-    {
-      name: 'Alice',
-      role: 'ua',
-      address: '192.0.2.10',
-      aor: 'sip:alice@a.example',
-      proxies: ['b.example'],
-      rtp: false,
-    },
-    {
-      name: 'Proxy',
-      role: 'proxy',
-      address: '192.0.2.30',
-      domains: ['b.example'],
-      script: { builtin: 'stateful-proxy' },
-      locations: { 'sip:bob@b.example': ['sip:bob@192.0.2.40'] },
-    },
-    {
-      name: 'Bob',
-      role: 'ua',
-      address: '192.0.2.40',
-      aor: 'sip:bob@b.example',
-      answer: { after: 0 },
-      rtp: false,
-    },
-  ],
+  ...basicCall('many-calls', { rtp: false }),
   expect: {
     results: [
       { node: 'Alice', includes: 'BYE 200' },
@@ -59,7 +30,7 @@ describe('UserAgent.results', () => {
     const place = (): void => {
       if (placed >= n) return;
       placed++;
-      const call = alice.call('sip:bob@b.example');
+      const call = alice.call(BOB_URI);
       sim.clock.schedule(200_000, () => {
         alice.hangup(call);
       });
