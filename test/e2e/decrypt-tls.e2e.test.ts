@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { servePage, type ServedPage, shootThemes } from '../helpers/chromium';
+import { type ServedPage, shootThemes, openApp } from '../helpers/chromium';
 import { capturingLo, opensslExchange, selfSignedCert } from '../interop/helpers/openssl-tls';
 
 const chromiumPath = requirePeer('chromium');
@@ -29,16 +29,8 @@ const PORT = 30100 + (process.pid % 50) * 4;
 describe.skipIf(!chromiumPath)('Decrypt TLS… in Chromium', () => {
   let served: ServedPage;
   let page: Page;
-
-  beforeAll(async () => {
-    served = await servePage(chromiumPath as string);
-    page = served.page;
-    await page.goto(served.server.url);
-  });
-
-  afterAll(async () => {
-    await served?.close();
-  });
+  beforeAll(async () => ({ served, page } = await openApp(chromiumPath as string)));
+  afterAll(() => served?.close());
 
   const shoot = async (name: string): Promise<void> => {
     // (a focused form field keeps the theme key to itself)

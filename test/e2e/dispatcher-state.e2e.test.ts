@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { SHOTS_DIR, type ServedPage, openApp } from '../helpers/chromium';
 import { freePort } from '../interop/helpers/run-peers';
 import { probingLabYaml } from '../helpers/dispatcher-lab';
 
@@ -20,16 +20,8 @@ const chromiumPath = requirePeer('chromium');
 describe.skipIf(!chromiumPath)("the dispatcher's destinations and their state, in Chromium", () => {
   let served: ServedPage;
   let page: Page;
-
-  beforeAll(async () => {
-    served = await servePage(chromiumPath as string);
-    page = served.page;
-    await page.goto(served.server.url);
-  });
-
-  afterAll(async () => {
-    await served?.close();
-  });
+  beforeAll(async () => ({ served, page } = await openApp(chromiumPath as string)));
+  afterAll(() => served?.close());
 
   const dark = async (name: string): Promise<void> => {
     await page.keyboard.press('t');

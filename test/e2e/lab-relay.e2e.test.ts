@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { servePage, shootThemes, type ServedPage } from '../helpers/chromium';
+import { shootThemes, type ServedPage, openApp } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
 
@@ -31,16 +31,8 @@ const LAB = readFileSync(join(import.meta.dirname, '../../resources/labs/nat-med
 describe.skipIf(!chromiumPath)('the NAT media lab’s relay, in Chromium', () => {
   let served: ServedPage;
   let page: Page;
-
-  beforeAll(async () => {
-    served = await servePage(chromiumPath as string);
-    page = served.page;
-    await page.goto(served.server.url);
-  });
-
-  afterAll(async () => {
-    await served?.close();
-  });
+  beforeAll(async () => ({ served, page } = await openApp(chromiumPath as string)));
+  afterAll(() => served?.close());
 
   it('the Media section shows the relayed call latched on both sides; the ladder draws four RTP legs', async () => {
     expect(LAB).toContain('if (is_method("INVITE")) { rtpproxy_manage(); }');

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { appNav, servePage, type ServedPage, shootThemes } from '../helpers/chromium';
+import { appNav, type ServedPage, shootThemes, openApp } from '../helpers/chromium';
 import { bobSideBehind, bobSideWithDuplicate, files } from '../helpers/merge-capture';
 
 const chromiumPath = requirePeer('chromium');
@@ -18,16 +18,8 @@ const chromiumPath = requirePeer('chromium');
 describe.skipIf(!chromiumPath)('several captures opened as one, in Chromium', () => {
   let served: ServedPage;
   let page: Page;
-
-  beforeAll(async () => {
-    served = await servePage(chromiumPath as string);
-    page = served.page;
-    await page.goto(served.server.url);
-  });
-
-  afterAll(async () => {
-    await served?.close();
-  });
+  beforeAll(async () => ({ served, page } = await openApp(chromiumPath as string)));
+  afterAll(() => served?.close());
 
   const { showLadder, showCalls, calls } = appNav(() => page);
   const shoot = (name: string): Promise<void> => shootThemes(page, name);

@@ -10,23 +10,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Download, Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { appNav, SHOTS_DIR, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
+import { appNav, SHOTS_DIR, shootThemes, type ServedPage, openApp } from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
 
 describe.skipIf(!chromiumPath)('SIPp scenarios from the ladder in Chromium', () => {
   let served: ServedPage;
   let page: Page;
-
-  beforeAll(async () => {
-    served = await servePage(chromiumPath as string);
-    page = served.page;
-    await page.goto(served.server.url);
-  });
-
-  afterAll(async () => {
-    await served?.close();
-  });
+  beforeAll(async () => ({ served, page } = await openApp(chromiumPath as string)));
+  afterAll(() => served?.close());
 
   const { showLadder, showCalls, calls } = appNav(() => page);
 

@@ -74,6 +74,13 @@ export async function servePage(chromiumPath: string, opts: { webRoot?: string }
   };
 }
 
+/** {@link servePage} with the app opened on it: what most suites do in their beforeAll. */
+export async function openApp(chromiumPath: string): Promise<{ served: ServedPage; page: Page }> {
+  const served = await servePage(chromiumPath);
+  await served.page.goto(served.server.url);
+  return { served, page: served.page };
+}
+
 /**
  * The app's places an e2e test goes to and reads, on the page `page()` gives (the page is opened in a
  * beforeAll, so it is asked for when used): the Ladder and Calls areas, the calls list's rows, the
