@@ -33,6 +33,7 @@ import {
   tlsSipDecodeAs,
   traceTexts as text,
   type TlsClient,
+  type TlsServerRun,
 } from './helpers/openssl-tls';
 
 const openssl = requirePeer('openssl');
@@ -41,14 +42,6 @@ const tshark = requirePeer('tshark');
 
 const BASE_PORT = 28700 + (process.pid % 50) * 24;
 
-interface Conn {
-  /** The server's protocol and suite options (on top of its certificate and key). */
-  server: string[];
-  clients: TlsClient[];
-  /** RSA key exchange (the server's key decrypts it), not ECDHE. */
-  rsa: boolean;
-}
-
 describe.skipIf(!openssl || !dumpcap || !tshark)(
   'SIP over TLS 1.0 and 1.1 decrypted with a key log and with the server key (openssl peers, dumpcap, tshark on lo)',
   () => {
@@ -56,7 +49,7 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
     let pcap = '';
     let key = '';
     let keylog = '';
-    let conns: Conn[] = [];
+    let conns: TlsServerRun[] = [];
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-legacy-'));

@@ -28,6 +28,7 @@ import {
   tlsSipDecodeAs,
   traceTexts as text,
   type TlsClient,
+  type TlsServerRun,
 } from './helpers/openssl-tls';
 
 const openssl = requirePeer('openssl');
@@ -35,14 +36,6 @@ const dumpcap = requirePeer('dumpcap');
 const tshark = requirePeer('tshark');
 
 const BASE_PORT = 26200 + (process.pid % 50) * 20;
-
-interface Conn {
-  /** The server's options on top of its certificate and key. */
-  server: string[];
-  clients: TlsClient[];
-  /** Decryptable with the RSA key (not ECDHE). */
-  rsa: boolean;
-}
 
 const c12 = (
   name: string,
@@ -61,7 +54,7 @@ describe.skipIf(!openssl || !dumpcap || !tshark)(
     let dir = '';
     let pcap = '';
     let key = '';
-    let conns: Conn[] = [];
+    let conns: TlsServerRun[] = [];
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'sipscope-tls-rsa-'));

@@ -49,6 +49,14 @@ export interface TlsClient {
   after?: string;
 }
 
+/** One server run of a TLS test: its openssl s_server options (on top of its certificate and key) and its clients. */
+export interface TlsServerRun {
+  server: string[];
+  clients: TlsClient[];
+  /** RSA key exchange (the server's private key decrypts it), not (EC)DHE. */
+  rsa: boolean;
+}
+
 /**
  * One s_server on 127.0.0.1:`port` with `serverArgs` (certificate, key, protocol options), and the
  * `clients` one after another, each carrying an INVITE and its 200 OK.
