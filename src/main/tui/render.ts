@@ -5,6 +5,7 @@
  * exporter) with the selected message highlighted, and the message beside it or below it.
  */
 import type { CallDto, MessageDetail, MessageRow } from '../../shared/api';
+import { isoMicros } from '../../sip-core/trace/time-notices';
 import { bodyMeaning, methodMeaning, statusMeaning } from '../../shared/explain';
 import {
   ellipsize,
@@ -93,9 +94,10 @@ function severityStyle(sev: string): Style {
   return sev === 'error' ? { fg: RED, bold: true } : sev === 'warning' ? { fg: YELLOW } : { fg: CYAN };
 }
 
+/** `HH:MM:SS` of epoch seconds; dashes when there is none or it is out of Date's range (a damaged capture). */
 function clock(epoch: number): string {
-  if (!Number.isFinite(epoch) || epoch <= 0) return '--:--:--';
-  return new Date(epoch * 1000).toISOString().slice(11, 19);
+  const t = Number.isFinite(epoch) && epoch > 0 ? isoMicros(epoch * 1e6, 'time') : '';
+  return t.includes(':') ? t.slice(0, 8) : '--:--:--';
 }
 
 function seconds(s: number | null | undefined): string {

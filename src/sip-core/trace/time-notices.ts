@@ -18,11 +18,23 @@ export interface TimedMessages {
   frame(id: number): number;
 }
 
-/** `2012-02-07` of microseconds since the epoch (UTC); the raw seconds when out of Date's range. */
-function day(us: number): string {
-  const d = new Date(us / 1000);
-  return Number.isNaN(d.getTime()) ? `${Math.round(us / 1e6)} s` : d.toISOString().slice(0, 10);
+/**
+ * `2012-02-07T10:11:12.123456Z` of microseconds since the epoch (UTC), or its `time` part
+ * `10:11:12.123456`, or its `day` `2012-02-07`. A time out of Date's range (±275,760 years: a damaged
+ * capture's clock, a pcapng if_tsresol of seconds with a huge count) is given as its raw seconds
+ * (`57646075230342 s`) instead of throwing.
+ */
+export function isoMicros(us: number, part: 'datetime' | 'time' | 'day' = 'datetime'): string {
+  const d = new Date(Math.floor(us / 1000));
+  if (Number.isNaN(d.getTime())) return Number.isFinite(us) ? `${Math.round(us / 1e6)} s` : `${us} s`;
+  const iso = d.toISOString(); // `…T10:11:12.123Z`; a year past 9999 is `+010000-…`
+  const t = iso.indexOf('T');
+  if (part === 'day') return iso.slice(0, t);
+  const frac = String(((Math.floor(us) % 1e6) + 1e6) % 1e6).padStart(6, '0');
+  return part === 'time' ? `${iso.slice(t + 1, t + 9)}.${frac}` : `${iso.slice(0, t + 9)}.${frac}Z`;
 }
+
+const day = (us: number): string => isoMicros(us, 'day');
 
 function seconds(us: number): string {
   const s = us / 1e6;

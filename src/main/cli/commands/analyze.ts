@@ -18,7 +18,7 @@ import { CaptureFile } from '../../../sip-core/capture/reader/file-source.node.j
 import { ingestCaptureFile } from '../../../sip-core/trace/ingest-file.node.js';
 import { ingestSipText, type IngestResult } from '../../../sip-core/trace/trace-builder';
 import type { Trace } from '../../../sip-core/trace/trace';
-import { captureDiagnostics, timeNotices } from '../../../sip-core/trace/time-notices';
+import { captureDiagnostics, isoMicros, timeNotices } from '../../../sip-core/trace/time-notices';
 import { messageStats } from '../../../sip-core/analysis/stats';
 import { messageJson, toTraceJson, writeTraceNdjson } from '../../../sip-core/trace/trace-json';
 import { analysisOnAppend, analyzeTrace, filterMessages, TraceAnalyzer } from '../../../sip-core/analysis';
@@ -132,12 +132,6 @@ export async function openForAnalyze(
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
-function isoTime(us: number): string {
-  const d = new Date(Math.floor(us / 1000));
-  const frac = String(Math.floor(us % 1e6)).padStart(6, '0');
-  return `${d.toISOString().slice(0, 19)}.${frac}Z`;
-}
-
 /** A readable table of messages. */
 export async function writeText(
   trace: Trace,
@@ -158,7 +152,7 @@ export async function writeText(
           ? `${m.status} ${m.reason ?? ''} (${m.cseqMethod ?? '?'})`
           : '(not a valid SIP start line)';
     const flags = m.diagnostics.length ? ` [${m.diagnostics.join(', ')}]` : '';
-    buf += `${pad(String(m.frame), 7)} ${pad(isoTime(trace.timeUs(id)), 28)} ${pad(m.src, 24)} -> ${pad(m.dst, 24)} ${pad(m.transport, 5)} ${pad(info.slice(0, 44), 44)} ${m.callId ?? '-'}${flags}\n`;
+    buf += `${pad(String(m.frame), 7)} ${pad(isoMicros(trace.timeUs(id)), 28)} ${pad(m.src, 24)} -> ${pad(m.dst, 24)} ${pad(m.transport, 5)} ${pad(info.slice(0, 44), 44)} ${m.callId ?? '-'}${flags}\n`;
     if (buf.length > 65536) {
       await out.write(buf);
       buf = '';
@@ -223,7 +217,7 @@ export function summaryText(r: IngestResult): string {
   lines.push(`frames: ${s.frames} (${s.bytes} bytes captured)`);
   if (s.firstTime !== null && s.lastTime !== null) {
     lines.push(
-      `time span: ${isoTime(s.firstTime * 1e6)} – ${isoTime(s.lastTime * 1e6)} (${(s.duration ?? 0).toFixed(6)} s)`,
+      `time span: ${isoMicros(s.firstTime * 1e6)} – ${isoMicros(s.lastTime * 1e6)} (${(s.duration ?? 0).toFixed(6)} s)`,
     );
   }
   const ms = messageStats(t, t.analysis instanceof TraceAnalyzer ? t.analysis.retransmissionCount : null);

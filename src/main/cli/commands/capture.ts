@@ -12,6 +12,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { messageJson } from '../../../sip-core/trace/trace-json';
 import { mediaJson, streamLine } from '../../../sip-core/media/media-json';
 import type { Trace } from '../../../sip-core/trace/trace';
+import { isoMicros } from '../../../sip-core/trace/time-notices';
 import { startDumpcap, startHepListener, startUdpMirror, type LiveSource } from '../../live';
 
 export interface CaptureOptions {
@@ -45,11 +46,6 @@ function parsePositive(v: string): number {
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
-function isoTime(us: number): string {
-  const d = new Date(Math.floor(us / 1000));
-  return `${d.toISOString().slice(11, 19)}.${String(Math.floor(us % 1e6)).padStart(6, '0')}`;
-}
-
 /** One readable line for message `id` of a live trace. */
 export function textLine(t: Trace, id: number): string {
   const m = messageJson(t, id);
@@ -59,7 +55,7 @@ export function textLine(t: Trace, id: number): string {
       : m.kind === 'response'
         ? `${m.status} ${m.reason ?? ''} (${m.cseqMethod ?? '?'})`
         : '(not a valid SIP start line)';
-  return `${pad(isoTime(t.timeUs(id)), 15)} ${pad(m.src, 22)} -> ${pad(m.dst, 22)} ${pad(m.transport, 4)} ${pad(info.slice(0, 50), 50)} ${m.callId ?? '-'}`;
+  return `${pad(isoMicros(t.timeUs(id), 'time'), 15)} ${pad(m.src, 22)} -> ${pad(m.dst, 22)} ${pad(m.transport, 4)} ${pad(info.slice(0, 50), 50)} ${m.callId ?? '-'}`;
 }
 
 /** Starts the chosen source. */

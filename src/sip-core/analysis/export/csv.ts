@@ -2,6 +2,7 @@
  * The calls list as CSV (RFC 4180: CRLF line ends, fields with comma, quote or line break quoted).
  */
 import type { CallSummary } from '../analyzer';
+import { isoMicros } from '../../trace/time-notices';
 
 export const CALL_CSV_COLUMNS = [
   'id',
@@ -29,11 +30,7 @@ function cell(v: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function isoTime(s: number): string {
-  const us = Math.round(s * 1e6);
-  const d = new Date(Math.floor(us / 1000));
-  return `${d.toISOString().slice(0, 19)}.${String(us % 1e6).padStart(6, '0')}Z`;
-}
+const isoTime = (s: number): string => isoMicros(Math.round(s * 1e6));
 
 /** CSV text of calls, one row per call, header first. */
 export function callsCsv(calls: readonly CallSummary[]): string {

@@ -1,0 +1,187 @@
+/**
+ * Fuzz: damaged captures never crash, hang or blow up the ingest and the analysis behind it. Every
+ * capture fixture of the project (pcap µs/ns, both byte orders, pcapng with several sections, gzip,
+ * Ethernet/802.1Q/QinQ/SLL2, IPv4 fragments, IPv6 extension headers, TCP segmentation and gaps,
+ * WebSocket, HEP, TLS with keys) and the small public captures, mutated with test/helpers/mutate.ts
+ * (seeded): read as a whole and pushed in small chunks, then the trace JSON, the text table, the
+ * media and DTMF tables built from it. Whatever is read must stay inside the file: each message's
+ * frame number is one the file can have, each diagnostic's byte offset is inside the file.
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { fuzz, mutate, Rng } from '../../helpers/mutate';
+import { ingestBytes, TraceIngest, type IngestResult } from '../../../src/sip-core/trace/trace-builder';
+import { analysisOnAppend } from '../../../src/sip-core/analysis';
+import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
+import { mediaJson } from '../../../src/sip-core/media/media-json';
+import { traceDtmf } from '../../../src/sip-core/media/dtmf';
+import { writeText } from '../../../src/main/cli/commands/analyze';
+import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
+import { zlibInflate } from '../../../src/sip-core/capture/reader/file-source.node';
+import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
+import { isoMicros } from '../../../src/sip-core/trace/time-notices';
+import { analyzeTrace, callsCsv } from '../../../src/sip-core/analysis';
+
+const FIX = resolve(__dirname, '../../fixtures');
+const PUBLIC = '/work/shared/captures/public';
+
+function fixtureCorpus(): { name: string; bytes: Uint8Array }[] {
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const dir of ['capture', 'tls', 'analysis/sipp']) {
+    for (const f of readdirSync(`${FIX}/${dir}`).sort()) {
+      if (!/\.(pcap|pcapng|gz)$/.test(f)) continue;
+      out.push({ name: `${dir}/${f}`, bytes: new Uint8Array(readFileSync(`${FIX}/${dir}/${f}`)) });
+    }
+  }
+  return out;
+}
+
+function keylog(): TlsKeyLog {
+  const k = new TlsKeyLog();
+  for (const f of readdirSync(`${FIX}/tls`).sort())
+    if (f.endsWith('.keys')) k.add(readFileSync(`${FIX}/tls/${f}`, 'utf8'));
+  return k;
+}
+
+const gunzip = (b: Uint8Array): Uint8Array => new Uint8Array(gunzipSync(b));
+
+/** Everything a user can ask of the trace: the JSON, the text table, media and DTMF. */
+async function exercise(r: IngestResult, size: number): Promise<void> {
+  const j = toTraceJson(r.trace);
+  // Frame numbers count every block as tshark does (a pcapng custom block too): at most one per 12 bytes.
+  for (const m of j.messages) {
+    expect(m.frame).toBeGreaterThanOrEqual(1);
+    expect(m.frame).toBeLessThanOrEqual(size / 12 + 1);
+  }
+  for (const d of r.diagnostics) {
+    const off = /byte offset (\d+)/.exec(d.message ?? '');
+    if (off) expect(Number(off[1])).toBeLessThanOrEqual(size);
+  }
+  JSON.stringify(j);
+  let out = 0;
+  await writeText(r.trace, { write: (s) => void (out += s.length) });
+  expect(out).toBeGreaterThan(0);
+  mediaJson(r.trace);
+  traceDtmf(r.trace);
+}
+
+describe('fuzz: damaged captures', () => {
+  const corpus = fixtureCorpus();
+  const keys = keylog();
+  const opts = {
+    gunzip,
+    lint: true,
+    tlsCrypto: nodeTlsCrypto,
+    keylog: keys,
+    inflate: zlibInflate,
+  };
+
+  it(`${corpus.length} fixtures, 1,500 mutants read whole: never throw, stay in the file (seed 0xCAF0)`, async () => {
+    await fuzz(
+      'capture',
+      (seed, i) => {
+        const c = corpus[i % corpus.length]!;
+        // A gzip'd capture is damaged after it is inflated (else it just fails to inflate).
+        const src = c.name.endsWith('.gz') ? gunzip(c.bytes) : c.bytes;
+        const m = mutate(src, seed, {
+          from: i % 3 === 0 ? 0 : 24,
+          donors: [corpus[(i * 7) % corpus.length]!.bytes],
+        });
+        return { name: c.name, input: m.bytes, ops: m.ops };
+      },
+      async (b) => {
+        const r = ingestBytes(b, 'fuzz.pcap', { ...opts, onAppend: analysisOnAppend() });
+        await exercise(r, b.length);
+      },
+      { seed: 0xcaf0, count: 1500 },
+    );
+  }, 60_000);
+
+  it('600 mutants pushed in random-sized chunks read as they do whole (seed 0xC4C4)', async () => {
+    await fuzz(
+      'capture-chunks',
+      (seed, i) => {
+        const c = corpus[i % corpus.length]!;
+        const src = c.name.endsWith('.gz') ? gunzip(c.bytes) : c.bytes;
+        const m = mutate(src, seed, { from: 24 });
+        return { name: c.name, input: m.bytes, ops: m.ops };
+      },
+      async (b, c) => {
+        const whole = ingestBytes(b, 'fuzz.pcap', opts);
+        const ing = new TraceIngest({
+          name: 'fuzz.pcap',
+          size: b.length,
+          readAt: (o, n) => b.subarray(o, o + n),
+          ...opts,
+        });
+        const r = new Rng(c.seed);
+        for (let at = 0; at < b.length;) {
+          const n = 1 + r.next(r.next(2) ? 64 : 4096);
+          ing.push(b.subarray(at, at + n), at + n >= b.length);
+          at += n;
+        }
+        if (b.length === 0) ing.push(b, true);
+        const parts = ing.finish();
+        expect(parts.trace.count).toBe(whole.trace.count);
+        await exercise(parts, b.length);
+      },
+      { seed: 0xc4c4, count: 600 },
+    );
+  }, 60_000);
+
+  const pub = existsSync(PUBLIC)
+    ? readdirSync(PUBLIC)
+        .filter((f) => /\.(pcap|pcapng|cap)$/.test(f))
+        .sort()
+        .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(`${PUBLIC}/${f}`)) }))
+        .filter((c) => c.bytes.length <= 130_000)
+    : [];
+  it.skipIf(pub.length === 0)(
+    `the small public captures, 400 mutants (seed 0x9B11)`,
+    async () => {
+      await fuzz(
+        'capture-public',
+        (seed, i) => {
+          const c = pub[i % pub.length]!;
+          const m = mutate(c.bytes, seed, { from: 24 });
+          return { name: c.name, input: m.bytes, ops: m.ops };
+        },
+        async (b) => {
+          const r = ingestBytes(b, 'fuzz.pcap', { ...opts, onAppend: analysisOnAppend() });
+          await exercise(r, b.length);
+        },
+        { seed: 0x9b11, count: 400 },
+      );
+    },
+    60_000,
+  );
+});
+
+describe('found by the fuzz', () => {
+  it('a pcapng packet whose timestamp high word is damaged (multi-section.pcapng, bytes 107-108 = fe ff; case 1022 of seed 0xCAF0): the text table gives its raw seconds, no RangeError', async () => {
+    const b = new Uint8Array(readFileSync(`${FIX}/capture/multi-section.pcapng`));
+    b[107] = 0xfe;
+    b[108] = 0xff;
+    const r = ingestBytes(b, 'damaged.pcapng', { onAppend: analysisOnAppend() });
+    expect(r.trace.timeUs(0)).toBeGreaterThan(8.64e18); // past Date's range
+    let out = '';
+    await writeText(r.trace, { write: (s) => void (out += s) });
+    expect(out).toContain(' 18304328885634 s ');
+    expect(out).toContain('2023-11-14T22:13:20.000200Z');
+    expect(callsCsv(analyzeTrace(r.trace).calls())).toContain('18304328885634 s');
+  });
+
+  it('isoMicros: µs exact, before 1970, past 9999, out of range, not finite', () => {
+    expect(isoMicros(1_700_000_000_123_456)).toBe('2023-11-14T22:13:20.123456Z');
+    expect(isoMicros(1_700_000_000_123_456, 'time')).toBe('22:13:20.123456');
+    expect(isoMicros(1_700_000_000_123_456, 'day')).toBe('2023-11-14');
+    expect(isoMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
+    // Past 2^53 µs (the year 2255) a double has no µs left; the year 10000 is written as Date does.
+    expect(isoMicros(253_402_300_800_000_000)).toBe('+010000-01-01T00:00:00.000000Z');
+    expect(isoMicros(253_402_300_801_000_000, 'time')).toBe('00:00:01.000000');
+    expect(isoMicros(1e20)).toBe('100000000000000 s');
+    expect(isoMicros(Number.NaN)).toBe('NaN s');
+  });
+});
