@@ -94,7 +94,15 @@ import {
   type TcpDirection,
 } from './transport/tcp-reassembly';
 import { decodeGre, type GreInner } from './unwrap/gre';
-import { decodeHep, hep3Length, hepVersion, newHepPacket, type HepPacket, type Inflate } from './unwrap/hep';
+import {
+  decodeHep,
+  hep3Length,
+  hepVersion,
+  MAX_INFLATED,
+  newHepPacket,
+  type HepPacket,
+  type Inflate,
+} from './unwrap/hep';
 import {
   copyWsPayload,
   isHttpStart,
@@ -905,7 +913,7 @@ export class CapturePipeline implements FrameSink {
         layer: 'hep',
         message:
           h.problem === 'hep-inflate-failed'
-            ? `frame ${this.#frame.frameNo}: the HEP compressed payload could not be inflated`
+            ? `frame ${this.#frame.frameNo}: the HEP compressed payload could not be inflated (not zlib, gzip or deflate, or more than ${MAX_INFLATED >> 20} MiB inflated)`
             : `frame ${this.#frame.frameNo}: ${h.problem === 'hep-no-payload' ? 'HEP packet without a payload chunk' : 'malformed HEP chunk'}`,
       });
     }

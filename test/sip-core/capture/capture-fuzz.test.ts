@@ -9,9 +9,11 @@
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { deflateSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fuzz, mutate, Rng } from '../../helpers/mutate';
+import { ipFrame, pcapOf } from '../../helpers/frames';
+import { MAX_INFLATED } from '../../../src/sip-core/capture/unwrap/hep';
 import { ingestBytes, TraceIngest, type IngestResult } from '../../../src/sip-core/trace/trace-builder';
 import { analysisOnAppend } from '../../../src/sip-core/analysis';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
@@ -183,5 +185,51 @@ describe('found by the fuzz', () => {
     expect(isoMicros(253_402_300_801_000_000, 'time')).toBe('00:00:01.000000');
     expect(isoMicros(1e20)).toBe('100000000000000 s');
     expect(isoMicros(Number.NaN)).toBe('NaN s');
+  });
+});
+
+describe('bounded by design', () => {
+  const u = (n: number, w: 2 | 4): Buffer => {
+    const b = Buffer.alloc(w);
+    if (w === 2) b.writeUInt16BE(n);
+    else b.writeUInt32BE(n);
+    return b;
+  };
+  const chunk = (t: number, v: Buffer): Buffer => Buffer.concat([u(0, 2), u(t, 2), u(6 + v.length, 2), v]);
+  /** A HEP3 packet whose payload is a compressed chunk (16) of `deflated`. */
+  const hep3 = (deflated: Buffer): string => {
+    const body = Buffer.concat([
+      chunk(1, Buffer.of(2)),
+      chunk(2, Buffer.of(17)),
+      chunk(3, u(0xc0000201, 4)),
+      chunk(4, u(0xc0000202, 4)),
+      chunk(7, u(5060, 2)),
+      chunk(8, u(5062, 2)),
+      chunk(9, u(1_700_000_000, 4)),
+      chunk(10, u(0, 4)),
+      chunk(11, Buffer.of(1)),
+      chunk(16, deflated),
+    ]);
+    return Buffer.concat([Buffer.from('HEP3'), u(6 + body.length, 2), body]).toString('latin1');
+  };
+  const inflating = (size: number): Uint8Array => {
+    const big = Buffer.alloc(size, 'a');
+    Buffer.from('MESSAGE sip:b@b SIP/2.0\r\nCall-ID: bomb\r\nX: ').copy(big);
+    const payload = hep3(deflateSync(big, { level: 9 }));
+    const frame = { bytes: ipFrame({ src: 0x0a000801, dst: 0x0a000809, sp: 9060, dp: 9060, payload }) };
+    return pcapOf(Array.from({ length: 10 }, () => frame)).bytes;
+  };
+
+  it('a HEP compressed payload that inflates past 1 MiB (ten 8 KiB chunks of 8 MiB each) is not inflated: hep-inflate-failed says why', () => {
+    const b = inflating(8 << 20);
+    expect(b.length).toBeLessThan(100_000);
+    const r = ingestBytes(b, 'hep-bomb.pcap', { inflate: zlibInflate });
+    expect(r.trace.count).toBe(0);
+    expect(r.diagnostics.filter((d) => d.code === 'hep-inflate-failed').length).toBeGreaterThan(0);
+    expect(r.diagnostics[0]!.message).toContain('or more than 1 MiB inflated');
+    // Just under the bound: read.
+    expect(
+      ingestBytes(inflating(MAX_INFLATED - 1000), 'hep-big.pcap', { inflate: zlibInflate }).trace.count,
+    ).toBe(10);
   });
 });

@@ -6,17 +6,17 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { ReadAt } from '../../trace/raw-store';
-import type { Inflate } from '../unwrap/hep';
+import { MAX_INFLATED, type Inflate } from '../unwrap/hep';
 
 export const CHUNK_SIZE = 8 * 1024 * 1024;
 /** Size of the read-back window of `CaptureFile.readAt`. */
 const READ_WINDOW = 256 * 1024;
 
-/** zlib, gzip or raw deflate, whichever the data is; null when none fits. */
+/** zlib, gzip or raw deflate, whichever the data is; null when none fits or it inflates past MAX_INFLATED. */
 export const zlibInflate: Inflate = (d) => {
   for (const f of [inflateSync, gunzipSync, inflateRawSync]) {
     try {
-      return new Uint8Array(f(d));
+      return new Uint8Array(f(d, { maxOutputLength: MAX_INFLATED }));
     } catch {
       // not this format: try the next one
     }

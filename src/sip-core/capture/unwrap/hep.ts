@@ -7,8 +7,17 @@
  */
 import type { AddressTable } from '../address';
 
-/** A decompressor for compressed payload chunks (zlib/gzip/deflate); injected (node:zlib lives in a *.node.ts adapter). */
+/**
+ * A decompressor for compressed payload chunks (zlib/gzip/deflate); injected (node:zlib lives in a
+ * *.node.ts adapter). Null when the data is none of these or inflates past {@link MAX_INFLATED}.
+ */
 export type Inflate = (data: Uint8Array) => Uint8Array | null;
+
+/**
+ * The most a compressed payload may inflate to (1 MiB, as SCTP's largest message): deflate reaches
+ * 1,032:1, so a 64 KiB chunk could otherwise ask for 64 MiB (ten such datagrams took 1 GB).
+ */
+export const MAX_INFLATED = 1024 * 1024;
 
 export interface HepPacket {
   version: 1 | 2 | 3;
