@@ -2,11 +2,14 @@
  * The proxy's media relay, as `rtpproxy_manage()` / `rtpengine_manage()` drive rtpproxy or
  * rtpengine: per call (Call-ID) a port pair on each side of the proxy — the caller sends to side A's,
  * the callee to side B's (RTP on the even port, RTCP on the one above: RFC 3550 §11) — the offer
- * goes on with side B's port and the proxy's address in its c=/o=/m= lines (and a=rtcp, RFC 3605),
- * the answer comes back with side A's; each side is sent to its SDP's address until its first
- * packet arrives, and from then on to where that packet came from (latching, symmetric RTP: the
- * public mapping of a phone behind a NAT, whatever its SDP says). RTCP latches on its own (a NAT
- * maps the RTCP port apart); an RTCP packet on the RTP port (rtcp-mux, RFC 5761) goes with the RTP.
+ * goes on with side B's port and the proxy's address, the answer comes back with side A's, the SDP
+ * written as rtpengine 10.5 writes it by default ({@link relaySdp}: c=, m=, a=rtcp and a direction
+ * added, o= left alone; test/interop/relay-rtpengine.test.ts compares the two on the wire). Each side
+ * is sent to its SDP's address until its first packet arrives, and from then on to where its packets
+ * come from (latching, symmetric RTP: the public mapping of a phone behind a NAT, whatever its SDP
+ * says) — for 3 s the latest source, then fixed, as rtpengine's delayed learning; a packet from
+ * another source is still relayed. RTCP latches on its own (a NAT maps the RTCP port apart); an RTCP
+ * packet on the RTP port (rtcp-mux, RFC 5761) goes with the RTP.
  *
  * One piece of code for the simulator and the lab: the decisions are here, the ports are the
  * host's ({@link MediaRelayHost.bind}: a simulated transport, or a real UDP socket in the lab).
@@ -19,6 +22,7 @@
 import type { Micros } from '../stack/clock';
 import { formatAddress, type Transport, type TransportAddress } from '../stack/transport';
 import type { RelaySessionDto } from '../../shared/lab-media';
+import { staticRtpmap } from '../message/sdp';
 
 /** A port of the relay: a transport that may be closed (the lab's real sockets are). */
 export interface RelayPort extends Transport {
@@ -41,6 +45,11 @@ export interface MediaRelayOptions {
   maxSessions?: number;
   /** A session with no packet for this long is closed when the relay is full (default 60 s). */
   idle?: Micros;
+  /**
+   * After a side's first packet, for this long the relay sends toward the latest source it heard
+   * from that side; the first packet after that fixes it (default 3 s, rtpengine's delayed learning).
+   */
+  learn?: Micros;
   /** Say when a session closes, with what it relayed (the lab; the simulator's events stay as they were). */
   logClose?: boolean;
   /**
@@ -52,22 +61,36 @@ export interface MediaRelayOptions {
 
 /**
  * Where to send toward one side: the SDP's address first, then where its first packet came from
- * (latching). Also a lab phone's comedia (src/main/live/lab-media.ts).
+ * (latching). With a learning time (the relay's: rtpengine's "delayed" endpoint learning), the latch
+ * follows the latest source for that long after the first packet, and the first packet after it
+ * fixes where to send for good; without one (a lab phone's comedia, src/main/live/lab-media.ts) the
+ * first packet does.
  */
 export class Latch {
   addr: TransportAddress | null = null;
   latched = false;
+  #since: Micros = 0;
+  #fixed = false;
+
+  constructor(private readonly learn: Micros = 0) {}
 
   /** The SDP's address: a first guess, kept until a packet comes. */
   guess(a: TransportAddress | null): void {
     if (!this.latched) this.addr = a;
   }
 
-  /** A packet came from `src`: true when this is the first (the latch takes it). */
-  packet(src: TransportAddress): boolean {
-    if (this.latched) return false;
+  /** A packet came from `src` at `now`: true when the latch took it (the first, or a new source while learning). */
+  packet(src: TransportAddress, now: Micros = 0): boolean {
+    if (this.#fixed) return false;
+    if (this.latched) {
+      if (now - this.#since >= this.learn) this.#fixed = true;
+      if (this.addr?.host === src.host && this.addr.port === src.port) return false;
+    } else {
+      this.latched = true;
+      this.#since = now;
+      this.#fixed = this.learn <= 0;
+    }
     this.addr = { host: src.host, port: src.port, transport: 'UDP' };
-    this.latched = true;
     return true;
   }
 }
@@ -107,6 +130,7 @@ export class MediaRelay {
   readonly #max: number;
   readonly #idle: Micros;
   readonly #logClose: boolean;
+  readonly #learn: Micros;
   readonly #sessions = new Map<string, RelaySession>();
   /** The first port of each open session (its four ports are its own until it closes). */
   readonly #bases = new Set<number>();
@@ -118,6 +142,7 @@ export class MediaRelay {
     this.#max = Math.max(1, Math.min(opts.maxSessions ?? 8192, Math.floor((65536 - this.#first) / 4)));
     this.#idle = opts.idle ?? DEFAULT_IDLE;
     this.#logClose = opts.logClose ?? false;
+    this.#learn = opts.learn ?? 3_000_000;
     this.#next = this.#first;
   }
 
@@ -157,7 +182,7 @@ export class MediaRelay {
     s.callerTag ??= fromTag;
     const [from, to] = this.#fromCallee(s, fromTag) ? [s.b, s.a] : [s.a, s.b];
     this.#guess(from, body);
-    return this.#rewrite(body, to);
+    return this.#rewrite(body, to, false);
   }
 
   /**
@@ -169,7 +194,7 @@ export class MediaRelay {
     if (!s) return null;
     const [from, to] = this.#fromCallee(s, fromTag) ? [s.a, s.b] : [s.b, s.a];
     this.#guess(from, body);
-    return this.#rewrite(body, to);
+    return this.#rewrite(body, to, true);
   }
 
   /** An offer (or its answer) of a re-INVITE the callee sent: its From-tag is not the caller's. */
@@ -242,7 +267,8 @@ export class MediaRelay {
       rtp.close?.();
       return null;
     }
-    return { name, rtp, rtcp, to: new Latch(), toRtcp: new Latch(), sdpRtcp: null, packets: 0 };
+    const learn = this.#learn;
+    return { name, rtp, rtcp, to: new Latch(learn), toRtcp: new Latch(learn), sdpRtcp: null, packets: 0 };
   }
 
   /** What comes to `from`'s ports goes out of `to`'s, toward `to`'s side. */
@@ -252,8 +278,7 @@ export class MediaRelay {
         s.lastAt = this.#host.now();
         from.packets++;
         // Symmetric RTP / latching: the first packet on a side tells where that side really is.
-        if (from.to.packet(src))
-          this.#host.log(`media relay: ${from.name} latched at ${src.host}:${src.port}`);
+        this.#latch(from.to, src, s.lastAt, from.name);
         if (to.to.addr) to.rtp.send(bytes, to.to.addr);
       },
     });
@@ -261,12 +286,20 @@ export class MediaRelay {
       onMessage: (bytes, src) => {
         s.lastAt = this.#host.now();
         from.packets++;
-        if (from.toRtcp.packet(src))
-          this.#host.log(`media relay: ${from.name} RTCP latched at ${src.host}:${src.port}`);
+        this.#latch(from.toRtcp, src, s.lastAt, `${from.name} RTCP`);
         const dest = rtcpDest(to);
         if (dest && to.rtcp) to.rtcp.send(bytes, dest);
       },
     });
+  }
+
+  /** A packet from `src` on a side's port: its latch takes it or not, said when it does. */
+  #latch(l: Latch, src: TransportAddress, now: Micros, who: string): void {
+    const was = l.latched ? l.addr : null;
+    if (!l.packet(src, now)) return;
+    this.#host.log(
+      `media relay: ${who} ${was ? 're-latched' : 'latched'} at ${src.host}:${src.port}${was ? ` (was ${was.host}:${was.port})` : ''}`,
+    );
   }
 
   /** Closes the sessions idle past the limit; true when one was. */
@@ -287,17 +320,9 @@ export class MediaRelay {
     side.sdpRtcp = rtcp ? Number(rtcp) : null;
   }
 
-  #rewrite(body: string, side: Side): string {
-    const ip = this.#host.address;
-    const port = side.rtp.local.port;
-    const ipv = ip.includes(':') ? 'IP6' : 'IP4';
-    return body
-      .replace(/^c=IN IP[46] \S+/m, `c=IN ${ipv} ${ip}`)
-      .replace(/^(o=\S+ \S+ \S+ IN) IP[46] \S+/m, `$1 ${ipv} ${ip}`)
-      .replace(/^m=audio \d+/m, `m=audio ${port}`)
-      .replace(/^a=rtcp:\d+(?: IN IP[46] \S+)?/m, (m) =>
-        m.includes(' IN ') ? `a=rtcp:${port + 1} IN ${ipv} ${ip}` : `a=rtcp:${port + 1}`,
-      );
+  /** `body` as it goes on toward `side`'s far end: the relay's address and `side`'s ports (see {@link relaySdp}). */
+  #rewrite(body: string, side: Side, answer: boolean): string {
+    return relaySdp(body, this.#host.address, side.rtp.local.port, answer);
   }
 }
 
@@ -320,5 +345,90 @@ export function sdpAddress(body: string): TransportAddress | null {
   const port = Number(/^m=audio (\d{1,5})\b/m.exec(body)?.[1] ?? 0);
   if (!ip || !(port > 0 && port < 65536) || !(/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || ip.includes(':')))
     return null;
+  // (0.0.0.0: hold the RFC 2543 way, no one to send to)
+  if (ip === '0.0.0.0' || ip === '::') return null;
   return { host: ip, port, transport: 'UDP' };
+}
+
+/** Direction attributes (RFC 4566 §6): the relay writes the stream's one after its codecs. */
+const DIRECTION = /^a=(sendrecv|sendonly|recvonly|inactive)$/;
+/** ICE attributes (RFC 8839): removed — the relay does not answer connectivity checks. */
+const ICE =
+  /^a=(candidate|remote-candidates|end-of-candidates|ice-ufrag|ice-pwd|ice-options|ice-lite|ice-mismatch)\b/;
+/** A connection address that names no one (RFC 2543 hold: `c=IN IP4 0.0.0.0`): kept as it is. */
+const UNSPECIFIED = /^c=IN IP[46] (0\.0\.0\.0|::)$/;
+
+/**
+ * An SDP as rtpengine (10.5, `rtpengine_manage()` without flags) passes it on, for its first audio
+ * stream with a port (the one relayed; `m=audio 0` is a declined stream, RFC 3264 §6, left alone):
+ * - `c=` (session and stream level) names the relay (`ip`), except an unspecified address (hold the
+ *   RFC 2543 way) — `o=` is left as it is (rtpengine rewrites it only with its `replace-origin` flag);
+ * - `m=` has the relay's `port`;
+ * - the stream's attributes are written again in rtpengine's order: the others as they came, then per
+ *   payload type of the `m=` line its `a=rtpmap` (added from the RFC 3551 table for a static one that
+ *   had none), `a=fmtp` and `a=rtcp-fb`, then the direction (`a=sendrecv` when neither the stream nor
+ *   the session had one; a session-level one of a one-stream SDP moves into the stream), `a=rtcp:` the
+ *   relay's RTCP port (port + 1, RFC 3605; the RTP port itself in an answer that takes rtcp-mux, RFC
+ *   5761), `a=rtcp-mux` when the SDP had it, and `a=ptime` last;
+ * - ICE attributes are removed (rtpengine puts its own candidates instead; this relay has none).
+ * Line ends are the body's. An SDP without a stream to relay comes back as it was.
+ */
+export function relaySdp(body: string, ip: string, port: number, answer: boolean): string {
+  const eol = body.includes('\r\n') ? '\r\n' : '\n';
+  const lines = body.split(/\r?\n/);
+  const tail = lines.at(-1) === '' ? lines.pop() : undefined;
+  const starts: number[] = [];
+  lines.forEach((l, i) => {
+    if (l.startsWith('m=')) starts.push(i);
+  });
+  const k = starts.findIndex((i) => /^m=audio [1-9]\d{0,4}(\/\d+)? /.test(lines[i]!));
+  if (k < 0) return body;
+  const from = starts[k]!;
+  const to = starts[k + 1] ?? lines.length;
+  const ipv = ip.includes(':') ? 'IP6' : 'IP4';
+  const conn = (l: string): string => (UNSPECIFIED.test(l) ? l : `c=IN ${ipv} ${ip}`);
+  // the session part: c= rewritten, ICE removed, a lone stream's direction taken into the stream
+  let sessionDir: string | null = null;
+  const head: string[] = [];
+  for (const l of lines.slice(0, starts[0])) {
+    if (l.startsWith('c=')) head.push(conn(l));
+    else if (ICE.test(l)) continue;
+    else if (DIRECTION.test(l) && starts.length === 1) sessionDir = l;
+    else head.push(l);
+  }
+  const m = lines[from]!;
+  const pts = m.split(' ').slice(3);
+  const out: string[] = [m.replace(/^(m=audio )\d+/, `$1${port}`)];
+  const others: string[] = [];
+  const codec = new Map<string, string[]>();
+  let dir: string | null = null;
+  let mux = false;
+  let ptime: string | null = null;
+  for (const l of lines.slice(from + 1, to)) {
+    if (!l.startsWith('a=')) out.push(l.startsWith('c=') ? conn(l) : l);
+    else if (DIRECTION.test(l)) dir = l;
+    else if (l === 'a=rtcp-mux') mux = true;
+    else if (/^a=rtcp:/.test(l) || ICE.test(l)) continue;
+    else if (/^a=ptime:/.test(l)) ptime = l;
+    else {
+      const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\S+)/.exec(l)?.[1];
+      if (pt !== undefined && pts.includes(pt)) codec.set(pt, [...(codec.get(pt) ?? []), l]);
+      else if (pt === undefined) others.push(l);
+    }
+  }
+  out.push(...others);
+  for (const pt of new Set(pts)) {
+    const own = codec.get(pt) ?? [];
+    const map = own.find((l) => l.startsWith('a=rtpmap:'));
+    const stat = map ? null : staticRtpmap(pt);
+    if (map) out.push(map);
+    else if (stat) out.push(`a=rtpmap:${pt} ${stat}`);
+    out.push(...own.filter((l) => l.startsWith('a=fmtp:')), ...own.filter((l) => l.startsWith('a=rtcp-fb:')));
+  }
+  out.push(dir ?? sessionDir ?? 'a=sendrecv', `a=rtcp:${answer && mux ? port : port + 1}`);
+  if (mux) out.push('a=rtcp-mux');
+  if (ptime) out.push(ptime);
+  const all = [...head, ...lines.slice(starts[0], from), ...out, ...lines.slice(to)];
+  if (tail !== undefined) all.push(tail);
+  return all.join(eol);
 }

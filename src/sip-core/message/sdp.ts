@@ -1069,6 +1069,17 @@ const STATIC_PT: Record<string, [string, number, number | null]> = {
   '34': ['H263', 90000, null],
 };
 
+/**
+ * The a=rtpmap value of an RFC 3551 static payload type (`0` → `PCMU/8000`, `10` → `L16/44100/2`),
+ * as a relay that writes every codec's rtpmap (rtpengine) adds it; null for a dynamic or unknown one.
+ */
+export function staticRtpmap(pt: string): string | null {
+  const e = Object.hasOwn(STATIC_PT, pt) ? STATIC_PT[pt] : undefined;
+  if (!e) return null;
+  const [enc, rate, ch] = e;
+  return ch !== null && ch > 1 ? `${enc}/${rate}/${ch}` : `${enc}/${rate}`;
+}
+
 /** The codecs offered in a media section, in m= order (rtpmap first, then the RFC 3551 static table). */
 export function mediaCodecs(media: SdpMedia): SdpCodec[] {
   const out: SdpCodec[] = [];

@@ -1,11 +1,12 @@
 /**
  * The media relay's decisions (src/sip-core/elements/media-relay.ts), on a MemoryNetwork: the SDP
- * rewrite (c=, o=, m=, a=rtcp), sending to the SDP's address until a side's first packet and then to
+ * rewrite as rtpengine 10.5 writes it (c=, m=, a=rtcp, the direction, o= left alone; each expected
+ * SDP below is what rtpengine answered to the same offer or answer over its ng protocol), sending to the SDP's address until a side's first packet and then to
  * where it came from (RTP and RTCP latched apart), the ports closed at the end, the bound (idle
  * sessions closed first, else the call refused), and ports the host cannot bind skipped.
  */
 import { describe, expect, it } from 'vitest';
-import { MediaRelay, sdpAddress, type RelayPort } from '../../../src/sip-core/elements/media-relay';
+import { MediaRelay, relaySdp, sdpAddress, type RelayPort } from '../../../src/sip-core/elements/media-relay';
 import { VirtualClock } from '../../../src/sip-core/stack/clock';
 import { MemoryNetwork, type TransportAddress } from '../../../src/sip-core/stack/transport';
 
@@ -54,7 +55,7 @@ describe('the media relay', () => {
     const { clock, relay, logs, phone, open } = setup();
     const offer = relay.offer('c1', sdp('192.168.1.10', 4000, 'a=rtcp:4001\r\n'))!;
     expect(offer).toContain(`c=IN IP4 ${RELAY}`);
-    expect(offer).toContain(`o=- 1 1 IN IP4 ${RELAY}`);
+    expect(offer).toContain(`o=- 1 1 IN IP4 192.168.1.10`);
     expect(offer).toContain('m=audio 30002 RTP/AVP 0');
     expect(offer).toContain('a=rtcp:30003');
     const answer = relay.answer('c1', sdp('198.51.100.40', 5000))!;
@@ -154,7 +155,7 @@ describe('the media relay', () => {
     expect(open.size).toBe(4);
   });
 
-  it('writes an IPv6 address as IP6 (c=, o=, a=rtcp) and reads an IPv6 SDP address', () => {
+  it('writes an IPv6 address as IP6 (c=) and reads an IPv6 SDP address', () => {
     const clock = new VirtualClock();
     const net = new MemoryNetwork(clock);
     const relay = new MediaRelay({
@@ -166,7 +167,7 @@ describe('the media relay', () => {
     const v6 =
       'v=0\r\no=- 1 1 IN IP6 fd00::10\r\ns=-\r\nc=IN IP6 fd00::10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtcp:4001 IN IP6 fd00::10\r\n';
     expect(relay.offer('c6', v6)).toBe(
-      'v=0\r\no=- 1 1 IN IP6 fd00::1\r\ns=-\r\nc=IN IP6 fd00::1\r\nt=0 0\r\nm=audio 30002 RTP/AVP 0\r\na=rtcp:30003 IN IP6 fd00::1\r\n',
+      'v=0\r\no=- 1 1 IN IP6 fd00::10\r\ns=-\r\nc=IN IP6 fd00::1\r\nt=0 0\r\nm=audio 30002 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\na=rtcp:30003\r\n',
     );
     expect(relay.info()[0]!.toCaller).toBe('[fd00::10]:4000');
   });
@@ -184,5 +185,286 @@ describe('the media relay', () => {
     expect(sdpAddress(sdp('IP4 192.0.2.1', '70000'))).toBeNull();
     expect(sdpAddress(sdp('IP4 192.0.2.1', '123456'))).toBeNull();
     expect(sdpAddress(sdp('IP4 media.example.com', '4000'))).toBeNull();
+    // hold the RFC 2543 way: no one to send to
+    expect(sdpAddress(sdp('IP4 0.0.0.0', '4000'))).toBeNull();
+  });
+
+  it('learns as rtpengine: the latest source for 3 s after the first packet, then fixed; other sources still relayed', () => {
+    const { clock, relay, logs, phone } = setup();
+    relay.offer('c1', sdp('127.0.0.1', 47000));
+    relay.answer('c1', sdp('127.0.0.1', 47100));
+    const a1 = phone('127.0.0.1', 47000);
+    const a2 = phone('127.0.0.1', 47010);
+    const a3 = phone('127.0.0.1', 47020);
+    const b = phone('127.0.0.1', 47100);
+    const bSends = (): void => {
+      b.send('b', 30002);
+      clock.runUntilIdle();
+    };
+    const got = (): string => [a1, a2, a3].map((p) => p.got.splice(0).length).join('');
+    // (the steps and outcomes of rtpengine 10.5 in the same test on real sockets)
+    bSends();
+    expect(got()).toBe('100'); // before the caller sent: its SDP's address
+    a2.send('x', 30000);
+    clock.runUntilIdle();
+    bSends();
+    expect(got()).toBe('010'); // latched on an unexpected source
+    a1.send('x', 30000);
+    clock.runUntilIdle();
+    bSends();
+    expect(got()).toBe('100'); // within 3 s: the latest source wins
+    clock.advanceBy(3_500_000);
+    a3.send('x', 30000);
+    clock.runUntilIdle();
+    expect(b.got.splice(0)).toHaveLength(3); // every packet relayed, from wherever it came
+    bSends();
+    expect(got()).toBe('001'); // the first packet after 3 s fixed the latch
+    a1.send('x', 30000);
+    clock.runUntilIdle();
+    expect(b.got.splice(0)).toHaveLength(1); // still relayed…
+    bSends();
+    expect(got()).toBe('001'); // …but the latch stays
+    expect(logs).toEqual([
+      'media relay: callee latched at 127.0.0.1:47100',
+      'media relay: caller latched at 127.0.0.1:47010',
+      'media relay: caller re-latched at 127.0.0.1:47000 (was 127.0.0.1:47010)',
+      'media relay: caller re-latched at 127.0.0.1:47020 (was 127.0.0.1:47000)',
+    ]);
+  });
+});
+
+describe('the SDP as rtpengine 10.5 passes it on (relaySdp)', () => {
+  const S = (...l: string[]): string => l.map((x) => `${x}\r\n`).join('');
+  it('c= and m= to the relay, o= left, rtpmap per payload type, a direction and a=rtcp added', () => {
+    const offer = S(
+      'v=0',
+      'o=alice 123 456 IN IP4 10.1.1.1',
+      's=-',
+      'c=IN IP4 10.1.1.1',
+      't=0 0',
+      'm=audio 49170 RTP/AVP 8 101',
+      'a=rtpmap:8 PCMA/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-15',
+    );
+    expect(relaySdp(offer, '127.0.0.1', 40000, false)).toBe(
+      S(
+        'v=0',
+        'o=alice 123 456 IN IP4 10.1.1.1',
+        's=-',
+        'c=IN IP4 127.0.0.1',
+        't=0 0',
+        'm=audio 40000 RTP/AVP 8 101',
+        'a=rtpmap:8 PCMA/8000',
+        'a=rtpmap:101 telephone-event/8000',
+        'a=fmtp:101 0-15',
+        'a=sendrecv',
+        'a=rtcp:40001',
+      ),
+    );
+  });
+
+  it("rtpengine's order: other attributes, codecs, direction, a=rtcp, a=rtcp-mux, a=ptime", () => {
+    const offer = S(
+      'v=0',
+      'o=a 1 1 IN IP4 10.1.1.1',
+      's=-',
+      'c=IN IP4 10.1.1.1',
+      'b=AS:64',
+      't=0 0',
+      'a=tool:foo',
+      'm=audio 5000 RTP/AVP 0 8 101',
+      'i=voice',
+      'b=AS:80',
+      'a=ptime:20',
+      'a=rtpmap:0 PCMU/8000',
+      'a=x-foo:bar',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-15',
+      'a=sendonly',
+      'a=rtcp:5001',
+      'a=maxptime:40',
+    );
+    expect(relaySdp(offer, '127.0.0.1', 40000, false)).toBe(
+      S(
+        'v=0',
+        'o=a 1 1 IN IP4 10.1.1.1',
+        's=-',
+        'c=IN IP4 127.0.0.1',
+        'b=AS:64',
+        't=0 0',
+        'a=tool:foo',
+        'm=audio 40000 RTP/AVP 0 8 101',
+        'i=voice',
+        'b=AS:80',
+        'a=x-foo:bar',
+        'a=maxptime:40',
+        'a=rtpmap:0 PCMU/8000',
+        'a=rtpmap:8 PCMA/8000',
+        'a=rtpmap:101 telephone-event/8000',
+        'a=fmtp:101 0-15',
+        'a=sendonly',
+        'a=rtcp:40001',
+        'a=ptime:20',
+      ),
+    );
+  });
+
+  it('rtcp-mux: offered with a=rtcp on the port above, answered with a=rtcp on the RTP port', () => {
+    const body = (port: number): string =>
+      S(
+        'v=0',
+        'o=b 1 1 IN IP4 10.2.2.2',
+        's=-',
+        'c=IN IP4 10.2.2.2',
+        't=0 0',
+        `m=audio ${port} RTP/AVP 0`,
+        'a=rtcp-mux',
+      );
+    const head = ['v=0', 'o=b 1 1 IN IP4 10.2.2.2', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0'];
+    expect(relaySdp(body(6000), '127.0.0.1', 40022, false)).toBe(
+      S(
+        ...head,
+        'm=audio 40022 RTP/AVP 0',
+        'a=rtpmap:0 PCMU/8000',
+        'a=sendrecv',
+        'a=rtcp:40023',
+        'a=rtcp-mux',
+      ),
+    );
+    expect(relaySdp(body(6000), '127.0.0.1', 40040, true)).toBe(
+      S(
+        ...head,
+        'm=audio 40040 RTP/AVP 0',
+        'a=rtpmap:0 PCMU/8000',
+        'a=sendrecv',
+        'a=rtcp:40040',
+        'a=rtcp-mux',
+      ),
+    );
+  });
+
+  it('an a=rtcp with an address becomes the relay port alone; c=0.0.0.0 (hold) stays; a stream-level c= and a session direction', () => {
+    expect(
+      relaySdp(
+        S(
+          'v=0',
+          'o=a 1 1 IN IP4 10.1.1.1',
+          's=-',
+          'c=IN IP4 10.1.1.1',
+          't=0 0',
+          'm=audio 5000 RTP/AVP 0',
+          'a=rtcp:49999 IN IP4 10.0.0.9',
+        ),
+        '127.0.0.1',
+        40060,
+        false,
+      ),
+    ).toContain('a=sendrecv\r\na=rtcp:40061\r\n');
+    expect(
+      relaySdp(
+        S(
+          'v=0',
+          'o=a 1 1 IN IP4 0.0.0.0',
+          's=-',
+          'c=IN IP4 0.0.0.0',
+          't=0 0',
+          'm=audio 5000 RTP/AVP 0',
+          'a=sendonly',
+        ),
+        '127.0.0.1',
+        40000,
+        false,
+      ),
+    ).toBe(
+      S(
+        'v=0',
+        'o=a 1 1 IN IP4 0.0.0.0',
+        's=-',
+        'c=IN IP4 0.0.0.0',
+        't=0 0',
+        'm=audio 40000 RTP/AVP 0',
+        'a=rtpmap:0 PCMU/8000',
+        'a=sendonly',
+        'a=rtcp:40001',
+      ),
+    );
+    expect(
+      relaySdp(
+        S(
+          'v=0',
+          'o=a 1 1 IN IP4 10.1.1.1',
+          's=-',
+          't=0 0',
+          'a=recvonly',
+          'm=audio 5000 RTP/AVP 0',
+          'c=IN IP4 10.1.1.1',
+        ),
+        '127.0.0.1',
+        40030,
+        false,
+      ),
+    ).toBe(
+      S(
+        'v=0',
+        'o=a 1 1 IN IP4 10.1.1.1',
+        's=-',
+        't=0 0',
+        'm=audio 40030 RTP/AVP 0',
+        'c=IN IP4 127.0.0.1',
+        'a=rtpmap:0 PCMU/8000',
+        'a=recvonly',
+        'a=rtcp:40031',
+      ),
+    );
+  });
+
+  it('ICE attributes removed; a declined stream and an SDP without audio left as they were', () => {
+    const ice = relaySdp(
+      S(
+        'v=0',
+        'o=a 1 1 IN IP4 10.1.1.1',
+        's=-',
+        'c=IN IP4 10.1.1.1',
+        't=0 0',
+        'm=audio 5000 RTP/AVP 0',
+        'a=rtpmap:0 PCMU/8000',
+        'a=ice-ufrag:abcd',
+        'a=ice-pwd:abcdefghijklmnopqrstuvwx',
+        'a=candidate:1 1 UDP 2130706431 10.1.1.1 5000 typ host',
+      ),
+      '127.0.0.1',
+      40058,
+      false,
+    );
+    expect(ice).not.toMatch(/ice-|candidate/);
+    const declined = S(
+      'v=0',
+      'o=a 1 1 IN IP4 10.1.1.1',
+      's=-',
+      'c=IN IP4 10.1.1.1',
+      't=0 0',
+      'm=audio 0 RTP/AVP 0',
+    );
+    expect(relaySdp(declined, '127.0.0.1', 40000, false)).toBe(declined);
+    expect(relaySdp('not an SDP', '127.0.0.1', 40000, false)).toBe('not an SDP');
+    // a second stream (video) is not relayed: only the audio stream's lines change
+    const av = relaySdp(
+      S(
+        'v=0',
+        'o=a 1 1 IN IP4 10.1.1.1',
+        's=-',
+        't=0 0',
+        'm=audio 5000 RTP/AVP 0',
+        'c=IN IP4 10.1.1.1',
+        'm=video 5002 RTP/AVP 96',
+        'c=IN IP4 10.1.1.1',
+        'a=rtpmap:96 H264/90000',
+      ),
+      '127.0.0.1',
+      40000,
+      false,
+    );
+    expect(av).toContain('m=video 5002 RTP/AVP 96\r\nc=IN IP4 10.1.1.1\r\na=rtpmap:96 H264/90000\r\n');
   });
 });
