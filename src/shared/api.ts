@@ -440,6 +440,8 @@ export interface StreamAudioDto {
   /** Epoch seconds of the first sample. */
   startTime: number;
   timing: AudioTimingDto;
+  /** How lost packets were played (since session 25). */
+  losses: AudioLossDto;
   /** Each stream played: its index, channel (0 left / mono, 1 right) and what it gave. */
   streams: StreamPlayed[];
   /** What is missing, when a live trace no longer keeps the start (`the first 12.3 s are no longer kept ...`). */
@@ -451,6 +453,19 @@ export interface StreamAudioDto {
  * (lost packets silent, reordered ones in place); `arrival`: at its capture time (network jitter heard).
  */
 export type AudioTimingDto = 'timestamp' | 'arrival';
+
+/**
+ * `conceal` (the default): a lost packet as a phone plays it (pitch repetition in the manner of G.711
+ * Appendix I for G.711, L16, G.722 and G.726; GSM 06.11's substitution; G.729's own concealment);
+ * `silence`: its time silent, so the gaps are heard where they are.
+ */
+export type AudioLossDto = 'conceal' | 'silence';
+
+/** What a player asks `stream:audio` for besides the selection (the player's two choices). */
+export interface AudioPlayDto {
+  timing: AudioTimingDto;
+  losses: AudioLossDto;
+}
 
 /** A link between two legs of a call (the analysis' B2BUA correlation, or `manual`: the user's join). */
 export interface CallLinkDto {
@@ -850,7 +865,13 @@ export interface InvokeMap {
   [Invoke.callMedia]: { req: { captureId: string; call?: string }; res: CallMediaDto };
   /** A stream's (`stream`: its index in `call:media`) or a call's audio as a WAV (exactly one of the two). */
   [Invoke.streamAudio]: {
-    req: { captureId: string; stream?: number; call?: string; timing?: AudioTimingDto };
+    req: {
+      captureId: string;
+      stream?: number;
+      call?: string;
+      timing?: AudioTimingDto;
+      losses?: AudioLossDto;
+    };
     res: StreamAudioDto;
   };
   /** The roles of the lanes of the ladder of these calls (as `messagesPage` gives their messages). */

@@ -161,8 +161,22 @@ export interface StreamPlayed {
   malformed?: number;
   /** RFC 3389 comfort noise packets played (their noise fills the time to the next packet); absent when none. */
   comfortNoise?: number;
-  /** Losses concealed (G.729's decoder, G.722's pitch repetition); absent when none. */
+  /**
+   * Losses (runs of lost packets) concealed (G.729's decoder, GSM 06.11's substitution, pitch
+   * repetition for the others); absent when none.
+   */
   concealed?: number;
   /** Why it is silent (`cannot play G.723 ...`), null when it plays. */
   problem: string | null;
+}
+
+/**
+ * What became of a played stream's lost packets, for after its count: ` (3 gaps concealed)`,
+ * ` (silent)`, or ` (not concealed)` when concealing found nothing to conceal from (too little audio
+ * before the loss; arrival timing). Empty when none were lost. The CLI's and the player's words.
+ */
+export function lossNote(lost: number, concealed: number | undefined, losses: 'conceal' | 'silence'): string {
+  if (lost <= 0) return '';
+  if (losses === 'silence') return ' (silent)';
+  return concealed ? ` (${concealed} gap${concealed === 1 ? '' : 's'} concealed)` : ' (not concealed)';
 }

@@ -198,10 +198,18 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.captureStats]: fields({ captureId: 'string', filter: 'string?' }),
   [Invoke.callMedia]: fields({ captureId: 'string', call: 'string?' }),
   [Invoke.streamAudio]: (req) => {
-    const base = fields({ captureId: 'string', stream: 'int?', call: 'string?', timing: 'string?' })(req);
+    const base = fields({
+      captureId: 'string',
+      stream: 'int?',
+      call: 'string?',
+      timing: 'string?',
+      losses: 'string?',
+    })(req);
     if (base) return base;
-    const q = req as { stream?: number; call?: string; timing?: string };
+    const q = req as { stream?: number; call?: string; timing?: string; losses?: string };
     if ((q.stream === undefined) === (q.call === undefined)) return 'give either stream or call';
+    if (q.losses !== undefined && q.losses !== 'conceal' && q.losses !== 'silence')
+      return 'losses must be "conceal" or "silence"';
     return q.timing === undefined || q.timing === 'timestamp' || q.timing === 'arrival'
       ? null
       : 'timing must be "timestamp" or "arrival"';

@@ -43,19 +43,30 @@ describe('stream:audio on a capture file', () => {
       channels: 1,
       durationMs: 2000,
       timing: 'timestamp',
+      losses: 'conceal',
     });
-    expect(mono.streams).toEqual([
-      {
-        index: 0,
-        channel: 0,
-        codec: 'PCMU',
-        played: 90,
-        lost: 10,
-        duplicates: 0,
-        reordered: 1,
-        problem: null,
-      },
-    ]);
+    const played = {
+      index: 0,
+      channel: 0,
+      codec: 'PCMU',
+      played: 90,
+      lost: 10,
+      duplicates: 0,
+      reordered: 1,
+      problem: null,
+    };
+    // Losses concealed by default (G.711 Appendix I); asked silent, the same counts and none concealed.
+    expect(mono.streams).toEqual([{ ...played, concealed: 10 }]);
+    const silent = await host.invoke(Invoke.streamAudio, { captureId: cap.id, stream: 0, losses: 'silence' });
+    expect(silent).toMatchObject({ losses: 'silence', durationMs: 2000 });
+    expect(silent.streams).toEqual([played]);
+    await expect(
+      host.invoke(Invoke.streamAudio, {
+        captureId: cap.id,
+        stream: 0,
+        losses: 'mute' as 'silence',
+      }),
+    ).rejects.toThrow('losses must be "conceal" or "silence"');
     expect(wavHeader(mono.base64)).toEqual({
       riff: 'RIFFWAVE',
       channels: 1,

@@ -251,7 +251,7 @@ export class ServiceHost {
         return media;
       }
       case Invoke.streamAudio: {
-        const { captureId, stream, call, timing } = req as InvokeReq<typeof Invoke.streamAudio>;
+        const { captureId, stream, call, timing, losses } = req as InvokeReq<typeof Invoke.streamAudio>;
         const entry = this.#get(captureId);
         const trace = await this.#analysed(captureId);
         if (!(trace instanceof TraceAdapter))
@@ -266,6 +266,7 @@ export class ServiceHost {
           stream !== undefined ? { stream } : { call: call! },
           timing ?? 'timestamp',
           source,
+          losses ?? 'conceal',
         );
       }
       case Invoke.ladderRoles: {

@@ -6,7 +6,7 @@
  */
 import { CaptureFile, zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import type { MediaAnalysis } from '../../sip-core/media/call-media';
-import { RtpPacketList, type AudioTiming } from '../../sip-core/media/rtp-audio';
+import { RtpPacketList, type AudioLoss, type AudioTiming } from '../../sip-core/media/rtp-audio';
 import {
   planAudio,
   renderAudio,
@@ -267,13 +267,14 @@ export type PacketSource =
   | { kind: 'simulation'; rtp: readonly WirePacket[] }
   | { kind: 'live'; spool: MediaSpool | null; failure?: string | null };
 
-/** The selection's audio as a WAV, or why there is none (a sentence for the user). */
+/** The selection's audio as a WAV (lost packets concealed or silent), or why there is none (a sentence for the user). */
 export async function streamAudio(
   trace: Trace,
   media: MediaAnalysis,
   sel: AudioSelection,
   timing: AudioTiming,
   source: PacketSource,
+  loss: AudioLoss = 'conceal',
 ): Promise<{ plan: AudioPlan; audio: AudioRendered; note?: string } | string> {
   const plan = planAudio(trace, media, sel);
   if (typeof plan === 'string') return plan;
@@ -293,7 +294,7 @@ export async function streamAudio(
         ? simulatedPackets(plan, source.rtp)
         : await scanCapturePackets(trace, plan, source.path);
   if (lists === null) return 'the capture file cannot be read again (it was closed or is not a file)';
-  const audio = renderAudio(plan, lists, timing);
+  const audio = renderAudio(plan, lists, timing, loss);
   if (typeof audio === 'string') return audio;
   return note ? { plan, audio, note } : { plan, audio };
 }
@@ -307,6 +308,7 @@ export async function traceStreamAudio(
   sel: AudioSelection,
   timing: AudioTiming,
   source: PacketSource,
+  loss: AudioLoss = 'conceal',
 ): Promise<StreamAudioDto> {
   let pick = sel;
   if ('call' in sel) {
@@ -317,7 +319,7 @@ export async function traceStreamAudio(
   }
   const media = traceMedia(trace);
   if (!media) throw new ApiError('unplayable', 'this capture holds no RTP');
-  const r = await streamAudio(trace, media, pick, timing, source);
+  const r = await streamAudio(trace, media, pick, timing, source, loss);
   if (typeof r === 'string') throw new ApiError('unplayable', r);
   const au = r.audio;
   const base = trace.source.name.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'capture';
@@ -329,6 +331,7 @@ export async function traceStreamAudio(
     durationMs: Math.round((au.frames / au.rate) * 1000),
     startTime: au.startUs / 1e6,
     timing,
+    losses: loss,
     streams: au.streams,
     ...(r.note ? { note: r.note } : {}),
   };

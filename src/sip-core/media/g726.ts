@@ -11,11 +11,15 @@
  * @remarks RTP (RFC 3551 §4.5.4): `G726-32/8000` etc. pack the codewords from the least significant
  * bit of each octet (the first sample in the low bits: ffmpeg's `g726le`); `AAL2-G726-32` (ITU-T
  * I.366.2, RFC 3551 §4.5.4's other packing) from the most significant (ffmpeg's `g726`). G.726-32 is
- * G.721's successor, payload type 2 once but dynamic since RFC 3551. No loss concealment: a caller
- * skips a lost packet, the state goes on from the last codeword.
+ * G.721's successor, payload type 2 once but dynamic since RFC 3551. G.726 has no loss concealment of
+ * its own: rtp-audio.ts repeats the pitch over a lost packet (plc.ts) and re-encodes that concealment
+ * into this decoder's state ({@link G726Decoder.reencode}, the encoder's quantizer of §4.2.2), or
+ * skips the packet (the state goes on from the last codeword).
  */
 
 interface Tables {
+  /** The quantizer's decision levels (§4.2.2, Tables 1–4: log2|d| − y, ×128), ascending. */
+  quant: Int32Array;
   iquant: Int32Array;
   w: Int32Array;
   f: Int32Array;
@@ -25,21 +29,25 @@ const MIN = -32768;
 /** Per code size (2–5 bits): the inverse quantizer's log levels, the scale factor's W(I) and F(I). */
 const TABLES: Record<number, Tables> = {
   2: {
+    quant: new Int32Array([260]),
     iquant: new Int32Array([116, 365, 365, 116]),
     w: new Int32Array([-22, 439, 439, -22]),
     f: new Int32Array([0, 7, 7, 0]),
   },
   3: {
+    quant: new Int32Array([7, 217, 330]),
     iquant: new Int32Array([MIN, 135, 273, 373, 373, 273, 135, MIN]),
     w: new Int32Array([-4, 30, 137, 582, 582, 137, 30, -4]),
     f: new Int32Array([0, 1, 2, 7, 7, 2, 1, 0]),
   },
   4: {
+    quant: new Int32Array([-125, 79, 177, 245, 299, 348, 399]),
     iquant: new Int32Array([MIN, 4, 135, 213, 273, 323, 373, 425, 425, 373, 323, 273, 213, 135, 4, MIN]),
     w: new Int32Array([-12, 18, 41, 64, 112, 198, 355, 1122, 1122, 355, 198, 112, 64, 41, 18, -12]),
     f: new Int32Array([0, 0, 0, 1, 1, 1, 3, 7, 7, 3, 1, 1, 1, 0, 0, 0]),
   },
   5: {
+    quant: new Int32Array([-122, -16, 67, 138, 197, 249, 297, 338, 377, 412, 444, 474, 501, 527, 552]),
     iquant: new Int32Array([
       MIN,
       -66,
@@ -153,6 +161,32 @@ export class G726Decoder {
       if (o < out.length) out[o++] = v;
     }
     return o - at;
+  }
+
+  /**
+   * Encodes `n` samples of `x` from `xs` (16-bit linear, as {@link decode} gives them) with this
+   * decoder's state as the encoder's (§4.2.2 QUANTIZER: the difference from the estimate on the
+   * log scale against the decision levels; as ffmpeg's `adpcm_g726` encoder does) and decodes each
+   * code, writing the decoded samples into `out` from `at` (as many as fit; null: not written). Past
+   * `x`'s end: zeros.
+   * After it the state is that of a decoder that heard `x` coded.
+   */
+  reencode(x: Int16Array, xs: number, n: number, out: Int16Array | null, at: number): void {
+    const q = this.#t.quant;
+    const mask = (1 << this.bits) - 1;
+    for (let k = 0; k < n; k++) {
+      let d = Math.trunc((x[xs + k] ?? 0) / 4) - this.#se;
+      const neg = d < 0;
+      if (neg) d = -d;
+      const exp = log2(d);
+      const dln = (exp << 7) + (((d << 7) >> exp) & 0x7f) - (this.#y >> 2);
+      let i = 0;
+      while (i < q.length && q[i]! < dln) i++;
+      if (neg) i = ~i;
+      if (this.bits !== 2 && i === 0) i = 0xff;
+      const v = this.#step(i & mask);
+      if (out && at + k < out.length) out[at + k] = v;
+    }
   }
 
   /** One codeword I → one sample (§4.2). */

@@ -10,8 +10,8 @@
  * sample with ffmpeg's decoders (its own and libgsm's).
  * @remarks RTP: payload type 3, 8,000 Hz, one or more 33-octet frames per packet, each starting with
  * the signature nibble 0xD (RFC 3551 §4.5.8); the nibble is not checked (as ffmpeg's decoder does
- * not). Octets after the last whole frame are ignored. No loss concealment (GSM 06.11's substitution
- * is the receiver's job): a caller skips a lost packet, the state goes on from the last frame.
+ * not). Octets after the last whole frame are ignored. A lost frame: {@link GsmDecoder.substitute}
+ * (GSM 06.11's substitution and muting), or a caller skips it and the state goes on from the last frame.
  */
 
 /** Octets and samples of one frame. */
@@ -39,7 +39,16 @@ function asr(a: number, n: number): number {
   return n < 0 ? ((a << -n) << 16) >> 16 : a >> n;
 }
 
-/** A GSM 06.10 decoder's state (one per stream: its frames in order, lost ones skipped). */
+/**
+ * GSM 06.11 §6 (the example solution): the silence frame's coded LARs and, per sub-frame, its RPE
+ * pulses (LTP gain 0, lag 40, grid 1, block amplitude 0).
+ */
+const SILENCE_LAR = [42, 39, 21, 10, 9, 4, 3, 2];
+const SILENCE_PULSES = [3, 4, 3, 4, 4, 3, 3, 3, 3, 4, 4, 3, 3];
+/** Lost frames substituted at most in a row: 17 muting (320 ms after the first) + silence frames to settle. */
+export const GSM_SUBSTITUTE_MAX = 25;
+
+/** A GSM 06.10 decoder's state (one per stream: its frames in order, lost ones substituted or skipped). */
 export class GsmDecoder {
   /** The reconstructed short-term residual, drp[−120..39] at [0..159]. */
   readonly #dp = new Int32Array(160);
@@ -55,8 +64,19 @@ export class GsmDecoder {
   readonly #lar = new Int32Array(8);
   readonly #larp = new Int32Array(8);
   readonly #wt = new Int32Array(160);
-  readonly #xm = new Int32Array(13);
   readonly #ep = new Int32Array(40);
+  // The last frame's coded parameters (§4.2.x names): per sub-frame the LTP lag Nc and gain bc, the
+  // grid Mc, the block amplitude xmaxc and the 13 pulses xMc. Kept for substitution.
+  readonly #nc = new Int32Array(4);
+  readonly #bc = new Int32Array(4);
+  readonly #mc = new Int32Array(4);
+  readonly #xmaxc = new Int32Array(4);
+  readonly #xmc = new Int32Array(52);
+  /** Frames substituted since the last good one; whether the muting reached the lowest amplitude. */
+  #lost = 0;
+  #muted = false;
+  /** The random grid positions during muting (a fixed seed: the same capture plays the same). */
+  #seed = 0x5eed;
 
   /**
    * Decodes the whole frames in `b[s, e)` into `out` from `at` (160 samples per frame, as many as fit);
@@ -65,7 +85,10 @@ export class GsmDecoder {
   decode(b: Uint8Array, s: number, e: number, out: Int16Array, at: number): number {
     let o = at;
     for (let f = s; f + GSM_FRAME_OCTETS <= e; f += GSM_FRAME_OCTETS) {
-      this.#frame(b, f);
+      this.#read(b, f);
+      this.#lost = 0;
+      this.#muted = false;
+      this.#frame();
       const wt = this.#wt;
       const n = Math.min(GSM_FRAME_SAMPLES, out.length - o);
       for (let k = 0; k < n; k++) out[o + k] = wt[k]!;
@@ -74,8 +97,48 @@ export class GsmDecoder {
     return o - at;
   }
 
-  /** One frame at `b[f]` → its 160 samples in #wt. */
-  #frame(b: Uint8Array, f: number): void {
+  /**
+   * `frames` lost frames in place of decoded ones, into `out` from `at` (as many as fit; returns the
+   * samples written), by GSM 06.11 §6's example solution: the first lost frame is the last good
+   * frame decoded again; in each further one every sub-frame's block amplitude is 4 lower (down to 0)
+   * and the grid position random (0–3); once the amplitude reached 0, the silence frame (§6 Table 1).
+   * The decoder's own state runs through them, so the next good frame decodes as after a real frame.
+   */
+  substitute(frames: number, out: Int16Array, at: number): number {
+    let o = at;
+    for (let k = 0; k < frames; k++) {
+      if (this.#lost > 0) {
+        if (this.#muted) {
+          this.#lar.set(SILENCE_LAR);
+          for (let j = 0; j < 4; j++) {
+            this.#nc[j] = 40;
+            this.#bc[j] = 0;
+            this.#mc[j] = 1;
+            this.#xmaxc[j] = 0;
+            this.#xmc.set(SILENCE_PULSES, j * 13);
+          }
+        } else {
+          let top = 0;
+          for (let j = 0; j < 4; j++) {
+            this.#xmaxc[j] = Math.max(0, this.#xmaxc[j]! - 4);
+            top = Math.max(top, this.#xmaxc[j]!);
+            this.#seed = (this.#seed * 1103515245 + 12345) >>> 0;
+            this.#mc[j] = this.#seed >>> 30;
+          }
+          if (top === 0) this.#muted = true;
+        }
+      }
+      this.#lost++;
+      this.#frame();
+      const n = Math.min(GSM_FRAME_SAMPLES, out.length - o);
+      for (let i = 0; i < n; i++) out[o + i] = this.#wt[i]!;
+      o += Math.max(0, n);
+    }
+    return o - at;
+  }
+
+  /** The coded parameters of the frame at `b[f]`. */
+  #read(b: Uint8Array, f: number): void {
     // The bits, most significant first, after the 4-bit signature.
     let bit = f * 8 + 4;
     const read = (n: number): number => {
@@ -85,15 +148,25 @@ export class GsmDecoder {
     };
     const lar = this.#lar;
     for (let i = 0; i < 8; i++) lar[i] = read(LAR_BITS[i]!);
+    for (let j = 0; j < 4; j++) {
+      this.#nc[j] = read(7);
+      this.#bc[j] = read(2);
+      this.#mc[j] = read(2);
+      this.#xmaxc[j] = read(6);
+      for (let i = 0; i < 13; i++) this.#xmc[j * 13 + i] = read(3);
+    }
+  }
+
+  /** The coded parameters → the frame's 160 samples in #wt. */
+  #frame(): void {
     const dp = this.#dp;
     const wt = this.#wt;
-    const xm = this.#xm;
+    const xm = this.#xmc;
     for (let j = 0; j < 4; j++) {
-      const nc = read(7);
-      const bc = read(2);
-      const mc = read(2);
-      const xmaxc = read(6);
-      for (let i = 0; i < 13; i++) xm[i] = read(3);
+      const nc = this.#nc[j]!;
+      const bc = this.#bc[j]!;
+      const mc = this.#mc[j]!;
+      const xmaxc = this.#xmaxc[j]!;
       // §4.2.15: the block maximum's exponent and mantissa.
       let exp = xmaxc > 15 ? (xmaxc >> 3) - 1 : 0;
       let mant = xmaxc - (exp << 3);
@@ -115,7 +188,7 @@ export class GsmDecoder {
       const ep = this.#ep;
       ep.fill(0);
       for (let i = 0; i < 13; i++) {
-        const t = multR(fac, ((xm[i]! << 1) - 7) << 12);
+        const t = multR(fac, ((xm[j * 13 + i]! << 1) - 7) << 12);
         ep[mc + 3 * i] = asr(sat(t + round), sh);
       }
       const nr = nc < 40 || nc > 120 ? this.#nrp : nc;

@@ -15,13 +15,15 @@
  * Codecs: G.711 µ-law (PT 0, `PCMU/8000`), A-law (PT 8, `PCMA/8000`), L16 (PT 10 stereo and 11 mono at
  * 44,100 Hz, RFC 3551 §4.5.11; a dynamic `L16/rate[/channels]` rtpmap), big-endian, a stereo L16 stream
  * mixed to mono; G.722 (PT 9, g722.ts: 16,000 samples per second on the 8,000 Hz RTP clock) and GSM
- * 06.10 (PT 3, gsm.ts), G.726 (`G726-16/24/32/40`, `AAL2-G726-…`, PT 2: g726.ts), whose decoders keep state from packet to packet: they are fed the packets in
- * the order played, a lost packet skipped (GSM, G.726: silence of its length, no concealment). G.722
- * conceals a loss (plc.ts: the last pitch period repeated, fading out by 60 ms, the decoder's state
- * re-encoded on it, the next packet faded in). G.729 / G.729A (PT 18, `G729`: g729.ts): a lost packet
- * is the decoder's own frame erasure concealment (G.729 §4.4) for up to {@link G729_CONCEAL_FRAMES}
- * frames of the gap, then silence; after an Annex B SID frame the gap until the next packet (DTX) is
- * the decoder's comfort noise. RFC 3389 comfort noise (PT 13, 19, `CN/rate`: cn.ts) plays its noise
+ * 06.10 (PT 3, gsm.ts), G.726 (`G726-16/24/32/40`, `AAL2-G726-…`, PT 2: g726.ts), whose decoders
+ * keep state from packet to packet: they are fed the packets in the order played. A lost packet
+ * ({@link AudioLoss}): by default concealed as a phone would — G.711, L16, G.722 and G.726 by
+ * pitch repetition (plc.ts, ITU-T G.711 Appendix I: fading out by 60 ms, the next packet faded in;
+ * G.722's and G.726's decoder state re-encoded on it), GSM by GSM 06.11's substitution (the last
+ * good frame repeated, muted within 320 ms; gsm.ts), G.729 / G.729A (PT 18, `G729`: g729.ts) by the
+ * decoder's own frame erasure concealment (G.729 §4.4) for up to {@link G729_CONCEAL_FRAMES} frames
+ * of the gap, then silence; or (`silence`) left silent, the decoder skipping it. After an Annex B
+ * SID frame the gap until the next G.729 packet (DTX) is the decoder's comfort noise either way. RFC 3389 comfort noise (PT 13, 19, `CN/rate`: cn.ts) plays its noise
  * from its packet's place until the next audio or CN packet; the last CN packet of a stream plays
  * nothing (nothing says how long the silence lasted). Anything else is
  * not decoded: "cannot play G.723" — never noise. RFC 4733 `telephone-event` packets (DTMF) are heard as their two ITU-T
@@ -35,12 +37,12 @@
  */
 import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711';
 import { G722Decoder } from './g722';
-import { GSM_FRAME_OCTETS, GSM_FRAME_SAMPLES, GsmDecoder } from './gsm';
+import { GSM_FRAME_OCTETS, GSM_FRAME_SAMPLES, GSM_SUBSTITUTE_MAX, GsmDecoder } from './gsm';
 import { G726Decoder, type G726Packing } from './g726';
 import { G729Decoder, G729_FRAME_SAMPLES, g729PayloadOk, g729Samples } from './g729';
 import { addDtmfTone, type EventTone } from './rtp-event';
 import { ComfortNoise, parseCn } from './cn';
-import { PLC_MAX_MS, crossFade, pitchRepeat, resumeOla } from './plc';
+import { PLC_MAX_MS, conceal, crossFade, type Concealment } from './plc';
 
 /** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
 export const RESYNC_SECONDS = 1;
@@ -51,6 +53,15 @@ export const RESYNC_SECONDS = 1;
 export const MAX_SAMPLES = 3600 * 8000;
 
 export type AudioTiming = 'timestamp' | 'arrival';
+
+/**
+ * What a lost packet sounds like (timestamp timing; by arrival a loss is only a later packet):
+ * `conceal` (the default) as a phone plays it — G.711, L16, G.722 and G.726 by pitch repetition
+ * (plc.ts, G.711 Appendix I), GSM by GSM 06.11's substitution, G.729 by its decoder (§4.4);
+ * `silence`: the packet's time silent, the gaps heard where they are (a stateful decoder goes on from
+ * its last packet). Comfort noise after a CN or SID packet is not a loss and plays either way.
+ */
+export type AudioLoss = 'conceal' | 'silence';
 
 /** One rtpmap entry (a=rtpmap:<pt> <name>/<rate>[/<channels>]). */
 export interface RtpmapEntry {
@@ -286,8 +297,9 @@ export interface DecodedAudio {
   /** RFC 3389 comfort noise packets played (cn.ts): their noise fills the time until the next packet. */
   comfortNoise?: number;
   /**
-   * Losses (runs of lost packets) concealed: G.729 by its decoder (§4.4), G.722 by pitch repetition
-   * (plc.ts); the rest of the codecs leave a lost packet's time silent.
+   * Losses (runs of lost packets) concealed ({@link AudioLoss} `conceal`): G.729 by its decoder (§4.4),
+   * GSM by substitution (GSM 06.11), the others by pitch repetition (plc.ts); a loss with too little
+   * audio before it (35 ms) stays silent and is not counted.
    */
   concealed?: number;
   /** Places where the timestamp jumped against the capture clock and arrival placed the packet. */
@@ -385,6 +397,7 @@ export function decodeStream(
   pk: RtpPacketList,
   rtpmap: ReadonlyMap<number, RtpmapEntry> | null,
   timing: AudioTiming = 'timestamp',
+  loss: AudioLoss = 'conceal',
 ): DecodeResult {
   const n = pk.count;
   if (n === 0)
@@ -534,9 +547,12 @@ export function decodeStream(
   let cnPackets = 0;
   let concealed = 0;
   const state: CodecState = {};
-  /** Where the last G.729 / G.722 packet's samples ended (a gap after it may be concealed). */
+  const conceals = loss === 'conceal';
+  /** Where the last G.729 packet's samples ended (a gap after it may be concealed or its comfort noise). */
   let g729End = -1;
-  let g722End = -1;
+  /** Where the last audio packet's samples ended (−1: none, or comfort noise since) and its decoder. */
+  let audioEnd = -1;
+  let audioKey = '';
   /** Comfort noise generators (per CN clock rate) and where the current noise started (−1: none). */
   const cn = new Map<number, ComfortNoise>();
   let noise: ComfortNoise | null = null;
@@ -565,7 +581,7 @@ export function decodeStream(
       g.set(params);
       noise = g;
       noiseFrom = at;
-      g729End = g722End = -1;
+      g729End = audioEnd = -1;
       cnPackets++;
       continue;
     }
@@ -575,30 +591,22 @@ export function decodeStream(
     }
     if (noiseFrom >= 0) noiseUntil(at);
     const len = pk.payEnd[i]! - pk.payStart[i]!;
-    /** After a G.722 loss: the concealment continued past the gap and how much of it fades into this packet. */
+    /** After a loss: the concealment continued past the gap and how much of it fades into this packet. */
     let fadeFrom: Int16Array | null = null;
     let fade = 0;
     let gapLen = 0;
-    if (p.codec === 'G722') {
-      // No concealment in the decoder: the last pitch period repeated (plc.ts), the decoder's state
-      // re-encoded on it, this packet's start faded in from its continuation.
-      const dec = state.g722;
-      if (dec && g722End >= 0 && at > g722End && seqGap(k)) {
-        gapLen = at - g722End;
-        fade = resumeOla(gapLen, rate);
-        // (what the concealment fills: at most PLC_MAX_MS, then silence — a long gap allocates no more;
-        // the fade past a longer gap reads zeros, as crossFade does beyond the array)
-        const heard = Math.min(gapLen, Math.round((rate * PLC_MAX_MS) / 1000));
-        const conc = pitchRepeat(pcm, g722End, heard + G722_QMF_DELAY + fade, rate);
-        if (conc) {
-          const codes = heard >> 1;
-          dec.reencode(conc, 0, codes, pcm, g722End);
-          fadeFrom = conc;
-          concealed++;
-        }
+    const key = p.g726?.name ?? p.codec;
+    if (conceals && p.codec !== 'G729' && audioEnd >= 0 && at > audioEnd && key === audioKey && seqGap(k)) {
+      gapLen = at - audioEnd;
+      const c = concealLoss(p, state, pcm, audioEnd, gapLen, rate);
+      if (c) concealed++;
+      if (c && c !== true) {
+        fadeFrom = c.pcm;
+        fade = c.fade;
       }
-      g722End = at + samplesOf(p, len);
     }
+    audioEnd = at + samplesOf(p, len);
+    audioKey = key;
     if (p.codec === 'G729') {
       if (!g729PayloadOk(len)) malformed++;
       // The time before this packet since the last one's end: after speech, packets lost (a sequence
@@ -607,7 +615,11 @@ export function decodeStream(
       const dec = state.g729;
       if (timing === 'timestamp' && dec && g729End >= 0 && at > g729End) {
         const gap = Math.floor((at - g729End) / G729_FRAME_SAMPLES);
-        const frames = dec.inComfortNoise ? gap : seqGap(k) ? Math.min(G729_CONCEAL_FRAMES, gap) : 0;
+        const frames = dec.inComfortNoise
+          ? gap
+          : conceals && seqGap(k)
+            ? Math.min(G729_CONCEAL_FRAMES, gap)
+            : 0;
         if (frames > 0) dec.conceal(frames, pcm, g729End);
         if (frames > 0 && !dec.inComfortNoise) concealed++;
       }
@@ -645,6 +657,50 @@ export function decodeStream(
 
 /** G.722's transmit + receive QMF delay (samples): the re-encoder reads the concealment this far ahead. */
 const G722_QMF_DELAY = 22;
+
+/**
+ * A loss of `gap` samples after `end` (the last packet's end) concealed in `pcm` for codec `p`: the
+ * concealment to fade the next packet in from, true when the decoder concealed by itself (GSM: its
+ * state runs on to the next frame, no fade), null when there was nothing to conceal from.
+ * - GSM: whole lost frames substituted (GSM 06.11, gsm.ts), at most {@link GSM_SUBSTITUTE_MAX}.
+ * - G.711, L16: pitch repetition (plc.ts) written as it is.
+ * - G.722, G.726: pitch repetition re-encoded into the decoder's state (`reencode`), so the next packet
+ *   decodes from a predictor and step size that followed the concealed signal rather than from the
+ *   moment before the gap. G.722 plays the re-encoded samples (its QMF delays them, and the state
+ *   must match what was heard); G.726 plays the concealment itself (its re-encoded copy differs by
+ *   the quantisation noise only).
+ */
+function concealLoss(
+  p: AudioPlay,
+  state: CodecState,
+  pcm: Int16Array,
+  end: number,
+  gap: number,
+  rate: number,
+): Concealment | true | null {
+  if (p.codec === 'GSM') {
+    const frames = Math.min(GSM_SUBSTITUTE_MAX, Math.floor(gap / GSM_FRAME_SAMPLES));
+    if (!state.gsm || frames === 0) return null;
+    state.gsm.substitute(frames, pcm, end);
+    return true;
+  }
+  // What the concealment fills: at most PLC_MAX_MS, then silence (a long gap allocates no more; the
+  // fade past a longer gap reads zeros, as crossFade does beyond the array).
+  const heard = Math.min(gap, Math.round((rate * PLC_MAX_MS) / 1000), pcm.length - end);
+  if (p.codec === 'G722') {
+    const dec = state.g722;
+    const c = dec ? conceal(pcm, end, gap, rate, G722_QMF_DELAY) : null;
+    if (c) dec!.reencode(c.pcm, 0, heard >> 1, pcm, end);
+    return c;
+  }
+  const g726 = p.codec === 'G726' ? state.g726?.get(p.g726!.name) : undefined;
+  if (p.codec === 'G726' && !g726) return null;
+  const c = conceal(pcm, end, gap, rate);
+  if (!c) return null;
+  g726?.reencode(c.pcm, 0, heard, null, 0);
+  pcm.set(c.pcm.subarray(0, heard), end);
+  return c;
+}
 
 /**
  * Adds `n` samples of `g`'s noise to `pcm` from `at` (at `rate`): made at the CN clock's rate, upsampled

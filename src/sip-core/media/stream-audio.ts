@@ -15,6 +15,7 @@ import {
   decodeStream,
   mixChannels,
   wavFile,
+  type AudioLoss,
   type AudioTiming,
   type DecodedAudio,
   type RtpmapEntry,
@@ -45,6 +46,8 @@ export interface AudioRendered {
   frames: number;
   /** Capture time (µs) of the first sample. */
   startUs: number;
+  /** How lost packets were played. */
+  loss: AudioLoss;
   streams: StreamPlayed[];
 }
 
@@ -146,17 +149,21 @@ export function planAudio(trace: Trace, media: MediaAnalysis, sel: AudioSelectio
   return { channels, streams, wanted, startAt, label };
 }
 
-/** Decodes and mixes the plan's packets (one list per planned stream) into a WAV; a string: why not. */
+/**
+ * Decodes and mixes the plan's packets (one list per planned stream) into a WAV, lost packets
+ * concealed or silent (`loss`); a string: why not.
+ */
 export function renderAudio(
   plan: AudioPlan,
   lists: readonly RtpPacketList[],
   timing: AudioTiming,
+  loss: AudioLoss = 'conceal',
 ): AudioRendered | string {
   const byChannel: DecodedAudio[][] = Array.from({ length: plan.channels }, () => []);
   const out: AudioRendered['streams'] = [];
   const problems: string[] = [];
   plan.streams.forEach((s, i) => {
-    const d = decodeStream(lists[i]!, s.rtpmap, timing);
+    const d = decodeStream(lists[i]!, s.rtpmap, timing, loss);
     const base = { index: s.stream.index, channel: s.channel };
     if (d.ok) {
       byChannel[s.channel]!.push(d.audio);
@@ -186,6 +193,7 @@ export function renderAudio(
     channels: plan.channels,
     frames: mix.frames,
     startUs: mix.startUs,
+    loss,
     streams: out,
   };
 }

@@ -70,18 +70,22 @@ describe.skipIf(!ffmpeg)('G.726 over RTP', () => {
     ['rfc3551', 'G726-32'],
     ['aal2', 'AAL2-G726-32'],
   ] as const)
-    it(`${name}/8000 on a dynamic payload type: 80 octets a packet, a lost one 160 samples of silence`, async () => {
+    it(`${name}/8000 on a dynamic payload type: 80 octets a packet, a lost one (losses silent) 160 samples of silence`, async () => {
       const bits = ffEncode(pcm, 8000, FORMAT[packing], FORMAT[packing], ['-code_size', '4']);
       const payloads = Array.from({ length: bits.length / 80 }, (_, i) =>
         bits.subarray(i * 80, (i + 1) * 80),
       );
-      const { audio, pcm: got } = await renderCodecCall({
-        payloads,
-        pt: 97,
-        step: 160,
-        drop: lost,
-        dynamic: [97, `${name}/8000`],
-      });
+      const { audio, pcm: got } = await renderCodecCall(
+        {
+          payloads,
+          pt: 97,
+          step: 160,
+          drop: lost,
+          dynamic: [97, `${name}/8000`],
+        },
+        { stream: 0 },
+        'silence',
+      );
       expect(audio.rate).toBe(8000);
       expect(audio.streams[0]).toMatchObject({ codec: name, played: 90, lost: 10 });
       expect(got.length).toBe(payloads.length * 160);

@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { crossFade, pitchPeriod, pitchRepeat, resumeOla } from '../../../src/sip-core/media/plc';
+import { conceal, crossFade, pitchPeriod } from '../../../src/sip-core/media/plc';
 import { requirePeer } from '../../helpers/peers';
 import { buildCReference } from './c-reference';
 import { signals, snrDb } from './codec-capture';
@@ -71,13 +71,12 @@ function ourPlay(x: Int16Array, lost: (i: number) => boolean): Int16Array {
     let n = 1;
     while (i + n < frames && lost(i + n)) n++;
     const gap = n * 160;
-    const ola = resumeOla(gap, 8000);
-    const conc = pitchRepeat(out, i * 160, gap + ola, 8000);
-    if (conc) {
-      out.set(conc.subarray(0, gap), i * 160);
+    const c = conceal(out, i * 160, gap, 8000);
+    if (c) {
+      out.set(c.pcm.subarray(0, Math.min(gap, 480)), i * 160);
       if (i + n < frames) {
         out.set(x.subarray((i + n) * 160, (i + n + 1) * 160), (i + n) * 160);
-        crossFade(out, (i + n) * 160, ola, conc, gap);
+        crossFade(out, (i + n) * 160, c.fade, c.pcm, gap);
       }
     }
     i += n - 1;
@@ -115,14 +114,24 @@ describe('pitch repetition (plc.ts)', () => {
     expect(pitchPeriod(vowel(8000, 130), 200, 8000)).toBeNull();
   });
 
-  it('fades out from 10 ms to nothing at 60 ms; the fade-in after grows with the loss (4–10 ms)', () => {
+  it('fades out from 10 ms to nothing at 60 ms; the fade-in after is a quarter period + 4 ms per further 10 ms (≤ 10 ms)', () => {
     const x = vowel(8000, 130);
-    const conc = pitchRepeat(x.slice(), 4000, 800, 8000)!;
-    const rms = (a: Int16Array): number => Math.sqrt(a.reduce((e, v) => e + v * v, 0) / a.length);
-    expect(rms(conc.subarray(0, 80)) / rms(x.subarray(4000, 4080))).toBeGreaterThan(0.8);
-    expect(rms(conc.subarray(400, 480)) / rms(conc.subarray(0, 80))).toBeLessThan(0.5);
-    expect(conc.subarray(480).every((v) => v === 0)).toBe(true);
-    expect([80, 160, 240, 1000].map((g) => resumeOla(g, 8000))).toEqual([32, 64, 80, 80]);
+    const c = conceal(x.slice(), 4000, 800, 8000)!;
+    const rms = (a: Int16Array): number => Math.sqrt(a.reduce((e: number, v) => e + v * v, 0) / a.length);
+    expect(rms(c.pcm.subarray(0, 80)) / rms(x.subarray(4000, 4080))).toBeGreaterThan(0.8);
+    expect(rms(c.pcm.subarray(400, 480)) / rms(c.pcm.subarray(0, 80))).toBeLessThan(0.5);
+    // 800 samples lost: 480 heard (60 ms), nothing continued past a gap that long.
+    expect(c.pcm.length).toBe(480);
+    expect(c.period).toBeOneOf([61, 62]);
+    const q = c.period >> 2;
+    expect([80, 160, 240, 1000].map((g) => conceal(x.slice(), 4000, g, 8000)!.fade)).toEqual([
+      q,
+      q + 32,
+      Math.min(80, q + 64),
+      80,
+    ]);
+    // A 20 ms gap: 160 samples heard, then the continuation for the fade at the level reached (0.8).
+    expect(conceal(x.slice(), 4000, 160, 8000)!.pcm.length).toBe(160 + q + 32);
   });
 });
 

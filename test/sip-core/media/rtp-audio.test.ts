@@ -1,9 +1,11 @@
 /**
  * Hearing a call (media/rtp-audio.ts, stream-audio.ts, stream-scan.ts): a generated capture whose
  * caller sends a 1 kHz tone in µ-law with 10% loss and one packet reordered, the callee a 500 Hz tone
- * 50 ms later. The WAV is as long as the timestamps span, the lost packets are silence at their
- * offsets, every other sample is the tone's G.711 value, the tone is 1 kHz by its zero crossings,
- * and the call's stereo WAV has each direction in its channel at its capture time.
+ * 50 ms later. The WAV is as long as the timestamps span; with losses silent the lost packets are
+ * silence at their offsets and every other sample is the tone's G.711 value; concealed (the default)
+ * they are the tone again (G.711 Appendix I, plc.ts) and the counts are the same; the tone is 1 kHz
+ * by its zero crossings, and the call's stereo WAV has each direction in its channel at its capture
+ * time.
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../../../src/sip-core/analysis';
@@ -15,6 +17,7 @@ import {
   decodeStream,
   payloadPlay,
   wavFile,
+  type AudioLoss,
 } from '../../../src/sip-core/media/rtp-audio';
 import { planAudio, renderAudio, rtpmapOf, type AudioPlan } from '../../../src/sip-core/media/stream-audio';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
@@ -25,6 +28,7 @@ import { netmonOf } from '../../helpers/frames';
 async function load(
   sel: { stream: number } | { call: string },
   timing: 'timestamp' | 'arrival' = 'timestamp',
+  loss: AudioLoss = 'silence',
 ) {
   const { trace } = ingestBytes(toneCapture(), 'tone.pcap');
   analyzeTrace(trace);
@@ -32,7 +36,7 @@ async function load(
   const plan = planAudio(trace, media, sel) as AudioPlan;
   expect(typeof plan).toBe('object');
   const lists = (await scanCapturePackets(trace, plan, null))!;
-  const audio = renderAudio(plan, lists, timing);
+  const audio = renderAudio(plan, lists, timing, loss);
   if (typeof audio === 'string') throw new Error(audio);
   return { media, plan, lists, audio };
 }
@@ -53,7 +57,7 @@ function expectedForward(): Int16Array {
 }
 
 describe('one stream by timestamp', () => {
-  it('is as long as its timestamps span, silent where packets were lost, the tone elsewhere (the late packet in its place)', async () => {
+  it('losses silent: as long as its timestamps span, silent where packets were lost, the tone elsewhere (the late packet in its place)', async () => {
     const { media, audio, lists } = await load({ stream: 0 });
     const s = media.streams[0]!;
     expect(s.record.ssrc).toBe(FWD_SSRC);
@@ -80,6 +84,29 @@ describe('one stream by timestamp', () => {
         ).toBe(true);
       else expect([...got], `packet ${i}`).toEqual([...want.subarray(i * 160, (i + 1) * 160)]);
     }
+  });
+
+  it('losses concealed (the default): the same counts; each lost packet is the tone again (over 20 dB SNR; silence 0 dB), the rest within a few samples of the joins the tone', async () => {
+    const silent = await load({ stream: 0 });
+    const { audio } = await load({ stream: 0 }, 'timestamp', 'conceal');
+    expect(audio.loss).toBe('conceal');
+    const { concealed, ...counts } = audio.streams[0]!;
+    expect(counts).toEqual(silent.audio.streams[0]);
+    expect(concealed).toBe(10);
+    const pcm = samples(audio.wav);
+    const want = expectedForward();
+    let s = 0;
+    let e = 0;
+    for (let i = 0; i < PACKETS; i++)
+      for (let j = 0; j < 160; j++) {
+        const o = i * 160 + j;
+        const ref = dropped(i) ? tone(1000, o) : want[o]!;
+        if (dropped(i)) {
+          s += ref * ref;
+          e += (ref - pcm[o]!) ** 2;
+        } else if (!dropped(i + 1) && !dropped(i - 1)) expect(pcm[o], `sample ${o}`).toBe(want[o]);
+      }
+    expect(10 * Math.log10(s / e)).toBeGreaterThan(20);
   });
 
   it('is a 1 kHz tone (zero crossings over the first 0.1 s, no loss there)', async () => {
@@ -113,7 +140,7 @@ describe('other capture formats', () => {
     analyzeTrace(trace);
     const media = traceMedia(trace)!;
     const plan = planAudio(trace, media, { stream: 0 }) as AudioPlan;
-    const audio = renderAudio(plan, (await scanCapturePackets(trace, plan, null))!, 'timestamp');
+    const audio = renderAudio(plan, (await scanCapturePackets(trace, plan, null))!, 'timestamp', 'silence');
     if (typeof audio === 'string') throw new Error(audio);
     expect([...samples(audio.wav)]).toEqual([...expectedForward()]);
   });

@@ -1,8 +1,9 @@
 /**
- * `sipscope rtp FILE [--call ID] [--stream N] [--wav OUT] [--timing timestamp|arrival]`: the RTP
- * streams of a capture (one line each, with the index `--stream` takes), and a stream's or a call's
- * audio as a WAV — a stream mono, a call stereo (left caller → callee, right callee → caller),
- * decoded from G.711 µ-law/A-law or L16 (src/sip-core/media/rtp-audio.ts).
+ * `sipscope rtp FILE [--call ID] [--stream N] [--wav OUT] [--timing timestamp|arrival]
+ * [--losses conceal|silence]`: the RTP streams of a capture (one line each, with the index `--stream`
+ * takes), and a stream's or a call's audio as a WAV — a stream mono, a call stereo (left caller →
+ * callee, right callee → caller), decoded by src/sip-core/media/rtp-audio.ts, lost packets concealed
+ * as a phone would (the default) or silent.
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -10,9 +11,10 @@ import { Option } from 'commander';
 import { callId } from '../../../sip-core/analysis/call/call';
 import { analyzerMedia, streamJson, streamLine } from '../../../sip-core/media/media-json';
 import { eventsLine } from '../../../sip-core/media/dtmf';
-import type { AudioTiming } from '../../../sip-core/media/rtp-audio';
+import type { AudioLoss, AudioTiming } from '../../../sip-core/media/rtp-audio';
 import type { AudioSelection } from '../../../sip-core/media/stream-audio';
 import { streamAudio } from '../../service/stream-audio';
+import { lossNote } from '../../../shared/media-stream';
 import { openAnalyzed } from './ladder';
 import { addMergeOptions, mergeOpenError, mergeOpenExitCode, type MergeCliOptions } from '../merge-options';
 
@@ -21,6 +23,8 @@ export interface RtpOptions extends MergeCliOptions {
   stream?: string;
   wav?: string;
   timing: AudioTiming;
+  /** Lost packets concealed (default) or silent. */
+  losses?: AudioLoss;
 }
 
 /** Runs the command; resolves to the exit code (0 written or listed, 1 unreadable, 2 nothing to play). */
@@ -79,7 +83,8 @@ export async function rtp(
       return 2;
     }
     const sel: AudioSelection = stream !== null ? { stream } : { call: call! };
-    const r = await streamAudio(a.trace, media, sel, o.timing, { kind: 'capture', path: file });
+    const losses = o.losses ?? 'conceal';
+    const r = await streamAudio(a.trace, media, sel, o.timing, { kind: 'capture', path: file }, losses);
     if (typeof r === 'string') {
       console.error(`sipscope rtp: ${r}`);
       return 2;
@@ -87,13 +92,13 @@ export async function rtp(
     writeFileSync(o.wav, r.audio.wav);
     const au = r.audio;
     out(
-      `${o.wav}: ${au.rate} Hz ${au.channels === 2 ? 'stereo (left caller → callee, right callee → caller)' : 'mono'}, ${(au.frames / au.rate).toFixed(3)} s, by ${o.timing}\n`,
+      `${o.wav}: ${au.rate} Hz ${au.channels === 2 ? 'stereo (left caller → callee, right callee → caller)' : 'mono'}, ${(au.frames / au.rate).toFixed(3)} s, by ${o.timing}, ${losses === 'conceal' ? 'losses concealed' : 'losses silent'}\n`,
     );
     for (const s of au.streams)
       out(
         `  stream ${s.index}${au.channels === 2 ? (s.channel === 0 ? ' left' : ' right') : ''}: ${
           s.problem ??
-          `${s.codec}, ${s.played} packets played, ${s.lost} lost${s.concealed ? ` (${s.concealed} gap${s.concealed === 1 ? '' : 's'} concealed)` : ''}, ${s.duplicates} duplicates, ${s.reordered} out of order${s.comfortNoise ? `, ${s.comfortNoise} comfort noise` : ''}${s.malformed ? `, ${s.malformed} malformed` : ''}`
+          `${s.codec}, ${s.played} packets played, ${s.lost} lost${lossNote(s.lost, s.concealed, losses)}, ${s.duplicates} duplicates, ${s.reordered} out of order${s.comfortNoise ? `, ${s.comfortNoise} comfort noise` : ''}${s.malformed ? `, ${s.malformed} malformed` : ''}`
         }\n`,
       );
     return 0;
@@ -118,10 +123,18 @@ export function registerRtp(program: Command): void {
     .addOption(
       new Option(
         '--timing <how>',
-        'timestamp: each packet at its RTP timestamp, as a receiver plays it (lost packets silent); arrival: at its capture time',
+        'timestamp: each packet at its RTP timestamp, as a receiver plays it (lost packets in their place, see --losses); arrival: at its capture time',
       )
         .choices(['timestamp', 'arrival'])
         .default('timestamp'),
+    )
+    .addOption(
+      new Option(
+        '--losses <how>',
+        'conceal: a lost packet as a phone plays it (G.711 Appendix I pitch repetition for G.711/L16/G.722/G.726, GSM 06.11 substitution, G.729 its own); silence: the gaps heard where they are',
+      )
+        .choices(['conceal', 'silence'])
+        .default('conceal'),
     );
   addMergeOptions(cmd).action(async (files: string[], opts: RtpOptions) => {
     process.exitCode = await rtp(files, opts);
