@@ -5,11 +5,10 @@
  * its trace to the head worker, which merges the two (the main thread only receives the result).
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { gunzipSync } from 'node:zlib';
 import { readFileSync, readlinkSync, readSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
-import { zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
+import { gunzipBytes, zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
 import { ingestBytes } from '../../sip-core/trace/trace-builder';
 import { Trace, type TraceState } from '../../sip-core/trace/trace';
 import type { IngestStats } from '../../sip-core/capture/pipeline';
@@ -485,12 +484,13 @@ async function run(job: IngestJob): Promise<void> {
     // Raw bytes are referenced by offset into the upload, which the caller keeps (no arena copy),
     // unless it was gzip-compressed (then offsets are into the decompressed stream).
     const fileBacked = !(job.bytes[0] === 0x1f && job.bytes[1] === 0x8b);
+    // Decompressed as a stream: a damaged upload is read up to the damage (gzip-corrupt), as a file is.
+    const gunzipped = fileBacked ? null : await gunzipBytes(job.bytes);
     const r = ingestBytes(job.bytes, job.name, {
       inflate: zlibInflate,
       tlsCrypto: nodeTlsCrypto,
       keylog: jobKeylog(job.keylog),
-      gunzip: (b) => new Uint8Array(gunzipSync(b)),
-      ...(fileBacked ? {} : { readAt: null }),
+      ...(gunzipped ? { readAt: null, gunzip: () => gunzipped } : {}),
     });
     onProgress(job.bytes.length, job.bytes.length);
     const state = r.trace.exportState();

@@ -25,7 +25,7 @@ import { scanArena } from '../message/fast-scan';
 import { ingestPassArena, ingestPassAvailable } from '../capture/ingest-pass';
 import { Trace, type AppendListener } from './trace';
 import { applyVerdict, mergeStats, mergeTraceStatesShared } from './trace-merge';
-import { TraceIngest, type IngestResult } from './trace-builder';
+import { gzipCorrupt, TraceIngest, type IngestResult } from './trace-builder';
 
 export interface IngestFileOptions {
   onProgress?: (done: number, total: number) => void;
@@ -415,13 +415,7 @@ export async function ingestCaptureFile(
         if (ing.stopped) break;
       }
     } catch (e) {
-      ing.decoder.pipeline.diagnostic({
-        code: 'gzip-corrupt',
-        severity: 'error',
-        layer: 'file',
-        message: `the gzip stream is damaged after ${inBytes} decompressed bytes: ${e instanceof Error ? e.message : String(e)}`,
-        offset: inBytes,
-      });
+      ing.decoder.pipeline.diagnostic(gzipCorrupt(inBytes, e instanceof Error ? e.message : String(e)));
     }
     report(file.size);
   }

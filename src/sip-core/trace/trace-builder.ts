@@ -243,24 +243,40 @@ export class TraceIngest {
   }
 }
 
+/** A gzip stream decompressed: all of it, or the bytes before the damage and what the damage was. */
+export interface Gunzipped {
+  data: Uint8Array;
+  error: string | null;
+}
+
 /**
  * Reads a whole capture held in memory (an upload, a test fixture). A gzip-compressed capture is
- * decompressed with `opts.gunzip` (node:zlib in a *.node.ts adapter) when given.
+ * decompressed with `opts.gunzip` (node:zlib in a *.node.ts adapter) when given: with `gunzipBytes`
+ * (a stream) a damaged one is read up to the damage, which a `gzip-corrupt` diagnostic names, as a
+ * file is; a gunzip that throws leaves the whole unread (capture-compressed).
  */
 export function ingestBytes(
   bytes: Uint8Array,
   name: string,
-  opts: Partial<IngestOptions> & { gunzip?: (b: Uint8Array) => Uint8Array } = {},
+  opts: Partial<IngestOptions> & { gunzip?: (b: Uint8Array) => Gunzipped | Uint8Array } = {},
 ): IngestResult {
   const { gunzip, ...rest } = opts;
   let data = bytes;
   let compression: 'gzip' | null = null;
+  let damage: string | null = null;
   if (gunzip && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    let g: Gunzipped;
     try {
-      data = gunzip(bytes);
+      const r = gunzip(bytes);
+      g = r instanceof Uint8Array ? { data: r, error: null } : r;
+    } catch (e) {
+      g = { data: bytes.subarray(0, 0), error: e instanceof Error ? e.message : String(e) };
+    }
+    // Nothing at all decompressed: the reader reports it as capture-compressed.
+    if (g.error === null || g.data.length > 0) {
+      data = g.data;
       compression = 'gzip';
-    } catch {
-      data = bytes; // reported by the reader as capture-compressed
+      damage = g.error;
     }
   }
   const ing = new TraceIngest({
@@ -271,7 +287,19 @@ export function ingestBytes(
     ...rest,
   });
   ing.push(data, true);
+  if (damage !== null) ing.decoder.pipeline.diagnostic(gzipCorrupt(data.length, damage));
   return ing.finish();
+}
+
+/** The diagnostic of a gzip stream damaged after `decompressed` bytes (a file's or an upload's). */
+export function gzipCorrupt(decompressed: number, why: string): Diagnostic {
+  return {
+    code: 'gzip-corrupt',
+    severity: 'error',
+    layer: 'file',
+    message: `the gzip stream is damaged after ${decompressed} decompressed bytes: ${why}`,
+    offset: decompressed,
+  };
 }
 
 /**

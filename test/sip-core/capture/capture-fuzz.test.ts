@@ -7,21 +7,29 @@
  * media and DTMF tables built from it. Whatever is read must stay inside the file: each message's
  * frame number is one the file can have, each diagnostic's byte offset is inside the file.
  */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { deflateSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fuzz, mutate, Rng } from '../../helpers/mutate';
 import { ipFrame, pcapOf } from '../../helpers/frames';
 import { MAX_INFLATED } from '../../../src/sip-core/capture/unwrap/hep';
-import { ingestBytes, TraceIngest, type IngestResult } from '../../../src/sip-core/trace/trace-builder';
+import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node';
+import {
+  ingestBytes,
+  TraceIngest,
+  type IngestOptions,
+  type IngestResult,
+} from '../../../src/sip-core/trace/trace-builder';
 import { analysisOnAppend } from '../../../src/sip-core/analysis';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { mediaJson } from '../../../src/sip-core/media/media-json';
 import { traceDtmf } from '../../../src/sip-core/media/dtmf';
 import { writeText } from '../../../src/main/cli/commands/analyze';
+import { openCaptureBytes } from '../../../src/main/ingest';
 import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
-import { zlibInflate } from '../../../src/sip-core/capture/reader/file-source.node';
+import { gunzipBytes, zlibInflate } from '../../../src/sip-core/capture/reader/file-source.node';
 import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
 import { isoMicros } from '../../../src/sip-core/trace/time-notices';
 import { analyzeTrace, callsCsv } from '../../../src/sip-core/analysis';
@@ -49,6 +57,15 @@ function keylog(): TlsKeyLog {
 
 const gunzip = (b: Uint8Array): Uint8Array => new Uint8Array(gunzipSync(b));
 
+/** Options for every read: TLS with the fixtures' keys, HEP inflated. */
+const base = { lint: true, tlsCrypto: nodeTlsCrypto, keylog: keylog(), inflate: zlibInflate };
+
+/** An upload read as the app's ingest worker reads it: a gzip'd one decompressed as a stream first. */
+async function ingestUpload(b: Uint8Array, o: Partial<IngestOptions> = {}): Promise<IngestResult> {
+  const gz = b[0] === 0x1f && b[1] === 0x8b ? await gunzipBytes(b) : null;
+  return ingestBytes(b, 'fuzz.pcap', { ...base, ...o, ...(gz ? { gunzip: () => gz } : {}) });
+}
+
 /** Everything a user can ask of the trace: the JSON, the text table, media and DTMF. */
 async function exercise(r: IngestResult, size: number): Promise<void> {
   const j = toTraceJson(r.trace);
@@ -71,14 +88,6 @@ async function exercise(r: IngestResult, size: number): Promise<void> {
 
 describe('fuzz: damaged captures', () => {
   const corpus = fixtureCorpus();
-  const keys = keylog();
-  const opts = {
-    gunzip,
-    lint: true,
-    tlsCrypto: nodeTlsCrypto,
-    keylog: keys,
-    inflate: zlibInflate,
-  };
 
   it(`${corpus.length} fixtures, 1,500 mutants read whole: never throw, stay in the file (seed 0xCAF0)`, async () => {
     await fuzz(
@@ -94,7 +103,7 @@ describe('fuzz: damaged captures', () => {
         return { name: c.name, input: m.bytes, ops: m.ops };
       },
       async (b) => {
-        const r = ingestBytes(b, 'fuzz.pcap', { ...opts, onAppend: analysisOnAppend() });
+        const r = await ingestUpload(b, { onAppend: analysisOnAppend() });
         await exercise(r, b.length);
       },
       { seed: 0xcaf0, count: 1500 },
@@ -111,12 +120,12 @@ describe('fuzz: damaged captures', () => {
         return { name: c.name, input: m.bytes, ops: m.ops };
       },
       async (b, c) => {
-        const whole = ingestBytes(b, 'fuzz.pcap', opts);
+        const whole = await ingestUpload(b);
         const ing = new TraceIngest({
           name: 'fuzz.pcap',
           size: b.length,
           readAt: (o, n) => b.subarray(o, o + n),
-          ...opts,
+          ...base,
         });
         const r = new Rng(c.seed);
         for (let at = 0; at < b.length;) {
@@ -151,7 +160,7 @@ describe('fuzz: damaged captures', () => {
           return { name: c.name, input: m.bytes, ops: m.ops };
         },
         async (b) => {
-          const r = ingestBytes(b, 'fuzz.pcap', { ...opts, onAppend: analysisOnAppend() });
+          const r = await ingestUpload(b, { onAppend: analysisOnAppend() });
           await exercise(r, b.length);
         },
         { seed: 0x9b11, count: 400 },
@@ -231,5 +240,67 @@ describe('bounded by design', () => {
     expect(
       ingestBytes(inflating(MAX_INFLATED - 1000), 'hep-big.pcap', { inflate: zlibInflate }).trace.count,
     ).toBe(10);
+  });
+});
+
+describe('fuzz: damaged capture files through the file ingest (the CLI and the app)', () => {
+  const corpus = fixtureCorpus();
+  it('300 mutants written to a file and read by ingestCaptureFile: never throw, read what ingestBytes reads (seed 0xF11E)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-fuzz-files-'));
+    try {
+      await fuzz(
+        'capture-file',
+        (seed, i) => {
+          const c = corpus[i % corpus.length]!;
+          const m = mutate(c.bytes, seed, { from: c.name.endsWith('.gz') ? 0 : 24 });
+          return { name: c.name, input: m.bytes, ops: m.ops };
+        },
+        async (b, c) => {
+          const path = join(dir, `case-${c.index}${c.name.endsWith('.gz') ? '.pcap.gz' : ''}`);
+          writeFileSync(path, b);
+          const r = await ingestCaptureFile(path, {
+            lint: true,
+            keylog: base.keylog,
+            onAppend: analysisOnAppend(),
+            chunkSize: 4096,
+          });
+          try {
+            const whole = await ingestUpload(b);
+            expect(r.trace.count).toBe(whole.trace.count);
+            await exercise(r, b.length);
+          } finally {
+            r.file.close();
+            rmSync(path);
+          }
+        },
+        { seed: 0xf11e, count: 300 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('found by the fuzz: uploads', () => {
+  it('a gzip upload damaged halfway (sipp-udp.pcap.gz cut at 600 of 932 bytes; case 105 of seed 0xF11E): the messages before the damage and gzip-corrupt, as a file gives — was nothing but capture-compressed', async () => {
+    const gz = new Uint8Array(readFileSync(`${FIX}/capture/sipp-udp.pcap.gz`));
+    const cut = gz.slice(0, 600);
+    const opened = await openCaptureBytes(cut, 'cut.pcap.gz', { keylog: null });
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-gz-'));
+    try {
+      writeFileSync(join(dir, 'cut.pcap.gz'), cut);
+      const file = await ingestCaptureFile(join(dir, 'cut.pcap.gz'), { keylog: null });
+      file.file.close();
+      expect(opened.trace.count).toBeGreaterThan(0);
+      expect(opened.trace.count).toBe(file.trace.count);
+      const d = opened.diagnostics.find((x) => x.code === 'gzip-corrupt');
+      expect(d?.message).toMatch(
+        /^the gzip stream is damaged after \d+ decompressed bytes: unexpected end of file$/,
+      );
+      expect(opened.diagnostics.map((x) => x.code)).not.toContain('capture-compressed');
+    } finally {
+      opened.trace.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,8 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { createGunzip, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { ReadAt } from '../../trace/raw-store';
 import { MAX_INFLATED, type Inflate } from '../unwrap/hep';
+import type { Gunzipped } from '../../trace/trace-builder';
+import { Readable } from 'node:stream';
 
 export const CHUNK_SIZE = 8 * 1024 * 1024;
 /** Size of the read-back window of `CaptureFile.readAt`. */
@@ -23,6 +25,28 @@ export const zlibInflate: Inflate = (d) => {
   }
   return null;
 };
+
+/** A gzip stream held in memory, decompressed as a stream: all of it, or what came before the damage and why. */
+export async function gunzipBytes(b: Uint8Array): Promise<Gunzipped> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  let error: string | null = null;
+  try {
+    for await (const c of Readable.from([b]).pipe(createGunzip({ chunkSize: 1024 * 1024 }))) {
+      parts.push(c as Uint8Array);
+      n += (c as Uint8Array).length;
+    }
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  const data = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    data.set(p, o);
+    o += p.length;
+  }
+  return { data, error };
+}
 
 /** An open capture file: size, first bytes, chunked reading and read-back by offset. */
 export class CaptureFile {
