@@ -54,6 +54,45 @@ export interface DtmfDigitJson {
   /** RTP events: the stream's index (`call:media`, the media block); INFO/KPML: the message's trace id. */
   stream?: number;
   messageId?: number;
+  /**
+   * The other side's digit sent back: the same digit by the same method from the other side, at
+   * most {@link DTMF_ECHO_WINDOW_S} after it — what an echo test does (Asterisk's Echo(),
+   * FreeSWITCH's echo, a lab phone in echo mode, SIPp's -rtp_echo). Absent: a key pressed.
+   */
+  echo?: true;
+  /** This digit came back from the other side (the digit's `echo` is there). */
+  echoed?: true;
+}
+
+/** An echo's digit starts at most this long (s) after the digit it repeats (round trip and jitter buffer). */
+export const DTMF_ECHO_WINDOW_S = 1;
+
+/**
+ * Marks the digits a side sent back (`echo`) and the ones they repeat (`echoed`) in a call's digits
+ * in time order: each digit repeats the latest one not yet repeated of the other side with the same
+ * digit and method within {@link DTMF_ECHO_WINDOW_S} before it.
+ */
+export function markDtmfEchoes(digits: DtmfDigitJson[]): void {
+  for (let i = 1; i < digits.length; i++) {
+    const d = digits[i]!;
+    if (d.direction === null) continue;
+    for (let j = i - 1; j >= 0; j--) {
+      const o = digits[j]!;
+      if (d.time - o.time > DTMF_ECHO_WINDOW_S) break;
+      if (
+        o.direction !== null &&
+        o.direction !== d.direction &&
+        !o.echo &&
+        !o.echoed &&
+        o.digit === d.digit &&
+        o.method === d.method
+      ) {
+        d.echo = true;
+        o.echoed = true;
+        break;
+      }
+    }
+  }
 }
 
 /** The keys a phone can press (RFC 4733 §3.2 events 0–15), in event-code order. */
@@ -80,23 +119,34 @@ const METHOD_TEXT: Record<DtmfMethod, string> = {
   kpml: 'KPML NOTIFY',
 };
 
+const SIDE = { forward: 'caller', reverse: 'callee' } as const;
+
 /**
  * The digits as sentences, one per run of the same side and method: `caller pressed 1 2 3 # at
- * 00:05.2 (RTP events (RFC 4733))`, times from `start` (epoch s, the call's start).
+ * 00:05.2 (RTP events (RFC 4733))`, times from `start` (epoch s, the call's start). Digits the
+ * other side sent back (`echo`) are said with the ones they repeat: `…, echoed back by the callee`
+ * (`…, the callee echoed 1 3 back` when only some were).
  */
 export function dtmfSentences(digits: readonly DtmfDigitJson[], start: number): string[] {
   const out: string[] = [];
+  const pressed = digits.filter((x) => !x.echo);
   let i = 0;
-  while (i < digits.length) {
-    const d = digits[i]!;
+  while (i < pressed.length) {
+    const d = pressed[i]!;
     let j = i + 1;
-    while (j < digits.length && digits[j]!.direction === d.direction && digits[j]!.method === d.method) j++;
-    const who = d.direction === 'forward' ? 'caller' : d.direction === 'reverse' ? 'callee' : 'unknown side';
-    const keys = digits
-      .slice(i, j)
-      .map((x) => x.digit)
-      .join(' ');
-    out.push(`${who} pressed ${keys} at ${clock(d.time - start)} (${METHOD_TEXT[d.method]})`);
+    while (j < pressed.length && pressed[j]!.direction === d.direction && pressed[j]!.method === d.method)
+      j++;
+    const run = pressed.slice(i, j);
+    const who = d.direction === null ? 'unknown side' : SIDE[d.direction];
+    const keys = run.map((x) => x.digit).join(' ');
+    const back = run.filter((x) => x.echoed);
+    const other = d.direction === 'forward' ? 'callee' : 'caller';
+    const echo = !back.length
+      ? ''
+      : back.length === run.length
+        ? `, echoed back by the ${other}`
+        : `, the ${other} echoed ${back.map((x) => x.digit).join(' ')} back`;
+    out.push(`${who} pressed ${keys} at ${clock(d.time - start)} (${METHOD_TEXT[d.method]})${echo}`);
     i = j;
   }
   return out;

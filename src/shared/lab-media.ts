@@ -19,6 +19,11 @@ export interface LabPhoneMediaDto {
    * to the peer's SDP address, once the first packet came.
    */
   comedia?: boolean;
+  /**
+   * The phone's calls so far (lab.ts): all of them, going on now, ended and still kept (a lab phone
+   * keeps its newest 100 ended calls), and the earlier ended ones not kept (counted only).
+   */
+  calls?: { total: number; live: number; ended: number; forgotten: number };
 }
 
 /** One call's media session: its RTP socket (RTCP on the port above) and what it does now. */

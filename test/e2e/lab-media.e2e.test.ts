@@ -1,7 +1,7 @@
 /**
  * End to end, a lab's phones with real RTP, in headless Debian Chromium (browser mode served for
  * real): a lab of two phones on loopback (Alice calls Bob, the default media: her tone, his echo);
- * the console's Media section lists what each phone sends and the call's two sessions sending and
+ * the console's Media section lists what each phone sends (and its calls) and the call's two sessions sending and
  * echoing, and the live ladder draws the two RTP streams between their lanes; Play call audio plays
  * them while the call runs. Screenshots (light and dark) under test-results/screenshots/.
  */
@@ -50,12 +50,11 @@ describe.skipIf(!chromiumPath)('a lab with real RTP, in Chromium', () => {
         .getByTestId(id)
         .locator('li')
         .evaluateAll((li) => li.map((l) => (l.textContent ?? '').replace(/\s+/g, ' ').trim()));
-    await expect
-      .poll(text('lab-media-phones'), { timeout: 15_000 })
-      .toEqual([
-        'Alice tone 440 Hz when calling, echo when called',
-        'Bob tone 523 Hz when calling, echo when called',
-      ]);
+    await expect.poll(text('lab-media-phones'), { timeout: 15_000 }).toEqual([
+      // (and the phone's calls: a lab phone keeps its newest 100 ended ones, the rest counted)
+      'Alice tone 440 Hz when calling, echo when called · 1 call: 1 now, 0 ended',
+      'Bob tone 523 Hz when calling, echo when called · 1 call: 1 now, 0 ended',
+    ]);
     await expect
       .poll(async () => (await text('lab-media-sessions')()).map((s) => s.replace(/ · .*/, '')), {
         timeout: 15_000,

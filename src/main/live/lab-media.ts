@@ -71,6 +71,7 @@ import type { NatMediaPort } from './lab-nat';
 import { epochMicros } from './time';
 import type { LabMediaDto, LabMediaMode, LabMediaSessionDto, LabPhoneMediaDto } from '../../shared/lab-media';
 import { dtmfEventCode } from '../../shared/dtmf';
+import { eventName } from '../../sip-core/media/rtp-event';
 
 /** What a lab phone offers and accepts (lab.ts gives its phones these codecs unless the lab file names others). */
 export const LAB_CODECS = ['PCMU', 'PCMA', 'telephone-event'] as const;
@@ -183,6 +184,10 @@ class Session {
   readonly latchRtcp = new Latch();
   /** The offer and answer let it send (its direction and the peer's, a codec agreed, a peer address). */
   allowed = false;
+  /** The telephone-event payload type the offer and answer agreed (RFC 4733), -1: none. */
+  tePt = -1;
+  /** Echo: the RTP timestamp of the last RFC 4733 event echoed (one event per timestamp), -1: none yet. */
+  echoedEventTs = -1;
   /** RFC 4733: digits waiting (event codes), the payload type and packets per digit, the event on air. */
   readonly dtmfQueue: number[] = [];
   dtmfPt = 101;
@@ -447,6 +452,7 @@ export class LabMedia {
       );
     }
     const codec = agreed?.codec ?? null;
+    s.tePt = agreed?.dtmf ?? -1;
     s.pt = codec?.pt ?? 0;
     s.alaw = codec?.name.toUpperCase() === 'PCMA';
     const allowed = ok && codec !== null && sends(call.localDirection, sdp.direction);
@@ -848,6 +854,15 @@ export class LabMedia {
     const ssrc = buf.readUInt32BE(8);
     this.#reception(s, ssrc, seq, ts);
     if (s.echoing && s.remote && s.rtp) {
+      // An RFC 4733 event goes back too, as Asterisk's Echo() and FreeSWITCH's echo send DTMF back:
+      // said once per event (its timestamp), so the console tells the echo from a key pressed.
+      if ((b1 & 0x7f) === s.tePt && end - hdr >= 4 && ts !== s.echoedEventTs) {
+        s.echoedEventTs = ts;
+        this.#log(
+          s.node,
+          `media: echoing DTMF ${eventName(buf[hdr]!)} back (RFC 4733 telephone-event/${s.tePt}, as an echo test does)`,
+        );
+      }
       // back with our SSRC, our sequence, and our timestamps at the sender's spacing
       s.ts = (s.ts0 + ((ts - s.rx!.ts0) >>> 0)) >>> 0;
       this.#sendRtp(s, buf.subarray(hdr, end), b1 & 0x7f, (b1 & 0x80) !== 0 || s.marker, 0);

@@ -38,6 +38,13 @@ import { Proxy } from '../../sip-core/elements/proxy';
 import { hostPort } from './source';
 import { openTcpTransport, openUdpTransport, type RealTransport, type WireEvent } from './transport';
 
+/**
+ * Ended calls a lab phone keeps in `calls` (the newest; its steps and the console read them): an
+ * older one is forgotten and counted (UserAgent.endedCallsKept, callsForgotten), so a lab left up
+ * under SIPp load for a class keeps its memory bounded.
+ */
+export const LAB_ENDED_CALLS_KEPT = 100;
+
 export interface LabOptions {
   /** Write a pcapng file as it goes. */
   pcap?: string;
@@ -364,6 +371,7 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
         },
       });
       elements.set(n.name, el);
+      if (el instanceof UserAgent) el.endedCallsKept = LAB_ENDED_CALLS_KEPT;
       if (el instanceof UserAgent)
         media.attach(
           el,
@@ -501,6 +509,10 @@ export async function startLab(lab: Scenario, opts: LabOptions = {}): Promise<La
     scriptRunsOf: (seq) => runsBySeq.get(seq) ?? [],
     media: () => {
       const info = media.info();
+      for (const p of info.phones) {
+        const ua = elements.get(p.node);
+        if (ua instanceof UserAgent) p.calls = ua.callCounts();
+      }
       const relays = [...elements]
         .filter((x): x is [string, Proxy] => x[1] instanceof Proxy)
         .flatMap(([node, p]) => p.relayInfo().map((r) => ({ node, ...r })));

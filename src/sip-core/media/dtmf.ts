@@ -10,7 +10,7 @@
 import type { Trace } from '../trace/trace';
 import type { SipMessage } from '../message';
 import type { MediaStreamFigures } from '../../shared/media-stream';
-import { dtmfSentences, type DtmfDigitJson, type DtmfMethod } from '../../shared/dtmf';
+import { dtmfSentences, markDtmfEchoes, type DtmfDigitJson, type DtmfMethod } from '../../shared/dtmf';
 import type { MediaAnalysis } from './call-media';
 import { analyzerMedia, traceMedia, type AnalyzerCalls } from './media-json';
 import { eventName } from './rtp-event';
@@ -174,7 +174,10 @@ export function callDtmf(
         });
     }
   }
-  for (const l of out.values()) l.sort((a, b) => a.time - b.time || a.frame - b.frame);
+  for (const l of out.values()) {
+    l.sort((a, b) => a.time - b.time || a.frame - b.frame);
+    markDtmfEchoes(l);
+  }
   return out;
 }
 
@@ -269,16 +272,18 @@ export function analyzerDtmf(
 
 /**
  * The filter's `call.dtmf` (the digits in order as one string, `6789123`; null: none) and
- * `call.dtmf.method` (`rtp-event`, `info`, `kpml`: each way used) of a call's digits.
+ * `call.dtmf.method` (`rtp-event`, `info`, `kpml`: each way used) of a call's digits. A digit sent
+ * back by the other side (`echo`: an echo test) is not one of them: `call.dtmf` is the keys pressed.
  */
 export function callDtmfField(
   digits: readonly DtmfDigitJson[] | undefined,
   field: string,
 ): string | string[] | null {
-  if (!digits?.length) return null;
+  const pressed = digits?.filter((d) => !d.echo);
+  if (!pressed?.length) return null;
   if (field === 'call.dtmf.method') {
-    const m = [...new Set(digits.map((d) => d.method))];
+    const m = [...new Set(pressed.map((d) => d.method))];
     return m.length === 1 ? m[0]! : m;
   }
-  return digits.map((d) => (d.digit.length === 1 ? d.digit : `[${d.digit}]`)).join('');
+  return pressed.map((d) => (d.digit.length === 1 ? d.digit : `[${d.digit}]`)).join('');
 }

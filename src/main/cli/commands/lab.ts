@@ -12,6 +12,7 @@ import { textLine } from './capture';
 import { joinText, labJoin } from '../../live/join';
 import { SIPP_DIR } from '../../paths';
 import { mediaJson, streamLine } from '../../../sip-core/media/media-json';
+import { UserAgent } from '../../../sip-core/elements/ua/user-agent';
 
 export interface LabCliOptions {
   pcap?: string;
@@ -93,6 +94,18 @@ export async function runLab(
     `sipscope lab: stopped; ${h.live.total} SIP messages recorded` +
       (h.live.pcap ? ` to ${h.live.pcap.files.join(', ')}` : ''),
   );
+  // the phones' calls (a lab phone keeps its newest 100 ended ones: the earlier are counted only)
+  for (const [node, e] of h.elements)
+    if (e instanceof UserAgent) {
+      const c = e.callCounts();
+      if (c.total)
+        console.error(
+          `${node}: ${c.total} call${c.total === 1 ? '' : 's'}` +
+            (c.forgotten
+              ? ` (${c.forgotten} earlier ended calls not kept: a lab phone keeps its newest ${e.endedCallsKept})`
+              : ''),
+        );
+    }
   // the phones' RTP (and what came from outside), a line per stream as `sipscope capture` prints them
   if (h.live.trace.media)
     for (const s of mediaJson(h.live.trace)?.streams ?? []) console.error(streamLine(s));

@@ -205,8 +205,6 @@ export interface Call {
   referDialog: Dialog | null;
   /** Order of creation in this UA (SDP session id). */
   seq: number;
-  /** Index in {@link UserAgent.calls} (bookkeeping: ended calls are removed in O(1)). */
-  slot: number;
 }
 
 /** Registration state with one registrar. */
@@ -339,6 +337,8 @@ class CallRecord implements Call, TimerTarget {
   rtpT0: Micros = 0;
   /** See {@link Call.toUri}. */
   readonly toUri: string;
+  /** In {@link UserAgent.calls} (false: forgotten there, removed at the list's next compaction). */
+  listed = true;
   /** Header lines of this call's INVITEs beyond the usual (Referred-By, Replaces, session timer). */
   extraHeaders: string[] = NO_STRINGS;
   /** UAS: the RSeq of the reliable provisional response not yet PRACKed (0: none) and its bytes (RFC 3262 §3). */
@@ -388,7 +388,6 @@ class CallRecord implements Call, TimerTarget {
     readonly localTag: string,
     public target: string,
     readonly seq: number,
-    public slot: number,
   ) {
     this.#ua = ua;
     this.#n = n;
@@ -703,7 +702,34 @@ function callOf(tx: TransactionInfo): Call {
 }
 
 export class UserAgent extends SipElement {
-  readonly calls: Call[] = [];
+  /** The calls in the order they began, forgotten ones included until {@link compactCalls}. */
+  readonly #calls: CallRecord[] = [];
+  /** Forgotten calls still in `#calls`. */
+  #unlisted = 0;
+  /**
+   * This phone's calls, oldest first (in the order they began, whatever was forgotten): the live
+   * ones and the ended ones it keeps (all by default, the newest {@link endedCallsKept} in a lab,
+   * none with {@link retainEndedCalls} false). Read it again after the phone ran: the array is
+   * compacted in place when read.
+   */
+  get calls(): readonly Call[] {
+    if (this.#unlisted > 0) this.compactCalls();
+    return this.#calls;
+  }
+  /** How many ended calls are no longer in {@link calls} (forgotten: the cap, or not retained). */
+  callsForgotten = 0;
+  /** How many calls have ended (terminated or failed), kept in {@link calls} or not. */
+  callsEnded = 0;
+  /** Calls so far: all, going on now, ended and still in {@link calls}, ended and forgotten (small counters). */
+  callCounts(): { total: number; live: number; ended: number; forgotten: number } {
+    const total = this.nextCall - 1;
+    return {
+      total,
+      live: total - this.callsEnded,
+      ended: this.callsEnded - this.callsForgotten,
+      forgotten: this.callsForgotten,
+    };
+  }
   readonly registration: Registration;
   /** Requests received outside INVITE sessions (MESSAGE, OPTIONS, NOTIFY...) by method. */
   readonly received = new Map<string, number>();
@@ -1000,9 +1026,8 @@ export class UserAgent extends SipElement {
       this.ids.tag(),
       target,
       this.nextSeq++,
-      this.calls.length,
     );
-    this.calls.push(c);
+    this.#calls.push(c);
     const key = utf8Hash(callId) & KEY_MASK;
     c.callIdKey = key;
     c.sameKey = this.byCallId.get(key) ?? null;
@@ -1037,11 +1062,15 @@ export class UserAgent extends SipElement {
 
   private setState(call: Call, s: CallState, why: string): void {
     if (call.state === s) return;
+    const was = call.state;
     call.state = s;
     if (s === 'terminated' || s === 'failed') {
       // (before the record lets go of its SDP)
       this.liveMedia?.changed(call, this.negotiated(call));
-      if (!this.retainEndedCalls) {
+      // (once per call: a failed call that is then terminated has already ended)
+      const first = was !== 'terminated' && was !== 'failed';
+      if (first) this.callsEnded++;
+      if (first && (!this.retainEndedCalls || this.endedCallsKept !== Infinity)) {
         // A call ended by a BYE (sent or received) whose 2xx needs no more retransmission is
         // forgotten at once: its dialog is over (RFC 3261 §15), so a later request in it gets 481
         // (§12.2.2) as for any unknown dialog; the retransmissions that can still come are
@@ -1050,13 +1079,18 @@ export class UserAgent extends SipElement {
         // without the Call-ID map. Any other end keeps the call 64*T1, when no retransmission of
         // its transactions can arrive any more; until then it keeps only what they need (its
         // dialog, the 2xx until ACKed), not its media.
+        // A phone keeping its newest ended calls (a lab's) does the same for its dialogs, and
+        // keeps the call in `calls` until newer ended calls push it out (keepEnded).
         const r = call as CallRecord;
         if (s === 'terminated' && r.dialog !== null && r.dialog.state === 'terminated' && r.okBytes === null)
           this.forgetNow(r);
         else this.forgetLater(r);
-        r.remoteSdp = null;
-        r.sdpRead = null;
-        r.sdpSummary = null;
+        if (this.retainEndedCalls) this.keepEnded(r);
+        else {
+          r.remoteSdp = null;
+          r.sdpRead = null;
+          r.sdpSummary = null;
+        }
         r.rtpDest = null;
         r.rtpPackets = null;
       }
@@ -2701,6 +2735,53 @@ export class UserAgent extends SipElement {
   retainEndedCalls = true;
 
   /**
+   * With {@link retainEndedCalls}: how many ended calls stay in {@link calls}, the newest (to end);
+   * an older one leaves it, in order, counted in {@link callsForgotten} (a lab's phones keep 100,
+   * so a lab left up under SIPp load stays bounded). Its dialog is let go when it ends, as when
+   * ended calls are not retained (a BYE's at once, any other 64*T1 later). Infinity (the
+   * default, the simulator's: its expectations index the calls): every one.
+   */
+  endedCallsKept = Infinity;
+  /** The ended calls in {@link calls} (with a finite {@link endedCallsKept}), in the order they ended, from `#endedHead`. */
+  #ended: (CallRecord | null)[] = [];
+  #endedHead = 0;
+
+  private keepEnded(r: CallRecord): void {
+    const q = this.#ended;
+    q.push(r);
+    while (q.length - this.#endedHead > this.endedCallsKept) {
+      const old = q[this.#endedHead]!;
+      q[this.#endedHead++] = null;
+      this.unlist(old);
+    }
+    if (this.#endedHead >= 1024 && this.#endedHead * 2 >= q.length) {
+      this.#ended = q.slice(this.#endedHead);
+      this.#endedHead = 0;
+    }
+  }
+
+  /** Takes an ended call out of {@link calls} (in place at the next read; the order is kept). */
+  private unlist(r: CallRecord): void {
+    if (!r.listed) return;
+    r.listed = false;
+    this.callsForgotten++;
+    // (compacted when read, or when half of the list is forgotten: O(1) a call, amortised)
+    if (++this.#unlisted >= 64 && this.#unlisted * 2 >= this.#calls.length) this.compactCalls();
+  }
+
+  /** Drops the forgotten calls from the list, keeping its order. */
+  private compactCalls(): void {
+    const a = this.#calls;
+    let j = 0;
+    for (let i = 0; i < a.length; i++) {
+      const c = a[i]!;
+      if (c.listed) a[j++] = c;
+    }
+    a.length = j;
+    this.#unlisted = 0;
+  }
+
+  /**
    * Ended calls to forget, oldest first, each 64*T1 after it ended: one timer for them all (the
    * delay is the same for every call, so the queue is in time order), not one per call.
    */
@@ -2769,17 +2850,13 @@ export class UserAgent extends SipElement {
     }
   }
 
+  /**
+   * Lets go of an ended call's dialog (no request matches it any more); a phone that does not
+   * retain ended calls also takes it out of {@link calls}.
+   */
   private forget(call: Call): void {
-    const i = call.slot;
-    if (this.calls[i] === call) {
-      // swap-remove: order of ended calls does not matter once they are forgotten
-      const last = this.calls.pop()!;
-      if (last !== call) {
-        this.calls[i] = last;
-        last.slot = i;
-      }
-    }
     const r = call as CallRecord;
+    if (!this.retainEndedCalls) this.unlist(r);
     const key = r.callIdKey;
     const head = this.byCallId.get(key);
     if (head === r) {
