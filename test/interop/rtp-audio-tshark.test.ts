@@ -3,8 +3,14 @@
  * captures with G.711 RTP: tshark extracts each packet's sequence number, timestamp and payload
  * (`tshark -r F -Y "rtp.ssrc==0x…" -T fields -e rtp.seq -e rtp.timestamp -e rtp.payload`), sox decodes
  * the payload octets (`sox -t ul|al -r 8000 -c 1`), and every packet's samples must stand in our WAV at
- * its timestamp's offset, bit for bit. The WAV's length and a checksum of its first second are noted
- * here. Skipped without ../shared (the public captures), tshark or sox.
+ * its timestamp's offset, bit for bit (these streams lose no packet: their gaps are silence
+ * suppression, timestamps jumping with the sequence numbers in a row, which concealment leaves alone).
+ * The WAV's length and a checksum of its first second are noted here. Skipped without ../shared (the
+ * public captures), tshark or sox.
+ *
+ * Losses concealed or silent, the counts are the same and what `tshark -z rtp,streams` says: generated
+ * calls with loss (µ-law with 10% lost and one packet reordered; GSM and G.726-32 with every 10th
+ * lost), each stream's packets played and lost in both modes against tshark's packets and lost.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +24,10 @@ import { scanCapturePackets } from '../../src/main/service/stream-audio';
 import { havePublic, ingestFile, PUBLIC_CAPTURES } from '../sip-core/capture/tshark-compare';
 import { analyzeTrace } from '../../src/sip-core/analysis';
 import { requirePeer } from '../helpers/peers';
+import { tsharkStreams } from '../helpers/rtp-tshark';
+import { toneCapture } from '../sip-core/media/tone-capture';
+import { codecCallCapture, ffEncode, ffmpeg, signals } from '../sip-core/media/codec-capture';
+import { ingestBytes } from '../../src/sip-core/trace/trace-builder';
 
 const tshark = requirePeer('tshark');
 const sox = requirePeer('sox');
@@ -137,3 +147,54 @@ describe.skipIf(!havePublic || !tshark || !sox)(
       });
   },
 );
+
+describe.skipIf(!tshark || !ffmpeg)('packets lost: the same count concealed or silent, and tshark’s', () => {
+  const speech = ffmpeg ? signals(8000).speech! : new Int16Array();
+  const split = (b: Uint8Array, n: number): Uint8Array[] =>
+    Array.from({ length: Math.floor(b.length / n) }, (_, i) => b.subarray(i * n, (i + 1) * n));
+  const every10 = (i: number): boolean => i % 10 === 6;
+  const cases: [string, () => Uint8Array][] = [
+    ['µ-law, 10% lost, one reordered', toneCapture],
+    [
+      'GSM 06.10, every 10th lost',
+      () =>
+        codecCallCapture({
+          payloads: split(ffEncode(speech, 8000, 'libgsm', 'gsm'), 33),
+          pt: 3,
+          step: 160,
+          drop: every10,
+        }),
+    ],
+    [
+      'G.726-32, every 10th lost',
+      () =>
+        codecCallCapture({
+          payloads: split(ffEncode(speech, 8000, 'g726le', 'g726le', ['-code_size', '4']), 80),
+          pt: 97,
+          step: 160,
+          drop: every10,
+          dynamic: [97, 'G726-32/8000'],
+        }),
+    ],
+  ];
+  for (const [name, make] of cases)
+    it(name, async () => {
+      const bytes = make();
+      const file = join(dir, `lost-${name.replace(/\W+/g, '-')}.pcap`);
+      writeFileSync(file, bytes);
+      const { trace } = ingestBytes(bytes, 'lost.pcap');
+      analyzeTrace(trace);
+      const media = traceMedia(trace)!;
+      const plan = planAudio(trace, media, { stream: 0 }) as AudioPlan;
+      const lists = (await scanCapturePackets(trace, plan, null))!;
+      const ssrc = `0x${media.streams[0]!.record.ssrc.toString(16).toUpperCase().padStart(8, '0')}`;
+      const t = tsharkStreams(tshark!, file).find((x) => x.ssrc === ssrc)!;
+      expect(t.lost).toBeGreaterThan(0);
+      for (const loss of ['conceal', 'silence'] as const) {
+        const a = renderAudio(plan, lists, 'timestamp', loss);
+        if (typeof a === 'string') throw new Error(a);
+        expect(a.streams[0], loss).toMatchObject({ played: t.packets, lost: t.lost });
+        expect(a.streams[0]!.concealed ?? 0, loss).toBe(loss === 'conceal' ? t.lost : 0);
+      }
+    });
+});
