@@ -5,7 +5,9 @@
  * and plays 16 kHz mono; "Play call audio" lists both codecs and plays 16 kHz stereo (the µ-law side
  * resampled up). A G.729 call (bcg729's encoding of the same kind of signal, two frames a packet, as
  * PT 18) plays: the player says "G.729 · 8 kHz" and plays 8 kHz mono. A G.723.1 stream's player says
- * it has no decoder. Screenshots light and dark.
+ * it has no decoder. The loss switch (session 25): "conceal losses" (the default) counts the gaps
+ * concealed; "losses silent" asks again and says the lost packets are silent, the same length and
+ * counts. Screenshots light and dark.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -152,6 +154,31 @@ describe.skipIf(!chromiumPath || !ffmpeg || !reference)('hearing G.722 and G.729
       'stream 0: G.722 · 16 kHz, 90 packets, 9 lost (9 gaps concealed), 1 comfort noise',
     );
     await shootThemes(page, 'codec-g722-cn-stream');
+  });
+
+  it('the loss switch: "losses silent" plays the same stream again, its note saying the lost packets are silent; back to "conceal losses"', async () => {
+    const player = page.getByTestId('stream-inspector').getByTestId('stream-audio');
+    const note = player.locator('.note');
+    const select = player.getByTestId('stream-audio-losses');
+    expect(await select.inputValue()).toBe('conceal');
+    await select.selectOption('silence');
+    // A new choice drops the WAV until the next Play.
+    await expect.poll(() => note.count()).toBe(0);
+    await page.getByTestId('stream-audio-play').click();
+    await expect.poll(() => audioTime('stream-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
+    await page.getByTestId('stream-audio-play').click();
+    expect(await note.getAttribute('title')).toBe(
+      'stream 0: G.722 · 16 kHz, 90 packets, 9 lost (silent), 1 comfort noise',
+    );
+    expect((await page.getByTestId('stream-audio-position').textContent())?.split(' / ')[1]).toBe('0:02.2');
+    await shootThemes(page, 'codec-losses-silent');
+    await select.selectOption('conceal');
+    await page.getByTestId('stream-audio-play').click();
+    await expect.poll(() => audioTime('stream-audio'), { timeout: 15_000 }).toBeGreaterThan(0.2);
+    await page.getByTestId('stream-audio-play').click();
+    await expect
+      .poll(() => note.getAttribute('title'), { timeout: 15_000 })
+      .toBe('stream 0: G.722 · 16 kHz, 90 packets, 9 lost (9 gaps concealed), 1 comfort noise');
   });
 
   it('a G.723.1 stream: the player names the codec and says it has no decoder; Play says why', async () => {
