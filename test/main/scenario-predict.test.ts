@@ -1,5 +1,5 @@
 /**
- * Predict mode's questions (src/renderer/src/lib/scenarios/predict.ts) over the 51 built-in
+ * Predict mode's questions (src/renderer/src/lib/scenarios/predict.ts) over the 52 built-in
  * scenarios, run as the player runs them (the service's rows and message texts): before every
  * message one "who sends what to whom" question whose single right choice is that real message
  * (a retransmission said so), wrong choices distinct and never a message sent at the same instant;
@@ -91,7 +91,7 @@ const scenarios = readdirSync('resources/scenarios')
   .map((f) => f.slice(0, -5));
 
 describe('Predict: questions from every built-in scenario', () => {
-  it('has the 51 scenarios', () => expect(scenarios).toHaveLength(51));
+  it('has the 52 scenarios', () => expect(scenarios).toHaveLength(52));
 
   it.each(scenarios)(
     '%s: one right answer, the real next packet; distinct, plausible wrong ones',

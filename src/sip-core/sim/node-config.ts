@@ -73,6 +73,7 @@ export function uaConfigOf(n: NodeSpec, host: string): UaConfig {
     ...(n.codecs !== undefined ? { codecs: n.codecs } : {}),
     ...(n.rtcpMux !== undefined ? { rtcpMux: n.rtcpMux } : {}),
     ...(n.rtp !== undefined ? { rtpBurst: n.rtp } : {}),
+    ...(n.comedia !== undefined ? { comedia: n.comedia } : {}),
     ...(n.preauth ? { preauth: n.preauth } : {}),
     ...(n.expires !== undefined ? { expires: n.expires } : {}),
   };

@@ -67,8 +67,9 @@ export interface NodeSpec {
   /** Lab only: the tone's frequency (Hz; default one per phone, 440 Hz for the first). */
   toneHz?: number;
   /**
-   * Lab only: comedia (latching) — the phone sends its RTP back to where the peer's RTP comes from
-   * once the first packet came, not to the peer's SDP address (default false; docs/lab.md).
+   * comedia (latching) — the phone sends its RTP back to where the peer's RTP comes from once the
+   * first packet came, not to the peer's SDP address (default false; docs/lab.md, docs/scenarios.md):
+   * the simulator's burst and a lab phone's real RTP alike.
    */
   comedia?: boolean;
   preauth?: { realm: string; nonce: string };

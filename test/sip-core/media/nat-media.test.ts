@@ -35,6 +35,14 @@ describe('one-way audio behind a NAT, read from a capture', () => {
     );
   });
 
+  it('nat-media-comedia: the public phone latches onto the NAT’s mapping (comedia) — two-way', () => {
+    const { media, diagnostics } = asCapture('nat-media-comedia');
+    expect(media.calls.filter((c) => c.streams.length > 0).map((c) => c.verdict)).toEqual(['two-way']);
+    // Bob's RTP after the latch goes to the NAT's public mapping, which no SDP announced
+    expect(diagnostics.map((d) => d.code)).toEqual(['media-to-unannounced-address']);
+    expect(diagnostics[0]!.message).toContain('198.51.100.40:49170 → 203.0.113.5:20001');
+  });
+
   it('nat-media-relay: the relay latches onto the NAT’s public side — two-way, no one-way-media', () => {
     const { media, diagnostics } = asCapture('nat-media-relay');
     expect(media.calls.filter((c) => c.streams.length > 0).map((c) => c.verdict)).toEqual(['two-way']);

@@ -50,6 +50,7 @@ import type { ClientTransaction } from '../element';
 import { InviteClientTransaction } from '../../stack/transaction';
 import type { InviteServerTransaction, TransactionInfo } from '../../stack/transaction';
 import { readStunMapped } from '../stun';
+import { Latch } from '../media-relay';
 import { dtmfEventCode } from '../../../shared/dtmf';
 import {
   answerDirection,
@@ -107,6 +108,13 @@ export interface UaConfig {
    * (default true; false: signalling only, no media packets on the wire).
    */
   rtpBurst?: boolean;
+  /**
+   * comedia (latching, as the media relay latches: media-relay.ts {@link Latch}): once the peer's
+   * first RTP packet came, the burst goes to where it came from, not to the peer's SDP address (the
+   * public mapping of a phone behind a NAT); default false. The lab's phones do the same on their
+   * real sockets (src/main/live/lab-media.ts).
+   */
+  comedia?: boolean;
   /** Credentials sent with the first REGISTER (a cached challenge, RFC 3665 §2.2). */
   preauth?: { realm: string; nonce: string };
   /** After a successful REFER, the transferor hangs up (default true). */
@@ -325,6 +333,8 @@ class CallRecord implements Call, TimerTarget {
   /** RTP burst: the next packet and where the packets go. */
   rtpNext = 0;
   rtpDest: TransportAddress | null = null;
+  /** comedia: where the peer's RTP comes from, once its first packet came (null: not latched, or no comedia). */
+  rtpLatch: Latch | null = null;
   /** The burst's packets (made when it starts, see rtpBurst). */
   rtpPackets: Uint8Array[] | null = null;
   /**
@@ -2122,7 +2132,7 @@ export class UserAgent extends SipElement {
     // a short burst of RTP (RFC 3550 version 2 headers), 20 ms apart, like a real phone's first packets;
     // one event at a time (each packet schedules the next): 1 pending timer per call, not 5
     const c = call as CallRecord;
-    c.rtpDest = { host: s.ip, port: s.port, transport: 'UDP' };
+    c.rtpDest = c.rtpLatch?.addr ?? { host: s.ip, port: s.port, transport: 'UDP' };
     c.rtpNext = 0;
     c.rtpPackets = rtpBurst(c, this.rtpSide(this.media), codec.pt, this.clock.now());
     this.clock.scheduleTarget(0, c, T_RTP, 'RTP');
@@ -2221,10 +2231,26 @@ export class UserAgent extends SipElement {
       // SDP answer (the offerer is ready to receive once it has sent its offer, RFC 3264 §5.1)
       this.findCall(undefined, ['early', 'proceeding', 'calling']);
     if (c) c.mediaReceived++;
+    if (c && this.config.comedia === true && c.state !== 'terminated') this.comedia(c as CallRecord, source);
     if (c && c.mediaReceived > 1) return;
     this.log(
       `media from ${source.host}:${source.port} received`,
       { from: `${source.host}:${source.port}` },
+      'call',
+    );
+  }
+
+  /** comedia: the peer's first packet says where the RTP goes from now on (the burst's rest too). */
+  private comedia(c: CallRecord, source: TransportAddress): void {
+    const latch = (c.rtpLatch ??= new Latch());
+    if (!latch.packet(source)) return;
+    const sdp = c.remoteSdp ? remoteMedia(c, c.remoteSdp, this.sdpMemo) : null;
+    const was = c.rtpDest ?? (sdp?.ip && sdp.port ? { host: sdp.ip, port: sdp.port } : null);
+    if (c.rtpDest) c.rtpDest = latch.addr;
+    if (was && was.host === source.host && was.port === source.port) return;
+    this.log(
+      `media: comedia: RTP now to ${source.host}:${source.port}, where the peer's comes from${was ? ` (its SDP said ${was.host}:${was.port})` : ''}`,
+      { to: `${source.host}:${source.port}` },
       'call',
     );
   }
