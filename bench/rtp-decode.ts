@@ -16,6 +16,7 @@ import {
   decodeStream,
   mixChannels,
   wavFile,
+  type AudioLoss,
   type DecodedAudio,
   type RtpmapEntry,
 } from '../src/sip-core/media/rtp-audio';
@@ -90,6 +91,8 @@ export function codecDecodeBench(runs: number): CodecFigures[] {
     map: Map<number, RtpmapEntry> | null;
     /** Session 24: packets not sent (concealed), and a payload type per packet with its payload. */
     drop?: (i: number) => boolean;
+    /** Session 25: how the lost packets play (default: concealed). */
+    loss?: AudioLoss;
     ptOf?: (i: number) => number;
     payloadOf?: (i: number, random: Uint8Array) => Uint8Array;
   }[] = [
@@ -110,6 +113,25 @@ export function codecDecodeBench(runs: number): CodecFigures[] {
       map: null,
       drop: (i) => i % 2 === 1,
     },
+    // Session 25: every other packet lost, concealed (G.711 Appendix I pitch repetition; G.726 with
+    // its decoder re-encoded on it; GSM 06.11's substitution) and, for the difference, silent; µs per
+    // packet sent.
+    ...(
+      [
+        ['G.711 µ-law', 0, 160, null],
+        ['GSM 06.10', 3, 33, null],
+        ['G.726-32', 97, 80, new Map([[97, { name: 'G726-32', rate: 8000 }]])],
+      ] as const
+    ).flatMap(([codec, pt, octets, map]) =>
+      (['conceal', 'silence'] as const).map((loss) => ({
+        codec: `${codec} every other packet lost, ${loss === 'conceal' ? 'concealed' : 'silent'}`,
+        pt,
+        octets,
+        map,
+        loss,
+        drop: (i: number) => i % 2 === 1,
+      })),
+    ),
     {
       codec: 'CN (PT 13, 10 coefficients)',
       pt: 13,
@@ -137,7 +159,7 @@ export function codecDecodeBench(runs: number): CodecFigures[] {
     let best = Infinity;
     for (let r = 0; r < runs; r++) {
       const c0 = process.cpuUsage();
-      const d = decodeStream(list, c.map, 'timestamp');
+      const d = decodeStream(list, c.map, 'timestamp', c.loss ?? 'conceal');
       if (!d.ok) throw new Error(`${c.codec}: ${d.reason}`);
       const audio: DecodedAudio = d.audio;
       const mix = mixChannels([[audio]]);

@@ -148,12 +148,17 @@ export class GsmDecoder {
     };
     const lar = this.#lar;
     for (let i = 0; i < 8; i++) lar[i] = read(LAR_BITS[i]!);
-    for (let j = 0; j < 4; j++) {
-      this.#nc[j] = read(7);
-      this.#bc[j] = read(2);
-      this.#mc[j] = read(2);
-      this.#xmaxc[j] = read(6);
-      for (let i = 0; i < 13; i++) this.#xmc[j * 13 + i] = read(3);
+    const nc = this.#nc;
+    const bc = this.#bc;
+    const mc = this.#mc;
+    const xmaxc = this.#xmaxc;
+    const xmc = this.#xmc;
+    for (let j = 0, k = 0; j < 4; j++) {
+      nc[j] = read(7);
+      bc[j] = read(2);
+      mc[j] = read(2);
+      xmaxc[j] = read(6);
+      for (let i = 0; i < 13; i++, k++) xmc[k] = read(3);
     }
   }
 
