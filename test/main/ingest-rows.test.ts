@@ -3,7 +3,7 @@
  * to onTrace grows, its listeners see every message once, in order, and it ends equal to the trace a
  * plain open gives (messages, source, counts, raw bytes).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -81,6 +81,37 @@ describe('openCapture({ onTrace })', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  const bench = join(import.meta.dirname, '../../bench/data/sip-40MB.pcap');
+  it.skipIf(!existsSync(bench))(
+    'hands the last chunks of the file over one by one (the part left after the read is one chunk)',
+    async () => {
+      // (the 40 MB bench capture: five 8 MiB chunks, read in ~30-100 ms, all in the last 64 MiB:
+      // before, the rows after the first chunk came in one part at the end when the read took less
+      // than a part's 50 ms)
+      const parts: number[] = [];
+      let last = 0;
+      const grown = await openCapture(bench, {
+        parse: false,
+        onTrace: () => {},
+        onRows: (t) => {
+          parts.push(t.count - last);
+          last = t.count;
+        },
+      });
+      try {
+        const n = grown.trace.count;
+        const perChunk = (n * 8 * 1024 * 1024) / statSync(bench).size;
+        expect(parts.reduce((a, b) => a + b, 0)).toBe(n);
+        expect(parts.length).toBeGreaterThanOrEqual(4);
+        // (one chunk each, two when a chunk took less than the 5 ms between parts)
+        for (const p of parts.slice(-2)) expect(p).toBeLessThan(2.5 * perChunk);
+      } finally {
+        grown.close();
+      }
+    },
+    60_000,
+  );
 
   it('an abort rejects with ABORT_ERR', async () => {
     const ac = new AbortController();

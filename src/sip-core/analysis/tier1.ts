@@ -57,7 +57,12 @@ import {
   TS_TRYING,
   transactionId,
 } from './transaction/transaction';
-import { Tier1KeyTable as KeyTable, Tier1TxnTable as TxnTable } from './tier1-tables';
+import {
+  FIRST_WRITE_ROWS,
+  firstWrite,
+  Tier1KeyTable as KeyTable,
+  Tier1TxnTable as TxnTable,
+} from './tier1-tables';
 
 const MAX_RETRANS_INVITE = 6;
 const MAX_RETRANS_OTHER = 10;
@@ -557,6 +562,7 @@ export class Tier1Analysis {
 
   /** Makes room for `n` messages in the per-message columns. */
   #room(n: number): void {
+    this.#mWritten = Math.min(this.#mWritten, this.#mflags.length);
     this.#txnCol = growI32(this.#txnCol, n);
     this.#dlgCol = growI32(this.#dlgCol, n);
     this.#nextInGroup = growI32(this.#nextInGroup, n);
@@ -598,6 +604,11 @@ export class Tier1Analysis {
       this.#colN = this.trace.count;
     }
     this.#n = id + 1;
+    if (id >= this.#mWritten) {
+      // (flags are or-ed in: read first)
+      firstWrite(this.#mflags, id, id + 4 * FIRST_WRITE_ROWS);
+      this.#mWritten = Math.min(id + 4 * FIRST_WRITE_ROWS, this.#mflags.length);
+    }
     const us = this.#time(id);
     if (us > this.#lastUs) this.#lastUs = us;
     const ck = this.#cid(id);
@@ -838,6 +849,8 @@ export class Tier1Analysis {
 
   /** Makes room for `n` groups. */
   #growGroups(n: number): void {
+    // (the rows copied are written; those after them are fresh)
+    this.#gWritten = Math.min(this.#gWritten, this.gKey.length);
     this.gKey = growI32(this.gKey, n);
     this.gType = growU8(this.gType, n);
     this.gFirstMethod = growI32(this.gFirstMethod, n);
@@ -865,9 +878,80 @@ export class Tier1Analysis {
     this.#gTxnCount = growI32(this.#gTxnCount, n);
   }
 
+  /** Groups, dialogs and messages below these had their pages written first (`firstWrite`). */
+  #gWritten = 0;
+  #dWritten = 0;
+  #mWritten = 0;
+
+  /** Writes the pages of groups `from..` before they are read (`firstWrite`: one fault a page, not two). */
+  #groupsWriteAhead(from: number): void {
+    const to = from + FIRST_WRITE_ROWS;
+    // (not the columns written for few groups: gCancelled, gChallenges, gDiags)
+    for (const c of [this.gType, this.gTrying]) firstWrite(c, from, to);
+    for (const c of [
+      this.gKey,
+      this.gFirstMethod,
+      this.gOrigin,
+      this.gFirstRequest,
+      this.gFinal,
+      this.gCount,
+      this.#gHead,
+      this.#gTail,
+      this.#gTxnHead,
+      this.#gDlgHead,
+      this.#gDlgCount,
+      this.#gTxnCount,
+    ])
+      firstWrite(c, from, to);
+    for (const c of [
+      this.gFirstUs,
+      this.gLastUs,
+      this.gInviteUs,
+      this.gRingUs,
+      this.gAnswerUs,
+      this.gPreAnswerUs,
+      this.gByeUs,
+      this.gEndUs,
+    ])
+      firstWrite(c, from, to);
+    this.#gWritten = Math.min(to, this.gKey.length);
+  }
+
+  /** `#groupsWriteAhead` for dialogs. */
+  #dialogsWriteAhead(from: number): void {
+    const to = from + FIRST_WRITE_ROWS;
+    for (const c of [this.dState, this.dStates, this.dPartial]) firstWrite(c, from, to);
+    for (const c of [
+      this.dGroup,
+      this.dMethod,
+      this.dTxn,
+      this.dRequest,
+      this.dResponse,
+      this.dCallerMethod,
+      this.dCalleeMethod,
+      this.dRequests,
+      this.#dlgNext,
+    ])
+      firstWrite(c, from, to);
+    for (const c of [this.dCallerTag, this.#dTagLo, this.#dTagHi]) firstWrite(c, from, to);
+    for (const c of [
+      this.dCseq,
+      this.dStartUs,
+      this.dEndUs,
+      this.dCallerCseq,
+      this.dCalleeCseq,
+      this.dByeCseq,
+      this.dCseqFlagged,
+    ])
+      firstWrite(c, from, to);
+    firstWrite(this.dUs, 3 * from, 3 * to);
+    this.#dWritten = Math.min(to, this.dGroup.length);
+  }
+
   #newGroup(ck: number, us: number): number {
     const g = this.ng++;
     if (g >= this.gKey.length) this.#growGroups(g + 1);
+    if (g >= this.#gWritten) this.#groupsWriteAhead(g);
     // (a fresh row: zero where not written)
     this.gKey[g] = ck;
     this.gType[g] = CT_OTHER;
@@ -917,6 +1001,7 @@ export class Tier1Analysis {
 
   /** Makes room for `n` dialogs. */
   #growDialogs(n: number): void {
+    this.#dWritten = Math.min(this.#dWritten, this.dGroup.length);
     this.dGroup = growI32(this.dGroup, n);
     this.dCallerTag = growU32(this.dCallerTag, n);
     this.dMethod = growI32(this.dMethod, n);
@@ -955,6 +1040,7 @@ export class Tier1Analysis {
   ): number {
     const d = this.nd++;
     if (d >= this.dGroup.length) this.#growDialogs(d + 1);
+    if (d >= this.#dWritten) this.#dialogsWriteAhead(d);
     const cseq = this.#txnCseq(ti);
     this.dGroup[d] = g;
     this.dCallerTag[d] = this.#fth(id);
@@ -1332,11 +1418,6 @@ export class Tier1Analysis {
     }
     X.addResp(ti, sig, id);
     const initialInvite = kind === TK_INVITE && X.inDialog[ti] === 0;
-    // (the origin is the group's first request — or its initial INVITE, then its first request too —, or,
-    // for a call whose start the capture missed, its first response: see the full analyzer's `#towardsOrigin`)
-    const o = g >= 0 ? this.gOrigin[g]! : -1;
-    const towardsOrigin =
-      o >= 0 && (o === this.gFirstRequest[g] ? this.#towards(id, o) : this.#epEq(id, 1, o, 1));
     if (status > 100 && !hasToTag) this.#diag(D_NO_TO_TAG, id);
     if (status < 200) {
       if (X.finalStatus[ti]! >= 200) {
@@ -1346,7 +1427,7 @@ export class Tier1Analysis {
           this.#diag(D_PROV_AFTER, id, X.finalStatus[ti]!);
         }
       } else X.pushState(ti, TS_PROCEEDING, id);
-      if (g >= 0 && initialInvite && towardsOrigin) {
+      if (g >= 0 && initialInvite && this.#towardsOrigin(id, g)) {
         if (status >= 180) {
           if (this.gRingUs[g]! < 0) this.gRingUs[g] = us;
         } else this.gTrying[g] = 1;
@@ -1362,7 +1443,7 @@ export class Tier1Analysis {
         this.#diag(D_CONFLICT, id, final);
       }
       if (kind === TK_INVITE && status < 300 && X.okId1[ti] === 0) X.okId1[ti] = id + 1;
-      if (g >= 0) this.#groupFinal(id, ti, g, status, us, towardsOrigin, initialInvite);
+      if (g >= 0) this.#groupFinal(id, ti, g, status, us, initialInvite);
     }
     const tmc = this.#classOf(this.#txnMethodKey(ti));
     // Dialogs: created by 1xx/2xx with a To tag to INVITE/SUBSCRIBE/REFER outside a dialog.
@@ -1413,29 +1494,34 @@ export class Tier1Analysis {
     }
   }
 
-  #groupFinal(
-    id: number,
-    ti: number,
-    g: number,
-    status: number,
-    us: number,
-    towardsOrigin: boolean,
-    initialInvite: boolean,
-  ): void {
+  /**
+   * Response `id` of group `g` travels towards the group's origin: its first request — or its initial
+   * INVITE, then its first request too —, or, for a call whose start the capture missed, its first
+   * response (see the full analyzer's `#towardsOrigin`). Asked only where the answer is used (most
+   * responses of a call need not compare endpoints).
+   */
+  #towardsOrigin(id: number, g: number): boolean {
+    const o = this.gOrigin[g]!;
+    return o >= 0 && (o === this.gFirstRequest[g] ? this.#towards(id, o) : this.#epEq(id, 1, o, 1));
+  }
+
+  #groupFinal(id: number, ti: number, g: number, status: number, us: number, initialInvite: boolean): void {
     const X = this.tx;
     const requestId = X.requestId[ti]!;
     const isCall = this.gType[g] === CT_CALL;
-    if (towardsOrigin && ((isCall && initialInvite) || (!isCall && requestId === this.gFirstRequest[g]))) {
-      this.gFinal[g] = status;
-      if (status < 300 && this.gAnswerUs[g]! < 0 && initialInvite) this.gAnswerUs[g] = us;
-    } else if (
-      towardsOrigin &&
-      !isCall &&
-      X.inDialog[ti] === 0 &&
-      this.gFirstMethod[g] !== 0 &&
-      X.mkey[ti] === this.gFirstMethod[g]
+    // The final of the group's first transaction (its initial INVITE for a call), or of another with
+    // its first method outside a dialog (not a call), when it travels towards the origin.
+    const first = isCall ? initialInvite : requestId === this.gFirstRequest[g];
+    if (
+      (first ||
+        (!isCall &&
+          X.inDialog[ti] === 0 &&
+          this.gFirstMethod[g] !== 0 &&
+          X.mkey[ti] === this.gFirstMethod[g])) &&
+      this.#towardsOrigin(id, g)
     ) {
       this.gFinal[g] = status;
+      if (first && status < 300 && this.gAnswerUs[g]! < 0 && initialInvite) this.gAnswerUs[g] = us;
     }
     if (status === 401 || status === 407) this.gChallenges[g]!++;
     if (status === 481) this.#diag(D_481, id);

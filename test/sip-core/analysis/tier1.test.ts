@@ -368,3 +368,46 @@ describe('tier 1 calls list', () => {
     expect(new Set(calls.map((c) => c.state)).size).toBeGreaterThan(4);
   });
 });
+
+describe("tier 1's group final", () => {
+  it('comes from the responses that travel towards the group origin, on every hop of a proxied registration', () => {
+    // (tier 1 compares endpoints only for the responses that can set a group's final: the first
+    // transaction's, and, outside a call, a transaction of the same method outside a dialog)
+    const A = '198.51.100.10:5060';
+    const P = '198.51.100.20:5060';
+    const R = '198.51.100.30:5060';
+    const msg = (
+      t: number,
+      from: string,
+      to: string,
+      start: string,
+      vias: string[],
+      cseq: string,
+      tag = '',
+    ) =>
+      `@ ${t.toFixed(6)} ${from} > ${to}\n${start}\n${vias.map((v) => `Via: SIP/2.0/UDP ${v}\n`).join('')}` +
+      `From: <sip:alice@example.com>;tag=a1\nTo: <sip:alice@example.com>${tag ? `;tag=${tag}` : ''}\n` +
+      `Call-ID: reg-hops\nCSeq: ${cseq}\nContact: <sip:alice@198.51.100.10>\nContent-Length: 0\n\n`;
+    const reg = 'REGISTER sip:example.com SIP/2.0';
+    const viaA = (b: string): string => `${A};branch=z9hG4bK-${b}`;
+    const viaP = (b: string): string => `${P};branch=z9hG4bK-${b}`;
+    const text =
+      msg(0, A, P, reg, [viaA('r1')], '1 REGISTER') +
+      msg(0.01, P, A, 'SIP/2.0 401 Unauthorized', [viaA('r1')], '1 REGISTER', 'p1') +
+      msg(0.1, A, P, reg, [viaA('r2')], '2 REGISTER') +
+      msg(0.11, P, R, reg, [viaP('p2'), viaA('r2')], '2 REGISTER') +
+      msg(0.2, P, A, 'SIP/2.0 503 Service Unavailable', [viaA('r2')], '2 REGISTER', 'p2') +
+      // the registrar's late answer travels to the proxy (away from the origin): not the group's final
+      msg(0.25, R, P, 'SIP/2.0 500 Server Internal Error', [viaP('p2'), viaA('r2')], '2 REGISTER', 'r9') +
+      // an OPTIONS in the same group (another method): never its final
+      msg(0.3, A, P, 'OPTIONS sip:example.com SIP/2.0', [viaA('o1')], '3 OPTIONS') +
+      msg(0.31, P, A, 'SIP/2.0 200 OK', [viaA('o1')], '3 OPTIONS', 'p3');
+    const trace = traceFromMessages(parseFixture(text));
+    const t1 = Tier1Analysis.attach(trace);
+    compare(trace, t1, 'reg-hops');
+    expect(t1.ng).toBe(1);
+    expect(t1.gFinal[0]).toBe(503);
+    expect(t1.gChallenges[0]).toBe(1);
+    expect(t1.call(0)).toMatchObject({ type: 'registration', finalStatus: 503 });
+  });
+});
