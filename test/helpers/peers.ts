@@ -1,5 +1,5 @@
 /**
- * System peers (chromium, sipp, kamailio, tshark, sngrep...; gcc and libbcg729 for the G.729 reference,
+ * System peers (chromium, sipp, kamailio, rtpengine, tshark, sngrep...; gcc and libbcg729 for the G.729 reference,
  * libspandsp for the concealment's)
  * that tests run for real when installed.
  * Without the peer a test skips with a loud reason; under CI=true a missing peer is a failure.
@@ -11,6 +11,7 @@ export type PeerName =
   | 'chromium'
   | 'sipp'
   | 'kamailio'
+  | 'rtpengine'
   | 'tshark'
   | 'sngrep'
   | 'editcap'
@@ -27,6 +28,8 @@ const CANDIDATES: Record<PeerName, string[]> = {
   chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
   sipp: ['/usr/bin/sipp'],
   kamailio: ['/usr/sbin/kamailio', '/usr/bin/kamailio'],
+  // Debian's rtpengine-daemon (the media relay beside Kamailio), run in userspace by the test
+  rtpengine: ['/usr/bin/rtpengine', '/usr/sbin/rtpengine'],
   tshark: ['/usr/bin/tshark'],
   sngrep: ['/usr/bin/sngrep'],
   editcap: ['/usr/bin/editcap'],

@@ -1013,6 +1013,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       return;
     }
     txn.finalSent = true;
+    // a failed initial INVITE's relayed media ends here too (as for a forwarded failure)
+    if (ctx.mediaRelay && ctx.msg.method === 'INVITE' && !ctx.msg.toTag)
+      this.mediaRelay?.end(ctx.msg.callId ?? '', String(best.status));
     s.respond(this.makeResponse(ctx.msg, ctx.source, best.status, { toTag: txn.toTag }), best.status);
   }
 
@@ -1554,6 +1557,14 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
       case 'rtpproxy_manage':
       case 'rtpengine_manage':
         if (!this.config.bindMedia) return -1;
+        // failure_route: Kamailio's delete (the call's ports close; a new branch needs a new offer);
+        // onreply_route: the answer, written as the reply is forwarded once the request called it
+        if (ctx.txn?.inFailure) {
+          if (ctx.mediaRelay && !ctx.msg.toTag)
+            this.mediaRelay?.end(ctx.msg.callId ?? '', String(ctx.replyStatus));
+          return ctx.mediaRelay ? 1 : -1;
+        }
+        if (ctx.reply !== null) return ctx.mediaRelay ? 1 : -1;
         if (ctx.msg.bodyLength && ctx.msg.method === 'INVITE' && !this.relayOffer(ctx)) return -1;
         ctx.mediaRelay = true;
         return 1;

@@ -170,6 +170,46 @@ export function startKamailio(bin: string, cfg: string, dir: string): Peer {
   );
 }
 
+/**
+ * rtpengine in userspace only (no kernel module: --table=-1), in the foreground, no config file (the
+ * system's /etc/rtpengine/rtpengine.conf is not read), media on `host` from `ports[0]` to `ports[1]`
+ * and its ng control protocol on `host`:`ng`; resolves once it says "Startup complete" (10 s at most;
+ * else the error with its output). `stop()` ends it.
+ */
+export async function startRtpengine(
+  bin: string,
+  dir: string,
+  host: string,
+  ng: number,
+  ports: [number, number],
+): Promise<Peer> {
+  const p = spawnPeer(
+    'rtpengine',
+    bin,
+    [
+      '--config-file=none',
+      '--table=-1',
+      '--foreground',
+      '--log-stderr',
+      '--log-level=6',
+      `--interface=${host}`,
+      `--listen-ng=${host}:${ng}`,
+      `--port-min=${ports[0]}`,
+      `--port-max=${ports[1]}`,
+    ],
+    dir,
+  );
+  const t0 = Date.now();
+  while (!p.output().includes('Startup complete')) {
+    if (p.child.exitCode !== null || Date.now() - t0 > 10_000) {
+      await p.stop();
+      throw new Error(`rtpengine did not start (exit ${p.child.exitCode}):\n${p.output().slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return p;
+}
+
 /** Waits until a SIP server at host:port answers an OPTIONS with Max-Forwards: 0 (any response). */
 export async function waitForSip(host: string, port: number, ms = 10_000, peer?: Peer): Promise<void> {
   const s = createSocket('udp4');

@@ -267,6 +267,47 @@ describe('the NAT media lab: one-way audio, the media relay, comedia', () => {
     );
   }, 40_000);
 
+  it('a failed INVITE closes its relay ports: a 408 the proxy makes, and rtpengine_manage() in failure_route', async () => {
+    const [proxy, phone] = ['127.0.52.50', '127.0.52.10'];
+    const script = (dead: number): string[] => [
+      'request_route {',
+      '  if (is_method("INVITE")) { rtpengine_manage(); t_set_fr(600, 300); }',
+      `  $du = "sip:${phone}:${dead}";`,
+      '  t_on_failure("F");',
+      '  t_relay();',
+      '}',
+      'failure_route[F] { rtpengine_manage(); }',
+    ];
+    for (const withFailureRoute of [false, true]) {
+      const [pp, dead] = [await freePort(proxy), await freePort(phone)];
+      const lines = withFailureRoute ? script(dead) : script(dead).filter((l) => !/failure/.test(l));
+      const text = `name: relay-failed\ndescription: an INVITE to no one\nnodes:\n  - name: proxy\n    role: proxy\n    address: "${proxy}:${pp}"\n    script: |\n${lines.map((l) => `      ${l}`).join('\n')}\n`;
+      const h = await startLab(parseLab(text, 'relay-failed.yaml'));
+      handles.push(h);
+      const s = createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, phone, () => r()));
+      const got: string[] = [];
+      s.on('message', (m) => got.push(m.toString('latin1')));
+      const sdp = `v=0\r\no=- 1 1 IN IP4 ${phone}\r\ns=-\r\nc=IN IP4 ${phone}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n`;
+      const id = `failed-${withFailureRoute}`;
+      const invite =
+        `INVITE sip:bob@${proxy}:${pp} SIP/2.0\r\nVia: SIP/2.0/UDP ${phone}:${s.address().port};branch=z9hG4bK${id}\r\n` +
+        `Max-Forwards: 70\r\nFrom: <sip:a@${phone}>;tag=a\r\nTo: <sip:bob@${proxy}>\r\nCall-ID: ${id}\r\nCSeq: 1 INVITE\r\n` +
+        `Contact: <sip:a@${phone}:${s.address().port}>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`;
+      s.send(invite, pp, proxy);
+      try {
+        await until(() => h.media().relays?.length === 1, 'the call relayed', 3000);
+        await until(() => got.some((m) => m.startsWith('SIP/2.0 408')), 'the 408', 5000);
+        await until(() => h.media().relays === undefined, 'its ports closed', 2000);
+        expect(h.events.map((e) => e.text)).toContain(
+          `media relay: call ${id} closed (408): 0 packets from the caller, 0 from the callee relayed`,
+        );
+      } finally {
+        s.close();
+      }
+    }
+  }, 30_000);
+
   it('a bad comedia value is an error at its line and column', () => {
     expect(() =>
       parseLab(LAB.replace('\n    comedia: false', '\n    comedia: sometimes'), 'nat-media.yaml'),

@@ -1,0 +1,393 @@
+/**
+ * The lab's media relay (src/sip-core/elements/media-relay.ts on lab-relay.ts's sockets) against a
+ * real one: Kamailio 5.6 with `rtpengine_manage()` and rtpengine (Debian's rtpengine-daemon, in
+ * userspace: --table=-1), then the lab's proxy with the same script, in the same topology on
+ * 127.0.150.0/24 (the relay at .1, SIPp's caller at .10 with media on 26000, SIPp's callee at .20 with
+ * media on 27000, echoing it: -rtp_echo), dumpcap on lo beside each run. Per relay:
+ * - a call with hold (test/interop/sipp/uac-hold-routes.xml ↔ uas-echo-routes.xml): the SDPs each side
+ *   got, the re-INVITE's, the media through the relay both ways, where the relay latched, and a
+ *   packet sent to the relay after the BYE;
+ * - a cancelled call and a refused one (uac-cancel-or-busy.xml ↔ uas-ring-cancel-or-busy.xml): the
+ *   offer rewritten, the session ended.
+ * Then the two are compared: the four SDPs must be the same text once each relay's port numbers are
+ * named P (the caller side) and Q (the callee side) — c= the relay, o= untouched, a=sendrecv and
+ * a=rtcp added, the direction of the hold carried — and the media must reach both sides through
+ * each. Where they differ by design (rtpengine relays for its delete delay, 30 s, after the BYE; the
+ * lab's ports close at once) the test says so: see docs/lab.md, "The lab's relay and rtpengine".
+ * Skips loudly without SIPp, Kamailio, rtpengine, dumpcap or tshark; fails under CI=true.
+ * Bounded: SIPp -timeout 30 and a 45 s limit each; every peer stopped after the test.
+ */
+import { createSocket } from 'node:dgram';
+import { execFileSync } from 'node:child_process';
+import { rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseLab, startLab } from '../../src/main/live';
+import { requirePeer } from '../helpers/peers';
+import {
+  captureLo,
+  cleanupAfterEach,
+  explainOnFailure,
+  KAMAILIO_MODULES,
+  runSipp,
+  sleep,
+  startKamailio,
+  startRtpengine,
+  startSippUas,
+  until,
+  waitForSip,
+  workDir,
+} from './helpers/run-peers';
+
+const sipp = requirePeer('sipp');
+const kamailio = requirePeer('kamailio');
+const rtpengine = requirePeer('rtpengine');
+const dumpcap = requirePeer('dumpcap');
+const tshark = requirePeer('tshark');
+const cleanup = cleanupAfterEach();
+
+const NET = '127.0.150';
+const RELAY = `${NET}.1`;
+const UAC = `${NET}.10`;
+const UAS = `${NET}.20`;
+const UAC_MEDIA = 26000;
+const UAS_MEDIA = 27000;
+const SIPP = join(import.meta.dirname, 'sipp');
+
+/** The proxy's routes, the same for Kamailio and the lab (Kamailio's rtpengine_manage(): offer, answer, delete). */
+const ROUTES = `request_route {
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (is_method("OPTIONS") && !has_totag()) { sl_send_reply("200", "OK"); exit; }
+  if (is_method("INVITE|BYE|CANCEL")) { rtpengine_manage(); }
+  if (has_totag()) {
+    if (loose_route()) { t_on_reply("MEDIA"); t_relay(); exit; }
+    if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+    sl_send_reply("404", "Not here"); exit;
+  }
+  if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
+  if (is_method("INVITE")) { record_route(); }
+  $du = "sip:${UAS}:5060";
+  t_on_reply("MEDIA");
+  t_on_failure("MEDIA_FAILED");
+  t_relay();
+}
+onreply_route[MEDIA] { rtpengine_manage(); }
+failure_route[MEDIA_FAILED] { rtpengine_manage(); }
+`;
+
+const KAMAILIO_CFG = (ng: number): string => `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+auto_aliases=no
+listen=udp:${RELAY}:5060
+mpath="${KAMAILIO_MODULES}"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "rtpengine.so"
+modparam("rtpengine", "rtpengine_sock", "udp:${RELAY}:${ng}")
+${ROUTES}`;
+
+const LAB = `name: relay-vs-rtpengine
+description: the lab proxy with rtpengine_manage(), SIPp on both sides
+nodes:
+  - name: proxy
+    role: proxy
+    address: "${RELAY}:5060"
+    script: |
+${ROUTES.split('\n')
+  .map((l) => `      ${l}`)
+  .join('\n')}
+`;
+
+/** One relay's run: what each side was sent, what went where on lo, what the relay said. */
+interface Run {
+  /** The SDPs: the INVITE the callee got, the 200 the caller got, the re-INVITE's and its 200's. */
+  offer: string;
+  answer: string;
+  reoffer: string;
+  reanswer: string;
+  /** The INVITE bodies the callee got in the cancelled and the refused call. */
+  failedOffers: string[];
+  /** Datagrams per `src:port > dst:port` (RTP), and the probe's after the BYE. */
+  flows: Map<string, number>;
+  probeRelayed: number;
+  /** rtpengine's log or the lab's events. */
+  log: string;
+  callIds: { hold: string; failed: string[] };
+}
+
+/** The messages SIPp logged as received (-trace_msg), in order, with LF line ends. */
+function received(log: string): string[] {
+  return log
+    .replace(/\r\n/g, '\n')
+    .split(/^-{10,}.*$/m)
+    .map((b) => /^\s*UDP message received \[\d+\] bytes :\n\n([\s\S]*)$/.exec(b)?.[1] ?? null)
+    .filter((m): m is string => m !== null);
+}
+
+const body = (msg: string): string => msg.slice(msg.indexOf('\n\n') + 2).trim();
+const header = (msg: string, name: string): string =>
+  new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(msg)?.[1]?.trim() ?? '';
+
+/** The RTP datagrams of a capture per flow, and how many carried `marker` (hex) in their payload. */
+function flows(file: string, marker: string): { flows: Map<string, number>; probe: Map<string, number> } {
+  const out = execFileSync(
+    tshark!,
+    [
+      ...['-r', file, '-Y', 'udp', '-T', 'fields'],
+      ...['ip.src', 'udp.srcport', 'ip.dst', 'udp.dstport', 'udp.payload'].flatMap((f) => ['-e', f]),
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 },
+  );
+  const m = new Map<string, number>();
+  const probe = new Map<string, number>();
+  for (const line of out.split('\n')) {
+    const [src, sp, dst, dp, payload = ''] = line.split('\t');
+    if (payload.length < 24 || parseInt(payload.slice(0, 2), 16) >> 6 !== 2) continue;
+    const k = `${src}:${sp} > ${dst}:${dp}`;
+    const into = payload.includes(marker) ? probe : m;
+    into.set(k, (into.get(k) ?? 0) + 1);
+  }
+  return { flows: m, probe };
+}
+
+/** The relay ports an SDP names (m=audio). */
+const mport = (sdp: string): number => Number(/^m=audio (\d+)/m.exec(sdp)?.[1] ?? NaN);
+
+/** Runs both SIPp pairs through whatever relay listens on RELAY:5060, with dumpcap on lo. */
+async function calls(dir: string, relayLog: () => string): Promise<Omit<Run, 'log'>> {
+  const cap = join(dir, 'lo.pcapng');
+  const lo = await captureLo(dumpcap!, `udp and net ${NET}.0/24`, cap, cleanup);
+  const common = ['-m', '1', '-timeout', '30', '-timeout_error'];
+  const uas = startSippUas(
+    sipp!,
+    [
+      ...['-sf', join(SIPP, 'uas-echo-routes.xml'), '-i', UAS, '-p', '5060'],
+      ...['-mp', String(UAS_MEDIA), '-rtp_echo', ...common],
+    ],
+    dir,
+    'uas',
+  );
+  cleanup.push(() => uas.stop());
+  await sleep(300);
+  const uac = await runSipp(
+    sipp!,
+    [
+      ...['-sf', join(SIPP, 'uac-hold-routes.xml'), `${RELAY}:5060`, '-s', 'bob'],
+      ...['-i', UAC, '-p', '5060', '-mp', String(UAC_MEDIA), ...common],
+    ],
+    dir,
+    'uac',
+    45_000,
+  );
+  await explainOnFailure(
+    () => expect(uac.code).toBe(0),
+    () => ({
+      uac: uac.output,
+      'uac messages': uac.messages,
+      'uas messages': uas.messages(),
+      relay: relayLog(),
+    }),
+  );
+  await uas.exited;
+  const toUas = received(uas.messages()).filter((m) => m.startsWith('INVITE '));
+  const toUac = received(uac.messages).filter(
+    (m) => m.startsWith('SIP/2.0 200') && / INVITE$/.test(header(m, 'CSeq')),
+  );
+  expect(toUas).toHaveLength(2);
+  expect(toUac).toHaveLength(2);
+  const [offer, reoffer] = toUas.map(body) as [string, string];
+  const [answer, reanswer] = toUac.map(body) as [string, string];
+  // after the BYE: a packet to the relay's caller-side port, as if the caller still sent
+  const marker = 'c0ffee5a11ad';
+  const probe = createSocket('udp4');
+  await new Promise<void>((r) => probe.bind(0, `${NET}.30`, () => r()));
+  const rtp = Buffer.from(`80080001000000a0${marker}${'d5'.repeat(160)}`, 'hex');
+  await new Promise<void>((r) => probe.send(rtp, mport(answer), RELAY, () => r()));
+  await sleep(300);
+  probe.close();
+  // a cancelled call, then a refused one
+  const uas2 = startSippUas(
+    sipp!,
+    [
+      ...['-sf', join(SIPP, 'uas-ring-cancel-or-busy.xml'), '-i', UAS, '-p', '5060'],
+      ...['-mp', String(UAS_MEDIA), '-m', '2', '-timeout', '30', '-timeout_error'],
+    ],
+    dir,
+    'uas2',
+  );
+  cleanup.push(() => uas2.stop());
+  await sleep(300);
+  const uac2 = await runSipp(
+    sipp!,
+    [
+      ...['-sf', join(SIPP, 'uac-cancel-or-busy.xml'), `${RELAY}:5060`, '-s', 'bob'],
+      ...['-i', UAC, '-p', '5060', '-mp', String(UAC_MEDIA), '-m', '2', '-l', '1'],
+      ...['-timeout', '30', '-timeout_error'],
+    ],
+    dir,
+    'uac2',
+    45_000,
+  );
+  await explainOnFailure(
+    () => expect(uac2.code).toBe(0),
+    () => ({
+      uac: uac2.output,
+      'uac messages': uac2.messages,
+      'uas messages': uas2.messages(),
+      relay: relayLog(),
+    }),
+  );
+  await uas2.exited;
+  const failed = received(uas2.messages()).filter((m) => m.startsWith('INVITE '));
+  await sleep(300);
+  await lo.stop();
+  const f = flows(cap, marker);
+  return {
+    offer,
+    answer,
+    reoffer,
+    reanswer,
+    failedOffers: failed.map(body),
+    flows: f.flows,
+    probeRelayed: [...f.probe].filter(([k]) => k.startsWith(`${RELAY}:`)).reduce((a, [, n]) => a + n, 0),
+    callIds: { hold: header(toUas[0]!, 'Call-ID'), failed: failed.map((m) => header(m, 'Call-ID')) },
+  };
+}
+
+/** An SDP with the relay's ports named: P the caller side's, Q the callee side's (RTCP: P+1, Q+1). */
+function named(sdp: string, p: number, q: number): string {
+  return sdp
+    .replace(/^(m=audio |a=rtcp:)(\d+)/gm, (_, k: string, n: string) => {
+      const v = Number(n);
+      const name =
+        v === p ? 'P' : v === p + 1 ? 'P+1' : v === q ? 'Q' : v === q + 1 ? 'Q+1' : `unexpected ${n}`;
+      return `${k}${name}`;
+    })
+    .replace(/\r/g, '');
+}
+
+describe.skipIf(!sipp || !kamailio || !rtpengine || !dumpcap || !tshark)(
+  'the lab’s media relay against Kamailio + rtpengine',
+  () => {
+    it('the same calls through each: the SDPs alike, media both ways, latching, hold, CANCEL, a failed INVITE', async () => {
+      const runs: Record<'rtpengine' | 'lab', Run> = {} as Record<'rtpengine' | 'lab', Run>;
+      // 1. Kamailio + rtpengine
+      {
+        const dir = workDir('relay-rtpengine');
+        cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+        symlinkSync('/usr/share/sip-tester', join(dir, 'pcap'));
+        const rte = await startRtpengine(rtpengine!, dir, RELAY, 22222, [40000, 40999]);
+        cleanup.push(() => rte.stop());
+        const kam = startKamailio(kamailio!, KAMAILIO_CFG(22222), dir);
+        cleanup.push(() => kam.stop());
+        await waitForSip(RELAY, 5060, 10_000, kam);
+        const r = await calls(dir, () => `${rte.output()}\n${kam.output()}`);
+        await kam.stop();
+        await rte.stop();
+        runs.rtpengine = { ...r, log: rte.output() };
+      }
+      // 2. the lab's proxy, same script, same addresses and ports
+      {
+        const dir = workDir('relay-lab');
+        cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+        symlinkSync('/usr/share/sip-tester', join(dir, 'pcap'));
+        const h = await startLab(parseLab(LAB, 'relay.yaml'));
+        cleanup.push(() => h.stop());
+        const events = (): string => h.events.map((e) => `${e.node} ${e.kind} ${e.text}`).join('\n');
+        const r = await calls(dir, events);
+        await explainOnFailure(
+          () => until(() => h.media().relays === undefined, 'the relay’s sessions closed', 5000),
+          () => ({ relays: JSON.stringify(h.media().relays, null, 1), events: events() }),
+        );
+        runs.lab = { ...r, log: events() };
+        await h.stop();
+      }
+      const { rtpengine: e, lab: l } = runs;
+      await explainOnFailure(
+        () => {
+          for (const [name, r] of Object.entries(runs)) {
+            const p = mport(r.answer); // the caller sends to P
+            const q = mport(r.offer); // the callee sends to Q
+            // even RTP ports, RTCP above, one pair per side, kept for the re-INVITE
+            expect({ name, pEven: p % 2, qEven: q % 2, differ: p !== q }).toEqual({
+              name,
+              pEven: 0,
+              qEven: 0,
+              differ: true,
+            });
+            expect([mport(r.reanswer), mport(r.reoffer)]).toEqual([p, q]);
+            // c= the relay, o= as the phone wrote it
+            for (const sdp of [r.offer, r.reoffer, r.answer, r.reanswer])
+              expect(sdp).toMatch(new RegExp(`^c=IN IP4 ${RELAY.replaceAll('.', '\\.')}$`, 'm'));
+            expect(r.offer).toMatch(new RegExp(`^o=user1 53655765 2353687637 IN IP4 ${UAC}$`, 'm'));
+            expect(r.answer).toMatch(new RegExp(`^o=user2 1 1 IN IP4 ${UAS}$`, 'm'));
+            // the media both ways, through the relay (SIPp plays ~150 packets in 3 s; the callee echoes them)
+            const n = (k: string): number => r.flows.get(k) ?? 0;
+            expect({
+              name,
+              callerToRelay: n(`${UAC}:${UAC_MEDIA} > ${RELAY}:${p}`) > 100,
+              relayToCallee: n(`${RELAY}:${q} > ${UAS}:${UAS_MEDIA}`) > 100,
+              calleeToRelay: n(`${UAS}:${UAS_MEDIA} > ${RELAY}:${q}`) > 100,
+              relayToCaller: n(`${RELAY}:${p} > ${UAC}:${UAC_MEDIA}`) > 100,
+            }).toEqual({
+              name,
+              callerToRelay: true,
+              relayToCallee: true,
+              calleeToRelay: true,
+              relayToCaller: true,
+            });
+            // the cancelled and the refused call: the offer was relayed too
+            expect(r.failedOffers).toHaveLength(2);
+            for (const sdp of r.failedOffers) expect(sdp).toContain(`c=IN IP4 ${RELAY}`);
+          }
+          // the four SDPs: the same text, port numbers aside
+          const [pe, qe, pl, ql] = [mport(e.answer), mport(e.offer), mport(l.answer), mport(l.offer)];
+          for (const k of ['offer', 'answer', 'reoffer', 'reanswer'] as const)
+            expect({ [k]: named(l[k], pl, ql) }).toEqual({ [k]: named(e[k], pe, qe) });
+          expect(named(e.offer, pe, qe)).toContain('a=sendrecv\na=rtcp:Q+1');
+          expect(named(e.reoffer, pe, qe)).toContain('a=sendonly\na=rtcp:Q+1');
+          expect(named(e.reanswer, pe, qe)).toContain('a=recvonly\na=rtcp:P+1');
+          // latching on the first packets from each side
+          expect(e.log).toContain(`Confirmed peer address as ${UAC}:${UAC_MEDIA}`);
+          expect(e.log).toContain(`Confirmed peer address as ${UAS}:${UAS_MEDIA}`);
+          expect(l.log).toContain(`media relay: caller latched at ${UAC}:${UAC_MEDIA}`);
+          expect(l.log).toContain(`media relay: callee latched at ${UAS}:${UAS_MEDIA}`);
+          // the end: rtpengine gets a delete at the BYE, the CANCEL and the failed INVITE, and keeps
+          // the session for its delete delay (30 s) — the packet after the BYE is still relayed; the
+          // lab closes the ports at once
+          for (const id of [e.callIds.hold, ...e.callIds.failed])
+            expect(e.log).toMatch(
+              new RegExp(
+                `\\[${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]: \\[control\\] Received command 'delete'`,
+              ),
+            );
+          expect(e.log).toContain('Scheduling deletion of call');
+          expect(e.probeRelayed).toBe(1);
+          expect(l.log).toMatch(
+            new RegExp(
+              `media relay: call ${l.callIds.hold.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} closed \\(BYE\\)`,
+            ),
+          );
+          expect(l.log).toMatch(/media relay: call \S+ closed \(CANCEL\)/);
+          expect(l.log).toMatch(/media relay: call \S+ closed \(486\)/);
+          expect(l.probeRelayed).toBe(0);
+        },
+        () => ({
+          'rtpengine SDPs': [e.offer, e.answer, e.reoffer, e.reanswer].join('\n--\n'),
+          'lab SDPs': [l.offer, l.answer, l.reoffer, l.reanswer].join('\n--\n'),
+          'rtpengine flows': [...e.flows].map(([k, v]) => `${k} ${v}`).join('\n'),
+          'lab flows': [...l.flows].map(([k, v]) => `${k} ${v}`).join('\n'),
+          'rtpengine log': e.log,
+          'lab events': l.log,
+        }),
+      );
+    }, 180_000);
+  },
+);
