@@ -2,7 +2,8 @@
  * End to end, a lab's phones with real RTP, in headless Debian Chromium (browser mode served for
  * real): a lab of two phones on loopback (Alice calls Bob, the default media: her tone, his echo);
  * the console's Media section lists what each phone sends (and its calls) and the call's two sessions sending and
- * echoing, and the live ladder draws the two RTP streams between their lanes; Play call audio plays
+ * echoing (Bob echoes the keypad's RFC 4733 digit too, and the call's summary says it was echoed), and
+ * the live ladder draws the two RTP streams between their lanes; Play call audio plays
  * them while the call runs. Screenshots (light and dark) under test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +73,12 @@ describe.skipIf(!chromiumPath)('a lab with real RTP, in Chromium', () => {
     await alice.getByRole('button', { name: 'press #' }).click();
     await expect.poll(() => alice.getByTestId('lab-dtmf-said').textContent()).toBe('#: SIP INFO');
     await page.getByTestId('lab-dtmf-method').selectOption('auto');
+    // Bob echoes the RFC 4733 event back, as an echo test does, and says so in the event log
+    await expect
+      .poll(() => page.getByText('media: echoing DTMF 5 back (RFC 4733 telephone-event/101').count(), {
+        timeout: 10_000,
+      })
+      .toBe(1);
     await page.getByTestId('lab-media').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS_DIR, 'lab-media-console.png') });
     await dark('lab-media-console-dark.png');
@@ -87,6 +94,15 @@ describe.skipIf(!chromiumPath)('a lab with real RTP, in Chromium', () => {
       .poll(() => page.getByTestId('call-media').textContent(), { timeout: 10_000 })
       .toMatch(/two-way|both ways/i);
     expect(await arrows.first().textContent()).toMatch(/^RTP (PCMU|g711U)/);
+    // the call's digits: Alice's 5 echoed back by Bob (not "callee pressed 5"), then her # as INFO
+    await expect
+      .poll(() => page.getByTestId('call-dtmf').locator('.dtmf-run').allTextContents(), { timeout: 10_000 })
+      .toEqual([
+        expect.stringMatching(
+          /^caller pressed 5 at 00:\d\d\.\d \(RTP events \(RFC 4733\)\), echoed back by the callee$/,
+        ),
+        expect.stringMatching(/^caller pressed # at 00:\d\d\.\d \(SIP INFO\)$/),
+      ]);
     // Hear it while it runs: the lab's live trace keeps the phones' RTP like any live source's
     await page.getByTestId('call-audio-play').click();
     // (what came so far: its length is the call's age when Play was pressed, under a second on a
