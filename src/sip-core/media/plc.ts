@@ -76,6 +76,8 @@ export interface Concealment {
   fade: number;
   /** The pitch period repeated (samples). */
   period: number;
+  /** The repetition at full level (no fade), `held` samples from the gap's start, when asked for. */
+  held: Int16Array | null;
 }
 
 /**
@@ -89,6 +91,8 @@ export interface Concealment {
  * of a longer gap is silence. The fade into the next packet: a quarter period, + 4 ms per further
  * 10 ms lost, at most 10 ms, from the continuation at the level the gap ended with. null: under 35 ms
  * of history (the gap stays silent). With less history than three periods, fewer are used.
+ * `held`: samples of the repetition wanted also at full level (a decoder's state re-encoded on the
+ * signal as it went on, not as it fades).
  */
 export function conceal(
   pcm: Int16Array,
@@ -96,6 +100,7 @@ export function conceal(
   gap: number,
   rate: number,
   ahead = 0,
+  held = 0,
 ): Concealment | null {
   const t = pitchPeriod(pcm, end, rate);
   if (t === null || gap <= 0) return null;
@@ -130,9 +135,10 @@ export function conceal(
   const heard = Math.min(gap, stop);
   const endGain = Math.max(0, 1 - (frames - 1) * ATTENUATION);
   const out = new Int16Array(heard + (gap < stop ? Math.max(fade, ahead) : 0));
+  const full = held > 0 ? new Int16Array(held) : null;
   let tail: Float64Array | null = null;
   let tailAt = 0;
-  for (let j = 0; j < out.length; j++) {
+  for (let j = 0; j < Math.max(out.length, held); j++) {
     if (j < heard && (j === frame || j === 2 * frame) && periods > j / frame) {
       // One more period in the buffer; the old buffer's next quarter period fades into the new one's.
       const saved = off;
@@ -147,10 +153,12 @@ export function conceal(
     let v = next();
     const k = j - tailAt;
     if (tail && k < q) v = tail[k]! * (1 - (k + 1) / q) + v * ((k + 1) / q);
+    if (full && j < held) full[j] = Math.round(v);
+    if (j >= out.length) continue;
     const g = j >= heard ? endGain : j < frame ? 1 : 1 - (ATTENUATION * (j - frame)) / frame;
     out[j] = Math.round(v * g);
   }
-  return { pcm: out, fade, period: t };
+  return { pcm: out, fade, period: t, held: full };
 }
 
 /**

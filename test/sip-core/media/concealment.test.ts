@@ -135,3 +135,44 @@ describe.skipIf(!ffmpeg)('concealment per codec against silence (SNR of the lost
         if (theirs !== null) expect(concealed).toBeGreaterThan(theirs - 3);
       });
 });
+
+describe.skipIf(!ffmpeg)('a long loss (600 ms): concealed, then muted, then silent', () => {
+  const x = plcSignals(8000)[0]![1];
+  const rms = (a: Int16Array): number =>
+    Math.sqrt(a.reduce((e: number, v) => e + v * v, 0) / Math.max(1, a.length));
+  const gap = (i: number): boolean => i >= 20 && i < 50;
+  const L16: Codec = {
+    name: 'L16/8000',
+    rate: 8000,
+    pt: 96,
+    map: new Map([[96, { name: 'L16', rate: 8000 }]]),
+    encode: (v) =>
+      split(
+        new Uint8Array(Buffer.from(Uint16Array.from(v, (s) => ((s & 0xff) << 8) | ((s >> 8) & 0xff)).buffer)),
+        320,
+      ),
+    vowelBound: 0,
+  };
+  for (const c of [...CODECS.filter((k) => k.rate === 8000), L16])
+    it(`${c.name}: ${c.pt === 3 ? 'GSM 06.11 mutes by 340 ms (17 frames), then its silence frame, nothing after 500 ms' : 'pitch repetition fades out by 60 ms, then zeros'}; the talk after comes back`, () => {
+      const payloads = c.encode(x);
+      const whole = play(c, payloads, () => false, 'conceal').pcm;
+      const got = play(c, payloads, gap, 'conceal');
+      expect(got.concealed).toBe(1);
+      const g0 = 20 * 160;
+      const level = rms(whole.subarray(g0, g0 + 160));
+      expect(rms(got.pcm.subarray(g0, g0 + 160))).toBeGreaterThan(level / 4);
+      if (c.pt === 3) {
+        // Frame 17 on (after the first frame and 16 of -4): at most the silence frame's murmur.
+        expect(rms(got.pcm.subarray(g0 + 17 * 160, g0 + 25 * 160))).toBeLessThan(level / 100);
+        expect(got.pcm.subarray(g0 + 25 * 160, 50 * 160).every((v) => v === 0)).toBe(true);
+      } else expect(got.pcm.subarray(g0 + 480, 50 * 160).every((v) => v === 0)).toBe(true);
+      // The packets after the gap: back to the stream (the first one fades in; a decoder's state settles).
+      const back = packetsSnr(whole, got.pcm, (i) => i >= 51 && i < 70);
+      const silent = packetsSnr(whole, play(c, payloads, gap, 'silence').pcm, (i) => i >= 51 && i < 70);
+      console.log(
+        `${c.name}, 600 ms lost: the 380 ms after ${back.toFixed(2)} dB (losses silent: ${silent.toFixed(2)} dB)`,
+      );
+      expect(back).toBeGreaterThan(c.pt === 3 ? 3 : 10);
+    });
+});
