@@ -1,6 +1,7 @@
 /**
  * Test helper: the RTP streams `tshark -n -q -z rtp,streams` lists, and their comparison with ours
- * (test/interop/rtp-tshark.test.ts, test/interop/sipp-rtp.test.ts).
+ * (test/interop/rtp-tshark.test.ts, test/interop/sipp-rtp.test.ts); a capture's RTP and RTCP
+ * datagrams one by one (test/interop/lab-media-lo.test.ts, test/interop/relay-rtpengine.test.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
@@ -178,4 +179,29 @@ export function tsharkEvents(tshark: string, file: string, extra: string[] = [])
     m.set(k, e);
   }
   return m;
+}
+
+/** An RTP or RTCP datagram of a capture: its flow (`src:port > dst:port`) and its UDP payload in hex. */
+export interface RtpDatagram {
+  flow: string;
+  payload: string;
+}
+
+/** The UDP datagrams of a capture that carry RTP or RTCP (version 2 in the first octet, 12 octets at least), in order. */
+export function tsharkRtpDatagrams(tshark: string, file: string): RtpDatagram[] {
+  const out = execFileSync(
+    tshark,
+    [
+      ...['-r', file, '-Y', 'udp', '-T', 'fields'],
+      ...['ip.src', 'udp.srcport', 'ip.dst', 'udp.dstport', 'udp.payload'].flatMap((f) => ['-e', f]),
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 },
+  );
+  const all: RtpDatagram[] = [];
+  for (const line of out.split('\n')) {
+    const [src, sp, dst, dp, payload = ''] = line.split('\t');
+    if (payload.length < 24 || parseInt(payload.slice(0, 2), 16) >> 6 !== 2) continue;
+    all.push({ flow: `${src}:${sp} > ${dst}:${dp}`, payload });
+  }
+  return all;
 }

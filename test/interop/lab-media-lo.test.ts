@@ -8,13 +8,13 @@
  * phones through two proxies, with RFC 4733 digits). The file's addresses are moved to blocks of
  * their own. Bounded: each call lasts ~2 s, each lab and dumpcap is stopped after its test.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLab, startLab } from '../../src/main/live';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
 import { requirePeer } from '../helpers/peers';
+import { tsharkRtpDatagrams } from '../helpers/rtp-tshark';
 import { captureLo, cleanupAfterEach, freePort, sleep, until, workDir } from './helpers/run-peers';
 
 const dumpcap = requirePeer('dumpcap');
@@ -106,20 +106,9 @@ const CASES: { name: string; net: string; text: () => Promise<string> }[] = [
 
 /** The RTP and RTCP datagrams of a capture (RTP version 2 in the first octet), with how often each came. */
 function datagrams(file: string): Map<string, number> {
-  const out = execFileSync(
-    tshark!,
-    [
-      ...['-r', file, '-Y', 'udp', '-T', 'fields'],
-      ...['ip.src', 'udp.srcport', 'ip.dst', 'udp.dstport', 'udp.payload'].flatMap((f) => ['-e', f]),
-    ],
-    { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 },
-  );
   const m = new Map<string, number>();
-  for (const line of out.split('\n')) {
-    const f = line.split('\t');
-    const payload = f[4] ?? '';
-    if (payload.length < 24 || parseInt(payload.slice(0, 2), 16) >> 6 !== 2) continue;
-    const k = `${f[0]}:${f[1]} > ${f[2]}:${f[3]} ${payload}`;
+  for (const { flow, payload } of tsharkRtpDatagrams(tshark!, file)) {
+    const k = `${flow} ${payload}`;
     m.set(k, (m.get(k) ?? 0) + 1);
   }
   return m;

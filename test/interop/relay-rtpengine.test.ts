@@ -18,12 +18,12 @@
  * Bounded: SIPp -timeout 30 and a 45 s limit each; every peer stopped after the test.
  */
 import { createSocket } from 'node:dgram';
-import { execFileSync } from 'node:child_process';
 import { rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLab, startLab } from '../../src/main/live';
 import { requirePeer } from '../helpers/peers';
+import { tsharkRtpDatagrams } from '../helpers/rtp-tshark';
 import {
   captureLo,
   cleanupAfterEach,
@@ -135,24 +135,13 @@ const body = (msg: string): string => msg.slice(msg.indexOf('\n\n') + 2).trim();
 const header = (msg: string, name: string): string =>
   new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(msg)?.[1]?.trim() ?? '';
 
-/** The RTP datagrams of a capture per flow, and how many carried `marker` (hex) in their payload. */
+/** The RTP datagrams of a capture per flow, and those that carried `marker` (hex) in their payload. */
 function flows(file: string, marker: string): { flows: Map<string, number>; probe: Map<string, number> } {
-  const out = execFileSync(
-    tshark!,
-    [
-      ...['-r', file, '-Y', 'udp', '-T', 'fields'],
-      ...['ip.src', 'udp.srcport', 'ip.dst', 'udp.dstport', 'udp.payload'].flatMap((f) => ['-e', f]),
-    ],
-    { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 },
-  );
   const m = new Map<string, number>();
   const probe = new Map<string, number>();
-  for (const line of out.split('\n')) {
-    const [src, sp, dst, dp, payload = ''] = line.split('\t');
-    if (payload.length < 24 || parseInt(payload.slice(0, 2), 16) >> 6 !== 2) continue;
-    const k = `${src}:${sp} > ${dst}:${dp}`;
+  for (const { flow, payload } of tsharkRtpDatagrams(tshark!, file)) {
     const into = payload.includes(marker) ? probe : m;
-    into.set(k, (into.get(k) ?? 0) + 1);
+    into.set(flow, (into.get(flow) ?? 0) + 1);
   }
   return { flows: m, probe };
 }
@@ -160,44 +149,75 @@ function flows(file: string, marker: string): { flows: Map<string, number>; prob
 /** The relay ports an SDP names (m=audio). */
 const mport = (sdp: string): number => Number(/^m=audio (\d+)/m.exec(sdp)?.[1] ?? NaN);
 
+/**
+ * SIPp's callee (`uas` scenario and options) on UAS, then its caller (`uac`) on UAC through the relay,
+ * run to its end (SIPp -timeout 30, 45 s at most) and the callee's exit; both must succeed.
+ */
+async function sippCalls(
+  dir: string,
+  tag: string,
+  uas: string[],
+  uac: string[],
+  relayLog: () => string,
+): Promise<{ uas: string; uac: string }> {
+  const limits = ['-timeout', '30', '-timeout_error'];
+  const callee = startSippUas(
+    sipp!,
+    [
+      '-sf',
+      join(SIPP, uas[0]!),
+      '-i',
+      UAS,
+      '-p',
+      '5060',
+      '-mp',
+      String(UAS_MEDIA),
+      ...uas.slice(1),
+      ...limits,
+    ],
+    dir,
+    `${tag}-uas`,
+  );
+  cleanup.push(() => callee.stop());
+  await sleep(300);
+  const caller = await runSipp(
+    sipp!,
+    [
+      ...['-sf', join(SIPP, uac[0]!), `${RELAY}:5060`, '-s', 'bob', '-i', UAC, '-p', '5060'],
+      ...['-mp', String(UAC_MEDIA), ...uac.slice(1), ...limits],
+    ],
+    dir,
+    `${tag}-uac`,
+    45_000,
+  );
+  await explainOnFailure(
+    async () => {
+      expect(caller.code).toBe(0);
+      expect(await callee.exited).toBe(0);
+    },
+    () => ({
+      uac: caller.output,
+      'uac messages': caller.messages,
+      'uas messages': callee.messages(),
+      relay: relayLog(),
+    }),
+  );
+  return { uas: callee.messages(), uac: caller.messages };
+}
+
 /** Runs both SIPp pairs through whatever relay listens on RELAY:5060, with dumpcap on lo. */
 async function calls(dir: string, relayLog: () => string): Promise<Omit<Run, 'log'>> {
   const cap = join(dir, 'lo.pcapng');
   const lo = await captureLo(dumpcap!, `udp and net ${NET}.0/24`, cap, cleanup);
-  const common = ['-m', '1', '-timeout', '30', '-timeout_error'];
-  const uas = startSippUas(
-    sipp!,
-    [
-      ...['-sf', join(SIPP, 'uas-echo-routes.xml'), '-i', UAS, '-p', '5060'],
-      ...['-mp', String(UAS_MEDIA), '-rtp_echo', ...common],
-    ],
+  const hold = await sippCalls(
     dir,
-    'uas',
+    'hold',
+    ['uas-echo-routes.xml', '-rtp_echo', '-m', '1'],
+    ['uac-hold-routes.xml', '-m', '1'],
+    relayLog,
   );
-  cleanup.push(() => uas.stop());
-  await sleep(300);
-  const uac = await runSipp(
-    sipp!,
-    [
-      ...['-sf', join(SIPP, 'uac-hold-routes.xml'), `${RELAY}:5060`, '-s', 'bob'],
-      ...['-i', UAC, '-p', '5060', '-mp', String(UAC_MEDIA), ...common],
-    ],
-    dir,
-    'uac',
-    45_000,
-  );
-  await explainOnFailure(
-    () => expect(uac.code).toBe(0),
-    () => ({
-      uac: uac.output,
-      'uac messages': uac.messages,
-      'uas messages': uas.messages(),
-      relay: relayLog(),
-    }),
-  );
-  await uas.exited;
-  const toUas = received(uas.messages()).filter((m) => m.startsWith('INVITE '));
-  const toUac = received(uac.messages).filter(
+  const toUas = received(hold.uas).filter((m) => m.startsWith('INVITE '));
+  const toUac = received(hold.uac).filter(
     (m) => m.startsWith('SIP/2.0 200') && / INVITE$/.test(header(m, 'CSeq')),
   );
   expect(toUas).toHaveLength(2);
@@ -213,39 +233,14 @@ async function calls(dir: string, relayLog: () => string): Promise<Omit<Run, 'lo
   await sleep(300);
   probe.close();
   // a cancelled call, then a refused one
-  const uas2 = startSippUas(
-    sipp!,
-    [
-      ...['-sf', join(SIPP, 'uas-ring-cancel-or-busy.xml'), '-i', UAS, '-p', '5060'],
-      ...['-mp', String(UAS_MEDIA), '-m', '2', '-timeout', '30', '-timeout_error'],
-    ],
+  const failedCalls = await sippCalls(
     dir,
-    'uas2',
+    'failed',
+    ['uas-ring-cancel-or-busy.xml', '-m', '2'],
+    ['uac-cancel-or-busy.xml', '-m', '2', '-l', '1'],
+    relayLog,
   );
-  cleanup.push(() => uas2.stop());
-  await sleep(300);
-  const uac2 = await runSipp(
-    sipp!,
-    [
-      ...['-sf', join(SIPP, 'uac-cancel-or-busy.xml'), `${RELAY}:5060`, '-s', 'bob'],
-      ...['-i', UAC, '-p', '5060', '-mp', String(UAC_MEDIA), '-m', '2', '-l', '1'],
-      ...['-timeout', '30', '-timeout_error'],
-    ],
-    dir,
-    'uac2',
-    45_000,
-  );
-  await explainOnFailure(
-    () => expect(uac2.code).toBe(0),
-    () => ({
-      uac: uac2.output,
-      'uac messages': uac2.messages,
-      'uas messages': uas2.messages(),
-      relay: relayLog(),
-    }),
-  );
-  await uas2.exited;
-  const failed = received(uas2.messages()).filter((m) => m.startsWith('INVITE '));
+  const failed = received(failedCalls.uas).filter((m) => m.startsWith('INVITE '));
   await sleep(300);
   await lo.stop();
   const f = flows(cap, marker);

@@ -235,6 +235,8 @@ describe('the media relay', () => {
 
 describe('the SDP as rtpengine 10.5 passes it on (relaySdp)', () => {
   const S = (...l: string[]): string => l.map((x) => `${x}\r\n`).join('');
+  /** The session part of the caller's SDPs below (10.1.1.1). */
+  const A = ['v=0', 'o=a 1 1 IN IP4 10.1.1.1', 's=-', 'c=IN IP4 10.1.1.1', 't=0 0'];
   it('c= and m= to the relay, o= left, rtpmap per payload type, a direction and a=rtcp added', () => {
     const offer = S(
       'v=0',
@@ -346,20 +348,7 @@ describe('the SDP as rtpengine 10.5 passes it on (relaySdp)', () => {
 
   it('an a=rtcp with an address becomes the relay port alone; c=0.0.0.0 (hold) stays; a stream-level c= and a session direction', () => {
     expect(
-      relaySdp(
-        S(
-          'v=0',
-          'o=a 1 1 IN IP4 10.1.1.1',
-          's=-',
-          'c=IN IP4 10.1.1.1',
-          't=0 0',
-          'm=audio 5000 RTP/AVP 0',
-          'a=rtcp:49999 IN IP4 10.0.0.9',
-        ),
-        '127.0.0.1',
-        40060,
-        false,
-      ),
+      relaySdp(S(...A, 'm=audio 5000 RTP/AVP 0', 'a=rtcp:49999 IN IP4 10.0.0.9'), '127.0.0.1', 40060, false),
     ).toContain('a=sendrecv\r\na=rtcp:40061\r\n');
     expect(
       relaySdp(
@@ -422,11 +411,7 @@ describe('the SDP as rtpengine 10.5 passes it on (relaySdp)', () => {
   it('ICE attributes removed; a declined stream and an SDP without audio left as they were', () => {
     const ice = relaySdp(
       S(
-        'v=0',
-        'o=a 1 1 IN IP4 10.1.1.1',
-        's=-',
-        'c=IN IP4 10.1.1.1',
-        't=0 0',
+        ...A,
         'm=audio 5000 RTP/AVP 0',
         'a=rtpmap:0 PCMU/8000',
         'a=ice-ufrag:abcd',
@@ -438,14 +423,7 @@ describe('the SDP as rtpengine 10.5 passes it on (relaySdp)', () => {
       false,
     );
     expect(ice).not.toMatch(/ice-|candidate/);
-    const declined = S(
-      'v=0',
-      'o=a 1 1 IN IP4 10.1.1.1',
-      's=-',
-      'c=IN IP4 10.1.1.1',
-      't=0 0',
-      'm=audio 0 RTP/AVP 0',
-    );
+    const declined = S(...A, 'm=audio 0 RTP/AVP 0');
     expect(relaySdp(declined, '127.0.0.1', 40000, false)).toBe(declined);
     expect(relaySdp('not an SDP', '127.0.0.1', 40000, false)).toBe('not an SDP');
     // a second stream (video) is not relayed: only the audio stream's lines change
