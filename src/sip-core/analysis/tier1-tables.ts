@@ -13,11 +13,6 @@ const growI32 = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
   b.set(a);
   return b;
 };
-const growF64 = (a: Float64Array, n: number): Float64Array<ArrayBuffer> => {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-};
 const growU16 = (a: Uint16Array, n: number): Uint16Array<ArrayBuffer> => {
   const b = new Uint16Array(n);
   b.set(a);
@@ -104,17 +99,19 @@ export class Tier1TxnTable {
   inDialog = new Uint8Array(0);
 
   // State sequence: per transaction the count (3 bits) and up to four states (3 bits each), and the
-  // id of the message that entered each (four words per row). A fifth state (none in RFC 3261's
+  // id of the message that entered each: the first state's is the transaction's first message (in
+  // `#st0` when not), the others' are three words per row. A fifth state (none in RFC 3261's
   // machines as tier 1 follows them) goes to `#stMore`.
   #st = new Uint16Array(0);
   #stId = new Int32Array(0);
+  readonly #st0 = new Map<number, number>();
   readonly #stMore = new Map<number, number[]>();
 
-  // Response copies (and the ACK of a non-2xx final): signature (hash of status and To tag; -1 for
-  // the ACK), id of the first copy, id of the last copy + 1 (0: the first); per transaction a list,
-  // newest first (a copy matches one entry at most: entries differ in signature or path).
+  // Response copies (and the ACK of a non-2xx final): id of the first copy (its status and To tag, or
+  // that it is the ACK, are the entry's signature: read from the trace's columns), id of the last
+  // copy + 1 (0: the first); per transaction a list, newest first (a copy matches one entry at most:
+  // entries differ in signature or path).
   #rHead = new Int32Array(0);
-  respSig = new Float64Array(0);
   respId = new Int32Array(0);
   respLast1 = new Int32Array(0);
   /** Next entry + 1 (0: the end). */
@@ -145,14 +142,13 @@ export class Tier1TxnTable {
       this.#rHead,
     ])
       firstWrite(c, from, to);
-    firstWrite(this.#stId, 4 * from, 4 * to);
+    firstWrite(this.#stId, 3 * from, 3 * to);
     this.#written = Math.min(to, this.#cap);
   }
 
   /** `#writeAhead` of the response pool's entries. */
   #writeAheadResp(from: number): void {
     const to = from + FIRST_WRITE_ROWS;
-    firstWrite(this.respSig, from, to);
     firstWrite(this.respId, from, to);
     firstWrite(this.respLast1, from, to);
     firstWrite(this.respNext1, from, to);
@@ -183,7 +179,7 @@ export class Tier1TxnTable {
     this.lastId1 = growI32(this.lastId1, c);
     this.reqLastId1 = growI32(this.reqLastId1, c);
     this.#st = growU16(this.#st, c);
-    this.#stId = growI32(this.#stId, 4 * c);
+    this.#stId = growI32(this.#stId, 3 * c);
     this.#rHead = growI32(this.#rHead, c);
     this.#cap = c;
   }
@@ -200,7 +196,6 @@ export class Tier1TxnTable {
 
   #growResp(c: number): void {
     this.#rWritten = Math.min(this.#rWritten, this.respId.length);
-    this.respSig = growF64(this.respSig, c);
     this.respId = growI32(this.respId, c);
     this.respLast1 = growI32(this.respLast1, c);
     this.respNext1 = growI32(this.respNext1, c);
@@ -273,7 +268,8 @@ export class Tier1TxnTable {
       return;
     }
     this.#st[ti] = (s + 1) | (state << (3 + 3 * k));
-    this.#stId[4 * ti + k] = id;
+    if (k > 0) this.#stId[3 * ti + k - 1] = id;
+    else if (id !== this.firstId[ti]) this.#st0.set(ti, id);
   }
 
   /** The current state (index in TRANSACTION_STATES; `calling` before any). */
@@ -292,17 +288,20 @@ export class Tier1TxnTable {
   stateIds(ti: number): number[] {
     const s = this.#st[ti]!;
     const out: number[] = [];
-    for (let k = 0; k < Math.min(4, s & 7); k++) out.push((s >> (3 + 3 * k)) & 7, this.#stId[4 * ti + k]!);
+    for (let k = 0; k < Math.min(4, s & 7); k++)
+      out.push(
+        (s >> (3 + 3 * k)) & 7,
+        k > 0 ? this.#stId[3 * ti + k - 1]! : (this.#st0.get(ti) ?? this.firstId[ti]!),
+      );
     if ((s & 7) > 4) out.push(...this.#stMore.get(ti)!);
     return out;
   }
 
-  /** Adds a response copy (see `respSig`); returns its pool entry. */
-  addResp(ti: number, sig: number, id: number): number {
+  /** Adds response copy (or ACK) `id` as transaction `ti`'s newest entry; returns its pool entry. */
+  addResp(ti: number, id: number): number {
     const k = this.#rN++;
     if (k >= this.respId.length) this.#growResp(Math.max(256, this.respId.length * 2));
     if (k >= this.#rWritten) this.#writeAheadResp(k);
-    this.respSig[k] = sig;
     this.respId[k] = id;
     const head = this.#rHead[ti]!;
     if (head > 0) this.respNext1[k] = head;
@@ -323,7 +322,7 @@ export class Tier1TxnTable {
 
   /** Approximate bytes held. */
   get bytes(): number {
-    return this.#cap * 84 + this.respId.length * 20;
+    return this.#cap * 80 + this.respId.length * 12;
   }
 }
 

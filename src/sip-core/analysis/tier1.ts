@@ -838,10 +838,25 @@ export class Tier1Analysis {
     const r = this.tx.requestId[x]!;
     return r >= 0 ? this.#epEq(r, 0, id, side) : this.#epEq(this.tx.firstId[x]!, 1, id, side);
   }
-  #findCopy(ti: number, sig: number, id: number): number {
+  /**
+   * The entry of transaction `ti`'s response copies that message `id` is a copy of (same status and
+   * To tag, or both ACKs, on the same path), or -1.
+   */
+  #findCopy(ti: number, id: number): number {
     const X = this.tx;
-    for (let k = X.respHead(ti); k >= 0; k = X.respNext1[k]! - 1)
-      if (X.respSig[k] === sig && this.#samePath(X.respId[k]!, id)) return k;
+    const { flags, status, toTagH } = this.#col;
+    const response = (flags[id]! & 3) === 1;
+    const st = status[id]!;
+    const tag = toTagH[id]!;
+    for (let k = X.respHead(ti); k >= 0; k = X.respNext1[k]! - 1) {
+      const r = X.respId[k]!;
+      if (
+        ((flags[r]! & 3) === 1) === response &&
+        (!response || (status[r] === st && toTagH[r] === tag)) &&
+        this.#samePath(r, id)
+      )
+        return k;
+    }
     return -1;
   }
 
@@ -1184,14 +1199,14 @@ export class Tier1Analysis {
       if (inv >= 0 && X.finalStatus[inv]! >= 300) {
         // ACK for a non-2xx final: part of the INVITE transaction (§17.1.1.3).
         ti = inv;
-        const k = this.#findCopy(inv, -1, id);
+        const k = this.#findCopy(inv, id);
         if (k >= 0) {
           retrans = true;
           this.#markRetrans(id, -1, us - this.#time(X.respLast(k)));
           X.respLast1[k] = id + 1;
           X.retransmissions[inv]!++;
         } else {
-          X.addResp(inv, -1, id);
+          X.addResp(inv, id);
           X.pushState(inv, TS_CONFIRMED, id);
         }
       } else {
@@ -1386,9 +1401,8 @@ export class Tier1Analysis {
     if (us > this.#time(X.lastId(ti))) X.lastId1[ti] = id + 1;
     const toTag = this.#tth(id);
     const hasToTag = toTag !== 0;
-    // Response copies compare status and To tag (exact in a double; -1 is the ACK's)
-    const sig = status * 4294967296 + toTag;
-    const k = this.#findCopy(ti, sig, id);
+    // (response copies compare status and To tag)
+    const k = this.#findCopy(ti, id);
     const d0 = this.#findDialog(id, g);
     if (d0 >= 0) this.#dlgCol[id] = d0 + 1;
     const kind = X.kind[ti]!;
@@ -1416,7 +1430,7 @@ export class Tier1Analysis {
       }
       return;
     }
-    X.addResp(ti, sig, id);
+    X.addResp(ti, id);
     const initialInvite = kind === TK_INVITE && X.inDialog[ti] === 0;
     if (status > 100 && !hasToTag) this.#diag(D_NO_TO_TAG, id);
     if (status < 200) {

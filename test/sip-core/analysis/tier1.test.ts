@@ -411,3 +411,42 @@ describe("tier 1's group final", () => {
     expect(t1.call(0)).toMatchObject({ type: 'registration', finalStatus: 503 });
   });
 });
+
+describe("tier 1's response copies", () => {
+  it('tells a copy by its status and To tag (or the ACK), on the same path', () => {
+    // (an entry's signature is read from its first copy's columns)
+    const A = '198.51.100.10:5060';
+    const B = '198.51.100.40:5060';
+    const msg = (t: number, from: string, to: string, start: string, cseq: string, tag = '') =>
+      `@ ${t.toFixed(6)} ${from} > ${to}\n${start}\nVia: SIP/2.0/UDP ${A};branch=z9hG4bK-copies\n` +
+      `From: <sip:alice@example.com>;tag=a1\nTo: <sip:bob@example.com>${tag ? `;tag=${tag}` : ''}\n` +
+      `Call-ID: copies\nCSeq: ${cseq}\nContact: <sip:x@198.51.100.10>\nContent-Length: 0\n\n`;
+    const text =
+      msg(0, A, B, 'INVITE sip:bob@example.com SIP/2.0', '1 INVITE') + // 0
+      msg(0.1, B, A, 'SIP/2.0 180 Ringing', '1 INVITE', 'b1') + // 1
+      msg(0.2, B, A, 'SIP/2.0 180 Ringing', '1 INVITE', 'b2') + // 2: another To tag, not a copy
+      msg(0.3, B, A, 'SIP/2.0 180 Ringing', '1 INVITE', 'b1') + // 3: a copy of 1
+      msg(0.4, B, A, 'SIP/2.0 183 Session Progress', '1 INVITE', 'b1') + // 4: another status
+      msg(1, B, A, 'SIP/2.0 486 Busy Here', '1 INVITE', 'b1') + // 5
+      msg(1.01, A, B, 'ACK sip:bob@example.com SIP/2.0', '1 ACK', 'b1') + // 6
+      msg(1.5, B, A, 'SIP/2.0 486 Busy Here', '1 INVITE', 'b1') + // 7: a copy of 5
+      msg(1.51, A, B, 'ACK sip:bob@example.com SIP/2.0', '1 ACK', 'b1'); // 8: a copy of 6
+    const trace = traceFromMessages(parseFixture(text));
+    const t1 = Tier1Analysis.attach(trace);
+    compare(trace, t1, 'copies');
+    expect(t1.retransmissions().map((r) => [r.id, r.of, Math.round(r.intervalUs)])).toEqual([
+      [3, -1, 200_000],
+      [7, -1, 500_000],
+      [8, -1, 500_000],
+    ]);
+    expect(t1.transaction(0)).toMatchObject({ responses: 6, retransmissions: 3, finalStatus: 486 });
+    // a UA talking to itself: its ACK takes the 486's path, and is still no copy of it
+    const self = [0, 5, 6, 8]
+      .map((i) => text.split('\n\n')[i]!.replace(/^@ (\S+) \S+ > \S+/, `@ $1 ${A} > ${A}`))
+      .join('\n\n');
+    const trace2 = traceFromMessages(parseFixture(`${self}\n\n`));
+    const t2 = Tier1Analysis.attach(trace2);
+    compare(trace2, t2, 'copies-self');
+    expect(t2.retransmissions().map((r) => r.id)).toEqual([3]);
+  });
+});
