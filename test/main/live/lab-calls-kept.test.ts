@@ -5,7 +5,14 @@
  * step and `lab:dtmf` still pick the newest answered call. And the echo phone sends a caller's
  * RFC 4733 digits back: the call's digits say they were echoed, the events say the phone echoed them.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { analyzeTrace } from '../../../src/sip-core/analysis';
+import { traceDtmf } from '../../../src/sip-core/media/dtmf';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { summaryText } from '../../../src/main/cli/commands/analyze';
 import { LAB_ENDED_CALLS_KEPT, parseLab, startLab, type LabHandle } from '../../../src/main/live';
 import { TraceAdapter } from '../../../src/main/service/capture-loader';
 import { dtmfSentences } from '../../../src/shared/dtmf';
@@ -110,5 +117,20 @@ describe('a lab phone keeps its newest ended calls', () => {
     );
     alice.hangup(older);
     alice.hangup(newer);
+
+    // the same read back from the saved capture: `analyze` counts the keys pressed, the echoes apart
+    await until(() => newer.state === 'terminated', 'hung up', 5000);
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-calls-kept-'));
+    try {
+      const file = join(dir, 'lab.pcapng');
+      await h.live.save(file);
+      const r = ingestBytes(new Uint8Array(readFileSync(file)), 'lab.pcapng');
+      analyzeTrace(r.trace);
+      const call = [...traceDtmf(r.trace).values()].find((l) => l.some((x) => x.echo))!;
+      expect(call.map((x) => (x.echo ? `(${x.digit})` : x.digit)).join(' ')).toBe('1 (1) 2 (2) 3 (3)');
+      expect(summaryText(r)).toContain('DTMF: 3 digits in 1 call (rtp-event 3); 3 echoed back');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90_000);
 });

@@ -297,10 +297,20 @@ export function summaryText(r: IngestResult): string {
   }
   const dtmf = [...traceDtmf(t).values()];
   if (dtmf.length) {
+    // the keys pressed: a digit the other side sent straight back (an echo test's) is counted apart
     const by = new Map<string, number>();
-    for (const l of dtmf) for (const d of l) by.set(d.method, (by.get(d.method) ?? 0) + 1);
+    let pressed = 0;
+    let echoed = 0;
+    for (const l of dtmf)
+      for (const d of l)
+        if (d.echo) echoed++;
+        else {
+          pressed++;
+          by.set(d.method, (by.get(d.method) ?? 0) + 1);
+        }
     lines.push(
-      `DTMF: ${dtmf.reduce((n, l) => n + l.length, 0)} digits in ${dtmf.length} call${dtmf.length === 1 ? '' : 's'} (${[...by].map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      `DTMF: ${pressed} digits in ${dtmf.length} call${dtmf.length === 1 ? '' : 's'} (${[...by].map(([k, v]) => `${k} ${v}`).join(', ')})` +
+        (echoed ? `; ${echoed} echoed back` : ''),
     );
   }
   const und = Object.entries(s.undecoded).filter(([, v]) => v > 0);
