@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePeer } from '../helpers/peers';
 import {
@@ -37,18 +37,42 @@ const sipp = requirePeer('sipp');
 const dumpcap = sipp ? requirePeer('dumpcap') : null;
 const kamailio = sipp && dumpcap ? requirePeer('kamailio') : null;
 const tshark = sipp && dumpcap ? requirePeer('tshark') : null;
+const editcap = sipp && dumpcap ? requirePeer('editcap') : null;
 const cleanup = cleanupAfterEach();
 const PUBLIC = '/work/shared/captures/public';
 
 const open = (file: string): TraceAnalyzer =>
   analyzeTrace(ingestBytes(new Uint8Array(readFileSync(file)), file.split('/').pop()!).trace);
 const sample = (name: string): TraceAnalyzer => open(join(REPO, 'resources/samples', name));
-/** A built-in scenario run by the simulator (`sipscope simulate NAME --pcap`), opened. */
-function simulated(name: string): TraceAnalyzer {
-  const file = join(workDir(`sipp-export-sim-${name}`), `${name}.pcap`);
-  execFileSync(process.execPath, [join(REPO, 'bin/sipscope.js'), 'simulate', name, '--pcap', file]);
-  return open(file);
+/**
+ * A built-in scenario (or a scenario file) run by the simulator (`sipscope simulate NAME --pcap`),
+ * opened. `at`: the capture as that node's wire has it — the packets lost on their way to it (the
+ * simulator writes each as it left its sender) deleted with editcap.
+ */
+function simulated(name: string, at?: string): TraceAnalyzer {
+  const base = name
+    .split('/')
+    .pop()!
+    .replace(/\.yaml$/, '');
+  const dir = workDir(`sipp-export-sim-${base}`);
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, `${base}.pcap`);
+  const json = execFileSync(
+    process.execPath,
+    [join(REPO, 'bin/sipscope.js'), 'simulate', name, '--pcap', file, ...(at ? ['--format', 'json'] : [])],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (!at) return open(file);
+  // (frame n is message n: these scenarios send no RTP)
+  const lost = (JSON.parse(json) as { messages: { dstNode: string; dropped: string | null }[] }).messages
+    .map((m, k) => (m.dstNode === at && m.dropped ? String(k + 1) : ''))
+    .filter((n) => n !== '');
+  const kept = join(dir, `${base}-at-${at}.pcap`);
+  execFileSync(editcap!, [file, kept, ...lost]);
+  return open(kept);
 }
+/** The scenario files of test/interop/sim. */
+const simFile = (name: string): string => join(REPO, 'test/interop/sim', `${name}.yaml`);
 
 /** The messages between `side` and `peer` in a call, as `→ INVITE` / `← 180` seen from `side`. */
 function exchange(a: TraceAnalyzer, call: string, side: string, peer: string): string[] {
@@ -101,6 +125,7 @@ async function replay(
   media?: Record<string, Uint8Array>,
 ): Promise<Replay> {
   const dir = workDir(`sipp-export-${tag}`);
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
   const [client, server] = x.scenario.mode === 'client' ? [x.scenario, x.peer] : [x.peer, x.scenario];
   expect(client.mode).toBe('client');
   expect(server.mode).toBe('server');
@@ -289,6 +314,90 @@ describe.skipIf(!sipp || !dumpcap)('SIPp replays of captured calls', () => {
   it('a request never answered (Timer F, the simulator): the OPTIONS and its 10 retransmissions as captured, no response', async () => {
     await unansweredAsCaptured(simulated('timeout-408'), 'C1', 'caller', 'OPTIONS', { copies: 11, back: 0 });
   }, 90_000);
+
+  /**
+   * What `side` sent and received in a call, in order, its own copies too (`→ 200 again`), its peer's
+   * not (a replayed SIPp peer sends some again on its own: its message after the one being copied).
+   */
+  function withCopies(a: TraceAnalyzer, call: string, side: string, peer: string): string[] {
+    const m = ladderModel(a, call)!;
+    const id = (i: number): string => m.lanes[i]!.id;
+    return m.arrows
+      .filter((x) => [side, peer].includes(id(x.from)) && [side, peer].includes(id(x.to)))
+      .filter((x) => !x.retransmission || id(x.from) === side)
+      .map(
+        (x) =>
+          `${id(x.from) === side ? '→' : '←'} ${x.kind === 'request' ? x.method : x.status}${x.retransmission ? ' again' : ''}`,
+      );
+  }
+
+  /**
+   * Both ends of `call` exported (`side`: the one that sent copies) and run against each other: the
+   * replay has the capture's messages, and at `side` the copies and what came between them in the
+   * capture's order.
+   */
+  async function betweenCopies(a: TraceAnalyzer, side: 'caller' | 'callee', tag: string, want: string[]) {
+    const x = sippExport(a, 'C1', { side });
+    expect(withCopies(a, 'C1', x.scenario.side, x.scenario.peer)).toEqual(want);
+    const r = await replay(x, tag);
+    await explainOnFailure(
+      () => {
+        const c = r.a.calls()[0]!.id;
+        expect(exchange(r.a, c, r.side, r.peer)).toEqual(exchange(a, 'C1', x.scenario.side, x.scenario.peer));
+        expect(withCopies(r.a, c, r.side, r.peer)).toEqual(want);
+      },
+      () => ({ side: x.scenario.xml, peer: x.peer.xml }),
+    );
+  }
+
+  it("a BYE that comes while the callee re-sends its 200 (the ACKs lost; captured at the callee): each end's export takes it between the copies as captured", async () => {
+    const a = simulated(simFile('bye-during-2xx-copies'), 'Bob');
+    await betweenCopies(a, 'callee', 'bye-during-2xx', [
+      ...['← INVITE', '→ 180', '→ 200', '→ 200 again', '→ 200 again'],
+      ...['← BYE', '→ 200'],
+    ]);
+  }, 90_000);
+
+  it('the same from real SIPp on both ends (a callee re-sending its 200 until the BYE of a caller that never ACKs), captured with dumpcap: the exports replay it', async () => {
+    // two hand-written scenarios, run (and captured) as an export's two ends are
+    const scenario = (f: string, mode: 'client' | 'server') => ({
+      side: '',
+      peer: '',
+      mode,
+      command: '',
+      xml: readFileSync(join(REPO, 'test/interop/sipp', f), 'utf8'),
+    });
+    const captured = await replay(
+      {
+        call: 'C1',
+        scenario: scenario('uac-bye-without-ack.xml', 'client'),
+        peer: scenario('uas-200-until-bye.xml', 'server'),
+      },
+      'real-bye-capture',
+    );
+    await betweenCopies(captured.a, 'callee', 'real-bye-during-2xx', [
+      ...['← INVITE', '→ 180', '→ 200', '→ 200 again', '→ 200 again'],
+      ...['← BYE', '→ 200'],
+    ]);
+  }, 90_000);
+
+  it('an INFO that comes while the caller re-sends its BYE (every BYE lost, Timer F): the caller answers it between its copies, as captured', async () => {
+    const a = simulated(simFile('info-during-bye-copies'));
+    await betweenCopies(a, 'caller', 'info-during-bye', [
+      ...['→ INVITE', '← 180', '← 200', '→ ACK', '→ BYE', '→ BYE again'],
+      ...['← INFO', '→ 200', ...Array<string>(9).fill('→ BYE again')],
+    ]);
+  }, 90_000);
+
+  it("a CANCEL that crosses the callee's 200 (its 200s lost): the callee takes it between its copies, ignores the replayed caller's CANCEL sent again at each later copy, and gives up with a BYE as captured", async () => {
+    const a = simulated(simFile('cancel-crosses-2xx'));
+    const x = sippExport(a, 'C1', { side: 'callee' });
+    expect(x.scenario.xml).toContain('<recv request="CANCEL" optional="global" advance_state="false"/>');
+    await betweenCopies(a, 'callee', 'cancel-crosses-2xx', [
+      ...['← INVITE', '→ 180', '→ 200', '→ 200 again', '→ 200 again'],
+      ...['← CANCEL', '→ 200', ...Array<string>(8).fill('→ 200 again'), '→ BYE', '← 200'],
+    ]);
+  }, 120_000);
 
   /** The simulator's parallel forking (forking-parallel): Alice, the proxy, Bob's desk phone and mobile. */
   const forkedCall = (): TraceAnalyzer => simulated('forking-parallel');

@@ -22,16 +22,25 @@ const open = (name: string): ReturnType<typeof analyzeTrace> =>
   );
 const sample = open('sample-call.pcap');
 
-/** The scenario's elements in order: `send INVITE`, `recv 180 optional`… */
+/**
+ * The scenario's elements in order: `send INVITE`, `recv 180 optional`, `recv BYE timeout 1000 → due4`,
+ * `send 200 → after5`, `label due4`, `recv CANCEL global`…
+ */
 function elements(xml: string): string[] {
   const out: string[] = [];
-  for (const m of xml.matchAll(/<(send|recv|pause)\b([^>]*)>(?:\s*<!\[CDATA\[\s*(\S+)(?: (\S+))?)?/g)) {
-    if (m[1] === 'pause') out.push(`pause ${/milliseconds="(\d+)"/.exec(m[2]!)?.[1]}`);
+  const re = /<(send|recv|pause|label)\b([^>]*)>(?:\s*<!\[CDATA\[\s*(\S+)(?: (\S+))?)?/g;
+  for (const m of xml.matchAll(re)) {
+    const a = m[2]!;
+    const next = /\bnext="([^"]+)"/.exec(a)?.[1];
+    if (m[1] === 'pause') out.push(`pause ${/milliseconds="(\d+)"/.exec(a)?.[1]}`);
+    else if (m[1] === 'label') out.push(`label ${/id="([^"]+)"/.exec(a)?.[1]}`);
     else if (m[1] === 'recv') {
-      const a = m[2]!;
       const what = /(?:request|response)="([^"]+)"/.exec(a)![1];
-      out.push(`recv ${what}${/optional="true"/.test(a) ? ' optional' : ''}`);
-    } else out.push(`send ${m[3] === 'SIP/2.0' ? m[4] : m[3]}`);
+      const timeout = /timeout="(\d+)" ontimeout="([^"]+)"/.exec(a);
+      out.push(
+        `recv ${what}${/optional="true"/.test(a) ? ' optional' : ''}${/optional="global"/.test(a) ? ' global' : ''}${timeout ? ` timeout ${timeout[1]} → ${timeout[2]}` : ''}`,
+      );
+    } else out.push(`send ${m[3] === 'SIP/2.0' ? m[4] : m[3]}${next ? ` → ${next}` : ''}`);
   }
   return out;
 }
@@ -161,6 +170,17 @@ const head = (first: string, cseq: string, toTag = '', extra: string[] = []): st
   'Content-Length: 0',
 ];
 
+/** An INVITE answered 200 at 10 ms and the 200 sent again at 510 and 1510 ms: no ACK came. */
+const unacked = (): SippMessageIn[] => {
+  const ok = head('SIP/2.0 200 OK', '1 INVITE', ';tag=tb');
+  return [
+    msg(A, B, 0, head('INVITE sip:b@example.com SIP/2.0', '1 INVITE')),
+    msg(B, A, 10, ok),
+    { ...msg(B, A, 510, ok), retransmission: true },
+    { ...msg(B, A, 1510, ok), retransmission: true },
+  ];
+};
+
 describe('SIPp scenario from messages', () => {
   it('a cancelled call: the CANCEL and the ACK of the 487 carry the INVITE branch; the 487 after the CANCEL uses the saved INVITE headers', () => {
     const ms = [
@@ -197,17 +217,8 @@ describe('SIPp scenario from messages', () => {
 
   it('retransmissions of what was never answered are sent as captured: a 200 never ACKed, a BYE without its 200; the rest are left out', () => {
     const re = (m: SippMessageIn): SippMessageIn => ({ ...m, retransmission: true });
-    const ok = head('SIP/2.0 200 OK', '1 INVITE', ';tag=tb');
     const bye = head('BYE sip:b@10.0.0.2 SIP/2.0', '2 BYE', ';tag=tb');
-    const ms = [
-      msg(A, B, 0, head('INVITE sip:b@example.com SIP/2.0', '1 INVITE')),
-      msg(B, A, 10, ok),
-      re(msg(B, A, 510, ok)),
-      re(msg(B, A, 1510, ok)),
-      msg(A, B, 5000, bye),
-      re(msg(A, B, 5500, bye)),
-      re(msg(A, B, 6500, bye)),
-    ];
+    const ms = [...unacked(), msg(A, B, 5000, bye), re(msg(A, B, 5500, bye)), re(msg(A, B, 6500, bye))];
     const caller = sippScenario(ms, A, B);
     expect(elements(caller.xml)).toEqual([
       'send INVITE',
@@ -239,6 +250,74 @@ describe('SIPp scenario from messages', () => {
     // an ACK that came after the copies: they are left out (a replayed peer ACKs at once)
     const late = [...ms.slice(0, 4), msg(A, B, 1600, head('ACK sip:b@10.0.0.2 SIP/2.0', '1 ACK', ';tag=tb'))];
     expect(elements(sippScenario(late, B, A).xml)).toEqual(['recv INVITE', 'send 200', 'recv ACK']);
+  });
+
+  it('a message that came while copies went: between them in both ends, the sends timed as captured, and taken if it comes before the copy is due', () => {
+    // the callee's 200 never ACKed; the caller's BYE comes between the second copy and the third
+    const ms = [
+      ...unacked(),
+      msg(A, B, 2200, head('BYE sip:b@10.0.0.2 SIP/2.0', '2 BYE', ';tag=tb')),
+      msg(B, A, 2210, head('SIP/2.0 200 OK', '2 BYE', ';tag=tb')),
+    ];
+    const callee = sippScenario(ms, B, A);
+    expect(elements(callee.xml)).toEqual([
+      ...['recv INVITE', 'send 200', 'pause 500', 'send 200'],
+      // the BYE, should it come before the last copy is due: that copy at once, then on after the BYE
+      ...['recv BYE timeout 1000 → due3', 'send 200 → after4', 'label due3'],
+      ...['send 200', 'recv BYE', 'label after4', 'send 200'],
+    ]);
+    // the 200 and its copies the same bytes (the INVITE's headers saved: [last_Via:] would be the
+    // BYE's on the early path), each copy with its own distance to the 200's element
+    const texts = [0, 1, 2, 3].map((n) => sendText(callee.xml, n));
+    expect(new Set(texts).size).toBe(1);
+    expect(texts[0]).toContain('Via: [$r0_via]');
+    expect(sendText(callee.xml, 4)).toContain('[last_CSeq:]');
+    // the caller waits as captured before its BYE (the copies it gets meanwhile: SIPp drops them)
+    expect(elements(sippScenario(ms, A, B).xml)).toEqual([
+      ...['send INVITE', 'recv 200', 'pause 2190', 'send BYE', 'recv 200'],
+    ]);
+  });
+
+  it("copies the other end's SIPp would not take for copies get a <recv>; the message it sends again at each copy is taken anywhere (global)", () => {
+    const re = (m: SippMessageIn): SippMessageIn => ({ ...m, retransmission: true });
+    const invite = head('INVITE sip:b@example.com SIP/2.0', '1 INVITE');
+    const cancel = head('CANCEL sip:b@example.com SIP/2.0', '1 CANCEL');
+    // nothing answers: the INVITE's copies go on after the CANCEL (and the CANCEL's own)
+    const dead = [
+      msg(A, B, 0, invite),
+      re(msg(A, B, 500, invite)),
+      msg(A, B, 1000, cancel),
+      re(msg(A, B, 1500, cancel)),
+      re(msg(A, B, 2500, invite)),
+      re(msg(A, B, 3500, cancel)),
+    ];
+    // the callee's SIPp drops a copy of the message it got last, not one of an older: those are <recv>s
+    expect(elements(sippScenario(dead, B, A).xml)).toEqual([
+      ...['recv INVITE', 'recv CANCEL', 'recv INVITE', 'recv CANCEL'],
+    ]);
+    expect(sippScenario(dead, B, A).xml).toContain(
+      'another message came after the first, so SIPp takes this one',
+    );
+    // The callee's 200s lost: the caller cancels between its copies and waits for the 487 that never
+    // comes. Its replayed SIPp sends the CANCEL again at each later copy of the 200 (the message it
+    // received before the CANCEL): the callee takes those anywhere, before its first receive.
+    const ok = head('SIP/2.0 200 OK', '1 INVITE', ';tag=tb');
+    const crossed = [
+      msg(A, B, 0, invite),
+      msg(B, A, 10, ok),
+      re(msg(B, A, 510, ok)),
+      msg(A, B, 800, cancel),
+      msg(B, A, 810, head('SIP/2.0 200 OK', '1 CANCEL', ';tag=tb')),
+      re(msg(B, A, 1510, ok)),
+      re(msg(B, A, 3510, ok)),
+      msg(A, B, 4000, head('OPTIONS sip:b@10.0.0.2 SIP/2.0', '2 OPTIONS', ';tag=tb')),
+      msg(B, A, 4010, head('SIP/2.0 200 OK', '2 OPTIONS', ';tag=tb')),
+    ];
+    const callee = elements(sippScenario(crossed, B, A).xml);
+    expect(callee.slice(0, 2)).toEqual(['recv CANCEL global', 'recv INVITE']);
+    expect(callee.filter((x) => x === 'send 200')).toHaveLength(6);
+    // without a later message from the caller its SIPp has ended by then: no global receive
+    expect(elements(sippScenario(crossed.slice(0, 7), B, A).xml)[0]).toBe('recv INVITE');
   });
 
   it('a capture that starts mid-call: a copy of a response left out with its original does not move the later copies onto another message', () => {

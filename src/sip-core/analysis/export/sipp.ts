@@ -172,11 +172,18 @@ function parse(text: string): Parsed | null {
   };
 }
 
+/** What a `<recv>` of the message waits for: `request="BYE"`, `response="200"`. */
+const recvWhat = (p: Parsed): string =>
+  p.kind === 'request' ? `request="${p.method}"` : `response="${p.status}"`;
+
 /** The value of header `name` (lower-case, long form), trimmed; '' when absent. */
 function header(p: Parsed, name: string): string {
   const h = p.headers.find((x) => x.name === name);
   return h ? h.line.slice(h.line.indexOf(':') + 1).trim() : '';
 }
+
+/** RFC 3261 T2 (µs): the longest interval between copies of a non-INVITE request or of a 2xx. */
+const T2_US = 4_000_000;
 
 /** How long a replayed call is held after the endpoint's last RTP packet, at most (µs). */
 const MEDIA_TAIL_US = 1_000_000;
@@ -192,6 +199,39 @@ interface Exchanged {
 }
 
 /**
+ * What SIPp 3.6 makes of a copy of a message it received (call.cpp, over UDP): a copy of the last
+ * message received, when nothing was sent since, is dropped; a copy of the message received just
+ * before its latest send makes it send that again (each send after a receive notes the message
+ * received last, none when it sent since); any other copy goes through the scenario as a new message.
+ * Messages are keys (an original's index: its copies have the same bytes).
+ */
+function sippRetransState(): {
+  see: (sent: boolean, key: number) => void;
+  absorbs: (key: number) => boolean;
+  /** The message SIPp sends again for a copy of `key` (-1: none). */
+  resends: (key: number) => number;
+} {
+  let received = false;
+  let lastRecv = -1;
+  let answered = -1;
+  let answeredWith = -1;
+  return {
+    see(sent, key) {
+      if (!sent) {
+        received = true;
+        lastRecv = key;
+      } else if (received) {
+        answered = lastRecv;
+        answeredWith = key;
+        lastRecv = -1;
+      }
+    },
+    absorbs: (key) => key === lastRecv || key === answered,
+    resends: (key) => (key >= 0 && key === answered ? answeredWith : -1),
+  };
+}
+
+/**
  * The exchange without its retransmissions, but those of an unanswered message (see
  * {@link sippScenario}): a final response to an INVITE before the ACK came, a request (not an ACK)
  * that got no response at all. A sent one stays as a message of its own (`retransmits`: its
@@ -201,9 +241,11 @@ function keepUnansweredRetransmissions(all: readonly Exchanged[]): Exchanged[] {
   const out: Exchanged[] = [];
   /** Index in `all` → index in `out`, for originals. */
   const at = new Map<number, number>();
+  const sipp = sippRetransState();
   all.forEach((e, i) => {
     if (!e.m.retransmission) {
       at.set(i, out.length);
+      sipp.see(e.sent, out.length);
       out.push({ ...e });
       return;
     }
@@ -236,8 +278,12 @@ function keepUnansweredRetransmissions(all: readonly Exchanged[]): Exchanged[] {
       );
     if (!unanswered) return;
     const o = at.get(k)!;
-    if (e.sent) out.push({ ...e, retransmits: o });
-    else (out[o]!.absorbed ??= []).push(e.m.timeUs);
+    // (a copy SIPp takes for a new message needs a <recv> of its own: an INVITE's after the CANCEL)
+    if (!e.sent && sipp.absorbs(o)) (out[o]!.absorbed ??= []).push(e.m.timeUs);
+    else {
+      sipp.see(e.sent, o);
+      out.push({ ...e, retransmits: o });
+    }
   });
   return out;
 }
@@ -401,7 +447,7 @@ export function sippScenario(
   // rrs on the message that gives the dialog's remote target and route set.
   const rrsAt = new Set<number>();
   list.forEach((e, i) => {
-    if (e.sent) return;
+    if (e.sent || e.retransmits !== undefined) return;
     const initialInvite = e.p.kind === 'request' && e.p.method === 'INVITE' && !e.p.toTag;
     const inviteOk =
       e.p.kind === 'response' && e.p.cseqMethod === 'INVITE' && e.p.status >= 200 && e.p.status < 300;
@@ -457,101 +503,99 @@ export function sippScenario(
     elements++;
   };
 
-  list.forEach((e, i) => {
+  /**
+   * The `<recv>` of list[i]; `early`: the one of a message that may come before the copy (or the
+   * timed send) just before it in the capture is due — it waits that long (`timeout`) and else jumps
+   * to the send (`ontimeout`).
+   */
+  const recvElement = (i: number, gapMs: number, early: { timeout: number; label: string } | null): void => {
+    const e = list[i]!;
     const { p } = e;
-    if (media && !mediaStarted && e.m.timeUs >= media.firstUs) startMedia();
-    // Without the capture's pauses, a message sent while the RTP played waits as the capture did, so
-    // a BYE does not end the call before its audio: the gap's overlap with the RTP's time and up to a
-    // second after it (the other end's last packets, which started later, still go out).
-    if (media && mediaStarted && e.sent && !o.keepTiming) {
-      const until = Math.min(e.m.timeUs, media.lastUs + MEDIA_TAIL_US);
-      const ms = Math.round((until - Math.max(prevUs, media.firstUs)) / 1000);
-      if (ms > 0) {
-        out.push(
-          `  ${comment('the RTP goes on as long as it did in the capture')}`,
-          `  <pause milliseconds="${ms}"/>`,
-        );
-        elements++;
+    const attrs: string[] = [recvWhat(p)];
+    if (early) attrs.push(`timeout="${early.timeout}"`, `ontimeout="${early.label}"`);
+    else if (optionalAt.has(i)) attrs.push('optional="true"');
+    if (rrsAt.has(i)) attrs.push('rrs="true"');
+    if (authChallenge.has(i)) attrs.push('auth="true"');
+    /** `<ereg>`s: [variable, element]. */
+    const actions: [string, string][] = [];
+    const copy = e.retransmits !== undefined;
+    const t = copy ? null : peerTagOf(p);
+    if (t) {
+      const header = p.kind === 'request' ? 'From:' : 'To:';
+      const v = peerTags.get(t)!;
+      actions.push([
+        v,
+        `<ereg regexp=";[[:space:]]*tag[[:space:]]*=[[:space:]]*[^;>[:space:]]+" search_in="hdr" header="${header}" assign_to="${v}"/>`,
+      ]);
+    }
+    const contact = p.headers.find((h) => h.name === 'contact')?.line;
+    if (rrsAt.has(i) && contact) {
+      // The dialog's remote target, for a request to it after another dialog's rrs (a fork's 2xx).
+      // (no "<" in it: SIPp's XML reader refuses one in an attribute)
+      const uri = contact.includes('<') ? '[^>[:space:]]+' : '[^>;[:space:]]+';
+      actions.push([
+        `target${i}`,
+        `<ereg regexp="sips?:${uri}" search_in="hdr" header="Contact:" assign_to="target${i}"/>`,
+      ]);
+    }
+    if (!copy && p.kind === 'response' && header(p, 'rseq'))
+      // a reliable provisional response's RSeq, which a PRACK's RAck names (RFC 3262 §7.2): the peer's number
+      actions.push([
+        `rseq${i}`,
+        `<ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" assign_to="rseq${i}"/>`,
+      ]);
+    if (!copy && saveFrom.has(i)) {
+      for (const [h, v] of [
+        ['Via:', 'via'],
+        ['From:', 'from'],
+        ['To:', 'to'],
+        ['CSeq:', 'cseq'],
+      ] as const)
+        actions.push([
+          `r${i}_${v}`,
+          `<ereg regexp=".*" search_in="hdr" header="${h}" assign_to="r${i}_${v}"/>`,
+        ]);
+    }
+    const label = p.kind === 'request' ? p.method : p.startLine.replace(/^SIP\/2\.0\s+/i, '');
+    if (early)
+      out.push(
+        `  ${comment(`${label} from the peer, should it come before the copy below is due (in ${early.timeout} ms; the capture has it ${gapMs} ms after): the copy goes at once after it`)}`,
+      );
+    else out.push(`  ${comment(`${label}${copy ? ' again' : ''} from the peer (+${gapMs} ms)`)}`);
+    if (copy && !early)
+      out.push(
+        `  ${comment('a copy, as captured (it was never answered): another message came after the first, so SIPp takes this one for a new message, not a copy')}`,
+      );
+    const fork = copy ? null : forkRemark(p);
+    if (fork) out.push(`  ${comment(fork)}`);
+    if (early) elements++;
+    else elementOf.set(i, elements++);
+    out.push((used) => {
+      const mine = actions.filter(([v]) => used.has(v)).map(([, a]) => `      ${a}`);
+      return mine.length
+        ? [`  <recv ${attrs.join(' ')}>`, '    <action>', ...mine, '    </action>', '  </recv>']
+        : [`  <recv ${attrs.join(' ')}/>`];
+    });
+    if (e.absorbed && !early) {
+      const gaps = e.absorbed.map((t, k) => Math.round((t - (e.absorbed![k - 1] ?? e.m.timeUs)) / 1000));
+      out.push(
+        `  ${comment(`the peer retransmitted it ${e.absorbed.length} time(s) (after ${gaps.join(', ')} ms), ${p.kind === 'response' ? `the endpoint never sent the ACK: there is none here either` : 'the endpoint never answered: nor does this scenario'}; SIPp ignores copies of a message it received (and of a call it ended)`)}`,
+      );
+    }
+    if (rrsAt.has(i) && !early) {
+      learnedRoute = true;
+      if (!routeFixed) {
+        routeAt = i;
+        routeFixed = recordRoutes(i) !== '';
       }
     }
-    const gapMs = Math.round((e.m.timeUs - prevUs) / 1000);
-    prevUs = e.m.timeUs;
-    if (!e.sent) {
-      const attrs: string[] = [p.kind === 'request' ? `request="${p.method}"` : `response="${p.status}"`];
-      if (optionalAt.has(i)) attrs.push('optional="true"');
-      if (rrsAt.has(i)) attrs.push('rrs="true"');
-      if (authChallenge.has(i)) attrs.push('auth="true"');
-      /** `<ereg>`s: [variable, element]. */
-      const actions: [string, string][] = [];
-      const t = peerTagOf(p);
-      if (t) {
-        const header = p.kind === 'request' ? 'From:' : 'To:';
-        const v = peerTags.get(t)!;
-        actions.push([
-          v,
-          `<ereg regexp=";[[:space:]]*tag[[:space:]]*=[[:space:]]*[^;>[:space:]]+" search_in="hdr" header="${header}" assign_to="${v}"/>`,
-        ]);
-      }
-      const contact = p.headers.find((h) => h.name === 'contact')?.line;
-      if (rrsAt.has(i) && contact) {
-        // The dialog's remote target, for a request to it after another dialog's rrs (a fork's 2xx).
-        // (no "<" in it: SIPp's XML reader refuses one in an attribute)
-        const uri = contact.includes('<') ? '[^>[:space:]]+' : '[^>;[:space:]]+';
-        actions.push([
-          `target${i}`,
-          `<ereg regexp="sips?:${uri}" search_in="hdr" header="Contact:" assign_to="target${i}"/>`,
-        ]);
-      }
-      if (p.kind === 'response' && header(p, 'rseq'))
-        // a reliable provisional response's RSeq, which a PRACK's RAck names (RFC 3262 §7.2): the peer's number
-        actions.push([
-          `rseq${i}`,
-          `<ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" assign_to="rseq${i}"/>`,
-        ]);
-      if (saveFrom.has(i)) {
-        for (const [h, v] of [
-          ['Via:', 'via'],
-          ['From:', 'from'],
-          ['To:', 'to'],
-          ['CSeq:', 'cseq'],
-        ] as const)
-          actions.push([
-            `r${i}_${v}`,
-            `<ereg regexp=".*" search_in="hdr" header="${h}" assign_to="r${i}_${v}"/>`,
-          ]);
-      }
-      const label = p.kind === 'request' ? p.method : p.startLine.replace(/^SIP\/2\.0\s+/i, '');
-      out.push(`  ${comment(`${label} from the peer (+${gapMs} ms)`)}`);
-      const fork = forkRemark(p);
-      if (fork) out.push(`  ${comment(fork)}`);
-      elementOf.set(i, elements++);
-      out.push((used) => {
-        const mine = actions.filter(([v]) => used.has(v)).map(([, a]) => `      ${a}`);
-        return mine.length
-          ? [`  <recv ${attrs.join(' ')}>`, '    <action>', ...mine, '    </action>', '  </recv>']
-          : [`  <recv ${attrs.join(' ')}/>`];
-      });
-      if (e.absorbed) {
-        const gaps = e.absorbed.map((t, k) => Math.round((t - (e.absorbed![k - 1] ?? e.m.timeUs)) / 1000));
-        out.push(
-          `  ${comment(`the peer retransmitted it ${e.absorbed.length} time(s) (after ${gaps.join(', ')} ms), ${p.kind === 'response' ? `the endpoint never sent the ACK: there is none here either` : 'the endpoint never answered: nor does this scenario'}; SIPp ignores copies of a message it received (and of a call it ended)`)}`,
-        );
-      }
-      if (rrsAt.has(i)) {
-        learnedRoute = true;
-        if (!routeFixed) {
-          routeAt = i;
-          routeFixed = recordRoutes(i) !== '';
-        }
-      }
-      return;
-    }
+  };
+
+  /** The `<send>` of list[i]; `next`: a label to go on from (the early path of a copy, above). */
+  const sendElement = (i: number, gapMs: number, next: string | null): void => {
+    const e = list[i]!;
+    const { p } = e;
     const retransmits = e.retransmits;
-    if ((o.keepTiming || retransmits !== undefined) && gapMs > 0 && i > 0) {
-      // a retransmission waits its timer, as captured, with or without keepTiming
-      out.push(`  <pause milliseconds="${gapMs}"/>`);
-      elements++;
-    }
     const lines: string[] = [];
     const remarks = new Set<string>();
     if (p.kind === 'request') {
@@ -713,13 +757,16 @@ export function sippScenario(
           : 'a retransmission, as captured: no response had come (the transaction timed out)',
       );
     const retransmitted = list.some((x) => x.retransmits === i);
-    out.push(
-      `  ${comment(`${label}${retransmits !== undefined ? ' again' : ''} to the peer (+${gapMs} ms)`)}`,
-    );
+    if (next)
+      out.push(`  ${comment(`${label}${retransmits !== undefined ? ' again' : ''} to the peer, at once`)}`);
+    else
+      out.push(
+        `  ${comment(`${label}${retransmits !== undefined ? ' again' : ''} to the peer (+${gapMs} ms)`)}`,
+      );
     const fork = forkRemark(p);
     if (fork) remarks.add(fork);
-    for (const r of remarks) out.push(`  ${comment(r)}`);
-    if (retransmitted)
+    if (!next) for (const r of remarks) out.push(`  ${comment(r)}`);
+    if (retransmitted && !next)
       out.push(
         `  ${comment('retransmitted as the capture shows (the copies below), not by SIPp: no retrans')}`,
       );
@@ -727,12 +774,159 @@ export function sippScenario(
       p.kind === 'request' && p.method !== 'ACK' && retransmits === undefined && !retransmitted
         ? ' retrans="500"'
         : '';
-    elementOf.set(i, elements++);
+    if (next) elements++;
+    else elementOf.set(i, elements++);
     out.push(
-      `  <send${retrans}>`,
+      `  <send${retrans}${next ? ` next="${next}"` : ''}>`,
       `    ${cdata(`\n\n${[...lines, '', body.replace(/\r\n/g, '\n')].join('\n')}\n`)}`,
       '  </send>',
     );
+  };
+
+  // Copy windows: from a message sent again (or received again) as captured to its last copy, and
+  // the interval a next copy would have come after (RFC 3261 Timers A, E, G and §13.3.1.4: doubled,
+  // at most T2 but an INVITE's). What either end sends inside one waits its captured gap, with or
+  // without keepTiming, so what came between the copies comes between them in the replay too.
+  const copyTimes = new Map<number, number[]>();
+  list.forEach((e, i) => {
+    if (e.absorbed) copyTimes.set(i, [...(copyTimes.get(i) ?? []), ...e.absorbed]);
+    if (e.retransmits !== undefined)
+      copyTimes.set(e.retransmits, [...(copyTimes.get(e.retransmits) ?? []), e.m.timeUs]);
+  });
+  const windows: [number, number][] = [];
+  for (const [i, copies] of copyTimes) {
+    const times = [list[i]!.m.timeUs, ...copies].sort((a, b) => a - b);
+    const last = times.at(-1)!;
+    const gap = last - times.at(-2)!;
+    const inviteRequest = list[i]!.p.kind === 'request' && list[i]!.p.method === 'INVITE';
+    windows.push([list[i]!.m.timeUs, last + (inviteRequest ? 2 * gap : Math.min(2 * gap, T2_US))]);
+  }
+  const inWindow = (i: number): boolean => {
+    const t = list[i]!.m.timeUs;
+    return windows.some(([a, b]) => t > a && t <= b);
+  };
+  /** `r` answers request `q` (a response to it), or ACKs response `q`: it cannot come before `q`. */
+  const answersTo = (r: Parsed, q: Parsed): boolean =>
+    r.cseq === q.cseq &&
+    (q.kind === 'request' ? r.kind === 'response' && r.cseqMethod === q.method : r.method === 'ACK');
+  /**
+   * A send that waits its captured gap because copies go (a copy; what either end sends while they
+   * go, but an answer to the message just received: it went when that came).
+   */
+  const timedAt = (i: number): boolean => {
+    const e = list[i]!;
+    const prev = list[i - 1];
+    return (
+      e.sent &&
+      (e.retransmits !== undefined || (inWindow(i) && !(prev && !prev.sent && answersTo(e.p, prev.p))))
+    );
+  };
+  /** A timed send after a gap whose next message, received, may come before it is due (see below). */
+  const racesAt = (i: number, gapMs: number): boolean => {
+    const r = list[i + 1];
+    return (
+      gapMs > 0 && i > 0 && timedAt(i) && !!r && !r.sent && inWindow(i + 1) && !answersTo(r.p, list[i]!.p)
+    );
+  };
+  // A response sent at once after another message came (the early path) takes its request's headers
+  // saved with <ereg>, not [last_…] (they would be that message's): its original and copies too, so
+  // all have the same bytes (SIPp on the other end knows a copy by them).
+  let prevAt = list[0]!.m.timeUs;
+  list.forEach((e, i) => {
+    const gap = Math.round((e.m.timeUs - prevAt) / 1000);
+    prevAt = e.m.timeUs;
+    const j = answers.get(i);
+    if (j !== undefined && racesAt(i, gap)) saveFrom.add(j);
+  });
+  /** A label to write after a message's element: where a copy's early path goes on. */
+  const labelAfter = new Map<number, string>();
+  // The peer's SIPp (a replayed peer) sends a message again when a copy of the one it came after
+  // arrives (it takes the copy for a retransmission its message answers: the CANCEL it sent after
+  // the 200, at each copy of the 200). Where this endpoint's SIPp would not drop those, each kind
+  // gets a <recv optional="global" advance_state="false">: taken wherever it comes, changing nothing.
+  const mine = sippRetransState();
+  const theirs = sippRetransState();
+  const resent = new Map<string, number>();
+  let peerEnd = -1;
+  const resentAt: [number, number][] = [];
+  list.forEach((e, i) => {
+    mine.see(e.sent, e.retransmits ?? i);
+    if (!e.sent) {
+      theirs.see(true, i);
+      peerEnd = i;
+      return;
+    }
+    const key = e.retransmits ?? i;
+    const again = e.retransmits === undefined ? -1 : theirs.resends(key);
+    if (again >= 0) {
+      if (!mine.absorbs(again)) resentAt.push([i, again]);
+    } else if (e.retransmits === undefined || !theirs.absorbs(key)) {
+      theirs.see(false, key);
+      peerEnd = i;
+    }
+  });
+  for (const [i, again] of resentAt) {
+    if (i < peerEnd) resent.set(recvWhat(list[again]!.p), again);
+  }
+  /** Where the global receives go: before the first mandatory receive of another kind (SIPp waits there). */
+  const absorbAt = resent.size
+    ? list.findIndex((e, i) => !e.sent && !optionalAt.has(i) && !resent.has(recvWhat(e.p)))
+    : -1;
+
+  list.forEach((e, i) => {
+    if (media && !mediaStarted && e.m.timeUs >= media.firstUs) startMedia();
+    // Without the capture's pauses, a message sent while the RTP played waits as the capture did, so
+    // a BYE does not end the call before its audio: the gap's overlap with the RTP's time and up to a
+    // second after it (the other end's last packets, which started later, still go out).
+    if (media && mediaStarted && e.sent && !o.keepTiming) {
+      const until = Math.min(e.m.timeUs, media.lastUs + MEDIA_TAIL_US);
+      const ms = Math.round((until - Math.max(prevUs, media.firstUs)) / 1000);
+      if (ms > 0) {
+        out.push(
+          `  ${comment('the RTP goes on as long as it did in the capture')}`,
+          `  <pause milliseconds="${ms}"/>`,
+        );
+        elements++;
+      }
+    }
+    const gapMs = Math.round((e.m.timeUs - prevUs) / 1000);
+    prevUs = e.m.timeUs;
+    if (!e.sent) {
+      if (i === absorbAt)
+        for (const [kind, k] of resent) {
+          out.push(
+            `  ${comment(`the peer's SIPp sends its ${list[k]!.p.kind === 'request' ? list[k]!.p.method : list[k]!.p.status} again at each copy that comes after it (it takes the copy for a retransmission of the message before it): taken and left alone, wherever it comes`)}`,
+            `  <recv ${kind} optional="global" advance_state="false"/>`,
+          );
+          elements++;
+        }
+      recvElement(i, gapMs, null);
+      const after = labelAfter.get(i);
+      if (after) out.push(`  <label id="${after}"/>`);
+      return;
+    }
+    // a retransmission waits its timer, as captured, with or without keepTiming; so does what the
+    // endpoint sent while copies went (its own or its peer's)
+    const timed = timedAt(i);
+    if ((o.keepTiming || timed) && gapMs > 0 && i > 0) {
+      const r = list[i + 1];
+      if (r && racesAt(i, gapMs)) {
+        // The message received next may come before this one is due (both ends keep the captured
+        // gaps, each from its own last message): wait for it at most as long, then send this one.
+        const due = `due${i}`;
+        const after = `after${i + 1}`;
+        recvElement(i + 1, Math.round((r.m.timeUs - e.m.timeUs) / 1000), { timeout: gapMs, label: due });
+        sendElement(i, gapMs, after);
+        out.push(`  <label id="${due}"/>`);
+        labelAfter.set(i + 1, after);
+      } else {
+        if (e.retransmits === undefined && !o.keepTiming)
+          out.push(`  ${comment('sent while copies went (above): at the captured gap, as they are')}`);
+        out.push(`  <pause milliseconds="${gapMs}"/>`);
+        elements++;
+      }
+    }
+    sendElement(i, gapMs, null);
   });
 
   if (media && !mediaStarted) {
