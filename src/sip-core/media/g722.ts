@@ -120,6 +120,8 @@ export class G722Decoder {
   /** The receive QMF's input: the sums and differences of the sub-band signals, oldest first. */
   readonly #hist = new Int32Array(HIST);
   #pos = 22;
+  /** Where {@link reencode} decodes to when its output is not wanted. */
+  readonly #pair = new Int16Array(2);
 
   /**
    * Decodes octets `b[s, e)` into `out` from `at` (2 samples per octet, as many as fit); returns the
@@ -198,9 +200,10 @@ export class G722Decoder {
    * error — and decodes the octets into `out` from `at` (as {@link decode}). So the sub-band
    * predictors, scale factors and the receive QMF follow the concealed signal, as an encoder's did the
    * real one, and the next packet does not start from a state 60 ms old (G.722 Appendix III/IV's
-   * re-synchronisation, here by re-encoding). Returns the samples written.
+   * re-synchronisation, here by re-encoding). Returns the samples written (`out` null: the state
+   * only, nothing written).
    */
-  reencode(x: Int16Array, xs: number, codes: number, out: Int16Array, at: number): number {
+  reencode(x: Int16Array, xs: number, codes: number, out: Int16Array | null, at: number): number {
     const one = new Uint8Array(1);
     let o = at;
     for (let j = 0; j < codes; j++) {
@@ -240,7 +243,8 @@ export class G722Decoder {
         }
       }
       one[0] = (ih << 6) | il;
-      o += this.decode(one, 0, 1, out, o);
+      if (out) o += this.decode(one, 0, 1, out, o);
+      else this.decode(one, 0, 1, this.#pair, 0);
     }
     return o - at;
   }

@@ -68,8 +68,7 @@ export function pitchPeriod(x: Int16Array, end: number, rate: number): number | 
 export interface Concealment {
   /**
    * From the gap's first sample: min(gap, {@link PLC_MAX_MS}) samples, then — when the gap is shorter
-   * than that — the repetition continued past the gap at the level it ended with (at least the fade's
-   * length, or `ahead` samples when asked for more).
+   * than that — the repetition continued past the gap for the fade, at the level it ended with.
    */
   pcm: Int16Array;
   /** Samples of the next packet to fade in from the continuation ({@link crossFade}). */
@@ -99,7 +98,6 @@ export function conceal(
   end: number,
   gap: number,
   rate: number,
-  ahead = 0,
   held = 0,
 ): Concealment | null {
   const t = pitchPeriod(pcm, end, rate);
@@ -134,7 +132,7 @@ export function conceal(
   for (let j = 0; j < q; j++) pcm[end - q + j] = Math.round(buf[bend - q + j]!);
   const heard = Math.min(gap, stop);
   const endGain = Math.max(0, 1 - (frames - 1) * ATTENUATION);
-  const out = new Int16Array(heard + (gap < stop ? Math.max(fade, ahead) : 0));
+  const out = new Int16Array(heard + (gap < stop ? fade : 0));
   const full = held > 0 ? new Int16Array(held) : null;
   let tail: Float64Array | null = null;
   let tailAt = 0;

@@ -664,14 +664,14 @@ const G722_QMF_DELAY = 22;
  * state runs on to the next frame, no fade), null when there was nothing to conceal from.
  * - GSM: whole lost frames substituted (GSM 06.11, gsm.ts), at most {@link GSM_SUBSTITUTE_MAX}.
  * - G.711, L16: pitch repetition (plc.ts) written as it is.
- * - G.722, G.726: pitch repetition re-encoded into the decoder's state (`reencode`), so the next packet
- *   decodes from a predictor and step size that followed the concealed signal rather than from the
- *   moment before the gap. G.722 plays the re-encoded samples (its QMF delays them, and the state
- *   must match what was heard). G.726 plays the concealment itself and re-encodes the repetition at
- *   full level (its fade is the listener's, not the sender's: re-encoding the fade shrinks the step
- *   size; concealment.test.ts, a steady vowel: after 600 ms lost the next 380 ms came back at 8.4 dB
- *   SNR that way, 11.5 dB this way, 8.6 dB from the state left before the gap; after a 20 ms loss
- *   the next packet 3.4 / 2.8 / −4.1 dB).
+ * - G.722, G.726: the pitch repetition played, and re-encoded into the decoder's state (`reencode`)
+ *   at full level, so the next packet decodes from predictors and step sizes that followed the
+ *   signal as it went on rather than from the moment before the gap. Full level: the fade is the
+ *   listener's, not the sender's — re-encoding the faded concealment (G.722 until session 25, which
+ *   also played the re-encoded samples) shrinks the step size, and after a 600 ms loss of a steady
+ *   vowel the next 380 ms came back at 8.4 dB SNR (G.726) / 13.0 dB (G.722) where this gives 11.5 /
+ *   19.9 dB (from the state left before the gap: 8.6 / 21.9); after a 20 ms loss the next packet
+ *   2.8 / 11.7 dB (faded: 3.4 / 10.6; old state: −4.1 / 6.4). concealment.test.ts measures these.
  */
 function concealLoss(
   p: AudioPlay,
@@ -690,17 +690,15 @@ function concealLoss(
   // What the concealment fills: at most PLC_MAX_MS, then silence (a long gap allocates no more; the
   // fade past a longer gap reads zeros, as crossFade does beyond the array).
   const heard = Math.min(gap, Math.round((rate * PLC_MAX_MS) / 1000), pcm.length - end);
-  if (p.codec === 'G722') {
-    const dec = state.g722;
-    const c = dec ? conceal(pcm, end, gap, rate, G722_QMF_DELAY) : null;
-    if (c) dec!.reencode(c.pcm, 0, heard >> 1, pcm, end);
-    return c;
-  }
+  const g722 = p.codec === 'G722' ? state.g722 : undefined;
   const g726 = p.codec === 'G726' ? state.g726?.get(p.g726!.name) : undefined;
-  if (p.codec === 'G726' && !g726) return null;
-  const c = conceal(pcm, end, gap, rate, 0, g726 ? heard : 0);
+  if ((p.codec === 'G722' && !g722) || (p.codec === 'G726' && !g726)) return null;
+  // G.722's transmit QMF reads the repetition this far past the samples it codes.
+  const held = g722 ? heard + G722_QMF_DELAY : g726 ? heard : 0;
+  const c = conceal(pcm, end, gap, rate, held);
   if (!c) return null;
-  if (g726) g726.reencode(c.held!, 0, heard, null, 0);
+  g722?.reencode(c.held!, 0, heard >> 1, null, 0);
+  g726?.reencode(c.held!, 0, heard, null, 0);
   pcm.set(c.pcm.subarray(0, heard), end);
   return c;
 }
