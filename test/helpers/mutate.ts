@@ -5,8 +5,8 @@
  * corpus to a surface and fails naming the seed, the case and the input when it throws or is slow.
  *
  * Replay one case: `FUZZ_ONLY=<case> npx vitest run <file>` (the failure message gives the case and
- * writes the input to a file); `FUZZ_VERBOSE=1` prints each case before running it, which names the
- * input of a hang that the test timeout cut. `FUZZ_SCALE=20` runs twenty times as many cases (new
+ * writes the input to a file); `FUZZ_VERBOSE=1` writes each case to $TMPDIR/sipscope-fuzz-current.txt
+ * before running it, which names the input of a hang the test timeout cut or of a crash of the process. `FUZZ_SCALE=20` runs twenty times as many cases (new
  * seeds after the usual ones), for a longer hunt by hand.
  */
 import { writeFileSync } from 'node:fs';
@@ -249,7 +249,11 @@ export async function fuzz<T>(
     const seed = (o.seed + i) >>> 0;
     const m = make(seed, i);
     const c: FuzzCase<T> = { index: i, seed, name: m.name, input: m.input, ops: m.ops };
-    if (verbose) console.log(`[fuzz ${surface}] case ${i} seed ${seed} ${m.name}: ${m.ops.join(', ')}`);
+    if (verbose) {
+      // Written before the case runs (console output is buffered: a crash of the process would lose it).
+      const line = `[fuzz ${surface}] case ${i} seed ${seed} ${m.name}: ${m.ops.join(', ')}\n`;
+      writeFileSync(join(process.env.SIPSCOPE_TEST_TMP_BASE ?? tmpdir(), 'sipscope-fuzz-current.txt'), line);
+    }
     const t0 = performance.now();
     let err: unknown = null;
     try {

@@ -440,6 +440,9 @@ class Parser {
       const desc = /^(.*?)\s+desc\s+"[^"]*"$/.exec(raw);
       const value = single ? single[1]! : desc ? desc[1]!.replace(/^"(.*)"$/, '$1') : raw;
       this.globals.push({ name, value, pos: { ...t.pos, end: eq.pos.end + raw.length } });
+      // Past the name and '=' first: they may stand on other lines than the value (`fork\n=yes`), and
+      // skipping only the tokens on '='s line left the parser on the name, reading it again for ever.
+      for (let k = 0; k <= j; k++) this.next();
       while (!this.atEof() && this.peek().pos.line === eq.pos.line) this.next();
       return;
     }

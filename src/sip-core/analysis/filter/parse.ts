@@ -71,7 +71,9 @@ function lex(src: string): Tok[] | FilterError {
   while (i < n) {
     const c = src[i]!;
     const col = i + 1;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+    // Any white space the bare-word scan below stops at (\v, \f, NBSP... too: else that scan reads an
+    // empty word and never moves on).
+    if (/\s/.test(c)) {
       i++;
       continue;
     }
