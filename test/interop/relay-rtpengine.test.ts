@@ -17,11 +17,13 @@
  * Skips loudly without SIPp, Kamailio, rtpengine, dumpcap or tshark; fails under CI=true.
  * Bounded: SIPp -timeout 30 and a 45 s limit each; every peer stopped after the test.
  */
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLab, startLab } from '../../src/main/live';
+import { MediaRelay, type RelayPort } from '../../src/sip-core/elements/media-relay';
+import type { TransportListener } from '../../src/sip-core/stack/transport';
 import { requirePeer } from '../helpers/peers';
 import { tsharkRtpDatagrams } from '../helpers/rtp-tshark';
 import {
@@ -268,6 +270,208 @@ function named(sdp: string, p: number, q: number): string {
     .replace(/\r/g, '');
 }
 
+// ---------------------------------------------------------------- latching, RTCP, the end: packet by packet
+
+/** Bencode (rtpengine's ng protocol): strings, integers, lists, dictionaries (keys sorted). */
+type Ben = string | number | Ben[] | { [k: string]: Ben };
+function benc(v: Ben): string {
+  if (typeof v === 'number') return `i${v}e`;
+  if (typeof v === 'string') return `${Buffer.byteLength(v)}:${v}`;
+  if (Array.isArray(v)) return `l${v.map(benc).join('')}e`;
+  return `d${Object.keys(v)
+    .sort()
+    .map((k) => benc(k) + benc(v[k]!))
+    .join('')}e`;
+}
+function bdec(s: Buffer): Ben {
+  let i = 0;
+  const next = (): Ben => {
+    const c = String.fromCharCode(s[i]!);
+    if (c === 'i') {
+      const e = s.indexOf(0x65, i);
+      const n = Number(s.subarray(i + 1, e).toString());
+      i = e + 1;
+      return n;
+    }
+    if (c === 'l' || c === 'd') {
+      i++;
+      const items: Ben[] = [];
+      while (s[i] !== 0x65) {
+        if (i >= s.length) throw new Error('bencode: truncated');
+        items.push(next());
+      }
+      i++;
+      if (c === 'l') return items;
+      const o: { [k: string]: Ben } = {};
+      for (let k = 0; k < items.length; k += 2) o[String(items[k])] = items[k + 1]!;
+      return o;
+    }
+    const colon = s.indexOf(0x3a, i);
+    const n = Number(s.subarray(i, colon).toString());
+    const str = s.subarray(colon + 1, colon + 1 + n).toString('utf8');
+    i = colon + 1 + n;
+    return str;
+  };
+  return next();
+}
+
+/** A relay driven as rtpproxy_manage()/rtpengine_manage() drive one: offer, answer, delete. */
+interface Driven {
+  offer(callId: string, sdp: string): Promise<string>;
+  answer(callId: string, sdp: string): Promise<string>;
+  remove(callId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** rtpengine over its ng control socket (one command at a time, 2 s each at most). */
+async function ngRelay(port: number): Promise<Driven> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  let n = 0;
+  const cmd = (c: { [k: string]: Ben }): Promise<{ [k: string]: Ben }> =>
+    new Promise((resolve, reject) => {
+      const id = `t${++n}`;
+      const t = setTimeout(() => reject(new Error(`rtpengine: no answer to ${String(c.command)}`)), 2000);
+      const on = (m: Buffer): void => {
+        const sp = m.indexOf(0x20);
+        if (m.subarray(0, sp).toString() !== id) return;
+        clearTimeout(t);
+        sock.off('message', on);
+        const r = bdec(m.subarray(sp + 1)) as { [k: string]: Ben };
+        if (r.result !== 'ok') reject(new Error(`rtpengine: ${String(r['error-reason'])}`));
+        else resolve(r);
+      };
+      sock.on('message', on);
+      sock.send(`${id} ${benc(c)}`, port, RELAY);
+    });
+  return {
+    offer: async (id, sdp) =>
+      String((await cmd({ command: 'offer', 'call-id': id, 'from-tag': 'ft', sdp })).sdp),
+    answer: async (id, sdp) =>
+      String((await cmd({ command: 'answer', 'call-id': id, 'from-tag': 'ft', 'to-tag': 'tt', sdp })).sdp),
+    remove: async (id) =>
+      void (await cmd({ command: 'delete', 'call-id': id, 'from-tag': 'ft', 'to-tag': 'tt' })),
+    close: () => new Promise((r) => sock.close(() => r())),
+  };
+}
+
+/** The lab's relay (media-relay.ts) on real UDP sockets on RELAY, from port 30000. */
+function labRelay(): Driven {
+  const open = new Set<Socket>();
+  const relay = new MediaRelay(
+    {
+      address: RELAY,
+      bind: (port): RelayPort | null => {
+        const sock = createSocket('udp4');
+        open.add(sock);
+        let listener: TransportListener | null = null;
+        const t: RelayPort = {
+          local: { host: RELAY, port, transport: 'UDP' },
+          reliable: false,
+          send: (bytes, dest) => {
+            sock.send(bytes, dest.port, dest.host);
+            return { ok: true };
+          },
+          setListener: (l) => void (listener = l),
+          close: () => {
+            open.delete(sock);
+            sock.close();
+          },
+        };
+        sock.on('message', (b, r) =>
+          listener?.onMessage(new Uint8Array(b), { host: r.address, port: r.port, transport: 'UDP' }, t),
+        );
+        sock.bind(port, RELAY);
+        return t;
+      },
+      log: () => undefined,
+      now: () => Math.round(performance.now() * 1000),
+    },
+    { firstPort: 30000, maxSessions: 4 },
+  );
+  return {
+    offer: async (id, sdp) => relay.offer(id, sdp, 'ft') ?? '',
+    answer: async (id, sdp) => relay.answer(id, sdp, 'ft') ?? '',
+    remove: async (id) => relay.end(id, 'BYE'),
+    close: async () => {
+      relay.closeAll();
+      for (const s of open) s.close();
+    },
+  };
+}
+
+/**
+ * The same packets through a relay, from sockets of a caller (its SDP's A1 and RTCP port, then
+ * unexpected sources A2 and A3) and a callee B, on ports 47000 + `off` and up: after each step, which socket got what (`A1<-P`:
+ * from the caller-side RTP port; Q the callee side's; +1 their RTCP ports; `rtcp` when it was RTCP).
+ * The steps and rtpengine's outcomes are those docs/lab.md's table tells.
+ */
+async function latchSteps(relay: Driven, callId: string, off: number): Promise<string[]> {
+  const names: [string, string, number][] = [
+    ['A1', UAC, 47000 + off],
+    ['A1c', UAC, 47001 + off],
+    ['A2', UAC, 47010 + off],
+    ['A3', UAC, 47020 + off],
+    ['B', UAS, 47100 + off],
+    ['Bc', UAS, 47101 + off],
+  ];
+  const socks = new Map<string, { s: Socket; got: string[] }>();
+  for (const [name, host, port] of names) {
+    const s = createSocket('udp4');
+    const got: string[] = [];
+    s.on('message', (m, r) => got.push(`${r.port}${m[1] === 201 ? ' rtcp' : ''}`));
+    await new Promise<void>((r) => s.bind(port, host, () => r()));
+    socks.set(name, { s, got });
+  }
+  const sdp = (ip: string, port: number): string =>
+    `v=0\r\no=- 1 1 IN IP4 ${ip}\r\ns=-\r\nc=IN IP4 ${ip}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
+  const out: string[] = [];
+  try {
+    const q = mport(await relay.offer(callId, sdp(UAC, 47000 + off)));
+    const p = mport(await relay.answer(callId, sdp(UAS, 47100 + off)));
+    const role = (port: string): string =>
+      port === `${p}`
+        ? 'P'
+        : port === `${p + 1}`
+          ? 'P+1'
+          : port === `${q}`
+            ? 'Q'
+            : port === `${q + 1}`
+              ? 'Q+1'
+              : port;
+    let seq = 0;
+    const rtp = (): Buffer =>
+      Buffer.from(`8000${(++seq).toString(16).padStart(4, '0')}00000000000000ab${'ff'.repeat(160)}`, 'hex');
+    const rr = Buffer.from('80c90001000000ab', 'hex');
+    const step = async (what: string, from: string, to: number, bytes = rtp()): Promise<void> => {
+      socks.get(from)!.s.send(bytes, to, RELAY);
+      await sleep(120);
+      const got = [...socks].flatMap(([n, x]) =>
+        x.got.splice(0).map((g) => `${n}<-${role(g.split(' ')[0]!)}${g.includes('rtcp') ? ' rtcp' : ''}`),
+      );
+      out.push(`${what}: ${got.join(', ') || 'nothing'}`);
+    };
+    await step('B first', 'B', q);
+    await step('A2 (unexpected)', 'A2', p);
+    await step('B', 'B', q);
+    await step('A1 (its SDP address)', 'A1', p);
+    await step('B', 'B', q);
+    await sleep(3500);
+    await step('A3 after 3 s', 'A3', p);
+    await step('B', 'B', q);
+    await step('A1 again', 'A1', p);
+    await step('B', 'B', q);
+    await step('RTCP from B', 'Bc', q + 1, rr);
+    await step('RTCP from A1', 'A1c', p + 1, rr);
+    await step('RTCP from B on its RTP port', 'B', q, rr);
+    await relay.remove(callId);
+    await step('B after the delete', 'B', q);
+  } finally {
+    for (const { s } of socks.values()) s.close();
+  }
+  return out;
+}
+
 describe.skipIf(!sipp || !kamailio || !rtpengine || !dumpcap || !tshark)(
   'the lab’s media relay against Kamailio + rtpengine',
   () => {
@@ -384,5 +588,43 @@ describe.skipIf(!sipp || !kamailio || !rtpengine || !dumpcap || !tshark)(
         }),
       );
     }, 180_000);
+
+    it('latching, RTCP and the end, packet by packet: rtpengine over its ng protocol and the lab’s relay', async () => {
+      const dir = workDir('relay-latch');
+      cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+      const rte = await startRtpengine(rtpengine!, dir, RELAY, 22222, [40000, 40999]);
+      cleanup.push(() => rte.stop());
+      const ng = await ngRelay(22222);
+      cleanup.push(() => ng.close());
+      const lab = labRelay();
+      cleanup.push(() => lab.close());
+      // both at once (each takes ~5 s), from sockets of their own (ports 47xxx and 48xxx)
+      const [e, l] = await Promise.all([
+        latchSteps(ng, 'latch-rtpengine', 0),
+        latchSteps(lab, 'latch-lab', 1000),
+      ]);
+      await explainOnFailure(
+        () => {
+          expect(e).toEqual([
+            'B first: A1<-P',
+            'A2 (unexpected): B<-Q',
+            'B: A2<-P',
+            'A1 (its SDP address): B<-Q',
+            'B: A1<-P',
+            'A3 after 3 s: B<-Q',
+            'B: A3<-P',
+            'A1 again: B<-Q',
+            'B: A3<-P',
+            'RTCP from B: A1c<-P+1 rtcp',
+            'RTCP from A1: Bc<-Q+1 rtcp',
+            'RTCP from B on its RTP port: A3<-P rtcp',
+            'B after the delete: A3<-P',
+          ]);
+          // the lab's relay: the same, but its ports close at the delete (rtpengine keeps them 30 s)
+          expect(l).toEqual([...e.slice(0, -1), 'B after the delete: nothing']);
+        },
+        () => ({ rtpengine: e.join('\n'), lab: l.join('\n'), 'rtpengine log': rte.output() }),
+      );
+    }, 60_000);
   },
 );

@@ -104,6 +104,8 @@ interface Side {
   readonly toRtcp: Latch;
   /** The a=rtcp port the side's SDP named (RFC 3605), when it did. */
   sdpRtcp: number | null;
+  /** The side's SDP address (c=, m=): where its RTCP goes until its RTCP latches. */
+  sdp: TransportAddress | null;
   packets: number;
 }
 
@@ -268,7 +270,16 @@ export class MediaRelay {
       return null;
     }
     const learn = this.#learn;
-    return { name, rtp, rtcp, to: new Latch(learn), toRtcp: new Latch(learn), sdpRtcp: null, packets: 0 };
+    return {
+      name,
+      rtp,
+      rtcp,
+      to: new Latch(learn),
+      toRtcp: new Latch(learn),
+      sdpRtcp: null,
+      sdp: null,
+      packets: 0,
+    };
   }
 
   /** What comes to `from`'s ports goes out of `to`'s, toward `to`'s side. */
@@ -315,7 +326,8 @@ export class MediaRelay {
   }
 
   #guess(side: Side, body: string): void {
-    side.to.guess(sdpAddress(body));
+    side.sdp = sdpAddress(body);
+    side.to.guess(side.sdp);
     const rtcp = /^a=rtcp:(\d+)/m.exec(body)?.[1];
     side.sdpRtcp = rtcp ? Number(rtcp) : null;
   }
@@ -326,10 +338,14 @@ export class MediaRelay {
   }
 }
 
-/** Where RTCP toward a side goes: where its RTCP came from, else its a=rtcp port, else the RTP port + 1. */
+/**
+ * Where RTCP toward a side goes: where its RTCP came from, else its SDP's RTCP address — the a=rtcp
+ * port, else the RTP port + 1, on the SDP's address (as rtpengine: not where its RTP latched) — or,
+ * without one, the port above where its RTP goes.
+ */
 function rtcpDest(side: Side): TransportAddress | null {
   if (side.toRtcp.latched) return side.toRtcp.addr;
-  const rtp = side.to.addr;
+  const rtp = side.sdp ?? side.to.addr;
   if (!rtp) return null;
   const port = side.sdpRtcp ?? rtp.port + 1;
   return port > 0 && port < 65536 ? { host: rtp.host, port, transport: 'UDP' } : null;

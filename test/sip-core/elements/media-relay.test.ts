@@ -76,9 +76,12 @@ describe('the media relay', () => {
     callee.send('b2', 30002);
     clock.runUntilIdle();
     expect(caller.got).toEqual([`b2 from ${RELAY}:30000`]);
-    // RTCP: the callee's goes to the caller's SDP a=rtcp until the caller's RTCP latches
+    // RTCP: the callee's goes to the caller's SDP a=rtcp (on its SDP address, not where its RTP
+    // latched: rtpengine's choice) until the caller's RTCP latches
+    const callerPrivRtcp = phone('192.168.1.10', 4001);
     calleeRtcp.send('rb1', 30003);
     clock.runUntilIdle();
+    expect(callerPrivRtcp.got).toEqual([`rb1 from ${RELAY}:30001`]);
     expect(callerPriv.got).toHaveLength(1);
     callerRtcp.send('ra1', 30001);
     calleeRtcp.send('rb2', 30003);
