@@ -197,22 +197,28 @@ describe('codecs', () => {
     });
   });
 
-  it('G.722, GSM, G.726 and G.729 streams of random packets (any length, truncated frames, codecs switching) decode without a throw', () => {
+  it('G.711, L16, G.722, GSM, G.726 and G.729 streams of random packets (any length, truncated frames, codecs switching, losses concealed or silent) decode without a throw', () => {
     let seed = 11;
     const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
     const map = new Map([
       [97, { name: 'G726-24', rate: 8000 }],
       [98, { name: 'AAL2-G726-40', rate: 8000 }],
+      [99, { name: 'L16', rate: 16000 }],
     ]);
-    for (let round = 0; round < 24; round++) {
+    const pts = [2, 3, 9, 97, 98, 18, 8, 99, 0];
+    let concealed = 0;
+    for (let round = 0; round < 36; round++) {
       const l = new RtpPacketList();
-      const pts = [2, 3, 9, 97, 98, 18, 0];
+      // Odd rounds: packets in order with runs lost (concealment at work); even: anything.
+      const inOrder = round % 2 === 1;
+      let seq = rnd(65536);
       for (let i = 0; i < 200; i++) {
-        const b = Uint8Array.from({ length: rnd(400) }, () => rnd(256));
+        const b = Uint8Array.from({ length: inOrder && rnd(4) ? 160 : rnd(400) }, () => rnd(256));
+        seq += inOrder ? 1 + (rnd(4) === 0 ? rnd(8) : 0) : rnd(65536);
         l.add(
-          rnd(65536),
-          rnd(2 ** 31),
-          pts[round % 7]! === 0 ? pts[rnd(7)]! : pts[round % 7]!,
+          seq & 0xffff,
+          inOrder ? seq * 160 : rnd(2 ** 31),
+          pts[round % 9]! === 0 ? pts[rnd(9)]! : pts[round % 9]!,
           false,
           i * 20_000,
           b,
@@ -220,12 +226,16 @@ describe('codecs', () => {
           b.length,
         );
       }
-      for (const timing of ['timestamp', 'arrival'] as const) {
-        const d = decodeStream(l, map, timing);
-        expect(d.ok).toBe(true);
-        if (d.ok) expect(d.audio.pcm.length).toBeLessThanOrEqual(3600 * 8000);
-      }
+      for (const timing of ['timestamp', 'arrival'] as const)
+        for (const loss of ['conceal', 'silence'] as const) {
+          const d = decodeStream(l, map, timing, loss);
+          expect(d.ok).toBe(true);
+          if (d.ok) expect(d.audio.pcm.length).toBeLessThanOrEqual(3600 * 8000);
+          if (d.ok && loss === 'conceal') concealed += d.audio.concealed ?? 0;
+          if (d.ok && loss === 'silence') expect(d.audio.concealed).toBeUndefined();
+        }
     }
+    expect(concealed).toBeGreaterThan(100);
   });
 
   it('L16 by a dynamic rtpmap (big-endian; two channels mixed to one)', () => {
