@@ -278,6 +278,30 @@ describe('SIPp scenario from messages', () => {
     ]);
   });
 
+  it('what an endpoint sends when its timer gives up waits for it as captured: the BYE 0.5 s after the last copy of a re-INVITE nobody answered (Timer B)', () => {
+    const reinvite = head('INVITE sip:b@10.0.0.2 SIP/2.0', '3 INVITE', ';tag=tb');
+    const ms = [
+      msg(A, B, 0, reinvite),
+      ...[500, 1500, 3500].map((t) => ({ ...msg(A, B, t, reinvite), retransmission: true })),
+      msg(A, B, 4000, head('BYE sip:b@10.0.0.2 SIP/2.0', '4 BYE', ';tag=tb')),
+      msg(B, A, 4010, head('SIP/2.0 200 OK', '4 BYE', ';tag=tb')),
+    ];
+    expect(elements(sippScenario(ms, A, B).xml)).toEqual([
+      ...[
+        'send INVITE',
+        'pause 500',
+        'send INVITE',
+        'pause 1000',
+        'send INVITE',
+        'pause 2000',
+        'send INVITE',
+      ],
+      ...['pause 500', 'send BYE', 'recv 200'],
+    ]);
+    // the other end answers the BYE at once (it went when the BYE came)
+    expect(elements(sippScenario(ms, B, A).xml)).toEqual(['recv INVITE', 'recv BYE', 'send 200']);
+  });
+
   it("copies the other end's SIPp would not take for copies get a <recv>; the message it sends again at each copy is taken anywhere (global)", () => {
     const re = (m: SippMessageIn): SippMessageIn => ({ ...m, retransmission: true });
     const invite = head('INVITE sip:b@example.com SIP/2.0', '1 INVITE');
