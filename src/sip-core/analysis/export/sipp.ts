@@ -31,7 +31,8 @@
  * 100 or a 180), as in SIPp's own `uac` scenario. Retransmissions are left out: SIPp retransmits
  * over UDP itself (`retrans="500"` on requests) and answers a retransmitted request again — but those
  * of what was never answered (a 2xx never ACKed, a request timing out), sent as captured (see
- * {@link sippScenario}). A forked INVITE's responses are named with the endpoint that answered each
+ * {@link sippScenario}), with what the other end sent meanwhile between the copies in both
+ * scenarios. A forked INVITE's responses are named with the endpoint that answered each
  * To-tag (a comment by each, and a summary at the top).
  * `keepTiming` adds a `<pause>` for each gap the capture shows before a message the endpoint sent.
  * Scenario reference: SIPp 3.x, "Scenario file format" and "Keywords".
@@ -310,7 +311,12 @@ const cdata = (s: string): string => `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDAT
  * endpoint sent: they are `<send>`s of the same text (the original's branch), each after the gap the
  * capture shows (a timer's), and the original has no `retrans` (SIPp would add its own). Received,
  * SIPp absorbs such copies (it ignores a message identical to the last one received): they are named
- * in a comment. Throws {@link SippExportError} when nothing can be made of them.
+ * in a comment — but a copy that came after another message is a `<recv>` (SIPp matches it as new).
+ * What either end sent while copies went waits its captured gap, so it comes between the copies as
+ * captured; a message received right after a copy may come before it (`<recv timeout ontimeout>`,
+ * the copy at once after it); what a replayed SIPp peer sends again at each copy (its message sent
+ * after the original) is taken anywhere (`optional="global" advance_state="false"`). Throws
+ * {@link SippExportError} when nothing can be made of them.
  */
 export function sippScenario(
   messages: readonly SippMessageIn[],
@@ -788,10 +794,10 @@ export function sippScenario(
   // at most T2 but an INVITE's). What either end sends inside one waits its captured gap, with or
   // without keepTiming, so what came between the copies comes between them in the replay too.
   const copyTimes = new Map<number, number[]>();
+  const copiesOf = (i: number): number[] => copyTimes.get(i) ?? copyTimes.set(i, []).get(i)!;
   list.forEach((e, i) => {
-    if (e.absorbed) copyTimes.set(i, [...(copyTimes.get(i) ?? []), ...e.absorbed]);
-    if (e.retransmits !== undefined)
-      copyTimes.set(e.retransmits, [...(copyTimes.get(e.retransmits) ?? []), e.m.timeUs]);
+    if (e.absorbed) copiesOf(i).push(...e.absorbed);
+    if (e.retransmits !== undefined) copiesOf(e.retransmits).push(e.m.timeUs);
   });
   const windows: [number, number][] = [];
   for (const [i, copies] of copyTimes) {
