@@ -179,12 +179,7 @@ export class MediaRelay {
    * (the SDP goes on untouched).
    */
   offer(callId: string, body: string, fromTag: string | null = null): string | null {
-    const s = this.#session(callId);
-    if (!s) return null;
-    s.callerTag ??= fromTag;
-    const [from, to] = this.#fromCallee(s, fromTag) ? [s.b, s.a] : [s.a, s.b];
-    this.#guess(from, body);
-    return this.#rewrite(body, to, false);
+    return this.#sdp(callId, body, fromTag, true, false);
   }
 
   /**
@@ -192,11 +187,42 @@ export class MediaRelay {
    * callee and goes back with side A's port; to the callee's, the other way. Null when the relay is full.
    */
   answer(callId: string, body: string, fromTag: string | null = null): string | null {
+    return this.#sdp(callId, body, fromTag, false, true);
+  }
+
+  /**
+   * An offer in the response to an INVITE without one (a late offer, RFC 3261 §13.2.1): it comes from
+   * the side that did not send the INVITE (`fromTag`, the INVITE's From-tag, names the one that did).
+   */
+  offerInResponse(callId: string, body: string, fromTag: string | null = null): string | null {
+    return this.#sdp(callId, body, fromTag, false, false);
+  }
+
+  /** The answer to a late offer, in the ACK: from the ACK's sender (its From-tag). */
+  answerInAck(callId: string, body: string, fromTag: string | null = null): string | null {
+    return this.#sdp(callId, body, fromTag, true, true);
+  }
+
+  /**
+   * An SDP of the call: `bySender` when it comes from the side `fromTag` names (a request's body),
+   * else from the other side (a response's); where its side is first sent to, and the body as it goes
+   * on with the far side's port.
+   */
+  #sdp(
+    callId: string,
+    body: string,
+    fromTag: string | null,
+    bySender: boolean,
+    answer: boolean,
+  ): string | null {
     const s = this.#session(callId);
     if (!s) return null;
-    const [from, to] = this.#fromCallee(s, fromTag) ? [s.a, s.b] : [s.b, s.a];
+    s.callerTag ??= fromTag;
+    const senderIsCallee = this.#fromCallee(s, fromTag);
+    const fromCallee = bySender ? senderIsCallee : !senderIsCallee;
+    const [from, to] = fromCallee ? [s.b, s.a] : [s.a, s.b];
     this.#guess(from, body);
-    return this.#rewrite(body, to, true);
+    return this.#rewrite(body, to, answer);
   }
 
   /** An offer (or its answer) of a re-INVITE the callee sent: its From-tag is not the caller's. */

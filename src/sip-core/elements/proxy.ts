@@ -1111,9 +1111,26 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
     return true;
   }
 
-  /** The answer goes back with the offerer's side's relay port. */
+  /** An ACK's SDP (the answer to a late offer) goes on with the far side's relay port; false without one. */
+  private relayAckAnswer(ctx: ProxyMsg): boolean {
+    const callId = ctx.msg.callId ?? '';
+    if (!ctx.msg.bodyLength || !this.mediaRelay?.has(callId)) return false;
+    const body = this.mediaRelay.answerInAck(callId, dec.decode(ctx.msg.body()), ctx.msg.fromTag);
+    if (body === null) return false;
+    ctx.editor.setBody(body, 'application/sdp');
+    return true;
+  }
+
+  /**
+   * The answer goes back with the offerer's side's relay port; to an INVITE without SDP the response
+   * carries the offer (late offer), from the other side, and its answer comes in the ACK.
+   */
   private relayAnswer(ctx: ProxyMsg, m: SipMessage, ed: MessagePatch): void {
-    const body = this.relay().answer(ctx.msg.callId ?? '', dec.decode(m.body()), m.fromTag);
+    const late = ctx.msg.method === 'INVITE' && ctx.msg.bodyLength === 0;
+    const relay = this.relay();
+    const sdp = dec.decode(m.body());
+    const callId = ctx.msg.callId ?? '';
+    const body = late ? relay.offerInResponse(callId, sdp, m.fromTag) : relay.answer(callId, sdp, m.fromTag);
     if (body !== null) ed.setBody(body, 'application/sdp');
   }
 
@@ -1565,6 +1582,9 @@ export class Proxy extends SipElement implements ScriptHost<ProxyMsg> {
           return ctx.mediaRelay ? 1 : -1;
         }
         if (ctx.reply !== null) return ctx.mediaRelay ? 1 : -1;
+        if (ctx.msg.method === 'ACK') return this.relayAckAnswer(ctx) ? 1 : -1;
+        // an offer in an INVITE (its answer is written as the reply goes back; one in an UPDATE,
+        // RFC 3311, is not relayed)
         if (ctx.msg.bodyLength && ctx.msg.method === 'INVITE' && !this.relayOffer(ctx)) return -1;
         ctx.mediaRelay = true;
         return 1;

@@ -15,13 +15,14 @@ import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
 
 const dir = path.resolve(import.meta.dirname, '../../../resources/scenarios');
 
-function asCapture(name: string) {
-  const loaded = loadScenario(readFileSync(path.join(dir, `${name}.yaml`), 'utf8'));
+function asCapture(name: string, edit: (yaml: string) => string = (y) => y) {
+  const loaded = loadScenario(edit(readFileSync(path.join(dir, `${name}.yaml`), 'utf8')));
+  expect(loaded.errors).toEqual([]);
   const sim = new Simulation(loaded.scenario!);
   sim.run();
   const trace = ingestBytes(simulationPcap(sim.wirePackets), `${name}.pcap`).trace;
   analyzeTrace(trace);
-  return { media: mediaJson(trace)!, diagnostics: mediaDiagnostics(trace) };
+  return { media: mediaJson(trace)!, diagnostics: mediaDiagnostics(trace), sim };
 }
 
 describe('one-way audio behind a NAT, read from a capture', () => {
@@ -41,6 +42,31 @@ describe('one-way audio behind a NAT, read from a capture', () => {
     // Bob's RTP after the latch goes to the NAT's public mapping, which no SDP announced
     expect(diagnostics.map((d) => d.code)).toEqual(['media-to-unannounced-address']);
     expect(diagnostics[0]!.message).toContain('198.51.100.40:49170 → 203.0.113.5:20001');
+  });
+
+  it('nat-media-relay with a late offer (Bob’s INVITE without SDP): the offer in the 200 and the answer in the ACK relayed — two-way', () => {
+    const { media, sim } = asCapture('nat-media-relay', (y) =>
+      y
+        .replace(
+          '      proxies: [example.com],\n      answer: { after: 1s },',
+          '      proxies: [example.com],\n      answer: { after: 1s },\n      lateOffer: true,',
+        )
+        .replace(
+          'request_route {\n        force_rport();',
+          'request_route {\n        if (is_method("ACK")) { rtpproxy_manage(); }\n        force_rport();',
+        ),
+    );
+    const bodies = sim.wirePackets
+      .map((p) => new TextDecoder().decode(p.bytes))
+      .filter((t) => /^(SIP\/2\.0 200|ACK) /.test(t) && t.includes('m=audio'));
+    // Alice's offer reaches Bob, and Bob's answer reaches Alice, with the relay's address
+    expect(bodies.some((t) => t.startsWith('SIP/2.0 200') && t.includes('c=IN IP4 198.51.100.10'))).toBe(
+      true,
+    );
+    expect(bodies.some((t) => t.startsWith('ACK sip:alice') && t.includes('c=IN IP4 198.51.100.10'))).toBe(
+      true,
+    );
+    expect(media.calls.filter((c) => c.streams.length > 0).map((c) => c.verdict)).toEqual(['two-way']);
   });
 
   it('nat-media-relay: the relay latches onto the NAT’s public side — two-way, no one-way-media', () => {
