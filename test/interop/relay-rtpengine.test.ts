@@ -8,7 +8,9 @@
  *   got, the re-INVITE's, the media through the relay both ways, where the relay latched, and a
  *   packet sent to the relay after the BYE;
  * - a cancelled call and a refused one (uac-cancel-or-busy.xml ↔ uas-ring-cancel-or-busy.xml): the
- *   offer rewritten, the session ended.
+ *   offer rewritten, the session ended;
+ * - a late offer (uac-late-offer-routes.xml ↔ uas-late-offer-routes.xml): the offer in the 200, the
+ *   answer in the ACK, each rewritten.
  * Then the two are compared: the four SDPs must be the same text once each relay's port numbers are
  * named P (the caller side) and Q (the callee side) — c= the relay, o= untouched, a=sendrecv and
  * a=rtcp added, the direction of the hold carried — and the media must reach both sides through
@@ -60,7 +62,7 @@ const SIPP = join(import.meta.dirname, 'sipp');
 const ROUTES = `request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (is_method("OPTIONS") && !has_totag()) { sl_send_reply("200", "OK"); exit; }
-  if (is_method("INVITE|BYE|CANCEL")) { rtpengine_manage(); }
+  if (is_method("INVITE|ACK|BYE|CANCEL")) { rtpengine_manage(); }
   if (has_totag()) {
     if (loose_route()) { t_on_reply("MEDIA"); t_relay(); exit; }
     if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
@@ -116,6 +118,9 @@ interface Run {
   reanswer: string;
   /** The INVITE bodies the callee got in the cancelled and the refused call. */
   failedOffers: string[];
+  /** A late offer: the offer in the 200 the caller got, the answer in the ACK the callee got. */
+  lateOffer: string;
+  lateAnswer: string;
   /** Datagrams per `src:port > dst:port` (RTP), and the probe's after the BYE. */
   flows: Map<string, number>;
   probeRelayed: number;
@@ -242,6 +247,18 @@ async function calls(dir: string, relayLog: () => string): Promise<Omit<Run, 'lo
     ['uac-cancel-or-busy.xml', '-m', '2', '-l', '1'],
     relayLog,
   );
+  // a late offer: the offer in the 200, the answer in the ACK
+  const late = await sippCalls(
+    dir,
+    'late',
+    ['uas-late-offer-routes.xml', '-m', '1'],
+    ['uac-late-offer-routes.xml', '-m', '1'],
+    relayLog,
+  );
+  const lateOffer = received(late.uac).find(
+    (m) => m.startsWith('SIP/2.0 200') && / INVITE$/.test(header(m, 'CSeq')),
+  );
+  const lateAnswer = received(late.uas).find((m) => m.startsWith('ACK '));
   const failed = received(failedCalls.uas).filter((m) => m.startsWith('INVITE '));
   await sleep(300);
   await lo.stop();
@@ -252,6 +269,8 @@ async function calls(dir: string, relayLog: () => string): Promise<Omit<Run, 'lo
     reoffer,
     reanswer,
     failedOffers: failed.map(body),
+    lateOffer: body(lateOffer ?? ''),
+    lateAnswer: body(lateAnswer ?? ''),
     flows: f.flows,
     probeRelayed: [...f.probe].filter(([k]) => k.startsWith(`${RELAY}:`)).reduce((a, [, n]) => a + n, 0),
     callIds: { hold: header(toUas[0]!, 'Call-ID'), failed: failed.map((m) => header(m, 'Call-ID')) },
@@ -553,6 +572,27 @@ describe.skipIf(!sipp || !kamailio || !rtpengine || !dumpcap || !tshark)(
           expect(named(e.offer, pe, qe)).toContain('a=sendrecv\na=rtcp:Q+1');
           expect(named(e.reoffer, pe, qe)).toContain('a=sendonly\na=rtcp:Q+1');
           expect(named(e.reanswer, pe, qe)).toContain('a=recvonly\na=rtcp:P+1');
+          // a late offer: the 200's offer with the caller side's port, the ACK's answer with the callee side's
+          const [lpe, lqe, lpl, lql] = [
+            mport(e.lateOffer),
+            mport(e.lateAnswer),
+            mport(l.lateOffer),
+            mport(l.lateAnswer),
+          ];
+          for (const [r, p, q] of [
+            [e, lpe, lqe],
+            [l, lpl, lql],
+          ] as const) {
+            expect(r.lateOffer).toContain(`c=IN IP4 ${RELAY}`);
+            expect(r.lateAnswer).toContain(`c=IN IP4 ${RELAY}`);
+            expect({ pEven: p % 2, qEven: q % 2, differ: p !== q }).toEqual({
+              pEven: 0,
+              qEven: 0,
+              differ: true,
+            });
+          }
+          expect(named(l.lateOffer, lpl, lql)).toBe(named(e.lateOffer, lpe, lqe));
+          expect(named(l.lateAnswer, lpl, lql)).toBe(named(e.lateAnswer, lpe, lqe));
           // latching on the first packets from each side
           expect(e.log).toContain(`Confirmed peer address as ${UAC}:${UAC_MEDIA}`);
           expect(e.log).toContain(`Confirmed peer address as ${UAS}:${UAS_MEDIA}`);
@@ -581,6 +621,7 @@ describe.skipIf(!sipp || !kamailio || !rtpengine || !dumpcap || !tshark)(
         () => ({
           'rtpengine SDPs': [e.offer, e.answer, e.reoffer, e.reanswer].join('\n--\n'),
           'lab SDPs': [l.offer, l.answer, l.reoffer, l.reanswer].join('\n--\n'),
+          'late offer and answer': [e.lateOffer, e.lateAnswer, l.lateOffer, l.lateAnswer].join('\n--\n'),
           'rtpengine flows': [...e.flows].map(([k, v]) => `${k} ${v}`).join('\n'),
           'lab flows': [...l.flows].map(([k, v]) => `${k} ${v}`).join('\n'),
           'rtpengine log': e.log,
