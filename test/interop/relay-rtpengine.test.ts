@@ -16,6 +16,9 @@
  * a=rtcp added, the direction of the hold carried — and the media must reach both sides through
  * each. Where they differ by design (rtpengine relays for its delete delay, 30 s, after the BYE; the
  * lab's ports close at once) the test says so: see docs/lab.md, "The lab's relay and rtpengine".
+ * Two more tests drive rtpengine over its ng protocol, without SIPp or Kamailio: — the same packets from the same sockets
+ * to it and to the lab's relay (latching, RTCP, after the delete), and the SDP it writes for a set of
+ * offers and answers against the lab's (relaySdp), on IPv4 and, where it can be bound, ::1.
  * Skips loudly without SIPp, Kamailio, rtpengine, dumpcap or tshark; fails under CI=true.
  * Bounded: SIPp -timeout 30 and a 45 s limit each; every peer stopped after the test.
  */
@@ -24,7 +27,7 @@ import { rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLab, startLab } from '../../src/main/live';
-import { MediaRelay, type RelayPort } from '../../src/sip-core/elements/media-relay';
+import { MediaRelay, relaySdp, type RelayPort } from '../../src/sip-core/elements/media-relay';
 import type { TransportListener } from '../../src/sip-core/stack/transport';
 import { requirePeer } from '../helpers/peers';
 import { tsharkRtpDatagrams } from '../helpers/rtp-tshark';
@@ -343,10 +346,12 @@ interface Driven {
 }
 
 /** rtpengine over its ng control socket (one command at a time, 2 s each at most). */
-async function ngRelay(port: number): Promise<Driven> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+async function ngRelay(port: number, host = RELAY): Promise<Driven> {
+  const v6 = host.includes(':');
+  const sock = createSocket(v6 ? 'udp6' : 'udp4');
+  await new Promise<void>((r) => sock.bind(0, v6 ? '::1' : '127.0.0.1', () => r()));
   let n = 0;
+  let closed = false;
   const cmd = (c: { [k: string]: Ben }): Promise<{ [k: string]: Ben }> =>
     new Promise((resolve, reject) => {
       const id = `t${++n}`;
@@ -361,7 +366,7 @@ async function ngRelay(port: number): Promise<Driven> {
         else resolve(r);
       };
       sock.on('message', on);
-      sock.send(`${id} ${benc(c)}`, port, RELAY);
+      sock.send(`${id} ${benc(c)}`, port, host);
     });
   return {
     offer: async (id, sdp) =>
@@ -370,7 +375,11 @@ async function ngRelay(port: number): Promise<Driven> {
       String((await cmd({ command: 'answer', 'call-id': id, 'from-tag': 'ft', 'to-tag': 'tt', sdp })).sdp),
     remove: async (id) =>
       void (await cmd({ command: 'delete', 'call-id': id, 'from-tag': 'ft', 'to-tag': 'tt' })),
-    close: () => new Promise((r) => sock.close(() => r())),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((r) => sock.close(() => r()));
+    },
   };
 }
 
@@ -629,6 +638,106 @@ describe.skipIf(!sipp || !kamailio || !rtpengine || !dumpcap || !tshark)(
         }),
       );
     }, 180_000);
+
+    it('the SDP as rtpengine writes it: relaySdp against rtpengine’s offers and answers, IPv4 and IPv6', async () => {
+      const dir = workDir('relay-sdp');
+      cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+      const S = (...l: string[]): string => l.map((x) => `${x}\r\n`).join('');
+      const head = (ip: string, v = ip.includes(':') ? 'IP6' : 'IP4'): string[] => [
+        'v=0',
+        `o=a 1 1 IN ${v} ${ip}`,
+        's=-',
+        `c=IN ${v} ${ip}`,
+        't=0 0',
+      ];
+      const audio = (port: number, ...extra: string[]): string[] => [
+        `m=audio ${port} RTP/AVP 8 101`,
+        ...extra,
+      ];
+      const codecs = ['a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15'];
+      // [what, offer, answer]: the cases docs/lab.md's table tells (ICE, video and declined streams apart)
+      const cases = (a: string, b: string): [string, string, string][] => [
+        ['plain', S(...head(a), ...audio(5000, ...codecs)), S(...head(b), ...audio(6000, ...codecs))],
+        [
+          'a=rtcp, with an address',
+          S(...head(a), ...audio(5000, ...codecs, 'a=rtcp:5001')),
+          S(...head(b), ...audio(6000, ...codecs, `a=rtcp:6009 IN ${b.includes(':') ? 'IP6' : 'IP4'} ${b}`)),
+        ],
+        [
+          'hold',
+          S(...head(a), ...audio(5000, ...codecs, 'a=sendonly')),
+          S(...head(b), ...audio(6000, ...codecs, 'a=recvonly')),
+        ],
+        [
+          'rtcp-mux',
+          S(...head(a), ...audio(5000, ...codecs, 'a=rtcp-mux')),
+          S(...head(b), ...audio(6000, ...codecs, 'a=rtcp-mux')),
+        ],
+        [
+          'order',
+          S(
+            ...head(a),
+            'a=tool:x',
+            ...audio(
+              5000,
+              'i=voice',
+              'a=ptime:20',
+              codecs[0]!,
+              'a=x-foo:bar',
+              ...codecs.slice(1),
+              'a=sendrecv',
+              'a=maxptime:40',
+            ),
+          ),
+          S(...head(b), ...audio(6000, 'a=ptime:20', ...codecs)),
+        ],
+        [
+          'static payload types, c= in the stream, the session’s direction',
+          S(
+            ...head(a).filter((l) => !l.startsWith('c=')),
+            'a=recvonly',
+            'm=audio 5000 RTP/AVP 0 8',
+            `c=IN ${a.includes(':') ? 'IP6' : 'IP4'} ${a}`,
+          ),
+          S(...head(b), 'm=audio 6000 RTP/AVP 0'),
+        ],
+      ];
+      const check = async (host: string, ng: number, a: string, b: string): Promise<void> => {
+        const rte = await startRtpengine(rtpengine!, dir, host, ng, [40000, 40999]);
+        cleanup.push(() => rte.stop());
+        const relay = await ngRelay(ng, host);
+        cleanup.push(() => relay.close());
+        for (const [what, offer, answer] of cases(a, b)) {
+          const id = `sdp-${host}-${what}`;
+          const o = await relay.offer(id, offer);
+          const an = await relay.answer(id, answer);
+          expect({ host, what, offer: relaySdp(offer, host, mport(o), false) }).toEqual({
+            host,
+            what,
+            offer: o,
+          });
+          expect({ host, what, answer: relaySdp(answer, host, mport(an), true) }).toEqual({
+            host,
+            what,
+            answer: an,
+          });
+          await relay.remove(id);
+        }
+        await relay.close();
+        await rte.stop();
+      };
+      await check(RELAY, 22222, UAC, UAS);
+      // IPv6 on ::1, when this machine has it
+      const v6 = createSocket('udp6');
+      const hasV6 = await new Promise<boolean>((r) => {
+        v6.once('error', () => r(false));
+        v6.bind(0, '::1', () => r(true));
+      });
+      v6.close();
+      if (hasV6) await check('::1', 22224, '::1', '::1');
+      else
+        console.warn('\n*** ::1 cannot be bound here: the IPv6 half of the SDP comparison is SKIPPED ***\n');
+    }, 60_000);
 
     it('latching, RTCP and the end, packet by packet: rtpengine over its ng protocol and the lab’s relay', async () => {
       const dir = workDir('relay-latch');
