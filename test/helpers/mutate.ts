@@ -269,7 +269,7 @@ export async function fuzz<T>(
       process.env.SIPSCOPE_TEST_TMP_BASE ?? tmpdir(),
       `sipscope-fuzz-${surface.replace(/\W+/g, '-')}-${i}.bin`,
     );
-    const data = m.input instanceof Uint8Array ? m.input : String(m.input);
+    const data = m.input instanceof Uint8Array ? m.input : show(m.input);
     writeFileSync(file, data);
     const what =
       err === null
@@ -278,7 +278,7 @@ export async function fuzz<T>(
     const shown =
       m.input instanceof Uint8Array
         ? `${m.input.length} bytes, base64 ${Buffer.from(m.input.subarray(0, 512)).toString('base64')}${m.input.length > 512 ? '…' : ''}`
-        : JSON.stringify(String(m.input).slice(0, 512));
+        : show(m.input).slice(0, 512);
     failures.push(
       `${surface}: case ${i} (seed ${seed}, FUZZ_ONLY=${i}) of ${m.name} [${m.ops.join(', ')}] ${what}\n  input: ${shown}\n  written to ${file}`,
     );
@@ -286,4 +286,11 @@ export async function fuzz<T>(
   }
   if (failures.length) throw new Error(failures.join('\n'));
   return ran;
+}
+
+/** A case's input as text: strings quoted, objects as JSON with byte arrays in hex. */
+function show(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) =>
+    v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+  );
 }
