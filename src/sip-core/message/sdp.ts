@@ -1095,7 +1095,8 @@ export function mediaCodecs(media: SdpMedia): SdpCodec[] {
         fmtp,
         static: false,
       });
-    else if (STATIC_PT[pt] && media.proto.includes('RTP/')) {
+    else if (Object.hasOwn(STATIC_PT, pt) && media.proto.includes('RTP/')) {
+      // (hasOwn: a format `constructor` or `toString` is not a payload type of the table)
       const [enc, rate, ch] = STATIC_PT[pt]!;
       out.push({ payloadType: pt, encoding: enc, clockRate: rate, channels: ch, fmtp, static: true });
     } else out.push({ payloadType: pt, encoding: pt, clockRate: null, channels: null, fmtp, static: false });

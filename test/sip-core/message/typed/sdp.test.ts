@@ -110,6 +110,16 @@ describe('RFC 8866 §5 structure', () => {
       static: false,
     });
   });
+  it('a format named like an object property is no static payload type (no crash)', () => {
+    const d = parseSdp(
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP constructor toString 0\r\n',
+    );
+    expect(mediaCodecs(d.value!.media[0]!).map((c) => `${c.payloadType} ${c.encoding} ${c.static}`)).toEqual([
+      'constructor constructor false',
+      'toString toString false',
+      '0 PCMU true',
+    ]);
+  });
   it('spans point at the lines in the text', () => {
     const s = parseSdp(RFC_EXAMPLE).value!;
     const l = s.lines[1]!;
