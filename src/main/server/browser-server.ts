@@ -145,6 +145,9 @@ export async function startBrowserServer(o: BrowserServerOptions): Promise<Brows
       sendFrame(ws, { type: 'event', event, payload });
     });
     ws.on('close', unsubscribe);
+    // A frame past maxPayload, bad UTF-8, a bad opcode: ws closes the connection (1009, 1007, 1002)
+    // and emits 'error'; unheard, that error ended the whole server (an uncaught exception).
+    ws.on('error', () => {});
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text frames only');
       let frame: WsClientFrame;
