@@ -22,7 +22,8 @@ export type PeerName =
   | 'openssl'
   | 'gcc'
   | 'libbcg729'
-  | 'libspandsp';
+  | 'libspandsp'
+  | 'libsrtp2';
 
 const CANDIDATES: Record<PeerName, string[]> = {
   chromium: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
@@ -50,6 +51,12 @@ const CANDIDATES: Record<PeerName, string[]> = {
     '/usr/lib/x86_64-linux-gnu/libspandsp.so.2',
     '/usr/lib/aarch64-linux-gnu/libspandsp.so.2',
     '/usr/lib/libspandsp.so.2',
+  ],
+  // libsrtp2 (Debian's libsrtp2-dev: the header and libsrtp2.so): the SRTP reference of srtp.test.ts.
+  libsrtp2: [
+    '/usr/lib/x86_64-linux-gnu/libsrtp2.so',
+    '/usr/lib/aarch64-linux-gnu/libsrtp2.so',
+    '/usr/lib/libsrtp2.so',
   ],
 };
 
