@@ -35,14 +35,12 @@ export class Rng {
 
 const EDGE = [0x00, 0xff, 0x7f, 0x80, 0x0d, 0x0a, 0x20, 0x01, 0xfe];
 
-/** Text that parsers split on or count with; inserted as whole tokens. */
-export const SIP_TOKENS = [
+/** The characters and runs SIP's grammar splits on (the message fuzz's insertions). */
+export const SIP_SEPARATORS = [
   '\r\n',
   '\n',
   '\r',
-  '\r\n\r\n',
   ' ',
-  '\t',
   ',',
   ';',
   '"',
@@ -57,6 +55,13 @@ export const SIP_TOKENS = [
   '%',
   '=',
   'SIP/2.0 ',
+];
+
+/** Text that parsers split on or count with; inserted as whole tokens. */
+export const SIP_TOKENS = [
+  ...SIP_SEPARATORS,
+  '\r\n\r\n',
+  '\t',
   '4294967296',
   '-1',
   '99999999999999999999',
@@ -189,16 +194,10 @@ export function mutateText(
   return { text: new TextDecoder().decode(m.bytes), ops: m.ops };
 }
 
+/** The parts joined, as a plain Uint8Array (`slice` copies; every operation copies before it writes). */
 function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  const b = Buffer.concat(parts);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 function overwrite(b: Uint8Array, p: number, piece: Uint8Array): Uint8Array {

@@ -171,7 +171,7 @@ describe('fuzz: damaged captures', () => {
 });
 
 describe('found by the fuzz', () => {
-  it('a pcapng packet whose timestamp high word is damaged (multi-section.pcapng, bytes 107-108 = fe ff; case 1022 of seed 0xCAF0): the text table gives its raw seconds, no RangeError', async () => {
+  it('a pcapng packet whose timestamp high word is damaged (multi-section.pcapng, bytes 107-108 = fe ff; found with seed 0xCAF0): the text table gives its raw seconds, no RangeError', async () => {
     const b = new Uint8Array(readFileSync(`${FIX}/capture/multi-section.pcapng`));
     b[107] = 0xfe;
     b[108] = 0xff;
@@ -282,7 +282,7 @@ describe('fuzz: damaged capture files through the file ingest (the CLI and the a
 });
 
 describe('found by the fuzz: uploads', () => {
-  it('a gzip upload damaged halfway (sipp-udp.pcap.gz cut at 600 of 932 bytes; case 105 of seed 0xF11E): the messages before the damage and gzip-corrupt, as a file gives — was nothing but capture-compressed', async () => {
+  it('a gzip upload damaged halfway (sipp-udp.pcap.gz cut at 600 of 932 bytes; found with seed 0xF11E): the messages before the damage and gzip-corrupt, as a file gives — was nothing but capture-compressed', async () => {
     const gz = new Uint8Array(readFileSync(`${FIX}/capture/sipp-udp.pcap.gz`));
     const cut = gz.slice(0, 600);
     const opened = await openCaptureBytes(cut, 'cut.pcap.gz', { keylog: null });

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { SIP_SEPARATORS } from '../../helpers/mutate';
 import { describe, expect, it } from 'vitest';
 import {
   MESSAGE_DIAGNOSTICS,
@@ -81,26 +82,7 @@ const mutation = fc.oneof(
   fc.record({
     kind: fc.constant('insert'),
     at: fc.nat(),
-    bytes: fc.constantFrom(
-      '\r\n',
-      '\n',
-      '\r',
-      ' ',
-      ',',
-      ';',
-      '"',
-      '<',
-      '>',
-      ':',
-      '\\',
-      '[',
-      ']',
-      '\r\n ',
-      '\0',
-      '%',
-      '=',
-      'SIP/2.0 ',
-    ),
+    bytes: fc.constantFrom(...SIP_SEPARATORS),
   }),
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
