@@ -465,6 +465,8 @@ export type AudioLossDto = 'conceal' | 'silence';
 export interface AudioPlayDto {
   timing: AudioTimingDto;
   losses: AudioLossDto;
+  /** A stream's SRTP key typed in its inspector (`SUITE inline:KEY`); absent: the SDP's. */
+  srtpKey?: string;
 }
 
 /** A link between two legs of a call (the analysis' B2BUA correlation, or `manual`: the user's join). */
@@ -871,6 +873,8 @@ export interface InvokeMap {
       call?: string;
       timing?: AudioTimingDto;
       losses?: AudioLossDto;
+      /** An SRTP key for `stream` given by hand (`AES_CM_128_HMAC_SHA1_80 inline:KEY`), before its SDP's. */
+      srtpKey?: string;
     };
     res: StreamAudioDto;
   };

@@ -61,6 +61,31 @@ export interface MediaStreamFigures {
   quality?: MediaStreamQuality | null;
   /** RFC 4733 events (DTMF) of its telephone-event payload type; absent when none. Since session 21. */
   events?: MediaStreamEvents;
+  /** SRTP (RFC 3711): how it is keyed and whether sipscope can decrypt it; absent for plain RTP. Since session 25. */
+  srtp?: MediaStreamSrtp;
+}
+
+/**
+ * An SRTP stream's keys as the SDP gives them (RFC 4568 SDES `a=crypto`, the stream's *sender's*
+ * SDP: the key it sends with), or why there are none. Decryption happens when the stream is played
+ * (the player, `rtp --wav`): {@link StreamPlayed.srtp} counts what decrypted and what failed.
+ */
+export interface MediaStreamSrtp {
+  /**
+   * `sdes`: a=crypto in the sender's SDP; `dtls`: keyed by DTLS (a=fingerprint, RFC 5764), not
+   * decryptable; `none`: an SRTP profile (RTP/SAVP) without a key this direction can use; `unknown`:
+   * no SDP for this stream while the capture holds TLS it could not decrypt (it may be SRTP).
+   */
+  keying: 'sdes' | 'dtls' | 'none' | 'unknown';
+  /** The suite of the key (`AES_CM_128_HMAC_SHA1_80`); null when none. */
+  suite: string | null;
+  /** The a=crypto tag the answer chose (null: none). */
+  tag: number | null;
+  /** Trace id and first frame of the SDP message that gave the key; null without. */
+  keyMessage: number | null;
+  keyFrame: number | null;
+  /** Why sipscope cannot decrypt it with what the capture holds (null: it can). */
+  problem: string | null;
 }
 
 /**
@@ -168,6 +193,19 @@ export interface StreamPlayed {
   concealed?: number;
   /** Why it is silent (`cannot play G.723 ...`), null when it plays. */
   problem: string | null;
+  /**
+   * An SRTP stream decrypted: the suite, where the key came from (`sdp`: frame N's a=crypto;
+   * `given`: typed by the user), packets decrypted and refused; absent for plain RTP. Since session 25.
+   */
+  srtp?: {
+    suite: string;
+    keys: 'sdp' | 'given';
+    keyFrame: number | null;
+    decrypted: number;
+    authFailed: number;
+    /** What else went wrong (`2 too short for SRTP`), empty when nothing. */
+    note: string;
+  };
 }
 
 /**

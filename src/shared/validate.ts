@@ -204,10 +204,13 @@ const CHECKS: Record<InvokeChannel, Check> = {
       call: 'string?',
       timing: 'string?',
       losses: 'string?',
+      srtpKey: 'string?',
     })(req);
     if (base) return base;
-    const q = req as { stream?: number; call?: string; timing?: string; losses?: string };
+    const q = req as { stream?: number; call?: string; timing?: string; losses?: string; srtpKey?: string };
     if ((q.stream === undefined) === (q.call === undefined)) return 'give either stream or call';
+    if (q.srtpKey !== undefined && (q.stream === undefined || q.srtpKey.length > 1000))
+      return 'srtpKey goes with a stream (at most 1000 characters)';
     if (q.losses !== undefined && q.losses !== 'conceal' && q.losses !== 'silence')
       return 'losses must be "conceal" or "silence"';
     return q.timing === undefined || q.timing === 'timestamp' || q.timing === 'arrival'

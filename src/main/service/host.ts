@@ -251,7 +251,9 @@ export class ServiceHost {
         return media;
       }
       case Invoke.streamAudio: {
-        const { captureId, stream, call, timing, losses } = req as InvokeReq<typeof Invoke.streamAudio>;
+        const { captureId, stream, call, timing, losses, srtpKey } = req as InvokeReq<
+          typeof Invoke.streamAudio
+        >;
         const entry = this.#get(captureId);
         const trace = await this.#analysed(captureId);
         if (!(trace instanceof TraceAdapter))
@@ -267,6 +269,7 @@ export class ServiceHost {
           timing ?? 'timestamp',
           source,
           losses ?? 'conceal',
+          stream !== undefined && srtpKey ? new Map([[stream, srtpKey]]) : new Map<number, string>(),
         );
       }
       case Invoke.ladderRoles: {

@@ -15,6 +15,8 @@ import {
   type AudioSelection,
 } from '../../sip-core/media/stream-audio';
 import { StreamScan } from '../../sip-core/media/stream-scan';
+import { SrtpSession } from '../../sip-core/media/srtp';
+import { nodeSrtpCrypto } from '../../sip-core/media/srtp-crypto.node.js';
 import type { FrameRef } from '../../sip-core/capture/provenance';
 import type { WirePacket } from '../../sip-core/sim/network';
 import type { Trace } from '../../sip-core/trace/trace';
@@ -30,6 +32,13 @@ import type { TraceAdapter } from './capture-loader';
 /** Bytes read per step of the scan. */
 const SCAN_CHUNK = 1024 * 1024;
 
+/** Per planned stream, the SRTP session that decrypts it (null: plain RTP or no key). */
+export function planSessions(plan: AudioPlan): (SrtpSession | null)[] {
+  return plan.streams.map((s) =>
+    s.srtp && 'crypto' in s.srtp ? new SrtpSession(s.srtp.crypto, nodeSrtpCrypto) : null,
+  );
+}
+
 /**
  * The plan's packets from the capture: read back through the trace (from the plan's start record
  * when the file is a classic pcap), else from `path` (a gzip capture is decompressed as a stream).
@@ -39,17 +48,24 @@ export async function scanCapturePackets(
   trace: Trace,
   plan: AudioPlan,
   path: string | null,
+  srtp: readonly (SrtpSession | null)[] = [],
 ): Promise<RtpPacketList[] | null> {
-  return (await scanCapture(trace, plan, path))?.finish() ?? null;
+  return (await scanCapture(trace, plan, path, srtp))?.finish() ?? null;
 }
 
 /** The scan of {@link scanCapturePackets}, pushed to the end of the plan's streams (not finished). */
-async function scanCapture(trace: Trace, plan: AudioPlan, path: string | null): Promise<StreamScan | null> {
+async function scanCapture(
+  trace: Trace,
+  plan: AudioPlan,
+  path: string | null,
+  srtp: readonly (SrtpSession | null)[] = [],
+): Promise<StreamScan | null> {
   if (trace.canReadFile) {
     const scan = new StreamScan(
       plan.wanted,
       zlibInflate,
       (o, n) => trace.readBytes(o, n) ?? new Uint8Array(0),
+      srtp,
     );
     const size = trace.source.size;
     let pos = 0;
@@ -67,7 +83,7 @@ async function scanCapture(trace: Trace, plan: AudioPlan, path: string | null): 
   }
   if (path === null) return null;
   const file = new CaptureFile(path);
-  const scan = new StreamScan(plan.wanted, zlibInflate, file.gzip ? null : file.readAt);
+  const scan = new StreamScan(plan.wanted, zlibInflate, file.gzip ? null : file.readAt, srtp);
   try {
     if (file.gzip) {
       for await (const chunk of file.gunzipChunks()) {
@@ -89,9 +105,18 @@ async function scanCapture(trace: Trace, plan: AudioPlan, path: string | null): 
  * The plan's packets from a live trace's kept media: the spool's segments scanned as one pcapng stream
  * (to their end: a call still in progress plays what has come so far).
  */
-export async function scanSpool(plan: AudioPlan, spool: MediaSpool | SpoolView): Promise<StreamScan> {
+export async function scanSpool(
+  plan: AudioPlan,
+  spool: MediaSpool | SpoolView,
+  srtp: readonly (SrtpSession | null)[] = [],
+): Promise<StreamScan> {
   // The live trace's frame numbers are the source's, not the spool's: no stop after a last frame.
-  const scan = new StreamScan(plan.wanted.map((w) => ({ ...w, lastFrame: 0 })));
+  const scan = new StreamScan(
+    plan.wanted.map((w) => ({ ...w, lastFrame: 0 })),
+    null,
+    null,
+    srtp,
+  );
   const view = spool instanceof SpoolView ? spool : spool.view();
   try {
     for (const chunk of view.chunks(SCAN_CHUNK)) {
@@ -267,7 +292,11 @@ export type PacketSource =
   | { kind: 'simulation'; rtp: readonly WirePacket[] }
   | { kind: 'live'; spool: MediaSpool | null; failure?: string | null };
 
-/** The selection's audio as a WAV (lost packets concealed or silent), or why there is none (a sentence for the user). */
+/**
+ * The selection's audio as a WAV (lost packets concealed or silent), or why there is none (a sentence
+ * for the user). SRTP streams are decrypted with their sender's SDP key, or `srtpKeys`' (stream index →
+ * `SUITE inline:KEY`, given by hand).
+ */
 export async function streamAudio(
   trace: Trace,
   media: MediaAnalysis,
@@ -275,9 +304,11 @@ export async function streamAudio(
   timing: AudioTiming,
   source: PacketSource,
   loss: AudioLoss = 'conceal',
+  srtpKeys: ReadonlyMap<number, string> = new Map(),
 ): Promise<{ plan: AudioPlan; audio: AudioRendered; note?: string } | string> {
-  const plan = planAudio(trace, media, sel);
+  const plan = planAudio(trace, media, sel, srtpKeys);
   if (typeof plan === 'string') return plan;
+  const sessions = planSessions(plan);
   let note: string | undefined;
   let lists: RtpPacketList[] | null;
   if (source.kind === 'live') {
@@ -287,14 +318,14 @@ export async function streamAudio(
     const gap = spoolGap(plan, spool);
     if (gap?.none) return gap.note;
     note = gap?.note;
-    lists = (await scanSpool(plan, spool)).lists;
+    lists = (await scanSpool(plan, spool, sessions)).lists;
   } else
     lists =
       source.kind === 'simulation'
         ? simulatedPackets(plan, source.rtp)
-        : await scanCapturePackets(trace, plan, source.path);
+        : await scanCapturePackets(trace, plan, source.path, sessions);
   if (lists === null) return 'the capture file cannot be read again (it was closed or is not a file)';
-  const audio = renderAudio(plan, lists, timing, loss);
+  const audio = renderAudio(plan, lists, timing, loss, source.kind === 'simulation' ? [] : sessions);
   if (typeof audio === 'string') return audio;
   return note ? { plan, audio, note } : { plan, audio };
 }
@@ -309,6 +340,7 @@ export async function traceStreamAudio(
   timing: AudioTiming,
   source: PacketSource,
   loss: AudioLoss = 'conceal',
+  srtpKeys: ReadonlyMap<number, string> = new Map(),
 ): Promise<StreamAudioDto> {
   let pick = sel;
   if ('call' in sel) {
@@ -319,7 +351,7 @@ export async function traceStreamAudio(
   }
   const media = traceMedia(trace);
   if (!media) throw new ApiError('unplayable', 'this capture holds no RTP');
-  const r = await streamAudio(trace, media, pick, timing, source, loss);
+  const r = await streamAudio(trace, media, pick, timing, source, loss, srtpKeys);
   if (typeof r === 'string') throw new ApiError('unplayable', r);
   const au = r.audio;
   const base = trace.source.name.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'capture';

@@ -20,6 +20,7 @@ import type { MediaStreamRtcp } from '../../shared/media-stream';
 import { POOR_MOS, streamQuality, type StreamQuality } from './quality';
 import { eventName, telephoneEvents } from './rtp-event';
 import type { MediaStreamEvents } from '../../shared/dtmf';
+import { streamSrtpKeys, type StreamSrtpKeys } from './srtp-keys';
 
 /** Names of the static payload types (RFC 3551 §6), as tshark prints them. */
 const STATIC_NAMES: Record<number, string> = {
@@ -61,6 +62,10 @@ export interface MediaAnnouncement {
   direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
   /** rtpmap: payload type → encoding name and clock rate. */
   rtpmap: Map<number, { name: string; rate: number }>;
+  /** The m= line's transport, a=crypto values, a=fingerprint (SRTP keying: srtp-keys.ts). */
+  proto: string;
+  crypto: string[];
+  fingerprint: boolean;
 }
 
 /** A stream as the analysis reports it: the capture's record, joined to its call. */
@@ -90,6 +95,8 @@ export interface MediaStream {
   quality: StreamQuality | null;
   /** RFC 4733 events of its telephone-event payload type (the rtpmap's), null when none. */
   events: MediaStreamEvents | null;
+  /** SRTP: its keys from its sender's SDP, or why none (null: plain RTP). Since session 25. */
+  srtp: StreamSrtpKeys | null;
 }
 
 /**
@@ -202,15 +209,20 @@ export function sdpAnnouncements(body: string): {
   type: string;
   direction: Direction;
   rtpmap: Map<number, { name: string; rate: number }>;
+  proto: string;
+  crypto: string[];
+  fingerprint: boolean;
 }[] {
   const out: ReturnType<typeof sdpAnnouncements> = [];
   let sessionAddr = '';
   let sessionDir: Direction = 'sendrecv';
+  let sessionFingerprint = false;
   let cur: (ReturnType<typeof sdpAnnouncements>[number] & { dirSet: boolean }) | null = null;
   const close = (): void => {
     if (cur) {
       if (!cur.dirSet) cur.direction = sessionDir;
       if (!cur.address) cur.address = sessionAddr;
+      if (sessionFingerprint) cur.fingerprint = true;
       const { dirSet: _unused, ...a } = cur;
       void _unused;
       out.push(a);
@@ -239,6 +251,9 @@ export function sdpAnnouncements(body: string): {
           direction: 'sendrecv',
           dirSet: false,
           rtpmap: new Map(),
+          proto: f[2] ?? '',
+          crypto: [],
+          fingerprint: false,
         };
         break;
       }
@@ -251,6 +266,10 @@ export function sdpAnnouncements(body: string): {
             cur.direction = d;
             cur.dirSet = true;
           } else sessionDir = d;
+        } else if (cur && lv.startsWith('crypto:')) cur.crypto.push(v.slice(7).trim());
+        else if (lv.startsWith('fingerprint:')) {
+          if (cur) cur.fingerprint = true;
+          else sessionFingerprint = true;
         } else if (cur && v.startsWith('rtpmap:')) {
           const m = /^rtpmap:(\d+)\s+([^/\s]+)\/(\d+)/.exec(v);
           if (m) cur.rtpmap.set(Number(m[1]), { name: m[2]!, rate: Number(m[3]) });
@@ -339,6 +358,43 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
     for (const a of l) if (a.timeUs <= us) best = a;
     return best ?? l[0]!;
   };
+  const tlsUndecrypted = trace.source.undecoded['tlsConnections'] ?? 0;
+  /**
+   * SRTP keys from the sender's SDP: the announcement matched by the source when the stream was not
+   * announced, else the same call's announcement of its source (symmetric RTP: a sender sends from
+   * where it receives).
+   */
+  const srtpOf = (
+    r: RtpStreamRecord,
+    a: MediaAnnouncement | null,
+    announced: boolean,
+  ): StreamSrtpKeys | null => {
+    if (!a) {
+      return tlsUndecrypted > 0
+        ? {
+            keying: 'unknown',
+            suite: null,
+            tag: null,
+            keyMessage: null,
+            keyFrame: null,
+            crypto: null,
+            problem: `no SDP for this stream, and the capture has ${tlsUndecrypted} TLS connection${tlsUndecrypted === 1 ? '' : 's'} not decrypted: if it is SRTP, its SDP was in encrypted SIP — give the TLS keys, or the stream's key by hand`,
+          }
+        : null;
+    }
+    let send: MediaAnnouncement | null = announced ? find(r.src, r.srcPort, r.firstUs) : a;
+    if (send && send.call !== a.call) send = null;
+    const k = streamSrtpKeys(announced ? a : null, send);
+    if (k && k.crypto !== null && send) {
+      k.keyMessage = send.messageId;
+      try {
+        k.keyFrame = trace.frames(send.messageId)[0]?.frameNo ?? null;
+      } catch {
+        k.keyFrame = null;
+      }
+    }
+    return k;
+  };
   /** Streams whose RFC 4733 events go on a payload type the receiver's rtpmap lacks: index, type, digits. */
   const unmapped: { index: number; pt: number; digits: string }[] = [];
   media.streams.forEach((r, index) => {
@@ -368,6 +424,7 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
       rtcp: null,
       quality: null,
       events: telephoneEvents(r.events, map),
+      srtp: srtpOf(r, a, announced),
     });
     for (const l of r.events ?? []) {
       // Whole events (an end packet, a digit code, no malformed payload) on a type the receiver never named.

@@ -105,6 +105,16 @@ export function streamJson(s: MediaStream): MediaStreamJson {
       mos: Math.round(s.quality.mos * 100) / 100,
     },
     ...(s.events && { events: s.events }),
+    ...(s.srtp && {
+      srtp: {
+        keying: s.srtp.keying,
+        suite: s.srtp.suite,
+        tag: s.srtp.tag,
+        keyMessage: s.srtp.keyMessage,
+        keyFrame: s.srtp.keyFrame,
+        problem: s.srtp.problem,
+      },
+    }),
   };
 }
 
@@ -300,7 +310,7 @@ export function streamLine(s: MediaStreamJson): string {
   const dir =
     s.direction === 'forward' ? 'caller→callee' : s.direction === 'reverse' ? 'callee→caller' : 'no call';
   return (
-    `RTP ${s.src}:${s.srcPort} → ${s.dst}:${s.dstPort} ${s.ssrc} ${s.codecs.join(', ')} [${dir}${s.announced || s.call === null ? '' : ', unannounced destination'}]: ` +
+    `${s.srtp && s.srtp.keying !== 'unknown' ? 'SRTP' : 'RTP'} ${s.src}:${s.srcPort} → ${s.dst}:${s.dstPort} ${s.ssrc} ${s.codecs.join(', ')} [${dir}${s.announced || s.call === null ? '' : ', unannounced destination'}]: ` +
     `${s.packets} pkts, lost ${s.lost} (${s.lost < 0 ? `more than expected: ${s.lateOrDuplicate} late or duplicate` : `${s.lossPercent.toFixed(1)}%`}), delta ${round3(s.delta.min)}/${round3(s.delta.mean)}/${round3(s.delta.max)} ms, ` +
     `jitter ${round3(s.jitter.min)}/${round3(s.jitter.mean)}/${round3(s.jitter.max)} ms` +
     (s.quality ? `, MOS ${s.quality.mos.toFixed(2)} (R ${s.quality.rFactor.toFixed(1)})` : '')

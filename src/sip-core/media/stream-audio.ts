@@ -23,6 +23,14 @@ import {
 } from './rtp-audio';
 import type { StreamWanted } from './stream-scan';
 import type { StreamPlayed } from '../../shared/media-stream';
+import { parseSdesCrypto, srtpCountsNote, type SdesCrypto, type SrtpSession } from './srtp';
+
+/**
+ * How a planned stream is decrypted: an SRTP key (from its sender's SDP, or given by the user for a
+ * stream whose SDP the capture missed) or why it cannot be; null for plain RTP.
+ */
+export type PlanSrtp =
+  { crypto: SdesCrypto; keys: 'sdp' | 'given'; keyFrame: number | null } | { problem: string } | null;
 
 /** What to play: one stream (its index in the capture's list) or one call's streams (stereo). */
 export type AudioSelection = { stream: number } | { call: string };
@@ -30,7 +38,12 @@ export type AudioSelection = { stream: number } | { call: string };
 /** The streams a selection plays, with the channel and rtpmap of each. */
 export interface AudioPlan {
   channels: 1 | 2;
-  streams: { stream: MediaStream; channel: number; rtpmap: Map<number, RtpmapEntry> | null }[];
+  streams: {
+    stream: MediaStream;
+    channel: number;
+    rtpmap: Map<number, RtpmapEntry> | null;
+    srtp: PlanSrtp;
+  }[];
   wanted: StreamWanted[];
   /** A record the capture can be read from for these streams (a classic pcap's frame before the first packet). */
   startAt: { offset: number; frameNo: number } | null;
@@ -107,8 +120,35 @@ function streamRtpmap(trace: Trace, s: MediaStream): Map<number, RtpmapEntry> | 
   }
 }
 
-/** The streams of a selection; a string says why there is nothing to play. */
-export function planAudio(trace: Trace, media: MediaAnalysis, sel: AudioSelection): AudioPlan | string {
+/**
+ * A stream's decryption: a key given by hand (`SUITE inline:KEY`, as a=crypto writes it) first, else
+ * its sender's SDP's; a string: the given key is wrong.
+ */
+function planSrtp(s: MediaStream, given: string | undefined): PlanSrtp | string {
+  if (given !== undefined) {
+    const c = parseSdesCrypto(given);
+    if (typeof c === 'string') return `the SRTP key given for stream ${s.index}: ${c}`;
+    return { crypto: c, keys: 'given', keyFrame: null };
+  }
+  const k = s.srtp;
+  if (!k || k.keying === 'unknown') return null;
+  if (k.crypto !== null) {
+    const c = parseSdesCrypto(k.crypto);
+    if (typeof c !== 'string') return { crypto: c, keys: 'sdp', keyFrame: k.keyFrame };
+  }
+  return { problem: k.problem ?? 'SRTP without a usable key' };
+}
+
+/**
+ * The streams of a selection; a string says why there is nothing to play. `srtpKeys`: keys given by
+ * hand per stream index (`AES_CM_128_HMAC_SHA1_80 inline:KEY`), used before the SDP's.
+ */
+export function planAudio(
+  trace: Trace,
+  media: MediaAnalysis,
+  sel: AudioSelection,
+  srtpKeys: ReadonlyMap<number, string> = new Map(),
+): AudioPlan | string {
   let chosen: { stream: MediaStream; channel: number }[];
   let channels: 1 | 2;
   let label: string;
@@ -128,7 +168,12 @@ export function planAudio(trace: Trace, media: MediaAnalysis, sel: AudioSelectio
     channels = 2;
     label = sel.call;
   }
-  const streams = chosen.map((c) => ({ ...c, rtpmap: streamRtpmap(trace, c.stream) }));
+  const streams: AudioPlan['streams'] = [];
+  for (const c of chosen) {
+    const srtp = planSrtp(c.stream, srtpKeys.get(c.stream.index));
+    if (typeof srtp === 'string') return srtp;
+    streams.push({ ...c, rtpmap: streamRtpmap(trace, c.stream), srtp });
+  }
   const wanted = streams.map(({ stream: { record: r } }) => ({
     src: r.src,
     srcPort: r.srcPort,
@@ -151,20 +196,45 @@ export function planAudio(trace: Trace, media: MediaAnalysis, sel: AudioSelectio
 
 /**
  * Decodes and mixes the plan's packets (one list per planned stream) into a WAV, lost packets
- * concealed or silent (`loss`); a string: why not.
+ * concealed or silent (`loss`); a string: why not. `sessions`: the SRTP sessions the packets were
+ * decrypted with (per planned stream; null for plain RTP), for their counts.
  */
 export function renderAudio(
   plan: AudioPlan,
   lists: readonly RtpPacketList[],
   timing: AudioTiming,
   loss: AudioLoss = 'conceal',
+  sessions: readonly (SrtpSession | null)[] = [],
 ): AudioRendered | string {
   const byChannel: DecodedAudio[][] = Array.from({ length: plan.channels }, () => []);
   const out: AudioRendered['streams'] = [];
   const problems: string[] = [];
   plan.streams.forEach((s, i) => {
-    const d = decodeStream(lists[i]!, s.rtpmap, timing, loss);
     const base = { index: s.stream.index, channel: s.channel };
+    const silent = (problem: string): void => {
+      problems.push(problem);
+      out.push({ ...base, codec: null, played: 0, lost: 0, duplicates: 0, reordered: 0, problem });
+    };
+    if (s.srtp && 'problem' in s.srtp) return silent(s.srtp.problem);
+    const session = sessions[i] ?? null;
+    const srtp =
+      s.srtp && session
+        ? {
+            suite: s.srtp.crypto.suite.name,
+            keys: s.srtp.keys,
+            keyFrame: s.srtp.keyFrame,
+            decrypted: session.counts.decrypted,
+            authFailed: session.counts.authFailed,
+            note: srtpCountsNote({ ...session.counts, authFailed: 0 }),
+          }
+        : null;
+    if (srtp && srtp.decrypted === 0) {
+      const why = srtpCountsNote(session!.counts);
+      return silent(
+        `SRTP ${srtp.suite}: no packet decrypted${why ? ` (${why})` : ''} with the key ${srtp.keys === 'given' ? 'given' : `of the SDP${srtp.keyFrame !== null ? ` in frame ${srtp.keyFrame}` : ''}`}`,
+      );
+    }
+    const d = decodeStream(lists[i]!, s.rtpmap, timing, loss);
     if (d.ok) {
       byChannel[s.channel]!.push(d.audio);
       const a = d.audio;
@@ -179,11 +249,9 @@ export function renderAudio(
         ...(a.comfortNoise && { comfortNoise: a.comfortNoise }),
         ...(a.concealed && { concealed: a.concealed }),
         problem: null,
+        ...(srtp && { srtp }),
       });
-    } else {
-      problems.push(d.reason);
-      out.push({ ...base, codec: null, played: 0, lost: 0, duplicates: 0, reordered: 0, problem: d.reason });
-    }
+    } else silent(d.reason);
   });
   if (byChannel.every((c) => c.length === 0)) return [...new Set(problems)].join('; ');
   const mix = mixChannels(byChannel);

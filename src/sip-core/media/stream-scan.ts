@@ -19,6 +19,7 @@ import type { Inflate } from '../capture/unwrap/hep';
 import type { ReadFileAt } from '../capture/reader/netmon';
 import { RtpTracker } from './rtp-streams';
 import { RtpPacketList, rtpPayloadSpan } from './rtp-audio';
+import type { SrtpSession } from './srtp';
 
 /** One stream to collect (as the media analysis names it). */
 export interface StreamWanted {
@@ -42,6 +43,7 @@ class StreamTap extends RtpTracker {
   constructor(
     readonly wanted: readonly StreamWanted[],
     readonly lists: RtpPacketList[],
+    readonly srtp: readonly (SrtpSession | null)[],
   ) {
     super(0);
   }
@@ -75,6 +77,14 @@ class StreamTap extends RtpTracker {
           timeUs: f.timeUs,
           linkType: f.linkType,
         });
+      const session = this.srtp[w];
+      if (session) {
+        // SRTP: the packet authenticated and decrypted (header fields are in the clear); one that
+        // fails is counted by the session and not played.
+        const r = session.unprotectRtp(buf, ps, pend);
+        if (r.status === 'ok') this.lists[w]!.addPacket(r.packet, timeUs);
+        continue;
+      }
       this.lists[w]!.add(
         (buf[ps + 2]! << 8) | buf[ps + 3]!,
         ((buf[ps + 4]! << 24) | (buf[ps + 5]! << 16) | (buf[ps + 6]! << 8) | buf[ps + 7]!) >>> 0,
@@ -99,14 +109,18 @@ export class StreamScan {
   readonly #decoder: CaptureDecoder;
   readonly #last: number;
 
-  /** `readAt`: random access to the capture (a NetMon file indexes its frames at its end). */
+  /**
+   * `readAt`: random access to the capture (a NetMon file indexes its frames at its end); `srtp`: per
+   * wanted stream, the SRTP session that decrypts it (null: plain RTP).
+   */
   constructor(
     wanted: readonly StreamWanted[],
     inflate: Inflate | null = null,
     readAt: ReadFileAt | null = null,
+    srtp: readonly (SrtpSession | null)[] = [],
   ) {
     this.lists = wanted.map(() => new RtpPacketList());
-    this.#tap = new StreamTap(wanted, this.lists);
+    this.#tap = new StreamTap(wanted, this.lists, srtp);
     this.#decoder = new CaptureDecoder(NO_MESSAGES, {
       media: this.#tap,
       inflate,

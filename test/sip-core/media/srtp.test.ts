@@ -6,7 +6,7 @@ import {
   srtpPrf,
   type SdesCrypto,
 } from '../../../src/sip-core/media/srtp';
-import { nodeSrtpCrypto as CR } from '../../../src/sip-core/media/srtp-crypto.node';
+import { nodeSrtpCrypto as CR } from '../../../src/sip-core/media/srtp-crypto.node.js';
 import { libsrtp, libsrtpRun } from './libsrtp';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s/g, ''), 'hex'));

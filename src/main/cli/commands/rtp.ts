@@ -1,9 +1,10 @@
 /**
  * `sipscope rtp FILE [--call ID] [--stream N] [--wav OUT] [--timing timestamp|arrival]
- * [--losses conceal|silence]`: the RTP streams of a capture (one line each, with the index `--stream`
- * takes), and a stream's or a call's audio as a WAV — a stream mono, a call stereo (left caller →
- * callee, right callee → caller), decoded by src/sip-core/media/rtp-audio.ts, lost packets concealed
- * as a phone would (the default) or silent.
+ * [--losses conceal|silence] [--srtp-key [N=]SUITE inline:KEY]...`: the RTP streams of a capture (one
+ * line each, with the index `--stream` takes), and a stream's or a call's audio as a WAV — a stream
+ * mono, a call stereo (left caller → callee, right callee → caller), decoded by
+ * src/sip-core/media/rtp-audio.ts, lost packets concealed as a phone would (the default) or silent.
+ * SRTP streams are decrypted with the key of their sender's SDP (a=crypto), or one given by hand.
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -14,7 +15,8 @@ import { eventsLine } from '../../../sip-core/media/dtmf';
 import type { AudioLoss, AudioTiming } from '../../../sip-core/media/rtp-audio';
 import type { AudioSelection } from '../../../sip-core/media/stream-audio';
 import { streamAudio } from '../../service/stream-audio';
-import { lossNote } from '../../../shared/media-stream';
+import { lossNote, type StreamPlayed } from '../../../shared/media-stream';
+import { srtpLine } from '../../../sip-core/media/srtp-keys';
 import { openAnalyzed } from './ladder';
 import { addMergeOptions, mergeOpenError, mergeOpenExitCode, type MergeCliOptions } from '../merge-options';
 
@@ -25,6 +27,19 @@ export interface RtpOptions extends MergeCliOptions {
   timing: AudioTiming;
   /** Lost packets concealed (default) or silent. */
   losses?: AudioLoss;
+  /** SRTP keys given by hand: `[N=]SUITE inline:KEY` (N: the stream; without, --stream's or the call's streams without a key). */
+  srtpKey?: string[];
+}
+
+/** What a played SRTP stream's decryption came to: `, SRTP AES_CM_128_HMAC_SHA1_80 (key from frame 5): 500 decrypted`. */
+function srtpPlayed(s: StreamPlayed): string {
+  const x = s.srtp;
+  if (!x) return '';
+  const from =
+    x.keys === 'given'
+      ? 'key given'
+      : `key from the SDP${x.keyFrame !== null ? ` in frame ${x.keyFrame}` : ''}`;
+  return `, SRTP ${x.suite} (${from}): ${x.decrypted} decrypted${x.authFailed ? `, ${x.authFailed} failed authentication (not played)` : ''}${x.note ? `, ${x.note}` : ''}`;
 }
 
 /** Runs the command; resolves to the exit code (0 written or listed, 1 unreadable, 2 nothing to play). */
@@ -74,6 +89,7 @@ export async function rtp(
         out(`${s.index}\t${s.call ?? '-'}\t${streamLine(j)}\n`);
         const ev = eventsLine(j);
         if (ev) out(`\t\t${ev}\n`);
+        if (j.srtp) out(`\t\t${srtpLine(j.srtp)}\n`);
       }
       if (streams.length === 0) out('no RTP stream\n');
       return 0;
@@ -84,7 +100,16 @@ export async function rtp(
     }
     const sel: AudioSelection = stream !== null ? { stream } : { call: call! };
     const losses = o.losses ?? 'conceal';
-    const r = await streamAudio(a.trace, media, sel, o.timing, { kind: 'capture', path: file }, losses);
+    const keys = new Map<number, string>();
+    for (const k of o.srtpKey ?? []) {
+      const m = /^\s*(\d+)\s*=\s*(.*)$/s.exec(k);
+      if (m) keys.set(Number(m[1]), m[2]!);
+      else if (stream !== null) keys.set(stream, k);
+      else
+        for (const s of media.streams)
+          if (s.call === call && !(s.srtp?.crypto && s.srtp.problem === null)) keys.set(s.index, k);
+    }
+    const r = await streamAudio(a.trace, media, sel, o.timing, { kind: 'capture', path: file }, losses, keys);
     if (typeof r === 'string') {
       console.error(`sipscope rtp: ${r}`);
       return 2;
@@ -98,7 +123,7 @@ export async function rtp(
       out(
         `  stream ${s.index}${au.channels === 2 ? (s.channel === 0 ? ' left' : ' right') : ''}: ${
           s.problem ??
-          `${s.codec}, ${s.played} packets played, ${s.lost} lost${lossNote(s.lost, s.concealed, losses)}, ${s.duplicates} duplicates, ${s.reordered} out of order${s.comfortNoise ? `, ${s.comfortNoise} comfort noise` : ''}${s.malformed ? `, ${s.malformed} malformed` : ''}`
+          `${s.codec}, ${s.played} packets played, ${s.lost} lost${lossNote(s.lost, s.concealed, losses)}, ${s.duplicates} duplicates, ${s.reordered} out of order${s.comfortNoise ? `, ${s.comfortNoise} comfort noise` : ''}${s.malformed ? `, ${s.malformed} malformed` : ''}${srtpPlayed(s)}`
         }\n`,
       );
     return 0;
@@ -111,7 +136,7 @@ export function registerRtp(program: Command): void {
   const cmd = program
     .command('rtp')
     .description(
-      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law, G.722 (16 kHz), GSM 06.10, G.726, G.729 and L16",
+      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law, G.722 (16 kHz), GSM 06.10, G.726, G.729 and L16; SRTP decrypted with the SDP's a=crypto keys (SDES) or --srtp-key",
     )
     .argument('<files...>', 'capture file (several: read as one, merged by time)')
     .option(
@@ -135,6 +160,11 @@ export function registerRtp(program: Command): void {
       )
         .choices(['conceal', 'silence'])
         .default('conceal'),
+    )
+    .option(
+      '--srtp-key <[N=]key>',
+      "an SRTP key for a stream whose SDP the capture missed, written as a=crypto writes it: 'AES_CM_128_HMAC_SHA1_80 inline:KEY' (N= names the stream; without it, --stream's, or with --call the call's streams without a key of their own); repeat for more",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     );
   addMergeOptions(cmd).action(async (files: string[], opts: RtpOptions) => {
     process.exitCode = await rtp(files, opts);

@@ -1,0 +1,62 @@
+/**
+ * Which SRTP key decrypts a stream (RFC 4568 §5.1.1, §5.1.2): an offer's `a=crypto` is the key its
+ * sender sends with, the answer picks one of the offer's tags and gives its own key for what it sends.
+ * So a stream is decrypted with the key of its *sender's* SDP — the offerer's line with the tag the
+ * answer chose, or the answerer's line.
+ */
+import type { MediaStreamSrtp } from '../../shared/media-stream';
+import { parseSdesCrypto } from './srtp';
+
+/** What an m= section says about SRTP (call-media.ts's announcements carry it). */
+export interface SdpSecurity {
+  /** The m= line's transport (`RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`). */
+  proto: string;
+  /** Its `a=crypto:` attribute values (`1 AES_CM_128_HMAC_SHA1_80 inline:...`). */
+  crypto: string[];
+  /** An a=fingerprint (session or media level): DTLS-SRTP. */
+  fingerprint: boolean;
+}
+
+/** A stream's keying for the analysis (the a=crypto text stays inside sipscope: not in the JSON). */
+export type StreamSrtpKeys = MediaStreamSrtp & { crypto: string | null };
+
+const isSecure = (a: SdpSecurity | null): boolean =>
+  a !== null && (/SAVP/i.test(a.proto) || a.crypto.length > 0 || a.fingerprint);
+
+/**
+ * The keying of a stream from its receiver's and its sender's m= sections (either null when the
+ * capture lacks it); null when neither says SRTP. `keyMessage`/`keyFrame` are filled by the caller.
+ */
+export function streamSrtpKeys(recv: SdpSecurity | null, send: SdpSecurity | null): StreamSrtpKeys | null {
+  if (!isSecure(recv) && !isSecure(send)) return null;
+  const base = { suite: null, tag: null, keyMessage: null, keyFrame: null, crypto: null };
+  const sendCrypto = send?.crypto ?? [];
+  if (sendCrypto.length === 0) {
+    if (recv?.fingerprint || send?.fingerprint)
+      return {
+        ...base,
+        keying: 'dtls',
+        problem: 'SRTP keyed by DTLS (a=fingerprint): not decryptable without the DTLS keys',
+      };
+    return {
+      ...base,
+      keying: 'none',
+      problem: send
+        ? 'SRTP, but no a=crypto for this direction (its sender’s SDP has none)'
+        : 'SRTP, but no a=crypto for this direction (its sender’s SDP is not in the capture)',
+    };
+  }
+  const tagOf = (t: string): string => /^(?:crypto:)?(\d+)\s/i.exec(t)?.[1] ?? '';
+  const recvTags = new Set((recv?.crypto ?? []).map(tagOf));
+  const line = (recvTags.size === 1 && sendCrypto.find((c) => recvTags.has(tagOf(c)))) || sendCrypto[0]!;
+  const c = parseSdesCrypto(line);
+  if (typeof c === 'string')
+    return { ...base, keying: 'sdes', crypto: null, problem: `the sender’s a=crypto cannot be used: ${c}` };
+  return { ...base, keying: 'sdes', suite: c.suite.name, tag: c.tag, crypto: line, problem: null };
+}
+
+/** The stream's SRTP in words: `SRTP, AES_CM_128_HMAC_SHA1_80, keys from the SDP (frame 12)`, or why not. */
+export function srtpLine(s: MediaStreamSrtp): string {
+  if (s.problem) return s.keying === 'unknown' ? s.problem : `SRTP: ${s.problem}`;
+  return `SRTP, ${s.suite}, keys from the SDP${s.keyFrame !== null ? ` (frame ${s.keyFrame})` : ''}`;
+}

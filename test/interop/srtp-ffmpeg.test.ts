@@ -1,0 +1,253 @@
+/**
+ * SRTP from an independent sender: ffmpeg sends a tone as G.711 µ-law SRTP (its srtp:// protocol,
+ * AES_CM_128_HMAC_SHA1_80 and _32) and, a second time, as plain RTP, to UDP sockets on 127.0.0.1.
+ * The datagrams received are laid in a capture beside a SIP call whose SDP offers the key (a=crypto,
+ * RFC 4568), and `sipscope rtp --wav` of the SRTP stream must equal the plain stream's decoding sample
+ * for sample. Then the ways it cannot decrypt: a wrong key given by hand, DTLS (a=fingerprint), no
+ * a=crypto, a stream without SDP decrypted with --srtp-key, a bad --srtp-key.
+ */
+import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { rtp } from '../../src/main/cli/commands/rtp';
+import { decodeStream, RtpPacketList } from '../../src/sip-core/media/rtp-audio';
+import { ipFrame } from '../helpers/frames';
+import { requirePeer } from '../helpers/peers';
+import { timedPcap } from '../helpers/rtp-capture';
+
+const ffmpeg = requirePeer('ffmpeg');
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'sipscope-srtp-ffmpeg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const KEY = 'WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz'; // 30 octets: key ‖ salt
+const OTHER = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk';
+
+/** A 2 s tone and a chirp beside it (8 kHz 16-bit mono WAV). */
+function toneWav(): Buffer {
+  const n = 16000;
+  const d = Buffer.alloc(44 + n * 2);
+  d.write('RIFF', 0);
+  d.writeUInt32LE(36 + n * 2, 4);
+  d.write('WAVEfmt ', 8);
+  d.writeUInt32LE(16, 16);
+  d.writeUInt16LE(1, 20);
+  d.writeUInt16LE(1, 22);
+  d.writeUInt32LE(8000, 24);
+  d.writeUInt32LE(16000, 28);
+  d.writeUInt16LE(2, 32);
+  d.writeUInt16LE(16, 34);
+  d.write('data', 36);
+  d.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++)
+    d.writeInt16LE(Math.round(9000 * Math.sin((2 * Math.PI * (300 + i / 40) * i) / 8000)), 44 + 2 * i);
+  return d;
+}
+
+/** The datagrams ffmpeg sends to `url` (its RTP port), in arrival order. */
+async function received(args: string[]): Promise<Buffer[]> {
+  const sock = createSocket('udp4');
+  const got: Buffer[] = [];
+  sock.on('message', (m) => void got.push(m));
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const port = sock.address().port;
+  try {
+    const url = args.pop()!.replace('PORT', String(port));
+    await run(ffmpeg!, ['-hide_banner', '-loglevel', 'error', ...args, url], { timeout: 30_000 });
+    // The last datagrams reach the socket after ffmpeg exits.
+    for (let i = 0; i < 50 && got.length < 100; i++) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    sock.close();
+  }
+  // ffmpeg also sends RTCP (to port + 1: another socket) — only RTP arrives here.
+  return got;
+}
+
+const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
+
+function sip(start: string, cseq: string, toTag: boolean, body = ''): string {
+  return (
+    `${start}\r\nVia: SIP/2.0/UDP 10.9.0.1:5060;branch=z9hG4bK-s-${cseq.replace(' ', '')}\r\n` +
+    `From: <sip:a@example.com>;tag=a1\r\nTo: <sip:b@example.com>${toTag ? ';tag=b1' : ''}\r\n` +
+    `Call-ID: srtp-1\r\nCSeq: ${cseq}\r\nContact: <sip:a@10.9.0.1>\r\nMax-Forwards: 70\r\n` +
+    (body ? 'Content-Type: application/sdp\r\n' : '') +
+    `Content-Length: ${body.length}\r\n\r\n${body}`
+  );
+}
+
+const sdp = (host: number, port: number, extra: string, proto = 'RTP/SAVP'): string =>
+  `v=0\r\no=- 1 1 IN IP4 10.9.0.${host}\r\ns=-\r\nc=IN IP4 10.9.0.${host}\r\nt=0 0\r\n` +
+  `m=audio ${port} ${proto} 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}a=sendrecv\r\n`;
+
+/**
+ * A capture: INVITE (offer: `offerExtra`) / 200 (answer) / ACK, then the SRTP datagrams from the
+ * caller's port 40000 to the callee's 50000 every 20 ms, then BYE. `sip: false`: the RTP alone.
+ */
+function capture(packets: Buffer[], offerExtra: string, answerExtra: string, withSip = true): string {
+  const frames: { us: number; bytes: Uint8Array }[] = [];
+  const udp = (us: number, s: number, d: number, sp: number, dp: number, payload: string): void =>
+    void frames.push({ us, bytes: ipFrame({ src: ip(s), dst: ip(d), sp, dp, payload }) });
+  if (withSip) {
+    udp(
+      0,
+      1,
+      2,
+      5060,
+      5060,
+      sip('INVITE sip:b@example.com SIP/2.0', '1 INVITE', false, sdp(1, 40000, offerExtra)),
+    );
+    udp(100_000, 2, 1, 5060, 5060, sip('SIP/2.0 200 OK', '1 INVITE', true, sdp(2, 50000, answerExtra)));
+    udp(110_000, 1, 2, 5060, 5060, sip('ACK sip:b@example.com SIP/2.0', '1 ACK', true));
+  }
+  packets.forEach((p, i) => udp(200_000 + i * 20_000, 1, 2, 40000, 50000, p.toString('latin1')));
+  if (withSip)
+    udp(
+      200_000 + packets.length * 20_000 + 50_000,
+      1,
+      2,
+      5060,
+      5060,
+      sip('BYE sip:b@example.com SIP/2.0', '2 BYE', true),
+    );
+  const f = join(dir, `c${Math.random().toString(36).slice(2)}.pcap`);
+  writeFileSync(f, timedPcap(frames));
+  return f;
+}
+
+async function cli(
+  file: string,
+  o: Partial<Parameters<typeof rtp>[1]>,
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  const errs: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errs.push(String(m)));
+  try {
+    const code = await rtp(file, { timing: 'timestamp', ...o }, (s) => void (out += s));
+    return { code, out, err: errs.join('\n') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const pcmOf = (wav: Buffer): Int16Array => new Int16Array(new Uint8Array(wav.subarray(44)).buffer);
+
+describe.skipIf(!ffmpeg)('SRTP sent by ffmpeg, decrypted with the SDP key', () => {
+  const wav = join(dir, 'tone.wav');
+  writeFileSync(wav, toneWav());
+  // 20 ms packets: 160 octets of payload after the 12-octet header.
+  const enc = ['-i', wav, '-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1', '-packetsize', '172', '-f', 'rtp'];
+  let plain: Int16Array;
+  /** Packets ffmpeg sends for the 2 s (100 of 20 ms, and what its last frame adds). */
+  let n = 0;
+
+  it('plays the same samples as the same audio sent as plain RTP (both suites)', async () => {
+    const clear = await received([...enc, 'rtp://127.0.0.1:PORT']);
+    n = clear.length;
+    expect(n).toBeGreaterThanOrEqual(100);
+    const list = new RtpPacketList();
+    clear.forEach((p, i) => list.addPacket(new Uint8Array(p), i * 20_000));
+    const d = decodeStream(list, null, 'timestamp');
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    plain = d.audio.pcm;
+    for (const suite of ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32']) {
+      const srtp = await received([
+        ...enc,
+        '-srtp_out_suite',
+        suite,
+        '-srtp_out_params',
+        KEY,
+        'srtp://127.0.0.1:PORT',
+      ]);
+      expect(srtp.length).toBe(n);
+      // Encrypted: the payloads differ from the plain ones, and the tag lengthens each packet.
+      expect(srtp[5]!.length).toBe(clear[5]!.length + (suite.endsWith('80') ? 10 : 4));
+      const file = capture(
+        srtp,
+        `a=crypto:1 ${suite} inline:${KEY}\r\n`,
+        `a=crypto:1 ${suite} inline:${OTHER}\r\n`,
+      );
+      const list = await cli(file, {});
+      expect(list.out).toMatch(
+        new RegExp(`^0\tC1\tSRTP 10\\.9\\.0\\.1:40000 → 10\\.9\\.0\\.2:50000 .* ${n} pkts, lost 0`),
+      );
+      expect(list.out).toContain(`SRTP, ${suite}, keys from the SDP (frame 1)`);
+      const out = join(dir, `srtp-${suite}.wav`);
+      const r = await cli(file, { stream: '0', wav: out });
+      expect(r.err).toBe('');
+      expect(r.out).toContain(`SRTP ${suite} (key from the SDP in frame 1): ${n} decrypted`);
+      const got = pcmOf(readFileSync(out));
+      expect(got.length).toBe(plain.length);
+      expect(
+        Buffer.from(got.buffer).equals(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength)),
+      ).toBe(true);
+      // The trace JSON says so (analyze's media block, the same streamJson).
+      const json = await cli(file, { call: 'C1' });
+      expect(json.out).toContain('SRTP');
+    }
+  }, 60_000);
+
+  it('says why not: a wrong key, DTLS, no a=crypto; a key by hand for a stream without SDP; a bad key', async () => {
+    const srtp = await received([
+      ...enc,
+      '-srtp_out_suite',
+      'AES_CM_128_HMAC_SHA1_80',
+      '-srtp_out_params',
+      KEY,
+      'srtp://127.0.0.1:PORT',
+    ]);
+    // The answer's key in the offer: the caller's stream fails authentication, said and not played.
+    const wrong = capture(
+      srtp,
+      `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${OTHER}\r\n`,
+      `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${KEY}\r\n`,
+    );
+    let r = await cli(wrong, { stream: '0', wav: join(dir, 'x.wav') });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`SRTP AES_CM_128_HMAC_SHA1_80: no packet decrypted (${n} failed authentication`);
+    // The right key by hand wins over the SDP's.
+    r = await cli(wrong, {
+      stream: '0',
+      wav: join(dir, 'y.wav'),
+      srtpKey: [`AES_CM_128_HMAC_SHA1_80 inline:${KEY}`],
+    });
+    expect(r.out).toContain(`SRTP AES_CM_128_HMAC_SHA1_80 (key given): ${n} decrypted`);
+    expect(
+      Buffer.from(pcmOf(readFileSync(join(dir, 'y.wav'))).buffer).equals(
+        Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength),
+      ),
+    ).toBe(true);
+    // DTLS-SRTP.
+    const fp = 'a=fingerprint:sha-256 AB:CD:EF\r\na=setup:actpass\r\n';
+    const dtls = capture(srtp, fp, fp);
+    r = await cli(dtls, {});
+    expect(r.out).toContain(
+      'SRTP: SRTP keyed by DTLS (a=fingerprint): not decryptable without the DTLS keys',
+    );
+    r = await cli(dtls, { stream: '0', wav: join(dir, 'z.wav') });
+    expect(r.err).toContain('not decryptable without the DTLS keys');
+    // RTP/SAVP without a=crypto this way.
+    const none = capture(srtp, '', `a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${OTHER}\r\n`);
+    expect((await cli(none, {})).out).toContain('no a=crypto for this direction');
+    // No SDP at all: --srtp-key N= decrypts it.
+    const bare = capture(srtp, '', '', false);
+    r = await cli(bare, {
+      stream: '0',
+      wav: join(dir, 'b.wav'),
+      srtpKey: [`0=AES_CM_128_HMAC_SHA1_80 inline:${KEY}`],
+    });
+    expect(r.out).toContain(`${n} decrypted`);
+    // A bad key names what is wrong.
+    r = await cli(bare, {
+      stream: '0',
+      wav: join(dir, 'c.wav'),
+      srtpKey: ['AES_CM_128_HMAC_SHA1_80 inline:abc!'],
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('the SRTP key given for stream 0: the key "abc!" is not base64');
+  }, 60_000);
+});
