@@ -14,6 +14,7 @@ import {
   autoZoom,
   AUTO_ZOOM_MAX,
   fitLabel,
+  fitLabelWords,
   fitText,
   fitZoom,
   formatTime,
@@ -321,7 +322,7 @@ describe('keyboard navigation', () => {
       row(0, 'a:1', 'b:1', { method: 'INVITE', body: 'SDP', transaction: 'T1', retransmission: true }),
     ]);
     expect(describeArrow(m.arrows[0], 'alice (a:1)', 'b:1', '10:00:00.000000')).toBe(
-      'INVITE with SDP, from alice (a:1) to b:1, at 10:00:00.000000, retransmission, transaction T1',
+      'INVITE (SDP) · retransmission, from alice (a:1) to b:1, at 10:00:00.000000, transaction T1',
     );
   });
 
@@ -395,6 +396,11 @@ describe('arrow labels', () => {
   it('shortens a long label to the space between its lanes, keeping its start', () => {
     expect(fitLabel('180 Ringing', 200)).toBe('180 Ringing');
     expect(fitLabel('100 trying -- your call is important to us', 72)).toBe('100 tryin…');
+    // on screen: cut after a whole word when that keeps half of what fits (the words are the name's)
+    expect(fitLabelWords('100 Trying -- Your call is important to us', 155)).toBe('100 Trying -- Your…');
+    expect(fitLabelWords('180 Ringing', 200)).toBe('180 Ringing');
+    expect(fitLabelWords('INVITE sip:verylongusername@example.com', 72)).toBe('INVITE…');
+    expect(fitLabelWords('Supercalifragilistic', 72)).toBe('Supercali…');
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import type { MediaStreamDto, MessageRow, ScenarioStreamDto } from '@shared/api';
 export { roleLabel } from '../../../../shared/lane-roles';
-export { fitLabel, fitText } from '../../../../shared/text-fit';
+export { fitLabel, fitLabelWords, fitText } from '../../../../shared/text-fit';
 
 export interface LadderArrow {
   /** The message's id; an RTP stream's is negative (`mediaArrowId`). */
@@ -591,15 +591,22 @@ export function navigate(key: string, current: number | null, total: number, pag
   }
 }
 
-/** What a screen reader says for an arrow. */
+/** The text drawn on an arrow (before it is fitted to the arrow's length). */
+export function arrowText(a: LadderArrow): string {
+  return `${a.label}${a.body ? ` (${a.body})` : ''}${a.retransmission ? ' · retransmission' : ''}`;
+}
+
+/**
+ * What a screen reader says for an arrow: it starts with the drawn text, so that what a voice-control
+ * user reads on screen names it (WCAG 2.5.3, label in name).
+ */
 export function describeArrow(a: LadderArrow, from: string, to: string, when: string): string {
   if (a.stream) {
     const s = a.stream;
     const p = a.span ?? s;
     return `${a.label}, from ${from} to ${to}, first packet at ${when}, ${((p.end - p.start) * 1000).toFixed(0)} ms, SSRC ${s.ssrc}`;
   }
-  const parts = [`${a.label}${a.body ? ` with ${a.body}` : ''}`, `from ${from} to ${to}`, `at ${when}`];
-  if (a.retransmission) parts.push('retransmission');
+  const parts = [arrowText(a), `from ${from} to ${to}`, `at ${when}`];
   if (a.transaction) parts.push(`transaction ${a.transaction}`);
   if (a.diagnostics)
     parts.push(

@@ -1,0 +1,179 @@
+/**
+ * Accessibility end to end: axe-core (the engine of Lighthouse's and Deque's checks) run in headless
+ * Chromium on the app's main screens, in the light and the dark theme — the empty shell, a capture's
+ * calls and messages with a message inspected, the problems sample's broken call in the ladder with
+ * its stream inspector, the statistics dialog, a scenario stepped, a lab running. A serious or
+ * critical violation (a button or input without a name, text under 4.5:1 contrast, a bad role…)
+ * fails the test and names the rule, the screen and the elements. `A11Y_REPORT=1` prints the
+ * moderate and minor ones too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { requirePeer } from '../helpers/peers';
+import { appNav, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
+import { LAB_DIR } from '../../src/main/service/labs';
+
+const chromiumPath = requirePeer('chromium');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeNode {
+  target: string[];
+  failureSummary?: string;
+}
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: AxeNode[];
+}
+
+/** axe's violations on the page as it is now (axe injected once per document). */
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // evaluated, not a script tag: the app's CSP forbids inline scripts
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    // axe's own global, injected above (the test's types know neither it nor the DOM)
+    const axe = (
+      globalThis as unknown as { axe: { run(c: string, o: object): Promise<{ violations: unknown }> } }
+    ).axe;
+    const r = await axe.run('html', { resultTypes: ['violations'] });
+    return r.violations as AxeViolation[];
+  });
+}
+
+function describeViolations(screen: string, vs: AxeViolation[]): string[] {
+  return vs.map(
+    (v) =>
+      `${screen}: [${v.impact}] ${v.id} — ${v.help}\n` +
+      v.nodes
+        .slice(0, 6)
+        .map((n) => `    ${n.target.join(' ')}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`)
+        .join('\n') +
+      (v.nodes.length > 6 ? `\n    … ${v.nodes.length - 6} more` : ''),
+  );
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, light and dark', () => {
+  let served: ServedPage;
+  let page: Page;
+  const failures: string[] = [];
+  const report: { screen: string; violations: AxeViolation[] }[] = [];
+  const labDir = mkdtempSync(join(tmpdir(), 'sipscope-a11y-'));
+
+  /** Runs axe in both themes; records the serious and critical violations. */
+  async function check(screen: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const theme of ['light', 'dark']) {
+      if (theme === 'dark') await page.locator('body').press('t');
+      expect(await page.locator('html').getAttribute('data-theme')).toBe(theme);
+      const vs = await axeViolations(page);
+      const bad = vs.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      if (process.env.A11Y_REPORT) report.push({ screen: `${screen} (${theme})`, violations: vs });
+      found.push(...describeViolations(`${screen} (${theme})`, bad));
+      if (theme === 'dark') await page.locator('body').press('t');
+    }
+    failures.push(...found);
+    return found;
+  }
+
+  beforeAll(async () => {
+    served = await servePage(chromiumPath as string);
+    page = served.page;
+    await page.goto(served.server.url);
+    await page.getByTestId('mode').waitFor();
+  });
+
+  afterAll(async () => {
+    await served?.close();
+    rmSync(labDir, { recursive: true, force: true });
+    if (failures.length) console.log(failures.join('\n'));
+    // every violation, moderate and minor too, as JSON in the file A11Y_REPORT names
+    if (process.env.A11Y_REPORT) writeFileSync(process.env.A11Y_REPORT, JSON.stringify(report, null, 1));
+  });
+
+  const { showLadder, showCalls, calls } = appNav(() => page);
+
+  it('the empty shell', async () => {
+    await page.getByText('Open the sample', { exact: true }).waitFor();
+    expect.soft(await check('empty shell')).toEqual([]);
+  });
+
+  it("a capture's calls, messages and a message inspected", async () => {
+    await page.getByText('Open the sample', { exact: true }).click();
+    await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(5);
+    await calls().first().click();
+    const rows = page.getByTestId('messages-table').locator('tr.msg');
+    await expect.poll(() => rows.count()).toBeGreaterThan(5);
+    await rows.first().click();
+    expect.soft(await check('calls + inspector')).toEqual([]);
+    await shootThemes(page, 'a11y-calls');
+  });
+
+  it('the statistics dialog', async () => {
+    await page.getByRole('button', { name: 'Stats', exact: true }).click();
+    await page.getByTestId('stats').waitFor();
+    expect.soft(await check('stats dialog')).toEqual([]);
+    await page.getByRole('dialog', { name: 'Statistics' }).getByRole('button', { name: 'Close' }).click();
+  });
+
+  it("the problems sample: the problems row, a broken call's ladder and a stream", async () => {
+    await page.getByRole('button', { name: 'More samples' }).click();
+    expect.soft(await check('samples menu')).toEqual([]);
+    await page.getByRole('menuitem', { name: /go wrong/ }).click();
+    await expect.poll(() => calls().count(), { timeout: 20_000 }).toBeGreaterThan(3);
+    await calls().first().click();
+    expect.soft(await check('problems sample calls')).toEqual([]);
+    await showLadder();
+    await page.getByTestId('ladder').locator('g.arrow').first().waitFor();
+    expect.soft(await check('ladder')).toEqual([]);
+    await shootThemes(page, 'a11y-ladder');
+    await showCalls();
+  });
+
+  it('a scenario stepped', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Scenarios' }).click();
+    await page.getByTestId('scenario-start-here').waitFor();
+    expect.soft(await check('scenarios (none picked)')).toEqual([]);
+    await page.getByRole('button', { name: /^trapezoid/ }).click();
+    await expect
+      .poll(() => page.getByTestId('step-counter').textContent(), { timeout: 20_000 })
+      .toMatch(/^1 \//);
+    await page.getByRole('button', { name: 'Next message' }).click();
+    await page.getByRole('button', { name: 'Next message' }).click();
+    expect.soft(await check('scenario trapezoid')).toEqual([]);
+    await shootThemes(page, 'a11y-scenario');
+  });
+
+  it('a lab running', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
+    expect.soft(await check('lab (idle)')).toEqual([]);
+    const port = await freeUdpPort();
+    const yaml = readFileSync(join(LAB_DIR, 'registrar-proxy.yaml'), 'utf8').replace(
+      /127\.0\.0\.1:5060/g,
+      `127.0.0.1:${port}`,
+    );
+    writeFileSync(join(labDir, 'a11y-lab.yaml'), yaml);
+    await page.getByTestId('lab-file').setInputFiles(join(labDir, 'a11y-lab.yaml'));
+    await expect
+      .poll(() => page.getByTestId('lab-listening').textContent(), { timeout: 15_000 })
+      .toContain(`127.0.0.1:${port}`);
+    expect.soft(await check('lab running')).toEqual([]);
+    await shootThemes(page, 'a11y-lab');
+    await page.getByRole('button', { name: /^Stop/ }).first().click();
+  });
+});
