@@ -16,6 +16,7 @@ import { ingestCaptureFile } from '../src/sip-core/trace/ingest-file.node';
 import { analyzeTrace } from '../src/sip-core/analysis';
 import { mediaJson } from '../src/sip-core/media/media-json';
 import { codecDecodeBench, rtpDecodeBench } from './rtp-decode';
+import { srtpDecryptBench } from './srtp-decrypt';
 import { RtpTracker } from '../src/sip-core/media/rtp-streams';
 
 const calls = Number(process.env.RTP_CALLS ?? 200);
@@ -89,6 +90,12 @@ const codecs = codecDecodeBench(runs);
 for (const c of codecs)
   console.log(
     `decode ${c.codec} (${c.octetsPerPacket} octets / 20 ms, ${c.packets} packets, mono WAV): ${c.usPerPacket.toFixed(2)} µs per packet`,
+  );
+// Session 25: SRTP authenticated and decrypted per packet (in memory, 20 ms G.711 packets).
+const srtp = srtpDecryptBench(runs);
+for (const x of srtp)
+  console.log(
+    `SRTP ${x.suite} unprotect (${x.packets} packets of 160 octets): ${x.usPerPacket.toFixed(2)} µs per packet`,
   );
 // RTCP (session 20): the capture above has none, so its figure is RTP only as before. Apart, on the
 // same tracker: RTCP_FLOWS flow pairs (default 400, as the streams above), each end sending
@@ -174,6 +181,7 @@ console.log(
     usPerDecodedPacket: Number(heard.usPerDecodedPacket.toFixed(3)),
     usPerRtcpPacket: Number(usPerRtcp.toFixed(3)),
     usPerCodecPacket: Object.fromEntries(codecs.map((c) => [c.codec, Number(c.usPerPacket.toFixed(2))])),
+    usPerSrtpPacket: Object.fromEntries(srtp.map((x) => [x.suite, Number(x.usPerPacket.toFixed(2))])),
     tsharkMs: tsharkMs === null ? null : Math.round(tsharkMs),
     load: load(),
   }),

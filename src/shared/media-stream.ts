@@ -218,3 +218,20 @@ export function lossNote(lost: number, concealed: number | undefined, losses: 'c
   if (losses === 'silence') return ' (silent)';
   return concealed ? ` (${concealed} gap${concealed === 1 ? '' : 's'} concealed)` : ' (not concealed)';
 }
+
+/** A stream's SRTP in words: `SRTP, AES_CM_128_HMAC_SHA1_80, keys from the SDP (frame 12)`, or why not. */
+export function srtpLine(s: MediaStreamSrtp): string {
+  if (s.problem) return s.keying === 'unknown' ? s.problem : `SRTP: ${s.problem}`;
+  return `SRTP, ${s.suite}, keys from the SDP${s.keyFrame !== null ? ` (frame ${s.keyFrame})` : ''}`;
+}
+
+/** What a played SRTP stream's decryption came to: `, SRTP AES_CM_128_HMAC_SHA1_80 (key from the SDP in frame 5): 500 decrypted`. */
+export function srtpPlayedNote(p: StreamPlayed): string {
+  const x = p.srtp;
+  if (!x) return '';
+  const from =
+    x.keys === 'given'
+      ? 'key given'
+      : `key from the SDP${x.keyFrame !== null ? ` in frame ${x.keyFrame}` : ''}`;
+  return `, SRTP ${x.suite} (${from}): ${x.decrypted} decrypted${x.authFailed ? `, ${x.authFailed} failed authentication (not played)` : ''}${x.note ? `, ${x.note}` : ''}`;
+}

@@ -54,9 +54,3 @@ export function streamSrtpKeys(recv: SdpSecurity | null, send: SdpSecurity | nul
     return { ...base, keying: 'sdes', crypto: null, problem: `the sender’s a=crypto cannot be used: ${c}` };
   return { ...base, keying: 'sdes', suite: c.suite.name, tag: c.tag, crypto: line, problem: null };
 }
-
-/** The stream's SRTP in words: `SRTP, AES_CM_128_HMAC_SHA1_80, keys from the SDP (frame 12)`, or why not. */
-export function srtpLine(s: MediaStreamSrtp): string {
-  if (s.problem) return s.keying === 'unknown' ? s.problem : `SRTP: ${s.problem}`;
-  return `SRTP, ${s.suite}, keys from the SDP${s.keyFrame !== null ? ` (frame ${s.keyFrame})` : ''}`;
-}

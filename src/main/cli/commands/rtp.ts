@@ -15,8 +15,7 @@ import { eventsLine } from '../../../sip-core/media/dtmf';
 import type { AudioLoss, AudioTiming } from '../../../sip-core/media/rtp-audio';
 import type { AudioSelection } from '../../../sip-core/media/stream-audio';
 import { streamAudio } from '../../service/stream-audio';
-import { lossNote, type StreamPlayed } from '../../../shared/media-stream';
-import { srtpLine } from '../../../sip-core/media/srtp-keys';
+import { lossNote, srtpLine, srtpPlayedNote } from '../../../shared/media-stream';
 import { openAnalyzed } from './ladder';
 import { addMergeOptions, mergeOpenError, mergeOpenExitCode, type MergeCliOptions } from '../merge-options';
 
@@ -29,17 +28,6 @@ export interface RtpOptions extends MergeCliOptions {
   losses?: AudioLoss;
   /** SRTP keys given by hand: `[N=]SUITE inline:KEY` (N: the stream; without, --stream's or the call's streams without a key). */
   srtpKey?: string[];
-}
-
-/** What a played SRTP stream's decryption came to: `, SRTP AES_CM_128_HMAC_SHA1_80 (key from frame 5): 500 decrypted`. */
-function srtpPlayed(s: StreamPlayed): string {
-  const x = s.srtp;
-  if (!x) return '';
-  const from =
-    x.keys === 'given'
-      ? 'key given'
-      : `key from the SDP${x.keyFrame !== null ? ` in frame ${x.keyFrame}` : ''}`;
-  return `, SRTP ${x.suite} (${from}): ${x.decrypted} decrypted${x.authFailed ? `, ${x.authFailed} failed authentication (not played)` : ''}${x.note ? `, ${x.note}` : ''}`;
 }
 
 /** Runs the command; resolves to the exit code (0 written or listed, 1 unreadable, 2 nothing to play). */
@@ -123,7 +111,7 @@ export async function rtp(
       out(
         `  stream ${s.index}${au.channels === 2 ? (s.channel === 0 ? ' left' : ' right') : ''}: ${
           s.problem ??
-          `${s.codec}, ${s.played} packets played, ${s.lost} lost${lossNote(s.lost, s.concealed, losses)}, ${s.duplicates} duplicates, ${s.reordered} out of order${s.comfortNoise ? `, ${s.comfortNoise} comfort noise` : ''}${s.malformed ? `, ${s.malformed} malformed` : ''}${srtpPlayed(s)}`
+          `${s.codec}, ${s.played} packets played, ${s.lost} lost${lossNote(s.lost, s.concealed, losses)}, ${s.duplicates} duplicates, ${s.reordered} out of order${s.comfortNoise ? `, ${s.comfortNoise} comfort noise` : ''}${s.malformed ? `, ${s.malformed} malformed` : ''}${srtpPlayedNote(s)}`
         }\n`,
       );
     return 0;
