@@ -4,7 +4,7 @@
  * Ethernet/802.1Q/QinQ/SLL2, IPv4 fragments, IPv6 extension headers, TCP segmentation and gaps,
  * WebSocket, HEP, TLS with keys) and the small public captures, mutated with test/helpers/mutate.ts
  * (seeded): read as a whole and pushed in small chunks, then the trace JSON, the text table, the
- * media and DTMF tables built from it. Whatever is read must stay inside the file: each message's
+ * media and DTMF tables, the first calls' ladders in every format and the calls CSV built from it. Whatever is read must stay inside the file: each message's
  * frame number is one the file can have, each diagnostic's byte offset is inside the file.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,6 @@ import {
   type IngestOptions,
   type IngestResult,
 } from '../../../src/sip-core/trace/trace-builder';
-import { analysisOnAppend } from '../../../src/sip-core/analysis';
 import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { mediaJson } from '../../../src/sip-core/media/media-json';
 import { traceDtmf } from '../../../src/sip-core/media/dtmf';
@@ -33,7 +32,15 @@ import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
 import { gunzipBytes, zlibInflate } from '../../../src/sip-core/capture/reader/file-source.node';
 import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
 import { isoMicros } from '../../../src/sip-core/trace/time-notices';
-import { analyzeTrace, callsCsv } from '../../../src/sip-core/analysis';
+import {
+  analysisOnAppend,
+  analyzeTrace,
+  callsCsv,
+  LADDER_FORMATS,
+  ladderModel,
+  renderLadder,
+  TraceAnalyzer,
+} from '../../../src/sip-core/analysis';
 
 const FIX = resolve(__dirname, '../../fixtures');
 const PUBLIC = '/work/shared/captures/public';
@@ -85,6 +92,16 @@ async function exercise(r: IngestResult, size: number): Promise<void> {
   expect(out).toBeGreaterThan(0);
   mediaJson(r.trace);
   traceDtmf(r.trace);
+  // The first calls' ladders in every format, and the calls table's CSV.
+  const an = r.trace.analysis;
+  if (an instanceof TraceAnalyzer) {
+    const calls = an.calls();
+    callsCsv(calls);
+    for (const c of calls.slice(0, 3)) {
+      const m = ladderModel(an, c.id);
+      if (m) for (const f of LADDER_FORMATS) renderLadder(m, f);
+    }
+  }
 }
 
 describe('fuzz: damaged captures', () => {
