@@ -4,7 +4,8 @@
  * text, and a compiled one runs over a real trace in bounded time (its regexes included); scenario
  * and lab YAML (every built-in one) load or give errors with line and column, and a loaded scenario
  * simulates within an event bound; routing scripts (the shipped configurations) load or give located
- * diagnostics; TLS key logs and RSA key files (PEM, DER) are taken or refused with a message.
+ * diagnostics; TLS key logs and RSA key files (PEM, DER) are taken or refused with a message; the
+ * TUI's terminal input decodes to keys.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { Simulation } from '../../src/sip-core/sim';
 import { loadScript } from '../../src/sip-core/script';
 import { TlsKeyLog } from '../../src/sip-core/capture/tls/keylog';
 import { rsaKeyLine } from '../../src/sip-core/capture/tls/keylog-file.node';
+import { decodeKeys } from '../../src/main/tui/terminal';
 
 const ROOT = resolve(__dirname, '../..');
 const read = (p: string): string => readFileSync(resolve(ROOT, p), 'utf8');
@@ -237,6 +239,30 @@ describe('fuzz: TLS key logs and RSA key files', () => {
       },
       { seed: 0x4ea0, count: 400 },
     );
+  });
+});
+
+describe('fuzz: the TUI keyboard', () => {
+  it('1,000 chunks of terminal input (escape sequences mutated, pasted text): keys decoded, in linear time (seed 0x7E51)', async () => {
+    const seqs = '\x1b[A\x1b[B\x1b[5~\x1b[1;5C\x1bOP\x1b\r\t\x7f\x03abc/é\u{1F600}\x1b[200~paste\x1b[201~';
+    await fuzz(
+      'tui-keys',
+      (seed) => {
+        const m = mutateText(seqs, seed, { tokens: ['\x1b', '[', 'O', '~', ';', '1', '\x00', '\x7f'] });
+        return { name: 'keys', input: m.text, ops: m.ops };
+      },
+      (chunk) => {
+        const keys = decodeKeys(chunk);
+        expect(keys.length).toBeLessThanOrEqual(chunk.length);
+        expect(keys.every((k) => k.length > 0)).toBe(true);
+      },
+      { seed: 0x7e51, count: 1000 },
+    );
+    // A 1 MB paste of escapes and text.
+    const big = '\x1b['.repeat(100_000) + 'x'.repeat(500_000);
+    const t0 = performance.now();
+    decodeKeys(big);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
 
