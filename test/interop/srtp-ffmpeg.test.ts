@@ -15,9 +15,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { rtp } from '../../src/main/cli/commands/rtp';
 import { decodeStream, RtpPacketList } from '../../src/sip-core/media/rtp-audio';
-import { ipFrame } from '../helpers/frames';
 import { requirePeer } from '../helpers/peers';
-import { timedPcap } from '../helpers/rtp-capture';
+import { srtpCallPcap } from '../helpers/srtp-capture';
 
 const ffmpeg = requirePeer('ffmpeg');
 const run = promisify(execFile);
@@ -67,54 +66,10 @@ async function received(args: string[]): Promise<Buffer[]> {
   return got;
 }
 
-const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
-
-function sip(start: string, cseq: string, toTag: boolean, body = ''): string {
-  return (
-    `${start}\r\nVia: SIP/2.0/UDP 10.9.0.1:5060;branch=z9hG4bK-s-${cseq.replace(' ', '')}\r\n` +
-    `From: <sip:a@example.com>;tag=a1\r\nTo: <sip:b@example.com>${toTag ? ';tag=b1' : ''}\r\n` +
-    `Call-ID: srtp-1\r\nCSeq: ${cseq}\r\nContact: <sip:a@10.9.0.1>\r\nMax-Forwards: 70\r\n` +
-    (body ? 'Content-Type: application/sdp\r\n' : '') +
-    `Content-Length: ${body.length}\r\n\r\n${body}`
-  );
-}
-
-const sdp = (host: number, port: number, extra: string, proto = 'RTP/SAVP'): string =>
-  `v=0\r\no=- 1 1 IN IP4 10.9.0.${host}\r\ns=-\r\nc=IN IP4 10.9.0.${host}\r\nt=0 0\r\n` +
-  `m=audio ${port} ${proto} 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}a=sendrecv\r\n`;
-
-/**
- * A capture: INVITE (offer: `offerExtra`) / 200 (answer) / ACK, then the SRTP datagrams from the
- * caller's port 40000 to the callee's 50000 every 20 ms, then BYE. `sip: false`: the RTP alone.
- */
+/** The call's capture with `packets` from the caller (see srtp-capture.ts), in a file. */
 function capture(packets: Buffer[], offerExtra: string, answerExtra: string, withSip = true): string {
-  const frames: { us: number; bytes: Uint8Array }[] = [];
-  const udp = (us: number, s: number, d: number, sp: number, dp: number, payload: string): void =>
-    void frames.push({ us, bytes: ipFrame({ src: ip(s), dst: ip(d), sp, dp, payload }) });
-  if (withSip) {
-    udp(
-      0,
-      1,
-      2,
-      5060,
-      5060,
-      sip('INVITE sip:b@example.com SIP/2.0', '1 INVITE', false, sdp(1, 40000, offerExtra)),
-    );
-    udp(100_000, 2, 1, 5060, 5060, sip('SIP/2.0 200 OK', '1 INVITE', true, sdp(2, 50000, answerExtra)));
-    udp(110_000, 1, 2, 5060, 5060, sip('ACK sip:b@example.com SIP/2.0', '1 ACK', true));
-  }
-  packets.forEach((p, i) => udp(200_000 + i * 20_000, 1, 2, 40000, 50000, p.toString('latin1')));
-  if (withSip)
-    udp(
-      200_000 + packets.length * 20_000 + 50_000,
-      1,
-      2,
-      5060,
-      5060,
-      sip('BYE sip:b@example.com SIP/2.0', '2 BYE', true),
-    );
   const f = join(dir, `c${Math.random().toString(36).slice(2)}.pcap`);
-  writeFileSync(f, timedPcap(frames));
+  writeFileSync(f, srtpCallPcap({ forward: packets, offerExtra, answerExtra, sip: withSip }));
   return f;
 }
 

@@ -1,0 +1,62 @@
+/**
+ * Test helper: a capture of one SIP call (INVITE / 200 / ACK ... BYE over UDP, 10.9.0.1 ⇄ 10.9.0.2)
+ * whose SDP says SRTP (RTP/SAVP and what `offerExtra` / `answerExtra` add: a=crypto, a=fingerprint),
+ * with the caller's datagrams (port 40000 → 50000) and the callee's (50000 → 40000) every 20 ms — SRTP
+ * as a sender protected them (srtp-ffmpeg's from ffmpeg, srtp.e2e's from sipscope's own protectRtp).
+ */
+import { ipFrame } from './frames';
+import { timedPcap } from './rtp-capture';
+
+const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
+
+function sip(start: string, cseq: string, toTag: boolean, body = ''): string {
+  return (
+    `${start}\r\nVia: SIP/2.0/UDP 10.9.0.1:5060;branch=z9hG4bK-s-${cseq.replace(' ', '')}\r\n` +
+    `From: <sip:a@example.com>;tag=a1\r\nTo: <sip:b@example.com>${toTag ? ';tag=b1' : ''}\r\n` +
+    `Call-ID: srtp-1\r\nCSeq: ${cseq}\r\nContact: <sip:a@10.9.0.1>\r\nMax-Forwards: 70\r\n` +
+    (body ? 'Content-Type: application/sdp\r\n' : '') +
+    `Content-Length: ${body.length}\r\n\r\n${body}`
+  );
+}
+
+const sdp = (host: number, port: number, extra: string): string =>
+  `v=0\r\no=- 1 1 IN IP4 10.9.0.${host}\r\ns=-\r\nc=IN IP4 10.9.0.${host}\r\nt=0 0\r\n` +
+  `m=audio ${port} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}a=sendrecv\r\n`;
+
+export interface SrtpCallSpec {
+  /** The caller's datagrams (sent to the callee's 50000) and the callee's (to the caller's 40000). */
+  forward: readonly Uint8Array[];
+  reverse?: readonly Uint8Array[];
+  /** SDP lines (CRLF-ended) after the rtpmap: the offer's and the answer's. */
+  offerExtra: string;
+  answerExtra: string;
+  /** false: the RTP alone (no SIP: the SDP was missed). Default true. */
+  sip?: boolean;
+}
+
+/** The classic pcap of the call. */
+export function srtpCallPcap(o: SrtpCallSpec): Uint8Array {
+  const frames: { us: number; bytes: Uint8Array }[] = [];
+  const udp = (us: number, s: number, d: number, sp: number, dp: number, payload: string): void =>
+    void frames.push({ us, bytes: ipFrame({ src: ip(s), dst: ip(d), sp, dp, payload }) });
+  const withSip = o.sip ?? true;
+  if (withSip) {
+    udp(
+      0,
+      1,
+      2,
+      5060,
+      5060,
+      sip('INVITE sip:b@example.com SIP/2.0', '1 INVITE', false, sdp(1, 40000, o.offerExtra)),
+    );
+    udp(100_000, 2, 1, 5060, 5060, sip('SIP/2.0 200 OK', '1 INVITE', true, sdp(2, 50000, o.answerExtra)));
+    udp(110_000, 1, 2, 5060, 5060, sip('ACK sip:b@example.com SIP/2.0', '1 ACK', true));
+  }
+  const latin1 = (p: Uint8Array): string => Buffer.from(p).toString('latin1');
+  o.forward.forEach((p, i) => udp(200_000 + i * 20_000, 1, 2, 40000, 50000, latin1(p)));
+  (o.reverse ?? []).forEach((p, i) => udp(205_000 + i * 20_000, 2, 1, 50000, 40000, latin1(p)));
+  const n = Math.max(o.forward.length, o.reverse?.length ?? 0);
+  if (withSip)
+    udp(200_000 + n * 20_000 + 50_000, 1, 2, 5060, 5060, sip('BYE sip:b@example.com SIP/2.0', '2 BYE', true));
+  return timedPcap(frames);
+}
