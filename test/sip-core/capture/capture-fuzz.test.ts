@@ -1,10 +1,11 @@
 /**
  * Fuzz: damaged captures never crash, hang or blow up the ingest and the analysis behind it. Every
  * capture fixture of the project (pcap µs/ns, both byte orders, pcapng with several sections, gzip,
- * Ethernet/802.1Q/QinQ/SLL2, IPv4 fragments, IPv6 extension headers, TCP segmentation and gaps,
- * WebSocket, HEP, TLS with keys) and the small public captures, mutated with test/helpers/mutate.ts
- * (seeded): read as a whole and pushed in small chunks, then the trace JSON, the text table, the
- * media and DTMF tables, the first calls' ladders in every format and the calls CSV built from it. Whatever is read must stay inside the file: each message's
+ * NetMon 2.0-2.3, Ethernet/802.1Q/QinQ/SLL2, IPv4 fragments, IPv6 extension headers, TCP
+ * segmentation and gaps, WebSocket, HEP, TLS with keys) and the small public captures, mutated with
+ * test/helpers/mutate.ts (seeded): read whole (as an upload), pushed in small chunks, and through the
+ * file reader; then the trace JSON, the text table, the media and DTMF tables, the first calls'
+ * ladders in every format and the calls CSV. What is read stays inside the file: each message's
  * frame number is one the file can have, each diagnostic's byte offset is inside the file.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fuzz, mutate, Rng } from '../../helpers/mutate';
-import { ipFrame, pcapOf } from '../../helpers/frames';
+import { ipFrame, netmonOf, pcapOf, testIp } from '../../helpers/frames';
 import { hep3 } from '../../main/live/hep-encode';
 import { MAX_INFLATED } from '../../../src/sip-core/capture/unwrap/hep';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node';
@@ -53,6 +54,18 @@ function fixtureCorpus(): { name: string; bytes: Uint8Array }[] {
       out.push({ name: `${dir}/${f}`, bytes: new Uint8Array(readFileSync(`${FIX}/${dir}/${f}`)) });
     }
   }
+  // NetMon 2.0-2.3 (no fixture file: built as netmon.test.ts builds them).
+  const sip = (n: number): string =>
+    `OPTIONS sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.9.0.1;branch=z9hG4bK${n}\r\nCall-ID: c${n}\r\nCSeq: ${n} OPTIONS\r\n` +
+    `From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nContent-Length: 0\r\n\r\n`;
+  const frames = [1, 2, 3].map((n) =>
+    ipFrame({ src: testIp(1), dst: testIp(2), sp: 5060, dp: 5060, payload: sip(n) }),
+  );
+  for (const minor of [0, 1, 2, 3])
+    out.push({
+      name: `netmon 2.${minor}`,
+      bytes: netmonOf(frames, { minor, gap: minor === 2 ? 7 : 0 }).bytes,
+    });
   return out;
 }
 
@@ -107,7 +120,7 @@ async function exercise(r: IngestResult, size: number): Promise<void> {
 describe('fuzz: damaged captures', () => {
   const corpus = fixtureCorpus();
 
-  it(`${corpus.length} fixtures, 1,500 mutants read whole: never throw, stay in the file (seed 0xCAF0)`, async () => {
+  it(`${corpus.length} captures, 1,500 mutants read whole: never throw, stay in the file (seed 0xCAF0)`, async () => {
     await fuzz(
       'capture',
       (seed, i) => {
