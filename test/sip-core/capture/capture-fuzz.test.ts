@@ -28,7 +28,7 @@ import { toTraceJson } from '../../../src/sip-core/trace/trace-json';
 import { mediaJson } from '../../../src/sip-core/media/media-json';
 import { traceDtmf } from '../../../src/sip-core/media/dtmf';
 import { writeText } from '../../../src/main/cli/commands/analyze';
-import { openCaptureBytes } from '../../../src/main/ingest';
+import { openCapture, openCaptureBytes } from '../../../src/main/ingest';
 import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
 import { gunzipBytes, zlibInflate } from '../../../src/sip-core/capture/reader/file-source.node';
 import { TlsKeyLog } from '../../../src/sip-core/capture/tls/keylog';
@@ -320,4 +320,44 @@ describe('found by the fuzz: uploads', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('fuzz: damaged classic pcap files cut in two (the two-worker ingest)', () => {
+  const pcaps = fixtureCorpus().filter(
+    (c) => c.bytes.length > 200 && [0xd4, 0xa1, 0x4d].includes(c.bytes[0]!),
+  );
+  it(`${pcaps.length} classic pcaps, 12 mutants opened by two workers (0.8 s each: worker start-up): the same messages as one reader (seed 0x2C07)`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-fuzz-split-'));
+    try {
+      await fuzz(
+        'capture-split',
+        (seed, i) => {
+          const c = pcaps[i % pcaps.length]!;
+          const m = mutate(c.bytes, seed, { from: 24, maxOps: 3 });
+          return { name: c.name, input: m.bytes, ops: m.ops };
+        },
+        async (b, c) => {
+          const path = join(dir, `split-${c.index}.pcap`);
+          writeFileSync(path, b);
+          try {
+            const one = await ingestCaptureFile(path, { keylog: null });
+            one.file.close();
+            const two = await openCapture(path, { workers: 2, splitMinBytes: 1, keylog: null, parse: false });
+            try {
+              expect(two.trace.count).toBe(one.trace.count);
+              for (let id = 0; id < one.trace.count; id++)
+                expect(two.trace.frame(id)).toBe(one.trace.frame(id));
+            } finally {
+              two.trace.close();
+            }
+          } finally {
+            rmSync(path);
+          }
+        },
+        { seed: 0x2c07, count: 12, slowMs: 20_000 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
