@@ -78,14 +78,21 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
   /** Runs axe in both themes; records the serious and critical violations. */
   async function check(screen: string): Promise<string[]> {
     const found: string[] = [];
+    // (the theme set as the app's 't' sets it, without a key press that would close a menu)
+    const setTheme = (t: string): Promise<void> =>
+      page.evaluate((v) => {
+        (
+          globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }
+        ).document.documentElement.dataset.theme = v;
+      }, t);
     for (const theme of ['light', 'dark']) {
-      if (theme === 'dark') await page.locator('body').press('t');
+      if (theme === 'dark') await setTheme('dark');
       expect(await page.locator('html').getAttribute('data-theme')).toBe(theme);
       const vs = await axeViolations(page);
       const bad = vs.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       if (process.env.A11Y_REPORT) report.push({ screen: `${screen} (${theme})`, violations: vs });
       found.push(...describeViolations(`${screen} (${theme})`, bad));
-      if (theme === 'dark') await page.locator('body').press('t');
+      if (theme === 'dark') await setTheme('light');
     }
     failures.push(...found);
     return found;
@@ -106,7 +113,7 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     if (process.env.A11Y_REPORT) writeFileSync(process.env.A11Y_REPORT, JSON.stringify(report, null, 1));
   });
 
-  const { showLadder, showCalls, calls } = appNav(() => page);
+  const { showLadder, showCalls, calls, mediaArrows } = appNav(() => page);
 
   it('the empty shell', async () => {
     await page.getByText('Open the sample', { exact: true }).waitFor();
@@ -116,12 +123,46 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
   it("a capture's calls, messages and a message inspected", async () => {
     await page.getByText('Open the sample', { exact: true }).click();
     await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(5);
+    // Keyboard only: Tab reaches the calls list (a named region), and ↓ selects its first call, ↓ the next.
+    const list = page.getByRole('region', { name: /^Call rows/ });
+    await list.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect
+      .poll(() => calls().evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-selected'))))
+      .toEqual(['false', 'true', 'false', 'false', 'false']);
     await calls().first().click();
     const rows = page.getByTestId('messages-table').locator('tr.msg');
     await expect.poll(() => rows.count()).toBeGreaterThan(5);
     await rows.first().click();
     expect.soft(await check('calls + inspector')).toEqual([]);
     await shootThemes(page, 'a11y-calls');
+  });
+
+  it("the inspector's other tabs, the column chooser, the filter's completions, the shortcuts", async () => {
+    const inspector = page.getByRole('tablist').first();
+    for (const tab of ['Headers explained', 'Path', 'SDP']) {
+      await inspector.getByRole('tab', { name: tab }).click();
+      expect.soft(await check(`inspector ${tab}`)).toEqual([]);
+    }
+    await inspector.getByRole('tab', { name: 'Raw' }).click();
+    await page.getByRole('button', { name: 'Columns', exact: true }).click();
+    expect.soft(await check('column chooser')).toEqual([]);
+    await page.keyboard.press('Escape');
+    const filter = page.getByRole('combobox').first();
+    await filter.fill('call.');
+    await page.getByTestId('filter-completions').waitFor();
+    expect.soft(await check('filter completions')).toEqual([]);
+    await filter.fill('');
+    await filter.press('Escape');
+    await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
+    await page.getByRole('dialog').waitFor();
+    expect.soft(await check('shortcuts dialog')).toEqual([]);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'About sipscope' }).click();
+    await page.getByTestId('about').waitFor();
+    expect.soft(await check('about dialog')).toEqual([]);
+    await page.keyboard.press('Escape');
   });
 
   it('the statistics dialog', async () => {
@@ -143,6 +184,24 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     expect.soft(await check('ladder')).toEqual([]);
     await shootThemes(page, 'a11y-ladder');
     await showCalls();
+    await page.getByTestId('calls-problems').getByRole('button').first().click();
+    expect.soft(await check('a problem chosen')).toEqual([]);
+    await page.getByRole('combobox').first().fill('');
+    await page.getByRole('combobox').first().press('Enter');
+  });
+
+  it('a call with audio: its streams, the stream inspector and its player', async () => {
+    await page.getByRole('button', { name: 'More samples' }).click();
+    await page.getByRole('menuitem', { name: /audio/ }).click();
+    await expect.poll(() => page.getByTestId('capture-title').textContent()).toContain('sample-media');
+    await calls().first().click();
+    await showLadder();
+    await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await mediaArrows().first().click();
+    await page.getByTestId('stream-inspector').waitFor();
+    expect.soft(await check('stream inspector')).toEqual([]);
+    await shootThemes(page, 'a11y-stream');
+    await showCalls();
   });
 
   it('a scenario stepped', async () => {
@@ -157,6 +216,13 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     await page.getByRole('button', { name: 'Next message' }).click();
     expect.soft(await check('scenario trapezoid')).toEqual([]);
     await shootThemes(page, 'a11y-scenario');
+    await page.getByRole('tab', { name: 'Scenario YAML' }).click();
+    expect.soft(await check('scenario YAML')).toEqual([]);
+    await page.getByRole('tab', { name: 'Ladder' }).click();
+    await page.getByTestId('predict-toggle').click();
+    await page.getByTestId('predict-choices').waitFor({ timeout: 10_000 });
+    expect.soft(await check('predict')).toEqual([]);
+    await page.getByTestId('predict-toggle').click();
   });
 
   it('a lab running', async () => {
@@ -174,6 +240,12 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
       .toContain(`127.0.0.1:${port}`);
     expect.soft(await check('lab running')).toEqual([]);
     await shootThemes(page, 'a11y-lab');
+    await page.getByRole('tab', { name: 'Lab file' }).click();
+    expect.soft(await check('lab file')).toEqual([]);
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByRole('button', { name: /Calls & ladder/ }).click();
+    expect.soft(await check('live trace')).toEqual([]);
+    await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
     await page.getByRole('button', { name: /^Stop/ }).first().click();
   });
 });
