@@ -67,16 +67,14 @@ describe.skipIf(!chromiumPath)('an SRTP call heard, in Chromium', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const { mediaArrows } = appNav(() => page);
+  const { mediaArrows, calls, showLadder } = appNav(() => page);
   const inspector = (): ReturnType<Page['getByTestId']> => page.getByTestId('stream-inspector');
 
   it('says SRTP and the key, and plays the decrypted stream', async () => {
     await served.host.openPath(file, { remember: false });
-    await expect
-      .poll(() => page.getByTestId('calls-table').locator('tr.msg').count(), { timeout: 20_000 })
-      .toBe(1);
-    await page.getByTestId('calls-table').locator('tr.msg').first().click();
-    await page.getByRole('navigation').getByRole('button', { name: 'Ladder' }).click();
+    await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(1);
+    await calls().first().click();
+    await showLadder();
     await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(2);
     await mediaArrows().first().click();
     await expect

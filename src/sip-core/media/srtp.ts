@@ -204,14 +204,7 @@ export function srtpPrf(
   const iv = new Uint8Array(16);
   iv.set(master.salt, 0); // a 12-octet GCM salt: the rest zero (RFC 7714 §11, as libsrtp)
   iv[7]! ^= label;
-  // r is 48 bits: octets 8..13.
-  const hi = Math.floor(r / 2 ** 32);
-  iv[8]! ^= (hi >>> 8) & 0xff;
-  iv[9]! ^= hi & 0xff;
-  iv[10]! ^= (r >>> 24) & 0xff;
-  iv[11]! ^= (r >>> 16) & 0xff;
-  iv[12]! ^= (r >>> 8) & 0xff;
-  iv[13]! ^= r & 0xff;
+  xor48(iv, r);
   return cr.ctr(master.key, iv, new Uint8Array(len));
 }
 
@@ -543,14 +536,19 @@ function ctrIv(salt: Uint8Array, ssrc: number, index: number): Uint8Array {
   iv[5]! ^= (ssrc >>> 16) & 0xff;
   iv[6]! ^= (ssrc >>> 8) & 0xff;
   iv[7]! ^= ssrc & 0xff;
-  const hi = Math.floor(index / 2 ** 32);
+  xor48(iv, index);
+  return iv;
+}
+
+/** XORs the 48-bit `v` (a packet index, or the PRF's r) into octets 8..13 of a counter block. */
+function xor48(iv: Uint8Array, v: number): void {
+  const hi = Math.floor(v / 2 ** 32);
   iv[8]! ^= (hi >>> 8) & 0xff;
   iv[9]! ^= hi & 0xff;
-  iv[10]! ^= (index >>> 24) & 0xff;
-  iv[11]! ^= (index >>> 16) & 0xff;
-  iv[12]! ^= (index >>> 8) & 0xff;
-  iv[13]! ^= index & 0xff;
-  return iv;
+  iv[10]! ^= (v >>> 24) & 0xff;
+  iv[11]! ^= (v >>> 16) & 0xff;
+  iv[12]! ^= (v >>> 8) & 0xff;
+  iv[13]! ^= v & 0xff;
 }
 
 /**
