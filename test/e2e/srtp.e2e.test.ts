@@ -76,6 +76,9 @@ describe.skipIf(!chromiumPath)('an SRTP call heard, in Chromium', () => {
     await calls().first().click();
     await showLadder();
     await expect.poll(() => mediaArrows().count(), { timeout: 10_000 }).toBe(2);
+    // The arrows and the call's stream chips say SRTP.
+    expect(await mediaArrows().first().textContent()).toContain('SRTP g711U · 100 pkts');
+    expect(await page.getByTestId('call-media').textContent()).toContain('→ SRTP g711U · 100 pkts');
     await mediaArrows().first().click();
     await expect
       .poll(() => inspector().getByTestId('stream-srtp').textContent())

@@ -69,11 +69,14 @@ export function mediaAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** `SRTP` for a stream its SDP says is SRTP (its `srtp` block, not a guess), else `RTP`. */
+const rtpWord = (s: MediaStreamDto): string => (s.srtp && s.srtp.keying !== 'unknown' ? 'SRTP' : 'RTP');
+
 /** An RTP stream's figures in a few lines (the arrow's hover text); `span`: the run its arrow is. */
 export function mediaTitle(s: WithDrops, span?: ArrowSpan): string {
   const ms = (v: number): string => (v < 0 ? '–' : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
   return [
-    `RTP ${s.codecs.join('/') || `PT ${s.payloadTypes.join('/')}`} ${mediaAddress(s.src, s.srcPort)} → ${mediaAddress(s.dst, s.dstPort)}, SSRC ${s.ssrc}`,
+    `${rtpWord(s)} ${s.codecs.join('/') || `PT ${s.payloadTypes.join('/')}`} ${mediaAddress(s.src, s.srcPort)} → ${mediaAddress(s.dst, s.dstPort)}, SSRC ${s.ssrc}`,
     ...(span ? [spanTitle(span)] : []),
     `${s.packets.toLocaleString('en')} packets of ${s.expected.toLocaleString('en')} expected: ${s.lost} lost (${s.lossPercent.toFixed(1)}%) over ${(s.end - s.start).toFixed(2)} s`,
     `jitter mean ${ms(s.jitter.mean)}, max ${ms(s.jitter.max)} · delta max ${ms(s.delta.max)}`,
@@ -101,7 +104,7 @@ function spanTitle(p: ArrowSpan): string {
  */
 export function spanLabel(s: WithDrops, p: ArrowSpan): string {
   const codec = p.k > 0 ? '' : s.codecs.length ? ` ${s.codecs.join('/')}` : '';
-  const pk = `RTP${codec} · ${p.packets.toLocaleString('en')} pkt${p.packets === 1 ? '' : 's'}`;
+  const pk = `${rtpWord(s)}${codec} · ${p.packets.toLocaleString('en')} pkt${p.packets === 1 ? '' : 's'}`;
   const dropped = s.dropped ? ` · stream: ${s.dropped.toLocaleString('en')} dropped` : '';
   return p.k === 0 ? `${pk}${dropped}` : `${pk} · again after ${p.after.toFixed(1)} s${dropped}`;
 }
@@ -122,7 +125,7 @@ export function mediaLabel(s: WithDrops): string {
   const dtmf = s.events?.list.length
     ? ` · DTMF ${s.events.list.map((e) => (e.event.length === 1 ? e.event : `[${e.event}]`)).join(' ')}`
     : '';
-  return `RTP ${codec}${dtmf} · ${s.packets.toLocaleString('en')} pkt${s.packets === 1 ? '' : 's'}${lost}`;
+  return `${rtpWord(s)} ${codec}${dtmf} · ${s.packets.toLocaleString('en')} pkt${s.packets === 1 ? '' : 's'}${lost}`;
 }
 
 export interface LadderModel {
