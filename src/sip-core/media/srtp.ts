@@ -243,6 +243,9 @@ export function srtpCountsNote(c: SrtpCounts): string {
 
 const MAX_RTP_LIFETIME = 2 ** 48;
 const MAX_RTCP_LIFETIME = 2 ** 31;
+/** The rollover counters tried for an SSRC's first packets (64 × 65,536 packets of 20 ms: 23 hours). */
+const ROC_SEARCH = 64;
+const ROC_SEARCH_PACKETS = 4;
 
 /**
  * One direction's SRTP/SRTCP crypto context (RFC 3711 §3.2): the master keys, the rollover counter
@@ -264,6 +267,8 @@ export class SrtpSession {
   /** Per SSRC: ROC and s_l (receiving), or the next index (sending). */
   readonly #state = new Map<number, { roc: number; sl: number }>();
   readonly #rtcpSent = new Map<number, number>();
+  /** Packets whose rollover counter was searched for (see unprotectRtp). */
+  #rocSearches = 0;
 
   readonly #cr: SrtpCrypto;
 
@@ -324,12 +329,44 @@ export class SrtpSession {
     const ssrc = u32(buf, start + 8);
     const seq = (buf[start + 2]! << 8) | buf[start + 3]!;
     const st = this.#state.get(ssrc);
-    const v = st ? estimateRoc(st, seq) : 0;
+    let v = st ? estimateRoc(st, seq) : 0;
+    const lifetime = m.lifetime ?? MAX_RTP_LIFETIME;
+    if (v * 65536 + seq >= lifetime) return this.#count(false, 'lifetime');
+    let out = this.#openRtp(buf, start, end, hdr, mkiAt, tagLen, m, ssrc, seq, v);
+    // A capture that starts in the middle of a call may start after a sequence wrap: the first
+    // packets of an SSRC that fail with ROC 0 are tried with ROC 1 to ROC_SEARCH (a day of 20 ms
+    // packets), for at most ROC_SEARCH_PACKETS packets (a wrong key costs that many searches, once).
+    if (!out && !st && tagLen > 0 && this.#rocSearches < ROC_SEARCH_PACKETS) {
+      this.#rocSearches++;
+      for (let g = 1; g <= ROC_SEARCH && !out && g * 65536 + seq < lifetime; g++) {
+        out = this.#openRtp(buf, start, end, hdr, mkiAt, tagLen, m, ssrc, seq, g);
+        if (out) v = g;
+      }
+    }
+    if (!out) return this.#count(false, 'auth');
+    // The state moves only now the packet is authentic.
+    this.#advance(ssrc, st, v, seq);
+    this.counts.decrypted++;
+    return { status: 'ok', packet: out, index: v * 65536 + seq };
+  }
+
+  /** The plain packet if `buf[start, end)` authenticates with rollover counter `v`, else null. */
+  #openRtp(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    hdr: number,
+    mkiAt: number,
+    tagLen: number,
+    m: SrtpMasterKey,
+    ssrc: number,
+    seq: number,
+    v: number,
+  ): Uint8Array | null {
+    const s = this.#c.suite;
     const index = v * 65536 + seq;
-    if (index >= (m.lifetime ?? MAX_RTP_LIFETIME)) return this.#count(false, 'lifetime');
     const k = this.#keys(false, m, index);
     const payStart = start + hdr;
-    let out: Uint8Array;
     if (s.aead) {
       const ctEnd = mkiAt - s.rtpTag;
       const plain = this.#cr.gcmOpen(
@@ -339,26 +376,22 @@ export class SrtpSession {
         buf.subarray(payStart, ctEnd),
         buf.subarray(ctEnd, mkiAt),
       );
-      if (!plain) return this.#count(false, 'auth');
-      out = new Uint8Array(hdr + plain.length);
+      if (!plain) return null;
+      const out = new Uint8Array(hdr + plain.length);
       out.set(buf.subarray(start, payStart));
       out.set(plain, hdr);
-    } else {
-      const authEnd = end - tagLen;
-      const dataEnd = mkiAt;
-      if (tagLen > 0) {
-        const t = this.#cr.hmacSha1(k.auth, [buf.subarray(start, dataEnd), roc4(v)]);
-        for (let i = 0; i < tagLen; i++) if (t[i] !== buf[authEnd + i]) return this.#count(false, 'auth');
-      }
-      out = new Uint8Array(dataEnd - start);
-      out.set(buf.subarray(start, dataEnd));
-      if (!c.unencryptedSrtp)
-        out.set(this.#cr.ctr(k.enc, ctrIv(k.salt, ssrc, index), buf.subarray(payStart, dataEnd)), hdr);
+      return out;
     }
-    // The state moves only now the packet is authentic.
-    this.#advance(ssrc, st, v, seq);
-    this.counts.decrypted++;
-    return { status: 'ok', packet: out, index };
+    const authEnd = end - tagLen;
+    if (tagLen > 0) {
+      const t = this.#cr.hmacSha1(k.auth, [buf.subarray(start, mkiAt), roc4(v)]);
+      for (let i = 0; i < tagLen; i++) if (t[i] !== buf[authEnd + i]) return null;
+    }
+    const out = new Uint8Array(mkiAt - start);
+    out.set(buf.subarray(start, mkiAt));
+    if (!this.#c.unencryptedSrtp)
+      out.set(this.#cr.ctr(k.enc, ctrIv(k.salt, ssrc, index), buf.subarray(payStart, mkiAt)), hdr);
+    return out;
   }
 
   /** Unprotects the SRTCP compound packet `buf[start, end)` (not changed). */

@@ -240,6 +240,27 @@ describe.skipIf(!ref)('SRTP against libsrtp2, every suite, both ways', () => {
   });
 });
 
+describe('a capture that starts after the sequence wrapped', () => {
+  for (const name of ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'])
+    it(`${name}: the first packets' rollover counter is searched (1 to 64), then tracked`, () => {
+      const { line } = keyLine(name, 21);
+      const tx = new SrtpSession(crypto(line), CR);
+      const sent = Array.from({ length: 5 }, (_, i) =>
+        tx.protectRtp(rtp(65534 + i, i * 160, 77, bytes(30, i)), i < 2 ? 5 : 6),
+      );
+      const rx = new SrtpSession(crypto(line), CR);
+      const idx = sent.map((p) => {
+        const r = rx.unprotectRtp(p, 0, p.length);
+        return r.status === 'ok' ? r.index : r.status;
+      });
+      expect(idx).toEqual([5 * 65536 + 65534, 5 * 65536 + 65535, 6 * 65536, 6 * 65536 + 1, 6 * 65536 + 2]);
+      // Beyond the search: said as failing authentication.
+      const far = new SrtpSession(crypto(line), CR).protectRtp(rtp(9, 0, 78, bytes(30, 1)), 65);
+      const r2 = new SrtpSession(crypto(line), CR);
+      expect(r2.unprotectRtp(far, 0, far.length).status).toBe('auth');
+    });
+});
+
 describe('SRTP bad input: counted, never thrown', () => {
   const { line } = keyLine('AES_CM_128_HMAC_SHA1_80', 3);
   const tx = new SrtpSession(crypto(line), CR);
