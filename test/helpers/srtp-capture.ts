@@ -32,11 +32,13 @@ export interface SrtpCallSpec {
   answerExtra: string;
   /** false: the RTP alone (no SIP: the SDP was missed). Default true. */
   sip?: boolean;
+  /** Other frames (with their µs), e.g. a TLS connection the capture cannot decrypt. */
+  extra?: readonly { us: number; bytes: Uint8Array }[];
 }
 
 /** The classic pcap of the call. */
 export function srtpCallPcap(o: SrtpCallSpec): Uint8Array {
-  const frames: { us: number; bytes: Uint8Array }[] = [];
+  const frames: { us: number; bytes: Uint8Array }[] = [...(o.extra ?? [])];
   const udp = (us: number, s: number, d: number, sp: number, dp: number, payload: string): void =>
     void frames.push({ us, bytes: ipFrame({ src: ip(s), dst: ip(d), sp, dp, payload }) });
   const withSip = o.sip ?? true;
