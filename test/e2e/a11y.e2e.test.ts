@@ -208,6 +208,14 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     await page.getByTestId('stream-inspector').waitFor();
     expect.soft(await check('stream inspector')).toEqual([]);
     await shootThemes(page, 'a11y-stream');
+    // A 1280 px laptop: the export buttons keep their words on one line (before, 'SIPp caller' took two).
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const exportsRow = page.getByRole('group', { name: 'Export' });
+    const heights = await exportsRow
+      .getByRole('button')
+      .evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().height)));
+    expect(new Set(heights).size).toBe(1);
+    await page.setViewportSize({ width: 1400, height: 860 });
     await showCalls();
   });
 
