@@ -9,7 +9,8 @@ import { timedPcap } from './rtp-capture';
 
 const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
 
-function sip(start: string, cseq: string, toTag: boolean, body = ''): string {
+/** One SIP message of the call (Call-ID srtp-1, hosts 10.9.0.1 and 10.9.0.2). */
+export function sip(start: string, cseq: string, toTag: boolean, body = ''): string {
   return (
     `${start}\r\nVia: SIP/2.0/UDP 10.9.0.1:5060;branch=z9hG4bK-s-${cseq.replace(' ', '')}\r\n` +
     `From: <sip:a@example.com>;tag=a1\r\nTo: <sip:b@example.com>${toTag ? ';tag=b1' : ''}\r\n` +

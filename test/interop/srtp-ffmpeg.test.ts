@@ -4,7 +4,10 @@
  * The datagrams received are laid in a capture beside a SIP call whose SDP offers the key (a=crypto,
  * RFC 4568), and `sipscope rtp --wav` of the SRTP stream must equal the plain stream's decoding sample
  * for sample. Then the ways it cannot decrypt: a wrong key given by hand, DTLS (a=fingerprint), no
- * a=crypto, a stream without SDP decrypted with --srtp-key, a bad --srtp-key.
+ * a=crypto, a stream without SDP decrypted with --srtp-key, a bad --srtp-key. Last, the whole path as
+ * an engineer has it: dumpcap on lo captures a SIP offer/answer sent between loopback sockets and
+ * ffmpeg's SRTP from the port the offer announced (pcapng, real timing), and the captured INVITE's
+ * key plays the same samples.
  */
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -16,9 +19,12 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { rtp } from '../../src/main/cli/commands/rtp';
 import { decodeStream, RtpPacketList } from '../../src/sip-core/media/rtp-audio';
 import { requirePeer } from '../helpers/peers';
-import { srtpCallPcap } from '../helpers/srtp-capture';
+import { captureLo, cleanupAfterEach } from './helpers/run-peers';
+import { sip, srtpCallPcap } from '../helpers/srtp-capture';
 
 const ffmpeg = requirePeer('ffmpeg');
+const dumpcap = requirePeer('dumpcap');
+const cleanup = cleanupAfterEach();
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sipscope-srtp-ffmpeg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -205,4 +211,71 @@ describe.skipIf(!ffmpeg)('SRTP sent by ffmpeg, decrypted with the SDP key', () =
     expect(r.code).toBe(2);
     expect(r.err).toContain('the SRTP key given for stream 0: the key "abc!" is not base64');
   }, 60_000);
+
+  it.skipIf(!dumpcap)(
+    'captured by dumpcap on lo, the SIP sent alongside: the key from the captured INVITE plays the tone',
+    async () => {
+      const sock = async (): Promise<ReturnType<typeof createSocket>> => {
+        const x = createSocket('udp4');
+        await new Promise<void>((r) => x.bind(0, '127.0.0.1', () => r()));
+        return x;
+      };
+      const [a, b, media] = await Promise.all([sock(), sock(), sock()]);
+      const free = await sock();
+      const from = free.address().port; // ffmpeg's local port, announced in the offer
+      free.close();
+      const [ap, bp, mp] = [a, b, media].map((x) => x.address().port) as [number, number, number];
+      const file = join(dir, 'lo.pcapng');
+      const cap = await captureLo(
+        dumpcap!,
+        `udp and (port ${ap} or port ${bp} or port ${mp})`,
+        file,
+        cleanup,
+      );
+      const got: Buffer[] = [];
+      media.on('message', (m) => void got.push(m));
+      const loSdp = (port: number, key: string): string =>
+        `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/SAVP 0\r\n` +
+        `a=rtpmap:0 PCMU/8000\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${key}\r\na=sendrecv\r\n`;
+      const say = (from: typeof a, to: number, text: string): Promise<void> =>
+        new Promise((r) => from.send(text.replaceAll('10.9.0.1', '127.0.0.1'), to, '127.0.0.1', () => r()));
+      try {
+        await say(a, bp, sip('INVITE sip:b@example.com SIP/2.0', '1 INVITE', false, loSdp(from, KEY)));
+        await say(b, ap, sip('SIP/2.0 200 OK', '1 INVITE', true, loSdp(mp, OTHER)));
+        await say(a, bp, sip('ACK sip:b@example.com SIP/2.0', '1 ACK', true));
+        await run(
+          ffmpeg!,
+          [
+            '-hide_banner',
+            '-loglevel',
+            'error',
+            ...enc,
+            '-srtp_out_suite',
+            'AES_CM_128_HMAC_SHA1_80',
+            '-srtp_out_params',
+            KEY,
+            `srtp://127.0.0.1:${mp}?localport=${from}`,
+          ],
+          { timeout: 30_000 },
+        );
+        for (let i = 0; i < 50 && got.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+        await say(a, bp, sip('BYE sip:b@example.com SIP/2.0', '2 BYE', true));
+        await cap.stop();
+      } finally {
+        for (const x of [a, b, media]) x.close();
+      }
+      expect(got.length).toBe(n);
+      const list = await cli(file, {});
+      expect(list.out).toContain('SRTP, AES_CM_128_HMAC_SHA1_80, keys from the SDP (frame 1)');
+      const out = join(dir, 'lo.wav');
+      const r = await cli(file, { stream: '0', wav: out });
+      expect(r.out).toContain(`: ${n} decrypted`);
+      expect(
+        Buffer.from(pcmOf(readFileSync(out)).buffer).equals(
+          Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength),
+        ),
+      ).toBe(true);
+    },
+    60_000,
+  );
 });
