@@ -253,6 +253,8 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     await expect
       .poll(() => page.getByTestId('lab-listening').textContent(), { timeout: 15_000 })
       .toContain(`127.0.0.1:${port}`);
+    // (nothing has reached the lab yet: its events column says what will come there)
+    expect(await page.getByTestId('lab-events-none').textContent()).toMatch(/None yet: what the elements do/);
     expect.soft(await check('lab running')).toEqual([]);
     await shootThemes(page, 'a11y-lab');
     await page.getByRole('tab', { name: 'Lab file' }).click();
