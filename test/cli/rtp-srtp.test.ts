@@ -6,12 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { rtp } from '../../src/main/cli/commands/rtp';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SrtpSession, parseSdesCrypto, type SdesCrypto } from '../../src/sip-core/media/srtp';
 import { nodeSrtpCrypto } from '../../src/sip-core/media/srtp-crypto.node.js';
 import { TcpSegments } from '../helpers/frames';
-import { srtpCallPcap } from '../helpers/srtp-capture';
+import { rtpCli as cli, srtpCallPcap } from '../helpers/srtp-capture';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipscope-rtp-srtp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,21 +40,6 @@ function srtp(): Uint8Array[] {
     v.setUint32(8, 0x1234);
     return tx.protectRtp(p);
   });
-}
-
-async function cli(
-  file: string,
-  o: Partial<Parameters<typeof rtp>[1]>,
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  const errs: string[] = [];
-  const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errs.push(String(m)));
-  try {
-    const code = await rtp(file, { timing: 'timestamp', ...o }, (s) => void (out += s));
-    return { code, out, err: errs.join('\n') };
-  } finally {
-    spy.mockRestore();
-  }
 }
 
 describe('SRTP whose SDP went over TLS', () => {

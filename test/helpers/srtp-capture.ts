@@ -4,6 +4,8 @@
  * with the caller's datagrams (port 40000 → 50000) and the callee's (50000 → 40000) every 20 ms — SRTP
  * as a sender protected them (srtp-ffmpeg's from ffmpeg, srtp.e2e's from sipscope's own protectRtp).
  */
+import { vi } from 'vitest';
+import { rtp } from '../../src/main/cli/commands/rtp';
 import { ipFrame } from './frames';
 import { timedPcap } from './rtp-capture';
 
@@ -62,4 +64,20 @@ export function srtpCallPcap(o: SrtpCallSpec): Uint8Array {
   if (withSip)
     udp(200_000 + n * 20_000 + 50_000, 1, 2, 5060, 5060, sip('BYE sip:b@example.com SIP/2.0', '2 BYE', true));
   return timedPcap(frames);
+}
+
+/** `sipscope rtp FILE` with options `o` (timestamp timing unless given): exit code, stdout, stderr. */
+export async function rtpCli(
+  file: string,
+  o: Partial<Parameters<typeof rtp>[1]>,
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  const errs: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errs.push(String(m)));
+  try {
+    const code = await rtp(file, { timing: 'timestamp', ...o }, (s) => void (out += s));
+    return { code, out, err: errs.join('\n') };
+  } finally {
+    spy.mockRestore();
+  }
 }

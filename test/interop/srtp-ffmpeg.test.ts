@@ -15,12 +15,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { rtp } from '../../src/main/cli/commands/rtp';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStream, RtpPacketList } from '../../src/sip-core/media/rtp-audio';
 import { requirePeer } from '../helpers/peers';
 import { captureLo, cleanupAfterEach } from './helpers/run-peers';
-import { sip, srtpCallPcap } from '../helpers/srtp-capture';
+import { rtpCli as cli, sip, srtpCallPcap } from '../helpers/srtp-capture';
 
 const ffmpeg = requirePeer('ffmpeg');
 const dumpcap = requirePeer('dumpcap');
@@ -77,21 +76,6 @@ function capture(packets: Buffer[], offerExtra: string, answerExtra: string, wit
   const f = join(dir, `c${Math.random().toString(36).slice(2)}.pcap`);
   writeFileSync(f, srtpCallPcap({ forward: packets, offerExtra, answerExtra, sip: withSip }));
   return f;
-}
-
-async function cli(
-  file: string,
-  o: Partial<Parameters<typeof rtp>[1]>,
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  const errs: string[] = [];
-  const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errs.push(String(m)));
-  try {
-    const code = await rtp(file, { timing: 'timestamp', ...o }, (s) => void (out += s));
-    return { code, out, err: errs.join('\n') };
-  } finally {
-    spy.mockRestore();
-  }
 }
 
 const pcmOf = (wav: Buffer): Int16Array => new Int16Array(new Uint8Array(wav.subarray(44)).buffer);
