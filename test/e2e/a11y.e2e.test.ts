@@ -173,7 +173,24 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
   });
 
   it("the problems sample: the problems row, a broken call's ladder and a stream", async () => {
-    await page.getByRole('button', { name: 'More samples' }).click();
+    // Keyboard only: Enter opens the menu on its first entry, ↓ moves, Escape closes it back on its button.
+    const more = page.getByRole('button', { name: 'More samples' });
+    await more.focus();
+    await page.keyboard.press('Enter');
+    const entries = page.getByRole('menuitem');
+    const focused = (): Promise<boolean[]> =>
+      entries.evaluateAll((es) => es.map((e) => e === e.ownerDocument.activeElement));
+    await expect.poll(focused).toEqual([true, false, false]);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toEqual([true, false, false]);
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toEqual([false, false, true]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => entries.count()).toBe(0);
+    expect(await more.evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
+    await more.click();
     expect.soft(await check('samples menu')).toEqual([]);
     await page.getByRole('menuitem', { name: /go wrong/ }).click();
     await expect.poll(() => calls().count(), { timeout: 20_000 }).toBeGreaterThan(3);
