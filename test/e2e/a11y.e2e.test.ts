@@ -10,11 +10,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
+import { freeUdpPort } from '../helpers/udp';
 import { appNav, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
 import { LAB_DIR } from '../../src/main/service/labs';
 
@@ -56,16 +56,6 @@ function describeViolations(screen: string, vs: AxeViolation[]): string[] {
         .join('\n') +
       (v.nodes.length > 6 ? `\n    … ${v.nodes.length - 6} more` : ''),
   );
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, light and dark', () => {

@@ -10,17 +10,7 @@ import { createSocket } from 'node:dgram';
 import { LAB_DIR } from '../../src/main/service/labs';
 import { hep3 } from '../main/live/hep-encode';
 
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-import { sendUdp } from '../helpers/udp';
+import { freeUdpPort, sendUdp } from '../helpers/udp';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { findPeer, requirePeer } from '../helpers/peers';

@@ -16,3 +16,14 @@ export function sendUdp(text: string, toPort: number, fromPort: number): Promise
     s.bind(fromPort, '127.0.0.1', () => s.send(Buffer.from(text), toPort, '127.0.0.1'));
   });
 }
+
+/** A UDP port free on 127.0.0.1 just now (bound to port 0, read, closed). */
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
