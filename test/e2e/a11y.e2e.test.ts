@@ -145,10 +145,17 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     expect.soft(await check('filter completions')).toEqual([]);
     await filter.fill('');
     await filter.press('Escape');
-    await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
+    const shortcuts = page.getByRole('button', { name: 'Keyboard shortcuts' });
+    await shortcuts.click();
     await page.getByRole('dialog').waitFor();
+    // The dialog takes the focus, and gives it back to its button when it closes.
+    expect(await page.getByRole('dialog').evaluate((d) => d.contains(d.ownerDocument.activeElement))).toBe(
+      true,
+    );
     expect.soft(await check('shortcuts dialog')).toEqual([]);
     await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    expect(await shortcuts.evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
     await page.getByRole('button', { name: 'About sipscope' }).click();
     await page.getByTestId('about').waitFor();
     expect.soft(await check('about dialog')).toEqual([]);
