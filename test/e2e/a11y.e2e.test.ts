@@ -1,11 +1,15 @@
 /**
  * Accessibility end to end: axe-core (the engine of Lighthouse's and Deque's checks) run in headless
- * Chromium on the app's main screens, in the light and the dark theme — the empty shell, a capture's
- * calls and messages with a message inspected, the problems sample's broken call in the ladder with
- * its stream inspector, the statistics dialog, a scenario stepped, a lab running. A serious or
- * critical violation (a button or input without a name, text under 4.5:1 contrast, a bad role…)
- * fails the test and names the rule, the screen and the elements. `A11Y_REPORT=1` prints the
- * moderate and minor ones too.
+ * Chromium on 23 screens of the three areas, each in the light and the dark theme — the empty shell,
+ * a capture's calls and messages with a message inspected (raw, headers explained, path, SDP), the
+ * column chooser, the filter's completions, the shortcuts, About and statistics dialogs, the samples
+ * menu, the problems sample's row and broken call in the ladder, a filter that hides every call, a
+ * stream's inspector and player, the scenario library, a scenario stepped, its YAML and Predict, a
+ * lab idle and running, its file and its live trace. A serious or critical violation (a button or
+ * input without a name, text under 4.5:1 contrast, a bad role…) fails the test and names the rule,
+ * the screen and the elements. Beside axe, what it cannot see: the calls list, the samples menu and
+ * a dialog used by keyboard only, and the ladder's export row at 1280 px. `A11Y_REPORT=FILE` writes
+ * every violation, moderate and minor too, as JSON to FILE.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
