@@ -1,6 +1,6 @@
 /**
  * Accessibility end to end: axe-core (the engine of Lighthouse's and Deque's checks) run in headless
- * Chromium on 23 screens of the three areas, each in the light and the dark theme — the empty shell,
+ * Chromium on 24 screens of the three areas, each in the light and the dark theme — the empty shell,
  * a capture's calls and messages with a message inspected (raw, headers explained, path, SDP), the
  * column chooser, the filter's completions, the shortcuts, About and statistics dialogs, the samples
  * menu, the problems sample's row and broken call in the ladder, a filter that hides every call, a
