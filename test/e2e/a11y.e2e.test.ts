@@ -157,6 +157,13 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
       true,
     );
     expect.soft(await check('shortcuts dialog')).toEqual([]);
+    // Tab and Shift+Tab stay in the modal (its Close button is its one control): never the page behind.
+    const inDialog = (): Promise<boolean> =>
+      page.getByRole('dialog').evaluate((d) => d.contains(d.ownerDocument.activeElement));
+    for (const key of ['Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      expect(await inDialog(), key).toBe(true);
+    }
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
     expect(await shortcuts.evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
