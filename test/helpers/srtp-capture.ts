@@ -22,9 +22,9 @@ export function sip(start: string, cseq: string, toTag: boolean, body = ''): str
   );
 }
 
-const sdp = (host: number, port: number, extra: string): string =>
+const sdp = (host: number, port: number, extra: string, proto = 'RTP/SAVP'): string =>
   `v=0\r\no=- 1 1 IN IP4 10.9.0.${host}\r\ns=-\r\nc=IN IP4 10.9.0.${host}\r\nt=0 0\r\n` +
-  `m=audio ${port} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}a=sendrecv\r\n`;
+  `m=audio ${port} ${proto} 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}a=sendrecv\r\n`;
 
 export interface SrtpCallSpec {
   /** The caller's datagrams (sent to the callee's 50000) and the callee's (to the caller's 40000). */
@@ -33,6 +33,10 @@ export interface SrtpCallSpec {
   /** SDP lines (CRLF-ended) after the rtpmap: the offer's and the answer's. */
   offerExtra: string;
   answerExtra: string;
+  /** The m= lines' transport (default RTP/SAVP; RTP/AVP: best-effort SRTP or plain RTP). */
+  proto?: string;
+  /** The port the caller's datagrams come from (default 40000, its SDP's: asymmetric RTP/NAT when not). */
+  forwardSrcPort?: number;
   /** false: the RTP alone (no SIP: the SDP was missed). Default true. */
   sip?: boolean;
   /** Other frames (with their µs), e.g. a TLS connection the capture cannot decrypt. */
@@ -52,13 +56,20 @@ export function srtpCallPcap(o: SrtpCallSpec): Uint8Array {
       2,
       5060,
       5060,
-      sip('INVITE sip:b@example.com SIP/2.0', '1 INVITE', false, sdp(1, 40000, o.offerExtra)),
+      sip('INVITE sip:b@example.com SIP/2.0', '1 INVITE', false, sdp(1, 40000, o.offerExtra, o.proto)),
     );
-    udp(100_000, 2, 1, 5060, 5060, sip('SIP/2.0 200 OK', '1 INVITE', true, sdp(2, 50000, o.answerExtra)));
+    udp(
+      100_000,
+      2,
+      1,
+      5060,
+      5060,
+      sip('SIP/2.0 200 OK', '1 INVITE', true, sdp(2, 50000, o.answerExtra, o.proto)),
+    );
     udp(110_000, 1, 2, 5060, 5060, sip('ACK sip:b@example.com SIP/2.0', '1 ACK', true));
   }
   const latin1 = (p: Uint8Array): string => Buffer.from(p).toString('latin1');
-  o.forward.forEach((p, i) => udp(200_000 + i * 20_000, 1, 2, 40000, 50000, latin1(p)));
+  o.forward.forEach((p, i) => udp(200_000 + i * 20_000, 1, 2, o.forwardSrcPort ?? 40000, 50000, latin1(p)));
   (o.reverse ?? []).forEach((p, i) => udp(205_000 + i * 20_000, 2, 1, 50000, 40000, latin1(p)));
   const n = Math.max(o.forward.length, o.reverse?.length ?? 0);
   if (withSip)

@@ -20,15 +20,29 @@ export interface SdpSecurity {
 /** A stream's keying for the analysis (the a=crypto text stays inside sipscope: not in the JSON). */
 export type StreamSrtpKeys = MediaStreamSrtp & { crypto: string | null };
 
-const isSecure = (a: SdpSecurity | null): boolean =>
-  a !== null && (/SAVP/i.test(a.proto) || a.crypto.length > 0 || a.fingerprint);
+const savp = (a: SdpSecurity | null): boolean => a !== null && /SAVP/i.test(a.proto);
+
+/**
+ * Whether the stream is SRTP: a secure profile (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP[F]) on either
+ * side, or — best-effort SRTP on RTP/AVP (Asterisk, FreeSWITCH, Cisco: RFC 4568 §5.1.2's offer of
+ * a=crypto on RTP/AVP) — a=crypto on both sides: an answer without it falls back to plain RTP. With
+ * one side missing from the capture, the other's a=crypto or a=fingerprint decides.
+ */
+function isSecure(recv: SdpSecurity | null, send: SdpSecurity | null): boolean {
+  if (savp(recv) || savp(send)) return true;
+  const keyed = (a: SdpSecurity): boolean => a.crypto.length > 0 || a.fingerprint;
+  if (recv && send) return keyed(recv) && keyed(send);
+  const one = recv ?? send;
+  return one !== null && keyed(one);
+}
 
 /**
  * The keying of a stream from its receiver's and its sender's m= sections (either null when the
- * capture lacks it); null when neither says SRTP. `keyMessage`/`keyFrame` are filled by the caller.
+ * capture lacks it); null when they do not agree on SRTP (plain RTP). `keyMessage`/`keyFrame` are
+ * filled by the caller.
  */
 export function streamSrtpKeys(recv: SdpSecurity | null, send: SdpSecurity | null): StreamSrtpKeys | null {
-  if (!isSecure(recv) && !isSecure(send)) return null;
+  if (!isSecure(recv, send)) return null;
   const base = { suite: null, tag: null, keyMessage: null, keyFrame: null, crypto: null };
   const sendCrypto = send?.crypto ?? [];
   if (sendCrypto.length === 0) {

@@ -56,4 +56,21 @@ describe('which a=crypto decrypts a stream (RFC 4568 §5.1)', () => {
       /cannot be used: the key of AES_CM_128_HMAC_SHA1_80 is 30 octets/,
     );
   });
+
+  it('best-effort SRTP on RTP/AVP: SRTP only when the answer keeps a=crypto, else plain RTP', () => {
+    const avpOffer = sec(
+      sdp(`m=audio 4000 RTP/AVP 0 101\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K2}\r\n`),
+    );
+    const plainAnswer = sec(sdp('m=audio 5000 RTP/AVP 0 101\r\n'));
+    // Asterisk/FreeSWITCH/Cisco fall back to plain RTP when the answer has no a=crypto.
+    expect(streamSrtpKeys(plainAnswer, avpOffer)).toBeNull();
+    expect(streamSrtpKeys(avpOffer, plainAnswer)).toBeNull();
+    const keyedAnswer = sec(
+      sdp(`m=audio 5000 RTP/AVP 0 101\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K3}\r\n`),
+    );
+    expect(streamSrtpKeys(keyedAnswer, avpOffer)).toMatchObject({ keying: 'sdes', problem: null });
+    expect(streamSrtpKeys(avpOffer, keyedAnswer)!.crypto).toContain(K3);
+    // A SAVP answer without a=crypto is still SRTP (and says why it cannot be decrypted).
+    expect(streamSrtpKeys(avpOffer, sec(sdp('')))!.keying).toBe('none');
+  });
 });

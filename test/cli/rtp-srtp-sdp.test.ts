@@ -1,0 +1,63 @@
+/**
+ * `sipscope rtp` on SRTP calls whose SDP is not the textbook case: best-effort SRTP on RTP/AVP
+ * answered without a=crypto (plain RTP).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SrtpSession, parseSdesCrypto, type SdesCrypto } from '../../src/sip-core/media/srtp';
+import { nodeSrtpCrypto } from '../../src/sip-core/media/srtp-crypto.node.js';
+import { rtpCli as cli, srtpCallPcap } from '../helpers/srtp-capture';
+
+const dir = mkdtempSync(join(tmpdir(), 'sipscope-rtp-srtp-sdp-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const K1 = 'AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
+
+/** `n` PCMU packets of SSRC `ssrc` (P=1 with 4 octets of padding when `pad`), SRTP-protected with `key` unless null. */
+function packets(n: number, ssrc: number, key: string | null, pad = false): Uint8Array[] {
+  const tx = key ? new SrtpSession(parseSdesCrypto(key) as SdesCrypto, nodeSrtpCrypto) : null;
+  return Array.from({ length: n }, (_, i) => {
+    const p = new Uint8Array(172 + (pad ? 4 : 0)).fill(0xd5);
+    const v = new DataView(p.buffer);
+    p[0] = pad ? 0xa0 : 0x80;
+    p[1] = 0; // PCMU
+    v.setUint16(2, 100 + i);
+    v.setUint32(4, i * 160);
+    v.setUint32(8, ssrc);
+    if (pad) p.set([0, 0, 0, 4], 172);
+    return tx ? tx.protectRtp(p) : p;
+  });
+}
+
+const file = (name: string, bytes: Uint8Array): string => {
+  const f = join(dir, name);
+  writeFileSync(f, bytes);
+  return f;
+};
+
+describe('SRTP or not from the offer and the answer', () => {
+  it('best-effort SRTP (RTP/AVP + a=crypto) answered without a=crypto is plain RTP, and plays', async () => {
+    const f = file(
+      'best-effort.pcap',
+      srtpCallPcap({
+        forward: packets(50, 0x1111, null),
+        reverse: packets(50, 0x2222, null),
+        proto: 'RTP/AVP',
+        offerExtra: `a=crypto:1 ${K1}\r\n`,
+        answerExtra: '',
+      }),
+    );
+    const list = await cli(f, {});
+    expect(list.out).toMatch(/^0\tC1\tRTP 10\.9\.0\.1:40000 → 10\.9\.0\.2:50000 /m);
+    expect(list.out).toMatch(/^1\tC1\tRTP 10\.9\.0\.2:50000 → 10\.9\.0\.1:40000 /m);
+    expect(list.out).not.toContain('SRTP');
+    for (const s of ['0', '1']) {
+      const r = await cli(f, { stream: s, wav: join(dir, `be${s}.wav`) });
+      expect(r.err).toBe('');
+      expect(r.out).toContain(`stream ${s}: PCMU, 50 packets played, 0 lost`);
+      expect(r.out).not.toContain('SRTP');
+    }
+  });
+});
