@@ -73,25 +73,24 @@ export const DTMF_ECHO_WINDOW_S = 1;
  * digit and method within {@link DTMF_ECHO_WINDOW_S} before it.
  */
 export function markDtmfEchoes(digits: DtmfDigitJson[]): void {
-  for (let i = 1; i < digits.length; i++) {
-    const d = digits[i]!;
+  // Per side, method and digit, the digits not repeated yet (in time order: the last is the latest),
+  // so each digit looks at one list, not back over every digit of the window (a call with thousands
+  // of INFO digits from one side was quadratic).
+  const open = new Map<string, DtmfDigitJson[]>();
+  for (const d of digits) {
     if (d.direction === null) continue;
-    for (let j = i - 1; j >= 0; j--) {
-      const o = digits[j]!;
-      if (d.time - o.time > DTMF_ECHO_WINDOW_S) break;
-      if (
-        o.direction !== null &&
-        o.direction !== d.direction &&
-        !o.echo &&
-        !o.echoed &&
-        o.digit === d.digit &&
-        o.method === d.method
-      ) {
-        d.echo = true;
-        o.echoed = true;
-        break;
-      }
+    const other = open.get(`${d.direction === 'forward' ? 'reverse' : 'forward'} ${d.method} ${d.digit}`);
+    const o = other?.at(-1);
+    if (o && d.time - o.time <= DTMF_ECHO_WINDOW_S) {
+      d.echo = true;
+      o.echoed = true;
+      other!.pop();
+      continue;
     }
+    const key = `${d.direction} ${d.method} ${d.digit}`;
+    const mine = open.get(key);
+    if (mine) mine.push(d);
+    else open.set(key, [d]);
   }
 }
 

@@ -84,4 +84,54 @@ describe('DTMF sent back by an echo test', () => {
     expect(marks(l)).toBe('echoed echoed echo echo');
     expect(callDtmfField(l, 'call.dtmf')).toBe('99');
   });
+
+  it('marks as the scan back over the window did, on random calls, and in linear time', () => {
+    // The rule as first written (each digit scans back over every digit of the window): the reference.
+    const reference = (digits: DtmfDigitJson[]): void => {
+      for (let i = 1; i < digits.length; i++) {
+        const x = digits[i]!;
+        if (x.direction === null) continue;
+        for (let j = i - 1; j >= 0; j--) {
+          const o = digits[j]!;
+          if (x.time - o.time > 1) break;
+          const other = o.direction !== null && o.direction !== x.direction;
+          if (other && !o.echo && !o.echoed && o.digit === x.digit && o.method === x.method) {
+            x.echo = true;
+            o.echoed = true;
+            break;
+          }
+        }
+      }
+    };
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const dirs: DtmfDigitJson['direction'][] = ['forward', 'reverse', null];
+    for (let call = 0; call < 300; call++) {
+      let at = 0;
+      const list: DtmfDigitJson[] = [];
+      for (let k = 0; k < 40; k++) {
+        at += rnd() < 0.3 ? 0.002 : rnd() * 0.8;
+        list.push(
+          d(
+            '12#'[Math.floor(rnd() * 3)]!,
+            at,
+            dirs[Math.floor(rnd() * 3)]!,
+            rnd() < 0.8 ? 'rtp-event' : 'info',
+          ),
+        );
+      }
+      const a = list.map((x) => ({ ...x }));
+      const b = list.map((x) => ({ ...x }));
+      reference(a);
+      markDtmfEchoes(b);
+      expect(marks(b), `call ${call}`).toBe(marks(a));
+    }
+    // 40,000 INFO digits from one side within a second: never compared with each other.
+    const many = Array.from({ length: 40_000 }, (_, i) => d('5', i / 40_000, 'forward', 'info'));
+    const t0 = process.hrtime.bigint();
+    markDtmfEchoes(many);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    expect(many.some((x) => x.echo || x.echoed)).toBe(false);
+    expect(ms, 'the scan back took 1.45 s here').toBeLessThan(400);
+  });
 });
