@@ -1,6 +1,7 @@
 /**
  * `sipscope rtp` on SRTP calls whose SDP is not the textbook case: best-effort SRTP on RTP/AVP
- * answered without a=crypto (plain RTP).
+ * answered without a=crypto (plain RTP), a caller sending from another port than its SDP's (NAT,
+ * asymmetric RTP).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sipscope-rtp-srtp-sdp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const K1 = 'AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
+const K3 = 'AES_CM_128_HMAC_SHA1_80 inline:MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0';
 
 /** `n` PCMU packets of SSRC `ssrc` (P=1 with 4 octets of padding when `pad`), SRTP-protected with `key` unless null. */
 function packets(n: number, ssrc: number, key: string | null, pad = false): Uint8Array[] {
@@ -59,5 +61,25 @@ describe('SRTP or not from the offer and the answer', () => {
       expect(r.out).toContain(`stream ${s}: PCMU, 50 packets played, 0 lost`);
       expect(r.out).not.toContain('SRTP');
     }
+  });
+
+  it('a caller whose SRTP comes from another port than its SDP says (NAT) is keyed by its SDP', async () => {
+    const f = file(
+      'nat.pcap',
+      srtpCallPcap({
+        forward: packets(50, 0x1111, K1),
+        reverse: packets(50, 0x2222, K3),
+        forwardSrcPort: 40002,
+        offerExtra: `a=crypto:1 ${K1}\r\n`,
+        answerExtra: `a=crypto:1 ${K3}\r\n`,
+      }),
+    );
+    const list = await cli(f, {});
+    expect(list.out).toMatch(/^0\tC1\tSRTP 10\.9\.0\.1:40002 → 10\.9\.0\.2:50000 /m);
+    expect(list.out).not.toContain('no a=crypto');
+    const r = await cli(f, { stream: '0', wav: join(dir, 'nat.wav') });
+    expect(r.err).toBe('');
+    expect(r.out).toContain('stream 0: PCMU, 50 packets played, 0 lost');
+    expect(r.out).toContain('50 decrypted');
   });
 });

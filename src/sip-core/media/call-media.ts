@@ -360,9 +360,25 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
   };
   const tlsUndecrypted = trace.source.undecoded['tlsConnections'] ?? 0;
   /**
+   * The latest announcement at or before `us` (else the first after it) of call `call`'s side
+   * `fromCaller`, of media `type`: the side that sends towards the other's announced address when
+   * its own address is not where its RTP comes from (NAT, asymmetric RTP).
+   */
+  const sideOf = (call: string, fromCaller: boolean, type: string, us: number): MediaAnnouncement | null => {
+    let best: MediaAnnouncement | null = null;
+    let first: MediaAnnouncement | null = null;
+    for (const x of anns) {
+      if (x.call !== call || x.fromCaller !== fromCaller || x.type !== type) continue;
+      first ??= x;
+      if (x.timeUs <= us) best = x;
+    }
+    return best ?? first;
+  };
+  /**
    * SRTP keys from the sender's SDP: the announcement matched by the source when the stream was not
    * announced, else the same call's announcement of its source (symmetric RTP: a sender sends from
-   * where it receives).
+   * where it receives) or, when its source is not announced in that call, the latest announcement of
+   * the other side than the stream's receiver.
    */
   const srtpOf = (
     r: RtpStreamRecord,
@@ -383,7 +399,7 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
         : null;
     }
     let send: MediaAnnouncement | null = announced ? find(r.src, r.srcPort, r.firstUs) : a;
-    if (send && send.call !== a.call) send = null;
+    if (announced && (!send || send.call !== a.call)) send = sideOf(a.call, !a.fromCaller, a.type, r.firstUs);
     const k = streamSrtpKeys(announced ? a : null, send);
     if (k && k.crypto !== null && send) {
       k.keyMessage = send.messageId;
