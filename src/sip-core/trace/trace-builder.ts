@@ -247,6 +247,8 @@ export class TraceIngest {
 export interface Gunzipped {
   data: Uint8Array;
   error: string | null;
+  /** The stream was whole but decompresses to more than can be held: `data` is its first part. */
+  tooLarge?: true;
 }
 
 /**
@@ -264,6 +266,7 @@ export function ingestBytes(
   let data = bytes;
   let compression: 'gzip' | null = null;
   let damage: string | null = null;
+  let tooLarge = false;
   if (gunzip && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     let g: Gunzipped;
     try {
@@ -277,6 +280,7 @@ export function ingestBytes(
       data = g.data;
       compression = 'gzip';
       damage = g.error;
+      tooLarge = g.tooLarge === true;
     }
   }
   const ing = new TraceIngest({
@@ -287,17 +291,22 @@ export function ingestBytes(
     ...rest,
   });
   ing.push(data, true);
-  if (damage !== null) ing.decoder.pipeline.diagnostic(gzipCorrupt(data.length, damage));
+  if (damage !== null) ing.decoder.pipeline.diagnostic(gzipCorrupt(data.length, damage, tooLarge));
   return ing.finish();
 }
 
-/** The diagnostic of a gzip stream damaged after `decompressed` bytes (a file's or an upload's). */
-export function gzipCorrupt(decompressed: number, why: string): Diagnostic {
+/**
+ * The diagnostic of a gzip stream damaged after `decompressed` bytes (a file's or an upload's), or,
+ * `tooLarge`, of one read only up to the most that can be held in memory (an upload).
+ */
+export function gzipCorrupt(decompressed: number, why: string, tooLarge = false): Diagnostic {
   return {
     code: 'gzip-corrupt',
     severity: 'error',
     layer: 'file',
-    message: `the gzip stream is damaged after ${decompressed} decompressed bytes: ${why}`,
+    message: tooLarge
+      ? `the gzip stream ${why}`
+      : `the gzip stream is damaged after ${decompressed} decompressed bytes: ${why}`,
     offset: decompressed,
   };
 }

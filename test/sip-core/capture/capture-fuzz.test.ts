@@ -11,7 +11,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fuzz, mutate, Rng } from '../../helpers/mutate';
 import { ipFrame, netmonOf, pcapOf, testIp } from '../../helpers/frames';
@@ -319,6 +319,28 @@ describe('found by the fuzz: uploads', () => {
       opened.trace.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('found by the review: a gzip bomb upload', () => {
+  it('an upload that decompresses past the bound is read up to it and says so (review: no bound, a few MB of gzip could take the ingest worker past memory)', async () => {
+    // A classic pcap of the fixture, then 64 MiB of zeros: 64 KiB of gzip.
+    const pcap = new Uint8Array(gunzipSync(readFileSync(`${FIX}/capture/sipp-udp.pcap.gz`)));
+    const gz = new Uint8Array(gzipSync(Buffer.concat([pcap, Buffer.alloc(64 * 1024 * 1024)])));
+    expect(gz.length).toBeLessThan(128 * 1024);
+    const g = await gunzipBytes(gz, 1024 * 1024);
+    expect(g.data.length).toBe(1024 * 1024);
+    expect(g.tooLarge).toBe(true);
+    expect(Buffer.from(g.data.subarray(0, pcap.length)).equals(Buffer.from(pcap))).toBe(true);
+    const r = ingestBytes(gz, 'bomb.pcap.gz', { keylog: null, gunzip: () => g });
+    const d = r.diagnostics.find((x) => x.code === 'gzip-corrupt');
+    expect(d?.message).toBe(
+      'the gzip stream decompresses to more than 1048576 bytes, more than can be held in memory: read up to there',
+    );
+    expect(r.trace.count).toBeGreaterThan(0);
+    // Whole and within the bound: no diagnostic.
+    const whole = await gunzipBytes(new Uint8Array(gzipSync(pcap)), 1024 * 1024);
+    expect(whole).toEqual({ data: new Uint8Array(pcap), error: null });
   });
 });
 

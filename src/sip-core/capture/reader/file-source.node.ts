@@ -9,6 +9,7 @@ import type { ReadAt } from '../../trace/raw-store';
 import { MAX_INFLATED, type Inflate } from '../unwrap/hep';
 import type { Gunzipped } from '../../trace/trace-builder';
 import { Readable } from 'node:stream';
+import { constants } from 'node:buffer';
 
 export const CHUNK_SIZE = 8 * 1024 * 1024;
 /** Size of the read-back window of `CaptureFile.readAt`. */
@@ -26,15 +27,34 @@ export const zlibInflate: Inflate = (d) => {
   return null;
 };
 
-/** A gzip stream held in memory, decompressed as a stream: all of it, or what came before the damage and why. */
-export async function gunzipBytes(b: Uint8Array): Promise<Gunzipped> {
+/**
+ * The most a gzip capture held in memory decompresses to (an upload; a file is read as a stream and
+ * never held): a buffer's limit (4 GiB on 64-bit Node), past which the bytes could not be held at all.
+ */
+export const MAX_GUNZIPPED = constants.MAX_LENGTH;
+
+/**
+ * A gzip stream held in memory, decompressed as a stream: all of it, or what came before the damage
+ * and why — or the first `max` bytes, when it decompresses to more (a gzip bomb: a few MB that
+ * inflate past what memory holds), with that said.
+ */
+export async function gunzipBytes(b: Uint8Array, max = MAX_GUNZIPPED): Promise<Gunzipped> {
   const parts: Uint8Array[] = [];
   let n = 0;
   let error: string | null = null;
+  let tooLarge = false;
   try {
     for await (const c of Readable.from([b]).pipe(createGunzip({ chunkSize: 1024 * 1024 }))) {
-      parts.push(c as Uint8Array);
-      n += (c as Uint8Array).length;
+      const chunk = c as Uint8Array;
+      if (n + chunk.length > max) {
+        parts.push(chunk.subarray(0, max - n));
+        n = max;
+        error = `decompresses to more than ${max} bytes, more than can be held in memory: read up to there`;
+        tooLarge = true;
+        break;
+      }
+      parts.push(chunk);
+      n += chunk.length;
     }
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
@@ -45,7 +65,7 @@ export async function gunzipBytes(b: Uint8Array): Promise<Gunzipped> {
     data.set(p, o);
     o += p.length;
   }
-  return { data, error };
+  return tooLarge ? { data, error, tooLarge } : { data, error };
 }
 
 /** An open capture file: size, first bytes, chunked reading and read-back by offset. */
