@@ -1,7 +1,7 @@
 /**
  * `sipscope rtp` on SRTP calls whose SDP is not the textbook case: best-effort SRTP on RTP/AVP
  * answered without a=crypto (plain RTP), a caller sending from another port than its SDP's (NAT,
- * asymmetric RTP).
+ * asymmetric RTP), SRTP packets with padding.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,5 +81,26 @@ describe('SRTP or not from the offer and the answer', () => {
     expect(r.err).toBe('');
     expect(r.out).toContain('stream 0: PCMU, 50 packets played, 0 lost');
     expect(r.out).toContain('50 decrypted');
+  });
+
+  it('padded SRTP packets (P=1) are decrypted and played, none dropped before decryption', async () => {
+    const f = file(
+      'padded.pcap',
+      srtpCallPcap({
+        forward: packets(110, 0x1111, K1, true),
+        offerExtra: `a=crypto:1 ${K1}\r\n`,
+        answerExtra: `a=crypto:1 ${K3}\r\n`,
+      }),
+    );
+    // The tracker counts a known stream's packet whose last octet (the auth tag's) is a padding count
+    // past its payload (only a first packet like that, before its stream is known, is malformed).
+    const list = await cli(f, {});
+    expect(list.out).toMatch(
+      /^0\tC1\tSRTP 10\.9\.0\.1:40000 → 10\.9\.0\.2:50000 \S+ g711U \[caller→callee\]: 1(09|10) pkts, lost 0 /m,
+    );
+    const r = await cli(f, { stream: '0', wav: join(dir, 'padded.wav') });
+    expect(r.err).toBe('');
+    expect(r.out).toContain('stream 0: PCMU, 110 packets played, 0 lost');
+    expect(r.out).toContain('110 decrypted');
   });
 });

@@ -43,6 +43,7 @@ import { G729Decoder, G729_FRAME_SAMPLES, g729PayloadOk, g729Samples } from './g
 import { addDtmfTone, type EventTone } from './rtp-event';
 import { ComfortNoise, parseCn } from './cn';
 import { PLC_MAX_MS, conceal, crossFade, type Concealment } from './plc';
+import { rtpHeaderLength } from './rtp-header';
 
 /** Where the timestamp and the capture clock disagree by more than this (s), arrival places the packet. */
 export const RESYNC_SECONDS = 1;
@@ -266,15 +267,10 @@ export function rtpPayloadSpan(
   ps: number,
   pend: number,
 ): { start: number; end: number } | null {
-  if (pend - ps < 12 || buf[ps]! >> 6 !== 2) return null;
-  const b0 = buf[ps]!;
-  let hdr = 12 + (b0 & 0x0f) * 4;
-  if (b0 & 0x10) {
-    if (ps + hdr + 4 > pend) return null;
-    hdr += 4 + ((buf[ps + hdr + 2]! << 8) | buf[ps + hdr + 3]!) * 4;
-  }
+  const hdr = rtpHeaderLength(buf, ps, pend);
+  if (hdr < 0) return null;
   let end = pend;
-  if (b0 & 0x20 && end > ps + hdr) end -= buf[pend - 1]!;
+  if (buf[ps]! & 0x20 && end > ps + hdr) end -= buf[pend - 1]!;
   if (end < ps + hdr) return null;
   return { start: ps + hdr, end };
 }

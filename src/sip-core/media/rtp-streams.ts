@@ -357,13 +357,21 @@ export class RtpTracker {
     }
     let payload = pend - ps - hdr;
     if (b0 & 0x20 && payload > 0) payload -= buf[pend - 1]!;
-    if (payload < 0) {
-      this.#malformed++;
-      return true;
-    }
     const ssrc = ((buf[ps + 8]! << 24) | (buf[ps + 9]! << 16) | (buf[ps + 10]! << 8) | buf[ps + 11]!) >>> 0;
-    const s = this.#stream(src, sport, dst, dport, ssrc);
-    if (s === null) return true;
+    let s: Stream | null;
+    if (payload < 0) {
+      // A padding count past the payload: malformed, unless the packet's stream is known — SRTP, whose
+      // last octet (RTP's padding count) is the auth tag's (RFC 3711 §3.1): counted with all its octets.
+      s = pend - ps >= hdr ? this.#stream(src, sport, dst, dport, ssrc, false) : null;
+      if (s === null) {
+        this.#malformed++;
+        return true;
+      }
+      payload = pend - ps - hdr;
+    } else {
+      s = this.#stream(src, sport, dst, dport, ssrc);
+      if (s === null) return true;
+    }
     const seq = (buf[ps + 2]! << 8) | buf[ps + 3]!;
     const ts = ((buf[ps + 4]! << 24) | (buf[ps + 5]! << 16) | (buf[ps + 6]! << 8) | buf[ps + 7]!) >>> 0;
     const pt = b1 & 0x7f;
@@ -400,7 +408,15 @@ export class RtpTracker {
     if (!d.off) d.packet(buf, p, len, ts, timeUs, frameNo);
   }
 
-  #stream(src: number, sport: number, dst: number, dport: number, ssrc: number): Stream | null {
+  /** The stream of this 5-tuple and SSRC, made when new unless `create` is false. */
+  #stream(
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    ssrc: number,
+    create = true,
+  ): Stream | null {
     const l = this.#last;
     if (
       l !== null &&
@@ -418,6 +434,7 @@ export class RtpTracker {
         this.#last = s;
         return s;
       }
+    if (!create) return null;
     let first = head ?? null;
     if (this.#order.length >= this.maxStreams) {
       if (!this.evict || !this.#evictIdle()) {

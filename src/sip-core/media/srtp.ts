@@ -16,6 +16,7 @@
  * keys come out of the DTLS handshake.
  */
 import { base64UrlBytes } from '../capture/tls/rsa';
+import { rtpHeaderLength } from './rtp-header';
 
 /** The ciphers SRTP needs (node:crypto in srtp-crypto.node.ts: the core has none). */
 export interface SrtpCrypto {
@@ -548,17 +549,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-/** The RTP header's length (fixed, CSRCs, extension); −1 when it is not one. */
-function rtpHeaderLength(b: Uint8Array, start: number, end: number): number {
-  if (end - start < 12 || b[start]! >> 6 !== 2) return -1;
-  let h = 12 + (b[start]! & 0x0f) * 4;
-  if (b[start]! & 0x10) {
-    if (start + h + 4 > end) return -1;
-    h += 4 + ((b[start + h + 2]! << 8) | b[start + h + 3]!) * 4;
-  }
-  return start + h <= end ? h : -1;
 }
 
 /** AES-CM's IV (RFC 3711 §4.1.1): (salt · 2^16) ⊕ (SSRC · 2^64) ⊕ (index · 2^16). */

@@ -19,6 +19,7 @@ import type { Inflate } from '../capture/unwrap/hep';
 import type { ReadFileAt } from '../capture/reader/netmon';
 import { RtpTracker } from './rtp-streams';
 import { RtpPacketList, rtpPayloadSpan } from './rtp-audio';
+import { rtpHeaderLength } from './rtp-header';
 import type { SrtpSession } from './srtp';
 
 /** One stream to collect (as the media analysis names it). */
@@ -66,8 +67,11 @@ class StreamTap extends RtpTracker {
       if (this.names[src] !== x.src || this.names[dst] !== x.dst) continue;
       const b1 = buf[ps + 1]!;
       if (b1 >= 200 && b1 <= 204) continue;
-      const span = rtpPayloadSpan(buf, ps, pend);
-      if (!span) continue;
+      const session = this.srtp[w];
+      // SRTP: only the header is in the clear — the last octet (the padding count in RTP) is the
+      // auth tag's; the padding is taken off after decryption (addPacket).
+      const span = session ? null : rtpPayloadSpan(buf, ps, pend);
+      if (session ? rtpHeaderLength(buf, ps, pend) < 0 : !span) continue;
       const f = this.info;
       if (f !== null && f.recordOffset >= 0)
         this.frames.push({
@@ -77,7 +81,6 @@ class StreamTap extends RtpTracker {
           timeUs: f.timeUs,
           linkType: f.linkType,
         });
-      const session = this.srtp[w];
       if (session) {
         // SRTP: the packet authenticated and decrypted (header fields are in the clear); one that
         // fails is counted by the session and not played.
@@ -92,8 +95,8 @@ class StreamTap extends RtpTracker {
         (b1 & 0x80) !== 0,
         timeUs,
         buf,
-        span.start,
-        span.end,
+        span!.start,
+        span!.end,
       );
     }
     return true;
