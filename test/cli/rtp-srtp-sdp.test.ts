@@ -1,7 +1,7 @@
 /**
  * `sipscope rtp` on SRTP calls whose SDP is not the textbook case: best-effort SRTP on RTP/AVP
  * answered without a=crypto (plain RTP), a caller sending from another port than its SDP's (NAT,
- * asymmetric RTP), SRTP packets with padding.
+ * asymmetric RTP), SRTP packets with padding, `--srtp-key` without `N=` on a call's plain RTP.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,5 +102,23 @@ describe('SRTP or not from the offer and the answer', () => {
     expect(r.err).toBe('');
     expect(r.out).toContain('stream 0: PCMU, 110 packets played, 0 lost');
     expect(r.out).toContain('110 decrypted');
+  });
+
+  it('--srtp-key with --call and no N= leaves the call’s plain RTP streams alone', async () => {
+    const f = file(
+      'call-key.pcap',
+      srtpCallPcap({
+        forward: packets(50, 0x1111, null),
+        reverse: packets(50, 0x2222, null),
+        proto: 'RTP/AVP',
+        offerExtra: '',
+        answerExtra: '',
+      }),
+    );
+    const r = await cli(f, { call: 'C1', wav: join(dir, 'call-key.wav'), srtpKey: [K1] });
+    expect(r.err).toBe('');
+    expect(r.out).toContain('stream 0 left: PCMU, 50 packets played, 0 lost');
+    expect(r.out).toContain('stream 1 right: PCMU, 50 packets played, 0 lost');
+    expect(r.out).not.toContain('SRTP');
   });
 });

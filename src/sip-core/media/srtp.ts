@@ -11,9 +11,9 @@
  * authenticated so far, so a sequence wrap and reordering around it decrypt; the state moves only on
  * a packet that authenticates. Nothing here throws on a packet: a short one, a wrong key, an unknown
  * MKI, a key past its lifetime each come back as a status the caller counts.
- * @remarks Node's crypto does the AES (CTR, GCM) and HMAC-SHA1; a cipher object is made per packet
- * (µs per packet in `npm run bench -- rtp`). DTLS-SRTP (RFC 5764, `a=fingerprint`) is not here: its
- * keys come out of the DTLS handshake.
+ * @remarks Node's crypto does the AES (CTR, GCM) and HMAC-SHA1; counter mode's keystream comes from
+ * one AES-ECB cipher kept per session key (srtp-crypto.node.ts; µs per packet in `npm run bench --
+ * rtp`). DTLS-SRTP (RFC 5764, `a=fingerprint`) is not here: its keys come out of the DTLS handshake.
  */
 import { base64UrlBytes } from '../capture/tls/rsa';
 import { rtpHeaderLength } from './rtp-header';

@@ -95,7 +95,9 @@ export async function rtp(
       else if (stream !== null) keys.set(stream, k);
       else
         for (const s of media.streams)
-          if (s.call === call && !(s.srtp?.crypto && s.srtp.problem === null)) keys.set(s.index, k);
+          // Only the call's SRTP streams that lack a usable key (a plain RTP one would then fail).
+          if (s.call === call && s.srtp !== null && !(s.srtp.crypto && s.srtp.problem === null))
+            keys.set(s.index, k);
     }
     const r = await streamAudio(a.trace, media, sel, o.timing, { kind: 'capture', path: file }, losses, keys);
     if (typeof r === 'string') {
