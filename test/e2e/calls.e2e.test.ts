@@ -507,6 +507,33 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     expect(await listed.first().textContent()).toContain('erin');
   });
 
+  it('keeps the calls list scrolled sideways through a sort, and starts another capture at its first column', async () => {
+    await page.setViewportSize({ width: 1000, height: 800 });
+    try {
+      const table = page.getByTestId('calls-table');
+      const left = (): Promise<number> => table.evaluate((el) => el.scrollLeft);
+      await table.evaluate((el) => {
+        el.scrollLeft = 150;
+      });
+      expect(await left()).toBeGreaterThan(0);
+      const scrolled = await left();
+      await table.locator('thead th', { hasText: 'Msgs' }).click();
+      await expect
+        .poll(() => table.locator('thead th', { hasText: 'Msgs' }).getAttribute('aria-sort'))
+        .not.toBe('none');
+      expect(await left()).toBe(scrolled);
+      await page.getByRole('button', { name: 'More samples' }).click();
+      await page.getByTestId('samples-menu').getByRole('menuitem').nth(0).click();
+      await page
+        .getByTestId('capture-title')
+        .filter({ hasText: 'sample-call.pcap' })
+        .waitFor({ timeout: 20_000 });
+      await expect.poll(left, { timeout: 10_000 }).toBe(0);
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 900 });
+    }
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

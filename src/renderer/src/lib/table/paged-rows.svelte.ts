@@ -29,6 +29,8 @@ export class PagedRows<T> {
    * a list view scrolls back to its first row when it changes.
    */
   tops = $state(0);
+  /** Counts the lists that replaced this one (`clear`: another capture): a view scrolls back to its first column. */
+  lists = $state(0);
   readonly #pages = new SvelteMap<number, T[]>();
   readonly #load: PageLoader<T>;
   #generation = 0;
@@ -93,6 +95,7 @@ export class PagedRows<T> {
     this.#busy = null;
     this.#pages.clear();
     this.total = 0;
+    this.lists++;
   }
 
   /** The row at `index`, or undefined while its page is loading. */
