@@ -114,5 +114,15 @@ describe.skipIf(!chromiumPath)('an SRTP call heard, in Chromium', () => {
       .poll(() => inspector().getByTestId('stream-audio-srtp').textContent(), { timeout: 15_000 })
       .toContain(`SRTP ${SUITE} (key given): 100 decrypted`);
     await shootThemes(page, 'srtp-key-given');
+    // The key was for stream 1: another stream shown starts with none typed (the inspector stays).
+    await mediaArrows().nth(0).click();
+    await expect.poll(() => inspector().textContent()).toContain('0x11110001');
+    expect(await key.locator('summary').textContent()).toBe('SRTP key…');
+    expect(await key.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    expect(await key.locator('input').inputValue()).toBe('');
+    await shootThemes(page, 'srtp-key-other-stream');
+    await mediaArrows().nth(1).click();
+    await expect.poll(() => inspector().textContent()).toContain('0x22220002');
+    expect(await key.locator('input').inputValue()).toBe('');
   });
 });
