@@ -1,7 +1,8 @@
 /**
  * `sipscope rtp` on SRTP calls whose SDP is not the textbook case: best-effort SRTP on RTP/AVP
  * answered without a=crypto (plain RTP), a caller sending from another port than its SDP's (NAT,
- * asymmetric RTP), SRTP packets with padding, `--srtp-key` without `N=` on a call's plain RTP.
+ * asymmetric RTP), SRTP packets with padding, a key changed by a re-INVITE, `--srtp-key` without
+ * `N=` on a call's plain RTP.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,18 +10,34 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SrtpSession, parseSdesCrypto, type SdesCrypto } from '../../src/sip-core/media/srtp';
 import { nodeSrtpCrypto } from '../../src/sip-core/media/srtp-crypto.node.js';
-import { rtpCli as cli, srtpCallPcap } from '../helpers/srtp-capture';
+import { ipFrame } from '../helpers/frames';
+import { rtpCli as cli, sip, srtpCallPcap } from '../helpers/srtp-capture';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipscope-rtp-srtp-sdp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const K1 = 'AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
+const K2 = 'AES_CM_128_HMAC_SHA1_80 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk';
 const K3 = 'AES_CM_128_HMAC_SHA1_80 inline:MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0';
 
-/** `n` PCMU packets of SSRC `ssrc` (P=1 with 4 octets of padding when `pad`), SRTP-protected with `key` unless null. */
-function packets(n: number, ssrc: number, key: string | null, pad = false): Uint8Array[] {
-  const tx = key ? new SrtpSession(parseSdesCrypto(key) as SdesCrypto, nodeSrtpCrypto) : null;
+/**
+ * `n` PCMU packets of SSRC `ssrc` (P=1 with 4 octets of padding when `pad`), SRTP-protected with `key`
+ * unless null (from packet `rekeyAt` on with `rekey`).
+ */
+function packets(
+  n: number,
+  ssrc: number,
+  key: string | null,
+  pad = false,
+  rekeyAt = n,
+  rekey = key,
+): Uint8Array[] {
+  const session = (k: string | null): SrtpSession | null =>
+    k ? new SrtpSession(parseSdesCrypto(k) as SdesCrypto, nodeSrtpCrypto) : null;
+  const first = session(key);
+  const second = session(rekey);
   return Array.from({ length: n }, (_, i) => {
+    const tx = i < rekeyAt ? first : second;
     const p = new Uint8Array(172 + (pad ? 4 : 0)).fill(0xd5);
     const v = new DataView(p.buffer);
     p[0] = pad ? 0xa0 : 0x80;
@@ -120,5 +137,35 @@ describe('SRTP or not from the offer and the answer', () => {
     expect(r.out).toContain('stream 0 left: PCMU, 50 packets played, 0 lost');
     expect(r.out).toContain('stream 1 right: PCMU, 50 packets played, 0 lost');
     expect(r.out).not.toContain('SRTP');
+  });
+
+  it('a re-INVITE with a new key for the same SSRC: the packets after it decrypt with the new key', async () => {
+    const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
+    const sdp = (host: number, port: number, key: string): string =>
+      `v=0\r\no=- 1 2 IN IP4 10.9.0.${host}\r\ns=-\r\nc=IN IP4 10.9.0.${host}\r\nt=0 0\r\n` +
+      `m=audio ${port} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:1 ${key}\r\na=sendrecv\r\n`;
+    const frame = (us: number, from: 1 | 2, text: string): { us: number; bytes: Uint8Array } => ({
+      us,
+      bytes: ipFrame({ src: ip(from), dst: ip(3 - from), sp: 5060, dp: 5060, payload: text }),
+    });
+    // Packet 50 (at 1.2 s) is the first with the new key: the re-INVITE/200/ACK just before it.
+    const f = file(
+      'rekey.pcap',
+      srtpCallPcap({
+        forward: packets(100, 0x1111, K1, false, 50, K2),
+        offerExtra: `a=crypto:1 ${K1}\r\n`,
+        answerExtra: `a=crypto:1 ${K3}\r\n`,
+        extra: [
+          frame(1_150_000, 1, sip('INVITE sip:b@example.com SIP/2.0', '3 INVITE', true, sdp(1, 40000, K2))),
+          frame(1_170_000, 2, sip('SIP/2.0 200 OK', '3 INVITE', true, sdp(2, 50000, K3))),
+          frame(1_180_000, 1, sip('ACK sip:b@example.com SIP/2.0', '3 ACK', true)),
+        ],
+      }),
+    );
+    const r = await cli(f, { stream: '0', wav: join(dir, 'rekey.wav') });
+    expect(r.err).toBe('');
+    expect(r.out).toContain('stream 0: PCMU, 100 packets played, 0 lost');
+    expect(r.out).toContain('100 decrypted');
+    expect(r.out).not.toContain('failed authentication');
   });
 });

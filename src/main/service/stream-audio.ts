@@ -15,7 +15,7 @@ import {
   type AudioSelection,
 } from '../../sip-core/media/stream-audio';
 import { StreamScan } from '../../sip-core/media/stream-scan';
-import { SrtpSession } from '../../sip-core/media/srtp';
+import { SrtpRekeyedSessions, SrtpSession, type SrtpRtpReader } from '../../sip-core/media/srtp';
 import { nodeSrtpCrypto } from '../../sip-core/media/srtp-crypto.node.js';
 import type { FrameRef } from '../../sip-core/capture/provenance';
 import type { WirePacket } from '../../sip-core/sim/network';
@@ -33,10 +33,15 @@ import type { TraceAdapter } from './capture-loader';
 const SCAN_CHUNK = 1024 * 1024;
 
 /** Per planned stream, the SRTP session that decrypts it (null: plain RTP or no key). */
-export function planSessions(plan: AudioPlan): (SrtpSession | null)[] {
-  return plan.streams.map((s) =>
-    s.srtp && 'crypto' in s.srtp ? new SrtpSession(s.srtp.crypto, nodeSrtpCrypto) : null,
-  );
+export function planSessions(plan: AudioPlan): (SrtpRtpReader | null)[] {
+  return plan.streams.map((s) => {
+    if (!s.srtp || !('crypto' in s.srtp)) return null;
+    const own = new SrtpSession(s.srtp.crypto, nodeSrtpCrypto);
+    const later = s.srtp.later ?? [];
+    return later.length === 0
+      ? own
+      : new SrtpRekeyedSessions([own, ...later.map((c) => new SrtpSession(c, nodeSrtpCrypto))]);
+  });
 }
 
 /**
@@ -48,7 +53,7 @@ export async function scanCapturePackets(
   trace: Trace,
   plan: AudioPlan,
   path: string | null,
-  srtp: readonly (SrtpSession | null)[] = [],
+  srtp: readonly (SrtpRtpReader | null)[] = [],
 ): Promise<RtpPacketList[] | null> {
   return (await scanCapture(trace, plan, path, srtp))?.finish() ?? null;
 }
@@ -58,7 +63,7 @@ async function scanCapture(
   trace: Trace,
   plan: AudioPlan,
   path: string | null,
-  srtp: readonly (SrtpSession | null)[] = [],
+  srtp: readonly (SrtpRtpReader | null)[] = [],
 ): Promise<StreamScan | null> {
   if (trace.canReadFile) {
     const scan = new StreamScan(
@@ -108,7 +113,7 @@ async function scanCapture(
 export async function scanSpool(
   plan: AudioPlan,
   spool: MediaSpool | SpoolView,
-  srtp: readonly (SrtpSession | null)[] = [],
+  srtp: readonly (SrtpRtpReader | null)[] = [],
 ): Promise<StreamScan> {
   // The live trace's frame numbers are the source's, not the spool's: no stop after a last frame.
   const scan = new StreamScan(

@@ -408,6 +408,19 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
       } catch {
         k.keyFrame = null;
       }
+      // The sender's later announcements while the stream runs (hold/resume re-INVITEs often carry a
+      // new key for the same SSRC and ports), each with the receiver's nearest in time (its answer).
+      let last = k.crypto;
+      for (const x of anns) {
+        if (x.timeUs <= send.timeUs || x.timeUs > r.lastUs) continue;
+        if (x.call !== send.call || x.fromCaller !== send.fromCaller || x.type !== send.type) continue;
+        let recv: MediaAnnouncement | null = null;
+        for (const y of anns)
+          if (y.call === send.call && y.fromCaller !== send.fromCaller && y.type === send.type)
+            if (!recv || Math.abs(y.timeUs - x.timeUs) < Math.abs(recv.timeUs - x.timeUs)) recv = y;
+        const later = streamSrtpKeys(recv, x)?.crypto ?? null;
+        if (later !== null && later !== last) (k.rekeys ??= []).push((last = later));
+      }
     }
     return k;
   };

@@ -17,8 +17,11 @@ export interface SdpSecurity {
   fingerprint: boolean;
 }
 
-/** A stream's keying for the analysis (the a=crypto text stays inside sipscope: not in the JSON). */
-export type StreamSrtpKeys = MediaStreamSrtp & { crypto: string | null };
+/**
+ * A stream's keying for the analysis (the a=crypto text stays inside sipscope: not in the JSON).
+ * `rekeys`: the sender's later a=crypto lines while the stream runs (a re-INVITE's new key), in order.
+ */
+export type StreamSrtpKeys = MediaStreamSrtp & { crypto: string | null; rekeys?: string[] };
 
 const savp = (a: SdpSecurity | null): boolean => a !== null && /SAVP/i.test(a.proto);
 

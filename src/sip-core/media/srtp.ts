@@ -518,12 +518,51 @@ export class SrtpSession {
   }
 
   #count(rtcp: boolean, status: Exclude<SrtpStatus, 'ok'>): { status: Exclude<SrtpStatus, 'ok'> } {
-    const c = rtcp ? this.rtcpCounts : this.counts;
-    if (status === 'auth') c.authFailed++;
-    else if (status === 'short') c.short++;
-    else if (status === 'mki') c.unknownMki++;
-    else c.lifetimeExceeded++;
+    tally(rtcp ? this.rtcpCounts : this.counts, status);
     return { status };
+  }
+}
+
+/** Counts a packet's status. */
+function tally(c: SrtpCounts, status: SrtpStatus): void {
+  if (status === 'ok') c.decrypted++;
+  else if (status === 'auth') c.authFailed++;
+  else if (status === 'short') c.short++;
+  else if (status === 'mki') c.unknownMki++;
+  else c.lifetimeExceeded++;
+}
+
+/** What the players use of a stream's SRTP: its RTP unprotected, and the counts. */
+export interface SrtpRtpReader {
+  unprotectRtp(buf: Uint8Array, start: number, end: number): SrtpResult;
+  readonly counts: SrtpCounts;
+}
+
+/**
+ * A stream whose sender changed its key during the call (a hold/resume re-INVITE's new a=crypto with
+ * the same SSRC and ports): one session per key, in the order the SDP gave them. A packet the current
+ * key fails to authenticate is tried with the later keys; the first that authenticates becomes the
+ * current one (keys never go back). The counts are the stream's: a packet counts once.
+ */
+export class SrtpRekeyedSessions implements SrtpRtpReader {
+  readonly counts: SrtpCounts = { decrypted: 0, authFailed: 0, short: 0, unknownMki: 0, lifetimeExceeded: 0 };
+  #at = 0;
+  constructor(readonly sessions: readonly SrtpSession[]) {
+    if (sessions.length === 0) throw new Error('SrtpRekeyedSessions: no session');
+  }
+
+  unprotectRtp(buf: Uint8Array, start: number, end: number): SrtpResult {
+    const all = this.sessions;
+    let r = all[this.#at]!.unprotectRtp(buf, start, end);
+    for (let i = this.#at + 1; r.status !== 'ok' && r.status !== 'short' && i < all.length; i++) {
+      const t = all[i]!.unprotectRtp(buf, start, end);
+      if (t.status === 'ok') {
+        this.#at = i;
+        r = t;
+      }
+    }
+    tally(this.counts, r.status);
+    return r;
   }
 }
 

@@ -23,14 +23,22 @@ import {
 } from './rtp-audio';
 import type { StreamWanted } from './stream-scan';
 import type { StreamPlayed } from '../../shared/media-stream';
-import { parseSdesCrypto, srtpCountsNote, type SdesCrypto, type SrtpSession } from './srtp';
+import { parseSdesCrypto, srtpCountsNote, type SdesCrypto, type SrtpRtpReader } from './srtp';
 
 /**
  * How a planned stream is decrypted: an SRTP key (from its sender's SDP, or given by the user for a
  * stream whose SDP the capture missed) or why it cannot be; null for plain RTP.
  */
 export type PlanSrtp =
-  { crypto: SdesCrypto; keys: 'sdp' | 'given'; keyFrame: number | null } | { problem: string } | null;
+  | {
+      crypto: SdesCrypto;
+      keys: 'sdp' | 'given';
+      keyFrame: number | null;
+      /** The sender's later keys (re-INVITEs), tried in order when the current one fails. */
+      later?: SdesCrypto[];
+    }
+  | { problem: string }
+  | null;
 
 /** What to play: one stream (its index in the capture's list) or one call's streams (stereo). */
 export type AudioSelection = { stream: number } | { call: string };
@@ -134,7 +142,9 @@ function planSrtp(s: MediaStream, given: string | undefined): PlanSrtp | string 
   if (!k || k.keying === 'unknown') return null;
   if (k.crypto !== null) {
     const c = parseSdesCrypto(k.crypto);
-    if (typeof c !== 'string') return { crypto: c, keys: 'sdp', keyFrame: k.keyFrame };
+    const later = (k.rekeys ?? []).map(parseSdesCrypto).filter((x): x is SdesCrypto => typeof x !== 'string');
+    if (typeof c !== 'string')
+      return { crypto: c, keys: 'sdp', keyFrame: k.keyFrame, ...(later.length > 0 && { later }) };
   }
   return { problem: k.problem ?? 'SRTP without a usable key' };
 }
@@ -204,7 +214,7 @@ export function renderAudio(
   lists: readonly RtpPacketList[],
   timing: AudioTiming,
   loss: AudioLoss = 'conceal',
-  sessions: readonly (SrtpSession | null)[] = [],
+  sessions: readonly (SrtpRtpReader | null)[] = [],
 ): AudioRendered | string {
   const byChannel: DecodedAudio[][] = Array.from({ length: plan.channels }, () => []);
   const out: AudioRendered['streams'] = [];

@@ -20,7 +20,7 @@ import type { ReadFileAt } from '../capture/reader/netmon';
 import { RtpTracker } from './rtp-streams';
 import { RtpPacketList, rtpPayloadSpan } from './rtp-audio';
 import { rtpHeaderLength } from './rtp-header';
-import type { SrtpSession } from './srtp';
+import type { SrtpRtpReader } from './srtp';
 
 /** One stream to collect (as the media analysis names it). */
 export interface StreamWanted {
@@ -44,7 +44,7 @@ class StreamTap extends RtpTracker {
   constructor(
     readonly wanted: readonly StreamWanted[],
     readonly lists: RtpPacketList[],
-    readonly srtp: readonly (SrtpSession | null)[],
+    readonly srtp: readonly (SrtpRtpReader | null)[],
   ) {
     super(0);
   }
@@ -120,7 +120,7 @@ export class StreamScan {
     wanted: readonly StreamWanted[],
     inflate: Inflate | null = null,
     readAt: ReadFileAt | null = null,
-    srtp: readonly (SrtpSession | null)[] = [],
+    srtp: readonly (SrtpRtpReader | null)[] = [],
   ) {
     this.lists = wanted.map(() => new RtpPacketList());
     this.#tap = new StreamTap(wanted, this.lists, srtp);
