@@ -153,7 +153,7 @@ export function registerRtp(program: Command): void {
     )
     .option(
       '--srtp-key <[N=]key>',
-      "an SRTP key for a stream whose SDP the capture missed, written as a=crypto writes it: 'AES_CM_128_HMAC_SHA1_80 inline:KEY' (N= names the stream; without it, --stream's, or with --call the call's streams without a key of their own); repeat for more",
+      "an SRTP key for a stream whose SDP the capture missed, written as a=crypto writes it: 'AES_CM_128_HMAC_SHA1_80 inline:KEY' (N= names the stream; without it, --stream's, or with --call the call's SRTP streams without a key of their own); repeat for more",
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     );
   addMergeOptions(cmd).action(async (files: string[], opts: RtpOptions) => {
