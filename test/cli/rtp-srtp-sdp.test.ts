@@ -56,6 +56,15 @@ const file = (name: string, bytes: Uint8Array): string => {
   return f;
 };
 
+/** Plays stream 0 of `f`: all `n` packets decrypted and played, none lost. */
+async function playsAllSrtp(f: string, n: number): Promise<string> {
+  const r = await cli(f, { stream: '0', wav: `${f}.wav` });
+  expect(r.err).toBe('');
+  expect(r.out).toContain(`stream 0: PCMU, ${n} packets played, 0 lost`);
+  expect(r.out).toContain(`${n} decrypted`);
+  return r.out;
+}
+
 describe('SRTP or not from the offer and the answer', () => {
   it('best-effort SRTP (RTP/AVP + a=crypto) answered without a=crypto is plain RTP, and plays', async () => {
     const f = file(
@@ -94,10 +103,7 @@ describe('SRTP or not from the offer and the answer', () => {
     const list = await cli(f, {});
     expect(list.out).toMatch(/^0\tC1\tSRTP 10\.9\.0\.1:40002 → 10\.9\.0\.2:50000 /m);
     expect(list.out).not.toContain('no a=crypto');
-    const r = await cli(f, { stream: '0', wav: join(dir, 'nat.wav') });
-    expect(r.err).toBe('');
-    expect(r.out).toContain('stream 0: PCMU, 50 packets played, 0 lost');
-    expect(r.out).toContain('50 decrypted');
+    await playsAllSrtp(f, 50);
   });
 
   it('padded SRTP packets (P=1) are decrypted and played, none dropped before decryption', async () => {
@@ -115,10 +121,7 @@ describe('SRTP or not from the offer and the answer', () => {
     expect(list.out).toMatch(
       /^0\tC1\tSRTP 10\.9\.0\.1:40000 → 10\.9\.0\.2:50000 \S+ g711U \[caller→callee\]: 1(09|10) pkts, lost 0 /m,
     );
-    const r = await cli(f, { stream: '0', wav: join(dir, 'padded.wav') });
-    expect(r.err).toBe('');
-    expect(r.out).toContain('stream 0: PCMU, 110 packets played, 0 lost');
-    expect(r.out).toContain('110 decrypted');
+    await playsAllSrtp(f, 110);
   });
 
   it('--srtp-key with --call and no N= leaves the call’s plain RTP streams alone', async () => {
@@ -162,10 +165,6 @@ describe('SRTP or not from the offer and the answer', () => {
         ],
       }),
     );
-    const r = await cli(f, { stream: '0', wav: join(dir, 'rekey.wav') });
-    expect(r.err).toBe('');
-    expect(r.out).toContain('stream 0: PCMU, 100 packets played, 0 lost');
-    expect(r.out).toContain('100 decrypted');
-    expect(r.out).not.toContain('failed authentication');
+    expect(await playsAllSrtp(f, 100)).not.toContain('failed authentication');
   });
 });
