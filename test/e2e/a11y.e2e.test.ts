@@ -1,17 +1,21 @@
 /**
  * Accessibility end to end: axe-core (the engine of Lighthouse's and Deque's checks) run in headless
- * Chromium on 24 screens of the three areas, each in the light and the dark theme — the empty shell,
- * a capture's calls and messages with a message inspected (raw, headers explained, path, SDP), the
- * column chooser, the filter's completions, the shortcuts, About and statistics dialogs, the samples
- * menu, the problems sample's row and broken call in the ladder, a filter that hides every call, a
- * stream's inspector and player, the scenario library, a scenario stepped, its YAML and Predict, a
- * lab idle and running, its file and its live trace. A serious or critical violation (a button or
- * input without a name, text under 4.5:1 contrast, a bad role…) fails the test and names the rule,
- * the screen and the elements. Beside axe, what it cannot see: the calls list, the samples menu and
- * a dialog used by keyboard only, and the ladder's export row at 1280 px. `A11Y_REPORT=FILE` writes
- * every violation, moderate and minor too, as JSON to FILE.
+ * Chromium on 29 screens of the three areas, each in the light and the dark theme — the empty shell,
+ * a capture's calls and messages with a message inspected (raw, headers explained, path, SDP), a
+ * pinned message in the messages list and on the ladder, the column chooser, the filter's
+ * completions, the shortcuts, About and statistics dialogs, the samples menu, the problems sample's
+ * row and broken call in the ladder, a filter that hides every call, a stream's inspector, its SRTP
+ * key field and player, the scenario library, a scenario stepped, its YAML and Predict, a lab idle
+ * and running, its file and its live trace, an encrypted capture's TLS notice and Decrypt TLS…'s
+ * question of which server a private key is for (a capture of two openssl servers made here). A
+ * moderate, serious or critical violation (a button or input without a name, text under 4.5:1
+ * contrast, a bad role, a heading level skipped, two landmarks of one name…) fails the test and
+ * names the rule, the screen and the elements. Beside axe, what it cannot see: the calls list, the
+ * samples menu, a dialog and the pinned message used by keyboard only, and the ladder's export row
+ * at 1280 px. `A11Y_REPORT=FILE` writes every violation, minor too, as JSON to FILE.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +25,12 @@ import { requirePeer } from '../helpers/peers';
 import { freeUdpPort } from '../helpers/udp';
 import { appNav, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
 import { LAB_DIR } from '../../src/main/service/labs';
+import { capturingLo, opensslExchange, selfSignedCert } from '../interop/helpers/openssl-tls';
 
 const chromiumPath = requirePeer('chromium');
+const openssl = requirePeer('openssl');
+const dumpcap = requirePeer('dumpcap');
+const TLS_DIR = join(import.meta.dirname, '..', 'fixtures', 'tls');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface AxeNode {
@@ -69,7 +77,7 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
   const report: { screen: string; violations: AxeViolation[] }[] = [];
   const labDir = mkdtempSync(join(tmpdir(), 'sipscope-a11y-'));
 
-  /** Runs axe in both themes; records the serious and critical violations. */
+  /** Runs axe in both themes; records the moderate, serious and critical violations. */
   async function check(screen: string): Promise<string[]> {
     const found: string[] = [];
     // (the theme set as the app's 't' sets it, without a key press that would close a menu)
@@ -83,7 +91,7 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
       if (theme === 'dark') await setTheme('dark');
       expect(await page.locator('html').getAttribute('data-theme')).toBe(theme);
       const vs = await axeViolations(page);
-      const bad = vs.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const bad = vs.filter((v) => ['moderate', 'serious', 'critical'].includes(v.impact ?? ''));
       if (process.env.A11Y_REPORT) report.push({ screen: `${screen} (${theme})`, violations: vs });
       found.push(...describeViolations(`${screen} (${theme})`, bad));
       if (theme === 'dark') await setTheme('light');
@@ -173,6 +181,37 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     await page.keyboard.press('Escape');
   });
 
+  it('a pinned message, in the messages list and on the ladder', async () => {
+    const rows = page.getByTestId('messages-table').locator('tr.msg');
+    await rows.first().click();
+    await page.getByTestId('pin-message').click();
+    await expect.poll(() => page.getByTestId('messages-table').getByTestId('pinned-mark').count()).toBe(1);
+    await rows.nth(2).click();
+    await page.getByTestId('pinned-diff').waitFor();
+    expect.soft(await check('pinned message')).toEqual([]);
+    await showLadder();
+    await expect.poll(() => page.getByTestId('ladder').getByTestId('pinned-mark').count()).toBe(1);
+    expect.soft(await check('pinned message on the ladder')).toEqual([]);
+    // (the mark is no control nested in the arrow's option: the arrow's name says it is pinned)
+    expect(
+      await page
+        .getByTestId('ladder')
+        .getByRole('option', { name: /, pinned to compare with$/ })
+        .count(),
+    ).toBe(1);
+    // Keyboard only: the pinned arrow selected, the inspector's Unpin unpins it.
+    const unpin = page.getByTestId('pin-message');
+    await page
+      .getByTestId('ladder')
+      .getByRole('option', { name: /, pinned to compare with$/ })
+      .click();
+    await expect.poll(() => unpin.textContent()).toBe('Unpin');
+    await unpin.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('pinned-mark').count()).toBe(0);
+    await showCalls();
+  });
+
   it('the statistics dialog', async () => {
     await page.getByRole('button', { name: 'Stats', exact: true }).click();
     await page.getByTestId('stats').waitFor();
@@ -233,6 +272,10 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     await page.getByTestId('stream-inspector').waitFor();
     expect.soft(await check('stream inspector')).toEqual([]);
     await shootThemes(page, 'a11y-stream');
+    await page.getByTestId('srtp-key').locator('summary').click();
+    await page.getByRole('textbox', { name: /^SRTP key for this stream/ }).waitFor();
+    expect.soft(await check("stream inspector's SRTP key")).toEqual([]);
+    await page.getByTestId('srtp-key').locator('summary').click();
     // A 1280 px laptop: the export buttons keep their words on one line (before, 'SIPp caller' took two).
     await page.setViewportSize({ width: 1280, height: 720 });
     const exportsRow = page.getByRole('group', { name: 'Export' });
@@ -290,4 +333,56 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
     await page.getByRole('navigation').getByRole('button', { name: 'Lab' }).click();
     await page.getByRole('button', { name: /^Stop/ }).first().click();
   });
+
+  it('an encrypted capture: the TLS notice and its Decrypt TLS…', async () => {
+    await page.getByTestId('file-input').setInputFiles(join(TLS_DIR, 'tls12-rsa-aes128cbc.pcapng'));
+    const notice = page.getByTestId('file-diagnostics');
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toContain('tls-encrypted');
+    await page.getByTestId('decrypt-tls').waitFor();
+    expect.soft(await check('TLS notice')).toEqual([]);
+  });
+
+  it.skipIf(!openssl || !dumpcap)(
+    "Decrypt TLS…'s question: which of two servers a private key is for",
+    async () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'sipscope-a11y-tls-'));
+      try {
+        const cert = selfSignedCert(openssl!, tmp, 'a', ['rsa:2048']);
+        const pcap = join(tmp, 'two-servers.pcapng');
+        // (as the decrypt-tls e2e picks its ports, in a range of its own)
+        const base = 30400 + (process.pid % 50) * 2;
+        const ports = [base, base + 1];
+        await capturingLo(
+          dumpcap!,
+          `tcp port ${ports[0]} or tcp port ${ports[1]}`,
+          pcap,
+          60_000,
+          async () => {
+            for (const port of ports) {
+              const args = ['-tls1_2', '-cipher', 'AES128-SHA:@SECLEVEL=0'];
+              await opensslExchange(
+                openssl!,
+                port,
+                ['-cert', cert.cert, '-key', cert.key, ...args],
+                [{ name: `rsa-${port}`, args }],
+              );
+            }
+          },
+        );
+        await page.getByTestId('file-input').setInputFiles(pcap);
+        const notice = page.getByTestId('file-diagnostics');
+        await expect
+          .poll(() => notice.textContent(), { timeout: 20_000 })
+          .toMatch(new RegExp(`→ 127\\.0\\.0\\.1:${ports[0]}[^]*→ 127\\.0\\.0\\.1:${ports[1]}`));
+        // (the key file as a user has it: PKCS#8 PEM)
+        execFileSync(openssl!, ['pkey', '-in', cert.key, '-out', join(tmp, 'server.key')]);
+        await page.getByTestId('keylog-input').setInputFiles(join(tmp, 'server.key'));
+        await page.getByTestId('tls-key-server').waitFor({ timeout: 10_000 });
+        expect.soft(await check('Decrypt TLS: which server')).toEqual([]);
+        await shootThemes(page, 'a11y-tls-server');
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -74,7 +74,7 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(summary).toContain('busy 1');
     expect(summary).toContain('rejected 1');
     await expect
-      .poll(() => page.getByRole('region', { name: 'Messages' }).locator('h3').textContent())
+      .poll(() => page.getByRole('region', { name: 'Messages' }).locator('h2').textContent())
       .toBe('Messages 49');
     expect(await page.getByTestId('messages-table').locator('tr.msg').count()).toBeGreaterThan(10);
     expect(await page.title()).toBe('sample-call.pcap — sipscope');
@@ -372,12 +372,12 @@ describe.skipIf(!chromiumPath)('browser mode in Chromium', () => {
     expect(total).toBeGreaterThan(8);
     // The library by topic, in learning order: registration first, the trapezoid under "A call".
     const library = page.getByRole('complementary', { name: 'Scenarios library' });
-    const topics = await library.locator('li.topic h4').allTextContents();
+    const topics = await library.locator('li.topic h3').allTextContents();
     expect(topics[0]).toBe('Registration');
     expect(topics).toContain('NAT');
     expect(
       await library
-        .locator('li.topic:has(h4:text-is("A call")) ~ li')
+        .locator('li.topic:has(h3:text-is("A call")) ~ li')
         .filter({ hasText: /^trapezoid/ })
         .count(),
     ).toBe(1);

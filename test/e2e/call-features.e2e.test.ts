@@ -67,7 +67,7 @@ describe.skipIf(!chromiumPath)('the call features library in the scenario player
 
   it('lists the ten under "Call features", in learning order, after forking and forwarding', async () => {
     const library = page.getByRole('complementary', { name: 'Scenarios library' });
-    const topics = await library.locator('li.topic h4').allTextContents();
+    const topics = await library.locator('li.topic h3').allTextContents();
     expect(topics.indexOf('Call features')).toBe(topics.indexOf('Forking and call forwarding') + 1);
     const names = await library
       .locator('li:not(.topic) button')

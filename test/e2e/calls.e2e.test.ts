@@ -377,7 +377,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     // At the last message the transactions that completed wait out their timers (K, D, I, J, L...).
     await page.getByRole('button', { name: 'To the end' }).click();
     await expect
-      .poll(async () => (await panel.locator('h4').first().textContent())?.replace(/\s+/g, ' '))
+      .poll(async () => (await panel.locator('h3').first().textContent())?.replace(/\s+/g, ' '))
       .toMatch(/\d+ live · [1-9]\d* terminated/);
     expect(
       await panel
@@ -426,7 +426,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     await rows.first().locator('td').first().click();
     await page
       .getByRole('region', { name: 'Messages' })
-      .locator('h3')
+      .locator('h2')
       .filter({ hasText: /\b[12]\b/ })
       .waitFor({ timeout: 20_000 });
     expect(await page.getByRole('alert').count()).toBe(0);

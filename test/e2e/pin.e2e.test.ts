@@ -45,11 +45,14 @@ describe.skipIf(!chromiumPath)('the pinned message marked in the lists, in Chrom
     await msgs().nth(2).click();
     await page.getByTestId('pinned-diff').waitFor();
     await shootThemes(page, 'pinned-messages-list');
-    // On the ladder: the INVITE's arrow carries the mark.
+    // On the ladder: the INVITE's arrow carries the mark (a picture: not a control nested in the
+    // arrow's option), and its name says it is pinned.
     await showLadder();
-    const ladderMark = page.getByTestId('ladder').getByRole('button', { name: /^Unpin message #0\b/ });
+    const ladderMark = page.getByTestId('ladder').getByTestId('pinned-mark');
     await expect.poll(() => ladderMark.count(), { timeout: 10_000 }).toBe(1);
     expect(await ladderMark.locator('xpath=..').getAttribute('data-id')).toBe('0');
+    const pinnedArrow = page.getByTestId('ladder').getByRole('option', { name: /, pinned to compare with$/ });
+    expect(await pinnedArrow.getAttribute('data-id')).toBe('0');
     await shootThemes(page, 'pinned-ladder');
     await ladderMark.click();
     await expect.poll(() => ladderMark.count()).toBe(0);

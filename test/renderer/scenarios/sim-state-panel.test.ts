@@ -46,7 +46,7 @@ const state: SimState = {
 describe('SimStatePanel', () => {
   it('shows each live transaction with its running timers and what they are for', () => {
     const { getAllByTestId, getByTestId } = render(SimStatePanel, { state, now: 1 });
-    expect(getByTestId('sim-state').querySelector('h4')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+    expect(getByTestId('sim-state').querySelector('h3')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
       'Transactions at 1.000 s 2 live · 2 terminated',
     );
     const txs = getAllByTestId('sim-tx');
