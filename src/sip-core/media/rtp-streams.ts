@@ -283,6 +283,14 @@ function isCn(pt: number): boolean {
 }
 
 /**
+ * A stream's bucket in the tracker's table (its 5-tuple and SSRC); the per-packet lookup
+ * (`RtpTracker.#stream`) writes the same expression inline.
+ */
+function streamHash(src: number, sport: number, dst: number, dport: number, ssrc: number): number {
+  return (Math.imul(src, 0x9e3779b1) ^ Math.imul(dst, 0x85ebca6b) ^ (sport << 16) ^ dport ^ ssrc) | 0;
+}
+
+/**
  * Collects RTP streams and RTCP flows from datagrams the SIP framing declined. Address ids are the
  * pipeline's (`names` resolves them at the end).
  */
@@ -357,18 +365,18 @@ export class RtpTracker {
     }
     let payload = pend - ps - hdr;
     if (b0 & 0x20 && payload > 0) payload -= buf[pend - 1]!;
-    const ssrc = ((buf[ps + 8]! << 24) | (buf[ps + 9]! << 16) | (buf[ps + 10]! << 8) | buf[ps + 11]!) >>> 0;
     let s: Stream | null;
     if (payload < 0) {
       // A padding count past the payload: malformed, unless the packet's stream is known — SRTP, whose
       // last octet (RTP's padding count) is the auth tag's (RFC 3711 §3.1): counted with all its octets.
-      s = pend - ps >= hdr ? this.#stream(src, sport, dst, dport, ssrc, false) : null;
+      s = this.#knownStream(src, sport, dst, dport, buf, ps);
       if (s === null) {
         this.#malformed++;
         return true;
       }
       payload = pend - ps - hdr;
     } else {
+      const ssrc = ((buf[ps + 8]! << 24) | (buf[ps + 9]! << 16) | (buf[ps + 10]! << 8) | buf[ps + 11]!) >>> 0;
       s = this.#stream(src, sport, dst, dport, ssrc);
       if (s === null) return true;
     }
@@ -408,15 +416,29 @@ export class RtpTracker {
     if (!d.off) d.packet(buf, p, len, ts, timeUs, frameNo);
   }
 
-  /** The stream of this 5-tuple and SSRC, made when new unless `create` is false. */
-  #stream(
+  /**
+   * The stream of the packet at `ps` (its 5-tuple and SSRC) if it is known, else null: the rare path
+   * of a packet whose padding count is past its payload, kept apart so the per-packet path stays as it
+   * was (a first version with a "create" flag on `#stream` measured 8–12% slower per RTP packet in
+   * the rtp bench, 7 of 7 alternating pairs; this one 0.97× of the old, 4 pairs).
+   */
+  #knownStream(
     src: number,
     sport: number,
     dst: number,
     dport: number,
-    ssrc: number,
-    create = true,
+    buf: Uint8Array,
+    ps: number,
   ): Stream | null {
+    const ssrc = ((buf[ps + 8]! << 24) | (buf[ps + 9]! << 16) | (buf[ps + 10]! << 8) | buf[ps + 11]!) >>> 0;
+    for (let s = this.#buckets.get(streamHash(src, sport, dst, dport, ssrc)) ?? null; s !== null; s = s.next)
+      if (s.ssrc === ssrc && s.src === src && s.dst === dst && s.sport === sport && s.dport === dport)
+        return s;
+    return null;
+  }
+
+  /** The stream of this 5-tuple and SSRC, made when new (null: none could be made). */
+  #stream(src: number, sport: number, dst: number, dport: number, ssrc: number): Stream | null {
     const l = this.#last;
     if (
       l !== null &&
@@ -434,7 +456,6 @@ export class RtpTracker {
         this.#last = s;
         return s;
       }
-    if (!create) return null;
     let first = head ?? null;
     if (this.#order.length >= this.maxStreams) {
       if (!this.evict || !this.#evictIdle()) {
@@ -462,9 +483,7 @@ export class RtpTracker {
     order.length = 0;
     this.#buckets.clear();
     for (const s of keep) {
-      const h =
-        (Math.imul(s.src, 0x9e3779b1) ^ Math.imul(s.dst, 0x85ebca6b) ^ (s.sport << 16) ^ s.dport ^ s.ssrc) |
-        0;
+      const h = streamHash(s.src, s.sport, s.dst, s.dport, s.ssrc);
       s.next = this.#buckets.get(h) ?? null;
       this.#buckets.set(h, s);
       order.push(s);
