@@ -304,6 +304,8 @@ export class RtpTracker {
   #last: Stream | null = null;
   #dropped = 0;
   #malformed = 0;
+  /** Streams whose first packet's padding count was past its payload (see #paddedStream). */
+  readonly #paddedFirst = new Set<Stream>();
   /** Time origin of the ms clock (first packet seen), so the doubles keep µs exactly. */
   #t0 = -1;
   #evicted = 0;
@@ -367,14 +369,15 @@ export class RtpTracker {
     if (b0 & 0x20 && payload > 0) payload -= buf[pend - 1]!;
     let s: Stream | null;
     if (payload < 0) {
-      // A padding count past the payload: malformed, unless the packet's stream is known — SRTP, whose
-      // last octet (RTP's padding count) is the auth tag's (RFC 3711 §3.1): counted with all its octets.
-      s = this.#knownStream(src, sport, dst, dport, buf, ps);
+      // A header cut short (CSRCs, extension) is malformed; a padding count past the payload is SRTP,
+      // whose last octet (RTP's padding count) is the auth tag's (RFC 3711 §3.1), counted with all its
+      // octets — or a malformed packet (see #paddedStream).
+      payload = pend - ps - hdr;
+      s = payload < 0 ? null : this.#paddedStream(src, sport, dst, dport, buf, ps);
       if (s === null) {
-        this.#malformed++;
+        if (payload < 0) this.#malformed++;
         return true;
       }
-      payload = pend - ps - hdr;
     } else {
       const ssrc = ((buf[ps + 8]! << 24) | (buf[ps + 9]! << 16) | (buf[ps + 10]! << 8) | buf[ps + 11]!) >>> 0;
       s = this.#stream(src, sport, dst, dport, ssrc);
@@ -417,12 +420,14 @@ export class RtpTracker {
   }
 
   /**
-   * The stream of the packet at `ps` (its 5-tuple and SSRC) if it is known, else null: the rare path
-   * of a packet whose padding count is past its payload, kept apart so the per-packet path stays as it
-   * was (a first version with a "create" flag on `#stream` measured 8–12% slower per RTP packet in
-   * the rtp bench, 7 of 7 alternating pairs; this one 0.97× of the old, 4 pairs).
+   * The stream of a packet whose padding count is past its payload (null: none could be made): the
+   * rare path, kept apart so the per-packet path stays as it was (a first version with a "create"
+   * flag on `#stream` measured 8–12% slower per RTP packet in the rtp bench, 7 of 7 alternating
+   * pairs). An SRTP stream's first packet may be one (a padded packet whose auth tag ends in a large
+   * octet): a stream it starts is noted in {@link #paddedFirst}, and one that got no other packet by
+   * the snapshot is a malformed packet, not a stream.
    */
-  #knownStream(
+  #paddedStream(
     src: number,
     sport: number,
     dst: number,
@@ -434,7 +439,9 @@ export class RtpTracker {
     for (let s = this.#buckets.get(streamHash(src, sport, dst, dport, ssrc)) ?? null; s !== null; s = s.next)
       if (s.ssrc === ssrc && s.src === src && s.dst === dst && s.sport === sport && s.dport === dport)
         return s;
-    return null;
+    const s = this.#stream(src, sport, dst, dport, ssrc);
+    if (s !== null) this.#paddedFirst.add(s);
+    return s;
   }
 
   /** The stream of this 5-tuple and SSRC, made when new (null: none could be made). */
@@ -489,6 +496,7 @@ export class RtpTracker {
       order.push(s);
     }
     this.#last = null;
+    for (const s of this.#paddedFirst) if (s.lastUs <= cut) this.#paddedFirst.delete(s);
     for (const [k, f] of this.#rtcp)
       if (f.lastUs <= cut) {
         this.#rtcp.delete(k);
@@ -667,7 +675,11 @@ export class RtpTracker {
   /** The streams and flows so far, addresses named through `names` (the pipeline's address table). */
   snapshot(names: readonly string[]): MediaCapture {
     const name = (id: number): string => names[id] ?? '?';
-    const streams = this.#order.map((s): RtpStreamRecord => {
+    // A stream of one packet whose padding count was past its payload: that packet was malformed.
+    const alone = (s: Stream): boolean => s.packets === 1 && this.#paddedFirst.has(s);
+    const malformed = this.#malformed + this.#order.filter(alone).length;
+    const order = this.#paddedFirst.size > 0 ? this.#order.filter((s) => !alone(s)) : this.#order;
+    const streams = order.map((s): RtpStreamRecord => {
       const expected = s.stopSeq + s.cycles * RTP_SEQ_MOD - s.startSeq + 1;
       const rec: RtpStreamRecord = {
         src: name(s.src),
@@ -716,7 +728,7 @@ export class RtpTracker {
       lastUs: f.lastUs,
       reports: f.state.record(),
     }));
-    return { streams, rtcp, droppedStreams: this.#dropped, malformed: this.#malformed };
+    return { streams, rtcp, droppedStreams: this.#dropped, malformed };
   }
 }
 

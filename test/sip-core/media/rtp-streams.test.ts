@@ -177,6 +177,25 @@ describe('RtpTracker', () => {
     expect(m.malformed).toBe(4);
   });
 
+  it('a padded SRTP stream whose first packet ends in a large auth-tag octet: a stream, none malformed', () => {
+    // P=1 and the last octet (the auth tag's in SRTP) past the payload, on the stream's first packet
+    // and its fifth; a lone packet like that from another SSRC is malformed, not a stream.
+    const t = new RtpTracker();
+    for (let i = 0; i < 10; i++) {
+      const b = rtp(100 + i, i * 160, { ssrc: 0x5151 });
+      b[0] = 0xa0;
+      b[b.length - 1] = i === 0 || i === 4 ? 0xf0 : 4;
+      t.datagram(1, 4000, 2, 5000, b, 0, b.length, 1_000_000 + i * 20_000, i + 1);
+    }
+    const lone = rtp(7, 0, { ssrc: 0x7777 });
+    lone[0] = 0xa0;
+    lone[lone.length - 1] = 0xff;
+    t.datagram(1, 4002, 2, 5002, lone, 0, lone.length, 1_300_000, 11);
+    const m = t.snapshot(['', 'a', 'b']);
+    expect(m.streams.map((s) => [s.ssrc, s.packets, s.firstSeq, s.lost])).toEqual([[0x5151, 10, 100, 0]]);
+    expect(m.malformed).toBe(1);
+  });
+
   it('stops adding streams at its cap and counts the rest', () => {
     const t = new RtpTracker(3);
     for (let i = 0; i < 5; i++) {
