@@ -72,9 +72,11 @@ export interface MediaStreamFigures {
  */
 export interface MediaStreamSrtp {
   /**
-   * `sdes`: a=crypto in the sender's SDP; `dtls`: keyed by DTLS (a=fingerprint, RFC 5764), not
-   * decryptable; `none`: an SRTP profile (RTP/SAVP) without a key this direction can use; `unknown`:
-   * no SDP for this stream while the capture holds TLS it could not decrypt (it may be SRTP).
+   * `sdes`: a=crypto in the sender's SDP; `dtls`: keyed by DTLS (a=fingerprint, RFC 5764; or a DTLS
+   * handshake with use_srtp on its ports), decrypted when the capture holds the handshake and the key
+   * log its master secret (`dtls` says what the handshake gave); `none`: an SRTP profile (RTP/SAVP)
+   * without a key this direction can use; `unknown`: no SDP for this stream while the capture holds
+   * TLS it could not decrypt (it may be SRTP).
    */
   keying: 'sdes' | 'dtls' | 'none' | 'unknown';
   /** The suite of the key (`AES_CM_128_HMAC_SHA1_80`); null when none. */
@@ -86,6 +88,24 @@ export interface MediaStreamSrtp {
   keyFrame: number | null;
   /** Why sipscope cannot decrypt it with what the capture holds (null: it can). */
   problem: string | null;
+  /** DTLS-SRTP: the handshake on its ports (absent when the capture has none). Since session 26. */
+  dtls?: MediaStreamDtls;
+}
+
+/**
+ * The DTLS handshake that keys a DTLS-SRTP stream (RFC 5764): never the key itself. `keyFrame` of
+ * its {@link MediaStreamSrtp} is the ServerHello's frame.
+ */
+export interface MediaStreamDtls {
+  /** `DTLS 1.2`; null without the ServerHello. */
+  version: string | null;
+  /** The use_srtp protection profile the server chose (`SRTP_AES128_CM_HMAC_SHA1_80`); null: none. */
+  profile: string | null;
+  /** The DTLS client (the ClientHello's sender, `address:port`; a=setup:active's side, RFC 5763 §5). */
+  client: string;
+  /** Frames of the ClientHello and the ServerHello; null when the capture missed it. */
+  clientHelloFrame: number | null;
+  serverHelloFrame: number | null;
 }
 
 /**
@@ -199,8 +219,13 @@ export interface StreamPlayed {
    */
   srtp?: {
     suite: string;
-    keys: 'sdp' | 'given';
+    keys: 'sdp' | 'given' | 'dtls';
     keyFrame: number | null;
+    /**
+     * After a re-INVITE's new key: the frames of the SDP keys that decrypted packets, in order, when
+     * more than one did (`keyFrame` is the first of them). Since session 26.
+     */
+    keyFrames?: (number | null)[];
     decrypted: number;
     authFailed: number;
     /** What else went wrong (`2 too short for SRTP`), empty when nothing. */
@@ -219,8 +244,16 @@ export function lossNote(lost: number, concealed: number | undefined, losses: 'c
   return concealed ? ` (${concealed} gap${concealed === 1 ? '' : 's'} concealed)` : ' (not concealed)';
 }
 
-/** A stream's SRTP in words: `SRTP, AES_CM_128_HMAC_SHA1_80, keys from the SDP (frame 12)`, or why not. */
+/**
+ * A stream's SRTP in words: `SRTP, AES_CM_128_HMAC_SHA1_80, keys from the SDP (frame 12)`,
+ * `DTLS-SRTP, SRTP_AES128_CM_HMAC_SHA1_80, keys from the DTLS handshake (frame 7) and the key log`,
+ * or why not.
+ */
 export function srtpLine(s: MediaStreamSrtp): string {
+  if (s.keying === 'dtls')
+    return s.problem
+      ? `DTLS-SRTP: ${s.problem}`
+      : `DTLS-SRTP, ${s.dtls?.profile ?? s.suite}, keys from the DTLS handshake${s.keyFrame !== null ? ` (frame ${s.keyFrame})` : ''} and the key log`;
   if (s.problem) return s.keying === 'unknown' ? s.problem : `SRTP: ${s.problem}`;
   return `SRTP, ${s.suite}, keys from the SDP${s.keyFrame !== null ? ` (frame ${s.keyFrame})` : ''}`;
 }
@@ -229,9 +262,14 @@ export function srtpLine(s: MediaStreamSrtp): string {
 export function srtpPlayedNote(p: StreamPlayed): string {
   const x = p.srtp;
   if (!x) return '';
+  const frames = (x.keyFrames ?? []).filter((f): f is number => f !== null);
   const from =
     x.keys === 'given'
       ? 'key given'
-      : `key from the SDP${x.keyFrame !== null ? ` in frame ${x.keyFrame}` : ''}`;
+      : x.keys === 'dtls'
+        ? `keys from the DTLS handshake${x.keyFrame !== null ? ` in frame ${x.keyFrame}` : ''}`
+        : frames.length > 1
+          ? `keys from the SDP in frames ${frames.slice(0, -1).join(', ')} and ${frames.at(-1)}`
+          : `key from the SDP${x.keyFrame !== null ? ` in frame ${x.keyFrame}` : ''}`;
   return `, SRTP ${x.suite} (${from}): ${x.decrypted} decrypted${x.authFailed ? `, ${x.authFailed} failed authentication (not played)` : ''}${x.note ? `, ${x.note}` : ''}`;
 }

@@ -165,6 +165,12 @@ describe('SRTP or not from the offer and the answer', () => {
         ],
       }),
     );
-    expect(await playsAllSrtp(f, 100)).not.toContain('failed authentication');
+    const out = await playsAllSrtp(f, 100);
+    expect(out).not.toContain('failed authentication');
+    // The note names both keys' SDP: the INVITE's (frame 1) and the re-INVITE's (after packet 49's frame).
+    const keys = /keys from the SDP in frames (\d+) and (\d+)/.exec(out);
+    expect(keys, out).not.toBeNull();
+    expect(Number(keys![1])).toBe(1);
+    expect(Number(keys![2])).toBeGreaterThan(50);
   });
 });

@@ -40,7 +40,7 @@ export function planSessions(plan: AudioPlan): (SrtpRtpReader | null)[] {
     const later = s.srtp.later ?? [];
     return later.length === 0
       ? own
-      : new SrtpRekeyedSessions([own, ...later.map((c) => new SrtpSession(c, nodeSrtpCrypto))]);
+      : new SrtpRekeyedSessions([own, ...later.map((c) => new SrtpSession(c.crypto, nodeSrtpCrypto))]);
   });
 }
 

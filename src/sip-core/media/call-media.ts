@@ -402,12 +402,15 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
     if (announced && (!send || send.call !== a.call)) send = sideOf(a.call, !a.fromCaller, a.type, r.firstUs);
     const k = streamSrtpKeys(announced ? a : null, send);
     if (k && k.crypto !== null && send) {
+      const frameOf = (id: number): number | null => {
+        try {
+          return trace.frames(id)[0]?.frameNo ?? null;
+        } catch {
+          return null;
+        }
+      };
       k.keyMessage = send.messageId;
-      try {
-        k.keyFrame = trace.frames(send.messageId)[0]?.frameNo ?? null;
-      } catch {
-        k.keyFrame = null;
-      }
+      k.keyFrame = frameOf(send.messageId);
       // The sender's later announcements while the stream runs (hold/resume re-INVITEs often carry a
       // new key for the same SSRC and ports), each with the receiver's nearest in time (its answer).
       let last = k.crypto;
@@ -419,7 +422,8 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
           if (y.call === send.call && y.fromCaller !== send.fromCaller && y.type === send.type)
             if (!recv || Math.abs(y.timeUs - x.timeUs) < Math.abs(recv.timeUs - x.timeUs)) recv = y;
         const later = streamSrtpKeys(recv, x)?.crypto ?? null;
-        if (later !== null && later !== last) (k.rekeys ??= []).push((last = later));
+        if (later !== null && later !== last)
+          (k.rekeys ??= []).push({ crypto: (last = later), frame: frameOf(x.messageId) });
       }
     }
     return k;

@@ -19,9 +19,13 @@ export interface SdpSecurity {
 
 /**
  * A stream's keying for the analysis (the a=crypto text stays inside sipscope: not in the JSON).
- * `rekeys`: the sender's later a=crypto lines while the stream runs (a re-INVITE's new key), in order.
+ * `rekeys`: the sender's later a=crypto lines while the stream runs (a re-INVITE's new key), in order,
+ * each with the first frame of the message that gave it.
  */
-export type StreamSrtpKeys = MediaStreamSrtp & { crypto: string | null; rekeys?: string[] };
+export type StreamSrtpKeys = MediaStreamSrtp & {
+  crypto: string | null;
+  rekeys?: { crypto: string; frame: number | null }[];
+};
 
 const savp = (a: SdpSecurity | null): boolean => a !== null && /SAVP/i.test(a.proto);
 

@@ -23,7 +23,13 @@ import {
 } from './rtp-audio';
 import type { StreamWanted } from './stream-scan';
 import type { StreamPlayed } from '../../shared/media-stream';
-import { parseSdesCrypto, srtpCountsNote, type SdesCrypto, type SrtpRtpReader } from './srtp';
+import {
+  parseSdesCrypto,
+  SrtpRekeyedSessions,
+  srtpCountsNote,
+  type SdesCrypto,
+  type SrtpRtpReader,
+} from './srtp';
 
 /**
  * How a planned stream is decrypted: an SRTP key (from its sender's SDP, or given by the user for a
@@ -34,8 +40,8 @@ export type PlanSrtp =
       crypto: SdesCrypto;
       keys: 'sdp' | 'given';
       keyFrame: number | null;
-      /** The sender's later keys (re-INVITEs), tried in order when the current one fails. */
-      later?: SdesCrypto[];
+      /** The sender's later keys (re-INVITEs) and their SDP's frames, tried in order when the current one fails. */
+      later?: { crypto: SdesCrypto; keyFrame: number | null }[];
     }
   | { problem: string }
   | null;
@@ -142,7 +148,11 @@ function planSrtp(s: MediaStream, given: string | undefined): PlanSrtp | string 
   if (!k || k.keying === 'unknown') return null;
   if (k.crypto !== null) {
     const c = parseSdesCrypto(k.crypto);
-    const later = (k.rekeys ?? []).map(parseSdesCrypto).filter((x): x is SdesCrypto => typeof x !== 'string');
+    const later: { crypto: SdesCrypto; keyFrame: number | null }[] = [];
+    for (const x of k.rekeys ?? []) {
+      const r = parseSdesCrypto(x.crypto);
+      if (typeof r !== 'string') later.push({ crypto: r, keyFrame: x.frame });
+    }
     if (typeof c !== 'string')
       return { crypto: c, keys: 'sdp', keyFrame: k.keyFrame, ...(later.length > 0 && { later }) };
   }
@@ -227,12 +237,20 @@ export function renderAudio(
     };
     if (s.srtp && 'problem' in s.srtp) return silent(s.srtp.problem);
     const session = sessions[i] ?? null;
+    // After a re-key, the frames of the keys that decrypted packets (the first key's when none did).
+    let frames = [s.srtp && 'crypto' in s.srtp ? s.srtp.keyFrame : null];
+    if (s.srtp && 'crypto' in s.srtp && session instanceof SrtpRekeyedSessions) {
+      const all = [s.srtp.keyFrame, ...(s.srtp.later ?? []).map((l) => l.keyFrame)];
+      const used = all.filter((_, j) => (session.sessions[j]?.counts.decrypted ?? 0) > 0);
+      if (used.length > 0) frames = used;
+    }
     const srtp =
       s.srtp && session
         ? {
             suite: s.srtp.crypto.suite.name,
             keys: s.srtp.keys,
-            keyFrame: s.srtp.keyFrame,
+            keyFrame: frames[0] ?? null,
+            ...(frames.length > 1 && { keyFrames: frames }),
             decrypted: session.counts.decrypted,
             authFailed: session.counts.authFailed,
             note: srtpCountsNote({ ...session.counts, authFailed: 0 }),
