@@ -5,7 +5,7 @@
  * its trace to the head worker, which merges the two (the main thread only receives the result).
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { readFileSync, readlinkSync, readSync } from 'node:fs';
+import { readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { ingestCaptureFile, type HandoffLink } from '../../sip-core/trace/ingest-file.node.js';
 import { gunzipBytes, zlibInflate } from '../../sip-core/capture/reader/file-source.node.js';
@@ -139,7 +139,9 @@ function channel(port: MessagePort, signal: SharedArrayBuffer, cancelled: () => 
 
 /**
  * SIPSCOPE_INGEST_PHASES=1: each part of a two-part ingest prints when it ended each phase (epoch ms,
- * one JSON line on stderr), to see where the two workers' time goes.
+ * this thread's CPU ms; one JSON line on stderr), to see where the two workers' time goes; a growing
+ * trace's worker prints its read, then (role `one-after-read`) the facts and the message checks it
+ * computes after it (facts-start, facts-done, checks-start, checks-done).
  */
 const phases: [string, number, number][] | null = process.env.SIPSCOPE_INGEST_PHASES ? [] : null;
 const phase = (name: string): void => {
@@ -156,7 +158,9 @@ function threadCpuMs(): number {
   }
 }
 const printPhases = (role: string): void => {
-  if (phases) console.error(JSON.stringify({ role, phases }));
+  // (written at once: a worker's console output goes through the main thread, and is lost when the
+  // process exits first)
+  if (phases) writeSync(2, JSON.stringify({ role, phases }) + '\n');
 };
 
 /** How long a worker waits after its read for tier 2 to take the facts column. */
@@ -213,6 +217,7 @@ function factsAfterRead(
 ): void {
   const from = waitForStart(o.start, cancelled);
   if (from < 0) return;
+  phase('facts-start');
   const src = fileMessages(fd, cols, factsColumnCount(col));
   fillFactsAhead(
     { ...src, src: cols.src as Uint32Array, addresses },
@@ -244,6 +249,7 @@ function checksAfterRead(
 ): void {
   if (waitForStart(o.start, cancelled) < 0) return;
   if (o.nice) lowestPriority();
+  phase('checks-start');
   fillChecksAhead(fileMessages(fd, cols, c.col.length - 1), c, runOptions(o.slowMs, cancelled));
 }
 
@@ -335,7 +341,12 @@ async function run(job: IngestJob): Promise<void> {
       });
       job.handoff?.port.close();
       if (ahead !== null) factsAfterRead(r.file.fd, shared!, t.addresses, ahead, job.factsAhead!, cancelled);
+      if (ahead !== null) phase('facts-done');
       if (checks !== null) checksAfterRead(r.file.fd, shared!, checks, job.checksAhead!, cancelled);
+      if (checks !== null) phase('checks-done');
+      // (SIPSCOPE_INGEST_PHASES: the fills after the read, each with this thread's CPU)
+      if (phases) phases.splice(0, phases.findIndex((p) => p[0] === 'sent') + 1);
+      printPhases('one-after-read');
       r.file.close();
       return;
     }

@@ -567,6 +567,9 @@ for (const h of HEADER_NAMES) if (h.single) SINGLE_CLASS[cls(h.canonical)] = 1;
 /** The name-addr headers' classes in {@link NAME_ADDR_HEADERS} order, and whether each is a list. */
 const NAME_ADDR_CLASSES = NAME_ADDR_HEADERS.map((n) => cls(n));
 const NAME_ADDR_LIST = NAME_ADDR_HEADERS.map((n) => LIST_NAME_ADDR.has(n));
+/** By class: 1 for a name-addr header that is not a list, 2 for a list, 0 for any other class. */
+const NAME_ADDR_KIND = new Uint8Array(NCLASS);
+NAME_ADDR_CLASSES.forEach((c, h) => (NAME_ADDR_KIND[c] = NAME_ADDR_LIST[h] ? 2 : 1));
 /** Class of each key header id (`KEY_HEADER_CANONICAL`, the structural parse's ids). */
 const KEY_CLASS = KEY_HEADER_CANONICAL.map((n) => (n === '' ? 0 : (CLASS_OF.get(n) ?? 0)));
 /** The watched names as lower-case octets, and the classes by name length (names of 2+ octets). */
@@ -606,7 +609,10 @@ const OCT = new Uint16Array(256);
 
 /** Per message scratch (the lint is not re-entered): each field's class, each class's first field. */
 let fieldClass = new Uint8Array(64);
-const firstOf = new Int32Array(NCLASS);
+const firstOf = new Int32Array(NCLASS).fill(-1);
+/** The classes the last message set in {@link firstOf} (the next one puts back only those). */
+const firstSet = new Int32Array(NCLASS);
+let firstSetN = 0;
 /** Element spans of a list value (start, end pairs), and a URI's parameter names. */
 let elemAt: Int32Array = new Int32Array(64);
 let paramAt: Int32Array = new Int32Array(32);
@@ -642,15 +648,20 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
   const o0 = base + KEY_SLOTS;
   if (fieldClass.length < n) fieldClass = new Uint8Array(2 * n);
   const fc = fieldClass;
-  firstOf.fill(-1);
+  for (let k = 0; k < firstSetN; k++) firstOf[firstSet[k]!] = -1;
+  firstSetN = 0;
   let dup = false;
+  let nameAddrs = false;
   for (let i = 0, o = o0; i < n; i++, o += HS) {
     const id = ix[o + 4]! & 255;
     const c = id > 0 ? KEY_CLASS[id]! : classOfName(msg, i, raw, ix[o]!, ix[o + 1]!);
     fc[i] = c;
     if (c === 0) continue;
-    if (firstOf[c]! < 0) firstOf[c] = i;
-    else if (SINGLE_CLASS[c] === 1) dup = true;
+    if (firstOf[c]! < 0) {
+      firstOf[c] = i;
+      firstSet[firstSetN++] = c;
+      if (NAME_ADDR_KIND[c] !== 0) nameAddrs = true;
+    } else if (SINGLE_CLASS[c] === 1) dup = true;
   }
   const request = msg.kind === 'request';
   if (
@@ -684,41 +695,83 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
     const us = ix[base + 2 * F_URI]!;
     if (us < 0 || !uriClean(raw, us, ix[base + 2 * F_URI + 1]!)) checkRequestUri(msg, out);
   }
-  for (let h = 0; h < NAME_ADDR_CLASSES.length; h++) {
-    const c = NAME_ADDR_CLASSES[h]!;
-    const first = firstOf[c]!;
-    if (first < 0) continue;
-    const list = NAME_ADDR_LIST[h]!;
-    const name = NAME_ADDR_HEADERS[h]!;
-    for (let i = first, o = o0 + first * HS; i < n; i++, o += HS) {
-      if (fc[i] !== c) continue;
-      const vs = ix[o + 2]!;
-      const ve = ix[o + 3]!;
-      if (!list) {
-        if (ve > vs && !nameAddrClean(raw, vs, ve, c)) checkNameAddrAt(raw, vs, ve, name, out);
-        continue;
-      }
-      // (a value without a comma is one element: splitCommaSpans' trim of the whole)
-      let comma = vs;
-      while (comma < ve && raw[comma] !== 44) comma++;
-      if (comma === ve) {
-        let s = vs;
-        let e = ve;
-        while (s < e && isLws(raw[s])) s++;
-        while (e > s && isLws(raw[e - 1])) e--;
-        if (e > s && !nameAddrClean(raw, s, e, c)) checkNameAddrAt(raw, s, e, name, out);
-        continue;
-      }
-      const ne = splitElements(raw, vs, ve);
-      for (let k = 0; k < ne; k += 2) {
-        const s = elemAt[k]!;
-        const e = elemAt[k + 1]!;
-        if (e > s && !nameAddrClean(raw, s, e, c)) checkNameAddrAt(raw, s, e, name, out);
+  // The name-addr fields in one pass, in field order; only where one may report something, the
+  // reports in the general check's order (by header, then field)
+  if (nameAddrs && !nameAddrsClean(raw, ix, o0, n))
+    for (let h = 0; h < NAME_ADDR_CLASSES.length; h++) {
+      const c = NAME_ADDR_CLASSES[h]!;
+      const first = firstOf[c]!;
+      if (first < 0) continue;
+      const list = NAME_ADDR_LIST[h]!;
+      const name = NAME_ADDR_HEADERS[h]!;
+      for (let i = first, o = o0 + first * HS; i < n; i++, o += HS) {
+        if (fc[i] !== c) continue;
+        nameAddrField(raw, ix[o + 2]!, ix[o + 3]!, c, list, name, out);
       }
     }
-  }
   if (firstOf[K_DATE]! >= 0 || firstOf[K_EXPIRES]! >= 0 || firstOf[K_RETRY]! >= 0 || firstOf[K_WARNING]! >= 0)
     checkScalars(msg, out);
+}
+
+/**
+ * Whether no name-addr field of the message (by {@link fieldClass}) may report anything: each
+ * element {@link nameAddrClean}, as {@link nameAddrField} reads them.
+ */
+function nameAddrsClean(raw: Uint8Array, ix: Int32Array, o0: number, n: number): boolean {
+  const fc = fieldClass;
+  for (let i = 0, o = o0; i < n; i++, o += HS) {
+    const c = fc[i]!;
+    const kind = NAME_ADDR_KIND[c]!;
+    if (kind !== 0 && !nameAddrField(raw, ix[o + 2]!, ix[o + 3]!, c, kind === 2, null, null)) return false;
+  }
+  return true;
+}
+
+/**
+ * The name-addr checks of the field value `raw[vs, ve)` of class `c` (a list: its elements), as
+ * {@link checkNameAddrs} reads it: with `out`, each element that may report something is checked
+ * ({@link checkNameAddrAt} as `name`); without, whether every element is {@link nameAddrClean}.
+ */
+function nameAddrField(
+  raw: Uint8Array,
+  vs: number,
+  ve: number,
+  c: number,
+  list: boolean,
+  name: string | null,
+  out: Diagnostic[] | null,
+): boolean {
+  if (!list) {
+    if (ve > vs && !nameAddrClean(raw, vs, ve, c)) {
+      if (out === null) return false;
+      checkNameAddrAt(raw, vs, ve, name!, out);
+    }
+    return true;
+  }
+  // (a value without a comma is one element: splitCommaSpans' trim of the whole)
+  let comma = vs;
+  while (comma < ve && raw[comma] !== 44) comma++;
+  if (comma === ve) {
+    let s = vs;
+    let e = ve;
+    while (s < e && isLws(raw[s])) s++;
+    while (e > s && isLws(raw[e - 1])) e--;
+    if (e > s && !nameAddrClean(raw, s, e, c)) {
+      if (out === null) return false;
+      checkNameAddrAt(raw, s, e, name!, out);
+    }
+    return true;
+  }
+  const ne = splitElements(raw, vs, ve);
+  for (let k = 0; k < ne; k += 2) {
+    const s = elemAt[k]!;
+    const e = elemAt[k + 1]!;
+    if (e > s && !nameAddrClean(raw, s, e, c)) {
+      if (out === null) return false;
+      checkNameAddrAt(raw, s, e, name!, out);
+    }
+  }
+  return true;
 }
 
 /**

@@ -14,6 +14,7 @@
  * are few (tens in the bench captures): past the table's capacity an entry stays 0.
  */
 import { lintMessage, parseMessage } from '../message';
+import { scanArena } from '../message/fast-scan';
 import type { Trace } from './trace';
 import { eachFileMessage, type FileMessages, type FileRunOptions } from './file-runs';
 
@@ -103,13 +104,19 @@ export function fillChecksAhead(s: ChecksSource, c: ChecksColumn, o: ChecksFillO
     sets.set(key, k);
     return k;
   };
+  // (a message with no diagnostics, nearly all of them: its set without the arrays and the key)
+  let none = -1;
   return eachFileMessage(
     s,
     n,
-    o,
+    // Read into the scanner's arena where it loads: each message is scanned where it lies (no copy
+    // into the scanner per message); elsewhere a buffer of the fill's own.
+    { ...o, buffer: (size) => scanArena(size) ?? new Uint8Array(size) },
     () => Atomics.load(meta, LIMIT),
     (id, buf, at, stop) => {
-      col[id] = setOf(codeSetKey(messageCheckCodes(buf, at, stop)));
+      const ds = lintMessage(parseMessage(buf, at, stop));
+      if (ds.length === 0) col[id] = none >= 0 ? none : (none = setOf(''));
+      else col[id] = setOf(codeSetKey(ds.map((d) => d.code)));
     },
     (id) => Atomics.store(col, col.length - 1, id),
   );

@@ -22,6 +22,12 @@ export interface FileRunOptions {
   cancelled?: () => boolean;
   /** Called before each region is read (tests slow the fill down here). */
   beforeRun?: () => void;
+  /**
+   * A buffer of at least `size` octets to read regions into (default: a fresh `Uint8Array`, kept for
+   * the next region). The message checks read into the scanner's arena (message/fast-scan.ts
+   * `scanArena`), where each message is scanned in place instead of copied into the scanner first.
+   */
+  buffer?: (size: number) => Uint8Array;
 }
 
 /** Most octets read at once (messages that follow one another in the file). */
@@ -45,7 +51,8 @@ export function eachFileMessage(
   progress: (id: number) => void,
 ): number {
   const { flags, rawOff, rawLen } = s;
-  let buf = new Uint8Array(REGION);
+  const alloc = o.buffer ?? ((size: number) => new Uint8Array(size));
+  let buf = alloc(REGION);
   let id = 0;
   while (id < n) {
     if (o.cancelled?.()) break;
@@ -65,7 +72,7 @@ export function eachFileMessage(
       end = e;
       k++;
     }
-    if (end - base > buf.length) buf = new Uint8Array(end - base);
+    if (end - base > buf.length) buf = alloc(end - base);
     o.beforeRun?.();
     const got = s.read(buf, base, end - base);
     for (; id < k; id++) {
