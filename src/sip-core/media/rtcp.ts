@@ -94,6 +94,12 @@ export interface RtcpCompound {
    * 80-bit authentication tag. Its report is not read (`packets` holds the first type and SSRC only).
    */
   encrypted: boolean;
+  /**
+   * The datagram (a view of the reader's buffer, valid until it moves on) when it is not a clean
+   * compound packet (`encrypted` or `error`): SRTCP, whose reports the analysis decrypts with the
+   * SDP's keys (RtcpFlowState keeps a copy).
+   */
+  raw?: Uint8Array;
 }
 
 const u16 = (b: Uint8Array, i: number): number => (b[i]! << 8) | b[i + 1]!;
@@ -139,6 +145,8 @@ export function parseRtcp(buf: Uint8Array, ps: number, pend: number): RtcpCompou
     }
     if (i + len > pend) {
       out.error = `packet ${out.packets.length + 1} (type ${type}) says ${len} octets, ${pend - i} left`;
+      // (ciphertext read as a header: 1 in 32 looks like version 2 and an RTCP type)
+      garbage = out.packets.length > 0;
       break;
     }
     let end = i + len;
@@ -181,6 +189,7 @@ export function parseRtcp(buf: Uint8Array, ps: number, pend: number): RtcpCompou
       }
     }
   }
+  if (out.error !== null || out.encrypted) out.raw = buf.subarray(ps, pend);
   return out;
 }
 
@@ -365,9 +374,29 @@ export interface RtcpFlowReports {
   firstError: { frame: number; error: string } | null;
   /** RFC 5506 reduced-size datagrams. */
   reducedSize: number;
-  /** Encrypted SRTCP datagrams (not read). */
+  /** Encrypted SRTCP datagrams (read by the analysis when the SDP gives their key: `kept`). */
   encrypted: number;
+  /**
+   * The datagrams that were not clean compound packets (SRTCP: encrypted, or authenticated with its
+   * E|index and tag after the reports), copied for the analysis to decrypt once the SDP's keys are
+   * known (call-media.ts); at most {@link MAX_KEPT} per flow, absent when none. Since session 26.
+   */
+  kept?: RtcpKept[];
+  /** Such datagrams past the bound, not kept. */
+  keptDropped?: number;
 }
+
+/** One datagram a flow kept: its capture time (µs), frame, whether it counted as malformed, octets. */
+export interface RtcpKept {
+  us: number;
+  frame: number;
+  malformed: boolean;
+  bytes: Uint8Array;
+}
+
+/** Datagrams and octets a flow keeps for SRTCP decryption (at one per 5 s, 2.8 hours of reports). */
+export const MAX_KEPT = 2048;
+const MAX_KEPT_BYTES = 512 * 1024;
 
 /** Running state of one flow's reports, with the SR arrival times its reverse flow's RRs answer. */
 export class RtcpFlowState implements RtcpFlowReports {
@@ -377,6 +406,9 @@ export class RtcpFlowState implements RtcpFlowReports {
   firstError: { frame: number; error: string } | null = null;
   reducedSize = 0;
   encrypted = 0;
+  keptDropped = 0;
+  #kept: RtcpKept[] | null = null;
+  #keptBytes = 0;
   /**
    * Per sender (same index as `senders`): a ring of RECENT_SRS [NTP middle 32 bits, arrival µs]
    * (-1: empty) and its next slot.
@@ -418,6 +450,7 @@ export class RtcpFlowState implements RtcpFlowReports {
       if (this.firstError === null) this.firstError = { frame, error: c.error };
     }
     if (c.reducedSize) this.reducedSize++;
+    if (c.raw !== undefined) this.#keep(c.raw, us, frame, c.error !== null);
     if (c.encrypted) this.encrypted++;
     if (c.encrypted) return;
     for (const p of c.packets) {
@@ -489,6 +522,16 @@ export class RtcpFlowState implements RtcpFlowReports {
     }
   }
 
+  #keep(raw: Uint8Array, us: number, frame: number, malformed: boolean): void {
+    const kept = (this.#kept ??= []);
+    if (kept.length >= MAX_KEPT || this.#keptBytes + raw.length > MAX_KEPT_BYTES) {
+      this.keptDropped++;
+      return;
+    }
+    this.#keptBytes += raw.length;
+    kept.push({ us, frame, malformed, bytes: raw.slice() });
+  }
+
   #report(
     reporter: number,
     b: RtcpReportBlock,
@@ -557,6 +600,8 @@ export class RtcpFlowState implements RtcpFlowReports {
       firstError: this.firstError && { ...this.firstError },
       reducedSize: this.reducedSize,
       encrypted: this.encrypted,
+      // (the octets are not copied: a kept datagram never changes)
+      ...(this.#kept !== null && { kept: [...this.#kept], keptDropped: this.keptDropped }),
     };
   }
 }

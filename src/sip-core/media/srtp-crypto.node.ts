@@ -1,6 +1,6 @@
 /** SRTP's primitives from node:crypto (the core itself has none: srtp.ts's {@link SrtpCrypto}). */
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-import type { SrtpCrypto } from './srtp';
+import { setSrtpCrypto, type SrtpCrypto } from './srtp';
 
 const gcmName = (key: Uint8Array): 'aes-128-gcm' | 'aes-256-gcm' =>
   key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
@@ -65,3 +65,6 @@ export const nodeSrtpCrypto: SrtpCrypto = {
     }
   },
 };
+
+// The analysis decrypts SRTCP's reports with these once a host has loaded this module.
+setSrtpCrypto(nodeSrtpCrypto);

@@ -221,7 +221,14 @@ export type SrtpStatus = 'ok' | 'short' | 'auth' | 'mki' | 'lifetime';
 
 /** A packet unprotected: the plain packet (a copy, MKI and tag removed) or why not. */
 export type SrtpResult =
-  { status: 'ok'; packet: Uint8Array; index: number } | { status: Exclude<SrtpStatus, 'ok'> };
+  | {
+      status: 'ok';
+      packet: Uint8Array;
+      index: number;
+      /** SRTCP: its E flag (the compound was encrypted; RFC 3711 §3.4). */
+      encrypted?: boolean;
+    }
+  | { status: Exclude<SrtpStatus, 'ok'> };
 
 /** The counts a session keeps of what it was given. */
 export interface SrtpCounts {
@@ -395,11 +402,22 @@ export class SrtpSession {
     return out;
   }
 
-  /** Unprotects the SRTCP compound packet `buf[start, end)` (not changed). */
+  /**
+   * Unprotects the SRTCP compound packet `buf[start, end)` (not changed). The _32 suites' SRTCP tag
+   * is 80 bits (RFC 4568 §6.2.2, libsrtp); ffmpeg's srtp protocol writes 32 bits there too, so a packet
+   * that fails with 80 is tried with a 32-bit tag (its E|index word then elsewhere).
+   */
   unprotectRtcp(buf: Uint8Array, start: number, end: number): SrtpResult {
+    const s = this.#c.suite;
+    const r = this.#unprotectRtcp(buf, start, end, s.rtcpTag);
+    if (r.status !== 'auth' || s.aead || s.rtpTag >= s.rtcpTag) return r;
+    this.rtcpCounts.authFailed--;
+    return this.#unprotectRtcp(buf, start, end, s.rtpTag);
+  }
+
+  #unprotectRtcp(buf: Uint8Array, start: number, end: number, tagLen: number): SrtpResult {
     const c = this.#c;
     const s = c.suite;
-    const tagLen = s.rtcpTag;
     // CTR: header(8) | encrypted | E+index | MKI | tag; AEAD: header(8) | encrypted+tag | E+index | MKI.
     if (end - start < 8 + 4 + c.mkiLen + tagLen) return this.#count(true, 'short');
     const mkiAt = s.aead ? end - c.mkiLen : end - tagLen - c.mkiLen;
@@ -439,7 +457,7 @@ export class SrtpSession {
         out.set(this.#cr.ctr(k.enc, ctrIv(k.salt, ssrc, index), buf.subarray(start + 8, eAt)), 8);
     }
     this.rtcpCounts.decrypted++;
-    return { status: 'ok', packet: out, index };
+    return { status: 'ok', packet: out, index, encrypted };
   }
 
   /**
@@ -532,6 +550,19 @@ function tally(c: SrtpCounts, status: SrtpStatus): void {
   else c.lifetimeExceeded++;
 }
 
+/** The host's SRTP primitives for the analysis (SRTCP's reports), null until one is given. */
+let hostCrypto: SrtpCrypto | null = null;
+
+/** Gives the analysis the host's SRTP primitives (srtp-crypto.node.ts gives node's when loaded). */
+export function setSrtpCrypto(cr: SrtpCrypto | null): void {
+  hostCrypto = cr;
+}
+
+/** The host's SRTP primitives (null: none given, SRTCP stays encrypted). */
+export function srtpCrypto(): SrtpCrypto | null {
+  return hostCrypto;
+}
+
 /** What the players use of a stream's SRTP: its RTP unprotected, and the counts. */
 export interface SrtpRtpReader {
   unprotectRtp(buf: Uint8Array, start: number, end: number): SrtpResult;
@@ -546,7 +577,15 @@ export interface SrtpRtpReader {
  */
 export class SrtpRekeyedSessions implements SrtpRtpReader {
   readonly counts: SrtpCounts = { decrypted: 0, authFailed: 0, short: 0, unknownMki: 0, lifetimeExceeded: 0 };
+  readonly rtcpCounts: SrtpCounts = {
+    decrypted: 0,
+    authFailed: 0,
+    short: 0,
+    unknownMki: 0,
+    lifetimeExceeded: 0,
+  };
   #at = 0;
+  #atRtcp = 0;
   constructor(readonly sessions: readonly SrtpSession[]) {
     if (sessions.length === 0) throw new Error('SrtpRekeyedSessions: no session');
   }
@@ -562,6 +601,21 @@ export class SrtpRekeyedSessions implements SrtpRtpReader {
       }
     }
     tally(this.counts, r.status);
+    return r;
+  }
+
+  /** The SRTCP compound packet `buf[start, end)` unprotected, the keys tried as for RTP (their own place). */
+  unprotectRtcp(buf: Uint8Array, start: number, end: number): SrtpResult {
+    const all = this.sessions;
+    let r = all[this.#atRtcp]!.unprotectRtcp(buf, start, end);
+    for (let i = this.#atRtcp + 1; r.status !== 'ok' && r.status !== 'short' && i < all.length; i++) {
+      const t = all[i]!.unprotectRtcp(buf, start, end);
+      if (t.status === 'ok') {
+        this.#atRtcp = i;
+        r = t;
+      }
+    }
+    tally(this.rtcpCounts, r.status);
     return r;
   }
 }
