@@ -23,6 +23,7 @@ import type { FrameRef, Reassembly, TransportName } from './provenance';
 import { newFrameInfo, type FrameInfo, type FrameSink } from './reader/frame';
 import { readHandoff, type HandoffWriter } from './reader/handoff';
 import { looksLikeRtp, RtpTracker } from '../media/rtp-streams';
+import { looksLikeDtls } from '../media/dtls-srtp';
 import {
   handedTcp,
   SC_A,
@@ -336,6 +337,16 @@ export class CapturePipeline implements FrameSink {
     this.#split = opts.split ?? null;
     this.#handoff = opts.handoff ?? null;
     this.media = opts.media ?? new RtpTracker();
+    // DTLS-SRTP's keys come from the same key log as TLS's (media/dtls-srtp.ts).
+    const keys = this.#tlsKeys;
+    const has = (): boolean => this.#keylog !== null || this.#dsbKeys !== null;
+    this.media.dtlsKeys = {
+      master: (random) => keys(random)?.master ?? null,
+      get hasKeys(): boolean {
+        return has();
+      },
+      crypto: this.#tlsCrypto,
+    };
     this.#inflate = opts.inflate ?? null;
     this.#maxPerCode = opts.maxDiagnosticsPerCode ?? 200;
     const report = (d: Diagnostic): void => this.diagnostic(d);
@@ -867,8 +878,13 @@ export class CapturePipeline implements FrameSink {
       while (p < pend && (buf[p] === 13 || buf[p] === 10)) p++;
       if (p === pend && pend > ps) this.stats.keepalives++;
       else {
-        if (reasm === 'none' && this.#split?.role === 'tail' && looksLikeRtp(buf, ps, pend, sp, dp)) {
-          // RTP statistics run in frame order in one part: the head decodes this frame again.
+        if (
+          reasm === 'none' &&
+          this.#split?.role === 'tail' &&
+          (looksLikeRtp(buf, ps, pend, sp, dp) || looksLikeDtls(buf, ps, pend, sp, dp))
+        ) {
+          // RTP statistics (and the DTLS-SRTP handshakes beside them) run in frame order in one part:
+          // the head decodes this frame again.
           this.stats.udpDatagrams--;
           this.#handoff?.add(this.#decBuf!, this.#decStart, this.#decEnd, this.#info!);
           return;

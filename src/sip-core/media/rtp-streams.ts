@@ -22,6 +22,7 @@
  */
 import { parseRtcp, RtcpFlowState, type RtcpFlowReports } from './rtcp';
 import { EventDecoder, type RtpEventLog } from './rtp-event';
+import { DtlsTracker, looksLikeDtls, type DtlsHandshakeRecord, type DtlsKeySource } from './dtls-srtp';
 
 /** Candidate clock rates of a dynamic payload type (0: no jitter, e.g. telephone-event). */
 export const DYNAMIC_RATES: readonly number[] = [0, 8000, 16000, 48000, 90000];
@@ -178,6 +179,8 @@ export interface MediaCapture {
   droppedStreams: number;
   /** RTP-looking datagrams too short for their header (CSRCs, extension, padding). */
   malformed: number;
+  /** DTLS handshakes on media ports (DTLS-SRTP, dtls-srtp.ts); absent when none. Since session 26. */
+  dtls?: DtlsHandshakeRecord[];
 }
 
 /**
@@ -309,6 +312,10 @@ export class RtpTracker {
   /** Time origin of the ms clock (first packet seen), so the doubles keep µs exactly. */
   #t0 = -1;
   #evicted = 0;
+  /** DTLS handshakes among the datagrams that are not RTP (WebRTC's media port, RFC 7983). */
+  readonly #dtls = new DtlsTracker();
+  /** The key log the DTLS handshakes' SRTP keys come from (the capture pipeline's), null: none. */
+  dtlsKeys: DtlsKeySource | null = null;
 
   /**
    * `evict` (a live capture's, which runs for days): when the table is full, the quarter of the
@@ -327,12 +334,13 @@ export class RtpTracker {
 
   /** Streams tracked so far. */
   get size(): number {
-    return this.#order.length + this.#rtcp.size + this.#malformed;
+    return this.#order.length + this.#rtcp.size + this.#malformed + this.#dtls.size;
   }
 
   /**
    * Offers a UDP payload `buf[ps, pend)` from `src:sport` to `dst:dport`. Returns true when it was
-   * taken as RTP or RTCP (version 2, ports ≥ 1024, a whole fixed header).
+   * taken as RTP or RTCP (version 2, ports ≥ 1024, a whole fixed header). A DTLS record (RFC 7983:
+   * first octet 20–63) goes to the DTLS-SRTP handshake reader.
    */
   datagram(
     src: number,
@@ -345,7 +353,11 @@ export class RtpTracker {
     timeUs: number,
     frameNo: number,
   ): boolean {
-    if (!looksLikeRtp(buf, ps, pend, sport, dport)) return false;
+    if (!looksLikeRtp(buf, ps, pend, sport, dport)) {
+      if (looksLikeDtls(buf, ps, pend, sport, dport))
+        this.#dtls.datagram(src, sport, dst, dport, buf, ps, pend, timeUs, frameNo);
+      return false;
+    }
     const b1 = buf[ps + 1]!;
     if (b1 >= 200 && b1 <= 207) {
       this.#rtcpPacket(src, sport, dst, dport, buf, ps, pend, timeUs, frameNo);
@@ -728,7 +740,9 @@ export class RtpTracker {
       lastUs: f.lastUs,
       reports: f.state.record(),
     }));
-    return { streams, rtcp, droppedStreams: this.#dropped, malformed };
+    const out: MediaCapture = { streams, rtcp, droppedStreams: this.#dropped, malformed };
+    if (this.#dtls.size > 0) out.dtls = this.#dtls.snapshot(names, this.dtlsKeys);
+    return out;
   }
 }
 

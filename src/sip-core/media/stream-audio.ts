@@ -38,7 +38,7 @@ import {
 export type PlanSrtp =
   | {
       crypto: SdesCrypto;
-      keys: 'sdp' | 'given';
+      keys: 'sdp' | 'given' | 'dtls';
       keyFrame: number | null;
       /** The sender's later keys (re-INVITEs) and their SDP's frames, tried in order when the current one fails. */
       later?: { crypto: SdesCrypto; keyFrame: number | null }[];
@@ -154,7 +154,12 @@ function planSrtp(s: MediaStream, given: string | undefined): PlanSrtp | string 
       if (typeof r !== 'string') later.push({ crypto: r, keyFrame: x.frame });
     }
     if (typeof c !== 'string')
-      return { crypto: c, keys: 'sdp', keyFrame: k.keyFrame, ...(later.length > 0 && { later }) };
+      return {
+        crypto: c,
+        keys: k.keying === 'dtls' ? 'dtls' : 'sdp',
+        keyFrame: k.keyFrame,
+        ...(later.length > 0 && { later }),
+      };
   }
   return { problem: k.problem ?? 'SRTP without a usable key' };
 }
@@ -259,7 +264,7 @@ export function renderAudio(
     if (srtp && srtp.decrypted === 0) {
       const why = srtpCountsNote(session!.counts);
       return silent(
-        `SRTP ${srtp.suite}: no packet decrypted${why ? ` (${why})` : ''} with the key ${srtp.keys === 'given' ? 'given' : `of the SDP${srtp.keyFrame !== null ? ` in frame ${srtp.keyFrame}` : ''}`}`,
+        `SRTP ${srtp.suite}: no packet decrypted${why ? ` (${why})` : ''} with the key ${srtp.keys === 'given' ? 'given' : `${srtp.keys === 'dtls' ? 'of the DTLS handshake' : 'of the SDP'}${srtp.keyFrame !== null ? ` in frame ${srtp.keyFrame}` : ''}`}`,
       );
     }
     const d = decodeStream(lists[i]!, s.rtpmap, timing, loss);

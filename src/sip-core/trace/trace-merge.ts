@@ -760,5 +760,6 @@ function mergeMedia(a: MediaCapture | null, b: MediaCapture | null): MediaCaptur
     rtcp: [...a.rtcp, ...b.rtcp],
     droppedStreams: a.droppedStreams + b.droppedStreams,
     malformed: a.malformed + b.malformed,
+    ...((a.dtls || b.dtls) && { dtls: [...(a.dtls ?? []), ...(b.dtls ?? [])] }),
   };
 }

@@ -1,0 +1,312 @@
+/**
+ * The DTLS-SRTP handshake reader on hand-made records (RFC 6347 framing, RFC 5764 use_srtp): whole
+ * and fragmented hellos, retransmissions, DTLS 1.3 and NULL profiles said, the keys split by sender,
+ * RTP/STUN/DTLS on one port (RFC 7983), damaged datagrams never throwing. The keys themselves are
+ * checked against openssl's exporter in test/interop/dtls-srtp-openssl.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { TlsKeyLog, toHex } from '../../../src/sip-core/capture/tls/keylog';
+import { nodeTlsCrypto } from '../../../src/sip-core/capture/tls/crypto.node';
+import {
+  DtlsTracker,
+  dtlsSenderKey,
+  dtlsStreamKeys,
+  type DtlsKeySource,
+} from '../../../src/sip-core/media/dtls-srtp';
+import { RtpTracker } from '../../../src/sip-core/media/rtp-streams';
+import { parseSdesCrypto, type SdesCrypto } from '../../../src/sip-core/media/srtp';
+
+const u16 = (v: number): number[] => [v >> 8, v & 0xff];
+const u24 = (v: number): number[] => [v >> 16, (v >> 8) & 0xff, v & 0xff];
+
+function ext(type: number, data: number[]): number[] {
+  return [...u16(type), ...u16(data.length), ...data];
+}
+
+function useSrtp(profiles: number[], mki: number[] = []): number[] {
+  return ext(14, [...u16(profiles.length * 2), ...profiles.flatMap(u16), mki.length, ...mki]);
+}
+
+/** A ClientHello body (DTLS 1.2, a cookie, two suites, use_srtp). */
+function clientHello(random: number, profiles: number[], cookie: number[] = []): number[] {
+  const exts = useSrtp(profiles);
+  return [
+    ...u16(0xfefd),
+    ...Array.from({ length: 32 }, (_, i) => (random + i) & 0xff),
+    0,
+    cookie.length,
+    ...cookie,
+    ...u16(4),
+    ...u16(0xc02b),
+    ...u16(0xc02f),
+    1,
+    0,
+    ...u16(exts.length),
+    ...exts,
+  ];
+}
+
+/** A ServerHello body: `version` 0xfefd, or DTLS 1.3's 0xfefd + supported_versions 0xfefc. */
+function serverHello(
+  random: number,
+  profile: number | null,
+  o: { dtls13?: boolean; mki?: number[] } = {},
+): number[] {
+  const exts = [
+    ...(profile !== null ? useSrtp([profile], o.mki) : []),
+    ...(o.dtls13 ? ext(43, u16(0xfefc)) : []),
+  ];
+  return [
+    ...u16(0xfefd),
+    ...Array.from({ length: 32 }, (_, i) => (random + 2 * i) & 0xff),
+    0,
+    ...u16(0xc02b),
+    0,
+    ...u16(exts.length),
+    ...exts,
+  ];
+}
+
+/** A handshake fragment (RFC 6347 §4.2.2) of message `body`. */
+function fragment(type: number, seq: number, body: number[], off = 0, len = body.length - off): number[] {
+  return [type, ...u24(body.length), ...u16(seq), ...u24(off), ...u24(len), ...body.slice(off, off + len)];
+}
+
+/** A DTLS 1.2 record (epoch 0) around `payload`. */
+function record(payload: number[], type = 22, epoch = 0): number[] {
+  return [type, 0xfe, 0xfd, ...u16(epoch), 0, 0, 0, 0, 0, 1, ...u16(payload.length), ...payload];
+}
+
+const A = 1;
+const B = 2;
+const NAMES = ['', '10.0.0.1', '10.0.0.2'];
+
+function keySource(log: TlsKeyLog | null): DtlsKeySource {
+  return { master: (r) => log?.get(r)?.master ?? null, hasKeys: log !== null, crypto: nodeTlsCrypto };
+}
+
+/** The tracker fed datagrams `[from, bytes]` in order (A:5000 is the DTLS client, B:6000 the server). */
+function feed(t: { datagram: DtlsTracker['datagram'] }, dgrams: [number, number[]][]): void {
+  dgrams.forEach(([from, bytes], i) => {
+    const b = Uint8Array.from(bytes);
+    t.datagram(
+      from,
+      from === A ? 5000 : 6000,
+      from === A ? B : A,
+      from === A ? 6000 : 5000,
+      b,
+      0,
+      b.length,
+      (i + 1) * 1000,
+      i + 1,
+    );
+  });
+}
+
+const CH = clientHello(0x10, [1, 7]);
+const SH = serverHello(0x80, 1);
+const master = '33'.repeat(48);
+const clientRandomHex = toHex(Uint8Array.from(CH.slice(2, 34)));
+
+function logWith(random: string): TlsKeyLog {
+  const l = new TlsKeyLog();
+  l.add(`CLIENT_RANDOM ${random} ${master}\n`);
+  return l;
+}
+
+describe('DTLS-SRTP handshakes', () => {
+  it('reads the hellos: client, randoms, profile, frames; keys with the secret, why not without', () => {
+    const t = new DtlsTracker();
+    feed(t, [
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, SH))],
+    ]);
+    let [h] = t.snapshot(NAMES, null);
+    expect(h).toMatchObject({
+      client: '10.0.0.1',
+      clientPort: 5000,
+      server: '10.0.0.2',
+      serverPort: 6000,
+      clientHelloFrame: 1,
+      serverHelloFrame: 2,
+      version: 0xfefd,
+      cipherSuite: 0xc02b,
+      profile: 1,
+      offered: [1, 7],
+      clientRandom: clientRandomHex,
+      keys: null,
+      problem: 'no-keylog',
+    });
+    expect(t.snapshot(NAMES, keySource(logWith('44'.repeat(32))))[0]!.problem).toBe('no-secret');
+    [h] = t.snapshot(NAMES, keySource(logWith(clientRandomHex)));
+    expect(h!.problem).toBeNull();
+    // SRTP_AES128_CM_HMAC_SHA1_80: 2 × (16 + 14) octets, the client's key and salt for what it sends.
+    expect(h!.keys).toHaveLength(60);
+    const c = dtlsSenderKey(h!, '10.0.0.1', 5000)!;
+    const s = dtlsSenderKey(h!, '10.0.0.2', 6000)!;
+    expect(toHex(c.key)).toBe(toHex(h!.keys!.subarray(0, 16)));
+    expect(toHex(s.key)).toBe(toHex(h!.keys!.subarray(16, 32)));
+    expect(toHex(c.salt)).toBe(toHex(h!.keys!.subarray(32, 46)));
+    expect(toHex(s.salt)).toBe(toHex(h!.keys!.subarray(46, 60)));
+  });
+
+  it('reassembles a fragmented ClientHello (fragments out of order, over two datagrams); a retransmission is one handshake', () => {
+    const whole = new DtlsTracker();
+    feed(whole, [
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, SH))],
+    ]);
+    const frag = new DtlsTracker();
+    feed(frag, [
+      [A, [...record(fragment(1, 0, CH, 40, 30)), ...record(fragment(1, 0, CH, 0, 45))]],
+      [A, record(fragment(1, 0, CH, 60))],
+      // The ClientHello again (same random), as after a HelloVerifyRequest with its cookie.
+      [A, record(fragment(1, 1, clientHello(0x10, [1, 7], [9, 9, 9])))],
+      [B, record(fragment(2, 1, SH))],
+      [B, record(fragment(2, 1, SH))],
+    ]);
+    const log = keySource(logWith(clientRandomHex));
+    const [w] = whole.snapshot(NAMES, log);
+    const f = frag.snapshot(NAMES, log);
+    expect(f).toHaveLength(1);
+    expect(f[0]!.clientHelloFrame).toBe(1);
+    expect(toHex(f[0]!.keys!)).toBe(toHex(w!.keys!));
+    // Another ClientHello random on the same ports: a second handshake.
+    feed(frag, [[A, record(fragment(1, 0, clientHello(0x55, [1])))]]);
+    expect(frag.snapshot(NAMES, log).map((h) => h.problem)).toEqual([null, 'no-server-hello']);
+  });
+
+  it('DTLS 1.3, no use_srtp, a NULL profile, a long MKI, a missed ClientHello: said', () => {
+    const cases: [number[], string][] = [
+      [serverHello(0x80, 1, { dtls13: true }), 'dtls13'],
+      [serverHello(0x80, null), 'no-srtp'],
+      [serverHello(0x80, 5), 'profile'],
+      [serverHello(0x80, 1, { mki: [1, 2, 3, 4, 5] }), 'mki'],
+    ];
+    for (const [sh, problem] of cases) {
+      const t = new DtlsTracker();
+      feed(t, [
+        [A, record(fragment(1, 0, CH))],
+        [B, record(fragment(2, 0, sh))],
+      ]);
+      expect(t.snapshot(NAMES, keySource(logWith(clientRandomHex)))[0]!.problem).toBe(problem);
+    }
+    const t = new DtlsTracker();
+    feed(t, [[B, record(fragment(2, 0, SH))]]);
+    const [h] = t.snapshot(NAMES, keySource(logWith(clientRandomHex)));
+    expect(h!.problem).toBe('no-client-hello');
+    const ends = { src: '10.0.0.2', srcPort: 6000, dst: '10.0.0.1', dstPort: 5000, firstUs: 5000 };
+    expect(dtlsStreamKeys(ends, [h!], true)!.problem).toBe(
+      'the capture missed the DTLS ClientHello (the ServerHello is frame 1): its client random names the key log’s master secret',
+    );
+    const t13 = new DtlsTracker();
+    feed(t13, [
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, serverHello(0x80, 1, { dtls13: true })))],
+    ]);
+    const k = dtlsStreamKeys(ends, t13.snapshot(NAMES, null), true)!;
+    expect(k.problem).toBe('DTLS 1.3: not supported (the ServerHello is frame 2)');
+    expect(k.dtls).toMatchObject({
+      version: 'DTLS 1.3',
+      profile: 'SRTP_AES128_CM_HMAC_SHA1_80',
+      client: '10.0.0.1:5000',
+    });
+  });
+
+  it("a stream's keys: its sender's direction, the handshake on its own ports only; an MKI carried", () => {
+    const t = new DtlsTracker();
+    feed(t, [
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, serverHello(0x80, 7, { mki: [0, 5] })))],
+    ]);
+    const hs = t.snapshot(NAMES, keySource(logWith(clientRandomHex)));
+    const fromServer = { src: '10.0.0.2', srcPort: 6000, dst: '10.0.0.1', dstPort: 5000, firstUs: 9000 };
+    const k = dtlsStreamKeys(fromServer, hs, false)!;
+    expect(k).toMatchObject({ keying: 'dtls', suite: 'AEAD_AES_128_GCM', keyFrame: 2, problem: null });
+    expect(k.dtls).toEqual({
+      version: 'DTLS 1.2',
+      profile: 'SRTP_AEAD_AES_128_GCM',
+      client: '10.0.0.1:5000',
+      clientHelloFrame: 1,
+      serverHelloFrame: 2,
+    });
+    const c = parseSdesCrypto(k.crypto!) as SdesCrypto;
+    const own = dtlsSenderKey(hs[0]!, '10.0.0.2', 6000)!;
+    expect(toHex(c.keys[0]!.key)).toBe(toHex(own.key));
+    expect(toHex(c.keys[0]!.salt)).toBe(toHex(own.salt));
+    expect(c.mkiLen).toBe(2);
+    expect(c.keys[0]!.mki).toBe(5);
+    // Other ports: not this handshake's stream (null unless the SDP says DTLS).
+    const other = { ...fromServer, dstPort: 5002 };
+    expect(dtlsStreamKeys(other, hs, false)).toBeNull();
+    expect(dtlsStreamKeys(other, hs, true)!.problem).toMatch(/no DTLS handshake on this stream’s ports/);
+  });
+
+  it('RTP, STUN and DTLS on one port (RFC 7983): the RTP stream counted whole, the handshake read', () => {
+    const t = new RtpTracker();
+    const dgram = (from: number, bytes: number[], i: number): void => {
+      const b = Uint8Array.from(bytes);
+      t.datagram(
+        from,
+        from === A ? 5000 : 6000,
+        from === A ? B : A,
+        from === A ? 6000 : 5000,
+        b,
+        0,
+        b.length,
+        i * 1000,
+        i,
+      );
+    };
+    const rtp = (seq: number): number[] => [
+      0x80,
+      0,
+      ...u16(seq),
+      0,
+      0,
+      0,
+      seq,
+      0,
+      0,
+      0x12,
+      0x34,
+      ...Array(160).fill(0xff),
+    ];
+    const stun = [0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(7)];
+    let i = 1;
+    dgram(A, stun, i++);
+    dgram(A, record(fragment(1, 0, CH)), i++);
+    dgram(B, record(fragment(2, 0, SH)), i++);
+    for (let s = 0; s < 50; s++) {
+      dgram(A, rtp(s), i++);
+      if (s % 10 === 3) dgram(B, stun, i++);
+      if (s === 25) dgram(B, record([1, 2, 3, 4], 21, 1), i++); // an encrypted alert (epoch 1)
+    }
+    t.dtlsKeys = keySource(logWith(clientRandomHex));
+    const m = t.snapshot(NAMES);
+    expect(m.streams).toHaveLength(1);
+    expect(m.streams[0]).toMatchObject({ packets: 50, lost: 0, ssrc: 0x1234 });
+    expect(m.malformed).toBe(0);
+    expect(m.dtls).toHaveLength(1);
+    expect(m.dtls![0]!.problem).toBeNull();
+  });
+
+  it('never throws on damaged datagrams (cut, flipped, lengths past the end)', () => {
+    const good = [record(fragment(1, 0, CH)), record(fragment(2, 0, SH)), record(fragment(1, 0, CH, 10, 20))];
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const t = new DtlsTracker();
+    for (let k = 0; k < 3000; k++) {
+      const b = [...good[rnd(good.length)]!];
+      const cut = rnd(3) === 0 ? b.slice(0, 13 + rnd(b.length - 13)) : b;
+      for (let f = rnd(4); f > 0; f--) cut[rnd(cut.length)] = rnd(256);
+      cut[0] = 22;
+      cut[1] = 0xfe;
+      feed(t, [[rnd(2) ? A : B, cut]]);
+    }
+    expect(() => t.snapshot(NAMES, keySource(logWith(clientRandomHex)))).not.toThrow();
+  });
+});
