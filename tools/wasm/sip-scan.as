@@ -204,6 +204,7 @@ export function init(): void {
     if (c == 34 || c == 60 || c == 59) addClass(C_ADDR, c);
     if (c <= 32 || c == 0x7f) addClass(C_URISTOP, c);
   }
+  initLint();
 }
 
 /** Bit i set when octet p + i is NOT in class t (see C_*). */
@@ -1275,5 +1276,326 @@ function scanIndex<M>(len: i32, d: i32, mode: i32): i32 {
   outSet(R_VIA, 0);
   outSet(R_ROUTE, 0);
   outSet(R_RR, 0);
+  return 1;
+}
+
+// ---- The lint's certainty tests (message/lint.ts `uriCleanTo`, `nameAddrClean`) on octets in this
+// memory: the same octet classes and the same steps, at absolute addresses (a message in the arena).
+// The lint asks here first for a message that lies in the arena; an answer of "not certain" is asked
+// again of the JavaScript test, so only "certain" has to be exact (test/sip-core/message/lint-diff.test.ts
+// lints every message in the arena and out of it).
+
+const L_URI: i32 = 1; // isUriChar, less "%" and "?"
+const L_USER: i32 = 2; // unreserved / "&" "=" "+" "$" "," ";" "/" / "%"
+const L_ALPHA: i32 = 4;
+const L_DIGITDOT: i32 = 8;
+const L_TOKENLWS: i32 = 16;
+const L_TRIM: i32 = 32;
+const L_SPACE: i32 = 64;
+const L_ODD: i32 = 128; // CR, LF and every octet above 127
+const L_HEX: i32 = 256;
+/** The octet classes (u16 per octet), filled by {@link initLint}. */
+const LOCT: usize = memory.data(512, 16);
+/** A URI's parameter names (start, end address pairs): at most LPARAMS names, else "not certain". */
+const LPARAMS: i32 = 64;
+const LPARAM: usize = memory.data(LPARAMS * 8, 16);
+
+function lintSet(chars: string, bit: i32): void {
+  for (let i = 0; i < chars.length; i++) {
+    const a = LOCT + (<usize>chars.charCodeAt(i) << 1);
+    store<u16>(a, <i32>load<u16>(a) | bit);
+  }
+}
+function initLint(): void {
+  // (no string concatenation: the stub runtime would place the results in memory the scanner uses)
+  const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  lintSet(alnum, L_URI | L_USER | L_TOKENLWS);
+  lintSet("-_.!~*'()&=+$,;/:@[]", L_URI);
+  lintSet("-_.!~*'()&=+$,;/%", L_USER);
+  lintSet('0123456789ABCDEFabcdef', L_HEX);
+  lintSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', L_ALPHA);
+  lintSet('0123456789.', L_DIGITDOT);
+  lintSet("-.!%*_+`'~ \t", L_TOKENLWS);
+  lintSet('\t\n\v\f\r ', L_TRIM | L_SPACE);
+  lintSet('\r\n', L_ODD);
+  for (let c = 128; c < 256; c++) {
+    const a = LOCT + (<usize>c << 1);
+    store<u16>(a, <i32>load<u16>(a) | L_ODD);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function loct(a: usize): i32 {
+  return <i32>load<u16>(LOCT + (<usize>load<u8>(a) << 1));
+}
+// @ts-ignore: decorator
+@inline function lat(a: usize): i32 {
+  return <i32>load<u8>(a);
+}
+
+/** Whether the "%" at `k` starts an escape: two hex digits before `lim`. */
+function lEscapeAt(k: usize, lim: usize): bool {
+  return k + 2 < lim && (loct(k + 1) & loct(k + 2) & L_HEX) != 0;
+}
+
+/** chars.ts `isIpv4At`: a dotted quad, each part 1–3 digits, 0–255. */
+function lIpv4(s: usize, e: usize): bool {
+  let parts = 0;
+  let n = 0;
+  let len = 0;
+  for (let k = s; k <= e; k++) {
+    const c = k < e ? lat(k) : 46;
+    if (c == 46) {
+      if (len == 0 || len > 3 || n > 255) return false;
+      parts++;
+      n = 0;
+      len = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (len < 4) n = n * 10 + (c - 48); // (more than 3 digits fail at the part's end anyway)
+      len++;
+    } else return false;
+  }
+  return parts == 4;
+}
+
+/** lint.ts `ipv6Clean`. */
+function lIpv6(s: usize, e: usize): bool {
+  let groups = 0;
+  let dbl = false;
+  let k = s;
+  if (e - s >= 2 && lat(s) == 58 && lat(s + 1) == 58) {
+    dbl = true;
+    k = s + 2;
+    if (k == e) return true;
+    if (lat(k) == 58) return false;
+  }
+  for (;;) {
+    const g0 = k;
+    while (k < e && (loct(k) & L_HEX) != 0) k++;
+    if (k < e && lat(k) == 46) {
+      if (!lIpv4(g0, e)) return false;
+      groups += 2;
+      break;
+    }
+    if (k == g0 || k - g0 > 4) return false;
+    groups++;
+    if (k == e) break;
+    if (lat(k) != 58) return false;
+    k++;
+    if (k == e) return false;
+    if (lat(k) == 58) {
+      if (dbl) return false;
+      dbl = true;
+      k++;
+      if (k == e) break;
+      if (lat(k) == 58) return false;
+    }
+  }
+  return dbl ? groups <= 7 : groups == 8;
+}
+
+function lDigitsOnly(s: usize, e: usize): bool {
+  for (let k = s; k < e; k++) if (lat(k) < 48 || lat(k) > 57) return false;
+  return true;
+}
+
+function lDoubleColon(s: usize, e: usize): bool {
+  for (let k = s; k + 1 < e; k++) if (lat(k) == 58 && lat(k + 1) == 58) return true;
+  return false;
+}
+
+function lSameFolded(as: usize, ae: usize, bs: usize, be: usize): bool {
+  if (ae - as != be - bs) return false;
+  for (let k: usize = 0; k < ae - as; k++) {
+    let x = lat(as + k);
+    let y = lat(bs + k);
+    if (x >= 65 && x <= 90) x |= 32;
+    if (y >= 65 && y <= 90) y |= 32;
+    if (x != y) return false;
+  }
+  return true;
+}
+
+/**
+ * lint.ts `uriCleanTo` of the URI at `u0` (addresses): where it ends (at the first octet `term`, or
+ * at `lim` when `term` is -1) when it is certain to draw nothing from the URI checks, else -1.
+ */
+export function lintUriTo(u0: usize, lim: usize, term: i32): i32 {
+  if (lim - u0 < 5 || lim < u0 || lat(u0) != 115 || lat(u0 + 1) != 105 || lat(u0 + 2) != 112) return -1;
+  let p: usize;
+  if (lat(u0 + 3) == 58) p = u0 + 4;
+  else if (lat(u0 + 3) == 115 && lat(u0 + 4) == 58) p = u0 + 5;
+  else return -1;
+  let k = p;
+  for (; k < lim; k++) {
+    const c = lat(k);
+    if ((loct(k) & L_USER) == 0) break;
+    if (c == 37 && !lEscapeAt(k, lim)) return -1;
+  }
+  const hasUser = k < lim && lat(k) == 64;
+  let h = p;
+  if (hasUser) {
+    if (k == p) return -1;
+    h = k + 1;
+  }
+  k = h;
+  if (k < lim && lat(k) == 91) {
+    let close: isize = -1;
+    for (let j = k + 1; j < lim; j++) {
+      const c = lat(j);
+      if (c == 93) {
+        close = <isize>j;
+        break;
+      }
+      if (c == 59 || c == term) break;
+    }
+    if (close < 0 || !lIpv6(h + 1, <usize>close)) return -1;
+    const cl = <usize>close;
+    k = cl + 1;
+    if (k >= lim || lat(k) != 58) {
+      let g = cl;
+      while (lat(g - 1) != 58) g--;
+      if (cl - g >= 4 && cl - g <= 5 && lDigitsOnly(g, cl) && lDoubleColon(h + 1, cl)) return -1;
+    }
+  } else {
+    let letter = false;
+    let digitsDots = true;
+    for (; k < lim; k++) {
+      const f = loct(k);
+      if ((f & L_ALPHA) != 0) letter = true;
+      else if ((f & L_DIGITDOT) == 0) {
+        if (lat(k) == 45) digitsDots = false;
+        else break;
+      }
+    }
+    if (k == h) return -1;
+    if (!letter && !(digitsDots && lIpv4(h, k))) return -1;
+  }
+  if (k < lim && lat(k) == 58) {
+    const d0 = ++k;
+    let port = 0;
+    while (k < lim && lat(k) >= 48 && lat(k) <= 57) {
+      if (port <= 65535) port = port * 10 + lat(k) - 48; // (saturates: above 65535 stays above)
+      k++;
+    }
+    if (k == d0 || port > 65535) return -1;
+  }
+  let np = 0;
+  while (k < lim) {
+    const c0 = lat(k);
+    if (c0 == term) return <i32>k;
+    if (c0 != 59) return -1;
+    const ns = ++k;
+    let ne: usize = 0;
+    let vs: usize = 0;
+    let eq = false;
+    for (; k < lim; k++) {
+      const c = lat(k);
+      if (c == 59 || c == term) break;
+      if (c == 61) {
+        if (!eq) {
+          eq = true;
+          ne = k;
+          vs = k + 1;
+        }
+        continue;
+      }
+      if ((loct(k) & L_URI) == 0) {
+        if (c != 37 || !lEscapeAt(k, lim)) return -1;
+      } else if (c == 64 && !hasUser) return -1;
+    }
+    if (!eq) ne = k;
+    if (ne == ns || (eq && k == vs)) return -1;
+    for (let j = 0; j < np; j++) {
+      const a = LPARAM + (<usize>j << 3);
+      if (lSameFolded(<usize>load<i32>(a), <usize>load<i32>(a + 4), ns, ne)) return -1;
+    }
+    if (np == LPARAMS) return -1;
+    const a = LPARAM + (<usize>np << 3);
+    store<i32>(a, <i32>ns);
+    store<i32>(a + 4, <i32>ne);
+    np++;
+  }
+  return term < 0 ? <i32>k : -1;
+}
+
+/** Whether "expires" (any letter case) is at `k` (before `e`). */
+function lExpiresAt(k: usize, e: usize): bool {
+  if (k + 7 > e) return false;
+  return (
+    (lat(k + 1) | 32) == 120 &&
+    (lat(k + 2) | 32) == 112 &&
+    (lat(k + 3) | 32) == 105 &&
+    (lat(k + 4) | 32) == 114 &&
+    (lat(k + 5) | 32) == 101 &&
+    (lat(k + 6) | 32) == 115
+  );
+}
+
+/**
+ * lint.ts `nameAddrClean` of the element at addresses [s, e) of a header of kind `kind` (1: To or
+ * From, 2: Contact, 0: another name-addr header): 1 when the checks are certain to report nothing.
+ */
+export function lintNameAddr(s: usize, e: usize, kind: i32): i32 {
+  if (kind == 2 && e - s == 1 && lat(s) == 42) return 1;
+  let i = s;
+  let lt: isize = -1;
+  let quoted = false;
+  while (i < e) {
+    const ch = lat(i);
+    if ((loct(i) & L_ODD) != 0) return 0;
+    if (ch == 34) {
+      quoted = true;
+      i++;
+      while (i < e && lat(i) != 34) {
+        if ((loct(i) & L_ODD) != 0) return 0;
+        if (lat(i) == 92) {
+          if (i + 1 < e && (loct(i + 1) & L_ODD) != 0) return 0;
+          i += 2;
+        } else i++;
+      }
+      if (i >= e) return 1;
+      i++;
+      continue;
+    }
+    if (ch == 60) {
+      lt = <isize>i;
+      break;
+    }
+    if (ch == 59) break;
+    i++;
+  }
+  let paramsFrom: usize;
+  if (lt >= 0) {
+    const l = <usize>lt;
+    let ds = s;
+    let de = l;
+    while (ds < de && (loct(ds) & L_TRIM) != 0) ds++;
+    while (de > ds && (loct(de - 1) & L_TRIM) != 0) de--;
+    if (de > ds && lat(ds) != 34) {
+      for (let k = ds; k < de; k++) if ((loct(k) & L_TOKENLWS) == 0) return 0;
+    }
+    const gt = lintUriTo(l + 1, e, 62);
+    if (gt < 0) return 0;
+    paramsFrom = <usize>gt + 1;
+  } else {
+    if (quoted) return 0;
+    let semi = s;
+    while (semi < e && lat(semi) != 59) semi++;
+    for (let k = s; k < semi; k++) if (lat(k) == 44) return 0;
+    if (lintUriTo(s, semi, -1) != <i32>semi) return 0;
+    paramsFrom = semi;
+  }
+  if (kind == 1) return 1;
+  const contact = kind == 2;
+  for (let k = paramsFrom; k < e; k++) {
+    const b = lat(k);
+    if ((loct(k) & L_ODD) != 0) return 0;
+    if (b == 59) {
+      let j = k + 1;
+      while (j < e && (loct(j) & L_SPACE) != 0) j++;
+      if (j >= e || lat(j) == 59) return 0;
+    } else if (contact && (b | 32) == 101 && lExpiresAt(k, e)) return 0;
+  }
   return 1;
 }

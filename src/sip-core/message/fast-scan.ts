@@ -70,6 +70,8 @@ interface ScanExports {
   scanAt(ptr: number, len: number, delta: number, indexOnly: number): number;
   scanInto(len: number, delta: number, at: number, lim: number): number;
   scanAtInto(ptr: number, len: number, delta: number, at: number, lim: number): number;
+  lintUriTo(u0: number, lim: number, term: number): number;
+  lintNameAddr(s: number, e: number, kind: number): number;
 }
 
 let scanFn: ((len: number, delta: number, indexOnly: number) => number) | null = null;
@@ -79,6 +81,9 @@ let scanFull: ((len: number, delta: number, at: number, lim: number) => number) 
 let scanIntoFn: ((len: number, delta: number, at: number, lim: number) => number) | null = null;
 let scanAtIntoFn: ((ptr: number, len: number, delta: number, at: number, lim: number) => number) | null =
   null;
+/** The lint's certainty tests on octets in the scanner's memory (lint.ts; see {@link scannerOffset}). */
+export let lintUriTo: ScanExports['lintUriTo'] = () => -1;
+export let lintNameAddr: ScanExports['lintNameAddr'] = () => 0;
 let memory: ScanExports['memory'] | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let mem8: Uint8Array = new Uint8Array(0);
@@ -160,6 +165,8 @@ function load(): void {
     scanAtFn = x.scanAt;
     scanIntoFn = x.scanInto;
     scanAtIntoFn = x.scanAtInto;
+    lintUriTo = x.lintUriTo;
+    lintNameAddr = x.lintNameAddr;
     scanFull = enabled ? scanIntoFn : null;
   } catch {
     scanFn = null; // no WebAssembly SIMD here, or a synchronous compile refused: the JS parser runs
@@ -263,6 +270,15 @@ function scanInArena(buf: Uint8Array, start: number, end: number): Int32Array | 
   if (ok !== 1) return null;
   ringTake(pos);
   return out32;
+}
+
+/**
+ * Where the octets of `buf` lie in the scanner's memory (its offset there: `buf[i]` is at
+ * `scannerOffset(buf) + i`, as {@link lintUriTo} and {@link lintNameAddr} take addresses), or -1 where
+ * they do not (no arena, another buffer, the scanner off).
+ */
+export function scannerOffset(buf: Uint8Array): number {
+  return arena !== null && scanFull !== null && buf.buffer === memBuffer ? buf.byteOffset : -1;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 import { decodeAllHeaders } from './typed';
 import { parseUri } from './uri';
 import { decodeSpan, isLws, splitCommaSpans } from './text';
+import { lintNameAddr, lintUriTo, scannerOffset } from './fast-scan';
 
 export { MESSAGE_DIAGNOSTICS, type DiagnosticRule };
 
@@ -610,6 +611,11 @@ const OCT = new Uint16Array(256);
 /** Per message scratch (the lint is not re-entered): each field's class, each class's first field. */
 let fieldClass = new Uint8Array(64);
 const firstOf = new Int32Array(NCLASS).fill(-1);
+/**
+ * Where the message's octets lie in the scanner's memory (fast-scan.ts `scannerOffset`: a message read
+ * into the arena), or -1: there the name-addr and URI tests are asked of the scanner first.
+ */
+let memAt = -1;
 /** The classes the last message set in {@link firstOf} (the next one puts back only those). */
 const firstSet = new Int32Array(NCLASS);
 let firstSetN = 0;
@@ -648,6 +654,7 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
   const o0 = base + KEY_SLOTS;
   if (fieldClass.length < n) fieldClass = new Uint8Array(2 * n);
   const fc = fieldClass;
+  memAt = scannerOffset(raw);
   for (let k = 0; k < firstSetN; k++) firstOf[firstSet[k]!] = -1;
   firstSetN = 0;
   let dup = false;
@@ -693,7 +700,12 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
   if (msg.bodyLength > 0 && ix[base + 2 * F_CTYPE]! < 0) checkContentType(msg, out);
   if (request) {
     const us = ix[base + 2 * F_URI]!;
-    if (us < 0 || !uriClean(raw, us, ix[base + 2 * F_URI + 1]!)) checkRequestUri(msg, out);
+    const ue = ix[base + 2 * F_URI + 1]!;
+    if (
+      us < 0 ||
+      !((memAt >= 0 && lintUriTo(memAt + us, memAt + ue, -1) === memAt + ue) || uriClean(raw, us, ue))
+    )
+      checkRequestUri(msg, out);
   }
   // The name-addr fields in one pass, in field order; only where one may report something, the
   // reports in the general check's order (by header, then field)
@@ -742,7 +754,7 @@ function nameAddrField(
   out: Diagnostic[] | null,
 ): boolean {
   if (!list) {
-    if (ve > vs && !nameAddrClean(raw, vs, ve, c)) {
+    if (ve > vs && !elementClean(raw, vs, ve, c)) {
       if (out === null) return false;
       checkNameAddrAt(raw, vs, ve, name!, out);
     }
@@ -756,7 +768,7 @@ function nameAddrField(
     let e = ve;
     while (s < e && isLws(raw[s])) s++;
     while (e > s && isLws(raw[e - 1])) e--;
-    if (e > s && !nameAddrClean(raw, s, e, c)) {
+    if (e > s && !elementClean(raw, s, e, c)) {
       if (out === null) return false;
       checkNameAddrAt(raw, s, e, name!, out);
     }
@@ -766,12 +778,32 @@ function nameAddrField(
   for (let k = 0; k < ne; k += 2) {
     const s = elemAt[k]!;
     const e = elemAt[k + 1]!;
-    if (e > s && !nameAddrClean(raw, s, e, c)) {
+    if (e > s && !elementClean(raw, s, e, c)) {
       if (out === null) return false;
       checkNameAddrAt(raw, s, e, name!, out);
     }
   }
   return true;
+}
+
+/**
+ * The certainty tests in JavaScript (tests compare the scanner's `lintNameAddr` / `lintUriTo` with
+ * them); `kind` as the scanner takes it (1: To or From, 2: Contact, 0: another name-addr header).
+ * @internal
+ */
+export const lintCertainty = {
+  nameAddrClean: (raw: Uint8Array, s: number, e: number, kind: number): boolean =>
+    nameAddrClean(raw, s, e, kind === 1 ? K_TO : kind === 2 ? K_CONTACT : cls('route')),
+  uriCleanTo,
+};
+
+/** {@link nameAddrClean}, asked of the scanner first where the message lies in its memory ({@link memAt}). */
+function elementClean(raw: Uint8Array, s: number, e: number, c: number): boolean {
+  if (memAt >= 0) {
+    const kind = c === K_TO || c === K_FROM ? 1 : c === K_CONTACT ? 2 : 0;
+    if (lintNameAddr(memAt + s, memAt + e, kind) === 1) return true;
+  }
+  return nameAddrClean(raw, s, e, c);
 }
 
 /**

@@ -14,6 +14,14 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lintMessage, parseMessage, type SipMessage } from '../../../src/sip-core/message/index';
+import { lintCertainty } from '../../../src/sip-core/message/lint';
+import {
+  fastScanAvailable,
+  lintNameAddr,
+  lintUriTo,
+  scanArena,
+  scannerOffset,
+} from '../../../src/sip-core/message/fast-scan';
 import { INVITE_24_2, OK_200_RR } from '../../fixtures/sip-examples';
 import { FIXTURES, havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
 
@@ -30,12 +38,30 @@ function wrapped(m: SipMessage): SipMessage {
   });
 }
 
+/**
+ * `b` copied into the scanner's arena, 5 octets in (a message read there, as the worker's message
+ * checks read theirs: the lint asks the scanner's certainty tests first), or null without the scanner.
+ */
+function inArena(b: Uint8Array): Uint8Array | null {
+  const a = scanArena(b.length + 5);
+  if (a === null) return null;
+  const v = a.subarray(5);
+  v.set(b);
+  expect(scannerOffset(v)).toBe(v.byteOffset);
+  return v;
+}
+
 let flagged = 0;
-/** The lint on the parser's index = the general path's on `b`. */
+/** The lint on the parser's index = the general path's on `b`, in any buffer and in the scanner's arena. */
 function same(b: Uint8Array, what: string): void {
   const want = JSON.stringify(lintMessage(wrapped(parseMessage(b, 0, b.length))));
   const got = JSON.stringify(lintMessage(parseMessage(b, 0, b.length)));
   if (got !== want) expect(got, what).toBe(want);
+  const a = inArena(b);
+  if (a !== null) {
+    const there = JSON.stringify(lintMessage(parseMessage(a, 0, a.length)));
+    if (there !== want) expect(there, `${what} (in the arena)`).toBe(want);
+  }
   if (want !== '[]') flagged++;
 }
 
@@ -317,6 +343,52 @@ describe("lintMessage on the parser's index = the general lint", () => {
     0x80,
     0,
   );
+  it("the scanner's certainty tests answer as the JavaScript ones (name-addr elements, URIs, their mutations)", () => {
+    expect(fastScanAvailable()).toBe(true);
+    let clean = 0;
+    let total = 0;
+    /** Every test on `text` (and on it with one octet changed): the scanner's answer = the JavaScript one. */
+    const agree = (b: Uint8Array): void => {
+      const a = inArena(b)!;
+      const at = scannerOffset(a);
+      const n = a.length;
+      for (const kind of [0, 1, 2]) {
+        const js = lintCertainty.nameAddrClean(a, 0, n, kind) ? 1 : 0;
+        const got = lintNameAddr(at, at + n, kind);
+        if (got !== js) expect(got, `${Buffer.from(b).toString('latin1')} kind ${kind}`).toBe(js);
+        clean += js;
+        total++;
+      }
+      for (const [from, term] of [
+        [0, -1],
+        [1, 62],
+        [0, 62],
+      ] as const) {
+        if (from > n) continue;
+        const js = lintCertainty.uriCleanTo(a, from, n, term);
+        const got = lintUriTo(at + from, at + n, term);
+        const want = js < 0 ? -1 : at + js;
+        if (got !== want) expect(got, `${Buffer.from(b).toString('latin1')} uri ${from} ${term}`).toBe(want);
+      }
+    };
+    const piece = fc.oneof(nameAddr, uri, nameAddrList);
+    fc.assert(
+      fc.property(piece, fc.nat(), octet, (t, at, o) => {
+        const b = enc(t);
+        agree(b);
+        if (b.length > 0) {
+          const m = b.slice();
+          m[at % m.length] = o;
+          agree(m);
+        }
+      }),
+      { numRuns: 6000, seed: 26 },
+    );
+    // (both answers occur often: the property compares more than "not certain" with itself)
+    expect(clean).toBeGreaterThan(total / 10);
+    expect(clean).toBeLessThan(total * 0.9);
+  });
+
   it('on octet mutations of generated and bench-like messages', () => {
     const bases = fc.oneof(
       message,
