@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CallSortField } from '../shared/api';
 
 function findAppRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +35,8 @@ export interface SampleSpec {
   path: string;
   title: string;
   description: string;
+  /** The calls list's order when the sample is opened (default: by start). */
+  sort?: CallSortField;
 }
 
 /** The built-in sample captures, the basic one first. */
@@ -50,6 +53,8 @@ export const SAMPLES: readonly SampleSpec[] = [
     title: 'Calls that go wrong',
     description:
       'A lost ACK, an unreachable callee, a looping request, a bad Content-Length: the analysis names each, with its RFC section.',
+    // (the most broken call first: the calls with an error, then warnings)
+    sort: 'diagnostics',
   },
   {
     id: 'media',

@@ -109,6 +109,8 @@ export interface SampleInfo {
   title: string;
   /** What it shows, one sentence or two. */
   description: string;
+  /** The calls list's order when it is opened (absent: by start). */
+  sort?: CallSortField;
 }
 
 export type CaptureState = 'opening' | 'ready' | 'failed' | 'cancelled';
@@ -515,6 +517,7 @@ export type CallSortField =
   | 'legs'
   | 'src'
   | 'dst'
+  /** The worst diagnostic's severity (calls with an error first, then warnings, info, none), then the start. */
   | 'diagnostics'
   /** The media verdict (one-way and no media first), then the worst loss. */
   | 'rtp'
@@ -569,6 +572,11 @@ export interface MessagesQuery {
   limit: number;
   /** Only the messages of this call (`C3`, or any of its Call-IDs). */
   call?: string;
+  /**
+   * Without `call`: only the messages of the calls this calls-list filter keeps (docs/filters.md);
+   * every message when it does not parse (the calls page says why).
+   */
+  filter?: string;
 }
 
 export interface RecentFile {

@@ -158,7 +158,13 @@ const CHECKS: Record<InvokeChannel, Check> = {
   [Invoke.captureClose]: fields({ captureId: 'string' }),
   [Invoke.captureList]: none,
   [Invoke.messagesPage]: (req) => {
-    const base = fields({ captureId: 'string', offset: 'int', limit: 'int', call: 'string?' })(req);
+    const base = fields({
+      captureId: 'string',
+      offset: 'int',
+      limit: 'int',
+      call: 'string?',
+      filter: 'string?',
+    })(req);
     if (base) return base;
     return (req as { limit: number }).limit > 10_000 ? 'limit must be at most 10000' : null;
   },

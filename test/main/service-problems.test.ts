@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { mediaCapture } from '../helpers/rtp-capture';
 import { MEDIA_RULES_BY_CODE } from '../../src/sip-core/media/call-media';
 import { TraceAdapter } from '../../src/main/service/capture-loader';
-import { codesByCall, countProblems } from '../../src/main/service/problems';
+import { codesByCall, countProblems, severityRanks } from '../../src/main/service/problems';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
 import { analysisDiagnostic, RULES_BY_CODE } from '../../src/sip-core/analysis';
 
@@ -136,5 +136,42 @@ describe('problems of the calls list', () => {
       ['sdp-hold', 'info', 1],
     ]);
     expect(countProblems(byCall, [{ id: 'C3' }])).toEqual([]);
+  });
+});
+
+describe("the calls list's Diag order", () => {
+  it('ranks a call by its worst diagnostic: error, warning, info, none; an unknown code as a warning', () => {
+    // Severities from the catalogues the problems row reads (no hand-written copy of them here).
+    const sev = (code: string): string => RULES_BY_CODE.get(code)?.severity ?? '';
+    expect([sev('ack-missing-2xx'), sev('nat-no-rport'), sev('nat-private-via')]).toEqual([
+      'error',
+      'warning',
+      'info',
+    ]);
+    const byCall = new Map<string, string[]>([
+      ['C1', ['nat-private-via']],
+      ['C2', ['nat-private-via', 'ack-missing-2xx']],
+      ['C3', ['nat-no-rport', 'nat-private-via']],
+      ['C5', ['pcap-bad-thing']],
+      ['C6', ['pcap-bad-thing']],
+    ]);
+    const calls = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7'].map((id) => ({
+      id,
+      diagnostics: id === 'C4' ? 0 : id === 'C7' ? 2 : 1,
+    }));
+    // C5 and C6's code is one the capture pipeline described (as info); C7 counts diagnostics of no code.
+    const others = new Map([['pcap-bad-thing', { severity: 'info' as const, title: 'x', rfc: null }]]);
+    const ranks = severityRanks(byCall, calls, others);
+    expect(Object.fromEntries(ranks)).toEqual({ C1: 2, C2: 0, C3: 1, C4: 3, C5: 2, C6: 2, C7: 1 });
+    expect(severityRanks(new Map([['C5', ['never-heard-of']]]), calls.slice(4, 5)).get('C5')).toBe(1);
+  });
+
+  it('sorts the calls with the worst first, then by start (the CLI keeps its own order)', async () => {
+    const a = await adapter(false);
+    const bySeverity = a.queryCalls({ offset: 0, limit: 1000, sort: 'diagnostics' });
+    // multi-section.pcapng: every call has the nat-no-rport warning: in the default order (by start
+    // as the list has it, the 1970 section's call where its messages are).
+    const byStart = a.queryCalls({ offset: 0, limit: 1000 });
+    expect(bySeverity.items.map((c) => c.id)).toEqual(byStart.items.map((c) => c.id));
   });
 });

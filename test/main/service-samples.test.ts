@@ -157,4 +157,88 @@ describe('built-in samples', () => {
     expect(await callsWith('max-forwards-exhausted')).toEqual(['bob 483']);
     expect(await callsWith('content-length-exceeds-body')).toEqual(['frank 404']);
   });
+
+  it('the problems sample opens sorted by Diag: the calls with an error first (by start), the clean ones last', async () => {
+    const info = await host.invoke(Invoke.appInfo, null);
+    expect(info.samples.map((s) => s.sort ?? null)).toEqual([null, 'diagnostics', null]);
+    const cap = await openSample('problems');
+    const user = (c: { to: string | null }) => /sip:(\w+)@/.exec(c.to ?? '')?.[1];
+    const page = await host.invoke(Invoke.callsQuery, {
+      captureId: cap.id,
+      offset: 0,
+      limit: 100,
+      sort: 'diagnostics',
+    });
+    expect(page.items.map((c) => [user(c), c.finalStatus, c.diagnostics > 0])).toEqual([
+      ['erin', 200, true],
+      ['dave', 408, true],
+      ['bob', 483, true],
+      ['frank', 404, true],
+      ['bob', 200, false],
+      ['bob', 200, false],
+    ]);
+    // (by start within a severity)
+    expect(page.items.slice(0, 4).map((c) => c.start)).toEqual(
+      page.items
+        .slice(0, 4)
+        .map((c) => c.start)
+        .sort((x, y) => x - y),
+    );
+    // The second click: the other way round, the clean calls first.
+    const back = await host.invoke(Invoke.callsQuery, {
+      captureId: cap.id,
+      offset: 0,
+      limit: 100,
+      sort: 'diagnostics',
+      desc: true,
+    });
+    expect(back.items.map((c) => c.id)).toEqual(page.items.map((c) => c.id).reverse());
+  });
+
+  it('lists the messages of the calls a filter keeps, paged, in trace order; none when it keeps none', async () => {
+    const cap = await openSample('problems');
+    const page = (offset: number, limit: number, filter?: string) =>
+      host.invoke(Invoke.messagesPage, { captureId: cap.id, offset, limit, ...(filter ? { filter } : {}) });
+    expect((await page(0, 10)).total).toBe(69);
+    const failed = await host.invoke(Invoke.callsQuery, {
+      captureId: cap.id,
+      offset: 0,
+      limit: 10,
+      filter: 'call.state == "rejected"',
+    });
+    expect(failed.total).toBe(2);
+    const want: number[] = [];
+    for (const c of failed.items) {
+      const rows = await host.invoke(Invoke.messagesPage, {
+        captureId: cap.id,
+        offset: 0,
+        limit: 100,
+        call: c.id,
+      });
+      want.push(...rows.items.map((m) => m.id));
+    }
+    want.sort((a, b) => a - b);
+    const first = await page(0, 3, 'call.state == "rejected"');
+    const rest = await page(3, 100, 'call.state == "rejected"');
+    expect(first.total).toBe(want.length);
+    expect([...first.items, ...rest.items].map((m) => m.id)).toEqual(want);
+    expect(rest.offset).toBe(3);
+    // A filter that keeps no call: no message (the calls list says "Calls 0").
+    const none = await page(0, 50, 'call.state == "no-such-state"');
+    expect([none.total, none.items.length]).toEqual([0, 0]);
+    // One that does not parse: every message, as the calls list is then unfiltered.
+    expect((await page(0, 10, 'call.state ==')).total).toBe(69);
+    // A call given: its messages, whatever the filter.
+    const one = await host.invoke(Invoke.messagesPage, {
+      captureId: cap.id,
+      offset: 0,
+      limit: 100,
+      call: failed.items[0]!.id,
+      filter: 'call.state == "no-such-state"',
+    });
+    expect(one.total).toBeGreaterThan(0);
+    expect(() =>
+      validateRequest(Invoke.messagesPage, { captureId: cap.id, offset: 0, limit: 1, filter: 3 }),
+    ).toThrow(/filter/);
+  });
 });

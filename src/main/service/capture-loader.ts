@@ -81,7 +81,7 @@ import { writePcap, writePcapng } from '../../sip-core/capture/writer/capture-wr
 import type { FrameRef } from '../../sip-core/capture/provenance';
 import { ApiError } from '../../shared/api';
 import { stat } from 'node:fs/promises';
-import { codesByCall, countProblems } from './problems';
+import { codesByCall, countProblems, severityRanks } from './problems';
 import { IngestError, openCapture, type OpenOptions, type OpenedCapture } from '../ingest';
 import { ingestCaptureFile } from '../../sip-core/trace/ingest-file.node.js';
 import { startChecksAhead } from '../../sip-core/trace/checks-ahead';
@@ -992,6 +992,36 @@ export class TraceAdapter implements LoadedTrace {
     return result;
   }
 
+  /** The last `filteredMessageIds` answer: for that filter's call set (`of`) at that trace length. */
+  #messagesView: { of: object; count: number; ids: Int32Array } | null = null;
+
+  /**
+   * The ids of the messages of the calls `filter` keeps, in trace order (the messages list that
+   * follows the calls list's filter pages through it); null for every message — no filter, or one
+   * that does not parse (the calls list is then unfiltered too). Kept for the last filter: a page
+   * costs its slice. Needs the full analysis.
+   */
+  filteredMessageIds(filter: string): Int32Array | null {
+    const f = this.#filtered(filter);
+    if (!f.indexes) return null;
+    const n = this.#trace.count;
+    const v = this.#messagesView;
+    if (v?.of === f && v.count === n) return v.ids;
+    // Marked, then read in order: linear in the trace, whatever the number of calls kept.
+    const mark = new Uint8Array(n);
+    let k = 0;
+    for (const i of f.indexes)
+      for (const id of this.#analyzer.callMessageIds(this.#callRoots[i]!))
+        if (id < n && mark[id] === 0) {
+          mark[id] = 1;
+          k++;
+        }
+    const ids = new Int32Array(k);
+    for (let id = 0, j = 0; j < k; id++) if (mark[id] === 1) ids[j++] = id;
+    this.#messagesView = { of: f, count: n, ids };
+    return ids;
+  }
+
   /**
    * The calls list as filtered and sorted, kept for the last (filter, sort, direction): scrolling
    * asks for page after page of the same view, each then costs its slice, not a sort of every call.
@@ -1049,7 +1079,12 @@ export class TraceAdapter implements LoadedTrace {
     if (!v || v.all !== all || v.key !== key) {
       const { indexes, error } = this.#filtered(filter);
       let calls = indexes ? indexes.map((i) => all[i]!) : all;
-      if (q.sort && q.sort !== 'start') {
+      if (q.sort === 'diagnostics') {
+        // (the worst severity first, then as the list is by start — a stable sort of it: the most
+        // broken call on top)
+        const rank = severityRanks(this.#codesByCall(), calls, this.#pipelineCodes);
+        calls = [...calls].sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
+      } else if (q.sort && q.sort !== 'start') {
         const sortKey = q.sort;
         calls = [...calls].sort((a, b) => compareCalls(a, b, sortKey));
       }

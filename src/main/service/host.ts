@@ -191,7 +191,13 @@ export class ServiceHost {
         return [...this.#captures.values()].map((c) => c.summary);
       case Invoke.messagesPage: {
         const q = req as InvokeReq<typeof Invoke.messagesPage>;
-        return this.messagesPage(q.captureId, q.offset, q.limit, q.call);
+        // (the calls list's filter, which the full analysis answers)
+        const filter = q.call === undefined ? (q.filter ?? '').trim() : '';
+        if (filter) {
+          const trace = this.#ready(q.captureId);
+          if (!trace.callsQueryReady({ offset: 0, limit: 0, filter })) await trace.analyse();
+        }
+        return this.messagesPage(q.captureId, q.offset, q.limit, q.call, filter);
       }
       case Invoke.messageGet: {
         const { captureId, id } = req as InvokeReq<typeof Invoke.messageGet>;
@@ -359,6 +365,7 @@ export class ServiceHost {
           bytes: size,
           title: s.title,
           description: s.description,
+          ...(s.sort ? { sort: s.sort } : {}),
         });
       } catch {
         // Removed since start-up: not offered.
@@ -771,12 +778,28 @@ export class ServiceHost {
     return { ...rest, capture: summary, media };
   }
 
-  messagesPage(captureId: string, offset: number, limit: number, call?: string): Page<MessageRow> {
+  /**
+   * A page of the messages list: call `call`'s messages, else those of the calls `filter` keeps (the
+   * calls list's filter; the full analysis must have ended), else every message.
+   */
+  messagesPage(
+    captureId: string,
+    offset: number,
+    limit: number,
+    call?: string,
+    filter = '',
+  ): Page<MessageRow> {
     const trace = this.#ready(captureId);
     if (call !== undefined) {
       const ids = trace.callMessageIds(call);
       if (!ids) throw new ApiError('not-found', `no call ${call} in this capture`);
       return { total: ids.length, offset, items: ids.slice(offset, offset + limit).map((i) => trace.row(i)) };
+    }
+    const kept = filter ? trace.filteredMessageIds(filter) : null;
+    if (kept) {
+      const items: MessageRow[] = [];
+      for (let i = offset; i < Math.min(kept.length, offset + limit); i++) items.push(trace.row(kept[i]!));
+      return { total: kept.length, offset, items };
     }
     const total = trace.count();
     const items: MessageRow[] = [];

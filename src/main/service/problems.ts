@@ -25,12 +25,48 @@ export function codesByCall(diagnostics: readonly AnalysisDiagnostic[]): Map<str
   return out;
 }
 
+type ProblemRule = Pick<ProblemCount, 'severity' | 'title' | 'rfc'>;
+
+/** The rule that names `code`: an analysis rule, a message check, a media rule or one of `others`. */
+function ruleOf(code: string, others: ReadonlyMap<string, ProblemRule>): ProblemRule | undefined {
+  return (
+    RULES_BY_CODE.get(code) ??
+    messageDiagnosticRule(code) ??
+    MEDIA_RULES_BY_CODE.get(code) ??
+    others.get(code)
+  );
+}
+
+/**
+ * The calls list's Diag order (`sort: 'diagnostics'`): a rank per call, its worst diagnostic's — 0 an
+ * error, 1 a warning, 2 info — and 3 for a call without any; a call whose count says it has
+ * diagnostics of no known code ranks as a warning. The list sorts by rank, then as it is by start,
+ * so that its first row is the most broken call.
+ */
+export function severityRanks(
+  byCall: ReadonlyMap<string, readonly string[]>,
+  calls: readonly { readonly id: string; readonly diagnostics: number }[],
+  others: ReadonlyMap<string, ProblemRule> = new Map(),
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of calls) {
+    let rank: number = c.diagnostics > 0 ? RANK.warning : RANK.info + 1;
+    const codes = byCall.get(c.id);
+    if (codes?.length) {
+      rank = RANK.info;
+      for (const code of codes) rank = Math.min(rank, RANK[ruleOf(code, others)?.severity ?? 'warning']);
+    }
+    out.set(c.id, rank);
+  }
+  return out;
+}
+
 /** How many of `calls` have each code: errors first, then the most calls, then by code. */
 export function countProblems(
   byCall: ReadonlyMap<string, readonly string[]>,
   calls: readonly { readonly id: string }[],
   /** Codes no catalogue lists (the capture pipeline's), as their first diagnostic described them. */
-  others: ReadonlyMap<string, Pick<ProblemCount, 'severity' | 'title' | 'rfc'>> = new Map(),
+  others: ReadonlyMap<string, ProblemRule> = new Map(),
 ): ProblemCount[] {
   const n = new Map<string, number>();
   if (byCall.size > 0)
@@ -38,7 +74,7 @@ export function countProblems(
   const out: ProblemCount[] = [];
   for (const [code, count] of n) {
     const media = MEDIA_RULES_BY_CODE.get(code);
-    const rule = RULES_BY_CODE.get(code) ?? messageDiagnosticRule(code) ?? media ?? others.get(code);
+    const rule = ruleOf(code, others);
     out.push({
       code,
       severity: rule?.severity ?? 'warning',

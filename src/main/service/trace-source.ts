@@ -33,6 +33,11 @@ export interface LoadedTrace {
   detail(id: number): MessageDetail;
   /** Message ids of a call (`C3` or any of its Call-IDs), in trace order; null when unknown. */
   callMessageIds(call: string): number[] | null;
+  /**
+   * Ids of the messages of the calls `filter` keeps, in trace order; null: every message (no filter,
+   * or one that does not parse). Needs the full analysis when `filter` is not empty.
+   */
+  filteredMessageIds(filter: string): Int32Array | null;
   /** Number of calls. */
   callCount(): number;
   /** A page of calls, sorted and filtered in the core. */
