@@ -25,6 +25,7 @@
 import { toHex } from '../capture/tls/keylog';
 import { cipherSuite, tlsPrf, type TlsCrypto } from '../capture/tls/tls-crypto';
 import type { MediaStreamDtls } from '../../shared/media-stream';
+import type { Diagnostic } from '../diagnostic';
 import { SRTP_SUITES, type SrtpSuite } from './srtp';
 import type { StreamSrtpKeys } from './srtp-keys';
 
@@ -621,4 +622,37 @@ export function dtlsStreamKeys(
     dtls,
     problem: null,
   };
+}
+
+/** Notices listed at most (the rest counted). */
+const MAX_NOTICES = 50;
+
+/**
+ * The capture's notices for DTLS-SRTP handshakes a key log would open (`dtls-srtp-encrypted`, info:
+ * the app's Decrypt TLS… takes the key log for them as for SIP over TLS), one per handshake.
+ */
+export function dtlsCaptureDiagnostics(handshakes: readonly DtlsHandshakeRecord[] | undefined): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const open = (handshakes ?? []).filter((h) => h.problem === 'no-keylog' || h.problem === 'no-secret');
+  for (const h of open.slice(0, MAX_NOTICES)) {
+    const ends = `${dtlsJson(h).client} → ${h.server.includes(':') ? `[${h.server}]` : h.server}:${h.serverPort}`;
+    out.push({
+      code: 'dtls-srtp-encrypted',
+      severity: 'info',
+      layer: 'udp',
+      message: `DTLS-SRTP ${ends} (ServerHello frame ${h.serverHelloFrame}): its media is SRTP keyed by the handshake, ${
+        h.problem === 'no-keylog'
+          ? 'no key log given'
+          : `the key log has no master secret for client random ${h.clientRandom}`
+      }: a key log of one of its ends (SSLKEYLOGFILE) decrypts it`,
+    });
+  }
+  if (open.length > MAX_NOTICES)
+    out.push({
+      code: 'diagnostics-capped',
+      severity: 'info',
+      layer: 'file',
+      message: `${open.length - MAX_NOTICES} more "dtls-srtp-encrypted" diagnostics were counted but not listed`,
+    });
+  return out;
 }

@@ -8,6 +8,7 @@ import type { CapturePipeline, IngestStats, MessageMeta, MessageSink, SplitRole 
 import { linkTypeName } from '../capture/link/link-decode';
 import type { Inflate } from '../capture/unwrap/hep';
 import type { TlsKeyLog } from '../capture/tls/keylog';
+import { dtlsCaptureDiagnostics } from '../media/dtls-srtp';
 import type { TlsCrypto } from '../capture/tls/tls-crypto';
 import type { AddressTable } from '../capture/address';
 import type { HandoffWriter } from '../capture/reader/handoff';
@@ -233,6 +234,8 @@ export class TraceIngest {
     };
     t.fileDiagnostics = diagnostics;
     t.media = p.media.size > 0 ? p.media.snapshot(p.addresses.names) : null;
+    // DTLS-SRTP handshakes a key log would open: said with the TLS notices (media/dtls-srtp.ts).
+    diagnostics.push(...dtlsCaptureDiagnostics(t.media?.dtls));
     const f = this.decoder.format;
     return {
       trace: t,

@@ -85,5 +85,16 @@ describe('what a decryption gave', () => {
     expect(
       decryptedNote('x.key', { messages: 4 }, { messages: 4, diagnostics: [{ code: 'tls-decrypt-failed' }] }),
     ).toBe('x.key: no SIP message decrypted; 1 TLS notice left below (what is still encrypted, and why)');
+    // DTLS-SRTP media: the handshakes the key log keyed, and those it did not.
+    const dtls = { code: 'dtls-srtp-encrypted' };
+    expect(
+      decryptedNote(
+        'keys.log',
+        { messages: 4, diagnostics: [dtls, dtls, dtls] },
+        { messages: 4, diagnostics: [dtls] },
+      ),
+    ).toBe(
+      'keys.log: no SIP message decrypted; no TLS left encrypted; 2 DTLS-SRTP handshakes keyed (their media plays); 1 DTLS-SRTP handshake still without a key',
+    );
   });
 });

@@ -85,7 +85,7 @@ export function serverAddress(text: string): string | null {
 /** What a decryption gave: the capture before and after it (`what`: the key file's name, its server). */
 export function decryptedNote(
   what: string,
-  before: { messages: number },
+  before: { messages: number; diagnostics?: readonly { code: string }[] },
   after: { messages: number; diagnostics: readonly { code: string }[] },
 ): string {
   const gained = after.messages - before.messages;
@@ -93,9 +93,17 @@ export function decryptedNote(
     (d) => d.code === 'tls-encrypted' || d.code === 'tls-decrypt-failed',
   ).length;
   const s = (n: number): string => (n === 1 ? '' : 's');
+  // DTLS-SRTP handshakes the key log opened (their streams play) and those still without a secret.
+  const dtls = (d: readonly { code: string }[]): number =>
+    d.filter((x) => x.code === 'dtls-srtp-encrypted').length;
+  const dtlsLeft = dtls(after.diagnostics);
+  const dtlsOpened = Math.max(0, dtls(before.diagnostics ?? []) - dtlsLeft);
+  const media =
+    (dtlsOpened > 0 ? `; ${dtlsOpened} DTLS-SRTP handshake${s(dtlsOpened)} keyed (their media plays)` : '') +
+    (dtlsLeft > 0 ? `; ${dtlsLeft} DTLS-SRTP handshake${s(dtlsLeft)} still without a key` : '');
   return `${what}: ${
     gained > 0
       ? `${gained} SIP message${s(gained)} decrypted (${after.messages} in all)`
       : 'no SIP message decrypted'
-  }${left > 0 ? `; ${left} TLS notice${s(left)} left below (what is still encrypted, and why)` : '; no TLS left encrypted'}`;
+  }${left > 0 ? `; ${left} TLS notice${s(left)} left below (what is still encrypted, and why)` : '; no TLS left encrypted'}${media}`;
 }
