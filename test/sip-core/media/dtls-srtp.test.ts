@@ -15,67 +15,7 @@ import {
 } from '../../../src/sip-core/media/dtls-srtp';
 import { RtpTracker } from '../../../src/sip-core/media/rtp-streams';
 import { parseSdesCrypto, type SdesCrypto } from '../../../src/sip-core/media/srtp';
-
-const u16 = (v: number): number[] => [v >> 8, v & 0xff];
-const u24 = (v: number): number[] => [v >> 16, (v >> 8) & 0xff, v & 0xff];
-
-function ext(type: number, data: number[]): number[] {
-  return [...u16(type), ...u16(data.length), ...data];
-}
-
-function useSrtp(profiles: number[], mki: number[] = []): number[] {
-  return ext(14, [...u16(profiles.length * 2), ...profiles.flatMap(u16), mki.length, ...mki]);
-}
-
-/** A ClientHello body (DTLS 1.2, a cookie, two suites, use_srtp). */
-function clientHello(random: number, profiles: number[], cookie: number[] = []): number[] {
-  const exts = useSrtp(profiles);
-  return [
-    ...u16(0xfefd),
-    ...Array.from({ length: 32 }, (_, i) => (random + i) & 0xff),
-    0,
-    cookie.length,
-    ...cookie,
-    ...u16(4),
-    ...u16(0xc02b),
-    ...u16(0xc02f),
-    1,
-    0,
-    ...u16(exts.length),
-    ...exts,
-  ];
-}
-
-/** A ServerHello body: `version` 0xfefd, or DTLS 1.3's 0xfefd + supported_versions 0xfefc. */
-function serverHello(
-  random: number,
-  profile: number | null,
-  o: { dtls13?: boolean; mki?: number[] } = {},
-): number[] {
-  const exts = [
-    ...(profile !== null ? useSrtp([profile], o.mki) : []),
-    ...(o.dtls13 ? ext(43, u16(0xfefc)) : []),
-  ];
-  return [
-    ...u16(0xfefd),
-    ...Array.from({ length: 32 }, (_, i) => (random + 2 * i) & 0xff),
-    0,
-    ...u16(0xc02b),
-    0,
-    ...u16(exts.length),
-    ...exts,
-  ];
-}
-
-/** A handshake fragment (RFC 6347 §4.2.2) of message `body`. */
-function fragment(type: number, seq: number, body: number[], off = 0, len = body.length - off): number[] {
-  return [type, ...u24(body.length), ...u16(seq), ...u24(off), ...u24(len), ...body.slice(off, off + len)];
-}
-
-/** A DTLS 1.2 record (epoch 0) around `payload`. */
-function record(payload: number[], type = 22, epoch = 0): number[] {
-  return [type, 0xfe, 0xfd, ...u16(epoch), 0, 0, 0, 0, 0, 1, ...u16(payload.length), ...payload];
-}
+import { clientHello, fragment, record, serverHello, u16 } from '../../helpers/dtls-records';
 
 const A = 1;
 const B = 2;

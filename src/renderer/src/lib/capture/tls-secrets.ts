@@ -98,6 +98,11 @@ export function decryptedNote(
     d.filter((x) => x.code === 'dtls-srtp-encrypted').length;
   const dtlsLeft = dtls(after.diagnostics);
   const dtlsOpened = Math.max(0, dtls(before.diagnostics ?? []) - dtlsLeft);
+  // A capture whose only secrets were DTLS-SRTP's: nothing to say about TLS.
+  const onlyDtls =
+    before.diagnostics !== undefined &&
+    dtls(before.diagnostics) > 0 &&
+    !before.diagnostics.some((d) => d.code === 'tls-encrypted' || d.code === 'tls-decrypt-failed');
   const media =
     (dtlsOpened > 0 ? `; ${dtlsOpened} DTLS-SRTP handshake${s(dtlsOpened)} keyed (their media plays)` : '') +
     (dtlsLeft > 0 ? `; ${dtlsLeft} DTLS-SRTP handshake${s(dtlsLeft)} still without a key` : '');
@@ -105,5 +110,5 @@ export function decryptedNote(
     gained > 0
       ? `${gained} SIP message${s(gained)} decrypted (${after.messages} in all)`
       : 'no SIP message decrypted'
-  }${left > 0 ? `; ${left} TLS notice${s(left)} left below (what is still encrypted, and why)` : '; no TLS left encrypted'}${media}`;
+  }${left > 0 ? `; ${left} TLS notice${s(left)} left below (what is still encrypted, and why)` : onlyDtls ? '' : '; no TLS left encrypted'}${media}`;
 }
