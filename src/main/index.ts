@@ -64,7 +64,7 @@ async function buildMenu(): Promise<void> {
       submenu: [
         { label: 'Open capture…', accelerator: 'CmdOrCtrl+O', click: () => void openCaptureDialog() },
         {
-          label: 'Open a sample',
+          label: 'Open sample',
           submenu: samples.length
             ? samples.map((s) => ({ label: s.title, click: () => sendMenu('open-sample', undefined, s.id) }))
             : [{ label: 'No sample installed', enabled: false }],

@@ -118,12 +118,12 @@ describe.skipIf(!chromiumPath)('accessibility (axe-core) of the main screens, li
   const { showLadder, showCalls, calls, mediaArrows } = appNav(() => page);
 
   it('the empty shell', async () => {
-    await page.getByText('Open the sample', { exact: true }).waitFor();
+    await page.getByTestId('sample-calls').waitFor();
     expect.soft(await check('empty shell')).toEqual([]);
   });
 
   it("a capture's calls, messages and a message inspected", async () => {
-    await page.getByText('Open the sample', { exact: true }).click();
+    await page.getByTestId('sample-calls').click();
     await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(5);
     // Keyboard only: Tab reaches the calls list (a named region), and ↓ selects its first call, ↓ the next.
     const list = page.getByRole('region', { name: /^Call rows/ });

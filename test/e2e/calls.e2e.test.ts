@@ -30,7 +30,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
     served = await servePage(chromiumPath as string, { webRoot: webDir });
     ({ page, errors: pageErrors } = served);
     await page.goto(served.server.url);
-    await page.getByText('Open the sample', { exact: true }).click();
+    await page.getByTestId('sample-calls').click();
     await page.getByTestId('calls-table').locator('tr.msg').nth(4).waitFor({ timeout: 20_000 });
   });
 

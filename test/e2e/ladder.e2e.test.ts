@@ -135,7 +135,7 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
   const { showLadder, showCalls } = appNav(() => page);
 
   it("opens the sample and draws a call's ladder: one arrow per message, one lane per address", async () => {
-    await page.getByText('Open the sample', { exact: true }).click();
+    await page.getByTestId('sample-calls').click();
     const calls = page.getByTestId('calls-table').locator('tr.msg');
     await expect.poll(() => calls.count(), { timeout: 20_000 }).toBe(5);
     await calls.first().click();

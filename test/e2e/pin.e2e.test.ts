@@ -19,7 +19,7 @@ describe.skipIf(!chromiumPath)('the pinned message marked in the lists, in Chrom
     served = await servePage(chromiumPath as string);
     page = served.page;
     await page.goto(served.server.url);
-    await page.getByText('Open the sample', { exact: true }).click();
+    await page.getByTestId('sample-calls').click();
     await page.getByTestId('calls-table').locator('tr.msg').nth(4).waitFor({ timeout: 20_000 });
   });
 

@@ -33,7 +33,7 @@ describe.skipIf(!chromiumPath)('SIPp scenarios from the ladder in Chromium', () 
   }
 
   it("downloads the caller's and the callee's scenario of the selected call", async () => {
-    await page.getByText('Open the sample', { exact: true }).click();
+    await page.getByTestId('sample-calls').click();
     await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(5);
     await calls().first().click();
     await showLadder();

@@ -85,8 +85,18 @@ export class AppState {
   ladderTruncated = $state<number | null>(null);
   /** Zoom, collapsed and merged lanes of the ladder (kept across area switches). */
   readonly ladderView = new LadderViewState();
-  /** The messages table: every message, or the selected call's, paged from the service. */
+  /**
+   * The messages table, paged from the service: the selected call's messages; else, with a calls
+   * filter, the messages of the calls it keeps (`messagesFilter`); else every message.
+   */
   readonly messageRows: PagedRows<MessageRow>;
+  /**
+   * The calls filter the messages table follows (no call selected, the filter parses): its messages
+   * are those of the calls the filter keeps. Empty: every message.
+   */
+  get messagesFilter(): string {
+    return this.selectedCallId || this.filterError ? '' : this.callFilter.trim();
+  }
   /** The ladder's messages (its calls', in time order), at most LADDER_LIMIT; not deeply reactive. */
   callMessages = $state.raw<MessageRow[]>([]);
   /**
@@ -142,11 +152,12 @@ export class AppState {
     });
     this.messageRows = new PagedRows<MessageRow>(async (offset, limit) => {
       if (!this.capture) return { total: 0, items: [] };
+      const filter = this.messagesFilter;
       return this.client.invoke(Invoke.messagesPage, {
         captureId: this.capture.id,
         offset,
         limit,
-        ...(this.selectedCallId ? { call: this.selectedCallId } : {}),
+        ...(this.selectedCallId ? { call: this.selectedCallId } : filter ? { filter } : {}),
       });
     });
   }
@@ -230,6 +241,8 @@ export class AppState {
   /** Opens a built-in sample capture (by id; the first when none is given). */
   async openSample(id?: string): Promise<void> {
     const sample = id === undefined ? this.info?.samples[0] : this.info?.samples.find((s) => s.id === id);
+    // (the problems sample: its most broken call on top, as if Diag were clicked)
+    if (sample?.sort) this.callSort = { field: sample.sort, desc: false };
     await this.#opening(sample?.name ?? 'sample', () =>
       this.client.invoke(Invoke.captureOpenSample, id === undefined ? null : { id }),
     );
@@ -424,8 +437,11 @@ export class AppState {
   }
 
   async applyFilter(text: string): Promise<void> {
+    const shown = this.messagesFilter;
     this.callFilter = text;
     await this.callRows.reset({ top: true });
+    // The messages of the calls it keeps (asked once the calls page said whether the filter parses).
+    if (!this.selectedCallId && this.messagesFilter !== shown) await this.#loadMessages();
   }
 
   async #loadMessages(clearSelection = true): Promise<void> {

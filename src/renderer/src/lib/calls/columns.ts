@@ -151,7 +151,8 @@ export const CALL_COLUMNS: readonly CallColumn[] = [
   {
     id: 'diag',
     label: 'Diag',
-    title: 'Diagnostics on the call: its messages’ and its media rules’ (one-way media, loss…)',
+    title:
+      'Diagnostics on the call: its messages’ and its media rules’ (one-way media, loss…). Sorts the calls with an error first, then warnings, then info, each by start',
     sort: 'diagnostics',
     num: true,
     width: 44,
