@@ -3,14 +3,29 @@
  * test/main/checks-ahead.test.ts): a capture of many regions, and the check that a fill starts only
  * when the main thread says so and stops when the trace is closed.
  */
-import { expect, onTestFinished } from 'vitest';
+import { afterAll, expect, onTestFinished } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { generate } from '../../bench/tools/gen-sip-capture';
 
 /** The bench's 40 MB capture (absent in a clean clone). */
 export const BENCH_CAPTURE = resolve(import.meta.dirname, '../../bench/data/sip-40MB.pcap');
+
+/**
+ * The bench's 40 MB capture: bench/data's when it was generated, else the same bytes made now by its
+ * generator (bench/tools/gen-sip-capture.ts, ~0.2 s) in a temporary directory removed after the test
+ * file — so a clean clone (CI) checks what a machine with bench/data checks. Call at a test file's top.
+ */
+export function benchCapture(): string {
+  if (existsSync(BENCH_CAPTURE)) return BENCH_CAPTURE;
+  const dir = mkdtempSync(join(tmpdir(), 'sipscope-bench-'));
+  const file = join(dir, 'sip-40MB.pcap');
+  generate(file, 40);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return file;
+}
 
 /** A capture of `mb` MB from the bench's generator, in a temporary directory (the caller removes it). */
 export function generatedCapture(mb: number): string {

@@ -11,15 +11,16 @@ import { openCaptureWithTier1, TraceAdapter } from '../../src/main/service/captu
 import { SAMPLE_CAPTURE } from '../../src/main/paths';
 import { ingestCaptureFile } from '../../src/sip-core/trace/ingest-file.node.js';
 import { toTraceJson } from '../../src/sip-core/trace/trace-json';
+import { benchCapture } from '../helpers/fill-ahead';
 
 const PUBLIC = resolve(__dirname, '../../../shared/captures/public');
-const BENCH = resolve(__dirname, '../../bench/data/sip-40MB.pcap');
+const BENCH = benchCapture();
 const files = [SAMPLE_CAPTURE];
 if (existsSync(PUBLIC)) {
   for (const f of readdirSync(PUBLIC).sort()) if (/\.(pcap|pcapng|cap)$/.test(f)) files.push(join(PUBLIC, f));
 } else console.warn(`[skip] public captures absent (${PUBLIC}): only the sample capture is checked`);
-// (several parts: the bench capture when it was generated; absent in a clean clone)
-if (existsSync(BENCH)) files.push(BENCH);
+// (several parts: the bench capture, bench/data's or made by its generator)
+files.push(BENCH);
 
 describe("the app's open: tier 1 during the read, then tier 2", () => {
   it('ends with the calls, rows and trace JSON of a full analysis', async () => {

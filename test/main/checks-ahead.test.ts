@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BENCH_CAPTURE, expectFillStartsAndStops, manyRegionsCapture } from '../helpers/fill-ahead';
+import { benchCapture, expectFillStartsAndStops, manyRegionsCapture } from '../helpers/fill-ahead';
 import { openCaptureWithTier1, TraceAdapter } from '../../src/main/service/capture-loader';
 import { SAMPLE_CAPTURE } from '../../src/main/paths';
 import {
@@ -27,12 +27,12 @@ import { toTraceJson } from '../../src/sip-core/trace/trace-json';
 import type { Trace } from '../../src/sip-core/trace/trace';
 
 const PUBLIC = resolve(__dirname, '../../../shared/captures/public');
-const BENCH = BENCH_CAPTURE;
+const BENCH = benchCapture();
 const files = [SAMPLE_CAPTURE];
 if (existsSync(PUBLIC))
   for (const f of readdirSync(PUBLIC).sort()) if (/\.(pcap|pcapng|cap)$/.test(f)) files.push(join(PUBLIC, f));
-// (several parts and ~65k messages: the bench capture when it was generated; absent in a clean clone)
-if (existsSync(BENCH)) files.push(BENCH);
+// (several parts and ~65k messages: the bench capture, bench/data's or made by its generator)
+files.push(BENCH);
 /** The service's output off/on/slowed (three opens each): fewer captures, TCP, WebSocket, many codes. */
 const serviceFiles = files.filter(
   (f) =>

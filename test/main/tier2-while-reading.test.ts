@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BENCH_CAPTURE, manyRegionsCapture } from '../helpers/fill-ahead';
+import { benchCapture, manyRegionsCapture } from '../helpers/fill-ahead';
 import {
   CoreCaptureLoader,
   IN_THREAD_MAX_BYTES,
@@ -39,8 +39,8 @@ if (existsSync(PUBLIC)) {
     )
       files.push(join(PUBLIC, f));
 } else console.warn(`[skip] public captures absent (${PUBLIC}): the sample and the bench capture only`);
-// (several parts and ~65k messages: the bench capture when it was generated; absent in a clean clone)
-if (existsSync(BENCH_CAPTURE)) files.push(BENCH_CAPTURE);
+// (several parts and ~65k messages: the bench capture, bench/data's or made by its generator)
+files.push(benchCapture());
 
 const ENV = 'SIPSCOPE_TIER2_READING';
 afterEach(() => {
