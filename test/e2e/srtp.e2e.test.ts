@@ -13,10 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import { appNav, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
-import { srtpCallPcap } from '../helpers/srtp-capture';
-import { SrtpSession, parseSdesCrypto, type SdesCrypto } from '../../src/sip-core/media/srtp';
-import { nodeSrtpCrypto } from '../../src/sip-core/media/srtp-crypto.node.js';
-import { linearToUlaw } from '../../src/sip-core/media/g711';
+import { srtpCallPcap, toneSrtp } from '../helpers/srtp-capture';
 
 const chromiumPath = requirePeer('chromium');
 
@@ -25,21 +22,9 @@ const OFFER_KEY = 'WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
 const ANSWER_KEY = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk';
 const CALLEE_SENDS = 'MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0';
 
-/** 100 packets of a µ-law tone, SRTP with `key`. */
-function toneSrtp(key: string, hz: number, ssrc: number): Uint8Array[] {
-  const tx = new SrtpSession(parseSdesCrypto(`${SUITE} inline:${key}`) as SdesCrypto, nodeSrtpCrypto);
-  return Array.from({ length: 100 }, (_, i) => {
-    const p = new Uint8Array(172);
-    const v = new DataView(p.buffer);
-    p[0] = 0x80;
-    v.setUint16(2, 65500 + i); // the sequence wraps at packet 36
-    v.setUint32(4, i * 160);
-    v.setUint32(8, ssrc);
-    for (let j = 0; j < 160; j++)
-      p[12 + j] = linearToUlaw(Math.round(9000 * Math.sin((2 * Math.PI * hz * (i * 160 + j)) / 8000)));
-    return tx.protectRtp(p);
-  });
-}
+/** 100 packets of a µ-law tone, SRTP with `key` (the sequence wraps at packet 36). */
+const tone = (key: string, hz: number, ssrc: number): Uint8Array[] =>
+  toneSrtp(`${SUITE} inline:${key}`, hz, ssrc, 65500);
 
 describe.skipIf(!chromiumPath)('an SRTP call heard, in Chromium', () => {
   let served: ServedPage;
@@ -51,8 +36,8 @@ describe.skipIf(!chromiumPath)('an SRTP call heard, in Chromium', () => {
     writeFileSync(
       file,
       srtpCallPcap({
-        forward: toneSrtp(OFFER_KEY, 1000, 0x11110001),
-        reverse: toneSrtp(CALLEE_SENDS, 500, 0x22220002),
+        forward: tone(OFFER_KEY, 1000, 0x11110001),
+        reverse: tone(CALLEE_SENDS, 500, 0x22220002),
         offerExtra: `a=crypto:1 ${SUITE} inline:${OFFER_KEY}\r\n`,
         answerExtra: `a=crypto:1 ${SUITE} inline:${ANSWER_KEY}\r\n`,
       }),

@@ -8,6 +8,9 @@ import { vi } from 'vitest';
 import { rtp } from '../../src/main/cli/commands/rtp';
 import { ipFrame } from './frames';
 import { timedPcap } from './rtp-capture';
+import { SrtpSession, parseSdesCrypto, type SdesCrypto } from '../../src/sip-core/media/srtp';
+import { nodeSrtpCrypto } from '../../src/sip-core/media/srtp-crypto.node.js';
+import { linearToUlaw } from '../../src/sip-core/media/g711';
 
 const ip = (d: number): number => ((10 << 24) | (9 << 16) | d) >>> 0;
 
@@ -91,4 +94,23 @@ export async function rtpCli(
   } finally {
     spy.mockRestore();
   }
+}
+
+/**
+ * `n` 20 ms packets of a µ-law tone of `hz` Hz, SSRC `ssrc`, sequence numbers from `seq0`, SRTP as a
+ * sender with `crypto` (`SUITE inline:KEY`, as a=crypto writes it) protects them.
+ */
+export function toneSrtp(crypto: string, hz: number, ssrc: number, seq0 = 1000, n = 100): Uint8Array[] {
+  const tx = new SrtpSession(parseSdesCrypto(crypto) as SdesCrypto, nodeSrtpCrypto);
+  return Array.from({ length: n }, (_, i) => {
+    const p = new Uint8Array(172);
+    const v = new DataView(p.buffer);
+    p[0] = 0x80;
+    v.setUint16(2, (seq0 + i) & 0xffff);
+    v.setUint32(4, i * 160);
+    v.setUint32(8, ssrc);
+    for (let j = 0; j < 160; j++)
+      p[12 + j] = linearToUlaw(Math.round(9000 * Math.sin((2 * Math.PI * hz * (i * 160 + j)) / 8000)));
+    return tx.protectRtp(p);
+  });
 }

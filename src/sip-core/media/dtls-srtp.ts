@@ -275,26 +275,37 @@ export class DtlsTracker {
     const last = this.#find(src, sport, dst, dport);
     // A ClientHello sent again (lost, or after a HelloVerifyRequest) has the same random (RFC 6347 §4.2.1).
     if (last && last.crandom && equal(last.crandom, h.random)) return;
-    if (this.#list.length >= MAX_HANDSHAKES) return;
-    this.#list.push({
-      clientId: src,
-      clientPort: sport,
-      serverId: dst,
-      serverPort: dport,
-      clientHelloFrame: frame,
+    const x = this.#add(src, sport, dst, dport, us);
+    if (!x) return;
+    x.clientHelloFrame = frame;
+    x.offered = h.profiles ?? [];
+    x.crandom = h.random;
+  }
+
+  /** A new handshake between a client and a server (null: the list is full). */
+  #add(client: number, cport: number, server: number, sport: number, us: number): Seen | null {
+    if (this.#list.length >= MAX_HANDSHAKES) return null;
+    const x: Seen = {
+      clientId: client,
+      clientPort: cport,
+      serverId: server,
+      serverPort: sport,
+      clientHelloFrame: 0,
       serverHelloFrame: 0,
       timeUs: us,
       version: 0,
       cipherSuite: 0,
       profile: null,
-      offered: h.profiles ?? [],
+      offered: [],
       clientRandom: '',
       keys: null,
       mki: new Uint8Array(0),
       problem: null,
       serverRandom: null,
-      crandom: h.random,
-    });
+      crandom: null,
+    };
+    this.#list.push(x);
+    return x;
   }
 
   #serverHello(
@@ -312,29 +323,8 @@ export class DtlsTracker {
       if (x.serverRandom && equal(x.serverRandom, h.random)) return;
       x = null;
     }
-    if (!x) {
-      if (this.#list.length >= MAX_HANDSHAKES) return;
-      x = {
-        clientId: dst,
-        clientPort: dport,
-        serverId: src,
-        serverPort: sport,
-        clientHelloFrame: 0,
-        serverHelloFrame: 0,
-        timeUs: us,
-        version: 0,
-        cipherSuite: 0,
-        profile: null,
-        offered: [],
-        clientRandom: '',
-        keys: null,
-        mki: new Uint8Array(0),
-        problem: null,
-        serverRandom: null,
-        crandom: null,
-      };
-      this.#list.push(x);
-    }
+    x ??= this.#add(dst, dport, src, sport, us);
+    if (!x) return;
     x.serverHelloFrame = frame;
     x.serverRandom = h.random;
     x.version = h.version;

@@ -26,7 +26,10 @@ function keySource(log: TlsKeyLog | null): DtlsKeySource {
 }
 
 /** The tracker fed datagrams `[from, bytes]` in order (A:5000 is the DTLS client, B:6000 the server). */
-function feed(t: { datagram: DtlsTracker['datagram'] }, dgrams: [number, number[]][]): void {
+function feed(
+  t: { datagram(...a: Parameters<DtlsTracker['datagram']>): unknown },
+  dgrams: [number, number[]][],
+): void {
   dgrams.forEach(([from, bytes], i) => {
     const b = Uint8Array.from(bytes);
     t.datagram(
@@ -184,20 +187,6 @@ describe('DTLS-SRTP handshakes', () => {
 
   it('RTP, STUN and DTLS on one port (RFC 7983): the RTP stream counted whole, the handshake read', () => {
     const t = new RtpTracker();
-    const dgram = (from: number, bytes: number[], i: number): void => {
-      const b = Uint8Array.from(bytes);
-      t.datagram(
-        from,
-        from === A ? 5000 : 6000,
-        from === A ? B : A,
-        from === A ? 6000 : 5000,
-        b,
-        0,
-        b.length,
-        i * 1000,
-        i,
-      );
-    };
     const rtp = (seq: number): number[] => [
       0x80,
       0,
@@ -213,15 +202,17 @@ describe('DTLS-SRTP handshakes', () => {
       ...Array(160).fill(0xff),
     ];
     const stun = [0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(7)];
-    let i = 1;
-    dgram(A, stun, i++);
-    dgram(A, record(fragment(1, 0, CH)), i++);
-    dgram(B, record(fragment(2, 0, SH)), i++);
+    const all: [number, number[]][] = [
+      [A, stun],
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, SH))],
+    ];
     for (let s = 0; s < 50; s++) {
-      dgram(A, rtp(s), i++);
-      if (s % 10 === 3) dgram(B, stun, i++);
-      if (s === 25) dgram(B, record([1, 2, 3, 4], 21, 1), i++); // an encrypted alert (epoch 1)
+      all.push([A, rtp(s)]);
+      if (s % 10 === 3) all.push([B, stun]);
+      if (s === 25) all.push([B, record([1, 2, 3, 4], 21, 1)]); // an encrypted alert (epoch 1)
     }
+    feed(t, all);
     t.dtlsKeys = keySource(logWith(clientRandomHex));
     const m = t.snapshot(NAMES);
     expect(m.streams).toHaveLength(1);
