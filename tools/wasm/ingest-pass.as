@@ -1259,3 +1259,37 @@ export function pass(
   declinedN = n - takenN;
   return n;
 }
+
+/** The second word of the last {@link bodyHash}. */
+let bodyH2: i32 = 0;
+
+/**
+ * analysis/sdp-summary.ts `sdpBodyHash` of the octets at [p, p + len) (their first 64 KiB, the
+ * length included): the first word, {@link bodyHash2} the second. The same steps: each little-endian
+ * 32-bit word, then the tail octet by octet (the facts ahead hash a body the walk found in the region
+ * copied here, instead of in JavaScript).
+ */
+export function bodyHash(p: usize, len: i32): i32 {
+  const n = len < 65536 ? len : 65536;
+  let h1: i32 = <i32>0x811c9dc5 ^ n;
+  let h2: i32 = <i32>0x5bd1e995 ^ n;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const w = load<i32>(p + <usize>i);
+    h1 = (h1 ^ w) * 0x01000193;
+    h2 = (h2 ^ w) * 0x5bd1e995;
+    h2 ^= h2 >>> 15;
+  }
+  for (; i < n; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    h1 = (h1 ^ c) * 0x01000193;
+    h2 = (h2 ^ c) * 0x5bd1e995;
+    h2 ^= h2 >>> 15;
+  }
+  bodyH2 = h2;
+  return h1;
+}
+
+export function bodyHash2(): i32 {
+  return bodyH2;
+}

@@ -1599,3 +1599,24 @@ export function lintNameAddr(s: usize, e: usize, kind: i32): i32 {
   }
   return 1;
 }
+
+/**
+ * lint.ts `fieldClean` of the name-addr field value at addresses [vs, ve): 1 when the checks are
+ * certain to report nothing; 0 also for a list value with a comma (the JavaScript side splits it).
+ * `flags`: 4 for a list header, and the kind {@link lintNameAddr} takes in the low two bits.
+ */
+export function lintField(vs: usize, ve: usize, flags: i32): i32 {
+  const kind = flags & 3;
+  if ((flags & 4) == 0) return ve > vs ? lintNameAddr(vs, ve, kind) : 1;
+  for (let k = vs; k < ve; k++) if (lat(k) == 44) return 0;
+  let s = vs;
+  let e = ve;
+  while (s < e && lLws(lat(s))) s++;
+  while (e > s && lLws(lat(e - 1))) e--;
+  return e > s ? lintNameAddr(s, e, kind) : 1;
+}
+
+// @ts-ignore: decorator
+@inline function lLws(c: i32): bool {
+  return c == 32 || c == 9 || c == 13 || c == 10;
+}

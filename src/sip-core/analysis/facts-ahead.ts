@@ -26,6 +26,7 @@ import {
   forgetFactsRegion,
   messageFactsHlen,
   messageFactsRoutes,
+  regionBodyHash,
   regionFacts,
 } from '../capture/ingest-pass';
 import type { Trace } from '../trace/trace';
@@ -100,6 +101,7 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
       o.beforeRun?.();
     },
   };
+  const key = new Int32Array(2);
   // (the messages from `base`, as the columns seen from there: ids shifted back by `base`)
   const rest = {
     count: s.count - base,
@@ -120,9 +122,14 @@ export function fillFactsAhead(s: FactsSource, col: Int32Array, o: FillOptions =
       if ((f & AF_KNOWN) !== 0) col[e + FA_ROUTES] = messageFactsRoutes();
       if ((f & AF_SDP) !== 0) {
         const hlen = messageFactsHlen();
-        sdpBodyHash(buf, at + hlen, stop);
-        col[e + FA_SDP_KEY] = sdpHashOut[0]!;
-        col[e + FA_SDP_KEY + 1] = sdpHashOut[1]!;
+        // (hashed in the facts module, where the region lies already; else here)
+        if (!regionBodyHash(buf, at + hlen, stop, key)) {
+          sdpBodyHash(buf, at + hlen, stop);
+          key[0] = sdpHashOut[0]!;
+          key[1] = sdpHashOut[1]!;
+        }
+        col[e + FA_SDP_KEY] = key[0]!;
+        col[e + FA_SDP_KEY + 1] = key[1]!;
         Atomics.store(col, e, FA_DONE | f | (hlen << 8)); // (after the key: see the file comment)
       } else Atomics.store(col, e, FA_DONE | f); // (after the lines)
     },

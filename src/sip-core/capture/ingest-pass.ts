@@ -298,6 +298,8 @@ interface PassExports {
   messageFacts(ptr: number, len: number, src: number): number;
   factsHlen(): number;
   factsRoutes(): number;
+  bodyHash(ptr: number, len: number): number;
+  bodyHash2(): number;
 }
 
 let memory: Memory | null = null;
@@ -321,6 +323,8 @@ let factsIn: Uint8Array = new Uint8Array(0);
 let factsFn: PassExports['messageFacts'] | null = null;
 let factsHlenFn: PassExports['factsHlen'] | null = null;
 let factsRoutesFn: PassExports['factsRoutes'] | null = null;
+let bodyHashFn: PassExports['bodyHash'] | null = null;
+let bodyHash2Fn: PassExports['bodyHash2'] | null = null;
 /**
  * `Uint8Array.prototype.set`, called with `.call` (the builtin called directly, see fast-scan.ts).
  */
@@ -420,6 +424,8 @@ function load(): void {
     factsFn = x.messageFacts;
     factsHlenFn = x.factsHlen;
     factsRoutesFn = x.factsRoutes;
+    bodyHashFn = x.bodyHash;
+    bodyHash2Fn = x.bodyHash2;
     tcpX = x;
   } catch {
     passFn = null; // no WebAssembly (SIMD) here, or a synchronous compile refused: the pipeline runs
@@ -644,6 +650,18 @@ export function regionFacts(buf: Uint8Array, start: number, end: number, src: nu
   if (!factsOn || len <= 0 || len > FACTS_CAP) return 0;
   factsCounters.asked++;
   return factsFn!(FACTS_AT + start, len, src | 0);
+}
+
+/**
+ * analysis/sdp-summary.ts `sdpBodyHash` of `buf[start, end)` into `out[0..1]`, computed in the module
+ * where `buf` is the region {@link regionFacts} copied last (its octets are there already); false
+ * (`out` untouched) for any other buffer: the caller hashes it itself.
+ */
+export function regionBodyHash(buf: Uint8Array, start: number, end: number, out: Int32Array): boolean {
+  if (buf !== factsRegion || bodyHashFn === null) return false;
+  out[0] = bodyHashFn(FACTS_AT + start, end - start);
+  out[1] = bodyHash2Fn!();
+  return true;
 }
 
 /** Drops the region {@link regionFacts} copied last (its buffer's octets are about to change). */

@@ -72,6 +72,7 @@ interface ScanExports {
   scanAtInto(ptr: number, len: number, delta: number, at: number, lim: number): number;
   lintUriTo(u0: number, lim: number, term: number): number;
   lintNameAddr(s: number, e: number, kind: number): number;
+  lintField(vs: number, ve: number, flags: number): number;
 }
 
 let scanFn: ((len: number, delta: number, indexOnly: number) => number) | null = null;
@@ -84,6 +85,7 @@ let scanAtIntoFn: ((ptr: number, len: number, delta: number, at: number, lim: nu
 /** The lint's certainty tests on octets in the scanner's memory (lint.ts; see {@link scannerOffset}). */
 export let lintUriTo: ScanExports['lintUriTo'] = () => -1;
 export let lintNameAddr: ScanExports['lintNameAddr'] = () => 0;
+export let lintField: ScanExports['lintField'] = () => 0;
 let memory: ScanExports['memory'] | null = null;
 let memBuffer: ArrayBuffer | null = null;
 let mem8: Uint8Array = new Uint8Array(0);
@@ -167,6 +169,7 @@ function load(): void {
     scanAtIntoFn = x.scanAtInto;
     lintUriTo = x.lintUriTo;
     lintNameAddr = x.lintNameAddr;
+    lintField = x.lintField;
     scanFull = enabled ? scanIntoFn : null;
   } catch {
     scanFn = null; // no WebAssembly SIMD here, or a synchronous compile refused: the JS parser runs
@@ -274,7 +277,8 @@ function scanInArena(buf: Uint8Array, start: number, end: number): Int32Array | 
 
 /**
  * Where the octets of `buf` lie in the scanner's memory (its offset there: `buf[i]` is at
- * `scannerOffset(buf) + i`, as {@link lintUriTo} and {@link lintNameAddr} take addresses), or -1 where
+ * `scannerOffset(buf) + i`, as {@link lintUriTo}, {@link lintNameAddr} and {@link lintField} take
+ * addresses), or -1 where
  * they do not (no arena, another buffer, the scanner off).
  */
 export function scannerOffset(buf: Uint8Array): number {

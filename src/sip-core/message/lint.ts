@@ -29,7 +29,7 @@ import {
 import { decodeAllHeaders } from './typed';
 import { parseUri } from './uri';
 import { decodeSpan, isLws, splitCommaSpans } from './text';
-import { lintNameAddr, lintUriTo, scannerOffset } from './fast-scan';
+import { lintField, lintUriTo, scannerOffset } from './fast-scan';
 
 export { MESSAGE_DIAGNOSTICS, type DiagnosticRule };
 
@@ -568,9 +568,18 @@ for (const h of HEADER_NAMES) if (h.single) SINGLE_CLASS[cls(h.canonical)] = 1;
 /** The name-addr headers' classes in {@link NAME_ADDR_HEADERS} order, and whether each is a list. */
 const NAME_ADDR_CLASSES = NAME_ADDR_HEADERS.map((n) => cls(n));
 const NAME_ADDR_LIST = NAME_ADDR_HEADERS.map((n) => LIST_NAME_ADDR.has(n));
-/** By class: 1 for a name-addr header that is not a list, 2 for a list, 0 for any other class. */
+/**
+ * By class, 0 for a class that is not a name-addr header, else NA_HEADER, NA_LIST for a list, and the
+ * kind the scanner's `lintNameAddr` takes (1: To or From, 2: Contact, 0: another): the flags its
+ * `lintField` takes.
+ */
 const NAME_ADDR_KIND = new Uint8Array(NCLASS);
-NAME_ADDR_CLASSES.forEach((c, h) => (NAME_ADDR_KIND[c] = NAME_ADDR_LIST[h] ? 2 : 1));
+const NA_LIST = 4;
+const NA_HEADER = 8;
+NAME_ADDR_CLASSES.forEach((c, h) => {
+  const kind = c === K_TO || c === K_FROM ? 1 : c === K_CONTACT ? 2 : 0;
+  NAME_ADDR_KIND[c] = NA_HEADER | (NAME_ADDR_LIST[h] ? NA_LIST : 0) | kind;
+});
 /** Class of each key header id (`KEY_HEADER_CANONICAL`, the structural parse's ids). */
 const KEY_CLASS = KEY_HEADER_CANONICAL.map((n) => (n === '' ? 0 : (CLASS_OF.get(n) ?? 0)));
 /** The watched names as lower-case octets, and the classes by name length (names of 2+ octets). */
@@ -658,7 +667,9 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
   for (let k = 0; k < firstSetN; k++) firstOf[firstSet[k]!] = -1;
   firstSetN = 0;
   let dup = false;
-  let nameAddrs = false;
+  // (the name-addr fields tested as met, in field order: the class-ordered loop below only where one
+  // may report something)
+  let nameAddrsClean = true;
   for (let i = 0, o = o0; i < n; i++, o += HS) {
     const id = ix[o + 4]! & 255;
     const c = id > 0 ? KEY_CLASS[id]! : classOfName(msg, i, raw, ix[o]!, ix[o + 1]!);
@@ -667,8 +678,9 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
     if (firstOf[c]! < 0) {
       firstOf[c] = i;
       firstSet[firstSetN++] = c;
-      if (NAME_ADDR_KIND[c] !== 0) nameAddrs = true;
     } else if (SINGLE_CLASS[c] === 1) dup = true;
+    const na = NAME_ADDR_KIND[c]!;
+    if (na !== 0 && nameAddrsClean && !fieldClean(raw, ix[o + 2]!, ix[o + 3]!, c, na)) nameAddrsClean = false;
   }
   const request = msg.kind === 'request';
   if (
@@ -707,9 +719,9 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
     )
       checkRequestUri(msg, out);
   }
-  // The name-addr fields in one pass, in field order; only where one may report something, the
-  // reports in the general check's order (by header, then field)
-  if (nameAddrs && !nameAddrsClean(raw, ix, o0, n))
+  // (where a name-addr field may report something: the reports in the general check's order, by
+  // header, then field)
+  if (!nameAddrsClean)
     for (let h = 0; h < NAME_ADDR_CLASSES.length; h++) {
       const c = NAME_ADDR_CLASSES[h]!;
       const first = firstOf[c]!;
@@ -726,17 +738,13 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
 }
 
 /**
- * Whether no name-addr field of the message (by {@link fieldClass}) may report anything: each
- * element {@link nameAddrClean}, as {@link nameAddrField} reads them.
+ * Whether the name-addr field value `raw[vs, ve)` of class `c` (`na`: its {@link NAME_ADDR_KIND}) may
+ * report nothing: each element {@link nameAddrClean}, as {@link nameAddrField} reads them; asked of
+ * the scanner first where the message lies in its memory ({@link memAt}).
  */
-function nameAddrsClean(raw: Uint8Array, ix: Int32Array, o0: number, n: number): boolean {
-  const fc = fieldClass;
-  for (let i = 0, o = o0; i < n; i++, o += HS) {
-    const c = fc[i]!;
-    const kind = NAME_ADDR_KIND[c]!;
-    if (kind !== 0 && !nameAddrField(raw, ix[o + 2]!, ix[o + 3]!, c, kind === 2, null, null)) return false;
-  }
-  return true;
+function fieldClean(raw: Uint8Array, vs: number, ve: number, c: number, na: number): boolean {
+  if (memAt >= 0 && lintField(memAt + vs, memAt + ve, na) === 1) return true;
+  return nameAddrField(raw, vs, ve, c, (na & NA_LIST) !== 0, null, null);
 }
 
 /**
@@ -754,7 +762,7 @@ function nameAddrField(
   out: Diagnostic[] | null,
 ): boolean {
   if (!list) {
-    if (ve > vs && !elementClean(raw, vs, ve, c)) {
+    if (ve > vs && !nameAddrClean(raw, vs, ve, c)) {
       if (out === null) return false;
       checkNameAddrAt(raw, vs, ve, name!, out);
     }
@@ -768,7 +776,7 @@ function nameAddrField(
     let e = ve;
     while (s < e && isLws(raw[s])) s++;
     while (e > s && isLws(raw[e - 1])) e--;
-    if (e > s && !elementClean(raw, s, e, c)) {
+    if (e > s && !nameAddrClean(raw, s, e, c)) {
       if (out === null) return false;
       checkNameAddrAt(raw, s, e, name!, out);
     }
@@ -778,7 +786,7 @@ function nameAddrField(
   for (let k = 0; k < ne; k += 2) {
     const s = elemAt[k]!;
     const e = elemAt[k + 1]!;
-    if (e > s && !elementClean(raw, s, e, c)) {
+    if (e > s && !nameAddrClean(raw, s, e, c)) {
       if (out === null) return false;
       checkNameAddrAt(raw, s, e, name!, out);
     }
@@ -795,16 +803,13 @@ export const lintCertainty = {
   nameAddrClean: (raw: Uint8Array, s: number, e: number, kind: number): boolean =>
     nameAddrClean(raw, s, e, kind === 1 ? K_TO : kind === 2 ? K_CONTACT : cls('route')),
   uriCleanTo,
+  /** {@link nameAddrField}'s test of a whole field value, `flags` as the scanner's `lintField` takes them. */
+  fieldClean: (raw: Uint8Array, vs: number, ve: number, flags: number): boolean => {
+    const kind = flags & 3;
+    const c = kind === 1 ? K_TO : kind === 2 ? K_CONTACT : cls('route');
+    return nameAddrField(raw, vs, ve, c, (flags & NA_LIST) !== 0, null, null);
+  },
 };
-
-/** {@link nameAddrClean}, asked of the scanner first where the message lies in its memory ({@link memAt}). */
-function elementClean(raw: Uint8Array, s: number, e: number, c: number): boolean {
-  if (memAt >= 0) {
-    const kind = c === K_TO || c === K_FROM ? 1 : c === K_CONTACT ? 2 : 0;
-    if (lintNameAddr(memAt + s, memAt + e, kind) === 1) return true;
-  }
-  return nameAddrClean(raw, s, e, c);
-}
 
 /**
  * text.ts `splitCommaSpans` into {@link elemAt}: the elements of `raw[s, e)` split at commas outside

@@ -27,8 +27,10 @@ import {
   messageFacts,
   messageFactsHlen,
   messageFactsRoutes,
+  regionBodyHash,
   regionFacts,
 } from '../../../src/sip-core/capture/ingest-pass';
+import { sdpBodyHash, sdpHashOut } from '../../../src/sip-core/analysis/sdp-summary';
 import { RK_FOUND, routeHashes, routeOut } from '../../../src/sip-core/analysis/route-set';
 import { canonicalIpv4 } from '../../../src/sip-core/capture/address';
 import { ingestCaptureFile } from '../../../src/sip-core/trace/ingest-file.node.js';
@@ -339,6 +341,39 @@ describe.skipIf(!ingestPassAvailable())('messageFacts', () => {
       messageFacts(a, 0, a.length, src),
     );
     forgetFactsRegion();
+  });
+
+  it('regionBodyHash is sdpBodyHash, for the region regionFacts copied (any offset and length) and no other buffer', () => {
+    // octets of every value, a region of FACTS_REGION (bodies up to and past 64 KiB at its end)
+    const buf = new Uint8Array(FACTS_REGION);
+    let x = 0x2545f491;
+    for (let i = 0; i < buf.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      buf[i] = x & 255;
+    }
+    const a = enc.encode(req + via1 + base(''));
+    buf.set(a);
+    forgetFactsRegion();
+    regionFacts(buf, 0, a.length, src);
+    const out = new Int32Array(2);
+    const cases: [number, number][] = [];
+    for (let s = 0; s < 9; s++) for (let n = 0; n < 40; n++) cases.push([s, s + n]);
+    for (const n of [255, 256, 1000, 4096, 65535, 65536, 65537, 70001])
+      cases.push([3, 3 + n], [buf.length - n, buf.length]);
+    for (const [s, e] of cases) {
+      out.fill(0);
+      expect(regionBodyHash(buf, s, e, out), `${s}..${e}`).toBe(true);
+      sdpBodyHash(buf, s, e);
+      expect([...out], `${s}..${e}`).toEqual([...sdpHashOut]);
+    }
+    // another buffer (or the region forgotten): not answered, `out` untouched
+    out.fill(7);
+    expect(regionBodyHash(buf.slice(0, 100), 0, 50, out)).toBe(false);
+    forgetFactsRegion();
+    expect(regionBodyHash(buf, 0, 50, out)).toBe(false);
+    expect([...out]).toEqual([7, 7]);
   });
 
   it('regionFacts answers messageFacts on every message of the captures, read back by Trace.eachRaw', async () => {

@@ -17,6 +17,7 @@ import { lintMessage, parseMessage, type SipMessage } from '../../../src/sip-cor
 import { lintCertainty } from '../../../src/sip-core/message/lint';
 import {
   fastScanAvailable,
+  lintField,
   lintNameAddr,
   lintUriTo,
   scanArena,
@@ -358,6 +359,14 @@ describe("lintMessage on the parser's index = the general lint", () => {
         if (got !== js) expect(got, `${Buffer.from(b).toString('latin1')} kind ${kind}`).toBe(js);
         clean += js;
         total++;
+      }
+      // a whole field value (a list: split at commas where there is one, which only the JavaScript does)
+      const comma = b.includes(44);
+      for (const flags of [0, 1, 2, 4, 5, 6]) {
+        const js = lintCertainty.fieldClean(a, 0, n, flags) ? 1 : 0;
+        const got = lintField(at, at + n, flags);
+        const want = (flags & 4) !== 0 && comma ? 0 : js;
+        if (got !== want) expect(got, `${Buffer.from(b).toString('latin1')} field ${flags}`).toBe(want);
       }
       for (const [from, term] of [
         [0, -1],
