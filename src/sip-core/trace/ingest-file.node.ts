@@ -2,6 +2,7 @@
  * Reads a capture file into a trace in this thread (the CLI; the ingest worker calls it too):
  * chunked reads, gzip, progress and cancellation between chunks.
  */
+import { readFileSync } from 'node:fs';
 import type { SplitRole } from '../capture/pipeline';
 import { CaptureFile, zlibInflate } from '../capture/reader/file-source.node.js';
 import { nodeTlsCrypto } from '../capture/tls/crypto.node.js';
@@ -263,6 +264,37 @@ function isClassicPcap(h: Uint8Array): boolean {
 }
 
 /** Ingests a capture file; never throws for damaged content (only for a file that cannot be opened). */
+/**
+ * Tests (`SIPSCOPE_READ_HOLD=FILE`: test/main/tui/tui-reading.test.ts): before each chunk that starts
+ * at or past the share of the file FILE holds (a number from 0 to 1), the read waits — 20 ms at a time,
+ * at most 60 s in all — until FILE says more or is gone; so a test sees the capture still being read
+ * for as long as it needs. After 200 ms of a wait it calls `waiting` (the progress said again, past
+ * the worker's 100 ms between progress events and after the rows of the chunks read were handed over:
+ * a host counting calls from its progress shows them). Null (nothing done) without the variable.
+ */
+function readHold(): ((share: number, waiting: () => void) => void) | null {
+  const path = process.env.SIPSCOPE_READ_HOLD;
+  if (!path) return null;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  let waited = 0;
+  return (share, waiting) => {
+    let here = 0;
+    while (waited < 60_000) {
+      let limit: number;
+      try {
+        limit = Number(readFileSync(path, 'utf8'));
+      } catch {
+        return;
+      }
+      if (!(share >= limit)) return;
+      if (here === 200) waiting();
+      Atomics.wait(nap, 0, 0, 20);
+      waited += 20;
+      here += 20;
+    }
+  };
+}
+
 export async function ingestCaptureFile(
   path: string,
   opts: IngestFileOptions = {},
@@ -324,10 +356,12 @@ export async function ingestCaptureFile(
       !(opts.parse ?? true) && ingestPassAvailable() && isClassicPcap(file.head(4))
         ? ingestPassArena
         : scanArena;
+    const hold = readHold();
     /** Pushes the file's bytes [from, to); false when cancelled or when the reader stopped. */
     const read = (from: number, to: number): boolean => {
       let done = from;
       for (const chunk of file.chunks(opts.chunkSize, from, arena, to)) {
+        hold?.(done / file.size, () => opts.onProgress?.(done, file.size));
         if (opts.cancelled?.()) {
           cancelled = true;
           return false;

@@ -1,11 +1,14 @@
 /**
  * `sipscope tui BIG.pcap` in a real pseudo-terminal: calls are on the screen while the capture is
  * still read (the status line says `reading NN%`), the list grows as the read goes on, and a call's
- * flow opens before the read ends. The capture (bench/tools/gen-sip-capture.ts, 384 MB, about 5 s to
- * read at most on this machine under load) is written to a temp dir and removed.
+ * flow opens before the read ends. The read is held where the test says (`SIPSCOPE_READ_HOLD`: the
+ * share of the file it may read, in a file the test rewrites; ingest-file.node.ts), so each step sees
+ * the read under way however fast the machine is — before, the test needed a 384 MB capture to
+ * outlast its steps, and failed when the read won. The capture (bench/tools/gen-sip-capture.ts, 24 MB:
+ * read by the ingest worker in three 8 MiB chunks, not cut in two) is written to a temp dir and removed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from '../../../bench/tools/gen-sip-capture';
@@ -28,12 +31,15 @@ describe('sipscope tui on a capture still being read', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sipscope-tui-reading-'));
     file = join(dir, 'big.pcap');
-    calls = generate(file, 384).calls;
+    calls = generate(file, 24).calls;
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('shows calls before the read ends, the list grows, a flow opens meanwhile, then the whole list', async () => {
-    const t = startTui([file], 120, 30);
+    // The read stops before the chunk that starts at a third of the file, then at two thirds.
+    const hold = join(dir, 'hold');
+    writeFileSync(hold, '0.3');
+    const t = startTui([file], 120, 30, { SIPSCOPE_READ_HOLD: hold });
     try {
       // The first screen with calls, while the status line still says `reading`.
       // (a frame may arrive in several writes: its status line, drawn last, says it is whole)
@@ -44,6 +50,7 @@ describe('sipscope tui on a capture still being read', () => {
       expect(first.calls).toBeGreaterThan(0);
       expect(first.calls).toBeLessThan(calls);
       // The list grows while the read goes on (the status line's count, then the list's own).
+      writeFileSync(hold, '0.6');
       text = await t.waitFor((x) => status(x).calls > first.calls, 30_000);
       const later = status(text);
       expect(later.calls).toBeGreaterThan(first.calls);
@@ -57,6 +64,7 @@ describe('sipscope tui on a capture still being read', () => {
       expect(status(text).reading, `flow:\n${text}`).not.toBeNull();
 
       // The read ends, then the analysis: the flow is drawn again whole, the list counts every call.
+      rmSync(hold);
       text = await t.waitFor((x) => status(x).reading === null && x.includes('analysed'), 120_000);
       text = await t.waitFor((x) => !x.includes('still reading') && /^INVITE sip:/m.test(x), 30_000);
       t.press('q');
