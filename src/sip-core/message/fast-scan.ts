@@ -88,6 +88,19 @@ export let lintNameAddr: ScanExports['lintNameAddr'] = () => 0;
 export let lintField: ScanExports['lintField'] = () => 0;
 let memory: ScanExports['memory'] | null = null;
 let memBuffer: ArrayBuffer | null = null;
+/**
+ * The last array {@link inMemory} found in the scanner's memory (`buf.buffer` is a builtin call; the
+ * messages of a region read there share one array). Only such a view is kept (it holds no other
+ * memory alive); forgotten when the memory grows.
+ */
+let lastInMemory: Uint8Array | null = null;
+/** Whether the octets of `buf` lie in the scanner's memory. */
+function inMemory(buf: Uint8Array): boolean {
+  if (buf === lastInMemory) return true;
+  if (buf.buffer !== memBuffer) return false;
+  lastInMemory = buf;
+  return true;
+}
 let mem8: Uint8Array = new Uint8Array(0);
 let out32: Int32Array = new Int32Array(0);
 let arena: Uint8Array | null = null;
@@ -139,6 +152,7 @@ const ARENA_SLACK = 64;
 function views(): void {
   const b = memory!.buffer;
   memBuffer = b;
+  lastInMemory = null;
   mem8 = new Uint8Array(b);
   out32 = new Int32Array(b, OUT, (OUT_END - OUT) >> 2);
   ring32 = new Int32Array(b, RING_AT, RING_SLOTS);
@@ -262,7 +276,7 @@ function ringTake(pos: number): void {
 /** {@link scanMessage} once an arena exists: bytes in it are scanned where they lie. */
 function scanInArena(buf: Uint8Array, start: number, end: number): Int32Array | null {
   const len = end - start;
-  const inArena = buf.buffer === memBuffer;
+  const inArena = inMemory(buf);
   if (!inArena && len > IN_CAP) return null;
   if (!inArena) setU8.call(mem8, start === 0 && end === buf.length ? buf : buf.subarray(start, end), IN);
   const pos = ringPos <= RING_SLOTS - RING_REACH ? ringPos : ringTurn();
@@ -282,7 +296,7 @@ function scanInArena(buf: Uint8Array, start: number, end: number): Int32Array | 
  * they do not (no arena, another buffer, the scanner off).
  */
 export function scannerOffset(buf: Uint8Array): number {
-  return arena !== null && scanFull !== null && buf.buffer === memBuffer ? buf.byteOffset : -1;
+  return arena !== null && scanFull !== null && inMemory(buf) ? buf.byteOffset : -1;
 }
 
 /**
