@@ -506,13 +506,15 @@ export class TraceAnalyzer implements TraceAnalysis {
    * Indexes messages `from` to `to - 1` (the next ones in id order) from the trace's stored bytes,
    * read back a region of consecutive messages at a time (`Trace.eachRaw`: no copy per message);
    * their analysis facts are read where they lie in the region (`regionFacts`: the region copied into
-   * the facts walk's module once, not each message).
+   * the facts walk's module once, not each message). The regions are read into one buffer the trace
+   * lends (`eachRaw`'s `lend`: nothing here keeps a message's buffer past `onBytes`; each region is a
+   * new view, so `regionFacts` copies each one in).
    */
   indexStored(from: number, to: number): void {
     forgetFactsRegion();
     this.#regions = true;
     try {
-      this.trace.eachRaw(from, to, (id, buf, start, end) => this.onBytes(id, buf, start, end));
+      this.trace.eachRaw(from, to, (id, buf, start, end) => this.onBytes(id, buf, start, end), true);
     } finally {
       this.#regions = false;
       forgetFactsRegion(); // (nor is the last region kept alive)

@@ -5,8 +5,13 @@
  * per message.
  */
 
-/** Reads `length` bytes at `offset` of the capture stream (a *.node.ts adapter over the file, or a buffer). */
-export type ReadAt = (offset: number, length: number) => Uint8Array;
+/**
+ * Reads `length` bytes at `offset` of the capture stream (a *.node.ts adapter over the file, or a
+ * buffer). `into`: a buffer the caller lends (at least `length` long, its octets the caller's to
+ * overwrite): an adapter that copies may read into it and return a view of it, one that holds the
+ * bytes may ignore it and return its own view.
+ */
+export type ReadAt = (offset: number, length: number, into?: Uint8Array) => Uint8Array;
 
 const CHUNK = 4 * 1024 * 1024;
 

@@ -456,6 +456,8 @@ export class Trace {
   #listeners: AppendListener[] = [];
   #bytesListeners: BytesAppendListener[] = [];
   #readAt: ReadAt | null;
+  /** The buffer `eachRaw` lends its reads (`lend`), made at its first use. */
+  #region: Uint8Array | null = null;
   #closer: (() => void) | null = null;
   /** What was read; filled by the ingest when it finishes. */
   source: TraceSource;
@@ -985,12 +987,17 @@ export class Trace {
    * Calls `fn(id, buf, start, end)` with the raw bytes of messages `[from, to)`, in id order, with no
    * copy per message: messages that follow one another in the capture file are read with one `readAt`
    * of their region (up to 256 KiB) and handed over as spans of it; arena messages as views of their
-   * chunk. Same bytes as `raw(id)`. `buf` may be kept but not written (a region is never reused).
+   * chunk. Same bytes as `raw(id)`. `buf` may be kept but not written (a region is never reused),
+   * unless `lend`: then the regions are read into one buffer the trace keeps (no fresh pages per
+   * region: the kernel's page faults and zeroing of a new 256 KiB buffer cost about three times the
+   * read itself), and `fn` must not keep `buf` (each region is a new view of it, which the next
+   * region overwrites).
    */
   eachRaw(
     from: number,
     to: number,
     fn: (id: number, buf: Uint8Array, start: number, end: number) => void,
+    lend = false,
   ): void {
     const c = this.#c;
     const { flags, rawOff, rawLen } = c;
@@ -1014,13 +1021,15 @@ export class Trace {
         end = e;
         k++;
       }
+      const into =
+        lend && end - base <= RAW_RUN_BYTES ? (this.#region ??= new Uint8Array(RAW_RUN_BYTES)) : undefined;
       if (k === id + 1) {
-        const b = this.#readAt(base, rawLen[id]!);
+        const b = this.#readAt(base, rawLen[id]!, into);
         fn(id, b, 0, b.length);
         id++;
         continue;
       }
-      const region = this.#readAt(base, end - base);
+      const region = this.#readAt(base, end - base, into);
       for (; id < k; id++) {
         const s = rawOff[id]! - base;
         fn(id, region, s, s + rawLen[id]!);

@@ -26,15 +26,33 @@ function captures(): string[] {
   return out.filter((f) => existsSync(f));
 }
 
-/** Checks eachRaw(from, to) against raw(id); returns how many messages came as spans of a shared region. */
-function check(t: Trace, from: number, to: number, name: string): number {
+/**
+ * Checks eachRaw(from, to) against raw(id); returns how many messages came as spans of a shared
+ * region. `buffers`: with `lend`, the buffers the file-backed regions came in (their ArrayBuffers).
+ */
+function check(
+  t: Trace,
+  from: number,
+  to: number,
+  name: string,
+  lend = false,
+  buffers?: Set<ArrayBufferLike>,
+): number {
   let next = from;
   let shared = 0;
-  t.eachRaw(from, to, (id, buf, start, end) => {
-    expect(id, name).toBe(next++);
-    expect(Buffer.from(buf.subarray(start, end)).equals(Buffer.from(t.raw(id))), `${name} #${id}`).toBe(true);
-    if (end - start < buf.length) shared++;
-  });
+  t.eachRaw(
+    from,
+    to,
+    (id, buf, start, end) => {
+      expect(id, name).toBe(next++);
+      expect(Buffer.from(buf.subarray(start, end)).equals(Buffer.from(t.raw(id))), `${name} #${id}`).toBe(
+        true,
+      );
+      if (end - start < buf.length) shared++;
+      if (buffers && buf.buffer.byteLength <= 256 * 1024) buffers.add(buf.buffer); // (not an arena chunk: 4 MiB)
+    },
+    lend,
+  );
   expect(next, name).toBe(Math.max(from, Math.min(to, t.count)));
   return shared;
 }
@@ -58,5 +76,25 @@ describe('Trace.eachRaw', () => {
     expect(total).toBeGreaterThan(100);
     // The file-backed runs were read as regions (the point of the method), not one copy per message.
     expect(shared).toBeGreaterThan(total / 4);
+  });
+
+  it('with lend, gives the same bytes, every file-backed region read into one buffer', async () => {
+    let total = 0;
+    for (const f of captures()) {
+      const r = await ingestCaptureFile(f, { parse: false });
+      const t = r.trace;
+      try {
+        const buffers = new Set<ArrayBufferLike>();
+        check(t, 0, t.count, path.basename(f), true, buffers);
+        for (let from = 0; from < t.count; from += 7)
+          check(t, from, from + 7, path.basename(f), true, buffers);
+        // (a message over 256 KiB would come in a buffer of its own: none in these captures)
+        expect(buffers.size, path.basename(f)).toBeLessThanOrEqual(1);
+        total += t.count;
+      } finally {
+        r.file.close();
+      }
+    }
+    expect(total).toBeGreaterThan(100);
   });
 });

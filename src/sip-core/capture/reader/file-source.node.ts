@@ -132,8 +132,15 @@ export class CaptureFile {
   #winStart = 0;
   #winLen = 0;
 
-  /** Reads bytes back by offset (a new buffer per call, the caller may keep it). */
-  readAt: ReadAt = (offset, length) => {
+  /**
+   * Reads bytes back by offset: a new buffer per call, the caller may keep it; or, with `into` (at
+   * least `length` long), into that buffer, returning a view of it (no fresh pages per call).
+   */
+  readAt: ReadAt = (offset, length, into) => {
+    if (into !== undefined && into.length >= length) {
+      readSync(this.fd, into, 0, length, offset);
+      return into.subarray(0, length);
+    }
     if (offset >= this.#winStart && offset + length <= this.#winStart + this.#winLen) {
       const o = offset - this.#winStart;
       return this.#win.slice(o, o + length);
