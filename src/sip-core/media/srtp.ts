@@ -591,31 +591,30 @@ export class SrtpRekeyedSessions implements SrtpRtpReader {
   }
 
   unprotectRtp(buf: Uint8Array, start: number, end: number): SrtpResult {
-    const all = this.sessions;
-    let r = all[this.#at]!.unprotectRtp(buf, start, end);
-    for (let i = this.#at + 1; r.status !== 'ok' && r.status !== 'short' && i < all.length; i++) {
-      const t = all[i]!.unprotectRtp(buf, start, end);
-      if (t.status === 'ok') {
-        this.#at = i;
-        r = t;
-      }
-    }
-    tally(this.counts, r.status);
-    return r;
+    return this.#first(false, buf, start, end);
   }
 
   /** The SRTCP compound packet `buf[start, end)` unprotected, the keys tried as for RTP (their own place). */
   unprotectRtcp(buf: Uint8Array, start: number, end: number): SrtpResult {
+    return this.#first(true, buf, start, end);
+  }
+
+  /** The current key's result, else the first later key's that authenticates (it becomes current). */
+  #first(rtcp: boolean, buf: Uint8Array, start: number, end: number): SrtpResult {
     const all = this.sessions;
-    let r = all[this.#atRtcp]!.unprotectRtcp(buf, start, end);
-    for (let i = this.#atRtcp + 1; r.status !== 'ok' && r.status !== 'short' && i < all.length; i++) {
-      const t = all[i]!.unprotectRtcp(buf, start, end);
+    const at = rtcp ? this.#atRtcp : this.#at;
+    const open = (x: SrtpSession): SrtpResult =>
+      rtcp ? x.unprotectRtcp(buf, start, end) : x.unprotectRtp(buf, start, end);
+    let r = open(all[at]!);
+    for (let i = at + 1; r.status !== 'ok' && r.status !== 'short' && i < all.length; i++) {
+      const t = open(all[i]!);
       if (t.status === 'ok') {
-        this.#atRtcp = i;
+        if (rtcp) this.#atRtcp = i;
+        else this.#at = i;
         r = t;
       }
     }
-    tally(this.rtcpCounts, r.status);
+    tally(rtcp ? this.rtcpCounts : this.counts, r.status);
     return r;
   }
 }
