@@ -6,18 +6,15 @@
  * applied again when the file is opened again. Screenshots (light and dark) in test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { appNav, servePage, type ServedPage, shootThemes } from '../helpers/chromium';
+import { appNav, buildRenderer, servePage, type ServedPage, shootThemes } from '../helpers/chromium';
 import { LEG_A, LEG_B, UNRELATED, writeB2buaCapture } from '../helpers/b2bua-capture';
 
 const chromiumPath = requirePeer('chromium');
-const root = resolve(import.meta.dirname, '..', '..');
-const webDir = join(root, '.tmp', 'e2e-call-edits', 'web');
 
 describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
   let served: ServedPage;
@@ -26,13 +23,7 @@ describe.skipIf(!chromiumPath)('split and join calls in Chromium', () => {
   const file = writeB2buaCapture(join(mkdtempSync(join(tmpdir(), 'sipscope-call-edits-e2e-')), 'b2bua.pcap'));
 
   beforeAll(async () => {
-    const vite = spawnSync(
-      join(root, 'node_modules', '.bin', 'vite'),
-      ['build', '-c', 'vite.web.config.ts', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'error'],
-      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
-    );
-    if (vite.status !== 0) throw new Error(`vite build failed (${vite.status ?? vite.signal})`);
-    served = await servePage(chromiumPath as string, { webRoot: webDir });
+    served = await servePage(chromiumPath as string, { webRoot: buildRenderer('e2e-call-edits') });
     ({ page, errors: pageErrors } = served);
     await page.goto(served.server.url);
   });

@@ -4,16 +4,21 @@
  * headless Debian Chromium through playwright-core. Screenshots go to test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
-import { SHOTS_DIR, servePage, shootThemes, type ServedPage } from '../helpers/chromium';
+import {
+  buildRenderer,
+  listHeader,
+  SHOTS_DIR,
+  servePage,
+  shootThemes,
+  type ServedPage,
+} from '../helpers/chromium';
 
 const chromiumPath = requirePeer('chromium');
 const root = resolve(import.meta.dirname, '..', '..');
 const shots = SHOTS_DIR;
-const webDir = join(root, '.tmp', 'e2e-calls', 'web');
 
 describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chromium', () => {
   let served: ServedPage;
@@ -21,13 +26,7 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
   let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const vite = spawnSync(
-      join(root, 'node_modules', '.bin', 'vite'),
-      ['build', '-c', 'vite.web.config.ts', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'error'],
-      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
-    );
-    if (vite.status !== 0) throw new Error(`vite build failed (${vite.status ?? vite.signal})`);
-    served = await servePage(chromiumPath as string, { webRoot: webDir });
+    served = await servePage(chromiumPath as string, { webRoot: buildRenderer('e2e-calls') });
     ({ page, errors: pageErrors } = served);
     await page.goto(served.server.url);
     await page.getByTestId('sample-calls').click();
@@ -51,18 +50,13 @@ describe.skipIf(!chromiumPath)('calls list, inspector and scenario panels in Chr
       .toBe('Calls');
     // Every column of both lists shows, headers uncut, with room left for a classic 15 px scrollbar
     // (headless Chromium hides scrollbars; Electron on Linux shows them).
-    // (An expression string: the node tsconfig has no DOM lib.)
-    const fit = (): Promise<{ id: string; room: number; table: number; cut: string[] }[]> =>
-      page.evaluate(`['calls-table', 'messages-table'].map((id) => {
-        const v = document.querySelector('[data-testid="' + id + '"]');
-        const cut = [...v.querySelectorAll('th')]
-          .filter((th) => th.scrollWidth > th.clientWidth)
-          .map((th) => th.textContent);
-        return { id, room: v.clientWidth, table: parseFloat(v.querySelector('table').style.minWidth), cut };
-      })`);
-    for (const t of await fit()) {
-      expect(t.cut, t.id).toEqual([]);
-      expect(t.table + 15, t.id).toBeLessThanOrEqual(t.room);
+    for (const id of ['calls-table', 'messages-table']) {
+      const t = await listHeader(page, id);
+      expect(
+        t.cells.filter((c) => c.cut || !c.inView),
+        id,
+      ).toEqual([]);
+      expect(t.table + 15, id).toBeLessThanOrEqual(t.room);
     }
     await page.screenshot({ path: join(shots, 'calls-area-1400.png') });
     // Widened by hand: the labelled rail, remembered across a reload; narrowed back the same way.

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import type { BrowserServer } from '../../src/main/server/browser-server';
-import { appNav, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
+import { appNav, openSampleFromMenu, SHOTS_DIR, servePage, type ServedPage } from '../helpers/chromium';
 import { SCROLL_JS, type ScrollResult } from '../helpers/frame-timing';
 
 const chromiumPath = requirePeer('chromium');
@@ -429,12 +429,7 @@ describe.skipIf(!chromiumPath)('the ladder in Chromium', () => {
   });
 
   it("states a call's verdict above its ladder: state, final response, delays and what went wrong", async () => {
-    await page.getByRole('button', { name: 'More samples' }).click();
-    await page.getByTestId('samples-menu').getByRole('menuitem').nth(1).click();
-    await page
-      .getByTestId('capture-title')
-      .filter({ hasText: 'sample-problems.pcap' })
-      .waitFor({ timeout: 20_000 });
+    await openSampleFromMenu(page, 1, 'sample-problems.pcap');
     await showCalls();
     const calls = page.getByTestId('calls-table').locator('tr.msg');
     await expect.poll(() => calls.count(), { timeout: 20_000 }).toBe(6);

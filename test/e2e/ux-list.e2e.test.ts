@@ -13,26 +13,24 @@
  * Screenshots (light and dark) under test-results/screenshots/ux-*.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { requirePeer } from '../helpers/peers';
 import { freeUdpPort } from '../helpers/udp';
-import { servePage, shootThemes, type ServedPage } from '../helpers/chromium';
+import {
+  buildRenderer,
+  listHeader,
+  openSampleFromMenu,
+  SHOTS_DIR,
+  servePage,
+  shootThemes,
+  type ServedPage,
+} from '../helpers/chromium';
 import { LAB_DIR } from '../../src/main/service/labs';
 
 const chromiumPath = requirePeer('chromium');
-const root = resolve(import.meta.dirname, '..', '..');
-const webDir = join(root, '.tmp', 'e2e-ux-list', 'web');
-
-/** One list's header cells as laid out: its text, cut or not, and whether it is in the list's view. */
-interface HeaderCell {
-  text: string;
-  cut: boolean;
-  inView: boolean;
-}
 
 describe.skipIf(!chromiumPath)(
   'the capture screens at laptop sizes, the filter, the problems sample, a lab',
@@ -42,13 +40,7 @@ describe.skipIf(!chromiumPath)(
     let labDir: string;
 
     beforeAll(async () => {
-      const vite = spawnSync(
-        join(root, 'node_modules', '.bin', 'vite'),
-        ['build', '-c', 'vite.web.config.ts', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'error'],
-        { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
-      );
-      if (vite.status !== 0) throw new Error(`vite build failed (${vite.status ?? vite.signal})`);
-      served = await servePage(chromiumPath as string, { webRoot: webDir });
+      served = await servePage(chromiumPath as string, { webRoot: buildRenderer('e2e-ux-list') });
       page = served.page;
       labDir = mkdtempSync(join(tmpdir(), 'sipscope-ux-lab-'));
       await page.setViewportSize({ width: 1280, height: 800 });
@@ -62,21 +54,7 @@ describe.skipIf(!chromiumPath)(
       if (labDir) rmSync(labDir, { recursive: true, force: true });
     });
 
-    /** The header cells of list `id` (an expression string: the node tsconfig has no DOM lib). */
-    const headerCells = (id: string): Promise<{ cells: HeaderCell[]; room: number; table: number }> =>
-      page.evaluate(`(() => {
-      const v = document.querySelector('[data-testid="${id}"]');
-      const box = v.getBoundingClientRect();
-      const cells = [...v.querySelectorAll('th')].map((th) => {
-        const r = th.getBoundingClientRect();
-        return {
-          text: th.textContent.trim(),
-          cut: th.scrollWidth > th.clientWidth,
-          inView: r.left >= box.left - 0.5 && r.right <= box.left + v.clientWidth + 0.5,
-        };
-      });
-      return { cells, room: v.clientWidth, table: parseFloat(v.querySelector('table').style.minWidth) };
-    })()`);
+    const headerCells = (id: string): ReturnType<typeof listHeader> => listHeader(page, id);
 
     const calls = (): Locator => page.getByTestId('calls-table').locator('tr.msg');
     const messages = (): Locator => page.getByTestId('messages-table').locator('tr.msg');
@@ -138,7 +116,7 @@ describe.skipIf(!chromiumPath)(
             expect(l.table + 15, `${id} at ${width}`).toBeLessThanOrEqual(l.room);
           }
           expect(await page.getByTestId('messages-hidden').count()).toBe(0);
-          await page.screenshot({ path: join(root, 'test-results', 'screenshots', `ux-calls-${width}.png`) });
+          await page.screenshot({ path: join(SHOTS_DIR, `ux-calls-${width}.png`) });
         }
       } finally {
         await page.setViewportSize({ width: 1280, height: 800 });
@@ -190,12 +168,7 @@ describe.skipIf(!chromiumPath)(
         await filter.press('Enter');
         await filter.blur();
       }
-      await page.getByRole('button', { name: 'More samples' }).click();
-      await page.getByTestId('samples-menu').getByRole('menuitem').nth(1).click();
-      await page
-        .getByTestId('capture-title')
-        .filter({ hasText: 'sample-problems.pcap' })
-        .waitFor({ timeout: 20_000 });
+      await openSampleFromMenu(page, 1, 'sample-problems.pcap');
       await expect.poll(() => calls().count(), { timeout: 20_000 }).toBe(6);
       const list = await headerCells('calls-table');
       expect(list.cells.map((c) => c.text).at(-1)).toBe('Diag ▴');

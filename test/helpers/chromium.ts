@@ -3,7 +3,8 @@
  * of launch flags, and one way to serve the app and open a page on it.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startBrowserServer, type BrowserServer } from '../../src/main/server/browser-server';
 import { createHost } from '../../src/main/service/create-host';
@@ -98,4 +99,59 @@ export function appNav(page: () => Page): {
     calls: () => page().getByTestId('calls-table').locator('tr.msg'),
     mediaArrows: () => page().getByTestId('ladder').locator('g.arrow[data-id^="-"]'),
   };
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * A fresh vite build of the renderer in `.tmp/NAME/web` (so that another person's out/ cannot be
+ * stale for the suite): the web root to serve.
+ */
+export function buildRenderer(name: string): string {
+  const webDir = join(ROOT, '.tmp', name, 'web');
+  const vite = spawnSync(
+    join(ROOT, 'node_modules', '.bin', 'vite'),
+    ['build', '-c', 'vite.web.config.ts', '--outDir', webDir, '--emptyOutDir', '--logLevel', 'error'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
+  );
+  if (vite.status !== 0) throw new Error(`vite build failed (${vite.status ?? vite.signal})`);
+  return webDir;
+}
+
+/** One list's header cell as laid out: its text, cut by its column or not, inside the list's view or not. */
+export interface HeaderCell {
+  text: string;
+  cut: boolean;
+  inView: boolean;
+}
+
+/**
+ * The header cells of the list `testid` (a VirtualRows), the list's room (its client width) and its
+ * table's least width.
+ */
+export function listHeader(
+  page: Page,
+  testid: string,
+): Promise<{ cells: HeaderCell[]; room: number; table: number }> {
+  // (an expression string: the node tsconfig has no DOM lib)
+  return page.evaluate(`(() => {
+    const v = document.querySelector('[data-testid="${testid}"]');
+    const box = v.getBoundingClientRect();
+    const cells = [...v.querySelectorAll('th')].map((th) => {
+      const r = th.getBoundingClientRect();
+      return {
+        text: th.textContent.trim(),
+        cut: th.scrollWidth > th.clientWidth,
+        inView: r.left >= box.left - 0.5 && r.right <= box.left + v.clientWidth + 0.5,
+      };
+    });
+    return { cells, room: v.clientWidth, table: parseFloat(v.querySelector('table').style.minWidth) };
+  })()`);
+}
+
+/** Opens built-in sample `index` (0: the basic one) from the top bar's samples menu; waits for its title. */
+export async function openSampleFromMenu(page: Page, index: number, fileName: string): Promise<void> {
+  await page.getByRole('button', { name: 'More samples' }).click();
+  await page.getByTestId('samples-menu').getByRole('menuitem').nth(index).click();
+  await page.getByTestId('capture-title').filter({ hasText: fileName }).waitFor({ timeout: 20_000 });
 }
