@@ -397,6 +397,13 @@ export interface RtcpKept {
 /** Datagrams and octets a flow keeps for SRTCP decryption (at one per 5 s, 2.8 hours of reports). */
 export const MAX_KEPT = 2048;
 const MAX_KEPT_BYTES = 512 * 1024;
+/** Octets all the flows of a tracker keep together (its {@link RtcpKeepBudget}). */
+export const MAX_KEPT_TOTAL = 64 * 1024 * 1024;
+
+/** What the flows of one tracker may still keep, in octets (shared by them). */
+export interface RtcpKeepBudget {
+  left: number;
+}
 
 /** Running state of one flow's reports, with the SR arrival times its reverse flow's RRs answer. */
 export class RtcpFlowState implements RtcpFlowReports {
@@ -408,6 +415,13 @@ export class RtcpFlowState implements RtcpFlowReports {
   encrypted = 0;
   keptDropped = 0;
   #kept: RtcpKept[] | null = null;
+
+  readonly #budget: RtcpKeepBudget;
+
+  /** `budget`: shared with the other flows of the tracker (default: this flow's own). */
+  constructor(budget: RtcpKeepBudget = { left: MAX_KEPT_TOTAL }) {
+    this.#budget = budget;
+  }
   #keptBytes = 0;
   /**
    * Per sender (same index as `senders`): a ring of RECENT_SRS [NTP middle 32 bits, arrival µs]
@@ -524,11 +538,16 @@ export class RtcpFlowState implements RtcpFlowReports {
 
   #keep(raw: Uint8Array, us: number, frame: number, malformed: boolean): void {
     const kept = (this.#kept ??= []);
-    if (kept.length >= MAX_KEPT || this.#keptBytes + raw.length > MAX_KEPT_BYTES) {
+    if (
+      kept.length >= MAX_KEPT ||
+      this.#keptBytes + raw.length > MAX_KEPT_BYTES ||
+      raw.length > this.#budget.left
+    ) {
       this.keptDropped++;
       return;
     }
     this.#keptBytes += raw.length;
+    this.#budget.left -= raw.length;
     kept.push({ us, frame, malformed, bytes: raw.slice() });
   }
 

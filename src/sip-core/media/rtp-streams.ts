@@ -20,7 +20,7 @@
  * @remarks RTCP (first octet version 2, packet type 200–207: RFC 5761 §4 on the RTP port too) is read
  * per flow, not counted as RTP (rtcp.ts: the reports, constant memory per flow).
  */
-import { parseRtcp, RtcpFlowState, type RtcpFlowReports } from './rtcp';
+import { MAX_KEPT_TOTAL, parseRtcp, RtcpFlowState, type RtcpFlowReports, type RtcpKeepBudget } from './rtcp';
 import { EventDecoder, type RtpEventLog } from './rtp-event';
 import { DtlsTracker, looksLikeDtls, type DtlsHandshakeRecord, type DtlsKeySource } from './dtls-srtp';
 
@@ -307,6 +307,8 @@ export class RtpTracker {
   #last: Stream | null = null;
   #dropped = 0;
   #malformed = 0;
+  /** What the RTCP flows may still keep of their SRTCP datagrams, together (rtcp.ts). */
+  readonly #keep: RtcpKeepBudget = { left: MAX_KEPT_TOTAL };
   /** Streams whose first packet's padding count was past its payload (see #paddedStream). */
   readonly #paddedFirst = new Set<Stream>();
   /** Time origin of the ms clock (first packet seen), so the doubles keep µs exactly. */
@@ -674,7 +676,7 @@ export class RtpTracker {
         lastUs: timeUs,
         srcId: src,
         dstId: dst,
-        state: new RtcpFlowState(),
+        state: new RtcpFlowState(this.#keep),
       };
       this.#rtcp.set(k, f);
     }
