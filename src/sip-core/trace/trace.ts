@@ -1075,7 +1075,8 @@ export class Trace {
    */
   setMessageCodes(id: number, codes: readonly string[]): void {
     if (this.#codeSets.names.length === 1) this.#codeSets.id('');
-    const k = this.#codeSets.id([...new Set(codes)].join(','));
+    // (no codes, nearly every message: the empty set without a Set, a copy and a join)
+    const k = this.#codeSets.id(codes.length === 0 ? '' : [...new Set(codes)].join(','));
     if (k < 65535) this.#c.codes[id] = k;
   }
 
