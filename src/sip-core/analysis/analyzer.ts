@@ -122,8 +122,17 @@ const MAX_RETRANS_INVITE = 6;
 const MAX_RETRANS_OTHER = 10;
 const PDD_LONG_US = 10e6;
 const MAX_MEDIA_PER_GROUP = 8;
-/** Call-ID lengths tracked one by one (see `hasCallIdLength`). */
-const CID_LENGTH_MAX = 1024;
+/**
+ * The Call-ID filter's hash (see `mayBeCallId`): the length and up to eight first and eight last
+ * characters of `s[0,n)`, a bit of `bits` (a power of two).
+ */
+function cidBit(s: string, n: number, bits: number): number {
+  let h = Math.imul(n, 0x9e3779b1);
+  const a = n < 8 ? n : 8;
+  for (let i = 0; i < a; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = n - 8 > a ? n - 8 : a; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) & (bits - 1);
+}
 
 /** A retransmitted message: the first copy it repeats and the time since the previous copy. */
 /** A media-unreachable report on a response, as a later copy of that response is compared with it. */
@@ -402,6 +411,9 @@ export class TraceAnalyzer implements TraceAnalysis {
     if (tier1 !== null) {
       // Sized once for what the trace holds (tier 1 counted its transactions): no doubling while it fills.
       this.tx.reserve(tier1.tx.n);
+      // (and the Call-ID filter: a group per Call-ID at most, at least 8 bits each)
+      const words = 1 << (32 - Math.clz32(trace.callIdCount >>> 2));
+      if (words > this.#cidFilter.length) this.#cidFilter = new Int32Array(words);
       const n = trace.count;
       if (n >= this.#txnCol.length) {
         this.#txnCol = growCol(this.#txnCol, n);
@@ -655,7 +667,7 @@ export class TraceAnalyzer implements TraceAnalysis {
           gi = this.groups.length;
           this.groups.push(this.#newGroup(gi, cid));
           if (ck <= 0) this.#grpByCid.set(cid, gi);
-          this.#cidLengths[Math.min(cid.length, CID_LENGTH_MAX)] = 1;
+          this.#cidFilterAdd(cid);
         }
         if (ck > 0) {
           if (ck >= this.#grpOfKey.length) {
@@ -1437,7 +1449,7 @@ export class TraceAnalyzer implements TraceAnalysis {
         } else if (kind === TK_INVITE && status < 300 && this.#dlgCol[id]! >= 0) {
           this.dialogList[this.#dlgCol[id]!]!.lateOffer = {
             codecs: sdp.voice,
-            address: sdp.sdp.address,
+            address: sdp.address,
             ice: sdp.ice,
           };
         }
@@ -1973,12 +1985,35 @@ export class TraceAnalyzer implements TraceAnalysis {
     return removed;
   }
 
-  /** Lengths of the Call-IDs of the groups (1: some group's Call-ID has this length; the last slot: any longer). */
-  readonly #cidLengths = new Uint8Array(CID_LENGTH_MAX + 1);
+  /**
+   * A bit per `cidBit` hash of each group's Call-ID (at least 8 bits per group: the table doubles,
+   * filled again from the groups, as they grow).
+   */
+  #cidFilter = new Int32Array(64);
+  #cidFiltered = 0;
 
-  /** False when no group's Call-ID has `n` characters (then `groupOf` of such a string is -1). */
-  hasCallIdLength(n: number): boolean {
-    return this.#cidLengths[Math.min(n, CID_LENGTH_MAX)] === 1;
+  #cidFilterAdd(cid: string): void {
+    if (++this.#cidFiltered * 8 > this.#cidFilter.length * 32) {
+      this.#cidFilter = new Int32Array(this.#cidFilter.length * 2);
+      for (const g of this.groups) if (g.callId !== '' && g.callId !== cid) this.#cidBitSet(g.callId);
+    }
+    this.#cidBitSet(cid);
+  }
+
+  #cidBitSet(cid: string): void {
+    const f = this.#cidFilter;
+    const b = cidBit(cid, cid.length, f.length * 32);
+    f[b >>> 5]! |= 1 << (b & 31);
+  }
+
+  /**
+   * False when no group's Call-ID is `text[0,n)` (then `groupOf(text, n)` is -1): a filter over the
+   * groups' Call-IDs asked before the lookup, which at scale is a cache miss in the trace's Call-ID table.
+   */
+  mayBeCallId(text: string, n: number): boolean {
+    const f = this.#cidFilter;
+    const b = cidBit(text, n, f.length * 32);
+    return (f[b >>> 5]! & (1 << (b & 31))) !== 0;
   }
 
   /** Group index of a Call-ID (or -1). */

@@ -61,6 +61,11 @@ function decodeLatin1(b: Uint8Array, s: number, e: number): string {
 const TOKEN_SLOTS = 512;
 /** Recent tokens (media types, addresses, codec names repeat across bodies), direct-mapped by a hash of their bytes. */
 const tokenCache: string[] = new Array<string>(TOKEN_SLOTS).fill('');
+/**
+ * The hash of each slot's token (0 for the empty ones): a slot whose hash differs holds other bytes,
+ * told without reading its string (at scale a cache miss: the strings lie anywhere in the heap).
+ */
+const tokenHash = new Int32Array(TOKEN_SLOTS);
 
 /**
  * Latin-1 text of `b[s,e)` (SDP lines are short ASCII): the cached string when the same bytes were
@@ -73,14 +78,17 @@ function text(b: Uint8Array, s: number, e: number): string {
   let h = n;
   for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   const slot = (h ^ (h >>> 15)) & (TOKEN_SLOTS - 1);
-  const c = tokenCache[slot]!;
-  if (c.length === n) {
-    let i = 0;
-    while (i < n && c.charCodeAt(i) === b[s + i]) i++;
-    if (i === n) return c;
+  if (tokenHash[slot] === h) {
+    const c = tokenCache[slot]!;
+    if (c.length === n) {
+      let i = 0;
+      while (i < n && c.charCodeAt(i) === b[s + i]) i++;
+      if (i === n) return c;
+    }
   }
   const t = decodeLatin1(b, s, e);
   tokenCache[slot] = t;
+  tokenHash[slot] = h;
   return t;
 }
 
@@ -133,38 +141,42 @@ function ptText(b: Uint8Array, s: number, e: number): string {
 }
 
 /**
- * Closes media `cur`: codec names from its payload types (rtpmap, else the static table). `maps`:
- * the rtpmap lines' payload types and names in pairs, in order (the last line of a type counts).
+ * What {@link scanSdp} read from the last body, as columns (no object per stream; reused body after
+ * body, never emptied: `length = 0` would let V8 drop the backing stores, grown again each body).
+ * Stream `i` (of `n`): its type, port, connection address (the media-level c=, else the session's
+ * at its m= line), direction, its payload types `pts[ptFrom[i], ptFrom[i + 1])` and its rtpmap
+ * lines' payload types and names in pairs `maps[mapFrom[i], mapFrom[i + 1])` (the last line of a
+ * type counts).
  */
-function finishMedia(cur: SdpMedia, pts: string[], maps: string[] | null): void {
-  const codecs = new Array<string>(pts.length);
-  for (let i = 0; i < pts.length; i++) {
-    const pt = pts[i]!;
-    let name: string | undefined;
-    if (maps !== null)
-      for (let k = maps.length - 2; k >= 0; k -= 2)
-        if (maps[k] === pt) {
-          name = maps[k + 1];
-          break;
-        }
-    codecs[i] = name ?? STATIC_PT[pt] ?? pt;
-  }
-  cur.codecs = codecs;
-}
+const scan = {
+  seen: false,
+  ice: false,
+  /** The session-level c= address. */
+  address: null as string | null,
+  n: 0,
+  type: [] as string[],
+  port: [] as number[],
+  addr: [] as (string | null)[],
+  dir: [] as SdpMedia['direction'][],
+  ptFrom: [0] as number[],
+  mapFrom: [0] as number[],
+  pts: [] as string[],
+  maps: [] as string[],
+};
 
 /**
- * Reads the SDP summary of a body, or null when it holds no `v=`/`o=`/`s=`/`m=` lines. Scans bytes
- * line by line and decodes only the tokens of c=, m= and a=rtpmap lines it keeps.
+ * Reads a body's lines into {@link scan}: line by line, decoding only the tokens of c=, m= and
+ * a=rtpmap lines it keeps. Never throws.
  */
-export function summarizeSdp(body: Uint8Array): SdpSummary | null {
+function scanSdp(body: Uint8Array): void {
   const b = body.length > 65536 ? body.subarray(0, 65536) : body;
   const n = b.length;
+  const S = scan;
   let address: string | null = null;
   let sessionDir: SdpMedia['direction'] = 'sendrecv';
-  const media: SdpMedia[] = [];
-  let cur: SdpMedia | null = null;
-  let pts: string[] = [];
-  let maps: string[] | null = null;
+  let m = 0; // streams so far (the open one is m - 1)
+  let npt = 0;
+  let nmap = 0;
   let seen = false;
   let ice = false;
   let ls = 0;
@@ -182,13 +194,11 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
       else if (k === 109) {
         // m=<media> <port>[/<n>] <proto> <fmt>...
         seen = true;
-        if (cur) {
-          finishMedia(cur, pts, maps);
-          media.push(cur);
-        }
+        S.ptFrom[m] = npt;
+        S.mapFrom[m] = nmap;
         let i = skipBlank(b, vs, e);
         let j = tokenEnd(b, i, e);
-        const type = text(b, i, j);
+        S.type[m] = text(b, i, j);
         i = skipBlank(b, j, e);
         j = tokenEnd(b, i, e);
         let port = 0;
@@ -200,15 +210,16 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
           }
           port = port * 10 + (c - 48);
         }
+        S.port[m] = port;
         i = skipBlank(b, j, e);
         j = tokenEnd(b, i, e); // proto
-        pts = [];
         for (i = skipBlank(b, j, e); i < e; i = skipBlank(b, j, e)) {
           j = tokenEnd(b, i, e);
-          pts.push(ptText(b, i, j));
+          S.pts[npt++] = ptText(b, i, j);
         }
-        cur = { type, port, address, codecs: [], direction: sessionDir };
-        maps = null;
+        S.addr[m] = address;
+        S.dir[m] = sessionDir;
+        m++;
       } else if (k === 99) {
         // c=IN IP4 <addr>[/ttl]
         let i = skipBlank(b, vs, e);
@@ -217,11 +228,12 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
         let j = i;
         while (j < e && b[j] !== 32 && b[j] !== 9 && b[j] !== 47) j++;
         const a = text(b, i, j);
-        if (cur) cur.address = a;
+        if (m > 0) S.addr[m - 1] = a;
         else address = a;
       } else if (k === 97) {
-        if (startsWith(b, vs, e, 'rtpmap:')) {
-          if (cur) {
+        const c0 = b[vs];
+        if (c0 === 114 /* r */ && startsWith(b, vs, e, 'rtpmap:')) {
+          if (m > 0) {
             // a=rtpmap:<pt> <encoding name>/<clock rate>[/<params>]
             const ps = vs + 7;
             let sp = ps;
@@ -235,27 +247,56 @@ export function summarizeSdp(body: Uint8Array): SdpSummary | null {
               let lower = false;
               for (let x = ns; x < ne; x++) if ((b[x]! >= 97 && b[x]! <= 122) || b[x]! >= 128) lower = true;
               const name = text(b, ns, ne);
-              (maps ??= []).push(ptText(b, ps, sp), lower ? upper(name) : name);
+              S.maps[nmap++] = ptText(b, ps, sp);
+              S.maps[nmap++] = lower ? upper(name) : name;
             }
           }
         } else if (e - vs === 8) {
-          for (const d of DIRECTIONS) {
-            if (startsWith(b, vs, e, d)) {
-              if (cur) cur.direction = d;
-              else sessionDir = d;
+          // (a direction attribute starts with s, r or i: a=ptime:20 and the like are not compared)
+          if (c0 === 115 || c0 === 114 || c0 === 105)
+            for (const d of DIRECTIONS) {
+              if (startsWith(b, vs, e, d)) {
+                if (m > 0) S.dir[m - 1] = d;
+                else sessionDir = d;
+              }
             }
-          }
-        } else if (!ice && b[vs] === 99 /* c */ && startsWith(b, vs, e, 'candidate:')) ice = true;
+        } else if (!ice && c0 === 99 /* c */ && startsWith(b, vs, e, 'candidate:')) ice = true;
       }
     }
     ls = next;
   }
-  if (cur) {
-    finishMedia(cur, pts, maps);
-    media.push(cur);
+  S.ptFrom[m] = npt;
+  S.mapFrom[m] = nmap;
+  S.n = m;
+  S.seen = seen;
+  S.ice = ice;
+  S.address = address;
+}
+
+/** Codec name of payload type `pt` of {@link scan}'s stream `i`: its last rtpmap line's, else the static table's. */
+function codecOf(i: number, pt: string): string {
+  const maps = scan.maps;
+  for (let k = scan.mapFrom[i + 1]! - 2; k >= scan.mapFrom[i]!; k -= 2)
+    if (maps[k] === pt) return maps[k + 1]!;
+  return STATIC_PT[pt] ?? pt;
+}
+
+/**
+ * Reads the SDP summary of a body, or null when it holds no `v=`/`o=`/`s=`/`m=` lines. Scans bytes
+ * line by line and decodes only the tokens of c=, m= and a=rtpmap lines it keeps.
+ */
+export function summarizeSdp(body: Uint8Array): SdpSummary | null {
+  scanSdp(body);
+  const S = scan;
+  if (!S.seen) return null;
+  const media: SdpMedia[] = [];
+  for (let i = 0; i < S.n; i++) {
+    const from = S.ptFrom[i]!;
+    const codecs = new Array<string>(S.ptFrom[i + 1]! - from);
+    for (let k = 0; k < codecs.length; k++) codecs[k] = codecOf(i, S.pts[from + k]!);
+    media.push({ type: S.type[i]!, port: S.port[i]!, address: S.addr[i]!, codecs, direction: S.dir[i]! });
   }
-  if (!seen) return null;
-  return { address, media, ice };
+  return { address: S.address, media, ice: S.ice };
 }
 
 /** `addr:port` of each media stream with a non-zero port. */
@@ -286,7 +327,8 @@ export function isHold(s: SdpSummary): boolean {
 
 /** What the analysis reads from one SDP body, derived once per distinct body (see {@link SdpCache}). */
 export interface SdpFacts {
-  sdp: SdpSummary;
+  /** The session-level c= address (`SdpSummary.address`). */
+  address: string | null;
   /** `mediaEndpoints(sdp)`. */
   endpoints: string[];
   /** `voiceCodecs(sdp)` (shared: do not modify). */
@@ -318,19 +360,19 @@ interface CodecLists {
  * One array per distinct codec list (`lists.byKey`: by the names joined), exactly sized: each call's
  * offer and answer keep their list for the trace's life (CallGroup.offerCodecs/answerCodecs), and most
  * calls of a trace name the same few lists. A list equal name by name to the last one is that one (the
- * same key) without its key being made.
+ * same key) without its key being made. `codecs[0,n)`: the list (a scratch array, not kept).
  */
-function shared(codecs: string[], lists: CodecLists): string[] {
+function shared(codecs: string[], n: number, lists: CodecLists): string[] {
   const last = lists.last;
-  if (last !== null && last.length === codecs.length) {
+  if (last !== null && last.length === n) {
     let i = 0;
-    while (i < codecs.length && last[i] === codecs[i]) i++;
-    if (i === codecs.length) return last;
+    while (i < n && last[i] === codecs[i]) i++;
+    if (i === n) return last;
   }
-  const key = codecs.join('\n');
+  const own = codecs.slice(0, n);
+  const key = own.join('\n');
   const known = lists.byKey.get(key);
   if (known !== undefined) return (lists.last = known);
-  const own = codecs.slice();
   if (lists.byKey.size < LISTS_MAX) {
     lists.byKey.set(key, own);
     lists.last = own;
@@ -341,28 +383,64 @@ function shared(codecs: string[], lists: CodecLists): string[] {
 /** Distinct codec lists kept by one cache (beyond them, lists are not shared). */
 const LISTS_MAX = 4096;
 
-function factsOf(sdp: SdpSummary, lists: CodecLists): SdpFacts {
-  let zero = sdp.address === '0.0.0.0';
-  let audio: SdpMedia | null = null;
-  let first: SdpMedia | null = null;
-  let liveAudio: SdpMedia | null = null;
-  for (const m of sdp.media) {
-    if (m.address === '0.0.0.0') zero = true;
-    if (audio === null && m.type === 'audio') audio = m;
-    if (first === null && m.port > 0 && m.address) first = m;
-    if (liveAudio === null && m.type === 'audio' && m.port > 0) liveAudio = m;
+/** Voice codecs of the stream being read (see {@link sdpFacts}; a scratch list, never emptied). */
+const voiceScratch: string[] = [];
+
+/**
+ * The facts of a body, or null when it holds no `v=`/`o=`/`s=`/`m=` lines: what the analysis reads
+ * from `summarizeSdp(body)` (`mediaEndpoints`, `voiceCodecs`, `isHold` and the addresses), taken
+ * from the same scan's columns with no summary, stream or codec objects made per body (codecs are
+ * named only for the live audio streams, the ones `voiceCodecs` reads).
+ */
+function sdpFacts(body: Uint8Array, lists: CodecLists): SdpFacts | null {
+  scanSdp(body);
+  const S = scan;
+  if (!S.seen) return null;
+  const address = S.address;
+  let zero = address === '0.0.0.0';
+  let hold = zero;
+  let audio = -1;
+  let first = -1;
+  let liveAudio = -1;
+  const endpoints: string[] = [];
+  const voice = voiceScratch;
+  let nv = 0;
+  for (let i = 0; i < S.n; i++) {
+    const a = S.addr[i]!;
+    const port = S.port[i]!;
+    const isAudio = S.type[i] === 'audio';
+    if (a === '0.0.0.0') zero = true;
+    if (audio < 0 && isAudio) audio = i;
+    if (port > 0) {
+      if (a) {
+        if (first < 0) first = i;
+        endpoints.push(`${a}:${port}`);
+      }
+      const d = S.dir[i];
+      if (d === 'sendonly' || d === 'inactive' || a === '0.0.0.0') hold = true;
+      if (isAudio) {
+        if (liveAudio < 0) liveAudio = i;
+        for (let k = S.ptFrom[i]!; k < S.ptFrom[i + 1]!; k++) {
+          const c = codecOf(i, S.pts[k]!);
+          if (AUXILIARY_CODECS.has(c)) continue;
+          let v = 0;
+          while (v < nv && voice[v] !== c) v++;
+          if (v === nv) voice[nv++] = c;
+        }
+      }
+    }
   }
   return {
-    sdp,
-    endpoints: mediaEndpoints(sdp),
-    voice: shared(voiceCodecs(sdp), lists),
-    hold: isHold(sdp),
+    address,
+    endpoints,
+    voice: shared(voice, nv, lists),
+    hold,
     zeroAddress: zero,
-    audioAddress: audio?.address ?? sdp.address,
-    firstAddress: first ? first.address : sdp.address,
-    liveAudioAddress: liveAudio?.address ?? sdp.address,
-    hasLiveAudio: liveAudio !== null,
-    ice: sdp.ice === true,
+    audioAddress: audio >= 0 ? (S.addr[audio] ?? address) : address,
+    firstAddress: first >= 0 ? S.addr[first]! : address,
+    liveAudioAddress: liveAudio >= 0 ? (S.addr[liveAudio] ?? address) : address,
+    hasLiveAudio: liveAudio >= 0,
+    ice: S.ice,
   };
 }
 
@@ -439,9 +517,8 @@ export class SdpCache {
     const key = (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
     const slot = (h1 ^ (h2 >>> 7)) & (CACHE_SLOTS - 1);
     if (this.#keys[slot] === key) return this.#facts[slot]!;
-    const sdp = summarizeSdp(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
-    if (!sdp) return null;
-    const f = factsOf(sdp, this.#lists);
+    const f = sdpFacts(start === 0 && end === buf.length ? buf : buf.subarray(start, end), this.#lists);
+    if (!f) return null;
     this.#keys[slot] = key;
     this.#facts[slot] = f;
     return f;

@@ -207,8 +207,8 @@ export interface CorrelationHost {
   readonly groups: readonly CallGroup[];
   /** The group of `callId` (of its first `length` characters when given), or -1. */
   groupOf(callId: string, length?: number): number;
-  /** False when no group's Call-ID has `n` characters (a prefix of that length cannot name one). */
-  hasCallIdLength(n: number): boolean;
+  /** False when no group's Call-ID is `callId[0,n)` (true: one may be; `groupOf` tells). */
+  mayBeCallId(callId: string, n: number): boolean;
 }
 
 /** Adds a link to an earlier leg unless one with that reason is there already. */
@@ -383,7 +383,7 @@ export function correlateNewLeg(
     const c = cid.charCodeAt(pos);
     // - _ . ; : + ~
     if (c !== 45 && c !== 95 && c !== 46 && c !== 59 && c !== 58 && c !== 43 && c !== 126) continue;
-    if (!host.hasCallIdLength(pos)) continue;
+    if (!host.mayBeCallId(cid, pos)) continue;
     const other = host.groupOf(cid, pos);
     if (other >= 0 && other !== g.idx) {
       addLink(
