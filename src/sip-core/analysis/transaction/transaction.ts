@@ -170,9 +170,28 @@ export class TxnTable {
     this.#cap = c;
   }
 
-  /** Makes room for `n` more transactions (a trace analysed at once: no doubling while it fills). */
+  /**
+   * Makes room for `n` more transactions (a trace analysed at once: no doubling while it fills), and
+   * for their states and response copies (four and two each: rows never used cost no memory, pages
+   * not touched are not mapped; the pools still grow past that).
+   */
   reserve(n: number): void {
     if (this.n + n > this.#cap) this.#grow(this.n + n);
+    if (this.#stN + 4 * n > this.#stState.length) this.#growStates(this.#stN + 4 * n);
+    if (this.#rN + 2 * n > this.respUs.length) this.#growResps(this.#rN + 2 * n);
+  }
+
+  #growStates(c: number): void {
+    this.#stState = growU8(this.#stState, c);
+    this.#stUs = growF64(this.#stUs, c);
+    this.#stNext = growI32(this.#stNext, c);
+  }
+
+  #growResps(c: number): void {
+    this.respSig = growF64(this.respSig, c);
+    this.respUs = growF64(this.respUs, c);
+    this.respId = growI32(this.respId, c);
+    this.respNext = growI32(this.respNext, c);
   }
 
   /** Adds a transaction; returns its index. */
@@ -226,12 +245,7 @@ export class TxnTable {
     const tail = this.#stTail[ti]!;
     if (tail >= 0 && this.#stState[tail] === state) return;
     const k = this.#stN++;
-    if (k >= this.#stState.length) {
-      const c = Math.max(256, this.#stState.length * 2);
-      this.#stState = growU8(this.#stState, c);
-      this.#stUs = growF64(this.#stUs, c);
-      this.#stNext = growI32(this.#stNext, c);
-    }
+    if (k >= this.#stState.length) this.#growStates(Math.max(256, this.#stState.length * 2));
     this.#stState[k] = state;
     this.#stUs[k] = us;
     this.#stNext[k] = -1;
@@ -256,13 +270,7 @@ export class TxnTable {
   /** Adds a response copy (see `respSig`); returns its pool entry. */
   addResp(ti: number, sig: number, us: number, id: number): number {
     const k = this.#rN++;
-    if (k >= this.respUs.length) {
-      const c = Math.max(256, this.respUs.length * 2);
-      this.respSig = growF64(this.respSig, c);
-      this.respUs = growF64(this.respUs, c);
-      this.respId = growI32(this.respId, c);
-      this.respNext = growI32(this.respNext, c);
-    }
+    if (k >= this.respUs.length) this.#growResps(Math.max(256, this.respUs.length * 2));
     this.respSig[k] = sig;
     this.respUs[k] = us;
     this.respId[k] = id;
