@@ -619,15 +619,12 @@ const OCT = new Uint16Array(256);
 
 /** Per message scratch (the lint is not re-entered): each field's class, each class's first field. */
 let fieldClass = new Uint8Array(64);
-const firstOf = new Int32Array(NCLASS).fill(-1);
+const firstOf = new Int32Array(NCLASS);
 /**
  * Where the message's octets lie in the scanner's memory (fast-scan.ts `scannerOffset`: a message read
  * into the arena), or -1: there the name-addr and URI tests are asked of the scanner first.
  */
 let memAt = -1;
-/** The classes the last message set in {@link firstOf} (the next one puts back only those). */
-const firstSet = new Int32Array(NCLASS);
-let firstSetN = 0;
 /** Element spans of a list value (start, end pairs), and a URI's parameter names. */
 let elemAt: Int32Array = new Int32Array(64);
 let paramAt: Int32Array = new Int32Array(32);
@@ -664,8 +661,7 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
   if (fieldClass.length < n) fieldClass = new Uint8Array(2 * n);
   const fc = fieldClass;
   memAt = scannerOffset(raw);
-  for (let k = 0; k < firstSetN; k++) firstOf[firstSet[k]!] = -1;
-  firstSetN = 0;
+  firstOf.fill(-1);
   let dup = false;
   // (the name-addr fields tested as met, in field order: the class-ordered loop below only where one
   // may report something)
@@ -675,10 +671,8 @@ function lintIndexed(msg: ParsedMessage, out: Diagnostic[]): void {
     const c = id > 0 ? KEY_CLASS[id]! : classOfName(msg, i, raw, ix[o]!, ix[o + 1]!);
     fc[i] = c;
     if (c === 0) continue;
-    if (firstOf[c]! < 0) {
-      firstOf[c] = i;
-      firstSet[firstSetN++] = c;
-    } else if (SINGLE_CLASS[c] === 1) dup = true;
+    if (firstOf[c]! < 0) firstOf[c] = i;
+    else if (SINGLE_CLASS[c] === 1) dup = true;
     const na = NAME_ADDR_KIND[c]!;
     if (na !== 0 && nameAddrsClean && !fieldClean(raw, ix[o + 2]!, ix[o + 3]!, c, na)) nameAddrsClean = false;
   }
