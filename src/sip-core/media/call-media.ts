@@ -21,6 +21,7 @@ import { POOR_MOS, streamQuality, type StreamQuality } from './quality';
 import { eventName, telephoneEvents } from './rtp-event';
 import type { MediaStreamEvents } from '../../shared/dtmf';
 import { streamSrtpKeys, type StreamSrtpKeys } from './srtp-keys';
+import { dtlsStreamKeys } from './dtls-srtp';
 
 /** Names of the static payload types (RFC 3551 §6), as tshark prints them. */
 const STATIC_NAMES: Record<number, string> = {
@@ -386,6 +387,8 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
     announced: boolean,
   ): StreamSrtpKeys | null => {
     if (!a) {
+      const d = dtlsStreamKeys(r, media.dtls, false);
+      if (d) return d;
       return tlsUndecrypted > 0
         ? {
             keying: 'unknown',
@@ -401,6 +404,9 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
     let send: MediaAnnouncement | null = announced ? find(r.src, r.srcPort, r.firstUs) : a;
     if (announced && (!send || send.call !== a.call)) send = sideOf(a.call, !a.fromCaller, a.type, r.firstUs);
     const k = streamSrtpKeys(announced ? a : null, send);
+    // DTLS-SRTP: the keys of the DTLS handshake on the stream's ports (dtls-srtp.ts).
+    const d = dtlsStreamKeys(r, media.dtls, k?.keying === 'dtls');
+    if (d) return d;
     if (k && k.crypto !== null && send) {
       const frameOf = (id: number): number | null => {
         try {

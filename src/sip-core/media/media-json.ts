@@ -113,6 +113,7 @@ export function streamJson(s: MediaStream): MediaStreamJson {
         keyMessage: s.srtp.keyMessage,
         keyFrame: s.srtp.keyFrame,
         problem: s.srtp.problem,
+        ...(s.srtp.dtls && { dtls: s.srtp.dtls }),
       },
     }),
   };

@@ -4,7 +4,9 @@
  * line each, with the index `--stream` takes), and a stream's or a call's audio as a WAV — a stream
  * mono, a call stereo (left caller → callee, right callee → caller), decoded by
  * src/sip-core/media/rtp-audio.ts, lost packets concealed as a phone would (the default) or silent.
- * SRTP streams are decrypted with the key of their sender's SDP (a=crypto), or one given by hand.
+ * SRTP streams are decrypted with the key of their sender's SDP (a=crypto), DTLS-SRTP ones with the
+ * keys of the DTLS handshake on their ports and the key log (`--keylog`, media/dtls-srtp.ts), or a key
+ * given by hand.
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -126,7 +128,7 @@ export function registerRtp(program: Command): void {
   const cmd = program
     .command('rtp')
     .description(
-      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law, G.722 (16 kHz), GSM 06.10, G.726, G.729 and L16; SRTP decrypted with the SDP's a=crypto keys (SDES) or --srtp-key",
+      "list a capture's RTP streams, or write a stream's (mono) or a call's (stereo) audio as a WAV: G.711 µ-law/A-law, G.722 (16 kHz), GSM 06.10, G.726, G.729 and L16; SRTP decrypted with the SDP's a=crypto keys (SDES), DTLS-SRTP with the key log of one of its ends (--keylog FILE, or SSLKEYLOGFILE), or --srtp-key",
     )
     .argument('<files...>', 'capture file (several: read as one, merged by time)')
     .option(
