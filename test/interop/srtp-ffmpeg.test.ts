@@ -16,7 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeTrace } from '../../src/sip-core/analysis';
+import { mediaJson, type MediaJson, type MediaStreamJson } from '../../src/sip-core/media/media-json';
 import { decodeStream, RtpPacketList } from '../../src/sip-core/media/rtp-audio';
+import '../../src/sip-core/media/srtp-crypto.node.js';
+import { ingestBytes } from '../../src/sip-core/trace/trace-builder';
+import { ipFrame } from '../helpers/frames';
 import { requirePeer } from '../helpers/peers';
 import { captureLo, cleanupAfterEach } from './helpers/run-peers';
 import { rtpCli as cli, sip, srtpCallPcap } from '../helpers/srtp-capture';
@@ -54,21 +59,51 @@ function toneWav(): Buffer {
 
 /** The datagrams ffmpeg sends to `url` (its RTP port), in arrival order. */
 async function received(args: string[]): Promise<Buffer[]> {
-  const sock = createSocket('udp4');
-  const got: Buffer[] = [];
-  sock.on('message', (m) => void got.push(m));
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const port = sock.address().port;
-  try {
-    const url = args.pop()!.replace('PORT', String(port));
-    await run(ffmpeg!, ['-hide_banner', '-loglevel', 'error', ...args, url], { timeout: 30_000 });
-    // The last datagrams reach the socket after ffmpeg exits.
-    for (let i = 0; i < 50 && got.length < 100; i++) await new Promise((r) => setTimeout(r, 20));
-  } finally {
-    sock.close();
+  return (await receivedWithRtcp(args)).rtp;
+}
+
+/**
+ * What ffmpeg sends to `url`: its RTP (the port) and its RTCP (port + 1), in arrival order. The RTCP
+ * socket is bound first at an odd port whose even neighbour is free.
+ */
+async function receivedWithRtcp(args: string[]): Promise<{ rtp: Buffer[]; rtcp: Buffer[] }> {
+  const rtp: Buffer[] = [];
+  const rtcp: Buffer[] = [];
+  const bind = (port: number): Promise<ReturnType<typeof createSocket> | null> =>
+    new Promise((r) => {
+      const s = createSocket('udp4');
+      s.once('error', () => {
+        s.close();
+        r(null);
+      });
+      s.bind(port, '127.0.0.1', () => r(s));
+    });
+  let pair: [ReturnType<typeof createSocket>, ReturnType<typeof createSocket>] | null = null;
+  for (let i = 0; i < 20 && !pair; i++) {
+    const a = await bind(0);
+    if (!a) continue;
+    const p = a.address().port;
+    a.close();
+    const even = p & ~1;
+    const x = await bind(even);
+    const y = x && (await bind(even + 1));
+    if (x && y) pair = [x, y];
+    else x?.close();
   }
-  // ffmpeg also sends RTCP (to port + 1: another socket) — only RTP arrives here.
-  return got;
+  if (!pair) throw new Error('no free port pair on 127.0.0.1');
+  const [rs, cs] = pair;
+  rs.on('message', (m) => void rtp.push(m));
+  cs.on('message', (m) => void rtcp.push(m));
+  try {
+    const url = args.pop()!.replace('PORT', String(rs.address().port));
+    await run(ffmpeg!, ['-hide_banner', '-loglevel', 'error', ...args, url], { timeout: 30_000 });
+    for (let i = 0; i < 50 && rtp.length < 100; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    rs.close();
+    cs.close();
+  }
+  return { rtp, rtcp };
 }
 
 /** The call's capture with `packets` from the caller (see srtp-capture.ts), in a file. */
@@ -85,6 +120,15 @@ describe.skipIf(!ffmpeg)('SRTP sent by ffmpeg, decrypted with the SDP key', () =
   writeFileSync(wav, toneWav());
   // 20 ms packets: 160 octets of payload after the 12-octet header.
   const enc = ['-i', wav, '-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1', '-packetsize', '172', '-f', 'rtp'];
+  /** ffmpeg's arguments for SRTP of `suite` with KEY to the test's port. */
+  const srtpTo = (suite: string): string[] => [
+    ...enc,
+    '-srtp_out_suite',
+    suite,
+    '-srtp_out_params',
+    KEY,
+    'srtp://127.0.0.1:PORT',
+  ];
   let plain: Int16Array;
   /** Packets ffmpeg sends for the 2 s (100 of 20 ms, and what its last frame adds). */
   let n = 0;
@@ -100,14 +144,7 @@ describe.skipIf(!ffmpeg)('SRTP sent by ffmpeg, decrypted with the SDP key', () =
     if (!d.ok) return;
     plain = d.audio.pcm;
     for (const suite of ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32']) {
-      const srtp = await received([
-        ...enc,
-        '-srtp_out_suite',
-        suite,
-        '-srtp_out_params',
-        KEY,
-        'srtp://127.0.0.1:PORT',
-      ]);
+      const srtp = await received(srtpTo(suite));
       expect(srtp.length).toBe(n);
       // Encrypted: the payloads differ from the plain ones, and the tag lengthens each packet.
       expect(srtp[5]!.length).toBe(clear[5]!.length + (suite.endsWith('80') ? 10 : 4));
@@ -136,15 +173,61 @@ describe.skipIf(!ffmpeg)('SRTP sent by ffmpeg, decrypted with the SDP key', () =
     }
   }, 60_000);
 
+  it('its RTCP is SRTCP: decrypted with the SDP key, the same reports as its plain RTCP', async () => {
+    /** The sender figures of ffmpeg's RTCP beside its RTP (the caller's 40001 → the callee's 50001). */
+    const senderOf = (
+      got: { rtp: Buffer[]; rtcp: Buffer[] },
+      sdp: string,
+    ): { rtcp: MediaStreamJson['rtcp']; flows: MediaJson['rtcp'] } => {
+      const extra = got.rtcp.map((p, i) => ({
+        us: 200_000 + i * 500_000,
+        bytes: ipFrame({
+          src: 0x0a090001,
+          dst: 0x0a090002,
+          sp: 40001,
+          dp: 50001,
+          payload: p.toString('latin1'),
+        }),
+      }));
+      const r = ingestBytes(
+        srtpCallPcap({
+          forward: got.rtp,
+          offerExtra: sdp,
+          answerExtra: sdp.replace(KEY, OTHER),
+          proto: sdp ? 'RTP/SAVP' : 'RTP/AVP',
+          extra,
+        }),
+        'ffmpeg-rtcp.pcap',
+      );
+      analyzeTrace(r.trace);
+      const m = mediaJson(r.trace)!;
+      return { rtcp: m.streams[0]!.rtcp, flows: m.rtcp };
+    };
+    const clear = senderOf(await receivedWithRtcp([...enc, 'rtp://127.0.0.1:PORT']), '');
+    // ffmpeg's SR (sent when it starts and as it goes) and BYE: counts of what it sent, its CNAME.
+    expect(clear.rtcp?.sender?.srs).toBeGreaterThanOrEqual(1);
+    for (const suite of ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32']) {
+      const got = await receivedWithRtcp(srtpTo(suite));
+      const x = senderOf(got, `a=crypto:1 ${suite} inline:${KEY}\r\n`);
+      expect(x.flows[0]!.srtcp, suite).toEqual({ decrypted: got.rtcp.length, failed: 0 });
+      // The same reports but their send times (NTP, the capture's, the first frame's): the run's own.
+      const stable = (r: MediaStreamJson['rtcp']): unknown => ({
+        srs: r?.sender?.srs,
+        cname: r?.sender?.cname,
+        packets: r?.sender?.lastSr?.packets,
+        octets: r?.sender?.lastSr?.octets,
+        bye: r?.sender?.bye !== null,
+      });
+      expect(stable(x.rtcp), suite).toEqual(stable(clear.rtcp));
+      // Without the key (another one in the SDP) nothing is read.
+      const wrong = senderOf(got, `a=crypto:1 ${suite} inline:${OTHER}\r\n`);
+      expect(wrong.rtcp?.sender ?? null).toBeNull();
+      expect(wrong.flows[0]!.srtcp).toEqual({ decrypted: 0, failed: got.rtcp.length });
+    }
+  }, 60_000);
+
   it('says why not: a wrong key, DTLS, no a=crypto; a key by hand for a stream without SDP; a bad key', async () => {
-    const srtp = await received([
-      ...enc,
-      '-srtp_out_suite',
-      'AES_CM_128_HMAC_SHA1_80',
-      '-srtp_out_params',
-      KEY,
-      'srtp://127.0.0.1:PORT',
-    ]);
+    const srtp = await received(srtpTo('AES_CM_128_HMAC_SHA1_80'));
     // The answer's key in the offer: the caller's stream fails authentication, said and not played.
     const wrong = capture(
       srtp,

@@ -15,12 +15,14 @@ import type { Trace } from '../trace/trace';
 import { carriesSdp } from '../message/sip-message';
 import type { AnalysisDiagnostic, AnalysisRule } from '../analysis/rules';
 import { isPrivateAddress, isPublicAddress } from '../analysis/address';
-import { jitterFor, staticClockRate, type MediaCapture, type RtpStreamRecord } from './rtp-streams';
+import { jitterFor, staticClockRate, type RtcpFlowRecord, type RtpStreamRecord } from './rtp-streams';
 import type { MediaStreamRtcp } from '../../shared/media-stream';
 import { POOR_MOS, streamQuality, type StreamQuality } from './quality';
 import { eventName, telephoneEvents } from './rtp-event';
 import type { MediaStreamEvents } from '../../shared/dtmf';
 import { streamSrtpKeys, type StreamSrtpKeys } from './srtp-keys';
+import { decryptSrtcpFlows, type SrtcpCounts, type SrtcpStreamKeys } from './srtcp-reports';
+import { srtpCrypto } from './srtp';
 import { dtlsStreamKeys } from './dtls-srtp';
 
 /** Names of the static payload types (RFC 3551 §6), as tshark prints them. */
@@ -119,6 +121,11 @@ export interface MediaAnalysis {
   streams: MediaStream[];
   calls: Map<string, CallMedia>;
   diagnostics: AnalysisDiagnostic[];
+  /**
+   * The capture's RTCP flows with their SRTCP decrypted by the streams' SDP keys (srtcp-reports.ts),
+   * and per flow index what decrypted; absent when none was. Since session 26.
+   */
+  srtcp?: { flows: readonly RtcpFlowRecord[]; counts: Map<number, SrtcpCounts> };
 }
 
 /** What the media analysis needs of the calls (TraceAnalyzer's or the app's tiered analysis). */
@@ -472,7 +479,10 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
         unmapped.push({ index, pt: l.pt, digits: whole.map((e) => eventName(e.code)).join(' ') });
     }
   });
-  streamReports(media, result.streams);
+  // SRTCP: the flows' kept datagrams decrypted with the keys of the streams their senders send.
+  const srtcp = decryptSrtcpFlows(media.rtcp, result.streams.map(srtcpKeysOf), srtpCrypto());
+  if (srtcp.counts.size > 0) result.srtcp = srtcp;
+  streamReports(srtcp.flows, result.streams);
   const byCall = new Map<string, number[]>();
   for (const s of result.streams)
     if (s.call !== null) {
@@ -612,6 +622,14 @@ export function analyzeMedia(trace: Trace, src: MediaCallSource): MediaAnalysis 
   return result;
 }
 
+const srtcpKeysOf = (s: MediaStream): SrtcpStreamKeys => ({
+  src: s.record.src,
+  srcPort: s.record.srcPort,
+  dst: s.record.dst,
+  ssrc: s.record.ssrc,
+  srtp: s.srtp,
+});
+
 /** The rated stream (≥ QUALITY_MIN_PACKETS expected) of `idx` with the lowest MOS, null when none. */
 export function worseStream(streams: readonly MediaStream[], idx: readonly number[]): MediaStream | null {
   let w: MediaStream | null = null;
@@ -633,12 +651,12 @@ const NTP_EPOCH = 2_208_988_800;
  * destination host; its receiver's report blocks about its SSRC on the flows back) and its E-model
  * quality, the one-way delay being half the round trips measured on both sides of the capture point.
  */
-function streamReports(media: MediaCapture, streams: MediaStream[]): void {
+function streamReports(rtcp: readonly RtcpFlowRecord[], streams: MediaStream[]): void {
   /** Mean RTT (µs) of the reports on flows from `from` to `to`, about any SSRC (null: none). */
   const sideRtt = (from: string, to: string, ssrc: number | null): number | null => {
     let n = 0;
     let sum = 0;
-    for (const f of media.rtcp) {
+    for (const f of rtcp) {
       if (f.src !== from || f.dst !== to) continue;
       for (const r of f.reports.reported)
         if (r.rtts > 0 && (ssrc === null || r.ssrc === ssrc)) {
@@ -654,7 +672,7 @@ function streamReports(media: MediaCapture, streams: MediaStream[]): void {
     let receiver: MediaStreamRtcp['receiver'] = null;
     let malformed = 0;
     let seen = false;
-    for (const f of media.rtcp) {
+    for (const f of rtcp) {
       if (f.src === r.src && f.dst === r.dst) {
         const x = f.reports.senders.find((e) => e.ssrc === r.ssrc);
         if (x && (sender === null || x.srs > sender.srs)) {

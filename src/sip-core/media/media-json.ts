@@ -42,8 +42,13 @@ export interface RtcpFlowJson {
   error?: { frame: number; error: string } | null;
   /** RFC 5506 reduced-size datagrams (not starting with SR or RR). */
   reducedSize?: number;
-  /** Encrypted SRTCP datagrams (RFC 3711; their reports are not read). */
+  /**
+   * Encrypted SRTCP datagrams (RFC 3711): their reports are read when the SDP gives the sender's key
+   * (`srtcp`), as are SRTCP's with UNENCRYPTED_SRTCP.
+   */
   encrypted?: number;
+  /** SRTCP datagrams decrypted with the sender's SDP key, and those that failed with it. Since session 26. */
+  srtcp?: { decrypted: number; failed: number };
 }
 
 export interface MediaJson {
@@ -279,7 +284,7 @@ export function mediaJson(trace: Trace, onlyCall: string | null = null): MediaJs
   return {
     streams,
     calls,
-    rtcp: m.rtcp.map((f) => ({
+    rtcp: (a.srtcp?.flows ?? m.rtcp).map((f, i) => ({
       src: f.src,
       srcPort: f.srcPort,
       dst: f.dst,
@@ -291,6 +296,7 @@ export function mediaJson(trace: Trace, onlyCall: string | null = null): MediaJs
       error: f.reports.firstError,
       reducedSize: f.reports.reducedSize,
       encrypted: f.reports.encrypted,
+      ...(a.srtcp?.counts.has(i) && { srtcp: a.srtcp.counts.get(i) }),
     })),
     droppedStreams: m.droppedStreams,
     malformed: m.malformed,

@@ -1,0 +1,172 @@
+/**
+ * SRTCP's reports in the stream figures (media/srtcp-reports.ts): real RTCP compound packets (SR with a
+ * report block and SDES CNAME, then a BYE) of both ends of a call, protected by libsrtp2 (the SRTP
+ * library of Asterisk, FreeSWITCH, rtpengine, Chrome) with each sender's a=crypto key, give the same
+ * sender and receiver figures (SRs, CNAME, BYE, loss, jitter, round trip) as the same packets sent
+ * plain — for the 80-bit suite, the _32 suite (its SRTCP tag is 80 bits) and AES-GCM. Without a key
+ * (or with the wrong one) they stay encrypted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeTrace } from '../../../src/sip-core/analysis';
+import { mediaJson, type MediaJson } from '../../../src/sip-core/media/media-json';
+import { MAX_KEPT, parseRtcp, RtcpFlowState } from '../../../src/sip-core/media/rtcp';
+import { parseSdesCrypto, SrtpSession, type SdesCrypto } from '../../../src/sip-core/media/srtp';
+import { nodeSrtpCrypto } from '../../../src/sip-core/media/srtp-crypto.node.js';
+import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { compound, rb, rtcpOf, srtcpCallPcap } from '../../helpers/srtcp-capture';
+import { REPO } from '../capture/tshark-compare';
+import { libsrtp, libsrtpRun } from './libsrtp';
+
+function media(pcap: Uint8Array): MediaJson {
+  const r = ingestBytes(pcap, 'srtcp.pcap');
+  analyzeTrace(r.trace);
+  return mediaJson(r.trace)!;
+}
+
+/** One plain SR + SDES compound. */
+const clean = compound(0x1111, 3_900_000_000, 0, 0x2222, rb(0, 0, 100, 0, 0, 0), false);
+
+const keyOf = (c: SdesCrypto): Uint8Array => {
+  const k = c.keys[0]!;
+  return new Uint8Array([...k.key, ...k.salt]);
+};
+
+const SUITES: [string, string, string][] = [
+  [
+    'AES_CM_128_HMAC_SHA1_80',
+    'AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz',
+    'AES_CM_128_HMAC_SHA1_80 inline:MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0',
+  ],
+  [
+    'AES_CM_128_HMAC_SHA1_32',
+    'AES_CM_128_HMAC_SHA1_32 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk',
+    'AES_CM_128_HMAC_SHA1_32 inline:MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0',
+  ],
+  [
+    'AEAD_AES_128_GCM',
+    'AEAD_AES_128_GCM inline:MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3Bxcg==',
+    'AEAD_AES_128_GCM inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYg==',
+  ],
+];
+
+describe('the SRTCP datagrams a flow keeps', () => {
+  it('at most MAX_KEPT per flow and the tracker’s budget in all, the rest counted; clean RTCP is not kept', () => {
+    // An SR whose reports are ciphertext, E|index and a 10-octet tag (as rtcp-quality's).
+    const enc = (i: number): Uint8Array =>
+      new Uint8Array([
+        ...compound(0x1111, 1, 1, 0x2222, rb(0, 0, 0, 0, 0, 0), false).subarray(0, 52),
+        0x80,
+        0,
+        0,
+        i & 0xff,
+        ...new Array<number>(10).fill(0xee),
+      ]);
+    const f = new RtcpFlowState();
+    for (let i = 0; i < MAX_KEPT + 5; i++) f.add(parseRtcp(enc(i), 0, 66), i, i + 1, undefined);
+    f.add(parseRtcp(clean, 0, clean.length), 0, 0, undefined);
+    const r = f.record();
+    expect(r.kept).toHaveLength(MAX_KEPT);
+    expect(r.keptDropped).toBe(5);
+    expect(r.kept![3]).toMatchObject({ us: 3, frame: 4, malformed: false });
+    expect(r.kept![3]!.bytes).toEqual(enc(3));
+    // Two flows sharing 200 octets: three datagrams of 66 kept, the next ones dropped on either flow.
+    const budget = { left: 200 };
+    const a = new RtcpFlowState(budget);
+    const b = new RtcpFlowState(budget);
+    for (let i = 0; i < 3; i++) a.add(parseRtcp(enc(i), 0, 66), i, i + 1, undefined);
+    b.add(parseRtcp(enc(9), 0, 66), 9, 10, undefined);
+    expect([a.record().kept?.length, b.record().keptDropped]).toEqual([3, 1]);
+    // A plain flow keeps nothing (no `kept` in its record).
+    const p = new RtcpFlowState();
+    p.add(parseRtcp(clean, 0, clean.length), 0, 1, undefined);
+    expect(p.record()).not.toHaveProperty('kept');
+  });
+});
+
+describe('SRTCP with UNENCRYPTED_SRTCP (authenticated, reports in the clear)', () => {
+  it('reads the reports as the plain ones; the tag after them is not a malformed packet', () => {
+    const key = (k: string): string => `${k} UNENCRYPTED_SRTCP`;
+    const CALLER = key('AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz');
+    const CALLEE = key('AES_CM_128_HMAC_SHA1_80 inline:MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0');
+    const protect = (k: string, packets: readonly Uint8Array[]): Uint8Array[] => {
+      const s = new SrtpSession(parseSdesCrypto(k) as SdesCrypto, nodeSrtpCrypto);
+      return packets.map((p) => s.protectRtcp(p));
+    };
+    const plain = rtcpOf();
+    const reference = media(srtcpCallPcap('RTP/AVP', null, null, plain.caller, plain.callee));
+    const m = media(
+      srtcpCallPcap('RTP/SAVP', CALLER, CALLEE, protect(CALLER, plain.caller), protect(CALLEE, plain.callee)),
+    );
+    expect(m.streams.map((s) => s.rtcp)).toEqual(reference.streams.map((s) => s.rtcp));
+    expect(m.rtcp.map((f) => [f.srtcp, f.malformed, f.encrypted, f.error])).toEqual([
+      [{ decrypted: 3, failed: 0 }, 0, 0, null],
+      [{ decrypted: 3, failed: 0 }, 0, 0, null],
+    ]);
+  });
+});
+
+describe.skipIf(!libsrtp())('SRTCP reports decrypted with the SDP keys (libsrtp2 protects)', () => {
+  const plain = rtcpOf();
+  const reference = media(srtcpCallPcap('RTP/AVP', null, null, plain.caller, plain.callee));
+
+  it('the plain reference has both ends’ reports and a round trip', () => {
+    const [fwd, rev] = reference.streams;
+    expect(fwd!.rtcp?.sender?.srs).toBe(3);
+    expect(fwd!.rtcp?.sender?.cname).toBe('u1111@10.9.0.1');
+    expect(fwd!.rtcp?.sender?.bye).not.toBeNull();
+    expect(fwd!.rtcp?.receiver?.reports).toBe(3);
+    expect(fwd!.rtcp?.receiver?.rttMs?.count).toBe(3);
+    expect(rev!.rtcp?.receiver?.last.cumulativeLost).toBe(2);
+  });
+
+  it('`sipscope analyze` (its own process: the CLI gives the analysis its SRTP primitives) prints the reports', () => {
+    const [suite, callerKey, calleeKey] = SUITES[0]!;
+    const ck = parseSdesCrypto(callerKey) as SdesCrypto;
+    const ek = parseSdesCrypto(calleeKey) as SdesCrypto;
+    const caller = libsrtpRun('p', 'rtcp', suite, keyOf(ck), null, plain.caller) as Uint8Array[];
+    const callee = libsrtpRun('p', 'rtcp', suite, keyOf(ek), null, plain.callee) as Uint8Array[];
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-srtcp-'));
+    try {
+      const file = join(dir, 'srtcp.pcap');
+      writeFileSync(file, srtcpCallPcap('RTP/SAVP', callerKey, calleeKey, caller, callee));
+      const r = spawnSync(process.execPath, [join(REPO, 'bin/sipscope.js'), 'analyze', file], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      // The trace JSON's media block: the reports as the plain packets give them.
+      const json = JSON.parse(r.stdout) as { media: MediaJson };
+      expect(json.media.streams.map((x) => x.rtcp)).toEqual(reference.streams.map((x) => x.rtcp));
+      expect(json.media.streams[0]!.rtcp?.receiver?.rttMs?.count).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  for (const [suite, callerKey, calleeKey] of SUITES)
+    it(`${suite}: the figures equal the plain packets'; the wrong key leaves them encrypted`, () => {
+      const ck = parseSdesCrypto(callerKey) as SdesCrypto;
+      const ek = parseSdesCrypto(calleeKey) as SdesCrypto;
+      const caller = libsrtpRun('p', 'rtcp', suite, keyOf(ck), null, plain.caller);
+      const callee = libsrtpRun('p', 'rtcp', suite, keyOf(ek), null, plain.callee);
+      expect(caller.every((p) => p instanceof Uint8Array)).toBe(true);
+      const m = media(
+        srtcpCallPcap('RTP/SAVP', callerKey, calleeKey, caller as Uint8Array[], callee as Uint8Array[]),
+      );
+      expect(m.streams.map((s) => s.rtcp)).toEqual(reference.streams.map((s) => s.rtcp));
+      expect(m.rtcp.map((f) => [f.srtcp, f.malformed, f.encrypted])).toEqual([
+        [{ decrypted: 3, failed: 0 }, 0, 3],
+        [{ decrypted: 3, failed: 0 }, 0, 3],
+      ]);
+      // The callee's key given for both directions: the caller's SRTCP fails, its SRs are not read.
+      const wrong = media(
+        srtcpCallPcap('RTP/SAVP', calleeKey, calleeKey, caller as Uint8Array[], callee as Uint8Array[]),
+      );
+      expect(wrong.streams[0]!.rtcp?.sender?.srs ?? 0).toBe(0);
+      expect(wrong.rtcp[0]!.srtcp).toEqual({ decrypted: 0, failed: 3 });
+    });
+});
