@@ -93,6 +93,7 @@ import {
   transactionKey,
   transactionKindCode,
   TxnTable,
+  type StateIdSource,
 } from './transaction/transaction';
 import { keyEnd, keyNum, keyStart, KeyTable } from './key-table';
 import { KF_COOKIE, KF_CSEQ } from '../capture/sip-index';
@@ -335,7 +336,7 @@ let shapeAnchor: TraceAnalyzer | null = null;
 export interface TransactionSource {
   transactionOf(id: number): number;
   /** `n`: transactions so far (the analyzer sizes its tables for them). */
-  readonly tx: { readonly peer: Int32Array; readonly n: number };
+  readonly tx: { readonly peer: Int32Array; readonly n: number } & StateIdSource;
   /** The dialog of message `id`'s tags and group (made at or after `id` included), or -1. */
   dialogOfTags(id: number): number;
   /** Message `id` repeats an earlier copy (tier 1's retransmission rule, the analyzer's). */
@@ -409,6 +410,8 @@ export class TraceAnalyzer implements TraceAnalysis {
     this.#t1 = tier1;
     this.#clock = new CaptureClock(trace);
     if (tier1 !== null) {
+      // The state sequences are tier 1's (the same states entered by the same messages): not kept twice.
+      this.tx.borrowStates(tier1.tx, (id) => trace.timeUs(id));
       // Sized once for what the trace holds (tier 1 counted its transactions): no doubling while it fills.
       this.tx.reserve(tier1.tx.n);
       // (and the Call-ID filter: a group per Call-ID at most, at least 8 bits each)
@@ -449,6 +452,7 @@ export class TraceAnalyzer implements TraceAnalysis {
   #leaveTier1(): -2 {
     this.#t1 = null;
     const X = this.tx;
+    X.keepStates();
     const m = new AnalysisMessage();
     for (let t = 0; t < X.n; t++) {
       const first = X.firstId[t]!;
@@ -653,6 +657,7 @@ export class TraceAnalyzer implements TraceAnalysis {
     const t = this.trace;
     const us = t.timeUs(id);
     if (us > this.#lastUs) this.#lastUs = us;
+    if (id >= this.tx.stUntil) this.tx.stUntil = id + 1;
     // The trace's interned Call-ID (one string per Call-ID) rather than a copy from the message.
     const cid = msg.callId;
     let g: CallGroup | null = null;

@@ -112,6 +112,29 @@ describe("tier 2 with tier 1's transactions", () => {
     expect(deferred).toBeGreaterThan(10);
   });
 
+  it("reads tier 1's state sequences only as far as it indexed: stopped part way, the transactions and their timer rules of the analyzer that saw only that part", () => {
+    let compared = 0;
+    for (const { name, make } of traces()) {
+      const t0 = make();
+      if (t0.count < 4) continue;
+      for (const upTo of [1, t0.count >> 1, t0.count - 1]) {
+        const own = new TraceAnalyzer(t0);
+        t0.eachRaw(0, upTo, (id, buf, s, e) => own.onBytes(id, buf, s, e));
+        const t = make();
+        // (tier 1 indexed the whole trace: its states past `upTo` must not count yet)
+        const a = new TraceAnalyzer(t, source(Tier1Analysis.attach(t)));
+        t.eachRaw(0, upTo, (id, buf, s, e) => a.onBytes(id, buf, s, e));
+        expect(a.tx.n, `${name} to ${upTo}`).toBe(own.tx.n);
+        for (let x = 0; x < own.tx.n; x++) {
+          expect(a.transactionJson(x), `${name} to ${upTo} T${x + 1}`).toEqual(own.transactionJson(x));
+          compared++;
+        }
+        expect(a.diagnostics(), `${name} to ${upTo}`).toEqual(own.diagnostics());
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+  });
+
   it('matches the keys itself from a disagreement on, with the same result', () => {
     let left = 0;
     for (const { name, make } of traces()) {

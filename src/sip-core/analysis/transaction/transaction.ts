@@ -69,6 +69,12 @@ const growU8 = (a: Uint8Array, n: number): Uint8Array<ArrayBuffer> => {
   return b;
 };
 
+/** A table whose state sequences name the message that entered each state (tier1-tables.ts `Tier1TxnTable`). */
+export interface StateIdSource {
+  /** The state sequence of transaction `ti`: state index and message id, alternating (a fresh array). */
+  stateIds(ti: number): number[];
+}
+
 /**
  * The analysis' transactions as typed-array columns, one row per transaction (its index `ti`): no
  * object per transaction, times unboxed. The state sequence and the response copies of each
@@ -119,6 +125,16 @@ export class TxnTable {
   inDialog = new Uint8Array(0);
   /** Offer of the request, until answered (null: none), by transaction. */
   readonly offer: (Offer | null)[] = [];
+
+  /**
+   * Where the state sequences are read while they are not kept here (`borrowStates`): tier 1's table
+   * of the same trace, whose entries name the message that entered each state; only the states
+   * entered by messages below `stUntil` (those the analysis indexed so far) count. null: kept here.
+   */
+  #stFrom: StateIdSource | null = null;
+  #stTime: (id: number) => number = () => 0;
+  /** Messages below this id were indexed (see `#stFrom`; the analyzer sets it as it indexes). */
+  stUntil = 0;
 
   // State sequence: per transaction the first and last pool entry (-1: none); pool entries linked.
   #stHead = new Int32Array(0);
@@ -177,7 +193,8 @@ export class TxnTable {
    */
   reserve(n: number): void {
     if (this.n + n > this.#cap) this.#grow(this.n + n);
-    if (this.#stN + 4 * n > this.#stState.length) this.#growStates(this.#stN + 4 * n);
+    if (this.#stFrom === null && this.#stN + 4 * n > this.#stState.length)
+      this.#growStates(this.#stN + 4 * n);
     if (this.#rN + 2 * n > this.respUs.length) this.#growResps(this.#rN + 2 * n);
   }
 
@@ -227,8 +244,10 @@ export class TxnTable {
     this.dialog[ti] = -1;
     this.peer[ti] = -1;
     this.inDialog[ti] = inDialog ? 1 : 0;
-    this.#stHead[ti] = -1;
-    this.#stTail[ti] = -1;
+    if (this.#stFrom === null) {
+      this.#stHead[ti] = -1;
+      this.#stTail[ti] = -1;
+    }
     this.#rHead[ti] = -1;
     this.#rTail[ti] = -1;
     this.n = ti + 1;
@@ -240,8 +259,45 @@ export class TxnTable {
     return this.method[t]!;
   }
 
+  /**
+   * Reads the state sequences from `from` (tier 1's table of the same trace, which enters the same
+   * states by the same messages: RFC 3261 §17 as both follow it) instead of keeping them: `pushState`
+   * does nothing until `keepStates`. `timeUs`: a message's time. Called before any transaction.
+   */
+  borrowStates(from: StateIdSource, timeUs: (id: number) => number): void {
+    this.#stFrom = from;
+    this.#stTime = timeUs;
+  }
+
+  /**
+   * Keeps the state sequences here from now on: the borrowed ones (as far as `stUntil`) are copied
+   * into this table first. (The analyzer stops taking tier 1's transactions: `#leaveTier1`.)
+   */
+  keepStates(): void {
+    const from = this.#stFrom;
+    if (from === null) return;
+    this.#stFrom = null;
+    this.#stHead.fill(-1, 0, this.n);
+    this.#stTail.fill(-1, 0, this.n);
+    for (let t = 0; t < this.n; t++) {
+      const ids = from.stateIds(t);
+      for (let i = 0; i < ids.length && ids[i + 1]! < this.stUntil; i += 2)
+        this.pushState(t, ids[i]!, this.#stTime(ids[i + 1]!));
+    }
+  }
+
+  /** The borrowed state sequence of `ti` as far as `stUntil`: state index and message id, alternating. */
+  #borrowed(ti: number): number[] {
+    const ids = this.#stFrom!.stateIds(ti);
+    let n = 0;
+    while (n < ids.length && ids[n + 1]! < this.stUntil) n += 2;
+    if (n < ids.length) ids.length = n;
+    return ids;
+  }
+
   /** Appends a state (index in TRANSACTION_STATES) unless it is already the current one. */
   pushState(ti: number, state: number, us: number): void {
+    if (this.#stFrom !== null) return;
     const tail = this.#stTail[ti]!;
     if (tail >= 0 && this.#stState[tail] === state) return;
     const k = this.#stN++;
@@ -256,12 +312,21 @@ export class TxnTable {
 
   /** The current state (index in TRANSACTION_STATES; `calling` before any). */
   state(ti: number): number {
+    if (this.#stFrom !== null) {
+      const ids = this.#borrowed(ti);
+      return ids.length > 0 ? ids[ids.length - 2]! : 0;
+    }
     const tail = this.#stTail[ti]!;
     return tail >= 0 ? this.#stState[tail]! : 0;
   }
 
   /** The state sequence: state index and time µs, alternating. */
   states(ti: number): number[] {
+    if (this.#stFrom !== null) {
+      const ids = this.#borrowed(ti);
+      for (let i = 1; i < ids.length; i += 2) ids[i] = this.#stTime(ids[i]!);
+      return ids;
+    }
     const out: number[] = [];
     for (let k = this.#stHead[ti]!; k >= 0; k = this.#stNext[k]!) out.push(this.#stState[k]!, this.#stUs[k]!);
     return out;
