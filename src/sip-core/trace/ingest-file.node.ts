@@ -263,17 +263,20 @@ function isClassicPcap(h: Uint8Array): boolean {
   return m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1;
 }
 
-/** Ingests a capture file; never throws for damaged content (only for a file that cannot be opened). */
 /**
- * Tests (`SIPSCOPE_READ_HOLD=FILE`: test/main/tui/tui-reading.test.ts): before each chunk that starts
+ * Tests only (`SIPSCOPE_TEST_READ_HOLD=FILE`: test/main/tui/tui-reading.test.ts): before each chunk that starts
  * at or past the share of the file FILE holds (a number from 0 to 1), the read waits — 20 ms at a time,
  * at most 60 s in all — until FILE says more or is gone; so a test sees the capture still being read
  * for as long as it needs. After 200 ms of a wait it calls `waiting` (the progress said again, past
  * the worker's 100 ms between progress events and after the rows of the chunks read were handed over:
- * a host counting calls from its progress shows them). Null (nothing done) without the variable.
+ * a host counting calls from its progress shows them). It stops holding when the read is cancelled
+ * (`cancelled`) and when FILE holds no number (empty, or not a number: nothing held). Null (nothing
+ * done) without the variable.
  */
-function readHold(): ((share: number, waiting: () => void) => void) | null {
-  const path = process.env.SIPSCOPE_READ_HOLD;
+function readHold(
+  cancelled: (() => boolean) | undefined,
+): ((share: number, waiting: () => void) => void) | null {
+  const path = process.env.SIPSCOPE_TEST_READ_HOLD;
   if (!path) return null;
   const nap = new Int32Array(new SharedArrayBuffer(4));
   let waited = 0;
@@ -282,11 +285,12 @@ function readHold(): ((share: number, waiting: () => void) => void) | null {
     while (waited < 60_000) {
       let limit: number;
       try {
-        limit = Number(readFileSync(path, 'utf8'));
+        const text = readFileSync(path, 'utf8').trim();
+        limit = text === '' ? NaN : Number(text);
       } catch {
         return;
       }
-      if (!(share >= limit)) return;
+      if (!(share >= limit) || cancelled?.()) return;
       if (here === 200) waiting();
       Atomics.wait(nap, 0, 0, 20);
       waited += 20;
@@ -295,6 +299,7 @@ function readHold(): ((share: number, waiting: () => void) => void) | null {
   };
 }
 
+/** Ingests a capture file; never throws for damaged content (only for a file that cannot be opened). */
 export async function ingestCaptureFile(
   path: string,
   opts: IngestFileOptions = {},
@@ -356,7 +361,7 @@ export async function ingestCaptureFile(
       !(opts.parse ?? true) && ingestPassAvailable() && isClassicPcap(file.head(4))
         ? ingestPassArena
         : scanArena;
-    const hold = readHold();
+    const hold = readHold(opts.cancelled);
     /** Pushes the file's bytes [from, to); false when cancelled or when the reader stopped. */
     const read = (from: number, to: number): boolean => {
       let done = from;

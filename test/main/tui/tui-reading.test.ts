@@ -1,7 +1,7 @@
 /**
  * `sipscope tui BIG.pcap` in a real pseudo-terminal: calls are on the screen while the capture is
  * still read (the status line says `reading NN%`), the list grows as the read goes on, and a call's
- * flow opens before the read ends. The read is held where the test says (`SIPSCOPE_READ_HOLD`: the
+ * flow opens before the read ends. The read is held where the test says (`SIPSCOPE_TEST_READ_HOLD`: the
  * share of the file it may read, in a file the test rewrites; ingest-file.node.ts), so each step sees
  * the read under way however fast the machine is — before, the test needed a 384 MB capture to
  * outlast its steps, and failed when the read won. The capture (bench/tools/gen-sip-capture.ts, 24 MB:
@@ -39,7 +39,7 @@ describe('sipscope tui on a capture still being read', () => {
     // The read stops before the chunk that starts at a third of the file, then at two thirds.
     const hold = join(dir, 'hold');
     writeFileSync(hold, '0.3');
-    const t = startTui([file], 120, 30, { SIPSCOPE_READ_HOLD: hold });
+    const t = startTui([file], 120, 30, { SIPSCOPE_TEST_READ_HOLD: hold });
     try {
       // The first screen with calls, while the status line still says `reading`.
       // (a frame may arrive in several writes: its status line, drawn last, says it is whole)

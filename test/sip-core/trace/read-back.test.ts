@@ -3,13 +3,37 @@
  * order, backwards, across the window's end, past the end of the file) and a fresh buffer each time;
  * the NDJSON message line is exactly `JSON.stringify({ type: 'message', ...m })`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaptureFile } from '../../../src/sip-core/capture/reader/file-source.node.js';
 import { messageJson, messageLine } from '../../../src/sip-core/trace/trace-json';
 import { FIXTURES, havePublic, ingestFile, PUBLIC_CAPTURES } from '../capture/tshark-compare';
 
 describe('CaptureFile.readAt', () => {
+  it('into a lent buffer: the bytes read, and zeros past the end of a file cut short since it was opened', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipscope-readat-'));
+    const name = join(dir, 'f.bin');
+    const bytes = new Uint8Array(4096).map((_, i) => (i * 7 + 1) & 0xff);
+    writeFileSync(name, bytes);
+    const f = new CaptureFile(name);
+    try {
+      const into = new Uint8Array(1024).fill(0xee);
+      expect(Buffer.compare(f.readAt(100, 500, into), bytes.subarray(100, 600))).toBe(0);
+      truncateSync(name, 300);
+      into.fill(0xee);
+      const got = f.readAt(100, 500, into);
+      expect(got.length).toBe(500);
+      expect(Buffer.compare(got.subarray(0, 200), bytes.subarray(100, 300))).toBe(0);
+      // Not the 0xee a previous read left there.
+      expect(got.subarray(200).every((b) => b === 0)).toBe(true);
+    } finally {
+      f.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('returns the file bytes at any offset and length, each call a new buffer', () => {
     const dir = havePublic ? PUBLIC_CAPTURES : FIXTURES;
     const name = readdirSync(dir)

@@ -138,7 +138,10 @@ export class CaptureFile {
    */
   readAt: ReadAt = (offset, length, into) => {
     if (into !== undefined && into.length >= length) {
-      readSync(this.fd, into, 0, length, offset);
+      const got = readSync(this.fd, into, 0, length, offset);
+      // A file cut short since it was opened: zeros past its end (as a fresh buffer), never the
+      // bytes a previous read left in `into`.
+      if (got < length) into.fill(0, got, length);
       return into.subarray(0, length);
     }
     if (offset >= this.#winStart && offset + length <= this.#winStart + this.#winLen) {
