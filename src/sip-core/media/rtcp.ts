@@ -536,6 +536,13 @@ export class RtcpFlowState implements RtcpFlowReports {
     }
   }
 
+  /** Gives the octets this flow keeps back to its budget and keeps nothing more (the flow forgotten). */
+  release(): void {
+    this.#budget.left += this.#keptBytes;
+    this.#keptBytes = 0;
+    this.#kept = null;
+  }
+
   #keep(raw: Uint8Array, us: number, frame: number, malformed: boolean): void {
     const kept = (this.#kept ??= []);
     if (

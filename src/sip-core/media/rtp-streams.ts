@@ -308,7 +308,7 @@ export class RtpTracker {
   #dropped = 0;
   #malformed = 0;
   /** What the RTCP flows may still keep of their SRTCP datagrams, together (rtcp.ts). */
-  readonly #keep: RtcpKeepBudget = { left: MAX_KEPT_TOTAL };
+  readonly #keep: RtcpKeepBudget;
   /** Streams whose first packet's padding count was past its payload (see #paddedStream). */
   readonly #paddedFirst = new Set<Stream>();
   /** Time origin of the ms clock (first packet seen), so the doubles keep µs exactly. */
@@ -322,12 +322,16 @@ export class RtpTracker {
   /**
    * `evict` (a live capture's, which runs for days): when the table is full, the quarter of the
    * streams and RTCP flows idle longest are forgotten to make room (a ring, as the live trace's
-   * messages), instead of counting each new stream in `droppedStreams`.
+   * messages), instead of counting each new stream in `droppedStreams`. `keepOctets`: what the RTCP
+   * flows keep of their SRTCP datagrams together (an evicted flow's octets are given back).
    */
   constructor(
     readonly maxStreams = 8192,
     readonly evict = false,
-  ) {}
+    keepOctets = MAX_KEPT_TOTAL,
+  ) {
+    this.#keep = { left: keepOctets };
+  }
 
   /** Streams and RTCP flows forgotten to make room (`evict`). */
   get evicted(): number {
@@ -513,6 +517,7 @@ export class RtpTracker {
     for (const s of this.#paddedFirst) if (s.lastUs <= cut) this.#paddedFirst.delete(s);
     for (const [k, f] of this.#rtcp)
       if (f.lastUs <= cut) {
+        f.state.release();
         this.#rtcp.delete(k);
         this.#evicted++;
       }

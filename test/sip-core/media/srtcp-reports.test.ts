@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../../../src/sip-core/analysis';
 import { mediaJson, type MediaJson } from '../../../src/sip-core/media/media-json';
 import { MAX_KEPT, parseRtcp, RtcpFlowState } from '../../../src/sip-core/media/rtcp';
+import { RtpTracker } from '../../../src/sip-core/media/rtp-streams';
 import { parseSdesCrypto, SrtpSession, type SdesCrypto } from '../../../src/sip-core/media/srtp';
 import { nodeSrtpCrypto } from '../../../src/sip-core/media/srtp-crypto.node.js';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
@@ -84,6 +85,39 @@ describe('the SRTCP datagrams a flow keeps', () => {
     const p = new RtcpFlowState();
     p.add(parseRtcp(clean, 0, clean.length), 0, 1, undefined);
     expect(p.record()).not.toHaveProperty('kept');
+  });
+
+  it('a live capture gives an evicted flow’s kept octets back to the tracker’s budget', () => {
+    const enc = (i: number): Uint8Array =>
+      new Uint8Array([
+        ...compound(0x1111, 1, 1, 0x2222, rb(0, 0, 0, 0, 0, 0), false).subarray(0, 52),
+        0x80,
+        0,
+        0,
+        i & 0xff,
+        ...new Array<number>(10).fill(0xee),
+      ]);
+    // 4 streams, evicting, 200 octets for all the flows' SRTCP: flow A keeps three datagrams of 66.
+    const t = new RtpTracker(4, true, 200);
+    let frame = 1;
+    const send = (sport: number, b: Uint8Array, us: number): void => {
+      t.datagram(1, sport, 2, 5001, b, 0, b.length, us, frame++);
+    };
+    for (let i = 0; i < 3; i++) send(4001, enc(i), 1 + i);
+    // Four RTP streams fill the table; a fifth evicts the quarter idle longest, flow A with it.
+    const rtpOf = (ssrc: number): Uint8Array => {
+      const b = new Uint8Array(172);
+      b.set([0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, ssrc]);
+      return b;
+    };
+    for (let i = 0; i < 5; i++) send(6000, rtpOf(i + 1), 10 + i);
+    expect(t.evicted).toBeGreaterThanOrEqual(2);
+    // A new call's flow keeps its SRTCP again (before: the 198 octets were never given back).
+    send(4003, enc(7), 20);
+    const flows = t.snapshot(['', 'a', 'b']).rtcp;
+    expect(flows.map((f) => [f.srcPort, f.reports.kept?.length, f.reports.keptDropped])).toEqual([
+      [4003, 1, 0],
+    ]);
   });
 });
 
