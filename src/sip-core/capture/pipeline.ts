@@ -890,7 +890,9 @@ export class CapturePipeline implements FrameSink {
           return;
         }
         this.stats.udpNonSip++;
-        this.media.datagram(ip.src, sp, ip.dst, dp, buf, ps, pend, this.#info!.timeUs, this.#frame.frameNo);
+        const info = this.#info!;
+        const cut = info.capLen < info.origLen;
+        this.media.datagram(ip.src, sp, ip.dst, dp, buf, ps, pend, info.timeUs, this.#frame.frameNo, cut);
       }
       return;
     }

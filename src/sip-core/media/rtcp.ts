@@ -118,9 +118,10 @@ function text(b: Uint8Array, s: number, n: number): string {
 
 /**
  * Decodes the RTCP compound packet `buf[ps, pend)` (RFC 3550 §6.1, §A.2's checks: version 2 in every
- * packet, lengths adding up to the datagram, padding only in the last). Never throws.
+ * packet, lengths adding up to the datagram, padding only in the last). `cut`: the capture's snap
+ * length cut the datagram (a packet running past its end is then not taken for SRTCP). Never throws.
  */
-export function parseRtcp(buf: Uint8Array, ps: number, pend: number): RtcpCompound {
+export function parseRtcp(buf: Uint8Array, ps: number, pend: number, cut = false): RtcpCompound {
   const out: RtcpCompound = { packets: [], reducedSize: false, error: null, encrypted: false };
   let i = ps;
   let first = true;
@@ -145,8 +146,9 @@ export function parseRtcp(buf: Uint8Array, ps: number, pend: number): RtcpCompou
     }
     if (i + len > pend) {
       out.error = `packet ${out.packets.length + 1} (type ${type}) says ${len} octets, ${pend - i} left`;
-      // (ciphertext read as a header: 1 in 32 looks like version 2 and an RTCP type)
-      garbage = out.packets.length > 0;
+      // (ciphertext read as a header: 1 in 32 looks like version 2 and an RTCP type) — unless the
+      // capture's snap length cut the datagram: a plain compound's packet cut short.
+      garbage = !cut && out.packets.length > 0;
       break;
     }
     let end = i + len;

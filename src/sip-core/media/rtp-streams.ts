@@ -346,7 +346,8 @@ export class RtpTracker {
   /**
    * Offers a UDP payload `buf[ps, pend)` from `src:sport` to `dst:dport`. Returns true when it was
    * taken as RTP or RTCP (version 2, ports ≥ 1024, a whole fixed header). A DTLS record (RFC 7983:
-   * first octet 20–63) goes to the DTLS-SRTP handshake reader.
+   * first octet 20–63) goes to the DTLS-SRTP handshake reader. `cut`: the capture's snap length cut
+   * the datagram (`pend` is where the capture stopped).
    */
   datagram(
     src: number,
@@ -358,6 +359,7 @@ export class RtpTracker {
     pend: number,
     timeUs: number,
     frameNo: number,
+    cut = false,
   ): boolean {
     if (!looksLikeRtp(buf, ps, pend, sport, dport)) {
       if (looksLikeDtls(buf, ps, pend, sport, dport))
@@ -366,7 +368,7 @@ export class RtpTracker {
     }
     const b1 = buf[ps + 1]!;
     if (b1 >= 200 && b1 <= 207) {
-      this.#rtcpPacket(src, sport, dst, dport, buf, ps, pend, timeUs, frameNo);
+      this.#rtcpPacket(src, sport, dst, dport, buf, ps, pend, timeUs, frameNo, cut);
       return true;
     }
     if (pend - ps < 12) {
@@ -663,6 +665,7 @@ export class RtpTracker {
     pend: number,
     timeUs: number,
     frameNo: number,
+    cut: boolean,
   ): void {
     const k = `${src}|${sport}|${dst}|${dport}`;
     let f = this.#rtcp.get(k);
@@ -688,7 +691,7 @@ export class RtpTracker {
     f.packets++;
     f.lastUs = timeUs;
     const reverse = this.#rtcp.get(`${dst}|${dport}|${src}|${sport}`)?.state;
-    f.state.add(parseRtcp(buf, ps, pend), timeUs, frameNo, reverse);
+    f.state.add(parseRtcp(buf, ps, pend, cut), timeUs, frameNo, reverse);
   }
 
   /** The streams and flows so far, addresses named through `names` (the pipeline's address table). */

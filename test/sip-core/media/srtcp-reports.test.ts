@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../../../src/sip-core/analysis';
-import { mediaJson, type MediaJson } from '../../../src/sip-core/media/media-json';
+import { mediaJson, type MediaJson, type RtcpFlowJson } from '../../../src/sip-core/media/media-json';
 import { MAX_KEPT, parseRtcp, RtcpFlowState } from '../../../src/sip-core/media/rtcp';
 import { RtpTracker } from '../../../src/sip-core/media/rtp-streams';
 import { parseSdesCrypto, SrtpSession, type SdesCrypto } from '../../../src/sip-core/media/srtp';
 import { nodeSrtpCrypto } from '../../../src/sip-core/media/srtp-crypto.node.js';
 import { ingestBytes } from '../../../src/sip-core/trace/trace-builder';
+import { ipFrame, pcapOf, testIp } from '../../helpers/frames';
 import { compound, rb, rtcpOf, srtcpCallPcap } from '../../helpers/srtcp-capture';
 import { REPO } from '../capture/tshark-compare';
 import { libsrtp, libsrtpRun } from './libsrtp';
@@ -118,6 +119,44 @@ describe('the SRTCP datagrams a flow keeps', () => {
     expect(flows.map((f) => [f.srcPort, f.reports.kept?.length, f.reports.keptDropped])).toEqual([
       [4003, 1, 0],
     ]);
+  });
+});
+
+describe('plain RTCP cut by the capture’s snap length', () => {
+  // An SR of 0x91223344 (28 octets, no report block) and SDES CNAME (36 octets), cut at 46 octets: the
+  // octet 14 before the cut (the SDES chunk's SSRC, 0x91) has SRTCP's E flag set.
+  const sr = [0x80, 200, 0, 6, 0x91, 0x22, 0x33, 0x44, ...new Array<number>(20).fill(7)];
+  const cname = 'user@host.example.net.org';
+  const sdes = [0x81, 202, 0, 8, 0x91, 0x22, 0x33, 0x44, 1, cname.length, ...Buffer.from(cname), 0];
+  const whole = new Uint8Array([...sr, ...sdes]);
+
+  it('parseRtcp: its SR read and the cut packet said, not taken for SRTCP', () => {
+    expect(whole.length).toBe(64);
+    const p = parseRtcp(whole, 0, 46, true);
+    expect(p.encrypted).toBe(false);
+    expect(p.error).toBe('packet 2 (type 202) says 36 octets, 18 left');
+    expect(p.packets[0]).toMatchObject({ type: 200, ssrc: 0x91223344, sender: { packets: 0x07070707 } });
+    // The same octets not cut by the capture: ciphertext read as a header (SRTCP).
+    expect(parseRtcp(whole, 0, 46).encrypted).toBe(true);
+  });
+
+  it('a capture: the frame cut by its snap length is a malformed plain datagram', () => {
+    const frame = ipFrame({
+      src: testIp(1),
+      dst: testIp(2),
+      sp: 40001,
+      dp: 50001,
+      payload: Buffer.from(whole).toString('latin1'),
+    });
+    const flow = (snap?: number): RtcpFlowJson | undefined =>
+      mediaJson(ingestBytes(pcapOf([{ bytes: frame, snap }]).bytes, 'cut.pcap').trace)?.rtcp[0];
+    expect(flow(14 + 20 + 8 + 46)).toMatchObject({
+      packets: 1,
+      malformed: 1,
+      error: { frame: 1, error: 'packet 2 (type 202) says 36 octets, 18 left' },
+    });
+    expect(flow(14 + 20 + 8 + 46)?.encrypted ?? 0).toBe(0);
+    expect(flow()).toMatchObject({ packets: 1, malformed: 0 });
   });
 });
 
