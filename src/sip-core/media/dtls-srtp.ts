@@ -122,14 +122,17 @@ export interface DtlsKeySource {
 const MAX_HANDSHAKES = 8192;
 /** A handshake message is reassembled up to this many octets (a ClientHello is well under 2 KB). */
 const MAX_MESSAGE = 16384;
+/** Octets of messages being reassembled, all flows together (8,192 flows × 16 KiB would be 128 MB). */
+const MAX_PENDING_OCTETS = 1024 * 1024;
 
 /** A handshake message being reassembled from fragments. */
 interface Pending {
   type: number;
   seq: number;
   body: Uint8Array;
-  /** Covered [start, end) ranges, merged. */
-  got: number[];
+  /** One bit per octet of `body` a fragment brought, and how many are set. */
+  got: Uint8Array;
+  covered: number;
   frame: number;
   timeUs: number;
 }
@@ -175,6 +178,8 @@ export class DtlsTracker {
   readonly #list: Seen[] = [];
   /** The flows' messages being reassembled (by `src|sport|dst|dport`). */
   readonly #pending = new Map<string, Pending>();
+  /** The octets of the messages in #pending. */
+  #pendingOctets = 0;
 
   get size(): number {
     return this.#list.length;
@@ -230,20 +235,28 @@ export class DtlsTracker {
       let msg: Uint8Array | null = null;
       let at = { frame: frameNo, timeUs };
       if (off === 0 && flen >= length && fend - f >= length) msg = buf.subarray(f, f + length);
-      else if (length <= MAX_MESSAGE && off + (fend - f) <= length) {
+      else if (length <= MAX_MESSAGE && fend > f && off + (fend - f) <= length) {
         const k = `${src}|${sport}|${dst}|${dport}`;
         let pm = this.#pending.get(k);
         if (!pm || pm.type !== type || pm.seq !== seq || pm.body.length !== length) {
-          if (this.#pending.size >= MAX_HANDSHAKES) continue;
-          pm = { type, seq, body: new Uint8Array(length), got: [], frame: frameNo, timeUs };
+          if (pm) this.#drop(k, pm);
+          // Past the caps, the messages pending longest give way (each at least one octet).
+          for (const [ok, o] of this.#pending) {
+            if (this.#pending.size < MAX_HANDSHAKES && this.#pendingOctets + length <= MAX_PENDING_OCTETS)
+              break;
+            this.#drop(ok, o);
+          }
+          this.#pendingOctets += length;
+          const got = new Uint8Array((length + 7) >> 3);
+          pm = { type, seq, body: new Uint8Array(length), got, covered: 0, frame: frameNo, timeUs };
           this.#pending.set(k, pm);
         }
         pm.body.set(buf.subarray(f, fend), off);
-        pm.got = cover(pm.got, off, off + (fend - f));
-        if (pm.got.length === 2 && pm.got[0] === 0 && pm.got[1] === length) {
+        pm.covered += cover(pm.got, off, off + (fend - f));
+        if (pm.covered === length) {
           msg = pm.body;
           at = { frame: pm.frame, timeUs: pm.timeUs };
-          this.#pending.delete(k);
+          this.#drop(k, pm);
         }
       }
       if (!msg) continue;
@@ -252,6 +265,11 @@ export class DtlsTracker {
       if (type === 1) this.#clientHello(src, sport, dst, dport, h, at.frame, at.timeUs);
       else this.#serverHello(src, sport, dst, dport, h, at.frame, at.timeUs);
     }
+  }
+
+  #drop(k: string, pm: Pending): void {
+    this.#pending.delete(k);
+    this.#pendingOctets -= pm.body.length;
   }
 
   #find(client: number, cport: number, server: number, sport: number): Seen | null {
@@ -362,27 +380,17 @@ export class DtlsTracker {
   }
 }
 
-/** Merges [a, b) into sorted disjoint ranges `got` (flat pairs). */
-function cover(got: number[], a: number, b: number): number[] {
-  const out: number[] = [];
-  let s = a;
-  let e = b;
-  let placed = false;
-  for (let i = 0; i < got.length; i += 2) {
-    const gs = got[i]!;
-    const ge = got[i + 1]!;
-    if (ge < s) out.push(gs, ge);
-    else if (gs > e) {
-      if (!placed) out.push(s, e);
-      placed = true;
-      out.push(gs, ge);
-    } else {
-      s = Math.min(s, gs);
-      e = Math.max(e, ge);
+/** Sets the bits of octets [a, b) in `got`; returns how many were not set before. */
+function cover(got: Uint8Array, a: number, b: number): number {
+  let added = 0;
+  for (let i = a; i < b; i++) {
+    const m = 1 << (i & 7);
+    if ((got[i >> 3]! & m) === 0) {
+      got[i >> 3] = got[i >> 3]! | m;
+      added++;
     }
   }
-  if (!placed) out.push(s, e);
-  return out;
+  return added;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
