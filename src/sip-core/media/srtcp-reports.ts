@@ -60,8 +60,16 @@ export function decryptSrtcpFlows(
 ): { flows: readonly RtcpFlowRecord[]; counts: Map<number, SrtcpCounts> } {
   const counts = new Map<number, SrtcpCounts>();
   if (cr === null || !flows.some((f) => f.reports.kept?.length)) return { flows, counts };
-  const keyed = streams.filter((s) => s.srtp?.crypto);
-  if (keyed.length === 0) return { flows, counts };
+  /** The keyed streams by `src|dst`, in their order. */
+  const keyed = new Map<string, SrtcpStreamKeys[]>();
+  for (const s of streams) {
+    if (!s.srtp?.crypto) continue;
+    const k = `${s.src}|${s.dst}`;
+    const l = keyed.get(k);
+    if (l) l.push(s);
+    else keyed.set(k, [s]);
+  }
+  if (keyed.size === 0) return { flows, counts };
   /** Per flow index: its decrypted datagrams (plain compound octets), in capture order. */
   const plain = new Map<number, { us: number; frame: number; malformed: boolean; bytes: Uint8Array }[]>();
   const sessions = new Map<SrtcpStreamKeys, SrtpRekeyedSessions | null>();
@@ -72,7 +80,7 @@ export function decryptSrtcpFlows(
     if (!kept?.length) return;
     const c = { decrypted: 0, failed: 0, encrypted: f.reports.encrypted };
     const out: { us: number; frame: number; malformed: boolean; bytes: Uint8Array }[] = [];
-    const from = keyed.filter((s) => s.src === f.src && s.dst === f.dst);
+    const from = keyed.get(`${f.src}|${f.dst}`) ?? [];
     for (const d of kept) {
       if (d.bytes.length < 8 || from.length === 0) continue;
       const ssrc = u32(d.bytes, 4);
@@ -104,19 +112,24 @@ export function decryptSrtcpFlows(
   // the flow the other way as they stood when it came).
   const states = new Map<number, RtcpFlowState>();
   for (const fi of plain.keys()) states.set(fi, new RtcpFlowState());
-  const reverseOf = (fi: number): RtcpFlowState | undefined => {
+  /** Flow index by `src|srcPort|dst|dstPort` (the first such), for each decrypted flow's reverse. */
+  const index = new Map<string, number>();
+  flows.forEach((g, gi) => {
+    const k = `${g.src}|${g.srcPort}|${g.dst}|${g.dstPort}`;
+    if (!index.has(k)) index.set(k, gi);
+  });
+  const reverse = new Map<number, RtcpFlowState | undefined>();
+  for (const fi of plain.keys()) {
     const f = flows[fi]!;
-    const ri = flows.findIndex(
-      (g) => g.src === f.dst && g.srcPort === f.dstPort && g.dst === f.src && g.dstPort === f.srcPort,
-    );
-    return ri >= 0 ? states.get(ri) : undefined;
-  };
+    const ri = index.get(`${f.dst}|${f.dstPort}|${f.src}|${f.srcPort}`);
+    reverse.set(fi, ri === undefined ? undefined : states.get(ri));
+  }
   const all = [...plain].flatMap(([fi, l]) => l.map((d) => ({ fi, d })));
   all.sort((a, b) => a.d.us - b.d.us || a.d.frame - b.d.frame);
   for (const { fi, d } of all) {
     const p = parseRtcp(d.bytes, 0, d.bytes.length);
     delete p.raw; // (kept already)
-    states.get(fi)!.add(p, d.us, d.frame, reverseOf(fi));
+    states.get(fi)!.add(p, d.us, d.frame, reverse.get(fi));
   }
   const out = flows.map((f, fi): RtcpFlowRecord => {
     const st = states.get(fi);
