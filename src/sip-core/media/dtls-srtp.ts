@@ -603,23 +603,39 @@ export function dtlsStreamKeys(
     };
   }
   const dtls = dtlsJson(h);
-  const frame = h.serverHelloFrame || h.clientHelloFrame || null;
+  const frame = frameOf(h);
   const k = dtlsSenderKey(h, r.src, r.srcPort);
   if (!k || h.problem)
     return { ...base, keyFrame: frame, dtls, problem: problemText(h, h.problem ?? 'profile') };
+  // A DTLS restart on the same ports (a later handshake): its keys are tried in order after these
+  // once a packet fails authentication, as a re-INVITE's new a=crypto.
+  const rekeys: { crypto: string; frame: number | null }[] = [];
+  for (const x of on.filter((y) => y.timeUs > h.timeUs).sort((a, b) => a.timeUs - b.timeUs)) {
+    const xk = x.problem ? null : dtlsSenderKey(x, r.src, r.srcPort);
+    if (xk) rekeys.push({ crypto: cryptoLine(x, xk), frame: frameOf(x) });
+  }
+  return {
+    ...base,
+    suite: k.suite.name,
+    keyFrame: frame,
+    crypto: cryptoLine(h, k),
+    ...(rekeys.length > 0 && { rekeys }),
+    dtls,
+    problem: null,
+  };
+}
+
+/** A handshake's first frame read: its ServerHello's, else its ClientHello's. */
+const frameOf = (h: DtlsHandshakeRecord): number | null => h.serverHelloFrame || h.clientHelloFrame || null;
+
+/** The a=crypto text of a sender's DTLS-SRTP key (the handshake's MKI as `|value:length`). */
+function cryptoLine(h: DtlsHandshakeRecord, k: NonNullable<ReturnType<typeof dtlsSenderKey>>): string {
   const key = new Uint8Array(k.key.length + k.salt.length);
   key.set(k.key);
   key.set(k.salt, k.key.length);
   let mki = '';
   if (h.mki.length > 0) mki = `|${h.mki.reduce((v, x) => v * 256 + x, 0)}:${h.mki.length}`;
-  return {
-    ...base,
-    suite: k.suite.name,
-    keyFrame: frame,
-    crypto: `${k.suite.name} inline:${b64(key)}${mki}`,
-    dtls,
-    problem: null,
-  };
+  return `${k.suite.name} inline:${b64(key)}${mki}`;
 }
 
 /** Notices listed at most (the rest counted). */

@@ -14,7 +14,13 @@ import {
   type DtlsKeySource,
 } from '../../../src/sip-core/media/dtls-srtp';
 import { RtpTracker } from '../../../src/sip-core/media/rtp-streams';
-import { parseSdesCrypto, type SdesCrypto } from '../../../src/sip-core/media/srtp';
+import {
+  parseSdesCrypto,
+  SrtpRekeyedSessions,
+  SrtpSession,
+  type SdesCrypto,
+} from '../../../src/sip-core/media/srtp';
+import { nodeSrtpCrypto } from '../../../src/sip-core/media/srtp-crypto.node.js';
 import { clientHello, fragment, record, serverHello, u16 } from '../../helpers/dtls-records';
 
 const A = 1;
@@ -183,6 +189,56 @@ describe('DTLS-SRTP handshakes', () => {
     const other = { ...fromServer, dstPort: 5002 };
     expect(dtlsStreamKeys(other, hs, false)).toBeNull();
     expect(dtlsStreamKeys(other, hs, true)!.problem).toMatch(/no DTLS handshake on this stream’s ports/);
+  });
+
+  it('a DTLS restart on the same ports: a stream running across it has the later handshake’s keys as re-keys', () => {
+    const CH2 = clientHello(0x20, [1, 7]);
+    const t = new DtlsTracker();
+    feed(t, [
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, SH))],
+      [A, record(fragment(1, 0, CH2))],
+      [B, record(fragment(2, 0, serverHello(0x90, 1)))],
+    ]);
+    const log = new TlsKeyLog();
+    log.add(`CLIENT_RANDOM ${clientRandomHex} ${master}\n`);
+    log.add(`CLIENT_RANDOM ${toHex(Uint8Array.from(CH2.slice(2, 34)))} ${'44'.repeat(48)}\n`);
+    const hs = t.snapshot(NAMES, keySource(log));
+    expect(hs.map((h) => h.problem)).toEqual([null, null]);
+    const fromClient = { src: '10.0.0.1', srcPort: 5000, dst: '10.0.0.2', dstPort: 6000 };
+    // Started between the two handshakes: the first's key, then the second's (frame 4).
+    const across = dtlsStreamKeys({ ...fromClient, firstUs: 2500 }, hs, true)!;
+    const after = dtlsStreamKeys({ ...fromClient, firstUs: 5000 }, hs, true)!;
+    expect(across).toMatchObject({ keyFrame: 2, problem: null });
+    expect(after).toMatchObject({ keyFrame: 4, problem: null });
+    expect(after).not.toHaveProperty('rekeys');
+    expect(across.rekeys).toEqual([{ crypto: after.crypto, frame: 4 }]);
+    expect(across.crypto).not.toBe(after.crypto);
+    // Its packets after the restart (protected with the second key) authenticate through the re-key.
+    const session = (c: string): SrtpSession =>
+      new SrtpSession(parseSdesCrypto(c) as SdesCrypto, nodeSrtpCrypto);
+    const rtp = Uint8Array.from([
+      0x80,
+      0,
+      0,
+      9,
+      0,
+      0,
+      0,
+      160,
+      0,
+      0,
+      0x12,
+      0x34,
+      ...new Array<number>(160).fill(0x55),
+    ]);
+    const sent = session(after.crypto!).protectRtp(rtp);
+    const one = new SrtpRekeyedSessions([session(across.crypto!)]);
+    const both = new SrtpRekeyedSessions([across.crypto!, after.crypto!].map(session));
+    expect(one.unprotectRtp(sent, 0, sent.length).status).not.toBe('ok');
+    const r = both.unprotectRtp(sent, 0, sent.length);
+    expect(r.status).toBe('ok');
+    if (r.status === 'ok') expect(r.packet).toEqual(rtp);
   });
 
   it('RTP, STUN and DTLS on one port (RFC 7983): the RTP stream counted whole, the handshake read', () => {
