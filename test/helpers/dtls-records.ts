@@ -34,11 +34,14 @@ export function clientHello(random: number, profiles: number[], cookie: number[]
   ];
 }
 
-/** A ServerHello body choosing `profile` (none: null); DTLS 1.3's supported_versions when `dtls13`. */
+/**
+ * A ServerHello body choosing `profile` (none: null); DTLS 1.3's supported_versions when `dtls13`;
+ * cipher suite `suite` (default 0xc02b).
+ */
 export function serverHello(
   random: number,
   profile: number | null,
-  o: { dtls13?: boolean; mki?: number[] } = {},
+  o: { dtls13?: boolean; mki?: number[]; suite?: number } = {},
 ): number[] {
   const exts = [
     ...(profile !== null ? useSrtp([profile], o.mki) : []),
@@ -48,7 +51,7 @@ export function serverHello(
     ...u16(0xfefd),
     ...Array.from({ length: 32 }, (_, i) => (random + 2 * i) & 0xff),
     0,
-    ...u16(0xc02b),
+    ...u16(o.suite ?? 0xc02b),
     0,
     ...u16(exts.length),
     ...exts,

@@ -76,7 +76,9 @@ export type DtlsKeyProblem =
   /** The key log has no CLIENT_RANDOM line for this handshake. */
   | 'no-secret'
   /** The use_srtp MKI is longer than 4 octets. */
-  | 'mki';
+  | 'mki'
+  /** A DTLS 1.2 cipher suite sipscope does not know (its PRF hash, SHA-256 or SHA-384, unknown). */
+  | 'suite';
 
 /** One DTLS handshake seen on a media 5-tuple (plain data: it crosses threads). */
 export interface DtlsHandshakeRecord {
@@ -467,18 +469,19 @@ export function deriveDtlsSrtp(
   const suite = srtpSuiteOfProfile(r.profile);
   if (!suite) return 'profile';
   if (r.mki.length > 4) return 'mki';
+  // DTLS 1.0 is TLS 1.1's PRF (RFC 4347 §4.2.2), DTLS 1.2 TLS 1.2's with the suite's hash.
+  const cs = cipherSuite(r.cipherSuite);
+  if (r.version !== DTLS_1_0 && !cs) return 'suite';
   if (!keys || !keys.hasKeys || !keys.crypto) return 'no-keylog';
   const master = keys.master(toHex(clientRandom));
   if (!master) return 'no-secret';
   const seed = new Uint8Array(64);
   seed.set(clientRandom);
   seed.set(serverRandom, 32);
-  // DTLS 1.0 is TLS 1.1's PRF (RFC 4347 §4.2.2), DTLS 1.2 TLS 1.2's with the suite's hash.
-  const hash = cipherSuite(r.cipherSuite)?.hash ?? 'sha256';
   return tlsPrf(
     keys.crypto,
     r.version === DTLS_1_0 ? 0x0302 : 0x0303,
-    hash,
+    cs?.hash ?? 'sha256',
     master,
     'EXTRACTOR-dtls_srtp',
     seed,
@@ -552,6 +555,8 @@ function problemText(h: DtlsHandshakeRecord, p: DtlsKeyProblem): string {
       return `SRTP profile ${dtlsSrtpProfileName(h.profile ?? 0)} is not one sipscope decrypts${at(h.serverHelloFrame)}`;
     case 'mki':
       return `the use_srtp MKI is ${h.mki.length} octets (at most 4 handled)`;
+    case 'suite':
+      return `the DTLS cipher suite 0x${h.cipherSuite.toString(16).padStart(4, '0')} is unknown to sipscope (its PRF hash)${at(h.serverHelloFrame)}`;
     case 'no-keylog':
       return `keyed by the DTLS handshake${at(h.serverHelloFrame)}: give the key log of one of its ends (SSLKEYLOGFILE; --keylog FILE, or Decrypt TLS… in the app)`;
     case 'no-secret':

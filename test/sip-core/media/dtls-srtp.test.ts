@@ -131,6 +131,7 @@ describe('DTLS-SRTP handshakes', () => {
       [serverHello(0x80, null), 'no-srtp'],
       [serverHello(0x80, 5), 'profile'],
       [serverHello(0x80, 1, { mki: [1, 2, 3, 4, 5] }), 'mki'],
+      [serverHello(0x80, 1, { suite: 0xfefe }), 'suite'],
     ];
     for (const [sh, problem] of cases) {
       const t = new DtlsTracker();
@@ -147,6 +148,15 @@ describe('DTLS-SRTP handshakes', () => {
     const ends = { src: '10.0.0.2', srcPort: 6000, dst: '10.0.0.1', dstPort: 5000, firstUs: 5000 };
     expect(dtlsStreamKeys(ends, [h!], true)!.problem).toBe(
       'the capture missed the DTLS ClientHello (the ServerHello is frame 1): its client random names the key log’s master secret',
+    );
+    // An unknown DTLS 1.2 suite: said, not keyed with a guessed PRF hash.
+    const tu = new DtlsTracker();
+    feed(tu, [
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, serverHello(0x80, 1, { suite: 0xfefe })))],
+    ]);
+    expect(dtlsStreamKeys(ends, tu.snapshot(NAMES, keySource(logWith(clientRandomHex))), true)!.problem).toBe(
+      'the DTLS cipher suite 0xfefe is unknown to sipscope (its PRF hash) (frame 2)',
     );
     const t13 = new DtlsTracker();
     feed(t13, [
