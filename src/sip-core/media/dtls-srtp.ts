@@ -154,6 +154,8 @@ type Seen = Omit<DtlsHandshakeRecord, 'client' | 'server'> & {
   serverId: number;
   serverRandom: Uint8Array | null;
   crandom: Uint8Array | null;
+  /** The keys the last snapshot derived and what from (a live capture's snapshots come often). */
+  derived?: { master: Uint8Array; inputs: unknown[]; keys: Uint8Array };
 };
 
 /**
@@ -374,12 +376,23 @@ export class DtlsTracker {
         mki: x.mki,
         problem: null,
       };
-      const d = deriveDtlsSrtp(r, x.crandom, x.serverRandom, keys);
+      const d = derived(x, r, keys);
       if (d instanceof Uint8Array) r.keys = d;
       else r.problem = d;
       return r;
     });
   }
+}
+
+/** A handshake's keys as {@link deriveDtlsSrtp} gives them, its PRF run again only when what it takes changed. */
+function derived(x: Seen, r: DtlsHandshakeRecord, keys: DtlsKeySource | null): Uint8Array | DtlsKeyProblem {
+  const master = x.crandom && keys?.hasKeys ? keys.master(toHex(x.crandom)) : null;
+  const inputs = [keys?.crypto, x.crandom, x.serverRandom, x.version, x.cipherSuite, x.profile, x.mki];
+  const c = x.derived;
+  if (c && master && c.master === master && c.inputs.every((v, i) => v === inputs[i])) return c.keys;
+  const d = deriveDtlsSrtp(r, x.crandom, x.serverRandom, keys);
+  if (d instanceof Uint8Array && master) x.derived = { master, inputs, keys: d };
+  return d;
 }
 
 /** Sets the bits of octets [a, b) in `got`; returns how many were not set before. */

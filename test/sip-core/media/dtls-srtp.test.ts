@@ -172,6 +172,32 @@ describe('DTLS-SRTP handshakes', () => {
     });
   });
 
+  it('snapshots again: the PRF not run again for a handshake whose inputs did not change', () => {
+    let hmacs = 0;
+    const counting = {
+      ...nodeTlsCrypto,
+      hmac: (...a: Parameters<typeof nodeTlsCrypto.hmac>) => (hmacs++, nodeTlsCrypto.hmac(...a)),
+    };
+    const log = logWith(clientRandomHex);
+    const src: DtlsKeySource = { master: (r) => log.get(r)?.master ?? null, hasKeys: true, crypto: counting };
+    const t = new DtlsTracker();
+    feed(t, [
+      [A, record(fragment(1, 0, CH))],
+      [B, record(fragment(2, 0, SH))],
+    ]);
+    const first = t.snapshot(NAMES, src)[0]!.keys!;
+    const once = hmacs;
+    expect(once).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) expect(toHex(t.snapshot(NAMES, src)[0]!.keys!)).toBe(toHex(first));
+    expect(hmacs).toBe(once);
+    // Another key log (another master secret for the same random): derived again.
+    const other = logWith(clientRandomHex.replace(/^../, '00'));
+    other.add(`CLIENT_RANDOM ${clientRandomHex} ${'55'.repeat(48)}\n`);
+    const k2 = t.snapshot(NAMES, { ...src, master: (r) => other.get(r)?.master ?? null })[0]!.keys!;
+    expect(hmacs).toBeGreaterThan(once);
+    expect(toHex(k2)).not.toBe(toHex(first));
+  });
+
   it("a stream's keys: its sender's direction, the handshake on its own ports only; an MKI carried", () => {
     const t = new DtlsTracker();
     feed(t, [
