@@ -255,19 +255,18 @@ const MAX_RTCP_LIFETIME = 2 ** 31;
 const ROC_SEARCH = 64;
 const ROC_SEARCH_PACKETS = 4;
 
+/** Counts at zero. */
+function noCounts(): SrtpCounts {
+  return { decrypted: 0, authFailed: 0, short: 0, unknownMki: 0, lifetimeExceeded: 0 };
+}
+
 /**
  * One direction's SRTP/SRTCP crypto context (RFC 3711 §3.2): the master keys, the rollover counter
  * and highest sequence number per SSRC, the SRTCP index of a sender.
  */
 export class SrtpSession {
-  readonly counts: SrtpCounts = { decrypted: 0, authFailed: 0, short: 0, unknownMki: 0, lifetimeExceeded: 0 };
-  readonly rtcpCounts: SrtpCounts = {
-    decrypted: 0,
-    authFailed: 0,
-    short: 0,
-    unknownMki: 0,
-    lifetimeExceeded: 0,
-  };
+  readonly counts: SrtpCounts = noCounts();
+  readonly rtcpCounts: SrtpCounts = noCounts();
   readonly #c: SdesCrypto;
   /** Per master key: its RTP and RTCP session keys (the last r derived). */
   readonly #rtp = new Map<SrtpMasterKey, SessionKeys>();
@@ -576,14 +575,8 @@ export interface SrtpRtpReader {
  * current one (keys never go back). The counts are the stream's: a packet counts once.
  */
 export class SrtpRekeyedSessions implements SrtpRtpReader {
-  readonly counts: SrtpCounts = { decrypted: 0, authFailed: 0, short: 0, unknownMki: 0, lifetimeExceeded: 0 };
-  readonly rtcpCounts: SrtpCounts = {
-    decrypted: 0,
-    authFailed: 0,
-    short: 0,
-    unknownMki: 0,
-    lifetimeExceeded: 0,
-  };
+  readonly counts: SrtpCounts = noCounts();
+  readonly rtcpCounts: SrtpCounts = noCounts();
   #at = 0;
   #atRtcp = 0;
   constructor(readonly sessions: readonly SrtpSession[]) {
