@@ -296,6 +296,19 @@ describe.skipIf(!ingestPassAvailable())('ingest pass = the JavaScript pipeline',
     }
   });
 
+  it('the benchmark generator writes about the size asked, one 8 MB block or less too', async () => {
+    const { generate } = await import('../../../bench/tools/gen-sip-capture');
+    for (const mb of [1, 8]) {
+      const f = join(tmp, `gen-${mb}.pcap`);
+      const r = generate(f, mb);
+      // (before: no call at all for a target of one block or less)
+      expect(r.messages, `${mb} MB`).toBeGreaterThan(1000);
+      expect(r.bytes).toBe(readFileSync(f).length);
+      expect(r.bytes).toBeGreaterThanOrEqual(mb * 1024 * 1024);
+      expect(r.bytes).toBeLessThan(mb * 1024 * 1024 * 1.5);
+    }
+  });
+
   it("on the benchmark generator's capture (10% of legs over TCP, two messages in some segments)", async () => {
     const { generate } = await import('../../../bench/tools/gen-sip-capture');
     const f = join(tmp, 'gen.pcap');
