@@ -517,13 +517,31 @@ export class RtpTracker {
     }
     this.#last = null;
     for (const s of this.#paddedFirst) if (s.lastUs <= cut) this.#paddedFirst.delete(s);
+    this.#forgetRtcp(cut);
+    return true;
+  }
+
+  /**
+   * The RTCP table full on its own (`evict`: a live capture's flows outnumbering its RTP streams, e.g.
+   * RTCP to a port whose RTP the capture does not see): forgets the quarter of the flows idle longest,
+   * giving their kept SRTCP octets back; false when none could go.
+   */
+  #evictIdleRtcp(): boolean {
+    const times = [...this.#rtcp.values()].map((f) => f.lastUs).sort((a, b) => a - b);
+    return this.#forgetRtcp(times[Math.max(1, Math.floor(times.length / 4)) - 1]!) > 0;
+  }
+
+  /** Forgets the RTCP flows idle since `cut` or before (their kept octets given back); how many. */
+  #forgetRtcp(cut: number): number {
+    let gone = 0;
     for (const [k, f] of this.#rtcp)
       if (f.lastUs <= cut) {
         f.state.release();
         this.#rtcp.delete(k);
-        this.#evicted++;
+        gone++;
       }
-    return true;
+    this.#evicted += gone;
+    return gone;
   }
 
   #packet(
@@ -670,7 +688,7 @@ export class RtpTracker {
     const k = `${src}|${sport}|${dst}|${dport}`;
     let f = this.#rtcp.get(k);
     if (f === undefined) {
-      if (this.#rtcp.size >= this.maxStreams) {
+      if (this.#rtcp.size >= this.maxStreams && (!this.evict || !this.#evictIdleRtcp())) {
         this.#dropped++;
         return;
       }

@@ -124,6 +124,32 @@ describe('the SRTCP datagrams a flow keeps', () => {
   });
 });
 
+describe('a live capture’s RTCP table full on its own', () => {
+  it('forgets the quarter of the flows idle longest (their kept octets given back), not the new one', () => {
+    const enc = new Uint8Array([
+      ...compound(0x1111, 1, 1, 0x2222, rb(0, 0, 0, 0, 0, 0), false).subarray(0, 52),
+      0x80,
+      0,
+      0,
+      1,
+      ...new Array<number>(10).fill(0xee),
+    ]);
+    // 4 entries, evicting, 4 × 66 octets for the SRTCP: four flows fill the table and the budget.
+    const t = new RtpTracker(4, true, 4 * 66);
+    for (let i = 0; i < 4; i++) t.datagram(1, 4001 + 2 * i, 2, 5001, enc, 0, enc.length, 10 + i, 1 + i);
+    // A fifth flow: the one idle longest goes (before: the new flow was dropped for good).
+    t.datagram(1, 4099, 2, 5001, enc, 0, enc.length, 20, 9);
+    const flows = t.snapshot(['', 'a', 'b']).rtcp;
+    expect(flows.map((f) => f.srcPort).sort()).toEqual([4003, 4005, 4007, 4099]);
+    expect(flows.find((f) => f.srcPort === 4099)!.reports.kept).toHaveLength(1);
+    expect(t.evicted).toBe(1);
+    // Without `evict` (a file) the table stays as it is and the new flow is counted dropped.
+    const file = new RtpTracker(4, false, 4 * 66);
+    for (let i = 0; i < 5; i++) file.datagram(1, 4001 + 2 * i, 2, 5001, enc, 0, enc.length, 10 + i, 1 + i);
+    expect(file.snapshot(['', 'a', 'b']).rtcp.map((f) => f.srcPort)).toEqual([4001, 4003, 4005, 4007]);
+  });
+});
+
 describe('SRTCP of many flows: time linear in the flows', () => {
   const KEY = 'AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
   const be32 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
