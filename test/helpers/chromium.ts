@@ -139,9 +139,22 @@ export function listHeader(
     const box = v.getBoundingClientRect();
     const cells = [...v.querySelectorAll('th')].map((th) => {
       const r = th.getBoundingClientRect();
+      // The label's own width against the cell's content box: an overflow under a pixel ends in an
+      // ellipsis too, which scrollWidth (whole pixels) does not see ("Fra…" in a 54 px Frame column).
+      const walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+      let label = walk.nextNode();
+      while (label && !label.textContent.trim()) label = walk.nextNode();
+      let over = false;
+      if (label) {
+        const range = document.createRange();
+        range.selectNodeContents(label);
+        const cs = getComputedStyle(th);
+        const inner = th.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+        over = range.getBoundingClientRect().width > inner + 0.01;
+      }
       return {
         text: th.textContent.trim(),
-        cut: th.scrollWidth > th.clientWidth,
+        cut: th.scrollWidth > th.clientWidth || over,
         inView: r.left >= box.left - 0.5 && r.right <= box.left + v.clientWidth + 0.5,
       };
     });

@@ -20,11 +20,11 @@ describe('messages list columns', () => {
     const width = (cols: typeof small, id: string): number => cols.find((c) => c.id === id)!.width;
     // 2 digits: the header and the pin mark set the width; 7 digits: the numbers do (a 7-digit frame
     // number no longer clipped at the former 56 px).
-    expect([width(small, 'id'), width(small, 'frame')]).toEqual([42, 54]);
+    expect([width(small, 'id'), width(small, 'frame')]).toEqual([42, 56]);
     expect(width(big, 'id')).toBeGreaterThanOrEqual(12 + 15 + 7 * 7.3);
     expect(width(big, 'frame')).toBeGreaterThanOrEqual(12 + 7 * 7.3);
     expect(messagesGrid(small)).toBe(
-      '42px 54px 120px minmax(121px, 1fr) minmax(121px, 1fr) 50px minmax(124px, 1.4fr) 80px',
+      '42px 56px 120px minmax(121px, 1fr) minmax(121px, 1fr) 50px minmax(122px, 1.4fr) 80px',
     );
   });
 

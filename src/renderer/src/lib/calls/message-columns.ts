@@ -35,11 +35,11 @@ export function messageColumnSet(messages: number, frames: number): MessageColum
   const digits = (n: number): number => String(Math.max(0, n - 1)).length;
   return [
     { id: 'id', label: '#', width: Math.max(40, Math.ceil(PAD + PIN + DIGIT * digits(messages))), drop: 3 },
-    // ("Frame" in the header's 600 weight takes 54 px with its padding)
+    // ("Frame" in the header's 600 weight takes 54.x px with its padding: 56, or it ends in an ellipsis)
     {
       id: 'frame',
       label: 'Frame',
-      width: Math.max(54, Math.ceil(PAD + DIGIT * String(frames).length)),
+      width: Math.max(56, Math.ceil(PAD + DIGIT * String(frames).length)),
       drop: 2,
     },
     // HH:MM:SS.mmmmmm in 12 px monospace
@@ -48,7 +48,7 @@ export function messageColumnSet(messages: number, frames: number): MessageColum
     { id: 'src', label: 'Source', width: 121, fr: 1 },
     { id: 'dst', label: 'Destination', width: 121, fr: 1 },
     { id: 'proto', label: 'Proto', width: 50, drop: 1 },
-    { id: 'message', label: 'Message', width: 124, fr: 1.4 },
+    { id: 'message', label: 'Message', width: 122, fr: 1.4 },
     { id: 'cseq', label: 'CSeq', width: CSEQ_WIDTH },
   ];
 }
